@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Writes the quickstart's input: CSV files (some gzipped) of usage rows, one with a malformed row.
+set -euo pipefail
+dir="${1:-$(dirname "$0")/data/in}"
+files="${FILES:-24}"
+rows="${ROWS:-20000}"
+mkdir -p "$dir/2026-11"
+for i in $(seq 1 "$files"); do
+  f="$dir/2026-11/usage-$(printf %03d "$i").csv"
+  awk -v seed="$i" -v rows="$rows" 'BEGIN {
+    srand(seed); split("eu-west us-east ap-south sa-east", regions, " ");
+    print "id,region,amount,ts";
+    for (r = 1; r <= rows; r++) {
+      amount = (rand() < 0.05) ? "" : sprintf("%.4f", rand() * 100);
+      printf "%d,%s,%s,2026-11-%02dT%02d:%02d:%02dZ\n", seed * 1000000 + r, regions[1 + int(rand() * 4)], amount,
+             1 + int(rand() * 28), int(rand() * 24), int(rand() * 60), int(rand() * 60);
+    }
+  }' > "$f"
+  # a few files arrive gzipped: read transparently
+  if [ $((i % 4)) -eq 0 ]; then gzip -f "$f"; fi
+done
+# one bad row: it goes to data/out/_dead_letter/ with its reason, file and line; the good rows are kept
+printf '999999999,eu-west,not-a-number,2026-11-30T00:00:00Z,extra\n' >> "$dir/2026-11/usage-001.csv"
+# make the files look settled (older than `settle`) so the first run reads them at once
+touch -d '-10 seconds' "$dir"/2026-11/*
+echo "wrote $files files of $rows rows under $dir"

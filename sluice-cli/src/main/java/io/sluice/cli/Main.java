@@ -1,0 +1,60 @@
+package io.sluice.cli;
+
+import io.sluice.config.ConfigException;
+import io.sluice.runner.RunSummary;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code sluice} command. */
+@Command(name = "sluice", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Declarative, exactly-once data pipelines.%n",
+        subcommands = {RunCommand.class, ValidateCommand.class, PlanCommand.class, StatusCommand.class,
+                RetryCommand.class, ResetCommand.class, DocsCommand.class},
+        footer = {"%nExit codes: 0 all done, 1 some splits dead, 2 invalid pipeline or arguments, 3 interrupted."})
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs a command and returns its exit code (tests call this in-process). */
+    public static int execute(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExitCodeExceptionMapper(e -> e instanceof ConfigException ? RunSummary.INVALID : RunSummary.SOME_DEAD);
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof ConfigException ce) {
+                cmd.getErr().println("sluice: invalid pipeline:");
+                ce.problems().forEach(p -> cmd.getErr().println("  " + p));
+                return RunSummary.INVALID;
+            }
+            if (e instanceof UserError ue) {
+                cmd.getErr().println("sluice: " + ue.getMessage());
+                return ue.exitCode();
+            }
+            cmd.getErr().println("sluice: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            if (System.getenv("SLUICE_DEBUG") != null) e.printStackTrace(cmd.getErr());
+            return RunSummary.SOME_DEAD;
+        });
+        cli.setParameterExceptionHandler((e, a) -> {
+            e.getCommandLine().getErr().println("sluice: " + e.getMessage());
+            e.getCommandLine().getErr().println("Try '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+            return RunSummary.INVALID;
+        });
+        return cli.execute(args);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"sluice " + (v == null ? "dev" : v)};
+        }
+    }
+}

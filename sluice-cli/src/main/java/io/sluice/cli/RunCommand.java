@@ -1,0 +1,107 @@
+package io.sluice.cli;
+
+import io.sluice.pipeline.Assembly;
+import io.sluice.pipeline.Pipeline;
+import io.sluice.pipeline.RunOptions;
+import io.sluice.runner.LocalRunner;
+import io.sluice.runner.RunSummary;
+import io.sluice.spi.SplitInfo;
+import io.sluice.spi.SplitState;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.time.Clock;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "run", description = "Run the pipeline: every split exactly once, even across crashes and restarts.")
+final class RunCommand implements Callable<Integer> {
+    @Mixin
+    PipelineArgs args;
+
+    @Option(names = "--parallelism", paramLabel = "N", description = "Splits processed at the same time (overrides run.parallelism).")
+    Integer parallelism;
+
+    @Option(names = "--mode", paramLabel = "MODE", description = "once | watch (overrides run.mode).")
+    RunOptions.Mode mode;
+
+    @Option(names = "--dry-run", description = "Show what would be processed (like `sluice plan`), change nothing.")
+    boolean dryRun;
+
+    @Option(names = "--progress", paramLabel = "WHEN", defaultValue = "auto",
+            description = "auto (a bar on a terminal, log lines otherwise) | bar | log | none.")
+    String progress;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (dryRun) {
+            PlanCommand plan = new PlanCommand();
+            plan.args = args;
+            plan.spec = spec;
+            plan.limit = 100;
+            return plan.call();
+        }
+        Pipeline p = args.load();
+        RunOptions run = p.run();
+        if (parallelism != null) {
+            if (parallelism < 1) throw new UserError("--parallelism must be at least 1", RunSummary.INVALID);
+            run = run.withParallelism(parallelism);
+        }
+        if (mode != null) run = run.withMode(mode);
+        p = p.withRun(run);
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        try (Assembly a = Assembly.of(p, args.components(), Clock.systemUTC())) {
+            Progress progress = Progress.create(this.progress, p.name(), out, err);
+            LocalRunner runner = new LocalRunner(a, Clock.systemUTC(), ownerId(), progress);
+            progress.attach(runner.stats());
+            RunSummary summary;
+            try (Signals signals = Signals.install(runner, err)) {
+                summary = runner.run();
+            } finally {
+                progress.close();
+            }
+            printSummary(out, p, summary, a);
+            return summary.exitCode();
+        }
+    }
+
+    private static void printSummary(PrintWriter out, Pipeline p, RunSummary s, Assembly a) {
+        double seconds = Math.max(s.millis(), 1) / 1000.0;
+        out.printf(Locale.ROOT, "%s %s in %s: %d split(s) done, %d skipped, %d failed attempt(s); rows %d in, %d out, %d bad; %s (%s/s)%n",
+                p.name(), s.interrupted() ? "interrupted" : "finished", Text.millis(s.millis()), s.splitsDone(), s.skipped(),
+                s.attemptsFailed(), s.rowsIn(), s.rowsOut(), s.rejected(), Text.bytes(s.bytes()),
+                Text.bytes((long) (s.bytes() / seconds)));
+        long pending = s.ledger().getOrDefault(SplitState.PENDING, 0L) + s.ledger().getOrDefault(SplitState.FAILED, 0L)
+                + s.ledger().getOrDefault(SplitState.CLAIMED, 0L);
+        if (pending > 0) out.printf("  %d split(s) not finished yet: a next run (or another worker) processes them%n", pending);
+        if (s.dead() > 0) {
+            out.printf("  %d split(s) dead: see `sluice status %s`, fix the cause, then `sluice retry %s`%n",
+                    s.dead(), p.file(), p.file());
+            List<SplitInfo> dead = a.ledger().splits(EnumSet.of(SplitState.DEAD), 5);
+            dead.forEach(d -> out.println(Text.splitLine(d)));
+        }
+        if (s.rejected() > 0) out.printf("  %d bad record(s): %s%n", s.rejected(), p.run().onBadRecord() == io.sluice.pipeline.BadRecordPolicy.DEAD_LETTER
+                ? "written under the sink's _dead_letter/ with reason, file and line" : "skipped (on_bad_record: skip)");
+    }
+
+    /** Unique per process: shown in status as the holder of a claim. */
+    private static String ownerId() {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            host = "localhost";
+        }
+        return host + ":" + ManagementFactory.getRuntimeMXBean().getPid() + ":"
+                + Long.toHexString(Double.doubleToLongBits(Math.random())).substring(0, 6);
+    }
+}

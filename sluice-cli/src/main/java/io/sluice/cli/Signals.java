@@ -1,0 +1,43 @@
+package io.sluice.cli;
+
+import io.sluice.runner.LocalRunner;
+import java.io.PrintWriter;
+import java.util.concurrent.atomic.AtomicInteger;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
+
+/**
+ * Ctrl-C and SIGTERM: the first stops claiming and lets splits in flight finish and commit; the second gives them
+ * back to the ledger and exits at once. Either way the exit code is 3.
+ */
+final class Signals implements AutoCloseable {
+    private final SignalHandler previousInt;
+    private final SignalHandler previousTerm;
+
+    private Signals(SignalHandler handler) {
+        previousInt = Signal.handle(new Signal("INT"), handler);
+        previousTerm = Signal.handle(new Signal("TERM"), handler);
+    }
+
+    static Signals install(LocalRunner runner, PrintWriter err) {
+        AtomicInteger count = new AtomicInteger();
+        return new Signals(sig -> {
+            if (count.incrementAndGet() == 1) {
+                err.println("\nsluice: stopping: no new splits are claimed; splits in flight finish (press Ctrl-C again to give them back and quit now)");
+                err.flush();
+                runner.requestStop();
+            } else {
+                runner.releaseAll();
+                err.println("sluice: splits in flight given back; they run again next time");
+                err.flush();
+                Runtime.getRuntime().halt(3);
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        Signal.handle(new Signal("INT"), previousInt);
+        Signal.handle(new Signal("TERM"), previousTerm);
+    }
+}

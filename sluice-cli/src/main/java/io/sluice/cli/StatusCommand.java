@@ -1,0 +1,89 @@
+package io.sluice.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.pipeline.Assembly;
+import io.sluice.pipeline.Components;
+import io.sluice.pipeline.Pipeline;
+import io.sluice.spi.Ledger;
+import io.sluice.spi.SplitInfo;
+import io.sluice.spi.SplitState;
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "status", description = "Show the pipeline's splits by state, and the error and attempts of failed and dead ones.")
+final class StatusCommand implements Callable<Integer> {
+    @Mixin
+    PipelineArgs args;
+
+    @Option(names = "--all", description = "List every split, not only the failed and dead ones.")
+    boolean all;
+
+    @Option(names = "--limit", defaultValue = "50", description = "Most splits to list (default: ${DEFAULT-VALUE}).")
+    int limit;
+
+    @Option(names = "--json", description = "Print JSON instead of text.")
+    boolean json;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Pipeline p = args.load();
+        Components c = args.components();
+        PrintWriter out = spec.commandLine().getOut();
+        try (Ledger ledger = Assembly.openLedger(p, c, Clock.systemUTC())) {
+            Map<SplitState, Long> counts = ledger.counts();
+            EnumSet<SplitState> listed = all ? EnumSet.allOf(SplitState.class) : EnumSet.of(SplitState.FAILED, SplitState.DEAD);
+            List<SplitInfo> splits = ledger.splits(listed, limit);
+            if (json) {
+                Map<String, Object> doc = new LinkedHashMap<>();
+                doc.put("pipeline", p.name());
+                doc.put("ledger", c.ledgers().get(p.state().kind()).describe(p.state().value()));
+                Map<String, Long> byState = new LinkedHashMap<>();
+                for (SplitState s : SplitState.values()) byState.put(s.label(), counts.getOrDefault(s, 0L));
+                doc.put("counts", byState);
+                doc.put("splits", splits.stream().map(StatusCommand::asMap).toList());
+                out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(doc));
+                return 0;
+            }
+            out.printf("pipeline %s (%s)%n", p.name(), c.ledgers().get(p.state().kind()).describe(p.state().value()));
+            for (SplitState s : SplitState.values()) out.printf("  %-8s %d%n", s.label(), counts.getOrDefault(s, 0L));
+            if (!splits.isEmpty()) {
+                out.println();
+                out.println(all ? "splits:" : "failed and dead splits (`sluice retry` sends them back to pending):");
+                for (SplitInfo s : splits) out.println(Text.splitLine(s));
+            }
+            long shown = splits.size();
+            long total = listed.stream().mapToLong(s -> counts.getOrDefault(s, 0L)).sum();
+            if (total > shown) out.printf("  ... and %d more (--limit)%n", total - shown);
+        }
+        return 0;
+    }
+
+    private static Map<String, Object> asMap(SplitInfo s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", s.id());
+        m.put("state", s.state().label());
+        m.put("attempts", s.attempts());
+        m.put("last_error", s.lastError());
+        m.put("owner", s.owner());
+        m.put("lease_until", s.leaseUntil() == null ? null : s.leaseUntil().toString());
+        m.put("next_retry", s.nextRetry() == null ? null : s.nextRetry().toString());
+        m.put("bytes", s.bytes());
+        m.put("members", s.members());
+        m.put("rows_in", s.rowsIn());
+        m.put("rows_out", s.rowsOut());
+        m.put("updated", s.updated() == null ? null : s.updated().toString());
+        return m;
+    }
+}

@@ -1,0 +1,52 @@
+package io.sluice.cli;
+
+import io.sluice.spi.SplitInfo;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+
+/** How numbers, sizes and splits read on a terminal. */
+final class Text {
+    private Text() {
+    }
+
+    static String bytes(long n) {
+        if (n < 1024) return n + " B";
+        String[] units = {"KB", "MB", "GB", "TB"};
+        double v = n;
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+
+    static String count(long n) {
+        if (n < 10_000) return Long.toString(n);
+        if (n < 10_000_000) return String.format(Locale.ROOT, "%.1fk", n / 1e3);
+        return String.format(Locale.ROOT, "%.1fM", n / 1e6);
+    }
+
+    static String millis(long ms) {
+        if (ms < 1000) return ms + " ms";
+        if (ms < 60_000) return String.format(Locale.ROOT, "%.1f s", ms / 1000.0);
+        Duration d = Duration.ofMillis(ms);
+        return String.format(Locale.ROOT, "%dm%02ds", d.toMinutes(), d.toSecondsPart());
+    }
+
+    static String splitLine(SplitInfo s) {
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "  %-8s %s", s.state().label(), s.id()));
+        b.append(String.format(Locale.ROOT, "  [%d file(s), %s", s.members(), bytes(s.bytes())));
+        if (s.attempts() > 0) b.append(", attempts ").append(s.attempts());
+        if (s.rowsIn() > 0 || s.rowsOut() > 0) b.append(", rows ").append(s.rowsIn()).append(" in / ").append(s.rowsOut()).append(" out");
+        if (s.owner() != null && s.leaseUntil() != null) b.append(", held by ").append(s.owner()).append(" until ").append(s.leaseUntil());
+        if (s.nextRetry() != null) {
+            long in = Duration.between(Instant.now(), s.nextRetry()).toMillis();
+            b.append(in > 0 ? ", next try in " + millis(in) : ", retry due");
+        }
+        b.append(']');
+        if (s.lastError() != null) b.append("\n           error: ").append(s.lastError().replace("\n", "\n           "));
+        return b.toString();
+    }
+}

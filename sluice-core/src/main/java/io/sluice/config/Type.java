@@ -1,0 +1,127 @@
+package io.sluice.config;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The declared type of an option. Declared once per option ({@link Field}); the {@link Validator} and the
+ * reference docs both come from the declaration, so they cannot drift apart.
+ */
+public sealed interface Type {
+
+    /** How the type reads in an error message and in the docs. */
+    String describe();
+
+    Type STRING = new Str();
+    Type INT = new Int(Long.MIN_VALUE, Long.MAX_VALUE);
+    Type POSITIVE_INT = new Int(1, Integer.MAX_VALUE);
+    Type BOOL = new Bool();
+    Type DURATION = new Dur();
+    Type SIZE = new Size();
+    Type PATH = new FilePath();
+
+    record Str() implements Type {
+        public String describe() {
+            return "string";
+        }
+    }
+
+    record Int(long min, long max) implements Type {
+        public String describe() {
+            return min == Long.MIN_VALUE ? "integer" : "integer >= " + min;
+        }
+    }
+
+    record Bool() implements Type {
+        public String describe() {
+            return "boolean (true | false)";
+        }
+    }
+
+    /** A duration: {@code 250ms}, {@code 5s}, {@code 10m}, {@code 2h}, {@code 1d}. */
+    record Dur() implements Type {
+        public String describe() {
+            return "duration (e.g. 500ms, 5s, 10m, 2h)";
+        }
+    }
+
+    /** A size in bytes: {@code 64KB}, {@code 128MB}, {@code 2GB}, or a plain number of bytes. */
+    record Size() implements Type {
+        public String describe() {
+            return "size (e.g. 64KB, 128MB, 2GB)";
+        }
+    }
+
+    /** A file or folder path; relative paths are relative to the pipeline file's folder. */
+    record FilePath() implements Type {
+        public String describe() {
+            return "path (relative to the pipeline file)";
+        }
+    }
+
+    record Choice(List<String> values) implements Type {
+        public Choice {
+            values = List.copyOf(values);
+        }
+
+        public String describe() {
+            return String.join(" | ", values);
+        }
+    }
+
+    /** A list; {@code scalarOk} also accepts one value written without brackets. */
+    record ListOf(Type element, boolean scalarOk) implements Type {
+        public String describe() {
+            return "list of " + element.describe();
+        }
+    }
+
+    record MapOf(Type value) implements Type {
+        public String describe() {
+            return "map of name to " + value.describe();
+        }
+    }
+
+    /** A block of named options; an unknown key is an error. */
+    record Obj(String doc, List<Field> fields) implements Type {
+        public Obj {
+            fields = List.copyOf(fields);
+        }
+
+        public static Obj of(String doc, Field... fields) {
+            return new Obj(doc, List.of(fields));
+        }
+
+        public String describe() {
+            return "block";
+        }
+
+        public Field field(String name) {
+            return fields.stream().filter(f -> f.name().equals(name)).findFirst().orElse(null);
+        }
+    }
+
+    /** A block naming exactly one of several kinds: {@code source: { files: {...} }}. */
+    record Variant(String doc, Map<String, Type> kinds) implements Type {
+        public Variant {
+            kinds = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(kinds));
+        }
+
+        public String describe() {
+            return "one of: " + String.join(" | ", kinds.keySet());
+        }
+    }
+
+    static Type choice(String... values) {
+        return new Choice(List.of(values));
+    }
+
+    static Type listOf(Type element) {
+        return new ListOf(element, false);
+    }
+
+    static Type oneOrMany(Type element) {
+        return new ListOf(element, true);
+    }
+}

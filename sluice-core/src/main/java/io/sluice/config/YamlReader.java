@@ -1,0 +1,99 @@
+package io.sluice.config;
+
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.exceptions.Mark;
+import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
+import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.NodeTuple;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
+import org.snakeyaml.engine.v2.nodes.Tag;
+
+/**
+ * Reads a YAML or JSON file (JSON is YAML 1.2) into {@link ConfigNode}s that remember their line and column,
+ * so that every later error can point at the place in the file.
+ */
+public final class YamlReader {
+    private YamlReader() {
+    }
+
+    public static ConfigNode read(Path file) {
+        String name = file.toString();
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file))).toString();
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(new ConfigProblem(Location.unknown(name), "",
+                    "the pipeline file does not exist; check the path"));
+        } catch (CharacterCodingException e) {
+            throw new ConfigException(new ConfigProblem(Location.unknown(name), "",
+                    "the pipeline file is not valid UTF-8; save it as UTF-8"));
+        } catch (IOException e) {
+            throw new ConfigException(new ConfigProblem(Location.unknown(name), "",
+                    "cannot read the pipeline file: " + e.getMessage()));
+        }
+        return parse(name, text);
+    }
+
+    public static ConfigNode parse(String name, String text) {
+        LoadSettings settings = LoadSettings.builder().setLabel(name).setAllowDuplicateKeys(false).build();
+        Optional<Node> root;
+        try {
+            root = new Compose(settings).composeString(text);
+        } catch (MarkedYamlEngineException e) {
+            Location at = e.getProblemMark().map(m -> location(name, m)).orElse(Location.unknown(name));
+            String problem = e.getProblem() == null ? e.getMessage() : e.getProblem();
+            String context = e.getContext() == null ? "" : " (" + e.getContext() + ")";
+            throw new ConfigException(new ConfigProblem(at, "", "syntax error: " + problem + context));
+        } catch (YamlEngineException e) {
+            throw new ConfigException(new ConfigProblem(Location.unknown(name), "", "syntax error: " + e.getMessage()));
+        }
+        if (root.isEmpty()) {
+            throw new ConfigException(new ConfigProblem(new Location(name, 1, 1), "", "the pipeline file is empty"));
+        }
+        return convert(name, root.get());
+    }
+
+    private static ConfigNode convert(String name, Node node) {
+        Location at = node.getStartMark().map(m -> location(name, m)).orElse(Location.unknown(name));
+        return switch (node) {
+            case ScalarNode s -> new ConfigNode.Scalar(s.getValue(),
+                    s.getTag().equals(Tag.NULL) && s.isPlain(), at);
+            case SequenceNode s -> {
+                List<ConfigNode> items = new ArrayList<>();
+                for (Node item : s.getValue()) items.add(convert(name, item));
+                yield new ConfigNode.Sequence(items, at);
+            }
+            case MappingNode m -> {
+                Map<String, ConfigNode.Entry> entries = new LinkedHashMap<>();
+                for (NodeTuple t : m.getValue()) {
+                    Location keyAt = t.getKeyNode().getStartMark().map(mk -> location(name, mk)).orElse(at);
+                    if (!(t.getKeyNode() instanceof ScalarNode key)) {
+                        throw new ConfigException(new ConfigProblem(keyAt, "", "a key must be a plain word"));
+                    }
+                    entries.put(key.getValue(), new ConfigNode.Entry(keyAt, convert(name, t.getValueNode())));
+                }
+                yield new ConfigNode.Mapping(entries, at);
+            }
+            default -> throw new ConfigException(new ConfigProblem(at, "", "unsupported YAML node"));
+        };
+    }
+
+    private static Location location(String name, Mark mark) {
+        return new Location(name, mark.getLine() + 1, mark.getColumn() + 1);
+    }
+}

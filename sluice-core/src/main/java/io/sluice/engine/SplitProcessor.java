@@ -1,0 +1,112 @@
+package io.sluice.engine;
+
+import io.sluice.pipeline.BadRecordPolicy;
+import io.sluice.spi.Sink;
+import io.sluice.spi.Source;
+import io.sluice.spi.Split;
+import io.sluice.spi.Step;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Runs one split through the engine: load its input as the relation {@code input}, apply the steps (each a
+ * query over the previous one), and hand the result and the bad records to the sink.
+ */
+public final class SplitProcessor {
+    private static final AtomicLong NAMES = new AtomicLong();
+
+    private final List<Step> steps;
+    private final Sink sink;
+    private final BadRecordPolicy onBadRecord;
+
+    public SplitProcessor(List<Step> steps, Sink sink, BadRecordPolicy onBadRecord) {
+        this.steps = List.copyOf(steps);
+        this.sink = sink;
+        this.onBadRecord = onBadRecord;
+    }
+
+    /** Rows read (good and bad), rows written, bad records, output names. */
+    public record Result(long rowsIn, long rowsOut, long rejected, List<String> outputs) {
+    }
+
+    public Result process(Connection c, Split split, Source.Input input, Sink.Fence fence) throws Exception {
+        long n = NAMES.incrementAndGet();
+        String source = "sluice_src_" + n;
+        String rejects = "sluice_rej_" + n;
+        String scans = "sluice_scan_" + n;
+        List<String> temps = List.of(source, rejects, scans);
+        try (Statement s = c.createStatement()) {
+            Reader reader = Reader.of(input, onBadRecord, rejects, scans);
+            for (String prepare : reader.prepare()) s.execute(prepare);
+            long good = s.executeUpdate("CREATE TEMP TABLE " + source + " AS SELECT * FROM " + reader.relation());
+            long bad = reader.tracksRejects() ? count(s, "SELECT count(DISTINCT (scan_id, file_id, line)) FROM " + rejects) : 0;
+
+            String query = "SELECT * FROM " + source;
+            for (Step step : steps) query = step.apply(query);
+            String rejectsQuery = bad > 0 && onBadRecord == BadRecordPolicy.DEAD_LETTER
+                    ? deadLetters(split, input, rejects, scans) : null;
+            Sink.Written written = sink.write(c, split, query, rejectsQuery, fence);
+            return new Result(good + bad, written.rowsOut(), bad, written.outputs());
+        } finally {
+            try (Statement s = c.createStatement()) {
+                for (String t : temps) s.execute("DROP TABLE IF EXISTS " + t);
+            } catch (SQLException ignored) {
+                // the connection is broken; the worker replaces it
+            }
+        }
+    }
+
+    private static long count(Statement s, String sql) throws SQLException {
+        try (ResultSet r = s.executeQuery(sql)) {
+            r.next();
+            return r.getLong(1);
+        }
+    }
+
+    /**
+     * One row per bad line: split, the file the user knows, the line there, every reason, the raw record.
+     * Lines of a byte-range spool are shifted back to the line numbers of the original file.
+     */
+    private static String deadLetters(Split split, Source.Input input, String rejects, String scans) throws IOException {
+        StringBuilder files = new StringBuilder("(VALUES ");
+        List<Source.Part> parts = input.parts();
+        for (int i = 0; i < parts.size(); i++) {
+            Source.Part p = parts.get(i);
+            if (i > 0) files.append(", ");
+            files.append('(').append(Sql.literal(p.file().toString())).append(", ")
+                    .append(Sql.literal(p.key())).append(", ").append(lineShift(p)).append(')');
+        }
+        files.append(") AS f(spool, key, shift)");
+        return """
+                SELECT %s AS split, f.key AS file, e.line + f.shift AS line,
+                       string_agg(e.error_type || ': ' || e.error_message, '; ') AS reason,
+                       any_value(e.csv_line) AS record
+                FROM %s e JOIN %s sc USING (scan_id, file_id) JOIN %s ON f.spool = sc.file_path
+                GROUP BY f.key, e.line, f.shift ORDER BY f.key, e.line
+                """.formatted(Sql.literal(split.id()), rejects, scans, files);
+    }
+
+    /** A spool of a byte range holds the header line and then the range: its line 2 is the range's first line. */
+    private static long lineShift(Source.Part p) throws IOException {
+        if (p.startByte() == 0) return 0;
+        long newlines = 0;
+        try (InputStream in = Files.newInputStream(p.origin())) {
+            byte[] buf = new byte[1 << 16];
+            long left = p.startByte();
+            while (left > 0) {
+                int r = in.read(buf, 0, (int) Math.min(buf.length, left));
+                if (r < 0) break;
+                for (int i = 0; i < r; i++) if (buf[i] == '\n') newlines++;
+                left -= r;
+            }
+        }
+        return newlines - (p.headerPrepended() ? 1 : 0);
+    }
+}

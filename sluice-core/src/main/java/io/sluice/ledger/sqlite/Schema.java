@@ -1,0 +1,123 @@
+package io.sluice.ledger.sqlite;
+
+import io.sluice.spi.LedgerException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+/**
+ * The ledger's tables, versioned with {@code PRAGMA user_version}. A later version appends a migration; a file
+ * written by a newer Sluice is refused rather than misread.
+ */
+final class Schema {
+    /** "SLUI": marks the file as a Sluice ledger, so another application's SQLite file is never written into. */
+    static final int APPLICATION_ID = 0x534C5549;
+
+    private static final List<String> V1 = List.of(
+            """
+            CREATE TABLE splits (
+                seq         INTEGER PRIMARY KEY,  -- registration order: claims take the lowest first
+                pipeline    TEXT    NOT NULL,
+                id          TEXT    NOT NULL,
+                state       TEXT    NOT NULL,     -- pending | claimed | done | failed | dead
+                token       INTEGER NOT NULL DEFAULT 0,
+                owner       TEXT,
+                lease_until INTEGER,              -- epoch millis, like every time here
+                attempts    INTEGER NOT NULL DEFAULT 0,
+                next_retry  INTEGER,
+                last_error  TEXT,
+                bytes       INTEGER NOT NULL,
+                members     INTEGER NOT NULL,
+                rows_in     INTEGER,
+                rows_out    INTEGER,
+                rejected    INTEGER,
+                outputs     TEXT,                 -- JSON array of output names
+                created     INTEGER NOT NULL,
+                updated     INTEGER NOT NULL,
+                UNIQUE (pipeline, id)
+            )""",
+            "CREATE INDEX splits_by_state ON splits (pipeline, state, seq)",
+            """
+            CREATE TABLE members (
+                split_seq   INTEGER NOT NULL,
+                ord         INTEGER NOT NULL,
+                pipeline    TEXT    NOT NULL,
+                key         TEXT    NOT NULL,
+                fingerprint TEXT    NOT NULL,
+                range_start INTEGER NOT NULL,
+                range_end   INTEGER NOT NULL,     -- -1: to the end
+                digest      TEXT,
+                PRIMARY KEY (split_seq, ord)
+            ) WITHOUT ROWID""",
+            // one version of one input is registered once: this is how concurrent planners agree
+            "CREATE UNIQUE INDEX members_identity ON members (pipeline, key, fingerprint, range_start)",
+            """
+            CREATE TABLE digests (
+                pipeline TEXT NOT NULL,
+                sha256   TEXT NOT NULL,
+                key      TEXT NOT NULL,
+                PRIMARY KEY (pipeline, sha256)
+            ) WITHOUT ROWID""",
+            // fencing tokens come from one counter that reset never rewinds, so a claim from before a reset
+            // can never match a split registered after it
+            "CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
+            "INSERT INTO counters (name, value) VALUES ('token', 0)",
+            "PRAGMA application_id = " + APPLICATION_ID);
+
+    /** {@code MIGRATIONS.get(v)} brings a ledger from user_version {@code v} to {@code v + 1}. */
+    private static final List<List<String>> MIGRATIONS = List.of(V1);
+
+    static final int VERSION = MIGRATIONS.size();
+
+    private Schema() {
+    }
+
+    /** Creates or upgrades the tables in one write transaction, so processes opening a new file at once agree. */
+    static void migrate(Connection connection, Path file) throws SQLException {
+        try (Statement s = connection.createStatement()) {
+            s.execute("BEGIN IMMEDIATE");
+            try {
+                int version = pragma(s, "user_version");
+                int application = pragma(s, "application_id");
+                if (application != APPLICATION_ID && (application != 0 || hasTables(s))) {
+                    throw new LedgerException("SQLite ledger " + file + " is a SQLite database of another "
+                            + "application, not a Sluice ledger; point state.sqlite at another file", null);
+                }
+                if (version > VERSION) {
+                    throw new LedgerException("SQLite ledger " + file + " was written by a newer Sluice (ledger "
+                            + "schema " + version + ", this version knows " + VERSION + "); upgrade Sluice", null);
+                }
+                for (int v = version; v < VERSION; v++) {
+                    for (String sql : MIGRATIONS.get(v)) {
+                        s.execute(sql);
+                    }
+                }
+                s.execute("PRAGMA user_version = " + VERSION);
+                s.execute("COMMIT");
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    s.execute("ROLLBACK");
+                } catch (SQLException rollback) {
+                    e.addSuppressed(rollback);
+                }
+                throw e;
+            }
+        }
+    }
+
+    private static int pragma(Statement s, String name) throws SQLException {
+        try (ResultSet rs = s.executeQuery("PRAGMA " + name)) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    private static boolean hasTables(Statement s) throws SQLException {
+        try (ResultSet rs = s.executeQuery("SELECT 1 FROM sqlite_schema WHERE type = 'table' LIMIT 1")) {
+            return rs.next();
+        }
+    }
+}

@@ -1,0 +1,508 @@
+package io.sluice.ledger.sqlite;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.spi.Claim;
+import io.sluice.spi.Completion;
+import io.sluice.spi.KnownMember;
+import io.sluice.spi.Ledger;
+import io.sluice.spi.LedgerException;
+import io.sluice.spi.Member;
+import io.sluice.spi.Split;
+import io.sluice.spi.SplitInfo;
+import io.sluice.spi.SplitState;
+import io.sluice.spi.StaleClaimException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+import org.sqlite.SQLiteConfig;
+
+/**
+ * The embedded ledger: one SQLite file in WAL mode. The threads of this process share one connection, taken in
+ * turn (SQLite runs one write transaction at a time anyway, and waiting on a Java lock is far cheaper than on
+ * SQLite's busy handler); other processes on the same machine share the file through SQLite's own locks.
+ *
+ * <p>Every write is one {@code BEGIN IMMEDIATE} transaction: the write lock is taken before anything is read, so
+ * two processes can never both see a split as claimable, and a process killed at any point leaves either the
+ * whole transaction or none of it. One file may hold many pipelines; this instance sees only its own.
+ */
+public final class SqliteLedger implements Ledger {
+    public static final Duration DEFAULT_BUSY_TIMEOUT = Duration.ofSeconds(30);
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final TypeReference<List<String>> STRINGS = new TypeReference<>() { };
+
+    private static final String CLAIMED = "\nAND state = 'claimed'";
+    private static final String HELD = "\nWHERE pipeline = ? AND id = ? AND token = ?" + CLAIMED;
+
+    private static final String NEXT_CLAIMABLE = """
+            SELECT seq, id, bytes, attempts FROM splits
+            WHERE seq = (SELECT min(seq) FROM (
+                SELECT min(seq) AS seq FROM splits WHERE pipeline = ?1 AND state = 'pending'
+                UNION ALL
+                SELECT min(seq) FROM splits WHERE pipeline = ?1 AND state = 'failed' AND next_retry <= ?2
+                UNION ALL
+                SELECT min(seq) FROM splits WHERE pipeline = ?1 AND state = 'claimed' AND lease_until <= ?2))""";
+    private static final String NEXT_TOKEN =
+            "UPDATE counters SET value = value + 1 WHERE name = 'token' RETURNING value";
+    private static final String GRANT = """
+            UPDATE splits SET state = 'claimed', owner = ?, lease_until = ?, token = ?, attempts = attempts + 1,
+                next_retry = NULL, updated = ?
+            WHERE seq = ?""";
+    private static final String MEMBERS_OF = """
+            SELECT key, fingerprint, range_start, range_end, digest FROM members WHERE split_seq = ? ORDER BY ord""";
+    private static final String HEARTBEAT = "UPDATE splits SET lease_until = ?, updated = ?" + HELD;
+    private static final String IS_CURRENT = "SELECT 1 FROM splits" + HELD;
+    private static final String COMPLETE = """
+            UPDATE splits SET state = 'done', lease_until = NULL, next_retry = NULL, last_error = NULL,
+                rows_in = ?, rows_out = ?, rejected = ?, outputs = ?, updated = ?""" + HELD;
+    private static final String FAIL = """
+            UPDATE splits SET state = ?, lease_until = NULL, next_retry = ?, last_error = ?, updated = ?""" + HELD;
+    private static final String RELEASE = """
+            UPDATE splits SET state = 'pending', owner = NULL, lease_until = NULL, attempts = attempts - 1,
+                updated = ?""" + HELD;
+    private static final String MEMBER_EXISTS =
+            "SELECT 1 FROM members WHERE pipeline = ? AND key = ? AND fingerprint = ? AND range_start = ?";
+    private static final String DIGEST_OWNER = "SELECT key FROM digests WHERE pipeline = ? AND sha256 = ?";
+    private static final String INSERT_SPLIT = """
+            INSERT INTO splits (pipeline, id, state, bytes, members, created, updated)
+            VALUES (?, ?, 'pending', ?, ?, ?, ?)
+            ON CONFLICT (pipeline, id) DO NOTHING
+            RETURNING seq""";
+    private static final String INSERT_MEMBER = """
+            INSERT INTO members (split_seq, ord, pipeline, key, fingerprint, range_start, range_end, digest)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)""";
+    private static final String INSERT_DIGEST =
+            "INSERT INTO digests (pipeline, sha256, key) VALUES (?, ?, ?) ON CONFLICT DO NOTHING";
+    // for each key the member registered last; SQLite takes the bare columns from the row holding the max
+    private static final String KNOWN = """
+            SELECT m.key, m.fingerprint, s.id, s.state, max(m.split_seq)
+            FROM members m JOIN splits s ON s.seq = m.split_seq
+            WHERE m.pipeline = ?1 AND m.key IN (SELECT value FROM json_each(?2))
+            GROUP BY m.key""";
+    private static final String COUNTS = "SELECT state, count(*) FROM splits WHERE pipeline = ? GROUP BY state";
+    private static final String SPLITS = """
+            SELECT id, state, attempts, last_error, owner, lease_until, next_retry, bytes, members,
+                rows_in, rows_out, updated
+            FROM splits
+            WHERE pipeline = ?1 AND state IN (SELECT value FROM json_each(?2))
+            ORDER BY seq LIMIT ?3""";
+    private static final String RETRY_ALL = """
+            UPDATE splits SET state = 'pending', attempts = 0, owner = NULL, next_retry = NULL, updated = ?2
+            WHERE pipeline = ?1 AND state IN ('failed', 'dead')""";
+    private static final String RETRY_SOME = RETRY_ALL + "\nAND id IN (SELECT value FROM json_each(?3))";
+    private static final List<String> RESET = List.of(
+            "DELETE FROM members WHERE pipeline = ?",
+            "DELETE FROM digests WHERE pipeline = ?",
+            "DELETE FROM splits WHERE pipeline = ?");
+
+    private final Path file;
+    private final String pipeline;
+    private final Clock clock;
+    private final Duration busyTimeout;
+    private final Connection connection;
+    private final Map<String, PreparedStatement> statements = new HashMap<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private boolean closed;
+
+    private SqliteLedger(Path file, String pipeline, Clock clock, Duration busyTimeout, Connection connection) {
+        this.file = file;
+        this.pipeline = pipeline;
+        this.clock = clock;
+        this.busyTimeout = busyTimeout;
+        this.connection = connection;
+    }
+
+    /** Opens (creating it and its folders if needed) the ledger file, scoped to one pipeline. */
+    public static SqliteLedger open(Path dbFile, String pipeline, Clock clock) {
+        return open(dbFile, pipeline, clock, DEFAULT_BUSY_TIMEOUT);
+    }
+
+    /** @param busyTimeout how long a write waits for another process's write transaction before failing */
+    public static SqliteLedger open(Path dbFile, String pipeline, Clock clock, Duration busyTimeout) {
+        Objects.requireNonNull(pipeline, "pipeline");
+        Objects.requireNonNull(clock, "clock");
+        Path file = dbFile.toAbsolutePath().normalize();
+        try {
+            Files.createDirectories(file.getParent());
+        } catch (IOException e) {
+            throw new LedgerException("SQLite ledger " + file + ": cannot create its folder: " + e, e);
+        }
+        Connection connection = null;
+        try {
+            connection = connect(file, busyTimeout);
+            Schema.migrate(connection, file);
+            return new SqliteLedger(file, pipeline, clock, busyTimeout, connection);
+        } catch (SQLException e) {
+            closeQuietly(connection, e);
+            throw SqliteErrors.failure(file, "open it", busyTimeout, e);
+        } catch (RuntimeException e) {
+            closeQuietly(connection, e);
+            throw e;
+        }
+    }
+
+    /** The database file, e.g. to open another handle on it. */
+    public Path file() {
+        return file;
+    }
+
+    public String pipeline() {
+        return pipeline;
+    }
+
+    // Autocommit stays on and transactions are begun by hand: with autocommit off and IMMEDIATE mode the driver
+    // begins the next transaction right after each commit, holding the write lock between calls and blocking
+    // every other process.
+    private static Connection connect(Path file, Duration busyTimeout) throws SQLException {
+        SQLiteConfig config = new SQLiteConfig();
+        config.setBusyTimeout(Math.toIntExact(busyTimeout.toMillis()));
+        Connection connection = config.createConnection("jdbc:sqlite:" + file);
+        try (Statement s = connection.createStatement()) {
+            try (ResultSet rs = s.executeQuery("PRAGMA journal_mode = WAL")) {
+                String mode = rs.next() ? rs.getString(1) : "none";
+                if (!"wal".equalsIgnoreCase(mode)) {
+                    throw new LedgerException("SQLite ledger " + file + ": cannot use write-ahead logging (journal "
+                            + "mode stays '" + mode + "'); put the file on a local disk", null);
+                }
+            }
+            // in WAL mode NORMAL survives a killed process; power loss may drop the last commits (see the docs)
+            s.execute("PRAGMA synchronous = NORMAL");
+        } catch (SQLException | RuntimeException e) {
+            closeQuietly(connection, e);
+            throw e;
+        }
+        return connection;
+    }
+
+    // ---- planning -------------------------------------------------------------------------------------
+
+    @Override
+    public Map<String, KnownMember> known(Collection<String> keys) {
+        if (keys.isEmpty()) return Map.of();
+        return read("look up registered inputs", () -> {
+            Map<String, KnownMember> known = new HashMap<>();
+            try (ResultSet rs = bind(KNOWN, pipeline, json(keys)).executeQuery()) {
+                while (rs.next()) {
+                    known.put(rs.getString(1), new KnownMember(rs.getString(1), rs.getString(2), rs.getString(3),
+                            state(rs.getString(4))));
+                }
+            }
+            return known;
+        });
+    }
+
+    @Override
+    public Optional<String> digestOwner(String sha256) {
+        return read("look up a content digest", () -> digestOwnerNow(sha256));
+    }
+
+    @Override
+    public List<String> register(List<Split> splits) {
+        if (splits.isEmpty()) return List.of();
+        return write("register splits", () -> {
+            long now = clock.millis();
+            List<String> registered = new ArrayList<>();
+            for (Split split : splits) {
+                if (registerOne(split, now)) registered.add(split.id());
+            }
+            return registered;
+        });
+    }
+
+    private boolean registerOne(Split split, long now) throws SQLException {
+        Set<String> seen = new HashSet<>();
+        for (Member m : split.members()) {
+            if (!seen.add(m.key() + '\0' + m.fingerprint() + '\0' + m.start())) {
+                throw new IllegalArgumentException("split " + split.id() + " lists " + m.key() + " from byte "
+                        + m.start() + " twice");
+            }
+            try (ResultSet rs = bind(MEMBER_EXISTS, pipeline, m.key(), m.fingerprint(), m.start()).executeQuery()) {
+                if (rs.next()) return false;
+            }
+            if (m.digest() != null && digestOwnerNow(m.digest()).filter(k -> !k.equals(m.key())).isPresent()) {
+                return false;
+            }
+        }
+        long seq;
+        try (ResultSet rs = bind(INSERT_SPLIT, pipeline, split.id(), split.bytes(), split.members().size(), now, now)
+                .executeQuery()) {
+            if (!rs.next()) {
+                throw new IllegalArgumentException("split " + split.id() + " is already registered with other "
+                        + "members; a split's id must change when its inputs change (include the fingerprint)");
+            }
+            seq = rs.getLong(1);
+        }
+        List<Member> members = split.members();
+        for (int i = 0; i < members.size(); i++) {
+            Member m = members.get(i);
+            bind(INSERT_MEMBER, seq, i, pipeline, m.key(), m.fingerprint(), m.start(), m.end(), m.digest())
+                    .executeUpdate();
+            if (m.digest() != null) bind(INSERT_DIGEST, pipeline, m.digest(), m.key()).executeUpdate();
+        }
+        return true;
+    }
+
+    private Optional<String> digestOwnerNow(String sha256) throws SQLException {
+        try (ResultSet rs = bind(DIGEST_OWNER, pipeline, sha256).executeQuery()) {
+            return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+        }
+    }
+
+    // ---- work -----------------------------------------------------------------------------------------
+
+    @Override
+    public Optional<Claim> claim(String owner, Duration lease) {
+        Objects.requireNonNull(owner, "owner");
+        requirePositive(lease);
+        return write("claim a split", () -> {
+            long now = clock.millis();
+            long seq;
+            String id;
+            long bytes;
+            int attempt;
+            try (ResultSet rs = bind(NEXT_CLAIMABLE, pipeline, now).executeQuery()) {
+                if (!rs.next()) return Optional.empty();
+                seq = rs.getLong(1);
+                id = rs.getString(2);
+                bytes = rs.getLong(3);
+                attempt = rs.getInt(4) + 1;
+            }
+            long token;
+            try (ResultSet rs = bind(NEXT_TOKEN).executeQuery()) {
+                rs.next();
+                token = rs.getLong(1);
+            }
+            long until = now + lease.toMillis();
+            bind(GRANT, owner, until, token, now, seq).executeUpdate();
+            Split split = new Split(id, members(seq), bytes);
+            return Optional.of(new Claim(split, owner, token, Instant.ofEpochMilli(until), attempt));
+        });
+    }
+
+    private List<Member> members(long seq) throws SQLException {
+        List<Member> members = new ArrayList<>();
+        try (ResultSet rs = bind(MEMBERS_OF, seq).executeQuery()) {
+            while (rs.next()) {
+                members.add(new Member(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4),
+                        rs.getString(5)));
+            }
+        }
+        return members;
+    }
+
+    @Override
+    public boolean heartbeat(Claim claim, Duration lease) {
+        requirePositive(lease);
+        return write("renew a lease", () -> {
+            long now = clock.millis();
+            return held(HEARTBEAT, claim, now + lease.toMillis(), now) == 1;
+        });
+    }
+
+    @Override
+    public boolean isCurrent(Claim claim) {
+        return read("check a claim", () -> {
+            try (ResultSet rs = bind(IS_CURRENT, pipeline, claim.splitId(), claim.token()).executeQuery()) {
+                return rs.next();
+            }
+        });
+    }
+
+    @Override
+    public void complete(Claim claim, Completion completion) throws StaleClaimException {
+        String outputs = json(completion.outputs());
+        int updated = write("record a completed split", () -> held(COMPLETE, claim, completion.rowsIn(),
+                completion.rowsOut(), completion.rejected(), outputs, clock.millis()));
+        if (updated == 0) throw new StaleClaimException(claim.splitId(), claim.token());
+    }
+
+    @Override
+    public void fail(Claim claim, String error, Optional<Instant> retryAt) throws StaleClaimException {
+        Objects.requireNonNull(error, "error");
+        SplitState next = retryAt.isPresent() ? SplitState.FAILED : SplitState.DEAD;
+        Long retry = retryAt.map(Instant::toEpochMilli).orElse(null);
+        int updated = write("record a failed split",
+                () -> held(FAIL, claim, next.label(), retry, error, clock.millis()));
+        if (updated == 0) throw new StaleClaimException(claim.splitId(), claim.token());
+    }
+
+    @Override
+    public void release(Claim claim) {
+        write("release a claim", () -> held(RELEASE, claim, clock.millis()));
+    }
+
+    /** Runs an update guarded by the claim's token: its leading arguments, then pipeline, split id and token. */
+    private int held(String sql, Claim claim, Object... leading) throws SQLException {
+        Object[] args = new Object[leading.length + 3];
+        System.arraycopy(leading, 0, args, 0, leading.length);
+        args[leading.length] = pipeline;
+        args[leading.length + 1] = claim.splitId();
+        args[leading.length + 2] = claim.token();
+        return bind(sql, args).executeUpdate();
+    }
+
+    // ---- status and operations ------------------------------------------------------------------------
+
+    @Override
+    public Map<SplitState, Long> counts() {
+        return read("count splits", () -> {
+            Map<SplitState, Long> counts = new EnumMap<>(SplitState.class);
+            try (ResultSet rs = bind(COUNTS, pipeline).executeQuery()) {
+                while (rs.next()) counts.put(state(rs.getString(1)), rs.getLong(2));
+            }
+            return counts;
+        });
+    }
+
+    @Override
+    public List<SplitInfo> splits(Set<SplitState> states, int limit) {
+        if (states.isEmpty() || limit <= 0) return List.of();
+        List<String> labels = states.stream().map(SplitState::label).toList();
+        return read("list splits", () -> {
+            List<SplitInfo> infos = new ArrayList<>();
+            try (ResultSet rs = bind(SPLITS, pipeline, json(labels), limit).executeQuery()) {
+                while (rs.next()) {
+                    infos.add(new SplitInfo(rs.getString(1), state(rs.getString(2)), rs.getInt(3), rs.getString(4),
+                            rs.getString(5), instant(rs, 6), instant(rs, 7), rs.getLong(8), rs.getInt(9),
+                            rs.getLong(10), rs.getLong(11), instant(rs, 12)));
+                }
+            }
+            return infos;
+        });
+    }
+
+    @Override
+    public int retry(Collection<String> splitIds) {
+        return write("send splits back to pending", () -> splitIds.isEmpty()
+                ? bind(RETRY_ALL, pipeline, clock.millis()).executeUpdate()
+                : bind(RETRY_SOME, pipeline, clock.millis(), json(splitIds)).executeUpdate());
+    }
+
+    @Override
+    public void reset() {
+        write("reset the pipeline", () -> {
+            for (String sql : RESET) bind(sql, pipeline).executeUpdate();
+            return null;
+        });
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (closed) return;
+            closed = true;
+            for (PreparedStatement s : statements.values()) s.close();
+            connection.close();
+        } catch (SQLException e) {
+            throw SqliteErrors.failure(file, "close it", busyTimeout, e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "SQLite ledger " + file + " (pipeline " + pipeline + ")";
+    }
+
+    // ---- plumbing -------------------------------------------------------------------------------------
+
+    @FunctionalInterface
+    private interface Work<T> {
+        T run() throws SQLException;
+    }
+
+    private <T> T read(String action, Work<T> work) {
+        lock.lock();
+        try {
+            if (closed) throw new IllegalStateException(this + " is closed");
+            return work.run();
+        } catch (SQLException e) {
+            throw SqliteErrors.failure(file, action, busyTimeout, e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private <T> T write(String action, Work<T> work) {
+        return read(action, () -> {
+            bind("BEGIN IMMEDIATE").execute();
+            try {
+                T result = work.run();
+                bind("COMMIT").execute();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    bind("ROLLBACK").execute();
+                } catch (SQLException rollback) { // SQLite may have rolled back already (disk full, I/O error)
+                    e.addSuppressed(rollback);
+                }
+                throw e;
+            }
+        });
+    }
+
+    private PreparedStatement bind(String sql, Object... args) throws SQLException {
+        PreparedStatement s = statements.get(sql);
+        if (s == null) {
+            s = connection.prepareStatement(sql);
+            statements.put(sql, s);
+        }
+        for (int i = 0; i < args.length; i++) s.setObject(i + 1, args[i]);
+        return s;
+    }
+
+    private static String json(Collection<String> values) {
+        try {
+            return JSON.writeValueAsString(values);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static SplitState state(String label) {
+        return SplitState.valueOf(label.toUpperCase(Locale.ROOT));
+    }
+
+    private static Instant instant(ResultSet rs, int column) throws SQLException {
+        long millis = rs.getLong(column);
+        return rs.wasNull() ? null : Instant.ofEpochMilli(millis);
+    }
+
+    private static void requirePositive(Duration lease) {
+        if (lease.isNegative() || lease.isZero()) throw new IllegalArgumentException("lease must be positive: " + lease);
+    }
+
+    private static void closeQuietly(Connection connection, Exception failure) {
+        if (connection == null) return;
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            failure.addSuppressed(e);
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package io.sluice.pipeline;
+
+import io.sluice.config.Options;
+import io.sluice.spi.Ledger;
+import io.sluice.spi.LedgerFactory;
+import io.sluice.spi.PipelineContext;
+import io.sluice.spi.Sink;
+import io.sluice.spi.Source;
+import io.sluice.spi.Step;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The running components of a pipeline, created from its validated blocks. */
+public record Assembly(Pipeline pipeline, Source source, List<Step> steps, Sink sink, Ledger ledger, String ledgerName)
+        implements AutoCloseable {
+
+    public static Assembly of(Pipeline p, Components c, Clock clock) {
+        PipelineContext ctx = new PipelineContext(p.name(), p.file(), p.run(), clock);
+        Source source = c.sources().get(p.source().kind()).create(p.source().value(), ctx);
+        List<Step> steps = new ArrayList<>();
+        for (Options.Selected step : p.steps()) steps.add(c.steps().get(step.kind()).create(step.value(), ctx));
+        Sink sink = c.sinks().get(p.sink().kind()).create(p.sink().value(), ctx);
+        Ledger ledger = openLedger(p, c, clock);
+        LedgerFactory lf = c.ledgers().get(p.state().kind());
+        return new Assembly(p, source, steps, sink, ledger, lf.describe(p.state().value()));
+    }
+
+    /** Only the ledger: for status, retry and reset, which must work even when the source folder is gone. */
+    public static Ledger openLedger(Pipeline p, Components c, Clock clock) {
+        PipelineContext ctx = new PipelineContext(p.name(), p.file(), p.run(), clock);
+        return c.ledgers().get(p.state().kind()).open(p.state().value(), ctx);
+    }
+
+    @Override
+    public void close() {
+        ledger.close();
+    }
+}

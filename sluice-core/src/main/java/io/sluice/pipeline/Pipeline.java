@@ -1,0 +1,27 @@
+package io.sluice.pipeline;
+
+import io.sluice.config.Options;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A validated pipeline file. The component blocks keep their validated options; {@link Assembly} turns them
+ * into running components.
+ */
+public record Pipeline(
+        String name,
+        Path file,
+        Options.Selected source,
+        List<Options.Selected> steps,
+        Options.Selected sink,
+        Options.Selected state,
+        RunOptions run) {
+
+    public Pipeline {
+        steps = List.copyOf(steps);
+    }
+
+    public Pipeline withRun(RunOptions r) {
+        return new Pipeline(name, file, source, steps, sink, state, r);
+    }
+}

@@ -1,0 +1,266 @@
+package io.sluice.runner;
+
+import io.sluice.engine.DuckEngine;
+import io.sluice.engine.SplitProcessor;
+import io.sluice.pipeline.Assembly;
+import io.sluice.pipeline.RunOptions;
+import io.sluice.spi.Claim;
+import io.sluice.spi.Completion;
+import io.sluice.spi.Ledger;
+import io.sluice.spi.Source;
+import io.sluice.spi.SplitInfo;
+import io.sluice.spi.SplitState;
+import io.sluice.spi.StaleClaimException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Runs a pipeline with a pool of {@code parallelism} worker threads in this process. Each worker claims a split
+ * (lease + fencing token), processes it, lets the sink commit, and only then records it done. Any number of
+ * processes may run the same pipeline on one shared ledger: they divide the splits between them.
+ */
+public final class LocalRunner {
+    private static final long IDLE_POLL_MS = 100;
+    private static final long RECHECK_MS = 500;
+    private static final long NEVER = Long.MAX_VALUE;
+    private static final int SETTLE_PATIENCE = 5;
+
+    private final Assembly a;
+    private final RunOptions run;
+    private final Clock clock;
+    private final String owner;
+    private final RunListener listener;
+    private final RunStats stats = new RunStats();
+    private final Map<String, Claim> inFlight = new ConcurrentHashMap<>();
+    private final Set<String> lost = ConcurrentHashMap.newKeySet();
+    private volatile boolean stopping;
+    private volatile boolean interrupted;
+
+    public LocalRunner(Assembly assembly, Clock clock, String owner, RunListener listener) {
+        this.a = assembly;
+        this.run = assembly.pipeline().run();
+        this.clock = clock;
+        this.owner = owner;
+        this.listener = listener;
+    }
+
+    public RunStats stats() {
+        return stats;
+    }
+
+    /** Stop claiming; splits in flight finish and commit. */
+    public void requestStop() {
+        interrupted = true;
+        stopping = true;
+    }
+
+    /** Give every split in flight back to the ledger at once (a second Ctrl-C): another run will replay it. */
+    public void releaseAll() {
+        for (Claim c : inFlight.values()) a.ledger().release(c);
+    }
+
+    public RunSummary run() throws Exception {
+        a.sink().check();
+        Ledger ledger = a.ledger();
+        Map<SplitState, Long> before = ledger.counts();
+        stats.planned.addAndGet(before.getOrDefault(SplitState.PENDING, 0L) + before.getOrDefault(SplitState.FAILED, 0L));
+        Path scratch = run.engine().spillPath().resolve("scratch-" + ProcessHandle.current().pid());
+        SplitProcessor processor = new SplitProcessor(a.steps(), a.sink(), run.onBadRecord());
+        ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "sluice-heartbeat"));
+        long beat = Math.max(200, run.lease().toMillis() / 3);
+        heartbeats.scheduleAtFixedRate(this::heartbeat, beat, beat, TimeUnit.MILLISECONDS);
+        List<Thread> workers = new ArrayList<>();
+        CountDownLatch done = new CountDownLatch(run.parallelism());
+        try (DuckEngine engine = new DuckEngine(run.engine())) {
+            Files.createDirectories(scratch);
+            Source.Plan first = planRound();
+            for (int i = 0; i < run.parallelism(); i++) {
+                Connection c = engine.connect();
+                Thread t = new Thread(() -> {
+                    try (c) {
+                        work(c, processor, scratch);
+                    } catch (Exception e) {
+                        listener.info("worker stopped: " + e.getMessage());
+                    } finally {
+                        done.countDown();
+                    }
+                }, "sluice-worker-" + i);
+                t.start();
+                workers.add(t);
+            }
+            coordinate(done, first);
+            stopping = true;
+            done.await();
+        } finally {
+            heartbeats.shutdownNow();
+            deleteTree(scratch);
+        }
+        return new RunSummary(stats.splitsDone(), stats.attemptsFailed(), stats.skipped(), stats.rowsIn(), stats.rowsOut(),
+                stats.rejected(), stats.bytes(), stats.elapsedMillis(), interrupted, ledger.counts());
+    }
+
+    /**
+     * Plans again when useful, and decides when a {@code once} run is finished. A {@code once} run waits for files
+     * that are still being written to settle, but not forever: after {@link #SETTLE_PATIENCE} settle periods it
+     * leaves them to the next run.
+     */
+    private void coordinate(CountDownLatch workersDone, Source.Plan first) throws Exception {
+        boolean watch = run.mode() == RunOptions.Mode.WATCH;
+        long giveUp = clock.millis() + Math.max(5_000, SETTLE_PATIENCE * settleHint(first));
+        long nextPlan = nextPlan(watch, first, giveUp);
+        while (!stopping) {
+            if (workersDone.await(IDLE_POLL_MS, TimeUnit.MILLISECONDS)) return;
+            if (clock.millis() >= nextPlan) nextPlan = nextPlan(watch, planRound(), giveUp);
+            if (!watch && nextPlan == NEVER && finished()) return;
+        }
+    }
+
+    private long nextPlan(boolean watch, Source.Plan plan, long giveUp) {
+        long now = clock.millis();
+        if (watch) return now + run.interval().toMillis();
+        if (plan.waiting() > 0 && now < giveUp) return now + RECHECK_MS;
+        if (plan.waiting() > 0) listener.info(plan.waiting() + " file(s) still changing; left for the next run");
+        return NEVER;
+    }
+
+    /** The longest time a waiting input said it needs; the files source reports its settle time. */
+    private static long settleHint(Source.Plan plan) {
+        return plan.skipped().stream().filter(Source.Skipped::waiting).mapToLong(Source.Skipped::settleMillis).max().orElse(0);
+    }
+
+    private Source.Plan planRound() throws IOException {
+        Source.Plan plan = a.source().plan(a.ledger());
+        stats.planned.addAndGet(plan.splits().size());
+        stats.skipped.set(plan.skipped().stream().filter(s -> !s.waiting()).count());
+        listener.planned(plan);
+        return plan;
+    }
+
+    /** Nothing left for this process: no pending or retryable split, none in flight, none with an expired lease. */
+    private boolean finished() {
+        if (stats.inFlight() > 0) return false;
+        Map<SplitState, Long> counts = a.ledger().counts();
+        if (counts.getOrDefault(SplitState.PENDING, 0L) > 0 || counts.getOrDefault(SplitState.FAILED, 0L) > 0) return false;
+        if (counts.getOrDefault(SplitState.CLAIMED, 0L) == 0) return true;
+        Instant now = clock.instant();
+        return a.ledger().splits(EnumSet.of(SplitState.CLAIMED), Integer.MAX_VALUE).stream()
+                .allMatch(s -> s.leaseUntil() != null && s.leaseUntil().isAfter(now));
+    }
+
+    private void work(Connection c, SplitProcessor processor, Path scratch) throws InterruptedException {
+        while (!stopping) {
+            var claim = a.ledger().claim(owner, run.lease());
+            if (claim.isEmpty()) {
+                Thread.sleep(IDLE_POLL_MS);
+                continue;
+            }
+            process(c, processor, scratch, claim.get());
+        }
+    }
+
+    private void process(Connection c, SplitProcessor processor, Path scratch, Claim claim) {
+        inFlight.put(claim.splitId(), claim);
+        stats.inFlight.incrementAndGet();
+        long start = System.nanoTime();
+        Path dir = scratch.resolve("t" + claim.token() + "-" + Math.abs(claim.splitId().hashCode()));
+        try {
+            Files.createDirectories(dir);
+            Source.Input input = a.source().open(claim.split(), dir);
+            SplitProcessor.Result r = processor.process(c, claim.split(), input, () -> fence(claim));
+            Completion completion = new Completion(r.rowsIn(), r.rowsOut(), r.rejected(), r.outputs());
+            a.ledger().complete(claim, completion);
+            stats.splitsDone.incrementAndGet();
+            stats.rowsIn.addAndGet(r.rowsIn());
+            stats.rowsOut.addAndGet(r.rowsOut());
+            stats.rejected.addAndGet(r.rejected());
+            stats.bytes.addAndGet(claim.split().bytes());
+            listener.finished(claim, completion, (System.nanoTime() - start) / 1_000_000);
+        } catch (StaleClaimException e) {
+            listener.stale(claim, e.getMessage());
+        } catch (Exception e) {
+            fail(claim, describe(claim, e));
+        } finally {
+            inFlight.remove(claim.splitId());
+            lost.remove(claim.splitId());
+            stats.inFlight.decrementAndGet();
+            try {
+                deleteTree(dir);
+            } catch (IOException ignored) {
+                // scratch is removed with the run's scratch folder at the end
+            }
+        }
+    }
+
+    private void fail(Claim claim, String error) {
+        Instant now = clock.instant();
+        var retryAt = run.retries().nextTry(claim.attempt(), now);
+        try {
+            a.ledger().fail(claim, error, retryAt);
+            stats.attemptsFailed.incrementAndGet();
+            if (retryAt.isEmpty()) stats.splitsDead.incrementAndGet();
+            listener.failed(claim, error, retryAt.map(t -> Duration.between(now, t).toMillis()).orElse(-1L));
+        } catch (StaleClaimException stale) {
+            listener.stale(claim, stale.getMessage());
+        }
+    }
+
+    private void fence(Claim claim) throws StaleClaimException {
+        if (lost.contains(claim.splitId()) || !a.ledger().isCurrent(claim)) {
+            throw new StaleClaimException(claim.splitId(), claim.token());
+        }
+    }
+
+    private void heartbeat() {
+        for (Claim c : inFlight.values()) {
+            try {
+                if (!a.ledger().heartbeat(c, run.lease())) lost.add(c.splitId());
+            } catch (RuntimeException e) {
+                listener.info("heartbeat for " + c.splitId() + " failed: " + e.getMessage());
+            }
+        }
+    }
+
+    /** An error message that names the split and its files, so the user knows where to look. */
+    private static String describe(Claim claim, Exception e) {
+        String files = claim.split().members().size() == 1 ? claim.split().members().getFirst().key()
+                : claim.split().members().size() + " files from " + claim.split().members().getFirst().key();
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        if (e instanceof java.nio.file.NoSuchFileException nf) message = "no such file " + nf.getFile()
+                + (nf.getReason() == null ? "" : ": " + nf.getReason());
+        return "split " + claim.splitId() + " (" + files + "), attempt " + claim.attempt() + ": " + message.strip();
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
+
+    /** Splits that failed or died, for the summary. */
+    public List<SplitInfo> problems(int limit) {
+        return a.ledger().splits(EnumSet.of(SplitState.FAILED, SplitState.DEAD), limit);
+    }
+}

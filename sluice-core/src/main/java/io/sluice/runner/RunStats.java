@@ -1,0 +1,31 @@
+package io.sluice.runner;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Live counters of one run, read by progress displays while workers update them. */
+public final class RunStats {
+    final AtomicLong splitsDone = new AtomicLong();
+    final AtomicLong attemptsFailed = new AtomicLong();
+    final AtomicLong splitsDead = new AtomicLong();
+    final AtomicLong rowsIn = new AtomicLong();
+    final AtomicLong rowsOut = new AtomicLong();
+    final AtomicLong rejected = new AtomicLong();
+    final AtomicLong bytes = new AtomicLong();
+    final AtomicLong planned = new AtomicLong();
+    final AtomicLong skipped = new AtomicLong();
+    final AtomicLong inFlight = new AtomicLong();
+    final long startNanos = System.nanoTime();
+
+    public long splitsDone() { return splitsDone.get(); }
+    public long attemptsFailed() { return attemptsFailed.get(); }
+    public long splitsDead() { return splitsDead.get(); }
+    public long rowsIn() { return rowsIn.get(); }
+    public long rowsOut() { return rowsOut.get(); }
+    public long rejected() { return rejected.get(); }
+    public long bytes() { return bytes.get(); }
+    /** Splits known to this run: registered now plus the ones left pending by earlier runs. */
+    public long planned() { return planned.get(); }
+    public long skipped() { return skipped.get(); }
+    public long inFlight() { return inFlight.get(); }
+    public long elapsedMillis() { return (System.nanoTime() - startNanos) / 1_000_000; }
+}

@@ -1,0 +1,28 @@
+package io.sluice.runner;
+
+import io.sluice.spi.SplitState;
+import java.util.Map;
+
+/**
+ * The end of a run.
+ *
+ * @param ledger the pipeline's splits by state after the run (all runs, not only this one)
+ */
+public record RunSummary(long splitsDone, long attemptsFailed, long skipped, long rowsIn, long rowsOut, long rejected,
+                         long bytes, long millis, boolean interrupted, Map<SplitState, Long> ledger) {
+
+    public static final int OK = 0;
+    public static final int SOME_DEAD = 1;
+    public static final int INVALID = 2;
+    public static final int INTERRUPTED = 3;
+
+    public long dead() {
+        return ledger.getOrDefault(SplitState.DEAD, 0L);
+    }
+
+    /** 0 all done, 1 some splits dead, 3 interrupted (2, invalid input, is decided before a run starts). */
+    public int exitCode() {
+        if (interrupted) return INTERRUPTED;
+        return dead() > 0 ? SOME_DEAD : OK;
+    }
+}

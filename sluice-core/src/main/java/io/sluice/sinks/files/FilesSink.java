@@ -1,0 +1,178 @@
+package io.sluice.sinks.files;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.engine.Sql;
+import io.sluice.spi.Sink;
+import io.sluice.spi.Split;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Local files. A split's output is named {@code part-<hash of split id>}; it is written under
+ * {@code _sluice/staging/} and moved into place by atomic renames. A manifest per split lists its files, so a
+ * replay that writes a different set of files still removes the ones it no longer produces.
+ */
+final class FilesSink implements Sink {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path root;
+    private final String format;
+    private final String compression;
+    private final List<String> partitionBy;
+
+    FilesSink(Path root, String format, String compression, List<String> partitionBy) {
+        this.root = root;
+        this.format = format;
+        this.compression = compression;
+        this.partitionBy = List.copyOf(partitionBy);
+    }
+
+    @Override
+    public void check() throws IOException {
+        try {
+            Files.createDirectories(root.resolve("_sluice").resolve("staging"));
+            Files.createDirectories(root.resolve("_sluice").resolve("manifests"));
+            Path probe = Files.createTempFile(root.resolve("_sluice"), "probe", ".tmp");
+            Files.delete(probe);
+        } catch (AccessDeniedException | java.nio.file.ReadOnlyFileSystemException e) {
+            throw new IOException("sink.files.path: cannot write to " + root + " (permission denied or read-only); "
+                    + "fix the folder's permissions or choose another path", e);
+        } catch (FileSystemException e) {
+            throw new IOException("sink.files.path: cannot write to " + root + " (" + reason(e)
+                    + "); fix the folder or choose another path", e);
+        }
+    }
+
+    @Override
+    public Written write(Connection c, Split split, String query, String rejectsQuery, Fence fence) throws Exception {
+        String name = "part-" + hash(split.id());
+        Path staging = Files.createTempDirectory(root.resolve("_sluice").resolve("staging"), name + "-");
+        try {
+            long rows;
+            try (Statement s = c.createStatement()) {
+                rows = s.executeUpdate(copy(query, staging, name));
+                if (rejectsQuery != null) {
+                    Path dead = staging.resolve("_dead_letter");
+                    Files.createDirectories(dead);
+                    s.executeUpdate("COPY (" + rejectsQuery + ") TO "
+                            + Sql.literal(dead.resolve(name + ".jsonl").toString()) + " (FORMAT json)");
+                }
+            }
+            List<String> produced = listFiles(staging, rows == 0);
+            fence.check();
+            commit(name, staging, produced);
+            return new Written(rows, produced);
+        } finally {
+            deleteTree(staging);
+        }
+    }
+
+    private String copy(String query, Path staging, String name) {
+        String options = switch (format) {
+            case "parquet" -> "FORMAT parquet, COMPRESSION " + compression;
+            case "csv" -> "FORMAT csv, HEADER true, COMPRESSION " + (compression.equals("none") ? "uncompressed" : compression);
+            default -> "FORMAT json, COMPRESSION " + (compression.equals("none") ? "uncompressed" : compression);
+        };
+        if (partitionBy.isEmpty()) {
+            return "COPY (" + query + ") TO " + Sql.literal(staging.resolve(name + extension()).toString()) + " (" + options + ")";
+        }
+        String columns = String.join(", ", partitionBy.stream().map(Sql::identifier).toList());
+        return "COPY (" + query + ") TO " + Sql.literal(staging.toString()) + " (" + options + ", PARTITION_BY (" + columns
+                + "), FILENAME_PATTERN " + Sql.literal(name + "-{i}") + ", FILE_EXTENSION "
+                + Sql.literal(extension().substring(1)) + ", OVERWRITE_OR_IGNORE true)";
+    }
+
+    private String extension() {
+        String base = switch (format) {
+            case "parquet" -> ".parquet";
+            case "csv" -> ".csv";
+            default -> ".jsonl";
+        };
+        return switch (compression) {
+            case "gzip" -> format.equals("parquet") ? base : base + ".gz";
+            case "zstd" -> format.equals("parquet") ? base : base + ".zst";
+            default -> base;
+        };
+    }
+
+    /** Every file under staging, relative; an empty data file (no rows) is dropped rather than committed. */
+    private List<String> listFiles(Path staging, boolean dropData) throws IOException {
+        List<String> out = new ArrayList<>();
+        try (Stream<Path> walk = Files.walk(staging)) {
+            for (Path p : walk.filter(Files::isRegularFile).sorted().toList()) {
+                String rel = staging.relativize(p).toString().replace('\\', '/');
+                if (dropData && !rel.startsWith("_dead_letter/")) continue;
+                out.add(rel);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Moves the staged files into place. The manifest first lists old and new files together, so a crash at any
+     * point leaves every file of the split findable by the next attempt, which replaces or removes it.
+     */
+    private void commit(String name, Path staging, List<String> produced) throws IOException {
+        Path manifest = root.resolve("_sluice").resolve("manifests").resolve(name + ".json");
+        Set<String> previous = readManifest(manifest);
+        Set<String> union = new LinkedHashSet<>(previous);
+        union.addAll(produced);
+        writeManifest(manifest, union);
+        for (String rel : produced) {
+            Path target = root.resolve(rel);
+            Files.createDirectories(target.getParent());
+            Files.move(staging.resolve(rel), target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        }
+        for (String stale : previous) {
+            if (!produced.contains(stale)) Files.deleteIfExists(root.resolve(stale));
+        }
+        writeManifest(manifest, new LinkedHashSet<>(produced));
+    }
+
+    private static Set<String> readManifest(Path manifest) throws IOException {
+        if (!Files.exists(manifest)) return Set.of();
+        String[] files = JSON.readValue(manifest.toFile(), String[].class);
+        return new LinkedHashSet<>(List.of(files));
+    }
+
+    private static void writeManifest(Path manifest, Set<String> files) throws IOException {
+        Path tmp = manifest.resolveSibling(manifest.getFileName() + ".tmp");
+        Files.write(tmp, JSON.writeValueAsString(files).getBytes(StandardCharsets.UTF_8));
+        Files.move(tmp, manifest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    static String hash(String splitId) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(splitId.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
+
+    private static String reason(FileSystemException e) {
+        return e.getReason() != null ? e.getReason() : e.getClass().getSimpleName();
+    }
+}

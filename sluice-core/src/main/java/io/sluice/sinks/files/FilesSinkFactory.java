@@ -1,0 +1,50 @@
+package io.sluice.sinks.files;
+
+import io.sluice.config.Field;
+import io.sluice.config.Options;
+import io.sluice.config.Type;
+import io.sluice.spi.PipelineContext;
+import io.sluice.spi.Sink;
+import io.sluice.spi.SinkFactory;
+import java.util.List;
+
+/** Declares the {@code files} sink. */
+public final class FilesSinkFactory implements SinkFactory {
+    static final Type.Obj OPTIONS = Type.Obj.of("Files in a local folder.",
+            Field.required("path", Type.PATH, "Output folder; created when missing."),
+            Field.optional("format", Type.choice("parquet", "csv", "jsonl"), "parquet", "File format of the output."),
+            Field.computed("compression", Type.choice("none", "zstd", "gzip", "snappy"),
+                    "`zstd` for parquet, `none` for csv and jsonl",
+                    "Compression of the output files (csv and jsonl: `none`, `gzip` or `zstd`)."),
+            Field.optional("partition_by", Type.oneOrMany(Type.STRING), List.of(),
+                    "Columns to partition by, as hive-style folders (`region=eu/part-....parquet`)."));
+
+    @Override
+    public String kind() {
+        return "files";
+    }
+
+    @Override
+    public Type options() {
+        return OPTIONS;
+    }
+
+    @Override
+    public String description() {
+        return "Writes each split's records to files named after the split id, first under `_sluice/staging/`, "
+                + "then moved into place with an atomic rename: a replayed split replaces its own files and never "
+                + "duplicates them. Bad records go to `_dead_letter/` as JSON lines. Readers should ignore folders "
+                + "starting with `_` (DuckDB, Spark and Hive do).";
+    }
+
+    @Override
+    public Sink create(Object options, PipelineContext context) {
+        Options o = (Options) options;
+        String format = o.string("format");
+        String compression = o.optionalString("compression").orElse(format.equals("parquet") ? "zstd" : "none");
+        if (compression.equals("snappy") && !format.equals("parquet")) {
+            throw o.problem("compression", "snappy is only for parquet; use none, gzip or zstd for " + format);
+        }
+        return new FilesSink(o.filePath("path"), format, compression, o.list("partition_by"));
+    }
+}

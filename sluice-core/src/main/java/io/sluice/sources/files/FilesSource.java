@@ -1,0 +1,302 @@
+package io.sluice.sources.files;
+
+import io.sluice.spi.KnownMember;
+import io.sluice.spi.Ledger;
+import io.sluice.spi.Member;
+import io.sluice.spi.Source;
+import io.sluice.spi.Split;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Lists a folder and turns new, finished files into splits. Planning is idempotent and safe to race: the
+ * ledger's {@link Ledger#register} refuses a split whose members another planner registered first, and the
+ * leftovers are planned again.
+ */
+final class FilesSource implements Source {
+    private static final int MAX_PLAN_ROUNDS = 5;
+
+    record Settings(Path root, Globs globs, Optional<String> format, boolean header, Duration settle,
+                    Optional<String> marker, boolean dedupe, boolean reprocessChanged, long splitSize,
+                    int packFiles, long packBytes) {
+    }
+
+    /** A file found by the listing, with its fingerprint. */
+    private record Found(String key, Path path, long size, String fingerprint, String format) {
+    }
+
+    private final Settings s;
+    private final Clock clock;
+
+    FilesSource(Settings settings, Clock clock) {
+        this.s = settings;
+        this.clock = clock;
+    }
+
+    @Override
+    public Plan plan(Ledger ledger) throws IOException {
+        return plan(ledger, true);
+    }
+
+    @Override
+    public Plan preview(Ledger ledger) throws IOException {
+        return plan(ledger, false);
+    }
+
+    private Plan plan(Ledger ledger, boolean register) throws IOException {
+        List<Skipped> skipped = new ArrayList<>();
+        List<Found> ready = list(skipped);
+        List<Split> registered = new ArrayList<>();
+        for (int round = 0; round < MAX_PLAN_ROUNDS && !ready.isEmpty(); round++) {
+            List<Found> fresh = newWork(ready, ledger, skipped, round == 0);
+            Map<String, String> digests = s.dedupe() ? dedupe(fresh, ledger, skipped) : Map.of();
+            fresh = fresh.stream().filter(f -> !s.dedupe() || digests.containsKey(f.key())).toList();
+            Map<String, KnownMember> versions = ledger.known(fresh.stream().map(Found::key).toList());
+            List<Split> planned = splits(fresh, digests, versions);
+            if (!register) return new Plan(planned, skipped);
+            Set<String> ids = new HashSet<>(ledger.register(planned));
+            List<Found> lost = new ArrayList<>();
+            Map<String, Found> byKey = new HashMap<>();
+            fresh.forEach(f -> byKey.put(f.key(), f));
+            for (Split split : planned) {
+                if (ids.contains(split.id())) {
+                    registered.add(split);
+                } else {
+                    // another planner registered some member first: plan what it did not take again
+                    split.members().stream().map(m -> byKey.get(m.key())).distinct().forEach(lost::add);
+                }
+            }
+            ready = lost;
+        }
+        return new Plan(registered, skipped);
+    }
+
+    /** Walks the folder; files not ready yet (still being written, no marker) are reported as waiting. */
+    private List<Found> list(List<Skipped> skipped) throws IOException {
+        long now = clock.millis();
+        List<Found> found = new ArrayList<>();
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(s.root())) {
+            files = walk.filter(p -> !p.equals(s.root())).sorted().toList();
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        Set<String> names = new HashSet<>();
+        files.forEach(p -> names.add(p.toString()));
+        for (Path p : files) {
+            Path rel = s.root().relativize(p);
+            String key = rel.toString().replace('\\', '/');
+            if (hidden(rel) || !s.globs().matches(rel)) continue;
+            if (s.marker().isPresent() && key.endsWith(s.marker().get())) continue;
+            BasicFileAttributes a;
+            try {
+                a = Files.readAttributes(p, BasicFileAttributes.class);
+            } catch (NoSuchFileException e) {
+                continue; // removed while listing
+            }
+            if (!a.isRegularFile()) continue;
+            long mtime = a.lastModifiedTime().toMillis();
+            if (s.marker().isPresent()) {
+                if (!names.contains(p + s.marker().get())) {
+                    skipped.add(Skipped.because(key, "waiting for its marker " + p.getFileName() + s.marker().get()));
+                    continue;
+                }
+            } else if (now - mtime < s.settle().toMillis()) {
+                skipped.add(new Skipped(key, "still changing (modified " + (now - mtime) + " ms ago, settle "
+                        + s.settle().toMillis() + " ms)", s.settle().toMillis()));
+                continue;
+            }
+            Optional<String> format = s.format().or(() -> Formats.fromName(key));
+            if (format.isEmpty()) {
+                skipped.add(Skipped.because(key, "unknown format: name it with an extension (.csv, .jsonl, .parquet, "
+                        + ".txt) or set source.files.format"));
+                continue;
+            }
+            found.add(new Found(key, p, a.size(), a.size() + ":" + mtime, format.get()));
+        }
+        return found;
+    }
+
+    /** Drops files the ledger already holds in this version (or in any version, with on_change: ignore). */
+    private List<Found> newWork(List<Found> ready, Ledger ledger, List<Skipped> skipped, boolean report) {
+        Map<String, KnownMember> known = ledger.known(ready.stream().map(Found::key).toList());
+        List<Found> fresh = new ArrayList<>();
+        for (Found f : ready) {
+            KnownMember k = known.get(f.key());
+            if (k == null) {
+                fresh.add(f);
+            } else if (k.fingerprint().equals(f.fingerprint())) {
+                if (report) skipped.add(Skipped.because(f.key(), "already in split " + k.splitId() + " (" + k.state().label() + ")"));
+            } else if (!s.reprocessChanged()) {
+                if (report) skipped.add(Skipped.because(f.key(), "changed since split " + k.splitId() + "; on_change: ignore"));
+            } else {
+                fresh.add(f);
+            }
+        }
+        return fresh;
+    }
+
+    /** sha256 of each file; a file whose bytes another file already brought is skipped. Returns key -> digest. */
+    private Map<String, String> dedupe(List<Found> fresh, Ledger ledger, List<Skipped> skipped) throws IOException {
+        Map<String, String> kept = new LinkedHashMap<>();
+        Map<String, String> seen = new HashMap<>();
+        for (Found f : fresh) {
+            String digest = sha256(f.path());
+            Optional<String> owner = Optional.ofNullable(seen.get(digest)).or(() -> ledger.digestOwner(digest));
+            if (owner.isPresent() && !owner.get().equals(f.key())) {
+                skipped.add(Skipped.because(f.key(), "same content as " + owner.get() + " (dedupe: content)"));
+                continue;
+            }
+            seen.put(digest, f.key());
+            kept.put(f.key(), digest);
+        }
+        return kept;
+    }
+
+    /** Cuts large line files into ranges and packs the rest, per format, in path order. */
+    private List<Split> splits(List<Found> fresh, Map<String, String> digests, Map<String, KnownMember> versions)
+            throws IOException {
+        List<Split> out = new ArrayList<>();
+        Map<String, List<Found>> packable = new LinkedHashMap<>();
+        for (Found f : fresh) {
+            String version = versions.containsKey(f.key()) ? "@" + f.fingerprint() : "";
+            String digest = digests.get(f.key());
+            if (f.size() > s.splitSize() && Formats.lineFormat(f.format()) && !Formats.compressed(f.key())) {
+                List<Long> cuts = LineCutter.cuts(f.path(), f.size(), s.splitSize(), f.format().equals("csv"));
+                if (cuts.size() > 2) {
+                    for (int i = 0; i + 1 < cuts.size(); i++) {
+                        long start = cuts.get(i);
+                        long end = cuts.get(i + 1);
+                        out.add(new Split(f.key() + "#" + start + "-" + end + version,
+                                List.of(new Member(f.key(), f.fingerprint(), start, end, i == 0 ? digest : null)), end - start));
+                    }
+                    continue;
+                }
+            }
+            if (f.size() >= s.packBytes() || s.packFiles() == 1) {
+                out.add(new Split(f.key() + version, List.of(Member.whole(f.key(), f.fingerprint(), digest)), f.size()));
+            } else {
+                packable.computeIfAbsent(f.format(), x -> new ArrayList<>()).add(f);
+            }
+        }
+        for (List<Found> group : packable.values()) out.addAll(pack(group, digests, versions));
+        return out;
+    }
+
+    private List<Split> pack(List<Found> files, Map<String, String> digests, Map<String, KnownMember> versions) {
+        List<Split> out = new ArrayList<>();
+        List<Found> current = new ArrayList<>();
+        long bytes = 0;
+        for (Found f : files) {
+            if (!current.isEmpty() && (current.size() >= s.packFiles() || bytes + f.size() > s.packBytes())) {
+                out.add(packSplit(current, bytes, digests, versions));
+                current = new ArrayList<>();
+                bytes = 0;
+            }
+            current.add(f);
+            bytes += f.size();
+        }
+        if (!current.isEmpty()) out.add(packSplit(current, bytes, digests, versions));
+        return out;
+    }
+
+    /** A pack of one file is named like the file; a larger pack by its first file, size and members' hash. */
+    private static Split packSplit(List<Found> files, long bytes, Map<String, String> digests,
+                                   Map<String, KnownMember> versions) {
+        List<Member> members = files.stream()
+                .map(f -> Member.whole(f.key(), f.fingerprint(), digests.get(f.key()))).toList();
+        Found first = files.getFirst();
+        if (files.size() == 1) {
+            String version = versions.containsKey(first.key()) ? "@" + first.fingerprint() : "";
+            return new Split(first.key() + version, members, bytes);
+        }
+        StringBuilder all = new StringBuilder();
+        members.forEach(m -> all.append(m.key()).append('\0').append(m.fingerprint()).append('\n'));
+        return new Split("pack:" + first.key() + "+" + (files.size() - 1) + ":" + sha256(all.toString()).substring(0, 8),
+                members, bytes);
+    }
+
+    @Override
+    public Input open(Split split, Path scratch) throws IOException {
+        List<Part> parts = new ArrayList<>();
+        String format = null;
+        int n = 0;
+        for (Member m : split.members()) {
+            Path file = s.root().resolve(m.key());
+            String f = s.format().or(() -> Formats.fromName(m.key())).orElseThrow();
+            format = format == null ? f : format;
+            if (!Files.exists(file)) {
+                throw new NoSuchFileException(file.toString(), null,
+                        "the file was removed after it was planned; restore it, or reset the pipeline's state");
+            }
+            if (m.isWhole()) {
+                parts.add(Part.whole(file, m.key()));
+            } else {
+                boolean header = f.equals("csv") && s.header() && m.start() > 0;
+                Path spool = scratch.resolve((n++) + "-" + file.getFileName());
+                spoolRange(file, spool, m.start(), m.end(), header);
+                parts.add(new Part(spool, m.key(), file, m.start(), header));
+            }
+        }
+        return new Input(parts, format, s.header());
+    }
+
+    /** Copies {@code [start, end)} of the file, after its header line when asked, into a spool the engine reads. */
+    private static void spoolRange(Path file, Path spool, long start, long end, boolean header) throws IOException {
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ);
+             FileChannel out = FileChannel.open(spool, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            if (header) out.write(java.nio.ByteBuffer.wrap(LineCutter.headerLine(file)));
+            long pos = start;
+            while (pos < end) pos += in.transferTo(pos, end - pos, out);
+        }
+    }
+
+    private static boolean hidden(Path relative) {
+        for (Path part : relative) {
+            String name = part.toString();
+            if (name.startsWith(".") || name.startsWith("_")) return true;
+        }
+        return false;
+    }
+
+    private static String sha256(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            int n;
+            while ((n = in.read(buf)) > 0) md.update(buf, 0, n);
+            return HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

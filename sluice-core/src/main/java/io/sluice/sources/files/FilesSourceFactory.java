@@ -1,0 +1,88 @@
+package io.sluice.sources.files;
+
+import io.sluice.config.Field;
+import io.sluice.config.Options;
+import io.sluice.config.Type;
+import io.sluice.spi.PipelineContext;
+import io.sluice.spi.Source;
+import io.sluice.spi.SourceFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/** Declares the {@code files} source. */
+public final class FilesSourceFactory implements SourceFactory {
+    static final Type.Obj PACK = Type.Obj.of("Packing of small files into one split.",
+            Field.optional("max_files", Type.POSITIVE_INT, 1000L, "Most files in one split."),
+            Field.optional("max_bytes", Type.SIZE, 64L << 20, "Most bytes in one split."));
+
+    static final Type.Obj OPTIONS = Type.Obj.of("Files in a local folder.",
+            Field.required("path", Type.PATH, "The folder to read; it must exist."),
+            Field.optional("include", Type.oneOrMany(Type.STRING), List.of("**"),
+                    "Glob(s) of files to read, relative to `path`: `*` stays in one folder, `**` crosses folders "
+                            + "(`**/*.csv` also matches top-level files)."),
+            Field.optional("exclude", Type.oneOrMany(Type.STRING), List.of(), "Glob(s) of files to leave out."),
+            Field.computed("format", Type.choice("csv", "jsonl", "parquet", "text"),
+                    "from the extension (.csv .tsv .jsonl .ndjson .json .parquet .txt .log)",
+                    "How to read the files. `.gz` and `.zst` files are decompressed transparently."),
+            Field.optional("header", Type.BOOL, Boolean.TRUE, "csv: the first line holds the column names."),
+            Field.optional("settle", Type.DURATION, Duration.ofSeconds(2),
+                    "A file is only read once its size and modification time have not changed for this long, "
+                            + "so files still being written are never claimed."),
+            Field.computed("marker", Type.STRING, "none",
+                    "Instead of `settle`: a file is ready when a file of the same name plus this suffix exists "
+                            + "(`marker: .done` makes `a.csv` ready when `a.csv.done` exists). Marker files are not read."),
+            Field.optional("dedupe", Type.choice("none", "content"), "none",
+                    "`content`: also fingerprint each file by the sha256 of its bytes, and skip a file whose bytes "
+                            + "were already seen under another name."),
+            Field.optional("on_change", Type.choice("reprocess", "ignore"), "reprocess",
+                    "A file processed before whose size or modification time changed: `reprocess` it as new work, "
+                            + "or `ignore` the change."),
+            Field.optional("split_size", Type.SIZE, 128L << 20,
+                    "Uncompressed csv, jsonl and text files larger than this are cut into byte ranges at line "
+                            + "boundaries, processed in parallel (every csv range gets the header)."),
+            Field.optional("pack", PACK, null, "Small files are packed into one split, so per-file costs are paid once per pack."));
+
+    @Override
+    public String kind() {
+        return "files";
+    }
+
+    @Override
+    public Type options() {
+        return OPTIONS;
+    }
+
+    @Override
+    public String description() {
+        return "Reads the files under a local folder. Each file is identified by its path and fingerprinted by "
+                + "size and modification time (plus sha256 with `dedupe: content`); a file is claimed only once it "
+                + "is settled or has its marker. Large line-format files are cut into byte ranges, small files are "
+                + "packed together. The ledger records every split's members, so a replay reads exactly the same bytes.";
+    }
+
+    @Override
+    public Source create(Object options, PipelineContext context) {
+        Options o = (Options) options;
+        Path root = o.filePath("path");
+        if (!Files.isDirectory(root)) {
+            throw o.problem("path", Files.exists(root) ? root + " is not a folder"
+                    : "the folder " + root + " does not exist; create it or fix the path");
+        }
+        Options pack = o.block("pack");
+        FilesSource.Settings settings = new FilesSource.Settings(
+                root,
+                new Globs(o.list("include"), o.list("exclude")),
+                o.optionalString("format"),
+                o.bool("header"),
+                o.duration("settle"),
+                o.optionalString("marker"),
+                o.string("dedupe").equals("content"),
+                o.string("on_change").equals("reprocess"),
+                o.size("split_size"),
+                (int) pack.integer("max_files"),
+                pack.size("max_bytes"));
+        return new FilesSource(settings, context.clock());
+    }
+}

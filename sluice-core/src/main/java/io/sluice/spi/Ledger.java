@@ -1,0 +1,79 @@
+package io.sluice.spi;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The durable record of every split of one pipeline. Implementations must be safe for many threads and, where
+ * the backend is shared (a file, a server), for many processes: every method is atomic on its own.
+ *
+ * <p>The exactly-once contract rests here: a split is granted to one holder at a time (claim with lease and
+ * fencing token), a stale holder cannot complete it, and {@code done} is recorded only by {@link #complete}.
+ */
+public interface Ledger extends AutoCloseable {
+
+    // ---- planning -------------------------------------------------------------------------------------
+
+    /** The latest registered version of each of these member keys; keys never registered are absent. */
+    Map<String, KnownMember> known(Collection<String> keys);
+
+    /** The member key that first registered this content digest, if any. */
+    Optional<String> digestOwner(String sha256);
+
+    /**
+     * Registers new splits atomically. A split is skipped (not an error) when any of its members
+     * (key, fingerprint, start) is already registered, or when a member's digest is already owned by another
+     * key: that is how concurrent planners agree. Registering the same split twice is a no-op.
+     *
+     * @return the ids of the splits this call registered
+     */
+    List<String> register(List<Split> splits);
+
+    // ---- work -----------------------------------------------------------------------------------------
+
+    /**
+     * Claims the oldest claimable split: pending, failed with its retry time passed, or claimed with its lease
+     * expired. Each grant gets a new fencing token greater than any earlier token of that split.
+     */
+    Optional<Claim> claim(String owner, Duration lease);
+
+    /** Extends the lease. Returns false when the claim is stale (taken over, completed, or released). */
+    boolean heartbeat(Claim claim, Duration lease);
+
+    /** True while this claim holds the split's current token and its lease has not been taken over. */
+    boolean isCurrent(Claim claim);
+
+    /** Marks the split done with its result. Refused when the claim's token is stale. */
+    void complete(Claim claim, Completion completion) throws StaleClaimException;
+
+    /**
+     * Records a failed attempt. With {@code retryAt} present the split becomes {@code failed} and claimable again
+     * from then; with it empty the split is {@code dead}.
+     */
+    void fail(Claim claim, String error, Optional<Instant> retryAt) throws StaleClaimException;
+
+    /** Gives the split back (pending) without counting an attempt, e.g. on shutdown. Stale claims are ignored. */
+    void release(Claim claim);
+
+    // ---- status and operations ------------------------------------------------------------------------
+
+    /** Number of splits in each state (states with none may be absent). */
+    Map<SplitState, Long> counts();
+
+    /** Splits in the given states, oldest first, at most {@code limit}. */
+    List<SplitInfo> splits(Set<SplitState> states, int limit);
+
+    /** Sends failed or dead splits back to pending with their attempts reset; all of them when ids is empty. */
+    int retry(Collection<String> splitIds);
+
+    /** Forgets everything this ledger holds for the pipeline. */
+    void reset();
+
+    @Override
+    void close();
+}

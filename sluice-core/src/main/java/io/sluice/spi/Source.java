@@ -1,0 +1,79 @@
+package io.sluice.spi;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Lists the work as splits, and prepares a claimed split for reading. */
+public interface Source {
+
+    /**
+     * Lists the source, registers the new splits in the ledger (idempotently: several planners may race) and
+     * reports what it skipped and why. Registered splits never change afterwards.
+     */
+    Plan plan(Ledger ledger) throws IOException;
+
+    /** Like {@link #plan} but registers nothing: what a run would do now. */
+    Plan preview(Ledger ledger) throws IOException;
+
+    /**
+     * Makes a claimed split readable by the engine: local files in a known format. May write spool files
+     * under {@code scratch} (a byte range with its CSV header); the caller deletes {@code scratch} afterwards.
+     */
+    Input open(Split split, Path scratch) throws IOException;
+
+    /** The outcome of listing: new splits, and every input left out with the reason. */
+    record Plan(List<Split> splits, List<Skipped> skipped) {
+        public Plan {
+            splits = List.copyOf(splits);
+            skipped = List.copyOf(skipped);
+        }
+
+        /** Inputs that are not finished yet (still being written, no marker) and will be picked up later. */
+        public long waiting() {
+            return skipped.stream().filter(Skipped::waiting).count();
+        }
+    }
+
+    /**
+     * An input left out of this plan. {@code settleMillis > 0} means it is still being written and becomes work
+     * by itself once it has not changed for that long.
+     */
+    record Skipped(String key, String reason, long settleMillis) {
+        public static Skipped because(String key, String reason) {
+            return new Skipped(key, reason, 0);
+        }
+
+        public boolean waiting() {
+            return settleMillis > 0;
+        }
+    }
+
+    /**
+     * Files the engine reads for one split.
+     *
+     * @param parts  each file with the name a user knows it by (for dead letters and errors)
+     * @param format csv | jsonl | parquet | text
+     * @param header csv only: the files start with a header line
+     */
+    record Input(List<Part> parts, String format, boolean header) {
+        public Input {
+            parts = List.copyOf(parts);
+        }
+    }
+
+    /**
+     * A readable local file.
+     *
+     * @param file            what the engine reads (the input itself, or a spool of a byte range)
+     * @param key             the name the user knows the input by
+     * @param origin          the input file itself
+     * @param startByte       where {@code file}'s data starts in {@code origin}
+     * @param headerPrepended the spool starts with the header line copied from the top of {@code origin}
+     */
+    record Part(Path file, String key, Path origin, long startByte, boolean headerPrepended) {
+        public static Part whole(Path file, String key) {
+            return new Part(file, key, file, 0, false);
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package io.sluice.steps.sql;
+
+import io.sluice.config.Type;
+import io.sluice.spi.PipelineContext;
+import io.sluice.spi.Step;
+import io.sluice.spi.StepFactory;
+
+/** {@code - sql: SELECT ... FROM input}: any DuckDB query over the previous result, named {@code input}. */
+public final class SqlStepFactory implements StepFactory {
+    @Override
+    public String kind() {
+        return "sql";
+    }
+
+    @Override
+    public Type options() {
+        return Type.STRING;
+    }
+
+    @Override
+    public String description() {
+        return "A DuckDB SQL query over the relation `input` (the source's records, or the previous step's result). "
+                + "Any DuckDB SQL works: filters, casts, joins with `VALUES` lists, window functions, `WITH` clauses.";
+    }
+
+    @Override
+    public Step create(Object options, PipelineContext context) {
+        String sql = ((String) options).strip();
+        if (sql.endsWith(";")) sql = sql.substring(0, sql.length() - 1);
+        String body = sql;
+        // The previous result is bound as the CTE `input`, visible inside the user's query (and its own WITHs).
+        return input -> "WITH input AS (" + input + ") SELECT * FROM (" + body + "\n)";
+    }
+}
