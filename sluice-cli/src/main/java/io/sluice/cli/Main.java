@@ -21,7 +21,7 @@ public final class Main implements Runnable {
 
     /** Runs a command and returns its exit code (tests call this in-process). */
     public static int execute(String... args) {
-        CommandLine cli = new CommandLine(new Main());
+        CommandLine cli = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
         cli.setExitCodeExceptionMapper(e -> e instanceof ConfigException ? RunSummary.INVALID : RunSummary.SOME_DEAD);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof ConfigException ce) {

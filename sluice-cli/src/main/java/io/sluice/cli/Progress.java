@@ -75,7 +75,7 @@ abstract class Progress implements RunListener, AutoCloseable {
     public void planned(Source.Plan plan) {
         if (!plan.splits().isEmpty() || plan.waiting() > 0) {
             print(String.format(Locale.ROOT, "planned %d new split(s); %d input(s) skipped, %d still being written",
-                    plan.splits().size(), plan.skipped().size() - plan.waiting(), plan.waiting()));
+                    plan.splits().size(), plan.count(Source.Why.SKIPPED), plan.waiting()));
         }
     }
 

@@ -76,10 +76,12 @@ final class RunCommand implements Callable<Integer> {
 
     private static void printSummary(PrintWriter out, Pipeline p, RunSummary s, Assembly a) {
         double seconds = Math.max(s.millis(), 1) / 1000.0;
-        out.printf(Locale.ROOT, "%s %s in %s: %d split(s) done, %d skipped, %d failed attempt(s); rows %d in, %d out, %d bad; %s (%s/s)%n",
-                p.name(), s.interrupted() ? "interrupted" : "finished", Text.millis(s.millis()), s.splitsDone(), s.skipped(),
+        out.printf(Locale.ROOT, "%s %s in %s: %d split(s) done, %d failed attempt(s); rows %d in, %d out, %d bad; %s (%s/s)%n",
+                p.name(), s.interrupted() ? "interrupted" : "finished", Text.millis(s.millis()), s.splitsDone(),
                 s.attemptsFailed(), s.rowsIn(), s.rowsOut(), s.rejected(), Text.bytes(s.bytes()),
                 Text.bytes((long) (s.bytes() / seconds)));
+        if (s.seen() > 0) out.printf("  %d input(s) already processed by earlier runs%n", s.seen());
+        if (s.skipped() > 0) out.printf("  %d input(s) skipped: `sluice plan %s` says why%n", s.skipped(), p.file());
         long pending = s.ledger().getOrDefault(SplitState.PENDING, 0L) + s.ledger().getOrDefault(SplitState.FAILED, 0L)
                 + s.ledger().getOrDefault(SplitState.CLAIMED, 0L);
         if (pending > 0) out.printf("  %d split(s) not finished yet: a next run (or another worker) processes them%n", pending);

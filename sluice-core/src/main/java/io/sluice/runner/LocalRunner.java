@@ -51,6 +51,7 @@ public final class LocalRunner {
     private final Set<String> lost = ConcurrentHashMap.newKeySet();
     private volatile boolean stopping;
     private volatile boolean interrupted;
+    private boolean reportedWaiting;
 
     public LocalRunner(Assembly assembly, Clock clock, String owner, RunListener listener) {
         this.a = assembly;
@@ -111,7 +112,7 @@ public final class LocalRunner {
             heartbeats.shutdownNow();
             deleteTree(scratch);
         }
-        return new RunSummary(stats.splitsDone(), stats.attemptsFailed(), stats.skipped(), stats.rowsIn(), stats.rowsOut(),
+        return new RunSummary(stats.splitsDone(), stats.attemptsFailed(), stats.seen(), stats.skipped(), stats.rowsIn(), stats.rowsOut(),
                 stats.rejected(), stats.bytes(), stats.elapsedMillis(), interrupted, ledger.counts());
     }
 
@@ -147,20 +148,29 @@ public final class LocalRunner {
     private Source.Plan planRound() throws IOException {
         Source.Plan plan = a.source().plan(a.ledger());
         stats.planned.addAndGet(plan.splits().size());
-        stats.skipped.set(plan.skipped().stream().filter(s -> !s.waiting()).count());
+        stats.skipped.set(plan.count(Source.Why.SKIPPED));
+        stats.seen.compareAndSet(0, plan.count(Source.Why.SEEN));
         listener.planned(plan);
         return plan;
     }
 
-    /** Nothing left for this process: no pending or retryable split, none in flight, none with an expired lease. */
+    /**
+     * Nothing left to do: no pending or retryable split and none claimed. Splits claimed by other workers are
+     * waited for: if such a worker crashed, its lease expires and this run takes the split over.
+     */
     private boolean finished() {
         if (stats.inFlight() > 0) return false;
         Map<SplitState, Long> counts = a.ledger().counts();
-        if (counts.getOrDefault(SplitState.PENDING, 0L) > 0 || counts.getOrDefault(SplitState.FAILED, 0L) > 0) return false;
-        if (counts.getOrDefault(SplitState.CLAIMED, 0L) == 0) return true;
-        Instant now = clock.instant();
-        return a.ledger().splits(EnumSet.of(SplitState.CLAIMED), Integer.MAX_VALUE).stream()
-                .allMatch(s -> s.leaseUntil() != null && s.leaseUntil().isAfter(now));
+        long open = counts.getOrDefault(SplitState.PENDING, 0L) + counts.getOrDefault(SplitState.FAILED, 0L);
+        long held = counts.getOrDefault(SplitState.CLAIMED, 0L);
+        if (open == 0 && held > 0 && !reportedWaiting) {
+            reportedWaiting = true;
+            Instant until = a.ledger().splits(EnumSet.of(SplitState.CLAIMED), Integer.MAX_VALUE).stream()
+                    .map(SplitInfo::leaseUntil).filter(java.util.Objects::nonNull).max(Instant::compareTo).orElse(clock.instant());
+            listener.info("waiting for " + held + " split(s) claimed by other workers; if they crashed, their leases "
+                    + "expire by " + until + " and this run takes the splits over");
+        }
+        return open == 0 && held == 0;
     }
 
     private void work(Connection c, SplitProcessor processor, Path scratch) throws InterruptedException {

@@ -13,6 +13,7 @@ public final class RunStats {
     final AtomicLong bytes = new AtomicLong();
     final AtomicLong planned = new AtomicLong();
     final AtomicLong skipped = new AtomicLong();
+    final AtomicLong seen = new AtomicLong();
     final AtomicLong inFlight = new AtomicLong();
     final long startNanos = System.nanoTime();
 
@@ -25,7 +26,10 @@ public final class RunStats {
     public long bytes() { return bytes.get(); }
     /** Splits known to this run: registered now plus the ones left pending by earlier runs. */
     public long planned() { return planned.get(); }
+    /** Inputs left out by a rule (duplicate content, ignored change, unknown format), at the last plan. */
     public long skipped() { return skipped.get(); }
+    /** Inputs already processed by earlier runs, at the first plan. */
+    public long seen() { return seen.get(); }
     public long inFlight() { return inFlight.get(); }
     public long elapsedMillis() { return (System.nanoTime() - startNanos) / 1_000_000; }
 }

@@ -6,9 +6,10 @@ import java.util.Map;
 /**
  * The end of a run.
  *
+ * @param seen   inputs already processed by earlier runs
  * @param ledger the pipeline's splits by state after the run (all runs, not only this one)
  */
-public record RunSummary(long splitsDone, long attemptsFailed, long skipped, long rowsIn, long rowsOut, long rejected,
+public record RunSummary(long splitsDone, long attemptsFailed, long seen, long skipped, long rowsIn, long rowsOut, long rejected,
                          long bytes, long millis, boolean interrupted, Map<SplitState, Long> ledger) {
 
     public static final int OK = 0;

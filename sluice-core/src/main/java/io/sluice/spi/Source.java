@@ -29,25 +29,40 @@ public interface Source {
             skipped = List.copyOf(skipped);
         }
 
-        /** Inputs that are not finished yet (still being written, no marker) and will be picked up later. */
+        public long count(Why why) {
+            return skipped.stream().filter(s -> s.why() == why).count();
+        }
+
+        /** Inputs still being written, which become work by themselves once settled. */
         public long waiting() {
-            return skipped.stream().filter(Skipped::waiting).count();
+            return count(Why.WAITING);
         }
     }
 
     /**
-     * An input left out of this plan. {@code settleMillis > 0} means it is still being written and becomes work
-     * by itself once it has not changed for that long.
+     * An input left out of this plan, and why. {@code settleMillis > 0} (with {@link Why#WAITING}) means it is still
+     * being written and becomes work by itself once it has not changed for that long.
      */
-    record Skipped(String key, String reason, long settleMillis) {
+    record Skipped(String key, Why why, String reason, long settleMillis) {
+        public static Skipped seen(String key, String reason) {
+            return new Skipped(key, Why.SEEN, reason, 0);
+        }
+
         public static Skipped because(String key, String reason) {
-            return new Skipped(key, reason, 0);
+            return new Skipped(key, Why.SKIPPED, reason, 0);
+        }
+
+        public static Skipped waiting(String key, String reason, long settleMillis) {
+            return new Skipped(key, Why.WAITING, reason, settleMillis);
         }
 
         public boolean waiting() {
-            return settleMillis > 0;
+            return why == Why.WAITING;
         }
     }
+
+    /** SEEN: already registered in this version; WAITING: not finished yet; SKIPPED: left out by a rule. */
+    enum Why { SEEN, WAITING, SKIPPED }
 
     /**
      * Files the engine reads for one split.

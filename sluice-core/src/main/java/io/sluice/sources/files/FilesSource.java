@@ -35,6 +35,8 @@ import java.util.stream.Stream;
  */
 final class FilesSource implements Source {
     private static final int MAX_PLAN_ROUNDS = 5;
+    /** Below this a pack is not worth splitting further for parallelism. */
+    private static final long MIN_PACK_BYTES = 1 << 20;
 
     record Settings(Path root, Globs globs, Optional<String> format, boolean header, Duration settle,
                     Optional<String> marker, boolean dedupe, boolean reprocessChanged, long splitSize,
@@ -48,9 +50,12 @@ final class FilesSource implements Source {
     private final Settings s;
     private final Clock clock;
 
-    FilesSource(Settings settings, Clock clock) {
+    private final int parallelism;
+
+    FilesSource(Settings settings, Clock clock, int parallelism) {
         this.s = settings;
         this.clock = clock;
+        this.parallelism = parallelism;
     }
 
     @Override
@@ -122,7 +127,7 @@ final class FilesSource implements Source {
                     continue;
                 }
             } else if (now - mtime < s.settle().toMillis()) {
-                skipped.add(new Skipped(key, "still changing (modified " + (now - mtime) + " ms ago, settle "
+                skipped.add(Skipped.waiting(key, "still changing (modified " + (now - mtime) + " ms ago, settle "
                         + s.settle().toMillis() + " ms)", s.settle().toMillis()));
                 continue;
             }
@@ -146,7 +151,7 @@ final class FilesSource implements Source {
             if (k == null) {
                 fresh.add(f);
             } else if (k.fingerprint().equals(f.fingerprint())) {
-                if (report) skipped.add(Skipped.because(f.key(), "already in split " + k.splitId() + " (" + k.state().label() + ")"));
+                if (report) skipped.add(Skipped.seen(f.key(), "already in split " + k.splitId() + " (" + k.state().label() + ")"));
             } else if (!s.reprocessChanged()) {
                 if (report) skipped.add(Skipped.because(f.key(), "changed since split " + k.splitId() + "; on_change: ignore"));
             } else {
@@ -203,12 +208,19 @@ final class FilesSource implements Source {
         return out;
     }
 
+    /**
+     * Packs files in path order up to {@code pack.max_files} and {@code pack.max_bytes}. When the files would fill
+     * fewer packs than there are workers, packs are made smaller so that every worker gets one.
+     */
     private List<Split> pack(List<Found> files, Map<String, String> digests, Map<String, KnownMember> versions) {
+        long total = files.stream().mapToLong(Found::size).sum();
+        long bytesPerPack = Math.min(s.packBytes(), Math.max(MIN_PACK_BYTES, (total + parallelism - 1) / parallelism));
+        int filesPerPack = Math.min(s.packFiles(), Math.max(1, (files.size() + parallelism - 1) / parallelism));
         List<Split> out = new ArrayList<>();
         List<Found> current = new ArrayList<>();
         long bytes = 0;
         for (Found f : files) {
-            if (!current.isEmpty() && (current.size() >= s.packFiles() || bytes + f.size() > s.packBytes())) {
+            if (!current.isEmpty() && (current.size() >= filesPerPack || bytes + f.size() > bytesPerPack)) {
                 out.add(packSplit(current, bytes, digests, versions));
                 current = new ArrayList<>();
                 bytes = 0;

@@ -56,7 +56,8 @@ public final class FilesSourceFactory implements SourceFactory {
 
     @Override
     public String description() {
-        return "Reads the files under a local folder. Each file is identified by its path and fingerprinted by "
+        return "Reads the files under a local folder (files and folders whose name starts with `.` or `_` are never "
+                + "read: writers' temporary files, Sluice's own `_sluice/`). Each file is identified by its path and fingerprinted by "
                 + "size and modification time (plus sha256 with `dedupe: content`); a file is claimed only once it "
                 + "is settled or has its marker. Large line-format files are cut into byte ranges, small files are "
                 + "packed together. The ledger records every split's members, so a replay reads exactly the same bytes.";
@@ -83,6 +84,6 @@ public final class FilesSourceFactory implements SourceFactory {
                 o.size("split_size"),
                 (int) pack.integer("max_files"),
                 pack.size("max_bytes"));
-        return new FilesSource(settings, context.clock());
+        return new FilesSource(settings, context.clock(), context.run().parallelism());
     }
 }

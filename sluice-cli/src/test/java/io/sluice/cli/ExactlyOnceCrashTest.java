@@ -1,0 +1,161 @@
+package io.sluice.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.ledger.sqlite.SqliteLedger;
+import io.sluice.spi.Ledger;
+import io.sluice.spi.SplitInfo;
+import io.sluice.spi.SplitState;
+import io.sluice.testkit.ChildJvm;
+import io.sluice.testkit.Workspace;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The exactly-once contract under crashes and concurrency, with real processes: a run is killed with SIGKILL at
+ * random moments and restarted; two processes share one SQLite ledger. At the end the output holds every input
+ * row exactly once.
+ */
+class ExactlyOnceCrashTest {
+    private static final String MAIN = "io.sluice.cli.Main";
+    private static final int FILES = 40;
+    private static final int ROWS = 15_000;
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void killedAtRandomMomentsAndRestartedTheOutputHoldsEveryRowOnce() throws Exception {
+        Workspace ws = Workspace.in(tmp);
+        List<String> expected = writeInputs(ws, FILES, ROWS);
+        Path pipeline = ws.pipeline(pipelineYaml(2));
+        Path log = tmp.resolve("runs.log");
+        Random random = new Random(42);
+
+        int kills = 0;
+        int completed = 0;
+        while (kills < 24) {
+            Process p = ChildJvm.start(log, MAIN, "run", pipeline.toString(), "--progress", "none");
+            // kill anywhere from JVM start-up through planning, processing and commits
+            if (!p.waitFor(300 + random.nextInt(2500), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly().waitFor();
+                kills++;
+                continue;
+            }
+            if (p.exitValue() == 0 && allDone(pipeline)) {
+                // a run got through between kills: check it, then start over so every kill lands on real work
+                assertThat(ws.outputRows("id, region, amount", "parquet")).as("cycle %d", completed).isEqualTo(expected);
+                completed++;
+                deleteTree(ws.out());
+                deleteTree(tmp.resolve(".sluice"));
+            }
+        }
+        assertThat(kills).as("SIGKILLs delivered (log: %s)", log).isGreaterThanOrEqualTo(20);
+
+        // let it finish: the killed runs' leases expire and are taken over
+        int code = -1;
+        for (int i = 0; i < 5 && code != 0; i++) {
+            Process p = ChildJvm.start(log, MAIN, "run", pipeline.toString(), "--progress", "none");
+            assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("final run finished (log: %s)", log).isTrue();
+            code = p.exitValue();
+        }
+        assertThat(code).as("exit code of the final run (log: %s)", log).isZero();
+        assertThat(allDone(pipeline)).isTrue();
+        assertThat(ws.outputRows("id, region, amount", "parquet")).as("every input row exactly once").isEqualTo(expected);
+        assertThat(ws.deadLetters()).isEmpty();
+    }
+
+    @Test
+    void twoProcessesOnOneLedgerProcessEverySplitOnce() throws Exception {
+        Workspace ws = Workspace.in(tmp);
+        List<String> expected = writeInputs(ws, FILES, ROWS / 3);
+        Path pipeline = ws.pipeline(pipelineYaml(2));
+        Path log = tmp.resolve("two.log");
+
+        List<Process> processes = new ArrayList<>();
+        for (int i = 0; i < 2; i++) processes.add(ChildJvm.start(log, MAIN, "run", pipeline.toString(), "--progress", "none"));
+        for (Process p : processes) {
+            assertThat(p.waitFor(180, TimeUnit.SECONDS)).as("run finished (log: %s)", log).isTrue();
+            assertThat(p.exitValue()).as("exit code (log: %s)", log).isZero();
+        }
+
+        try (Ledger ledger = SqliteLedger.open(ledgerFile(pipeline), "crash", Clock.systemUTC())) {
+            List<SplitInfo> splits = ledger.splits(EnumSet.allOf(SplitState.class), Integer.MAX_VALUE);
+            assertThat(splits).isNotEmpty().allSatisfy(s -> {
+                assertThat(s.state()).isEqualTo(SplitState.DONE);
+                assertThat(s.attempts()).as("split %s claimed once", s.id()).isEqualTo(1);
+            });
+        }
+        assertThat(ws.outputRows("id, region, amount", "parquet")).isEqualTo(expected);
+    }
+
+    /** 40 small CSVs and one large one that is cut into byte ranges; ids are unique over all of them. */
+    private static List<String> writeInputs(Workspace ws, int files, int rows) throws Exception {
+        List<String> expected = new ArrayList<>();
+        String[] regions = {"eu", "us", "ap"};
+        long id = 0;
+        for (int f = 0; f <= files; f++) {
+            int n = f == files ? rows * 4 : rows;
+            StringBuilder csv = new StringBuilder("id,region,amount\n");
+            for (int r = 0; r < n; r++) {
+                id++;
+                String region = regions[(int) (id % 3)];
+                String amount = (id % 1000) + "." + (id % 100);
+                csv.append(id).append(',').append(region).append(',').append(amount).append('\n');
+                expected.add(id + "|" + region + "|" + new java.math.BigDecimal(amount).setScale(4));
+            }
+            ws.input(f == files ? "big/large.csv" : "day-" + (f % 4) + "/part-" + f + ".csv", csv.toString());
+        }
+        expected.sort(null);
+        return expected;
+    }
+
+    private static String pipelineYaml(int parallelism) {
+        return """
+                pipeline: crash
+                source:
+                  files:
+                    path: in
+                    include: "**/*.csv"
+                    split_size: 256KB
+                    pack: { max_files: 2 }
+                steps:
+                  - sql: SELECT id, region, CAST(amount AS DECIMAL(18,4)) AS amount FROM input
+                sink:
+                  files: { path: out, format: parquet, partition_by: [region] }
+                run:
+                  parallelism: %d
+                  lease: 2s
+                  retries: { max: 5, backoff: 100ms }
+                  on_bad_record: fail
+                """.formatted(parallelism);
+    }
+
+    private static void deleteTree(Path dir) throws java.io.IOException {
+        if (!Files.exists(dir)) return;
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
+    }
+
+    private static Path ledgerFile(Path pipeline) {
+        return pipeline.getParent().resolve(".sluice").resolve("crash.db");
+    }
+
+    private static boolean allDone(Path pipeline) {
+        if (!Files.exists(ledgerFile(pipeline))) return false;
+        try (Ledger ledger = SqliteLedger.open(ledgerFile(pipeline), "crash", Clock.systemUTC())) {
+            var counts = ledger.counts();
+            long notDone = counts.entrySet().stream().filter(e -> e.getKey() != SplitState.DONE).mapToLong(e -> e.getValue()).sum();
+            return notDone == 0 && counts.getOrDefault(SplitState.DONE, 0L) > 0;
+        }
+    }
+}
