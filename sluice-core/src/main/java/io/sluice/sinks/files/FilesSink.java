@@ -61,7 +61,9 @@ final class FilesSink implements Sink {
     @Override
     public Written write(Connection c, Split split, String query, String rejectsQuery, Fence fence) throws Exception {
         String name = "part-" + hash(split.id());
-        Path staging = Files.createTempDirectory(root.resolve("_sluice").resolve("staging"), name + "-");
+        Path stagingRoot = root.resolve("_sluice").resolve("staging");
+        removeAbandoned(stagingRoot, name);
+        Path staging = Files.createTempDirectory(stagingRoot, name + "-");
         try {
             long rows;
             try (Statement s = c.createStatement()) {
@@ -83,10 +85,11 @@ final class FilesSink implements Sink {
     }
 
     private String copy(String query, Path staging, String name) {
+        String codec = compression.equals("none") ? "uncompressed" : compression;
         String options = switch (format) {
-            case "parquet" -> "FORMAT parquet, COMPRESSION " + compression;
-            case "csv" -> "FORMAT csv, HEADER true, COMPRESSION " + (compression.equals("none") ? "uncompressed" : compression);
-            default -> "FORMAT json, COMPRESSION " + (compression.equals("none") ? "uncompressed" : compression);
+            case "parquet" -> "FORMAT parquet, COMPRESSION " + codec;
+            case "csv" -> "FORMAT csv, HEADER true, COMPRESSION " + codec;
+            default -> "FORMAT json, COMPRESSION " + codec;
         };
         if (partitionBy.isEmpty()) {
             return "COPY (" + query + ") TO " + Sql.literal(staging.resolve(name + extension()).toString()) + " (" + options + ")";
@@ -154,6 +157,22 @@ final class FilesSink implements Sink {
         Path tmp = manifest.resolveSibling(manifest.getFileName() + ".tmp");
         Files.write(tmp, JSON.writeValueAsString(files).getBytes(StandardCharsets.UTF_8));
         Files.move(tmp, manifest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /**
+     * Staging folders of earlier attempts of this split: this worker holds the split's current claim, so they
+     * belong to attempts that crashed or lost their lease.
+     */
+    private static void removeAbandoned(Path stagingRoot, String name) throws IOException {
+        try (Stream<Path> dirs = Files.list(stagingRoot)) {
+            for (Path d : dirs.filter(d -> d.getFileName().toString().startsWith(name + "-")).toList()) {
+                try {
+                    deleteTree(d);
+                } catch (IOException | java.io.UncheckedIOException e) {
+                    // best effort: a stale attempt may be removing it at the same moment; readers never see staging
+                }
+            }
+        }
     }
 
     static String hash(String splitId) {
