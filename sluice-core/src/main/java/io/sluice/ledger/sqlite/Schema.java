@@ -78,24 +78,17 @@ final class Schema {
     /** Creates or upgrades the tables in one write transaction, so processes opening a new file at once agree. */
     static void migrate(Connection connection, Path file) throws SQLException {
         try (Statement s = connection.createStatement()) {
+            if (isCurrent(s, file)) return; // the usual case: no write lock needed
             s.execute("BEGIN IMMEDIATE");
             try {
-                int version = pragma(s, "user_version");
-                int application = pragma(s, "application_id");
-                if (application != APPLICATION_ID && (application != 0 || hasTables(s))) {
-                    throw new LedgerException("SQLite ledger " + file + " is a SQLite database of another "
-                            + "application, not a Sluice ledger; point state.sqlite at another file", null);
-                }
-                if (version > VERSION) {
-                    throw new LedgerException("SQLite ledger " + file + " was written by a newer Sluice (ledger "
-                            + "schema " + version + ", this version knows " + VERSION + "); upgrade Sluice", null);
-                }
-                for (int v = version; v < VERSION; v++) {
-                    for (String sql : MIGRATIONS.get(v)) {
-                        s.execute(sql);
+                if (!isCurrent(s, file)) { // asked again under the lock: another process may have migrated
+                    for (int v = pragma(s, "user_version"); v < VERSION; v++) {
+                        for (String sql : MIGRATIONS.get(v)) {
+                            s.execute(sql);
+                        }
                     }
+                    s.execute("PRAGMA user_version = " + VERSION);
                 }
-                s.execute("PRAGMA user_version = " + VERSION);
                 s.execute("COMMIT");
             } catch (SQLException | RuntimeException e) {
                 try {
@@ -106,6 +99,21 @@ final class Schema {
                 throw e;
             }
         }
+    }
+
+    /** True when the file holds this version's tables; refuses files that are not ours or are newer. */
+    private static boolean isCurrent(Statement s, Path file) throws SQLException {
+        int application = pragma(s, "application_id");
+        if (application != APPLICATION_ID && (application != 0 || hasTables(s))) {
+            throw new LedgerException("SQLite ledger " + file + " is a SQLite database of another application, "
+                    + "not a Sluice ledger; point state.sqlite at another file", null);
+        }
+        int version = pragma(s, "user_version");
+        if (version > VERSION) {
+            throw new LedgerException("SQLite ledger " + file + " was written by a newer Sluice (ledger schema "
+                    + version + ", this version knows " + VERSION + "); upgrade Sluice", null);
+        }
+        return version == VERSION;
     }
 
     private static int pragma(Statement s, String name) throws SQLException {

@@ -1,6 +1,7 @@
 package io.sluice.ledger.sqlite;
 
 import io.sluice.spi.LedgerException;
+import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -19,7 +20,7 @@ final class SqliteErrors {
         String detail = " (" + e.getMessage() + ")";
         // the low byte is SQLite's primary result code, whether or not the driver reports extended codes
         return switch (e.getErrorCode() & 0xff) {
-            case 5, 6 -> "the database is locked beyond " + busyTimeout.toMillis() / 1000.0 + " s: another process "
+            case 5, 6 -> "the database is locked beyond " + seconds(busyTimeout) + " s: another process "
                     + "holds a write transaction on it; stop that process or retry later" + detail;
             case 26 -> "not a SQLite database: " + file + "; point state.sqlite at another file" + detail;
             case 11 -> "the file is corrupt; move it away (every split is then planned and processed again, "
@@ -32,5 +33,9 @@ final class SqliteErrors {
             case 10, 15 -> "I/O error; the file must be on a local disk, not a network filesystem" + detail;
             default -> e.getMessage();
         };
+    }
+
+    private static String seconds(Duration d) {
+        return BigDecimal.valueOf(d.toMillis(), 3).stripTrailingZeros().toPlainString();
     }
 }

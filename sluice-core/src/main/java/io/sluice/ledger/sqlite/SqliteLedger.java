@@ -1,7 +1,6 @@
 package io.sluice.ledger.sqlite;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.spi.Claim;
 import io.sluice.spi.Completion;
@@ -52,10 +51,9 @@ public final class SqliteLedger implements Ledger {
     public static final Duration DEFAULT_BUSY_TIMEOUT = Duration.ofSeconds(30);
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final TypeReference<List<String>> STRINGS = new TypeReference<>() { };
 
-    private static final String CLAIMED = "\nAND state = 'claimed'";
-    private static final String HELD = "\nWHERE pipeline = ? AND id = ? AND token = ?" + CLAIMED;
+    // the guard of every change a claim holder makes: its token is still the split's and the split still claimed
+    private static final String HELD = "\nWHERE pipeline = ? AND id = ? AND token = ? AND state = 'claimed'";
 
     private static final String NEXT_CLAIMABLE = """
             SELECT seq, id, bytes, attempts FROM splits
@@ -167,10 +165,6 @@ public final class SqliteLedger implements Ledger {
     /** The database file, e.g. to open another handle on it. */
     public Path file() {
         return file;
-    }
-
-    public String pipeline() {
-        return pipeline;
     }
 
     // Autocommit stays on and transactions are begun by hand: with autocommit off and IMMEDIATE mode the driver

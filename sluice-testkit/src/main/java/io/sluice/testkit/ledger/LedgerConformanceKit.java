@@ -1,0 +1,534 @@
+package io.sluice.testkit.ledger;
+
+import static io.sluice.spi.SplitState.CLAIMED;
+import static io.sluice.spi.SplitState.DEAD;
+import static io.sluice.spi.SplitState.DONE;
+import static io.sluice.spi.SplitState.FAILED;
+import static io.sluice.spi.SplitState.PENDING;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.entry;
+import static org.assertj.core.api.Assertions.tuple;
+
+import io.sluice.spi.Claim;
+import io.sluice.spi.Completion;
+import io.sluice.spi.KnownMember;
+import io.sluice.spi.Ledger;
+import io.sluice.spi.Member;
+import io.sluice.spi.Split;
+import io.sluice.spi.SplitInfo;
+import io.sluice.spi.SplitState;
+import io.sluice.spi.StaleClaimException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every {@link Ledger} backend must do for the exactly-once contract to hold. A backend's module subclasses
+ * this kit and says how to open its ledger; every test here then runs against that backend.
+ *
+ * <p>Time is a {@link MutableClock} handed to the ledger: leases expire and retries come due by moving it, never
+ * by sleeping.
+ *
+ * <pre>{@code
+ * class PostgresLedgerConformanceTest extends LedgerConformanceKit {
+ *     protected Ledger openLedger(String pipeline, Clock clock) {
+ *         return PostgresLedger.open(dataSource, newSchema(), pipeline, clock);   // a new schema per call
+ *     }
+ *     protected Ledger reopen(Ledger existing, String pipeline, Clock clock) {
+ *         PostgresLedger pg = (PostgresLedger) existing;
+ *         return PostgresLedger.open(newDataSource(), pg.schema(), pipeline, clock);
+ *     }
+ * }
+ * }</pre>
+ */
+public abstract class LedgerConformanceKit {
+    protected static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
+    protected static final Duration LEASE = Duration.ofMinutes(1);
+    protected static final String PIPELINE = "kit";
+
+    private static final EnumSet<SplitState> ALL = EnumSet.allOf(SplitState.class);
+
+    protected final MutableClock clock = new MutableClock(START);
+    protected Ledger ledger;
+    private final List<Ledger> opened = new ArrayList<>();
+
+    /** A fresh, empty store (a new file, database schema or key prefix) with a ledger for the pipeline on it. */
+    protected abstract Ledger openLedger(String pipeline, Clock clock);
+
+    /**
+     * Another handle on the store behind {@code existing}, with its own connections, as a second process would
+     * open it; {@code pipeline} may differ from the existing handle's.
+     */
+    protected abstract Ledger reopen(Ledger existing, String pipeline, Clock clock);
+
+    @BeforeEach
+    void openTheLedger() {
+        ledger = track(openLedger(PIPELINE, clock));
+    }
+
+    @AfterEach
+    void closeEveryHandle() {
+        opened.reversed().forEach(Ledger::close);
+    }
+
+    /** A second handle on the same store, closed after the test. */
+    protected final Ledger anotherHandle(String pipeline) {
+        return track(reopen(ledger, pipeline, clock));
+    }
+
+    private Ledger track(Ledger handle) {
+        opened.add(handle);
+        return handle;
+    }
+
+    // ---- planning -------------------------------------------------------------------------------------
+
+    @Test
+    void registeringTheSameSplitsAgainIsANoOp() throws Exception {
+        List<Split> plan = List.of(fileSplit("a.csv"), fileSplit("b.csv"));
+        assertThat(ledger.register(plan)).containsExactly("a.csv@v1", "b.csv@v1");
+        assertThat(ledger.register(plan)).isEmpty();
+
+        ledger.complete(claim(ledger, "w1"), completion("a.csv@v1"));
+        assertThat(ledger.register(plan)).as("a rescan does not bring done work back").isEmpty();
+        assertThat(ledger.counts()).containsOnly(entry(DONE, 1L), entry(PENDING, 1L));
+    }
+
+    @Test
+    void aSecondPlannerSkipsSplitsWhoseInputsAreAlreadyRegistered() {
+        assertThat(ledger.register(List.of(split("p1-0", file("x.csv", "v1"))))).containsExactly("p1-0");
+
+        Ledger planner2 = anotherHandle(PIPELINE);
+        List<String> registered = planner2.register(List.of(
+                split("p2-0", file("y.csv", "v1"), file("x.csv", "v1")),
+                split("p2-1", file("z.csv", "v1"))));
+
+        assertThat(registered).containsExactly("p2-1");
+        assertThat(ids(ledger.splits(ALL, 100))).containsExactly("p1-0", "p2-1");
+        assertThat(ledger.known(List.of("y.csv"))).as("a skipped split registers none of its inputs").isEmpty();
+    }
+
+    @Test
+    void byteRangesAndNewVersionsOfAnInputAreNewWork() {
+        assertThat(ledger.register(List.of(
+                split("x:0", new Member("x.log", "v1", 0, 100, null)),
+                split("x:100", new Member("x.log", "v1", 100, 250, null)),
+                split("x@v2", file("x.log", "v2")))))
+                .containsExactly("x:0", "x:100", "x@v2");
+    }
+
+    @Test
+    void aDigestOwnedByAnotherKeySkipsTheSplit() {
+        String d = "d".repeat(64);
+        String e = "e".repeat(64);
+        String f = "f".repeat(64);
+        assertThat(ledger.register(List.of(split("a", Member.whole("a.csv", "v1", d))))).containsExactly("a");
+
+        assertThat(ledger.register(List.of(
+                split("b", Member.whole("b.csv", "v1", d), Member.whole("b2.csv", "v1", f)),
+                split("c", Member.whole("c.csv", "v1", e)))))
+                .as("b holds a.csv's content under another name").containsExactly("c");
+        assertThat(ledger.register(List.of(split("a@v2", Member.whole("a.csv", "v2", d)))))
+                .as("the digest's own key may register a new version").containsExactly("a@v2");
+
+        assertThat(ledger.digestOwner(d)).contains("a.csv");
+        assertThat(ledger.digestOwner(e)).contains("c.csv");
+        assertThat(ledger.digestOwner(f)).as("a skipped split claims no digest").isEmpty();
+    }
+
+    @Test
+    void knownReturnsTheLatestVersionOfEachKeyWithItsState() throws Exception {
+        ledger.register(List.of(fileSplit("a.csv")));
+        ledger.complete(claim(ledger, "w1"), completion("a.csv@v1"));
+        ledger.register(List.of(
+                split("a.csv@v2", file("a.csv", "v2")),
+                split("pair", file("b.csv", "v7"), file("c.csv", "v3"))));
+
+        Map<String, KnownMember> known = ledger.known(List.of("a.csv", "b.csv", "c.csv", "never.csv"));
+
+        assertThat(known).containsOnly(
+                entry("a.csv", new KnownMember("a.csv", "v2", "a.csv@v2", PENDING)),
+                entry("b.csv", new KnownMember("b.csv", "v7", "pair", PENDING)),
+                entry("c.csv", new KnownMember("c.csv", "v3", "pair", PENDING)));
+        claim(ledger, "w1");
+        assertThat(ledger.known(List.of("a.csv")).get("a.csv").state()).isEqualTo(CLAIMED);
+        assertThat(ledger.known(List.of())).isEmpty();
+    }
+
+    @Test
+    void twentyThousandInputsRegisterAndLookUpInOneCall() {
+        List<Split> plan = IntStream.range(0, 20_000)
+                .mapToObj(i -> split("s" + i, file("in/" + i + ".csv", "size" + i)))
+                .toList();
+        List<String> keys = new ArrayList<>(plan.stream().map(s -> s.members().getFirst().key()).toList());
+        keys.add("in/missing.csv");
+
+        assertThat(ledger.register(plan)).hasSize(20_000);
+        Map<String, KnownMember> known = ledger.known(keys);
+
+        assertThat(known).hasSize(20_000);
+        assertThat(known.get("in/12345.csv")).isEqualTo(new KnownMember("in/12345.csv", "size12345", "s12345", PENDING));
+        assertThat(ledger.register(plan)).isEmpty();
+    }
+
+    @Test
+    void aDifferentSplitUnderARegisteredIdIsRefusedAndTheBatchNotRegistered() {
+        ledger.register(List.of(split("s", file("a.csv", "v1"))));
+
+        assertThatThrownBy(() -> ledger.register(List.of(
+                split("t", file("t.csv", "v1")),
+                split("s", file("a.csv", "v2")))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("s");
+        assertThat(ledger.known(List.of("t.csv"))).isEmpty();
+        assertThat(ledger.counts()).containsOnly(entry(PENDING, 1L));
+    }
+
+    // ---- claims ---------------------------------------------------------------------------------------
+
+    @Test
+    void claimsGoOldestFirstAndCarryTheWholeSplit() {
+        Split multi = new Split("multi", List.of(
+                new Member("z.csv", "fz", 0, 1000, "1".repeat(64)),
+                new Member("a.csv", "fa", 500, Member.WHOLE, null),
+                Member.whole("m.csv", "fm", "3".repeat(64))), 12_345);
+        ledger.register(List.of(multi));
+        ledger.register(List.of(fileSplit("second.csv")));
+
+        Claim first = claim(ledger, "w1");
+
+        assertThat(first.split()).as("members in registered order, every field kept").isEqualTo(multi);
+        assertThat(first.owner()).isEqualTo("w1");
+        assertThat(first.attempt()).isEqualTo(1);
+        assertThat(first.leaseUntil()).isEqualTo(START.plus(LEASE));
+        assertThat(claim(ledger, "w1").splitId()).isEqualTo("second.csv@v1");
+        assertThat(ledger.claim("w1", LEASE)).isEmpty();
+    }
+
+    @Test
+    void racingWorkersNeverGetTheSameSplit() throws Exception {
+        int splits = 500;
+        int threads = 8;
+        ledger.register(IntStream.range(0, splits).mapToObj(i -> fileSplit("f" + i)).toList());
+        List<Ledger> handles = List.of(ledger, anotherHandle(PIPELINE), anotherHandle(PIPELINE));
+        Map<String, AtomicInteger> grants = new ConcurrentHashMap<>();
+        Queue<Claim> claims = new ConcurrentLinkedQueue<>();
+
+        inParallel(threads, worker -> {
+            Ledger handle = handles.get(worker % handles.size());
+            for (Optional<Claim> c; (c = handle.claim("w" + worker, Duration.ofHours(1))).isPresent(); ) {
+                grants.computeIfAbsent(c.get().splitId(), id -> new AtomicInteger()).incrementAndGet();
+                claims.add(c.get());
+            }
+        });
+
+        assertThat(grants).hasSize(splits);
+        assertThat(grants.values()).allSatisfy(n -> assertThat(n.get()).as("grants of one split").isEqualTo(1));
+        List<Claim> all = List.copyOf(claims);
+        inParallel(threads, worker -> {
+            Ledger handle = handles.get((worker + 1) % handles.size());
+            for (int i = worker; i < all.size(); i += threads) handle.complete(all.get(i), completion("x"));
+        });
+        assertThat(ledger.counts()).containsOnly(entry(DONE, (long) splits));
+    }
+
+    @Test
+    void anExpiredLeaseIsTakenOverAndTheOldHolderIsFenced() throws Exception {
+        ledger.register(List.of(fileSplit("a.csv")));
+        Claim old = claim(ledger, "w1");
+        clock.advance(LEASE.minusSeconds(1));
+        assertThat(ledger.claim("w2", LEASE)).as("no takeover before the lease ends").isEmpty();
+        clock.advance(Duration.ofSeconds(2));
+
+        Claim fresh = claim(ledger, "w2");
+
+        assertThat(fresh.splitId()).isEqualTo(old.splitId());
+        assertThat(fresh.token()).isGreaterThan(old.token());
+        assertThat(fresh.attempt()).isEqualTo(2);
+        assertThatThrownBy(() -> ledger.complete(old, completion("a.csv@v1")))
+                .isInstanceOf(StaleClaimException.class);
+        assertThatThrownBy(() -> ledger.fail(old, "late", Optional.empty())).isInstanceOf(StaleClaimException.class);
+        assertThat(ledger.heartbeat(old, LEASE)).isFalse();
+        ledger.release(old);
+        assertThat(ledger.isCurrent(old)).isFalse();
+        assertThat(ledger.isCurrent(fresh)).isTrue();
+        assertThat(info("a.csv@v1").owner()).isEqualTo("w2");
+
+        ledger.complete(fresh, new Completion(7, 6, 1, List.of("out/a.parquet")));
+
+        SplitInfo done = info("a.csv@v1");
+        assertThat(done.state()).isEqualTo(DONE);
+        assertThat(done.rowsIn()).isEqualTo(7);
+        assertThat(done.rowsOut()).isEqualTo(6);
+        assertThat(done.attempts()).isEqualTo(2);
+        assertThat(ledger.isCurrent(fresh)).as("a done split has no current claim").isFalse();
+    }
+
+    @Test
+    void anExpiredClaimThatNobodyTookOverMayStillComplete() throws Exception {
+        ledger.register(List.of(fileSplit("a.csv")));
+        Claim slow = claim(ledger, "w1");
+        clock.advance(LEASE.multipliedBy(3));
+
+        assertThat(ledger.isCurrent(slow)).isTrue();
+        ledger.complete(slow, completion("a.csv@v1"));
+
+        assertThat(info("a.csv@v1").state()).isEqualTo(DONE);
+        assertThat(ledger.claim("w2", LEASE)).isEmpty();
+    }
+
+    @Test
+    void aHeartbeatExtendsTheLease() {
+        ledger.register(List.of(fileSplit("a.csv")));
+        Claim c = claim(ledger, "w1");
+        clock.advance(Duration.ofSeconds(50));
+        assertThat(ledger.heartbeat(c, LEASE)).isTrue();
+
+        clock.advance(Duration.ofSeconds(50));
+        assertThat(ledger.claim("w2", LEASE)).as("past the first lease, within the renewed one").isEmpty();
+        assertThat(ledger.isCurrent(c)).isTrue();
+        assertThat(info("a.csv@v1").leaseUntil()).isEqualTo(START.plusSeconds(110));
+
+        clock.advance(Duration.ofSeconds(11));
+        assertThat(claim(ledger, "w2").token()).isGreaterThan(c.token());
+        assertThat(ledger.heartbeat(c, LEASE)).isFalse();
+    }
+
+    // ---- failures -------------------------------------------------------------------------------------
+
+    @Test
+    void aFailedSplitWaitsForItsRetryTimeThenDies() throws Exception {
+        ledger.register(List.of(fileSplit("a.csv")));
+        Instant retryAt = START.plusSeconds(10);
+        ledger.fail(claim(ledger, "w1"), "boom", Optional.of(retryAt));
+
+        SplitInfo failed = info("a.csv@v1");
+        assertThat(failed.state()).isEqualTo(FAILED);
+        assertThat(failed.lastError()).isEqualTo("boom");
+        assertThat(failed.nextRetry()).isEqualTo(retryAt);
+        assertThat(failed.attempts()).isEqualTo(1);
+        clock.advance(Duration.ofSeconds(9));
+        assertThat(ledger.claim("w1", LEASE)).isEmpty();
+        clock.set(retryAt);
+
+        Claim second = claim(ledger, "w2");
+        assertThat(second.attempt()).isEqualTo(2);
+        ledger.fail(second, "boom again", Optional.empty());
+
+        SplitInfo dead = info("a.csv@v1");
+        assertThat(dead.state()).isEqualTo(DEAD);
+        assertThat(dead.lastError()).isEqualTo("boom again");
+        assertThat(dead.attempts()).isEqualTo(2);
+        clock.advance(Duration.ofDays(30));
+        assertThat(ledger.claim("w1", LEASE)).as("dead splits are never claimed").isEmpty();
+    }
+
+    @Test
+    void retrySendsEveryDeadAndFailedSplitBackToPending() throws Exception {
+        ledger.register(List.of(fileSplit("a.csv"), fileSplit("b.csv"), fileSplit("c.csv")));
+        ledger.fail(claim(ledger, "w1"), "a broke", Optional.empty());
+        ledger.fail(claim(ledger, "w1"), "b broke", Optional.of(START.plus(Duration.ofHours(1))));
+        ledger.complete(claim(ledger, "w1"), completion("c.csv@v1"));
+
+        assertThat(ledger.retry(List.of())).isEqualTo(2);
+
+        assertThat(info("a.csv@v1")).extracting(SplitInfo::state, SplitInfo::attempts).containsExactly(PENDING, 0);
+        assertThat(info("b.csv@v1")).extracting(SplitInfo::state, SplitInfo::attempts).containsExactly(PENDING, 0);
+        Claim a = claim(ledger, "w2");
+        Claim b = claim(ledger, "w2");
+        assertThat(List.of(a.splitId(), b.splitId())).containsExactly("a.csv@v1", "b.csv@v1");
+        assertThat(a.attempt()).isEqualTo(1);
+        ledger.complete(a, completion("a"));
+        ledger.complete(b, completion("b"));
+        assertThat(ledger.counts()).containsOnly(entry(DONE, 3L));
+    }
+
+    @Test
+    void retryOfGivenIdsTouchesOnlyThose() throws Exception {
+        ledger.register(List.of(fileSplit("a.csv"), fileSplit("b.csv"), fileSplit("c.csv")));
+        ledger.fail(claim(ledger, "w1"), "a broke", Optional.empty());
+        ledger.fail(claim(ledger, "w1"), "b broke", Optional.empty());
+
+        assertThat(ledger.retry(List.of("a.csv@v1", "c.csv@v1", "nonexistent"))).isEqualTo(1);
+
+        assertThat(info("a.csv@v1").state()).isEqualTo(PENDING);
+        assertThat(info("b.csv@v1").state()).isEqualTo(DEAD);
+        assertThat(info("c.csv@v1").state()).isEqualTo(PENDING);
+    }
+
+    @Test
+    void releaseGivesTheSplitBackWithoutCountingAnAttempt() throws Exception {
+        ledger.register(List.of(fileSplit("a.csv")));
+        Claim first = claim(ledger, "w1");
+
+        ledger.release(first);
+
+        SplitInfo released = info("a.csv@v1");
+        assertThat(released.state()).isEqualTo(PENDING);
+        assertThat(released.attempts()).isZero();
+        assertThat(released.owner()).isNull();
+        Claim second = claim(ledger, "w2");
+        assertThat(second.attempt()).isEqualTo(1);
+        assertThat(second.token()).isGreaterThan(first.token());
+        ledger.release(first);
+        assertThat(info("a.csv@v1")).as("a stale release is ignored")
+                .extracting(SplitInfo::state, SplitInfo::owner).containsExactly(CLAIMED, "w2");
+        ledger.complete(second, completion("a.csv@v1"));
+        assertThat(info("a.csv@v1").state()).isEqualTo(DONE);
+    }
+
+    // ---- status and operations ------------------------------------------------------------------------
+
+    @Test
+    void statusFollowsEveryTransitionAndDoneIsNeverClaimedAgain() throws Exception {
+        ledger.register(List.of(fileSplit("a.csv"), fileSplit("b.csv"), fileSplit("c.csv"), fileSplit("d.csv")));
+        assertThat(ledger.counts()).containsOnly(entry(PENDING, 4L));
+
+        Claim a = claim(ledger, "w1");
+        SplitInfo claimed = ledger.splits(EnumSet.of(CLAIMED), 10).getFirst();
+        assertThat(claimed.id()).isEqualTo("a.csv@v1");
+        assertThat(claimed.owner()).isEqualTo("w1");
+        assertThat(claimed.leaseUntil()).isEqualTo(START.plus(LEASE));
+        assertThat(claimed.attempts()).isEqualTo(1);
+        assertThat(claimed.members()).isEqualTo(1);
+        assertThat(claimed.bytes()).isEqualTo(100);
+        clock.advance(Duration.ofSeconds(5));
+        ledger.complete(a, completion("a.csv@v1"));
+        assertThat(info("a.csv@v1").updated()).isEqualTo(START.plusSeconds(5));
+        ledger.fail(claim(ledger, "w1"), "b broke", Optional.of(START.plus(Duration.ofHours(1))));
+        ledger.fail(claim(ledger, "w1"), "c broke", Optional.empty());
+
+        assertThat(ledger.counts())
+                .containsOnly(entry(PENDING, 1L), entry(DONE, 1L), entry(FAILED, 1L), entry(DEAD, 1L));
+        assertThat(ledger.splits(EnumSet.of(FAILED, DEAD), 10))
+                .extracting(SplitInfo::id, SplitInfo::lastError)
+                .containsExactly(tuple("b.csv@v1", "b broke"),
+                        tuple("c.csv@v1", "c broke"));
+        assertThat(ids(ledger.splits(ALL, 2))).as("oldest first, at most the limit")
+                .containsExactly("a.csv@v1", "b.csv@v1");
+
+        ledger.complete(claim(ledger, "w1"), completion("d.csv@v1"));
+        clock.advance(Duration.ofDays(1));
+        assertThat(claim(ledger, "w1").splitId()).isEqualTo("b.csv@v1");
+        assertThat(ledger.claim("w1", LEASE)).as("a and d are done, c is dead, b is held").isEmpty();
+    }
+
+    @Test
+    void resetForgetsEverythingAndFencesClaimsFromBefore() throws Exception {
+        String digest = "a".repeat(64);
+        ledger.register(List.of(split("a", Member.whole("a.csv", "v1", digest)), fileSplit("b.csv")));
+        Claim before = claim(ledger, "w1");
+
+        ledger.reset();
+
+        assertThat(ledger.counts()).isEmpty();
+        assertThat(ledger.splits(ALL, 100)).isEmpty();
+        assertThat(ledger.known(List.of("a.csv", "b.csv"))).isEmpty();
+        assertThat(ledger.digestOwner(digest)).isEmpty();
+        assertThat(ledger.claim("w1", LEASE)).isEmpty();
+
+        assertThat(ledger.register(List.of(split("a", Member.whole("a.csv", "v1", digest))))).containsExactly("a");
+        Claim after = claim(ledger, "w2");
+        assertThatThrownBy(() -> ledger.complete(before, completion("a")))
+                .as("a worker still running across the reset cannot complete the new split")
+                .isInstanceOf(StaleClaimException.class);
+        assertThat(ledger.isCurrent(after)).isTrue();
+    }
+
+    @Test
+    void pipelinesSharingAStoreDoNotSeeEachOther() throws Exception {
+        Ledger other = anotherHandle("other-pipeline");
+        String digest = "b".repeat(64);
+        Split s = split("s", Member.whole("a.csv", "v1", digest));
+        assertThat(ledger.register(List.of(s))).containsExactly("s");
+        assertThat(other.register(List.of(s))).containsExactly("s");
+
+        ledger.complete(claim(ledger, "w1"), completion("s"));
+
+        assertThat(other.counts()).containsOnly(entry(PENDING, 1L));
+        assertThat(claim(other, "w2").splitId()).isEqualTo("s");
+        other.reset();
+        assertThat(ledger.counts()).containsOnly(entry(DONE, 1L));
+        assertThat(ledger.known(List.of("a.csv"))).containsKey("a.csv");
+        assertThat(ledger.digestOwner(digest)).contains("a.csv");
+        assertThat(other.known(List.of("a.csv"))).isEmpty();
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------------
+
+    protected static Member file(String key, String fingerprint) {
+        return Member.whole(key, fingerprint, null);
+    }
+
+    protected static Split split(String id, Member... members) {
+        return new Split(id, List.of(members), 100L * members.length);
+    }
+
+    /** A split of one whole file at version v1, with id {@code key@v1}. */
+    protected static Split fileSplit(String key) {
+        return split(key + "@v1", file(key, "v1"));
+    }
+
+    protected static Completion completion(String splitId) {
+        return new Completion(10, 8, 2, List.of("out/" + splitId + ".parquet"));
+    }
+
+    protected static Claim claim(Ledger ledger, String owner) {
+        return ledger.claim(owner, LEASE).orElseThrow(() -> new AssertionError("nothing claimable for " + owner));
+    }
+
+    protected final SplitInfo info(String splitId) {
+        return ledger.splits(ALL, Integer.MAX_VALUE).stream()
+                .filter(i -> i.id().equals(splitId))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("split " + splitId + " is not in the ledger"));
+    }
+
+    private static List<String> ids(List<SplitInfo> infos) {
+        return infos.stream().map(SplitInfo::id).toList();
+    }
+
+    @FunctionalInterface
+    protected interface Worker {
+        void run(int worker) throws Exception;
+    }
+
+    /** Runs {@code workers} copies of the task on their own threads, all at once, and rethrows the first failure. */
+    protected static void inParallel(int workers, Worker task) throws Exception {
+        CountDownLatch go = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(workers);
+        try {
+            List<Future<Void>> futures = IntStream.range(0, workers)
+                    .mapToObj(w -> pool.submit((Callable<Void>) () -> {
+                        go.await();
+                        task.run(w);
+                        return null;
+                    }))
+                    .toList();
+            go.countDown();
+            for (Future<Void> f : futures) f.get(60, TimeUnit.SECONDS);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}
