@@ -1,0 +1,69 @@
+package io.sluice.focus;
+
+import io.sluice.engine.Sql;
+import io.sluice.focus.mapping.Mapping;
+import io.sluice.focus.mapping.MappingLoader;
+import io.sluice.focus.mapping.MappingSql;
+import io.sluice.pipeline.BadRecordPolicy;
+import io.sluice.spi.Step;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.StringJoiner;
+import java.util.function.UnaryOperator;
+
+/**
+ * The {@code focus} step: the SQL of one provider's mapping, or for {@code auto} one branch per provider, each
+ * converting the rows its {@code detect} predicate claims.
+ */
+final class FocusStep implements Step {
+    private final UnaryOperator<String> query;
+
+    private FocusStep(UnaryOperator<String> query) {
+        this.query = query;
+    }
+
+    static FocusStep of(String provider, String version, Path mappingFile, boolean keepSource, boolean validate,
+                        BadRecordPolicy onBadRecord) {
+        List<Mapping> mappings = provider.equals("auto")
+                ? MappingLoader.PROVIDERS.stream().map(p -> MappingLoader.builtin(p, version)).toList()
+                : List.of(mappingFile != null ? MappingLoader.file(mappingFile, version) : MappingLoader.builtin(provider, version));
+        UnaryOperator<String> convert = mappings.size() == 1
+                ? input -> new MappingSql(mappings.get(0)).query(input, MappingSql.Mode.plain(keepSource))
+                : input -> auto(mappings, input, keepSource);
+        return new FocusStep(convert);
+    }
+
+    @Override
+    public String apply(String input) {
+        return query.apply(input);
+    }
+
+    /**
+     * Every provider's conversion over the rows it detects, stacked by column name. The input first gets every
+     * column any mapping reads (null where missing), so each detect predicate can be evaluated on every row; a
+     * row no provider claims fails the split rather than vanish.
+     */
+    private static String auto(List<Mapping> mappings, String input, boolean keepSource) {
+        Set<String> columns = new LinkedHashSet<>();
+        StringJoiner claimed = new StringJoiner(" OR ");
+        for (Mapping m : mappings) {
+            columns.addAll(new MappingSql(m).sourceColumns());
+            claimed.add("coalesce((" + m.detect() + "), false)");
+        }
+        String packed = keepSource ? MappingSql.packSource(input) : input;
+        StringBuilder sql = new StringBuilder("WITH __auto_all AS (" + MappingSql.withNulls("(" + packed + ")", columns) + "),\n")
+                .append("__auto AS (SELECT * FROM __auto_all WHERE CASE WHEN ").append(claimed)
+                .append(" THEN true ELSE error(").append(Sql.literal("focus (provider: auto): a row matches none of the "
+                        + "exports " + MappingLoader.PROVIDERS + "; set the provider, or check the input's columns"))
+                .append(") END)\n");
+        for (int i = 0; i < mappings.size(); i++) {
+            Mapping m = mappings.get(i);
+            if (i > 0) sql.append("\nUNION ALL BY NAME\n");
+            MappingSql.Mode mode = new MappingSql.Mode(keepSource, true, true, "coalesce((" + m.detect() + "), false)");
+            sql.append("SELECT * FROM (").append(new MappingSql(m).query("SELECT * FROM __auto", mode)).append(")");
+        }
+        return sql.toString();
+    }
+}
