@@ -4,6 +4,7 @@ import io.sluice.engine.Sql;
 import io.sluice.focus.mapping.Mapping;
 import io.sluice.focus.mapping.MappingLoader;
 import io.sluice.focus.mapping.MappingSql;
+import io.sluice.focus.validate.RowRules;
 import io.sluice.pipeline.BadRecordPolicy;
 import io.sluice.spi.Step;
 import java.nio.file.Path;
@@ -29,10 +30,21 @@ final class FocusStep implements Step {
         List<Mapping> mappings = provider.equals("auto")
                 ? MappingLoader.PROVIDERS.stream().map(p -> MappingLoader.builtin(p, version)).toList()
                 : List.of(mappingFile != null ? MappingLoader.file(mappingFile, version) : MappingLoader.builtin(provider, version));
+        List<UnaryOperator<String>> checks = mappings.stream().map(m -> validate ? check(m, onBadRecord) : UnaryOperator.<String>identity()).toList();
         UnaryOperator<String> convert = mappings.size() == 1
-                ? input -> new MappingSql(mappings.get(0)).query(input, MappingSql.Mode.plain(keepSource))
-                : input -> auto(mappings, input, keepSource);
+                ? input -> checks.get(0).apply(new MappingSql(mappings.get(0)).query(input, MappingSql.Mode.plain(keepSource)))
+                : input -> auto(mappings, checks, input, keepSource);
         return new FocusStep(convert);
+    }
+
+    /**
+     * Row validation. A step cannot divert rows to the dead letters, so with {@code on_bad_record: fail} a broken
+     * row fails the split (naming rule and row), and otherwise every row is kept with the rules it breaks listed
+     * in {@code x_ValidationErrors}: nothing is dropped silently, and a filter downstream can act on it.
+     */
+    private static UnaryOperator<String> check(Mapping m, BadRecordPolicy onBadRecord) {
+        RowRules rules = new RowRules(m.focusVersion(), new java.util.HashSet<>(m.applicability()), new MappingSql(m).outputTypes());
+        return onBadRecord == BadRecordPolicy.FAIL ? rules::failOnError : rules::flag;
     }
 
     @Override
@@ -45,7 +57,7 @@ final class FocusStep implements Step {
      * column any mapping reads (null where missing), so each detect predicate can be evaluated on every row; a
      * row no provider claims fails the split rather than vanish.
      */
-    private static String auto(List<Mapping> mappings, String input, boolean keepSource) {
+    private static String auto(List<Mapping> mappings, List<UnaryOperator<String>> checks, String input, boolean keepSource) {
         Set<String> columns = new LinkedHashSet<>();
         StringJoiner claimed = new StringJoiner(" OR ");
         for (Mapping m : mappings) {
@@ -62,7 +74,7 @@ final class FocusStep implements Step {
             Mapping m = mappings.get(i);
             if (i > 0) sql.append("\nUNION ALL BY NAME\n");
             MappingSql.Mode mode = new MappingSql.Mode(keepSource, true, true, "coalesce((" + m.detect() + "), false)");
-            sql.append("SELECT * FROM (").append(new MappingSql(m).query("SELECT * FROM __auto", mode)).append(")");
+            sql.append("SELECT * FROM (").append(checks.get(i).apply(new MappingSql(m).query("SELECT * FROM __auto", mode))).append(")");
         }
         return sql.toString();
     }

@@ -2,6 +2,9 @@ package io.sluice.focus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.focus.validate.Dataset;
+import io.sluice.focus.validate.FocusValidator;
+import io.sluice.focus.validate.Report;
 import io.sluice.pipeline.Assembly;
 import io.sluice.pipeline.Components;
 import io.sluice.pipeline.Pipeline;
@@ -15,6 +18,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
@@ -70,6 +74,12 @@ class PipelineRunTest {
                     .as("source columns kept as x_<name>").isEqualTo(13L);
         }
         assertThat(run(dir.resolve("pipeline.yaml")).splitsDone()).as("nothing twice").isZero();
+        try (Duck d = new Duck(); Stream<Path> files = Files.walk(dir.resolve("focus"))) {
+            List<Path> parquet = files.filter(f -> f.toString().endsWith(".parquet") && !f.toString().contains("_sluice")).toList();
+            Dataset.load(d.c, "written", parquet);
+            Report report = new FocusValidator("1.2").validate(d.c, "written", List.of("focus/"), null, List.of());
+            assertThat(report.errors()).as(report.render()).isEmpty();
+        }
     }
 
     /**

@@ -103,10 +103,11 @@ public final class MappingSql {
         return all;
     }
 
-    /** The FOCUS columns and x_ columns this mapping writes, in output order. */
-    public List<String> outputColumns() {
-        List<String> out = new ArrayList<>(mapping.columns().keySet());
-        out.addAll(mapping.extras().keySet());
+    /** The FOCUS columns and x_ columns this mapping writes, in output order, with their types (x_: as written). */
+    public Map<String, String> outputTypes() {
+        Map<String, String> out = new LinkedHashMap<>();
+        mapping.columns().keySet().forEach(c -> out.put(c, typeOf(c)));
+        mapping.extras().keySet().forEach(c -> out.put(c, "ANY"));
         return out;
     }
 
