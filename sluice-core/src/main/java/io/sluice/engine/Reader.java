@@ -18,7 +18,8 @@ record Reader(String relation, List<String> prepare, boolean tracksRejects) {
     private static final String LINE_ONLY = "columns = {'line': 'VARCHAR'}, header = false, delim = E'\\x1F', "
             + "quote = '', escape = '', auto_detect = false";
 
-    static Reader of(Source.Input input, BadRecordPolicy policy, String rejects, String scans) {
+    /** @param text csv: every column as text (the first step types them itself) */
+    static Reader of(Source.Input input, BadRecordPolicy policy, String rejects, String scans, boolean text) {
         List<Path> files = input.parts().stream().map(Source.Part::file).toList();
         String list = Sql.pathList(files);
         boolean track = policy != BadRecordPolicy.FAIL;
@@ -26,7 +27,8 @@ record Reader(String relation, List<String> prepare, boolean tracksRejects) {
                 ? ", store_rejects = true, rejects_table = " + Sql.literal(rejects) + ", rejects_scan = " + Sql.literal(scans)
                 : "";
         return switch (input.format()) {
-            case "csv" -> new Reader("read_csv(" + list + ", header = " + input.header() + rejectOptions + ")", List.of(), track);
+            case "csv" -> new Reader("read_csv(" + list + ", header = " + input.header() + (text ? ", all_varchar = true" : "")
+                    + rejectOptions + ")", List.of(), track);
             case "text" -> new Reader("read_csv(" + list + ", " + LINE_ONLY + rejectOptions + ")", List.of(), track);
             case "parquet" -> new Reader("read_parquet(" + list + ", union_by_name = true)", List.of(), false);
             case "jsonl" -> track ? jsonWithRejects(files, list, rejects, scans)

@@ -43,7 +43,8 @@ public final class SplitProcessor {
         String scans = "sluice_scan_" + n;
         List<String> temps = List.of(source, rejects, scans);
         try (Statement s = c.createStatement()) {
-            Reader reader = Reader.of(input, onBadRecord, rejects, scans);
+            boolean text = !steps.isEmpty() && steps.get(0).inputAsText();
+            Reader reader = Reader.of(input, onBadRecord, rejects, scans, text);
             for (String prepare : reader.prepare()) s.execute(prepare);
             long good = s.executeUpdate("CREATE TEMP TABLE " + source + " AS SELECT * FROM " + reader.relation());
             long bad = reader.tracksRejects() ? count(s, "SELECT count(DISTINCT (scan_id, file_id, line)) FROM " + rejects) : 0;
