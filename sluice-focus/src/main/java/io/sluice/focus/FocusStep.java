@@ -52,6 +52,12 @@ final class FocusStep implements Step {
         return query.apply(input);
     }
 
+    /** Every mapping types the source columns it reads itself (see {@code source:} in a mapping file). */
+    @Override
+    public boolean inputAsText() {
+        return true;
+    }
+
     /**
      * Every provider's conversion over the rows it detects, stacked by column name. The input first gets every
      * column any mapping reads (null where missing), so each detect predicate can be evaluated on every row; a

@@ -23,8 +23,13 @@ final class Convert {
 
     /** The one output row where {@code column = value}. */
     static Map<String, Object> row(Duck d, String table, String column, String value) throws SQLException {
-        List<Map<String, Object>> rows = d.rows("SELECT * FROM " + table + " WHERE \"" + column + "\" = '" + value.replace("'", "''") + "'");
-        if (rows.size() != 1) throw new AssertionError(rows.size() + " rows where " + column + " = " + value);
+        return rowWhere(d, table, "\"" + column + "\" = '" + value.replace("'", "''") + "'");
+    }
+
+    /** The one output row matching {@code where}. */
+    static Map<String, Object> rowWhere(Duck d, String table, String where) throws SQLException {
+        List<Map<String, Object>> rows = d.rows("SELECT * FROM " + table + " WHERE " + where);
+        if (rows.size() != 1) throw new AssertionError(rows.size() + " rows where " + where);
         return rows.get(0);
     }
 

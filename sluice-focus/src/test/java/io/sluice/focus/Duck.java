@@ -37,7 +37,13 @@ final class Duck implements AutoCloseable {
         return table;
     }
 
+    /** As the engine reads CSV for the focus step: every column as text. */
     String csv(String table, Path file) throws SQLException {
+        return load(table, "read_csv(" + Sql.literal(file.toString()) + ", all_varchar = true)");
+    }
+
+    /** As the engine reads CSV for other steps: types guessed from a sample. */
+    String typedCsv(String table, Path file) throws SQLException {
         return load(table, "read_csv(" + Sql.literal(file.toString()) + ")");
     }
 

@@ -33,7 +33,7 @@ import java.util.regex.Pattern;
  */
 public final class MappingLoader {
     /** The providers with a built-in mapping. */
-    public static final List<String> PROVIDERS = List.of("aws-cur");
+    public static final List<String> PROVIDERS = List.of("aws-cur", "azure");
 
     private static final Set<String> TOP = Set.of("provider", "focus_version", "title", "extends", "detect",
             "applicability", "source", "lookups", "let", "drop", "extra_rows", "columns", "extras");
@@ -90,6 +90,10 @@ public final class MappingLoader {
         List<Let> lets = new ArrayList<>(base == null ? List.of() : base.lets());
         r.each(top, "let", (k, n) -> {
             if (!LET_NAME.matcher(k).matches()) r.fail(n.location(), "let." + k, "names are lower_snake_case");
+            // SQL names ignore case: a let named like a source column would hide it
+            if (required.keySet().stream().anyMatch(k::equalsIgnoreCase) || optional.keySet().stream().anyMatch(k::equalsIgnoreCase)) {
+                r.fail(n.location(), "let." + k, "a source column has this name (ignoring case); choose another");
+            }
             Let let = let(r, k, n, lookups);
             int at = indexOf(lets, k);
             if (at >= 0) lets.set(at, let); else lets.add(let);
@@ -298,7 +302,7 @@ public final class MappingLoader {
             try {
                 return SourceType.of(t);
             } catch (IllegalArgumentException e) {
-                fail(n.location(), path, "unknown type '" + t + "'; use string, decimal, timestamp or any");
+                fail(n.location(), path, "unknown type '" + t + "'; use string, decimal, timestamp, date or any");
                 return SourceType.ANY;
             }
         }

@@ -13,6 +13,8 @@ public enum SourceType {
     DECIMAL,
     /** A UTC instant (TIMESTAMPTZ). Values without a zone are UTC. */
     TIMESTAMP,
+    /** A calendar day (DATE): ISO text (2023-09-01, with or without a time) or US text (9/1/2023, 09/01/2023 12:00:00 AM). */
+    DATE,
     /** Left as the reader produced it: nested structs, lists, maps. */
     ANY;
 
@@ -31,8 +33,19 @@ public enum SourceType {
                     + " THEN CAST(CAST(" + c + " AS VARCHAR) AS TIMESTAMPTZ)"
                     + " ELSE timezone('UTC', CAST(NULLIF(trim(CAST(" + c + " AS VARCHAR)), '') AS TIMESTAMP)) END"
                     + " ELSE timezone('UTC', CAST(" + c + " AS TIMESTAMP)) END";
+            case DATE -> "CASE typeof(" + c + ")"
+                    + " WHEN 'DATE' THEN CAST(" + c + " AS DATE)"
+                    + " WHEN '\"NULL\"' THEN CAST(NULL AS DATE)"
+                    + " WHEN 'VARCHAR' THEN " + date("trim(CAST(" + c + " AS VARCHAR))")
+                    + " ELSE CAST(" + c + " AS DATE) END";
             case ANY -> c;
         };
+    }
+
+    /** Azure writes month/day/year; ISO dates are recognised by their leading year. */
+    private static String date(String s) {
+        return "CASE WHEN regexp_matches(" + s + ", '^\\d{4}-\\d{2}-\\d{2}') THEN CAST(left(" + s + ", 10) AS DATE)"
+                + " ELSE CAST(try_strptime(split_part(" + s + ", ' ', 1), '%m/%d/%Y') AS DATE) END";
     }
 
     public static SourceType of(String text) {
