@@ -33,7 +33,7 @@ import java.util.regex.Pattern;
  */
 public final class MappingLoader {
     /** The providers with a built-in mapping. */
-    public static final List<String> PROVIDERS = List.of("aws-cur", "azure");
+    public static final List<String> PROVIDERS = List.of("aws-cur", "azure", "oci");
 
     private static final Set<String> TOP = Set.of("provider", "focus_version", "title", "extends", "detect",
             "applicability", "source", "lookups", "let", "drop", "extra_rows", "columns", "extras");
