@@ -42,6 +42,11 @@ final class Duck implements AutoCloseable {
         return load(table, "read_csv(" + Sql.literal(file.toString()) + ", all_varchar = true)");
     }
 
+    /** As the engine reads JSON lines. */
+    String jsonl(String table, Path file) throws SQLException {
+        return load(table, "read_json(" + Sql.literal(file.toString()) + ", format = 'newline_delimited')");
+    }
+
     /** As the engine reads CSV for other steps: types guessed from a sample. */
     String typedCsv(String table, Path file) throws SQLException {
         return load(table, "read_csv(" + Sql.literal(file.toString()) + ")");

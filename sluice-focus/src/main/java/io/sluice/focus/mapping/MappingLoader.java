@@ -33,7 +33,7 @@ import java.util.regex.Pattern;
  */
 public final class MappingLoader {
     /** The providers with a built-in mapping. */
-    public static final List<String> PROVIDERS = List.of("aws-cur", "azure", "oci");
+    public static final List<String> PROVIDERS = List.of("aws-cur", "azure", "gcp", "oci");
 
     private static final Set<String> TOP = Set.of("provider", "focus_version", "title", "extends", "detect",
             "applicability", "source", "lookups", "let", "drop", "extra_rows", "columns", "extras");
@@ -302,7 +302,7 @@ public final class MappingLoader {
             try {
                 return SourceType.of(t);
             } catch (IllegalArgumentException e) {
-                fail(n.location(), path, "unknown type '" + t + "'; use string, decimal, timestamp, date or any");
+                fail(n.location(), path, "unknown type '" + t + "'; use string, decimal, timestamp, date, json or any");
                 return SourceType.ANY;
             }
         }

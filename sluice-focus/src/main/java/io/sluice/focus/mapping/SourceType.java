@@ -15,6 +15,8 @@ public enum SourceType {
     TIMESTAMP,
     /** A calendar day (DATE): ISO text (2023-09-01, with or without a time) or US text (9/1/2023, 09/01/2023 12:00:00 AM). */
     DATE,
+    /** JSON, from nested records and lists (whatever types a reader inferred) or from JSON text. */
+    JSON,
     /** Left as the reader produced it: nested structs, lists, maps. */
     ANY;
 
@@ -38,6 +40,7 @@ public enum SourceType {
                     + " WHEN '\"NULL\"' THEN CAST(NULL AS DATE)"
                     + " WHEN 'VARCHAR' THEN " + date("trim(CAST(" + c + " AS VARCHAR))")
                     + " ELSE CAST(" + c + " AS DATE) END";
+            case JSON -> "CAST(" + c + " AS JSON)";
             case ANY -> c;
         };
     }
