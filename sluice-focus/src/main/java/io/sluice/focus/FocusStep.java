@@ -71,17 +71,17 @@ final class FocusStep implements Step {
             claimed.add("coalesce((" + m.detect() + "), false)");
         }
         String packed = keepSource ? MappingSql.packSource(input) : input;
-        StringBuilder sql = new StringBuilder("WITH __auto_all AS (" + MappingSql.withNulls("(" + packed + ")", columns) + "),\n")
-                .append("__auto AS (SELECT * FROM __auto_all WHERE CASE WHEN ").append(claimed)
-                .append(" THEN true ELSE error(").append(Sql.literal("focus (provider: auto): a row matches none of the "
-                        + "exports " + MappingLoader.PROVIDERS + "; set the provider, or check the input's columns"))
-                .append(") END)\n");
+        StringBuilder sql = new StringBuilder("WITH __auto AS (" + MappingSql.withNulls("(" + packed + ")", columns) + ")\n");
         for (int i = 0; i < mappings.size(); i++) {
             Mapping m = mappings.get(i);
             if (i > 0) sql.append("\nUNION ALL BY NAME\n");
             MappingSql.Mode mode = new MappingSql.Mode(keepSource, true, true, "coalesce((" + m.detect() + "), false)");
             sql.append("SELECT * FROM (").append(checks.get(i).apply(new MappingSql(m).query("SELECT * FROM __auto", mode))).append(")");
         }
+        // a branch of its own, so that no filter of the others can skip it
+        sql.append("\nUNION ALL BY NAME\nSELECT CAST(error(").append(Sql.literal("focus (provider: auto): a row matches none of the "
+                        + "exports " + MappingLoader.PROVIDERS + "; set the provider, or check the input's columns"))
+                .append(") AS VARCHAR) AS ProviderName FROM __auto WHERE NOT (").append(claimed).append(")");
         return sql.toString();
     }
 }

@@ -60,6 +60,13 @@ final class MappingCommand implements Callable<Integer> {
         m.required().forEach((c, t) -> out.printf("  %-60s %s%n", '"' + c + '"', t.name().toLowerCase()));
         out.println("Source columns (optional: null where a file lacks them):");
         m.optional().forEach((c, t) -> out.printf("  %-60s %s%n", '"' + c + '"', t.name().toLowerCase()));
+        if (!m.renamed().isEmpty()) {
+            out.println("\nColumns of the extended mapping, made from this export's columns:");
+            m.renamed().forEach((c, r) -> {
+                out.printf("  %-60s = %s%n", '"' + c + '"', r.from() == null ? "null (no such data)" : oneLine(r.from().sql()));
+                if (r.from() != null) why(out, r.from().why(), "      ");
+            });
+        }
         if (!m.lookups().isEmpty()) {
             out.println("\nLookup tables:");
             for (Lookup l : m.lookups().values()) {

@@ -33,10 +33,10 @@ import java.util.regex.Pattern;
  */
 public final class MappingLoader {
     /** The providers with a built-in mapping. */
-    public static final List<String> PROVIDERS = List.of("aws-cur", "azure", "gcp", "oci");
+    public static final List<String> PROVIDERS = List.of("aws-cur", "aws-cur2", "azure", "gcp", "oci");
 
     private static final Set<String> TOP = Set.of("provider", "focus_version", "title", "extends", "detect",
-            "applicability", "source", "lookups", "let", "drop", "extra_rows", "columns", "extras");
+            "applicability", "source", "renames", "lookups", "let", "drop", "extra_rows", "columns", "extras");
     private static final Pattern LET_NAME = Pattern.compile("[a-z][a-z0-9_]*");
 
     private MappingLoader() {
@@ -82,6 +82,21 @@ public final class MappingLoader {
         r.each(top, "lookups", (key, node) -> lookups.put(key, lookup(r, key, node, dir)));
         Map<String, SourceType> required = new LinkedHashMap<>(base == null ? Map.of() : base.required());
         Map<String, SourceType> optional = new LinkedHashMap<>(base == null ? Map.of() : base.optional());
+        Map<String, Mapping.Renamed> renamed = new LinkedHashMap<>(base == null ? Map.of() : base.renamed());
+        if (top.entries().containsKey("renames")) {
+            if (base == null) r.fail(top.location(), "renames", "renames map the columns of the mapping named by `extends`");
+            // the base's source columns are now made from this export's columns, not read
+            Map<String, SourceType> baseColumns = new LinkedHashMap<>(required);
+            baseColumns.putAll(optional);
+            required.clear();
+            optional.clear();
+            Map<String, Rule> from = new LinkedHashMap<>();
+            r.each(top, "renames", (k, n) -> {
+                if (!baseColumns.containsKey(k)) r.fail(n.location(), "renames." + k, "not a source column of " + r.string(top, "extends"));
+                from.put(k, r.rule(n, "renames." + k));
+            });
+            baseColumns.forEach((c, t) -> renamed.put(c, new Mapping.Renamed(t, from.get(c))));
+        }
         if (top.entries().containsKey("source")) {
             ConfigNode.Mapping source = r.map(top.entries().get("source").value(), "source");
             r.each(source, "required", (k, n) -> required.put(k, r.type(n, "source.required." + k)));
@@ -90,14 +105,19 @@ public final class MappingLoader {
         List<Let> lets = new ArrayList<>(base == null ? List.of() : base.lets());
         r.each(top, "let", (k, n) -> {
             if (!LET_NAME.matcher(k).matches()) r.fail(n.location(), "let." + k, "names are lower_snake_case");
-            // SQL names ignore case: a let named like a source column would hide it
-            if (required.keySet().stream().anyMatch(k::equalsIgnoreCase) || optional.keySet().stream().anyMatch(k::equalsIgnoreCase)) {
-                r.fail(n.location(), "let." + k, "a source column has this name (ignoring case); choose another");
-            }
+
             Let let = let(r, k, n, lookups);
             int at = indexOf(lets, k);
             if (at >= 0) lets.set(at, let); else lets.add(let);
         });
+        for (Let let : lets) {
+            // SQL names ignore case: a let named like a source column would hide it
+            String k = let.name();
+            if (required.keySet().stream().anyMatch(k::equalsIgnoreCase) || optional.keySet().stream().anyMatch(k::equalsIgnoreCase)
+                    || renamed.keySet().stream().anyMatch(k::equalsIgnoreCase)) {
+                r.fail(top.location(), "let." + k, "a source column has this name (ignoring case); choose another");
+            }
+        }
         List<Drop> drops = base == null ? new ArrayList<>() : new ArrayList<>(base.drops());
         if (top.entries().containsKey("drop")) {
             drops.clear();
@@ -147,7 +167,7 @@ public final class MappingLoader {
                 version,
                 r.optString(top, "title", base == null ? name : base.title()),
                 r.optString(top, "detect", base == null ? "false" : base.detect()),
-                applicability, required, optional, lookups, lets, drops, List.copyOf(extraRows.values()),
+                applicability, required, optional, renamed, lookups, lets, drops, List.copyOf(extraRows.values()),
                 ordered(spec, columns), extras,
                 base == null ? name : base.origin() + " + " + name);
     }

@@ -8,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
-import java.util.regex.Pattern;
 
 /**
  * Turns a {@link Mapping} into one DuckDB query over the step's input. The query is a chain of CTEs, each a
@@ -27,6 +26,10 @@ public final class MappingSql {
     static final String KIND = "__kind";
     static final String MAIN = "charge";
     private static final String SOURCE = "__source";
+
+    private static final Map<SourceType, String> SQL_TYPES = Map.of(SourceType.STRING, "VARCHAR", SourceType.DECIMAL,
+            "DECIMAL(38,12)", SourceType.TIMESTAMP, "TIMESTAMPTZ", SourceType.DATE, "DATE", SourceType.JSON, "JSON",
+            SourceType.ANY, "VARCHAR");
 
     private final Mapping mapping;
     private final FocusSpec spec;
@@ -56,20 +59,28 @@ public final class MappingSql {
         String prev = cte(ctes, mode.keepSource() && !mode.packed() ? packSource(input) : input);
         Map<String, SourceType> nullable = new LinkedHashMap<>(mapping.optional());
         if (mode.allOptional()) nullable.putAll(mapping.required());
-        for (Let let : mapping.lets()) {
-            // a prefix with no matching column would make COLUMNS() fail: one always-null column matches it
-            if (let instanceof Let.PrefixedColumns p) nullable.putIfAbsent(p.prefix(), SourceType.STRING);
-        }
+        List<String> prefixes = mapping.lets().stream()
+                .filter(l -> l instanceof Let.PrefixedColumns).map(l -> ((Let.PrefixedColumns) l).prefix()).toList();
+        // a prefix with no matching column would make COLUMNS() fail: one always-null column matches it
+        prefixes.forEach(p -> nullable.putIfAbsent(p, SourceType.STRING));
         if (!nullable.isEmpty()) prev = cte(ctes, withNulls(prev, nullable.keySet()));
         // before the conversions, so that rows of another export are never converted
         if (mode.where() != null) prev = cte(ctes, "SELECT * FROM " + prev + " WHERE " + mode.where());
+        // only the declared columns go on, typed: nothing else in the input can clash with a let's name
         StringJoiner typed = new StringJoiner(", ");
         Map<String, SourceType> all = new LinkedHashMap<>(mapping.required());
         all.putAll(mapping.optional());
-        all.forEach((c, t) -> {
-            if (t != SourceType.ANY) typed.add(t.convert(Sql.identifier(c)) + " AS " + Sql.identifier(c));
-        });
-        if (typed.length() > 0) prev = cte(ctes, "SELECT * REPLACE (" + typed + ") FROM " + prev);
+        all.forEach((c, t) -> typed.add(t.convert(Sql.identifier(c)) + " AS " + Sql.identifier(c)));
+        prefixes.forEach(p -> typed.add("COLUMNS('^" + regex(p) + "')"));
+        if (mode.keepSource()) typed.add(SOURCE);
+        prev = cte(ctes, "SELECT " + typed + " FROM " + prev);
+        if (!mapping.renamed().isEmpty()) {
+            StringJoiner made = new StringJoiner(", ");
+            mapping.renamed().forEach((c, r) -> made.add(r.from() == null
+                    ? "CAST(NULL AS " + SQL_TYPES.get(r.type()) + ") AS " + Sql.identifier(c)
+                    : r.type().convert("(" + r.from().sql().strip() + ")") + " AS " + Sql.identifier(c)));
+            prev = cte(ctes, "SELECT *, " + made + " FROM " + prev);
+        }
         for (Map.Entry<String, Lookup> l : mapping.lookups().entrySet()) {
             ctes.add(lookupName(l.getKey()) + " AS (" + values(l.getValue()) + ")");
         }
@@ -92,7 +103,10 @@ public final class MappingSql {
     /** {@code relation} plus the given columns as nulls where it lacks them. */
     public static String withNulls(String relation, java.util.Collection<String> columns) {
         StringJoiner nulls = new StringJoiner(", ");
-        columns.forEach(c -> nulls.add("NULL AS " + Sql.identifier(c)));
+        // SQL names ignore case: Azure's "Product" and CUR 2.0's "product" are one column
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        columns.stream().filter(c -> seen.add(c.toLowerCase(java.util.Locale.ROOT)))
+                .forEach(c -> nulls.add("NULL AS " + Sql.identifier(c)));
         return "SELECT * FROM " + relation + " UNION ALL BY NAME (SELECT " + nulls + " LIMIT 0)";
     }
 
@@ -142,8 +156,7 @@ public final class MappingSql {
         return switch (let) {
             case Let.Expr e -> cte(ctes, "SELECT *, (" + e.sql().strip() + ") AS " + name + " FROM " + prev);
             case Let.PrefixedColumns p -> {
-                String packed = cte(ctes, "SELECT *, struct_pack(*COLUMNS('^" + Pattern.quote(p.prefix())
-                        .replace("'", "''") + "')) AS __packed FROM " + prev);
+                String packed = cte(ctes, "SELECT *, struct_pack(*COLUMNS('^" + regex(p.prefix()) + "')) AS __packed FROM " + prev);
                 // every value as text, empty ones dropped, the prefix cut off the names
                 String map = "map_from_entries(list_transform(list_filter(map_entries(CAST(to_json(__packed) AS "
                         + "MAP(VARCHAR, VARCHAR))), lambda e: e.value IS NOT NULL AND e.value <> ''), "
@@ -185,6 +198,11 @@ public final class MappingSql {
             rows.add(r.toString());
         }
         return "SELECT * FROM (VALUES " + rows + ") __t(" + names + ")";
+    }
+
+    /** A regular expression (in an SQL string) matching {@code text} literally. */
+    private static String regex(String text) {
+        return text.replaceAll("[\\\\^$.|?*+()\\[\\]{}]", "\\\\$0").replace("'", "''");
     }
 
     private static String lookupName(String name) {
