@@ -25,7 +25,7 @@ class MappingFilesTest {
                 lookups:
                   teams: { file: teams.csv, key: Team }
                 let:
-                  team: { lookup: teams, key: "tags['user:team']" }
+                  team: { lookup: teams, key: "tags->>'user:team'" }
                 columns:
                   ServiceName: "'AWS ' || \\"lineItem/ProductCode\\""
                 extras:

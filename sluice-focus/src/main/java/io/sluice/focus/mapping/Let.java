@@ -14,8 +14,8 @@ public sealed interface Let {
 
     /**
      * The source columns whose names start with {@code prefix} (legacy CUR's {@code resourceTags/user:Team}, OCI's
-     * {@code tags/Oracle-Tags.CreatedBy}), as a MAP of name without the prefix to text value, without nulls and
-     * empty values. A column set that varies from file to file becomes one value.
+     * {@code tags/Oracle-Tags.CreatedBy}), as a JSON object of name without the prefix to value, without nulls,
+     * or null when there is none. A column set that varies from file to file becomes one value.
      */
     record PrefixedColumns(String name, String prefix, String why) implements Let {
     }

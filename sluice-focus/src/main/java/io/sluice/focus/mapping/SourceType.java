@@ -26,12 +26,12 @@ public enum SourceType {
     public String convert(String c) {
         return switch (this) {
             case STRING -> "CAST(" + c + " AS VARCHAR)";
-            case DECIMAL -> "CAST(NULLIF(trim(CAST(" + c + " AS VARCHAR)), '') AS DECIMAL(38,12))";
+            case DECIMAL -> "CAST(NULLIF(CAST(" + c + " AS VARCHAR), '') AS DECIMAL(38,12))";
             // typeof() picks the branch per input type; every branch must still bind for every type
             case TIMESTAMP -> "CASE typeof(" + c + ")"
                     + " WHEN 'TIMESTAMP WITH TIME ZONE' THEN CAST(" + c + " AS TIMESTAMPTZ)"
                     + " WHEN '\"NULL\"' THEN CAST(NULL AS TIMESTAMPTZ)"
-                    + " WHEN 'VARCHAR' THEN CASE WHEN regexp_matches(CAST(" + c + " AS VARCHAR), " + ZONED + ")"
+                    + " WHEN 'VARCHAR' THEN CASE WHEN CAST(" + c + " AS VARCHAR) LIKE '%Z' OR regexp_matches(CAST(" + c + " AS VARCHAR), " + ZONED + ")"
                     + " THEN CAST(CAST(" + c + " AS VARCHAR) AS TIMESTAMPTZ)"
                     + " ELSE timezone('UTC', CAST(NULLIF(trim(CAST(" + c + " AS VARCHAR)), '') AS TIMESTAMP)) END"
                     + " ELSE timezone('UTC', CAST(" + c + " AS TIMESTAMP)) END";

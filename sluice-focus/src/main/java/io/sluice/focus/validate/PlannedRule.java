@@ -23,11 +23,6 @@ public record PlannedRule(ModelRule rule, Set<String> applicability, Check condi
         return all;
     }
 
-    /** The check function, when the requirement is a single one. */
-    public String function() {
-        return requirement instanceof Check.On on ? on.function() : requirement == null ? "" : "composite";
-    }
-
     static Check and(List<Check> parts) {
         List<Check> present = parts.stream().filter(java.util.Objects::nonNull).toList();
         return present.isEmpty() ? null : present.size() == 1 ? present.get(0) : new Check.And(present);
