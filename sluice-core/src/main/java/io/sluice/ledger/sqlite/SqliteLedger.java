@@ -96,7 +96,7 @@ public final class SqliteLedger implements Ledger {
             "INSERT INTO digests (pipeline, sha256, key) VALUES (?, ?, ?) ON CONFLICT DO NOTHING";
     // for each key the member registered last; SQLite takes the bare columns from the row holding the max
     private static final String KNOWN = """
-            SELECT m.key, m.fingerprint, s.id, s.state, max(m.split_seq)
+            SELECT m.key, m.fingerprint, s.id, s.state, m.range_start, m.range_end, max(m.split_seq)
             FROM members m JOIN splits s ON s.seq = m.split_seq
             WHERE m.pipeline = ?1 AND m.key IN (SELECT value FROM json_each(?2))
             GROUP BY m.key""";
@@ -200,8 +200,8 @@ public final class SqliteLedger implements Ledger {
             Map<String, KnownMember> known = new HashMap<>();
             try (ResultSet rs = bind(KNOWN, pipeline, json(keys)).executeQuery()) {
                 while (rs.next()) {
-                    known.put(rs.getString(1), new KnownMember(rs.getString(1), rs.getString(2), rs.getString(3),
-                            state(rs.getString(4))));
+                    known.put(rs.getString(1), new KnownMember(rs.getString(1), rs.getString(2), rs.getLong(5),
+                            rs.getLong(6), rs.getString(3), state(rs.getString(4))));
                 }
             }
             return known;

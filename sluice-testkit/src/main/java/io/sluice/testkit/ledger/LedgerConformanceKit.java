@@ -138,6 +138,14 @@ public abstract class LedgerConformanceKit {
     }
 
     @Test
+    void knownGivesTheRangeRegisteredLastSoATailContinuesFromIt() {
+        ledger.register(List.of(split("t:0", new Member("t.log", "g1", 0, 100, null))));
+        ledger.register(List.of(split("t:100", new Member("t.log", "g1", 100, 250, null))));
+        assertThat(ledger.known(List.of("t.log")))
+                .containsExactly(entry("t.log", new KnownMember("t.log", "g1", 100, 250, "t:100", PENDING)));
+    }
+
+    @Test
     void aDigestOwnedByAnotherKeySkipsTheSplit() {
         String d = "d".repeat(64);
         String e = "e".repeat(64);
@@ -167,9 +175,9 @@ public abstract class LedgerConformanceKit {
         Map<String, KnownMember> known = ledger.known(List.of("a.csv", "b.csv", "c.csv", "never.csv"));
 
         assertThat(known).containsOnly(
-                entry("a.csv", new KnownMember("a.csv", "v2", "a.csv@v2", PENDING)),
-                entry("b.csv", new KnownMember("b.csv", "v7", "pair", PENDING)),
-                entry("c.csv", new KnownMember("c.csv", "v3", "pair", PENDING)));
+                entry("a.csv", new KnownMember("a.csv", "v2", 0, Member.WHOLE, "a.csv@v2", PENDING)),
+                entry("b.csv", new KnownMember("b.csv", "v7", 0, Member.WHOLE, "pair", PENDING)),
+                entry("c.csv", new KnownMember("c.csv", "v3", 0, Member.WHOLE, "pair", PENDING)));
         claim(ledger, "w1");
         assertThat(ledger.known(List.of("a.csv")).get("a.csv").state()).isEqualTo(CLAIMED);
         assertThat(ledger.known(List.of())).isEmpty();
@@ -187,7 +195,7 @@ public abstract class LedgerConformanceKit {
         Map<String, KnownMember> known = ledger.known(keys);
 
         assertThat(known).hasSize(20_000);
-        assertThat(known.get("in/12345.csv")).isEqualTo(new KnownMember("in/12345.csv", "size12345", "s12345", PENDING));
+        assertThat(known.get("in/12345.csv")).isEqualTo(new KnownMember("in/12345.csv", "size12345", 0, Member.WHOLE, "s12345", PENDING));
         assertThat(ledger.register(plan)).isEmpty();
     }
 
