@@ -21,7 +21,14 @@ public final class Main implements Runnable {
 
     /** Runs a command and returns its exit code (tests call this in-process). */
     public static int execute(String... args) {
+        return execute(null, null, args);
+    }
+
+    /** Like {@link #execute(String...)}, writing to the given streams (null: standard output or error). */
+    public static int execute(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
         CommandLine cli = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
+        if (out != null) cli.setOut(out);
+        if (err != null) cli.setErr(err);
         cli.setExitCodeExceptionMapper(e -> e instanceof ConfigException ? RunSummary.INVALID : RunSummary.SOME_DEAD);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof ConfigException ce) {

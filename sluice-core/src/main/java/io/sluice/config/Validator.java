@@ -180,20 +180,31 @@ public final class Validator {
     public static Duration parseDuration(String text) {
         Matcher m = DURATION.matcher(text.trim());
         if (!m.matches()) return null;
-        long n = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(n);
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            default -> Duration.ofDays(n);
-        };
+        try {
+            long n = Long.parseLong(m.group(1));
+            Duration d = switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofDays(n);
+            };
+            d.toMillis(); // every user of a duration needs it in milliseconds
+            return d;
+        } catch (NumberFormatException | ArithmeticException e) { // too many digits, or beyond Duration
+            return null;
+        }
     }
 
     public static Long parseSize(String text) {
         Matcher m = SIZE.matcher(text.trim());
         if (!m.matches()) return null;
-        long n = Long.parseLong(m.group(1));
+        long n;
+        try {
+            n = Long.parseLong(m.group(1));
+        } catch (NumberFormatException e) {
+            return null; // too many digits for a long
+        }
         String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(Locale.ROOT).replace("I", "");
         int shift = switch (unit) {
             case "KB" -> 10;
@@ -202,7 +213,7 @@ public final class Validator {
             case "TB" -> 40;
             default -> 0;
         };
-        return n << shift;
+        return n > Long.MAX_VALUE >> shift ? null : n << shift;
     }
 
     /** Replaces {@code ${VAR}} and {@code ${VAR:-default}}; {@code $$} is a literal dollar. */

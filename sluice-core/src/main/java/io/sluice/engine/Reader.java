@@ -21,7 +21,9 @@ record Reader(String relation, List<String> prepare, boolean tracksRejects) {
     static Reader of(Source.Input input, BadRecordPolicy policy, String rejects, String scans) {
         List<Path> files = input.parts().stream().map(Source.Part::file).toList();
         String list = Sql.pathList(files);
-        boolean track = policy != BadRecordPolicy.FAIL;
+        // Bad records are collected under every policy, `fail` included: DuckDB's strict sniffer reads a CSV file
+        // with one malformed row as a single column, silently. SplitProcessor fails the split when policy is FAIL.
+        boolean track = true;
         String rejectOptions = track
                 ? ", store_rejects = true, rejects_table = " + Sql.literal(rejects) + ", rejects_scan = " + Sql.literal(scans)
                 : "";

@@ -37,6 +37,8 @@ public final class SplitProcessor {
     }
 
     public Result process(Connection c, Split split, Source.Input input, Sink.Fence fence) throws Exception {
+        // every input changed since the split was planned and is processed as its new version: nothing left to read
+        if (input.parts().isEmpty()) return new Result(0, 0, 0, List.of());
         long n = NAMES.incrementAndGet();
         String source = "sluice_src_" + n;
         String rejects = "sluice_rej_" + n;
@@ -47,6 +49,15 @@ public final class SplitProcessor {
             for (String prepare : reader.prepare()) s.execute(prepare);
             long good = s.executeUpdate("CREATE TEMP TABLE " + source + " AS SELECT * FROM " + reader.relation());
             long bad = reader.tracksRejects() ? count(s, "SELECT count(DISTINCT (scan_id, file_id, line)) FROM " + rejects) : 0;
+            if (bad > 0 && input.format().equals("jsonl")) {
+                // DuckDB's JSON reader (ignore_errors) returns each bad line as a row of NULLs: drop as many all-NULL
+                // rows as there are bad lines (all-NULL rows are alike, so which ones does not matter)
+                good -= s.executeUpdate("DELETE FROM " + source + " WHERE rowid IN (SELECT rowid FROM " + source
+                        + " WHERE COLUMNS(*) IS NULL LIMIT " + bad + ")");
+            }
+            if (bad > 0 && onBadRecord == BadRecordPolicy.FAIL) {
+                throw new SQLException(firstBad(s, deadLetters(split, input, rejects, scans), bad));
+            }
 
             String query = "SELECT * FROM " + source;
             for (Step step : steps) query = step.apply(query);
@@ -60,6 +71,16 @@ public final class SplitProcessor {
             } catch (SQLException ignored) {
                 // the connection is broken; the worker replaces it
             }
+        }
+    }
+
+    /** on_bad_record: fail: the error names the first bad record's file, line and reason. */
+    private static String firstBad(Statement s, String deadLetters, long bad) throws SQLException {
+        try (ResultSet r = s.executeQuery("SELECT file, line, reason FROM (" + deadLetters + ") LIMIT 1")) {
+            r.next();
+            return bad + " bad record(s) and on_bad_record is fail; the first: " + r.getString(1) + " line "
+                    + r.getLong(2) + ": " + r.getString(3)
+                    + " (fix the file, or set run.on_bad_record to dead_letter or skip)";
         }
     }
 

@@ -19,6 +19,8 @@ public interface Source {
     /**
      * Makes a claimed split readable by the engine: local files in a known format. May write spool files
      * under {@code scratch} (a byte range with its CSV header); the caller deletes {@code scratch} afterwards.
+     * An input that changed since the split was planned, and is new work of its own, is left out: the parts may be
+     * empty, and the split then has nothing to write.
      */
     Input open(Split split, Path scratch) throws IOException;
 

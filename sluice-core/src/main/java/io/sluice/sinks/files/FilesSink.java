@@ -35,7 +35,11 @@ final class FilesSink implements Sink {
     private final String compression;
     private final List<String> partitionBy;
 
-    FilesSink(Path root, String format, String compression, List<String> partitionBy) {
+    /** The validated {@code sink.files} block: a folder that cannot be written is reported at its option. */
+    private final io.sluice.config.Options options;
+
+    FilesSink(Path root, String format, String compression, List<String> partitionBy, io.sluice.config.Options options) {
+        this.options = options;
         this.root = root;
         this.format = format;
         this.compression = compression;
@@ -50,11 +54,12 @@ final class FilesSink implements Sink {
             Path probe = Files.createTempFile(root.resolve("_sluice"), "probe", ".tmp");
             Files.delete(probe);
         } catch (AccessDeniedException | java.nio.file.ReadOnlyFileSystemException e) {
-            throw new IOException("sink.files.path: cannot write to " + root + " (permission denied or read-only); "
-                    + "fix the folder's permissions or choose another path", e);
+            // a ConfigException: the run stops before any split, with exit code 2 and the option's file:line:column
+            throw options.problem("path", "cannot write to " + root + " (permission denied or read-only); "
+                    + "fix the folder's permissions or choose another path");
         } catch (FileSystemException e) {
-            throw new IOException("sink.files.path: cannot write to " + root + " (" + reason(e)
-                    + "); fix the folder or choose another path", e);
+            throw options.problem("path", "cannot write to " + root + " (" + reason(e)
+                    + "); fix the folder or choose another path");
         }
     }
 
@@ -192,6 +197,12 @@ final class FilesSink implements Sink {
     }
 
     private static String reason(FileSystemException e) {
-        return e.getReason() != null ? e.getReason() : e.getClass().getSimpleName();
+        if (e.getReason() != null) return e.getReason();
+        String what = e.getFile() == null ? "" : " " + e.getFile();
+        return switch (e) {
+            case java.nio.file.NoSuchFileException x -> "cannot create" + what;
+            case java.nio.file.FileAlreadyExistsException x -> what.strip() + " exists and is not a folder";
+            default -> e.getClass().getSimpleName() + what;
+        };
     }
 }

@@ -137,7 +137,7 @@ final class FilesSource implements Source {
                         + ".txt) or set source.files.format"));
                 continue;
             }
-            found.add(new Found(key, p, a.size(), a.size() + ":" + mtime, format.get()));
+            found.add(new Found(key, p, a.size(), fingerprint(a), format.get()));
         }
         return found;
     }
@@ -261,6 +261,18 @@ final class FilesSource implements Source {
                 throw new NoSuchFileException(file.toString(), null,
                         "the file was removed after it was planned; restore it, or reset the pipeline's state");
             }
+            String current = fingerprint(Files.readAttributes(file, BasicFileAttributes.class));
+            if (!current.equals(m.fingerprint())) {
+                // Changed since planned (e.g. fixed after this split died, then `sluice retry`). With reprocess its new
+                // version is its own split: reading it here too would write its rows twice.
+                if (s.reprocessChanged()) continue;
+                if (!m.isWhole()) {
+                    throw new IOException(m.key() + " changed after it was planned (size:mtime " + m.fingerprint()
+                            + ", now " + current + ") and on_change is ignore, so its byte ranges no longer fit the "
+                            + "file; restore the file, or set source.files.on_change: reprocess");
+                }
+                // on_change: ignore: no other split will read it; read what is there now
+            }
             if (m.isWhole()) {
                 parts.add(Part.whole(file, m.key()));
             } else {
@@ -281,6 +293,11 @@ final class FilesSource implements Source {
             long pos = start;
             while (pos < end) pos += in.transferTo(pos, end - pos, out);
         }
+    }
+
+    /** Identifies a version of a file: size and modification time. */
+    private static String fingerprint(BasicFileAttributes a) {
+        return a.size() + ":" + a.lastModifiedTime().toMillis();
     }
 
     private static boolean hidden(Path relative) {
