@@ -58,6 +58,12 @@ final class StatusCommand implements Callable<Integer> {
             }
             out.printf("pipeline %s (%s)%n", p.name(), c.ledgers().get(p.state().kind()).describe(p.state().value()));
             for (SplitState s : SplitState.values()) out.printf("  %-8s %d%n", s.label(), counts.getOrDefault(s, 0L));
+            List<String> source = sourceStatus(p, c, ledger);
+            if (!source.isEmpty()) {
+                out.println();
+                out.println("source:");
+                source.forEach(line -> out.println("  " + line));
+            }
             if (!splits.isEmpty()) {
                 out.println();
                 out.println(all ? "splits:" : "failed and dead splits (`sluice retry` sends them back to pending):");
@@ -68,6 +74,16 @@ final class StatusCommand implements Callable<Integer> {
             if (total > shown) out.printf("  ... and %d more (--limit)%n", total - shown);
         }
         return 0;
+    }
+
+    /** What the source says about itself; nothing when it cannot be opened (its folder is gone, say). */
+    private static List<String> sourceStatus(Pipeline p, Components c, Ledger ledger) {
+        try {
+            var ctx = new io.sluice.spi.PipelineContext(p.name(), p.file(), p.run(), Clock.systemUTC());
+            return c.sources().get(p.source().kind()).create(p.source().value(), ctx).status(ledger);
+        } catch (Exception e) {
+            return List.of("(cannot read the source: " + e.getMessage() + ")");
+        }
     }
 
     private static Map<String, Object> asMap(SplitInfo s) {

@@ -1,5 +1,6 @@
 package io.sluice.engine;
 
+import io.sluice.spi.LineParse;
 import io.sluice.spi.Source;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -34,7 +35,7 @@ record Reader(List<String> prepare, String relation, List<String> after, String 
         List<Path> files = input.parts().stream().map(Source.Part::file).toList();
         return switch (input.format()) {
             case "csv" -> csv(prefix, input.header() ? byHeader(files) : List.of(files), "header = " + input.header());
-            case "text" -> csv(prefix, List.of(files), LINE_ONLY);
+            case "text" -> input.parse() == null ? csv(prefix, List.of(files), LINE_ONLY) : parsed(prefix, files, input.parse());
             case "parquet" -> new Reader(List.of(), "SELECT * FROM read_parquet(" + Sql.pathList(files) + ", union_by_name = true)",
                     List.of("CREATE TEMP VIEW " + prefix + "_rejects AS SELECT NULL::VARCHAR AS file_path, 0::BIGINT AS line, "
                             + "NULL::VARCHAR AS error_type, NULL::VARCHAR AS error_message, NULL::VARCHAR AS csv_line WHERE false"),
@@ -70,20 +71,70 @@ record Reader(List<String> prepare, String relation, List<String> after, String 
                 prefix + "_rejects", drops);
     }
 
-    /** DuckDB's JSON reader drops bad lines without a trace; find them first so none is lost silently. */
-    private static Reader json(String prefix, List<Path> files) {
-        StringBuilder badLines = new StringBuilder();
-        for (int i = 0; i < files.size(); i++) {
-            String file = Sql.literal(files.get(i).toString());
-            if (i > 0) badLines.append(" UNION ALL ");
-            badLines.append("SELECT ").append(file).append(" AS file_path, row_number() OVER () AS line, line AS text FROM read_csv(")
-                    .append(file).append(", ").append(LINE_ONLY).append(')');
+    /**
+     * Text lines parsed into columns. Lines are numbered per file (for dead letters), parsed once into a table,
+     * and split into the good rows (matched, every typed value casts) and the bad ones.
+     */
+    private static Reader parsed(String prefix, List<Path> files, LineParse parse) {
+        String lines = numberedLines(files);
+        String parsed = prefix + "_parsed";
+        List<String> columns = parse.columns();
+        String fields;
+        String matches;
+        if (parse.regex() != null) {
+            String pattern = Sql.literal(parse.regex());
+            fields = "regexp_extract(line, " + pattern + ", [" + String.join(", ", columns.stream().map(Sql::literal).toList()) + "])";
+            matches = "regexp_full_match(line, " + pattern + ")";
+        } else {
+            fields = "string_split(line, " + Sql.literal(parse.delimiter()) + ")";
+            matches = "len(string_split(line, " + Sql.literal(parse.delimiter()) + ")) = " + columns.size();
         }
+        List<String> values = new ArrayList<>();
+        List<String> casts = new ArrayList<>();
+        for (int i = 0; i < columns.size(); i++) {
+            String name = columns.get(i);
+            String raw = "nullif(" + (parse.regex() != null ? "f." + Sql.identifier(name) : "f[" + (i + 1) + "]") + ", '')";
+            String type = parse.types().get(name);
+            if (type == null) {
+                values.add(raw + " AS " + Sql.identifier(name));
+            } else {
+                values.add("TRY_CAST(" + raw + " AS " + type + ") AS " + Sql.identifier(name));
+                casts.add("(" + raw + " IS NULL OR TRY_CAST(" + raw + " AS " + type + ") IS NOT NULL)");
+            }
+        }
+        String castOk = casts.isEmpty() ? "true" : String.join(" AND ", casts);
         String rejects = prefix + "_rejects";
         return new Reader(
-                List.of("CREATE TEMP TABLE " + rejects + " AS SELECT file_path, line, 'INVALID JSON' AS error_type, "
-                        + "'not a valid JSON value' AS error_message, text AS csv_line FROM (" + badLines + ") "
-                        + "WHERE trim(text) <> '' AND NOT json_valid(text)"),
+                List.of("CREATE TEMP TABLE " + parsed + " AS SELECT file_path, line_no, line, " + matches + " AS ok, "
+                        + fields + " AS f FROM (" + lines + ")"),
+                "SELECT " + String.join(", ", values) + " FROM " + parsed + " WHERE ok AND " + castOk,
+                List.of("CREATE TEMP VIEW " + rejects + " AS SELECT file_path, line_no AS line, "
+                        + "CASE WHEN NOT ok THEN 'NO MATCH' ELSE 'CAST' END AS error_type, "
+                        + "CASE WHEN NOT ok THEN " + Sql.literal(parse.regex() != null ? "the line does not match source.files.parse.regex"
+                                : "the line does not have " + columns.size() + " fields") + " "
+                        + "ELSE 'a value does not convert to its type in source.files.parse.types' END AS error_message, "
+                        + "line AS csv_line FROM " + parsed + " WHERE trim(line) <> '' AND NOT (ok AND " + castOk + ")"),
+                rejects,
+                List.of("DROP VIEW IF EXISTS " + rejects, "DROP TABLE IF EXISTS " + parsed));
+    }
+
+    /** Every line of every file with its path and 1-based line number. */
+    private static String numberedLines(List<Path> files) {
+        List<String> parts = new ArrayList<>();
+        for (Path p : files) {
+            String file = Sql.literal(p.toString());
+            parts.add("SELECT " + file + " AS file_path, row_number() OVER () AS line_no, line FROM read_csv(" + file + ", " + LINE_ONLY + ")");
+        }
+        return String.join(" UNION ALL ", parts);
+    }
+
+    /** DuckDB's JSON reader drops bad lines without a trace; find them first so none is lost silently. */
+    private static Reader json(String prefix, List<Path> files) {
+        String rejects = prefix + "_rejects";
+        return new Reader(
+                List.of("CREATE TEMP TABLE " + rejects + " AS SELECT file_path, line_no AS line, 'INVALID JSON' AS error_type, "
+                        + "'not a valid JSON value' AS error_message, line AS csv_line FROM (" + numberedLines(files) + ") "
+                        + "WHERE trim(line) <> '' AND NOT json_valid(line)"),
                 "SELECT * FROM read_json(" + Sql.pathList(files) + ", format = 'newline_delimited', ignore_errors = true)",
                 List.of(), rejects, List.of("DROP TABLE IF EXISTS " + rejects));
     }

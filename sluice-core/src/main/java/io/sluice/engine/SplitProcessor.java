@@ -1,6 +1,7 @@
 package io.sluice.engine;
 
 import io.sluice.pipeline.BadRecordPolicy;
+import io.sluice.spi.MergingStep;
 import io.sluice.spi.Sink;
 import io.sluice.spi.Source;
 import io.sluice.spi.Split;
@@ -60,7 +61,9 @@ public final class SplitProcessor {
             for (Step step : steps) query = step.apply(query);
             String rejectsQuery = bad > 0 && onBadRecord == BadRecordPolicy.DEAD_LETTER
                     ? deadLetters(split, input, reader.rejects()) : null;
-            Sink.Written written = sink.write(c, split, query, rejectsQuery, fence);
+            Sink.Written written = steps.isEmpty() || !(steps.getLast() instanceof MergingStep)
+                    ? sink.write(c, split, query, rejectsQuery, fence)
+                    : sink.writePartial(c, split, query, rejectsQuery, fence);
             return new Result(good + bad, written.rowsOut(), bad, written.outputs());
         } finally {
             try (Statement s = c.createStatement()) {
@@ -116,7 +119,9 @@ public final class SplitProcessor {
     private static long lineShift(Source.Part p) throws IOException {
         if (p.startByte() == 0) return 0;
         long newlines = 0;
-        try (InputStream in = Files.newInputStream(p.origin())) {
+        boolean gz = p.origin().getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".gz");
+        try (InputStream raw = Files.newInputStream(p.origin());
+             InputStream in = gz ? new java.util.zip.GZIPInputStream(raw, 1 << 16) : raw) {
             byte[] buf = new byte[1 << 16];
             long left = p.startByte();
             while (left > 0) {

@@ -7,6 +7,7 @@ import io.sluice.pipeline.RunOptions;
 import io.sluice.spi.Claim;
 import io.sluice.spi.Completion;
 import io.sluice.spi.Ledger;
+import io.sluice.spi.MergingStep;
 import io.sluice.spi.Source;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
@@ -52,6 +53,10 @@ public final class LocalRunner {
     private volatile boolean stopping;
     private volatile boolean interrupted;
     private boolean reportedWaiting;
+    /** The last step, when it merges across splits (aggregate); null otherwise. */
+    private final MergingStep merging;
+    /** splitsDone when the merged result was last rebuilt; -1 before the first merge of this run. */
+    private long mergedAt = -1;
 
     public LocalRunner(Assembly assembly, Clock clock, String owner, RunListener listener) {
         this.a = assembly;
@@ -59,6 +64,7 @@ public final class LocalRunner {
         this.clock = clock;
         this.owner = owner;
         this.listener = listener;
+        this.merging = assembly.steps().isEmpty() || !(assembly.steps().getLast() instanceof MergingStep m) ? null : m;
     }
 
     public RunStats stats() {
@@ -105,9 +111,10 @@ public final class LocalRunner {
                 t.start();
                 workers.add(t);
             }
-            coordinate(done, first);
+            coordinate(done, first, engine);
             stopping = true;
             done.await();
+            if (merging != null) merge(engine);
         } finally {
             heartbeats.shutdownNow();
             deleteTree(scratch);
@@ -121,7 +128,7 @@ public final class LocalRunner {
      * that are still being written to settle, but not forever: after {@link #SETTLE_PATIENCE} settle periods it
      * leaves them to the next run.
      */
-    private void coordinate(CountDownLatch workersDone, Source.Plan first) throws Exception {
+    private void coordinate(CountDownLatch workersDone, Source.Plan first, DuckEngine engine) throws Exception {
         boolean watch = run.mode() == RunOptions.Mode.WATCH;
         long giveUp = clock.millis() + Math.max(5_000, SETTLE_PATIENCE * settleHint(first));
         long nextPlan = nextPlan(watch, first, giveUp);
@@ -129,6 +136,13 @@ public final class LocalRunner {
             if (workersDone.await(IDLE_POLL_MS, TimeUnit.MILLISECONDS)) return;
             if (clock.millis() >= nextPlan) nextPlan = nextPlan(watch, planRound(), giveUp);
             if (!watch && nextPlan == NEVER && finished()) return;
+            if (watch && merging != null && mergeDue()) {
+                try {
+                    merge(engine);
+                } catch (Exception e) {
+                    listener.info("merging the partial results failed (tried again after the next split): " + e.getMessage());
+                }
+            }
         }
     }
 
@@ -150,8 +164,30 @@ public final class LocalRunner {
         stats.planned.addAndGet(plan.splits().size());
         stats.skipped.set(plan.count(Source.Why.SKIPPED));
         stats.seen.compareAndSet(0, plan.count(Source.Why.SEEN));
+        plan.notices().forEach(listener::info);
         listener.planned(plan);
         return plan;
+    }
+
+    /** In watch mode: merge once splits were completed since the last merge and nothing is left to do for now. */
+    private boolean mergeDue() {
+        if (stats.splitsDone() == mergedAt || stats.inFlight() > 0) return false;
+        Map<SplitState, Long> counts = a.ledger().counts();
+        return counts.getOrDefault(SplitState.PENDING, 0L) + counts.getOrDefault(SplitState.CLAIMED, 0L) == 0;
+    }
+
+    /** Rebuilds the merged result (aggregate totals) from every split's partial. */
+    private void merge(DuckEngine engine) throws Exception {
+        long done = stats.splitsDone();
+        String partials = a.sink().partials();
+        if (partials != null) {
+            try (Connection c = engine.connect()) {
+                var written = a.sink().replaceMerged(c, merging.merge(partials), merging.changesOnly());
+                listener.info((merging.changesOnly() ? "changed groups written: " : "totals rebuilt: ") + written.rowsOut()
+                        + " row(s)");
+            }
+        }
+        mergedAt = done;
     }
 
     /**

@@ -29,6 +29,7 @@ import java.util.stream.Stream;
  */
 final class FilesSink implements Sink {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String PARTIALS = "_sluice/partials";
 
     private final Path root;
     private final String format;
@@ -65,14 +66,79 @@ final class FilesSink implements Sink {
 
     @Override
     public Written write(Connection c, Split split, String query, String rejectsQuery, Fence fence) throws Exception {
-        String name = "part-" + hash(split.id());
+        return stage("part-" + hash(split.id()), c, (staging, name) -> copy(query, staging, name), rejectsQuery, fence);
+    }
+
+    /** Partials live under {@code _sluice/partials/}, one Parquet file per split, replaced like any output. */
+    @Override
+    public Written writePartial(Connection c, Split split, String query, String rejectsQuery, Fence fence) throws Exception {
+        return stage("part-" + hash(split.id()), c, (staging, name) -> {
+            Path dir = staging.resolve(PARTIALS);
+            Files.createDirectories(dir);
+            return "COPY (" + query + ") TO " + Sql.literal(dir.resolve(name + ".parquet").toString()) + " (FORMAT parquet)";
+        }, rejectsQuery, fence);
+    }
+
+    @Override
+    public String partials() {
+        Path dir = root.resolve(PARTIALS);
+        if (!Files.isDirectory(dir)) return null;
+        try (Stream<Path> files = Files.list(dir)) {
+            List<Path> parts = files.filter(p -> p.getFileName().toString().endsWith(".parquet")).sorted().toList();
+            return parts.isEmpty() ? null : "SELECT * FROM read_parquet(" + Sql.pathList(parts) + ", union_by_name = true)";
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot list the partial results in " + dir, e);
+        }
+    }
+
+    /**
+     * Totals: one output named {@code totals} (per partition), replaced atomically. Changes: the rows that differ
+     * from the previous merge, as {@code changes-<epoch>}; the epoch is derived from the partials merged, so a merge
+     * repeated after a crash rewrites the same file instead of adding another.
+     */
+    @Override
+    public Written replaceMerged(Connection c, String query, boolean changesOnly) throws Exception {
+        if (!changesOnly) return stage("totals", c, (staging, name) -> copy(query, staging, name), null, () -> { });
+        Path snapshot = root.resolve("_sluice").resolve("merged.parquet");
+        String merged = "sluice_merged_" + Math.abs(System.nanoTime());
+        try (Statement s = c.createStatement()) {
+            s.execute("CREATE TEMP TABLE " + merged + " AS " + query);
+            String changed = Files.exists(snapshot)
+                    ? "SELECT * FROM " + merged + " EXCEPT SELECT * FROM read_parquet(" + Sql.literal(snapshot.toString()) + ")"
+                    : "SELECT * FROM " + merged;
+            Written written = stage("changes-" + epoch(), c, (staging, name) -> copy(changed, staging, name), null, () -> { });
+            Path tmp = snapshot.resolveSibling("merged.parquet.tmp");
+            s.execute("COPY " + merged + " TO " + Sql.literal(tmp.toString()) + " (FORMAT parquet)");
+            Files.move(tmp, snapshot, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            return written;
+        } finally {
+            try (Statement s = c.createStatement()) {
+                s.execute("DROP TABLE IF EXISTS " + merged);
+            }
+        }
+    }
+
+    /** Names the set of partials (and their versions) a merge reads. */
+    private String epoch() throws IOException {
+        StringBuilder all = new StringBuilder();
+        try (Stream<Path> files = Files.list(root.resolve(PARTIALS))) {
+            for (Path p : files.sorted().toList()) {
+                all.append(p.getFileName()).append(':').append(Files.size(p)).append(':')
+                        .append(Files.getLastModifiedTime(p).toMillis()).append('\n');
+            }
+        }
+        return hash(all.toString());
+    }
+
+    /** Writes the statement's rows (and bad records) under a fresh staging folder, then commits them under {@code name}. */
+    private Written stage(String name, Connection c, Copy copy, String rejectsQuery, Fence fence) throws Exception {
         Path stagingRoot = root.resolve("_sluice").resolve("staging");
         removeAbandoned(stagingRoot, name);
         Path staging = Files.createTempDirectory(stagingRoot, name + "-");
         try {
             long rows;
             try (Statement s = c.createStatement()) {
-                rows = s.executeUpdate(copy(query, staging, name));
+                rows = s.executeUpdate(copy.statement(staging, name));
                 if (rejectsQuery != null) {
                     Path dead = staging.resolve("_dead_letter");
                     Files.createDirectories(dead);
@@ -87,6 +153,12 @@ final class FilesSink implements Sink {
         } finally {
             deleteTree(staging);
         }
+    }
+
+    /** The COPY statement that writes a split's rows under the staging folder. */
+    @FunctionalInterface
+    private interface Copy {
+        String statement(Path staging, String name) throws IOException;
     }
 
     private String copy(String query, Path staging, String name) {

@@ -3,6 +3,7 @@ package io.sluice.sources.files;
 import io.sluice.config.Field;
 import io.sluice.config.Options;
 import io.sluice.config.Type;
+import io.sluice.spi.LineParse;
 import io.sluice.spi.PipelineContext;
 import io.sluice.spi.Source;
 import io.sluice.spi.SourceFactory;
@@ -17,6 +18,16 @@ public final class FilesSourceFactory implements SourceFactory {
             Field.optional("max_files", Type.POSITIVE_INT, 1000L, "Most files in one split."),
             Field.optional("max_bytes", Type.SIZE, 64L << 20, "Most bytes in one split."));
 
+    static final Type.Obj PARSE = Type.Obj.of("How text lines become columns.",
+            Field.computed("regex", Type.STRING, "none",
+                    "A regular expression (RE2) matching a whole line, with a named group per column: "
+                            + "`(?<name>...)`. Other groups must not capture: `(?:...)`."),
+            Field.computed("delimiter", Type.STRING, "none", "Instead of `regex`: the separator between fields."),
+            Field.optional("columns", Type.oneOrMany(Type.STRING), List.of(), "With `delimiter`: the names of the fields, in order."),
+            Field.optional("types", new Type.MapOf(Type.STRING), java.util.Map.of(),
+                    "Column types (DuckDB names: `bigint`, `double`, `decimal(18,4)`, `timestamp`, `date`, `boolean`, ...); "
+                            + "other columns stay text. A value that does not convert makes the line a bad record."));
+
     static final Type.Obj OPTIONS = Type.Obj.of("Files in a local folder.",
             Field.required("path", Type.PATH, "The folder to read; it must exist."),
             Field.optional("include", Type.oneOrMany(Type.STRING), List.of("**"),
@@ -27,6 +38,12 @@ public final class FilesSourceFactory implements SourceFactory {
                     "from the extension (.csv .tsv .jsonl .ndjson .json .parquet .txt .log)",
                     "How to read the files. `.gz` and `.zst` files are decompressed transparently."),
             Field.optional("header", Type.BOOL, Boolean.TRUE, "csv: the first line holds the column names."),
+            Field.computed("parse", PARSE, "one column `line`",
+                    "text: parse each line into columns with `regex` or `delimiter`. A line that does not match "
+                            + "follows `run.on_bad_record`."),
+            Field.optional("tail", Type.BOOL, Boolean.FALSE,
+                    "The files keep growing (logs): each scan reads the complete lines appended since the last one. "
+                            + "Rotation (rename + new file), truncation and gzipped rotations are handled; see the files source page."),
             Field.optional("settle", Type.DURATION, Duration.ofSeconds(2),
                     "A file is only read once its size and modification time have not changed for this long, "
                             + "so files still being written are never claimed."),
@@ -43,6 +60,33 @@ public final class FilesSourceFactory implements SourceFactory {
                     "Uncompressed csv, jsonl and text files larger than this are cut into byte ranges at line "
                             + "boundaries, processed in parallel (every csv range gets the header)."),
             Field.optional("pack", PACK, null, "Small files are packed into one split, so per-file costs are paid once per pack."));
+
+    private static LineParse parse(Options p) {
+        java.util.Map<String, String> types = new java.util.LinkedHashMap<>();
+        ((java.util.Map<?, ?>) p.values().get("types")).forEach((k, v) -> types.put((String) k, (String) v));
+        LineParse parse;
+        try {
+            if (p.has("regex") == p.has("delimiter")) {
+                throw p.problem("regex", "give either regex or delimiter");
+            }
+            if (p.has("regex")) {
+                java.util.regex.Pattern.compile(p.string("regex"));
+                parse = LineParse.ofRegex(p.string("regex"), types);
+            } else {
+                parse = LineParse.ofDelimiter(p.string("delimiter"), p.list("columns"), types);
+            }
+        } catch (java.util.regex.PatternSyntaxException e) {
+            throw p.problem("regex", "not a valid regular expression: " + e.getDescription() + " at index " + e.getIndex());
+        } catch (IllegalArgumentException e) {
+            throw p.problem(p.has("regex") ? "regex" : "columns", e.getMessage());
+        }
+        for (String column : types.keySet()) {
+            if (!parse.columns().contains(column)) {
+                throw p.problem("types", "'" + column + "' is not a column of the parse: " + parse.columns());
+            }
+        }
+        return parse;
+    }
 
     @Override
     public String kind() {
@@ -77,6 +121,8 @@ public final class FilesSourceFactory implements SourceFactory {
                 new Globs(o.list("include"), o.list("exclude")),
                 o.optionalString("format"),
                 o.bool("header"),
+                o.has("parse") ? parse(o.block("parse")) : null,
+                o.bool("tail"),
                 o.duration("settle"),
                 o.optionalString("marker"),
                 o.string("dedupe").equals("content"),
