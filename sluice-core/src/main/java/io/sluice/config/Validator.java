@@ -144,7 +144,8 @@ public final class Validator {
         }
         String text = substitute(scalar.value(), node.location(), path);
         if (text == null) return null;
-        Object value = convert(text.trim(), type);
+        // a string keeps its spaces: a quoted ' ' or "\t" (a delimiter, say) is what the user means
+        Object value = convert(type instanceof Type.Str ? text : text.trim(), type);
         if (value == null) {
             String hint = type instanceof Type.Choice c ? suggestion(text.trim(), c.values()) : "";
             problems.add(new ConfigProblem(node.location(), path,

@@ -176,10 +176,15 @@ public final class LocalRunner {
         return counts.getOrDefault(SplitState.PENDING, 0L) + counts.getOrDefault(SplitState.CLAIMED, 0L) == 0;
     }
 
-    /** Rebuilds the merged result (aggregate totals) from every split's partial. */
+    /**
+     * Rebuilds the merged result (aggregate totals) from the partial of every split the ledger has done. Only those:
+     * after a reset, splits may be cut differently, and the partials of the forgotten ones must not count again.
+     */
     private void merge(DuckEngine engine) throws Exception {
         long done = stats.splitsDone();
-        String partials = a.sink().partials();
+        Set<String> doneIds = new java.util.HashSet<>();
+        for (SplitInfo s : a.ledger().splits(EnumSet.of(SplitState.DONE), Integer.MAX_VALUE)) doneIds.add(s.id());
+        String partials = a.sink().partials(doneIds);
         if (partials != null) {
             try (Connection c = engine.connect()) {
                 var written = a.sink().replaceMerged(c, merging.merge(partials), merging.changesOnly());

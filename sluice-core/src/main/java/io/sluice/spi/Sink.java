@@ -27,8 +27,11 @@ public interface Sink {
         throw new UnsupportedOperationException("this sink cannot hold partial results: an aggregate step needs another sink");
     }
 
-    /** A query over every partial stored so far, or null when there is none. */
-    default String partials() {
+    /**
+     * A query over the stored partials of these splits (the ones the ledger has done), or null when there is none.
+     * Partials of other splits (forgotten by a reset and planned differently since) are left out.
+     */
+    default String partials(java.util.Set<String> splitIds) {
         return null;
     }
 

@@ -80,11 +80,13 @@ final class FilesSink implements Sink {
     }
 
     @Override
-    public String partials() {
+    public String partials(Set<String> splitIds) {
         Path dir = root.resolve(PARTIALS);
         if (!Files.isDirectory(dir)) return null;
+        Set<String> names = new java.util.HashSet<>();
+        splitIds.forEach(id -> names.add("part-" + hash(id) + ".parquet"));
         try (Stream<Path> files = Files.list(dir)) {
-            List<Path> parts = files.filter(p -> p.getFileName().toString().endsWith(".parquet")).sorted().toList();
+            List<Path> parts = files.filter(p -> names.contains(p.getFileName().toString())).sorted().toList();
             return parts.isEmpty() ? null : "SELECT * FROM read_parquet(" + Sql.pathList(parts) + ", union_by_name = true)";
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot list the partial results in " + dir, e);
@@ -106,7 +108,14 @@ final class FilesSink implements Sink {
             String changed = Files.exists(snapshot)
                     ? "SELECT * FROM " + merged + " EXCEPT SELECT * FROM read_parquet(" + Sql.literal(snapshot.toString()) + ")"
                     : "SELECT * FROM " + merged;
-            Written written = stage("changes-" + epoch(), c, (staging, name) -> copy(changed, staging, name), null, () -> { });
+            // nothing changed: no file, and the earlier file of this epoch (a merge repeated after a crash) stays;
+            // staging an empty result under the same name would remove it
+            Written written;
+            try (var r = s.executeQuery("SELECT count(*) FROM (" + changed + ")")) {
+                r.next();
+                written = r.getLong(1) == 0 ? new Written(0, List.of())
+                        : stage("changes-" + epoch(), c, (staging, name) -> copy(changed, staging, name), null, () -> { });
+            }
             Path tmp = snapshot.resolveSibling("merged.parquet.tmp");
             s.execute("COPY " + merged + " TO " + Sql.literal(tmp.toString()) + " (FORMAT parquet)");
             Files.move(tmp, snapshot, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -314,23 +314,32 @@ final class FilesSource implements Source {
         return new Input(parts, format, s.header(), s.parse());
     }
 
-    /** Finds the log by its identity (it may have been renamed since) and spools the member's bytes. */
+    /**
+     * Finds the log by its identity (it may have been renamed since it was planned) and spools the member's bytes.
+     * The file found at planning is tried first; if a rotation put another log there, the folder is listed again.
+     */
     private Part openTail(Member m, Path spool) throws IOException {
-        Path file = tails.locate(m.key());
-        if (file == null || !Files.exists(file)) {
+        for (int attempt = 0; attempt < 2; attempt++) {
+            Path file = tails.locate(m.key());
+            if (file != null && Files.exists(file)) {
+                String key = s.root().relativize(file).toString().replace('\\', '/');
+                boolean gz = key.toLowerCase(java.util.Locale.ROOT).endsWith(".gz");
+                String format = s.format().or(() -> Formats.fromName(key)).orElseThrow();
+                boolean header = format.equals("csv") && s.header() && m.start() > 0;
+                try {
+                    if (TailPlanner.spool(file, gz, m.key(), m.start(), m.end(),
+                            header ? LineCutter.headerLine(file, gz) : null, spool)) {
+                        return new Part(spool, key, file, m.start(), header);
+                    }
+                } catch (NoSuchFileException e) {
+                    // rotated away between the look-up and the open: list again
+                }
+                Files.deleteIfExists(spool);
+            }
             tails.identify(list(new ArrayList<>()), new ArrayList<>());
-            file = tails.locate(m.key());
         }
-        if (file == null || !Files.exists(file)) {
-            throw new NoSuchFileException(m.key(), null, "no file under " + s.root() + " holds this log any more "
-                    + "(removed before it was read); restore it, or `sluice reset` the pipeline");
-        }
-        String key = s.root().relativize(file).toString().replace('\\', '/');
-        boolean gz = key.toLowerCase(java.util.Locale.ROOT).endsWith(".gz");
-        String format = s.format().or(() -> Formats.fromName(key)).orElseThrow();
-        boolean header = format.equals("csv") && s.header() && m.start() > 0;
-        TailPlanner.spool(file, gz, m.start(), m.end(), header ? LineCutter.headerLine(file, gz) : null, spool);
-        return new Part(spool, key, file, m.start(), header);
+        throw new NoSuchFileException(m.key(), null, "no file under " + s.root() + " holds this log any more "
+                + "(removed before it was read); restore it, or `sluice reset` the pipeline");
     }
 
     /** Copies {@code [start, end)} of the file, after its header line when asked, into a spool the engine reads. */

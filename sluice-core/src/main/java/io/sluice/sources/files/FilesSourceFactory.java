@@ -61,6 +61,10 @@ public final class FilesSourceFactory implements SourceFactory {
                             + "boundaries, processed in parallel (every csv range gets the header)."),
             Field.optional("pack", PACK, null, "Small files are packed into one split, so per-file costs are paid once per pack."));
 
+    /** A DuckDB type name as users write it: {@code bigint}, {@code decimal(18,4)}, {@code timestamp with time zone}. */
+    private static final java.util.regex.Pattern TYPE_NAME =
+            java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9_]*( [A-Za-z][A-Za-z0-9_]*)*(\\( *\\d+ *(, *\\d+ *)?\\))?(\\[\\])*");
+
     private static LineParse parse(Options p) {
         java.util.Map<String, String> types = new java.util.LinkedHashMap<>();
         ((java.util.Map<?, ?>) p.values().get("types")).forEach((k, v) -> types.put((String) k, (String) v));
@@ -70,22 +74,61 @@ public final class FilesSourceFactory implements SourceFactory {
                 throw p.problem("regex", "give either regex or delimiter");
             }
             if (p.has("regex")) {
-                java.util.regex.Pattern.compile(p.string("regex"));
                 parse = LineParse.ofRegex(p.string("regex"), types);
             } else {
+                if (p.string("delimiter").isEmpty()) throw p.problem("delimiter", "must not be empty");
                 parse = LineParse.ofDelimiter(p.string("delimiter"), p.list("columns"), types);
             }
-        } catch (java.util.regex.PatternSyntaxException e) {
-            throw p.problem("regex", "not a valid regular expression: " + e.getDescription() + " at index " + e.getIndex());
         } catch (IllegalArgumentException e) {
             throw p.problem(p.has("regex") ? "regex" : "columns", e.getMessage());
+        }
+        if (new java.util.HashSet<>(parse.columns()).size() < parse.columns().size()) {
+            throw p.problem(p.has("regex") ? "regex" : "columns", "a column name repeats: " + parse.columns());
         }
         for (String column : types.keySet()) {
             if (!parse.columns().contains(column)) {
                 throw p.problem("types", "'" + column + "' is not a column of the parse: " + parse.columns());
             }
         }
+        checkWithEngine(p, parse);
         return parse;
+    }
+
+    /**
+     * The regex and the types are checked by the engine that will use them (DuckDB's RE2 differs from Java's
+     * regular expressions: no lookaround, no backreferences), so a mistake is a validation error, not a dead split.
+     */
+    private static void checkWithEngine(Options p, LineParse parse) {
+        for (var t : parse.types().entrySet()) {
+            if (!TYPE_NAME.matcher(t.getValue().strip()).matches()) {
+                throw p.problem("types", t.getKey() + ": '" + t.getValue() + "' is not a type name (e.g. bigint, double, "
+                        + "decimal(18,4), timestamp, date, boolean)");
+            }
+        }
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:duckdb:");
+             java.sql.Statement s = c.createStatement()) {
+            if (parse.regex() != null) {
+                try {
+                    s.execute("SELECT regexp_full_match('', " + io.sluice.engine.Sql.literal(parse.regex()) + ")");
+                } catch (java.sql.SQLException e) {
+                    throw p.problem("regex", "not a valid regular expression (RE2 syntax): " + engineMessage(e));
+                }
+            }
+            for (var t : parse.types().entrySet()) {
+                try {
+                    s.execute("SELECT CAST(NULL AS " + t.getValue() + ")");
+                } catch (java.sql.SQLException e) {
+                    throw p.problem("types", t.getKey() + ": '" + t.getValue() + "' is not a type: " + engineMessage(e));
+                }
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("cannot start the engine to check source.files.parse: " + e.getMessage(), e);
+        }
+    }
+
+    private static String engineMessage(java.sql.SQLException e) {
+        String m = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+        return m.replaceFirst("^[A-Za-z ]*Error: ", "");
     }
 
     @Override

@@ -21,6 +21,14 @@ final class LineCutter {
      *     whole (small, or quotes unbalanced so cut points cannot be trusted)
      */
     static List<Long> cuts(Path file, long from, long to, long target, boolean quotes) throws IOException {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+            return cuts(ch, from, to, target, quotes);
+        }
+    }
+
+    /** Like {@link #cuts(Path, long, long, long, boolean)}, on a file already open (its position is moved). */
+    static List<Long> cuts(java.nio.channels.FileChannel ch, long from, long to, long target, boolean quotes)
+            throws IOException {
         List<Long> cuts = new ArrayList<>();
         cuts.add(from);
         if (to - from <= target) {
@@ -31,21 +39,20 @@ final class LineCutter {
         long next = from + target;
         long pos = from;
         byte[] buf = new byte[1 << 20];
-        try (InputStream in = Files.newInputStream(file)) {
-            in.skipNBytes(from);
-            int n;
-            while (pos < to && (n = in.read(buf, 0, (int) Math.min(buf.length, to - pos))) > 0) {
-                for (int i = 0; i < n; i++) {
-                    byte b = buf[i];
-                    if (quotes && b == '"') {
-                        inQuotes = !inQuotes;
-                    } else if (b == '\n' && !inQuotes && pos + i + 1 >= next && pos + i + 1 < to) {
-                        cuts.add(pos + i + 1);
-                        next = pos + i + 1 + target;
-                    }
+        ch.position(from);
+        InputStream in = java.nio.channels.Channels.newInputStream(ch); // not closed: the caller owns the channel
+        int n;
+        while (pos < to && (n = in.read(buf, 0, (int) Math.min(buf.length, to - pos))) > 0) {
+            for (int i = 0; i < n; i++) {
+                byte b = buf[i];
+                if (quotes && b == '"') {
+                    inQuotes = !inQuotes;
+                } else if (b == '\n' && !inQuotes && pos + i + 1 >= next && pos + i + 1 < to) {
+                    cuts.add(pos + i + 1);
+                    next = pos + i + 1 + target;
                 }
-                pos += n;
             }
+            pos += n;
         }
         if (inQuotes) return List.of(from, to);
         cuts.add(to);

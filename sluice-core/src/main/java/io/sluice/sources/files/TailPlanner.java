@@ -8,7 +8,8 @@ import io.sluice.spi.Split;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -49,19 +50,21 @@ final class TailPlanner {
                 skipped.add(Skipped.because(f.key(), "tail reads rotated logs compressed with gzip only; decompress it or exclude it"));
                 continue;
             }
-            byte[] head;
+            Head head;
             try {
                 head = head(f.path(), gz);
+            } catch (java.nio.file.NoSuchFileException e) {
+                continue; // rotated away while listing: the next scan finds it under its new name
             } catch (java.util.zip.ZipException | java.io.EOFException e) {
                 skipped.add(Skipped.because(f.key(), "not a readable gzip file: " + e.getMessage()));
                 continue;
             }
-            if (head.length < IDENTITY_BYTES) {
+            if (head.bytes().length < IDENTITY_BYTES) {
                 skipped.add(Skipped.seen(f.key(), "shorter than " + IDENTITY_BYTES + " bytes: too short to tell it apart "
                         + "from other logs; it is read once it has grown"));
                 continue;
             }
-            Log log = new Log("tail:" + sha256(head).substring(0, 24), f.key(), f.path(), f.size(), gz);
+            Log log = new Log(identity(head.bytes()), f.key(), f.path(), head.size(), gz);
             located.put(log.identity(), f.path());
             Log twin = gz ? null : plain.putIfAbsent(log.identity(), log);
             if (gz) {
@@ -102,24 +105,32 @@ final class TailPlanner {
                         List.of(new Member(log.identity(), generation, from, Member.WHOLE, null)), log.size()));
                 continue;
             }
-            if (log.size() < from) {
-                notices.add(log.key() + " was truncated (" + log.size() + " bytes, read to " + from
-                        + "): reading it again from the start");
-                generation = nextGeneration(generation);
-                from = 0;
-            }
-            long to = endOfLastLine(log.path(), from, log.size());
-            if (to <= from) {
-                skipped.add(Skipped.seen(log.key(), "up to date at byte " + from + (log.size() > from
-                        ? " (" + (log.size() - from) + " bytes of an unfinished line wait for their newline)" : "")));
-                continue;
-            }
-            List<Long> cuts = LineCutter.cuts(log.path(), from, to, splitSize, false);
-            for (int i = 0; i + 1 < cuts.size(); i++) {
-                long a = cuts.get(i);
-                long b = cuts.get(i + 1);
-                splits.add(new Split(log.key() + "#" + a + "-" + b + tag(log, generation),
-                        List.of(new Member(log.identity(), generation, a, b, null)), b - a));
+            // every read of this log's planning goes through one open file, checked to be this log: a rotation
+            // may have put another log under its name since it was listed
+            try (FileChannel ch = FileChannel.open(log.path(), StandardOpenOption.READ)) {
+                if (!identity(readHead(ch)).equals(log.identity())) continue; // rotated meanwhile: next scan
+                long size = ch.size();
+                if (size < from) {
+                    notices.add(log.key() + " was truncated (" + size + " bytes, read to " + from
+                            + "): reading it again from the start");
+                    generation = nextGeneration(generation);
+                    from = 0;
+                }
+                long to = endOfLastLine(ch, from, size);
+                if (to <= from) {
+                    skipped.add(Skipped.seen(log.key(), "up to date at byte " + from + (size > from
+                            ? " (" + (size - from) + " bytes of an unfinished line wait for their newline)" : "")));
+                    continue;
+                }
+                List<Long> cuts = LineCutter.cuts(ch, from, to, splitSize, false);
+                for (int i = 0; i + 1 < cuts.size(); i++) {
+                    long a = cuts.get(i);
+                    long b = cuts.get(i + 1);
+                    splits.add(new Split(log.key() + "#" + a + "-" + b + tag(log, generation),
+                            List.of(new Member(log.identity(), generation, a, b, null)), b - a));
+                }
+            } catch (java.nio.file.NoSuchFileException e) {
+                // rotated away since it was listed: the next scan finds it under its new name
             }
         }
         return splits;
@@ -149,46 +160,82 @@ final class TailPlanner {
         return located.get(identity);
     }
 
-    /** Copies the log's bytes {@code [start, end)} (gzip: of its decompressed content, to its end) into the spool. */
-    static void spool(Path file, boolean gz, long start, long end, byte[] header, Path spool) throws IOException {
-        try (OutputStream out = Files.newOutputStream(spool, StandardOpenOption.CREATE_NEW)) {
-            if (header != null) out.write(header);
-            if (!gz) {
-                try (var in = java.nio.channels.FileChannel.open(file, StandardOpenOption.READ);
+    /**
+     * Copies the log's bytes {@code [start, end)} (gzip: of its decompressed content, to its end) into the spool,
+     * after checking, on the same open file, that it still is the log with this identity: a rotation may have put
+     * another log under the name since it was planned. Returns false when it is not.
+     */
+    static boolean spool(Path file, boolean gz, String identity, long start, long end, byte[] header, Path spool)
+            throws IOException {
+        if (!gz) {
+            try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+                byte[] head = readHead(in);
+                if (head.length < IDENTITY_BYTES || !identity(head).equals(identity)) return false;
+                try (OutputStream out = Files.newOutputStream(spool, StandardOpenOption.CREATE_NEW);
                      var ch = java.nio.channels.Channels.newChannel(out)) {
+                    if (header != null) out.write(header);
                     long pos = start;
                     while (pos < end) pos += in.transferTo(pos, end - pos, ch);
                 }
-                return;
+                return true;
             }
-            try (InputStream in = new GZIPInputStream(Files.newInputStream(file), 1 << 16)) {
-                in.skipNBytes(start);
+        }
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(file), 1 << 16)) {
+            byte[] head = in.readNBytes(IDENTITY_BYTES);
+            if (head.length < IDENTITY_BYTES || !identity(head).equals(identity)) return false;
+            try (OutputStream out = Files.newOutputStream(spool, StandardOpenOption.CREATE_NEW)) {
+                if (header != null) out.write(header);
+                if (start < IDENTITY_BYTES) out.write(head, (int) start, IDENTITY_BYTES - (int) start);
+                else in.skipNBytes(start - IDENTITY_BYTES);
                 in.transferTo(out);
             }
+            return true;
         }
     }
 
-    private static byte[] head(Path file, boolean gz) throws IOException {
-        try (InputStream raw = Files.newInputStream(file);
-             InputStream in = gz ? new GZIPInputStream(raw, 4096) : raw) {
-            return in.readNBytes(IDENTITY_BYTES);
+    /** The first bytes of a log and its size, read from one open file so that both belong to the same file. */
+    private record Head(byte[] bytes, long size) {
+    }
+
+    private static Head head(Path file, boolean gz) throws IOException {
+        if (gz) {
+            try (InputStream in = new GZIPInputStream(Files.newInputStream(file), 4096)) {
+                return new Head(in.readNBytes(IDENTITY_BYTES), Files.size(file));
+            }
         }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            return new Head(readHead(ch), size);
+        }
+    }
+
+    private static byte[] readHead(FileChannel ch) throws IOException {
+        ByteBuffer head = ByteBuffer.allocate(IDENTITY_BYTES);
+        while (head.hasRemaining() && ch.read(head, head.position()) > 0) {
+            // positional reads until the buffer is full or the file ends
+        }
+        return java.util.Arrays.copyOf(head.array(), head.position());
+    }
+
+    private static String identity(byte[] head) {
+        return "tail:" + sha256(head).substring(0, 24);
     }
 
     /** One past the last newline in {@code [from, size)}, or {@code from} when there is none. */
-    private static long endOfLastLine(Path file, long from, long size) throws IOException {
-        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
-            byte[] buf = new byte[64 * 1024];
-            long end = size;
-            while (end > from) {
-                int n = (int) Math.min(buf.length, end - from);
-                f.seek(end - n);
-                f.readFully(buf, 0, n);
-                for (int i = n - 1; i >= 0; i--) if (buf[i] == '\n') return end - n + i + 1;
-                end -= n;
+    private static long endOfLastLine(FileChannel ch, long from, long size) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+        long end = size;
+        while (end > from) {
+            int n = (int) Math.min(buf.capacity(), end - from);
+            buf.clear().limit(n);
+            long at = end - n;
+            while (buf.hasRemaining() && ch.read(buf, at + buf.position()) > 0) {
+                // positional reads until the window is full
             }
-            return from;
+            for (int i = buf.position() - 1; i >= 0; i--) if (buf.get(i) == '\n') return at + i + 1;
+            end -= n;
         }
+        return from;
     }
 
     /** Split ids name the file, the range, the log and (after a truncation) the generation, so none repeats. */
