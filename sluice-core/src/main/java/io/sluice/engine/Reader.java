@@ -83,7 +83,10 @@ record Reader(List<String> prepare, String relation, List<String> after, String 
         String matches;
         if (parse.regex() != null) {
             String pattern = Sql.literal(parse.regex());
-            fields = "regexp_extract(line, " + pattern + ", [" + String.join(", ", columns.stream().map(Sql::literal).toList()) + "])";
+            // the groups are taken from a match of the whole line: unanchored, the first match may be shorter (lazy
+            // quantifiers, alternation) and give other columns than the match that made the line valid
+            String whole = Sql.literal("^(?:" + parse.regex() + ")$");
+            fields = "regexp_extract(line, " + whole + ", [" + String.join(", ", columns.stream().map(Sql::literal).toList()) + "])";
             matches = "regexp_full_match(line, " + pattern + ")";
         } else {
             fields = "string_split(line, " + Sql.literal(parse.delimiter()) + ")";

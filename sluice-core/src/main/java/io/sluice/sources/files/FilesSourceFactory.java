@@ -20,9 +20,11 @@ public final class FilesSourceFactory implements SourceFactory {
 
     static final Type.Obj PARSE = Type.Obj.of("How text lines become columns.",
             Field.computed("regex", Type.STRING, "none",
-                    "A regular expression (RE2) matching a whole line, with a named group per column: "
-                            + "`(?<name>...)`. Other groups must not capture: `(?:...)`."),
-            Field.computed("delimiter", Type.STRING, "none", "Instead of `regex`: the separator between fields."),
+                    "A regular expression (RE2 syntax, checked when the pipeline is loaded) matching a whole line, "
+                            + "with a named group per column: `(?<name>...)` or `(?P<name>...)`. Other groups must not "
+                            + "capture: `(?:...)`."),
+            Field.computed("delimiter", Type.STRING, "none", "Instead of `regex`: the separator between fields, taken "
+                    + "literally (quote a space `' '` or a tab `\"\\t\"`)."),
             Field.optional("columns", Type.oneOrMany(Type.STRING), List.of(), "With `delimiter`: the names of the fields, in order."),
             Field.optional("types", new Type.MapOf(Type.STRING), java.util.Map.of(),
                     "Column types (DuckDB names: `bigint`, `double`, `decimal(18,4)`, `timestamp`, `date`, `boolean`, ...); "

@@ -185,9 +185,26 @@ final class TailPlanner {
             if (head.length < IDENTITY_BYTES || !identity(head).equals(identity)) return false;
             try (OutputStream out = Files.newOutputStream(spool, StandardOpenOption.CREATE_NEW)) {
                 if (header != null) out.write(header);
-                if (start < IDENTITY_BYTES) out.write(head, (int) start, IDENTITY_BYTES - (int) start);
-                else in.skipNBytes(start - IDENTITY_BYTES);
-                in.transferTo(out);
+                // a range planned in the plain file may be read after the file was rotated and compressed: then only
+                // its bytes, or the rest of the log would be read twice (again by the compressed rotation's own split)
+                long left = end == Member.WHOLE ? Long.MAX_VALUE : end - start;
+                if (start < IDENTITY_BYTES) {
+                    int n = (int) Math.min(left, IDENTITY_BYTES - start);
+                    out.write(head, (int) start, n);
+                    left -= n;
+                } else {
+                    in.skipNBytes(start - IDENTITY_BYTES);
+                }
+                byte[] buf = new byte[1 << 16];
+                int n;
+                while (left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0) {
+                    out.write(buf, 0, n);
+                    left -= n;
+                }
+                if (end != Member.WHOLE && left > 0) {
+                    throw new java.io.EOFException(file + " ends " + left + " byte(s) before the range [" + start + ", "
+                            + end + ") planned in this log");
+                }
             }
             return true;
         }

@@ -26,6 +26,12 @@ record Measure(String name, String function, String expression) {
         }
         String function = m.group(1).toLowerCase(Locale.ROOT);
         String expression = m.group(2).strip();
+        if (!balanced(expression)) {
+            // e.g. `max(x) - min(x)`: read as max of "x) - min(x", it would merge per-split differences, silently wrong
+            throw new IllegalArgumentException("'" + text + "' must be one function call: sum(x), count(*), count(x), "
+                    + "min(x), max(x), avg(x) or count_distinct(x); declare one measure per function (e.g. hi: max(x), "
+                    + "lo: min(x)) and combine them where the totals are read");
+        }
         if (expression.isEmpty()) throw new IllegalArgumentException("'" + text + "' needs an expression");
         Matcher distinct = Pattern.compile("(?is)distinct\\s+(.+)").matcher(expression);
         if (function.equals("count") && distinct.matches()) {
@@ -36,6 +42,24 @@ record Measure(String name, String function, String expression) {
             throw new IllegalArgumentException("only count takes *");
         }
         return new Measure(name, function, expression);
+    }
+
+    /** Parentheses open and close in order (outside quotes): the expression is the whole argument of one call. */
+    private static boolean balanced(String expression) {
+        int depth = 0;
+        char quote = 0;
+        for (char c : expression.toCharArray()) {
+            if (quote != 0) {
+                if (c == quote) quote = 0;
+            } else if (c == '\'' || c == '"') {
+                quote = c;
+            } else if (c == '(') {
+                depth++;
+            } else if (c == ')' && --depth < 0) {
+                return false;
+            }
+        }
+        return depth == 0 && quote == 0;
     }
 
     /**
