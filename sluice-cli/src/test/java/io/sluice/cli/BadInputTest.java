@@ -205,19 +205,11 @@ class BadInputTest {
 
     // ---- broken files --------------------------------------------------------------------------------
 
-    private static byte[] gzip(String text) throws Exception {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        try (GZIPOutputStream g = new GZIPOutputStream(b)) {
-            g.write(text.getBytes(StandardCharsets.UTF_8));
-        }
-        return b.toByteArray();
-    }
-
     @Test
     void aTruncatedGzipEndsDeadNamingTheFileAndNoGoodRowIsLost() throws Exception {
         ws.input("a.csv", "id,name,v\n" + goodRows("a", 0, 50));
-        ws.input("b.csv.gz", gzip("id,name,v\n" + goodRows("b", 100, 150)));
-        byte[] whole = gzip("id,name,v\n" + goodRows("t", 200, 2000));
+        ws.input("b.csv.gz", Workspace.gzip("id,name,v\n" + goodRows("b", 100, 150)));
+        byte[] whole = Workspace.gzip("id,name,v\n" + goodRows("t", 200, 2000));
         ws.input("c-truncated.csv.gz", java.util.Arrays.copyOf(whole, whole.length / 2));
         ws.input("d.csv", "id,name,v\n" + goodRows("d", 300, 350));
         ws.input("e.csv", "id,name,v\n" + goodRows("e", 400, 450));

@@ -19,7 +19,7 @@ class MixedColumnsPackTest {
         ws.input("a.csv", "id,name,v\n1,x,10\n2,y,20\n");
         ws.input("b.csv", "id,name\n3,z\n");
         ws.input("c.csv", "v,id,name\n40,4,w\n");
-        ws.input("d.csv.gz", gzip("id,name,v\n5,q,50\n"));
+        ws.input("d.csv.gz", Workspace.gzip("id,name,v\n5,q,50\n"));
         Path p = ws.pipeline("""
                 pipeline: mixed
                 source: { files: { path: in, pack: { max_files: 10 } } }
@@ -31,13 +31,5 @@ class MixedColumnsPackTest {
         assertThat(CliRun.status(p).get("counts").get("done").asLong()).isEqualTo(1);
         assertThat(ws.outputRows("id, name, v", "parquet"))
                 .isEqualTo(List.of("1|x|10", "2|y|20", "3|z|null", "4|w|40", "5|q|50"));
-    }
-
-    private static byte[] gzip(String text) throws Exception {
-        var bytes = new java.io.ByteArrayOutputStream();
-        try (var gz = new java.util.zip.GZIPOutputStream(bytes)) {
-            gz.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        }
-        return bytes.toByteArray();
     }
 }

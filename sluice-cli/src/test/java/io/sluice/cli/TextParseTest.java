@@ -300,8 +300,8 @@ class TextParseTest {
         CliRun r = run(p);
         assertThat(r.code()).as(r.toString()).isZero();
         CliRun.assertSameRows(ws.outputRows("consumer, resource, amount", "parquet"), List.of("alice|cpu|1", "erin|net|5"));
-        assertThat(deadLetterPlaces()).containsExactly("a.log:2:NO MATCH", "a.log:3:NO MATCH", "a.log:4:CAST");
-        assertThat(deadLetters().getFirst().get("reason").asText()).contains("3 fields");
+        assertThat(deadLetterPlaces()).containsExactly("a.log:2:MISSING COLUMNS", "a.log:3:TOO MANY COLUMNS", "a.log:4:CAST");
+        assertThat(deadLetters().getFirst().get("reason").asText()).contains("Expected Number of Columns: 3");
         assertThat(deadLetters().get(2).get("record").asText()).isEqualTo("dave,disk,x");
     }
 

@@ -76,27 +76,39 @@ record Reader(List<String> prepare, String relation, List<String> after, String 
      * and split into the good rows (matched, every typed value casts) and the bad ones.
      */
     private static Reader parsed(String prefix, List<Path> files, LineParse parse) {
-        String lines = numberedLines(files);
+        return parse.regex() != null ? regex(prefix, files, parse) : delimited(prefix, files, parse);
+    }
+
+    /**
+     * Delimited lines are CSV without quoting: DuckDB's own reader splits and types the fields (fast, in parallel),
+     * and its reject tables catch lines with another number of fields or a value that does not convert.
+     */
+    private static Reader delimited(String prefix, List<Path> files, LineParse parse) {
+        List<String> columns = new ArrayList<>();
+        for (String name : parse.columns()) {
+            columns.add(Sql.literal(name) + ": " + Sql.literal(parse.types().getOrDefault(name, "VARCHAR")));
+        }
+        String options = "columns = {" + String.join(", ", columns) + "}, header = false, delim = "
+                + Sql.literal(parse.delimiter()) + ", quote = '', escape = '', auto_detect = false";
+        return csv(prefix, List.of(files), options);
+    }
+
+    /**
+     * Lines matched by a regular expression. One pass parses every line into a table; the good rows come from it,
+     * and the bad ones (numbered per file only when there are some) form the rejects view.
+     */
+    private static Reader regex(String prefix, List<Path> files, LineParse parse) {
         String parsed = prefix + "_parsed";
         List<String> columns = parse.columns();
-        String fields;
-        String matches;
-        if (parse.regex() != null) {
-            String pattern = Sql.literal(parse.regex());
-            // the groups are taken from a match of the whole line: unanchored, the first match may be shorter (lazy
-            // quantifiers, alternation) and give other columns than the match that made the line valid
-            String whole = Sql.literal("^(?:" + parse.regex() + ")$");
-            fields = "regexp_extract(line, " + whole + ", [" + String.join(", ", columns.stream().map(Sql::literal).toList()) + "])";
-            matches = "regexp_full_match(line, " + pattern + ")";
-        } else {
-            fields = "string_split(line, " + Sql.literal(parse.delimiter()) + ")";
-            matches = "len(string_split(line, " + Sql.literal(parse.delimiter()) + ")) = " + columns.size();
-        }
+        // the groups are taken from a match of the whole line: unanchored, the first match may be shorter (lazy
+        // quantifiers, alternation) and give other columns than the match that made the line valid
+        String whole = Sql.literal("^(?:" + parse.regex() + ")$");
+        String fields = "regexp_extract(line, " + whole + ", [" + String.join(", ", columns.stream().map(Sql::literal).toList()) + "])";
+        String matches = "regexp_full_match(line, " + Sql.literal(parse.regex()) + ")";
         List<String> values = new ArrayList<>();
         List<String> casts = new ArrayList<>();
-        for (int i = 0; i < columns.size(); i++) {
-            String name = columns.get(i);
-            String raw = "nullif(" + (parse.regex() != null ? "f." + Sql.identifier(name) : "f[" + (i + 1) + "]") + ", '')";
+        for (String name : columns) {
+            String raw = "nullif(f." + Sql.identifier(name) + ", '')";
             String type = parse.types().get(name);
             if (type == null) {
                 values.add(raw + " AS " + Sql.identifier(name));
@@ -105,18 +117,19 @@ record Reader(List<String> prepare, String relation, List<String> after, String 
                 casts.add("(" + raw + " IS NULL OR TRY_CAST(" + raw + " AS " + type + ") IS NOT NULL)");
             }
         }
-        String castOk = casts.isEmpty() ? "true" : String.join(" AND ", casts);
+        String good = "ok AND " + (casts.isEmpty() ? "true" : String.join(" AND ", casts));
         String rejects = prefix + "_rejects";
         return new Reader(
-                List.of("CREATE TEMP TABLE " + parsed + " AS SELECT file_path, line_no, line, " + matches + " AS ok, "
-                        + fields + " AS f FROM (" + lines + ")"),
-                "SELECT " + String.join(", ", values) + " FROM " + parsed + " WHERE ok AND " + castOk,
-                List.of("CREATE TEMP VIEW " + rejects + " AS SELECT file_path, line_no AS line, "
+                List.of("CREATE TEMP TABLE " + parsed + " AS SELECT filename AS file_path, line, " + matches + " AS ok, "
+                        + fields + " AS f FROM read_csv(" + Sql.pathList(files) + ", " + LINE_ONLY + ", filename = true)"),
+                "SELECT " + String.join(", ", values) + " FROM " + parsed + " WHERE " + good,
+                // rows keep the files' order (insertion order), so a line's number is its rank within its file
+                List.of("CREATE TEMP VIEW " + rejects + " AS SELECT * FROM (SELECT file_path, "
+                        + "row_number() OVER (PARTITION BY file_path ORDER BY rowid) AS line, "
                         + "CASE WHEN NOT ok THEN 'NO MATCH' ELSE 'CAST' END AS error_type, "
-                        + "CASE WHEN NOT ok THEN " + Sql.literal(parse.regex() != null ? "the line does not match source.files.parse.regex"
-                                : "the line does not have " + columns.size() + " fields") + " "
+                        + "CASE WHEN NOT ok THEN 'the line does not match source.files.parse.regex' "
                         + "ELSE 'a value does not convert to its type in source.files.parse.types' END AS error_message, "
-                        + "line AS csv_line FROM " + parsed + " WHERE trim(line) <> '' AND NOT (ok AND " + castOk + ")"),
+                        + "line AS csv_line, " + good + " AS good FROM " + parsed + ") WHERE trim(csv_line) <> '' AND NOT good"),
                 rejects,
                 List.of("DROP VIEW IF EXISTS " + rejects, "DROP TABLE IF EXISTS " + parsed));
     }

@@ -109,7 +109,7 @@ public final class SplitProcessor {
         return """
                 SELECT %s AS split, f.key AS file, e.line + f.shift AS line,
                        string_agg(e.error_type || ': ' || e.error_message, '; ') AS reason,
-                       any_value(e.csv_line) AS record
+                       trim(any_value(e.csv_line), chr(13) || chr(10)) AS record
                 FROM %s e JOIN %s ON f.spool = e.file_path
                 GROUP BY f.key, e.line, f.shift ORDER BY f.key, e.line
                 """.formatted(Sql.literal(split.id()), rejects, files);
