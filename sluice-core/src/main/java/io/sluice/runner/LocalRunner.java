@@ -38,6 +38,7 @@ import java.util.stream.Stream;
  */
 public final class LocalRunner {
     private static final long IDLE_POLL_MS = 100;
+    private static final long IDLE_MAX_MS = 1000;
     private static final long RECHECK_MS = 500;
     private static final long NEVER = Long.MAX_VALUE;
     private static final int SETTLE_PATIENCE = 5;
@@ -51,6 +52,8 @@ public final class LocalRunner {
     private final Map<String, Claim> inFlight = new ConcurrentHashMap<>();
     private final Set<String> lost = ConcurrentHashMap.newKeySet();
     private volatile boolean stopping;
+    /** Idle workers wait on it; new splits or a stop wake them. */
+    private final Object wake = new Object();
     private volatile boolean interrupted;
     private boolean reportedWaiting;
     /** The last step, when it merges across splits (aggregate); null otherwise. */
@@ -75,6 +78,13 @@ public final class LocalRunner {
     public void requestStop() {
         interrupted = true;
         stopping = true;
+        wakeWorkers();
+    }
+
+    private void wakeWorkers() {
+        synchronized (wake) {
+            wake.notifyAll();
+        }
     }
 
     /** Give every split in flight back to the ledger at once (a second Ctrl-C): another run will replay it. */
@@ -113,6 +123,7 @@ public final class LocalRunner {
             }
             coordinate(done, first, engine);
             stopping = true;
+            wakeWorkers();
             done.await();
             if (merging != null) merge(engine);
         } finally {
@@ -165,6 +176,7 @@ public final class LocalRunner {
         stats.skipped.set(plan.count(Source.Why.SKIPPED));
         stats.seen.compareAndSet(0, plan.count(Source.Why.SEEN));
         plan.notices().forEach(listener::info);
+        if (!plan.splits().isEmpty()) wakeWorkers();
         listener.planned(plan);
         return plan;
     }
@@ -214,13 +226,22 @@ public final class LocalRunner {
         return open == 0 && held == 0;
     }
 
+    /**
+     * Claims and processes splits until the run stops. With nothing to claim, a worker waits longer each time (up to
+     * {@link #IDLE_MAX_MS}), so an idle watch run costs next to nothing; a scan that registers splits wakes it.
+     */
     private void work(Connection c, SplitProcessor processor, Path scratch) throws InterruptedException {
+        long idle = IDLE_POLL_MS;
         while (!stopping) {
             var claim = a.ledger().claim(owner, run.lease());
             if (claim.isEmpty()) {
-                Thread.sleep(IDLE_POLL_MS);
+                synchronized (wake) {
+                    if (!stopping) wake.wait(idle);
+                }
+                idle = Math.min(idle * 2, IDLE_MAX_MS);
                 continue;
             }
+            idle = IDLE_POLL_MS;
             process(c, processor, scratch, claim.get());
         }
     }
