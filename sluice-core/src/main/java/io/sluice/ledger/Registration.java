@@ -59,7 +59,8 @@ public record Registration(List<Split> accepted, Map<String, String> newDigests)
         return true;
     }
 
-    private static void requireDistinctMembers(Split split) {
+    /** @throws IllegalArgumentException when the split lists one version of one input twice */
+    public static void requireDistinctMembers(Split split) {
         Set<Identity> seen = new HashSet<>();
         for (Member m : split.members()) {
             if (!seen.add(Identity.of(m))) {
