@@ -43,8 +43,10 @@ import org.redisson.config.SingleServerConfig;
 
 /**
  * A ledger in Redis, shared by any number of workers. Every method is one Lua script, which Redis runs atomically:
- * a claim finds the oldest claimable split, takes a fencing token from a counter ({@code INCR}) and records the
- * lease in one step; a completion checks the token in the same step as it records the result.
+ * a claim finds the oldest claimable split, takes the next fencing token and records the lease in one step; a
+ * completion checks the token in the same step as it records the result. Tokens come from a counter that never
+ * falls behind the server's clock (in microseconds), so even a crash that lost the counter's last increments
+ * cannot hand a token out twice.
  *
  * <p>Redisson carries the connection (reconnecting after an outage, caching the scripts by hash) and provides the
  * optional bloom filter, which is only ever a negative cache: it may answer "never seen" for a digest, while "seen"

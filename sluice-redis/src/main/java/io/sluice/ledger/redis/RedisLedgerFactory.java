@@ -42,7 +42,8 @@ public final class RedisLedgerFactory implements LedgerFactory {
     @Override
     public String description() {
         return "A Redis server (6.2 or newer) shared by any number of workers: every ledger change is one Lua script, "
-                + "fencing tokens come from `INCR`. Needs persistence (AOF) to survive a Redis crash. "
+                + "fencing tokens from a counter that never falls behind the server's clock. Needs persistence (AOF) "
+                + "to survive a Redis crash. "
                 + "See [the Redis ledger](../ledgers/redis.md).";
     }
 

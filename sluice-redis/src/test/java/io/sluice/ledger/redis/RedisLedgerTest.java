@@ -8,6 +8,7 @@ import io.sluice.spi.Completion;
 import io.sluice.spi.LedgerException;
 import io.sluice.spi.Member;
 import io.sluice.spi.Split;
+import io.sluice.spi.StaleClaimException;
 import io.sluice.testkit.ledger.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
@@ -70,6 +71,23 @@ class RedisLedgerTest {
 
         assertThat(keys(config)).containsExactlyInAnyOrder(config.keyPrefix() + ":{p}:gen",
                 config.keyPrefix() + ":{p}:token", config.keyPrefix() + ":{p}:seq");
+    }
+
+    @Test
+    void aTokenIsNeverHandedOutAgainWhenACrashLostTheCounter() throws Exception {
+        RedisConfig config = TestRedis.freshPrefix();
+        RedisLedger ledger = open(config);
+        ledger.register(List.of(split("a", null)));
+        Claim before = ledger.claim("w1", LEASE).orElseThrow();
+
+        // what appendfsync everysec may cost: the last second of writes, the token counter's among them
+        redis.getBucket(config.keyPrefix() + ":{p}:token").set("0");
+        clock.advance(LEASE.plusSeconds(1));
+        Claim after = ledger.claim("w2", LEASE).orElseThrow();
+
+        assertThat(after.token()).isGreaterThan(before.token());
+        assertThatThrownBy(() -> ledger.complete(before, new Completion(1, 1, 0, List.of())))
+                .isInstanceOf(StaleClaimException.class);
     }
 
     @Test
