@@ -14,7 +14,7 @@ final class PostgresErrors {
     }
 
     /** True when the server could not be reached or went away: the call may succeed once it is back. */
-    static boolean unreachable(SQLException e) {
+    private static boolean unreachable(SQLException e) {
         String state = e.getSQLState();
         return e instanceof SQLTransientConnectionException // the pool timed out waiting for a connection
                 || (state != null && (state.startsWith("08") || state.startsWith("57P")));
