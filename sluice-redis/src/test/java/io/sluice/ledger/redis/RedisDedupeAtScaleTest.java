@@ -26,8 +26,9 @@ import org.redisson.config.Config;
  * say "maybe" for an unseen digest (a false positive); the exact set must then still answer "never seen", and a split
  * with that content must still register: a false positive never skips a file.
  *
- * <p>250,000 digests by default (about 10 s here); {@code -Dsluice.dedupe.digests=1000000} runs the full million
- * (about 40 s on 2 busy cores: each digest costs a bloom insert and a few hash operations inside the script).
+ * <p>250,000 digests by default (10 to 30 s on this 2-core machine, depending on what else runs);
+ * {@code -Dsluice.dedupe.digests=1000000} runs the full million (about 70 s here: each digest costs a bloom insert
+ * and a few hash operations inside the registration script).
  */
 class RedisDedupeAtScaleTest {
     private static final int DIGESTS = Integer.getInteger("sluice.dedupe.digests", 250_000);
