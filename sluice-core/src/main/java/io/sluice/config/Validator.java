@@ -165,6 +165,14 @@ public final class Validator {
                     yield null;
                 }
             }
+            case Type.Decimal d -> {
+                try {
+                    double v = Double.parseDouble(text);
+                    yield v > d.above() && v < d.below() ? v : null;
+                } catch (NumberFormatException e) {
+                    yield null;
+                }
+            }
             case Type.Bool b -> switch (text.toLowerCase(Locale.ROOT)) {
                 case "true", "yes", "on" -> Boolean.TRUE;
                 case "false", "no", "off" -> Boolean.FALSE;

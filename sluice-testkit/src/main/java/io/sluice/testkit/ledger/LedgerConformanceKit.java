@@ -517,12 +517,12 @@ public abstract class LedgerConformanceKit {
     }
 
     @FunctionalInterface
-    protected interface Worker {
+    public interface Worker {
         void run(int worker) throws Exception;
     }
 
     /** Runs {@code workers} copies of the task on their own threads, all at once, and rethrows the first failure. */
-    protected static void inParallel(int workers, Worker task) throws Exception {
+    public static void inParallel(int workers, Worker task) throws Exception {
         CountDownLatch go = new CountDownLatch(1);
         ExecutorService pool = Executors.newFixedThreadPool(workers);
         try {
