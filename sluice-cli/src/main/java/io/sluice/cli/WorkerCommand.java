@@ -56,12 +56,13 @@ final class WorkerCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try (Assembly a = Assembly.of(p, args.components(), Clock.systemUTC())) {
             Progress progress = Progress.create(this.progress, p.name(), out, err);
-            progress.info("worker " + self.id() + " joins the pool (" + a.ledgerName() + ", " + run.parallelism()
-                    + " thread(s), lease " + Text.millis(run.lease().toMillis()) + ")");
             LocalRunner runner = new LocalRunner(a, Clock.systemUTC(), self, progress);
             progress.attach(runner.stats());
             RunSummary s;
             try (Signals signals = Signals.install(runner, err)) {
+                // said once the signals are ours: from here on a SIGTERM is a clean stop
+                progress.info("worker " + self.id() + " joins the pool (" + a.ledgerName() + ", " + run.parallelism()
+                        + " thread(s), lease " + Text.millis(run.lease().toMillis()) + ")");
                 s = runner.run();
             } finally {
                 progress.close();
