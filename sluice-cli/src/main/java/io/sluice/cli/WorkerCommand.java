@@ -68,8 +68,10 @@ final class WorkerCommand implements Callable<Integer> {
                 progress.close();
             }
             out.printf(Locale.ROOT, "%s worker %s stopped after %s: %d split(s) done, %d failed attempt(s), %d dead; "
-                    + "rows %d in, %d out, %d bad%n", p.name(), self.id(), Text.millis(s.millis()), s.splitsDone(),
-                    s.attemptsFailed(), runner.stats().splitsDead(), s.rowsIn(), s.rowsOut(), s.rejected());
+                    + "rows %d in, %d out, %d bad; ledger %.2f ms per split, %.1f%% of the time per split%n", p.name(),
+                    self.id(), Text.millis(s.millis()), s.splitsDone(), s.attemptsFailed(), runner.stats().splitsDead(),
+                    s.rowsIn(), s.rowsOut(), s.rejected(), runner.stats().ledgerMillisPerSplit(),
+                    100 * runner.stats().ledgerShare());
             // a stop is how a worker ends; only splits that died under it make its exit code say so
             return runner.stats().splitsDead() > 0 ? RunSummary.SOME_DEAD : RunSummary.OK;
         }

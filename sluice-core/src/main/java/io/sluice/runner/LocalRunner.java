@@ -291,6 +291,7 @@ public final class LocalRunner {
         int failures = 0;
         while (!stopping) {
             Optional<Claim> claim;
+            long asked = System.nanoTime();
             try {
                 claim = a.ledger().claim(owner, run.lease());
                 outage.answered();
@@ -309,7 +310,10 @@ public final class LocalRunner {
                 continue;
             }
             idle = IDLE_POLL_MS;
+            long claimed = System.nanoTime();
             process(c, processor, scratch, claim.get());
+            stats.ledgerNanos.addAndGet(claimed - asked);
+            stats.splitNanos.addAndGet(System.nanoTime() - asked);
         }
     }
 
@@ -393,8 +397,10 @@ public final class LocalRunner {
     private <T> T patiently(LedgerCall<T> call) throws StaleClaimException {
         long firstFailure = -1;
         for (int failures = 1; ; failures++) {
+            long start = System.nanoTime();
             try {
                 T result = call.call();
+                stats.ledgerNanos.addAndGet(System.nanoTime() - start);
                 outage.answered();
                 return result;
             } catch (LedgerException e) {
