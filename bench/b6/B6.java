@@ -236,8 +236,8 @@ public class B6 {
                             new String[] {"-inMemory", "-port", String.valueOf(port)});
                     server.start();
                     URI endpoint = URI.create("http://127.0.0.1:" + port);
-                    Store s = store(backend, "{ dynamodb: { table: b6, region: us-east-1, endpoint: \"" + endpoint + "\" } }",
-                            p -> DynamoDbLedger.open(DynamoDbConfig.of("b6", "us-east-1", endpoint), p, Clock.systemUTC(),
+                    Store s = store(backend, "{ dynamodb: { table: sluice-b6, region: us-east-1, endpoint: \"" + endpoint + "\" } }",
+                            p -> DynamoDbLedger.open(DynamoDbConfig.of("sluice-b6", "us-east-1", endpoint), p, Clock.systemUTC(),
                                     StaticCredentialsProvider.create(AwsBasicCredentials.create("b6", "b6"))),
                             server::stop);
                     yield new Store() {
