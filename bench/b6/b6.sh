@@ -18,6 +18,7 @@ cp_file=$BENCH_DIR/b6/classpath.txt
   -Dmdep.includeScope=test -Dmdep.outputFile="$cp_file" >"$BENCH_DIR/b6/build.log" 2>&1) \
   || { cat "$BENCH_DIR/b6/build.log" >&2; exit 1; }
 classes=$(for m in core testkit jdbc redis aws cli; do printf '%s:' "$ROOT/sluice-$m/target/classes"; done)
+cd "$BENCH_DIR/b6" # DynamoDB Local writes a metadata file into the working directory
 exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx2g \
   -Dsqlite4java.library.path="$ROOT/sluice-pool-it/target/native" \
   -cp "$classes$(cat "$cp_file")" "$B6/B6.java" "$@"
