@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 /** The {@code sluice} command. */
 @Command(name = "sluice", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Declarative, exactly-once data pipelines.%n",
-        subcommands = {RunCommand.class, ValidateCommand.class, PlanCommand.class, StatusCommand.class,
+        subcommands = {RunCommand.class, WorkerCommand.class, ValidateCommand.class, PlanCommand.class, StatusCommand.class,
                 RetryCommand.class, ResetCommand.class, DocsCommand.class},
         footer = {"%nExit codes: 0 all done, 1 some splits dead, 2 invalid pipeline or arguments, 3 interrupted."})
 public final class Main implements Runnable {

@@ -11,6 +11,8 @@ import io.sluice.spi.Split;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
 import io.sluice.spi.StaleClaimException;
+import io.sluice.spi.WorkerInfo;
+import io.sluice.spi.WorkerStatus;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -63,6 +65,7 @@ public final class DynamoDbLedger implements Ledger {
     private final Items items;
     private final Reads reads;
     private final Registrar registrar;
+    private final Pool workerPool;
 
     private DynamoDbLedger(DynamoDbConfig config, String pipeline, Clock clock, DynamoDbClient db) {
         this.config = config;
@@ -73,6 +76,7 @@ public final class DynamoDbLedger implements Ledger {
         this.items = new Items(pipeline);
         this.reads = new Reads(db, config.table(), pool);
         this.registrar = new Registrar(db, config, items, reads, clock);
+        this.workerPool = new Pool(db, config.table(), items, reads, clock);
     }
 
     /** Opens the ledger with the default AWS credentials (environment, profile, instance role). */
@@ -378,6 +382,37 @@ public final class DynamoDbLedger implements Ledger {
             registrar.reset();
             return null;
         });
+    }
+
+    // ---- worker pools ----------------------------------------------------------------------------------
+
+    @Override
+    public void announce(WorkerInfo self, Duration ttl) {
+        if (ttl.isNegative() || ttl.isZero()) throw new IllegalArgumentException("ttl must be positive: " + ttl);
+        call("announce a worker", () -> {
+            workerPool.announce(self, ttl);
+            return null;
+        });
+    }
+
+    @Override
+    public List<WorkerStatus> workers(Duration seenWithin) {
+        return call("list workers", () -> workerPool.workers(seenWithin));
+    }
+
+    @Override
+    public void retire(String workerId) {
+        call("retire a worker", () -> {
+            workerPool.retire(workerId);
+            return null;
+        });
+    }
+
+    @Override
+    public boolean lead(String workerId, Duration lease) {
+        Objects.requireNonNull(workerId, "workerId");
+        requirePositive(lease);
+        return call("take the leader lease", () -> workerPool.lead(workerId, lease));
     }
 
     @Override

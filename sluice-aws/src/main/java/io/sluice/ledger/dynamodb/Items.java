@@ -10,8 +10,8 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
  * The items of one pipeline. Each kind shares a partition key ({@code <pipeline>#split}, {@code #ident},
- * {@code #latest}, {@code #digest}, {@code #meta}) so that a reset can find them with a query; sort keys that could
- * outgrow DynamoDB's 1 KB limit (paths) are their sha256.
+ * {@code #latest}, {@code #digest}, {@code #meta}, {@code #worker}, {@code #leader}) so that a reset can find them
+ * with a query; sort keys that could outgrow DynamoDB's 1 KB limit (paths) are their sha256.
  *
  * <p>Splits are also indexed by state in the {@code by_state} index ({@code st = <pipeline>#<state>}, sorted by
  * registration {@code seq}): claims, counts and status read it.
@@ -49,6 +49,14 @@ final class Items {
 
     Map<String, AttributeValue> meta() {
         return key("meta", "meta");
+    }
+
+    Map<String, AttributeValue> worker(String id) {
+        return key("worker", id);
+    }
+
+    Map<String, AttributeValue> leader() {
+        return key("leader", "leader");
     }
 
     /** The partition of one kind of item, e.g. {@code p#split}. */

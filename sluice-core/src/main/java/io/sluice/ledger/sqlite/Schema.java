@@ -67,8 +67,29 @@ final class Schema {
             "INSERT INTO counters (name, value) VALUES ('token', 0)",
             "PRAGMA application_id = " + APPLICATION_ID);
 
+    // worker pools: who is alive (announced within its ttl) and who lists the source
+    private static final List<String> V2 = List.of(
+            """
+            CREATE TABLE workers (
+                pipeline  TEXT    NOT NULL,
+                id        TEXT    NOT NULL,
+                host      TEXT    NOT NULL,
+                pid       INTEGER NOT NULL,
+                started   INTEGER NOT NULL,
+                threads   INTEGER NOT NULL,
+                last_seen INTEGER NOT NULL,
+                expires   INTEGER NOT NULL,
+                PRIMARY KEY (pipeline, id)
+            ) WITHOUT ROWID""",
+            """
+            CREATE TABLE leaders (
+                pipeline    TEXT    PRIMARY KEY,
+                holder      TEXT    NOT NULL,
+                lease_until INTEGER NOT NULL
+            ) WITHOUT ROWID""");
+
     /** {@code MIGRATIONS.get(v)} brings a ledger from user_version {@code v} to {@code v + 1}. */
-    private static final List<List<String>> MIGRATIONS = List.of(V1);
+    private static final List<List<String>> MIGRATIONS = List.of(V1, V2);
 
     static final int VERSION = MIGRATIONS.size();
 

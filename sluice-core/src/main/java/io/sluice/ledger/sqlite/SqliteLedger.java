@@ -12,6 +12,8 @@ import io.sluice.spi.Split;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
 import io.sluice.spi.StaleClaimException;
+import io.sluice.spi.WorkerInfo;
+import io.sluice.spi.WorkerStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -111,6 +113,27 @@ public final class SqliteLedger implements Ledger {
             UPDATE splits SET state = 'pending', attempts = 0, owner = NULL, next_retry = NULL, updated = ?2
             WHERE pipeline = ?1 AND state IN ('failed', 'dead')""";
     private static final String RETRY_SOME = RETRY_ALL + "\nAND id IN (SELECT value FROM json_each(?3))";
+    private static final String FORGET_EXPIRED = "DELETE FROM workers WHERE pipeline = ? AND expires < ?";
+    private static final String ANNOUNCE = """
+            INSERT INTO workers (pipeline, id, host, pid, started, threads, last_seen, expires)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (pipeline, id) DO UPDATE SET host = excluded.host, pid = excluded.pid,
+                started = excluded.started, threads = excluded.threads, last_seen = excluded.last_seen,
+                expires = excluded.expires""";
+    private static final String WORKERS = """
+            SELECT id, host, pid, started, threads, last_seen FROM workers
+            WHERE pipeline = ? AND last_seen >= ? ORDER BY id""";
+    private static final String LIVE_CLAIMS = """
+            SELECT owner, id FROM splits WHERE pipeline = ? AND state = 'claimed' AND lease_until > ? ORDER BY seq""";
+    private static final String LEADER = "SELECT holder FROM leaders WHERE pipeline = ? AND lease_until > ?";
+    // taken when free or expired, renewed by its holder; otherwise the WHERE leaves the row alone
+    private static final String LEAD = """
+            INSERT INTO leaders (pipeline, holder, lease_until) VALUES (?1, ?2, ?3)
+            ON CONFLICT (pipeline) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until
+            WHERE leaders.holder = excluded.holder OR leaders.lease_until <= ?4""";
+    private static final List<String> RETIRE = List.of(
+            "DELETE FROM workers WHERE pipeline = ? AND id = ?",
+            "DELETE FROM leaders WHERE pipeline = ? AND holder = ?");
     private static final List<String> RESET = List.of(
             "DELETE FROM members WHERE pipeline = ?",
             "DELETE FROM digests WHERE pipeline = ?",
@@ -400,6 +423,64 @@ public final class SqliteLedger implements Ledger {
         write("reset the pipeline", () -> {
             for (String sql : RESET) bind(sql, pipeline).executeUpdate();
             return null;
+        });
+    }
+
+    // ---- worker pools ----------------------------------------------------------------------------------
+
+    @Override
+    public void announce(WorkerInfo self, Duration ttl) {
+        if (ttl.isNegative() || ttl.isZero()) throw new IllegalArgumentException("ttl must be positive: " + ttl);
+        write("announce a worker", () -> {
+            long now = clock.millis();
+            bind(FORGET_EXPIRED, pipeline, now).executeUpdate();
+            bind(ANNOUNCE, pipeline, self.id(), self.host(), self.pid(), self.started().toEpochMilli(), self.threads(),
+                    now, now + ttl.toMillis()).executeUpdate();
+            return null;
+        });
+    }
+
+    @Override
+    public List<WorkerStatus> workers(Duration seenWithin) {
+        return read("list workers", () -> {
+            long now = clock.millis();
+            Map<String, List<String>> held = new HashMap<>();
+            try (ResultSet rs = bind(LIVE_CLAIMS, pipeline, now).executeQuery()) {
+                while (rs.next()) held.computeIfAbsent(rs.getString(1), o -> new ArrayList<>()).add(rs.getString(2));
+            }
+            String leader;
+            try (ResultSet rs = bind(LEADER, pipeline, now).executeQuery()) {
+                leader = rs.next() ? rs.getString(1) : null;
+            }
+            List<WorkerStatus> workers = new ArrayList<>();
+            try (ResultSet rs = bind(WORKERS, pipeline, now - seenWithin.toMillis()).executeQuery()) {
+                while (rs.next()) {
+                    String id = rs.getString(1);
+                    WorkerInfo info = new WorkerInfo(id, rs.getString(2), rs.getLong(3),
+                            Instant.ofEpochMilli(rs.getLong(4)), rs.getInt(5));
+                    workers.add(new WorkerStatus(info, Instant.ofEpochMilli(rs.getLong(6)),
+                            held.getOrDefault(id, List.of()), id.equals(leader)));
+                }
+            }
+            return workers;
+        });
+    }
+
+    @Override
+    public void retire(String workerId) {
+        write("retire a worker", () -> {
+            for (String sql : RETIRE) bind(sql, pipeline, workerId).executeUpdate();
+            return null;
+        });
+    }
+
+    @Override
+    public boolean lead(String workerId, Duration lease) {
+        Objects.requireNonNull(workerId, "workerId");
+        requirePositive(lease);
+        return write("take the leader lease", () -> {
+            long now = clock.millis();
+            return bind(LEAD, pipeline, workerId, now + lease.toMillis(), now).executeUpdate() == 1;
         });
     }
 

@@ -16,6 +16,8 @@ import io.sluice.spi.Split;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
 import io.sluice.spi.StaleClaimException;
+import io.sluice.spi.WorkerInfo;
+import io.sluice.spi.WorkerStatus;
 import java.io.UncheckedIOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -420,6 +422,77 @@ public final class PostgresLedger implements Ledger {
             }
             return null;
         });
+    }
+
+    // ---- worker pools ----------------------------------------------------------------------------------
+
+    @Override
+    public void announce(WorkerInfo self, Duration ttl) {
+        if (ttl.isNegative() || ttl.isZero()) throw new IllegalArgumentException("ttl must be positive: " + ttl);
+        transaction("announce a worker", c -> {
+            long now = clock.millis();
+            update(c, sql.forgetExpired, pipeline, now);
+            update(c, sql.announce, pipeline, self.id(), self.host(), self.pid(), self.started().toEpochMilli(),
+                    self.threads(), now, now + ttl.toMillis());
+            return null;
+        });
+    }
+
+    @Override
+    public List<WorkerStatus> workers(Duration seenWithin) {
+        return call("list workers", c -> {
+            long now = clock.millis();
+            Map<String, List<String>> held = new HashMap<>();
+            try (PreparedStatement ps = prepare(c, sql.liveClaims, pipeline, now); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) held.computeIfAbsent(rs.getString(1), o -> new ArrayList<>()).add(rs.getString(2));
+            }
+            String leader;
+            try (PreparedStatement ps = prepare(c, sql.leader, pipeline, now); ResultSet rs = ps.executeQuery()) {
+                leader = rs.next() ? rs.getString(1) : null;
+            }
+            List<WorkerStatus> workers = new ArrayList<>();
+            try (PreparedStatement ps = prepare(c, sql.workers, pipeline, now - seenWithin.toMillis());
+                    ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String id = rs.getString(1);
+                    WorkerInfo info = new WorkerInfo(id, rs.getString(2), rs.getLong(3),
+                            Instant.ofEpochMilli(rs.getLong(4)), rs.getInt(5));
+                    workers.add(new WorkerStatus(info, Instant.ofEpochMilli(rs.getLong(6)),
+                            held.getOrDefault(id, List.of()), id.equals(leader)));
+                }
+            }
+            return workers;
+        });
+    }
+
+    @Override
+    public void retire(String workerId) {
+        transaction("retire a worker", c -> {
+            for (String statement : sql.retire) update(c, statement, pipeline, workerId);
+            return null;
+        });
+    }
+
+    @Override
+    public boolean lead(String workerId, Duration lease) {
+        Objects.requireNonNull(workerId, "workerId");
+        requirePositive(lease);
+        return call("take the leader lease", c -> {
+            long now = clock.millis();
+            return update(c, sql.lead, pipeline, workerId, now + lease.toMillis(), now) == 1;
+        });
+    }
+
+    private static PreparedStatement prepare(Connection c, String statement, Object... args) throws SQLException {
+        PreparedStatement ps = c.prepareStatement(statement);
+        for (int i = 0; i < args.length; i++) ps.setObject(i + 1, args[i]);
+        return ps;
+    }
+
+    private static int update(Connection c, String statement, Object... args) throws SQLException {
+        try (PreparedStatement ps = prepare(c, statement, args)) {
+            return ps.executeUpdate();
+        }
     }
 
     @Override

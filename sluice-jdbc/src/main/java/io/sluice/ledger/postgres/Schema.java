@@ -76,8 +76,29 @@ final class Schema {
             // can never match a split registered after it
             "CREATE SEQUENCE {s}.tokens");
 
+    // worker pools: who is alive (announced within its ttl) and who lists the source
+    private static final List<String> V2 = List.of(
+            """
+            CREATE TABLE {s}.workers (
+                pipeline  text   NOT NULL,
+                id        text   NOT NULL,
+                host      text   NOT NULL,
+                pid       bigint NOT NULL,
+                started   bigint NOT NULL,
+                threads   int    NOT NULL,
+                last_seen bigint NOT NULL,
+                expires   bigint NOT NULL,
+                PRIMARY KEY (pipeline, id)
+            )""",
+            """
+            CREATE TABLE {s}.leaders (
+                pipeline    text   PRIMARY KEY,
+                holder      text   NOT NULL,
+                lease_until bigint NOT NULL
+            )""");
+
     /** {@code MIGRATIONS.get(v)} brings a schema from version {@code v} to {@code v + 1}. */
-    private static final List<List<String>> MIGRATIONS = List.of(V1);
+    private static final List<List<String>> MIGRATIONS = List.of(V1, V2);
 
     static final int VERSION = MIGRATIONS.size();
 

@@ -27,6 +27,13 @@ final class Sql {
     final String retryAll;
     final String retrySome;
     final List<String> reset;
+    final String forgetExpired;
+    final String announce;
+    final String workers;
+    final String liveClaims;
+    final String leader;
+    final String lead;
+    final List<String> retire;
 
     Sql(String s) {
         known = """
@@ -99,5 +106,27 @@ final class Sql {
         reset = List.of(
                 "DELETE FROM {s}.digests WHERE pipeline = ?".replace("{s}", s),
                 "DELETE FROM {s}.splits WHERE pipeline = ?".replace("{s}", s)); // members go with their split
+        forgetExpired = "DELETE FROM {s}.workers WHERE pipeline = ? AND expires < ?".replace("{s}", s);
+        announce = """
+                INSERT INTO {s}.workers (pipeline, id, host, pid, started, threads, last_seen, expires)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (pipeline, id) DO UPDATE SET host = excluded.host, pid = excluded.pid,
+                    started = excluded.started, threads = excluded.threads, last_seen = excluded.last_seen,
+                    expires = excluded.expires""".replace("{s}", s);
+        workers = """
+                SELECT id, host, pid, started, threads, last_seen FROM {s}.workers
+                WHERE pipeline = ? AND last_seen >= ? ORDER BY id""".replace("{s}", s);
+        liveClaims = """
+                SELECT owner, id FROM {s}.splits
+                WHERE pipeline = ? AND state = 'claimed' AND lease_until > ? ORDER BY seq""".replace("{s}", s);
+        leader = "SELECT holder FROM {s}.leaders WHERE pipeline = ? AND lease_until > ?".replace("{s}", s);
+        // taken when free or expired, renewed by its holder; otherwise the WHERE leaves the row alone
+        lead = """
+                INSERT INTO {s}.leaders AS l (pipeline, holder, lease_until) VALUES (?, ?, ?)
+                ON CONFLICT (pipeline) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until
+                WHERE l.holder = excluded.holder OR l.lease_until <= ?""".replace("{s}", s);
+        retire = List.of(
+                "DELETE FROM {s}.workers WHERE pipeline = ? AND id = ?".replace("{s}", s),
+                "DELETE FROM {s}.leaders WHERE pipeline = ? AND holder = ?".replace("{s}", s));
     }
 }

@@ -16,7 +16,8 @@ record RedisKeys(String base) {
         return List.of(base + "gen", base + "token", base + "seq",
                 base + "pending", base + "claimed", base + "done", base + "failed", base + "dead",
                 base + "leases", base + "retry", base + "ready",
-                base + "ident", base + "latest", base + "digests", base + "trashes");
+                base + "ident", base + "latest", base + "digests", base + "trashes",
+                base + "workers", base + "expires", base + "leader");
     }
 
     /** The prefix of the per-split hashes: ARGV[1] of every script. */

@@ -14,6 +14,8 @@ import io.sluice.spi.Split;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
 import io.sluice.spi.StaleClaimException;
+import io.sluice.spi.WorkerInfo;
+import io.sluice.spi.WorkerStatus;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -314,6 +316,66 @@ public final class RedisLedger implements Ledger {
             emptyTrash();
             return null;
         });
+    }
+
+    // ---- worker pools ----------------------------------------------------------------------------------
+
+    @Override
+    public void announce(WorkerInfo self, Duration ttl) {
+        if (ttl.isNegative() || ttl.isZero()) throw new IllegalArgumentException("ttl must be positive: " + ttl);
+        long now = clock.millis();
+        Map<String, Object> entry = Map.of("host", self.host(), "pid", self.pid(),
+                "started", self.started().toEpochMilli(), "threads", self.threads(), "seen", now);
+        run("announce a worker", Script.ANNOUNCE, RScript.ReturnType.LONG, Long.toString(now), self.id(), json(entry),
+                Long.toString(now + ttl.toMillis()));
+    }
+
+    @Override
+    public List<WorkerStatus> workers(Duration seenWithin) {
+        long now = clock.millis();
+        List<Object> out = run("list workers", Script.WORKERS, RScript.ReturnType.LIST, Long.toString(now));
+        String leader = (String) out.get(0);
+        int fields = Math.toIntExact((Long) out.get(1));
+        Map<String, List<String>> held = new HashMap<>();
+        for (int i = 2 + fields; i < out.size(); i += 2) {
+            held.computeIfAbsent((String) out.get(i), o -> new ArrayList<>()).add((String) out.get(i + 1));
+        }
+        List<WorkerStatus> workers = new ArrayList<>();
+        for (int i = 2; i < 2 + fields; i += 2) {
+            String id = (String) out.get(i);
+            Map<String, Object> e = entry((String) out.get(i + 1));
+            long seen = ((Number) e.get("seen")).longValue();
+            if (seen < now - seenWithin.toMillis()) continue;
+            WorkerInfo info = new WorkerInfo(id, (String) e.get("host"), ((Number) e.get("pid")).longValue(),
+                    Instant.ofEpochMilli(((Number) e.get("started")).longValue()), ((Number) e.get("threads")).intValue());
+            workers.add(new WorkerStatus(info, Instant.ofEpochMilli(seen), held.getOrDefault(id, List.of()),
+                    id.equals(leader)));
+        }
+        workers.sort(java.util.Comparator.comparing(w -> w.worker().id()));
+        return workers;
+    }
+
+    @Override
+    public void retire(String workerId) {
+        run("retire a worker", Script.RETIRE, RScript.ReturnType.LONG, workerId);
+    }
+
+    @Override
+    public boolean lead(String workerId, Duration lease) {
+        Objects.requireNonNull(workerId, "workerId");
+        requirePositive(lease);
+        long now = clock.millis();
+        Long ok = run("take the leader lease", Script.LEAD, RScript.ReturnType.LONG, Long.toString(now), workerId,
+                Long.toString(now + lease.toMillis()));
+        return ok == 1;
+    }
+
+    private static Map<String, Object> entry(String json) {
+        try {
+            return JSON.readValue(json, new TypeReference<>() { });
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Deletes the split hashes of generations a reset left behind, a thousand per script. */

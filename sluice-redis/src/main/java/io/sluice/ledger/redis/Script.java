@@ -7,7 +7,8 @@ import java.nio.charset.StandardCharsets;
 
 /** The Lua scripts the ledger runs; each is atomic in Redis. Sources are resources beside this class. */
 enum Script {
-    REGISTER, KNOWN, CLAIM, HEARTBEAT, CURRENT, COMPLETE, FAIL, RELEASE, COUNTS, SPLITS, RETRY, RESET, TRASH;
+    REGISTER, KNOWN, CLAIM, HEARTBEAT, CURRENT, COMPLETE, FAIL, RELEASE, COUNTS, SPLITS, RETRY, RESET, TRASH,
+    ANNOUNCE, WORKERS, RETIRE, LEAD;
 
     private final String source = Common.SOURCE + read(name().toLowerCase(java.util.Locale.ROOT));
 

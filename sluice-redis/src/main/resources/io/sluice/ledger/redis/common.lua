@@ -4,6 +4,8 @@ local GEN, TOKEN, SEQ = KEYS[1], KEYS[2], KEYS[3]
 local STATE = {pending = KEYS[4], claimed = KEYS[5], done = KEYS[6], failed = KEYS[7], dead = KEYS[8]}
 local LEASES, RETRY, READY = KEYS[9], KEYS[10], KEYS[11]
 local IDENT, LATEST, DIGESTS, TRASHES = KEYS[12], KEYS[13], KEYS[14], KEYS[15]
+-- worker pools: entries by worker id (JSON), their expiry times, the leader lease (holder, until); reset keeps them
+local WORKERS, EXPIRES, LEADER = KEYS[16], KEYS[17], KEYS[18]
 local gen = redis.call('GET', GEN) or '0'
 
 local function skey(id)
