@@ -99,7 +99,7 @@ final class Schema {
     /** Creates or upgrades the tables in one write transaction, so processes opening a new file at once agree. */
     static void migrate(Connection connection, Path file) throws SQLException {
         try (Statement s = connection.createStatement()) {
-            if (isCurrent(s, file)) return; // the usual case: no write lock needed
+            if (isCurrentNow(s, file)) return; // the usual case: no write lock needed
             s.execute("BEGIN IMMEDIATE");
             try {
                 if (!isCurrent(s, file)) { // asked again under the lock: another process may have migrated
@@ -119,6 +119,19 @@ final class Schema {
                 }
                 throw e;
             }
+        }
+    }
+
+    /**
+     * {@link #isCurrent} in one read transaction: its reads see one snapshot, not a migration another process
+     * commits between them (which would look like tables without Sluice's mark).
+     */
+    private static boolean isCurrentNow(Statement s, Path file) throws SQLException {
+        s.execute("BEGIN");
+        try {
+            return isCurrent(s, file);
+        } finally {
+            s.execute("COMMIT");
         }
     }
 

@@ -193,17 +193,34 @@ public final class SqliteLedger implements Ledger {
     // Autocommit stays on and transactions are begun by hand: with autocommit off and IMMEDIATE mode the driver
     // begins the next transaction right after each commit, holding the write lock between calls and blocking
     // every other process.
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LedgerException("interrupted while opening the SQLite ledger", e);
+        }
+    }
+
     private static Connection connect(Path file, Duration busyTimeout) throws SQLException {
         SQLiteConfig config = new SQLiteConfig();
         config.setBusyTimeout(Math.toIntExact(busyTimeout.toMillis()));
         Connection connection = config.createConnection("jdbc:sqlite:" + file);
         try (Statement s = connection.createStatement()) {
-            try (ResultSet rs = s.executeQuery("PRAGMA journal_mode = WAL")) {
-                String mode = rs.next() ? rs.getString(1) : "none";
-                if (!"wal".equalsIgnoreCase(mode)) {
-                    throw new LedgerException("SQLite ledger " + file + ": cannot use write-ahead logging (journal "
-                            + "mode stays '" + mode + "'); put the file on a local disk", null);
+            // Switching a new file to WAL needs a moment of exclusive access; a process that loses that race to
+            // another one opening the same new file gets the old mode back instead of waiting, so ask again.
+            String mode = "none";
+            long deadline = System.nanoTime() + busyTimeout.toNanos();
+            while (true) {
+                try (ResultSet rs = s.executeQuery("PRAGMA journal_mode = WAL")) {
+                    mode = rs.next() ? rs.getString(1) : "none";
                 }
+                if ("wal".equalsIgnoreCase(mode) || System.nanoTime() > deadline) break;
+                sleep(50);
+            }
+            if (!"wal".equalsIgnoreCase(mode)) {
+                throw new LedgerException("SQLite ledger " + file + ": cannot use write-ahead logging (journal "
+                        + "mode stays '" + mode + "'); put the file on a local disk", null);
             }
             // in WAL mode NORMAL survives a killed process; power loss may drop the last commits (see the docs)
             s.execute("PRAGMA synchronous = NORMAL");
