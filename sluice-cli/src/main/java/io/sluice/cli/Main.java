@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "sluice", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Declarative, exactly-once data pipelines.%n",
         subcommands = {RunCommand.class, WorkerCommand.class, ValidateCommand.class, PlanCommand.class, StatusCommand.class,
-                RetryCommand.class, ResetCommand.class, DocsCommand.class},
+                RetryCommand.class, ResetCommand.class, DocsCommand.class, io.sluice.focus.cli.FocusCommand.class},
         footer = {"%nExit codes: 0 all done, 1 some splits dead, 2 invalid pipeline or arguments, 3 interrupted."})
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -31,10 +31,12 @@ record Reader(List<String> prepare, String relation, List<String> after, String 
     static final String LINE_ONLY = "columns = {'line': 'VARCHAR'}, header = false, delim = E'\\x1F', "
             + "quote = '', escape = '', auto_detect = false";
 
-    static Reader of(Source.Input input, String prefix) throws IOException {
+    /** @param text csv: every column as text (the first step types them itself) */
+    static Reader of(Source.Input input, String prefix, boolean text) throws IOException {
         List<Path> files = input.parts().stream().map(Source.Part::file).toList();
         return switch (input.format()) {
-            case "csv" -> csv(prefix, input.header() ? byHeader(files) : List.of(files), "header = " + input.header());
+            case "csv" -> csv(prefix, input.header() ? byHeader(files) : List.of(files),
+                    "header = " + input.header() + (text ? ", all_varchar = true" : ""));
             case "text" -> input.parse() == null ? csv(prefix, List.of(files), LINE_ONLY) : parsed(prefix, files, input.parse());
             case "parquet" -> new Reader(List.of(), "SELECT * FROM read_parquet(" + Sql.pathList(files) + ", union_by_name = true)",
                     List.of("CREATE TEMP VIEW " + prefix + "_rejects AS SELECT NULL::VARCHAR AS file_path, 0::BIGINT AS line, "

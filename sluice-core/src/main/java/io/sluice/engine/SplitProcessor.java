@@ -41,7 +41,7 @@ public final class SplitProcessor {
         // every input changed since the split was planned and is processed as its new version: nothing left to read
         if (input.parts().isEmpty()) return new Result(0, 0, 0, List.of());
         String source = "sluice_src_" + NAMES.incrementAndGet();
-        Reader reader = Reader.of(input, source);
+        Reader reader = Reader.of(input, source, !steps.isEmpty() && steps.getFirst().inputAsText());
         try (Statement s = c.createStatement()) {
             for (String prepare : reader.prepare()) s.execute(prepare);
             long good = s.executeUpdate("CREATE TEMP TABLE " + source + " AS " + reader.relation());

@@ -7,4 +7,13 @@ public interface Step {
      * @return a query producing this step's output
      */
     String apply(String input);
+
+    /**
+     * True when the step converts every input column it reads itself. As the first step it then gets CSV columns
+     * as text, exactly as written, instead of the types a reader guesses from a sample (which can read
+     * 09/01/2023 as January 9th, drop an id's leading zeros, or reject a row whose value the sample did not foresee).
+     */
+    default boolean inputAsText() {
+        return false;
+    }
 }

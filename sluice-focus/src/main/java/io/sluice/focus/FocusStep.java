@@ -1,0 +1,87 @@
+package io.sluice.focus;
+
+import io.sluice.engine.Sql;
+import io.sluice.focus.mapping.Mapping;
+import io.sluice.focus.mapping.MappingLoader;
+import io.sluice.focus.mapping.MappingSql;
+import io.sluice.focus.validate.RowRules;
+import io.sluice.pipeline.BadRecordPolicy;
+import io.sluice.spi.Step;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.StringJoiner;
+import java.util.function.UnaryOperator;
+
+/**
+ * The {@code focus} step: the SQL of one provider's mapping, or for {@code auto} one branch per provider, each
+ * converting the rows its {@code detect} predicate claims.
+ */
+final class FocusStep implements Step {
+    private final UnaryOperator<String> query;
+
+    private FocusStep(UnaryOperator<String> query) {
+        this.query = query;
+    }
+
+    static FocusStep of(String provider, String version, Path mappingFile, boolean keepSource, boolean validate,
+                        BadRecordPolicy onBadRecord) {
+        List<Mapping> mappings = provider.equals("auto")
+                ? MappingLoader.PROVIDERS.stream().map(p -> MappingLoader.builtin(p, version)).toList()
+                : List.of(mappingFile != null ? MappingLoader.file(mappingFile, version) : MappingLoader.builtin(provider, version));
+        List<UnaryOperator<String>> checks = mappings.stream().map(m -> validate ? check(m, onBadRecord) : UnaryOperator.<String>identity()).toList();
+        UnaryOperator<String> convert = mappings.size() == 1
+                ? input -> checks.get(0).apply(new MappingSql(mappings.get(0)).query(input, MappingSql.Mode.plain(keepSource)))
+                : input -> auto(mappings, checks, input, keepSource);
+        return new FocusStep(convert);
+    }
+
+    /**
+     * Row validation. A step cannot divert rows to the dead letters, so with {@code on_bad_record: fail} a broken
+     * row fails the split (naming rule and row), and otherwise every row is kept with the rules it breaks listed
+     * in {@code x_ValidationErrors}: nothing is dropped silently, and a filter downstream can act on it.
+     */
+    private static UnaryOperator<String> check(Mapping m, BadRecordPolicy onBadRecord) {
+        RowRules rules = new RowRules(m.focusVersion(), new java.util.HashSet<>(m.applicability()), new MappingSql(m).outputTypes());
+        return onBadRecord == BadRecordPolicy.FAIL ? rules::failOnError : rules::flag;
+    }
+
+    @Override
+    public String apply(String input) {
+        return query.apply(input);
+    }
+
+    /** Every mapping types the source columns it reads itself (see {@code source:} in a mapping file). */
+    @Override
+    public boolean inputAsText() {
+        return true;
+    }
+
+    /**
+     * Every provider's conversion over the rows it detects, stacked by column name. The input first gets every
+     * column any mapping reads (null where missing), so each detect predicate can be evaluated on every row; a
+     * row no provider claims fails the split rather than vanish.
+     */
+    private static String auto(List<Mapping> mappings, List<UnaryOperator<String>> checks, String input, boolean keepSource) {
+        Set<String> columns = new LinkedHashSet<>();
+        StringJoiner claimed = new StringJoiner(" OR ");
+        for (Mapping m : mappings) {
+            columns.addAll(new MappingSql(m).sourceColumns());
+            claimed.add("coalesce((" + m.detect() + "), false)");
+        }
+        String packed = keepSource ? MappingSql.packSource(input) : input;
+        StringBuilder sql = new StringBuilder("WITH __auto AS (" + MappingSql.withNulls("(" + packed + ")", columns) + ")\n");
+        for (int i = 0; i < mappings.size(); i++) {
+            Mapping m = mappings.get(i);
+            if (i > 0) sql.append("\nUNION ALL BY NAME\n");
+            MappingSql.Mode mode = new MappingSql.Mode(keepSource, true, true, "coalesce((" + m.detect() + "), false)");
+            sql.append("SELECT * FROM (").append(checks.get(i).apply(new MappingSql(m).query("SELECT * FROM __auto", mode))).append(")");
+        }
+        // a branch of its own, so that no filter of the others can skip it
+        sql.append("\nUNION ALL BY NAME\nSELECT CAST(error(").append(Sql.literal("focus (provider: auto): a row matches none of the "
+                        + "exports " + MappingLoader.PROVIDERS + "; set the provider, or check the input's columns"))
+                .append(") AS VARCHAR) AS ProviderName FROM __auto WHERE NOT (").append(claimed).append(")");
+        return sql.toString();
+    }
+}

@@ -1,0 +1,126 @@
+package io.sluice.focus.cli;
+
+import io.sluice.focus.mapping.MappingLoader;
+import io.sluice.focus.spec.FocusSpec;
+import io.sluice.focus.validate.Dataset;
+import io.sluice.focus.validate.FocusValidator;
+import io.sluice.focus.validate.Report;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "validate", description = {
+        "Check FOCUS files (csv, csv.gz, parquet, jsonl; folders are searched) against the FOCUS requirements model.",
+        "Prints a report per rule that failed, with failing rows, then which rules passed and which were not checked.",
+        "Exit codes: 0 conformant, 1 a MUST rule failed, 2 bad arguments or unreadable files."})
+final class ValidateFocusCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "FILES", arity = "1..*", description = "FOCUS files or folders.")
+    List<Path> inputs;
+
+    @Option(names = "--version", defaultValue = "1.2", description = "FOCUS version (${COMPLETION-CANDIDATES}).",
+            completionCandidates = Versions.class)
+    String version;
+
+    @Option(names = "--applicability", paramLabel = "CRITERIA", description = {
+            "The applicability criteria the conditional rules are checked under: a comma-separated list, `all`, or "
+                    + "`none`. Default: inferred from the columns present (or the mapping's, with --provider)."})
+    String applicability;
+
+    @Option(names = "--provider", paramLabel = "PROVIDER",
+            description = "Take the applicability criteria from this provider's mapping (a focus step's output).")
+    String provider;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!FocusSpec.VERSIONS.contains(version)) return usage("FOCUS version " + version + " is not supported; use " + FocusSpec.VERSIONS);
+        List<Path> files = new ArrayList<>();
+        for (Path p : inputs) {
+            if (!Files.exists(p)) return usage("no such file or folder: " + p);
+            files.addAll(files(p));
+        }
+        if (files.isEmpty()) return usage("no csv, parquet or jsonl files in " + inputs);
+        Set<String> criteria;
+        try {
+            criteria = criteria();
+        } catch (IllegalArgumentException e) {
+            return usage(e.getMessage());
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement()) {
+            s.execute("SET autoinstall_known_extensions = false");
+            s.execute("SET autoload_known_extensions = false");
+            try {
+                Dataset.load(c, "focus_dataset", files);
+            } catch (java.sql.SQLException e) {
+                return usage("cannot read the files: " + e.getMessage().lines().findFirst().orElse(""));
+            }
+            Report report = new FocusValidator(version).validate(c, "focus_dataset",
+                    inputs.stream().map(Path::toString).toList(), criteria, Dataset.notes(c, files));
+            spec.commandLine().getOut().print(report.render());
+            spec.commandLine().getOut().flush();
+            return report.failed() ? 1 : 0;
+        }
+    }
+
+    private Set<String> criteria() {
+        if (provider != null) {
+            if (!MappingLoader.PROVIDERS.contains(provider)) throw new IllegalArgumentException("unknown provider " + provider + "; known: " + MappingLoader.PROVIDERS);
+            return new LinkedHashSet<>(MappingLoader.builtin(provider, version).applicability());
+        }
+        if (applicability == null) return null;
+        if (applicability.equalsIgnoreCase("none")) return Set.of();
+        Set<String> known = io.sluice.focus.validate.Applicability.all(version);
+        if (applicability.equalsIgnoreCase("all")) return known;
+        Set<String> out = new LinkedHashSet<>();
+        for (String c : applicability.split(",")) {
+            String name = c.strip().toUpperCase(Locale.ROOT);
+            if (!known.contains(name)) throw new IllegalArgumentException("unknown applicability criterion " + c.strip() + "; known: " + known);
+            out.add(name);
+        }
+        return out;
+    }
+
+    /** The data files under a path, skipping Sluice's own folders (_sluice, _dead_letter) and hidden ones. */
+    private static List<Path> files(Path p) throws IOException {
+        if (Files.isRegularFile(p)) return List.of(p);
+        try (Stream<Path> walk = Files.walk(p)) {
+            return walk.filter(Files::isRegularFile)
+                    .filter(f -> p.relativize(f).toString().isEmpty() || Arrays.stream(p.relativize(f).toString().split("[/\\\\]"))
+                            .noneMatch(part -> part.startsWith("_") || part.startsWith(".")))
+                    .filter(f -> f.getFileName().toString().toLowerCase(Locale.ROOT)
+                            .matches(".*\\.(csv|csv\\.gz|csv\\.zst|parquet|jsonl|ndjson|json)$"))
+                    .sorted().toList();
+        }
+    }
+
+    private int usage(String message) {
+        spec.commandLine().getErr().println("sluice: " + message);
+        return 2;
+    }
+
+    static final class Versions extends ArrayList<String> {
+        Versions() {
+            super(FocusSpec.VERSIONS);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package io.sluice.focus.mapping;
+
+/**
+ * How a source column is read before the mapping's expressions see it. Readers guess types (a CSV cost becomes
+ * DOUBLE, an account id BIGINT, a date-time with or without zone), so every column is converted explicitly:
+ * decimals go through their text form, which is exact for the values billing exports write (a double prints as
+ * the shortest text that reads back to it), and date-times without a zone are taken as UTC.
+ */
+public enum SourceType {
+    /** Text as written. */
+    STRING,
+    /** An exact DECIMAL(38,12). */
+    DECIMAL,
+    /** A UTC instant (TIMESTAMPTZ). Values without a zone are UTC. */
+    TIMESTAMP,
+    /** A calendar day (DATE): ISO text (2023-09-01, with or without a time) or US text (9/1/2023, 09/01/2023 12:00:00 AM). */
+    DATE,
+    /** JSON, from nested records and lists (whatever types a reader inferred) or from JSON text. */
+    JSON,
+    /** Left as the reader produced it: nested structs, lists, maps. */
+    ANY;
+
+    private static final String ZONED = "'^\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}.*([Zz]|UTC|[+-]\\d{2}(:?\\d{2})?)$'";
+
+    /** The SQL that converts the column {@code c} (an identifier) to this type. */
+    public String convert(String c) {
+        return switch (this) {
+            case STRING -> "CAST(" + c + " AS VARCHAR)";
+            case DECIMAL -> "CAST(NULLIF(CAST(" + c + " AS VARCHAR), '') AS DECIMAL(38,12))";
+            // typeof() picks the branch per input type; every branch must still bind for every type
+            case TIMESTAMP -> "CASE typeof(" + c + ")"
+                    + " WHEN 'TIMESTAMP WITH TIME ZONE' THEN CAST(" + c + " AS TIMESTAMPTZ)"
+                    + " WHEN '\"NULL\"' THEN CAST(NULL AS TIMESTAMPTZ)"
+                    + " WHEN 'VARCHAR' THEN CASE WHEN CAST(" + c + " AS VARCHAR) LIKE '%Z' OR regexp_matches(CAST(" + c + " AS VARCHAR), " + ZONED + ")"
+                    + " THEN CAST(CAST(" + c + " AS VARCHAR) AS TIMESTAMPTZ)"
+                    + " ELSE timezone('UTC', CAST(NULLIF(trim(CAST(" + c + " AS VARCHAR)), '') AS TIMESTAMP)) END"
+                    + " ELSE timezone('UTC', CAST(" + c + " AS TIMESTAMP)) END";
+            case DATE -> "CASE typeof(" + c + ")"
+                    + " WHEN 'DATE' THEN CAST(" + c + " AS DATE)"
+                    + " WHEN '\"NULL\"' THEN CAST(NULL AS DATE)"
+                    + " WHEN 'VARCHAR' THEN " + date("trim(CAST(" + c + " AS VARCHAR))")
+                    + " ELSE CAST(" + c + " AS DATE) END";
+            case JSON -> "CAST(" + c + " AS JSON)";
+            case ANY -> c;
+        };
+    }
+
+    /** Azure writes month/day/year; ISO dates are recognised by their leading year. */
+    private static String date(String s) {
+        return "CASE WHEN regexp_matches(" + s + ", '^\\d{4}-\\d{2}-\\d{2}') THEN CAST(left(" + s + ", 10) AS DATE)"
+                + " ELSE CAST(try_strptime(split_part(" + s + ", ' ', 1), '%m/%d/%Y') AS DATE) END";
+    }
+
+    public static SourceType of(String text) {
+        return valueOf(text.toUpperCase(java.util.Locale.ROOT));
+    }
+}

@@ -1,0 +1,28 @@
+package io.sluice.focus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.OffsetDateTime;
+import org.junit.jupiter.api.Test;
+
+/** Output instants do not depend on the engine session's time zone, whatever type the reader guessed. */
+class TimeZoneTest {
+    @Test
+    void naiveAndZonedInputsAreUtc() throws Exception {
+        try (Duck d = new Duck()) {
+            d.run("SET TimeZone = 'America/Los_Angeles'");
+            d.typedCsv("cur", Convert.resource("aws-cur/line-types.csv"));
+            d.csv("raw", Convert.resource("aws-cur/line-types.csv"));
+            // the same file with naive timestamps (a Parquet export without zone) and as plain text
+            d.run("CREATE TABLE naive AS SELECT * REPLACE ("
+                    + "CAST(\"lineItem/UsageStartDate\" AT TIME ZONE 'UTC' AS TIMESTAMP) AS \"lineItem/UsageStartDate\") FROM cur");
+            d.run("CREATE TABLE text AS SELECT * REPLACE ("
+                    + "strftime(\"lineItem/UsageStartDate\" AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S') AS \"lineItem/UsageStartDate\") FROM cur");
+            for (String table : new String[] {"cur", "naive", "text", "raw"}) {
+                Convert.into(d, "aws-cur", table, "focus_" + table);
+                assertThat(Convert.row(d, "focus_" + table, "ResourceId", "i-0abc1234").get("ChargePeriodStart"))
+                        .as(table).isEqualTo(OffsetDateTime.parse("2023-11-03T10:00:00Z"));
+            }
+        }
+    }
+}
