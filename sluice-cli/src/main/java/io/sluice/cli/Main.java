@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 /** The {@code sluice} command. */
 @Command(name = "sluice", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Declarative, exactly-once data pipelines.%n",
-        subcommands = {RunCommand.class, ValidateCommand.class, PlanCommand.class, StatusCommand.class,
+        subcommands = {RunCommand.class, WorkerCommand.class, ValidateCommand.class, PlanCommand.class, StatusCommand.class,
                 RetryCommand.class, ResetCommand.class, DocsCommand.class, io.sluice.focus.cli.FocusCommand.class},
         footer = {"%nExit codes: 0 all done, 1 some splits dead, 2 invalid pipeline or arguments, 3 interrupted."})
 public final class Main implements Runnable {
@@ -21,7 +21,14 @@ public final class Main implements Runnable {
 
     /** Runs a command and returns its exit code (tests call this in-process). */
     public static int execute(String... args) {
+        return execute(null, null, args);
+    }
+
+    /** Like {@link #execute(String...)}, writing to the given streams (null: standard output or error). */
+    public static int execute(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
         CommandLine cli = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
+        if (out != null) cli.setOut(out);
+        if (err != null) cli.setErr(err);
         cli.setExitCodeExceptionMapper(e -> e instanceof ConfigException ? RunSummary.INVALID : RunSummary.SOME_DEAD);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof ConfigException ce) {

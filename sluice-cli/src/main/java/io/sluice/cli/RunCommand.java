@@ -96,14 +96,16 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** Unique per process: shown in status as the holder of a claim. */
-    private static String ownerId() {
-        String host;
-        try {
-            host = java.net.InetAddress.getLocalHost().getHostName();
-        } catch (java.net.UnknownHostException e) {
-            host = "localhost";
-        }
-        return host + ":" + ManagementFactory.getRuntimeMXBean().getPid() + ":"
+    static String ownerId() {
+        return hostName() + ":" + ManagementFactory.getRuntimeMXBean().getPid() + ":"
                 + Long.toHexString(Double.doubleToLongBits(Math.random())).substring(0, 6);
+    }
+
+    static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            return "localhost";
+        }
     }
 }

@@ -7,11 +7,16 @@ import io.sluice.pipeline.Pipeline;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
+import io.sluice.spi.WorkerInfo;
+import io.sluice.spi.WorkerStatus;
 import java.io.PrintWriter;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -19,7 +24,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "status", description = "Show the pipeline's splits by state, and the error and attempts of failed and dead ones.")
+@Command(name = "status", description = "Show the pipeline's splits by state, the error and attempts of failed and dead ones, and the workers of its pool.")
 final class StatusCommand implements Callable<Integer> {
     @Mixin
     PipelineArgs args;
@@ -45,6 +50,9 @@ final class StatusCommand implements Callable<Integer> {
             Map<SplitState, Long> counts = ledger.counts();
             EnumSet<SplitState> listed = all ? EnumSet.allOf(SplitState.class) : EnumSet.of(SplitState.FAILED, SplitState.DEAD);
             List<SplitInfo> splits = ledger.splits(listed, limit);
+            // a worker beats every third of a lease: one not seen for three leases is gone (its claims expire)
+            Duration seenWithin = p.run().lease().multipliedBy(3);
+            List<WorkerStatus> workers = ledger.workers(seenWithin);
             if (json) {
                 Map<String, Object> doc = new LinkedHashMap<>();
                 doc.put("pipeline", p.name());
@@ -52,12 +60,25 @@ final class StatusCommand implements Callable<Integer> {
                 Map<String, Long> byState = new LinkedHashMap<>();
                 for (SplitState s : SplitState.values()) byState.put(s.label(), counts.getOrDefault(s, 0L));
                 doc.put("counts", byState);
+                doc.put("workers", workers.stream().map(StatusCommand::asMap).toList());
                 doc.put("splits", splits.stream().map(StatusCommand::asMap).toList());
                 out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(doc));
                 return 0;
             }
             out.printf("pipeline %s (%s)%n", p.name(), c.ledgers().get(p.state().kind()).describe(p.state().value()));
             for (SplitState s : SplitState.values()) out.printf("  %-8s %d%n", s.label(), counts.getOrDefault(s, 0L));
+            if (!workers.isEmpty()) {
+                out.println();
+                out.printf("workers (seen within %s):%n", Text.millis(seenWithin.toMillis()));
+                Instant now = Instant.now();
+                for (WorkerStatus w : workers) out.println(workerLine(w, now));
+            }
+            List<String> source = sourceStatus(p, c, ledger);
+            if (!source.isEmpty()) {
+                out.println();
+                out.println("source:");
+                source.forEach(line -> out.println("  " + line));
+            }
             if (!splits.isEmpty()) {
                 out.println();
                 out.println(all ? "splits:" : "failed and dead splits (`sluice retry` sends them back to pending):");
@@ -68,6 +89,39 @@ final class StatusCommand implements Callable<Integer> {
             if (total > shown) out.printf("  ... and %d more (--limit)%n", total - shown);
         }
         return 0;
+    }
+
+    /** What the source says about itself; nothing when it cannot be opened (its folder is gone, say). */
+    private static List<String> sourceStatus(Pipeline p, Components c, Ledger ledger) {
+        try {
+            var ctx = new io.sluice.spi.PipelineContext(p.name(), p.file(), p.run(), Clock.systemUTC());
+            return c.sources().get(p.source().kind()).create(p.source().value(), ctx).status(ledger);
+        } catch (Exception e) {
+            return List.of("(cannot read the source: " + e.getMessage() + ")");
+        }
+    }
+
+    private static String workerLine(WorkerStatus w, Instant now) {
+        WorkerInfo i = w.worker();
+        String held = w.held().isEmpty() ? "holds nothing"
+                : "holds " + w.held().size() + ": " + String.join(", ", w.held().stream().limit(5).toList())
+                        + (w.held().size() > 5 ? ", ..." : "");
+        return String.format(Locale.ROOT, "  %s%s  [host %s, pid %d, %d thread(s), last heartbeat %s ago] %s",
+                i.id(), w.leader() ? " (leader)" : "", i.host(), i.pid(), i.threads(),
+                Text.millis(Math.max(0, Duration.between(w.lastSeen(), now).toMillis())), held);
+    }
+
+    private static Map<String, Object> asMap(WorkerStatus w) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", w.worker().id());
+        m.put("host", w.worker().host());
+        m.put("pid", w.worker().pid());
+        m.put("started", w.worker().started().toString());
+        m.put("threads", w.worker().threads());
+        m.put("last_seen", w.lastSeen().toString());
+        m.put("leader", w.leader());
+        m.put("held", w.held());
+        return m;
     }
 
     private static Map<String, Object> asMap(SplitInfo s) {

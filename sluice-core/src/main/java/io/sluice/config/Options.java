@@ -36,6 +36,10 @@ public record Options(String path, Location location, Map<String, Object> values
         return Optional.ofNullable((Long) values.get(name));
     }
 
+    public double decimal(String name) {
+        return (Double) values.get(name);
+    }
+
     public boolean bool(String name) {
         return (Boolean) values.get(name);
     }

@@ -20,6 +20,7 @@ public sealed interface Type {
     Type DURATION = new Dur();
     Type SIZE = new Size();
     Type PATH = new FilePath();
+    Type PROBABILITY = new Decimal(0, 1);
 
     record Str() implements Type {
         public String describe() {
@@ -30,6 +31,17 @@ public sealed interface Type {
     record Int(long min, long max) implements Type {
         public String describe() {
             return min == Long.MIN_VALUE ? "integer" : "integer >= " + min;
+        }
+    }
+
+    /** A decimal number strictly between two bounds, e.g. a probability. */
+    record Decimal(double above, double below) implements Type {
+        public String describe() {
+            return "number between " + plain(above) + " and " + plain(below) + " (exclusive)";
+        }
+
+        private static String plain(double d) {
+            return java.math.BigDecimal.valueOf(d).stripTrailingZeros().toPlainString();
         }
     }
 

@@ -144,7 +144,8 @@ public final class Validator {
         }
         String text = substitute(scalar.value(), node.location(), path);
         if (text == null) return null;
-        Object value = convert(text.trim(), type);
+        // a string keeps its spaces: a quoted ' ' or "\t" (a delimiter, say) is what the user means
+        Object value = convert(type instanceof Type.Str ? text : text.trim(), type);
         if (value == null) {
             String hint = type instanceof Type.Choice c ? suggestion(text.trim(), c.values()) : "";
             problems.add(new ConfigProblem(node.location(), path,
@@ -160,6 +161,14 @@ public final class Validator {
                 try {
                     long v = Long.parseLong(text.replace("_", ""));
                     yield v < i.min() || v > i.max() ? null : v;
+                } catch (NumberFormatException e) {
+                    yield null;
+                }
+            }
+            case Type.Decimal d -> {
+                try {
+                    double v = Double.parseDouble(text);
+                    yield v > d.above() && v < d.below() ? v : null;
                 } catch (NumberFormatException e) {
                     yield null;
                 }
@@ -180,20 +189,31 @@ public final class Validator {
     public static Duration parseDuration(String text) {
         Matcher m = DURATION.matcher(text.trim());
         if (!m.matches()) return null;
-        long n = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(n);
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            default -> Duration.ofDays(n);
-        };
+        try {
+            long n = Long.parseLong(m.group(1));
+            Duration d = switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofDays(n);
+            };
+            d.toMillis(); // every user of a duration needs it in milliseconds
+            return d;
+        } catch (NumberFormatException | ArithmeticException e) { // too many digits, or beyond Duration
+            return null;
+        }
     }
 
     public static Long parseSize(String text) {
         Matcher m = SIZE.matcher(text.trim());
         if (!m.matches()) return null;
-        long n = Long.parseLong(m.group(1));
+        long n;
+        try {
+            n = Long.parseLong(m.group(1));
+        } catch (NumberFormatException e) {
+            return null; // too many digits for a long
+        }
         String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(Locale.ROOT).replace("I", "");
         int shift = switch (unit) {
             case "KB" -> 10;
@@ -202,7 +222,7 @@ public final class Validator {
             case "TB" -> 40;
             default -> 0;
         };
-        return n << shift;
+        return n > Long.MAX_VALUE >> shift ? null : n << shift;
     }
 
     /** Replaces {@code ${VAR}} and {@code ${VAR:-default}}; {@code $$} is a literal dollar. */

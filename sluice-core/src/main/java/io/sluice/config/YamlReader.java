@@ -85,6 +85,13 @@ public final class YamlReader {
                     if (!(t.getKeyNode() instanceof ScalarNode key)) {
                         throw new ConfigException(new ConfigProblem(keyAt, "", "a key must be a plain word"));
                     }
+                    ConfigNode.Entry first = entries.get(key.getValue());
+                    if (first != null) {
+                        // Compose does not check duplicates (only the constructor does): a silent override would
+                        // hide the user's mistake
+                        throw new ConfigException(new ConfigProblem(keyAt, "", "duplicate key '" + key.getValue()
+                                + "' (first written at line " + first.keyLocation().line() + "); keep one of them"));
+                    }
                     entries.put(key.getValue(), new ConfigNode.Entry(keyAt, convert(name, t.getValueNode())));
                 }
                 yield new ConfigNode.Mapping(entries, at);

@@ -1,61 +1,191 @@
 package io.sluice.engine;
 
-import io.sluice.pipeline.BadRecordPolicy;
+import io.sluice.spi.LineParse;
 import io.sluice.spi.Source;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.zip.GZIPInputStream;
 
 /**
- * The DuckDB table function that reads a split's files, and, unless bad records fail the split, the tables
- * that collect them ({@code rejects}, {@code scans}: DuckDB's reject-table shape, also for formats whose reader
- * has none).
+ * How DuckDB reads one split's files, and where the bad records it met end up.
  *
- * @param prepare statements to run before {@code relation} is read
+ * <p>Bad records are collected under every policy, {@code fail} included: DuckDB's strict sniffer reads a CSV file
+ * with one malformed row as a single column, silently; the processor fails the split when the policy says so.
+ *
+ * @param prepare  statements to run before {@code relation} is read
+ * @param relation a query producing the split's records
+ * @param after    statements to run after the read (they define the {@code rejects} view)
+ * @param rejects  a view of the bad records: {@code file_path, line, error_type, error_message, csv_line}
+ * @param drops    statements that drop the temporary tables and views afterwards
  */
-record Reader(String relation, List<String> prepare, boolean tracksRejects) {
+record Reader(List<String> prepare, String relation, List<String> after, String rejects, List<String> drops) {
     /** A separator that does not occur in text, so that a text line is one column. */
-    private static final String LINE_ONLY = "columns = {'line': 'VARCHAR'}, header = false, delim = E'\\x1F', "
+    static final String LINE_ONLY = "columns = {'line': 'VARCHAR'}, header = false, delim = E'\\x1F', "
             + "quote = '', escape = '', auto_detect = false";
 
     /** @param text csv: every column as text (the first step types them itself) */
-    static Reader of(Source.Input input, BadRecordPolicy policy, String rejects, String scans, boolean text) {
+    static Reader of(Source.Input input, String prefix, boolean text) throws IOException {
         List<Path> files = input.parts().stream().map(Source.Part::file).toList();
-        String list = Sql.pathList(files);
-        boolean track = policy != BadRecordPolicy.FAIL;
-        String rejectOptions = track
-                ? ", store_rejects = true, rejects_table = " + Sql.literal(rejects) + ", rejects_scan = " + Sql.literal(scans)
-                : "";
         return switch (input.format()) {
-            case "csv" -> new Reader("read_csv(" + list + ", header = " + input.header() + (text ? ", all_varchar = true" : "")
-                    + rejectOptions + ")", List.of(), track);
-            case "text" -> new Reader("read_csv(" + list + ", " + LINE_ONLY + rejectOptions + ")", List.of(), track);
-            case "parquet" -> new Reader("read_parquet(" + list + ", union_by_name = true)", List.of(), false);
-            case "jsonl" -> track ? jsonWithRejects(files, list, rejects, scans)
-                    : new Reader("read_json(" + list + ", format = 'newline_delimited')", List.of(), false);
+            case "csv" -> csv(prefix, input.header() ? byHeader(files) : List.of(files),
+                    "header = " + input.header() + (text ? ", all_varchar = true" : ""));
+            case "text" -> input.parse() == null ? csv(prefix, List.of(files), LINE_ONLY) : parsed(prefix, files, input.parse());
+            case "parquet" -> new Reader(List.of(), "SELECT * FROM read_parquet(" + Sql.pathList(files) + ", union_by_name = true)",
+                    List.of("CREATE TEMP VIEW " + prefix + "_rejects AS SELECT NULL::VARCHAR AS file_path, 0::BIGINT AS line, "
+                            + "NULL::VARCHAR AS error_type, NULL::VARCHAR AS error_message, NULL::VARCHAR AS csv_line WHERE false"),
+                    prefix + "_rejects", List.of("DROP VIEW IF EXISTS " + prefix + "_rejects"));
+            case "jsonl" -> json(prefix, files);
             default -> throw new IllegalArgumentException("unknown format: " + input.format());
         };
     }
 
-    /** DuckDB's JSON reader drops bad lines without a trace; find them first so none is lost silently. */
-    private static Reader jsonWithRejects(List<Path> files, String list, String rejects, String scans) {
-        List<String> prepare = new ArrayList<>();
-        StringBuilder scanRows = new StringBuilder();
-        StringBuilder badLines = new StringBuilder();
-        for (int i = 0; i < files.size(); i++) {
-            String file = Sql.literal(files.get(i).toString());
-            if (i > 0) {
-                scanRows.append(", ");
-                badLines.append(" UNION ALL ");
-            }
-            scanRows.append("(0, ").append(i).append(", ").append(file).append(')');
-            badLines.append("SELECT ").append(i).append(" AS file_id, row_number() OVER () AS line, line AS text FROM read_csv(")
-                    .append(file).append(", ").append(LINE_ONLY).append(')');
+    /**
+     * One {@code read_csv} per group of files sharing a header line, unioned by column name: files of one pack may
+     * have different columns, and DuckDB cannot combine {@code union_by_name} with its reject tables.
+     */
+    private static Reader csv(String prefix, List<List<Path>> groups, String options) {
+        List<String> reads = new ArrayList<>();
+        List<String> rejectParts = new ArrayList<>();
+        List<String> drops = new ArrayList<>();
+        drops.add("DROP VIEW IF EXISTS " + prefix + "_rejects");
+        for (int g = 0; g < groups.size(); g++) {
+            String rej = prefix + "_rej" + g;
+            String scan = prefix + "_scan" + g;
+            reads.add("SELECT * FROM read_csv(" + Sql.pathList(groups.get(g)) + ", " + options + ", store_rejects = true, "
+                    + "rejects_table = " + Sql.literal(rej) + ", rejects_scan = " + Sql.literal(scan) + ")");
+            rejectParts.add("SELECT sc.file_path, e.line, e.error_type, e.error_message, e.csv_line FROM " + rej
+                    + " e JOIN " + scan + " sc USING (scan_id, file_id)");
+            drops.add("DROP TABLE IF EXISTS " + rej);
+            drops.add("DROP TABLE IF EXISTS " + scan);
         }
-        prepare.add("CREATE TEMP TABLE " + scans + " AS SELECT * FROM (VALUES " + scanRows + ") AS t(scan_id, file_id, file_path)");
-        prepare.add("CREATE TEMP TABLE " + rejects + " AS SELECT 0 AS scan_id, file_id, line, 'INVALID JSON' AS error_type, "
-                + "'not a valid JSON value' AS error_message, text AS csv_line FROM (" + badLines + ") "
-                + "WHERE trim(text) <> '' AND NOT json_valid(text)");
-        return new Reader("read_json(" + list + ", format = 'newline_delimited', ignore_errors = true)", prepare, true);
+        String relation = reads.size() == 1 ? reads.getFirst()
+                : "SELECT * FROM (" + String.join(") UNION ALL BY NAME (", reads) + ")";
+        return new Reader(List.of(), relation,
+                List.of("CREATE TEMP VIEW " + prefix + "_rejects AS " + String.join(" UNION ALL ", rejectParts)),
+                prefix + "_rejects", drops);
+    }
+
+    /**
+     * Text lines parsed into columns. Lines are numbered per file (for dead letters), parsed once into a table,
+     * and split into the good rows (matched, every typed value casts) and the bad ones.
+     */
+    private static Reader parsed(String prefix, List<Path> files, LineParse parse) {
+        return parse.regex() != null ? regex(prefix, files, parse) : delimited(prefix, files, parse);
+    }
+
+    /**
+     * Delimited lines are CSV without quoting: DuckDB's own reader splits and types the fields (fast, in parallel),
+     * and its reject tables catch lines with another number of fields or a value that does not convert.
+     */
+    private static Reader delimited(String prefix, List<Path> files, LineParse parse) {
+        List<String> columns = new ArrayList<>();
+        for (String name : parse.columns()) {
+            columns.add(Sql.literal(name) + ": " + Sql.literal(parse.types().getOrDefault(name, "VARCHAR")));
+        }
+        String options = "columns = {" + String.join(", ", columns) + "}, header = false, delim = "
+                + Sql.literal(parse.delimiter()) + ", quote = '', escape = '', auto_detect = false";
+        return csv(prefix, List.of(files), options);
+    }
+
+    /**
+     * Lines matched by a regular expression. One pass parses every line into a table; the good rows come from it,
+     * and the bad ones (numbered per file only when there are some) form the rejects view.
+     */
+    private static Reader regex(String prefix, List<Path> files, LineParse parse) {
+        String parsed = prefix + "_parsed";
+        List<String> columns = parse.columns();
+        // the groups are taken from a match of the whole line: unanchored, the first match may be shorter (lazy
+        // quantifiers, alternation) and give other columns than the match that made the line valid
+        String whole = Sql.literal("^(?:" + parse.regex() + ")$");
+        String fields = "regexp_extract(line, " + whole + ", [" + String.join(", ", columns.stream().map(Sql::literal).toList()) + "])";
+        String matches = "regexp_full_match(line, " + Sql.literal(parse.regex()) + ")";
+        List<String> values = new ArrayList<>();
+        List<String> casts = new ArrayList<>();
+        for (String name : columns) {
+            String raw = "nullif(f." + Sql.identifier(name) + ", '')";
+            String type = parse.types().get(name);
+            if (type == null) {
+                values.add(raw + " AS " + Sql.identifier(name));
+            } else {
+                values.add("TRY_CAST(" + raw + " AS " + type + ") AS " + Sql.identifier(name));
+                casts.add("(" + raw + " IS NULL OR TRY_CAST(" + raw + " AS " + type + ") IS NOT NULL)");
+            }
+        }
+        String good = "ok AND " + (casts.isEmpty() ? "true" : String.join(" AND ", casts));
+        String rejects = prefix + "_rejects";
+        return new Reader(
+                List.of("CREATE TEMP TABLE " + parsed + " AS SELECT filename AS file_path, line, " + matches + " AS ok, "
+                        + fields + " AS f FROM read_csv(" + Sql.pathList(files) + ", " + LINE_ONLY + ", filename = true)"),
+                "SELECT " + String.join(", ", values) + " FROM " + parsed + " WHERE " + good,
+                // rows keep the files' order (insertion order), so a line's number is its rank within its file
+                List.of("CREATE TEMP VIEW " + rejects + " AS SELECT * FROM (SELECT file_path, "
+                        + "row_number() OVER (PARTITION BY file_path ORDER BY rowid) AS line, "
+                        + "CASE WHEN NOT ok THEN 'NO MATCH' ELSE 'CAST' END AS error_type, "
+                        + "CASE WHEN NOT ok THEN 'the line does not match source.files.parse.regex' "
+                        + "ELSE 'a value does not convert to its type in source.files.parse.types' END AS error_message, "
+                        + "line AS csv_line, " + good + " AS good FROM " + parsed + ") WHERE trim(csv_line) <> '' AND NOT good"),
+                rejects,
+                List.of("DROP VIEW IF EXISTS " + rejects, "DROP TABLE IF EXISTS " + parsed));
+    }
+
+    /** Every line of every file with its path and 1-based line number. */
+    private static String numberedLines(List<Path> files) {
+        List<String> parts = new ArrayList<>();
+        for (Path p : files) {
+            String file = Sql.literal(p.toString());
+            parts.add("SELECT " + file + " AS file_path, row_number() OVER () AS line_no, line FROM read_csv(" + file + ", " + LINE_ONLY + ")");
+        }
+        return String.join(" UNION ALL ", parts);
+    }
+
+    /** DuckDB's JSON reader drops bad lines without a trace; find them first so none is lost silently. */
+    private static Reader json(String prefix, List<Path> files) {
+        String rejects = prefix + "_rejects";
+        return new Reader(
+                List.of("CREATE TEMP TABLE " + rejects + " AS SELECT file_path, line_no AS line, 'INVALID JSON' AS error_type, "
+                        + "'not a valid JSON value' AS error_message, line AS csv_line FROM (" + numberedLines(files) + ") "
+                        + "WHERE trim(line) <> '' AND NOT json_valid(line)"),
+                "SELECT * FROM read_json(" + Sql.pathList(files) + ", format = 'newline_delimited', ignore_errors = true)",
+                List.of(), rejects, List.of("DROP TABLE IF EXISTS " + rejects));
+    }
+
+    /** Groups files by their first line, in order of first appearance; compressed files are read through gzip. */
+    private static List<List<Path>> byHeader(List<Path> files) throws IOException {
+        if (files.size() == 1) return List.of(files);
+        Map<String, List<Path>> groups = new LinkedHashMap<>();
+        for (Path f : files) groups.computeIfAbsent(headerOf(f), h -> new ArrayList<>()).add(f);
+        return List.copyOf(groups.values());
+    }
+
+    private static String headerOf(Path file) throws IOException {
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (name.endsWith(".zst") || name.endsWith(".zstd")) return "zstd:" + file; // no decoder here: its own group
+        try (InputStream raw = Files.newInputStream(file);
+             InputStream in = name.endsWith(".gz") ? new GZIPInputStream(raw, 4096) : raw) {
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
+            byte[] buf = new byte[4096];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                for (int i = 0; i < n; i++) {
+                    if (buf[i] == '\n') {
+                        line.write(buf, 0, i);
+                        return line.toString(java.nio.charset.StandardCharsets.ISO_8859_1).strip();
+                    }
+                }
+                line.write(buf, 0, n);
+                if (line.size() > 1 << 20) break; // no newline in the first MB: not a header we can compare
+            }
+            return line.toString(java.nio.charset.StandardCharsets.ISO_8859_1).strip();
+        } catch (java.util.zip.ZipException | java.io.EOFException e) {
+            return "unreadable:" + file; // its own group: the read reports the error with the file's name
+        }
     }
 }

@@ -1,6 +1,7 @@
 package io.sluice.engine;
 
 import io.sluice.pipeline.BadRecordPolicy;
+import io.sluice.spi.MergingStep;
 import io.sluice.spi.Sink;
 import io.sluice.spi.Source;
 import io.sluice.spi.Split;
@@ -37,30 +38,50 @@ public final class SplitProcessor {
     }
 
     public Result process(Connection c, Split split, Source.Input input, Sink.Fence fence) throws Exception {
-        long n = NAMES.incrementAndGet();
-        String source = "sluice_src_" + n;
-        String rejects = "sluice_rej_" + n;
-        String scans = "sluice_scan_" + n;
-        List<String> temps = List.of(source, rejects, scans);
+        // every input changed since the split was planned and is processed as its new version: nothing left to read
+        if (input.parts().isEmpty()) return new Result(0, 0, 0, List.of());
+        String source = "sluice_src_" + NAMES.incrementAndGet();
+        Reader reader = Reader.of(input, source, !steps.isEmpty() && steps.getFirst().inputAsText());
         try (Statement s = c.createStatement()) {
-            boolean text = !steps.isEmpty() && steps.get(0).inputAsText();
-            Reader reader = Reader.of(input, onBadRecord, rejects, scans, text);
             for (String prepare : reader.prepare()) s.execute(prepare);
-            long good = s.executeUpdate("CREATE TEMP TABLE " + source + " AS SELECT * FROM " + reader.relation());
-            long bad = reader.tracksRejects() ? count(s, "SELECT count(DISTINCT (scan_id, file_id, line)) FROM " + rejects) : 0;
+            long good = s.executeUpdate("CREATE TEMP TABLE " + source + " AS " + reader.relation());
+            for (String after : reader.after()) s.execute(after);
+            long bad = count(s, "SELECT count(*) FROM (SELECT DISTINCT file_path, line FROM " + reader.rejects() + ")");
+            if (bad > 0 && input.format().equals("jsonl")) {
+                // DuckDB's JSON reader (ignore_errors) returns each bad line as a row of NULLs: drop as many all-NULL
+                // rows as there are bad lines (all-NULL rows are alike, so which ones does not matter)
+                good -= s.executeUpdate("DELETE FROM " + source + " WHERE rowid IN (SELECT rowid FROM " + source
+                        + " WHERE COLUMNS(*) IS NULL LIMIT " + bad + ")");
+            }
+            if (bad > 0 && onBadRecord == BadRecordPolicy.FAIL) {
+                throw new SQLException(firstBad(s, deadLetters(split, input, reader.rejects()), bad));
+            }
 
             String query = "SELECT * FROM " + source;
             for (Step step : steps) query = step.apply(query);
             String rejectsQuery = bad > 0 && onBadRecord == BadRecordPolicy.DEAD_LETTER
-                    ? deadLetters(split, input, rejects, scans) : null;
-            Sink.Written written = sink.write(c, split, query, rejectsQuery, fence);
+                    ? deadLetters(split, input, reader.rejects()) : null;
+            Sink.Written written = steps.isEmpty() || !(steps.getLast() instanceof MergingStep)
+                    ? sink.write(c, split, query, rejectsQuery, fence)
+                    : sink.writePartial(c, split, query, rejectsQuery, fence);
             return new Result(good + bad, written.rowsOut(), bad, written.outputs());
         } finally {
             try (Statement s = c.createStatement()) {
-                for (String t : temps) s.execute("DROP TABLE IF EXISTS " + t);
+                for (String drop : reader.drops()) s.execute(drop);
+                s.execute("DROP TABLE IF EXISTS " + source);
             } catch (SQLException ignored) {
                 // the connection is broken; the worker replaces it
             }
+        }
+    }
+
+    /** on_bad_record: fail: the error names the first bad record's file, line and reason. */
+    private static String firstBad(Statement s, String deadLetters, long bad) throws SQLException {
+        try (ResultSet r = s.executeQuery("SELECT file, line, reason FROM (" + deadLetters + ") LIMIT 1")) {
+            r.next();
+            return bad + " bad record(s) and on_bad_record is fail; the first: " + r.getString(1) + " line "
+                    + r.getLong(2) + ": " + r.getString(3)
+                    + " (fix the file, or set run.on_bad_record to dead_letter or skip)";
         }
     }
 
@@ -75,7 +96,7 @@ public final class SplitProcessor {
      * One row per bad line: split, the file the user knows, the line there, every reason, the raw record.
      * Lines of a byte-range spool are shifted back to the line numbers of the original file.
      */
-    private static String deadLetters(Split split, Source.Input input, String rejects, String scans) throws IOException {
+    private static String deadLetters(Split split, Source.Input input, String rejects) throws IOException {
         StringBuilder files = new StringBuilder("(VALUES ");
         List<Source.Part> parts = input.parts();
         for (int i = 0; i < parts.size(); i++) {
@@ -88,17 +109,19 @@ public final class SplitProcessor {
         return """
                 SELECT %s AS split, f.key AS file, e.line + f.shift AS line,
                        string_agg(e.error_type || ': ' || e.error_message, '; ') AS reason,
-                       any_value(e.csv_line) AS record
-                FROM %s e JOIN %s sc USING (scan_id, file_id) JOIN %s ON f.spool = sc.file_path
+                       trim(any_value(e.csv_line), chr(13) || chr(10)) AS record
+                FROM %s e JOIN %s ON f.spool = e.file_path
                 GROUP BY f.key, e.line, f.shift ORDER BY f.key, e.line
-                """.formatted(Sql.literal(split.id()), rejects, scans, files);
+                """.formatted(Sql.literal(split.id()), rejects, files);
     }
 
     /** A spool of a byte range holds the header line and then the range: its line 2 is the range's first line. */
     private static long lineShift(Source.Part p) throws IOException {
         if (p.startByte() == 0) return 0;
         long newlines = 0;
-        try (InputStream in = Files.newInputStream(p.origin())) {
+        boolean gz = p.origin().getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".gz");
+        try (InputStream raw = Files.newInputStream(p.origin());
+             InputStream in = gz ? new java.util.zip.GZIPInputStream(raw, 1 << 16) : raw) {
             byte[] buf = new byte[1 << 16];
             long left = p.startByte();
             while (left > 0) {

@@ -1,5 +1,7 @@
 package io.sluice.pipeline;
 
+import io.sluice.config.ConfigException;
+import io.sluice.config.ConfigProblem;
 import io.sluice.config.Options;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.LedgerFactory;
@@ -19,7 +21,14 @@ public record Assembly(Pipeline pipeline, Source source, List<Step> steps, Sink 
         PipelineContext ctx = new PipelineContext(p.name(), p.file(), p.run(), clock);
         Source source = c.sources().get(p.source().kind()).create(p.source().value(), ctx);
         List<Step> steps = new ArrayList<>();
-        for (Options.Selected step : p.steps()) steps.add(c.steps().get(step.kind()).create(step.value(), ctx));
+        for (Options.Selected step : p.steps()) {
+            Step created = c.steps().get(step.kind()).create(step.value(), ctx);
+            if (!steps.isEmpty() && steps.getLast() instanceof io.sluice.spi.MergingStep) {
+                throw new ConfigException(new ConfigProblem(step.location(), step.path(),
+                        "no step may follow an aggregate: it merges results across splits, so it must be the last step"));
+            }
+            steps.add(created);
+        }
         Sink sink = c.sinks().get(p.sink().kind()).create(p.sink().value(), ctx);
         Ledger ledger = openLedger(p, c, clock);
         LedgerFactory lf = c.ledgers().get(p.state().kind());

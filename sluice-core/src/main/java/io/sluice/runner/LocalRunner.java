@@ -7,10 +7,13 @@ import io.sluice.pipeline.RunOptions;
 import io.sluice.spi.Claim;
 import io.sluice.spi.Completion;
 import io.sluice.spi.Ledger;
+import io.sluice.spi.LedgerException;
+import io.sluice.spi.MergingStep;
 import io.sluice.spi.Source;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
 import io.sluice.spi.StaleClaimException;
+import io.sluice.spi.WorkerInfo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +25,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -34,12 +38,20 @@ import java.util.stream.Stream;
  * Runs a pipeline with a pool of {@code parallelism} worker threads in this process. Each worker claims a split
  * (lease + fencing token), processes it, lets the sink commit, and only then records it done. Any number of
  * processes may run the same pipeline on one shared ledger: they divide the splits between them.
+ *
+ * <p>As a member of a worker pool ({@code sluice worker}) the runner also announces itself in the ledger, lists the
+ * source only while it holds the pipeline's leader lease, and rides out ledger outages: calls are retried with
+ * backoff, nothing new is claimed meanwhile, and a split it cannot record is taken over after its lease.
  */
 public final class LocalRunner {
     private static final long IDLE_POLL_MS = 100;
+    private static final long IDLE_MAX_MS = 1000;
     private static final long RECHECK_MS = 500;
     private static final long NEVER = Long.MAX_VALUE;
     private static final int SETTLE_PATIENCE = 5;
+    /** A worker that stopped announcing itself is forgotten after this many leases. */
+    private static final int WORKER_TTL_LEASES = 10;
+    private static final Source.Plan NOTHING_PLANNED = new Source.Plan(List.of(), List.of());
 
     private final Assembly a;
     private final RunOptions run;
@@ -50,15 +62,38 @@ public final class LocalRunner {
     private final Map<String, Claim> inFlight = new ConcurrentHashMap<>();
     private final Set<String> lost = ConcurrentHashMap.newKeySet();
     private volatile boolean stopping;
+    /** Idle workers wait on it; new splits or a stop wake them. */
+    private final Object wake = new Object();
     private volatile boolean interrupted;
     private boolean reportedWaiting;
+    /** The last step, when it merges across splits (aggregate); null otherwise. */
+    private final MergingStep merging;
+    /** splitsDone when the merged result was last rebuilt; -1 before the first merge of this run. */
+    private long mergedAt = -1;
+    /** This process as a pool member; null for a plain run. */
+    private final WorkerInfo member;
+    private final Outage outage;
+    /** A pool member lists the source only while this is true. */
+    private volatile boolean leading;
 
     public LocalRunner(Assembly assembly, Clock clock, String owner, RunListener listener) {
+        this(assembly, clock, owner, listener, null);
+    }
+
+    /** A member of a worker pool: always watching, whatever the pipeline's mode says. */
+    public LocalRunner(Assembly assembly, Clock clock, WorkerInfo member, RunListener listener) {
+        this(assembly, clock, member.id(), listener, member);
+    }
+
+    private LocalRunner(Assembly assembly, Clock clock, String owner, RunListener listener, WorkerInfo member) {
         this.a = assembly;
         this.run = assembly.pipeline().run();
         this.clock = clock;
         this.owner = owner;
         this.listener = listener;
+        this.merging = assembly.steps().isEmpty() || !(assembly.steps().getLast() instanceof MergingStep m) ? null : m;
+        this.member = member;
+        this.outage = new Outage(listener, clock);
     }
 
     public RunStats stats() {
@@ -69,6 +104,13 @@ public final class LocalRunner {
     public void requestStop() {
         interrupted = true;
         stopping = true;
+        wakeWorkers();
+    }
+
+    private void wakeWorkers() {
+        synchronized (wake) {
+            wake.notifyAll();
+        }
     }
 
     /** Give every split in flight back to the ledger at once (a second Ctrl-C): another run will replay it. */
@@ -90,7 +132,8 @@ public final class LocalRunner {
         CountDownLatch done = new CountDownLatch(run.parallelism());
         try (DuckEngine engine = new DuckEngine(run.engine())) {
             Files.createDirectories(scratch);
-            Source.Plan first = planRound();
+            if (member != null) beatAsMember();
+            Source.Plan first = member == null || leading ? planRound() : NOTHING_PLANNED;
             for (int i = 0; i < run.parallelism(); i++) {
                 Connection c = engine.connect();
                 Thread t = new Thread(() -> {
@@ -105,15 +148,37 @@ public final class LocalRunner {
                 t.start();
                 workers.add(t);
             }
-            coordinate(done, first);
+            coordinate(done, first, engine);
             stopping = true;
+            wakeWorkers();
             done.await();
+            if (merging != null) merge(engine);
         } finally {
             heartbeats.shutdownNow();
             deleteTree(scratch);
+            if (member != null) retire();
         }
         return new RunSummary(stats.splitsDone(), stats.attemptsFailed(), stats.seen(), stats.skipped(), stats.rowsIn(), stats.rowsOut(),
-                stats.rejected(), stats.bytes(), stats.elapsedMillis(), interrupted, ledger.counts());
+                stats.rejected(), stats.bytes(), stats.elapsedMillis(), interrupted, finalCounts());
+    }
+
+    /** A pool member leaves the ledger's list of workers and frees the leader lease for the others at once. */
+    private void retire() {
+        try {
+            a.ledger().retire(owner);
+        } catch (LedgerException e) {
+            listener.info("could not leave the pool in the ledger (the entry expires by itself): " + e.getMessage());
+        }
+    }
+
+    /** The ledger's counts for the summary; a pool member stopping during an outage reports none. */
+    private Map<SplitState, Long> finalCounts() {
+        try {
+            return a.ledger().counts();
+        } catch (LedgerException e) {
+            if (member == null) throw e;
+            return Map.of();
+        }
     }
 
     /**
@@ -121,14 +186,30 @@ public final class LocalRunner {
      * that are still being written to settle, but not forever: after {@link #SETTLE_PATIENCE} settle periods it
      * leaves them to the next run.
      */
-    private void coordinate(CountDownLatch workersDone, Source.Plan first) throws Exception {
-        boolean watch = run.mode() == RunOptions.Mode.WATCH;
+    private void coordinate(CountDownLatch workersDone, Source.Plan first, DuckEngine engine) throws Exception {
+        boolean watch = member != null || run.mode() == RunOptions.Mode.WATCH;
         long giveUp = clock.millis() + Math.max(5_000, SETTLE_PATIENCE * settleHint(first));
         long nextPlan = nextPlan(watch, first, giveUp);
         while (!stopping) {
             if (workersDone.await(IDLE_POLL_MS, TimeUnit.MILLISECONDS)) return;
-            if (clock.millis() >= nextPlan) nextPlan = nextPlan(watch, planRound(), giveUp);
-            if (!watch && nextPlan == NEVER && finished()) return;
+            try {
+                // in a pool only the leader lists; the others keep their turn for when they lead
+                if (clock.millis() >= nextPlan && (member == null || leading)) {
+                    nextPlan = nextPlan(watch, planRound(), giveUp);
+                }
+                if (!watch && nextPlan == NEVER && finished()) return;
+                if (watch && merging != null && mergeDue()) {
+                    try {
+                        merge(engine);
+                    } catch (Exception e) {
+                        listener.info("merging the partial results failed (tried again after the next split): " + e.getMessage());
+                    }
+                }
+            } catch (LedgerException e) {
+                if (member == null) throw e;
+                outage.failed(e); // planned again at the next interval
+                if (clock.millis() >= nextPlan) nextPlan = clock.millis() + run.interval().toMillis();
+            }
         }
     }
 
@@ -150,8 +231,36 @@ public final class LocalRunner {
         stats.planned.addAndGet(plan.splits().size());
         stats.skipped.set(plan.count(Source.Why.SKIPPED));
         stats.seen.compareAndSet(0, plan.count(Source.Why.SEEN));
+        plan.notices().forEach(listener::info);
+        if (!plan.splits().isEmpty()) wakeWorkers();
         listener.planned(plan);
         return plan;
+    }
+
+    /** In watch mode: merge once splits were completed since the last merge and nothing is left to do for now. */
+    private boolean mergeDue() {
+        if (stats.splitsDone() == mergedAt || stats.inFlight() > 0) return false;
+        Map<SplitState, Long> counts = a.ledger().counts();
+        return counts.getOrDefault(SplitState.PENDING, 0L) + counts.getOrDefault(SplitState.CLAIMED, 0L) == 0;
+    }
+
+    /**
+     * Rebuilds the merged result (aggregate totals) from the partial of every split the ledger has done. Only those:
+     * after a reset, splits may be cut differently, and the partials of the forgotten ones must not count again.
+     */
+    private void merge(DuckEngine engine) throws Exception {
+        long done = stats.splitsDone();
+        Set<String> doneIds = new java.util.HashSet<>();
+        for (SplitInfo s : a.ledger().splits(EnumSet.of(SplitState.DONE), Integer.MAX_VALUE)) doneIds.add(s.id());
+        String partials = a.sink().partials(doneIds);
+        if (partials != null) {
+            try (Connection c = engine.connect()) {
+                var written = a.sink().replaceMerged(c, merging.merge(partials), merging.changesOnly());
+                listener.info((merging.changesOnly() ? "changed groups written: " : "totals rebuilt: ") + written.rowsOut()
+                        + " row(s)");
+            }
+        }
+        mergedAt = done;
     }
 
     /**
@@ -173,14 +282,38 @@ public final class LocalRunner {
         return open == 0 && held == 0;
     }
 
+    /**
+     * Claims and processes splits until the run stops. With nothing to claim, a worker waits longer each time (up to
+     * {@link #IDLE_MAX_MS}), so an idle watch run costs next to nothing; a scan that registers splits wakes it.
+     */
     private void work(Connection c, SplitProcessor processor, Path scratch) throws InterruptedException {
+        long idle = IDLE_POLL_MS;
+        int failures = 0;
         while (!stopping) {
-            var claim = a.ledger().claim(owner, run.lease());
-            if (claim.isEmpty()) {
-                Thread.sleep(IDLE_POLL_MS);
+            Optional<Claim> claim;
+            long asked = System.nanoTime();
+            try {
+                claim = a.ledger().claim(owner, run.lease());
+                outage.answered();
+                failures = 0;
+            } catch (LedgerException e) {
+                if (member == null) throw e;
+                outage.failed(e);
+                pause(Outage.pause(++failures));
                 continue;
             }
+            if (claim.isEmpty()) {
+                synchronized (wake) {
+                    if (!stopping) wake.wait(idle);
+                }
+                idle = Math.min(idle * 2, IDLE_MAX_MS);
+                continue;
+            }
+            idle = IDLE_POLL_MS;
+            long claimed = System.nanoTime();
             process(c, processor, scratch, claim.get());
+            stats.ledgerNanos.addAndGet(claimed - asked);
+            stats.splitNanos.addAndGet(System.nanoTime() - asked);
         }
     }
 
@@ -194,7 +327,10 @@ public final class LocalRunner {
             Source.Input input = a.source().open(claim.split(), dir);
             SplitProcessor.Result r = processor.process(c, claim.split(), input, () -> fence(claim));
             Completion completion = new Completion(r.rowsIn(), r.rowsOut(), r.rejected(), r.outputs());
-            a.ledger().complete(claim, completion);
+            patiently(() -> {
+                a.ledger().complete(claim, completion);
+                return null;
+            });
             stats.splitsDone.incrementAndGet();
             stats.rowsIn.addAndGet(r.rowsIn());
             stats.rowsOut.addAndGet(r.rowsOut());
@@ -203,6 +339,10 @@ public final class LocalRunner {
             listener.finished(claim, completion, (System.nanoTime() - start) / 1_000_000);
         } catch (StaleClaimException e) {
             listener.stale(claim, e.getMessage());
+        } catch (LedgerException e) {
+            if (member == null) throw e;
+            listener.info("split " + claim.splitId() + " left unrecorded while stopping; another worker takes it over "
+                    + "when its lease ends: " + e.getMessage());
         } catch (Exception e) {
             fail(claim, describe(claim, e));
         } finally {
@@ -221,28 +361,95 @@ public final class LocalRunner {
         Instant now = clock.instant();
         var retryAt = run.retries().nextTry(claim.attempt(), now);
         try {
-            a.ledger().fail(claim, error, retryAt);
+            patiently(() -> {
+                a.ledger().fail(claim, error, retryAt);
+                return null;
+            });
             stats.attemptsFailed.incrementAndGet();
             if (retryAt.isEmpty()) stats.splitsDead.incrementAndGet();
             listener.failed(claim, error, retryAt.map(t -> Duration.between(now, t).toMillis()).orElse(-1L));
         } catch (StaleClaimException stale) {
             listener.stale(claim, stale.getMessage());
+        } catch (LedgerException e) {
+            if (member == null) throw e;
+            listener.info("the failure of split " + claim.splitId() + " left unrecorded while stopping; it runs again "
+                    + "when its lease ends: " + e.getMessage());
         }
     }
 
+    /** The sink asks right before it commits: a claim taken over meanwhile must not commit. */
     private void fence(Claim claim) throws StaleClaimException {
-        if (lost.contains(claim.splitId()) || !a.ledger().isCurrent(claim)) {
+        if (lost.contains(claim.splitId()) || !patiently(() -> a.ledger().isCurrent(claim))) {
             throw new StaleClaimException(claim.splitId(), claim.token());
         }
     }
 
+    @FunctionalInterface
+    private interface LedgerCall<T> {
+        T call() throws StaleClaimException;
+    }
+
+    /**
+     * A ledger call about a split in flight. A pool member retries it with backoff while the ledger is unreachable:
+     * the split's work is done and only waits to be recorded. While stopping it gives up after one lease; the split
+     * then runs again elsewhere, which the sink's replace-on-replay makes harmless.
+     */
+    private <T> T patiently(LedgerCall<T> call) throws StaleClaimException {
+        long firstFailure = -1;
+        for (int failures = 1; ; failures++) {
+            long start = System.nanoTime();
+            try {
+                T result = call.call();
+                stats.ledgerNanos.addAndGet(System.nanoTime() - start);
+                outage.answered();
+                return result;
+            } catch (LedgerException e) {
+                if (member == null) throw e;
+                outage.failed(e);
+                if (firstFailure < 0) firstFailure = clock.millis();
+                if (stopping && clock.millis() - firstFailure > run.lease().toMillis()) throw e;
+                pause(Outage.pause(failures));
+            }
+        }
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private void heartbeat() {
+        if (member != null) beatAsMember();
         for (Claim c : inFlight.values()) {
             try {
                 if (!a.ledger().heartbeat(c, run.lease())) lost.add(c.splitId());
+            } catch (LedgerException e) {
+                if (member == null) listener.info("heartbeat for " + c.splitId() + " failed: " + e.getMessage());
+                else outage.failed(e);
             } catch (RuntimeException e) {
                 listener.info("heartbeat for " + c.splitId() + " failed: " + e.getMessage());
             }
+        }
+    }
+
+    /**
+     * Tells the ledger this member is alive and takes or keeps the leader lease. The lease is as long as a split's:
+     * a leader that died is replaced within one lease, like a worker that died.
+     */
+    private void beatAsMember() {
+        try {
+            a.ledger().announce(member, run.lease().multipliedBy(WORKER_TTL_LEASES));
+            boolean was = leading;
+            leading = a.ledger().lead(owner, run.lease());
+            outage.answered();
+            if (leading && !was) listener.info("leading the pool: this worker lists the source for all");
+            if (was && !leading) listener.info("another worker leads the pool now; this one only claims");
+        } catch (LedgerException e) {
+            leading = false;
+            outage.failed(e);
         }
     }
 

@@ -15,6 +15,9 @@ public final class RunStats {
     final AtomicLong skipped = new AtomicLong();
     final AtomicLong seen = new AtomicLong();
     final AtomicLong inFlight = new AtomicLong();
+    /** Time in the ledger calls of splits (claim, fence check, complete or fail), and in splits from claim to record. */
+    final AtomicLong ledgerNanos = new AtomicLong();
+    final AtomicLong splitNanos = new AtomicLong();
     final long startNanos = System.nanoTime();
 
     public long splitsDone() { return splitsDone.get(); }
@@ -32,4 +35,8 @@ public final class RunStats {
     public long seen() { return seen.get(); }
     public long inFlight() { return inFlight.get(); }
     public long elapsedMillis() { return (System.nanoTime() - startNanos) / 1_000_000; }
+    /** The ledger's share of the time per split, 0 to 1: what a faster ledger could save at most. */
+    public double ledgerShare() { return splitNanos.get() == 0 ? 0 : (double) ledgerNanos.get() / splitNanos.get(); }
+    /** Mean time in ledger calls per split, in milliseconds. */
+    public double ledgerMillisPerSplit() { return splitsDone() == 0 ? 0 : ledgerNanos.get() / 1e6 / splitsDone(); }
 }

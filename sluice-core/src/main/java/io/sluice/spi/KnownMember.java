@@ -1,5 +1,8 @@
 package io.sluice.spi;
 
-/** What the ledger already holds for one member key: the version registered last, and its split. */
-public record KnownMember(String key, String fingerprint, String splitId, SplitState state) {
+/**
+ * What the ledger already holds for one member key: the member registered last (its version and byte range),
+ * and its split. A tailing source continues from {@code end}.
+ */
+public record KnownMember(String key, String fingerprint, long start, long end, String splitId, SplitState state) {
 }

@@ -18,6 +18,31 @@ public interface Sink {
      */
     Written write(Connection duckdb, Split split, String query, String rejectsQuery, Fence fence) throws Exception;
 
+    /**
+     * For a {@link MergingStep}: stores one split's partial rows (and bad records) instead of output, replacing the
+     * split's earlier partial; committed like {@link #write}.
+     */
+    default Written writePartial(Connection duckdb, Split split, String query, String rejectsQuery, Fence fence)
+            throws Exception {
+        throw new UnsupportedOperationException("this sink cannot hold partial results: an aggregate step needs another sink");
+    }
+
+    /**
+     * A query over the stored partials of these splits (the ones the ledger has done), or null when there is none.
+     * Partials of other splits (forgotten by a reset and planned differently since) are left out.
+     */
+    default String partials(java.util.Set<String> splitIds) {
+        return null;
+    }
+
+    /**
+     * Replaces the merged output with the rows of {@code query}, atomically; with {@code changesOnly}, writes only
+     * the rows that differ from the previous merged output, as a new file of changes.
+     */
+    default Written replaceMerged(Connection duckdb, String query, boolean changesOnly) throws Exception {
+        throw new UnsupportedOperationException("this sink cannot hold merged results");
+    }
+
     /** Checks that the caller still holds the split. */
     @FunctionalInterface
     interface Fence {

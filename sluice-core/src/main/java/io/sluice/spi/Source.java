@@ -16,17 +16,32 @@ public interface Source {
     /** Like {@link #plan} but registers nothing: what a run would do now. */
     Plan preview(Ledger ledger) throws IOException;
 
+    /** Lines for {@code sluice status} about the source itself (e.g. how far each tailed log has been read). */
+    default List<String> status(Ledger ledger) throws IOException {
+        return List.of();
+    }
+
     /**
      * Makes a claimed split readable by the engine: local files in a known format. May write spool files
      * under {@code scratch} (a byte range with its CSV header); the caller deletes {@code scratch} afterwards.
+     * An input that changed since the split was planned, and is new work of its own, is left out: the parts may be
+     * empty, and the split then has nothing to write.
      */
     Input open(Split split, Path scratch) throws IOException;
 
-    /** The outcome of listing: new splits, and every input left out with the reason. */
-    record Plan(List<Split> splits, List<Skipped> skipped) {
+    /**
+     * The outcome of listing: new splits, every input left out with the reason, and notices worth a log line
+     * (a truncated log, say).
+     */
+    record Plan(List<Split> splits, List<Skipped> skipped, List<String> notices) {
         public Plan {
             splits = List.copyOf(splits);
             skipped = List.copyOf(skipped);
+            notices = List.copyOf(notices);
+        }
+
+        public Plan(List<Split> splits, List<Skipped> skipped) {
+            this(splits, skipped, List.of());
         }
 
         public long count(Why why) {
@@ -70,8 +85,9 @@ public interface Source {
      * @param parts  each file with the name a user knows it by (for dead letters and errors)
      * @param format csv | jsonl | parquet | text
      * @param header csv only: the files start with a header line
+     * @param parse  text only: how lines become columns; null for one column {@code line}
      */
-    record Input(List<Part> parts, String format, boolean header) {
+    record Input(List<Part> parts, String format, boolean header, LineParse parse) {
         public Input {
             parts = List.copyOf(parts);
         }

@@ -67,6 +67,15 @@ public final class Workspace {
         return p;
     }
 
+    /** The text, gzipped: for compressed inputs. */
+    public static byte[] gzip(String text) throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(bytes)) {
+            gz.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+        return bytes.toByteArray();
+    }
+
     /** Data files under {@code out/}, as a reader would see them. */
     public List<Path> outputFiles(String extension) throws IOException {
         if (!Files.exists(out())) return List.of();

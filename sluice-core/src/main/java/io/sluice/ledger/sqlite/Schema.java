@@ -67,8 +67,29 @@ final class Schema {
             "INSERT INTO counters (name, value) VALUES ('token', 0)",
             "PRAGMA application_id = " + APPLICATION_ID);
 
+    // worker pools: who is alive (announced within its ttl) and who lists the source
+    private static final List<String> V2 = List.of(
+            """
+            CREATE TABLE workers (
+                pipeline  TEXT    NOT NULL,
+                id        TEXT    NOT NULL,
+                host      TEXT    NOT NULL,
+                pid       INTEGER NOT NULL,
+                started   INTEGER NOT NULL,
+                threads   INTEGER NOT NULL,
+                last_seen INTEGER NOT NULL,
+                expires   INTEGER NOT NULL,
+                PRIMARY KEY (pipeline, id)
+            ) WITHOUT ROWID""",
+            """
+            CREATE TABLE leaders (
+                pipeline    TEXT    PRIMARY KEY,
+                holder      TEXT    NOT NULL,
+                lease_until INTEGER NOT NULL
+            ) WITHOUT ROWID""");
+
     /** {@code MIGRATIONS.get(v)} brings a ledger from user_version {@code v} to {@code v + 1}. */
-    private static final List<List<String>> MIGRATIONS = List.of(V1);
+    private static final List<List<String>> MIGRATIONS = List.of(V1, V2);
 
     static final int VERSION = MIGRATIONS.size();
 
@@ -78,7 +99,7 @@ final class Schema {
     /** Creates or upgrades the tables in one write transaction, so processes opening a new file at once agree. */
     static void migrate(Connection connection, Path file) throws SQLException {
         try (Statement s = connection.createStatement()) {
-            if (isCurrent(s, file)) return; // the usual case: no write lock needed
+            if (isCurrentNow(s, file)) return; // the usual case: no write lock needed
             s.execute("BEGIN IMMEDIATE");
             try {
                 if (!isCurrent(s, file)) { // asked again under the lock: another process may have migrated
@@ -98,6 +119,19 @@ final class Schema {
                 }
                 throw e;
             }
+        }
+    }
+
+    /**
+     * {@link #isCurrent} in one read transaction: its reads see one snapshot, not a migration another process
+     * commits between them (which would look like tables without Sluice's mark).
+     */
+    private static boolean isCurrentNow(Statement s, Path file) throws SQLException {
+        s.execute("BEGIN");
+        try {
+            return isCurrent(s, file);
+        } finally {
+            s.execute("COMMIT");
         }
     }
 

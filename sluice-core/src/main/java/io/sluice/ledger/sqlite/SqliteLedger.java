@@ -12,6 +12,8 @@ import io.sluice.spi.Split;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
 import io.sluice.spi.StaleClaimException;
+import io.sluice.spi.WorkerInfo;
+import io.sluice.spi.WorkerStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -96,7 +98,7 @@ public final class SqliteLedger implements Ledger {
             "INSERT INTO digests (pipeline, sha256, key) VALUES (?, ?, ?) ON CONFLICT DO NOTHING";
     // for each key the member registered last; SQLite takes the bare columns from the row holding the max
     private static final String KNOWN = """
-            SELECT m.key, m.fingerprint, s.id, s.state, max(m.split_seq)
+            SELECT m.key, m.fingerprint, s.id, s.state, m.range_start, m.range_end, max(m.split_seq)
             FROM members m JOIN splits s ON s.seq = m.split_seq
             WHERE m.pipeline = ?1 AND m.key IN (SELECT value FROM json_each(?2))
             GROUP BY m.key""";
@@ -111,6 +113,27 @@ public final class SqliteLedger implements Ledger {
             UPDATE splits SET state = 'pending', attempts = 0, owner = NULL, next_retry = NULL, updated = ?2
             WHERE pipeline = ?1 AND state IN ('failed', 'dead')""";
     private static final String RETRY_SOME = RETRY_ALL + "\nAND id IN (SELECT value FROM json_each(?3))";
+    private static final String FORGET_EXPIRED = "DELETE FROM workers WHERE pipeline = ? AND expires < ?";
+    private static final String ANNOUNCE = """
+            INSERT INTO workers (pipeline, id, host, pid, started, threads, last_seen, expires)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (pipeline, id) DO UPDATE SET host = excluded.host, pid = excluded.pid,
+                started = excluded.started, threads = excluded.threads, last_seen = excluded.last_seen,
+                expires = excluded.expires""";
+    private static final String WORKERS = """
+            SELECT id, host, pid, started, threads, last_seen FROM workers
+            WHERE pipeline = ? AND last_seen >= ? ORDER BY id""";
+    private static final String LIVE_CLAIMS = """
+            SELECT owner, id FROM splits WHERE pipeline = ? AND state = 'claimed' AND lease_until > ? ORDER BY seq""";
+    private static final String LEADER = "SELECT holder FROM leaders WHERE pipeline = ? AND lease_until > ?";
+    // taken when free or expired, renewed by its holder; otherwise the WHERE leaves the row alone
+    private static final String LEAD = """
+            INSERT INTO leaders (pipeline, holder, lease_until) VALUES (?1, ?2, ?3)
+            ON CONFLICT (pipeline) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until
+            WHERE leaders.holder = excluded.holder OR leaders.lease_until <= ?4""";
+    private static final List<String> RETIRE = List.of(
+            "DELETE FROM workers WHERE pipeline = ? AND id = ?",
+            "DELETE FROM leaders WHERE pipeline = ? AND holder = ?");
     private static final List<String> RESET = List.of(
             "DELETE FROM members WHERE pipeline = ?",
             "DELETE FROM digests WHERE pipeline = ?",
@@ -170,17 +193,34 @@ public final class SqliteLedger implements Ledger {
     // Autocommit stays on and transactions are begun by hand: with autocommit off and IMMEDIATE mode the driver
     // begins the next transaction right after each commit, holding the write lock between calls and blocking
     // every other process.
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LedgerException("interrupted while opening the SQLite ledger", e);
+        }
+    }
+
     private static Connection connect(Path file, Duration busyTimeout) throws SQLException {
         SQLiteConfig config = new SQLiteConfig();
         config.setBusyTimeout(Math.toIntExact(busyTimeout.toMillis()));
         Connection connection = config.createConnection("jdbc:sqlite:" + file);
         try (Statement s = connection.createStatement()) {
-            try (ResultSet rs = s.executeQuery("PRAGMA journal_mode = WAL")) {
-                String mode = rs.next() ? rs.getString(1) : "none";
-                if (!"wal".equalsIgnoreCase(mode)) {
-                    throw new LedgerException("SQLite ledger " + file + ": cannot use write-ahead logging (journal "
-                            + "mode stays '" + mode + "'); put the file on a local disk", null);
+            // Switching a new file to WAL needs a moment of exclusive access; a process that loses that race to
+            // another one opening the same new file gets the old mode back instead of waiting, so ask again.
+            String mode = "none";
+            long deadline = System.nanoTime() + busyTimeout.toNanos();
+            while (true) {
+                try (ResultSet rs = s.executeQuery("PRAGMA journal_mode = WAL")) {
+                    mode = rs.next() ? rs.getString(1) : "none";
                 }
+                if ("wal".equalsIgnoreCase(mode) || System.nanoTime() > deadline) break;
+                sleep(50);
+            }
+            if (!"wal".equalsIgnoreCase(mode)) {
+                throw new LedgerException("SQLite ledger " + file + ": cannot use write-ahead logging (journal "
+                        + "mode stays '" + mode + "'); put the file on a local disk", null);
             }
             // in WAL mode NORMAL survives a killed process; power loss may drop the last commits (see the docs)
             s.execute("PRAGMA synchronous = NORMAL");
@@ -200,8 +240,8 @@ public final class SqliteLedger implements Ledger {
             Map<String, KnownMember> known = new HashMap<>();
             try (ResultSet rs = bind(KNOWN, pipeline, json(keys)).executeQuery()) {
                 while (rs.next()) {
-                    known.put(rs.getString(1), new KnownMember(rs.getString(1), rs.getString(2), rs.getString(3),
-                            state(rs.getString(4))));
+                    known.put(rs.getString(1), new KnownMember(rs.getString(1), rs.getString(2), rs.getLong(5),
+                            rs.getLong(6), rs.getString(3), state(rs.getString(4))));
                 }
             }
             return known;
@@ -400,6 +440,64 @@ public final class SqliteLedger implements Ledger {
         write("reset the pipeline", () -> {
             for (String sql : RESET) bind(sql, pipeline).executeUpdate();
             return null;
+        });
+    }
+
+    // ---- worker pools ----------------------------------------------------------------------------------
+
+    @Override
+    public void announce(WorkerInfo self, Duration ttl) {
+        if (ttl.isNegative() || ttl.isZero()) throw new IllegalArgumentException("ttl must be positive: " + ttl);
+        write("announce a worker", () -> {
+            long now = clock.millis();
+            bind(FORGET_EXPIRED, pipeline, now).executeUpdate();
+            bind(ANNOUNCE, pipeline, self.id(), self.host(), self.pid(), self.started().toEpochMilli(), self.threads(),
+                    now, now + ttl.toMillis()).executeUpdate();
+            return null;
+        });
+    }
+
+    @Override
+    public List<WorkerStatus> workers(Duration seenWithin) {
+        return read("list workers", () -> {
+            long now = clock.millis();
+            Map<String, List<String>> held = new HashMap<>();
+            try (ResultSet rs = bind(LIVE_CLAIMS, pipeline, now).executeQuery()) {
+                while (rs.next()) held.computeIfAbsent(rs.getString(1), o -> new ArrayList<>()).add(rs.getString(2));
+            }
+            String leader;
+            try (ResultSet rs = bind(LEADER, pipeline, now).executeQuery()) {
+                leader = rs.next() ? rs.getString(1) : null;
+            }
+            List<WorkerStatus> workers = new ArrayList<>();
+            try (ResultSet rs = bind(WORKERS, pipeline, now - seenWithin.toMillis()).executeQuery()) {
+                while (rs.next()) {
+                    String id = rs.getString(1);
+                    WorkerInfo info = new WorkerInfo(id, rs.getString(2), rs.getLong(3),
+                            Instant.ofEpochMilli(rs.getLong(4)), rs.getInt(5));
+                    workers.add(new WorkerStatus(info, Instant.ofEpochMilli(rs.getLong(6)),
+                            held.getOrDefault(id, List.of()), id.equals(leader)));
+                }
+            }
+            return workers;
+        });
+    }
+
+    @Override
+    public void retire(String workerId) {
+        write("retire a worker", () -> {
+            for (String sql : RETIRE) bind(sql, pipeline, workerId).executeUpdate();
+            return null;
+        });
+    }
+
+    @Override
+    public boolean lead(String workerId, Duration lease) {
+        Objects.requireNonNull(workerId, "workerId");
+        requirePositive(lease);
+        return write("take the leader lease", () -> {
+            long now = clock.millis();
+            return bind(LEAD, pipeline, workerId, now + lease.toMillis(), now).executeUpdate() == 1;
         });
     }
 

@@ -29,13 +29,18 @@ import java.util.stream.Stream;
  */
 final class FilesSink implements Sink {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String PARTIALS = "_sluice/partials";
 
     private final Path root;
     private final String format;
     private final String compression;
     private final List<String> partitionBy;
 
-    FilesSink(Path root, String format, String compression, List<String> partitionBy) {
+    /** The validated {@code sink.files} block: a folder that cannot be written is reported at its option. */
+    private final io.sluice.config.Options options;
+
+    FilesSink(Path root, String format, String compression, List<String> partitionBy, io.sluice.config.Options options) {
+        this.options = options;
         this.root = root;
         this.format = format;
         this.compression = compression;
@@ -50,24 +55,99 @@ final class FilesSink implements Sink {
             Path probe = Files.createTempFile(root.resolve("_sluice"), "probe", ".tmp");
             Files.delete(probe);
         } catch (AccessDeniedException | java.nio.file.ReadOnlyFileSystemException e) {
-            throw new IOException("sink.files.path: cannot write to " + root + " (permission denied or read-only); "
-                    + "fix the folder's permissions or choose another path", e);
+            // a ConfigException: the run stops before any split, with exit code 2 and the option's file:line:column
+            throw options.problem("path", "cannot write to " + root + " (permission denied or read-only); "
+                    + "fix the folder's permissions or choose another path");
         } catch (FileSystemException e) {
-            throw new IOException("sink.files.path: cannot write to " + root + " (" + reason(e)
-                    + "); fix the folder or choose another path", e);
+            throw options.problem("path", "cannot write to " + root + " (" + reason(e)
+                    + "); fix the folder or choose another path");
         }
     }
 
     @Override
     public Written write(Connection c, Split split, String query, String rejectsQuery, Fence fence) throws Exception {
-        String name = "part-" + hash(split.id());
+        return stage("part-" + hash(split.id()), c, (staging, name) -> copy(query, staging, name), rejectsQuery, fence);
+    }
+
+    /** Partials live under {@code _sluice/partials/}, one Parquet file per split, replaced like any output. */
+    @Override
+    public Written writePartial(Connection c, Split split, String query, String rejectsQuery, Fence fence) throws Exception {
+        return stage("part-" + hash(split.id()), c, (staging, name) -> {
+            Path dir = staging.resolve(PARTIALS);
+            Files.createDirectories(dir);
+            return "COPY (" + query + ") TO " + Sql.literal(dir.resolve(name + ".parquet").toString()) + " (FORMAT parquet)";
+        }, rejectsQuery, fence);
+    }
+
+    @Override
+    public String partials(Set<String> splitIds) {
+        Path dir = root.resolve(PARTIALS);
+        if (!Files.isDirectory(dir)) return null;
+        Set<String> names = new java.util.HashSet<>();
+        splitIds.forEach(id -> names.add("part-" + hash(id) + ".parquet"));
+        try (Stream<Path> files = Files.list(dir)) {
+            List<Path> parts = files.filter(p -> names.contains(p.getFileName().toString())).sorted().toList();
+            return parts.isEmpty() ? null : "SELECT * FROM read_parquet(" + Sql.pathList(parts) + ", union_by_name = true)";
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot list the partial results in " + dir, e);
+        }
+    }
+
+    /**
+     * Totals: one output named {@code totals} (per partition), replaced atomically. Changes: the rows that differ
+     * from the previous merge, as {@code changes-<epoch>}; the epoch is derived from the partials merged, so a merge
+     * repeated after a crash rewrites the same file instead of adding another.
+     */
+    @Override
+    public Written replaceMerged(Connection c, String query, boolean changesOnly) throws Exception {
+        if (!changesOnly) return stage("totals", c, (staging, name) -> copy(query, staging, name), null, () -> { });
+        Path snapshot = root.resolve("_sluice").resolve("merged.parquet");
+        String merged = "sluice_merged_" + Math.abs(System.nanoTime());
+        try (Statement s = c.createStatement()) {
+            s.execute("CREATE TEMP TABLE " + merged + " AS " + query);
+            String changed = Files.exists(snapshot)
+                    ? "SELECT * FROM " + merged + " EXCEPT SELECT * FROM read_parquet(" + Sql.literal(snapshot.toString()) + ")"
+                    : "SELECT * FROM " + merged;
+            // nothing changed: no file, and the earlier file of this epoch (a merge repeated after a crash) stays;
+            // staging an empty result under the same name would remove it
+            Written written;
+            try (var r = s.executeQuery("SELECT count(*) FROM (" + changed + ")")) {
+                r.next();
+                written = r.getLong(1) == 0 ? new Written(0, List.of())
+                        : stage("changes-" + epoch(), c, (staging, name) -> copy(changed, staging, name), null, () -> { });
+            }
+            Path tmp = snapshot.resolveSibling("merged.parquet.tmp");
+            s.execute("COPY " + merged + " TO " + Sql.literal(tmp.toString()) + " (FORMAT parquet)");
+            Files.move(tmp, snapshot, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            return written;
+        } finally {
+            try (Statement s = c.createStatement()) {
+                s.execute("DROP TABLE IF EXISTS " + merged);
+            }
+        }
+    }
+
+    /** Names the set of partials (and their versions) a merge reads. */
+    private String epoch() throws IOException {
+        StringBuilder all = new StringBuilder();
+        try (Stream<Path> files = Files.list(root.resolve(PARTIALS))) {
+            for (Path p : files.sorted().toList()) {
+                all.append(p.getFileName()).append(':').append(Files.size(p)).append(':')
+                        .append(Files.getLastModifiedTime(p).toMillis()).append('\n');
+            }
+        }
+        return hash(all.toString());
+    }
+
+    /** Writes the statement's rows (and bad records) under a fresh staging folder, then commits them under {@code name}. */
+    private Written stage(String name, Connection c, Copy copy, String rejectsQuery, Fence fence) throws Exception {
         Path stagingRoot = root.resolve("_sluice").resolve("staging");
         removeAbandoned(stagingRoot, name);
         Path staging = Files.createTempDirectory(stagingRoot, name + "-");
         try {
             long rows;
             try (Statement s = c.createStatement()) {
-                rows = s.executeUpdate(copy(query, staging, name));
+                rows = s.executeUpdate(copy.statement(staging, name));
                 if (rejectsQuery != null) {
                     Path dead = staging.resolve("_dead_letter");
                     Files.createDirectories(dead);
@@ -82,6 +162,12 @@ final class FilesSink implements Sink {
         } finally {
             deleteTree(staging);
         }
+    }
+
+    /** The COPY statement that writes a split's rows under the staging folder. */
+    @FunctionalInterface
+    private interface Copy {
+        String statement(Path staging, String name) throws IOException;
     }
 
     private String copy(String query, Path staging, String name) {
@@ -192,6 +278,12 @@ final class FilesSink implements Sink {
     }
 
     private static String reason(FileSystemException e) {
-        return e.getReason() != null ? e.getReason() : e.getClass().getSimpleName();
+        if (e.getReason() != null) return e.getReason();
+        String what = e.getFile() == null ? "" : " " + e.getFile();
+        return switch (e) {
+            case java.nio.file.NoSuchFileException x -> "cannot create" + what;
+            case java.nio.file.FileAlreadyExistsException x -> what.strip() + " exists and is not a folder";
+            default -> e.getClass().getSimpleName() + what;
+        };
     }
 }

@@ -34,7 +34,8 @@ public final class FilesSinkFactory implements SinkFactory {
         return "Writes each split's records to files named after the split id, first under `_sluice/staging/`, "
                 + "then moved into place with an atomic rename: a replayed split replaces its own files and never "
                 + "duplicates them. Bad records go to `_dead_letter/` as JSON lines. Readers should ignore folders "
-                + "starting with `_` (DuckDB, Spark and Hive do).";
+                + "starting with `_`: Spark and Hive do; DuckDB's `**` glob does not, so read `out/*.parquet` (or "
+                + "`out/*/*.parquet` with one `partition_by` column) rather than `out/**/*.parquet`.";
     }
 
     @Override
@@ -45,6 +46,6 @@ public final class FilesSinkFactory implements SinkFactory {
         if (compression.equals("snappy") && !format.equals("parquet")) {
             throw o.problem("compression", "snappy is only for parquet; use none, gzip or zstd for " + format);
         }
-        return new FilesSink(o.filePath("path"), format, compression, o.list("partition_by"));
+        return new FilesSink(o.filePath("path"), format, compression, o.list("partition_by"), o);
     }
 }

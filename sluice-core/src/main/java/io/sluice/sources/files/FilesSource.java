@@ -1,6 +1,7 @@
 package io.sluice.sources.files;
 
 import io.sluice.spi.KnownMember;
+import io.sluice.spi.LineParse;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.Member;
 import io.sluice.spi.Source;
@@ -38,19 +39,21 @@ final class FilesSource implements Source {
     /** Below this a pack is not worth splitting further for parallelism. */
     private static final long MIN_PACK_BYTES = 1 << 20;
 
-    record Settings(Path root, Globs globs, Optional<String> format, boolean header, Duration settle,
-                    Optional<String> marker, boolean dedupe, boolean reprocessChanged, long splitSize,
+    /** @param parse text only: how lines become columns; null for one {@code line} column */
+    record Settings(Path root, Globs globs, Optional<String> format, boolean header, LineParse parse, boolean tail,
+                    Duration settle, Optional<String> marker, boolean dedupe, boolean reprocessChanged, long splitSize,
                     int packFiles, long packBytes) {
     }
 
     /** A file found by the listing, with its fingerprint. */
-    private record Found(String key, Path path, long size, String fingerprint, String format) {
+    record Found(String key, Path path, long size, String fingerprint, String format) {
     }
 
     private final Settings s;
     private final Clock clock;
 
     private final int parallelism;
+    private final TailPlanner tails = new TailPlanner();
 
     FilesSource(Settings settings, Clock clock, int parallelism) {
         this.s = settings;
@@ -71,6 +74,7 @@ final class FilesSource implements Source {
     private Plan plan(Ledger ledger, boolean register) throws IOException {
         List<Skipped> skipped = new ArrayList<>();
         List<Found> ready = list(skipped);
+        if (s.tail()) return planTails(ready, ledger, register, skipped);
         List<Split> registered = new ArrayList<>();
         for (int round = 0; round < MAX_PLAN_ROUNDS && !ready.isEmpty(); round++) {
             List<Found> fresh = newWork(ready, ledger, skipped, round == 0);
@@ -94,6 +98,24 @@ final class FilesSource implements Source {
             ready = lost;
         }
         return new Plan(registered, skipped);
+    }
+
+    @Override
+    public List<String> status(Ledger ledger) throws IOException {
+        if (!s.tail()) return List.of();
+        return tails.status(tails.identify(list(new ArrayList<>()), new ArrayList<>()), ledger);
+    }
+
+    /**
+     * Tailed logs: the new complete lines of each. Another planner may register the same range first; then this
+     * plan's range is refused and the next scan continues after the other's.
+     */
+    private Plan planTails(List<Found> ready, Ledger ledger, boolean register, List<Skipped> skipped) throws IOException {
+        List<String> notices = new ArrayList<>();
+        List<Split> planned = tails.plan(tails.identify(ready, skipped), ledger, s.splitSize(), skipped, notices);
+        if (!register) return new Plan(planned, skipped, notices);
+        Set<String> ids = new HashSet<>(ledger.register(planned));
+        return new Plan(planned.stream().filter(p -> ids.contains(p.id())).toList(), skipped, notices);
     }
 
     /** Walks the folder; files not ready yet (still being written, no marker) are reported as waiting. */
@@ -126,7 +148,8 @@ final class FilesSource implements Source {
                     skipped.add(Skipped.because(key, "waiting for its marker " + p.getFileName() + s.marker().get()));
                     continue;
                 }
-            } else if (now - mtime < s.settle().toMillis()) {
+            } else if ((!s.tail() || Formats.compressed(key)) && now - mtime < s.settle().toMillis()) {
+                // a tailed log is read by complete lines and needs no settling; its compressed rotations do
                 skipped.add(Skipped.waiting(key, "still changing (modified " + (now - mtime) + " ms ago, settle "
                         + s.settle().toMillis() + " ms)", s.settle().toMillis()));
                 continue;
@@ -137,7 +160,7 @@ final class FilesSource implements Source {
                         + ".txt) or set source.files.format"));
                 continue;
             }
-            found.add(new Found(key, p, a.size(), a.size() + ":" + mtime, format.get()));
+            found.add(new Found(key, p, a.size(), fingerprint(a), format.get()));
         }
         return found;
     }
@@ -187,7 +210,7 @@ final class FilesSource implements Source {
             String version = versions.containsKey(f.key()) ? "@" + f.fingerprint() : "";
             String digest = digests.get(f.key());
             if (f.size() > s.splitSize() && Formats.lineFormat(f.format()) && !Formats.compressed(f.key())) {
-                List<Long> cuts = LineCutter.cuts(f.path(), f.size(), s.splitSize(), f.format().equals("csv"));
+                List<Long> cuts = LineCutter.cuts(f.path(), 0, f.size(), s.splitSize(), f.format().equals("csv"));
                 if (cuts.size() > 2) {
                     for (int i = 0; i + 1 < cuts.size(); i++) {
                         long start = cuts.get(i);
@@ -254,12 +277,30 @@ final class FilesSource implements Source {
         String format = null;
         int n = 0;
         for (Member m : split.members()) {
+            if (s.tail()) {
+                Part part = openTail(m, scratch.resolve((n++) + ".spool"));
+                format = s.format().or(() -> Formats.fromName(part.key())).orElseThrow();
+                parts.add(part);
+                continue;
+            }
             Path file = s.root().resolve(m.key());
             String f = s.format().or(() -> Formats.fromName(m.key())).orElseThrow();
             format = format == null ? f : format;
             if (!Files.exists(file)) {
                 throw new NoSuchFileException(file.toString(), null,
                         "the file was removed after it was planned; restore it, or reset the pipeline's state");
+            }
+            String current = fingerprint(Files.readAttributes(file, BasicFileAttributes.class));
+            if (!current.equals(m.fingerprint())) {
+                // Changed since planned (e.g. fixed after this split died, then `sluice retry`). With reprocess its new
+                // version is its own split: reading it here too would write its rows twice.
+                if (s.reprocessChanged()) continue;
+                if (!m.isWhole()) {
+                    throw new IOException(m.key() + " changed after it was planned (size:mtime " + m.fingerprint()
+                            + ", now " + current + ") and on_change is ignore, so its byte ranges no longer fit the "
+                            + "file; restore the file, or set source.files.on_change: reprocess");
+                }
+                // on_change: ignore: no other split will read it; read what is there now
             }
             if (m.isWhole()) {
                 parts.add(Part.whole(file, m.key()));
@@ -270,7 +311,35 @@ final class FilesSource implements Source {
                 parts.add(new Part(spool, m.key(), file, m.start(), header));
             }
         }
-        return new Input(parts, format, s.header());
+        return new Input(parts, format, s.header(), s.parse());
+    }
+
+    /**
+     * Finds the log by its identity (it may have been renamed since it was planned) and spools the member's bytes.
+     * The file found at planning is tried first; if a rotation put another log there, the folder is listed again.
+     */
+    private Part openTail(Member m, Path spool) throws IOException {
+        for (int attempt = 0; attempt < 2; attempt++) {
+            Path file = tails.locate(m.key());
+            if (file != null && Files.exists(file)) {
+                String key = s.root().relativize(file).toString().replace('\\', '/');
+                boolean gz = key.toLowerCase(java.util.Locale.ROOT).endsWith(".gz");
+                String format = s.format().or(() -> Formats.fromName(key)).orElseThrow();
+                boolean header = format.equals("csv") && s.header() && m.start() > 0;
+                try {
+                    if (TailPlanner.spool(file, gz, m.key(), m.start(), m.end(),
+                            header ? LineCutter.headerLine(file, gz) : null, spool)) {
+                        return new Part(spool, key, file, m.start(), header);
+                    }
+                } catch (NoSuchFileException e) {
+                    // rotated away between the look-up and the open: list again
+                }
+                Files.deleteIfExists(spool);
+            }
+            tails.identify(list(new ArrayList<>()), new ArrayList<>());
+        }
+        throw new NoSuchFileException(m.key(), null, "no file under " + s.root() + " holds this log any more "
+                + "(removed before it was read); restore it, or `sluice reset` the pipeline");
     }
 
     /** Copies {@code [start, end)} of the file, after its header line when asked, into a spool the engine reads. */
@@ -281,6 +350,11 @@ final class FilesSource implements Source {
             long pos = start;
             while (pos < end) pos += in.transferTo(pos, end - pos, out);
         }
+    }
+
+    /** Identifies a version of a file: size and modification time. */
+    private static String fingerprint(BasicFileAttributes a) {
+        return a.size() + ":" + a.lastModifiedTime().toMillis();
     }
 
     private static boolean hidden(Path relative) {

@@ -3,6 +3,7 @@ package io.sluice.sources.files;
 import io.sluice.config.Field;
 import io.sluice.config.Options;
 import io.sluice.config.Type;
+import io.sluice.spi.LineParse;
 import io.sluice.spi.PipelineContext;
 import io.sluice.spi.Source;
 import io.sluice.spi.SourceFactory;
@@ -17,6 +18,18 @@ public final class FilesSourceFactory implements SourceFactory {
             Field.optional("max_files", Type.POSITIVE_INT, 1000L, "Most files in one split."),
             Field.optional("max_bytes", Type.SIZE, 64L << 20, "Most bytes in one split."));
 
+    static final Type.Obj PARSE = Type.Obj.of("How text lines become columns.",
+            Field.computed("regex", Type.STRING, "none",
+                    "A regular expression (RE2 syntax, checked when the pipeline is loaded) matching a whole line, "
+                            + "with a named group per column: `(?<name>...)` or `(?P<name>...)`. Other groups must not "
+                            + "capture: `(?:...)`."),
+            Field.computed("delimiter", Type.STRING, "none", "Instead of `regex`: the separator between fields, taken "
+                    + "literally (quote a space `' '` or a tab `\"\\t\"`)."),
+            Field.optional("columns", Type.oneOrMany(Type.STRING), List.of(), "With `delimiter`: the names of the fields, in order."),
+            Field.optional("types", new Type.MapOf(Type.STRING), java.util.Map.of(),
+                    "Column types (DuckDB names: `bigint`, `double`, `decimal(18,4)`, `timestamp`, `date`, `boolean`, ...); "
+                            + "other columns stay text. A value that does not convert makes the line a bad record."));
+
     static final Type.Obj OPTIONS = Type.Obj.of("Files in a local folder.",
             Field.required("path", Type.PATH, "The folder to read; it must exist."),
             Field.optional("include", Type.oneOrMany(Type.STRING), List.of("**"),
@@ -27,6 +40,12 @@ public final class FilesSourceFactory implements SourceFactory {
                     "from the extension (.csv .tsv .jsonl .ndjson .json .parquet .txt .log)",
                     "How to read the files. `.gz` and `.zst` files are decompressed transparently."),
             Field.optional("header", Type.BOOL, Boolean.TRUE, "csv: the first line holds the column names."),
+            Field.computed("parse", PARSE, "one column `line`",
+                    "text: parse each line into columns with `regex` or `delimiter`. A line that does not match "
+                            + "follows `run.on_bad_record`."),
+            Field.optional("tail", Type.BOOL, Boolean.FALSE,
+                    "The files keep growing (logs): each scan reads the complete lines appended since the last one. "
+                            + "Rotation (rename + new file), truncation and gzipped rotations are handled; see the files source page."),
             Field.optional("settle", Type.DURATION, Duration.ofSeconds(2),
                     "A file is only read once its size and modification time have not changed for this long, "
                             + "so files still being written are never claimed."),
@@ -43,6 +62,76 @@ public final class FilesSourceFactory implements SourceFactory {
                     "Uncompressed csv, jsonl and text files larger than this are cut into byte ranges at line "
                             + "boundaries, processed in parallel (every csv range gets the header)."),
             Field.optional("pack", PACK, null, "Small files are packed into one split, so per-file costs are paid once per pack."));
+
+    /** A DuckDB type name as users write it: {@code bigint}, {@code decimal(18,4)}, {@code timestamp with time zone}. */
+    private static final java.util.regex.Pattern TYPE_NAME =
+            java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9_]*( [A-Za-z][A-Za-z0-9_]*)*(\\( *\\d+ *(, *\\d+ *)?\\))?(\\[\\])*");
+
+    private static LineParse parse(Options p) {
+        java.util.Map<String, String> types = new java.util.LinkedHashMap<>();
+        ((java.util.Map<?, ?>) p.values().get("types")).forEach((k, v) -> types.put((String) k, (String) v));
+        LineParse parse;
+        try {
+            if (p.has("regex") == p.has("delimiter")) {
+                throw p.problem("regex", "give either regex or delimiter");
+            }
+            if (p.has("regex")) {
+                parse = LineParse.ofRegex(p.string("regex"), types);
+            } else {
+                if (p.string("delimiter").isEmpty()) throw p.problem("delimiter", "must not be empty");
+                parse = LineParse.ofDelimiter(p.string("delimiter"), p.list("columns"), types);
+            }
+        } catch (IllegalArgumentException e) {
+            throw p.problem(p.has("regex") ? "regex" : "columns", e.getMessage());
+        }
+        if (new java.util.HashSet<>(parse.columns()).size() < parse.columns().size()) {
+            throw p.problem(p.has("regex") ? "regex" : "columns", "a column name repeats: " + parse.columns());
+        }
+        for (String column : types.keySet()) {
+            if (!parse.columns().contains(column)) {
+                throw p.problem("types", "'" + column + "' is not a column of the parse: " + parse.columns());
+            }
+        }
+        checkWithEngine(p, parse);
+        return parse;
+    }
+
+    /**
+     * The regex and the types are checked by the engine that will use them (DuckDB's RE2 differs from Java's
+     * regular expressions: no lookaround, no backreferences), so a mistake is a validation error, not a dead split.
+     */
+    private static void checkWithEngine(Options p, LineParse parse) {
+        for (var t : parse.types().entrySet()) {
+            if (!TYPE_NAME.matcher(t.getValue().strip()).matches()) {
+                throw p.problem("types", t.getKey() + ": '" + t.getValue() + "' is not a type name (e.g. bigint, double, "
+                        + "decimal(18,4), timestamp, date, boolean)");
+            }
+        }
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:duckdb:");
+             java.sql.Statement s = c.createStatement()) {
+            if (parse.regex() != null) {
+                try {
+                    s.execute("SELECT regexp_full_match('', " + io.sluice.engine.Sql.literal(parse.regex()) + ")");
+                } catch (java.sql.SQLException e) {
+                    throw p.problem("regex", "not a valid regular expression (RE2 syntax): " + engineMessage(e));
+                }
+            }
+            for (var t : parse.types().entrySet()) {
+                try {
+                    s.execute("SELECT CAST(NULL AS " + t.getValue() + ")");
+                } catch (java.sql.SQLException e) {
+                    throw p.problem("types", t.getKey() + ": '" + t.getValue() + "' is not a type: " + engineMessage(e));
+                }
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("cannot start the engine to check source.files.parse: " + e.getMessage(), e);
+        }
+    }
+
+    private static String engineMessage(java.sql.SQLException e) {
+        String m = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+        return m.replaceFirst("^[A-Za-z ]*Error: ", "");
+    }
 
     @Override
     public String kind() {
@@ -77,6 +166,8 @@ public final class FilesSourceFactory implements SourceFactory {
                 new Globs(o.list("include"), o.list("exclude")),
                 o.optionalString("format"),
                 o.bool("header"),
+                o.has("parse") ? parse(o.block("parse")) : null,
+                o.bool("tail"),
                 o.duration("settle"),
                 o.optionalString("marker"),
                 o.string("dedupe").equals("content"),

@@ -17,43 +17,56 @@ final class LineCutter {
     }
 
     /**
-     * @return range boundaries {@code [0, c1, c2, ..., size]}; just {@code [0, size]} when the file should stay
+     * @return range boundaries {@code [from, c1, c2, ..., to]}; just {@code [from, to]} when the range should stay
      *     whole (small, or quotes unbalanced so cut points cannot be trusted)
      */
-    static List<Long> cuts(Path file, long size, long target, boolean quotes) throws IOException {
+    static List<Long> cuts(Path file, long from, long to, long target, boolean quotes) throws IOException {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+            return cuts(ch, from, to, target, quotes);
+        }
+    }
+
+    /** Like {@link #cuts(Path, long, long, long, boolean)}, on a file already open (its position is moved). */
+    static List<Long> cuts(java.nio.channels.FileChannel ch, long from, long to, long target, boolean quotes)
+            throws IOException {
         List<Long> cuts = new ArrayList<>();
-        cuts.add(0L);
-        if (size <= target) {
-            cuts.add(size);
+        cuts.add(from);
+        if (to - from <= target) {
+            cuts.add(to);
             return cuts;
         }
         boolean inQuotes = false;
-        long next = target;
-        long pos = 0;
+        long next = from + target;
+        long pos = from;
         byte[] buf = new byte[1 << 20];
-        try (InputStream in = Files.newInputStream(file)) {
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                for (int i = 0; i < n; i++) {
-                    byte b = buf[i];
-                    if (quotes && b == '"') {
-                        inQuotes = !inQuotes;
-                    } else if (b == '\n' && !inQuotes && pos + i + 1 >= next && pos + i + 1 < size) {
-                        cuts.add(pos + i + 1);
-                        next = pos + i + 1 + target;
-                    }
+        ch.position(from);
+        InputStream in = java.nio.channels.Channels.newInputStream(ch); // not closed: the caller owns the channel
+        int n;
+        while (pos < to && (n = in.read(buf, 0, (int) Math.min(buf.length, to - pos))) > 0) {
+            for (int i = 0; i < n; i++) {
+                byte b = buf[i];
+                if (quotes && b == '"') {
+                    inQuotes = !inQuotes;
+                } else if (b == '\n' && !inQuotes && pos + i + 1 >= next && pos + i + 1 < to) {
+                    cuts.add(pos + i + 1);
+                    next = pos + i + 1 + target;
                 }
-                pos += n;
             }
+            pos += n;
         }
-        if (inQuotes) return List.of(0L, size);
-        cuts.add(size);
+        if (inQuotes) return List.of(from, to);
+        cuts.add(to);
         return cuts;
     }
 
     /** The first line (the CSV header), newline included; quoted newlines inside it are respected. */
     static byte[] headerLine(Path file) throws IOException {
-        try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file))) {
+        return headerLine(file, false);
+    }
+
+    static byte[] headerLine(Path file, boolean gz) throws IOException {
+        try (InputStream raw = Files.newInputStream(file);
+             InputStream in = new java.io.BufferedInputStream(gz ? new java.util.zip.GZIPInputStream(raw) : raw)) {
             java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
             boolean inQuotes = false;
             int b;

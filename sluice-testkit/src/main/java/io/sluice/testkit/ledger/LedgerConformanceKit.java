@@ -19,6 +19,8 @@ import io.sluice.spi.Split;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
 import io.sluice.spi.StaleClaimException;
+import io.sluice.spi.WorkerInfo;
+import io.sluice.spi.WorkerStatus;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -138,6 +140,14 @@ public abstract class LedgerConformanceKit {
     }
 
     @Test
+    void knownGivesTheRangeRegisteredLastSoATailContinuesFromIt() {
+        ledger.register(List.of(split("t:0", new Member("t.log", "g1", 0, 100, null))));
+        ledger.register(List.of(split("t:100", new Member("t.log", "g1", 100, 250, null))));
+        assertThat(ledger.known(List.of("t.log")))
+                .containsExactly(entry("t.log", new KnownMember("t.log", "g1", 100, 250, "t:100", PENDING)));
+    }
+
+    @Test
     void aDigestOwnedByAnotherKeySkipsTheSplit() {
         String d = "d".repeat(64);
         String e = "e".repeat(64);
@@ -167,9 +177,9 @@ public abstract class LedgerConformanceKit {
         Map<String, KnownMember> known = ledger.known(List.of("a.csv", "b.csv", "c.csv", "never.csv"));
 
         assertThat(known).containsOnly(
-                entry("a.csv", new KnownMember("a.csv", "v2", "a.csv@v2", PENDING)),
-                entry("b.csv", new KnownMember("b.csv", "v7", "pair", PENDING)),
-                entry("c.csv", new KnownMember("c.csv", "v3", "pair", PENDING)));
+                entry("a.csv", new KnownMember("a.csv", "v2", 0, Member.WHOLE, "a.csv@v2", PENDING)),
+                entry("b.csv", new KnownMember("b.csv", "v7", 0, Member.WHOLE, "pair", PENDING)),
+                entry("c.csv", new KnownMember("c.csv", "v3", 0, Member.WHOLE, "pair", PENDING)));
         claim(ledger, "w1");
         assertThat(ledger.known(List.of("a.csv")).get("a.csv").state()).isEqualTo(CLAIMED);
         assertThat(ledger.known(List.of())).isEmpty();
@@ -187,7 +197,7 @@ public abstract class LedgerConformanceKit {
         Map<String, KnownMember> known = ledger.known(keys);
 
         assertThat(known).hasSize(20_000);
-        assertThat(known.get("in/12345.csv")).isEqualTo(new KnownMember("in/12345.csv", "size12345", "s12345", PENDING));
+        assertThat(known.get("in/12345.csv")).isEqualTo(new KnownMember("in/12345.csv", "size12345", 0, Member.WHOLE, "s12345", PENDING));
         assertThat(ledger.register(plan)).isEmpty();
     }
 
@@ -474,6 +484,99 @@ public abstract class LedgerConformanceKit {
         assertThat(other.known(List.of("a.csv"))).isEmpty();
     }
 
+    // ---- worker pools ---------------------------------------------------------------------------------
+
+    @Test
+    void announcingAgainUpdatesLastSeenAndWhatTheWorkerSays() {
+        ledger.announce(worker("w1", 2), LEASE);
+        clock.advance(Duration.ofSeconds(5));
+        ledger.announce(worker("w1", 4), LEASE);
+
+        List<WorkerStatus> workers = anotherHandle(PIPELINE).workers(LEASE);
+
+        assertThat(workers).as("one entry per worker id, as another process sees it")
+                .containsExactly(new WorkerStatus(worker("w1", 4), START.plusSeconds(5), List.of(), false));
+        assertThat(anotherHandle("other-pipeline").workers(LEASE)).as("workers belong to their pipeline").isEmpty();
+    }
+
+    @Test
+    void workersNotSeenWithinTheWindowDropOut() {
+        ledger.announce(worker("w1", 1), LEASE);
+        clock.advance(Duration.ofSeconds(30));
+        ledger.announce(worker("w2", 1), LEASE);
+        clock.advance(Duration.ofSeconds(10));
+
+        assertThat(workerIds(ledger.workers(Duration.ofSeconds(20)))).containsExactly("w2");
+        assertThat(workerIds(ledger.workers(Duration.ofSeconds(40)))).as("ordered by id").containsExactly("w1", "w2");
+        clock.advance(Duration.ofSeconds(21));
+        assertThat(ledger.workers(Duration.ofSeconds(20))).isEmpty();
+    }
+
+    @Test
+    void heldFollowsTheLiveClaimsOfEachWorker() throws Exception {
+        ledger.register(List.of(fileSplit("a.csv"), fileSplit("b.csv"), fileSplit("c.csv")));
+        ledger.announce(worker("w1", 2), LEASE);
+        ledger.announce(worker("w2", 1), LEASE);
+        Claim a = claim(ledger, "w1");
+        Claim b = claim(ledger, "w1");
+        Claim c = claim(ledger, "w2");
+        assertThat(held(ledger.workers(LEASE))).containsExactly(
+                entry("w1", List.of("a.csv@v1", "b.csv@v1")), entry("w2", List.of("c.csv@v1")));
+
+        ledger.complete(a, completion("a.csv@v1"));
+        ledger.release(c);
+        assertThat(held(ledger.workers(LEASE))).as("done and released splits are held by nobody")
+                .containsExactly(entry("w1", List.of("b.csv@v1")), entry("w2", List.of()));
+
+        clock.advance(LEASE.plusSeconds(1));
+        ledger.announce(worker("w1", 2), LEASE);
+        ledger.announce(worker("w2", 1), LEASE);
+        assertThat(held(ledger.workers(LEASE))).as("an expired lease is held by nobody")
+                .containsExactly(entry("w1", List.of()), entry("w2", List.of()));
+        Claim taken = claim(ledger, "w2");
+        assertThat(taken.splitId()).isEqualTo(b.splitId());
+        assertThat(held(ledger.workers(LEASE))).as("a takeover moves the split to its new holder")
+                .containsExactly(entry("w1", List.of()), entry("w2", List.of("b.csv@v1")));
+    }
+
+    @Test
+    void retireRemovesTheWorkerAndGivesUpItsLeadership() {
+        ledger.announce(worker("w1", 1), LEASE);
+        ledger.announce(worker("w2", 1), LEASE);
+        assertThat(ledger.lead("w1", LEASE)).isTrue();
+
+        ledger.retire("w1");
+        ledger.retire("never-announced");
+
+        assertThat(workerIds(ledger.workers(LEASE))).containsExactly("w2");
+        assertThat(ledger.lead("w2", LEASE)).as("leadership is free at once, not after the lease").isTrue();
+    }
+
+    @Test
+    void oneLeaderAtATimeUntilItsLeaseEnds() {
+        Ledger other = anotherHandle(PIPELINE);
+        ledger.announce(worker("w1", 1), LEASE);
+        ledger.announce(worker("w2", 1), LEASE);
+
+        assertThat(ledger.lead("w1", LEASE)).isTrue();
+        assertThat(other.lead("w2", LEASE)).as("held by w1").isFalse();
+        assertThat(ledger.workers(LEASE)).extracting(WorkerStatus::leader).containsExactly(true, false);
+        clock.advance(Duration.ofSeconds(50));
+        assertThat(ledger.lead("w1", LEASE)).as("the holder renews").isTrue();
+        clock.advance(Duration.ofSeconds(50));
+        assertThat(other.lead("w2", LEASE)).as("past the first lease, within the renewed one").isFalse();
+        assertThat(anotherHandle("other-pipeline").lead("w2", LEASE)).as("each pipeline has its own leader").isTrue();
+
+        clock.advance(Duration.ofSeconds(11));
+        ledger.announce(worker("w1", 1), LEASE);
+        ledger.announce(worker("w2", 1), LEASE);
+        assertThat(ledger.workers(LEASE)).as("an expired leader leads no more").extracting(WorkerStatus::leader)
+                .containsExactly(false, false);
+        assertThat(other.lead("w2", LEASE)).as("taken over after the lease").isTrue();
+        assertThat(ledger.lead("w1", LEASE)).isFalse();
+        assertThat(ledger.workers(LEASE)).extracting(WorkerStatus::leader).containsExactly(false, true);
+    }
+
     // ---- helpers --------------------------------------------------------------------------------------
 
     protected static Member file(String key, String fingerprint) {
@@ -504,17 +607,31 @@ public abstract class LedgerConformanceKit {
                 .orElseThrow(() -> new AssertionError("split " + splitId + " is not in the ledger"));
     }
 
+    protected static WorkerInfo worker(String id, int threads) {
+        return new WorkerInfo(id, "host-" + id, 4242, START.minusSeconds(60), threads);
+    }
+
+    private static Map<String, List<String>> held(List<WorkerStatus> workers) {
+        Map<String, List<String>> held = new java.util.LinkedHashMap<>();
+        workers.forEach(w -> held.put(w.worker().id(), w.held()));
+        return held;
+    }
+
+    private static List<String> workerIds(List<WorkerStatus> workers) {
+        return workers.stream().map(w -> w.worker().id()).toList();
+    }
+
     private static List<String> ids(List<SplitInfo> infos) {
         return infos.stream().map(SplitInfo::id).toList();
     }
 
     @FunctionalInterface
-    protected interface Worker {
+    public interface Worker {
         void run(int worker) throws Exception;
     }
 
     /** Runs {@code workers} copies of the task on their own threads, all at once, and rethrows the first failure. */
-    protected static void inParallel(int workers, Worker task) throws Exception {
+    public static void inParallel(int workers, Worker task) throws Exception {
         CountDownLatch go = new CountDownLatch(1);
         ExecutorService pool = Executors.newFixedThreadPool(workers);
         try {

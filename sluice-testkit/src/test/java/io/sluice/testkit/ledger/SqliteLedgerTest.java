@@ -76,7 +76,7 @@ class SqliteLedgerTest {
         assertThat(reopened.counts()).containsOnly(
                 entry(SplitState.DONE, 1L), entry(SplitState.FAILED, 1L), entry(SplitState.CLAIMED, 1L));
         assertThat(reopened.known(List.of("a.csv")))
-                .containsEntry("a.csv", new KnownMember("a.csv", "v1", "a", SplitState.DONE));
+                .containsEntry("a.csv", new KnownMember("a.csv", "v1", 0, Member.WHOLE, "a", SplitState.DONE));
         assertThat(query(file, "SELECT outputs FROM splits WHERE id = 'a'"))
                 .isEqualTo("[\"out/a-0.parquet\",\"out/a-1.parquet\"]");
         assertThat(query(file, "PRAGMA journal_mode")).isEqualTo("wal");

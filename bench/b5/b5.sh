@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # B5: a generated legacy CUR (gzip CSV, all line item types) to FOCUS Parquet, against a plain CSV-to-Parquet
 # copy of the same files through the same engine: the floor under any conversion.
-#   ROWS=10000000 FILES=40 bench/b5/run.sh        (defaults; WORK=/tmp/sluice-b5 holds the data, ~1 GB per 10M rows)
+#   ROWS=10000000 FILES=40 bench/b5/b5.sh         (defaults; WORK=/tmp/sluice-b5 holds the data, ~1 GB per 10M rows)
 # Prints rows/s of both and their ratio (conversion throughput / copy throughput; goal >= 0.5). Each runs REPEAT
 # times (default 2), alternating, and the best time of each counts.
 set -euo pipefail

@@ -1,0 +1,442 @@
+package io.sluice.ledger.dynamodb;
+
+import static io.sluice.ledger.dynamodb.Items.n;
+import static io.sluice.ledger.dynamodb.Items.s;
+
+import io.sluice.spi.Claim;
+import io.sluice.spi.Completion;
+import io.sluice.spi.KnownMember;
+import io.sluice.spi.Ledger;
+import io.sluice.spi.Split;
+import io.sluice.spi.SplitInfo;
+import io.sluice.spi.SplitState;
+import io.sluice.spi.StaleClaimException;
+import io.sluice.spi.WorkerInfo;
+import io.sluice.spi.WorkerStatus;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
+import software.amazon.awssdk.services.dynamodb.model.Select;
+
+/**
+ * A ledger in one DynamoDB table, shared by any number of workers. Each split is one item; every change a worker
+ * makes is one conditional write on it: a claim succeeds only if the split's token and state are still those the
+ * claimer read, and writes the next token; a completion only if the token is still the claim's. Tokens carry the
+ * pipeline's reset epoch in their high 32 bits, so a claim from before a reset never matches a split after it.
+ *
+ * <p>Claims find candidates through the {@code by_state} index, which DynamoDB updates asynchronously: a candidate
+ * may already be taken, in which case the conditional write fails and the next candidate is tried. Registration and
+ * reset take turns under a lock ({@link Registrar}).
+ */
+public final class DynamoDbLedger implements Ledger {
+    private static final int CANDIDATES = 10;
+    private static final String HELD = "#token = :token AND #state = :claimed";
+
+    private final DynamoDbConfig config;
+    private final String pipeline;
+    private final Clock clock;
+    private final DynamoDbClient db;
+    private final ExecutorService pool;
+    private final Items items;
+    private final Reads reads;
+    private final Registrar registrar;
+    private final Pool workerPool;
+
+    private DynamoDbLedger(DynamoDbConfig config, String pipeline, Clock clock, DynamoDbClient db) {
+        this.config = config;
+        this.pipeline = pipeline;
+        this.clock = clock;
+        this.db = db;
+        this.pool = Executors.newFixedThreadPool(4, Thread.ofPlatform().daemon().name("sluice-dynamodb-", 0).factory());
+        this.items = new Items(pipeline);
+        this.reads = new Reads(db, config.table(), pool);
+        this.registrar = new Registrar(db, config, items, reads, clock);
+        this.workerPool = new Pool(db, config.table(), items, reads, clock);
+    }
+
+    /** Opens the ledger with the default AWS credentials (environment, profile, instance role). */
+    public static DynamoDbLedger open(DynamoDbConfig config, String pipeline, Clock clock) {
+        return open(config, pipeline, clock, DefaultCredentialsProvider.create());
+    }
+
+    /** Connects, creates the table when it is missing, and opens the ledger of one pipeline in it. */
+    public static DynamoDbLedger open(DynamoDbConfig config, String pipeline, Clock clock,
+                                      AwsCredentialsProvider credentials) {
+        DynamoDbClientBuilder builder = DynamoDbClient.builder()
+                .region(Region.of(config.region()))
+                .credentialsProvider(credentials)
+                .httpClientBuilder(ApacheHttpClient.builder().maxConnections(16)
+                        .connectionTimeout(config.timeout().compareTo(Duration.ofSeconds(5)) < 0
+                                ? config.timeout() : Duration.ofSeconds(5)))
+                .overrideConfiguration(o -> o.apiCallTimeout(config.timeout()));
+        config.endpoint().ifPresent(builder::endpointOverride);
+        DynamoDbClient db = builder.build();
+        try {
+            Table.ensure(db, config);
+        } catch (SdkException e) {
+            db.close();
+            throw DynamoDbErrors.failure(config, "open the table", e);
+        } catch (RuntimeException e) {
+            db.close();
+            throw e;
+        }
+        return new DynamoDbLedger(config, pipeline, clock, db);
+    }
+
+    public DynamoDbConfig config() {
+        return config;
+    }
+
+    // ---- planning -------------------------------------------------------------------------------------
+
+    @Override
+    public Map<String, KnownMember> known(Collection<String> keys) {
+        if (keys.isEmpty()) return Map.of();
+        return call("look up registered inputs", () -> {
+            List<Map<String, AttributeValue>> latest = reads.get(keys.stream().map(items::latest).toList());
+            Map<String, SplitState> states = new HashMap<>();
+            reads.get(latest.stream().map(l -> items.split(l.get("split").s())).toList())
+                    .forEach(split -> states.put(split.get(Items.SK).s(), Codec.state(split)));
+            Map<String, KnownMember> known = new HashMap<>();
+            for (Map<String, AttributeValue> l : latest) {
+                String key = l.get("key").s();
+                String split = l.get("split").s();
+                known.put(key, new KnownMember(key, l.get("fp").s(), Long.parseLong(l.get("start").n()),
+                        Long.parseLong(l.get("end").n()), split, states.get(split)));
+            }
+            return known;
+        });
+    }
+
+    @Override
+    public Optional<String> digestOwner(String sha256) {
+        return call("look up a content digest", () -> Optional.ofNullable(db.getItem(b -> b.tableName(config.table())
+                .key(items.digest(sha256)).consistentRead(true)).item()).filter(i -> !i.isEmpty())
+                .map(i -> i.get("key").s()));
+    }
+
+    @Override
+    public List<String> register(List<Split> splits) {
+        if (splits.isEmpty()) return List.of();
+        return call("register splits", () -> registrar.register(splits));
+    }
+
+    // ---- work -----------------------------------------------------------------------------------------
+
+    @Override
+    public Optional<Claim> claim(String owner, Duration lease) {
+        Objects.requireNonNull(owner, "owner");
+        requirePositive(lease);
+        return call("claim a split", () -> {
+            long now = clock.millis();
+            long until = now + lease.toMillis();
+            // the index may lag: a candidate someone else took fails its conditional write; then the next one
+            for (int round = 0; round < 20; round++) {
+                List<Map<String, AttributeValue>> candidates = candidates(now);
+                if (candidates.isEmpty()) return Optional.empty();
+                while (!candidates.isEmpty()) {
+                    Optional<Map<String, AttributeValue>> granted = grant(candidates.removeFirst(), owner, now, until);
+                    if (granted.isPresent()) {
+                        Map<String, AttributeValue> item = granted.get();
+                        return Optional.of(new Claim(Codec.split(item), owner, Codec.number(item, "token"),
+                                Instant.ofEpochMilli(until), (int) Codec.number(item, "attempts")));
+                    }
+                    // another worker got it: racing workers spread over the rest instead of queueing in order
+                    Collections.shuffle(candidates);
+                }
+            }
+            return Optional.empty();
+        });
+    }
+
+    /** The oldest claimable splits as the index shows them: pending, expired claims, failed ones due again. */
+    private List<Map<String, AttributeValue>> candidates(long now) {
+        List<Map<String, AttributeValue>> found = new ArrayList<>(db.query(b -> b.tableName(config.table())
+                .indexName(Items.BY_STATE)
+                .keyConditionExpression("#st = :st")
+                .expressionAttributeNames(Names.of("#st"))
+                .expressionAttributeValues(Map.of(":st", s(items.st("pending"))))
+                .limit(CANDIDATES)).items());
+        due(found, "claimed", "#lease <= :now", now);
+        due(found, "failed", "#retry <= :now", now);
+        found.sort(Comparator.comparingLong(i -> Codec.number(i, Items.SEQ)));
+        return found;
+    }
+
+    private void due(List<Map<String, AttributeValue>> found, String state, String filter, long now) {
+        reads.query(QueryRequest.builder().tableName(config.table())
+                .indexName(Items.BY_STATE)
+                .keyConditionExpression("#st = :st")
+                .filterExpression(filter)
+                .expressionAttributeNames(Names.of("#st", filter))
+                .expressionAttributeValues(Map.of(":st", s(items.st(state)), ":now", n(now)))
+                .build(), found::add);
+    }
+
+    /** Takes the split if it is still as the claimer saw it: same token, same state, still claimable. */
+    private Optional<Map<String, AttributeValue>> grant(Map<String, AttributeValue> seen, String owner, long now,
+                                                        long until) {
+        String state = seen.get("state").s();
+        String claimable = switch (state) {
+            case "claimed" -> " AND #lease <= :now";
+            case "failed" -> " AND #retry <= :now";
+            default -> "";
+        };
+        String update = "SET #state = :claimed, #st = :st, #owner = :owner, #lease = :until, #token = :next, "
+                + "#attempts = #attempts + :one, #updated = :now REMOVE #retry";
+        String condition = "#token = :seen AND #state = :was" + claimable;
+        long token = Codec.number(seen, "token");
+        try {
+            return Optional.of(db.updateItem(b -> b.tableName(config.table())
+                    .key(items.split(seen.get(Items.SK).s()))
+                    .updateExpression(update)
+                    .conditionExpression(condition)
+                    .expressionAttributeNames(Names.of(update, condition))
+                    .expressionAttributeValues(Map.of(":claimed", s("claimed"), ":st", s(items.st("claimed")),
+                            ":owner", s(owner), ":until", n(until), ":next", n(token + 1), ":one", n(1),
+                            ":now", n(now), ":seen", n(token), ":was", s(state)))
+                    .returnValues(ReturnValue.ALL_NEW)).attributes());
+        } catch (ConditionalCheckFailedException taken) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public boolean heartbeat(Claim claim, Duration lease) {
+        requirePositive(lease);
+        long now = clock.millis();
+        return held("renew a lease", claim, "SET #lease = :until, #updated = :now",
+                Map.of(":until", n(now + lease.toMillis()), ":now", n(now)));
+    }
+
+    @Override
+    public boolean isCurrent(Claim claim) {
+        return call("check a claim", () -> {
+            Map<String, AttributeValue> item = db.getItem(b -> b.tableName(config.table())
+                    .key(items.split(claim.splitId())).consistentRead(true)).item();
+            return item != null && !item.isEmpty() && "claimed".equals(item.get("state").s())
+                    && Codec.number(item, "token") == claim.token();
+        });
+    }
+
+    @Override
+    public void complete(Claim claim, Completion completion) throws StaleClaimException {
+        boolean done = held("record a completed split", claim,
+                "SET #state = :done, #st = :st, #rows_in = :in, #rows_out = :out, #rejected = :rejected, "
+                        + "#outputs = :outputs, #updated = :now REMOVE #lease, #retry, #error",
+                Map.of(":done", s("done"), ":st", s(items.st("done")), ":in", n(completion.rowsIn()),
+                        ":out", n(completion.rowsOut()), ":rejected", n(completion.rejected()),
+                        ":outputs", s(Codec.json(completion.outputs())), ":now", n(clock.millis())));
+        if (!done) throw new StaleClaimException(claim.splitId(), claim.token());
+    }
+
+    @Override
+    public void fail(Claim claim, String error, Optional<Instant> retryAt) throws StaleClaimException {
+        Objects.requireNonNull(error, "error");
+        String next = (retryAt.isPresent() ? SplitState.FAILED : SplitState.DEAD).label();
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(":state", s(next), ":st", s(items.st(next)),
+                ":error", s(error), ":now", n(clock.millis())));
+        retryAt.ifPresent(t -> values.put(":retry", n(t.toEpochMilli())));
+        String update = retryAt.isPresent()
+                ? "SET #state = :state, #st = :st, #error = :error, #updated = :now, #retry = :retry REMOVE #lease"
+                : "SET #state = :state, #st = :st, #error = :error, #updated = :now REMOVE #lease, #retry";
+        if (!held("record a failed split", claim, update, values)) {
+            throw new StaleClaimException(claim.splitId(), claim.token());
+        }
+    }
+
+    @Override
+    public void release(Claim claim) {
+        held("release a claim", claim,
+                "SET #state = :pending, #st = :st, #attempts = #attempts - :one, #updated = :now REMOVE #owner, #lease",
+                Map.of(":pending", s("pending"), ":st", s(items.st("pending")), ":one", n(1), ":now", n(clock.millis())));
+    }
+
+    /** An update of the claim's split, made only while the claim holds the current token. */
+    private boolean held(String action, Claim claim, String update, Map<String, AttributeValue> values) {
+        Map<String, AttributeValue> all = new HashMap<>(values);
+        all.put(":token", n(claim.token()));
+        all.put(":claimed", s("claimed"));
+        return call(action, () -> {
+            try {
+                db.updateItem(b -> b.tableName(config.table())
+                        .key(items.split(claim.splitId()))
+                        .updateExpression(update)
+                        .conditionExpression(HELD)
+                        .expressionAttributeNames(Names.of(update, HELD))
+                        .expressionAttributeValues(all));
+                return true;
+            } catch (ConditionalCheckFailedException stale) {
+                return false;
+            }
+        });
+    }
+
+    // ---- status and operations ------------------------------------------------------------------------
+
+    @Override
+    public Map<SplitState, Long> counts() {
+        return call("count splits", () -> {
+            Map<SplitState, Long> counts = new EnumMap<>(SplitState.class);
+            for (SplitState state : SplitState.values()) {
+                long n = 0;
+                for (var page : db.queryPaginator(b -> b.tableName(config.table())
+                        .indexName(Items.BY_STATE)
+                        .keyConditionExpression("#st = :st")
+                        .expressionAttributeNames(Names.of("#st"))
+                        .expressionAttributeValues(Map.of(":st", s(items.st(state.label()))))
+                        .select(Select.COUNT))) {
+                    n += page.count();
+                }
+                if (n > 0) counts.put(state, n);
+            }
+            return counts;
+        });
+    }
+
+    @Override
+    public List<SplitInfo> splits(Set<SplitState> states, int limit) {
+        if (states.isEmpty() || limit <= 0) return List.of();
+        return call("list splits", () -> {
+            List<Map<String, AttributeValue>> found = new ArrayList<>();
+            for (SplitState state : states) {
+                List<Map<String, AttributeValue>> ofState = new ArrayList<>();
+                for (var page : db.queryPaginator(b -> b.tableName(config.table())
+                        .indexName(Items.BY_STATE)
+                        .keyConditionExpression("#st = :st")
+                        .expressionAttributeNames(Names.of("#st"))
+                        .expressionAttributeValues(Map.of(":st", s(items.st(state.label()))))
+                        .limit(Math.min(limit, 1_000)))) {
+                    ofState.addAll(page.items());
+                    if (ofState.size() >= limit) break;
+                }
+                found.addAll(ofState);
+            }
+            return found.stream().sorted(Comparator.comparingLong(i -> Codec.number(i, Items.SEQ))).limit(limit)
+                    .map(Codec::info).toList();
+        });
+    }
+
+    @Override
+    public int retry(Collection<String> splitIds) {
+        return call("send splits back to pending", () -> {
+            List<String> ids = new ArrayList<>(splitIds);
+            if (ids.isEmpty()) {
+                for (String state : List.of("failed", "dead")) {
+                    reads.query(QueryRequest.builder().tableName(config.table()).indexName(Items.BY_STATE)
+                            .keyConditionExpression("#st = :st")
+                            .expressionAttributeNames(Names.of("#st"))
+                            .expressionAttributeValues(Map.of(":st", s(items.st(state))))
+                            .build(), i -> ids.add(i.get(Items.SK).s()));
+                }
+            }
+            String update = "SET #state = :pending, #st = :st, #attempts = :zero, #updated = :now REMOVE #owner, #retry";
+            String condition = "#state IN (:failed, :dead)";
+            int n = 0;
+            for (String id : ids) {
+                try {
+                    db.updateItem(b -> b.tableName(config.table()).key(items.split(id))
+                            .updateExpression(update)
+                            .conditionExpression(condition)
+                            .expressionAttributeNames(Names.of(update, condition))
+                            .expressionAttributeValues(Map.of(":pending", s("pending"), ":st", s(items.st("pending")),
+                                    ":zero", n(0), ":now", n(clock.millis()), ":failed", s("failed"),
+                                    ":dead", s("dead"))));
+                    n++;
+                } catch (ConditionalCheckFailedException notFailed) {
+                    // done, pending, claimed or unknown: left as it is
+                }
+            }
+            return n;
+        });
+    }
+
+    @Override
+    public void reset() {
+        call("reset the pipeline", () -> {
+            registrar.reset();
+            return null;
+        });
+    }
+
+    // ---- worker pools ----------------------------------------------------------------------------------
+
+    @Override
+    public void announce(WorkerInfo self, Duration ttl) {
+        if (ttl.isNegative() || ttl.isZero()) throw new IllegalArgumentException("ttl must be positive: " + ttl);
+        call("announce a worker", () -> {
+            workerPool.announce(self, ttl);
+            return null;
+        });
+    }
+
+    @Override
+    public List<WorkerStatus> workers(Duration seenWithin) {
+        return call("list workers", () -> workerPool.workers(seenWithin));
+    }
+
+    @Override
+    public void retire(String workerId) {
+        call("retire a worker", () -> {
+            workerPool.retire(workerId);
+            return null;
+        });
+    }
+
+    @Override
+    public boolean lead(String workerId, Duration lease) {
+        Objects.requireNonNull(workerId, "workerId");
+        requirePositive(lease);
+        return call("take the leader lease", () -> workerPool.lead(workerId, lease));
+    }
+
+    @Override
+    public void close() {
+        pool.shutdownNow();
+        db.close();
+    }
+
+    @Override
+    public String toString() {
+        return config.describe() + " (pipeline " + pipeline + ")";
+    }
+
+    // ---- plumbing -------------------------------------------------------------------------------------
+
+    private <T> T call(String action, Supplier<T> work) {
+        try {
+            return work.get();
+        } catch (SdkException e) {
+            throw DynamoDbErrors.failure(config, action, e);
+        }
+    }
+
+    private static void requirePositive(Duration lease) {
+        if (lease.isNegative() || lease.isZero()) throw new IllegalArgumentException("lease must be positive: " + lease);
+    }
+}

@@ -1,0 +1,73 @@
+package io.sluice.ledger.dynamodb;
+
+import io.sluice.config.Field;
+import io.sluice.config.Options;
+import io.sluice.config.Type;
+import io.sluice.spi.Ledger;
+import io.sluice.spi.LedgerFactory;
+import io.sluice.spi.PipelineContext;
+import java.net.URI;
+import java.util.Optional;
+
+/** Declares {@code state: { dynamodb: { table, region, endpoint } }}, the DynamoDB ledger. */
+public final class DynamoDbLedgerFactory implements LedgerFactory {
+    static final Type.Obj OPTIONS = Type.Obj.of("A DynamoDB table shared by every worker.",
+            Field.required("table", Type.STRING, "Table name; created (on-demand capacity) when missing. Several "
+                    + "pipelines may share it."),
+            Field.required("region", Type.STRING, "AWS region of the table, e.g. `eu-west-1`."),
+            Field.computed("endpoint", Type.STRING, "AWS's endpoint for the region",
+                    "Another endpoint, e.g. `http://127.0.0.1:8000` for DynamoDB Local."),
+            Field.optional("timeout", Type.DURATION, DynamoDbConfig.DEFAULT_TIMEOUT,
+                    "How long one ledger call may take, the SDK's retries included, before it fails (the worker "
+                            + "then retries with backoff)."));
+
+    @Override
+    public String kind() {
+        return "dynamodb";
+    }
+
+    @Override
+    public Type options() {
+        return OPTIONS;
+    }
+
+    @Override
+    public String description() {
+        return "A DynamoDB table shared by any number of workers: every claim and completion is a conditional write, "
+                + "tokens carry a reset epoch. Credentials come from the AWS default chain (environment, profile, "
+                + "role). Weaker than PostgreSQL in places (claim order, registration speed, counting cost): see "
+                + "[the DynamoDB ledger](../ledgers/dynamodb.md).";
+    }
+
+    @Override
+    public Ledger open(Object options, PipelineContext context) {
+        return DynamoDbLedger.open(config((Options) options), context.pipeline(), context.clock());
+    }
+
+    @Override
+    public String describe(Object options) {
+        return config((Options) options).describe();
+    }
+
+    static DynamoDbConfig config(Options o) {
+        String table = o.string("table");
+        if (!table.matches("[A-Za-z0-9_.-]{3,255}")) {
+            throw o.problem("table", "'" + table + "' is not a DynamoDB table name: 3 to 255 letters, digits, '_', "
+                    + "'-' or '.'");
+        }
+        Optional<URI> endpoint = o.optionalString("endpoint").map(e -> {
+            URI uri;
+            try {
+                uri = URI.create(e);
+            } catch (IllegalArgumentException bad) {
+                throw o.problem("endpoint", "'" + e + "' is not a url: " + bad.getMessage());
+            }
+            if (uri.getScheme() == null || uri.getHost() == null) {
+                throw o.problem("endpoint", "'" + e + "' is not a url; write http://host:port");
+            }
+            return uri;
+        });
+        if (o.duration("timeout").toMillis() < 100) throw o.problem("timeout", "must be at least 100ms");
+        return new DynamoDbConfig(table, o.string("region"), endpoint, o.duration("timeout"));
+    }
+}

@@ -1,0 +1,157 @@
+package io.sluice.ledger.dynamodb;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sluice.spi.Claim;
+import io.sluice.spi.KnownMember;
+import io.sluice.spi.LedgerException;
+import io.sluice.spi.Member;
+import io.sluice.spi.Split;
+import io.sluice.spi.SplitState;
+import io.sluice.testkit.ledger.MutableClock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
+import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+
+/** What only the DynamoDB ledger has to show: its table, large splits, the registration lock and its repairs. */
+class DynamoDbLedgerTest {
+    private static final Duration LEASE = Duration.ofMinutes(1);
+    private static DynamoDbClient db;
+
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+    private final List<DynamoDbLedger> opened = new ArrayList<>();
+
+    @BeforeAll
+    static void connect() {
+        db = DynamoDbClient.builder().endpointOverride(TestDynamo.endpoint(TestDynamo.port()))
+                .region(Region.US_EAST_1).credentialsProvider(TestDynamo.CREDENTIALS).build();
+    }
+
+    @AfterAll
+    static void disconnect() {
+        db.close();
+    }
+
+    @AfterEach
+    void closeAll() {
+        opened.reversed().forEach(DynamoDbLedger::close);
+    }
+
+    private DynamoDbLedger open(DynamoDbConfig config) {
+        DynamoDbLedger ledger = DynamoDbLedger.open(config, "p", clock, TestDynamo.CREDENTIALS);
+        opened.add(ledger);
+        return ledger;
+    }
+
+    @Test
+    void theTableIsCreatedOnFirstUseWithItsStateIndex() {
+        DynamoDbConfig config = TestDynamo.freshTable();
+
+        open(config);
+        open(config);
+
+        var table = db.describeTable(b -> b.tableName(config.table())).table();
+        assertThat(table.globalSecondaryIndexes()).extracting(i -> i.indexName()).containsExactly(Items.BY_STATE);
+        assertThat(table.billingModeSummary().billingModeAsString()).isEqualTo("PAY_PER_REQUEST");
+    }
+
+    @Test
+    void aTableOfAnotherShapeIsRefusedAndLeftAlone() {
+        DynamoDbConfig config = TestDynamo.freshTable();
+        db.createTable(b -> b.tableName(config.table())
+                .keySchema(KeySchemaElement.builder().attributeName("id").keyType(KeyType.HASH).build())
+                .attributeDefinitions(a -> a.attributeName("id").attributeType(ScalarAttributeType.S))
+                .billingMode("PAY_PER_REQUEST"));
+
+        assertThatThrownBy(() -> open(config))
+                .isInstanceOf(LedgerException.class)
+                .hasMessageContaining("DynamoDB ledger table " + config.table())
+                .hasMessageContaining("not a Sluice ledger table");
+        assertThat(db.describeTable(b -> b.tableName(config.table())).table().keySchema()).hasSize(1);
+    }
+
+    @Test
+    void aSplitTooLargeForOneTransactionRegistersWhole() {
+        DynamoDbLedger ledger = open(TestDynamo.freshTable());
+        List<Member> members = IntStream.range(0, 150)
+                .mapToObj(i -> Member.whole("pack/" + i + ".csv", "v1", Integer.toString(i).repeat(64).substring(0, 64)))
+                .toList();
+        Split pack = new Split("pack", members, 150);
+
+        assertThat(ledger.register(List.of(pack, split("after")))).containsExactly("pack", "after");
+
+        assertThat(ledger.known(List.of("pack/0.csv", "pack/149.csv"))).hasSize(2)
+                .allSatisfy((k, m) -> assertThat(m.splitId()).isEqualTo("pack"));
+        assertThat(ledger.claim("w1", LEASE)).get().extracting(Claim::split).isEqualTo(pack);
+        assertThat(ledger.register(List.of(new Split("again", List.of(members.get(42)), 1)))).isEmpty();
+    }
+
+    @Test
+    void aRegistrationLeftHalfDoneIsFinishedByTheNextPlanner() {
+        DynamoDbConfig config = TestDynamo.freshTable();
+        DynamoDbLedger ledger = open(config);
+        Items items = new Items("p");
+        Split orphan = new Split("orphan", List.of(Member.whole("o.csv", "v1", null)), 1);
+        // what a planner killed in the middle of a large split leaves: the split registering, listed in the meta item
+        db.putItem(b -> b.tableName(config.table())
+                .item(Codec.newSplit(items, orphan, 7, 0, clock.millis(), Items.REGISTERING, Map.of())));
+        db.putItem(b -> b.tableName(config.table()).item(with(items.meta(), Map.of("epoch", Items.n(0)),
+                Map.of("seq", Items.n(7)), Map.of("inflight", AttributeValue.fromSs(List.of("orphan"))))));
+        assertThat(ledger.known(List.of("o.csv"))).isEmpty();
+
+        ledger.register(List.of(split("next")));
+
+        assertThat(ledger.known(List.of("o.csv")))
+                .containsEntry("o.csv", new KnownMember("o.csv", "v1", 0, io.sluice.spi.Member.WHOLE, "orphan", SplitState.PENDING));
+        assertThat(ledger.claim("w1", LEASE)).get().extracting(Claim::splitId).isEqualTo("orphan");
+    }
+
+    @Test
+    void aPlannerWaitsForTheRegistrationLockAndTakesItOverWhenItsLeaseRunsOut() throws Exception {
+        DynamoDbConfig config = TestDynamo.freshTable();
+        DynamoDbLedger ledger = open(config);
+        Items items = new Items("p");
+        // a planner that died holding the lock
+        db.putItem(b -> b.tableName(config.table()).item(with(items.meta(), Map.of("epoch", Items.n(0)),
+                Map.of("seq", Items.n(0)), Map.of("lock_owner", Items.s("dead"),
+                        "lock_until", Items.n(clock.millis() + 30_000)))));
+
+        CompletableFuture<List<String>> registered = CompletableFuture.supplyAsync(
+                () -> ledger.register(List.of(split("a"))));
+        Thread.sleep(500);
+        assertThat(registered).as("waiting for the lock").isNotDone();
+        clock.advance(Duration.ofSeconds(31));
+
+        assertThat(registered.get(10, TimeUnit.SECONDS)).containsExactly("a");
+        assertThat(ledger.claim("w1", LEASE)).map(Claim::splitId).isEqualTo(Optional.of("a"));
+    }
+
+    @SafeVarargs
+    private static Map<String, AttributeValue> with(Map<String, AttributeValue> key,
+                                                    Map<String, AttributeValue>... attributes) {
+        Map<String, AttributeValue> item = new java.util.HashMap<>(key);
+        for (Map<String, AttributeValue> a : attributes) item.putAll(a);
+        return item;
+    }
+
+    private static Split split(String name) {
+        return new Split(name, List.of(Member.whole(name + ".csv", "v1", null)), 10);
+    }
+}

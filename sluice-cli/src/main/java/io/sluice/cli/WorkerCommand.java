@@ -1,0 +1,79 @@
+package io.sluice.cli;
+
+import io.sluice.pipeline.Assembly;
+import io.sluice.pipeline.Pipeline;
+import io.sluice.pipeline.RunOptions;
+import io.sluice.runner.LocalRunner;
+import io.sluice.runner.RunSummary;
+import io.sluice.spi.WorkerInfo;
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "worker", description = {
+    "Run as one member of a worker pool: any number of workers, on one machine or many, share the pipeline's splits "
+            + "through its ledger. One of them (the leader) lists the source each interval; all of them claim.",
+    "Watches until stopped. SIGTERM or Ctrl-C stops claiming, lets splits in flight commit and exits 0; a second "
+            + "one gives them back and exits 3."})
+final class WorkerCommand implements Callable<Integer> {
+    @Mixin
+    PipelineArgs args;
+
+    @Option(names = "--parallelism", paramLabel = "N", description = "Splits this worker processes at the same time (overrides run.parallelism).")
+    Integer parallelism;
+
+    @Option(names = "--id", paramLabel = "ID", description = "This worker's name in the ledger and in `sluice status` "
+            + "(default: host:pid:random). Must be unique in the pool, e.g. a pod's name.")
+    String id;
+
+    @Option(names = "--progress", paramLabel = "WHEN", defaultValue = "log",
+            description = "log (a line every few seconds) | bar | none (default: ${DEFAULT-VALUE}).")
+    String progress;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Pipeline p = args.load();
+        RunOptions run = p.run().withMode(RunOptions.Mode.WATCH);
+        if (parallelism != null) {
+            if (parallelism < 1) throw new UserError("--parallelism must be at least 1", RunSummary.INVALID);
+            run = run.withParallelism(parallelism);
+        }
+        if (id != null && id.isBlank()) throw new UserError("--id must not be blank", RunSummary.INVALID);
+        p = p.withRun(run);
+        long pid = ProcessHandle.current().pid();
+        WorkerInfo self = new WorkerInfo(id != null ? id : RunCommand.ownerId(), RunCommand.hostName(), pid,
+                Instant.now(), run.parallelism());
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        try (Assembly a = Assembly.of(p, args.components(), Clock.systemUTC())) {
+            Progress progress = Progress.create(this.progress, p.name(), out, err);
+            LocalRunner runner = new LocalRunner(a, Clock.systemUTC(), self, progress);
+            progress.attach(runner.stats());
+            RunSummary s;
+            try (Signals signals = Signals.install(runner, err)) {
+                // said once the signals are ours: from here on a SIGTERM is a clean stop
+                progress.info("worker " + self.id() + " joins the pool (" + a.ledgerName() + ", " + run.parallelism()
+                        + " thread(s), lease " + Text.millis(run.lease().toMillis()) + ")");
+                s = runner.run();
+            } finally {
+                progress.close();
+            }
+            out.printf(Locale.ROOT, "%s worker %s stopped after %s: %d split(s) done, %d failed attempt(s), %d dead; "
+                    + "rows %d in, %d out, %d bad; ledger %.2f ms per split, %.1f%% of the time per split%n", p.name(),
+                    self.id(), Text.millis(s.millis()), s.splitsDone(), s.attemptsFailed(), runner.stats().splitsDead(),
+                    s.rowsIn(), s.rowsOut(), s.rejected(), runner.stats().ledgerMillisPerSplit(),
+                    100 * runner.stats().ledgerShare());
+            // a stop is how a worker ends; only splits that died under it make its exit code say so
+            return runner.stats().splitsDead() > 0 ? RunSummary.SOME_DEAD : RunSummary.OK;
+        }
+    }
+}

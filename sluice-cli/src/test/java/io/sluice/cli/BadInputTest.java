@@ -1,0 +1,394 @@
+package io.sluice.cli;
+
+import static io.sluice.cli.CliRun.run;
+import static io.sluice.cli.CliRun.sluice;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.testkit.Workspace;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Bad input of every kind a user meets: each gets a clear message (what, where, what to do), and no good row is
+ * ever lost.
+ */
+class BadInputTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    private Workspace ws;
+
+    @BeforeEach
+    void workspace() throws Exception {
+        ws = Workspace.in(dir);
+    }
+
+    private Path pipeline(String runExtra) throws Exception {
+        return pipeline(runExtra, "");
+    }
+
+    private Path pipeline(String runExtra, String sourceExtra) throws Exception {
+        return ws.pipeline("""
+                pipeline: bad
+                source:
+                  files:
+                    path: in
+                    include: "**/*.csv*"
+                %ssink:
+                  files:
+                    path: out
+                    format: parquet
+                run:
+                  parallelism: 2
+                  retries: { max: 1, backoff: 100ms }
+                %s""".formatted(sourceExtra, runExtra));
+    }
+
+    private static String goodRows(String prefix, int from, int to) {
+        StringBuilder b = new StringBuilder();
+        for (int i = from; i < to; i++) b.append(i).append(',').append(prefix).append(i).append(',').append(i * 10).append('\n');
+        return b.toString();
+    }
+
+    private static List<String> expectedRows(String prefix, int from, int to) {
+        List<String> rows = new ArrayList<>();
+        for (int i = from; i < to; i++) rows.add(i + "|" + prefix + i + "|" + (i * 10));
+        return rows;
+    }
+
+    private List<String> output() throws Exception {
+        return ws.outputRows("id, name, v", "parquet");
+    }
+
+    private List<JsonNode> deadLetters() throws Exception {
+        List<JsonNode> out = new ArrayList<>();
+        for (String line : ws.deadLetters()) out.add(JSON.readTree(line));
+        return out;
+    }
+
+    private static List<String> sorted(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        all.sort(null);
+        return all;
+    }
+
+    // ---- malformed rows ------------------------------------------------------------------------------
+
+    /** good.csv: 20 rows; mixed.csv: 10 good rows with a row of too many columns on line 5 (header is line 1). */
+    private void malformedInput() throws Exception {
+        ws.input("good.csv", "id,name,v\n" + goodRows("g", 0, 20));
+        ws.input("mixed.csv", "id,name,v\n" + goodRows("m", 100, 103) + "999,broken,1,EXTRA,COLUMNS\n" + goodRows("m", 103, 110));
+    }
+
+    @Test
+    void aMalformedCsvRowIsDeadLetteredWithFileLineAndReasonAndEveryGoodRowIsWritten() throws Exception {
+        malformedInput();
+        CliRun r = run(pipeline(""));
+        assertThat(r.code()).as(r.toString()).isZero();
+        CliRun.assertSameRows(output(), sorted(expectedRows("g", 0, 20), expectedRows("m", 100, 110)));
+        assertThat(deadLetters()).singleElement().satisfies(d -> {
+            assertThat(d.get("file").asText()).isEqualTo("mixed.csv");
+            assertThat(d.get("line").asLong()).isEqualTo(5);
+            assertThat(d.get("reason").asText()).containsIgnoringCase("too many columns");
+            assertThat(d.get("record").asText()).contains("999,broken");
+            assertThat(d.get("split").asText()).isNotBlank();
+        });
+        assertThat(r.out()).contains("1 bad").contains("_dead_letter");
+    }
+
+    @Test
+    void onBadRecordSkipDropsTheRowAndCountsIt() throws Exception {
+        malformedInput();
+        CliRun r = run(pipeline("  on_bad_record: skip\n"));
+        assertThat(r.code()).as(r.toString()).isZero();
+        CliRun.assertSameRows(output(), sorted(expectedRows("g", 0, 20), expectedRows("m", 100, 110)));
+        assertThat(ws.deadLetters()).isEmpty();
+        assertThat(r.out()).contains("rows 31 in, 30 out, 1 bad").contains("skipped (on_bad_record: skip)");
+    }
+
+    @Test
+    void onBadRecordFailMakesTheSplitDeadThenRetryWithTheFixedFileFinishesIt() throws Exception {
+        malformedInput();
+        Path p = pipeline("  on_bad_record: fail\n", "    pack: { max_files: 1 }\n");
+        CliRun first = run(p);
+        assertThat(first.code()).as(first.toString()).isEqualTo(1);
+        assertThat(first.out()).contains("1 split(s) dead").contains("sluice status").contains("sluice retry");
+        assertThat(first.err()).contains("dead:").contains("mixed.csv");
+        CliRun.assertSameRows(output(), expectedRows("g", 0, 20));
+
+        CliRun status = sluice("status", p.toString());
+        assertThat(status.code()).isZero();
+        assertThat(status.out()).contains("dead     1").contains("done     1").contains("mixed.csv")
+                .contains("attempts 2").contains("error:");
+        JsonNode dead = deadSplit(p);
+        assertThat(dead.get("attempts").asInt()).isEqualTo(2);
+        assertThat(dead.get("last_error").asText()).contains("mixed.csv").contains("attempt 2")
+                .contains("mixed.csv line 5").containsIgnoringCase("columns").contains("on_bad_record");
+
+        // the user fixes the file, sends the split back, and runs again
+        ws.input("mixed.csv", "id,name,v\n" + goodRows("m", 100, 110));
+        CliRun retry = sluice("retry", p.toString());
+        assertThat(retry.code()).isZero();
+        assertThat(retry.out()).contains("1 split(s) sent back to pending");
+        CliRun second = run(p);
+        assertThat(second.code()).as(second.toString()).isZero();
+        CliRun.assertSameRows(output(), sorted(expectedRows("g", 0, 20), expectedRows("m", 100, 110)));
+        JsonNode status2 = CliRun.status(p);
+        assertThat(status2.get("counts").get("dead").asLong()).isZero();
+        assertThat(status2.get("counts").get("failed").asLong()).isZero();
+    }
+
+    private static JsonNode deadSplit(Path p) throws Exception {
+        for (JsonNode s : CliRun.status(p).get("splits")) if (s.get("state").asText().equals("dead")) return s;
+        throw new AssertionError("no dead split");
+    }
+
+    @Test
+    void aMalformedRowInALaterByteRangeIsReportedAtItsLineInTheFile() throws Exception {
+        StringBuilder csv = new StringBuilder("id,name,v\n");
+        csv.append(goodRows("r", 0, 3000));
+        csv.append("77777,broken,1,EXTRA\n"); // line 3002
+        csv.append(goodRows("r", 3000, 3500));
+        ws.input("big.csv", csv.toString());
+        Path p = pipeline("", "    split_size: 16KB\n");
+        CliRun r = run(p);
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(CliRun.status(p).get("splits").size()).as("the file was cut").isGreaterThan(2);
+        CliRun.assertSameRows(output(), expectedRows("r", 0, 3500).stream().sorted().toList());
+        assertThat(deadLetters()).singleElement().satisfies(d -> {
+            assertThat(d.get("file").asText()).isEqualTo("big.csv");
+            assertThat(d.get("line").asLong()).isEqualTo(3002);
+            assertThat(d.get("record").asText()).contains("77777,broken");
+        });
+    }
+
+    @Test
+    void aMalformedJsonLineIsDeadLetteredAndFailNamesItsLine() throws Exception {
+        StringBuilder jsonl = new StringBuilder();
+        for (int i = 0; i < 10; i++) {
+            jsonl.append(i == 6 ? "{\"id\": 6, \"name\": \"j6\", \"v\": 60" : "{\"id\": " + i + ", \"name\": \"j" + i + "\", \"v\": " + i * 10 + "}").append('\n');
+        }
+        ws.input("events.jsonl", jsonl.toString());
+        Path p = ws.pipeline(Files.readString(pipeline("")).replace("**/*.csv*", "**/*.jsonl"));
+        CliRun r = run(p);
+        assertThat(r.code()).as(r.toString()).isZero();
+        List<String> expected = new ArrayList<>(expectedRows("j", 0, 6));
+        expected.addAll(expectedRows("j", 7, 10));
+        expected.sort(null);
+        CliRun.assertSameRows(output(), expected);
+        assertThat(deadLetters()).singleElement().satisfies(d -> {
+            assertThat(d.get("file").asText()).isEqualTo("events.jsonl");
+            assertThat(d.get("line").asLong()).isEqualTo(7);
+            assertThat(d.get("record").asText()).contains("\"j6\"");
+        });
+
+        // the same file with on_bad_record: fail: the split is dead and its error names the file and line
+        Path failing = ws.pipeline("fail.yaml", Files.readString(p).replace("pipeline: bad", "pipeline: bad-fail")
+                .replace("path: out", "path: out-fail") + "  on_bad_record: fail\n");
+        CliRun f = run(failing);
+        assertThat(f.code()).as(f.toString()).isEqualTo(1);
+        assertThat(deadSplit(failing).get("last_error").asText()).contains("events.jsonl line 7").contains("on_bad_record");
+    }
+
+    // ---- broken files --------------------------------------------------------------------------------
+
+    @Test
+    void aTruncatedGzipEndsDeadNamingTheFileAndNoGoodRowIsLost() throws Exception {
+        ws.input("a.csv", "id,name,v\n" + goodRows("a", 0, 50));
+        ws.input("b.csv.gz", Workspace.gzip("id,name,v\n" + goodRows("b", 100, 150)));
+        byte[] whole = Workspace.gzip("id,name,v\n" + goodRows("t", 200, 2000));
+        ws.input("c-truncated.csv.gz", java.util.Arrays.copyOf(whole, whole.length / 2));
+        ws.input("d.csv", "id,name,v\n" + goodRows("d", 300, 350));
+        ws.input("e.csv", "id,name,v\n" + goodRows("e", 400, 450));
+        Path p = pipeline("");
+        CliRun r = run(p);
+        assertThat(r.code()).as(r.toString()).isEqualTo(1);
+        JsonNode dead = deadSplit(p);
+        assertThat(dead.get("last_error").asText()).contains("c-truncated.csv.gz");
+        assertThat(r.err()).contains("dead:").contains("c-truncated.csv.gz");
+
+        // Files are packed: a file in the dead split's pack waits with it. Every file in a done split is written,
+        // each row once.
+        List<String> expected = new ArrayList<>();
+        expected.addAll(expectedRows("a", 0, 50));
+        expected.addAll(expectedRows("b", 100, 150));
+        expected.addAll(expectedRows("d", 300, 350));
+        expected.addAll(expectedRows("e", 400, 450));
+        long doneRows = 0;
+        for (JsonNode s : CliRun.status(p).get("splits")) if (s.get("state").asText().equals("done")) doneRows += s.get("rows_out").asLong();
+        List<String> out = output();
+        assertThat(out).hasSize((int) doneRows).doesNotHaveDuplicates();
+        assertThat(expected).containsAll(out);
+        assertThat(doneRows).as("the files outside the dead split are written").isGreaterThanOrEqualTo(100);
+
+        // the user puts a good copy in place and retries: every row of every file, exactly once
+        ws.input("c-truncated.csv.gz", whole);
+        assertThat(sluice("retry", p.toString()).code()).isZero();
+        CliRun again = run(p);
+        assertThat(again.code()).as(again.toString()).isZero();
+        expected.addAll(expectedRows("t", 200, 2000));
+        expected.sort(null);
+        CliRun.assertSameRows(output(), expected);
+    }
+
+    @Test
+    void aNonUtf8ByteIsDeadLetteredAndTheRestIsKept() throws Exception {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        b.write(("id,name,v\n" + goodRows("u", 0, 4)).getBytes(StandardCharsets.UTF_8));
+        b.write("4,caf".getBytes(StandardCharsets.UTF_8));
+        b.write(0xE9); // Latin-1 é: not UTF-8
+        b.write(",40\n".getBytes(StandardCharsets.UTF_8));
+        b.write(goodRows("u", 5, 10).getBytes(StandardCharsets.UTF_8));
+        ws.input("latin1.csv", b.toByteArray());
+        Path p = pipeline("");
+        CliRun r = run(p);
+        assertThat(r.code()).as(r.toString()).isZero();
+        List<String> expected = new ArrayList<>(expectedRows("u", 0, 4));
+        expected.addAll(expectedRows("u", 5, 10));
+        expected.sort(null);
+        CliRun.assertSameRows(output(), expected);
+        assertThat(deadLetters()).singleElement().satisfies(d -> {
+            assertThat(d.get("file").asText()).isEqualTo("latin1.csv");
+            assertThat(d.get("line").asLong()).isEqualTo(6);
+            assertThat(d.get("reason").asText()).containsIgnoringCase("unicode");
+        });
+    }
+
+    // ---- bad pipelines -------------------------------------------------------------------------------
+
+    @Test
+    void aYamlSyntaxErrorExitsTwoWithFileLineAndColumn() throws Exception {
+        Path p = ws.pipeline("""
+                pipeline: bad
+                source:
+                  files:
+                    path: in
+                    include: "**/*.csv
+                sink:
+                  files: { path: out }
+                """);
+        for (String command : List.of("run", "validate", "plan", "status")) {
+            CliRun r = sluice(command, p.toString());
+            assertThat(r.code()).as(command + ": " + r).isEqualTo(2);
+            assertThat(r.err()).contains("invalid pipeline").containsPattern(java.util.regex.Pattern.quote(p.toString()) + ":\\d+:\\d+: syntax error");
+        }
+        assertThat(Files.exists(ws.out())).as("nothing written").isFalse();
+    }
+
+    @Test
+    void anUnknownKeyExitsTwoWithTheOptionPathAndWhatIsAllowed() throws Exception {
+        Path p = ws.pipeline("""
+                pipeline: bad
+                source:
+                  files:
+                    path: in
+                sink:
+                  files:
+                    path: out
+                    formt: csv
+                """);
+        CliRun r = run(p);
+        assertThat(r.code()).as(r.toString()).isEqualTo(2);
+        assertThat(r.err()).contains(p + ":8:5: sink.files.formt: unknown option (did you mean 'format'?)")
+                .contains("allowed here: path, format, compression, partition_by");
+        assertThat(sluice("validate", p.toString()).code()).isEqualTo(2);
+    }
+
+    @Test
+    void aMissingInputFolderExitsTwoNamingTheOptionAndTheFolder() throws Exception {
+        Path p = ws.pipeline("""
+                pipeline: bad
+                source:
+                  files:
+                    path: no/such/folder
+                sink:
+                  files:
+                    path: out
+                """);
+        for (String command : List.of("run", "validate", "plan")) {
+            CliRun r = sluice(command, p.toString());
+            assertThat(r.code()).as(command + ": " + r).isEqualTo(2);
+            assertThat(r.err()).contains(p + ":4:11: source.files.path: ")
+                    .contains(dir.resolve("no/such/folder").toString()).contains("does not exist");
+        }
+        // status, retry and reset need only the ledger: they still work
+        assertThat(sluice("status", p.toString()).code()).isZero();
+    }
+
+    @Test
+    void anUnwritableOutputFolderExitsBeforeAnythingRunsAndSaysTheSinkPathCannotBeWritten() throws Exception {
+        // Tests run as root here, so a chmod'ed folder would not stop anything: use a path whose parent is a regular
+        // file, which no user (root included) can create a folder in.
+        ws.input("a.csv", "id,name,v\n" + goodRows("a", 0, 5));
+        Files.writeString(dir.resolve("blocker"), "a file, not a folder");
+        Path p = ws.pipeline("""
+                pipeline: bad
+                source:
+                  files:
+                    path: in
+                sink:
+                  files:
+                    path: blocker/out
+                """);
+        for (CliRun r : List.of(run(p), sluice("validate", p.toString()))) {
+            assertThat(r.code()).as(r.toString()).isEqualTo(2);
+            assertThat(r.err()).contains(p + ":7:11: sink.files.path: cannot write to " + dir.resolve("blocker/out"))
+                    .contains("choose another path");
+        }
+        JsonNode status = CliRun.status(p);
+        assertThat(status.get("counts").get("done").asLong()).as("nothing was processed").isZero();
+        assertThat(status.get("counts").get("dead").asLong()).isZero();
+    }
+
+    @Test
+    void aReadOnlyFileSystemAsOutputIsRefusedToo() throws Exception {
+        // /proc is read-only for root as well
+        ws.input("a.csv", "id,name,v\n" + goodRows("a", 0, 5));
+        Path p = ws.pipeline("""
+                pipeline: bad
+                source:
+                  files:
+                    path: in
+                sink:
+                  files:
+                    path: /proc/sluice-test-out
+                """);
+        CliRun r = run(p);
+        assertThat(r.code()).as(r.toString()).isEqualTo(2);
+        assertThat(r.err()).contains("sink.files.path").contains("cannot write").contains("/proc/sluice-test-out");
+    }
+
+    @Test
+    void resetWithoutYesRefusesAndKeepsTheState() throws Exception {
+        ws.input("a.csv", "id,name,v\n" + goodRows("a", 0, 5));
+        Path p = pipeline("");
+        assertThat(run(p).code()).isZero();
+        CliRun r = sluice("reset", p.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--yes");
+        assertThat(CliRun.status(p).get("counts").get("done").asLong()).isEqualTo(1);
+        CliRun yes = sluice("reset", p.toString(), "--yes");
+        assertThat(yes.code()).isZero();
+        assertThat(CliRun.status(p).get("counts").get("done").asLong()).isZero();
+    }
+
+    @Test
+    void anUnknownCommandLineOptionExitsTwo() throws Exception {
+        Path p = pipeline("");
+        CliRun r = sluice("run", p.toString(), "--paralellism", "2");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--paralellism");
+    }
+}

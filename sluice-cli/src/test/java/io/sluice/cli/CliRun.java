@@ -1,0 +1,58 @@
+package io.sluice.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Runs the {@code sluice} command in this JVM and keeps what it printed, for the CLI tests. */
+record CliRun(int code, String out, String err) {
+
+    static CliRun sluice(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code;
+        try (PrintWriter o = new PrintWriter(out, true); PrintWriter e = new PrintWriter(err, true)) {
+            code = Main.execute(o, e, args);
+        }
+        return new CliRun(code, out.toString(), err.toString());
+    }
+
+    /** {@code sluice run} without a progress display (failures are still printed, to {@link #err}). */
+    static CliRun run(Path pipeline, String... more) {
+        List<String> args = new ArrayList<>(List.of("run", pipeline.toString(), "--progress", "none"));
+        args.addAll(List.of(more));
+        return sluice(args.toArray(String[]::new));
+    }
+
+    /** {@code sluice status --all --json}, parsed. */
+    static JsonNode status(Path pipeline) throws Exception {
+        CliRun r = sluice("status", pipeline.toString(), "--all", "--json", "--limit", "100000");
+        if (r.code() != 0) throw new AssertionError("status failed: " + r);
+        return new ObjectMapper().readTree(r.out());
+    }
+
+    String all() {
+        return out + err;
+    }
+
+    @Override
+    public String toString() {
+        return "exit " + code + "\n--- out\n" + out + "--- err\n" + err;
+    }
+
+    /** Equal multisets; on a difference, says how many rows are missing and extra, with a few of each. */
+    static void assertSameRows(List<String> actual, List<String> expected) {
+        java.util.Map<String, Integer> diff = new java.util.TreeMap<>();
+        expected.forEach(r -> diff.merge(r, 1, Integer::sum));
+        actual.forEach(r -> diff.merge(r, -1, Integer::sum));
+        diff.values().removeIf(n -> n == 0);
+        List<String> missing = diff.entrySet().stream().filter(e -> e.getValue() > 0).map(e -> e.getValue() + "x " + e.getKey()).toList();
+        List<String> extra = diff.entrySet().stream().filter(e -> e.getValue() < 0).map(e -> -e.getValue() + "x " + e.getKey()).toList();
+        org.assertj.core.api.Assertions.assertThat(diff).as("%d rows out, %d expected; %d missing, e.g. %s; %d extra, e.g. %s", actual.size(), expected.size(),
+                missing.size(), missing.stream().limit(5).toList(), extra.size(), extra.stream().limit(5).toList()).isEmpty();
+    }
+}

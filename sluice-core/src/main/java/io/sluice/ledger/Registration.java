@@ -1,0 +1,78 @@
+package io.sluice.ledger;
+
+import io.sluice.spi.Member;
+import io.sluice.spi.Split;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Which splits of a batch a ledger registers, given what it already holds: the rule of {@code Ledger.register} in
+ * one place for the server ledgers, which read what they need in bulk and then decide here. A split is skipped when
+ * one of its members is registered (before or earlier in the batch), or when a member's digest belongs to another
+ * key; the first key to register a digest owns it.
+ */
+public record Registration(List<Split> accepted, Map<String, String> newDigests) {
+
+    /** One version of one input: registered once per pipeline. */
+    public record Identity(String key, String fingerprint, long start) {
+        public static Identity of(Member m) {
+            return new Identity(m.key(), m.fingerprint(), m.start());
+        }
+    }
+
+    /**
+     * @param registered   the identities among the batch's members that the ledger already holds
+     * @param digestOwners the owners the ledger already holds of the batch's digests
+     * @throws IllegalArgumentException when a split lists one input twice, or two new splits share an id
+     */
+    public static Registration decide(List<Split> splits, Set<Identity> registered, Map<String, String> digestOwners) {
+        splits.forEach(Registration::requireDistinctMembers);
+        Set<Identity> taken = new HashSet<>(registered);
+        Map<String, String> owners = new HashMap<>(digestOwners);
+        Map<String, String> newDigests = new HashMap<>();
+        Set<String> ids = new HashSet<>();
+        List<Split> accepted = new ArrayList<>();
+        for (Split split : splits) {
+            if (!registrable(split, taken, owners)) continue;
+            if (!ids.add(split.id())) throw idReused(split.id());
+            accepted.add(split);
+            for (Member m : split.members()) {
+                taken.add(Identity.of(m));
+                if (m.digest() != null && owners.putIfAbsent(m.digest(), m.key()) == null) {
+                    newDigests.put(m.digest(), m.key());
+                }
+            }
+        }
+        return new Registration(List.copyOf(accepted), Map.copyOf(newDigests));
+    }
+
+    private static boolean registrable(Split split, Set<Identity> taken, Map<String, String> owners) {
+        for (Member m : split.members()) {
+            if (taken.contains(Identity.of(m))) return false;
+            String owner = m.digest() == null ? null : owners.get(m.digest());
+            if (owner != null && !owner.equals(m.key())) return false;
+        }
+        return true;
+    }
+
+    /** @throws IllegalArgumentException when the split lists one version of one input twice */
+    public static void requireDistinctMembers(Split split) {
+        Set<Identity> seen = new HashSet<>();
+        for (Member m : split.members()) {
+            if (!seen.add(Identity.of(m))) {
+                throw new IllegalArgumentException("split " + split.id() + " lists " + m.key() + " from byte "
+                        + m.start() + " twice");
+            }
+        }
+    }
+
+    /** The error for a new split whose id a registered split (with other members) already has. */
+    public static IllegalArgumentException idReused(String id) {
+        return new IllegalArgumentException("split " + id + " is already registered with other members; a split's "
+                + "id must change when its inputs change (include the fingerprint)");
+    }
+}

@@ -1,0 +1,275 @@
+package io.sluice.sources.files;
+
+import io.sluice.spi.KnownMember;
+import io.sluice.spi.Ledger;
+import io.sluice.spi.Member;
+import io.sluice.spi.Source.Skipped;
+import io.sluice.spi.Split;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Plans growing files ({@code tail: true}). A log is known by its identity, a hash of its first
+ * {@value #IDENTITY_BYTES} bytes, not by its name: after a rotation ({@code app.log} renamed to {@code app.log.1},
+ * a new {@code app.log} created) the renamed file continues where its reading stopped, and the new file starts at 0.
+ * Each scan registers the bytes appended since the end of the last registered range, up to the last complete line.
+ * A file shorter than its registered end was truncated: it is read again from the start as a new generation.
+ * A gzipped rotation is read once, from where the plain file's reading stopped to its end.
+ */
+final class TailPlanner {
+    static final int IDENTITY_BYTES = 256;
+    private static final String FIRST_GENERATION = "g1";
+
+    /** A listed file and the log it is. */
+    record Log(String identity, String key, Path path, long size, boolean compressed) {
+    }
+
+    private final Map<String, Path> located = new ConcurrentHashMap<>();
+
+    /** The identities of the listed files; files too short to identify (or unreadable) are reported and left out. */
+    List<Log> identify(List<FilesSource.Found> files, List<Skipped> skipped) throws IOException {
+        Map<String, Log> plain = new LinkedHashMap<>();
+        List<Log> compressed = new ArrayList<>();
+        for (FilesSource.Found f : files) {
+            boolean gz = f.key().toLowerCase(java.util.Locale.ROOT).endsWith(".gz");
+            if (Formats.compressed(f.key()) && !gz) {
+                skipped.add(Skipped.because(f.key(), "tail reads rotated logs compressed with gzip only; decompress it or exclude it"));
+                continue;
+            }
+            Head head;
+            try {
+                head = head(f.path(), gz);
+            } catch (java.nio.file.NoSuchFileException e) {
+                continue; // rotated away while listing: the next scan finds it under its new name
+            } catch (java.util.zip.ZipException | java.io.EOFException e) {
+                skipped.add(Skipped.because(f.key(), "not a readable gzip file: " + e.getMessage()));
+                continue;
+            }
+            if (head.bytes().length < IDENTITY_BYTES) {
+                skipped.add(Skipped.seen(f.key(), "shorter than " + IDENTITY_BYTES + " bytes: too short to tell it apart "
+                        + "from other logs; it is read once it has grown"));
+                continue;
+            }
+            Log log = new Log(identity(head.bytes()), f.key(), f.path(), head.size(), gz);
+            located.put(log.identity(), f.path());
+            Log twin = gz ? null : plain.putIfAbsent(log.identity(), log);
+            if (gz) {
+                compressed.add(log);
+            } else if (twin != null) {
+                skipped.add(Skipped.because(f.key(), "its first " + IDENTITY_BYTES + " bytes are the same as " + twin.key()
+                        + "'s, so tail cannot tell the two logs apart; only " + twin.key() + " is read (give each log "
+                        + "a distinct start, e.g. a timestamp, or exclude one)"));
+            }
+        }
+        List<Log> logs = new ArrayList<>(plain.values());
+        for (Log gz : compressed) {
+            Log same = plain.get(gz.identity());
+            if (same != null) {
+                skipped.add(Skipped.seen(gz.key(), "the same log as " + same.key() + ", which is still there uncompressed"));
+            } else {
+                logs.add(gz);
+            }
+        }
+        return logs;
+    }
+
+    /** New byte ranges of each log, cut at line boundaries into ranges of about {@code splitSize}. */
+    List<Split> plan(List<Log> logs, Ledger ledger, long splitSize, List<Skipped> skipped, List<String> notices)
+            throws IOException {
+        Map<String, KnownMember> known = ledger.known(logs.stream().map(Log::identity).toList());
+        List<Split> splits = new ArrayList<>();
+        for (Log log : logs) {
+            KnownMember k = known.get(log.identity());
+            if (k != null && k.end() == Member.WHOLE) {
+                skipped.add(Skipped.seen(log.key(), "read completely (split " + k.splitId() + ", " + k.state().label() + ")"));
+                continue;
+            }
+            String generation = k == null ? FIRST_GENERATION : k.fingerprint();
+            long from = k == null ? 0 : k.end();
+            if (log.compressed()) {
+                splits.add(new Split(log.key() + "#" + from + "-end" + tag(log, generation),
+                        List.of(new Member(log.identity(), generation, from, Member.WHOLE, null)), log.size()));
+                continue;
+            }
+            // every read of this log's planning goes through one open file, checked to be this log: a rotation
+            // may have put another log under its name since it was listed
+            try (FileChannel ch = FileChannel.open(log.path(), StandardOpenOption.READ)) {
+                if (!identity(readHead(ch)).equals(log.identity())) continue; // rotated meanwhile: next scan
+                long size = ch.size();
+                if (size < from) {
+                    notices.add(log.key() + " was truncated (" + size + " bytes, read to " + from
+                            + "): reading it again from the start");
+                    generation = nextGeneration(generation);
+                    from = 0;
+                }
+                long to = endOfLastLine(ch, from, size);
+                if (to <= from) {
+                    skipped.add(Skipped.seen(log.key(), "up to date at byte " + from + (size > from
+                            ? " (" + (size - from) + " bytes of an unfinished line wait for their newline)" : "")));
+                    continue;
+                }
+                List<Long> cuts = LineCutter.cuts(ch, from, to, splitSize, false);
+                for (int i = 0; i + 1 < cuts.size(); i++) {
+                    long a = cuts.get(i);
+                    long b = cuts.get(i + 1);
+                    splits.add(new Split(log.key() + "#" + a + "-" + b + tag(log, generation),
+                            List.of(new Member(log.identity(), generation, a, b, null)), b - a));
+                }
+            } catch (java.nio.file.NoSuchFileException e) {
+                // rotated away since it was listed: the next scan finds it under its new name
+            }
+        }
+        return splits;
+    }
+
+    /** Per log: how far it is registered, whether that last range is done, and how many bytes are not read yet. */
+    List<String> status(List<Log> logs, Ledger ledger) {
+        Map<String, KnownMember> known = ledger.known(logs.stream().map(Log::identity).toList());
+        List<String> lines = new ArrayList<>();
+        for (Log log : logs) {
+            KnownMember k = known.get(log.identity());
+            if (k == null) {
+                lines.add(log.key() + ": not read yet (" + log.size() + " bytes)");
+            } else if (k.end() == Member.WHOLE) {
+                lines.add(log.key() + ": compressed rotation, read from byte " + k.start() + " to its end (" + k.state().label() + ")");
+            } else {
+                long behind = Math.max(0, log.size() - k.end());
+                lines.add(log.key() + ": read to byte " + k.end() + " of " + log.size() + " (last range " + k.state().label()
+                        + "), " + behind + " byte(s) behind" + (log.size() < k.end() ? " (truncated: read again at the next scan)" : ""));
+            }
+        }
+        return lines;
+    }
+
+    /** The file a log identity is in now; null when no listed file has it (removed, or not listed yet). */
+    Path locate(String identity) {
+        return located.get(identity);
+    }
+
+    /**
+     * Copies the log's bytes {@code [start, end)} (gzip: of its decompressed content, to its end) into the spool,
+     * after checking, on the same open file, that it still is the log with this identity: a rotation may have put
+     * another log under the name since it was planned. Returns false when it is not.
+     */
+    static boolean spool(Path file, boolean gz, String identity, long start, long end, byte[] header, Path spool)
+            throws IOException {
+        if (!gz) {
+            try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+                byte[] head = readHead(in);
+                if (head.length < IDENTITY_BYTES || !identity(head).equals(identity)) return false;
+                try (OutputStream out = Files.newOutputStream(spool, StandardOpenOption.CREATE_NEW);
+                     var ch = java.nio.channels.Channels.newChannel(out)) {
+                    if (header != null) out.write(header);
+                    long pos = start;
+                    while (pos < end) pos += in.transferTo(pos, end - pos, ch);
+                }
+                return true;
+            }
+        }
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(file), 1 << 16)) {
+            byte[] head = in.readNBytes(IDENTITY_BYTES);
+            if (head.length < IDENTITY_BYTES || !identity(head).equals(identity)) return false;
+            try (OutputStream out = Files.newOutputStream(spool, StandardOpenOption.CREATE_NEW)) {
+                if (header != null) out.write(header);
+                // a range planned in the plain file may be read after the file was rotated and compressed: then only
+                // its bytes, or the rest of the log would be read twice (again by the compressed rotation's own split)
+                long left = end == Member.WHOLE ? Long.MAX_VALUE : end - start;
+                if (start < IDENTITY_BYTES) {
+                    int n = (int) Math.min(left, IDENTITY_BYTES - start);
+                    out.write(head, (int) start, n);
+                    left -= n;
+                } else {
+                    in.skipNBytes(start - IDENTITY_BYTES);
+                }
+                byte[] buf = new byte[1 << 16];
+                int n;
+                while (left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0) {
+                    out.write(buf, 0, n);
+                    left -= n;
+                }
+                if (end != Member.WHOLE && left > 0) {
+                    throw new java.io.EOFException(file + " ends " + left + " byte(s) before the range [" + start + ", "
+                            + end + ") planned in this log");
+                }
+            }
+            return true;
+        }
+    }
+
+    /** The first bytes of a log and its size, read from one open file so that both belong to the same file. */
+    private record Head(byte[] bytes, long size) {
+    }
+
+    private static Head head(Path file, boolean gz) throws IOException {
+        if (gz) {
+            try (InputStream in = new GZIPInputStream(Files.newInputStream(file), 4096)) {
+                return new Head(in.readNBytes(IDENTITY_BYTES), Files.size(file));
+            }
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            return new Head(readHead(ch), size);
+        }
+    }
+
+    private static byte[] readHead(FileChannel ch) throws IOException {
+        ByteBuffer head = ByteBuffer.allocate(IDENTITY_BYTES);
+        while (head.hasRemaining() && ch.read(head, head.position()) > 0) {
+            // positional reads until the buffer is full or the file ends
+        }
+        return java.util.Arrays.copyOf(head.array(), head.position());
+    }
+
+    private static String identity(byte[] head) {
+        return "tail:" + sha256(head).substring(0, 24);
+    }
+
+    /** One past the last newline in {@code [from, size)}, or {@code from} when there is none. */
+    private static long endOfLastLine(FileChannel ch, long from, long size) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+        long end = size;
+        while (end > from) {
+            int n = (int) Math.min(buf.capacity(), end - from);
+            buf.clear().limit(n);
+            long at = end - n;
+            while (buf.hasRemaining() && ch.read(buf, at + buf.position()) > 0) {
+                // positional reads until the window is full
+            }
+            for (int i = buf.position() - 1; i >= 0; i--) if (buf.get(i) == '\n') return at + i + 1;
+            end -= n;
+        }
+        return from;
+    }
+
+    /** Split ids name the file, the range, the log and (after a truncation) the generation, so none repeats. */
+    private static String tag(Log log, String generation) {
+        String id = "@" + log.identity().substring(5, 13);
+        return generation.equals(FIRST_GENERATION) ? id : id + "." + generation;
+    }
+
+    private static String nextGeneration(String generation) {
+        return "g" + (Long.parseLong(generation.substring(1)) + 1);
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

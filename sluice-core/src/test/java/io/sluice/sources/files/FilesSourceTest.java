@@ -1,0 +1,584 @@
+package io.sluice.sources.files;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.sluice.config.ConfigException;
+import io.sluice.config.Options;
+import io.sluice.config.Validator;
+import io.sluice.config.YamlReader;
+import io.sluice.ledger.sqlite.SqliteLedger;
+import io.sluice.pipeline.BadRecordPolicy;
+import io.sluice.pipeline.EngineOptions;
+import io.sluice.pipeline.RetryPolicy;
+import io.sluice.pipeline.RunOptions;
+import io.sluice.spi.Member;
+import io.sluice.spi.PipelineContext;
+import io.sluice.spi.Source;
+import io.sluice.spi.Split;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The files source as a user relies on it: which files become work (globs, hidden names, settle, marker), which
+ * are skipped and why (dedupe, changes), and how work is cut (packs of small files, byte ranges of large ones).
+ */
+class FilesSourceTest {
+    /** Long ago enough that any settle time has passed. */
+    private static final long OLD = System.currentTimeMillis() - Duration.ofHours(2).toMillis();
+
+    @TempDir
+    Path dir;
+
+    private Path in;
+    private SqliteLedger ledger;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        in = Files.createDirectories(dir.resolve("in"));
+        ledger = SqliteLedger.open(dir.resolve("ledger.db"), "test", Clock.systemUTC());
+    }
+
+    @AfterEach
+    void tearDown() {
+        ledger.close();
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------------
+
+    /** A files source from the options as a user writes them under {@code source.files}. */
+    private Source source(String yaml, int parallelism) {
+        Options o = new Validator(dir, k -> null).validate(YamlReader.parse("test.yaml", yaml), FilesSourceFactory.OPTIONS);
+        RunOptions run = new RunOptions(RunOptions.Mode.ONCE, Duration.ofSeconds(10), parallelism,
+                new RetryPolicy(0, Duration.ofSeconds(1), Duration.ofSeconds(1)), BadRecordPolicy.DEAD_LETTER,
+                Duration.ofSeconds(60), new EngineOptions(null, null, null));
+        return new FilesSourceFactory().create(o, new PipelineContext("test", dir.resolve("p.yaml"), run, Clock.systemUTC()));
+    }
+
+    private Source source(String yaml) {
+        return source(yaml, 1);
+    }
+
+    private Path file(String rel, String content, long mtime) throws IOException {
+        return file(rel, content.getBytes(StandardCharsets.UTF_8), mtime);
+    }
+
+    private Path file(String rel, byte[] content, long mtime) throws IOException {
+        Path p = in.resolve(rel);
+        Files.createDirectories(p.getParent());
+        Files.write(p, content);
+        Files.setLastModifiedTime(p, FileTime.fromMillis(mtime));
+        return p;
+    }
+
+    private Path file(String rel, String content) throws IOException {
+        return file(rel, content, OLD);
+    }
+
+    private static Set<String> keys(Source.Plan plan) {
+        Set<String> keys = new HashSet<>();
+        for (Split s : plan.splits()) s.members().forEach(m -> keys.add(m.key()));
+        return keys;
+    }
+
+    private static Map<String, Source.Skipped> skipped(Source.Plan plan) {
+        Map<String, Source.Skipped> byKey = new HashMap<>();
+        plan.skipped().forEach(s -> byKey.put(s.key(), s));
+        return byKey;
+    }
+
+    // ---- which files -------------------------------------------------------------------------------
+
+    @Test
+    void includeGlobMatchesTopLevelAndNestedFilesAndExcludeLeavesOut() throws IOException {
+        file("a.csv", "x\n1\n");
+        file("sub/b.csv", "x\n2\n");
+        file("sub/deep/c.csv", "x\n3\n");
+        file("d.txt", "hello\n");
+        file("sub/e.jsonl", "{}\n");
+        file("sub/deep/f.csv.gz", "not really gzip");
+
+        assertThat(keys(source("path: in\ninclude: \"**/*.csv\"").preview(ledger)))
+                .containsExactlyInAnyOrder("a.csv", "sub/b.csv", "sub/deep/c.csv");
+        assertThat(keys(source("path: in\ninclude: \"*.csv\"").preview(ledger)))
+                .as("* stays in one folder").containsExactly("a.csv");
+        assertThat(keys(source("path: in\ninclude: \"**/*.csv\"\nexclude: \"sub/deep/**\"").preview(ledger)))
+                .containsExactlyInAnyOrder("a.csv", "sub/b.csv");
+        assertThat(keys(source("path: in\ninclude: [\"**/*.csv\", \"**/*.jsonl\"]\nexclude: [\"**/b.csv\"]").preview(ledger)))
+                .containsExactlyInAnyOrder("a.csv", "sub/deep/c.csv", "sub/e.jsonl");
+        assertThat(keys(source("path: in").preview(ledger)))
+                .as("the default include is every file")
+                .containsExactlyInAnyOrder("a.csv", "sub/b.csv", "sub/deep/c.csv", "d.txt", "sub/e.jsonl", "sub/deep/f.csv.gz");
+    }
+
+    @Test
+    void hiddenFilesAndFoldersAreNeverListed() throws IOException {
+        file("a.csv", "x\n1\n");
+        file(".a.csv.swp", "x\n1\n");
+        file("_tmp.csv", "x\n1\n");
+        file(".staging/b.csv", "x\n1\n");
+        file("_sluice/staging/c.csv", "x\n1\n");
+        file("sub/_partial.csv", "x\n1\n");
+        file("sub/.d.csv", "x\n1\n");
+        Source.Plan plan = source("path: in\ninclude: \"**\"").plan(ledger);
+        assertThat(keys(plan)).containsExactly("a.csv");
+        assertThat(plan.skipped()).as("not even reported as skipped").isEmpty();
+    }
+
+    @Test
+    void aFileWithAnUnknownExtensionIsSkippedWithAReason() throws IOException {
+        file("a.csv", "x\n1\n");
+        file("notes.docx", "binary");
+        Source.Plan plan = source("path: in").plan(ledger);
+        assertThat(keys(plan)).containsExactly("a.csv");
+        assertThat(skipped(plan).get("notes.docx").reason()).contains("unknown format").contains("source.files.format");
+    }
+
+    @Test
+    void aMissingFolderIsAnErrorNamingTheOption() {
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> source("path: nope"));
+        assertThat(e.problems()).singleElement().satisfies(p -> {
+            assertThat(p.path()).isEqualTo("path");
+            assertThat(p.message()).contains(dir.resolve("nope").toString()).contains("does not exist");
+        });
+    }
+
+    // ---- only finished files -------------------------------------------------------------------------
+
+    @Test
+    void aFreshFileIsWaitingAndASettledOneIsPlanned() throws IOException {
+        long now = System.currentTimeMillis();
+        file("old.csv", "x\n1\n", now - Duration.ofMinutes(10).toMillis());
+        file("fresh.csv", "x\n2\n", now - Duration.ofSeconds(10).toMillis());
+        Source.Plan plan = source("path: in\nsettle: 5m").plan(ledger);
+        assertThat(keys(plan)).containsExactly("old.csv");
+        Source.Skipped fresh = skipped(plan).get("fresh.csv");
+        assertThat(fresh.why()).isEqualTo(Source.Why.WAITING);
+        assertThat(fresh.waiting()).isTrue();
+        assertThat(fresh.settleMillis()).isEqualTo(Duration.ofMinutes(5).toMillis());
+        assertThat(fresh.reason()).contains("still changing");
+        assertThat(plan.waiting()).isEqualTo(1);
+
+        // once it has not changed for the settle time, it is work (same file, now dated long enough ago)
+        Files.setLastModifiedTime(in.resolve("fresh.csv"), FileTime.fromMillis(now - Duration.ofMinutes(6).toMillis()));
+        Source.Plan later = source("path: in\nsettle: 5m").plan(ledger);
+        assertThat(keys(later)).containsExactly("fresh.csv");
+        assertThat(later.waiting()).isZero();
+    }
+
+    @Test
+    void withAMarkerOnlyMarkedFilesAreWorkAndMarkersAreNotRead() throws IOException {
+        long now = System.currentTimeMillis();
+        file("a.csv", "x\n1\n", now); // fresh: a marker overrides settle
+        file("a.csv.done", "", now);
+        file("b.csv", "x\n2\n");
+        Source.Plan plan = source("path: in\nmarker: .done").plan(ledger);
+        assertThat(keys(plan)).containsExactly("a.csv");
+        assertThat(skipped(plan)).containsOnlyKeys("b.csv");
+        assertThat(skipped(plan).get("b.csv").reason()).contains("marker").contains("b.csv.done");
+
+        file("b.csv.done", "");
+        assertThat(keys(source("path: in\nmarker: .done").plan(ledger))).containsExactly("b.csv");
+    }
+
+    // ---- identity: seen, changed, duplicate content ---------------------------------------------------
+
+    @Test
+    void aSecondPlanRegistersNothingNew() throws IOException {
+        for (int i = 0; i < 5; i++) file("f" + i + ".csv", "x\n" + i + "\n");
+        Source s = source("path: in\npack: { max_files: 2 }");
+        Source.Plan first = s.plan(ledger);
+        assertThat(keys(first)).hasSize(5);
+        Source.Plan second = s.plan(ledger);
+        assertThat(second.splits()).isEmpty();
+        assertThat(second.skipped()).hasSize(5).allSatisfy(k -> {
+            assertThat(k.why()).isEqualTo(Source.Why.SEEN);
+            assertThat(k.reason()).contains("already in split");
+        });
+        assertThat(ledger.counts().values().stream().mapToLong(Long::longValue).sum()).isEqualTo(first.splits().size());
+        // and a preview after that agrees: nothing to do
+        assertThat(s.preview(ledger).splits()).isEmpty();
+    }
+
+    @Test
+    void previewRegistersNothing() throws IOException {
+        file("a.csv", "x\n1\n");
+        Source s = source("path: in");
+        assertThat(keys(s.preview(ledger))).containsExactly("a.csv");
+        assertThat(keys(s.preview(ledger))).containsExactly("a.csv");
+        assertThat(ledger.counts()).isEmpty();
+    }
+
+    @Test
+    void sameContentUnderAnotherNameIsSkippedNamingTheFirstFile() throws IOException {
+        file("a.csv", "x\n1\n2\n");
+        file("b.csv", "x\n1\n2\n");
+        file("c.csv", "x\n3\n");
+        Source.Plan plan = source("path: in\ndedupe: content").plan(ledger);
+        assertThat(keys(plan)).containsExactlyInAnyOrder("a.csv", "c.csv");
+        Source.Skipped b = skipped(plan).get("b.csv");
+        assertThat(b.why()).isEqualTo(Source.Why.SKIPPED);
+        assertThat(b.reason()).contains("same content as a.csv").contains("dedupe");
+        assertThat(plan.splits()).flatExtracting(Split::members).allSatisfy(m -> assertThat(m.digest()).hasSize(64));
+    }
+
+    @Test
+    void sameContentIsSkippedAcrossPlans() throws IOException {
+        file("2024/a.csv", "x\n1\n2\n");
+        Source s = source("path: in\ndedupe: content");
+        assertThat(keys(s.plan(ledger))).containsExactly("2024/a.csv");
+
+        file("2025/copy.csv", "x\n1\n2\n");
+        file("2025/other.csv", "x\n9\n");
+        Source.Plan second = s.plan(ledger);
+        assertThat(keys(second)).containsExactly("2025/other.csv");
+        assertThat(skipped(second).get("2025/copy.csv").reason()).contains("same content as 2024/a.csv");
+        assertThat(skipped(second).get("2024/a.csv").why()).isEqualTo(Source.Why.SEEN);
+    }
+
+    @Test
+    void withoutDedupeTheSameContentIsWork() throws IOException {
+        file("a.csv", "x\n1\n");
+        file("b.csv", "x\n1\n");
+        assertThat(keys(source("path: in").plan(ledger))).containsExactlyInAnyOrder("a.csv", "b.csv");
+    }
+
+    @Test
+    void aChangedFileIsReprocessedAsANewVersionUnderANewSplitId() throws IOException {
+        file("a.csv", "x\n1\n");
+        Source s = source("path: in");
+        Source.Plan first = s.plan(ledger);
+        Split v1 = first.splits().getFirst();
+
+        file("a.csv", "x\n1\n2\n", OLD + 60_000);
+        Source.Plan second = s.plan(ledger);
+        assertThat(second.splits()).singleElement().satisfies(v2 -> {
+            assertThat(v2.id()).isNotEqualTo(v1.id()).startsWith("a.csv");
+            assertThat(v2.members()).singleElement().satisfies(m -> {
+                assertThat(m.key()).isEqualTo("a.csv");
+                assertThat(m.fingerprint()).isNotEqualTo(v1.members().getFirst().fingerprint());
+            });
+        });
+        assertThat(ledger.counts().values().stream().mapToLong(Long::longValue).sum()).isEqualTo(2);
+        // and that version is seen from now on
+        assertThat(s.plan(ledger).splits()).isEmpty();
+    }
+
+    @Test
+    void aTouchedFileWithTheSameSizeIsAlsoANewVersion() throws IOException {
+        file("a.csv", "x\n1\n");
+        Source s = source("path: in");
+        s.plan(ledger);
+        file("a.csv", "x\n7\n", OLD + 1000); // same size, new mtime
+        assertThat(keys(s.plan(ledger))).containsExactly("a.csv");
+    }
+
+    @Test
+    void aChangedFileIsIgnoredWithOnChangeIgnore() throws IOException {
+        file("a.csv", "x\n1\n");
+        Source s = source("path: in\non_change: ignore");
+        String v1 = s.plan(ledger).splits().getFirst().id();
+
+        file("a.csv", "x\n1\n2\n", OLD + 60_000);
+        Source.Plan second = s.plan(ledger);
+        assertThat(second.splits()).isEmpty();
+        Source.Skipped a = skipped(second).get("a.csv");
+        assertThat(a.why()).isEqualTo(Source.Why.SKIPPED);
+        assertThat(a.reason()).contains("changed since split " + v1).contains("on_change: ignore");
+    }
+
+    // ---- reading a planned split after its files changed ----------------------------------------------
+
+    @Test
+    void aFileChangedAfterPlanningIsLeftOutOfItsOldSplitAndReadOnlyAsItsNewVersion() throws IOException {
+        file("a.csv", "x\n1\n");
+        file("b.csv", "x\n2\n");
+        Source s = source("path: in");
+        Split pack = s.plan(ledger).splits().getFirst();
+        assertThat(pack.members()).hasSize(2);
+
+        // a.csv is fixed after its split died (then `sluice retry`): the old split must not read the new bytes, which
+        // are new work of their own; b.csv is unchanged and still read by the old split
+        file("a.csv", "x\n1\n11\n", OLD + 5_000);
+        Source.Input old = s.open(pack, Files.createDirectories(dir.resolve("scratch")));
+        assertThat(old.parts()).extracting(Source.Part::key).containsExactly("b.csv");
+        Source.Plan next = s.plan(ledger);
+        assertThat(next.splits()).singleElement().satisfies(v2 -> {
+            assertThat(v2.members()).extracting(Member::key).containsExactly("a.csv");
+            Source.Input input = s.open(v2, dir.resolve("scratch"));
+            assertThat(input.parts()).extracting(Source.Part::key).containsExactly("a.csv");
+        });
+    }
+
+    @Test
+    void aSplitWhoseEveryFileChangedHasNothingToRead() throws IOException {
+        file("a.csv", "x\n1\n");
+        Source s = source("path: in");
+        Split v1 = s.plan(ledger).splits().getFirst();
+        file("a.csv", "x\n1\n2\n", OLD + 5_000);
+        assertThat(s.open(v1, Files.createDirectories(dir.resolve("scratch"))).parts()).isEmpty();
+    }
+
+    @Test
+    void withOnChangeIgnoreTheOldSplitReadsTheFileAsItIsNow() throws IOException {
+        file("a.csv", "x\n1\n");
+        Source s = source("path: in\non_change: ignore");
+        Split v1 = s.plan(ledger).splits().getFirst();
+        file("a.csv", "x\n1\n2\n", OLD + 5_000);
+        assertThat(s.plan(ledger).splits()).as("no new version with ignore").isEmpty();
+        assertThat(s.open(v1, Files.createDirectories(dir.resolve("scratch"))).parts())
+                .extracting(Source.Part::key).containsExactly("a.csv");
+    }
+
+    @Test
+    void withOnChangeIgnoreAChangedFileCutIntoRangesIsAnErrorNotAWrongCut() throws IOException {
+        file("big.csv", "id,v\n" + "1,abcdefgh\n".repeat(300), OLD);
+        Source s = source("path: in\nsplit_size: 1KB\non_change: ignore");
+        Split range = s.plan(ledger).splits().get(1);
+        file("big.csv", "id,v\n" + "22,abcdefgh\n".repeat(300), OLD + 5_000);
+        IOException e = catchThrowableOfType(IOException.class, () -> s.open(range, Files.createDirectories(dir.resolve("scratch"))));
+        assertThat(e).hasMessageContaining("big.csv").hasMessageContaining("changed after it was planned")
+                .hasMessageContaining("on_change");
+    }
+
+    @Test
+    void aFileRemovedAfterPlanningIsAnErrorSayingWhatToDo() throws IOException {
+        file("a.csv", "x\n1\n");
+        Source s = source("path: in");
+        Split v1 = s.plan(ledger).splits().getFirst();
+        Files.delete(in.resolve("a.csv"));
+        java.nio.file.NoSuchFileException e = catchThrowableOfType(java.nio.file.NoSuchFileException.class,
+                () -> s.open(v1, Files.createDirectories(dir.resolve("scratch"))));
+        assertThat(e.getFile()).isEqualTo(in.resolve("a.csv").toString());
+        assertThat(e.getReason()).contains("removed after it was planned").contains("restore it");
+    }
+
+    // ---- packing -------------------------------------------------------------------------------------
+
+    @Test
+    void packsRespectMaxFilesAndEveryFileIsInExactlyOneSplit() throws IOException {
+        List<String> all = new ArrayList<>();
+        for (int i = 0; i < 23; i++) {
+            String key = String.format("p%02d.csv", i);
+            file(key, "x\n" + "1\n".repeat(i + 1));
+            all.add(key);
+        }
+        for (int parallelism : new int[] {1, 3}) {
+            Source.Plan plan = source("path: in\npack: { max_files: 4 }", parallelism).preview(ledger);
+            assertThat(plan.splits()).allSatisfy(sp -> assertThat(sp.members()).hasSizeBetween(1, 4));
+            assertExactlyOnce(plan, all);
+            assertThat(plan.splits()).as("ids are unique").extracting(Split::id).doesNotHaveDuplicates();
+        }
+        Source.Plan plan = source("path: in\npack: { max_files: 4 }", 1).plan(ledger);
+        assertThat(plan.splits()).hasSize(6); // 23 files in packs of at most 4
+    }
+
+    @Test
+    void packsRespectMaxBytesAndABigFileGetsItsOwnSplit() throws IOException {
+        List<String> all = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            String key = String.format("s%02d.jsonl", i);
+            file(key, ("{\"i\":" + i + "}\n").repeat(3)); // 24-27 bytes
+            all.add(key);
+        }
+        file("zbig.jsonl", "{\"i\":1000}\n".repeat(20)); // 220 bytes: more than a pack
+        all.add("zbig.jsonl");
+        Source.Plan plan = source("path: in\npack: { max_bytes: 100 }", 1).plan(ledger);
+        assertExactlyOnce(plan, all);
+        for (Split sp : plan.splits()) {
+            long size = 0;
+            for (Member m : sp.members()) size += Files.size(in.resolve(m.key()));
+            assertThat(sp.bytes()).isEqualTo(size);
+            if (sp.members().size() > 1) assertThat(sp.bytes()).isLessThanOrEqualTo(100);
+        }
+        assertThat(plan.splits()).filteredOn(sp -> sp.members().stream().anyMatch(m -> m.key().equals("zbig.jsonl")))
+                .singleElement().satisfies(sp -> assertThat(sp.members()).hasSize(1));
+    }
+
+    @Test
+    void packsHoldOneFormatEach() throws IOException {
+        file("a.csv", "x\n1\n");
+        file("b.jsonl", "{}\n");
+        file("c.csv", "x\n2\n");
+        file("d.txt", "line\n");
+        Source.Plan plan = source("path: in").plan(ledger);
+        assertExactlyOnce(plan, List.of("a.csv", "b.jsonl", "c.csv", "d.txt"));
+        for (Split sp : plan.splits()) {
+            assertThat(sp.members().stream().map(m -> Formats.fromName(m.key()).orElseThrow()).distinct()).hasSize(1);
+        }
+    }
+
+    @Test
+    void aPackIsReadableAsOneInputWithEveryMember() throws IOException {
+        file("a.csv", "x\n1\n");
+        file("b.csv", "x\n2\n");
+        Split pack = source("path: in").plan(ledger).splits().getFirst();
+        assertThat(pack.members()).hasSize(2);
+        Source.Input input = source("path: in").open(pack, Files.createDirectories(dir.resolve("scratch")));
+        assertThat(input.format()).isEqualTo("csv");
+        assertThat(input.header()).isTrue();
+        assertThat(input.parts()).extracting(Source.Part::key).containsExactly("a.csv", "b.csv");
+        assertThat(input.parts()).extracting(Source.Part::file).containsExactly(in.resolve("a.csv"), in.resolve("b.csv"));
+    }
+
+    private static void assertExactlyOnce(Source.Plan plan, List<String> all) {
+        List<String> listed = new ArrayList<>();
+        for (Split sp : plan.splits()) sp.members().forEach(m -> listed.add(m.key()));
+        assertThat(listed).containsExactlyInAnyOrderElementsOf(all);
+    }
+
+    // ---- byte ranges ---------------------------------------------------------------------------------
+
+    @Test
+    void largeFilesAreCutAtLineBoundariesAndTheRangesConcatenateToTheFile() throws IOException {
+        StringBuilder csv = new StringBuilder("id,name,note\r\n");
+        for (int i = 0; i < 400; i++) csv.append(i).append(",név ").append(i).append(",ünïcödé ").append("x".repeat(i % 17)).append("\r\n");
+        csv.append("400,last,no newline at the end");
+        byte[] bytes = csv.toString().getBytes(StandardCharsets.UTF_8);
+        file("big.csv", bytes, OLD);
+
+        Source s = source("path: in\nsplit_size: 1KB");
+        List<Split> splits = s.plan(ledger).splits();
+        assertThat(splits.size()).isGreaterThan(bytes.length / 1024 - 2);
+        List<Member> ranges = splits.stream().map(sp -> sp.members().getFirst()).sorted(java.util.Comparator.comparingLong(Member::start)).toList();
+        assertContiguous(ranges, bytes.length);
+        ByteArrayOutputStream joined = new ByteArrayOutputStream();
+        for (Member m : ranges) {
+            assertThat(m.key()).isEqualTo("big.csv");
+            if (m.start() > 0) assertThat(bytes[(int) m.start() - 1]).as("cut right after a newline").isEqualTo((byte) '\n');
+            joined.write(bytes, (int) m.start(), (int) (m.end() - m.start()));
+        }
+        assertThat(joined.toByteArray()).isEqualTo(bytes);
+        assertThat(splits).allSatisfy(sp -> assertThat(sp.bytes()).isEqualTo(sp.members().getFirst().end() - sp.members().getFirst().start()));
+        assertThat(splits).extracting(Split::id).doesNotHaveDuplicates().allSatisfy(id -> assertThat(id).startsWith("big.csv#"));
+        // planned once, never again
+        assertThat(s.plan(ledger).splits()).isEmpty();
+    }
+
+    @Test
+    void aRangeIsReadWithTheCsvHeaderInFront() throws IOException {
+        StringBuilder csv = new StringBuilder("id,name\n");
+        for (int i = 0; i < 200; i++) csv.append(i).append(",row ").append(i).append('\n');
+        byte[] bytes = csv.toString().getBytes(StandardCharsets.UTF_8);
+        file("big.csv", bytes, OLD);
+        Source s = source("path: in\nsplit_size: 512");
+        List<Split> splits = s.plan(ledger).splits();
+        assertThat(splits).hasSizeGreaterThan(2);
+        Path scratch = Files.createDirectories(dir.resolve("scratch"));
+        for (Split sp : splits) {
+            Member m = sp.members().getFirst();
+            Path work = Files.createDirectories(scratch.resolve("s" + m.start()));
+            Source.Part part = s.open(sp, work).parts().getFirst();
+            byte[] range = java.util.Arrays.copyOfRange(bytes, (int) m.start(), (int) m.end());
+            byte[] read = Files.readAllBytes(part.file());
+            assertThat(part.origin()).isEqualTo(in.resolve("big.csv"));
+            assertThat(part.key()).isEqualTo("big.csv");
+            assertThat(part.startByte()).isEqualTo(m.start());
+            if (m.start() == 0) {
+                assertThat(read).isEqualTo(range);
+                assertThat(part.headerPrepended()).isFalse();
+            } else {
+                assertThat(new String(read, StandardCharsets.UTF_8)).isEqualTo("id,name\n" + new String(range, StandardCharsets.UTF_8));
+                assertThat(part.headerPrepended()).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void quotedNewlinesInCsvAreNeverCutPoints() throws IOException {
+        StringBuilder csv = new StringBuilder("id,text\n");
+        for (int i = 0; i < 300; i++) {
+            csv.append(i).append(",\"line one of ").append(i).append("\nline two, with \"\"quotes\"\"\nline three\"\n");
+        }
+        byte[] bytes = csv.toString().getBytes(StandardCharsets.UTF_8);
+        file("quoted.csv", bytes, OLD);
+        List<Member> ranges = source("path: in\nsplit_size: 1KB").plan(ledger).splits().stream()
+                .map(sp -> sp.members().getFirst()).sorted(java.util.Comparator.comparingLong(Member::start)).toList();
+        assertThat(ranges).hasSizeGreaterThan(5);
+        assertContiguous(ranges, bytes.length);
+        String text = csv.toString();
+        for (Member m : ranges) {
+            if (m.start() == 0) continue;
+            String before = new String(bytes, 0, (int) m.start(), StandardCharsets.UTF_8);
+            assertThat(before.chars().filter(c -> c == '"').count() % 2).as("balanced quotes before the cut at " + m.start()).isZero();
+            String rest = text.substring(before.length());
+            assertThat(rest).as("a range starts at a record").matches("(?s)\\d+,\".*");
+        }
+    }
+
+    @Test
+    void aCsvWithAnUnbalancedQuoteStaysWhole() throws IOException {
+        StringBuilder csv = new StringBuilder("id,text\n");
+        for (int i = 0; i < 100; i++) csv.append(i).append(",plain text ").append(i).append('\n');
+        csv.append("100,\"an opening quote that never closes\n");
+        for (int i = 101; i < 200; i++) csv.append(i).append(",plain text ").append(i).append('\n');
+        file("broken.csv", csv.toString(), OLD);
+        Source.Plan plan = source("path: in\nsplit_size: 512").plan(ledger);
+        assertThat(plan.splits()).singleElement().satisfies(sp ->
+                assertThat(sp.members()).singleElement().satisfies(m -> assertThat(m.isWhole()).isTrue()));
+    }
+
+    @Test
+    void textAndJsonlIgnoreQuotesWhenCutting() throws IOException {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 200; i++) text.append("line ").append(i).append(i == 3 ? " has one \" quote" : "").append('\n');
+        byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
+        file("app.log", bytes, OLD);
+        List<Member> ranges = source("path: in\nsplit_size: 512").plan(ledger).splits().stream()
+                .map(sp -> sp.members().getFirst()).sorted(java.util.Comparator.comparingLong(Member::start)).toList();
+        assertThat(ranges).hasSizeGreaterThan(2);
+        assertContiguous(ranges, bytes.length);
+    }
+
+    @Test
+    void compressedAndParquetFilesAreNeverCut() throws IOException {
+        ByteArrayOutputStream gz = new ByteArrayOutputStream();
+        try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
+            java.util.Random r = new java.util.Random(1);
+            StringBuilder csv = new StringBuilder("id,v\n");
+            for (int i = 0; i < 2000; i++) csv.append(i).append(',').append(r.nextLong()).append('\n');
+            out.write(csv.toString().getBytes(StandardCharsets.UTF_8));
+        }
+        file("big.csv.gz", gz.toByteArray(), OLD);
+        assertThat(gz.size()).isGreaterThan(2048);
+        Source.Plan plan = source("path: in\nsplit_size: 1KB").plan(ledger);
+        assertThat(plan.splits()).singleElement().satisfies(sp ->
+                assertThat(sp.members()).singleElement().satisfies(m -> assertThat(m.isWhole()).isTrue()));
+    }
+
+    @Test
+    void aFileJustAtTheSplitSizeStaysWhole() throws IOException {
+        String row = "a,b,c\n"; // 6 bytes
+        file("exact.csv", row.repeat(1024 / 6) + "x".repeat(1024 % 6 - 1) + "\n", OLD);
+        assertThat(Files.size(in.resolve("exact.csv"))).isEqualTo(1024);
+        Source.Plan plan = source("path: in\nsplit_size: 1KB").plan(ledger);
+        assertThat(plan.splits()).singleElement().satisfies(sp -> assertThat(sp.members().getFirst().isWhole()).isTrue());
+    }
+
+    private static void assertContiguous(List<Member> ranges, long size) {
+        assertThat(ranges).isNotEmpty();
+        assertThat(ranges.getFirst().start()).isZero();
+        for (int i = 0; i + 1 < ranges.size(); i++) {
+            assertThat(ranges.get(i).end()).as("range %d ends where the next starts", i).isEqualTo(ranges.get(i + 1).start());
+            assertThat(ranges.get(i).end()).isGreaterThan(ranges.get(i).start());
+        }
+        assertThat(ranges.getLast().end()).isEqualTo(size);
+    }
+}

@@ -1,0 +1,54 @@
+package io.sluice.ledger.postgres;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Where a PostgreSQL ledger lives and how to reach it.
+ *
+ * @param url            a JDBC url, {@code jdbc:postgresql://host:5432/database}
+ * @param user           null to take it from the url
+ * @param password       null to take it from the url (or none)
+ * @param schema         the schema holding the ledger's tables; created on first use
+ * @param maxConnections connections this process keeps open at most
+ * @param connectTimeout how long a call waits for a connection before it fails
+ */
+public record PostgresConfig(String url, String user, String password, String schema, int maxConnections,
+                             Duration connectTimeout) {
+    public static final String DEFAULT_SCHEMA = "sluice";
+    public static final int DEFAULT_MAX_CONNECTIONS = 8;
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
+    public PostgresConfig {
+        Objects.requireNonNull(url, "url");
+        Objects.requireNonNull(schema, "schema");
+        if (!url.startsWith("jdbc:postgresql:")) {
+            throw new IllegalArgumentException("not a PostgreSQL JDBC url (jdbc:postgresql://host:5432/database): "
+                    + url);
+        }
+        if (!schema.matches("[a-z_][a-z0-9_]{0,62}")) {
+            throw new IllegalArgumentException("schema '" + schema + "' must be lower-case letters, digits and '_', "
+                    + "starting with a letter or '_', at most 63 characters");
+        }
+        if (maxConnections < 1) throw new IllegalArgumentException("maxConnections must be >= 1");
+        if (connectTimeout.toMillis() < 250) throw new IllegalArgumentException("connectTimeout must be >= 250ms");
+    }
+
+    public static PostgresConfig of(String url, String user, String password, String schema) {
+        return new PostgresConfig(url, user, password, schema, DEFAULT_MAX_CONNECTIONS, DEFAULT_CONNECT_TIMEOUT);
+    }
+
+    public PostgresConfig withSchema(String other) {
+        return new PostgresConfig(url, user, password, other, maxConnections, connectTimeout);
+    }
+
+    /** For messages: the url without any password it may carry, and the schema. */
+    public String describe() {
+        return "PostgreSQL ledger " + url.replaceAll("(?i)password=[^&]*", "password=***") + " (schema " + schema + ")";
+    }
+
+    @Override
+    public String toString() {
+        return describe();
+    }
+}

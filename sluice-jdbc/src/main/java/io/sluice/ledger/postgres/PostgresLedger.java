@@ -1,0 +1,563 @@
+package io.sluice.ledger.postgres;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.pool.HikariPool;
+import io.sluice.ledger.Registration;
+import io.sluice.spi.Claim;
+import io.sluice.spi.Completion;
+import io.sluice.spi.KnownMember;
+import io.sluice.spi.Ledger;
+import io.sluice.spi.LedgerException;
+import io.sluice.spi.Member;
+import io.sluice.spi.Split;
+import io.sluice.spi.SplitInfo;
+import io.sluice.spi.SplitState;
+import io.sluice.spi.StaleClaimException;
+import io.sluice.spi.WorkerInfo;
+import io.sluice.spi.WorkerStatus;
+import java.io.UncheckedIOException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A ledger in PostgreSQL, shared by any number of workers on any number of machines. Every method is one
+ * transaction; claims lock the row they take with {@code FOR UPDATE SKIP LOCKED}, so racing workers each get
+ * another split without waiting for one another; registrations of one pipeline take a transaction-scoped
+ * advisory lock, so concurrent planners see each other's work. Times come from the given clock (the workers'
+ * clocks, which must agree to well within a lease), not from the server.
+ */
+public final class PostgresLedger implements Ledger {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final PostgresConfig config;
+    private final String pipeline;
+    private final Clock clock;
+    private final HikariDataSource pool;
+    private final Sql sql;
+
+    private PostgresLedger(PostgresConfig config, String pipeline, Clock clock, HikariDataSource pool) {
+        this.config = config;
+        this.pipeline = pipeline;
+        this.clock = clock;
+        this.pool = pool;
+        this.sql = new Sql(Schema.quote(config.schema()));
+    }
+
+    /** Connects, creates or migrates the schema, and opens the ledger of one pipeline in it. */
+    public static PostgresLedger open(PostgresConfig config, String pipeline, Clock clock) {
+        HikariDataSource pool;
+        try {
+            pool = new HikariDataSource(poolConfig(config));
+        } catch (HikariPool.PoolInitializationException e) {
+            throw e.getCause() instanceof SQLException cause
+                    ? PostgresErrors.failure(config, "connect", cause)
+                    : new LedgerException(config.describe() + ": cannot connect: " + e.getMessage(), e);
+        }
+        try (Connection c = pool.getConnection()) {
+            Schema.migrate(c, config);
+        } catch (SQLException e) {
+            pool.close();
+            throw PostgresErrors.failure(config, "create or migrate its tables", e);
+        } catch (RuntimeException e) {
+            pool.close();
+            throw e;
+        }
+        return new PostgresLedger(config, pipeline, clock, pool);
+    }
+
+    private static HikariConfig poolConfig(PostgresConfig config) {
+        HikariConfig h = new HikariConfig();
+        h.setJdbcUrl(config.url());
+        if (config.user() != null) h.setUsername(config.user());
+        if (config.password() != null) h.setPassword(config.password());
+        h.setPoolName("sluice-ledger");
+        h.setMaximumPoolSize(config.maxConnections());
+        h.setMinimumIdle(1);
+        h.setConnectionTimeout(config.connectTimeout().toMillis());
+        h.setValidationTimeout(Math.min(5_000, config.connectTimeout().toMillis()));
+        long seconds = Math.max(1, config.connectTimeout().toSeconds());
+        h.addDataSourceProperty("connectTimeout", seconds);
+        // a server that vanishes without closing the socket fails a call after this, instead of hanging it
+        h.addDataSourceProperty("socketTimeout", 120);
+        h.addDataSourceProperty("tcpKeepAlive", true);
+        h.addDataSourceProperty("ApplicationName", "sluice");
+        return h;
+    }
+
+    public PostgresConfig config() {
+        return config;
+    }
+
+    // ---- planning -------------------------------------------------------------------------------------
+
+    @Override
+    public Map<String, KnownMember> known(Collection<String> keys) {
+        if (keys.isEmpty()) return Map.of();
+        return call("look up registered inputs", c -> {
+            Map<String, KnownMember> known = new HashMap<>();
+            try (PreparedStatement ps = c.prepareStatement(sql.known)) {
+                ps.setString(1, pipeline);
+                ps.setArray(2, c.createArrayOf("text", keys.toArray()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        known.put(rs.getString(1), new KnownMember(rs.getString(1), rs.getString(2), rs.getLong(5),
+                                rs.getLong(6), rs.getString(3), state(rs.getString(4))));
+                    }
+                }
+            }
+            return known;
+        });
+    }
+
+    @Override
+    public Optional<String> digestOwner(String sha256) {
+        return call("look up a content digest", c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql.digestOwner)) {
+                ps.setString(1, pipeline);
+                ps.setString(2, sha256);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    @Override
+    public List<String> register(List<Split> splits) {
+        if (splits.isEmpty()) return List.of();
+        return transaction("register splits", c -> {
+            lockRegistrations(c);
+            Registration plan = Registration.decide(splits, registeredMembers(c, splits), digestOwners(c, splits));
+            refuseTakenIds(c, plan.accepted());
+            insert(c, plan.accepted());
+            insertDigests(c, plan.newDigests());
+            return plan.accepted().stream().map(Split::id).toList();
+        });
+    }
+
+    /** Registrations of one pipeline take turns, so each sees what the one before it registered. */
+    private void lockRegistrations(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(?, ?)")) {
+            ps.setInt(1, Schema.LOCK_CLASS);
+            ps.setInt(2, (config.schema() + '\0' + pipeline).hashCode() | 1); // never the migration lock's 0
+            ps.execute();
+        }
+    }
+
+    private Set<Registration.Identity> registeredMembers(Connection c, List<Split> splits) throws SQLException {
+        List<Member> members = splits.stream().flatMap(s -> s.members().stream()).toList();
+        Set<Registration.Identity> found = new HashSet<>();
+        try (PreparedStatement ps = c.prepareStatement(sql.registeredMembers)) {
+            ps.setString(1, pipeline);
+            ps.setArray(2, c.createArrayOf("text", members.stream().map(Member::key).toArray()));
+            ps.setArray(3, c.createArrayOf("text", members.stream().map(Member::fingerprint).toArray()));
+            ps.setArray(4, c.createArrayOf("bigint", members.stream().map(Member::start).toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) found.add(new Registration.Identity(rs.getString(1), rs.getString(2), rs.getLong(3)));
+            }
+        }
+        return found;
+    }
+
+    private Map<String, String> digestOwners(Connection c, List<Split> splits) throws SQLException {
+        Object[] digests = splits.stream().flatMap(s -> s.members().stream())
+                .map(Member::digest).filter(Objects::nonNull).distinct().toArray();
+        Map<String, String> owners = new HashMap<>();
+        if (digests.length == 0) return owners;
+        try (PreparedStatement ps = c.prepareStatement(sql.digestOwners)) {
+            ps.setString(1, pipeline);
+            ps.setArray(2, c.createArrayOf("text", digests));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) owners.put(rs.getString(1), rs.getString(2));
+            }
+        }
+        return owners;
+    }
+
+    /** A split whose inputs are all new may still reuse the id of a registered split: that is a planner bug. */
+    private void refuseTakenIds(Connection c, List<Split> accepted) throws SQLException {
+        if (accepted.isEmpty()) return;
+        try (PreparedStatement ps = c.prepareStatement(sql.takenIds)) {
+            ps.setString(1, pipeline);
+            ps.setArray(2, c.createArrayOf("text", accepted.stream().map(Split::id).toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) throw Registration.idReused(rs.getString(1));
+            }
+        }
+    }
+
+    private void insert(Connection c, List<Split> accepted) throws SQLException {
+        if (accepted.isEmpty()) return;
+        long now = clock.millis();
+        Map<String, Long> seqs = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(sql.insertSplits)) {
+            ps.setString(1, pipeline);
+            ps.setLong(2, now);
+            ps.setLong(3, now);
+            ps.setArray(4, c.createArrayOf("text", accepted.stream().map(Split::id).toArray()));
+            ps.setArray(5, c.createArrayOf("bigint", accepted.stream().map(Split::bytes).toArray()));
+            ps.setArray(6, c.createArrayOf("integer", accepted.stream().map(s -> s.members().size()).toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) seqs.put(rs.getString(2), rs.getLong(1));
+            }
+        }
+        List<Object[]> rows = new ArrayList<>();
+        for (Split s : accepted) {
+            for (int i = 0; i < s.members().size(); i++) {
+                Member m = s.members().get(i);
+                rows.add(new Object[] {seqs.get(s.id()), i, m.key(), m.fingerprint(), m.start(), m.end(), m.digest()});
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement(sql.insertMembers)) {
+            ps.setString(1, pipeline);
+            String[] types = {"bigint", "integer", "text", "text", "bigint", "bigint", "text"};
+            for (int col = 0; col < types.length; col++) {
+                int k = col;
+                ps.setArray(col + 2, c.createArrayOf(types[col], rows.stream().map(r -> r[k]).toArray()));
+            }
+            ps.executeUpdate();
+        }
+    }
+
+    private void insertDigests(Connection c, Map<String, String> digests) throws SQLException {
+        if (digests.isEmpty()) return;
+        try (PreparedStatement ps = c.prepareStatement(sql.insertDigests)) {
+            ps.setString(1, pipeline);
+            List<Map.Entry<String, String>> rows = List.copyOf(digests.entrySet());
+            ps.setArray(2, c.createArrayOf("text", rows.stream().map(Map.Entry::getKey).toArray()));
+            ps.setArray(3, c.createArrayOf("text", rows.stream().map(Map.Entry::getValue).toArray()));
+            ps.executeUpdate();
+        }
+    }
+
+    // ---- work -----------------------------------------------------------------------------------------
+
+    @Override
+    public Optional<Claim> claim(String owner, Duration lease) {
+        Objects.requireNonNull(owner, "owner");
+        requirePositive(lease);
+        return call("claim a split", c -> {
+            long now = clock.millis();
+            long until = now + lease.toMillis();
+            long seq;
+            String id;
+            long bytes;
+            int attempt;
+            long token;
+            try (PreparedStatement ps = c.prepareStatement(sql.claim)) {
+                ps.setString(1, pipeline);
+                ps.setLong(2, now);
+                ps.setLong(3, now);
+                ps.setString(4, owner);
+                ps.setLong(5, until);
+                ps.setLong(6, now);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) return Optional.empty();
+                    seq = rs.getLong(1);
+                    id = rs.getString(2);
+                    bytes = rs.getLong(3);
+                    attempt = rs.getInt(4);
+                    token = rs.getLong(5);
+                }
+            }
+            // members never change once registered, so reading them after the claim committed is safe
+            Split split = new Split(id, members(c, seq), bytes);
+            return Optional.of(new Claim(split, owner, token, Instant.ofEpochMilli(until), attempt));
+        });
+    }
+
+    private List<Member> members(Connection c, long seq) throws SQLException {
+        List<Member> members = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql.membersOf)) {
+            ps.setLong(1, seq);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    members.add(new Member(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4),
+                            rs.getString(5)));
+                }
+            }
+        }
+        return members;
+    }
+
+    @Override
+    public boolean heartbeat(Claim claim, Duration lease) {
+        requirePositive(lease);
+        return call("renew a lease", c -> {
+            long now = clock.millis();
+            return held(c, sql.heartbeat, claim, now + lease.toMillis(), now) == 1;
+        });
+    }
+
+    @Override
+    public boolean isCurrent(Claim claim) {
+        return call("check a claim", c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql.isCurrent)) {
+                ps.setString(1, pipeline);
+                ps.setString(2, claim.splitId());
+                ps.setLong(3, claim.token());
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next();
+                }
+            }
+        });
+    }
+
+    @Override
+    public void complete(Claim claim, Completion completion) throws StaleClaimException {
+        String outputs = json(completion.outputs());
+        int updated = call("record a completed split", c -> held(c, sql.complete, claim, completion.rowsIn(),
+                completion.rowsOut(), completion.rejected(), outputs, clock.millis()));
+        if (updated == 0) throw new StaleClaimException(claim.splitId(), claim.token());
+    }
+
+    @Override
+    public void fail(Claim claim, String error, Optional<Instant> retryAt) throws StaleClaimException {
+        Objects.requireNonNull(error, "error");
+        SplitState next = retryAt.isPresent() ? SplitState.FAILED : SplitState.DEAD;
+        Long retry = retryAt.map(Instant::toEpochMilli).orElse(null);
+        int updated = call("record a failed split",
+                c -> held(c, sql.fail, claim, next.label(), retry, error, clock.millis()));
+        if (updated == 0) throw new StaleClaimException(claim.splitId(), claim.token());
+    }
+
+    @Override
+    public void release(Claim claim) {
+        call("release a claim", c -> held(c, sql.release, claim, clock.millis()));
+    }
+
+    /** Runs an update guarded by the claim's token: its leading arguments, then pipeline, split id and token. */
+    private int held(Connection c, String statement, Claim claim, Object... leading) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(statement)) {
+            int i = 1;
+            for (Object arg : leading) {
+                if (arg == null) ps.setNull(i++, Types.BIGINT);
+                else ps.setObject(i++, arg);
+            }
+            ps.setString(i++, pipeline);
+            ps.setString(i++, claim.splitId());
+            ps.setLong(i, claim.token());
+            return ps.executeUpdate();
+        }
+    }
+
+    // ---- status and operations ------------------------------------------------------------------------
+
+    @Override
+    public Map<SplitState, Long> counts() {
+        return call("count splits", c -> {
+            Map<SplitState, Long> counts = new EnumMap<>(SplitState.class);
+            try (PreparedStatement ps = c.prepareStatement(sql.counts)) {
+                ps.setString(1, pipeline);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) counts.put(state(rs.getString(1)), rs.getLong(2));
+                }
+            }
+            return counts;
+        });
+    }
+
+    @Override
+    public List<SplitInfo> splits(Set<SplitState> states, int limit) {
+        if (states.isEmpty() || limit <= 0) return List.of();
+        return call("list splits", c -> {
+            List<SplitInfo> infos = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(sql.splits)) {
+                ps.setString(1, pipeline);
+                ps.setArray(2, c.createArrayOf("text", states.stream().map(SplitState::label).toArray()));
+                ps.setInt(3, limit);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        infos.add(new SplitInfo(rs.getString(1), state(rs.getString(2)), rs.getInt(3),
+                                rs.getString(4), rs.getString(5), instant(rs, 6), instant(rs, 7), rs.getLong(8),
+                                rs.getInt(9), rs.getLong(10), rs.getLong(11), instant(rs, 12)));
+                    }
+                }
+            }
+            return infos;
+        });
+    }
+
+    @Override
+    public int retry(Collection<String> splitIds) {
+        return call("send splits back to pending", c -> {
+            try (PreparedStatement ps = c.prepareStatement(splitIds.isEmpty() ? sql.retryAll : sql.retrySome)) {
+                ps.setLong(1, clock.millis());
+                ps.setString(2, pipeline);
+                if (!splitIds.isEmpty()) ps.setArray(3, c.createArrayOf("text", splitIds.toArray()));
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    @Override
+    public void reset() {
+        transaction("reset the pipeline", c -> {
+            lockRegistrations(c);
+            for (String statement : sql.reset) {
+                try (PreparedStatement ps = c.prepareStatement(statement)) {
+                    ps.setString(1, pipeline);
+                    ps.executeUpdate();
+                }
+            }
+            return null;
+        });
+    }
+
+    // ---- worker pools ----------------------------------------------------------------------------------
+
+    @Override
+    public void announce(WorkerInfo self, Duration ttl) {
+        if (ttl.isNegative() || ttl.isZero()) throw new IllegalArgumentException("ttl must be positive: " + ttl);
+        transaction("announce a worker", c -> {
+            long now = clock.millis();
+            update(c, sql.forgetExpired, pipeline, now);
+            update(c, sql.announce, pipeline, self.id(), self.host(), self.pid(), self.started().toEpochMilli(),
+                    self.threads(), now, now + ttl.toMillis());
+            return null;
+        });
+    }
+
+    @Override
+    public List<WorkerStatus> workers(Duration seenWithin) {
+        return call("list workers", c -> {
+            long now = clock.millis();
+            Map<String, List<String>> held = new HashMap<>();
+            try (PreparedStatement ps = prepare(c, sql.liveClaims, pipeline, now); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) held.computeIfAbsent(rs.getString(1), o -> new ArrayList<>()).add(rs.getString(2));
+            }
+            String leader;
+            try (PreparedStatement ps = prepare(c, sql.leader, pipeline, now); ResultSet rs = ps.executeQuery()) {
+                leader = rs.next() ? rs.getString(1) : null;
+            }
+            List<WorkerStatus> workers = new ArrayList<>();
+            try (PreparedStatement ps = prepare(c, sql.workers, pipeline, now - seenWithin.toMillis());
+                    ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String id = rs.getString(1);
+                    WorkerInfo info = new WorkerInfo(id, rs.getString(2), rs.getLong(3),
+                            Instant.ofEpochMilli(rs.getLong(4)), rs.getInt(5));
+                    workers.add(new WorkerStatus(info, Instant.ofEpochMilli(rs.getLong(6)),
+                            held.getOrDefault(id, List.of()), id.equals(leader)));
+                }
+            }
+            return workers;
+        });
+    }
+
+    @Override
+    public void retire(String workerId) {
+        transaction("retire a worker", c -> {
+            for (String statement : sql.retire) update(c, statement, pipeline, workerId);
+            return null;
+        });
+    }
+
+    @Override
+    public boolean lead(String workerId, Duration lease) {
+        Objects.requireNonNull(workerId, "workerId");
+        requirePositive(lease);
+        return call("take the leader lease", c -> {
+            long now = clock.millis();
+            return update(c, sql.lead, pipeline, workerId, now + lease.toMillis(), now) == 1;
+        });
+    }
+
+    private static PreparedStatement prepare(Connection c, String statement, Object... args) throws SQLException {
+        PreparedStatement ps = c.prepareStatement(statement);
+        for (int i = 0; i < args.length; i++) ps.setObject(i + 1, args[i]);
+        return ps;
+    }
+
+    private static int update(Connection c, String statement, Object... args) throws SQLException {
+        try (PreparedStatement ps = prepare(c, statement, args)) {
+            return ps.executeUpdate();
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+
+    @Override
+    public String toString() {
+        return config.describe() + " (pipeline " + pipeline + ")";
+    }
+
+    // ---- plumbing -------------------------------------------------------------------------------------
+
+    @FunctionalInterface
+    private interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    /** Runs one statement (or a few reads) in autocommit mode: each statement is atomic on its own. */
+    private <T> T call(String action, Work<T> work) {
+        if (pool.isClosed()) throw new IllegalStateException(this + " is closed");
+        try (Connection c = pool.getConnection()) {
+            return work.run(c);
+        } catch (SQLException e) {
+            throw PostgresErrors.failure(config, action, e);
+        }
+    }
+
+    private <T> T transaction(String action, Work<T> work) {
+        return call(action, c -> {
+            c.setAutoCommit(false);
+            try {
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    c.rollback();
+                } catch (SQLException rollback) { // the connection may be gone: the server rolls back itself
+                    e.addSuppressed(rollback);
+                }
+                throw e;
+            }
+        });
+    }
+
+    private static String json(Collection<String> values) {
+        try {
+            return JSON.writeValueAsString(values);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static SplitState state(String label) {
+        return SplitState.valueOf(label.toUpperCase(Locale.ROOT));
+    }
+
+    private static Instant instant(ResultSet rs, int column) throws SQLException {
+        long millis = rs.getLong(column);
+        return rs.wasNull() ? null : Instant.ofEpochMilli(millis);
+    }
+
+    private static void requirePositive(Duration lease) {
+        if (lease.isNegative() || lease.isZero()) throw new IllegalArgumentException("lease must be positive: " + lease);
+    }
+}

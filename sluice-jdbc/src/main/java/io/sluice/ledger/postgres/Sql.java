@@ -1,0 +1,132 @@
+package io.sluice.ledger.postgres;
+
+import java.util.List;
+
+/** The ledger's statements, for the tables in one schema. Times are epoch millis from the workers' clock. */
+final class Sql {
+    // the guard of every change a claim holder makes: its token is still the split's and the split still claimed
+    private static final String HELD = "\nWHERE pipeline = ? AND id = ? AND token = ? AND state = 'claimed'";
+
+    final String known;
+    final String digestOwner;
+    final String registeredMembers;
+    final String digestOwners;
+    final String takenIds;
+    final String insertSplits;
+    final String insertMembers;
+    final String insertDigests;
+    final String claim;
+    final String membersOf;
+    final String heartbeat;
+    final String isCurrent;
+    final String complete;
+    final String fail;
+    final String release;
+    final String counts;
+    final String splits;
+    final String retryAll;
+    final String retrySome;
+    final List<String> reset;
+    final String forgetExpired;
+    final String announce;
+    final String workers;
+    final String liveClaims;
+    final String leader;
+    final String lead;
+    final List<String> retire;
+
+    Sql(String s) {
+        known = """
+                SELECT DISTINCT ON (m.key) m.key, m.fingerprint, s.id, s.state, m.range_start, m.range_end
+                FROM {s}.members m JOIN {s}.splits s ON s.seq = m.split_seq
+                WHERE m.pipeline = ? AND m.key = ANY (?)
+                ORDER BY m.key, m.split_seq DESC""".replace("{s}", s);
+        digestOwner = "SELECT key FROM {s}.digests WHERE pipeline = ? AND sha256 = ?".replace("{s}", s);
+        registeredMembers = """
+                SELECT key, fingerprint, range_start FROM {s}.members
+                WHERE pipeline = ? AND (key, fingerprint, range_start) IN (SELECT * FROM unnest(?::text[], ?::text[], ?::bigint[]))"""
+                .replace("{s}", s);
+        digestOwners = "SELECT sha256, key FROM {s}.digests WHERE pipeline = ? AND sha256 = ANY (?)".replace("{s}", s);
+        takenIds = "SELECT id FROM {s}.splits WHERE pipeline = ? AND id = ANY (?) LIMIT 1".replace("{s}", s);
+        // ORDER BY ord: identity values, and with them claim order, follow the batch's order
+        insertSplits = """
+                INSERT INTO {s}.splits (pipeline, id, state, bytes, members, created, updated)
+                SELECT ?, u.id, 'pending', u.bytes, u.members, ?, ?
+                FROM unnest(?::text[], ?::bigint[], ?::int[]) WITH ORDINALITY AS u (id, bytes, members, ord)
+                ORDER BY u.ord
+                RETURNING seq, id""".replace("{s}", s);
+        insertMembers = """
+                INSERT INTO {s}.members (pipeline, split_seq, ord, key, fingerprint, range_start, range_end, digest)
+                SELECT ?, * FROM unnest(?::bigint[], ?::int[], ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::text[])"""
+                .replace("{s}", s);
+        insertDigests = """
+                INSERT INTO {s}.digests (pipeline, sha256, key)
+                SELECT ?, * FROM unnest(?::text[], ?::text[])
+                ON CONFLICT DO NOTHING""".replace("{s}", s);
+        // SKIP LOCKED: racing workers pass over a row another one is taking instead of queueing behind it
+        claim = """
+                WITH next AS (
+                    SELECT seq FROM {s}.splits
+                    WHERE pipeline = ? AND state IN ('pending', 'failed', 'claimed')
+                      AND (state = 'pending' OR (state = 'failed' AND next_retry <= ?)
+                           OR (state = 'claimed' AND lease_until <= ?))
+                    ORDER BY seq
+                    LIMIT 1
+                    FOR UPDATE SKIP LOCKED)
+                UPDATE {s}.splits s
+                SET state = 'claimed', owner = ?, lease_until = ?, token = nextval('{s}.tokens'),
+                    attempts = s.attempts + 1, next_retry = NULL, updated = ?
+                FROM next WHERE s.seq = next.seq
+                RETURNING s.seq, s.id, s.bytes, s.attempts, s.token""".replace("{s}", s);
+        membersOf = """
+                SELECT key, fingerprint, range_start, range_end, digest FROM {s}.members
+                WHERE split_seq = ? ORDER BY ord""".replace("{s}", s);
+        heartbeat = "UPDATE {s}.splits SET lease_until = ?, updated = ?".replace("{s}", s) + HELD;
+        isCurrent = "SELECT 1 FROM {s}.splits".replace("{s}", s) + HELD;
+        complete = """
+                UPDATE {s}.splits SET state = 'done', lease_until = NULL, next_retry = NULL, last_error = NULL,
+                    rows_in = ?, rows_out = ?, rejected = ?, outputs = ?::jsonb, updated = ?""".replace("{s}", s) + HELD;
+        fail = """
+                UPDATE {s}.splits SET state = ?, lease_until = NULL, next_retry = ?, last_error = ?, updated = ?"""
+                .replace("{s}", s) + HELD;
+        release = """
+                UPDATE {s}.splits SET state = 'pending', owner = NULL, lease_until = NULL, attempts = attempts - 1,
+                    updated = ?""".replace("{s}", s) + HELD;
+        counts = "SELECT state, count(*) FROM {s}.splits WHERE pipeline = ? GROUP BY state".replace("{s}", s);
+        splits = """
+                SELECT id, state, attempts, last_error, owner, lease_until, next_retry, bytes, members,
+                    rows_in, rows_out, updated
+                FROM {s}.splits
+                WHERE pipeline = ? AND state = ANY (?)
+                ORDER BY seq LIMIT ?""".replace("{s}", s);
+        retryAll = """
+                UPDATE {s}.splits SET state = 'pending', attempts = 0, owner = NULL, next_retry = NULL, updated = ?
+                WHERE pipeline = ? AND state IN ('failed', 'dead')""".replace("{s}", s);
+        retrySome = retryAll + "\nAND id = ANY (?)";
+        reset = List.of(
+                "DELETE FROM {s}.digests WHERE pipeline = ?".replace("{s}", s),
+                "DELETE FROM {s}.splits WHERE pipeline = ?".replace("{s}", s)); // members go with their split
+        forgetExpired = "DELETE FROM {s}.workers WHERE pipeline = ? AND expires < ?".replace("{s}", s);
+        announce = """
+                INSERT INTO {s}.workers (pipeline, id, host, pid, started, threads, last_seen, expires)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (pipeline, id) DO UPDATE SET host = excluded.host, pid = excluded.pid,
+                    started = excluded.started, threads = excluded.threads, last_seen = excluded.last_seen,
+                    expires = excluded.expires""".replace("{s}", s);
+        workers = """
+                SELECT id, host, pid, started, threads, last_seen FROM {s}.workers
+                WHERE pipeline = ? AND last_seen >= ? ORDER BY id""".replace("{s}", s);
+        liveClaims = """
+                SELECT owner, id FROM {s}.splits
+                WHERE pipeline = ? AND state = 'claimed' AND lease_until > ? ORDER BY seq""".replace("{s}", s);
+        leader = "SELECT holder FROM {s}.leaders WHERE pipeline = ? AND lease_until > ?".replace("{s}", s);
+        // taken when free or expired, renewed by its holder; otherwise the WHERE leaves the row alone
+        lead = """
+                INSERT INTO {s}.leaders AS l (pipeline, holder, lease_until) VALUES (?, ?, ?)
+                ON CONFLICT (pipeline) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until
+                WHERE l.holder = excluded.holder OR l.lease_until <= ?""".replace("{s}", s);
+        retire = List.of(
+                "DELETE FROM {s}.workers WHERE pipeline = ? AND id = ?".replace("{s}", s),
+                "DELETE FROM {s}.leaders WHERE pipeline = ? AND holder = ?".replace("{s}", s));
+    }
+}

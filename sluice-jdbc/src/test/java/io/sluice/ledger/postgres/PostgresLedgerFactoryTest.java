@@ -1,0 +1,67 @@
+package io.sluice.ledger.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.entry;
+
+import io.sluice.config.ConfigException;
+import io.sluice.pipeline.Assembly;
+import io.sluice.pipeline.Components;
+import io.sluice.pipeline.Pipeline;
+import io.sluice.pipeline.PipelineLoader;
+import io.sluice.spi.Ledger;
+import io.sluice.spi.Member;
+import io.sluice.spi.Split;
+import io.sluice.spi.SplitState;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code state: { postgres: ... }} in a pipeline file: found on the class path, validated, opened. */
+class PostgresLedgerFactoryTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aPipelineOpensItsPostgresLedgerWithThePasswordFromTheEnvironment() throws Exception {
+        String url = TestPostgres.url(TestPostgres.server().getPort());
+        Pipeline p = load("""
+                postgres: { url: "%s", user: postgres, password: "${PGPASSWORD}", schema: factory }"""
+                .formatted(url), Map.of("PGPASSWORD", "unused-with-trust-auth"));
+
+        try (Ledger ledger = Assembly.openLedger(p, Components.discover(), Clock.systemUTC())) {
+            ledger.register(List.of(new Split("a", List.of(Member.whole("a.csv", "v1", null)), 1)));
+            assertThat(ledger.counts()).containsOnly(entry(SplitState.PENDING, 1L));
+            assertThat(ledger.toString()).isEqualTo("PostgreSQL ledger " + url + " (schema factory) (pipeline p)");
+        }
+    }
+
+    @Test
+    void badOptionsAreNamedWithTheirPath() throws Exception {
+        assertThatThrownBy(() -> load("postgres: { url: \"jdbc:postgresql://h/db\", password: \"${NOPE}\" }", Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("state.postgres.password")
+                .hasMessageContaining("environment variable NOPE is not set");
+        Pipeline p = load("postgres: { url: \"jdbc:mysql://h/db\", schema: \"Bad-Name\" }", Map.of());
+        assertThatThrownBy(() -> Assembly.openLedger(p, Components.discover(), Clock.systemUTC()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("state.postgres.url")
+                .hasMessageContaining("not a PostgreSQL JDBC url");
+    }
+
+    private Pipeline load(String state, Map<String, String> env) throws Exception {
+        Path file = dir.resolve("p.yaml");
+        Files.writeString(file, """
+                pipeline: p
+                source: { files: { path: in } }
+                sink: { files: { path: out } }
+                state:
+                  %s
+                """.formatted(state));
+        return new PipelineLoader(Components.discover(), env::get).load(file);
+    }
+}

@@ -1,0 +1,66 @@
+package io.sluice.pool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The live workers of one scenario: started, killed and replaced, and at the end stopped cleanly. */
+final class Crew {
+    private final Scenario s;
+    private final List<Procs.Proc> live = new ArrayList<>();
+    private final List<Procs.Proc> all = new ArrayList<>();
+    private int started;
+
+    Crew(Scenario s) {
+        this.s = s;
+    }
+
+    Procs.Proc start() throws Exception {
+        Procs.Proc p = Procs.worker("w" + ++started, s.pipeline, s.logs, s.env());
+        live.add(p);
+        all.add(p);
+        return p;
+    }
+
+    List<Procs.Proc> live() {
+        return live;
+    }
+
+    void killAndReplace(Procs.Proc victim) throws Exception {
+        victim.kill();
+        live.remove(victim);
+        start();
+    }
+
+    /** SIGTERM to each once it has taken over its signals; each must finish its splits and exit 0. */
+    void stopAll() throws Exception {
+        for (Procs.Proc p : live) awaitJoined(p);
+        live.forEach(Procs.Proc::terminate);
+        for (Procs.Proc p : live) {
+            assertThat(p.exitCode(180)).as("exit code of %s after SIGTERM; log:%n%s", p.name(), p.tail()).isZero();
+        }
+        live.clear();
+    }
+
+    /** Fails when a worker dies before it joined, e.g. because it could not open the ledger. */
+    static void awaitJoined(Procs.Proc p) throws Exception {
+        long until = System.nanoTime() + 120_000_000_000L;
+        while (!p.logText().contains("joins the pool")) {
+            if (!p.process().isAlive()) throw new AssertionError(p.name() + " exited before it joined:\n" + p.tail());
+            if (System.nanoTime() > until) throw new AssertionError(p.name() + " did not join in 120 s:\n" + p.tail());
+            Thread.sleep(100);
+        }
+    }
+
+    int started() {
+        return started;
+    }
+
+    /** Every log line of every worker that ever ran, e.g. to count what they said. */
+    String logs() throws Exception {
+        StringBuilder b = new StringBuilder();
+        for (Procs.Proc p : all) b.append(p.logText());
+        return b.toString();
+    }
+}

@@ -1,0 +1,476 @@
+package io.sluice.ledger.redis;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.ledger.Registration;
+import io.sluice.spi.Claim;
+import io.sluice.spi.Completion;
+import io.sluice.spi.KnownMember;
+import io.sluice.spi.LedgerException;
+import io.sluice.spi.Ledger;
+import io.sluice.spi.Member;
+import io.sluice.spi.Split;
+import io.sluice.spi.SplitInfo;
+import io.sluice.spi.SplitState;
+import io.sluice.spi.StaleClaimException;
+import io.sluice.spi.WorkerInfo;
+import io.sluice.spi.WorkerStatus;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.redisson.Redisson;
+import org.redisson.api.RBloomFilter;
+import org.redisson.api.RScript;
+import org.redisson.api.RedissonClient;
+import org.redisson.api.redisnode.RedisNode;
+import org.redisson.api.redisnode.RedisNodes;
+import org.redisson.client.RedisException;
+import org.redisson.client.codec.StringCodec;
+import org.redisson.config.Config;
+import org.redisson.config.SingleServerConfig;
+
+/**
+ * A ledger in Redis, shared by any number of workers. Every method is one Lua script, which Redis runs atomically:
+ * a claim finds the oldest claimable split, takes the next fencing token and records the lease in one step; a
+ * completion checks the token in the same step as it records the result. Tokens come from a counter that never
+ * falls behind the server's clock (in microseconds), so even a crash that lost the counter's last increments
+ * cannot hand a token out twice.
+ *
+ * <p>Redisson carries the connection (reconnecting after an outage, caching the scripts by hash) and provides the
+ * optional bloom filter, which is only ever a negative cache: it may answer "never seen" for a digest, while "seen"
+ * is always decided by the exact digest hash, inside the registration script.
+ */
+public final class RedisLedger implements Ledger {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final SplitState[] COUNT_ORDER = {
+        SplitState.PENDING, SplitState.CLAIMED, SplitState.DONE, SplitState.FAILED, SplitState.DEAD};
+
+    private final RedisConfig config;
+    private final String pipeline;
+    private final Clock clock;
+    private final RedissonClient client;
+    private final RScript scripts;
+    private final RedisKeys keys;
+    private final Optional<RBloomFilter<String>> bloom;
+
+    private RedisLedger(RedisConfig config, String pipeline, Clock clock, RedissonClient client) {
+        this.config = config;
+        this.pipeline = pipeline;
+        this.clock = clock;
+        this.client = client;
+        this.scripts = client.getScript(StringCodec.INSTANCE);
+        this.keys = RedisKeys.of(config.keyPrefix(), pipeline);
+        this.bloom = config.bloom().map(b -> client.getBloomFilter(keys.bloom(), StringCodec.INSTANCE));
+    }
+
+    /** Connects and opens the ledger of one pipeline; finishes a reset another process left half done. */
+    public static RedisLedger open(RedisConfig config, String pipeline, Clock clock) {
+        RedissonClient client;
+        try {
+            client = Redisson.create(clientConfig(config));
+        } catch (RedisException e) {
+            throw RedisErrors.failure(config, "connect", e);
+        }
+        try {
+            RedisLedger ledger = new RedisLedger(config, pipeline, clock, client);
+            ledger.call("prepare the ledger", () -> {
+                ledger.refuseEviction();
+                ledger.emptyTrash();
+                ledger.initBloom();
+                return null;
+            });
+            return ledger;
+        } catch (RuntimeException e) {
+            client.shutdown();
+            throw e;
+        }
+    }
+
+    private static Config clientConfig(RedisConfig config) {
+        Config c = new Config();
+        c.setCodec(StringCodec.INSTANCE);
+        c.setUseScriptCache(true); // EVALSHA, loading a script again after a server restart
+        c.setThreads(2);
+        c.setNettyThreads(4);
+        int timeout = Math.toIntExact(config.timeout().toMillis());
+        SingleServerConfig s = c.useSingleServer()
+                .setAddress(config.address())
+                .setDatabase(config.database())
+                .setConnectTimeout(timeout)
+                .setTimeout(timeout)
+                // never resend: a script that reached the server may have run, and running a claim twice
+                // would strand a split until its lease ends; the caller retries with backoff instead
+                .setRetryAttempts(0)
+                .setPingConnectionInterval(5_000)
+                .setConnectionMinimumIdleSize(1)
+                .setConnectionPoolSize(16)
+                .setClientName("sluice");
+        config.credentials().ifPresent(given -> {
+            if (given.user() != null) s.setUsername(given.user());
+            s.setPassword(given.password());
+        });
+        if (config.password() != null) s.setPassword(config.password());
+        return c;
+    }
+
+    public RedisConfig config() {
+        return config;
+    }
+
+    // ---- planning -------------------------------------------------------------------------------------
+
+    @Override
+    public Map<String, KnownMember> known(Collection<String> memberKeys) {
+        if (memberKeys.isEmpty()) return Map.of();
+        List<Object> out = run("look up registered inputs", Script.KNOWN, RScript.ReturnType.LIST,
+                new ArrayList<>(memberKeys).toArray());
+        Map<String, KnownMember> known = new HashMap<>();
+        for (int i = 0; i < out.size(); i += 6) {
+            String key = (String) out.get(i);
+            known.put(key, new KnownMember(key, (String) out.get(i + 1), ((Number) out.get(i + 4)).longValue(),
+                    ((Number) out.get(i + 5)).longValue(), (String) out.get(i + 2), state((String) out.get(i + 3))));
+        }
+        return known;
+    }
+
+    @Override
+    public Optional<String> digestOwner(String sha256) {
+        return call("look up a content digest", () -> {
+            // the bloom may only say "never seen"; a "maybe" is decided by the exact hash
+            if (bloom.isPresent() && !bloom.get().contains(sha256)) return Optional.empty();
+            return Optional.ofNullable((String) client.getMap(keys.digests(), StringCodec.INSTANCE)
+                    .get(sha256));
+        });
+    }
+
+    @Override
+    public List<String> register(List<Split> splits) {
+        if (splits.isEmpty()) return List.of();
+        splits.forEach(Registration::requireDistinctMembers);
+        List<Object> args = new ArrayList<>();
+        args.add(now());
+        List<String> digests = new ArrayList<>();
+        for (Split s : splits) {
+            args.add(s.id());
+            args.add(Long.toString(s.bytes()));
+            args.add(json(s.members().stream().map(RedisLedger::memberJson).toList()));
+            args.add(Integer.toString(s.members().size()));
+            for (Member m : s.members()) {
+                args.add(m.key());
+                args.add(m.fingerprint());
+                args.add(Long.toString(m.start()));
+                args.add(m.digest() == null ? "" : m.digest());
+                if (m.digest() != null) digests.add(m.digest());
+            }
+        }
+        return call("register splits", () -> {
+            // into the bloom before the exact hash, so the bloom never misses a digest the hash holds
+            if (bloom.isPresent() && !digests.isEmpty()) bloom.get().add(digests);
+            try {
+                List<Object> ids = script(Script.REGISTER, RScript.ReturnType.LIST, args.toArray());
+                return ids.stream().map(String.class::cast).toList();
+            } catch (RedisException e) {
+                String reused = "SLUICE_ID_REUSED ";
+                if (e.getMessage() != null && e.getMessage().contains(reused)) {
+                    String msg = e.getMessage();
+                    String id = msg.substring(msg.indexOf(reused) + reused.length()).split("[ .\\n]")[0];
+                    throw Registration.idReused(id);
+                }
+                throw e;
+            }
+        });
+    }
+
+    private static List<Object> memberJson(Member m) {
+        return Arrays.asList(m.key(), m.fingerprint(), m.start(), m.end(), m.digest());
+    }
+
+    // ---- work -----------------------------------------------------------------------------------------
+
+    @Override
+    public Optional<Claim> claim(String owner, Duration lease) {
+        Objects.requireNonNull(owner, "owner");
+        requirePositive(lease);
+        long now = clock.millis();
+        long until = now + lease.toMillis();
+        List<Object> out = run("claim a split", Script.CLAIM, RScript.ReturnType.LIST,
+                Long.toString(now), owner, Long.toString(until));
+        if (out == null || out.isEmpty()) return Optional.empty();
+        Split split = new Split((String) out.get(0), members((String) out.get(2)), Long.parseLong((String) out.get(1)));
+        return Optional.of(new Claim(split, owner, (Long) out.get(4), Instant.ofEpochMilli(until),
+                Math.toIntExact((Long) out.get(3))));
+    }
+
+    private static List<Member> members(String json) {
+        try {
+            List<List<Object>> rows = JSON.readValue(json, new TypeReference<>() { });
+            return rows.stream().map(r -> new Member((String) r.get(0), (String) r.get(1),
+                    ((Number) r.get(2)).longValue(), ((Number) r.get(3)).longValue(), (String) r.get(4))).toList();
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public boolean heartbeat(Claim claim, Duration lease) {
+        requirePositive(lease);
+        long now = clock.millis();
+        return held("renew a lease", Script.HEARTBEAT, claim, Long.toString(now + lease.toMillis()), Long.toString(now));
+    }
+
+    @Override
+    public boolean isCurrent(Claim claim) {
+        return held("check a claim", Script.CURRENT, claim);
+    }
+
+    @Override
+    public void complete(Claim claim, Completion completion) throws StaleClaimException {
+        if (!held("record a completed split", Script.COMPLETE, claim, now(), Long.toString(completion.rowsIn()),
+                Long.toString(completion.rowsOut()), Long.toString(completion.rejected()), json(completion.outputs()))) {
+            throw new StaleClaimException(claim.splitId(), claim.token());
+        }
+    }
+
+    @Override
+    public void fail(Claim claim, String error, Optional<Instant> retryAt) throws StaleClaimException {
+        Objects.requireNonNull(error, "error");
+        SplitState next = retryAt.isPresent() ? SplitState.FAILED : SplitState.DEAD;
+        String retry = retryAt.map(t -> Long.toString(t.toEpochMilli())).orElse("");
+        if (!held("record a failed split", Script.FAIL, claim, now(), next.label(), retry, error)) {
+            throw new StaleClaimException(claim.splitId(), claim.token());
+        }
+    }
+
+    @Override
+    public void release(Claim claim) {
+        held("release a claim", Script.RELEASE, claim, now());
+    }
+
+    /** Runs a script guarded by the claim's token: its arguments are the split id, the token, then these. */
+    private boolean held(String action, Script script, Claim claim, String... more) {
+        Object[] args = new Object[more.length + 2];
+        args[0] = claim.splitId();
+        args[1] = Long.toString(claim.token());
+        System.arraycopy(more, 0, args, 2, more.length);
+        Long ok = run(action, script, RScript.ReturnType.LONG, args);
+        return ok == 1;
+    }
+
+    // ---- status and operations ------------------------------------------------------------------------
+
+    @Override
+    public Map<SplitState, Long> counts() {
+        List<Object> out = run("count splits", Script.COUNTS, RScript.ReturnType.LIST);
+        Map<SplitState, Long> counts = new EnumMap<>(SplitState.class);
+        for (int i = 0; i < COUNT_ORDER.length; i++) {
+            long n = (Long) out.get(i);
+            if (n > 0) counts.put(COUNT_ORDER[i], n);
+        }
+        return counts;
+    }
+
+    @Override
+    public List<SplitInfo> splits(Set<SplitState> states, int limit) {
+        if (states.isEmpty() || limit <= 0) return List.of();
+        List<Object> args = new ArrayList<>();
+        args.add(Integer.toString(limit));
+        states.forEach(s -> args.add(s.label()));
+        List<Object> out = run("list splits", Script.SPLITS, RScript.ReturnType.LIST, args.toArray());
+        List<SplitInfo> infos = new ArrayList<>();
+        for (int i = 0; i < out.size(); i += 12) {
+            List<Object> f = out.subList(i, i + 12);
+            infos.add(new SplitInfo((String) f.get(0), state((String) f.get(1)), (int) number(f.get(2)),
+                    (String) f.get(3), (String) f.get(4), instant(f.get(5)), instant(f.get(6)), number(f.get(7)),
+                    (int) number(f.get(8)), number(f.get(9)), number(f.get(10)), instant(f.get(11))));
+        }
+        return infos;
+    }
+
+    @Override
+    public int retry(Collection<String> splitIds) {
+        List<Object> args = new ArrayList<>();
+        args.add(now());
+        args.addAll(splitIds);
+        Long n = run("send splits back to pending", Script.RETRY, RScript.ReturnType.LONG, args.toArray());
+        return Math.toIntExact(n);
+    }
+
+    @Override
+    public void reset() {
+        call("reset the pipeline", () -> {
+            script(Script.RESET, RScript.ReturnType.VALUE);
+            emptyTrash();
+            return null;
+        });
+    }
+
+    // ---- worker pools ----------------------------------------------------------------------------------
+
+    @Override
+    public void announce(WorkerInfo self, Duration ttl) {
+        if (ttl.isNegative() || ttl.isZero()) throw new IllegalArgumentException("ttl must be positive: " + ttl);
+        long now = clock.millis();
+        Map<String, Object> entry = Map.of("host", self.host(), "pid", self.pid(),
+                "started", self.started().toEpochMilli(), "threads", self.threads(), "seen", now);
+        run("announce a worker", Script.ANNOUNCE, RScript.ReturnType.LONG, Long.toString(now), self.id(), json(entry),
+                Long.toString(now + ttl.toMillis()));
+    }
+
+    @Override
+    public List<WorkerStatus> workers(Duration seenWithin) {
+        long now = clock.millis();
+        List<Object> out = run("list workers", Script.WORKERS, RScript.ReturnType.LIST, Long.toString(now));
+        String leader = (String) out.get(0);
+        int fields = Math.toIntExact((Long) out.get(1));
+        Map<String, List<String>> held = new HashMap<>();
+        for (int i = 2 + fields; i < out.size(); i += 2) {
+            held.computeIfAbsent((String) out.get(i), o -> new ArrayList<>()).add((String) out.get(i + 1));
+        }
+        List<WorkerStatus> workers = new ArrayList<>();
+        for (int i = 2; i < 2 + fields; i += 2) {
+            String id = (String) out.get(i);
+            Map<String, Object> e = entry((String) out.get(i + 1));
+            long seen = ((Number) e.get("seen")).longValue();
+            if (seen < now - seenWithin.toMillis()) continue;
+            WorkerInfo info = new WorkerInfo(id, (String) e.get("host"), ((Number) e.get("pid")).longValue(),
+                    Instant.ofEpochMilli(((Number) e.get("started")).longValue()), ((Number) e.get("threads")).intValue());
+            workers.add(new WorkerStatus(info, Instant.ofEpochMilli(seen), held.getOrDefault(id, List.of()),
+                    id.equals(leader)));
+        }
+        workers.sort(java.util.Comparator.comparing(w -> w.worker().id()));
+        return workers;
+    }
+
+    @Override
+    public void retire(String workerId) {
+        run("retire a worker", Script.RETIRE, RScript.ReturnType.LONG, workerId);
+    }
+
+    @Override
+    public boolean lead(String workerId, Duration lease) {
+        Objects.requireNonNull(workerId, "workerId");
+        requirePositive(lease);
+        long now = clock.millis();
+        Long ok = run("take the leader lease", Script.LEAD, RScript.ReturnType.LONG, Long.toString(now), workerId,
+                Long.toString(now + lease.toMillis()));
+        return ok == 1;
+    }
+
+    private static Map<String, Object> entry(String json) {
+        try {
+            return JSON.readValue(json, new TypeReference<>() { });
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Deletes the split hashes of generations a reset left behind, a thousand per script. */
+    private void emptyTrash() {
+        long left;
+        do {
+            left = script(Script.TRASH, RScript.ReturnType.LONG, "1000");
+        } while (left > 0);
+    }
+
+    /** An evicted claim or split would be granted again: only policies that never evict keys without a TTL do. */
+    private void refuseEviction() {
+        String policy = client.getRedisNodes(RedisNodes.SINGLE).getInstance().info(RedisNode.InfoSection.MEMORY)
+                .getOrDefault("maxmemory_policy", "noeviction");
+        if (policy.startsWith("allkeys-")) {
+            throw new LedgerException(config.describe() + ": the server's maxmemory-policy is " + policy + ", which "
+                    + "may evict ledger keys and with them claims; set it to noeviction (or a volatile-* policy: "
+                    + "ledger keys have no expiry), or use a Redis of its own for the ledger", null);
+        }
+    }
+
+    /** Creates the bloom filter; when it was missing while digests exist, fills it from the exact hash first. */
+    private void initBloom() {
+        if (bloom.isEmpty()) return;
+        RedisConfig.Bloom b = config.bloom().orElseThrow();
+        if (!bloom.get().tryInit(b.expected(), b.fpp())) return;
+        List<String> chunk = new ArrayList<>();
+        for (String digest : client.<String, String>getMap(keys.digests(), StringCodec.INSTANCE)
+                .keySet(10_000)) {
+            chunk.add(digest);
+            if (chunk.size() == 10_000) {
+                bloom.get().add(chunk);
+                chunk.clear();
+            }
+        }
+        if (!chunk.isEmpty()) bloom.get().add(chunk);
+    }
+
+    @Override
+    public void close() {
+        client.shutdown();
+    }
+
+    @Override
+    public String toString() {
+        return config.describe() + " (pipeline " + pipeline + ")";
+    }
+
+    // ---- plumbing -------------------------------------------------------------------------------------
+
+    private <T> T run(String action, Script script, RScript.ReturnType type, Object... args) {
+        return call(action, () -> script(script, type, args));
+    }
+
+    private <T> T script(Script script, RScript.ReturnType type, Object... args) {
+        Object[] all = new Object[args.length + 1];
+        all[0] = keys.splits();
+        System.arraycopy(args, 0, all, 1, args.length);
+        return scripts.eval(RScript.Mode.READ_WRITE, script.source(), type, keys.all(), all);
+    }
+
+    private <T> T call(String action, Supplier<T> work) {
+        if (client.isShutdown()) throw new IllegalStateException(this + " is closed");
+        try {
+            return work.get();
+        } catch (RedisException e) {
+            throw RedisErrors.failure(config, action, e);
+        }
+    }
+
+    private String now() {
+        return Long.toString(clock.millis());
+    }
+
+    private static String json(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static SplitState state(String label) {
+        return SplitState.valueOf(label.toUpperCase(Locale.ROOT));
+    }
+
+    private static long number(Object value) {
+        return value == null ? 0 : Long.parseLong(value.toString());
+    }
+
+    private static Instant instant(Object value) {
+        return value == null ? null : Instant.ofEpochMilli(Long.parseLong(value.toString()));
+    }
+
+    private static void requirePositive(Duration lease) {
+        if (lease.isNegative() || lease.isZero()) throw new IllegalArgumentException("lease must be positive: " + lease);
+    }
+}

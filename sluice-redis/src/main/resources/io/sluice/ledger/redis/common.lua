@@ -1,0 +1,31 @@
+-- Prepended to every ledger script. KEYS are the pipeline's keys (RedisKeys.java, same order); ARGV[1] is the
+-- prefix of the per-split hashes. A split lives in the hash <prefix><generation>:<id>; reset starts a generation.
+local GEN, TOKEN, SEQ = KEYS[1], KEYS[2], KEYS[3]
+local STATE = {pending = KEYS[4], claimed = KEYS[5], done = KEYS[6], failed = KEYS[7], dead = KEYS[8]}
+local LEASES, RETRY, READY = KEYS[9], KEYS[10], KEYS[11]
+local IDENT, LATEST, DIGESTS, TRASHES = KEYS[12], KEYS[13], KEYS[14], KEYS[15]
+-- worker pools: entries by worker id (JSON), their expiry times, the leader lease (holder, until); reset keeps them
+local WORKERS, EXPIRES, LEADER = KEYS[16], KEYS[17], KEYS[18]
+local gen = redis.call('GET', GEN) or '0'
+
+local function skey(id)
+  return ARGV[1] .. gen .. ':' .. id
+end
+
+-- the hash of a split whose current token this is, while it is claimed; nil when the claim is stale
+local function held(id, token)
+  local k = skey(id)
+  local f = redis.call('HMGET', k, 'state', 'token')
+  if f[1] == 'claimed' and tonumber(f[2]) == tonumber(token) then return k end
+  return nil
+end
+
+-- moves a split from one state's index to another's (indexes are ordered by registration)
+local function move(id, k, from, to)
+  local seq = redis.call('HGET', k, 'seq')
+  redis.call('ZREM', STATE[from], id)
+  redis.call('ZADD', STATE[to], seq, id)
+  redis.call('ZREM', LEASES, id)
+  redis.call('ZREM', RETRY, id)
+  redis.call('ZREM', READY, id)
+end

@@ -1,0 +1,151 @@
+package io.sluice.ledger.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sluice.spi.Claim;
+import io.sluice.spi.Completion;
+import io.sluice.spi.LedgerException;
+import io.sluice.spi.Member;
+import io.sluice.spi.Split;
+import io.sluice.spi.StaleClaimException;
+import io.sluice.testkit.ledger.MutableClock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.redisson.Redisson;
+import org.redisson.api.RedissonClient;
+import org.redisson.api.redisnode.RedisNodes;
+import org.redisson.client.codec.StringCodec;
+import org.redisson.config.Config;
+
+/** What only the Redis ledger has to show: its keys, its generations, its bloom filter, what it refuses. */
+class RedisLedgerTest {
+    private static final Duration LEASE = Duration.ofMinutes(1);
+    private static RedissonClient redis;
+
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+    private final List<RedisLedger> opened = new ArrayList<>();
+
+    @BeforeAll
+    static void connect() {
+        Config c = new Config();
+        c.setCodec(StringCodec.INSTANCE);
+        c.useSingleServer().setAddress("redis://127.0.0.1:" + TestRedis.port());
+        redis = Redisson.create(c);
+    }
+
+    @AfterAll
+    static void disconnect() {
+        redis.shutdown();
+    }
+
+    @AfterEach
+    void closeAll() {
+        opened.reversed().forEach(RedisLedger::close);
+    }
+
+    private RedisLedger open(RedisConfig config) {
+        RedisLedger ledger = RedisLedger.open(config, "p", clock);
+        opened.add(ledger);
+        return ledger;
+    }
+
+    @Test
+    void everyKeyCarriesThePipelineAsAHashTagAndAResetLeavesOnlyTheCounters() throws Exception {
+        RedisConfig config = TestRedis.freshPrefix();
+        RedisLedger ledger = open(config);
+        ledger.register(IntStream.range(0, 2_500).mapToObj(i -> split("s" + i, "d" + i)).toList());
+        ledger.complete(ledger.claim("w1", LEASE).orElseThrow(), new Completion(1, 1, 0, List.of()));
+        ledger.claim("w1", LEASE).orElseThrow();
+
+        assertThat(keys(config)).allMatch(k -> k.startsWith(config.keyPrefix() + ":{p}:")).hasSizeGreaterThan(2_500);
+
+        ledger.reset();
+
+        assertThat(keys(config)).containsExactlyInAnyOrder(config.keyPrefix() + ":{p}:gen",
+                config.keyPrefix() + ":{p}:token", config.keyPrefix() + ":{p}:seq");
+    }
+
+    @Test
+    void aTokenIsNeverHandedOutAgainWhenACrashLostTheCounter() throws Exception {
+        RedisConfig config = TestRedis.freshPrefix();
+        RedisLedger ledger = open(config);
+        ledger.register(List.of(split("a", null)));
+        Claim before = ledger.claim("w1", LEASE).orElseThrow();
+
+        // what appendfsync everysec may cost: the last second of writes, the token counter's among them
+        redis.getBucket(config.keyPrefix() + ":{p}:token").set("0");
+        clock.advance(LEASE.plusSeconds(1));
+        Claim after = ledger.claim("w2", LEASE).orElseThrow();
+
+        assertThat(after.token()).isGreaterThan(before.token());
+        assertThatThrownBy(() -> ledger.complete(before, new Completion(1, 1, 0, List.of())))
+                .isInstanceOf(StaleClaimException.class);
+    }
+
+    @Test
+    void aMissingBloomFilterIsRebuiltFromTheExactSetOnOpen() {
+        RedisConfig config = TestRedis.freshPrefix().withBloom(new RedisConfig.Bloom(10_000, 0.01));
+        open(config).register(List.of(split("a", digest('a'))));
+        redis.getBloomFilter(RedisKeys.of(config.keyPrefix(), "p").bloom()).delete();
+
+        RedisLedger reopened = open(config);
+
+        assertThat(reopened.digestOwner(digest('a'))).contains("a.csv");
+        assertThat(reopened.digestOwner(digest('b'))).isEmpty();
+    }
+
+    @Test
+    void scriptsAreLoadedAgainWhenTheServerForgotThem() {
+        RedisLedger ledger = open(TestRedis.freshPrefix());
+        ledger.register(List.of(split("a", null)));
+
+        redis.getScript().scriptFlush();
+
+        assertThat(ledger.claim("w1", LEASE)).get().extracting(Claim::splitId).isEqualTo("a");
+    }
+
+    @Test
+    void aServerThatMayEvictLedgerKeysIsRefused() {
+        var node = redis.getRedisNodes(RedisNodes.SINGLE).getInstance();
+        node.setConfig("maxmemory-policy", "allkeys-lru");
+        try {
+            assertThatThrownBy(() -> open(TestRedis.freshPrefix()))
+                    .isInstanceOf(LedgerException.class)
+                    .hasMessageContaining("maxmemory-policy is allkeys-lru")
+                    .hasMessageContaining("noeviction");
+        } finally {
+            node.setConfig("maxmemory-policy", "noeviction");
+        }
+    }
+
+    @Test
+    void aPasswordInTheUrlNeverAppearsInMessages() {
+        RedisConfig config = RedisConfig.of("redis://app:s3cret@cache:6379/2");
+
+        assertThat(config.describe()).doesNotContain("s3cret").contains("redis://***@cache:6379/2");
+        assertThat(config.database()).isEqualTo(2);
+        assertThat(config.address()).isEqualTo("redis://cache:6379");
+    }
+
+    private static List<String> keys(RedisConfig config) {
+        List<String> keys = new ArrayList<>();
+        redis.getKeys().getKeysByPattern(config.keyPrefix() + ":*").forEach(keys::add);
+        return keys;
+    }
+
+    private static Split split(String name, String digest) {
+        return new Split(name, List.of(Member.whole(name + ".csv", "v1", digest)), 10);
+    }
+
+    private static String digest(char c) {
+        return String.valueOf(c).repeat(64);
+    }
+}
