@@ -145,8 +145,20 @@ final class Schema {
     /** The schema's version: 0 when Sluice never wrote it; refuses schemas that are not ours or are newer. */
     private static int version(Connection c, PostgresConfig config) throws SQLException {
         String s = quote(config.schema());
-        if (!bool(c, "SELECT to_regclass(?) IS NOT NULL", s + ".sluice_schema_version")) {
-            if (bool(c, "SELECT to_regclass(?) IS NOT NULL", s + ".splits")) {
+        // both tables asked in one statement, so a migration another process commits meanwhile is seen whole
+        boolean versioned;
+        boolean splits;
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL, to_regclass(?) IS NOT NULL")) {
+            ps.setString(1, s + ".sluice_schema_version");
+            ps.setString(2, s + ".splits");
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                versioned = rs.getBoolean(1);
+                splits = rs.getBoolean(2);
+            }
+        }
+        if (!versioned) {
+            if (splits) {
                 throw new LedgerException(config.describe() + ": the schema holds a table 'splits' that Sluice did "
                         + "not create; set state.postgres.schema to a schema of its own", null);
             }
