@@ -12,6 +12,11 @@ RESOURCES=${B3_RESOURCES:-20}
 WORK=$BENCH_DIR/b3-${FILES}x$FILE_BYTES
 # GNU awk explicitly: Debian's default `awk` is mawk, a different (and faster) program.
 AWK=${B3_AWK:-gawk}
+if ! command -v "$AWK" >/dev/null && [ "$AWK" = gawk ]; then
+  echo "installing GNU awk (apt-get install gawk)" >&2
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get install -y -qq gawk >/dev/null || { echo "B3 needs GNU awk: apt-get install gawk" >&2; exit 2; }
+fi
 if ! command -v "$AWK" >/dev/null; then
   echo "B3 needs GNU awk ($AWK): apt-get install gawk" >&2
   exit 2
