@@ -16,13 +16,18 @@ import org.duckdb.DuckDBConnection;
 public final class DuckEngine implements AutoCloseable {
     private final DuckDBConnection root;
 
-    public DuckEngine(EngineOptions options) throws SQLException {
+    /**
+     * @param parallelism splits processed at once; unless {@code run.engine.threads} says otherwise, they share
+     *                    the cores (more threads than cores make each split slower, not the run faster)
+     */
+    public DuckEngine(EngineOptions options, int parallelism) throws SQLException {
         root = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:");
         try (Statement s = root.createStatement()) {
             // Offline and predictable: never download or auto-load an extension at run time.
             s.execute("SET autoinstall_known_extensions = false");
             s.execute("SET autoload_known_extensions = false");
-            if (options.threads() != null) s.execute("SET threads = " + options.threads());
+            int cores = Runtime.getRuntime().availableProcessors();
+            s.execute("SET threads = " + (options.threads() != null ? options.threads() : Math.max(1, cores / parallelism)));
             if (options.memoryLimit() != null) s.execute("SET memory_limit = " + Sql.literal(options.memoryLimit()));
             if (options.spillPath() != null) {
                 Files.createDirectories(options.spillPath());
@@ -39,7 +44,12 @@ public final class DuckEngine implements AutoCloseable {
 
     /** A new connection for one worker thread; close it when the worker ends. */
     public Connection connect() throws SQLException {
-        return root.duplicate();
+        Connection c = root.duplicate();
+        try (Statement s = c.createStatement()) {
+            // each statement's profile tells how many records its scans read (see SplitProcessor)
+            s.execute("SET enable_profiling = 'no_output'");
+        }
+        return c;
     }
 
     @Override

@@ -25,8 +25,12 @@ import java.util.zip.GZIPInputStream;
  * @param after    statements to run after the read (they define the {@code rejects} view)
  * @param rejects  a view of the bad records: {@code file_path, line, error_type, error_message, csv_line}
  * @param drops    statements that drop the temporary tables and views afterwards
+ * @param scans    how many file scans {@code relation} runs, each of which counts every record it reads (0: the
+ *                 records come from a table that {@code prepare} filled, or a scan may skip records)
+ * @param count    a query of the number of records, for when the scans cannot tell
  */
-record Reader(List<String> prepare, String relation, List<String> after, String rejects, List<String> drops) {
+record Reader(List<String> prepare, String relation, List<String> after, String rejects, List<String> drops,
+              int scans, String count) {
     /** A separator that does not occur in text, so that a text line is one column. */
     static final String LINE_ONLY = "columns = {'line': 'VARCHAR'}, header = false, delim = E'\\x1F', "
             + "quote = '', escape = '', auto_detect = false";
@@ -41,7 +45,9 @@ record Reader(List<String> prepare, String relation, List<String> after, String 
             case "parquet" -> new Reader(List.of(), "SELECT * FROM read_parquet(" + Sql.pathList(files) + ", union_by_name = true)",
                     List.of("CREATE TEMP VIEW " + prefix + "_rejects AS SELECT NULL::VARCHAR AS file_path, 0::BIGINT AS line, "
                             + "NULL::VARCHAR AS error_type, NULL::VARCHAR AS error_message, NULL::VARCHAR AS csv_line WHERE false"),
-                    prefix + "_rejects", List.of("DROP VIEW IF EXISTS " + prefix + "_rejects"));
+                    prefix + "_rejects", List.of("DROP VIEW IF EXISTS " + prefix + "_rejects"),
+                    // row groups may be skipped by a step's filter; the footers hold the exact count
+                    0, "SELECT coalesce(sum(num_rows), 0) FROM parquet_file_metadata(" + Sql.pathList(files) + ")");
             case "jsonl" -> json(prefix, files);
             default -> throw new IllegalArgumentException("unknown format: " + input.format());
         };
@@ -70,7 +76,7 @@ record Reader(List<String> prepare, String relation, List<String> after, String 
                 : "SELECT * FROM (" + String.join(") UNION ALL BY NAME (", reads) + ")";
         return new Reader(List.of(), relation,
                 List.of("CREATE TEMP VIEW " + prefix + "_rejects AS " + String.join(" UNION ALL ", rejectParts)),
-                prefix + "_rejects", drops);
+                prefix + "_rejects", drops, reads.size(), "SELECT count(*) FROM (" + relation + ")");
     }
 
     /**
@@ -133,7 +139,8 @@ record Reader(List<String> prepare, String relation, List<String> after, String 
                         + "ELSE 'a value does not convert to its type in source.files.parse.types' END AS error_message, "
                         + "line AS csv_line, " + good + " AS good FROM " + parsed + ") WHERE trim(csv_line) <> '' AND NOT good"),
                 rejects,
-                List.of("DROP VIEW IF EXISTS " + rejects, "DROP TABLE IF EXISTS " + parsed));
+                List.of("DROP VIEW IF EXISTS " + rejects, "DROP TABLE IF EXISTS " + parsed),
+                0, "SELECT count(*) FROM (" + "SELECT 1 FROM " + parsed + " WHERE " + good + ")");
     }
 
     /** Every line of every file with its path and 1-based line number. */
@@ -149,12 +156,13 @@ record Reader(List<String> prepare, String relation, List<String> after, String 
     /** DuckDB's JSON reader drops bad lines without a trace; find them first so none is lost silently. */
     private static Reader json(String prefix, List<Path> files) {
         String rejects = prefix + "_rejects";
+        String relation = "SELECT * FROM read_json(" + Sql.pathList(files) + ", format = 'newline_delimited', ignore_errors = true)";
         return new Reader(
                 List.of("CREATE TEMP TABLE " + rejects + " AS SELECT file_path, line_no AS line, 'INVALID JSON' AS error_type, "
                         + "'not a valid JSON value' AS error_message, line AS csv_line FROM (" + numberedLines(files) + ") "
                         + "WHERE trim(line) <> '' AND NOT json_valid(line)"),
-                "SELECT * FROM read_json(" + Sql.pathList(files) + ", format = 'newline_delimited', ignore_errors = true)",
-                List.of(), rejects, List.of("DROP TABLE IF EXISTS " + rejects));
+                relation, List.of(), rejects, List.of("DROP TABLE IF EXISTS " + rejects),
+                1, "SELECT count(*) FROM (" + relation + ")");
     }
 
     /** Groups files by their first line, in order of first appearance; compressed files are read through gzip. */

@@ -15,6 +15,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import org.duckdb.DuckDBConnection;
+import org.duckdb.ProfilerPrintFormat;
 
 /**
  * Runs one split through the engine: load its input as the relation {@code input}, apply the steps (each a
@@ -44,35 +46,57 @@ public final class SplitProcessor {
         Reader reader = Reader.of(input, source, !steps.isEmpty() && steps.getFirst().inputAsText());
         try (Statement s = c.createStatement()) {
             for (String prepare : reader.prepare()) s.execute(prepare);
-            long good = s.executeUpdate("CREATE TEMP TABLE " + source + " AS " + reader.relation());
-            for (String after : reader.after()) s.execute(after);
-            long bad = count(s, "SELECT count(*) FROM (SELECT DISTINCT file_path, line FROM " + reader.rejects() + ")");
-            if (bad > 0 && input.format().equals("jsonl")) {
+            long[] good = {-1};
+            long jsonBad = input.format().equals("jsonl") ? count(s, "SELECT count(*) FROM " + reader.rejects()) : 0;
+            if (jsonBad > 0) {
                 // DuckDB's JSON reader (ignore_errors) returns each bad line as a row of NULLs: drop as many all-NULL
                 // rows as there are bad lines (all-NULL rows are alike, so which ones does not matter)
-                good -= s.executeUpdate("DELETE FROM " + source + " WHERE rowid IN (SELECT rowid FROM " + source
-                        + " WHERE COLUMNS(*) IS NULL LIMIT " + bad + ")");
+                long read = s.executeUpdate("CREATE TEMP TABLE " + source + " AS " + reader.relation());
+                good[0] = read - s.executeUpdate("DELETE FROM " + source + " WHERE rowid IN (SELECT rowid FROM " + source
+                        + " WHERE COLUMNS(*) IS NULL LIMIT " + jsonBad + ")");
+            } else {
+                // a view, not a table: the sink's write is the one pass over the files, reading only the columns
+                // the steps use
+                s.execute("CREATE TEMP VIEW " + source + " AS " + reader.relation());
             }
-            if (bad > 0 && onBadRecord == BadRecordPolicy.FAIL) {
-                throw new SQLException(firstBad(s, deadLetters(split, input, reader.rejects()), bad));
-            }
-
             String query = "SELECT * FROM " + source;
             for (Step step : steps) query = step.apply(query);
-            String rejectsQuery = bad > 0 && onBadRecord == BadRecordPolicy.DEAD_LETTER
-                    ? deadLetters(split, input, reader.rejects()) : null;
+            long[] bad = {0};
+            Sink.BadRecords badRecords = () -> {
+                if (good[0] < 0) good[0] = recordsRead(c, s, reader);
+                for (String after : reader.after()) s.execute(after);
+                bad[0] = count(s, "SELECT count(*) FROM (SELECT DISTINCT file_path, line FROM " + reader.rejects() + ")");
+                if (bad[0] == 0) return null;
+                String deadLetters = deadLetters(split, input, reader.rejects());
+                if (onBadRecord == BadRecordPolicy.FAIL) throw new SQLException(firstBad(s, deadLetters, bad[0]));
+                return onBadRecord == BadRecordPolicy.DEAD_LETTER ? deadLetters : null;
+            };
             Sink.Written written = steps.isEmpty() || !(steps.getLast() instanceof MergingStep)
-                    ? sink.write(c, split, query, rejectsQuery, fence)
-                    : sink.writePartial(c, split, query, rejectsQuery, fence);
-            return new Result(good + bad, written.rowsOut(), bad, written.outputs());
+                    ? sink.write(c, split, query, badRecords, fence)
+                    : sink.writePartial(c, split, query, badRecords, fence);
+            return new Result(good[0] + bad[0], written.rowsOut(), bad[0], written.outputs());
         } finally {
             try (Statement s = c.createStatement()) {
                 for (String drop : reader.drops()) s.execute(drop);
+                s.execute("DROP VIEW IF EXISTS " + source);
                 s.execute("DROP TABLE IF EXISTS " + source);
             } catch (SQLException ignored) {
                 // the connection is broken; the worker replaces it
             }
         }
+    }
+
+    /**
+     * The good records the write just read: the rows its scans of the files counted (DuckDB's profile of the last
+     * statement), or, when the steps scan the input more than once, stop early or read a materialized table, a count.
+     */
+    private static long recordsRead(Connection c, Statement s, Reader reader) throws SQLException {
+        if (reader.scans() > 0 && c.isWrapperFor(DuckDBConnection.class)) {
+            String profile = c.unwrap(DuckDBConnection.class).getProfilingInformation(ProfilerPrintFormat.JSON);
+            long scanned = QueryProfile.rowsScanned(profile, reader.scans());
+            if (scanned >= 0) return scanned;
+        }
+        return count(s, reader.count());
     }
 
     /** on_bad_record: fail: the error names the first bad record's file, line and reason. */
@@ -108,7 +132,7 @@ public final class SplitProcessor {
         files.append(") AS f(spool, key, shift)");
         return """
                 SELECT %s AS split, f.key AS file, e.line + f.shift AS line,
-                       string_agg(e.error_type || ': ' || e.error_message, '; ') AS reason,
+                       string_agg(DISTINCT e.error_type || ': ' || e.error_message, '; ') AS reason,
                        trim(any_value(e.csv_line), chr(13) || chr(10)) AS record
                 FROM %s e JOIN %s ON f.spool = e.file_path
                 GROUP BY f.key, e.line, f.shift ORDER BY f.key, e.line

@@ -24,7 +24,8 @@ public final class PipelineSchema {
     public static Type.Obj ENGINE = Type.Obj.of("DuckDB, the engine every record step runs in.",
             Field.computed("memory_limit", Type.STRING, "DuckDB's default (80% of RAM)",
                     "Memory DuckDB may use before it spills to disk, e.g. `4GB`."),
-            Field.computed("threads", Type.POSITIVE_INT, "number of cores", "Threads DuckDB uses, shared by all splits."),
+            Field.computed("threads", Type.POSITIVE_INT, "cores / parallelism (at least 1)",
+                    "Threads DuckDB uses, shared by all splits."),
             Field.computed("spill_path", Type.PATH, "`.sluice/spill` beside the pipeline",
                     "Folder for data that does not fit in memory."));
 

@@ -130,7 +130,7 @@ public final class LocalRunner {
         heartbeats.scheduleAtFixedRate(this::heartbeat, beat, beat, TimeUnit.MILLISECONDS);
         List<Thread> workers = new ArrayList<>();
         CountDownLatch done = new CountDownLatch(run.parallelism());
-        try (DuckEngine engine = new DuckEngine(run.engine())) {
+        try (DuckEngine engine = new DuckEngine(run.engine(), run.parallelism())) {
             Files.createDirectories(scratch);
             if (member != null) beatAsMember();
             Source.Plan first = member == null || leading ? planRound() : NOTHING_PLANNED;

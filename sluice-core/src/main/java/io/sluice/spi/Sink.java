@@ -13,16 +13,17 @@ public interface Sink {
     void check() throws Exception;
 
     /**
-     * Writes the rows of {@code query} (and the bad records of {@code rejectsQuery}, when not null) for one
-     * split and commits them. {@code fence} is called right before the commit: it throws when the claim went stale.
+     * Writes the rows of {@code query} for one split and commits them. Once the rows are staged, {@code badRecords}
+     * says which bad records to keep beside them (it may throw to abandon the write); {@code fence} is called right
+     * before the commit: it throws when the claim went stale.
      */
-    Written write(Connection duckdb, Split split, String query, String rejectsQuery, Fence fence) throws Exception;
+    Written write(Connection duckdb, Split split, String query, BadRecords badRecords, Fence fence) throws Exception;
 
     /**
      * For a {@link MergingStep}: stores one split's partial rows (and bad records) instead of output, replacing the
      * split's earlier partial; committed like {@link #write}.
      */
-    default Written writePartial(Connection duckdb, Split split, String query, String rejectsQuery, Fence fence)
+    default Written writePartial(Connection duckdb, Split split, String query, BadRecords badRecords, Fence fence)
             throws Exception {
         throw new UnsupportedOperationException("this sink cannot hold partial results: an aggregate step needs another sink");
     }
@@ -41,6 +42,18 @@ public interface Sink {
      */
     default Written replaceMerged(Connection duckdb, String query, boolean changesOnly) throws Exception {
         throw new UnsupportedOperationException("this sink cannot hold merged results");
+    }
+
+    /**
+     * The bad records of a split, known only once its rows have been read: the reader collects them during the
+     * same scan that the sink's write runs.
+     */
+    @FunctionalInterface
+    interface BadRecords {
+        BadRecords NONE = () -> null;
+
+        /** A query of the bad records to keep beside the rows, or null; throws to abandon the write. */
+        String query() throws Exception;
     }
 
     /** Checks that the caller still holds the split. */

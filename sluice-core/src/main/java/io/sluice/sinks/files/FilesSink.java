@@ -65,18 +65,18 @@ final class FilesSink implements Sink {
     }
 
     @Override
-    public Written write(Connection c, Split split, String query, String rejectsQuery, Fence fence) throws Exception {
-        return stage("part-" + hash(split.id()), c, (staging, name) -> copy(query, staging, name), rejectsQuery, fence);
+    public Written write(Connection c, Split split, String query, BadRecords badRecords, Fence fence) throws Exception {
+        return stage("part-" + hash(split.id()), c, (staging, name) -> copy(query, staging, name), badRecords, fence);
     }
 
     /** Partials live under {@code _sluice/partials/}, one Parquet file per split, replaced like any output. */
     @Override
-    public Written writePartial(Connection c, Split split, String query, String rejectsQuery, Fence fence) throws Exception {
+    public Written writePartial(Connection c, Split split, String query, BadRecords badRecords, Fence fence) throws Exception {
         return stage("part-" + hash(split.id()), c, (staging, name) -> {
             Path dir = staging.resolve(PARTIALS);
             Files.createDirectories(dir);
             return "COPY (" + query + ") TO " + Sql.literal(dir.resolve(name + ".parquet").toString()) + " (FORMAT parquet)";
-        }, rejectsQuery, fence);
+        }, badRecords, fence);
     }
 
     @Override
@@ -100,7 +100,7 @@ final class FilesSink implements Sink {
      */
     @Override
     public Written replaceMerged(Connection c, String query, boolean changesOnly) throws Exception {
-        if (!changesOnly) return stage("totals", c, (staging, name) -> copy(query, staging, name), null, () -> { });
+        if (!changesOnly) return stage("totals", c, (staging, name) -> copy(query, staging, name), BadRecords.NONE, () -> { });
         Path snapshot = root.resolve("_sluice").resolve("merged.parquet");
         String merged = "sluice_merged_" + Math.abs(System.nanoTime());
         try (Statement s = c.createStatement()) {
@@ -114,7 +114,7 @@ final class FilesSink implements Sink {
             try (var r = s.executeQuery("SELECT count(*) FROM (" + changed + ")")) {
                 r.next();
                 written = r.getLong(1) == 0 ? new Written(0, List.of())
-                        : stage("changes-" + epoch(), c, (staging, name) -> copy(changed, staging, name), null, () -> { });
+                        : stage("changes-" + epoch(), c, (staging, name) -> copy(changed, staging, name), BadRecords.NONE, () -> { });
             }
             Path tmp = snapshot.resolveSibling("merged.parquet.tmp");
             s.execute("COPY " + merged + " TO " + Sql.literal(tmp.toString()) + " (FORMAT parquet)");
@@ -140,7 +140,7 @@ final class FilesSink implements Sink {
     }
 
     /** Writes the statement's rows (and bad records) under a fresh staging folder, then commits them under {@code name}. */
-    private Written stage(String name, Connection c, Copy copy, String rejectsQuery, Fence fence) throws Exception {
+    private Written stage(String name, Connection c, Copy copy, BadRecords badRecords, Fence fence) throws Exception {
         Path stagingRoot = root.resolve("_sluice").resolve("staging");
         removeAbandoned(stagingRoot, name);
         Path staging = Files.createTempDirectory(stagingRoot, name + "-");
@@ -148,6 +148,7 @@ final class FilesSink implements Sink {
             long rows;
             try (Statement s = c.createStatement()) {
                 rows = s.executeUpdate(copy.statement(staging, name));
+                String rejectsQuery = badRecords.query();
                 if (rejectsQuery != null) {
                     Path dead = staging.resolve("_dead_letter");
                     Files.createDirectories(dead);

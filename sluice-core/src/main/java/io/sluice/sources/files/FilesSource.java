@@ -36,6 +36,9 @@ import java.util.stream.Stream;
  */
 final class FilesSource implements Source {
     private static final int MAX_PLAN_ROUNDS = 5;
+    /** With enough files for every worker, a file is cut only above this many split sizes. */
+    private static final long WHOLE_UP_TO = 4;
+
     /** Below this a pack is not worth splitting further for parallelism. */
     private static final long MIN_PACK_BYTES = 1 << 20;
 
@@ -201,15 +204,20 @@ final class FilesSource implements Source {
         return kept;
     }
 
-    /** Cuts large line files into ranges and packs the rest, per format, in path order. */
+    /**
+     * Cuts large line files into ranges and packs the rest, per format, in path order. A range is copied to a spool
+     * before the engine reads it, so when the scan found enough files to keep every worker busy, files up to
+     * {@value #WHOLE_UP_TO} split sizes are read whole instead.
+     */
     private List<Split> splits(List<Found> fresh, Map<String, String> digests, Map<String, KnownMember> versions)
             throws IOException {
         List<Split> out = new ArrayList<>();
         Map<String, List<Found>> packable = new LinkedHashMap<>();
+        long cutAbove = fresh.size() >= 2L * parallelism ? WHOLE_UP_TO * s.splitSize() : s.splitSize();
         for (Found f : fresh) {
             String version = versions.containsKey(f.key()) ? "@" + f.fingerprint() : "";
             String digest = digests.get(f.key());
-            if (f.size() > s.splitSize() && Formats.lineFormat(f.format()) && !Formats.compressed(f.key())) {
+            if (f.size() > cutAbove && Formats.lineFormat(f.format()) && !Formats.compressed(f.key())) {
                 List<Long> cuts = LineCutter.cuts(f.path(), 0, f.size(), s.splitSize(), f.format().equals("csv"));
                 if (cuts.size() > 2) {
                     for (int i = 0; i + 1 < cuts.size(); i++) {

@@ -60,7 +60,8 @@ public final class FilesSourceFactory implements SourceFactory {
                             + "or `ignore` the change."),
             Field.optional("split_size", Type.SIZE, 128L << 20,
                     "Uncompressed csv, jsonl and text files larger than this are cut into byte ranges at line "
-                            + "boundaries, processed in parallel (every csv range gets the header)."),
+                            + "boundaries, processed in parallel (every csv range gets the header). When a scan finds at "
+                            + "least 2 x parallelism files, only files above 4 x split_size are cut."),
             Field.optional("pack", PACK, null, "Small files are packed into one split, so per-file costs are paid once per pack."));
 
     /** A DuckDB type name as users write it: {@code bigint}, {@code decimal(18,4)}, {@code timestamp with time zone}. */

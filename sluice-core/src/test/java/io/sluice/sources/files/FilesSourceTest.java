@@ -572,6 +572,23 @@ class FilesSourceTest {
         assertThat(plan.splits()).singleElement().satisfies(sp -> assertThat(sp.members().getFirst().isWhole()).isTrue());
     }
 
+    @Test
+    void withEnoughFilesForEveryWorkerOnlyVeryLargeFilesAreCut() throws IOException {
+        String row = "a,b,c\n";
+        file("three.csv", row.repeat(3 * 1024 / 6), OLD); // 3 split sizes: read whole when there are enough files
+        file("five.csv", row.repeat(5 * 1024 / 6), OLD);  // 5 split sizes: cut anyway
+        Map<String, Long> splitsPerFile = source("path: in\nsplit_size: 1KB", 1).plan(ledger).splits().stream()
+                .collect(java.util.stream.Collectors.groupingBy(sp -> sp.members().getFirst().key(), java.util.stream.Collectors.counting()));
+        assertThat(splitsPerFile).containsEntry("three.csv", 1L);
+        assertThat(splitsPerFile.get("five.csv")).isGreaterThanOrEqualTo(5L);
+    }
+
+    @Test
+    void withFewerFilesThanWorkersLargeFilesAreCutForParallelism() throws IOException {
+        file("three.csv", "a,b,c\n".repeat(3 * 1024 / 6), OLD);
+        assertThat(source("path: in\nsplit_size: 1KB", 1).plan(ledger).splits()).hasSizeGreaterThanOrEqualTo(3);
+    }
+
     private static void assertContiguous(List<Member> ranges, long size) {
         assertThat(ranges).isNotEmpty();
         assertThat(ranges.getFirst().start()).isZero();

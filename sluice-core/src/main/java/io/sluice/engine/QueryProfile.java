@@ -1,0 +1,44 @@
+package io.sluice.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.Set;
+
+/** Reads DuckDB's JSON profile of a statement (the connection has {@code enable_profiling = 'no_output'}). */
+final class QueryProfile {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> FILE_SCANS = Set.of("READ_CSV", "READ_CSV_AUTO", "READ_JSON", "READ_JSON_AUTO",
+            "READ_NDJSON", "READ_NDJSON_AUTO");
+
+    private QueryProfile() {
+    }
+
+    /**
+     * The rows read by the statement's file scans, when it ran exactly {@code scans} of them and no operator stopped
+     * a scan early (a LIMIT); otherwise -1. A scan counts its rows before any filter, bad records excluded.
+     */
+    static long rowsScanned(String profile, int scans) {
+        try {
+            long[] found = {0, 0};
+            if (!walk(JSON.readTree(profile).path("operator"), found)) return -1;
+            return found[0] == scans ? found[1] : -1;
+        } catch (java.io.IOException e) {
+            return -1;
+        }
+    }
+
+    /** Adds the file scans' count and rows to {@code found}; false when an operator may end a scan early. */
+    private static boolean walk(JsonNode nodes, long[] found) {
+        for (JsonNode node : nodes) {
+            String type = node.path("type").asText();
+            if (type.contains("LIMIT") || type.contains("SAMPLE")) return false;
+            if (type.equals("TABLE_SCAN") && FILE_SCANS.contains(node.path("extra_info").path("Function").asText())) {
+                if (!node.has("rows_scanned")) return false;
+                found[0]++;
+                found[1] += node.path("rows_scanned").asLong();
+            }
+            if (!walk(node.path("children"), found)) return false;
+        }
+        return true;
+    }
+}
