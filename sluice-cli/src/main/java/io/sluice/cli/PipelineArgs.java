@@ -3,6 +3,7 @@ package io.sluice.cli;
 import io.sluice.pipeline.Components;
 import io.sluice.pipeline.Pipeline;
 import io.sluice.pipeline.PipelineLoader;
+import io.sluice.runner.RunSummary;
 import java.nio.file.Path;
 import picocli.CommandLine.Parameters;
 
@@ -19,5 +20,19 @@ final class PipelineArgs {
 
     Components components() {
         return loader.components();
+    }
+
+    /** True when the pipeline's ledger lives inside the process that opens it: this command would get an empty one. */
+    boolean ledgerInProcess(Pipeline p) {
+        return components().ledgers().get(p.state().kind()).inProcess();
+    }
+
+    /** Refuses a ledger that lives inside one process, for commands that need what another process recorded. */
+    void requireSharedLedger(Pipeline p, String why) {
+        if (ledgerInProcess(p)) {
+            throw new UserError("pipeline " + p.name() + " keeps its ledger in the memory of the process that runs it ("
+                    + p.state().path() + "): " + why + "; use a ledger that outlives the process, such as SQLite "
+                    + "(the default when `state:` is left out)", RunSummary.INVALID);
+        }
     }
 }

@@ -29,6 +29,11 @@ final class ResetCommand implements Callable<Integer> {
         if (!yes) {
             throw new UserError("reset forgets every split of pipeline " + p.name() + "; add --yes to confirm", RunSummary.INVALID);
         }
+        if (args.ledgerInProcess(p)) {
+            spec.commandLine().getOut().println("pipeline " + p.name() + ": nothing to forget, its ledger lives in the "
+                    + "memory of the process that runs it and was forgotten when that process ended");
+            return 0;
+        }
         try (Ledger ledger = Assembly.openLedger(p, args.components(), Clock.systemUTC())) {
             ledger.reset();
         }

@@ -26,6 +26,7 @@ final class RetryCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Pipeline p = args.load();
+        args.requireSharedLedger(p, "`sluice retry` runs in a process of its own and cannot reach it");
         try (Ledger ledger = Assembly.openLedger(p, args.components(), Clock.systemUTC())) {
             int n = ledger.retry(splits);
             spec.commandLine().getOut().println(n + " split(s) sent back to pending; run the pipeline to process them");

@@ -63,6 +63,11 @@ final class RunCommand implements Callable<Integer> {
             Progress progress = Progress.create(this.progress, p.name(), out, err);
             LocalRunner runner = new LocalRunner(a, Clock.systemUTC(), ownerId(), progress);
             progress.attach(runner.stats());
+            if (args.ledgerInProcess(p)) {
+                progress.info("warning: the ledger is in memory (" + p.state().path() + "): every split is forgotten "
+                        + "when this run ends or crashes, and the next run processes every input again; for tests "
+                        + "and one-shot experiments only, never where exactly-once across restarts matters");
+            }
             RunSummary summary;
             try (Signals signals = Signals.install(runner, err)) {
                 summary = runner.run();

@@ -44,6 +44,7 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Pipeline p = args.load();
+        args.requireSharedLedger(p, "`sluice status` runs in a process of its own and would only see an empty one");
         Components c = args.components();
         PrintWriter out = spec.commandLine().getOut();
         try (Ledger ledger = Assembly.openLedger(p, c, Clock.systemUTC())) {

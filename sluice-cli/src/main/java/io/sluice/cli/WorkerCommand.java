@@ -42,6 +42,7 @@ final class WorkerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Pipeline p = args.load();
+        args.requireSharedLedger(p, "workers would not share it, so each of them would process every split");
         RunOptions run = p.run().withMode(RunOptions.Mode.WATCH);
         if (parallelism != null) {
             if (parallelism < 1) throw new UserError("--parallelism must be at least 1", RunSummary.INVALID);

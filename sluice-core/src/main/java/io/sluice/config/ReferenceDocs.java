@@ -43,7 +43,9 @@ public final class ReferenceDocs {
             String at = path + "." + e.getKey();
             md.append("### `").append(at).append("`\n\n").append(e.getValue().description()).append("\n\n");
             Type t = e.getValue().options();
-            if (t instanceof Type.Obj obj) {
+            if (t instanceof Type.Obj obj && obj.fields().isEmpty()) {
+                md.append("No options: write `").append(e.getKey()).append(": {}`.\n\n");
+            } else if (t instanceof Type.Obj obj) {
                 table(md, obj, at + ".");
                 for (Field f : obj.fields()) {
                     if (f.type() instanceof Type.Obj nested) {

@@ -54,7 +54,7 @@ public final class PipelineSchema {
                 Field.required("sink", variant("Where the results go.", c.sinks()), "Where the results go."),
                 Field.computed("state", variant("Where the ledger lives.", c.ledgers()),
                         "`sqlite: .sluice/<pipeline>.db` beside the pipeline file",
-                        "The ledger: the durable record of every split."),
+                        "The ledger: the durable record of every split (`memory` alone is not durable: tests only)."),
                 Field.optional("run", RUN, null, "How the pipeline runs."));
     }
 

@@ -6,4 +6,13 @@ public interface LedgerFactory extends ComponentFactory {
 
     /** Where the ledger lives, for messages ("SQLite ledger .sluice/x.db"). */
     String describe(Object options);
+
+    /**
+     * True for a ledger that lives inside the process that opened it ({@code memory}): it is gone when the process
+     * ends, and no other process can see it. Commands that need the state of another process ({@code status},
+     * {@code retry}, {@code worker}) refuse such a ledger, and {@code run} warns about it.
+     */
+    default boolean inProcess() {
+        return false;
+    }
 }

@@ -1,5 +1,6 @@
 package io.sluice.ledger.dynamodb;
 
+import static io.sluice.ledger.LedgerArgs.requirePositive;
 import static io.sluice.ledger.dynamodb.Items.n;
 import static io.sluice.ledger.dynamodb.Items.s;
 
@@ -151,7 +152,7 @@ public final class DynamoDbLedger implements Ledger {
     @Override
     public Optional<Claim> claim(String owner, Duration lease) {
         Objects.requireNonNull(owner, "owner");
-        requirePositive(lease);
+        requirePositive("lease", lease);
         return call("claim a split", () -> {
             long now = clock.millis();
             long until = now + lease.toMillis();
@@ -228,7 +229,7 @@ public final class DynamoDbLedger implements Ledger {
 
     @Override
     public boolean heartbeat(Claim claim, Duration lease) {
-        requirePositive(lease);
+        requirePositive("lease", lease);
         long now = clock.millis();
         return held("renew a lease", claim, "SET #lease = :until, #updated = :now",
                 Map.of(":until", n(now + lease.toMillis()), ":now", n(now)));
@@ -388,7 +389,7 @@ public final class DynamoDbLedger implements Ledger {
 
     @Override
     public void announce(WorkerInfo self, Duration ttl) {
-        if (ttl.isNegative() || ttl.isZero()) throw new IllegalArgumentException("ttl must be positive: " + ttl);
+        requirePositive("ttl", ttl);
         call("announce a worker", () -> {
             workerPool.announce(self, ttl);
             return null;
@@ -411,7 +412,7 @@ public final class DynamoDbLedger implements Ledger {
     @Override
     public boolean lead(String workerId, Duration lease) {
         Objects.requireNonNull(workerId, "workerId");
-        requirePositive(lease);
+        requirePositive("lease", lease);
         return call("take the leader lease", () -> workerPool.lead(workerId, lease));
     }
 
@@ -434,9 +435,5 @@ public final class DynamoDbLedger implements Ledger {
         } catch (SdkException e) {
             throw DynamoDbErrors.failure(config, action, e);
         }
-    }
-
-    private static void requirePositive(Duration lease) {
-        if (lease.isNegative() || lease.isZero()) throw new IllegalArgumentException("lease must be positive: " + lease);
     }
 }

@@ -1,5 +1,7 @@
 package io.sluice.ledger.sqlite;
 
+import static io.sluice.ledger.LedgerArgs.requirePositive;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.spi.Claim;
@@ -310,7 +312,7 @@ public final class SqliteLedger implements Ledger {
     @Override
     public Optional<Claim> claim(String owner, Duration lease) {
         Objects.requireNonNull(owner, "owner");
-        requirePositive(lease);
+        requirePositive("lease", lease);
         return write("claim a split", () -> {
             long now = clock.millis();
             long seq;
@@ -349,7 +351,7 @@ public final class SqliteLedger implements Ledger {
 
     @Override
     public boolean heartbeat(Claim claim, Duration lease) {
-        requirePositive(lease);
+        requirePositive("lease", lease);
         return write("renew a lease", () -> {
             long now = clock.millis();
             return held(HEARTBEAT, claim, now + lease.toMillis(), now) == 1;
@@ -447,7 +449,7 @@ public final class SqliteLedger implements Ledger {
 
     @Override
     public void announce(WorkerInfo self, Duration ttl) {
-        if (ttl.isNegative() || ttl.isZero()) throw new IllegalArgumentException("ttl must be positive: " + ttl);
+        requirePositive("ttl", ttl);
         write("announce a worker", () -> {
             long now = clock.millis();
             bind(FORGET_EXPIRED, pipeline, now).executeUpdate();
@@ -494,7 +496,7 @@ public final class SqliteLedger implements Ledger {
     @Override
     public boolean lead(String workerId, Duration lease) {
         Objects.requireNonNull(workerId, "workerId");
-        requirePositive(lease);
+        requirePositive("lease", lease);
         return write("take the leader lease", () -> {
             long now = clock.millis();
             return bind(LEAD, pipeline, workerId, now + lease.toMillis(), now).executeUpdate() == 1;
@@ -583,10 +585,6 @@ public final class SqliteLedger implements Ledger {
     private static Instant instant(ResultSet rs, int column) throws SQLException {
         long millis = rs.getLong(column);
         return rs.wasNull() ? null : Instant.ofEpochMilli(millis);
-    }
-
-    private static void requirePositive(Duration lease) {
-        if (lease.isNegative() || lease.isZero()) throw new IllegalArgumentException("lease must be positive: " + lease);
     }
 
     private static void closeQuietly(Connection connection, Exception failure) {

@@ -1,5 +1,7 @@
 package io.sluice.ledger.postgres;
 
+import static io.sluice.ledger.LedgerArgs.requirePositive;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariConfig;
@@ -255,7 +257,7 @@ public final class PostgresLedger implements Ledger {
     @Override
     public Optional<Claim> claim(String owner, Duration lease) {
         Objects.requireNonNull(owner, "owner");
-        requirePositive(lease);
+        requirePositive("lease", lease);
         return call("claim a split", c -> {
             long now = clock.millis();
             long until = now + lease.toMillis();
@@ -302,7 +304,7 @@ public final class PostgresLedger implements Ledger {
 
     @Override
     public boolean heartbeat(Claim claim, Duration lease) {
-        requirePositive(lease);
+        requirePositive("lease", lease);
         return call("renew a lease", c -> {
             long now = clock.millis();
             return held(c, sql.heartbeat, claim, now + lease.toMillis(), now) == 1;
@@ -428,7 +430,7 @@ public final class PostgresLedger implements Ledger {
 
     @Override
     public void announce(WorkerInfo self, Duration ttl) {
-        if (ttl.isNegative() || ttl.isZero()) throw new IllegalArgumentException("ttl must be positive: " + ttl);
+        requirePositive("ttl", ttl);
         transaction("announce a worker", c -> {
             long now = clock.millis();
             update(c, sql.forgetExpired, pipeline, now);
@@ -476,7 +478,7 @@ public final class PostgresLedger implements Ledger {
     @Override
     public boolean lead(String workerId, Duration lease) {
         Objects.requireNonNull(workerId, "workerId");
-        requirePositive(lease);
+        requirePositive("lease", lease);
         return call("take the leader lease", c -> {
             long now = clock.millis();
             return update(c, sql.lead, pipeline, workerId, now + lease.toMillis(), now) == 1;
@@ -555,9 +557,5 @@ public final class PostgresLedger implements Ledger {
     private static Instant instant(ResultSet rs, int column) throws SQLException {
         long millis = rs.getLong(column);
         return rs.wasNull() ? null : Instant.ofEpochMilli(millis);
-    }
-
-    private static void requirePositive(Duration lease) {
-        if (lease.isNegative() || lease.isZero()) throw new IllegalArgumentException("lease must be positive: " + lease);
     }
 }

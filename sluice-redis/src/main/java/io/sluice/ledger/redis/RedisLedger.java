@@ -1,5 +1,7 @@
 package io.sluice.ledger.redis;
 
+import static io.sluice.ledger.LedgerArgs.requirePositive;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -204,7 +206,7 @@ public final class RedisLedger implements Ledger {
     @Override
     public Optional<Claim> claim(String owner, Duration lease) {
         Objects.requireNonNull(owner, "owner");
-        requirePositive(lease);
+        requirePositive("lease", lease);
         long now = clock.millis();
         long until = now + lease.toMillis();
         List<Object> out = run("claim a split", Script.CLAIM, RScript.ReturnType.LIST,
@@ -227,7 +229,7 @@ public final class RedisLedger implements Ledger {
 
     @Override
     public boolean heartbeat(Claim claim, Duration lease) {
-        requirePositive(lease);
+        requirePositive("lease", lease);
         long now = clock.millis();
         return held("renew a lease", Script.HEARTBEAT, claim, Long.toString(now + lease.toMillis()), Long.toString(now));
     }
@@ -322,7 +324,7 @@ public final class RedisLedger implements Ledger {
 
     @Override
     public void announce(WorkerInfo self, Duration ttl) {
-        if (ttl.isNegative() || ttl.isZero()) throw new IllegalArgumentException("ttl must be positive: " + ttl);
+        requirePositive("ttl", ttl);
         long now = clock.millis();
         Map<String, Object> entry = Map.of("host", self.host(), "pid", self.pid(),
                 "started", self.started().toEpochMilli(), "threads", self.threads(), "seen", now);
@@ -363,7 +365,7 @@ public final class RedisLedger implements Ledger {
     @Override
     public boolean lead(String workerId, Duration lease) {
         Objects.requireNonNull(workerId, "workerId");
-        requirePositive(lease);
+        requirePositive("lease", lease);
         long now = clock.millis();
         Long ok = run("take the leader lease", Script.LEAD, RScript.ReturnType.LONG, Long.toString(now), workerId,
                 Long.toString(now + lease.toMillis()));
@@ -468,9 +470,5 @@ public final class RedisLedger implements Ledger {
 
     private static Instant instant(Object value) {
         return value == null ? null : Instant.ofEpochMilli(Long.parseLong(value.toString()));
-    }
-
-    private static void requirePositive(Duration lease) {
-        if (lease.isNegative() || lease.isZero()) throw new IllegalArgumentException("lease must be positive: " + lease);
     }
 }

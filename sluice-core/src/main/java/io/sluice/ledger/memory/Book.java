@@ -1,0 +1,122 @@
+package io.sluice.ledger.memory;
+
+import io.sluice.ledger.Registration;
+import io.sluice.spi.KnownMember;
+import io.sluice.spi.Member;
+import io.sluice.spi.Split;
+import io.sluice.spi.SplitState;
+import io.sluice.spi.WorkerInfo;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Everything the memory ledger holds for one pipeline. Not thread-safe on its own: {@link MemoryLedger} calls it
+ * only while holding its store's lock, so each call is atomic, like one transaction of a database ledger.
+ */
+final class Book {
+    /** The member of a key registered last, and its split: what {@code known()} answers. */
+    record Latest(Member member, String splitId) {
+    }
+
+    record Announced(WorkerInfo info, Instant lastSeen, Instant expires) {
+    }
+
+    record Leader(String holder, Instant until) {
+    }
+
+    // by id, in registration order (replacing a row keeps its place)
+    final Map<String, Row> rows = new LinkedHashMap<>();
+    // seq -> id of the rows not yet done or dead, so a claim looks at open work only, oldest first
+    final NavigableMap<Long, String> open = new TreeMap<>();
+    final Set<Registration.Identity> inputs = new HashSet<>();
+    final Map<String, Latest> latest = new HashMap<>();
+    final Map<String, String> digestOwners = new HashMap<>();
+    final NavigableMap<String, Announced> workers = new TreeMap<>();
+    Leader leader;
+    long lastSeq;
+    // never reset: a claim from before a reset must stay fenced
+    long lastToken;
+
+    /** Registers what the shared rule accepts, all or nothing. */
+    List<String> register(List<Split> splits, Instant now) {
+        Set<Registration.Identity> registered = new HashSet<>();
+        Map<String, String> owners = new HashMap<>();
+        for (Split s : splits) {
+            for (Member m : s.members()) {
+                Registration.Identity id = Registration.Identity.of(m);
+                if (inputs.contains(id)) registered.add(id);
+                String owner = m.digest() == null ? null : digestOwners.get(m.digest());
+                if (owner != null) owners.put(m.digest(), owner);
+            }
+        }
+        Registration plan = Registration.decide(splits, registered, owners);
+        // checked before anything changes, so a refused batch leaves no trace
+        for (Split s : plan.accepted()) {
+            if (rows.containsKey(s.id())) throw Registration.idReused(s.id());
+        }
+        for (Split s : plan.accepted()) {
+            long seq = ++lastSeq;
+            rows.put(s.id(), Row.registered(seq, s, now));
+            open.put(seq, s.id());
+            for (Member m : s.members()) {
+                inputs.add(Registration.Identity.of(m));
+                latest.put(m.key(), new Latest(m, s.id()));
+            }
+        }
+        digestOwners.putAll(plan.newDigests());
+        return plan.accepted().stream().map(Split::id).toList();
+    }
+
+    KnownMember known(String key) {
+        Latest l = latest.get(key);
+        if (l == null) return null;
+        Member m = l.member();
+        return new KnownMember(key, m.fingerprint(), m.start(), m.end(), l.splitId(), rows.get(l.splitId()).state());
+    }
+
+    /** The oldest claimable row, or null. */
+    Row nextClaimable(Instant now) {
+        for (String id : open.values()) {
+            Row r = rows.get(id);
+            if (r.claimable(now)) return r;
+        }
+        return null;
+    }
+
+    /** Swaps in a row's next version, and keeps {@link #open} in step with its state. */
+    void put(Row r) {
+        rows.put(r.split().id(), r);
+        if (r.state() == SplitState.DONE || r.state() == SplitState.DEAD) {
+            open.remove(r.seq());
+        } else {
+            open.put(r.seq(), r.split().id());
+        }
+    }
+
+    /** The row the claim still holds (its token current), or null. */
+    Row held(String splitId, long token) {
+        Row r = rows.get(splitId);
+        return r != null && r.heldWith(token) ? r : null;
+    }
+
+    boolean leads(String workerId, Instant now) {
+        return leader != null && leader.until().isAfter(now) && leader.holder().equals(workerId);
+    }
+
+    /** Forgets every split, input and digest; workers, the leader lease and the token counter stay. */
+    void reset() {
+        rows.clear();
+        open.clear();
+        inputs.clear();
+        latest.clear();
+        digestOwners.clear();
+    }
+
+}
