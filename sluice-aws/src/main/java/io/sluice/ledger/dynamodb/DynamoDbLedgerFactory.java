@@ -36,7 +36,7 @@ public final class DynamoDbLedgerFactory implements LedgerFactory {
         return "A DynamoDB table shared by any number of workers: every claim and completion is a conditional write, "
                 + "tokens carry a reset epoch. Credentials come from the AWS default chain (environment, profile, "
                 + "role). Weaker than PostgreSQL in places (claim order, registration speed, counting cost): see "
-                + "[the DynamoDB ledger](../ledgers/dynamodb.md).";
+                + "[the DynamoDB ledger](ledgers/dynamodb.md).";
     }
 
     @Override

@@ -22,7 +22,7 @@ public final class SqliteLedgerFactory implements LedgerFactory {
     public String description() {
         return "An SQLite file on the local disk (WAL mode). Safe when the process is killed at any point, and for "
                 + "several processes on one machine sharing the file; not for a network filesystem. "
-                + "See [the SQLite ledger](../ledgers/sqlite.md).";
+                + "See [the SQLite ledger](ledgers/sqlite.md).";
     }
 
     @Override

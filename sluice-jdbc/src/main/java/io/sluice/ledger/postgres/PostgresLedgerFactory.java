@@ -38,7 +38,7 @@ public final class PostgresLedgerFactory implements LedgerFactory {
     public String description() {
         return "A PostgreSQL database (12 or newer) shared by any number of workers on any number of machines: claims "
                 + "with `FOR UPDATE SKIP LOCKED`, fencing tokens from a sequence, every change one transaction. "
-                + "See [the PostgreSQL ledger](../ledgers/postgres.md).";
+                + "See [the PostgreSQL ledger](ledgers/postgres.md).";
     }
 
     @Override

@@ -44,7 +44,7 @@ public final class RedisLedgerFactory implements LedgerFactory {
         return "A Redis server (6.2 or newer) shared by any number of workers: every ledger change is one Lua script, "
                 + "fencing tokens from a counter that never falls behind the server's clock. Needs persistence (AOF) "
                 + "to survive a Redis crash. "
-                + "See [the Redis ledger](../ledgers/redis.md).";
+                + "See [the Redis ledger](ledgers/redis.md).";
     }
 
     @Override
