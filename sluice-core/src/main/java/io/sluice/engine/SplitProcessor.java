@@ -44,6 +44,7 @@ public final class SplitProcessor {
         if (input.parts().isEmpty()) return new Result(0, 0, 0, List.of());
         String source = "sluice_src_" + NAMES.incrementAndGet();
         Reader reader = Reader.of(input, source, !steps.isEmpty() && steps.getFirst().inputAsText());
+        List<String> drops = new java.util.ArrayList<>(reader.drops()); // what this split created, to drop at the end
         try (Statement s = c.createStatement()) {
             for (String prepare : reader.prepare()) s.execute(prepare);
             long[] good = {-1};
@@ -51,35 +52,57 @@ public final class SplitProcessor {
             if (jsonBad > 0) {
                 // DuckDB's JSON reader (ignore_errors) returns each bad line as a row of NULLs: drop as many all-NULL
                 // rows as there are bad lines (all-NULL rows are alike, so which ones does not matter)
+                drops.add("DROP TABLE IF EXISTS " + source);
                 long read = s.executeUpdate("CREATE TEMP TABLE " + source + " AS " + reader.relation());
                 good[0] = read - s.executeUpdate("DELETE FROM " + source + " WHERE rowid IN (SELECT rowid FROM " + source
                         + " WHERE COLUMNS(*) IS NULL LIMIT " + jsonBad + ")");
             } else {
                 // a view, not a table: the sink's write is the one pass over the files, reading only the columns
                 // the steps use
+                drops.add("DROP VIEW IF EXISTS " + source);
                 s.execute("CREATE TEMP VIEW " + source + " AS " + reader.relation());
             }
             String query = "SELECT * FROM " + source;
             for (Step step : steps) query = step.apply(query);
+            String rejectColumn = steps.isEmpty() ? null : steps.getLast().rejectColumn();
+            String stepRejects = null;
             long[] bad = {0};
+            if (rejectColumn != null) {
+                // the steps' rows are computed once, then split into the good ones and the ones the step rejected
+                String column = Sql.identifier(rejectColumn);
+                String out = source + "_out";
+                drops.addFirst("DROP TABLE IF EXISTS " + out);
+                s.execute("CREATE TEMP TABLE " + out + " AS " + query);
+                if (good[0] < 0) good[0] = recordsRead(c, s, reader);
+                query = "SELECT * EXCLUDE (" + column + ") FROM " + out + " WHERE " + column + " IS NULL";
+                stepRejects = "SELECT " + Sql.literal(split.id()) + " AS split, " + Sql.literal(origin(input)) + " AS file, "
+                        + "NULL::BIGINT AS line, " + column + " AS reason, to_json(struct_pack(*COLUMNS(* EXCLUDE ("
+                        + column + "))))::VARCHAR AS record FROM " + out + " WHERE " + column + " IS NOT NULL";
+                bad[0] = count(s, "SELECT count(*) FROM " + out + " WHERE " + column + " IS NOT NULL");
+            }
+            long stepBad = bad[0];
+            String rejectedRows = stepRejects;
             Sink.BadRecords badRecords = () -> {
                 if (good[0] < 0) good[0] = recordsRead(c, s, reader);
                 for (String after : reader.after()) s.execute(after);
-                bad[0] = count(s, "SELECT count(*) FROM (SELECT DISTINCT file_path, line FROM " + reader.rejects() + ")");
+                long unreadable = count(s, "SELECT count(*) FROM (SELECT DISTINCT file_path, line FROM " + reader.rejects() + ")");
+                bad[0] = stepBad + unreadable;
                 if (bad[0] == 0) return null;
-                String deadLetters = deadLetters(split, input, reader.rejects());
+                String deadLetters = unreadable == 0 ? rejectedRows
+                        : rejectedRows == null ? deadLetters(split, input, reader.rejects())
+                        : "SELECT * FROM (" + deadLetters(split, input, reader.rejects()) + ") UNION ALL SELECT * FROM ("
+                                + rejectedRows + ")";
                 if (onBadRecord == BadRecordPolicy.FAIL) throw new SQLException(firstBad(s, deadLetters, bad[0]));
                 return onBadRecord == BadRecordPolicy.DEAD_LETTER ? deadLetters : null;
             };
             Sink.Written written = steps.isEmpty() || !(steps.getLast() instanceof MergingStep)
                     ? sink.write(c, split, query, badRecords, fence)
                     : sink.writePartial(c, split, query, badRecords, fence);
-            return new Result(good[0] + bad[0], written.rowsOut(), bad[0], written.outputs());
+            // rows a step rejected were read like the good ones
+            return new Result(good[0] + bad[0] - stepBad, written.rowsOut(), bad[0], written.outputs());
         } finally {
             try (Statement s = c.createStatement()) {
-                for (String drop : reader.drops()) s.execute(drop);
-                s.execute("DROP VIEW IF EXISTS " + source);
-                s.execute("DROP TABLE IF EXISTS " + source);
+                for (String drop : drops) s.execute(drop);
             } catch (SQLException ignored) {
                 // the connection is broken; the worker replaces it
             }
@@ -99,12 +122,19 @@ public final class SplitProcessor {
         return count(s, reader.count());
     }
 
+    /** What a dead letter of a row a step rejected names as its file: the split's input. */
+    private static String origin(Source.Input input) {
+        List<Source.Part> parts = input.parts();
+        return parts.size() == 1 ? parts.getFirst().key()
+                : parts.getFirst().key() + " and " + (parts.size() - 1) + " other file(s) of the split";
+    }
+
     /** on_bad_record: fail: the error names the first bad record's file, line and reason. */
     private static String firstBad(Statement s, String deadLetters, long bad) throws SQLException {
         try (ResultSet r = s.executeQuery("SELECT file, line, reason FROM (" + deadLetters + ") LIMIT 1")) {
             r.next();
-            return bad + " bad record(s) and on_bad_record is fail; the first: " + r.getString(1) + " line "
-                    + r.getLong(2) + ": " + r.getString(3)
+            return bad + " bad record(s) and on_bad_record is fail; the first: " + r.getString(1)
+                    + (r.getObject(2) == null ? "" : " line " + r.getLong(2)) + ": " + r.getString(3)
                     + " (fix the file, or set run.on_bad_record to dead_letter or skip)";
         }
     }

@@ -16,4 +16,13 @@ public interface Step {
     default boolean inputAsText() {
         return false;
     }
+
+    /**
+     * A column of this step's output that says why a row is bad (null for a good row), or null when the step finds
+     * no bad rows. As the last step, its bad rows follow {@code run.on_bad_record} like unreadable records do (the
+     * dead letters hold the reason and the row as JSON), and the column is not written.
+     */
+    default String rejectColumn() {
+        return null;
+    }
 }

@@ -20,9 +20,11 @@ import java.util.function.UnaryOperator;
  */
 final class FocusStep implements Step {
     private final UnaryOperator<String> query;
+    private final String rejectColumn;
 
-    private FocusStep(UnaryOperator<String> query) {
+    private FocusStep(UnaryOperator<String> query, String rejectColumn) {
         this.query = query;
+        this.rejectColumn = rejectColumn;
     }
 
     static FocusStep of(String provider, String version, Path mappingFile, boolean keepSource, boolean validate,
@@ -34,13 +36,13 @@ final class FocusStep implements Step {
         UnaryOperator<String> convert = mappings.size() == 1
                 ? input -> checks.get(0).apply(new MappingSql(mappings.get(0)).query(input, MappingSql.Mode.plain(keepSource)))
                 : input -> auto(mappings, checks, input, keepSource);
-        return new FocusStep(convert);
+        return new FocusStep(convert, validate && onBadRecord != BadRecordPolicy.FAIL ? RowRules.COLUMN : null);
     }
 
     /**
-     * Row validation. A step cannot divert rows to the dead letters, so with {@code on_bad_record: fail} a broken
-     * row fails the split (naming rule and row), and otherwise every row is kept with the rules it breaks listed
-     * in {@code x_ValidationErrors}: nothing is dropped silently, and a filter downstream can act on it.
+     * Row validation. With {@code on_bad_record: fail} the first broken row fails the split (naming rule and row);
+     * otherwise each row gets the rules it breaks in {@code x_ValidationErrors}, the step's reject column, so broken
+     * rows go to the dead letters ({@code dead_letter}) or are dropped and counted ({@code skip}).
      */
     private static UnaryOperator<String> check(Mapping m, BadRecordPolicy onBadRecord) {
         RowRules rules = new RowRules(m.focusVersion(), new java.util.HashSet<>(m.applicability()), new MappingSql(m).outputTypes());
@@ -50,6 +52,11 @@ final class FocusStep implements Step {
     @Override
     public String apply(String input) {
         return query.apply(input);
+    }
+
+    @Override
+    public String rejectColumn() {
+        return rejectColumn;
     }
 
     /** Every mapping types the source columns it reads itself (see {@code source:} in a mapping file). */

@@ -24,9 +24,9 @@ public final class FocusStepFactory implements StepFactory {
             Field.optional("keep_source_columns", Type.BOOL, Boolean.FALSE,
                     "Also keep every input column, renamed `x_<name>`, after the FOCUS columns (for audit)."),
             Field.optional("validate", Type.BOOL, Boolean.FALSE,
-                    "Check every output row against the FOCUS rules that apply to one row. With "
-                            + "`run.on_bad_record: fail` a failing row fails the split; otherwise rows are kept and "
-                            + "a column `x_ValidationErrors` lists the rules each row breaks (null when none)."),
+                    "Check every output row against the FOCUS rules that apply to one row. A failing row follows "
+                            + "`run.on_bad_record`: `fail` fails the split, `dead_letter` writes the row (as JSON) and "
+                            + "the rules it breaks to the dead letters, `skip` drops and counts it."),
             Field.computed("mapping", Type.PATH, "the built-in mapping of `provider`",
                     "A mapping file (YAML) to use instead: a copy of a built-in one, or a file starting with "
                             + "`extends: <provider>` that changes only some entries. See `sluice focus mapping`."));

@@ -46,6 +46,7 @@ class ExamplesTest {
                 RunSummary summary = PipelineRunTest.run(p);
                 assertThat(summary.dead()).as(p.toString()).isZero();
                 assertThat(summary.splitsDone()).as(p.toString()).isPositive();
+                assertThat(summary.rejected()).as(p + ": rows the step's own row checks rejected").isZero();
             }
         }
         try (Duck d = new Duck(); Stream<Path> files = Files.walk(copy.resolve("data/focus"))) {
@@ -54,7 +55,6 @@ class ExamplesTest {
             Report report = new FocusValidator("1.2").validate(d.c, "focus", List.of(example),
                     new HashSet<>(io.sluice.focus.mapping.MappingLoader.builtin(provider, "1.2").applicability()), List.of());
             assertThat(report.errors()).as(report.render()).isEmpty();
-            assertThat(d.value("SELECT count(x_ValidationErrors) FROM focus")).as("the step's own row checks").isEqualTo(0L);
             if (INVOICE_TOTALS.containsKey(example)) {
                 d.run("CREATE TABLE invoice AS " + INVOICE_TOTALS.get(example).formatted(copy.resolve("input")));
                 List<Map<String, Object>> periods = d.rows("SELECT i.period, i.total, f.billed FROM invoice i "

@@ -82,6 +82,53 @@ class PipelineRunTest {
         }
     }
 
+    @Test
+    void rowsThatBreakARuleGoToTheDeadLettersOrAreSkipped() throws Exception {
+        Path cur = Files.createDirectories(dir.resolve("cur"));
+        Files.copy(Convert.resource("aws-cur/line-types.csv"), cur.resolve("cur-00001.csv"));
+        settle(cur);
+        // a mapping with a defect: tax billed Usage-Based breaks ChargeFrequency-C-003-M
+        Files.writeString(dir.resolve("broken.yaml"), """
+                extends: aws-cur
+                columns:
+                  ChargeFrequency: "CASE WHEN line_type = 'Tax' THEN 'Usage-based' ELSE 'One-Time' END"
+                """);
+        for (String policy : List.of("dead_letter", "skip")) {
+            Path yaml = dir.resolve("pipeline-" + policy + ".yaml");
+            Files.writeString(yaml, """
+                    pipeline: validate-%s
+                    source:
+                      files: { path: cur, include: "*.csv", settle: 1ms }
+                    steps:
+                      - focus: { provider: aws-cur, mapping: broken.yaml, validate: true, keep_source_columns: true }
+                    sink:
+                      files: { path: out-%s, format: parquet }
+                    run: { on_bad_record: %s }
+                    """.formatted(policy, policy, policy));
+            RunSummary summary = run(yaml);
+            assertThat(summary.dead()).isZero();
+            try (Duck d = new Duck()) {
+                String out = "read_parquet('" + dir.resolve("out-" + policy) + "/*.parquet')";
+                assertThat(d.value("SELECT count(*) FROM " + out + " WHERE \"x_lineItem/LineItemType\" = 'Tax'")).as(policy).isEqualTo(0L);
+                assertThat(d.value("SELECT count(*) FROM " + out)).as(policy + ": the valid rows are written")
+                        .isEqualTo(15L + 2 - 1 - 1);
+                assertThat(summary.rejected()).as(policy).isEqualTo(1L);
+                assertThat(summary.rowsOut()).isEqualTo(15L + 2 - 1 - 1);
+                Path deadLetters = dir.resolve("out-" + policy).resolve("_dead_letter");
+                if (policy.equals("skip")) {
+                    assertThat(deadLetters).doesNotExist();
+                    continue;
+                }
+                String dl = "read_json('" + deadLetters + "/*.jsonl')";
+                assertThat(d.value("SELECT count(*) FROM " + dl)).isEqualTo(1L);
+                assertThat(d.value("SELECT file FROM " + dl)).isEqualTo("cur-00001.csv");
+                assertThat((String) d.value("SELECT reason FROM " + dl)).contains("ChargeFrequency-C-003-M");
+                assertThat((String) d.value("SELECT record FROM " + dl)).contains("\"ChargeCategory\":\"Tax\"")
+                        .doesNotContain("x_ValidationErrors");
+            }
+        }
+    }
+
     /**
      * AWS rewrites a month's CUR files while the month runs. The rewritten file is new work, but today the
      * files source gives it a new split id ({@code key@fingerprint}), so the old version's output stays beside
