@@ -74,17 +74,21 @@ final class RunCommand implements Callable<Integer> {
             } finally {
                 progress.close();
             }
-            printSummary(out, p, summary, a);
+            printSummary(out, p, summary, a, runner.stats());
             return summary.exitCode();
         }
     }
 
-    private static void printSummary(PrintWriter out, Pipeline p, RunSummary s, Assembly a) {
+    private static void printSummary(PrintWriter out, Pipeline p, RunSummary s, Assembly a, io.sluice.runner.RunStats stats) {
         double seconds = Math.max(s.millis(), 1) / 1000.0;
         out.printf(Locale.ROOT, "%s %s in %s: %d split(s) done, %d failed attempt(s); rows %d in, %d out, %d bad; %s (%s/s)%n",
                 p.name(), s.interrupted() ? "interrupted" : "finished", Text.millis(s.millis()), s.splitsDone(),
                 s.attemptsFailed(), s.rowsIn(), s.rowsOut(), s.rejected(), Text.bytes(s.bytes()),
                 Text.bytes((long) (s.bytes() / seconds)));
+        if (s.splitsDone() > 0) {
+            out.printf(Locale.ROOT, "  ledger: %.2f ms per split (claim, fence check, completion), %.1f%% of the time per split%n",
+                    stats.ledgerMillisPerSplit(), 100 * stats.ledgerShare());
+        }
         if (s.seen() > 0) out.printf("  %d input(s) already processed by earlier runs%n", s.seen());
         if (s.skipped() > 0) out.printf("  %d input(s) skipped: `sluice plan %s` says why%n", s.skipped(), p.file());
         long pending = s.ledger().getOrDefault(SplitState.PENDING, 0L) + s.ledger().getOrDefault(SplitState.FAILED, 0L)
