@@ -1,0 +1,145 @@
+package io.sluice.sinks.files;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.spi.OutputKey;
+import io.sluice.spi.Split;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+
+/**
+ * Which outputs stand for which version of an input ({@link OutputKey}), so that committing a new version removes
+ * the others. Under {@code _sluice/versions/<hash of the output key>/} one small file per committed output names
+ * its version and byte range. The first version of a whole file or of a pack needs none: its split id is the output
+ * key itself, so its output's name is known.
+ *
+ * <p>All of it happens under a lock per output key (a lock file under {@code _sluice/locks/}, shared by processes on
+ * this machine, and a lock in this JVM), so two versions of one input never commit at the same time.
+ */
+final class Versions {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int STRIPES = 64;
+    private static final Map<Path, ReentrantLock> IN_JVM = new ConcurrentHashMap<>();
+
+    /** Removes one output (its files, then its manifest) by name; removing an absent one does nothing. */
+    @FunctionalInterface
+    interface Remover {
+        void remove(String name) throws IOException;
+    }
+
+    private final Path dir;
+    private final Path locks;
+
+    /** @param sluice the sink's {@code _sluice} folder */
+    Versions(Path sluice) {
+        this.dir = sluice.resolve("versions");
+        this.locks = sluice.resolve("locks");
+    }
+
+    /** Holds the lock of one output key until closed. */
+    interface Held extends AutoCloseable {
+        @Override
+        void close() throws IOException;
+    }
+
+    Held lock(String key) throws IOException {
+        Files.createDirectories(locks);
+        Path file = locks.resolve(Math.floorMod(key.hashCode(), STRIPES) + ".lock").toAbsolutePath().normalize();
+        ReentrantLock inJvm = IN_JVM.computeIfAbsent(file, f -> new ReentrantLock());
+        inJvm.lock();
+        try {
+            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            try {
+                FileLock lock = channel.lock();
+                return () -> {
+                    try (channel) {
+                        lock.release();
+                    } finally {
+                        inJvm.unlock();
+                    }
+                };
+            } catch (IOException | RuntimeException e) {
+                channel.close();
+                throw e;
+            }
+        } catch (IOException | RuntimeException e) {
+            inJvm.unlock();
+            throw e;
+        }
+    }
+
+    /**
+     * Records that the output {@code name} holds this version of the key, before its files are moved into place: a
+     * crash after the move then leaves them findable by the next version too. The first version of a whole file or a
+     * pack (split id = output key) needs no record.
+     */
+    void record(Split split, String name, OutputKey key) throws IOException {
+        if (split.id().equals(key.key())) return;
+        Path entry = folder(key.key()).resolve(name + ".json");
+        Files.createDirectories(entry.getParent());
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("split", split.id());
+        fields.put("key", key.key());
+        fields.put("version", key.version());
+        fields.put("start", key.start());
+        fields.put("end", key.end());
+        Path tmp = entry.resolveSibling(entry.getFileName() + ".tmp");
+        Files.write(tmp, JSON.writeValueAsString(fields).getBytes(StandardCharsets.UTF_8));
+        Files.move(tmp, entry, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /**
+     * Removes the outputs of every other version of the key (and of other cuts of this version after a reset), keeping
+     * the other ranges of this version. Each output's files go first, then its manifest, then its record, so a crash
+     * in between leaves the rest for the next commit of the key to remove.
+     */
+    void removeOthers(Split split, String name, OutputKey mine, Remover remover) throws IOException {
+        Path folder = folder(mine.key());
+        if (Files.isDirectory(folder)) {
+            try (Stream<Path> entries = Files.list(folder)) {
+                for (Path entry : entries.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList()) {
+                    String other = entry.getFileName().toString();
+                    other = other.substring(0, other.length() - ".json".length());
+                    if (other.equals(name)) continue;
+                    OutputKey theirs = read(entry);
+                    if (theirs != null && theirs.sibling(mine)) continue;
+                    remover.remove(other);
+                    Files.deleteIfExists(entry);
+                }
+            }
+            try {
+                Files.delete(folder); // only when nothing is left in it
+            } catch (DirectoryNotEmptyException | NoSuchFileException e) {
+                // other ranges of this version, or this split's own record
+            }
+        }
+        String first = FilesSink.name(mine.key());
+        if (!first.equals(name)) remover.remove(first);
+    }
+
+    private static OutputKey read(Path entry) throws IOException {
+        try {
+            Map<?, ?> f = JSON.readValue(Files.readAllBytes(entry), Map.class);
+            return new OutputKey((String) f.get("key"), (String) f.get("version"),
+                    ((Number) f.get("start")).longValue(), ((Number) f.get("end")).longValue());
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    private Path folder(String key) {
+        return dir.resolve(FilesSink.hash(key));
+    }
+}
