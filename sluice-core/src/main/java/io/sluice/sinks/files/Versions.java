@@ -13,7 +13,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -83,39 +82,38 @@ final class Versions {
     /**
      * Records that the output {@code name} holds this version of the key, before its files are moved into place: a
      * crash after the move then leaves them findable by the next version too. The first version of a whole file or a
-     * pack (split id = output key) needs no record.
+     * pack (split id = output key) needs no record. The record's file name says all a commit decides by
+     * ({@code NAME~VERSION HASH~START~END.json}, so deciding reads no file); it holds the split id, for people.
      */
     void record(Split split, String name, OutputKey key) throws IOException {
         if (split.id().equals(key.key())) return;
-        Path entry = folder(key.key()).resolve(name + ".json");
+        Path entry = folder(key.key()).resolve(String.join("~", name, FilesSink.hash(key.version()),
+                Long.toString(key.start()), Long.toString(key.end())) + ".json");
+        if (Files.exists(entry)) return;
         Files.createDirectories(entry.getParent());
-        Map<String, Object> fields = new LinkedHashMap<>();
-        fields.put("split", split.id());
-        fields.put("key", key.key());
-        fields.put("version", key.version());
-        fields.put("start", key.start());
-        fields.put("end", key.end());
         Path tmp = entry.resolveSibling(entry.getFileName() + ".tmp");
-        Files.write(tmp, JSON.writeValueAsString(fields).getBytes(StandardCharsets.UTF_8));
+        Files.write(tmp, JSON.writeValueAsString(Map.of("split", split.id(), "version", key.version()))
+                .getBytes(StandardCharsets.UTF_8));
         Files.move(tmp, entry, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     /**
-     * Removes the outputs of every other version of the key (and of other cuts of this version after a reset), keeping
-     * the other ranges of this version. Each output's files go first, then its manifest, then its record, so a crash
-     * in between leaves the rest for the next commit of the key to remove.
+     * Removes the outputs of every other version of the key (and of other cuts of this version, after a reset),
+     * keeping the other ranges of this version. Each output's files go first, then its manifest, then its record, so a
+     * crash in between leaves the rest for the next commit of the key to remove.
      */
     void removeOthers(Split split, String name, OutputKey mine, Remover remover) throws IOException {
         Path folder = folder(mine.key());
         if (Files.isDirectory(folder)) {
+            // versions compared by their hashes, as the records' names hold them
+            OutputKey me = new OutputKey(mine.key(), FilesSink.hash(mine.version()), mine.start(), mine.end());
             try (Stream<Path> entries = Files.list(folder)) {
                 for (Path entry : entries.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList()) {
-                    String other = entry.getFileName().toString();
-                    other = other.substring(0, other.length() - ".json".length());
-                    if (other.equals(name)) continue;
-                    OutputKey theirs = read(entry);
-                    if (theirs != null && theirs.sibling(mine)) continue;
-                    remover.remove(other);
+                    String file = entry.getFileName().toString();
+                    String[] f = file.substring(0, file.length() - ".json".length()).split("~");
+                    if (f[0].equals(name)) continue;
+                    if (new OutputKey(mine.key(), f[1], Long.parseLong(f[2]), Long.parseLong(f[3])).sibling(me)) continue;
+                    remover.remove(f[0]);
                     Files.deleteIfExists(entry);
                 }
             }
@@ -127,16 +125,6 @@ final class Versions {
         }
         String first = FilesSink.name(mine.key());
         if (!first.equals(name)) remover.remove(first);
-    }
-
-    private static OutputKey read(Path entry) throws IOException {
-        try {
-            Map<?, ?> f = JSON.readValue(Files.readAllBytes(entry), Map.class);
-            return new OutputKey((String) f.get("key"), (String) f.get("version"),
-                    ((Number) f.get("start")).longValue(), ((Number) f.get("end")).longValue());
-        } catch (NoSuchFileException e) {
-            return null;
-        }
     }
 
     private Path folder(String key) {
