@@ -306,7 +306,7 @@ final class FilesSource implements Source {
             problem = "changed, but it was packed with " + (expected - 1) + " other file(s) (split " + packKey + ") and "
                     + (expected - files.size()) + " of them are no longer listed (removed, moved or excluded): its new "
                     + "version would replace the pack's output and lose their rows, so it is not read; restore them "
-                    + "(same size and modification time), or `sluice reset` the pipeline to read every file again";
+                    + "(same size and modification time), or clear the sink's output and `sluice reset` the pipeline";
         }
         if (problem != null) {
             for (Found f : changed) skipped.add(Skipped.because(f.key(), problem));
