@@ -5,6 +5,7 @@ import io.sluice.engine.Sql;
 import io.sluice.spi.OutputKey;
 import io.sluice.spi.Sink;
 import io.sluice.spi.Split;
+import io.sluice.spi.StaleClaimException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -170,7 +171,6 @@ final class FilesSink implements Sink {
                 }
             }
             List<String> produced = listFiles(staging, rows == 0);
-            fence.check();
             if (!publish(split, name, staging, produced, fence)) return new Written(0, List.of());
             return new Written(rows, produced);
         } finally {
@@ -227,21 +227,24 @@ final class FilesSink implements Sink {
     }
 
     /**
-     * Commits a split's staged output. A split with an {@link OutputKey} commits under its key's lock: when its
-     * inputs changed since it was planned it commits nothing (its newer version writes the output; an earlier
-     * attempt's files stay until that version replaces them) and returns false; otherwise its version is recorded,
-     * its files are moved into place, and then the outputs of every other version of the key are removed. A crash
-     * anywhere leaves each file listed in a manifest, and each manifest findable from the key, for the next commit.
+     * Commits a split's staged output, right after checking the claim. A split with an {@link OutputKey} commits under
+     * its key's lock: when its inputs changed since it was planned it commits nothing (its newer version writes the
+     * output; an earlier attempt's files stay until that version replaces them) and returns false; otherwise its
+     * version is recorded, its files are moved into place, and then the outputs of every other version of the key are
+     * removed. A crash anywhere leaves each file listed in a manifest, and each manifest findable from the key, for the
+     * next commit.
      */
     private boolean publish(Split split, String name, Path staging, List<String> produced, Fence fence)
-            throws IOException {
+            throws IOException, StaleClaimException {
         Optional<OutputKey> key = split == null ? Optional.empty() : OutputKey.of(split);
         if (key.isEmpty()) {
+            fence.check();
             commit(name, staging, produced);
             return true;
         }
         Versions versions = new Versions(root.resolve("_sluice"));
         try (Versions.Held held = versions.lock(key.get().key())) {
+            fence.check(); // under the lock: a wait for it does not widen the window between check and renames
             if (!fence.inputsCurrent()) return false;
             versions.record(split, name, key.get());
             commit(name, staging, produced);

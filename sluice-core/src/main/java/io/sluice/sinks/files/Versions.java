@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.spi.OutputKey;
 import io.sluice.spi.Split;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
@@ -13,8 +14,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 
@@ -29,7 +32,8 @@ import java.util.stream.Stream;
  */
 final class Versions {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int STRIPES = 64;
+    private static final int STRIPES = 1024;
+    private static final Duration WAIT = Duration.ofSeconds(60);
     private static final Map<Path, ReentrantLock> IN_JVM = new ConcurrentHashMap<>();
 
     /** Removes one output (its files, then its manifest) by name; removing an absent one does nothing. */
@@ -53,22 +57,43 @@ final class Versions {
         void close() throws IOException;
     }
 
+    /**
+     * Takes the lock of one output key: a lock file among {@value #STRIPES} (so unrelated keys rarely wait for each
+     * other), locked by this process and, in it, by this thread. A commit holds it for a few renames; a process that
+     * holds it much longer is paused (SIGSTOP, a frozen machine), and rather than wait for it forever this gives up
+     * after {@link #WAIT}, failing the split, which is tried again.
+     */
     Held lock(String key) throws IOException {
         Files.createDirectories(locks);
         Path file = locks.resolve(Math.floorMod(key.hashCode(), STRIPES) + ".lock").toAbsolutePath().normalize();
+        long deadline = System.nanoTime() + WAIT.toNanos();
         ReentrantLock inJvm = IN_JVM.computeIfAbsent(file, f -> new ReentrantLock());
-        inJvm.lock();
+        try {
+            if (!inJvm.tryLock(WAIT.toMillis(), TimeUnit.MILLISECONDS)) throw held(key, file);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for the commit lock of " + key);
+        }
         try {
             FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             try {
-                FileLock lock = channel.lock();
+                FileLock lock;
+                for (long pause = 1; (lock = channel.tryLock()) == null; pause = Math.min(pause * 2, 50)) {
+                    if (System.nanoTime() > deadline) throw held(key, file);
+                    Thread.sleep(pause);
+                }
+                FileLock taken = lock;
                 return () -> {
                     try (channel) {
-                        lock.release();
+                        taken.release();
                     } finally {
                         inJvm.unlock();
                     }
                 };
+            } catch (InterruptedException e) {
+                channel.close();
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while waiting for the commit lock of " + key);
             } catch (IOException | RuntimeException e) {
                 channel.close();
                 throw e;
@@ -77,6 +102,11 @@ final class Versions {
             inJvm.unlock();
             throw e;
         }
+    }
+
+    private static IOException held(String key, Path file) {
+        return new IOException("the commit lock of output " + key + " (" + file + ") has been held by another commit for "
+                + WAIT.toSeconds() + " s; is a process paused (SIGSTOP, a frozen machine)? The split is tried again");
     }
 
     /**
