@@ -304,8 +304,9 @@ final class FilesSource implements Source {
                     + "them once " + String.join(", ", waiting) + " " + (waiting.size() == 1 ? "is" : "are") + " ready";
         } else if (files.size() < expected) {
             problem = "changed, but it was packed with " + (expected - 1) + " other file(s) (split " + packKey + ") and "
-                    + (expected - files.size()) + " of them are no longer listed (removed, moved or excluded): its new "
-                    + "version would replace the pack's output and lose their rows, so it is not read; restore them "
+                    + (expected - files.size()) + " of them are no longer listed (removed, moved or excluded; or, in a "
+                    + "ledger an older Sluice wrote, read again on their own): its new version would replace the pack's "
+                    + "output and lose their rows, so it is not read; restore them "
                     + "(same size and modification time), or clear the sink's output and `sluice reset` the pipeline";
         }
         if (problem != null) {
