@@ -73,6 +73,88 @@ class ExactlyOnceCrashTest {
         assertThat(ws.deadLetters()).isEmpty();
     }
 
+    /**
+     * Between runs killed at random moments, files are delivered again with other content (a file of a pack, the file
+     * cut into ranges): at the end the output holds the rows of each file's current version once, and none of an
+     * earlier version.
+     */
+    @Test
+    void killedAtRandomMomentsWhileFilesAreDeliveredAgainTheOutputHoldsTheCurrentRowsOnce() throws Exception {
+        Workspace ws = Workspace.in(tmp);
+        Deliveries inputs = new Deliveries(ws);
+        Path pipeline = ws.pipeline(pipelineYaml(2));
+        Path log = tmp.resolve("redelivered.log");
+        Random random = new Random(7);
+
+        int kills = 0;
+        while (kills < 16) {
+            Process p = ChildJvm.start(log, MAIN, "run", pipeline.toString(), "--progress", "none");
+            if (!p.waitFor(300 + random.nextInt(4500), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly().waitFor();
+                // files delivered again while splits of their earlier versions are in flight or not run yet
+                if (++kills % 3 == 0) inputs.deliverAgain(random);
+                continue;
+            }
+            if (p.exitValue() == 0 && allDone(pipeline)) {
+                CliRun.assertSameRows(ws.outputRows("id, region, amount", "parquet"), inputs.expected());
+                inputs.deliverAgain(random);
+            }
+        }
+        assertThat(inputs.rounds).as("deliveries (log: %s)", log).isGreaterThanOrEqualTo(5);
+
+        int code = -1;
+        for (int i = 0; i < 5 && code != 0; i++) {
+            Process p = ChildJvm.start(log, MAIN, "run", pipeline.toString(), "--progress", "none");
+            assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("final run finished (log: %s)", log).isTrue();
+            code = p.exitValue();
+        }
+        assertThat(code).as("exit code of the final run (log: %s)", log).isZero();
+        assertThat(allDone(pipeline)).isTrue();
+        CliRun.assertSameRows(ws.outputRows("id, region, amount", "parquet"), inputs.expected());
+    }
+
+    /** 12 small CSVs (packed two by two) and a large one (over 1 MB: cut into ranges); each file's ids are its own. */
+    private static final class Deliveries {
+        private static final String[] REGIONS = {"eu", "us", "ap"};
+        private final Workspace ws;
+        private final java.util.Map<String, List<String>> rows = new java.util.TreeMap<>();
+        private int version;
+        private int rounds;
+
+        Deliveries(Workspace ws) throws Exception {
+            this.ws = ws;
+            for (int f = 0; f <= 12; f++) deliver(f, 3000);
+        }
+
+        private void deliver(int f, int n) throws Exception {
+            version++;
+            String name = f == 12 ? "big/large.csv" : "day-" + (f % 4) + "/part-" + f + ".csv";
+            if (f == 12) n *= 24;
+            StringBuilder csv = new StringBuilder("id,region,amount\n");
+            List<String> expected = new ArrayList<>();
+            for (int r = 0; r < n; r++) {
+                long id = f * 1_000_000L + r;
+                String region = REGIONS[(int) ((id + version) % 3)];
+                String amount = (id % 1000) + "." + (version % 100);
+                csv.append(id).append(',').append(region).append(',').append(amount).append('\n');
+                expected.add(id + "|" + region + "|" + new java.math.BigDecimal(amount).setScale(4));
+            }
+            ws.input(name, csv.toString());
+            rows.put(name, expected);
+        }
+
+        /** Two or three files again, with other rows (and sizes); the large one every other time. */
+        void deliverAgain(Random random) throws Exception {
+            deliver(random.nextInt(12), 1000 + random.nextInt(4000));
+            deliver(random.nextInt(12), 1000 + random.nextInt(4000));
+            if (++rounds % 2 == 1) deliver(12, 1000 + random.nextInt(4000));
+        }
+
+        List<String> expected() {
+            return rows.values().stream().flatMap(List::stream).sorted().toList();
+        }
+    }
+
     @Test
     void twoProcessesOnOneLedgerProcessEverySplitOnce() throws Exception {
         Workspace ws = Workspace.in(tmp);

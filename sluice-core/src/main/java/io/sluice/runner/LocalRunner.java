@@ -9,6 +9,7 @@ import io.sluice.spi.Completion;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.LedgerException;
 import io.sluice.spi.MergingStep;
+import io.sluice.spi.Sink;
 import io.sluice.spi.Source;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
@@ -325,7 +326,8 @@ public final class LocalRunner {
         try {
             Files.createDirectories(dir);
             Source.Input input = a.source().open(claim.split(), dir);
-            SplitProcessor.Result r = processor.process(c, claim.split(), input, () -> fence(claim));
+            SplitProcessor.Result r = processor.process(c, claim.split(), input,
+                    Sink.Fence.of(() -> fence(claim), a.source(), claim.split()));
             Completion completion = new Completion(r.rowsIn(), r.rowsOut(), r.rejected(), r.outputs());
             patiently(() -> {
                 a.ledger().complete(claim, completion);

@@ -56,10 +56,35 @@ public interface Sink {
         String query() throws Exception;
     }
 
-    /** Checks that the caller still holds the split. */
+    /** Checks that the caller still holds the split, and whether its inputs are still current. */
     @FunctionalInterface
     interface Fence {
         void check() throws StaleClaimException;
+
+        /**
+         * Whether the split's inputs are still the versions it was planned with ({@link Source#current}). A sink
+         * that replaces the other versions of an output ({@link OutputKey}) asks it right before the commit, while no
+         * other version of that output can commit: when it is false the split writes nothing, because a newer version
+         * writes the output; when it is true the split's output replaces every other version's.
+         */
+        default boolean inputsCurrent() throws java.io.IOException {
+            return true;
+        }
+
+        /** A fence of the claim check and the source's {@link Source#current} for the split. */
+        static Fence of(Fence claim, Source source, Split split) {
+            return new Fence() {
+                @Override
+                public void check() throws StaleClaimException {
+                    claim.check();
+                }
+
+                @Override
+                public boolean inputsCurrent() throws java.io.IOException {
+                    return source.current(split);
+                }
+            };
+        }
     }
 
     record Written(long rowsOut, List<String> outputs) {

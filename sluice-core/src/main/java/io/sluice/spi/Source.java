@@ -30,6 +30,16 @@ public interface Source {
     Input open(Split split, Path scratch) throws IOException;
 
     /**
+     * Whether every input of the split is still the version it was planned with. A sink that replaces the other
+     * versions of an output ({@link OutputKey}) asks this right before it commits: a split whose input changed meanwhile
+     * has, or will have, a newer version that writes the output instead. A source whose inputs never change keeps the
+     * default.
+     */
+    default boolean current(Split split) throws IOException {
+        return true;
+    }
+
+    /**
      * The outcome of listing: new splits, every input left out with the reason, and notices worth a log line
      * (a truncated log, say).
      */

@@ -20,7 +20,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -130,13 +129,10 @@ class PipelineRunTest {
     }
 
     /**
-     * AWS rewrites a month's CUR files while the month runs. The rewritten file is new work, but today the
-     * files source gives it a new split id ({@code key@fingerprint}), so the old version's output stays beside
-     * the new one. Needs core: a split that supersedes an earlier version of the same file must remove (or
-     * replace) that version's output.
+     * AWS rewrites a month's CUR files while the month runs. The rewritten file is new work, and its output replaces
+     * the output of its earlier version (in every billing-period partition) instead of being added beside it.
      */
     @Test
-    @Disabled("core: a changed file's new split does not replace the output of its earlier version")
     void aRedeliveredFileReplacesItsOutput() throws Exception {
         Path yaml = pipeline();
         run(yaml);

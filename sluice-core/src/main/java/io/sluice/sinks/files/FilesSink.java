@@ -2,8 +2,10 @@ package io.sluice.sinks.files;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.engine.Sql;
+import io.sluice.spi.OutputKey;
 import io.sluice.spi.Sink;
 import io.sluice.spi.Split;
+import io.sluice.spi.StaleClaimException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -19,13 +21,16 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 
 /**
  * Local files. A split's output is named {@code part-<hash of split id>}; it is written under
  * {@code _sluice/staging/} and moved into place by atomic renames. A manifest per split lists its files, so a
- * replay that writes a different set of files still removes the ones it no longer produces.
+ * replay that writes a different set of files still removes the ones it no longer produces. The output of a split
+ * with an {@link OutputKey} (a file, a range, a pack) replaces, when it commits, the outputs of the other versions of
+ * that input ({@link Versions}).
  */
 final class FilesSink implements Sink {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -66,13 +71,13 @@ final class FilesSink implements Sink {
 
     @Override
     public Written write(Connection c, Split split, String query, BadRecords badRecords, Fence fence) throws Exception {
-        return stage("part-" + hash(split.id()), c, (staging, name) -> copy(query, staging, name), badRecords, fence);
+        return stage(split, name(split.id()), c, (staging, name) -> copy(query, staging, name), badRecords, fence);
     }
 
     /** Partials live under {@code _sluice/partials/}, one Parquet file per split, replaced like any output. */
     @Override
     public Written writePartial(Connection c, Split split, String query, BadRecords badRecords, Fence fence) throws Exception {
-        return stage("part-" + hash(split.id()), c, (staging, name) -> {
+        return stage(split, name(split.id()), c, (staging, name) -> {
             Path dir = staging.resolve(PARTIALS);
             Files.createDirectories(dir);
             return "COPY (" + query + ") TO " + Sql.literal(dir.resolve(name + ".parquet").toString()) + " (FORMAT parquet)";
@@ -141,6 +146,15 @@ final class FilesSink implements Sink {
 
     /** Writes the statement's rows (and bad records) under a fresh staging folder, then commits them under {@code name}. */
     private Written stage(String name, Connection c, Copy copy, BadRecords badRecords, Fence fence) throws Exception {
+        return stage(null, name, c, copy, badRecords, fence);
+    }
+
+    /**
+     * {@link #stage(String, Connection, Copy, BadRecords, Fence)} for a split's output, which replaces the outputs of
+     * the split's other versions; nothing is committed (no rows written) when the split's inputs changed meanwhile.
+     */
+    private Written stage(Split split, String name, Connection c, Copy copy, BadRecords badRecords, Fence fence)
+            throws Exception {
         Path stagingRoot = root.resolve("_sluice").resolve("staging");
         removeAbandoned(stagingRoot, name);
         Path staging = Files.createTempDirectory(stagingRoot, name + "-");
@@ -157,8 +171,7 @@ final class FilesSink implements Sink {
                 }
             }
             List<String> produced = listFiles(staging, rows == 0);
-            fence.check();
-            commit(name, staging, produced);
+            if (!publish(split, name, staging, produced, fence)) return new Written(0, List.of());
             return new Written(rows, produced);
         } finally {
             deleteTree(staging);
@@ -214,11 +227,49 @@ final class FilesSink implements Sink {
     }
 
     /**
+     * Commits a split's staged output, right after checking the claim. A split with an {@link OutputKey} commits under
+     * its key's lock: when its inputs changed since it was planned it commits nothing (its newer version writes the
+     * output; an earlier attempt's files stay until that version replaces them) and returns false; otherwise its
+     * version is recorded, its files are moved into place, and then the outputs of every other version of the key are
+     * removed. A crash anywhere leaves each file listed in a manifest, and each manifest findable from the key, for the
+     * next commit.
+     */
+    private boolean publish(Split split, String name, Path staging, List<String> produced, Fence fence)
+            throws IOException, StaleClaimException {
+        Optional<OutputKey> key = split == null ? Optional.empty() : OutputKey.of(split);
+        if (key.isEmpty()) {
+            fence.check();
+            commit(name, staging, produced);
+            return true;
+        }
+        Versions versions = new Versions(root.resolve("_sluice"));
+        try (Versions.Held held = versions.lock(key.get().key())) {
+            fence.check(); // under the lock: a wait for it does not widen the window between check and renames
+            if (!fence.inputsCurrent()) return false;
+            versions.record(split, name, key.get());
+            commit(name, staging, produced);
+            versions.removeOthers(split, name, key.get(), this::remove);
+            return true;
+        }
+    }
+
+    /** Removes a committed output: its files, then its manifest. */
+    private void remove(String name) throws IOException {
+        Path manifest = manifest(name);
+        for (String rel : readManifest(manifest)) Files.deleteIfExists(root.resolve(rel));
+        Files.deleteIfExists(manifest);
+    }
+
+    private Path manifest(String name) {
+        return root.resolve("_sluice").resolve("manifests").resolve(name + ".json");
+    }
+
+    /**
      * Moves the staged files into place. The manifest first lists old and new files together, so a crash at any
      * point leaves every file of the split findable by the next attempt, which replaces or removes it.
      */
     private void commit(String name, Path staging, List<String> produced) throws IOException {
-        Path manifest = root.resolve("_sluice").resolve("manifests").resolve(name + ".json");
+        Path manifest = manifest(name);
         Set<String> previous = readManifest(manifest);
         Set<String> union = new LinkedHashSet<>(previous);
         union.addAll(produced);
@@ -260,6 +311,11 @@ final class FilesSink implements Sink {
                 }
             }
         }
+    }
+
+    /** The name of a split's output (and of the first version of an output key, whose split id is the key). */
+    static String name(String splitId) {
+        return "part-" + hash(splitId);
     }
 
     static String hash(String splitId) {

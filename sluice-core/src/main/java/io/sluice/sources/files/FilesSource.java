@@ -4,6 +4,7 @@ import io.sluice.spi.KnownMember;
 import io.sluice.spi.LineParse;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.Member;
+import io.sluice.spi.OutputKey;
 import io.sluice.spi.Source;
 import io.sluice.spi.Split;
 import java.io.IOException;
@@ -78,29 +79,52 @@ final class FilesSource implements Source {
         List<Skipped> skipped = new ArrayList<>();
         List<Found> ready = list(skipped);
         if (s.tail()) return planTails(ready, ledger, register, skipped);
+        Listing listing = new Listing(ready, skipped.stream().map(Skipped::key).toList());
         List<Split> registered = new ArrayList<>();
         for (int round = 0; round < MAX_PLAN_ROUNDS && !ready.isEmpty(); round++) {
-            List<Found> fresh = newWork(ready, ledger, skipped, round == 0);
+            // every round: what other planners registered meanwhile counts
+            Map<String, KnownMember> known = ledger.known(listing.keys());
+            List<Found> fresh = newWork(ready, known, skipped, round == 0);
             Map<String, String> digests = s.dedupe() ? dedupe(fresh, ledger, skipped) : Map.of();
             fresh = fresh.stream().filter(f -> !s.dedupe() || digests.containsKey(f.key())).toList();
-            Map<String, KnownMember> versions = ledger.known(fresh.stream().map(Found::key).toList());
-            List<Split> planned = splits(fresh, digests, versions);
+            List<Split> planned = splits(fresh, digests, known, listing, round == 0 ? skipped : new ArrayList<>());
             if (!register) return new Plan(planned, skipped);
             Set<String> ids = new HashSet<>(ledger.register(planned));
             List<Found> lost = new ArrayList<>();
-            Map<String, Found> byKey = new HashMap<>();
-            fresh.forEach(f -> byKey.put(f.key(), f));
             for (Split split : planned) {
                 if (ids.contains(split.id())) {
                     registered.add(split);
                 } else {
                     // another planner registered some member first: plan what it did not take again
-                    split.members().stream().map(m -> byKey.get(m.key())).distinct().forEach(lost::add);
+                    split.members().stream().map(m -> listing.found(m.key())).distinct().forEach(lost::add);
                 }
             }
             ready = lost;
         }
         return new Plan(registered, skipped);
+    }
+
+    /** What one listing found: the files ready to read, and the keys of the others (still changing, say). */
+    private record Listing(List<Found> ready, List<String> notReady, Map<String, Found> byKey) {
+        Listing(List<Found> ready, List<String> notReady) {
+            this(ready, notReady, byKey(ready));
+        }
+
+        private static Map<String, Found> byKey(List<Found> ready) {
+            Map<String, Found> byKey = new HashMap<>();
+            ready.forEach(f -> byKey.put(f.key(), f));
+            return byKey;
+        }
+
+        List<String> keys() {
+            List<String> keys = new ArrayList<>(byKey.keySet());
+            keys.addAll(notReady);
+            return keys;
+        }
+
+        Found found(String key) {
+            return byKey.get(key);
+        }
     }
 
     @Override
@@ -169,14 +193,13 @@ final class FilesSource implements Source {
     }
 
     /** Drops files the ledger already holds in this version (or in any version, with on_change: ignore). */
-    private List<Found> newWork(List<Found> ready, Ledger ledger, List<Skipped> skipped, boolean report) {
-        Map<String, KnownMember> known = ledger.known(ready.stream().map(Found::key).toList());
+    private List<Found> newWork(List<Found> ready, Map<String, KnownMember> known, List<Skipped> skipped, boolean report) {
         List<Found> fresh = new ArrayList<>();
         for (Found f : ready) {
             KnownMember k = known.get(f.key());
             if (k == null) {
                 fresh.add(f);
-            } else if (k.fingerprint().equals(f.fingerprint())) {
+            } else if (fileVersion(k.fingerprint()).equals(f.fingerprint())) {
                 if (report) skipped.add(Skipped.seen(f.key(), "already in split " + k.splitId() + " (" + k.state().label() + ")"));
             } else if (!s.reprocessChanged()) {
                 if (report) skipped.add(Skipped.because(f.key(), "changed since split " + k.splitId() + "; on_change: ignore"));
@@ -208,14 +231,25 @@ final class FilesSource implements Source {
      * Cuts large line files into ranges and packs the rest, per format, in path order. A range is copied to a spool
      * before the engine reads it, so when the scan found enough files to keep every worker busy, files up to
      * {@value #WHOLE_UP_TO} split sizes are read whole instead.
+     *
+     * <p>A new version of a file keeps the output key of its earlier split ({@link OutputKey}), whose output it
+     * replaces: a file read alone or in ranges is read alone or in ranges again, never packed with other files; a
+     * file read in a pack is read again with all the files of that pack ({@link #repack}).
      */
-    private List<Split> splits(List<Found> fresh, Map<String, String> digests, Map<String, KnownMember> versions)
-            throws IOException {
+    private List<Split> splits(List<Found> fresh, Map<String, String> digests, Map<String, KnownMember> known,
+                               Listing listing, List<Skipped> skipped) throws IOException {
         List<Split> out = new ArrayList<>();
         Map<String, List<Found>> packable = new LinkedHashMap<>();
+        Map<String, List<Found>> repacks = new LinkedHashMap<>();
         long cutAbove = fresh.size() >= 2L * parallelism ? WHOLE_UP_TO * s.splitSize() : s.splitSize();
         for (Found f : fresh) {
-            String version = versions.containsKey(f.key()) ? "@" + f.fingerprint() : "";
+            KnownMember earlier = known.get(f.key());
+            String outputKey = outputKey(earlier, f.key());
+            if (!outputKey.equals(f.key())) {
+                repacks.computeIfAbsent(outputKey, x -> new ArrayList<>()).add(f);
+                continue;
+            }
+            boolean later = earlier != null;
             String digest = digests.get(f.key());
             if (f.size() > cutAbove && Formats.lineFormat(f.format()) && !Formats.compressed(f.key())) {
                 List<Long> cuts = LineCutter.cuts(f.path(), 0, f.size(), s.splitSize(), f.format().equals("csv"));
@@ -223,27 +257,87 @@ final class FilesSource implements Source {
                     for (int i = 0; i + 1 < cuts.size(); i++) {
                         long start = cuts.get(i);
                         long end = cuts.get(i + 1);
-                        out.add(new Split(f.key() + "#" + start + "-" + end + version,
+                        out.add(new Split(OutputKey.rangeId(f.key(), start, end, f.fingerprint(), later),
                                 List.of(new Member(f.key(), f.fingerprint(), start, end, i == 0 ? digest : null)), end - start));
                     }
                     continue;
                 }
             }
-            if (f.size() >= s.packBytes() || s.packFiles() == 1) {
-                out.add(new Split(f.key() + version, List.of(Member.whole(f.key(), f.fingerprint(), digest)), f.size()));
+            if (later || f.size() >= s.packBytes() || s.packFiles() == 1) {
+                out.add(new Split(OutputKey.fileId(f.key(), f.fingerprint(), later),
+                        List.of(Member.whole(f.key(), f.fingerprint(), digest)), f.size()));
             } else {
                 packable.computeIfAbsent(f.format(), x -> new ArrayList<>()).add(f);
             }
         }
-        for (List<Found> group : packable.values()) out.addAll(pack(group, digests, versions));
+        for (List<Found> group : packable.values()) out.addAll(pack(group, digests));
+        for (var e : repacks.entrySet()) repack(e.getKey(), e.getValue(), digests, known, listing, skipped).ifPresent(out::add);
         return out;
+    }
+
+    /** The output key of a file's earlier split; the file's own key when it has none (or its split had another kind). */
+    private static String outputKey(KnownMember earlier, String key) {
+        return earlier == null ? key : OutputKey.of(earlier).map(OutputKey::key).orElse(key);
+    }
+
+    /**
+     * A pack of which some files changed: planned again with every file whose latest split belongs to the pack,
+     * changed or not, so that its output, which replaces the pack's earlier output, holds all of them. An unchanged
+     * file is registered again with its fingerprint tagged by the new pack's version ({@link #carried}): one version
+     * of one file is registered once per ledger, and the tag makes this registration new while two planners that
+     * plan the same pack again still collide on it.
+     *
+     * <p>When a file of the pack is not ready (still being written) the pack waits for it. When one is no longer
+     * listed (removed, moved away after processing, excluded), the changed files are skipped with the reason: the
+     * pack's new output would lose the rows of the missing file.
+     */
+    private Optional<Split> repack(String packKey, List<Found> changed, Map<String, String> digests,
+                                   Map<String, KnownMember> known, Listing listing, List<Skipped> skipped) {
+        List<Found> files = listing.ready().stream()
+                .filter(f -> known.containsKey(f.key()) && packKey.equals(outputKey(known.get(f.key()), f.key()))).toList();
+        List<String> waiting = listing.notReady().stream()
+                .filter(k -> known.containsKey(k) && packKey.equals(outputKey(known.get(k), k))).toList();
+        int expected = OutputKey.packSize(packKey);
+        String problem = null;
+        if (!waiting.isEmpty()) {
+            problem = "changed; it was packed with other files (split " + packKey + ") and is read again with all of "
+                    + "them once " + String.join(", ", waiting) + " " + (waiting.size() == 1 ? "is" : "are") + " ready";
+        } else if (files.size() < expected) {
+            problem = "changed, but it was packed with " + (expected - 1) + " other file(s) (split " + packKey + ") and "
+                    + (expected - files.size()) + " of them are no longer listed (removed, moved or excluded; or, in a "
+                    + "ledger an older Sluice wrote, read again on their own): its new version would replace the pack's "
+                    + "output and lose their rows, so it is not read; restore them "
+                    + "(same size and modification time), or clear the sink's output and `sluice reset` the pipeline";
+        }
+        if (problem != null) {
+            for (Found f : changed) skipped.add(Skipped.because(f.key(), problem));
+            return Optional.empty();
+        }
+        List<Member> now = files.stream().map(f -> Member.whole(f.key(), f.fingerprint(), null)).toList();
+        String id = OutputKey.repackId(packKey, now);
+        String version = id.substring(packKey.length() + 1);
+        List<Member> members = files.stream().map(f -> fileVersion(known.get(f.key()).fingerprint()).equals(f.fingerprint())
+                ? Member.whole(f.key(), carried(f.fingerprint(), version), null)
+                : Member.whole(f.key(), f.fingerprint(), digests.get(f.key()))).toList();
+        return Optional.of(new Split(id, members, files.stream().mapToLong(Found::size).sum()));
+    }
+
+    /** The fingerprint under which a pack planned again registers a file that did not change. */
+    static String carried(String fingerprint, String packVersion) {
+        return fingerprint + "~" + packVersion;
+    }
+
+    /** The file version (size:mtime) a registered member was planned with, without the tag of {@link #carried}. */
+    static String fileVersion(String fingerprint) {
+        int tag = fingerprint.indexOf('~');
+        return tag < 0 ? fingerprint : fingerprint.substring(0, tag);
     }
 
     /**
      * Packs files in path order up to {@code pack.max_files} and {@code pack.max_bytes}. When the files would fill
      * fewer packs than there are workers, packs are made smaller so that every worker gets one.
      */
-    private List<Split> pack(List<Found> files, Map<String, String> digests, Map<String, KnownMember> versions) {
+    private List<Split> pack(List<Found> files, Map<String, String> digests) {
         long total = files.stream().mapToLong(Found::size).sum();
         long bytesPerPack = Math.min(s.packBytes(), Math.max(MIN_PACK_BYTES, (total + parallelism - 1) / parallelism));
         int filesPerPack = Math.min(s.packFiles(), Math.max(1, (files.size() + parallelism - 1) / parallelism));
@@ -252,31 +346,22 @@ final class FilesSource implements Source {
         long bytes = 0;
         for (Found f : files) {
             if (!current.isEmpty() && (current.size() >= filesPerPack || bytes + f.size() > bytesPerPack)) {
-                out.add(packSplit(current, bytes, digests, versions));
+                out.add(packSplit(current, bytes, digests));
                 current = new ArrayList<>();
                 bytes = 0;
             }
             current.add(f);
             bytes += f.size();
         }
-        if (!current.isEmpty()) out.add(packSplit(current, bytes, digests, versions));
+        if (!current.isEmpty()) out.add(packSplit(current, bytes, digests));
         return out;
     }
 
-    /** A pack of one file is named like the file; a larger pack by its first file, size and members' hash. */
-    private static Split packSplit(List<Found> files, long bytes, Map<String, String> digests,
-                                   Map<String, KnownMember> versions) {
+    /** New files only. A pack of one file is named like the file; a larger pack by its first file, size and members' hash. */
+    private static Split packSplit(List<Found> files, long bytes, Map<String, String> digests) {
         List<Member> members = files.stream()
                 .map(f -> Member.whole(f.key(), f.fingerprint(), digests.get(f.key()))).toList();
-        Found first = files.getFirst();
-        if (files.size() == 1) {
-            String version = versions.containsKey(first.key()) ? "@" + first.fingerprint() : "";
-            return new Split(first.key() + version, members, bytes);
-        }
-        StringBuilder all = new StringBuilder();
-        members.forEach(m -> all.append(m.key()).append('\0').append(m.fingerprint()).append('\n'));
-        return new Split("pack:" + first.key() + "+" + (files.size() - 1) + ":" + sha256(all.toString()).substring(0, 8),
-                members, bytes);
+        return new Split(files.size() == 1 ? files.getFirst().key() : OutputKey.packId(members), members, bytes);
     }
 
     @Override
@@ -299,7 +384,7 @@ final class FilesSource implements Source {
                         "the file was removed after it was planned; restore it, or reset the pipeline's state");
             }
             String current = fingerprint(Files.readAttributes(file, BasicFileAttributes.class));
-            if (!current.equals(m.fingerprint())) {
+            if (!current.equals(fileVersion(m.fingerprint()))) {
                 // Changed since planned (e.g. fixed after this split died, then `sluice retry`). With reprocess its new
                 // version is its own split: reading it here too would write its rows twice.
                 if (s.reprocessChanged()) continue;
@@ -320,6 +405,25 @@ final class FilesSource implements Source {
             }
         }
         return new Input(parts, format, s.header(), s.parse());
+    }
+
+    /**
+     * With {@code on_change: reprocess}, a split whose file changed since it was planned is not current: the change is
+     * new work of its own, which replaces this split's output. A file removed since is no newer version: still current.
+     */
+    @Override
+    public boolean current(Split split) throws IOException {
+        if (s.tail() || !s.reprocessChanged()) return true;
+        for (Member m : split.members()) {
+            BasicFileAttributes a;
+            try {
+                a = Files.readAttributes(s.root().resolve(m.key()), BasicFileAttributes.class);
+            } catch (NoSuchFileException e) {
+                continue;
+            }
+            if (!fingerprint(a).equals(fileVersion(m.fingerprint()))) return false;
+        }
+        return true;
     }
 
     /**
@@ -380,15 +484,6 @@ final class FilesSource implements Source {
             int n;
             while ((n = in.read(buf)) > 0) md.update(buf, 0, n);
             return HexFormat.of().formatHex(md.digest());
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static String sha256(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -56,8 +56,8 @@ public final class FilesSourceFactory implements SourceFactory {
                     "`content`: also fingerprint each file by the sha256 of its bytes, and skip a file whose bytes "
                             + "were already seen under another name."),
             Field.optional("on_change", Type.choice("reprocess", "ignore"), "reprocess",
-                    "A file processed before whose size or modification time changed: `reprocess` it as new work, "
-                            + "or `ignore` the change."),
+                    "A file processed before whose size or modification time changed: `reprocess` it as new work "
+                            + "whose output replaces the earlier version's, or `ignore` the change."),
             Field.optional("split_size", Type.SIZE, 128L << 20,
                     "Uncompressed csv, jsonl and text files larger than this are cut into byte ranges at line "
                             + "boundaries, processed in parallel (every csv range gets the header). When a scan finds at "

@@ -13,6 +13,7 @@ import io.sluice.pipeline.EngineOptions;
 import io.sluice.pipeline.RetryPolicy;
 import io.sluice.pipeline.RunOptions;
 import io.sluice.spi.Member;
+import io.sluice.spi.OutputKey;
 import io.sluice.spi.PipelineContext;
 import io.sluice.spi.Source;
 import io.sluice.spi.Split;
@@ -313,18 +314,162 @@ class FilesSourceTest {
         Source s = source("path: in");
         Split pack = s.plan(ledger).splits().getFirst();
         assertThat(pack.members()).hasSize(2);
+        assertThat(s.current(pack)).isTrue();
 
         // a.csv is fixed after its split died (then `sluice retry`): the old split must not read the new bytes, which
-        // are new work of their own; b.csv is unchanged and still read by the old split
+        // are new work; b.csv is unchanged and still read by the old split, which is no longer current: its sink
+        // commits nothing, and the pack's new version (a.csv's new bytes and b.csv again) writes the output
         file("a.csv", "x\n1\n11\n", OLD + 5_000);
         Source.Input old = s.open(pack, Files.createDirectories(dir.resolve("scratch")));
         assertThat(old.parts()).extracting(Source.Part::key).containsExactly("b.csv");
+        assertThat(s.current(pack)).isFalse();
         Source.Plan next = s.plan(ledger);
         assertThat(next.splits()).singleElement().satisfies(v2 -> {
-            assertThat(v2.members()).extracting(Member::key).containsExactly("a.csv");
+            assertThat(v2.members()).extracting(Member::key).containsExactly("a.csv", "b.csv");
             Source.Input input = s.open(v2, dir.resolve("scratch"));
-            assertThat(input.parts()).extracting(Source.Part::key).containsExactly("a.csv");
+            assertThat(input.parts()).extracting(Source.Part::key).containsExactly("a.csv", "b.csv");
+            assertThat(s.current(v2)).isTrue();
         });
+    }
+
+    @Test
+    void aSplitIsCurrentWhileItsFilesAreAsPlannedOrRemovedAndAlwaysWithOnChangeIgnore() throws IOException {
+        file("a.csv", "x\n1\n");
+        Source s = source("path: in");
+        Split v1 = s.plan(ledger).splits().getFirst();
+        file("a.csv", "x\n1\n2\n", OLD + 5_000);
+        assertThat(s.current(v1)).isFalse();
+        assertThat(source("path: in\non_change: ignore").current(v1)).isTrue();
+        Files.delete(in.resolve("a.csv"));
+        assertThat(s.current(v1)).as("no newer version can come of a removed file").isTrue();
+    }
+
+    // ---- new versions keep their output key -----------------------------------------------------------
+
+    private static OutputKey outputKey(Split split) {
+        return OutputKey.of(split).orElseThrow(() -> new AssertionError("no output key: " + split.id()));
+    }
+
+    @Test
+    void aChangedWholeFileIsReadAloneUnderItsKeyEvenAmongNewFiles() throws IOException {
+        file("a.csv", "x\n1\n");
+        Source s = source("path: in\npack: { max_files: 1 }");
+        Split v1 = s.plan(ledger).splits().getFirst();
+        assertThat(outputKey(v1)).isEqualTo(new OutputKey("a.csv", v1.members().getFirst().fingerprint(), 0, Member.WHOLE));
+
+        file("a.csv", "x\n1\n2\n", OLD + 5_000);
+        file("b.csv", "x\n3\n");
+        file("c.csv", "x\n4\n");
+        List<Split> next = source("path: in").plan(ledger).splits(); // packing allowed now: only new files are packed
+        assertThat(next).hasSize(2);
+        Split v2 = next.stream().filter(sp -> sp.members().getFirst().key().equals("a.csv")).findFirst().orElseThrow();
+        assertThat(v2.members()).hasSize(1);
+        assertThat(outputKey(v2).key()).isEqualTo("a.csv");
+        assertThat(outputKey(v2).version()).isNotEqualTo(outputKey(v1).version());
+    }
+
+    @Test
+    void aChangedFileOfAPackIsReadAgainWithEveryFileOfThePack() throws IOException {
+        file("a.csv", "x\n1\n");
+        file("b.csv", "x\n2\n");
+        file("c.csv", "x\n3\n");
+        Source s = source("path: in");
+        Split p1 = s.plan(ledger).splits().getFirst();
+        assertThat(p1.members()).hasSize(3);
+        Map<String, String> fingerprints = new HashMap<>();
+        p1.members().forEach(m -> fingerprints.put(m.key(), m.fingerprint()));
+
+        file("b.csv", "x\n2\n22\n", OLD + 5_000);
+        file("d.csv", "x\n4\n");
+        List<Split> next = s.plan(ledger).splits();
+        assertThat(next).hasSize(2);
+        Split p2 = next.stream().filter(sp -> sp.members().size() == 3).findFirst().orElseThrow();
+        assertThat(next).filteredOn(sp -> sp != p2).singleElement()
+                .satisfies(sp -> assertThat(sp.members()).extracting(Member::key).containsExactly("d.csv"));
+        assertThat(p2.members()).extracting(Member::key).containsExactly("a.csv", "b.csv", "c.csv");
+        assertThat(outputKey(p2).key()).isEqualTo(p1.id());
+        assertThat(p2.id()).startsWith(p1.id() + "@");
+        // the unchanged files are read as they are, registered again under the new pack's version
+        for (Member m : p2.members()) {
+            String now = FilesSource.fileVersion(m.fingerprint());
+            if (m.key().equals("b.csv")) {
+                assertThat(now).isNotEqualTo(fingerprints.get("b.csv"));
+            } else {
+                assertThat(now).isEqualTo(fingerprints.get(m.key()));
+                assertThat(m.fingerprint()).isNotEqualTo(fingerprints.get(m.key()));
+            }
+        }
+        assertThat(s.open(p2, Files.createDirectories(dir.resolve("scratch"))).parts()).hasSize(3);
+        assertThat(s.plan(ledger).splits()).as("every file is seen in its version now").isEmpty();
+
+        // a second change: the same pack again, still under the first pack's key
+        file("c.csv", "x\n3\n33\n", OLD + 9_000);
+        Split p3 = s.plan(ledger).splits().getFirst();
+        assertThat(p3.members()).extracting(Member::key).containsExactly("a.csv", "b.csv", "c.csv");
+        assertThat(outputKey(p3).key()).isEqualTo(p1.id());
+        assertThat(outputKey(p3).version()).isNotEqualTo(outputKey(p2).version());
+    }
+
+    @Test
+    void twoPlannersPlanningAChangedPackAgainAgree() throws IOException {
+        file("a.csv", "x\n1\n");
+        file("b.csv", "x\n2\n");
+        source("path: in").plan(ledger);
+        file("a.csv", "x\n1\n11\n", OLD + 5_000);
+        List<Split> seenByTheOther = source("path: in").preview(ledger).splits();
+        assertThat(source("path: in").plan(ledger).splits()).hasSize(1);
+        assertThat(ledger.register(seenByTheOther)).isEmpty();
+    }
+
+    @Test
+    void aChangedFileOfAPackWhoseOtherFileIsGoneIsSkippedUntilItIsBack() throws IOException {
+        file("a.csv", "x\n1\n");
+        Path b = file("b.csv", "x\n2\n");
+        Source s = source("path: in");
+        s.plan(ledger);
+        byte[] kept = Files.readAllBytes(b);
+        Files.delete(b); // moved away after processing, say
+
+        file("a.csv", "x\n1\n11\n", OLD + 5_000);
+        Source.Plan plan = s.plan(ledger);
+        assertThat(plan.splits()).isEmpty();
+        assertThat(skipped(plan).get("a.csv").reason()).contains("no longer listed").contains("lose their rows");
+
+        file("b.csv", kept, OLD);
+        assertThat(s.plan(ledger).splits()).singleElement()
+                .satisfies(sp -> assertThat(sp.members()).extracting(Member::key).containsExactly("a.csv", "b.csv"));
+    }
+
+    @Test
+    void aChangedFileOfAPackWaitsForAnotherFileOfThePackStillBeingWritten() throws IOException {
+        file("a.csv", "x\n1\n");
+        file("b.csv", "x\n2\n");
+        Source s = source("path: in\nsettle: 1h");
+        s.plan(ledger);
+        file("a.csv", "x\n1\n11\n", OLD + 5_000);
+        file("b.csv", "x\n2\n22\n", System.currentTimeMillis());
+        Source.Plan plan = s.plan(ledger);
+        assertThat(plan.splits()).isEmpty();
+        assertThat(skipped(plan).get("a.csv").reason()).contains("once b.csv is ready");
+        assertThat(skipped(plan).get("b.csv").why()).isEqualTo(Source.Why.WAITING);
+    }
+
+    @Test
+    void aChangedFileCutIntoRangesIsCutAgainUnderItsKey() throws IOException {
+        file("big.csv", "id,v\n" + "1,abcdefgh\n".repeat(300), OLD);
+        Source s = source("path: in\nsplit_size: 1KB");
+        List<Split> v1 = s.plan(ledger).splits();
+        assertThat(v1).hasSizeGreaterThan(1);
+        file("big.csv", "id,v\n" + "22,abcdefgh\n".repeat(300), OLD + 5_000);
+        List<Split> v2 = s.plan(ledger).splits();
+        assertThat(v2).hasSizeGreaterThan(1);
+        String version = outputKey(v2.getFirst()).version();
+        assertThat(v2).allSatisfy(sp -> {
+            assertThat(outputKey(sp).key()).isEqualTo("big.csv");
+            assertThat(outputKey(sp).version()).isEqualTo(version).isNotEqualTo(outputKey(v1.getFirst()).version());
+        });
+        assertThat(outputKey(v2.get(0)).sibling(outputKey(v2.get(1)))).as("ranges of one version stay side by side").isTrue();
+        assertThat(outputKey(v2.get(0)).sibling(outputKey(v1.get(1)))).as("but not beside another version's").isFalse();
     }
 
     @Test

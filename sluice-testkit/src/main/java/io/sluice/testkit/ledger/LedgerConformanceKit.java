@@ -185,6 +185,32 @@ public abstract class LedgerConformanceKit {
         assertThat(ledger.known(List.of())).isEmpty();
     }
 
+    /**
+     * A pack planned again because one of its inputs changed holds every input of the pack; the files source registers
+     * the unchanged ones again under their fingerprint tagged with the new pack's version. Those are new identities:
+     * the split is new work, {@code known} points every input to it, and another planner's split with the same
+     * tagged input is refused, as for any input.
+     */
+    @Test
+    void aPackPlannedAgainRegistersItsUnchangedInputsAgainUnderTaggedFingerprints() throws Exception {
+        assertThat(ledger.register(List.of(split("pack:a+2:0000", file("a.csv", "v1"), file("b.csv", "v1"), file("c.csv", "v1")))))
+                .containsExactly("pack:a+2:0000");
+        ledger.complete(claim(ledger, "w1"), completion("pack:a+2:0000"));
+
+        Split again = split("pack:a+2:0000@t2", file("a.csv", "v1~t2"), file("b.csv", "v2"), file("c.csv", "v1~t2"));
+        assertThat(ledger.register(List.of(again))).containsExactly("pack:a+2:0000@t2");
+        assertThat(ledger.register(List.of(again))).as("the same split again: a no-op").isEmpty();
+        assertThat(anotherHandle(PIPELINE).register(List.of(split("rival", file("c.csv", "v1~t2"), file("d.csv", "v1")))))
+                .as("a tagged input registered once, like any").isEmpty();
+
+        assertThat(ledger.known(List.of("a.csv", "b.csv", "c.csv"))).containsOnly(
+                entry("a.csv", new KnownMember("a.csv", "v1~t2", 0, Member.WHOLE, "pack:a+2:0000@t2", PENDING)),
+                entry("b.csv", new KnownMember("b.csv", "v2", 0, Member.WHOLE, "pack:a+2:0000@t2", PENDING)),
+                entry("c.csv", new KnownMember("c.csv", "v1~t2", 0, Member.WHOLE, "pack:a+2:0000@t2", PENDING)));
+        Claim claim = claim(ledger, "w1");
+        assertThat(claim.split()).isEqualTo(again);
+    }
+
     @Test
     void twentyThousandInputsRegisterAndLookUpInOneCall() {
         List<Split> plan = IntStream.range(0, 20_000)
