@@ -30,6 +30,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -261,45 +262,30 @@ public final class PostgresLedger implements Ledger {
         return call("claim a split", c -> {
             long now = clock.millis();
             long until = now + lease.toMillis();
-            long seq;
-            String id;
-            long bytes;
-            int attempt;
-            long token;
             try (PreparedStatement ps = c.prepareStatement(sql.claim)) {
                 ps.setString(1, pipeline);
                 ps.setLong(2, now);
-                ps.setLong(3, now);
-                ps.setString(4, owner);
-                ps.setLong(5, until);
-                ps.setLong(6, now);
+                ps.setString(3, owner);
+                ps.setLong(4, until);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) return Optional.empty();
-                    seq = rs.getLong(1);
-                    id = rs.getString(2);
-                    bytes = rs.getLong(3);
-                    attempt = rs.getInt(4);
-                    token = rs.getLong(5);
+                    String id = rs.getString(2);
+                    long bytes = rs.getLong(3);
+                    int attempt = rs.getInt(4);
+                    long token = rs.getLong(5);
+                    // one row per member, in order; the claim and the members come in one statement
+                    List<Member> members = new ArrayList<>();
+                    do {
+                        if (rs.getString(6) != null) {
+                            members.add(new Member(rs.getString(6), rs.getString(7), rs.getLong(8), rs.getLong(9),
+                                    rs.getString(10)));
+                        }
+                    } while (rs.next());
+                    Split split = new Split(id, members, bytes);
+                    return Optional.of(new Claim(split, owner, token, Instant.ofEpochMilli(until), attempt));
                 }
             }
-            // members never change once registered, so reading them after the claim committed is safe
-            Split split = new Split(id, members(c, seq), bytes);
-            return Optional.of(new Claim(split, owner, token, Instant.ofEpochMilli(until), attempt));
         });
-    }
-
-    private List<Member> members(Connection c, long seq) throws SQLException {
-        List<Member> members = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(sql.membersOf)) {
-            ps.setLong(1, seq);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    members.add(new Member(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4),
-                            rs.getString(5)));
-                }
-            }
-        }
-        return members;
     }
 
     @Override
@@ -317,7 +303,9 @@ public final class PostgresLedger implements Ledger {
             try (PreparedStatement ps = c.prepareStatement(sql.isCurrent)) {
                 ps.setString(1, pipeline);
                 ps.setString(2, claim.splitId());
-                ps.setLong(3, claim.token());
+                ps.setString(3, pipeline);
+                ps.setString(4, claim.splitId());
+                ps.setLong(5, claim.token());
                 try (ResultSet rs = ps.executeQuery()) {
                     return rs.next();
                 }
@@ -348,7 +336,7 @@ public final class PostgresLedger implements Ledger {
         call("release a claim", c -> held(c, sql.release, claim, clock.millis()));
     }
 
-    /** Runs an update guarded by the claim's token: its leading arguments, then pipeline, split id and token. */
+    /** Runs an update guarded by the claim's token: its leading arguments, then the guard's (see {@code Sql.HELD}). */
     private int held(Connection c, String statement, Claim claim, Object... leading) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(statement)) {
             int i = 1;
@@ -356,6 +344,8 @@ public final class PostgresLedger implements Ledger {
                 if (arg == null) ps.setNull(i++, Types.BIGINT);
                 else ps.setObject(i++, arg);
             }
+            ps.setString(i++, pipeline);
+            ps.setString(i++, claim.splitId());
             ps.setString(i++, pipeline);
             ps.setString(i++, claim.splitId());
             ps.setLong(i, claim.token());
@@ -371,8 +361,12 @@ public final class PostgresLedger implements Ledger {
             Map<SplitState, Long> counts = new EnumMap<>(SplitState.class);
             try (PreparedStatement ps = c.prepareStatement(sql.counts)) {
                 ps.setString(1, pipeline);
+                Object[] states = Arrays.stream(SplitState.values()).map(SplitState::label).toArray();
+                ps.setArray(2, c.createArrayOf("text", states));
                 try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) counts.put(state(rs.getString(1)), rs.getLong(2));
+                    while (rs.next()) {
+                        if (rs.getLong(2) > 0) counts.put(state(rs.getString(1)), rs.getLong(2));
+                    }
                 }
             }
             return counts;

@@ -4,8 +4,21 @@ import java.util.List;
 
 /** The ledger's statements, for the tables in one schema. Times are epoch millis from the workers' clock. */
 final class Sql {
-    // the guard of every change a claim holder makes: its token is still the split's and the split still claimed
-    private static final String HELD = "\nWHERE pipeline = ? AND id = ? AND token = ? AND state = 'claimed'";
+    /**
+     * The guard of every statement a claim holder runs: its token is still the split's and the split still claimed.
+     * Arguments: pipeline, split id, pipeline, split id, token.
+     *
+     * <p>The split's {@code seq}, looked up by (pipeline, id), pins the row for every index the planner may pick: the
+     * primary key, (pipeline, id), the open splits' (pipeline, seq) and (state, pipeline, seq) are each searched on
+     * their whole key, so the statement reads one row whatever the statistics say. Without it, a planner that
+     * believed the pipeline had next to no open splits (a pipeline new since the table's last ANALYZE, or a batch
+     * registered when every split was done) chose the open splits' index on the pipeline alone and walked every open
+     * split of the pipeline, twice per completed split (benchmark B6).
+     */
+    private static final String HELD = """
+
+            WHERE seq = (SELECT seq FROM {s}.splits WHERE pipeline = ? AND id = ?)
+              AND pipeline = ? AND id = ? AND token = ? AND state = 'claimed'""";
 
     final String known;
     final String digestOwner;
@@ -16,7 +29,6 @@ final class Sql {
     final String insertMembers;
     final String insertDigests;
     final String claim;
-    final String membersOf;
     final String heartbeat;
     final String isCurrent;
     final String complete;
@@ -63,36 +75,25 @@ final class Sql {
                 INSERT INTO {s}.digests (pipeline, sha256, key)
                 SELECT ?, * FROM unnest(?::text[], ?::text[])
                 ON CONFLICT DO NOTHING""".replace("{s}", s);
-        // SKIP LOCKED: racing workers pass over a row another one is taking instead of queueing behind it
-        claim = """
-                WITH next AS (
-                    SELECT seq FROM {s}.splits
-                    WHERE pipeline = ? AND state IN ('pending', 'failed', 'claimed')
-                      AND (state = 'pending' OR (state = 'failed' AND next_retry <= ?)
-                           OR (state = 'claimed' AND lease_until <= ?))
-                    ORDER BY seq
-                    LIMIT 1
-                    FOR UPDATE SKIP LOCKED)
-                UPDATE {s}.splits s
-                SET state = 'claimed', owner = ?, lease_until = ?, token = nextval('{s}.tokens'),
-                    attempts = s.attempts + 1, next_retry = NULL, updated = ?
-                FROM next WHERE s.seq = next.seq
-                RETURNING s.seq, s.id, s.bytes, s.attempts, s.token""".replace("{s}", s);
-        membersOf = """
-                SELECT key, fingerprint, range_start, range_end, digest FROM {s}.members
-                WHERE split_seq = ? ORDER BY ord""".replace("{s}", s);
-        heartbeat = "UPDATE {s}.splits SET lease_until = ?, updated = ?".replace("{s}", s) + HELD;
-        isCurrent = "SELECT 1 FROM {s}.splits".replace("{s}", s) + HELD;
+        // the function (schema version 3) takes the oldest claimable split and returns it with its members, one row
+        // per member in order; no row when there is nothing to claim
+        claim = "SELECT * FROM {s}.claim(?, ?, ?, ?)".replace("{s}", s);
+        String held = HELD.replace("{s}", s);
+        heartbeat = "UPDATE {s}.splits SET lease_until = ?, updated = ?".replace("{s}", s) + held;
+        isCurrent = "SELECT 1 FROM {s}.splits".replace("{s}", s) + held;
         complete = """
                 UPDATE {s}.splits SET state = 'done', lease_until = NULL, next_retry = NULL, last_error = NULL,
-                    rows_in = ?, rows_out = ?, rejected = ?, outputs = ?::jsonb, updated = ?""".replace("{s}", s) + HELD;
+                    rows_in = ?, rows_out = ?, rejected = ?, outputs = ?::jsonb, updated = ?""".replace("{s}", s) + held;
         fail = """
                 UPDATE {s}.splits SET state = ?, lease_until = NULL, next_retry = ?, last_error = ?, updated = ?"""
-                .replace("{s}", s) + HELD;
+                .replace("{s}", s) + held;
         release = """
                 UPDATE {s}.splits SET state = 'pending', owner = NULL, lease_until = NULL, attempts = attempts - 1,
-                    updated = ?""".replace("{s}", s) + HELD;
-        counts = "SELECT state, count(*) FROM {s}.splits WHERE pipeline = ? GROUP BY state".replace("{s}", s);
+                    updated = ?""".replace("{s}", s) + held;
+        // one index-only count per state on (state, pipeline, seq); arguments: pipeline, the states
+        counts = """
+                SELECT st, (SELECT count(*) FROM {s}.splits WHERE state = st AND pipeline = ?)
+                FROM unnest(?::text[]) AS st""".replace("{s}", s);
         splits = """
                 SELECT id, state, attempts, last_error, owner, lease_until, next_retry, bytes, members,
                     rows_in, rows_out, updated

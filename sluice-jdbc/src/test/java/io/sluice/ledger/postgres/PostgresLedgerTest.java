@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.entry;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.spi.Claim;
 import io.sluice.spi.Completion;
 import io.sluice.spi.LedgerException;
@@ -14,8 +16,10 @@ import io.sluice.testkit.ledger.LedgerConformanceKit;
 import io.sluice.testkit.ledger.MutableClock;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLWarning;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,10 +32,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** What only the PostgreSQL ledger has to show: versioned migrations, SKIP LOCKED claims, errors naming the ledger. */
 class PostgresLedgerTest {
     private static final Duration LEASE = Duration.ofMinutes(1);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
     private final List<PostgresLedger> opened = new ArrayList<>();
@@ -163,6 +170,111 @@ class PostgresLedgerTest {
         assertThat(completed).hasSize(splits);
         assertThat(completed.values()).allSatisfy(n -> assertThat(n.get()).isEqualTo(1));
         assertThat(handles.getLast().counts()).containsOnly(entry(SplitState.DONE, (long) splits));
+    }
+
+    @Test
+    void aVersion2SchemaIsMigratedAndItsSplitsAreClaimedAndCompleted() throws Exception {
+        PostgresConfig config = TestPostgres.freshSchema();
+        String s = config.schema();
+        try (Connection c = connect(config)) {
+            Schema.migrate(c, config, 2);
+        }
+        execute(config, "INSERT INTO " + s + ".splits (pipeline, id, state, bytes, members, created, updated) "
+                + "VALUES ('p', 'old', 'pending', 10, 2, 0, 0)");
+        execute(config, "INSERT INTO " + s + ".members (split_seq, ord, pipeline, key, fingerprint, range_start, "
+                + "range_end) SELECT seq, o, 'p', 'k' || o, 'v1', 0, -1 FROM " + s + ".splits, "
+                + "generate_series(0, 1) o");
+
+        PostgresLedger ledger = open(config);
+
+        assertThat(query(config, "SELECT max(version) FROM " + s + ".sluice_schema_version"))
+                .isEqualTo(String.valueOf(Schema.VERSION));
+        assertThat(query(config, "SELECT indexdef FROM pg_indexes WHERE schemaname = '" + s
+                + "' AND indexname = 'splits_by_state'")).endsWith("(state, pipeline, seq)");
+        Claim claim = ledger.claim("w1", LEASE).orElseThrow();
+        assertThat(claim.split().members()).extracting(Member::key).containsExactly("k0", "k1");
+        assertThat(ledger.isCurrent(claim)).isTrue();
+        ledger.complete(claim, new Completion(1, 1, 0, List.of()));
+        assertThat(ledger.counts()).containsOnly(entry(SplitState.DONE, 1L));
+    }
+
+    /**
+     * Benchmark B6: without statistics, or with statistics from before a pipeline's splits were registered, the
+     * planner believed the pipeline had next to no open splits; each completion and fence check then read every open
+     * split of the pipeline, and with other statistics each claim read them all or walked the primary key past every
+     * split. Every statement of a claim and its holder must read a handful of rows whatever the statistics say,
+     * whether PostgreSQL plans it for its arguments or once for all (a generic plan, which a prepared statement may
+     * get from its sixth run on).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"never", "while another pipeline's splits were open", "when every split was done"})
+    void claimsAndTheirHoldersReadAHandfulOfRowsWhenTheStatisticsPredateThePipeline(String analyzed) throws Exception {
+        PostgresConfig config = TestPostgres.freshSchema();
+        String s = config.schema();
+        try (PostgresLedger old = PostgresLedger.open(config, "old", clock)) {
+            old.register(IntStream.range(0, 2_000).mapToObj(i -> split("o" + i)).toList());
+            if (analyzed.startsWith("while")) execute(config, "VACUUM ANALYZE " + s + ".splits");
+            for (Optional<Claim> c; (c = old.claim("w", LEASE)).isPresent(); ) {
+                old.complete(c.get(), new Completion(1, 1, 0, List.of()));
+            }
+            if (analyzed.startsWith("when")) execute(config, "VACUUM ANALYZE " + s + ".splits");
+        }
+        PostgresLedger ledger = PostgresLedger.open(config, "new", clock);
+        opened.add(ledger);
+        ledger.register(IntStream.range(0, 2_000).mapToObj(i -> split("n" + i)).toList());
+        Claim held = ledger.claim("w1", LEASE).orElseThrow();
+        Sql sql = new Sql(Schema.quote(s));
+        long now = clock.millis();
+
+        try (Connection c = connect(config); Statement st = c.createStatement()) {
+            for (String set : List.of("LOAD 'auto_explain'", "SET auto_explain.log_min_duration = 0",
+                    "SET auto_explain.log_analyze = on", "SET auto_explain.log_nested_statements = on",
+                    "SET auto_explain.log_format = json", "SET auto_explain.log_level = notice")) {
+                st.execute(set);
+            }
+            for (String mode : List.of("force_custom_plan", "force_generic_plan")) {
+                st.execute("SET plan_cache_mode = " + mode);
+                c.setAutoCommit(false); // the changes are rolled back
+                List<JsonNode> plans = new ArrayList<>();
+                plans.addAll(plans(c, sql.isCurrent, "new", held.splitId(), "new", held.splitId(), held.token()));
+                plans.addAll(plans(c, sql.heartbeat, now + 1, now, "new", held.splitId(), "new", held.splitId(),
+                        held.token()));
+                plans.addAll(plans(c, sql.complete, 1L, 1L, 0L, "[]", now, "new", held.splitId(), "new",
+                        held.splitId(), held.token()));
+                plans.addAll(plans(c, sql.claim, "new", now, "w2", now + 60_000));
+                c.rollback();
+                c.setAutoCommit(true);
+
+                assertThat(plans).as(mode + ": fence check, heartbeat, completion and the claim function's statement")
+                        .hasSizeGreaterThanOrEqualTo(4)
+                        .anySatisfy(plan -> assertThat(plan.get("Query Text").asText())
+                                .contains("FOR UPDATE SKIP LOCKED"));
+                assertThat(plans).as(mode).allSatisfy(plan -> assertThat(rowsRead(plan.get("Plan")))
+                        .as(plan.get("Query Text").asText()).isLessThanOrEqualTo(10));
+            }
+        }
+    }
+
+    /** Runs a statement; the plans (JSON) auto_explain sent as notices, the statement's and those it ran. */
+    private static List<JsonNode> plans(Connection c, String statement, Object... args) throws Exception {
+        try (PreparedStatement ps = c.prepareStatement(statement)) {
+            for (int i = 0; i < args.length; i++) ps.setObject(i + 1, args[i]);
+            ps.execute();
+            List<JsonNode> plans = new ArrayList<>();
+            for (SQLWarning w = ps.getWarnings(); w != null; w = w.getNextWarning()) {
+                String m = w.getMessage();
+                if (m.contains("plan:") && m.indexOf('{') >= 0) plans.add(JSON.readTree(m.substring(m.indexOf('{'))));
+            }
+            return plans;
+        }
+    }
+
+    /** The most rows one node of the plan read: those it returned and those its filters removed. */
+    private static long rowsRead(JsonNode node) {
+        long rows = node.path("Actual Rows").asLong() * Math.max(1, node.path("Actual Loops").asLong())
+                + node.path("Rows Removed by Filter").asLong() + node.path("Rows Removed by Index Recheck").asLong();
+        for (JsonNode child : node.path("Plans")) rows = Math.max(rows, rowsRead(child));
+        return rows;
     }
 
     static Split split(String name) {
