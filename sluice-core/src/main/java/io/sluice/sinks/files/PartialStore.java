@@ -83,10 +83,6 @@ final class PartialStore {
         this.compacted = dir.resolve(COMPACTED);
     }
 
-    Path dir() {
-        return dir;
-    }
-
     /** One folded split: its completion when it was folded, and the name of the partial file it had. */
     record Entry(String completion, String partial) {
     }
