@@ -58,7 +58,9 @@ class TailCrashTest {
         Random random = new Random(11);
         int kills = 0;
         while (writer.isAlive()) {
-            Process run = ChildJvm.start(log, "io.sluice.cli.Main", "run", pipeline.toString(), "--progress", "none");
+            // compacting the partials at almost every merge, so that kills land during compactions too
+            Process run = ChildJvm.start(log, List.of("-Dsluice.compact.at=2"), "io.sluice.cli.Main", "run",
+                    pipeline.toString(), "--progress", "none");
             if (!run.waitFor(400 + random.nextInt(1800), TimeUnit.MILLISECONDS)) {
                 run.destroyForcibly().waitFor();
                 kills++;
@@ -72,12 +74,19 @@ class TailCrashTest {
         // catch up: the killed runs' leases expire and their splits are taken over
         int code = -1;
         for (int i = 0; i < 4 && code != 0; i++) {
-            Process run = ChildJvm.start(log, "io.sluice.cli.Main", "run", pipeline.toString(), "--mode", "once", "--progress", "log");
+            Process run = ChildJvm.start(log, List.of("-Dsluice.compact.at=2"), "io.sluice.cli.Main", "run",
+                    pipeline.toString(), "--mode", "once", "--progress", "log");
             assertThat(run.waitFor(120, TimeUnit.SECONDS)).isTrue();
             code = run.exitValue();
         }
         assertThat(code).as("catch-up run (log: %s)", log).isZero();
         assertThat(ws.outputRows("consumer, resource, total, lines", "csv")).as("log: %s", log).isEqualTo(independentCount(ws.in()));
+        // the partials were compacted along the way (killed runs included), and the totals above read the compacted file
+        try (var compacted = Files.list(ws.out().resolve("_sluice/partials/compacted"))) {
+            assertThat(compacted.map(p -> p.getFileName().toString()).toList()).as("log: %s", log)
+                    .anyMatch(n -> n.matches("c-\\d{12}-[0-9a-f]{8}\\.json"));
+        }
+        assertThat(Files.readString(log)).contains("split(s) compacted");
     }
 
     /** consumer|resource|sum|count over every complete line of every file, plain or gzipped. */

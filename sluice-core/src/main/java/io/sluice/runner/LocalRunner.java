@@ -52,6 +52,12 @@ public final class LocalRunner {
     private static final int SETTLE_PATIENCE = 5;
     /** A worker that stopped announcing itself is forgotten after this many leases. */
     private static final int WORKER_TTL_LEASES = 10;
+    /**
+     * The sink compacts the partial results once this many splits' partials are not compacted yet; the system
+     * property {@code sluice.compact.at} changes it (crash tests compact at almost every merge).
+     */
+    static final int COMPACT_AT = Math.max(1, Integer.getInteger("sluice.compact.at", 16));
+    private static final int MERGE_ATTEMPTS = 3;
     private static final Source.Plan NOTHING_PLANNED = new Source.Plan(List.of(), List.of());
 
     private final Assembly a;
@@ -248,20 +254,48 @@ public final class LocalRunner {
     /**
      * Rebuilds the merged result (aggregate totals) from the partial of every split the ledger has done. Only those:
      * after a reset, splits may be cut differently, and the partials of the forgotten ones must not count again.
+     * First, once {@link #COMPACT_AT} partials are not compacted yet, the sink folds them into its compacted partial,
+     * so a merge reads a few files however long the run. A merge that fails (another process compacted the files it
+     * was reading) is tried again.
      */
     private void merge(DuckEngine engine) throws Exception {
         long done = stats.splitsDone();
-        Set<String> doneIds = new java.util.HashSet<>();
-        for (SplitInfo s : a.ledger().splits(EnumSet.of(SplitState.DONE), Integer.MAX_VALUE)) doneIds.add(s.id());
-        String partials = a.sink().partials(doneIds);
-        if (partials != null) {
-            try (Connection c = engine.connect()) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                mergeOnce(engine);
+                break;
+            } catch (Exception e) {
+                if (attempt >= MERGE_ATTEMPTS) throw e;
+                listener.info("merging the partial results failed, trying again: " + e.getMessage());
+            }
+        }
+        mergedAt = done;
+    }
+
+    private void mergeOnce(DuckEngine engine) throws Exception {
+        // one listing of the done splits serves the compaction and the merge, unless the sink asks for a new one
+        var listed = new java.util.concurrent.atomic.AtomicReference<List<Sink.Done>>();
+        Sink.DoneSplits done = again -> {
+            if (again || listed.get() == null) {
+                listed.set(a.ledger().splits(EnumSet.of(SplitState.DONE), Integer.MAX_VALUE).stream().map(Sink.Done::of).toList());
+            }
+            return listed.get();
+        };
+        try (Connection c = engine.connect()) {
+            try {
+                int folded = a.sink().compactPartials(c, done, merging::fold, COMPACT_AT);
+                if (folded > 0) listener.info("partial results of " + folded + " split(s) compacted");
+            } catch (Exception e) {
+                // nothing is lost: a compaction that stops anywhere leaves the partials as a merge reads them
+                listener.info("compacting the partial results failed (tried again at the next merge): " + e.getMessage());
+            }
+            String partials = a.sink().partials(done);
+            if (partials != null) {
                 var written = a.sink().replaceMerged(c, merging.merge(partials), merging.changesOnly());
                 listener.info((merging.changesOnly() ? "changed groups written: " : "totals rebuilt: ") + written.rowsOut()
                         + " row(s)");
             }
         }
-        mergedAt = done;
     }
 
     /**

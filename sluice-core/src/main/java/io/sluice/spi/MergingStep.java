@@ -12,6 +12,15 @@ public interface MergingStep extends Step {
      */
     String merge(String partials);
 
+    /**
+     * Folds partial rows into fewer partial rows (the same columns), so that merging the folded rows gives the same
+     * result as merging the rows they came from: how the sink compacts the partials of many splits into one.
+     *
+     * @param partials a query producing partial rows of many splits
+     * @return a query producing partial rows, one per group
+     */
+    String fold(String partials);
+
     /** The sink receives only the groups whose values changed since the previous merge, not every group. */
     boolean changesOnly();
 }

@@ -29,11 +29,50 @@ public interface Sink {
     }
 
     /**
-     * A query over the stored partials of these splits (the ones the ledger has done), or null when there is none.
-     * Partials of other splits (forgotten by a reset and planned differently since) are left out.
+     * A query over the stored partials of the splits the ledger has done, or null when there is none. Partials of
+     * other splits (in flight, or forgotten by a reset and planned differently since) are left out.
      */
-    default String partials(java.util.Set<String> splitIds) {
+    default String partials(DoneSplits done) throws Exception {
         return null;
+    }
+
+    /**
+     * Folds the stored partials of done splits into a compacted partial with {@code fold} (a query over partial rows
+     * giving partial rows), so that {@link #partials} reads a few files however long the pipeline has run. Only when
+     * at least {@code atLeast} partials are not folded yet. Must leave the partials exact after a crash at any point.
+     *
+     * @return how many splits' partials were folded (0: nothing done)
+     */
+    default int compactPartials(Connection duckdb, DoneSplits done, java.util.function.UnaryOperator<String> fold,
+                                int atLeast) throws Exception {
+        return 0;
+    }
+
+    /** The splits the ledger holds as done, listed when a sink asks. */
+    @FunctionalInterface
+    interface DoneSplits {
+        /**
+         * @param again false: a listing taken earlier in this merge will do; true: list the ledger now (a compacted
+         *              file names a split the earlier listing did not have as done)
+         */
+        java.util.Collection<Done> list(boolean again);
+    }
+
+    /**
+     * A split the ledger holds as done, and its completion: what identifies this completion among every time the
+     * split may be done (it differs when the split is run again after a reset, or by a new process of an in-memory
+     * ledger).
+     */
+    record Done(String splitId, String completion) {
+        public Done {
+            java.util.Objects.requireNonNull(splitId, "splitId");
+            java.util.Objects.requireNonNull(completion, "completion");
+        }
+
+        /** The completion of a done split as the ledger lists it: when it was completed, and its row counts. */
+        public static Done of(SplitInfo split) {
+            return new Done(split.id(), split.updated() + "/" + split.rowsIn() + "/" + split.rowsOut());
+        }
     }
 
     /**

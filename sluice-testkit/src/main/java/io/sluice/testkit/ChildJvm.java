@@ -12,9 +12,15 @@ public final class ChildJvm {
 
     /** Output goes to {@code log} (appended), so a failing test can show what the child said. */
     public static Process start(Path log, String mainClass, String... args) throws IOException {
+        return start(log, List.of(), mainClass, args);
+    }
+
+    /** With JVM options before the main class, e.g. {@code -Dname=value}. */
+    public static Process start(Path log, List<String> jvmOptions, String mainClass, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("--enable-native-access=ALL-UNNAMED");
+        cmd.addAll(jvmOptions);
         cmd.add("-Xmx512m");
         cmd.add("-XX:TieredStopAtLevel=1");
         cmd.add("-cp");

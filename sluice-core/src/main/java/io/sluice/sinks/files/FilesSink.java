@@ -41,6 +41,11 @@ final class FilesSink implements Sink {
     private final String compression;
     private final List<String> partitionBy;
 
+    /** Partial results of an aggregate, and their compaction. */
+    private final PartialStore partialStore;
+    /** The done splits whose partials the last {@link #partials} call read. */
+    private volatile java.util.Collection<Done> merged;
+
     /** The validated {@code sink.files} block: a folder that cannot be written is reported at its option. */
     private final io.sluice.config.Options options;
 
@@ -50,6 +55,7 @@ final class FilesSink implements Sink {
         this.format = format;
         this.compression = compression;
         this.partitionBy = List.copyOf(partitionBy);
+        this.partialStore = new PartialStore(root);
     }
 
     @Override
@@ -84,18 +90,26 @@ final class FilesSink implements Sink {
         }, badRecords, fence);
     }
 
+    /**
+     * The partials of the done splits: the usable compacted file and the partials of the done splits it does not
+     * hold (see {@link PartialStore} for why each done split counts once).
+     */
     @Override
-    public String partials(Set<String> splitIds) {
-        Path dir = root.resolve(PARTIALS);
-        if (!Files.isDirectory(dir)) return null;
-        Set<String> names = new java.util.HashSet<>();
-        splitIds.forEach(id -> names.add("part-" + hash(id) + ".parquet"));
-        try (Stream<Path> files = Files.list(dir)) {
-            List<Path> parts = files.filter(p -> names.contains(p.getFileName().toString())).sorted().toList();
-            return parts.isEmpty() ? null : "SELECT * FROM read_parquet(" + Sql.pathList(parts) + ", union_by_name = true)";
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot list the partial results in " + dir, e);
-        }
+    public String partials(DoneSplits done) throws IOException {
+        PartialStore.Read read = partialStore.read(done);
+        merged = read.view().done();
+        return read.query();
+    }
+
+    PartialStore partialStore() {
+        return partialStore;
+    }
+
+    /** Folds the partials of done splits into one compacted partial; see {@link PartialStore#compact}. */
+    @Override
+    public int compactPartials(Connection c, DoneSplits done, java.util.function.UnaryOperator<String> fold, int atLeast)
+            throws Exception {
+        return partialStore.compact(c, done, fold, atLeast);
     }
 
     /**
@@ -132,16 +146,9 @@ final class FilesSink implements Sink {
         }
     }
 
-    /** Names the set of partials (and their versions) a merge reads. */
-    private String epoch() throws IOException {
-        StringBuilder all = new StringBuilder();
-        try (Stream<Path> files = Files.list(root.resolve(PARTIALS))) {
-            for (Path p : files.sorted().toList()) {
-                all.append(p.getFileName()).append(':').append(Files.size(p)).append(':')
-                        .append(Files.getLastModifiedTime(p).toMillis()).append('\n');
-            }
-        }
-        return hash(all.toString());
+    /** Names the set of partials (the done splits, each in its completion) the last merge read. */
+    private String epoch() {
+        return PartialStore.epoch(merged == null ? List.of() : merged);
     }
 
     /** Writes the statement's rows (and bad records) under a fresh staging folder, then commits them under {@code name}. */

@@ -134,15 +134,39 @@ final class FilesSource implements Source {
     }
 
     /**
-     * Tailed logs: the new complete lines of each. Another planner may register the same range first; then this
-     * plan's range is refused and the next scan continues after the other's.
+     * Tailed logs: the new complete lines of each, packed. Splits are registered one at a time, in plan order, and
+     * registering stops at the first one refused (another planner registered one of its ranges first): a later split
+     * may continue a log from a range of the refused one. The logs are then planned again from what the ledger holds.
      */
     private Plan planTails(List<Found> ready, Ledger ledger, boolean register, List<Skipped> skipped) throws IOException {
-        List<String> notices = new ArrayList<>();
-        List<Split> planned = tails.plan(tails.identify(ready, skipped), ledger, s.splitSize(), skipped, notices);
-        if (!register) return new Plan(planned, skipped, notices);
-        Set<String> ids = new HashSet<>(ledger.register(planned));
-        return new Plan(planned.stream().filter(p -> ids.contains(p.id())).toList(), skipped, notices);
+        List<TailPlanner.Log> logs = tails.identify(ready, skipped);
+        TailPlanner.Packing packing = new TailPlanner.Packing(s.packFiles(), s.packBytes(), MIN_PACK_BYTES, parallelism);
+        List<Split> registered = new ArrayList<>();
+        List<Skipped> seen = new ArrayList<>();
+        Set<String> notices = new java.util.LinkedHashSet<>();
+        for (int round = 0; round < MAX_PLAN_ROUNDS; round++) {
+            seen = new ArrayList<>();
+            List<String> roundNotices = new ArrayList<>();
+            List<Split> planned = tails.plan(logs, ledger, s.splitSize(), packing, seen, roundNotices);
+            notices.addAll(roundNotices);
+            if (!register) return new Plan(planned, concat(skipped, seen), List.copyOf(notices));
+            boolean refused = false;
+            for (Split split : planned) {
+                if (ledger.register(List.of(split)).isEmpty()) {
+                    refused = true;
+                    break;
+                }
+                registered.add(split);
+            }
+            if (!refused) break;
+        }
+        return new Plan(registered, concat(skipped, seen), List.copyOf(notices));
+    }
+
+    private static <T> List<T> concat(List<T> a, List<T> b) {
+        List<T> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     /** Walks the folder; files not ready yet (still being written, no marker) are reported as waiting. */
@@ -450,8 +474,10 @@ final class FilesSource implements Source {
             }
             tails.identify(list(new ArrayList<>()), new ArrayList<>());
         }
+        Path last = tails.locate(m.key());
         throw new NoSuchFileException(m.key(), null, "no file under " + s.root() + " holds this log any more "
-                + "(removed before it was read); restore it, or `sluice reset` the pipeline");
+                + "(" + (last == null ? "" : "last seen as " + s.root().relativize(last).toString().replace('\\', '/') + "; ")
+                + "removed before it was read); restore it, or `sluice reset` the pipeline");
     }
 
     /** Copies {@code [start, end)} of the file, after its header line when asked, into a spool the engine reads. */

@@ -15,7 +15,7 @@ import java.util.List;
 /** Declares the {@code files} source. */
 public final class FilesSourceFactory implements SourceFactory {
     static final Type.Obj PACK = Type.Obj.of("Packing of small files into one split.",
-            Field.optional("max_files", Type.POSITIVE_INT, 1000L, "Most files in one split."),
+            Field.optional("max_files", Type.POSITIVE_INT, 1000L, "Most files (with `tail`: log ranges) in one split."),
             Field.optional("max_bytes", Type.SIZE, 64L << 20, "Most bytes in one split."));
 
     static final Type.Obj PARSE = Type.Obj.of("How text lines become columns.",
@@ -62,7 +62,8 @@ public final class FilesSourceFactory implements SourceFactory {
                     "Uncompressed csv, jsonl and text files larger than this are cut into byte ranges at line "
                             + "boundaries, processed in parallel (every csv range gets the header). When a scan finds at "
                             + "least 2 x parallelism files, only files above 4 x split_size are cut."),
-            Field.optional("pack", PACK, null, "Small files are packed into one split, so per-file costs are paid once per pack."));
+            Field.optional("pack", PACK, null, "Small files are packed into one split, so per-file costs are paid once per pack. "
+                    + "With `tail`, the new lines of many logs found by one scan are packed the same way."));
 
     /** A DuckDB type name as users write it: {@code bigint}, {@code decimal(18,4)}, {@code timestamp with time zone}. */
     private static final java.util.regex.Pattern TYPE_NAME =

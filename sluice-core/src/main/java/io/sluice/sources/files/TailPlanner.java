@@ -35,7 +35,21 @@ final class TailPlanner {
     private static final String FIRST_GENERATION = "g1";
 
     /** A listed file and the log it is. */
-    record Log(String identity, String key, Path path, long size, boolean compressed) {
+    record Log(String identity, String key, Path path, long size, boolean compressed, String format) {
+    }
+
+    /** New bytes {@code [start, end)} of one log; {@code index} counts this log's ranges in one plan, from 0. */
+    private record Range(Log log, String generation, long start, long end, int index) {
+        long bytes() {
+            return end - start;
+        }
+    }
+
+    /**
+     * How ranges are packed into splits: at most {@code maxFiles} ranges and {@code maxBytes} bytes each, and with
+     * enough new bytes, at least one split per worker (none smaller than {@code minBytes}).
+     */
+    record Packing(int maxFiles, long maxBytes, long minBytes, int parallelism) {
     }
 
     private final Map<String, Path> located = new ConcurrentHashMap<>();
@@ -64,7 +78,7 @@ final class TailPlanner {
                         + "from other logs; it is read once it has grown"));
                 continue;
             }
-            Log log = new Log(identity(head.bytes()), f.key(), f.path(), head.size(), gz);
+            Log log = new Log(identity(head.bytes()), f.key(), f.path(), head.size(), gz, f.format());
             located.put(log.identity(), f.path());
             Log twin = gz ? null : plain.putIfAbsent(log.identity(), log);
             if (gz) {
@@ -87,11 +101,18 @@ final class TailPlanner {
         return logs;
     }
 
-    /** New byte ranges of each log, cut at line boundaries into ranges of about {@code splitSize}. */
-    List<Split> plan(List<Log> logs, Ledger ledger, long splitSize, List<Skipped> skipped, List<String> notices)
-            throws IOException {
+    /**
+     * New byte ranges of each log, cut at line boundaries into ranges of at most {@code splitSize}, then packed: the
+     * ranges of many logs share a split, so a scan that finds a few lines in each of 50 logs makes one split, not 50.
+     * A split never holds two ranges of one log, and a log's later range is always in a later split of the plan: the
+     * ledger's latest member of a log (where the next scan continues) is then its last range. A gzipped rotation is
+     * a split of its own, read once.
+     */
+    List<Split> plan(List<Log> logs, Ledger ledger, long splitSize, Packing packing, List<Skipped> skipped,
+                     List<String> notices) throws IOException {
         Map<String, KnownMember> known = ledger.known(logs.stream().map(Log::identity).toList());
         List<Split> splits = new ArrayList<>();
+        List<Range> ranges = new ArrayList<>();
         for (Log log : logs) {
             KnownMember k = known.get(log.identity());
             if (k != null && k.end() == Member.WHOLE) {
@@ -124,16 +145,66 @@ final class TailPlanner {
                 }
                 List<Long> cuts = LineCutter.cuts(ch, from, to, splitSize, false);
                 for (int i = 0; i + 1 < cuts.size(); i++) {
-                    long a = cuts.get(i);
-                    long b = cuts.get(i + 1);
-                    splits.add(new Split(log.key() + "#" + a + "-" + b + tag(log, generation),
-                            List.of(new Member(log.identity(), generation, a, b, null)), b - a));
+                    ranges.add(new Range(log, generation, cuts.get(i), cuts.get(i + 1), i));
                 }
             } catch (java.nio.file.NoSuchFileException e) {
                 // rotated away since it was listed: the next scan finds it under its new name
             }
         }
+        splits.addAll(pack(ranges, packing));
         return splits;
+    }
+
+    /**
+     * Packs ranges of one format in order of their index within their log (every log's first range, then every
+     * second range, ...), in path order within an index, up to the pack limits. Few new bytes make one split; many
+     * make at least one per worker.
+     */
+    private static List<Split> pack(List<Range> ranges, Packing p) {
+        long total = ranges.stream().mapToLong(Range::bytes).sum();
+        long bytesPerPack = Math.min(p.maxBytes(), Math.max(p.minBytes(), (total + p.parallelism() - 1) / p.parallelism()));
+        Map<String, List<Range>> byFormat = new LinkedHashMap<>();
+        ranges.forEach(r -> byFormat.computeIfAbsent(r.log().format(), f -> new ArrayList<>()).add(r));
+        List<Split> out = new ArrayList<>();
+        for (List<Range> group : byFormat.values()) {
+            List<Range> ordered = group.stream().sorted(java.util.Comparator.comparingInt(Range::index)).toList();
+            List<Range> current = new ArrayList<>();
+            java.util.Set<String> logsInPack = new java.util.HashSet<>();
+            long bytes = 0;
+            for (Range r : ordered) {
+                if (!current.isEmpty() && (current.size() >= p.maxFiles() || bytes + r.bytes() > bytesPerPack
+                        || logsInPack.contains(r.log().identity()))) {
+                    out.add(packSplit(current));
+                    current = new ArrayList<>();
+                    logsInPack.clear();
+                    bytes = 0;
+                }
+                current.add(r);
+                logsInPack.add(r.log().identity());
+                bytes += r.bytes();
+            }
+            if (!current.isEmpty()) out.add(packSplit(current));
+        }
+        return out;
+    }
+
+    /**
+     * A split of one range is named by its file, range and log ({@code app.log#0-512@6d013cdf}); a pack by its first
+     * range, the number of others and a hash of every member, so the id is the same for every planner that plans
+     * the same ranges, and differs for any other set.
+     */
+    private static Split packSplit(List<Range> ranges) {
+        List<Member> members = ranges.stream()
+                .map(r -> new Member(r.log().identity(), r.generation(), r.start(), r.end(), null)).toList();
+        long bytes = ranges.stream().mapToLong(Range::bytes).sum();
+        Range first = ranges.getFirst();
+        String name = first.log().key() + "#" + first.start() + "-" + first.end() + tag(first.log(), first.generation());
+        if (ranges.size() == 1) return new Split(name, members, bytes);
+        StringBuilder all = new StringBuilder();
+        members.forEach(m -> all.append(m.key()).append('\0').append(m.fingerprint()).append('\0').append(m.start())
+                .append('\0').append(m.end()).append('\n'));
+        return new Split("pack:" + name + "+" + (ranges.size() - 1) + ":"
+                + sha256(all.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)).substring(0, 16), members, bytes);
     }
 
     /** Per log: how far it is registered, whether that last range is done, and how many bytes are not read yet. */

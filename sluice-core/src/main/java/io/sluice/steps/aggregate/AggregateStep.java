@@ -47,6 +47,17 @@ final class AggregateStep implements MergingStep {
         return "SELECT " + String.join(", ", select) + " FROM (" + partials + ")" + groupClause;
     }
 
+    /** Partial rows of many splits to one partial row per group, with the columns a split's partial has. */
+    @Override
+    public String fold(String partials) {
+        List<String> groups = new ArrayList<>(keys());
+        if (windowColumn != null) groups.add("window_start");
+        List<String> select = new ArrayList<>(groups);
+        measures.forEach(m -> select.addAll(m.foldedColumns()));
+        return "SELECT " + String.join(", ", select) + " FROM (" + partials + ")"
+                + (groups.isEmpty() ? "" : " GROUP BY " + String.join(", ", groups));
+    }
+
     @Override
     public boolean changesOnly() {
         return changesOnly;

@@ -42,7 +42,8 @@ public final class AggregateStepFactory implements StepFactory {
     public String description() {
         return "Groups and measures records exactly, however they are split: each split's partial aggregate is "
                 + "stored under its split id (a replayed split replaces its partial, it never adds twice), and the "
-                + "totals are the merge of every partial, rebuilt after each run or scan. Must be the last step.";
+                + "totals are the merge of every partial, rebuilt after each run or scan; the partials of done splits are "
+                + "compacted into one as they pile up. Must be the last step.";
     }
 
     @Override

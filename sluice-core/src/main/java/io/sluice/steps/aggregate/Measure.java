@@ -78,6 +78,29 @@ record Measure(String name, String function, String expression) {
         };
     }
 
+    /**
+     * The partial columns of many splits folded into one partial, with the same names and types: sums and counts
+     * add, min and max combine, distinct values unite.
+     */
+    List<String> foldedColumns() {
+        return switch (function) {
+            case "sum" -> List.of(foldedSum());
+            case "count" -> List.of(foldedCount());
+            case "min" -> List.of("min(" + col("min") + ") AS " + col("min"));
+            case "max" -> List.of("max(" + col("max") + ") AS " + col("max"));
+            case "avg" -> List.of(foldedSum(), foldedCount());
+            default -> List.of("list_distinct(flatten(list(" + col("set") + "))) AS " + col("set"));
+        };
+    }
+
+    private String foldedSum() {
+        return "sum(" + col("sum") + ") AS " + col("sum");
+    }
+
+    private String foldedCount() {
+        return "sum(" + col("count") + ")::BIGINT AS " + col("count");
+    }
+
     /** The merged value over the partial columns of many splits. */
     String merged() {
         String out = " AS " + Sql.identifier(name);

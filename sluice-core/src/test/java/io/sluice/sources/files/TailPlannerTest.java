@@ -25,7 +25,9 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
@@ -107,9 +109,21 @@ class TailPlannerTest {
         return source.plan(ledger);
     }
 
-    /** The one split of a plan that names this file. */
-    private static Split splitOf(Source.Plan plan, String key) {
-        List<Split> of = plan.splits().stream().filter(s -> s.id().startsWith(key + "#")).toList();
+    /**
+     * The one range of a plan read from this file: a split of its own (named by the file), or, in a pack of many
+     * logs' ranges, a view of the pack with only that file's member (found by opening the pack).
+     */
+    private Split splitOf(Source.Plan plan, String key) throws IOException {
+        List<Split> of = new java.util.ArrayList<>(plan.splits().stream().filter(s -> s.id().startsWith(key + "#")).toList());
+        for (Split pack : plan.splits().stream().filter(s -> s.id().startsWith("pack:")).toList()) {
+            List<Source.Part> parts = source.open(pack, Files.createDirectories(dir.resolve("scratch-" + (scratch++)))).parts();
+            for (int i = 0; i < parts.size(); i++) {
+                if (parts.get(i).key().equals(key)) {
+                    Member m = pack.members().get(i);
+                    of.add(new Split(pack.id() + "/" + key, List.of(m), m.end() - m.start()));
+                }
+            }
+        }
         assertThat(of).as("splits of %s in %s", key, plan.splits()).hasSize(1);
         return of.getFirst();
     }
@@ -207,6 +221,165 @@ class TailPlannerTest {
         assertThat(all.toString()).isEqualTo(more);
     }
 
+    // ---- packing -------------------------------------------------------------------------------------
+
+    /** Each split's members by log identity, checked to hold at most one range of a log. */
+    private static Map<String, Member> membersByLog(Split split) {
+        Map<String, Member> byLog = new LinkedHashMap<>();
+        for (Member m : split.members()) {
+            assertThat(byLog.put(m.key(), m)).as("two ranges of one log in split %s", split.id()).isNull();
+        }
+        return byLog;
+    }
+
+    @Test
+    void manyLogsThatGrowALittleAreReadInOneSplitPerScan() throws IOException {
+        int logs = 50;
+        Map<String, Long> ends = new LinkedHashMap<>();
+        for (int i = 0; i < logs; i++) {
+            String name = String.format("svc-%02d.log", i);
+            write(name, lines(name, 0, 20));
+            ends.put(name, size(lines(name, 0, 20)));
+        }
+        Source.Plan first = plan();
+        assertThat(first.splits()).singleElement().satisfies(s -> {
+            assertThat(s.members()).hasSize(logs);
+            assertThat(s.id()).startsWith("pack:svc-00.log#0-");
+        });
+        completeAll();
+
+        for (int scan = 0; scan < 3; scan++) {
+            StringBuilder expected = new StringBuilder();
+            for (String name : ends.keySet()) {
+                String more = lines(name, 20 + scan * 5, 25 + scan * 5);
+                append(name, more);
+                expected.append(more);
+            }
+            Source.Plan plan = plan();
+            assertThat(plan.splits()).as("scan %d", scan).singleElement();
+            Split pack = plan.splits().getFirst();
+            Map<String, Member> byLog = membersByLog(pack);
+            assertThat(byLog).hasSize(logs);
+            List<Source.Part> parts = source.open(pack, Files.createDirectories(dir.resolve("scratch-" + (scratch++)))).parts();
+            for (int i = 0; i < parts.size(); i++) {
+                String name = parts.get(i).key();
+                Member m = pack.members().get(i);
+                assertThat(m.start()).as("%s continues where it was read to", name).isEqualTo(ends.get(name));
+                ends.put(name, m.end());
+            }
+            assertThat(read(pack)).as("every log's new lines, once").isEqualTo(expected.toString());
+            completeAll();
+        }
+        assertThat(plan().splits()).isEmpty();
+        assertThat(source.status(ledger)).allSatisfy(l -> assertThat(l).endsWith("(last range done), 0 byte(s) behind"));
+    }
+
+    @Test
+    void packsKeepToTheLimitsAndALogsRangesToOnePerSplitInOrder() throws IOException {
+        source = source("path: in\nformat: text\ntail: true\nsplit_size: 1KB\npack: { max_files: 4 }\n");
+        Map<String, StringBuilder> content = new LinkedHashMap<>();
+        for (int i = 0; i < 10; i++) {
+            String name = "log-" + i + ".log";
+            String text = lines(name, 0, i == 3 ? 200 : 10); // log-3 grows by several split sizes
+            write(name, text);
+            content.put(name, new StringBuilder(text));
+        }
+        Source.Plan plan = plan();
+        Map<String, StringBuilder> read = new LinkedHashMap<>();
+        long lastEnd = -1;
+        for (Split split : plan.splits()) {
+            assertThat(split.members().size()).isLessThanOrEqualTo(4);
+            membersByLog(split);
+            List<Source.Part> parts = source.open(split, Files.createDirectories(dir.resolve("scratch-" + (scratch++)))).parts();
+            for (int i = 0; i < parts.size(); i++) {
+                Source.Part part = parts.get(i);
+                Member m = split.members().get(i);
+                assertThat(m.end() - m.start()).isLessThanOrEqualTo(1024 + 200);
+                read.computeIfAbsent(part.key(), k -> new StringBuilder()).append(Files.readString(part.file()));
+                if (part.key().equals("log-3.log")) {
+                    assertThat(m.start()).as("log-3's ranges in later splits, in order").isEqualTo(Math.max(lastEnd, 0));
+                    lastEnd = m.end();
+                }
+            }
+        }
+        assertThat(plan.splits().size()).isGreaterThanOrEqualTo(5);
+        content.forEach((name, text) -> assertThat(read.get(name)).as(name).hasToString(text.toString()));
+        assertThat(lastEnd).isEqualTo(size(content.get("log-3.log").toString()));
+        // the ledger continues each log where its last range ends
+        completeAll();
+        append("log-3.log", lines("log-3.log", 200, 201));
+        Split next = splitOf(plan(), "log-3.log");
+        assertThat(next.members().getFirst().start()).isEqualTo(lastEnd);
+    }
+
+    @Test
+    void manyNewBytesAreSpreadOverASplitPerWorker() throws IOException {
+        // 3 MB in 6 logs, parallelism 2: not one pack but (at least) one per worker
+        for (int i = 0; i < 6; i++) write("big-" + i + ".log", lines("big-" + i, 0, 12_000));
+        Source.Plan plan = plan();
+        assertThat(plan.splits().size()).isBetween(2, 6);
+        assertThat(plan.splits()).allSatisfy(s -> assertThat(s.bytes()).isGreaterThanOrEqualTo(1 << 20));
+        assertThat(plan.splits().stream().mapToInt(s -> s.members().size()).sum()).isEqualTo(6);
+    }
+
+    @Test
+    void aPackRefusedBecauseAnotherPlannerRegisteredARangeFirstIsPlannedAgainFromThere() throws IOException {
+        source = source("path: in\nformat: text\ntail: true\nsplit_size: 1KB\n");
+        String first = lines("app", 0, 20);
+        write("app.log", first);
+        write("other.log", lines("other", 0, 20));
+        plan();
+        completeAll();
+        String more = lines("app", 20, 200);
+        append("app.log", more);
+        append("other.log", lines("other", 20, 22));
+        String identity = identityOf("app.log");
+
+        // another planner registers app.log's next lines first, up to a line boundary the plan does not cut at
+        long theirEnd = size(first + lines("app", 20, 23));
+        SqliteLedger real = ledger;
+        boolean[] raced = {false};
+        io.sluice.spi.Ledger racing = (io.sluice.spi.Ledger) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {io.sluice.spi.Ledger.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("register") && !raced[0]) {
+                        raced[0] = true;
+                        assertThat(real.register(List.of(new Split("theirs", List.of(new Member(identity, "g1",
+                                size(first), theirEnd, null)), theirEnd - size(first))))).hasSize(1);
+                    }
+                    try {
+                        return method.invoke(real, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        Source.Plan plan = source.plan(racing);
+        assertThat(raced[0]).isTrue();
+        // every byte of app.log after the done range is registered once: theirs, then this plan's from their end
+        long at = theirEnd;
+        StringBuilder ours = new StringBuilder();
+        for (Split s : plan.splits()) {
+            for (Member m : s.members()) {
+                if (!m.key().equals(identity)) continue;
+                assertThat(m.start()).isEqualTo(at);
+                at = m.end();
+                ours.append(read(new Split("view", List.of(m), m.end() - m.start())));
+            }
+        }
+        assertThat(at).isEqualTo(size(first + more));
+        assertThat(ours.toString()).isEqualTo(lines("app", 23, 200));
+        assertThat(plan.splits()).anySatisfy(s -> assertThat(s.members()).anySatisfy(m -> assertThat(m.key()).isNotEqualTo(identity)));
+    }
+
+    /** The identity a log is known by in the ledger, from a plan that registers nothing. */
+    private String identityOf(String name) throws IOException {
+        Source.Plan preview = source.preview(ledger);
+        for (Split s : preview.splits()) {
+            List<Source.Part> parts = source.open(s, Files.createDirectories(dir.resolve("scratch-" + (scratch++)))).parts();
+            for (int i = 0; i < parts.size(); i++) if (parts.get(i).key().equals(name)) return s.members().get(i).key();
+        }
+        throw new AssertionError(name + " not in " + preview.splits());
+    }
+
     // ---- rotation and truncation ---------------------------------------------------------------------
 
     @Test
@@ -226,7 +399,8 @@ class TailPlannerTest {
         write("app.log", fresh);
 
         Source.Plan plan = plan();
-        assertThat(plan.splits()).hasSize(2);
+        assertThat(plan.splits()).as("both logs' new lines, packed").singleElement()
+                .satisfies(s -> assertThat(s.members()).hasSize(2));
         Split rotated = splitOf(plan, "app.log.1");
         assertThat(rotated.members().getFirst().start()).as("continues where app.log was read to").isEqualTo(size(first));
         assertThat(read(rotated)).isEqualTo(beforeRename + afterRename);

@@ -1,0 +1,416 @@
+package io.sluice.sinks.files;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sluice.config.Options;
+import io.sluice.config.Type;
+import io.sluice.config.Validator;
+import io.sluice.config.YamlReader;
+import io.sluice.pipeline.BadRecordPolicy;
+import io.sluice.pipeline.EngineOptions;
+import io.sluice.pipeline.RetryPolicy;
+import io.sluice.pipeline.RunOptions;
+import io.sluice.spi.Member;
+import io.sluice.spi.MergingStep;
+import io.sluice.spi.PipelineContext;
+import io.sluice.spi.Sink;
+import io.sluice.spi.Split;
+import io.sluice.steps.aggregate.AggregateStepFactory;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Compaction of an aggregate's partials in the files sink: the partials of done splits are folded into one compacted
+ * partial so that a merge reads a few files, and the totals stay those of one query over every done split's input,
+ * counted once, across many merges, a crash at any step of a compaction, a stale worker writing a folded split's
+ * partial again, a reset that runs splits again (with other content, or no rows), and a split retried after it failed.
+ */
+class CompactionTest {
+    /** Every kind of measure, with a time window: each partial column kind is folded. */
+    private static final String AGGREGATE = """
+            group_by: [consumer, resource]
+            window: { column: ts, size: 1h }
+            measures: { total: sum(amount), lines: count(*), lo: min(amount), hi: max(amount), mean: avg(price), users: count_distinct(who), cost: sum(price) }
+            """;
+    private static final String ORACLE_MEASURES = "sum(amount) AS total, count(*) AS lines, min(amount) AS lo, "
+            + "max(amount) AS hi, round(avg(price), 6) AS mean, count(DISTINCT who) AS users, sum(price) AS cost";
+
+    @TempDir
+    Path dir;
+
+    private Connection c;
+    private MergingStep step;
+    private FilesSink sink;
+    /** The ledger as the merge sees it: done split id to completion, in completion order. */
+    private final Map<String, String> done = new LinkedHashMap<>();
+    /** Each split's input rows, as a query over range(): from, to, seed. */
+    private final Map<String, long[]> inputs = new LinkedHashMap<>();
+    private int completions;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        c = DriverManager.getConnection("jdbc:duckdb:");
+        RunOptions run = new RunOptions(RunOptions.Mode.WATCH, Duration.ofSeconds(1), 1,
+                new RetryPolicy(0, Duration.ofSeconds(1), Duration.ofSeconds(1)), BadRecordPolicy.DEAD_LETTER,
+                Duration.ofSeconds(60), new EngineOptions(null, null, null));
+        PipelineContext context = new PipelineContext("compaction", dir.resolve("p.yaml"), run, Clock.systemUTC());
+        Options agg = new Validator(dir, k -> null).validate(YamlReader.parse("agg.yaml", AGGREGATE),
+                (Type.Obj) new AggregateStepFactory().options());
+        step = (MergingStep) new AggregateStepFactory().create(agg, context);
+        sink = newSink();
+        sink.check();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        c.close();
+    }
+
+    /** A sink as a new process opens it: nothing cached. */
+    private FilesSink newSink() {
+        Options o = new Validator(dir, k -> null).validate(YamlReader.parse("sink.yaml", "path: out\nformat: csv\n"),
+                FilesSinkFactory.OPTIONS);
+        return (FilesSink) new FilesSinkFactory().create(o, null);
+    }
+
+    private static String input(long from, long to, long seed) {
+        return "SELECT 'c' || ((i * " + seed + ") % 7) AS consumer, 'r' || (i % 3) AS resource, "
+                + "TIMESTAMP '2026-11-20 00:00:00' + to_minutes((i * 37 + " + seed + ") % 600) AS ts, "
+                + "(i * 13 + " + seed + ") % 1000 AS amount, ((i * 7) % 100)::DECIMAL(10,2) / 4 AS price, "
+                + "'u' || ((i + " + seed + ") % 40) AS who FROM range(" + from + ", " + to + ") t(i)";
+    }
+
+    /** Runs a split: writes its partial, as a worker does before the ledger records it done. */
+    private void write(String id, long from, long to, long seed) throws Exception {
+        write(sink, id, from, to, seed);
+    }
+
+    private void write(FilesSink into, String id, long from, long to, long seed) throws Exception {
+        Split split = new Split(id, List.of(Member.whole(id, "f", null)), 1);
+        into.writePartial(c, split, step.apply(input(from, to, seed)), Sink.BadRecords.NONE, () -> { });
+        inputs.put(id, new long[] {from, to, seed});
+    }
+
+    /** The ledger records the split done: a new completion each time. */
+    private void complete(String id) {
+        done.remove(id);
+        done.put(id, "t" + (++completions));
+    }
+
+    private void run(String id, long from, long to, long seed) throws Exception {
+        write(id, from, to, seed);
+        complete(id);
+    }
+
+    private Sink.DoneSplits ledger() {
+        List<Sink.Done> list = done.entrySet().stream().map(e -> new Sink.Done(e.getKey(), e.getValue())).toList();
+        return again -> list;
+    }
+
+    private int compact(int atLeast) throws Exception {
+        return compact(sink, atLeast);
+    }
+
+    private int compact(FilesSink with, int atLeast) throws Exception {
+        return with.compactPartials(c, ledger(), step::fold, atLeast);
+    }
+
+    /** The merged totals, as the runner builds them. */
+    private List<String> totals() throws Exception {
+        return totals(sink);
+    }
+
+    private List<String> totals(FilesSink with) throws Exception {
+        String partials = with.partials(ledger());
+        if (partials == null) return List.of();
+        return rows("SELECT consumer, resource, window_start, total, lines, lo, hi, round(mean, 6), users, cost FROM ("
+                + step.merge(partials) + ") ORDER BY ALL");
+    }
+
+    /** One query over the input of every done split. */
+    private List<String> oracle() throws Exception {
+        List<String> parts = new ArrayList<>();
+        for (String id : done.keySet()) {
+            long[] in = inputs.get(id);
+            if (in != null && in[1] > in[0]) parts.add(input(in[0], in[1], in[2]));
+        }
+        if (parts.isEmpty()) return List.of();
+        return rows("SELECT consumer, resource, time_bucket(INTERVAL '1 hour', ts) AS window_start, " + ORACLE_MEASURES
+                + " FROM (" + String.join(" UNION ALL ", parts) + ") GROUP BY ALL ORDER BY ALL");
+    }
+
+    private List<String> rows(String sql) throws Exception {
+        List<String> out = new ArrayList<>();
+        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
+            int n = r.getMetaData().getColumnCount();
+            while (r.next()) {
+                StringBuilder b = new StringBuilder();
+                for (int i = 1; i <= n; i++) b.append(i > 1 ? "|" : "").append(r.getString(i));
+                out.add(b.toString());
+            }
+        }
+        return out;
+    }
+
+    private Path partials() {
+        return dir.resolve("out/_sluice/partials");
+    }
+
+    private List<String> files(Path folder) throws Exception {
+        if (!Files.isDirectory(folder)) return List.of();
+        try (Stream<Path> s = Files.list(folder)) {
+            return s.filter(Files::isRegularFile).map(p -> p.getFileName().toString()).filter(n -> !n.startsWith("."))
+                    .sorted().toList();
+        }
+    }
+
+    /**
+     * The compacted folder holds one compaction: its data file, its manifest, and the segments the manifest names
+     * (a few: their sizes halve from the oldest on), nothing left over.
+     */
+    private void assertOneCompaction() throws Exception {
+        List<String> all = files(partials().resolve("compacted"));
+        assertThat(all).filteredOn(n -> n.matches("c-\\d{12}-[0-9a-f]{8}\\.json")).hasSize(1);
+        assertThat(all).filteredOn(n -> n.matches("c-\\d{12}-[0-9a-f]{8}\\.parquet")).hasSize(1);
+        String manifest = all.stream().filter(n -> n.endsWith(".json") && n.startsWith("c-")).findFirst().orElseThrow();
+        String text = Files.readString(partials().resolve("compacted").resolve(manifest));
+        List<String> segments = all.stream().filter(n -> n.startsWith("s-")).toList();
+        assertThat(segments).isNotEmpty().allSatisfy(seg -> assertThat(text).contains(seg));
+        assertThat(all).hasSize(2 + segments.size());
+        assertThat(segments.size()).isLessThanOrEqualTo(1 + (int) (Math.log(Math.max(1, done.size())) / Math.log(2)));
+    }
+
+    private static int filesRead(String query) {
+        return query.split("\\.parquet'", -1).length - 1;
+    }
+
+    // ---- many scans ------------------------------------------------------------------------------------
+
+    @Test
+    void totalsStayExactOverManyScansAndEachMergeReadsAFewFiles() throws Exception {
+        Random random = new Random(3);
+        long at = 0;
+        int foldedSplits = 0;
+        for (int scan = 0; scan < 100; scan++) {
+            long n = 1 + random.nextInt(60);
+            run("split-" + scan, at, at + n, 1 + random.nextInt(97));
+            at += n;
+            foldedSplits += compact(16);
+            String query = sink.partials(ledger());
+            assertThat(filesRead(query)).as("scan %d", scan).isLessThanOrEqualTo(16);
+            if (scan % 20 == 19) assertThat(totals()).as("scan %d", scan).isEqualTo(oracle());
+        }
+        assertThat(foldedSplits).isGreaterThan(80);
+        assertThat(totals()).isEqualTo(oracle());
+        assertOneCompaction();
+        assertThat(files(partials().resolve("compacted"))).as("several segments").filteredOn(n -> n.startsWith("s-"))
+                .hasSizeGreaterThan(1);
+        sink = newSink(); // a new process reads the manifest and its segments
+        assertThat(totals()).isEqualTo(oracle());
+        run("split-last", at, at + 5, 2);
+        assertThat(compact(1)).isEqualTo(foldedSplits == 100 ? 1 : 101 - foldedSplits);
+        assertThat(totals()).isEqualTo(oracle());
+        assertOneCompaction();
+        assertThat(files(partials()).size()).isLessThan(16);
+    }
+
+    @Test
+    void aCompactionFoldsOnlyOnceEnoughPartialsWait() throws Exception {
+        for (int i = 0; i < 5; i++) run("s" + i, i * 10, i * 10 + 10, i + 1);
+        assertThat(compact(16)).isZero();
+        assertThat(files(partials())).hasSize(5);
+        assertThat(compact(5)).isEqualTo(5);
+        assertThat(files(partials())).isEmpty();
+        assertThat(totals()).isEqualTo(oracle());
+    }
+
+    // ---- crashes -----------------------------------------------------------------------------------------
+
+    @Test
+    void aCrashAtAnyStepOfACompactionLeavesTheTotalsExact() throws Exception {
+        List<String> steps = List.of("data written", "segment written", "manifest committed", "first partial deleted",
+                "partials deleted", "old files deleted");
+        int split = 0;
+        long at = 0;
+        for (String crashAt : steps) {
+            for (int i = 0; i < 6; i++, split++, at += 17) run("split-" + split, at, at + 17, split + 5);
+            sink.partialStore().afterStep = s -> {
+                if (s.equals(crashAt)) throw new IllegalStateException("killed after: " + s);
+            };
+            assertThatThrownBy(() -> compact(4)).hasMessageContaining("killed after: " + crashAt);
+
+            // the next process: the totals are exact, a compaction completes, and leaves no stray file
+            sink = newSink();
+            assertThat(totals()).as("after a crash once the %s", crashAt).isEqualTo(oracle());
+            for (int i = 0; i < 2; i++, split++, at += 11) run("split-" + split, at, at + 11, split + 5);
+            assertThat(compact(1)).isPositive();
+            assertThat(totals()).as("compacted again after a crash once the %s", crashAt).isEqualTo(oracle());
+            assertThat(files(partials())).as("folded partials removed").isEmpty();
+            assertOneCompaction();
+        }
+    }
+
+    // ---- replays -----------------------------------------------------------------------------------------
+
+    @Test
+    void aFoldedSplitWrittenAgainByAStaleWorkerCountsOnce() throws Exception {
+        for (int i = 0; i < 8; i++) run("s" + i, i * 20, i * 20 + 20, i + 1);
+        assertThat(compact(8)).isEqualTo(8);
+        List<String> before = totals();
+
+        // a worker that lost its lease commits s3's partial once more; the ledger has s3 done, folded
+        write("s3", 60, 80, 4);
+        assertThat(files(partials())).hasSize(1);
+        assertThat(totals()).isEqualTo(before).isEqualTo(oracle());
+        for (int i = 8; i < 10; i++) run("s" + i, i * 20, i * 20 + 20, i + 1);
+        assertThat(compact(2)).as("s8, s9; s3 is not folded twice").isEqualTo(2);
+        assertThat(files(partials())).isEmpty();
+        assertThat(totals()).isEqualTo(oracle());
+    }
+
+    @Test
+    void afterAResetTheSplitsRunAgainAndTheCompactedPartialsNoLongerCount() throws Exception {
+        for (int i = 0; i < 10; i++) run("s" + i, i * 20, i * 20 + 20, i + 1);
+        assertThat(compact(10)).isEqualTo(10);
+        assertThat(totals()).isEqualTo(oracle());
+
+        // reset: the ledger forgets every split; nothing is done
+        done.clear();
+        sink = newSink();
+        assertThat(totals()).isEmpty();
+
+        // the same split ids run again over other input (the files changed), one with no rows at all
+        run("s0", 1000, 1050, 7);
+        run("s1", 2000, 2010, 8);
+        inputs.put("s2", new long[] {0, 0, 0});
+        complete("s2"); // no rows: no partial file is written
+        assertThat(totals()).isEqualTo(oracle());
+        assertThat(oracle()).isNotEmpty();
+
+        // the stale compacted partial is replaced at the first compaction, whatever the threshold
+        assertThat(compact(16)).isEqualTo(2);
+        assertThat(totals()).isEqualTo(oracle());
+        for (int i = 3; i < 10; i++) run("s" + i, i * 20, i * 20 + 20, i + 1);
+        assertThat(totals()).isEqualTo(oracle());
+        assertThat(compact(7)).isEqualTo(7);
+        assertThat(totals()).isEqualTo(oracle());
+    }
+
+    @Test
+    void afterAResetEverySplitRunAgainOverChangedInputCountsItsNewPartialOnly() throws Exception {
+        for (int i = 0; i < 4; i++) run("s" + i, i * 20, i * 20 + 20, i + 1);
+        assertThat(compact(4)).isEqualTo(4);
+        List<String> old = totals();
+
+        // reset, and every split (same ids: the same file names) runs again over files that changed since
+        done.clear();
+        for (int i = 0; i < 4; i++) run("s" + i, 3000 + i * 30, 3000 + i * 30 + 30, i + 11);
+        sink = newSink();
+        assertThat(totals()).isEqualTo(oracle()).isNotEqualTo(old);
+        assertThat(compact(16)).as("the stale compacted partial is replaced").isEqualTo(4);
+        assertThat(totals()).isEqualTo(oracle());
+    }
+
+    @Test
+    void aSplitThatFailedIsNotFoldedUntilItIsDone() throws Exception {
+        for (int i = 0; i < 6; i++) run("s" + i, i * 20, i * 20 + 20, i + 1);
+        // s6 committed its partial but failed before the ledger recorded it done (then retried later)
+        write("s6", 500, 530, 9);
+        assertThat(compact(1)).isEqualTo(6);
+        assertThat(files(partials())).containsExactly("part-" + FilesSink.hash("s6") + ".parquet");
+        assertThat(totals()).isEqualTo(oracle());
+
+        // `sluice retry`: it runs again, replaces its partial and is done; the next compaction folds it, once
+        write("s6", 500, 530, 9);
+        complete("s6");
+        assertThat(totals()).isEqualTo(oracle());
+        assertThat(compact(1)).isEqualTo(1);
+        assertThat(compact(1)).isZero();
+        assertThat(totals()).isEqualTo(oracle());
+    }
+
+    // ---- processes side by side ------------------------------------------------------------------------
+
+    @Test
+    void aMergeWhoseListingPredatesAnotherProcesssCompactionListsTheLedgerAgain() throws Exception {
+        for (int i = 0; i < 6; i++) run("s" + i, i * 20, i * 20 + 20, i + 1);
+        List<Sink.Done> stale = done.entrySet().stream().map(e -> new Sink.Done(e.getKey(), e.getValue())).toList();
+        run("s6", 500, 520, 3);
+
+        // another process lists the ledger later (s6 done), compacts, and removes the partials it folded
+        assertThat(compact(newSink(), 1)).isEqualTo(7);
+        AtomicInteger relisted = new AtomicInteger();
+        Sink.DoneSplits ledger = ledger();
+        String partials = sink.partials(again -> {
+            if (!again) return stale;
+            relisted.incrementAndGet();
+            return ledger.list(true);
+        });
+        assertThat(relisted).hasValue(1);
+        assertThat(rows("SELECT consumer, resource, window_start, total, lines, lo, hi, round(mean, 6), users, cost FROM ("
+                + step.merge(partials) + ") ORDER BY ALL")).isEqualTo(oracle());
+    }
+
+    @Test
+    void aMergeThatListedThePartialsWhileAnotherProcessCompactedThemLooksAgain() throws Exception {
+        for (int i = 0; i < 6; i++) run("s" + i, i * 20, i * 20 + 20, i + 1);
+        FilesSink other = newSink();
+        // between this merge's look at the newest manifest and its listing of the partial files, another process
+        // commits a compaction and deletes the partials it folded
+        boolean[] raced = {false};
+        sink.partialStore().afterStep = s -> {
+            if (s.equals("newest manifest read") && !raced[0]) {
+                raced[0] = true;
+                try {
+                    assertThat(compact(other, 1)).isEqualTo(6);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        };
+        assertThat(totals()).isEqualTo(oracle());
+        assertThat(raced[0]).isTrue();
+    }
+
+    @Test
+    void aCompactedFileThatWentMissingIsAnErrorNotALoss() throws Exception {
+        for (int i = 0; i < 4; i++) run("s" + i, i * 20, i * 20 + 20, i + 1);
+        assertThat(compact(4)).isEqualTo(4);
+        try (Stream<Path> s = Files.list(partials().resolve("compacted"))) {
+            for (Path p : s.filter(p -> p.toString().endsWith(".parquet")).toList()) Files.delete(p);
+        }
+        assertThatThrownBy(this::totals).isInstanceOf(NoSuchFileException.class)
+                .hasMessageContaining("folded into this file are missing").hasMessageContaining("sluice reset");
+    }
+
+    @Test
+    void theEpochOfEmitChangesDoesNotDependOnCompaction() throws Exception {
+        for (int i = 0; i < 5; i++) run("s" + i, i * 20, i * 20 + 20, i + 1);
+        Collection<Sink.Done> listing = ledger().list(false);
+        String before = PartialStore.epoch(listing);
+        compact(1);
+        assertThat(PartialStore.epoch(ledger().list(false))).isEqualTo(before);
+        complete("s2"); // run again after a reset: a new completion
+        assertThat(PartialStore.epoch(ledger().list(false))).isNotEqualTo(before);
+    }
+}
