@@ -201,13 +201,16 @@ class RedeliveryTest {
         ws = Workspace.in(dir);
         for (int f = 0; f < 4; f++) deliver("day-" + f + ".csv", f * 1000, 40, 1);
         deliver("big.csv", 10_000, 1500, 1);
-        Path p = pipeline("split_size: 4KB\npack: { max_files: 2 }", """
+        // 1KB ranges: more than 16 splits, so partials would be compacted if a re-delivery could not replace them
+        Path p = pipeline("split_size: 1KB\npack: { max_files: 2 }", """
                 - aggregate:
                     group_by: [region]
                     measures: { lines: count(*), total: sum(amount) }
                 """, "");
         runOk(p);
         assertThat(totals()).isEqualTo(expectedTotals());
+        assertThat(ws.out().resolve("_sluice/partials/compacted")).as("partials of replaceable outputs are not compacted")
+                .doesNotExist();
 
         deliver("day-1.csv", 1000, 15, 2); // in a pack
         deliver("big.csv", 10_000, 1200, 2); // cut into ranges

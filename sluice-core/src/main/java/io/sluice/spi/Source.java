@@ -40,6 +40,14 @@ public interface Source {
     }
 
     /**
+     * Whether a later version of an input can be planned, whose output then replaces the earlier version's. Partial
+     * results are not compacted when it can: a compacted file could not give up one split's rows.
+     */
+    default boolean plansNewVersions() {
+        return false;
+    }
+
+    /**
      * The outcome of listing: new splits, every input left out with the reason, and notices worth a log line
      * (a truncated log, say).
      */

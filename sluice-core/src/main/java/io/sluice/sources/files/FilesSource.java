@@ -436,6 +436,11 @@ final class FilesSource implements Source {
      * new work of its own, which replaces this split's output. A file removed since is no newer version: still current.
      */
     @Override
+    public boolean plansNewVersions() {
+        return !s.tail() && s.reprocessChanged();
+    }
+
+    @Override
     public boolean current(Split split) throws IOException {
         if (s.tail() || !s.reprocessChanged()) return true;
         for (Member m : split.members()) {
