@@ -41,6 +41,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteErrorCode;
 
 /**
  * The embedded ledger: one SQLite file in WAL mode. The threads of this process share one connection, taken in
@@ -210,12 +211,15 @@ public final class SqliteLedger implements Ledger {
         Connection connection = config.createConnection("jdbc:sqlite:" + file);
         try (Statement s = connection.createStatement()) {
             // Switching a new file to WAL needs a moment of exclusive access; a process that loses that race to
-            // another one opening the same new file gets the old mode back instead of waiting, so ask again.
+            // another one opening the same new file gets the old mode back, or SQLITE_BUSY at once (the busy
+            // timeout does not apply there), instead of waiting, so ask again.
             String mode = "none";
             long deadline = System.nanoTime() + busyTimeout.toNanos();
             while (true) {
                 try (ResultSet rs = s.executeQuery("PRAGMA journal_mode = WAL")) {
                     mode = rs.next() ? rs.getString(1) : "none";
+                } catch (SQLException e) {
+                    if ((e.getErrorCode() & 0xff) != SQLiteErrorCode.SQLITE_BUSY.code || System.nanoTime() > deadline) throw e;
                 }
                 if ("wal".equalsIgnoreCase(mode) || System.nanoTime() > deadline) break;
                 sleep(50);
