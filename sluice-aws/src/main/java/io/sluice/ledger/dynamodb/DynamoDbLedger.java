@@ -50,7 +50,9 @@ import software.amazon.awssdk.services.dynamodb.model.Select;
  * pipeline's reset epoch in their high 32 bits, so a claim from before a reset never matches a split after it.
  *
  * <p>Claims find candidates through the {@code by_state} index, which DynamoDB updates asynchronously: a candidate
- * may already be taken, in which case the conditional write fails and the next candidate is tried. Registration and
+ * may already be taken, in which case the conditional write fails and the next candidate is tried. A handle reads
+ * {@link #BATCH} pending splits at once and keeps them for its next claims ({@link Candidates}); expired leases and
+ * due retries are looked for at most every {@link #DUE_EVERY} while pending splits remain, and whenever none does. Registration and
  * reset take turns under a lock ({@link Registrar}).
  */
 public final class DynamoDbLedger implements Ledger {
@@ -58,7 +60,8 @@ public final class DynamoDbLedger implements Ledger {
     static final int BATCH = 100;
     /** How long, at most, expired leases and due retries wait while pending splits remain (ledger clock). */
     static final Duration DUE_EVERY = Duration.ofSeconds(1);
-    private static final int MAX_TRIES = 20;
+    /** Conditional writes and queries one claim makes at most before it looks for due work and gives up. */
+    private static final int MAX_TRIES = 30;
     private static final String HELD = "#token = :token AND #state = :claimed";
 
     private final DynamoDbConfig config;
@@ -165,16 +168,15 @@ public final class DynamoDbLedger implements Ledger {
                 Optional<Claim> due = grantFirst(due(now), owner, now, until);
                 if (due.isPresent()) return due;
             }
-            // then pending splits from this handle's batch; a lost race moves to the next one
-            boolean refilled = false;
+            // then pending splits from this handle's batch, read again when used up (or dropped after lost races);
+            // a lost race moves to the next one. The index may lag: a batch may offer splits already taken.
             for (int tries = 0; tries < MAX_TRIES; tries++) {
                 Map<String, AttributeValue> next = candidates.next();
                 if (next == null) {
-                    if (refilled) break; // a fresh batch, all taken under our eyes: look again on the next call
-                    refilled = true;
-                    candidates.refill(pending());
-                    next = candidates.next();
-                    if (next == null) break;
+                    List<Map<String, AttributeValue>> pending = pending();
+                    if (pending.isEmpty()) break;
+                    candidates.refill(pending);
+                    continue;
                 }
                 Optional<Claim> granted = claimOf(grant(next, owner, now, until), owner, until);
                 if (granted.isPresent()) {
