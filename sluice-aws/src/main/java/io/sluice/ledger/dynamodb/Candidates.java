@@ -60,7 +60,8 @@ final class Candidates {
 
     /** True (once per interval) when expired leases and due retries should be looked for now. */
     synchronized boolean dueCheck(long now) {
-        if (now < nextDueCheck) return false;
+        // (a clock set back by more than the interval must not postpone the look)
+        if (now < nextDueCheck && nextDueCheck - now <= dueEvery) return false;
         nextDueCheck = now + dueEvery;
         return true;
     }
