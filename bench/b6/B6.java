@@ -57,6 +57,10 @@ public class B6 {
         Path dir = Path.of(env("BENCH_DIR", "/tmp/sluice-bench")).resolve("b6");
         List<String> backends = args.length > 0 ? List.of(args) : List.of("sqlite", "postgres", "redis", "dynamodb");
         Files.createDirectories(dir);
+        if (backends.equals(List.of("floor"))) {
+            floor(dir, files);
+            System.exit(0);
+        }
         for (String backend : backends) {
             try (Store store = Store.start(backend, dir.resolve("servers"))) {
                 for (int n : WORKERS) {
@@ -69,6 +73,9 @@ public class B6 {
                 }
             }
         }
+        // DynamoDB Local leaves a non-daemon thread (ShardRolloverJobScheduler, sleeping) after stop(): without this
+        // the JVM lingers for minutes after the last result
+        System.exit(0);
     }
 
     // ---- the ledger alone -------------------------------------------------------------------------------
@@ -110,6 +117,109 @@ public class B6 {
             return files / seconds;
         } finally {
             handles.forEach(Ledger::close);
+        }
+    }
+
+    // ---- the floor: bare calls to DynamoDB Local --------------------------------------------------------
+
+    /**
+     * What DynamoDB Local itself serves here, whatever the ledger: FILES splits registered by the DynamoDB ledger (so
+     * the items and the index are the ledger's), then 1, 2 and 4 threads (one client each, like a ledger handle) make
+     * one kind of call as fast as they can for FLOOR_SECONDS: a strongly consistent GetItem of a split, a conditional
+     * UpdateItem of one (the condition holds, one attribute changes, the index entry is rewritten), the same with a
+     * change of the index's partition key as a claim and a completion make ("move"), a Query of 10 splits on the
+     * by_state index (the first 10 of the about FILES/2 splits the moves left under one of their two keys).
+     */
+    static void floor(Path dir, int files) throws Exception {
+        int seconds = Integer.parseInt(env("B6_FLOOR_SECONDS", "5"));
+        try (Store store = Store.start("dynamodb", dir.resolve("servers"))) {
+            String pipeline = "b6-floor";
+            try (Ledger l = store.open(pipeline)) {
+                l.reset();
+                List<Split> splits = IntStream.range(0, files)
+                        .mapToObj(i -> new Split("f" + i, List.of(Member.whole("in/f" + i + ".csv", "size=100", null)), 100))
+                        .toList();
+                for (int i = 0; i < files; i += 1000) l.register(splits.subList(i, Math.min(files, i + 1000)));
+            }
+            java.util.Map<String, String> calls = new java.util.LinkedHashMap<>();
+            calls.put("get", "GetItem (consistent read)");
+            calls.put("update", "UpdateItem with a condition");
+            calls.put("move", "UpdateItem with a condition that moves the item in the index");
+            calls.put("query", "Query of 10 on the by_state index");
+            // JIT and DynamoDB Local warm-up: every call, unmeasured, before any measured run
+            for (String call : calls.keySet()) floorRun(store.endpoint(), pipeline, files, call, 2, 3);
+            for (String call : calls.keySet()) {
+                for (int n : WORKERS) {
+                    double rate = floorRun(store.endpoint(), pipeline, files, call, n, seconds);
+                    System.out.printf(Locale.ROOT, "B6 floor backend=dynamodb call=%s threads=%d calls=%.0f/s%n",
+                            call, n, rate);
+                }
+            }
+        }
+    }
+
+    static double floorRun(URI endpoint, String pipeline, int files, String call, int threads, int seconds)
+            throws Exception {
+        List<software.amazon.awssdk.services.dynamodb.DynamoDbClient> clients = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+            clients.add(software.amazon.awssdk.services.dynamodb.DynamoDbClient.builder()
+                    .region(software.amazon.awssdk.regions.Region.US_EAST_1).endpointOverride(endpoint)
+                    .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("b6", "b6")))
+                    .httpClientBuilder(software.amazon.awssdk.http.apache.ApacheHttpClient.builder().maxConnections(16))
+                    .build());
+        }
+        try {
+            AtomicInteger count = new AtomicInteger();
+            java.util.concurrent.atomic.AtomicBoolean counting = new java.util.concurrent.atomic.AtomicBoolean();
+            long warmUp = 2_000;
+            long end = System.currentTimeMillis() + warmUp + seconds * 1000L;
+            List<Thread> ts = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                var db = clients.get(t);
+                int offset = t;
+                ts.add(Thread.ofPlatform().start(() -> {
+                    java.util.Random random = new java.util.Random(offset);
+                    while (System.currentTimeMillis() < end) {
+                        var key = java.util.Map.of(
+                                "pk", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS(pipeline + "#split"),
+                                "sk", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS("f" + random.nextInt(files)));
+                        switch (call) {
+                            case "get" -> db.getItem(b -> b.tableName("sluice-b6").key(key).consistentRead(true));
+                            case "update" -> db.updateItem(b -> b.tableName("sluice-b6").key(key)
+                                    .updateExpression("SET #u = :now")
+                                    .conditionExpression("#s = :pending")
+                                    .expressionAttributeNames(java.util.Map.of("#u", "updated", "#s", "state"))
+                                    .expressionAttributeValues(java.util.Map.of(
+                                            ":now", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromN(
+                                                    Long.toString(System.currentTimeMillis())),
+                                            ":pending", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS("pending"))));
+                            case "move" -> db.updateItem(b -> b.tableName("sluice-b6").key(key)
+                                    .updateExpression("SET #st = :st")
+                                    .conditionExpression("#s = :pending")
+                                    .expressionAttributeNames(java.util.Map.of("#st", "st", "#s", "state"))
+                                    .expressionAttributeValues(java.util.Map.of(
+                                            ":st", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS(
+                                                    pipeline + "#floor-" + random.nextInt(2)),
+                                            ":pending", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS("pending"))));
+                            case "query" -> db.query(b -> b.tableName("sluice-b6").indexName("by_state")
+                                    .keyConditionExpression("#st = :st")
+                                    .expressionAttributeNames(java.util.Map.of("#st", "st"))
+                                    .expressionAttributeValues(java.util.Map.of(":st",
+                                            software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS(pipeline + "#floor-0")))
+                                    .limit(10));
+                            default -> throw new IllegalArgumentException(call);
+                        }
+                        if (counting.get()) count.incrementAndGet();
+                    }
+                }));
+            }
+            Thread.sleep(warmUp);
+            counting.set(true);
+            long start = System.nanoTime();
+            for (Thread t : ts) t.join();
+            return count.get() / ((System.nanoTime() - start) / 1e9);
+        } finally {
+            clients.forEach(software.amazon.awssdk.services.dynamodb.DynamoDbClient::close);
         }
     }
 
@@ -195,6 +305,10 @@ public class B6 {
 
         Ledger open(String pipeline);
 
+        default URI endpoint() {
+            throw new UnsupportedOperationException(name() + " has no endpoint");
+        }
+
         default java.util.Map<String, String> env() {
             return java.util.Map.of();
         }
@@ -244,6 +358,7 @@ public class B6 {
                         public String name() { return s.name(); }
                         public String state() { return s.state(); }
                         public Ledger open(String p) { return s.open(p); }
+                        public URI endpoint() { return endpoint; }
                         public java.util.Map<String, String> env() {
                             return java.util.Map.of("AWS_ACCESS_KEY_ID", "b6", "AWS_SECRET_ACCESS_KEY", "b6");
                         }

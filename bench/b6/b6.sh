@@ -4,6 +4,7 @@
 # Prints lines "B6 ledger backend=... workers=N splits=... claims=<n>/s" and
 #              "B6 pool backend=... workers=N files=... files=<n>/s ledger=<ms>/split ledger_share=<pct>%".
 # Usage: bench/b6/b6.sh [sqlite] [postgres] [redis] [dynamodb]     (default: all four)
+#        bench/b6/b6.sh floor      bare calls to DynamoDB Local: "B6 floor backend=dynamodb call=... threads=N calls=<n>/s"
 # Environment: B6_FILES (20000), B6_POOL_FILES (B6_FILES; 0 skips the pool runs), BENCH_DIR (/tmp/sluice-bench).
 set -euo pipefail
 B6=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

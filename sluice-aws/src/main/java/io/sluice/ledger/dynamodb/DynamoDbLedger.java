@@ -19,7 +19,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -51,11 +50,18 @@ import software.amazon.awssdk.services.dynamodb.model.Select;
  * pipeline's reset epoch in their high 32 bits, so a claim from before a reset never matches a split after it.
  *
  * <p>Claims find candidates through the {@code by_state} index, which DynamoDB updates asynchronously: a candidate
- * may already be taken, in which case the conditional write fails and the next candidate is tried. Registration and
+ * may already be taken, in which case the conditional write fails and the next candidate is tried. A handle reads
+ * {@link #BATCH} pending splits at once and keeps them for its next claims ({@link Candidates}); expired leases and
+ * due retries are looked for at most every {@link #DUE_EVERY} while pending splits remain, and whenever none does. Registration and
  * reset take turns under a lock ({@link Registrar}).
  */
 public final class DynamoDbLedger implements Ledger {
-    private static final int CANDIDATES = 10;
+    /** Pending splits read per query and kept in the handle as candidates. */
+    static final int BATCH = 100;
+    /** How long, at most, expired leases and due retries wait while pending splits remain (ledger clock). */
+    static final Duration DUE_EVERY = Duration.ofSeconds(1);
+    /** Conditional writes and queries one claim makes at most before it looks for due work and gives up. */
+    private static final int MAX_TRIES = 30;
     private static final String HELD = "#token = :token AND #state = :claimed";
 
     private final DynamoDbConfig config;
@@ -67,6 +73,7 @@ public final class DynamoDbLedger implements Ledger {
     private final Reads reads;
     private final Registrar registrar;
     private final Pool workerPool;
+    private final Candidates candidates = new Candidates(DUE_EVERY.toMillis());
 
     private DynamoDbLedger(DynamoDbConfig config, String pipeline, Clock clock, DynamoDbClient db) {
         this.config = config;
@@ -156,40 +163,67 @@ public final class DynamoDbLedger implements Ledger {
         return call("claim a split", () -> {
             long now = clock.millis();
             long until = now + lease.toMillis();
-            // the index may lag: a candidate someone else took fails its conditional write; then the next one
-            for (int round = 0; round < 20; round++) {
-                List<Map<String, AttributeValue>> candidates = candidates(now);
-                if (candidates.isEmpty()) return Optional.empty();
-                while (!candidates.isEmpty()) {
-                    Optional<Map<String, AttributeValue>> granted = grant(candidates.removeFirst(), owner, now, until);
-                    if (granted.isPresent()) {
-                        Map<String, AttributeValue> item = granted.get();
-                        return Optional.of(new Claim(Codec.split(item), owner, Codec.number(item, "token"),
-                                Instant.ofEpochMilli(until), (int) Codec.number(item, "attempts")));
-                    }
-                    // another worker got it: racing workers spread over the rest instead of queueing in order
-                    Collections.shuffle(candidates);
-                }
+            // expired leases and due retries first, when their turn has come (see DUE_EVERY)
+            if (candidates.dueCheck(now)) {
+                Optional<Claim> due = grantFirst(due(now), owner, now, until);
+                if (due.isPresent()) return due;
             }
-            return Optional.empty();
+            // then pending splits from this handle's batch, read again when used up (or dropped after lost races);
+            // a lost race moves to the next one. The index may lag: a batch may offer splits already taken.
+            for (int tries = 0; tries < MAX_TRIES; tries++) {
+                Map<String, AttributeValue> next = candidates.next();
+                if (next == null) {
+                    List<Map<String, AttributeValue>> pending = pending();
+                    if (pending.isEmpty()) break;
+                    candidates.refill(pending);
+                    continue;
+                }
+                Optional<Claim> granted = claimOf(grant(next, owner, now, until), owner, until);
+                if (granted.isPresent()) {
+                    candidates.won();
+                    return granted;
+                }
+                candidates.lost();
+            }
+            // nothing pending (or every candidate taken): expired leases and due retries at once
+            candidates.checkedDue(now);
+            return grantFirst(due(now), owner, now, until);
         });
     }
 
-    /** The oldest claimable splits as the index shows them: pending, expired claims, failed ones due again. */
-    private List<Map<String, AttributeValue>> candidates(long now) {
-        List<Map<String, AttributeValue>> found = new ArrayList<>(db.query(b -> b.tableName(config.table())
+    private Optional<Claim> grantFirst(List<Map<String, AttributeValue>> found, String owner, long now, long until) {
+        for (Map<String, AttributeValue> candidate : found) {
+            Optional<Claim> granted = claimOf(grant(candidate, owner, now, until), owner, until);
+            if (granted.isPresent()) return granted;
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<Claim> claimOf(Optional<Map<String, AttributeValue>> granted, String owner, long until) {
+        return granted.map(item -> new Claim(Codec.split(item), owner, Codec.number(item, "token"),
+                Instant.ofEpochMilli(until), (int) Codec.number(item, "attempts")));
+    }
+
+    /** The oldest pending splits as the index shows them (it may lag: the conditional write decides). */
+    private List<Map<String, AttributeValue>> pending() {
+        return db.query(b -> b.tableName(config.table())
                 .indexName(Items.BY_STATE)
                 .keyConditionExpression("#st = :st")
                 .expressionAttributeNames(Names.of("#st"))
                 .expressionAttributeValues(Map.of(":st", s(items.st("pending"))))
-                .limit(CANDIDATES)).items());
-        due(found, "claimed", "#lease <= :now", now);
-        due(found, "failed", "#retry <= :now", now);
+                .limit(BATCH)).items();
+    }
+
+    /** Claims whose lease has expired and failed splits due again, oldest first. */
+    private List<Map<String, AttributeValue>> due(long now) {
+        List<Map<String, AttributeValue>> found = new ArrayList<>();
+        dueIn(found, "claimed", "#lease <= :now", now);
+        dueIn(found, "failed", "#retry <= :now", now);
         found.sort(Comparator.comparingLong(i -> Codec.number(i, Items.SEQ)));
         return found;
     }
 
-    private void due(List<Map<String, AttributeValue>> found, String state, String filter, long now) {
+    private void dueIn(List<Map<String, AttributeValue>> found, String state, String filter, long now) {
         reads.query(QueryRequest.builder().tableName(config.table())
                 .indexName(Items.BY_STATE)
                 .keyConditionExpression("#st = :st")
@@ -239,7 +273,9 @@ public final class DynamoDbLedger implements Ledger {
     public boolean isCurrent(Claim claim) {
         return call("check a claim", () -> {
             Map<String, AttributeValue> item = db.getItem(b -> b.tableName(config.table())
-                    .key(items.split(claim.splitId())).consistentRead(true)).item();
+                    .key(items.split(claim.splitId())).consistentRead(true)
+                    .projectionExpression("#state, #token")
+                    .expressionAttributeNames(Map.of("#state", "state", "#token", "token"))).item();
             return item != null && !item.isEmpty() && "claimed".equals(item.get("state").s())
                     && Codec.number(item, "token") == claim.token();
         });

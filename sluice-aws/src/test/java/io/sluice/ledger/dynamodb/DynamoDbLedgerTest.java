@@ -143,6 +143,44 @@ class DynamoDbLedgerTest {
         assertThat(ledger.claim("w1", LEASE)).map(Claim::splitId).isEqualTo(Optional.of("a"));
     }
 
+    @Test
+    void claimsUseTheBatchTheHandleReadButTheConditionalWriteDecides() throws Exception {
+        DynamoDbConfig config = TestDynamo.freshTable();
+        DynamoDbLedger mine = open(config);
+        DynamoDbLedger other = open(config);
+        mine.register(IntStream.range(0, 5).mapToObj(i -> split("s" + i)).toList());
+
+        assertThat(mine.claim("w1", LEASE)).map(Claim::splitId).contains("s0"); // mine now holds s1..s4 as candidates
+        Claim taken = other.claim("w2", LEASE).orElseThrow();
+        assertThat(taken.splitId()).as("the other handle read its own batch").isEqualTo("s1");
+        // s1 loses its race; after a lost race the rest of the batch is tried in random order
+        String next = mine.claim("w1", LEASE).orElseThrow().splitId();
+        assertThat(next).isIn("s2", "s3", "s4");
+        other.release(taken);
+        List<String> rest = new ArrayList<>();
+        for (Optional<Claim> c; (c = mine.claim("w1", LEASE)).isPresent(); ) rest.add(c.get().splitId());
+        assertThat(rest).hasSize(3).doesNotContain(next).endsWith("s1"); // the released split, found by a new query
+    }
+
+    @Test
+    void anExpiredLeaseWaitsAtMostDueEveryWhilePendingSplitsRemain() throws Exception {
+        DynamoDbConfig config = TestDynamo.freshTable();
+        DynamoDbLedger ledger = open(config);
+        ledger.register(IntStream.range(0, 5).mapToObj(i -> split("s" + i)).toList());
+        Claim crashed = ledger.claim("w1", Duration.ofSeconds(1)).orElseThrow();
+
+        clock.advance(Duration.ofMillis(1_100)); // expired, and the handle looked for expired leases 1.1 s ago
+        assertThat(ledger.claim("w2", LEASE)).map(Claim::splitId).as("looked again: due").contains(crashed.splitId());
+        Claim second = ledger.claim("w2", Duration.ofSeconds(1)).orElseThrow();
+        clock.advance(Duration.ofMillis(1_001)); // expired; the handle last looked 1,001 ms ago, at the takeover
+        assertThat(ledger.claim("w3", LEASE)).map(Claim::splitId).contains(second.splitId());
+        Claim third = ledger.claim("w3", Duration.ofMillis(200)).orElseThrow();
+        clock.advance(Duration.ofMillis(300)); // expired, last look 300 ms ago: pending splits first
+        assertThat(ledger.claim("w4", LEASE).orElseThrow().splitId()).isNotEqualTo(third.splitId());
+        clock.advance(DynamoDbLedger.DUE_EVERY);
+        assertThat(ledger.claim("w4", LEASE)).map(Claim::splitId).as("within DUE_EVERY").contains(third.splitId());
+    }
+
     @SafeVarargs
     private static Map<String, AttributeValue> with(Map<String, AttributeValue> key,
                                                     Map<String, AttributeValue>... attributes) {
