@@ -15,7 +15,6 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
@@ -71,7 +70,7 @@ final class Codec {
     /** A split being registered counts as pending: it becomes pending once whole, whoever finishes it. */
     static SplitState state(Map<String, AttributeValue> item) {
         String state = item.get("state").s();
-        return state.equals(Items.REGISTERING) ? SplitState.PENDING : SplitState.valueOf(state.toUpperCase(Locale.ROOT));
+        return state.equals(Items.REGISTERING) ? SplitState.PENDING : SplitState.ofLabel(state);
     }
 
     static long number(Map<String, AttributeValue> item, String name) {

@@ -1,9 +1,8 @@
 package io.sluice.ledger.sqlite;
 
+import io.sluice.ledger.LedgerRows;
 import static io.sluice.ledger.LedgerArgs.requirePositive;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.spi.Claim;
 import io.sluice.spi.Completion;
 import io.sluice.spi.KnownMember;
@@ -17,7 +16,6 @@ import io.sluice.spi.StaleClaimException;
 import io.sluice.spi.WorkerInfo;
 import io.sluice.spi.WorkerStatus;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -34,7 +32,6 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -55,7 +52,6 @@ import org.sqlite.SQLiteErrorCode;
 public final class SqliteLedger implements Ledger {
     public static final Duration DEFAULT_BUSY_TIMEOUT = Duration.ofSeconds(30);
 
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     // the guard of every change a claim holder makes: its token is still the split's and the split still claimed
     private static final String HELD = "\nWHERE pipeline = ? AND id = ? AND token = ? AND state = 'claimed'";
@@ -244,10 +240,10 @@ public final class SqliteLedger implements Ledger {
         if (keys.isEmpty()) return Map.of();
         return read("look up registered inputs", () -> {
             Map<String, KnownMember> known = new HashMap<>();
-            try (ResultSet rs = bind(KNOWN, pipeline, json(keys)).executeQuery()) {
+            try (ResultSet rs = bind(KNOWN, pipeline, LedgerRows.json(keys)).executeQuery()) {
                 while (rs.next()) {
                     known.put(rs.getString(1), new KnownMember(rs.getString(1), rs.getString(2), rs.getLong(5),
-                            rs.getLong(6), rs.getString(3), state(rs.getString(4))));
+                            rs.getLong(6), rs.getString(3), SplitState.ofLabel(rs.getString(4))));
                 }
             }
             return known;
@@ -373,7 +369,7 @@ public final class SqliteLedger implements Ledger {
 
     @Override
     public void complete(Claim claim, Completion completion) throws StaleClaimException {
-        String outputs = json(completion.outputs());
+        String outputs = LedgerRows.json(completion.outputs());
         int updated = write("record a completed split", () -> held(COMPLETE, claim, completion.rowsIn(),
                 completion.rowsOut(), completion.rejected(), outputs, clock.millis()));
         if (updated == 0) throw new StaleClaimException(claim.splitId(), claim.token());
@@ -411,7 +407,7 @@ public final class SqliteLedger implements Ledger {
         return read("count splits", () -> {
             Map<SplitState, Long> counts = new EnumMap<>(SplitState.class);
             try (ResultSet rs = bind(COUNTS, pipeline).executeQuery()) {
-                while (rs.next()) counts.put(state(rs.getString(1)), rs.getLong(2));
+                while (rs.next()) counts.put(SplitState.ofLabel(rs.getString(1)), rs.getLong(2));
             }
             return counts;
         });
@@ -423,11 +419,11 @@ public final class SqliteLedger implements Ledger {
         List<String> labels = states.stream().map(SplitState::label).toList();
         return read("list splits", () -> {
             List<SplitInfo> infos = new ArrayList<>();
-            try (ResultSet rs = bind(SPLITS, pipeline, json(labels), limit).executeQuery()) {
+            try (ResultSet rs = bind(SPLITS, pipeline, LedgerRows.json(labels), limit).executeQuery()) {
                 while (rs.next()) {
-                    infos.add(new SplitInfo(rs.getString(1), state(rs.getString(2)), rs.getInt(3), rs.getString(4),
-                            rs.getString(5), instant(rs, 6), instant(rs, 7), rs.getLong(8), rs.getInt(9),
-                            rs.getLong(10), rs.getLong(11), instant(rs, 12)));
+                    infos.add(new SplitInfo(rs.getString(1), SplitState.ofLabel(rs.getString(2)), rs.getInt(3), rs.getString(4),
+                            rs.getString(5), LedgerRows.instant(rs, 6), LedgerRows.instant(rs, 7), rs.getLong(8), rs.getInt(9),
+                            rs.getLong(10), rs.getLong(11), LedgerRows.instant(rs, 12)));
                 }
             }
             return infos;
@@ -438,7 +434,7 @@ public final class SqliteLedger implements Ledger {
     public int retry(Collection<String> splitIds) {
         return write("send splits back to pending", () -> splitIds.isEmpty()
                 ? bind(RETRY_ALL, pipeline, clock.millis()).executeUpdate()
-                : bind(RETRY_SOME, pipeline, clock.millis(), json(splitIds)).executeUpdate());
+                : bind(RETRY_SOME, pipeline, clock.millis(), LedgerRows.json(splitIds)).executeUpdate());
     }
 
     @Override
@@ -478,11 +474,7 @@ public final class SqliteLedger implements Ledger {
             List<WorkerStatus> workers = new ArrayList<>();
             try (ResultSet rs = bind(WORKERS, pipeline, now - seenWithin.toMillis()).executeQuery()) {
                 while (rs.next()) {
-                    String id = rs.getString(1);
-                    WorkerInfo info = new WorkerInfo(id, rs.getString(2), rs.getLong(3),
-                            Instant.ofEpochMilli(rs.getLong(4)), rs.getInt(5));
-                    workers.add(new WorkerStatus(info, Instant.ofEpochMilli(rs.getLong(6)),
-                            held.getOrDefault(id, List.of()), id.equals(leader)));
+                    workers.add(LedgerRows.worker(rs, held, leader));
                 }
             }
             return workers;
@@ -574,22 +566,8 @@ public final class SqliteLedger implements Ledger {
         return s;
     }
 
-    private static String json(Collection<String> values) {
-        try {
-            return JSON.writeValueAsString(values);
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
-    private static SplitState state(String label) {
-        return SplitState.valueOf(label.toUpperCase(Locale.ROOT));
-    }
 
-    private static Instant instant(ResultSet rs, int column) throws SQLException {
-        long millis = rs.getLong(column);
-        return rs.wasNull() ? null : Instant.ofEpochMilli(millis);
-    }
 
     private static void closeQuietly(Connection connection, Exception failure) {
         if (connection == null) return;

@@ -1,9 +1,8 @@
 package io.sluice.ledger.postgres;
 
+import io.sluice.ledger.LedgerRows;
 import static io.sluice.ledger.LedgerArgs.requirePositive;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.pool.HikariPool;
@@ -20,7 +19,6 @@ import io.sluice.spi.SplitState;
 import io.sluice.spi.StaleClaimException;
 import io.sluice.spi.WorkerInfo;
 import io.sluice.spi.WorkerStatus;
-import java.io.UncheckedIOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -36,7 +34,6 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -50,7 +47,6 @@ import java.util.Set;
  * clocks, which must agree to well within a lease), not from the server.
  */
 public final class PostgresLedger implements Ledger {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final PostgresConfig config;
     private final String pipeline;
@@ -124,7 +120,7 @@ public final class PostgresLedger implements Ledger {
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         known.put(rs.getString(1), new KnownMember(rs.getString(1), rs.getString(2), rs.getLong(5),
-                                rs.getLong(6), rs.getString(3), state(rs.getString(4))));
+                                rs.getLong(6), rs.getString(3), SplitState.ofLabel(rs.getString(4))));
                     }
                 }
             }
@@ -315,7 +311,7 @@ public final class PostgresLedger implements Ledger {
 
     @Override
     public void complete(Claim claim, Completion completion) throws StaleClaimException {
-        String outputs = json(completion.outputs());
+        String outputs = LedgerRows.json(completion.outputs());
         int updated = call("record a completed split", c -> held(c, sql.complete, claim, completion.rowsIn(),
                 completion.rowsOut(), completion.rejected(), outputs, clock.millis()));
         if (updated == 0) throw new StaleClaimException(claim.splitId(), claim.token());
@@ -365,7 +361,7 @@ public final class PostgresLedger implements Ledger {
                 ps.setArray(2, c.createArrayOf("text", states));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        if (rs.getLong(2) > 0) counts.put(state(rs.getString(1)), rs.getLong(2));
+                        if (rs.getLong(2) > 0) counts.put(SplitState.ofLabel(rs.getString(1)), rs.getLong(2));
                     }
                 }
             }
@@ -384,9 +380,9 @@ public final class PostgresLedger implements Ledger {
                 ps.setInt(3, limit);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        infos.add(new SplitInfo(rs.getString(1), state(rs.getString(2)), rs.getInt(3),
-                                rs.getString(4), rs.getString(5), instant(rs, 6), instant(rs, 7), rs.getLong(8),
-                                rs.getInt(9), rs.getLong(10), rs.getLong(11), instant(rs, 12)));
+                        infos.add(new SplitInfo(rs.getString(1), SplitState.ofLabel(rs.getString(2)), rs.getInt(3),
+                                rs.getString(4), rs.getString(5), LedgerRows.instant(rs, 6), LedgerRows.instant(rs, 7), rs.getLong(8),
+                                rs.getInt(9), rs.getLong(10), rs.getLong(11), LedgerRows.instant(rs, 12)));
                     }
                 }
             }
@@ -450,11 +446,7 @@ public final class PostgresLedger implements Ledger {
             try (PreparedStatement ps = prepare(c, sql.workers, pipeline, now - seenWithin.toMillis());
                     ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    String id = rs.getString(1);
-                    WorkerInfo info = new WorkerInfo(id, rs.getString(2), rs.getLong(3),
-                            Instant.ofEpochMilli(rs.getLong(4)), rs.getInt(5));
-                    workers.add(new WorkerStatus(info, Instant.ofEpochMilli(rs.getLong(6)),
-                            held.getOrDefault(id, List.of()), id.equals(leader)));
+                    workers.add(LedgerRows.worker(rs, held, leader));
                 }
             }
             return workers;
@@ -536,20 +528,6 @@ public final class PostgresLedger implements Ledger {
         });
     }
 
-    private static String json(Collection<String> values) {
-        try {
-            return JSON.writeValueAsString(values);
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
-    private static SplitState state(String label) {
-        return SplitState.valueOf(label.toUpperCase(Locale.ROOT));
-    }
 
-    private static Instant instant(ResultSet rs, int column) throws SQLException {
-        long millis = rs.getLong(column);
-        return rs.wasNull() ? null : Instant.ofEpochMilli(millis);
-    }
 }

@@ -1,5 +1,6 @@
 package io.sluice.ledger.redis;
 
+import io.sluice.ledger.LedgerRows;
 import static io.sluice.ledger.LedgerArgs.requirePositive;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -28,7 +29,6 @@ import java.util.Collection;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -144,7 +144,7 @@ public final class RedisLedger implements Ledger {
         for (int i = 0; i < out.size(); i += 6) {
             String key = (String) out.get(i);
             known.put(key, new KnownMember(key, (String) out.get(i + 1), ((Number) out.get(i + 4)).longValue(),
-                    ((Number) out.get(i + 5)).longValue(), (String) out.get(i + 2), state((String) out.get(i + 3))));
+                    ((Number) out.get(i + 5)).longValue(), (String) out.get(i + 2), SplitState.ofLabel((String) out.get(i + 3))));
         }
         return known;
     }
@@ -169,7 +169,7 @@ public final class RedisLedger implements Ledger {
         for (Split s : splits) {
             args.add(s.id());
             args.add(Long.toString(s.bytes()));
-            args.add(json(s.members().stream().map(RedisLedger::memberJson).toList()));
+            args.add(LedgerRows.json(s.members().stream().map(RedisLedger::memberJson).toList()));
             args.add(Integer.toString(s.members().size()));
             for (Member m : s.members()) {
                 args.add(m.key());
@@ -242,7 +242,7 @@ public final class RedisLedger implements Ledger {
     @Override
     public void complete(Claim claim, Completion completion) throws StaleClaimException {
         if (!held("record a completed split", Script.COMPLETE, claim, now(), Long.toString(completion.rowsIn()),
-                Long.toString(completion.rowsOut()), Long.toString(completion.rejected()), json(completion.outputs()))) {
+                Long.toString(completion.rowsOut()), Long.toString(completion.rejected()), LedgerRows.json(completion.outputs()))) {
             throw new StaleClaimException(claim.splitId(), claim.token());
         }
     }
@@ -295,7 +295,7 @@ public final class RedisLedger implements Ledger {
         List<SplitInfo> infos = new ArrayList<>();
         for (int i = 0; i < out.size(); i += 12) {
             List<Object> f = out.subList(i, i + 12);
-            infos.add(new SplitInfo((String) f.get(0), state((String) f.get(1)), (int) number(f.get(2)),
+            infos.add(new SplitInfo((String) f.get(0), SplitState.ofLabel((String) f.get(1)), (int) number(f.get(2)),
                     (String) f.get(3), (String) f.get(4), instant(f.get(5)), instant(f.get(6)), number(f.get(7)),
                     (int) number(f.get(8)), number(f.get(9)), number(f.get(10)), instant(f.get(11))));
         }
@@ -328,7 +328,7 @@ public final class RedisLedger implements Ledger {
         long now = clock.millis();
         Map<String, Object> entry = Map.of("host", self.host(), "pid", self.pid(),
                 "started", self.started().toEpochMilli(), "threads", self.threads(), "seen", now);
-        run("announce a worker", Script.ANNOUNCE, RScript.ReturnType.LONG, Long.toString(now), self.id(), json(entry),
+        run("announce a worker", Script.ANNOUNCE, RScript.ReturnType.LONG, Long.toString(now), self.id(), LedgerRows.json(entry),
                 Long.toString(now + ttl.toMillis()));
     }
 
@@ -452,17 +452,7 @@ public final class RedisLedger implements Ledger {
         return Long.toString(clock.millis());
     }
 
-    private static String json(Object value) {
-        try {
-            return JSON.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
-    private static SplitState state(String label) {
-        return SplitState.valueOf(label.toUpperCase(Locale.ROOT));
-    }
 
     private static long number(Object value) {
         return value == null ? 0 : Long.parseLong(value.toString());

@@ -1,0 +1,46 @@
+package io.sluice.ledger;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.spi.WorkerInfo;
+import io.sluice.spi.WorkerStatus;
+import java.io.UncheckedIOException;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** How the ledger backends store values: JSON lists, epoch milliseconds, worker rows of the SQL ledgers. */
+public final class LedgerRows {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private LedgerRows() {
+    }
+
+    public static String json(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** An epoch-milliseconds column; null when SQL NULL. */
+    public static Instant instant(ResultSet rs, int column) throws SQLException {
+        long millis = rs.getLong(column);
+        return rs.wasNull() ? null : Instant.ofEpochMilli(millis);
+    }
+
+    /**
+     * A worker of the SQL ledgers' worker query: id, host, pid, started (ms), threads, last seen (ms).
+     *
+     * @param held   split ids by worker id
+     * @param leader the worker holding the leader lease, or null
+     */
+    public static WorkerStatus worker(ResultSet rs, Map<String, List<String>> held, String leader) throws SQLException {
+        String id = rs.getString(1);
+        WorkerInfo info = new WorkerInfo(id, rs.getString(2), rs.getLong(3), Instant.ofEpochMilli(rs.getLong(4)), rs.getInt(5));
+        return new WorkerStatus(info, Instant.ofEpochMilli(rs.getLong(6)), held.getOrDefault(id, List.of()), id.equals(leader));
+    }
+}
