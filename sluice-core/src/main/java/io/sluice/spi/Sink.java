@@ -91,7 +91,11 @@ public interface Sink {
     interface BadRecords {
         BadRecords NONE = () -> null;
 
-        /** A query of the bad records to keep beside the rows, or null; throws to abandon the write. */
+        /**
+         * A query of the bad records to keep beside the rows, or null; throws to abandon the write. Call it on the
+         * same connection right after the statement that wrote the rows: the engine reads how many records that
+         * statement scanned from its profile (otherwise it counts them again, at the cost of a second read).
+         */
         String query() throws Exception;
     }
 
