@@ -21,6 +21,7 @@ public final class DuckEngine implements AutoCloseable {
      *                    the cores (more threads than cores make each split slower, not the run faster)
      */
     public DuckEngine(EngineOptions options, int parallelism) throws SQLException {
+        NativeCopies.loadDuckDb();
         root = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:");
         try (Statement s = root.createStatement()) {
             // Offline and predictable: never download or auto-load an extension at run time.

@@ -204,6 +204,7 @@ public final class SqliteLedger implements Ledger {
     private static Connection connect(Path file, Duration busyTimeout) throws SQLException {
         SQLiteConfig config = new SQLiteConfig();
         config.setBusyTimeout(Math.toIntExact(busyTimeout.toMillis()));
+        io.sluice.engine.NativeCopies.loadSqlite();
         Connection connection = config.createConnection("jdbc:sqlite:" + file);
         try (Statement s = connection.createStatement()) {
             // Switching a new file to WAL needs a moment of exclusive access; a process that loses that race to

@@ -109,6 +109,7 @@ public final class FilesSourceFactory implements SourceFactory {
                         + "decimal(18,4), timestamp, date, boolean)");
             }
         }
+        io.sluice.engine.NativeCopies.loadDuckDb();
         try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:duckdb:");
              java.sql.Statement s = c.createStatement()) {
             if (parse.regex() != null) {

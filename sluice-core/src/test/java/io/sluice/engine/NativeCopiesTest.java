@@ -1,0 +1,51 @@
+package io.sluice.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.sluice.ledger.sqlite.SqliteLedger;
+import io.sluice.pipeline.EngineOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A killed process cannot clean up after itself, so the drivers' temp copies must be gone while it still runs. */
+class NativeCopiesTest {
+    @TempDir Path dir;
+
+    @Test
+    void theDriversNativeLibrariesLeaveNoFileInTheTempFolderOnceLoaded() throws Exception {
+        assumeTrue(Files.isReadable(Path.of("/proc/self/maps")), "reads /proc/self/maps (Linux)");
+        try (DuckEngine engine = new DuckEngine(new EngineOptions(null, 1, null), 1);
+             SqliteLedger ledger = SqliteLedger.open(dir.resolve("ledger.db"), "p", java.time.Clock.systemUTC())) {
+            List<String> mapped = Files.readAllLines(Path.of("/proc/self/maps")).stream()
+                    .filter(l -> l.contains("libduckdb_java") || l.contains("libsqlitejdbc")).toList();
+            assertThat(mapped).as("both libraries are loaded").anyMatch(l -> l.contains("libduckdb_java"))
+                    .anyMatch(l -> l.contains("libsqlitejdbc"));
+            assertThat(mapped).as("and their temp copies are deleted").allMatch(l -> l.endsWith(" (deleted)"));
+        }
+    }
+
+    @Test
+    void copiesThatKilledProcessesLeftBehindAreSweptOnceOldAndNewOnesAreLeftToTheirLoader() throws Exception {
+        Path old = Files.createFile(dir.resolve("libduckdb_java123.so"));
+        Path oldSqlite = Files.createFile(dir.resolve("sqlite-3.54.1.0-0a1b-libsqlitejdbc.so"));
+        Path oldLock = Files.createFile(dir.resolve("sqlite-3.54.1.0-0a1b-libsqlitejdbc.so.lck"));
+        Path fresh = Files.createFile(dir.resolve("libduckdb_java456.so"));
+        Path unrelated = Files.createFile(dir.resolve("libother.so"));
+        FileTime hourAgo = FileTime.from(Instant.now().minusSeconds(3600));
+        for (Path p : List.of(old, oldSqlite, unrelated)) Files.setLastModifiedTime(p, hourAgo);
+
+        NativeCopies.sweepLeftBehind(dir);
+
+        assertThat(old).doesNotExist();
+        assertThat(oldSqlite).doesNotExist();
+        assertThat(oldLock).doesNotExist();
+        assertThat(fresh).as("a copy may still be loading").exists();
+        assertThat(unrelated).exists();
+    }
+}
