@@ -58,11 +58,13 @@ final class FilesSource implements Source {
 
     private final int parallelism;
     private final TailPlanner tails = new TailPlanner();
+    private final SeenVersions seen;
 
     FilesSource(Settings settings, Clock clock, int parallelism) {
         this.s = settings;
         this.clock = clock;
         this.parallelism = parallelism;
+        this.seen = new SeenVersions(clock);
     }
 
     @Override
@@ -83,13 +85,14 @@ final class FilesSource implements Source {
         List<Split> registered = new ArrayList<>();
         for (int round = 0; round < MAX_PLAN_ROUNDS && !ready.isEmpty(); round++) {
             // every round: what other planners registered meanwhile counts
-            Map<String, KnownMember> known = ledger.known(listing.keys());
+            Map<String, KnownMember> known = register ? known(ledger, listing) : ledger.known(listing.keys());
             List<Found> fresh = newWork(ready, known, skipped, round == 0);
             Map<String, String> digests = s.dedupe() ? dedupe(fresh, ledger, skipped) : Map.of();
             fresh = fresh.stream().filter(f -> !s.dedupe() || digests.containsKey(f.key())).toList();
             List<Split> planned = splits(fresh, digests, known, listing, round == 0 ? skipped : new ArrayList<>());
             if (!register) return new Plan(planned, skipped);
             Set<String> ids = new HashSet<>(ledger.register(planned));
+            seen.registered(planned.stream().filter(split -> ids.contains(split.id())).toList());
             List<Found> lost = new ArrayList<>();
             for (Split split : planned) {
                 if (ids.contains(split.id())) {
@@ -102,6 +105,27 @@ final class FilesSource implements Source {
             ready = lost;
         }
         return new Plan(registered, skipped);
+    }
+
+    /**
+     * What the ledger holds about the listed files, asking it only about files not {@link SeenVersions seen} in their
+     * version now, unless one of those turns out to be a changed file to read again: then about all of them.
+     */
+    private Map<String, KnownMember> known(Ledger ledger, Listing listing) throws IOException {
+        Map<String, String> versions = new HashMap<>();
+        listing.ready().forEach(f -> versions.put(f.key(), f.fingerprint()));
+        Map<String, KnownMember> known = new HashMap<>(seen.recall(versions));
+        List<String> unseen = listing.ready().stream().map(Found::key).filter(k -> !known.containsKey(k)).toList();
+        Map<String, KnownMember> asked = ledger.known(unseen);
+        boolean changed = asked.values().stream()
+                .anyMatch(k -> !fileVersion(k.fingerprint()).equals(versions.get(k.key())));
+        if (changed && s.reprocessChanged()) {
+            known.clear();
+            asked = ledger.known(listing.keys());
+        }
+        seen.saw(asked.values(), versions);
+        known.putAll(asked);
+        return known;
     }
 
     /** What one listing found: the files ready to read, and the keys of the others (still changing, say). */
@@ -429,6 +453,17 @@ final class FilesSource implements Source {
             }
         }
         return new Input(parts, format, s.header(), s.parse());
+    }
+
+    /** A tailed log by the file it was last found in (its identity is a hash of its first bytes). */
+    @Override
+    public String describe(Split split) {
+        if (!s.tail()) return Source.super.describe(split);
+        List<String> names = split.members().stream().map(m -> {
+            Path file = tails.locate(m.key());
+            return file != null ? s.root().relativize(file).toString() : "log " + m.key();
+        }).distinct().toList();
+        return names.size() == 1 ? names.getFirst() : names.size() + " logs from " + names.getFirst();
     }
 
     /**

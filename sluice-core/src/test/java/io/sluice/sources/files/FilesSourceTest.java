@@ -743,4 +743,74 @@ class FilesSourceTest {
         }
         assertThat(ranges.getLast().end()).isEqualTo(size);
     }
+
+    // ---- listing again -----------------------------------------------------------------------------
+
+    /** A clock the test moves, near the real time (files are settled relative to it). */
+    private static final class TestClock extends Clock {
+        long offset;
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public java.time.Instant instant() {
+            return java.time.Instant.now().plusMillis(offset);
+        }
+    }
+
+    @Test
+    void listingAgainAsksTheLedgerOnlyAboutNewAndChangedFilesAndAboutAllWhenAPackMustBeReadAgain() throws IOException {
+        for (int i = 0; i < 50; i++) file("f" + i + ".csv", "x\n" + i + "\n");
+        List<Integer> asked = new ArrayList<>();
+        io.sluice.spi.Ledger counting = (io.sluice.spi.Ledger) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[]{io.sluice.spi.Ledger.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("known")) asked.add(((java.util.Collection<?>) args[0]).size());
+                    try {
+                        return method.invoke(ledger, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        TestClock clock = new TestClock();
+        Options o = new Validator(dir, k -> null).validate(YamlReader.parse("test.yaml", "path: in"), FilesSourceFactory.OPTIONS);
+        RunOptions run = new RunOptions(RunOptions.Mode.WATCH, Duration.ofSeconds(10), 1,
+                new RetryPolicy(0, Duration.ofSeconds(1), Duration.ofSeconds(1)), BadRecordPolicy.DEAD_LETTER,
+                Duration.ofSeconds(60), new EngineOptions(null, null, null));
+        Source s = new FilesSourceFactory().create(o, new PipelineContext("test", dir.resolve("p.yaml"), run, clock));
+
+        assertThat(keys(s.plan(counting))).hasSize(50);
+        assertThat(asked).containsExactly(50);
+
+        asked.clear();
+        Source.Plan again = s.plan(counting);
+        assertThat(again.splits()).isEmpty();
+        assertThat(again.count(Source.Why.SEEN)).isEqualTo(50);
+        assertThat(asked).as("every file was seen registered in this version").containsExactly(0);
+
+        asked.clear();
+        file("new.csv", "x\n50\n");
+        assertThat(keys(s.plan(counting))).containsExactly("new.csv");
+        assertThat(asked).containsExactly(1);
+
+        asked.clear();
+        file("f7.csv", "x\n7\n7\n");
+        Split repack = s.plan(counting).splits().getFirst();
+        assertThat(repack.members()).as("the changed file's pack is read again with all its files").hasSize(50);
+        assertThat(asked).as("the changed file, then every file").containsExactly(1, 51);
+
+        asked.clear();
+        ledger.reset();
+        assertThat(s.plan(counting).splits()).as("a reset by another process is not noticed at once").isEmpty();
+        clock.offset = SeenVersions.FORGET_AFTER.toMillis();
+        assertThat(keys(s.plan(counting))).as("but once the memory is dropped").hasSize(51);
+        assertThat(asked).containsExactly(0, 51);
+    }
 }

@@ -1,0 +1,71 @@
+package io.sluice.sources.files;
+
+import io.sluice.spi.KnownMember;
+import io.sluice.spi.Ledger;
+import io.sluice.spi.Member;
+import io.sluice.spi.Split;
+import io.sluice.spi.SplitState;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The file versions this process has seen registered, so that each scan of a large folder asks the ledger only about
+ * new and changed files: a watch run over 100,000 finished files otherwise looks up 100,000 keys every interval
+ * (on DynamoDB, two item reads each). A registered split never changes, so a version once registered stays so;
+ * only a reset of the pipeline's state, by another process, forgets it. The memory is therefore dropped every
+ * {@link #FORGET_AFTER}: a reset's files are planned again within that time.
+ *
+ * <p>Entries are kept only for the version a file has now; what the ledger says about a file that changed is
+ * looked up every time, and so is everything when any listed file changed (a changed file that was packed is
+ * planned again with the pack's other files, from what the ledger holds now).
+ */
+final class SeenVersions {
+    static final Duration FORGET_AFTER = Duration.ofMinutes(10);
+
+    private final Clock clock;
+    private final Map<String, KnownMember> byKey = new HashMap<>();
+    private long forgetAt = Long.MIN_VALUE;
+
+    SeenVersions(Clock clock) {
+        this.clock = clock;
+    }
+
+    /** What the memory holds for these listed files (key to fingerprint): only those seen in this very version. */
+    synchronized Map<String, KnownMember> recall(Map<String, String> listed) {
+        long now = clock.millis();
+        if (now >= forgetAt || now < forgetAt - FORGET_AFTER.toMillis()) { // (or the clock was set back)
+            byKey.clear();
+            forgetAt = now + FORGET_AFTER.toMillis();
+        }
+        Map<String, KnownMember> recalled = new HashMap<>();
+        listed.forEach((key, fingerprint) -> {
+            KnownMember k = byKey.get(key);
+            if (k != null && FilesSource.fileVersion(k.fingerprint()).equals(fingerprint)) recalled.put(key, k);
+        });
+        return recalled;
+    }
+
+    /** Remembers what the ledger said about files in the version listed now. */
+    synchronized void saw(Collection<KnownMember> known, Map<String, String> listed) {
+        for (KnownMember k : known) {
+            if (FilesSource.fileVersion(k.fingerprint()).equals(listed.get(k.key()))) byKey.put(k.key(), k);
+        }
+    }
+
+    /** Remembers splits this process registered: for each file, its last member, as the ledger would say. */
+    synchronized void registered(List<Split> splits) {
+        for (Split split : splits) {
+            for (Member m : split.members()) {
+                KnownMember before = byKey.get(m.key());
+                boolean sameSplitEarlierRange = before != null && before.splitId().equals(split.id()) && before.start() > m.start();
+                if (!sameSplitEarlierRange) {
+                    byKey.put(m.key(), new KnownMember(m.key(), m.fingerprint(), m.start(), m.end(), split.id(), SplitState.PENDING));
+                }
+            }
+        }
+    }
+}
