@@ -104,10 +104,13 @@ final class RunCommand implements Callable<Integer> {
                 ? "written under the sink's _dead_letter/ with reason, file and line" : "skipped (on_bad_record: skip)");
     }
 
-    /** Unique per process: shown in status as the holder of a claim. */
+    /**
+     * Unique per process: shown in status as the holder of a claim, and the pool's leader lease is held by it. The
+     * random part matters where host and pid repeat (containers with a fixed host name all run as pid 1).
+     */
     static String ownerId() {
         return hostName() + ":" + ManagementFactory.getRuntimeMXBean().getPid() + ":"
-                + Long.toHexString(Double.doubleToLongBits(Math.random())).substring(0, 6);
+                + java.util.UUID.randomUUID().toString().substring(0, 8);
     }
 
     static String hostName() {

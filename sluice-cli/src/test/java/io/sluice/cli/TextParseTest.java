@@ -316,6 +316,25 @@ class TextParseTest {
     }
 
     @Test
+    void aFailedTailedSplitNamesItsLogsByFileNotByIdentity() throws Exception {
+        for (String name : List.of("a.log", "b.log")) {
+            StringBuilder log = new StringBuilder();
+            for (int i = 0; i < 10; i++) log.append(usageLine(name.charAt(0) * 100 + i, "\n")); // past the 256-byte identity
+            ws.input(name, log.append("this is not a usage line\n").toString());
+        }
+        Path p = usagePipeline("    tail: true\n", "  on_bad_record: fail\n");
+        Files.writeString(p, Files.readString(p).replace("max: 1,", "max: 0,"));
+        CliRun r = run(p);
+        assertThat(r.code()).as(r.toString()).isEqualTo(1);
+        List<String> errors = new ArrayList<>();
+        for (JsonNode s : CliRun.status(p).get("splits")) {
+            if (s.get("state").asText().equals("dead")) errors.add(s.get("last_error").asText());
+        }
+        assertThat(errors).as(r.toString()).singleElement().asString()
+                .containsPattern("\\(2 logs from [ab]\\.log\\)").doesNotContain("log from");
+    }
+
+    @Test
     void onBadRecordFailMakesTheSplitDeadWithTheFirstBadLine() throws Exception {
         badUsageInput();
         ws.input("c.log", usageLine(21, "\n") + usageLine(22, "\n"));

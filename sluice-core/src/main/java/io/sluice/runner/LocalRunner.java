@@ -490,9 +490,8 @@ public final class LocalRunner {
     }
 
     /** An error message that names the split and its files, so the user knows where to look. */
-    private static String describe(Claim claim, Exception e) {
-        String files = claim.split().members().size() == 1 ? claim.split().members().getFirst().key()
-                : claim.split().members().size() + " files from " + claim.split().members().getFirst().key();
+    private String describe(Claim claim, Exception e) {
+        String files = a.source().describe(claim.split());
         String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         if (e instanceof java.nio.file.NoSuchFileException nf) message = "no such file " + nf.getFile()
                 + (nf.getReason() == null ? "" : ": " + nf.getReason());

@@ -39,6 +39,13 @@ public interface Source {
         return true;
     }
 
+    /** The split's inputs as a user knows them, for error messages: one name, or how many and the first. */
+    default String describe(Split split) {
+        List<Member> members = split.members();
+        return members.size() == 1 ? members.getFirst().key()
+                : members.size() + " files from " + members.getFirst().key();
+    }
+
     /**
      * Whether a later version of an input can be planned, whose output then replaces the earlier version's. Partial
      * results are not compacted when it can: a compacted file could not give up one split's rows.

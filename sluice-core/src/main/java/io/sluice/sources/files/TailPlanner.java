@@ -74,7 +74,8 @@ final class TailPlanner {
                 continue;
             }
             if (head.bytes().length < IDENTITY_BYTES) {
-                skipped.add(Skipped.seen(f.key(), "shorter than " + IDENTITY_BYTES + " bytes: too short to tell it apart "
+                // skipped, not seen: the run's summary must not count it as processed
+                skipped.add(Skipped.because(f.key(), "shorter than " + IDENTITY_BYTES + " bytes: too short to tell it apart "
                         + "from other logs; it is read once it has grown"));
                 continue;
             }

@@ -540,6 +540,7 @@ class TailPlannerTest {
         Source.Plan plan = plan();
         assertThat(plan.splits()).isEmpty();
         assertThat(skippedOf(plan, "small.log").reason()).contains("shorter than 256 bytes");
+        assertThat(skippedOf(plan, "small.log").why()).as("not counted as processed").isEqualTo(Source.Why.SKIPPED);
 
         append("small.log", lines("small", 2, 20));
         Split s = splitOf(plan(), "small.log");
