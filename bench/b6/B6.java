@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -34,6 +35,8 @@ import java.util.stream.IntStream;
 import redis.embedded.RedisServer;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
  * B6: the ledger under a worker pool, per backend, with 1, 2 and 4 workers.
@@ -141,7 +144,7 @@ public class B6 {
                         .toList();
                 for (int i = 0; i < files; i += 1000) l.register(splits.subList(i, Math.min(files, i + 1000)));
             }
-            java.util.Map<String, String> calls = new java.util.LinkedHashMap<>();
+            Map<String, String> calls = new java.util.LinkedHashMap<>();
             calls.put("get", "GetItem (consistent read)");
             calls.put("update", "UpdateItem with a condition");
             calls.put("move", "UpdateItem with a condition that moves the item in the index");
@@ -160,9 +163,9 @@ public class B6 {
 
     static double floorRun(URI endpoint, String pipeline, int files, String call, int threads, int seconds)
             throws Exception {
-        List<software.amazon.awssdk.services.dynamodb.DynamoDbClient> clients = new ArrayList<>();
+        List<DynamoDbClient> clients = new ArrayList<>();
         for (int i = 0; i < threads; i++) {
-            clients.add(software.amazon.awssdk.services.dynamodb.DynamoDbClient.builder()
+            clients.add(DynamoDbClient.builder()
                     .region(software.amazon.awssdk.regions.Region.US_EAST_1).endpointOverride(endpoint)
                     .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("b6", "b6")))
                     .httpClientBuilder(software.amazon.awssdk.http.apache.ApacheHttpClient.builder().maxConnections(16))
@@ -180,32 +183,18 @@ public class B6 {
                 ts.add(Thread.ofPlatform().start(() -> {
                     java.util.Random random = new java.util.Random(offset);
                     while (System.currentTimeMillis() < end) {
-                        var key = java.util.Map.of(
-                                "pk", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS(pipeline + "#split"),
-                                "sk", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS("f" + random.nextInt(files)));
+                        Map<String, AttributeValue> key = Map.of("pk", AttributeValue.fromS(pipeline + "#split"),
+                                "sk", AttributeValue.fromS("f" + random.nextInt(files)));
                         switch (call) {
                             case "get" -> db.getItem(b -> b.tableName("sluice-b6").key(key).consistentRead(true));
-                            case "update" -> db.updateItem(b -> b.tableName("sluice-b6").key(key)
-                                    .updateExpression("SET #u = :now")
-                                    .conditionExpression("#s = :pending")
-                                    .expressionAttributeNames(java.util.Map.of("#u", "updated", "#s", "state"))
-                                    .expressionAttributeValues(java.util.Map.of(
-                                            ":now", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromN(
-                                                    Long.toString(System.currentTimeMillis())),
-                                            ":pending", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS("pending"))));
-                            case "move" -> db.updateItem(b -> b.tableName("sluice-b6").key(key)
-                                    .updateExpression("SET #st = :st")
-                                    .conditionExpression("#s = :pending")
-                                    .expressionAttributeNames(java.util.Map.of("#st", "st", "#s", "state"))
-                                    .expressionAttributeValues(java.util.Map.of(
-                                            ":st", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS(
-                                                    pipeline + "#floor-" + random.nextInt(2)),
-                                            ":pending", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS("pending"))));
+                            case "update" -> updateIfPending(db, key, "#u", "updated",
+                                    AttributeValue.fromN(Long.toString(System.currentTimeMillis())));
+                            case "move" -> updateIfPending(db, key, "#st", "st",
+                                    AttributeValue.fromS(pipeline + "#floor-" + random.nextInt(2)));
                             case "query" -> db.query(b -> b.tableName("sluice-b6").indexName("by_state")
-                                    .keyConditionExpression("#st = :st")
-                                    .expressionAttributeNames(java.util.Map.of("#st", "st"))
-                                    .expressionAttributeValues(java.util.Map.of(":st",
-                                            software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS(pipeline + "#floor-0")))
+                                    .keyConditionExpression("#st = :v")
+                                    .expressionAttributeNames(Map.of("#st", "st"))
+                                    .expressionAttributeValues(Map.of(":v", AttributeValue.fromS(pipeline + "#floor-0")))
                                     .limit(10));
                             default -> throw new IllegalArgumentException(call);
                         }
@@ -219,8 +208,18 @@ public class B6 {
             for (Thread t : ts) t.join();
             return count.get() / ((System.nanoTime() - start) / 1e9);
         } finally {
-            clients.forEach(software.amazon.awssdk.services.dynamodb.DynamoDbClient::close);
+            clients.forEach(DynamoDbClient::close);
         }
+    }
+
+    /** A conditional write of one attribute, as a claim or a completion makes (the "move" one changes the index key). */
+    static void updateIfPending(DynamoDbClient db, Map<String, AttributeValue> key, String name, String attribute,
+                                AttributeValue value) {
+        db.updateItem(b -> b.tableName("sluice-b6").key(key)
+                .updateExpression("SET " + name + " = :v")
+                .conditionExpression("#s = :pending")
+                .expressionAttributeNames(Map.of(name, attribute, "#s", "state"))
+                .expressionAttributeValues(Map.of(":v", value, ":pending", AttributeValue.fromS("pending"))));
     }
 
     // ---- a pool of sluice worker processes ----------------------------------------------------------------
@@ -312,8 +311,8 @@ public class B6 {
             throw new UnsupportedOperationException(name() + " has no endpoint");
         }
 
-        default java.util.Map<String, String> env() {
-            return java.util.Map.of();
+        default Map<String, String> env() {
+            return Map.of();
         }
 
         @Override
@@ -362,8 +361,8 @@ public class B6 {
                         public String state() { return s.state(); }
                         public Ledger open(String p) { return s.open(p); }
                         public URI endpoint() { return endpoint; }
-                        public java.util.Map<String, String> env() {
-                            return java.util.Map.of("AWS_ACCESS_KEY_ID", "b6", "AWS_SECRET_ACCESS_KEY", "b6");
+                        public Map<String, String> env() {
+                            return Map.of("AWS_ACCESS_KEY_ID", "b6", "AWS_SECRET_ACCESS_KEY", "b6");
                         }
                         public void close() throws Exception { s.close(); }
                     };
