@@ -1,7 +1,6 @@
 package io.sluice.sources.files;
 
 import io.sluice.spi.KnownMember;
-import io.sluice.spi.Ledger;
 import io.sluice.spi.Member;
 import io.sluice.spi.Split;
 import io.sluice.spi.SplitState;
@@ -56,15 +55,14 @@ final class SeenVersions {
         }
     }
 
-    /** Remembers splits this process registered: for each file, its last member, as the ledger would say. */
+    /**
+     * Remembers splits this process registered, in registration order: a file's last member is what the ledger
+     * would say (a split holds one member per file; a file's ranges are registered in order, in splits of their own).
+     */
     synchronized void registered(List<Split> splits) {
         for (Split split : splits) {
             for (Member m : split.members()) {
-                KnownMember before = byKey.get(m.key());
-                boolean sameSplitEarlierRange = before != null && before.splitId().equals(split.id()) && before.start() > m.start();
-                if (!sameSplitEarlierRange) {
-                    byKey.put(m.key(), new KnownMember(m.key(), m.fingerprint(), m.start(), m.end(), split.id(), SplitState.PENDING));
-                }
+                byKey.put(m.key(), new KnownMember(m.key(), m.fingerprint(), m.start(), m.end(), split.id(), SplitState.PENDING));
             }
         }
     }

@@ -66,11 +66,15 @@ class FilesSourceTest {
 
     /** A files source from the options as a user writes them under {@code source.files}. */
     private Source source(String yaml, int parallelism) {
+        return source(yaml, parallelism, Clock.systemUTC());
+    }
+
+    private Source source(String yaml, int parallelism, Clock clock) {
         Options o = new Validator(dir, k -> null).validate(YamlReader.parse("test.yaml", yaml), FilesSourceFactory.OPTIONS);
         RunOptions run = new RunOptions(RunOptions.Mode.ONCE, Duration.ofSeconds(10), parallelism,
                 new RetryPolicy(0, Duration.ofSeconds(1), Duration.ofSeconds(1)), BadRecordPolicy.DEAD_LETTER,
                 Duration.ofSeconds(60), new EngineOptions(null, null, null));
-        return new FilesSourceFactory().create(o, new PipelineContext("test", dir.resolve("p.yaml"), run, Clock.systemUTC()));
+        return new FilesSourceFactory().create(o, new PipelineContext("test", dir.resolve("p.yaml"), run, clock));
     }
 
     private Source source(String yaml) {
@@ -780,11 +784,7 @@ class FilesSourceTest {
                     }
                 });
         TestClock clock = new TestClock();
-        Options o = new Validator(dir, k -> null).validate(YamlReader.parse("test.yaml", "path: in"), FilesSourceFactory.OPTIONS);
-        RunOptions run = new RunOptions(RunOptions.Mode.WATCH, Duration.ofSeconds(10), 1,
-                new RetryPolicy(0, Duration.ofSeconds(1), Duration.ofSeconds(1)), BadRecordPolicy.DEAD_LETTER,
-                Duration.ofSeconds(60), new EngineOptions(null, null, null));
-        Source s = new FilesSourceFactory().create(o, new PipelineContext("test", dir.resolve("p.yaml"), run, clock));
+        Source s = source("path: in", 1, clock);
 
         assertThat(keys(s.plan(counting))).hasSize(50);
         assertThat(asked).containsExactly(50);
