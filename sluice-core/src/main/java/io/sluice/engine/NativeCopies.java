@@ -25,8 +25,8 @@ public final class NativeCopies {
     private NativeCopies() {}
 
     /**
-     * Loads DuckDB's library and deletes its copy, before the first connection: opening a database takes about
-     * half a second, long enough for a kill to land between the copy and a clean-up after connecting.
+     * Loads DuckDB's library and deletes its copy, before the first connection: deleting after connecting would
+     * leave the copy for the half second a database takes to open. Later calls only read the maps again.
      */
     public static void loadDuckDb() {
         try {
