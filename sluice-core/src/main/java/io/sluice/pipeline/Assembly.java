@@ -27,6 +27,12 @@ public record Assembly(Pipeline pipeline, Source source, List<Step> steps, Sink 
                 throw new ConfigException(new ConfigProblem(step.location(), step.path(),
                         "no step may follow an aggregate: it merges results across splits, so it must be the last step"));
             }
+            if (!steps.isEmpty() && steps.getLast().rejectColumn() != null) {
+                // the engine sends to on_bad_record only the rows the last step rejects
+                throw new ConfigException(new ConfigProblem(step.location(), step.path(),
+                        "no step may follow a step that rejects rows (focus with validate: true): make it the last "
+                                + "step, or run the later steps in a second pipeline over its output"));
+            }
             steps.add(created);
         }
         Sink sink = c.sinks().get(p.sink().kind()).create(p.sink().value(), ctx);

@@ -128,6 +128,28 @@ class PipelineRunTest {
         }
     }
 
+    @Test
+    void aStepAfterAValidatingFocusStepIsRefused() throws Exception {
+        Files.createDirectories(dir.resolve("cur"));
+        Path yaml = dir.resolve("after-validate.yaml");
+        Files.writeString(yaml, """
+                pipeline: after-validate
+                source:
+                  files: { path: cur, include: "*.csv" }
+                steps:
+                  - focus: { provider: aws-cur, validate: true }
+                  - sql: SELECT * FROM input
+                sink:
+                  files: { path: out, format: parquet }
+                """);
+        Components c = Components.discover();
+        Pipeline p = new PipelineLoader(c, name -> null).load(yaml);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Assembly.of(p, c, Clock.systemUTC()))
+                .isInstanceOf(io.sluice.config.ConfigException.class)
+                .hasMessageContaining(yaml + ":6:").hasMessageContaining("steps[1]")
+                .hasMessageContaining("no step may follow a step that rejects rows");
+    }
+
     /**
      * AWS rewrites a month's CUR files while the month runs. The rewritten file is new work, and its output replaces
      * the output of its earlier version (in every billing-period partition) instead of being added beside it.
