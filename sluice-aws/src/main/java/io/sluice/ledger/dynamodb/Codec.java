@@ -6,6 +6,7 @@ import static io.sluice.ledger.dynamodb.Items.s;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.ledger.LedgerRows;
 import io.sluice.spi.Member;
 import io.sluice.spi.Split;
 import io.sluice.spi.SplitInfo;
@@ -35,7 +36,7 @@ final class Codec {
         item.put("token", n(token));
         item.put("attempts", n(0));
         item.put("bytes", n(split.bytes()));
-        item.put("members", s(json(split.members().stream()
+        item.put("members", s(LedgerRows.json(split.members().stream()
                 .map(m -> Arrays.asList(m.key(), m.fingerprint(), m.start(), m.end(), m.digest())).toList())));
         item.put("n", n(split.members().size()));
         item.put("updated", n(now));
@@ -80,14 +81,6 @@ final class Codec {
 
     static Map<String, AttributeValue> keyOf(Map<String, AttributeValue> item) {
         return Map.of(Items.PK, item.get(Items.PK), Items.SK, item.get(Items.SK));
-    }
-
-    static String json(Object value) {
-        try {
-            return JSON.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private static String text(Map<String, AttributeValue> item, String name) {

@@ -4,6 +4,7 @@ import static io.sluice.ledger.LedgerArgs.requirePositive;
 import static io.sluice.ledger.dynamodb.Items.n;
 import static io.sluice.ledger.dynamodb.Items.s;
 
+import io.sluice.ledger.LedgerRows;
 import io.sluice.spi.Claim;
 import io.sluice.spi.Completion;
 import io.sluice.spi.KnownMember;
@@ -164,7 +165,8 @@ public final class DynamoDbLedger implements Ledger {
             long now = clock.millis();
             long until = now + lease.toMillis();
             // expired leases and due retries first, when their turn has come (see DUE_EVERY)
-            if (candidates.dueCheck(now)) {
+            boolean lookedForDue = candidates.dueCheck(now);
+            if (lookedForDue) {
                 Optional<Claim> due = grantFirst(due(now), owner, now, until);
                 if (due.isPresent()) return due;
             }
@@ -185,7 +187,8 @@ public final class DynamoDbLedger implements Ledger {
                 }
                 candidates.lost();
             }
-            // nothing pending (or every candidate taken): expired leases and due retries at once
+            // nothing pending (or every candidate taken): expired leases and due retries at once, unless just done
+            if (lookedForDue) return Optional.empty();
             candidates.checkedDue(now);
             return grantFirst(due(now), owner, now, until);
         });
@@ -288,7 +291,7 @@ public final class DynamoDbLedger implements Ledger {
                         + "#outputs = :outputs, #updated = :now REMOVE #lease, #retry, #error",
                 Map.of(":done", s("done"), ":st", s(items.st("done")), ":in", n(completion.rowsIn()),
                         ":out", n(completion.rowsOut()), ":rejected", n(completion.rejected()),
-                        ":outputs", s(Codec.json(completion.outputs())), ":now", n(clock.millis())));
+                        ":outputs", s(LedgerRows.json(completion.outputs())), ":now", n(clock.millis())));
         if (!done) throw new StaleClaimException(claim.splitId(), claim.token());
     }
 
