@@ -107,7 +107,7 @@ public record OutputKey(String key, String version, long start, long end) {
     }
 
     /** The first {@code hexChars} of the sha256 of the members' keys and fingerprints. */
-    public static String hash(List<Member> members, int hexChars) {
+    private static String hash(List<Member> members, int hexChars) {
         StringBuilder all = new StringBuilder();
         members.forEach(m -> all.append(m.key()).append('\0').append(m.fingerprint()).append('\n'));
         try {

@@ -119,7 +119,7 @@ final class FilesSink implements Sink {
      */
     @Override
     public Written replaceMerged(Connection c, String query, boolean changesOnly) throws Exception {
-        if (!changesOnly) return stage("totals", c, (staging, name) -> copy(query, staging, name), BadRecords.NONE, () -> { });
+        if (!changesOnly) return stage(null, "totals", c, (staging, name) -> copy(query, staging, name), BadRecords.NONE, () -> { });
         Path snapshot = root.resolve("_sluice").resolve("merged.parquet");
         String merged = "sluice_merged_" + Math.abs(System.nanoTime());
         try (Statement s = c.createStatement()) {
@@ -133,7 +133,7 @@ final class FilesSink implements Sink {
             try (var r = s.executeQuery("SELECT count(*) FROM (" + changed + ")")) {
                 r.next();
                 written = r.getLong(1) == 0 ? new Written(0, List.of())
-                        : stage("changes-" + epoch(), c, (staging, name) -> copy(changed, staging, name), BadRecords.NONE, () -> { });
+                        : stage(null, "changes-" + epoch(), c, (staging, name) -> copy(changed, staging, name), BadRecords.NONE, () -> { });
             }
             Path tmp = snapshot.resolveSibling("merged.parquet.tmp");
             s.execute("COPY " + merged + " TO " + Sql.literal(tmp.toString()) + " (FORMAT parquet)");
@@ -151,14 +151,10 @@ final class FilesSink implements Sink {
         return PartialStore.epoch(merged == null ? List.of() : merged);
     }
 
-    /** Writes the statement's rows (and bad records) under a fresh staging folder, then commits them under {@code name}. */
-    private Written stage(String name, Connection c, Copy copy, BadRecords badRecords, Fence fence) throws Exception {
-        return stage(null, name, c, copy, badRecords, fence);
-    }
-
     /**
-     * {@link #stage(String, Connection, Copy, BadRecords, Fence)} for a split's output, which replaces the outputs of
-     * the split's other versions; nothing is committed (no rows written) when the split's inputs changed meanwhile.
+     * Writes the statement's rows (and bad records) under a fresh staging folder, then commits them under {@code name}.
+     * A split's output ({@code split} not null) replaces the outputs of the split's other versions; nothing is
+     * committed (no rows written) when the split's inputs changed meanwhile.
      */
     private Written stage(Split split, String name, Connection c, Copy copy, BadRecords badRecords, Fence fence)
             throws Exception {
@@ -255,7 +251,7 @@ final class FilesSink implements Sink {
             if (!fence.inputsCurrent()) return false;
             versions.record(split, name, key.get());
             commit(name, staging, produced);
-            versions.removeOthers(split, name, key.get(), this::remove);
+            versions.removeOthers(name, key.get(), this::remove);
             return true;
         }
     }

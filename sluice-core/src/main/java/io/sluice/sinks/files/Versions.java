@@ -132,7 +132,7 @@ final class Versions {
      * keeping the other ranges of this version. Each output's files go first, then its manifest, then its record, so a
      * crash in between leaves the rest for the next commit of the key to remove.
      */
-    void removeOthers(Split split, String name, OutputKey mine, Remover remover) throws IOException {
+    void removeOthers(String name, OutputKey mine, Remover remover) throws IOException {
         Path folder = folder(mine.key());
         if (Files.isDirectory(folder)) {
             // versions compared by their hashes, as the records' names hold them
