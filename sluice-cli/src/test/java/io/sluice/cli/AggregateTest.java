@@ -144,10 +144,6 @@ class AggregateTest {
         }
     }
 
-    private static CliRun ok(CliRun r) {
-        assertThat(r.code()).as(r.toString()).isZero();
-        return r;
-    }
 
     // ---- measures --------------------------------------------------------------------------------------
 
@@ -156,7 +152,7 @@ class AggregateTest {
         usageFiles(40, 60);
         String[] names = MEASURES.keySet().toArray(String[]::new);
         Path p = pipeline("measures", "group_by: [consumer, resource]\n" + measures(names), "");
-        CliRun r = ok(run(p));
+        CliRun r = run(p).ok();
         assertThat(r.all()).contains("totals rebuilt: 15 row(s)");
         JsonNode splits = CliRun.status(p).get("splits");
         assertThat(splits.size()).as("the files were packed into several splits").isGreaterThanOrEqualTo(8);
@@ -187,7 +183,7 @@ class AggregateTest {
                 group_by: consumer
                 window: { column: ts, size: 1h }
                 """ + measures("lines", "total", "users"), "");
-        ok(run(p));
+        run(p).ok();
         assertThat(totalsTypes()).containsEntry("window_start", "TIMESTAMP").containsEntry("window_end", "TIMESTAMP");
         List<String> expected = expected("consumer, time_bucket(INTERVAL 1 hour, ts) AS ws, ws + INTERVAL 1 hour, "
                 + expectedMeasures("lines", "total", "users"), "consumer, ws");
@@ -196,7 +192,7 @@ class AggregateTest {
 
         Path q = ws.pipeline("q.yaml", Files.readString(p).replace("size: 1h", "size: 15m")
                 .replace("pipeline: windows", "pipeline: quarter").replace("path: out", "path: out15"));
-        ok(run(q));
+        run(q).ok();
         List<String> quarter = expected("consumer, time_bucket(INTERVAL 15 minutes, ts) AS ws, ws + INTERVAL 15 minutes, "
                 + "count(*)", "consumer, ws");
         List<String> actual = Workspace.query("SELECT consumer, window_start, window_end, lines FROM read_parquet('"
@@ -208,7 +204,7 @@ class AggregateTest {
     void withoutGroupByTheTotalsAreOneRow() throws Exception {
         usageFiles(20, 50);
         Path p = pipeline("all", measures("lines", "total", "cost", "mean", "users_too", "hi"), "");
-        ok(run(p));
+        run(p).ok();
         assertThat(CliRun.status(p).get("splits").size()).isGreaterThan(1);
         List<String> rows = totals("lines, total, cost, mean, users_too, hi");
         assertThat(rows).hasSize(1).isEqualTo(expected(expectedMeasures("lines", "total", "cost", "mean", "users_too", "hi"), ""));
@@ -221,14 +217,14 @@ class AggregateTest {
     void aSecondRunWithOneNewFileUpdatesTheTotalsExactly() throws Exception {
         usageFiles(25, 40);
         Path p = pipeline("second", "group_by: [consumer, resource]\n" + measures("lines", "total", "cost", "users"), "");
-        ok(run(p));
+        run(p).ok();
         String select = "consumer, resource, lines, total, cost, users";
         String expectedSelect = "consumer, resource, " + expectedMeasures("lines", "total", "cost", "users");
         List<String> before = totals(select);
         CliRun.assertSameRows(before, expected(expectedSelect, "consumer, resource"));
 
         ws.input("day9/new.log", usage(300, 99));
-        CliRun second = ok(run(p));
+        CliRun second = run(p).ok();
         assertThat(second.all()).contains("planned 1 new split(s)").contains("25 input(s) already processed");
         List<String> after = totals(select);
         assertThat(after).isNotEqualTo(before);
@@ -240,14 +236,14 @@ class AggregateTest {
     void replayingEverySplitReplacesItsPartialAndNeverCountsTwice() throws Exception {
         usageFiles(30, 40);
         Path p = pipeline("replay", "group_by: [consumer, resource]\n" + measures("lines", "total", "cost", "lo", "users"), "");
-        ok(run(p));
+        run(p).ok();
         String select = "consumer, resource, lines, total, cost, lo, users";
         List<String> first = totals(select);
         List<String> partials = partialFiles();
 
         // forget the ledger only: every split is planned again with the same id, replayed, and replaces its partial
         assertThat(sluice("reset", p.toString(), "--yes").code()).isZero();
-        CliRun again = ok(run(p));
+        CliRun again = run(p).ok();
         assertThat(again.all()).contains("planned " + partials.size() + " new split(s)");
         assertThat(partialFiles()).isEqualTo(partials);
         assertThat(totals(select)).isEqualTo(first);
@@ -259,15 +255,15 @@ class AggregateTest {
     void afterAResetThatCutsTheInputDifferentlyTheOldPartialsDoNotCount() throws Exception {
         usageFiles(30, 40);
         Path p = pipeline("recut", "group_by: consumer\n" + measures("lines", "total"), "");
-        ok(run(p));
+        run(p).ok();
         // a file that sorts between the others: planned alone now, but packed with others after a reset
         ws.input("day0/usage-000a.log", usage(50, 1234));
-        ok(run(p));
+        run(p).ok();
         String expectedSelect = "consumer, " + expectedMeasures("lines", "total");
         CliRun.assertSameRows(totals("consumer, lines, total"), expected(expectedSelect, "consumer"));
 
         assertThat(sluice("reset", p.toString(), "--yes").code()).isZero();
-        ok(run(p));
+        run(p).ok();
         CliRun.assertSameRows(totals("consumer, lines, total"), expected(expectedSelect, "consumer"));
         assertThat(totals("sum(lines)")).containsExactly("1250");
     }
@@ -284,7 +280,7 @@ class AggregateTest {
         Path p = pipeline("changes", "group_by: [consumer, resource]\n" + measures("lines", "total") + "emit: changes\n", "")
                 ;
         Files.writeString(p, Files.readString(p).replace("format: parquet", "format: csv"));
-        ok(run(p));
+        run(p).ok();
         List<Path> first = changeFiles();
         assertThat(first).singleElement().satisfies(f -> assertThat(f.getFileName().toString()).matches("changes-[0-9a-f]{16}\\.csv"));
         String expectedSelect = "consumer, resource, " + expectedMeasures("lines", "total");
@@ -294,7 +290,7 @@ class AggregateTest {
 
         // new lines for one group only: the next file holds that group, with its new totals
         ws.input("day5/more.log", "2026-11-02 10:00:00,bob,mem,5,1.5000,u1\n2026-11-02 11:00:00,bob,mem,7,,u99\n");
-        ok(run(p));
+        run(p).ok();
         List<Path> second = new ArrayList<>(changeFiles());
         second.removeAll(first);
         assertThat(second).hasSize(1);
@@ -304,13 +300,13 @@ class AggregateTest {
 
         // nothing new: no new file, and the earlier ones stay
         List<Path> before = changeFiles();
-        CliRun third = ok(run(p));
+        CliRun third = run(p).ok();
         assertThat(third.all()).contains("changed groups written: 0 row(s)");
         assertThat(changeFiles()).isEqualTo(before).hasSize(2);
 
         // the same after a replay of every split: nothing changed
         assertThat(sluice("reset", p.toString(), "--yes").code()).isZero();
-        ok(run(p));
+        run(p).ok();
         assertThat(changeFiles()).isEqualTo(before);
     }
 
@@ -350,14 +346,14 @@ class AggregateTest {
         ws.input("b.log", "2026-11-01 10:00:00,bob,cpu,10,1.0000,u1\n");
         Path p = pipeline("parts", "group_by: [consumer, resource]\n" + measures("lines", "total"), ", partition_by: [consumer]");
         Files.writeString(p, Files.readString(p).replace("max_files: 5", "max_files: 1"));
-        ok(run(p));
+        run(p).ok();
         assertThat(Files.exists(ws.out().resolve("consumer=zed"))).isTrue();
         CliRun.assertSameRows(totals("consumer, resource, lines, total"), List.of("bob|cpu|1|10", "zed|cpu|1|1", "zed|mem|1|2"));
 
         // a.log is rewritten (zed renamed amy) and replayed under the same split id: zed's partition must go
         ws.input("a.log", "2026-11-01 10:00:00,amy,cpu,3,1.0000,u1\n");
         assertThat(sluice("reset", p.toString(), "--yes").code()).isZero();
-        ok(run(p));
+        run(p).ok();
         CliRun.assertSameRows(totals("consumer, resource, lines, total"), List.of("amy|cpu|1|3", "bob|cpu|1|10"));
         try (Stream<Path> walk = Files.walk(ws.out())) {
             assertThat(walk.filter(Files::isRegularFile).map(f -> ws.out().relativize(f).toString())

@@ -35,6 +35,12 @@ record CliRun(int code, String out, String err) {
         return new ObjectMapper().readTree(r.out());
     }
 
+    /** Asserts exit 0, showing the output when not; returns this for further checks. */
+    CliRun ok() {
+        org.assertj.core.api.Assertions.assertThat(code).as(toString()).isZero();
+        return this;
+    }
+
     String all() {
         return out + err;
     }

@@ -49,12 +49,7 @@ class RedeliveryTest {
                 run:
                   parallelism: 2
                   retries: { max: 0 }
-                """.formatted(indent(source, 4), indent(steps, 2), indent(sink, 4)));
-    }
-
-    private static String indent(String yaml, int spaces) {
-        if (yaml.isBlank()) return "";
-        return yaml.strip().lines().map(l -> " ".repeat(spaces) + l).reduce((a, b) -> a + "\n" + b).orElse("");
+                """.formatted(source.strip().indent(4), steps.strip().indent(2), sink.strip().indent(4)));
     }
 
     private static final String COPY = "- sql: SELECT id, region, CAST(amount AS BIGINT) AS amount FROM input";
@@ -82,11 +77,6 @@ class RedeliveryTest {
         return current.values().stream().flatMap(List::stream).sorted().toList();
     }
 
-    private void runOk(Path p) {
-        CliRun r = run(p);
-        assertThat(r.code()).as(r.toString()).isZero();
-    }
-
     /** The output as a plain DuckDB reader of the folder sees it (hive partitions when there are). */
     private List<String> readerSees(boolean partitioned) throws Exception {
         String glob = ws.out() + (partitioned ? "/*/*.parquet" : "/*.parquet");
@@ -112,18 +102,17 @@ class RedeliveryTest {
         ws = Workspace.in(dir);
         for (int f = 0; f < 3; f++) deliver("day-" + f + ".csv", f * 1000, 40, 1);
         Path p = pipeline("pack: { max_files: 1 }", COPY, "");
-        runOk(p);
+        run(p).ok();
         assertOutputIsTheCurrentInput(false);
         assertThat(ws.outputFiles(".parquet")).hasSize(3);
 
         deliver("day-1.csv", 1000, 25, 2); // fewer rows, other amounts
-        runOk(p);
+        run(p).ok();
         assertOutputIsTheCurrentInput(false);
         assertThat(ws.outputFiles(".parquet")).hasSize(3);
 
         deliver("day-1.csv", 1000, 60, 3); // and again
-        CliRun third = run(p);
-        assertThat(third.code()).as(third.toString()).isZero();
+        CliRun third = run(p).ok();
         assertThat(third.out()).contains(": 1 split(s) done");
         assertOutputIsTheCurrentInput(false);
         assertThat(ws.outputFiles(".parquet")).hasSize(3);
@@ -139,12 +128,12 @@ class RedeliveryTest {
         ws = Workspace.in(dir);
         for (int f = 0; f < 3; f++) deliver("day-" + f + ".csv", f * 1000, 40, 1);
         Path p = pipeline("pack: { max_files: 1 }", COPY, "partition_by: [region]");
-        runOk(p);
+        run(p).ok();
         assertOutputIsTheCurrentInput(true);
 
         // the new version has rows of one region only: its files in the other partitions must go
         deliver("day-2.csv", 2000, 30, 2, new String[] {"eu"});
-        runOk(p);
+        run(p).ok();
         assertOutputIsTheCurrentInput(true);
         try (Stream<Path> apac = Files.list(ws.out().resolve("region=apac"))) {
             assertThat(apac.count()).as("day-0 and day-1 only").isEqualTo(2);
@@ -156,21 +145,20 @@ class RedeliveryTest {
         ws = Workspace.in(dir);
         for (int f = 0; f < 6; f++) deliver("day-" + f + ".csv", f * 1000, 40, 1);
         Path p = pipeline("pack: { max_files: 3 }", COPY, "");
-        runOk(p);
+        run(p).ok();
         assertOutputIsTheCurrentInput(false);
         assertThat(ws.outputFiles(".parquet")).as("two packs of three files").hasSize(2);
 
         deliver("day-4.csv", 4000, 10, 2);
         deliver("day-9.csv", 9000, 7, 1); // a new file at the same time: its own split
-        CliRun second = run(p);
-        assertThat(second.code()).as(second.toString()).isZero();
+        CliRun second = run(p).ok();
         assertThat(second.out()).contains(": 2 split(s) done");
         assertOutputIsTheCurrentInput(false);
         assertThat(ws.outputFiles(".parquet")).hasSize(3);
 
         deliver("day-3.csv", 3000, 50, 3);
         deliver("day-5.csv", 5000, 5, 3);
-        runOk(p);
+        run(p).ok();
         assertOutputIsTheCurrentInput(false);
         assertThat(ws.outputFiles(".parquet")).hasSize(3);
     }
@@ -181,17 +169,17 @@ class RedeliveryTest {
         deliver("big.csv", 0, 2000, 1);
         deliver("small.csv", 100_000, 10, 1);
         Path p = pipeline("split_size: 4KB", COPY, "");
-        runOk(p);
+        run(p).ok();
         assertOutputIsTheCurrentInput(false);
         int ranges = ws.outputFiles(".parquet").size() - 1;
         assertThat(ranges).as("big.csv was cut").isGreaterThan(4);
 
         deliver("big.csv", 0, 1500, 2); // cut again, differently
-        runOk(p);
+        run(p).ok();
         assertOutputIsTheCurrentInput(false);
 
         deliver("big.csv", 0, 30, 3); // small now: read whole
-        runOk(p);
+        run(p).ok();
         assertOutputIsTheCurrentInput(false);
         assertThat(ws.outputFiles(".parquet")).hasSize(2);
     }
@@ -207,18 +195,18 @@ class RedeliveryTest {
                     group_by: [region]
                     measures: { lines: count(*), total: sum(amount) }
                 """, "");
-        runOk(p);
+        run(p).ok();
         assertThat(totals()).isEqualTo(expectedTotals());
         assertThat(ws.out().resolve("_sluice/partials/compacted")).as("partials of replaceable outputs are not compacted")
                 .doesNotExist();
 
         deliver("day-1.csv", 1000, 15, 2); // in a pack
         deliver("big.csv", 10_000, 1200, 2); // cut into ranges
-        runOk(p);
+        run(p).ok();
         assertThat(totals()).isEqualTo(expectedTotals());
 
         deliver("day-2.csv", 2000, 90, 3);
-        runOk(p);
+        run(p).ok();
         assertThat(totals()).isEqualTo(expectedTotals());
         assertThat(ws.outputFiles(".parquet")).containsExactly(ws.out().resolve("totals.parquet"));
     }
@@ -246,12 +234,11 @@ class RedeliveryTest {
         ws = Workspace.in(dir);
         for (int f = 0; f < 3; f++) deliver("day-" + f + ".csv", f * 1000, 40, 1);
         Path p = pipeline("on_change: ignore\npack: { max_files: 2 }", COPY, "");
-        runOk(p);
+        run(p).ok();
         List<String> first = expected();
 
         deliver("day-1.csv", 1000, 25, 2);
-        CliRun second = run(p);
-        assertThat(second.code()).as(second.toString()).isZero();
+        CliRun second = run(p).ok();
         assertThat(second.out()).contains(": 0 split(s) done").contains("1 input(s) skipped");
         CliRun.assertSameRows(ws.outputRows("id, region, amount", "parquet"), first);
     }
@@ -276,8 +263,7 @@ class RedeliveryTest {
 
         // the old split stays dead until retried; retrying it is harmless
         assertThat(sluice("retry", p.toString()).code()).isZero();
-        CliRun retried = run(p);
-        assertThat(retried.code()).as(retried.toString()).isZero();
+        CliRun retried = run(p).ok();
         assertThat(retried.out()).contains(": 1 split(s) done");
         assertOutputIsTheCurrentInput(false);
     }
@@ -293,8 +279,7 @@ class RedeliveryTest {
 
         deliver("day-2.csv", 2000, 33, 2);
         assertThat(sluice("retry", p.toString()).code()).isZero();
-        CliRun both = run(p);
-        assertThat(both.code()).as(both.toString()).isZero();
+        CliRun both = run(p).ok();
         assertThat(both.out()).contains(": 2 split(s) done");
         assertOutputIsTheCurrentInput(false);
     }
@@ -304,12 +289,12 @@ class RedeliveryTest {
         ws = Workspace.in(dir);
         for (int f = 0; f < 3; f++) deliver("day-" + f + ".csv", f * 1000, 40, 1);
         Path p = pipeline("pack: { max_files: 1 }", COPY, "");
-        runOk(p);
+        run(p).ok();
         deliver("day-1.csv", 1000, 25, 2);
-        runOk(p);
+        run(p).ok();
 
         assertThat(sluice("reset", p.toString(), "--yes").code()).isZero();
-        runOk(p);
+        run(p).ok();
         assertOutputIsTheCurrentInput(false);
         assertThat(ws.outputFiles(".parquet")).hasSize(3);
     }
