@@ -21,6 +21,8 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /** Split items to and from the ledger's values. */
 final class Codec {
+    /** The condition of a change only the claim with {@code :token} may make ({@code :claimed} = "claimed"). */
+    static final String HELD = "#token = :token AND #state = :claimed";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private Codec() {
@@ -36,8 +38,7 @@ final class Codec {
         item.put("token", n(token));
         item.put("attempts", n(0));
         item.put("bytes", n(split.bytes()));
-        item.put("members", s(LedgerRows.json(split.members().stream()
-                .map(m -> Arrays.asList(m.key(), m.fingerprint(), m.start(), m.end(), m.digest())).toList())));
+        item.put("members", s(membersJson(split)));
         item.put("n", n(split.members().size()));
         item.put("updated", n(now));
         if (!newDigests.isEmpty()) {
@@ -46,6 +47,12 @@ final class Codec {
             item.put("nd", AttributeValue.fromM(nd)); // for whoever finishes the registration
         }
         return item;
+    }
+
+    /** The split's members as its item holds them. */
+    static String membersJson(Split split) {
+        return LedgerRows.json(split.members().stream()
+                .map(m -> Arrays.asList(m.key(), m.fingerprint(), m.start(), m.end(), m.digest())).toList());
     }
 
     static List<Member> members(String json) {
@@ -63,17 +70,32 @@ final class Codec {
     }
 
     static SplitInfo info(Map<String, AttributeValue> item) {
-        // not yet: the bad records and pipeline version (issue 9)
-        return new SplitInfo(item.get(Items.SK).s(), state(item), (int) number(item, "attempts"), text(item, "error"),
+        SplitState state = state(item);
+        return new SplitInfo(item.get(Items.SK).s(), state, (int) number(item, "attempts"), text(item, "error"),
                 text(item, "owner"), number(item, "token"), instant(item, "lease"), instant(item, "retry"),
-                number(item, "bytes"), (int) number(item, "n"), number(item, "rows_in"), number(item, "rows_out"), 0,
-                null, instant(item, "updated"));
+                number(item, "bytes"), (int) number(item, "n"), number(item, "rows_in"), number(item, "rows_out"),
+                number(item, "rejected"), state == SplitState.DONE ? version(item) : null, instant(item, "updated"));
     }
 
-    /** A split being registered counts as pending: it becomes pending once whole, whoever finishes it. */
+    /** The pipeline version that made a done split; "" for one done before versions were recorded. */
+    static String version(Map<String, AttributeValue> item) {
+        String version = text(item, "pv");
+        return version == null ? "" : version;
+    }
+
+    /**
+     * A split being registered counts as pending: it becomes pending once whole, whoever finishes it. So does one
+     * being replaced: its inputs are pending in its replacements once the replace is finished.
+     */
     static SplitState state(Map<String, AttributeValue> item) {
         String state = item.get("state").s();
-        return state.equals(Items.REGISTERING) ? SplitState.PENDING : SplitState.ofLabel(state);
+        return state.equals(Items.REGISTERING) || state.equals(Items.REPLACED) ? SplitState.PENDING
+                : SplitState.ofLabel(state);
+    }
+
+    /** True when the item (null: none) is a split claimed under this token. */
+    static boolean heldBy(Map<String, AttributeValue> item, long token) {
+        return item != null && !item.isEmpty() && "claimed".equals(item.get("state").s()) && number(item, "token") == token;
     }
 
     static long number(Map<String, AttributeValue> item, String name) {

@@ -31,6 +31,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -64,7 +65,11 @@ public final class DynamoDbLedger implements Ledger {
     static final Duration DUE_EVERY = Duration.ofSeconds(1);
     /** Conditional writes and queries one claim makes at most before it looks for due work and gives up. */
     private static final int MAX_TRIES = 30;
-    private static final String HELD = "#token = :token AND #state = :claimed";
+    /** A grant of a split: the next token, the lease, one attempt more. */
+    private static final String GRANT = "SET #state = :claimed, #st = :st, #owner = :owner, #lease = :until, "
+            + "#token = #token + :one, #attempts = #attempts + :one, #updated = :now REMOVE #retry";
+    private static final String CLAIMABLE =
+            "#state = :pending OR (#state = :claimed AND #lease <= :now) OR (#state = :failed AND #retry <= :now)";
 
     private final DynamoDbConfig config;
     private final String pipeline;
@@ -246,23 +251,42 @@ public final class DynamoDbLedger implements Ledger {
             case "failed" -> " AND #retry <= :now";
             default -> "";
         };
-        String update = "SET #state = :claimed, #st = :st, #owner = :owner, #lease = :until, #token = :next, "
-                + "#attempts = #attempts + :one, #updated = :now REMOVE #retry";
-        String condition = "#token = :seen AND #state = :was" + claimable;
-        long token = Codec.number(seen, "token");
+        return grant(seen.get(Items.SK).s(), "#token = :seen AND #state = :was" + claimable,
+                Map.of(":seen", n(Codec.number(seen, "token")), ":was", s(state)), owner, now, until);
+    }
+
+    /** Grants the split to the owner when the condition holds; the split's item as granted. */
+    private Optional<Map<String, AttributeValue>> grant(String splitId, String condition,
+                                                        Map<String, AttributeValue> conditionValues, String owner,
+                                                        long now, long until) {
+        Map<String, AttributeValue> values = new HashMap<>(conditionValues);
+        values.putAll(Map.of(":claimed", s("claimed"), ":st", s(items.st("claimed")), ":owner", s(owner),
+                ":until", n(until), ":one", n(1), ":now", n(now)));
         try {
             return Optional.of(db.updateItem(b -> b.tableName(config.table())
-                    .key(items.split(seen.get(Items.SK).s()))
-                    .updateExpression(update)
+                    .key(items.split(splitId))
+                    .updateExpression(GRANT)
                     .conditionExpression(condition)
-                    .expressionAttributeNames(Names.of(update, condition))
-                    .expressionAttributeValues(Map.of(":claimed", s("claimed"), ":st", s(items.st("claimed")),
-                            ":owner", s(owner), ":until", n(until), ":next", n(token + 1), ":one", n(1),
-                            ":now", n(now), ":seen", n(token), ":was", s(state)))
+                    .expressionAttributeNames(Names.of(GRANT, condition))
+                    .expressionAttributeValues(values)
                     .returnValues(ReturnValue.ALL_NEW)).attributes());
         } catch (ConditionalCheckFailedException taken) {
             return Optional.empty();
         }
+    }
+
+    /** One conditional write: granted when the split is claimable now; an unknown split is never created. */
+    @Override
+    public Optional<Claim> claim(String splitId, String owner, Duration lease) {
+        Objects.requireNonNull(splitId, "splitId");
+        Objects.requireNonNull(owner, "owner");
+        requirePositive("lease", lease);
+        return call("claim split " + splitId, () -> {
+            long now = clock.millis();
+            long until = now + lease.toMillis();
+            return claimOf(grant(splitId, CLAIMABLE, Map.of(":pending", s("pending"), ":failed", s("failed")), owner,
+                    now, until), owner, until);
+        });
     }
 
     @Override
@@ -275,24 +299,26 @@ public final class DynamoDbLedger implements Ledger {
 
     @Override
     public boolean isCurrent(Claim claim) {
-        return call("check a claim", () -> {
-            Map<String, AttributeValue> item = db.getItem(b -> b.tableName(config.table())
-                    .key(items.split(claim.splitId())).consistentRead(true)
-                    .projectionExpression("#state, #token")
-                    .expressionAttributeNames(Map.of("#state", "state", "#token", "token"))).item();
-            return item != null && !item.isEmpty() && "claimed".equals(item.get("state").s())
-                    && Codec.number(item, "token") == claim.token();
-        });
+        return call("check a claim", () -> heldNow(claim.splitId(), claim.token()));
+    }
+
+    /** One strongly consistent read: whether the split is claimed under this token. */
+    private boolean heldNow(String splitId, long token) {
+        return Codec.heldBy(db.getItem(b -> b.tableName(config.table())
+                .key(items.split(splitId)).consistentRead(true)
+                .projectionExpression("#state, #token")
+                .expressionAttributeNames(Map.of("#state", "state", "#token", "token"))).item(), token);
     }
 
     @Override
     public void complete(Claim claim, Completion completion) throws StaleClaimException {
         boolean done = held("record a completed split", claim,
                 "SET #state = :done, #st = :st, #rows_in = :in, #rows_out = :out, #rejected = :rejected, "
-                        + "#outputs = :outputs, #updated = :now REMOVE #lease, #retry, #error",
+                        + "#outputs = :outputs, #pv = :pv, #updated = :now REMOVE #lease, #retry, #error",
                 Map.of(":done", s("done"), ":st", s(items.st("done")), ":in", n(completion.rowsIn()),
                         ":out", n(completion.rowsOut()), ":rejected", n(completion.rejected()),
-                        ":outputs", s(LedgerRows.json(completion.outputs())), ":now", n(clock.millis())));
+                        ":outputs", s(LedgerRows.json(completion.outputs())), ":pv", s(completion.pipelineVersion()),
+                        ":now", n(clock.millis())));
         if (!done) throw new StaleClaimException(claim.splitId(), claim.token());
     }
 
@@ -318,18 +344,43 @@ public final class DynamoDbLedger implements Ledger {
                 Map.of(":pending", s("pending"), ":st", s(items.st("pending")), ":one", n(1), ":now", n(clock.millis())));
     }
 
+    /**
+     * Ends the lease now with one conditional write. When it fails, one read tells a lease already over (true,
+     * nothing to change) from a stale token (false).
+     */
+    @Override
+    public boolean expire(String splitId, long token) {
+        long now = clock.millis();
+        return held("end a lease", splitId, token, "SET #lease = :now, #updated = :now", " AND #lease > :now",
+                Map.of(":now", n(now))) || call("end a lease", () -> heldNow(splitId, token));
+    }
+
+    @Override
+    public List<String> replace(Claim claim, List<Split> replacements) throws StaleClaimException {
+        List<String> registered = call("replace split " + claim.splitId(), () -> registrar.replace(claim, replacements));
+        if (registered == null) throw new StaleClaimException(claim.splitId(), claim.token());
+        return registered;
+    }
+
     /** An update of the claim's split, made only while the claim holds the current token. */
     private boolean held(String action, Claim claim, String update, Map<String, AttributeValue> values) {
+        return held(action, claim.splitId(), claim.token(), update, "", values);
+    }
+
+    /** An update of a split, made only while it is claimed under this token and {@code more} holds. */
+    private boolean held(String action, String splitId, long token, String update, String more,
+                         Map<String, AttributeValue> values) {
         Map<String, AttributeValue> all = new HashMap<>(values);
-        all.put(":token", n(claim.token()));
+        all.put(":token", n(token));
         all.put(":claimed", s("claimed"));
+        String condition = Codec.HELD + more;
         return call(action, () -> {
             try {
                 db.updateItem(b -> b.tableName(config.table())
-                        .key(items.split(claim.splitId()))
+                        .key(items.split(splitId))
                         .updateExpression(update)
-                        .conditionExpression(HELD)
-                        .expressionAttributeNames(Names.of(update, HELD))
+                        .conditionExpression(condition)
+                        .expressionAttributeNames(Names.of(update, condition))
                         .expressionAttributeValues(all));
                 return true;
             } catch (ConditionalCheckFailedException stale) {
@@ -417,41 +468,91 @@ public final class DynamoDbLedger implements Ledger {
         });
     }
 
-    // ---- issue 9's operations: not yet on this backend --------------------------------------------------
+    /** Reads the done splits' versions from the state index: like {@link #counts}, a read of the whole index. */
+    @Override
+    public Map<String, Long> doneByVersion() {
+        return call("count done splits by pipeline version", () -> {
+            Map<String, Long> byVersion = new HashMap<>();
+            eachDone("#pv", i -> byVersion.merge(Codec.version(i), 1L, Long::sum));
+            return byVersion;
+        });
+    }
+
+    /**
+     * One conditional write per outdated split, found in the state index (which may lag the latest completions by a
+     * moment): it goes back only if it is still done with the version it was found with.
+     */
+    @Override
+    public int requeueOutdated(String current) {
+        Objects.requireNonNull(current, "current");
+        return call("send outdated splits back to pending", () -> {
+            List<Map<String, AttributeValue>> outdated = new ArrayList<>();
+            eachDone("#sk, #pv", i -> {
+                if (!Codec.version(i).equals(current)) outdated.add(i);
+            });
+            String update = "SET #state = :pending, #st = :st, #attempts = :zero, #updated = :now "
+                    + "REMOVE #owner, #rows_in, #rows_out, #rejected, #outputs, #pv";
+            int n = 0;
+            for (Map<String, AttributeValue> split : outdated) {
+                String seen = split.containsKey("pv") ? "#pv = :seen" : "attribute_not_exists(#pv)";
+                String condition = "#state = :done AND " + seen;
+                Map<String, AttributeValue> values = new HashMap<>(Map.of(":pending", s("pending"),
+                        ":st", s(items.st("pending")), ":zero", n(0), ":now", n(clock.millis()), ":done", s("done")));
+                if (split.containsKey("pv")) values.put(":seen", split.get("pv"));
+                try {
+                    db.updateItem(b -> b.tableName(config.table()).key(items.split(split.get(Items.SK).s()))
+                            .updateExpression(update)
+                            .conditionExpression(condition)
+                            .expressionAttributeNames(Names.of(update, condition))
+                            .expressionAttributeValues(values));
+                    n++;
+                } catch (ConditionalCheckFailedException changed) {
+                    // sent back already, or reset meanwhile
+                }
+            }
+            return n;
+        });
+    }
+
+    /** Adds up the done splits from the state index: like {@link #counts}, a read of the whole index. */
+    @Override
+    public Totals totals() {
+        return call("add up the done splits", () -> {
+            Sum sum = new Sum();
+            eachDone("#rows_in, #rows_out, #rejected, #updated", sum::add);
+            return new Totals(sum.rowsIn, sum.rowsOut, sum.rejected, sum.last == 0 ? null : Instant.ofEpochMilli(sum.last));
+        });
+    }
+
+    /** What the done splits read so far add up to. */
+    private static final class Sum {
+        long rowsIn;
+        long rowsOut;
+        long rejected;
+        long last;
+
+        void add(Map<String, AttributeValue> done) {
+            rowsIn += Codec.number(done, "rows_in");
+            rowsOut += Codec.number(done, "rows_out");
+            rejected += Codec.number(done, "rejected");
+            last = Math.max(last, Codec.number(done, "updated"));
+        }
+    }
+
+    /** Every done split in the state index, with the attributes named in {@code projection}. */
+    private void eachDone(String projection, Consumer<Map<String, AttributeValue>> each) {
+        reads.query(QueryRequest.builder().tableName(config.table())
+                .indexName(Items.BY_STATE)
+                .keyConditionExpression("#st = :st")
+                .projectionExpression(projection)
+                .expressionAttributeNames(Names.of("#st", projection))
+                .expressionAttributeValues(Map.of(":st", s(items.st("done"))))
+                .build(), each);
+    }
 
     @Override
     public String incarnation() {
-        throw new UnsupportedOperationException("not yet");
-    }
-
-    @Override
-    public Optional<Claim> claim(String splitId, String owner, Duration lease) {
-        throw new UnsupportedOperationException("not yet");
-    }
-
-    @Override
-    public boolean expire(String splitId, long token) {
-        throw new UnsupportedOperationException("not yet");
-    }
-
-    @Override
-    public List<String> replace(Claim claim, List<Split> replacements) {
-        throw new UnsupportedOperationException("not yet");
-    }
-
-    @Override
-    public Map<String, Long> doneByVersion() {
-        throw new UnsupportedOperationException("not yet");
-    }
-
-    @Override
-    public int requeueOutdated(String current) {
-        throw new UnsupportedOperationException("not yet");
-    }
-
-    @Override
-    public Totals totals() {
-        throw new UnsupportedOperationException("not yet");
+        return call("read the ledger's incarnation", registrar::incarnation);
     }
 
     @Override

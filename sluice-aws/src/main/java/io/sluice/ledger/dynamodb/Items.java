@@ -24,6 +24,13 @@ final class Items {
     static final String SEQ = "seq";
     /** A split whose registration spans several transactions: invisible to claims until it is whole. */
     static final String REGISTERING = "registering";
+    /** A split being replaced: out of the state index, holding what is left to write ({@link Replacement}). */
+    static final String REPLACED = "replaced";
+    /**
+     * A split forgotten by a replace: only its last token stays, so that a split registered later under its id
+     * continues from it (tokens count per split) and no claim of the forgotten split can match the new one.
+     */
+    static final String FORGOTTEN = "forgotten";
 
     private final String pipeline;
 

@@ -4,6 +4,7 @@ import static io.sluice.ledger.dynamodb.Items.n;
 import static io.sluice.ledger.dynamodb.Items.s;
 
 import io.sluice.ledger.Registration;
+import io.sluice.spi.Claim;
 import io.sluice.spi.LedgerException;
 import io.sluice.spi.Member;
 import io.sluice.spi.Split;
@@ -70,19 +71,8 @@ final class Registrar {
     List<String> register(List<Split> splits) {
         splits.forEach(Registration::requireDistinctMembers);
         return locked(lock -> {
-            List<Member> members = splits.stream().flatMap(s -> s.members().stream()).toList();
-            Set<Registration.Identity> registered = new HashSet<>();
-            reads.get(members.stream().map(m -> items.ident(Registration.Identity.of(m))).toList())
-                    .forEach(i -> registered.add(new Registration.Identity(i.get("key").s(), i.get("fp").s(),
-                            Long.parseLong(i.get("start").n()))));
-            Map<String, String> owners = new HashMap<>();
-            reads.get(members.stream().filter(m -> m.digest() != null).map(m -> items.digest(m.digest())).toList())
-                    .forEach(i -> owners.put(i.get(Items.SK).s(), i.get("key").s()));
-            Registration plan = Registration.decide(splits, registered, owners);
-            reads.get(plan.accepted().stream().map(s -> items.split(s.id())).toList()).stream().findFirst()
-                    .ifPresent(taken -> {
-                        throw Registration.idReused(taken.get(Items.SK).s());
-                    });
+            Decision decision = decide(splits, null);
+            Registration plan = decision.plan();
             long seq = lock.meta.seq();
             lock.seq = seq + plan.accepted().size();
             for (Split split : plan.accepted()) {
@@ -90,11 +80,154 @@ final class Registrar {
                 split.members().stream()
                         .filter(m -> m.digest() != null && m.key().equals(plan.newDigests().get(m.digest())))
                         .forEach(m -> digests.put(m.digest(), m.key()));
-                lock.add(split, ++seq, digests);
+                lock.add(split, ++seq, decision.firstToken(split.id(), lock.tokenBase()), digests);
             }
             lock.flush();
             return plan.accepted().stream().map(Split::id).toList();
         });
+    }
+
+    /**
+     * What {@code Ledger.register}'s rule accepts, and the tokens its splits continue from.
+     *
+     * @param floors the token of the split forgotten under each accepted id that had one: a split registered under
+     *               that id continues from it, so no claim of the forgotten split can match the new one
+     */
+    private record Decision(Registration plan, Map<String, Long> floors) {
+        /** The token a new split's item starts with: its first claim gets the next one. */
+        long firstToken(String id, long tokenBase) {
+            return Math.max(tokenBase, floors.getOrDefault(id, tokenBase));
+        }
+    }
+
+    /**
+     * What {@code Ledger.register}'s rule accepts of these splits, from what the table holds; the inputs and id of
+     * {@code replaced} (the item of a split being replaced, or null) count as free, as do the ids of forgotten splits.
+     */
+    private Decision decide(List<Split> splits, Map<String, AttributeValue> replaced) {
+        Split freed = replaced == null ? null : Codec.split(replaced);
+        List<Member> members = splits.stream().flatMap(s -> s.members().stream()).toList();
+        Set<Registration.Identity> registered = new HashSet<>();
+        reads.get(members.stream().map(m -> items.ident(Registration.Identity.of(m))).toList())
+                .forEach(i -> registered.add(new Registration.Identity(i.get("key").s(), i.get("fp").s(),
+                        Long.parseLong(i.get("start").n()))));
+        if (freed != null) freed.members().forEach(m -> registered.remove(Registration.Identity.of(m)));
+        Map<String, String> owners = new HashMap<>();
+        reads.get(members.stream().filter(m -> m.digest() != null).map(m -> items.digest(m.digest())).toList())
+                .forEach(i -> owners.put(i.get(Items.SK).s(), i.get("key").s()));
+        Registration plan = Registration.decide(splits, registered, owners);
+        Map<String, Long> floors = new HashMap<>();
+        for (Map<String, AttributeValue> taken : reads.get(plan.accepted().stream().map(s -> items.split(s.id())).toList())) {
+            String id = taken.get(Items.SK).s();
+            boolean free = Items.FORGOTTEN.equals(taken.get("state").s()) || freed != null && id.equals(freed.id());
+            if (!free) throw Registration.idReused(id);
+            floors.put(id, Codec.number(taken, "token"));
+        }
+        return new Decision(plan, floors);
+    }
+
+    /**
+     * Replaces a claimed split by others, under the lock. The commit is one conditional write: the split, still held
+     * by the claim, becomes {@code replaced} (out of the state index, its claim stale) and records what is left to
+     * write ({@link Replacement}), listed in the meta item. The rest follows in transactions of at most 100 items;
+     * the replacements stay {@code registering} (invisible to claims) until their inputs are written. A process that
+     * dies after the commit leaves the rest to the next lock holder, like a half-registered split.
+     *
+     * @return the ids registered, or null when the claim is stale (then nothing changed)
+     */
+    List<String> replace(Claim claim, List<Split> replacements) {
+        replacements.forEach(Registration::requireDistinctMembers);
+        return locked(lock -> {
+            Map<String, AttributeValue> held = db.getItem(b -> b.tableName(config.table())
+                    .key(items.split(claim.splitId())).consistentRead(true)).item();
+            if (!Codec.heldBy(held, claim.token())) return null;
+            Split old = Codec.split(held);
+            Decision decision = decide(replacements, held);
+            Registration plan = decision.plan();
+            long seq = lock.meta.seq();
+            // tokens count per split: the replacements' start above the replaced split's, so that a sink fencing an
+            // output by token takes theirs as newer
+            long base = Math.max(lock.tokenBase(), claim.token());
+            List<Replacement.Planned> planned = new ArrayList<>();
+            for (Split s : plan.accepted()) {
+                planned.add(new Replacement.Planned(s.id(), s.bytes(), ++seq, decision.firstToken(s.id(), base),
+                        Codec.membersJson(s)));
+            }
+            Replacement replacement = new Replacement(planned, plan.newDigests(), fallbacks(old, plan.accepted()));
+
+            String update = "SET #state = :replaced, #plan = :plan, #updated = :now REMOVE #st, #owner, #lease";
+            lock.write(TransactWriteItem.builder().update(Update.builder().tableName(config.table())
+                    .key(items.split(old.id()))
+                    .updateExpression(update)
+                    .conditionExpression(Codec.HELD)
+                    .expressionAttributeNames(Names.of(update, Codec.HELD))
+                    .expressionAttributeValues(Map.of(":replaced", s(Items.REPLACED), ":plan", s(replacement.json()),
+                            ":now", n(clock.millis()), ":claimed", s("claimed"), ":token", n(claim.token())))
+                    .build()).build());
+            lock.seq = seq;
+            lock.inflightAdded.add(old.id());
+            try {
+                lock.flush();
+            } catch (TransactionCanceledException e) {
+                if ("ConditionalCheckFailed".equals(e.cancellationReasons().getFirst().code())) return null;
+                throw e;
+            }
+            lock.finishReplace(held, replacement);
+            return plan.accepted().stream().map(Split::id).toList();
+        });
+    }
+
+    /**
+     * The inputs of the replaced split that no replacement holds and whose latest registration it is, each with its
+     * registration before. Finding that reads every split of the pipeline, so only such a replace pays for it (the
+     * runner's replacements hold every input of the split they replace).
+     */
+    private Map<String, Replacement.Earlier> fallbacks(Split old, List<Split> replacements) {
+        Set<String> kept = new HashSet<>();
+        replacements.forEach(r -> r.members().forEach(m -> kept.add(m.key())));
+        Set<String> orphans = new HashSet<>();
+        reads.get(old.members().stream().map(Member::key).filter(k -> !kept.contains(k)).map(items::latest).toList())
+                .stream().filter(l -> l.get("split").s().equals(old.id())).forEach(l -> orphans.add(l.get("key").s()));
+        Map<String, Replacement.Earlier> earlier = new HashMap<>();
+        if (orphans.isEmpty()) return earlier;
+        orphans.forEach(k -> earlier.put(k, null));
+        Map<String, Long> seqs = new HashMap<>();
+        String projection = "#sk, #seq, #state, #members";
+        reads.query(QueryRequest.builder().tableName(config.table()).consistentRead(true)
+                .keyConditionExpression("#pk = :pk")
+                .projectionExpression(projection)
+                .expressionAttributeNames(Names.of("#pk", projection))
+                .expressionAttributeValues(Map.of(":pk", s(items.partition("split"))))
+                .build(), split -> {
+                    String id = split.get(Items.SK).s();
+                    long seq = Codec.number(split, Items.SEQ);
+                    String state = split.get("state").s();
+                    if (id.equals(old.id()) || state.equals(Items.REPLACED) || state.equals(Items.FORGOTTEN)) return;
+                    for (Member m : Codec.members(split.get("members").s())) {
+                        if (orphans.contains(m.key()) && seq >= seqs.getOrDefault(m.key(), -1L)) {
+                            seqs.put(m.key(), seq);
+                            earlier.put(m.key(), new Replacement.Earlier(m.fingerprint(), m.start(), m.end(), id));
+                        }
+                    }
+                });
+        return earlier;
+    }
+
+    /**
+     * The pipeline's incarnation, in the meta item: made by the first call that finds none (one conditional write
+     * settles a race), removed by a reset. A lost table loses it with everything else.
+     */
+    String incarnation() {
+        Map<String, AttributeValue> meta = db.getItem(b -> b.tableName(config.table()).key(items.meta())
+                .consistentRead(true).projectionExpression("#incarnation")
+                .expressionAttributeNames(Names.of("#incarnation"))).item();
+        if (meta != null && meta.containsKey("incarnation")) return meta.get("incarnation").s();
+        String update = "SET #incarnation = if_not_exists(#incarnation, :new)";
+        return db.updateItem(b -> b.tableName(config.table()).key(items.meta())
+                .updateExpression(update)
+                .expressionAttributeNames(Names.of(update))
+                .expressionAttributeValues(Map.of(":new", s(UUID.randomUUID().toString())))
+                .returnValues(ReturnValue.UPDATED_NEW)).attributes().get("incarnation").s();
     }
 
     /** Forgets the pipeline: a new epoch (so no token from before can match), then every item deleted. */
@@ -109,8 +242,7 @@ final class Registrar {
                         .expressionAttributeNames(Names.of("#pk", "#sk"))
                         .expressionAttributeValues(Map.of(":pk", s(items.partition(kind))))
                         .projectionExpression("#pk, #sk")
-                        .build(), key -> lock.write(TransactWriteItem.builder()
-                        .delete(Delete.builder().tableName(config.table()).key(key).build()).build()));
+                        .build(), key -> lock.write(lock.delete(key)));
             }
             lock.flush();
             return null;
@@ -199,7 +331,9 @@ final class Registrar {
         /** Finishes splits a planner before this one left half written (they were listed in the meta item). */
         void finishInflight() {
             for (Map<String, AttributeValue> split : reads.get(meta.inflight().stream().map(items::split).toList())) {
-                if (Items.REGISTERING.equals(split.get("state").s())) {
+                if (Items.REPLACED.equals(split.get("state").s())) {
+                    finishReplace(split, Replacement.of(split.get("plan").s()));
+                } else if (Items.REGISTERING.equals(split.get("state").s())) {
                     Map<String, String> digests = new HashMap<>();
                     if (split.containsKey("nd")) split.get("nd").m().forEach((d, k) -> digests.put(d, k.s()));
                     memberWrites(split.get(Items.SK).s(), Codec.members(split.get("members").s()), digests)
@@ -213,21 +347,64 @@ final class Registrar {
             flush();
         }
 
-        void add(Split split, long seq, Map<String, String> digests) {
+        void add(Split split, long seq, long token, Map<String, String> digests) {
             List<TransactWriteItem> members = memberWrites(split.id(), split.members(), digests);
             if (members.size() + 1 <= ACTIONS) {
                 if (pending.size() + members.size() + 1 > ACTIONS) flush();
-                write(put(Codec.newSplit(items, split, seq, tokenBase(), clock.millis(), "pending", Map.of())));
+                write(put(Codec.newSplit(items, split, seq, token, clock.millis(), "pending", Map.of())));
                 members.forEach(this::write);
                 return;
             }
             // too large for one transaction: written as 'registering', listed in the meta item until whole
             flush();
             inflightAdded.add(split.id());
-            write(put(Codec.newSplit(items, split, seq, tokenBase(), clock.millis(), Items.REGISTERING, digests)));
+            write(put(Codec.newSplit(items, split, seq, token, clock.millis(), Items.REGISTERING, digests)));
             flush();
             members.forEach(this::write);
             finish(split.id());
+            flush();
+        }
+
+        /**
+         * Writes what a committed replace left to write, whatever part of it is written already: the replacements
+         * (registering), their inputs and digests, the replaced split's inputs that no replacement holds (their
+         * registration forgotten, their latest one the earlier registration), then, at once where they fit, the
+         * replacements made claimable and the replaced split forgotten: a replacement with its id in its place, or
+         * an item that keeps only its last token ({@link Items#FORGOTTEN}).
+         */
+        void finishReplace(Map<String, AttributeValue> replaced, Replacement plan) {
+            Split old = Codec.split(replaced);
+            Map<String, String> states = new HashMap<>();
+            reads.get(plan.splits().stream().filter(r -> !r.id().equals(old.id())).map(r -> items.split(r.id())).toList())
+                    .forEach(r -> states.put(r.get(Items.SK).s(), r.get("state").s()));
+            Set<Registration.Identity> kept = new HashSet<>();
+            TransactWriteItem last = put(with(items.split(old.id()), Map.of("state", s(Items.FORGOTTEN),
+                    "token", replaced.get("token"), "updated", n(clock.millis()))));
+            for (Replacement.Planned r : plan.splits()) {
+                Split split = r.split();
+                if (r.id().equals(old.id())) {
+                    last = put(Codec.newSplit(items, split, r.seq(), r.token(), clock.millis(), "pending", Map.of()));
+                } else if (!states.containsKey(r.id()) || Items.FORGOTTEN.equals(states.get(r.id()))) {
+                    write(put(Codec.newSplit(items, split, r.seq(), r.token(), clock.millis(), Items.REGISTERING, Map.of())));
+                    states.put(r.id(), Items.REGISTERING);
+                }
+                memberWrites(r.id(), split.members(), Map.of()).forEach(this::write);
+                split.members().forEach(m -> kept.add(Registration.Identity.of(m)));
+            }
+            plan.digests().forEach((d, key) -> write(put(with(items.digest(d), Map.of("key", s(key))))));
+            for (Member m : old.members()) {
+                Registration.Identity i = Registration.Identity.of(m);
+                if (!kept.contains(i)) write(delete(items.ident(i)));
+            }
+            plan.fallbacks().forEach((key, earlier) -> write(earlier == null ? delete(items.latest(key))
+                    : put(with(items.latest(key), Map.of("key", s(key), "fp", s(earlier.fingerprint()),
+                    "start", n(earlier.start()), "end", n(earlier.end()), "split", s(earlier.split()))))));
+            flush();
+            states.forEach((id, state) -> {
+                if (Items.REGISTERING.equals(state)) finish(id);
+            });
+            write(last);
+            inflightDone.add(old.id());
             flush();
         }
 
@@ -307,11 +484,16 @@ final class Registrar {
                 set.append(" DELETE #inflight :done");
                 values.put(":done", AttributeValue.fromSs(List.copyOf(inflightDone)));
             }
+            if (epoch >= 0) set.append(" REMOVE #incarnation"); // a reset: the next use makes a new one
             return Update.builder().tableName(config.table()).key(items.meta())
                     .updateExpression(set.toString())
                     .conditionExpression(MINE)
                     .expressionAttributeNames(Names.of(set.toString(), MINE))
                     .expressionAttributeValues(values).build();
+        }
+
+        private TransactWriteItem delete(Map<String, AttributeValue> key) {
+            return TransactWriteItem.builder().delete(Delete.builder().tableName(config.table()).key(key).build()).build();
         }
 
         private TransactWriteItem put(Map<String, AttributeValue> item) {

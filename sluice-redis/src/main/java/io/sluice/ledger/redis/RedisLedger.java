@@ -34,6 +34,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.function.Supplier;
 import org.redisson.Redisson;
 import org.redisson.api.RBloomFilter;
@@ -163,9 +164,18 @@ public final class RedisLedger implements Ledger {
     @Override
     public List<String> register(List<Split> splits) {
         if (splits.isEmpty()) return List.of();
-        splits.forEach(Registration::requireDistinctMembers);
         List<Object> args = new ArrayList<>();
         args.add(now());
+        List<String> digests = registration(splits, args);
+        return call("register splits", () -> {
+            List<Object> ids = registering(Script.REGISTER, digests, args);
+            return ids.stream().map(String.class::cast).toList();
+        });
+    }
+
+    /** Adds the splits to a registering script's arguments (registration.lua); returns their members' digests. */
+    private static List<String> registration(List<Split> splits, List<Object> args) {
+        splits.forEach(Registration::requireDistinctMembers);
         List<String> digests = new ArrayList<>();
         for (Split s : splits) {
             args.add(s.id());
@@ -180,22 +190,24 @@ public final class RedisLedger implements Ledger {
                 if (m.digest() != null) digests.add(m.digest());
             }
         }
-        return call("register splits", () -> {
-            // into the bloom before the exact hash, so the bloom never misses a digest the hash holds
-            if (bloom.isPresent() && !digests.isEmpty()) bloom.get().add(digests);
-            try {
-                List<Object> ids = script(Script.REGISTER, RScript.ReturnType.LIST, args.toArray());
-                return ids.stream().map(String.class::cast).toList();
-            } catch (RedisException e) {
-                String reused = "SLUICE_ID_REUSED ";
-                if (e.getMessage() != null && e.getMessage().contains(reused)) {
-                    String msg = e.getMessage();
-                    String id = msg.substring(msg.indexOf(reused) + reused.length()).split("[ .\\n]")[0];
-                    throw Registration.idReused(id);
-                }
-                throw e;
+        return digests;
+    }
+
+    /** Runs a script that registers splits; a split id registered with other members is the caller's error. */
+    private List<Object> registering(Script script, List<String> digests, List<Object> args) {
+        // into the bloom before the exact hash, so the bloom never misses a digest the hash holds
+        if (bloom.isPresent() && !digests.isEmpty()) bloom.get().add(digests);
+        try {
+            return script(script, RScript.ReturnType.LIST, args.toArray());
+        } catch (RedisException e) {
+            String reused = "SLUICE_ID_REUSED ";
+            if (e.getMessage() != null && e.getMessage().contains(reused)) {
+                String msg = e.getMessage();
+                String id = msg.substring(msg.indexOf(reused) + reused.length()).split("[ .\\n]")[0];
+                throw Registration.idReused(id);
             }
-        });
+            throw e;
+        }
     }
 
     private static List<Object> memberJson(Member m) {
@@ -206,12 +218,24 @@ public final class RedisLedger implements Ledger {
 
     @Override
     public Optional<Claim> claim(String owner, Duration lease) {
+        return grant("claim a split", Script.CLAIM, owner, lease);
+    }
+
+    @Override
+    public Optional<Claim> claim(String splitId, String owner, Duration lease) {
+        Objects.requireNonNull(splitId, "splitId");
+        return grant("claim split " + splitId, Script.CLAIM_NAMED, owner, lease, splitId);
+    }
+
+    /** Runs a granting script (grant.lua): its arguments are now, the owner, the lease's end, then these. */
+    private Optional<Claim> grant(String action, Script script, String owner, Duration lease, String... more) {
         Objects.requireNonNull(owner, "owner");
         requirePositive("lease", lease);
         long now = clock.millis();
         long until = now + lease.toMillis();
-        List<Object> out = run("claim a split", Script.CLAIM, RScript.ReturnType.LIST,
-                Long.toString(now), owner, Long.toString(until));
+        List<Object> args = new ArrayList<>(List.of(Long.toString(now), owner, Long.toString(until)));
+        args.addAll(List.of(more));
+        List<Object> out = run(action, script, RScript.ReturnType.LIST, args.toArray());
         if (out == null || out.isEmpty()) return Optional.empty();
         Split split = new Split((String) out.get(0), members((String) out.get(2)), Long.parseLong((String) out.get(1)));
         return Optional.of(new Claim(split, owner, (Long) out.get(4), Instant.ofEpochMilli(until),
@@ -243,7 +267,8 @@ public final class RedisLedger implements Ledger {
     @Override
     public void complete(Claim claim, Completion completion) throws StaleClaimException {
         if (!held("record a completed split", Script.COMPLETE, claim, now(), Long.toString(completion.rowsIn()),
-                Long.toString(completion.rowsOut()), Long.toString(completion.rejected()), LedgerRows.json(completion.outputs()))) {
+                Long.toString(completion.rowsOut()), Long.toString(completion.rejected()),
+                LedgerRows.json(completion.outputs()), completion.pipelineVersion())) {
             throw new StaleClaimException(claim.splitId(), claim.token());
         }
     }
@@ -263,11 +288,29 @@ public final class RedisLedger implements Ledger {
         held("release a claim", Script.RELEASE, claim, now());
     }
 
-    /** Runs a script guarded by the claim's token: its arguments are the split id, the token, then these. */
+    @Override
+    public boolean expire(String splitId, long token) {
+        return held("end a lease", Script.EXPIRE, splitId, token, now());
+    }
+
+    @Override
+    public List<String> replace(Claim claim, List<Split> replacements) throws StaleClaimException {
+        List<Object> args = new ArrayList<>(List.of(claim.splitId(), Long.toString(claim.token()), now()));
+        List<String> digests = registration(replacements, args);
+        List<Object> out = call("replace split " + claim.splitId(), () -> registering(Script.REPLACE, digests, args));
+        if ((Long) out.getFirst() == 0) throw new StaleClaimException(claim.splitId(), claim.token());
+        return out.subList(1, out.size()).stream().map(String.class::cast).toList();
+    }
+
     private boolean held(String action, Script script, Claim claim, String... more) {
+        return held(action, script, claim.splitId(), claim.token(), more);
+    }
+
+    /** Runs a script guarded by a claim's token: its arguments are the split id, the token, then these. */
+    private boolean held(String action, Script script, String splitId, long token, String... more) {
         Object[] args = new Object[more.length + 2];
-        args[0] = claim.splitId();
-        args[1] = Long.toString(claim.token());
+        args[0] = splitId;
+        args[1] = Long.toString(token);
         System.arraycopy(more, 0, args, 2, more.length);
         Long ok = run(action, script, RScript.ReturnType.LONG, args);
         return ok == 1;
@@ -294,12 +337,12 @@ public final class RedisLedger implements Ledger {
         states.forEach(s -> args.add(s.label()));
         List<Object> out = run("list splits", Script.SPLITS, RScript.ReturnType.LIST, args.toArray());
         List<SplitInfo> infos = new ArrayList<>();
-        for (int i = 0; i < out.size(); i += 12) {
-            List<Object> f = out.subList(i, i + 12);
-            // not yet: the token, bad records and pipeline version (issue 9)
+        for (int i = 0; i < out.size(); i += 15) {
+            List<Object> f = out.subList(i, i + 15);
             infos.add(new SplitInfo((String) f.get(0), SplitState.ofLabel((String) f.get(1)), (int) number(f.get(2)),
-                    (String) f.get(3), (String) f.get(4), 0, instant(f.get(5)), instant(f.get(6)), number(f.get(7)),
-                    (int) number(f.get(8)), number(f.get(9)), number(f.get(10)), 0, null, instant(f.get(11))));
+                    (String) f.get(3), (String) f.get(4), number(f.get(5)), instant(f.get(6)), instant(f.get(7)),
+                    number(f.get(8)), (int) number(f.get(9)), number(f.get(10)), number(f.get(11)), number(f.get(12)),
+                    (String) f.get(13), instant(f.get(14))));
         }
         return infos;
     }
@@ -313,41 +356,54 @@ public final class RedisLedger implements Ledger {
         return Math.toIntExact(n);
     }
 
-    // ---- issue 9's operations: not yet on this backend --------------------------------------------------
-
-    @Override
-    public String incarnation() {
-        throw new UnsupportedOperationException("not yet");
-    }
-
-    @Override
-    public Optional<Claim> claim(String splitId, String owner, Duration lease) {
-        throw new UnsupportedOperationException("not yet");
-    }
-
-    @Override
-    public boolean expire(String splitId, long token) {
-        throw new UnsupportedOperationException("not yet");
-    }
-
-    @Override
-    public List<String> replace(Claim claim, List<Split> replacements) {
-        throw new UnsupportedOperationException("not yet");
-    }
-
     @Override
     public Map<String, Long> doneByVersion() {
-        throw new UnsupportedOperationException("not yet");
+        Map<String, Long> byVersion = new HashMap<>();
+        tally().forEach((version, t) -> byVersion.put(version, t.done()));
+        return byVersion;
     }
 
     @Override
     public int requeueOutdated(String current) {
-        throw new UnsupportedOperationException("not yet");
+        Objects.requireNonNull(current, "current");
+        Long n = run("send outdated splits back to pending", Script.REQUEUE, RScript.ReturnType.LONG, now(), current);
+        return Math.toIntExact(n);
     }
 
     @Override
     public Totals totals() {
-        throw new UnsupportedOperationException("not yet");
+        Totals sum = new Totals(0, 0, 0, null);
+        for (Tally t : tally().values()) {
+            Instant last = sum.lastDone() == null || t.last().isAfter(sum.lastDone()) ? t.last() : sum.lastDone();
+            sum = new Totals(sum.rowsIn() + t.rowsIn(), sum.rowsOut() + t.rowsOut(), sum.rejected() + t.rejected(), last);
+        }
+        return sum;
+    }
+
+    /** What the done splits of one pipeline version add up to (tally.lua). */
+    private record Tally(long done, long rowsIn, long rowsOut, long rejected, Instant last) {
+    }
+
+    private Map<String, Tally> tally() {
+        List<Object> out = run("add up the done splits", Script.DONE_TOTALS, RScript.ReturnType.LIST);
+        // fields <version>\0<name>
+        Map<String, Map<String, Long>> fields = new HashMap<>();
+        for (int i = 0; i < out.size(); i += 2) {
+            String field = (String) out.get(i);
+            int sep = field.lastIndexOf('\0');
+            fields.computeIfAbsent(field.substring(0, sep), v -> new HashMap<>())
+                    .put(field.substring(sep + 1), Long.parseLong((String) out.get(i + 1)));
+        }
+        Map<String, Tally> tally = new HashMap<>();
+        fields.forEach((version, f) -> tally.put(version, new Tally(f.get("n"), f.get("in"), f.get("out"), f.get("rej"),
+                Instant.ofEpochMilli(f.get("last")))));
+        return tally;
+    }
+
+    @Override
+    public String incarnation() {
+        return run("read the ledger's incarnation", Script.INCARNATION, RScript.ReturnType.VALUE,
+                UUID.randomUUID().toString());
     }
 
     @Override

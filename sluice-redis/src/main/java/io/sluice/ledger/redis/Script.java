@@ -4,13 +4,24 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 
-/** The Lua scripts the ledger runs; each is atomic in Redis. Sources are resources beside this class. */
+/**
+ * The Lua scripts the ledger runs; each is atomic in Redis. Sources are resources beside this class: common.lua,
+ * then the parts a script shares with others, then its own file (its name in lower case).
+ */
 enum Script {
-    REGISTER, KNOWN, CLAIM, HEARTBEAT, CURRENT, COMPLETE, FAIL, RELEASE, COUNTS, SPLITS, RETRY, RESET, TRASH,
-    ANNOUNCE, WORKERS, RETIRE, LEAD;
+    REGISTER("registration"), REPLACE("registration"), KNOWN, INCARNATION, CLAIM("grant"), CLAIM_NAMED("grant"),
+    HEARTBEAT, CURRENT, COMPLETE("tally"), FAIL, RELEASE, EXPIRE, COUNTS, SPLITS, RETRY, DONE_TOTALS("tally"),
+    REQUEUE("tally"), RESET, TRASH, ANNOUNCE, WORKERS, RETIRE, LEAD;
 
-    private final String source = Common.SOURCE + read(name().toLowerCase(java.util.Locale.ROOT));
+    private final String source;
+
+    Script(String... parts) {
+        StringBuilder all = new StringBuilder(Common.SOURCE);
+        for (String part : parts) all.append(read(part));
+        source = all.append(read(name().toLowerCase(Locale.ROOT))).toString();
+    }
 
     /** A holder: an enum's own static fields are not yet set while its constants are built. */
     private static final class Common {

@@ -537,6 +537,39 @@ public abstract class LedgerConformanceKit {
         assertThat(ledger.counts()).containsOnly(entry(DONE, 1L));
     }
 
+    @Test
+    void replacingARegistrationBetweenOthersOfAnInputKeepsKnownOnTheOthers() throws Exception {
+        ledger.register(List.of(split("t:0", new Member("t.log", "g1", 0, 100, null))));
+        ledger.register(List.of(split("t:100", new Member("t.log", "g1", 100, 250, null))));
+        ledger.register(List.of(split("t:250", new Member("t.log", "g1", 250, 400, null))));
+        ledger.complete(claim(ledger, "w1"), completion("t:0"));
+
+        assertThat(ledger.replace(ledger.claim("t:100", "w1", LEASE).orElseThrow(), List.of())).isEmpty();
+        assertThat(ledger.known(List.of("t.log")).get("t.log").splitId()).as("the later one stays the latest")
+                .isEqualTo("t:250");
+        assertThat(ledger.replace(ledger.claim("t:250", "w1", LEASE).orElseThrow(), List.of())).isEmpty();
+
+        assertThat(ledger.known(List.of("t.log"))).as("back to the one before both")
+                .containsExactly(entry("t.log", new KnownMember("t.log", "g1", 0, 100, "t:0", DONE)));
+    }
+
+    @Test
+    void aSplitRegisteredLaterUnderAReplacedSplitsIdIsFencedFromItsClaims() throws Exception {
+        ledger.register(List.of(split("x", file("a.csv", "v1"))));
+        Claim first = claim(ledger, "w1");
+        clock.advance(LEASE);
+        Claim second = claim(ledger, "w2");
+        ledger.replace(second, List.of(split("y", file("a.csv", "v1"))));
+
+        assertThat(ledger.register(List.of(split("x", file("b.csv", "v1"))))).as("the id is free").containsExactly("x");
+        Claim again = ledger.claim("x", "w3", LEASE).orElseThrow();
+
+        assertThat(again.token()).isGreaterThan(second.token());
+        assertThatThrownBy(() -> ledger.complete(first, completion("x"))).isInstanceOf(StaleClaimException.class);
+        assertThatThrownBy(() -> ledger.complete(second, completion("x"))).isInstanceOf(StaleClaimException.class);
+        assertThat(ledger.isCurrent(again)).isTrue();
+    }
+
     // ---- failures -------------------------------------------------------------------------------------
 
     @Test

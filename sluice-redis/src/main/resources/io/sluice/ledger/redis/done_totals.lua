@@ -1,0 +1,2 @@
+-- Returns the tally of the done splits (tally.lua) as field, value pairs.
+return tally()
