@@ -38,7 +38,7 @@ final class Codec {
         item.put("token", n(token));
         item.put("attempts", n(0));
         item.put("bytes", n(split.bytes()));
-        item.put("members", s(membersJson(split)));
+        item.put("members", s(membersJson(split.members())));
         item.put("n", n(split.members().size()));
         item.put("updated", n(now));
         if (!newDigests.isEmpty()) {
@@ -49,9 +49,9 @@ final class Codec {
         return item;
     }
 
-    /** The split's members as its item holds them. */
-    static String membersJson(Split split) {
-        return LedgerRows.json(split.members().stream()
+    /** Members as a split's item holds them. */
+    static String membersJson(List<Member> members) {
+        return LedgerRows.json(members.stream()
                 .map(m -> Arrays.asList(m.key(), m.fingerprint(), m.start(), m.end(), m.digest())).toList());
     }
 
