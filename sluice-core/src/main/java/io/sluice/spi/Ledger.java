@@ -60,6 +60,19 @@ public interface Ledger extends AutoCloseable {
     /** Gives the split back (pending) without counting an attempt, e.g. on shutdown. Stale claims are ignored. */
     void release(Claim claim);
 
+    /**
+     * Replaces a claimed split by others, atomically and only while the claim is current: the split and its members
+     * are forgotten, then the replacements are registered by the rules of {@link #register} (their members may be
+     * exactly the forgotten split's members: same key, fingerprint and start).
+     *
+     * @return the ids of the replacements registered
+     * @throws StaleClaimException when the claim is stale; then nothing changes
+     */
+    default List<String> replace(Claim claim, List<Split> replacements) throws StaleClaimException {
+        // TEMPORARY until the ledger-api branch lands; resolved by taking its version
+        throw new UnsupportedOperationException("replace");
+    }
+
     // ---- status and operations ------------------------------------------------------------------------
 
     /** Number of splits in each state (states with none may be absent). */
