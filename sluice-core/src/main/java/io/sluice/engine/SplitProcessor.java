@@ -101,11 +101,16 @@ public final class SplitProcessor {
             // rows a step rejected were read like the good ones
             return new Result(good[0] + bad[0] - stepBad, written.rowsOut(), bad[0], written.outputs());
         } finally {
-            try (Statement s = c.createStatement()) {
-                for (String drop : drops) s.execute(drop);
-            } catch (SQLException ignored) {
-                // the connection is broken; the worker replaces it
-            }
+            drop(c, drops);
+        }
+    }
+
+    /** Drops what a read created, on a statement of its own: a failed query may have closed the read's statement. */
+    private static void drop(Connection c, List<String> drops) {
+        try (Statement s = c.createStatement()) {
+            for (String drop : drops) s.execute(drop);
+        } catch (SQLException ignored) {
+            // the connection is broken; the worker replaces it
         }
     }
 
@@ -117,12 +122,10 @@ public final class SplitProcessor {
         if (input.parts().isEmpty()) return 0;
         Reader reader = reader(input, "sluice_src_" + NAMES.incrementAndGet());
         try (Statement s = c.createStatement()) {
-            try {
-                for (String prepare : reader.prepare()) s.execute(prepare);
-                return count(s, "SELECT count(*) FROM (" + reader.relation() + ")");
-            } finally {
-                for (String drop : reader.drops()) s.execute(drop);
-            }
+            for (String prepare : reader.prepare()) s.execute(prepare);
+            return count(s, "SELECT count(*) FROM (" + reader.relation() + ")");
+        } finally {
+            drop(c, reader.drops());
         }
     }
 
