@@ -404,7 +404,8 @@ public final class LocalRunner {
         Optional<Divider.Division> division;
         try {
             division = new Divider(a.source(), a.ledger(), processor).divide(c, claim.split(), scratch);
-        } catch (LedgerException e) {
+        } catch (RuntimeException e) { // the ledger unreachable, say: the split fails as usual
+            listener.info("split " + claim.splitId() + " stays whole: looking for its unreadable inputs failed: " + e);
             return false;
         }
         if (division.isEmpty()) return false;

@@ -253,6 +253,28 @@ class DividerTest {
     }
 
     @Test
+    void aPackTakenOverByAnotherWorkerIsNeitherClearedNorReplaced() throws Exception {
+        pipeline("");
+        input("a.csv", csv("a", 3));
+        input("b.csv.gz", truncatedGzip());
+        a.sink().check();
+        Claim mine = planAndClaim();
+        Divider.Division division = divide(mine).orElseThrow();
+        // this worker's lease ran out meanwhile and another worker took the pack over
+        assertThat(ledger().expire(mine.splitId(), mine.token())).isTrue();
+        Claim theirs = ledger().claim("other", LEASE).orElseThrow();
+        assertThat(theirs.splitId()).isEqualTo(mine.splitId());
+
+        Sink.Fence myFence = () -> {
+            if (!ledger().isCurrent(mine)) throw new StaleClaimException(mine.splitId(), mine.token());
+        };
+        assertThatThrownBy(() -> a.sink().discard(mine.split(), myFence)).isInstanceOf(StaleClaimException.class);
+        assertThatThrownBy(() -> ledger().replace(mine, division.splits())).isInstanceOf(StaleClaimException.class);
+        assertThat(splitIds()).containsExactly(mine.splitId());
+        assertThat(ledger().isCurrent(theirs)).isTrue();
+    }
+
+    @Test
     void contentDigestsStayWithTheirFiles() throws Exception {
         pipeline(", dedupe: content");
         input("a.csv", csv("a", 3));
