@@ -94,6 +94,12 @@ final class RunCommand implements Callable<Integer> {
         long pending = s.ledger().getOrDefault(SplitState.PENDING, 0L) + s.ledger().getOrDefault(SplitState.FAILED, 0L)
                 + s.ledger().getOrDefault(SplitState.CLAIMED, 0L);
         if (pending > 0) out.printf("  %d split(s) not finished yet: a next run (or another worker) processes them%n", pending);
+        List<String> divided = stats.divided();
+        if (!divided.isEmpty()) {
+            out.printf("  %d split(s) planned again without their unreadable files (these fail alone, the others go on):%n",
+                    divided.size());
+            divided.stream().limit(5).forEach(d -> out.println("    " + d));
+        }
         if (s.dead() > 0) {
             out.printf("  %d split(s) dead: see `sluice status %s`, fix the cause, then `sluice retry %s`%n",
                     s.dead(), p.file(), p.file());

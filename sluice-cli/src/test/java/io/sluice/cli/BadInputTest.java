@@ -219,19 +219,15 @@ class BadInputTest {
         assertThat(dead.get("last_error").asText()).contains("c-truncated.csv.gz");
         assertThat(r.err()).contains("dead:").contains("c-truncated.csv.gz");
 
-        // Files are packed: a file in the dead split's pack waits with it. Every file in a done split is written,
-        // each row once.
+        // the truncated file's pack is planned again without it (UnreadablePackMemberTest): every other file is
+        // written, each row once
         List<String> expected = new ArrayList<>();
         expected.addAll(expectedRows("a", 0, 50));
         expected.addAll(expectedRows("b", 100, 150));
         expected.addAll(expectedRows("d", 300, 350));
         expected.addAll(expectedRows("e", 400, 450));
-        long doneRows = 0;
-        for (JsonNode s : CliRun.status(p).get("splits")) if (s.get("state").asText().equals("done")) doneRows += s.get("rows_out").asLong();
-        List<String> out = output();
-        assertThat(out).hasSize((int) doneRows).doesNotHaveDuplicates();
-        assertThat(expected).containsAll(out);
-        assertThat(doneRows).as("the files outside the dead split are written").isGreaterThanOrEqualTo(100);
+        expected.sort(null);
+        CliRun.assertSameRows(output(), expected);
 
         // the user puts a good copy in place and retries: every row of every file, exactly once
         ws.input("c-truncated.csv.gz", whole);

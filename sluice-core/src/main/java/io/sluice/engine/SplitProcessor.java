@@ -43,7 +43,7 @@ public final class SplitProcessor {
         // every input changed since the split was planned and is processed as its new version: nothing left to read
         if (input.parts().isEmpty()) return new Result(0, 0, 0, List.of());
         String source = "sluice_src_" + NAMES.incrementAndGet();
-        Reader reader = Reader.of(input, source, !steps.isEmpty() && steps.getFirst().inputAsText());
+        Reader reader = reader(input, source);
         List<String> drops = new java.util.ArrayList<>(reader.drops()); // what this split created, to drop at the end
         try (Statement s = c.createStatement()) {
             for (String prepare : reader.prepare()) s.execute(prepare);
@@ -101,12 +101,37 @@ public final class SplitProcessor {
             // rows a step rejected were read like the good ones
             return new Result(good[0] + bad[0] - stepBad, written.rowsOut(), bad[0], written.outputs());
         } finally {
-            try (Statement s = c.createStatement()) {
-                for (String drop : drops) s.execute(drop);
-            } catch (SQLException ignored) {
-                // the connection is broken; the worker replaces it
-            }
+            drop(c, drops);
         }
+    }
+
+    /** Drops what a read created, on a statement of its own: a failed query may have closed the read's statement. */
+    private static void drop(Connection c, List<String> drops) {
+        try (Statement s = c.createStatement()) {
+            for (String drop : drops) s.execute(drop);
+        } catch (SQLException ignored) {
+            // the connection is broken; the worker replaces it
+        }
+    }
+
+    /**
+     * Reads the input to its end through the same reader as {@link #process} and counts its records, writing nothing.
+     * Throws what stops the read (a truncated gzip, a file that is gone), as processing the input would.
+     */
+    public long count(Connection c, Source.Input input) throws Exception {
+        if (input.parts().isEmpty()) return 0;
+        Reader reader = reader(input, "sluice_src_" + NAMES.incrementAndGet());
+        try (Statement s = c.createStatement()) {
+            for (String prepare : reader.prepare()) s.execute(prepare);
+            return count(s, "SELECT count(*) FROM (" + reader.relation() + ")");
+        } finally {
+            drop(c, reader.drops());
+        }
+    }
+
+    /** The reader of a split's input; csv columns stay text when the first step types them itself. */
+    private Reader reader(Source.Input input, String name) throws IOException {
+        return Reader.of(input, name, !steps.isEmpty() && steps.getFirst().inputAsText());
     }
 
     /**

@@ -381,7 +381,8 @@ public final class LocalRunner {
             listener.info("split " + claim.splitId() + " left unrecorded while stopping; another worker takes it over "
                     + "when its lease ends: " + e.getMessage());
         } catch (Exception e) {
-            fail(claim, describe(claim, e));
+            String error = describe(claim, e);
+            if (!divided(c, processor, dir, claim)) fail(claim, error);
         } finally {
             inFlight.remove(claim.splitId());
             lost.remove(claim.splitId());
@@ -392,6 +393,41 @@ public final class LocalRunner {
                 // scratch is removed with the run's scratch folder at the end
             }
         }
+    }
+
+    /**
+     * A failed split of several inputs of which some fail on their own is replaced, without counting an attempt, by a
+     * split of the others and one split per unreadable input ({@link Divider}); first the sink removes anything the
+     * split's attempts left. False when the split stays whole and fails as usual.
+     */
+    private boolean divided(Connection c, SplitProcessor processor, Path scratch, Claim claim) {
+        Optional<Divider.Division> division;
+        try {
+            division = new Divider(a.source(), a.ledger(), processor).divide(c, claim.split(), scratch);
+        } catch (RuntimeException e) { // the ledger unreachable, say: the split fails as usual
+            listener.info("split " + claim.splitId() + " stays whole: looking for its unreadable inputs failed: " + e);
+            return false;
+        }
+        if (division.isEmpty()) return false;
+        try {
+            a.sink().discard(claim.split(), () -> fence(claim));
+            List<String> registered = patiently(() -> a.ledger().replace(claim, division.get().splits()));
+            stats.planned.addAndGet(registered.size() - 1);
+            stats.divided.add(division.get().message());
+            listener.info(division.get().message());
+            wakeWorkers();
+        } catch (StaleClaimException stale) {
+            listener.stale(claim, stale.getMessage());
+        } catch (LedgerException e) {
+            if (member == null) throw e;
+            listener.info("split " + claim.splitId() + " was not planned again without its unreadable inputs (the "
+                    + "ledger is unreachable); it runs again when its lease ends: " + e.getMessage());
+        } catch (Exception e) {
+            listener.info("split " + claim.splitId() + " stays whole: what its attempts left in the sink could not be "
+                    + "removed: " + e.getMessage());
+            return false;
+        }
+        return true;
     }
 
     private void fail(Claim claim, String error) {

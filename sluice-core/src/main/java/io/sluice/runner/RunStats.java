@@ -15,6 +15,8 @@ public final class RunStats {
     final AtomicLong skipped = new AtomicLong();
     final AtomicLong seen = new AtomicLong();
     final AtomicLong inFlight = new AtomicLong();
+    /** What each split planned again without its unreadable inputs became, one line each. */
+    final java.util.List<String> divided = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Time in the ledger calls of splits (claim, fence check, complete or fail), and in splits from claim to record. */
     final AtomicLong ledgerNanos = new AtomicLong();
     final AtomicLong splitNanos = new AtomicLong();
@@ -34,6 +36,7 @@ public final class RunStats {
     /** Inputs already processed by earlier runs, at the first plan. */
     public long seen() { return seen.get(); }
     public long inFlight() { return inFlight.get(); }
+    public java.util.List<String> divided() { return java.util.List.copyOf(divided); }
     public long elapsedMillis() { return (System.nanoTime() - startNanos) / 1_000_000; }
     /** The ledger's share of the time per split, 0 to 1: what a faster ledger could save at most. */
     public double ledgerShare() { return splitNanos.get() == 0 ? 0 : (double) ledgerNanos.get() / splitNanos.get(); }

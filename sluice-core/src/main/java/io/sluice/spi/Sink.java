@@ -29,6 +29,17 @@ public interface Sink {
     }
 
     /**
+     * Removes whatever the split's attempts left (committed files of an attempt that failed after its commit began,
+     * staged files of one that crashed), because the split is about to be forgotten and its inputs planned again in
+     * other splits: no row of it may stay. Checks {@code fence} first, under the same guard as a commit, so a split
+     * another worker took over is left alone. The default suits a sink that commits a split in one transaction and
+     * leaves nothing behind a failed attempt.
+     */
+    default void discard(Split split, Fence fence) throws Exception {
+        fence.check();
+    }
+
+    /**
      * A query over the stored partials of the splits the ledger has done, or null when there is none. Partials of
      * other splits (in flight, or forgotten by a reset and planned differently since) are left out.
      */

@@ -3,6 +3,7 @@ package io.sluice.spi;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 
 /** Lists the work as splits, and prepares a claimed split for reading. */
 public interface Source {
@@ -44,6 +45,17 @@ public interface Source {
         List<Member> members = split.members();
         return members.size() == 1 ? members.getFirst().key()
                 : members.size() + " files from " + members.getFirst().key();
+    }
+
+    /**
+     * The split planned again without the inputs that fail when read on their own ({@code unreadable}, some of its
+     * members): the other members together (in as few splits as this source's packing allows) and each unreadable one
+     * as a split of its own, named by this source's rules, so that one bad file does not hold back the rest of its
+     * pack. Every member of the split is in exactly one replacement. Empty when the source keeps the split whole: the
+     * default, and for a split whose output must hold all of its inputs (one that replaces an earlier output).
+     */
+    default List<Split> divide(Split split, Set<Member> unreadable) {
+        return List.of();
     }
 
     /**

@@ -256,6 +256,21 @@ final class FilesSink implements Sink {
         }
     }
 
+    /**
+     * Removes the split's committed files (of an attempt that failed once its commit had begun) and the staging of
+     * attempts that crashed, under its output's commit lock, so that no commit of the split runs meanwhile.
+     */
+    @Override
+    public void discard(Split split, Fence fence) throws IOException, StaleClaimException {
+        String name = name(split.id());
+        String key = OutputKey.of(split).map(OutputKey::key).orElse(split.id());
+        try (Versions.Held held = new Versions(root.resolve("_sluice")).lock(key)) {
+            fence.check();
+            removeAbandoned(root.resolve("_sluice").resolve("staging"), name);
+            remove(name);
+        }
+    }
+
     /** Removes a committed output: its files, then its manifest. */
     private void remove(String name) throws IOException {
         Path manifest = manifest(name);

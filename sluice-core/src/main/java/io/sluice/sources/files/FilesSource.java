@@ -26,6 +26,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -405,11 +406,34 @@ final class FilesSource implements Source {
         return out;
     }
 
-    /** New files only. A pack of one file is named like the file; a larger pack by its first file, size and members' hash. */
+    /** New files only. */
     private static Split packSplit(List<Found> files, long bytes, Map<String, String> digests) {
-        List<Member> members = files.stream()
-                .map(f -> Member.whole(f.key(), f.fingerprint(), digests.get(f.key()))).toList();
-        return new Split(files.size() == 1 ? files.getFirst().key() : OutputKey.packId(members), members, bytes);
+        return packed(files.stream().map(f -> Member.whole(f.key(), f.fingerprint(), digests.get(f.key()))).toList(), bytes);
+    }
+
+    /** A pack of one file is named like the file; a larger pack by its first file, size and members' hash. */
+    private static Split packed(List<Member> members, long bytes) {
+        return new Split(members.size() == 1 ? members.getFirst().key() : OutputKey.packId(members), members, bytes);
+    }
+
+    /**
+     * A first pack (split id {@link OutputKey#packId}) is planned again as a pack of its readable files and each
+     * unreadable file alone, named as {@link #pack} names new files: the pack of the rest is a first pack of its own,
+     * so a later version of one of its files is read again with exactly these files ({@link #repack}); a file alone is
+     * named like the file, so its later version replaces its own output only. A pack planned again for a changed file
+     * ({@code pack:...@HASH}) stays whole: its output replaces the pack's earlier output, which holds every file's rows.
+     * A tailed pack: see {@link TailPlanner#divide}.
+     */
+    @Override
+    public List<Split> divide(Split split, Set<Member> unreadable) {
+        List<Member> readable = split.members().stream().filter(m -> !unreadable.contains(m)).toList();
+        if (readable.isEmpty() || readable.size() == split.members().size()) return List.of();
+        if (s.tail()) return tails.divide(split, readable, identity -> Objects.requireNonNullElse(located(identity), identity));
+        if (!split.id().equals(OutputKey.packId(split.members()))) return List.of();
+        List<Split> out = new ArrayList<>();
+        out.add(packed(readable, readable.stream().mapToLong(FilesSource::size).sum()));
+        split.members().stream().filter(unreadable::contains).forEach(m -> out.add(packed(List.of(m), size(m))));
+        return out;
     }
 
     @Override
@@ -459,11 +483,15 @@ final class FilesSource implements Source {
     @Override
     public String describe(Split split) {
         if (!s.tail()) return Source.super.describe(split);
-        List<String> names = split.members().stream().map(m -> {
-            Path file = tails.locate(m.key());
-            return file != null ? s.root().relativize(file).toString() : "log " + m.key();
-        }).distinct().toList();
+        List<String> names = split.members().stream()
+                .map(m -> Objects.requireNonNullElse(located(m.key()), "log " + m.key())).distinct().toList();
         return names.size() == 1 ? names.getFirst() : names.size() + " logs from " + names.getFirst();
+    }
+
+    /** The file a tailed log is in now, relative to the root; null when no listed file holds it. */
+    private String located(String identity) {
+        Path file = tails.locate(identity);
+        return file == null ? null : s.root().relativize(file).toString().replace('\\', '/');
     }
 
     /**
@@ -533,6 +561,12 @@ final class FilesSource implements Source {
     /** Identifies a version of a file: size and modification time. */
     private static String fingerprint(BasicFileAttributes a) {
         return a.size() + ":" + a.lastModifiedTime().toMillis();
+    }
+
+    /** The size of a whole file, as its member's fingerprint records it. */
+    private static long size(Member m) {
+        String version = fileVersion(m.fingerprint());
+        return Long.parseLong(version.substring(0, version.indexOf(':')));
     }
 
     private static boolean hidden(Path relative) {

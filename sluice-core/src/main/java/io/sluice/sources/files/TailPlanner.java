@@ -123,7 +123,7 @@ final class TailPlanner {
             String generation = k == null ? FIRST_GENERATION : k.fingerprint();
             long from = k == null ? 0 : k.end();
             if (log.compressed()) {
-                splits.add(new Split(log.key() + "#" + from + "-end" + tag(log, generation),
+                splits.add(new Split(log.key() + "#" + from + "-end" + tag(log.identity(), generation),
                         List.of(new Member(log.identity(), generation, from, Member.WHOLE, null)), log.size()));
                 continue;
             }
@@ -195,17 +195,36 @@ final class TailPlanner {
      * the same ranges, and differs for any other set.
      */
     private static Split packSplit(List<Range> ranges) {
-        List<Member> members = ranges.stream()
-                .map(r -> new Member(r.log().identity(), r.generation(), r.start(), r.end(), null)).toList();
-        long bytes = ranges.stream().mapToLong(Range::bytes).sum();
-        Range first = ranges.getFirst();
-        String name = first.log().key() + "#" + first.start() + "-" + first.end() + tag(first.log(), first.generation());
-        if (ranges.size() == 1) return new Split(name, members, bytes);
+        return packSplit(ranges.stream().map(r -> new Member(r.log().identity(), r.generation(), r.start(), r.end(), null))
+                .toList(), ranges.getFirst().log().key());
+    }
+
+    /** Ranges packed as {@link #packSplit(List)} does; {@code firstFile}: the file the first range's log is in. */
+    private static Split packSplit(List<Member> members, String firstFile) {
+        long bytes = members.stream().mapToLong(m -> m.end() - m.start()).sum();
+        Member first = members.getFirst();
+        String name = firstFile + "#" + first.start() + "-" + first.end() + tag(first.key(), first.fingerprint());
+        if (members.size() == 1) return new Split(name, members, bytes);
         StringBuilder all = new StringBuilder();
         members.forEach(m -> all.append(m.key()).append('\0').append(m.fingerprint()).append('\0').append(m.start())
                 .append('\0').append(m.end()).append('\n'));
-        return new Split("pack:" + name + "+" + (ranges.size() - 1) + ":"
+        return new Split("pack:" + name + "+" + (members.size() - 1) + ":"
                 + sha256(all.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)).substring(0, 16), members, bytes);
+    }
+
+    /**
+     * A pack of ranges planned again as a pack of the {@code readable} ones and each other range alone, named like the
+     * splits of a plan, by the file each log is in now ({@code fileOf} of its identity). Each range keeps its log,
+     * generation and bytes, and no split gets two ranges of one log. A gzipped rotation is always a split of its own,
+     * so only plain ranges are ever divided.
+     */
+    List<Split> divide(Split split, List<Member> readable, java.util.function.UnaryOperator<String> fileOf) {
+        List<Split> out = new ArrayList<>();
+        out.add(packSplit(readable, fileOf.apply(readable.getFirst().key())));
+        for (Member m : split.members()) {
+            if (!readable.contains(m)) out.add(packSplit(List.of(m), fileOf.apply(m.key())));
+        }
+        return out;
     }
 
     /** Per log: how far it is registered, whether that last range is done, and how many bytes are not read yet. */
@@ -328,8 +347,8 @@ final class TailPlanner {
     }
 
     /** Split ids name the file, the range, the log and (after a truncation) the generation, so none repeats. */
-    private static String tag(Log log, String generation) {
-        String id = "@" + log.identity().substring(5, 13);
+    private static String tag(String identity, String generation) {
+        String id = "@" + identity.substring(5, 13);
         return generation.equals(FIRST_GENERATION) ? id : id + "." + generation;
     }
 

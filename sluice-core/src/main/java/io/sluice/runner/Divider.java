@@ -1,0 +1,126 @@
+package io.sluice.runner;
+
+import io.sluice.engine.SplitProcessor;
+import io.sluice.spi.KnownMember;
+import io.sluice.spi.Ledger;
+import io.sluice.spi.Member;
+import io.sluice.spi.Source;
+import io.sluice.spi.Split;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Finds the inputs of a failed split that fail on their own, so that one truncated gzip does not hold back the other
+ * files of its pack. Each member is read alone, to its end, through the engine's reader; when some fail and others do
+ * not, the source divides the split ({@link Source#divide}): the readable members together, each unreadable one alone.
+ * When every member reads (the error came from a step or the sink), or none does, the split stays whole and fails as
+ * usual.
+ */
+final class Divider {
+    /** How much of an input's error the message about the division quotes. */
+    private static final int CAUSE_CHARS = 200;
+
+    /**
+     * The splits that replace a failed one, and the message that says so.
+     *
+     * @param splits  every member of the failed split in exactly one of them
+     * @param message e.g. {@code split pack:a.csv.gz+9:1a2b3c4d: 1 of 10 files unreadable (b.csv.gz: ...); planned
+     *                again as pack:a.csv.gz+8:5e6f7a8b (9 files) and b.csv.gz alone}
+     */
+    record Division(List<Split> splits, String message) {
+        Division {
+            splits = List.copyOf(splits);
+        }
+    }
+
+    private final Source source;
+    private final Ledger ledger;
+    private final SplitProcessor processor;
+
+    Divider(Source source, Ledger ledger, SplitProcessor processor) {
+        this.source = source;
+        this.ledger = ledger;
+        this.processor = processor;
+    }
+
+    /**
+     * How to plan the failed split again without its unreadable members; empty when it stays whole. Reads with the
+     * worker's connection, under {@code scratch} (which the caller deletes).
+     */
+    Optional<Division> divide(Connection c, Split split, Path scratch) {
+        if (split.members().size() < 2) return Optional.empty();
+        Map<Member, String> unreadable = unreadable(c, split, scratch);
+        if (unreadable.isEmpty() || unreadable.size() == split.members().size()) return Optional.empty();
+        List<Split> splits = source.divide(split, unreadable.keySet());
+        if (splits.isEmpty() || !holdsEachOnce(splits, split) || laterSplitsHold(split)) return Optional.empty();
+        return Optional.of(new Division(splits, message(split, unreadable, splits)));
+    }
+
+    /** The members that fail when read alone, each with what stopped it, in the split's order. */
+    private Map<Member, String> unreadable(Connection c, Split split, Path scratch) {
+        Map<Member, String> unreadable = new LinkedHashMap<>();
+        int n = 0;
+        for (Member m : split.members()) {
+            Split alone = new Split(split.id(), List.of(m), split.bytes());
+            Path dir = scratch.resolve("member-" + n++);
+            try {
+                Files.createDirectories(dir);
+                processor.count(c, source.open(alone, dir));
+            } catch (Exception e) {
+                unreadable.put(m, source.describe(alone) + ": " + cause(e));
+            } finally {
+                try {
+                    LocalRunner.deleteTree(dir);
+                } catch (java.io.IOException ignored) {
+                    // removed with the split's scratch folder
+                }
+            }
+        }
+        return unreadable;
+    }
+
+    /** The replacements hold every member of the split once, and nothing else: replacing loses and doubles nothing. */
+    private static boolean holdsEachOnce(List<Split> replacements, Split split) {
+        List<Member> all = replacements.stream().flatMap(r -> r.members().stream()).toList();
+        // a split's members are distinct: as many, and the same set, means each once
+        return all.size() == split.members().size() && new HashSet<>(all).equals(new HashSet<>(split.members()));
+    }
+
+    /**
+     * Whether a split registered after this one holds some of its inputs (a changed file's new version, a log's next
+     * range): a replacement, registered now, would then pass for the input's latest registration, from which planning
+     * goes on (a log would be read again from the end of this split's range).
+     */
+    private boolean laterSplitsHold(Split split) {
+        Map<String, KnownMember> known = ledger.known(split.members().stream().map(Member::key).toList());
+        return split.members().stream().anyMatch(m -> known.get(m.key()) == null
+                || !known.get(m.key()).splitId().equals(split.id()));
+    }
+
+    private String message(Split split, Map<Member, String> unreadable, List<Split> splits) {
+        List<String> parts = new ArrayList<>();
+        for (Split s : splits) {
+            parts.add(s.members().size() == 1 && unreadable.containsKey(s.members().getFirst()) ? s.id() + " alone"
+                    : s.id() + " (" + s.members().size() + (s.members().size() == 1 ? " file)" : " files)"));
+        }
+        String planned = String.join(", ", parts.subList(0, parts.size() - 1)) + " and " + parts.getLast();
+        return "split " + split.id() + ": " + unreadable.size() + " of " + split.members().size() + " files unreadable ("
+                + String.join("; ", unreadable.values()) + "); planned again as " + planned;
+    }
+
+    /** The first line of what stopped the read, shortened. */
+    private static String cause(Exception e) {
+        String message = e instanceof NoSuchFileException nf ? "no such file" + (nf.getReason() == null ? "" : " (" + nf.getReason() + ")")
+                : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().strip();
+        String line = message.lines().findFirst().orElse(message);
+        return line.length() <= CAUSE_CHARS ? line : line.substring(0, CAUSE_CHARS) + "...";
+    }
+}

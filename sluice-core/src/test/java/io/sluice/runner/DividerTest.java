@@ -1,0 +1,366 @@
+package io.sluice.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sluice.engine.DuckEngine;
+import io.sluice.engine.SplitProcessor;
+import io.sluice.pipeline.Assembly;
+import io.sluice.pipeline.Components;
+import io.sluice.pipeline.EngineOptions;
+import io.sluice.pipeline.PipelineLoader;
+import io.sluice.spi.Claim;
+import io.sluice.spi.KnownMember;
+import io.sluice.spi.Ledger;
+import io.sluice.spi.Member;
+import io.sluice.spi.OutputKey;
+import io.sluice.spi.Sink;
+import io.sluice.spi.Source;
+import io.sluice.spi.Split;
+import io.sluice.spi.SplitInfo;
+import io.sluice.spi.SplitState;
+import io.sluice.spi.StaleClaimException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.sql.Connection;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Which members of a failed split fail on their own, and how the split is planned again without them: the readable
+ * members in one split named by the output-key rules, each unreadable one alone, every member in exactly one split.
+ */
+class DividerTest {
+    private static final Duration LEASE = Duration.ofMinutes(1);
+    private static final long OLD = System.currentTimeMillis() - Duration.ofHours(1).toMillis();
+
+    @TempDir
+    Path dir;
+
+    private Assembly a;
+    private DuckEngine engine;
+    private Connection c;
+    private int scratch;
+
+    @AfterEach
+    void close() throws Exception {
+        if (c != null) c.close();
+        if (engine != null) engine.close();
+        if (a != null) a.close();
+    }
+
+    /** A pipeline over {@code in/} with a memory ledger, one worker (so small files make one pack). */
+    private void pipeline(String sourceExtra) throws Exception {
+        Files.createDirectories(dir.resolve("in"));
+        Path file = dir.resolve("p.yaml");
+        Files.writeString(file, """
+                pipeline: divide
+                source: { files: { path: in, pack: { max_files: 100 }%s } }
+                sink: { files: { path: out, format: parquet } }
+                state: { memory: {} }
+                run: { parallelism: 1 }
+                """.formatted(sourceExtra));
+        a = Assembly.of(PipelineLoader.withSystemEnv().load(file), Components.discover(), Clock.systemUTC());
+        engine = new DuckEngine(new EngineOptions(null, 1, null), 1);
+        c = engine.connect();
+    }
+
+    private Path input(String name, byte[] content) throws IOException {
+        Path p = dir.resolve("in").resolve(name);
+        Files.createDirectories(p.getParent());
+        Files.write(p, content);
+        Files.setLastModifiedTime(p, FileTime.fromMillis(OLD));
+        return p;
+    }
+
+    private static byte[] csv(String prefix, int rows) {
+        StringBuilder b = new StringBuilder("id,name\n");
+        for (int i = 0; i < rows; i++) b.append(i).append(',').append(prefix).append(i).append('\n');
+        return b.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] gzip(byte[] bytes) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+            gz.write(bytes);
+        }
+        return out.toByteArray();
+    }
+
+    /** A gzip stream cut off in the middle: DuckDB fails on it when it reads that far. */
+    private static byte[] truncatedGzip() throws IOException {
+        byte[] whole = gzip(csv("t", 5000));
+        return Arrays.copyOf(whole, whole.length / 2);
+    }
+
+    private Ledger ledger() {
+        return a.ledger();
+    }
+
+    private Claim planAndClaim() throws IOException {
+        assertThat(a.source().plan(ledger()).splits()).hasSize(1);
+        return ledger().claim("worker", LEASE).orElseThrow();
+    }
+
+    private Optional<Divider.Division> divide(Claim claim) throws IOException {
+        SplitProcessor processor = new SplitProcessor(a.steps(), a.sink(), a.pipeline().run().onBadRecord());
+        return new Divider(a.source(), ledger(), processor).divide(c, claim.split(),
+                Files.createDirectories(dir.resolve("scratch-" + scratch++)));
+    }
+
+    private static Member member(Split split, String key) {
+        return split.members().stream().filter(m -> m.key().equals(key)).findFirst().orElseThrow();
+    }
+
+    private List<String> splitIds() {
+        return ledger().splits(EnumSet.allOf(SplitState.class), 100).stream().map(SplitInfo::id).toList();
+    }
+
+    @Test
+    void aPackWithATruncatedGzipBecomesAPackOfTheOtherFilesAndTheBadFileAlone() throws Exception {
+        pipeline("");
+        input("a.csv", csv("a", 10));
+        input("b.csv.gz", truncatedGzip());
+        input("c.csv.gz", gzip(csv("c", 10)));
+        input("d.jsonl", "{\"id\": 1}\n".getBytes(StandardCharsets.UTF_8)); // another format: a pack of its own
+        input("e.csv", csv("e", 10));
+        Source.Plan plan = a.source().plan(ledger());
+        assertThat(plan.splits()).hasSize(2);
+        Claim claim = ledger().claim("worker", LEASE).orElseThrow();
+        Split pack = claim.split();
+        assertThat(pack.id()).startsWith("pack:a.csv+3:");
+
+        Divider.Division division = divide(claim).orElseThrow();
+
+        Split readable = division.splits().get(0);
+        Split bad = division.splits().get(1);
+        assertThat(division.splits()).hasSize(2);
+        List<Member> good = List.of(member(pack, "a.csv"), member(pack, "c.csv.gz"), member(pack, "e.csv"));
+        assertThat(readable.members()).isEqualTo(good);
+        assertThat(readable.id()).isEqualTo(OutputKey.packId(good)).startsWith("pack:a.csv+2:");
+        assertThat(OutputKey.of(readable)).as("a first pack: a changed file of it is read again with these 3")
+                .hasValue(new OutputKey(readable.id(), "", 0, Member.WHOLE));
+        assertThat(OutputKey.packSize(readable.id())).isEqualTo(3);
+        assertThat(readable.bytes()).isEqualTo(size("a.csv") + size("c.csv.gz") + size("e.csv"));
+        assertThat(bad.id()).as("a pack of one file is named like the file").isEqualTo("b.csv.gz");
+        assertThat(bad.members()).containsExactly(member(pack, "b.csv.gz"));
+        assertThat(bad.bytes()).isEqualTo(size("b.csv.gz"));
+        assertThat(division.message()).startsWith("split " + pack.id() + ": 1 of 4 files unreadable (b.csv.gz: ")
+                .containsIgnoringCase("gzip")
+                .endsWith("); planned again as " + readable.id() + " (3 files) and b.csv.gz alone");
+
+        // replacing: the pack is forgotten, every member is in exactly one live split
+        assertThat(ledger().replace(claim, division.splits())).containsExactly(readable.id(), bad.id());
+        assertThat(splitIds()).doesNotContain(pack.id()).contains(readable.id(), bad.id());
+        Map<String, KnownMember> known = ledger().known(List.of("a.csv", "b.csv.gz", "c.csv.gz", "e.csv"));
+        assertThat(known.values()).extracting(KnownMember::splitId)
+                .containsExactlyInAnyOrder(readable.id(), bad.id(), readable.id(), readable.id());
+        assertThat(ledger().counts().get(SplitState.PENDING)).as("the readable pack, the bad file, the jsonl file")
+                .isEqualTo(3);
+        assertThat(a.source().plan(ledger()).splits()).as("nothing is planned twice").isEmpty();
+        assertThatThrownBy(() -> ledger().replace(claim, division.splits())).isInstanceOf(StaleClaimException.class);
+    }
+
+    private long size(String name) throws IOException {
+        return Files.size(dir.resolve("in").resolve(name));
+    }
+
+    @Test
+    void twoBadFilesEachGetASplitOfTheirOwn() throws Exception {
+        pipeline("");
+        input("a.csv.gz", truncatedGzip());
+        input("b.csv", csv("b", 3));
+        input("c.csv", csv("c", 3));
+        input("d.csv.gz", truncatedGzip());
+        Divider.Division division = divide(planAndClaim()).orElseThrow();
+        assertThat(division.splits()).extracting(Split::id)
+                .containsExactly(OutputKey.packId(division.splits().getFirst().members()), "a.csv.gz", "d.csv.gz");
+        assertThat(division.splits().getFirst().members()).extracting(Member::key).containsExactly("b.csv", "c.csv");
+        assertThat(division.message()).contains("2 of 4 files unreadable (a.csv.gz: ").contains("; d.csv.gz: ")
+                .endsWith(" (2 files), a.csv.gz alone and d.csv.gz alone");
+    }
+
+    @Test
+    void aPackLeftWithOneReadableFileNamesItLikeTheFile() throws Exception {
+        pipeline("");
+        input("a.csv", csv("a", 3));
+        input("b.csv.gz", truncatedGzip());
+        Divider.Division division = divide(planAndClaim()).orElseThrow();
+        assertThat(division.splits()).extracting(Split::id).containsExactly("a.csv", "b.csv.gz");
+        assertThat(division.message()).endsWith("planned again as a.csv (1 file) and b.csv.gz alone");
+    }
+
+    @Test
+    void aFileRemovedAfterPlanningIsUnreadableToo() throws Exception {
+        pipeline("");
+        input("a.csv", csv("a", 3));
+        Path b = input("b.csv", csv("b", 3));
+        input("c.csv", csv("c", 3));
+        Claim claim = planAndClaim();
+        Files.delete(b);
+        assertThat(divide(claim).orElseThrow().message()).contains("1 of 3 files unreadable (b.csv: no such file");
+    }
+
+    @Test
+    void aPackWhoseFilesAllReadStaysWhole() throws Exception {
+        // the split failed for another reason (a step, the sink): dividing it would change nothing
+        pipeline("");
+        input("a.csv", csv("a", 3));
+        input("b.csv.gz", gzip(csv("b", 3)));
+        assertThat(divide(planAndClaim())).isEmpty();
+    }
+
+    @Test
+    void aPackOfUnreadableFilesOnlyStaysWhole() throws Exception {
+        pipeline("");
+        input("a.csv.gz", truncatedGzip());
+        input("b.csv.gz", truncatedGzip());
+        assertThat(divide(planAndClaim())).isEmpty();
+    }
+
+    @Test
+    void aPackWithAFileRegisteredAgainLaterStaysWhole() throws Exception {
+        // c.csv changed after the pack was planned: the pack is planned again with all its files (pack:...@HASH); a
+        // replacement registered now would pass for the files' latest registration, and neither pack is divided
+        pipeline("");
+        input("a.csv", csv("a", 3));
+        input("b.csv.gz", truncatedGzip());
+        Path c = input("c.csv", csv("c", 3));
+        assertThat(a.source().plan(ledger()).splits()).hasSize(1);
+        Files.setLastModifiedTime(c, FileTime.fromMillis(OLD + 1000));
+        Split repack = a.source().plan(ledger()).splits().getFirst();
+        assertThat(repack.id()).contains("@");
+
+        Claim first = ledger().claim("worker", LEASE).orElseThrow();
+        assertThat(divide(first)).isEmpty();
+        assertThat(a.source().divide(repack, Set.of(member(repack, "b.csv.gz"))))
+                .as("its output replaces the pack's earlier output, which must hold every file").isEmpty();
+    }
+
+    @Test
+    void aPackTakenOverByAnotherWorkerIsNeitherClearedNorReplaced() throws Exception {
+        pipeline("");
+        input("a.csv", csv("a", 3));
+        input("b.csv.gz", truncatedGzip());
+        a.sink().check();
+        Claim mine = planAndClaim();
+        Divider.Division division = divide(mine).orElseThrow();
+        // this worker's lease ran out meanwhile and another worker took the pack over
+        assertThat(ledger().expire(mine.splitId(), mine.token())).isTrue();
+        Claim theirs = ledger().claim("other", LEASE).orElseThrow();
+        assertThat(theirs.splitId()).isEqualTo(mine.splitId());
+
+        Sink.Fence myFence = () -> {
+            if (!ledger().isCurrent(mine)) throw new StaleClaimException(mine.splitId(), mine.token());
+        };
+        assertThatThrownBy(() -> a.sink().discard(mine.split(), myFence)).isInstanceOf(StaleClaimException.class);
+        assertThatThrownBy(() -> ledger().replace(mine, division.splits())).isInstanceOf(StaleClaimException.class);
+        assertThat(splitIds()).containsExactly(mine.splitId());
+        assertThat(ledger().isCurrent(theirs)).isTrue();
+    }
+
+    @Test
+    void contentDigestsStayWithTheirFiles() throws Exception {
+        pipeline(", dedupe: content");
+        input("a.csv", csv("a", 3));
+        input("b.csv.gz", truncatedGzip());
+        input("c.csv", csv("c", 3));
+        Claim claim = planAndClaim();
+        Divider.Division division = divide(claim).orElseThrow();
+        assertThat(division.splits().stream().flatMap(s -> s.members().stream()))
+                .containsExactlyInAnyOrderElementsOf(claim.split().members()).allSatisfy(m -> assertThat(m.digest()).isNotNull());
+        assertThat(ledger().replace(claim, division.splits())).hasSize(2);
+
+        // the same bytes under another name are still known
+        Files.copy(dir.resolve("in/c.csv"), dir.resolve("in/c-copy.csv"));
+        Files.setLastModifiedTime(dir.resolve("in/c-copy.csv"), FileTime.fromMillis(OLD));
+        Source.Plan again = a.source().plan(ledger());
+        assertThat(again.splits()).isEmpty();
+        assertThat(again.skipped()).anySatisfy(s -> assertThat(s.reason()).contains("same content as c.csv"));
+    }
+
+    @Test
+    void theSinkRemovesWhatAnAttemptOfTheSplitCommitted() throws Exception {
+        pipeline("");
+        input("a.csv", csv("a", 3));
+        input("b.csv", csv("b", 3));
+        a.sink().check(); // as a run does first: creates the sink's folders
+        Claim claim = planAndClaim();
+        Split split = claim.split();
+        SplitProcessor processor = new SplitProcessor(a.steps(), a.sink(), a.pipeline().run().onBadRecord());
+        Path scratch = Files.createDirectories(dir.resolve("scratch"));
+        processor.process(c, split, a.source().open(split, scratch), () -> { });
+        assertThat(outputs()).isNotEmpty();
+
+        a.sink().discard(split, () -> { });
+        assertThat(outputs()).isEmpty();
+        assertThatThrownBy(() -> a.sink().discard(split, () -> {
+            throw new StaleClaimException(split.id(), 1);
+        })).as("a split taken over is left alone").isInstanceOf(StaleClaimException.class);
+    }
+
+    private List<Path> outputs() throws IOException {
+        try (Stream<Path> files = Files.walk(dir.resolve("out"))) {
+            return files.filter(Files::isRegularFile).filter(p -> !p.toString().contains("/_sluice/staging/")
+                    && !p.toString().contains("/_sluice/locks/")).toList();
+        }
+    }
+
+    // ---- tailed logs -------------------------------------------------------------------------------------
+
+    private static byte[] log(String name, int from, int to) {
+        StringBuilder b = new StringBuilder();
+        for (int i = from; i < to; i++) b.append("2026-12-01T00:00:").append(i).append(' ').append(name).append(" line ").append(i).append('\n');
+        return b.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aTailedPackWithALogGoneIsDividedIntoTheOtherRangesAndThatRangeAlone() throws Exception {
+        pipeline(", tail: true, format: text");
+        input("a.log", log("a", 0, 20));
+        Path b = input("b.log", log("b", 0, 20));
+        input("c.log", log("c", 0, 20));
+        Claim claim = planAndClaim();
+        assertThat(claim.split().id()).startsWith("pack:a.log#0-");
+        Files.delete(b);
+
+        Divider.Division division = divide(claim).orElseThrow();
+        Split readable = division.splits().get(0);
+        assertThat(readable.id()).startsWith("pack:a.log#0-").contains("+1:");
+        assertThat(readable.members()).containsExactly(claim.split().members().get(0), claim.split().members().get(2));
+        assertThat(readable.bytes()).isEqualTo(2L * log("a", 0, 20).length);
+        assertThat(division.splits().get(1).id()).matches("b\\.log#0-\\d+@[0-9a-f]{8}");
+        assertThat(division.message()).contains("1 of 3 files unreadable (b.log: no such file");
+
+        assertThat(ledger().replace(claim, division.splits())).hasSize(2);
+        assertThat(a.source().plan(ledger()).splits()).as("the logs continue after the ranges").isEmpty();
+    }
+
+    @Test
+    void aTailedPackWithALaterRangeOfOneOfItsLogsStaysWhole() throws Exception {
+        // the ledger continues a log after its latest range: a replacement registered now would become that
+        pipeline(", tail: true, format: text");
+        Path a1 = input("a.log", log("a", 0, 20));
+        Path b = input("b.log", log("b", 0, 20));
+        Claim claim = planAndClaim();
+        Files.write(a1, log("a", 0, 40));
+        assertThat(a.source().plan(ledger()).splits()).hasSize(1);
+        Files.delete(b);
+        assertThat(divide(claim)).isEmpty();
+    }
+}
