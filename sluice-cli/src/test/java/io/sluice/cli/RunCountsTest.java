@@ -14,6 +14,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** What a run, a worker and `retry` say they did: the counts a user reads after each. */
 class RunCountsTest {
+    /** Fails on a value that is not a number, and gives up at once. */
+    private static final String FAILING = """
+            pipeline: failing
+            source: { files: { path: in, pack: { max_files: 1 } } }
+            steps:
+              - sql: SELECT id, CAST(v AS INTEGER) AS v FROM input
+            sink: { files: { path: out, format: csv } }
+            run: { retries: { max: 0 } }
+            """;
+
     @TempDir
     Path tmp;
 
@@ -43,17 +53,9 @@ class RunCountsTest {
         Workspace ws = Workspace.in(tmp);
         ws.input("good.csv", "id,v\n1,2\n");
         ws.input("bad.csv", "id,v\n3,x\n");
-        String yaml = """
-                pipeline: retried
-                source: { files: { path: in, pack: { max_files: 1 } } }
-                steps:
-                  - sql: SELECT id, CAST(v AS INTEGER) AS v FROM input
-                sink: { files: { path: out, format: csv } }
-                run: { retries: { max: 0 } }
-                """;
-        Path pipeline = ws.pipeline(yaml);
+        Path pipeline = ws.pipeline(FAILING);
         assertThat(run(pipeline).code()).as("a split died").isEqualTo(1);
-        ws.pipeline(yaml.replace("CAST(v AS INTEGER)", "TRY_CAST(v AS INTEGER)"));
+        ws.pipeline(FAILING.replace("CAST(v AS INTEGER)", "TRY_CAST(v AS INTEGER)"));
         assertThat(sluice("retry", pipeline.toString()).ok().out()).contains("1 split(s) sent back to pending");
         CliRun again = run(pipeline).ok();
         assertThat(again.out()).contains("1 split(s) done").contains("1 input(s) already processed by earlier runs");
@@ -63,18 +65,11 @@ class RunCountsTest {
     void retryOfASplitThatDoesNotExistSaysSoAndFails() throws Exception {
         Workspace ws = Workspace.in(tmp);
         ws.input("bad.csv", "id,v\n3,x\n");
-        Path pipeline = ws.pipeline("""
-                pipeline: unknown
-                source: { files: { path: in } }
-                steps:
-                  - sql: SELECT id, CAST(v AS INTEGER) AS v FROM input
-                sink: { files: { path: out, format: csv } }
-                run: { retries: { max: 0 } }
-                """);
+        Path pipeline = ws.pipeline(FAILING);
         assertThat(run(pipeline).code()).isEqualTo(1);
         CliRun r = sluice("retry", pipeline.toString(), "NOSUCHSPLIT");
         assertThat(r.code()).as(r.toString()).isEqualTo(2);
-        assertThat(r.err()).contains("no split NOSUCHSPLIT in pipeline unknown").contains("failed or dead ones: bad.csv")
+        assertThat(r.err()).contains("no split NOSUCHSPLIT in pipeline failing").contains("failed or dead ones: bad.csv")
                 .contains("sluice status");
         CliRun known = sluice("retry", pipeline.toString(), "bad.csv").ok();
         assertThat(known.out()).contains("1 split(s) sent back to pending");
