@@ -345,9 +345,9 @@ public final class LocalRunner {
                 reportedWaiting = true;
                 Instant until = others.stream().map(SplitInfo::leaseUntil).filter(java.util.Objects::nonNull)
                         .max(Instant::compareTo).orElse(clock.instant());
-                listener.info("waiting for " + others.size() + " split(s) claimed by other processes, which are "
-                        + "alive or on other machines; if they crashed, their leases expire by " + until
-                        + " and this run takes the splits over");
+                listener.info("waiting for " + others.size() + " split(s) claimed by other processes, running or "
+                        + "beyond this machine's sight (another machine, an id without a start time); if they crashed, "
+                        + "their leases expire by " + until + " and this run takes the splits over");
             }
         }
         return open == 0 && held == 0;
@@ -412,17 +412,17 @@ public final class LocalRunner {
             }
             idle = IDLE_POLL_MS;
             long claimed = System.nanoTime();
-            process(c, processor, scratch, claim.get(), claiming::decrementAndGet);
+            stats.inFlight.incrementAndGet(); // first: a split is always counted as being claimed or in flight
+            claiming.decrementAndGet();
+            process(c, processor, scratch, claim.get());
             stats.ledgerNanos.addAndGet(claimed - asked);
             stats.splitNanos.addAndGet(System.nanoTime() - asked);
         }
     }
 
-    /** @param counted called once the split counts as in flight: from then on it is no longer being claimed */
-    private void process(Connection c, SplitProcessor processor, Path scratch, Claim claim, Runnable counted) {
+    /** Processes a claimed split, counted in flight by the caller. */
+    private void process(Connection c, SplitProcessor processor, Path scratch, Claim claim) {
         inFlight.put(claim.splitId(), claim);
-        stats.inFlight.incrementAndGet();
-        counted.run();
         long start = System.nanoTime();
         Path dir = scratch.resolve("t" + claim.token() + "-" + Math.abs(claim.splitId().hashCode()));
         try {
