@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
         description = "Declarative, exactly-once data pipelines.%n",
         subcommands = {RunCommand.class, WorkerCommand.class, ValidateCommand.class, PlanCommand.class, StatusCommand.class,
                 RetryCommand.class, ResetCommand.class, DocsCommand.class, io.sluice.focus.cli.FocusCommand.class},
-        footer = {"%nExit codes: 0 all done, 1 some splits dead, 2 invalid pipeline or arguments, 3 interrupted."})
+        footer = {"%nExit codes: 0 all done, 1 some splits dead, 2 invalid pipeline or arguments, 3 interrupted "
+                + "(a watch run or a worker stopped by SIGTERM or Ctrl-C exits 0)."})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -22,6 +22,8 @@ abstract class Progress implements RunListener, AutoCloseable {
     protected final String pipeline;
     protected final PrintWriter err;
     protected RunStats stats;
+    /** A pool member knows no total: other workers take splits too, and it lists the source only while it leads. */
+    protected boolean member;
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "sluice-progress");
         t.setDaemon(true);
@@ -50,6 +52,12 @@ abstract class Progress implements RunListener, AutoCloseable {
     void attach(RunStats stats) {
         this.stats = stats;
         ticker.scheduleAtFixedRate(this::tick, periodMillis(), periodMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** For a worker of a pool: shows the splits this worker did, with no total. */
+    void attachMember(RunStats stats) {
+        member = true;
+        attach(stats);
     }
 
     abstract long periodMillis();
@@ -127,7 +135,7 @@ abstract class Progress implements RunListener, AutoCloseable {
 
         @Override
         void tick() {
-            bar.maxHint(Math.max(stats.planned(), stats.splitsDone()));
+            bar.maxHint(member ? -1 : Math.max(stats.planned(), stats.splitsDone()));
             bar.stepTo(stats.splitsDone());
             bar.setExtraMessage(line());
         }
@@ -161,8 +169,9 @@ abstract class Progress implements RunListener, AutoCloseable {
 
         @Override
         void tick() {
-            print(String.format(Locale.ROOT, "%d/%d split(s) done, %d in flight, %s",
-                    stats.splitsDone(), stats.planned(), stats.inFlight(), line()));
+            String done = member ? stats.splitsDone() + " split(s) done by this worker"
+                    : stats.splitsDone() + "/" + stats.planned() + " split(s) done";
+            print(String.format(Locale.ROOT, "%s, %d in flight, %s", done, stats.inFlight(), line()));
         }
     }
 }

@@ -8,7 +8,6 @@ import io.sluice.runner.RunSummary;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
 import java.io.PrintWriter;
-import java.lang.management.ManagementFactory;
 import java.time.Clock;
 import java.util.EnumSet;
 import java.util.List;
@@ -32,6 +31,10 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--dry-run", description = "Show what would be processed (like `sluice plan`), change nothing.")
     boolean dryRun;
+
+    @Option(names = "--rebuild-outdated", description = "First send the done splits made by an earlier version of the "
+            + "steps or sink back to pending, so this run processes them again and their new output replaces the old.")
+    boolean rebuildOutdated;
 
     @Option(names = "--progress", paramLabel = "WHEN", defaultValue = "auto",
             description = "auto (a bar on a terminal, log lines otherwise) | bar | log | none.")
@@ -68,6 +71,10 @@ final class RunCommand implements Callable<Integer> {
                         + "when this run ends or crashes, and the next run processes every input again; for tests "
                         + "and one-shot experiments only, never where exactly-once across restarts matters");
             }
+            if (rebuildOutdated) {
+                progress.info(a.ledger().requeueOutdated(p.version()) + " split(s) made by an earlier version of the "
+                        + "pipeline sent back to pending: processed again now, their new output replacing the old");
+            }
             RunSummary summary;
             try (Signals signals = Signals.install(runner, err)) {
                 summary = runner.run();
@@ -75,14 +82,15 @@ final class RunCommand implements Callable<Integer> {
                 progress.close();
             }
             printSummary(out, p, summary, a, runner.stats());
-            return summary.exitCode();
+            // a watching run, like a worker, ends by being stopped: a systemd unit must not see that as a failure
+            return run.mode() == RunOptions.Mode.WATCH ? summary.exitCodeWhenWatching() : summary.exitCode();
         }
     }
 
     private static void printSummary(PrintWriter out, Pipeline p, RunSummary s, Assembly a, io.sluice.runner.RunStats stats) {
         double seconds = Math.max(s.millis(), 1) / 1000.0;
         out.printf(Locale.ROOT, "%s %s in %s: %d split(s) done, %d failed attempt(s); rows %d in, %d out, %d bad; %s (%s/s)%n",
-                p.name(), s.interrupted() ? "interrupted" : "finished", Text.millis(s.millis()), s.splitsDone(),
+                p.name(), !s.interrupted() ? "finished" : p.run().mode() == RunOptions.Mode.WATCH ? "stopped" : "interrupted", Text.millis(s.millis()), s.splitsDone(),
                 s.attemptsFailed(), s.rowsIn(), s.rowsOut(), s.rejected(), Text.bytes(s.bytes()),
                 Text.bytes((long) (s.bytes() / seconds)));
         if (s.splitsDone() > 0) {
@@ -91,6 +99,7 @@ final class RunCommand implements Callable<Integer> {
         }
         if (s.seen() > 0) out.printf("  %d input(s) already processed by earlier runs%n", s.seen());
         if (s.skipped() > 0) out.printf("  %d input(s) skipped: `sluice plan %s` says why%n", s.skipped(), p.file());
+        Text.outdated(a.ledger().doneByVersion(), p.version(), p.file()).forEach(line -> out.println("  " + line));
         long pending = s.ledger().getOrDefault(SplitState.PENDING, 0L) + s.ledger().getOrDefault(SplitState.FAILED, 0L)
                 + s.ledger().getOrDefault(SplitState.CLAIMED, 0L);
         if (pending > 0) out.printf("  %d split(s) not finished yet: a next run (or another worker) processes them%n", pending);
@@ -111,19 +120,15 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /**
-     * Unique per process: shown in status as the holder of a claim, and the pool's leader lease is held by it. The
-     * random part matters where host and pid repeat (containers with a fixed host name all run as pid 1).
+     * Unique per process: shown in status as the holder of a claim, and the pool's leader lease is held by it. It
+     * carries the process's start, so that a run on this machine takes over the claims of one that was killed
+     * ({@link io.sluice.runner.OwnerId}).
      */
     static String ownerId() {
-        return hostName() + ":" + ManagementFactory.getRuntimeMXBean().getPid() + ":"
-                + java.util.UUID.randomUUID().toString().substring(0, 8);
+        return io.sluice.runner.OwnerId.forThisProcess();
     }
 
     static String hostName() {
-        try {
-            return java.net.InetAddress.getLocalHost().getHostName();
-        } catch (java.net.UnknownHostException e) {
-            return "localhost";
-        }
+        return io.sluice.runner.OwnerId.hostName();
     }
 }

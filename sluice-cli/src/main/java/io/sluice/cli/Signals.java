@@ -7,8 +7,9 @@ import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
 /**
- * Ctrl-C and SIGTERM: the first stops claiming and lets splits in flight finish and commit; the second gives them
- * back to the ledger and exits at once. Either way the exit code is 3.
+ * Ctrl-C and SIGTERM: the first stops claiming and lets splits in flight finish and commit, and the command then exits
+ * with its code (3 for a {@code once} run, which did not finish its work; 0 for a watching run or a worker, which is
+ * stopped that way by design); the second gives the splits back to the ledger and exits at once with 3.
  */
 final class Signals implements AutoCloseable {
     private final SignalHandler previousInt;

@@ -54,6 +54,7 @@ final class StatusCommand implements Callable<Integer> {
             // a worker beats every third of a lease: one not seen for three leases is gone (its claims expire)
             Duration seenWithin = p.run().lease().multipliedBy(3);
             List<WorkerStatus> workers = ledger.workers(seenWithin);
+            Map<String, Long> byVersion = ledger.doneByVersion();
             if (json) {
                 Map<String, Object> doc = new LinkedHashMap<>();
                 doc.put("pipeline", p.name());
@@ -61,6 +62,8 @@ final class StatusCommand implements Callable<Integer> {
                 Map<String, Long> byState = new LinkedHashMap<>();
                 for (SplitState s : SplitState.values()) byState.put(s.label(), counts.getOrDefault(s, 0L));
                 doc.put("counts", byState);
+                doc.put("version", p.version());
+                doc.put("done_by_version", byVersion);
                 doc.put("workers", workers.stream().map(StatusCommand::asMap).toList());
                 doc.put("splits", splits.stream().map(StatusCommand::asMap).toList());
                 out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(doc));
@@ -68,6 +71,8 @@ final class StatusCommand implements Callable<Integer> {
             }
             out.printf("pipeline %s (%s)%n", p.name(), c.ledgers().get(p.state().kind()).describe(p.state().value()));
             for (SplitState s : SplitState.values()) out.printf("  %-8s %d%n", s.label(), counts.getOrDefault(s, 0L));
+            out.printf("  version  %s (of the steps and sink)%n", p.version());
+            Text.outdated(byVersion, p.version(), p.file()).forEach(line -> out.println("  " + line));
             if (!workers.isEmpty()) {
                 out.println();
                 out.printf("workers (seen within %s):%n", Text.millis(seenWithin.toMillis()));
@@ -138,6 +143,7 @@ final class StatusCommand implements Callable<Integer> {
         m.put("members", s.members());
         m.put("rows_in", s.rowsIn());
         m.put("rows_out", s.rowsOut());
+        m.put("pipeline_version", s.pipelineVersion());
         m.put("updated", s.updated() == null ? null : s.updated().toString());
         return m;
     }

@@ -1,9 +1,13 @@
 package io.sluice.cli;
 
 import io.sluice.spi.SplitInfo;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /** How numbers, sizes and splits read on a terminal. */
 final class Text {
@@ -33,6 +37,30 @@ final class Text {
         if (ms < 60_000) return String.format(Locale.ROOT, "%.1f s", ms / 1000.0);
         Duration d = Duration.ofMillis(ms);
         return String.format(Locale.ROOT, "%dm%02ds", d.toMinutes(), d.toSecondsPart());
+    }
+
+    /**
+     * What plan, status and run say about done splits made by another version of the pipeline's steps or sink
+     * ({@link io.sluice.pipeline.PipelineVersion}); nothing when there are none.
+     */
+    static List<String> outdated(Map<String, Long> doneByVersion, String current, Path pipeline) {
+        long earlier = 0;
+        long unknown = 0;
+        for (Map.Entry<String, Long> e : doneByVersion.entrySet()) {
+            if (e.getKey().isEmpty()) unknown += e.getValue();
+            else if (!e.getKey().equals(current)) earlier += e.getValue();
+        }
+        List<String> lines = new ArrayList<>();
+        String rebuild = "`sluice run " + pipeline + " --rebuild-outdated`";
+        if (earlier > 0) {
+            lines.add(earlier + " split(s) were made by an earlier version of the pipeline (steps or sink changed): "
+                    + rebuild + " processes them again");
+        }
+        if (unknown > 0) {
+            lines.add(unknown + " split(s) were made before Sluice recorded the pipeline's version: if the steps or "
+                    + "sink changed since, " + rebuild + " processes them again");
+        }
+        return lines;
     }
 
     static String splitLine(SplitInfo s) {

@@ -58,7 +58,7 @@ final class WorkerCommand implements Callable<Integer> {
         try (Assembly a = Assembly.of(p, args.components(), Clock.systemUTC())) {
             Progress progress = Progress.create(this.progress, p.name(), out, err);
             LocalRunner runner = new LocalRunner(a, Clock.systemUTC(), self, progress);
-            progress.attach(runner.stats());
+            progress.attachMember(runner.stats());
             RunSummary s;
             try (Signals signals = Signals.install(runner, err)) {
                 // said once the signals are ours: from here on a SIGTERM is a clean stop
@@ -70,11 +70,10 @@ final class WorkerCommand implements Callable<Integer> {
             }
             out.printf(Locale.ROOT, "%s worker %s stopped after %s: %d split(s) done, %d failed attempt(s), %d dead; "
                     + "rows %d in, %d out, %d bad; ledger %.2f ms per split, %.1f%% of the time per split%n", p.name(),
-                    self.id(), Text.millis(s.millis()), s.splitsDone(), s.attemptsFailed(), runner.stats().splitsDead(),
+                    self.id(), Text.millis(s.millis()), s.splitsDone(), s.attemptsFailed(), s.died(),
                     s.rowsIn(), s.rowsOut(), s.rejected(), runner.stats().ledgerMillisPerSplit(),
                     100 * runner.stats().ledgerShare());
-            // a stop is how a worker ends; only splits that died under it make its exit code say so
-            return runner.stats().splitsDead() > 0 ? RunSummary.SOME_DEAD : RunSummary.OK;
+            return s.exitCodeWhenWatching();
         }
     }
 }

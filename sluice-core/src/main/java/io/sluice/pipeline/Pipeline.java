@@ -7,6 +7,8 @@ import java.util.List;
 /**
  * A validated pipeline file. The component blocks keep their validated options; {@link Assembly} turns them
  * into running components.
+ *
+ * @param version the {@link PipelineVersion} of its steps and sink, recorded with every split it makes
  */
 public record Pipeline(
         String name,
@@ -15,13 +17,14 @@ public record Pipeline(
         List<Options.Selected> steps,
         Options.Selected sink,
         Options.Selected state,
-        RunOptions run) {
+        RunOptions run,
+        String version) {
 
     public Pipeline {
         steps = List.copyOf(steps);
     }
 
     public Pipeline withRun(RunOptions r) {
-        return new Pipeline(name, file, source, steps, sink, state, r);
+        return new Pipeline(name, file, source, steps, sink, state, r, version);
     }
 }

@@ -41,8 +41,9 @@ public final class PipelineLoader {
             throw o.problem("pipeline", "'" + name + "' is not a valid name: use letters, digits, '_', '.', '-'");
         }
         Options.Selected state = o.has("state") ? o.selected("state") : defaultState(name, base, o);
-        return new Pipeline(name, absolute, o.selected("source"), o.list("steps"), o.selected("sink"), state,
-                runOptions(o.block("run"), base));
+        List<Options.Selected> steps = o.list("steps");
+        return new Pipeline(name, absolute, o.selected("source"), steps, o.selected("sink"), state,
+                runOptions(o.block("run"), base), PipelineVersion.of(steps, o.selected("sink"), components, base));
     }
 
     private static Options.Selected defaultState(String name, Path base, Options root) {

@@ -48,6 +48,10 @@ public final class LocalRunner {
     private static final long IDLE_POLL_MS = 100;
     private static final long IDLE_MAX_MS = 1000;
     private static final long RECHECK_MS = 500;
+    /** How often a run waiting for other processes' claims looks whether their holders are gone. */
+    private static final long TAKEOVER_CHECK_MS = 1000;
+    /** Claims looked at per check for holders that are gone. */
+    private static final int TAKEOVER_SCAN = 1000;
     private static final long NEVER = Long.MAX_VALUE;
     private static final int SETTLE_PATIENCE = 5;
     /** A worker that stopped announcing itself is forgotten after this many leases. */
@@ -73,6 +77,10 @@ public final class LocalRunner {
     private final Object wake = new Object();
     private volatile boolean interrupted;
     private boolean reportedWaiting;
+    /** Workers asking the ledger for a split right now: a split they got is claimed before it is in flight. */
+    private final java.util.concurrent.atomic.AtomicInteger claiming = new java.util.concurrent.atomic.AtomicInteger();
+    /** When to look again for claims of processes that are gone. */
+    private long nextTakeoverCheck;
     /** The last step, when it merges across splits (aggregate); null otherwise. */
     private final MergingStep merging;
     /** splitsDone when the merged result was last rebuilt; -1 before the first merge of this run. */
@@ -129,7 +137,9 @@ public final class LocalRunner {
         a.sink().check();
         Ledger ledger = a.ledger();
         Map<SplitState, Long> before = ledger.counts();
-        stats.planned.addAndGet(before.getOrDefault(SplitState.PENDING, 0L) + before.getOrDefault(SplitState.FAILED, 0L));
+        // claimed ones too: a killed run's splits are this run's to take over
+        stats.planned.addAndGet(before.getOrDefault(SplitState.PENDING, 0L) + before.getOrDefault(SplitState.FAILED, 0L)
+                + before.getOrDefault(SplitState.CLAIMED, 0L));
         Path scratch = run.engine().spillPath().resolve("scratch-" + ProcessHandle.current().pid());
         SplitProcessor processor = new SplitProcessor(a.steps(), a.sink(), run.onBadRecord());
         ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "sluice-heartbeat"));
@@ -140,7 +150,14 @@ public final class LocalRunner {
         try (DuckEngine engine = new DuckEngine(run.engine(), run.parallelism())) {
             Files.createDirectories(scratch);
             if (member != null) beatAsMember();
+            try {
+                takeOverGone();
+            } catch (LedgerException e) {
+                if (member == null) throw e;
+                outage.failed(e); // looked at again at the next interval
+            }
             Source.Plan first = member == null || leading ? planRound() : NOTHING_PLANNED;
+            stats.seen.set(first.processed());
             for (int i = 0; i < run.parallelism(); i++) {
                 Connection c = engine.connect();
                 Thread t = new Thread(() -> {
@@ -165,8 +182,8 @@ public final class LocalRunner {
             deleteTree(scratch);
             if (member != null) retire();
         }
-        return new RunSummary(stats.splitsDone(), stats.attemptsFailed(), stats.seen(), stats.skipped(), stats.rowsIn(), stats.rowsOut(),
-                stats.rejected(), stats.bytes(), stats.elapsedMillis(), interrupted, finalCounts());
+        return new RunSummary(stats.splitsDone(), stats.attemptsFailed(), stats.splitsDead(), stats.seen(), stats.skipped(),
+                stats.rowsIn(), stats.rowsOut(), stats.rejected(), stats.bytes(), stats.elapsedMillis(), interrupted, finalCounts());
     }
 
     /** A pool member leaves the ledger's list of workers and frees the leader lease for the others at once. */
@@ -205,6 +222,10 @@ public final class LocalRunner {
                     nextPlan = nextPlan(watch, planRound(), giveUp);
                 }
                 if (!watch && nextPlan == NEVER && finished()) return;
+                if (watch && clock.millis() >= nextTakeoverCheck) {
+                    takeOverGone();
+                    nextTakeoverCheck = clock.millis() + run.interval().toMillis();
+                }
                 if (watch && merging != null && mergeDue()) {
                     try {
                         merge(engine);
@@ -237,7 +258,6 @@ public final class LocalRunner {
         Source.Plan plan = a.source().plan(a.ledger());
         stats.planned.addAndGet(plan.splits().size());
         stats.skipped.set(plan.count(Source.Why.SKIPPED));
-        stats.seen.compareAndSet(0, plan.count(Source.Why.SEEN));
         plan.notices().forEach(listener::info);
         if (!plan.splits().isEmpty()) wakeWorkers();
         listener.planned(plan);
@@ -274,16 +294,16 @@ public final class LocalRunner {
 
     private void mergeOnce(DuckEngine engine) throws Exception {
         // one listing of the done splits serves the compaction and the merge, unless the sink asks for a new one
-        var listed = new java.util.concurrent.atomic.AtomicReference<List<Sink.Done>>();
+        List<SplitInfo> first = a.ledger().splits(EnumSet.of(SplitState.DONE), Integer.MAX_VALUE);
+        var listed = new java.util.concurrent.atomic.AtomicReference<>(first.stream().map(Sink.Done::of).toList());
         Sink.DoneSplits done = again -> {
-            if (again || listed.get() == null) {
-                listed.set(a.ledger().splits(EnumSet.of(SplitState.DONE), Integer.MAX_VALUE).stream().map(Sink.Done::of).toList());
-            }
+            if (again) listed.set(a.ledger().splits(EnumSet.of(SplitState.DONE), Integer.MAX_VALUE).stream().map(Sink.Done::of).toList());
             return listed.get();
         };
         try (Connection c = engine.connect()) {
             try {
-                int folded = a.source().plansNewVersions() ? 0 : a.sink().compactPartials(c, done, merging::fold, COMPACT_AT);
+                int folded = a.source().plansNewVersions() || outdated(first) ? 0
+                        : a.sink().compactPartials(c, done, merging::fold, COMPACT_AT);
                 if (folded > 0) listener.info("partial results of " + folded + " split(s) compacted");
             } catch (Exception e) {
                 // nothing is lost: a compaction that stops anywhere leaves the partials as a merge reads them
@@ -299,22 +319,65 @@ public final class LocalRunner {
     }
 
     /**
-     * Nothing left to do: no pending or retryable split and none claimed. Splits claimed by other workers are
-     * waited for: if such a worker crashed, its lease expires and this run takes the split over.
+     * Whether some done split was made by another version of the pipeline. Then nothing is compacted: a compacted
+     * file must only hold splits that a rebuild ({@link Ledger#requeueOutdated}) sends back all together, or none of.
+     * Otherwise the rebuild would make the file unusable while the partials of its current splits were deleted.
+     */
+    private boolean outdated(List<SplitInfo> done) {
+        String current = a.pipeline().version();
+        return done.stream().anyMatch(s -> !current.equals(s.pipelineVersion()));
+    }
+
+    /**
+     * Nothing left to do: no pending or retryable split and none claimed. Splits claimed by other processes are
+     * waited for: those of a process on this machine that is gone are taken over at once; if another machine's
+     * process crashed, its lease expires and this run takes the split over then.
      */
     private boolean finished() {
-        if (stats.inFlight() > 0) return false;
+        if (stats.inFlight() > 0 || claiming.get() > 0) return false;
         Map<SplitState, Long> counts = a.ledger().counts();
         long open = counts.getOrDefault(SplitState.PENDING, 0L) + counts.getOrDefault(SplitState.FAILED, 0L);
         long held = counts.getOrDefault(SplitState.CLAIMED, 0L);
-        if (open == 0 && held > 0 && !reportedWaiting) {
-            reportedWaiting = true;
-            Instant until = a.ledger().splits(EnumSet.of(SplitState.CLAIMED), Integer.MAX_VALUE).stream()
-                    .map(SplitInfo::leaseUntil).filter(java.util.Objects::nonNull).max(Instant::compareTo).orElse(clock.instant());
-            listener.info("waiting for " + held + " split(s) claimed by other workers; if they crashed, their leases "
-                    + "expire by " + until + " and this run takes the splits over");
+        if (open == 0 && held > 0 && clock.millis() >= nextTakeoverCheck) {
+            nextTakeoverCheck = clock.millis() + TAKEOVER_CHECK_MS;
+            List<SplitInfo> others = takeOverGone();
+            if (!others.isEmpty() && !reportedWaiting) {
+                reportedWaiting = true;
+                Instant until = others.stream().map(SplitInfo::leaseUntil).filter(java.util.Objects::nonNull)
+                        .max(Instant::compareTo).orElse(clock.instant());
+                listener.info("waiting for " + others.size() + " split(s) claimed by other processes, running or "
+                        + "beyond this machine's sight (another machine, an id without a start time); if they crashed, "
+                        + "their leases expire by " + until + " and this run takes the splits over");
+            }
         }
         return open == 0 && held == 0;
+    }
+
+    /**
+     * Ends at once the leases of claims whose holder is a process of this machine that is gone ({@link OwnerId#gone}),
+     * so they are claimed again now rather than after their lease.
+     *
+     * @return the live claims of other processes that are left
+     */
+    private List<SplitInfo> takeOverGone() {
+        Instant now = clock.instant();
+        Map<String, Boolean> gone = new java.util.HashMap<>();
+        List<SplitInfo> others = new ArrayList<>();
+        boolean freed = false;
+        for (SplitInfo s : a.ledger().splits(EnumSet.of(SplitState.CLAIMED), TAKEOVER_SCAN)) {
+            if (owner.equals(s.owner()) || s.leaseUntil() == null || !s.leaseUntil().isAfter(now)) continue;
+            boolean holderGone = s.owner() != null && gone.computeIfAbsent(s.owner(),
+                    o -> OwnerId.parse(o).map(OwnerId::gone).orElse(false));
+            if (holderGone && a.ledger().expire(s.id(), s.token())) {
+                freed = true;
+                listener.info("split " + s.id() + " was claimed by " + s.owner() + ", a process of this machine that "
+                        + "is gone: taken over now, not after its lease (" + s.leaseUntil() + ")");
+            } else if (!holderGone) {
+                others.add(s);
+            }
+        }
+        if (freed) wakeWorkers();
+        return others;
     }
 
     /**
@@ -327,17 +390,20 @@ public final class LocalRunner {
         while (!stopping) {
             Optional<Claim> claim;
             long asked = System.nanoTime();
+            claiming.incrementAndGet();
             try {
                 claim = a.ledger().claim(owner, run.lease());
                 outage.answered();
                 failures = 0;
             } catch (LedgerException e) {
+                claiming.decrementAndGet();
                 if (member == null) throw e;
                 outage.failed(e);
                 pause(Outage.pause(++failures));
                 continue;
             }
             if (claim.isEmpty()) {
+                claiming.decrementAndGet();
                 synchronized (wake) {
                     if (!stopping) wake.wait(idle);
                 }
@@ -346,15 +412,17 @@ public final class LocalRunner {
             }
             idle = IDLE_POLL_MS;
             long claimed = System.nanoTime();
+            stats.inFlight.incrementAndGet(); // first: a split is always counted as being claimed or in flight
+            claiming.decrementAndGet();
             process(c, processor, scratch, claim.get());
             stats.ledgerNanos.addAndGet(claimed - asked);
             stats.splitNanos.addAndGet(System.nanoTime() - asked);
         }
     }
 
+    /** Processes a claimed split, counted in flight by the caller. */
     private void process(Connection c, SplitProcessor processor, Path scratch, Claim claim) {
         inFlight.put(claim.splitId(), claim);
-        stats.inFlight.incrementAndGet();
         long start = System.nanoTime();
         Path dir = scratch.resolve("t" + claim.token() + "-" + Math.abs(claim.splitId().hashCode()));
         try {
@@ -362,8 +430,7 @@ public final class LocalRunner {
             Source.Input input = a.source().open(claim.split(), dir);
             SplitProcessor.Result r = processor.process(c, claim.split(), input,
                     Sink.Fence.of(() -> fence(claim), a.source(), claim.split()));
-            // "": no pipeline version recorded yet (the runner's fingerprint of the pipeline comes with issue 9)
-            Completion completion = new Completion(r.rowsIn(), r.rowsOut(), r.rejected(), r.outputs(), "");
+            Completion completion = new Completion(r.rowsIn(), r.rowsOut(), r.rejected(), r.outputs(), a.pipeline().version());
             patiently(() -> {
                 a.ledger().complete(claim, completion);
                 return null;

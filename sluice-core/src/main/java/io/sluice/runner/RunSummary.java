@@ -6,11 +6,12 @@ import java.util.Map;
 /**
  * The end of a run.
  *
+ * @param died   splits that ended dead under this run
  * @param seen   inputs already processed by earlier runs
  * @param ledger the pipeline's splits by state after the run (all runs, not only this one)
  */
-public record RunSummary(long splitsDone, long attemptsFailed, long seen, long skipped, long rowsIn, long rowsOut, long rejected,
-                         long bytes, long millis, boolean interrupted, Map<SplitState, Long> ledger) {
+public record RunSummary(long splitsDone, long attemptsFailed, long died, long seen, long skipped, long rowsIn, long rowsOut,
+                         long rejected, long bytes, long millis, boolean interrupted, Map<SplitState, Long> ledger) {
 
     public static final int OK = 0;
     public static final int SOME_DEAD = 1;
@@ -25,5 +26,13 @@ public record RunSummary(long splitsDone, long attemptsFailed, long seen, long s
     public int exitCode() {
         if (interrupted) return INTERRUPTED;
         return dead() > 0 ? SOME_DEAD : OK;
+    }
+
+    /**
+     * For a run that watches until it is stopped (a worker, {@code run --mode watch}): a stop is how it ends, not an
+     * interruption, so 0, or 1 when a split died under it. (A second signal quits at once with 3, elsewhere.)
+     */
+    public int exitCodeWhenWatching() {
+        return died > 0 ? SOME_DEAD : OK;
     }
 }

@@ -58,7 +58,9 @@ import java.util.stream.Stream;
  * <li>A split is folded at most once: a new compaction folds the usable compacted file and the partials of done
  * splits it does not list. A replayed split that the manifest lists (a stale worker writing again) is ignored.</li>
  * <li>Done is final in a ledger, until a reset forgets every split: the splits run again then complete anew (with
- * new partial files), so the manifest stops being usable as a whole, and its folded data is then not needed.</li>
+ * new partial files), so the manifest stops being usable as a whole, and its folded data is then not needed. A
+ * rebuild of the splits an earlier pipeline version made sends back some done splits only; the runner compacts nothing
+ * while such splits exist, so a manifest holds splits of one version, which a rebuild sends back all together.</li>
  * </ul>
  */
 final class PartialStore {

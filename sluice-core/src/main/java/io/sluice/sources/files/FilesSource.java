@@ -249,7 +249,7 @@ final class FilesSource implements Source {
             if (k == null) {
                 fresh.add(f);
             } else if (fileVersion(k.fingerprint()).equals(f.fingerprint())) {
-                if (report) skipped.add(Skipped.seen(f.key(), "already in split " + k.splitId() + " (" + k.state().label() + ")"));
+                if (report) skipped.add(Skipped.seen(f.key(), k.state(), "already in split " + k.splitId() + " (" + k.state().label() + ")"));
             } else if (!s.reprocessChanged()) {
                 if (report) skipped.add(Skipped.because(f.key(), "changed since split " + k.splitId() + "; on_change: ignore"));
             } else {

@@ -94,7 +94,7 @@ final class TailPlanner {
         for (Log gz : compressed) {
             Log same = plain.get(gz.identity());
             if (same != null) {
-                skipped.add(Skipped.seen(gz.key(), "the same log as " + same.key() + ", which is still there uncompressed"));
+                skipped.add(Skipped.seen(gz.key(), null, "the same log as " + same.key() + ", which is still there uncompressed"));
             } else {
                 logs.add(gz);
             }
@@ -117,7 +117,7 @@ final class TailPlanner {
         for (Log log : logs) {
             KnownMember k = known.get(log.identity());
             if (k != null && k.end() == Member.WHOLE) {
-                skipped.add(Skipped.seen(log.key(), "read completely (split " + k.splitId() + ", " + k.state().label() + ")"));
+                skipped.add(Skipped.seen(log.key(), k.state(), "read completely (split " + k.splitId() + ", " + k.state().label() + ")"));
                 continue;
             }
             String generation = k == null ? FIRST_GENERATION : k.fingerprint();
@@ -140,7 +140,7 @@ final class TailPlanner {
                 }
                 long to = endOfLastLine(ch, from, size);
                 if (to <= from) {
-                    skipped.add(Skipped.seen(log.key(), "up to date at byte " + from + (size > from
+                    skipped.add(Skipped.seen(log.key(), k == null ? null : k.state(), "up to date at byte " + from + (size > from
                             ? " (" + (size - from) + " bytes of an unfinished line wait for their newline)" : "")));
                     continue;
                 }

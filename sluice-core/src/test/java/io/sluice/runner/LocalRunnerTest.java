@@ -1,0 +1,74 @@
+package io.sluice.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.pipeline.Assembly;
+import io.sluice.pipeline.Pipeline;
+import io.sluice.pipeline.PipelineLoader;
+import io.sluice.spi.Ledger;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LocalRunnerTest {
+    @TempDir
+    Path dir;
+
+    /**
+     * A run waiting for its own split's retry, and then claiming it, never says that other processes hold it: the
+     * split is claimed in the ledger a moment before the run counts it in flight.
+     */
+    @Test
+    void aRunWaitingOnItsOwnRetryDoesNotSayOtherProcessesHoldTheSplit() throws Exception {
+        Files.createDirectories(dir.resolve("in"));
+        Files.writeString(dir.resolve("in/bad.csv"), "id,v\n1,x\n");
+        Files.setLastModifiedTime(dir.resolve("in/bad.csv"), java.nio.file.attribute.FileTime.fromMillis(0));
+        Path file = dir.resolve("p.yaml");
+        Files.writeString(file, """
+                pipeline: retrying
+                source: { files: { path: in } }
+                steps:
+                  - sql: SELECT id, CAST(v AS INTEGER) AS v FROM input
+                sink: { files: { path: out, format: csv } }
+                run: { parallelism: 1, retries: { max: 1, backoff: 1s } }
+                """);
+        PipelineLoader loader = PipelineLoader.withSystemEnv();
+        Pipeline p = loader.load(file);
+        List<String> said = Collections.synchronizedList(new ArrayList<>());
+        RunListener listener = new RunListener() {
+            @Override
+            public void info(String message) {
+                said.add(message);
+            }
+        };
+        RunSummary summary;
+        try (Assembly real = Assembly.of(p, loader.components(), Clock.systemUTC())) {
+            Assembly slow = new Assembly(p, real.source(), real.steps(), real.sink(), slowClaims(real.ledger()),
+                    real.ledgerName());
+            summary = new LocalRunner(slow, Clock.systemUTC(), OwnerId.forThisProcess(), listener).run();
+        }
+        assertThat(summary.died()).as("the split failed twice, then died").isEqualTo(1);
+        assertThat(said).noneMatch(m -> m.contains("claimed by other"));
+    }
+
+    /** The real ledger, answering claims slowly: a claimed split reaches the worker a while after the ledger granted it. */
+    private static Ledger slowClaims(Ledger ledger) {
+        return (Ledger) Proxy.newProxyInstance(Ledger.class.getClassLoader(), new Class<?>[] {Ledger.class}, (proxy, m, args) -> {
+            try {
+                Object result = m.invoke(ledger, args);
+                if (m.getName().equals("claim") && result instanceof Optional<?> o && o.isPresent()) Thread.sleep(500);
+                return result;
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
+        });
+    }
+}
