@@ -24,8 +24,15 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "status", description = "Show the pipeline's splits by state, the error and attempts of failed and dead ones, and the workers of its pool.")
+@Command(name = "status",
+        footer = {"%nExamples:",
+                "  sluice status pipeline.yaml",
+                "  sluice status pipeline.yaml --all --json"},
+        description = "Show the pipeline's splits by state, the error and attempts of failed and dead ones, and the workers of its pool.")
 final class StatusCommand implements Callable<Integer> {
+    @Mixin
+    HelpOption help;
+
     @Mixin
     PipelineArgs args;
 
