@@ -17,6 +17,7 @@ import io.sluice.spi.Split;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
 import io.sluice.spi.StaleClaimException;
+import io.sluice.spi.Totals;
 import io.sluice.spi.WorkerInfo;
 import io.sluice.spi.WorkerStatus;
 import java.sql.Connection;
@@ -38,6 +39,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * A ledger in PostgreSQL, shared by any number of workers on any number of machines. Every method is one
@@ -146,12 +148,35 @@ public final class PostgresLedger implements Ledger {
         if (splits.isEmpty()) return List.of();
         return transaction("register splits", c -> {
             lockRegistrations(c);
-            Registration plan = Registration.decide(splits, registeredMembers(c, splits), digestOwners(c, splits));
-            refuseTakenIds(c, plan.accepted());
-            insert(c, plan.accepted());
-            insertDigests(c, plan.newDigests());
-            return plan.accepted().stream().map(Split::id).toList();
+            return registerLocked(c, splits);
         });
+    }
+
+    /** Registers what the shared rule accepts; the caller holds the pipeline's registration lock. */
+    private List<String> registerLocked(Connection c, List<Split> splits) throws SQLException {
+        Registration plan = Registration.decide(splits, registeredMembers(c, splits), digestOwners(c, splits));
+        refuseTakenIds(c, plan.accepted());
+        insert(c, plan.accepted());
+        insertDigests(c, plan.newDigests());
+        return plan.accepted().stream().map(Split::id).toList();
+    }
+
+    @Override
+    public String incarnation() {
+        return call("read the ledger's incarnation", c -> {
+            Optional<String> known = incarnation(c);
+            if (known.isPresent()) return known.get();
+            // another process may make it at the same moment: the insert then keeps that one, which the next
+            // statement (a new snapshot) sees
+            update(c, sql.newIncarnation, pipeline, UUID.randomUUID().toString());
+            return incarnation(c).orElseThrow();
+        });
+    }
+
+    private Optional<String> incarnation(Connection c) throws SQLException {
+        try (PreparedStatement ps = prepare(c, sql.incarnation, pipeline); ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+        }
     }
 
     /** Registrations of one pipeline take turns, so each sees what the one before it registered. */
@@ -253,16 +278,30 @@ public final class PostgresLedger implements Ledger {
 
     @Override
     public Optional<Claim> claim(String owner, Duration lease) {
+        return grant(owner, lease, "claim a split", (c, now, until) ->
+                prepare(c, sql.claim, pipeline, now, owner, until));
+    }
+
+    @Override
+    public Optional<Claim> claim(String splitId, String owner, Duration lease) {
+        Objects.requireNonNull(splitId, "splitId");
+        return grant(owner, lease, "claim split " + splitId, (c, now, until) ->
+                prepare(c, sql.claimNamed, pipeline, splitId, now, now, owner, until, now));
+    }
+
+    @FunctionalInterface
+    private interface Grant {
+        /** The statement that grants a split: the claim's columns, one row per member; none when nothing is granted. */
+        PreparedStatement prepare(Connection c, long now, long until) throws SQLException;
+    }
+
+    private Optional<Claim> grant(String owner, Duration lease, String action, Grant grant) {
         Objects.requireNonNull(owner, "owner");
         requirePositive("lease", lease);
-        return call("claim a split", c -> {
+        return call(action, c -> {
             long now = clock.millis();
             long until = now + lease.toMillis();
-            try (PreparedStatement ps = c.prepareStatement(sql.claim)) {
-                ps.setString(1, pipeline);
-                ps.setLong(2, now);
-                ps.setString(3, owner);
-                ps.setLong(4, until);
+            try (PreparedStatement ps = grant.prepare(c, now, until)) {
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) return Optional.empty();
                     String id = rs.getString(2);
@@ -313,7 +352,7 @@ public final class PostgresLedger implements Ledger {
     public void complete(Claim claim, Completion completion) throws StaleClaimException {
         String outputs = LedgerRows.json(completion.outputs());
         int updated = call("record a completed split", c -> held(c, sql.complete, claim, completion.rowsIn(),
-                completion.rowsOut(), completion.rejected(), outputs, clock.millis()));
+                completion.rowsOut(), completion.rejected(), outputs, completion.pipelineVersion(), clock.millis()));
         if (updated == 0) throw new StaleClaimException(claim.splitId(), claim.token());
     }
 
@@ -332,21 +371,55 @@ public final class PostgresLedger implements Ledger {
         call("release a claim", c -> held(c, sql.release, claim, clock.millis()));
     }
 
+    @Override
+    public boolean expire(String splitId, long token) {
+        return call("end a lease", c -> {
+            long now = clock.millis();
+            try (PreparedStatement ps = prepareHeld(c, sql.expire, splitId, token, now, now)) {
+                return ps.executeUpdate() == 1;
+            }
+        });
+    }
+
+    @Override
+    public List<String> replace(Claim claim, List<Split> replacements) throws StaleClaimException {
+        List<String> registered = transaction("replace split " + claim.splitId(), c -> {
+            lockRegistrations(c);
+            long seq;
+            try (PreparedStatement ps = prepareHeld(c, sql.heldSeq, claim.splitId(), claim.token());
+                    ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) return null;
+                seq = rs.getLong(1);
+            }
+            // digests stay: the replacements' members keep the keys that own them
+            update(c, sql.forget, seq);
+            return registerLocked(c, replacements);
+        });
+        if (registered == null) throw new StaleClaimException(claim.splitId(), claim.token());
+        return registered;
+    }
+
     /** Runs an update guarded by the claim's token: its leading arguments, then the guard's (see {@code Sql.HELD}). */
     private int held(Connection c, String statement, Claim claim, Object... leading) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(statement)) {
-            int i = 1;
-            for (Object arg : leading) {
-                if (arg == null) ps.setNull(i++, Types.BIGINT);
-                else ps.setObject(i++, arg);
-            }
-            ps.setString(i++, pipeline);
-            ps.setString(i++, claim.splitId());
-            ps.setString(i++, pipeline);
-            ps.setString(i++, claim.splitId());
-            ps.setLong(i, claim.token());
+        try (PreparedStatement ps = prepareHeld(c, statement, claim.splitId(), claim.token(), leading)) {
             return ps.executeUpdate();
         }
+    }
+
+    private PreparedStatement prepareHeld(Connection c, String statement, String splitId, long token, Object... leading)
+            throws SQLException {
+        PreparedStatement ps = c.prepareStatement(statement);
+        int i = 1;
+        for (Object arg : leading) {
+            if (arg == null) ps.setNull(i++, Types.BIGINT);
+            else ps.setObject(i++, arg);
+        }
+        ps.setString(i++, pipeline);
+        ps.setString(i++, splitId);
+        ps.setString(i++, pipeline);
+        ps.setString(i++, splitId);
+        ps.setLong(i, token);
+        return ps;
     }
 
     // ---- status and operations ------------------------------------------------------------------------
@@ -380,9 +453,7 @@ public final class PostgresLedger implements Ledger {
                 ps.setInt(3, limit);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        infos.add(new SplitInfo(rs.getString(1), SplitState.ofLabel(rs.getString(2)), rs.getInt(3),
-                                rs.getString(4), rs.getString(5), LedgerRows.instant(rs, 6), LedgerRows.instant(rs, 7), rs.getLong(8),
-                                rs.getInt(9), rs.getLong(10), rs.getLong(11), LedgerRows.instant(rs, 12)));
+                        infos.add(LedgerRows.info(rs));
                     }
                 }
             }
@@ -398,6 +469,33 @@ public final class PostgresLedger implements Ledger {
                 ps.setString(2, pipeline);
                 if (!splitIds.isEmpty()) ps.setArray(3, c.createArrayOf("text", splitIds.toArray()));
                 return ps.executeUpdate();
+            }
+        });
+    }
+
+    @Override
+    public Map<String, Long> doneByVersion() {
+        return call("count done splits by pipeline version", c -> {
+            Map<String, Long> byVersion = new HashMap<>();
+            try (PreparedStatement ps = prepare(c, sql.doneByVersion, pipeline); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) byVersion.put(rs.getString(1), rs.getLong(2));
+            }
+            return byVersion;
+        });
+    }
+
+    @Override
+    public int requeueOutdated(String current) {
+        Objects.requireNonNull(current, "current");
+        return call("send outdated splits back to pending",
+                c -> update(c, sql.requeueOutdated, clock.millis(), pipeline, current));
+    }
+
+    @Override
+    public Totals totals() {
+        return call("add up the done splits", c -> {
+            try (PreparedStatement ps = prepare(c, sql.totals, pipeline); ResultSet rs = ps.executeQuery()) {
+                return LedgerRows.totals(rs);
             }
         });
     }

@@ -150,8 +150,19 @@ final class Schema {
             END
             $$""");
 
+    // the pipeline version that made each done split (NULL for splits done before v4), and the id of each pipeline's
+    // record, made at first use and dropped by reset. Both are quick: a nullable column without a default is added
+    // to the catalog only, and workers of v3 keep working on it (their completions record no version).
+    private static final List<String> V4 = List.of(
+            "ALTER TABLE {s}.splits ADD COLUMN pipeline_version text",
+            """
+            CREATE TABLE {s}.incarnations (
+                pipeline text PRIMARY KEY,
+                id       text NOT NULL
+            )""");
+
     /** {@code MIGRATIONS.get(v)} brings a schema from version {@code v} to {@code v + 1}. */
-    private static final List<List<String>> MIGRATIONS = List.of(V1, V2, V3);
+    private static final List<List<String>> MIGRATIONS = List.of(V1, V2, V3, V4);
 
     static final int VERSION = MIGRATIONS.size();
 

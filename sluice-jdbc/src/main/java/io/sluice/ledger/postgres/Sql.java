@@ -29,6 +29,10 @@ final class Sql {
     final String insertMembers;
     final String insertDigests;
     final String claim;
+    final String claimNamed;
+    final String expire;
+    final String heldSeq;
+    final String forget;
     final String heartbeat;
     final String isCurrent;
     final String complete;
@@ -38,6 +42,11 @@ final class Sql {
     final String splits;
     final String retryAll;
     final String retrySome;
+    final String doneByVersion;
+    final String requeueOutdated;
+    final String totals;
+    final String incarnation;
+    final String newIncarnation;
     final List<String> reset;
     final String forgetExpired;
     final String announce;
@@ -78,12 +87,36 @@ final class Sql {
         // the function (schema version 3) takes the oldest claimable split and returns it with its members, one row
         // per member in order; no row when there is nothing to claim
         claim = "SELECT * FROM {s}.claim(?, ?, ?, ?)".replace("{s}", s);
+        // the named split, in the claim function's columns; FOR UPDATE without SKIP LOCKED: a claim of one split
+        // waits for another transaction on it and then checks its state again, so it never misses a claimable split.
+        // Arguments: pipeline, split id, now (twice), owner, lease until, now.
+        claimNamed = """
+                WITH next AS (
+                    SELECT o.seq FROM {s}.splits o
+                    WHERE o.seq = (SELECT seq FROM {s}.splits WHERE pipeline = ? AND id = ?)
+                      AND (o.state = 'pending' OR (o.state = 'failed' AND o.next_retry <= ?)
+                           OR (o.state = 'claimed' AND o.lease_until <= ?))
+                    FOR UPDATE),
+                taken AS (
+                    UPDATE {s}.splits s
+                    SET state = 'claimed', owner = ?, lease_until = ?, token = nextval('{s}.tokens'),
+                        attempts = s.attempts + 1, next_retry = NULL, updated = ?
+                    FROM next WHERE s.seq = next.seq
+                    RETURNING s.seq, s.id, s.bytes, s.attempts, s.token)
+                SELECT t.seq, t.id, t.bytes, t.attempts, t.token,
+                       m.key, m.fingerprint, m.range_start, m.range_end, m.digest
+                FROM taken t LEFT JOIN {s}.members m ON m.split_seq = t.seq
+                ORDER BY m.ord""".replace("{s}", s);
         String held = HELD.replace("{s}", s);
+        expire = "UPDATE {s}.splits SET lease_until = least(lease_until, ?), updated = ?".replace("{s}", s) + held;
+        heldSeq = "SELECT seq FROM {s}.splits".replace("{s}", s) + held + "\nFOR UPDATE";
+        forget = "DELETE FROM {s}.splits WHERE seq = ?".replace("{s}", s); // its members go with it
         heartbeat = "UPDATE {s}.splits SET lease_until = ?, updated = ?".replace("{s}", s) + held;
         isCurrent = "SELECT 1 FROM {s}.splits".replace("{s}", s) + held;
         complete = """
                 UPDATE {s}.splits SET state = 'done', lease_until = NULL, next_retry = NULL, last_error = NULL,
-                    rows_in = ?, rows_out = ?, rejected = ?, outputs = ?::jsonb, updated = ?""".replace("{s}", s) + held;
+                    rows_in = ?, rows_out = ?, rejected = ?, outputs = ?::jsonb, pipeline_version = ?, updated = ?"""
+                .replace("{s}", s) + held;
         fail = """
                 UPDATE {s}.splits SET state = ?, lease_until = NULL, next_retry = ?, last_error = ?, updated = ?"""
                 .replace("{s}", s) + held;
@@ -95,8 +128,8 @@ final class Sql {
                 SELECT st, (SELECT count(*) FROM {s}.splits WHERE state = st AND pipeline = ?)
                 FROM unnest(?::text[]) AS st""".replace("{s}", s);
         splits = """
-                SELECT id, state, attempts, last_error, owner, lease_until, next_retry, bytes, members,
-                    rows_in, rows_out, updated
+                SELECT id, state, attempts, last_error, owner, token, lease_until, next_retry, bytes, members,
+                    rows_in, rows_out, rejected, CASE state WHEN 'done' THEN coalesce(pipeline_version, '') END, updated
                 FROM {s}.splits
                 WHERE pipeline = ? AND state = ANY (?)
                 ORDER BY seq LIMIT ?""".replace("{s}", s);
@@ -104,7 +137,21 @@ final class Sql {
                 UPDATE {s}.splits SET state = 'pending', attempts = 0, owner = NULL, next_retry = NULL, updated = ?
                 WHERE pipeline = ? AND state IN ('failed', 'dead')""".replace("{s}", s);
         retrySome = retryAll + "\nAND id = ANY (?)";
+        doneByVersion = """
+                SELECT coalesce(pipeline_version, ''), count(*) FROM {s}.splits WHERE state = 'done' AND pipeline = ?
+                GROUP BY 1""".replace("{s}", s);
+        requeueOutdated = """
+                UPDATE {s}.splits SET state = 'pending', attempts = 0, owner = NULL, rows_in = NULL, rows_out = NULL,
+                    rejected = NULL, outputs = NULL, pipeline_version = NULL, updated = ?
+                WHERE state = 'done' AND pipeline = ? AND coalesce(pipeline_version, '') <> ?""".replace("{s}", s);
+        totals = """
+                SELECT coalesce(sum(rows_in), 0), coalesce(sum(rows_out), 0), coalesce(sum(rejected), 0), max(updated)
+                FROM {s}.splits WHERE state = 'done' AND pipeline = ?""".replace("{s}", s);
+        incarnation = "SELECT id FROM {s}.incarnations WHERE pipeline = ?".replace("{s}", s);
+        newIncarnation = "INSERT INTO {s}.incarnations (pipeline, id) VALUES (?, ?) ON CONFLICT DO NOTHING"
+                .replace("{s}", s);
         reset = List.of(
+                "DELETE FROM {s}.incarnations WHERE pipeline = ?".replace("{s}", s),
                 "DELETE FROM {s}.digests WHERE pipeline = ?".replace("{s}", s),
                 "DELETE FROM {s}.splits WHERE pipeline = ?".replace("{s}", s)); // members go with their split
         forgetExpired = "DELETE FROM {s}.workers WHERE pipeline = ? AND expires < ?".replace("{s}", s);

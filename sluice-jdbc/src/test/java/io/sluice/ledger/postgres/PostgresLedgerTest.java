@@ -12,6 +12,7 @@ import io.sluice.spi.LedgerException;
 import io.sluice.spi.Member;
 import io.sluice.spi.Split;
 import io.sluice.spi.SplitState;
+import io.sluice.spi.Totals;
 import io.sluice.testkit.ledger.LedgerConformanceKit;
 import io.sluice.testkit.ledger.MutableClock;
 import java.sql.Connection;
@@ -162,7 +163,7 @@ class PostgresLedgerTest {
         LedgerConformanceKit.inParallel(8, worker -> {
             PostgresLedger ledger = handles.get(worker % handles.size());
             for (Optional<Claim> c; (c = ledger.claim("w" + worker, LEASE)).isPresent(); ) {
-                ledger.complete(c.get(), new Completion(1, 1, 0, List.of()));
+                ledger.complete(c.get(), new Completion(1, 1, 0, List.of(), "v1"));
                 completed.computeIfAbsent(c.get().splitId(), id -> new AtomicInteger()).incrementAndGet();
             }
         });
@@ -174,16 +175,8 @@ class PostgresLedgerTest {
 
     @Test
     void aVersion2SchemaIsMigratedAndItsSplitsAreClaimedAndCompleted() throws Exception {
-        PostgresConfig config = TestPostgres.freshSchema();
+        PostgresConfig config = schemaWithOneSplit(2, "pending", 2);
         String s = config.schema();
-        try (Connection c = connect(config)) {
-            Schema.migrate(c, config, 2);
-        }
-        execute(config, "INSERT INTO " + s + ".splits (pipeline, id, state, bytes, members, created, updated) "
-                + "VALUES ('p', 'old', 'pending', 10, 2, 0, 0)");
-        execute(config, "INSERT INTO " + s + ".members (split_seq, ord, pipeline, key, fingerprint, range_start, "
-                + "range_end) SELECT seq, o, 'p', 'k' || o, 'v1', 0, -1 FROM " + s + ".splits, "
-                + "generate_series(0, 1) o");
 
         PostgresLedger ledger = open(config);
 
@@ -194,8 +187,43 @@ class PostgresLedgerTest {
         Claim claim = ledger.claim("w1", LEASE).orElseThrow();
         assertThat(claim.split().members()).extracting(Member::key).containsExactly("k0", "k1");
         assertThat(ledger.isCurrent(claim)).isTrue();
-        ledger.complete(claim, new Completion(1, 1, 0, List.of()));
+        ledger.complete(claim, new Completion(1, 1, 0, List.of(), "v1"));
         assertThat(ledger.counts()).containsOnly(entry(SplitState.DONE, 1L));
+    }
+
+    @Test
+    void aVersion3SchemaIsMigratedAndItsDoneSplitsCountAsUnversioned() throws Exception {
+        PostgresConfig config = schemaWithOneSplit(3, "done", 1);
+
+        PostgresLedger ledger = open(config);
+
+        assertThat(query(config, "SELECT max(version) FROM " + config.schema() + ".sluice_schema_version"))
+                .isEqualTo("4");
+        assertThat(ledger.doneByVersion()).containsOnly(entry("", 1L));
+        assertThat(ledger.totals()).isEqualTo(new Totals(5, 4, 1, Instant.ofEpochMilli(7)));
+        assertThat(ledger.incarnation()).isNotBlank().isEqualTo(open(config).incarnation());
+        assertThat(ledger.requeueOutdated("v1")).isEqualTo(1);
+        Claim again = ledger.claim("old", "w1", LEASE).orElseThrow();
+        ledger.complete(again, new Completion(1, 1, 0, List.of(), "v1"));
+        assertThat(ledger.doneByVersion()).containsOnly(entry("v1", 1L));
+    }
+
+    /**
+     * A schema as the Sluice of that schema version left it, holding one split {@code old} of the pipeline in that
+     * state (with 5 rows in, 4 out, 1 rejected, updated at 7 ms), of inputs k0, k1, ...
+     */
+    private static PostgresConfig schemaWithOneSplit(int version, String state, int members) throws SQLException {
+        PostgresConfig config = TestPostgres.freshSchema();
+        String s = config.schema();
+        try (Connection c = connect(config)) {
+            Schema.migrate(c, config, version);
+        }
+        execute(config, "INSERT INTO " + s + ".splits (pipeline, id, state, bytes, members, rows_in, rows_out, "
+                + "rejected, created, updated) VALUES ('p', 'old', '" + state + "', 10, " + members + ", 5, 4, 1, 0, 7)");
+        execute(config, "INSERT INTO " + s + ".members (split_seq, ord, pipeline, key, fingerprint, range_start, "
+                + "range_end) SELECT seq, o, 'p', 'k' || o, 'v1', 0, -1 FROM " + s + ".splits, "
+                + "generate_series(0, " + (members - 1) + ") o");
+        return config;
     }
 
     /**
@@ -215,7 +243,7 @@ class PostgresLedgerTest {
             old.register(IntStream.range(0, 2_000).mapToObj(i -> split("o" + i)).toList());
             if (analyzed.startsWith("while")) execute(config, "VACUUM ANALYZE " + s + ".splits");
             for (Optional<Claim> c; (c = old.claim("w", LEASE)).isPresent(); ) {
-                old.complete(c.get(), new Completion(1, 1, 0, List.of()));
+                old.complete(c.get(), new Completion(1, 1, 0, List.of(), "v1"));
             }
             if (analyzed.startsWith("when")) execute(config, "VACUUM ANALYZE " + s + ".splits");
         }
@@ -239,14 +267,19 @@ class PostgresLedgerTest {
                 plans.addAll(plans(c, sql.isCurrent, "new", held.splitId(), "new", held.splitId(), held.token()));
                 plans.addAll(plans(c, sql.heartbeat, now + 1, now, "new", held.splitId(), "new", held.splitId(),
                         held.token()));
-                plans.addAll(plans(c, sql.complete, 1L, 1L, 0L, "[]", now, "new", held.splitId(), "new",
+                plans.addAll(plans(c, sql.heldSeq, "new", held.splitId(), "new", held.splitId(), held.token()));
+                plans.addAll(plans(c, sql.expire, now, now, "new", held.splitId(), "new", held.splitId(),
+                        held.token()));
+                plans.addAll(plans(c, sql.complete, 1L, 1L, 0L, "[]", "v1", now, "new", held.splitId(), "new",
                         held.splitId(), held.token()));
                 plans.addAll(plans(c, sql.claim, "new", now, "w2", now + 60_000));
+                plans.addAll(plans(c, sql.claimNamed, "new", "n5", now, now, "w2", now + 60_000, now));
                 c.rollback();
                 c.setAutoCommit(true);
 
-                assertThat(plans).as(mode + ": fence check, heartbeat, completion and the claim function's statement")
-                        .hasSizeGreaterThanOrEqualTo(4)
+                assertThat(plans).as(mode + ": fence check, heartbeat, the replaced split's look-up, expiry, "
+                                + "completion, the claim function's statement and the claim of a named split")
+                        .hasSizeGreaterThanOrEqualTo(7)
                         .anySatisfy(plan -> assertThat(plan.get("Query Text").asText())
                                 .contains("FOR UPDATE SKIP LOCKED"));
                 assertThat(plans).as(mode).allSatisfy(plan -> assertThat(rowsRead(plan.get("Plan")))

@@ -64,7 +64,7 @@ class SqliteLedgerTest {
         List<SplitInfo> before;
         try (SqliteLedger ledger = SqliteLedger.open(file, "p", clock)) {
             ledger.register(List.of(split("a"), split("b"), split("c")));
-            ledger.complete(claim(ledger), new Completion(5, 4, 1, List.of("out/a-0.parquet", "out/a-1.parquet")));
+            ledger.complete(claim(ledger), new Completion(5, 4, 1, List.of("out/a-0.parquet", "out/a-1.parquet"), "v1"));
             ledger.fail(claim(ledger), "b broke", Optional.of(clock.instant().plusSeconds(60)));
             claim(ledger);
             before = ledger.splits(EnumSet.allOf(SplitState.class), 10);
@@ -99,8 +99,47 @@ class SqliteLedgerTest {
         assertThat(takeover.split()).isEqualTo(crashed.split());
         assertThat(takeover.attempt()).isEqualTo(2);
         assertThat(takeover.token()).isGreaterThan(crashed.token());
-        assertThatThrownBy(() -> restarted.complete(crashed, new Completion(1, 1, 0, List.of())))
+        assertThatThrownBy(() -> restarted.complete(crashed, new Completion(1, 1, 0, List.of(), "v1")))
                 .isInstanceOf(StaleClaimException.class);
+    }
+
+    /** A ledger of schema 2 (before pipeline versions and incarnations), as the Sluice before them left it. */
+    @Test
+    void aVersion2LedgerIsUpgradedAndItsDoneSplitsCountAsUnversioned() throws Exception {
+        Path file = dir.resolve("ledger.db");
+        try (SqliteLedger ledger = SqliteLedger.open(file, "p", clock)) {
+            ledger.register(List.of(split("a"), split("b")));
+            ledger.complete(claim(ledger), new Completion(5, 4, 1, List.of(), "ignored"));
+        }
+        execute(file, "ALTER TABLE splits DROP COLUMN pipeline_version");
+        execute(file, "DROP TABLE incarnations");
+        execute(file, "PRAGMA user_version = 2");
+
+        SqliteLedger upgraded = open(file);
+
+        assertThat(query(file, "PRAGMA user_version")).isEqualTo("3");
+        assertThat(upgraded.doneByVersion()).containsOnly(entry("", 1L));
+        assertThat(upgraded.splits(EnumSet.of(SplitState.DONE), 1).getFirst().pipelineVersion()).isEmpty();
+        assertThat(upgraded.totals().rowsIn()).isEqualTo(5);
+        assertThat(upgraded.incarnation()).isEqualTo(open(file).incarnation());
+        upgraded.complete(claim(upgraded), new Completion(1, 1, 0, List.of(), "v2"));
+        assertThat(upgraded.requeueOutdated("v2")).isEqualTo(1);
+        assertThat(upgraded.doneByVersion()).containsOnly(entry("v2", 1L));
+    }
+
+    @Test
+    void aDeletedLedgerFileIsANewIncarnation() throws Exception {
+        Path file = dir.resolve("ledger.db");
+        String before;
+        try (SqliteLedger ledger = SqliteLedger.open(file, "p", clock)) {
+            before = ledger.incarnation();
+        }
+        assertThat(open(file).incarnation()).as("the file kept").isEqualTo(before);
+        closeAll();
+        opened.clear();
+        for (String suffix : List.of("", "-wal", "-shm")) Files.deleteIfExists(Path.of(file + suffix));
+
+        assertThat(open(file).incarnation()).isNotEqualTo(before);
     }
 
     @Test
@@ -196,7 +235,7 @@ class SqliteLedgerTest {
         LedgerConformanceKit.inParallel(8, worker -> {
             SqliteLedger ledger = handles.get(worker % 2);
             for (Optional<Claim> c; (c = ledger.claim("w" + worker, LEASE)).isPresent(); ) {
-                ledger.complete(c.get(), new Completion(1, 1, 0, List.of()));
+                ledger.complete(c.get(), new Completion(1, 1, 0, List.of(), "v1"));
                 completed.computeIfAbsent(c.get().splitId(), id -> new AtomicInteger()).incrementAndGet();
             }
         });
