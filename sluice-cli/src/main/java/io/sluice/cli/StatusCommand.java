@@ -105,7 +105,7 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     /** What the done splits add up to, and when the last one was done (how long ago a run last did something). */
-    static String totalsLine(Totals t, Instant now) {
+    private static String totalsLine(Totals t, Instant now) {
         String last = t.lastDone() == null ? "no split done yet"
                 : "last split done " + t.lastDone().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + " ("
                         + Text.millis(Math.max(0, Duration.between(t.lastDone(), now).toMillis())) + " ago)";
