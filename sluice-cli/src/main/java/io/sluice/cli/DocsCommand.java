@@ -6,11 +6,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "docs", description = "Print (or write) the reference of every pipeline option, generated from the option declarations.")
+@Command(name = "docs",
+        footer = {"%nExamples:",
+                "  sluice docs | less",
+                "  sluice docs --out docs/reference.md"},
+        description = "Print (or write) the reference of every pipeline option, generated from the option declarations.")
 final class DocsCommand implements Callable<Integer> {
+    @Mixin
+    HelpOption help;
+
     @Option(names = "--out", description = "Write the reference to this file instead of printing it.")
     Path out;
 

@@ -10,20 +10,32 @@ import io.sluice.spi.SplitState;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "plan", description = "List the splits a run would process now, and why the other inputs are skipped. Changes nothing.")
+@Command(name = "plan",
+        footer = {"%nExamples:",
+                "  sluice plan pipeline.yaml",
+                "  sluice plan pipeline.yaml --json > plan.json"},
+        description = "List the splits a run would process now, and why the other inputs are skipped. Changes nothing.")
 final class PlanCommand implements Callable<Integer> {
+    @Mixin
+    HelpOption help;
+
     @Mixin
     PipelineArgs args;
 
-    @Option(names = "--limit", defaultValue = "100", description = "Most lines per section (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--limit", defaultValue = "100", description = "Most lines per section (default: ${DEFAULT-VALUE}); --json lists everything.")
     int limit;
+
+    @Option(names = "--json", description = "Print the plan as JSON, for scripts: every split with its id, inputs and bytes, and every skipped input with the reason (docs/guide.md#for-scripts).")
+    boolean json;
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -34,7 +46,12 @@ final class PlanCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (Assembly a = Assembly.of(p, args.components(), Clock.systemUTC())) {
             Source.Plan plan = a.source().preview(a.ledger());
-            List<SplitInfo> waiting = a.ledger().splits(EnumSet.of(SplitState.PENDING, SplitState.FAILED, SplitState.CLAIMED), limit);
+            List<SplitInfo> waiting = a.ledger().splits(EnumSet.of(SplitState.PENDING, SplitState.FAILED, SplitState.CLAIMED),
+                    json ? Integer.MAX_VALUE : limit);
+            if (json) {
+                out.println(Json.pretty(asMap(p, plan, waiting)));
+                return 0;
+            }
             out.printf("pipeline %s: a run now would process %d new split(s) and %d left by earlier runs%n",
                     p.name(), plan.splits().size(), waiting.size());
             Text.outdated(a.ledger().doneByVersion(), p.version(), p.file()).forEach(out::println);
@@ -47,6 +64,20 @@ final class PlanCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private static Map<String, Object> asMap(Pipeline p, Source.Plan plan, List<SplitInfo> waiting) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("pipeline", p.name());
+        doc.put("splits", plan.splits().stream().map(s -> Json.map("id", s.id(), "bytes", s.bytes(),
+                "inputs", s.members().stream().map(m -> Json.map("key", m.key(), "start", m.start(),
+                        "end", m.end() == Member.WHOLE ? null : m.end(), "fingerprint", m.fingerprint())).toList())).toList());
+        doc.put("waiting", waiting.stream().map(s -> Json.map("id", s.id(), "state", s.state().label(),
+                "attempts", s.attempts(), "inputs", s.members(), "bytes", s.bytes())).toList());
+        doc.put("skipped", plan.skipped().stream().map(s -> Json.map("input", s.key(),
+                "why", s.why().name().toLowerCase(java.util.Locale.ROOT), "reason", s.reason())).toList());
+        doc.put("notices", plan.notices());
+        return doc;
     }
 
     private static String describe(Split s) {

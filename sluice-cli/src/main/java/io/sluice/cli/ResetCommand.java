@@ -11,9 +11,15 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "reset", description = "Forget the pipeline's state: every file becomes new work again. "
+@Command(name = "reset",
+        footer = {"%nExamples:",
+                "  sluice reset pipeline.yaml --yes"},
+        description = "Forget the pipeline's state: every file becomes new work again. "
         + "Output already written stays (a re-run replaces the files of the same splits).")
 final class ResetCommand implements Callable<Integer> {
+    @Mixin
+    HelpOption help;
+
     @Mixin
     PipelineArgs args;
 

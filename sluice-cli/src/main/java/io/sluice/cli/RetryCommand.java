@@ -21,9 +21,16 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "retry", description = "Send dead or failed splits back to pending (all of them, or the ones named); "
+@Command(name = "retry",
+        footer = {"%nExamples:",
+                "  sluice retry pipeline.yaml            # every failed and dead split",
+                "  sluice retry pipeline.yaml big.csv#0-134217728   # the ones named"},
+        description = "Send dead or failed splits back to pending (all of them, or the ones named); "
         + "the next run processes them.")
 final class RetryCommand implements Callable<Integer> {
+    @Mixin
+    HelpOption help;
+
     @Mixin
     PipelineArgs args;
 

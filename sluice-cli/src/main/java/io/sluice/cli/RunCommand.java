@@ -18,8 +18,17 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "run", description = "Run the pipeline: every split exactly once, even across crashes and restarts.")
+@Command(name = "run",
+        footer = {"%nExamples:",
+                "  sluice run pipeline.yaml",
+                "  sluice run pipeline.yaml --parallelism 8 --progress log",
+                "  sluice run pipeline.yaml --mode watch   # scan again and again, until Ctrl-C",
+                "  sluice run pipeline.yaml --summary-json run.json"},
+        description = "Run the pipeline: every split exactly once, even across crashes and restarts.")
 final class RunCommand implements Callable<Integer> {
+    @Mixin
+    HelpOption help;
+
     @Mixin
     PipelineArgs args;
 
@@ -39,6 +48,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--progress", paramLabel = "WHEN", defaultValue = "auto",
             description = "auto (a bar on a terminal, log lines otherwise) | bar | log | none.")
     String progress;
+
+    @Option(names = "--summary-json", paramLabel = "FILE", description = "Also write the run's summary to this file as JSON, for scripts.")
+    java.nio.file.Path summaryJson;
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -83,7 +95,9 @@ final class RunCommand implements Callable<Integer> {
             }
             printSummary(out, p, summary, a, runner.stats());
             // a watching run, like a worker, ends by being stopped: a systemd unit must not see that as a failure
-            return run.mode() == RunOptions.Mode.WATCH ? summary.exitCodeWhenWatching() : summary.exitCode();
+            int code = run.mode() == RunOptions.Mode.WATCH ? summary.exitCodeWhenWatching() : summary.exitCode();
+            if (summaryJson != null) SummaryJson.write(summaryJson, p, null, summary, runner.stats().splitsDead(), code);
+            return code;
         }
     }
 

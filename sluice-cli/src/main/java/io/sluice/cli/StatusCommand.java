@@ -7,6 +7,7 @@ import io.sluice.pipeline.Pipeline;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
+import io.sluice.spi.Totals;
 import io.sluice.spi.WorkerInfo;
 import io.sluice.spi.WorkerStatus;
 import java.io.PrintWriter;
@@ -24,8 +25,15 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "status", description = "Show the pipeline's splits by state, the error and attempts of failed and dead ones, and the workers of its pool.")
+@Command(name = "status",
+        footer = {"%nExamples:",
+                "  sluice status pipeline.yaml",
+                "  sluice status pipeline.yaml --all --json"},
+        description = "Show the pipeline's splits by state, the error and attempts of failed and dead ones, and the workers of its pool.")
 final class StatusCommand implements Callable<Integer> {
+    @Mixin
+    HelpOption help;
+
     @Mixin
     PipelineArgs args;
 
@@ -49,6 +57,7 @@ final class StatusCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (Ledger ledger = Assembly.openLedger(p, c, Clock.systemUTC())) {
             Map<SplitState, Long> counts = ledger.counts();
+            Totals totals = ledger.totals();
             EnumSet<SplitState> listed = all ? EnumSet.allOf(SplitState.class) : EnumSet.of(SplitState.FAILED, SplitState.DEAD);
             List<SplitInfo> splits = ledger.splits(listed, limit);
             // a worker beats every third of a lease: one not seen for three leases is gone (its claims expire)
@@ -64,6 +73,8 @@ final class StatusCommand implements Callable<Integer> {
                 doc.put("counts", byState);
                 doc.put("version", p.version());
                 doc.put("done_by_version", byVersion);
+                doc.put("totals", Json.map("rows_in", totals.rowsIn(), "rows_out", totals.rowsOut(), "bad_records",
+                        totals.rejected(), "last_done", totals.lastDone() == null ? null : totals.lastDone().toString()));
                 doc.put("workers", workers.stream().map(StatusCommand::asMap).toList());
                 doc.put("splits", splits.stream().map(StatusCommand::asMap).toList());
                 out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(doc));
@@ -71,6 +82,7 @@ final class StatusCommand implements Callable<Integer> {
             }
             out.printf("pipeline %s (%s)%n", p.name(), c.ledgers().get(p.state().kind()).describe(p.state().value()));
             for (SplitState s : SplitState.values()) out.printf("  %-8s %d%n", s.label(), counts.getOrDefault(s, 0L));
+            out.println(totalsLine(totals, Instant.now()));
             out.printf("  version  %s (of the steps and sink)%n", p.version());
             Text.outdated(byVersion, p.version(), p.file()).forEach(line -> out.println("  " + line));
             if (!workers.isEmpty()) {
@@ -95,6 +107,14 @@ final class StatusCommand implements Callable<Integer> {
             if (total > shown) out.printf("  ... and %d more (--limit)%n", total - shown);
         }
         return 0;
+    }
+
+    /** What the done splits add up to, and when the last one was done (how long ago a run last did something). */
+    private static String totalsLine(Totals t, Instant now) {
+        String last = t.lastDone() == null ? "no split done yet"
+                : "last split done " + t.lastDone().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + " ("
+                        + Text.millis(Math.max(0, Duration.between(t.lastDone(), now).toMillis())) + " ago)";
+        return String.format(Locale.ROOT, "rows %d in, %d out, %d bad record(s); %s", t.rowsIn(), t.rowsOut(), t.rejected(), last);
     }
 
     /** What the source says about itself; nothing when it cannot be opened (its folder is gone, say). */

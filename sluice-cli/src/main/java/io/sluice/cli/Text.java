@@ -77,4 +77,33 @@ final class Text {
         if (s.lastError() != null) b.append("\n           error: ").append(s.lastError().replace("\n", "\n           "));
         return b.toString();
     }
+
+    /** Rows under their column names, each column as wide as its widest value (at most 40 characters). */
+    static String table(List<String> columns, List<List<String>> rows) {
+        int[] width = new int[columns.size()];
+        for (int i = 0; i < width.length; i++) {
+            width[i] = cell(columns.get(i)).length();
+            for (List<String> row : rows) width[i] = Math.max(width[i], cell(row.get(i)).length());
+        }
+        StringBuilder b = new StringBuilder();
+        line(b, columns, width);
+        line(b, java.util.Arrays.stream(width).mapToObj("-"::repeat).toList(), width);
+        rows.forEach(row -> line(b, row, width));
+        return b.toString();
+    }
+
+    private static void line(StringBuilder b, List<String> cells, int[] width) {
+        for (int i = 0; i < width.length; i++) {
+            String c = cell(cells.get(i));
+            b.append(i == 0 ? "" : "  ").append(c).append(i == width.length - 1 ? "" : " ".repeat(width[i] - c.length()));
+        }
+        b.append('\n');
+    }
+
+    /** One line, at most 40 characters; NULL for a missing value. */
+    private static String cell(String value) {
+        if (value == null) return "NULL";
+        String flat = value.replace('\n', ' ').replace('\r', ' ').replace('\t', ' ');
+        return flat.length() > 40 ? flat.substring(0, 37) + "..." : flat;
+    }
 }

@@ -8,8 +8,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 
-@Command(name = "validate", description = "Check a pipeline without running it: options, types, folders, the sink.")
+@Command(name = "validate",
+        footer = {"%nExamples:",
+                "  sluice validate pipeline.yaml"},
+        description = "Check a pipeline without running it: options, types, folders, the sink.")
 final class ValidateCommand implements Callable<Integer> {
+    @Mixin
+    HelpOption help;
+
     @Mixin
     PipelineArgs args;
 

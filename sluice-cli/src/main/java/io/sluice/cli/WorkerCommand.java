@@ -16,12 +16,19 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "worker", description = {
+@Command(name = "worker",
+        footer = {"%nExamples:",
+                "  sluice worker pipeline.yaml --id worker-1",
+                "  sluice worker pipeline.yaml --id worker-2   # on another machine: a pool"},
+        description = {
     "Run as one member of a worker pool: any number of workers, on one machine or many, share the pipeline's splits "
             + "through its ledger. One of them (the leader) lists the source each interval; all of them claim.",
     "Watches until stopped. SIGTERM or Ctrl-C stops claiming, lets splits in flight commit and exits 0; a second "
             + "one gives them back and exits 3."})
 final class WorkerCommand implements Callable<Integer> {
+    @Mixin
+    HelpOption help;
+
     @Mixin
     PipelineArgs args;
 
@@ -35,6 +42,9 @@ final class WorkerCommand implements Callable<Integer> {
     @Option(names = "--progress", paramLabel = "WHEN", defaultValue = "log",
             description = "log (a line every few seconds) | bar | none (default: ${DEFAULT-VALUE}).")
     String progress;
+
+    @Option(names = "--summary-json", paramLabel = "FILE", description = "When the worker stops, write its summary to this file as JSON, for scripts.")
+    java.nio.file.Path summaryJson;
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -73,7 +83,9 @@ final class WorkerCommand implements Callable<Integer> {
                     self.id(), Text.millis(s.millis()), s.splitsDone(), s.attemptsFailed(), s.died(),
                     s.rowsIn(), s.rowsOut(), s.rejected(), runner.stats().ledgerMillisPerSplit(),
                     100 * runner.stats().ledgerShare());
-            return s.exitCodeWhenWatching();
+            int code = s.exitCodeWhenWatching();
+            if (summaryJson != null) SummaryJson.write(summaryJson, p, self.id(), s, runner.stats().splitsDead(), code);
+            return code;
         }
     }
 }

@@ -266,7 +266,7 @@ public final class Validator {
     }
 
     /** " (did you mean 'x'?)" when a known word is close to what was written. */
-    static String suggestion(String written, java.util.Collection<String> known) {
+    public static String suggestion(String written, java.util.Collection<String> known) {
         return known.stream()
                 .min(Comparator.comparingInt(k -> distance(written.toLowerCase(Locale.ROOT), k.toLowerCase(Locale.ROOT))))
                 .filter(k -> distance(written.toLowerCase(Locale.ROOT), k.toLowerCase(Locale.ROOT)) <= Math.max(2, k.length() / 3))

@@ -46,24 +46,8 @@ public final class SplitProcessor {
         Reader reader = reader(input, source);
         List<String> drops = new java.util.ArrayList<>(reader.drops()); // what this split created, to drop at the end
         try (Statement s = c.createStatement()) {
-            for (String prepare : reader.prepare()) s.execute(prepare);
-            long[] good = {-1};
-            long jsonBad = input.format().equals("jsonl") ? count(s, "SELECT count(*) FROM " + reader.rejects()) : 0;
-            if (jsonBad > 0) {
-                // DuckDB's JSON reader (ignore_errors) returns each bad line as a row of NULLs: drop as many all-NULL
-                // rows as there are bad lines (all-NULL rows are alike, so which ones does not matter)
-                drops.add("DROP TABLE IF EXISTS " + source);
-                long read = s.executeUpdate("CREATE TEMP TABLE " + source + " AS " + reader.relation());
-                good[0] = read - s.executeUpdate("DELETE FROM " + source + " WHERE rowid IN (SELECT rowid FROM " + source
-                        + " WHERE COLUMNS(*) IS NULL LIMIT " + jsonBad + ")");
-            } else {
-                // a view, not a table: the sink's write is the one pass over the files, reading only the columns
-                // the steps use
-                drops.add("DROP VIEW IF EXISTS " + source);
-                s.execute("CREATE TEMP VIEW " + source + " AS " + reader.relation());
-            }
-            String query = "SELECT * FROM " + source;
-            for (Step step : steps) query = step.apply(query);
+            long[] good = {load(s, reader, input, source, drops)};
+            String query = transformed(source);
             String rejectColumn = steps.isEmpty() ? null : steps.getLast().rejectColumn();
             String stepRejects = null;
             long[] bad = {0};
@@ -103,6 +87,74 @@ public final class SplitProcessor {
         } finally {
             drop(c, drops);
         }
+    }
+
+    /** The first rows of a preview, as text (null for SQL NULL). */
+    public record Preview(List<String> columns, List<List<String>> rows) {
+    }
+
+    /**
+     * The first {@code limit} rows the sink would get for this split: read and transformed like {@link #process}
+     * does, without the rows the last step rejects, and with an aggregate's rows merged as this split alone makes
+     * them. Writes nothing.
+     */
+    public Preview preview(Connection c, Source.Input input, int limit) throws Exception {
+        if (input.parts().isEmpty()) return new Preview(List.of(), List.of());
+        String source = "sluice_src_" + NAMES.incrementAndGet();
+        Reader reader = reader(input, source);
+        List<String> drops = new java.util.ArrayList<>(reader.drops());
+        try (Statement s = c.createStatement()) {
+            load(s, reader, input, source, drops);
+            String query = transformed(source);
+            String rejectColumn = steps.isEmpty() ? null : steps.getLast().rejectColumn();
+            if (rejectColumn != null) {
+                String column = Sql.identifier(rejectColumn);
+                query = "SELECT * EXCLUDE (" + column + ") FROM (" + query + ") WHERE " + column + " IS NULL";
+            }
+            if (!steps.isEmpty() && steps.getLast() instanceof MergingStep merging) query = merging.merge(query);
+            try (ResultSet r = s.executeQuery("SELECT * FROM (" + query + ") LIMIT " + limit)) {
+                List<String> columns = new java.util.ArrayList<>();
+                for (int i = 1; i <= r.getMetaData().getColumnCount(); i++) columns.add(r.getMetaData().getColumnName(i));
+                List<List<String>> rows = new java.util.ArrayList<>();
+                while (r.next()) {
+                    List<String> row = new java.util.ArrayList<>();
+                    for (int i = 1; i <= columns.size(); i++) row.add(r.getString(i));
+                    rows.add(row);
+                }
+                return new Preview(columns, rows);
+            }
+        } finally {
+            drop(c, drops);
+        }
+    }
+
+    /** A query of what the steps make of the relation {@code source}. */
+    private String transformed(String source) {
+        String query = "SELECT * FROM " + source;
+        for (Step step : steps) query = step.apply(query);
+        return query;
+    }
+
+    /**
+     * Makes the split's records the relation {@code source}, and returns how many good records it holds when that is
+     * known now (-1: counted later).
+     */
+    private static long load(Statement s, Reader reader, Source.Input input, String source, List<String> drops)
+            throws SQLException {
+        for (String prepare : reader.prepare()) s.execute(prepare);
+        long jsonBad = input.format().equals("jsonl") ? count(s, "SELECT count(*) FROM " + reader.rejects()) : 0;
+        if (jsonBad > 0) {
+            // DuckDB's JSON reader (ignore_errors) returns each bad line as a row of NULLs: drop as many all-NULL
+            // rows as there are bad lines (all-NULL rows are alike, so which ones does not matter)
+            drops.add("DROP TABLE IF EXISTS " + source);
+            long read = s.executeUpdate("CREATE TEMP TABLE " + source + " AS " + reader.relation());
+            return read - s.executeUpdate("DELETE FROM " + source + " WHERE rowid IN (SELECT rowid FROM " + source
+                    + " WHERE COLUMNS(*) IS NULL LIMIT " + jsonBad + ")");
+        }
+        // a view, not a table: the sink's write is the one pass over the files, reading only the columns the steps use
+        drops.add("DROP VIEW IF EXISTS " + source);
+        s.execute("CREATE TEMP VIEW " + source + " AS " + reader.relation());
+        return -1;
     }
 
     /** Drops what a read created, on a statement of its own: a failed query may have closed the read's statement. */

@@ -16,7 +16,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "mapping", description = {
+@Command(name = "mapping",
+        footer = {"%nExamples:",
+                "  sluice focus mapping aws-cur",
+                "  sluice focus mapping aws-cur --mapping my-aws.yaml   # your own mapping"},
+        description = {
         "Print the mapping in force for a provider, FOCUS column by FOCUS column: the expression, why it is so, how",
         "extra rows differ, and which columns the provider's data cannot fill. With --mapping, the given file",
         "(a copy of a built-in mapping, or one that starts with `extends: PROVIDER`)."})

@@ -1,5 +1,6 @@
 package io.sluice.focus.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.focus.mapping.MappingLoader;
 import io.sluice.focus.spec.FocusSpec;
 import io.sluice.focus.validate.Dataset;
@@ -24,11 +25,19 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "validate", description = {
+@Command(name = "validate",
+        footer = {"%nExamples:",
+                "  sluice focus validate data/focus --provider aws-cur",
+                "  sluice focus validate export.parquet --verbose   # every rule",
+                "  sluice focus validate data/focus --json > report.json"},
+        description = {
         "Check FOCUS files (csv, csv.gz, parquet, jsonl; folders are searched) against the FOCUS requirements model.",
-        "Prints a report per rule that failed, with failing rows, then which rules passed and which were not checked.",
+        "Prints each rule that failed, with how many rows (or the missing column) and a few failing rows, then a",
+        "one-line summary; --verbose adds a line for every other rule, --json prints the whole report as JSON.",
         "Exit codes: 0 conformant, 1 a MUST rule failed, 2 bad arguments or unreadable files."})
 final class ValidateFocusCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     @Parameters(paramLabel = "FILES", arity = "1..*", description = "FOCUS files or folders.")
     List<Path> inputs;
 
@@ -44,6 +53,12 @@ final class ValidateFocusCommand implements Callable<Integer> {
     @Option(names = "--provider", paramLabel = "PROVIDER",
             description = "Take the applicability criteria from this provider's mapping (a focus step's output).")
     String provider;
+
+    @Option(names = {"-v", "--verbose"}, description = "Also list every rule that passed, does not apply or was not checked, and why.")
+    boolean verbose;
+
+    @Option(names = "--json", description = "Print the report as JSON (every rule with its status), for scripts.")
+    boolean json;
 
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
     boolean help;
@@ -77,7 +92,8 @@ final class ValidateFocusCommand implements Callable<Integer> {
             }
             Report report = new FocusValidator(version).validate(c, "focus_dataset",
                     inputs.stream().map(Path::toString).toList(), criteria, Dataset.notes(c, files));
-            spec.commandLine().getOut().print(report.render());
+            spec.commandLine().getOut().print(json ? JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report.asMap()) + "\n"
+                    : verbose ? report.render() : report.summary());
             spec.commandLine().getOut().flush();
             return report.failed() ? 1 : 0;
         }

@@ -101,12 +101,12 @@ public final class FocusValidator {
                                    CheckSql sql, boolean located) throws SQLException {
         return switch (on.function()) {
             case "ColumnPresent" -> types.containsKey(on.column()) ? new RuleResult(p, RuleResult.Status.PASS, 0, List.of(), "")
-                    : new RuleResult(p, RuleResult.Status.FAIL, 1, List.of("the dataset has no column " + on.column()), "");
+                    : RuleResult.datasetFailure(p, "missing column: the dataset has no column " + on.column());
             case "CustomColumnsPrefixed" -> {
                 List<String> custom = types.keySet().stream().filter(col -> !col.startsWith("x_")
                         && spec.column(col).isEmpty() && !FocusSpec.LATER_COLUMNS.contains(col)).toList();
                 yield custom.isEmpty() ? new RuleResult(p, RuleResult.Status.PASS, 0, List.of(), "")
-                        : new RuleResult(p, RuleResult.Status.FAIL, 1, List.of("columns neither FOCUS nor x_: " + custom), "");
+                        : RuleResult.datasetFailure(p, "columns neither FOCUS nor x_: " + custom);
             }
             default -> {
                 // CheckDistinctCount: every value of A has exactly N distinct values of B

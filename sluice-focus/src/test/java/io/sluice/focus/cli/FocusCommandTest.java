@@ -2,6 +2,8 @@ package io.sluice.focus.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URISyntaxException;
@@ -30,8 +32,16 @@ class FocusCommandTest {
         return Path.of(FocusCommandTest.class.getResource("/" + name).toURI());
     }
 
+    private static final String CONFORMANT_HEADER = "AvailabilityZone,BilledCost,BillingAccountId,BillingAccountName,"
+            + "BillingCurrency,BillingPeriodEnd,BillingPeriodStart,ChargeCategory,ChargeClass,ChargeDescription,ChargeFrequency,"
+            + "ChargePeriodEnd,ChargePeriodStart,ContractedCost,EffectiveCost,InvoiceIssuerName,ListCost,PricingQuantity,"
+            + "PricingUnit,ProviderName,PublisherName,ServiceCategory,ServiceName,ServiceSubcategory";
+    private static final String CONFORMANT_ROW = ",1.5,acct-1,Main,EUR,2024-02-01T00:00:00Z,2024-01-01T00:00:00Z,Usage,,"
+            + "VM hours,Usage-Based,2024-01-02T00:00:00Z,2024-01-01T00:00:00Z,1.5,1.5,Acme Cloud,1.5,3,Hours,Acme Cloud,"
+            + "Acme Cloud,Compute,Acme VMs,Virtual Machines";
+
     @Test
-    void validateExitsOneWhenAMustRuleFailsAndReportsEachRule() throws Exception {
+    void validateExitsOneWhenAMustRuleFailsAndPrintsTheFailuresAndASummary() throws Exception {
         int code = run("validate", resource("public/focus-sample-1000rows.csv").toString());
         assertThat(code).isEqualTo(1);
         assertThat(out.toString())
@@ -39,19 +49,55 @@ class FocusCommandTest {
                 .contains("FAIL ChargeFrequency-C-003-M (MUST) ChargeFrequency MUST be one of the allowed values.")
                 .contains("7 row(s)")
                 .contains("focus-sample-1000rows.csv:927")
-                .contains("Passed (")
-                .contains("Not checked, dynamic: needs facts beyond the dataset")
-                .contains("Not checked, MAY")
+                .doesNotContain("PASS ")
+                .doesNotContain("[dynamic: needs facts beyond the dataset");
+        assertThat(out.toString().strip().lines().toList().getLast())
+                .matches("NOT CONFORMANT: \\d+ rule\\(s\\) checked, \\d+ passed, \\d+ failed \\(MUST\\), .*");
+    }
+
+    @Test
+    void verboseListsEveryRule() throws Exception {
+        assertThat(run("validate", "--verbose", resource("public/focus-sample-1000rows.csv").toString())).isEqualTo(1);
+        assertThat(out.toString())
+                .contains("FAIL ChargeFrequency-C-003-M (MUST)")
+                .contains("PASS BilledCost-C-001-M (MUST)")
+                .contains("SKIP ").contains("[dynamic: needs facts beyond the dataset")
+                .contains("[MAY: a permission, nothing to check]")
                 .contains("NOT CONFORMANT");
+    }
+
+    @Test
+    void aMissingColumnIsReportedAsMissingNotAsRows() throws Exception {
+        Path file = dir.resolve("no-billed-cost.csv");
+        Files.writeString(file, CONFORMANT_HEADER.replace("BilledCost,", "") + "\n" + CONFORMANT_ROW.replaceFirst(",1.5", "") + "\n");
+        assertThat(run("validate", "--applicability", "none", file.toString())).isEqualTo(1);
+        java.util.List<String> lines = out.toString().lines().toList();
+        int at = lines.indexOf("     missing column: the dataset has no column BilledCost");
+        assertThat(at).as(out.toString()).isPositive();
+        assertThat(lines.get(at - 1)).as("the failed rule, right above: no row count between").startsWith("FAIL ");
+    }
+
+    @Test
+    void jsonHasEveryRuleForScripts() throws Exception {
+        Path file = dir.resolve("no-billed-cost.csv");
+        Files.writeString(file, CONFORMANT_HEADER.replace("BilledCost,", "") + "\n" + CONFORMANT_ROW.replaceFirst(",1.5", "") + "\n");
+        assertThat(run("validate", "--json", "--applicability", "none", file.toString())).isEqualTo(1);
+        JsonNode report = new ObjectMapper().readTree(out.toString());
+        assertThat(report.get("conformant").asBoolean()).isFalse();
+        assertThat(report.get("rows").asLong()).isEqualTo(1);
+        assertThat(report.get("counts").get("failed").asLong()).isPositive();
+        JsonNode present = null;
+        for (JsonNode r : report.get("rules")) if (r.get("findings").toString().contains("no column BilledCost")) present = r;
+        assertThat(present).isNotNull();
+        assertThat(present.get("status").asText()).isEqualTo("fail");
+        assertThat(present.get("failing_rows").isNull()).isTrue();
+        assertThat(report.get("rules").size()).isGreaterThan(100);
     }
 
     @Test
     void validateExitsZeroForAConformantDatasetFoundInAFolder() throws Exception {
         Path folder = Files.createDirectories(dir.resolve("focus/2024-01"));
-        Files.writeString(folder.resolve("part-1.csv"), """
-                AvailabilityZone,BilledCost,BillingAccountId,BillingAccountName,BillingCurrency,BillingPeriodEnd,BillingPeriodStart,ChargeCategory,ChargeClass,ChargeDescription,ChargeFrequency,ChargePeriodEnd,ChargePeriodStart,ContractedCost,EffectiveCost,InvoiceIssuerName,ListCost,PricingQuantity,PricingUnit,ProviderName,PublisherName,ServiceCategory,ServiceName,ServiceSubcategory
-                ,1.5,acct-1,Main,EUR,2024-02-01T00:00:00Z,2024-01-01T00:00:00Z,Usage,,VM hours,Usage-Based,2024-01-02T00:00:00Z,2024-01-01T00:00:00Z,1.5,1.5,Acme Cloud,1.5,3,Hours,Acme Cloud,Acme Cloud,Compute,Acme VMs,Virtual Machines
-                """);
+        Files.writeString(folder.resolve("part-1.csv"), CONFORMANT_HEADER + "\n" + CONFORMANT_ROW + "\n");
         Files.createDirectories(dir.resolve("focus/_dead_letter"));
         Files.writeString(dir.resolve("focus/_dead_letter/bad.csv"), "not,focus\n1,2\n");
         int code = run("validate", "--applicability", "none", dir.resolve("focus").toString());
