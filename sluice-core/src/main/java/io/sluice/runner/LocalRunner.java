@@ -360,8 +360,11 @@ public final class LocalRunner {
         try {
             Files.createDirectories(dir);
             Source.Input input = a.source().open(claim.split(), dir);
+            // asked after the claim: a reset since then fences the claim, so the output is never committed under an
+            // incarnation other than the split's
+            String incarnation = patiently(() -> a.ledger().incarnation());
             SplitProcessor.Result r = processor.process(c, claim.split(), input,
-                    Sink.Fence.of(() -> fence(claim), a.source(), claim.split()));
+                    Sink.Fence.of(() -> fence(claim), a.source(), claim.split(), incarnation));
             Completion completion = new Completion(r.rowsIn(), r.rowsOut(), r.rejected(), r.outputs());
             patiently(() -> {
                 a.ledger().complete(claim, completion);

@@ -34,6 +34,16 @@ public interface Ledger extends AutoCloseable {
      */
     List<String> register(List<Split> splits);
 
+    /**
+     * An id of this ledger's record of the pipeline: made at first use, and made anew after {@link #reset} or when
+     * the store was lost (a deleted SQLite file, a Redis without persistence that restarted). Stable otherwise, and
+     * the same for every process. Sinks use it to tell outputs of an earlier record (whose splits the ledger has
+     * forgotten) from their own.
+     */
+    default String incarnation() {
+        throw new UnsupportedOperationException("until the ledger-api branch lands");
+    }
+
     // ---- work -----------------------------------------------------------------------------------------
 
     /**
