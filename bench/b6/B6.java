@@ -104,7 +104,7 @@ public class B6 {
                     try {
                         for (Optional<Claim> c; (c = l.claim(owner, Duration.ofMinutes(5))).isPresent(); ) {
                             l.isCurrent(c.get()); // the sink's fence check
-                            l.complete(c.get(), new Completion(5, 5, 0, List.of("part-" + c.get().splitId() + ".csv")));
+                            l.complete(c.get(), new Completion(5, 5, 0, List.of("part-" + c.get().splitId() + ".csv"), "v1"));
                             done.incrementAndGet();
                         }
                     } catch (Exception e) {

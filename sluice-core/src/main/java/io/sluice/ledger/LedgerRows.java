@@ -2,6 +2,9 @@ package io.sluice.ledger;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.spi.SplitInfo;
+import io.sluice.spi.SplitState;
+import io.sluice.spi.Totals;
 import io.sluice.spi.WorkerInfo;
 import io.sluice.spi.WorkerStatus;
 import java.io.UncheckedIOException;
@@ -11,7 +14,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-/** How the ledger backends store values: JSON lists, epoch milliseconds, worker rows of the SQL ledgers. */
+/** How the ledger backends store values: JSON lists, epoch milliseconds, split, totals and worker rows of the SQL ledgers. */
 public final class LedgerRows {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -30,6 +33,22 @@ public final class LedgerRows {
     public static Instant instant(ResultSet rs, int column) throws SQLException {
         long millis = rs.getLong(column);
         return rs.wasNull() ? null : Instant.ofEpochMilli(millis);
+    }
+
+    /**
+     * A split of the SQL ledgers' splits query: id, state, attempts, last error, owner, token, lease until (ms),
+     * next retry (ms), bytes, members, rows in, rows out, rejected, pipeline version, updated (ms).
+     */
+    public static SplitInfo info(ResultSet rs) throws SQLException {
+        return new SplitInfo(rs.getString(1), SplitState.ofLabel(rs.getString(2)), rs.getInt(3), rs.getString(4),
+                rs.getString(5), rs.getLong(6), instant(rs, 7), instant(rs, 8), rs.getLong(9), rs.getInt(10),
+                rs.getLong(11), rs.getLong(12), rs.getLong(13), rs.getString(14), instant(rs, 15));
+    }
+
+    /** The one row of the SQL ledgers' totals query: rows in, rows out, rejected, last done (ms, NULL when none). */
+    public static Totals totals(ResultSet rs) throws SQLException {
+        rs.next();
+        return new Totals(rs.getLong(1), rs.getLong(2), rs.getLong(3), instant(rs, 4));
     }
 
     /**

@@ -365,7 +365,8 @@ public final class LocalRunner {
             String incarnation = patiently(() -> a.ledger().incarnation());
             SplitProcessor.Result r = processor.process(c, claim.split(), input,
                     Sink.Fence.of(() -> fence(claim), a.source(), claim.split(), incarnation));
-            Completion completion = new Completion(r.rowsIn(), r.rowsOut(), r.rejected(), r.outputs());
+            // "": no pipeline version recorded yet (the runner's fingerprint of the pipeline comes with issue 9)
+            Completion completion = new Completion(r.rowsIn(), r.rowsOut(), r.rejected(), r.outputs(), "");
             patiently(() -> {
                 a.ledger().complete(claim, completion);
                 return null;

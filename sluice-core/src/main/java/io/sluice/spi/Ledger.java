@@ -40,9 +40,7 @@ public interface Ledger extends AutoCloseable {
      * the same for every process. Sinks use it to tell outputs of an earlier record (whose splits the ledger has
      * forgotten) from their own.
      */
-    default String incarnation() {
-        throw new UnsupportedOperationException("until the ledger-api branch lands");
-    }
+    String incarnation();
 
     // ---- work -----------------------------------------------------------------------------------------
 
@@ -51,6 +49,14 @@ public interface Ledger extends AutoCloseable {
      * expired. Each grant gets a new fencing token greater than any earlier token of that split.
      */
     Optional<Claim> claim(String owner, Duration lease);
+
+    /**
+     * Claims the named split if it is claimable now (pending; failed with its retry time passed; claimed with its
+     * lease expired), like {@link #claim(String, Duration)} does for the oldest, with a new fencing token greater
+     * than any earlier one of the split. Empty when it is done, dead, held by a live lease, waiting for its retry
+     * time, or unknown. (A Kubernetes Job processes one named split.)
+     */
+    Optional<Claim> claim(String splitId, String owner, Duration lease);
 
     /** Extends the lease. Returns false when the claim is stale (taken over, completed, or released). */
     boolean heartbeat(Claim claim, Duration lease);
@@ -70,6 +76,27 @@ public interface Ledger extends AutoCloseable {
     /** Gives the split back (pending) without counting an attempt, e.g. on shutdown. Stale claims are ignored. */
     void release(Claim claim);
 
+    /**
+     * Ends the lease of the split's claim with this token at once, when its holder is known to be gone (a process
+     * on this host that no longer exists): the split becomes claimable as if its lease had run out, and a takeover
+     * counts an attempt as usual. Until someone takes it over, the claim stays current, as any expired claim does.
+     *
+     * @return false when that token is no longer the split's current claim (nothing changed)
+     */
+    boolean expire(String splitId, long token);
+
+    /**
+     * Replaces a claimed split by others, atomically and only while the claim is current: the split and its members
+     * are forgotten, then the replacements are registered by the rules of {@link #register} (their members may be
+     * exactly the forgotten split's members: same key, fingerprint and start). Content digests stay owned by the
+     * keys that own them. A pack with one unreadable file is replaced by a pack of the good files and the bad file
+     * alone.
+     *
+     * @return the ids of the replacements registered
+     * @throws StaleClaimException when the claim is stale; then nothing changes
+     */
+    List<String> replace(Claim claim, List<Split> replacements) throws StaleClaimException;
+
     // ---- status and operations ------------------------------------------------------------------------
 
     /** Number of splits in each state (states with none may be absent). */
@@ -81,7 +108,24 @@ public interface Ledger extends AutoCloseable {
     /** Sends failed or dead splits back to pending with their attempts reset; all of them when ids is empty. */
     int retry(Collection<String> splitIds);
 
-    /** Forgets everything this ledger holds for the pipeline. */
+    /**
+     * Done splits counted by the pipeline version that made them ({@link Completion#pipelineVersion}; "" for splits
+     * done before versions were recorded).
+     */
+    Map<String, Long> doneByVersion();
+
+    /**
+     * Sends every done split made by a version other than {@code current} back to pending, attempts reset, so it is
+     * processed again and its output replaced. Its recorded result (rows, outputs, version) is dropped with it.
+     *
+     * @return how many splits went back
+     */
+    int requeueOutdated(String current);
+
+    /** Totals over the done splits: rows in, rows out, bad records, and when the last one was done. */
+    Totals totals();
+
+    /** Forgets everything this ledger holds for the pipeline, its {@link #incarnation} included. */
     void reset();
 
     // ---- worker pools -----------------------------------------------------------------------------------

@@ -63,9 +63,11 @@ final class Codec {
     }
 
     static SplitInfo info(Map<String, AttributeValue> item) {
+        // not yet: the bad records and pipeline version (issue 9)
         return new SplitInfo(item.get(Items.SK).s(), state(item), (int) number(item, "attempts"), text(item, "error"),
-                text(item, "owner"), instant(item, "lease"), instant(item, "retry"), number(item, "bytes"),
-                (int) number(item, "n"), number(item, "rows_in"), number(item, "rows_out"), instant(item, "updated"));
+                text(item, "owner"), number(item, "token"), instant(item, "lease"), instant(item, "retry"),
+                number(item, "bytes"), (int) number(item, "n"), number(item, "rows_in"), number(item, "rows_out"), 0,
+                null, instant(item, "updated"));
     }
 
     /** A split being registered counts as pending: it becomes pending once whole, whoever finishes it. */

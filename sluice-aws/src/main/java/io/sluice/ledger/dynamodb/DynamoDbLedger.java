@@ -13,6 +13,7 @@ import io.sluice.spi.Split;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
 import io.sluice.spi.StaleClaimException;
+import io.sluice.spi.Totals;
 import io.sluice.spi.WorkerInfo;
 import io.sluice.spi.WorkerStatus;
 import java.time.Clock;
@@ -414,6 +415,43 @@ public final class DynamoDbLedger implements Ledger {
             }
             return n;
         });
+    }
+
+    // ---- issue 9's operations: not yet on this backend --------------------------------------------------
+
+    @Override
+    public String incarnation() {
+        throw new UnsupportedOperationException("not yet");
+    }
+
+    @Override
+    public Optional<Claim> claim(String splitId, String owner, Duration lease) {
+        throw new UnsupportedOperationException("not yet");
+    }
+
+    @Override
+    public boolean expire(String splitId, long token) {
+        throw new UnsupportedOperationException("not yet");
+    }
+
+    @Override
+    public List<String> replace(Claim claim, List<Split> replacements) {
+        throw new UnsupportedOperationException("not yet");
+    }
+
+    @Override
+    public Map<String, Long> doneByVersion() {
+        throw new UnsupportedOperationException("not yet");
+    }
+
+    @Override
+    public int requeueOutdated(String current) {
+        throw new UnsupportedOperationException("not yet");
+    }
+
+    @Override
+    public Totals totals() {
+        throw new UnsupportedOperationException("not yet");
     }
 
     @Override

@@ -49,7 +49,7 @@ class DynamoDbOutageTest {
                     .hasMessageContaining("DynamoDB ledger table outage (us-east-1, endpoint http://127.0.0.1:" + port
                             + "): cannot claim a split")
                     .hasMessageContaining("check the region, the endpoint and the network");
-            assertThatThrownBy(() -> ledger.complete(held, new Completion(1, 1, 0, List.of())))
+            assertThatThrownBy(() -> ledger.complete(held, new Completion(1, 1, 0, List.of(), "v1")))
                     .isInstanceOf(LedgerException.class)
                     .hasMessageContaining("cannot record a completed split");
 
@@ -62,8 +62,8 @@ class DynamoDbOutageTest {
             assertThat(claims).as("every split but the held one, each once").hasSize(19);
             assertThat(ids).hasSize(19).doesNotContain(held.splitId());
             assertThat(ledger.isCurrent(held)).as("the claim from before the outage still holds").isTrue();
-            ledger.complete(held, new Completion(1, 1, 0, List.of()));
-            for (Claim c : claims) ledger.complete(c, new Completion(1, 1, 0, List.of()));
+            ledger.complete(held, new Completion(1, 1, 0, List.of(), "v1"));
+            for (Claim c : claims) ledger.complete(c, new Completion(1, 1, 0, List.of(), "v1"));
             assertThat(ledger.counts()).containsOnly(entry(SplitState.DONE, 20L));
         } finally {
             TestDynamo.stop(server);

@@ -40,18 +40,30 @@ final class Book {
     final Map<String, String> digestOwners = new HashMap<>();
     final NavigableMap<String, Announced> workers = new TreeMap<>();
     Leader leader;
+    // made at first use, dropped by reset
+    String incarnation;
     long lastSeq;
     // never reset: a claim from before a reset must stay fenced
     long lastToken;
 
     /** Registers what the shared rule accepts, all or nothing. */
     List<String> register(List<Split> splits, Instant now) {
+        return replace(null, splits, now);
+    }
+
+    /**
+     * Forgets the split of {@code old} (unless null) with its inputs, and registers what the shared rule accepts in
+     * its place, all or nothing: the old split's inputs and id count as free. Digest owners stay.
+     */
+    List<String> replace(Row old, List<Split> splits, Instant now) {
+        Set<Registration.Identity> forgotten = new HashSet<>();
+        if (old != null) old.split().members().forEach(m -> forgotten.add(Registration.Identity.of(m)));
         Set<Registration.Identity> registered = new HashSet<>();
         Map<String, String> owners = new HashMap<>();
         for (Split s : splits) {
             for (Member m : s.members()) {
                 Registration.Identity id = Registration.Identity.of(m);
-                if (inputs.contains(id)) registered.add(id);
+                if (inputs.contains(id) && !forgotten.contains(id)) registered.add(id);
                 String owner = m.digest() == null ? null : digestOwners.get(m.digest());
                 if (owner != null) owners.put(m.digest(), owner);
             }
@@ -59,8 +71,10 @@ final class Book {
         Registration plan = Registration.decide(splits, registered, owners);
         // checked before anything changes, so a refused batch leaves no trace
         for (Split s : plan.accepted()) {
-            if (rows.containsKey(s.id())) throw Registration.idReused(s.id());
+            boolean freed = old != null && old.split().id().equals(s.id());
+            if (rows.containsKey(s.id()) && !freed) throw Registration.idReused(s.id());
         }
+        if (old != null) forget(old, forgotten);
         for (Split s : plan.accepted()) {
             long seq = ++lastSeq;
             rows.put(s.id(), Row.registered(seq, s, now));
@@ -72,6 +86,24 @@ final class Book {
         }
         digestOwners.putAll(plan.newDigests());
         return plan.accepted().stream().map(Split::id).toList();
+    }
+
+    private void forget(Row old, Set<Registration.Identity> identities) {
+        String id = old.split().id();
+        rows.remove(id);
+        open.remove(old.seq());
+        inputs.removeAll(identities);
+        Set<String> keys = new HashSet<>();
+        for (Member m : old.split().members()) {
+            if (latest.get(m.key()).splitId().equals(id)) keys.add(m.key());
+        }
+        latest.keySet().removeAll(keys);
+        // such a key falls back to the split that registered it last before (rows iterate in registration order)
+        for (Row r : rows.values()) {
+            for (Member m : r.split().members()) {
+                if (keys.contains(m.key())) latest.put(m.key(), new Latest(m, r.split().id()));
+            }
+        }
     }
 
     KnownMember known(String key) {
@@ -110,8 +142,9 @@ final class Book {
         return leader != null && leader.until().isAfter(now) && leader.holder().equals(workerId);
     }
 
-    /** Forgets every split, input and digest; workers, the leader lease and the token counter stay. */
+    /** Forgets every split, input, digest and the incarnation; workers, the leader lease and the token counter stay. */
     void reset() {
+        incarnation = null;
         rows.clear();
         open.clear();
         inputs.clear();

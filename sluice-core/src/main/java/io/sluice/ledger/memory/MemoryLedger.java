@@ -10,6 +10,7 @@ import io.sluice.spi.Split;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
 import io.sluice.spi.StaleClaimException;
+import io.sluice.spi.Totals;
 import io.sluice.spi.WorkerInfo;
 import io.sluice.spi.WorkerStatus;
 import java.time.Clock;
@@ -25,7 +26,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -90,15 +93,37 @@ public final class MemoryLedger implements Ledger {
         return locked(book -> book.register(splits, now()));
     }
 
+    @Override
+    public String incarnation() {
+        return locked(book -> {
+            if (book.incarnation == null) book.incarnation = UUID.randomUUID().toString();
+            return book.incarnation;
+        });
+    }
+
     // ---- work -----------------------------------------------------------------------------------------
 
     @Override
     public Optional<Claim> claim(String owner, Duration lease) {
+        return grant(owner, lease, Book::nextClaimable);
+    }
+
+    @Override
+    public Optional<Claim> claim(String splitId, String owner, Duration lease) {
+        Objects.requireNonNull(splitId, "splitId");
+        return grant(owner, lease, (book, now) -> {
+            Row named = book.rows.get(splitId);
+            return named != null && named.claimable(now) ? named : null;
+        });
+    }
+
+    /** Grants the row {@code pick} chooses (null: none) to the owner, with the next token. */
+    private Optional<Claim> grant(String owner, Duration lease, BiFunction<Book, Instant, Row> pick) {
         Objects.requireNonNull(owner, "owner");
         requirePositive("lease", lease);
         return locked(book -> {
             Instant now = now();
-            Row next = book.nextClaimable(now);
+            Row next = pick.apply(book, now);
             if (next == null) return Optional.empty();
             Row granted = next.granted(owner, ++book.lastToken, later(now, lease), now);
             book.put(granted);
@@ -138,6 +163,26 @@ public final class MemoryLedger implements Ledger {
     @Override
     public void release(Claim claim) {
         change(claim, (row, now) -> row.released(now));
+    }
+
+    @Override
+    public boolean expire(String splitId, long token) {
+        return locked(book -> {
+            Row held = book.held(splitId, token);
+            if (held == null) return false;
+            book.put(held.expired(now()));
+            return true;
+        });
+    }
+
+    @Override
+    public List<String> replace(Claim claim, List<Split> replacements) throws StaleClaimException {
+        List<String> registered = locked(book -> {
+            Row held = book.held(claim.splitId(), claim.token());
+            return held == null ? null : book.replace(held, replacements, now());
+        });
+        if (registered == null) throw new StaleClaimException(claim.splitId(), claim.token());
+        return registered;
     }
 
     @FunctionalInterface
@@ -187,6 +232,48 @@ public final class MemoryLedger implements Ledger {
             Instant now = now();
             retried.forEach(r -> book.put(r.retried(now)));
             return retried.size();
+        });
+    }
+
+    @Override
+    public Map<String, Long> doneByVersion() {
+        return locked(book -> {
+            Map<String, Long> byVersion = new HashMap<>();
+            for (Row r : book.rows.values()) {
+                if (r.state() == SplitState.DONE) byVersion.merge(r.result().pipelineVersion(), 1L, Long::sum);
+            }
+            return byVersion;
+        });
+    }
+
+    @Override
+    public int requeueOutdated(String current) {
+        Objects.requireNonNull(current, "current");
+        return locked(book -> {
+            List<Row> outdated = book.rows.values().stream()
+                    .filter(r -> r.state() == SplitState.DONE && !r.result().pipelineVersion().equals(current))
+                    .toList();
+            Instant now = now();
+            outdated.forEach(r -> book.put(r.retried(now)));
+            return outdated.size();
+        });
+    }
+
+    @Override
+    public Totals totals() {
+        return locked(book -> {
+            long in = 0;
+            long out = 0;
+            long rejected = 0;
+            Instant last = null;
+            for (Row r : book.rows.values()) {
+                if (r.state() != SplitState.DONE) continue;
+                in += r.result().rowsIn();
+                out += r.result().rowsOut();
+                rejected += r.result().rejected();
+                if (last == null || r.updated().isAfter(last)) last = r.updated();
+            }
+            return new Totals(in, out, rejected, last);
         });
     }
 

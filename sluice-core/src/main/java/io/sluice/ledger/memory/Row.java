@@ -65,14 +65,24 @@ record Row(long seq, Split split, SplitState state, int attempts, String lastErr
         return new Row(seq, split, SplitState.PENDING, attempts - 1, lastError, null, token, null, null, result, now);
     }
 
-    /** Sent back to pending by {@code sluice retry}: attempts start over; the last error stays for reference. */
+    /** The lease ended now, its holder known to be gone: claimable as if it had run out. */
+    Row expired(Instant now) {
+        Instant until = leaseUntil.isAfter(now) ? now : leaseUntil;
+        return new Row(seq, split, state, attempts, lastError, owner, token, until, nextRetry, result, now);
+    }
+
+    /**
+     * Sent back to pending by {@code sluice retry} or as outdated: attempts start over, a done split's result is
+     * dropped; the last error stays for reference.
+     */
     Row retried(Instant now) {
-        return new Row(seq, split, SplitState.PENDING, 0, lastError, null, token, null, null, result, now);
+        return new Row(seq, split, SplitState.PENDING, 0, lastError, null, token, null, null, null, now);
     }
 
     SplitInfo info() {
-        return new SplitInfo(split.id(), state, attempts, lastError, owner, leaseUntil, nextRetry, split.bytes(),
-                split.members().size(), result == null ? 0 : result.rowsIn(), result == null ? 0 : result.rowsOut(),
-                updated);
+        boolean done = result != null;
+        return new SplitInfo(split.id(), state, attempts, lastError, owner, token, leaseUntil, nextRetry,
+                split.bytes(), split.members().size(), done ? result.rowsIn() : 0, done ? result.rowsOut() : 0,
+                done ? result.rejected() : 0, done ? result.pipelineVersion() : null, updated);
     }
 }

@@ -88,8 +88,18 @@ final class Schema {
                 lease_until INTEGER NOT NULL
             ) WITHOUT ROWID""");
 
+    // the pipeline version that made each done split (NULL for splits done before v3), and the id of each
+    // pipeline's record, made at first use and dropped by reset
+    private static final List<String> V3 = List.of(
+            "ALTER TABLE splits ADD COLUMN pipeline_version TEXT",
+            """
+            CREATE TABLE incarnations (
+                pipeline TEXT NOT NULL PRIMARY KEY,
+                id       TEXT NOT NULL
+            ) WITHOUT ROWID""");
+
     /** {@code MIGRATIONS.get(v)} brings a ledger from user_version {@code v} to {@code v + 1}. */
-    private static final List<List<String>> MIGRATIONS = List.of(V1, V2);
+    private static final List<List<String>> MIGRATIONS = List.of(V1, V2, V3);
 
     static final int VERSION = MIGRATIONS.size();
 

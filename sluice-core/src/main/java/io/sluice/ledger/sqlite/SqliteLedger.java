@@ -13,6 +13,7 @@ import io.sluice.spi.Split;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
 import io.sluice.spi.StaleClaimException;
+import io.sluice.spi.Totals;
 import io.sluice.spi.WorkerInfo;
 import io.sluice.spi.WorkerStatus;
 import java.io.IOException;
@@ -36,6 +37,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.locks.ReentrantLock;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteErrorCode;
@@ -64,6 +66,10 @@ public final class SqliteLedger implements Ledger {
                 SELECT min(seq) FROM splits WHERE pipeline = ?1 AND state = 'failed' AND next_retry <= ?2
                 UNION ALL
                 SELECT min(seq) FROM splits WHERE pipeline = ?1 AND state = 'claimed' AND lease_until <= ?2))""";
+    private static final String NAMED_CLAIMABLE = """
+            SELECT seq, id, bytes, attempts FROM splits
+            WHERE pipeline = ?1 AND id = ?2 AND (state = 'pending' OR (state = 'failed' AND next_retry <= ?3)
+                OR (state = 'claimed' AND lease_until <= ?3))""";
     private static final String NEXT_TOKEN =
             "UPDATE counters SET value = value + 1 WHERE name = 'token' RETURNING value";
     private static final String GRANT = """
@@ -76,12 +82,17 @@ public final class SqliteLedger implements Ledger {
     private static final String IS_CURRENT = "SELECT 1 FROM splits" + HELD;
     private static final String COMPLETE = """
             UPDATE splits SET state = 'done', lease_until = NULL, next_retry = NULL, last_error = NULL,
-                rows_in = ?, rows_out = ?, rejected = ?, outputs = ?, updated = ?""" + HELD;
+                rows_in = ?, rows_out = ?, rejected = ?, outputs = ?, pipeline_version = ?, updated = ?""" + HELD;
     private static final String FAIL = """
             UPDATE splits SET state = ?, lease_until = NULL, next_retry = ?, last_error = ?, updated = ?""" + HELD;
     private static final String RELEASE = """
             UPDATE splits SET state = 'pending', owner = NULL, lease_until = NULL, attempts = attempts - 1,
                 updated = ?""" + HELD;
+    private static final String EXPIRE = "UPDATE splits SET lease_until = min(lease_until, ?), updated = ?" + HELD;
+    private static final String HELD_SEQ = "SELECT seq FROM splits" + HELD;
+    private static final List<String> FORGET = List.of(
+            "DELETE FROM members WHERE split_seq = ?",
+            "DELETE FROM splits WHERE seq = ?");
     private static final String MEMBER_EXISTS =
             "SELECT 1 FROM members WHERE pipeline = ? AND key = ? AND fingerprint = ? AND range_start = ?";
     private static final String DIGEST_OWNER = "SELECT key FROM digests WHERE pipeline = ? AND sha256 = ?";
@@ -103,8 +114,8 @@ public final class SqliteLedger implements Ledger {
             GROUP BY m.key""";
     private static final String COUNTS = "SELECT state, count(*) FROM splits WHERE pipeline = ? GROUP BY state";
     private static final String SPLITS = """
-            SELECT id, state, attempts, last_error, owner, lease_until, next_retry, bytes, members,
-                rows_in, rows_out, updated
+            SELECT id, state, attempts, last_error, owner, token, lease_until, next_retry, bytes, members,
+                rows_in, rows_out, rejected, CASE state WHEN 'done' THEN coalesce(pipeline_version, '') END, updated
             FROM splits
             WHERE pipeline = ?1 AND state IN (SELECT value FROM json_each(?2))
             ORDER BY seq LIMIT ?3""";
@@ -112,6 +123,19 @@ public final class SqliteLedger implements Ledger {
             UPDATE splits SET state = 'pending', attempts = 0, owner = NULL, next_retry = NULL, updated = ?2
             WHERE pipeline = ?1 AND state IN ('failed', 'dead')""";
     private static final String RETRY_SOME = RETRY_ALL + "\nAND id IN (SELECT value FROM json_each(?3))";
+    private static final String DONE_BY_VERSION = """
+            SELECT coalesce(pipeline_version, ''), count(*) FROM splits WHERE pipeline = ? AND state = 'done'
+            GROUP BY 1""";
+    private static final String REQUEUE_OUTDATED = """
+            UPDATE splits SET state = 'pending', attempts = 0, owner = NULL, rows_in = NULL, rows_out = NULL,
+                rejected = NULL, outputs = NULL, pipeline_version = NULL, updated = ?3
+            WHERE pipeline = ?1 AND state = 'done' AND coalesce(pipeline_version, '') <> ?2""";
+    private static final String TOTALS = """
+            SELECT coalesce(sum(rows_in), 0), coalesce(sum(rows_out), 0), coalesce(sum(rejected), 0), max(updated)
+            FROM splits WHERE pipeline = ? AND state = 'done'""";
+    private static final String INCARNATION = "SELECT id FROM incarnations WHERE pipeline = ?";
+    private static final String NEW_INCARNATION =
+            "INSERT INTO incarnations (pipeline, id) VALUES (?, ?) ON CONFLICT (pipeline) DO NOTHING";
     private static final String FORGET_EXPIRED = "DELETE FROM workers WHERE pipeline = ? AND expires < ?";
     private static final String ANNOUNCE = """
             INSERT INTO workers (pipeline, id, host, pid, started, threads, last_seen, expires)
@@ -134,6 +158,7 @@ public final class SqliteLedger implements Ledger {
             "DELETE FROM workers WHERE pipeline = ? AND id = ?",
             "DELETE FROM leaders WHERE pipeline = ? AND holder = ?");
     private static final List<String> RESET = List.of(
+            "DELETE FROM incarnations WHERE pipeline = ?",
             "DELETE FROM members WHERE pipeline = ?",
             "DELETE FROM digests WHERE pipeline = ?",
             "DELETE FROM splits WHERE pipeline = ?");
@@ -259,14 +284,15 @@ public final class SqliteLedger implements Ledger {
     @Override
     public List<String> register(List<Split> splits) {
         if (splits.isEmpty()) return List.of();
-        return write("register splits", () -> {
-            long now = clock.millis();
-            List<String> registered = new ArrayList<>();
-            for (Split split : splits) {
-                if (registerOne(split, now)) registered.add(split.id());
-            }
-            return registered;
-        });
+        return write("register splits", () -> registerAll(splits, clock.millis()));
+    }
+
+    private List<String> registerAll(List<Split> splits, long now) throws SQLException {
+        List<String> registered = new ArrayList<>();
+        for (Split split : splits) {
+            if (registerOne(split, now)) registered.add(split.id());
+        }
+        return registered;
     }
 
     private boolean registerOne(Split split, long now) throws SQLException {
@@ -308,19 +334,52 @@ public final class SqliteLedger implements Ledger {
         }
     }
 
+    @Override
+    public String incarnation() {
+        Optional<String> known = read("read the ledger's incarnation", this::incarnationNow);
+        if (known.isPresent()) return known.get();
+        return write("make the ledger's incarnation", () -> {
+            // another process may have made it since: the insert then keeps that one
+            bind(NEW_INCARNATION, pipeline, UUID.randomUUID().toString()).executeUpdate();
+            return incarnationNow().orElseThrow();
+        });
+    }
+
+    private Optional<String> incarnationNow() throws SQLException {
+        try (ResultSet rs = bind(INCARNATION, pipeline).executeQuery()) {
+            return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+        }
+    }
+
     // ---- work -----------------------------------------------------------------------------------------
 
     @Override
     public Optional<Claim> claim(String owner, Duration lease) {
+        return grant(owner, lease, "claim a split", now -> bind(NEXT_CLAIMABLE, pipeline, now));
+    }
+
+    @Override
+    public Optional<Claim> claim(String splitId, String owner, Duration lease) {
+        Objects.requireNonNull(splitId, "splitId");
+        return grant(owner, lease, "claim split " + splitId, now -> bind(NAMED_CLAIMABLE, pipeline, splitId, now));
+    }
+
+    @FunctionalInterface
+    private interface Candidate {
+        /** The query for the split to grant (seq, id, bytes, attempts), or none. */
+        PreparedStatement at(long now) throws SQLException;
+    }
+
+    private Optional<Claim> grant(String owner, Duration lease, String action, Candidate candidate) {
         Objects.requireNonNull(owner, "owner");
         requirePositive("lease", lease);
-        return write("claim a split", () -> {
+        return write(action, () -> {
             long now = clock.millis();
             long seq;
             String id;
             long bytes;
             int attempt;
-            try (ResultSet rs = bind(NEXT_CLAIMABLE, pipeline, now).executeQuery()) {
+            try (ResultSet rs = candidate.at(now).executeQuery()) {
                 if (!rs.next()) return Optional.empty();
                 seq = rs.getLong(1);
                 id = rs.getString(2);
@@ -372,7 +431,7 @@ public final class SqliteLedger implements Ledger {
     public void complete(Claim claim, Completion completion) throws StaleClaimException {
         String outputs = LedgerRows.json(completion.outputs());
         int updated = write("record a completed split", () -> held(COMPLETE, claim, completion.rowsIn(),
-                completion.rowsOut(), completion.rejected(), outputs, clock.millis()));
+                completion.rowsOut(), completion.rejected(), outputs, completion.pipelineVersion(), clock.millis()));
         if (updated == 0) throw new StaleClaimException(claim.splitId(), claim.token());
     }
 
@@ -391,13 +450,41 @@ public final class SqliteLedger implements Ledger {
         write("release a claim", () -> held(RELEASE, claim, clock.millis()));
     }
 
+    @Override
+    public boolean expire(String splitId, long token) {
+        return write("end a lease", () -> {
+            long now = clock.millis();
+            return held(EXPIRE, splitId, token, now, now) == 1;
+        });
+    }
+
+    @Override
+    public List<String> replace(Claim claim, List<Split> replacements) throws StaleClaimException {
+        List<String> registered = write("replace split " + claim.splitId(), () -> {
+            long seq;
+            try (ResultSet rs = bind(HELD_SEQ, pipeline, claim.splitId(), claim.token()).executeQuery()) {
+                if (!rs.next()) return null;
+                seq = rs.getLong(1);
+            }
+            // digests stay: the replacements' members keep the keys that own them
+            for (String sql : FORGET) bind(sql, seq).executeUpdate();
+            return registerAll(replacements, clock.millis());
+        });
+        if (registered == null) throw new StaleClaimException(claim.splitId(), claim.token());
+        return registered;
+    }
+
     /** Runs an update guarded by the claim's token: its leading arguments, then pipeline, split id and token. */
     private int held(String sql, Claim claim, Object... leading) throws SQLException {
+        return held(sql, claim.splitId(), claim.token(), leading);
+    }
+
+    private int held(String sql, String splitId, long token, Object... leading) throws SQLException {
         Object[] args = new Object[leading.length + 3];
         System.arraycopy(leading, 0, args, 0, leading.length);
         args[leading.length] = pipeline;
-        args[leading.length + 1] = claim.splitId();
-        args[leading.length + 2] = claim.token();
+        args[leading.length + 1] = splitId;
+        args[leading.length + 2] = token;
         return bind(sql, args).executeUpdate();
     }
 
@@ -422,9 +509,7 @@ public final class SqliteLedger implements Ledger {
             List<SplitInfo> infos = new ArrayList<>();
             try (ResultSet rs = bind(SPLITS, pipeline, LedgerRows.json(labels), limit).executeQuery()) {
                 while (rs.next()) {
-                    infos.add(new SplitInfo(rs.getString(1), SplitState.ofLabel(rs.getString(2)), rs.getInt(3), rs.getString(4),
-                            rs.getString(5), LedgerRows.instant(rs, 6), LedgerRows.instant(rs, 7), rs.getLong(8), rs.getInt(9),
-                            rs.getLong(10), rs.getLong(11), LedgerRows.instant(rs, 12)));
+                    infos.add(LedgerRows.info(rs));
                 }
             }
             return infos;
@@ -436,6 +521,33 @@ public final class SqliteLedger implements Ledger {
         return write("send splits back to pending", () -> splitIds.isEmpty()
                 ? bind(RETRY_ALL, pipeline, clock.millis()).executeUpdate()
                 : bind(RETRY_SOME, pipeline, clock.millis(), LedgerRows.json(splitIds)).executeUpdate());
+    }
+
+    @Override
+    public Map<String, Long> doneByVersion() {
+        return read("count done splits by pipeline version", () -> {
+            Map<String, Long> byVersion = new HashMap<>();
+            try (ResultSet rs = bind(DONE_BY_VERSION, pipeline).executeQuery()) {
+                while (rs.next()) byVersion.put(rs.getString(1), rs.getLong(2));
+            }
+            return byVersion;
+        });
+    }
+
+    @Override
+    public int requeueOutdated(String current) {
+        Objects.requireNonNull(current, "current");
+        return write("send outdated splits back to pending",
+                () -> bind(REQUEUE_OUTDATED, pipeline, current, clock.millis()).executeUpdate());
+    }
+
+    @Override
+    public Totals totals() {
+        return read("add up the done splits", () -> {
+            try (ResultSet rs = bind(TOTALS, pipeline).executeQuery()) {
+                return LedgerRows.totals(rs);
+            }
+        });
     }
 
     @Override

@@ -146,7 +146,7 @@ class TailPlannerTest {
         Optional<Claim> c;
         while ((c = ledger.claim("test", Duration.ofMinutes(1))).isPresent()) {
             try {
-                ledger.complete(c.get(), new Completion(1, 1, 0, List.of()));
+                ledger.complete(c.get(), new Completion(1, 1, 0, List.of(), "v1"));
             } catch (io.sluice.spi.StaleClaimException e) {
                 throw new AssertionError(e);
             }

@@ -17,6 +17,7 @@ import io.sluice.spi.Split;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
 import io.sluice.spi.StaleClaimException;
+import io.sluice.spi.Totals;
 import io.sluice.spi.WorkerInfo;
 import io.sluice.spi.WorkerStatus;
 import java.sql.Connection;
@@ -380,9 +381,7 @@ public final class PostgresLedger implements Ledger {
                 ps.setInt(3, limit);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        infos.add(new SplitInfo(rs.getString(1), SplitState.ofLabel(rs.getString(2)), rs.getInt(3),
-                                rs.getString(4), rs.getString(5), LedgerRows.instant(rs, 6), LedgerRows.instant(rs, 7), rs.getLong(8),
-                                rs.getInt(9), rs.getLong(10), rs.getLong(11), LedgerRows.instant(rs, 12)));
+                        infos.add(LedgerRows.info(rs));
                     }
                 }
             }
@@ -400,6 +399,43 @@ public final class PostgresLedger implements Ledger {
                 return ps.executeUpdate();
             }
         });
+    }
+
+    // ---- issue 9's operations: not yet on this backend --------------------------------------------------
+
+    @Override
+    public String incarnation() {
+        throw new UnsupportedOperationException("not yet");
+    }
+
+    @Override
+    public Optional<Claim> claim(String splitId, String owner, Duration lease) {
+        throw new UnsupportedOperationException("not yet");
+    }
+
+    @Override
+    public boolean expire(String splitId, long token) {
+        throw new UnsupportedOperationException("not yet");
+    }
+
+    @Override
+    public List<String> replace(Claim claim, List<Split> replacements) {
+        throw new UnsupportedOperationException("not yet");
+    }
+
+    @Override
+    public Map<String, Long> doneByVersion() {
+        throw new UnsupportedOperationException("not yet");
+    }
+
+    @Override
+    public int requeueOutdated(String current) {
+        throw new UnsupportedOperationException("not yet");
+    }
+
+    @Override
+    public Totals totals() {
+        throw new UnsupportedOperationException("not yet");
     }
 
     @Override

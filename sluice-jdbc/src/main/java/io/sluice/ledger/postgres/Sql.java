@@ -95,8 +95,8 @@ final class Sql {
                 SELECT st, (SELECT count(*) FROM {s}.splits WHERE state = st AND pipeline = ?)
                 FROM unnest(?::text[]) AS st""".replace("{s}", s);
         splits = """
-                SELECT id, state, attempts, last_error, owner, lease_until, next_retry, bytes, members,
-                    rows_in, rows_out, updated
+                SELECT id, state, attempts, last_error, owner, token, lease_until, next_retry, bytes, members,
+                    rows_in, rows_out, rejected, NULL, updated
                 FROM {s}.splits
                 WHERE pipeline = ? AND state = ANY (?)
                 ORDER BY seq LIMIT ?""".replace("{s}", s);

@@ -162,7 +162,7 @@ class PostgresLedgerTest {
         LedgerConformanceKit.inParallel(8, worker -> {
             PostgresLedger ledger = handles.get(worker % handles.size());
             for (Optional<Claim> c; (c = ledger.claim("w" + worker, LEASE)).isPresent(); ) {
-                ledger.complete(c.get(), new Completion(1, 1, 0, List.of()));
+                ledger.complete(c.get(), new Completion(1, 1, 0, List.of(), "v1"));
                 completed.computeIfAbsent(c.get().splitId(), id -> new AtomicInteger()).incrementAndGet();
             }
         });
@@ -194,7 +194,7 @@ class PostgresLedgerTest {
         Claim claim = ledger.claim("w1", LEASE).orElseThrow();
         assertThat(claim.split().members()).extracting(Member::key).containsExactly("k0", "k1");
         assertThat(ledger.isCurrent(claim)).isTrue();
-        ledger.complete(claim, new Completion(1, 1, 0, List.of()));
+        ledger.complete(claim, new Completion(1, 1, 0, List.of(), "v1"));
         assertThat(ledger.counts()).containsOnly(entry(SplitState.DONE, 1L));
     }
 
@@ -215,7 +215,7 @@ class PostgresLedgerTest {
             old.register(IntStream.range(0, 2_000).mapToObj(i -> split("o" + i)).toList());
             if (analyzed.startsWith("while")) execute(config, "VACUUM ANALYZE " + s + ".splits");
             for (Optional<Claim> c; (c = old.claim("w", LEASE)).isPresent(); ) {
-                old.complete(c.get(), new Completion(1, 1, 0, List.of()));
+                old.complete(c.get(), new Completion(1, 1, 0, List.of(), "v1"));
             }
             if (analyzed.startsWith("when")) execute(config, "VACUUM ANALYZE " + s + ".splits");
         }

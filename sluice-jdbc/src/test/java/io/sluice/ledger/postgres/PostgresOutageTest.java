@@ -51,7 +51,7 @@ class PostgresOutageTest {
                     .isInstanceOf(LedgerException.class)
                     .hasMessageContaining("PostgreSQL ledger " + config.url() + " (schema sluice): cannot claim a split")
                     .hasMessageContaining("check that PostgreSQL runs");
-            assertThatThrownBy(() -> ledger.complete(held, new Completion(1, 1, 0, List.of())))
+            assertThatThrownBy(() -> ledger.complete(held, new Completion(1, 1, 0, List.of(), "v1")))
                     .isInstanceOf(LedgerException.class)
                     .hasMessageContaining("cannot record a completed split");
 
@@ -64,8 +64,8 @@ class PostgresOutageTest {
             assertThat(claims).as("every split but the held one, each once").hasSize(19);
             assertThat(ids).hasSize(19).doesNotContain(held.splitId());
             assertThat(ledger.isCurrent(held)).as("the claim from before the outage still holds").isTrue();
-            ledger.complete(held, new Completion(1, 1, 0, List.of()));
-            for (Claim c : claims) ledger.complete(c, new Completion(1, 1, 0, List.of()));
+            ledger.complete(held, new Completion(1, 1, 0, List.of(), "v1"));
+            for (Claim c : claims) ledger.complete(c, new Completion(1, 1, 0, List.of(), "v1"));
             assertThat(ledger.counts()).containsOnly(Map.entry(SplitState.DONE, 20L));
         } finally {
             server.close();

@@ -62,7 +62,7 @@ class RedisLedgerTest {
         RedisConfig config = TestRedis.freshPrefix();
         RedisLedger ledger = open(config);
         ledger.register(IntStream.range(0, 2_500).mapToObj(i -> split("s" + i, "d" + i)).toList());
-        ledger.complete(ledger.claim("w1", LEASE).orElseThrow(), new Completion(1, 1, 0, List.of()));
+        ledger.complete(ledger.claim("w1", LEASE).orElseThrow(), new Completion(1, 1, 0, List.of(), "v1"));
         ledger.claim("w1", LEASE).orElseThrow();
 
         assertThat(keys(config)).allMatch(k -> k.startsWith(config.keyPrefix() + ":{p}:")).hasSizeGreaterThan(2_500);
@@ -86,7 +86,7 @@ class RedisLedgerTest {
         Claim after = ledger.claim("w2", LEASE).orElseThrow();
 
         assertThat(after.token()).isGreaterThan(before.token());
-        assertThatThrownBy(() -> ledger.complete(before, new Completion(1, 1, 0, List.of())))
+        assertThatThrownBy(() -> ledger.complete(before, new Completion(1, 1, 0, List.of(), "v1")))
                 .isInstanceOf(StaleClaimException.class);
     }
 

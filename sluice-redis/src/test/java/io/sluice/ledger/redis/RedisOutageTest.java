@@ -48,7 +48,7 @@ class RedisOutageTest {
                     .isInstanceOf(LedgerException.class)
                     .hasMessageContaining("Redis ledger " + config.url() + " (key prefix sluice): cannot claim a split")
                     .hasMessageContaining("check that Redis runs");
-            assertThatThrownBy(() -> ledger.complete(held, new Completion(1, 1, 0, List.of())))
+            assertThatThrownBy(() -> ledger.complete(held, new Completion(1, 1, 0, List.of(), "v1")))
                     .isInstanceOf(LedgerException.class)
                     .hasMessageContaining("cannot record a completed split");
 
@@ -61,8 +61,8 @@ class RedisOutageTest {
             assertThat(claims).as("every split but the held one, each once").hasSize(19);
             assertThat(ids).hasSize(19).doesNotContain(held.splitId());
             assertThat(ledger.isCurrent(held)).as("the claim from before the outage still holds").isTrue();
-            ledger.complete(held, new Completion(1, 1, 0, List.of()));
-            for (Claim c : claims) ledger.complete(c, new Completion(1, 1, 0, List.of()));
+            ledger.complete(held, new Completion(1, 1, 0, List.of(), "v1"));
+            for (Claim c : claims) ledger.complete(c, new Completion(1, 1, 0, List.of(), "v1"));
             assertThat(ledger.counts()).containsOnly(entry(SplitState.DONE, 20L));
         } finally {
             TestRedis.stop(server);

@@ -19,6 +19,7 @@ import io.sluice.spi.Split;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
 import io.sluice.spi.StaleClaimException;
+import io.sluice.spi.Totals;
 import io.sluice.spi.WorkerInfo;
 import io.sluice.spi.WorkerStatus;
 import java.time.Clock;
@@ -30,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -310,7 +312,7 @@ public abstract class LedgerConformanceKit {
         assertThat(ledger.isCurrent(fresh)).isTrue();
         assertThat(info("a.csv@v1").owner()).isEqualTo("w2");
 
-        ledger.complete(fresh, new Completion(7, 6, 1, List.of("out/a.parquet")));
+        ledger.complete(fresh, new Completion(7, 6, 1, List.of("out/a.parquet"), "v1"));
 
         SplitInfo done = info("a.csv@v1");
         assertThat(done.state()).isEqualTo(DONE);
@@ -348,6 +350,191 @@ public abstract class LedgerConformanceKit {
         clock.advance(Duration.ofSeconds(11));
         assertThat(claim(ledger, "w2").token()).isGreaterThan(c.token());
         assertThat(ledger.heartbeat(c, LEASE)).isFalse();
+    }
+
+    @Test
+    void aNamedSplitIsClaimedOnlyWhenClaimable() throws Exception {
+        ledger.register(List.of(fileSplit("a.csv"), fileSplit("b.csv"), fileSplit("c.csv"), fileSplit("d.csv")));
+
+        Claim b = ledger.claim("b.csv@v1", "w1", LEASE).orElseThrow();
+        assertThat(b.split()).isEqualTo(fileSplit("b.csv"));
+        assertThat(b.owner()).isEqualTo("w1");
+        assertThat(b.attempt()).isEqualTo(1);
+        assertThat(b.leaseUntil()).isEqualTo(START.plus(LEASE));
+        assertThat(claim(ledger, "w2").splitId()).as("the oldest is still claimable by anyone").isEqualTo("a.csv@v1");
+        assertThat(ledger.claim("b.csv@v1", "w2", LEASE)).as("held by a live lease").isEmpty();
+        assertThat(ledger.claim("nope", "w2", LEASE)).as("unknown").isEmpty();
+
+        ledger.complete(claim(ledger, "w1"), completion("c.csv@v1"));
+        assertThat(ledger.claim("c.csv@v1", "w2", LEASE)).as("done").isEmpty();
+        ledger.fail(ledger.claim("d.csv@v1", "w1", LEASE).orElseThrow(), "d broke", Optional.empty());
+        assertThat(ledger.claim("d.csv@v1", "w2", LEASE)).as("dead").isEmpty();
+
+        clock.advance(LEASE);
+        Claim taken = anotherHandle(PIPELINE).claim("b.csv@v1", "w2", LEASE).orElseThrow();
+        assertThat(taken.token()).as("a takeover gets a newer token").isGreaterThan(b.token());
+        assertThat(taken.attempt()).isEqualTo(2);
+        assertThatThrownBy(() -> ledger.complete(b, completion("b.csv@v1"))).isInstanceOf(StaleClaimException.class);
+
+        Instant retryAt = clock.instant().plusSeconds(10);
+        ledger.fail(taken, "b broke", Optional.of(retryAt));
+        assertThat(ledger.claim("b.csv@v1", "w3", LEASE)).as("waiting for its retry time").isEmpty();
+        clock.set(retryAt);
+        Claim retried = ledger.claim("b.csv@v1", "w3", LEASE).orElseThrow();
+        assertThat(retried.token()).isGreaterThan(taken.token());
+        assertThat(retried.attempt()).isEqualTo(3);
+        assertThat(info("b.csv@v1")).extracting(SplitInfo::state, SplitInfo::owner, SplitInfo::token)
+                .containsExactly(CLAIMED, "w3", retried.token());
+    }
+
+    @Test
+    void racingNamedClaimsGrantTheSplitOnce() throws Exception {
+        ledger.register(List.of(fileSplit("a.csv"), fileSplit("b.csv")));
+        List<Ledger> handles = List.of(ledger, anotherHandle(PIPELINE), anotherHandle(PIPELINE));
+        Queue<Claim> grants = new ConcurrentLinkedQueue<>();
+
+        inParallel(8, worker -> handles.get(worker % handles.size())
+                .claim("b.csv@v1", "w" + worker, LEASE).ifPresent(grants::add));
+
+        assertThat(grants).hasSize(1);
+        assertThat(info("b.csv@v1").owner()).isEqualTo(grants.peek().owner());
+        assertThat(info("a.csv@v1").state()).isEqualTo(PENDING);
+    }
+
+    @Test
+    void expireEndsALeaseAtOnceAndATakeoverCountsAnAttempt() throws Exception {
+        ledger.register(List.of(fileSplit("a.csv")));
+        Claim gone = claim(ledger, "w1");
+        assertThat(ledger.claim("w2", LEASE)).isEmpty();
+
+        assertThat(anotherHandle(PIPELINE).expire("a.csv@v1", gone.token())).isTrue();
+
+        assertThat(info("a.csv@v1").leaseUntil()).isEqualTo(START);
+        assertThat(ledger.isCurrent(gone)).as("current until someone takes it over, like any expired claim").isTrue();
+        Claim taken = claim(ledger, "w2");
+        assertThat(taken.splitId()).isEqualTo("a.csv@v1");
+        assertThat(taken.attempt()).isEqualTo(2);
+        assertThat(taken.token()).isGreaterThan(gone.token());
+        assertThat(ledger.expire("a.csv@v1", gone.token())).as("a stale token").isFalse();
+        assertThat(ledger.expire("nope", taken.token())).as("an unknown split").isFalse();
+        assertThatThrownBy(() -> ledger.complete(gone, completion("a.csv@v1"))).isInstanceOf(StaleClaimException.class);
+        assertThat(info("a.csv@v1").leaseUntil()).as("the new lease is untouched").isEqualTo(START.plus(LEASE));
+
+        ledger.complete(taken, completion("a.csv@v1"));
+        assertThat(ledger.expire("a.csv@v1", taken.token())).as("a done split").isFalse();
+        assertThat(info("a.csv@v1").state()).isEqualTo(DONE);
+    }
+
+    @Test
+    void expiringAnExpiredLeaseKeepsItsEnd() {
+        ledger.register(List.of(fileSplit("a.csv")));
+        Claim late = claim(ledger, "w1");
+        clock.advance(LEASE.multipliedBy(2));
+
+        assertThat(ledger.expire("a.csv@v1", late.token())).isTrue();
+
+        assertThat(info("a.csv@v1").leaseUntil()).isEqualTo(START.plus(LEASE));
+        assertThat(claim(ledger, "w2").attempt()).isEqualTo(2);
+    }
+
+    // ---- replacing a split ----------------------------------------------------------------------------
+
+    @Test
+    void replaceForgetsTheSplitAndRegistersItsReplacementsWithTheSameInputs() throws Exception {
+        String da = "a".repeat(64);
+        String dc = "c".repeat(64);
+        Split pack = split("pack", Member.whole("a.csv", "v1", da), file("b.csv", "v1"), Member.whole("c.csv", "v1", dc));
+        ledger.register(List.of(pack, fileSplit("z.csv")));
+        Claim held = claim(ledger, "w1");
+
+        List<String> registered = ledger.replace(held, List.of(
+                split("pack-good", Member.whole("a.csv", "v1", da), file("b.csv", "v1")),
+                split("pack-bad", Member.whole("c.csv", "v1", dc))));
+
+        assertThat(registered).containsExactly("pack-good", "pack-bad");
+        assertThat(ids(ledger.splits(ALL, 100))).containsExactlyInAnyOrder("z.csv@v1", "pack-good", "pack-bad");
+        assertThat(ledger.counts()).as("the replaced split is counted nowhere").containsOnly(entry(PENDING, 3L));
+        assertThat(ledger.isCurrent(held)).isFalse();
+        assertThatThrownBy(() -> ledger.complete(held, completion("pack"))).isInstanceOf(StaleClaimException.class);
+        assertThat(ledger.known(List.of("a.csv", "c.csv"))).containsOnly(
+                entry("a.csv", new KnownMember("a.csv", "v1", 0, Member.WHOLE, "pack-good", PENDING)),
+                entry("c.csv", new KnownMember("c.csv", "v1", 0, Member.WHOLE, "pack-bad", PENDING)));
+        assertThat(ledger.digestOwner(da)).contains("a.csv");
+        assertThat(ledger.digestOwner(dc)).contains("c.csv");
+
+        assertThat(anotherHandle(PIPELINE).register(List.of(pack, split("rival", file("b.csv", "v1")))))
+                .as("planning again registers nothing twice").isEmpty();
+        assertThat(ledger.register(List.of(split("copy", Member.whole("copy-of-a.csv", "v1", da)))))
+                .as("the digest still belongs to a.csv").isEmpty();
+        Claim next = claim(ledger, "w2");
+        assertThat(next.splitId()).isEqualTo("z.csv@v1");
+        Claim good = claim(ledger, "w2");
+        assertThat(good.split()).isEqualTo(split("pack-good", Member.whole("a.csv", "v1", da), file("b.csv", "v1")));
+        assertThat(good.token()).isGreaterThan(held.token());
+        assertThat(good.attempt()).isEqualTo(1);
+    }
+
+    @Test
+    void aReplacementMayReuseTheReplacedSplitsId() throws Exception {
+        ledger.register(List.of(split("pack", file("a.csv", "v1"), file("b.csv", "v1"))));
+        Claim held = claim(ledger, "w1");
+
+        assertThat(ledger.replace(held, List.of(split("pack", file("a.csv", "v1")), split("pack~b", file("b.csv", "v1")))))
+                .containsExactly("pack", "pack~b");
+
+        Claim again = ledger.claim("pack", "w1", LEASE).orElseThrow();
+        assertThat(again.split().members()).containsExactly(file("a.csv", "v1"));
+        assertThat(again.token()).isGreaterThan(held.token());
+        assertThat(again.attempt()).as("a new split: its attempts start over").isEqualTo(1);
+    }
+
+    @Test
+    void replaceWithAStaleClaimIsRefusedAndChangesNothing() throws Exception {
+        ledger.register(List.of(split("pack", file("a.csv", "v1"), file("b.csv", "v1"))));
+        Claim old = claim(ledger, "w1");
+        clock.advance(LEASE);
+        Claim fresh = claim(ledger, "w2");
+        List<Split> replacements = List.of(split("pack-a", file("a.csv", "v1")), split("pack-b", file("b.csv", "v1")));
+
+        assertThatThrownBy(() -> ledger.replace(old, replacements)).isInstanceOf(StaleClaimException.class);
+
+        assertThat(ledger.splits(ALL, 100)).extracting(SplitInfo::id, SplitInfo::state, SplitInfo::owner)
+                .containsExactly(tuple("pack", CLAIMED, "w2"));
+        assertThat(ledger.known(List.of("a.csv")).get("a.csv").splitId()).isEqualTo("pack");
+        assertThat(ledger.isCurrent(fresh)).isTrue();
+        ledger.complete(fresh, completion("pack"));
+        assertThatThrownBy(() -> ledger.replace(fresh, replacements))
+                .as("a done split has no current claim").isInstanceOf(StaleClaimException.class);
+        assertThat(ledger.counts()).containsOnly(entry(DONE, 1L));
+    }
+
+    @Test
+    void aReplacementRefusedByTheRegistrationRulesChangesNothing() {
+        ledger.register(List.of(split("pack", file("a.csv", "v1"), file("b.csv", "v1")), fileSplit("z.csv")));
+        Claim held = claim(ledger, "w1");
+
+        assertThatThrownBy(() -> ledger.replace(held, List.of(
+                split("pack-a", file("a.csv", "v1")),
+                split("z.csv@v1", file("b.csv", "v1")))))
+                .as("an id registered with other members").isInstanceOf(IllegalArgumentException.class);
+
+        assertThat(ids(ledger.splits(ALL, 100))).containsExactly("pack", "z.csv@v1");
+        assertThat(ledger.known(List.of("a.csv")).get("a.csv").splitId()).isEqualTo("pack");
+        assertThat(ledger.isCurrent(held)).isTrue();
+    }
+
+    @Test
+    void aReplacedSplitsInputsFallBackToTheirEarlierVersionsInKnown() throws Exception {
+        ledger.register(List.of(split("t:0", new Member("t.log", "g1", 0, 100, null))));
+        ledger.complete(claim(ledger, "w1"), completion("t:0"));
+        ledger.register(List.of(split("t:100", new Member("t.log", "g1", 100, 250, null))));
+        Claim held = claim(ledger, "w1");
+
+        assertThat(ledger.replace(held, List.of())).isEmpty();
+
+        assertThat(ledger.known(List.of("t.log")))
+                .containsExactly(entry("t.log", new KnownMember("t.log", "g1", 0, 100, "t:0", DONE)));
+        assertThat(ledger.counts()).containsOnly(entry(DONE, 1L));
     }
 
     // ---- failures -------------------------------------------------------------------------------------
@@ -510,6 +697,110 @@ public abstract class LedgerConformanceKit {
         assertThat(other.known(List.of("a.csv"))).isEmpty();
     }
 
+    @Test
+    void theIncarnationIsStableForEveryHandleAndNewAfterResetOrALostStore() throws Exception {
+        Ledger other = anotherHandle(PIPELINE);
+        String first = other.incarnation();
+
+        assertThat(first).isNotBlank();
+        assertThat(ledger.incarnation()).as("made by one handle, seen by another").isEqualTo(first);
+        assertThat(ledger.incarnation()).isEqualTo(first);
+        assertThat(anotherHandle(PIPELINE).incarnation()).as("a store opened again").isEqualTo(first);
+        assertThat(anotherHandle("other-pipeline").incarnation()).as("each pipeline its own").isNotEqualTo(first);
+        assertThat(track(openLedger(PIPELINE, clock)).incarnation()).as("another (a lost) store").isNotEqualTo(first);
+
+        ledger.reset();
+
+        String after = other.incarnation();
+        assertThat(after).as("new after reset").isNotEqualTo(first);
+        assertThat(ledger.incarnation()).isEqualTo(after);
+    }
+
+    @Test
+    void handlesRacingToMakeTheIncarnationAgree() throws Exception {
+        List<Ledger> handles = List.of(ledger, anotherHandle(PIPELINE), anotherHandle(PIPELINE));
+        Set<String> seen = ConcurrentHashMap.newKeySet();
+
+        inParallel(6, worker -> seen.add(handles.get(worker % handles.size()).incarnation()));
+
+        assertThat(seen).hasSize(1);
+    }
+
+    @Test
+    void splitInfoCarriesTheTokenBadRecordsAndVersion() throws Exception {
+        ledger.register(List.of(fileSplit("a.csv"), fileSplit("b.csv"), fileSplit("c.csv")));
+        assertThat(info("a.csv@v1")).extracting(SplitInfo::token, SplitInfo::rejected, SplitInfo::pipelineVersion)
+                .as("never claimed").containsExactly(0L, 0L, null);
+
+        Claim a = claim(ledger, "w1");
+        assertThat(info("a.csv@v1").token()).isEqualTo(a.token());
+        ledger.complete(a, new Completion(10, 7, 3, List.of("out/a.parquet"), "f00d"));
+        Claim b = claim(ledger, "w1");
+        ledger.fail(b, "b broke", Optional.empty());
+        ledger.complete(claim(ledger, "w1"), new Completion(1, 1, 0, List.of(), ""));
+
+        assertThat(info("a.csv@v1"))
+                .extracting(SplitInfo::token, SplitInfo::rowsIn, SplitInfo::rowsOut, SplitInfo::rejected,
+                        SplitInfo::pipelineVersion)
+                .containsExactly(a.token(), 10L, 7L, 3L, "f00d");
+        assertThat(info("b.csv@v1")).extracting(SplitInfo::token, SplitInfo::pipelineVersion)
+                .as("the last token; no version unless done").containsExactly(b.token(), null);
+        assertThat(info("c.csv@v1").pipelineVersion()).isEmpty();
+    }
+
+    @Test
+    void doneSplitsAreCountedByVersionAndOutdatedOnesGoBackToPending() throws Exception {
+        ledger.register(List.of(fileSplit("a.csv"), fileSplit("b.csv"), fileSplit("c.csv"), fileSplit("d.csv"),
+                fileSplit("e.csv")));
+        Claim a = claim(ledger, "w1");
+        ledger.complete(a, completion("a.csv@v1", "old"));
+        ledger.complete(claim(ledger, "w1"), completion("b.csv@v1", "new"));
+        ledger.complete(claim(ledger, "w1"), completion("c.csv@v1", ""));
+        ledger.fail(claim(ledger, "w1"), "d broke", Optional.empty());
+        Claim e = claim(ledger, "w1");
+
+        assertThat(ledger.doneByVersion()).containsOnly(entry("old", 1L), entry("new", 1L), entry("", 1L));
+
+        clock.advance(Duration.ofSeconds(3));
+        assertThat(anotherHandle(PIPELINE).requeueOutdated("new")).isEqualTo(2);
+
+        assertThat(ledger.doneByVersion()).containsOnly(entry("new", 1L));
+        assertThat(ledger.counts()).containsOnly(entry(PENDING, 2L), entry(DONE, 1L), entry(DEAD, 1L),
+                entry(CLAIMED, 1L));
+        assertThat(info("a.csv@v1"))
+                .extracting(SplitInfo::state, SplitInfo::attempts, SplitInfo::owner, SplitInfo::rowsIn,
+                        SplitInfo::pipelineVersion, SplitInfo::updated)
+                .containsExactly(PENDING, 0, null, 0L, null, START.plusSeconds(3));
+        assertThat(ledger.isCurrent(e)).as("claimed splits are left alone").isTrue();
+        Claim again = claim(ledger, "w2");
+        assertThat(again.splitId()).isEqualTo("a.csv@v1");
+        assertThat(again.attempt()).isEqualTo(1);
+        assertThat(again.token()).isGreaterThan(a.token());
+        ledger.complete(again, completion("a.csv@v1", "new"));
+        assertThat(ledger.doneByVersion()).containsOnly(entry("new", 2L));
+        assertThat(ledger.requeueOutdated("new")).isZero();
+        assertThat(ledger.known(List.of("a.csv")).get("a.csv").state()).isEqualTo(DONE);
+    }
+
+    @Test
+    void totalsAddUpTheDoneSplits() throws Exception {
+        assertThat(ledger.totals()).isEqualTo(new Totals(0, 0, 0, null));
+        ledger.register(List.of(fileSplit("a.csv"), fileSplit("b.csv"), fileSplit("c.csv"), fileSplit("d.csv")));
+        clock.advance(Duration.ofSeconds(5));
+        ledger.complete(claim(ledger, "w1"), new Completion(10, 8, 2, List.of(), "v1"));
+        clock.advance(Duration.ofSeconds(4));
+        ledger.complete(claim(ledger, "w1"), new Completion(7, 6, 1, List.of(), "v2"));
+        clock.advance(Duration.ofSeconds(4));
+        ledger.fail(claim(ledger, "w1"), "c broke", Optional.empty());
+        claim(ledger, "w1");
+
+        assertThat(anotherHandle(PIPELINE).totals()).isEqualTo(new Totals(17, 14, 3, START.plusSeconds(9)));
+        ledger.requeueOutdated("v2");
+        assertThat(ledger.totals()).isEqualTo(new Totals(7, 6, 1, START.plusSeconds(9)));
+        ledger.reset();
+        assertThat(ledger.totals()).isEqualTo(new Totals(0, 0, 0, null));
+    }
+
     // ---- worker pools ---------------------------------------------------------------------------------
 
     @Test
@@ -619,7 +910,11 @@ public abstract class LedgerConformanceKit {
     }
 
     protected static Completion completion(String splitId) {
-        return new Completion(10, 8, 2, List.of("out/" + splitId + ".parquet"));
+        return completion(splitId, "v1");
+    }
+
+    protected static Completion completion(String splitId, String pipelineVersion) {
+        return new Completion(10, 8, 2, List.of("out/" + splitId + ".parquet"), pipelineVersion);
     }
 
     protected static Claim claim(Ledger ledger, String owner) {

@@ -64,7 +64,7 @@ class SqliteLedgerTest {
         List<SplitInfo> before;
         try (SqliteLedger ledger = SqliteLedger.open(file, "p", clock)) {
             ledger.register(List.of(split("a"), split("b"), split("c")));
-            ledger.complete(claim(ledger), new Completion(5, 4, 1, List.of("out/a-0.parquet", "out/a-1.parquet")));
+            ledger.complete(claim(ledger), new Completion(5, 4, 1, List.of("out/a-0.parquet", "out/a-1.parquet"), "v1"));
             ledger.fail(claim(ledger), "b broke", Optional.of(clock.instant().plusSeconds(60)));
             claim(ledger);
             before = ledger.splits(EnumSet.allOf(SplitState.class), 10);
@@ -99,7 +99,7 @@ class SqliteLedgerTest {
         assertThat(takeover.split()).isEqualTo(crashed.split());
         assertThat(takeover.attempt()).isEqualTo(2);
         assertThat(takeover.token()).isGreaterThan(crashed.token());
-        assertThatThrownBy(() -> restarted.complete(crashed, new Completion(1, 1, 0, List.of())))
+        assertThatThrownBy(() -> restarted.complete(crashed, new Completion(1, 1, 0, List.of(), "v1")))
                 .isInstanceOf(StaleClaimException.class);
     }
 
@@ -196,7 +196,7 @@ class SqliteLedgerTest {
         LedgerConformanceKit.inParallel(8, worker -> {
             SqliteLedger ledger = handles.get(worker % 2);
             for (Optional<Claim> c; (c = ledger.claim("w" + worker, LEASE)).isPresent(); ) {
-                ledger.complete(c.get(), new Completion(1, 1, 0, List.of()));
+                ledger.complete(c.get(), new Completion(1, 1, 0, List.of(), "v1"));
                 completed.computeIfAbsent(c.get().splitId(), id -> new AtomicInteger()).incrementAndGet();
             }
         });
