@@ -125,7 +125,6 @@ public interface Sink {
 
         /** A fence of the claim check, the source's {@link Source#current} for the split, and the ledger's incarnation. */
         static Fence of(Fence claim, Source source, Split split, String incarnation) {
-            java.util.Objects.requireNonNull(incarnation, "incarnation");
             return new Fence() {
                 @Override
                 public void check() throws StaleClaimException {
