@@ -355,7 +355,8 @@ final class FilesSource implements Source {
                     + (expected - files.size()) + " of them are no longer listed (removed, moved or excluded; or, in a "
                     + "ledger an older Sluice wrote, read again on their own): its new version would replace the pack's "
                     + "output and lose their rows, so it is not read; restore them "
-                    + "(same size and modification time), or clear the sink's output and `sluice reset` the pipeline";
+                    + "(same size and modification time), or start over: `sluice reset --yes` the pipeline and run it (the "
+                    + "output is then replaced by that of the files there now)";
         }
         if (problem != null) {
             for (Found f : changed) skipped.add(Skipped.because(f.key(), problem));
