@@ -4,7 +4,9 @@ import io.sluice.pipeline.Assembly;
 import io.sluice.pipeline.Pipeline;
 import io.sluice.runner.RunSummary;
 import io.sluice.spi.Ledger;
+import java.io.PrintWriter;
 import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -13,9 +15,12 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "reset",
         footer = {"%nExamples:",
-                "  sluice reset pipeline.yaml --yes"},
-        description = "Forget the pipeline's state: every file becomes new work again. "
-        + "Output already written stays (a re-run replaces the files of the same splits).")
+                "  sluice reset pipeline.yaml --yes",
+                "  sluice reset pipeline.yaml --delete-output        # lists what --yes would remove",
+                "  sluice reset pipeline.yaml --delete-output --yes"},
+        description = "Forget the pipeline's state: every input becomes new work again. "
+        + "The output stays, and the next runs replace it input by input as they process the inputs again; "
+        + "with --delete-output it is removed now.")
 final class ResetCommand implements Callable<Integer> {
     @Mixin
     HelpOption help;
@@ -26,24 +31,47 @@ final class ResetCommand implements Callable<Integer> {
     @Option(names = "--yes", description = "Confirm: without it nothing is changed.")
     boolean yes;
 
+    @Option(names = "--delete-output", description = "Also remove what Sluice wrote for the pipeline in its sink "
+            + "(outputs, bad records, partial and merged results, its _sluice folder), and list it; nothing else "
+            + "in the sink's folder. Without --yes, only lists it.")
+    boolean deleteOutput;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         Pipeline p = args.load();
+        PrintWriter out = spec.commandLine().getOut();
         if (!yes) {
-            throw new UserError("reset forgets every split of pipeline " + p.name() + "; add --yes to confirm", RunSummary.INVALID);
+            String also = "";
+            if (deleteOutput) {
+                List<String> output = Assembly.openSink(p, args.components(), Clock.systemUTC()).listOutput();
+                output.forEach(path -> out.println("would remove " + path));
+                also = " and removes " + output.size() + " path(s) of its output, listed above";
+            }
+            throw new UserError("reset forgets every split of pipeline " + p.name() + also + "; add --yes to confirm",
+                    RunSummary.INVALID);
         }
         if (args.ledgerInProcess(p)) {
-            spec.commandLine().getOut().println("pipeline " + p.name() + ": nothing to forget, its ledger lives in the "
-                    + "memory of the process that runs it and was forgotten when that process ended");
-            return 0;
+            out.println("pipeline " + p.name() + ": nothing to forget, its ledger lives in the memory of the process "
+                    + "that runs it and was forgotten when that process ended");
+        } else {
+            try (Ledger ledger = Assembly.openLedger(p, args.components(), Clock.systemUTC())) {
+                ledger.reset();
+            }
+            out.println("pipeline " + p.name() + ": state forgotten");
         }
-        try (Ledger ledger = Assembly.openLedger(p, args.components(), Clock.systemUTC())) {
-            ledger.reset();
+        if (deleteOutput) {
+            // after the reset: no split of the forgotten state can commit more output once this has run
+            List<String> removed = Assembly.openSink(p, args.components(), Clock.systemUTC()).deleteOutput();
+            removed.forEach(path -> out.println("removed " + path));
+            out.println(removed.size() + " path(s) of the output removed; the next run writes it again from the input");
+        } else if (!args.ledgerInProcess(p)) {
+            out.println("The output stays: the next run processes every input again, and the new output replaces the "
+                    + "old input by input, as each split commits (output an older Sluice wrote, without inputs in its "
+                    + "manifests, is not replaced). To remove the output now: sluice reset " + args.file + " --delete-output --yes");
         }
-        spec.commandLine().getOut().println("pipeline " + p.name() + ": state forgotten");
         return 0;
     }
 }

@@ -18,7 +18,7 @@ public record Assembly(Pipeline pipeline, Source source, List<Step> steps, Sink 
         implements AutoCloseable {
 
     public static Assembly of(Pipeline p, Components c, Clock clock) {
-        PipelineContext ctx = new PipelineContext(p.name(), p.file(), p.run(), clock);
+        PipelineContext ctx = context(p, clock);
         Source source = c.sources().get(p.source().kind()).create(p.source().value(), ctx);
         List<Step> steps = new ArrayList<>();
         for (Options.Selected step : p.steps()) {
@@ -35,7 +35,7 @@ public record Assembly(Pipeline pipeline, Source source, List<Step> steps, Sink 
             }
             steps.add(created);
         }
-        Sink sink = c.sinks().get(p.sink().kind()).create(p.sink().value(), ctx);
+        Sink sink = openSink(p, c, clock);
         Ledger ledger = openLedger(p, c, clock);
         LedgerFactory lf = c.ledgers().get(p.state().kind());
         return new Assembly(p, source, steps, sink, ledger, lf.describe(p.state().value()));
@@ -43,8 +43,16 @@ public record Assembly(Pipeline pipeline, Source source, List<Step> steps, Sink 
 
     /** Only the ledger: for status, retry and reset, which must work even when the source folder is gone. */
     public static Ledger openLedger(Pipeline p, Components c, Clock clock) {
-        PipelineContext ctx = new PipelineContext(p.name(), p.file(), p.run(), clock);
-        return c.ledgers().get(p.state().kind()).open(p.state().value(), ctx);
+        return c.ledgers().get(p.state().kind()).open(p.state().value(), context(p, clock));
+    }
+
+    /** Only the sink: for reset, which removes its output when asked. */
+    public static Sink openSink(Pipeline p, Components c, Clock clock) {
+        return c.sinks().get(p.sink().kind()).create(p.sink().value(), context(p, clock));
+    }
+
+    private static PipelineContext context(Pipeline p, Clock clock) {
+        return new PipelineContext(p.name(), p.file(), p.run(), clock);
     }
 
     @Override

@@ -428,8 +428,9 @@ public final class LocalRunner {
         try {
             Files.createDirectories(dir);
             Source.Input input = a.source().open(claim.split(), dir);
+            String incarnation = incarnation();
             SplitProcessor.Result r = processor.process(c, claim.split(), input,
-                    Sink.Fence.of(() -> fence(claim), a.source(), claim.split()));
+                    Sink.Fence.of(() -> fence(claim), a.source(), claim.split(), incarnation));
             Completion completion = new Completion(r.rowsIn(), r.rowsOut(), r.rejected(), r.outputs(), a.pipeline().version());
             patiently(() -> {
                 a.ledger().complete(claim, completion);
@@ -515,6 +516,14 @@ public final class LocalRunner {
             listener.info("the failure of split " + claim.splitId() + " left unrecorded while stopping; it runs again "
                     + "when its lease ends: " + e.getMessage());
         }
+    }
+
+    /**
+     * The ledger's incarnation, asked after the claim: a reset since then fences the claim, so a split's output is never
+     * committed under an incarnation other than the split's.
+     */
+    private String incarnation() throws StaleClaimException {
+        return patiently(() -> a.ledger().incarnation());
     }
 
     /** The sink asks right before it commits: a claim taken over meanwhile must not commit. */

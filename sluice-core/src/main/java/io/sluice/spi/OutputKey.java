@@ -76,6 +76,20 @@ public record OutputKey(String key, String version, long start, long end) {
         return a.end != Member.WHOLE && a.end <= b.start;
     }
 
+    /**
+     * The fingerprint under which a pack planned again registers a file that did not change: its own, tagged with the
+     * pack's new version, so that the registration is new (one version of one file is registered once per ledger).
+     */
+    public static String carried(String fingerprint, String packVersion) {
+        return fingerprint + "~" + packVersion;
+    }
+
+    /** The version of the input a member's fingerprint stands for, without the tag of {@link #carried}. */
+    public static String fileVersion(String fingerprint) {
+        int tag = fingerprint.indexOf('~');
+        return tag < 0 ? fingerprint : fingerprint.substring(0, tag);
+    }
+
     /** The number of files in a pack, from its output key; -1 when the key is not a pack's. */
     public static int packSize(String key) {
         Matcher m = PACK.matcher(key);

@@ -110,7 +110,7 @@ public interface Sink {
         String query() throws Exception;
     }
 
-    /** Checks that the caller still holds the split, and whether its inputs are still current. */
+    /** Checks that the caller still holds the split, and whether its inputs are still current; names the ledger's record. */
     @FunctionalInterface
     interface Fence {
         void check() throws StaleClaimException;
@@ -125,8 +125,17 @@ public interface Sink {
             return true;
         }
 
-        /** A fence of the claim check and the source's {@link Source#current} for the split. */
-        static Fence of(Fence claim, Source source, Split split) {
+        /**
+         * The {@link Ledger#incarnation} the split was claimed in: its output is known by it, so that after a reset
+         * (or a lost ledger) the outputs of the forgotten splits are told apart from the new ones and replaced by the
+         * new outputs of the same inputs. Null for what is no split's output (merged results).
+         */
+        default String incarnation() {
+            return null;
+        }
+
+        /** A fence of the claim check, the source's {@link Source#current} for the split, and the ledger's incarnation. */
+        static Fence of(Fence claim, Source source, Split split, String incarnation) {
             return new Fence() {
                 @Override
                 public void check() throws StaleClaimException {
@@ -137,8 +146,32 @@ public interface Sink {
                 public boolean inputsCurrent() throws java.io.IOException {
                     return source.current(split);
                 }
+
+                @Override
+                public String incarnation() {
+                    return incarnation;
+                }
             };
         }
+    }
+
+    /**
+     * What Sluice wrote for the pipeline in this sink, as {@link #deleteOutput} would remove it (paths or names as the
+     * user knows them); nothing is changed.
+     */
+    default List<String> listOutput() throws Exception {
+        throw new UnsupportedOperationException("this sink cannot list the output it wrote; remove it by hand");
+    }
+
+    /**
+     * Removes everything Sluice wrote for the pipeline in this sink (its outputs, bad records, partial and merged
+     * results, and its own bookkeeping), and nothing else. Run it after the ledger was reset: until then a run could
+     * commit more.
+     *
+     * @return what it removed, as {@link #listOutput} lists it
+     */
+    default List<String> deleteOutput() throws Exception {
+        throw new UnsupportedOperationException("this sink cannot remove the output it wrote; remove it by hand");
     }
 
     record Written(long rowsOut, List<String> outputs) {

@@ -1,6 +1,5 @@
 package io.sluice.sinks.files;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.engine.Sql;
 import io.sluice.spi.OutputKey;
 import io.sluice.spi.Sink;
@@ -30,10 +29,10 @@ import java.util.stream.Stream;
  * {@code _sluice/staging/} and moved into place by atomic renames. A manifest per split lists its files, so a
  * replay that writes a different set of files still removes the ones it no longer produces. The output of a split
  * with an {@link OutputKey} (a file, a range, a pack) replaces, when it commits, the outputs of the other versions of
- * that input ({@link Versions}).
+ * that input ({@link Versions}); every split's output replaces the outputs that splits forgotten by a reset (or a lost
+ * ledger) wrote with any of its inputs ({@link Lineage}).
  */
 final class FilesSink implements Sink {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String PARTIALS = "_sluice/partials";
 
     private final Path root;
@@ -46,6 +45,9 @@ final class FilesSink implements Sink {
     /** The done splits whose partials the last {@link #partials} call read. */
     private volatile java.util.Collection<Done> merged;
 
+    /** Replaces the outputs of splits an earlier incarnation of the ledger committed, by their inputs. */
+    private final Lineage lineage;
+
     /** The validated {@code sink.files} block: a folder that cannot be written is reported at its option. */
     private final io.sluice.config.Options options;
 
@@ -56,6 +58,7 @@ final class FilesSink implements Sink {
         this.compression = compression;
         this.partitionBy = List.copyOf(partitionBy);
         this.partialStore = new PartialStore(root);
+        this.lineage = new Lineage(root.resolve("_sluice"), this::remove);
     }
 
     @Override
@@ -234,24 +237,26 @@ final class FilesSink implements Sink {
      * its key's lock: when its inputs changed since it was planned it commits nothing (its newer version writes the
      * output; an earlier attempt's files stay until that version replaces them) and returns false; otherwise its
      * version is recorded, its files are moved into place, and then the outputs of every other version of the key are
-     * removed. A crash anywhere leaves each file listed in a manifest, and each manifest findable from the key, for the
-     * next commit.
+     * removed. Then the outputs that earlier incarnations of the ledger committed with any of its inputs are removed
+     * ({@link Lineage}). A crash anywhere leaves each file listed in a manifest, and each manifest findable from the
+     * key or the inputs, for the next commit.
      */
     private boolean publish(Split split, String name, Path staging, List<String> produced, Fence fence)
             throws IOException, StaleClaimException {
         Optional<OutputKey> key = split == null ? Optional.empty() : OutputKey.of(split);
-        if (key.isEmpty()) {
-            fence.check();
-            commit(name, staging, produced);
-            return true;
-        }
+        Manifest manifest = split == null ? Manifest.merged() : Manifest.of(split, fence.incarnation());
         Versions versions = new Versions(root.resolve("_sluice"));
-        try (Versions.Held held = versions.lock(key.get().key())) {
-            fence.check(); // under the lock: a wait for it does not widen the window between check and renames
-            if (!fence.inputsCurrent()) return false;
-            versions.record(split, name, key.get());
-            commit(name, staging, produced);
-            versions.removeOthers(name, key.get(), this::remove);
+        // the claim is checked under the locks: a wait for them does not widen the window between check and renames
+        try (CommitLock.Held held = key.isPresent() ? versions.lock(key.get().key()) : CommitLock.Held.NONE;
+             Lineage.Commit replaced = lineage.begin(manifest.incarnation())) {
+            fence.check();
+            if (key.isPresent()) {
+                if (!fence.inputsCurrent()) return false;
+                versions.record(split, name, key.get());
+            }
+            commit(name, staging, produced, manifest);
+            if (key.isPresent()) versions.removeOthers(name, key.get(), this::remove);
+            replaced.replace(name, manifest.inputs());
             return true;
         }
     }
@@ -264,7 +269,7 @@ final class FilesSink implements Sink {
     public void discard(Split split, Fence fence) throws IOException, StaleClaimException {
         String name = name(split.id());
         String key = OutputKey.of(split).map(OutputKey::key).orElse(split.id());
-        try (Versions.Held held = new Versions(root.resolve("_sluice")).lock(key)) {
+        try (CommitLock.Held held = new Versions(root.resolve("_sluice")).lock(key)) {
             fence.check();
             removeAbandoned(root.resolve("_sluice").resolve("staging"), name);
             remove(name);
@@ -274,7 +279,7 @@ final class FilesSink implements Sink {
     /** Removes a committed output: its files, then its manifest. */
     private void remove(String name) throws IOException {
         Path manifest = manifest(name);
-        for (String rel : readManifest(manifest)) Files.deleteIfExists(root.resolve(rel));
+        for (String rel : files(manifest)) Files.deleteIfExists(root.resolve(rel));
         Files.deleteIfExists(manifest);
     }
 
@@ -282,16 +287,20 @@ final class FilesSink implements Sink {
         return root.resolve("_sluice").resolve("manifests").resolve(name + ".json");
     }
 
+    private static Set<String> files(Path manifest) throws IOException {
+        return Manifest.read(manifest).map(Manifest::files).orElse(Set.of());
+    }
+
     /**
      * Moves the staged files into place. The manifest first lists old and new files together, so a crash at any
      * point leaves every file of the split findable by the next attempt, which replaces or removes it.
      */
-    private void commit(String name, Path staging, List<String> produced) throws IOException {
-        Path manifest = manifest(name);
-        Set<String> previous = readManifest(manifest);
+    private void commit(String name, Path staging, List<String> produced, Manifest manifest) throws IOException {
+        Path file = manifest(name);
+        Set<String> previous = files(file);
         Set<String> union = new LinkedHashSet<>(previous);
         union.addAll(produced);
-        writeManifest(manifest, union);
+        manifest.withFiles(union).write(file);
         for (String rel : produced) {
             Path target = root.resolve(rel);
             Files.createDirectories(target.getParent());
@@ -300,19 +309,60 @@ final class FilesSink implements Sink {
         for (String stale : previous) {
             if (!produced.contains(stale)) Files.deleteIfExists(root.resolve(stale));
         }
-        writeManifest(manifest, new LinkedHashSet<>(produced));
+        manifest.withFiles(new LinkedHashSet<>(produced)).write(file);
     }
 
-    private static Set<String> readManifest(Path manifest) throws IOException {
-        if (!Files.exists(manifest)) return Set.of();
-        String[] files = JSON.readValue(manifest.toFile(), String[].class);
-        return new LinkedHashSet<>(List.of(files));
+    /** The files every manifest lists that are there, then the {@code _sluice} folder. */
+    @Override
+    public List<String> listOutput() throws IOException {
+        return output(false);
     }
 
-    private static void writeManifest(Path manifest, Set<String> files) throws IOException {
-        Path tmp = manifest.resolveSibling(manifest.getFileName() + ".tmp");
-        Files.write(tmp, JSON.writeValueAsString(files).getBytes(StandardCharsets.UTF_8));
-        Files.move(tmp, manifest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    /**
+     * Each output's files (those its manifest lists, so nothing Sluice did not write), then its manifest; folders
+     * left empty (partitions, {@code _dead_letter}); then the {@code _sluice} folder: partials, totals' snapshot,
+     * staging, versions, locks. A crash on the way leaves the rest listed for the next call.
+     */
+    @Override
+    public List<String> deleteOutput() throws IOException {
+        return output(true);
+    }
+
+    private List<String> output(boolean delete) throws IOException {
+        Set<String> listed = new LinkedHashSet<>();
+        Path sluice = root.resolve("_sluice");
+        Path manifests = sluice.resolve("manifests");
+        if (Files.isDirectory(manifests)) {
+            List<Path> all;
+            try (Stream<Path> list = Files.list(manifests)) {
+                all = list.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList();
+            }
+            for (Path manifest : all) {
+                for (String rel : files(manifest)) {
+                    Path file = root.resolve(rel);
+                    if (!Files.exists(file) || !listed.add(file.toString()) || !delete) continue;
+                    Files.deleteIfExists(file);
+                    removeEmptyFolders(file.getParent());
+                }
+                if (delete) Files.deleteIfExists(manifest);
+            }
+        }
+        if (Files.exists(sluice)) {
+            listed.add(sluice + java.io.File.separator);
+            if (delete) deleteTree(sluice);
+        }
+        return List.copyOf(listed);
+    }
+
+    /** Removes this folder and the ones above it, up to the sink's folder, while they are empty. */
+    private void removeEmptyFolders(Path folder) throws IOException {
+        for (Path f = folder; f != null && f.startsWith(root) && !f.equals(root); f = f.getParent()) {
+            try {
+                Files.delete(f);
+            } catch (java.nio.file.DirectoryNotEmptyException | java.nio.file.NoSuchFileException e) {
+                return;
+            }
+        }
     }
 
     /**

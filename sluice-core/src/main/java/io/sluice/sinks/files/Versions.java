@@ -4,21 +4,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.spi.OutputKey;
 import io.sluice.spi.Split;
 import java.io.IOException;
-import java.io.InterruptedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 
 /**
@@ -27,14 +19,12 @@ import java.util.stream.Stream;
  * its version and byte range. The first version of a whole file or of a pack needs none: its split id is the output
  * key itself, so its output's name is known.
  *
- * <p>All of it happens under a lock per output key (a lock file under {@code _sluice/locks/}, shared by processes on
- * this machine, and a lock in this JVM), so two versions of one input never commit at the same time.
+ * <p>All of it happens under a lock per output key (a {@link CommitLock} under {@code _sluice/locks/}), so two versions
+ * of one input never commit at the same time.
  */
 final class Versions {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int STRIPES = 1024;
-    private static final Duration WAIT = Duration.ofSeconds(60);
-    private static final Map<Path, ReentrantLock> IN_JVM = new ConcurrentHashMap<>();
 
     /** Removes one output (its files, then its manifest) by name; removing an absent one does nothing. */
     @FunctionalInterface
@@ -51,62 +41,12 @@ final class Versions {
         this.locks = sluice.resolve("locks");
     }
 
-    /** Holds the lock of one output key until closed. */
-    interface Held extends AutoCloseable {
-        @Override
-        void close() throws IOException;
-    }
-
     /**
      * Takes the lock of one output key: a lock file among {@value #STRIPES} (so unrelated keys rarely wait for each
-     * other), locked by this process and, in it, by this thread. A commit holds it for a few renames; a process that
-     * holds it much longer is paused (SIGSTOP, a frozen machine), and rather than wait for it forever this gives up
-     * after {@link #WAIT}, failing the split, which is tried again.
+     * other); see {@link CommitLock}.
      */
-    Held lock(String key) throws IOException {
-        Files.createDirectories(locks);
-        Path file = locks.resolve(Math.floorMod(key.hashCode(), STRIPES) + ".lock").toAbsolutePath().normalize();
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        ReentrantLock inJvm = IN_JVM.computeIfAbsent(file, f -> new ReentrantLock());
-        try {
-            if (!inJvm.tryLock(WAIT.toMillis(), TimeUnit.MILLISECONDS)) throw held(key, file);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while waiting for the commit lock of " + key);
-        }
-        try {
-            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            try {
-                FileLock lock;
-                for (long pause = 1; (lock = channel.tryLock()) == null; pause = Math.min(pause * 2, 50)) {
-                    if (System.nanoTime() > deadline) throw held(key, file);
-                    Thread.sleep(pause);
-                }
-                FileLock taken = lock;
-                return () -> {
-                    try (channel) {
-                        taken.release();
-                    } finally {
-                        inJvm.unlock();
-                    }
-                };
-            } catch (InterruptedException e) {
-                channel.close();
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while waiting for the commit lock of " + key);
-            } catch (IOException | RuntimeException e) {
-                channel.close();
-                throw e;
-            }
-        } catch (IOException | RuntimeException e) {
-            inJvm.unlock();
-            throw e;
-        }
-    }
-
-    private static IOException held(String key, Path file) {
-        return new IOException("the commit lock of output " + key + " (" + file + ") has been held by another commit for "
-                + WAIT.toSeconds() + " s; is a process paused (SIGSTOP, a frozen machine)? The split is tried again");
+    CommitLock.Held lock(String key) throws IOException {
+        return CommitLock.take(locks.resolve(Math.floorMod(key.hashCode(), STRIPES) + ".lock"), "the commit lock of output " + key);
     }
 
     /**

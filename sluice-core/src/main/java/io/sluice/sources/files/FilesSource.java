@@ -119,7 +119,7 @@ final class FilesSource implements Source {
         List<String> unseen = listing.ready().stream().map(Found::key).filter(k -> !known.containsKey(k)).toList();
         Map<String, KnownMember> asked = ledger.known(unseen);
         boolean changed = asked.values().stream()
-                .anyMatch(k -> !fileVersion(k.fingerprint()).equals(versions.get(k.key())));
+                .anyMatch(k -> !OutputKey.fileVersion(k.fingerprint()).equals(versions.get(k.key())));
         if (changed && s.reprocessChanged()) {
             known.clear();
             asked = ledger.known(listing.keys());
@@ -248,7 +248,7 @@ final class FilesSource implements Source {
             KnownMember k = known.get(f.key());
             if (k == null) {
                 fresh.add(f);
-            } else if (fileVersion(k.fingerprint()).equals(f.fingerprint())) {
+            } else if (OutputKey.fileVersion(k.fingerprint()).equals(f.fingerprint())) {
                 if (report) skipped.add(Skipped.seen(f.key(), k.state(), "already in split " + k.splitId() + " (" + k.state().label() + ")"));
             } else if (!s.reprocessChanged()) {
                 if (report) skipped.add(Skipped.because(f.key(), "changed since split " + k.splitId() + "; on_change: ignore"));
@@ -332,9 +332,9 @@ final class FilesSource implements Source {
     /**
      * A pack of which some files changed: planned again with every file whose latest split belongs to the pack,
      * changed or not, so that its output, which replaces the pack's earlier output, holds all of them. An unchanged
-     * file is registered again with its fingerprint tagged by the new pack's version ({@link #carried}): one version
-     * of one file is registered once per ledger, and the tag makes this registration new while two planners that
-     * plan the same pack again still collide on it.
+     * file is registered again with its fingerprint tagged by the new pack's version ({@link OutputKey#carried}): one
+     * version of one file is registered once per ledger, and the tag makes this registration new while two planners
+     * that plan the same pack again still collide on it.
      *
      * <p>When a file of the pack is not ready (still being written) the pack waits for it. When one is no longer
      * listed (removed, moved away after processing, excluded), the changed files are skipped with the reason: the
@@ -356,7 +356,8 @@ final class FilesSource implements Source {
                     + (expected - files.size()) + " of them are no longer listed (removed, moved or excluded; or, in a "
                     + "ledger an older Sluice wrote, read again on their own): its new version would replace the pack's "
                     + "output and lose their rows, so it is not read; restore them "
-                    + "(same size and modification time), or clear the sink's output and `sluice reset` the pipeline";
+                    + "(same size and modification time), or start over: `sluice reset --yes` the pipeline and run it (the "
+                    + "output is then replaced by that of the files there now)";
         }
         if (problem != null) {
             for (Found f : changed) skipped.add(Skipped.because(f.key(), problem));
@@ -365,21 +366,11 @@ final class FilesSource implements Source {
         List<Member> now = files.stream().map(f -> Member.whole(f.key(), f.fingerprint(), null)).toList();
         String id = OutputKey.repackId(packKey, now);
         String version = id.substring(packKey.length() + 1);
-        List<Member> members = files.stream().map(f -> fileVersion(known.get(f.key()).fingerprint()).equals(f.fingerprint())
-                ? Member.whole(f.key(), carried(f.fingerprint(), version), null)
+        List<Member> members = files.stream()
+                .map(f -> OutputKey.fileVersion(known.get(f.key()).fingerprint()).equals(f.fingerprint())
+                ? Member.whole(f.key(), OutputKey.carried(f.fingerprint(), version), null)
                 : Member.whole(f.key(), f.fingerprint(), digests.get(f.key()))).toList();
         return Optional.of(new Split(id, members, files.stream().mapToLong(Found::size).sum()));
-    }
-
-    /** The fingerprint under which a pack planned again registers a file that did not change. */
-    static String carried(String fingerprint, String packVersion) {
-        return fingerprint + "~" + packVersion;
-    }
-
-    /** The file version (size:mtime) a registered member was planned with, without the tag of {@link #carried}. */
-    static String fileVersion(String fingerprint) {
-        int tag = fingerprint.indexOf('~');
-        return tag < 0 ? fingerprint : fingerprint.substring(0, tag);
     }
 
     /**
@@ -456,7 +447,7 @@ final class FilesSource implements Source {
                         "the file was removed after it was planned; restore it, or reset the pipeline's state");
             }
             String current = fingerprint(Files.readAttributes(file, BasicFileAttributes.class));
-            if (!current.equals(fileVersion(m.fingerprint()))) {
+            if (!current.equals(OutputKey.fileVersion(m.fingerprint()))) {
                 // Changed since planned (e.g. fixed after this split died, then `sluice retry`). With reprocess its new
                 // version is its own split: reading it here too would write its rows twice.
                 if (s.reprocessChanged()) continue;
@@ -513,7 +504,7 @@ final class FilesSource implements Source {
             } catch (NoSuchFileException e) {
                 continue;
             }
-            if (!fingerprint(a).equals(fileVersion(m.fingerprint()))) return false;
+            if (!fingerprint(a).equals(OutputKey.fileVersion(m.fingerprint()))) return false;
         }
         return true;
     }
@@ -565,7 +556,7 @@ final class FilesSource implements Source {
 
     /** The size of a whole file, as its member's fingerprint records it. */
     private static long size(Member m) {
-        String version = fileVersion(m.fingerprint());
+        String version = OutputKey.fileVersion(m.fingerprint());
         return Long.parseLong(version.substring(0, version.indexOf(':')));
     }
 

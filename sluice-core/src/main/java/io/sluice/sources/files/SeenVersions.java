@@ -2,6 +2,7 @@ package io.sluice.sources.files;
 
 import io.sluice.spi.KnownMember;
 import io.sluice.spi.Member;
+import io.sluice.spi.OutputKey;
 import io.sluice.spi.Split;
 import io.sluice.spi.SplitState;
 import java.time.Clock;
@@ -43,7 +44,7 @@ final class SeenVersions {
         Map<String, KnownMember> recalled = new HashMap<>();
         listed.forEach((key, fingerprint) -> {
             KnownMember k = byKey.get(key);
-            if (k != null && FilesSource.fileVersion(k.fingerprint()).equals(fingerprint)) recalled.put(key, k);
+            if (k != null && OutputKey.fileVersion(k.fingerprint()).equals(fingerprint)) recalled.put(key, k);
         });
         return recalled;
     }
@@ -51,7 +52,7 @@ final class SeenVersions {
     /** Remembers what the ledger said about files in the version listed now. */
     synchronized void saw(Collection<KnownMember> known, Map<String, String> listed) {
         for (KnownMember k : known) {
-            if (FilesSource.fileVersion(k.fingerprint()).equals(listed.get(k.key()))) byKey.put(k.key(), k);
+            if (OutputKey.fileVersion(k.fingerprint()).equals(listed.get(k.key()))) byKey.put(k.key(), k);
         }
     }
 

@@ -395,7 +395,7 @@ class FilesSourceTest {
         assertThat(p2.id()).startsWith(p1.id() + "@");
         // the unchanged files are read as they are, registered again under the new pack's version
         for (Member m : p2.members()) {
-            String now = FilesSource.fileVersion(m.fingerprint());
+            String now = OutputKey.fileVersion(m.fingerprint());
             if (m.key().equals("b.csv")) {
                 assertThat(now).isNotEqualTo(fingerprints.get("b.csv"));
             } else {

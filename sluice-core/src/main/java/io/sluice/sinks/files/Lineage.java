@@ -1,0 +1,222 @@
+package io.sluice.sinks.files;
+
+import io.sluice.sinks.files.Manifest.Input;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+/**
+ * Replaces the outputs of forgotten splits by their inputs. After a reset, or when the ledger was lost, every input is
+ * planned again, maybe packed or cut differently: under new split ids, so under new output names, and the ledger
+ * knows nothing of the outputs written before. Each output's {@link Manifest} records the ledger's incarnation it was
+ * committed in and the inputs it holds (key, version, byte range); when a split commits, every output of another
+ * incarnation that holds an input overlapping one of the split's (same key, overlapping bytes, any version) is
+ * removed, all its files. Within one incarnation the ledger registers each version of an input once, and
+ * {@link Versions} replaces the other versions of an output key; lineage is only about other incarnations.
+ *
+ * <p>Cost: {@code _sluice/incarnations/} holds a marker per incarnation that committed outputs here, written before
+ * its first output. While the current incarnation's is the only marker, a commit costs one look at its own marker.
+ * Otherwise (after a reset, until every output of the earlier incarnations is replaced) commits take the lineage
+ * lock, a {@link CommitLock} shared by the processes of this machine, and the process reads the manifests once, to
+ * index the other incarnations' outputs by input key: they never change, since nothing commits in a forgotten
+ * incarnation. The marker of an incarnation goes when none of its outputs is left.
+ *
+ * <p>Races: a candidate's manifest is read again under the lock before it is removed, since another process may have
+ * removed it, or committed the same output name in the current incarnation (a split id that recurs after a reset
+ * names the same output, and its files must stay); every commit of a name takes the lock too while other
+ * incarnations have outputs, before it writes its manifest.
+ */
+final class Lineage {
+    private final Path manifests;
+    private final Path markers;
+    private final Path lock;
+    private final Versions.Remover remover;
+    /** The incarnation whose commits found no output of another incarnation: they need nothing more. */
+    private volatile String clean;
+    /** The other incarnations' outputs, as this process knows them; read and changed under the lineage lock only. */
+    private Index index;
+
+    /**
+     * @param sluice  the sink's {@code _sluice} folder
+     * @param remover removes one output, all its files and then its manifest
+     */
+    Lineage(Path sluice, Versions.Remover remover) {
+        this.manifests = sluice.resolve("manifests");
+        this.markers = sluice.resolve("incarnations");
+        this.lock = sluice.resolve("locks").resolve("lineage.lock");
+        this.remover = remover;
+    }
+
+    /**
+     * Called before a split's output is committed (its manifest written): marks its incarnation as having outputs and,
+     * when other incarnations have outputs, takes the lineage lock until the returned commit is closed.
+     *
+     * @param incarnation the ledger's incarnation the split was claimed in; null for no split's output (merged results)
+     */
+    Commit begin(String incarnation) throws IOException {
+        if (incarnation == null) return Commit.NONE;
+        String mine = marker(incarnation);
+        Path marker = markers.resolve(mine);
+        boolean marked = Files.exists(marker);
+        if (marked && incarnation.equals(clean)) return Commit.NONE;
+        if (!marked) mark(marker, incarnation);
+        if (others(mine).isEmpty()) {
+            clean = incarnation;
+            return Commit.NONE;
+        }
+        CommitLock.Held held = CommitLock.take(lock, "the lineage lock");
+        try {
+            if (index == null || !index.incarnation.equals(incarnation)) index = build(incarnation, mine);
+            if (index.isEmpty()) {
+                clean = incarnation;
+                held.close();
+                return Commit.NONE;
+            }
+            return new Commit(this, held, index);
+        } catch (IOException | RuntimeException e) {
+            held.close();
+            throw e;
+        }
+    }
+
+    /** A split's commit, holding the lineage lock when other incarnations have outputs. */
+    static final class Commit implements AutoCloseable {
+        static final Commit NONE = new Commit(null, CommitLock.Held.NONE, null);
+
+        private final Lineage lineage;
+        private final CommitLock.Held held;
+        private final Index index;
+
+        private Commit(Lineage lineage, CommitLock.Held held, Index index) {
+            this.lineage = lineage;
+            this.held = held;
+            this.index = index;
+        }
+
+        /**
+         * After the output {@code name} was committed with these inputs: removes every output of another incarnation
+         * that holds an input overlapping one of them.
+         */
+        void replace(String name, List<Input> inputs) throws IOException {
+            if (index == null) return;
+            index.forget(name); // committed in this incarnation now, if it was an earlier one's
+            Set<String> candidates = new TreeSet<>();
+            for (Input mine : inputs) {
+                for (Held h : index.byKey.getOrDefault(mine.key(), List.of())) {
+                    if (index.outputs.containsKey(h.name()) && h.input().overlaps(mine)) candidates.add(h.name());
+                }
+            }
+            for (String candidate : candidates) {
+                var m = Manifest.read(lineage.manifests.resolve(candidate + ".json"));
+                // gone (another process removed it), or committed in the current incarnation since: not ours to remove
+                if (m.isPresent() && m.get().incarnation() != null && !m.get().incarnation().equals(index.incarnation)) {
+                    lineage.remover.remove(candidate);
+                }
+                index.forget(candidate);
+            }
+            if (index.isEmpty()) lineage.clean = index.incarnation;
+        }
+
+        @Override
+        public void close() throws IOException {
+            held.close();
+        }
+    }
+
+    /** An input of an output of another incarnation. */
+    private record Held(String name, Input input) {
+    }
+
+    /** The outputs of the incarnations other than {@code incarnation}, by name and by input key. */
+    private final class Index {
+        final String incarnation;
+        /** Output name -> the marker of its incarnation; an output is forgotten once removed or replaced. */
+        final Map<String, String> outputs = new HashMap<>();
+        final Map<String, Integer> perMarker = new HashMap<>();
+        final Map<String, List<Held>> byKey = new HashMap<>();
+
+        Index(String incarnation) {
+            this.incarnation = incarnation;
+        }
+
+        void add(String name, Manifest m) {
+            String marker = marker(m.incarnation());
+            outputs.put(name, marker);
+            perMarker.merge(marker, 1, Integer::sum);
+            for (Input i : m.inputs()) byKey.computeIfAbsent(i.key(), k -> new ArrayList<>()).add(new Held(name, i));
+        }
+
+        /** The output is gone or belongs to the current incarnation; the marker of its incarnation goes with its last. */
+        void forget(String name) throws IOException {
+            String marker = outputs.remove(name);
+            if (marker != null && perMarker.merge(marker, -1, Integer::sum) == 0) {
+                perMarker.remove(marker);
+                Files.deleteIfExists(markers.resolve(marker));
+            }
+        }
+
+        boolean isEmpty() {
+            return outputs.isEmpty();
+        }
+    }
+
+    /**
+     * Reads every manifest and indexes the outputs of other incarnations; the markers of other incarnations none of
+     * whose outputs is left go.
+     */
+    private Index build(String incarnation, String mine) throws IOException {
+        Index built = new Index(incarnation);
+        if (Files.isDirectory(manifests)) {
+            List<Path> files;
+            try (Stream<Path> list = Files.list(manifests)) {
+                files = list.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList();
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
+            for (Path p : files) {
+                var m = Manifest.read(p);
+                if (m.isEmpty() || m.get().incarnation() == null || m.get().inputs().isEmpty()) continue;
+                if (m.get().incarnation().equals(incarnation)) continue;
+                String file = p.getFileName().toString();
+                built.add(file.substring(0, file.length() - ".json".length()), m.get());
+            }
+        }
+        for (String other : others(mine)) {
+            if (!built.perMarker.containsKey(other)) Files.deleteIfExists(markers.resolve(other));
+        }
+        return built;
+    }
+
+    /** The markers of other incarnations. */
+    private List<String> others(String mine) throws IOException {
+        if (!Files.isDirectory(markers)) return List.of();
+        try (Stream<Path> list = Files.list(markers)) {
+            return list.map(p -> p.getFileName().toString()).filter(n -> !n.equals(mine) && !n.endsWith(".tmp")).toList();
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    /** Writes the marker of an incarnation, which names it for people. */
+    private static void mark(Path marker, String incarnation) throws IOException {
+        Files.createDirectories(marker.getParent());
+        Path tmp = Files.createTempFile(marker.getParent(), marker.getFileName().toString(), ".tmp");
+        Files.write(tmp, (incarnation + "\n").getBytes(StandardCharsets.UTF_8));
+        Files.move(tmp, marker, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** The marker's file name: a hash, since an incarnation id may hold any character. */
+    private static String marker(String incarnation) {
+        return FilesSink.hash(incarnation);
+    }
+}

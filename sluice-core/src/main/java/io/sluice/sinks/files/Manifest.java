@@ -1,0 +1,137 @@
+package io.sluice.sinks.files;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sluice.spi.Member;
+import io.sluice.spi.OutputKey;
+import io.sluice.spi.Split;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * What one committed output is, as {@code _sluice/manifests/<name>.json} records it: its files, and, for a split's
+ * output, the split id, the ledger incarnation it was committed in and the inputs it holds, so that the output can be
+ * found by its inputs after the ledger forgot the split ({@link Lineage}).
+ *
+ * <pre>
+ * {"split": "pack:a.csv+1:1f2e3d4c", "incarnation": "...",
+ *  "inputs": [{"key": "a.csv", "version": "120:1767225600000", "start": 0, "end": -1}, ...],
+ *  "files": ["region=eu/part-3f2a1b0c9d8e7f60-0.parquet", "_dead_letter/part-3f2a1b0c9d8e7f60.jsonl"]}
+ * </pre>
+ *
+ * A manifest an older Sluice wrote is a plain array of files: its split and inputs are unknown.
+ *
+ * @param split       the split id; null for merged results, and in an older manifest
+ * @param incarnation the ledger's incarnation the split was committed in; null when unknown
+ * @param inputs      what the output holds; empty when unknown
+ * @param files       the output's files, relative to the sink's folder
+ */
+record Manifest(String split, String incarnation, List<Input> inputs, Set<String> files) {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    Manifest {
+        inputs = List.copyOf(inputs);
+        files = java.util.Collections.unmodifiableSet(new LinkedHashSet<>(files));
+    }
+
+    /**
+     * One input an output holds: a file's (or a tailed log's) key, its version (a file's size and modification time, a
+     * log's generation) and the byte range.
+     *
+     * @param end first byte after the range; {@link Member#WHOLE} for all of it
+     */
+    record Input(String key, String version, long start, long end) {
+        Input {
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(version, "version");
+        }
+
+        /** A split's member as an input: the version without the tag a pack planned again gives an unchanged file. */
+        static Input of(Member m) {
+            return new Input(m.key(), OutputKey.fileVersion(m.fingerprint()), m.start(), m.end());
+        }
+
+        /** The same input (key), and the byte ranges share a byte, whatever the versions. */
+        boolean overlaps(Input other) {
+            return key.equals(other.key) && start < limit(other.end) && other.start < limit(end);
+        }
+
+        private static long limit(long end) {
+            return end == Member.WHOLE ? Long.MAX_VALUE : end;
+        }
+    }
+
+    /** The manifest of a split's output, without files yet. */
+    static Manifest of(Split split, String incarnation) {
+        return new Manifest(split.id(), incarnation, split.members().stream().map(Input::of).toList(), Set.of());
+    }
+
+    /** The manifest of merged results: files only. */
+    static Manifest merged() {
+        return new Manifest(null, null, List.of(), Set.of());
+    }
+
+    Manifest withFiles(Set<String> files) {
+        return new Manifest(split, incarnation, inputs, files);
+    }
+
+    /** The manifest in this file; empty when there is none. */
+    static Optional<Manifest> read(Path file) throws IOException {
+        JsonNode root;
+        try {
+            root = JSON.readTree(file.toFile());
+        } catch (java.io.FileNotFoundException | NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new IOException("cannot read the manifest " + file + " (" + e.getMessage() + "); if it was edited, "
+                    + "restore it, or remove the sink's output and run the pipeline again", e);
+        }
+        if (root == null || root.isMissingNode()) return Optional.empty(); // an empty file: never written by Sluice, whose writes are atomic
+        if (root.isArray()) return Optional.of(new Manifest(null, null, List.of(), strings(root))); // an older Sluice
+        List<Input> inputs = new ArrayList<>();
+        for (JsonNode i : root.path("inputs")) {
+            inputs.add(new Input(i.get("key").asText(), i.get("version").asText(), i.get("start").asLong(), i.get("end").asLong()));
+        }
+        return Optional.of(new Manifest(text(root, "split"), text(root, "incarnation"), inputs, strings(root.path("files"))));
+    }
+
+    /** Writes the manifest atomically (a temporary file renamed over it). */
+    void write(Path file) throws IOException {
+        ObjectNode root = JSON.createObjectNode();
+        if (split != null) root.put("split", split);
+        if (incarnation != null) root.put("incarnation", incarnation);
+        if (!inputs.isEmpty()) {
+            ArrayNode list = root.putArray("inputs");
+            for (Input i : inputs) {
+                list.addObject().put("key", i.key()).put("version", i.version()).put("start", i.start()).put("end", i.end());
+            }
+        }
+        ArrayNode list = root.putArray("files");
+        files.forEach(list::add);
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.write(tmp, JSON.writeValueAsBytes(root));
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static String text(JsonNode root, String field) {
+        JsonNode n = root.get(field);
+        return n == null || n.isNull() ? null : n.asText();
+    }
+
+    private static Set<String> strings(JsonNode array) {
+        Set<String> out = new LinkedHashSet<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+}

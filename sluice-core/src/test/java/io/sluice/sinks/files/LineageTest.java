@@ -1,0 +1,312 @@
+package io.sluice.sinks.files;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.config.Options;
+import io.sluice.config.Validator;
+import io.sluice.config.YamlReader;
+import io.sluice.sinks.files.Manifest.Input;
+import io.sluice.spi.Member;
+import io.sluice.spi.OutputKey;
+import io.sluice.spi.Sink;
+import io.sluice.spi.Split;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Lineage in the files sink: after a reset (a new incarnation of the ledger) every input is planned again, packed or
+ * cut differently, and each new output replaces the outputs of earlier incarnations that held any of its inputs, so
+ * that at the end every input's rows are there once. Splits are written as a worker writes them, through
+ * {@link FilesSink#write}, with DuckDB.
+ */
+class LineageTest {
+    @TempDir
+    Path dir;
+
+    private Connection c;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        c = DriverManager.getConnection("jdbc:duckdb:");
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        c.close();
+    }
+
+    /** A sink as a new process opens it: nothing cached. */
+    private FilesSink sink(String extra) throws Exception {
+        Options o = new Validator(dir, k -> null).validate(YamlReader.parse("sink.yaml", "path: out\nformat: csv\n" + extra),
+                FilesSinkFactory.OPTIONS);
+        FilesSink sink = (FilesSink) new FilesSinkFactory().create(o, null);
+        sink.check();
+        return sink;
+    }
+
+    private Path out() {
+        return dir.resolve("out");
+    }
+
+    /** A fence of a split claimed in this incarnation of the ledger. */
+    private static Sink.Fence in(String incarnation) {
+        return new Sink.Fence() {
+            @Override
+            public void check() {
+            }
+
+            @Override
+            public String incarnation() {
+                return incarnation;
+            }
+        };
+    }
+
+    /** Three rows per member, naming the member's key and range: {@code key|start|i}. */
+    private static String rows(Split split) {
+        return split.members().stream()
+                .map(m -> "SELECT '" + m.key() + "' AS input, " + m.start() + " AS pos, i FROM range(3) t(i)")
+                .collect(Collectors.joining(" UNION ALL "));
+    }
+
+    private static List<String> expected(Split... splits) {
+        List<String> rows = new ArrayList<>();
+        for (Split s : splits) {
+            for (Member m : s.members()) for (int i = 0; i < 3; i++) rows.add(m.key() + "|" + m.start() + "|" + i);
+        }
+        rows.sort(null);
+        return rows;
+    }
+
+    private void write(FilesSink sink, Split split, String incarnation) throws Exception {
+        sink.write(c, split, rows(split), Sink.BadRecords.NONE, in(incarnation));
+    }
+
+    private static Split whole(String key) {
+        return new Split(key, List.of(Member.whole(key, "10:1", null)), 10);
+    }
+
+    private static Split pack(String... keys) {
+        List<Member> members = Arrays.stream(keys).map(k -> Member.whole(k, "10:1", null)).toList();
+        return new Split(OutputKey.packId(members), members, 10L * keys.length);
+    }
+
+    /** A range of a tailed log, named as the tail planner names it (no output key: nothing of its own replaces it). */
+    private static Split logRange(String log, long start, long end) {
+        return new Split("app.log#" + start + "-" + end + "@" + log, List.of(new Member("tail:" + log, "g1", start, end, null)),
+                end - start);
+    }
+
+    private static Split fileRange(String key, long start, long end) {
+        return new Split(OutputKey.rangeId(key, start, end, "99:1", false), List.of(new Member(key, "99:1", start, end, null)),
+                end - start);
+    }
+
+    /** Every output row as a reader that skips {@code _} folders sees it: {@code input|pos|i}, sorted. */
+    private List<String> output() throws Exception {
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(out())) {
+            files = walk.filter(Files::isRegularFile).filter(p -> p.toString().endsWith(".csv"))
+                    .filter(p -> !out().relativize(p).toString().startsWith("_")).toList();
+        }
+        List<String> rows = new ArrayList<>();
+        if (files.isEmpty()) return rows;
+        String list = files.stream().map(p -> "'" + p + "'").collect(Collectors.joining(", ", "[", "]"));
+        try (Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT input, pos, i FROM read_csv(" + list + ", union_by_name = true, "
+                     + "hive_partitioning = true)")) {
+            while (r.next()) rows.add(r.getString(1) + "|" + r.getLong(2) + "|" + r.getLong(3));
+        }
+        rows.sort(null);
+        return rows;
+    }
+
+    private List<String> markers() throws Exception {
+        Path markers = out().resolve("_sluice/incarnations");
+        if (!Files.exists(markers)) return List.of();
+        try (Stream<Path> list = Files.list(markers)) {
+            return list.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void packsOfAnEarlierIncarnationAreReplacedByTheNewPacksThatHoldTheirFiles() throws Exception {
+        FilesSink first = sink("");
+        Split ab = pack("a.csv", "b.csv");
+        Split cd = pack("c.csv", "d.csv");
+        write(first, ab, "one");
+        write(first, cd, "one");
+        assertThat(output()).isEqualTo(expected(ab, cd));
+
+        // after a reset, a file added before a.csv changes every pack
+        FilesSink second = sink("");
+        Split xab = pack("0.csv", "a.csv", "b.csv");
+        Split cd2 = whole("c.csv");
+        Split d = whole("d.csv");
+        write(second, xab, "two");
+        assertThat(output()).as("a and b once, from the new pack; c and d still from the old one").isEqualTo(expected(xab, cd));
+        write(second, cd2, "two");
+        assertThat(output()).as("the old pack of c and d is gone: d's rows wait for its new split")
+                .isEqualTo(expected(xab, cd2));
+        write(second, d, "two");
+        assertThat(output()).isEqualTo(expected(xab, cd2, d));
+        assertThat(markers()).as("the earlier incarnation's marker goes with its last output").hasSize(1);
+    }
+
+    @Test
+    void aFileCutDifferentlyReplacesEveryEarlierRangeItOverlaps() throws Exception {
+        FilesSink first = sink("partition_by: [input]\n");
+        List<Split> before = List.of(fileRange("big.csv", 0, 100), fileRange("big.csv", 100, 200), fileRange("big.csv", 200, 300));
+        for (Split s : before) write(first, s, "one");
+
+        FilesSink second = sink("partition_by: [input]\n");
+        Split low = fileRange("big.csv", 0, 150);
+        write(second, low, "two");
+        assertThat(output()).as("[0,100) and [100,200) replaced; [200,300) stays").isEqualTo(expected(low, before.get(2)));
+        Split high = fileRange("big.csv", 150, 300);
+        write(second, high, "two");
+        assertThat(output()).isEqualTo(expected(low, high));
+    }
+
+    @Test
+    void rangesOfOneLogThatDoNotOverlapAreNeverTakenForEachOther() throws Exception {
+        FilesSink first = sink("");
+        Split r0 = logRange("6d013cdf", 0, 100);
+        Split r1 = logRange("6d013cdf", 100, 200);
+        Split other = logRange("0badc0de", 0, 200); // another log, same offsets
+        for (Split s : List.of(r0, r1, other)) write(first, s, "one");
+
+        FilesSink second = sink("");
+        Split next = logRange("6d013cdf", 200, 300);
+        write(second, next, "two");
+        assertThat(output()).as("bytes after the earlier ranges replace none of them").isEqualTo(expected(r0, r1, other, next));
+        Split again = logRange("6d013cdf", 0, 100); // the same split id after the reset: the same output
+        write(second, again, "two");
+        assertThat(output()).isEqualTo(expected(r0, r1, other, next));
+        Split rotated = new Split("app.log.1.gz#100-end@6d013cdf", List.of(new Member("tail:6d013cdf", "g1", 100, Member.WHOLE, null)), 1);
+        write(second, rotated, "two");
+        assertThat(output()).as("a compressed rotation read from byte 100 to its end replaces [100,200) only")
+                .isEqualTo(expected(r0, other, next, rotated));
+    }
+
+    @Test
+    void anOutputCommittedAgainUnderItsOwnNameAfterAResetIsNeverRemovedByAnotherSplit() throws Exception {
+        FilesSink first = sink("");
+        Split x = whole("x.csv");
+        Split yz = pack("y.csv", "z.csv");
+        Split q = whole("q.csv"); // not read again: the earlier incarnation keeps an output
+        for (Split s : List.of(x, yz, q)) write(first, s, "one");
+
+        // two processes of the new incarnation; the first indexes the earlier outputs (x's among them) at its commit
+        FilesSink p1 = sink("");
+        FilesSink p2 = sink("");
+        Split yzw = pack("y.csv", "z.csv", "w.csv");
+        write(p1, yzw, "two");
+        write(p2, x, "two"); // x's split id recurs: its output name too
+        // a later commit of p1 holding x (here: a split of another kind) finds x's output committed in this incarnation
+        Split xAgain = logRangeOf("x.csv");
+        write(p1, xAgain, "two");
+        assertThat(output()).as("x's output stays").isEqualTo(expected(yzw, x, xAgain, q));
+    }
+
+    private static Split logRangeOf(String key) {
+        return new Split("other:" + key, List.of(new Member(key, "10:1", 0, Member.WHOLE, null)), 10);
+    }
+
+    @Test
+    void outputsAnOlderSluiceWroteAreLeftAlone() throws Exception {
+        FilesSink first = sink("");
+        Split ab = pack("a.csv", "b.csv");
+        write(first, ab, "one");
+        // what an older Sluice's manifest was: a plain list of files
+        Path manifest;
+        try (Stream<Path> list = Files.list(out().resolve("_sluice/manifests"))) {
+            manifest = list.findFirst().orElseThrow();
+        }
+        Manifest m = Manifest.read(manifest).orElseThrow();
+        Files.writeString(manifest, new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(m.files()));
+
+        Split a = whole("a.csv");
+        write(sink(""), a, "two");
+        assertThat(output()).as("inputs unknown: not replaced").isEqualTo(expected(ab, a));
+    }
+
+    @Test
+    void withOneIncarnationCommitsTakeNoLineageLock() throws Exception {
+        FilesSink sink = sink("");
+        for (String k : List.of("a.csv", "b.csv", "c.csv")) write(sink, whole(k), "one");
+        write(sink(""), whole("d.csv"), "one");
+        assertThat(out().resolve("_sluice/locks/lineage.lock")).doesNotExist();
+        assertThat(markers()).hasSize(1);
+
+        write(sink(""), whole("a.csv"), "two");
+        assertThat(out().resolve("_sluice/locks/lineage.lock")).exists();
+    }
+
+    @Test
+    void mergedResultsAndSplitsWithoutAnIncarnationAreNeverReplaced() throws Exception {
+        FilesSink first = sink("");
+        Split a = whole("a.csv");
+        Split b = whole("b.csv");
+        first.write(c, a, rows(a), Sink.BadRecords.NONE, () -> { }); // from a ledger without incarnations
+        write(first, b, "one");
+        first.replaceMerged(c, "SELECT 'totals' AS input, 0 AS pos, 0 AS i", false);
+        Split ab = pack("a.csv", "b.csv");
+        write(sink(""), ab, "two");
+        List<String> expected = new ArrayList<>(expected(a, ab));
+        expected.add("totals|0|0");
+        expected.sort(null);
+        assertThat(output()).as("b's earlier output replaced; a's and the totals stay").isEqualTo(expected);
+    }
+
+    @Test
+    void deleteOutputRemovesWhatSluiceWroteAndNothingElse() throws Exception {
+        FilesSink sink = sink("partition_by: [input]\n");
+        Split ab = pack("a.csv", "b.csv");
+        sink.write(c, ab, rows(ab), () -> "SELECT 'bad' AS reason", in("one"));
+        Files.writeString(out().resolve("README.txt"), "the user's own file");
+        Files.createDirectories(out().resolve("input=a.csv/keep"));
+
+        List<String> listed = sink.listOutput();
+        assertThat(listed).hasSize(4).anySatisfy(p -> assertThat(p).endsWith("_dead_letter/" + FilesSink.name(ab.id()) + ".jsonl"))
+                .anySatisfy(p -> assertThat(p).endsWith("_sluice/"));
+        assertThat(output()).isNotEmpty();
+
+        assertThat(sink.deleteOutput()).isEqualTo(listed);
+        try (Stream<Path> walk = Files.walk(out())) {
+            assertThat(walk.map(p -> out().relativize(p).toString()).filter(p -> !p.isEmpty()).sorted())
+                    .as("the user's file and folder stay; emptied folders go")
+                    .containsExactly("README.txt", "input=a.csv", "input=a.csv/keep");
+        }
+        assertThat(sink.listOutput()).isEmpty();
+        write(sink("partition_by: [input]\n"), ab, "two");
+        assertThat(output()).isEqualTo(expected(ab));
+    }
+
+    @Test
+    void inputsOverlapByKeyAndBytesWhateverTheirVersions() {
+        Input whole = new Input("a", "1:1", 0, Member.WHOLE);
+        assertThat(whole.overlaps(new Input("a", "2:2", 500, 600))).isTrue();
+        assertThat(whole.overlaps(new Input("b", "1:1", 0, Member.WHOLE))).isFalse();
+        Input low = new Input("a", "1:1", 0, 100);
+        assertThat(low.overlaps(new Input("a", "1:1", 100, 200))).as("adjacent ranges").isFalse();
+        assertThat(low.overlaps(new Input("a", "1:1", 99, 200))).isTrue();
+        assertThat(low.overlaps(new Input("a", "1:1", 100, Member.WHOLE))).isFalse();
+        assertThat(new Input("a", "1:1", 150, Member.WHOLE).overlaps(new Input("a", "1:1", 100, 200))).isTrue();
+        assertThat(Input.of(new Member("a", OutputKey.carried("1:1", "abcd"), 0, Member.WHOLE, null)).version())
+                .as("a carried file is recorded in its own version").isEqualTo("1:1");
+    }
+}
