@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "reset",
         footer = {"%nExamples:",
                 "  sluice reset pipeline.yaml --yes",
-                "  sluice reset pipeline.yaml --delete-output        # lists what --yes would remove",
+                "  sluice reset pipeline.yaml --delete-output   # lists what it would remove",
                 "  sluice reset pipeline.yaml --delete-output --yes"},
         description = "Forget the pipeline's state: every input becomes new work again. "
         + "The output stays, and the next runs replace it input by input as they process the inputs again; "
