@@ -2,6 +2,8 @@ package io.sluice.ledger.dynamodb;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.ledger.LedgerRows;
+import io.sluice.spi.OutputKey;
 import io.sluice.spi.Split;
 import java.io.UncheckedIOException;
 import java.util.List;
@@ -19,10 +21,13 @@ import java.util.Map;
 record Replacement(List<Planned> splits, Map<String, String> digests, Map<String, Earlier> fallbacks) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** A replacement: its item starts with {@code token}; {@code members} as {@link Codec} stores them. */
-    record Planned(String id, long bytes, long seq, long token, String members) {
+    /**
+     * A replacement: its item starts with {@code token}; {@code members} as {@link LedgerRows#membersJson} writes them.
+     * (Replaces recorded by a Sluice before payloads and output keys have neither: null.)
+     */
+    record Planned(String id, long bytes, long seq, long token, String members, String payload, OutputKey outputKey) {
         Split split() {
-            return new Split(id, Codec.members(members), bytes);
+            return new Split(id, LedgerRows.members(members), bytes, payload, outputKey);
         }
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.spi.Claim;
 import io.sluice.spi.KnownMember;
+import io.sluice.spi.Ledger.Lock;
 import io.sluice.spi.LedgerException;
 import io.sluice.spi.Member;
 import io.sluice.spi.Split;
@@ -18,11 +19,15 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -58,6 +63,35 @@ class DynamoDbLedgerTest {
         DynamoDbLedger ledger = DynamoDbLedger.open(config, "p", clock, TestDynamo.CREDENTIALS);
         opened.add(ledger);
         return ledger;
+    }
+
+    /** A commit's lock costs three requests: taken, checked once, released; a lock another owner holds, one. */
+    @Test
+    void anOutputLockCostsOneRequestPerCall() {
+        DynamoDbConfig config = TestDynamo.freshTable();
+        open(config);
+        AtomicInteger requests = new AtomicInteger();
+        ExecutionInterceptor counter = new ExecutionInterceptor() {
+            @Override
+            public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
+                requests.incrementAndGet();
+            }
+        };
+        try (DynamoDbClient counted = DynamoDbClient.builder().endpointOverride(TestDynamo.endpoint(TestDynamo.port()))
+                .region(Region.US_EAST_1).credentialsProvider(TestDynamo.CREDENTIALS)
+                .overrideConfiguration(o -> o.addExecutionInterceptor(counter)).build()) {
+            Locks locks = new Locks(counted, config.table(), new Items("p"), clock);
+
+            Lock a = locks.lock("out/a", "w1", LEASE).orElseThrow();
+            assertThat(locks.holds(a)).isTrue();
+            locks.unlock(a);
+            assertThat(requests).as("take, check, release").hasValue(3);
+
+            locks.lock("out/a", "w1", LEASE).orElseThrow();
+            requests.set(0);
+            assertThat(locks.lock("out/a", "w2", LEASE)).isEmpty();
+            assertThat(requests).as("refused: the failed write returns the holder").hasValue(1);
+        }
     }
 
     @Test
