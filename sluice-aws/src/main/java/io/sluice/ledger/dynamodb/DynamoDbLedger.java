@@ -56,8 +56,8 @@ import software.amazon.awssdk.services.dynamodb.model.Select;
  * <p>Claims find candidates through the {@code by_state} index, which DynamoDB updates asynchronously: a candidate
  * may already be taken, in which case the conditional write fails and the next candidate is tried. A handle reads
  * {@link #BATCH} pending splits at once and keeps them for its next claims ({@link Candidates}); expired leases and
- * due retries are looked for at most every {@link #DUE_EVERY} while pending splits remain, and whenever none does. Registration and
- * reset take turns under a lock ({@link Registrar}).
+ * due retries are looked for at most every {@link #DUE_EVERY} while pending splits remain, and whenever none does.
+ * Registration, replace and reset take turns under a lock ({@link Registrar}).
  */
 public final class DynamoDbLedger implements Ledger {
     /** Pending splits read per query and kept in the handle as candidates. */

@@ -3,7 +3,6 @@ package io.sluice.ledger.dynamodb;
 import static io.sluice.ledger.dynamodb.Items.n;
 import static io.sluice.ledger.dynamodb.Items.s;
 
-import io.sluice.ledger.LedgerRows;
 import io.sluice.ledger.Registration;
 import io.sluice.spi.Claim;
 import io.sluice.spi.LedgerException;
@@ -34,11 +33,12 @@ import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledExcepti
 import software.amazon.awssdk.services.dynamodb.model.Update;
 
 /**
- * Registration and reset, one process at a time per pipeline: DynamoDB has no transaction large enough for a plan
- * (at most 100 items), so planners take turns under a lease lock in the pipeline's meta item, and every write they
- * make is a transaction that also checks (and renews) that lock. A planner paused past its lease is fenced out: its
- * next write fails. A split too large for one transaction is written as {@code registering} (invisible to claims)
- * and listed in the meta item until whole; whoever takes the lock next finishes it.
+ * Registration, replace and reset, one process at a time per pipeline: DynamoDB has no transaction large enough for
+ * a plan (at most 100 items), so planners take turns under a lease lock in the pipeline's meta item, and every write
+ * they make is a transaction that also checks (and renews) that lock. A planner paused past its lease is fenced out:
+ * its next write fails. A split too large for one transaction is written as {@code registering} (invisible to
+ * claims) and listed in the meta item until whole, and so is a replaced split until its replace is written whole;
+ * whoever takes the lock next finishes them. The meta item also holds the pipeline's incarnation.
  */
 final class Registrar {
     static final Duration LOCK_LEASE = Duration.ofSeconds(60);
@@ -145,16 +145,13 @@ final class Registrar {
             Split old = Codec.split(held);
             Decision decision = decide(replacements, held);
             Registration plan = decision.plan();
-            long seq = lock.meta.seq();
             // tokens count per split: the replacements' start above the replaced split's, so that a sink fencing an
             // output by token takes theirs as newer
             long base = Math.max(lock.tokenBase(), claim.token());
-            List<Replacement.Planned> planned = new ArrayList<>();
-            for (Split s : plan.accepted()) {
-                planned.add(new Replacement.Planned(s.id(), s.bytes(), ++seq, decision.firstToken(s.id(), base),
-                        LedgerRows.membersJson(s.members()), s.payload(), s.outputKey()));
-            }
-            Replacement replacement = new Replacement(planned, plan.newDigests(), fallbacks(old, plan.accepted()));
+            Map<String, Long> tokens = new HashMap<>();
+            plan.accepted().forEach(r -> tokens.put(r.id(), decision.firstToken(r.id(), base)));
+            Replacement replacement = Replacement.plan(old, plan.accepted(), lock.meta.seq(), tokens, plan.newDigests(),
+                    fallbacks(old, plan.accepted()));
 
             String update = "SET #state = :replaced, #plan = :plan, #updated = :now REMOVE #st, #owner, #lease";
             lock.write(TransactWriteItem.builder().update(Update.builder().tableName(config.table())
@@ -165,7 +162,7 @@ final class Registrar {
                     .expressionAttributeValues(Map.of(":replaced", s(Items.REPLACED), ":plan", s(replacement.json()),
                             ":now", n(clock.millis()), ":claimed", s("claimed"), ":token", n(claim.token())))
                     .build()).build());
-            lock.seq = seq;
+            lock.seq = lock.meta.seq() + plan.accepted().size();
             lock.inflightAdded.add(old.id());
             try {
                 lock.flush();
@@ -378,21 +375,24 @@ final class Registrar {
          */
         void finishReplace(Map<String, AttributeValue> replaced, Replacement plan) {
             Split old = Codec.split(replaced);
+            List<Replacement.Replaced> replacements = plan.replacements(old);
             Map<String, String> states = new HashMap<>();
-            reads.get(plan.splits().stream().filter(r -> !r.id().equals(old.id())).map(r -> items.split(r.id())).toList())
+            reads.get(replacements.stream().map(r -> r.split().id()).filter(id -> !id.equals(old.id()))
+                    .map(items::split).toList())
                     .forEach(r -> states.put(r.get(Items.SK).s(), r.get("state").s()));
             Set<Registration.Identity> kept = new HashSet<>();
             TransactWriteItem last = put(with(items.split(old.id()), Map.of("state", s(Items.FORGOTTEN),
                     "token", replaced.get("token"), "updated", n(clock.millis()))));
-            for (Replacement.Planned r : plan.splits()) {
+            for (Replacement.Replaced r : replacements) {
                 Split split = r.split();
-                if (r.id().equals(old.id())) {
+                if (split.id().equals(old.id())) {
                     last = put(Codec.newSplit(items, split, r.seq(), r.token(), clock.millis(), "pending", Map.of()));
-                } else if (!states.containsKey(r.id()) || Items.FORGOTTEN.equals(states.get(r.id()))) {
-                    write(put(Codec.newSplit(items, split, r.seq(), r.token(), clock.millis(), Items.REGISTERING, Map.of())));
-                    states.put(r.id(), Items.REGISTERING);
+                } else if (!states.containsKey(split.id()) || Items.FORGOTTEN.equals(states.get(split.id()))) {
+                    write(put(Codec.newSplit(items, split, r.seq(), r.token(), clock.millis(), Items.REGISTERING,
+                            Map.of())));
+                    states.put(split.id(), Items.REGISTERING);
                 }
-                memberWrites(r.id(), split.members(), Map.of()).forEach(this::write);
+                memberWrites(split.id(), split.members(), Map.of()).forEach(this::write);
                 split.members().forEach(m -> kept.add(Registration.Identity.of(m)));
             }
             plan.digests().forEach((d, key) -> write(put(with(items.digest(d), Map.of("key", s(key))))));

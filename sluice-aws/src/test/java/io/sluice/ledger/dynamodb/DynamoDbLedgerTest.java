@@ -2,14 +2,18 @@ package io.sluice.ledger.dynamodb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.entry;
 
 import io.sluice.spi.Claim;
+import io.sluice.spi.Completion;
 import io.sluice.spi.KnownMember;
 import io.sluice.spi.Ledger.Lock;
 import io.sluice.spi.LedgerException;
 import io.sluice.spi.Member;
+import io.sluice.spi.OutputKey;
 import io.sluice.spi.Split;
 import io.sluice.spi.SplitState;
+import io.sluice.spi.StaleClaimException;
 import io.sluice.testkit.ledger.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
@@ -155,6 +159,83 @@ class DynamoDbLedgerTest {
         assertThat(ledger.known(List.of("o.csv")))
                 .containsEntry("o.csv", new KnownMember("o.csv", "v1", 0, io.sluice.spi.Member.WHOLE, "orphan", SplitState.PENDING));
         assertThat(ledger.claim("w1", LEASE)).get().extracting(Claim::splitId).isEqualTo("orphan");
+    }
+
+    @Test
+    void aReplaceLargerThanOneTransactionReplacesWhole() throws Exception {
+        DynamoDbLedger ledger = open(TestDynamo.freshTable());
+        List<Member> members = IntStream.range(0, 150).mapToObj(i -> Member.whole("pack/" + i + ".csv", "v1", null)).toList();
+        ledger.register(List.of(new Split("pack", members, 150)));
+        Claim held = ledger.claim("w1", LEASE).orElseThrow();
+
+        List<Member> good = new ArrayList<>(members.subList(1, 150));
+        good.add(Member.whole("more.csv", "v1", null)); // not in the pack
+
+        assertThat(ledger.replace(held, List.of(new Split("good", good, 150), new Split("bad", members.subList(0, 1), 1))))
+                .containsExactly("good", "bad");
+
+        assertThat(ledger.counts()).containsOnly(entry(SplitState.PENDING, 2L));
+        assertThat(ledger.known(List.of("pack/0.csv", "pack/149.csv", "more.csv")))
+                .extractingFromEntries(e -> e.getValue().splitId()).containsExactlyInAnyOrder("bad", "good", "good");
+        assertThat(ledger.claim("w1", LEASE)).get().extracting(c -> c.split().members()).isEqualTo(good);
+        assertThat(ledger.register(List.of(new Split("again", List.of(members.get(42)), 1)))).isEmpty();
+    }
+
+    @Test
+    void aReplaceLeftHalfDoneIsFinishedByTheNextPlanner() throws Exception {
+        DynamoDbConfig config = TestDynamo.freshTable();
+        DynamoDbLedger ledger = open(config);
+        Items items = new Items("p");
+        ledger.register(List.of(new Split("pack", List.of(Member.whole("a.csv", "v1", null), Member.whole("b.csv", "v1", null)), 2),
+                split("z")));
+        Claim held = ledger.claim("w1", LEASE).orElseThrow();
+        // what a replace's commit writes, and a process killed right after it leaves: the split replaced, holding the
+        // plan, listed in the meta item (as Registrar.replace writes them)
+        Split packA = new Split("pack-a", List.of(Member.whole("a.csv", "v1", null)), 1, "{\"files\":[\"a.csv\"]}",
+                new OutputKey("pack", "h1", 0, Member.WHOLE));
+        Replacement plan = Replacement.plan(held.split(), List.of(packA,
+                new Split("pack-b", List.of(Member.whole("b.csv", "v1", null)), 1)),
+                2, Map.of("pack-a", held.token(), "pack-b", held.token()), Map.of(), Map.of());
+        db.updateItem(b -> b.tableName(config.table()).key(items.split("pack"))
+                .updateExpression("SET #state = :replaced, #plan = :plan REMOVE #st, #owner, #lease")
+                .expressionAttributeNames(Map.of("#state", "state", "#plan", "plan", "#st", "st", "#owner", "owner",
+                        "#lease", "lease"))
+                .expressionAttributeValues(Map.of(":replaced", Items.s(Items.REPLACED), ":plan", Items.s(plan.json()))));
+        db.updateItem(b -> b.tableName(config.table()).key(items.meta())
+                .updateExpression("SET #seq = :seq ADD #inflight :ids")
+                .expressionAttributeNames(Map.of("#seq", "seq", "#inflight", "inflight"))
+                .expressionAttributeValues(Map.of(":seq", Items.n(4), ":ids", AttributeValue.fromSs(List.of("pack")))));
+        assertThat(ledger.isCurrent(held)).as("fenced from the commit on").isFalse();
+        assertThat(ledger.known(List.of("a.csv"))).containsEntry("a.csv",
+                new KnownMember("a.csv", "v1", 0, Member.WHOLE, "pack", SplitState.PENDING));
+
+        ledger.register(List.of(split("next")));
+
+        assertThat(ledger.known(List.of("a.csv", "b.csv"))).extractingFromEntries(e -> e.getValue().splitId())
+                .containsExactlyInAnyOrder("pack-a", "pack-b");
+        assertThat(ledger.counts()).containsOnly(entry(SplitState.PENDING, 4L));
+        assertThatThrownBy(() -> ledger.complete(held, new Completion(1, 1, 0, List.of(), "v1")))
+                .isInstanceOf(StaleClaimException.class);
+        List<Claim> claims = new ArrayList<>();
+        for (Optional<Claim> c; (c = ledger.claim("w2", LEASE)).isPresent(); ) claims.add(c.get());
+        assertThat(claims).extracting(Claim::splitId).containsExactly("z", "pack-a", "pack-b", "next");
+        assertThat(claims.get(1).split()).as("the payload and output key, through the recorded plan").isEqualTo(packA);
+        assertThat(claims.subList(1, 3)).allSatisfy(c -> assertThat(c.token()).isGreaterThan(held.token()));
+    }
+
+    @Test
+    void aTableCreatedAgainIsANewIncarnation() {
+        DynamoDbConfig config = TestDynamo.freshTable();
+        DynamoDbLedger first = open(config);
+        first.register(List.of(split("a")));
+        String before = first.incarnation();
+
+        db.deleteTable(b -> b.tableName(config.table()));
+        db.waiter().waitUntilTableNotExists(b -> b.tableName(config.table()));
+        DynamoDbLedger again = open(config);
+
+        assertThat(again.counts()).isEmpty();
+        assertThat(again.incarnation()).isNotEqualTo(before).isEqualTo(first.incarnation());
     }
 
     @Test

@@ -2,13 +2,17 @@ package io.sluice.ledger.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.entry;
 
 import io.sluice.spi.Claim;
 import io.sluice.spi.Completion;
+import io.sluice.spi.KnownMember;
 import io.sluice.spi.LedgerException;
 import io.sluice.spi.Member;
 import io.sluice.spi.Split;
+import io.sluice.spi.SplitState;
 import io.sluice.spi.StaleClaimException;
+import io.sluice.spi.Totals;
 import io.sluice.testkit.ledger.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
@@ -64,6 +68,8 @@ class RedisLedgerTest {
         ledger.register(IntStream.range(0, 2_500).mapToObj(i -> split("s" + i, "d" + i)).toList());
         ledger.complete(ledger.claim("w1", LEASE).orElseThrow(), new Completion(1, 1, 0, List.of(), "v1"));
         ledger.claim("w1", LEASE).orElseThrow();
+        ledger.incarnation();
+        ledger.totals();
 
         assertThat(keys(config)).allMatch(k -> k.startsWith(config.keyPrefix() + ":{p}:")).hasSizeGreaterThan(2_500);
 
@@ -88,6 +94,46 @@ class RedisLedgerTest {
         assertThat(after.token()).isGreaterThan(before.token());
         assertThatThrownBy(() -> ledger.complete(before, new Completion(1, 1, 0, List.of(), "v1")))
                 .isInstanceOf(StaleClaimException.class);
+    }
+
+    @Test
+    void anInputOfASplitRegisteredBeforeLinksFallsBackToItsEarlierRegistration() throws Exception {
+        RedisConfig config = TestRedis.freshPrefix();
+        RedisLedger ledger = open(config);
+        ledger.register(List.of(range("t:0", 0, 100), range("t:100", 100, 250), range("t:250", 250, 400)));
+        ledger.complete(ledger.claim("w1", LEASE).orElseThrow(), new Completion(1, 1, 0, List.of(), "v1"));
+        // what an older Sluice registered: no links to the registrations before
+        for (String id : List.of("t:100", "t:250")) {
+            redis.getMap(RedisKeys.of(config.keyPrefix(), "p").splits() + "0:" + id).fastRemove("linked", "p:t.log");
+        }
+
+        ledger.replace(ledger.claim("t:100", "w1", LEASE).orElseThrow(), List.of());
+        assertThat(ledger.known(List.of("t.log")).get("t.log").splitId()).isEqualTo("t:250");
+        ledger.replace(ledger.claim("t:250", "w1", LEASE).orElseThrow(), List.of());
+
+        assertThat(ledger.known(List.of("t.log")))
+                .containsExactly(entry("t.log", new KnownMember("t.log", "g1", 0, 100, "t:0", SplitState.DONE)));
+    }
+
+    @Test
+    void splitsDoneBeforeTalliesExistedAreCountedAtTheFirstLook() throws Exception {
+        RedisConfig config = TestRedis.freshPrefix();
+        RedisLedger ledger = open(config);
+        ledger.register(List.of(split("a", null), split("b", null), split("c", null)));
+        ledger.complete(ledger.claim("w1", LEASE).orElseThrow(), new Completion(5, 4, 1, List.of(), "v1"));
+        clock.advance(Duration.ofSeconds(3));
+        ledger.complete(ledger.claim("w1", LEASE).orElseThrow(), new Completion(7, 7, 0, List.of(), "v1"));
+        // what an older Sluice left: done splits without a version, no tally
+        RedisKeys keys = RedisKeys.of(config.keyPrefix(), "p");
+        redis.getMap(keys.splits() + "0:b").fastRemove("pv");
+        redis.getKeys().delete(keys.base() + "tally");
+        clock.advance(Duration.ofSeconds(3));
+        ledger.complete(ledger.claim("w1", LEASE).orElseThrow(), new Completion(2, 1, 1, List.of(), "v2"));
+
+        assertThat(ledger.doneByVersion()).containsOnly(entry("v1", 1L), entry("", 1L), entry("v2", 1L));
+        assertThat(ledger.totals()).isEqualTo(new Totals(14, 12, 2, clock.instant()));
+        assertThat(ledger.requeueOutdated("v2")).isEqualTo(2);
+        assertThat(ledger.totals()).isEqualTo(new Totals(2, 1, 1, clock.instant()));
     }
 
     @Test
@@ -143,6 +189,10 @@ class RedisLedgerTest {
 
     private static Split split(String name, String digest) {
         return new Split(name, List.of(Member.whole(name + ".csv", "v1", digest)), 10);
+    }
+
+    private static Split range(String id, long start, long end) {
+        return new Split(id, List.of(new Member("t.log", "g1", start, end, null)), end - start);
     }
 
     private static String digest(char c) {
