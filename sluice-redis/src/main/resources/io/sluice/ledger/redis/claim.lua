@@ -17,5 +17,9 @@ while true do
   local k = skey(id)
   local f = redis.call('HMGET', k, 'state', 'lease', 'retry')
   if claimable(f, now) then return grant(id, k, f[1], ARGV[2], ARGV[3], ARGV[4]) end
-  redis.call('ZREM', READY, id) -- a leftover of a split that moved on (defensive: every transition removes it)
+  redis.call('ZREM', READY, id)
+  -- not due by this worker's clock, only by the clock of the one that moved it here: back to its index, or no claim
+  -- would ever find it again once its holder is gone (otherwise a leftover of a split that moved on)
+  if f[1] == 'claimed' then redis.call('ZADD', LEASES, f[2], id)
+  elseif f[1] == 'failed' then redis.call('ZADD', RETRY, f[3], id) end
 end

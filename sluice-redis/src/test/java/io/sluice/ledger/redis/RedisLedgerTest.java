@@ -137,6 +137,31 @@ class RedisLedgerTest {
     }
 
     @Test
+    void anExpiredLeaseFoundByAFastClockIsStillTakenOverWhenASlowClockSawItFirst() {
+        RedisConfig config = TestRedis.freshPrefix();
+        MutableClock fast = new MutableClock(clock.instant().plusSeconds(61));
+        MutableClock slow = new MutableClock(clock.instant().plusSeconds(30));
+        RedisLedger ledger = open(config);
+        ledger.register(List.of(split("first", null), split("held", null)));
+        ledger.claim("held", "w1", LEASE).orElseThrow(); // its lease ends at +60 s; then w1 is gone
+
+        // a worker whose clock runs ahead finds the lease expired, but takes the older pending split
+        assertThat(handle(config, fast).claim("w2", LEASE)).get().extracting(Claim::splitId).isEqualTo("first");
+        // a worker whose clock runs behind looks at the split and finds it not due yet
+        assertThat(handle(config, slow).claim("w3", LEASE)).isEmpty();
+        slow.advance(Duration.ofSeconds(31));
+
+        assertThat(handle(config, slow).claim("w3", LEASE)).as("due by this clock too")
+                .get().extracting(Claim::splitId).isEqualTo("held");
+    }
+
+    private RedisLedger handle(RedisConfig config, MutableClock clock) {
+        RedisLedger ledger = RedisLedger.open(config, "p", clock);
+        opened.add(ledger);
+        return ledger;
+    }
+
+    @Test
     void aMissingBloomFilterIsRebuiltFromTheExactSetOnOpen() {
         RedisConfig config = TestRedis.freshPrefix().withBloom(new RedisConfig.Bloom(10_000, 0.01));
         open(config).register(List.of(split("a", digest('a'))));
