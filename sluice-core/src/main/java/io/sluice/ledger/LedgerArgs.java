@@ -1,6 +1,7 @@
 package io.sluice.ledger;
 
 import java.time.Duration;
+import java.util.Objects;
 
 /** Argument checks every ledger backend makes the same way. */
 public final class LedgerArgs {
@@ -15,5 +16,12 @@ public final class LedgerArgs {
     public static Duration requirePositive(String name, Duration d) {
         if (d.isNegative() || d.isZero()) throw new IllegalArgumentException(name + " must be positive: " + d);
         return d;
+    }
+
+    /** The arguments of {@code Ledger.lock}: a name, an owner and a positive lease. */
+    public static void requireLock(String name, String owner, Duration lease) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(owner, "owner");
+        requirePositive("lease", lease);
     }
 }

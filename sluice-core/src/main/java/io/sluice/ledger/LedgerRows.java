@@ -1,7 +1,10 @@
 package io.sluice.ledger;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.spi.Member;
+import io.sluice.spi.OutputKey;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
 import io.sluice.spi.Totals;
@@ -11,10 +14,15 @@ import java.io.UncheckedIOException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
-/** How the ledger backends store values: JSON lists, epoch milliseconds, split, totals and worker rows of the SQL ledgers. */
+/**
+ * How the ledger backends store values: JSON lists, members and output keys, epoch milliseconds, split, totals and
+ * worker rows of the SQL ledgers.
+ */
 public final class LedgerRows {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -27,6 +35,49 @@ public final class LedgerRows {
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** A split's members as the key-value ledgers store them: a JSON array of [key, fingerprint, start, end, digest]. */
+    public static String membersJson(List<Member> members) {
+        return json(members.stream().map(m -> Arrays.asList(m.key(), m.fingerprint(), m.start(), m.end(), m.digest()))
+                .toList());
+    }
+
+    /** The members {@link #membersJson} wrote. */
+    public static List<Member> members(String json) {
+        try {
+            List<Member> members = new ArrayList<>();
+            for (JsonNode m : JSON.readTree(json)) {
+                members.add(new Member(m.get(0).asText(), m.get(1).asText(), m.get(2).asLong(), m.get(3).asLong(),
+                        m.get(4).isNull() ? null : m.get(4).asText()));
+            }
+            return members;
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** An output key as the key-value ledgers store it: a JSON array of its four fields; null for none. */
+    public static String outputKeyJson(OutputKey key) {
+        return key == null ? null : json(Arrays.asList(key.key(), key.version(), key.start(), key.end()));
+    }
+
+    /** The output key {@link #outputKeyJson} wrote; null for null. */
+    public static OutputKey outputKey(String json) {
+        if (json == null) return null;
+        try {
+            JsonNode a = JSON.readTree(json);
+            return new OutputKey(a.get(0).asText(), a.get(1).asText(), a.get(2).asLong(), a.get(3).asLong());
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The output key in four columns of the SQL ledgers from {@code first} on (key, version, start, end); null for none. */
+    public static OutputKey outputKey(ResultSet rs, int first) throws SQLException {
+        String key = rs.getString(first);
+        return key == null ? null
+                : new OutputKey(key, rs.getString(first + 1), rs.getLong(first + 2), rs.getLong(first + 3));
     }
 
     /** An epoch-milliseconds column; null when SQL NULL. */

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -24,6 +25,12 @@ public interface Ledger extends AutoCloseable {
 
     /** The member key that first registered this content digest, if any. */
     Optional<String> digestOwner(String sha256);
+
+    /**
+     * A registered split by id, with its members, payload and output key as registered (empty when unknown, or
+     * forgotten by {@link #replace} or {@link #reset}).
+     */
+    Optional<Split> split(String splitId);
 
     /**
      * Registers new splits atomically. A split is skipped (not an error) when any of its members
@@ -97,6 +104,34 @@ public interface Ledger extends AutoCloseable {
      */
     List<String> replace(Claim claim, List<Split> replacements) throws StaleClaimException;
 
+    // ---- output locks ---------------------------------------------------------------------------------
+
+    /**
+     * Takes the named lock for {@code owner} until now + {@code lease} (by the ledger's clock): granted when nobody
+     * holds it, when its holder's lease ran out, or when {@code owner} holds it already (then renewed: the same
+     * grant, its lease extended, as long as nobody else took it meanwhile). Each grant to a new holder gets a
+     * fencing token greater than any earlier token of that lock, even across {@link #reset}. A sink that replaces
+     * the output of an earlier version of an input commits under the lock of that output, so the lock holds across
+     * machines. An owner names one holder: two holders sharing an owner would share the lock.
+     *
+     * @return the grant, or empty while another owner's lease runs
+     */
+    Optional<Lock> lock(String name, String owner, Duration lease);
+
+    /** True while this grant is the lock's current one and its lease has not run out (by the ledger's clock). */
+    boolean holds(Lock lock);
+
+    /** Releases the lock at once if this grant still holds it (its lease run out or not); otherwise does nothing. */
+    void unlock(Lock lock);
+
+    /** One grant of a lock: {@code token} tells it from every other grant of the lock. */
+    record Lock(String name, String owner, long token) {
+        public Lock {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(owner, "owner");
+        }
+    }
+
     // ---- status and operations ------------------------------------------------------------------------
 
     /** Number of splits in each state (states with none may be absent). */
@@ -125,7 +160,10 @@ public interface Ledger extends AutoCloseable {
     /** Totals over the done splits: rows in, rows out, bad records, and when the last one was done. */
     Totals totals();
 
-    /** Forgets everything this ledger holds for the pipeline, its {@link #incarnation} included. */
+    /**
+     * Forgets everything this ledger holds for the pipeline, its {@link #incarnation} and output locks included.
+     * Tokens are never handed out again: a claim or lock from before stays fenced.
+     */
     void reset();
 
     // ---- worker pools -----------------------------------------------------------------------------------

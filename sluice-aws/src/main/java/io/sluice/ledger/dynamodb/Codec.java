@@ -3,17 +3,12 @@ package io.sluice.ledger.dynamodb;
 import static io.sluice.ledger.dynamodb.Items.n;
 import static io.sluice.ledger.dynamodb.Items.s;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.ledger.LedgerRows;
 import io.sluice.spi.Member;
 import io.sluice.spi.Split;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
-import java.io.UncheckedIOException;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +18,6 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 final class Codec {
     /** The condition of a change only the claim with {@code :token} may make ({@code :claimed} = "claimed"). */
     static final String HELD = "#token = :token AND #state = :claimed";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private Codec() {
     }
@@ -38,7 +32,9 @@ final class Codec {
         item.put("token", n(token));
         item.put("attempts", n(0));
         item.put("bytes", n(split.bytes()));
-        item.put("members", s(membersJson(split.members())));
+        item.put("members", s(LedgerRows.membersJson(split.members())));
+        if (split.payload() != null) item.put("payload", s(split.payload()));
+        if (split.outputKey() != null) item.put("okey", s(LedgerRows.outputKeyJson(split.outputKey())));
         item.put("n", n(split.members().size()));
         item.put("updated", n(now));
         if (!newDigests.isEmpty()) {
@@ -49,24 +45,13 @@ final class Codec {
         return item;
     }
 
-    /** Members as a split's item holds them. */
-    static String membersJson(List<Member> members) {
-        return LedgerRows.json(members.stream()
-                .map(m -> Arrays.asList(m.key(), m.fingerprint(), m.start(), m.end(), m.digest())).toList());
-    }
-
-    static List<Member> members(String json) {
-        try {
-            List<List<Object>> rows = JSON.readValue(json, new TypeReference<>() { });
-            return rows.stream().map(r -> new Member((String) r.get(0), (String) r.get(1),
-                    ((Number) r.get(2)).longValue(), ((Number) r.get(3)).longValue(), (String) r.get(4))).toList();
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     static Split split(Map<String, AttributeValue> item) {
-        return new Split(item.get(Items.SK).s(), members(item.get("members").s()), number(item, "bytes"));
+        return new Split(item.get(Items.SK).s(), members(item), number(item, "bytes"), text(item, "payload"),
+                LedgerRows.outputKey(text(item, "okey")));
+    }
+
+    static List<Member> members(Map<String, AttributeValue> item) {
+        return LedgerRows.members(item.get("members").s());
     }
 
     static SplitInfo info(Map<String, AttributeValue> item) {

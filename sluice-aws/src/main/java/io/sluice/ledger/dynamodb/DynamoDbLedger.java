@@ -1,5 +1,6 @@
 package io.sluice.ledger.dynamodb;
 
+import static io.sluice.ledger.LedgerArgs.requireLock;
 import static io.sluice.ledger.LedgerArgs.requirePositive;
 import static io.sluice.ledger.dynamodb.Items.n;
 import static io.sluice.ledger.dynamodb.Items.s;
@@ -80,6 +81,7 @@ public final class DynamoDbLedger implements Ledger {
     private final Reads reads;
     private final Registrar registrar;
     private final Pool workerPool;
+    private final Locks locks;
     private final Candidates candidates = new Candidates(DUE_EVERY.toMillis());
 
     private DynamoDbLedger(DynamoDbConfig config, String pipeline, Clock clock, DynamoDbClient db) {
@@ -92,6 +94,7 @@ public final class DynamoDbLedger implements Ledger {
         this.reads = new Reads(db, config.table(), pool);
         this.registrar = new Registrar(db, config, items, reads, clock);
         this.workerPool = new Pool(db, config.table(), items, reads, clock);
+        this.locks = new Locks(db, config.table(), items, clock);
     }
 
     /** Opens the ledger with the default AWS credentials (environment, profile, instance role). */
@@ -153,6 +156,15 @@ public final class DynamoDbLedger implements Ledger {
         return call("look up a content digest", () -> Optional.ofNullable(db.getItem(b -> b.tableName(config.table())
                 .key(items.digest(sha256)).consistentRead(true)).item()).filter(i -> !i.isEmpty())
                 .map(i -> i.get("key").s()));
+    }
+
+    /** One strongly consistent read; a split being registered counts, one replaced or forgotten does not. */
+    @Override
+    public Optional<Split> split(String splitId) {
+        return call("read split " + splitId, () -> Optional.ofNullable(db.getItem(b -> b.tableName(config.table())
+                        .key(items.split(splitId)).consistentRead(true)).item())
+                .filter(i -> !i.isEmpty() && !Set.of(Items.REPLACED, Items.FORGOTTEN).contains(i.get("state").s()))
+                .map(Codec::split));
     }
 
     @Override
@@ -386,6 +398,27 @@ public final class DynamoDbLedger implements Ledger {
             } catch (ConditionalCheckFailedException stale) {
                 return false;
             }
+        });
+    }
+
+    // ---- output locks ---------------------------------------------------------------------------------
+
+    @Override
+    public Optional<Lock> lock(String name, String owner, Duration lease) {
+        requireLock(name, owner, lease);
+        return call("take lock " + name, () -> locks.lock(name, owner, lease));
+    }
+
+    @Override
+    public boolean holds(Lock lock) {
+        return call("check lock " + lock.name(), () -> locks.holds(lock));
+    }
+
+    @Override
+    public void unlock(Lock lock) {
+        call("release lock " + lock.name(), () -> {
+            locks.unlock(lock);
+            return null;
         });
     }
 

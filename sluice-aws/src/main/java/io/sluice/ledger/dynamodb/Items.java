@@ -10,7 +10,7 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
  * The items of one pipeline. Each kind shares a partition key ({@code <pipeline>#split}, {@code #ident},
- * {@code #latest}, {@code #digest}, {@code #meta}, {@code #worker}, {@code #leader}) so that a reset can find them
+ * {@code #latest}, {@code #digest}, {@code #meta}, {@code #worker}, {@code #leader}, {@code #lock}) so that a reset can find them
  * with a query; sort keys that could outgrow DynamoDB's 1 KB limit (paths) are their sha256.
  *
  * <p>Splits are also indexed by state in the {@code by_state} index ({@code st = <pipeline>#<state>}, sorted by
@@ -64,6 +64,10 @@ final class Items {
 
     Map<String, AttributeValue> leader() {
         return key("leader", "leader");
+    }
+
+    Map<String, AttributeValue> lock(String name) {
+        return key("lock", sha256(name));
     }
 
     /** The partition of one kind of item, e.g. {@code p#split}. */

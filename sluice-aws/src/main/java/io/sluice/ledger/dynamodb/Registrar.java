@@ -201,7 +201,7 @@ final class Registrar {
                     long seq = Codec.number(split, Items.SEQ);
                     String state = split.get("state").s();
                     if (id.equals(old.id()) || state.equals(Items.REPLACED) || state.equals(Items.FORGOTTEN)) return;
-                    for (Member m : Codec.members(split.get("members").s())) {
+                    for (Member m : Codec.members(split)) {
                         if (orphans.contains(m.key()) && seq >= seqs.getOrDefault(m.key(), -1L)) {
                             seqs.put(m.key(), seq);
                             earlier.put(m.key(), new Replacement.Earlier(m.fingerprint(), m.start(), m.end(), id));
@@ -228,19 +228,22 @@ final class Registrar {
                 .returnValues(ReturnValue.UPDATED_NEW)).attributes().get("incarnation").s();
     }
 
-    /** Forgets the pipeline: a new epoch (so no token from before can match), then every item deleted. */
+    /**
+     * Forgets the pipeline: a new epoch (so no token from before can match), then every item deleted, except the
+     * output locks: they are freed, and keep their last token so that the next holder's is greater.
+     */
     void reset() {
         locked(lock -> {
             lock.epoch = lock.meta.epoch() + 1;
             lock.inflightDone.addAll(lock.meta.inflight());
             lock.flush();
-            for (String kind : List.of("split", "ident", "latest", "digest")) {
+            for (String kind : List.of("split", "ident", "latest", "digest", "lock")) {
                 reads.query(QueryRequest.builder().tableName(config.table())
                         .keyConditionExpression("#pk = :pk")
                         .expressionAttributeNames(Names.of("#pk", "#sk"))
                         .expressionAttributeValues(Map.of(":pk", s(items.partition(kind))))
                         .projectionExpression("#pk, #sk")
-                        .build(), key -> lock.write(lock.delete(key)));
+                        .build(), key -> lock.write(kind.equals("lock") ? lock.free(key) : lock.delete(key)));
             }
             lock.flush();
             return null;
@@ -334,7 +337,7 @@ final class Registrar {
                 } else if (Items.REGISTERING.equals(split.get("state").s())) {
                     Map<String, String> digests = new HashMap<>();
                     if (split.containsKey("nd")) split.get("nd").m().forEach((d, k) -> digests.put(d, k.s()));
-                    memberWrites(split.get(Items.SK).s(), Codec.members(split.get("members").s()), digests)
+                    memberWrites(split.get(Items.SK).s(), Codec.members(split), digests)
                             .forEach(this::write);
                     finish(split.get(Items.SK).s());
                 } else {
@@ -491,6 +494,13 @@ final class Registrar {
                     .conditionExpression(MINE)
                     .expressionAttributeNames(Names.of(set.toString(), MINE))
                     .expressionAttributeValues(values).build();
+        }
+
+        /** Frees an output lock ({@link Locks}): its holder and lease go, its token stays. */
+        private TransactWriteItem free(Map<String, AttributeValue> key) {
+            String release = "REMOVE #owner, #lease";
+            return TransactWriteItem.builder().update(Update.builder().tableName(config.table()).key(key)
+                    .updateExpression(release).expressionAttributeNames(Names.of(release)).build()).build();
         }
 
         private TransactWriteItem delete(Map<String, AttributeValue> key) {

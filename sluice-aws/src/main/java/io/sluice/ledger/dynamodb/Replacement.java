@@ -2,7 +2,9 @@ package io.sluice.ledger.dynamodb;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.ledger.LedgerRows;
 import io.sluice.spi.Member;
+import io.sluice.spi.OutputKey;
 import io.sluice.spi.Split;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -17,7 +19,7 @@ import java.util.Map;
  * large pack stays small beside it (an item holds at most 400 KB).
  *
  * @param splits    the replacements, each with the seq and the first token it was given
- * @param others    the members of replacements that the replaced split does not hold, as {@link Codec} stores members
+ * @param others    the members of replacements that the replaced split does not hold, as {@link LedgerRows#membersJson} writes them
  * @param digests   the content digests the replacements are the first to hold, by digest, with the key that owns it
  * @param fallbacks the inputs of the replaced split that no replacement holds and whose latest registration it was,
  *                  each with its registration before (null when there was none)
@@ -27,9 +29,10 @@ record Replacement(List<Planned> splits, String others, Map<String, String> dige
 
     /**
      * A replacement: its item starts with {@code token}; {@code members} are places in the replaced split's members
-     * followed by {@link #others}.
+     * followed by {@link #others}. (Replaces recorded by a Sluice before payloads and output keys have neither: null.)
      */
-    record Planned(String id, long bytes, long seq, long token, List<Integer> members) {
+    record Planned(String id, long bytes, long seq, long token, List<Integer> members, String payload,
+                   OutputKey outputKey) {
     }
 
     /** An input's registration: its version and range, and the split that holds it. */
@@ -48,18 +51,19 @@ record Replacement(List<Planned> splits, String others, Map<String, String> dige
                 all.add(added);
                 return all.size() - 1;
             })).toList();
-            splits.add(new Planned(s.id(), s.bytes(), ++lastSeq, tokens.get(s.id()), members));
+            splits.add(new Planned(s.id(), s.bytes(), ++lastSeq, tokens.get(s.id()), members, s.payload(),
+                    s.outputKey()));
         }
         List<Member> others = all.subList(replaced.members().size(), all.size());
-        return new Replacement(splits, Codec.membersJson(others), digests, fallbacks);
+        return new Replacement(splits, LedgerRows.membersJson(others), digests, fallbacks);
     }
 
     /** The replacements as splits, each with the seq and token it was given. */
     List<Replaced> replacements(Split replaced) {
         List<Member> all = new ArrayList<>(replaced.members());
-        all.addAll(Codec.members(others));
+        all.addAll(LedgerRows.members(others));
         return splits.stream().map(p -> new Replaced(new Split(p.id(), p.members().stream().map(all::get).toList(),
-                p.bytes()), p.seq(), p.token())).toList();
+                p.bytes(), p.payload(), p.outputKey()), p.seq(), p.token())).toList();
     }
 
     /** A replacement with its place in claim order and its first token. */

@@ -7,8 +7,10 @@ import static org.assertj.core.api.Assertions.entry;
 import io.sluice.spi.Claim;
 import io.sluice.spi.Completion;
 import io.sluice.spi.KnownMember;
+import io.sluice.spi.Ledger.Lock;
 import io.sluice.spi.LedgerException;
 import io.sluice.spi.Member;
+import io.sluice.spi.OutputKey;
 import io.sluice.spi.Split;
 import io.sluice.spi.SplitState;
 import io.sluice.spi.StaleClaimException;
@@ -21,11 +23,15 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -61,6 +67,35 @@ class DynamoDbLedgerTest {
         DynamoDbLedger ledger = DynamoDbLedger.open(config, "p", clock, TestDynamo.CREDENTIALS);
         opened.add(ledger);
         return ledger;
+    }
+
+    /** A commit's lock costs three requests: taken, checked once, released; a lock another owner holds, one. */
+    @Test
+    void anOutputLockCostsOneRequestPerCall() {
+        DynamoDbConfig config = TestDynamo.freshTable();
+        open(config);
+        AtomicInteger requests = new AtomicInteger();
+        ExecutionInterceptor counter = new ExecutionInterceptor() {
+            @Override
+            public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
+                requests.incrementAndGet();
+            }
+        };
+        try (DynamoDbClient counted = DynamoDbClient.builder().endpointOverride(TestDynamo.endpoint(TestDynamo.port()))
+                .region(Region.US_EAST_1).credentialsProvider(TestDynamo.CREDENTIALS)
+                .overrideConfiguration(o -> o.addExecutionInterceptor(counter)).build()) {
+            Locks locks = new Locks(counted, config.table(), new Items("p"), clock);
+
+            Lock a = locks.lock("out/a", "w1", LEASE).orElseThrow();
+            assertThat(locks.holds(a)).isTrue();
+            locks.unlock(a);
+            assertThat(requests).as("take, check, release").hasValue(3);
+
+            locks.lock("out/a", "w1", LEASE).orElseThrow();
+            requests.set(0);
+            assertThat(locks.lock("out/a", "w2", LEASE)).isEmpty();
+            assertThat(requests).as("refused: the failed write returns the holder").hasValue(1);
+        }
     }
 
     @Test
@@ -156,8 +191,9 @@ class DynamoDbLedgerTest {
         Claim held = ledger.claim("w1", LEASE).orElseThrow();
         // what a replace's commit writes, and a process killed right after it leaves: the split replaced, holding the
         // plan, listed in the meta item (as Registrar.replace writes them)
-        Replacement plan = Replacement.plan(held.split(), List.of(
-                new Split("pack-a", List.of(Member.whole("a.csv", "v1", null)), 1),
+        Split packA = new Split("pack-a", List.of(Member.whole("a.csv", "v1", null)), 1, "{\"files\":[\"a.csv\"]}",
+                new OutputKey("pack", "h1", 0, Member.WHOLE));
+        Replacement plan = Replacement.plan(held.split(), List.of(packA,
                 new Split("pack-b", List.of(Member.whole("b.csv", "v1", null)), 1)),
                 2, Map.of("pack-a", held.token(), "pack-b", held.token()), Map.of(), Map.of());
         db.updateItem(b -> b.tableName(config.table()).key(items.split("pack"))
@@ -183,6 +219,7 @@ class DynamoDbLedgerTest {
         List<Claim> claims = new ArrayList<>();
         for (Optional<Claim> c; (c = ledger.claim("w2", LEASE)).isPresent(); ) claims.add(c.get());
         assertThat(claims).extracting(Claim::splitId).containsExactly("z", "pack-a", "pack-b", "next");
+        assertThat(claims.get(1).split()).as("the payload and output key, through the recorded plan").isEqualTo(packA);
         assertThat(claims.subList(1, 3)).allSatisfy(c -> assertThat(c.token()).isGreaterThan(held.token()));
     }
 

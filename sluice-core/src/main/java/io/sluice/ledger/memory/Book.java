@@ -31,6 +31,10 @@ final class Book {
     record Leader(String holder, Instant until) {
     }
 
+    /** The current grant of an output lock. */
+    record Held(String owner, long token, Instant until) {
+    }
+
     // by id, in registration order (replacing a row keeps its place)
     final Map<String, Row> rows = new LinkedHashMap<>();
     // seq -> id of the rows not yet done or dead, so a claim looks at open work only, oldest first
@@ -40,10 +44,11 @@ final class Book {
     final Map<String, String> digestOwners = new HashMap<>();
     final NavigableMap<String, Announced> workers = new TreeMap<>();
     Leader leader;
+    final Map<String, Held> locks = new HashMap<>();
     // made at first use, dropped by reset
     String incarnation;
     long lastSeq;
-    // never reset: a claim from before a reset must stay fenced
+    // never reset: a claim or lock from before a reset must stay fenced
     long lastToken;
 
     /** Registers what the shared rule accepts, all or nothing. */
@@ -142,9 +147,13 @@ final class Book {
         return leader != null && leader.until().isAfter(now) && leader.holder().equals(workerId);
     }
 
-    /** Forgets every split, input, digest and the incarnation; workers, the leader lease and the token counter stay. */
+    /**
+     * Forgets every split, input, digest, output lock and the incarnation; workers, the leader lease and the token
+     * counter stay.
+     */
     void reset() {
         incarnation = null;
+        locks.clear();
         rows.clear();
         open.clear();
         inputs.clear();

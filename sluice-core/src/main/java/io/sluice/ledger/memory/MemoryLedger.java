@@ -1,5 +1,6 @@
 package io.sluice.ledger.memory;
 
+import static io.sluice.ledger.LedgerArgs.requireLock;
 import static io.sluice.ledger.LedgerArgs.requirePositive;
 
 import io.sluice.spi.Claim;
@@ -85,6 +86,11 @@ public final class MemoryLedger implements Ledger {
     @Override
     public Optional<String> digestOwner(String sha256) {
         return locked(book -> Optional.ofNullable(book.digestOwners.get(sha256)));
+    }
+
+    @Override
+    public Optional<Split> split(String splitId) {
+        return locked(book -> Optional.ofNullable(book.rows.get(splitId)).map(Row::split));
     }
 
     @Override
@@ -198,6 +204,36 @@ public final class MemoryLedger implements Ledger {
             book.put(transition.next(held, now()));
             return true;
         });
+    }
+
+    // ---- output locks ---------------------------------------------------------------------------------
+
+    @Override
+    public Optional<Lock> lock(String name, String owner, Duration lease) {
+        requireLock(name, owner, lease);
+        return locked(book -> {
+            Instant now = now();
+            Book.Held current = book.locks.get(name);
+            boolean mine = current != null && current.owner().equals(owner);
+            if (current != null && !mine && current.until().isAfter(now)) return Optional.empty();
+            long token = mine ? current.token() : ++book.lastToken;
+            book.locks.put(name, new Book.Held(owner, token, later(now, lease)));
+            return Optional.of(new Lock(name, owner, token));
+        });
+    }
+
+    @Override
+    public boolean holds(Lock lock) {
+        return locked(book -> {
+            Book.Held current = book.locks.get(lock.name());
+            return current != null && current.token() == lock.token() && current.until().isAfter(now());
+        });
+    }
+
+    @Override
+    public void unlock(Lock lock) {
+        locked(book -> book.locks.computeIfPresent(lock.name(),
+                (name, current) -> current.token() == lock.token() ? null : current));
     }
 
     // ---- status and operations ------------------------------------------------------------------------

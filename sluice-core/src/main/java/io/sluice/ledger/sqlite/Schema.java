@@ -98,8 +98,26 @@ final class Schema {
                 id       TEXT NOT NULL
             ) WITHOUT ROWID""");
 
+    // each split's payload (its connector's, stored as given) and output key (NULL columns for none; every split
+    // registered before v4 has none), and the output locks: one row per lock held, its token from the counter
+    private static final List<String> V4 = List.of(
+            "ALTER TABLE splits ADD COLUMN payload TEXT",
+            "ALTER TABLE splits ADD COLUMN output_key TEXT",
+            "ALTER TABLE splits ADD COLUMN output_version TEXT",
+            "ALTER TABLE splits ADD COLUMN output_start INTEGER",
+            "ALTER TABLE splits ADD COLUMN output_end INTEGER",
+            """
+            CREATE TABLE locks (
+                pipeline    TEXT    NOT NULL,
+                name        TEXT    NOT NULL,
+                owner       TEXT    NOT NULL,
+                token       INTEGER NOT NULL,
+                lease_until INTEGER NOT NULL,
+                PRIMARY KEY (pipeline, name)
+            ) WITHOUT ROWID""");
+
     /** {@code MIGRATIONS.get(v)} brings a ledger from user_version {@code v} to {@code v + 1}. */
-    private static final List<List<String>> MIGRATIONS = List.of(V1, V2, V3);
+    private static final List<List<String>> MIGRATIONS = List.of(V1, V2, V3, V4);
 
     static final int VERSION = MIGRATIONS.size();
 

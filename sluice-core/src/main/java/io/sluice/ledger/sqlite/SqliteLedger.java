@@ -1,6 +1,7 @@
 package io.sluice.ledger.sqlite;
 
 import io.sluice.ledger.LedgerRows;
+import static io.sluice.ledger.LedgerArgs.requireLock;
 import static io.sluice.ledger.LedgerArgs.requirePositive;
 
 import io.sluice.spi.Claim;
@@ -9,6 +10,7 @@ import io.sluice.spi.KnownMember;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.LedgerException;
 import io.sluice.spi.Member;
+import io.sluice.spi.OutputKey;
 import io.sluice.spi.Split;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
@@ -58,18 +60,21 @@ public final class SqliteLedger implements Ledger {
     // the guard of every change a claim holder makes: its token is still the split's and the split still claimed
     private static final String HELD = "\nWHERE pipeline = ? AND id = ? AND token = ? AND state = 'claimed'";
 
-    private static final String NEXT_CLAIMABLE = """
-            SELECT seq, id, bytes, attempts FROM splits
+    // a split's columns, as registered() reads them
+    private static final String SPLIT_COLUMNS = """
+            SELECT seq, id, bytes, attempts, payload, output_key, output_version, output_start, output_end FROM splits
+            """;
+    private static final String NEXT_CLAIMABLE = SPLIT_COLUMNS + """
             WHERE seq = (SELECT min(seq) FROM (
                 SELECT min(seq) AS seq FROM splits WHERE pipeline = ?1 AND state = 'pending'
                 UNION ALL
                 SELECT min(seq) FROM splits WHERE pipeline = ?1 AND state = 'failed' AND next_retry <= ?2
                 UNION ALL
                 SELECT min(seq) FROM splits WHERE pipeline = ?1 AND state = 'claimed' AND lease_until <= ?2))""";
-    private static final String NAMED_CLAIMABLE = """
-            SELECT seq, id, bytes, attempts FROM splits
+    private static final String NAMED_CLAIMABLE = SPLIT_COLUMNS + """
             WHERE pipeline = ?1 AND id = ?2 AND (state = 'pending' OR (state = 'failed' AND next_retry <= ?3)
                 OR (state = 'claimed' AND lease_until <= ?3))""";
+    private static final String SPLIT = SPLIT_COLUMNS + "WHERE pipeline = ? AND id = ?";
     private static final String NEXT_TOKEN =
             "UPDATE counters SET value = value + 1 WHERE name = 'token' RETURNING value";
     private static final String GRANT = """
@@ -97,8 +102,9 @@ public final class SqliteLedger implements Ledger {
             "SELECT 1 FROM members WHERE pipeline = ? AND key = ? AND fingerprint = ? AND range_start = ?";
     private static final String DIGEST_OWNER = "SELECT key FROM digests WHERE pipeline = ? AND sha256 = ?";
     private static final String INSERT_SPLIT = """
-            INSERT INTO splits (pipeline, id, state, bytes, members, created, updated)
-            VALUES (?, ?, 'pending', ?, ?, ?, ?)
+            INSERT INTO splits (pipeline, id, state, bytes, members, payload, output_key, output_version, output_start,
+                output_end, created, updated)
+            VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (pipeline, id) DO NOTHING
             RETURNING seq""";
     private static final String INSERT_MEMBER = """
@@ -157,7 +163,19 @@ public final class SqliteLedger implements Ledger {
     private static final List<String> RETIRE = List.of(
             "DELETE FROM workers WHERE pipeline = ? AND id = ?",
             "DELETE FROM leaders WHERE pipeline = ? AND holder = ?");
+    // a new holder's grant takes the token it is given; its owner's keeps the token it has, renewed; a live lease of
+    // another owner leaves the row alone (nothing returned)
+    private static final String LOCK = """
+            INSERT INTO locks (pipeline, name, owner, token, lease_until) VALUES (?1, ?2, ?3, ?4, ?5)
+            ON CONFLICT (pipeline, name) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until,
+                token = CASE WHEN locks.owner = excluded.owner THEN locks.token ELSE excluded.token END
+            WHERE locks.owner = excluded.owner OR locks.lease_until <= ?6
+            RETURNING token""";
+    private static final String HOLDS =
+            "SELECT 1 FROM locks WHERE pipeline = ? AND name = ? AND token = ? AND lease_until > ?";
+    private static final String UNLOCK = "DELETE FROM locks WHERE pipeline = ? AND name = ? AND token = ?";
     private static final List<String> RESET = List.of(
+            "DELETE FROM locks WHERE pipeline = ?",
             "DELETE FROM incarnations WHERE pipeline = ?",
             "DELETE FROM members WHERE pipeline = ?",
             "DELETE FROM digests WHERE pipeline = ?",
@@ -282,6 +300,14 @@ public final class SqliteLedger implements Ledger {
     }
 
     @Override
+    public Optional<Split> split(String splitId) {
+        return transaction("read split " + splitId, "BEGIN", () -> {
+            Registered found = registered(bind(SPLIT, pipeline, splitId));
+            return Optional.ofNullable(found).map(Registered::split);
+        });
+    }
+
+    @Override
     public List<String> register(List<Split> splits) {
         if (splits.isEmpty()) return List.of();
         return write("register splits", () -> registerAll(splits, clock.millis()));
@@ -310,8 +336,10 @@ public final class SqliteLedger implements Ledger {
             }
         }
         long seq;
-        try (ResultSet rs = bind(INSERT_SPLIT, pipeline, split.id(), split.bytes(), split.members().size(), now, now)
-                .executeQuery()) {
+        OutputKey out = split.outputKey();
+        try (ResultSet rs = bind(INSERT_SPLIT, pipeline, split.id(), split.bytes(), split.members().size(),
+                split.payload(), out == null ? null : out.key(), out == null ? null : out.version(),
+                out == null ? null : out.start(), out == null ? null : out.end(), now, now).executeQuery()) {
             if (!rs.next()) {
                 throw new IllegalArgumentException("split " + split.id() + " is already registered with other "
                         + "members; a split's id must change when its inputs change (include the fingerprint)");
@@ -366,7 +394,7 @@ public final class SqliteLedger implements Ledger {
 
     @FunctionalInterface
     private interface Candidate {
-        /** The query for the split to grant (seq, id, bytes, attempts), or none. */
+        /** The query for the split to grant ({@link #SPLIT_COLUMNS}), or none. */
         PreparedStatement at(long now) throws SQLException;
     }
 
@@ -375,27 +403,45 @@ public final class SqliteLedger implements Ledger {
         requirePositive("lease", lease);
         return write(action, () -> {
             long now = clock.millis();
-            long seq;
-            String id;
-            long bytes;
-            int attempt;
-            try (ResultSet rs = candidate.at(now).executeQuery()) {
-                if (!rs.next()) return Optional.empty();
-                seq = rs.getLong(1);
-                id = rs.getString(2);
-                bytes = rs.getLong(3);
-                attempt = rs.getInt(4) + 1;
-            }
-            long token;
-            try (ResultSet rs = bind(NEXT_TOKEN).executeQuery()) {
-                rs.next();
-                token = rs.getLong(1);
-            }
+            Registered found = registered(candidate.at(now));
+            if (found == null) return Optional.empty();
+            long token = nextToken();
             long until = now + lease.toMillis();
-            bind(GRANT, owner, until, token, now, seq).executeUpdate();
-            Split split = new Split(id, members(seq), bytes);
-            return Optional.of(new Claim(split, owner, token, Instant.ofEpochMilli(until), attempt));
+            bind(GRANT, owner, until, token, now, found.seq()).executeUpdate();
+            return Optional.of(new Claim(found.split(), owner, token, Instant.ofEpochMilli(until),
+                    found.attempts() + 1));
         });
+    }
+
+    /** A split as its row holds it: registration order, attempts so far. */
+    private record Registered(long seq, Split split, int attempts) {
+    }
+
+    /** The split the query finds ({@link #SPLIT_COLUMNS}) with its members, or null. */
+    private Registered registered(PreparedStatement query) throws SQLException {
+        long seq;
+        String id;
+        long bytes;
+        int attempts;
+        String payload;
+        OutputKey outputKey;
+        try (ResultSet rs = query.executeQuery()) {
+            if (!rs.next()) return null;
+            seq = rs.getLong(1);
+            id = rs.getString(2);
+            bytes = rs.getLong(3);
+            attempts = rs.getInt(4);
+            payload = rs.getString(5);
+            outputKey = LedgerRows.outputKey(rs, 6);
+        }
+        return new Registered(seq, new Split(id, members(seq), bytes, payload, outputKey), attempts);
+    }
+
+    private long nextToken() throws SQLException {
+        try (ResultSet rs = bind(NEXT_TOKEN).executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     private List<Member> members(long seq) throws SQLException {
@@ -486,6 +532,34 @@ public final class SqliteLedger implements Ledger {
         args[leading.length + 1] = splitId;
         args[leading.length + 2] = token;
         return bind(sql, args).executeUpdate();
+    }
+
+    // ---- output locks ---------------------------------------------------------------------------------
+
+    @Override
+    public Optional<Lock> lock(String name, String owner, Duration lease) {
+        requireLock(name, owner, lease);
+        return write("take lock " + name, () -> {
+            long now = clock.millis();
+            try (ResultSet rs = bind(LOCK, pipeline, name, owner, nextToken(), now + lease.toMillis(), now)
+                    .executeQuery()) {
+                return rs.next() ? Optional.of(new Lock(name, owner, rs.getLong(1))) : Optional.empty();
+            }
+        });
+    }
+
+    @Override
+    public boolean holds(Lock lock) {
+        return read("check lock " + lock.name(), () -> {
+            try (ResultSet rs = bind(HOLDS, pipeline, lock.name(), lock.token(), clock.millis()).executeQuery()) {
+                return rs.next();
+            }
+        });
+    }
+
+    @Override
+    public void unlock(Lock lock) {
+        write("release lock " + lock.name(), () -> bind(UNLOCK, pipeline, lock.name(), lock.token()).executeUpdate());
     }
 
     // ---- status and operations ------------------------------------------------------------------------
@@ -652,8 +726,13 @@ public final class SqliteLedger implements Ledger {
     }
 
     private <T> T write(String action, Work<T> work) {
+        return transaction(action, "BEGIN IMMEDIATE", work);
+    }
+
+    /** Runs the work in one transaction, begun with {@code begin}: a read transaction's reads see one snapshot. */
+    private <T> T transaction(String action, String begin, Work<T> work) {
         return read(action, () -> {
-            bind("BEGIN IMMEDIATE").execute();
+            bind(begin).execute();
             try {
                 T result = work.run();
                 bind("COMMIT").execute();

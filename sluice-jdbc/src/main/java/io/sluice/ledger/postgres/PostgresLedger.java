@@ -1,6 +1,7 @@
 package io.sluice.ledger.postgres;
 
 import io.sluice.ledger.LedgerRows;
+import static io.sluice.ledger.LedgerArgs.requireLock;
 import static io.sluice.ledger.LedgerArgs.requirePositive;
 
 import com.zaxxer.hikari.HikariConfig;
@@ -13,6 +14,7 @@ import io.sluice.spi.KnownMember;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.LedgerException;
 import io.sluice.spi.Member;
+import io.sluice.spi.OutputKey;
 import io.sluice.spi.Split;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
@@ -40,6 +42,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * A ledger in PostgreSQL, shared by any number of workers on any number of machines. Every method is one
@@ -162,6 +165,34 @@ public final class PostgresLedger implements Ledger {
     }
 
     @Override
+    public Optional<Split> split(String splitId) {
+        return call("read split " + splitId, c -> {
+            try (PreparedStatement ps = prepare(c, sql.split, pipeline, splitId); ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(split(rs)) : Optional.empty();
+            }
+        });
+    }
+
+    /**
+     * The split in the claim function's columns (seq, id, bytes, attempts, token, payload, the output key's four
+     * columns, then one member per row, in order), from the current row on: reads every row.
+     */
+    private static Split split(ResultSet rs) throws SQLException {
+        String id = rs.getString(2);
+        long bytes = rs.getLong(3);
+        String payload = rs.getString(6);
+        OutputKey outputKey = LedgerRows.outputKey(rs, 7);
+        List<Member> members = new ArrayList<>();
+        do {
+            if (rs.getString(11) != null) {
+                members.add(new Member(rs.getString(11), rs.getString(12), rs.getLong(13), rs.getLong(14),
+                        rs.getString(15)));
+            }
+        } while (rs.next());
+        return new Split(id, members, bytes, payload, outputKey);
+    }
+
+    @Override
     public String incarnation() {
         return call("read the ledger's incarnation", c -> {
             Optional<String> known = incarnation(c);
@@ -241,6 +272,12 @@ public final class PostgresLedger implements Ledger {
             ps.setArray(4, c.createArrayOf("text", accepted.stream().map(Split::id).toArray()));
             ps.setArray(5, c.createArrayOf("bigint", accepted.stream().map(Split::bytes).toArray()));
             ps.setArray(6, c.createArrayOf("integer", accepted.stream().map(s -> s.members().size()).toArray()));
+            ps.setArray(7, c.createArrayOf("text", accepted.stream().map(Split::payload).toArray()));
+            List<OutputKey> keys = accepted.stream().map(Split::outputKey).toList();
+            ps.setArray(8, c.createArrayOf("text", column(keys, OutputKey::key)));
+            ps.setArray(9, c.createArrayOf("text", column(keys, OutputKey::version)));
+            ps.setArray(10, c.createArrayOf("bigint", column(keys, OutputKey::start)));
+            ps.setArray(11, c.createArrayOf("bigint", column(keys, OutputKey::end)));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) seqs.put(rs.getString(2), rs.getLong(1));
             }
@@ -261,6 +298,11 @@ public final class PostgresLedger implements Ledger {
             }
             ps.executeUpdate();
         }
+    }
+
+    /** One field of each output key, null where there is none. */
+    private static Object[] column(List<OutputKey> keys, Function<OutputKey, Object> field) {
+        return keys.stream().map(k -> k == null ? null : field.apply(k)).toArray();
     }
 
     private void insertDigests(Connection c, Map<String, String> digests) throws SQLException {
@@ -304,20 +346,10 @@ public final class PostgresLedger implements Ledger {
             try (PreparedStatement ps = grant.prepare(c, now, until)) {
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) return Optional.empty();
-                    String id = rs.getString(2);
-                    long bytes = rs.getLong(3);
                     int attempt = rs.getInt(4);
                     long token = rs.getLong(5);
-                    // one row per member, in order; the claim and the members come in one statement
-                    List<Member> members = new ArrayList<>();
-                    do {
-                        if (rs.getString(6) != null) {
-                            members.add(new Member(rs.getString(6), rs.getString(7), rs.getLong(8), rs.getLong(9),
-                                    rs.getString(10)));
-                        }
-                    } while (rs.next());
-                    Split split = new Split(id, members, bytes);
-                    return Optional.of(new Claim(split, owner, token, Instant.ofEpochMilli(until), attempt));
+                    // the claim and the members come in one statement
+                    return Optional.of(new Claim(split(rs), owner, token, Instant.ofEpochMilli(until), attempt));
                 }
             }
         });
@@ -420,6 +452,35 @@ public final class PostgresLedger implements Ledger {
         ps.setString(i++, splitId);
         ps.setLong(i, token);
         return ps;
+    }
+
+    // ---- output locks ---------------------------------------------------------------------------------
+
+    @Override
+    public Optional<Lock> lock(String name, String owner, Duration lease) {
+        requireLock(name, owner, lease);
+        return call("take lock " + name, c -> {
+            long now = clock.millis();
+            try (PreparedStatement ps = prepare(c, sql.lock, pipeline, name, owner, now + lease.toMillis(), now);
+                    ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(new Lock(name, owner, rs.getLong(1))) : Optional.empty();
+            }
+        });
+    }
+
+    @Override
+    public boolean holds(Lock lock) {
+        return call("check lock " + lock.name(), c -> {
+            try (PreparedStatement ps = prepare(c, sql.holds, pipeline, lock.name(), lock.token(), clock.millis());
+                    ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        });
+    }
+
+    @Override
+    public void unlock(Lock lock) {
+        call("release lock " + lock.name(), c -> update(c, sql.unlock, pipeline, lock.name(), lock.token()));
     }
 
     // ---- status and operations ------------------------------------------------------------------------

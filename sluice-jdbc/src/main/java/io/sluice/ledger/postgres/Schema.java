@@ -106,20 +106,70 @@ final class Schema {
             // split, and won whenever the statistics did not know the pipeline yet; now only (pipeline, id) fits
             "DROP INDEX {s}.splits_by_state",
             "CREATE INDEX splits_by_state ON {s}.splits (state, pipeline, seq)",
-            // A claim: the oldest claimable split, locked (SKIP LOCKED: racing workers pass over a row another one
-            // is taking instead of queueing behind it), granted with a new token, returned with its members (one
-            // row per member, in order; none when nothing is claimable).
-            //
-            // Its plan must walk the open splits' index (pipeline, seq) in order and stop at the first free split,
-            // whatever the statistics say. Left to its estimates, the planner also chose, when it believed the
-            // pipeline had one or two open splits, a bitmap scan of all of them and a sort, or the primary key in
-            // seq order past every split of every pipeline (7 ms and 40,000 rows per claim with 60,000 splits).
-            // So the function runs with sorts disabled, and asks for the order (pipeline, seq) with the pipeline
-            // as a range: equality would make the pipeline a constant, and the primary key (seq) would yield the
-            // order too. The open splits' index is then the only way to the first row without sorting them all.
+            claimFunction("claim", "", "", ""));
+
+    // the pipeline version that made each done split (NULL for splits done before v4), and the id of each pipeline's
+    // record, made at first use and dropped by reset. Both are quick: a nullable column without a default is added
+    // to the catalog only, and workers of v3 keep working on it (their completions record no version).
+    private static final List<String> V4 = List.of(
+            "ALTER TABLE {s}.splits ADD COLUMN pipeline_version text",
             """
-            CREATE FUNCTION {s}.claim(p_pipeline text, p_now bigint, p_owner text, p_until bigint)
-                RETURNS TABLE (c_seq bigint, c_id text, c_bytes bigint, c_attempts int, c_token bigint,
+            CREATE TABLE {s}.incarnations (
+                pipeline text PRIMARY KEY,
+                id       text NOT NULL
+            )""");
+
+    // each split's payload (its connector's, stored as given) and output key (NULL columns for none; every split
+    // registered before v5 has none); the output locks, one row per lock held, tokens from the claims' sequence; and
+    // the claim function's successor, which returns the payload and output key too. The columns and the table change
+    // the catalog only, and workers of v4 keep working: their registrations store no payload, and they keep calling
+    // the function claim, which stays until a later version drops it.
+    private static final List<String> V5 = List.of(
+            """
+            ALTER TABLE {s}.splits ADD COLUMN payload text, ADD COLUMN output_key text, ADD COLUMN output_version text,
+                ADD COLUMN output_start bigint, ADD COLUMN output_end bigint""",
+            """
+            CREATE TABLE {s}.locks (
+                pipeline    text   NOT NULL,
+                name        text   NOT NULL,
+                owner       text   NOT NULL,
+                token       bigint NOT NULL,
+                lease_until bigint NOT NULL,
+                PRIMARY KEY (pipeline, name)
+            )""",
+            claimFunction("claim_split",
+                    " c_payload text, c_output_key text, c_output_version text, c_output_start bigint,"
+                            + " c_output_end bigint,",
+                    ", s.payload, s.output_key, s.output_version, s.output_start, s.output_end",
+                    " t.payload, t.output_key, t.output_version, t.output_start, t.output_end,"));
+
+    /** {@code MIGRATIONS.get(v)} brings a schema from version {@code v} to {@code v + 1}. */
+    private static final List<List<String>> MIGRATIONS = List.of(V1, V2, V3, V4, V5);
+
+    static final int VERSION = MIGRATIONS.size();
+
+    private Schema() {
+    }
+
+    /**
+     * A claim: the oldest claimable split, locked (SKIP LOCKED: racing workers pass over a row another one is taking
+     * instead of queueing behind it), granted with a new token, returned with its members (one row per member, in
+     * order; none when nothing is claimable). Version 3 made it as {@code claim}; version 5 as {@code claim_split},
+     * with the split's payload and output key after its token ({@code columns}: their result columns, {@code
+     * returning}: what the update returns of them, {@code select}: what the query selects).
+     *
+     * <p>Its plan must walk the open splits' index (pipeline, seq) in order and stop at the first free split, whatever
+     * the statistics say. Left to its estimates, the planner also chose, when it believed the pipeline had one or two
+     * open splits, a bitmap scan of all of them and a sort, or the primary key in seq order past every split of every
+     * pipeline (7 ms and 40,000 rows per claim with 60,000 splits). So the function runs with sorts disabled, and asks
+     * for the order (pipeline, seq) with the pipeline as a range: equality would make the pipeline a constant, and the
+     * primary key (seq) would yield the order too. The open splits' index is then the only way to the first row
+     * without sorting them all.
+     */
+    private static String claimFunction(String name, String columns, String returning, String select) {
+        return """
+            CREATE FUNCTION {s}.%s(p_pipeline text, p_now bigint, p_owner text, p_until bigint)
+                RETURNS TABLE (c_seq bigint, c_id text, c_bytes bigint, c_attempts int, c_token bigint,%s
                                m_key text, m_fingerprint text, m_range_start bigint, m_range_end bigint, m_digest text)
                 LANGUAGE plpgsql VOLATILE
                 SET enable_sort = off
@@ -142,31 +192,13 @@ final class Schema {
                     SET state = 'claimed', owner = p_owner, lease_until = p_until, token = nextval('{s}.tokens'),
                         attempts = s.attempts + 1, next_retry = NULL, updated = p_now
                     FROM next WHERE s.seq = next.seq
-                    RETURNING s.seq, s.id, s.bytes, s.attempts, s.token)
-                SELECT t.seq, t.id, t.bytes, t.attempts, t.token,
+                    RETURNING s.seq, s.id, s.bytes, s.attempts, s.token%s)
+                SELECT t.seq, t.id, t.bytes, t.attempts, t.token,%s
                        m.key, m.fingerprint, m.range_start, m.range_end, m.digest
                 FROM taken t LEFT JOIN {s}.members m ON m.split_seq = t.seq
                 ORDER BY m.ord;
             END
-            $$""");
-
-    // the pipeline version that made each done split (NULL for splits done before v4), and the id of each pipeline's
-    // record, made at first use and dropped by reset. Both are quick: a nullable column without a default is added
-    // to the catalog only, and workers of v3 keep working on it (their completions record no version).
-    private static final List<String> V4 = List.of(
-            "ALTER TABLE {s}.splits ADD COLUMN pipeline_version text",
-            """
-            CREATE TABLE {s}.incarnations (
-                pipeline text PRIMARY KEY,
-                id       text NOT NULL
-            )""");
-
-    /** {@code MIGRATIONS.get(v)} brings a schema from version {@code v} to {@code v + 1}. */
-    private static final List<List<String>> MIGRATIONS = List.of(V1, V2, V3, V4);
-
-    static final int VERSION = MIGRATIONS.size();
-
-    private Schema() {
+            $$""".formatted(name, columns, returning, select);
     }
 
     /** Creates or upgrades the ledger's tables; a no-op (one query) when they are current. */

@@ -28,6 +28,7 @@ final class Sql {
     final String insertSplits;
     final String insertMembers;
     final String insertDigests;
+    final String split;
     final String claim;
     final String claimNamed;
     final String expire;
@@ -45,6 +46,9 @@ final class Sql {
     final String doneByVersion;
     final String requeueOutdated;
     final String totals;
+    final String lock;
+    final String holds;
+    final String unlock;
     final String incarnation;
     final String newIncarnation;
     final List<String> reset;
@@ -71,9 +75,13 @@ final class Sql {
         takenIds = "SELECT id FROM {s}.splits WHERE pipeline = ? AND id = ANY (?) LIMIT 1".replace("{s}", s);
         // ORDER BY ord: identity values, and with them claim order, follow the batch's order
         insertSplits = """
-                INSERT INTO {s}.splits (pipeline, id, state, bytes, members, created, updated)
-                SELECT ?, u.id, 'pending', u.bytes, u.members, ?, ?
-                FROM unnest(?::text[], ?::bigint[], ?::int[]) WITH ORDINALITY AS u (id, bytes, members, ord)
+                INSERT INTO {s}.splits (pipeline, id, state, bytes, members, payload, output_key, output_version,
+                    output_start, output_end, created, updated)
+                SELECT ?, u.id, 'pending', u.bytes, u.members, u.payload, u.output_key, u.output_version,
+                    u.output_start, u.output_end, ?, ?
+                FROM unnest(?::text[], ?::bigint[], ?::int[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[])
+                    WITH ORDINALITY AS u (id, bytes, members, payload, output_key, output_version, output_start,
+                    output_end, ord)
                 ORDER BY u.ord
                 RETURNING seq, id""".replace("{s}", s);
         insertMembers = """
@@ -84,9 +92,17 @@ final class Sql {
                 INSERT INTO {s}.digests (pipeline, sha256, key)
                 SELECT ?, * FROM unnest(?::text[], ?::text[])
                 ON CONFLICT DO NOTHING""".replace("{s}", s);
-        // the function (schema version 3) takes the oldest claimable split and returns it with its members, one row
-        // per member in order; no row when there is nothing to claim
-        claim = "SELECT * FROM {s}.claim(?, ?, ?, ?)".replace("{s}", s);
+        // a split in the claim function's columns, with its members (one row per member, in order): one statement, one
+        // snapshot
+        split = """
+                SELECT s.seq, s.id, s.bytes, s.attempts, s.token, s.payload, s.output_key, s.output_version,
+                    s.output_start, s.output_end, m.key, m.fingerprint, m.range_start, m.range_end, m.digest
+                FROM {s}.splits s LEFT JOIN {s}.members m ON m.split_seq = s.seq
+                WHERE s.pipeline = ? AND s.id = ?
+                ORDER BY m.ord""".replace("{s}", s);
+        // the function (schema version 5; Schema.claimFunction) takes the oldest claimable split and returns it with
+        // its payload, output key and members, one row per member in order; no row when there is nothing to claim
+        claim = "SELECT * FROM {s}.claim_split(?, ?, ?, ?)".replace("{s}", s);
         // the named split, in the claim function's columns; FOR UPDATE without SKIP LOCKED: a claim of one split
         // waits for another transaction on it and then checks its state again, so it never misses a claimable split.
         // Arguments: pipeline, split id, now (twice), owner, lease until, now.
@@ -102,9 +118,10 @@ final class Sql {
                     SET state = 'claimed', owner = ?, lease_until = ?, token = nextval('{s}.tokens'),
                         attempts = s.attempts + 1, next_retry = NULL, updated = ?
                     FROM next WHERE s.seq = next.seq
-                    RETURNING s.seq, s.id, s.bytes, s.attempts, s.token)
-                SELECT t.seq, t.id, t.bytes, t.attempts, t.token,
-                       m.key, m.fingerprint, m.range_start, m.range_end, m.digest
+                    RETURNING s.seq, s.id, s.bytes, s.attempts, s.token, s.payload, s.output_key, s.output_version,
+                        s.output_start, s.output_end)
+                SELECT t.seq, t.id, t.bytes, t.attempts, t.token, t.payload, t.output_key, t.output_version,
+                       t.output_start, t.output_end, m.key, m.fingerprint, m.range_start, m.range_end, m.digest
                 FROM taken t LEFT JOIN {s}.members m ON m.split_seq = t.seq
                 ORDER BY m.ord""".replace("{s}", s);
         String held = HELD.replace("{s}", s);
@@ -147,10 +164,23 @@ final class Sql {
         totals = """
                 SELECT coalesce(sum(rows_in), 0), coalesce(sum(rows_out), 0), coalesce(sum(rejected), 0), max(updated)
                 FROM {s}.splits WHERE state = 'done' AND pipeline = ?""".replace("{s}", s);
+        // a new holder's grant takes the token drawn for it; its owner's keeps the token it has, renewed; a live lease
+        // of another owner leaves the row alone (no row returned). Arguments: pipeline, name, owner, lease until, now.
+        lock = """
+                INSERT INTO {s}.locks AS l (pipeline, name, owner, token, lease_until)
+                VALUES (?, ?, ?, nextval('{s}.tokens'), ?)
+                ON CONFLICT (pipeline, name) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until,
+                    token = CASE WHEN l.owner = excluded.owner THEN l.token ELSE excluded.token END
+                WHERE l.owner = excluded.owner OR l.lease_until <= ?
+                RETURNING token""".replace("{s}", s);
+        holds = "SELECT 1 FROM {s}.locks WHERE pipeline = ? AND name = ? AND token = ? AND lease_until > ?"
+                .replace("{s}", s);
+        unlock = "DELETE FROM {s}.locks WHERE pipeline = ? AND name = ? AND token = ?".replace("{s}", s);
         incarnation = "SELECT id FROM {s}.incarnations WHERE pipeline = ?".replace("{s}", s);
         newIncarnation = "INSERT INTO {s}.incarnations (pipeline, id) VALUES (?, ?) ON CONFLICT DO NOTHING"
                 .replace("{s}", s);
         reset = List.of(
+                "DELETE FROM {s}.locks WHERE pipeline = ?".replace("{s}", s),
                 "DELETE FROM {s}.incarnations WHERE pipeline = ?".replace("{s}", s),
                 "DELETE FROM {s}.digests WHERE pipeline = ?".replace("{s}", s),
                 "DELETE FROM {s}.splits WHERE pipeline = ?".replace("{s}", s)); // members go with their split

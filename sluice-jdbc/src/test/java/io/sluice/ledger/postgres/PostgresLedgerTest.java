@@ -10,6 +10,7 @@ import io.sluice.spi.Claim;
 import io.sluice.spi.Completion;
 import io.sluice.spi.LedgerException;
 import io.sluice.spi.Member;
+import io.sluice.spi.OutputKey;
 import io.sluice.spi.Split;
 import io.sluice.spi.SplitState;
 import io.sluice.spi.Totals;
@@ -198,7 +199,7 @@ class PostgresLedgerTest {
         PostgresLedger ledger = open(config);
 
         assertThat(query(config, "SELECT max(version) FROM " + config.schema() + ".sluice_schema_version"))
-                .isEqualTo("4");
+                .isEqualTo(String.valueOf(Schema.VERSION));
         assertThat(ledger.doneByVersion()).containsOnly(entry("", 1L));
         assertThat(ledger.totals()).isEqualTo(new Totals(5, 4, 1, Instant.ofEpochMilli(7)));
         assertThat(ledger.incarnation()).isNotBlank().isEqualTo(open(config).incarnation());
@@ -206,6 +207,43 @@ class PostgresLedgerTest {
         Claim again = ledger.claim("old", "w1", LEASE).orElseThrow();
         ledger.complete(again, new Completion(1, 1, 0, List.of(), "v1"));
         assertThat(ledger.doneByVersion()).containsOnly(entry("v1", 1L));
+    }
+
+    @Test
+    void aVersion4SchemaIsMigratedAndItsSplitsHaveNoPayloadOrOutputKey() throws Exception {
+        PostgresConfig config = schemaWithOneSplit(4, "pending", 2);
+
+        PostgresLedger ledger = open(config);
+
+        assertThat(query(config, "SELECT max(version) FROM " + config.schema() + ".sluice_schema_version"))
+                .isEqualTo("5");
+        Split old = new Split("old", List.of(Member.whole("k0", "v1", null), Member.whole("k1", "v1", null)), 10);
+        assertThat(ledger.split("old")).contains(old);
+        assertThat(ledger.claim("w1", LEASE).orElseThrow().split()).isEqualTo(old);
+        Split withPayload = new Split("new", List.of(Member.whole("n.csv", "v1", null)), 10, "{\"k\":1}",
+                new OutputKey("n.csv", "v1", 0, Member.WHOLE));
+        ledger.register(List.of(withPayload));
+        assertThat(ledger.claim("w1", LEASE).orElseThrow().split()).isEqualTo(withPayload);
+        assertThat(ledger.lock("out/n", "w1", LEASE)).isPresent();
+    }
+
+    /** Workers of version 4 keep working on a schema migrated to 5: they register without payloads, and claim. */
+    @Test
+    void workersOfTheVersionBeforeKeepClaimingAfterTheMigration() throws Exception {
+        PostgresConfig config = schemaWithOneSplit(4, "pending", 1);
+        String s = config.schema();
+        PostgresLedger ledger = open(config);
+        ledger.register(List.of(new Split("new", List.of(Member.whole("n.csv", "v1", null)), 10, "{}", null)));
+
+        try (Connection c = connect(config); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT * FROM " + s + ".claim('p', " + clock.millis() + ", 'w4', "
+                        + (clock.millis() + LEASE.toMillis()) + ")")) {
+            assertThat(rs.getMetaData().getColumnCount()).as("the function as version 4 calls it").isEqualTo(10);
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(2)).isEqualTo("old");
+            assertThat(rs.getString(6)).isEqualTo("k0");
+        }
+        assertThat(ledger.claim("w1", LEASE).orElseThrow().splitId()).isEqualTo("new");
     }
 
     /**
@@ -274,12 +312,17 @@ class PostgresLedgerTest {
                         held.splitId(), held.token()));
                 plans.addAll(plans(c, sql.claim, "new", now, "w2", now + 60_000));
                 plans.addAll(plans(c, sql.claimNamed, "new", "n5", now, now, "w2", now + 60_000, now));
+                plans.addAll(plans(c, sql.split, "new", "n6"));
+                plans.addAll(plans(c, sql.lock, "new", "out/n6", "w2", now + 60_000, now));
+                plans.addAll(plans(c, sql.holds, "new", "out/n6", 1L, now));
+                plans.addAll(plans(c, sql.unlock, "new", "out/n6", 1L));
                 c.rollback();
                 c.setAutoCommit(true);
 
                 assertThat(plans).as(mode + ": fence check, heartbeat, the replaced split's look-up, expiry, "
-                                + "completion, the claim function's statement and the claim of a named split")
-                        .hasSizeGreaterThanOrEqualTo(7)
+                                + "completion, the claim function's statement, the claim of a named split, the "
+                                + "look-up of a split, and an output lock's statements")
+                        .hasSizeGreaterThanOrEqualTo(11)
                         .anySatisfy(plan -> assertThat(plan.get("Query Text").asText())
                                 .contains("FOR UPDATE SKIP LOCKED"));
                 assertThat(plans).as(mode).allSatisfy(plan -> assertThat(rowsRead(plan.get("Plan")))

@@ -17,7 +17,8 @@ record RedisKeys(String base) {
                 base + "pending", base + "claimed", base + "done", base + "failed", base + "dead",
                 base + "leases", base + "retry", base + "ready",
                 base + "ident", base + "latest", base + "digests", base + "trashes",
-                base + "workers", base + "expires", base + "leader", base + "incarnation", base + "tally");
+                base + "workers", base + "expires", base + "leader", base + "incarnation", base + "tally",
+                base + "locks");
     }
 
     /** The prefix of the per-split hashes: ARGV[1] of every script. */

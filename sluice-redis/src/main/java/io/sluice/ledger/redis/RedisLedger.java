@@ -1,6 +1,7 @@
 package io.sluice.ledger.redis;
 
 import io.sluice.ledger.LedgerRows;
+import static io.sluice.ledger.LedgerArgs.requireLock;
 import static io.sluice.ledger.LedgerArgs.requirePositive;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -25,7 +26,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -162,6 +162,13 @@ public final class RedisLedger implements Ledger {
     }
 
     @Override
+    public Optional<Split> split(String splitId) {
+        List<Object> out = run("read split " + splitId, Script.SPLIT, RScript.ReturnType.LIST, splitId);
+        if (out == null || out.isEmpty()) return Optional.empty();
+        return Optional.of(split(splitId, out.get(0), out.get(1), out.get(2), out.get(3)));
+    }
+
+    @Override
     public List<String> register(List<Split> splits) {
         if (splits.isEmpty()) return List.of();
         List<Object> args = new ArrayList<>();
@@ -180,7 +187,9 @@ public final class RedisLedger implements Ledger {
         for (Split s : splits) {
             args.add(s.id());
             args.add(Long.toString(s.bytes()));
-            args.add(LedgerRows.json(s.members().stream().map(RedisLedger::memberJson).toList()));
+            args.add(LedgerRows.membersJson(s.members()));
+            args.add(s.payload() == null ? "" : "=" + s.payload());
+            args.add(s.outputKey() == null ? "" : LedgerRows.outputKeyJson(s.outputKey()));
             args.add(Integer.toString(s.members().size()));
             for (Member m : s.members()) {
                 args.add(m.key());
@@ -210,10 +219,6 @@ public final class RedisLedger implements Ledger {
         }
     }
 
-    private static List<Object> memberJson(Member m) {
-        return Arrays.asList(m.key(), m.fingerprint(), m.start(), m.end(), m.digest());
-    }
-
     // ---- work -----------------------------------------------------------------------------------------
 
     @Override
@@ -237,21 +242,16 @@ public final class RedisLedger implements Ledger {
         args.addAll(List.of(more));
         List<Object> out = run(action, script, RScript.ReturnType.LIST, args.toArray());
         if (out == null || out.isEmpty()) return Optional.empty();
-        Split split = new Split((String) out.get(0), members((String) out.get(2)), Long.parseLong((String) out.get(1)));
+        Split split = split((String) out.get(0), out.get(1), out.get(2), out.get(5), out.get(6));
         return Optional.of(new Claim(split, owner, (Long) out.get(4), Instant.ofEpochMilli(until),
                 Math.toIntExact((Long) out.get(3))));
     }
 
-    private static List<Member> members(String json) {
-        try {
-            List<List<Object>> rows = JSON.readValue(json, new TypeReference<>() { });
-            return rows.stream().map(r -> new Member((String) r.get(0), (String) r.get(1),
-                    ((Number) r.get(2)).longValue(), ((Number) r.get(3)).longValue(), (String) r.get(4))).toList();
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
+    /** A split from the fields of its hash: bytes, members, payload and output key (null where none). */
+    private static Split split(String id, Object bytes, Object members, Object payload, Object outputKey) {
+        return new Split(id, LedgerRows.members((String) members), Long.parseLong((String) bytes), (String) payload,
+                LedgerRows.outputKey((String) outputKey));
     }
-
     @Override
     public boolean heartbeat(Claim claim, Duration lease) {
         requirePositive("lease", lease);
@@ -314,6 +314,30 @@ public final class RedisLedger implements Ledger {
         System.arraycopy(more, 0, args, 2, more.length);
         Long ok = run(action, script, RScript.ReturnType.LONG, args);
         return ok == 1;
+    }
+
+    // ---- output locks ---------------------------------------------------------------------------------
+
+    @Override
+    public Optional<Lock> lock(String name, String owner, Duration lease) {
+        requireLock(name, owner, lease);
+        long now = clock.millis();
+        String token = run("take lock " + name, Script.LOCK, RScript.ReturnType.VALUE, name, owner,
+                Long.toString(now + lease.toMillis()), Long.toString(now));
+        return Optional.ofNullable(token).map(t -> new Lock(name, owner, Long.parseLong(t)));
+    }
+
+    @Override
+    public boolean holds(Lock lock) {
+        Long held = run("check lock " + lock.name(), Script.HOLDS, RScript.ReturnType.LONG, lock.name(),
+                Long.toString(lock.token()), now());
+        return held == 1;
+    }
+
+    @Override
+    public void unlock(Lock lock) {
+        run("release lock " + lock.name(), Script.UNLOCK, RScript.ReturnType.LONG, lock.name(),
+                Long.toString(lock.token()));
     }
 
     // ---- status and operations ------------------------------------------------------------------------

@@ -1,5 +1,5 @@
--- ARGV: 2 now, 3 owner, 4 lease until. Returns id, bytes, members, attempt, token; nil when nothing is claimable.
-redis.replicate_commands() -- TIME in grant: replicate the effects, not the script (the default from Redis 7 on)
+-- ARGV: 2 now, 3 owner, 4 lease until. Returns what grant.lua does; nil when nothing is claimable.
+redis.replicate_commands() -- TIME in nextToken: replicate the effects, not the script (the default from Redis 7 on)
 local now = tonumber(ARGV[2])
 -- expired leases and due retries join READY, ordered by registration like the pending index; a bounded number per
 -- call keeps the script short, the rest follow on the next calls

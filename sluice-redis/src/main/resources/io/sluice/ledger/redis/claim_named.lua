@@ -1,6 +1,6 @@
--- ARGV: 2 now, 3 owner, 4 lease until, 5 split id. Returns id, bytes, members, attempt, token; nil when that split
--- is not claimable now (or unknown).
-redis.replicate_commands() -- TIME in grant: replicate the effects, not the script (the default from Redis 7 on)
+-- ARGV: 2 now, 3 owner, 4 lease until, 5 split id. Returns what grant.lua does; nil when that split is not claimable
+-- now (or unknown).
+redis.replicate_commands() -- TIME in nextToken: replicate the effects, not the script (the default from Redis 7 on)
 local id = ARGV[5]
 local k = skey(id)
 local f = redis.call('HMGET', k, 'state', 'lease', 'retry')

@@ -6,8 +6,9 @@ local LEASES, RETRY, READY = KEYS[9], KEYS[10], KEYS[11]
 local IDENT, LATEST, DIGESTS, TRASHES = KEYS[12], KEYS[13], KEYS[14], KEYS[15]
 -- worker pools: entries by worker id (JSON), their expiry times, the leader lease (holder, until); reset keeps them
 local WORKERS, EXPIRES, LEADER = KEYS[16], KEYS[17], KEYS[18]
--- the id of this record of the pipeline (incarnation.lua), what the done splits add up to (tally.lua)
-local INCARNATION, TALLY = KEYS[19], KEYS[20]
+-- the id of this record of the pipeline (incarnation.lua), what the done splits add up to (tally.lua), the output
+-- locks (lock.lua)
+local INCARNATION, TALLY, LOCKS = KEYS[19], KEYS[20], KEYS[21]
 local gen = redis.call('GET', GEN) or '0'
 
 local function skey(id)

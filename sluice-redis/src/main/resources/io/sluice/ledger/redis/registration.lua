@@ -1,13 +1,14 @@
--- Registration, for register.lua and replace.lua. A split is given as: id, bytes, members (JSON, stored as is), n,
--- and n times key, fingerprint, start, digest ('' for none).
+-- Registration, for register.lua and replace.lua. A split is given as: id, bytes, members (JSON, stored as is),
+-- payload ('' for none, else '=' and the payload), output key (JSON, stored as is; '' for none), n, and n times key,
+-- fingerprint, start, digest ('' for none).
 
 -- the splits given from ARGV[i] on
 local function parse(i)
   local splits = {}
   while i <= #ARGV do
-    local s = {id = ARGV[i], bytes = ARGV[i + 1], json = ARGV[i + 2], m = {}}
-    local n = tonumber(ARGV[i + 3])
-    i = i + 4
+    local s = {id = ARGV[i], bytes = ARGV[i + 1], json = ARGV[i + 2], payload = ARGV[i + 3], okey = ARGV[i + 4], m = {}}
+    local n = tonumber(ARGV[i + 5])
+    i = i + 6
     for j = 1, n do
       s.m[j] = {key = ARGV[i], ident = ARGV[i] .. '\0' .. ARGV[i + 1] .. '\0' .. ARGV[i + 2], fp = ARGV[i + 1],
         digest = ARGV[i + 3]}
@@ -69,6 +70,8 @@ local function admit(accepted, now)
     local k = skey(s.id)
     redis.call('HSET', k, 'seq', seq, 'state', 'pending', 'token', 0, 'attempts', 0, 'bytes', s.bytes,
       'members', s.json, 'n', #s.m, 'updated', now, 'linked', 1)
+    if s.payload ~= '' then redis.call('HSET', k, 'payload', string.sub(s.payload, 2)) end
+    if s.okey ~= '' then redis.call('HSET', k, 'okey', s.okey) end
     redis.call('ZADD', STATE.pending, seq, s.id)
     for _, m in ipairs(s.m) do
       redis.call('SADD', IDENT, m.ident)

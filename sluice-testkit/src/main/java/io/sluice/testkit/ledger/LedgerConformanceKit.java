@@ -14,7 +14,9 @@ import io.sluice.spi.Claim;
 import io.sluice.spi.Completion;
 import io.sluice.spi.KnownMember;
 import io.sluice.spi.Ledger;
+import io.sluice.spi.Ledger.Lock;
 import io.sluice.spi.Member;
+import io.sluice.spi.OutputKey;
 import io.sluice.spi.Split;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
@@ -41,6 +43,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -240,6 +243,70 @@ public abstract class LedgerConformanceKit {
                 .hasMessageContaining("s");
         assertThat(ledger.known(List.of("t.csv"))).isEmpty();
         assertThat(ledger.counts()).containsOnly(entry(PENDING, 1L));
+    }
+
+    // ---- payloads and output keys ---------------------------------------------------------------------
+
+    @Test
+    void aSplitsPayloadAndOutputKeyComeBackWhereverTheSplitDoes() {
+        Split range = new Split("logs/a.log#0-100", List.of(new Member("logs/a.log", "etag-1", 0, 100, null)), 100,
+                "{\"path\":\"logs/a.log\",\"range\":[0,100],\"note\":\"quotes \\\" and \\\\, ünïcödé, 日本\\n\"}",
+                new OutputKey("logs/a.log", "etag-1", 0, 100));
+        Split pack = new Split("pack:b+1:0000", List.of(file("b.csv", "v1"), file("c.csv", "v1")), 200,
+                "", new OutputKey("pack:b+1:0000", "", 0, Member.WHOLE));
+        Split tail = new Split("t.log#0-50", List.of(new Member("t.log", "g1", 0, 50, null)), 50,
+                "{\"tail\":true}", null);
+        Split bare = fileSplit("d.csv");
+        assertThat(ledger.register(List.of(range, pack, tail, bare))).hasSize(4);
+
+        Ledger other = anotherHandle(PIPELINE);
+        for (Split s : List.of(range, pack, tail, bare)) {
+            assertThat(other.split(s.id())).as("split(id) of " + s.id()).contains(s);
+        }
+        assertThat(ledger.split("nope")).isEmpty();
+        assertThat(anotherHandle("other-pipeline").split(range.id())).as("splits belong to their pipeline").isEmpty();
+
+        assertThat(claim(ledger, "w1").split()).as("a claim: the payload and every field of the output key")
+                .isEqualTo(range);
+        assertThat(other.claim(tail.id(), "w2", LEASE).orElseThrow().split()).as("a named claim, output key null")
+                .isEqualTo(tail);
+        assertThat(claim(other, "w3").split()).as("an empty payload stays empty, not none").isEqualTo(pack);
+        assertThat(claim(ledger, "w1").split()).as("none stays none").isEqualTo(bare);
+    }
+
+    @Test
+    void aLargePayloadIsKeptWhole() {
+        String payload = "{\"objects\":[" + IntStream.range(0, 2_000)
+                .mapToObj(i -> "\"s3://bucket/päth/" + i + ".csv.gz\"").collect(Collectors.joining(","))
+                + "]}";
+        Split big = new Split("big", List.of(file("big.csv", "v1")), 100, payload, null);
+        ledger.register(List.of(big));
+
+        assertThat(ledger.split("big").orElseThrow().payload()).isEqualTo(payload);
+        assertThat(claim(ledger, "w1").split().payload()).isEqualTo(payload);
+    }
+
+    @Test
+    void replacementsKeepTheirPayloadsAndOutputKeys() throws Exception {
+        Split pack = new Split("pack", List.of(file("a.csv", "v1"), file("b.csv", "v1")), 200, "{\"n\":2}",
+                new OutputKey("pack", "", 0, Member.WHOLE));
+        ledger.register(List.of(pack));
+        Claim held = claim(ledger, "w1");
+        Split good = new Split("pack", List.of(file("a.csv", "v1")), 100, "{\"n\":1}",
+                new OutputKey("pack", "h1", 0, Member.WHOLE));
+        Split bad = new Split("b.csv", List.of(file("b.csv", "v1")), 100, null, new OutputKey("b.csv", "v1", 0, Member.WHOLE));
+
+        assertThat(ledger.replace(held, List.of(good, bad))).containsExactly("pack", "b.csv");
+
+        assertThat(anotherHandle(PIPELINE).split("pack")).as("the replacement under the replaced split's id")
+                .contains(good);
+        assertThat(ledger.split("b.csv")).contains(bad);
+        Claim b = ledger.claim("b.csv", "w2", LEASE).orElseThrow();
+        assertThat(b.split()).isEqualTo(bad);
+        assertThat(claim(ledger, "w2").split()).isEqualTo(good);
+
+        ledger.replace(b, List.of());
+        assertThat(ledger.split("b.csv")).as("a split forgotten by a replace").isEmpty();
     }
 
     // ---- claims ---------------------------------------------------------------------------------------
@@ -570,6 +637,107 @@ public abstract class LedgerConformanceKit {
         assertThat(ledger.isCurrent(again)).isTrue();
     }
 
+    // ---- output locks ---------------------------------------------------------------------------------
+
+    @Test
+    void aLockIsExclusiveBetweenOwnersAndRenewedByItsHolder() {
+        Ledger other = anotherHandle(PIPELINE);
+        Lock a = ledger.lock("out/a", "w1", LEASE).orElseThrow();
+        assertThat(a).extracting(Lock::name, Lock::owner).containsExactly("out/a", "w1");
+        assertThat(other.holds(a)).as("seen by another handle").isTrue();
+        assertThat(other.lock("out/a", "w2", LEASE)).as("held by w1").isEmpty();
+        assertThat(other.lock("out/b", "w2", LEASE)).as("another lock").isPresent();
+        assertThat(anotherHandle("other-pipeline").lock("out/a", "w2", LEASE)).as("locks belong to their pipeline")
+                .isPresent();
+
+        clock.advance(LEASE.minusSeconds(1));
+        assertThat(ledger.lock("out/a", "w1", LEASE)).as("renewed: the same grant").contains(a);
+        clock.advance(Duration.ofSeconds(2));
+        assertThat(other.holds(a)).as("past the first lease, within the renewed one").isTrue();
+        assertThat(other.lock("out/a", "w2", LEASE)).isEmpty();
+        clock.advance(LEASE.minusSeconds(1));
+        assertThat(ledger.holds(a)).as("the renewed lease ran out").isFalse();
+        assertThat(ledger.lock("out/a", "w1", LEASE)).as("nobody took it meanwhile: renewed again").contains(a);
+        assertThat(ledger.holds(a)).isTrue();
+    }
+
+    @Test
+    void anExpiredLockIsTakenOverWithAGreaterTokenAndTheStaleGrantNeitherHoldsNorUnlocks() {
+        Lock old = ledger.lock("out/a", "w1", LEASE).orElseThrow();
+        clock.advance(LEASE.minusMillis(1));
+        assertThat(ledger.holds(old)).isTrue();
+        clock.advance(Duration.ofMillis(1));
+        assertThat(ledger.holds(old)).as("its lease ran out").isFalse();
+
+        Lock fresh = anotherHandle(PIPELINE).lock("out/a", "w2", LEASE).orElseThrow();
+
+        assertThat(fresh.token()).isGreaterThan(old.token());
+        assertThat(ledger.holds(fresh)).isTrue();
+        assertThat(ledger.lock("out/a", "w1", LEASE)).as("the stale holder cannot take it back").isEmpty();
+        ledger.unlock(old);
+        assertThat(ledger.holds(fresh)).as("a stale unlock leaves the new grant alone").isTrue();
+        assertThat(ledger.lock("out/a", "w3", LEASE)).isEmpty();
+        assertThat(ledger.holds(old)).isFalse();
+    }
+
+    @Test
+    void unlockFreesTheLockAtOnceAndEveryNewHolderGetsAGreaterToken() {
+        Lock first = ledger.lock("out/a", "w1", LEASE).orElseThrow();
+        ledger.unlock(first);
+
+        assertThat(ledger.holds(first)).isFalse();
+        Lock second = ledger.lock("out/a", "w2", LEASE).orElseThrow();
+        assertThat(second.token()).isGreaterThan(first.token());
+        ledger.unlock(first);
+        assertThat(ledger.holds(second)).as("unlocking a released grant again changes nothing").isTrue();
+        anotherHandle(PIPELINE).unlock(second);
+        Lock third = ledger.lock("out/a", "w1", LEASE).orElseThrow();
+        assertThat(third.token()).as("its first owner again, as a new holder").isGreaterThan(second.token());
+        assertThat(ledger.holds(first)).isFalse();
+
+        clock.advance(LEASE.multipliedBy(2));
+        ledger.unlock(third);
+        assertThat(ledger.lock("out/a", "w2", LEASE).orElseThrow().token()).as("unlocked after its lease ran out")
+                .isGreaterThan(third.token());
+    }
+
+    @Test
+    void racingLockersGetOneGrant() throws Exception {
+        List<Ledger> handles = List.of(ledger, anotherHandle(PIPELINE), anotherHandle(PIPELINE));
+        Queue<Lock> grants = new ConcurrentLinkedQueue<>();
+
+        inParallel(8, worker -> handles.get(worker % handles.size())
+                .lock("out/a", "w" + worker, LEASE).ifPresent(grants::add));
+
+        assertThat(grants).hasSize(1);
+        Lock won = grants.poll();
+        assertThat(ledger.holds(won)).isTrue();
+
+        clock.advance(LEASE);
+        inParallel(8, worker -> handles.get(worker % handles.size())
+                .lock("out/a", "v" + worker, LEASE).ifPresent(grants::add));
+
+        assertThat(grants).as("racing to take over an expired lock").hasSize(1);
+        assertThat(grants.peek().token()).isGreaterThan(won.token());
+        assertThat(ledger.holds(grants.peek())).isTrue();
+        assertThat(ledger.holds(won)).isFalse();
+    }
+
+    @Test
+    void resetDropsTheLocksAndTheirGrantsStayStale() {
+        Lock before = ledger.lock("out/a", "w1", LEASE).orElseThrow();
+        ledger.lock("out/b", "w1", LEASE).orElseThrow();
+
+        ledger.reset();
+
+        assertThat(ledger.holds(before)).isFalse();
+        Lock after = anotherHandle(PIPELINE).lock("out/a", "w2", LEASE).orElseThrow();
+        assertThat(after.token()).as("tokens never go back").isGreaterThan(before.token());
+        assertThat(ledger.lock("out/b", "w2", LEASE)).isPresent();
+        ledger.unlock(before);
+        assertThat(ledger.holds(after)).isTrue();
+    }
+
     // ---- failures -------------------------------------------------------------------------------------
 
     @Test
@@ -701,6 +869,7 @@ public abstract class LedgerConformanceKit {
         assertThat(ledger.splits(ALL, 100)).isEmpty();
         assertThat(ledger.known(List.of("a.csv", "b.csv"))).isEmpty();
         assertThat(ledger.digestOwner(digest)).isEmpty();
+        assertThat(ledger.split("b.csv@v1")).isEmpty();
         assertThat(ledger.claim("w1", LEASE)).isEmpty();
 
         assertThat(ledger.register(List.of(split("a", Member.whole("a.csv", "v1", digest))))).containsExactly("a");

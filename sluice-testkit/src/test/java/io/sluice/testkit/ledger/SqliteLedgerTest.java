@@ -10,6 +10,7 @@ import io.sluice.spi.Completion;
 import io.sluice.spi.KnownMember;
 import io.sluice.spi.LedgerException;
 import io.sluice.spi.Member;
+import io.sluice.spi.OutputKey;
 import io.sluice.spi.Split;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
@@ -111,13 +112,11 @@ class SqliteLedgerTest {
             ledger.register(List.of(split("a"), split("b")));
             ledger.complete(claim(ledger), new Completion(5, 4, 1, List.of(), "ignored"));
         }
-        execute(file, "ALTER TABLE splits DROP COLUMN pipeline_version");
-        execute(file, "DROP TABLE incarnations");
-        execute(file, "PRAGMA user_version = 2");
+        downgrade(file, 2);
 
         SqliteLedger upgraded = open(file);
 
-        assertThat(query(file, "PRAGMA user_version")).isEqualTo("3");
+        assertThat(query(file, "PRAGMA user_version")).isEqualTo("4");
         assertThat(upgraded.doneByVersion()).containsOnly(entry("", 1L));
         assertThat(upgraded.splits(EnumSet.of(SplitState.DONE), 1).getFirst().pipelineVersion()).isEmpty();
         assertThat(upgraded.totals().rowsIn()).isEqualTo(5);
@@ -125,6 +124,45 @@ class SqliteLedgerTest {
         upgraded.complete(claim(upgraded), new Completion(1, 1, 0, List.of(), "v2"));
         assertThat(upgraded.requeueOutdated("v2")).isEqualTo(1);
         assertThat(upgraded.doneByVersion()).containsOnly(entry("v2", 1L));
+    }
+
+    /** A ledger of schema 3 (before payloads, output keys and output locks), as the Sluice before them left it. */
+    @Test
+    void aVersion3LedgerIsUpgradedAndItsSplitsHaveNoPayloadOrOutputKey() throws Exception {
+        Path file = dir.resolve("ledger.db");
+        Claim held;
+        try (SqliteLedger ledger = SqliteLedger.open(file, "p", clock)) {
+            ledger.register(List.of(split("a"), split("b")));
+            held = claim(ledger);
+        }
+        downgrade(file, 3);
+
+        SqliteLedger upgraded = open(file);
+
+        assertThat(query(file, "PRAGMA user_version")).isEqualTo("4");
+        assertThat(upgraded.split("a")).contains(split("a"));
+        assertThat(upgraded.isCurrent(held)).isTrue();
+        assertThat(claim(upgraded).split()).isEqualTo(split("b"));
+        Split withPayload = new Split("c", List.of(Member.whole("c.csv", "v1", null)), 10, "{\"k\":1}",
+                new OutputKey("c.csv", "v1", 0, Member.WHOLE));
+        upgraded.register(List.of(withPayload));
+        assertThat(upgraded.split("c")).contains(withPayload);
+        assertThat(upgraded.lock("out/c", "w1", LEASE)).isPresent();
+    }
+
+    /** Takes away what the schema versions after {@code version} added, as a Sluice of that version left the file. */
+    private static void downgrade(Path file, int version) throws SQLException {
+        if (version < 4) {
+            for (String column : List.of("payload", "output_key", "output_version", "output_start", "output_end")) {
+                execute(file, "ALTER TABLE splits DROP COLUMN " + column);
+            }
+            execute(file, "DROP TABLE locks");
+        }
+        if (version < 3) {
+            execute(file, "ALTER TABLE splits DROP COLUMN pipeline_version");
+            execute(file, "DROP TABLE incarnations");
+        }
+        execute(file, "PRAGMA user_version = " + version);
     }
 
     @Test
