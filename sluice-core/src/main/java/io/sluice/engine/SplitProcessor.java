@@ -26,11 +26,14 @@ public final class SplitProcessor {
     private static final AtomicLong NAMES = new AtomicLong();
 
     private final List<Step> steps;
+    private final List<String> stepNames;
     private final Sink sink;
     private final BadRecordPolicy onBadRecord;
 
-    public SplitProcessor(List<Step> steps, Sink sink, BadRecordPolicy onBadRecord) {
+    /** @param stepNames how errors name each step ({@link StepCheck#name}) */
+    public SplitProcessor(List<Step> steps, List<String> stepNames, Sink sink, BadRecordPolicy onBadRecord) {
         this.steps = List.copyOf(steps);
+        this.stepNames = List.copyOf(stepNames);
         this.sink = sink;
         this.onBadRecord = onBadRecord;
     }
@@ -45,6 +48,7 @@ public final class SplitProcessor {
         String source = "sluice_src_" + NAMES.incrementAndGet();
         Reader reader = Reader.of(input, source, !steps.isEmpty() && steps.getFirst().inputAsText());
         List<String> drops = new java.util.ArrayList<>(reader.drops()); // what this split created, to drop at the end
+        List<String> queries = new java.util.ArrayList<>(); // the source's records, then each step's result
         try (Statement s = c.createStatement()) {
             for (String prepare : reader.prepare()) s.execute(prepare);
             long[] good = {-1};
@@ -63,7 +67,11 @@ public final class SplitProcessor {
                 s.execute("CREATE TEMP VIEW " + source + " AS " + reader.relation());
             }
             String query = "SELECT * FROM " + source;
-            for (Step step : steps) query = step.apply(query);
+            queries.add(query);
+            for (Step step : steps) {
+                query = step.apply(query);
+                queries.add(query);
+            }
             String rejectColumn = steps.isEmpty() ? null : steps.getLast().rejectColumn();
             String stepRejects = null;
             long[] bad = {0};
@@ -100,6 +108,9 @@ public final class SplitProcessor {
                     : sink.writePartial(c, split, query, badRecords, fence);
             // rows a step rejected were read like the good ones
             return new Result(good[0] + bad[0] - stepBad, written.rowsOut(), bad[0], written.outputs());
+        } catch (SQLException e) {
+            SplitFailure failure = SplitFailure.of(c, e, queries, stepNames, input);
+            throw failure == null ? e : failure;
         } finally {
             try (Statement s = c.createStatement()) {
                 for (String drop : drops) s.execute(drop);

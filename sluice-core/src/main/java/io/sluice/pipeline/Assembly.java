@@ -18,7 +18,22 @@ public record Assembly(Pipeline pipeline, Source source, List<Step> steps, Sink 
         implements AutoCloseable {
 
     public static Assembly of(Pipeline p, Components c, Clock clock) {
-        PipelineContext ctx = new PipelineContext(p.name(), p.file(), p.run(), clock);
+        Assembly parts = withoutLedger(p, c, clock);
+        return new Assembly(p, parts.source(), parts.steps(), parts.sink(), openLedger(p, c, clock), parts.ledgerName());
+    }
+
+    /**
+     * The source, steps and sink, for {@code sluice validate}, which changes nothing: the ledger is checked
+     * ({@link LedgerFactory#check}) but not kept open, and {@link #ledger()} is null.
+     */
+    public static Assembly forChecking(Pipeline p, Components c, Clock clock) {
+        Assembly parts = withoutLedger(p, c, clock);
+        c.ledgers().get(p.state().kind()).check(p.state().value(), context(p, clock));
+        return parts;
+    }
+
+    private static Assembly withoutLedger(Pipeline p, Components c, Clock clock) {
+        PipelineContext ctx = context(p, clock);
         Source source = c.sources().get(p.source().kind()).create(p.source().value(), ctx);
         List<Step> steps = new ArrayList<>();
         for (Options.Selected step : p.steps()) {
@@ -36,19 +51,21 @@ public record Assembly(Pipeline pipeline, Source source, List<Step> steps, Sink 
             steps.add(created);
         }
         Sink sink = c.sinks().get(p.sink().kind()).create(p.sink().value(), ctx);
-        Ledger ledger = openLedger(p, c, clock);
         LedgerFactory lf = c.ledgers().get(p.state().kind());
-        return new Assembly(p, source, steps, sink, ledger, lf.describe(p.state().value()));
+        return new Assembly(p, source, steps, sink, null, lf.describe(p.state().value()));
+    }
+
+    private static PipelineContext context(Pipeline p, Clock clock) {
+        return new PipelineContext(p.name(), p.file(), p.run(), clock);
     }
 
     /** Only the ledger: for status, retry and reset, which must work even when the source folder is gone. */
     public static Ledger openLedger(Pipeline p, Components c, Clock clock) {
-        PipelineContext ctx = new PipelineContext(p.name(), p.file(), p.run(), clock);
-        return c.ledgers().get(p.state().kind()).open(p.state().value(), ctx);
+        return c.ledgers().get(p.state().kind()).open(p.state().value(), context(p, clock));
     }
 
     @Override
     public void close() {
-        ledger.close();
+        if (ledger != null) ledger.close();
     }
 }

@@ -1,5 +1,6 @@
 package io.sluice.pipeline;
 
+import io.sluice.config.ConfigProblem;
 import io.sluice.config.Options;
 import java.nio.file.Path;
 import java.util.List;
@@ -7,6 +8,8 @@ import java.util.List;
 /**
  * A validated pipeline file. The component blocks keep their validated options; {@link Assembly} turns them
  * into running components.
+ *
+ * @param warnings what looks wrong without being certainly wrong, for the user to read
  */
 public record Pipeline(
         String name,
@@ -15,13 +18,15 @@ public record Pipeline(
         List<Options.Selected> steps,
         Options.Selected sink,
         Options.Selected state,
-        RunOptions run) {
+        RunOptions run,
+        List<ConfigProblem> warnings) {
 
     public Pipeline {
         steps = List.copyOf(steps);
+        warnings = List.copyOf(warnings);
     }
 
     public Pipeline withRun(RunOptions r) {
-        return new Pipeline(name, file, source, steps, sink, state, r);
+        return new Pipeline(name, file, source, steps, sink, state, r, warnings);
     }
 }

@@ -34,7 +34,8 @@ public final class PipelineLoader {
         Path absolute = file.toAbsolutePath().normalize();
         ConfigNode root = YamlReader.read(absolute);
         Path base = absolute.getParent();
-        Options o = new Validator(base, env).validate(root, PipelineSchema.of(components));
+        Validator validator = new Validator(base, env);
+        Options o = validator.validate(root, PipelineSchema.of(components));
 
         String name = o.string("pipeline");
         if (!name.matches(PipelineSchema.NAME_PATTERN)) {
@@ -42,7 +43,7 @@ public final class PipelineLoader {
         }
         Options.Selected state = o.has("state") ? o.selected("state") : defaultState(name, base, o);
         return new Pipeline(name, absolute, o.selected("source"), o.list("steps"), o.selected("sink"), state,
-                runOptions(o.block("run"), base));
+                runOptions(o.block("run"), base), validator.warnings());
     }
 
     private static Options.Selected defaultState(String name, Path base, Options root) {
