@@ -3,7 +3,6 @@ package io.sluice.engine;
 import io.sluice.config.Validator;
 import java.sql.SQLException;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -29,6 +28,11 @@ public final class EngineErrors {
     private static final Pattern NO_TABLE = Pattern.compile("Table with name ([^ ]+) does not exist!");
     private static final Pattern CAST_COLUMN = Pattern.compile("when casting from source column (\\S+)");
     private static final Pattern CAST_TYPE = Pattern.compile(" to ([A-Z][A-Z0-9_]*(\\(\\d+(,\\d+)?\\))?)(?= when|$)");
+
+    /** DuckDB's messages name types by their internal names; SQL's differ (and INT8 there is a BIGINT). */
+    private static final java.util.Map<String, String> SQL_NAMES = java.util.Map.of("INT8", "TINYINT", "INT16", "SMALLINT",
+            "INT32", "INTEGER", "INT64", "BIGINT", "INT128", "HUGEINT", "UINT8", "UTINYINT", "UINT16", "USMALLINT",
+            "UINT32", "UINTEGER", "UINT64", "UBIGINT", "BOOL", "BOOLEAN");
 
     private EngineErrors() {
     }
@@ -110,7 +114,7 @@ public final class EngineErrors {
         Matcher c = CAST_COLUMN.matcher(message);
         Matcher t = CAST_TYPE.matcher(message);
         String column = c.find() ? c.group(1) : "x";
-        String type = t.find() ? t.group(1) : "type";
+        String type = t.find() ? SQL_NAMES.getOrDefault(t.group(1), t.group(1)) : "type";
         return "use TRY_CAST(" + column + " AS " + type + ") in the step to get NULL instead, "
                 + "or fix the input";
     }
