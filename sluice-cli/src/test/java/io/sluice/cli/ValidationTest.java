@@ -49,6 +49,13 @@ class ValidationTest {
                 """.formatted(steps, sink));
     }
 
+    /** {@code sluice validate}, which must find the pipeline invalid (exit 2); its error output. */
+    private static String invalid(Path p) {
+        CliRun r = sluice("validate", p.toString());
+        assertThat(r.code()).as(r.toString()).isEqualTo(2);
+        return r.err();
+    }
+
     private static void assertNothingRan(Path p) throws Exception {
         JsonNode counts = CliRun.status(p).get("counts");
         for (String state : List.of("pending", "done", "failed", "dead")) {
@@ -73,53 +80,34 @@ class ValidationTest {
     @Test
     void aWrongTableNameAndASyntaxErrorAreNamedAtTheirStep() throws Exception {
         Path table = pipeline("  - sql: SELECT region, amount FROM input\n  - sql: SELECT * FROM inputs\n", "");
-        CliRun t = sluice("validate", table.toString());
-        assertThat(t.code()).as(t.toString()).isEqualTo(2);
-        assertThat(t.err()).contains(table + ":6:").contains("steps[1].sql: no table inputs (did you mean 'input'?)")
+        assertThat(invalid(table)).contains(table + ":6:").contains("steps[1].sql: no table inputs (did you mean 'input'?)")
                 .doesNotContain("pg_tables").doesNotContain("sluice_");
 
         Path syntax = pipeline("  - sql: SELECT region FORM input\n", "");
-        CliRun s = sluice("validate", syntax.toString());
-        assertThat(s.code()).as(s.toString()).isEqualTo(2);
-        assertThat(s.err()).contains(syntax + ":5:").contains("steps[0].sql: SQL syntax error at or near \"input\"")
+        assertThat(invalid(syntax)).contains(syntax + ":5:").contains("steps[0].sql: SQL syntax error at or near \"input\"")
                 .doesNotContain("LINE").doesNotContain("sluice_");
     }
 
     @Test
     void aPartitionColumnTheStepsDoNotProduceIsNamedAtPartitionBy() throws Exception {
         Path p = pipeline("  - sql: SELECT amount, ts FROM input\n", ", partition_by: [region]");
-        CliRun r = sluice("validate", p.toString());
-        assertThat(r.code()).as(r.toString()).isEqualTo(2);
-        assertThat(r.err()).contains(p + ":7:").contains("sink.files.partition_by: no column \"region\"")
+        assertThat(invalid(p)).contains(p + ":7:").contains("sink.files.partition_by: no column \"region\"")
                 .contains("their columns: amount, ts");
     }
 
     @Test
     void anAggregateOverAColumnTheInputLacksIsNamedAtTheOptionThatMentionsIt() throws Exception {
-        Path group = pipeline("""
+        String aggregate = """
                   - aggregate:
-                      group_by: [regoin]
-                      measures: { total: sum(amount) }
-                """, "");
-        CliRun g = sluice("validate", group.toString());
-        assertThat(g.code()).as(g.toString()).isEqualTo(2);
-        assertThat(g.err()).contains(group + ":6:").contains("steps[0].aggregate.group_by: no column \"regoin\"")
+                      group_by: [%s]
+                      measures: { total: sum(%s) }
+                """;
+        Path group = pipeline(aggregate.formatted("regoin", "amount"), "");
+        assertThat(invalid(group)).contains(group + ":6:").contains("steps[0].aggregate.group_by: no column \"regoin\"")
                 .contains("did you mean 'region'?");
-
-        Path measure = pipeline("""
-                  - aggregate:
-                      group_by: [region]
-                      measures: { total: sum(amout) }
-                """, "");
-        CliRun m = sluice("validate", measure.toString());
-        assertThat(m.code()).as(m.toString()).isEqualTo(2);
-        assertThat(m.err()).contains(measure + ":7:").contains("steps[0].aggregate.measures: no column \"amout\"");
-
-        Path right = pipeline("""
-                  - aggregate:
-                      group_by: [region]
-                      measures: { total: sum(amount) }
-                """, ", partition_by: [region]");
+        Path measure = pipeline(aggregate.formatted("region", "amout"), "");
+        assertThat(invalid(measure)).contains(measure + ":7:").contains("steps[0].aggregate.measures: no column \"amout\"");
+        Path right = pipeline(aggregate.formatted("region", "amount"), ", partition_by: [region]");
         CliRun ok = sluice("validate", right.toString()).ok();
         assertThat(ok.out()).contains("the sink receives region, total");
     }
@@ -134,9 +122,7 @@ class ValidationTest {
                   - sql: SELECT usr, n FROM input
                 sink: { files: { path: out } }
                 """);
-        CliRun j = sluice("validate", json.toString());
-        assertThat(j.code()).as(j.toString()).isEqualTo(2);
-        assertThat(j.err()).contains(json + ":4:").contains("no column \"usr\"").contains("did you mean 'user'?");
+        assertThat(invalid(json)).contains(json + ":4:").contains("no column \"usr\"").contains("did you mean 'user'?");
 
         ws.input("logs/app.log", "2026-01-01 GET /a 200\n2026-01-01 POST /b 500\n");
         String log = """
@@ -151,9 +137,7 @@ class ValidationTest {
                 sink: { files: { path: out-logs } }
                 """;
         Path wrong = ws.pipeline("log.yaml", log.formatted("methd"));
-        CliRun w = sluice("validate", wrong.toString());
-        assertThat(w.code()).as(w.toString()).isEqualTo(2);
-        assertThat(w.err()).contains(wrong + ":8:").contains("did you mean 'method'?")
+        assertThat(invalid(wrong)).contains(wrong + ":8:").contains("did you mean 'method'?")
                 .contains("its columns: day, method, path, status");
         CliRun right = sluice("validate", ws.pipeline("log.yaml", log.formatted("method, status")).toString()).ok();
         assertThat(right.out()).contains("the sink receives method, status, n");
