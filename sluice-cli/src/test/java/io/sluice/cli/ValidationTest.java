@@ -144,6 +144,16 @@ class ValidationTest {
     }
 
     @Test
+    void aColumnThatOnlyTheNextFilesHaveIsNoMistake() throws Exception {
+        // files packed together are read by column name: the pack of these two has amount and price
+        ws.input("2026/b.csv", "region,amount,price\neu,3,9.5\n");
+        Path p = pipeline("  - sql: SELECT region, price FROM input\n", "");
+        assertThat(sluice("validate", p.toString()).ok().out()).contains("the sink receives region, price");
+        assertThat(invalid(pipeline("  - sql: SELECT region, prize FROM input\n", "")))
+                .contains("no column \"prize\" in the step's input (did you mean 'price'?)");
+    }
+
+    @Test
     void withNoInputYetTheStepsAreNotCheckedAndThatIsNoError() throws Exception {
         Files.delete(ws.in().resolve("2026/a.csv"));
         Path p = pipeline("  - sql: SELECT whatever FROM input\n", "");

@@ -55,21 +55,35 @@ public final class StepCheck {
     public static Outcome run(Assembly a, Connection c, Path scratch) throws IOException, SQLException {
         Source.Sample sample = a.source().sample(scratch);
         if (!sample.present()) return new Outcome(List.of(), sample.absent());
+        Source.Input all = sample.input();
+        if (all.parts().size() == 1) return check(a, c, all);
+        try {
+            // each file costs a detection of its columns: the first alone is the cheap check that mostly suffices
+            return check(a, c, new Source.Input(all.parts().subList(0, 1), all.format(), all.header(), all.parse()));
+        } catch (ConfigException e) {
+            // files packed together are read by column name: a column the first file lacks may come from the others
+            return check(a, c, all);
+        }
+    }
+
+    private static Outcome check(Assembly a, Connection c, Source.Input input) throws IOException, SQLException {
         List<Step> steps = a.steps();
         String view = "sluice_check_" + NAMES.incrementAndGet();
-        Reader reader = Reader.of(sample.input(), view, !steps.isEmpty() && steps.getFirst().inputAsText());
+        Reader reader = Reader.of(input, view, !steps.isEmpty() && steps.getFirst().inputAsText());
         List<String> drops = new ArrayList<>(reader.drops());
-        drops.add("DROP VIEW IF EXISTS " + view);
+        drops.add("DROP TABLE IF EXISTS " + view);
         try {
             String query = "SELECT * FROM " + view;
             List<String> columns;
             try (Statement s = c.createStatement()) {
                 for (String prepare : reader.prepare()) s.execute(prepare);
-                s.execute("CREATE TEMP VIEW " + view + " AS " + reader.relation());
+                // an empty table of the input's columns: the reader detects them once, and each step binds over it
+                // without detecting them again
+                s.execute("CREATE TEMP TABLE " + view + " AS SELECT * FROM (" + reader.relation() + ") LIMIT 0");
                 columns = describe(c, query);
             } catch (SQLException e) {
                 // a broken input file is not a mistake in the pipeline: its split reports it
-                return new Outcome(List.of(), "a sample of " + names(sample.input()) + " could not be read ("
+                return new Outcome(List.of(), "a sample of " + names(input) + " could not be read ("
                         + EngineErrors.withoutExcerpt(e.getMessage()) + ")");
             }
             for (int i = 0; i < steps.size(); i++) {

@@ -477,9 +477,9 @@ final class FilesSource implements Source {
     }
 
     /**
-     * The head of the first files listed (path order, up to {@value #SAMPLE_FILES} of the first one's format): as many
-     * lines as DuckDB's readers sample to find the columns and their types, decompressed into a spool, so that reading
-     * the sample costs milliseconds whatever the size of the files. Parquet files (and zstd ones, which Java cannot
+     * The head of the first files listed (path order, up to {@value #SAMPLE_FILES} of the first one's format): of the
+     * first, as many lines as DuckDB's readers sample to find the columns' types; of the others, enough for their
+     * columns; decompressed into spools, so that reading the sample costs milliseconds whatever the size of the files. Parquet files (and zstd ones, which Java cannot
      * decompress here) are read as they are: only their schema is read. Files not settled yet count: their columns
      * are what matters.
      */
@@ -519,7 +519,7 @@ final class FilesSource implements Source {
                  InputStream in = key.toLowerCase(java.util.Locale.ROOT).endsWith(".gz")
                          ? new java.util.zip.GZIPInputStream(raw, 1 << 16) : raw;
                  java.io.OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(spool), 1 << 16)) {
-                copyHead(in, out);
+                copyHead(in, out, parts.isEmpty() ? SAMPLE_LINES : OTHER_FILE_LINES);
             } catch (java.util.zip.ZipException | java.io.EOFException e) {
                 // a broken or truncated gzip: what was read before is a fine sample; its split reports the file
             }
@@ -529,23 +529,25 @@ final class FilesSource implements Source {
     }
 
     private static final int SAMPLE_FILES = 3;
-    /** DuckDB's CSV and JSON readers detect columns and types from this many rows. */
+    /** DuckDB's CSV and JSON readers detect the columns' types from this many rows of a split's first file. */
     private static final int SAMPLE_LINES = 20_480;
+    /** The files after the first add their columns (packed, files are read by column name); a few rows do. */
+    private static final int OTHER_FILE_LINES = 1_000;
     private static final int SAMPLE_BYTES = 8 << 20;
 
-    /** The first {@link #SAMPLE_LINES} lines, or fewer complete lines within {@link #SAMPLE_BYTES}, or all of a short stream. */
-    private static void copyHead(InputStream in, java.io.OutputStream out) throws IOException {
+    /** The first {@code maxLines} lines, or fewer complete lines within {@link #SAMPLE_BYTES}, or all of a short stream. */
+    private static void copyHead(InputStream in, java.io.OutputStream out, int maxLines) throws IOException {
         java.io.ByteArrayOutputStream head = new java.io.ByteArrayOutputStream();
         byte[] buf = new byte[1 << 16];
         long lines = 0;
         int lastNewline = -1;
         int n;
         try {
-            while (lines < SAMPLE_LINES && head.size() < SAMPLE_BYTES && (n = in.read(buf)) > 0) {
+            while (lines < maxLines && head.size() < SAMPLE_BYTES && (n = in.read(buf)) > 0) {
                 for (int i = 0; i < n; i++) {
                     if (buf[i] != '\n') continue;
                     lastNewline = head.size() + i;
-                    if (++lines == SAMPLE_LINES) {
+                    if (++lines == maxLines) {
                         n = i + 1;
                         break;
                     }
