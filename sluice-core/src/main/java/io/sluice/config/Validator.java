@@ -20,12 +20,12 @@ import java.util.regex.Pattern;
 public final class Validator {
     private static final Pattern ENV = Pattern.compile("\\$\\$|\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
+    /** {@code $NAME} without braces: not replaced, and reported (see {@link #bareVariables}). */
+    private static final Pattern BARE_VARIABLE = Pattern.compile("\\$([A-Za-z_][A-Za-z0-9_]*)");
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?", Pattern.CASE_INSENSITIVE);
 
     private final Path baseDir;
     private final Function<String, String> env;
-    private static final Pattern BARE_VARIABLE = Pattern.compile("\\$([A-Za-z_][A-Za-z0-9_]*)");
-
     private final List<ConfigProblem> problems = new ArrayList<>();
     private final List<ConfigProblem> warnings = new ArrayList<>();
 

@@ -21,7 +21,8 @@ public final class EngineErrors {
     private static final Set<String> SAME_EVERY_TIME = Set.of("Parser", "Syntax", "Binder", "Catalog", "Conversion",
             "Out of Range", "Type Mismatch", "Not implemented");
     private static final Pattern KIND = Pattern.compile("([A-Z][A-Za-z ]*?) Error: ");
-    private static final Pattern EXCERPT = Pattern.compile("\\n+LINE \\d+: .*(\\n *\\^+)?", Pattern.DOTALL);
+    /** DuckDB ends a message with an excerpt of the statement: "LINE 1: ..." and carets under the culprit. */
+    private static final Pattern EXCERPT = Pattern.compile("\\n+LINE \\d+: .*", Pattern.DOTALL);
     private static final Pattern OWN_NAMES = Pattern.compile("sluice_(src|check)_\\d+\\w*");
     private static final Pattern NO_COLUMN = Pattern.compile(
             "Referenced column \"([^\"]+)\" not found in FROM clause!|does not have a column named \"([^\"]+)\"");

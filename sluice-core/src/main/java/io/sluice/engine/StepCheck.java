@@ -53,7 +53,13 @@ public final class StepCheck {
      * @throws ConfigException naming the step (file, line, option) and the cause
      */
     public static Outcome run(Assembly a, Connection c, Path scratch) throws IOException, SQLException {
-        Source.Sample sample = a.source().sample(scratch);
+        Source.Sample sample;
+        try {
+            sample = a.source().sample(scratch);
+        } catch (IOException e) {
+            // a file removed while listing, say: the splits meet the input as it is then
+            return new Outcome(List.of(), "the input could not be sampled (" + e + ")");
+        }
         if (!sample.present()) return new Outcome(List.of(), sample.absent());
         Source.Input all = sample.input();
         if (all.parts().size() == 1) return check(a, c, all);

@@ -43,6 +43,14 @@ final class FilesSource implements Source {
     /** Below this a pack is not worth splitting further for parallelism. */
     private static final long MIN_PACK_BYTES = 1 << 20;
 
+    /** A sample ({@link #sample}) reads the head of this many files at most. */
+    private static final int SAMPLE_FILES = 3;
+    /** DuckDB's CSV and JSON readers detect the columns' types from this many rows of a split's first file. */
+    private static final int SAMPLE_LINES = 20_480;
+    /** The files after the first add their columns (packed, files are read by column name); a few rows do. */
+    private static final int OTHER_FILE_LINES = 1_000;
+    private static final int SAMPLE_BYTES = 8 << 20;
+
     /** @param parse text only: how lines become columns; null for one {@code line} column */
     record Settings(Path root, Globs globs, Optional<String> format, boolean header, LineParse parse, boolean tail,
                     Duration settle, Optional<String> marker, boolean dedupe, boolean reprocessChanged, long splitSize,
@@ -479,9 +487,9 @@ final class FilesSource implements Source {
     /**
      * The head of the first files listed (path order, up to {@value #SAMPLE_FILES} of the first one's format): of the
      * first, as many lines as DuckDB's readers sample to find the columns' types; of the others, enough for their
-     * columns; decompressed into spools, so that reading the sample costs milliseconds whatever the size of the files. Parquet files (and zstd ones, which Java cannot
-     * decompress here) are read as they are: only their schema is read. Files not settled yet count: their columns
-     * are what matters.
+     * columns; decompressed into spools, so that reading the sample costs milliseconds whatever the size of the files.
+     * Parquet files (and zstd ones, which Java cannot decompress here) are read as they are: only their schema is read.
+     * Files not settled yet count: their columns are what matters.
      */
     @Override
     public Sample sample(Path scratch) throws IOException {
@@ -507,6 +515,7 @@ final class FilesSource implements Source {
         reportedNoMatch = nothing; // the run that asked for the sample says it: its first plan need not repeat it
         if (picked.isEmpty()) return Sample.none(nothing.orElse("no file under " + s.root() + " has a format to read"));
         List<Part> parts = new ArrayList<>();
+        Files.createDirectories(scratch);
         for (Path file : picked) {
             String key = s.root().relativize(file).toString().replace('\\', '/');
             if (!Formats.lineFormat(format[0]) || key.endsWith(".zst") || key.endsWith(".zstd")) {
@@ -514,7 +523,6 @@ final class FilesSource implements Source {
                 continue;
             }
             Path spool = scratch.resolve("sample-" + parts.size());
-            Files.createDirectories(scratch);
             try (InputStream raw = Files.newInputStream(file);
                  InputStream in = key.toLowerCase(java.util.Locale.ROOT).endsWith(".gz")
                          ? new java.util.zip.GZIPInputStream(raw, 1 << 16) : raw;
@@ -527,13 +535,6 @@ final class FilesSource implements Source {
         }
         return Sample.of(new Input(parts, format[0], s.header(), s.parse()));
     }
-
-    private static final int SAMPLE_FILES = 3;
-    /** DuckDB's CSV and JSON readers detect the columns' types from this many rows of a split's first file. */
-    private static final int SAMPLE_LINES = 20_480;
-    /** The files after the first add their columns (packed, files are read by column name); a few rows do. */
-    private static final int OTHER_FILE_LINES = 1_000;
-    private static final int SAMPLE_BYTES = 8 << 20;
 
     /** The first {@code maxLines} lines, or fewer complete lines within {@link #SAMPLE_BYTES}, or all of a short stream. */
     private static void copyHead(InputStream in, java.io.OutputStream out, int maxLines) throws IOException {
