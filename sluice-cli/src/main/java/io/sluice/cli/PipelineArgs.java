@@ -5,17 +5,25 @@ import io.sluice.pipeline.Pipeline;
 import io.sluice.pipeline.PipelineLoader;
 import io.sluice.runner.RunSummary;
 import java.nio.file.Path;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** The pipeline file argument every command takes. */
 final class PipelineArgs {
     @Parameters(index = "0", paramLabel = "PIPELINE", description = "The pipeline file (YAML or JSON).")
     Path file;
 
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
+
     private final PipelineLoader loader = new PipelineLoader(Components.discover(), System::getenv);
 
+    /** Loads and validates the pipeline; prints its warnings. */
     Pipeline load() {
-        return loader.load(file);
+        Pipeline p = loader.load(file);
+        p.warnings().forEach(w -> command.commandLine().getErr().println("sluice: warning: " + w));
+        return p;
     }
 
     Components components() {

@@ -55,6 +55,7 @@ final class PlanCommand implements Callable<Integer> {
             out.printf("pipeline %s: a run now would process %d new split(s) and %d left by earlier runs%n",
                     p.name(), plan.splits().size(), waiting.size());
             Text.outdated(a.ledger().doneByVersion(), p.version(), p.file()).forEach(out::println);
+            plan.notices().forEach(n -> out.println("  note: " + n));
             plan.splits().stream().limit(limit).forEach(s -> out.println("  new      " + describe(s)));
             waiting.forEach(s -> out.println(Text.splitLine(s)));
             if (!plan.skipped().isEmpty()) {

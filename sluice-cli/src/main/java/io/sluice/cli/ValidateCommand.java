@@ -1,7 +1,9 @@
 package io.sluice.cli;
 
+import io.sluice.engine.StepCheck;
 import io.sluice.pipeline.Assembly;
 import io.sluice.pipeline.Pipeline;
+import java.io.PrintWriter;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -11,7 +13,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "validate",
         footer = {"%nExamples:",
                 "  sluice validate pipeline.yaml"},
-        description = "Check a pipeline without running it: options, types, folders, the sink.")
+        description = "Check a pipeline without running it: options, types, folders, the sink, and the steps against a "
+        + "sample of the input. Changes nothing.")
 final class ValidateCommand implements Callable<Integer> {
     @Mixin
     HelpOption help;
@@ -25,10 +28,14 @@ final class ValidateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Pipeline p = args.load();
-        try (Assembly a = Assembly.of(p, args.components(), Clock.systemUTC())) {
+        try (Assembly a = Assembly.forChecking(p, args.components(), Clock.systemUTC())) {
             a.sink().check();
-            spec.commandLine().getOut().printf("%s: valid (pipeline %s, %d step(s), %s)%n",
-                    args.file, p.name(), p.steps().size(), a.ledgerName());
+            StepCheck.Outcome steps = StepCheck.standalone(a);
+            PrintWriter out = spec.commandLine().getOut();
+            out.printf("%s: valid (pipeline %s, %d step(s), %s)%n", args.file, p.name(), p.steps().size(), a.ledgerName());
+            out.println(steps.checked()
+                    ? "  checked against a sample of the input: the sink receives " + String.join(", ", steps.columns())
+                    : "  the steps were not checked against the input: " + steps.skipped());
         }
         return 0;
     }

@@ -20,11 +20,14 @@ import java.util.regex.Pattern;
 public final class Validator {
     private static final Pattern ENV = Pattern.compile("\\$\\$|\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
+    /** {@code $NAME} without braces: not replaced, and reported (see {@link #bareVariables}). */
+    private static final Pattern BARE_VARIABLE = Pattern.compile("\\$([A-Za-z_][A-Za-z0-9_]*)");
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?", Pattern.CASE_INSENSITIVE);
 
     private final Path baseDir;
     private final Function<String, String> env;
     private final List<ConfigProblem> problems = new ArrayList<>();
+    private final List<ConfigProblem> warnings = new ArrayList<>();
 
     /**
      * @param baseDir relative paths are resolved against it (the pipeline file's folder)
@@ -40,6 +43,11 @@ public final class Validator {
         Object result = check(root, type, "");
         if (!problems.isEmpty()) throw new ConfigException(problems);
         return (Options) result;
+    }
+
+    /** What looks wrong without being certainly wrong (a {@code $NAME} that may be meant literally), after {@link #validate}. */
+    public List<ConfigProblem> warnings() {
+        return List.copyOf(warnings);
     }
 
     private Object check(ConfigNode node, Type type, String path) {
@@ -61,8 +69,10 @@ public final class Validator {
         for (var e : mapping.entries().entrySet()) {
             Field field = obj.field(e.getKey());
             if (field == null) {
+                String near = suggestion(e.getKey(), obj.fields().stream().map(Field::name).toList());
+                String below = near.isEmpty() ? below(e.getKey(), obj, path) : null;
                 problems.add(new ConfigProblem(e.getValue().keyLocation(), join(path, e.getKey()),
-                        "unknown option" + suggestion(e.getKey(), obj.fields().stream().map(Field::name).toList())
+                        "unknown option" + (below == null ? near : " (did you mean " + below + "?)")
                                 + "; allowed here: " + names(obj)));
                 continue;
             }
@@ -96,22 +106,64 @@ public final class Validator {
 
     private Object variant(ConfigNode node, Type.Variant variant, String path) {
         String allowed = String.join(" | ", variant.kinds().keySet());
-        if (!(node instanceof ConfigNode.Mapping mapping) || mapping.entries().size() != 1) {
+        if (!(node instanceof ConfigNode.Mapping mapping) || mapping.entries().isEmpty()) {
             return expected(node, path, "exactly one of: " + allowed);
         }
-        var entry = mapping.entries().entrySet().iterator().next();
-        Type kindType = variant.kinds().get(entry.getKey());
-        if (kindType == null) {
-            problems.add(new ConfigProblem(entry.getValue().keyLocation(), join(path, entry.getKey()),
-                    "unknown kind" + suggestion(entry.getKey(), variant.kinds().keySet()) + "; allowed: " + allowed));
-            return null;
+        List<Map.Entry<String, ConfigNode.Entry>> kinds = new ArrayList<>();
+        for (var e : mapping.entries().entrySet()) {
+            if (variant.kinds().containsKey(e.getKey())) {
+                kinds.add(e);
+            } else {
+                problems.add(new ConfigProblem(e.getValue().keyLocation(), join(path, e.getKey()), notAKind(e.getKey(), variant, path)));
+            }
         }
+        if (kinds.size() > 1) {
+            problems.add(new ConfigProblem(kinds.get(1).getValue().keyLocation(), join(path, kinds.get(1).getKey()),
+                    "a second kind: write exactly one of: " + allowed));
+        }
+        if (kinds.size() != 1) return null;
+        var entry = kinds.getFirst();
+        Type kindType = variant.kinds().get(entry.getKey());
         String kindPath = join(path, entry.getKey());
         ConfigNode value = entry.getValue().value();
         if (value instanceof ConfigNode.Scalar s && s.isNull() && kindType instanceof Type.Obj) {
             value = new ConfigNode.Mapping(Map.of(), value.location());
         }
         return new Options.Selected(entry.getKey(), check(value, kindType, kindPath), kindPath, value.location());
+    }
+
+    /**
+     * A key in a block of kinds that is not a kind: an option of a kind written one level too high
+     * ({@code source: { include: ... }}), or a mistyped kind.
+     */
+    private static String notAKind(String key, Type.Variant variant, String path) {
+        String what = path.startsWith("steps[") ? "step" : path;
+        List<String> meant = new ArrayList<>();
+        variant.kinds().forEach((kind, type) -> {
+            if (type instanceof Type.Obj obj && obj.field(key) != null) meant.add(join(join(path, kind), key));
+        });
+        String allowed = String.join(" | ", variant.kinds().keySet());
+        if (meant.isEmpty()) {
+            return "`" + key + "` is not a kind of " + what + suggestion(key, variant.kinds().keySet()) + "; allowed: " + allowed;
+        }
+        return "`" + key + "` is not a kind of " + what + "; did you mean " + String.join(" or ", meant) + "? (allowed here: "
+                + allowed + ")";
+    }
+
+    /** The path of an option of that name in a block below this one ({@code run: { max: 3 }}: run.retries.max). */
+    private static String below(String key, Type.Obj obj, String path) {
+        for (Field f : obj.fields()) {
+            String at = join(path, f.name());
+            List<Map.Entry<String, Type>> blocks = switch (f.type()) {
+                case Type.Obj o -> List.of(Map.entry(at, o));
+                case Type.Variant v -> v.kinds().entrySet().stream().map(k -> Map.entry(join(at, k.getKey()), k.getValue())).toList();
+                default -> List.of();
+            };
+            for (var block : blocks) {
+                if (block.getValue() instanceof Type.Obj o && o.field(key) != null) return join(block.getKey(), key);
+            }
+        }
+        return null;
     }
 
     private Object list(ConfigNode node, Type.ListOf list, String path) {
@@ -231,7 +283,10 @@ public final class Validator {
         Matcher m = ENV.matcher(text);
         StringBuilder out = new StringBuilder();
         boolean ok = true;
+        int plain = 0;
         while (m.find()) {
+            ok &= bareVariables(text.substring(plain, m.start()), text, at, path);
+            plain = m.end();
             String replacement;
             if (m.group().equals("$$")) {
                 replacement = "$";
@@ -248,8 +303,31 @@ public final class Validator {
             }
             m.appendReplacement(out, Matcher.quoteReplacement(replacement));
         }
+        ok &= bareVariables(text.substring(plain), text, at, path);
         m.appendTail(out);
         return ok ? out.toString() : null;
+    }
+
+    /**
+     * {@code $NAME} without braces is not substituted. It is an error when it clearly means a variable (it starts the
+     * value, as in {@code $DATA/in}, or the name is set in the environment), otherwise a warning: a {@code $} inside a
+     * value may be meant literally (in SQL, say).
+     *
+     * @return false when an error was reported
+     */
+    private boolean bareVariables(String plain, String value, Location at, String path) {
+        boolean ok = true;
+        Matcher bare = BARE_VARIABLE.matcher(plain);
+        while (bare.find()) {
+            String name = bare.group(1);
+            boolean set = env.apply(name) != null;
+            boolean clearly = set || value.strip().startsWith(bare.group());
+            String message = "$" + name + " is not replaced: write ${" + name + "} for the environment variable"
+                    + (set ? " (" + name + " is set)" : "") + ", or $$" + name + " for a literal $";
+            (clearly ? problems : warnings).add(new ConfigProblem(at, path, message));
+            ok &= !clearly;
+        }
+        return ok;
     }
 
     private Object expected(ConfigNode node, String path, String what) {
@@ -274,7 +352,7 @@ public final class Validator {
                 .orElse("");
     }
 
-    private static int distance(String a, String b) {
+    public static int distance(String a, String b) {
         int[] prev = new int[b.length() + 1];
         int[] cur = new int[b.length() + 1];
         for (int j = 0; j <= b.length(); j++) prev[j] = j;

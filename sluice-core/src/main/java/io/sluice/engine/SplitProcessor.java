@@ -26,11 +26,14 @@ public final class SplitProcessor {
     private static final AtomicLong NAMES = new AtomicLong();
 
     private final List<Step> steps;
+    private final List<String> stepNames;
     private final Sink sink;
     private final BadRecordPolicy onBadRecord;
 
-    public SplitProcessor(List<Step> steps, Sink sink, BadRecordPolicy onBadRecord) {
+    /** @param stepNames how errors name each step ({@link StepCheck#name}) */
+    public SplitProcessor(List<Step> steps, List<String> stepNames, Sink sink, BadRecordPolicy onBadRecord) {
         this.steps = List.copyOf(steps);
+        this.stepNames = List.copyOf(stepNames);
         this.sink = sink;
         this.onBadRecord = onBadRecord;
     }
@@ -45,9 +48,10 @@ public final class SplitProcessor {
         String source = "sluice_src_" + NAMES.incrementAndGet();
         Reader reader = reader(input, source);
         List<String> drops = new java.util.ArrayList<>(reader.drops()); // what this split created, to drop at the end
+        List<String> queries = new java.util.ArrayList<>(); // the source's records, then each step's result
         try (Statement s = c.createStatement()) {
             long[] good = {load(s, reader, input, source, drops)};
-            String query = transformed(source);
+            String query = transformed(source, queries);
             String rejectColumn = steps.isEmpty() ? null : steps.getLast().rejectColumn();
             String stepRejects = null;
             long[] bad = {0};
@@ -84,6 +88,9 @@ public final class SplitProcessor {
                     : sink.writePartial(c, split, query, badRecords, fence);
             // rows a step rejected were read like the good ones
             return new Result(good[0] + bad[0] - stepBad, written.rowsOut(), bad[0], written.outputs());
+        } catch (SQLException e) {
+            SplitFailure failure = SplitFailure.of(c, e, queries, stepNames, input);
+            throw failure == null ? e : failure;
         } finally {
             drop(c, drops);
         }
@@ -105,7 +112,7 @@ public final class SplitProcessor {
         List<String> drops = new java.util.ArrayList<>(reader.drops());
         try (Statement s = c.createStatement()) {
             load(s, reader, input, source, drops);
-            String query = transformed(source);
+            String query = transformed(source, new java.util.ArrayList<>());
             String rejectColumn = steps.isEmpty() ? null : steps.getLast().rejectColumn();
             if (rejectColumn != null) {
                 String column = Sql.identifier(rejectColumn);
@@ -128,10 +135,17 @@ public final class SplitProcessor {
         }
     }
 
-    /** A query of what the steps make of the relation {@code source}. */
-    private String transformed(String source) {
+    /**
+     * A query of what the steps make of the relation {@code source}; adds to {@code queries} the source's records, then
+     * each step's result, so that an error can be traced to its step.
+     */
+    private String transformed(String source, List<String> queries) {
         String query = "SELECT * FROM " + source;
-        for (Step step : steps) query = step.apply(query);
+        queries.add(query);
+        for (Step step : steps) {
+            query = step.apply(query);
+            queries.add(query);
+        }
         return query;
     }
 

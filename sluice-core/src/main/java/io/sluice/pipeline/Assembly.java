@@ -18,6 +18,21 @@ public record Assembly(Pipeline pipeline, Source source, List<Step> steps, Sink 
         implements AutoCloseable {
 
     public static Assembly of(Pipeline p, Components c, Clock clock) {
+        Assembly parts = withoutLedger(p, c, clock);
+        return new Assembly(p, parts.source(), parts.steps(), parts.sink(), openLedger(p, c, clock), parts.ledgerName());
+    }
+
+    /**
+     * The source, steps and sink, for {@code sluice validate}, which changes nothing: the ledger is checked
+     * ({@link LedgerFactory#check}) but not kept open, and {@link #ledger()} is null.
+     */
+    public static Assembly forChecking(Pipeline p, Components c, Clock clock) {
+        Assembly parts = withoutLedger(p, c, clock);
+        c.ledgers().get(p.state().kind()).check(p.state().value(), context(p, clock));
+        return parts;
+    }
+
+    private static Assembly withoutLedger(Pipeline p, Components c, Clock clock) {
         PipelineContext ctx = context(p, clock);
         Source source = c.sources().get(p.source().kind()).create(p.source().value(), ctx);
         List<Step> steps = new ArrayList<>();
@@ -36,9 +51,12 @@ public record Assembly(Pipeline pipeline, Source source, List<Step> steps, Sink 
             steps.add(created);
         }
         Sink sink = openSink(p, c, clock);
-        Ledger ledger = openLedger(p, c, clock);
         LedgerFactory lf = c.ledgers().get(p.state().kind());
-        return new Assembly(p, source, steps, sink, ledger, lf.describe(p.state().value()));
+        return new Assembly(p, source, steps, sink, null, lf.describe(p.state().value()));
+    }
+
+    private static PipelineContext context(Pipeline p, Clock clock) {
+        return new PipelineContext(p.name(), p.file(), p.run(), clock);
     }
 
     /** Only the ledger: for status, retry and reset, which must work even when the source folder is gone. */
@@ -51,12 +69,8 @@ public record Assembly(Pipeline pipeline, Source source, List<Step> steps, Sink 
         return c.sinks().get(p.sink().kind()).create(p.sink().value(), context(p, clock));
     }
 
-    private static PipelineContext context(Pipeline p, Clock clock) {
-        return new PipelineContext(p.name(), p.file(), p.run(), clock);
-    }
-
     @Override
     public void close() {
-        ledger.close();
+        if (ledger != null) ledger.close();
     }
 }

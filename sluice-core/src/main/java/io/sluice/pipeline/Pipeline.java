@@ -1,5 +1,6 @@
 package io.sluice.pipeline;
 
+import io.sluice.config.ConfigProblem;
 import io.sluice.config.Options;
 import java.nio.file.Path;
 import java.util.List;
@@ -8,7 +9,8 @@ import java.util.List;
  * A validated pipeline file. The component blocks keep their validated options; {@link Assembly} turns them
  * into running components.
  *
- * @param version the {@link PipelineVersion} of its steps and sink, recorded with every split it makes
+ * @param version  the {@link PipelineVersion} of its steps and sink, recorded with every split it makes
+ * @param warnings what looks wrong without being certainly wrong, for the user to read
  */
 public record Pipeline(
         String name,
@@ -18,13 +20,15 @@ public record Pipeline(
         Options.Selected sink,
         Options.Selected state,
         RunOptions run,
-        String version) {
+        String version,
+        List<ConfigProblem> warnings) {
 
     public Pipeline {
         steps = List.copyOf(steps);
+        warnings = List.copyOf(warnings);
     }
 
     public Pipeline withRun(RunOptions r) {
-        return new Pipeline(name, file, source, steps, sink, state, r, version);
+        return new Pipeline(name, file, source, steps, sink, state, r, version, warnings);
     }
 }

@@ -34,7 +34,8 @@ public final class PipelineLoader {
         Path absolute = file.toAbsolutePath().normalize();
         ConfigNode root = YamlReader.read(absolute);
         Path base = absolute.getParent();
-        Options o = new Validator(base, env).validate(root, PipelineSchema.of(components));
+        Validator validator = new Validator(base, env);
+        Options o = validator.validate(root, PipelineSchema.of(components));
 
         String name = o.string("pipeline");
         if (!name.matches(PipelineSchema.NAME_PATTERN)) {
@@ -43,7 +44,8 @@ public final class PipelineLoader {
         Options.Selected state = o.has("state") ? o.selected("state") : defaultState(name, base, o);
         List<Options.Selected> steps = o.list("steps");
         return new Pipeline(name, absolute, o.selected("source"), steps, o.selected("sink"), state,
-                runOptions(o.block("run"), base), PipelineVersion.of(steps, o.selected("sink"), components, base));
+                runOptions(o.block("run"), base), PipelineVersion.of(steps, o.selected("sink"), components, base),
+                validator.warnings());
     }
 
     private static Options.Selected defaultState(String name, Path base, Options root) {

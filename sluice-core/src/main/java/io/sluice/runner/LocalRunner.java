@@ -1,7 +1,9 @@
 package io.sluice.runner;
 
 import io.sluice.engine.DuckEngine;
+import io.sluice.engine.EngineErrors;
 import io.sluice.engine.SplitProcessor;
+import io.sluice.engine.StepCheck;
 import io.sluice.pipeline.Assembly;
 import io.sluice.pipeline.RunOptions;
 import io.sluice.spi.Claim;
@@ -135,13 +137,14 @@ public final class LocalRunner {
 
     public RunSummary run() throws Exception {
         a.sink().check();
+        a.sink().prepare();
         Ledger ledger = a.ledger();
         Map<SplitState, Long> before = ledger.counts();
         // claimed ones too: a killed run's splits are this run's to take over
         stats.planned.addAndGet(before.getOrDefault(SplitState.PENDING, 0L) + before.getOrDefault(SplitState.FAILED, 0L)
                 + before.getOrDefault(SplitState.CLAIMED, 0L));
         Path scratch = run.engine().spillPath().resolve("scratch-" + ProcessHandle.current().pid());
-        SplitProcessor processor = new SplitProcessor(a.steps(), a.sink(), run.onBadRecord());
+        SplitProcessor processor = processor(a);
         ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "sluice-heartbeat"));
         long beat = Math.max(200, run.lease().toMillis() / 3);
         heartbeats.scheduleAtFixedRate(this::heartbeat, beat, beat, TimeUnit.MILLISECONDS);
@@ -149,6 +152,7 @@ public final class LocalRunner {
         CountDownLatch done = new CountDownLatch(run.parallelism());
         try (DuckEngine engine = new DuckEngine(run.engine(), run.parallelism())) {
             Files.createDirectories(scratch);
+            checkSteps(engine, scratch.resolve("sample"));
             if (member != null) beatAsMember();
             try {
                 takeOverGone();
@@ -184,6 +188,26 @@ public final class LocalRunner {
         }
         return new RunSummary(stats.splitsDone(), stats.attemptsFailed(), stats.splitsDead(), stats.seen(), stats.skipped(),
                 stats.rowsIn(), stats.rowsOut(), stats.rejected(), stats.bytes(), stats.elapsedMillis(), interrupted, finalCounts());
+    }
+
+    /**
+     * Binds the steps over a sample of the input before any split runs: a mistake in them stops the run with the
+     * step's file and line (a {@link io.sluice.config.ConfigException}) instead of failing every split.
+     */
+    private void checkSteps(DuckEngine engine, Path sample) throws Exception {
+        try (Connection c = engine.connect()) {
+            StepCheck.Outcome checked = StepCheck.run(a, c, sample);
+            if (!checked.checked()) listener.info("the steps were not checked against the input: " + checked.skipped());
+        } finally {
+            deleteTree(sample);
+        }
+    }
+
+    /** The engine's processor of the pipeline's splits; errors name each step as the pipeline file does. */
+    static SplitProcessor processor(Assembly a) {
+        List<String> stepNames = new ArrayList<>();
+        for (int i = 0; i < a.steps().size(); i++) stepNames.add(StepCheck.name(i, a.pipeline().steps().get(i)));
+        return new SplitProcessor(a.steps(), stepNames, a.sink(), a.pipeline().run().onBadRecord());
     }
 
     /** A pool member leaves the ledger's list of workers and frees the leader lease for the others at once. */
@@ -449,8 +473,9 @@ public final class LocalRunner {
             listener.info("split " + claim.splitId() + " left unrecorded while stopping; another worker takes it over "
                     + "when its lease ends: " + e.getMessage());
         } catch (Exception e) {
-            String error = describe(claim, e);
-            if (!divided(c, processor, dir, claim)) fail(claim, error);
+            // an error that repeats comes from the steps, not from one unreadable input: nothing to divide
+            boolean retryable = EngineErrors.retryable(e);
+            if (!retryable || !divided(c, processor, dir, claim)) fail(claim, describe(claim, e), retryable);
         } finally {
             inFlight.remove(claim.splitId());
             lost.remove(claim.splitId());
@@ -498,9 +523,12 @@ public final class LocalRunner {
         return true;
     }
 
-    private void fail(Claim claim, String error) {
+    /** @param retryable false: another attempt would fail the same way, so the split is dead at once */
+    private void fail(Claim claim, String cause, boolean retryable) {
         Instant now = clock.instant();
-        var retryAt = run.retries().nextTry(claim.attempt(), now);
+        Optional<Instant> retryAt = retryable ? run.retries().nextTry(claim.attempt(), now) : Optional.empty();
+        String error = retryable ? cause : cause + " (not retried: it fails the same way on every attempt; fix the "
+                + "cause, then `sluice retry`)";
         try {
             patiently(() -> {
                 a.ledger().fail(claim, error, retryAt);

@@ -20,7 +20,7 @@ public final class SplitPreview {
         Path scratch = run.engine().spillPath().resolve("head-" + ProcessHandle.current().pid());
         try (DuckEngine engine = new DuckEngine(run.engine(), 1); Connection c = engine.connect()) {
             Files.createDirectories(scratch);
-            return new SplitProcessor(a.steps(), a.sink(), run.onBadRecord()).preview(c, a.source().open(split, scratch), rows);
+            return LocalRunner.processor(a).preview(c, a.source().open(split, scratch), rows);
         } finally {
             LocalRunner.deleteTree(scratch);
         }

@@ -4,6 +4,14 @@ package io.sluice.spi;
 public interface LedgerFactory extends ComponentFactory {
     Ledger open(Object options, PipelineContext context);
 
+    /**
+     * Fails when the ledger cannot be opened, for {@code sluice validate}; a ledger kept on the local disk changes
+     * nothing there (no file or folder is created). The default opens the ledger and closes it again.
+     */
+    default void check(Object options, PipelineContext context) {
+        open(options, context).close();
+    }
+
     /** Where the ledger lives, for messages ("SQLite ledger .sluice/x.db"). */
     String describe(Object options);
 

@@ -9,8 +9,23 @@ import java.util.List;
  */
 public interface Sink {
 
-    /** Fails early, before any split runs, when the target cannot be written; the message says what to do. */
+    /**
+     * Fails early, before any split runs, when the target cannot be written; the message says what to do. Changes
+     * nothing ({@code sluice validate} calls it): {@link #prepare} creates what a run needs.
+     */
     void check() throws Exception;
+
+    /** Creates what writing needs (folders, say), once per run after {@link #check}, before any split runs. */
+    default void prepare() throws Exception {
+    }
+
+    /**
+     * Fails, naming the option, when the sink needs a column that the records it would receive do not have (a
+     * partition column the steps do not produce, say). {@code columns} are those of a sample of the input after the
+     * steps, in order.
+     */
+    default void checkColumns(List<String> columns) {
+    }
 
     /**
      * Writes the rows of {@code query} for one split and commits them. Once the rows are staged, {@code badRecords}

@@ -40,6 +40,15 @@ public interface Source {
         return true;
     }
 
+    /**
+     * A few records of the input, read the way a split is read, so that the steps can be checked against the input's
+     * columns before any split runs ({@code sluice validate}, the start of a run). Cheap: a head of the first input(s)
+     * listed, not a plan. May write spool files under {@code scratch}; the caller deletes it.
+     */
+    default Sample sample(Path scratch) throws IOException {
+        return Sample.none("this source gives no sample");
+    }
+
     /** The split's inputs as a user knows them, for error messages: one name, or how many and the first. */
     default String describe(Split split) {
         List<Member> members = split.members();
@@ -124,6 +133,25 @@ public interface Source {
 
     /** SEEN: already registered in this version; WAITING: not finished yet; SKIPPED: left out by a rule. */
     enum Why { SEEN, WAITING, SKIPPED }
+
+    /**
+     * What {@link #sample} found: the input to read, or why there is none (nothing to read yet, say).
+     *
+     * @param input null when there is no sample
+     */
+    record Sample(Input input, String absent) {
+        public static Sample of(Input input) {
+            return new Sample(java.util.Objects.requireNonNull(input), null);
+        }
+
+        public static Sample none(String why) {
+            return new Sample(null, why);
+        }
+
+        public boolean present() {
+            return input != null;
+        }
+    }
 
     /**
      * Files the engine reads for one split.

@@ -122,6 +122,62 @@ class ValidatorTest {
         assertThat(p.message()).doesNotContain("did you mean").contains("allowed here: path, format, compression, partition_by");
     }
 
+    @Test
+    void anOptionOfAKindWrittenOneLevelTooHighNamesTheKeyItsLineAndWhereItBelongs() throws IOException {
+        List<ConfigProblem> ps = problems("""
+                pipeline: demo
+                source:
+                  files:
+                    path: in
+                  include: "*.csv"
+                sink:
+                  files: { path: out }
+                """);
+        ConfigProblem p = only(ps);
+        assertThat(p.path()).isEqualTo("source.include");
+        assertThat(p.location().line()).isEqualTo(5);
+        assertThat(p.location().column()).isEqualTo(3);
+        assertThat(p.message()).startsWith("`include` is not a kind of source; did you mean source.files.include?")
+                .doesNotContain("found a map");
+    }
+
+    @Test
+    void anOptionWrittenWithoutItsKindAndAnOptionOfABlockBelowAreEachNamed() throws IOException {
+        List<ConfigProblem> ps = problems("""
+                pipeline: demo
+                source:
+                  path: in
+                sink:
+                  files: { path: out }
+                run:
+                  max: 3
+                """);
+        assertThat(ps).hasSize(2);
+        assertThat(ps.getFirst().path()).isEqualTo("source.path");
+        assertThat(ps.getFirst().location().line()).isEqualTo(3);
+        assertThat(ps.getFirst().message()).contains("did you mean source.files.path?");
+        assertThat(ps.get(1).path()).isEqualTo("run.max");
+        assertThat(ps.get(1).location().line()).isEqualTo(7);
+        assertThat(ps.get(1).message()).contains("unknown option (did you mean run.retries.max?)");
+    }
+
+    @Test
+    void twoKindsInOneBlockAreAnErrorAtTheSecond() throws IOException {
+        ConfigProblem p = only(problems("""
+                pipeline: demo
+                source:
+                  files: { path: in }
+                sink:
+                  files: { path: out }
+                steps:
+                  - sql: SELECT * FROM input
+                    aggregate: { measures: { n: count(*) } }
+                """));
+        assertThat(p.path()).isEqualTo("steps[0].aggregate");
+        assertThat(p.location().line()).isEqualTo(8);
+        assertThat(p.message()).contains("exactly one of: ");
+    }
+
     // ---- types and values ----------------------------------------------------------------------------
 
     @Test
@@ -253,6 +309,30 @@ class ValidatorTest {
         ConfigProblem p = only(problems(pipeline("run:\n  parallelism: ${PAR}\n", "")));
         assertThat(p.path()).isEqualTo("run.parallelism");
         assertThat(p.message()).contains("'lots'");
+    }
+
+    @Test
+    void aVariableWithoutBracesThatStartsAValueIsAnErrorAtItsLine() throws IOException {
+        ConfigProblem p = only(problems(pipeline("", "").replace("path: out", "path: $NOPE/out")));
+        assertThat(p.path()).isEqualTo("sink.files.path");
+        assertThat(p.location().line()).isEqualTo(8);
+        assertThat(p.message()).contains("$NOPE is not replaced: write ${NOPE}");
+    }
+
+    @Test
+    void aVariableWithoutBracesInsideAValueIsAWarningUnlessItIsSet() throws IOException {
+        String sql = "steps:\n  - sql: SELECT *, 'in $USD' AS note FROM input\n";
+        Pipeline p = load(pipeline("", "") + sql);
+        assertThat(p.warnings()).singleElement().satisfies(w -> {
+            assertThat(w.path()).isEqualTo("steps[0].sql");
+            assertThat(w.location().line()).isEqualTo(10);
+            assertThat(w.message()).contains("$USD is not replaced: write ${USD}").contains("$$USD for a literal $");
+        });
+        assertThat(load(pipeline("", "") + sql.replace("$USD", "$$USD")).warnings()).isEmpty();
+
+        env.put("USD", "dollars");
+        ConfigProblem set = only(problems(pipeline("", "") + sql));
+        assertThat(set.message()).contains("(USD is set)");
     }
 
     // ---- syntax --------------------------------------------------------------------------------------

@@ -118,7 +118,7 @@ class DividerTest {
     }
 
     private Optional<Divider.Division> divide(Claim claim) throws IOException {
-        SplitProcessor processor = new SplitProcessor(a.steps(), a.sink(), a.pipeline().run().onBadRecord());
+        SplitProcessor processor = LocalRunner.processor(a);
         return new Divider(a.source(), ledger(), processor).divide(c, claim.split(),
                 Files.createDirectories(dir.resolve("scratch-" + scratch++)));
     }
@@ -302,7 +302,7 @@ class DividerTest {
         a.sink().check(); // as a run does first: creates the sink's folders
         Claim claim = planAndClaim();
         Split split = claim.split();
-        SplitProcessor processor = new SplitProcessor(a.steps(), a.sink(), a.pipeline().run().onBadRecord());
+        SplitProcessor processor = LocalRunner.processor(a);
         Path scratch = Files.createDirectories(dir.resolve("scratch"));
         processor.process(c, split, a.source().open(split, scratch), () -> { });
         assertThat(outputs()).isNotEmpty();

@@ -2,8 +2,10 @@ package io.sluice.ledger.sqlite;
 
 import io.sluice.config.Type;
 import io.sluice.spi.Ledger;
+import io.sluice.spi.LedgerException;
 import io.sluice.spi.LedgerFactory;
 import io.sluice.spi.PipelineContext;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Declares {@code state: { sqlite: FILE }}, the embedded default ledger. */
@@ -28,6 +30,19 @@ public final class SqliteLedgerFactory implements LedgerFactory {
     @Override
     public Ledger open(Object options, PipelineContext context) {
         return SqliteLedger.open((Path) options, context.pipeline(), context.clock());
+    }
+
+    /** Creates nothing: an existing file must be a file; otherwise the nearest existing folder above it must be writable. */
+    @Override
+    public void check(Object options, PipelineContext context) {
+        Path file = ((Path) options).toAbsolutePath().normalize();
+        Path existing = file;
+        while (existing.getParent() != null && !Files.exists(existing)) existing = existing.getParent();
+        String problem = existing.equals(file) ? (Files.isRegularFile(file) ? null : "it is not a file")
+                : !Files.isDirectory(existing) ? existing + " is not a folder"
+                : !Files.isWritable(existing) ? "cannot create it in " + existing + " (permission denied or read-only)"
+                : null;
+        if (problem != null) throw new LedgerException("SQLite ledger " + file + ": " + problem + "; choose another state.sqlite path", null);
     }
 
     @Override

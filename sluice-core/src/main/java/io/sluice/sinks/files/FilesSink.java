@@ -50,8 +50,11 @@ final class FilesSink implements Sink {
 
     /** The validated {@code sink.files} block: a folder that cannot be written is reported at its option. */
     private final io.sluice.config.Options options;
+    /** The pipeline file's folder: missing folders above the output folder are created only inside it. */
+    private final Path base;
 
-    FilesSink(Path root, String format, String compression, List<String> partitionBy, io.sluice.config.Options options) {
+    FilesSink(Path root, String format, String compression, List<String> partitionBy, io.sluice.config.Options options,
+              Path base) {
         this.options = options;
         this.root = root;
         this.format = format;
@@ -59,10 +62,38 @@ final class FilesSink implements Sink {
         this.partitionBy = List.copyOf(partitionBy);
         this.partialStore = new PartialStore(root);
         this.lineage = new Lineage(root.resolve("_sluice"), this::remove);
+        this.base = base;
     }
 
+    /**
+     * Changes nothing: the folder, or the nearest folder above it that exists, must be a writable folder. The output
+     * folder is created by {@link #prepare}, with its missing parents when it is inside the pipeline's folder; outside
+     * it, a missing folder above the output folder is refused: it is more likely a mistyped path (run as root,
+     * {@code /dta/out} would otherwise make a new tree at the top of the disk) than a wish.
+     */
     @Override
-    public void check() throws IOException {
+    public void check() {
+        Path existing = root;
+        while (existing.getParent() != null && !Files.exists(existing)) existing = existing.getParent();
+        if (!Files.isDirectory(existing)) {
+            throw options.problem("path", "cannot write to " + root + " (" + existing + " is not a folder); fix the "
+                    + "path or choose another path");
+        }
+        if (existing.getNameCount() < root.getNameCount() - 1 && !root.startsWith(base)) {
+            Path missing = existing.resolve(root.getName(existing.getNameCount()));
+            throw options.problem("path", "the folder " + missing + " does not exist: is " + root + " mistyped? Sluice "
+                    + "creates the output folder, and the missing folders above it only inside the pipeline's folder "
+                    + "(" + base + "); if the path is right, create " + root.getParent() + " first");
+        }
+        if (!Files.isWritable(existing)) {
+            throw options.problem("path", "cannot write to " + root + " (permission denied or read-only); "
+                    + "fix the folder's permissions or choose another path");
+        }
+    }
+
+    /** Creates the output folder and Sluice's folders in it, and proves that a file can be written there. */
+    @Override
+    public void prepare() throws IOException {
         try {
             Files.createDirectories(root.resolve("_sluice").resolve("staging"));
             Files.createDirectories(root.resolve("_sluice").resolve("manifests"));
@@ -75,6 +106,18 @@ final class FilesSink implements Sink {
         } catch (FileSystemException e) {
             throw options.problem("path", "cannot write to " + root + " (" + reason(e)
                     + "); fix the folder or choose another path");
+        }
+    }
+
+    /** Every {@code partition_by} column must be among the records' columns (named as DuckDB does: any case). */
+    @Override
+    public void checkColumns(List<String> columns) {
+        for (String column : partitionBy) {
+            if (columns.stream().noneMatch(column::equalsIgnoreCase)) {
+                throw options.problem("partition_by", "no column \"" + column + "\" in the records the steps give"
+                        + io.sluice.config.Validator.suggestion(column, columns) + "; their columns: "
+                        + String.join(", ", columns));
+            }
         }
     }
 

@@ -11,7 +11,8 @@ import java.util.List;
 /** Declares the {@code files} sink. */
 public final class FilesSinkFactory implements SinkFactory {
     static final Type.Obj OPTIONS = Type.Obj.of("Files in a local folder.",
-            Field.required("path", Type.PATH, "Output folder; created when missing."),
+            Field.required("path", Type.PATH, "Output folder; a run creates it when missing, with its missing parent folders "
+                    + "only inside the pipeline file's folder (elsewhere a missing parent is reported as a likely typo)."),
             Field.optional("format", Type.choice("parquet", "csv", "jsonl"), "parquet", "File format of the output."),
             Field.computed("compression", Type.choice("none", "zstd", "gzip", "snappy"),
                     "`zstd` for parquet, `none` for csv and jsonl",
@@ -46,6 +47,6 @@ public final class FilesSinkFactory implements SinkFactory {
         if (compression.equals("snappy") && !format.equals("parquet")) {
             throw o.problem("compression", "snappy is only for parquet; use none, gzip or zstd for " + format);
         }
-        return new FilesSink(o.filePath("path"), format, compression, o.list("partition_by"), o);
+        return new FilesSink(o.filePath("path"), format, compression, o.list("partition_by"), o, context.baseDir());
     }
 }

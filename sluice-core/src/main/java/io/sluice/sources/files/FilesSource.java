@@ -44,6 +44,14 @@ final class FilesSource implements Source {
     /** Below this a pack is not worth splitting further for parallelism. */
     private static final long MIN_PACK_BYTES = 1 << 20;
 
+    /** A sample ({@link #sample}) reads the head of this many files at most. */
+    private static final int SAMPLE_FILES = 3;
+    /** DuckDB's CSV and JSON readers detect the columns' types from this many rows of a split's first file. */
+    private static final int SAMPLE_LINES = 20_480;
+    /** The files after the first add their columns (packed, files are read by column name); a few rows do. */
+    private static final int OTHER_FILE_LINES = 1_000;
+    private static final int SAMPLE_BYTES = 8 << 20;
+
     /** @param parse text only: how lines become columns; null for one {@code line} column */
     record Settings(Path root, Globs globs, Optional<String> format, boolean header, LineParse parse, boolean tail,
                     Duration settle, Optional<String> marker, boolean dedupe, boolean reprocessChanged, long splitSize,
@@ -60,6 +68,8 @@ final class FilesSource implements Source {
     private final int parallelism;
     private final TailPlanner tails = new TailPlanner();
     private final SeenVersions seen;
+    /** The last "include matches nothing" a run was told (empty: none). */
+    private volatile Optional<String> reportedNoMatch = Optional.empty();
 
     FilesSource(Settings settings, Clock clock, int parallelism) {
         this.s = settings;
@@ -79,8 +89,19 @@ final class FilesSource implements Source {
     }
 
     private Plan plan(Ledger ledger, boolean register) throws IOException {
+        NoMatch noMatch = new NoMatch(s.globs());
+        Plan plan = plan(ledger, register, noMatch);
+        Optional<String> nothing = noMatch.message(s.root());
+        // a watch run lists again every interval: it says so once, and again when what it sees changes
+        boolean repeated = register && nothing.equals(reportedNoMatch);
+        if (register) reportedNoMatch = nothing;
+        if (nothing.isEmpty() || repeated) return plan;
+        return new Plan(plan.splits(), plan.skipped(), concat(plan.notices(), List.of(nothing.get())));
+    }
+
+    private Plan plan(Ledger ledger, boolean register, NoMatch noMatch) throws IOException {
         List<Skipped> skipped = new ArrayList<>();
-        List<Found> ready = list(skipped);
+        List<Found> ready = list(skipped, noMatch);
         if (s.tail()) return planTails(ready, ledger, register, skipped);
         Listing listing = new Listing(ready, skipped.stream().map(Skipped::key).toList());
         List<Split> registered = new ArrayList<>();
@@ -155,7 +176,7 @@ final class FilesSource implements Source {
     @Override
     public List<String> status(Ledger ledger) throws IOException {
         if (!s.tail()) return List.of();
-        return tails.status(tails.identify(list(new ArrayList<>()), new ArrayList<>()), ledger);
+        return tails.status(tails.identify(list(new ArrayList<>(), null), new ArrayList<>()), ledger);
     }
 
     /**
@@ -194,8 +215,11 @@ final class FilesSource implements Source {
         return all;
     }
 
-    /** Walks the folder; files not ready yet (still being written, no marker) are reported as waiting. */
-    private List<Found> list(List<Skipped> skipped) throws IOException {
+    /**
+     * Walks the folder; files not ready yet (still being written, no marker) are reported as waiting. Visible files the
+     * globs leave out go to {@code noMatch} (when not null) while no file matched.
+     */
+    private List<Found> list(List<Skipped> skipped, NoMatch noMatch) throws IOException {
         long now = clock.millis();
         List<Found> found = new ArrayList<>();
         List<Path> files;
@@ -209,7 +233,11 @@ final class FilesSource implements Source {
         for (Path p : files) {
             Path rel = s.root().relativize(p);
             String key = rel.toString().replace('\\', '/');
-            if (hidden(rel) || !s.globs().matches(rel)) continue;
+            if (hidden(rel)) continue;
+            if (!s.globs().matches(rel)) {
+                if (noMatch != null && noMatch.collecting() && Files.isRegularFile(p)) noMatch.unmatched(key);
+                continue;
+            }
             if (s.marker().isPresent() && key.endsWith(s.marker().get())) continue;
             BasicFileAttributes a;
             try {
@@ -218,6 +246,7 @@ final class FilesSource implements Source {
                 continue; // removed while listing
             }
             if (!a.isRegularFile()) continue;
+            if (noMatch != null) noMatch.matched();
             long mtime = a.lastModifiedTime().toMillis();
             if (s.marker().isPresent()) {
                 if (!names.contains(p + s.marker().get())) {
@@ -470,6 +499,105 @@ final class FilesSource implements Source {
         return new Input(parts, format, s.header(), s.parse());
     }
 
+    /**
+     * The head of the first files listed (path order, up to {@value #SAMPLE_FILES} of the first one's format): of the
+     * first, as many lines as DuckDB's readers sample to find the columns' types; of the others, enough for their
+     * columns; decompressed into spools, so that reading the sample costs milliseconds whatever the size of the files.
+     * Parquet files (and zstd ones, which Java cannot decompress here) are read as they are: only their schema is read.
+     * Files not settled yet count: their columns are what matters.
+     */
+    @Override
+    public Sample sample(Path scratch) throws IOException {
+        NoMatch noMatch = new NoMatch(s.globs());
+        List<Path> picked = new ArrayList<>();
+        String[] format = {null};
+        visit(s.root(), file -> {
+            String key = s.root().relativize(file).toString().replace('\\', '/');
+            if (!s.globs().matches(s.root().relativize(file))) {
+                noMatch.unmatched(key);
+                return true;
+            }
+            if (s.marker().isPresent() && key.endsWith(s.marker().get())) return true;
+            noMatch.matched();
+            Optional<String> f = s.format().or(() -> Formats.fromName(key));
+            if (f.isPresent() && (format[0] == null || format[0].equals(f.get()))) {
+                format[0] = f.get();
+                picked.add(file);
+            }
+            return picked.size() < SAMPLE_FILES;
+        });
+        Optional<String> nothing = noMatch.message(s.root());
+        reportedNoMatch = nothing; // the run that asked for the sample says it: its first plan need not repeat it
+        if (picked.isEmpty()) return Sample.none(nothing.orElse("no file under " + s.root() + " has a format to read"));
+        List<Part> parts = new ArrayList<>();
+        Files.createDirectories(scratch);
+        for (Path file : picked) {
+            String key = s.root().relativize(file).toString().replace('\\', '/');
+            if (!Formats.lineFormat(format[0]) || key.endsWith(".zst") || key.endsWith(".zstd")) {
+                parts.add(Part.whole(file, key));
+                continue;
+            }
+            Path spool = scratch.resolve("sample-" + parts.size());
+            try (InputStream raw = Files.newInputStream(file);
+                 InputStream in = key.toLowerCase(java.util.Locale.ROOT).endsWith(".gz")
+                         ? new java.util.zip.GZIPInputStream(raw, 1 << 16) : raw;
+                 java.io.OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(spool), 1 << 16)) {
+                copyHead(in, out, parts.isEmpty() ? SAMPLE_LINES : OTHER_FILE_LINES);
+            } catch (java.util.zip.ZipException | java.io.EOFException e) {
+                // a broken or truncated gzip: what was read before is a fine sample; its split reports the file
+            }
+            parts.add(new Part(spool, key, file, 0, false));
+        }
+        return Sample.of(new Input(parts, format[0], s.header(), s.parse()));
+    }
+
+    /** The first {@code maxLines} lines, or fewer complete lines within {@link #SAMPLE_BYTES}, or all of a short stream. */
+    private static void copyHead(InputStream in, java.io.OutputStream out, int maxLines) throws IOException {
+        java.io.ByteArrayOutputStream head = new java.io.ByteArrayOutputStream();
+        byte[] buf = new byte[1 << 16];
+        long lines = 0;
+        int lastNewline = -1;
+        int n;
+        try {
+            while (lines < maxLines && head.size() < SAMPLE_BYTES && (n = in.read(buf)) > 0) {
+                for (int i = 0; i < n; i++) {
+                    if (buf[i] != '\n') continue;
+                    lastNewline = head.size() + i;
+                    if (++lines == maxLines) {
+                        n = i + 1;
+                        break;
+                    }
+                }
+                head.write(buf, 0, n);
+            }
+        } finally {
+            // a long stream ends at its last complete line; a short one (or a broken gzip) is taken as it is
+            boolean cut = head.size() >= SAMPLE_BYTES && lastNewline >= 0;
+            out.write(head.toByteArray(), 0, cut ? lastNewline + 1 : head.size());
+        }
+    }
+
+    /**
+     * Visits the regular files under {@code dir} in path order, folders whose name starts with {@code .} or {@code _}
+     * left out, while {@code visitor} returns true: a sample stops at the first files, not after the whole tree.
+     */
+    private static boolean visit(Path dir, java.util.function.Predicate<Path> visitor) throws IOException {
+        List<Path> children;
+        try (Stream<Path> list = Files.list(dir)) {
+            children = list.sorted().toList();
+        }
+        for (Path p : children) {
+            String name = p.getFileName().toString();
+            if (name.startsWith(".") || name.startsWith("_")) continue;
+            if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                if (!visit(p, visitor)) return false;
+            } else if (Files.isRegularFile(p) && !visitor.test(p)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** A tailed log by the file it was last found in (its identity is a hash of its first bytes). */
     @Override
     public String describe(Split split) {
@@ -531,7 +659,7 @@ final class FilesSource implements Source {
                 }
                 Files.deleteIfExists(spool);
             }
-            tails.identify(list(new ArrayList<>()), new ArrayList<>());
+            tails.identify(list(new ArrayList<>(), null), new ArrayList<>());
         }
         Path last = tails.locate(m.key());
         throw new NoSuchFileException(m.key(), null, "no file under " + s.root() + " holds this log any more "

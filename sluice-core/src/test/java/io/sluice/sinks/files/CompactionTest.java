@@ -67,18 +67,21 @@ class CompactionTest {
     private final Map<String, long[]> inputs = new LinkedHashMap<>();
     private int completions;
 
+    private PipelineContext context;
+
     @BeforeEach
     void setUp() throws Exception {
         c = DriverManager.getConnection("jdbc:duckdb:");
         RunOptions run = new RunOptions(RunOptions.Mode.WATCH, Duration.ofSeconds(1), 1,
                 new RetryPolicy(0, Duration.ofSeconds(1), Duration.ofSeconds(1)), BadRecordPolicy.DEAD_LETTER,
                 Duration.ofSeconds(60), new EngineOptions(null, null, null));
-        PipelineContext context = new PipelineContext("compaction", dir.resolve("p.yaml"), run, Clock.systemUTC());
+        context = new PipelineContext("compaction", dir.resolve("p.yaml"), run, Clock.systemUTC());
         Options agg = new Validator(dir, k -> null).validate(YamlReader.parse("agg.yaml", AGGREGATE),
                 (Type.Obj) new AggregateStepFactory().options());
         step = (MergingStep) new AggregateStepFactory().create(agg, context);
         sink = newSink();
         sink.check();
+        sink.prepare();
     }
 
     @AfterEach
@@ -90,7 +93,7 @@ class CompactionTest {
     private FilesSink newSink() {
         Options o = new Validator(dir, k -> null).validate(YamlReader.parse("sink.yaml", "path: out\nformat: csv\n"),
                 FilesSinkFactory.OPTIONS);
-        return (FilesSink) new FilesSinkFactory().create(o, null);
+        return (FilesSink) new FilesSinkFactory().create(o, context);
     }
 
     private static String input(long from, long to, long seed) {

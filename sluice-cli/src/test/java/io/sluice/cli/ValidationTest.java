@@ -1,0 +1,309 @@
+package io.sluice.cli;
+
+import static io.sluice.cli.CliRun.run;
+import static io.sluice.cli.CliRun.sluice;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sluice.testkit.ChildJvm;
+import io.sluice.testkit.Workspace;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Validation catches what would fail: a step that does not fit the input's columns is reported at its line by
+ * `validate` and before any split of a run; an error that repeats on every attempt is not retried; errors name the
+ * input and the step, never Sluice's own SQL; `validate` changes nothing on disk.
+ */
+class ValidationTest {
+    @TempDir
+    Path dir;
+
+    private Workspace ws;
+
+    @BeforeEach
+    void workspace() throws Exception {
+        ws = Workspace.in(dir);
+        ws.input("2026/a.csv", "region,amount,ts\neu,1.5,2026-01-01\nus,2.5,2026-01-02\n");
+    }
+
+    /** Lines: 5 the first step, 6 the second (when given), then sink and run. */
+    private Path pipeline(String steps, String sink) throws Exception {
+        return ws.pipeline("""
+                pipeline: check
+                source:
+                  files: { path: in, include: "**/*.csv" }
+                steps:
+                %ssink:
+                  files: { path: out%s }
+                run: { retries: { max: 3, backoff: 100ms } }
+                """.formatted(steps, sink));
+    }
+
+    /** {@code sluice validate}, which must find the pipeline invalid (exit 2); its error output. */
+    private static String invalid(Path p) {
+        CliRun r = sluice("validate", p.toString());
+        assertThat(r.code()).as(r.toString()).isEqualTo(2);
+        return r.err();
+    }
+
+    private static void assertNothingRan(Path p) throws Exception {
+        JsonNode counts = CliRun.status(p).get("counts");
+        for (String state : List.of("pending", "done", "failed", "dead")) {
+            assertThat(counts.path(state).asLong()).as(state).isZero();
+        }
+    }
+
+    // ---- steps checked against the input ---------------------------------------------------------------
+
+    @Test
+    void aMisspelledColumnStopsValidateAndRunAtTheStepsLineBeforeAnySplit() throws Exception {
+        Path p = pipeline("  - sql: SELECT regoin, amount FROM input\n", ", partition_by: [region]");
+        for (CliRun r : List.of(sluice("validate", p.toString()), run(p))) {
+            assertThat(r.code()).as(r.toString()).isEqualTo(2);
+            assertThat(r.err()).contains("invalid pipeline").contains(p + ":5:")
+                    .contains("steps[0].sql: no column \"regoin\" in the step's input (did you mean 'region'?); its "
+                            + "columns: region, amount, ts");
+        }
+        assertNothingRan(p);
+    }
+
+    @Test
+    void aWrongTableNameAndASyntaxErrorAreNamedAtTheirStep() throws Exception {
+        Path table = pipeline("  - sql: SELECT region, amount FROM input\n  - sql: SELECT * FROM inputs\n", "");
+        assertThat(invalid(table)).contains(table + ":6:").contains("steps[1].sql: no table inputs (did you mean 'input'?)")
+                .doesNotContain("pg_tables").doesNotContain("sluice_");
+
+        Path syntax = pipeline("  - sql: SELECT region FORM input\n", "");
+        assertThat(invalid(syntax)).contains(syntax + ":5:").contains("steps[0].sql: SQL syntax error at or near \"input\"")
+                .doesNotContain("LINE").doesNotContain("sluice_");
+    }
+
+    @Test
+    void aPartitionColumnTheStepsDoNotProduceIsNamedAtPartitionBy() throws Exception {
+        Path p = pipeline("  - sql: SELECT amount, ts FROM input\n", ", partition_by: [region]");
+        assertThat(invalid(p)).contains(p + ":7:").contains("sink.files.partition_by: no column \"region\"")
+                .contains("their columns: amount, ts");
+    }
+
+    @Test
+    void anAggregateOverAColumnTheInputLacksIsNamedAtTheOptionThatMentionsIt() throws Exception {
+        String aggregate = """
+                  - aggregate:
+                      group_by: [%s]
+                      measures: { total: sum(%s) }
+                """;
+        Path group = pipeline(aggregate.formatted("regoin", "amount"), "");
+        assertThat(invalid(group)).contains(group + ":6:").contains("steps[0].aggregate.group_by: no column \"regoin\"")
+                .contains("did you mean 'region'?");
+        Path measure = pipeline(aggregate.formatted("region", "amout"), "");
+        assertThat(invalid(measure)).contains(measure + ":7:").contains("steps[0].aggregate.measures: no column \"amout\"");
+        Path right = pipeline(aggregate.formatted("region", "amount"), ", partition_by: [region]");
+        CliRun ok = sluice("validate", right.toString()).ok();
+        assertThat(ok.out()).contains("the sink receives region, total");
+    }
+
+    @Test
+    void jsonLinesAndParsedLogLinesAreCheckedTheWayTheyAreRead() throws Exception {
+        ws.input("events.jsonl", "{\"user\": \"a\", \"n\": 1}\n{\"user\": \"b\", \"n\": 2}\n");
+        Path json = ws.pipeline("json.yaml", """
+                pipeline: json
+                source: { files: { path: in, include: "*.jsonl" } }
+                steps:
+                  - sql: SELECT usr, n FROM input
+                sink: { files: { path: out } }
+                """);
+        assertThat(invalid(json)).contains(json + ":4:").contains("no column \"usr\"").contains("did you mean 'user'?");
+
+        ws.input("logs/app.log", "2026-01-01 GET /a 200\n2026-01-01 POST /b 500\n");
+        String log = """
+                pipeline: logs
+                source:
+                  files:
+                    path: in/logs
+                    tail: true
+                    parse: { regex: '(?<day>\\S+) (?<method>\\S+) (?<path>\\S+) (?<status>\\d+)', types: { status: int } }
+                steps:
+                  - sql: SELECT %s, count(*) AS n FROM input GROUP BY ALL
+                sink: { files: { path: out-logs } }
+                """;
+        Path wrong = ws.pipeline("log.yaml", log.formatted("methd"));
+        assertThat(invalid(wrong)).contains(wrong + ":8:").contains("did you mean 'method'?")
+                .contains("its columns: day, method, path, status");
+        CliRun right = sluice("validate", ws.pipeline("log.yaml", log.formatted("method, status")).toString()).ok();
+        assertThat(right.out()).contains("the sink receives method, status, n");
+    }
+
+    @Test
+    void aColumnThatOnlyTheNextFilesHaveIsNoMistake() throws Exception {
+        // files packed together are read by column name: the pack of these two has amount and price
+        ws.input("2026/b.csv", "region,amount,price\neu,3,9.5\n");
+        Path p = pipeline("  - sql: SELECT region, price FROM input\n", "");
+        assertThat(sluice("validate", p.toString()).ok().out()).contains("the sink receives region, price");
+        assertThat(invalid(pipeline("  - sql: SELECT region, prize FROM input\n", "")))
+                .contains("no column \"prize\" in the step's input (did you mean 'price'?)");
+    }
+
+    @Test
+    void withNoInputYetTheStepsAreNotCheckedAndThatIsNoError() throws Exception {
+        Files.delete(ws.in().resolve("2026/a.csv"));
+        Path p = pipeline("  - sql: SELECT whatever FROM input\n", "");
+        CliRun v = sluice("validate", p.toString()).ok();
+        assertThat(v.out()).contains("valid").contains("the steps were not checked against the input: no file under "
+                + ws.in() + " yet");
+        CliRun r = run(p).ok();
+        assertThat(r.err()).contains("the steps were not checked against the input");
+    }
+
+    // ---- an include that matches nothing ---------------------------------------------------------------
+
+    @Test
+    void anIncludeThatMatchesNothingSaysSoWithTheNearestFilesInPlanRunAndValidate() throws Exception {
+        ws.input("2026/b.csv", "region,amount,ts\neu,3,2026-01-03\n");
+        ws.input("notes.txt", "not data\n");
+        Path p = ws.pipeline("""
+                pipeline: nested
+                source: { files: { path: in, include: "*.csv" } }
+                sink: { files: { path: out } }
+                """);
+        String said = "source.files.include \"*.csv\" matches no file under " + ws.in()
+                + " (it holds 3 other file(s); nearest: 2026/a.csv, 2026/b.csv, notes.txt); `*` stays within one "
+                + "folder, so \"*.csv\" does not match 2026/a.csv: write \"**/*.csv\" to read nested folders too";
+        assertThat(sluice("plan", p.toString()).ok().out()).contains("would process 0 new split(s)").contains(said);
+        assertThat(sluice("validate", p.toString()).ok().out()).contains(said);
+        CliRun r = run(p).ok();
+        assertThat(r.err()).contains(said);
+        assertThat(r.err().split(java.util.regex.Pattern.quote(said), -1)).as("said once").hasSize(2);
+    }
+
+    // ---- failures at run time --------------------------------------------------------------------------
+
+    @Test
+    void aValueAStepCannotCastIsDeadAtOnceNamingFileAndStepWhileAnIoErrorKeepsItsRetries() throws Exception {
+        ws.input("a-bad.csv", "id,v\n1,10\n2,abc\n3,30\n");
+        StringBuilder rows = new StringBuilder("id,v\n");
+        for (int i = 0; i < 5000; i++) rows.append(i).append(',').append(i).append('\n');
+        byte[] whole = Workspace.gzip(rows.toString());
+        ws.input("b-truncated.csv.gz", java.util.Arrays.copyOf(whole, whole.length / 2));
+        Path p = ws.pipeline("""
+                pipeline: casts
+                source: { files: { path: in, include: "*.csv*", pack: { max_files: 1 } } }
+                steps:
+                  - sql: SELECT id, v FROM input
+                  - sql: |
+                      SELECT id, CAST(v AS INTEGER) AS v
+                      FROM input
+                sink: { files: { path: out } }
+                run: { retries: { max: 2, backoff: 100ms } }
+                """);
+        CliRun r = run(p);
+        assertThat(r.code()).as(r.toString()).isEqualTo(1);
+        Map<String, JsonNode> dead = new LinkedHashMap<>();
+        for (JsonNode s : CliRun.status(p).get("splits")) if (s.get("state").asText().equals("dead")) dead.put(s.get("id").asText(), s);
+        assertThat(dead).containsOnlyKeys("a-bad.csv", "b-truncated.csv.gz");
+
+        JsonNode cast = dead.get("a-bad.csv");
+        assertThat(cast.get("attempts").asInt()).as("not retried").isEqualTo(1);
+        assertThat(cast.get("last_error").asText()).contains("a-bad.csv")
+                .contains("step 2 (sql at " + p + ":5)")
+                .contains("Could not convert string 'abc' to INT32")
+                .contains("use TRY_CAST(v AS INTEGER) in the step to get NULL instead, or fix the input")
+                .contains("not retried").doesNotContain("sluice_src_").doesNotContain("LINE");
+
+        JsonNode io = dead.get("b-truncated.csv.gz");
+        assertThat(io.get("attempts").asInt()).as("retried").isEqualTo(3);
+        assertThat(io.get("last_error").asText()).contains("b-truncated.csv.gz").doesNotContain("not retried")
+                .doesNotContain("sluice_src_");
+        assertThat(r.err()).doesNotContain("sluice_src_").doesNotContain("read_csv(");
+    }
+
+    // ---- validate changes nothing on disk --------------------------------------------------------------
+
+    private List<String> tree() throws Exception {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            return walk.map(f -> dir.relativize(f).toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void validateCreatesNeitherTheSinkFolderNorTheLedgerAndARunCreatesBoth() throws Exception {
+        Path p = pipeline("  - sql: SELECT region, amount FROM input\n", "/parquet");
+        List<String> before = tree();
+        sluice("validate", p.toString()).ok();
+        assertThat(tree()).isEqualTo(before);
+        run(p).ok();
+        assertThat(ws.out().resolve("parquet")).isDirectory();
+        assertThat(dir.resolve(".sluice/check.db")).isRegularFile();
+    }
+
+    @Test
+    void aMissingFolderAboveTheOutputOutsideThePipelinesFolderIsReportedAsALikelyTypo() throws Exception {
+        Workspace inner = Workspace.in(dir.resolve("pipe"));
+        inner.input("a.csv", "id\n1\n");
+        Path p = inner.pipeline("""
+                pipeline: typo
+                source: { files: { path: in } }
+                sink:
+                  files: { path: ../nowhere/deeper/out }
+                """);
+        for (CliRun r : List.of(sluice("validate", p.toString()), run(p))) {
+            assertThat(r.code()).as(r.toString()).isEqualTo(2);
+            assertThat(r.err()).contains(p + ":4:").contains("sink.files.path: the folder " + dir.resolve("nowhere")
+                    + " does not exist: is " + dir.resolve("nowhere/deeper/out") + " mistyped?");
+        }
+        assertThat(dir.resolve("nowhere")).doesNotExist();
+
+        // inside the pipeline's folder a deep output folder is created as asked
+        Path deep = inner.pipeline("deep.yaml", Files.readString(p).replace("../nowhere/deeper/out", "out/a/b")
+                .replace("typo", "deep"));
+        run(deep).ok();
+        assertThat(inner.dir().resolve("out/a/b")).isDirectory();
+    }
+
+    // ---- each mistake through the command, in a process of its own --------------------------------------
+
+    @Test
+    void eachMistakeGetsItsMessageFromTheCommandInAChildProcess() throws Exception {
+        Map<String, String> mistakes = new LinkedHashMap<>();
+        String source = "source:\n  files: { path: in }\n";
+        mistakes.put("column", "pipeline: m\n" + source + "steps:\n  - sql: SELECT amont FROM input\nsink: { files: { path: out } }\n");
+        mistakes.put("table", "pipeline: m\n" + source + "steps:\n  - sql: SELECT * FROM inputs\nsink: { files: { path: out } }\n");
+        mistakes.put("level", "pipeline: m\nsource:\n  files: { path: in }\n  include: \"*.csv\"\nsink: { files: { path: out } }\n");
+        mistakes.put("dollar", "pipeline: m\n" + source + "sink: { files: { path: $NOPE/out } }\n");
+        mistakes.put("partition", "pipeline: m\n" + source + "sink: { files: { path: out, partition_by: [regoin] } }\n");
+        // the line, then what follows its column
+        Map<String, String> expected = Map.of(
+                "column", "5 steps[0].sql: no column \"amont\" in the step's input (did you mean 'amount'?)",
+                "table", "5 steps[0].sql: no table inputs (did you mean 'input'?)",
+                "level", "4 source.include: `include` is not a kind of source; did you mean source.files.include?",
+                "dollar", "4 sink.files.path: $NOPE is not replaced: write ${NOPE} for the environment variable",
+                "partition", "4 sink.files.partition_by: no column \"regoin\" in the records the steps give (did you "
+                        + "mean 'region'?)");
+        List<Process> processes = new ArrayList<>();
+        for (var m : mistakes.entrySet()) {
+            Path p = ws.pipeline(m.getKey() + ".yaml", m.getValue());
+            processes.add(ChildJvm.start(dir.resolve(m.getKey() + ".log"), "io.sluice.cli.Main", "validate", p.toString()));
+        }
+        int i = 0;
+        for (String name : mistakes.keySet()) {
+            Process process = processes.get(i++);
+            assertThat(process.waitFor(2, TimeUnit.MINUTES)).as(name).isTrue();
+            String said = Files.readString(dir.resolve(name + ".log"));
+            assertThat(process.exitValue()).as(name + ": " + said).isEqualTo(2);
+            String[] lineAndMessage = expected.get(name).split(" ", 2);
+            assertThat(said).as(name).containsPattern(java.util.regex.Pattern.quote(dir.resolve(name + ".yaml") + ":"
+                    + lineAndMessage[0] + ":") + "\\d+: " + java.util.regex.Pattern.quote(lineAndMessage[1]));
+        }
+        assertThat(ws.out()).doesNotExist();
+        assertThat(dir.resolve(".sluice")).doesNotExist();
+    }
+}

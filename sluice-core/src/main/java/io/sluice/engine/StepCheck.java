@@ -1,0 +1,179 @@
+package io.sluice.engine;
+
+import io.sluice.config.ConfigException;
+import io.sluice.config.ConfigProblem;
+import io.sluice.config.Location;
+import io.sluice.config.Options;
+import io.sluice.pipeline.Assembly;
+import io.sluice.pipeline.EngineOptions;
+import io.sluice.spi.MergingStep;
+import io.sluice.spi.Source;
+import io.sluice.spi.Step;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+/**
+ * Checks the steps against the input's columns before any split runs: a sample of the input is read the way a split
+ * is ({@link Source#sample}, {@link Reader}), and each step's query is bound over the previous one's (DuckDB's
+ * {@code DESCRIBE}: no row is read). A wrong column, table or syntax, and a column the sink needs that the steps do not
+ * produce, are then a {@link ConfigException} at the step's line, not a split that fails on every attempt.
+ */
+public final class StepCheck {
+    private static final AtomicLong NAMES = new AtomicLong();
+
+    private StepCheck() {
+    }
+
+    /**
+     * What the check found.
+     *
+     * @param columns what the sink receives (when checked)
+     * @param skipped why the steps were not checked (no input yet, say); null when they were
+     */
+    public record Outcome(List<String> columns, String skipped) {
+        public boolean checked() {
+            return skipped == null;
+        }
+    }
+
+    /**
+     * @param scratch where the source may write the sample's spool files; the caller deletes it
+     * @throws ConfigException naming the step (file, line, option) and the cause
+     */
+    public static Outcome run(Assembly a, Connection c, Path scratch) throws IOException, SQLException {
+        Source.Sample sample;
+        try {
+            sample = a.source().sample(scratch);
+        } catch (IOException e) {
+            // a file removed while listing, say: the splits meet the input as it is then
+            return new Outcome(List.of(), "the input could not be sampled (" + e + ")");
+        }
+        if (!sample.present()) return new Outcome(List.of(), sample.absent());
+        Source.Input all = sample.input();
+        if (all.parts().size() == 1) return check(a, c, all);
+        try {
+            // each file costs a detection of its columns: the first alone is the cheap check that mostly suffices
+            return check(a, c, new Source.Input(all.parts().subList(0, 1), all.format(), all.header(), all.parse()));
+        } catch (ConfigException e) {
+            // files packed together are read by column name: a column the first file lacks may come from the others
+            return check(a, c, all);
+        }
+    }
+
+    private static Outcome check(Assembly a, Connection c, Source.Input input) throws IOException, SQLException {
+        List<Step> steps = a.steps();
+        String view = "sluice_check_" + NAMES.incrementAndGet();
+        Reader reader = Reader.of(input, view, !steps.isEmpty() && steps.getFirst().inputAsText());
+        List<String> drops = new ArrayList<>(reader.drops());
+        drops.add("DROP TABLE IF EXISTS " + view);
+        try {
+            String query = "SELECT * FROM " + view;
+            List<String> columns;
+            try (Statement s = c.createStatement()) {
+                for (String prepare : reader.prepare()) s.execute(prepare);
+                // an empty table of the input's columns: the reader detects them once, and each step binds over it
+                // without detecting them again
+                s.execute("CREATE TEMP TABLE " + view + " AS SELECT * FROM (" + reader.relation() + ") LIMIT 0");
+                columns = describe(c, query);
+            } catch (SQLException e) {
+                // a broken input file is not a mistake in the pipeline: its split reports it
+                return new Outcome(List.of(), "a sample of " + names(input) + " could not be read ("
+                        + EngineErrors.withoutExcerpt(e.getMessage()) + ")");
+            }
+            for (int i = 0; i < steps.size(); i++) {
+                Options.Selected declared = a.pipeline().steps().get(i);
+                query = steps.get(i).apply(query);
+                columns = describeStep(c, query, declared, columns);
+                if (steps.get(i) instanceof MergingStep m) columns = describeStep(c, m.merge(query), declared, columns);
+            }
+            String reject = steps.isEmpty() ? null : steps.getLast().rejectColumn();
+            if (reject != null) columns = columns.stream().filter(col -> !col.equalsIgnoreCase(reject)).toList();
+            a.sink().checkColumns(columns);
+            return new Outcome(columns, null);
+        } finally {
+            try (Statement s = c.createStatement()) {
+                for (String drop : drops) s.execute(drop);
+            }
+        }
+    }
+
+    /**
+     * {@link #run} in an engine of its own (no spill folder), the sample spooled under a temporary folder that is
+     * removed afterwards: for {@code sluice validate}, which changes nothing.
+     */
+    public static Outcome standalone(Assembly a) throws IOException, SQLException {
+        Path scratch = Files.createTempDirectory("sluice-check-");
+        try (DuckEngine engine = new DuckEngine(new EngineOptions(null, 1, null), 1); Connection c = engine.connect()) {
+            return run(a, c, scratch);
+        } finally {
+            try (Stream<Path> walk = Files.walk(scratch)) {
+                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /** The columns a query gives, without running it. */
+    static List<String> describe(Connection c, String query) throws SQLException {
+        List<String> columns = new ArrayList<>();
+        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("DESCRIBE " + query)) {
+            while (r.next()) columns.add(r.getString("column_name"));
+        }
+        return columns;
+    }
+
+    private static List<String> describeStep(Connection c, String query, Options.Selected declared, List<String> input) {
+        try {
+            return describe(c, query);
+        } catch (SQLException e) {
+            throw problem(declared, e, input);
+        }
+    }
+
+    /** A step's query does not bind: the problem at the step's line, or at the option naming the missing column. */
+    private static ConfigException problem(Options.Selected declared, SQLException e, List<String> input) {
+        var error = EngineErrors.of(e);
+        String message = error.map(err -> EngineErrors.explain(err, input))
+                .orElse(EngineErrors.withoutExcerpt(String.valueOf(e.getMessage())));
+        String column = error.flatMap(EngineErrors::missingColumn).orElse(null);
+        if (column != null && declared.value() instanceof Options o) {
+            for (Map.Entry<String, Object> option : o.values().entrySet()) {
+                if (mentions(option.getValue(), column)) {
+                    return new ConfigException(new ConfigProblem(o.locationOf(option.getKey()), o.pathOf(option.getKey()), message));
+                }
+            }
+        }
+        return new ConfigException(new ConfigProblem(declared.location(), declared.path(), message));
+    }
+
+    private static boolean mentions(Object value, String column) {
+        return switch (value) {
+            case String s -> s.contains(column);
+            case Collection<?> list -> list.stream().anyMatch(v -> mentions(v, column));
+            case Map<?, ?> map -> map.values().stream().anyMatch(v -> mentions(v, column));
+            case Options o -> o.values().values().stream().anyMatch(v -> mentions(v, column));
+            case null, default -> false;
+        };
+    }
+
+    /** How an error names a step: its number, kind and where it is written. */
+    public static String name(int index, Options.Selected declared) {
+        Location at = declared.location();
+        return "step " + (index + 1) + " (" + declared.kind() + " at " + at.file() + ":" + at.line() + ")";
+    }
+
+    private static String names(Source.Input input) {
+        return String.join(", ", input.parts().stream().map(Source.Part::key).toList());
+    }
+}
