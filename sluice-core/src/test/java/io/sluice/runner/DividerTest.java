@@ -299,7 +299,7 @@ class DividerTest {
         pipeline("");
         input("a.csv", csv("a", 3));
         input("b.csv", csv("b", 3));
-        a.sink().check(); // as a run does first: creates the sink's folders
+        a.sink().prepare(); // as a run does first: creates the sink's folders
         Claim claim = planAndClaim();
         Split split = claim.split();
         SplitProcessor processor = LocalRunner.processor(a);

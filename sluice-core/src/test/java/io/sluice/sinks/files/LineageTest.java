@@ -52,8 +52,10 @@ class LineageTest {
     private FilesSink sink(String extra) throws Exception {
         Options o = new Validator(dir, k -> null).validate(YamlReader.parse("sink.yaml", "path: out\nformat: csv\n" + extra),
                 FilesSinkFactory.OPTIONS);
-        FilesSink sink = (FilesSink) new FilesSinkFactory().create(o, null);
-        sink.check();
+        // the sink needs only the pipeline's folder from its context
+        var context = new io.sluice.spi.PipelineContext("lineage", dir.resolve("p.yaml"), null, java.time.Clock.systemUTC());
+        FilesSink sink = (FilesSink) new FilesSinkFactory().create(o, context);
+        sink.prepare();
         return sink;
     }
 
