@@ -32,6 +32,15 @@ interface Backend {
         return Map.of();
     }
 
+    /**
+     * False while some process holds the store's write lock. Only SQLite has one for the whole store: a process paused
+     * inside a write transaction keeps every other process of the pool from writing until it resumes (the ledger
+     * pages say so), so a test that pauses a worker to see it fenced pauses it between its transactions.
+     */
+    default boolean writable() {
+        return true;
+    }
+
     static Backend sqlite(Path file) {
         return new Backend() {
             public String name() {
@@ -44,6 +53,19 @@ interface Backend {
 
             public Ledger open(String pipeline) {
                 return SqliteLedger.open(file, pipeline, Clock.systemUTC());
+            }
+
+            @Override
+            public boolean writable() {
+                try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
+                     java.sql.Statement s = c.createStatement()) {
+                    s.execute("PRAGMA busy_timeout = 0");
+                    s.execute("BEGIN IMMEDIATE");
+                    s.execute("ROLLBACK");
+                    return true;
+                } catch (java.sql.SQLException e) {
+                    return false;
+                }
             }
         };
     }

@@ -89,7 +89,7 @@ class FencingTest {
             Procs.Proc a = Procs.worker("A", pipeline, logs, backend.env());
             SplitInfo heldByA = await(ledger, "A to claim the split", s -> s.state() == SplitState.CLAIMED
                     && "A".equals(s.owner()), a);
-            a.pause();
+            pauseBetweenTransactions(a, backend);
             Procs.Proc b = Procs.worker("B", pipeline, logs, backend.env());
             await(ledger, "B to take the split over", s -> "B".equals(s.owner()), b);
             SplitInfo done = await(ledger, "B to complete it", s -> s.state() == SplitState.DONE, b);
@@ -111,6 +111,17 @@ class FencingTest {
             b.terminate();
             assertThat(a.exitCode(120)).as("A's exit code; log:%n%s", a.tail()).isZero();
             assertThat(b.exitCode(120)).as("B's exit code; log:%n%s", b.tail()).isZero();
+        }
+    }
+
+    /** Pauses the worker, again and again until the pause did not catch it inside a write transaction. */
+    private static void pauseBetweenTransactions(Procs.Proc worker, Backend backend) throws Exception {
+        for (int attempt = 0; ; attempt++) {
+            worker.pause();
+            if (backend.writable()) return;
+            if (attempt == 100) throw new AssertionError("the worker held the ledger's write lock at 100 pauses");
+            worker.resume();
+            Thread.sleep(20);
         }
     }
 
