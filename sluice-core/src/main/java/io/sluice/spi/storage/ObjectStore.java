@@ -1,0 +1,90 @@
+package io.sluice.spi.storage;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * A flat namespace of immutable objects under one root: a local folder, or a bucket (and prefix) of S3, Google Cloud
+ * Storage or Azure Blob. Keys are relative to the root and use {@code /}. What the files source and sink need from a
+ * store, and nothing that only a local disk has: no rename, no lock, no partial overwrite. A store is used by many
+ * threads at once and closed once.
+ */
+public interface ObjectStore extends AutoCloseable {
+
+    /** The root as the user wrote it ({@code s3://bucket/prefix/}, a local folder), for messages. */
+    String root();
+
+    /** The URL of an object, as a user knows it: {@code s3://bucket/prefix/key}, or a local path. */
+    String describe(String key);
+
+    /**
+     * The objects whose key starts with {@code prefix}, in key order, read page by page as the stream is consumed:
+     * memory does not grow with the bucket. Only keys after {@code startAfter} when it is not null. Close the stream.
+     */
+    Stream<StoredObject> list(String prefix, String startAfter) throws IOException;
+
+    /** The object's metadata, or empty when there is none at {@code key}. */
+    Optional<StoredObject> stat(String key) throws IOException;
+
+    /**
+     * Reads {@code length} bytes from {@code offset} ({@code length < 0}: to the end) of the object, in one request
+     * (a ranged GET). With {@code version} not null, the read fails with {@link ObjectChangedException} when the object
+     * is no longer that version, so that a split never mixes two versions of an input.
+     *
+     * @throws java.nio.file.NoSuchFileException when there is no object at {@code key}
+     */
+    InputStream read(String key, String version, long offset, long length) throws IOException;
+
+    /**
+     * Writes the file's bytes as the object at {@code key}, under {@code condition}; large files go up in parts
+     * (multipart) and become visible all at once, or not at all: a failed or killed write leaves no object (what it
+     * may leave is removed by {@link #abortIncompleteWrites}).
+     *
+     * @return the object written, with its new version
+     * @throws ObjectChangedException when the condition does not hold
+     */
+    StoredObject write(String key, Path file, WriteCondition condition) throws IOException;
+
+    /** Writes small content (a manifest, a marker) in one request. */
+    StoredObject write(String key, byte[] content, WriteCondition condition) throws IOException;
+
+    /** Copies an object inside this store (server-side where the store can). */
+    StoredObject copy(String fromKey, String toKey) throws IOException;
+
+    /** Removes the object; no error when there is none. */
+    void delete(String key) throws IOException;
+
+    /**
+     * Removes what writes under {@code prefix} that started before {@code startedBefore} left unfinished (multipart
+     * uploads, uncommitted blocks, temporary files of a killed process).
+     *
+     * @return how many it removed
+     */
+    int abortIncompleteWrites(String prefix, Instant startedBefore) throws IOException;
+
+    /** What this store can promise, so that a sink knows what its commit rests on. */
+    Capabilities capabilities();
+
+    /**
+     * Where the credentials come from (e.g. "environment variables AWS_ACCESS_KEY_ID", "profile default in
+     * ~/.aws/credentials", "web identity token", "instance metadata", "none: local disk"), never the secret.
+     */
+    String credentialSource();
+
+    @Override
+    void close() throws IOException;
+
+    /**
+     * @param conditionalWrites {@link WriteCondition#ifAbsent()} and {@link WriteCondition#ifVersion} are atomic on
+     *                          the store (S3 If-None-Match/If-Match, GCS generation match, Azure ETag conditions); false:
+     *                          they are checked, but a race between two writers can slip through, and a caller must
+     *                          hold a lock of its own (the ledger's)
+     * @param local             the objects are files on this machine (a reader can open them in place)
+     */
+    record Capabilities(boolean conditionalWrites, boolean local) {
+    }
+}
