@@ -2,10 +2,14 @@ package io.sluice.engine;
 
 import io.sluice.pipeline.BadRecordPolicy;
 import io.sluice.spi.MergingStep;
-import io.sluice.spi.Sink;
 import io.sluice.spi.Source;
 import io.sluice.spi.Split;
 import io.sluice.spi.Step;
+import io.sluice.spi.sink.BadRows;
+import io.sluice.spi.sink.CommitContext;
+import io.sluice.spi.sink.Sink;
+import io.sluice.spi.sink.SinkWriter;
+import io.sluice.spi.sink.Written;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -14,13 +18,15 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.duckdb.DuckDBConnection;
 import org.duckdb.ProfilerPrintFormat;
 
 /**
  * Runs one split through the engine: load its input as the relation {@code input}, apply the steps (each a
- * query over the previous one), and hand the result and the bad records to the sink.
+ * query over the previous one), and hand the result and the bad records to a writer of the sink (of its partial
+ * results, after an aggregate), which stages them and commits them under the claim.
  */
 public final class SplitProcessor {
     private static final AtomicLong NAMES = new AtomicLong();
@@ -42,7 +48,7 @@ public final class SplitProcessor {
     public record Result(long rowsIn, long rowsOut, long rejected, List<String> outputs) {
     }
 
-    public Result process(Connection c, Split split, Source.Input input, Sink.Fence fence) throws Exception {
+    public Result process(Connection c, Split split, Source.Input input, CommitContext context) throws Exception {
         // every input changed since the split was planned and is processed as its new version: nothing left to read
         if (input.parts().isEmpty()) return new Result(0, 0, 0, List.of());
         String source = "sluice_src_" + NAMES.incrementAndGet();
@@ -70,22 +76,24 @@ public final class SplitProcessor {
             }
             long stepBad = bad[0];
             String rejectedRows = stepRejects;
-            Sink.BadRecords badRecords = () -> {
+            BadRows badRows = () -> {
                 if (good[0] < 0) good[0] = recordsRead(c, s, reader);
                 for (String after : reader.after()) s.execute(after);
                 long unreadable = count(s, "SELECT count(*) FROM (SELECT DISTINCT file_path, line FROM " + reader.rejects() + ")");
                 bad[0] = stepBad + unreadable;
-                if (bad[0] == 0) return null;
+                if (bad[0] == 0) return Optional.empty();
                 String deadLetters = unreadable == 0 ? rejectedRows
                         : rejectedRows == null ? deadLetters(split, input, reader.rejects())
                         : "SELECT * FROM (" + deadLetters(split, input, reader.rejects()) + ") UNION ALL SELECT * FROM ("
                                 + rejectedRows + ")";
                 if (onBadRecord == BadRecordPolicy.FAIL) throw new SQLException(firstBad(s, deadLetters, bad[0]));
-                return onBadRecord == BadRecordPolicy.DEAD_LETTER ? deadLetters : null;
+                return onBadRecord == BadRecordPolicy.DEAD_LETTER ? Optional.of(new DuckRows(c, deadLetters)) : Optional.empty();
             };
-            Sink.Written written = steps.isEmpty() || !(steps.getLast() instanceof MergingStep)
-                    ? sink.write(c, split, query, badRecords, fence)
-                    : sink.writePartial(c, split, query, badRecords, fence);
+            Written written;
+            try (SinkWriter writer = writer(split)) {
+                writer.stage(new DuckRows(c, query), badRows);
+                written = writer.commit(context);
+            }
             // rows a step rejected were read like the good ones
             return new Result(good[0] + bad[0] - stepBad, written.rowsOut(), bad[0], written.outputs());
         } catch (SQLException e) {
@@ -94,6 +102,13 @@ public final class SplitProcessor {
         } finally {
             drop(c, drops);
         }
+    }
+
+    /** The writer of a split's output, or of its partial when the last step merges across splits. */
+    private SinkWriter writer(Split split) throws Exception {
+        if (steps.isEmpty() || !(steps.getLast() instanceof MergingStep)) return sink.open(split);
+        return sink.partialResults().orElseThrow(() -> new IllegalStateException(
+                "the sink cannot hold partial results: an aggregate step needs another sink")).openPartial(split);
     }
 
     /** The first rows of a preview, as text (null for SQL NULL). */

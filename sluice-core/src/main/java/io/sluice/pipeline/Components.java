@@ -2,7 +2,7 @@ package io.sluice.pipeline;
 
 import io.sluice.spi.ComponentFactory;
 import io.sluice.spi.LedgerFactory;
-import io.sluice.spi.SinkFactory;
+import io.sluice.spi.sink.SinkFactory;
 import io.sluice.spi.SourceFactory;
 import io.sluice.spi.StepFactory;
 import java.util.LinkedHashMap;

@@ -11,7 +11,7 @@ import io.sluice.spi.Completion;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.LedgerException;
 import io.sluice.spi.MergingStep;
-import io.sluice.spi.Sink;
+import io.sluice.spi.sink.PartialResults;
 import io.sluice.spi.Source;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
@@ -90,6 +90,8 @@ public final class LocalRunner {
     /** This process as a pool member; null for a plain run. */
     private final WorkerInfo member;
     private final Outage outage;
+    /** Locks in the ledger, for the sink's commits. */
+    private final LedgerLocks locks;
     /** A pool member lists the source only while this is true. */
     private volatile boolean leading;
 
@@ -111,6 +113,12 @@ public final class LocalRunner {
         this.merging = assembly.steps().isEmpty() || !(assembly.steps().getLast() instanceof MergingStep m) ? null : m;
         this.member = member;
         this.outage = new Outage(listener, clock);
+        this.locks = new LedgerLocks(assembly.ledger(), owner, run.lease());
+    }
+
+    /** This process's scratch folder, removed at the end of the run. */
+    private Path scratchRoot() {
+        return run.engine().spillPath().resolve("scratch-" + ProcessHandle.current().pid());
     }
 
     public RunStats stats() {
@@ -143,7 +151,7 @@ public final class LocalRunner {
         // claimed ones too: a killed run's splits are this run's to take over
         stats.planned.addAndGet(before.getOrDefault(SplitState.PENDING, 0L) + before.getOrDefault(SplitState.FAILED, 0L)
                 + before.getOrDefault(SplitState.CLAIMED, 0L));
-        Path scratch = run.engine().spillPath().resolve("scratch-" + ProcessHandle.current().pid());
+        Path scratch = scratchRoot();
         SplitProcessor processor = processor(a);
         ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "sluice-heartbeat"));
         long beat = Math.max(200, run.lease().toMillis() / 3);
@@ -319,26 +327,31 @@ public final class LocalRunner {
     private void mergeOnce(DuckEngine engine) throws Exception {
         // one listing of the done splits serves the compaction and the merge, unless the sink asks for a new one
         List<SplitInfo> first = a.ledger().splits(EnumSet.of(SplitState.DONE), Integer.MAX_VALUE);
-        var listed = new java.util.concurrent.atomic.AtomicReference<>(first.stream().map(Sink.Done::of).toList());
-        Sink.DoneSplits done = again -> {
-            if (again) listed.set(a.ledger().splits(EnumSet.of(SplitState.DONE), Integer.MAX_VALUE).stream().map(Sink.Done::of).toList());
+        var listed = new java.util.concurrent.atomic.AtomicReference<>(first.stream().map(PartialResults.Done::of).toList());
+        PartialResults.DoneSplits done = again -> {
+            if (again) listed.set(a.ledger().splits(EnumSet.of(SplitState.DONE), Integer.MAX_VALUE).stream().map(PartialResults.Done::of).toList());
             return listed.get();
         };
+        PartialResults partials = a.sink().partialResults().orElseThrow(() -> new IllegalStateException(
+                "the sink cannot hold partial results: an aggregate step needs another sink"));
+        Path scratch = scratchRoot().resolve("merge-" + Thread.currentThread().threadId());
+        Files.createDirectories(scratch);
         try (Connection c = engine.connect()) {
             try {
                 int folded = a.source().plansNewVersions() || outdated(first) ? 0
-                        : a.sink().compactPartials(c, done, merging::fold, COMPACT_AT);
+                        : partials.compact(done, (in, out) -> io.sluice.engine.Merges.fold(c, merging, in, out), COMPACT_AT, locks, scratch);
                 if (folded > 0) listener.info("partial results of " + folded + " split(s) compacted");
             } catch (Exception e) {
                 // nothing is lost: a compaction that stops anywhere leaves the partials as a merge reads them
                 listener.info("compacting the partial results failed (tried again at the next merge): " + e.getMessage());
             }
-            String partials = a.sink().partials(done);
-            if (partials != null) {
-                var written = a.sink().replaceMerged(c, merging.merge(partials), merging.changesOnly());
-                listener.info((merging.changesOnly() ? "changed groups written: " : "totals rebuilt: ") + written.rowsOut()
-                        + " row(s)");
+            var written = io.sluice.engine.Merges.merge(c, merging, partials, done, scratch);
+            if (written.isPresent()) {
+                listener.info((merging.changesOnly() ? "changed groups written: " : "totals rebuilt: ")
+                        + written.get().rowsOut() + " row(s)");
             }
+        } finally {
+            deleteTree(scratch);
         }
     }
 
@@ -453,8 +466,7 @@ public final class LocalRunner {
             Files.createDirectories(dir);
             Source.Input input = a.source().open(claim.split(), dir);
             String incarnation = incarnation();
-            SplitProcessor.Result r = processor.process(c, claim.split(), input,
-                    Sink.Fence.of(() -> fence(claim), a.source(), claim.split(), incarnation));
+            SplitProcessor.Result r = processor.process(c, claim.split(), input, commitContext(claim, incarnation));
             Completion completion = new Completion(r.rowsIn(), r.rowsOut(), r.rejected(), r.outputs(), a.pipeline().version());
             patiently(() -> {
                 a.ledger().complete(claim, completion);
@@ -503,7 +515,7 @@ public final class LocalRunner {
         }
         if (division.isEmpty()) return false;
         try {
-            a.sink().discard(claim.split(), () -> fence(claim));
+            a.sink().discard(claim.split(), commitContext(claim, null));
             List<String> registered = patiently(() -> a.ledger().replace(claim, division.get().splits()));
             stats.planned.addAndGet(registered.size() - 1);
             stats.divided.add(division.get().message());
@@ -552,6 +564,14 @@ public final class LocalRunner {
      */
     private String incarnation() throws StaleClaimException {
         return patiently(() -> a.ledger().incarnation());
+    }
+
+    /**
+     * What a claimed split's commit rests on: its claim, its source's check that the inputs are current, the
+     * incarnation it was claimed in, and locks in the ledger.
+     */
+    private SplitCommit commitContext(Claim claim, String incarnation) {
+        return new SplitCommit(() -> fence(claim), () -> a.source().current(claim.split()), incarnation, locks);
     }
 
     /** The sink asks right before it commits: a claim taken over meanwhile must not commit. */

@@ -14,7 +14,6 @@ import io.sluice.spi.KnownMember;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.Member;
 import io.sluice.spi.OutputKey;
-import io.sluice.spi.Sink;
 import io.sluice.spi.Source;
 import io.sluice.spi.Split;
 import io.sluice.spi.SplitInfo;
@@ -106,6 +105,11 @@ class DividerTest {
     private static byte[] truncatedGzip() throws IOException {
         byte[] whole = gzip(csv("t", 5000));
         return Arrays.copyOf(whole, whole.length / 2);
+    }
+
+    /** Locks in the pipeline's ledger, as a run takes them. */
+    private LedgerLocks locks() {
+        return new LedgerLocks(ledger(), "worker", LEASE);
     }
 
     private Ledger ledger() {
@@ -265,9 +269,9 @@ class DividerTest {
         Claim theirs = ledger().claim("other", LEASE).orElseThrow();
         assertThat(theirs.splitId()).isEqualTo(mine.splitId());
 
-        Sink.Fence myFence = () -> {
+        SplitCommit myFence = new SplitCommit(() -> {
             if (!ledger().isCurrent(mine)) throw new StaleClaimException(mine.splitId(), mine.token());
-        };
+        }, () -> true, null, locks());
         assertThatThrownBy(() -> a.sink().discard(mine.split(), myFence)).isInstanceOf(StaleClaimException.class);
         assertThatThrownBy(() -> ledger().replace(mine, division.splits())).isInstanceOf(StaleClaimException.class);
         assertThat(splitIds()).containsExactly(mine.splitId());
@@ -304,14 +308,14 @@ class DividerTest {
         Split split = claim.split();
         SplitProcessor processor = LocalRunner.processor(a);
         Path scratch = Files.createDirectories(dir.resolve("scratch"));
-        processor.process(c, split, a.source().open(split, scratch), () -> { });
+        processor.process(c, split, a.source().open(split, scratch), SplitCommit.unfenced(locks()));
         assertThat(outputs()).isNotEmpty();
 
-        a.sink().discard(split, () -> { });
+        a.sink().discard(split, SplitCommit.unfenced(locks()));
         assertThat(outputs()).isEmpty();
-        assertThatThrownBy(() -> a.sink().discard(split, () -> {
+        assertThatThrownBy(() -> a.sink().discard(split, new SplitCommit(() -> {
             throw new StaleClaimException(split.id(), 1);
-        })).as("a split taken over is left alone").isInstanceOf(StaleClaimException.class);
+        }, () -> true, null, locks()))).as("a split taken over is left alone").isInstanceOf(StaleClaimException.class);
     }
 
     private List<Path> outputs() throws IOException {

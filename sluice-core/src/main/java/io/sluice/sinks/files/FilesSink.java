@@ -1,10 +1,17 @@
 package io.sluice.sinks.files;
 
-import io.sluice.engine.Sql;
 import io.sluice.spi.OutputKey;
-import io.sluice.spi.Sink;
 import io.sluice.spi.Split;
 import io.sluice.spi.StaleClaimException;
+import io.sluice.spi.sink.BadRows;
+import io.sluice.spi.sink.CommitContext;
+import io.sluice.spi.sink.FileSpec;
+import io.sluice.spi.sink.OutputLocks;
+import io.sluice.spi.sink.PartialResults;
+import io.sluice.spi.sink.Rows;
+import io.sluice.spi.sink.Sink;
+import io.sluice.spi.sink.SinkWriter;
+import io.sluice.spi.sink.Written;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -14,8 +21,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
@@ -32,7 +37,7 @@ import java.util.stream.Stream;
  * that input ({@link Versions}); every split's output replaces the outputs that splits forgotten by a reset (or a lost
  * ledger) wrote with any of its inputs ({@link Lineage}).
  */
-final class FilesSink implements Sink {
+final class FilesSink implements Sink, PartialResults {
     private static final String PARTIALS = "_sluice/partials";
 
     private final Path root;
@@ -42,7 +47,7 @@ final class FilesSink implements Sink {
 
     /** Partial results of an aggregate, and their compaction. */
     private final PartialStore partialStore;
-    /** The done splits whose partials the last {@link #partials} call read. */
+    /** The done splits whose partials the last {@link #read} call read. */
     private volatile java.util.Collection<Done> merged;
 
     /** Replaces the outputs of splits an earlier incarnation of the ledger committed, by their inputs. */
@@ -122,29 +127,103 @@ final class FilesSink implements Sink {
     }
 
     @Override
-    public Written write(Connection c, Split split, String query, BadRecords badRecords, Fence fence) throws Exception {
-        return stage(split, name(split.id()), c, (staging, name) -> copy(query, staging, name), badRecords, fence);
+    public SinkWriter open(Split split) {
+        return new Writer(split, false);
+    }
+
+    @Override
+    public Optional<PartialResults> partialResults() {
+        return Optional.of(this);
     }
 
     /** Partials live under {@code _sluice/partials/}, one Parquet file per split, replaced like any output. */
     @Override
-    public Written writePartial(Connection c, Split split, String query, BadRecords badRecords, Fence fence) throws Exception {
-        return stage(split, name(split.id()), c, (staging, name) -> {
-            Path dir = staging.resolve(PARTIALS);
-            Files.createDirectories(dir);
-            return "COPY (" + query + ") TO " + Sql.literal(dir.resolve(name + ".parquet").toString()) + " (FORMAT parquet)";
-        }, badRecords, fence);
+    public SinkWriter openPartial(Split split) {
+        return new Writer(split, true);
+    }
+
+    /**
+     * One attempt at a split: its rows (and bad records) are written under a fresh staging folder in
+     * {@code _sluice/staging/}, which readers never list, then committed by {@link #publish}.
+     */
+    private final class Writer implements SinkWriter {
+        private final Split split;
+        private final boolean partial;
+        private final String name;
+        private Path staging;
+        private List<String> produced;
+        private long rows;
+        private boolean committed;
+
+        Writer(Split split, boolean partial) {
+            this.split = split;
+            this.partial = partial;
+            this.name = name(split.id());
+        }
+
+        @Override
+        public long stage(Rows rows, BadRows bad) throws Exception {
+            if (staging != null) throw new IllegalStateException("split " + split.id() + " is staged already");
+            Path stagingRoot = root.resolve("_sluice").resolve("staging");
+            removeAbandoned(stagingRoot, name);
+            staging = Files.createTempDirectory(stagingRoot, name + "-");
+            this.rows = partial ? writePartial(rows, staging, name) : write(rows, staging, name);
+            var rejects = bad.rows();
+            if (rejects.isPresent()) writeDeadLetters(rejects.get(), staging, name);
+            produced = listFiles(staging, this.rows == 0);
+            return this.rows;
+        }
+
+        @Override
+        public Written commit(CommitContext context) throws Exception {
+            if (staging == null) throw new IllegalStateException("split " + split.id() + " has nothing staged");
+            if (committed) throw new IllegalStateException("split " + split.id() + " is committed already");
+            try {
+                if (!publish(split, name, staging, produced, context)) return Written.NOTHING;
+                return new Written(rows, produced);
+            } finally {
+                committed = true;
+                abort();
+            }
+        }
+
+        @Override
+        public void abort() throws IOException {
+            if (staging != null) deleteTree(staging);
+        }
+
+        @Override
+        public void close() throws IOException {
+            abort();
+        }
+    }
+
+    private long write(Rows rows, Path staging, String name) throws Exception {
+        FileSpec spec = new FileSpec(format, compression, partitionBy, name);
+        return rows.writeFiles(partitionBy.isEmpty() ? staging.resolve(name + spec.extension()) : staging, spec);
+    }
+
+    private static long writePartial(Rows rows, Path staging, String name) throws Exception {
+        Path dir = staging.resolve(PARTIALS);
+        Files.createDirectories(dir);
+        return rows.writeFiles(dir.resolve(name + ".parquet"), FileSpec.parquet(name));
+    }
+
+    private static void writeDeadLetters(Rows rejects, Path staging, String name) throws Exception {
+        Path dead = staging.resolve("_dead_letter");
+        Files.createDirectories(dead);
+        rejects.writeFiles(dead.resolve(name + ".jsonl"), new FileSpec("jsonl", "none", List.of(), name));
     }
 
     /**
      * The partials of the done splits: the usable compacted file and the partials of the done splits it does not
-     * hold (see {@link PartialStore} for why each done split counts once).
+     * hold (see {@link PartialStore} for why each done split counts once). Local files: read in place.
      */
     @Override
-    public String partials(DoneSplits done) throws IOException {
+    public Optional<List<Path>> read(DoneSplits done, Path scratch) throws IOException {
         PartialStore.Read read = partialStore.read(done);
         merged = read.view().done();
-        return read.query();
+        return read.files().isEmpty() ? Optional.empty() : Optional.of(read.files());
     }
 
     PartialStore partialStore() {
@@ -153,113 +232,55 @@ final class FilesSink implements Sink {
 
     /** Folds the partials of done splits into one compacted partial; see {@link PartialStore#compact}. */
     @Override
-    public int compactPartials(Connection c, DoneSplits done, java.util.function.UnaryOperator<String> fold, int atLeast)
-            throws Exception {
-        return partialStore.compact(c, done, fold, atLeast);
+    public int compact(DoneSplits done, Fold fold, int atLeast, OutputLocks locks, Path scratch) throws Exception {
+        return partialStore.compact(done, fold, atLeast, locks);
+    }
+
+    @Override
+    public Optional<Path> lastMerged(Path scratch) {
+        Path snapshot = snapshot();
+        return Files.exists(snapshot) ? Optional.of(snapshot) : Optional.empty();
+    }
+
+    private Path snapshot() {
+        return root.resolve("_sluice").resolve("merged.parquet");
     }
 
     /**
      * Totals: one output named {@code totals} (per partition), replaced atomically. Changes: the rows that differ
      * from the previous merge, as {@code changes-<epoch>}; the epoch is derived from the partials merged, so a merge
-     * repeated after a crash rewrites the same file instead of adding another.
+     * repeated after a crash rewrites the same file instead of adding another. Nothing changed: no file, and the
+     * earlier file of this epoch (a merge repeated after a crash) stays; staging an empty result would remove it.
      */
     @Override
-    public Written replaceMerged(Connection c, String query, boolean changesOnly) throws Exception {
-        if (!changesOnly) return stage(null, "totals", c, (staging, name) -> copy(query, staging, name), BadRecords.NONE, () -> { });
-        Path snapshot = root.resolve("_sluice").resolve("merged.parquet");
-        String merged = "sluice_merged_" + Math.abs(System.nanoTime());
-        try (Statement s = c.createStatement()) {
-            s.execute("CREATE TEMP TABLE " + merged + " AS " + query);
-            String changed = Files.exists(snapshot)
-                    ? "SELECT * FROM " + merged + " EXCEPT SELECT * FROM read_parquet(" + Sql.literal(snapshot.toString()) + ")"
-                    : "SELECT * FROM " + merged;
-            // nothing changed: no file, and the earlier file of this epoch (a merge repeated after a crash) stays;
-            // staging an empty result under the same name would remove it
-            Written written;
-            try (var r = s.executeQuery("SELECT count(*) FROM (" + changed + ")")) {
-                r.next();
-                written = r.getLong(1) == 0 ? new Written(0, List.of())
-                        : stage(null, "changes-" + epoch(), c, (staging, name) -> copy(changed, staging, name), BadRecords.NONE, () -> { });
-            }
-            Path tmp = snapshot.resolveSibling("merged.parquet.tmp");
-            s.execute("COPY " + merged + " TO " + Sql.literal(tmp.toString()) + " (FORMAT parquet)");
-            Files.move(tmp, snapshot, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            return written;
+    public Written replaceMerged(Rows merged, Optional<Rows> changes) throws Exception {
+        if (changes.isEmpty()) return stageMerged("totals", merged);
+        Written written = stageMerged("changes-" + epoch(), changes.get());
+        Path tmp = snapshot().resolveSibling("merged.parquet.tmp");
+        merged.writeFiles(tmp, FileSpec.parquet("merged"));
+        Files.move(tmp, snapshot(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return written;
+    }
+
+    /** Stages and commits merged results under {@code name}; changes with no rows commit nothing. */
+    private Written stageMerged(String name, Rows rows) throws Exception {
+        Path stagingRoot = root.resolve("_sluice").resolve("staging");
+        removeAbandoned(stagingRoot, name);
+        Path staging = Files.createTempDirectory(stagingRoot, name + "-");
+        try {
+            long n = write(rows, staging, name);
+            if (n == 0 && name.startsWith("changes-")) return Written.NOTHING;
+            List<String> produced = listFiles(staging, n == 0);
+            publish(null, name, staging, produced, null);
+            return new Written(n, produced);
         } finally {
-            try (Statement s = c.createStatement()) {
-                s.execute("DROP TABLE IF EXISTS " + merged);
-            }
+            deleteTree(staging);
         }
     }
 
     /** Names the set of partials (the done splits, each in its completion) the last merge read. */
     private String epoch() {
         return PartialStore.epoch(merged == null ? List.of() : merged);
-    }
-
-    /**
-     * Writes the statement's rows (and bad records) under a fresh staging folder, then commits them under {@code name}.
-     * A split's output ({@code split} not null) replaces the outputs of the split's other versions; nothing is
-     * committed (no rows written) when the split's inputs changed meanwhile.
-     */
-    private Written stage(Split split, String name, Connection c, Copy copy, BadRecords badRecords, Fence fence)
-            throws Exception {
-        Path stagingRoot = root.resolve("_sluice").resolve("staging");
-        removeAbandoned(stagingRoot, name);
-        Path staging = Files.createTempDirectory(stagingRoot, name + "-");
-        try {
-            long rows;
-            try (Statement s = c.createStatement()) {
-                rows = s.executeUpdate(copy.statement(staging, name));
-                String rejectsQuery = badRecords.query();
-                if (rejectsQuery != null) {
-                    Path dead = staging.resolve("_dead_letter");
-                    Files.createDirectories(dead);
-                    s.executeUpdate("COPY (" + rejectsQuery + ") TO "
-                            + Sql.literal(dead.resolve(name + ".jsonl").toString()) + " (FORMAT json)");
-                }
-            }
-            List<String> produced = listFiles(staging, rows == 0);
-            if (!publish(split, name, staging, produced, fence)) return new Written(0, List.of());
-            return new Written(rows, produced);
-        } finally {
-            deleteTree(staging);
-        }
-    }
-
-    /** The COPY statement that writes a split's rows under the staging folder. */
-    @FunctionalInterface
-    private interface Copy {
-        String statement(Path staging, String name) throws IOException;
-    }
-
-    private String copy(String query, Path staging, String name) {
-        String codec = compression.equals("none") ? "uncompressed" : compression;
-        String options = switch (format) {
-            case "parquet" -> "FORMAT parquet, COMPRESSION " + codec;
-            case "csv" -> "FORMAT csv, HEADER true, COMPRESSION " + codec;
-            default -> "FORMAT json, COMPRESSION " + codec;
-        };
-        if (partitionBy.isEmpty()) {
-            return "COPY (" + query + ") TO " + Sql.literal(staging.resolve(name + extension()).toString()) + " (" + options + ")";
-        }
-        String columns = String.join(", ", partitionBy.stream().map(Sql::identifier).toList());
-        return "COPY (" + query + ") TO " + Sql.literal(staging.toString()) + " (" + options + ", PARTITION_BY (" + columns
-                + "), FILENAME_PATTERN " + Sql.literal(name + "-{i}") + ", FILE_EXTENSION "
-                + Sql.literal(extension().substring(1)) + ", OVERWRITE_OR_IGNORE true)";
-    }
-
-    private String extension() {
-        String base = switch (format) {
-            case "parquet" -> ".parquet";
-            case "csv" -> ".csv";
-            default -> ".jsonl";
-        };
-        return switch (compression) {
-            case "gzip" -> format.equals("parquet") ? base : base + ".gz";
-            case "zstd" -> format.equals("parquet") ? base : base + ".zst";
-            default -> base;
-        };
     }
 
     /** Every file under staging, relative; an empty data file (no rows) is dropped rather than committed. */
@@ -284,19 +305,24 @@ final class FilesSink implements Sink {
      * ({@link Lineage}). A crash anywhere leaves each file listed in a manifest, and each manifest findable from the
      * key or the inputs, for the next commit.
      */
-    private boolean publish(Split split, String name, Path staging, List<String> produced, Fence fence)
+    private boolean publish(Split split, String name, Path staging, List<String> produced, CommitContext context)
             throws IOException, StaleClaimException {
-        Optional<OutputKey> key = split == null ? Optional.empty() : OutputKey.of(split);
-        Manifest manifest = split == null ? Manifest.merged() : Manifest.of(split, fence.incarnation());
+        if (split == null) { // merged results: written by one merge at a time, and no input of theirs is replaced
+            commit(name, staging, produced, Manifest.merged());
+            return true;
+        }
+        Optional<OutputKey> key = OutputKey.of(split);
+        Manifest manifest = Manifest.of(split, context.incarnation());
         Versions versions = new Versions(root.resolve("_sluice"));
         // the claim is checked under the locks: a wait for them does not widen the window between check and renames
-        try (CommitLock.Held held = key.isPresent() ? versions.lock(key.get().key()) : CommitLock.Held.NONE;
-             Lineage.Commit replaced = lineage.begin(manifest.incarnation())) {
-            fence.check();
+        try (OutputLocks.Held held = key.isPresent() ? context.lock(lockName(key.get().key())) : null;
+             Lineage.Commit replaced = lineage.begin(manifest.incarnation(), context)) {
+            context.checkFence();
             if (key.isPresent()) {
-                if (!fence.inputsCurrent()) return false;
+                if (!context.inputsCurrent()) return false;
                 versions.record(split, name, key.get());
             }
+            if (held != null) held.check();
             commit(name, staging, produced, manifest);
             if (key.isPresent()) versions.removeOthers(name, key.get(), this::remove);
             replaced.replace(name, manifest.inputs());
@@ -309,11 +335,12 @@ final class FilesSink implements Sink {
      * attempts that crashed, under its output's commit lock, so that no commit of the split runs meanwhile.
      */
     @Override
-    public void discard(Split split, Fence fence) throws IOException, StaleClaimException {
+    public void discard(Split split, CommitContext context) throws IOException, StaleClaimException {
         String name = name(split.id());
         String key = OutputKey.of(split).map(OutputKey::key).orElse(split.id());
-        try (CommitLock.Held held = new Versions(root.resolve("_sluice")).lock(key)) {
-            fence.check();
+        try (OutputLocks.Held held = context.lock(lockName(key))) {
+            context.checkFence();
+            held.check();
             removeAbandoned(root.resolve("_sluice").resolve("staging"), name);
             remove(name);
         }
@@ -422,6 +449,14 @@ final class FilesSink implements Sink {
                 }
             }
         }
+    }
+
+    /**
+     * The ledger lock of an output key, held while a version of it commits: the ledger's, so that two versions of one
+     * output never commit at once, from any machine.
+     */
+    static String lockName(String key) {
+        return "files-output:" + hash(key);
     }
 
     /** The name of a split's output (and of the first version of an output key, whose split id is the key). */

@@ -4,8 +4,8 @@ import io.sluice.config.Field;
 import io.sluice.config.Options;
 import io.sluice.config.Type;
 import io.sluice.spi.PipelineContext;
-import io.sluice.spi.Sink;
-import io.sluice.spi.SinkFactory;
+import io.sluice.spi.sink.Sink;
+import io.sluice.spi.sink.SinkFactory;
 import java.util.List;
 
 /** Declares the {@code files} sink. */

@@ -1,6 +1,7 @@
 package io.sluice.sinks.files;
 
 import io.sluice.sinks.files.Manifest.Input;
+import io.sluice.spi.sink.OutputLocks;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +28,7 @@ import java.util.stream.Stream;
  * <p>Cost: {@code _sluice/incarnations/} holds a marker per incarnation that committed outputs here, written before
  * its first output. While the current incarnation's is the only marker, a commit costs one look at its own marker.
  * Otherwise (after a reset, until every output of the earlier incarnations is replaced) commits take the lineage
- * lock, a {@link CommitLock} shared by the processes of this machine, and the process reads the manifests once, to
+ * lock, held in the ledger so that it holds across machines, and the process reads the manifests once, to
  * index the other incarnations' outputs by input key: they never change, since nothing commits in a forgotten
  * incarnation. The marker of an incarnation goes when none of its outputs is left.
  *
@@ -37,9 +38,11 @@ import java.util.stream.Stream;
  * incarnations have outputs, before it writes its manifest.
  */
 final class Lineage {
+    /** The ledger lock commits take while outputs of other incarnations are left. */
+    static final String LOCK = "files-lineage";
+
     private final Path manifests;
     private final Path markers;
-    private final Path lock;
     private final Versions.Remover remover;
     /** The incarnation whose commits found no output of another incarnation: they need nothing more. */
     private volatile String clean;
@@ -53,7 +56,6 @@ final class Lineage {
     Lineage(Path sluice, Versions.Remover remover) {
         this.manifests = sluice.resolve("manifests");
         this.markers = sluice.resolve("incarnations");
-        this.lock = sluice.resolve("locks").resolve("lineage.lock");
         this.remover = remover;
     }
 
@@ -63,7 +65,7 @@ final class Lineage {
      *
      * @param incarnation the ledger's incarnation the split was claimed in; null for no split's output (merged results)
      */
-    Commit begin(String incarnation) throws IOException {
+    Commit begin(String incarnation, OutputLocks locks) throws IOException {
         if (incarnation == null) return Commit.NONE;
         String mine = marker(incarnation);
         Path marker = markers.resolve(mine);
@@ -74,7 +76,7 @@ final class Lineage {
             clean = incarnation;
             return Commit.NONE;
         }
-        CommitLock.Held held = CommitLock.take(lock, "the lineage lock");
+        OutputLocks.Held held = locks.lock(LOCK);
         try {
             if (index == null || !index.incarnation.equals(incarnation)) index = build(incarnation, mine);
             if (index.isEmpty()) {
@@ -91,13 +93,13 @@ final class Lineage {
 
     /** A split's commit, holding the lineage lock when other incarnations have outputs. */
     static final class Commit implements AutoCloseable {
-        static final Commit NONE = new Commit(null, CommitLock.Held.NONE, null);
+        static final Commit NONE = new Commit(null, null, null);
 
         private final Lineage lineage;
-        private final CommitLock.Held held;
+        private final OutputLocks.Held held; // null: none
         private final Index index;
 
-        private Commit(Lineage lineage, CommitLock.Held held, Index index) {
+        private Commit(Lineage lineage, OutputLocks.Held held, Index index) {
             this.lineage = lineage;
             this.held = held;
             this.index = index;
@@ -109,6 +111,7 @@ final class Lineage {
          */
         void replace(String name, List<Input> inputs) throws IOException {
             if (index == null) return;
+            held.check();
             index.forget(name); // committed in this incarnation now, if it was an earlier one's
             Set<String> candidates = new TreeSet<>();
             for (Input mine : inputs) {
@@ -129,7 +132,7 @@ final class Lineage {
 
         @Override
         public void close() throws IOException {
-            held.close();
+            if (held != null) held.close();
         }
     }
 

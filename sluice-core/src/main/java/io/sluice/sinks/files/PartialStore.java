@@ -4,9 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.sluice.engine.Sql;
-import io.sluice.spi.Sink;
-import io.sluice.spi.Sink.Done;
+import io.sluice.spi.sink.OutputLocks;
+import io.sluice.spi.sink.PartialResults.DoneSplits;
+import io.sluice.spi.sink.PartialResults.Done;
+import io.sluice.spi.sink.PartialResults.Fold;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -67,8 +68,8 @@ final class PartialStore {
     static final String DIR = "_sluice/partials";
     private static final String COMPACTED = "compacted";
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Compactions running in this JVM, by folder: a file lock cannot be taken twice by one JVM. */
-    private static final Set<Path> COMPACTING = ConcurrentHashMap.newKeySet();
+    /** The ledger lock a compaction holds. */
+    static final String LOCK = "files-compaction";
     private static final int VIEW_ATTEMPTS = 10;
 
     private final Path dir;
@@ -116,22 +117,22 @@ final class PartialStore {
      * files of the done splits it does not list; {@code done} is the listing of done splits it was made from.
      */
     record View(Manifest newest, Manifest base, List<Fresh> fresh, Set<String> listed, Collection<Done> done) {
-        /** The query a merge runs over these partials, or null when there are none. */
-        String query(Path compacted, Path dir) {
+        /** The files a merge reads. */
+        List<Path> files(Path compacted, Path dir) {
             List<Path> files = new ArrayList<>();
             if (base != null) files.add(compacted.resolve(base.data()));
             fresh.forEach(f -> files.add(dir.resolve(f.name())));
-            return files.isEmpty() ? null : "SELECT * FROM read_parquet(" + Sql.pathList(files) + ", union_by_name = true)";
+            return files;
         }
     }
 
     /** What a merge reads now, and the query that reads it. */
-    record Read(String query, View view) {
+    record Read(List<Path> files, View view) {
     }
 
-    Read read(Sink.DoneSplits done) throws IOException {
+    Read read(DoneSplits done) throws IOException {
         View v = view(done);
-        return new Read(v.query(compacted, dir), v);
+        return new Read(v.files(compacted, dir), v);
     }
 
     /**
@@ -140,7 +141,7 @@ final class PartialStore {
      * process that listed later); the files are listed again when a compaction committed meanwhile (it may have
      * deleted partial files it folded).
      */
-    View view(Sink.DoneSplits splits) throws IOException {
+    View view(DoneSplits splits) throws IOException {
         Collection<Done> done = splits.list(false);
         if (!Files.isDirectory(dir)) return new View(null, null, List.of(), Set.of(), done);
         String relistedFor = null;
@@ -197,23 +198,19 @@ final class PartialStore {
 
     /**
      * Folds the usable compacted file and the partials of the done splits it does not list into a new compacted
-     * file, when there are at least {@code atLeast} such partials. Only one compaction of a folder runs at a time
-     * (a file lock between processes); another one finds the lock taken and leaves it.
+     * file, when there are at least {@code atLeast} such partials. Only one compaction runs at a time (a lock in the
+     * ledger, so across machines too); another one finds the lock taken and leaves it.
      *
      * @return how many splits' partials it folded
      */
-    int compact(Connection c, Sink.DoneSplits done, UnaryOperator<String> fold, int atLeast) throws Exception {
-        if (!Files.isDirectory(dir) || !due(view(done), atLeast) || !COMPACTING.add(dir)) return 0;
-        try {
-            Files.createDirectories(compacted);
-            try (FileChannel ch = FileChannel.open(compacted.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                 FileLock lock = tryLock(ch)) {
-                if (lock == null) return 0;
-                View v = view(done); // again, under the lock: another process may have compacted meanwhile
-                return due(v, atLeast) ? fold(c, v, fold) : 0;
-            }
-        } finally {
-            COMPACTING.remove(dir);
+    int compact(DoneSplits done, Fold fold, int atLeast, OutputLocks locks) throws Exception {
+        if (!Files.isDirectory(dir) || !due(view(done), atLeast)) return 0;
+        Files.createDirectories(compacted);
+        var held = locks.tryLock(LOCK);
+        if (held.isEmpty()) return 0;
+        try (OutputLocks.Held lock = held.get()) {
+            View v = view(done); // again, under the lock: another process may have compacted meanwhile
+            return due(v, atLeast) ? fold(v, fold, lock) : 0;
         }
     }
 
@@ -226,7 +223,7 @@ final class PartialStore {
         return v.fresh().size() >= needed;
     }
 
-    private int fold(Connection c, View v, UnaryOperator<String> fold) throws Exception {
+    private int fold(View v, Fold fold, OutputLocks.Held lock) throws Exception {
         long seq = nextSeq();
         String name = String.format("c-%012d-%08x", seq, ThreadLocalRandom.current().nextInt());
         List<Path> inputs = new ArrayList<>();
@@ -234,10 +231,7 @@ final class PartialStore {
         v.fresh().forEach(f -> inputs.add(dir.resolve(f.name())));
         Path data = compacted.resolve(name + ".parquet");
         Path tmp = compacted.resolve(name + ".parquet.tmp");
-        try (Statement s = c.createStatement()) {
-            s.execute("COPY (" + fold.apply("SELECT * FROM read_parquet(" + Sql.pathList(inputs) + ", union_by_name = true)")
-                    + ") TO " + Sql.literal(tmp.toString()) + " (FORMAT parquet)");
-        }
+        fold.apply(inputs, tmp);
         Files.move(tmp, data, StandardCopyOption.ATOMIC_MOVE);
         afterStep.accept("data written");
 
@@ -258,6 +252,7 @@ final class PartialStore {
         splits.putAll(folded);
         Manifest m = new Manifest(name + ".json", seq, data.getFileName().toString(),
                 chain.stream().map(Segment::name).toList(), splits);
+        lock.check(); // a compaction whose lease ran out must not commit: another may be folding the same partials
         write(m);
         cached = m;
         segments.keySet().retainAll(m.segments());
@@ -305,14 +300,6 @@ final class PartialStore {
             return HexFormat.of().formatHex(md.digest(), 0, 8);
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static FileLock tryLock(FileChannel ch) throws IOException {
-        try {
-            return ch.tryLock();
-        } catch (OverlappingFileLockException e) {
-            return null;
         }
     }
 

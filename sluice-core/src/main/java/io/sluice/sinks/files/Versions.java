@@ -19,12 +19,11 @@ import java.util.stream.Stream;
  * its version and byte range. The first version of a whole file or of a pack needs none: its split id is the output
  * key itself, so its output's name is known.
  *
- * <p>All of it happens under a lock per output key (a {@link CommitLock} under {@code _sluice/locks/}), so two versions
- * of one input never commit at the same time.
+ * <p>All of it happens under a lock per output key held in the ledger ({@link FilesSink#lockName}), so two versions
+ * of one input never commit at the same time, from any machine.
  */
 final class Versions {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int STRIPES = 1024;
 
     /** Removes one output (its files, then its manifest) by name; removing an absent one does nothing. */
     @FunctionalInterface
@@ -33,20 +32,10 @@ final class Versions {
     }
 
     private final Path dir;
-    private final Path locks;
 
     /** @param sluice the sink's {@code _sluice} folder */
     Versions(Path sluice) {
         this.dir = sluice.resolve("versions");
-        this.locks = sluice.resolve("locks");
-    }
-
-    /**
-     * Takes the lock of one output key: a lock file among {@value #STRIPES} (so unrelated keys rarely wait for each
-     * other); see {@link CommitLock}.
-     */
-    CommitLock.Held lock(String key) throws IOException {
-        return CommitLock.take(locks.resolve(Math.floorMod(key.hashCode(), STRIPES) + ".lock"), "the commit lock of output " + key);
     }
 
     /**

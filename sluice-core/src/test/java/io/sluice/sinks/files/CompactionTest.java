@@ -14,7 +14,8 @@ import io.sluice.pipeline.RunOptions;
 import io.sluice.spi.Member;
 import io.sluice.spi.MergingStep;
 import io.sluice.spi.PipelineContext;
-import io.sluice.spi.Sink;
+import io.sluice.engine.Merges;
+import io.sluice.spi.sink.PartialResults;
 import io.sluice.spi.Split;
 import io.sluice.steps.aggregate.AggregateStepFactory;
 import java.nio.file.Files;
@@ -68,6 +69,13 @@ class CompactionTest {
     private int completions;
 
     private PipelineContext context;
+    private final Commits commits = new Commits();
+
+    /** The query a merge reads the partials with, as the engine builds it; null when there are none. */
+    private static String query(java.util.Optional<List<Path>> files) {
+        return files.map(f -> "SELECT * FROM read_parquet(" + io.sluice.engine.Sql.pathList(f) + ", union_by_name = true)")
+                .orElse(null);
+    }
 
     @BeforeEach
     void setUp() throws Exception {
@@ -110,7 +118,7 @@ class CompactionTest {
 
     private void write(FilesSink into, String id, long from, long to, long seed) throws Exception {
         Split split = new Split(id, List.of(Member.whole(id, "f", null)), 1);
-        into.writePartial(c, split, step.apply(input(from, to, seed)), Sink.BadRecords.NONE, () -> { });
+        commits.writePartial(into, c, split, step.apply(input(from, to, seed)));
         inputs.put(id, new long[] {from, to, seed});
     }
 
@@ -125,8 +133,8 @@ class CompactionTest {
         complete(id);
     }
 
-    private Sink.DoneSplits ledger() {
-        List<Sink.Done> list = done.entrySet().stream().map(e -> new Sink.Done(e.getKey(), e.getValue())).toList();
+    private PartialResults.DoneSplits ledger() {
+        List<PartialResults.Done> list = done.entrySet().stream().map(e -> new PartialResults.Done(e.getKey(), e.getValue())).toList();
         return again -> list;
     }
 
@@ -135,7 +143,7 @@ class CompactionTest {
     }
 
     private int compact(FilesSink with, int atLeast) throws Exception {
-        return with.compactPartials(c, ledger(), step::fold, atLeast);
+        return with.compact(ledger(), (in, out) -> Merges.fold(c, step, in, out), atLeast, commits.locks, dir);
     }
 
     /** The merged totals, as the runner builds them. */
@@ -144,7 +152,7 @@ class CompactionTest {
     }
 
     private List<String> totals(FilesSink with) throws Exception {
-        String partials = with.partials(ledger());
+        String partials = query(with.read(ledger(), dir));
         if (partials == null) return List.of();
         return rows("SELECT consumer, resource, window_start, total, lines, lo, hi, round(mean, 6), users, cost FROM ("
                 + step.merge(partials) + ") ORDER BY ALL");
@@ -219,7 +227,7 @@ class CompactionTest {
             run("split-" + scan, at, at + n, 1 + random.nextInt(97));
             at += n;
             foldedSplits += compact(16);
-            String query = sink.partials(ledger());
+            String query = query(sink.read(ledger(), dir));
             assertThat(filesRead(query)).as("scan %d", scan).isLessThanOrEqualTo(16);
             if (scan % 20 == 19) assertThat(totals()).as("scan %d", scan).isEqualTo(oracle());
         }
@@ -357,18 +365,18 @@ class CompactionTest {
     @Test
     void aMergeWhoseListingPredatesAnotherProcesssCompactionListsTheLedgerAgain() throws Exception {
         for (int i = 0; i < 6; i++) run("s" + i, i * 20, i * 20 + 20, i + 1);
-        List<Sink.Done> stale = done.entrySet().stream().map(e -> new Sink.Done(e.getKey(), e.getValue())).toList();
+        List<PartialResults.Done> stale = done.entrySet().stream().map(e -> new PartialResults.Done(e.getKey(), e.getValue())).toList();
         run("s6", 500, 520, 3);
 
         // another process lists the ledger later (s6 done), compacts, and removes the partials it folded
         assertThat(compact(newSink(), 1)).isEqualTo(7);
         AtomicInteger relisted = new AtomicInteger();
-        Sink.DoneSplits ledger = ledger();
-        String partials = sink.partials(again -> {
+        PartialResults.DoneSplits ledger = ledger();
+        String partials = query(sink.read(again -> {
             if (!again) return stale;
             relisted.incrementAndGet();
             return ledger.list(true);
-        });
+        }, dir));
         assertThat(relisted).hasValue(1);
         assertThat(rows("SELECT consumer, resource, window_start, total, lines, lo, hi, round(mean, 6), users, cost FROM ("
                 + step.merge(partials) + ") ORDER BY ALL")).isEqualTo(oracle());
@@ -409,7 +417,7 @@ class CompactionTest {
     @Test
     void theEpochOfEmitChangesDoesNotDependOnCompaction() throws Exception {
         for (int i = 0; i < 5; i++) run("s" + i, i * 20, i * 20 + 20, i + 1);
-        Collection<Sink.Done> listing = ledger().list(false);
+        Collection<PartialResults.Done> listing = ledger().list(false);
         String before = PartialStore.epoch(listing);
         compact(1);
         assertThat(PartialStore.epoch(ledger().list(false))).isEqualTo(before);

@@ -8,7 +8,6 @@ import io.sluice.config.YamlReader;
 import io.sluice.sinks.files.Manifest.Input;
 import io.sluice.spi.Member;
 import io.sluice.spi.OutputKey;
-import io.sluice.spi.Sink;
 import io.sluice.spi.Split;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,19 +62,7 @@ class LineageTest {
         return dir.resolve("out");
     }
 
-    /** A fence of a split claimed in this incarnation of the ledger. */
-    private static Sink.Fence in(String incarnation) {
-        return new Sink.Fence() {
-            @Override
-            public void check() {
-            }
-
-            @Override
-            public String incarnation() {
-                return incarnation;
-            }
-        };
-    }
+    private final Commits commits = new Commits();
 
     /** Three rows per member, naming the member's key and range: {@code key|start|i}. */
     private static String rows(Split split) {
@@ -94,7 +81,7 @@ class LineageTest {
     }
 
     private void write(FilesSink sink, Split split, String incarnation) throws Exception {
-        sink.write(c, split, rows(split), Sink.BadRecords.NONE, in(incarnation));
+        commits.write(sink, c, split, rows(split), commits.in(incarnation));
     }
 
     private static Split whole(String key) {
@@ -255,7 +242,7 @@ class LineageTest {
         assertThat(markers()).hasSize(1);
 
         write(sink(""), whole("a.csv"), "two");
-        assertThat(out().resolve("_sluice/locks/lineage.lock")).exists();
+        assertThat(commits.locksTaken).as("the lineage lock, held in the ledger").contains(Lineage.LOCK);
     }
 
     @Test
@@ -263,9 +250,9 @@ class LineageTest {
         FilesSink first = sink("");
         Split a = whole("a.csv");
         Split b = whole("b.csv");
-        first.write(c, a, rows(a), Sink.BadRecords.NONE, () -> { }); // from a ledger without incarnations
+        commits.write(first, c, a, rows(a), commits.in(null)); // from a ledger without incarnations
         write(first, b, "one");
-        first.replaceMerged(c, "SELECT 'totals' AS input, 0 AS pos, 0 AS i", false);
+        first.replaceMerged(new io.sluice.engine.DuckRows(c, "SELECT 'totals' AS input, 0 AS pos, 0 AS i"), java.util.Optional.empty());
         Split ab = pack("a.csv", "b.csv");
         write(sink(""), ab, "two");
         List<String> expected = new ArrayList<>(expected(a, ab));
@@ -278,7 +265,11 @@ class LineageTest {
     void deleteOutputRemovesWhatSluiceWroteAndNothingElse() throws Exception {
         FilesSink sink = sink("partition_by: [input]\n");
         Split ab = pack("a.csv", "b.csv");
-        sink.write(c, ab, rows(ab), () -> "SELECT 'bad' AS reason", in("one"));
+        try (var w = sink.open(ab)) {
+            w.stage(new io.sluice.engine.DuckRows(c, rows(ab)),
+                    () -> java.util.Optional.of(new io.sluice.engine.DuckRows(c, "SELECT 'bad' AS reason")));
+            w.commit(commits.in("one"));
+        }
         Files.writeString(out().resolve("README.txt"), "the user's own file");
         Files.createDirectories(out().resolve("input=a.csv/keep"));
 

@@ -1,4 +1,7 @@
-package io.sluice.spi;
+package io.sluice.spi.sink;
+
+import io.sluice.spi.ComponentFactory;
+import io.sluice.spi.PipelineContext;
 
 /** Creates sinks from validated options. */
 public interface SinkFactory extends ComponentFactory {

@@ -1,0 +1,84 @@
+package io.sluice.engine;
+
+import io.sluice.spi.sink.FileSpec;
+import io.sluice.spi.sink.Rows;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Rows of a DuckDB query, written by DuckDB's COPY (the fast path) or read through a JDBC result set. */
+public final class DuckRows implements Rows {
+    private final Connection c;
+    private final String query;
+
+    public DuckRows(Connection c, String query) {
+        this.c = c;
+        this.query = query;
+    }
+
+    @Override
+    public List<String> columns() throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT * FROM (" + query + ") LIMIT 0")) {
+            List<String> out = new ArrayList<>();
+            for (int i = 1; i <= r.getMetaData().getColumnCount(); i++) out.add(r.getMetaData().getColumnName(i));
+            return out;
+        }
+    }
+
+    @Override
+    public long writeFiles(Path target, FileSpec spec) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            return s.executeUpdate(copy(query, target, spec));
+        }
+    }
+
+    /** The COPY statement that writes the rows of {@code query} as {@code spec} says. */
+    static String copy(String query, Path target, FileSpec spec) {
+        String codec = spec.compression().equals("none") ? "uncompressed" : spec.compression();
+        String options = switch (spec.format()) {
+            case "parquet" -> "FORMAT parquet, COMPRESSION " + codec;
+            case "csv" -> "FORMAT csv, HEADER true, COMPRESSION " + codec;
+            default -> "FORMAT json, COMPRESSION " + codec;
+        };
+        if (spec.partitionBy().isEmpty()) {
+            return "COPY (" + query + ") TO " + Sql.literal(target.toString()) + " (" + options + ")";
+        }
+        String columns = String.join(", ", spec.partitionBy().stream().map(Sql::identifier).toList());
+        return "COPY (" + query + ") TO " + Sql.literal(target.toString()) + " (" + options + ", PARTITION_BY (" + columns
+                + "), FILENAME_PATTERN " + Sql.literal(spec.baseName() + "-{i}") + ", FILE_EXTENSION "
+                + Sql.literal(spec.extension().substring(1)) + ", OVERWRITE_OR_IGNORE true)";
+    }
+
+    @Override
+    public RowCursor cursor() throws SQLException {
+        Statement s = c.createStatement();
+        try {
+            ResultSet r = s.executeQuery(query);
+            return new RowCursor() {
+                @Override
+                public boolean next() throws SQLException {
+                    return r.next();
+                }
+
+                @Override
+                public Object get(int index) throws SQLException {
+                    return r.getObject(index + 1);
+                }
+
+                @Override
+                public void close() throws SQLException {
+                    try (s) {
+                        r.close();
+                    }
+                }
+            };
+        } catch (SQLException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package io.sluice.runner;
+
+import io.sluice.spi.Ledger;
+import io.sluice.spi.LedgerException;
+import io.sluice.spi.sink.OutputLocks;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Locks held in the ledger ({@link Ledger#lock}), so that a commit's lock holds across processes and machines. Each
+ * grant has an owner of its own (the ledger treats one owner as one holder), and a virtual thread renews its lease
+ * every third of it while it is held.
+ */
+public final class LedgerLocks implements OutputLocks {
+    /** A commit holds a lock for a few writes; one held much longer is a paused holder, waited for no longer. */
+    static final Duration WAIT = Duration.ofSeconds(60);
+
+    private final Ledger ledger;
+    private final String owner;
+    private final Duration lease;
+
+    /**
+     * @param owner names this process in the ledger's locks (each grant adds a suffix of its own)
+     * @param lease how long a grant lasts unless renewed: a holder paused longer loses it
+     */
+    public LedgerLocks(Ledger ledger, String owner, Duration lease) {
+        this.ledger = Objects.requireNonNull(ledger, "ledger");
+        this.owner = Objects.requireNonNull(owner, "owner");
+        this.lease = Objects.requireNonNull(lease, "lease");
+    }
+
+    @Override
+    public Held lock(String name) throws IOException {
+        String holder = owner + "/" + UUID.randomUUID();
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        for (long pause = 5; ; pause = Math.min(pause * 2, 500)) {
+            Optional<Ledger.Lock> granted = take(name, holder);
+            if (granted.isPresent()) return new Grant(granted.get());
+            if (System.nanoTime() > deadline) {
+                throw new IOException("the lock " + name + " in the ledger has been held by another worker for "
+                        + WAIT.toSeconds() + " s; is a process paused (SIGSTOP, a frozen machine)? Its lease ends it; "
+                        + "the split is tried again");
+            }
+            try {
+                Thread.sleep(pause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while waiting for the lock " + name);
+            }
+        }
+    }
+
+    @Override
+    public Optional<Held> tryLock(String name) throws IOException {
+        return take(name, owner + "/" + UUID.randomUUID()).map(Grant::new);
+    }
+
+    private Optional<Ledger.Lock> take(String name, String holder) throws IOException {
+        try {
+            return ledger.lock(name, holder, lease);
+        } catch (LedgerException e) {
+            throw new IOException("cannot take the lock " + name + " in the ledger: " + e.getMessage(), e);
+        }
+    }
+
+    /** A grant, renewed in the background until closed. */
+    private final class Grant implements Held {
+        private final Ledger.Lock lock;
+        private final Thread renewer;
+        private volatile boolean lost;
+        private volatile boolean closed;
+
+        Grant(Ledger.Lock lock) {
+            this.lock = lock;
+            this.renewer = Thread.ofVirtual().name("renew " + lock.name()).start(this::renew);
+        }
+
+        private void renew() {
+            long every = Math.max(50, lease.toMillis() / 3);
+            while (!closed) {
+                try {
+                    Thread.sleep(every);
+                } catch (InterruptedException e) {
+                    return; // closed
+                }
+                if (closed) return;
+                try {
+                    Optional<Ledger.Lock> again = ledger.lock(lock.name(), lock.owner(), lease);
+                    if (again.isEmpty() || again.get().token() != lock.token()) {
+                        lost = true;
+                        return;
+                    }
+                } catch (LedgerException e) {
+                    // the ledger is unreachable: the lease may run out meanwhile, which check() finds out
+                }
+            }
+        }
+
+        @Override
+        public long token() {
+            return lock.token();
+        }
+
+        @Override
+        public void check() throws IOException {
+            boolean holds;
+            try {
+                holds = !lost && ledger.holds(lock);
+            } catch (LedgerException e) {
+                throw new IOException("cannot check the lock " + lock.name() + " in the ledger: " + e.getMessage(), e);
+            }
+            if (!holds) {
+                throw new IOException("the lock " + lock.name() + " was lost (its lease of " + lease.toSeconds()
+                        + " s ran out: was this process paused?) and another worker may hold it; nothing more is "
+                        + "changed and the split is tried again");
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            closed = true;
+            renewer.interrupt();
+            try {
+                ledger.unlock(lock);
+            } catch (LedgerException e) {
+                // its lease ends it
+            }
+        }
+    }
+}

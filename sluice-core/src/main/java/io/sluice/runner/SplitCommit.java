@@ -1,0 +1,59 @@
+package io.sluice.runner;
+
+import io.sluice.spi.StaleClaimException;
+import io.sluice.spi.sink.CommitContext;
+import io.sluice.spi.sink.OutputLocks;
+import java.io.IOException;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The commit context of one claimed split: the claim's fence, the source's check that the inputs are current, the
+ * incarnation the split was claimed in, and the ledger's locks.
+ *
+ * @param incarnation null for what is no split's output (merged results)
+ */
+public record SplitCommit(Fence fence, Current current, String incarnation, OutputLocks locks) implements CommitContext {
+    public SplitCommit {
+        Objects.requireNonNull(fence, "fence");
+        Objects.requireNonNull(current, "current");
+        Objects.requireNonNull(locks, "locks");
+    }
+
+    /** Checks the claim. */
+    @FunctionalInterface
+    public interface Fence {
+        void check() throws StaleClaimException;
+    }
+
+    /** Whether the split's inputs are still current. */
+    @FunctionalInterface
+    public interface Current {
+        boolean get() throws IOException;
+    }
+
+    /** The context of what no claim fences (merged results): it always commits. */
+    public static SplitCommit unfenced(OutputLocks locks) {
+        return new SplitCommit(() -> { }, () -> true, null, locks);
+    }
+
+    @Override
+    public void checkFence() throws StaleClaimException {
+        fence.check();
+    }
+
+    @Override
+    public boolean inputsCurrent() throws IOException {
+        return current.get();
+    }
+
+    @Override
+    public Held lock(String name) throws IOException {
+        return locks.lock(name);
+    }
+
+    @Override
+    public Optional<Held> tryLock(String name) throws IOException {
+        return locks.tryLock(name);
+    }
+}

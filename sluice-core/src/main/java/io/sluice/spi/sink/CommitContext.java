@@ -1,0 +1,27 @@
+package io.sluice.spi.sink;
+
+import io.sluice.spi.StaleClaimException;
+import java.io.IOException;
+
+/**
+ * What a commit rests on, given by the runner for one claimed split: the claim's fencing check, whether the split's
+ * inputs are still current, the ledger's incarnation, and locks held in the ledger.
+ */
+public interface CommitContext extends OutputLocks {
+
+    /** Throws when the caller no longer holds the split's claim (its lease was taken over): nothing may commit then. */
+    void checkFence() throws StaleClaimException;
+
+    /**
+     * Whether the split's inputs are still the versions it was planned with. A sink that replaces the other versions
+     * of an output asks it under that output's lock, right before the commit: when false the split commits nothing,
+     * because a newer version writes the output.
+     */
+    boolean inputsCurrent() throws IOException;
+
+    /**
+     * The ledger incarnation the split was claimed in: its output is known by it, so that after a reset (or a lost
+     * ledger) the outputs of forgotten splits are told apart from new ones. Null for what is no split's output.
+     */
+    String incarnation();
+}

@@ -1,0 +1,39 @@
+package io.sluice.spi.sink;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The rows the engine hands a sink, in a form no connector is tied to: a sink either has the engine write them as
+ * local files of a format it names ({@link #writeFiles}: DuckDB's COPY, the fast path for file and object-store sinks,
+ * measured at the speed of DuckDB itself), or reads them one by one ({@link #cursor}: for row sinks, a database or a
+ * topic). Rows are computed when asked, once per call; ask one of the two once.
+ */
+public interface Rows {
+
+    /** The columns' names, in order. */
+    List<String> columns() throws Exception;
+
+    /**
+     * Writes every row as local files in {@code spec}'s format: one file at {@code target}, or, when the spec
+     * partitions, hive-style folders under {@code target} (a folder).
+     *
+     * @return the rows written
+     */
+    long writeFiles(Path target, FileSpec spec) throws Exception;
+
+    /** The rows one by one. Close the cursor. */
+    RowCursor cursor() throws Exception;
+
+    /** Rows read one by one, as a row sink writes them. */
+    interface RowCursor extends AutoCloseable {
+        /** Moves to the next row; false after the last. */
+        boolean next() throws Exception;
+
+        /** The value of the column at {@code index} (0-based) in the current row, as a Java value; null for SQL NULL. */
+        Object get(int index) throws Exception;
+
+        @Override
+        void close() throws Exception;
+    }
+}

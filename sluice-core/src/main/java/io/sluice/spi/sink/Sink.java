@@ -1,0 +1,68 @@
+package io.sluice.spi.sink;
+
+import io.sluice.spi.Split;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where a pipeline's records go. A split's rows are written by a {@link SinkWriter} in two phases, stage then commit,
+ * so that running the split again replaces its output and never duplicates it (contract rule 3), and a crash between
+ * the two leaves no visible output.
+ *
+ * <p>Lifecycle: {@link #check} (also by {@code sluice validate}: changes nothing), {@link #prepare} once per run,
+ * {@link #checkColumns} with a sample of the steps' columns, then {@link #open} per split, from many threads at once.
+ */
+public interface Sink {
+
+    /** Fails early, before any split runs, when the target cannot be written; the message says what to do. Changes nothing. */
+    void check() throws Exception;
+
+    /** Creates what writing needs (folders, say), once per run after {@link #check}, before any split runs. */
+    default void prepare() throws Exception {
+    }
+
+    /**
+     * Fails, naming the option, when the sink needs a column that the records it would receive do not have (a
+     * partition column the steps do not produce, say). {@code columns} are those of a sample of the input after the
+     * steps, in order.
+     */
+    default void checkColumns(List<String> columns) {
+    }
+
+    /** A writer of one attempt at one split; the caller stages, then commits or aborts, then closes it. */
+    SinkWriter open(Split split) throws Exception;
+
+    /**
+     * Removes whatever the split's attempts left (committed output of an attempt that failed after its commit began,
+     * staged data of one that crashed), because the split is about to be forgotten and its inputs planned again in
+     * other splits: no row of it may stay. Checks the fence first, under the same lock as a commit, so a split another
+     * worker took over is left alone. The default suits a sink that commits a split in one transaction.
+     */
+    default void discard(Split split, CommitContext context) throws Exception {
+        context.checkFence();
+    }
+
+    /** The capability of holding an aggregate's partial results, when this sink has it. */
+    default Optional<PartialResults> partialResults() {
+        return Optional.empty();
+    }
+
+    /**
+     * What Sluice wrote for the pipeline in this sink, as {@link #deleteOutput} would remove it (paths, URLs or names
+     * as the user knows them); nothing is changed.
+     */
+    default List<String> listOutput() throws Exception {
+        throw new UnsupportedOperationException("this sink cannot list the output it wrote; remove it by hand");
+    }
+
+    /**
+     * Removes everything Sluice wrote for the pipeline in this sink (its outputs, bad records, partial and merged
+     * results, and its own bookkeeping), and nothing else. Run it after the ledger was reset: until then a run could
+     * commit more.
+     *
+     * @return what it removed, as {@link #listOutput} lists it
+     */
+    default List<String> deleteOutput() throws Exception {
+        throw new UnsupportedOperationException("this sink cannot remove the output it wrote; remove it by hand");
+    }
+}
