@@ -1,0 +1,243 @@
+package io.sluice.testkit.sink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sluice.engine.DuckRows;
+import io.sluice.ledger.memory.MemoryLedger;
+import io.sluice.runner.LedgerLocks;
+import io.sluice.runner.SplitCommit;
+import io.sluice.spi.Ledger;
+import io.sluice.spi.Member;
+import io.sluice.spi.OutputKey;
+import io.sluice.spi.Split;
+import io.sluice.spi.StaleClaimException;
+import io.sluice.spi.sink.BadRows;
+import io.sluice.spi.sink.Sink;
+import io.sluice.spi.sink.SinkWriter;
+import io.sluice.spi.sink.Written;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every {@link Sink} must do for the exactly-once contract to hold (rule 3, "replay replaces", and rule 2's
+ * fencing), checked through the SPI only. A sink's module subclasses the kit and says how to open the sink and what a
+ * reader of its output sees; every test here then runs against that sink.
+ *
+ * <pre>{@code
+ * class FilesSinkConformanceTest extends SinkConformanceKit {
+ *     protected Sink openSink() { ... }                        // a sink over a fresh target, not yet prepared
+ *     protected List<String> visibleRows(Connection duck) { ... } // "tag|n" per row a reader of the output sees
+ *     protected Set<String> stored() { ... }                    // everything in the target, bookkeeping included
+ * }
+ * }</pre>
+ *
+ * Rows are {@code (tag VARCHAR, n INTEGER)}. Locks are held in an in-memory ledger shared by every writer of a test, as
+ * workers on separate machines share one ledger.
+ */
+public abstract class SinkConformanceKit {
+    private static final Duration LEASE = Duration.ofSeconds(30);
+
+    /** A sink over a fresh target for this test (the same target on each call within a test), not yet prepared. */
+    protected abstract Sink openSink() throws Exception;
+
+    /** Every row a reader listing the output sees, as {@code tag|n}, in any order. */
+    protected abstract List<String> visibleRows(Connection duck) throws Exception;
+
+    /** Every object or file in the sink's target, bookkeeping included, by name. */
+    protected abstract Set<String> stored() throws Exception;
+
+    protected Connection duck;
+    protected Sink sink;
+    private Ledger ledger;
+
+    @BeforeEach
+    void openKit() throws Exception {
+        duck = DriverManager.getConnection("jdbc:duckdb:");
+        ledger = MemoryLedger.open("sink-kit", Clock.systemUTC());
+        sink = openSink();
+        sink.check();
+        sink.prepare();
+    }
+
+    @AfterEach
+    void closeKit() throws Exception {
+        duck.close();
+    }
+
+    // ---- helpers ---------------------------------------------------------------------------------------
+
+    /** A split of one whole input; {@code version} null: the input's first version (its id is its output key). */
+    protected static Split split(String key, String version) {
+        String fingerprint = version == null ? "v1" : version;
+        return new Split(OutputKey.fileId(key, fingerprint, version != null),
+                List.of(Member.whole(key, fingerprint, null)), 10);
+    }
+
+    /** A commit context of a current claim, taking locks as worker {@code owner}. */
+    protected SplitCommit current(String owner) {
+        return new SplitCommit(() -> { }, () -> true, "incarnation-1", new LedgerLocks(ledger, owner, LEASE));
+    }
+
+    /** {@code n} rows tagged {@code tag}. */
+    protected DuckRows rows(String tag, int n) {
+        return new DuckRows(duck, "SELECT '" + tag + "' AS tag, i::INTEGER AS n FROM range(" + n + ") t(i)");
+    }
+
+    protected static List<String> expected(String tag, int n) {
+        return IntStream.range(0, n).mapToObj(i -> tag + "|" + i).toList();
+    }
+
+    protected Written write(Split split, String tag, int n, SplitCommit context) throws Exception {
+        try (SinkWriter w = sink.open(split)) {
+            assertThat(w.stage(rows(tag, n), BadRows.NONE)).isEqualTo(n);
+            return w.commit(context);
+        }
+    }
+
+    private List<String> visible() throws Exception {
+        return visibleRows(duck).stream().sorted().toList();
+    }
+
+    private static List<String> sorted(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        all.sort(null);
+        return all;
+    }
+
+    // ---- the contract ----------------------------------------------------------------------------------
+
+    @Test
+    void aCommitMakesTheRowsVisibleOnce() throws Exception {
+        Written w = write(split("a.csv", null), "a", 5, current("w1"));
+        assertThat(w.rowsOut()).isEqualTo(5);
+        assertThat(w.outputs()).isNotEmpty();
+        assertThat(visible()).isEqualTo(expected("a", 5));
+    }
+
+    @Test
+    void aReplayReplaces() throws Exception {
+        Split a = split("a.csv", null);
+        write(a, "first", 5, current("w1"));
+        write(split("b.csv", null), "b", 2, current("w1"));
+        write(a, "replay", 3, current("w2"));
+        assertThat(visible()).as("the replay's rows replace the first attempt's; other splits stay")
+                .isEqualTo(sorted(expected("replay", 3), expected("b", 2)));
+    }
+
+    @Test
+    void aStaleTokenCannotCommit() throws Exception {
+        Split a = split("a.csv", null);
+        write(a, "taken-over", 4, current("w2"));
+        SplitCommit stale = new SplitCommit(() -> {
+            throw new StaleClaimException(a.id(), 1);
+        }, () -> true, "incarnation-1", new LedgerLocks(ledger, "w1", LEASE));
+        try (SinkWriter w = sink.open(a)) {
+            w.stage(rows("stale", 7), BadRows.NONE);
+            assertThatThrownBy(() -> w.commit(stale)).isInstanceOf(StaleClaimException.class);
+        }
+        assertThat(visible()).as("the current holder's output stays").isEqualTo(expected("taken-over", 4));
+    }
+
+    @Test
+    void aCrashBetweenStageAndCommitLeavesNoVisibleOutput() throws Exception {
+        Split a = split("a.csv", null);
+        SinkWriter crashed = sink.open(a);
+        crashed.stage(rows("crashed", 6), BadRows.NONE);
+        // the process dies here: neither commit nor abort nor close runs
+        assertThat(visible()).isEmpty();
+        Sink afterRestart = openSink();
+        sink = afterRestart;
+        write(a, "retried", 2, current("w2"));
+        assertThat(visible()).as("the retry's rows, nothing of the crashed attempt").isEqualTo(expected("retried", 2));
+    }
+
+    @Test
+    void abortLeavesNothingBehind() throws Exception {
+        write(split("b.csv", null), "b", 2, current("w1"));
+        Set<String> before = stored();
+        try (SinkWriter w = sink.open(split("a.csv", null))) {
+            w.stage(rows("aborted", 6), BadRows.NONE);
+            w.abort();
+        }
+        assertThat(stored()).as("abort removes what staging wrote").isEqualTo(before);
+        assertThat(visible()).isEqualTo(expected("b", 2));
+    }
+
+    @Test
+    void closingAnUncommittedWriterAborts() throws Exception {
+        Set<String> before = stored();
+        try (SinkWriter w = sink.open(split("a.csv", null))) {
+            w.stage(rows("dropped", 3), BadRows.NONE);
+        }
+        assertThat(stored()).isEqualTo(before);
+        assertThat(visible()).isEmpty();
+    }
+
+    @Test
+    void aNewVersionOfAnOutputReplacesTheOld() throws Exception {
+        write(split("a.csv", null), "v1", 4, current("w1"));
+        write(split("a.csv", "v2"), "v2", 3, current("w1"));
+        assertThat(visible()).as("two versions of one output are never both visible").isEqualTo(expected("v2", 3));
+        write(split("a.csv", "v3"), "v3", 1, current("w1"));
+        assertThat(visible()).isEqualTo(expected("v3", 1));
+    }
+
+    @Test
+    void aVersionWhoseInputsChangedCommitsNothing() throws Exception {
+        write(split("a.csv", "v2"), "v2", 3, current("w1"));
+        SplitCommit outdated = new SplitCommit(() -> { }, () -> false, "incarnation-1", new LedgerLocks(ledger, "w1", LEASE));
+        Written w = write(split("a.csv", null), "v1", 4, outdated);
+        assertThat(w.rowsOut()).isZero();
+        assertThat(visible()).as("the newer version's output stays").isEqualTo(expected("v2", 3));
+    }
+
+    @Test
+    void versionsCommittedAtOnceByTwoWorkersLeaveOne() throws Exception {
+        int rounds = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 0; round < rounds; round++) {
+                String key = "k" + round + ".csv";
+                CountDownLatch start = new CountDownLatch(1);
+                List<Future<Written>> both = new ArrayList<>();
+                for (String version : new String[] {"x", "y"}) {
+                    Sink own = openSink(); // another process (machine) with its own sink, sharing the ledger
+                    both.add(pool.submit(() -> {
+                        start.await();
+                        try (Connection ownDuck = DriverManager.getConnection("jdbc:duckdb:");
+                             SinkWriter w = own.open(split(key, version))) {
+                            w.stage(new DuckRows(ownDuck, "SELECT '" + key + version + "' AS tag, i::INTEGER AS n "
+                                    + "FROM range(2) t(i)"), BadRows.NONE);
+                            return w.commit(current("worker-" + version));
+                        }
+                    }));
+                }
+                start.countDown();
+                for (Future<Written> f : both) f.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        var byKey = visible().stream().collect(Collectors.groupingBy(r -> r.substring(0, r.indexOf(".csv")),
+                Collectors.mapping(r -> r.substring(r.indexOf(".csv") + 4, r.indexOf('|')), Collectors.toSet())));
+        assertThat(byKey).hasSize(rounds);
+        byKey.forEach((key, versions) -> assertThat(versions).as("versions of %s visible", key).hasSize(1));
+    }
+}

@@ -1,0 +1,66 @@
+package io.sluice.testkit.sink;
+
+import io.sluice.config.Options;
+import io.sluice.config.Type;
+import io.sluice.config.Validator;
+import io.sluice.config.YamlReader;
+import io.sluice.engine.Sql;
+import io.sluice.sinks.files.FilesSinkFactory;
+import io.sluice.spi.PipelineContext;
+import io.sluice.spi.sink.Sink;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The sink conformance kit on the files sink writing to a local folder. */
+class LocalFilesSinkConformanceTest extends SinkConformanceKit {
+    @TempDir
+    Path dir;
+
+    @Override
+    protected Sink openSink() {
+        FilesSinkFactory factory = new FilesSinkFactory();
+        Options o = new Validator(dir, k -> null).validate(YamlReader.parse("sink.yaml", "path: out\nformat: csv\n"),
+                (Type.Obj) factory.options());
+        return factory.create(o, new PipelineContext("kit", dir.resolve("p.yaml"), null, Clock.systemUTC()));
+    }
+
+    /** The csv files a reader globbing the folder finds, without Sluice's own folders (names starting with {@code _}). */
+    @Override
+    protected List<String> visibleRows(Connection duck) throws Exception {
+        List<Path> files = new ArrayList<>();
+        Path out = dir.resolve("out");
+        if (Files.isDirectory(out)) {
+            try (Stream<Path> walk = Files.walk(out)) {
+                walk.filter(Files::isRegularFile).filter(p -> out.relativize(p).toString().endsWith(".csv"))
+                        .filter(p -> !out.relativize(p).toString().startsWith("_")).forEach(files::add);
+            }
+        }
+        List<String> rows = new ArrayList<>();
+        if (files.isEmpty()) return rows;
+        try (Statement s = duck.createStatement(); ResultSet r = s.executeQuery("SELECT tag || '|' || n FROM read_csv("
+                + Sql.pathList(files) + ", union_by_name = true)")) {
+            while (r.next()) rows.add(r.getString(1));
+        }
+        return rows;
+    }
+
+    @Override
+    protected Set<String> stored() throws Exception {
+        Set<String> all = new TreeSet<>();
+        Path out = dir.resolve("out");
+        try (Stream<Path> walk = Files.walk(out)) {
+            walk.filter(Files::isRegularFile).forEach(p -> all.add(out.relativize(p).toString()));
+        }
+        return all;
+    }
+}
