@@ -11,11 +11,8 @@ import io.sluice.spi.storage.WriteCondition;
 import io.sluice.testkit.storage.ObjectStoreConformanceKit;
 import io.sluice.testkit.storage.S3ProxyServer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -33,24 +30,7 @@ class S3ObjectStoreTest extends ObjectStoreConformanceKit {
     static final S3ProxyServer SERVER = S3ProxyServer.shared();
 
     static {
-        // the credentials come through the real chain: a profile of a credentials file of the test's own
-        try {
-            Path dir = Files.createTempDirectory("sluice-aws-profile-");
-            dir.toFile().deleteOnExit();
-            Path credentials = dir.resolve("credentials");
-            Files.writeString(credentials, String.join("\n",
-                    "[sluice-kit]", "aws_access_key_id = " + S3ProxyServer.ACCESS_KEY,
-                    "aws_secret_access_key = " + S3ProxyServer.SECRET_KEY,
-                    "[sluice-wrong]", "aws_access_key_id = " + S3ProxyServer.ACCESS_KEY,
-                    "aws_secret_access_key = not-the-secret", ""));
-            Files.writeString(dir.resolve("config"), "");
-            credentials.toFile().deleteOnExit();
-            dir.resolve("config").toFile().deleteOnExit();
-            System.setProperty("aws.sharedCredentialsFile", credentials.toString());
-            System.setProperty("aws.configFile", dir.resolve("config").toString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        TestProfiles.install();
         SERVER.createBucket(BUCKET);
     }
 
