@@ -1,5 +1,6 @@
 package io.sluice.spi;
 
+import io.sluice.spi.source.Source;
 import java.sql.Connection;
 import java.util.List;
 

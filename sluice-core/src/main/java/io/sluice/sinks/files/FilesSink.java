@@ -286,7 +286,7 @@ final class FilesSink implements Sink {
      */
     private boolean publish(Split split, String name, Path staging, List<String> produced, Fence fence)
             throws IOException, StaleClaimException {
-        Optional<OutputKey> key = split == null ? Optional.empty() : OutputKey.of(split);
+        Optional<OutputKey> key = split == null ? Optional.empty() : Optional.ofNullable(split.outputKey());
         Manifest manifest = split == null ? Manifest.merged() : Manifest.of(split, fence.incarnation());
         Versions versions = new Versions(root.resolve("_sluice"));
         // the claim is checked under the locks: a wait for them does not widen the window between check and renames
@@ -311,7 +311,7 @@ final class FilesSink implements Sink {
     @Override
     public void discard(Split split, Fence fence) throws IOException, StaleClaimException {
         String name = name(split.id());
-        String key = OutputKey.of(split).map(OutputKey::key).orElse(split.id());
+        String key = split.outputKey() == null ? split.id() : split.outputKey().key();
         try (CommitLock.Held held = new Versions(root.resolve("_sluice")).lock(key)) {
             fence.check();
             removeAbandoned(root.resolve("_sluice").resolve("staging"), name);
