@@ -5,15 +5,14 @@ import io.sluice.pipeline.Assembly;
 import io.sluice.pipeline.Pipeline;
 import io.sluice.runner.RunSummary;
 import io.sluice.runner.SplitPreview;
-import io.sluice.spi.KnownMember;
-import io.sluice.spi.Member;
-import io.sluice.spi.Source;
+import io.sluice.planning.Plan;
+import io.sluice.planning.Planner;
+import io.sluice.spi.source.Skipped;
 import io.sluice.spi.Split;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
 import java.io.PrintWriter;
 import java.time.Clock;
-import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
@@ -50,8 +49,8 @@ final class HeadCommand implements Callable<Integer> {
         Pipeline p = args.load();
         PrintWriter out = spec.commandLine().getOut();
         try (Assembly a = Assembly.of(p, args.components(), Clock.systemUTC())) {
-            Source.Plan plan = a.source().preview(a.ledger());
-            Optional<Split> next = plan.splits().stream().findFirst().or(() -> waiting(a, plan));
+            Plan plan = new Planner(a.source(), a.ledger()).preview();
+            Optional<Split> next = plan.splits().stream().findFirst().or(() -> waiting(a));
             if (next.isEmpty()) {
                 out.println(p.name() + ": nothing to show: " + nothing(p, plan));
                 return 0;
@@ -67,29 +66,18 @@ final class HeadCommand implements Callable<Integer> {
         return 0;
     }
 
-    /**
-     * The oldest split an earlier run registered and left pending or failed, rebuilt from what the ledger knows of
-     * its inputs. Only the latest range of a file is known by key, so an earlier range of a cut file is not found.
-     */
-    private static Optional<Split> waiting(Assembly a, Source.Plan plan) {
+    /** The oldest split an earlier run registered and left pending or failed, as the ledger holds it. */
+    private static Optional<Split> waiting(Assembly a) {
         List<SplitInfo> oldest = a.ledger().splits(EnumSet.of(SplitState.PENDING, SplitState.FAILED), 1);
-        if (oldest.isEmpty()) return Optional.empty();
-        SplitInfo info = oldest.getFirst();
-        List<String> seen = plan.skipped().stream().filter(s -> s.why() == Source.Why.SEEN).map(Source.Skipped::key).toList();
-        List<Member> members = a.ledger().known(seen).values().stream()
-                .filter(k -> k.splitId().equals(info.id()))
-                .sorted(Comparator.comparing(KnownMember::key).thenComparingLong(KnownMember::start))
-                .map(k -> new Member(k.key(), k.fingerprint(), k.start(), k.end(), null))
-                .toList();
-        return members.size() == info.members() ? Optional.of(new Split(info.id(), members, info.bytes())) : Optional.empty();
+        return oldest.isEmpty() ? Optional.empty() : a.ledger().split(oldest.getFirst().id());
     }
 
-    private static String nothing(Pipeline p, Source.Plan plan) {
+    private static String nothing(Pipeline p, Plan plan) {
         if (plan.waiting() > 0) {
             return plan.waiting() + " input(s) are still being written (or have not settled yet); try again in a moment";
         }
-        long seen = plan.count(Source.Why.SEEN);
-        long skipped = plan.count(Source.Why.SKIPPED);
+        long seen = plan.count(Skipped.Why.SEEN);
+        long skipped = plan.count(Skipped.Why.SKIPPED);
         if (seen == 0 && skipped == 0) return "the source has no input (check source.files.path and include)";
         return "no split waits and a run now would plan none: " + seen + " input(s) already processed, " + skipped
                 + " skipped (`sluice plan " + p.file() + "` says why); add input, or `sluice reset` to process everything again";

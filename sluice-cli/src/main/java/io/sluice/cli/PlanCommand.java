@@ -3,7 +3,8 @@ package io.sluice.cli;
 import io.sluice.pipeline.Assembly;
 import io.sluice.pipeline.Pipeline;
 import io.sluice.spi.Member;
-import io.sluice.spi.Source;
+import io.sluice.planning.Plan;
+import io.sluice.planning.Planner;
 import io.sluice.spi.Split;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
@@ -45,7 +46,7 @@ final class PlanCommand implements Callable<Integer> {
         Pipeline p = args.load();
         PrintWriter out = spec.commandLine().getOut();
         try (Assembly a = Assembly.of(p, args.components(), Clock.systemUTC())) {
-            Source.Plan plan = a.source().preview(a.ledger());
+            Plan plan = new Planner(a.source(), a.ledger()).preview();
             List<SplitInfo> waiting = a.ledger().splits(EnumSet.of(SplitState.PENDING, SplitState.FAILED, SplitState.CLAIMED),
                     json ? Integer.MAX_VALUE : limit);
             if (json) {
@@ -67,7 +68,7 @@ final class PlanCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static Map<String, Object> asMap(Pipeline p, Source.Plan plan, List<SplitInfo> waiting) {
+    private static Map<String, Object> asMap(Pipeline p, Plan plan, List<SplitInfo> waiting) {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("pipeline", p.name());
         doc.put("splits", plan.splits().stream().map(s -> Json.map("id", s.id(), "bytes", s.bytes(),

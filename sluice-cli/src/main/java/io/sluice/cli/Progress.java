@@ -3,7 +3,8 @@ package io.sluice.cli;
 import io.sluice.runner.RunListener;
 import io.sluice.runner.RunStats;
 import io.sluice.spi.Claim;
-import io.sluice.spi.Source;
+import io.sluice.planning.Plan;
+import io.sluice.spi.source.Skipped;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Executors;
@@ -80,10 +81,10 @@ abstract class Progress implements RunListener, AutoCloseable {
     }
 
     @Override
-    public void planned(Source.Plan plan) {
+    public void planned(Plan plan) {
         if (!plan.splits().isEmpty() || plan.waiting() > 0) {
             print(String.format(Locale.ROOT, "planned %d new split(s); %d input(s) skipped, %d still being written",
-                    plan.splits().size(), plan.count(Source.Why.SKIPPED), plan.waiting()));
+                    plan.splits().size(), plan.count(Skipped.Why.SKIPPED), plan.waiting()));
         }
     }
 

@@ -121,7 +121,7 @@ final class StatusCommand implements Callable<Integer> {
     private static List<String> sourceStatus(Pipeline p, Components c, Ledger ledger) {
         try {
             var ctx = new io.sluice.spi.PipelineContext(p.name(), p.file(), p.run(), Clock.systemUTC());
-            return c.sources().get(p.source().kind()).create(p.source().value(), ctx).status(ledger);
+            return new io.sluice.planning.Planner(c.sources().get(p.source().kind()).create(p.source().value(), ctx), ledger).status();
         } catch (Exception e) {
             return List.of("(cannot read the source: " + e.getMessage() + ")");
         }

@@ -101,7 +101,7 @@ class CrashRecoveryTest {
         PipelineLoader loader = PipelineLoader.withSystemEnv();
         Pipeline p = loader.load(pipeline);
         try (Assembly a = Assembly.of(p, loader.components(), Clock.systemUTC())) {
-            assertThat(a.source().plan(a.ledger()).splits()).hasSize(3);
+            assertThat(new io.sluice.planning.Planner(a.source(), a.ledger()).plan().splits()).hasSize(3);
             for (String owner : List.of(gone, alive, elsewhere)) claims.put(owner, a.ledger().claim(owner, Duration.ofHours(1)).orElseThrow());
         }
 

@@ -1,7 +1,7 @@
 package io.sluice.engine;
 
 import io.sluice.spi.LineParse;
-import io.sluice.spi.Source;
+import io.sluice.spi.source.LocalFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -36,8 +36,8 @@ record Reader(List<String> prepare, String relation, List<String> after, String 
             + "quote = '', escape = '', auto_detect = false";
 
     /** @param text csv: every column as text (the first step types them itself) */
-    static Reader of(Source.Input input, String prefix, boolean text) throws IOException {
-        List<Path> files = input.parts().stream().map(Source.Part::file).toList();
+    static Reader of(LocalFiles input, String prefix, boolean text) throws IOException {
+        List<Path> files = input.parts().stream().map(LocalFiles.Part::file).toList();
         return switch (input.format()) {
             case "csv" -> csv(prefix, input.header() ? byHeader(files) : List.of(files),
                     "header = " + input.header() + (text ? ", all_varchar = true" : ""));

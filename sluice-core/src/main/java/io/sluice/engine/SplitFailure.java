@@ -1,6 +1,6 @@
 package io.sluice.engine;
 
-import io.sluice.spi.Source;
+import io.sluice.spi.source.LocalFiles;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
@@ -32,7 +32,7 @@ public final class SplitFailure extends Exception {
      * @param stepNames how messages name each step ({@link StepCheck#name})
      * @return null when {@code e} is not DuckDB's
      */
-    static SplitFailure of(Connection c, SQLException e, List<String> queries, List<String> stepNames, Source.Input input) {
+    static SplitFailure of(Connection c, SQLException e, List<String> queries, List<String> stepNames, LocalFiles input) {
         EngineErrors.EngineError error = EngineErrors.of(e).orElse(null);
         if (error == null) return null;
         int step = -1;
@@ -52,7 +52,7 @@ public final class SplitFailure extends Exception {
             step = queries.size() == 2 ? 1 : locate(e.getMessage(), queries);
         }
         String message = (step > 0 ? stepNames.get(step - 1) + ": " : "") + EngineErrors.explain(error, columns);
-        for (Source.Part p : input.parts()) message = message.replace(p.file().toString(), p.key());
+        for (LocalFiles.Part p : input.parts()) message = message.replace(p.file().toString(), p.key());
         return new SplitFailure(message, !error.sameEveryTime(), e);
     }
 

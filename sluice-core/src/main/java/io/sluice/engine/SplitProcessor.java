@@ -2,7 +2,7 @@ package io.sluice.engine;
 
 import io.sluice.pipeline.BadRecordPolicy;
 import io.sluice.spi.MergingStep;
-import io.sluice.spi.Source;
+import io.sluice.spi.source.LocalFiles;
 import io.sluice.spi.Split;
 import io.sluice.spi.Step;
 import io.sluice.spi.sink.BadRows;
@@ -11,8 +11,6 @@ import io.sluice.spi.sink.Sink;
 import io.sluice.spi.sink.SinkWriter;
 import io.sluice.spi.sink.Written;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -48,7 +46,7 @@ public final class SplitProcessor {
     public record Result(long rowsIn, long rowsOut, long rejected, List<String> outputs) {
     }
 
-    public Result process(Connection c, Split split, Source.Input input, CommitContext context) throws Exception {
+    public Result process(Connection c, Split split, LocalFiles input, CommitContext context) throws Exception {
         // every input changed since the split was planned and is processed as its new version: nothing left to read
         if (input.parts().isEmpty()) return new Result(0, 0, 0, List.of());
         String source = "sluice_src_" + NAMES.incrementAndGet();
@@ -120,7 +118,7 @@ public final class SplitProcessor {
      * does, without the rows the last step rejects, and with an aggregate's rows merged as this split alone makes
      * them. Writes nothing.
      */
-    public Preview preview(Connection c, Source.Input input, int limit) throws Exception {
+    public Preview preview(Connection c, LocalFiles input, int limit) throws Exception {
         if (input.parts().isEmpty()) return new Preview(List.of(), List.of());
         String source = "sluice_src_" + NAMES.incrementAndGet();
         Reader reader = reader(input, source);
@@ -168,7 +166,7 @@ public final class SplitProcessor {
      * Makes the split's records the relation {@code source}, and returns how many good records it holds when that is
      * known now (-1: counted later).
      */
-    private static long load(Statement s, Reader reader, Source.Input input, String source, List<String> drops)
+    private static long load(Statement s, Reader reader, LocalFiles input, String source, List<String> drops)
             throws SQLException {
         for (String prepare : reader.prepare()) s.execute(prepare);
         long jsonBad = input.format().equals("jsonl") ? count(s, "SELECT count(*) FROM " + reader.rejects()) : 0;
@@ -199,7 +197,7 @@ public final class SplitProcessor {
      * Reads the input to its end through the same reader as {@link #process} and counts its records, writing nothing.
      * Throws what stops the read (a truncated gzip, a file that is gone), as processing the input would.
      */
-    public long count(Connection c, Source.Input input) throws Exception {
+    public long count(Connection c, LocalFiles input) throws Exception {
         if (input.parts().isEmpty()) return 0;
         Reader reader = reader(input, "sluice_src_" + NAMES.incrementAndGet());
         try (Statement s = c.createStatement()) {
@@ -211,7 +209,7 @@ public final class SplitProcessor {
     }
 
     /** The reader of a split's input; csv columns stay text when the first step types them itself. */
-    private Reader reader(Source.Input input, String name) throws IOException {
+    private Reader reader(LocalFiles input, String name) throws IOException {
         return Reader.of(input, name, !steps.isEmpty() && steps.getFirst().inputAsText());
     }
 
@@ -229,8 +227,8 @@ public final class SplitProcessor {
     }
 
     /** What a dead letter of a row a step rejected names as its file: the split's input. */
-    private static String origin(Source.Input input) {
-        List<Source.Part> parts = input.parts();
+    private static String origin(LocalFiles input) {
+        List<LocalFiles.Part> parts = input.parts();
         return parts.size() == 1 ? parts.getFirst().key()
                 : parts.getFirst().key() + " and " + (parts.size() - 1) + " other file(s) of the split";
     }
@@ -256,14 +254,14 @@ public final class SplitProcessor {
      * One row per bad line: split, the file the user knows, the line there, every reason, the raw record.
      * Lines of a byte-range spool are shifted back to the line numbers of the original file.
      */
-    private static String deadLetters(Split split, Source.Input input, String rejects) throws IOException {
+    private static String deadLetters(Split split, LocalFiles input, String rejects) throws IOException {
         StringBuilder files = new StringBuilder("(VALUES ");
-        List<Source.Part> parts = input.parts();
+        List<LocalFiles.Part> parts = input.parts();
         for (int i = 0; i < parts.size(); i++) {
-            Source.Part p = parts.get(i);
+            LocalFiles.Part p = parts.get(i);
             if (i > 0) files.append(", ");
             files.append('(').append(Sql.literal(p.file().toString())).append(", ")
-                    .append(Sql.literal(p.key())).append(", ").append(lineShift(p)).append(')');
+                    .append(Sql.literal(p.key())).append(", ").append(p.shift().lines()).append(')');
         }
         files.append(") AS f(spool, key, shift)");
         return """
@@ -273,24 +271,5 @@ public final class SplitProcessor {
                 FROM %s e JOIN %s ON f.spool = e.file_path
                 GROUP BY f.key, e.line, f.shift ORDER BY f.key, e.line
                 """.formatted(Sql.literal(split.id()), rejects, files);
-    }
-
-    /** A spool of a byte range holds the header line and then the range: its line 2 is the range's first line. */
-    private static long lineShift(Source.Part p) throws IOException {
-        if (p.startByte() == 0) return 0;
-        long newlines = 0;
-        boolean gz = p.origin().getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".gz");
-        try (InputStream raw = Files.newInputStream(p.origin());
-             InputStream in = gz ? new java.util.zip.GZIPInputStream(raw, 1 << 16) : raw) {
-            byte[] buf = new byte[1 << 16];
-            long left = p.startByte();
-            while (left > 0) {
-                int r = in.read(buf, 0, (int) Math.min(buf.length, left));
-                if (r < 0) break;
-                for (int i = 0; i < r; i++) if (buf[i] == '\n') newlines++;
-                left -= r;
-            }
-        }
-        return newlines - (p.headerPrepended() ? 1 : 0);
     }
 }

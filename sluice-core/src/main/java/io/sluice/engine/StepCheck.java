@@ -7,7 +7,8 @@ import io.sluice.config.Options;
 import io.sluice.pipeline.Assembly;
 import io.sluice.pipeline.EngineOptions;
 import io.sluice.spi.MergingStep;
-import io.sluice.spi.Source;
+import io.sluice.spi.source.LocalFiles;
+import io.sluice.spi.source.Source;
 import io.sluice.spi.Step;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -61,18 +62,18 @@ public final class StepCheck {
             return new Outcome(List.of(), "the input could not be sampled (" + e + ")");
         }
         if (!sample.present()) return new Outcome(List.of(), sample.absent());
-        Source.Input all = sample.input();
+        LocalFiles all = sample.files();
         if (all.parts().size() == 1) return check(a, c, all);
         try {
             // each file costs a detection of its columns: the first alone is the cheap check that mostly suffices
-            return check(a, c, new Source.Input(all.parts().subList(0, 1), all.format(), all.header(), all.parse()));
+            return check(a, c, all.withParts(all.parts().subList(0, 1)));
         } catch (ConfigException e) {
             // files packed together are read by column name: a column the first file lacks may come from the others
             return check(a, c, all);
         }
     }
 
-    private static Outcome check(Assembly a, Connection c, Source.Input input) throws IOException, SQLException {
+    private static Outcome check(Assembly a, Connection c, LocalFiles input) throws IOException, SQLException {
         List<Step> steps = a.steps();
         String view = "sluice_check_" + NAMES.incrementAndGet();
         Reader reader = Reader.of(input, view, !steps.isEmpty() && steps.getFirst().inputAsText());
@@ -173,7 +174,7 @@ public final class StepCheck {
         return "step " + (index + 1) + " (" + declared.kind() + " at " + at.file() + ":" + at.line() + ")";
     }
 
-    private static String names(Source.Input input) {
-        return String.join(", ", input.parts().stream().map(Source.Part::key).toList());
+    private static String names(LocalFiles input) {
+        return String.join(", ", input.parts().stream().map(LocalFiles.Part::key).toList());
     }
 }

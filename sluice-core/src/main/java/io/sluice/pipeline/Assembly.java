@@ -7,7 +7,7 @@ import io.sluice.spi.Ledger;
 import io.sluice.spi.LedgerFactory;
 import io.sluice.spi.PipelineContext;
 import io.sluice.spi.sink.Sink;
-import io.sluice.spi.Source;
+import io.sluice.spi.source.Source;
 import io.sluice.spi.Step;
 import java.time.Clock;
 import java.util.ArrayList;

@@ -3,7 +3,7 @@ package io.sluice.pipeline;
 import io.sluice.spi.ComponentFactory;
 import io.sluice.spi.LedgerFactory;
 import io.sluice.spi.sink.SinkFactory;
-import io.sluice.spi.SourceFactory;
+import io.sluice.spi.source.SourceFactory;
 import io.sluice.spi.StepFactory;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -4,7 +4,9 @@ import io.sluice.engine.SplitProcessor;
 import io.sluice.spi.KnownMember;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.Member;
-import io.sluice.spi.Source;
+import io.sluice.spi.source.ReadContext;
+import io.sluice.spi.source.Source;
+import io.sluice.spi.source.SplitReader;
 import io.sluice.spi.Split;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -73,7 +75,9 @@ final class Divider {
             Path dir = scratch.resolve("member-" + n++);
             try {
                 Files.createDirectories(dir);
-                processor.count(c, source.open(alone, dir));
+                try (SplitReader reader = source.open(alone, new ReadContext(dir))) {
+                    processor.count(c, reader.files());
+                }
             } catch (Exception e) {
                 unreadable.put(m, source.describe(alone) + ": " + cause(e));
             } finally {

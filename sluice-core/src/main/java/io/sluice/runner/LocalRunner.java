@@ -12,7 +12,11 @@ import io.sluice.spi.Ledger;
 import io.sluice.spi.LedgerException;
 import io.sluice.spi.MergingStep;
 import io.sluice.spi.sink.PartialResults;
-import io.sluice.spi.Source;
+import io.sluice.planning.Plan;
+import io.sluice.planning.Planner;
+import io.sluice.spi.source.ReadContext;
+import io.sluice.spi.source.Skipped;
+import io.sluice.spi.source.SplitReader;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
 import io.sluice.spi.StaleClaimException;
@@ -64,9 +68,10 @@ public final class LocalRunner {
      */
     static final int COMPACT_AT = Math.max(1, Integer.getInteger("sluice.compact.at", 16));
     private static final int MERGE_ATTEMPTS = 3;
-    private static final Source.Plan NOTHING_PLANNED = new Source.Plan(List.of(), List.of());
 
     private final Assembly a;
+    /** Lists the source and registers its splits; one per run, so a notice is given once. */
+    private final Planner planner;
     private final RunOptions run;
     private final Clock clock;
     private final String owner;
@@ -106,6 +111,7 @@ public final class LocalRunner {
 
     private LocalRunner(Assembly assembly, Clock clock, String owner, RunListener listener, WorkerInfo member) {
         this.a = assembly;
+        this.planner = new Planner(assembly.source(), assembly.ledger());
         this.run = assembly.pipeline().run();
         this.clock = clock;
         this.owner = owner;
@@ -168,7 +174,7 @@ public final class LocalRunner {
                 if (member == null) throw e;
                 outage.failed(e); // looked at again at the next interval
             }
-            Source.Plan first = member == null || leading ? planRound() : NOTHING_PLANNED;
+            Plan first = member == null || leading ? planRound() : Plan.NOTHING;
             stats.seen.set(first.processed());
             for (int i = 0; i < run.parallelism(); i++) {
                 Connection c = engine.connect();
@@ -205,7 +211,10 @@ public final class LocalRunner {
     private void checkSteps(DuckEngine engine, Path sample) throws Exception {
         try (Connection c = engine.connect()) {
             StepCheck.Outcome checked = StepCheck.run(a, c, sample);
-            if (!checked.checked()) listener.info("the steps were not checked against the input: " + checked.skipped());
+            if (!checked.checked()) {
+                listener.info("the steps were not checked against the input: " + checked.skipped());
+                planner.said(List.of(checked.skipped())); // (an include that matches nothing: said once)
+            }
         } finally {
             deleteTree(sample);
         }
@@ -242,7 +251,7 @@ public final class LocalRunner {
      * that are still being written to settle, but not forever: after {@link #SETTLE_PATIENCE} settle periods it
      * leaves them to the next run.
      */
-    private void coordinate(CountDownLatch workersDone, Source.Plan first, DuckEngine engine) throws Exception {
+    private void coordinate(CountDownLatch workersDone, Plan first, DuckEngine engine) throws Exception {
         boolean watch = member != null || run.mode() == RunOptions.Mode.WATCH;
         long giveUp = clock.millis() + Math.max(5_000, SETTLE_PATIENCE * settleHint(first));
         long nextPlan = nextPlan(watch, first, giveUp);
@@ -273,7 +282,7 @@ public final class LocalRunner {
         }
     }
 
-    private long nextPlan(boolean watch, Source.Plan plan, long giveUp) {
+    private long nextPlan(boolean watch, Plan plan, long giveUp) {
         long now = clock.millis();
         if (watch) return now + run.interval().toMillis();
         if (plan.waiting() > 0 && now < giveUp) return now + RECHECK_MS;
@@ -282,14 +291,14 @@ public final class LocalRunner {
     }
 
     /** The longest time a waiting input said it needs; the files source reports its settle time. */
-    private static long settleHint(Source.Plan plan) {
-        return plan.skipped().stream().filter(Source.Skipped::waiting).mapToLong(Source.Skipped::settleMillis).max().orElse(0);
+    private static long settleHint(Plan plan) {
+        return plan.skipped().stream().filter(Skipped::waiting).mapToLong(Skipped::settleMillis).max().orElse(0);
     }
 
-    private Source.Plan planRound() throws IOException {
-        Source.Plan plan = a.source().plan(a.ledger());
+    private Plan planRound() throws IOException {
+        Plan plan = planner.plan();
         stats.planned.addAndGet(plan.splits().size());
-        stats.skipped.set(plan.count(Source.Why.SKIPPED));
+        stats.skipped.set(plan.count(Skipped.Why.SKIPPED));
         plan.notices().forEach(listener::info);
         if (!plan.splits().isEmpty()) wakeWorkers();
         listener.planned(plan);
@@ -464,9 +473,12 @@ public final class LocalRunner {
         Path dir = scratch.resolve("t" + claim.token() + "-" + Math.abs(claim.splitId().hashCode()));
         try {
             Files.createDirectories(dir);
-            Source.Input input = a.source().open(claim.split(), dir);
-            String incarnation = incarnation();
-            SplitProcessor.Result r = processor.process(c, claim.split(), input, commitContext(claim, incarnation));
+            SplitProcessor.Result r;
+            try (SplitReader reader = a.source().open(claim.split(), new ReadContext(dir))) {
+                for (Skipped s : reader.skipped()) listener.info("split " + claim.splitId() + ": " + s.key() + " left out: " + s.reason());
+                String incarnation = incarnation();
+                r = processor.process(c, claim.split(), reader.files(), commitContext(claim, incarnation));
+            }
             Completion completion = new Completion(r.rowsIn(), r.rowsOut(), r.rejected(), r.outputs(), a.pipeline().version());
             patiently(() -> {
                 a.ledger().complete(claim, completion);
@@ -478,6 +490,7 @@ public final class LocalRunner {
             stats.rejected.addAndGet(r.rejected());
             stats.bytes.addAndGet(claim.split().bytes());
             listener.finished(claim, completion, (System.nanoTime() - start) / 1_000_000);
+            afterProcessed(claim);
         } catch (StaleClaimException e) {
             listener.stale(claim, e.getMessage());
         } catch (LedgerException e) {
@@ -533,6 +546,19 @@ public final class LocalRunner {
             return false;
         }
         return true;
+    }
+
+    /**
+     * What the source does with a split's inputs once the split is committed and recorded ({@code after: delete},
+     * {@code move_to}). A failure loses nothing (the split is done): it is reported, and the inputs stay.
+     */
+    private void afterProcessed(Claim claim) {
+        try {
+            a.source().processed(claim.split());
+        } catch (IOException | RuntimeException e) {
+            listener.info("split " + claim.splitId() + " is done, but its inputs were not removed or moved (`after`): "
+                    + e.getMessage());
+        }
     }
 
     /** @param retryable false: another attempt would fail the same way, so the split is dead at once */

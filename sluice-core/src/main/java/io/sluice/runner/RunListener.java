@@ -2,11 +2,11 @@ package io.sluice.runner;
 
 import io.sluice.spi.Claim;
 import io.sluice.spi.Completion;
-import io.sluice.spi.Source;
+import io.sluice.planning.Plan;
 
 /** What a run reports as it goes: the CLI turns it into a progress bar or log lines. */
 public interface RunListener {
-    default void planned(Source.Plan plan) {
+    default void planned(Plan plan) {
     }
 
     default void finished(Claim claim, Completion completion, long millis) {

@@ -4,6 +4,8 @@ import io.sluice.engine.DuckEngine;
 import io.sluice.engine.SplitProcessor;
 import io.sluice.pipeline.Assembly;
 import io.sluice.spi.Split;
+import io.sluice.spi.source.ReadContext;
+import io.sluice.spi.source.SplitReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -20,7 +22,9 @@ public final class SplitPreview {
         Path scratch = run.engine().spillPath().resolve("head-" + ProcessHandle.current().pid());
         try (DuckEngine engine = new DuckEngine(run.engine(), 1); Connection c = engine.connect()) {
             Files.createDirectories(scratch);
-            return LocalRunner.processor(a).preview(c, a.source().open(split, scratch), rows);
+            try (SplitReader reader = a.source().open(split, new ReadContext(scratch))) {
+                return LocalRunner.processor(a).preview(c, reader.files(), rows);
+            }
         } finally {
             LocalRunner.deleteTree(scratch);
         }

@@ -14,7 +14,11 @@ import io.sluice.spi.KnownMember;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.Member;
 import io.sluice.spi.OutputKey;
-import io.sluice.spi.Source;
+import io.sluice.planning.Plan;
+import io.sluice.planning.TestSources;
+import io.sluice.spi.source.LocalFiles;
+import io.sluice.spi.source.Skipped;
+import io.sluice.spi.source.Source;
 import io.sluice.spi.Split;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
@@ -117,7 +121,7 @@ class DividerTest {
     }
 
     private Claim planAndClaim() throws IOException {
-        assertThat(a.source().plan(ledger()).splits()).hasSize(1);
+        assertThat(TestSources.plan(a.source(), ledger()).splits()).hasSize(1);
         return ledger().claim("worker", LEASE).orElseThrow();
     }
 
@@ -143,7 +147,7 @@ class DividerTest {
         input("c.csv.gz", gzip(csv("c", 10)));
         input("d.jsonl", "{\"id\": 1}\n".getBytes(StandardCharsets.UTF_8)); // another format: a pack of its own
         input("e.csv", csv("e", 10));
-        Source.Plan plan = a.source().plan(ledger());
+        Plan plan = TestSources.plan(a.source(), ledger());
         assertThat(plan.splits()).hasSize(2);
         Claim claim = ledger().claim("worker", LEASE).orElseThrow();
         Split pack = claim.split();
@@ -156,10 +160,9 @@ class DividerTest {
         assertThat(division.splits()).hasSize(2);
         List<Member> good = List.of(member(pack, "a.csv"), member(pack, "c.csv.gz"), member(pack, "e.csv"));
         assertThat(readable.members()).isEqualTo(good);
-        assertThat(readable.id()).isEqualTo(OutputKey.packId(good)).startsWith("pack:a.csv+2:");
-        assertThat(OutputKey.of(readable)).as("a first pack: a changed file of it is read again with these 3")
-                .hasValue(new OutputKey(readable.id(), "", 0, Member.WHOLE));
-        assertThat(OutputKey.packSize(readable.id())).isEqualTo(3);
+        assertThat(readable.id()).startsWith("pack:a.csv+2:");
+        assertThat(readable.outputKey()).as("a first pack: a changed file of it is read again with these 3")
+                .isEqualTo(new OutputKey(readable.id(), "", 0, Member.WHOLE));
         assertThat(readable.bytes()).isEqualTo(size("a.csv") + size("c.csv.gz") + size("e.csv"));
         assertThat(bad.id()).as("a pack of one file is named like the file").isEqualTo("b.csv.gz");
         assertThat(bad.members()).containsExactly(member(pack, "b.csv.gz"));
@@ -176,7 +179,7 @@ class DividerTest {
                 .containsExactlyInAnyOrder(readable.id(), bad.id(), readable.id(), readable.id());
         assertThat(ledger().counts().get(SplitState.PENDING)).as("the readable pack, the bad file, the jsonl file")
                 .isEqualTo(3);
-        assertThat(a.source().plan(ledger()).splits()).as("nothing is planned twice").isEmpty();
+        assertThat(TestSources.plan(a.source(), ledger()).splits()).as("nothing is planned twice").isEmpty();
         assertThatThrownBy(() -> ledger().replace(claim, division.splits())).isInstanceOf(StaleClaimException.class);
     }
 
@@ -193,7 +196,10 @@ class DividerTest {
         input("d.csv.gz", truncatedGzip());
         Divider.Division division = divide(planAndClaim()).orElseThrow();
         assertThat(division.splits()).extracting(Split::id)
-                .containsExactly(OutputKey.packId(division.splits().getFirst().members()), "a.csv.gz", "d.csv.gz");
+                .containsExactly(division.splits().getFirst().id(), "a.csv.gz", "d.csv.gz");
+        assertThat(division.splits().getFirst().id()).startsWith("pack:b.csv+1:");
+        assertThat(division.splits().get(1).outputKey()).as("a file alone is keyed by itself")
+                .isEqualTo(new OutputKey("a.csv.gz", division.splits().get(1).members().getFirst().fingerprint(), 0, Member.WHOLE));
         assertThat(division.splits().getFirst().members()).extracting(Member::key).containsExactly("b.csv", "c.csv");
         assertThat(division.message()).contains("2 of 4 files unreadable (a.csv.gz: ").contains("; d.csv.gz: ")
                 .endsWith(" (2 files), a.csv.gz alone and d.csv.gz alone");
@@ -245,9 +251,9 @@ class DividerTest {
         input("a.csv", csv("a", 3));
         input("b.csv.gz", truncatedGzip());
         Path c = input("c.csv", csv("c", 3));
-        assertThat(a.source().plan(ledger()).splits()).hasSize(1);
+        assertThat(TestSources.plan(a.source(), ledger()).splits()).hasSize(1);
         Files.setLastModifiedTime(c, FileTime.fromMillis(OLD + 1000));
-        Split repack = a.source().plan(ledger()).splits().getFirst();
+        Split repack = TestSources.plan(a.source(), ledger()).splits().getFirst();
         assertThat(repack.id()).contains("@");
 
         Claim first = ledger().claim("worker", LEASE).orElseThrow();
@@ -293,7 +299,7 @@ class DividerTest {
         // the same bytes under another name are still known
         Files.copy(dir.resolve("in/c.csv"), dir.resolve("in/c-copy.csv"));
         Files.setLastModifiedTime(dir.resolve("in/c-copy.csv"), FileTime.fromMillis(OLD));
-        Source.Plan again = a.source().plan(ledger());
+        Plan again = TestSources.plan(a.source(), ledger());
         assertThat(again.splits()).isEmpty();
         assertThat(again.skipped()).anySatisfy(s -> assertThat(s.reason()).contains("same content as c.csv"));
     }
@@ -308,7 +314,7 @@ class DividerTest {
         Split split = claim.split();
         SplitProcessor processor = LocalRunner.processor(a);
         Path scratch = Files.createDirectories(dir.resolve("scratch"));
-        processor.process(c, split, a.source().open(split, scratch), SplitCommit.unfenced(locks()));
+        processor.process(c, split, TestSources.open(a.source(), split, scratch), SplitCommit.unfenced(locks()));
         assertThat(outputs()).isNotEmpty();
 
         a.sink().discard(split, SplitCommit.unfenced(locks()));
@@ -352,7 +358,7 @@ class DividerTest {
         assertThat(division.message()).contains("1 of 3 files unreadable (b.log: no such file");
 
         assertThat(ledger().replace(claim, division.splits())).hasSize(2);
-        assertThat(a.source().plan(ledger()).splits()).as("the logs continue after the ranges").isEmpty();
+        assertThat(TestSources.plan(a.source(), ledger()).splits()).as("the logs continue after the ranges").isEmpty();
     }
 
     @Test
@@ -363,7 +369,7 @@ class DividerTest {
         Path b = input("b.log", log("b", 0, 20));
         Claim claim = planAndClaim();
         Files.write(a1, log("a", 0, 40));
-        assertThat(a.source().plan(ledger()).splits()).hasSize(1);
+        assertThat(TestSources.plan(a.source(), ledger()).splits()).hasSize(1);
         Files.delete(b);
         assertThat(divide(claim)).isEmpty();
     }

@@ -311,7 +311,7 @@ final class FilesSink implements Sink, PartialResults {
             commit(name, staging, produced, Manifest.merged());
             return true;
         }
-        Optional<OutputKey> key = OutputKey.of(split);
+        Optional<OutputKey> key = Optional.ofNullable(split.outputKey());
         Manifest manifest = Manifest.of(split, context.incarnation());
         Versions versions = new Versions(root.resolve("_sluice"));
         // the claim is checked under the locks: a wait for them does not widen the window between check and renames
@@ -337,7 +337,7 @@ final class FilesSink implements Sink, PartialResults {
     @Override
     public void discard(Split split, CommitContext context) throws IOException, StaleClaimException {
         String name = name(split.id());
-        String key = OutputKey.of(split).map(OutputKey::key).orElse(split.id());
+        String key = split.outputKey() == null ? split.id() : split.outputKey().key();
         try (OutputLocks.Held held = context.lock(lockName(key))) {
             context.checkFence();
             held.check();

@@ -2,11 +2,18 @@ package io.sluice.sources.files;
 
 import io.sluice.spi.KnownMember;
 import io.sluice.spi.LineParse;
-import io.sluice.spi.Ledger;
 import io.sluice.spi.Member;
 import io.sluice.spi.OutputKey;
-import io.sluice.spi.Source;
 import io.sluice.spi.Split;
+import io.sluice.spi.source.KnownSplits;
+import io.sluice.spi.source.LocalFiles;
+import io.sluice.spi.source.LocalFiles.Part;
+import io.sluice.spi.source.Packing;
+import io.sluice.spi.source.Proposal;
+import io.sluice.spi.source.ReadContext;
+import io.sluice.spi.source.Skipped;
+import io.sluice.spi.source.Source;
+import io.sluice.spi.source.SplitReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -32,9 +39,9 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * Lists a folder and turns new, finished files into splits. Planning is idempotent and safe to race: the
- * ledger's {@link Ledger#register} refuses a split whose members another planner registered first, and the
- * leftovers are planned again.
+ * Lists a folder and proposes new, finished files as splits: large line files cut into byte ranges, small ones as
+ * units the framework packs. Proposing changes nothing; the framework registers the proposal and, when another planner
+ * registered some of it first, asks again.
  */
 final class FilesSource implements Source {
     private static final int MAX_PLAN_ROUNDS = 5;
@@ -68,8 +75,6 @@ final class FilesSource implements Source {
     private final int parallelism;
     private final TailPlanner tails = new TailPlanner();
     private final SeenVersions seen;
-    /** The last "include matches nothing" a run was told (empty: none). */
-    private volatile Optional<String> reportedNoMatch = Optional.empty();
 
     FilesSource(Settings settings, Clock clock, int parallelism) {
         this.s = settings;
@@ -79,71 +84,45 @@ final class FilesSource implements Source {
     }
 
     @Override
-    public Plan plan(Ledger ledger) throws IOException {
-        return plan(ledger, true);
+    public Proposal propose(KnownSplits known) throws IOException {
+        NoMatch noMatch = new NoMatch(s.globs());
+        Proposal proposal = propose(known, noMatch);
+        Optional<String> nothing = noMatch.message(s.root());
+        return nothing.isEmpty() ? proposal : proposal.withNotice(nothing.get());
+    }
+
+    private Proposal propose(KnownSplits ledger, NoMatch noMatch) throws IOException {
+        List<Skipped> skipped = new ArrayList<>();
+        List<Found> ready = list(skipped, noMatch);
+        if (s.tail()) return proposeTails(ready, ledger, skipped);
+        Listing listing = new Listing(ready, skipped.stream().map(Skipped::key).toList());
+        Map<String, KnownMember> known = known(ledger, listing);
+        List<Found> fresh = newWork(ready, known, skipped);
+        Map<String, String> digests = s.dedupe() ? dedupe(fresh, ledger, skipped) : Map.of();
+        fresh = fresh.stream().filter(f -> !s.dedupe() || digests.containsKey(f.key())).toList();
+        return splits(fresh, digests, known, ledger, listing, skipped);
     }
 
     @Override
-    public Plan preview(Ledger ledger) throws IOException {
-        return plan(ledger, false);
-    }
-
-    private Plan plan(Ledger ledger, boolean register) throws IOException {
-        NoMatch noMatch = new NoMatch(s.globs());
-        Plan plan = plan(ledger, register, noMatch);
-        Optional<String> nothing = noMatch.message(s.root());
-        // a watch run lists again every interval: it says so once, and again when what it sees changes
-        boolean repeated = register && nothing.equals(reportedNoMatch);
-        if (register) reportedNoMatch = nothing;
-        if (nothing.isEmpty() || repeated) return plan;
-        return new Plan(plan.splits(), plan.skipped(), concat(plan.notices(), List.of(nothing.get())));
-    }
-
-    private Plan plan(Ledger ledger, boolean register, NoMatch noMatch) throws IOException {
-        List<Skipped> skipped = new ArrayList<>();
-        List<Found> ready = list(skipped, noMatch);
-        if (s.tail()) return planTails(ready, ledger, register, skipped);
-        Listing listing = new Listing(ready, skipped.stream().map(Skipped::key).toList());
-        List<Split> registered = new ArrayList<>();
-        for (int round = 0; round < MAX_PLAN_ROUNDS && !ready.isEmpty(); round++) {
-            // every round: what other planners registered meanwhile counts
-            Map<String, KnownMember> known = register ? known(ledger, listing) : ledger.known(listing.keys());
-            List<Found> fresh = newWork(ready, known, skipped, round == 0);
-            Map<String, String> digests = s.dedupe() ? dedupe(fresh, ledger, skipped) : Map.of();
-            fresh = fresh.stream().filter(f -> !s.dedupe() || digests.containsKey(f.key())).toList();
-            List<Split> planned = splits(fresh, digests, known, listing, round == 0 ? skipped : new ArrayList<>());
-            if (!register) return new Plan(planned, skipped);
-            Set<String> ids = new HashSet<>(ledger.register(planned));
-            seen.registered(planned.stream().filter(split -> ids.contains(split.id())).toList());
-            List<Found> lost = new ArrayList<>();
-            for (Split split : planned) {
-                if (ids.contains(split.id())) {
-                    registered.add(split);
-                } else {
-                    // another planner registered some member first: plan what it did not take again
-                    split.members().stream().map(m -> listing.found(m.key())).distinct().forEach(lost::add);
-                }
-            }
-            ready = lost;
-        }
-        return new Plan(registered, skipped);
+    public void registered(List<Split> splits) {
+        if (!s.tail()) seen.registered(splits);
     }
 
     /**
      * What the ledger holds about the listed files, asking it only about files not {@link SeenVersions seen} in their
      * version now, unless one of those turns out to be a changed file to read again: then about all of them.
      */
-    private Map<String, KnownMember> known(Ledger ledger, Listing listing) throws IOException {
+    private Map<String, KnownMember> known(KnownSplits ledger, Listing listing) {
         Map<String, String> versions = new HashMap<>();
         listing.ready().forEach(f -> versions.put(f.key(), f.fingerprint()));
         Map<String, KnownMember> known = new HashMap<>(seen.recall(versions));
         List<String> unseen = listing.ready().stream().map(Found::key).filter(k -> !known.containsKey(k)).toList();
-        Map<String, KnownMember> asked = ledger.known(unseen);
+        Map<String, KnownMember> asked = ledger.members(unseen);
         boolean changed = asked.values().stream()
                 .anyMatch(k -> !OutputKey.fileVersion(k.fingerprint()).equals(versions.get(k.key())));
         if (changed && s.reprocessChanged()) {
             known.clear();
-            asked = ledger.known(listing.keys());
+            asked = ledger.members(listing.keys());
         }
         seen.saw(asked.values(), versions);
         known.putAll(asked);
@@ -174,39 +153,30 @@ final class FilesSource implements Source {
     }
 
     @Override
-    public List<String> status(Ledger ledger) throws IOException {
+    public List<String> status(KnownSplits known) throws IOException {
         if (!s.tail()) return List.of();
-        return tails.status(tails.identify(list(new ArrayList<>(), null), new ArrayList<>()), ledger);
+        return tails.status(tails.identify(list(new ArrayList<>(), null), new ArrayList<>()), known);
     }
 
     /**
-     * Tailed logs: the new complete lines of each, packed. Splits are registered one at a time, in plan order, and
-     * registering stops at the first one refused (another planner registered one of its ranges first): a later split
-     * may continue a log from a range of the refused one. The logs are then planned again from what the ledger holds.
+     * Tailed logs: the new complete lines of each, packed by the framework. Registered in order (a later split may
+     * continue a log from a range of an earlier one), so a refused one stops the registration and the logs are
+     * proposed again from what the ledger holds then.
      */
-    private Plan planTails(List<Found> ready, Ledger ledger, boolean register, List<Skipped> skipped) throws IOException {
+    private Proposal proposeTails(List<Found> ready, KnownSplits known, List<Skipped> skipped) throws IOException {
         List<TailPlanner.Log> logs = tails.identify(ready, skipped);
-        TailPlanner.Packing packing = new TailPlanner.Packing(s.packFiles(), s.packBytes(), MIN_PACK_BYTES, parallelism);
-        List<Split> registered = new ArrayList<>();
-        List<Skipped> seen = new ArrayList<>();
-        Set<String> notices = new java.util.LinkedHashSet<>();
-        for (int round = 0; round < MAX_PLAN_ROUNDS; round++) {
-            seen = new ArrayList<>();
-            List<String> roundNotices = new ArrayList<>();
-            List<Split> planned = tails.plan(logs, ledger, s.splitSize(), packing, seen, roundNotices);
-            notices.addAll(roundNotices);
-            if (!register) return new Plan(planned, concat(skipped, seen), List.copyOf(notices));
-            boolean refused = false;
-            for (Split split : planned) {
-                if (ledger.register(List.of(split)).isEmpty()) {
-                    refused = true;
-                    break;
-                }
-                registered.add(split);
-            }
-            if (!refused) break;
-        }
-        return new Plan(registered, concat(skipped, seen), List.copyOf(notices));
+        List<String> notices = new ArrayList<>();
+        TailPlanner.Planned planned = tails.plan(logs, known, s.splitSize(), skipped, notices);
+        Packing packing = new Packing(s.packFiles(), s.packBytes(), MIN_PACK_BYTES, parallelism, false);
+        return new Proposal(planned.splits(), planned.units(), packing, skipped, notices, true);
+    }
+
+    /** A pack of new files, or of a tailed log's ranges; named by {@link SplitNames} or {@link TailPlanner}. */
+    @Override
+    public Split pack(List<Split> units) {
+        List<Member> members = units.stream().flatMap(u -> u.members().stream()).toList();
+        long bytes = units.stream().mapToLong(Split::bytes).sum();
+        return s.tail() ? TailPlanner.pack(units.getFirst().id(), members) : SplitNames.pack(members, bytes, null);
     }
 
     private static <T> List<T> concat(List<T> a, List<T> b) {
@@ -271,16 +241,16 @@ final class FilesSource implements Source {
     }
 
     /** Drops files the ledger already holds in this version (or in any version, with on_change: ignore). */
-    private List<Found> newWork(List<Found> ready, Map<String, KnownMember> known, List<Skipped> skipped, boolean report) {
+    private List<Found> newWork(List<Found> ready, Map<String, KnownMember> known, List<Skipped> skipped) {
         List<Found> fresh = new ArrayList<>();
         for (Found f : ready) {
             KnownMember k = known.get(f.key());
             if (k == null) {
                 fresh.add(f);
             } else if (OutputKey.fileVersion(k.fingerprint()).equals(f.fingerprint())) {
-                if (report) skipped.add(Skipped.seen(f.key(), k.state(), "already in split " + k.splitId() + " (" + k.state().label() + ")"));
+                skipped.add(Skipped.seen(f.key(), k.state(), "already in split " + k.splitId() + " (" + k.state().label() + ")"));
             } else if (!s.reprocessChanged()) {
-                if (report) skipped.add(Skipped.because(f.key(), "changed since split " + k.splitId() + "; on_change: ignore"));
+                skipped.add(Skipped.because(f.key(), "changed since split " + k.splitId() + "; on_change: ignore"));
             } else {
                 fresh.add(f);
             }
@@ -289,7 +259,7 @@ final class FilesSource implements Source {
     }
 
     /** sha256 of each file; a file whose bytes another file already brought is skipped. Returns key -> digest. */
-    private Map<String, String> dedupe(List<Found> fresh, Ledger ledger, List<Skipped> skipped) throws IOException {
+    private Map<String, String> dedupe(List<Found> fresh, KnownSplits ledger, List<Skipped> skipped) throws IOException {
         Map<String, String> kept = new LinkedHashMap<>();
         Map<String, String> seen = new HashMap<>();
         for (Found f : fresh) {
@@ -314,15 +284,18 @@ final class FilesSource implements Source {
      * replaces: a file read alone or in ranges is read alone or in ranges again, never packed with other files; a
      * file read in a pack is read again with all the files of that pack ({@link #repack}).
      */
-    private List<Split> splits(List<Found> fresh, Map<String, String> digests, Map<String, KnownMember> known,
-                               Listing listing, List<Skipped> skipped) throws IOException {
+    private Proposal splits(List<Found> fresh, Map<String, String> digests, Map<String, KnownMember> known,
+                            KnownSplits ledger, Listing listing, List<Skipped> skipped) throws IOException {
         List<Split> out = new ArrayList<>();
-        Map<String, List<Found>> packable = new LinkedHashMap<>();
+        List<Packing.Unit> units = new ArrayList<>();
         Map<String, List<Found>> repacks = new LinkedHashMap<>();
+        Map<String, Optional<Split>> earlierSplits = new HashMap<>();
         long cutAbove = fresh.size() >= 2L * parallelism ? WHOLE_UP_TO * s.splitSize() : s.splitSize();
         for (Found f : fresh) {
             KnownMember earlier = known.get(f.key());
-            String outputKey = outputKey(earlier, f.key());
+            Optional<Split> earlierSplit = earlier == null ? Optional.empty()
+                    : earlierSplits.computeIfAbsent(earlier.splitId(), ledger::split);
+            String outputKey = outputKey(earlierSplit, f.key());
             if (!outputKey.equals(f.key())) {
                 repacks.computeIfAbsent(outputKey, x -> new ArrayList<>()).add(f);
                 continue;
@@ -333,29 +306,32 @@ final class FilesSource implements Source {
                 List<Long> cuts = LineCutter.cuts(f.path(), 0, f.size(), s.splitSize(), f.format().equals("csv"));
                 if (cuts.size() > 2) {
                     for (int i = 0; i + 1 < cuts.size(); i++) {
-                        long start = cuts.get(i);
-                        long end = cuts.get(i + 1);
-                        out.add(new Split(OutputKey.rangeId(f.key(), start, end, f.fingerprint(), later),
-                                List.of(new Member(f.key(), f.fingerprint(), start, end, i == 0 ? digest : null)), end - start));
+                        out.add(SplitNames.range(new Member(f.key(), f.fingerprint(), cuts.get(i), cuts.get(i + 1),
+                                i == 0 ? digest : null), later, null));
                     }
                     continue;
                 }
             }
+            Split whole = SplitNames.file(Member.whole(f.key(), f.fingerprint(), digest), f.size(), later, null);
             if (later || f.size() >= s.packBytes() || s.packFiles() == 1) {
-                out.add(new Split(OutputKey.fileId(f.key(), f.fingerprint(), later),
-                        List.of(Member.whole(f.key(), f.fingerprint(), digest)), f.size()));
+                out.add(whole);
             } else {
-                packable.computeIfAbsent(f.format(), x -> new ArrayList<>()).add(f);
+                units.add(new Packing.Unit(whole, f.format(), null));
             }
         }
-        for (List<Found> group : packable.values()) out.addAll(pack(group, digests));
-        for (var e : repacks.entrySet()) repack(e.getKey(), e.getValue(), digests, known, listing, skipped).ifPresent(out::add);
-        return out;
+        for (var e : repacks.entrySet()) {
+            repack(e.getKey(), e.getValue(), digests, known, ledger, earlierSplits, listing, skipped).ifPresent(out::add);
+        }
+        Packing packing = new Packing(s.packFiles(), s.packBytes(), MIN_PACK_BYTES, parallelism, true);
+        return new Proposal(out, units, packing, skipped, List.of(), false);
     }
 
-    /** The output key of a file's earlier split; the file's own key when it has none (or its split had another kind). */
-    private static String outputKey(KnownMember earlier, String key) {
-        return earlier == null ? key : OutputKey.of(earlier).map(OutputKey::key).orElse(key);
+    /**
+     * The output key of a file's earlier split; the file's own key when it has none (a split registered before splits
+     * carried their output key) or its split had another kind.
+     */
+    private static String outputKey(Optional<Split> earlier, String key) {
+        return earlier.map(Split::outputKey).map(OutputKey::key).orElse(key);
     }
 
     /**
@@ -370,12 +346,17 @@ final class FilesSource implements Source {
      * pack's new output would lose the rows of the missing file.
      */
     private Optional<Split> repack(String packKey, List<Found> changed, Map<String, String> digests,
-                                   Map<String, KnownMember> known, Listing listing, List<Skipped> skipped) {
-        List<Found> files = listing.ready().stream()
-                .filter(f -> known.containsKey(f.key()) && packKey.equals(outputKey(known.get(f.key()), f.key()))).toList();
-        List<String> waiting = listing.notReady().stream()
-                .filter(k -> known.containsKey(k) && packKey.equals(outputKey(known.get(k), k))).toList();
-        int expected = OutputKey.packSize(packKey);
+                                   Map<String, KnownMember> known, KnownSplits ledger,
+                                   Map<String, Optional<Split>> earlierSplits, Listing listing, List<Skipped> skipped) {
+        // the pack's files: the members of the split a changed file was last registered in (the pack, or its
+        // latest version), each counted while its own latest registration is of this pack
+        Set<String> packed = new HashSet<>();
+        earlierSplits.get(known.get(changed.getFirst().key()).splitId()).orElseThrow().members().forEach(m -> packed.add(m.key()));
+        java.util.function.Predicate<String> inPack = k -> packed.contains(k) && known.containsKey(k) && packKey.equals(
+                outputKey(earlierSplits.computeIfAbsent(known.get(k).splitId(), ledger::split), k));
+        List<Found> files = listing.ready().stream().filter(f -> inPack.test(f.key())).toList();
+        List<String> waiting = listing.notReady().stream().filter(inPack).toList();
+        int expected = packed.size();
         String problem = null;
         if (!waiting.isEmpty()) {
             problem = "changed; it was packed with other files (split " + packKey + ") and is read again with all of "
@@ -392,72 +373,44 @@ final class FilesSource implements Source {
             for (Found f : changed) skipped.add(Skipped.because(f.key(), problem));
             return Optional.empty();
         }
-        List<Member> now = files.stream().map(f -> Member.whole(f.key(), f.fingerprint(), null)).toList();
-        String id = OutputKey.repackId(packKey, now);
-        String version = id.substring(packKey.length() + 1);
+        String version = SplitNames.repackVersion(files.stream().map(f -> Member.whole(f.key(), f.fingerprint(), null)).toList());
         List<Member> members = files.stream()
                 .map(f -> OutputKey.fileVersion(known.get(f.key()).fingerprint()).equals(f.fingerprint())
                 ? Member.whole(f.key(), OutputKey.carried(f.fingerprint(), version), null)
                 : Member.whole(f.key(), f.fingerprint(), digests.get(f.key()))).toList();
-        return Optional.of(new Split(id, members, files.stream().mapToLong(Found::size).sum()));
+        return Optional.of(SplitNames.repack(packKey, version, members, files.stream().mapToLong(Found::size).sum(), null));
     }
 
     /**
-     * Packs files in path order up to {@code pack.max_files} and {@code pack.max_bytes}. When the files would fill
-     * fewer packs than there are workers, packs are made smaller so that every worker gets one.
-     */
-    private List<Split> pack(List<Found> files, Map<String, String> digests) {
-        long total = files.stream().mapToLong(Found::size).sum();
-        long bytesPerPack = Math.min(s.packBytes(), Math.max(MIN_PACK_BYTES, (total + parallelism - 1) / parallelism));
-        int filesPerPack = Math.min(s.packFiles(), Math.max(1, (files.size() + parallelism - 1) / parallelism));
-        List<Split> out = new ArrayList<>();
-        List<Found> current = new ArrayList<>();
-        long bytes = 0;
-        for (Found f : files) {
-            if (!current.isEmpty() && (current.size() >= filesPerPack || bytes + f.size() > bytesPerPack)) {
-                out.add(packSplit(current, bytes, digests));
-                current = new ArrayList<>();
-                bytes = 0;
-            }
-            current.add(f);
-            bytes += f.size();
-        }
-        if (!current.isEmpty()) out.add(packSplit(current, bytes, digests));
-        return out;
-    }
-
-    /** New files only. */
-    private static Split packSplit(List<Found> files, long bytes, Map<String, String> digests) {
-        return packed(files.stream().map(f -> Member.whole(f.key(), f.fingerprint(), digests.get(f.key()))).toList(), bytes);
-    }
-
-    /** A pack of one file is named like the file; a larger pack by its first file, size and members' hash. */
-    private static Split packed(List<Member> members, long bytes) {
-        return new Split(members.size() == 1 ? members.getFirst().key() : OutputKey.packId(members), members, bytes);
-    }
-
-    /**
-     * A first pack (split id {@link OutputKey#packId}) is planned again as a pack of its readable files and each
-     * unreadable file alone, named as {@link #pack} names new files: the pack of the rest is a first pack of its own,
-     * so a later version of one of its files is read again with exactly these files ({@link #repack}); a file alone is
-     * named like the file, so its later version replaces its own output only. A pack planned again for a changed file
-     * ({@code pack:...@HASH}) stays whole: its output replaces the pack's earlier output, which holds every file's rows.
-     * A tailed pack: see {@link TailPlanner#divide}.
+     * A first pack ({@link SplitNames#pack}) is planned again as a pack of its readable files and each unreadable file
+     * alone, named as new files are: the pack of the rest is a first pack of its own, so a later version of one of its
+     * files is read again with exactly these files ({@link #repack}); a file alone is named like the file, so its later
+     * version replaces its own output only. A pack planned again for a changed file ({@code pack:...@HASH}) stays
+     * whole: its output replaces the pack's earlier output, which holds every file's rows. A tailed pack: see
+     * {@link TailPlanner#divide}.
      */
     @Override
     public List<Split> divide(Split split, Set<Member> unreadable) {
         List<Member> readable = split.members().stream().filter(m -> !unreadable.contains(m)).toList();
         if (readable.isEmpty() || readable.size() == split.members().size()) return List.of();
         if (s.tail()) return tails.divide(split, readable, identity -> Objects.requireNonNullElse(located(identity), identity));
-        if (!split.id().equals(OutputKey.packId(split.members()))) return List.of();
+        if (!SplitNames.firstPack(split)) return List.of();
         List<Split> out = new ArrayList<>();
-        out.add(packed(readable, readable.stream().mapToLong(FilesSource::size).sum()));
-        split.members().stream().filter(unreadable::contains).forEach(m -> out.add(packed(List.of(m), size(m))));
+        out.add(packed(readable));
+        split.members().stream().filter(unreadable::contains).forEach(m -> out.add(packed(List.of(m))));
         return out;
     }
 
+    /** A pack of one file is named like the file; a larger pack by its first file, size and members' hash. */
+    private static Split packed(List<Member> members) {
+        long bytes = members.stream().mapToLong(FilesSource::size).sum();
+        return members.size() == 1 ? SplitNames.file(members.getFirst(), bytes, false, null)
+                : SplitNames.pack(members, bytes, null);
+    }
+
     @Override
-    public Input open(Split split, Path scratch) throws IOException {
+    public SplitReader open(Split split, ReadContext context) throws IOException {
+        Path scratch = context.scratch();
         List<Part> parts = new ArrayList<>();
         String format = null;
         int n = 0;
@@ -493,10 +446,10 @@ final class FilesSource implements Source {
                 boolean header = f.equals("csv") && s.header() && m.start() > 0;
                 Path spool = scratch.resolve((n++) + "-" + file.getFileName());
                 spoolRange(file, spool, m.start(), m.end(), header);
-                parts.add(new Part(spool, m.key(), file, m.start(), header));
+                parts.add(new Part(spool, m.key(), LineShifts.of(file, m.start(), header)));
             }
         }
-        return new Input(parts, format, s.header(), s.parse());
+        return SplitReader.of(new LocalFiles(parts, format, s.header(), s.parse()), List.of());
     }
 
     /**
@@ -527,7 +480,6 @@ final class FilesSource implements Source {
             return picked.size() < SAMPLE_FILES;
         });
         Optional<String> nothing = noMatch.message(s.root());
-        reportedNoMatch = nothing; // the run that asked for the sample says it: its first plan need not repeat it
         if (picked.isEmpty()) return Sample.none(nothing.orElse("no file under " + s.root() + " has a format to read"));
         List<Part> parts = new ArrayList<>();
         Files.createDirectories(scratch);
@@ -546,9 +498,9 @@ final class FilesSource implements Source {
             } catch (java.util.zip.ZipException | java.io.EOFException e) {
                 // a broken or truncated gzip: what was read before is a fine sample; its split reports the file
             }
-            parts.add(new Part(spool, key, file, 0, false));
+            parts.add(Part.whole(spool, key));
         }
-        return Sample.of(new Input(parts, format[0], s.header(), s.parse()));
+        return Sample.of(new LocalFiles(parts, format[0], s.header(), s.parse()));
     }
 
     /** The first {@code maxLines} lines, or fewer complete lines within {@link #SAMPLE_BYTES}, or all of a short stream. */
@@ -652,7 +604,7 @@ final class FilesSource implements Source {
                 try {
                     if (TailPlanner.spool(file, gz, m.key(), m.start(), m.end(),
                             header ? LineCutter.headerLine(file, gz) : null, spool)) {
-                        return new Part(spool, key, file, m.start(), header);
+                        return new Part(spool, key, LineShifts.of(file, m.start(), header));
                     }
                 } catch (NoSuchFileException e) {
                     // rotated away between the look-up and the open: list again

@@ -1,10 +1,11 @@
 package io.sluice.sources.files;
 
 import io.sluice.spi.KnownMember;
-import io.sluice.spi.Ledger;
 import io.sluice.spi.Member;
-import io.sluice.spi.Source.Skipped;
 import io.sluice.spi.Split;
+import io.sluice.spi.source.KnownSplits;
+import io.sluice.spi.source.Packing;
+import io.sluice.spi.source.Skipped;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -45,11 +46,8 @@ final class TailPlanner {
         }
     }
 
-    /**
-     * How ranges are packed into splits: at most {@code maxFiles} ranges and {@code maxBytes} bytes each, and with
-     * enough new bytes, at least one split per worker (none smaller than {@code minBytes}).
-     */
-    record Packing(int maxFiles, long maxBytes, long minBytes, int parallelism) {
+    /** What a scan proposes: gzipped rotations as splits of their own, and the new ranges of plain logs to pack. */
+    record Planned(List<Split> splits, List<Packing.Unit> units) {
     }
 
     private final Map<String, Path> located = new ConcurrentHashMap<>();
@@ -103,15 +101,16 @@ final class TailPlanner {
     }
 
     /**
-     * New byte ranges of each log, cut at line boundaries into ranges of at most {@code splitSize}, then packed: the
-     * ranges of many logs share a split, so a scan that finds a few lines in each of 50 logs makes one split, not 50.
-     * A split never holds two ranges of one log, and a log's later range is always in a later split of the plan: the
-     * ledger's latest member of a log (where the next scan continues) is then its last range. A gzipped rotation is
-     * a split of its own, read once.
+     * New byte ranges of each log, cut at line boundaries into ranges of at most {@code splitSize}, as units to pack:
+     * the ranges of many logs share a split, so a scan that finds a few lines in each of 50 logs makes one split, not
+     * 50. A pack never holds two ranges of one log (a unit's exclusive key is its log), and the units come in order of
+     * their index within their log (every log's first range, then every second range, ...; path order within an
+     * index), so a log's later range is always in a later split: the ledger's latest member of a log (where the next
+     * scan continues) is then its last range. A gzipped rotation is a split of its own, read once.
      */
-    List<Split> plan(List<Log> logs, Ledger ledger, long splitSize, Packing packing, List<Skipped> skipped,
-                     List<String> notices) throws IOException {
-        Map<String, KnownMember> known = ledger.known(logs.stream().map(Log::identity).toList());
+    Planned plan(List<Log> logs, KnownSplits ledger, long splitSize, List<Skipped> skipped, List<String> notices)
+            throws IOException {
+        Map<String, KnownMember> known = ledger.members(logs.stream().map(Log::identity).toList());
         List<Split> splits = new ArrayList<>();
         List<Range> ranges = new ArrayList<>();
         for (Log log : logs) {
@@ -152,41 +151,10 @@ final class TailPlanner {
                 // rotated away since it was listed: the next scan finds it under its new name
             }
         }
-        splits.addAll(pack(ranges, packing));
-        return splits;
-    }
-
-    /**
-     * Packs ranges of one format in order of their index within their log (every log's first range, then every
-     * second range, ...), in path order within an index, up to the pack limits. Few new bytes make one split; many
-     * make at least one per worker.
-     */
-    private static List<Split> pack(List<Range> ranges, Packing p) {
-        long total = ranges.stream().mapToLong(Range::bytes).sum();
-        long bytesPerPack = Math.min(p.maxBytes(), Math.max(p.minBytes(), (total + p.parallelism() - 1) / p.parallelism()));
-        Map<String, List<Range>> byFormat = new LinkedHashMap<>();
-        ranges.forEach(r -> byFormat.computeIfAbsent(r.log().format(), f -> new ArrayList<>()).add(r));
-        List<Split> out = new ArrayList<>();
-        for (List<Range> group : byFormat.values()) {
-            List<Range> ordered = group.stream().sorted(java.util.Comparator.comparingInt(Range::index)).toList();
-            List<Range> current = new ArrayList<>();
-            java.util.Set<String> logsInPack = new java.util.HashSet<>();
-            long bytes = 0;
-            for (Range r : ordered) {
-                if (!current.isEmpty() && (current.size() >= p.maxFiles() || bytes + r.bytes() > bytesPerPack
-                        || logsInPack.contains(r.log().identity()))) {
-                    out.add(packSplit(current));
-                    current = new ArrayList<>();
-                    logsInPack.clear();
-                    bytes = 0;
-                }
-                current.add(r);
-                logsInPack.add(r.log().identity());
-                bytes += r.bytes();
-            }
-            if (!current.isEmpty()) out.add(packSplit(current));
-        }
-        return out;
+        List<Packing.Unit> units = ranges.stream().sorted(java.util.Comparator.comparingInt(Range::index))
+                .map(r -> new Packing.Unit(packSplit(List.of(new Member(r.log().identity(), r.generation(), r.start(),
+                        r.end(), null)), r.log().key()), r.log().format(), r.log().identity())).toList();
+        return new Planned(splits, units);
     }
 
     /**
@@ -194,21 +162,19 @@ final class TailPlanner {
      * range, the number of others and a hash of every member, so the id is the same for every planner that plans
      * the same ranges, and differs for any other set.
      */
-    private static Split packSplit(List<Range> ranges) {
-        return packSplit(ranges.stream().map(r -> new Member(r.log().identity(), r.generation(), r.start(), r.end(), null))
-                .toList(), ranges.getFirst().log().key());
+    private static Split packSplit(List<Member> members, String firstFile) {
+        Member first = members.getFirst();
+        return pack(firstFile + "#" + first.start() + "-" + first.end() + tag(first.key(), first.fingerprint()), members);
     }
 
-    /** Ranges packed as {@link #packSplit(List)} does; {@code firstFile}: the file the first range's log is in. */
-    private static Split packSplit(List<Member> members, String firstFile) {
+    /** Ranges packed under the name of the first one's split ({@code first}); one range is that split. */
+    static Split pack(String first, List<Member> members) {
         long bytes = members.stream().mapToLong(m -> m.end() - m.start()).sum();
-        Member first = members.getFirst();
-        String name = firstFile + "#" + first.start() + "-" + first.end() + tag(first.key(), first.fingerprint());
-        if (members.size() == 1) return new Split(name, members, bytes);
+        if (members.size() == 1) return new Split(first, members, bytes);
         StringBuilder all = new StringBuilder();
         members.forEach(m -> all.append(m.key()).append('\0').append(m.fingerprint()).append('\0').append(m.start())
                 .append('\0').append(m.end()).append('\n'));
-        return new Split("pack:" + name + "+" + (members.size() - 1) + ":"
+        return new Split("pack:" + first + "+" + (members.size() - 1) + ":"
                 + sha256(all.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)).substring(0, 16), members, bytes);
     }
 
@@ -228,8 +194,8 @@ final class TailPlanner {
     }
 
     /** Per log: how far it is registered, whether that last range is done, and how many bytes are not read yet. */
-    List<String> status(List<Log> logs, Ledger ledger) {
-        Map<String, KnownMember> known = ledger.known(logs.stream().map(Log::identity).toList());
+    List<String> status(List<Log> logs, KnownSplits ledger) {
+        Map<String, KnownMember> known = ledger.members(logs.stream().map(Log::identity).toList());
         List<String> lines = new ArrayList<>();
         for (Log log : logs) {
             KnownMember k = known.get(log.identity());

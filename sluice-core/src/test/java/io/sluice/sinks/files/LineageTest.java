@@ -90,7 +90,8 @@ class LineageTest {
 
     private static Split pack(String... keys) {
         List<Member> members = Arrays.stream(keys).map(k -> Member.whole(k, "10:1", null)).toList();
-        return new Split(OutputKey.packId(members), members, 10L * keys.length);
+        String id = "pack:" + keys[0] + "+" + (keys.length - 1) + ":0123abcd";
+        return new Split(id, members, 10L * keys.length, null, new OutputKey(id, "", 0, Member.WHOLE));
     }
 
     /** A range of a tailed log, named as the tail planner names it (no output key: nothing of its own replaces it). */
@@ -100,8 +101,8 @@ class LineageTest {
     }
 
     private static Split fileRange(String key, long start, long end) {
-        return new Split(OutputKey.rangeId(key, start, end, "99:1", false), List.of(new Member(key, "99:1", start, end, null)),
-                end - start);
+        return new Split(key + "#" + start + "-" + end, List.of(new Member(key, "99:1", start, end, null)),
+                end - start, null, new OutputKey(key, "99:1", start, end));
     }
 
     /** Every output row as a reader that skips {@code _} folders sees it: {@code input|pos|i}, sorted. */

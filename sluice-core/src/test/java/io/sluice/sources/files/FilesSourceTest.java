@@ -15,7 +15,11 @@ import io.sluice.pipeline.RunOptions;
 import io.sluice.spi.Member;
 import io.sluice.spi.OutputKey;
 import io.sluice.spi.PipelineContext;
-import io.sluice.spi.Source;
+import io.sluice.planning.Plan;
+import io.sluice.planning.TestSources;
+import io.sluice.spi.source.LocalFiles;
+import io.sluice.spi.source.Skipped;
+import io.sluice.spi.source.Source;
 import io.sluice.spi.Split;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -97,14 +101,14 @@ class FilesSourceTest {
         return file(rel, content, OLD);
     }
 
-    private static Set<String> keys(Source.Plan plan) {
+    private static Set<String> keys(Plan plan) {
         Set<String> keys = new HashSet<>();
         for (Split s : plan.splits()) s.members().forEach(m -> keys.add(m.key()));
         return keys;
     }
 
-    private static Map<String, Source.Skipped> skipped(Source.Plan plan) {
-        Map<String, Source.Skipped> byKey = new HashMap<>();
+    private static Map<String, Skipped> skipped(Plan plan) {
+        Map<String, Skipped> byKey = new HashMap<>();
         plan.skipped().forEach(s -> byKey.put(s.key(), s));
         return byKey;
     }
@@ -120,15 +124,15 @@ class FilesSourceTest {
         file("sub/e.jsonl", "{}\n");
         file("sub/deep/f.csv.gz", "not really gzip");
 
-        assertThat(keys(source("path: in\ninclude: \"**/*.csv\"").preview(ledger)))
+        assertThat(keys(TestSources.preview(source("path: in\ninclude: \"**/*.csv\""), ledger)))
                 .containsExactlyInAnyOrder("a.csv", "sub/b.csv", "sub/deep/c.csv");
-        assertThat(keys(source("path: in\ninclude: \"*.csv\"").preview(ledger)))
+        assertThat(keys(TestSources.preview(source("path: in\ninclude: \"*.csv\""), ledger)))
                 .as("* stays in one folder").containsExactly("a.csv");
-        assertThat(keys(source("path: in\ninclude: \"**/*.csv\"\nexclude: \"sub/deep/**\"").preview(ledger)))
+        assertThat(keys(TestSources.preview(source("path: in\ninclude: \"**/*.csv\"\nexclude: \"sub/deep/**\""), ledger)))
                 .containsExactlyInAnyOrder("a.csv", "sub/b.csv");
-        assertThat(keys(source("path: in\ninclude: [\"**/*.csv\", \"**/*.jsonl\"]\nexclude: [\"**/b.csv\"]").preview(ledger)))
+        assertThat(keys(TestSources.preview(source("path: in\ninclude: [\"**/*.csv\", \"**/*.jsonl\"]\nexclude: [\"**/b.csv\"]"), ledger)))
                 .containsExactlyInAnyOrder("a.csv", "sub/deep/c.csv", "sub/e.jsonl");
-        assertThat(keys(source("path: in").preview(ledger)))
+        assertThat(keys(TestSources.preview(source("path: in"), ledger)))
                 .as("the default include is every file")
                 .containsExactlyInAnyOrder("a.csv", "sub/b.csv", "sub/deep/c.csv", "d.txt", "sub/e.jsonl", "sub/deep/f.csv.gz");
     }
@@ -142,7 +146,7 @@ class FilesSourceTest {
         file("_sluice/staging/c.csv", "x\n1\n");
         file("sub/_partial.csv", "x\n1\n");
         file("sub/.d.csv", "x\n1\n");
-        Source.Plan plan = source("path: in\ninclude: \"**\"").plan(ledger);
+        Plan plan = TestSources.plan(source("path: in\ninclude: \"**\""), ledger);
         assertThat(keys(plan)).containsExactly("a.csv");
         assertThat(plan.skipped()).as("not even reported as skipped").isEmpty();
     }
@@ -151,7 +155,7 @@ class FilesSourceTest {
     void aFileWithAnUnknownExtensionIsSkippedWithAReason() throws IOException {
         file("a.csv", "x\n1\n");
         file("notes.docx", "binary");
-        Source.Plan plan = source("path: in").plan(ledger);
+        Plan plan = TestSources.plan(source("path: in"), ledger);
         assertThat(keys(plan)).containsExactly("a.csv");
         assertThat(skipped(plan).get("notes.docx").reason()).contains("unknown format").contains("source.files.format");
     }
@@ -172,10 +176,10 @@ class FilesSourceTest {
         long now = System.currentTimeMillis();
         file("old.csv", "x\n1\n", now - Duration.ofMinutes(10).toMillis());
         file("fresh.csv", "x\n2\n", now - Duration.ofSeconds(10).toMillis());
-        Source.Plan plan = source("path: in\nsettle: 5m").plan(ledger);
+        Plan plan = TestSources.plan(source("path: in\nsettle: 5m"), ledger);
         assertThat(keys(plan)).containsExactly("old.csv");
-        Source.Skipped fresh = skipped(plan).get("fresh.csv");
-        assertThat(fresh.why()).isEqualTo(Source.Why.WAITING);
+        Skipped fresh = skipped(plan).get("fresh.csv");
+        assertThat(fresh.why()).isEqualTo(Skipped.Why.WAITING);
         assertThat(fresh.waiting()).isTrue();
         assertThat(fresh.settleMillis()).isEqualTo(Duration.ofMinutes(5).toMillis());
         assertThat(fresh.reason()).contains("still changing");
@@ -183,7 +187,7 @@ class FilesSourceTest {
 
         // once it has not changed for the settle time, it is work (same file, now dated long enough ago)
         Files.setLastModifiedTime(in.resolve("fresh.csv"), FileTime.fromMillis(now - Duration.ofMinutes(6).toMillis()));
-        Source.Plan later = source("path: in\nsettle: 5m").plan(ledger);
+        Plan later = TestSources.plan(source("path: in\nsettle: 5m"), ledger);
         assertThat(keys(later)).containsExactly("fresh.csv");
         assertThat(later.waiting()).isZero();
     }
@@ -194,13 +198,13 @@ class FilesSourceTest {
         file("a.csv", "x\n1\n", now); // fresh: a marker overrides settle
         file("a.csv.done", "", now);
         file("b.csv", "x\n2\n");
-        Source.Plan plan = source("path: in\nmarker: .done").plan(ledger);
+        Plan plan = TestSources.plan(source("path: in\nmarker: .done"), ledger);
         assertThat(keys(plan)).containsExactly("a.csv");
         assertThat(skipped(plan)).containsOnlyKeys("b.csv");
         assertThat(skipped(plan).get("b.csv").reason()).contains("marker").contains("b.csv.done");
 
         file("b.csv.done", "");
-        assertThat(keys(source("path: in\nmarker: .done").plan(ledger))).containsExactly("b.csv");
+        assertThat(keys(TestSources.plan(source("path: in\nmarker: .done"), ledger))).containsExactly("b.csv");
     }
 
     // ---- identity: seen, changed, duplicate content ---------------------------------------------------
@@ -209,25 +213,25 @@ class FilesSourceTest {
     void aSecondPlanRegistersNothingNew() throws IOException {
         for (int i = 0; i < 5; i++) file("f" + i + ".csv", "x\n" + i + "\n");
         Source s = source("path: in\npack: { max_files: 2 }");
-        Source.Plan first = s.plan(ledger);
+        Plan first = TestSources.plan(s, ledger);
         assertThat(keys(first)).hasSize(5);
-        Source.Plan second = s.plan(ledger);
+        Plan second = TestSources.plan(s, ledger);
         assertThat(second.splits()).isEmpty();
         assertThat(second.skipped()).hasSize(5).allSatisfy(k -> {
-            assertThat(k.why()).isEqualTo(Source.Why.SEEN);
+            assertThat(k.why()).isEqualTo(Skipped.Why.SEEN);
             assertThat(k.reason()).contains("already in split");
         });
         assertThat(ledger.counts().values().stream().mapToLong(Long::longValue).sum()).isEqualTo(first.splits().size());
         // and a preview after that agrees: nothing to do
-        assertThat(s.preview(ledger).splits()).isEmpty();
+        assertThat(TestSources.preview(s, ledger).splits()).isEmpty();
     }
 
     @Test
     void previewRegistersNothing() throws IOException {
         file("a.csv", "x\n1\n");
         Source s = source("path: in");
-        assertThat(keys(s.preview(ledger))).containsExactly("a.csv");
-        assertThat(keys(s.preview(ledger))).containsExactly("a.csv");
+        assertThat(keys(TestSources.preview(s, ledger))).containsExactly("a.csv");
+        assertThat(keys(TestSources.preview(s, ledger))).containsExactly("a.csv");
         assertThat(ledger.counts()).isEmpty();
     }
 
@@ -236,10 +240,10 @@ class FilesSourceTest {
         file("a.csv", "x\n1\n2\n");
         file("b.csv", "x\n1\n2\n");
         file("c.csv", "x\n3\n");
-        Source.Plan plan = source("path: in\ndedupe: content").plan(ledger);
+        Plan plan = TestSources.plan(source("path: in\ndedupe: content"), ledger);
         assertThat(keys(plan)).containsExactlyInAnyOrder("a.csv", "c.csv");
-        Source.Skipped b = skipped(plan).get("b.csv");
-        assertThat(b.why()).isEqualTo(Source.Why.SKIPPED);
+        Skipped b = skipped(plan).get("b.csv");
+        assertThat(b.why()).isEqualTo(Skipped.Why.SKIPPED);
         assertThat(b.reason()).contains("same content as a.csv").contains("dedupe");
         assertThat(plan.splits()).flatExtracting(Split::members).allSatisfy(m -> assertThat(m.digest()).hasSize(64));
     }
@@ -248,32 +252,32 @@ class FilesSourceTest {
     void sameContentIsSkippedAcrossPlans() throws IOException {
         file("2024/a.csv", "x\n1\n2\n");
         Source s = source("path: in\ndedupe: content");
-        assertThat(keys(s.plan(ledger))).containsExactly("2024/a.csv");
+        assertThat(keys(TestSources.plan(s, ledger))).containsExactly("2024/a.csv");
 
         file("2025/copy.csv", "x\n1\n2\n");
         file("2025/other.csv", "x\n9\n");
-        Source.Plan second = s.plan(ledger);
+        Plan second = TestSources.plan(s, ledger);
         assertThat(keys(second)).containsExactly("2025/other.csv");
         assertThat(skipped(second).get("2025/copy.csv").reason()).contains("same content as 2024/a.csv");
-        assertThat(skipped(second).get("2024/a.csv").why()).isEqualTo(Source.Why.SEEN);
+        assertThat(skipped(second).get("2024/a.csv").why()).isEqualTo(Skipped.Why.SEEN);
     }
 
     @Test
     void withoutDedupeTheSameContentIsWork() throws IOException {
         file("a.csv", "x\n1\n");
         file("b.csv", "x\n1\n");
-        assertThat(keys(source("path: in").plan(ledger))).containsExactlyInAnyOrder("a.csv", "b.csv");
+        assertThat(keys(TestSources.plan(source("path: in"), ledger))).containsExactlyInAnyOrder("a.csv", "b.csv");
     }
 
     @Test
     void aChangedFileIsReprocessedAsANewVersionUnderANewSplitId() throws IOException {
         file("a.csv", "x\n1\n");
         Source s = source("path: in");
-        Source.Plan first = s.plan(ledger);
+        Plan first = TestSources.plan(s, ledger);
         Split v1 = first.splits().getFirst();
 
         file("a.csv", "x\n1\n2\n", OLD + 60_000);
-        Source.Plan second = s.plan(ledger);
+        Plan second = TestSources.plan(s, ledger);
         assertThat(second.splits()).singleElement().satisfies(v2 -> {
             assertThat(v2.id()).isNotEqualTo(v1.id()).startsWith("a.csv");
             assertThat(v2.members()).singleElement().satisfies(m -> {
@@ -283,29 +287,29 @@ class FilesSourceTest {
         });
         assertThat(ledger.counts().values().stream().mapToLong(Long::longValue).sum()).isEqualTo(2);
         // and that version is seen from now on
-        assertThat(s.plan(ledger).splits()).isEmpty();
+        assertThat(TestSources.plan(s, ledger).splits()).isEmpty();
     }
 
     @Test
     void aTouchedFileWithTheSameSizeIsAlsoANewVersion() throws IOException {
         file("a.csv", "x\n1\n");
         Source s = source("path: in");
-        s.plan(ledger);
+        TestSources.plan(s, ledger);
         file("a.csv", "x\n7\n", OLD + 1000); // same size, new mtime
-        assertThat(keys(s.plan(ledger))).containsExactly("a.csv");
+        assertThat(keys(TestSources.plan(s, ledger))).containsExactly("a.csv");
     }
 
     @Test
     void aChangedFileIsIgnoredWithOnChangeIgnore() throws IOException {
         file("a.csv", "x\n1\n");
         Source s = source("path: in\non_change: ignore");
-        String v1 = s.plan(ledger).splits().getFirst().id();
+        String v1 = TestSources.plan(s, ledger).splits().getFirst().id();
 
         file("a.csv", "x\n1\n2\n", OLD + 60_000);
-        Source.Plan second = s.plan(ledger);
+        Plan second = TestSources.plan(s, ledger);
         assertThat(second.splits()).isEmpty();
-        Source.Skipped a = skipped(second).get("a.csv");
-        assertThat(a.why()).isEqualTo(Source.Why.SKIPPED);
+        Skipped a = skipped(second).get("a.csv");
+        assertThat(a.why()).isEqualTo(Skipped.Why.SKIPPED);
         assertThat(a.reason()).contains("changed since split " + v1).contains("on_change: ignore");
     }
 
@@ -316,7 +320,7 @@ class FilesSourceTest {
         file("a.csv", "x\n1\n");
         file("b.csv", "x\n2\n");
         Source s = source("path: in");
-        Split pack = s.plan(ledger).splits().getFirst();
+        Split pack = TestSources.plan(s, ledger).splits().getFirst();
         assertThat(pack.members()).hasSize(2);
         assertThat(s.current(pack)).isTrue();
 
@@ -324,14 +328,14 @@ class FilesSourceTest {
         // are new work; b.csv is unchanged and still read by the old split, which is no longer current: its sink
         // commits nothing, and the pack's new version (a.csv's new bytes and b.csv again) writes the output
         file("a.csv", "x\n1\n11\n", OLD + 5_000);
-        Source.Input old = s.open(pack, Files.createDirectories(dir.resolve("scratch")));
-        assertThat(old.parts()).extracting(Source.Part::key).containsExactly("b.csv");
+        LocalFiles old = TestSources.open(s, pack, Files.createDirectories(dir.resolve("scratch")));
+        assertThat(old.parts()).extracting(LocalFiles.Part::key).containsExactly("b.csv");
         assertThat(s.current(pack)).isFalse();
-        Source.Plan next = s.plan(ledger);
+        Plan next = TestSources.plan(s, ledger);
         assertThat(next.splits()).singleElement().satisfies(v2 -> {
             assertThat(v2.members()).extracting(Member::key).containsExactly("a.csv", "b.csv");
-            Source.Input input = s.open(v2, dir.resolve("scratch"));
-            assertThat(input.parts()).extracting(Source.Part::key).containsExactly("a.csv", "b.csv");
+            LocalFiles input = TestSources.open(s, v2, dir.resolve("scratch"));
+            assertThat(input.parts()).extracting(LocalFiles.Part::key).containsExactly("a.csv", "b.csv");
             assertThat(s.current(v2)).isTrue();
         });
     }
@@ -340,7 +344,7 @@ class FilesSourceTest {
     void aSplitIsCurrentWhileItsFilesAreAsPlannedOrRemovedAndAlwaysWithOnChangeIgnore() throws IOException {
         file("a.csv", "x\n1\n");
         Source s = source("path: in");
-        Split v1 = s.plan(ledger).splits().getFirst();
+        Split v1 = TestSources.plan(s, ledger).splits().getFirst();
         file("a.csv", "x\n1\n2\n", OLD + 5_000);
         assertThat(s.current(v1)).isFalse();
         assertThat(source("path: in\non_change: ignore").current(v1)).isTrue();
@@ -351,20 +355,21 @@ class FilesSourceTest {
     // ---- new versions keep their output key -----------------------------------------------------------
 
     private static OutputKey outputKey(Split split) {
-        return OutputKey.of(split).orElseThrow(() -> new AssertionError("no output key: " + split.id()));
+        if (split.outputKey() == null) throw new AssertionError("no output key: " + split.id());
+        return split.outputKey();
     }
 
     @Test
     void aChangedWholeFileIsReadAloneUnderItsKeyEvenAmongNewFiles() throws IOException {
         file("a.csv", "x\n1\n");
         Source s = source("path: in\npack: { max_files: 1 }");
-        Split v1 = s.plan(ledger).splits().getFirst();
+        Split v1 = TestSources.plan(s, ledger).splits().getFirst();
         assertThat(outputKey(v1)).isEqualTo(new OutputKey("a.csv", v1.members().getFirst().fingerprint(), 0, Member.WHOLE));
 
         file("a.csv", "x\n1\n2\n", OLD + 5_000);
         file("b.csv", "x\n3\n");
         file("c.csv", "x\n4\n");
-        List<Split> next = source("path: in").plan(ledger).splits(); // packing allowed now: only new files are packed
+        List<Split> next = TestSources.plan(source("path: in"), ledger).splits(); // packing allowed now: only new files are packed
         assertThat(next).hasSize(2);
         Split v2 = next.stream().filter(sp -> sp.members().getFirst().key().equals("a.csv")).findFirst().orElseThrow();
         assertThat(v2.members()).hasSize(1);
@@ -378,14 +383,14 @@ class FilesSourceTest {
         file("b.csv", "x\n2\n");
         file("c.csv", "x\n3\n");
         Source s = source("path: in");
-        Split p1 = s.plan(ledger).splits().getFirst();
+        Split p1 = TestSources.plan(s, ledger).splits().getFirst();
         assertThat(p1.members()).hasSize(3);
         Map<String, String> fingerprints = new HashMap<>();
         p1.members().forEach(m -> fingerprints.put(m.key(), m.fingerprint()));
 
         file("b.csv", "x\n2\n22\n", OLD + 5_000);
         file("d.csv", "x\n4\n");
-        List<Split> next = s.plan(ledger).splits();
+        List<Split> next = TestSources.plan(s, ledger).splits();
         assertThat(next).hasSize(2);
         Split p2 = next.stream().filter(sp -> sp.members().size() == 3).findFirst().orElseThrow();
         assertThat(next).filteredOn(sp -> sp != p2).singleElement()
@@ -403,12 +408,12 @@ class FilesSourceTest {
                 assertThat(m.fingerprint()).isNotEqualTo(fingerprints.get(m.key()));
             }
         }
-        assertThat(s.open(p2, Files.createDirectories(dir.resolve("scratch"))).parts()).hasSize(3);
-        assertThat(s.plan(ledger).splits()).as("every file is seen in its version now").isEmpty();
+        assertThat(TestSources.open(s, p2, Files.createDirectories(dir.resolve("scratch"))).parts()).hasSize(3);
+        assertThat(TestSources.plan(s, ledger).splits()).as("every file is seen in its version now").isEmpty();
 
         // a second change: the same pack again, still under the first pack's key
         file("c.csv", "x\n3\n33\n", OLD + 9_000);
-        Split p3 = s.plan(ledger).splits().getFirst();
+        Split p3 = TestSources.plan(s, ledger).splits().getFirst();
         assertThat(p3.members()).extracting(Member::key).containsExactly("a.csv", "b.csv", "c.csv");
         assertThat(outputKey(p3).key()).isEqualTo(p1.id());
         assertThat(outputKey(p3).version()).isNotEqualTo(outputKey(p2).version());
@@ -418,10 +423,10 @@ class FilesSourceTest {
     void twoPlannersPlanningAChangedPackAgainAgree() throws IOException {
         file("a.csv", "x\n1\n");
         file("b.csv", "x\n2\n");
-        source("path: in").plan(ledger);
+        TestSources.plan(source("path: in"), ledger);
         file("a.csv", "x\n1\n11\n", OLD + 5_000);
-        List<Split> seenByTheOther = source("path: in").preview(ledger).splits();
-        assertThat(source("path: in").plan(ledger).splits()).hasSize(1);
+        List<Split> seenByTheOther = TestSources.preview(source("path: in"), ledger).splits();
+        assertThat(TestSources.plan(source("path: in"), ledger).splits()).hasSize(1);
         assertThat(ledger.register(seenByTheOther)).isEmpty();
     }
 
@@ -430,17 +435,17 @@ class FilesSourceTest {
         file("a.csv", "x\n1\n");
         Path b = file("b.csv", "x\n2\n");
         Source s = source("path: in");
-        s.plan(ledger);
+        TestSources.plan(s, ledger);
         byte[] kept = Files.readAllBytes(b);
         Files.delete(b); // moved away after processing, say
 
         file("a.csv", "x\n1\n11\n", OLD + 5_000);
-        Source.Plan plan = s.plan(ledger);
+        Plan plan = TestSources.plan(s, ledger);
         assertThat(plan.splits()).isEmpty();
         assertThat(skipped(plan).get("a.csv").reason()).contains("no longer listed").contains("lose their rows");
 
         file("b.csv", kept, OLD);
-        assertThat(s.plan(ledger).splits()).singleElement()
+        assertThat(TestSources.plan(s, ledger).splits()).singleElement()
                 .satisfies(sp -> assertThat(sp.members()).extracting(Member::key).containsExactly("a.csv", "b.csv"));
     }
 
@@ -449,23 +454,23 @@ class FilesSourceTest {
         file("a.csv", "x\n1\n");
         file("b.csv", "x\n2\n");
         Source s = source("path: in\nsettle: 1h");
-        s.plan(ledger);
+        TestSources.plan(s, ledger);
         file("a.csv", "x\n1\n11\n", OLD + 5_000);
         file("b.csv", "x\n2\n22\n", System.currentTimeMillis());
-        Source.Plan plan = s.plan(ledger);
+        Plan plan = TestSources.plan(s, ledger);
         assertThat(plan.splits()).isEmpty();
         assertThat(skipped(plan).get("a.csv").reason()).contains("once b.csv is ready");
-        assertThat(skipped(plan).get("b.csv").why()).isEqualTo(Source.Why.WAITING);
+        assertThat(skipped(plan).get("b.csv").why()).isEqualTo(Skipped.Why.WAITING);
     }
 
     @Test
     void aChangedFileCutIntoRangesIsCutAgainUnderItsKey() throws IOException {
         file("big.csv", "id,v\n" + "1,abcdefgh\n".repeat(300), OLD);
         Source s = source("path: in\nsplit_size: 1KB");
-        List<Split> v1 = s.plan(ledger).splits();
+        List<Split> v1 = TestSources.plan(s, ledger).splits();
         assertThat(v1).hasSizeGreaterThan(1);
         file("big.csv", "id,v\n" + "22,abcdefgh\n".repeat(300), OLD + 5_000);
-        List<Split> v2 = s.plan(ledger).splits();
+        List<Split> v2 = TestSources.plan(s, ledger).splits();
         assertThat(v2).hasSizeGreaterThan(1);
         String version = outputKey(v2.getFirst()).version();
         assertThat(v2).allSatisfy(sp -> {
@@ -480,29 +485,29 @@ class FilesSourceTest {
     void aSplitWhoseEveryFileChangedHasNothingToRead() throws IOException {
         file("a.csv", "x\n1\n");
         Source s = source("path: in");
-        Split v1 = s.plan(ledger).splits().getFirst();
+        Split v1 = TestSources.plan(s, ledger).splits().getFirst();
         file("a.csv", "x\n1\n2\n", OLD + 5_000);
-        assertThat(s.open(v1, Files.createDirectories(dir.resolve("scratch"))).parts()).isEmpty();
+        assertThat(TestSources.open(s, v1, Files.createDirectories(dir.resolve("scratch"))).parts()).isEmpty();
     }
 
     @Test
     void withOnChangeIgnoreTheOldSplitReadsTheFileAsItIsNow() throws IOException {
         file("a.csv", "x\n1\n");
         Source s = source("path: in\non_change: ignore");
-        Split v1 = s.plan(ledger).splits().getFirst();
+        Split v1 = TestSources.plan(s, ledger).splits().getFirst();
         file("a.csv", "x\n1\n2\n", OLD + 5_000);
-        assertThat(s.plan(ledger).splits()).as("no new version with ignore").isEmpty();
-        assertThat(s.open(v1, Files.createDirectories(dir.resolve("scratch"))).parts())
-                .extracting(Source.Part::key).containsExactly("a.csv");
+        assertThat(TestSources.plan(s, ledger).splits()).as("no new version with ignore").isEmpty();
+        assertThat(TestSources.open(s, v1, Files.createDirectories(dir.resolve("scratch"))).parts())
+                .extracting(LocalFiles.Part::key).containsExactly("a.csv");
     }
 
     @Test
     void withOnChangeIgnoreAChangedFileCutIntoRangesIsAnErrorNotAWrongCut() throws IOException {
         file("big.csv", "id,v\n" + "1,abcdefgh\n".repeat(300), OLD);
         Source s = source("path: in\nsplit_size: 1KB\non_change: ignore");
-        Split range = s.plan(ledger).splits().get(1);
+        Split range = TestSources.plan(s, ledger).splits().get(1);
         file("big.csv", "id,v\n" + "22,abcdefgh\n".repeat(300), OLD + 5_000);
-        IOException e = catchThrowableOfType(IOException.class, () -> s.open(range, Files.createDirectories(dir.resolve("scratch"))));
+        IOException e = catchThrowableOfType(IOException.class, () -> TestSources.open(s, range, Files.createDirectories(dir.resolve("scratch"))));
         assertThat(e).hasMessageContaining("big.csv").hasMessageContaining("changed after it was planned")
                 .hasMessageContaining("on_change");
     }
@@ -511,10 +516,10 @@ class FilesSourceTest {
     void aFileRemovedAfterPlanningIsAnErrorSayingWhatToDo() throws IOException {
         file("a.csv", "x\n1\n");
         Source s = source("path: in");
-        Split v1 = s.plan(ledger).splits().getFirst();
+        Split v1 = TestSources.plan(s, ledger).splits().getFirst();
         Files.delete(in.resolve("a.csv"));
         java.nio.file.NoSuchFileException e = catchThrowableOfType(java.nio.file.NoSuchFileException.class,
-                () -> s.open(v1, Files.createDirectories(dir.resolve("scratch"))));
+                () -> TestSources.open(s, v1, Files.createDirectories(dir.resolve("scratch"))));
         assertThat(e.getFile()).isEqualTo(in.resolve("a.csv").toString());
         assertThat(e.getReason()).contains("removed after it was planned").contains("restore it");
     }
@@ -530,12 +535,12 @@ class FilesSourceTest {
             all.add(key);
         }
         for (int parallelism : new int[] {1, 3}) {
-            Source.Plan plan = source("path: in\npack: { max_files: 4 }", parallelism).preview(ledger);
+            Plan plan = TestSources.preview(source("path: in\npack: { max_files: 4 }", parallelism), ledger);
             assertThat(plan.splits()).allSatisfy(sp -> assertThat(sp.members()).hasSizeBetween(1, 4));
             assertExactlyOnce(plan, all);
             assertThat(plan.splits()).as("ids are unique").extracting(Split::id).doesNotHaveDuplicates();
         }
-        Source.Plan plan = source("path: in\npack: { max_files: 4 }", 1).plan(ledger);
+        Plan plan = TestSources.plan(source("path: in\npack: { max_files: 4 }", 1), ledger);
         assertThat(plan.splits()).hasSize(6); // 23 files in packs of at most 4
     }
 
@@ -549,7 +554,7 @@ class FilesSourceTest {
         }
         file("zbig.jsonl", "{\"i\":1000}\n".repeat(20)); // 220 bytes: more than a pack
         all.add("zbig.jsonl");
-        Source.Plan plan = source("path: in\npack: { max_bytes: 100 }", 1).plan(ledger);
+        Plan plan = TestSources.plan(source("path: in\npack: { max_bytes: 100 }", 1), ledger);
         assertExactlyOnce(plan, all);
         for (Split sp : plan.splits()) {
             long size = 0;
@@ -567,7 +572,7 @@ class FilesSourceTest {
         file("b.jsonl", "{}\n");
         file("c.csv", "x\n2\n");
         file("d.txt", "line\n");
-        Source.Plan plan = source("path: in").plan(ledger);
+        Plan plan = TestSources.plan(source("path: in"), ledger);
         assertExactlyOnce(plan, List.of("a.csv", "b.jsonl", "c.csv", "d.txt"));
         for (Split sp : plan.splits()) {
             assertThat(sp.members().stream().map(m -> Formats.fromName(m.key()).orElseThrow()).distinct()).hasSize(1);
@@ -578,16 +583,16 @@ class FilesSourceTest {
     void aPackIsReadableAsOneInputWithEveryMember() throws IOException {
         file("a.csv", "x\n1\n");
         file("b.csv", "x\n2\n");
-        Split pack = source("path: in").plan(ledger).splits().getFirst();
+        Split pack = TestSources.plan(source("path: in"), ledger).splits().getFirst();
         assertThat(pack.members()).hasSize(2);
-        Source.Input input = source("path: in").open(pack, Files.createDirectories(dir.resolve("scratch")));
+        LocalFiles input = TestSources.open(source("path: in"), pack, Files.createDirectories(dir.resolve("scratch")));
         assertThat(input.format()).isEqualTo("csv");
         assertThat(input.header()).isTrue();
-        assertThat(input.parts()).extracting(Source.Part::key).containsExactly("a.csv", "b.csv");
-        assertThat(input.parts()).extracting(Source.Part::file).containsExactly(in.resolve("a.csv"), in.resolve("b.csv"));
+        assertThat(input.parts()).extracting(LocalFiles.Part::key).containsExactly("a.csv", "b.csv");
+        assertThat(input.parts()).extracting(LocalFiles.Part::file).containsExactly(in.resolve("a.csv"), in.resolve("b.csv"));
     }
 
-    private static void assertExactlyOnce(Source.Plan plan, List<String> all) {
+    private static void assertExactlyOnce(Plan plan, List<String> all) {
         List<String> listed = new ArrayList<>();
         for (Split sp : plan.splits()) sp.members().forEach(m -> listed.add(m.key()));
         assertThat(listed).containsExactlyInAnyOrderElementsOf(all);
@@ -604,7 +609,7 @@ class FilesSourceTest {
         file("big.csv", bytes, OLD);
 
         Source s = source("path: in\nsplit_size: 1KB");
-        List<Split> splits = s.plan(ledger).splits();
+        List<Split> splits = TestSources.plan(s, ledger).splits();
         assertThat(splits.size()).isGreaterThan(bytes.length / 1024 - 2);
         List<Member> ranges = splits.stream().map(sp -> sp.members().getFirst()).sorted(java.util.Comparator.comparingLong(Member::start)).toList();
         assertContiguous(ranges, bytes.length);
@@ -618,7 +623,7 @@ class FilesSourceTest {
         assertThat(splits).allSatisfy(sp -> assertThat(sp.bytes()).isEqualTo(sp.members().getFirst().end() - sp.members().getFirst().start()));
         assertThat(splits).extracting(Split::id).doesNotHaveDuplicates().allSatisfy(id -> assertThat(id).startsWith("big.csv#"));
         // planned once, never again
-        assertThat(s.plan(ledger).splits()).isEmpty();
+        assertThat(TestSources.plan(s, ledger).splits()).isEmpty();
     }
 
     @Test
@@ -628,24 +633,24 @@ class FilesSourceTest {
         byte[] bytes = csv.toString().getBytes(StandardCharsets.UTF_8);
         file("big.csv", bytes, OLD);
         Source s = source("path: in\nsplit_size: 512");
-        List<Split> splits = s.plan(ledger).splits();
+        List<Split> splits = TestSources.plan(s, ledger).splits();
         assertThat(splits).hasSizeGreaterThan(2);
         Path scratch = Files.createDirectories(dir.resolve("scratch"));
         for (Split sp : splits) {
             Member m = sp.members().getFirst();
             Path work = Files.createDirectories(scratch.resolve("s" + m.start()));
-            Source.Part part = s.open(sp, work).parts().getFirst();
+            LocalFiles.Part part = TestSources.open(s, sp, work).parts().getFirst();
             byte[] range = java.util.Arrays.copyOfRange(bytes, (int) m.start(), (int) m.end());
             byte[] read = Files.readAllBytes(part.file());
-            assertThat(part.origin()).isEqualTo(in.resolve("big.csv"));
             assertThat(part.key()).isEqualTo("big.csv");
-            assertThat(part.startByte()).isEqualTo(m.start());
+            long linesBefore = new String(bytes, 0, (int) m.start(), StandardCharsets.UTF_8).chars().filter(ch -> ch == '\n').count();
             if (m.start() == 0) {
                 assertThat(read).isEqualTo(range);
-                assertThat(part.headerPrepended()).isFalse();
+                assertThat(part.shift().lines()).isZero();
             } else {
                 assertThat(new String(read, StandardCharsets.UTF_8)).isEqualTo("id,name\n" + new String(range, StandardCharsets.UTF_8));
-                assertThat(part.headerPrepended()).isTrue();
+                assertThat(part.shift().lines()).as("the header line copied in front is not a line of the range")
+                        .isEqualTo(linesBefore - 1);
             }
         }
     }
@@ -658,7 +663,7 @@ class FilesSourceTest {
         }
         byte[] bytes = csv.toString().getBytes(StandardCharsets.UTF_8);
         file("quoted.csv", bytes, OLD);
-        List<Member> ranges = source("path: in\nsplit_size: 1KB").plan(ledger).splits().stream()
+        List<Member> ranges = TestSources.plan(source("path: in\nsplit_size: 1KB"), ledger).splits().stream()
                 .map(sp -> sp.members().getFirst()).sorted(java.util.Comparator.comparingLong(Member::start)).toList();
         assertThat(ranges).hasSizeGreaterThan(5);
         assertContiguous(ranges, bytes.length);
@@ -679,7 +684,7 @@ class FilesSourceTest {
         csv.append("100,\"an opening quote that never closes\n");
         for (int i = 101; i < 200; i++) csv.append(i).append(",plain text ").append(i).append('\n');
         file("broken.csv", csv.toString(), OLD);
-        Source.Plan plan = source("path: in\nsplit_size: 512").plan(ledger);
+        Plan plan = TestSources.plan(source("path: in\nsplit_size: 512"), ledger);
         assertThat(plan.splits()).singleElement().satisfies(sp ->
                 assertThat(sp.members()).singleElement().satisfies(m -> assertThat(m.isWhole()).isTrue()));
     }
@@ -690,7 +695,7 @@ class FilesSourceTest {
         for (int i = 0; i < 200; i++) text.append("line ").append(i).append(i == 3 ? " has one \" quote" : "").append('\n');
         byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
         file("app.log", bytes, OLD);
-        List<Member> ranges = source("path: in\nsplit_size: 512").plan(ledger).splits().stream()
+        List<Member> ranges = TestSources.plan(source("path: in\nsplit_size: 512"), ledger).splits().stream()
                 .map(sp -> sp.members().getFirst()).sorted(java.util.Comparator.comparingLong(Member::start)).toList();
         assertThat(ranges).hasSizeGreaterThan(2);
         assertContiguous(ranges, bytes.length);
@@ -707,7 +712,7 @@ class FilesSourceTest {
         }
         file("big.csv.gz", gz.toByteArray(), OLD);
         assertThat(gz.size()).isGreaterThan(2048);
-        Source.Plan plan = source("path: in\nsplit_size: 1KB").plan(ledger);
+        Plan plan = TestSources.plan(source("path: in\nsplit_size: 1KB"), ledger);
         assertThat(plan.splits()).singleElement().satisfies(sp ->
                 assertThat(sp.members()).singleElement().satisfies(m -> assertThat(m.isWhole()).isTrue()));
     }
@@ -717,7 +722,7 @@ class FilesSourceTest {
         String row = "a,b,c\n"; // 6 bytes
         file("exact.csv", row.repeat(1024 / 6) + "x".repeat(1024 % 6 - 1) + "\n", OLD);
         assertThat(Files.size(in.resolve("exact.csv"))).isEqualTo(1024);
-        Source.Plan plan = source("path: in\nsplit_size: 1KB").plan(ledger);
+        Plan plan = TestSources.plan(source("path: in\nsplit_size: 1KB"), ledger);
         assertThat(plan.splits()).singleElement().satisfies(sp -> assertThat(sp.members().getFirst().isWhole()).isTrue());
     }
 
@@ -726,7 +731,7 @@ class FilesSourceTest {
         String row = "a,b,c\n";
         file("three.csv", row.repeat(3 * 1024 / 6), OLD); // 3 split sizes: read whole when there are enough files
         file("five.csv", row.repeat(5 * 1024 / 6), OLD);  // 5 split sizes: cut anyway
-        Map<String, Long> splitsPerFile = source("path: in\nsplit_size: 1KB", 1).plan(ledger).splits().stream()
+        Map<String, Long> splitsPerFile = TestSources.plan(source("path: in\nsplit_size: 1KB", 1), ledger).splits().stream()
                 .collect(java.util.stream.Collectors.groupingBy(sp -> sp.members().getFirst().key(), java.util.stream.Collectors.counting()));
         assertThat(splitsPerFile).containsEntry("three.csv", 1L);
         assertThat(splitsPerFile.get("five.csv")).isGreaterThanOrEqualTo(5L);
@@ -735,7 +740,7 @@ class FilesSourceTest {
     @Test
     void withFewerFilesThanWorkersLargeFilesAreCutForParallelism() throws IOException {
         file("three.csv", "a,b,c\n".repeat(3 * 1024 / 6), OLD);
-        assertThat(source("path: in\nsplit_size: 1KB", 1).plan(ledger).splits()).hasSizeGreaterThanOrEqualTo(3);
+        assertThat(TestSources.plan(source("path: in\nsplit_size: 1KB", 1), ledger).splits()).hasSizeGreaterThanOrEqualTo(3);
     }
 
     private static void assertContiguous(List<Member> ranges, long size) {
@@ -786,31 +791,31 @@ class FilesSourceTest {
         TestClock clock = new TestClock();
         Source s = source("path: in", 1, clock);
 
-        assertThat(keys(s.plan(counting))).hasSize(50);
+        assertThat(keys(TestSources.plan(s, counting))).hasSize(50);
         assertThat(asked).containsExactly(50);
 
         asked.clear();
-        Source.Plan again = s.plan(counting);
+        Plan again = TestSources.plan(s, counting);
         assertThat(again.splits()).isEmpty();
-        assertThat(again.count(Source.Why.SEEN)).isEqualTo(50);
+        assertThat(again.count(Skipped.Why.SEEN)).isEqualTo(50);
         assertThat(asked).as("every file was seen registered in this version").containsExactly(0);
 
         asked.clear();
         file("new.csv", "x\n50\n");
-        assertThat(keys(s.plan(counting))).containsExactly("new.csv");
+        assertThat(keys(TestSources.plan(s, counting))).containsExactly("new.csv");
         assertThat(asked).containsExactly(1);
 
         asked.clear();
         file("f7.csv", "x\n7\n7\n");
-        Split repack = s.plan(counting).splits().getFirst();
+        Split repack = TestSources.plan(s, counting).splits().getFirst();
         assertThat(repack.members()).as("the changed file's pack is read again with all its files").hasSize(50);
         assertThat(asked).as("the changed file, then every file").containsExactly(1, 51);
 
         asked.clear();
         ledger.reset();
-        assertThat(s.plan(counting).splits()).as("a reset by another process is not noticed at once").isEmpty();
+        assertThat(TestSources.plan(s, counting).splits()).as("a reset by another process is not noticed at once").isEmpty();
         clock.offset = SeenVersions.FORGET_AFTER.toMillis();
-        assertThat(keys(s.plan(counting))).as("but once the memory is dropped").hasSize(51);
+        assertThat(keys(TestSources.plan(s, counting))).as("but once the memory is dropped").hasSize(51);
         assertThat(asked).containsExactly(0, 51);
     }
 }

@@ -14,7 +14,11 @@ import io.sluice.spi.Claim;
 import io.sluice.spi.Completion;
 import io.sluice.spi.Member;
 import io.sluice.spi.PipelineContext;
-import io.sluice.spi.Source;
+import io.sluice.planning.Plan;
+import io.sluice.planning.TestSources;
+import io.sluice.spi.source.LocalFiles;
+import io.sluice.spi.source.Skipped;
+import io.sluice.spi.source.Source;
 import io.sluice.spi.Split;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -105,18 +109,18 @@ class TailPlannerTest {
         return s.getBytes(StandardCharsets.UTF_8).length;
     }
 
-    private Source.Plan plan() throws IOException {
-        return source.plan(ledger);
+    private Plan plan() throws IOException {
+        return TestSources.plan(source, ledger);
     }
 
     /**
      * The one range of a plan read from this file: a split of its own (named by the file), or, in a pack of many
      * logs' ranges, a view of the pack with only that file's member (found by opening the pack).
      */
-    private Split splitOf(Source.Plan plan, String key) throws IOException {
+    private Split splitOf(Plan plan, String key) throws IOException {
         List<Split> of = new java.util.ArrayList<>(plan.splits().stream().filter(s -> s.id().startsWith(key + "#")).toList());
         for (Split pack : plan.splits().stream().filter(s -> s.id().startsWith("pack:")).toList()) {
-            List<Source.Part> parts = source.open(pack, Files.createDirectories(dir.resolve("scratch-" + (scratch++)))).parts();
+            List<LocalFiles.Part> parts = TestSources.open(source, pack, Files.createDirectories(dir.resolve("scratch-" + (scratch++)))).parts();
             for (int i = 0; i < parts.size(); i++) {
                 if (parts.get(i).key().equals(key)) {
                     Member m = pack.members().get(i);
@@ -128,7 +132,7 @@ class TailPlannerTest {
         return of.getFirst();
     }
 
-    private static Source.Skipped skippedOf(Source.Plan plan, String key) {
+    private static Skipped skippedOf(Plan plan, String key) {
         return plan.skipped().stream().filter(s -> s.key().equals(key)).findFirst()
                 .orElseThrow(() -> new AssertionError(key + " not reported in " + plan.skipped()));
     }
@@ -137,7 +141,7 @@ class TailPlannerTest {
     private String read(Split split) throws IOException {
         Path dir = Files.createDirectories(this.dir.resolve("scratch-" + (scratch++)));
         StringBuilder b = new StringBuilder();
-        for (Source.Part part : source.open(split, dir).parts()) b.append(Files.readString(part.file()));
+        for (LocalFiles.Part part : TestSources.open(source, split, dir).parts()) b.append(Files.readString(part.file()));
         return b.toString();
     }
 
@@ -188,7 +192,7 @@ class TailPlannerTest {
         assertThat(read(s1)).isEqualTo(first);
         completeAll();
 
-        Source.Plan waiting = plan();
+        Plan waiting = plan();
         assertThat(waiting.splits()).isEmpty();
         assertThat(skippedOf(waiting, "app.log").reason()).contains("up to date at byte " + size(first))
                 .contains(size("app 20 consumer-6 cp") + " bytes of an unfinished line wait for their newline");
@@ -241,7 +245,7 @@ class TailPlannerTest {
             write(name, lines(name, 0, 20));
             ends.put(name, size(lines(name, 0, 20)));
         }
-        Source.Plan first = plan();
+        Plan first = plan();
         assertThat(first.splits()).singleElement().satisfies(s -> {
             assertThat(s.members()).hasSize(logs);
             assertThat(s.id()).startsWith("pack:svc-00.log#0-");
@@ -255,12 +259,12 @@ class TailPlannerTest {
                 append(name, more);
                 expected.append(more);
             }
-            Source.Plan plan = plan();
+            Plan plan = plan();
             assertThat(plan.splits()).as("scan %d", scan).singleElement();
             Split pack = plan.splits().getFirst();
             Map<String, Member> byLog = membersByLog(pack);
             assertThat(byLog).hasSize(logs);
-            List<Source.Part> parts = source.open(pack, Files.createDirectories(dir.resolve("scratch-" + (scratch++)))).parts();
+            List<LocalFiles.Part> parts = TestSources.open(source, pack, Files.createDirectories(dir.resolve("scratch-" + (scratch++)))).parts();
             for (int i = 0; i < parts.size(); i++) {
                 String name = parts.get(i).key();
                 Member m = pack.members().get(i);
@@ -271,7 +275,7 @@ class TailPlannerTest {
             completeAll();
         }
         assertThat(plan().splits()).isEmpty();
-        assertThat(source.status(ledger)).allSatisfy(l -> assertThat(l).endsWith("(last range done), 0 byte(s) behind"));
+        assertThat(TestSources.status(source, ledger)).allSatisfy(l -> assertThat(l).endsWith("(last range done), 0 byte(s) behind"));
     }
 
     @Test
@@ -284,15 +288,15 @@ class TailPlannerTest {
             write(name, text);
             content.put(name, new StringBuilder(text));
         }
-        Source.Plan plan = plan();
+        Plan plan = plan();
         Map<String, StringBuilder> read = new LinkedHashMap<>();
         long lastEnd = -1;
         for (Split split : plan.splits()) {
             assertThat(split.members().size()).isLessThanOrEqualTo(4);
             membersByLog(split);
-            List<Source.Part> parts = source.open(split, Files.createDirectories(dir.resolve("scratch-" + (scratch++)))).parts();
+            List<LocalFiles.Part> parts = TestSources.open(source, split, Files.createDirectories(dir.resolve("scratch-" + (scratch++)))).parts();
             for (int i = 0; i < parts.size(); i++) {
-                Source.Part part = parts.get(i);
+                LocalFiles.Part part = parts.get(i);
                 Member m = split.members().get(i);
                 assertThat(m.end() - m.start()).isLessThanOrEqualTo(1024 + 200);
                 read.computeIfAbsent(part.key(), k -> new StringBuilder()).append(Files.readString(part.file()));
@@ -316,7 +320,7 @@ class TailPlannerTest {
     void manyNewBytesAreSpreadOverASplitPerWorker() throws IOException {
         // 3 MB in 6 logs, parallelism 2: not one pack but (at least) one per worker
         for (int i = 0; i < 6; i++) write("big-" + i + ".log", lines("big-" + i, 0, 12_000));
-        Source.Plan plan = plan();
+        Plan plan = plan();
         assertThat(plan.splits().size()).isBetween(2, 6);
         assertThat(plan.splits()).allSatisfy(s -> assertThat(s.bytes()).isGreaterThanOrEqualTo(1 << 20));
         assertThat(plan.splits().stream().mapToInt(s -> s.members().size()).sum()).isEqualTo(6);
@@ -352,7 +356,7 @@ class TailPlannerTest {
                         throw e.getCause();
                     }
                 });
-        Source.Plan plan = source.plan(racing);
+        Plan plan = TestSources.plan(source, racing);
         assertThat(raced[0]).isTrue();
         // every byte of app.log after the done range is registered once: theirs, then this plan's from their end
         long at = theirEnd;
@@ -372,9 +376,9 @@ class TailPlannerTest {
 
     /** The identity a log is known by in the ledger, from a plan that registers nothing. */
     private String identityOf(String name) throws IOException {
-        Source.Plan preview = source.preview(ledger);
+        Plan preview = TestSources.preview(source, ledger);
         for (Split s : preview.splits()) {
-            List<Source.Part> parts = source.open(s, Files.createDirectories(dir.resolve("scratch-" + (scratch++)))).parts();
+            List<LocalFiles.Part> parts = TestSources.open(source, s, Files.createDirectories(dir.resolve("scratch-" + (scratch++)))).parts();
             for (int i = 0; i < parts.size(); i++) if (parts.get(i).key().equals(name)) return s.members().get(i).key();
         }
         throw new AssertionError(name + " not in " + preview.splits());
@@ -398,7 +402,7 @@ class TailPlannerTest {
         String fresh = lines("app-gen2", 0, 15);
         write("app.log", fresh);
 
-        Source.Plan plan = plan();
+        Plan plan = plan();
         assertThat(plan.splits()).as("both logs' new lines, packed").singleElement()
                 .satisfies(s -> assertThat(s.members()).hasSize(2));
         Split rotated = splitOf(plan, "app.log.1");
@@ -424,7 +428,7 @@ class TailPlannerTest {
         String again = banner + lines("app", 100, 103);
         assertThat(size(again)).isLessThan(size(first));
         write("app.log", again);
-        Source.Plan plan = plan();
+        Plan plan = plan();
         Split s2 = splitOf(plan, "app.log");
         assertThat(plan.notices()).singleElement().satisfies(n -> assertThat(n).contains("app.log was truncated")
                 .contains("reading it again from the start"));
@@ -472,7 +476,7 @@ class TailPlannerTest {
         assertThat(read(s)).as("only the final line was left").isEqualTo("app-gen1 25 final line without newline");
         completeAll();
 
-        Source.Plan after = plan();
+        Plan after = plan();
         assertThat(after.splits()).as("read once, never again").isEmpty();
         assertThat(skippedOf(after, "app.log.1.gz").reason()).contains("read completely");
         Files.setLastModifiedTime(gz, FileTime.fromMillis(OLD + 1000));
@@ -518,14 +522,14 @@ class TailPlannerTest {
         write("app.log.1", content);
         gzip("app.log.1.gz", content, OLD); // logrotate compresses a copy, then removes the plain file
 
-        Source.Plan plan = plan();
+        Plan plan = plan();
         assertThat(plan.splits()).singleElement().satisfies(s -> assertThat(s.id()).startsWith("app.log.1#0-"));
         assertThat(skippedOf(plan, "app.log.1.gz").reason()).contains("the same log as app.log.1");
         completeAll();
 
         // the plain file goes: the gzip holds nothing new
         Files.delete(in.resolve("app.log.1"));
-        Source.Plan after = plan();
+        Plan after = plan();
         List<Split> gz = after.splits();
         if (!gz.isEmpty()) {
             assertThat(gz).singleElement().satisfies(s -> assertThat(read(s)).isEmpty());
@@ -537,10 +541,10 @@ class TailPlannerTest {
     @Test
     void aFileShorterThanTheIdentityWaitsUntilItHasGrown() throws IOException {
         write("small.log", "small 1 c cpu 1\n");
-        Source.Plan plan = plan();
+        Plan plan = plan();
         assertThat(plan.splits()).isEmpty();
         assertThat(skippedOf(plan, "small.log").reason()).contains("shorter than 256 bytes");
-        assertThat(skippedOf(plan, "small.log").why()).as("not counted as processed").isEqualTo(Source.Why.SKIPPED);
+        assertThat(skippedOf(plan, "small.log").why()).as("not counted as processed").isEqualTo(Skipped.Why.SKIPPED);
 
         append("small.log", lines("small", 2, 20));
         Split s = splitOf(plan(), "small.log");
@@ -553,10 +557,10 @@ class TailPlannerTest {
         String banner = "# usage log " + "=".repeat(260) + "\n";
         write("a.log", banner + lines("a", 0, 5));
         write("b.log", banner + lines("b", 0, 5));
-        Source.Plan plan = plan();
+        Plan plan = plan();
         assertThat(plan.splits()).singleElement().satisfies(s -> assertThat(s.id()).startsWith("a.log#"));
-        Source.Skipped b = skippedOf(plan, "b.log");
-        assertThat(b.why()).isEqualTo(Source.Why.SKIPPED);
+        Skipped b = skippedOf(plan, "b.log");
+        assertThat(b.why()).isEqualTo(Skipped.Why.SKIPPED);
         assertThat(b.reason()).contains("first 256 bytes are the same as a.log").contains("only a.log is read");
     }
 
@@ -575,7 +579,7 @@ class TailPlannerTest {
         String other = lines("other", 0, 20);
         write("other.log", other);
 
-        List<String> status = source.status(ledger);
+        List<String> status = TestSources.status(source, ledger);
         assertThat(status).contains(
                 "app.log: read to byte " + size(first) + " of " + (size(first) + size(more)) + " (last range done), "
                         + size(more) + " byte(s) behind",
@@ -585,11 +589,11 @@ class TailPlannerTest {
 
         // planned but not processed yet: the range is registered, its state says so
         plan();
-        assertThat(source.status(ledger)).contains("app.log: read to byte " + (size(first) + size(more)) + " of "
+        assertThat(TestSources.status(source, ledger)).contains("app.log: read to byte " + (size(first) + size(more)) + " of "
                 + (size(first) + size(more)) + " (last range pending), 0 byte(s) behind");
     }
 
-    private void completeAfter(Source.Plan plan) {
+    private void completeAfter(Plan plan) {
         assertThat(plan.splits()).isNotEmpty();
         completeAll();
     }

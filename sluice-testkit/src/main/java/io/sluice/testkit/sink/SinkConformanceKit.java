@@ -85,8 +85,8 @@ public abstract class SinkConformanceKit {
     /** A split of one whole input; {@code version} null: the input's first version (its id is its output key). */
     protected static Split split(String key, String version) {
         String fingerprint = version == null ? "v1" : version;
-        return new Split(OutputKey.fileId(key, fingerprint, version != null),
-                List.of(Member.whole(key, fingerprint, null)), 10);
+        return new Split(version == null ? key : key + "@" + version, List.of(Member.whole(key, fingerprint, null)), 10,
+                null, new OutputKey(key, fingerprint, 0, Member.WHOLE));
     }
 
     /** A commit context of a current claim, taking locks as worker {@code owner}. */

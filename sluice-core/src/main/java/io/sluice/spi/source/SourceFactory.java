@@ -1,4 +1,7 @@
-package io.sluice.spi;
+package io.sluice.spi.source;
+
+import io.sluice.spi.ComponentFactory;
+import io.sluice.spi.PipelineContext;
 
 /** Creates sources from validated options. */
 public interface SourceFactory extends ComponentFactory {

@@ -1,0 +1,122 @@
+package io.sluice.spi.source;
+
+import io.sluice.spi.Member;
+import io.sluice.spi.Split;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Finds the work and reads it. A source proposes splits from a read-only view of what is known
+ * ({@link #propose}); the framework registers them, settles races between planners, packs the units a source asks to
+ * be packed, and previews a plan without registering it. A claimed split is opened ({@link #open}) and its reader
+ * closed after the engine read it.
+ *
+ * <p>A split's payload (what the connector needs to read it) and its output key are the connector's: set by the
+ * source when it proposes the split, stored by the ledger as they are, never parsed by the core. Its id only has to be
+ * stable: the same input planned by any planner gets the same id.
+ */
+public interface Source {
+
+    /**
+     * Lists the input and proposes the new splits, comparing what it finds with {@code known}. Changes nothing: called
+     * again when a registration was refused (another planner came first), and for a preview ({@code sluice plan}).
+     */
+    Proposal propose(KnownSplits known) throws IOException;
+
+    /**
+     * Makes the units of one pack ({@link Proposal#units}, at least two, in order) one split, named and with the
+     * payload and output key this source gives a pack. Only called for a source that proposes units.
+     */
+    default Split pack(List<Split> units) {
+        throw new UnsupportedOperationException("this source proposes no units to pack");
+    }
+
+    /** Tells the source which of its proposals were registered, in order (to ask the ledger less next time). */
+    default void registered(List<Split> splits) {
+    }
+
+    /**
+     * Opens a claimed split for reading. An input that changed since the split was planned (and is new work of its
+     * own), or that is gone, is left out with its reason ({@link SplitReader#skipped}); the split then may have
+     * nothing to write.
+     */
+    SplitReader open(Split split, ReadContext context) throws IOException;
+
+    /** Lines for {@code sluice status} about the source itself (e.g. how far each tailed log has been read). */
+    default List<String> status(KnownSplits known) throws IOException {
+        return List.of();
+    }
+
+    /**
+     * Called once the split's output is committed and the ledger recorded it done (never before): a source may then
+     * remove or move its inputs ({@code after: delete | move_to}). A failure here loses nothing: the split is done.
+     */
+    default void processed(Split split) throws IOException {
+    }
+
+    /**
+     * Whether every input of the split is still the version it was planned with. A sink that replaces the other
+     * versions of an output ({@link io.sluice.spi.OutputKey}) asks this right before it commits: a split whose input
+     * changed meanwhile has, or will have, a newer version that writes the output instead. A source whose inputs never
+     * change keeps the default.
+     */
+    default boolean current(Split split) throws IOException {
+        return true;
+    }
+
+    /**
+     * A few records of the input, read the way a split is read, so that the steps can be checked against the input's
+     * columns before any split runs ({@code sluice validate}, the start of a run). Cheap: a head of the first input(s)
+     * listed, not a plan. May write spool files under {@code scratch}; the caller deletes it.
+     */
+    default Sample sample(Path scratch) throws IOException {
+        return Sample.none("this source gives no sample");
+    }
+
+    /** The split's inputs as a user knows them, for error messages: one name, or how many and the first. */
+    default String describe(Split split) {
+        List<Member> members = split.members();
+        return members.size() == 1 ? members.getFirst().key()
+                : members.size() + " files from " + members.getFirst().key();
+    }
+
+    /**
+     * The split planned again without the inputs that fail when read on their own ({@code unreadable}, some of its
+     * members): the other members together (in as few splits as this source's packing allows) and each unreadable one
+     * as a split of its own, named by this source's rules, so that one bad file does not hold back the rest of its
+     * pack. Every member of the split is in exactly one replacement. Empty when the source keeps the split whole: the
+     * default, and for a split whose output must hold all of its inputs (one that replaces an earlier output).
+     */
+    default List<Split> divide(Split split, Set<Member> unreadable) {
+        return List.of();
+    }
+
+    /**
+     * Whether a later version of an input can be planned, whose output then replaces the earlier version's. Partial
+     * results are not compacted when it can: a compacted file could not give up one split's rows.
+     */
+    default boolean plansNewVersions() {
+        return false;
+    }
+
+    /**
+     * What {@link #sample} found: the input to read, or why there is none (nothing to read yet, say).
+     *
+     * @param files null when there is no sample
+     */
+    record Sample(LocalFiles files, String absent) {
+        public static Sample of(LocalFiles files) {
+            return new Sample(java.util.Objects.requireNonNull(files), null);
+        }
+
+        public static Sample none(String why) {
+            return new Sample(null, why);
+        }
+
+        public boolean present() {
+            return files != null;
+        }
+    }
+}
