@@ -28,6 +28,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
+import io.sluice.spi.storage.ObjectStore;
+import io.sluice.spi.storage.StoredObject;
+import io.sluice.spi.storage.WriteCondition;
+import java.time.Instant;
 
 /**
  * Local files. A split's output is named {@code part-<hash of split id>}; it is written under
@@ -40,7 +44,12 @@ import java.util.stream.Stream;
 final class FilesSink implements Sink, PartialResults {
     private static final String PARTIALS = "_sluice/partials";
 
+    /** Where the output goes: a local folder or a bucket's prefix. */
+    private final ObjectStore store;
+    /** The output folder when the store is a local folder; null for an object store. */
     private final Path root;
+    /** Where splits are staged: under the output folder for a local store (same disk), else a local temp folder. */
+    private final Path stagingRoot;
     private final String format;
     private final String compression;
     private final List<String> partitionBy;
@@ -58,15 +67,19 @@ final class FilesSink implements Sink, PartialResults {
     /** The pipeline file's folder: missing folders above the output folder are created only inside it. */
     private final Path base;
 
-    FilesSink(Path root, String format, String compression, List<String> partitionBy, io.sluice.config.Options options,
-              Path base) {
+    /** @param root the output folder when {@code store} is a local one, else null */
+    FilesSink(ObjectStore store, Path root, String format, String compression, List<String> partitionBy,
+              io.sluice.config.Options options, Path base) {
         this.options = options;
+        this.store = store;
         this.root = root;
+        this.stagingRoot = root != null ? root.resolve("_sluice").resolve("staging")
+                : Path.of(System.getProperty("java.io.tmpdir"), "sluice-staging", hash(store.root()));
         this.format = format;
         this.compression = compression;
         this.partitionBy = List.copyOf(partitionBy);
-        this.partialStore = new PartialStore(root);
-        this.lineage = new Lineage(root.resolve("_sluice"), this::remove);
+        this.partialStore = root == null ? null : new PartialStore(root);
+        this.lineage = new Lineage(store, this::remove);
         this.base = base;
     }
 
@@ -78,6 +91,10 @@ final class FilesSink implements Sink, PartialResults {
      */
     @Override
     public void check() {
+        if (root == null) {
+            checkStore();
+            return;
+        }
         Path existing = root;
         while (existing.getParent() != null && !Files.exists(existing)) existing = existing.getParent();
         if (!Files.isDirectory(existing)) {
@@ -96,20 +113,33 @@ final class FilesSink implements Sink, PartialResults {
         }
     }
 
-    /** Creates the output folder and Sluice's folders in it, and proves that a file can be written there. */
+    /** An object store: its first page of {@code _sluice/} can be listed (the bucket exists, access is granted). */
+    private void checkStore() {
+        try (Stream<StoredObject> list = store.list("_sluice/", null)) {
+            list.findFirst();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw options.problem("path", "cannot list " + store.root() + " (" + e.getMessage() + "; credentials from "
+                    + store.credentialSource() + "); fix the path, the bucket's permissions or the credentials");
+        }
+    }
+
+    /**
+     * Creates the staging folder (and, for a local store, the output folder), and proves that an object can be written
+     * there and removed.
+     */
     @Override
     public void prepare() throws IOException {
         try {
-            Files.createDirectories(root.resolve("_sluice").resolve("staging"));
-            Files.createDirectories(root.resolve("_sluice").resolve("manifests"));
-            Path probe = Files.createTempFile(root.resolve("_sluice"), "probe", ".tmp");
-            Files.delete(probe);
+            Files.createDirectories(stagingRoot);
+            String probe = "_sluice/probe-" + java.util.UUID.randomUUID();
+            store.write(probe, new byte[0], WriteCondition.none());
+            store.delete(probe);
         } catch (AccessDeniedException | java.nio.file.ReadOnlyFileSystemException e) {
             // a ConfigException: the run stops before any split, with exit code 2 and the option's file:line:column
-            throw options.problem("path", "cannot write to " + root + " (permission denied or read-only); "
+            throw options.problem("path", "cannot write to " + store.root() + " (permission denied or read-only); "
                     + "fix the folder's permissions or choose another path");
         } catch (FileSystemException e) {
-            throw options.problem("path", "cannot write to " + root + " (" + reason(e)
+            throw options.problem("path", "cannot write to " + store.root() + " (" + reason(e)
                     + "); fix the folder or choose another path");
         }
     }
@@ -139,6 +169,10 @@ final class FilesSink implements Sink, PartialResults {
     /** Partials live under {@code _sluice/partials/}, one Parquet file per split, replaced like any output. */
     @Override
     public SinkWriter openPartial(Split split) {
+        if (partialStore == null) {
+            throw new UnsupportedOperationException("the files sink keeps an aggregate's partial results in a local "
+                    + "folder only, and " + store.root() + " is an object store: write the aggregate to a local path");
+        }
         return new Writer(split, true);
     }
 
@@ -164,7 +198,7 @@ final class FilesSink implements Sink, PartialResults {
         @Override
         public long stage(Rows rows, BadRows bad) throws Exception {
             if (staging != null) throw new IllegalStateException("split " + split.id() + " is staged already");
-            Path stagingRoot = root.resolve("_sluice").resolve("staging");
+            Files.createDirectories(stagingRoot);
             removeAbandoned(stagingRoot, name);
             staging = Files.createTempDirectory(stagingRoot, name + "-");
             this.rows = partial ? writePartial(rows, staging, name) : write(rows, staging, name);
@@ -264,7 +298,7 @@ final class FilesSink implements Sink, PartialResults {
 
     /** Stages and commits merged results under {@code name}; changes with no rows commit nothing. */
     private Written stageMerged(String name, Rows rows) throws Exception {
-        Path stagingRoot = root.resolve("_sluice").resolve("staging");
+        Files.createDirectories(stagingRoot);
         removeAbandoned(stagingRoot, name);
         Path staging = Files.createTempDirectory(stagingRoot, name + "-");
         try {
@@ -313,7 +347,7 @@ final class FilesSink implements Sink, PartialResults {
         }
         Optional<OutputKey> key = Optional.ofNullable(split.outputKey());
         Manifest manifest = Manifest.of(split, context.incarnation());
-        Versions versions = new Versions(root.resolve("_sluice"));
+        Versions versions = new Versions(store);
         // the claim is checked under the locks: a wait for them does not widen the window between check and renames
         try (OutputLocks.Held held = key.isPresent() ? context.lock(lockName(key.get().key())) : null;
              Lineage.Commit replaced = lineage.begin(manifest.incarnation(), context)) {
@@ -341,45 +375,64 @@ final class FilesSink implements Sink, PartialResults {
         try (OutputLocks.Held held = context.lock(lockName(key))) {
             context.checkFence();
             held.check();
-            removeAbandoned(root.resolve("_sluice").resolve("staging"), name);
+            removeAbandoned(stagingRoot, name);
             remove(name);
         }
     }
 
     /** Removes a committed output: its files, then its manifest. */
     private void remove(String name) throws IOException {
-        Path manifest = manifest(name);
-        for (String rel : files(manifest)) Files.deleteIfExists(root.resolve(rel));
-        Files.deleteIfExists(manifest);
+        String manifest = manifest(name);
+        for (String rel : files(manifest)) store.delete(rel);
+        store.delete(manifest);
     }
 
-    private Path manifest(String name) {
-        return root.resolve("_sluice").resolve("manifests").resolve(name + ".json");
+    /** Where the manifests of outputs are kept, one per output name. */
+    static final String MANIFESTS = "_sluice/manifests/";
+
+    private static String manifest(String name) {
+        return MANIFESTS + name + ".json";
     }
 
-    private static Set<String> files(Path manifest) throws IOException {
-        return Manifest.read(manifest).map(Manifest::files).orElse(Set.of());
+    private Set<String> files(String manifest) throws IOException {
+        return Manifest.read(store, manifest).map(Manifest::files).orElse(Set.of());
     }
 
     /**
-     * Moves the staged files into place. The manifest first lists old and new files together, so a crash at any
-     * point leaves every file of the split findable by the next attempt, which replaces or removes it.
+     * Uploads the staged files to their deterministic keys, each an object replaced whole. The manifest first lists old
+     * and new files together, so a crash at any point leaves every file of the output findable by the next attempt,
+     * which replaces or removes it; the manifest that lists the new files only is written last: the commit's record.
+     * Where the store's conditional writes are atomic, each manifest write is conditional on the version the commit
+     * read (If-Match / If-None-Match), so that two writers of one output (a stale one among them) cannot both commit.
+     * A failed upload leaves no object, and what it left unfinished (a multipart upload) is aborted.
      */
     private void commit(String name, Path staging, List<String> produced, Manifest manifest) throws IOException {
-        Path file = manifest(name);
-        Set<String> previous = files(file);
+        String key = manifest(name);
+        boolean conditional = store.capabilities().conditionalWrites();
+        Optional<StoredObject> existing = conditional ? store.stat(key) : Optional.empty();
+        Set<String> previous = files(key);
         Set<String> union = new LinkedHashSet<>(previous);
         union.addAll(produced);
-        manifest.withFiles(union).write(file);
-        for (String rel : produced) {
-            Path target = root.resolve(rel);
-            Files.createDirectories(target.getParent());
-            Files.move(staging.resolve(rel), target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        StoredObject first = manifest.withFiles(union).write(store, key, !conditional ? WriteCondition.none()
+                : existing.map(o -> WriteCondition.ifVersion(o.version())).orElse(WriteCondition.ifAbsent()));
+        try {
+            for (String rel : produced) store.write(rel, staging.resolve(rel), WriteCondition.none());
+        } catch (IOException | RuntimeException e) {
+            for (String rel : produced) {
+                try {
+                    // only this split's keys, and only what began before now: no other writer's upload
+                    store.abortIncompleteWrites(rel, Instant.now());
+                } catch (IOException | RuntimeException cleanup) {
+                    e.addSuppressed(cleanup);
+                }
+            }
+            throw e;
         }
         for (String stale : previous) {
-            if (!produced.contains(stale)) Files.deleteIfExists(root.resolve(stale));
+            if (!produced.contains(stale)) store.delete(stale);
         }
-        manifest.withFiles(new LinkedHashSet<>(produced)).write(file);
+        manifest.withFiles(new LinkedHashSet<>(produced)).write(store, key,
+                conditional ? WriteCondition.ifVersion(first.version()) : WriteCondition.none());
     }
 
     /** The files every manifest lists that are there, then the {@code _sluice} folder. */
@@ -400,26 +453,29 @@ final class FilesSink implements Sink, PartialResults {
 
     private List<String> output(boolean delete) throws IOException {
         Set<String> listed = new LinkedHashSet<>();
-        Path sluice = root.resolve("_sluice");
-        Path manifests = sluice.resolve("manifests");
-        if (Files.isDirectory(manifests)) {
-            List<Path> all;
-            try (Stream<Path> list = Files.list(manifests)) {
-                all = list.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList();
-            }
-            for (Path manifest : all) {
-                for (String rel : files(manifest)) {
-                    Path file = root.resolve(rel);
-                    if (!Files.exists(file) || !listed.add(file.toString()) || !delete) continue;
-                    Files.deleteIfExists(file);
-                    removeEmptyFolders(file.getParent());
-                }
-                if (delete) Files.deleteIfExists(manifest);
-            }
+        List<String> manifests;
+        try (Stream<StoredObject> list = store.list(MANIFESTS, null)) {
+            manifests = list.map(StoredObject::key).filter(k -> k.endsWith(".json")).toList();
         }
-        if (Files.exists(sluice)) {
-            listed.add(sluice + java.io.File.separator);
-            if (delete) deleteTree(sluice);
+        for (String manifest : manifests) {
+            for (String rel : files(manifest)) {
+                if (store.stat(rel).isEmpty() || !listed.add(store.describe(rel)) || !delete) continue;
+                store.delete(rel);
+                if (root != null) removeEmptyFolders(root.resolve(rel).getParent());
+            }
+            if (delete) store.delete(manifest);
+        }
+        List<String> bookkeeping;
+        try (Stream<StoredObject> list = store.list("_sluice/", null)) {
+            bookkeeping = list.map(StoredObject::key).toList();
+        }
+        if (!bookkeeping.isEmpty() || (root != null && Files.exists(root.resolve("_sluice")))) {
+            listed.add(root != null ? root.resolve("_sluice") + java.io.File.separator : store.describe("_sluice/"));
+            if (delete) {
+                for (String key : bookkeeping) store.delete(key);
+                store.abortIncompleteWrites("", Instant.now());
+                if (root != null) deleteTree(root.resolve("_sluice"));
+            }
         }
         return List.copyOf(listed);
     }

@@ -6,13 +6,21 @@ import io.sluice.config.Type;
 import io.sluice.spi.PipelineContext;
 import io.sluice.spi.sink.Sink;
 import io.sluice.spi.sink.SinkFactory;
+import io.sluice.spi.storage.ObjectStore;
+import io.sluice.spi.storage.ObjectStores;
+import io.sluice.storage.local.LocalObjectStore;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /** Declares the {@code files} sink. */
 public final class FilesSinkFactory implements SinkFactory {
-    static final Type.Obj OPTIONS = Type.Obj.of("Files in a local folder.",
-            Field.required("path", Type.PATH, "Output folder; a run creates it when missing, with its missing parent folders "
-                    + "only inside the pipeline file's folder (elsewhere a missing parent is reported as a likely typo)."),
+    static final Type.Obj OPTIONS = Type.Obj.of("Files in a local folder or an object store's prefix.",
+            Field.required("path", Type.STRING, "Output folder (relative to the pipeline file), or an object store's URL "
+                    + "(`s3://bucket/prefix/`; see docs/sinks/files.md). A run creates a local folder when missing, with "
+                    + "its missing parent folders only inside the pipeline file's folder (elsewhere a missing parent is "
+                    + "reported as a likely typo)."),
             Field.optional("format", Type.choice("parquet", "csv", "jsonl"), "parquet", "File format of the output."),
             Field.computed("compression", Type.choice("none", "zstd", "gzip", "snappy"),
                     "`zstd` for parquet, `none` for csv and jsonl",
@@ -32,8 +40,9 @@ public final class FilesSinkFactory implements SinkFactory {
 
     @Override
     public String description() {
-        return "Writes each split's records to files named after the split id, first under `_sluice/staging/`, "
-                + "then moved into place with an atomic rename: a replayed split replaces its own files and never "
+        return "Writes each split's records to files named after the split id: staged locally, then each file "
+                + "written whole to its key (an atomic rename on local disk, one PUT or a multipart upload on an object "
+                + "store), and a manifest per split written last: a replayed split replaces its own files and never "
                 + "duplicates them. Bad records go to `_dead_letter/` as JSON lines. Readers should ignore folders "
                 + "starting with `_`: Spark and Hive do; DuckDB's `**` glob does not, so read `out/*.parquet` (or "
                 + "`out/*/*.parquet` with one `partition_by` column) rather than `out/**/*.parquet`.";
@@ -47,6 +56,14 @@ public final class FilesSinkFactory implements SinkFactory {
         if (compression.equals("snappy") && !format.equals("parquet")) {
             throw o.problem("compression", "snappy is only for parquet; use none, gzip or zstd for " + format);
         }
-        return new FilesSink(o.filePath("path"), format, compression, o.list("partition_by"), o, context.baseDir());
+        String path = o.string("path");
+        Path local = ObjectStores.isUrl(path) ? null : context.baseDir().resolve(path).normalize();
+        ObjectStore store;
+        try {
+            store = local != null ? new LocalObjectStore(local) : ObjectStores.open(path, Map.of());
+        } catch (IOException | IllegalArgumentException e) {
+            throw o.problem("path", "cannot open " + path + ": " + e.getMessage());
+        }
+        return new FilesSink(store, local, format, compression, o.list("partition_by"), o, context.baseDir());
     }
 }

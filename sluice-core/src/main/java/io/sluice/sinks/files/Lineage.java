@@ -5,9 +5,9 @@ import io.sluice.spi.sink.OutputLocks;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import io.sluice.spi.storage.ObjectStore;
+import io.sluice.spi.storage.StoredObject;
+import io.sluice.spi.storage.WriteCondition;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -41,8 +41,9 @@ final class Lineage {
     /** The ledger lock commits take while outputs of other incarnations are left. */
     static final String LOCK = "files-lineage";
 
-    private final Path manifests;
-    private final Path markers;
+    private final ObjectStore store;
+    private final String manifests;
+    private final String markers;
     private final Versions.Remover remover;
     /** The incarnation whose commits found no output of another incarnation: they need nothing more. */
     private volatile String clean;
@@ -50,12 +51,12 @@ final class Lineage {
     private Index index;
 
     /**
-     * @param sluice  the sink's {@code _sluice} folder
      * @param remover removes one output, all its files and then its manifest
      */
-    Lineage(Path sluice, Versions.Remover remover) {
-        this.manifests = sluice.resolve("manifests");
-        this.markers = sluice.resolve("incarnations");
+    Lineage(ObjectStore store, Versions.Remover remover) {
+        this.store = store;
+        this.manifests = FilesSink.MANIFESTS;
+        this.markers = "_sluice/incarnations/";
         this.remover = remover;
     }
 
@@ -68,8 +69,8 @@ final class Lineage {
     Commit begin(String incarnation, OutputLocks locks) throws IOException {
         if (incarnation == null) return Commit.NONE;
         String mine = marker(incarnation);
-        Path marker = markers.resolve(mine);
-        boolean marked = Files.exists(marker);
+        String marker = markers + mine;
+        boolean marked = store.stat(marker).isPresent();
         if (marked && incarnation.equals(clean)) return Commit.NONE;
         if (!marked) mark(marker, incarnation);
         if (others(mine).isEmpty()) {
@@ -120,7 +121,7 @@ final class Lineage {
                 }
             }
             for (String candidate : candidates) {
-                var m = Manifest.read(lineage.manifests.resolve(candidate + ".json"));
+                var m = Manifest.read(lineage.store, lineage.manifests + candidate + ".json");
                 // gone (another process removed it), or committed in the current incarnation since: not ours to remove
                 if (m.isPresent() && m.get().incarnation() != null && !m.get().incarnation().equals(index.incarnation)) {
                     lineage.remover.remove(candidate);
@@ -164,7 +165,7 @@ final class Lineage {
             String marker = outputs.remove(name);
             if (marker != null && perMarker.merge(marker, -1, Integer::sum) == 0) {
                 perMarker.remove(marker);
-                Files.deleteIfExists(markers.resolve(marker));
+                store.delete(markers + marker);
             }
         }
 
@@ -179,43 +180,36 @@ final class Lineage {
      */
     private Index build(String incarnation, String mine) throws IOException {
         Index built = new Index(incarnation);
-        if (Files.isDirectory(manifests)) {
-            List<Path> files;
-            try (Stream<Path> list = Files.list(manifests)) {
-                files = list.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList();
-            } catch (UncheckedIOException e) {
-                throw e.getCause();
-            }
-            for (Path p : files) {
-                var m = Manifest.read(p);
-                if (m.isEmpty() || m.get().incarnation() == null || m.get().inputs().isEmpty()) continue;
-                if (m.get().incarnation().equals(incarnation)) continue;
-                String file = p.getFileName().toString();
-                built.add(file.substring(0, file.length() - ".json".length()), m.get());
-            }
+        List<String> keys;
+        try (Stream<StoredObject> list = store.list(manifests, null)) {
+            keys = list.map(StoredObject::key).filter(k -> k.endsWith(".json")).toList();
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        for (String key : keys) {
+            var m = Manifest.read(store, key);
+            if (m.isEmpty() || m.get().incarnation() == null || m.get().inputs().isEmpty()) continue;
+            if (m.get().incarnation().equals(incarnation)) continue;
+            built.add(key.substring(manifests.length(), key.length() - ".json".length()), m.get());
         }
         for (String other : others(mine)) {
-            if (!built.perMarker.containsKey(other)) Files.deleteIfExists(markers.resolve(other));
+            if (!built.perMarker.containsKey(other)) store.delete(markers + other);
         }
         return built;
     }
 
     /** The markers of other incarnations. */
     private List<String> others(String mine) throws IOException {
-        if (!Files.isDirectory(markers)) return List.of();
-        try (Stream<Path> list = Files.list(markers)) {
-            return list.map(p -> p.getFileName().toString()).filter(n -> !n.equals(mine) && !n.endsWith(".tmp")).toList();
+        try (Stream<StoredObject> list = store.list(markers, null)) {
+            return list.map(o -> o.key().substring(markers.length())).filter(n -> !n.equals(mine)).toList();
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
     }
 
     /** Writes the marker of an incarnation, which names it for people. */
-    private static void mark(Path marker, String incarnation) throws IOException {
-        Files.createDirectories(marker.getParent());
-        Path tmp = Files.createTempFile(marker.getParent(), marker.getFileName().toString(), ".tmp");
-        Files.write(tmp, (incarnation + "\n").getBytes(StandardCharsets.UTF_8));
-        Files.move(tmp, marker, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    private void mark(String marker, String incarnation) throws IOException {
+        store.write(marker, (incarnation + "\n").getBytes(StandardCharsets.UTF_8), WriteCondition.none());
     }
 
     /** The marker's file name: a hash, since an incarnation id may hold any character. */

@@ -7,11 +7,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.spi.Member;
 import io.sluice.spi.OutputKey;
 import io.sluice.spi.Split;
+import io.sluice.spi.storage.ObjectStore;
+import io.sluice.spi.storage.StoredObject;
+import io.sluice.spi.storage.WriteCondition;
 import java.io.IOException;
-import java.nio.file.Files;
+import java.io.InputStream;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -86,16 +87,16 @@ record Manifest(String split, String incarnation, List<Input> inputs, Set<String
         return new Manifest(split, incarnation, inputs, files);
     }
 
-    /** The manifest in this file; empty when there is none. */
-    static Optional<Manifest> read(Path file) throws IOException {
+    /** The manifest at this key of the store; empty when there is none. */
+    static Optional<Manifest> read(ObjectStore store, String key) throws IOException {
         JsonNode root;
-        try {
-            root = JSON.readTree(file.toFile());
+        try (InputStream in = store.read(key, null, 0, -1)) {
+            root = JSON.readTree(in);
         } catch (java.io.FileNotFoundException | NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
-            throw new IOException("cannot read the manifest " + file + " (" + e.getMessage() + "); if it was edited, "
-                    + "restore it, or remove the sink's output and run the pipeline again", e);
+            throw new IOException("cannot read the manifest " + store.describe(key) + " (" + e.getMessage() + "); if it "
+                    + "was edited, restore it, or remove the sink's output and run the pipeline again", e);
         }
         if (root == null || root.isMissingNode()) return Optional.empty(); // an empty file: never written by Sluice, whose writes are atomic
         if (root.isArray()) return Optional.of(new Manifest(null, null, List.of(), strings(root))); // an older Sluice
@@ -106,8 +107,8 @@ record Manifest(String split, String incarnation, List<Input> inputs, Set<String
         return Optional.of(new Manifest(text(root, "split"), text(root, "incarnation"), inputs, strings(root.path("files"))));
     }
 
-    /** Writes the manifest atomically (a temporary file renamed over it). */
-    void write(Path file) throws IOException {
+    /** Writes the manifest as one object (which stores make visible whole, or not at all), under {@code condition}. */
+    StoredObject write(ObjectStore store, String key, WriteCondition condition) throws IOException {
         ObjectNode root = JSON.createObjectNode();
         if (split != null) root.put("split", split);
         if (incarnation != null) root.put("incarnation", incarnation);
@@ -119,9 +120,7 @@ record Manifest(String split, String incarnation, List<Input> inputs, Set<String
         }
         ArrayNode list = root.putArray("files");
         files.forEach(list::add);
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.write(tmp, JSON.writeValueAsBytes(root));
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return store.write(key, JSON.writeValueAsBytes(root), condition);
     }
 
     private static String text(JsonNode root, String field) {

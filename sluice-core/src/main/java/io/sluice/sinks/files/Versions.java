@@ -3,19 +3,18 @@ package io.sluice.sinks.files;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.spi.OutputKey;
 import io.sluice.spi.Split;
+import io.sluice.spi.storage.ObjectChangedException;
+import io.sluice.spi.storage.ObjectStore;
+import io.sluice.spi.storage.StoredObject;
+import io.sluice.spi.storage.WriteCondition;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
 /**
  * Which outputs stand for which version of an input ({@link OutputKey}), so that committing a new version removes
- * the others. Under {@code _sluice/versions/<hash of the output key>/} one small file per committed output names
+ * the others. Under {@code _sluice/versions/<hash of the output key>/} one small object per committed output names
  * its version and byte range. The first version of a whole file or of a pack needs none: its split id is the output
  * key itself, so its output's name is known.
  *
@@ -24,6 +23,7 @@ import java.util.stream.Stream;
  */
 final class Versions {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String DIR = "_sluice/versions/";
 
     /** Removes one output (its files, then its manifest) by name; removing an absent one does nothing. */
     @FunctionalInterface
@@ -31,29 +31,29 @@ final class Versions {
         void remove(String name) throws IOException;
     }
 
-    private final Path dir;
+    private final ObjectStore store;
 
-    /** @param sluice the sink's {@code _sluice} folder */
-    Versions(Path sluice) {
-        this.dir = sluice.resolve("versions");
+    Versions(ObjectStore store) {
+        this.store = store;
     }
 
     /**
-     * Records that the output {@code name} holds this version of the key, before its files are moved into place: a
-     * crash after the move then leaves them findable by the next version too. The first version of a whole file or a
-     * pack (split id = output key) needs no record. The record's file name says all a commit decides by
-     * ({@code NAME~VERSION HASH~START~END.json}, so deciding reads no file); it holds the split id, for people.
+     * Records that the output {@code name} holds this version of the key, before its files are written: a crash after
+     * that leaves them findable by the next version too. The first version of a whole file or a pack (split id = output
+     * key) needs no record. The record's name says all a commit decides by ({@code NAME~VERSION HASH~START~END.json},
+     * so deciding reads no object); it holds the split id, for people. Written only if absent: a record never changes.
      */
     void record(Split split, String name, OutputKey key) throws IOException {
         if (split.id().equals(key.key())) return;
-        Path entry = folder(key.key()).resolve(String.join("~", name, FilesSink.hash(key.version()),
-                Long.toString(key.start()), Long.toString(key.end())) + ".json");
-        if (Files.exists(entry)) return;
-        Files.createDirectories(entry.getParent());
-        Path tmp = entry.resolveSibling(entry.getFileName() + ".tmp");
-        Files.write(tmp, JSON.writeValueAsString(Map.of("split", split.id(), "version", key.version()))
-                .getBytes(StandardCharsets.UTF_8));
-        Files.move(tmp, entry, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        String entry = folder(key.key()) + String.join("~", name, FilesSink.hash(key.version()),
+                Long.toString(key.start()), Long.toString(key.end())) + ".json";
+        if (store.stat(entry).isPresent()) return;
+        try {
+            store.write(entry, JSON.writeValueAsBytes(Map.of("split", split.id(), "version", key.version())),
+                    WriteCondition.ifAbsent());
+        } catch (ObjectChangedException e) {
+            // written meanwhile by an earlier attempt of the split: the same record
+        }
     }
 
     /**
@@ -62,31 +62,26 @@ final class Versions {
      * crash in between leaves the rest for the next commit of the key to remove.
      */
     void removeOthers(String name, OutputKey mine, Remover remover) throws IOException {
-        Path folder = folder(mine.key());
-        if (Files.isDirectory(folder)) {
-            // versions compared by their hashes, as the records' names hold them
-            OutputKey me = new OutputKey(mine.key(), FilesSink.hash(mine.version()), mine.start(), mine.end());
-            try (Stream<Path> entries = Files.list(folder)) {
-                for (Path entry : entries.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList()) {
-                    String file = entry.getFileName().toString();
-                    String[] f = file.substring(0, file.length() - ".json".length()).split("~");
-                    if (f[0].equals(name)) continue;
-                    if (new OutputKey(mine.key(), f[1], Long.parseLong(f[2]), Long.parseLong(f[3])).sibling(me)) continue;
-                    remover.remove(f[0]);
-                    Files.deleteIfExists(entry);
-                }
-            }
-            try {
-                Files.delete(folder); // only when nothing is left in it
-            } catch (DirectoryNotEmptyException | NoSuchFileException e) {
-                // other ranges of this version, or this split's own record
-            }
+        String folder = folder(mine.key());
+        List<StoredObject> entries;
+        try (Stream<StoredObject> list = store.list(folder, null)) {
+            entries = list.filter(o -> o.key().endsWith(".json")).toList();
+        }
+        // versions compared by their hashes, as the records' names hold them
+        OutputKey me = new OutputKey(mine.key(), FilesSink.hash(mine.version()), mine.start(), mine.end());
+        for (StoredObject entry : entries) {
+            String file = entry.key().substring(folder.length());
+            String[] f = file.substring(0, file.length() - ".json".length()).split("~");
+            if (f[0].equals(name)) continue;
+            if (new OutputKey(mine.key(), f[1], Long.parseLong(f[2]), Long.parseLong(f[3])).sibling(me)) continue;
+            remover.remove(f[0]);
+            store.delete(entry.key());
         }
         String first = FilesSink.name(mine.key());
         if (!first.equals(name)) remover.remove(first);
     }
 
-    private Path folder(String key) {
-        return dir.resolve(FilesSink.hash(key));
+    private static String folder(String key) {
+        return DIR + FilesSink.hash(key) + "/";
     }
 }
