@@ -597,7 +597,8 @@ public final class LocalRunner {
      * incarnation it was claimed in, and locks in the ledger.
      */
     private SplitCommit commitContext(Claim claim, String incarnation) {
-        return new SplitCommit(() -> fence(claim), () -> a.source().current(claim.split()), incarnation, locks);
+        return new SplitCommit(() -> fence(claim), () -> a.source().current(claim.split()), incarnation, claim.attempt(),
+                locks);
     }
 
     /** The sink asks right before it commits: a claim taken over meanwhile must not commit. */

@@ -12,12 +12,20 @@ import java.util.Optional;
  * incarnation the split was claimed in, and the ledger's locks.
  *
  * @param incarnation null for what is no split's output (merged results)
+ * @param attempt     the claim's attempt, 1 for the first
  */
-public record SplitCommit(Fence fence, Current current, String incarnation, OutputLocks locks) implements CommitContext {
+public record SplitCommit(Fence fence, Current current, String incarnation, int attempt, OutputLocks locks)
+        implements CommitContext {
     public SplitCommit {
         Objects.requireNonNull(fence, "fence");
         Objects.requireNonNull(current, "current");
         Objects.requireNonNull(locks, "locks");
+        if (attempt < 1) throw new IllegalArgumentException("attempt must be >= 1");
+    }
+
+    /** A first attempt. */
+    public SplitCommit(Fence fence, Current current, String incarnation, OutputLocks locks) {
+        this(fence, current, incarnation, 1, locks);
     }
 
     /** Checks the claim. */

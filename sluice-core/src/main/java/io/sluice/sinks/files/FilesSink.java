@@ -12,6 +12,9 @@ import io.sluice.spi.sink.Rows;
 import io.sluice.spi.sink.Sink;
 import io.sluice.spi.sink.SinkWriter;
 import io.sluice.spi.sink.Written;
+import io.sluice.spi.storage.ObjectStore;
+import io.sluice.spi.storage.StoredObject;
+import io.sluice.spi.storage.WriteCondition;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -21,6 +24,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
@@ -28,15 +32,12 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
-import io.sluice.spi.storage.ObjectStore;
-import io.sluice.spi.storage.StoredObject;
-import io.sluice.spi.storage.WriteCondition;
-import java.time.Instant;
 
 /**
- * Local files. A split's output is named {@code part-<hash of split id>}; it is written under
- * {@code _sluice/staging/} and moved into place by atomic renames. A manifest per split lists its files, so a
- * replay that writes a different set of files still removes the ones it no longer produces. The output of a split
+ * Files in an {@link ObjectStore}: a local folder or a bucket's prefix. A split's output is named
+ * {@code part-<hash of split id>}; it is staged in a local folder, then each file is written whole to its key (see
+ * {@link #commit}). A manifest per split lists its files, so a replay that writes a different set of files still
+ * removes the ones it no longer produces. The output of a split
  * with an {@link OutputKey} (a file, a range, a pack) replaces, when it commits, the outputs of the other versions of
  * that input ({@link Versions}); every split's output replaces the outputs that splits forgotten by a reset (or a lost
  * ledger) wrote with any of its inputs ({@link Lineage}).
@@ -357,6 +358,8 @@ final class FilesSink implements Sink, PartialResults {
                 versions.record(split, name, key.get());
             }
             if (held != null) held.check();
+            // after the fence: a stale attempt must not abort the current holder's uploads
+            if (context.attempt() > 1) abandonUploads(produced, null);
             commit(name, staging, produced, manifest);
             if (key.isPresent()) versions.removeOthers(name, key.get(), this::remove);
             replaced.replace(name, manifest.inputs());
@@ -418,14 +421,7 @@ final class FilesSink implements Sink, PartialResults {
         try {
             for (String rel : produced) store.write(rel, staging.resolve(rel), WriteCondition.none());
         } catch (IOException | RuntimeException e) {
-            for (String rel : produced) {
-                try {
-                    // only this split's keys, and only what began before now: no other writer's upload
-                    store.abortIncompleteWrites(rel, Instant.now());
-                } catch (IOException | RuntimeException cleanup) {
-                    e.addSuppressed(cleanup);
-                }
-            }
+            abandonUploads(produced, e);
             throw e;
         }
         for (String stale : previous) {
@@ -433,6 +429,21 @@ final class FilesSink implements Sink, PartialResults {
         }
         manifest.withFiles(new LinkedHashSet<>(produced)).write(store, key,
                 conditional ? WriteCondition.ifVersion(first.version()) : WriteCondition.none());
+    }
+
+    /**
+     * Aborts what uploads of these keys left unfinished (a failed one, or a killed attempt's): only this split's keys,
+     * and only uploads begun before now, so no other writer's. Failures are added to {@code failure} when there is one.
+     */
+    private void abandonUploads(List<String> keys, Exception failure) throws IOException {
+        for (String rel : keys) {
+            try {
+                store.abortIncompleteWrites(rel, Instant.now());
+            } catch (IOException | RuntimeException e) {
+                if (failure == null) throw e;
+                failure.addSuppressed(e);
+            }
+        }
     }
 
     /** The files every manifest lists that are there, then the {@code _sluice} folder. */

@@ -26,7 +26,10 @@ public final class FilesSinkFactory implements SinkFactory {
                     "`zstd` for parquet, `none` for csv and jsonl",
                     "Compression of the output files (csv and jsonl: `none`, `gzip` or `zstd`)."),
             Field.optional("partition_by", Type.oneOrMany(Type.STRING), List.of(),
-                    "Columns to partition by, as hive-style folders (`region=eu/part-....parquet`)."));
+                    "Columns to partition by, as hive-style folders (`region=eu/part-....parquet`)."),
+            Field.optional("s3", new Type.MapOf(Type.STRING), Map.of(), "Settings of an `s3://` path: `endpoint`, "
+                    + "`region`, `path_style`, `profile`, `part_size`, ... (docs/storage.md); credentials come from "
+                    + "the default chain, never from here."));
 
     @Override
     public String kind() {
@@ -48,6 +51,12 @@ public final class FilesSinkFactory implements SinkFactory {
                 + "`out/*/*.parquet` with one `partition_by` column) rather than `out/**/*.parquet`.";
     }
 
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> settings(Options o) {
+        Object block = o.values().get("s3");
+        return block == null ? Map.of() : (Map<String, Object>) block;
+    }
+
     @Override
     public Sink create(Object options, PipelineContext context) {
         Options o = (Options) options;
@@ -60,7 +69,7 @@ public final class FilesSinkFactory implements SinkFactory {
         Path local = ObjectStores.isUrl(path) ? null : context.baseDir().resolve(path).normalize();
         ObjectStore store;
         try {
-            store = local != null ? new LocalObjectStore(local) : ObjectStores.open(path, Map.of());
+            store = local != null ? new LocalObjectStore(local) : ObjectStores.open(path, Map.of("s3", settings(o)));
         } catch (IOException | IllegalArgumentException e) {
             throw o.problem("path", "cannot open " + path + ": " + e.getMessage());
         }

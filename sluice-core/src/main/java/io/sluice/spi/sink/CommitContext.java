@@ -24,4 +24,10 @@ public interface CommitContext extends OutputLocks {
      * ledger) the outputs of forgotten splits are told apart from new ones. Null for what is no split's output.
      */
     String incarnation();
+
+    /**
+     * 1 for the split's first attempt, more for a retry: a retry may find what a killed attempt left unfinished in the
+     * target (multipart uploads, say) and removes it first.
+     */
+    int attempt();
 }
