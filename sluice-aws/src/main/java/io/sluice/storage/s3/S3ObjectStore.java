@@ -5,6 +5,7 @@ import io.sluice.spi.storage.ObjectStore;
 import io.sluice.spi.storage.StoredObject;
 import io.sluice.spi.storage.WriteCondition;
 import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -30,12 +31,14 @@ import java.util.Spliterators;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
+import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ChecksumMode;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListMultipartUploadsResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
@@ -112,7 +115,7 @@ public final class S3ObjectStore implements ObjectStore {
         if (offset > 0 || length > 0) get.range("bytes=" + offset + "-" + (length > 0 ? offset + length - 1 : ""));
         if (version != null) get.ifMatch(quoted(version));
         try {
-            return s3.getObject(get.build());
+            return new Body(s3.getObject(get.build()));
         } catch (SdkException e) {
             if (S3Errors.conditionFailed(e)) {
                 throw new ObjectChangedException(key, describe(key) + " changed: it is no longer version " + version
@@ -337,6 +340,40 @@ public final class S3ObjectStore implements ObjectStore {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * A GET's body that, closed before its end, drops the connection rather than reading the rest of the object to
+     * reuse it (which closing the SDK's stream does).
+     */
+    private static final class Body extends FilterInputStream {
+        private final ResponseInputStream<GetObjectResponse> response;
+        private boolean ended;
+
+        Body(ResponseInputStream<GetObjectResponse> response) {
+            super(response);
+            this.response = response;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            ended |= b < 0;
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            ended |= n < 0;
+            return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (!ended) response.abort();
+            super.close();
         }
     }
 
