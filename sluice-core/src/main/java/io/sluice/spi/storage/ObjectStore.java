@@ -36,7 +36,8 @@ public interface ObjectStore extends AutoCloseable {
     /**
      * Reads {@code length} bytes from {@code offset} ({@code length < 0}: to the end) of the object, in one request
      * (a ranged GET). With {@code version} not null, the read fails with {@link ObjectChangedException} when the object
-     * is no longer that version, so that a split never mixes two versions of an input.
+     * is no longer that version, so that a split never mixes two versions of an input. From an offset at or past the
+     * end the stream is empty (a tailed log with nothing new). Closing the stream early is cheap: it does not read on.
      *
      * @throws java.nio.file.NoSuchFileException when there is no object at {@code key}
      */
