@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.spi.storage.ObjectChangedException;
 import io.sluice.spi.storage.ObjectStore;
 import io.sluice.spi.storage.ObjectStores;
 import io.sluice.spi.storage.StoredObject;
@@ -12,7 +13,10 @@ import io.sluice.testkit.storage.ObjectStoreConformanceKit;
 import io.sluice.testkit.storage.S3ProxyServer;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -120,6 +124,34 @@ class S3ObjectStoreTest extends ObjectStoreConformanceKit {
                         .isEqualTo("id\n1\n");
             }
         }
+    }
+
+    @Test
+    void aFileAbovePartSizeGoesUpInPartsAndALostRaceLeavesNoUpload() throws IOException {
+        Path file = tmp.resolve("eleven.bin");
+        Files.write(file, new byte[11 << 20]);
+
+        StoredObject first = store.write("big", file, WriteCondition.ifAbsent());
+        assertThat(first.version()).as("a multipart ETag counts its parts").endsWith("-3");
+        assertThat(first.checksums()).isEmpty();
+        assertThatThrownBy(() -> store.write("big", file, WriteCondition.ifAbsent()))
+                .isInstanceOf(ObjectChangedException.class);
+        assertThatThrownBy(() -> store.write("big", file, WriteCondition.ifVersion("0123-2")))
+                .isInstanceOf(ObjectChangedException.class);
+
+        assertThat(store.abortIncompleteWrites("", Instant.now().plusSeconds(60)))
+                .as("the refused uploads were aborted at once").isZero();
+        assertThat(store.stat("big").orElseThrow().version()).isEqualTo(first.version());
+    }
+
+    @Test
+    void aConditionalPutFindingItsOwnBytesInPlaceIsDone() throws IOException {
+        // what a retried PUT meets when its first attempt landed but the answer was lost
+        StoredObject first = store.write("manifest", "split 7".getBytes(UTF_8), WriteCondition.ifAbsent());
+        assertThat(store.write("manifest", "split 7".getBytes(UTF_8), WriteCondition.ifAbsent()).version())
+                .isEqualTo(first.version());
+        assertThatThrownBy(() -> store.write("manifest", "split 8".getBytes(UTF_8), WriteCondition.ifAbsent()))
+                .isInstanceOf(ObjectChangedException.class);
     }
 
     @Test
