@@ -121,7 +121,9 @@ final class StatusCommand implements Callable<Integer> {
     private static List<String> sourceStatus(Pipeline p, Components c, Ledger ledger) {
         try {
             var ctx = Assembly.context(p, Clock.systemUTC());
-            return new io.sluice.planning.Planner(c.sources().get(p.source().kind()).create(p.source().value(), ctx), ledger).status();
+            try (io.sluice.spi.source.Source source = c.sources().get(p.source().kind()).create(p.source().value(), ctx)) {
+                return new io.sluice.planning.Planner(source, ledger).status();
+            }
         } catch (Exception e) {
             return List.of("(cannot read the source: " + e.getMessage() + ")");
         }

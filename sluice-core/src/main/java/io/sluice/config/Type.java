@@ -20,6 +20,7 @@ public sealed interface Type {
     Type DURATION = new Dur();
     Type SIZE = new Size();
     Type PATH = new FilePath();
+    Type LOCATION = new Location();
     Type PROBABILITY = new Decimal(0, 1);
 
     record Str() implements Type {
@@ -69,6 +70,16 @@ public sealed interface Type {
     record FilePath() implements Type {
         public String describe() {
             return "path (relative to the pipeline file)";
+        }
+    }
+
+    /**
+     * A local path (relative to the pipeline file's folder) or an object store URL ({@code s3://bucket/prefix/}); the
+     * value is the URL as written, or the path made absolute.
+     */
+    record Location() implements Type {
+        public String describe() {
+            return "path (relative to the pipeline file) or URL (s3://, gs://, az://)";
         }
     }
 

@@ -233,6 +233,8 @@ public final class Validator {
             case Type.Dur d -> parseDuration(text);
             case Type.Size s -> parseSize(text);
             case Type.FilePath p -> text.isEmpty() ? null : baseDir.resolve(text).normalize();
+            case Type.Location l -> text.isEmpty() ? null : io.sluice.spi.storage.ObjectStores.isUrl(text) ? text
+                    : baseDir.resolve(text).normalize().toString();
             case Type.Choice c -> c.values().contains(text) ? text : null;
             default -> throw new IllegalStateException("not a scalar type: " + type);
         };

@@ -72,6 +72,12 @@ public record Assembly(Pipeline pipeline, Source source, List<Step> steps, Sink 
 
     @Override
     public void close() {
-        if (ledger != null) ledger.close();
+        try {
+            source.close();
+        } catch (java.io.IOException e) {
+            // its connections are gone with the process; nothing was left half done
+        } finally {
+            if (ledger != null) ledger.close();
+        }
     }
 }

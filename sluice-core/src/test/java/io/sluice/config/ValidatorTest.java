@@ -279,7 +279,7 @@ class ValidatorTest {
                 """);
         assertThat(p.name()).isEqualTo("from_default");
         Options source = p.source().options();
-        assertThat(source.filePath("path")).isEqualTo(dir.resolve("in").toAbsolutePath().normalize());
+        assertThat(Path.of(source.string("path"))).isEqualTo(dir.resolve("in").toAbsolutePath().normalize());
         assertThat(source.<String>list("include")).containsExactly("**/*.csv");
         assertThat(source.string("marker")).as("an empty variable takes the :- default").isEqualTo(".done");
         assertThat((String) p.steps().getFirst().value()).isEqualTo("SELECT 'costs $5' AS price, '$${X}' AS raw FROM input");

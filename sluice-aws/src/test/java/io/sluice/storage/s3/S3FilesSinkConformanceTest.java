@@ -54,7 +54,7 @@ class S3FilesSinkConformanceTest extends SinkConformanceKit {
         String yaml = "path: " + url + "\nformat: csv\ns3: {endpoint: \"" + SERVER.endpoint() + "\", region: "
                 + S3ProxyServer.REGION + ", path_style: true, profile: sluice-kit}\n";
         Options o = new Validator(dir, k -> null).validate(YamlReader.parse("sink.yaml", yaml), (Type.Obj) factory.options());
-        return factory.create(o, new PipelineContext("kit", dir.resolve("p.yaml"), null, Clock.systemUTC()));
+        return factory.create(o, new PipelineContext("kit", dir.resolve("p.yaml"), 1, io.sluice.spi.BadRecordPolicy.DEAD_LETTER, Clock.systemUTC()));
     }
 
     private ObjectStore reader() throws Exception {

@@ -17,8 +17,8 @@ import java.util.Map;
 /** Declares the {@code files} sink. */
 public final class FilesSinkFactory implements SinkFactory {
     static final Type.Obj OPTIONS = Type.Obj.of("Files in a local folder or an object store's prefix.",
-            Field.required("path", Type.STRING, "Output folder (relative to the pipeline file), or an object store's URL "
-                    + "(`s3://bucket/prefix/`; see docs/sinks/files.md). A run creates a local folder when missing, with "
+            Field.required("path", Type.LOCATION, "Output folder (relative to the pipeline file), or an object store's "
+                    + "URL (`s3://bucket/prefix/`, module sluice-aws; see docs/sinks/files.md). A run creates a local folder when missing, with "
                     + "its missing parent folders only inside the pipeline file's folder (elsewhere a missing parent is "
                     + "reported as a likely typo)."),
             Field.optional("format", Type.choice("parquet", "csv", "jsonl"), "parquet", "File format of the output."),
@@ -66,7 +66,7 @@ public final class FilesSinkFactory implements SinkFactory {
             throw o.problem("compression", "snappy is only for parquet; use none, gzip or zstd for " + format);
         }
         String path = o.string("path");
-        Path local = ObjectStores.isUrl(path) ? null : context.baseDir().resolve(path).normalize();
+        Path local = ObjectStores.isUrl(path) ? null : Path.of(path);
         ObjectStore store;
         try {
             store = local != null ? new LocalObjectStore(local) : ObjectStores.open(path, Map.of("s3", settings(o)));

@@ -14,6 +14,8 @@ import io.sluice.spi.source.ReadContext;
 import io.sluice.spi.source.Skipped;
 import io.sluice.spi.source.Source;
 import io.sluice.spi.source.SplitReader;
+import io.sluice.spi.storage.ObjectChangedException;
+import io.sluice.spi.storage.StoredObject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -22,7 +24,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
@@ -44,7 +45,6 @@ import java.util.stream.Stream;
  * registered some of it first, asks again.
  */
 final class FilesSource implements Source {
-    private static final int MAX_PLAN_ROUNDS = 5;
     /** With enough files for every worker, a file is cut only above this many split sizes. */
     private static final long WHOLE_UP_TO = 4;
 
@@ -59,14 +59,22 @@ final class FilesSource implements Source {
     private static final int OTHER_FILE_LINES = 1_000;
     private static final int SAMPLE_BYTES = 8 << 20;
 
-    /** @param parse text only: how lines become columns; null for one {@code line} column */
-    record Settings(Path root, Globs globs, Optional<String> format, boolean header, LineParse parse, boolean tail,
+    /**
+     * @param parse      text only: how lines become columns; null for one {@code line} column
+     * @param startAfter list only the keys after this one (time-ordered keys: what came before was read)
+     * @param after      what to do with a split's inputs once it is done; null: leave them
+     */
+    record Settings(Storage storage, Globs globs, Optional<String> format, boolean header, LineParse parse, boolean tail,
                     Duration settle, Optional<String> marker, boolean dedupe, boolean reprocessChanged, long splitSize,
-                    int packFiles, long packBytes) {
+                    int packFiles, long packBytes, Optional<String> startAfter, After after) {
     }
 
-    /** A file found by the listing, with its fingerprint. */
-    record Found(String key, Path path, long size, String fingerprint, String format) {
+    /**
+     * A file found by the listing, with its fingerprint.
+     *
+     * @param path the local file; null for an object of a store reached over the network
+     */
+    record Found(String key, Path path, long size, String fingerprint, String format, StoredObject object) {
     }
 
     private final Settings s;
@@ -87,7 +95,7 @@ final class FilesSource implements Source {
     public Proposal propose(KnownSplits known) throws IOException {
         NoMatch noMatch = new NoMatch(s.globs());
         Proposal proposal = propose(known, noMatch);
-        Optional<String> nothing = noMatch.message(s.root());
+        Optional<String> nothing = noMatch.message(s.storage().root());
         return nothing.isEmpty() ? proposal : proposal.withNotice(nothing.get());
     }
 
@@ -186,41 +194,35 @@ final class FilesSource implements Source {
     }
 
     /**
-     * Walks the folder; files not ready yet (still being written, no marker) are reported as waiting. Visible files the
-     * globs leave out go to {@code noMatch} (when not null) while no file matched.
+     * Lists the store (from {@code start_after} on); files not ready yet (still being written, no marker) are reported
+     * as waiting. Visible files the globs leave out go to {@code noMatch} (when not null) while no file matched.
      */
     private List<Found> list(List<Skipped> skipped, NoMatch noMatch) throws IOException {
         long now = clock.millis();
-        List<Found> found = new ArrayList<>();
-        List<Path> files;
-        try (Stream<Path> walk = Files.walk(s.root())) {
-            files = walk.filter(p -> !p.equals(s.root())).sorted().toList();
+        List<StoredObject> objects = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        try (Stream<StoredObject> listed = s.storage().list(s.startAfter().orElse(null))) {
+            listed.forEach(o -> {
+                if (hidden(o.key())) return;
+                names.add(o.key());
+                objects.add(o);
+            });
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
-        Set<String> names = new HashSet<>();
-        files.forEach(p -> names.add(p.toString()));
-        for (Path p : files) {
-            Path rel = s.root().relativize(p);
-            String key = rel.toString().replace('\\', '/');
-            if (hidden(rel)) continue;
-            if (!s.globs().matches(rel)) {
-                if (noMatch != null && noMatch.collecting() && Files.isRegularFile(p)) noMatch.unmatched(key);
+        List<Found> found = new ArrayList<>();
+        for (StoredObject o : objects) {
+            String key = o.key();
+            if (!s.globs().matches(Path.of(key))) {
+                if (noMatch != null && noMatch.collecting()) noMatch.unmatched(key);
                 continue;
             }
             if (s.marker().isPresent() && key.endsWith(s.marker().get())) continue;
-            BasicFileAttributes a;
-            try {
-                a = Files.readAttributes(p, BasicFileAttributes.class);
-            } catch (NoSuchFileException e) {
-                continue; // removed while listing
-            }
-            if (!a.isRegularFile()) continue;
             if (noMatch != null) noMatch.matched();
-            long mtime = a.lastModifiedTime().toMillis();
+            long mtime = o.lastModified().toEpochMilli();
             if (s.marker().isPresent()) {
-                if (!names.contains(p + s.marker().get())) {
-                    skipped.add(Skipped.because(key, "waiting for its marker " + p.getFileName() + s.marker().get()));
+                if (!names.contains(key + s.marker().get())) {
+                    skipped.add(Skipped.because(key, "waiting for its marker " + name(key) + s.marker().get()));
                     continue;
                 }
             } else if ((!s.tail() || Formats.compressed(key)) && now - mtime < s.settle().toMillis()) {
@@ -235,9 +237,14 @@ final class FilesSource implements Source {
                         + ".txt) or set source.files.format"));
                 continue;
             }
-            found.add(new Found(key, p, a.size(), fingerprint(a), format.get()));
+            found.add(new Found(key, s.storage().file(key), o.size(), s.storage().fingerprint(o), format.get(), o));
         }
         return found;
+    }
+
+    /** The last part of a key: a file's name. */
+    private static String name(String key) {
+        return key.substring(key.lastIndexOf('/') + 1);
     }
 
     /** Drops files the ledger already holds in this version (or in any version, with on_change: ignore). */
@@ -258,12 +265,30 @@ final class FilesSource implements Source {
         return fresh;
     }
 
-    /** sha256 of each file; a file whose bytes another file already brought is skipped. Returns key -> digest. */
+    /**
+     * An object that was deleted or overwritten between its listing and a read of it while planning: left out, and
+     * found again by the next listing in its new version (if any).
+     */
+    private static Skipped gone(Found f, IOException e) {
+        return Skipped.because(f.key(), e instanceof NoSuchFileException ? "deleted while it was being listed"
+                : "overwritten while it was being listed: that version is stale, the new one is planned at the next scan");
+    }
+
+    /**
+     * sha256 of each file (the store's own checksum where it keeps one); a file whose bytes another file already
+     * brought is skipped. Returns key -> digest.
+     */
     private Map<String, String> dedupe(List<Found> fresh, KnownSplits ledger, List<Skipped> skipped) throws IOException {
         Map<String, String> kept = new LinkedHashMap<>();
         Map<String, String> seen = new HashMap<>();
         for (Found f : fresh) {
-            String digest = sha256(f.path());
+            String digest;
+            try {
+                digest = s.storage().sha256(f.object(), f.fingerprint());
+            } catch (NoSuchFileException | ObjectChangedException e) {
+                skipped.add(gone(f, e));
+                continue;
+            }
             Optional<String> owner = Optional.ofNullable(seen.get(digest)).or(() -> ledger.digestOwner(digest));
             if (owner.isPresent() && !owner.get().equals(f.key())) {
                 skipped.add(Skipped.because(f.key(), "same content as " + owner.get() + " (dedupe: content)"));
@@ -302,12 +327,21 @@ final class FilesSource implements Source {
             }
             boolean later = earlier != null;
             String digest = digests.get(f.key());
-            if (f.size() > cutAbove && Formats.lineFormat(f.format()) && !Formats.compressed(f.key())) {
-                List<Long> cuts = LineCutter.cuts(f.path(), 0, f.size(), s.splitSize(), f.format().equals("csv"));
+            if (f.size() > cutAbove && Formats.lineFormat(f.format()) && !Formats.compressed(f.key()) && s.after() == null) {
+                List<Long> cuts;
+                String payload;
+                try {
+                    boolean csv = f.format().equals("csv");
+                    cuts = s.storage().cuts(f.key(), f.fingerprint(), f.size(), s.splitSize(), csv);
+                    payload = csv && s.header() && cuts.size() > 2 ? RangePayload.of(s.storage(), f) : null;
+                } catch (NoSuchFileException | ObjectChangedException e) {
+                    skipped.add(gone(f, e));
+                    continue;
+                }
                 if (cuts.size() > 2) {
                     for (int i = 0; i + 1 < cuts.size(); i++) {
                         out.add(SplitNames.range(new Member(f.key(), f.fingerprint(), cuts.get(i), cuts.get(i + 1),
-                                i == 0 ? digest : null), later, null));
+                                i == 0 ? digest : null), later, i == 0 ? null : payload));
                     }
                     continue;
                 }
@@ -403,15 +437,22 @@ final class FilesSource implements Source {
 
     /** A pack of one file is named like the file; a larger pack by its first file, size and members' hash. */
     private static Split packed(List<Member> members) {
-        long bytes = members.stream().mapToLong(FilesSource::size).sum();
+        long bytes = members.stream().mapToLong(m -> Storage.size(m.fingerprint())).sum();
         return members.size() == 1 ? SplitNames.file(members.getFirst(), bytes, false, null)
                 : SplitNames.pack(members, bytes, null);
     }
 
+    /**
+     * Local files are read in place and byte ranges spooled; an object of a store, or its range, is downloaded with one
+     * ranged GET of the planned version. A version overwritten since it was planned is left out with
+     * {@code on_change: reprocess} (the new version is its own split, whose output replaces this one's); a file or
+     * object deleted since is an error that says what to do (the split's other files then go on without it).
+     */
     @Override
     public SplitReader open(Split split, ReadContext context) throws IOException {
         Path scratch = context.scratch();
         List<Part> parts = new ArrayList<>();
+        List<Skipped> left = new ArrayList<>();
         String format = null;
         int n = 0;
         for (Member m : split.members()) {
@@ -421,35 +462,84 @@ final class FilesSource implements Source {
                 parts.add(part);
                 continue;
             }
-            Path file = s.root().resolve(m.key());
             String f = s.format().or(() -> Formats.fromName(m.key())).orElseThrow();
             format = format == null ? f : format;
-            if (!Files.exists(file)) {
-                throw new NoSuchFileException(file.toString(), null,
-                        "the file was removed after it was planned; restore it, or reset the pipeline's state");
+            String version = m.fingerprint();
+            if (s.storage().local() || !m.isWhole()) {
+                // a local file read in place is checked here; a downloaded object by its GET
+                Optional<Part> part = openMember(m, f, split.payload(), scratch.resolve((n++) + "-" + name(m.key())), left);
+                part.ifPresent(parts::add);
+                continue;
             }
-            String current = fingerprint(Files.readAttributes(file, BasicFileAttributes.class));
+            Path spool = scratch.resolve((n++) + "-" + name(m.key()));
+            try {
+                s.storage().spool(m.key(), version, 0, -1, null, spool);
+            } catch (ObjectChangedException e) {
+                Files.deleteIfExists(spool);
+                if (s.reprocessChanged()) {
+                    left.add(stale(m));
+                    continue;
+                }
+                s.storage().spool(m.key(), null, 0, -1, null, spool); // on_change: ignore: read what is there now
+            } catch (NoSuchFileException e) {
+                throw removed(m);
+            }
+            parts.add(Part.whole(spool, m.key()));
+        }
+        return SplitReader.of(new LocalFiles(parts, format, s.header(), s.parse()), left);
+    }
+
+    /** A member read in place (a whole local file) or spooled (a byte range); empty when left out as stale. */
+    private Optional<Part> openMember(Member m, String format, String payload, Path spool, List<Skipped> left)
+            throws IOException {
+        Optional<StoredObject> now = s.storage().local() ? s.storage().stat(m.key()) : Optional.empty();
+        if (s.storage().local()) {
+            if (now.isEmpty()) throw removed(m);
+            String current = s.storage().fingerprint(now.get());
             if (!current.equals(OutputKey.fileVersion(m.fingerprint()))) {
                 // Changed since planned (e.g. fixed after this split died, then `sluice retry`). With reprocess its new
                 // version is its own split: reading it here too would write its rows twice.
-                if (s.reprocessChanged()) continue;
-                if (!m.isWhole()) {
-                    throw new IOException(m.key() + " changed after it was planned (size:mtime " + m.fingerprint()
-                            + ", now " + current + ") and on_change is ignore, so its byte ranges no longer fit the "
-                            + "file; restore the file, or set source.files.on_change: reprocess");
+                if (s.reprocessChanged()) {
+                    left.add(stale(m));
+                    return Optional.empty();
                 }
+                if (!m.isWhole()) throw rangeNoLongerFits(m, current);
                 // on_change: ignore: no other split will read it; read what is there now
             }
-            if (m.isWhole()) {
-                parts.add(Part.whole(file, m.key()));
-            } else {
-                boolean header = f.equals("csv") && s.header() && m.start() > 0;
-                Path spool = scratch.resolve((n++) + "-" + file.getFileName());
-                spoolRange(file, spool, m.start(), m.end(), header);
-                parts.add(new Part(spool, m.key(), LineShifts.of(file, m.start(), header)));
-            }
+            if (m.isWhole()) return Optional.of(Part.whole(s.storage().file(m.key()), m.key()));
         }
-        return SplitReader.of(new LocalFiles(parts, format, s.header(), s.parse()), List.of());
+        boolean header = format.equals("csv") && s.header() && m.start() > 0;
+        try {
+            byte[] head = header ? RangePayload.header(payload).orElse(null) : null;
+            if (header && head == null) head = s.storage().headerLine(m.key(), m.fingerprint(), false);
+            s.storage().spool(m.key(), m.fingerprint(), m.start(), m.end(), head, spool);
+        } catch (ObjectChangedException e) {
+            Files.deleteIfExists(spool);
+            if (s.reprocessChanged()) {
+                left.add(stale(m));
+                return Optional.empty();
+            }
+            throw rangeNoLongerFits(m, "another version");
+        } catch (NoSuchFileException e) {
+            throw removed(m);
+        }
+        return Optional.of(new Part(spool, m.key(), s.storage().shift(m.key(), m.fingerprint(), m.start(), header)));
+    }
+
+    private static Skipped stale(Member m) {
+        return Skipped.because(m.key(), "overwritten since it was planned: this version is stale, and the new one is "
+                + "a split of its own (on_change: reprocess) whose output replaces this one's");
+    }
+
+    private NoSuchFileException removed(Member m) {
+        return new NoSuchFileException(s.storage().describe(m.key()), null,
+                "the file was removed after it was planned; restore it, or reset the pipeline's state");
+    }
+
+    private static IOException rangeNoLongerFits(Member m, String current) {
+        return new IOException(m.key() + " changed after it was planned (size:mtime " + m.fingerprint()
+                + ", now " + current + ") and on_change is ignore, so its byte ranges no longer fit the "
+                + "file; restore the file, or set source.files.on_change: reprocess");
     }
 
     /**
@@ -462,35 +552,46 @@ final class FilesSource implements Source {
     @Override
     public Sample sample(Path scratch) throws IOException {
         NoMatch noMatch = new NoMatch(s.globs());
-        List<Path> picked = new ArrayList<>();
-        String[] format = {null};
-        visit(s.root(), file -> {
-            String key = s.root().relativize(file).toString().replace('\\', '/');
-            if (!s.globs().matches(s.root().relativize(file))) {
-                noMatch.unmatched(key);
-                return true;
+        List<String> picked = new ArrayList<>();
+        String format = null;
+        try (Stream<StoredObject> listed = s.storage().list(s.startAfter().orElse(null))) {
+            for (java.util.Iterator<StoredObject> it = listed.iterator(); it.hasNext() && picked.size() < SAMPLE_FILES; ) {
+                String key = it.next().key();
+                if (hidden(key)) continue;
+                if (!s.globs().matches(Path.of(key))) {
+                    noMatch.unmatched(key);
+                    continue;
+                }
+                if (s.marker().isPresent() && key.endsWith(s.marker().get())) continue;
+                noMatch.matched();
+                Optional<String> f = s.format().or(() -> Formats.fromName(key));
+                if (f.isPresent() && (format == null || format.equals(f.get()))) {
+                    format = f.get();
+                    picked.add(key);
+                }
             }
-            if (s.marker().isPresent() && key.endsWith(s.marker().get())) return true;
-            noMatch.matched();
-            Optional<String> f = s.format().or(() -> Formats.fromName(key));
-            if (f.isPresent() && (format[0] == null || format[0].equals(f.get()))) {
-                format[0] = f.get();
-                picked.add(file);
-            }
-            return picked.size() < SAMPLE_FILES;
-        });
-        Optional<String> nothing = noMatch.message(s.root());
-        if (picked.isEmpty()) return Sample.none(nothing.orElse("no file under " + s.root() + " has a format to read"));
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        Optional<String> nothing = noMatch.message(s.storage().root());
+        if (picked.isEmpty()) {
+            return Sample.none(nothing.orElse("no file under " + s.storage().root() + " has a format to read"));
+        }
         List<Part> parts = new ArrayList<>();
         Files.createDirectories(scratch);
-        for (Path file : picked) {
-            String key = s.root().relativize(file).toString().replace('\\', '/');
-            if (!Formats.lineFormat(format[0]) || key.endsWith(".zst") || key.endsWith(".zstd")) {
-                parts.add(Part.whole(file, key));
+        for (String key : picked) {
+            Path spool = scratch.resolve("sample-" + parts.size() + "-" + name(key));
+            if (!Formats.lineFormat(format) || key.endsWith(".zst") || key.endsWith(".zstd")) {
+                // only the schema is read: a local file in place, an object downloaded
+                if (s.storage().local()) {
+                    parts.add(Part.whole(s.storage().file(key), key));
+                } else {
+                    s.storage().spool(key, null, 0, -1, null, spool);
+                    parts.add(Part.whole(spool, key));
+                }
                 continue;
             }
-            Path spool = scratch.resolve("sample-" + parts.size());
-            try (InputStream raw = Files.newInputStream(file);
+            try (InputStream raw = s.storage().read(key, null, 0, -1);
                  InputStream in = key.toLowerCase(java.util.Locale.ROOT).endsWith(".gz")
                          ? new java.util.zip.GZIPInputStream(raw, 1 << 16) : raw;
                  java.io.OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(spool), 1 << 16)) {
@@ -500,7 +601,7 @@ final class FilesSource implements Source {
             }
             parts.add(Part.whole(spool, key));
         }
-        return Sample.of(new LocalFiles(parts, format[0], s.header(), s.parse()));
+        return Sample.of(new LocalFiles(parts, format, s.header(), s.parse()));
     }
 
     /** The first {@code maxLines} lines, or fewer complete lines within {@link #SAMPLE_BYTES}, or all of a short stream. */
@@ -529,27 +630,6 @@ final class FilesSource implements Source {
         }
     }
 
-    /**
-     * Visits the regular files under {@code dir} in path order, folders whose name starts with {@code .} or {@code _}
-     * left out, while {@code visitor} returns true: a sample stops at the first files, not after the whole tree.
-     */
-    private static boolean visit(Path dir, java.util.function.Predicate<Path> visitor) throws IOException {
-        List<Path> children;
-        try (Stream<Path> list = Files.list(dir)) {
-            children = list.sorted().toList();
-        }
-        for (Path p : children) {
-            String name = p.getFileName().toString();
-            if (name.startsWith(".") || name.startsWith("_")) continue;
-            if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                if (!visit(p, visitor)) return false;
-            } else if (Files.isRegularFile(p) && !visitor.test(p)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     /** A tailed log by the file it was last found in (its identity is a hash of its first bytes). */
     @Override
     public String describe(Split split) {
@@ -562,7 +642,41 @@ final class FilesSource implements Source {
     /** The file a tailed log is in now, relative to the root; null when no listed file holds it. */
     private String located(String identity) {
         Path file = tails.locate(identity);
-        return file == null ? null : s.root().relativize(file).toString().replace('\\', '/');
+        return file == null ? null : key(file);
+    }
+
+    /**
+     * {@code after: delete | move_to}, once the split is committed and recorded (the runner calls this only then).
+     * Only the version the split read is removed: a file overwritten since is new work, and stays. A crash between the
+     * record and this leaves the inputs in place; they are not read again (the ledger has them done).
+     */
+    @Override
+    public void processed(Split split) throws IOException {
+        if (s.after() == null) return;
+        for (Member m : split.members()) {
+            Optional<StoredObject> now = s.storage().stat(m.key());
+            if (now.isEmpty() || !s.storage().fingerprint(now.get()).equals(OutputKey.fileVersion(m.fingerprint()))) {
+                continue;
+            }
+            if (s.after() instanceof After.MoveTo(var target)) moveTo(target, m);
+            s.storage().store().delete(m.key());
+        }
+    }
+
+    private void moveTo(io.sluice.spi.storage.ObjectStore target, Member m) throws IOException {
+        Path local = s.storage().file(m.key());
+        if (local != null) {
+            target.write(m.key(), local, io.sluice.spi.storage.WriteCondition.none());
+            return;
+        }
+        Path tmp = Files.createTempFile("sluice-move-", ".tmp");
+        try {
+            Files.delete(tmp);
+            s.storage().spool(m.key(), m.fingerprint(), 0, -1, null, tmp);
+            target.write(m.key(), tmp, io.sluice.spi.storage.WriteCondition.none());
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
     }
 
     /**
@@ -578,13 +692,10 @@ final class FilesSource implements Source {
     public boolean current(Split split) throws IOException {
         if (s.tail() || !s.reprocessChanged()) return true;
         for (Member m : split.members()) {
-            BasicFileAttributes a;
-            try {
-                a = Files.readAttributes(s.root().resolve(m.key()), BasicFileAttributes.class);
-            } catch (NoSuchFileException e) {
-                continue;
+            Optional<StoredObject> now = s.storage().stat(m.key());
+            if (now.isPresent() && !s.storage().fingerprint(now.get()).equals(OutputKey.fileVersion(m.fingerprint()))) {
+                return false;
             }
-            if (!fingerprint(a).equals(OutputKey.fileVersion(m.fingerprint()))) return false;
         }
         return true;
     }
@@ -597,14 +708,14 @@ final class FilesSource implements Source {
         for (int attempt = 0; attempt < 2; attempt++) {
             Path file = tails.locate(m.key());
             if (file != null && Files.exists(file)) {
-                String key = s.root().relativize(file).toString().replace('\\', '/');
+                String key = key(file);
                 boolean gz = key.toLowerCase(java.util.Locale.ROOT).endsWith(".gz");
                 String format = s.format().or(() -> Formats.fromName(key)).orElseThrow();
                 boolean header = format.equals("csv") && s.header() && m.start() > 0;
                 try {
                     if (TailPlanner.spool(file, gz, m.key(), m.start(), m.end(),
                             header ? LineCutter.headerLine(file, gz) : null, spool)) {
-                        return new Part(spool, key, LineShifts.of(file, m.start(), header));
+                        return new Part(spool, key, s.storage().shift(key, null, m.start(), header));
                     }
                 } catch (NoSuchFileException e) {
                     // rotated away between the look-up and the open: list again
@@ -614,49 +725,21 @@ final class FilesSource implements Source {
             tails.identify(list(new ArrayList<>(), null), new ArrayList<>());
         }
         Path last = tails.locate(m.key());
-        throw new NoSuchFileException(m.key(), null, "no file under " + s.root() + " holds this log any more "
-                + "(" + (last == null ? "" : "last seen as " + s.root().relativize(last).toString().replace('\\', '/') + "; ")
+        throw new NoSuchFileException(m.key(), null, "no file under " + s.storage().root() + " holds this log any more "
+                + "(" + (last == null ? "" : "last seen as " + key(last) + "; ")
                 + "removed before it was read); restore it, or `sluice reset` the pipeline");
     }
 
-    /** Copies {@code [start, end)} of the file, after its header line when asked, into a spool the engine reads. */
-    private static void spoolRange(Path file, Path spool, long start, long end, boolean header) throws IOException {
-        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ);
-             FileChannel out = FileChannel.open(spool, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            if (header) out.write(java.nio.ByteBuffer.wrap(LineCutter.headerLine(file)));
-            long pos = start;
-            while (pos < end) pos += in.transferTo(pos, end - pos, out);
-        }
+    /** A local file's key: its path relative to the folder, with {@code /}. */
+    private String key(Path file) {
+        return s.storage().file("").relativize(file).toString().replace('\\', '/');
     }
 
-    /** Identifies a version of a file: size and modification time. */
-    private static String fingerprint(BasicFileAttributes a) {
-        return a.size() + ":" + a.lastModifiedTime().toMillis();
-    }
-
-    /** The size of a whole file, as its member's fingerprint records it. */
-    private static long size(Member m) {
-        String version = OutputKey.fileVersion(m.fingerprint());
-        return Long.parseLong(version.substring(0, version.indexOf(':')));
-    }
-
-    private static boolean hidden(Path relative) {
-        for (Path part : relative) {
-            String name = part.toString();
-            if (name.startsWith(".") || name.startsWith("_")) return true;
+    /** Keys with a part whose name starts with {@code .} or {@code _} are never read (writers' temp files, {@code _sluice/}). */
+    private static boolean hidden(String key) {
+        for (String part : key.split("/")) {
+            if (part.startsWith(".") || part.startsWith("_")) return true;
         }
         return false;
-    }
-
-    private static String sha256(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 16];
-            int n;
-            while ((n = in.read(buf)) > 0) md.update(buf, 0, n);
-            return HexFormat.of().formatHex(md.digest());
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -7,10 +7,13 @@ import io.sluice.spi.LineParse;
 import io.sluice.spi.PipelineContext;
 import io.sluice.spi.source.Source;
 import io.sluice.spi.source.SourceFactory;
+import io.sluice.spi.storage.ObjectStores;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /** Declares the {@code files} source. */
 public final class FilesSourceFactory implements SourceFactory {
@@ -30,8 +33,25 @@ public final class FilesSourceFactory implements SourceFactory {
                     "Column types (DuckDB names: `bigint`, `double`, `decimal(18,4)`, `timestamp`, `date`, `boolean`, ...); "
                             + "other columns stay text. A value that does not convert makes the line a bad record."));
 
-    static final Type.Obj OPTIONS = Type.Obj.of("Files in a local folder.",
-            Field.required("path", Type.PATH, "The folder to read; it must exist."),
+    static final Type.Obj AFTER = Type.Obj.of("What to do with the inputs of a split once it is committed and recorded done.",
+            Field.optional("delete", Type.BOOL, Boolean.FALSE, "Delete each input (the version the split read)."),
+            Field.computed("move_to", Type.STRING, "none", "Instead of `delete`: copy each input under this folder or "
+                    + "URL (same relative key), then delete it. A folder inside `path` must start with `_` or `.` (so it "
+                    + "is not listed again)."));
+
+    static final Type.Obj OPTIONS = Type.Obj.of("Files in a local folder or an object store.",
+            Field.required("path", Type.LOCATION, "The folder to read (it must exist), or an object store URL: "
+                    + "`s3://bucket/prefix/` (module sluice-aws), or `gs://`, `az://` where their store is on the class "
+                    + "path. A relative folder is relative to the pipeline file."),
+            Field.computed("start_after", Type.STRING, "none", "List only the keys after this one (in key order): "
+                    + "for time-ordered keys (`2026/05/...`), what came before was read long ago and is not listed again."),
+            Field.computed("after", AFTER, "the inputs stay", "`{ delete: true }` or `{ move_to: URL }`: done to a "
+                    + "split's inputs only once its output is committed and the ledger recorded it. Files are then never "
+                    + "cut into byte ranges (a file is deleted whole); not with `tail`."),
+            Field.optional("s3", new Type.MapOf(Type.STRING), java.util.Map.of(), "Settings of an `s3://` store "
+                    + "(endpoint, region, path_style, profile, ...): see the object stores page."),
+            Field.optional("gcs", new Type.MapOf(Type.STRING), java.util.Map.of(), "Settings of a `gs://` store."),
+            Field.optional("azure", new Type.MapOf(Type.STRING), java.util.Map.of(), "Settings of an `az://` store."),
             Field.optional("include", Type.oneOrMany(Type.STRING), List.of("**"),
                     "Glob(s) of files to read, relative to `path`: `*` stays in one folder, `**` crosses folders "
                             + "(`**/*.csv` also matches top-level files)."),
@@ -148,7 +168,7 @@ public final class FilesSourceFactory implements SourceFactory {
 
     @Override
     public String description() {
-        return "Reads the files under a local folder (files and folders whose name starts with `.` or `_` are never "
+        return "Reads the files under a local folder or an object-store prefix (files and folders whose name starts with `.` or `_` are never "
                 + "read: writers' temporary files, Sluice's own `_sluice/`). Each file is identified by its path and fingerprinted by "
                 + "size and modification time (plus sha256 with `dedupe: content`); a file is claimed only once it "
                 + "is settled or has its marker. Large line-format files are cut into byte ranges, small files are "
@@ -158,14 +178,23 @@ public final class FilesSourceFactory implements SourceFactory {
     @Override
     public Source create(Object options, PipelineContext context) {
         Options o = (Options) options;
-        Path root = o.filePath("path");
-        if (!Files.isDirectory(root)) {
-            throw o.problem("path", Files.exists(root) ? root + " is not a folder"
-                    : "the folder " + root + " does not exist; create it or fix the path");
+        Storage storage = storage(o, o.string("path"), context, "path");
+        if (o.bool("tail") && !storage.local()) {
+            throw o.problem("tail", "tail reads growing files on local disk only: an object in a store is never "
+                    + "appended to, only replaced whole (a new version, which on_change: reprocess reads again)");
+        }
+        After after = null;
+        if (o.has("after")) {
+            Options a = o.block("after");
+            if (a.bool("delete") == a.has("move_to")) {
+                throw a.problem(a.has("move_to") ? "move_to" : "delete", "give either delete: true or move_to");
+            }
+            if (o.bool("tail")) throw o.problem("after", "a tailed log keeps growing: it is never deleted or moved");
+            after = a.bool("delete") ? new After.Delete() : new After.MoveTo(moveTarget(o, a, storage, context));
         }
         Options pack = o.block("pack");
         FilesSource.Settings settings = new FilesSource.Settings(
-                root,
+                storage,
                 new Globs(o.list("include"), o.list("exclude")),
                 o.optionalString("format"),
                 o.bool("header"),
@@ -177,7 +206,63 @@ public final class FilesSourceFactory implements SourceFactory {
                 o.string("on_change").equals("reprocess"),
                 o.size("split_size"),
                 (int) pack.integer("max_files"),
-                pack.size("max_bytes"));
+                pack.size("max_bytes"),
+                o.optionalString("start_after"),
+                after);
         return new FilesSource(settings, context.clock(), context.parallelism());
+    }
+
+    /** The store of a path or URL option; a local folder must exist. */
+    private static Storage storage(Options o, String location, PipelineContext context, String option) {
+        try {
+            if (ObjectStores.isUrl(location)) return new Storage(ObjectStores.open(location, blocks(o)), null);
+            Path root = Path.of(location);
+            if (!Files.isDirectory(root)) {
+                throw o.problem(option, Files.exists(root) ? root + " is not a folder"
+                        : "the folder " + root + " does not exist; create it or fix the path");
+            }
+            return new Storage(ObjectStores.open(root.toString(), Map.of()), root);
+        } catch (IOException e) {
+            throw o.problem(option, e.getMessage());
+        }
+    }
+
+    /** The store {@code after.move_to} names; a folder inside the source's own must be one that is never listed. */
+    private static io.sluice.spi.storage.ObjectStore moveTarget(Options o, Options a, Storage source, PipelineContext context) {
+        String to = a.string("move_to");
+        if (!ObjectStores.isUrl(to) && source.local()) {
+            Path target = context.baseDir().resolve(to).normalize();
+            Path root = source.file("");
+            if (target.startsWith(root)) {
+                String first = root.relativize(target).getName(0).toString();
+                if (!first.startsWith("_") && !first.startsWith(".")) {
+                    throw a.problem("move_to", target + " is inside the source folder " + root + ", so moved files "
+                            + "would be listed and read again; move them outside it, or into a folder whose name "
+                            + "starts with _ (e.g. " + root.resolve("_done") + ")");
+                }
+            }
+            try {
+                Files.createDirectories(target);
+            } catch (IOException e) {
+                throw a.problem("move_to", "cannot create " + target + ": " + e.getMessage());
+            }
+            to = target.toString();
+        }
+        try {
+            return ObjectStores.open(to, blocks(o));
+        } catch (IOException e) {
+            throw a.problem("move_to", e.getMessage());
+        }
+    }
+
+    /** The settings blocks beside {@code path}, by name. */
+    private static Map<String, Map<String, Object>> blocks(Options o) {
+        Map<String, Map<String, Object>> blocks = new java.util.HashMap<>();
+        for (String name : List.of("s3", "gcs", "azure")) {
+            Map<String, Object> block = new java.util.LinkedHashMap<>();
+            ((Map<?, ?>) o.values().get(name)).forEach((k, v) -> block.put((String) k, v));
+            blocks.put(name, block);
+        }
+        return blocks;
     }
 }

@@ -29,6 +29,17 @@ final class LineCutter {
     /** Like {@link #cuts(Path, long, long, long, boolean)}, on a file already open (its position is moved). */
     static List<Long> cuts(java.nio.channels.FileChannel ch, long from, long to, long target, boolean quotes)
             throws IOException {
+        if (to - from <= target) return List.of(from, to);
+        ch.position(from);
+        // not closed: the caller owns the channel
+        return cuts(java.nio.channels.Channels.newInputStream(ch), from, to, target, quotes);
+    }
+
+    /**
+     * Like {@link #cuts(Path, long, long, long, boolean)}, on the bytes from {@code from} on (an object read by one
+     * GET, say); reads at most {@code to - from} bytes of {@code in}.
+     */
+    static List<Long> cuts(InputStream in, long from, long to, long target, boolean quotes) throws IOException {
         List<Long> cuts = new ArrayList<>();
         cuts.add(from);
         if (to - from <= target) {
@@ -39,8 +50,6 @@ final class LineCutter {
         long next = from + target;
         long pos = from;
         byte[] buf = new byte[1 << 20];
-        ch.position(from);
-        InputStream in = java.nio.channels.Channels.newInputStream(ch); // not closed: the caller owns the channel
         int n;
         while (pos < to && (n = in.read(buf, 0, (int) Math.min(buf.length, to - pos))) > 0) {
             for (int i = 0; i < n; i++) {
@@ -65,8 +74,14 @@ final class LineCutter {
     }
 
     static byte[] headerLine(Path file, boolean gz) throws IOException {
-        try (InputStream raw = Files.newInputStream(file);
-             InputStream in = new java.io.BufferedInputStream(gz ? new java.util.zip.GZIPInputStream(raw) : raw)) {
+        try (InputStream raw = Files.newInputStream(file)) {
+            return headerLine(raw, gz);
+        }
+    }
+
+    /** The first line of the stream (gunzipped when {@code gz}); reads no further. */
+    static byte[] headerLine(InputStream raw, boolean gz) throws IOException {
+        try (InputStream in = new java.io.BufferedInputStream(gz ? new java.util.zip.GZIPInputStream(raw) : raw)) {
             java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
             boolean inQuotes = false;
             int b;

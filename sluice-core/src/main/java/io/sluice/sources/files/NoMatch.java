@@ -41,7 +41,7 @@ final class NoMatch {
     }
 
     /** What to tell the user, or empty when some file matched. */
-    Optional<String> message(Path root) {
+    Optional<String> message(String root) {
         if (matched) return Optional.empty();
         if (seen.isEmpty()) return Optional.of("no file under " + root + " yet");
         List<String> nearest = seen.stream()

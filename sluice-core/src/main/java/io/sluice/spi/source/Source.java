@@ -17,7 +17,7 @@ import java.util.Set;
  * source when it proposes the split, stored by the ledger as they are, never parsed by the core. Its id only has to be
  * stable: the same input planned by any planner gets the same id.
  */
-public interface Source {
+public interface Source extends AutoCloseable {
 
     /**
      * Lists the input and proposes the new splits, comparing what it finds with {@code known}. Changes nothing: called
@@ -99,6 +99,11 @@ public interface Source {
      */
     default boolean plansNewVersions() {
         return false;
+    }
+
+    /** Releases what the source holds (a store's connections). */
+    @Override
+    default void close() throws IOException {
     }
 
     /**

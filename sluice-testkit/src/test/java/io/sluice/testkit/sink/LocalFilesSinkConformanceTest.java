@@ -31,7 +31,7 @@ class LocalFilesSinkConformanceTest extends SinkConformanceKit {
         FilesSinkFactory factory = new FilesSinkFactory();
         Options o = new Validator(dir, k -> null).validate(YamlReader.parse("sink.yaml", "path: out\nformat: csv\n"),
                 (Type.Obj) factory.options());
-        return factory.create(o, new PipelineContext("kit", dir.resolve("p.yaml"), null, Clock.systemUTC()));
+        return factory.create(o, new PipelineContext("kit", dir.resolve("p.yaml"), 1, io.sluice.spi.BadRecordPolicy.DEAD_LETTER, Clock.systemUTC()));
     }
 
     /** The csv files a reader globbing the folder finds, without Sluice's own folders (names starting with {@code _}). */

@@ -1,0 +1,193 @@
+package io.sluice.sources.files;
+
+import io.sluice.spi.OutputKey;
+import io.sluice.spi.source.LocalFiles;
+import io.sluice.spi.storage.ObjectChangedException;
+import io.sluice.spi.storage.ObjectStore;
+import io.sluice.spi.storage.StoredObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * The files source's access to its {@link ObjectStore}. Local files are read in place (DuckDB reading a local file is
+ * the fast path); an object of a store, or its byte range, is downloaded into the split's scratch with one ranged GET
+ * that names the planned version, so a split never reads another version than the one it was planned with.
+ *
+ * <p>A fingerprint is the size and the version: for local files the modification time in milliseconds (as ledgers
+ * written before object stores hold them), for a store the object's version (ETag, generation).
+ */
+final class Storage implements AutoCloseable {
+    private final ObjectStore store;
+    /** The folder when the store is local disk; null for a store reached over the network. */
+    private final Path local;
+
+    Storage(ObjectStore store, Path local) {
+        this.store = store;
+        this.local = local;
+    }
+
+    ObjectStore store() {
+        return store;
+    }
+
+    /** The root as a user knows it: the folder, or the URL. */
+    String root() {
+        return local != null ? local.toString() : store.root();
+    }
+
+    /** The object as a user knows it: its path, or its URL. */
+    String describe(String key) {
+        return store.describe(key);
+    }
+
+    /** Local disk: files can be opened in place, and grow (tail). */
+    boolean local() {
+        return local != null;
+    }
+
+    /** The local file of a key; null for a store reached over the network. */
+    Path file(String key) {
+        return local == null ? null : local.resolve(key);
+    }
+
+    /** Every object in key order, after {@code startAfter} when given, page by page. Close the stream. */
+    Stream<StoredObject> list(String startAfter) throws IOException {
+        return store.list("", startAfter);
+    }
+
+    Optional<StoredObject> stat(String key) throws IOException {
+        return store.stat(key);
+    }
+
+    String fingerprint(StoredObject o) {
+        return o.size() + ":" + (local != null ? Long.toString(o.lastModified().toEpochMilli()) : o.version());
+    }
+
+    /** The size a fingerprint records (a carried one too: {@link OutputKey#carried}). */
+    static long size(String fingerprint) {
+        String version = OutputKey.fileVersion(fingerprint);
+        return Long.parseLong(version.substring(0, version.indexOf(':')));
+    }
+
+    /**
+     * Reads {@code length} bytes from {@code offset} ({@code length < 0}: to the end) of the object in the version the
+     * fingerprint names (null: whatever version is there).
+     *
+     * @throws ObjectChangedException when the object is another version now
+     * @throws NoSuchFileException    when it is gone
+     */
+    InputStream read(String key, String fingerprint, long offset, long length) throws IOException {
+        if (local != null && fingerprint != null) checkLocal(key, fingerprint);
+        return store.read(key, local == null && fingerprint != null ? version(fingerprint) : null, offset, length);
+    }
+
+    /** The version a store's fingerprint names, without the tag a pack planned again gives it. */
+    private static String version(String fingerprint) {
+        String v = OutputKey.fileVersion(fingerprint);
+        return v.substring(v.indexOf(':') + 1);
+    }
+
+    private void checkLocal(String key, String fingerprint) throws IOException {
+        Optional<StoredObject> now = store.stat(key);
+        if (now.isEmpty()) throw new NoSuchFileException(local.resolve(key).toString());
+        String current = fingerprint(now.get());
+        if (!current.equals(OutputKey.fileVersion(fingerprint))) {
+            throw new ObjectChangedException(key, key + " changed after it was planned (size:mtime "
+                    + OutputKey.fileVersion(fingerprint) + ", now " + current + ")");
+        }
+    }
+
+    /**
+     * Copies {@code [start, end)} of the object ({@code end < 0}: to its end), after {@code header} when not null,
+     * into {@code spool}: one ranged read of the planned version.
+     */
+    void spool(String key, String fingerprint, long start, long end, byte[] header, Path spool) throws IOException {
+        if (local != null) {
+            if (fingerprint != null) checkLocal(key, fingerprint);
+            try (FileChannel in = FileChannel.open(local.resolve(key), StandardOpenOption.READ);
+                 FileChannel out = FileChannel.open(spool, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                if (header != null) out.write(java.nio.ByteBuffer.wrap(header));
+                long to = end < 0 ? in.size() : end;
+                long pos = start;
+                while (pos < to) pos += in.transferTo(pos, to - pos, out);
+            }
+            return;
+        }
+        try (InputStream in = read(key, fingerprint, start, end < 0 ? -1 : end - start);
+             OutputStream out = Files.newOutputStream(spool, StandardOpenOption.CREATE_NEW)) {
+            if (header != null) out.write(header);
+            in.transferTo(out);
+        }
+    }
+
+    /** The first line of the object (the CSV header), in the planned version. */
+    byte[] headerLine(String key, String fingerprint, boolean gz) throws IOException {
+        try (InputStream in = read(key, fingerprint, 0, -1)) {
+            return LineCutter.headerLine(in, gz);
+        }
+    }
+
+    /** Where to cut a line-format object into ranges of about {@code target} bytes (read once, start to end). */
+    List<Long> cuts(String key, String fingerprint, long size, long target, boolean quotes) throws IOException {
+        if (local != null) return LineCutter.cuts(local.resolve(key), 0, size, target, quotes);
+        if (size <= target) return List.of(0L, size);
+        try (InputStream in = read(key, fingerprint, 0, size)) {
+            return LineCutter.cuts(in, 0, size, target, quotes);
+        }
+    }
+
+    /** The sha256 of the content: the store's own checksum when it keeps one, else read and hashed here. */
+    String sha256(StoredObject o, String fingerprint) throws IOException {
+        String kept = o.checksums().get("sha256");
+        if (kept != null) return kept;
+        try (InputStream in = read(o.key(), fingerprint, 0, -1)) {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            int n;
+            while ((n = in.read(buf)) > 0) md.update(buf, 0, n);
+            return HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The lines of the object (gzip: decompressed) before {@code startByte}, less one when the spool starts with the
+     * header line copied from the top; read only when a dead letter needs it.
+     */
+    LocalFiles.LineShift shift(String key, String fingerprint, long startByte, boolean headerPrepended) {
+        if (startByte == 0) return LocalFiles.LineShift.NONE;
+        return () -> {
+            long newlines = 0;
+            boolean gz = key.toLowerCase(java.util.Locale.ROOT).endsWith(".gz");
+            try (InputStream raw = read(key, fingerprint, 0, -1);
+                 InputStream in = gz ? new java.util.zip.GZIPInputStream(raw, 1 << 16) : raw) {
+                byte[] buf = new byte[1 << 16];
+                long left = startByte;
+                while (left > 0) {
+                    int r = in.read(buf, 0, (int) Math.min(buf.length, left));
+                    if (r < 0) break;
+                    for (int i = 0; i < r; i++) if (buf[i] == '\n') newlines++;
+                    left -= r;
+                }
+            }
+            return newlines - (headerPrepended ? 1 : 0);
+        };
+    }
+
+    @Override
+    public void close() throws IOException {
+        store.close();
+    }
+}
