@@ -57,7 +57,7 @@ public final class PipelineVersion {
             Map<String, String> fields = new TreeMap<>();
             for (Field f : obj.fields()) {
                 Object v = o.values().get(f.name());
-                if (v == null || v.equals(f.defaultValue()) || (withoutPaths && f.type() instanceof Type.FilePath)) continue;
+                if (v == null || v.equals(f.defaultValue()) || (withoutPaths && (f.type() instanceof Type.FilePath || f.type() instanceof Type.Location))) continue;
                 String text = value(v, f.type());
                 if (!text.equals("{}")) fields.put(f.name(), text); // a block of defaults only
             }
@@ -84,6 +84,8 @@ public final class PipelineVersion {
                 case Type.Str s -> quoted(spaced(v.toString()));
                 case Type.Choice ch -> quoted(v.toString());
                 case Type.FilePath p -> quoted(folder.relativize((Path) v).toString().replace('\\', '/'));
+                case Type.Location l -> quoted(io.sluice.spi.storage.ObjectStores.isUrl(v.toString()) ? v.toString()
+                        : folder.relativize(Path.of(v.toString())).toString().replace('\\', '/'));
                 case Type.Dur d -> Long.toString(((Duration) v).toMillis()) + "ms";
                 default -> v.toString(); // numbers, sizes, booleans
             };

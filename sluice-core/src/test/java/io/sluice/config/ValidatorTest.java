@@ -283,7 +283,7 @@ class ValidatorTest {
         assertThat(source.<String>list("include")).containsExactly("**/*.csv");
         assertThat(source.string("marker")).as("an empty variable takes the :- default").isEqualTo(".done");
         assertThat((String) p.steps().getFirst().value()).isEqualTo("SELECT 'costs $5' AS price, '$${X}' AS raw FROM input");
-        assertThat(p.sink().options().filePath("path")).isEqualTo(dir.resolve("out").toAbsolutePath().normalize());
+        assertThat(Path.of(p.sink().options().string("path"))).isEqualTo(dir.resolve("out").toAbsolutePath().normalize());
     }
 
     @Test
