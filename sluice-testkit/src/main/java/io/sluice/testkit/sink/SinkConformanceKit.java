@@ -110,6 +110,17 @@ public abstract class SinkConformanceKit {
         }
     }
 
+    /** The rows of these csv files (as the sink writes them with {@code format: csv}), as {@code tag|n}. */
+    protected static List<String> csvRows(Connection duck, List<java.nio.file.Path> files) throws Exception {
+        List<String> rows = new ArrayList<>();
+        if (files.isEmpty()) return rows;
+        try (java.sql.Statement s = duck.createStatement(); java.sql.ResultSet r = s.executeQuery(
+                "SELECT tag || '|' || n FROM read_csv(" + io.sluice.engine.Sql.pathList(files) + ", union_by_name = true)")) {
+            while (r.next()) rows.add(r.getString(1));
+        }
+        return rows;
+    }
+
     private List<String> visible() throws Exception {
         return visibleRows(duck).stream().sorted().toList();
     }

@@ -4,15 +4,12 @@ import io.sluice.config.Options;
 import io.sluice.config.Type;
 import io.sluice.config.Validator;
 import io.sluice.config.YamlReader;
-import io.sluice.engine.Sql;
 import io.sluice.sinks.files.FilesSinkFactory;
 import io.sluice.spi.PipelineContext;
 import io.sluice.spi.sink.Sink;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,13 +42,7 @@ class LocalFilesSinkConformanceTest extends SinkConformanceKit {
                         .filter(p -> !out.relativize(p).toString().startsWith("_")).forEach(files::add);
             }
         }
-        List<String> rows = new ArrayList<>();
-        if (files.isEmpty()) return rows;
-        try (Statement s = duck.createStatement(); ResultSet r = s.executeQuery("SELECT tag || '|' || n FROM read_csv("
-                + Sql.pathList(files) + ", union_by_name = true)")) {
-            while (r.next()) rows.add(r.getString(1));
-        }
-        return rows;
+        return csvRows(duck, files);
     }
 
     @Override
