@@ -24,6 +24,9 @@ public interface ObjectStore extends AutoCloseable {
     /**
      * The objects whose key starts with {@code prefix}, in key order, read page by page as the stream is consumed:
      * memory does not grow with the bucket. Only keys after {@code startAfter} when it is not null. Close the stream.
+     * The first page is read before this returns, so a missing bucket or a refused access fails here; a later page
+     * that fails throws {@link java.io.UncheckedIOException} from the stream. Key order is that of the keys' UTF-8
+     * bytes, as S3, GCS and Azure list them (the same as {@link String#compareTo} for keys without surrogate pairs).
      */
     Stream<StoredObject> list(String prefix, String startAfter) throws IOException;
 
@@ -44,8 +47,10 @@ public interface ObjectStore extends AutoCloseable {
      * (multipart) and become visible all at once, or not at all: a failed or killed write leaves no object (what it
      * may leave is removed by {@link #abortIncompleteWrites}).
      *
-     * @return the object written, with its new version
-     * @throws ObjectChangedException when the condition does not hold
+     * @return the object written, with its new version ({@code lastModified} may be this machine's clock where the
+     *         store does not return its own without another request)
+     * @throws ObjectChangedException when the condition does not hold (for {@code ifVersion}: also when there is no
+     *                                object at {@code key} any more)
      */
     StoredObject write(String key, Path file, WriteCondition condition) throws IOException;
 
