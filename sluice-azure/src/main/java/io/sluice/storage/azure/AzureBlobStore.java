@@ -26,6 +26,8 @@ import com.azure.storage.blob.models.ListBlobsOptions;
 import com.azure.storage.blob.models.ParallelTransferOptions;
 import com.azure.storage.blob.options.BlobUploadFromFileOptions;
 import com.azure.storage.blob.options.BlockBlobSimpleUploadOptions;
+import com.azure.storage.common.policy.RequestRetryOptions;
+import com.azure.storage.common.policy.RetryPolicyType;
 import io.sluice.spi.storage.ObjectChangedException;
 import io.sluice.spi.storage.ObjectStore;
 import io.sluice.spi.storage.StoredObject;
@@ -40,6 +42,7 @@ import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.HexFormat;
@@ -95,7 +98,10 @@ public final class AzureBlobStore implements ObjectStore {
         AzureLocation location = AzureLocation.parse(root, settings, env);
         // the JDK's HTTP client, not Netty: see this module's pom
         HttpClient http = new JdkHttpClientBuilder().build();
-        BlobServiceClientBuilder builder = new BlobServiceClientBuilder().httpClient(http);
+        // a few quick retries: the SDK's default backs off for 40s and more, and the runner retries outages itself
+        RequestRetryOptions retries = new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, 4, (Duration) null,
+                Duration.ofMillis(500), Duration.ofSeconds(4), null);
+        BlobServiceClientBuilder builder = new BlobServiceClientBuilder().httpClient(http).retryOptions(retries);
         String credentialSource;
         if (location.connectionString().isPresent()) {
             String cs = location.connectionString().get();
@@ -107,6 +113,11 @@ public final class AzureBlobStore implements ObjectStore {
             credentialSource = defaultCredentialSource(env);
         }
         location.endpoint().ifPresent(builder::endpoint);
+        if (location.connectionString().isEmpty() && location.endpoint().orElseThrow().startsWith("http:")) {
+            throw new IllegalArgumentException("azure.endpoint: " + location.endpoint().get() + " is plain http, "
+                    + "which Microsoft Entra ID tokens may not cross; use https, or give a connection string in "
+                    + AzureLocation.CONNECTION_STRING + " (an emulator such as Azurite takes its account key)");
+        }
         return new AzureBlobStore(location,
                 builder.buildClient().getBlobContainerClient(location.container()),
                 builder.buildAsyncClient().getBlobContainerAsyncClient(location.container()),
@@ -413,18 +424,26 @@ public final class AzureBlobStore implements ObjectStore {
                 + " did not answer (" + cause + "); check the endpoint and the network", e);
     }
 
-    /** A lazy stream over the SDK's paged iterator, whose failures become {@link UncheckedIOException}s. */
-    private <T> Stream<T> translated(Supplier<Iterator<T>> pages, String action, String prefix) {
+    /**
+     * A stream over the SDK's paged iterator: the first page is read here, so that a missing container or a refused
+     * access fails at once; a later page that fails throws {@link UncheckedIOException} from the stream.
+     */
+    private <T> Stream<T> translated(Supplier<Iterator<T>> firstPage, String action, String prefix)
+            throws IOException {
+        Iterator<T> pages;
+        try {
+            pages = firstPage.get();
+            pages.hasNext();
+        } catch (BlobStorageException e) {
+            throw failure(action, prefix, e);
+        } catch (RuntimeException e) {
+            throw unreachable(action, prefix, e);
+        }
         Iterator<T> it = new Iterator<>() {
-            private Iterator<T> delegate;
-
             @Override
             public boolean hasNext() {
                 try {
-                    if (delegate == null) {
-                        delegate = pages.get();
-                    }
-                    return delegate.hasNext();
+                    return pages.hasNext();
                 } catch (BlobStorageException e) {
                     throw new UncheckedIOException(failure(action, prefix, e));
                 } catch (RuntimeException e) {
@@ -435,7 +454,7 @@ public final class AzureBlobStore implements ObjectStore {
             @Override
             public T next() {
                 hasNext();
-                return delegate.next();
+                return pages.next();
             }
         };
         return StreamSupport.stream(Spliterators.spliteratorUnknownSize(it, Spliterator.ORDERED), false);
