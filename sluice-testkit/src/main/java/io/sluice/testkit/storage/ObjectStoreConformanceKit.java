@@ -253,6 +253,8 @@ public abstract class ObjectStoreConformanceKit {
         assume(Check.ABORT_INCOMPLETE_WRITES);
         store.write("out/done", "x".getBytes(UTF_8), WriteCondition.none());
         leaveIncompleteWrite(store, "out/part-1");
+        assertThat(listKeys("", null)).as("an unfinished write is invisible").containsExactly("out/done");
+        assertThat(store.stat("out/part-1")).isEmpty();
 
         assertThat(store.abortIncompleteWrites("out/", Instant.now().minusSeconds(3600)))
                 .as("a write started after the cut-off is left alone").isZero();
