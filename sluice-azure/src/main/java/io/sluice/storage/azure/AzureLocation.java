@@ -21,7 +21,8 @@ record AzureLocation(String root, String container, String prefix, Optional<Stri
                      Optional<String> connectionString) {
     static final String CONNECTION_STRING = "AZURE_STORAGE_CONNECTION_STRING";
     static final String ACCOUNT = "AZURE_STORAGE_ACCOUNT";
-    private static final Set<String> SETTINGS = Set.of("account", "endpoint");
+    private static final Set<String> SETTINGS = AzureBlobStoreFactory.DECLARED.fields().stream()
+            .map(io.sluice.config.Field::name).collect(java.util.stream.Collectors.toSet());
 
     static AzureLocation parse(URI url, Map<String, Object> settings, Map<String, String> env) {
         String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);

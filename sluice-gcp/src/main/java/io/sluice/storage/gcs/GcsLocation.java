@@ -15,7 +15,8 @@ import java.util.Set;
  * @param endpoint another endpoint than storage.googleapis.com (a private endpoint, an emulator), or empty
  */
 record GcsLocation(String root, String bucket, String prefix, Optional<String> project, Optional<String> endpoint) {
-    private static final Set<String> SETTINGS = Set.of("project", "endpoint");
+    private static final Set<String> SETTINGS = GcsObjectStoreFactory.DECLARED.fields().stream()
+            .map(io.sluice.config.Field::name).collect(java.util.stream.Collectors.toSet());
 
     static GcsLocation parse(URI url, Map<String, Object> settings) {
         if (!"gs".equalsIgnoreCase(url.getScheme())) {
