@@ -151,6 +151,14 @@ public final class S3ObjectStore implements ObjectStore {
             sums.put("sha256", HexFormat.of().formatHex(sha256));
             return new StoredObject(key, o.size(), o.lastModified(), o.version(), sums);
         } catch (SdkException e) {
+            if (S3Errors.conditionFailed(e)) {
+                // the SDK retries a PUT whose answer was lost: its first attempt may have landed, and the retry
+                // then fails its own condition; the same bytes in place mean the write is done
+                Optional<StoredObject> now = stat(key);
+                if (now.isPresent() && HexFormat.of().formatHex(sha256).equals(now.get().checksums().get("sha256"))) {
+                    return now.get();
+                }
+            }
             throw writeError(e, key, condition);
         }
     }

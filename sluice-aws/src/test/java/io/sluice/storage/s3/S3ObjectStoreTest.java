@@ -145,6 +145,16 @@ class S3ObjectStoreTest extends ObjectStoreConformanceKit {
     }
 
     @Test
+    void aConditionalPutFindingItsOwnBytesInPlaceIsDone() throws IOException {
+        // what a retried PUT meets when its first attempt landed but the answer was lost
+        StoredObject first = store.write("manifest", "split 7".getBytes(UTF_8), WriteCondition.ifAbsent());
+        assertThat(store.write("manifest", "split 7".getBytes(UTF_8), WriteCondition.ifAbsent()).version())
+                .isEqualTo(first.version());
+        assertThatThrownBy(() -> store.write("manifest", "split 8".getBytes(UTF_8), WriteCondition.ifAbsent()))
+                .isInstanceOf(ObjectChangedException.class);
+    }
+
+    @Test
     void aWrongSettingIsNamed() {
         assertThatThrownBy(() -> open(SERVER, "s3://" + BUCKET + "/", Map.of("path-style", true)))
                 .hasMessageContaining("unknown setting(s) [path-style]");

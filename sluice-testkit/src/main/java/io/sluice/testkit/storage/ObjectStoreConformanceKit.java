@@ -159,6 +159,7 @@ public abstract class ObjectStoreConformanceKit {
         assertThat(read("r", null, 3, 4)).isEqualTo("3456");
         assertThat(read("r", o.version(), 7, -1)).isEqualTo("789");
         assertThat(read("r", o.version(), 0, -1)).isEqualTo("0123456789");
+        assertThat(read("r", o.version(), 10, -1)).as("nothing past the end").isEmpty();
         store.write("empty", new byte[0], WriteCondition.none());
         assertThat(read("empty", null, 0, -1)).isEmpty();
     }
