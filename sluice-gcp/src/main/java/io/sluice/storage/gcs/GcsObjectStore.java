@@ -340,9 +340,15 @@ public final class GcsObjectStore implements ObjectStore {
         try {
             return channel.read(into);
         } catch (StorageException e) {
+            if (e.getCode() == 416) {
+                return -1; // a range from the end of the object on: nothing
+            }
             throw failure("read", key, e);
         } catch (IOException e) {
             if (e.getCause() instanceof StorageException se) {
+                if (se.getCode() == 416) {
+                    return -1;
+                }
                 throw failure("read", key, se);
             }
             throw new IOException("could not read " + describe(key) + ": " + e.getMessage(), e);

@@ -106,6 +106,9 @@ class GcsObjectStoreTest extends ObjectStoreConformanceKit {
         try (InputStream in = store.read("in/big.bin", null, content.length - 5, -1)) {
             assertThat(in.readAllBytes()).isEqualTo(Arrays.copyOfRange(content, content.length - 5, content.length));
         }
+        try (InputStream in = store.read("in/big.bin", o.version(), content.length, -1)) {
+            assertThat(in.readAllBytes()).as("nothing past the end").isEmpty();
+        }
         try (Stream<StoredObject> listed = store.list("in/", null)) {
             assertThat(listed.map(StoredObject::key)).containsExactly("in/big.bin");
         }
