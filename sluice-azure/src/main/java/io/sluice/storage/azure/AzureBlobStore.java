@@ -44,7 +44,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.Map;
@@ -105,7 +104,14 @@ public final class AzureBlobStore implements ObjectStore {
         String credentialSource;
         if (location.connectionString().isPresent()) {
             String cs = location.connectionString().get();
-            builder.connectionString(cs);
+            try {
+                builder.connectionString(cs);
+            } catch (IllegalArgumentException e) {
+                // the SDK's message may quote the string, and with it the key: not repeated here
+                throw new IllegalArgumentException(AzureLocation.CONNECTION_STRING + " is not a storage connection "
+                        + "string: write DefaultEndpointsProtocol=https;AccountName=...;AccountKey=... (or "
+                        + "BlobEndpoint=...;SharedAccessSignature=...), as the portal's 'Access keys' page gives it");
+            }
             credentialSource = "connection string in " + AzureLocation.CONNECTION_STRING + " ("
                     + (cs.contains("SharedAccessSignature=") ? "shared access signature" : "account key") + ")";
         } else {
@@ -344,8 +350,7 @@ public final class AzureBlobStore implements ObjectStore {
     }
 
     private static StoredObject written(String key, long size, BlockBlobItem item, byte[] md5) {
-        OffsetDateTime lastModified = item.getLastModified();
-        return new StoredObject(key, size, lastModified.toInstant(), item.getETag(), md5(md5));
+        return new StoredObject(key, size, item.getLastModified().toInstant(), item.getETag(), md5(md5));
     }
 
     private static Map<String, String> md5(byte[] md5) {
@@ -418,8 +423,7 @@ public final class AzureBlobStore implements ObjectStore {
     }
 
     private IOException unreachable(String action, String key, RuntimeException e) {
-        Throwable cause = e.getCause() != null && e.getMessage() != null && e.getMessage().startsWith("java.")
-                ? e.getCause() : e;
+        Throwable cause = e.getCause() != null ? e.getCause() : e; // the SDK wraps the ConnectException
         return new IOException("could not " + action + " " + describe(key) + ": " + container.getAccountUrl()
                 + " did not answer (" + cause + "); check the endpoint and the network", e);
     }

@@ -74,6 +74,14 @@ class AzureLocationTest {
                 .credentialSource())).hasValueSatisfying(s -> assertThat(s).startsWith("Azure default credential"));
     }
 
+    @Test
+    void aMalformedConnectionStringIsRefusedWithoutEchoingIt() {
+        assertThatThrownBy(() -> AzureBlobStore.open(URI.create("az://data/"), Map.of(),
+                Map.of("AZURE_STORAGE_CONNECTION_STRING", "AccountKey=c2VjcmV0;garbage")))
+                .hasMessageContaining("AZURE_STORAGE_CONNECTION_STRING is not a storage connection string")
+                .hasMessageNotContaining("c2VjcmV0");
+    }
+
     private static AzureLocation parse(String url, Map<String, Object> settings, Map<String, String> env) {
         return AzureLocation.parse(URI.create(url), settings, env);
     }
