@@ -28,6 +28,13 @@ import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Spliterator;
 import java.util.Spliterators;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
@@ -55,6 +62,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  */
 public final class S3ObjectStore implements ObjectStore {
     private static final long MAX_SINGLE_COPY = 5L << 30;   // CopyObject's limit; larger copies go in parts
+    static final int PARTS_IN_FLIGHT = 4;
 
     private final S3Client s3;
     private final CredentialChain credentials;
@@ -62,6 +70,11 @@ public final class S3ObjectStore implements ObjectStore {
     private final String prefix;
     private final S3Settings settings;
     private final S3Errors errors;
+    private final ExecutorService uploads = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "s3-upload-part");
+        t.setDaemon(true);
+        return t;
+    });
 
     S3ObjectStore(S3Client s3, CredentialChain credentials, String bucket, String prefix, S3Settings settings) {
         this.s3 = s3;
@@ -163,7 +176,10 @@ public final class S3ObjectStore implements ObjectStore {
         }
     }
 
-    /** In parts of {@code part_size}, one after another; completed under the condition, aborted on any failure. */
+    /**
+     * In parts of {@code part_size}, {@value #PARTS_IN_FLIGHT} at a time (so at most that many parts in memory);
+     * completed under the condition, aborted on any failure once no part is in flight.
+     */
     private StoredObject multipart(String key, Path file, long size, WriteCondition condition) throws IOException {
         String uploadId;
         try {
@@ -171,25 +187,51 @@ public final class S3ObjectStore implements ObjectStore {
         } catch (SdkException e) {
             throw errors.translate(e, "starting the upload of " + describe(key), describe(key));
         }
+        int count = (int) ((size + settings.partSize() - 1) / settings.partSize());
+        BlockingQueue<byte[]> buffers = new ArrayBlockingQueue<>(Math.min(PARTS_IN_FLIGHT, count));
+        while (buffers.remainingCapacity() > 0) buffers.add(new byte[(int) settings.partSize()]);
+        List<Future<CompletedPart>> inFlight = new ArrayList<>();
         try (FileChannel ch = FileChannel.open(file)) {
-            List<CompletedPart> parts = new ArrayList<>();
-            byte[] buffer = new byte[(int) settings.partSize()];
-            for (int number = 1; (long) (number - 1) * settings.partSize() < size; number++) {
+            for (int number = 1; number <= count; number++) {
+                byte[] buffer = buffers.take();
+                if (inFlight.stream().anyMatch(f -> f.state() == Future.State.FAILED)) break;   // reported below
                 int n = readFully(ch, buffer);
                 int partNumber = number;
-                String etag = s3.uploadPart(b -> b.bucket(bucket).key(prefix + key).uploadId(uploadId)
-                                .partNumber(partNumber).contentLength((long) n),
-                        RequestBody.fromContentProvider(() -> new ByteArrayInputStream(buffer, 0, n), n,
-                                "application/octet-stream")).eTag();
-                parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
+                inFlight.add(uploads.submit(() -> {
+                    try {
+                        String etag = s3.uploadPart(b -> b.bucket(bucket).key(prefix + key).uploadId(uploadId)
+                                        .partNumber(partNumber).contentLength((long) n),
+                                RequestBody.fromContentProvider(() -> new ByteArrayInputStream(buffer, 0, n), n,
+                                        "application/octet-stream")).eTag();
+                        return CompletedPart.builder().partNumber(partNumber).eTag(etag).build();
+                    } finally {
+                        buffers.add(buffer);
+                    }
+                }));
             }
+            List<CompletedPart> parts = new ArrayList<>();
+            for (Future<CompletedPart> f : inFlight) parts.add(f.get());
             String etag = s3.completeMultipartUpload(b -> b.bucket(bucket).key(prefix + key).uploadId(uploadId)
                     .multipartUpload(m -> m.parts(parts)).overrideConfiguration(conditional(condition))).eTag();
             return object(key, size, Instant.now(), etag, null);
-        } catch (IOException | RuntimeException e) {
-            abort(key, uploadId, e);
-            if (e instanceof SdkException sdk) throw writeError(sdk, key, condition);
-            throw e;
+        } catch (ExecutionException | InterruptedException | IOException | RuntimeException e) {
+            Exception cause = e instanceof ExecutionException x && x.getCause() instanceof Exception c ? c : e;
+            for (Future<CompletedPart> f : inFlight) awaitQuietly(f);   // an abort with parts in flight may not hold
+            abort(key, uploadId, cause);
+            if (cause instanceof SdkException sdk) throw writeError(sdk, key, condition);
+            if (cause instanceof IOException io) throw io;
+            if (cause instanceof InterruptedException) Thread.currentThread().interrupt();
+            throw new IOException("writing " + describe(key) + " failed: " + cause, cause);
+        }
+    }
+
+    private static void awaitQuietly(Future<?> f) {
+        try {
+            f.get();
+        } catch (ExecutionException | CancellationException failed) {
+            // reported through the first failure
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -303,6 +345,7 @@ public final class S3ObjectStore implements ObjectStore {
 
     @Override
     public void close() {
+        uploads.shutdownNow();
         s3.close();
         credentials.close();
     }
