@@ -116,8 +116,8 @@ final class FilesSink implements Sink, PartialResults {
 
     /** An object store: its first page of {@code _sluice/} can be listed (the bucket exists, access is granted). */
     private void checkStore() {
-        try (Stream<StoredObject> list = store.list("_sluice/", null)) {
-            list.findFirst();
+        try {
+            store.list("_sluice/", null).close(); // the first page is read before list returns
         } catch (IOException | java.io.UncheckedIOException e) {
             throw options.problem("path", "cannot list " + store.root() + " (" + e.getMessage() + "; credentials from "
                     + store.credentialSource() + "); fix the path, the bucket's permissions or the credentials");

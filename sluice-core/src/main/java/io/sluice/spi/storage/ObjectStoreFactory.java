@@ -29,8 +29,9 @@ public interface ObjectStoreFactory {
 
     /**
      * Opens the store rooted at {@code root} (bucket and prefix), with the settings of its block (an empty map when
-     * the user gave none; validated against {@link #settings()} or not: the factory checks what it reads). Fails with a message that names the option when a setting is wrong; does not reach the
-     * network (a run's check does that).
+     * the user gave none; validated against {@link #settings()} or not: the factory checks what it reads). Fails
+     * with a message that names the option when a setting is wrong; does not reach the network (a run's check does
+     * that).
      */
     ObjectStore open(URI root, Map<String, Object> settings) throws IOException;
 }
