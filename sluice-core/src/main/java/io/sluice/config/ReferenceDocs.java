@@ -37,17 +37,17 @@ public final class ReferenceDocs {
     }
 
     private static void components(StringBuilder md, String title, String path,
-                                   Map<String, ? extends ComponentFactory> factories) {
+                                   Map<String, ? extends ComponentFactory<?>> factories) {
         md.append("## ").append(title).append("\n\n");
         for (var e : factories.entrySet()) {
             String at = path + "." + e.getKey();
             md.append("### `").append(at).append("`\n\n").append(e.getValue().description()).append("\n\n");
-            Type t = e.getValue().options();
+            Type<?> t = e.getValue().options();
             if (t instanceof Type.Obj obj && obj.fields().isEmpty()) {
                 md.append("No options: write `").append(e.getKey()).append(": {}`.\n\n");
             } else if (t instanceof Type.Obj obj) {
                 table(md, obj, at + ".");
-                for (Field f : obj.fields()) {
+                for (Field<?> f : obj.fields()) {
                     if (f.type() instanceof Type.Obj nested) {
                         md.append("#### `").append(at).append('.').append(f.name()).append("`\n\n");
                         table(md, nested, at + "." + f.name() + ".");
@@ -61,14 +61,14 @@ public final class ReferenceDocs {
 
     private static void table(StringBuilder md, Type.Obj obj, String prefix) {
         md.append("| option | type | default | description |\n|---|---|---|---|\n");
-        for (Field f : obj.fields()) {
+        for (Field<?> f : obj.fields()) {
             md.append("| `").append(prefix).append(f.name()).append("` | ").append(escape(typeOf(f.type())))
                     .append(" | ").append(escape(defaultOf(f))).append(" | ").append(escape(f.doc())).append(" |\n");
         }
         md.append('\n');
     }
 
-    private static String typeOf(Type t) {
+    private static String typeOf(Type<?> t) {
         return switch (t) {
             case Type.Obj o -> "block (below)";
             case Type.Variant v -> "one of: " + String.join(", ", v.kinds().keySet().stream().map(k -> "`" + k + "`").toList());
@@ -76,7 +76,7 @@ public final class ReferenceDocs {
         };
     }
 
-    private static String defaultOf(Field f) {
+    private static String defaultOf(Field<?> f) {
         if (f.required()) return "required";
         if (f.defaultDoc() != null) return f.defaultDoc();
         Object d = f.defaultValue();

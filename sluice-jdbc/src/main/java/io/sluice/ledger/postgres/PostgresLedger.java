@@ -91,9 +91,9 @@ public final class PostgresLedger implements Ledger {
 
     private static HikariConfig poolConfig(PostgresConfig config) {
         HikariConfig h = new HikariConfig();
-        h.setJdbcUrl(config.url());
+        h.setJdbcUrl(config.url().reveal());
         if (config.user() != null) h.setUsername(config.user());
-        if (config.password() != null) h.setPassword(config.password());
+        if (config.password() != null) h.setPassword(config.password().reveal());
         h.setPoolName("sluice-ledger");
         h.setMaximumPoolSize(config.maxConnections());
         h.setMinimumIdle(1);

@@ -1,6 +1,7 @@
 package io.sluice.ledger.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import io.sluice.config.Secret;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.entry;
 
@@ -119,7 +120,7 @@ class PostgresLedgerTest {
     @Test
     void aMissingDatabaseIsNamedWithWhatToDo() {
         PostgresConfig config = TestPostgres.freshSchema();
-        PostgresConfig missing = new PostgresConfig(config.url().replace("/postgres", "/nosuchdb"), "postgres", null,
+        PostgresConfig missing = new PostgresConfig(Secret.url(config.url().reveal().replace("/postgres", "/nosuchdb")), "postgres", null,
                 "sluice", 2, Duration.ofSeconds(2));
 
         assertThatThrownBy(() -> open(missing))
