@@ -95,8 +95,7 @@ public sealed interface Type<T> {
      */
     record SecretText(boolean url) implements Type<Secret> {
         public String describe() {
-            return url ? "url, secret when it carries credentials (`${ENV_VAR}` or `${file:/path}`)"
-                    : "secret (`${ENV_VAR}` or `${file:/path}`)";
+            return url ? "secret url" : "secret";
         }
     }
 

@@ -280,7 +280,7 @@ class ValidatorTest {
         assertThat(p.name()).isEqualTo("from_default");
         Options source = p.source().options();
         assertThat(value(source, "path")).isEqualTo(dir.resolve("in").toAbsolutePath().normalize());
-        assertThat((List<?>) value(source, "include")).containsExactly("**/*.csv");
+        assertThat(value(source, "include")).isEqualTo(List.of("**/*.csv"));
         assertThat(value(source, "marker")).as("an empty variable takes the :- default").isEqualTo(".done");
         assertThat((String) p.steps().getFirst().value()).isEqualTo("SELECT 'costs $5' AS price, '$${X}' AS raw FROM input");
         assertThat(value(p.sink().options(), "path")).isEqualTo(dir.resolve("out").toAbsolutePath().normalize());

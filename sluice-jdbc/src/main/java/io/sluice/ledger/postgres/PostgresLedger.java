@@ -76,6 +76,9 @@ public final class PostgresLedger implements Ledger {
             throw e.getCause() instanceof SQLException cause
                     ? PostgresErrors.failure(config, "connect", cause)
                     : new LedgerException(config.describe() + ": cannot connect: " + e.getMessage(), e);
+        } catch (RuntimeException e) { // the driver refused the url: Hikari's message quotes it whole (LedgerException masks it)
+            throw new LedgerException(config.describe() + ": cannot connect: " + e.getMessage()
+                    + "; check state.postgres.url", e);
         }
         try (Connection c = pool.getConnection()) {
             Schema.migrate(c, config);

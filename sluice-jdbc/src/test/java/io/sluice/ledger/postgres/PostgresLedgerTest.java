@@ -1,12 +1,12 @@
 package io.sluice.ledger.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import io.sluice.config.Secret;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.entry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.config.Secret;
 import io.sluice.spi.Claim;
 import io.sluice.spi.Completion;
 import io.sluice.spi.LedgerException;
@@ -98,7 +98,7 @@ class PostgresLedgerTest {
 
         assertThatThrownBy(() -> open(config))
                 .isInstanceOf(LedgerException.class)
-                .hasMessageContaining(config.url())
+                .hasMessageContaining(config.url().toString())
                 .hasMessageContaining("schema " + config.schema())
                 .hasMessageContaining("newer Sluice");
     }
@@ -359,7 +359,7 @@ class PostgresLedgerTest {
     }
 
     private static Connection connect(PostgresConfig config) throws SQLException {
-        return DriverManager.getConnection(config.url(), "postgres", "");
+        return DriverManager.getConnection(config.url().reveal(), "postgres", "");
     }
 
     private static String query(PostgresConfig config, String sql) throws SQLException {
