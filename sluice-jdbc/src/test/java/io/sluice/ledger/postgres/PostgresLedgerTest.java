@@ -138,6 +138,18 @@ class PostgresLedgerTest {
     }
 
     @Test
+    void aPasswordTheDriverEchoesIsMaskedInTheLedgerError() {
+        // the driver takes no user:password@ in its urls: it reads "app:<password>@127.0.0.1" as the host, and quotes it
+        PostgresConfig config = new PostgresConfig(Secret.url("jdbc:postgresql://app:echoed-s3cret@127.0.0.1:1/db"),
+                null, null, "sluice", 1, Duration.ofSeconds(1));
+
+        assertThatThrownBy(() -> open(config))
+                .isInstanceOf(LedgerException.class)
+                .hasMessageContaining("app:***@127.0.0.1")
+                .message().doesNotContain("echoed-s3cret");
+    }
+
+    @Test
     void aClaimSkipsARowAnotherTransactionHoldsInsteadOfWaiting() throws Exception {
         PostgresConfig config = TestPostgres.freshSchema();
         PostgresLedger ledger = open(config);
