@@ -61,7 +61,7 @@ public final class FocusStepFactory implements StepFactory<Options> {
         }
         try {
             return FocusStep.of(provider, o.get(VERSION), mapping, o.get(KEEP_SOURCE_COLUMNS),
-                    o.get(VALIDATE), context.run().onBadRecord());
+                    o.get(VALIDATE), context.onBadRecord());
         } catch (IllegalArgumentException e) {
             throw o.problem(mapping == null ? PROVIDER : MAPPING, e.getMessage());
         }

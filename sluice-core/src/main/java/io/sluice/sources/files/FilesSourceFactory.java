@@ -177,6 +177,6 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
                 o.get(SPLIT_SIZE),
                 Math.toIntExact(pack.get(MAX_FILES)),
                 pack.get(MAX_BYTES));
-        return new FilesSource(settings, context.clock(), context.run().parallelism());
+        return new FilesSource(settings, context.clock(), context.parallelism());
     }
 }
