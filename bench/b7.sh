@@ -8,6 +8,7 @@
 #   (MB = 10^6 bytes of CSV input)
 # Usage: bench/b7.sh [--scale F]    F < 1 for a quick run: F x 10,000 small objects, 20 big objects of F x 100 MB
 source "$(dirname "$0")/common.sh"
+source "$ROOT/scripts/s3proxy.sh"
 
 SCALE=1
 while (($#)); do
@@ -49,38 +50,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-freeport() { local p; while :; do p=$(shuf -i 20000-60999 -n 1); (echo >/dev/tcp/127.0.0.1/"$p") 2>/dev/null || { echo "$p"; return; }; done; }
-waitport() { # waitport PORT PID NAME LOG
-  for _ in $(seq 600); do
-    (echo >/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
-    kill -0 "$2" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "$3 did not start on port $1: see $4" >&2
-  exit 1
-}
-
-# S3Proxy 4.1.0 with its filesystem back end: each bucket is a folder of $S3_DIR/data, each object a file.
-S3_PORT=$(freeport)
+# S3Proxy (filesystem back end: each bucket a folder of $S3_DIR/data, each object a file), then the proxy in front.
 export AWS_ACCESS_KEY_ID=b7-access-key AWS_SECRET_ACCESS_KEY=b7-secret-key AWS_REGION=us-east-1
-mkdir -p "$S3_DIR/data"
-cat >"$S3_DIR/s3proxy.conf" <<EOF
-s3proxy.endpoint=http://127.0.0.1:$S3_PORT
-s3proxy.authorization=aws-v2-or-v4
-s3proxy.identity=$AWS_ACCESS_KEY_ID
-s3proxy.credential=$AWS_SECRET_ACCESS_KEY
-jclouds.provider=filesystem-nio2
-jclouds.filesystem.basedir=$S3_DIR/data
-EOF
-"$JAVA_HOME/bin/java" -Xmx1g -jar "$BENCH/target/s3proxy/s3proxy.jar" --properties "$S3_DIR/s3proxy.conf" \
-  >"$WORK/s3proxy.log" 2>&1 &
-S3_PID=$!
-waitport "$S3_PORT" "$S3_PID" S3Proxy "$WORK/s3proxy.log"
-PROXY_PORT=$(freeport)
+s3proxy_start "$BENCH_DIR" "$S3_DIR/data" "$WORK/s3proxy.log"
+PROXY_PORT=$(free_port)
 "$JAVA_HOME/bin/java" -Xmx256m -cp "$BENCH/target/sluice-bench.jar" io.sluice.bench.CountingProxy "$PROXY_PORT" "$S3_PORT" \
   >"$WORK/proxy.log" 2>&1 &
 PROXY_PID=$!
-waitport "$PROXY_PORT" "$PROXY_PID" "the counting proxy" "$WORK/proxy.log"
+wait_port "$PROXY_PORT" "$PROXY_PID" "the counting proxy" "$WORK/proxy.log"
 SERVER_PIDS="$S3_PID $PROXY_PID"
 export B7_ENDPOINT=http://127.0.0.1:$PROXY_PORT
 COUNTS=$B7_ENDPOINT/__b7/counts
@@ -88,7 +65,7 @@ COUNTS=$B7_ENDPOINT/__b7/counts
 # Two remotes that differ only by name, so rclone downloads and uploads (it copies server-side within one remote
 # only), both through the proxy; and one straight to S3Proxy, for the setup.
 remote() { printf '[%s]\ntype = s3\nprovider = Other\nenv_auth = true\nendpoint = %s\nforce_path_style = true\nregion = us-east-1\n\n' "$1" "$2"; }
-{ remote src "$B7_ENDPOINT"; remote dst "$B7_ENDPOINT"; remote direct "http://127.0.0.1:$S3_PORT"; } >"$WORK/rclone.conf"
+{ remote src "$B7_ENDPOINT"; remote dst "$B7_ENDPOINT"; remote direct "$S3_ENDPOINT"; } >"$WORK/rclone.conf"
 RCLONE=(rclone --config "$WORK/rclone.conf")
 "${RCLONE[@]}" mkdir direct:b7-in
 "${RCLONE[@]}" mkdir direct:b7-out
@@ -96,8 +73,8 @@ RCLONE=(rclone --config "$WORK/rclone.conf")
 # The data goes into the bucket straight to S3Proxy, so the proxy counts none of it.
 for W in $WORKLOADS; do
   case $W in
-    small) bench_java GenB7 "http://127.0.0.1:$S3_PORT" b7-in small/ "$SMALL_OBJECTS" "$SMALL_BYTES" >"$WORK/small.expected" ;;
-    big) bench_java GenB7 "http://127.0.0.1:$S3_PORT" b7-in big/ "$BIG_OBJECTS" "$BIG_BYTES" >"$WORK/big.expected" ;;
+    small) bench_java GenB7 "$S3_ENDPOINT" b7-in small/ "$SMALL_OBJECTS" "$SMALL_BYTES" >"$WORK/small.expected" ;;
+    big) bench_java GenB7 "$S3_ENDPOINT" b7-in big/ "$BIG_OBJECTS" "$BIG_BYTES" >"$WORK/big.expected" ;;
     *) echo "B7_WORKLOADS: small and/or big, not $W" >&2; exit 2 ;;
   esac
   cp "$BENCH/b7/$W.yaml" "$WORK/$W.yaml" # in the work folder, so Sluice's state (.sluice/ beside it) stays out of the repo
@@ -138,6 +115,9 @@ run_rclone() {
   fi
 }
 
+# mb_per_second MS: MB (10^6 bytes) of input per second, one decimal (the small objects move a few MB/s).
+mb_per_second() { awk -v b="$BYTES" -v ms="$1" 'BEGIN { printf "%.1f", b / 1e3 / ms }'; }
+
 # per_object SIDE BEST_MS: the requests of the side's best run, per input object, by kind; and the MB moved.
 per_object() {
   grep -h "^ms=$2 " "$WORK/$W-$1"-*.counts | head -n 1 | awk -v n="$OBJECTS" '{
@@ -161,9 +141,8 @@ for W in $WORKLOADS; do
   best_log=$(grep -l "^ms=$best_a " "$WORK/$W-sluice"-*.counts | head -n 1)
   ledger=$(sed -n 's/^  ledger: \([0-9.]*\) ms per split.*, \([0-9.]*%\) of the time per split$/\2 (\1 ms per split)/p' \
     "${best_log%.counts}.log")
-  MB=$(awk -v b="$BYTES" 'BEGIN { print b / 1e6 }')
-  echo "B7 $W sluice=$(per_second "$OBJECTS" "$best_a") objects/s $(per_second "$MB" "$best_a") MB/s" \
-    "rclone=$(per_second "$OBJECTS" "$best_b") objects/s $(per_second "$MB" "$best_b") MB/s" \
+  echo "B7 $W sluice=$(per_second "$OBJECTS" "$best_a") objects/s $(mb_per_second "$best_a") MB/s" \
+    "rclone=$(per_second "$OBJECTS" "$best_b") objects/s $(mb_per_second "$best_b") MB/s" \
     "ratio=$(ratio "$best_b" "$best_a") (goal >= $GOAL) ledger=${ledger:-?}"
 done
 exit $failed
