@@ -39,6 +39,8 @@ s3proxy_start() {
       || { cat "$1/s3proxy-fetch.log" >&2; echo "could not fetch S3Proxy with Maven (see above)" >&2; return 1; }
   fi
   mkdir -p "$2"
+  local data
+  data=$(cd "$2" && pwd) # S3Proxy lists nothing in a folder given by a relative path
   S3_PORT=$(free_port)
   S3_ENDPOINT=http://127.0.0.1:$S3_PORT
   # The configuration goes in through a process substitution: the keys are never written to disk.
@@ -48,7 +50,7 @@ s3proxy.authorization=aws-v2-or-v4
 s3proxy.identity=$AWS_ACCESS_KEY_ID
 s3proxy.credential=$AWS_SECRET_ACCESS_KEY
 jclouds.provider=filesystem-nio2
-jclouds.filesystem.basedir=$2
+jclouds.filesystem.basedir=$data
 EOF
   ) >"$3" 2>&1 &
   S3_PID=$!
