@@ -78,7 +78,7 @@ final class Divider {
                 unreadable.put(m, source.describe(alone) + ": " + cause(e));
             } finally {
                 try {
-                    LocalRunner.deleteTree(dir);
+                    Scratch.deleteTree(dir);
                 } catch (java.io.IOException ignored) {
                     // removed with the split's scratch folder
                 }
