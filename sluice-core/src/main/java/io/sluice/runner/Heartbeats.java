@@ -90,5 +90,6 @@ final class Heartbeats implements AutoCloseable {
     @Override
     public synchronized void close() {
         if (periodic != null) periodic.close();
+        periodic = null;
     }
 }

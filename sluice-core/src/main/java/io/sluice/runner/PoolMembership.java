@@ -67,6 +67,7 @@ final class PoolMembership implements AutoCloseable {
     @Override
     public synchronized void close() {
         if (periodic != null) periodic.close();
+        periodic = null;
         leading = false;
         try {
             pool.retire(self.id());
