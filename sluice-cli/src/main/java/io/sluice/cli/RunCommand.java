@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
                 "  sluice run pipeline.yaml --parallelism 8 --progress log",
                 "  sluice run pipeline.yaml --mode watch   # scan again and again, until Ctrl-C",
                 "  sluice run pipeline.yaml --summary-json run.json",
-                "  sluice run pipeline.yaml --split SPLIT_ID   # one named split, once (a Kubernetes Job's pod)"},
+                "  sluice run pipeline.yaml --split ID   # one named split, once (a Job pod)"},
         description = "Run the pipeline: every split exactly once, even across crashes and restarts.")
 final class RunCommand implements Callable<Integer> {
     @Mixin
