@@ -178,6 +178,6 @@ public final class FilesSourceFactory implements SourceFactory {
                 o.size("split_size"),
                 (int) pack.integer("max_files"),
                 pack.size("max_bytes"));
-        return new FilesSource(settings, context.clock(), context.run().parallelism());
+        return new FilesSource(settings, context.clock(), context.parallelism());
     }
 }
