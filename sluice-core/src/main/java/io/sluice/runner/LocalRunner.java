@@ -134,12 +134,13 @@ public final class LocalRunner {
                 + before.getOrDefault(SplitState.CLAIMED, 0L));
         SplitProcessor processor = processor(a);
         heartbeats.start();
+        // from the start, as a worker's beat always was: a pool whose leader was killed needs a new one within a lease
+        if (membership != null) membership.join();
         List<Thread> workers = new ArrayList<>();
         CountDownLatch done = new CountDownLatch(run.parallelism());
         try (Scratch scratch = Scratch.create(run.engine().spillPath(), "scratch");
              DuckEngine engine = new DuckEngine(run.engine(), run.parallelism())) {
             checkSteps(engine, scratch.folder("sample"));
-            if (membership != null) membership.join();
             try {
                 takeover.freeGone();
             } catch (LedgerException e) {
