@@ -250,8 +250,8 @@ public final class Validator {
                 case "h" -> Duration.ofHours(n);
                 default -> Duration.ofDays(n);
             };
-            d.toMillis(); // every user of a duration needs it in milliseconds
-            return d;
+            // every user of a duration needs it in milliseconds: toMillis throws here for one beyond them
+            return Duration.ofMillis(d.toMillis());
         } catch (NumberFormatException | ArithmeticException e) { // too many digits, or beyond Duration
             return null;
         }

@@ -24,6 +24,9 @@ public interface ObjectStore extends AutoCloseable {
     /**
      * The objects whose key starts with {@code prefix}, in key order, read page by page as the stream is consumed:
      * memory does not grow with the bucket. Only keys after {@code startAfter} when it is not null. Close the stream.
+     * The first page is read before this returns, so a missing bucket or a refused access fails here; a later page
+     * that fails throws {@link java.io.UncheckedIOException} from the stream. Key order is that of the keys' UTF-8
+     * bytes, as S3, GCS and Azure list them (the same as {@link String#compareTo} for keys without surrogate pairs).
      */
     Stream<StoredObject> list(String prefix, String startAfter) throws IOException;
 
@@ -33,7 +36,8 @@ public interface ObjectStore extends AutoCloseable {
     /**
      * Reads {@code length} bytes from {@code offset} ({@code length < 0}: to the end) of the object, in one request
      * (a ranged GET). With {@code version} not null, the read fails with {@link ObjectChangedException} when the object
-     * is no longer that version, so that a split never mixes two versions of an input.
+     * is no longer that version, so that a split never mixes two versions of an input. From an offset at or past the
+     * end the stream is empty (a tailed log with nothing new). Closing the stream early is cheap: it does not read on.
      *
      * @throws java.nio.file.NoSuchFileException when there is no object at {@code key}
      */
@@ -42,10 +46,13 @@ public interface ObjectStore extends AutoCloseable {
     /**
      * Writes the file's bytes as the object at {@code key}, under {@code condition}; large files go up in parts
      * (multipart) and become visible all at once, or not at all: a failed or killed write leaves no object (what it
-     * may leave is removed by {@link #abortIncompleteWrites}).
+     * may leave is removed by {@link #abortIncompleteWrites}). A conditional write that finds exactly its own bytes
+     * already in place may count as done: a request retried after its answer was lost fails its own condition.
      *
-     * @return the object written, with its new version
-     * @throws ObjectChangedException when the condition does not hold
+     * @return the object written, with its new version ({@code lastModified} may be this machine's clock where the
+     *         store does not return its own without another request)
+     * @throws ObjectChangedException when the condition does not hold (for {@code ifVersion}: also when there is no
+     *                                object at {@code key} any more)
      */
     StoredObject write(String key, Path file, WriteCondition condition) throws IOException;
 

@@ -252,7 +252,7 @@ class TailPlannerTest {
                 expected.append(more);
             }
             Source.Plan plan = plan();
-            assertThat(plan.splits()).as("scan %d", scan).singleElement();
+            assertThat(plan.splits()).as("scan %d", scan).hasSize(1);
             Split pack = plan.splits().getFirst();
             Map<String, Member> byLog = membersByLog(pack);
             assertThat(byLog).hasSize(logs);

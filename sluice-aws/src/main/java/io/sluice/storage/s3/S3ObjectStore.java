@@ -1,0 +1,476 @@
+package io.sluice.storage.s3;
+
+import io.sluice.spi.storage.ObjectChangedException;
+import io.sluice.spi.storage.ObjectStore;
+import io.sluice.spi.storage.StoredObject;
+import io.sluice.spi.storage.WriteCondition;
+import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ChecksumMode;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListMultipartUploadsResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.MultipartUpload;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * A bucket and prefix of S3 or an S3-compatible server. One request per operation where S3 allows it: LIST per page,
+ * HEAD per stat, GET per read, PUT per small write. Versions are ETags; reads and conditional writes send them as
+ * {@code If-Match} (and {@code If-None-Match: *}), which S3 applies atomically, so
+ * {@link Capabilities#conditionalWrites()} is true. The SDK here (2.25) predates S3's conditional writes, so those
+ * headers are set by hand.
+ */
+public final class S3ObjectStore implements ObjectStore {
+    private static final long MAX_SINGLE_COPY = 5L << 30;   // CopyObject's limit; larger copies go in parts
+    static final int PARTS_IN_FLIGHT = 4;
+
+    private final S3Client s3;
+    private final CredentialChain credentials;
+    private final String bucket;
+    private final String prefix;
+    private final S3Settings settings;
+    private final S3Errors errors;
+    private final ExecutorService uploads = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "s3-upload-part");
+        t.setDaemon(true);
+        return t;
+    });
+
+    S3ObjectStore(S3Client s3, CredentialChain credentials, String bucket, String prefix, S3Settings settings) {
+        this.s3 = s3;
+        this.credentials = credentials;
+        this.bucket = bucket;
+        this.prefix = prefix;
+        this.settings = settings;
+        this.errors = new S3Errors(bucket, prefix, settings, credentials::source);
+    }
+
+    @Override
+    public String root() {
+        return "s3://" + bucket + "/" + prefix;
+    }
+
+    @Override
+    public String describe(String key) {
+        return root() + key;
+    }
+
+    /** Bucket, prefix, region and endpoint, for {@code validate}. */
+    @Override
+    public String toString() {
+        return root() + " (" + settings.describe() + ")";
+    }
+
+    @Override
+    public Stream<StoredObject> list(String keyPrefix, String startAfter) throws IOException {
+        Pages pages = new Pages(keyPrefix, startAfter);
+        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(pages,
+                Spliterator.ORDERED | Spliterator.NONNULL | Spliterator.DISTINCT), false);
+    }
+
+    @Override
+    public Optional<StoredObject> stat(String key) throws IOException {
+        try {
+            HeadObjectResponse r = s3.headObject(b -> b.bucket(bucket).key(prefix + key)
+                    .checksumMode(ChecksumMode.ENABLED));
+            return Optional.of(object(key, r.contentLength(), r.lastModified(), r.eTag(), r.checksumSHA256()));
+        } catch (SdkException e) {
+            // a HEAD answer has no body: a missing bucket looks like a missing key here (list names it)
+            if (e instanceof S3Exception s && s.statusCode() == 404) return Optional.empty();
+            throw errors.translate(e, "reading the metadata of " + describe(key), describe(key));
+        }
+    }
+
+    @Override
+    public InputStream read(String key, String version, long offset, long length) throws IOException {
+        if (length == 0) return InputStream.nullInputStream();
+        GetObjectRequest.Builder get = GetObjectRequest.builder().bucket(bucket).key(prefix + key);
+        if (offset > 0 || length > 0) get.range("bytes=" + offset + "-" + (length > 0 ? offset + length - 1 : ""));
+        if (version != null) get.ifMatch(quoted(version));
+        try {
+            return new Body(s3.getObject(get.build()));
+        } catch (SdkException e) {
+            if (S3Errors.conditionFailed(e)) {
+                throw new ObjectChangedException(key, describe(key) + " changed: it is no longer version " + version
+                        + " that was listed");
+            }
+            if (e instanceof S3Exception s && s.statusCode() == 416) return InputStream.nullInputStream();
+            throw errors.translate(e, "reading " + describe(key), describe(key));
+        }
+    }
+
+    @Override
+    public StoredObject write(String key, Path file, WriteCondition condition) throws IOException {
+        long size = Files.size(file);
+        if (size > settings.partSize()) return multipart(key, file, size, condition);
+        return put(key, Files.readAllBytes(file), condition);
+    }
+
+    @Override
+    public StoredObject write(String key, byte[] content, WriteCondition condition) throws IOException {
+        return put(key, content, condition);
+    }
+
+    private StoredObject put(String key, byte[] content, WriteCondition condition) throws IOException {
+        byte[] sha256 = sha256().digest(content);
+        try {
+            String etag = s3.putObject(b -> b.bucket(bucket).key(prefix + key).contentLength((long) content.length)
+                            .checksumSHA256(Base64.getEncoder().encodeToString(sha256))
+                            .overrideConfiguration(conditional(condition)),
+                    RequestBody.fromContentProvider(() -> new ByteArrayInputStream(content), content.length,
+                            "application/octet-stream")).eTag();
+            StoredObject o = object(key, content.length, Instant.now(), etag, null);
+            Map<String, String> sums = new HashMap<>(o.checksums());
+            sums.put("sha256", HexFormat.of().formatHex(sha256));
+            return new StoredObject(key, o.size(), o.lastModified(), o.version(), sums);
+        } catch (SdkException e) {
+            if (S3Errors.conditionFailed(e)) {
+                // the SDK retries a PUT whose answer was lost: its first attempt may have landed, and the retry
+                // then fails its own condition; the same bytes in place mean the write is done
+                Optional<StoredObject> now = stat(key);
+                if (now.isPresent() && HexFormat.of().formatHex(sha256).equals(now.get().checksums().get("sha256"))) {
+                    return now.get();
+                }
+            }
+            throw writeError(e, key, condition);
+        }
+    }
+
+    /**
+     * In parts of {@code part_size}, {@value #PARTS_IN_FLIGHT} at a time (so at most that many parts in memory);
+     * completed under the condition, aborted on any failure once no part is in flight.
+     */
+    private StoredObject multipart(String key, Path file, long size, WriteCondition condition) throws IOException {
+        String uploadId;
+        try {
+            uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key(prefix + key)).uploadId();
+        } catch (SdkException e) {
+            throw errors.translate(e, "starting the upload of " + describe(key), describe(key));
+        }
+        int count = (int) ((size + settings.partSize() - 1) / settings.partSize());
+        BlockingQueue<byte[]> buffers = new ArrayBlockingQueue<>(Math.min(PARTS_IN_FLIGHT, count));
+        while (buffers.remainingCapacity() > 0) buffers.add(new byte[(int) settings.partSize()]);
+        List<Future<CompletedPart>> inFlight = new ArrayList<>();
+        try (FileChannel ch = FileChannel.open(file)) {
+            for (int number = 1; number <= count; number++) {
+                byte[] buffer = buffers.take();
+                if (inFlight.stream().anyMatch(f -> f.state() == Future.State.FAILED)) break;   // reported below
+                int n = readFully(ch, buffer);
+                int partNumber = number;
+                inFlight.add(uploads.submit(() -> {
+                    try {
+                        String etag = s3.uploadPart(b -> b.bucket(bucket).key(prefix + key).uploadId(uploadId)
+                                        .partNumber(partNumber).contentLength((long) n),
+                                RequestBody.fromContentProvider(() -> new ByteArrayInputStream(buffer, 0, n), n,
+                                        "application/octet-stream")).eTag();
+                        return CompletedPart.builder().partNumber(partNumber).eTag(etag).build();
+                    } finally {
+                        buffers.add(buffer);
+                    }
+                }));
+            }
+            List<CompletedPart> parts = new ArrayList<>();
+            for (Future<CompletedPart> f : inFlight) parts.add(f.get());
+            String etag = s3.completeMultipartUpload(b -> b.bucket(bucket).key(prefix + key).uploadId(uploadId)
+                    .multipartUpload(m -> m.parts(parts)).overrideConfiguration(conditional(condition))).eTag();
+            return object(key, size, Instant.now(), etag, null);
+        } catch (ExecutionException | InterruptedException | IOException | RuntimeException e) {
+            Exception cause = e instanceof ExecutionException x && x.getCause() instanceof Exception c ? c : e;
+            for (Future<CompletedPart> f : inFlight) awaitQuietly(f);   // an abort with parts in flight may not hold
+            abort(key, uploadId, cause);
+            if (cause instanceof SdkException sdk) throw writeError(sdk, key, condition);
+            if (cause instanceof IOException io) throw io;
+            if (cause instanceof InterruptedException) Thread.currentThread().interrupt();
+            throw new IOException("writing " + describe(key) + " failed: " + cause, cause);
+        }
+    }
+
+    private static void awaitQuietly(Future<?> f) {
+        try {
+            f.get();
+        } catch (ExecutionException | CancellationException failed) {
+            // reported through the first failure
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void abort(String key, String uploadId, Exception cause) {
+        try {
+            s3.abortMultipartUpload(b -> b.bucket(bucket).key(prefix + key).uploadId(uploadId));
+        } catch (SdkException e) {
+            // abortIncompleteWrites (or a bucket lifecycle rule) removes it later
+            cause.addSuppressed(e);
+        }
+    }
+
+    private IOException writeError(SdkException e, String key, WriteCondition condition) {
+        if (S3Errors.conditionFailed(e) || condition instanceof WriteCondition.IfVersion && S3Errors.notFound(e)) {
+            return new ObjectChangedException(key, describe(key) + switch (condition) {
+                case WriteCondition.IfAbsent a -> " already exists; written only if absent";
+                case WriteCondition.IfVersion v -> " is no longer version " + v.version() + " that the write expected";
+                case WriteCondition.None n -> " changed during the write";
+            });
+        }
+        return errors.translate(e, "writing " + describe(key), describe(key));
+    }
+
+    @Override
+    public StoredObject copy(String fromKey, String toKey) throws IOException {
+        StoredObject from = stat(fromKey).orElseThrow(() -> new NoSuchFileException(describe(fromKey), null,
+                "no object to copy"));
+        try {
+            if (from.size() > MAX_SINGLE_COPY) return copyInParts(from, toKey);
+            var r = s3.copyObject(b -> b.sourceBucket(bucket).sourceKey(prefix + fromKey).copySourceIfMatch(
+                    quoted(from.version())).destinationBucket(bucket).destinationKey(prefix + toKey));
+            return object(toKey, from.size(), r.copyObjectResult().lastModified(), r.copyObjectResult().eTag(), null);
+        } catch (SdkException e) {
+            if (S3Errors.conditionFailed(e) || S3Errors.notFound(e)) {
+                throw new ObjectChangedException(fromKey, describe(fromKey) + " changed while being copied");
+            }
+            throw errors.translate(e, "copying " + describe(fromKey) + " to " + describe(toKey), null);
+        }
+    }
+
+    private StoredObject copyInParts(StoredObject from, String toKey) {
+        String uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key(prefix + toKey)).uploadId();
+        try {
+            long part = Math.max(settings.partSize(), (from.size() + 9_999) / 10_000);   // S3 takes 10,000 parts
+            List<CompletedPart> parts = new ArrayList<>();
+            for (long start = 0; start < from.size(); start += part) {
+                int number = parts.size() + 1;
+                String range = "bytes=" + start + "-" + (Math.min(start + part, from.size()) - 1);
+                String etag = s3.uploadPartCopy(b -> b.sourceBucket(bucket).sourceKey(prefix + from.key())
+                        .copySourceIfMatch(quoted(from.version())).copySourceRange(range).destinationBucket(bucket)
+                        .destinationKey(prefix + toKey).uploadId(uploadId).partNumber(number))
+                        .copyPartResult().eTag();
+                parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
+            }
+            String etag = s3.completeMultipartUpload(b -> b.bucket(bucket).key(prefix + toKey).uploadId(uploadId)
+                    .multipartUpload(m -> m.parts(parts))).eTag();
+            return object(toKey, from.size(), Instant.now(), etag, null);
+        } catch (RuntimeException e) {
+            abort(toKey, uploadId, e);
+            throw e;
+        }
+    }
+
+    @Override
+    public void delete(String key) throws IOException {
+        try {
+            s3.deleteObject(b -> b.bucket(bucket).key(prefix + key));
+        } catch (SdkException e) {
+            throw errors.translate(e, "deleting " + describe(key), null);
+        }
+    }
+
+    @Override
+    public int abortIncompleteWrites(String keyPrefix, Instant startedBefore) throws IOException {
+        int aborted = 0;
+        String keyMarker = null;
+        String uploadIdMarker = null;
+        try {
+            while (true) {
+                String km = keyMarker;
+                String um = uploadIdMarker;
+                ListMultipartUploadsResponse page = s3.listMultipartUploads(b -> b.bucket(bucket)
+                        .prefix(prefix + keyPrefix).keyMarker(km).uploadIdMarker(um));
+                for (MultipartUpload u : page.uploads()) {
+                    if (!u.initiated().isBefore(startedBefore)) continue;
+                    try {
+                        s3.abortMultipartUpload(b -> b.bucket(bucket).key(u.key()).uploadId(u.uploadId()));
+                        aborted++;
+                    } catch (SdkException e) {
+                        if (!(e instanceof S3Exception s && s.statusCode() == 404)) throw e;   // finished meanwhile
+                    }
+                }
+                if (!Boolean.TRUE.equals(page.isTruncated())) return aborted;
+                keyMarker = page.nextKeyMarker();
+                uploadIdMarker = page.nextUploadIdMarker();
+            }
+        } catch (SdkException e) {
+            throw errors.translate(e, "aborting unfinished uploads under " + describe(keyPrefix), null);
+        }
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return new Capabilities(true, false);
+    }
+
+    @Override
+    public String credentialSource() {
+        return credentials.source();
+    }
+
+    @Override
+    public void close() {
+        uploads.shutdownNow();
+        s3.close();
+        credentials.close();
+    }
+
+    private StoredObject object(String key, long size, Instant modified, String etag, String sha256Base64) {
+        String version = etag.replace("\"", "");
+        Map<String, String> sums = new HashMap<>();
+        // a single-part ETag is the content's MD5 (not with SSE-KMS/SSE-C, whose ETags then never match: a missed
+        // duplicate, never a false one); a multipart ETag ends in -<parts>
+        if (version.matches("[0-9a-fA-F]{32}")) sums.put("md5", version.toLowerCase(java.util.Locale.ROOT));
+        // a multipart object's checksum is a checksum of part checksums ("...-3"), not one of the content
+        if (sha256Base64 != null && !sha256Base64.contains("-")) {
+            sums.put("sha256", HexFormat.of().formatHex(Base64.getDecoder().decode(sha256Base64)));
+        }
+        return new StoredObject(key, size, modified, version, sums);
+    }
+
+    private static AwsRequestOverrideConfiguration conditional(WriteCondition condition) {
+        AwsRequestOverrideConfiguration.Builder o = AwsRequestOverrideConfiguration.builder();
+        switch (condition) {
+            case WriteCondition.IfAbsent a -> o.putHeader("If-None-Match", "*");
+            case WriteCondition.IfVersion v -> o.putHeader("If-Match", quoted(v.version()));
+            case WriteCondition.None n -> {
+            }
+        }
+        return o.build();
+    }
+
+    private static String quoted(String version) {
+        return "\"" + version + "\"";
+    }
+
+    private static int readFully(FileChannel ch, byte[] buffer) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(buffer);
+        while (b.hasRemaining() && ch.read(b) >= 0) {
+            // until the part is full or the file ends
+        }
+        return b.position();
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * A GET's body that, closed before its end, drops the connection rather than reading the rest of the object to
+     * reuse it (which closing the SDK's stream does).
+     */
+    private static final class Body extends FilterInputStream {
+        private final ResponseInputStream<GetObjectResponse> response;
+        private boolean ended;
+
+        Body(ResponseInputStream<GetObjectResponse> response) {
+            super(response);
+            this.response = response;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            ended |= b < 0;
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            ended |= n < 0;
+            return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (!ended) response.abort();
+            super.close();
+        }
+    }
+
+    /** ListObjectsV2 page by page as the stream is read; the first page before {@link #list} returns. */
+    private final class Pages implements Iterator<StoredObject> {
+        private final String keyPrefix;
+        private Iterator<S3Object> page;
+        private String token;
+        private boolean last;
+
+        Pages(String keyPrefix, String startAfter) throws IOException {
+            this.keyPrefix = keyPrefix;
+            fetch(startAfter);
+        }
+
+        @Override
+        public boolean hasNext() {
+            while (!page.hasNext() && !last) {
+                try {
+                    fetch(null);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+            return page.hasNext();
+        }
+
+        @Override
+        public StoredObject next() {
+            if (!hasNext()) throw new NoSuchElementException();
+            S3Object o = page.next();
+            return object(o.key().substring(prefix.length()), o.size(), o.lastModified(), o.eTag(), null);
+        }
+
+        private void fetch(String startAfter) throws IOException {
+            String continuation = token;
+            ListObjectsV2Response r;
+            try {
+                r = s3.listObjectsV2(b -> b.bucket(bucket).prefix(prefix + keyPrefix).maxKeys(settings.pageSize())
+                        .continuationToken(continuation).startAfter(startAfter == null ? null : prefix + startAfter));
+            } catch (SdkException e) {
+                throw errors.translate(e, "listing " + describe(keyPrefix), null);
+            }
+            page = r.contents().iterator();
+            token = r.nextContinuationToken();
+            last = !Boolean.TRUE.equals(r.isTruncated()) || token == null;
+        }
+    }
+}

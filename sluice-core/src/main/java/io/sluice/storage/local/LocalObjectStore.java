@@ -1,0 +1,376 @@
+package io.sluice.storage.local;
+
+import io.sluice.spi.storage.ObjectChangedException;
+import io.sluice.spi.storage.ObjectStore;
+import io.sluice.spi.storage.StoredObject;
+import io.sluice.spi.storage.WriteCondition;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+
+/**
+ * A local folder as an object store: a key is a path below the folder. Writes go to a temp file in the target's own
+ * folder and are then moved into place atomically, so a reader sees a whole file or none. {@code ifAbsent} is atomic
+ * (a hard link, which fails when the target exists); {@code ifVersion} is checked and then moved, not atomic, so
+ * {@link Capabilities#conditionalWrites()} is false and a sink holds the ledger's lock to replace an output.
+ *
+ * <p>A version is the modification time in nanoseconds and the size: a stat gives both at no cost, where a content
+ * hash would read the whole file. The size catches a rewrite within the file system's time granularity (a second on
+ * some), and every write here makes a new file (new inode, new time) rather than changing one in place.
+ */
+public final class LocalObjectStore implements ObjectStore {
+    /** Temp files are {@code .<name>.sluice-tmp-<random>} beside their target: hidden from listings. */
+    static final String TEMP_MARK = ".sluice-tmp-";
+
+    private final Path root;
+
+    public LocalObjectStore(Path root) {
+        this.root = root.toAbsolutePath().normalize();
+    }
+
+    @Override
+    public String root() {
+        return root.toString();
+    }
+
+    @Override
+    public String describe(String key) {
+        return path(key).toString();
+    }
+
+    @Override
+    public Stream<StoredObject> list(String prefix, String startAfter) throws IOException {
+        Walk walk = new Walk(prefix, startAfter);
+        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(walk,
+                Spliterator.ORDERED | Spliterator.NONNULL | Spliterator.DISTINCT), false);
+    }
+
+    @Override
+    public Optional<StoredObject> stat(String key) throws IOException {
+        Path p = path(key);
+        try {
+            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+            return a.isRegularFile() ? Optional.of(object(key, a)) : Optional.empty();
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public InputStream read(String key, String version, long offset, long length) throws IOException {
+        Path p = path(key);
+        BasicFileAttributes before = attributes(key, p);
+        checkVersion(key, version, before);
+        SeekableByteChannel ch = Files.newByteChannel(p);
+        try {
+            // the path still names the file checked above, so the open channel reads that version: writes here never
+            // change a file in place, they move a new one over it
+            BasicFileAttributes after = attributes(key, p);
+            if (!Objects.equals(before.fileKey(), after.fileKey()) || !version(after).equals(version(before))) {
+                throw new ObjectChangedException(key, describe(key) + " was replaced while being opened");
+            }
+            ch.position(offset);
+            InputStream in = Channels.newInputStream(ch);
+            return length < 0 ? in : new BoundedInputStream(in, length);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public StoredObject write(String key, Path file, WriteCondition condition) throws IOException {
+        return viaTemp(key, condition, temp -> Files.copy(file, temp));
+    }
+
+    @Override
+    public StoredObject write(String key, byte[] content, WriteCondition condition) throws IOException {
+        return viaTemp(key, condition, temp -> Files.write(temp, content));
+    }
+
+    @Override
+    public StoredObject copy(String fromKey, String toKey) throws IOException {
+        return viaTemp(toKey, WriteCondition.none(), temp -> {
+            try {
+                Files.copy(path(fromKey), temp);
+            } catch (NoSuchFileException e) {
+                throw new NoSuchFileException(describe(fromKey), null, "no object to copy");
+            }
+        });
+    }
+
+    private interface Fill {
+        void into(Path temp) throws IOException;
+    }
+
+    /** Fills a temp file beside the target, then puts it in place under the condition; never leaves the temp file. */
+    private StoredObject viaTemp(String key, WriteCondition condition, Fill fill) throws IOException {
+        Path target = path(key);
+        Path temp = temp(target);
+        try {
+            fill.into(temp);
+            return commit(key, target, temp, condition);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    @Override
+    public void delete(String key) throws IOException {
+        Path p = path(key);
+        if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) Files.deleteIfExists(p);
+    }
+
+    @Override
+    public int abortIncompleteWrites(String prefix, Instant startedBefore) throws IOException {
+        int removed = 0;
+        Path start = root.resolve(folderOf(prefix));
+        if (!Files.isDirectory(start)) return 0;
+        List<Path> stale;
+        try (Stream<Path> walk = Files.walk(start)) {
+            stale = walk.filter(p -> isTemp(p.getFileName().toString()))
+                    .filter(p -> key(p.resolveSibling(targetName(p.getFileName().toString()))).startsWith(prefix))
+                    .filter(p -> modified(p).isBefore(startedBefore))
+                    .toList();
+        }
+        for (Path p : stale) {
+            if (Files.deleteIfExists(p)) removed++;
+        }
+        return removed;
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return new Capabilities(false, true);
+    }
+
+    @Override
+    public String credentialSource() {
+        return "none: local disk, as the user " + System.getProperty("user.name");
+    }
+
+    @Override
+    public void close() {
+        // nothing held open between calls
+    }
+
+    private StoredObject commit(String key, Path target, Path temp, WriteCondition condition) throws IOException {
+        // read before the move: the move keeps them, and a later stat could see another writer's file
+        StoredObject written = object(key, Files.readAttributes(temp, BasicFileAttributes.class));
+        switch (condition) {
+            case WriteCondition.IfAbsent ignored -> {
+                try {
+                    Files.createLink(target, temp);
+                } catch (FileAlreadyExistsException e) {
+                    throw new ObjectChangedException(key, describe(key) + " already exists; written only if absent");
+                }
+            }
+            case WriteCondition.IfVersion v -> {
+                Optional<StoredObject> now = stat(key);
+                if (now.isEmpty() || !now.get().version().equals(v.version())) {
+                    throw new ObjectChangedException(key, describe(key) + " is " + now.map(o -> "version "
+                            + o.version()).orElse("gone") + ", not version " + v.version() + " that the write expected");
+                }
+                move(temp, target);
+            }
+            case WriteCondition.None ignored -> move(temp, target);
+        }
+        return written;
+    }
+
+    private static void move(Path temp, Path target) throws IOException {
+        try {
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new IOException("cannot replace " + target + " atomically (" + e.getMessage() + "): the folder's file "
+                    + "system does not rename within a folder atomically; use a local disk", e);
+        }
+    }
+
+    private Path temp(Path target) throws IOException {
+        Files.createDirectories(target.getParent());
+        return target.resolveSibling("." + target.getFileName() + TEMP_MARK + UUID.randomUUID());
+    }
+
+    private Path path(String key) {
+        Path p = root.resolve(key).normalize();
+        if (key.isEmpty() || !p.startsWith(root) || p.equals(root)) {
+            throw new IllegalArgumentException("key '" + key + "' is not below " + root);
+        }
+        return p;
+    }
+
+    private String key(Path p) {
+        return root.relativize(p).toString().replace(p.getFileSystem().getSeparator(), "/");
+    }
+
+    private BasicFileAttributes attributes(String key, Path p) throws IOException {
+        try {
+            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+            if (!a.isRegularFile()) throw new NoSuchFileException(describe(key), null, "a folder, not an object");
+            return a;
+        } catch (NoSuchFileException e) {
+            throw new NoSuchFileException(describe(key), null, "no such object (deleted since it was listed?)");
+        }
+    }
+
+    private void checkVersion(String key, String version, BasicFileAttributes a) throws ObjectChangedException {
+        if (version != null && !version.equals(version(a))) {
+            throw new ObjectChangedException(key, describe(key) + " changed: it is version " + version(a)
+                    + ", not version " + version + " that was listed");
+        }
+    }
+
+    private StoredObject object(String key, BasicFileAttributes a) {
+        return new StoredObject(key, a.size(), a.lastModifiedTime().toInstant(), version(a), Map.of());
+    }
+
+    private static String version(BasicFileAttributes a) {
+        return a.lastModifiedTime().to(TimeUnit.NANOSECONDS) + "-" + a.size();
+    }
+
+    private static Instant modified(Path p) {
+        try {
+            return Files.getLastModifiedTime(p).toInstant();
+        } catch (IOException gone) {
+            return Instant.MAX;
+        }
+    }
+
+    static boolean isTemp(String name) {
+        return name.startsWith(".") && name.contains(TEMP_MARK);
+    }
+
+    private static String targetName(String tempName) {
+        return tempName.substring(1, tempName.lastIndexOf(TEMP_MARK));
+    }
+
+    private static String folderOf(String prefix) {
+        int slash = prefix.lastIndexOf('/');
+        return slash < 0 ? "" : prefix.substring(0, slash);
+    }
+
+    /**
+     * Files below the root in key order, one folder read at a time: a folder's entries are sorted by name, with a
+     * sub-folder as {@code name/}, which is key order ({@code a.txt} before {@code a/b} before {@code a0}). Folders
+     * wholly before {@code startAfter} or outside the prefix are never opened.
+     */
+    private final class Walk implements Iterator<StoredObject> {
+        private record Entry(String key, boolean folder, BasicFileAttributes attributes) {
+            /** A folder sorts as {@code name/}: the keys inside it all start so. */
+            String sortKey() {
+                return folder ? key + "/" : key;
+            }
+        }
+
+        private final String prefix;
+        private final String startAfter;
+        private final Deque<Iterator<Entry>> stack = new ArrayDeque<>();
+        private StoredObject next;
+
+        Walk(String prefix, String startAfter) throws IOException {
+            this.prefix = prefix;
+            this.startAfter = startAfter;
+            String folder = folderOf(prefix);
+            Path start = folder.isEmpty() ? root : path(folder);
+            if (Files.isDirectory(start)) stack.push(entries(start).iterator());
+            advance();
+        }
+
+        @Override
+        public boolean hasNext() {
+            return next != null;
+        }
+
+        @Override
+        public StoredObject next() {
+            if (next == null) throw new NoSuchElementException();
+            StoredObject n = next;
+            try {
+                advance();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return n;
+        }
+
+        private void advance() throws IOException {
+            next = null;
+            while (next == null && !stack.isEmpty()) {
+                Iterator<Entry> top = stack.peek();
+                if (!top.hasNext()) {
+                    stack.pop();
+                    continue;
+                }
+                Entry e = top.next();
+                if (e.folder()) {
+                    stack.push(entries(path(e.key())).iterator());
+                } else {
+                    next = object(e.key(), e.attributes());
+                }
+            }
+        }
+
+        private List<Entry> entries(Path folder) throws IOException {
+            List<Entry> entries = new ArrayList<>();
+            try (DirectoryStream<Path> dir = Files.newDirectoryStream(folder)) {
+                for (Path p : dir) {
+                    String name = p.getFileName().toString();
+                    if (isTemp(name)) continue;
+                    BasicFileAttributes a;
+                    try {
+                        a = Files.readAttributes(p, BasicFileAttributes.class);
+                    } catch (NoSuchFileException deleted) {
+                        continue;
+                    }
+                    String key = key(p);
+                    if (a.isDirectory() ? wanted(key + "/") : a.isRegularFile() && matches(key)) {
+                        entries.add(new Entry(key, a.isDirectory(), a));
+                    }
+                }
+            } catch (NoSuchFileException deleted) {
+                return List.of();
+            }
+            entries.sort(java.util.Comparator.comparing(Entry::sortKey));
+            return entries;
+        }
+
+        private boolean matches(String key) {
+            return key.startsWith(prefix) && (startAfter == null || key.compareTo(startAfter) > 0);
+        }
+
+        /** Whether a folder ({@code key/}) can hold a key listed: inside the prefix and not wholly before startAfter. */
+        private boolean wanted(String folder) {
+            boolean inPrefix = folder.startsWith(prefix) || prefix.startsWith(folder);
+            boolean notBefore = startAfter == null || startAfter.startsWith(folder) || folder.compareTo(startAfter) > 0;
+            return inPrefix && notBefore;
+        }
+    }
+}

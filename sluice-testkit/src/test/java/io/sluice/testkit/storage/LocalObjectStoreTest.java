@@ -1,0 +1,67 @@
+package io.sluice.testkit.storage;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sluice.spi.storage.ObjectStore;
+import io.sluice.spi.storage.ObjectStores;
+import io.sluice.spi.storage.WriteCondition;
+import io.sluice.storage.local.LocalObjectStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+class LocalObjectStoreTest extends ObjectStoreConformanceKit {
+
+    @Override
+    protected ObjectStore openStore() throws IOException {
+        return ObjectStores.open(tmp.resolve("store").toString(), Map.of());
+    }
+
+    @Override
+    protected void leaveIncompleteWrite(ObjectStore store, String key) throws IOException {
+        // what a process killed between writing its temp file and moving it into place leaves
+        Path target = Path.of(store.describe(key));
+        Files.createDirectories(target.getParent());
+        Files.writeString(target.resolveSibling("." + target.getFileName() + ".sluice-tmp-" + UUID.randomUUID()), "half");
+    }
+
+    @Override
+    protected long multipartThreshold() {
+        return 1 << 20;   // no parts on disk: any size shows a whole file
+    }
+
+    @Override
+    protected String skipReason(Check check) {
+        // ifAbsent is a hard link here, atomic even though ifVersion is not (so conditionalWrites() is false)
+        return check == Check.IF_ABSENT_RACE ? null : super.skipReason(check);
+    }
+
+    @Test
+    void opensFileUrlsAndPlainPaths() throws IOException {
+        try (ObjectStore byUrl = ObjectStores.open(tmp.resolve("store").toUri().toString(), Map.of())) {
+            assertThat(byUrl).isInstanceOf(LocalObjectStore.class);
+            assertThat(byUrl.root()).isEqualTo(tmp.resolve("store").toString());
+            assertThat(byUrl.capabilities().local()).isTrue();
+        }
+    }
+
+    @Test
+    void aUrlNoModuleServesNamesTheSchemesKnown() {
+        assertThatThrownBy(() -> ObjectStores.open("gs://bucket/x/", Map.of())).isInstanceOf(IOException.class)
+                .hasMessageContaining("no object store for gs:// URLs").hasMessageContaining("known: file");
+    }
+
+    @Test
+    void tempFilesAreNotListedAndObjectsAreFilesInPlace() throws IOException {
+        store.write("a/b.csv", "x".getBytes(UTF_8), WriteCondition.none());
+        leaveIncompleteWrite(store, "a/c.csv");
+
+        assertThat(listKeys("", null)).containsExactly("a/b.csv");
+        assertThat(Files.readString(tmp.resolve("store/a/b.csv"))).isEqualTo("x");
+    }
+}
