@@ -1,6 +1,6 @@
 package io.sluice.spi;
 
 /** Creates sources from validated options. */
-public interface SourceFactory extends ComponentFactory {
-    Source create(Object options, PipelineContext context);
+public interface SourceFactory<O> extends ComponentFactory<O> {
+    Source create(O options, PipelineContext context);
 }

@@ -437,7 +437,8 @@ public final class AzureBlobStore implements ObjectStore {
         Iterator<T> pages;
         try {
             pages = firstPage.get();
-            pages.hasNext();
+            // Reads the first page now, so that a missing container fails here rather than in the stream.
+            var unused = pages.hasNext();
         } catch (BlobStorageException e) {
             throw failure(action, prefix, e);
         } catch (RuntimeException e) {
@@ -457,7 +458,9 @@ public final class AzureBlobStore implements ObjectStore {
 
             @Override
             public T next() {
-                hasNext();
+                if (!hasNext()) {
+                    throw new java.util.NoSuchElementException();
+                }
                 return pages.next();
             }
         };

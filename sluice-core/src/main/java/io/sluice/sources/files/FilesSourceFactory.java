@@ -13,85 +13,85 @@ import java.time.Duration;
 import java.util.List;
 
 /** Declares the {@code files} source. */
-public final class FilesSourceFactory implements SourceFactory {
-    static final Type.Obj PACK = Type.Obj.of("Packing of small files into one split.",
-            Field.optional("max_files", Type.POSITIVE_INT, 1000L, "Most files (with `tail`: log ranges) in one split."),
-            Field.optional("max_bytes", Type.SIZE, 64L << 20, "Most bytes in one split."));
+public final class FilesSourceFactory implements SourceFactory<Options> {
+    static final Field<Long> MAX_FILES = Field.optional("max_files", Type.POSITIVE_INT, 1000L, "Most files (with `tail`: log ranges) in one split.");
+    static final Field<Long> MAX_BYTES = Field.optional("max_bytes", Type.SIZE, 64L << 20, "Most bytes in one split.");
+    static final Type.Obj PACK = Type.Obj.of("Packing of small files into one split.", MAX_FILES, MAX_BYTES);
 
-    static final Type.Obj PARSE = Type.Obj.of("How text lines become columns.",
-            Field.computed("regex", Type.STRING, "none",
+    static final Field<String> REGEX = Field.computed("regex", Type.STRING, "none",
                     "A regular expression (RE2 syntax, checked when the pipeline is loaded) matching a whole line, "
                             + "with a named group per column: `(?<name>...)` or `(?P<name>...)`. Other groups must not "
-                            + "capture: `(?:...)`."),
-            Field.computed("delimiter", Type.STRING, "none", "Instead of `regex`: the separator between fields, taken "
-                    + "literally (quote a space `' '` or a tab `\"\\t\"`)."),
-            Field.optional("columns", Type.oneOrMany(Type.STRING), List.of(), "With `delimiter`: the names of the fields, in order."),
-            Field.optional("types", new Type.MapOf(Type.STRING), java.util.Map.of(),
+                            + "capture: `(?:...)`.");
+    static final Field<String> DELIMITER = Field.computed("delimiter", Type.STRING, "none", "Instead of `regex`: the separator between fields, taken "
+                    + "literally (quote a space `' '` or a tab `\"\\t\"`).");
+    static final Field<List<String>> COLUMNS = Field.optional("columns", Type.oneOrMany(Type.STRING), List.of(), "With `delimiter`: the names of the fields, in order.");
+    static final Field<java.util.Map<String, String>> TYPES = Field.optional("types", Type.mapOf(Type.STRING), java.util.Map.of(),
                     "Column types (DuckDB names: `bigint`, `double`, `decimal(18,4)`, `timestamp`, `date`, `boolean`, ...); "
-                            + "other columns stay text. A value that does not convert makes the line a bad record."));
+                            + "other columns stay text. A value that does not convert makes the line a bad record.");
+    static final Type.Obj PARSE = Type.Obj.of("How text lines become columns.", REGEX, DELIMITER, COLUMNS, TYPES);
 
-    static final Type.Obj OPTIONS = Type.Obj.of("Files in a local folder.",
-            Field.required("path", Type.PATH, "The folder to read; it must exist."),
-            Field.optional("include", Type.oneOrMany(Type.STRING), List.of("**"),
+    static final Field<Path> PATH = Field.required("path", Type.PATH, "The folder to read; it must exist.");
+    static final Field<List<String>> INCLUDE = Field.optional("include", Type.oneOrMany(Type.STRING), List.of("**"),
                     "Glob(s) of files to read, relative to `path`: `*` stays in one folder, `**` crosses folders "
-                            + "(`**/*.csv` also matches top-level files)."),
-            Field.optional("exclude", Type.oneOrMany(Type.STRING), List.of(), "Glob(s) of files to leave out."),
-            Field.computed("format", Type.choice("csv", "jsonl", "parquet", "text"),
+                            + "(`**/*.csv` also matches top-level files).");
+    static final Field<List<String>> EXCLUDE = Field.optional("exclude", Type.oneOrMany(Type.STRING), List.of(), "Glob(s) of files to leave out.");
+    static final Field<String> FORMAT = Field.computed("format", Type.choice("csv", "jsonl", "parquet", "text"),
                     "from the extension (.csv .tsv .jsonl .ndjson .json .parquet .txt .log)",
-                    "How to read the files. `.gz` and `.zst` files are decompressed transparently."),
-            Field.optional("header", Type.BOOL, Boolean.TRUE, "csv: the first line holds the column names."),
-            Field.computed("parse", PARSE, "one column `line`",
+                    "How to read the files. `.gz` and `.zst` files are decompressed transparently.");
+    static final Field<Boolean> HEADER = Field.optional("header", Type.BOOL, Boolean.TRUE, "csv: the first line holds the column names.");
+    static final Field<Options> PARSE_BLOCK = Field.computed("parse", PARSE, "one column `line`",
                     "text: parse each line into columns with `regex` or `delimiter`. A line that does not match "
-                            + "follows `run.on_bad_record`."),
-            Field.optional("tail", Type.BOOL, Boolean.FALSE,
+                            + "follows `run.on_bad_record`.");
+    static final Field<Boolean> TAIL = Field.optional("tail", Type.BOOL, Boolean.FALSE,
                     "The files keep growing (logs): each scan reads the complete lines appended since the last one. "
-                            + "Rotation (rename + new file), truncation and gzipped rotations are handled; see the files source page."),
-            Field.optional("settle", Type.DURATION, Duration.ofSeconds(2),
+                            + "Rotation (rename + new file), truncation and gzipped rotations are handled; see the files source page.");
+    static final Field<Duration> SETTLE = Field.optional("settle", Type.DURATION, Duration.ofSeconds(2),
                     "A file is only read once its size and modification time have not changed for this long, "
-                            + "so files still being written are never claimed."),
-            Field.computed("marker", Type.STRING, "none",
+                            + "so files still being written are never claimed.");
+    static final Field<String> MARKER = Field.computed("marker", Type.STRING, "none",
                     "Instead of `settle`: a file is ready when a file of the same name plus this suffix exists "
-                            + "(`marker: .done` makes `a.csv` ready when `a.csv.done` exists). Marker files are not read."),
-            Field.optional("dedupe", Type.choice("none", "content"), "none",
+                            + "(`marker: .done` makes `a.csv` ready when `a.csv.done` exists). Marker files are not read.");
+    static final Field<String> DEDUPE = Field.optional("dedupe", Type.choice("none", "content"), "none",
                     "`content`: also fingerprint each file by the sha256 of its bytes, and skip a file whose bytes "
-                            + "were already seen under another name."),
-            Field.optional("on_change", Type.choice("reprocess", "ignore"), "reprocess",
+                            + "were already seen under another name.");
+    static final Field<String> ON_CHANGE = Field.optional("on_change", Type.choice("reprocess", "ignore"), "reprocess",
                     "A file processed before whose size or modification time changed: `reprocess` it as new work "
-                            + "whose output replaces the earlier version's, or `ignore` the change."),
-            Field.optional("split_size", Type.SIZE, 128L << 20,
+                            + "whose output replaces the earlier version's, or `ignore` the change.");
+    static final Field<Long> SPLIT_SIZE = Field.optional("split_size", Type.SIZE, 128L << 20,
                     "Uncompressed csv, jsonl and text files larger than this are cut into byte ranges at line "
                             + "boundaries, processed in parallel (every csv range gets the header). When a scan finds at "
-                            + "least 2 x parallelism files, only files above 4 x split_size are cut."),
-            Field.optional("pack", PACK, null, "Small files are packed into one split, so per-file costs are paid once per pack. "
-                    + "With `tail`, the new lines of many logs found by one scan are packed the same way."));
+                            + "least 2 x parallelism files, only files above 4 x split_size are cut.");
+    static final Field<Options> PACK_BLOCK = Field.optional("pack", PACK, null, "Small files are packed into one split, so per-file costs are paid once per pack. "
+                    + "With `tail`, the new lines of many logs found by one scan are packed the same way.");
+    static final Type.Obj OPTIONS = Type.Obj.of("Files in a local folder.", PATH, INCLUDE, EXCLUDE, FORMAT, HEADER,
+            PARSE_BLOCK, TAIL, SETTLE, MARKER, DEDUPE, ON_CHANGE, SPLIT_SIZE, PACK_BLOCK);
 
     /** A DuckDB type name as users write it: {@code bigint}, {@code decimal(18,4)}, {@code timestamp with time zone}. */
     private static final java.util.regex.Pattern TYPE_NAME =
             java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9_]*( [A-Za-z][A-Za-z0-9_]*)*(\\( *\\d+ *(, *\\d+ *)?\\))?(\\[\\])*");
 
     private static LineParse parse(Options p) {
-        java.util.Map<String, String> types = new java.util.LinkedHashMap<>();
-        ((java.util.Map<?, ?>) p.values().get("types")).forEach((k, v) -> types.put((String) k, (String) v));
+        java.util.Map<String, String> types = new java.util.LinkedHashMap<>(p.get(TYPES));
         LineParse parse;
         try {
-            if (p.has("regex") == p.has("delimiter")) {
-                throw p.problem("regex", "give either regex or delimiter");
+            if (p.has(REGEX) == p.has(DELIMITER)) {
+                throw p.problem(REGEX, "give either regex or delimiter");
             }
-            if (p.has("regex")) {
-                parse = LineParse.ofRegex(p.string("regex"), types);
+            if (p.has(REGEX)) {
+                parse = LineParse.ofRegex(p.get(REGEX), types);
             } else {
-                if (p.string("delimiter").isEmpty()) throw p.problem("delimiter", "must not be empty");
-                parse = LineParse.ofDelimiter(p.string("delimiter"), p.list("columns"), types);
+                if (p.get(DELIMITER).isEmpty()) throw p.problem(DELIMITER, "must not be empty");
+                parse = LineParse.ofDelimiter(p.get(DELIMITER), p.get(COLUMNS), types);
             }
         } catch (IllegalArgumentException e) {
-            throw p.problem(p.has("regex") ? "regex" : "columns", e.getMessage());
+            throw p.problem(p.has(REGEX) ? REGEX : COLUMNS, e.getMessage());
         }
         if (new java.util.HashSet<>(parse.columns()).size() < parse.columns().size()) {
-            throw p.problem(p.has("regex") ? "regex" : "columns", "a column name repeats: " + parse.columns());
+            throw p.problem(p.has(REGEX) ? REGEX : COLUMNS, "a column name repeats: " + parse.columns());
         }
         for (String column : types.keySet()) {
             if (!parse.columns().contains(column)) {
-                throw p.problem("types", "'" + column + "' is not a column of the parse: " + parse.columns());
+                throw p.problem(TYPES, "'" + column + "' is not a column of the parse: " + parse.columns());
             }
         }
         checkWithEngine(p, parse);
@@ -105,7 +105,7 @@ public final class FilesSourceFactory implements SourceFactory {
     private static void checkWithEngine(Options p, LineParse parse) {
         for (var t : parse.types().entrySet()) {
             if (!TYPE_NAME.matcher(t.getValue().strip()).matches()) {
-                throw p.problem("types", t.getKey() + ": '" + t.getValue() + "' is not a type name (e.g. bigint, double, "
+                throw p.problem(TYPES, t.getKey() + ": '" + t.getValue() + "' is not a type name (e.g. bigint, double, "
                         + "decimal(18,4), timestamp, date, boolean)");
             }
         }
@@ -116,14 +116,14 @@ public final class FilesSourceFactory implements SourceFactory {
                 try {
                     s.execute("SELECT regexp_full_match('', " + io.sluice.engine.Sql.literal(parse.regex()) + ")");
                 } catch (java.sql.SQLException e) {
-                    throw p.problem("regex", "not a valid regular expression (RE2 syntax): " + engineMessage(e));
+                    throw p.problem(REGEX, "not a valid regular expression (RE2 syntax): " + engineMessage(e));
                 }
             }
             for (var t : parse.types().entrySet()) {
                 try {
                     s.execute("SELECT CAST(NULL AS " + t.getValue() + ")");
                 } catch (java.sql.SQLException e) {
-                    throw p.problem("types", t.getKey() + ": '" + t.getValue() + "' is not a type: " + engineMessage(e));
+                    throw p.problem(TYPES, t.getKey() + ": '" + t.getValue() + "' is not a type: " + engineMessage(e));
                 }
             }
         } catch (java.sql.SQLException e) {
@@ -142,7 +142,7 @@ public final class FilesSourceFactory implements SourceFactory {
     }
 
     @Override
-    public Type options() {
+    public Type<Options> options() {
         return OPTIONS;
     }
 
@@ -156,28 +156,27 @@ public final class FilesSourceFactory implements SourceFactory {
     }
 
     @Override
-    public Source create(Object options, PipelineContext context) {
-        Options o = (Options) options;
-        Path root = o.filePath("path");
+    public Source create(Options o, PipelineContext context) {
+        Path root = o.get(PATH);
         if (!Files.isDirectory(root)) {
-            throw o.problem("path", Files.exists(root) ? root + " is not a folder"
+            throw o.problem(PATH, Files.exists(root) ? root + " is not a folder"
                     : "the folder " + root + " does not exist; create it or fix the path");
         }
-        Options pack = o.block("pack");
+        Options pack = o.get(PACK_BLOCK);
         FilesSource.Settings settings = new FilesSource.Settings(
                 root,
-                new Globs(o.list("include"), o.list("exclude")),
-                o.optionalString("format"),
-                o.bool("header"),
-                o.has("parse") ? parse(o.block("parse")) : null,
-                o.bool("tail"),
-                o.duration("settle"),
-                o.optionalString("marker"),
-                o.string("dedupe").equals("content"),
-                o.string("on_change").equals("reprocess"),
-                o.size("split_size"),
-                (int) pack.integer("max_files"),
-                pack.size("max_bytes"));
+                new Globs(o.get(INCLUDE), o.get(EXCLUDE)),
+                o.find(FORMAT),
+                o.get(HEADER),
+                o.has(PARSE_BLOCK) ? parse(o.get(PARSE_BLOCK)) : null,
+                o.get(TAIL),
+                o.get(SETTLE),
+                o.find(MARKER),
+                o.get(DEDUPE).equals("content"),
+                o.get(ON_CHANGE).equals("reprocess"),
+                o.get(SPLIT_SIZE),
+                Math.toIntExact(pack.get(MAX_FILES)),
+                pack.get(MAX_BYTES));
         return new FilesSource(settings, context.clock(), context.parallelism());
     }
 }
