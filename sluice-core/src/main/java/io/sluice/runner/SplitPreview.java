@@ -22,7 +22,7 @@ public final class SplitPreview {
             Files.createDirectories(scratch);
             return LocalRunner.processor(a).preview(c, a.source().open(split, scratch), rows);
         } finally {
-            LocalRunner.deleteTree(scratch);
+            Scratch.deleteTree(scratch);
         }
     }
 }
