@@ -1,4 +1,4 @@
-# Sourced by b1.sh and b2.sh: locations, the build, timing. Not meant to be run on its own.
+# Sourced by b1.sh ... b7.sh: locations, the build, timing. Not meant to be run on its own.
 set -euo pipefail
 
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -58,15 +58,30 @@ wait_quiet() {
   done
 }
 
+# Servers a run talks to (B7's S3 server and its counting proxy): their CPU is the run's doing, not noise.
+SERVER_PIDS=${SERVER_PIDS:-}
+
+# server_ticks: CPU time (user + system) of the SERVER_PIDS, in ticks.
+server_ticks() {
+  local t=0 p f
+  for p in $SERVER_PIDS; do
+    read -ra f <"/proc/$p/stat" # a java's name, "(java)", has no space, so the fields split right
+    t=$((t + f[13] + f[14]))
+  done
+  echo $t
+}
+
 # timed LOG CMD...: runs CMD with its output in LOG. Sets $ms (wall time), $cpu_ms (CPU time of CMD and its
-# children), $others (CPU used meanwhile by other processes, in percent of one core) and $disturbed.
+# children), $server_ms (CPU time of the SERVER_PIDS meanwhile), $others (CPU used meanwhile by other processes,
+# in percent of one core) and $disturbed.
 # `sync` first, so dirty pages left by the previous run are not flushed on this run's clock.
 timed() {
-  local log=$1 times=$BENCH_DIR/.times b0 b1 t0 t1 user sys TIMEFORMAT='%3U %3S'
+  local log=$1 times=$BENCH_DIR/.times b0 b1 s0 s1 t0 t1 user sys TIMEFORMAT='%3U %3S'
   shift
   sync
   wait_quiet
   b0=$(busy_ticks)
+  s0=$(server_ticks)
   t0=$(date +%s%N)
   if ! { time "$@" >"$log" 2>&1; } 2>"$times"; then
     echo "failed: $* (log: $log)" >&2
@@ -75,10 +90,12 @@ timed() {
   fi
   t1=$(date +%s%N)
   b1=$(busy_ticks)
+  s1=$(server_ticks)
   read -r user sys <"$times"
   ms=$(((t1 - t0) / 1000000))
   cpu_ms=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%d", (u + s) * 1000 }')
-  others=$(((((b1 - b0) * 1000 / TICK) - cpu_ms) * 100 / ms))
+  server_ms=$(((s1 - s0) * 1000 / TICK))
+  others=$(((((b1 - b0) * 1000 / TICK) - cpu_ms - server_ms) * 100 / ms))
   ((others < 0)) && others=0
   disturbed=$((others > NOISE_LIMIT))
 }
@@ -113,7 +130,7 @@ rounds() {
         ((try < 3)) || note="keeping it"
         echo "${side#run_} run $r disturbed (others used ${others}% of a core); $note" >&2
       done
-      runs+=" ${side#run_}=${ms}ms/cpu=${cpu_ms}ms/others=${others}%"
+      runs+=" ${side#run_}=${ms}ms/cpu=${cpu_ms}ms${SERVER_PIDS:+/server=${server_ms}ms}/others=${others}%"
       if ((disturbed)); then runs+="(disturbed)"; fi
       if [[ $side == "$1" ]]; then
         if ((best_a == 0 || ms < best_a)); then best_a=$ms cpu_a=$cpu_ms; fi

@@ -6,10 +6,11 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 
 /**
- * Prints the number of rows in the files matching GLOB, to check a benchmark's output against its input.
+ * Prints the number of rows in the files matching GLOB, to check a benchmark's output against its input; with KEY,
+ * also the number of distinct values of that column ("ROWS DISTINCT"), to check that no row is there twice.
  * CSV is read as all-varchar so files whose columns were typed differently still count together.
  *
- * <p>Usage: {@code CountRows csv|parquet GLOB}
+ * <p>Usage: {@code CountRows csv|parquet GLOB [KEY]}
  */
 public final class CountRows {
     public static void main(String[] args) throws Exception {
@@ -19,11 +20,12 @@ public final class CountRows {
             case "parquet" -> "read_parquet(" + glob + ")";
             default -> throw new IllegalArgumentException("format must be csv or parquet: " + args[0]);
         };
+        String count = args.length > 2 ? "count(*) || ' ' || count(DISTINCT \"" + args[2].replace("\"", "\"\"") + "\")" : "count(*)";
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
              Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT count(*) FROM " + from)) {
+             ResultSet rs = st.executeQuery("SELECT " + count + " FROM " + from)) {
             rs.next();
-            System.out.println(rs.getLong(1));
+            System.out.println(rs.getString(1));
         }
     }
 }

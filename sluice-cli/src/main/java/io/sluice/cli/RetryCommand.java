@@ -4,6 +4,7 @@ import io.sluice.pipeline.Assembly;
 import io.sluice.pipeline.Pipeline;
 import io.sluice.runner.RunSummary;
 import io.sluice.spi.Ledger;
+import io.sluice.spi.ledger.LedgerAdmin;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
 import java.io.PrintWriter;
@@ -54,7 +55,7 @@ final class RetryCommand implements Callable<Integer> {
     }
 
     /** Names the ids that are not splits of the pipeline (exit 2) and the ones in a state retry leaves alone. */
-    private int explain(Ledger ledger, Pipeline p) {
+    private int explain(LedgerAdmin ledger, Pipeline p) {
         Map<String, SplitInfo> known = new HashMap<>();
         ledger.splits(EnumSet.allOf(SplitState.class), Integer.MAX_VALUE).forEach(s -> known.put(s.id(), s));
         PrintWriter out = spec.commandLine().getOut();

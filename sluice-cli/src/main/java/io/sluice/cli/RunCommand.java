@@ -5,6 +5,7 @@ import io.sluice.pipeline.Pipeline;
 import io.sluice.pipeline.RunOptions;
 import io.sluice.runner.LocalRunner;
 import io.sluice.runner.RunSummary;
+import io.sluice.runner.SplitExecution;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
 import java.io.PrintWriter;
@@ -23,7 +24,8 @@ import picocli.CommandLine.Spec;
                 "  sluice run pipeline.yaml",
                 "  sluice run pipeline.yaml --parallelism 8 --progress log",
                 "  sluice run pipeline.yaml --mode watch   # scan again and again, until Ctrl-C",
-                "  sluice run pipeline.yaml --summary-json run.json"},
+                "  sluice run pipeline.yaml --summary-json run.json",
+                "  sluice run pipeline.yaml --split ID   # one named split, once (a Job pod)"},
         description = "Run the pipeline: every split exactly once, even across crashes and restarts.")
 final class RunCommand implements Callable<Integer> {
     @Mixin
@@ -52,6 +54,12 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--summary-json", paramLabel = "FILE", description = "Also write the run's summary to this file as JSON, for scripts.")
     java.nio.file.Path summaryJson;
 
+    @Option(names = "--split", paramLabel = "ID", description = "Run only this split, once: claim it by name (fenced like "
+            + "any claim), process it, commit, record; no planning. For one-split jobs (a Kubernetes Job's pod). Exit 0 "
+            + "done, 1 failed or dead (the ledger keeps the error), 2 unknown split, 4 not claimable now (done, dead, "
+            + "held by another live claim, waiting for its retry) or taken over meanwhile.")
+    String split;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -72,6 +80,7 @@ final class RunCommand implements Callable<Integer> {
         }
         if (mode != null) run = run.withMode(mode);
         p = p.withRun(run);
+        if (split != null) return runSplit(p);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try (Assembly a = Assembly.of(p, args.components(), Clock.systemUTC())) {
@@ -98,6 +107,30 @@ final class RunCommand implements Callable<Integer> {
             int code = run.mode() == RunOptions.Mode.WATCH ? summary.exitCodeWhenWatching() : summary.exitCode();
             if (summaryJson != null) SummaryJson.write(summaryJson, p, null, summary, runner.stats().splitsDead(), code);
             return code;
+        }
+    }
+
+    /** {@code --split}: one named split through the run's per-split path; the exit code says how it ended. */
+    private int runSplit(Pipeline p) throws Exception {
+        if (split.isBlank()) throw new UserError("--split must name a split (`sluice status --all` lists them)", RunSummary.INVALID);
+        if (rebuildOutdated || mode == RunOptions.Mode.WATCH) {
+            throw new UserError("--split runs one split once: it goes with neither --mode watch nor --rebuild-outdated",
+                    RunSummary.INVALID);
+        }
+        args.requireSharedLedger(p, "the split would be unknown to it: splits are registered by another process");
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        try (Assembly a = Assembly.of(p, args.components(), Clock.systemUTC())) {
+            Progress progress = Progress.create(this.progress, p.name(), out, err);
+            LocalRunner runner = new LocalRunner(a, Clock.systemUTC(), ownerId(), progress);
+            SplitExecution.Result result;
+            try (Signals signals = Signals.install(runner, err)) {
+                result = runner.runSplit(split);
+            } finally {
+                progress.close();
+            }
+            (result.exitCode() == RunSummary.OK ? out : err).println(p.name() + ": " + result.message());
+            return result.exitCode();
         }
     }
 

@@ -10,6 +10,8 @@ import io.sluice.spi.SplitState;
 import io.sluice.spi.Totals;
 import io.sluice.spi.WorkerInfo;
 import io.sluice.spi.WorkerStatus;
+import io.sluice.spi.ledger.LedgerAdmin;
+import io.sluice.spi.ledger.WorkerPool;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
@@ -56,56 +58,62 @@ final class StatusCommand implements Callable<Integer> {
         Components c = args.components();
         PrintWriter out = spec.commandLine().getOut();
         try (Ledger ledger = Assembly.openLedger(p, c, Clock.systemUTC())) {
-            Map<SplitState, Long> counts = ledger.counts();
-            Totals totals = ledger.totals();
-            EnumSet<SplitState> listed = all ? EnumSet.allOf(SplitState.class) : EnumSet.of(SplitState.FAILED, SplitState.DEAD);
-            List<SplitInfo> splits = ledger.splits(listed, limit);
-            // a worker beats every third of a lease: one not seen for three leases is gone (its claims expire)
-            Duration seenWithin = p.run().lease().multipliedBy(3);
-            List<WorkerStatus> workers = ledger.workers(seenWithin);
-            Map<String, Long> byVersion = ledger.doneByVersion();
-            if (json) {
-                Map<String, Object> doc = new LinkedHashMap<>();
-                doc.put("pipeline", p.name());
-                doc.put("ledger", c.ledgers().get(p.state().kind()).describe(p.state().value()));
-                Map<String, Long> byState = new LinkedHashMap<>();
-                for (SplitState s : SplitState.values()) byState.put(s.label(), counts.getOrDefault(s, 0L));
-                doc.put("counts", byState);
-                doc.put("version", p.version());
-                doc.put("done_by_version", byVersion);
-                doc.put("totals", Json.map("rows_in", totals.rowsIn(), "rows_out", totals.rowsOut(), "bad_records",
-                        totals.rejected(), "last_done", totals.lastDone() == null ? null : totals.lastDone().toString()));
-                doc.put("workers", workers.stream().map(StatusCommand::asMap).toList());
-                doc.put("splits", splits.stream().map(StatusCommand::asMap).toList());
-                out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(doc));
-                return 0;
-            }
-            out.printf("pipeline %s (%s)%n", p.name(), c.ledgers().get(p.state().kind()).describe(p.state().value()));
-            for (SplitState s : SplitState.values()) out.printf("  %-8s %d%n", s.label(), counts.getOrDefault(s, 0L));
-            out.println(totalsLine(totals, Instant.now()));
-            out.printf("  version  %s (of the steps and sink)%n", p.version());
-            Text.outdated(byVersion, p.version(), p.file()).forEach(line -> out.println("  " + line));
-            if (!workers.isEmpty()) {
-                out.println();
-                out.printf("workers (seen within %s):%n", Text.millis(seenWithin.toMillis()));
-                Instant now = Instant.now();
-                for (WorkerStatus w : workers) out.println(workerLine(w, now));
-            }
-            List<String> source = sourceStatus(p, c, ledger);
-            if (!source.isEmpty()) {
-                out.println();
-                out.println("source:");
-                source.forEach(line -> out.println("  " + line));
-            }
-            if (!splits.isEmpty()) {
-                out.println();
-                out.println(all ? "splits:" : "failed and dead splits (`sluice retry` sends them back to pending):");
-                for (SplitInfo s : splits) out.println(Text.splitLine(s));
-            }
-            long shown = splits.size();
-            long total = listed.stream().mapToLong(s -> counts.getOrDefault(s, 0L)).sum();
-            if (total > shown) out.printf("  ... and %d more (--limit)%n", total - shown);
+            return print(p, c, ledger, ledger, () -> sourceStatus(p, c, ledger), out);
         }
+    }
+
+    /** The report, from the two roles of the ledger it reads: the splits' admin view and the pool's members. */
+    private int print(Pipeline p, Components c, LedgerAdmin ledger, WorkerPool pool,
+            java.util.function.Supplier<List<String>> sourceStatus, PrintWriter out) throws java.io.IOException {
+        Map<SplitState, Long> counts = ledger.counts();
+        Totals totals = ledger.totals();
+        EnumSet<SplitState> listed = all ? EnumSet.allOf(SplitState.class) : EnumSet.of(SplitState.FAILED, SplitState.DEAD);
+        List<SplitInfo> splits = ledger.splits(listed, limit);
+        // a worker beats every third of a lease: one not seen for three leases is gone (its claims expire)
+        Duration seenWithin = p.run().lease().multipliedBy(3);
+        List<WorkerStatus> workers = pool.workers(seenWithin);
+        Map<String, Long> byVersion = ledger.doneByVersion();
+        if (json) {
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("pipeline", p.name());
+            doc.put("ledger", c.describeLedger(p.state()));
+            Map<String, Long> byState = new LinkedHashMap<>();
+            for (SplitState s : SplitState.values()) byState.put(s.label(), counts.getOrDefault(s, 0L));
+            doc.put("counts", byState);
+            doc.put("version", p.version());
+            doc.put("done_by_version", byVersion);
+            doc.put("totals", Json.map("rows_in", totals.rowsIn(), "rows_out", totals.rowsOut(), "bad_records",
+                    totals.rejected(), "last_done", totals.lastDone() == null ? null : totals.lastDone().toString()));
+            doc.put("workers", workers.stream().map(StatusCommand::asMap).toList());
+            doc.put("splits", splits.stream().map(StatusCommand::asMap).toList());
+            out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(doc));
+            return 0;
+        }
+        out.printf("pipeline %s (%s)%n", p.name(), c.describeLedger(p.state()));
+        for (SplitState s : SplitState.values()) out.printf("  %-8s %d%n", s.label(), counts.getOrDefault(s, 0L));
+        out.println(totalsLine(totals, Instant.now()));
+        out.printf("  version  %s (of the steps and sink)%n", p.version());
+        Text.outdated(byVersion, p.version(), p.file()).forEach(line -> out.println("  " + line));
+        if (!workers.isEmpty()) {
+            out.println();
+            out.printf("workers (seen within %s):%n", Text.millis(seenWithin.toMillis()));
+            Instant now = Instant.now();
+            for (WorkerStatus w : workers) out.println(workerLine(w, now));
+        }
+        List<String> source = sourceStatus.get();
+        if (!source.isEmpty()) {
+            out.println();
+            out.println("source:");
+            source.forEach(line -> out.println("  " + line));
+        }
+        if (!splits.isEmpty()) {
+            out.println();
+            out.println(all ? "splits:" : "failed and dead splits (`sluice retry` sends them back to pending):");
+            for (SplitInfo s : splits) out.println(Text.splitLine(s));
+        }
+        long shown = splits.size();
+        long total = listed.stream().mapToLong(s -> counts.getOrDefault(s, 0L)).sum();
+        if (total > shown) out.printf("  ... and %d more (--limit)%n", total - shown);
         return 0;
     }
 
@@ -121,7 +129,7 @@ final class StatusCommand implements Callable<Integer> {
     private static List<String> sourceStatus(Pipeline p, Components c, Ledger ledger) {
         try {
             var ctx = Assembly.context(p, Clock.systemUTC());
-            try (io.sluice.spi.source.Source source = c.sources().get(p.source().kind()).create(p.source().value(), ctx)) {
+            try (io.sluice.spi.source.Source source = c.source(p.source(), ctx)) {
                 return new io.sluice.planning.Planner(source, ledger).status();
             }
         } catch (Exception e) {

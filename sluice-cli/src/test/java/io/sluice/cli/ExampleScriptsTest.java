@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,6 +33,44 @@ class ExampleScriptsTest {
         assertThat(first).contains("usage finished").contains("totals.csv (");
         assertTotalsMatchTheLogs(example);
         assertThat(first).contains("1 bad record(s)");
+    }
+
+    /**
+     * The CUR files of examples/focus-aws uploaded to a bucket of the S3Proxy that run.sh starts, converted into
+     * another bucket; run again, nothing is converted twice and the bucket holds the same objects.
+     */
+    @Test
+    @Disabled("needs s3:// paths in the files source and sink: on branch sink (stores + source + sink), not on main yet; passes on sink 4a2f9d7")
+    void focusAwsS3RunShConvertsTheBucketOnceAndListsIt() throws Exception {
+        Path example = copy("focus-aws-s3");
+        copyTree(Path.of("..", "examples", "focus-aws", "input"), example.resolveSibling("focus-aws").resolve("input"));
+        for (String script : List.of("env.sh", "s3proxy.sh")) {
+            Files.createDirectories(dir.resolve("scripts"));
+            Files.copy(Path.of("..", "scripts", script), dir.resolve("scripts").resolve(script));
+        }
+        String first = runSh(example);
+        assertThat(first).contains("focus-aws-s3 finished").contains("uploaded s3://billing-exports/cur/public/2023-11/");
+        Matcher rows = Pattern.compile("rows (\\d+) in, (\\d+) out").matcher(first);
+        assertThat(rows.find()).as(first).isTrue();
+        List<String> listing = objects(first);
+        assertThat(listing).as(first).isNotEmpty()
+                .allMatch(line -> line.contains("\ts3://finops-lake/focus/"))
+                .anyMatch(line -> line.contains("/BillingPeriodStart=") && line.endsWith(".parquet"));
+        // S3Proxy keeps each object as a file under data/s3/BUCKET/, so the output can be read back here
+        String parquet = example.resolve("data/s3/finops-lake/focus") + "/**/*.parquet";
+        assertThat(Workspace.query("SELECT count(*) FROM read_parquet('" + parquet + "', filename = true) "
+                + "WHERE filename NOT LIKE '%/\\_%' ESCAPE '\\'")).containsExactly(rows.group(2));
+        assertThat(Long.parseLong(rows.group(2))).isPositive();
+
+        String second = runSh(example);
+        assertThat(second).contains("focus-aws-s3 finished in").contains("0 split(s) done")
+                .contains("3 input(s) already processed by earlier runs");
+        assertThat(objects(second)).isEqualTo(listing);
+    }
+
+    /** The lines of run.sh's listing: "SIZE<tab>s3://BUCKET/KEY". */
+    private static List<String> objects(String out) {
+        return out.lines().filter(line -> line.matches("\\d+\ts3://.*")).toList();
     }
 
     private String runSh(Path example) throws Exception {
@@ -71,8 +110,17 @@ class ExampleScriptsTest {
 
     /** examples/NAME without its data, beside a {@code sluice} script that runs this build's CLI. */
     private Path copy(String name) throws IOException {
-        Path from = Path.of("..", "examples", name);
         Path to = dir.resolve("examples").resolve(name);
+        copyTree(Path.of("..", "examples", name), to);
+        Path sluice = dir.resolve("sluice");
+        Files.writeString(sluice, "#!/bin/sh\nexec '" + Path.of(System.getProperty("java.home"), "bin", "java")
+                + "' --enable-native-access=ALL-UNNAMED -cp '" + System.getProperty("java.class.path") + "' io.sluice.cli.Main \"$@\"\n");
+        Files.setPosixFilePermissions(sluice, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return to;
+    }
+
+    /** A folder without what its runs write ({@code data/}, {@code .sluice/}). */
+    private static void copyTree(Path from, Path to) throws IOException {
         try (Stream<Path> walk = Files.walk(from)) {
             for (Path p : walk.toList()) {
                 String rel = from.relativize(p).toString();
@@ -82,10 +130,5 @@ class ExampleScriptsTest {
                 else Files.copy(p, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
             }
         }
-        Path sluice = dir.resolve("sluice");
-        Files.writeString(sluice, "#!/bin/sh\nexec '" + Path.of(System.getProperty("java.home"), "bin", "java")
-                + "' --enable-native-access=ALL-UNNAMED -cp '" + System.getProperty("java.class.path") + "' io.sluice.cli.Main \"$@\"\n");
-        Files.setPosixFilePermissions(sluice, PosixFilePermissions.fromString("rwxr-xr-x"));
-        return to;
     }
 }

@@ -3,6 +3,8 @@ package io.sluice.pipeline;
 import io.sluice.config.Field;
 import io.sluice.config.Options;
 import io.sluice.config.Type;
+import io.sluice.spi.storage.ObjectStoreFactory;
+import io.sluice.spi.storage.ObjectStores;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -12,12 +14,15 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * The fingerprint of what shapes a split's output: the steps (kind and options) and the sink's kind and options, save
- * where it writes (its path options: output moved elsewhere is the same output). Not the source, whose options decide
- * what is read, not how it is turned into output; not {@code run} or {@code state}.
+ * where it writes (its path options and the settings of the store a path names: output moved elsewhere is the same
+ * output). Not the source, whose options decide what is read, not how it is turned into output; not {@code run} or
+ * {@code state}.
  *
  * <p>It hashes a canonical form of the validated options, not the file's text: comments, key order, quoting, YAML
  * or JSON, and an option written with its default value or left out all give the same version; so does a string's
@@ -46,7 +51,10 @@ public final class PipelineVersion {
 
     /** Writes validated values as text, led by their declared types. */
     private record Canonical(Path folder) {
-        String kind(Options.Selected selected, Type type, boolean withoutPaths) {
+        private static final Set<Type<?>> STORE_SETTINGS = ObjectStores.factories().values().stream()
+                .map(ObjectStoreFactory::settings).filter(java.util.Objects::nonNull).collect(Collectors.toSet());
+
+        String kind(Options.Selected selected, Type<?> type, boolean withoutPaths) {
             String value = type instanceof Type.Obj obj && selected.value() instanceof Options o
                     ? block(o, obj, withoutPaths) : value(selected.value(), type);
             return selected.kind() + value;
@@ -55,28 +63,38 @@ public final class PipelineVersion {
         /** Options in name order; those at their declared default are left out, as if not written. */
         private String block(Options o, Type.Obj obj, boolean withoutPaths) {
             Map<String, String> fields = new TreeMap<>();
-            for (Field f : obj.fields()) {
+            for (Field<?> f : obj.fields()) {
                 Object v = o.values().get(f.name());
-                if (v == null || v.equals(f.defaultValue()) || (withoutPaths && (f.type() instanceof Type.FilePath || f.type() instanceof Type.Location))) continue;
+                // a credential decides where output goes, not what it holds
+                if (f.type() instanceof Type.SecretText) continue;
+                if (v == null || v.equals(f.defaultValue()) || (withoutPaths && where(f))) continue;
                 String text = value(v, f.type());
                 if (!text.equals("{}")) fields.put(f.name(), text); // a block of defaults only
             }
             return fields.toString();
         }
 
-        private String value(Object v, Type type) {
+        /**
+         * Whether a sink's option says where it writes rather than what: its path, and the settings of the store
+         * that path names ({@code s3: { endpoint: ... }}: a test's S3 endpoint on a random port is the same output).
+         */
+        private static boolean where(Field<?> f) {
+            return f.type() instanceof Type.FilePath || f.type() instanceof Type.PathOrUrl || STORE_SETTINGS.contains(f.type());
+        }
+
+        private String value(Object v, Type<?> type) {
             return switch (type) {
                 case Type.Obj obj -> block((Options) v, obj, false);
                 case Type.Variant variant -> {
                     Options.Selected s = (Options.Selected) v;
                     yield "{" + kind(s, variant.kinds().get(s.kind()), false) + "}";
                 }
-                case Type.ListOf list -> {
+                case Type.ListOf<?> list -> {
                     List<String> items = new ArrayList<>();
                     for (Object item : (List<?>) v) items.add(value(item, list.element()));
                     yield items.toString();
                 }
-                case Type.MapOf map -> {
+                case Type.MapOf<?> map -> {
                     Map<String, String> entries = new TreeMap<>();
                     ((Map<?, ?>) v).forEach((k, item) -> entries.put(quoted(k.toString()), value(item, map.value())));
                     yield entries.toString();
@@ -84,7 +102,7 @@ public final class PipelineVersion {
                 case Type.Str s -> quoted(spaced(v.toString()));
                 case Type.Choice ch -> quoted(v.toString());
                 case Type.FilePath p -> quoted(folder.relativize((Path) v).toString().replace('\\', '/'));
-                case Type.Location l -> quoted(io.sluice.spi.storage.ObjectStores.isUrl(v.toString()) ? v.toString()
+                case Type.PathOrUrl l -> quoted(Type.PathOrUrl.isUrl(v.toString()) ? v.toString()
                         : folder.relativize(Path.of(v.toString())).toString().replace('\\', '/'));
                 case Type.Dur d -> Long.toString(((Duration) v).toMillis()) + "ms";
                 default -> v.toString(); // numbers, sizes, booleans

@@ -2,12 +2,12 @@ package io.sluice.runner;
 
 import io.sluice.engine.SplitProcessor;
 import io.sluice.spi.KnownMember;
-import io.sluice.spi.Ledger;
 import io.sluice.spi.Member;
 import io.sluice.spi.source.ReadContext;
 import io.sluice.spi.source.Source;
 import io.sluice.spi.source.SplitReader;
 import io.sluice.spi.Split;
+import io.sluice.spi.ledger.PlanStore;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -44,10 +44,10 @@ final class Divider {
     }
 
     private final Source source;
-    private final Ledger ledger;
+    private final PlanStore ledger;
     private final SplitProcessor processor;
 
-    Divider(Source source, Ledger ledger, SplitProcessor processor) {
+    Divider(Source source, PlanStore ledger, SplitProcessor processor) {
         this.source = source;
         this.ledger = ledger;
         this.processor = processor;
@@ -82,7 +82,7 @@ final class Divider {
                 unreadable.put(m, source.describe(alone) + ": " + cause(e));
             } finally {
                 try {
-                    LocalRunner.deleteTree(dir);
+                    Scratch.deleteTree(dir);
                 } catch (java.io.IOException ignored) {
                     // removed with the split's scratch folder
                 }

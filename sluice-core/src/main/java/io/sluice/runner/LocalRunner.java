@@ -11,9 +11,9 @@ import io.sluice.spi.Completion;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.LedgerException;
 import io.sluice.spi.MergingStep;
-import io.sluice.spi.sink.PartialResults;
 import io.sluice.planning.Plan;
 import io.sluice.planning.Planner;
+import io.sluice.spi.sink.PartialResults;
 import io.sluice.spi.source.ReadContext;
 import io.sluice.spi.source.Skipped;
 import io.sluice.spi.source.SplitReader;
@@ -33,13 +33,8 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * Runs a pipeline with a pool of {@code parallelism} worker threads in this process. Each worker claims a split
@@ -49,19 +44,15 @@ import java.util.stream.Stream;
  * <p>As a member of a worker pool ({@code sluice worker}) the runner also announces itself in the ledger, lists the
  * source only while it holds the pipeline's leader lease, and rides out ledger outages: calls are retried with
  * backoff, nothing new is claimed meanwhile, and a split it cannot record is taken over after its lease.
+ *
+ * <p>Its parts, one job each: {@link ClaimLoop} (a worker thread's claims), {@link Heartbeats} (the leases of the
+ * claims held), {@link PoolMembership} (a pool member's entry and the leader lease), {@link StopPolicy} (once/watch,
+ * signals), {@link Takeover} (claims of processes that are gone), {@link Outage} (riding out a ledger outage),
+ * {@link Scratch} (scratch folders) and {@link SplitExecution} (one named split, once). This class plans, runs each
+ * split through the engine into the sink, records it, and merges aggregates.
  */
 public final class LocalRunner {
     private static final long IDLE_POLL_MS = 100;
-    private static final long IDLE_MAX_MS = 1000;
-    private static final long RECHECK_MS = 500;
-    /** How often a run waiting for other processes' claims looks whether their holders are gone. */
-    private static final long TAKEOVER_CHECK_MS = 1000;
-    /** Claims looked at per check for holders that are gone. */
-    private static final int TAKEOVER_SCAN = 1000;
-    private static final long NEVER = Long.MAX_VALUE;
-    private static final int SETTLE_PATIENCE = 5;
-    /** A worker that stopped announcing itself is forgotten after this many leases. */
-    private static final int WORKER_TTL_LEASES = 10;
     /**
      * The sink compacts the partial results once this many splits' partials are not compacted yet; the system
      * property {@code sluice.compact.at} changes it (crash tests compact at almost every merge).
@@ -77,16 +68,7 @@ public final class LocalRunner {
     private final String owner;
     private final RunListener listener;
     private final RunStats stats = new RunStats();
-    private final Map<String, Claim> inFlight = new ConcurrentHashMap<>();
-    private final Set<String> lost = ConcurrentHashMap.newKeySet();
-    private volatile boolean stopping;
-    /** Idle workers wait on it; new splits or a stop wake them. */
-    private final Object wake = new Object();
-    private volatile boolean interrupted;
-    private boolean reportedWaiting;
-    /** Workers asking the ledger for a split right now: a split they got is claimed before it is in flight. */
-    private final java.util.concurrent.atomic.AtomicInteger claiming = new java.util.concurrent.atomic.AtomicInteger();
-    /** When to look again for claims of processes that are gone. */
+    /** When a watching run looks again for claims of processes that are gone. */
     private long nextTakeoverCheck;
     /** The last step, when it merges across splits (aggregate); null otherwise. */
     private final MergingStep merging;
@@ -95,10 +77,14 @@ public final class LocalRunner {
     /** This process as a pool member; null for a plain run. */
     private final WorkerInfo member;
     private final Outage outage;
+    private final StopPolicy stop;
+    private final Takeover takeover;
+    private final Heartbeats heartbeats;
+    private final ClaimLoop claimLoop;
+    /** This process in the pool; null for a plain run. */
+    private final PoolMembership membership;
     /** Locks in the ledger, for the sink's commits. */
     private final LedgerLocks locks;
-    /** A pool member lists the source only while this is true. */
-    private volatile boolean leading;
 
     public LocalRunner(Assembly assembly, Clock clock, String owner, RunListener listener) {
         this(assembly, clock, owner, listener, null);
@@ -118,13 +104,15 @@ public final class LocalRunner {
         this.listener = listener;
         this.merging = assembly.steps().isEmpty() || !(assembly.steps().getLast() instanceof MergingStep m) ? null : m;
         this.member = member;
-        this.outage = new Outage(listener, clock);
-        this.locks = new LedgerLocks(assembly.ledger(), owner, run.lease());
-    }
-
-    /** This process's scratch folder, removed at the end of the run. */
-    private Path scratchRoot() {
-        return run.engine().spillPath().resolve("scratch-" + ProcessHandle.current().pid());
+        Ledger ledger = assembly.ledger();
+        this.takeover = new Takeover(ledger, ledger, owner, clock, listener, this::wakeWorkers);
+        this.stop = new StopPolicy(member != null || run.mode() == RunOptions.Mode.WATCH, run.interval(), ledger, takeover,
+                clock, listener);
+        this.outage = new Outage(listener, clock, member != null, run.lease(), stop::stopping, stats.ledgerNanos);
+        this.heartbeats = new Heartbeats(ledger, run.lease(), listener, outage);
+        this.claimLoop = new ClaimLoop(ledger, owner, run.lease(), stop, outage, stats);
+        this.membership = member == null ? null : new PoolMembership(ledger, member, run.lease(), listener, outage);
+        this.locks = new LedgerLocks(ledger, owner, run.lease());
     }
 
     public RunStats stats() {
@@ -133,20 +121,16 @@ public final class LocalRunner {
 
     /** Stop claiming; splits in flight finish and commit. */
     public void requestStop() {
-        interrupted = true;
-        stopping = true;
-        wakeWorkers();
+        stop.requestStop();
     }
 
     private void wakeWorkers() {
-        synchronized (wake) {
-            wake.notifyAll();
-        }
+        stop.wake();
     }
 
     /** Give every split in flight back to the ledger at once (a second Ctrl-C): another run will replay it. */
     public void releaseAll() {
-        for (Claim c : inFlight.values()) a.ledger().release(c);
+        for (Claim c : heartbeats.held()) a.ledger().release(c);
     }
 
     public RunSummary run() throws Exception {
@@ -157,30 +141,27 @@ public final class LocalRunner {
         // claimed ones too: a killed run's splits are this run's to take over
         stats.planned.addAndGet(before.getOrDefault(SplitState.PENDING, 0L) + before.getOrDefault(SplitState.FAILED, 0L)
                 + before.getOrDefault(SplitState.CLAIMED, 0L));
-        Path scratch = scratchRoot();
         SplitProcessor processor = processor(a);
-        ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "sluice-heartbeat"));
-        long beat = Math.max(200, run.lease().toMillis() / 3);
-        heartbeats.scheduleAtFixedRate(this::heartbeat, beat, beat, TimeUnit.MILLISECONDS);
+        heartbeats.start();
+        // from the start, as a worker's beat always was: a pool whose leader was killed needs a new one within a lease
+        if (membership != null) membership.join();
         List<Thread> workers = new ArrayList<>();
         CountDownLatch done = new CountDownLatch(run.parallelism());
-        try (DuckEngine engine = new DuckEngine(run.engine(), run.parallelism())) {
-            Files.createDirectories(scratch);
-            checkSteps(engine, scratch.resolve("sample"));
-            if (member != null) beatAsMember();
+        try (Scratch scratch = Scratch.create(run.engine().spillPath(), "scratch");
+             DuckEngine engine = new DuckEngine(run.engine(), run.parallelism())) {
+            checkSteps(engine, scratch.folder("sample"));
             try {
-                takeOverGone();
+                takeover.freeGone();
             } catch (LedgerException e) {
-                if (member == null) throw e;
-                outage.failed(e); // looked at again at the next interval
+                outage.survive(e); // looked at again at the next interval
             }
-            Plan first = member == null || leading ? planRound() : Plan.NOTHING;
+            Plan first = mayList() ? planRound() : Plan.NOTHING;
             stats.seen.set(first.processed());
             for (int i = 0; i < run.parallelism(); i++) {
                 Connection c = engine.connect();
                 Thread t = new Thread(() -> {
                     try (c) {
-                        work(c, processor, scratch);
+                        claimLoop.run(claim -> process(c, processor, scratch, claim));
                     } catch (Exception e) {
                         listener.info("worker stopped: " + e.getMessage());
                     } finally {
@@ -191,17 +172,46 @@ public final class LocalRunner {
                 workers.add(t);
             }
             coordinate(done, first, engine);
-            stopping = true;
-            wakeWorkers();
+            stop.stop();
             done.await();
             if (merging != null) merge(engine);
         } finally {
-            heartbeats.shutdownNow();
-            deleteTree(scratch);
-            if (member != null) retire();
+            heartbeats.close();
+            if (membership != null) membership.close();
         }
         return new RunSummary(stats.splitsDone(), stats.attemptsFailed(), stats.splitsDead(), stats.seen(), stats.skipped(),
-                stats.rowsIn(), stats.rowsOut(), stats.rejected(), stats.bytes(), stats.elapsedMillis(), interrupted, finalCounts());
+                stats.rowsIn(), stats.rowsOut(), stats.rejected(), stats.bytes(), stats.elapsedMillis(), stop.interrupted(),
+                finalCounts());
+    }
+
+    /**
+     * Claims the named split and runs it once, through the same per-split path as {@link #run} (engine, sink commit
+     * under the claim's fencing token, record): the entry of a one-split Kubernetes Job. Nothing is planned and the
+     * steps are not checked against a sample first (whoever registered the split did); an aggregate's merged result is
+     * rebuilt after a split done, as at the end of a run.
+     */
+    public SplitExecution.Result runSplit(String splitId) throws Exception {
+        a.sink().check();
+        a.sink().prepare();
+        SplitProcessor processor = processor(a);
+        heartbeats.start();
+        SplitExecution.Result result;
+        try (Scratch scratch = Scratch.create(run.engine().spillPath(), "scratch");
+             DuckEngine engine = new DuckEngine(run.engine(), 1)) {
+            try (Connection c = engine.connect()) {
+                result = new SplitExecution(a.ledger(), a.ledger(), owner, run.lease(), stats)
+                        .run(splitId, claim -> process(c, processor, scratch, claim));
+            }
+            if (merging != null && result.outcome() == SplitExecution.Outcome.DONE) merge(engine);
+        } finally {
+            heartbeats.close();
+        }
+        return result;
+    }
+
+    /** A plain run lists the source whenever it plans; a pool member only while it leads the pool. */
+    private boolean mayList() {
+        return membership == null || membership.leading();
     }
 
     /**
@@ -216,7 +226,7 @@ public final class LocalRunner {
                 planner.said(List.of(checked.skipped())); // (an include that matches nothing: said once)
             }
         } finally {
-            deleteTree(sample);
+            Scratch.deleteTree(sample);
         }
     }
 
@@ -225,15 +235,6 @@ public final class LocalRunner {
         List<String> stepNames = new ArrayList<>();
         for (int i = 0; i < a.steps().size(); i++) stepNames.add(StepCheck.name(i, a.pipeline().steps().get(i)));
         return new SplitProcessor(a.steps(), stepNames, a.sink(), a.pipeline().run().onBadRecord());
-    }
-
-    /** A pool member leaves the ledger's list of workers and frees the leader lease for the others at once. */
-    private void retire() {
-        try {
-            a.ledger().retire(owner);
-        } catch (LedgerException e) {
-            listener.info("could not leave the pool in the ledger (the entry expires by itself): " + e.getMessage());
-        }
     }
 
     /** The ledger's counts for the summary; a pool member stopping during an outage reports none. */
@@ -246,25 +247,18 @@ public final class LocalRunner {
         }
     }
 
-    /**
-     * Plans again when useful, and decides when a {@code once} run is finished. A {@code once} run waits for files
-     * that are still being written to settle, but not forever: after {@link #SETTLE_PATIENCE} settle periods it
-     * leaves them to the next run.
-     */
+    /** Plans again when useful and merges aggregates when due, until the {@link StopPolicy} ends the run. */
     private void coordinate(CountDownLatch workersDone, Plan first, DuckEngine engine) throws Exception {
-        boolean watch = member != null || run.mode() == RunOptions.Mode.WATCH;
-        long giveUp = clock.millis() + Math.max(5_000, SETTLE_PATIENCE * settleHint(first));
-        long nextPlan = nextPlan(watch, first, giveUp);
-        while (!stopping) {
+        boolean watch = stop.watching();
+        stop.firstPlan(first.waiting(), settleHint(first));
+        while (!stop.stopping()) {
             if (workersDone.await(IDLE_POLL_MS, TimeUnit.MILLISECONDS)) return;
             try {
                 // in a pool only the leader lists; the others keep their turn for when they lead
-                if (clock.millis() >= nextPlan && (member == null || leading)) {
-                    nextPlan = nextPlan(watch, planRound(), giveUp);
-                }
-                if (!watch && nextPlan == NEVER && finished()) return;
+                if (stop.planDue() && mayList()) stop.planned(planRound().waiting());
+                if (stop.finished(() -> stats.inFlight() > 0 || claimLoop.claiming())) return;
                 if (watch && clock.millis() >= nextTakeoverCheck) {
-                    takeOverGone();
+                    takeover.freeGone();
                     nextTakeoverCheck = clock.millis() + run.interval().toMillis();
                 }
                 if (watch && merging != null && mergeDue()) {
@@ -275,19 +269,10 @@ public final class LocalRunner {
                     }
                 }
             } catch (LedgerException e) {
-                if (member == null) throw e;
-                outage.failed(e); // planned again at the next interval
-                if (clock.millis() >= nextPlan) nextPlan = clock.millis() + run.interval().toMillis();
+                outage.survive(e);
+                stop.planFailed(); // planned again at the next interval
             }
         }
-    }
-
-    private long nextPlan(boolean watch, Plan plan, long giveUp) {
-        long now = clock.millis();
-        if (watch) return now + run.interval().toMillis();
-        if (plan.waiting() > 0 && now < giveUp) return now + RECHECK_MS;
-        if (plan.waiting() > 0) listener.info(plan.waiting() + " file(s) still changing; left for the next run");
-        return NEVER;
     }
 
     /** The longest time a waiting input said it needs; the files source reports its settle time. */
@@ -343,9 +328,10 @@ public final class LocalRunner {
         };
         PartialResults partials = a.sink().partialResults().orElseThrow(() -> new IllegalStateException(
                 "the sink cannot hold partial results: an aggregate step needs another sink"));
-        Path scratch = scratchRoot().resolve("merge-" + Thread.currentThread().threadId());
-        Files.createDirectories(scratch);
-        try (Connection c = engine.connect()) {
+        try (Scratch merge = Scratch.create(run.engine().spillPath(), "merge");
+             Connection c = engine.connect()) {
+            Path scratch = merge.folder("m" + Thread.currentThread().threadId());
+            Files.createDirectories(scratch);
             try {
                 int folded = a.source().plansNewVersions() || outdated(first) ? 0
                         : partials.compact(done, (in, out) -> io.sluice.engine.Merges.fold(c, merging, in, out), COMPACT_AT, locks, scratch);
@@ -359,8 +345,6 @@ public final class LocalRunner {
                 listener.info((merging.changesOnly() ? "changed groups written: " : "totals rebuilt: ")
                         + written.get().rowsOut() + " row(s)");
             }
-        } finally {
-            deleteTree(scratch);
         }
     }
 
@@ -374,103 +358,11 @@ public final class LocalRunner {
         return done.stream().anyMatch(s -> !current.equals(s.pipelineVersion()));
     }
 
-    /**
-     * Nothing left to do: no pending or retryable split and none claimed. Splits claimed by other processes are
-     * waited for: those of a process on this machine that is gone are taken over at once; if another machine's
-     * process crashed, its lease expires and this run takes the split over then.
-     */
-    private boolean finished() {
-        if (stats.inFlight() > 0 || claiming.get() > 0) return false;
-        Map<SplitState, Long> counts = a.ledger().counts();
-        long open = counts.getOrDefault(SplitState.PENDING, 0L) + counts.getOrDefault(SplitState.FAILED, 0L);
-        long held = counts.getOrDefault(SplitState.CLAIMED, 0L);
-        if (open == 0 && held > 0 && clock.millis() >= nextTakeoverCheck) {
-            nextTakeoverCheck = clock.millis() + TAKEOVER_CHECK_MS;
-            List<SplitInfo> others = takeOverGone();
-            if (!others.isEmpty() && !reportedWaiting) {
-                reportedWaiting = true;
-                Instant until = others.stream().map(SplitInfo::leaseUntil).filter(java.util.Objects::nonNull)
-                        .max(Instant::compareTo).orElse(clock.instant());
-                listener.info("waiting for " + others.size() + " split(s) claimed by other processes, running or "
-                        + "beyond this machine's sight (another machine, an id without a start time); if they crashed, "
-                        + "their leases expire by " + until + " and this run takes the splits over");
-            }
-        }
-        return open == 0 && held == 0;
-    }
-
-    /**
-     * Ends at once the leases of claims whose holder is a process of this machine that is gone ({@link OwnerId#gone}),
-     * so they are claimed again now rather than after their lease.
-     *
-     * @return the live claims of other processes that are left
-     */
-    private List<SplitInfo> takeOverGone() {
-        Instant now = clock.instant();
-        Map<String, Boolean> gone = new java.util.HashMap<>();
-        List<SplitInfo> others = new ArrayList<>();
-        boolean freed = false;
-        for (SplitInfo s : a.ledger().splits(EnumSet.of(SplitState.CLAIMED), TAKEOVER_SCAN)) {
-            if (owner.equals(s.owner()) || s.leaseUntil() == null || !s.leaseUntil().isAfter(now)) continue;
-            boolean holderGone = s.owner() != null && gone.computeIfAbsent(s.owner(),
-                    o -> OwnerId.parse(o).map(OwnerId::gone).orElse(false));
-            if (holderGone && a.ledger().expire(s.id(), s.token())) {
-                freed = true;
-                listener.info("split " + s.id() + " was claimed by " + s.owner() + ", a process of this machine that "
-                        + "is gone: taken over now, not after its lease (" + s.leaseUntil() + ")");
-            } else if (!holderGone) {
-                others.add(s);
-            }
-        }
-        if (freed) wakeWorkers();
-        return others;
-    }
-
-    /**
-     * Claims and processes splits until the run stops. With nothing to claim, a worker waits longer each time (up to
-     * {@link #IDLE_MAX_MS}), so an idle watch run costs next to nothing; a scan that registers splits wakes it.
-     */
-    private void work(Connection c, SplitProcessor processor, Path scratch) throws InterruptedException {
-        long idle = IDLE_POLL_MS;
-        int failures = 0;
-        while (!stopping) {
-            Optional<Claim> claim;
-            long asked = System.nanoTime();
-            claiming.incrementAndGet();
-            try {
-                claim = a.ledger().claim(owner, run.lease());
-                outage.answered();
-                failures = 0;
-            } catch (LedgerException e) {
-                claiming.decrementAndGet();
-                if (member == null) throw e;
-                outage.failed(e);
-                pause(Outage.pause(++failures));
-                continue;
-            }
-            if (claim.isEmpty()) {
-                claiming.decrementAndGet();
-                synchronized (wake) {
-                    if (!stopping) wake.wait(idle);
-                }
-                idle = Math.min(idle * 2, IDLE_MAX_MS);
-                continue;
-            }
-            idle = IDLE_POLL_MS;
-            long claimed = System.nanoTime();
-            stats.inFlight.incrementAndGet(); // first: a split is always counted as being claimed or in flight
-            claiming.decrementAndGet();
-            process(c, processor, scratch, claim.get());
-            stats.ledgerNanos.addAndGet(claimed - asked);
-            stats.splitNanos.addAndGet(System.nanoTime() - asked);
-        }
-    }
-
     /** Processes a claimed split, counted in flight by the caller. */
-    private void process(Connection c, SplitProcessor processor, Path scratch, Claim claim) {
-        inFlight.put(claim.splitId(), claim);
+    private void process(Connection c, SplitProcessor processor, Scratch scratch, Claim claim) {
+        heartbeats.hold(claim);
         long start = System.nanoTime();
-        Path dir = scratch.resolve("t" + claim.token() + "-" + Math.abs(claim.splitId().hashCode()));
+        Path dir = scratch.forSplit(claim);
         try {
             Files.createDirectories(dir);
             SplitProcessor.Result r;
@@ -502,14 +394,9 @@ public final class LocalRunner {
             boolean retryable = EngineErrors.retryable(e);
             if (!retryable || !divided(c, processor, dir, claim)) fail(claim, describe(claim, e), retryable);
         } finally {
-            inFlight.remove(claim.splitId());
-            lost.remove(claim.splitId());
+            heartbeats.drop(claim);
             stats.inFlight.decrementAndGet();
-            try {
-                deleteTree(dir);
-            } catch (IOException ignored) {
-                // scratch is removed with the run's scratch folder at the end
-            }
+            scratch.remove(dir);
         }
     }
 
@@ -603,78 +490,14 @@ public final class LocalRunner {
 
     /** The sink asks right before it commits: a claim taken over meanwhile must not commit. */
     private void fence(Claim claim) throws StaleClaimException {
-        if (lost.contains(claim.splitId()) || !patiently(() -> a.ledger().isCurrent(claim))) {
+        if (heartbeats.lost(claim) || !patiently(() -> a.ledger().isCurrent(claim))) {
             throw new StaleClaimException(claim.splitId(), claim.token());
         }
     }
 
-    @FunctionalInterface
-    private interface LedgerCall<T> {
-        T call() throws StaleClaimException;
-    }
-
-    /**
-     * A ledger call about a split in flight. A pool member retries it with backoff while the ledger is unreachable:
-     * the split's work is done and only waits to be recorded. While stopping it gives up after one lease; the split
-     * then runs again elsewhere, which the sink's replace-on-replay makes harmless.
-     */
-    private <T> T patiently(LedgerCall<T> call) throws StaleClaimException {
-        long firstFailure = -1;
-        for (int failures = 1; ; failures++) {
-            long start = System.nanoTime();
-            try {
-                T result = call.call();
-                stats.ledgerNanos.addAndGet(System.nanoTime() - start);
-                outage.answered();
-                return result;
-            } catch (LedgerException e) {
-                if (member == null) throw e;
-                outage.failed(e);
-                if (firstFailure < 0) firstFailure = clock.millis();
-                if (stopping && clock.millis() - firstFailure > run.lease().toMillis()) throw e;
-                pause(Outage.pause(failures));
-            }
-        }
-    }
-
-    private static void pause(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private void heartbeat() {
-        if (member != null) beatAsMember();
-        for (Claim c : inFlight.values()) {
-            try {
-                if (!a.ledger().heartbeat(c, run.lease())) lost.add(c.splitId());
-            } catch (LedgerException e) {
-                if (member == null) listener.info("heartbeat for " + c.splitId() + " failed: " + e.getMessage());
-                else outage.failed(e);
-            } catch (RuntimeException e) {
-                listener.info("heartbeat for " + c.splitId() + " failed: " + e.getMessage());
-            }
-        }
-    }
-
-    /**
-     * Tells the ledger this member is alive and takes or keeps the leader lease. The lease is as long as a split's:
-     * a leader that died is replaced within one lease, like a worker that died.
-     */
-    private void beatAsMember() {
-        try {
-            a.ledger().announce(member, run.lease().multipliedBy(WORKER_TTL_LEASES));
-            boolean was = leading;
-            leading = a.ledger().lead(owner, run.lease());
-            outage.answered();
-            if (leading && !was) listener.info("leading the pool: this worker lists the source for all");
-            if (was && !leading) listener.info("another worker leads the pool now; this one only claims");
-        } catch (LedgerException e) {
-            leading = false;
-            outage.failed(e);
-        }
+    /** A ledger call about a split in flight: a pool member rides an outage out ({@link Outage#patiently}). */
+    private <T> T patiently(Outage.LedgerCall<T> call) throws StaleClaimException {
+        return outage.patiently(call);
     }
 
     /** An error message that names the split and its files, so the user knows where to look. */
@@ -684,19 +507,6 @@ public final class LocalRunner {
         if (e instanceof java.nio.file.NoSuchFileException nf) message = "no such file " + nf.getFile()
                 + (nf.getReason() == null ? "" : ": " + nf.getReason());
         return "split " + claim.splitId() + " (" + files + "), attempt " + claim.attempt() + ": " + message.strip();
-    }
-
-    private static Thread daemon(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
-    }
-
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        }
     }
 
     /** Splits that failed or died, for the summary. */

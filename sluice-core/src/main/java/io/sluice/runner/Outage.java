@@ -1,11 +1,17 @@
 package io.sluice.runner;
 
 import io.sluice.spi.LedgerException;
+import io.sluice.spi.StaleClaimException;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 /**
- * Whether a pool member's ledger answers. The first failed call reports the outage and the first call that succeeds
- * after it reports the end, so a worker's log says each once, not once per call and thread.
+ * Whether the ledger answers, and what a run does when it does not. A plain run stops at the first failed call (its
+ * user sees the error). A pool member rides the outage out: calls about a split in flight are retried with backoff
+ * ({@link #patiently}), claimers pause ({@link #pause}), and the first failed call reports the outage and the first call
+ * that succeeds after it reports the end, so a worker's log says each once, not once per call and thread.
  */
 final class Outage {
     private static final long FIRST_PAUSE_MS = 200;
@@ -13,12 +19,36 @@ final class Outage {
 
     private final RunListener listener;
     private final Clock clock;
+    private final boolean ridesOut;
+    private final Duration lease;
+    private final BooleanSupplier stopping;
+    private final AtomicLong ledgerNanos;
     private volatile boolean down;
     private long since;
 
-    Outage(RunListener listener, Clock clock) {
+    /**
+     * @param ridesOut    true for a pool member: retry instead of failing the run
+     * @param lease       how long a stopping member still retries a call about a split before it gives up
+     * @param ledgerNanos where the time of answered calls adds up (the run's ledger share)
+     */
+    Outage(RunListener listener, Clock clock, boolean ridesOut, Duration lease, BooleanSupplier stopping, AtomicLong ledgerNanos) {
         this.listener = listener;
         this.clock = clock;
+        this.ridesOut = ridesOut;
+        this.lease = lease;
+        this.stopping = stopping;
+        this.ledgerNanos = ledgerNanos;
+    }
+
+    /** True for a pool member, which retries; a plain run stops instead. */
+    boolean ridesOut() {
+        return ridesOut;
+    }
+
+    /** A call failed: a plain run gets the error back, a member records the outage and carries on. */
+    void survive(LedgerException e) {
+        if (!ridesOut) throw e;
+        failed(e);
     }
 
     synchronized void failed(LedgerException e) {
@@ -38,8 +68,44 @@ final class Outage {
         }
     }
 
+    @FunctionalInterface
+    interface LedgerCall<T> {
+        T call() throws StaleClaimException;
+    }
+
+    /**
+     * A ledger call about a split in flight. A pool member retries it with backoff while the ledger is unreachable:
+     * the split's work is done and only waits to be recorded. While stopping it gives up after one lease; the split
+     * then runs again elsewhere, which the sink's replace-on-replay makes harmless.
+     */
+    <T> T patiently(LedgerCall<T> call) throws StaleClaimException {
+        long firstFailure = -1;
+        for (int failures = 1; ; failures++) {
+            long start = System.nanoTime();
+            try {
+                T result = call.call();
+                ledgerNanos.addAndGet(System.nanoTime() - start);
+                answered();
+                return result;
+            } catch (LedgerException e) {
+                survive(e);
+                if (firstFailure < 0) firstFailure = clock.millis();
+                if (stopping.getAsBoolean() && clock.millis() - firstFailure > lease.toMillis()) throw e;
+                sleep(pause(failures));
+            }
+        }
+    }
+
     /** Doubles from 200 ms up to 5 s: a pool of workers does not hammer a ledger that is coming back. */
     static long pause(int failures) {
         return Math.min(MAX_PAUSE_MS, FIRST_PAUSE_MS << Math.min(Math.max(failures - 1, 0), 5));
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -26,7 +26,7 @@ public final class SplitPreview {
                 return LocalRunner.processor(a).preview(c, reader.files(), rows);
             }
         } finally {
-            LocalRunner.deleteTree(scratch);
+            Scratch.deleteTree(scratch);
         }
     }
 }

@@ -3,7 +3,7 @@ package io.sluice.ledger.dynamodb;
 import static io.sluice.ledger.dynamodb.Items.n;
 import static io.sluice.ledger.dynamodb.Items.s;
 
-import io.sluice.spi.Ledger.Lock;
+import io.sluice.spi.ledger.OutputLocks.Lock;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;

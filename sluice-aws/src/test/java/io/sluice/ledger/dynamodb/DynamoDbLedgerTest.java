@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.entry;
 import io.sluice.spi.Claim;
 import io.sluice.spi.Completion;
 import io.sluice.spi.KnownMember;
-import io.sluice.spi.Ledger.Lock;
+import io.sluice.spi.ledger.OutputLocks.Lock;
 import io.sluice.spi.LedgerException;
 import io.sluice.spi.Member;
 import io.sluice.spi.OutputKey;

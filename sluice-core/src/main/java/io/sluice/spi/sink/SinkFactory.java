@@ -4,6 +4,6 @@ import io.sluice.spi.ComponentFactory;
 import io.sluice.spi.PipelineContext;
 
 /** Creates sinks from validated options. */
-public interface SinkFactory extends ComponentFactory {
-    Sink create(Object options, PipelineContext context);
+public interface SinkFactory<O> extends ComponentFactory<O> {
+    Sink create(O options, PipelineContext context);
 }

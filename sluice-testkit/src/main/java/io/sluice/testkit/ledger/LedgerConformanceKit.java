@@ -14,7 +14,7 @@ import io.sluice.spi.Claim;
 import io.sluice.spi.Completion;
 import io.sluice.spi.KnownMember;
 import io.sluice.spi.Ledger;
-import io.sluice.spi.Ledger.Lock;
+import io.sluice.spi.ledger.OutputLocks.Lock;
 import io.sluice.spi.Member;
 import io.sluice.spi.OutputKey;
 import io.sluice.spi.Split;

@@ -1,0 +1,32 @@
+package io.sluice.runner;
+
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/** A daemon thread that runs a task at a fixed rate until closed: the beat of {@link Heartbeats} and {@link PoolMembership}. */
+final class Periodic implements AutoCloseable {
+    private final ScheduledExecutorService executor;
+
+    private Periodic(ScheduledExecutorService executor) {
+        this.executor = executor;
+    }
+
+    /** Runs {@code task} every {@code every}, the first time one period from now. */
+    static Periodic start(String name, Duration every, Runnable task) {
+        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true); // a beat never keeps the JVM alive
+            return t;
+        });
+        long millis = Math.max(1, every.toMillis());
+        executor.scheduleAtFixedRate(task, millis, millis, TimeUnit.MILLISECONDS);
+        return new Periodic(executor);
+    }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+    }
+}

@@ -1,0 +1,59 @@
+package io.sluice.runner;
+
+import io.sluice.spi.Claim;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * This process's scratch folder under the engine's spill path ({@code scratch-PID}), with a folder per split in it
+ * (spools of byte ranges, a split's division). Each split's folder is removed when the split ends, and the whole
+ * folder when the run ends; a folder left by a killed process is its own and harms no other.
+ */
+final class Scratch implements AutoCloseable {
+    private final Path root;
+
+    private Scratch(Path root) {
+        this.root = root;
+    }
+
+    /** Creates {@code spill/PREFIX-PID}: the folder of this process, so processes sharing a spill path never meet. */
+    static Scratch create(Path spill, String prefix) throws IOException {
+        Path root = spill.resolve(prefix + "-" + ProcessHandle.current().pid());
+        Files.createDirectories(root);
+        return new Scratch(root);
+    }
+
+    /** A folder for something of the run's own (the steps' sample check), to remove after. */
+    Path folder(String name) {
+        return root.resolve(name);
+    }
+
+    /** The folder of this claim's work (not created yet): another token of the split gets another folder. */
+    Path forSplit(Claim claim) {
+        return root.resolve("t" + claim.token() + "-" + Math.abs(claim.splitId().hashCode()));
+    }
+
+    /** Removes a split's folder; what cannot be removed now goes with the whole folder at the end. */
+    void remove(Path dir) {
+        try {
+            deleteTree(dir);
+        } catch (IOException ignored) {
+            // removed with the run's scratch folder at the end
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        deleteTree(root);
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package io.sluice.runner;
+
+import io.sluice.spi.SplitInfo;
+import io.sluice.spi.SplitState;
+import io.sluice.spi.ledger.LedgerAdmin;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.BooleanSupplier;
+
+/**
+ * When a run plans again and when it ends. A {@code watch} run (and every pool member) plans each interval and ends
+ * only when asked ({@link #requestStop}: Ctrl-C, SIGTERM). A {@code once} run ends when nothing is left that it could
+ * claim: no split pending, failed (waiting for a retry) or claimed, none in its own hands. It waits for inputs that are
+ * still being written to settle, but not forever: after {@link #SETTLE_PATIENCE} settle periods it leaves them to the
+ * next run. Idle claimers wait on this policy ({@link #idle}); new splits and a stop wake them.
+ */
+final class StopPolicy {
+    private static final long RECHECK_MS = 500;
+    /** How often a run waiting for other processes' claims looks whether their holders are gone. */
+    private static final long TAKEOVER_CHECK_MS = 1000;
+    private static final long NEVER = Long.MAX_VALUE;
+    private static final int SETTLE_PATIENCE = 5;
+    private static final long MIN_PATIENCE_MS = 5_000;
+
+    private final boolean watch;
+    private final Duration interval;
+    private final LedgerAdmin admin;
+    private final Takeover takeover;
+    private final Clock clock;
+    private final RunListener listener;
+    private final Object wake = new Object();
+    private volatile boolean stopping;
+    private volatile boolean interrupted;
+    // the coordinating thread's alone
+    private long giveUp;
+    private long nextPlan;
+    private long nextTakeoverCheck;
+    private boolean reportedWaiting;
+
+    StopPolicy(boolean watch, Duration interval, LedgerAdmin admin, Takeover takeover, Clock clock, RunListener listener) {
+        this.watch = watch;
+        this.interval = Objects.requireNonNull(interval, "interval");
+        this.admin = admin;
+        this.takeover = takeover;
+        this.clock = clock;
+        this.listener = listener;
+    }
+
+    boolean watching() {
+        return watch;
+    }
+
+    /** Stop claiming (a signal): splits in flight finish and commit, and the run reports itself interrupted. */
+    void requestStop() {
+        interrupted = true;
+        stop();
+    }
+
+    /** The run is over: claimers leave their loops. */
+    void stop() {
+        stopping = true;
+        wake();
+    }
+
+    boolean stopping() {
+        return stopping;
+    }
+
+    boolean interrupted() {
+        return interrupted;
+    }
+
+    /** Something new to claim (splits registered, a claim freed): idle claimers look at once. */
+    void wake() {
+        synchronized (wake) {
+            wake.notifyAll();
+        }
+    }
+
+    /** An idle claimer waits up to {@code millis}, or until woken or stopped. */
+    void idle(long millis) throws InterruptedException {
+        synchronized (wake) {
+            if (!stopping) wake.wait(millis);
+        }
+    }
+
+    /**
+     * The run's first plan: how many inputs were still being written, and the longest settle time they asked for.
+     * A {@code once} run waits for them {@link #SETTLE_PATIENCE} times that (at least 5 s).
+     */
+    void firstPlan(long waiting, long settleMillis) {
+        giveUp = clock.millis() + Math.max(MIN_PATIENCE_MS, SETTLE_PATIENCE * settleMillis);
+        planned(waiting);
+    }
+
+    /** Whether it is time to list the source again. */
+    boolean planDue() {
+        return clock.millis() >= nextPlan;
+    }
+
+    /** A plan is over, with {@code waiting} inputs still being written: when to plan again (never, for a done once run). */
+    void planned(long waiting) {
+        long now = clock.millis();
+        if (watch) nextPlan = now + interval.toMillis();
+        else if (waiting > 0 && now < giveUp) nextPlan = now + RECHECK_MS;
+        else {
+            if (waiting > 0) listener.info(waiting + " file(s) still changing; left for the next run");
+            nextPlan = NEVER;
+        }
+    }
+
+    /** A plan that was due failed (the ledger did not answer): planned again at the next interval. */
+    void planFailed() {
+        if (planDue()) nextPlan = clock.millis() + interval.toMillis();
+    }
+
+    /**
+     * True when a {@code once} run is finished: it plans no more, claims or runs nothing ({@code busy} false) and the
+     * ledger has no split pending, failed or claimed. Splits claimed by other processes are waited for: those of a
+     * process on this machine that is gone are taken over at once; if another machine's process crashed, its lease
+     * expires and this run takes the split over then. Always false for a watching run.
+     */
+    boolean finished(BooleanSupplier busy) {
+        if (watch || nextPlan != NEVER || busy.getAsBoolean()) return false;
+        Map<SplitState, Long> counts = admin.counts();
+        long open = counts.getOrDefault(SplitState.PENDING, 0L) + counts.getOrDefault(SplitState.FAILED, 0L);
+        long held = counts.getOrDefault(SplitState.CLAIMED, 0L);
+        if (open == 0 && held > 0 && clock.millis() >= nextTakeoverCheck) {
+            nextTakeoverCheck = clock.millis() + TAKEOVER_CHECK_MS;
+            List<SplitInfo> others = takeover.freeGone();
+            if (!others.isEmpty() && !reportedWaiting) {
+                reportedWaiting = true;
+                Instant until = others.stream().map(SplitInfo::leaseUntil).filter(Objects::nonNull)
+                        .max(Instant::compareTo).orElse(clock.instant());
+                listener.info("waiting for " + others.size() + " split(s) claimed by other processes, running or "
+                        + "beyond this machine's sight (another machine, an id without a start time); if they crashed, "
+                        + "their leases expire by " + until + " and this run takes the splits over");
+            }
+        }
+        return open == 0 && held == 0;
+    }
+}

@@ -1,0 +1,37 @@
+package io.sluice.spi.ledger;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Named locks with a lease and a fencing token, held in the ledger so they hold across machines: a sink that replaces
+ * the output of an earlier version of an input commits under the lock of that output.
+ */
+public interface OutputLocks {
+
+    /**
+     * Takes the named lock for {@code owner} until now + {@code lease} (by the ledger's clock): granted when nobody
+     * holds it, when its holder's lease ran out, or when {@code owner} holds it already (then renewed: the same
+     * grant, its lease extended, as long as nobody else took it meanwhile). Each grant to a new holder gets a
+     * fencing token greater than any earlier token of that lock, even across {@link LedgerAdmin#reset}. An owner
+     * names one holder: two holders sharing an owner would share the lock.
+     *
+     * @return the grant, or empty while another owner's lease runs
+     */
+    Optional<Lock> lock(String name, String owner, Duration lease);
+
+    /** True while this grant is the lock's current one and its lease has not run out (by the ledger's clock). */
+    boolean holds(Lock lock);
+
+    /** Releases the lock at once if this grant still holds it (its lease run out or not); otherwise does nothing. */
+    void unlock(Lock lock);
+
+    /** One grant of a lock: {@code token} tells it from every other grant of the lock. */
+    record Lock(String name, String owner, long token) {
+        public Lock {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(owner, "owner");
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package io.sluice.spi.ledger;
+
+import io.sluice.spi.KnownMember;
+import io.sluice.spi.Split;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** What planning reads and writes: the splits registered so far, and the registration of new ones. */
+public interface PlanStore {
+
+    /** The latest registered version of each of these member keys; keys never registered are absent. */
+    Map<String, KnownMember> known(Collection<String> keys);
+
+    /** The member key that first registered this content digest, if any. */
+    Optional<String> digestOwner(String sha256);
+
+    /**
+     * A registered split by id, with its members, payload and output key as registered (empty when unknown, or
+     * forgotten by {@link Claims#replace} or {@link LedgerAdmin#reset}).
+     */
+    Optional<Split> split(String splitId);
+
+    /**
+     * Registers new splits atomically. A split is skipped (not an error) when any of its members
+     * (key, fingerprint, start) is already registered, or when a member's digest is already owned by another
+     * key: that is how concurrent planners agree. Registering the same split twice is a no-op.
+     *
+     * @return the ids of the splits this call registered
+     */
+    List<String> register(List<Split> splits);
+
+    /**
+     * An id of this ledger's record of the pipeline: made at first use, and made anew after {@link LedgerAdmin#reset}
+     * or when the store was lost (a deleted SQLite file, a Redis without persistence that restarted). Stable otherwise,
+     * and the same for every process. Sinks use it to tell outputs of an earlier record (whose splits the ledger has
+     * forgotten) from their own.
+     */
+    String incarnation();
+}

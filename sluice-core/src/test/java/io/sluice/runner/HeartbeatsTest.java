@@ -1,0 +1,88 @@
+package io.sluice.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sluice.ledger.memory.MemoryLedger;
+import io.sluice.spi.Claim;
+import io.sluice.spi.Completion;
+import io.sluice.spi.Member;
+import io.sluice.spi.Split;
+import io.sluice.spi.SplitInfo;
+import io.sluice.spi.SplitState;
+import io.sluice.spi.StaleClaimException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Heartbeats on their own thread keep a held claim alive past its lease, and find out when it was taken over. */
+class HeartbeatsTest {
+    private static final Duration LEASE = Duration.ofSeconds(30);
+    /** Real time between beats; the ledger's time is the manual clock's. */
+    private static final Duration EVERY = Duration.ofMillis(20);
+
+    private final ManualClock clock = new ManualClock();
+    private final MemoryLedger ledger = MemoryLedger.open("beats", clock);
+    private final Heartbeats heartbeats = new Heartbeats(ledger, LEASE, RunListener.NONE,
+            new Outage(RunListener.NONE, clock, false, LEASE, () -> false, new AtomicLong()));
+
+    @AfterEach
+    void close() {
+        heartbeats.close();
+        ledger.close();
+    }
+
+    private Claim registerAndClaim(String owner) {
+        ledger.register(List.of(new Split("a.csv", List.of(Member.whole("a.csv", "10:1", null)), 10)));
+        return ledger.claim(owner, LEASE).orElseThrow();
+    }
+
+    private Instant leaseUntil() {
+        return ledger.splits(EnumSet.of(SplitState.CLAIMED), 1).stream().map(SplitInfo::leaseUntil).findFirst().orElseThrow();
+    }
+
+    @Test
+    void aHeldClaimOutlivesManyLeases() throws Exception {
+        Claim claim = registerAndClaim("w1");
+        heartbeats.hold(claim);
+        heartbeats.start(EVERY);
+        for (int i = 0; i < 6; i++) { // three leases in all, each step two thirds of one
+            clock.advance(LEASE.multipliedBy(2).dividedBy(3));
+            Instant renewedBy = clock.instant().plus(LEASE).minusSeconds(1);
+            Await.until("a beat renews the lease from the ledger's new time", () -> leaseUntil().isAfter(renewedBy));
+        }
+        assertThat(ledger.claim("w2", LEASE)).as("another worker cannot take a split whose claim beats").isEmpty();
+        assertThat(heartbeats.lost(claim)).isFalse();
+        ledger.complete(claim, new Completion(1, 1, 0, List.of(), "v1"));
+        assertThat(ledger.counts()).containsEntry(SplitState.DONE, 1L);
+    }
+
+    @Test
+    void aClaimTakenOverAfterItsLeaseIsLostAndCannotComplete() throws Exception {
+        Claim mine = registerAndClaim("w1");
+        heartbeats.hold(mine);
+        clock.advance(LEASE.plusSeconds(1)); // paused (no beats) past its lease
+        Claim theirs = ledger.claim("w2", LEASE).orElseThrow();
+        assertThat(theirs.token()).isGreaterThan(mine.token());
+
+        heartbeats.start(EVERY);
+        Await.until("a beat finds the claim taken over", () -> heartbeats.lost(mine));
+        assertThatThrownBy(() -> ledger.complete(mine, new Completion(1, 1, 0, List.of(), "v1")))
+                .isInstanceOf(StaleClaimException.class);
+        assertThat(ledger.isCurrent(theirs)).as("the lost claim's beats leave the new holder alone").isTrue();
+
+        heartbeats.drop(mine);
+        assertThat(heartbeats.lost(mine)).as("dropped: nothing remembered").isFalse();
+        assertThat(heartbeats.held()).isEmpty();
+    }
+
+    @Test
+    void everyThirdOfTheLeaseButNotFasterThanTwoHundredMillis() {
+        assertThat(Heartbeats.everyThirdOf(Duration.ofSeconds(30))).isEqualTo(Duration.ofSeconds(10));
+        assertThat(Heartbeats.everyThirdOf(Duration.ofMillis(300))).isEqualTo(Duration.ofMillis(200));
+    }
+}

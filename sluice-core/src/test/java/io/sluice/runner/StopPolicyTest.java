@@ -1,0 +1,128 @@
+package io.sluice.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.ledger.memory.MemoryLedger;
+import io.sluice.spi.Claim;
+import io.sluice.spi.Completion;
+import io.sluice.spi.Member;
+import io.sluice.spi.Split;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** When a {@code once} run ends (nothing left it could claim), and that a watching run ends only when stopped. */
+class StopPolicyTest {
+    private static final Duration LEASE = Duration.ofSeconds(30);
+    private static final Duration INTERVAL = Duration.ofSeconds(10);
+
+    private final ManualClock clock = new ManualClock();
+    private final MemoryLedger ledger = MemoryLedger.open("stop", clock);
+    private final List<String> said = Collections.synchronizedList(new ArrayList<>());
+    private final RunListener listener = new RunListener() {
+        @Override
+        public void info(String message) {
+            said.add(message);
+        }
+    };
+
+    @AfterEach
+    void close() {
+        ledger.close();
+    }
+
+    private StopPolicy policy(boolean watch) {
+        Takeover takeover = new Takeover(ledger, ledger, "me", clock, listener, () -> { });
+        return new StopPolicy(watch, INTERVAL, ledger, takeover, clock, listener);
+    }
+
+    private void register(String id) {
+        ledger.register(List.of(new Split(id, List.of(Member.whole(id, "1:1", null)), 1)));
+    }
+
+    private static Completion completion() {
+        return new Completion(1, 1, 0, List.of(), "v1");
+    }
+
+    @Test
+    void onceEndsWhenEverySplitIsDoneOrDead() throws Exception {
+        register("a");
+        register("b");
+        StopPolicy once = policy(false);
+        once.firstPlan(0, 0);
+        assertThat(once.finished(() -> false)).as("two pending").isFalse();
+
+        Claim a = ledger.claim("me", LEASE).orElseThrow();
+        assertThat(once.finished(() -> true)).as("one in this run's hands").isFalse();
+        ledger.complete(a, completion());
+        Claim b = ledger.claim("me", LEASE).orElseThrow();
+        ledger.fail(b, "bad input", Optional.of(clock.instant().plusSeconds(60)));
+        assertThat(once.finished(() -> false)).as("b waits for its retry: claimable later").isFalse();
+
+        clock.advance(Duration.ofSeconds(61));
+        Claim again = ledger.claim("me", LEASE).orElseThrow();
+        ledger.fail(again, "bad input", Optional.empty());
+        assertThat(once.finished(() -> false)).as("a done, b dead: nothing claimable").isTrue();
+    }
+
+    @Test
+    void onceWaitsForAnotherProcessesLiveClaimAndSaysSo() throws Exception {
+        register("a");
+        Claim theirs = ledger.claim("other-machine", LEASE).orElseThrow();
+        StopPolicy once = policy(false);
+        once.firstPlan(0, 0);
+        assertThat(once.finished(() -> false)).isFalse();
+        assertThat(said).anyMatch(m -> m.startsWith("waiting for 1 split(s) claimed by other processes"));
+        ledger.complete(theirs, completion());
+        assertThat(once.finished(() -> false)).isTrue();
+    }
+
+    @Test
+    void onceWaitsForSettlingInputsThenLeavesThemToTheNextRun() {
+        StopPolicy once = policy(false);
+        once.firstPlan(2, 1_000); // patience: 5 settle periods
+        assertThat(once.finished(() -> false)).as("inputs still being written").isFalse();
+        assertThat(once.planDue()).isFalse();
+        clock.advance(Duration.ofMillis(500));
+        assertThat(once.planDue()).as("looks again shortly").isTrue();
+        once.planned(2);
+        assertThat(once.finished(() -> false)).isFalse();
+
+        clock.advance(Duration.ofSeconds(5));
+        assertThat(once.planDue()).isTrue();
+        once.planned(2);
+        assertThat(once.finished(() -> false)).as("patience ran out").isTrue();
+        assertThat(said).contains("2 file(s) still changing; left for the next run");
+    }
+
+    @Test
+    void watchPlansEachIntervalAndEndsOnlyWhenStopped() throws Exception {
+        StopPolicy watch = policy(true);
+        watch.firstPlan(0, 0);
+        assertThat(watch.finished(() -> false)).as("nothing to do, still watching").isFalse();
+        clock.advance(INTERVAL.minusMillis(1));
+        assertThat(watch.planDue()).isFalse();
+        clock.advance(Duration.ofMillis(1));
+        assertThat(watch.planDue()).isTrue();
+
+        CountDownLatch idle = new CountDownLatch(1);
+        Thread claimer = Thread.ofPlatform().start(() -> {
+            try {
+                while (!watch.stopping()) watch.idle(60_000);
+                idle.countDown();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        watch.requestStop(); // Ctrl-C
+        assertThat(idle.await(20, java.util.concurrent.TimeUnit.SECONDS)).as("the stop woke the idle claimer").isTrue();
+        claimer.join();
+        assertThat(watch.stopping()).isTrue();
+        assertThat(watch.interrupted()).isTrue();
+    }
+}
