@@ -142,7 +142,9 @@ public final class GcsObjectStore implements ObjectStore {
 
             @Override
             public Blob next() {
-                hasNext();
+                if (!hasNext()) {
+                    throw new java.util.NoSuchElementException();
+                }
                 return blobs.next();
             }
         };
