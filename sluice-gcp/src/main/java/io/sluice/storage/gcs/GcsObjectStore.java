@@ -142,8 +142,9 @@ public final class GcsObjectStore implements ObjectStore {
 
             @Override
             public Blob next() {
-                // hasNext fetches the next page with the store's error translated; past the end, next() throws
-                if (!hasNext()) throw new java.util.NoSuchElementException();
+                if (!hasNext()) {
+                    throw new java.util.NoSuchElementException();
+                }
                 return blobs.next();
             }
         };
