@@ -1,7 +1,7 @@
 package io.sluice.cli;
 
-import io.sluice.config.ReferenceDocs;
 import io.sluice.pipeline.Components;
+import io.sluice.pipeline.ReferenceDocs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

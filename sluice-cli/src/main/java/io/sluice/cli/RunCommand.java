@@ -129,7 +129,7 @@ final class RunCommand implements Callable<Integer> {
             List<SplitInfo> dead = a.ledger().splits(EnumSet.of(SplitState.DEAD), 5);
             dead.forEach(d -> out.println(Text.splitLine(d)));
         }
-        if (s.rejected() > 0) out.printf("  %d bad record(s): %s%n", s.rejected(), p.run().onBadRecord() == io.sluice.pipeline.BadRecordPolicy.DEAD_LETTER
+        if (s.rejected() > 0) out.printf("  %d bad record(s): %s%n", s.rejected(), p.run().onBadRecord() == io.sluice.spi.BadRecordPolicy.DEAD_LETTER
                 ? "written under the sink's _dead_letter/ with reason, file and line" : "skipped (on_bad_record: skip)");
     }
 

@@ -120,7 +120,7 @@ final class StatusCommand implements Callable<Integer> {
     /** What the source says about itself; nothing when it cannot be opened (its folder is gone, say). */
     private static List<String> sourceStatus(Pipeline p, Components c, Ledger ledger) {
         try {
-            var ctx = new io.sluice.spi.PipelineContext(p.name(), p.file(), p.run(), Clock.systemUTC());
+            var ctx = Assembly.context(p, Clock.systemUTC());
             try (io.sluice.spi.source.Source source = c.sources().get(p.source().kind()).create(p.source().value(), ctx)) {
                 return new io.sluice.planning.Planner(source, ledger).status();
             }

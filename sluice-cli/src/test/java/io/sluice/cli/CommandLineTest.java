@@ -3,8 +3,8 @@ package io.sluice.cli;
 import static io.sluice.cli.CliRun.sluice;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sluice.config.ReferenceDocs;
 import io.sluice.pipeline.Components;
+import io.sluice.pipeline.ReferenceDocs;
 import io.sluice.testkit.ChildJvm;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,8 +2,8 @@ package io.sluice.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sluice.config.ReferenceDocs;
 import io.sluice.pipeline.Components;
+import io.sluice.pipeline.ReferenceDocs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

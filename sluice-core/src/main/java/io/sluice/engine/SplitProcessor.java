@@ -1,6 +1,6 @@
 package io.sluice.engine;
 
-import io.sluice.pipeline.BadRecordPolicy;
+import io.sluice.spi.BadRecordPolicy;
 import io.sluice.spi.MergingStep;
 import io.sluice.spi.Sink;
 import io.sluice.spi.source.LocalFiles;

@@ -55,8 +55,9 @@ public record Assembly(Pipeline pipeline, Source source, List<Step> steps, Sink 
         return new Assembly(p, source, steps, sink, null, lf.describe(p.state().value()));
     }
 
-    private static PipelineContext context(Pipeline p, Clock clock) {
-        return new PipelineContext(p.name(), p.file(), p.run(), clock);
+    /** What the pipeline's components may know of it. */
+    public static PipelineContext context(Pipeline p, Clock clock) {
+        return new PipelineContext(p.name(), p.file(), p.run().parallelism(), p.run().onBadRecord(), clock);
     }
 
     /** Only the ledger: for status, retry and reset, which must work even when the source folder is gone. */

@@ -6,6 +6,7 @@ import io.sluice.config.ConfigProblem;
 import io.sluice.config.Options;
 import io.sluice.config.Validator;
 import io.sluice.config.YamlReader;
+import io.sluice.spi.BadRecordPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

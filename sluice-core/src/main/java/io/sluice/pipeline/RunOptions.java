@@ -1,5 +1,6 @@
 package io.sluice.pipeline;
 
+import io.sluice.spi.BadRecordPolicy;
 import java.time.Duration;
 import java.util.Objects;
 

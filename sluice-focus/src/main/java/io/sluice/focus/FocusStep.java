@@ -5,7 +5,7 @@ import io.sluice.focus.mapping.Mapping;
 import io.sluice.focus.mapping.MappingLoader;
 import io.sluice.focus.mapping.MappingSql;
 import io.sluice.focus.validate.RowRules;
-import io.sluice.pipeline.BadRecordPolicy;
+import io.sluice.spi.BadRecordPolicy;
 import io.sluice.spi.Step;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;

@@ -60,7 +60,7 @@ public final class FocusStepFactory implements StepFactory {
         }
         try {
             return FocusStep.of(provider, o.string("version"), mapping, o.bool("keep_source_columns"),
-                    o.bool("validate"), context.run().onBadRecord());
+                    o.bool("validate"), context.onBadRecord());
         } catch (IllegalArgumentException e) {
             throw o.problem(mapping == null ? "provider" : "mapping", e.getMessage());
         }

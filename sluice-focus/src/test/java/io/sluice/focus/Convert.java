@@ -1,6 +1,6 @@
 package io.sluice.focus;
 
-import io.sluice.pipeline.BadRecordPolicy;
+import io.sluice.spi.BadRecordPolicy;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.sql.SQLException;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.sluice.config.ConfigException;
 import io.sluice.focus.mapping.Mapping;
 import io.sluice.focus.mapping.MappingLoader;
-import io.sluice.pipeline.BadRecordPolicy;
+import io.sluice.spi.BadRecordPolicy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.focus.mapping.MappingLoader;
 import io.sluice.focus.validate.FocusValidator;
 import io.sluice.focus.validate.Report;
-import io.sluice.pipeline.BadRecordPolicy;
+import io.sluice.spi.BadRecordPolicy;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.HashSet;

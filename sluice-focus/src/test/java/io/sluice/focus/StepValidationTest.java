@@ -3,7 +3,7 @@ package io.sluice.focus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.sluice.pipeline.BadRecordPolicy;
+import io.sluice.spi.BadRecordPolicy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;

@@ -5,6 +5,7 @@ import io.sluice.spi.storage.ObjectStore;
 import io.sluice.spi.storage.StoredObject;
 import io.sluice.spi.storage.WriteCondition;
 import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -27,15 +28,24 @@ import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Spliterator;
 import java.util.Spliterators;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
+import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ChecksumMode;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListMultipartUploadsResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
@@ -52,6 +62,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  */
 public final class S3ObjectStore implements ObjectStore {
     private static final long MAX_SINGLE_COPY = 5L << 30;   // CopyObject's limit; larger copies go in parts
+    static final int PARTS_IN_FLIGHT = 4;
 
     private final S3Client s3;
     private final CredentialChain credentials;
@@ -59,6 +70,11 @@ public final class S3ObjectStore implements ObjectStore {
     private final String prefix;
     private final S3Settings settings;
     private final S3Errors errors;
+    private final ExecutorService uploads = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "s3-upload-part");
+        t.setDaemon(true);
+        return t;
+    });
 
     S3ObjectStore(S3Client s3, CredentialChain credentials, String bucket, String prefix, S3Settings settings) {
         this.s3 = s3;
@@ -112,7 +128,7 @@ public final class S3ObjectStore implements ObjectStore {
         if (offset > 0 || length > 0) get.range("bytes=" + offset + "-" + (length > 0 ? offset + length - 1 : ""));
         if (version != null) get.ifMatch(quoted(version));
         try {
-            return s3.getObject(get.build());
+            return new Body(s3.getObject(get.build()));
         } catch (SdkException e) {
             if (S3Errors.conditionFailed(e)) {
                 throw new ObjectChangedException(key, describe(key) + " changed: it is no longer version " + version
@@ -148,11 +164,22 @@ public final class S3ObjectStore implements ObjectStore {
             sums.put("sha256", HexFormat.of().formatHex(sha256));
             return new StoredObject(key, o.size(), o.lastModified(), o.version(), sums);
         } catch (SdkException e) {
+            if (S3Errors.conditionFailed(e)) {
+                // the SDK retries a PUT whose answer was lost: its first attempt may have landed, and the retry
+                // then fails its own condition; the same bytes in place mean the write is done
+                Optional<StoredObject> now = stat(key);
+                if (now.isPresent() && HexFormat.of().formatHex(sha256).equals(now.get().checksums().get("sha256"))) {
+                    return now.get();
+                }
+            }
             throw writeError(e, key, condition);
         }
     }
 
-    /** In parts of {@code part_size}, one after another; completed under the condition, aborted on any failure. */
+    /**
+     * In parts of {@code part_size}, {@value #PARTS_IN_FLIGHT} at a time (so at most that many parts in memory);
+     * completed under the condition, aborted on any failure once no part is in flight.
+     */
     private StoredObject multipart(String key, Path file, long size, WriteCondition condition) throws IOException {
         String uploadId;
         try {
@@ -160,25 +187,51 @@ public final class S3ObjectStore implements ObjectStore {
         } catch (SdkException e) {
             throw errors.translate(e, "starting the upload of " + describe(key), describe(key));
         }
+        int count = (int) ((size + settings.partSize() - 1) / settings.partSize());
+        BlockingQueue<byte[]> buffers = new ArrayBlockingQueue<>(Math.min(PARTS_IN_FLIGHT, count));
+        while (buffers.remainingCapacity() > 0) buffers.add(new byte[(int) settings.partSize()]);
+        List<Future<CompletedPart>> inFlight = new ArrayList<>();
         try (FileChannel ch = FileChannel.open(file)) {
-            List<CompletedPart> parts = new ArrayList<>();
-            byte[] buffer = new byte[(int) settings.partSize()];
-            for (int number = 1; (long) (number - 1) * settings.partSize() < size; number++) {
+            for (int number = 1; number <= count; number++) {
+                byte[] buffer = buffers.take();
+                if (inFlight.stream().anyMatch(f -> f.state() == Future.State.FAILED)) break;   // reported below
                 int n = readFully(ch, buffer);
                 int partNumber = number;
-                String etag = s3.uploadPart(b -> b.bucket(bucket).key(prefix + key).uploadId(uploadId)
-                                .partNumber(partNumber).contentLength((long) n),
-                        RequestBody.fromContentProvider(() -> new ByteArrayInputStream(buffer, 0, n), n,
-                                "application/octet-stream")).eTag();
-                parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
+                inFlight.add(uploads.submit(() -> {
+                    try {
+                        String etag = s3.uploadPart(b -> b.bucket(bucket).key(prefix + key).uploadId(uploadId)
+                                        .partNumber(partNumber).contentLength((long) n),
+                                RequestBody.fromContentProvider(() -> new ByteArrayInputStream(buffer, 0, n), n,
+                                        "application/octet-stream")).eTag();
+                        return CompletedPart.builder().partNumber(partNumber).eTag(etag).build();
+                    } finally {
+                        buffers.add(buffer);
+                    }
+                }));
             }
+            List<CompletedPart> parts = new ArrayList<>();
+            for (Future<CompletedPart> f : inFlight) parts.add(f.get());
             String etag = s3.completeMultipartUpload(b -> b.bucket(bucket).key(prefix + key).uploadId(uploadId)
                     .multipartUpload(m -> m.parts(parts)).overrideConfiguration(conditional(condition))).eTag();
             return object(key, size, Instant.now(), etag, null);
-        } catch (IOException | RuntimeException e) {
-            abort(key, uploadId, e);
-            if (e instanceof SdkException sdk) throw writeError(sdk, key, condition);
-            throw e;
+        } catch (ExecutionException | InterruptedException | IOException | RuntimeException e) {
+            Exception cause = e instanceof ExecutionException x && x.getCause() instanceof Exception c ? c : e;
+            for (Future<CompletedPart> f : inFlight) awaitQuietly(f);   // an abort with parts in flight may not hold
+            abort(key, uploadId, cause);
+            if (cause instanceof SdkException sdk) throw writeError(sdk, key, condition);
+            if (cause instanceof IOException io) throw io;
+            if (cause instanceof InterruptedException) Thread.currentThread().interrupt();
+            throw new IOException("writing " + describe(key) + " failed: " + cause, cause);
+        }
+    }
+
+    private static void awaitQuietly(Future<?> f) {
+        try {
+            f.get();
+        } catch (ExecutionException | CancellationException failed) {
+            // reported through the first failure
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -292,6 +345,7 @@ public final class S3ObjectStore implements ObjectStore {
 
     @Override
     public void close() {
+        uploads.shutdownNow();
         s3.close();
         credentials.close();
     }
@@ -337,6 +391,40 @@ public final class S3ObjectStore implements ObjectStore {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * A GET's body that, closed before its end, drops the connection rather than reading the rest of the object to
+     * reuse it (which closing the SDK's stream does).
+     */
+    private static final class Body extends FilterInputStream {
+        private final ResponseInputStream<GetObjectResponse> response;
+        private boolean ended;
+
+        Body(ResponseInputStream<GetObjectResponse> response) {
+            super(response);
+            this.response = response;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            ended |= b < 0;
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            ended |= n < 0;
+            return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (!ended) response.abort();
+            super.close();
         }
     }
 

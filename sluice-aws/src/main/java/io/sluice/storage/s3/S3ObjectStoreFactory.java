@@ -1,5 +1,6 @@
 package io.sluice.storage.s3;
 
+import io.sluice.config.Type;
 import io.sluice.spi.storage.ObjectStore;
 import io.sluice.spi.storage.ObjectStoreFactory;
 import java.io.IOException;
@@ -38,6 +39,11 @@ public final class S3ObjectStoreFactory implements ObjectStoreFactory {
     @Override
     public String settingsBlock() {
         return "s3";
+    }
+
+    @Override
+    public Type.Obj settings() {
+        return S3Settings.DECLARED;
     }
 
     @Override

@@ -1,15 +1,15 @@
 package io.sluice.storage.s3;
 
+import io.sluice.config.Field;
+import io.sluice.config.Type;
+import io.sluice.config.Validator;
 import java.io.IOException;
 import java.net.URI;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.regions.providers.AwsProfileRegionProvider;
 import software.amazon.awssdk.regions.providers.AwsRegionProviderChain;
@@ -32,9 +32,25 @@ record S3Settings(Optional<URI> endpoint, String region, String regionFrom, bool
                   Optional<String> profile, int pageSize, long partSize, int maxAttempts) {
     static final long MIB = 1 << 20;
     static final long MIN_PART = 5 * MIB;   // S3's smallest part but the last
-    static final Set<String> KEYS = Set.of("endpoint", "region", "path_style", "profile", "page_size", "part_size",
-            "max_attempts");
-    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([KMG]i?B?|B)?", Pattern.CASE_INSENSITIVE);
+    static final Type.Obj DECLARED = Type.Obj.of("How to reach S3 or an S3-compatible server (MinIO, R2, Ceph, "
+                    + "S3Proxy); the AWS environment variables and profile fill in what is left out. Credentials come "
+                    + "from the AWS default chain (see [object stores](storage.md#credentials)).",
+            Field.computed("endpoint", Type.STRING, "`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, else AWS",
+                    "Another S3 endpoint, e.g. `http://127.0.0.1:9000` for MinIO."),
+            Field.computed("region", Type.STRING, "`AWS_REGION`, the profile's region, else `us-east-1`",
+                    "The bucket's region, e.g. `eu-west-1`."),
+            Field.optional("path_style", Type.BOOL, false,
+                    "Address buckets as `host/bucket/key` (most S3-compatible servers need this)."),
+            Field.computed("profile", Type.STRING, "the default credential chain",
+                    "Take credentials only from this profile of `~/.aws/credentials` / `~/.aws/config`."),
+            Field.optional("page_size", new Type.Int(1, 1000), 1000L, "Keys per LIST request."),
+            Field.optional("part_size", Type.SIZE, 16L << 20,
+                    "Bytes per part of a multipart upload (5MB to 5GB); larger files go up in parts."),
+            Field.optional("max_attempts", new Type.Int(1, 100), 5L,
+                    "Attempts per request (throttling, 5xx, lost connections; exponential backoff) before the "
+                            + "operation fails."));
+    private static final Set<String> KEYS = DECLARED.fields().stream().map(Field::name)
+            .collect(java.util.stream.Collectors.toSet());
 
     static S3Settings parse(Map<String, Object> block, Function<String, String> env) throws IOException {
         Set<String> unknown = new TreeSet<>(block.keySet());
@@ -115,20 +131,14 @@ record S3Settings(Optional<URI> endpoint, String region, String regionFrom, bool
         }
     }
 
-    /** A number of bytes, or text such as {@code 16MiB}, {@code 64 MB}, {@code 1GiB}. */
+    /** A number of bytes, or text such as {@code 16MiB}, {@code 64 MB}, {@code 1GB}. */
     private static long size(Map<String, Object> block, String key, long otherwise) throws IOException {
         Object v = block.get(key);
         if (v == null) return otherwise;
         if (v instanceof Number n) return n.longValue();
-        Matcher m = SIZE.matcher(v.toString().trim());
-        if (!m.matches()) throw new IOException("s3." + key + ": expected a size such as 16MiB, got " + v);
-        long unit = switch (m.group(2) == null ? "" : m.group(2).toUpperCase(Locale.ROOT).substring(0, 1)) {
-            case "K" -> 1L << 10;
-            case "M" -> 1L << 20;
-            case "G" -> 1L << 30;
-            default -> 1;
-        };
-        return Long.parseLong(m.group(1)) * unit;
+        Long bytes = Validator.parseSize(v.toString());
+        if (bytes == null) throw new IOException("s3." + key + ": expected a size such as 16MB, got " + v);
+        return bytes;
     }
 
     String describe() {

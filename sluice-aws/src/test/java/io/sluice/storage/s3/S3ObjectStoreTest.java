@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.spi.storage.ObjectChangedException;
 import io.sluice.spi.storage.ObjectStore;
 import io.sluice.spi.storage.ObjectStores;
 import io.sluice.spi.storage.StoredObject;
@@ -11,11 +12,11 @@ import io.sluice.spi.storage.WriteCondition;
 import io.sluice.testkit.storage.ObjectStoreConformanceKit;
 import io.sluice.testkit.storage.S3ProxyServer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -33,24 +34,7 @@ class S3ObjectStoreTest extends ObjectStoreConformanceKit {
     static final S3ProxyServer SERVER = S3ProxyServer.shared();
 
     static {
-        // the credentials come through the real chain: a profile of a credentials file of the test's own
-        try {
-            Path dir = Files.createTempDirectory("sluice-aws-profile-");
-            dir.toFile().deleteOnExit();
-            Path credentials = dir.resolve("credentials");
-            Files.writeString(credentials, String.join("\n",
-                    "[sluice-kit]", "aws_access_key_id = " + S3ProxyServer.ACCESS_KEY,
-                    "aws_secret_access_key = " + S3ProxyServer.SECRET_KEY,
-                    "[sluice-wrong]", "aws_access_key_id = " + S3ProxyServer.ACCESS_KEY,
-                    "aws_secret_access_key = not-the-secret", ""));
-            Files.writeString(dir.resolve("config"), "");
-            credentials.toFile().deleteOnExit();
-            dir.resolve("config").toFile().deleteOnExit();
-            System.setProperty("aws.sharedCredentialsFile", credentials.toString());
-            System.setProperty("aws.configFile", dir.resolve("config").toString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        TestProfiles.install();
         SERVER.createBucket(BUCKET);
     }
 
@@ -140,6 +124,34 @@ class S3ObjectStoreTest extends ObjectStoreConformanceKit {
                         .isEqualTo("id\n1\n");
             }
         }
+    }
+
+    @Test
+    void aFileAbovePartSizeGoesUpInPartsAndALostRaceLeavesNoUpload() throws IOException {
+        Path file = tmp.resolve("eleven.bin");
+        Files.write(file, new byte[11 << 20]);
+
+        StoredObject first = store.write("big", file, WriteCondition.ifAbsent());
+        assertThat(first.version()).as("a multipart ETag counts its parts").endsWith("-3");
+        assertThat(first.checksums()).isEmpty();
+        assertThatThrownBy(() -> store.write("big", file, WriteCondition.ifAbsent()))
+                .isInstanceOf(ObjectChangedException.class);
+        assertThatThrownBy(() -> store.write("big", file, WriteCondition.ifVersion("0123-2")))
+                .isInstanceOf(ObjectChangedException.class);
+
+        assertThat(store.abortIncompleteWrites("", Instant.now().plusSeconds(60)))
+                .as("the refused uploads were aborted at once").isZero();
+        assertThat(store.stat("big").orElseThrow().version()).isEqualTo(first.version());
+    }
+
+    @Test
+    void aConditionalPutFindingItsOwnBytesInPlaceIsDone() throws IOException {
+        // what a retried PUT meets when its first attempt landed but the answer was lost
+        StoredObject first = store.write("manifest", "split 7".getBytes(UTF_8), WriteCondition.ifAbsent());
+        assertThat(store.write("manifest", "split 7".getBytes(UTF_8), WriteCondition.ifAbsent()).version())
+                .isEqualTo(first.version());
+        assertThatThrownBy(() -> store.write("manifest", "split 8".getBytes(UTF_8), WriteCondition.ifAbsent()))
+                .isInstanceOf(ObjectChangedException.class);
     }
 
     @Test

@@ -39,7 +39,7 @@ public final class FilesSourceFactory implements SourceFactory {
                     + "URL (same relative key), then delete it. A folder inside `path` must start with `_` or `.` (so it "
                     + "is not listed again)."));
 
-    static final Type.Obj OPTIONS = Type.Obj.of("Files in a local folder or an object store.",
+    static final Type.Obj OPTIONS = withStoreSettings(Type.Obj.of("Files in a local folder or an object store.",
             Field.required("path", Type.LOCATION, "The folder to read (it must exist), or an object store URL: "
                     + "`s3://bucket/prefix/` (module sluice-aws), or `gs://`, `az://` where their store is on the class "
                     + "path. A relative folder is relative to the pipeline file."),
@@ -48,10 +48,6 @@ public final class FilesSourceFactory implements SourceFactory {
             Field.computed("after", AFTER, "the inputs stay", "`{ delete: true }` or `{ move_to: URL }`: done to a "
                     + "split's inputs only once its output is committed and the ledger recorded it. Files are then never "
                     + "cut into byte ranges (a file is deleted whole); not with `tail`."),
-            Field.optional("s3", new Type.MapOf(Type.STRING), java.util.Map.of(), "Settings of an `s3://` store "
-                    + "(endpoint, region, path_style, profile, ...): see the object stores page."),
-            Field.optional("gcs", new Type.MapOf(Type.STRING), java.util.Map.of(), "Settings of a `gs://` store."),
-            Field.optional("azure", new Type.MapOf(Type.STRING), java.util.Map.of(), "Settings of an `az://` store."),
             Field.optional("include", Type.oneOrMany(Type.STRING), List.of("**"),
                     "Glob(s) of files to read, relative to `path`: `*` stays in one folder, `**` crosses folders "
                             + "(`**/*.csv` also matches top-level files)."),
@@ -83,7 +79,26 @@ public final class FilesSourceFactory implements SourceFactory {
                             + "boundaries, processed in parallel (every csv range gets the header). When a scan finds at "
                             + "least 2 x parallelism files, only files above 4 x split_size are cut."),
             Field.optional("pack", PACK, null, "Small files are packed into one split, so per-file costs are paid once per pack. "
-                    + "With `tail`, the new lines of many logs found by one scan are packed the same way."));
+                    + "With `tail`, the new lines of many logs found by one scan are packed the same way.")));
+
+    /**
+     * The options, with a block beside {@code path} for each object store on the class path that takes settings
+     * ({@code s3: {...}}), declared by the store itself.
+     */
+    private static Type.Obj withStoreSettings(Type.Obj options) {
+        List<Field> fields = new java.util.ArrayList<>(options.fields());
+        Map<String, io.sluice.spi.storage.ObjectStoreFactory> blocks = new java.util.TreeMap<>();
+        ObjectStores.factories().values().forEach(f -> {
+            if (f.settingsBlock() != null && f.settings() != null) blocks.putIfAbsent(f.settingsBlock(), f);
+        });
+        int at = 1; // after path
+        for (var e : blocks.entrySet()) {
+            fields.add(at++, Field.computed(e.getKey(), e.getValue().settings(), "the store's defaults",
+                    "Settings of " + String.join(", ", e.getValue().schemes().stream().sorted().map(s -> "`" + s + "://`")
+                            .toList()) + " stores (see [object stores](storage.md))."));
+        }
+        return Type.Obj.of(options.doc(), fields.toArray(Field[]::new));
+    }
 
     /** A DuckDB type name as users write it: {@code bigint}, {@code decimal(18,4)}, {@code timestamp with time zone}. */
     private static final java.util.regex.Pattern TYPE_NAME =
@@ -209,7 +224,7 @@ public final class FilesSourceFactory implements SourceFactory {
                 pack.size("max_bytes"),
                 o.optionalString("start_after"),
                 after);
-        return new FilesSource(settings, context.clock(), context.run().parallelism());
+        return new FilesSource(settings, context.clock(), context.parallelism());
     }
 
     /** The store of a path or URL option; a local folder must exist. */
@@ -255,13 +270,17 @@ public final class FilesSourceFactory implements SourceFactory {
         }
     }
 
-    /** The settings blocks beside {@code path}, by name. */
+    /** The settings blocks beside {@code path} that were given, by name, with their validated values. */
     private static Map<String, Map<String, Object>> blocks(Options o) {
         Map<String, Map<String, Object>> blocks = new java.util.HashMap<>();
-        for (String name : List.of("s3", "gcs", "azure")) {
-            Map<String, Object> block = new java.util.LinkedHashMap<>();
-            ((Map<?, ?>) o.values().get(name)).forEach((k, v) -> block.put((String) k, v));
-            blocks.put(name, block);
+        for (var f : ObjectStores.factories().values()) {
+            String name = f.settingsBlock();
+            if (name == null || !o.has(name)) continue;
+            Map<String, Object> given = new java.util.LinkedHashMap<>();
+            o.block(name).values().forEach((k, v) -> {
+                if (v != null) given.put(k, v);
+            });
+            blocks.put(name, given);
         }
         return blocks;
     }

@@ -36,7 +36,8 @@ public interface ObjectStore extends AutoCloseable {
     /**
      * Reads {@code length} bytes from {@code offset} ({@code length < 0}: to the end) of the object, in one request
      * (a ranged GET). With {@code version} not null, the read fails with {@link ObjectChangedException} when the object
-     * is no longer that version, so that a split never mixes two versions of an input.
+     * is no longer that version, so that a split never mixes two versions of an input. From an offset at or past the
+     * end the stream is empty (a tailed log with nothing new). Closing the stream early is cheap: it does not read on.
      *
      * @throws java.nio.file.NoSuchFileException when there is no object at {@code key}
      */
@@ -45,7 +46,8 @@ public interface ObjectStore extends AutoCloseable {
     /**
      * Writes the file's bytes as the object at {@code key}, under {@code condition}; large files go up in parts
      * (multipart) and become visible all at once, or not at all: a failed or killed write leaves no object (what it
-     * may leave is removed by {@link #abortIncompleteWrites}).
+     * may leave is removed by {@link #abortIncompleteWrites}). A conditional write that finds exactly its own bytes
+     * already in place may count as done: a request retried after its answer was lost fails its own condition.
      *
      * @return the object written, with its new version ({@code lastModified} may be this machine's clock where the
      *         store does not return its own without another request)

@@ -1,5 +1,6 @@
 package io.sluice.spi.storage;
 
+import io.sluice.config.Type;
 import java.io.IOException;
 import java.net.URI;
 import java.util.Map;
@@ -21,9 +22,16 @@ public interface ObjectStoreFactory {
     String settingsBlock();
 
     /**
+     * The options of that block, declared once for validation and the option reference ({@code files} declares
+     * {@code s3: <these>} beside {@code path} for each factory on the class path), or null when it takes none.
+     */
+    Type.Obj settings();
+
+    /**
      * Opens the store rooted at {@code root} (bucket and prefix), with the settings of its block (an empty map when
-     * the user gave none). Fails with a message that names the option when a setting is wrong; does not reach the
-     * network (a run's check does that).
+     * the user gave none; validated against {@link #settings()} or not: the factory checks what it reads). Fails
+     * with a message that names the option when a setting is wrong; does not reach the network (a run's check does
+     * that).
      */
     ObjectStore open(URI root, Map<String, Object> settings) throws IOException;
 }

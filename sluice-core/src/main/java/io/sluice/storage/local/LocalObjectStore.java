@@ -107,40 +107,36 @@ public final class LocalObjectStore implements ObjectStore {
 
     @Override
     public StoredObject write(String key, Path file, WriteCondition condition) throws IOException {
-        Path target = path(key);
-        Path temp = temp(target);
-        try {
-            Files.copy(file, temp);
-            return commit(key, target, temp, condition);
-        } finally {
-            Files.deleteIfExists(temp);
-        }
+        return viaTemp(key, condition, temp -> Files.copy(file, temp));
     }
 
     @Override
     public StoredObject write(String key, byte[] content, WriteCondition condition) throws IOException {
-        Path target = path(key);
-        Path temp = temp(target);
-        try {
-            Files.write(temp, content);
-            return commit(key, target, temp, condition);
-        } finally {
-            Files.deleteIfExists(temp);
-        }
+        return viaTemp(key, condition, temp -> Files.write(temp, content));
     }
 
     @Override
     public StoredObject copy(String fromKey, String toKey) throws IOException {
-        Path from = path(fromKey);
-        Path target = path(toKey);
-        Path temp = temp(target);
-        try {
+        return viaTemp(toKey, WriteCondition.none(), temp -> {
             try {
-                Files.copy(from, temp);
+                Files.copy(path(fromKey), temp);
             } catch (NoSuchFileException e) {
                 throw new NoSuchFileException(describe(fromKey), null, "no object to copy");
             }
-            return commit(toKey, target, temp, WriteCondition.none());
+        });
+    }
+
+    private interface Fill {
+        void into(Path temp) throws IOException;
+    }
+
+    /** Fills a temp file beside the target, then puts it in place under the condition; never leaves the temp file. */
+    private StoredObject viaTemp(String key, WriteCondition condition, Fill fill) throws IOException {
+        Path target = path(key);
+        Path temp = temp(target);
+        try {
+            fill.into(temp);
+            return commit(key, target, temp, condition);
         } finally {
             Files.deleteIfExists(temp);
         }

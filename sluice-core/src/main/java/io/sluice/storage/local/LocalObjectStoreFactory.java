@@ -1,5 +1,6 @@
 package io.sluice.storage.local;
 
+import io.sluice.config.Type;
 import io.sluice.spi.storage.ObjectStore;
 import io.sluice.spi.storage.ObjectStoreFactory;
 import java.io.IOException;
@@ -17,6 +18,11 @@ public final class LocalObjectStoreFactory implements ObjectStoreFactory {
 
     @Override
     public String settingsBlock() {
+        return null;
+    }
+
+    @Override
+    public Type.Obj settings() {
         return null;
     }
 

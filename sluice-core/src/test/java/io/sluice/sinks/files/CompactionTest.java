@@ -7,10 +7,7 @@ import io.sluice.config.Options;
 import io.sluice.config.Type;
 import io.sluice.config.Validator;
 import io.sluice.config.YamlReader;
-import io.sluice.pipeline.BadRecordPolicy;
-import io.sluice.pipeline.EngineOptions;
-import io.sluice.pipeline.RetryPolicy;
-import io.sluice.pipeline.RunOptions;
+import io.sluice.spi.BadRecordPolicy;
 import io.sluice.spi.Member;
 import io.sluice.spi.MergingStep;
 import io.sluice.spi.PipelineContext;
@@ -25,7 +22,6 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -72,10 +68,8 @@ class CompactionTest {
     @BeforeEach
     void setUp() throws Exception {
         c = DriverManager.getConnection("jdbc:duckdb:");
-        RunOptions run = new RunOptions(RunOptions.Mode.WATCH, Duration.ofSeconds(1), 1,
-                new RetryPolicy(0, Duration.ofSeconds(1), Duration.ofSeconds(1)), BadRecordPolicy.DEAD_LETTER,
-                Duration.ofSeconds(60), new EngineOptions(null, null, null));
-        context = new PipelineContext("compaction", dir.resolve("p.yaml"), run, Clock.systemUTC());
+        context = new PipelineContext(
+                "compaction", dir.resolve("p.yaml"), 1, BadRecordPolicy.DEAD_LETTER, Clock.systemUTC());
         Options agg = new Validator(dir, k -> null).validate(YamlReader.parse("agg.yaml", AGGREGATE),
                 (Type.Obj) new AggregateStepFactory().options());
         step = (MergingStep) new AggregateStepFactory().create(agg, context);

@@ -53,7 +53,8 @@ class LineageTest {
         Options o = new Validator(dir, k -> null).validate(YamlReader.parse("sink.yaml", "path: out\nformat: csv\n" + extra),
                 FilesSinkFactory.OPTIONS);
         // the sink needs only the pipeline's folder from its context
-        var context = new io.sluice.spi.PipelineContext("lineage", dir.resolve("p.yaml"), null, java.time.Clock.systemUTC());
+        var context = new io.sluice.spi.PipelineContext("lineage", dir.resolve("p.yaml"), 1,
+                io.sluice.spi.BadRecordPolicy.FAIL, java.time.Clock.systemUTC());
         FilesSink sink = (FilesSink) new FilesSinkFactory().create(o, context);
         sink.prepare();
         return sink;

@@ -8,10 +8,7 @@ import io.sluice.config.Options;
 import io.sluice.config.Validator;
 import io.sluice.config.YamlReader;
 import io.sluice.ledger.sqlite.SqliteLedger;
-import io.sluice.pipeline.BadRecordPolicy;
-import io.sluice.pipeline.EngineOptions;
-import io.sluice.pipeline.RetryPolicy;
-import io.sluice.pipeline.RunOptions;
+import io.sluice.spi.BadRecordPolicy;
 import io.sluice.spi.Member;
 import io.sluice.spi.OutputKey;
 import io.sluice.spi.PipelineContext;
@@ -75,10 +72,8 @@ class FilesSourceTest {
 
     private Source source(String yaml, int parallelism, Clock clock) {
         Options o = new Validator(dir, k -> null).validate(YamlReader.parse("test.yaml", yaml), FilesSourceFactory.OPTIONS);
-        RunOptions run = new RunOptions(RunOptions.Mode.ONCE, Duration.ofSeconds(10), parallelism,
-                new RetryPolicy(0, Duration.ofSeconds(1), Duration.ofSeconds(1)), BadRecordPolicy.DEAD_LETTER,
-                Duration.ofSeconds(60), new EngineOptions(null, null, null));
-        return new FilesSourceFactory().create(o, new PipelineContext("test", dir.resolve("p.yaml"), run, clock));
+        var context = new PipelineContext("test", dir.resolve("p.yaml"), parallelism, BadRecordPolicy.DEAD_LETTER, clock);
+        return new FilesSourceFactory().create(o, context);
     }
 
     private Source source(String yaml) {

@@ -6,10 +6,7 @@ import io.sluice.config.Options;
 import io.sluice.config.Validator;
 import io.sluice.config.YamlReader;
 import io.sluice.ledger.sqlite.SqliteLedger;
-import io.sluice.pipeline.BadRecordPolicy;
-import io.sluice.pipeline.EngineOptions;
-import io.sluice.pipeline.RetryPolicy;
-import io.sluice.pipeline.RunOptions;
+import io.sluice.spi.BadRecordPolicy;
 import io.sluice.spi.Claim;
 import io.sluice.spi.Completion;
 import io.sluice.spi.Member;
@@ -71,10 +68,9 @@ class TailPlannerTest {
 
     private Source source(String yaml) {
         Options o = new Validator(dir, k -> null).validate(YamlReader.parse("test.yaml", yaml), FilesSourceFactory.OPTIONS);
-        RunOptions run = new RunOptions(RunOptions.Mode.WATCH, Duration.ofSeconds(10), 2,
-                new RetryPolicy(0, Duration.ofSeconds(1), Duration.ofSeconds(1)), BadRecordPolicy.DEAD_LETTER,
-                Duration.ofSeconds(60), new EngineOptions(null, null, null));
-        return new FilesSourceFactory().create(o, new PipelineContext("tail", dir.resolve("p.yaml"), run, Clock.systemUTC()));
+        var context =
+                new PipelineContext("tail", dir.resolve("p.yaml"), 2, BadRecordPolicy.DEAD_LETTER, Clock.systemUTC());
+        return new FilesSourceFactory().create(o, context);
     }
 
     /** Complete lines {@code <log> <i> ...}; the first line names the log, so logs differ in their first bytes. */

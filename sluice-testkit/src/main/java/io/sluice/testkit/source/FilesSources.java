@@ -3,16 +3,12 @@ package io.sluice.testkit.source;
 import io.sluice.config.Options;
 import io.sluice.config.Validator;
 import io.sluice.config.YamlReader;
-import io.sluice.pipeline.BadRecordPolicy;
-import io.sluice.pipeline.EngineOptions;
-import io.sluice.pipeline.RetryPolicy;
-import io.sluice.pipeline.RunOptions;
 import io.sluice.sources.files.FilesSourceFactory;
+import io.sluice.spi.BadRecordPolicy;
 import io.sluice.spi.PipelineContext;
 import io.sluice.spi.source.Source;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.Map;
 
 /** A {@code files} source made from its options as a user writes them under {@code source.files}. */
@@ -28,9 +24,7 @@ public final class FilesSources {
     public static Source create(Path dir, String yaml, int parallelism, Map<String, String> env) {
         FilesSourceFactory factory = new FilesSourceFactory();
         Options o = new Validator(dir, env::get).validate(YamlReader.parse("kit.yaml", yaml), (io.sluice.config.Type.Obj) factory.options());
-        RunOptions run = new RunOptions(RunOptions.Mode.ONCE, Duration.ofSeconds(10), parallelism,
-                new RetryPolicy(0, Duration.ofSeconds(1), Duration.ofSeconds(1)), BadRecordPolicy.DEAD_LETTER,
-                Duration.ofSeconds(60), new EngineOptions(null, null, null));
-        return factory.create(o, new PipelineContext("kit", dir.resolve("kit.yaml"), run, Clock.systemUTC()));
+        return factory.create(o, new PipelineContext("kit", dir.resolve("kit.yaml"), parallelism,
+                BadRecordPolicy.DEAD_LETTER, Clock.systemUTC()));
     }
 }

@@ -159,6 +159,7 @@ public abstract class ObjectStoreConformanceKit {
         assertThat(read("r", null, 3, 4)).isEqualTo("3456");
         assertThat(read("r", o.version(), 7, -1)).isEqualTo("789");
         assertThat(read("r", o.version(), 0, -1)).isEqualTo("0123456789");
+        assertThat(read("r", o.version(), 10, -1)).as("nothing past the end").isEmpty();
         store.write("empty", new byte[0], WriteCondition.none());
         assertThat(read("empty", null, 0, -1)).isEmpty();
     }
@@ -253,6 +254,8 @@ public abstract class ObjectStoreConformanceKit {
         assume(Check.ABORT_INCOMPLETE_WRITES);
         store.write("out/done", "x".getBytes(UTF_8), WriteCondition.none());
         leaveIncompleteWrite(store, "out/part-1");
+        assertThat(listKeys("", null)).as("an unfinished write is invisible").containsExactly("out/done");
+        assertThat(store.stat("out/part-1")).isEmpty();
 
         assertThat(store.abortIncompleteWrites("out/", Instant.now().minusSeconds(3600)))
                 .as("a write started after the cut-off is left alone").isZero();

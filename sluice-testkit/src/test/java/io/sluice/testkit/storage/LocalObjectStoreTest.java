@@ -2,6 +2,7 @@ package io.sluice.testkit.storage;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.spi.storage.ObjectStore;
 import io.sluice.spi.storage.ObjectStores;
@@ -47,6 +48,12 @@ class LocalObjectStoreTest extends ObjectStoreConformanceKit {
             assertThat(byUrl.root()).isEqualTo(tmp.resolve("store").toString());
             assertThat(byUrl.capabilities().local()).isTrue();
         }
+    }
+
+    @Test
+    void aUrlNoModuleServesNamesTheSchemesKnown() {
+        assertThatThrownBy(() -> ObjectStores.open("gs://bucket/x/", Map.of())).isInstanceOf(IOException.class)
+                .hasMessageContaining("no object store for gs:// URLs").hasMessageContaining("known: file");
     }
 
     @Test

@@ -1,4 +1,4 @@
-package io.sluice.pipeline;
+package io.sluice.spi;
 
 /** What happens to a record that cannot be read (malformed row, wrong type, bad encoding). */
 public enum BadRecordPolicy {

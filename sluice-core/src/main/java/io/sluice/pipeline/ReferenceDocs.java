@@ -1,7 +1,7 @@
-package io.sluice.config;
+package io.sluice.pipeline;
 
-import io.sluice.pipeline.Components;
-import io.sluice.pipeline.PipelineSchema;
+import io.sluice.config.Field;
+import io.sluice.config.Type;
 import io.sluice.spi.ComponentFactory;
 import java.time.Duration;
 import java.util.List;

@@ -1,0 +1,56 @@
+package io.sluice.storage.s3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.net.URI;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class S3SettingsTest {
+    static {
+        TestProfiles.install();   // an empty config file: no region from the user's ~/.aws
+    }
+
+    @Test
+    void theEnvironmentFillsInWhatTheBlockLeavesOut() throws IOException {
+        Map<String, String> env = Map.of("AWS_ENDPOINT_URL", "http://generic:1", "AWS_ENDPOINT_URL_S3", "http://s3:2");
+        S3Settings s = S3Settings.parse(Map.of(), env::get);
+
+        assertThat(s.endpoint()).contains(URI.create("http://s3:2"));
+        assertThat(s.pageSize()).isEqualTo(1000);
+        assertThat(s.partSize()).isEqualTo(16L << 20);
+        assertThat(s.maxAttempts()).isEqualTo(5);
+        assertThat(s.pathStyle()).isFalse();
+        if (System.getenv("AWS_REGION") == null) {
+            assertThat(s.region()).isEqualTo("us-east-1");
+            assertThat(s.regionFrom()).startsWith("default");
+        }
+        assertThat(S3Settings.parse(Map.of("endpoint", "http://mine:3"), env::get).endpoint())
+                .contains(URI.create("http://mine:3"));
+        assertThat(S3Settings.parse(Map.of(), Map.of("AWS_ENDPOINT_URL", "http://generic:1")::get).endpoint())
+                .contains(URI.create("http://generic:1"));
+    }
+
+    @Test
+    void takesTheValidatorsTypesOrText() throws IOException {
+        S3Settings s = S3Settings.parse(Map.of("part_size", 8L << 20, "page_size", 10L, "path_style", "true",
+                "region", "eu-west-1"), k -> null);
+        assertThat(s.partSize()).isEqualTo(8L << 20);
+        assertThat(s.pageSize()).isEqualTo(10);
+        assertThat(s.pathStyle()).isTrue();
+        assertThat(s.describe()).isEqualTo("region eu-west-1 (s3.region), path-style");
+        assertThat(S3Settings.parse(Map.of("part_size", "64MB"), k -> null).partSize()).isEqualTo(64L << 20);
+    }
+
+    @Test
+    void aWrongValueNamesTheSetting() {
+        assertThatThrownBy(() -> S3Settings.parse(Map.of("endpoint", "localhost:9000"), k -> null))
+                .hasMessageContaining("s3.endpoint: 'localhost:9000' is not a URL");
+        assertThatThrownBy(() -> S3Settings.parse(Map.of("page_size", 5000), k -> null))
+                .hasMessageContaining("s3.page_size");
+        assertThatThrownBy(() -> S3Settings.parse(Map.of("path_style", "yes"), k -> null))
+                .hasMessageContaining("s3.path_style: expected true or false");
+    }
+}
