@@ -184,8 +184,9 @@ public final class FilesSourceFactory implements SourceFactory {
     @Override
     public String description() {
         return "Reads the files under a local folder or an object-store prefix (files and folders whose name starts with `.` or `_` are never "
-                + "read: writers' temporary files, Sluice's own `_sluice/`). Each file is identified by its path and fingerprinted by "
-                + "size and modification time (plus sha256 with `dedupe: content`); a file is claimed only once it "
+                + "read: writers' temporary files, Sluice's own `_sluice/`). Each file is identified by its path (an object by its key) and "
+                + "fingerprinted by size and version: modification time, or the object's ETag or generation (plus sha256 "
+                + "with `dedupe: content`); a file is claimed only once it "
                 + "is settled or has its marker. Large line-format files are cut into byte ranges, small files are "
                 + "packed together. The ledger records every split's members, so a replay reads exactly the same bytes.";
     }
