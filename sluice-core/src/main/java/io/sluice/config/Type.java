@@ -78,6 +78,14 @@ public sealed interface Type {
      * value is the URL as written, or the path made absolute.
      */
     record Location() implements Type {
+        // two letters at least, so that a Windows drive ("C:\...") stays a path
+        private static final java.util.regex.Pattern URL = java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9+.-]+://.*");
+
+        /** Whether {@code location} names a store by URL rather than a local path. */
+        public static boolean isUrl(String location) {
+            return URL.matcher(location).matches();
+        }
+
         public String describe() {
             return "path (relative to the pipeline file) or URL (s3://, gs://, az://)";
         }

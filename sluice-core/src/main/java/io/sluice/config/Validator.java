@@ -233,7 +233,7 @@ public final class Validator {
             case Type.Dur d -> parseDuration(text);
             case Type.Size s -> parseSize(text);
             case Type.FilePath p -> text.isEmpty() ? null : baseDir.resolve(text).normalize();
-            case Type.Location l -> text.isEmpty() ? null : io.sluice.spi.storage.ObjectStores.isUrl(text) ? text
+            case Type.Location l -> text.isEmpty() ? null : Type.Location.isUrl(text) ? text
                     : baseDir.resolve(text).normalize().toString();
             case Type.Choice c -> c.values().contains(text) ? text : null;
             default -> throw new IllegalStateException("not a scalar type: " + type);
@@ -252,8 +252,8 @@ public final class Validator {
                 case "h" -> Duration.ofHours(n);
                 default -> Duration.ofDays(n);
             };
-            d.toMillis(); // every user of a duration needs it in milliseconds
-            return d;
+            // every user of a duration needs it in milliseconds: toMillis throws here for one beyond them
+            return Duration.ofMillis(d.toMillis());
         } catch (NumberFormatException | ArithmeticException e) { // too many digits, or beyond Duration
             return null;
         }

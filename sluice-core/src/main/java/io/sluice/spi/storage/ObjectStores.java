@@ -6,16 +6,12 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /**
  * Opens the store for a {@code path} option as a user writes it: a URL ({@code s3://bucket/prefix/}) opens with the
  * {@link ObjectStoreFactory} of its scheme found on the class path, anything else is a local path.
  */
 public final class ObjectStores {
-    // two letters at least, so that a Windows drive ("C:\...") stays a path
-    private static final Pattern URL = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]+://.*");
-
     private ObjectStores() {
     }
 
@@ -34,7 +30,7 @@ public final class ObjectStores {
 
     /** Whether {@code location} names a store by URL rather than a local path. */
     public static boolean isUrl(String location) {
-        return URL.matcher(location).matches();
+        return io.sluice.config.Type.Location.isUrl(location);
     }
 
     /** The factories on the class path by scheme, e.g. to list the settings blocks a {@code path} option takes. */

@@ -256,7 +256,7 @@ class TailPlannerTest {
                 expected.append(more);
             }
             Plan plan = plan();
-            assertThat(plan.splits()).as("scan %d", scan).singleElement();
+            assertThat(plan.splits()).as("scan %d", scan).hasSize(1);
             Split pack = plan.splits().getFirst();
             Map<String, Member> byLog = membersByLog(pack);
             assertThat(byLog).hasSize(logs);
