@@ -23,6 +23,7 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        System.setErr(Redacting.stream(System.err)); // the libraries' log lines
         System.exit(execute(args));
     }
 
@@ -34,8 +35,9 @@ public final class Main implements Runnable {
     /** Like {@link #execute(String...)}, writing to the given streams (null: standard output or error). */
     public static int execute(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
         CommandLine cli = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
-        if (out != null) cli.setOut(out);
-        if (err != null) cli.setErr(err);
+        // every line a command prints passes through Secret.redact
+        cli.setOut(Redacting.writer(out != null ? out : cli.getOut()));
+        cli.setErr(Redacting.writer(err != null ? err : cli.getErr()));
         cli.setExitCodeExceptionMapper(e -> e instanceof ConfigException ? RunSummary.INVALID : RunSummary.SOME_DEAD);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof ConfigException ce) {

@@ -67,7 +67,7 @@ final class StatusCommand implements Callable<Integer> {
             if (json) {
                 Map<String, Object> doc = new LinkedHashMap<>();
                 doc.put("pipeline", p.name());
-                doc.put("ledger", c.ledgers().get(p.state().kind()).describe(p.state().value()));
+                doc.put("ledger", c.describeLedger(p.state()));
                 Map<String, Long> byState = new LinkedHashMap<>();
                 for (SplitState s : SplitState.values()) byState.put(s.label(), counts.getOrDefault(s, 0L));
                 doc.put("counts", byState);
@@ -80,7 +80,7 @@ final class StatusCommand implements Callable<Integer> {
                 out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(doc));
                 return 0;
             }
-            out.printf("pipeline %s (%s)%n", p.name(), c.ledgers().get(p.state().kind()).describe(p.state().value()));
+            out.printf("pipeline %s (%s)%n", p.name(), c.describeLedger(p.state()));
             for (SplitState s : SplitState.values()) out.printf("  %-8s %d%n", s.label(), counts.getOrDefault(s, 0L));
             out.println(totalsLine(totals, Instant.now()));
             out.printf("  version  %s (of the steps and sink)%n", p.version());
@@ -121,7 +121,7 @@ final class StatusCommand implements Callable<Integer> {
     private static List<String> sourceStatus(Pipeline p, Components c, Ledger ledger) {
         try {
             var ctx = Assembly.context(p, Clock.systemUTC());
-            try (io.sluice.spi.source.Source source = c.sources().get(p.source().kind()).create(p.source().value(), ctx)) {
+            try (io.sluice.spi.source.Source source = c.source(p.source(), ctx)) {
                 return new io.sluice.planning.Planner(source, ledger).status();
             }
         } catch (Exception e) {

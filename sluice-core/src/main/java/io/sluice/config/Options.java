@@ -1,73 +1,44 @@
 package io.sluice.config;
 
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * A validated block of options: every value already has its declared type and defaults are filled in.
+ * A validated block of options: every value already has its declared type and defaults are filled in. Read with the
+ * declared {@link Field}s: {@code o.get(PATH)} is a {@code Path}, no name string, no cast.
  * Remembers where each option was written, so a later check (a missing folder) can still point at the line.
+ *
+ * @param declared the block's declaration: every field read from it must be one of its fields
+ * @param values   by option name, for code that walks every option (the pipeline version, tests)
  */
-public record Options(String path, Location location, Map<String, Object> values, Map<String, Location> locations) {
+public record Options(String path, Location location, Type.Obj declared, Map<String, Object> values,
+                      Map<String, Location> locations) {
     public Options {
         values = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(values));
         locations = Map.copyOf(locations);
     }
 
-    public boolean has(String name) {
-        return values.get(name) != null;
+    /**
+     * The validated value of an option: its default when not written, null when it has none.
+     *
+     * @throws IllegalArgumentException when the field is not declared in this block (a programming error)
+     */
+    @SuppressWarnings("unchecked") // the Validator made the value from this very field's type
+    public <T> T get(Field<T> field) {
+        if (declared.field(field.name()) != field) {
+            throw new IllegalArgumentException(pathOf(field.name()) + " is not declared in this block: read it from "
+                    + "the block that declares it");
+        }
+        return (T) values.get(field.name());
     }
 
-    public String string(String name) {
-        return (String) values.get(name);
+    /** The value of an option that has no default and may be left out. */
+    public <T> Optional<T> find(Field<T> field) {
+        return Optional.ofNullable(get(field));
     }
 
-    public Optional<String> optionalString(String name) {
-        return Optional.ofNullable(string(name));
-    }
-
-    public long integer(String name) {
-        return ((Number) values.get(name)).longValue();
-    }
-
-    public Optional<Long> optionalInteger(String name) {
-        return Optional.ofNullable((Long) values.get(name));
-    }
-
-    public double decimal(String name) {
-        return (Double) values.get(name);
-    }
-
-    public boolean bool(String name) {
-        return (Boolean) values.get(name);
-    }
-
-    public Duration duration(String name) {
-        return (Duration) values.get(name);
-    }
-
-    public long size(String name) {
-        return (Long) values.get(name);
-    }
-
-    public Path filePath(String name) {
-        return (Path) values.get(name);
-    }
-
-    public Options block(String name) {
-        return (Options) values.get(name);
-    }
-
-    public Selected selected(String name) {
-        return (Selected) values.get(name);
-    }
-
-    @SuppressWarnings("unchecked")
-    public <T> List<T> list(String name) {
-        Object v = values.get(name);
-        return v == null ? List.of() : (List<T>) v;
+    public boolean has(Field<?> field) {
+        return get(field) != null;
     }
 
     /** The location of an option, or of this block when the option was not written. */
@@ -81,6 +52,11 @@ public record Options(String path, Location location, Map<String, Object> values
     }
 
     /** A problem about one option, for checks made after validation. */
+    public ConfigException problem(Field<?> field, String message) {
+        return problem(field.name(), message);
+    }
+
+    /** A problem about one option, by its name. */
     public ConfigException problem(String name, String message) {
         return new ConfigException(new ConfigProblem(locationOf(name), pathOf(name), message));
     }

@@ -5,38 +5,43 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The declared type of an option. Declared once per option ({@link Field}); the {@link Validator} and the
- * reference docs both come from the declaration, so they cannot drift apart.
+ * The declared type of an option, and the Java type {@code T} of its validated value. Declared once per option
+ * ({@link Field}); the {@link Validator}, the reference docs and the typed reads ({@link Options#get}) all come from
+ * the declaration, so they cannot drift apart.
  */
-public sealed interface Type {
+public sealed interface Type<T> {
 
     /** How the type reads in an error message and in the docs. */
     String describe();
 
-    Type STRING = new Str();
-    Type INT = new Int(Long.MIN_VALUE, Long.MAX_VALUE);
-    Type POSITIVE_INT = new Int(1, Integer.MAX_VALUE);
-    Type BOOL = new Bool();
-    Type DURATION = new Dur();
-    Type SIZE = new Size();
-    Type PATH = new FilePath();
-    Type LOCATION = new Location();
-    Type PROBABILITY = new Decimal(0, 1);
+    Type<String> STRING = new Str();
+    Type<Long> INT = new Int(Long.MIN_VALUE, Long.MAX_VALUE);
+    Type<Long> POSITIVE_INT = new Int(1, Integer.MAX_VALUE);
+    Type<Boolean> BOOL = new Bool();
+    Type<java.time.Duration> DURATION = new Dur();
+    Type<Long> SIZE = new Size();
+    Type<java.nio.file.Path> PATH = new FilePath();
+    Type<String> LOCATION = new PathOrUrl();
+    Type<Double> PROBABILITY = new Decimal(0, 1);
+    /** A password, key or token: never shown (see {@link Secret}). */
+    Type<Secret> SECRET = new SecretText(false);
+    /** A url that may carry credentials (user:password@, password=...): shown with them masked. */
+    Type<Secret> SECRET_URL = new SecretText(true);
 
-    record Str() implements Type {
+    record Str() implements Type<String> {
         public String describe() {
             return "string";
         }
     }
 
-    record Int(long min, long max) implements Type {
+    record Int(long min, long max) implements Type<Long> {
         public String describe() {
             return min == Long.MIN_VALUE ? "integer" : "integer >= " + min;
         }
     }
 
     /** A decimal number strictly between two bounds, e.g. a probability. */
-    record Decimal(double above, double below) implements Type {
+    record Decimal(double above, double below) implements Type<Double> {
         public String describe() {
             return "number between " + plain(above) + " and " + plain(below) + " (exclusive)";
         }
@@ -46,28 +51,28 @@ public sealed interface Type {
         }
     }
 
-    record Bool() implements Type {
+    record Bool() implements Type<Boolean> {
         public String describe() {
             return "boolean (true | false)";
         }
     }
 
     /** A duration: {@code 250ms}, {@code 5s}, {@code 10m}, {@code 2h}, {@code 1d}. */
-    record Dur() implements Type {
+    record Dur() implements Type<java.time.Duration> {
         public String describe() {
             return "duration (e.g. 500ms, 5s, 10m, 2h)";
         }
     }
 
     /** A size in bytes: {@code 64KB}, {@code 128MB}, {@code 2GB}, or a plain number of bytes. */
-    record Size() implements Type {
+    record Size() implements Type<Long> {
         public String describe() {
             return "size (e.g. 64KB, 128MB, 2GB)";
         }
     }
 
     /** A file or folder path; relative paths are relative to the pipeline file's folder. */
-    record FilePath() implements Type {
+    record FilePath() implements Type<java.nio.file.Path> {
         public String describe() {
             return "path (relative to the pipeline file)";
         }
@@ -77,7 +82,7 @@ public sealed interface Type {
      * A local path (relative to the pipeline file's folder) or an object store URL ({@code s3://bucket/prefix/}); the
      * value is the URL as written, or the path made absolute.
      */
-    record Location() implements Type {
+    record PathOrUrl() implements Type<String> {
         // two letters at least, so that a Windows drive ("C:\...") stays a path
         private static final java.util.regex.Pattern URL = java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9+.-]+://.*");
 
@@ -91,7 +96,7 @@ public sealed interface Type {
         }
     }
 
-    record Choice(List<String> values) implements Type {
+    record Choice(List<String> values) implements Type<String> {
         public Choice {
             values = List.copyOf(values);
         }
@@ -101,26 +106,38 @@ public sealed interface Type {
         }
     }
 
+    /**
+     * A secret: written as {@code ${ENV_VAR}} or {@code ${file:/path}} (a literal is accepted with a warning), read
+     * only through {@link Secret#reveal()}.
+     *
+     * @param url a url whose credentials (user info, {@code password=...}) are the secret part: shown masked
+     */
+    record SecretText(boolean url) implements Type<Secret> {
+        public String describe() {
+            return url ? "secret url" : "secret";
+        }
+    }
+
     /** A list; {@code scalarOk} also accepts one value written without brackets. */
-    record ListOf(Type element, boolean scalarOk) implements Type {
+    record ListOf<E>(Type<E> element, boolean scalarOk) implements Type<List<E>> {
         public String describe() {
             return "list of " + element.describe();
         }
     }
 
-    record MapOf(Type value) implements Type {
+    record MapOf<V>(Type<V> value) implements Type<Map<String, V>> {
         public String describe() {
             return "map of name to " + value.describe();
         }
     }
 
     /** A block of named options; an unknown key is an error. */
-    record Obj(String doc, List<Field> fields) implements Type {
+    record Obj(String doc, List<Field<?>> fields) implements Type<Options> {
         public Obj {
             fields = List.copyOf(fields);
         }
 
-        public static Obj of(String doc, Field... fields) {
+        public static Obj of(String doc, Field<?>... fields) {
             return new Obj(doc, List.of(fields));
         }
 
@@ -128,13 +145,13 @@ public sealed interface Type {
             return "block";
         }
 
-        public Field field(String name) {
+        public Field<?> field(String name) {
             return fields.stream().filter(f -> f.name().equals(name)).findFirst().orElse(null);
         }
     }
 
     /** A block naming exactly one of several kinds: {@code source: { files: {...} }}. */
-    record Variant(String doc, Map<String, Type> kinds) implements Type {
+    record Variant(String doc, Map<String, Type<?>> kinds) implements Type<Options.Selected> {
         public Variant {
             kinds = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(kinds));
         }
@@ -144,15 +161,19 @@ public sealed interface Type {
         }
     }
 
-    static Type choice(String... values) {
+    static Type<String> choice(String... values) {
         return new Choice(List.of(values));
     }
 
-    static Type listOf(Type element) {
-        return new ListOf(element, false);
+    static <E> Type<List<E>> listOf(Type<E> element) {
+        return new ListOf<>(element, false);
     }
 
-    static Type oneOrMany(Type element) {
-        return new ListOf(element, true);
+    static <E> Type<List<E>> oneOrMany(Type<E> element) {
+        return new ListOf<>(element, true);
+    }
+
+    static <V> Type<Map<String, V>> mapOf(Type<V> value) {
+        return new MapOf<>(value);
     }
 }

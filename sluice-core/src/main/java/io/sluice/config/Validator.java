@@ -1,5 +1,9 @@
 package io.sluice.config;
 
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,7 +22,8 @@ import java.util.regex.Pattern;
  * every problem (not only the first), each with file, line, column, option path and what is allowed.
  */
 public final class Validator {
-    private static final Pattern ENV = Pattern.compile("\\$\\$|\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
+    /** {@code $$}, {@code ${file:PATH}} (group 1), {@code ${NAME}} or {@code ${NAME:-default}} (groups 2 and 3). */
+    private static final Pattern ENV = Pattern.compile("\\$\\$|\\$\\{file:([^}]+)}|\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
     /** {@code $NAME} without braces: not replaced, and reported (see {@link #bareVariables}). */
     private static final Pattern BARE_VARIABLE = Pattern.compile("\\$([A-Za-z_][A-Za-z0-9_]*)");
@@ -50,12 +55,12 @@ public final class Validator {
         return List.copyOf(warnings);
     }
 
-    private Object check(ConfigNode node, Type type, String path) {
+    private Object check(ConfigNode node, Type<?> type, String path) {
         return switch (type) {
             case Type.Obj obj -> object(node, obj, path);
             case Type.Variant variant -> variant(node, variant, path);
-            case Type.ListOf list -> list(node, list, path);
-            case Type.MapOf map -> map(node, map, path);
+            case Type.ListOf<?> list -> list(node, list, path);
+            case Type.MapOf<?> map -> map(node, map, path);
             default -> scalar(node, type, path);
         };
     }
@@ -67,7 +72,7 @@ public final class Validator {
         Map<String, Object> values = new LinkedHashMap<>();
         Map<String, Location> locations = new HashMap<>();
         for (var e : mapping.entries().entrySet()) {
-            Field field = obj.field(e.getKey());
+            Field<?> field = obj.field(e.getKey());
             if (field == null) {
                 String near = suggestion(e.getKey(), obj.fields().stream().map(Field::name).toList());
                 String below = near.isEmpty() ? below(e.getKey(), obj, path) : null;
@@ -84,7 +89,7 @@ public final class Validator {
             }
             values.put(field.name(), check(value, field.type(), join(path, field.name())));
         }
-        for (Field field : obj.fields()) {
+        for (Field<?> field : obj.fields()) {
             if (values.containsKey(field.name()) || locations.containsKey(field.name())) continue;
             if (field.required()) {
                 problems.add(new ConfigProblem(mapping.location(), join(path, field.name()),
@@ -93,11 +98,11 @@ public final class Validator {
                 values.put(field.name(), defaultOf(field, mapping.location(), join(path, field.name())));
             }
         }
-        return new Options(path, mapping.location(), values, locations);
+        return new Options(path, mapping.location(), obj, values, locations);
     }
 
     /** A nested block with no value written gets its own defaults, so code never meets a missing block. */
-    private Object defaultOf(Field field, Location at, String path) {
+    private Object defaultOf(Field<?> field, Location at, String path) {
         if (field.defaultValue() == null && field.type() instanceof Type.Obj obj && field.defaultDoc() == null) {
             return object(new ConfigNode.Mapping(Map.of(), at), obj, path);
         }
@@ -123,7 +128,7 @@ public final class Validator {
         }
         if (kinds.size() != 1) return null;
         var entry = kinds.getFirst();
-        Type kindType = variant.kinds().get(entry.getKey());
+        Type<?> kindType = variant.kinds().get(entry.getKey());
         String kindPath = join(path, entry.getKey());
         ConfigNode value = entry.getValue().value();
         if (value instanceof ConfigNode.Scalar s && s.isNull() && kindType instanceof Type.Obj) {
@@ -152,11 +157,11 @@ public final class Validator {
 
     /** The path of an option of that name in a block below this one ({@code run: { max: 3 }}: run.retries.max). */
     private static String below(String key, Type.Obj obj, String path) {
-        for (Field f : obj.fields()) {
+        for (Field<?> f : obj.fields()) {
             String at = join(path, f.name());
-            List<Map.Entry<String, Type>> blocks = switch (f.type()) {
-                case Type.Obj o -> List.of(Map.entry(at, o));
-                case Type.Variant v -> v.kinds().entrySet().stream().map(k -> Map.entry(join(at, k.getKey()), k.getValue())).toList();
+            List<Map.Entry<String, Type<?>>> blocks = switch (f.type()) {
+                case Type.Obj o -> List.of(Map.<String, Type<?>>entry(at, o));
+                case Type.Variant v -> v.kinds().entrySet().stream().map(k -> Map.<String, Type<?>>entry(join(at, k.getKey()), k.getValue())).toList();
                 default -> List.of();
             };
             for (var block : blocks) {
@@ -166,7 +171,7 @@ public final class Validator {
         return null;
     }
 
-    private Object list(ConfigNode node, Type.ListOf list, String path) {
+    private Object list(ConfigNode node, Type.ListOf<?> list, String path) {
         if (node instanceof ConfigNode.Sequence seq) {
             List<Object> items = new ArrayList<>();
             for (int i = 0; i < seq.items().size(); i++) {
@@ -181,7 +186,7 @@ public final class Validator {
         return expected(node, path, list.describe());
     }
 
-    private Object map(ConfigNode node, Type.MapOf map, String path) {
+    private Object map(ConfigNode node, Type.MapOf<?> map, String path) {
         if (!(node instanceof ConfigNode.Mapping mapping)) return expected(node, path, map.describe());
         Map<String, Object> values = new LinkedHashMap<>();
         for (var e : mapping.entries().entrySet()) {
@@ -190,12 +195,13 @@ public final class Validator {
         return java.util.Collections.unmodifiableMap(values);
     }
 
-    private Object scalar(ConfigNode node, Type type, String path) {
+    private Object scalar(ConfigNode node, Type<?> type, String path) {
         if (!(node instanceof ConfigNode.Scalar scalar) || scalar.isNull()) {
             return expected(node, path, type.describe());
         }
         String text = substitute(scalar.value(), node.location(), path);
         if (text == null) return null;
+        if (type instanceof Type.SecretText secret) return secret(scalar, text, secret, path);
         // a string keeps its spaces: a quoted ' ' or "\t" (a delimiter, say) is what the user means
         Object value = convert(type instanceof Type.Str ? text : text.trim(), type);
         if (value == null) {
@@ -206,7 +212,23 @@ public final class Validator {
         return value;
     }
 
-    private Object convert(String text, Type type) {
+    /**
+     * A secret keeps how it was written, to show that instead of its value. Written literally in the file it is
+     * accepted, with a warning: it works for a local trial, and the warning says how to keep it out of the file.
+     * Empty (an unset {@code ${VAR:-}}) is the same as not written.
+     */
+    private Secret secret(ConfigNode.Scalar scalar, String text, Type.SecretText type, String path) {
+        if (text.isEmpty()) return null;
+        String written = scalar.value().strip();
+        if (Secret.literalIn(written, type.url())) {
+            warnings.add(new ConfigProblem(scalar.location(), path, (type.url() ? "the url carries a password written "
+                    + "in the pipeline file" : "a secret written in the pipeline file") + ": anyone who can read the file "
+                    + "or its history has it; write ${ENV_VAR} or ${file:/path/to/secret} instead"));
+        }
+        return Secret.fromOption(type.url() ? text.strip() : text, written, type.url());
+    }
+
+    private Object convert(String text, Type<?> type) {
         return switch (type) {
             case Type.Str s -> text;
             case Type.Int i -> {
@@ -233,7 +255,7 @@ public final class Validator {
             case Type.Dur d -> parseDuration(text);
             case Type.Size s -> parseSize(text);
             case Type.FilePath p -> text.isEmpty() ? null : baseDir.resolve(text).normalize();
-            case Type.Location l -> text.isEmpty() ? null : Type.Location.isUrl(text) ? text
+            case Type.PathOrUrl l -> text.isEmpty() ? null : Type.PathOrUrl.isUrl(text) ? text
                     : baseDir.resolve(text).normalize().toString();
             case Type.Choice c -> c.values().contains(text) ? text : null;
             default -> throw new IllegalStateException("not a scalar type: " + type);
@@ -292,12 +314,18 @@ public final class Validator {
             String replacement;
             if (m.group().equals("$$")) {
                 replacement = "$";
+            } else if (m.group(1) != null) {
+                replacement = fileContent(m.group(1).strip(), at, path);
+                if (replacement == null) {
+                    ok = false;
+                    replacement = "";
+                }
             } else {
-                String value = env.apply(m.group(1));
-                if (value == null || (value.isEmpty() && m.group(2) != null)) value = m.group(2);
+                String value = env.apply(m.group(2));
+                if (value == null || (value.isEmpty() && m.group(3) != null)) value = m.group(3);
                 if (value == null) {
-                    problems.add(new ConfigProblem(at, path, "environment variable " + m.group(1)
-                            + " is not set; set it, or write ${" + m.group(1) + ":-default}"));
+                    problems.add(new ConfigProblem(at, path, "environment variable " + m.group(2)
+                            + " is not set; set it, or write ${" + m.group(2) + ":-default}"));
                     ok = false;
                     value = "";
                 }
@@ -308,6 +336,27 @@ public final class Validator {
         ok &= bareVariables(text.substring(plain), text, at, path);
         m.appendTail(out);
         return ok ? out.toString() : null;
+    }
+
+    /**
+     * The content of a file named by {@code ${file:PATH}} (a mounted Kubernetes or Docker secret), without the line
+     * end that editors and {@code echo} add; a relative path is relative to the pipeline file.
+     */
+    private String fileContent(String name, Location at, String path) {
+        Path file = baseDir.resolve(name).normalize();
+        try {
+            return Files.readString(file).replaceFirst("\\r?\\n$", "");
+        } catch (NoSuchFileException e) {
+            problems.add(new ConfigProblem(at, path, "the file " + file + " (from ${file:" + name + "}) does not "
+                    + "exist; create it or fix the path"));
+        } catch (AccessDeniedException e) {
+            problems.add(new ConfigProblem(at, path, "cannot read the file " + file + " (from ${file:" + name
+                    + "}): permission denied; let the user running sluice read it"));
+        } catch (IOException | java.io.UncheckedIOException e) {
+            problems.add(new ConfigProblem(at, path, "cannot read the file " + file + " (from ${file:" + name
+                    + "}): it is not a readable UTF-8 text file"));
+        }
+        return null;
     }
 
     /**

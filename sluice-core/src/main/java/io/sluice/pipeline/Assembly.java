@@ -28,16 +28,16 @@ public record Assembly(Pipeline pipeline, Source source, List<Step> steps, Sink 
      */
     public static Assembly forChecking(Pipeline p, Components c, Clock clock) {
         Assembly parts = withoutLedger(p, c, clock);
-        c.ledgers().get(p.state().kind()).check(p.state().value(), context(p, clock));
+        c.checkLedger(p.state(), context(p, clock));
         return parts;
     }
 
     private static Assembly withoutLedger(Pipeline p, Components c, Clock clock) {
         PipelineContext ctx = context(p, clock);
-        Source source = c.sources().get(p.source().kind()).create(p.source().value(), ctx);
+        Source source = c.source(p.source(), ctx);
         List<Step> steps = new ArrayList<>();
         for (Options.Selected step : p.steps()) {
-            Step created = c.steps().get(step.kind()).create(step.value(), ctx);
+            Step created = c.step(step, ctx);
             if (!steps.isEmpty() && steps.getLast() instanceof io.sluice.spi.MergingStep) {
                 throw new ConfigException(new ConfigProblem(step.location(), step.path(),
                         "no step may follow an aggregate: it merges results across splits, so it must be the last step"));
@@ -51,8 +51,7 @@ public record Assembly(Pipeline pipeline, Source source, List<Step> steps, Sink 
             steps.add(created);
         }
         Sink sink = openSink(p, c, clock);
-        LedgerFactory lf = c.ledgers().get(p.state().kind());
-        return new Assembly(p, source, steps, sink, null, lf.describe(p.state().value()));
+        return new Assembly(p, source, steps, sink, null, c.describeLedger(p.state()));
     }
 
     /** What the pipeline's components may know of it. */
@@ -62,12 +61,12 @@ public record Assembly(Pipeline pipeline, Source source, List<Step> steps, Sink 
 
     /** Only the ledger: for status, retry and reset, which must work even when the source folder is gone. */
     public static Ledger openLedger(Pipeline p, Components c, Clock clock) {
-        return c.ledgers().get(p.state().kind()).open(p.state().value(), context(p, clock));
+        return c.openLedger(p.state(), context(p, clock));
     }
 
     /** Only the sink: for reset, which removes its output when asked. */
     public static Sink openSink(Pipeline p, Components c, Clock clock) {
-        return c.sinks().get(p.sink().kind()).create(p.sink().value(), context(p, clock));
+        return c.sink(p.sink(), context(p, clock));
     }
 
     @Override

@@ -36,16 +36,18 @@ public final class PipelineLoader {
         ConfigNode root = YamlReader.read(absolute);
         Path base = absolute.getParent();
         Validator validator = new Validator(base, env);
-        Options o = validator.validate(root, PipelineSchema.of(components));
+        PipelineSchema.Blocks blocks = PipelineSchema.blocks(components);
+        Options o = validator.validate(root, blocks.root());
 
-        String name = o.string("pipeline");
+        String name = o.get(PipelineSchema.NAME);
         if (!name.matches(PipelineSchema.NAME_PATTERN)) {
-            throw o.problem("pipeline", "'" + name + "' is not a valid name: use letters, digits, '_', '.', '-'");
+            throw o.problem(PipelineSchema.NAME, "'" + name + "' is not a valid name: use letters, digits, '_', '.', '-'");
         }
-        Options.Selected state = o.has("state") ? o.selected("state") : defaultState(name, base, o);
-        List<Options.Selected> steps = o.list("steps");
-        return new Pipeline(name, absolute, o.selected("source"), steps, o.selected("sink"), state,
-                runOptions(o.block("run"), base), PipelineVersion.of(steps, o.selected("sink"), components, base),
+        Options.Selected state = o.find(blocks.state()).orElseGet(() -> defaultState(name, base, o));
+        List<Options.Selected> steps = o.get(blocks.steps());
+        Options.Selected sink = o.get(blocks.sink());
+        return new Pipeline(name, absolute, o.get(blocks.source()), steps, sink, state,
+                runOptions(o.get(PipelineSchema.RUN_BLOCK), base), PipelineVersion.of(steps, sink, components, base),
                 validator.warnings());
     }
 
@@ -55,23 +57,23 @@ public final class PipelineLoader {
     }
 
     private static RunOptions runOptions(Options run, Path base) {
-        Options retries = run.block("retries");
-        Options engine = run.block("engine");
+        Options retries = run.get(PipelineSchema.RETRIES_BLOCK);
+        Options engine = run.get(PipelineSchema.ENGINE_BLOCK);
         int cores = Runtime.getRuntime().availableProcessors();
-        Duration lease = run.duration("lease");
+        Duration lease = run.get(PipelineSchema.LEASE);
         if (lease.toMillis() < 1000) {
-            throw new ConfigException(List.of(new ConfigProblem(run.locationOf("lease"), run.pathOf("lease"),
-                    "must be at least 1s, so heartbeats can renew it")));
+            throw run.problem(PipelineSchema.LEASE, "must be at least 1s, so heartbeats can renew it");
         }
         return new RunOptions(
-                RunOptions.Mode.valueOf(run.string("mode").toUpperCase(java.util.Locale.ROOT)),
-                run.duration("interval"),
-                run.optionalInteger("parallelism").map(Long::intValue).orElse(cores),
-                new RetryPolicy((int) retries.integer("max"), retries.duration("backoff"), retries.duration("max_backoff")),
-                BadRecordPolicy.of(run.string("on_bad_record")),
+                RunOptions.Mode.valueOf(run.get(PipelineSchema.MODE).toUpperCase(java.util.Locale.ROOT)),
+                run.get(PipelineSchema.INTERVAL),
+                run.find(PipelineSchema.PARALLELISM).map(Long::intValue).orElse(cores),
+                new RetryPolicy(Math.toIntExact(retries.get(PipelineSchema.MAX_RETRIES)), retries.get(PipelineSchema.BACKOFF),
+                        retries.get(PipelineSchema.MAX_BACKOFF)),
+                BadRecordPolicy.of(run.get(PipelineSchema.ON_BAD_RECORD)),
                 lease,
-                new EngineOptions(engine.string("memory_limit"),
-                        engine.optionalInteger("threads").map(Long::intValue).orElse(null),
-                        engine.has("spill_path") ? engine.filePath("spill_path") : base.resolve(".sluice").resolve("spill")));
+                new EngineOptions(engine.get(PipelineSchema.MEMORY_LIMIT),
+                        engine.find(PipelineSchema.THREADS).map(Long::intValue).orElse(null),
+                        engine.find(PipelineSchema.SPILL_PATH).orElse(base.resolve(".sluice").resolve("spill"))));
     }
 }

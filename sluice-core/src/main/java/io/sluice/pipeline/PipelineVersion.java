@@ -46,7 +46,7 @@ public final class PipelineVersion {
 
     /** Writes validated values as text, led by their declared types. */
     private record Canonical(Path folder) {
-        String kind(Options.Selected selected, Type type, boolean withoutPaths) {
+        String kind(Options.Selected selected, Type<?> type, boolean withoutPaths) {
             String value = type instanceof Type.Obj obj && selected.value() instanceof Options o
                     ? block(o, obj, withoutPaths) : value(selected.value(), type);
             return selected.kind() + value;
@@ -55,8 +55,10 @@ public final class PipelineVersion {
         /** Options in name order; those at their declared default are left out, as if not written. */
         private String block(Options o, Type.Obj obj, boolean withoutPaths) {
             Map<String, String> fields = new TreeMap<>();
-            for (Field f : obj.fields()) {
+            for (Field<?> f : obj.fields()) {
                 Object v = o.values().get(f.name());
+                // a credential decides where output goes, not what it holds
+                if (f.type() instanceof Type.SecretText) continue;
                 if (v == null || v.equals(f.defaultValue()) || (withoutPaths && f.type() instanceof Type.FilePath)) continue;
                 String text = value(v, f.type());
                 if (!text.equals("{}")) fields.put(f.name(), text); // a block of defaults only
@@ -64,19 +66,19 @@ public final class PipelineVersion {
             return fields.toString();
         }
 
-        private String value(Object v, Type type) {
+        private String value(Object v, Type<?> type) {
             return switch (type) {
                 case Type.Obj obj -> block((Options) v, obj, false);
                 case Type.Variant variant -> {
                     Options.Selected s = (Options.Selected) v;
                     yield "{" + kind(s, variant.kinds().get(s.kind()), false) + "}";
                 }
-                case Type.ListOf list -> {
+                case Type.ListOf<?> list -> {
                     List<String> items = new ArrayList<>();
                     for (Object item : (List<?>) v) items.add(value(item, list.element()));
                     yield items.toString();
                 }
-                case Type.MapOf map -> {
+                case Type.MapOf<?> map -> {
                     Map<String, String> entries = new TreeMap<>();
                     ((Map<?, ?>) v).forEach((k, item) -> entries.put(quoted(k.toString()), value(item, map.value())));
                     yield entries.toString();

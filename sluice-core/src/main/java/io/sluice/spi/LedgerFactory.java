@@ -1,19 +1,19 @@
 package io.sluice.spi;
 
 /** Opens a ledger backend for one pipeline from validated {@code state:} options. */
-public interface LedgerFactory extends ComponentFactory {
-    Ledger open(Object options, PipelineContext context);
+public interface LedgerFactory<O> extends ComponentFactory<O> {
+    Ledger open(O options, PipelineContext context);
 
     /**
      * Fails when the ledger cannot be opened, for {@code sluice validate}; a ledger kept on the local disk changes
      * nothing there (no file or folder is created). The default opens the ledger and closes it again.
      */
-    default void check(Object options, PipelineContext context) {
+    default void check(O options, PipelineContext context) {
         open(options, context).close();
     }
 
     /** Where the ledger lives, for messages ("SQLite ledger .sluice/x.db"). */
-    String describe(Object options);
+    String describe(O options);
 
     /**
      * True for a ledger that lives inside the process that opened it ({@code memory}): it is gone when the process

@@ -1,6 +1,6 @@
 package io.sluice.spi;
 
 /** Creates sinks from validated options. */
-public interface SinkFactory extends ComponentFactory {
-    Sink create(Object options, PipelineContext context);
+public interface SinkFactory<O> extends ComponentFactory<O> {
+    Sink create(O options, PipelineContext context);
 }

@@ -1,6 +1,6 @@
 package io.sluice.spi;
 
 /** Creates record steps from validated options. */
-public interface StepFactory extends ComponentFactory {
-    Step create(Object options, PipelineContext context);
+public interface StepFactory<O> extends ComponentFactory<O> {
+    Step create(O options, PipelineContext context);
 }

@@ -279,11 +279,11 @@ class ValidatorTest {
                 """);
         assertThat(p.name()).isEqualTo("from_default");
         Options source = p.source().options();
-        assertThat(Path.of(source.string("path"))).isEqualTo(dir.resolve("in").toAbsolutePath().normalize());
-        assertThat(source.<String>list("include")).containsExactly("**/*.csv");
-        assertThat(source.string("marker")).as("an empty variable takes the :- default").isEqualTo(".done");
+        assertThat(Path.of((String) value(source, "path"))).isEqualTo(dir.resolve("in").toAbsolutePath().normalize());
+        assertThat(value(source, "include")).isEqualTo(List.of("**/*.csv"));
+        assertThat(value(source, "marker")).as("an empty variable takes the :- default").isEqualTo(".done");
         assertThat((String) p.steps().getFirst().value()).isEqualTo("SELECT 'costs $5' AS price, '$${X}' AS raw FROM input");
-        assertThat(p.sink().options().filePath("path")).isEqualTo(dir.resolve("out").toAbsolutePath().normalize());
+        assertThat(value(p.sink().options(), "path")).isEqualTo(dir.resolve("out").toAbsolutePath().normalize());
     }
 
     @Test
@@ -428,8 +428,8 @@ class ValidatorTest {
         // and the values are the ones written, not defaults
         assertThat(yaml.run().parallelism()).isEqualTo(2);
         assertThat(yaml.run().retries().max()).isEqualTo(1);
-        assertThat(yaml.source().options().size("split_size")).isEqualTo(64 * 1024);
-        assertThat(yaml.source().options().block("pack").integer("max_files")).isEqualTo(10);
+        assertThat(value(yaml.source().options(), "split_size")).isEqualTo(64L * 1024);
+        assertThat(value(yaml.source().options(), "pack", "max_files")).isEqualTo(10L);
     }
 
     @Test
@@ -525,10 +525,10 @@ class ValidatorTest {
                   retries: { max: 5, backoff: 100ms, max_backoff: 1h }
                 """);
         Options source = p.source().options();
-        assertThat(source.duration("settle")).isEqualTo(Duration.ofMillis(750));
-        assertThat(source.size("split_size")).isEqualTo(2L << 20);
-        assertThat(source.block("pack").size("max_bytes")).isEqualTo(512L << 10);
-        assertThat(source.block("pack").integer("max_files")).as("default kept beside a written option").isEqualTo(1000);
+        assertThat(value(source, "settle")).isEqualTo(Duration.ofMillis(750));
+        assertThat(value(source, "split_size")).isEqualTo(2L << 20);
+        assertThat(value(source, "pack", "max_bytes")).isEqualTo(512L << 10);
+        assertThat(value(source, "pack", "max_files")).as("default kept beside a written option").isEqualTo(1000L);
         RunOptions run = p.run();
         assertThat(run.interval()).isEqualTo(Duration.ofMinutes(2));
         assertThat(run.lease()).isEqualTo(Duration.ofSeconds(90));
@@ -562,9 +562,9 @@ class ValidatorTest {
         assertThat(p.run().mode()).isEqualTo(RunOptions.Mode.ONCE);
         assertThat(p.run().parallelism()).isEqualTo(Runtime.getRuntime().availableProcessors());
         assertThat(p.run().retries().max()).isEqualTo(3);
-        assertThat(p.source().options().duration("settle")).isEqualTo(Duration.ofSeconds(2));
-        assertThat(p.source().options().size("split_size")).isEqualTo(128L << 20);
-        assertThat(p.sink().options().string("format")).isEqualTo("parquet");
+        assertThat(value(p.source().options(), "settle")).isEqualTo(Duration.ofSeconds(2));
+        assertThat(value(p.source().options(), "split_size")).isEqualTo(128L << 20);
+        assertThat(value(p.sink().options(), "format")).isEqualTo("parquet");
         assertThat(p.state().kind()).isEqualTo("sqlite");
         assertThat(p.state().value()).isEqualTo(dir.toAbsolutePath().resolve(".sluice").resolve("demo.db"));
     }
@@ -610,5 +610,12 @@ class ValidatorTest {
                 .hasMessageContaining(file.toAbsolutePath() + ":9:5: sink.files.formt: unknown option")
                 .hasMessageContaining(file.toAbsolutePath() + ":11:16: run.parallelism: ")
                 .satisfies(e -> assertThat(e.getMessage().lines()).hasSize(2));
+    }
+
+    /** A validated value by its path of option names (the typed fields are private to their components). */
+    private static Object value(Options o, String... names) {
+        Object v = o;
+        for (String name : names) v = ((Options) v).values().get(name);
+        return v;
     }
 }

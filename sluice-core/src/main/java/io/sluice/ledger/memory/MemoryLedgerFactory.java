@@ -1,12 +1,13 @@
 package io.sluice.ledger.memory;
 
+import io.sluice.config.Options;
 import io.sluice.config.Type;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.LedgerFactory;
 import io.sluice.spi.PipelineContext;
 
 /** Declares {@code state: { memory: {} }}: a ledger in this process's memory, for tests and experiments. */
-public final class MemoryLedgerFactory implements LedgerFactory {
+public final class MemoryLedgerFactory implements LedgerFactory<Options> {
     static final Type.Obj OPTIONS = Type.Obj.of("A ledger in the memory of the running process.");
 
     @Override
@@ -15,7 +16,7 @@ public final class MemoryLedgerFactory implements LedgerFactory {
     }
 
     @Override
-    public Type options() {
+    public Type<Options> options() {
         return OPTIONS;
     }
 
@@ -28,12 +29,12 @@ public final class MemoryLedgerFactory implements LedgerFactory {
     }
 
     @Override
-    public Ledger open(Object options, PipelineContext context) {
+    public Ledger open(Options options, PipelineContext context) {
         return MemoryLedger.open(context.pipeline(), context.clock());
     }
 
     @Override
-    public String describe(Object options) {
+    public String describe(Options options) {
         return "memory ledger (lost when this process ends)";
     }
 

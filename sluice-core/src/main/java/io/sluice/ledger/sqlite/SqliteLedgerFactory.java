@@ -9,14 +9,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Declares {@code state: { sqlite: FILE }}, the embedded default ledger. */
-public final class SqliteLedgerFactory implements LedgerFactory {
+public final class SqliteLedgerFactory implements LedgerFactory<Path> {
     @Override
     public String kind() {
         return "sqlite";
     }
 
     @Override
-    public Type options() {
+    public Type<Path> options() {
         return Type.PATH;
     }
 
@@ -28,14 +28,14 @@ public final class SqliteLedgerFactory implements LedgerFactory {
     }
 
     @Override
-    public Ledger open(Object options, PipelineContext context) {
-        return SqliteLedger.open((Path) options, context.pipeline(), context.clock());
+    public Ledger open(Path file, PipelineContext context) {
+        return SqliteLedger.open(file, context.pipeline(), context.clock());
     }
 
     /** Creates nothing: an existing file must be a file; otherwise the nearest existing folder above it must be writable. */
     @Override
-    public void check(Object options, PipelineContext context) {
-        Path file = ((Path) options).toAbsolutePath().normalize();
+    public void check(Path options, PipelineContext context) {
+        Path file = options.toAbsolutePath().normalize();
         Path existing = file;
         while (existing.getParent() != null && !Files.exists(existing)) existing = existing.getParent();
         String problem = existing.equals(file) ? (Files.isRegularFile(file) ? null : "it is not a file")
@@ -46,7 +46,7 @@ public final class SqliteLedgerFactory implements LedgerFactory {
     }
 
     @Override
-    public String describe(Object options) {
+    public String describe(Path options) {
         return "SQLite ledger " + options;
     }
 }

@@ -9,16 +9,16 @@ import io.sluice.spi.SinkFactory;
 import java.util.List;
 
 /** Declares the {@code files} sink. */
-public final class FilesSinkFactory implements SinkFactory {
-    static final Type.Obj OPTIONS = Type.Obj.of("Files in a local folder.",
-            Field.required("path", Type.PATH, "Output folder; a run creates it when missing, with its missing parent folders "
-                    + "only inside the pipeline file's folder (elsewhere a missing parent is reported as a likely typo)."),
-            Field.optional("format", Type.choice("parquet", "csv", "jsonl"), "parquet", "File format of the output."),
-            Field.computed("compression", Type.choice("none", "zstd", "gzip", "snappy"),
+public final class FilesSinkFactory implements SinkFactory<Options> {
+    static final Field<java.nio.file.Path> PATH = Field.required("path", Type.PATH, "Output folder; a run creates it when missing, with its missing parent folders "
+                    + "only inside the pipeline file's folder (elsewhere a missing parent is reported as a likely typo).");
+    static final Field<String> FORMAT = Field.optional("format", Type.choice("parquet", "csv", "jsonl"), "parquet", "File format of the output.");
+    static final Field<String> COMPRESSION = Field.computed("compression", Type.choice("none", "zstd", "gzip", "snappy"),
                     "`zstd` for parquet, `none` for csv and jsonl",
-                    "Compression of the output files (csv and jsonl: `none`, `gzip` or `zstd`)."),
-            Field.optional("partition_by", Type.oneOrMany(Type.STRING), List.of(),
-                    "Columns to partition by, as hive-style folders (`region=eu/part-....parquet`)."));
+                    "Compression of the output files (csv and jsonl: `none`, `gzip` or `zstd`).");
+    static final Field<List<String>> PARTITION_BY = Field.optional("partition_by", Type.oneOrMany(Type.STRING), List.of(),
+                    "Columns to partition by, as hive-style folders (`region=eu/part-....parquet`).");
+    static final Type.Obj OPTIONS = Type.Obj.of("Files in a local folder.", PATH, FORMAT, COMPRESSION, PARTITION_BY);
 
     @Override
     public String kind() {
@@ -26,7 +26,7 @@ public final class FilesSinkFactory implements SinkFactory {
     }
 
     @Override
-    public Type options() {
+    public Type<Options> options() {
         return OPTIONS;
     }
 
@@ -40,13 +40,12 @@ public final class FilesSinkFactory implements SinkFactory {
     }
 
     @Override
-    public Sink create(Object options, PipelineContext context) {
-        Options o = (Options) options;
-        String format = o.string("format");
-        String compression = o.optionalString("compression").orElse(format.equals("parquet") ? "zstd" : "none");
+    public Sink create(Options o, PipelineContext context) {
+        String format = o.get(FORMAT);
+        String compression = o.find(COMPRESSION).orElse(format.equals("parquet") ? "zstd" : "none");
         if (compression.equals("snappy") && !format.equals("parquet")) {
-            throw o.problem("compression", "snappy is only for parquet; use none, gzip or zstd for " + format);
+            throw o.problem(COMPRESSION, "snappy is only for parquet; use none, gzip or zstd for " + format);
         }
-        return new FilesSink(o.filePath("path"), format, compression, o.list("partition_by"), o, context.baseDir());
+        return new FilesSink(o.get(PATH), format, compression, o.get(PARTITION_BY), o, context.baseDir());
     }
 }

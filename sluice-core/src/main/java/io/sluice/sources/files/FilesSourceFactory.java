@@ -16,88 +16,93 @@ import java.util.List;
 import java.util.Map;
 
 /** Declares the {@code files} source. */
-public final class FilesSourceFactory implements SourceFactory {
-    static final Type.Obj PACK = Type.Obj.of("Packing of small files into one split.",
-            Field.optional("max_files", Type.POSITIVE_INT, 1000L, "Most files (with `tail`: log ranges) in one split."),
-            Field.optional("max_bytes", Type.SIZE, 64L << 20, "Most bytes in one split."));
+public final class FilesSourceFactory implements SourceFactory<Options> {
+    static final Field<Long> MAX_FILES = Field.optional("max_files", Type.POSITIVE_INT, 1000L, "Most files (with `tail`: log ranges) in one split.");
+    static final Field<Long> MAX_BYTES = Field.optional("max_bytes", Type.SIZE, 64L << 20, "Most bytes in one split.");
+    static final Type.Obj PACK = Type.Obj.of("Packing of small files into one split.", MAX_FILES, MAX_BYTES);
 
-    static final Type.Obj PARSE = Type.Obj.of("How text lines become columns.",
-            Field.computed("regex", Type.STRING, "none",
+    static final Field<String> REGEX = Field.computed("regex", Type.STRING, "none",
                     "A regular expression (RE2 syntax, checked when the pipeline is loaded) matching a whole line, "
                             + "with a named group per column: `(?<name>...)` or `(?P<name>...)`. Other groups must not "
-                            + "capture: `(?:...)`."),
-            Field.computed("delimiter", Type.STRING, "none", "Instead of `regex`: the separator between fields, taken "
-                    + "literally (quote a space `' '` or a tab `\"\\t\"`)."),
-            Field.optional("columns", Type.oneOrMany(Type.STRING), List.of(), "With `delimiter`: the names of the fields, in order."),
-            Field.optional("types", new Type.MapOf(Type.STRING), java.util.Map.of(),
+                            + "capture: `(?:...)`.");
+    static final Field<String> DELIMITER = Field.computed("delimiter", Type.STRING, "none", "Instead of `regex`: the separator between fields, taken "
+                    + "literally (quote a space `' '` or a tab `\"\\t\"`).");
+    static final Field<List<String>> COLUMNS = Field.optional("columns", Type.oneOrMany(Type.STRING), List.of(), "With `delimiter`: the names of the fields, in order.");
+    static final Field<java.util.Map<String, String>> TYPES = Field.optional("types", Type.mapOf(Type.STRING), java.util.Map.of(),
                     "Column types (DuckDB names: `bigint`, `double`, `decimal(18,4)`, `timestamp`, `date`, `boolean`, ...); "
-                            + "other columns stay text. A value that does not convert makes the line a bad record."));
+                            + "other columns stay text. A value that does not convert makes the line a bad record.");
+    static final Type.Obj PARSE = Type.Obj.of("How text lines become columns.", REGEX, DELIMITER, COLUMNS, TYPES);
 
-    static final Type.Obj AFTER = Type.Obj.of("What to do with the inputs of a split once it is committed and recorded done.",
-            Field.optional("delete", Type.BOOL, Boolean.FALSE, "Delete each input (the version the split read)."),
-            Field.computed("move_to", Type.STRING, "none", "Instead of `delete`: copy each input under this folder or "
-                    + "URL (same relative key), then delete it. A folder inside `path` must start with `_` or `.` (so it "
-                    + "is not listed again)."));
-
-    static final Type.Obj OPTIONS = withStoreSettings(Type.Obj.of("Files in a local folder or an object store.",
-            Field.required("path", Type.LOCATION, "The folder to read (it must exist), or an object store URL: "
-                    + "`s3://bucket/prefix/` (module sluice-aws), or `gs://`, `az://` where their store is on the class "
-                    + "path. A relative folder is relative to the pipeline file."),
-            Field.computed("start_after", Type.STRING, "none", "List only the keys after this one (in key order): "
-                    + "for time-ordered keys (`2026/05/...`), what came before was read long ago and is not listed again."),
-            Field.computed("after", AFTER, "the inputs stay", "`{ delete: true }` or `{ move_to: URL }`: done to a "
-                    + "split's inputs only once its output is committed and the ledger recorded it. Files are then never "
-                    + "cut into byte ranges (a file is deleted whole); not with `tail`."),
-            Field.optional("include", Type.oneOrMany(Type.STRING), List.of("**"),
+    static final Field<String> PATH = Field.required("path", Type.LOCATION, "The folder to read (it must exist), or an "
+            + "object store URL: `s3://bucket/prefix/` (module sluice-aws), or `gs://`, `az://` where their store is on "
+            + "the class path. A relative folder is relative to the pipeline file.");
+    static final Field<String> START_AFTER = Field.computed("start_after", Type.STRING, "none", "List only the keys "
+            + "after this one (in key order): for time-ordered keys (`2026/05/...`), what came before was read long ago "
+            + "and is not listed again.");
+    static final Field<Boolean> DELETE = Field.optional("delete", Type.BOOL, Boolean.FALSE,
+            "Delete each input (the version the split read).");
+    static final Field<String> MOVE_TO = Field.computed("move_to", Type.STRING, "none", "Instead of `delete`: copy "
+            + "each input under this folder or URL (same relative key), then delete it. A folder inside `path` must "
+            + "start with `_` or `.` (so it is not listed again).");
+    static final Type.Obj AFTER = Type.Obj.of("What to do with the inputs of a split once it is committed and recorded "
+            + "done.", DELETE, MOVE_TO);
+    static final Field<Options> AFTER_BLOCK = Field.computed("after", AFTER, "the inputs stay", "`{ delete: true }` or "
+            + "`{ move_to: URL }`: done to a split's inputs only once its output is committed and the ledger recorded "
+            + "it. Files are then never cut into byte ranges (a file is deleted whole); not with `tail`.");
+    static final Field<List<String>> INCLUDE = Field.optional("include", Type.oneOrMany(Type.STRING), List.of("**"),
                     "Glob(s) of files to read, relative to `path`: `*` stays in one folder, `**` crosses folders "
-                            + "(`**/*.csv` also matches top-level files)."),
-            Field.optional("exclude", Type.oneOrMany(Type.STRING), List.of(), "Glob(s) of files to leave out."),
-            Field.computed("format", Type.choice("csv", "jsonl", "parquet", "text"),
+                            + "(`**/*.csv` also matches top-level files).");
+    static final Field<List<String>> EXCLUDE = Field.optional("exclude", Type.oneOrMany(Type.STRING), List.of(), "Glob(s) of files to leave out.");
+    static final Field<String> FORMAT = Field.computed("format", Type.choice("csv", "jsonl", "parquet", "text"),
                     "from the extension (.csv .tsv .jsonl .ndjson .json .parquet .txt .log)",
-                    "How to read the files. `.gz` and `.zst` files are decompressed transparently."),
-            Field.optional("header", Type.BOOL, Boolean.TRUE, "csv: the first line holds the column names."),
-            Field.computed("parse", PARSE, "one column `line`",
+                    "How to read the files. `.gz` and `.zst` files are decompressed transparently.");
+    static final Field<Boolean> HEADER = Field.optional("header", Type.BOOL, Boolean.TRUE, "csv: the first line holds the column names.");
+    static final Field<Options> PARSE_BLOCK = Field.computed("parse", PARSE, "one column `line`",
                     "text: parse each line into columns with `regex` or `delimiter`. A line that does not match "
-                            + "follows `run.on_bad_record`."),
-            Field.optional("tail", Type.BOOL, Boolean.FALSE,
+                            + "follows `run.on_bad_record`.");
+    static final Field<Boolean> TAIL = Field.optional("tail", Type.BOOL, Boolean.FALSE,
                     "The files keep growing (logs): each scan reads the complete lines appended since the last one. "
-                            + "Rotation (rename + new file), truncation and gzipped rotations are handled; see the files source page."),
-            Field.optional("settle", Type.DURATION, Duration.ofSeconds(2),
+                            + "Rotation (rename + new file), truncation and gzipped rotations are handled; see the files source page.");
+    static final Field<Duration> SETTLE = Field.optional("settle", Type.DURATION, Duration.ofSeconds(2),
                     "A file is only read once its size and modification time have not changed for this long, "
-                            + "so files still being written are never claimed."),
-            Field.computed("marker", Type.STRING, "none",
+                            + "so files still being written are never claimed.");
+    static final Field<String> MARKER = Field.computed("marker", Type.STRING, "none",
                     "Instead of `settle`: a file is ready when a file of the same name plus this suffix exists "
-                            + "(`marker: .done` makes `a.csv` ready when `a.csv.done` exists). Marker files are not read."),
-            Field.optional("dedupe", Type.choice("none", "content"), "none",
+                            + "(`marker: .done` makes `a.csv` ready when `a.csv.done` exists). Marker files are not read.");
+    static final Field<String> DEDUPE = Field.optional("dedupe", Type.choice("none", "content"), "none",
                     "`content`: also fingerprint each file by the sha256 of its bytes, and skip a file whose bytes "
-                            + "were already seen under another name."),
-            Field.optional("on_change", Type.choice("reprocess", "ignore"), "reprocess",
+                            + "were already seen under another name.");
+    static final Field<String> ON_CHANGE = Field.optional("on_change", Type.choice("reprocess", "ignore"), "reprocess",
                     "A file processed before whose size or modification time changed: `reprocess` it as new work "
-                            + "whose output replaces the earlier version's, or `ignore` the change."),
-            Field.optional("split_size", Type.SIZE, 128L << 20,
+                            + "whose output replaces the earlier version's, or `ignore` the change.");
+    static final Field<Long> SPLIT_SIZE = Field.optional("split_size", Type.SIZE, 128L << 20,
                     "Uncompressed csv, jsonl and text files larger than this are cut into byte ranges at line "
                             + "boundaries, processed in parallel (every csv range gets the header). When a scan finds at "
-                            + "least 2 x parallelism files, only files above 4 x split_size are cut."),
-            Field.optional("pack", PACK, null, "Small files are packed into one split, so per-file costs are paid once per pack. "
-                    + "With `tail`, the new lines of many logs found by one scan are packed the same way.")));
+                            + "least 2 x parallelism files, only files above 4 x split_size are cut.");
+    static final Field<Options> PACK_BLOCK = Field.optional("pack", PACK, null, "Small files are packed into one split, so per-file costs are paid once per pack. "
+                    + "With `tail`, the new lines of many logs found by one scan are packed the same way.");
+    /** A block beside {@code path} for each object store on the class path that takes settings, by block name. */
+    static final Map<String, Field<Options>> STORE_BLOCKS = storeBlocks();
+    static final Type.Obj OPTIONS = declared();
 
-    /**
-     * The options, with a block beside {@code path} for each object store on the class path that takes settings
-     * ({@code s3: {...}}), declared by the store itself.
-     */
-    private static Type.Obj withStoreSettings(Type.Obj options) {
-        List<Field> fields = new java.util.ArrayList<>(options.fields());
-        Map<String, io.sluice.spi.storage.ObjectStoreFactory> blocks = new java.util.TreeMap<>();
+    private static Type.Obj declared() {
+        List<Field<?>> fields = new java.util.ArrayList<>(List.of(PATH));
+        fields.addAll(STORE_BLOCKS.values());
+        fields.addAll(List.of(START_AFTER, AFTER_BLOCK, INCLUDE, EXCLUDE, FORMAT, HEADER, PARSE_BLOCK, TAIL, SETTLE,
+                MARKER, DEDUPE, ON_CHANGE, SPLIT_SIZE, PACK_BLOCK));
+        return Type.Obj.of("Files in a local folder or an object store.", fields.toArray(Field<?>[]::new));
+    }
+
+    /** {@code s3: {...}}: each store's settings, declared by the store itself. */
+    private static Map<String, Field<Options>> storeBlocks() {
+        Map<String, Field<Options>> blocks = new java.util.TreeMap<>();
         ObjectStores.factories().values().forEach(f -> {
-            if (f.settingsBlock() != null && f.settings() != null) blocks.putIfAbsent(f.settingsBlock(), f);
+            if (f.settingsBlock() == null || f.settings() == null || blocks.containsKey(f.settingsBlock())) return;
+            blocks.put(f.settingsBlock(), Field.computed(f.settingsBlock(), f.settings(), "the store's defaults",
+                    "Settings of " + String.join(", ", f.schemes().stream().sorted().map(x -> "`" + x + "://`").toList())
+                            + " stores (see [object stores](storage.md))."));
         });
-        int at = 1; // after path
-        for (var e : blocks.entrySet()) {
-            fields.add(at++, Field.computed(e.getKey(), e.getValue().settings(), "the store's defaults",
-                    "Settings of " + String.join(", ", e.getValue().schemes().stream().sorted().map(s -> "`" + s + "://`")
-                            .toList()) + " stores (see [object stores](storage.md))."));
-        }
-        return Type.Obj.of(options.doc(), fields.toArray(Field[]::new));
+        return java.util.Collections.unmodifiableMap(blocks);
     }
 
     /** A DuckDB type name as users write it: {@code bigint}, {@code decimal(18,4)}, {@code timestamp with time zone}. */
@@ -105,28 +110,27 @@ public final class FilesSourceFactory implements SourceFactory {
             java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9_]*( [A-Za-z][A-Za-z0-9_]*)*(\\( *\\d+ *(, *\\d+ *)?\\))?(\\[\\])*");
 
     private static LineParse parse(Options p) {
-        java.util.Map<String, String> types = new java.util.LinkedHashMap<>();
-        ((java.util.Map<?, ?>) p.values().get("types")).forEach((k, v) -> types.put((String) k, (String) v));
+        java.util.Map<String, String> types = new java.util.LinkedHashMap<>(p.get(TYPES));
         LineParse parse;
         try {
-            if (p.has("regex") == p.has("delimiter")) {
-                throw p.problem("regex", "give either regex or delimiter");
+            if (p.has(REGEX) == p.has(DELIMITER)) {
+                throw p.problem(REGEX, "give either regex or delimiter");
             }
-            if (p.has("regex")) {
-                parse = LineParse.ofRegex(p.string("regex"), types);
+            if (p.has(REGEX)) {
+                parse = LineParse.ofRegex(p.get(REGEX), types);
             } else {
-                if (p.string("delimiter").isEmpty()) throw p.problem("delimiter", "must not be empty");
-                parse = LineParse.ofDelimiter(p.string("delimiter"), p.list("columns"), types);
+                if (p.get(DELIMITER).isEmpty()) throw p.problem(DELIMITER, "must not be empty");
+                parse = LineParse.ofDelimiter(p.get(DELIMITER), p.get(COLUMNS), types);
             }
         } catch (IllegalArgumentException e) {
-            throw p.problem(p.has("regex") ? "regex" : "columns", e.getMessage());
+            throw p.problem(p.has(REGEX) ? REGEX : COLUMNS, e.getMessage());
         }
         if (new java.util.HashSet<>(parse.columns()).size() < parse.columns().size()) {
-            throw p.problem(p.has("regex") ? "regex" : "columns", "a column name repeats: " + parse.columns());
+            throw p.problem(p.has(REGEX) ? REGEX : COLUMNS, "a column name repeats: " + parse.columns());
         }
         for (String column : types.keySet()) {
             if (!parse.columns().contains(column)) {
-                throw p.problem("types", "'" + column + "' is not a column of the parse: " + parse.columns());
+                throw p.problem(TYPES, "'" + column + "' is not a column of the parse: " + parse.columns());
             }
         }
         checkWithEngine(p, parse);
@@ -140,7 +144,7 @@ public final class FilesSourceFactory implements SourceFactory {
     private static void checkWithEngine(Options p, LineParse parse) {
         for (var t : parse.types().entrySet()) {
             if (!TYPE_NAME.matcher(t.getValue().strip()).matches()) {
-                throw p.problem("types", t.getKey() + ": '" + t.getValue() + "' is not a type name (e.g. bigint, double, "
+                throw p.problem(TYPES, t.getKey() + ": '" + t.getValue() + "' is not a type name (e.g. bigint, double, "
                         + "decimal(18,4), timestamp, date, boolean)");
             }
         }
@@ -151,14 +155,14 @@ public final class FilesSourceFactory implements SourceFactory {
                 try {
                     s.execute("SELECT regexp_full_match('', " + io.sluice.engine.Sql.literal(parse.regex()) + ")");
                 } catch (java.sql.SQLException e) {
-                    throw p.problem("regex", "not a valid regular expression (RE2 syntax): " + engineMessage(e));
+                    throw p.problem(REGEX, "not a valid regular expression (RE2 syntax): " + engineMessage(e));
                 }
             }
             for (var t : parse.types().entrySet()) {
                 try {
                     s.execute("SELECT CAST(NULL AS " + t.getValue() + ")");
                 } catch (java.sql.SQLException e) {
-                    throw p.problem("types", t.getKey() + ": '" + t.getValue() + "' is not a type: " + engineMessage(e));
+                    throw p.problem(TYPES, t.getKey() + ": '" + t.getValue() + "' is not a type: " + engineMessage(e));
                 }
             }
         } catch (java.sql.SQLException e) {
@@ -177,7 +181,7 @@ public final class FilesSourceFactory implements SourceFactory {
     }
 
     @Override
-    public Type options() {
+    public Type<Options> options() {
         return OPTIONS;
     }
 
@@ -192,67 +196,67 @@ public final class FilesSourceFactory implements SourceFactory {
     }
 
     @Override
-    public Source create(Object options, PipelineContext context) {
-        Options o = (Options) options;
-        Storage storage = storage(o, o.string("path"), context, "path");
-        if (o.bool("tail") && !storage.local()) {
-            throw o.problem("tail", "tail reads growing files on local disk only: an object in a store is never "
+    public Source create(Options o, PipelineContext context) {
+        Storage storage = storage(o);
+        if (o.get(TAIL) && !storage.local()) {
+            throw o.problem(TAIL, "tail reads growing files on local disk only: an object in a store is never "
                     + "appended to, only replaced whole (a new version, which on_change: reprocess reads again)");
         }
         After after = null;
-        if (o.has("after")) {
-            Options a = o.block("after");
-            if (a.bool("delete") == a.has("move_to")) {
-                throw a.problem(a.has("move_to") ? "move_to" : "delete", "give either delete: true or move_to");
+        if (o.has(AFTER_BLOCK)) {
+            Options a = o.get(AFTER_BLOCK);
+            if (a.get(DELETE) == a.has(MOVE_TO)) {
+                throw a.problem(a.has(MOVE_TO) ? MOVE_TO : DELETE, "give either delete: true or move_to");
             }
-            if (o.bool("tail")) throw o.problem("after", "a tailed log keeps growing: it is never deleted or moved");
-            after = a.bool("delete") ? new After.Delete() : new After.MoveTo(moveTarget(o, a, storage, context));
+            if (o.get(TAIL)) throw o.problem(AFTER_BLOCK, "a tailed log keeps growing: it is never deleted or moved");
+            after = a.get(DELETE) ? new After.Delete() : new After.MoveTo(moveTarget(o, a, storage, context));
         }
-        Options pack = o.block("pack");
+        Options pack = o.get(PACK_BLOCK);
         FilesSource.Settings settings = new FilesSource.Settings(
                 storage,
-                new Globs(o.list("include"), o.list("exclude")),
-                o.optionalString("format"),
-                o.bool("header"),
-                o.has("parse") ? parse(o.block("parse")) : null,
-                o.bool("tail"),
-                o.duration("settle"),
-                o.optionalString("marker"),
-                o.string("dedupe").equals("content"),
-                o.string("on_change").equals("reprocess"),
-                o.size("split_size"),
-                (int) pack.integer("max_files"),
-                pack.size("max_bytes"),
-                o.optionalString("start_after"),
+                new Globs(o.get(INCLUDE), o.get(EXCLUDE)),
+                o.find(FORMAT),
+                o.get(HEADER),
+                o.has(PARSE_BLOCK) ? parse(o.get(PARSE_BLOCK)) : null,
+                o.get(TAIL),
+                o.get(SETTLE),
+                o.find(MARKER),
+                o.get(DEDUPE).equals("content"),
+                o.get(ON_CHANGE).equals("reprocess"),
+                o.get(SPLIT_SIZE),
+                Math.toIntExact(pack.get(MAX_FILES)),
+                pack.get(MAX_BYTES),
+                o.find(START_AFTER),
                 after);
         return new FilesSource(settings, context.clock(), context.parallelism());
     }
 
-    /** The store of a path or URL option; a local folder must exist. */
-    private static Storage storage(Options o, String location, PipelineContext context, String option) {
+    /** The store of {@code path}; a local folder must exist. */
+    private static Storage storage(Options o) {
+        String location = o.get(PATH);
         try {
             if (ObjectStores.isUrl(location)) return new Storage(ObjectStores.open(location, blocks(o)), null);
             Path root = Path.of(location);
             if (!Files.isDirectory(root)) {
-                throw o.problem(option, Files.exists(root) ? root + " is not a folder"
+                throw o.problem(PATH, Files.exists(root) ? root + " is not a folder"
                         : "the folder " + root + " does not exist; create it or fix the path");
             }
             return new Storage(ObjectStores.open(root.toString(), Map.of()), root);
         } catch (IOException e) {
-            throw o.problem(option, e.getMessage());
+            throw o.problem(PATH, e.getMessage());
         }
     }
 
     /** The store {@code after.move_to} names; a folder inside the source's own must be one that is never listed. */
     private static io.sluice.spi.storage.ObjectStore moveTarget(Options o, Options a, Storage source, PipelineContext context) {
-        String to = a.string("move_to");
+        String to = a.get(MOVE_TO);
         if (!ObjectStores.isUrl(to) && source.local()) {
             Path target = context.baseDir().resolve(to).normalize();
             Path root = source.file("");
             if (target.startsWith(root)) {
                 String first = root.relativize(target).getName(0).toString();
                 if (!first.startsWith("_") && !first.startsWith(".")) {
-                    throw a.problem("move_to", target + " is inside the source folder " + root + ", so moved files "
+                    throw a.problem(MOVE_TO, target + " is inside the source folder " + root + ", so moved files "
                             + "would be listed and read again; move them outside it, or into a folder whose name "
                             + "starts with _ (e.g. " + root.resolve("_done") + ")");
                 }
@@ -260,29 +264,27 @@ public final class FilesSourceFactory implements SourceFactory {
             try {
                 Files.createDirectories(target);
             } catch (IOException e) {
-                throw a.problem("move_to", "cannot create " + target + ": " + e.getMessage());
+                throw a.problem(MOVE_TO, "cannot create " + target + ": " + e.getMessage());
             }
             to = target.toString();
         }
         try {
             return ObjectStores.open(to, blocks(o));
         } catch (IOException e) {
-            throw a.problem("move_to", e.getMessage());
+            throw a.problem(MOVE_TO, e.getMessage());
         }
     }
 
     /** The settings blocks beside {@code path} that were given, by name, with their validated values. */
     private static Map<String, Map<String, Object>> blocks(Options o) {
         Map<String, Map<String, Object>> blocks = new java.util.HashMap<>();
-        for (var f : ObjectStores.factories().values()) {
-            String name = f.settingsBlock();
-            if (name == null || !o.has(name)) continue;
+        STORE_BLOCKS.forEach((name, field) -> o.find(field).ifPresent(block -> {
             Map<String, Object> given = new java.util.LinkedHashMap<>();
-            o.block(name).values().forEach((k, v) -> {
+            block.values().forEach((k, v) -> {
                 if (v != null) given.put(k, v);
             });
             blocks.put(name, given);
-        }
+        }));
         return blocks;
     }
 }

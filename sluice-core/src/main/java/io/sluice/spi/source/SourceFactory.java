@@ -4,6 +4,6 @@ import io.sluice.spi.ComponentFactory;
 import io.sluice.spi.PipelineContext;
 
 /** Creates sources from validated options. */
-public interface SourceFactory extends ComponentFactory {
-    Source create(Object options, PipelineContext context);
+public interface SourceFactory<O> extends ComponentFactory<O> {
+    Source create(O options, PipelineContext context);
 }

@@ -30,7 +30,7 @@ public final class ObjectStores {
 
     /** Whether {@code location} names a store by URL rather than a local path. */
     public static boolean isUrl(String location) {
-        return io.sluice.config.Type.Location.isUrl(location);
+        return io.sluice.config.Type.PathOrUrl.isUrl(location);
     }
 
     /** The factories on the class path by scheme, e.g. to list the settings blocks a {@code path} option takes. */

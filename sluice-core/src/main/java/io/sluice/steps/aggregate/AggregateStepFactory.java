@@ -12,21 +12,24 @@ import java.util.List;
 import java.util.Map;
 
 /** Declares the {@code aggregate} step. */
-public final class AggregateStepFactory implements StepFactory {
-    static final Type.Obj WINDOW = Type.Obj.of("Time buckets.",
-            Field.required("column", Type.STRING, "A timestamp column."),
-            Field.required("size", Type.DURATION, "Bucket size, e.g. `1h`, `15m`, `1d`."));
+public final class AggregateStepFactory implements StepFactory<Options> {
+    static final Field<String> WINDOW_COLUMN = Field.required("column", Type.STRING, "A timestamp column.");
+    static final Field<Duration> WINDOW_SIZE = Field.required("size", Type.DURATION, "Bucket size, e.g. `1h`, `15m`, `1d`.");
+    static final Type.Obj WINDOW = Type.Obj.of("Time buckets.", WINDOW_COLUMN, WINDOW_SIZE);
+
+    static final Field<List<String>> GROUP_BY = Field.optional("group_by", Type.oneOrMany(Type.STRING), List.of(),
+            "Columns to group by.");
+    static final Field<Options> WINDOW_BLOCK = Field.computed("window", WINDOW, "none",
+            "Also group by time bucket of `column`: adds `window_start` and `window_end` columns.");
+    static final Field<Map<String, String>> MEASURES = Field.required("measures", Type.mapOf(Type.STRING),
+            "Output column to measure: `sum(x)`, `count(*)`, `count(x)`, `min(x)`, `max(x)`, `avg(x)`, "
+                    + "`count_distinct(x)` (also written `count(distinct x)`); `x` is any SQL expression over the input.");
+    static final Field<String> EMIT = Field.optional("emit", Type.choice("totals", "changes"), "totals",
+            "`totals`: the sink receives every group, the whole table replaced atomically after each run or "
+                    + "scan. `changes`: only the groups whose values changed, as a new file each time.");
 
     static final Type.Obj OPTIONS = Type.Obj.of("Group and measure, exactly across splits.",
-            Field.optional("group_by", Type.oneOrMany(Type.STRING), List.of(), "Columns to group by."),
-            Field.computed("window", WINDOW, "none",
-                    "Also group by time bucket of `column`: adds `window_start` and `window_end` columns."),
-            Field.required("measures", new Type.MapOf(Type.STRING),
-                    "Output column to measure: `sum(x)`, `count(*)`, `count(x)`, `min(x)`, `max(x)`, `avg(x)`, "
-                            + "`count_distinct(x)` (also written `count(distinct x)`); `x` is any SQL expression over the input."),
-            Field.optional("emit", Type.choice("totals", "changes"), "totals",
-                    "`totals`: the sink receives every group, the whole table replaced atomically after each run or "
-                            + "scan. `changes`: only the groups whose values changed, as a new file each time."));
+            GROUP_BY, WINDOW_BLOCK, MEASURES, EMIT);
 
     @Override
     public String kind() {
@@ -34,7 +37,7 @@ public final class AggregateStepFactory implements StepFactory {
     }
 
     @Override
-    public Type options() {
+    public Type<Options> options() {
         return OPTIONS;
     }
 
@@ -47,27 +50,24 @@ public final class AggregateStepFactory implements StepFactory {
     }
 
     @Override
-    public Step create(Object options, PipelineContext context) {
-        Options o = (Options) options;
+    public Step create(Options o, PipelineContext context) {
         List<Measure> measures = new ArrayList<>();
-        @SuppressWarnings("unchecked")
-        Map<String, Object> declared = (Map<String, Object>) o.values().get("measures");
-        for (Map.Entry<String, Object> e : declared.entrySet()) {
+        for (Map.Entry<String, String> e : o.get(MEASURES).entrySet()) {
             try {
-                measures.add(Measure.parse(e.getKey(), (String) e.getValue()));
+                measures.add(Measure.parse(e.getKey(), e.getValue()));
             } catch (IllegalArgumentException ex) {
-                throw o.problem("measures", e.getKey() + ": " + ex.getMessage());
+                throw o.problem(MEASURES, e.getKey() + ": " + ex.getMessage());
             }
         }
-        if (measures.isEmpty()) throw o.problem("measures", "name at least one measure, e.g. `rows: count(*)`");
+        if (measures.isEmpty()) throw o.problem(MEASURES, "name at least one measure, e.g. `rows: count(*)`");
         Duration size = null;
         String windowColumn = null;
-        if (o.has("window")) {
-            Options w = o.block("window");
-            size = w.duration("size");
-            windowColumn = w.string("column");
-            if (size.isZero()) throw w.problem("size", "must be more than 0");
+        if (o.has(WINDOW_BLOCK)) {
+            Options w = o.get(WINDOW_BLOCK);
+            size = w.get(WINDOW_SIZE);
+            windowColumn = w.get(WINDOW_COLUMN);
+            if (size.isZero()) throw w.problem(WINDOW_SIZE, "must be more than 0");
         }
-        return new AggregateStep(o.list("group_by"), windowColumn, size, measures, o.string("emit").equals("changes"));
+        return new AggregateStep(o.get(GROUP_BY), windowColumn, size, measures, o.get(EMIT).equals("changes"));
     }
 }

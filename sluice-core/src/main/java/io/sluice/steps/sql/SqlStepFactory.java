@@ -6,14 +6,14 @@ import io.sluice.spi.Step;
 import io.sluice.spi.StepFactory;
 
 /** {@code - sql: SELECT ... FROM input}: any DuckDB query over the previous result, named {@code input}. */
-public final class SqlStepFactory implements StepFactory {
+public final class SqlStepFactory implements StepFactory<String> {
     @Override
     public String kind() {
         return "sql";
     }
 
     @Override
-    public Type options() {
+    public Type<String> options() {
         return Type.STRING;
     }
 
@@ -24,8 +24,8 @@ public final class SqlStepFactory implements StepFactory {
     }
 
     @Override
-    public Step create(Object options, PipelineContext context) {
-        String sql = ((String) options).strip();
+    public Step create(String options, PipelineContext context) {
+        String sql = options.strip();
         if (sql.endsWith(";")) sql = sql.substring(0, sql.length() - 1);
         String body = sql;
         // The previous result is bound as the CTE `input`, visible inside the user's query (and its own WITHs).

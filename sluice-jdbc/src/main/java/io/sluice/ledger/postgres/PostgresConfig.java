@@ -1,19 +1,20 @@
 package io.sluice.ledger.postgres;
 
+import io.sluice.config.Secret;
 import java.time.Duration;
 import java.util.Objects;
 
 /**
  * Where a PostgreSQL ledger lives and how to reach it.
  *
- * @param url            a JDBC url, {@code jdbc:postgresql://host:5432/database}
+ * @param url            a JDBC url, {@code jdbc:postgresql://host:5432/database}; a secret, as it may carry a password
  * @param user           null to take it from the url
  * @param password       null to take it from the url (or none)
  * @param schema         the schema holding the ledger's tables; created on first use
  * @param maxConnections connections this process keeps open at most
  * @param connectTimeout how long a call waits for a connection before it fails
  */
-public record PostgresConfig(String url, String user, String password, String schema, int maxConnections,
+public record PostgresConfig(Secret url, String user, Secret password, String schema, int maxConnections,
                              Duration connectTimeout) {
     public static final String DEFAULT_SCHEMA = "sluice";
     public static final int DEFAULT_MAX_CONNECTIONS = 8;
@@ -22,7 +23,7 @@ public record PostgresConfig(String url, String user, String password, String sc
     public PostgresConfig {
         Objects.requireNonNull(url, "url");
         Objects.requireNonNull(schema, "schema");
-        if (!url.startsWith("jdbc:postgresql:")) {
+        if (!url.reveal().startsWith("jdbc:postgresql:")) {
             throw new IllegalArgumentException("not a PostgreSQL JDBC url (jdbc:postgresql://host:5432/database): "
                     + url);
         }
@@ -34,8 +35,10 @@ public record PostgresConfig(String url, String user, String password, String sc
         if (connectTimeout.toMillis() < 250) throw new IllegalArgumentException("connectTimeout must be >= 250ms");
     }
 
+    /** For code and tests: a url and password given as plain strings. */
     public static PostgresConfig of(String url, String user, String password, String schema) {
-        return new PostgresConfig(url, user, password, schema, DEFAULT_MAX_CONNECTIONS, DEFAULT_CONNECT_TIMEOUT);
+        return new PostgresConfig(Secret.url(url), user, password == null ? null : Secret.of(password), schema,
+                DEFAULT_MAX_CONNECTIONS, DEFAULT_CONNECT_TIMEOUT);
     }
 
     public PostgresConfig withSchema(String other) {
@@ -44,7 +47,7 @@ public record PostgresConfig(String url, String user, String password, String sc
 
     /** For messages: the url without any password it may carry, and the schema. */
     public String describe() {
-        return "PostgreSQL ledger " + url.replaceAll("(?i)password=[^&]*", "password=***") + " (schema " + schema + ")";
+        return "PostgreSQL ledger " + url + " (schema " + schema + ")";
     }
 
     @Override

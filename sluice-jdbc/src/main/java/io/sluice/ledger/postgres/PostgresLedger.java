@@ -76,6 +76,9 @@ public final class PostgresLedger implements Ledger {
             throw e.getCause() instanceof SQLException cause
                     ? PostgresErrors.failure(config, "connect", cause)
                     : new LedgerException(config.describe() + ": cannot connect: " + e.getMessage(), e);
+        } catch (RuntimeException e) { // the driver refused the url: Hikari's message quotes it whole (LedgerException masks it)
+            throw new LedgerException(config.describe() + ": cannot connect: " + e.getMessage()
+                    + "; check state.postgres.url", e);
         }
         try (Connection c = pool.getConnection()) {
             Schema.migrate(c, config);
@@ -91,9 +94,9 @@ public final class PostgresLedger implements Ledger {
 
     private static HikariConfig poolConfig(PostgresConfig config) {
         HikariConfig h = new HikariConfig();
-        h.setJdbcUrl(config.url());
+        h.setJdbcUrl(config.url().reveal());
         if (config.user() != null) h.setUsername(config.user());
-        if (config.password() != null) h.setPassword(config.password());
+        if (config.password() != null) h.setPassword(config.password().reveal());
         h.setPoolName("sluice-ledger");
         h.setMaximumPoolSize(config.maxConnections());
         h.setMinimumIdle(1);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.entry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.config.Secret;
 import io.sluice.spi.Claim;
 import io.sluice.spi.Completion;
 import io.sluice.spi.LedgerException;
@@ -97,7 +98,7 @@ class PostgresLedgerTest {
 
         assertThatThrownBy(() -> open(config))
                 .isInstanceOf(LedgerException.class)
-                .hasMessageContaining(config.url())
+                .hasMessageContaining(config.url().toString())
                 .hasMessageContaining("schema " + config.schema())
                 .hasMessageContaining("newer Sluice");
     }
@@ -119,7 +120,7 @@ class PostgresLedgerTest {
     @Test
     void aMissingDatabaseIsNamedWithWhatToDo() {
         PostgresConfig config = TestPostgres.freshSchema();
-        PostgresConfig missing = new PostgresConfig(config.url().replace("/postgres", "/nosuchdb"), "postgres", null,
+        PostgresConfig missing = new PostgresConfig(Secret.url(config.url().reveal().replace("/postgres", "/nosuchdb")), "postgres", null,
                 "sluice", 2, Duration.ofSeconds(2));
 
         assertThatThrownBy(() -> open(missing))
@@ -134,6 +135,18 @@ class PostgresLedgerTest {
                 "sluice");
 
         assertThat(config.describe()).doesNotContain("s3cret").contains("password=***");
+    }
+
+    @Test
+    void aPasswordTheDriverEchoesIsMaskedInTheLedgerError() {
+        // the driver takes no user:password@ in its urls: it reads "app:<password>@127.0.0.1" as the host, and quotes it
+        PostgresConfig config = new PostgresConfig(Secret.url("jdbc:postgresql://app:echoed-s3cret@127.0.0.1:1/db"),
+                null, null, "sluice", 1, Duration.ofSeconds(1));
+
+        assertThatThrownBy(() -> open(config))
+                .isInstanceOf(LedgerException.class)
+                .hasMessageContaining("app:***@127.0.0.1")
+                .message().doesNotContain("echoed-s3cret");
     }
 
     @Test
@@ -358,7 +371,7 @@ class PostgresLedgerTest {
     }
 
     private static Connection connect(PostgresConfig config) throws SQLException {
-        return DriverManager.getConnection(config.url(), "postgres", "");
+        return DriverManager.getConnection(config.url().reveal(), "postgres", "");
     }
 
     private static String query(PostgresConfig config, String sql) throws SQLException {

@@ -3,6 +3,7 @@ package io.sluice.ledger.postgres;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.config.Secret;
 import io.sluice.spi.Claim;
 import io.sluice.spi.Completion;
 import io.sluice.spi.LedgerException;
@@ -38,7 +39,7 @@ class PostgresOutageTest {
             port = s.getLocalPort();
         }
         MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
-        PostgresConfig config = new PostgresConfig(TestPostgres.url(port), "postgres", null, "sluice", 4,
+        PostgresConfig config = new PostgresConfig(Secret.url(TestPostgres.url(port)), "postgres", null, "sluice", 4,
                 Duration.ofSeconds(1));
         EmbeddedPostgres server = start(port);
         try (PostgresLedger ledger = PostgresLedger.open(config, "p", clock)) {

@@ -1,5 +1,6 @@
 package io.sluice.ledger.redis;
 
+import io.sluice.config.Secret;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Objects;
@@ -8,13 +9,14 @@ import java.util.Optional;
 /**
  * Where a Redis ledger lives and how to reach it.
  *
- * @param url       {@code redis://[user:password@]host:6379/0}, or {@code rediss://} for TLS
+ * @param url       {@code redis://[user:password@]host:6379/0}, or {@code rediss://} for TLS; a secret, as it may
+ *                  carry a password
  * @param password  null to take it from the url (or none)
  * @param keyPrefix every key of the ledger starts with it (then the pipeline's name in braces)
  * @param bloom     the optional negative cache in front of the exact digest set
  * @param timeout   how long a call waits for the server (connecting or answering) before it fails
  */
-public record RedisConfig(String url, String password, String keyPrefix, Optional<Bloom> bloom, Duration timeout) {
+public record RedisConfig(Secret url, Secret password, String keyPrefix, Optional<Bloom> bloom, Duration timeout) {
     public static final String DEFAULT_KEY_PREFIX = "sluice";
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
 
@@ -30,7 +32,7 @@ public record RedisConfig(String url, String password, String keyPrefix, Optiona
         Objects.requireNonNull(url, "url");
         Objects.requireNonNull(keyPrefix, "keyPrefix");
         Objects.requireNonNull(bloom, "bloom");
-        URI uri = URI.create(url);
+        URI uri = uri(url);
         if (!"redis".equals(uri.getScheme()) && !"rediss".equals(uri.getScheme()) || uri.getHost() == null) {
             throw new IllegalArgumentException("not a Redis url (redis://host:6379/0): " + url);
         }
@@ -40,8 +42,9 @@ public record RedisConfig(String url, String password, String keyPrefix, Optiona
         if (timeout.toMillis() < 100) throw new IllegalArgumentException("timeout must be >= 100ms");
     }
 
+    /** For code and tests: a url given as a plain string. */
     public static RedisConfig of(String url) {
-        return new RedisConfig(url, null, DEFAULT_KEY_PREFIX, Optional.empty(), DEFAULT_TIMEOUT);
+        return new RedisConfig(Secret.url(url), null, DEFAULT_KEY_PREFIX, Optional.empty(), DEFAULT_TIMEOUT);
     }
 
     public RedisConfig withKeyPrefix(String prefix) {
@@ -58,12 +61,12 @@ public record RedisConfig(String url, String password, String keyPrefix, Optiona
 
     /** The server address as Redisson wants it: scheme, host and port only. */
     String address() {
-        URI uri = URI.create(url);
+        URI uri = uri(url);
         return uri.getScheme() + "://" + uri.getHost() + ":" + (uri.getPort() < 0 ? 6379 : uri.getPort());
     }
 
     int database() {
-        String path = URI.create(url).getPath();
+        String path = uri(url).getPath();
         return path == null || path.length() <= 1 ? 0 : Integer.parseInt(path.substring(1));
     }
 
@@ -72,7 +75,7 @@ public record RedisConfig(String url, String password, String keyPrefix, Optiona
     }
 
     Optional<Credentials> credentials() {
-        String info = URI.create(url).getUserInfo();
+        String info = uri(url).getUserInfo();
         if (info == null) return Optional.empty();
         int colon = info.indexOf(':');
         return Optional.of(colon < 0
@@ -82,9 +85,17 @@ public record RedisConfig(String url, String password, String keyPrefix, Optiona
 
     /** For messages: the url without any password it carries, and the key prefix. */
     public String describe() {
-        URI uri = URI.create(url);
-        String shown = uri.getRawUserInfo() == null ? url : url.replace(uri.getRawUserInfo() + "@", "***@");
-        return "Redis ledger " + shown + " (key prefix " + keyPrefix + ")";
+        return "Redis ledger " + url + " (key prefix " + keyPrefix + ")";
+    }
+
+    /** The url parsed; an error shows it masked (URI's own message quotes the whole url, password included). */
+    private static URI uri(Secret url) {
+        try {
+            return new URI(url.reveal());
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException("not a valid url: " + url + " (" + e.getReason() + " at index "
+                    + e.getIndex() + ")");
+        }
     }
 
     @Override

@@ -20,10 +20,13 @@ final class RedisErrors {
 
     private static String explain(RedisException e) {
         String detail = " (" + e.getMessage() + ")";
+        if (wrongPassword(e, 0)) {
+            // checked first: Redisson wraps a refused AUTH at connect in a connection error
+            return "authentication failed; check the password (state.redis.password or the url's user:password)"
+                    + " (" + rootMessage(e) + ")";
+        }
         if (lostConnection(e, 0)) return unreachable(" (" + rootMessage(e) + ")");
         return switch (e) {
-            case RedisWrongPasswordException w -> "authentication failed; check the password (state.redis.password "
-                    + "or the url's user:password)" + detail;
             case RedisOutOfMemoryException m -> "Redis reached its maxmemory; raise it or free memory. The ledger "
                     + "needs maxmemory-policy noeviction (or volatile-*): evicted ledger keys lose claims" + detail;
             case RedisReadonlyException r -> "the server is a read-only replica; point the url at the primary" + detail;
@@ -31,6 +34,18 @@ final class RedisErrors {
                     ? "the server wants a password; set state.redis.password" + detail
                     : e.getMessage();
         };
+    }
+
+    private static boolean wrongPassword(Throwable t, int depth) {
+        if (t == null || depth > 10) return false;
+        if (t instanceof RedisWrongPasswordException
+                || (t.getMessage() != null && t.getMessage().startsWith("WRONGPASS"))) {
+            return true;
+        }
+        for (Throwable s : t.getSuppressed()) {
+            if (wrongPassword(s, depth + 1)) return true;
+        }
+        return t.getCause() != t && wrongPassword(t.getCause(), depth + 1);
     }
 
     /** Redisson reports a refused connection as a generic exception with the cause attached or suppressed. */

@@ -127,7 +127,7 @@ public final class RedisLedger implements Ledger {
             if (given.user() != null) s.setUsername(given.user());
             s.setPassword(given.password());
         });
-        if (config.password() != null) s.setPassword(config.password());
+        if (config.password() != null) s.setPassword(config.password().reveal());
         return c;
     }
 

@@ -201,7 +201,7 @@ class RedisLedgerTest {
     void aPasswordInTheUrlNeverAppearsInMessages() {
         RedisConfig config = RedisConfig.of("redis://app:s3cret@cache:6379/2");
 
-        assertThat(config.describe()).doesNotContain("s3cret").contains("redis://***@cache:6379/2");
+        assertThat(config.describe()).doesNotContain("s3cret").contains("redis://app:***@cache:6379/2");
         assertThat(config.database()).isEqualTo(2);
         assertThat(config.address()).isEqualTo("redis://cache:6379");
     }

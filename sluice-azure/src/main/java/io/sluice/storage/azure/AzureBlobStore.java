@@ -1,0 +1,469 @@
+package io.sluice.storage.azure;
+
+import com.azure.core.http.HttpClient;
+import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
+import com.azure.core.http.rest.PagedIterable;
+import com.azure.core.util.BinaryData;
+import com.azure.core.util.Context;
+import com.azure.identity.DefaultAzureCredentialBuilder;
+import com.azure.storage.blob.BlobClient;
+import com.azure.storage.blob.BlobContainerAsyncClient;
+import com.azure.storage.blob.BlobContainerClient;
+import com.azure.storage.blob.BlobServiceClientBuilder;
+import com.azure.storage.blob.models.BlobDownloadAsyncResponse;
+import com.azure.storage.blob.models.BlobErrorCode;
+import com.azure.storage.blob.models.BlobHttpHeaders;
+import com.azure.storage.blob.models.BlobItem;
+import com.azure.storage.blob.models.BlobItemProperties;
+import com.azure.storage.blob.models.BlobListDetails;
+import com.azure.storage.blob.models.BlobProperties;
+import com.azure.storage.blob.models.BlobRange;
+import com.azure.storage.blob.models.BlobRequestConditions;
+import com.azure.storage.blob.models.BlobStorageException;
+import com.azure.storage.blob.models.BlockBlobItem;
+import com.azure.storage.blob.models.DeleteSnapshotsOptionType;
+import com.azure.storage.blob.models.ListBlobsOptions;
+import com.azure.storage.blob.models.ParallelTransferOptions;
+import com.azure.storage.blob.options.BlobUploadFromFileOptions;
+import com.azure.storage.blob.options.BlockBlobSimpleUploadOptions;
+import com.azure.storage.common.policy.RequestRetryOptions;
+import com.azure.storage.common.policy.RetryPolicyType;
+import io.sluice.spi.storage.ObjectChangedException;
+import io.sluice.spi.storage.ObjectStore;
+import io.sluice.spi.storage.StoredObject;
+import io.sluice.spi.storage.WriteCondition;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+
+/**
+ * A container (and prefix) of Azure Blob Storage. Block blobs only. Versions are ETags; conditional writes are
+ * {@code If-None-Match: *} and {@code If-Match}; a large file goes up as blocks committed by one Put Block List, so it
+ * becomes visible all at once, and a write that dies before the commit leaves only uncommitted blocks, invisible to
+ * readers (removed by {@link #abortIncompleteWrites}, or by Azure after 7 days). Every write stores the content's
+ * MD5 (Content-MD5), which a listing returns as the {@code md5} checksum.
+ */
+public final class AzureBlobStore implements ObjectStore {
+    /** Files up to this size go up in one Put Blob; larger ones in blocks of this size. */
+    static final long DEFAULT_BLOCK_SIZE = 8L * 1024 * 1024;
+    private static final int PAGE_SIZE = 1000;
+    private static final int UPLOAD_CONCURRENCY = 4;
+    // Data Lake (hierarchical namespace) accounts list their directories as empty blobs with this metadata
+    private static final String DIRECTORY_MARKER = "hdi_isfolder";
+
+    private final AzureLocation location;
+    private final BlobContainerClient container;
+    private final BlobContainerAsyncClient asyncContainer;
+    private final String credentialSource;
+    private final long blockSize;
+
+    private AzureBlobStore(AzureLocation location, BlobContainerClient container,
+                           BlobContainerAsyncClient asyncContainer, String credentialSource, long blockSize) {
+        this.location = location;
+        this.container = container;
+        this.asyncContainer = asyncContainer;
+        this.credentialSource = credentialSource;
+        this.blockSize = blockSize;
+    }
+
+    /**
+     * Opens the store at {@code root} with the {@code azure:} settings ({@code account}, {@code endpoint}) and the
+     * environment (AZURE_STORAGE_CONNECTION_STRING, AZURE_STORAGE_ACCOUNT, and what DefaultAzureCredential reads).
+     * Does not reach the network.
+     */
+    public static AzureBlobStore open(URI root, Map<String, Object> settings, Map<String, String> env) {
+        return open(root, settings, env, DEFAULT_BLOCK_SIZE);
+    }
+
+    static AzureBlobStore open(URI root, Map<String, Object> settings, Map<String, String> env, long blockSize) {
+        AzureLocation location = AzureLocation.parse(root, settings, env);
+        // the JDK's HTTP client, not Netty: see this module's pom
+        HttpClient http = new JdkHttpClientBuilder().build();
+        // a few quick retries: the SDK's default backs off for 40s and more, and the runner retries outages itself
+        RequestRetryOptions retries = new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, 4, (Duration) null,
+                Duration.ofMillis(500), Duration.ofSeconds(4), null);
+        BlobServiceClientBuilder builder = new BlobServiceClientBuilder().httpClient(http).retryOptions(retries);
+        String credentialSource;
+        if (location.connectionString().isPresent()) {
+            String cs = location.connectionString().get();
+            try {
+                builder.connectionString(cs);
+            } catch (IllegalArgumentException e) {
+                // the SDK's message may quote the string, and with it the key: not repeated here
+                throw new IllegalArgumentException(AzureLocation.CONNECTION_STRING + " is not a storage connection "
+                        + "string: write DefaultEndpointsProtocol=https;AccountName=...;AccountKey=... (or "
+                        + "BlobEndpoint=...;SharedAccessSignature=...), as the portal's 'Access keys' page gives it");
+            }
+            credentialSource = "connection string in " + AzureLocation.CONNECTION_STRING + " ("
+                    + (cs.contains("SharedAccessSignature=") ? "shared access signature" : "account key") + ")";
+        } else {
+            builder.credential(new DefaultAzureCredentialBuilder().build());
+            credentialSource = defaultCredentialSource(env);
+        }
+        location.endpoint().ifPresent(builder::endpoint);
+        if (location.connectionString().isEmpty() && location.endpoint().orElseThrow().startsWith("http:")) {
+            throw new IllegalArgumentException("azure.endpoint: " + location.endpoint().get() + " is plain http, "
+                    + "which Microsoft Entra ID tokens may not cross; use https, or give a connection string in "
+                    + AzureLocation.CONNECTION_STRING + " (an emulator such as Azurite takes its account key)");
+        }
+        return new AzureBlobStore(location,
+                builder.buildClient().getBlobContainerClient(location.container()),
+                builder.buildAsyncClient().getBlobContainerAsyncClient(location.container()),
+                credentialSource, blockSize);
+    }
+
+    /** Which source of DefaultAzureCredential's chain will answer, judged by the environment, as it tries them. */
+    static String defaultCredentialSource(Map<String, String> env) {
+        String chain = "Azure default credential chain: ";
+        if (env.containsKey("AZURE_CLIENT_ID") && env.containsKey("AZURE_TENANT_ID")) {
+            if (env.containsKey("AZURE_CLIENT_SECRET")) {
+                return chain + "service principal from environment variables AZURE_CLIENT_ID, AZURE_TENANT_ID, "
+                        + "AZURE_CLIENT_SECRET";
+            }
+            if (env.containsKey("AZURE_CLIENT_CERTIFICATE_PATH")) {
+                return chain + "service principal certificate from AZURE_CLIENT_CERTIFICATE_PATH";
+            }
+            if (env.containsKey("AZURE_FEDERATED_TOKEN_FILE")) {
+                return chain + "workload identity (token file in AZURE_FEDERATED_TOKEN_FILE)";
+            }
+        }
+        if (env.containsKey("IDENTITY_ENDPOINT") || env.containsKey("MSI_ENDPOINT")) {
+            return chain + "managed identity (IDENTITY_ENDPOINT)";
+        }
+        return chain + "managed identity from the instance metadata service, else the Azure CLI / Azure Developer "
+                + "CLI / PowerShell login";
+    }
+
+    @Override
+    public String root() {
+        return location.root();
+    }
+
+    @Override
+    public String describe(String key) {
+        return location.describe(key);
+    }
+
+    @Override
+    public Stream<StoredObject> list(String prefix, String startAfter) throws IOException {
+        ListBlobsOptions options = new ListBlobsOptions().setPrefix(location.blobName(prefix))
+                .setMaxResultsPerPage(PAGE_SIZE).setDetails(new BlobListDetails().setRetrieveMetadata(true));
+        if (startAfter != null) {
+            // startFrom is inclusive, and a service that ignores it (an old Azurite) lists from the start
+            options.setStartFrom(location.blobName(startAfter));
+        }
+        PagedIterable<BlobItem> items = container.listBlobs(options, null);
+        return translated(items::iterator, "list", prefix)
+                .filter(item -> !isDirectory(item.getMetadata()))
+                .map(item -> stored(item.getName(), item.getProperties()))
+                .filter(o -> startAfter == null || o.key().compareTo(startAfter) > 0);
+    }
+
+    @Override
+    public Optional<StoredObject> stat(String key) throws IOException {
+        try {
+            BlobProperties p = blob(key).getProperties();
+            if (isDirectory(p.getMetadata())) {
+                return Optional.empty();
+            }
+            return Optional.of(new StoredObject(key, p.getBlobSize(), p.getLastModified().toInstant(), p.getETag(),
+                    md5(p.getContentMd5())));
+        } catch (BlobStorageException e) {
+            if (e.getStatusCode() == 404 && e.getErrorCode() == BlobErrorCode.BLOB_NOT_FOUND) {
+                return Optional.empty();
+            }
+            throw failure("read the properties of", key, e);
+        } catch (RuntimeException e) {
+            throw unreachable("read the properties of", key, e);
+        }
+    }
+
+    @Override
+    public InputStream read(String key, String version, long offset, long length) throws IOException {
+        BlobRequestConditions conditions = version == null ? null : new BlobRequestConditions().setIfMatch(version);
+        try {
+            if (length == 0) {
+                // nothing to download; the object and its version are still checked
+                blob(key).getPropertiesWithResponse(conditions, null, Context.NONE);
+                return InputStream.nullInputStream();
+            }
+            BlobDownloadAsyncResponse response = asyncContainer.getBlobAsyncClient(location.blobName(key))
+                    .downloadStreamWithResponse(new BlobRange(offset, length < 0 ? null : length), null, conditions,
+                            false)
+                    .block();
+            // one ranged GET, streamed as the caller reads; two buffers ahead at most
+            return new BufferStream(response.getValue().toStream(2), () -> "read " + describe(key));
+        } catch (BlobStorageException e) {
+            if (e.getStatusCode() == 416) {
+                return InputStream.nullInputStream(); // from the end of the object on
+            }
+            throw failure("read", key, e);
+        } catch (RuntimeException e) {
+            throw unreachable("read", key, e);
+        }
+    }
+
+    @Override
+    public StoredObject write(String key, Path file, WriteCondition condition) throws IOException {
+        long size = Files.size(file);
+        byte[] md5 = md5(file);
+        BlobUploadFromFileOptions options = new BlobUploadFromFileOptions(file.toString())
+                .setParallelTransferOptions(new ParallelTransferOptions().setBlockSizeLong(blockSize)
+                        .setMaxSingleUploadSizeLong(blockSize).setMaxConcurrency(UPLOAD_CONCURRENCY))
+                // stored with the blob: Put Block List keeps no MD5 of its own
+                .setHeaders(new BlobHttpHeaders().setContentMd5(md5))
+                .setRequestConditions(conditions(condition));
+        try {
+            BlockBlobItem item = blob(key).uploadFromFileWithResponse(options, null, Context.NONE).getValue();
+            return written(key, size, item, md5);
+        } catch (BlobStorageException e) {
+            throw writeFailure(key, condition, e);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        } catch (RuntimeException e) {
+            throw unreachable("write", key, e);
+        }
+    }
+
+    @Override
+    public StoredObject write(String key, byte[] content, WriteCondition condition) throws IOException {
+        byte[] md5 = digest().digest(content);
+        BlockBlobSimpleUploadOptions options = new BlockBlobSimpleUploadOptions(BinaryData.fromBytes(content))
+                .setContentMd5(md5) // checked by the service on arrival
+                .setHeaders(new BlobHttpHeaders().setContentMd5(md5))
+                .setRequestConditions(conditions(condition));
+        try {
+            BlockBlobItem item = blob(key).getBlockBlobClient().uploadWithResponse(options, null, Context.NONE)
+                    .getValue();
+            return written(key, content.length, item, md5);
+        } catch (BlobStorageException e) {
+            throw writeFailure(key, condition, e);
+        } catch (RuntimeException e) {
+            throw unreachable("write", key, e);
+        }
+    }
+
+    @Override
+    public StoredObject copy(String fromKey, String toKey) throws IOException {
+        try {
+            // server-side Copy Blob; inside one account it completes at once, the poll only confirms it
+            blob(toKey).beginCopy(blob(fromKey).getBlobUrl(), null).waitForCompletion();
+        } catch (BlobStorageException e) {
+            if (e.getStatusCode() == 404) {
+                throw new NoSuchFileException(describe(fromKey), null, "no object to copy to " + describe(toKey));
+            }
+            throw failure("copy " + describe(fromKey) + " to", toKey, e);
+        } catch (RuntimeException e) {
+            throw unreachable("copy " + describe(fromKey) + " to", toKey, e);
+        }
+        return stat(toKey).orElseThrow(() -> new NoSuchFileException(describe(toKey), null,
+                "deleted right after it was copied from " + describe(fromKey)));
+    }
+
+    @Override
+    public void delete(String key) throws IOException {
+        try {
+            blob(key).deleteIfExistsWithResponse(DeleteSnapshotsOptionType.INCLUDE, null, null, Context.NONE);
+        } catch (BlobStorageException e) {
+            throw failure("delete", key, e);
+        } catch (RuntimeException e) {
+            throw unreachable("delete", key, e);
+        }
+    }
+
+    /**
+     * Removes the blobs under {@code prefix} that have uncommitted blocks and no committed content (a write that died
+     * before its Put Block List). Uncommitted blocks staged over an existing blob cannot be listed without a request
+     * per blob; Azure drops them after 7 days, and they are never visible.
+     */
+    @Override
+    public int abortIncompleteWrites(String prefix, Instant startedBefore) throws IOException {
+        String name = location.blobName(prefix);
+        ListBlobsOptions all = new ListBlobsOptions().setPrefix(name).setMaxResultsPerPage(PAGE_SIZE)
+                .setDetails(new BlobListDetails().setRetrieveUncommittedBlobs(true));
+        ListBlobsOptions committed = new ListBlobsOptions().setPrefix(name).setMaxResultsPerPage(PAGE_SIZE);
+        String action = "list unfinished writes under";
+        int removed = 0;
+        // both listings are in name order: walking them side by side finds the names only the first one has
+        try (Stream<BlobItem> withUncommitted = translated(() -> container.listBlobs(all, null).iterator(), action, prefix);
+             Stream<BlobItem> done = translated(() -> container.listBlobs(committed, null).iterator(), action, prefix)) {
+            Iterator<BlobItem> doneIt = done.iterator();
+            String doneName = null;
+            for (Iterator<BlobItem> it = withUncommitted.iterator(); it.hasNext(); ) {
+                BlobItem item = it.next();
+                while ((doneName == null || doneName.compareTo(item.getName()) < 0) && doneIt.hasNext()) {
+                    doneName = doneIt.next().getName();
+                }
+                boolean uncommittedOnly = !item.getName().equals(doneName);
+                if (uncommittedOnly && item.getProperties().getLastModified().toInstant().isBefore(startedBefore)) {
+                    String key = item.getName().substring(location.prefix().length());
+                    delete(key);
+                    removed++;
+                }
+            }
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        return removed;
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return new Capabilities(true, false);
+    }
+
+    @Override
+    public String credentialSource() {
+        return credentialSource;
+    }
+
+    @Override
+    public void close() {
+        // the SDK's clients hold no resources of their own: the JDK HTTP client closes its idle connections itself
+    }
+
+    private BlobClient blob(String key) {
+        return container.getBlobClient(location.blobName(key));
+    }
+
+    private StoredObject stored(String blobName, BlobItemProperties p) {
+        return new StoredObject(blobName.substring(location.prefix().length()), p.getContentLength(),
+                p.getLastModified().toInstant(), p.getETag(), md5(p.getContentMd5()));
+    }
+
+    private static StoredObject written(String key, long size, BlockBlobItem item, byte[] md5) {
+        return new StoredObject(key, size, item.getLastModified().toInstant(), item.getETag(), md5(md5));
+    }
+
+    private static Map<String, String> md5(byte[] md5) {
+        return md5 == null ? Map.of() : Map.of("md5", HexFormat.of().formatHex(md5));
+    }
+
+    private static boolean isDirectory(Map<String, String> metadata) {
+        return metadata != null && "true".equalsIgnoreCase(metadata.get(DIRECTORY_MARKER));
+    }
+
+    private static BlobRequestConditions conditions(WriteCondition condition) {
+        return switch (condition) {
+            case WriteCondition.None none -> null;
+            case WriteCondition.IfAbsent absent -> new BlobRequestConditions().setIfNoneMatch("*");
+            case WriteCondition.IfVersion v -> new BlobRequestConditions().setIfMatch(v.version());
+        };
+    }
+
+    private static MessageDigest digest() {
+        try {
+            return MessageDigest.getInstance("MD5");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JVM has no MD5", e);
+        }
+    }
+
+    private static byte[] md5(Path file) throws IOException {
+        MessageDigest md5 = digest();
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), md5)) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+        }
+        return md5.digest();
+    }
+
+    /** A write whose condition does not hold: 409 when an If-None-Match: * blob exists, 412 on an If-Match miss. */
+    private IOException writeFailure(String key, WriteCondition condition, BlobStorageException e) {
+        int status = e.getStatusCode();
+        if (!(condition instanceof WriteCondition.None)
+                && (status == 412 || status == 409 && e.getErrorCode() == BlobErrorCode.BLOB_ALREADY_EXISTS
+                || status == 404 && e.getErrorCode() == BlobErrorCode.BLOB_NOT_FOUND)) {
+            return new ObjectChangedException(key, "not written: " + describe(key) + (condition
+                    instanceof WriteCondition.IfAbsent ? " exists already" : " is no longer version "
+                    + ((WriteCondition.IfVersion) condition).version()) + " (" + e.getErrorCode() + ")");
+        }
+        return failure("write", key, e);
+    }
+
+    private IOException failure(String action, String key, BlobStorageException e) {
+        int status = e.getStatusCode();
+        BlobErrorCode code = e.getErrorCode();
+        if (status == 412) {
+            return new ObjectChangedException(key, "could not " + action + " " + describe(key)
+                    + ": it is no longer the version asked for (" + code + ")");
+        }
+        if (code == BlobErrorCode.BLOB_NOT_FOUND) {
+            return new NoSuchFileException(describe(key), null, "could not " + action + " it: no such blob");
+        }
+        if (code == BlobErrorCode.CONTAINER_NOT_FOUND) {
+            return new IOException("could not " + action + " " + describe(key) + ": the container '"
+                    + location.container() + "' does not exist at " + container.getAccountUrl()
+                    + "; create it, or correct the path");
+        }
+        if (status == 401 || status == 403) {
+            return new IOException("Azure refused to " + action + " " + describe(key) + " (" + status + " " + code
+                    + ") with credentials from " + credentialSource + ": give that identity the role 'Storage Blob "
+                    + "Data Contributor' on the container (or 'Reader' to read), or use other credentials", e);
+        }
+        return new IOException("could not " + action + " " + describe(key) + ": Azure answered " + status + " "
+                + code, e);
+    }
+
+    private IOException unreachable(String action, String key, RuntimeException e) {
+        Throwable cause = e.getCause() != null ? e.getCause() : e; // the SDK wraps the ConnectException
+        return new IOException("could not " + action + " " + describe(key) + ": " + container.getAccountUrl()
+                + " did not answer (" + cause + "); check the endpoint and the network", e);
+    }
+
+    /**
+     * A stream over the SDK's paged iterator: the first page is read here, so that a missing container or a refused
+     * access fails at once; a later page that fails throws {@link UncheckedIOException} from the stream.
+     */
+    private <T> Stream<T> translated(Supplier<Iterator<T>> firstPage, String action, String prefix)
+            throws IOException {
+        Iterator<T> pages;
+        try {
+            pages = firstPage.get();
+            // Reads the first page now, so that a missing container fails here rather than in the stream.
+            var unused = pages.hasNext();
+        } catch (BlobStorageException e) {
+            throw failure(action, prefix, e);
+        } catch (RuntimeException e) {
+            throw unreachable(action, prefix, e);
+        }
+        Iterator<T> it = new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                try {
+                    return pages.hasNext();
+                } catch (BlobStorageException e) {
+                    throw new UncheckedIOException(failure(action, prefix, e));
+                } catch (RuntimeException e) {
+                    throw new UncheckedIOException(unreachable(action, prefix, e));
+                }
+            }
+
+            @Override
+            public T next() {
+                if (!hasNext()) {
+                    throw new java.util.NoSuchElementException();
+                }
+                return pages.next();
+            }
+        };
+        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(it, Spliterator.ORDERED), false);
+    }
+}

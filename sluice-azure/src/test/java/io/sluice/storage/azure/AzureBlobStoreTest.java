@@ -1,0 +1,128 @@
+package io.sluice.storage.azure;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.azure.core.util.BinaryData;
+import com.azure.storage.blob.BlobContainerClient;
+import com.azure.storage.blob.BlobServiceClientBuilder;
+import io.sluice.spi.storage.ObjectChangedException;
+import io.sluice.spi.storage.ObjectStore;
+import io.sluice.spi.storage.ObjectStores;
+import io.sluice.spi.storage.StoredObject;
+import io.sluice.spi.storage.WriteCondition;
+import io.sluice.testkit.AzuriteServer;
+import io.sluice.testkit.storage.ObjectStoreConformanceKit;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/** The conformance kit and Azure's own cases against a real Azurite Blob service (npm azurite 3.37.0). */
+class AzureBlobStoreTest extends ObjectStoreConformanceKit {
+    private static final String CONTAINER = "kit";
+    private static final long BLOCK_SIZE = 1 << 20;
+    private static final AzuriteServer AZURITE = AzuriteServer.shared();
+    private static final Map<String, String> ENV = Map.of(AzureLocation.CONNECTION_STRING, AZURITE.connectionString());
+
+    static {
+        containerClient(CONTAINER).createIfNotExists();
+    }
+
+    @Override
+    protected ObjectStore openStore() {
+        // a fresh prefix per test, small blocks so that the large-file test commits several
+        return AzureBlobStore.open(URI.create("az://" + CONTAINER + "/" + UUID.randomUUID() + "/"), Map.of(), ENV,
+                BLOCK_SIZE);
+    }
+
+    @Override
+    protected void leaveIncompleteWrite(ObjectStore store, String key) {
+        // what a process killed between Put Block and Put Block List leaves: a blob with uncommitted blocks only
+        String name = URI.create(store.describe(key)).getPath().substring(1);
+        containerClient(CONTAINER).getBlobClient(name).getBlockBlobClient()
+                .stageBlock(Base64.getEncoder().encodeToString("block-0".getBytes(UTF_8)),
+                        BinaryData.fromString("half of it"));
+    }
+
+    @Override
+    protected long multipartThreshold() {
+        return BLOCK_SIZE;
+    }
+
+    @Test
+    void opensThroughTheFactoryWithoutReachingTheNetwork() throws IOException {
+        // no connection string in this JVM's environment: Microsoft Entra ID credentials, which need https
+        try (ObjectStore s = ObjectStores.open("abfss://kit@acme.dfs.core.windows.net/f", Map.of())) {
+            assertThat(s).isInstanceOf(AzureBlobStore.class);
+            assertThat(s.root()).isEqualTo("abfss://kit@acme.dfs.core.windows.net/f/");
+            assertThat(s.describe("a/b.csv")).isEqualTo("abfss://kit@acme.dfs.core.windows.net/f/a/b.csv");
+            assertThat(s.credentialSource()).startsWith("Azure default credential chain");
+            assertThat(s.capabilities().conditionalWrites()).isTrue();
+            assertThat(s.capabilities().local()).isFalse();
+        }
+        assertThatThrownBy(() -> ObjectStores.open("az://kit/f/", Map.of("azure",
+                Map.of("endpoint", AZURITE.blobEndpoint())))).hasMessageContaining("azure.endpoint")
+                .hasMessageContaining("https").hasMessageContaining("AZURE_STORAGE_CONNECTION_STRING");
+    }
+
+    @Test
+    void aFileWrittenInBlocksKeepsItsMd5AndItsCondition() throws Exception {
+        Path file = tmp.resolve("three-blocks.bin");
+        byte[] content = new byte[(int) (BLOCK_SIZE * 2 + 100)];
+        new java.util.Random(3).nextBytes(content);
+        Files.write(file, content);
+
+        StoredObject o = store.write("b/three", file, WriteCondition.ifAbsent());
+        String md5 = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5").digest(content));
+        assertThat(o.checksums()).containsEntry("md5", md5);
+        assertThat(store.stat("b/three").orElseThrow().checksums()).containsEntry("md5", md5);
+        assertThatThrownBy(() -> store.write("b/three", file, WriteCondition.ifAbsent()))
+                .isInstanceOf(ObjectChangedException.class).hasMessageContaining("az://kit/");
+        assertThatThrownBy(() -> store.write("b/three", file, WriteCondition.ifVersion("0x8D00000000000")))
+                .isInstanceOf(ObjectChangedException.class);
+        assertThat(store.abortIncompleteWrites("b/", Instant.now().plusSeconds(60)))
+                .as("the refused commits left blocks only beside a committed blob, which Azure drops itself").isZero();
+        assertThat(store.stat("b/three").orElseThrow().version()).isEqualTo(o.version());
+    }
+
+    @Test
+    void aMissingContainerIsNamedWithWhatToDo() {
+        ObjectStore s = AzureBlobStore.open(URI.create("az://no-such-container/x/"), Map.of(), ENV);
+        assertThatThrownBy(() -> s.list("", null)).hasMessageContaining("container 'no-such-container' does not exist")
+                .hasMessageContaining("create it");
+        assertThatThrownBy(() -> s.write("k", new byte[1], WriteCondition.none()))
+                .hasMessageContaining("no-such-container");
+    }
+
+    @Test
+    void aWrongKeyIsRefusedWithTheCredentialSource() {
+        String wrongKey = AZURITE.connectionString().replace(AzuriteServer.KEY,
+                Base64.getEncoder().encodeToString(new byte[64]));
+        ObjectStore s = AzureBlobStore.open(URI.create("az://" + CONTAINER + "/x/"), Map.of(),
+                Map.of(AzureLocation.CONNECTION_STRING, wrongKey));
+        assertThat(s.credentialSource()).isEqualTo("connection string in AZURE_STORAGE_CONNECTION_STRING (account key)")
+                .doesNotContain(AzuriteServer.KEY);
+        assertThatThrownBy(() -> s.stat("k")).hasMessageContaining("Azure refused")
+                .hasMessageContaining("connection string in AZURE_STORAGE_CONNECTION_STRING");
+    }
+
+    @Test
+    void anUnreachableEndpointSaysSo() {
+        ObjectStore s = AzureBlobStore.open(URI.create("az://" + CONTAINER + "/x/"),
+                Map.of("endpoint", "http://127.0.0.1:9/" + AzuriteServer.ACCOUNT), ENV);
+        assertThatThrownBy(() -> s.stat("k")).hasMessageContaining("did not answer")
+                .hasMessageContaining("check the endpoint");
+    }
+
+    private static BlobContainerClient containerClient(String name) {
+        return new BlobServiceClientBuilder().connectionString(AZURITE.connectionString()).buildClient()
+                .getBlobContainerClient(name);
+    }
+}
