@@ -519,6 +519,61 @@ class FilesSourceTest {
         assertThat(e.getReason()).contains("removed after it was planned").contains("restore it");
     }
 
+    // ---- start_after and after ----------------------------------------------------------------------
+
+    @Test
+    void startAfterListsOnlyTheKeysAfterIt() throws IOException {
+        file("2026/04/a.csv", "x\n1\n", OLD);
+        file("2026/05/b.csv", "x\n2\n", OLD);
+        file("2026/06/c.csv", "x\n3\n", OLD);
+        assertThat(keys(TestSources.plan(source("path: in\nstart_after: \"2026/05/\"\npack: { max_files: 1 }"), ledger)))
+                .containsExactlyInAnyOrder("2026/05/b.csv", "2026/06/c.csv");
+    }
+
+    @Test
+    void afterDeleteRemovesTheInputsOnlyWhenTheSplitIsProcessedAndOnlyTheVersionItRead() throws IOException {
+        file("a.csv", "x\n1\n", OLD);
+        file("b.csv", "x\n2\n", OLD);
+        Source s = source("path: in\nafter: { delete: true }");
+        List<Split> splits = TestSources.plan(s, ledger).splits();
+        assertThat(splits).hasSize(1);
+        assertThat(in.resolve("a.csv")).as("planning removes nothing").exists();
+        file("b.csv", "x\n2\n3\n", OLD + 5000); // overwritten after planning: new work, which stays
+        s.processed(splits.getFirst());
+        assertThat(in.resolve("a.csv")).doesNotExist();
+        assertThat(in.resolve("b.csv")).exists();
+    }
+
+    @Test
+    void afterMoveToCopiesUnderTheTargetThenRemoves() throws IOException {
+        file("sub/a.csv", "x\n1\n", OLD);
+        Source s = source("path: in\nafter: { move_to: in/_done }");
+        Split split = TestSources.plan(s, ledger).splits().getFirst();
+        s.processed(split);
+        assertThat(in.resolve("sub/a.csv")).doesNotExist();
+        assertThat(in.resolve("_done/sub/a.csv")).hasContent("x\n1\n");
+        assertThat(TestSources.plan(source("path: in"), ledger).splits()).as("a folder starting with _ is never listed").isEmpty();
+    }
+
+    @Test
+    void afterIsCheckedWhereItIsWritten() {
+        assertThat(catchThrowableOfType(ConfigException.class, () -> source("path: in\nafter: { move_to: in/done }")))
+                .hasMessageContaining("move_to").hasMessageContaining("listed and read again");
+        assertThat(catchThrowableOfType(ConfigException.class, () -> source("path: in\nafter: { delete: false }")))
+                .hasMessageContaining("either delete: true or move_to");
+        assertThat(catchThrowableOfType(ConfigException.class, () -> source("path: in\ntail: true\nafter: { delete: true }")))
+                .hasMessageContaining("never deleted or moved");
+    }
+
+    @Test
+    void withAfterLargeFilesAreReadWhole() throws IOException {
+        StringBuilder big = new StringBuilder("id\n");
+        for (int i = 0; i < 500; i++) big.append(i).append('\n');
+        file("big.csv", big.toString(), OLD);
+        assertThat(TestSources.plan(source("path: in\nsplit_size: 512\nafter: { delete: true }"), ledger).splits())
+                .singleElement().satisfies(sp -> assertThat(sp.members().getFirst().isWhole()).isTrue());
+    }
+
     // ---- packing -------------------------------------------------------------------------------------
 
     @Test

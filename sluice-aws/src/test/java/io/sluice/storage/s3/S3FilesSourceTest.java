@@ -1,0 +1,105 @@
+package io.sluice.storage.s3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sluice.planning.Planner;
+import io.sluice.spi.Member;
+import io.sluice.spi.Split;
+import io.sluice.spi.source.ReadContext;
+import io.sluice.spi.source.Source;
+import io.sluice.spi.source.SplitReader;
+import io.sluice.spi.storage.ObjectStore;
+import io.sluice.spi.storage.WriteCondition;
+import io.sluice.testkit.source.FilesSources;
+import io.sluice.testkit.source.SourceConformanceKit;
+import io.sluice.testkit.storage.S3ProxyServer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The source kit on a prefix of a bucket of a real S3 server (S3Proxy in its own JVM, on loopback). */
+class S3FilesSourceTest extends SourceConformanceKit {
+    private static final S3ProxyServer SERVER = S3ProxyServer.shared();
+    private static final String BUCKET = "sluice-source-kit";
+
+    static {
+        TestProfiles.install();
+        SERVER.createBucket(BUCKET);
+    }
+
+    private String url;
+    private ObjectStore objects;
+
+    @BeforeEach
+    void openPrefix() throws IOException {
+        url = "s3://" + BUCKET + "/" + UUID.randomUUID() + "/";
+        objects = S3ObjectStoreTest.open(SERVER, url, Map.of());
+    }
+
+    @AfterEach
+    void closePrefix() throws IOException {
+        objects.close();
+    }
+
+    @Override
+    protected Source newSource(int parallelism) {
+        String yaml = "path: \"" + url + "\"\nsettle: 0s\ns3: { endpoint: \"" + SERVER.endpoint() + "\", region: "
+                + S3ProxyServer.REGION + ", path_style: true, profile: sluice-kit }";
+        return FilesSources.create(tmp, yaml, parallelism, Map.of());
+    }
+
+    @Override
+    protected void write(String name, String content) throws IOException {
+        objects.write(name, content.getBytes(StandardCharsets.UTF_8), WriteCondition.none());
+    }
+
+    @Override
+    protected void delete(String name) throws IOException {
+        objects.delete(name);
+    }
+
+    @Test
+    void aLargeCsvObjectIsCutIntoRangesEachReadWithTheHeaderByOneRangedGet() throws Exception {
+        StringBuilder csv = new StringBuilder("id,name\n");
+        for (int i = 0; i < 400; i++) csv.append(i).append(",\"row ").append(i).append("\"\n");
+        write("big.csv", csv.toString());
+        String yaml = "path: \"" + url + "\"\nsettle: 0s\nsplit_size: 1KB\ns3: { endpoint: \"" + SERVER.endpoint()
+                + "\", region: " + S3ProxyServer.REGION + ", path_style: true, profile: sluice-kit }";
+        try (Source source = FilesSources.create(tmp, yaml, 1, Map.of())) {
+            List<Split> splits = new Planner(source, ledger).plan().splits();
+            assertThat(splits).hasSizeGreaterThan(3);
+            StringBuilder rows = new StringBuilder();
+            for (Split split : splits) {
+                Member m = split.members().getFirst();
+                assertThat(split.payload()).as("the header rides in the payload of a range after the first")
+                        .matches(p -> m.start() == 0 ? p == null : p.contains("header"));
+                Path scratch = Files.createDirectories(tmp.resolve("s" + m.start()));
+                try (SplitReader reader = source.open(split, new ReadContext(scratch))) {
+                    String text = Files.readString(reader.files().parts().getFirst().file());
+                    assertThat(text).startsWith("id,name\n");
+                    rows.append(text.substring("id,name\n".length()));
+                    long before = csv.substring(0, (int) m.start()).chars().filter(c -> c == '\n').count();
+                    assertThat(reader.files().parts().getFirst().shift().lines()).as("dead letters name the object's lines")
+                            .isEqualTo(m.start() == 0 ? 0 : before - 1);
+                }
+            }
+            assertThat("id,name\n" + rows).as("every byte once, in order").isEqualTo(csv.toString());
+        }
+    }
+
+    @Test
+    void tailIsRefusedOnAStoreWithTheReason() {
+        String yaml = "path: \"" + url + "\"\ntail: true\nformat: text\ns3: { endpoint: \"" + SERVER.endpoint()
+                + "\", region: " + S3ProxyServer.REGION + ", path_style: true, profile: sluice-kit }";
+        assertThatThrownBy(() -> FilesSources.create(tmp, yaml, 1, Map.of())).hasMessageContaining("tail")
+                .hasMessageContaining("local disk only").hasMessageContaining("replaced whole");
+    }
+}
