@@ -298,7 +298,7 @@ class BadInputTest {
         CliRun r = run(p);
         assertThat(r.code()).as(r.toString()).isEqualTo(2);
         assertThat(r.err()).contains(p + ":8:5: sink.files.formt: unknown option (did you mean 'format'?)")
-                .contains("allowed here: path, format, compression, partition_by");
+                .contains("allowed here: path, azure, gcs, s3, format, compression, partition_by");
         assertThat(sluice("validate", p.toString()).code()).isEqualTo(2);
     }
 
