@@ -243,6 +243,7 @@ class S3CrashTest {
                 int f = random.nextInt(6);
                 latest.put(f, deliver(b[0], f, ++version));
             }
+            assertNoLastingSecondVersion(b[1]);
         }
         List<String> expected = new ArrayList<>();
         latest.values().forEach(expected::addAll);
@@ -257,9 +258,42 @@ class S3CrashTest {
             rows = buckets.outputRows(b[1], "out/");
         }
         assertThat(rows).as("each input's latest version once (logs %s)", logs).isEqualTo(expected);
-        for (Procs.Proc m : machines) m.terminate();
+        try (Ledger ledger = Backend.sqlite(ledgerFile).open("s3machines")) {
+            assertThat(ledger.splits(EnumSet.of(SplitState.DONE), 1000)).extracting(SplitInfo::owner)
+                    .as("both machines committed splits").contains("M1", "M2");
+        }
+        for (Procs.Proc m : machines) {
+            assertThat(m.logText()).as("%s's JVM took its own temp folder", m.name())
+                    .contains("Picked up JAVA_TOOL_OPTIONS: -Djava.io.tmpdir=" + tmp.resolve("machine-" + m.name()));
+            m.terminate();
+        }
         for (Procs.Proc m : machines) assertThat(m.exitCode(120)).as("%s; log:%n%s", m.name(), m.tail()).isZero();
         assertThat(buckets.outputRows(b[1], "out/")).as("still, after the workers stopped").isEqualTo(expected);
+    }
+
+    /**
+     * A reader listing the bucket may see an input's two versions for the few requests between the new version's
+     * PUT and the old one's DELETE (docs/sinks/files.md); the same two versions still there seconds later are an
+     * output holding two versions.
+     */
+    private static void assertNoLastingSecondVersion(String bucket) throws InterruptedException {
+        Map<String, java.util.Set<String>> doubled = doubled(buckets.outputRows(bucket, "out/"));
+        if (doubled.isEmpty()) return;
+        Thread.sleep(3000);
+        Map<String, java.util.Set<String>> still = doubled(buckets.outputRows(bucket, "out/"));
+        still.entrySet().retainAll(doubled.entrySet());
+        assertThat(still).as("ids whose rows are in the output in two versions, 3 s apart").isEmpty();
+    }
+
+    /** Ids seen with more than one version {@code v}. */
+    private static Map<String, java.util.Set<String>> doubled(List<String> rows) {
+        Map<String, java.util.Set<String>> versions = new TreeMap<>();
+        for (String r : rows) {
+            String[] idV = r.split("\\|");
+            versions.computeIfAbsent(idV[0], k -> new java.util.TreeSet<>()).add(idV[1]);
+        }
+        versions.values().removeIf(v -> v.size() < 2);
+        return versions;
     }
 
     /** Input {@code f} as version {@code v}: 300 rows whose ids are the file's own and whose {@code v} is the version. */
