@@ -115,7 +115,7 @@ class FencingTest {
     }
 
     /** Pauses the worker, again and again until the pause did not catch it inside a write transaction. */
-    private static void pauseBetweenTransactions(Procs.Proc worker, Backend backend) throws Exception {
+    static void pauseBetweenTransactions(Procs.Proc worker, Backend backend) throws Exception {
         for (int attempt = 0; ; attempt++) {
             worker.pause();
             if (backend.writable()) return;
@@ -154,7 +154,7 @@ class FencingTest {
     }
 
     /** Polls the ledger until the pipeline's one split satisfies the condition. */
-    private static SplitInfo await(Ledger ledger, String what, Predicate<SplitInfo> condition, Procs.Proc watched)
+    static SplitInfo await(Ledger ledger, String what, Predicate<SplitInfo> condition, Procs.Proc watched)
             throws Exception {
         long until = System.nanoTime() + 180_000_000_000L;
         while (System.nanoTime() < until) {
@@ -166,7 +166,7 @@ class FencingTest {
         throw new AssertionError("timed out waiting for " + what + "; log of " + watched.name() + ":\n" + watched.tail());
     }
 
-    private static void awaitLog(Procs.Proc p, String text) throws Exception {
+    static void awaitLog(Procs.Proc p, String text) throws Exception {
         long until = System.nanoTime() + 180_000_000_000L;
         while (!p.logText().contains(text)) {
             if (System.nanoTime() > until) throw new AssertionError(p.name() + " never said '" + text + "':\n" + p.tail());
