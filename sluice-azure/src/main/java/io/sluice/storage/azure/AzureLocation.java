@@ -1,5 +1,6 @@
 package io.sluice.storage.azure;
 
+import io.sluice.spi.storage.StoreSettings;
 import java.net.URI;
 import java.util.Locale;
 import java.util.Map;
@@ -32,8 +33,8 @@ record AzureLocation(String root, String container, String prefix, Optional<Stri
                         + "account and endpoint");
             }
         }
-        String account = setting(settings, "account");
-        String endpoint = setting(settings, "endpoint");
+        String account = StoreSettings.text("azure", settings, "account");
+        String endpoint = StoreSettings.text("azure", settings, "endpoint");
         String container;
         String path = url.getRawPath() == null ? "" : url.getPath();
         switch (scheme) {
@@ -80,7 +81,8 @@ record AzureLocation(String root, String container, String prefix, Optional<Stri
             account = env.get(ACCOUNT);
         }
         if (endpoint != null) {
-            checkEndpoint(endpoint);
+            StoreSettings.checkEndpoint("azure", endpoint,
+                    "https://account.blob.core.windows.net, or http://127.0.0.1:10000/devstoreaccount1 for Azurite");
         } else if (account != null && !account.isBlank()) {
             if (!account.matches("[a-z0-9]{3,24}")) {
                 throw new IllegalArgumentException("azure.account: '" + account + "' is not a storage account name: "
@@ -92,30 +94,6 @@ record AzureLocation(String root, String container, String prefix, Optional<Stri
                     + "azure.endpoint), or the environment variable " + ACCOUNT + " or " + CONNECTION_STRING);
         }
         return new AzureLocation(root, container, prefix, Optional.ofNullable(endpoint), connectionString);
-    }
-
-    private static String setting(Map<String, Object> settings, String name) {
-        Object value = settings.get(name);
-        if (value == null) {
-            return null;
-        }
-        if (!(value instanceof String s) || s.isBlank()) {
-            throw new IllegalArgumentException("azure." + name + ": expected a text, got '" + value + "'");
-        }
-        return s;
-    }
-
-    private static void checkEndpoint(String endpoint) {
-        URI uri;
-        try {
-            uri = URI.create(endpoint);
-        } catch (IllegalArgumentException bad) {
-            throw new IllegalArgumentException("azure.endpoint: '" + endpoint + "' is not a url: " + bad.getMessage());
-        }
-        if (uri.getHost() == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
-            throw new IllegalArgumentException("azure.endpoint: '" + endpoint + "' is not a url; write "
-                    + "https://account.blob.core.windows.net, or http://127.0.0.1:10000/devstoreaccount1 for Azurite");
-        }
     }
 
     /** The blob name of a key. */

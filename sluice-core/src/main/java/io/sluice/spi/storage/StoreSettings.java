@@ -42,4 +42,40 @@ public final class StoreSettings {
         }));
         return blocks;
     }
+
+    /**
+     * The text setting {@code name} of the {@code block} settings, or null when it is not given.
+     *
+     * @throws IllegalArgumentException naming the option when the value is not a non-blank text
+     */
+    public static String text(String block, Map<String, Object> settings, String name) {
+        Object value = settings.get(name);
+        if (value == null) {
+            return null;
+        }
+        if (!(value instanceof String s) || s.isBlank()) {
+            throw new IllegalArgumentException(block + "." + name + ": expected a text, got '" + value + "'");
+        }
+        return s;
+    }
+
+    /**
+     * Checks that {@code block.endpoint} is an http(s) url with a host.
+     *
+     * @param example what to write instead, for the message
+     * @throws IllegalArgumentException naming the option when it is not
+     */
+    public static void checkEndpoint(String block, String endpoint, String example) {
+        java.net.URI uri;
+        try {
+            uri = java.net.URI.create(endpoint);
+        } catch (IllegalArgumentException bad) {
+            throw new IllegalArgumentException(
+                    block + ".endpoint: '" + endpoint + "' is not a url: " + bad.getMessage(), bad);
+        }
+        if (uri.getHost() == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
+            throw new IllegalArgumentException(
+                    block + ".endpoint: '" + endpoint + "' is not a url; write " + example);
+        }
+    }
 }

@@ -1,5 +1,6 @@
 package io.sluice.storage.gcs;
 
+import io.sluice.spi.storage.StoreSettings;
 import java.net.URI;
 import java.util.Map;
 import java.util.Optional;
@@ -40,33 +41,11 @@ record GcsLocation(String root, String bucket, String prefix, Optional<String> p
             prefix += "/";
         }
         String root = url.toString().endsWith("/") ? url.toString() : url + "/";
-        Optional<String> endpoint = Optional.ofNullable(setting(settings, "endpoint"));
-        endpoint.ifPresent(GcsLocation::checkEndpoint);
-        return new GcsLocation(root, bucket, prefix, Optional.ofNullable(setting(settings, "project")), endpoint);
-    }
-
-    private static String setting(Map<String, Object> settings, String name) {
-        Object value = settings.get(name);
-        if (value == null) {
-            return null;
-        }
-        if (!(value instanceof String s) || s.isBlank()) {
-            throw new IllegalArgumentException("gcs." + name + ": expected a text, got '" + value + "'");
-        }
-        return s;
-    }
-
-    private static void checkEndpoint(String endpoint) {
-        URI uri;
-        try {
-            uri = URI.create(endpoint);
-        } catch (IllegalArgumentException bad) {
-            throw new IllegalArgumentException("gcs.endpoint: '" + endpoint + "' is not a url: " + bad.getMessage());
-        }
-        if (uri.getHost() == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
-            throw new IllegalArgumentException("gcs.endpoint: '" + endpoint + "' is not a url; write "
-                    + "https://storage.example.com or http://127.0.0.1:4443");
-        }
+        Optional<String> endpoint = Optional.ofNullable(StoreSettings.text("gcs", settings, "endpoint"));
+        endpoint.ifPresent(
+                e -> StoreSettings.checkEndpoint("gcs", e, "https://storage.example.com or http://127.0.0.1:4443"));
+        String project = StoreSettings.text("gcs", settings, "project");
+        return new GcsLocation(root, bucket, prefix, Optional.ofNullable(project), endpoint);
     }
 
     /** Plain http is an emulator's: no credentials are sent to it. */
