@@ -27,29 +27,42 @@ final class Layering {
     private static final String[] ENGINE = {"engine", "runner", "pipeline", "planning", "cli"};
     private static final String[] CONNECTOR_KINDS = {"sources", "sinks", "ledger", "storage", "steps", "focus"};
 
-    private Layering() {
-    }
+    private Layering() {}
 
     /** {@code spi..} imports neither the engine nor any connector, so both can change behind it. */
     static ArchRule spiKnowsNeitherEngineNorConnectors(String root) {
-        return noClasses().that().resideInAPackage(root + ".spi..")
-                .should().dependOnClassesThat().resideInAnyPackage(packages(root, ENGINE))
-                .orShould().dependOnClassesThat().resideInAnyPackage(packages(root, CONNECTOR_KINDS))
-                .orShould().dependOnClassesThat().resideInAPackage(root + ".testkit..")
+        return noClasses()
+                .that()
+                .resideInAPackage(root + ".spi..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(packages(root, ENGINE))
+                .orShould()
+                .dependOnClassesThat()
+                .resideInAnyPackage(packages(root, CONNECTOR_KINDS))
+                .orShould()
+                .dependOnClassesThat()
+                .resideInAPackage(root + ".testkit..")
                 .because("the SPI is what the engine and the connectors share (docs/development.md, Layering)");
     }
 
     /** A connector imports the SPI, never another connector: {@code sources.files} does not import {@code sinks.files}. */
     static ArchRule connectorsKnowNoOtherConnector(String root) {
-        return slices().assignedFrom(connectors(root)).should().notDependOnEachOther()
+        return slices().assignedFrom(connectors(root))
+                .should()
+                .notDependOnEachOther()
                 .because("connectors share code through the SPI only (docs/development.md, Layering)");
     }
 
     /** A connector imports neither the engine nor the CLI: the engine hands it what it needs through the SPI. */
     static ArchRule connectorsKnowNoEngine(String root) {
-        return noClasses().that(areIn(root))
-                .should().dependOnClassesThat().resideInAnyPackage(packages(root, ENGINE))
-                .because("the engine calls connectors through the SPI, not the other way (docs/development.md, Layering)");
+        return noClasses()
+                .that(areIn(root))
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(packages(root, ENGINE))
+                .because(
+                        "the engine calls connectors through the SPI, not the other way (docs/development.md, Layering)");
     }
 
     /** No two top-level packages ({@code root.X}) import each other, directly or round a longer cycle. */

@@ -16,19 +16,22 @@ class LayeringRulesFailTest {
     @Test
     void spiThatKnowsTheEngineFails() {
         assertThat(violations(Layering.spiKnowsNeitherEngineNorConnectors(ROOT)))
-                .contains("fixture.spi.Api").contains("fixture.engine.Engine");
+                .contains("fixture.spi.Api")
+                .contains("fixture.engine.Engine");
     }
 
     @Test
     void connectorThatKnowsAnotherFails() {
         assertThat(violations(Layering.connectorsKnowNoOtherConnector(ROOT)))
-                .contains("fixture.sources.a.SourceA").contains("fixture.sinks.b.SinkB");
+                .contains("fixture.sources.a.SourceA")
+                .contains("fixture.sinks.b.SinkB");
     }
 
     @Test
     void connectorThatKnowsTheEngineFails() {
         assertThat(violations(Layering.connectorsKnowNoEngine(ROOT)))
-                .contains("fixture.sources.a.SourceA").contains("fixture.engine.Engine")
+                .contains("fixture.sources.a.SourceA")
+                .contains("fixture.engine.Engine")
                 .doesNotContain("<io.sluice.checks.fixture.sinks.b.SinkB.");
     }
 

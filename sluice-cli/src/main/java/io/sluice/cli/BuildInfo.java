@@ -22,7 +22,8 @@ final class BuildInfo implements IVersionProvider {
         List<String> lines = new ArrayList<>();
         lines.add("sluice " + known(p, "version").orElse("(version unknown: not built by Maven)"));
         String built = known(p, "built").map(t -> "built " + t).orElse("build time unknown");
-        String commit = known(p, "commit").map(c -> "commit " + c
+        String commit = known(p, "commit")
+                .map(c -> "commit " + c
                         + known(p, "commit.time").map(t -> " of " + t).orElse("")
                         + switch (p.getProperty("changed", "")) {
                             case "0" -> "";

@@ -10,11 +10,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "docs",
-        footer = {"%nExamples:",
-                "  sluice docs | less",
-                "  sluice docs --out docs/reference.md"},
-        description = "Print (or write) the reference of every pipeline option, generated from the option declarations.")
+@Command(
+        name = "docs",
+        footer = {"%nExamples:", "  sluice docs | less", "  sluice docs --out docs/reference.md"},
+        description =
+                "Print (or write) the reference of every pipeline option, generated from the option declarations.")
 final class DocsCommand implements Callable<Integer> {
     @Mixin
     HelpOption help;

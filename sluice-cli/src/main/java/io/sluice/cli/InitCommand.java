@@ -16,17 +16,24 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "init",
-        footer = {"%nExamples:",
-                "  sluice init demo && sluice run demo/pipeline.yaml",
-                "  sluice init                # in the current folder"},
+@Command(
+        name = "init",
+        footer = {
+            "%nExamples:",
+            "  sluice init demo && sluice run demo/pipeline.yaml",
+            "  sluice init                # in the current folder"
+        },
         description = "Write a commented starter pipeline (DIR/pipeline.yaml) and a small sample input "
                 + "(DIR/data/in/sample.csv), ready for `sluice run`. Never overwrites a file.")
 final class InitCommand implements Callable<Integer> {
     @Mixin
     HelpOption help;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "DIR", defaultValue = ".",
+    @Parameters(
+            index = "0",
+            arity = "0..1",
+            paramLabel = "DIR",
+            defaultValue = ".",
             description = "The folder to write into; created when missing (default: the current folder).")
     Path dir;
 
@@ -40,8 +47,12 @@ final class InitCommand implements Callable<Integer> {
         files.put(dir.resolve("data").resolve("in").resolve("sample.csv"), resource("sample.csv"));
         List<Path> existing = files.keySet().stream().filter(Files::exists).toList();
         if (!existing.isEmpty()) {
-            throw new UserError("init never overwrites a file, and " + String.join(", ", existing.stream().map(Path::toString).toList())
-                    + " already there; nothing was written: choose another folder, or move them away", RunSummary.INVALID);
+            throw new UserError(
+                    "init never overwrites a file, and "
+                            + String.join(
+                                    ", ", existing.stream().map(Path::toString).toList())
+                            + " already there; nothing was written: choose another folder, or move them away",
+                    RunSummary.INVALID);
         }
         for (Map.Entry<Path, String> f : files.entrySet()) {
             Files.createDirectories(f.getKey().toAbsolutePath().getParent());
@@ -60,7 +71,9 @@ final class InitCommand implements Callable<Integer> {
     /** The folder's name as a pipeline name (letters, digits, _ . -), or "starter". */
     private static String name(Path dir) {
         Path name = dir.toAbsolutePath().normalize().getFileName();
-        String cleaned = name == null ? "" : name.toString().replaceAll("[^A-Za-z0-9_.-]+", "-").replaceAll("^[-.]+|[-.]+$", "");
+        String cleaned = name == null
+                ? ""
+                : name.toString().replaceAll("[^A-Za-z0-9_.-]+", "-").replaceAll("^[-.]+|[-.]+$", "");
         return cleaned.isEmpty() ? "starter" : cleaned;
     }
 

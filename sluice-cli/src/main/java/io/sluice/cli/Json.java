@@ -14,8 +14,7 @@ import java.util.Map;
 final class Json {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private Json() {
-    }
+    private Json() {}
 
     /** An ordered map from alternating keys and values (values may be null). */
     static Map<String, Object> map(Object... keysAndValues) {

@@ -6,18 +6,34 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code sluice} command. */
-@Command(name = "sluice", mixinStandardHelpOptions = true, versionProvider = BuildInfo.class,
+@Command(
+        name = "sluice",
+        mixinStandardHelpOptions = true,
+        versionProvider = BuildInfo.class,
         description = "Declarative, exactly-once data pipelines.%n",
-        subcommands = {InitCommand.class, RunCommand.class, WorkerCommand.class, ValidateCommand.class, PlanCommand.class,
-                HeadCommand.class, StatusCommand.class, RetryCommand.class, ResetCommand.class, DocsCommand.class,
-                CompletionCommand.class, io.sluice.focus.cli.FocusCommand.class},
-        footer = {"%nExamples:",
-                "  sluice init demo                  # a starter pipeline with sample input",
-                "  sluice run demo/pipeline.yaml     # process it, exactly once",
-                "  sluice status demo/pipeline.yaml",
-                "  sluice run --help                 # every command answers --help and -h",
-                "%nExit codes: 0 all done, 1 some splits dead, 2 invalid pipeline or arguments, 3 interrupted "
-                        + "(a watch run or a worker stopped by SIGTERM or Ctrl-C exits 0)."})
+        subcommands = {
+            InitCommand.class,
+            RunCommand.class,
+            WorkerCommand.class,
+            ValidateCommand.class,
+            PlanCommand.class,
+            HeadCommand.class,
+            StatusCommand.class,
+            RetryCommand.class,
+            ResetCommand.class,
+            DocsCommand.class,
+            CompletionCommand.class,
+            io.sluice.focus.cli.FocusCommand.class
+        },
+        footer = {
+            "%nExamples:",
+            "  sluice init demo                  # a starter pipeline with sample input",
+            "  sluice run demo/pipeline.yaml     # process it, exactly once",
+            "  sluice status demo/pipeline.yaml",
+            "  sluice run --help                 # every command answers --help and -h",
+            "%nExit codes: 0 all done, 1 some splits dead, 2 invalid pipeline or arguments, 3 interrupted "
+                    + "(a watch run or a worker stopped by SIGTERM or Ctrl-C exits 0)."
+        })
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -55,7 +71,9 @@ public final class Main implements Runnable {
         });
         cli.setParameterExceptionHandler((e, a) -> {
             e.getCommandLine().getErr().println("sluice: " + Mistakes.message(e));
-            e.getCommandLine().getErr().println("Try '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+            e.getCommandLine()
+                    .getErr()
+                    .println("Try '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
             return RunSummary.INVALID;
         });
         try {

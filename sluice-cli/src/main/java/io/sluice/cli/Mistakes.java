@@ -10,8 +10,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 /** What a mistyped command line gets told: the word that was not understood, and the nearest one that would be. */
 final class Mistakes {
-    private Mistakes() {
-    }
+    private Mistakes() {}
 
     static String message(ParameterException e) {
         if (!(e instanceof UnmatchedArgumentException u) || u.getUnmatched().isEmpty()) return e.getMessage();
@@ -21,11 +20,13 @@ final class Mistakes {
             String name = word.contains("=") ? word.substring(0, word.indexOf('=')) : word;
             List<String> names = new ArrayList<>();
             for (OptionSpec o : spec.options()) names.addAll(List.of(o.names()));
-            return "unknown option '" + name + "' for '" + spec.qualifiedName() + "'" + Validator.suggestion(name, names);
+            return "unknown option '" + name + "' for '" + spec.qualifiedName() + "'"
+                    + Validator.suggestion(name, names);
         }
         if (!spec.subcommands().isEmpty()) {
-            return "unknown command '" + word + "'" + Validator.suggestion(word, spec.subcommands().keySet())
-                    + "; commands: " + String.join(", ", spec.subcommands().keySet());
+            return "unknown command '" + word + "'"
+                    + Validator.suggestion(word, spec.subcommands().keySet()) + "; commands: "
+                    + String.join(", ", spec.subcommands().keySet());
         }
         return "unexpected argument '" + word + "' for '" + spec.qualifiedName() + "'";
     }

@@ -38,9 +38,12 @@ final class PipelineArgs {
     /** Refuses a ledger that lives inside one process, for commands that need what another process recorded. */
     void requireSharedLedger(Pipeline p, String why) {
         if (ledgerInProcess(p)) {
-            throw new UserError("pipeline " + p.name() + " keeps its ledger in the memory of the process that runs it ("
-                    + p.state().path() + "): " + why + "; use a ledger that outlives the process, such as SQLite "
-                    + "(the default when `state:` is left out)", RunSummary.INVALID);
+            throw new UserError(
+                    "pipeline " + p.name() + " keeps its ledger in the memory of the process that runs it ("
+                            + p.state().path() + "): " + why
+                            + "; use a ledger that outlives the process, such as SQLite "
+                            + "(the default when `state:` is left out)",
+                    RunSummary.INVALID);
         }
     }
 }

@@ -2,9 +2,9 @@ package io.sluice.cli;
 
 import io.sluice.pipeline.Assembly;
 import io.sluice.pipeline.Pipeline;
-import io.sluice.spi.Member;
 import io.sluice.planning.Plan;
 import io.sluice.planning.Planner;
+import io.sluice.spi.Member;
 import io.sluice.spi.Split;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
@@ -20,10 +20,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "plan",
-        footer = {"%nExamples:",
-                "  sluice plan pipeline.yaml",
-                "  sluice plan pipeline.yaml --json > plan.json"},
+@Command(
+        name = "plan",
+        footer = {"%nExamples:", "  sluice plan pipeline.yaml", "  sluice plan pipeline.yaml --json > plan.json"},
         description = "List the splits a run would process now, and why the other inputs are skipped. Changes nothing.")
 final class PlanCommand implements Callable<Integer> {
     @Mixin
@@ -32,10 +31,16 @@ final class PlanCommand implements Callable<Integer> {
     @Mixin
     PipelineArgs args;
 
-    @Option(names = "--limit", defaultValue = "100", description = "Most lines per section (default: ${DEFAULT-VALUE}); --json lists everything.")
+    @Option(
+            names = "--limit",
+            defaultValue = "100",
+            description = "Most lines per section (default: ${DEFAULT-VALUE}); --json lists everything.")
     int limit;
 
-    @Option(names = "--json", description = "Print the plan as JSON, for scripts: every split with its id, inputs and bytes, and every skipped input with the reason (docs/guide.md#for-scripts).")
+    @Option(
+            names = "--json",
+            description =
+                    "Print the plan as JSON, for scripts: every split with its id, inputs and bytes, and every skipped input with the reason (docs/guide.md#for-scripts).")
     boolean json;
 
     @Spec
@@ -47,13 +52,16 @@ final class PlanCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (Assembly a = Assembly.of(p, args.components(), Clock.systemUTC())) {
             Plan plan = new Planner(a.source(), a.ledger()).preview();
-            List<SplitInfo> waiting = a.ledger().splits(EnumSet.of(SplitState.PENDING, SplitState.FAILED, SplitState.CLAIMED),
-                    json ? Integer.MAX_VALUE : limit);
+            List<SplitInfo> waiting = a.ledger()
+                    .splits(
+                            EnumSet.of(SplitState.PENDING, SplitState.FAILED, SplitState.CLAIMED),
+                            json ? Integer.MAX_VALUE : limit);
             if (json) {
                 out.println(Json.pretty(asMap(p, plan, waiting)));
                 return 0;
             }
-            out.printf("pipeline %s: a run now would process %d new split(s) and %d left by earlier runs%n",
+            out.printf(
+                    "pipeline %s: a run now would process %d new split(s) and %d left by earlier runs%n",
                     p.name(), plan.splits().size(), waiting.size());
             Text.outdated(a.ledger().doneByVersion(), p.version(), p.file()).forEach(out::println);
             plan.notices().forEach(n -> out.println("  note: " + n));
@@ -62,7 +70,8 @@ final class PlanCommand implements Callable<Integer> {
             if (!plan.skipped().isEmpty()) {
                 out.printf("skipped (%d):%n", plan.skipped().size());
                 plan.skipped().stream().limit(limit).forEach(s -> out.printf("  %s: %s%n", s.key(), s.reason()));
-                if (plan.skipped().size() > limit) out.printf("  ... and %d more (--limit)%n", plan.skipped().size() - limit);
+                if (plan.skipped().size() > limit)
+                    out.printf("  ... and %d more (--limit)%n", plan.skipped().size() - limit);
             }
         }
         return 0;
@@ -71,20 +80,61 @@ final class PlanCommand implements Callable<Integer> {
     private static Map<String, Object> asMap(Pipeline p, Plan plan, List<SplitInfo> waiting) {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("pipeline", p.name());
-        doc.put("splits", plan.splits().stream().map(s -> Json.map("id", s.id(), "bytes", s.bytes(),
-                "inputs", s.members().stream().map(m -> Json.map("key", m.key(), "start", m.start(),
-                        "end", m.end() == Member.WHOLE ? null : m.end(), "fingerprint", m.fingerprint())).toList())).toList());
-        doc.put("waiting", waiting.stream().map(s -> Json.map("id", s.id(), "state", s.state().label(),
-                "attempts", s.attempts(), "inputs", s.members(), "bytes", s.bytes())).toList());
-        doc.put("skipped", plan.skipped().stream().map(s -> Json.map("input", s.key(),
-                "why", s.why().name().toLowerCase(java.util.Locale.ROOT), "reason", s.reason())).toList());
+        doc.put(
+                "splits",
+                plan.splits().stream()
+                        .map(s -> Json.map(
+                                "id",
+                                s.id(),
+                                "bytes",
+                                s.bytes(),
+                                "inputs",
+                                s.members().stream()
+                                        .map(m -> Json.map(
+                                                "key",
+                                                m.key(),
+                                                "start",
+                                                m.start(),
+                                                "end",
+                                                m.end() == Member.WHOLE ? null : m.end(),
+                                                "fingerprint",
+                                                m.fingerprint()))
+                                        .toList()))
+                        .toList());
+        doc.put(
+                "waiting",
+                waiting.stream()
+                        .map(s -> Json.map(
+                                "id",
+                                s.id(),
+                                "state",
+                                s.state().label(),
+                                "attempts",
+                                s.attempts(),
+                                "inputs",
+                                s.members(),
+                                "bytes",
+                                s.bytes()))
+                        .toList());
+        doc.put(
+                "skipped",
+                plan.skipped().stream()
+                        .map(s -> Json.map(
+                                "input",
+                                s.key(),
+                                "why",
+                                s.why().name().toLowerCase(java.util.Locale.ROOT),
+                                "reason",
+                                s.reason()))
+                        .toList());
         doc.put("notices", plan.notices());
         return doc;
     }
 
     private static String describe(Split s) {
         Member m = s.members().getFirst();
-        String what = s.members().size() > 1 ? s.members().size() + " files"
+        String what = s.members().size() > 1
+                ? s.members().size() + " files"
                 : m.isWhole() ? "whole file" : "bytes " + m.start() + "-" + m.end();
         return s.id() + "  [" + what + ", " + Text.bytes(s.bytes()) + "]";
     }

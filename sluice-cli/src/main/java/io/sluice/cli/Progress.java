@@ -1,9 +1,9 @@
 package io.sluice.cli;
 
+import io.sluice.planning.Plan;
 import io.sluice.runner.RunListener;
 import io.sluice.runner.RunStats;
 import io.sluice.spi.Claim;
-import io.sluice.planning.Plan;
 import io.sluice.spi.source.Skipped;
 import java.io.PrintWriter;
 import java.util.Locale;
@@ -25,6 +25,7 @@ abstract class Progress implements RunListener, AutoCloseable {
     protected RunStats stats;
     /** A pool member knows no total: other workers take splits too, and it lists the source only while it leads. */
     protected boolean member;
+
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "sluice-progress");
         t.setDaemon(true);
@@ -40,11 +41,11 @@ abstract class Progress implements RunListener, AutoCloseable {
         return switch (when) {
             case "bar" -> new Bar(pipeline, err);
             case "log" -> new Log(pipeline, err);
-            case "none" -> new Log(pipeline, err) {
-                @Override
-                void tick() {
-                }
-            };
+            case "none" ->
+                new Log(pipeline, err) {
+                    @Override
+                    void tick() {}
+                };
             case "auto" -> terminal() ? new Bar(pipeline, err) : new Log(pipeline, err);
             default -> throw new UserError("--progress must be auto, bar, log or none, not '" + when + "'", 2);
         };
@@ -83,8 +84,12 @@ abstract class Progress implements RunListener, AutoCloseable {
     @Override
     public void planned(Plan plan) {
         if (!plan.splits().isEmpty() || plan.waiting() > 0) {
-            print(String.format(Locale.ROOT, "planned %d new split(s); %d input(s) skipped, %d still being written",
-                    plan.splits().size(), plan.count(Skipped.Why.SKIPPED), plan.waiting()));
+            print(String.format(
+                    Locale.ROOT,
+                    "planned %d new split(s); %d input(s) skipped, %d still being written",
+                    plan.splits().size(),
+                    plan.count(Skipped.Why.SKIPPED),
+                    plan.waiting()));
         }
     }
 
@@ -97,8 +102,12 @@ abstract class Progress implements RunListener, AutoCloseable {
 
     String line() {
         double seconds = Math.max(stats.elapsedMillis(), 1) / 1000.0;
-        return String.format(Locale.ROOT, "rows %s in / %s out, %s, %s/s",
-                Text.count(stats.rowsIn()), Text.count(stats.rowsOut()), Text.bytes(stats.bytes()),
+        return String.format(
+                Locale.ROOT,
+                "rows %s in / %s out, %s, %s/s",
+                Text.count(stats.rowsIn()),
+                Text.count(stats.rowsOut()),
+                Text.bytes(stats.bytes()),
                 Text.bytes((long) (stats.bytes() / seconds)));
     }
 
@@ -123,9 +132,14 @@ abstract class Progress implements RunListener, AutoCloseable {
 
         Bar(String pipeline, PrintWriter err) {
             super(pipeline, err);
-            bar = new ProgressBarBuilder().setTaskName(pipeline).setInitialMax(0)
-                    .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK).setUpdateIntervalMillis(250)
-                    .setConsumer(new ConsoleProgressBarConsumer(System.err)).continuousUpdate().build();
+            bar = new ProgressBarBuilder()
+                    .setTaskName(pipeline)
+                    .setInitialMax(0)
+                    .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
+                    .setUpdateIntervalMillis(250)
+                    .setConsumer(new ConsoleProgressBarConsumer(System.err))
+                    .continuousUpdate()
+                    .build();
             bar.setExtraMessage("planning");
         }
 
@@ -170,7 +184,8 @@ abstract class Progress implements RunListener, AutoCloseable {
 
         @Override
         void tick() {
-            String done = member ? stats.splitsDone() + " split(s) done by this worker"
+            String done = member
+                    ? stats.splitsDone() + " split(s) done by this worker"
                     : stats.splitsDone() + "/" + stats.planned() + " split(s) done";
             print(String.format(Locale.ROOT, "%s, %d in flight, %s", done, stats.inFlight(), line()));
         }

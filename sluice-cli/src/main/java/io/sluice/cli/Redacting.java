@@ -15,8 +15,7 @@ import java.nio.charset.StandardCharsets;
  * it could not parse, a log line). Lines are held until their end, so a secret written in pieces is still found.
  */
 final class Redacting {
-    private Redacting() {
-    }
+    private Redacting() {}
 
     static PrintWriter writer(PrintWriter delegate) {
         return new PrintWriter(new LineWriter(delegate), true);

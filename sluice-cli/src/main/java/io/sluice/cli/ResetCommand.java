@@ -13,14 +13,17 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "reset",
-        footer = {"%nExamples:",
-                "  sluice reset pipeline.yaml --yes",
-                "  sluice reset pipeline.yaml --delete-output   # lists what it would remove",
-                "  sluice reset pipeline.yaml --delete-output --yes"},
+@Command(
+        name = "reset",
+        footer = {
+            "%nExamples:",
+            "  sluice reset pipeline.yaml --yes",
+            "  sluice reset pipeline.yaml --delete-output   # lists what it would remove",
+            "  sluice reset pipeline.yaml --delete-output --yes"
+        },
         description = "Forget the pipeline's state: every input becomes new work again. "
-        + "The output stays, and the next runs replace it input by input as they process the inputs again; "
-        + "with --delete-output it is removed now.")
+                + "The output stays, and the next runs replace it input by input as they process the inputs again; "
+                + "with --delete-output it is removed now.")
 final class ResetCommand implements Callable<Integer> {
     @Mixin
     HelpOption help;
@@ -31,9 +34,11 @@ final class ResetCommand implements Callable<Integer> {
     @Option(names = "--yes", description = "Confirm: without it nothing is changed.")
     boolean yes;
 
-    @Option(names = "--delete-output", description = "Also remove what Sluice wrote for the pipeline in its sink "
-            + "(outputs, bad records, partial and merged results, its _sluice folder), and list it; nothing else "
-            + "in the sink's folder. Without --yes, only lists it.")
+    @Option(
+            names = "--delete-output",
+            description = "Also remove what Sluice wrote for the pipeline in its sink "
+                    + "(outputs, bad records, partial and merged results, its _sluice folder), and list it; nothing else "
+                    + "in the sink's folder. Without --yes, only lists it.")
     boolean deleteOutput;
 
     @Spec
@@ -46,11 +51,13 @@ final class ResetCommand implements Callable<Integer> {
         if (!yes) {
             String also = "";
             if (deleteOutput) {
-                List<String> output = Assembly.openSink(p, args.components(), Clock.systemUTC()).listOutput();
+                List<String> output = Assembly.openSink(p, args.components(), Clock.systemUTC())
+                        .listOutput();
                 output.forEach(path -> out.println("would remove " + path));
                 also = " and removes " + output.size() + " path(s) of its output, listed above";
             }
-            throw new UserError("reset forgets every split of pipeline " + p.name() + also + "; add --yes to confirm",
+            throw new UserError(
+                    "reset forgets every split of pipeline " + p.name() + also + "; add --yes to confirm",
                     RunSummary.INVALID);
         }
         if (args.ledgerInProcess(p)) {
@@ -64,13 +71,15 @@ final class ResetCommand implements Callable<Integer> {
         }
         if (deleteOutput) {
             // after the reset: no split of the forgotten state can commit more output once this has run
-            List<String> removed = Assembly.openSink(p, args.components(), Clock.systemUTC()).deleteOutput();
+            List<String> removed =
+                    Assembly.openSink(p, args.components(), Clock.systemUTC()).deleteOutput();
             removed.forEach(path -> out.println("removed " + path));
             out.println(removed.size() + " path(s) of the output removed; the next run writes it again from the input");
         } else if (!args.ledgerInProcess(p)) {
             out.println("The output stays: the next run processes every input again, and the new output replaces the "
                     + "old input by input, as each split commits (output an older Sluice wrote, without inputs in its "
-                    + "manifests, is not replaced). To remove the output now: sluice reset " + args.file + " --delete-output --yes");
+                    + "manifests, is not replaced). To remove the output now: sluice reset " + args.file
+                    + " --delete-output --yes");
         }
         return 0;
     }

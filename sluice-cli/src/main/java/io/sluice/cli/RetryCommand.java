@@ -4,9 +4,9 @@ import io.sluice.pipeline.Assembly;
 import io.sluice.pipeline.Pipeline;
 import io.sluice.runner.RunSummary;
 import io.sluice.spi.Ledger;
-import io.sluice.spi.ledger.LedgerAdmin;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
+import io.sluice.spi.ledger.LedgerAdmin;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -22,12 +22,15 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "retry",
-        footer = {"%nExamples:",
-                "  sluice retry pipeline.yaml            # every failed and dead split",
-                "  sluice retry pipeline.yaml big.csv#0-134217728   # the ones named"},
+@Command(
+        name = "retry",
+        footer = {
+            "%nExamples:",
+            "  sluice retry pipeline.yaml            # every failed and dead split",
+            "  sluice retry pipeline.yaml big.csv#0-134217728   # the ones named"
+        },
         description = "Send dead or failed splits back to pending (all of them, or the ones named); "
-        + "the next run processes them.")
+                + "the next run processes them.")
 final class RetryCommand implements Callable<Integer> {
     @Mixin
     HelpOption help;
@@ -70,12 +73,18 @@ final class RetryCommand implements Callable<Integer> {
         }
         if (unknown.isEmpty()) return RunSummary.OK;
         List<String> retryable = known.values().stream()
-                .filter(s -> s.state() == SplitState.FAILED || s.state() == SplitState.DEAD).map(SplitInfo::id).sorted()
-                .limit(5).toList();
-        throw new UserError("no split " + String.join(", ", unknown) + " in pipeline " + p.name() + " ("
-                + known.size() + " split(s) in its ledger); "
-                + (retryable.isEmpty() ? "none is failed or dead" : "failed or dead ones: " + String.join(", ", retryable))
-                + "; `sluice status " + p.file() + "` lists failed and dead splits, `--all` every split",
+                .filter(s -> s.state() == SplitState.FAILED || s.state() == SplitState.DEAD)
+                .map(SplitInfo::id)
+                .sorted()
+                .limit(5)
+                .toList();
+        throw new UserError(
+                "no split " + String.join(", ", unknown) + " in pipeline " + p.name() + " ("
+                        + known.size() + " split(s) in its ledger); "
+                        + (retryable.isEmpty()
+                                ? "none is failed or dead"
+                                : "failed or dead ones: " + String.join(", ", retryable))
+                        + "; `sluice status " + p.file() + "` lists failed and dead splits, `--all` every split",
                 RunSummary.INVALID);
     }
 }

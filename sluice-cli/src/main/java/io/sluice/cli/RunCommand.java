@@ -19,13 +19,16 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "run",
-        footer = {"%nExamples:",
-                "  sluice run pipeline.yaml",
-                "  sluice run pipeline.yaml --parallelism 8 --progress log",
-                "  sluice run pipeline.yaml --mode watch   # scan again and again, until Ctrl-C",
-                "  sluice run pipeline.yaml --summary-json run.json",
-                "  sluice run pipeline.yaml --split ID   # one named split, once (a Job pod)"},
+@Command(
+        name = "run",
+        footer = {
+            "%nExamples:",
+            "  sluice run pipeline.yaml",
+            "  sluice run pipeline.yaml --parallelism 8 --progress log",
+            "  sluice run pipeline.yaml --mode watch   # scan again and again, until Ctrl-C",
+            "  sluice run pipeline.yaml --summary-json run.json",
+            "  sluice run pipeline.yaml --split ID   # one named split, once (a Job pod)"
+        },
         description = "Run the pipeline: every split exactly once, even across crashes and restarts.")
 final class RunCommand implements Callable<Integer> {
     @Mixin
@@ -34,7 +37,10 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     PipelineArgs args;
 
-    @Option(names = "--parallelism", paramLabel = "N", description = "Splits processed at the same time (overrides run.parallelism).")
+    @Option(
+            names = "--parallelism",
+            paramLabel = "N",
+            description = "Splits processed at the same time (overrides run.parallelism).")
     Integer parallelism;
 
     @Option(names = "--mode", paramLabel = "MODE", description = "once | watch (overrides run.mode).")
@@ -43,21 +49,33 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Show what would be processed (like `sluice plan`), change nothing.")
     boolean dryRun;
 
-    @Option(names = "--rebuild-outdated", description = "First send the done splits made by an earlier version of the "
-            + "steps or sink back to pending, so this run processes them again and their new output replaces the old.")
+    @Option(
+            names = "--rebuild-outdated",
+            description =
+                    "First send the done splits made by an earlier version of the "
+                            + "steps or sink back to pending, so this run processes them again and their new output replaces the old.")
     boolean rebuildOutdated;
 
-    @Option(names = "--progress", paramLabel = "WHEN", defaultValue = "auto",
+    @Option(
+            names = "--progress",
+            paramLabel = "WHEN",
+            defaultValue = "auto",
             description = "auto (a bar on a terminal, log lines otherwise) | bar | log | none.")
     String progress;
 
-    @Option(names = "--summary-json", paramLabel = "FILE", description = "Also write the run's summary to this file as JSON, for scripts.")
+    @Option(
+            names = "--summary-json",
+            paramLabel = "FILE",
+            description = "Also write the run's summary to this file as JSON, for scripts.")
     java.nio.file.Path summaryJson;
 
-    @Option(names = "--split", paramLabel = "ID", description = "Run only this split, once: claim it by name (fenced like "
-            + "any claim), process it, commit, record; no planning. For one-split jobs (a Kubernetes Job's pod). Exit 0 "
-            + "done, 1 failed or dead (the ledger keeps the error), 2 unknown split, 4 not claimable now (done, dead, "
-            + "held by another live claim, waiting for its retry) or taken over meanwhile.")
+    @Option(
+            names = "--split",
+            paramLabel = "ID",
+            description = "Run only this split, once: claim it by name (fenced like "
+                    + "any claim), process it, commit, record; no planning. For one-split jobs (a Kubernetes Job's pod). Exit 0 "
+                    + "done, 1 failed or dead (the ledger keeps the error), 2 unknown split, 4 not claimable now (done, dead, "
+                    + "held by another live claim, waiting for its retry) or taken over meanwhile.")
     String split;
 
     @Spec
@@ -105,16 +123,19 @@ final class RunCommand implements Callable<Integer> {
             printSummary(out, p, summary, a, runner.stats());
             // a watching run, like a worker, ends by being stopped: a systemd unit must not see that as a failure
             int code = run.mode() == RunOptions.Mode.WATCH ? summary.exitCodeWhenWatching() : summary.exitCode();
-            if (summaryJson != null) SummaryJson.write(summaryJson, p, null, summary, runner.stats().splitsDead(), code);
+            if (summaryJson != null)
+                SummaryJson.write(summaryJson, p, null, summary, runner.stats().splitsDead(), code);
             return code;
         }
     }
 
     /** {@code --split}: one named split through the run's per-split path; the exit code says how it ended. */
     private int runSplit(Pipeline p) throws Exception {
-        if (split.isBlank()) throw new UserError("--split must name a split (`sluice status --all` lists them)", RunSummary.INVALID);
+        if (split.isBlank())
+            throw new UserError("--split must name a split (`sluice status --all` lists them)", RunSummary.INVALID);
         if (rebuildOutdated || mode == RunOptions.Mode.WATCH) {
-            throw new UserError("--split runs one split once: it goes with neither --mode watch nor --rebuild-outdated",
+            throw new UserError(
+                    "--split runs one split once: it goes with neither --mode watch nor --rebuild-outdated",
                     RunSummary.INVALID);
         }
         args.requireSharedLedger(p, "the split would be unknown to it: splits are registered by another process");
@@ -134,36 +155,58 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private static void printSummary(PrintWriter out, Pipeline p, RunSummary s, Assembly a, io.sluice.runner.RunStats stats) {
+    private static void printSummary(
+            PrintWriter out, Pipeline p, RunSummary s, Assembly a, io.sluice.runner.RunStats stats) {
         double seconds = Math.max(s.millis(), 1) / 1000.0;
-        out.printf(Locale.ROOT, "%s %s in %s: %d split(s) done, %d failed attempt(s); rows %d in, %d out, %d bad; %s (%s/s)%n",
-                p.name(), !s.interrupted() ? "finished" : p.run().mode() == RunOptions.Mode.WATCH ? "stopped" : "interrupted", Text.millis(s.millis()), s.splitsDone(),
-                s.attemptsFailed(), s.rowsIn(), s.rowsOut(), s.rejected(), Text.bytes(s.bytes()),
+        out.printf(
+                Locale.ROOT,
+                "%s %s in %s: %d split(s) done, %d failed attempt(s); rows %d in, %d out, %d bad; %s (%s/s)%n",
+                p.name(),
+                !s.interrupted() ? "finished" : p.run().mode() == RunOptions.Mode.WATCH ? "stopped" : "interrupted",
+                Text.millis(s.millis()),
+                s.splitsDone(),
+                s.attemptsFailed(),
+                s.rowsIn(),
+                s.rowsOut(),
+                s.rejected(),
+                Text.bytes(s.bytes()),
                 Text.bytes((long) (s.bytes() / seconds)));
         if (s.splitsDone() > 0) {
-            out.printf(Locale.ROOT, "  ledger: %.2f ms per split (claim, fence check, completion), %.1f%% of the time per split%n",
-                    stats.ledgerMillisPerSplit(), 100 * stats.ledgerShare());
+            out.printf(
+                    Locale.ROOT,
+                    "  ledger: %.2f ms per split (claim, fence check, completion), %.1f%% of the time per split%n",
+                    stats.ledgerMillisPerSplit(),
+                    100 * stats.ledgerShare());
         }
         if (s.seen() > 0) out.printf("  %d input(s) already processed by earlier runs%n", s.seen());
         if (s.skipped() > 0) out.printf("  %d input(s) skipped: `sluice plan %s` says why%n", s.skipped(), p.file());
         Text.outdated(a.ledger().doneByVersion(), p.version(), p.file()).forEach(line -> out.println("  " + line));
-        long pending = s.ledger().getOrDefault(SplitState.PENDING, 0L) + s.ledger().getOrDefault(SplitState.FAILED, 0L)
+        long pending = s.ledger().getOrDefault(SplitState.PENDING, 0L)
+                + s.ledger().getOrDefault(SplitState.FAILED, 0L)
                 + s.ledger().getOrDefault(SplitState.CLAIMED, 0L);
-        if (pending > 0) out.printf("  %d split(s) not finished yet: a next run (or another worker) processes them%n", pending);
+        if (pending > 0)
+            out.printf("  %d split(s) not finished yet: a next run (or another worker) processes them%n", pending);
         List<String> divided = stats.divided();
         if (!divided.isEmpty()) {
-            out.printf("  %d split(s) planned again without their unreadable files (these fail alone, the others go on):%n",
+            out.printf(
+                    "  %d split(s) planned again without their unreadable files (these fail alone, the others go on):%n",
                     divided.size());
             divided.stream().limit(5).forEach(d -> out.println("    " + d));
         }
         if (s.dead() > 0) {
-            out.printf("  %d split(s) dead: see `sluice status %s`, fix the cause, then `sluice retry %s`%n",
+            out.printf(
+                    "  %d split(s) dead: see `sluice status %s`, fix the cause, then `sluice retry %s`%n",
                     s.dead(), p.file(), p.file());
             List<SplitInfo> dead = a.ledger().splits(EnumSet.of(SplitState.DEAD), 5);
             dead.forEach(d -> out.println(Text.splitLine(d)));
         }
-        if (s.rejected() > 0) out.printf("  %d bad record(s): %s%n", s.rejected(), p.run().onBadRecord() == io.sluice.spi.BadRecordPolicy.DEAD_LETTER
-                ? "written under the sink's _dead_letter/ with reason, file and line" : "skipped (on_bad_record: skip)");
+        if (s.rejected() > 0)
+            out.printf(
+                    "  %d bad record(s): %s%n",
+                    s.rejected(),
+                    p.run().onBadRecord() == io.sluice.spi.BadRecordPolicy.DEAD_LETTER
+                            ? "written under the sink's _dead_letter/ with reason, file and line"
+                            : "skipped (on_bad_record: skip)");
     }
 
     /**

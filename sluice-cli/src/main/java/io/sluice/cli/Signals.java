@@ -24,7 +24,8 @@ final class Signals implements AutoCloseable {
         AtomicInteger count = new AtomicInteger();
         return new Signals(sig -> {
             if (count.incrementAndGet() == 1) {
-                err.println("\nsluice: stopping: no new splits are claimed; splits in flight finish (press Ctrl-C again to give them back and quit now)");
+                err.println(
+                        "\nsluice: stopping: no new splits are claimed; splits in flight finish (press Ctrl-C again to give them back and quit now)");
                 err.flush();
                 runner.requestStop();
             } else {

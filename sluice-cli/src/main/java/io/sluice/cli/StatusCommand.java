@@ -27,11 +27,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "status",
-        footer = {"%nExamples:",
-                "  sluice status pipeline.yaml",
-                "  sluice status pipeline.yaml --all --json"},
-        description = "Show the pipeline's splits by state, the error and attempts of failed and dead ones, and the workers of its pool.")
+@Command(
+        name = "status",
+        footer = {"%nExamples:", "  sluice status pipeline.yaml", "  sluice status pipeline.yaml --all --json"},
+        description =
+                "Show the pipeline's splits by state, the error and attempts of failed and dead ones, and the workers of its pool.")
 final class StatusCommand implements Callable<Integer> {
     @Mixin
     HelpOption help;
@@ -63,11 +63,18 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     /** The report, from the two roles of the ledger it reads: the splits' admin view and the pool's members. */
-    private int print(Pipeline p, Components c, LedgerAdmin ledger, WorkerPool pool,
-            java.util.function.Supplier<List<String>> sourceStatus, PrintWriter out) throws java.io.IOException {
+    private int print(
+            Pipeline p,
+            Components c,
+            LedgerAdmin ledger,
+            WorkerPool pool,
+            java.util.function.Supplier<List<String>> sourceStatus,
+            PrintWriter out)
+            throws java.io.IOException {
         Map<SplitState, Long> counts = ledger.counts();
         Totals totals = ledger.totals();
-        EnumSet<SplitState> listed = all ? EnumSet.allOf(SplitState.class) : EnumSet.of(SplitState.FAILED, SplitState.DEAD);
+        EnumSet<SplitState> listed =
+                all ? EnumSet.allOf(SplitState.class) : EnumSet.of(SplitState.FAILED, SplitState.DEAD);
         List<SplitInfo> splits = ledger.splits(listed, limit);
         // a worker beats every third of a lease: one not seen for three leases is gone (its claims expire)
         Duration seenWithin = p.run().lease().multipliedBy(3);
@@ -82,8 +89,17 @@ final class StatusCommand implements Callable<Integer> {
             doc.put("counts", byState);
             doc.put("version", p.version());
             doc.put("done_by_version", byVersion);
-            doc.put("totals", Json.map("rows_in", totals.rowsIn(), "rows_out", totals.rowsOut(), "bad_records",
-                    totals.rejected(), "last_done", totals.lastDone() == null ? null : totals.lastDone().toString()));
+            doc.put(
+                    "totals",
+                    Json.map(
+                            "rows_in",
+                            totals.rowsIn(),
+                            "rows_out",
+                            totals.rowsOut(),
+                            "bad_records",
+                            totals.rejected(),
+                            "last_done",
+                            totals.lastDone() == null ? null : totals.lastDone().toString()));
             doc.put("workers", workers.stream().map(StatusCommand::asMap).toList());
             doc.put("splits", splits.stream().map(StatusCommand::asMap).toList());
             out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(doc));
@@ -119,10 +135,13 @@ final class StatusCommand implements Callable<Integer> {
 
     /** What the done splits add up to, and when the last one was done (how long ago a run last did something). */
     private static String totalsLine(Totals t, Instant now) {
-        String last = t.lastDone() == null ? "no split done yet"
+        String last = t.lastDone() == null
+                ? "no split done yet"
                 : "last split done " + t.lastDone().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + " ("
-                        + Text.millis(Math.max(0, Duration.between(t.lastDone(), now).toMillis())) + " ago)";
-        return String.format(Locale.ROOT, "rows %d in, %d out, %d bad record(s); %s", t.rowsIn(), t.rowsOut(), t.rejected(), last);
+                        + Text.millis(
+                                Math.max(0, Duration.between(t.lastDone(), now).toMillis())) + " ago)";
+        return String.format(
+                Locale.ROOT, "rows %d in, %d out, %d bad record(s); %s", t.rowsIn(), t.rowsOut(), t.rejected(), last);
     }
 
     /** What the source says about itself; nothing when it cannot be opened (its folder is gone, say). */
@@ -139,12 +158,21 @@ final class StatusCommand implements Callable<Integer> {
 
     private static String workerLine(WorkerStatus w, Instant now) {
         WorkerInfo i = w.worker();
-        String held = w.held().isEmpty() ? "holds nothing"
-                : "holds " + w.held().size() + ": " + String.join(", ", w.held().stream().limit(5).toList())
+        String held = w.held().isEmpty()
+                ? "holds nothing"
+                : "holds " + w.held().size() + ": "
+                        + String.join(", ", w.held().stream().limit(5).toList())
                         + (w.held().size() > 5 ? ", ..." : "");
-        return String.format(Locale.ROOT, "  %s%s  [host %s, pid %d, %d thread(s), last heartbeat %s ago] %s",
-                i.id(), w.leader() ? " (leader)" : "", i.host(), i.pid(), i.threads(),
-                Text.millis(Math.max(0, Duration.between(w.lastSeen(), now).toMillis())), held);
+        return String.format(
+                Locale.ROOT,
+                "  %s%s  [host %s, pid %d, %d thread(s), last heartbeat %s ago] %s",
+                i.id(),
+                w.leader() ? " (leader)" : "",
+                i.host(),
+                i.pid(),
+                i.threads(),
+                Text.millis(Math.max(0, Duration.between(w.lastSeen(), now).toMillis())),
+                held);
     }
 
     private static Map<String, Object> asMap(WorkerStatus w) {

@@ -10,8 +10,7 @@ import java.util.Map;
 
 /** {@code --summary-json FILE}: the end of a run or a worker, for scripts (shape in docs/guide.md#for-scripts). */
 final class SummaryJson {
-    private SummaryJson() {
-    }
+    private SummaryJson() {}
 
     /**
      * @param worker the worker's id, or null for {@code sluice run}
@@ -19,8 +18,10 @@ final class SummaryJson {
      */
     static void write(Path file, Pipeline p, String worker, RunSummary s, long dead, int exitCode) throws IOException {
         Map<String, Long> ledger = new LinkedHashMap<>();
-        for (SplitState state : SplitState.values()) ledger.put(state.label(), s.ledger().getOrDefault(state, 0L));
-        Map<String, Object> doc = Json.map("pipeline", p.name(), "file", p.file().toString());
+        for (SplitState state : SplitState.values())
+            ledger.put(state.label(), s.ledger().getOrDefault(state, 0L));
+        Map<String, Object> doc =
+                Json.map("pipeline", p.name(), "file", p.file().toString());
         if (worker != null) doc.put("worker", worker);
         doc.putAll(Json.map(
                 "outcome", worker != null ? "stopped" : s.interrupted() ? "interrupted" : "finished",

@@ -11,8 +11,7 @@ import java.util.Map;
 
 /** How numbers, sizes and splits read on a terminal. */
 final class Text {
-    private Text() {
-    }
+    private Text() {}
 
     static String bytes(long n) {
         if (n < 1024) return n + " B";
@@ -64,17 +63,25 @@ final class Text {
     }
 
     static String splitLine(SplitInfo s) {
-        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "  %-8s %s", s.state().label(), s.id()));
+        StringBuilder b = new StringBuilder(
+                String.format(Locale.ROOT, "  %-8s %s", s.state().label(), s.id()));
         b.append(String.format(Locale.ROOT, "  [%d file(s), %s", s.members(), bytes(s.bytes())));
         if (s.attempts() > 0) b.append(", attempts ").append(s.attempts());
-        if (s.rowsIn() > 0 || s.rowsOut() > 0) b.append(", rows ").append(s.rowsIn()).append(" in / ").append(s.rowsOut()).append(" out");
-        if (s.owner() != null && s.leaseUntil() != null) b.append(", held by ").append(s.owner()).append(" until ").append(s.leaseUntil());
+        if (s.rowsIn() > 0 || s.rowsOut() > 0)
+            b.append(", rows ")
+                    .append(s.rowsIn())
+                    .append(" in / ")
+                    .append(s.rowsOut())
+                    .append(" out");
+        if (s.owner() != null && s.leaseUntil() != null)
+            b.append(", held by ").append(s.owner()).append(" until ").append(s.leaseUntil());
         if (s.nextRetry() != null) {
             long in = Duration.between(Instant.now(), s.nextRetry()).toMillis();
             b.append(in > 0 ? ", next try in " + millis(in) : ", retry due");
         }
         b.append(']');
-        if (s.lastError() != null) b.append("\n           error: ").append(s.lastError().replace("\n", "\n           "));
+        if (s.lastError() != null)
+            b.append("\n           error: ").append(s.lastError().replace("\n", "\n           "));
         return b.toString();
     }
 
@@ -83,7 +90,8 @@ final class Text {
         int[] width = new int[columns.size()];
         for (int i = 0; i < width.length; i++) {
             width[i] = cell(columns.get(i)).length();
-            for (List<String> row : rows) width[i] = Math.max(width[i], cell(row.get(i)).length());
+            for (List<String> row : rows)
+                width[i] = Math.max(width[i], cell(row.get(i)).length());
         }
         StringBuilder b = new StringBuilder();
         line(b, columns, width);
@@ -95,7 +103,9 @@ final class Text {
     private static void line(StringBuilder b, List<String> cells, int[] width) {
         for (int i = 0; i < width.length; i++) {
             String c = cell(cells.get(i));
-            b.append(i == 0 ? "" : "  ").append(c).append(i == width.length - 1 ? "" : " ".repeat(width[i] - c.length()));
+            b.append(i == 0 ? "" : "  ")
+                    .append(c)
+                    .append(i == width.length - 1 ? "" : " ".repeat(width[i] - c.length()));
         }
         b.append('\n');
     }

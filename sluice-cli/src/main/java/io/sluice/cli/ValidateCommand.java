@@ -10,11 +10,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 
-@Command(name = "validate",
-        footer = {"%nExamples:",
-                "  sluice validate pipeline.yaml"},
+@Command(
+        name = "validate",
+        footer = {"%nExamples:", "  sluice validate pipeline.yaml"},
         description = "Check a pipeline without running it: options, types, folders, the sink, and the steps against a "
-        + "sample of the input. Changes nothing.")
+                + "sample of the input. Changes nothing.")
 final class ValidateCommand implements Callable<Integer> {
     @Mixin
     HelpOption help;
@@ -32,10 +32,14 @@ final class ValidateCommand implements Callable<Integer> {
             a.sink().check();
             StepCheck.Outcome steps = StepCheck.standalone(a);
             PrintWriter out = spec.commandLine().getOut();
-            out.printf("%s: valid (pipeline %s, %d step(s), %s)%n", args.file, p.name(), p.steps().size(), a.ledgerName());
-            out.println(steps.checked()
-                    ? "  checked against a sample of the input: the sink receives " + String.join(", ", steps.columns())
-                    : "  the steps were not checked against the input: " + steps.skipped());
+            out.printf(
+                    "%s: valid (pipeline %s, %d step(s), %s)%n",
+                    args.file, p.name(), p.steps().size(), a.ledgerName());
+            out.println(
+                    steps.checked()
+                            ? "  checked against a sample of the input: the sink receives "
+                                    + String.join(", ", steps.columns())
+                            : "  the steps were not checked against the input: " + steps.skipped());
         }
         return 0;
     }

@@ -16,15 +16,19 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "worker",
-        footer = {"%nExamples:",
-                "  sluice worker pipeline.yaml --id worker-1",
-                "  sluice worker pipeline.yaml --id worker-2   # on another machine: a pool"},
+@Command(
+        name = "worker",
+        footer = {
+            "%nExamples:",
+            "  sluice worker pipeline.yaml --id worker-1",
+            "  sluice worker pipeline.yaml --id worker-2   # on another machine: a pool"
+        },
         description = {
-    "Run as one member of a worker pool: any number of workers, on one machine or many, share the pipeline's splits "
-            + "through its ledger. One of them (the leader) lists the source each interval; all of them claim.",
-    "Watches until stopped. SIGTERM or Ctrl-C stops claiming, lets splits in flight commit and exits 0; a second "
-            + "one gives them back and exits 3."})
+            "Run as one member of a worker pool: any number of workers, on one machine or many, share the pipeline's splits "
+                    + "through its ledger. One of them (the leader) lists the source each interval; all of them claim.",
+            "Watches until stopped. SIGTERM or Ctrl-C stops claiming, lets splits in flight commit and exits 0; a second "
+                    + "one gives them back and exits 3."
+        })
 final class WorkerCommand implements Callable<Integer> {
     @Mixin
     HelpOption help;
@@ -32,18 +36,30 @@ final class WorkerCommand implements Callable<Integer> {
     @Mixin
     PipelineArgs args;
 
-    @Option(names = "--parallelism", paramLabel = "N", description = "Splits this worker processes at the same time (overrides run.parallelism).")
+    @Option(
+            names = "--parallelism",
+            paramLabel = "N",
+            description = "Splits this worker processes at the same time (overrides run.parallelism).")
     Integer parallelism;
 
-    @Option(names = "--id", paramLabel = "ID", description = "This worker's name in the ledger and in `sluice status` "
-            + "(default: host:pid:random). Must be unique in the pool, e.g. a pod's name.")
+    @Option(
+            names = "--id",
+            paramLabel = "ID",
+            description = "This worker's name in the ledger and in `sluice status` "
+                    + "(default: host:pid:random). Must be unique in the pool, e.g. a pod's name.")
     String id;
 
-    @Option(names = "--progress", paramLabel = "WHEN", defaultValue = "log",
+    @Option(
+            names = "--progress",
+            paramLabel = "WHEN",
+            defaultValue = "log",
             description = "log (a line every few seconds) | bar | none (default: ${DEFAULT-VALUE}).")
     String progress;
 
-    @Option(names = "--summary-json", paramLabel = "FILE", description = "When the worker stops, write its summary to this file as JSON, for scripts.")
+    @Option(
+            names = "--summary-json",
+            paramLabel = "FILE",
+            description = "When the worker stops, write its summary to this file as JSON, for scripts.")
     java.nio.file.Path summaryJson;
 
     @Spec
@@ -61,8 +77,8 @@ final class WorkerCommand implements Callable<Integer> {
         if (id != null && id.isBlank()) throw new UserError("--id must not be blank", RunSummary.INVALID);
         p = p.withRun(run);
         long pid = ProcessHandle.current().pid();
-        WorkerInfo self = new WorkerInfo(id != null ? id : RunCommand.ownerId(), RunCommand.hostName(), pid,
-                Instant.now(), run.parallelism());
+        WorkerInfo self = new WorkerInfo(
+                id != null ? id : RunCommand.ownerId(), RunCommand.hostName(), pid, Instant.now(), run.parallelism());
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try (Assembly a = Assembly.of(p, args.components(), Clock.systemUTC())) {
@@ -78,13 +94,24 @@ final class WorkerCommand implements Callable<Integer> {
             } finally {
                 progress.close();
             }
-            out.printf(Locale.ROOT, "%s worker %s stopped after %s: %d split(s) done, %d failed attempt(s), %d dead; "
-                    + "rows %d in, %d out, %d bad; ledger %.2f ms per split, %.1f%% of the time per split%n", p.name(),
-                    self.id(), Text.millis(s.millis()), s.splitsDone(), s.attemptsFailed(), s.died(),
-                    s.rowsIn(), s.rowsOut(), s.rejected(), runner.stats().ledgerMillisPerSplit(),
+            out.printf(
+                    Locale.ROOT,
+                    "%s worker %s stopped after %s: %d split(s) done, %d failed attempt(s), %d dead; "
+                            + "rows %d in, %d out, %d bad; ledger %.2f ms per split, %.1f%% of the time per split%n",
+                    p.name(),
+                    self.id(),
+                    Text.millis(s.millis()),
+                    s.splitsDone(),
+                    s.attemptsFailed(),
+                    s.died(),
+                    s.rowsIn(),
+                    s.rowsOut(),
+                    s.rejected(),
+                    runner.stats().ledgerMillisPerSplit(),
                     100 * runner.stats().ledgerShare());
             int code = s.exitCodeWhenWatching();
-            if (summaryJson != null) SummaryJson.write(summaryJson, p, self.id(), s, runner.stats().splitsDead(), code);
+            if (summaryJson != null)
+                SummaryJson.write(summaryJson, p, self.id(), s, runner.stats().splitsDead(), code);
             return code;
         }
     }

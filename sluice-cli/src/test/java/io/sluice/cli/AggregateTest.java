@@ -68,13 +68,24 @@ class AggregateTest {
         Random r = new Random(seed);
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < lines; i++) {
-            String amount = r.nextInt(20) == 0 ? "" : Long.toString(100_000_000_000_000L + (r.nextLong() & 0xFFFFFFFFFFFFFL));
-            String price = r.nextInt(10) == 0 ? "" : r.nextInt(1_000_000) + "." + String.format("%04d", r.nextInt(10_000));
+            String amount =
+                    r.nextInt(20) == 0 ? "" : Long.toString(100_000_000_000_000L + (r.nextLong() & 0xFFFFFFFFFFFFFL));
+            String price =
+                    r.nextInt(10) == 0 ? "" : r.nextInt(1_000_000) + "." + String.format("%04d", r.nextInt(10_000));
             String user = r.nextInt(10) == 0 ? "" : "u" + r.nextInt(40);
-            b.append("2026-11-%02d %02d:%02d:%02d".formatted(1 + r.nextInt(3), r.nextInt(24), r.nextInt(60), r.nextInt(60)))
-                    .append(',').append(CONSUMERS[r.nextInt(CONSUMERS.length)])
-                    .append(',').append(RESOURCES[r.nextInt(RESOURCES.length)])
-                    .append(',').append(amount).append(',').append(price).append(',').append(user).append('\n');
+            b.append("2026-11-%02d %02d:%02d:%02d"
+                            .formatted(1 + r.nextInt(3), r.nextInt(24), r.nextInt(60), r.nextInt(60)))
+                    .append(',')
+                    .append(CONSUMERS[r.nextInt(CONSUMERS.length)])
+                    .append(',')
+                    .append(RESOURCES[r.nextInt(RESOURCES.length)])
+                    .append(',')
+                    .append(amount)
+                    .append(',')
+                    .append(price)
+                    .append(',')
+                    .append(user)
+                    .append('\n');
         }
         return b.toString();
     }
@@ -108,7 +119,8 @@ class AggregateTest {
 
     private static String measures(String... names) {
         StringBuilder b = new StringBuilder("measures:\n");
-        for (String n : names) b.append("  ").append(n).append(": '").append(MEASURES.get(n)[0]).append("'\n");
+        for (String n : names)
+            b.append("  ").append(n).append(": '").append(MEASURES.get(n)[0]).append("'\n");
         return b.toString();
     }
 
@@ -130,8 +142,9 @@ class AggregateTest {
     private Map<String, String> totalsTypes() throws Exception {
         Map<String, String> types = new LinkedHashMap<>();
         try (var c = java.sql.DriverManager.getConnection("jdbc:duckdb:");
-             var s = c.createStatement();
-             var r = s.executeQuery("DESCRIBE SELECT * FROM read_parquet('" + ws.out().resolve("totals.parquet") + "')")) {
+                var s = c.createStatement();
+                var r = s.executeQuery(
+                        "DESCRIBE SELECT * FROM read_parquet('" + ws.out().resolve("totals.parquet") + "')")) {
             while (r.next()) types.put(r.getString("column_name"), r.getString("column_type"));
         }
         return types;
@@ -144,7 +157,6 @@ class AggregateTest {
         }
     }
 
-
     // ---- measures --------------------------------------------------------------------------------------
 
     @Test
@@ -155,9 +167,12 @@ class AggregateTest {
         CliRun r = run(p).ok();
         assertThat(r.all()).contains("totals rebuilt: 15 row(s)");
         JsonNode splits = CliRun.status(p).get("splits");
-        assertThat(splits.size()).as("the files were packed into several splits").isGreaterThanOrEqualTo(8);
+        assertThat(splits.size())
+                .as("the files were packed into several splits")
+                .isGreaterThanOrEqualTo(8);
         assertThat(partialFiles()).as("one partial per split").hasSize(splits.size());
-        assertThat(ws.outputFiles(".parquet")).as("only the totals are visible output")
+        assertThat(ws.outputFiles(".parquet"))
+                .as("only the totals are visible output")
                 .containsExactly(ws.out().resolve("totals.parquet"));
 
         String select = "consumer, resource, " + String.join(", ", names);
@@ -168,9 +183,14 @@ class AggregateTest {
         // exact types: an integer sum is a decimal with no scale (a DOUBLE would round sums past 2^53), a decimal sum
         // keeps its scale, counts are BIGINT
         Map<String, String> types = totalsTypes();
-        assertThat(types).containsEntry("total", "DECIMAL(38,0)").containsEntry("cost", "DECIMAL(38,4)")
-                .containsEntry("lines", "BIGINT").containsEntry("priced", "BIGINT").containsEntry("users", "BIGINT")
-                .containsEntry("lo", "BIGINT").containsEntry("first_seen", "TIMESTAMP");
+        assertThat(types)
+                .containsEntry("total", "DECIMAL(38,0)")
+                .containsEntry("cost", "DECIMAL(38,4)")
+                .containsEntry("lines", "BIGINT")
+                .containsEntry("priced", "BIGINT")
+                .containsEntry("users", "BIGINT")
+                .containsEntry("lo", "BIGINT")
+                .containsEntry("first_seen", "TIMESTAMP");
         assertThat(types.keySet()).containsExactly(select.split(", "));
         List<String> bigSums = totals("CAST(total AS VARCHAR)");
         assertThat(bigSums).allSatisfy(s -> assertThat(s).matches("\\d{17,}"));
@@ -185,16 +205,23 @@ class AggregateTest {
                 """ + measures("lines", "total", "users"), "");
         run(p).ok();
         assertThat(totalsTypes()).containsEntry("window_start", "TIMESTAMP").containsEntry("window_end", "TIMESTAMP");
-        List<String> expected = expected("consumer, time_bucket(INTERVAL 1 hour, ts) AS ws, ws + INTERVAL 1 hour, "
-                + expectedMeasures("lines", "total", "users"), "consumer, ws");
+        List<String> expected = expected(
+                "consumer, time_bucket(INTERVAL 1 hour, ts) AS ws, ws + INTERVAL 1 hour, "
+                        + expectedMeasures("lines", "total", "users"),
+                "consumer, ws");
         assertThat(expected.size()).isGreaterThan(100);
         CliRun.assertSameRows(totals("consumer, window_start, window_end, lines, total, users"), expected);
 
-        Path q = ws.pipeline("q.yaml", Files.readString(p).replace("size: 1h", "size: 15m")
-                .replace("pipeline: windows", "pipeline: quarter").replace("path: out", "path: out15"));
+        Path q = ws.pipeline(
+                "q.yaml",
+                Files.readString(p)
+                        .replace("size: 1h", "size: 15m")
+                        .replace("pipeline: windows", "pipeline: quarter")
+                        .replace("path: out", "path: out15"));
         run(q).ok();
-        List<String> quarter = expected("consumer, time_bucket(INTERVAL 15 minutes, ts) AS ws, ws + INTERVAL 15 minutes, "
-                + "count(*)", "consumer, ws");
+        List<String> quarter = expected(
+                "consumer, time_bucket(INTERVAL 15 minutes, ts) AS ws, ws + INTERVAL 15 minutes, " + "count(*)",
+                "consumer, ws");
         List<String> actual = Workspace.query("SELECT consumer, window_start, window_end, lines FROM read_parquet('"
                 + dir.resolve("out15/totals.parquet") + "')");
         CliRun.assertSameRows(actual, quarter);
@@ -207,7 +234,9 @@ class AggregateTest {
         run(p).ok();
         assertThat(CliRun.status(p).get("splits").size()).isGreaterThan(1);
         List<String> rows = totals("lines, total, cost, mean, users_too, hi");
-        assertThat(rows).hasSize(1).isEqualTo(expected(expectedMeasures("lines", "total", "cost", "mean", "users_too", "hi"), ""));
+        assertThat(rows)
+                .hasSize(1)
+                .isEqualTo(expected(expectedMeasures("lines", "total", "cost", "mean", "users_too", "hi"), ""));
         assertThat(rows.getFirst()).startsWith("1000|");
     }
 
@@ -216,7 +245,8 @@ class AggregateTest {
     @Test
     void aSecondRunWithOneNewFileUpdatesTheTotalsExactly() throws Exception {
         usageFiles(25, 40);
-        Path p = pipeline("second", "group_by: [consumer, resource]\n" + measures("lines", "total", "cost", "users"), "");
+        Path p = pipeline(
+                "second", "group_by: [consumer, resource]\n" + measures("lines", "total", "cost", "users"), "");
         run(p).ok();
         String select = "consumer, resource, lines, total, cost, users";
         String expectedSelect = "consumer, resource, " + expectedMeasures("lines", "total", "cost", "users");
@@ -235,7 +265,8 @@ class AggregateTest {
     @Test
     void replayingEverySplitReplacesItsPartialAndNeverCountsTwice() throws Exception {
         usageFiles(30, 40);
-        Path p = pipeline("replay", "group_by: [consumer, resource]\n" + measures("lines", "total", "cost", "lo", "users"), "");
+        Path p = pipeline(
+                "replay", "group_by: [consumer, resource]\n" + measures("lines", "total", "cost", "lo", "users"), "");
         run(p).ok();
         String select = "consumer, resource, lines, total, cost, lo, users";
         List<String> first = totals(select);
@@ -247,8 +278,11 @@ class AggregateTest {
         assertThat(again.all()).contains("planned " + partials.size() + " new split(s)");
         assertThat(partialFiles()).isEqualTo(partials);
         assertThat(totals(select)).isEqualTo(first);
-        CliRun.assertSameRows(first, expected("consumer, resource, "
-                + expectedMeasures("lines", "total", "cost", "lo", "users"), "consumer, resource"));
+        CliRun.assertSameRows(
+                first,
+                expected(
+                        "consumer, resource, " + expectedMeasures("lines", "total", "cost", "lo", "users"),
+                        "consumer, resource"));
     }
 
     @Test
@@ -277,14 +311,17 @@ class AggregateTest {
     @Test
     void emitChangesWritesOnlyTheChangedGroupsAsANewFileEachTime() throws Exception {
         usageFiles(10, 40);
-        Path p = pipeline("changes", "group_by: [consumer, resource]\n" + measures("lines", "total") + "emit: changes\n", "")
-                ;
+        Path p = pipeline(
+                "changes", "group_by: [consumer, resource]\n" + measures("lines", "total") + "emit: changes\n", "");
         Files.writeString(p, Files.readString(p).replace("format: parquet", "format: csv"));
         run(p).ok();
         List<Path> first = changeFiles();
-        assertThat(first).singleElement().satisfies(f -> assertThat(f.getFileName().toString()).matches("changes-[0-9a-f]{16}\\.csv"));
+        assertThat(first)
+                .singleElement()
+                .satisfies(f -> assertThat(f.getFileName().toString()).matches("changes-[0-9a-f]{16}\\.csv"));
         String expectedSelect = "consumer, resource, " + expectedMeasures("lines", "total");
-        CliRun.assertSameRows(Workspace.query("SELECT consumer, resource, lines, total FROM read_csv('" + first.getFirst() + "')"),
+        CliRun.assertSameRows(
+                Workspace.query("SELECT consumer, resource, lines, total FROM read_csv('" + first.getFirst() + "')"),
                 expected(expectedSelect, "consumer, resource"));
         assertThat(ws.out().resolve("totals.csv")).doesNotExist();
 
@@ -294,8 +331,11 @@ class AggregateTest {
         List<Path> second = new ArrayList<>(changeFiles());
         second.removeAll(first);
         assertThat(second).hasSize(1);
-        List<String> bobMem = expected(expectedSelect, "consumer, resource").stream().filter(r -> r.startsWith("bob|mem|")).toList();
-        assertThat(Workspace.query("SELECT consumer, resource, lines, total FROM read_csv('" + second.getFirst() + "')"))
+        List<String> bobMem = expected(expectedSelect, "consumer, resource").stream()
+                .filter(r -> r.startsWith("bob|mem|"))
+                .toList();
+        assertThat(Workspace.query(
+                        "SELECT consumer, resource, lines, total FROM read_csv('" + second.getFirst() + "')"))
                 .isEqualTo(bobMem);
 
         // nothing new: no new file, and the earlier ones stay
@@ -321,22 +361,32 @@ class AggregateTest {
         int line = yaml.indexOf("  - sql: SELECT * FROM input") + 1;
         for (CliRun r : List.of(sluice("validate", p.toString()), run(p))) {
             assertThat(r.code()).as(r.toString()).isEqualTo(2);
-            assertThat(r.err()).contains(p + ":" + line + ":").contains("steps[1]").contains("no step may follow an aggregate");
+            assertThat(r.err())
+                    .contains(p + ":" + line + ":")
+                    .contains("steps[1]")
+                    .contains("no step may follow an aggregate");
         }
         assertThat(ws.out()).doesNotExist();
 
         Path bad = pipeline("badmeasure", "measures: { m: 'median(amount)' }\n", "");
         CliRun r = sluice("validate", bad.toString());
         assertThat(r.code()).as(r.toString()).isEqualTo(2);
-        assertThat(r.err()).contains("steps[0].aggregate.measures").contains("median(amount)").contains("count_distinct(x)");
+        assertThat(r.err())
+                .contains("steps[0].aggregate.measures")
+                .contains("median(amount)")
+                .contains("count_distinct(x)");
 
         // two calls in one measure would merge per-split results (the max of each split's spread): refused
         Path two = pipeline("twocalls", "measures: { spread: 'max(amount) - min(amount)' }\n", "");
         CliRun t = sluice("validate", two.toString());
         assertThat(t.code()).as(t.toString()).isEqualTo(2);
-        assertThat(t.err()).contains("steps[0].aggregate.measures").contains("spread").contains("must be one function call");
+        assertThat(t.err())
+                .contains("steps[0].aggregate.measures")
+                .contains("spread")
+                .contains("must be one function call");
         // parentheses inside the argument and in quoted text are fine
-        Path nested = pipeline("nested", "measures: { m: \"sum(CASE WHEN consumer = ')' THEN (amount * (2)) ELSE 0 END)\" }\n", "");
+        Path nested = pipeline(
+                "nested", "measures: { m: \"sum(CASE WHEN consumer = ')' THEN (amount * (2)) ELSE 0 END)\" }\n", "");
         assertThat(sluice("validate", nested.toString()).code()).isZero();
     }
 
@@ -344,11 +394,13 @@ class AggregateTest {
     void partitionedTotalsReplaceStalePartitions() throws Exception {
         ws.input("a.log", "2026-11-01 10:00:00,zed,cpu,1,1.0000,u1\n2026-11-01 10:00:00,zed,mem,2,1.0000,u1\n");
         ws.input("b.log", "2026-11-01 10:00:00,bob,cpu,10,1.0000,u1\n");
-        Path p = pipeline("parts", "group_by: [consumer, resource]\n" + measures("lines", "total"), ", partition_by: [consumer]");
+        Path p = pipeline(
+                "parts", "group_by: [consumer, resource]\n" + measures("lines", "total"), ", partition_by: [consumer]");
         Files.writeString(p, Files.readString(p).replace("max_files: 5", "max_files: 1"));
         run(p).ok();
         assertThat(Files.exists(ws.out().resolve("consumer=zed"))).isTrue();
-        CliRun.assertSameRows(totals("consumer, resource, lines, total"), List.of("bob|cpu|1|10", "zed|cpu|1|1", "zed|mem|1|2"));
+        CliRun.assertSameRows(
+                totals("consumer, resource, lines, total"), List.of("bob|cpu|1|10", "zed|cpu|1|1", "zed|mem|1|2"));
 
         // a.log is rewritten (zed renamed amy) and replayed under the same split id: zed's partition must go
         ws.input("a.log", "2026-11-01 10:00:00,amy,cpu,3,1.0000,u1\n");
@@ -356,8 +408,10 @@ class AggregateTest {
         run(p).ok();
         CliRun.assertSameRows(totals("consumer, resource, lines, total"), List.of("amy|cpu|1|3", "bob|cpu|1|10"));
         try (Stream<Path> walk = Files.walk(ws.out())) {
-            assertThat(walk.filter(Files::isRegularFile).map(f -> ws.out().relativize(f).toString())
-                    .filter(f -> !f.startsWith("_"))).allMatch(f -> f.startsWith("consumer=amy/") || f.startsWith("consumer=bob/"))
+            assertThat(walk.filter(Files::isRegularFile)
+                            .map(f -> ws.out().relativize(f).toString())
+                            .filter(f -> !f.startsWith("_")))
+                    .allMatch(f -> f.startsWith("consumer=amy/") || f.startsWith("consumer=bob/"))
                     .hasSize(2);
         }
     }

@@ -57,7 +57,14 @@ class BadInputTest {
 
     private static String goodRows(String prefix, int from, int to) {
         StringBuilder b = new StringBuilder();
-        for (int i = from; i < to; i++) b.append(i).append(',').append(prefix).append(i).append(',').append(i * 10).append('\n');
+        for (int i = from; i < to; i++)
+            b.append(i)
+                    .append(',')
+                    .append(prefix)
+                    .append(i)
+                    .append(',')
+                    .append(i * 10)
+                    .append('\n');
         return b.toString();
     }
 
@@ -89,7 +96,9 @@ class BadInputTest {
     /** good.csv: 20 rows; mixed.csv: 10 good rows with a row of too many columns on line 5 (header is line 1). */
     private void malformedInput() throws Exception {
         ws.input("good.csv", "id,name,v\n" + goodRows("g", 0, 20));
-        ws.input("mixed.csv", "id,name,v\n" + goodRows("m", 100, 103) + "999,broken,1,EXTRA,COLUMNS\n" + goodRows("m", 103, 110));
+        ws.input(
+                "mixed.csv",
+                "id,name,v\n" + goodRows("m", 100, 103) + "999,broken,1,EXTRA,COLUMNS\n" + goodRows("m", 103, 110));
     }
 
     @Test
@@ -124,18 +133,29 @@ class BadInputTest {
         Path p = pipeline("  on_bad_record: fail\n", "    pack: { max_files: 1 }\n");
         CliRun first = run(p);
         assertThat(first.code()).as(first.toString()).isEqualTo(1);
-        assertThat(first.out()).contains("1 split(s) dead").contains("sluice status").contains("sluice retry");
+        assertThat(first.out())
+                .contains("1 split(s) dead")
+                .contains("sluice status")
+                .contains("sluice retry");
         assertThat(first.err()).contains("dead:").contains("mixed.csv");
         CliRun.assertSameRows(output(), expectedRows("g", 0, 20));
 
         CliRun status = sluice("status", p.toString());
         assertThat(status.code()).isZero();
-        assertThat(status.out()).contains("dead     1").contains("done     1").contains("mixed.csv")
-                .contains("attempts 2").contains("error:");
+        assertThat(status.out())
+                .contains("dead     1")
+                .contains("done     1")
+                .contains("mixed.csv")
+                .contains("attempts 2")
+                .contains("error:");
         JsonNode dead = deadSplit(p);
         assertThat(dead.get("attempts").asInt()).isEqualTo(2);
-        assertThat(dead.get("last_error").asText()).contains("mixed.csv").contains("attempt 2")
-                .contains("mixed.csv line 5").containsIgnoringCase("columns").contains("on_bad_record");
+        assertThat(dead.get("last_error").asText())
+                .contains("mixed.csv")
+                .contains("attempt 2")
+                .contains("mixed.csv line 5")
+                .containsIgnoringCase("columns")
+                .contains("on_bad_record");
 
         // the user fixes the file, sends the split back, and runs again
         ws.input("mixed.csv", "id,name,v\n" + goodRows("m", 100, 110));
@@ -151,7 +171,8 @@ class BadInputTest {
     }
 
     private static JsonNode deadSplit(Path p) throws Exception {
-        for (JsonNode s : CliRun.status(p).get("splits")) if (s.get("state").asText().equals("dead")) return s;
+        for (JsonNode s : CliRun.status(p).get("splits"))
+            if (s.get("state").asText().equals("dead")) return s;
         throw new AssertionError("no dead split");
     }
 
@@ -166,7 +187,8 @@ class BadInputTest {
         CliRun r = run(p);
         assertThat(r.code()).as(r.toString()).isZero();
         assertThat(CliRun.status(p).get("splits").size()).as("the file was cut").isGreaterThan(2);
-        CliRun.assertSameRows(output(), expectedRows("r", 0, 3500).stream().sorted().toList());
+        CliRun.assertSameRows(
+                output(), expectedRows("r", 0, 3500).stream().sorted().toList());
         assertThat(deadLetters()).singleElement().satisfies(d -> {
             assertThat(d.get("file").asText()).isEqualTo("big.csv");
             assertThat(d.get("line").asLong()).isEqualTo(3002);
@@ -178,7 +200,11 @@ class BadInputTest {
     void aMalformedJsonLineIsDeadLetteredAndFailNamesItsLine() throws Exception {
         StringBuilder jsonl = new StringBuilder();
         for (int i = 0; i < 10; i++) {
-            jsonl.append(i == 6 ? "{\"id\": 6, \"name\": \"j6\", \"v\": 60" : "{\"id\": " + i + ", \"name\": \"j" + i + "\", \"v\": " + i * 10 + "}").append('\n');
+            jsonl.append(
+                            i == 6
+                                    ? "{\"id\": 6, \"name\": \"j6\", \"v\": 60"
+                                    : "{\"id\": " + i + ", \"name\": \"j" + i + "\", \"v\": " + i * 10 + "}")
+                    .append('\n');
         }
         ws.input("events.jsonl", jsonl.toString());
         Path p = ws.pipeline(Files.readString(pipeline("")).replace("**/*.csv*", "**/*.jsonl"));
@@ -195,11 +221,17 @@ class BadInputTest {
         });
 
         // the same file with on_bad_record: fail: the split is dead and its error names the file and line
-        Path failing = ws.pipeline("fail.yaml", Files.readString(p).replace("pipeline: bad", "pipeline: bad-fail")
-                .replace("path: out", "path: out-fail") + "  on_bad_record: fail\n");
+        Path failing = ws.pipeline(
+                "fail.yaml",
+                Files.readString(p)
+                                .replace("pipeline: bad", "pipeline: bad-fail")
+                                .replace("path: out", "path: out-fail")
+                        + "  on_bad_record: fail\n");
         CliRun f = run(failing);
         assertThat(f.code()).as(f.toString()).isEqualTo(1);
-        assertThat(deadSplit(failing).get("last_error").asText()).contains("events.jsonl line 7").contains("on_bad_record");
+        assertThat(deadSplit(failing).get("last_error").asText())
+                .contains("events.jsonl line 7")
+                .contains("on_bad_record");
     }
 
     // ---- broken files --------------------------------------------------------------------------------
@@ -278,7 +310,9 @@ class BadInputTest {
         for (String command : List.of("run", "validate", "plan", "status")) {
             CliRun r = sluice(command, p.toString());
             assertThat(r.code()).as(command + ": " + r).isEqualTo(2);
-            assertThat(r.err()).contains("invalid pipeline").containsPattern(java.util.regex.Pattern.quote(p.toString()) + ":\\d+:\\d+: syntax error");
+            assertThat(r.err())
+                    .contains("invalid pipeline")
+                    .containsPattern(java.util.regex.Pattern.quote(p.toString()) + ":\\d+:\\d+: syntax error");
         }
         assertThat(Files.exists(ws.out())).as("nothing written").isFalse();
     }
@@ -297,7 +331,8 @@ class BadInputTest {
                 """);
         CliRun r = run(p);
         assertThat(r.code()).as(r.toString()).isEqualTo(2);
-        assertThat(r.err()).contains(p + ":8:5: sink.files.formt: unknown option (did you mean 'format'?)")
+        assertThat(r.err())
+                .contains(p + ":8:5: sink.files.formt: unknown option (did you mean 'format'?)")
                 .contains("allowed here: path, azure, gcs, s3, format, compression, partition_by");
         assertThat(sluice("validate", p.toString()).code()).isEqualTo(2);
     }
@@ -316,8 +351,10 @@ class BadInputTest {
         for (String command : List.of("run", "validate", "plan")) {
             CliRun r = sluice(command, p.toString());
             assertThat(r.code()).as(command + ": " + r).isEqualTo(2);
-            assertThat(r.err()).contains(p + ":4:11: source.files.path: ")
-                    .contains(dir.resolve("no/such/folder").toString()).contains("does not exist");
+            assertThat(r.err())
+                    .contains(p + ":4:11: source.files.path: ")
+                    .contains(dir.resolve("no/such/folder").toString())
+                    .contains("does not exist");
         }
         // status, retry and reset need only the ledger: they still work
         assertThat(sluice("status", p.toString()).code()).isZero();
@@ -340,11 +377,14 @@ class BadInputTest {
                 """);
         for (CliRun r : List.of(run(p), sluice("validate", p.toString()))) {
             assertThat(r.code()).as(r.toString()).isEqualTo(2);
-            assertThat(r.err()).contains(p + ":7:11: sink.files.path: cannot write to " + dir.resolve("blocker/out"))
+            assertThat(r.err())
+                    .contains(p + ":7:11: sink.files.path: cannot write to " + dir.resolve("blocker/out"))
                     .contains("choose another path");
         }
         JsonNode status = CliRun.status(p);
-        assertThat(status.get("counts").get("done").asLong()).as("nothing was processed").isZero();
+        assertThat(status.get("counts").get("done").asLong())
+                .as("nothing was processed")
+                .isZero();
         assertThat(status.get("counts").get("dead").asLong()).isZero();
     }
 

@@ -15,7 +15,8 @@ record CliRun(int code, String out, String err) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int code;
-        try (PrintWriter o = new PrintWriter(out, true); PrintWriter e = new PrintWriter(err, true)) {
+        try (PrintWriter o = new PrintWriter(out, true);
+                PrintWriter e = new PrintWriter(err, true)) {
             code = Main.execute(o, e, args);
         }
         return new CliRun(code, out.toString(), err.toString());
@@ -56,9 +57,23 @@ record CliRun(int code, String out, String err) {
         expected.forEach(r -> diff.merge(r, 1, Integer::sum));
         actual.forEach(r -> diff.merge(r, -1, Integer::sum));
         diff.values().removeIf(n -> n == 0);
-        List<String> missing = diff.entrySet().stream().filter(e -> e.getValue() > 0).map(e -> e.getValue() + "x " + e.getKey()).toList();
-        List<String> extra = diff.entrySet().stream().filter(e -> e.getValue() < 0).map(e -> -e.getValue() + "x " + e.getKey()).toList();
-        org.assertj.core.api.Assertions.assertThat(diff).as("%d rows out, %d expected; %d missing, e.g. %s; %d extra, e.g. %s", actual.size(), expected.size(),
-                missing.size(), missing.stream().limit(5).toList(), extra.size(), extra.stream().limit(5).toList()).isEmpty();
+        List<String> missing = diff.entrySet().stream()
+                .filter(e -> e.getValue() > 0)
+                .map(e -> e.getValue() + "x " + e.getKey())
+                .toList();
+        List<String> extra = diff.entrySet().stream()
+                .filter(e -> e.getValue() < 0)
+                .map(e -> -e.getValue() + "x " + e.getKey())
+                .toList();
+        org.assertj.core.api.Assertions.assertThat(diff)
+                .as(
+                        "%d rows out, %d expected; %d missing, e.g. %s; %d extra, e.g. %s",
+                        actual.size(),
+                        expected.size(),
+                        missing.size(),
+                        missing.stream().limit(5).toList(),
+                        extra.size(),
+                        extra.stream().limit(5).toList())
+                .isEmpty();
     }
 }

@@ -42,20 +42,30 @@ class CommandLineTest {
     @ParameterizedTest(name = "sluice {0} --help")
     @MethodSource("commands")
     void everyCommandAnswersHelpWithUsageOptionsAndAnExample(List<String> path) {
-        String name = String.join(" ", Stream.concat(Stream.of("sluice"), path.stream()).toList());
+        String name = String.join(
+                " ", Stream.concat(Stream.of("sluice"), path.stream()).toList());
         for (String flag : List.of("--help", "-h")) {
             List<String> args = new ArrayList<>(path);
             args.add(flag);
             CliRun r = sluice(args.toArray(String[]::new));
             assertThat(r.code()).as(name + " " + flag + "\n" + r).isZero();
             assertThat(r.err()).as(name + " " + flag).isEmpty();
-            assertThat(r.out()).as(name + " " + flag).startsWith("Usage: " + name).contains("-h, --help");
+            assertThat(r.out())
+                    .as(name + " " + flag)
+                    .startsWith("Usage: " + name)
+                    .contains("-h, --help");
             List<String> lines = r.out().lines().toList();
-            List<String> examples = lines.stream().dropWhile(l -> !l.equals("Examples:")).skip(1)
-                    .takeWhile(l -> !l.isBlank()).toList();
-            assertThat(examples).as(name + ": an Examples section\n" + r.out()).isNotEmpty()
+            List<String> examples = lines.stream()
+                    .dropWhile(l -> !l.equals("Examples:"))
+                    .skip(1)
+                    .takeWhile(l -> !l.isBlank())
+                    .toList();
+            assertThat(examples)
+                    .as(name + ": an Examples section\n" + r.out())
+                    .isNotEmpty()
                     .anySatisfy(l -> assertThat(l).startsWith("  " + name + " "))
-                    .allSatisfy(l -> assertThat(l).as("an example fits on one line").startsWith("  "));
+                    .allSatisfy(
+                            l -> assertThat(l).as("an example fits on one line").startsWith("  "));
         }
     }
 
@@ -66,10 +76,13 @@ class CommandLineTest {
         assertThat(command.err()).contains("unknown command 'stauts' (did you mean 'status'?)");
         CliRun option = sluice("run", "--paralelism", "2", "p.yaml");
         assertThat(option.code()).isEqualTo(2);
-        assertThat(option.err()).contains("unknown option '--paralelism' for 'sluice run' (did you mean '--parallelism'?)")
+        assertThat(option.err())
+                .contains("unknown option '--paralelism' for 'sluice run' (did you mean '--parallelism'?)")
                 .doesNotContain("'p.yaml'");
-        assertThat(sluice("run", "--mdoe=watch", "p.yaml").err()).contains("unknown option '--mdoe' for 'sluice run' (did you mean '--mode'?)");
-        assertThat(sluice("focus", "valdate", "x.csv").err()).contains("unknown command 'valdate' (did you mean 'validate'?)");
+        assertThat(sluice("run", "--mdoe=watch", "p.yaml").err())
+                .contains("unknown option '--mdoe' for 'sluice run' (did you mean '--mode'?)");
+        assertThat(sluice("focus", "valdate", "x.csv").err())
+                .contains("unknown command 'valdate' (did you mean 'validate'?)");
         assertThat(sluice("frobnicate").err()).contains("unknown command 'frobnicate'; commands: init, run,");
     }
 
@@ -80,14 +93,17 @@ class CommandLineTest {
         assertThat(lines.getFirst()).matches("sluice \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?");
         String head = null;
         try {
-            Process git = new ProcessBuilder("git", "rev-parse", "--short=12", "HEAD").directory(Path.of("..").toFile()).start();
+            Process git = new ProcessBuilder("git", "rev-parse", "--short=12", "HEAD")
+                    .directory(Path.of("..").toFile())
+                    .start();
             String out = new String(git.getInputStream().readAllBytes()).strip();
             if (git.waitFor() == 0) head = out;
         } catch (java.io.IOException noGitCommand) {
             // built without git too: the version says so
         }
         if (head != null) {
-            assertThat(lines.get(1)).matches("commit " + head + " of \\d{4}-\\d\\d-\\d\\dT.*; built \\d{4}-\\d\\d-\\d\\dT.*");
+            assertThat(lines.get(1))
+                    .matches("commit " + head + " of \\d{4}-\\d\\d-\\d\\dT.*; built \\d{4}-\\d\\d-\\d\\dT.*");
         } else {
             assertThat(lines.get(1)).startsWith("commit unknown: built from a source tree without git history; built ");
         }
@@ -101,13 +117,16 @@ class CommandLineTest {
         built.setProperty("commit.time", "");
         built.setProperty("changed", "129");
         built.setProperty("built", "2026-12-01T10:00:00Z");
-        assertThat(BuildInfo.lines(built)).startsWith("sluice 1.2.3",
-                "commit unknown: built from a source tree without git history; built 2026-12-01T10:00:00Z");
+        assertThat(BuildInfo.lines(built))
+                .startsWith(
+                        "sluice 1.2.3",
+                        "commit unknown: built from a source tree without git history; built 2026-12-01T10:00:00Z");
         built.setProperty("commit", "0123456789ab");
         built.setProperty("commit.time", "2026-11-30T09:00:00+00:00");
         built.setProperty("changed", "1");
         assertThat(BuildInfo.lines(built).get(1))
-                .isEqualTo("commit 0123456789ab of 2026-11-30T09:00:00+00:00, with uncommitted changes; built 2026-12-01T10:00:00Z");
+                .isEqualTo(
+                        "commit 0123456789ab of 2026-11-30T09:00:00+00:00, with uncommitted changes; built 2026-12-01T10:00:00Z");
     }
 
     /** In a process of its own, as a user runs it: the reference reaches standard output before the JVM exits. */
@@ -136,8 +155,11 @@ class CommandLineTest {
                 ask sluice run --par
                 ask sluice focus ma
                 """;
-        Process bash = new ProcessBuilder("bash", "-c", complete, "bash", script.toString()).redirectErrorStream(true).start();
-        List<String> answers = new String(bash.getInputStream().readAllBytes()).lines().toList();
+        Process bash = new ProcessBuilder("bash", "-c", complete, "bash", script.toString())
+                .redirectErrorStream(true)
+                .start();
+        List<String> answers =
+                new String(bash.getInputStream().readAllBytes()).lines().toList();
         assertThat(bash.waitFor()).isZero();
         assertThat(answers).containsExactly("status", "--parallelism", "mapping");
     }

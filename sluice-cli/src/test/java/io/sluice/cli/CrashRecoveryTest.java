@@ -64,15 +64,21 @@ class CrashRecoveryTest {
         for (int attempt = 0; attempt < 5 && doneBefore < 0; attempt++) {
             Process p = ChildJvm.start(log, MAIN, "run", pipeline.toString(), "--progress", "none");
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (splits(db, SplitState.CLAIMED).isEmpty() && p.isAlive() && System.nanoTime() < deadline) Thread.sleep(20);
+            while (splits(db, SplitState.CLAIMED).isEmpty() && p.isAlive() && System.nanoTime() < deadline)
+                Thread.sleep(20);
             p.destroyForcibly().waitFor();
-            if (!splits(db, SplitState.CLAIMED).isEmpty()) doneBefore = splits(db, SplitState.DONE).size();
+            if (!splits(db, SplitState.CLAIMED).isEmpty())
+                doneBefore = splits(db, SplitState.DONE).size();
         }
-        assertThat(doneBefore).as("a run killed while it held a claim (log: %s)", log).isNotNegative();
+        assertThat(doneBefore)
+                .as("a run killed while it held a claim (log: %s)", log)
+                .isNotNegative();
 
         Path rerun = tmp.resolve("rerun.log");
         Process p = ChildJvm.start(rerun, MAIN, "run", pipeline.toString(), "--progress", "log");
-        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("finished without waiting for the hour-long lease (log: %s)", rerun).isTrue();
+        assertThat(p.waitFor(120, TimeUnit.SECONDS))
+                .as("finished without waiting for the hour-long lease (log: %s)", rerun)
+                .isTrue();
         assertThat(p.exitValue()).as("log: %s", rerun).isZero();
         String said = Files.readString(rerun);
         assertThat(said).contains("a process of this machine that is gone: taken over now");
@@ -101,27 +107,36 @@ class CrashRecoveryTest {
         PipelineLoader loader = PipelineLoader.withSystemEnv();
         Pipeline p = loader.load(pipeline);
         try (Assembly a = Assembly.of(p, loader.components(), Clock.systemUTC())) {
-            assertThat(new io.sluice.planning.Planner(a.source(), a.ledger()).plan().splits()).hasSize(3);
-            for (String owner : List.of(gone, alive, elsewhere)) claims.put(owner, a.ledger().claim(owner, Duration.ofHours(1)).orElseThrow());
+            assertThat(new io.sluice.planning.Planner(a.source(), a.ledger())
+                            .plan()
+                            .splits())
+                    .hasSize(3);
+            for (String owner : List.of(gone, alive, elsewhere))
+                claims.put(owner, a.ledger().claim(owner, Duration.ofHours(1)).orElseThrow());
         }
 
         Path log = tmp.resolve("held.log");
         Process run = ChildJvm.start(log, MAIN, "run", pipeline.toString(), "--progress", "log");
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (!Files.readString(log).contains("waiting for 2 split(s) claimed by other processes") && run.isAlive()
+            while (!Files.readString(log).contains("waiting for 2 split(s) claimed by other processes")
+                    && run.isAlive()
                     && System.nanoTime() < deadline) {
                 Thread.sleep(100);
             }
-            assertThat(Files.readString(log)).contains("waiting for 2 split(s) claimed by other processes")
+            assertThat(Files.readString(log))
+                    .contains("waiting for 2 split(s) claimed by other processes")
                     .contains("split " + claims.get(gone).splitId() + " was claimed by " + gone);
         } finally {
             run.destroy();
             run.waitFor(60, TimeUnit.SECONDS);
         }
-        Map<String, SplitInfo> byId = splits(tmp.resolve(".sluice/held.db"), SplitState.CLAIMED, SplitState.DONE).stream()
-                .collect(Collectors.toMap(SplitInfo::id, Function.identity()));
-        assertThat(byId.get(claims.get(gone).splitId()).state()).as("the killed process's split").isEqualTo(SplitState.DONE);
+        Map<String, SplitInfo> byId =
+                splits(tmp.resolve(".sluice/held.db"), SplitState.CLAIMED, SplitState.DONE).stream()
+                        .collect(Collectors.toMap(SplitInfo::id, Function.identity()));
+        assertThat(byId.get(claims.get(gone).splitId()).state())
+                .as("the killed process's split")
+                .isEqualTo(SplitState.DONE);
         for (String owner : List.of(alive, elsewhere)) {
             SplitInfo s = byId.get(claims.get(owner).splitId());
             assertThat(s.state()).as("held by %s", owner).isEqualTo(SplitState.CLAIMED);

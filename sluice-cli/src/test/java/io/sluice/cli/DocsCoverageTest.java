@@ -24,7 +24,9 @@ class DocsCoverageTest {
         String docs = readme + allDocs();
         List<String> missing = new ArrayList<>();
         walk(new CommandLine(new Main()), "sluice", readme, docs, missing);
-        assertThat(missing).as("add them to README.md's command table (options may be in docs/)").isEmpty();
+        assertThat(missing)
+                .as("add them to README.md's command table (options may be in docs/)")
+                .isEmpty();
     }
 
     private static void walk(CommandLine cmd, String name, String readme, String docs, List<String> missing) {
@@ -42,18 +44,23 @@ class DocsCoverageTest {
         Pattern getenv = Pattern.compile("getenv\\(\"([A-Z0-9_]+)\"\\)");
         List<String> variables = new ArrayList<>();
         try (Stream<Path> files = Files.walk(ROOT)) {
-            for (Path f : files.filter(f -> f.toString().contains("/src/main/java/") && f.toString().endsWith(".java")).toList()) {
+            for (Path f : files.filter(f -> f.toString().contains("/src/main/java/")
+                            && f.toString().endsWith(".java"))
+                    .toList()) {
                 Matcher m = getenv.matcher(Files.readString(f));
                 while (m.find()) variables.add(m.group(1));
             }
         }
-        assertThat(variables).isNotEmpty().allSatisfy(v -> assertThat(docs).as("%s is documented", v).contains(v));
+        assertThat(variables)
+                .isNotEmpty()
+                .allSatisfy(v -> assertThat(docs).as("%s is documented", v).contains(v));
     }
 
     private static String allDocs() throws IOException {
         StringBuilder all = new StringBuilder();
         try (Stream<Path> files = Files.walk(ROOT.resolve("docs"))) {
-            for (Path f : files.filter(f -> f.toString().endsWith(".md")).sorted().toList()) all.append(Files.readString(f));
+            for (Path f :
+                    files.filter(f -> f.toString().endsWith(".md")).sorted().toList()) all.append(Files.readString(f));
         }
         return all.toString();
     }

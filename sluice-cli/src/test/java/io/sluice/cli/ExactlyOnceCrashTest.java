@@ -52,7 +52,9 @@ class ExactlyOnceCrashTest {
             }
             if (p.exitValue() == 0 && allDone(pipeline)) {
                 // a run got through between kills: check it, then start over so every kill lands on real work
-                assertThat(ws.outputRows("id, region, amount", "parquet")).as("cycle %d", completed).isEqualTo(expected);
+                assertThat(ws.outputRows("id, region, amount", "parquet"))
+                        .as("cycle %d", completed)
+                        .isEqualTo(expected);
                 completed++;
                 deleteTree(ws.out());
                 deleteTree(tmp.resolve(".sluice"));
@@ -62,7 +64,9 @@ class ExactlyOnceCrashTest {
 
         runToTheEnd(pipeline, log);
         assertThat(allDone(pipeline)).isTrue();
-        assertThat(ws.outputRows("id, region, amount", "parquet")).as("every input row exactly once").isEqualTo(expected);
+        assertThat(ws.outputRows("id, region, amount", "parquet"))
+                .as("every input row exactly once")
+                .isEqualTo(expected);
         assertThat(ws.deadLetters()).isEmpty();
     }
 
@@ -105,7 +109,9 @@ class ExactlyOnceCrashTest {
         int code = -1;
         for (int i = 0; i < 5 && code != 0; i++) {
             Process p = ChildJvm.start(log, MAIN, "run", pipeline.toString(), "--progress", "none");
-            assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("final run finished (log: %s)", log).isTrue();
+            assertThat(p.waitFor(120, TimeUnit.SECONDS))
+                    .as("final run finished (log: %s)", log)
+                    .isTrue();
             code = p.exitValue();
         }
         assertThat(code).as("exit code of the final run (log: %s)", log).isZero();
@@ -134,7 +140,12 @@ class ExactlyOnceCrashTest {
                 long id = f * 1_000_000L + r;
                 String region = REGIONS[(int) ((id + version) % 3)];
                 String amount = (id % 1000) + "." + (version % 100);
-                csv.append(id).append(',').append(region).append(',').append(amount).append('\n');
+                csv.append(id)
+                        .append(',')
+                        .append(region)
+                        .append(',')
+                        .append(amount)
+                        .append('\n');
                 expected.add(id + "|" + region + "|" + new java.math.BigDecimal(amount).setScale(4));
             }
             ws.input(name, csv.toString());
@@ -161,9 +172,12 @@ class ExactlyOnceCrashTest {
         Path log = tmp.resolve("two.log");
 
         List<Process> processes = new ArrayList<>();
-        for (int i = 0; i < 2; i++) processes.add(ChildJvm.start(log, MAIN, "run", pipeline.toString(), "--progress", "none"));
+        for (int i = 0; i < 2; i++)
+            processes.add(ChildJvm.start(log, MAIN, "run", pipeline.toString(), "--progress", "none"));
         for (Process p : processes) {
-            assertThat(p.waitFor(180, TimeUnit.SECONDS)).as("run finished (log: %s)", log).isTrue();
+            assertThat(p.waitFor(180, TimeUnit.SECONDS))
+                    .as("run finished (log: %s)", log)
+                    .isTrue();
             assertThat(p.exitValue()).as("exit code (log: %s)", log).isZero();
         }
 
@@ -189,7 +203,12 @@ class ExactlyOnceCrashTest {
                 id++;
                 String region = regions[(int) (id % 3)];
                 String amount = (id % 1000) + "." + (id % 100);
-                csv.append(id).append(',').append(region).append(',').append(amount).append('\n');
+                csv.append(id)
+                        .append(',')
+                        .append(region)
+                        .append(',')
+                        .append(amount)
+                        .append('\n');
                 expected.add(id + "|" + region + "|" + new java.math.BigDecimal(amount).setScale(4));
             }
             ws.input(f == files ? "big/large.csv" : "day-" + (f % 4) + "/part-" + f + ".csv", csv.toString());
@@ -234,7 +253,10 @@ class ExactlyOnceCrashTest {
         if (!Files.exists(ledgerFile(pipeline))) return false;
         try (Ledger ledger = SqliteLedger.open(ledgerFile(pipeline), "crash", Clock.systemUTC())) {
             var counts = ledger.counts();
-            long notDone = counts.entrySet().stream().filter(e -> e.getKey() != SplitState.DONE).mapToLong(e -> e.getValue()).sum();
+            long notDone = counts.entrySet().stream()
+                    .filter(e -> e.getKey() != SplitState.DONE)
+                    .mapToLong(e -> e.getValue())
+                    .sum();
             return notDone == 0 && counts.getOrDefault(SplitState.DONE, 0L) > 0;
         }
     }

@@ -41,27 +41,36 @@ class ExampleScriptsTest {
     @Test
     void focusAwsS3RunShConvertsTheBucketOnceAndListsIt() throws Exception {
         Path example = copy("focus-aws-s3");
-        copyTree(Path.of("..", "examples", "focus-aws", "input"), example.resolveSibling("focus-aws").resolve("input"));
+        copyTree(
+                Path.of("..", "examples", "focus-aws", "input"),
+                example.resolveSibling("focus-aws").resolve("input"));
         for (String script : List.of("env.sh", "s3proxy.sh")) {
             Files.createDirectories(dir.resolve("scripts"));
             Files.copy(Path.of("..", "scripts", script), dir.resolve("scripts").resolve(script));
         }
         String first = runSh(example);
-        assertThat(first).contains("focus-aws-s3 finished").contains("uploaded s3://billing-exports/cur/public/2023-11/");
+        assertThat(first)
+                .contains("focus-aws-s3 finished")
+                .contains("uploaded s3://billing-exports/cur/public/2023-11/");
         Matcher rows = Pattern.compile("rows (\\d+) in, (\\d+) out").matcher(first);
         assertThat(rows.find()).as(first).isTrue();
         List<String> listing = objects(first);
-        assertThat(listing).as(first).isNotEmpty()
+        assertThat(listing)
+                .as(first)
+                .isNotEmpty()
                 .allMatch(line -> line.contains("\ts3://finops-lake/focus/"))
                 .anyMatch(line -> line.contains("/BillingPeriodStart=") && line.endsWith(".parquet"));
         // S3Proxy keeps each object as a file under data/s3/BUCKET/, so the output can be read back here
         String parquet = example.resolve("data/s3/finops-lake/focus") + "/**/*.parquet";
         assertThat(Workspace.query("SELECT count(*) FROM read_parquet('" + parquet + "', filename = true) "
-                + "WHERE filename NOT LIKE '%/\\_%' ESCAPE '\\'")).containsExactly(rows.group(2));
+                        + "WHERE filename NOT LIKE '%/\\_%' ESCAPE '\\'"))
+                .containsExactly(rows.group(2));
         assertThat(Long.parseLong(rows.group(2))).isPositive();
 
         String second = runSh(example);
-        assertThat(second).contains("focus-aws-s3 finished in").contains("0 split(s) done")
+        assertThat(second)
+                .contains("focus-aws-s3 finished in")
+                .contains("0 split(s) done")
                 .contains("3 input(s) already processed by earlier runs");
         assertThat(objects(second)).isEqualTo(listing);
     }
@@ -73,8 +82,10 @@ class ExampleScriptsTest {
 
     private String runSh(Path example) throws Exception {
         Path log = dir.resolve("run.log");
-        Process p = new ProcessBuilder("bash", example.resolve("run.sh").toString()).redirectErrorStream(true)
-                .redirectOutput(log.toFile()).start();
+        Process p = new ProcessBuilder("bash", example.resolve("run.sh").toString())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         assertThat(p.waitFor(300, TimeUnit.SECONDS)).as("run.sh ended").isTrue();
         String out = Files.readString(log);
         assertThat(p.exitValue()).as(out).isZero();
@@ -111,8 +122,11 @@ class ExampleScriptsTest {
         Path to = dir.resolve("examples").resolve(name);
         copyTree(Path.of("..", "examples", name), to);
         Path sluice = dir.resolve("sluice");
-        Files.writeString(sluice, "#!/bin/sh\nexec '" + Path.of(System.getProperty("java.home"), "bin", "java")
-                + "' --enable-native-access=ALL-UNNAMED -cp '" + System.getProperty("java.class.path") + "' io.sluice.cli.Main \"$@\"\n");
+        Files.writeString(
+                sluice,
+                "#!/bin/sh\nexec '" + Path.of(System.getProperty("java.home"), "bin", "java")
+                        + "' --enable-native-access=ALL-UNNAMED -cp '" + System.getProperty("java.class.path")
+                        + "' io.sluice.cli.Main \"$@\"\n");
         Files.setPosixFilePermissions(sluice, PosixFilePermissions.fromString("rwxr-xr-x"));
         return to;
     }

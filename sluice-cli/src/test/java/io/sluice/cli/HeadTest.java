@@ -38,28 +38,40 @@ class HeadTest {
 
     @Test
     void showsTheFirstRowsTheStepsMakeAndWritesNothing() throws Exception {
-        Path p = pipeline("- sql: SELECT id, upper(region) AS region, amount * 2 AS doubled FROM input WHERE amount IS NOT NULL");
+        Path p = pipeline(
+                "- sql: SELECT id, upper(region) AS region, amount * 2 AS doubled FROM input WHERE amount IS NOT NULL");
         CliRun head = sluice("head", p.toString(), "-n", "2").ok();
-        assertThat(head.out().lines().toList()).containsExactly(
-                "head: split a.csv; the first rows the sink would get, nothing written:",
-                "id  region  doubled",
-                "--  ------  -------",
-                "1   EU      20",
-                "3   EU      60");
+        assertThat(head.out().lines().toList())
+                .containsExactly(
+                        "head: split a.csv; the first rows the sink would get, nothing written:",
+                        "id  region  doubled",
+                        "--  ------  -------",
+                        "1   EU      20",
+                        "3   EU      60");
         assertThat(ws.out()).as("no output written").doesNotExist();
         JsonNode counts = CliRun.status(p).get("counts");
-        counts.forEach(n -> assertThat(n.asLong()).as("nothing registered in the ledger: " + counts).isZero());
+        counts.forEach(n -> assertThat(n.asLong())
+                .as("nothing registered in the ledger: " + counts)
+                .isZero());
 
         run(p).ok();
-        assertThat(ws.outputRows("id, region, doubled", "parquet")).containsExactly("1|EU|20", "3|EU|60", "4|AP|80", "5|EU|100");
+        assertThat(ws.outputRows("id, region, doubled", "parquet"))
+                .containsExactly("1|EU|20", "3|EU|60", "4|AP|80", "5|EU|100");
         assertThat(sluice("head", p.toString()).ok().out())
-                .contains("nothing to show: no split waits and a run now would plan none: 1 input(s) already processed");
+                .contains(
+                        "nothing to show: no split waits and a run now would plan none: 1 input(s) already processed");
     }
 
     @Test
     void anAggregateShowsThisSplitsTotals() throws Exception {
         Path p = pipeline("- aggregate: { group_by: [region], measures: { total: sum(amount), lines: count(*) } }");
-        assertThat(sluice("head", p.toString()).ok().out().lines().skip(3).sorted().toList())
+        assertThat(sluice("head", p.toString())
+                        .ok()
+                        .out()
+                        .lines()
+                        .skip(3)
+                        .sorted()
+                        .toList())
                 .containsExactly("ap      40     1", "eu      90     3", "us      NULL   1");
     }
 
@@ -70,18 +82,32 @@ class HeadTest {
         assertThat(run(broken).code()).isEqualTo(1);
         sluice("retry", broken.toString()).ok();
         Path fixed = pipeline("- sql: SELECT id, region FROM input ORDER BY id");
-        assertThat(sluice("head", fixed.toString(), "-n", "1").ok().out().lines().toList())
-                .containsExactly("head: split a.csv; the first rows the sink would get, nothing written:",
-                        "id  region", "--  ------", "1   eu");
+        assertThat(sluice("head", fixed.toString(), "-n", "1")
+                        .ok()
+                        .out()
+                        .lines()
+                        .toList())
+                .containsExactly(
+                        "head: split a.csv; the first rows the sink would get, nothing written:",
+                        "id  region",
+                        "--  ------",
+                        "1   eu");
         assertThat(CliRun.status(fixed).get("counts").get("pending").asLong()).isEqualTo(1);
     }
 
     @Test
     void saysWhenThereIsNothingToShow() throws Exception {
         Files.delete(ws.in().resolve("a.csv"));
-        CliRun r = sluice("head", pipeline("- sql: SELECT * FROM input").toString()).ok();
+        CliRun r = sluice("head", pipeline("- sql: SELECT * FROM input").toString())
+                .ok();
         assertThat(r.out()).contains("head: nothing to show: the source has no input");
-        assertThat(sluice("head", "-n", "0", pipeline("- sql: SELECT * FROM input").toString()).err()).contains("-n must be at least 1");
+        assertThat(sluice(
+                                "head",
+                                "-n",
+                                "0",
+                                pipeline("- sql: SELECT * FROM input").toString())
+                        .err())
+                .contains("-n must be at least 1");
     }
 
     @Test

@@ -27,8 +27,14 @@ public final class LogWriterMain {
                 Path log = dir.resolve("app-" + f + ".log");
                 for (int i = 0; i < 20; i++) {
                     seq++;
-                    String line = "2026-11-21T10:%02d:%02d.%06d c%d r%d %d\n".formatted((seq / 60) % 60, seq % 60, seq,
-                            random.nextInt(5), random.nextInt(3), 1 + random.nextInt(1000));
+                    String line = "2026-11-21T10:%02d:%02d.%06d c%d r%d %d\n"
+                            .formatted(
+                                    (seq / 60) % 60,
+                                    seq % 60,
+                                    seq,
+                                    random.nextInt(5),
+                                    random.nextInt(3),
+                                    1 + random.nextInt(1000));
                     byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
                     if (random.nextInt(10) == 0) {
                         int cut = 1 + random.nextInt(bytes.length - 1);

@@ -39,25 +39,31 @@ class MemoryLedgerCliTest {
     void aRunWarnsThatItForgetsAndTheNextRunProcessesEverythingAgain() throws Exception {
         CliRun first = run(pipeline);
         assertThat(first.code()).as(first.toString()).isZero();
-        assertThat(first.err()).contains("mem: warning: the ledger is in memory (state.memory)")
+        assertThat(first.err())
+                .contains("mem: warning: the ledger is in memory (state.memory)")
                 .contains("never where exactly-once across restarts matters");
         assertThat(first.out()).contains("2 split(s) done");
 
         CliRun second = run(pipeline);
         assertThat(second.out()).as("nothing was remembered").contains("2 split(s) done");
-        assertThat(ws.outputRows("id, amount", "csv")).as("replay replaces, so the output holds each row once")
+        assertThat(ws.outputRows("id, amount", "csv"))
+                .as("replay replaces, so the output holds each row once")
                 .containsExactly("1|10", "2|20", "3|30");
-        assertThat(Files.exists(dir.resolve(".sluice").resolve("mem.db"))).as("no ledger file").isFalse();
+        assertThat(Files.exists(dir.resolve(".sluice").resolve("mem.db")))
+                .as("no ledger file")
+                .isFalse();
     }
 
     @Test
     void commandsThatNeedAnotherProcesssStateRefuseIt() {
         for (String[] args : new String[][] {
-                {"status", pipeline.toString()}, {"retry", pipeline.toString()}, {"worker", pipeline.toString()}}) {
+            {"status", pipeline.toString()}, {"retry", pipeline.toString()}, {"worker", pipeline.toString()}
+        }) {
             CliRun r = sluice(args);
             assertThat(r.code()).as(r.toString()).isEqualTo(2);
-            assertThat(r.err()).contains("pipeline mem keeps its ledger in the memory of the process that runs it "
-                    + "(state.memory)");
+            assertThat(r.err())
+                    .contains("pipeline mem keeps its ledger in the memory of the process that runs it "
+                            + "(state.memory)");
         }
         CliRun reset = sluice("reset", pipeline.toString(), "--yes");
         assertThat(reset.code()).as(reset.toString()).isZero();

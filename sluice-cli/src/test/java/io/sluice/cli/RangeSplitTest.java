@@ -21,7 +21,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * commas, CRLF, no newline at the end).
  */
 class RangeSplitTest {
-    private static final String[] NAMES = {"Zoë", "Ångström", "日本語テキスト", "emoji 🚀🌍", "Ωmega-Δelta", "plain", "Œuvre ß"};
+    private static final String[] NAMES = {"Zoë", "Ångström", "日本語テキスト", "emoji 🚀🌍", "Ωmega-Δelta", "plain", "Œuvre ß"
+    };
     private static final int SPLIT_KB = 64;
 
     @TempDir
@@ -56,7 +57,9 @@ class RangeSplitTest {
             ids.add(s.get("id").asText());
         });
         long size = Files.size(ws.in().resolve(key));
-        assertThat(ids).as("the file is cut into ranges").hasSizeGreaterThanOrEqualTo((int) (size / (SPLIT_KB * 1024)))
+        assertThat(ids)
+                .as("the file is cut into ranges")
+                .hasSizeGreaterThanOrEqualTo((int) (size / (SPLIT_KB * 1024)))
                 .allSatisfy(id -> assertThat(id).startsWith(key + "#"));
     }
 
@@ -72,16 +75,29 @@ class RangeSplitTest {
                 case 3 -> "ünquoted näïve text";
                 default -> "\"" + "x".repeat(r.nextInt(200)) + "\"";
             };
-            b.append(i).append(',').append(name).append(',').append(note).append(',')
-                    .append(r.nextInt(100_000)).append('.').append(String.format("%02d", r.nextInt(100)));
+            b.append(i)
+                    .append(',')
+                    .append(name)
+                    .append(',')
+                    .append(note)
+                    .append(',')
+                    .append(r.nextInt(100_000))
+                    .append('.')
+                    .append(String.format("%02d", r.nextInt(100)));
             if (i < rows - 1 || trailingNewline) b.append(eol);
         }
         return b.toString();
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource({"lf, false, true", "crlf, true, true", "no trailing newline, false, false", "crlf no trailing newline, true, false"})
-    void csvRangesGiveExactlyTheRowsOfTheWholeFile(String name, boolean crlf, boolean trailingNewline) throws Exception {
+    @CsvSource({
+        "lf, false, true",
+        "crlf, true, true",
+        "no trailing newline, false, false",
+        "crlf no trailing newline, true, false"
+    })
+    void csvRangesGiveExactlyTheRowsOfTheWholeFile(String name, boolean crlf, boolean trailingNewline)
+            throws Exception {
         Workspace ws = Workspace.in(dir);
         String text = csv(4000, crlf ? "\r\n" : "\n", trailingNewline, name.hashCode());
         Path file = ws.input("big.csv", text);
@@ -89,7 +105,8 @@ class RangeSplitTest {
         Path p = pipeline(ws, "parquet");
         runAndCheckCut(ws, p, "big.csv");
 
-        // amount as a DOUBLE: DuckDB pushes a cast to VARCHAR into the CSV scan, which would compare raw text with numbers
+        // amount as a DOUBLE: DuckDB pushes a cast to VARCHAR into the CSV scan, which would compare raw text with
+        // numbers
         String columns = "id, name, note, amount";
         List<String> whole = Workspace.query("SELECT " + columns + " FROM read_csv('" + file + "', header = true)");
         assertThat(whole).hasSize(4000);
@@ -114,16 +131,25 @@ class RangeSplitTest {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < 3000; i++) {
             String name = NAMES[r.nextInt(NAMES.length)] + " " + i;
-            b.append("{\"id\": ").append(i).append(", \"name\": \"").append(name)
-                    .append("\", \"note\": \"line one\\nline two, \\\"quoted\\\" ").append("y".repeat(r.nextInt(120)))
-                    .append("\", \"amount\": ").append(r.nextInt(1000)).append('.').append(r.nextInt(10)).append('}');
+            b.append("{\"id\": ")
+                    .append(i)
+                    .append(", \"name\": \"")
+                    .append(name)
+                    .append("\", \"note\": \"line one\\nline two, \\\"quoted\\\" ")
+                    .append("y".repeat(r.nextInt(120)))
+                    .append("\", \"amount\": ")
+                    .append(r.nextInt(1000))
+                    .append('.')
+                    .append(r.nextInt(10))
+                    .append('}');
             if (i < 2999) b.append('\n');
         }
         Path file = ws.input("big.jsonl", b.toString());
         Path p = pipeline(ws, "parquet");
         runAndCheckCut(ws, p, "big.jsonl");
         String columns = "id, name, note, amount";
-        List<String> whole = Workspace.query("SELECT " + columns + " FROM read_json('" + file + "', format = 'newline_delimited')");
+        List<String> whole =
+                Workspace.query("SELECT " + columns + " FROM read_json('" + file + "', format = 'newline_delimited')");
         assertThat(whole).hasSize(3000);
         CliRun.assertSameRows(ws.outputRows(columns, "parquet"), whole);
     }

@@ -26,6 +26,7 @@ class RangeTotalsTest {
     private static final int SPLIT = 2048;
     /** Names starting with a multi-byte character: a range starts with one at every border made exact. */
     private static final String[] WIDE = {"日本", "ëlise", "Ωmega", "ünïcødé", "😀emoji"};
+
     private static final String[] CONSUMERS = {"日本", "zoë", "ëlise", "Ωmega", "ünïcødé", "😀emoji", "alice", "bob"};
     private static final String[] RESOURCES = {"cpu", "mém", "ストレージ"};
 
@@ -33,8 +34,7 @@ class RangeTotalsTest {
     Path dir;
 
     /** The file, and the offsets where the generator made a range border fall exactly before a wide name. */
-    private record Log(byte[] bytes, List<Long> exactBorders, int insideChar) {
-    }
+    private record Log(byte[] bytes, List<Long> exactBorders, int insideChar) {}
 
     private static int len(String s) {
         return s.getBytes(StandardCharsets.UTF_8).length;
@@ -111,14 +111,15 @@ class RangeTotalsTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource({
-            "lf, false, true, false",
-            "lf no trailing newline, false, false, false",
-            "crlf, true, true, false",
-            "crlf no trailing newline, true, false, false",
-            "tail lf, false, true, true",
-            "tail crlf no trailing newline, true, false, true"})
-    void rangesOfOneLargeLogGiveTheTotalsOfAnIndependentCount(String name, boolean crlf, boolean trailingNewline,
-                                                              boolean tail) throws Exception {
+        "lf, false, true, false",
+        "lf no trailing newline, false, false, false",
+        "crlf, true, true, false",
+        "crlf no trailing newline, true, false, false",
+        "tail lf, false, true, true",
+        "tail crlf no trailing newline, true, false, true"
+    })
+    void rangesOfOneLargeLogGiveTheTotalsOfAnIndependentCount(
+            String name, boolean crlf, boolean trailingNewline, boolean tail) throws Exception {
         Workspace ws = Workspace.in(dir);
         Log log = generate(crlf ? "\r\n" : "\n", trailingNewline, 6_000, name.hashCode());
         Path file = ws.input("big.log", log.bytes());
@@ -159,11 +160,17 @@ class RangeTotalsTest {
         });
         assertThat(starts.size()).isGreaterThan(log.bytes().length / SPLIT / 2);
         long lastNewline = new String(log.bytes(), StandardCharsets.ISO_8859_1).lastIndexOf('\n') + 1;
-        assertThat(starts).as("ranges start exactly before a multi-byte name")
-                .containsAll(log.exactBorders().stream().filter(b -> b < lastNewline).toList());
-        for (long b : log.exactBorders()) assertThat(log.bytes()[(int) b] & 0xFF).isGreaterThanOrEqualTo(0x80);
+        assertThat(starts)
+                .as("ranges start exactly before a multi-byte name")
+                .containsAll(
+                        log.exactBorders().stream().filter(b -> b < lastNewline).toList());
+        for (long b : log.exactBorders())
+            assertThat(log.bytes()[(int) b] & 0xFF).isGreaterThanOrEqualTo(0x80);
         for (long start : starts) {
-            if (start > 0) assertThat(log.bytes()[(int) start - 1]).as("range at %d starts after a newline", start).isEqualTo((byte) '\n');
+            if (start > 0)
+                assertThat(log.bytes()[(int) start - 1])
+                        .as("range at %d starts after a newline", start)
+                        .isEqualTo((byte) '\n');
         }
 
         String text = new String(log.bytes(), StandardCharsets.UTF_8);

@@ -77,11 +77,15 @@ class RebuildOutdatedTest {
         expected.addAll(writeInputs(3, 1));
         String outdated = "3 split(s) were made by an earlier version of the pipeline (steps or sink changed): "
                 + "`sluice run " + pipeline + " --rebuild-outdated` processes them again";
-        assertThat(sluice("plan", pipeline.toString()).ok().out()).contains(outdated).contains("new      f3.csv");
+        assertThat(sluice("plan", pipeline.toString()).ok().out())
+                .contains(outdated)
+                .contains("new      f3.csv");
         CliRun mixed = run(pipeline).ok();
         assertThat(mixed.out()).contains("1 split(s) done").contains(outdated);
-        assertThat(ws.outputRows("id, region, tenfold", "csv")).as("the new file only has the new column")
-                .filteredOn(r -> !r.endsWith("|null")).hasSize(50);
+        assertThat(ws.outputRows("id, region, tenfold", "csv"))
+                .as("the new file only has the new column")
+                .filteredOn(r -> !r.endsWith("|null"))
+                .hasSize(50);
         assertThat(sluice("status", pipeline.toString()).ok().out()).contains(outdated);
         JsonNode status = CliRun.status(pipeline);
         String version = status.get("version").asText();
@@ -89,7 +93,8 @@ class RebuildOutdatedTest {
         assertThat(status.get("done_by_version").get(version).asLong()).isEqualTo(1);
 
         CliRun rebuilt = run(pipeline, "--rebuild-outdated").ok();
-        assertThat(rebuilt.all()).contains("3 split(s) made by an earlier version of the pipeline sent back to pending")
+        assertThat(rebuilt.all())
+                .contains("3 split(s) made by an earlier version of the pipeline sent back to pending")
                 .contains("3 split(s) done");
         assertThat(rebuilt.out()).doesNotContain("earlier version");
         CliRun.assertSameRows(ws.outputRows("id, region, tenfold", "csv"), expected);
@@ -104,16 +109,23 @@ class RebuildOutdatedTest {
     @Test
     void aNewFormatAndPartitioningReplaceTheOldFiles() throws Exception {
         ws = Workspace.in(tmp);
-        List<String> expected = writeInputs(0, 3).stream().map(r -> r.substring(0, r.lastIndexOf('|'))).toList();
+        List<String> expected = writeInputs(0, 3).stream()
+                .map(r -> r.substring(0, r.lastIndexOf('|')))
+                .toList();
         Path pipeline = ws.pipeline(PIPELINE);
         run(pipeline).ok();
         assertThat(ws.outputFiles(".csv")).hasSize(3);
 
         ws.pipeline(PIPELINE.replace("format: csv", "format: parquet, partition_by: [region]"));
-        assertThat(sluice("status", pipeline.toString()).ok().out()).contains("3 split(s) were made by an earlier version");
+        assertThat(sluice("status", pipeline.toString()).ok().out())
+                .contains("3 split(s) were made by an earlier version");
         run(pipeline, "--rebuild-outdated").ok();
-        assertThat(ws.outputFiles(".csv")).as("the csv files of the earlier version").isEmpty();
-        assertThat(ws.outputFiles(".parquet")).hasSize(6).allMatch(p -> p.getParent().getFileName().toString().startsWith("region="));
+        assertThat(ws.outputFiles(".csv"))
+                .as("the csv files of the earlier version")
+                .isEmpty();
+        assertThat(ws.outputFiles(".parquet"))
+                .hasSize(6)
+                .allMatch(p -> p.getParent().getFileName().toString().startsWith("region="));
         CliRun.assertSameRows(ws.outputRows("id, region", "parquet"), expected);
     }
 
@@ -142,14 +154,16 @@ class RebuildOutdatedTest {
         writeInputs(4, 2);
         runCompactingOften(pipeline, log);
         runCompactingOften(pipeline, log, "--rebuild-outdated");
-        List<String> expected = Workspace.query("SELECT region, sum(id), count(*) FROM read_csv('" + ws.in() + "/*.csv') GROUP BY region");
+        List<String> expected = Workspace.query(
+                "SELECT region, sum(id), count(*) FROM read_csv('" + ws.in() + "/*.csv') GROUP BY region");
         assertThat(ws.outputRows("region, ids, n", "csv")).as("log: %s", log).isEqualTo(expected);
     }
 
     private static void runCompactingOften(Path pipeline, Path log, String... more) throws Exception {
         List<String> args = new ArrayList<>(List.of("run", pipeline.toString(), "--progress", "none"));
         args.addAll(List.of(more));
-        Process p = ChildJvm.start(log, List.of("-Dsluice.compact.at=2"), "io.sluice.cli.Main", args.toArray(String[]::new));
+        Process p = ChildJvm.start(
+                log, List.of("-Dsluice.compact.at=2"), "io.sluice.cli.Main", args.toArray(String[]::new));
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as("log: %s", log).isZero();
     }

@@ -49,7 +49,8 @@ class RedeliveryTest {
                 run:
                   parallelism: 2
                   retries: { max: 0 }
-                """.formatted(source.strip().indent(4), steps.strip().indent(2), sink.strip().indent(4)));
+                """.formatted(
+                source.strip().indent(4), steps.strip().indent(2), sink.strip().indent(4)));
     }
 
     private static final String COPY = "- sql: SELECT id, region, CAST(amount AS BIGINT) AS amount FROM input";
@@ -197,7 +198,8 @@ class RedeliveryTest {
                 """, "");
         run(p).ok();
         assertThat(totals()).isEqualTo(expectedTotals());
-        assertThat(ws.out().resolve("_sluice/partials/compacted")).as("partials of replaceable outputs are not compacted")
+        assertThat(ws.out().resolve("_sluice/partials/compacted"))
+                .as("partials of replaceable outputs are not compacted")
                 .doesNotExist();
 
         deliver("day-1.csv", 1000, 15, 2); // in a pack
@@ -212,8 +214,8 @@ class RedeliveryTest {
     }
 
     private List<String> totals() throws Exception {
-        return Workspace.query("SELECT region, lines, total FROM read_parquet('" + ws.out().resolve("totals.parquet")
-                + "') ORDER BY region");
+        return Workspace.query("SELECT region, lines, total FROM read_parquet('"
+                + ws.out().resolve("totals.parquet") + "') ORDER BY region");
     }
 
     private List<String> expectedTotals() {
@@ -258,7 +260,10 @@ class RedeliveryTest {
 
         deliver("day-1.csv", 1000, 40, 2);
         CliRun fixed = run(p);
-        assertThat(fixed.out()).as(fixed.toString()).contains(": 1 split(s) done").contains("1 split(s) dead");
+        assertThat(fixed.out())
+                .as(fixed.toString())
+                .contains(": 1 split(s) done")
+                .contains("1 split(s) dead");
         assertOutputIsTheCurrentInput(false);
 
         // the old split stays dead until retried; retrying it is harmless

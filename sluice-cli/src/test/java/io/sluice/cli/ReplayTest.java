@@ -52,7 +52,12 @@ class ReplayTest {
             for (int i = 0; i < 40; i++) {
                 int id = f * 1000 + i;
                 String region = REGIONS[(f + i) % REGIONS.length];
-                csv.append(id).append(',').append(region).append(',').append(id * 3).append('\n');
+                csv.append(id)
+                        .append(',')
+                        .append(region)
+                        .append(',')
+                        .append(id * 3)
+                        .append('\n');
                 rows.add(id + "|" + region + "|" + id * 3);
             }
             ws.input("day-" + f + ".csv", csv.toString());
@@ -63,7 +68,10 @@ class ReplayTest {
 
     private List<Path> allFiles(Path folder) throws Exception {
         try (Stream<Path> walk = Files.walk(folder)) {
-            return walk.filter(Files::isRegularFile).map(folder::relativize).sorted().toList();
+            return walk.filter(Files::isRegularFile)
+                    .map(folder::relativize)
+                    .sorted()
+                    .toList();
         }
     }
 
@@ -88,7 +96,8 @@ class ReplayTest {
         CliRun.assertSameRows(ws.outputRows("id, region, amount", "parquet"), rows);
         assertThat(ws.outputFiles(".parquet")).as("the same files, replaced").isEqualTo(files);
         // a plain DuckDB reader of the folder sees every row once too
-        CliRun.assertSameRows(Workspace.query("SELECT id, region, amount FROM read_parquet('" + ws.out() + "/*.parquet')"), rows);
+        CliRun.assertSameRows(
+                Workspace.query("SELECT id, region, amount FROM read_parquet('" + ws.out() + "/*.parquet')"), rows);
     }
 
     @Test
@@ -97,14 +106,18 @@ class ReplayTest {
         Path p = pipeline("SELECT * FROM input", "    partition_by: [region]\n");
         assertThat(run(p).code()).isZero();
         List<Path> files = ws.outputFiles(".parquet");
-        assertThat(files).allSatisfy(f -> assertThat(ws.out().relativize(f).toString()).matches("region=(eu|us|apac)/part-.*\\.parquet"));
+        assertThat(files)
+                .allSatisfy(f ->
+                        assertThat(ws.out().relativize(f).toString()).matches("region=(eu|us|apac)/part-.*\\.parquet"));
         CliRun.assertSameRows(ws.outputRows("id, region, amount", "parquet"), rows);
 
         resetAndRunAgain(p);
         assertThat(ws.outputFiles(".parquet")).isEqualTo(files);
         CliRun.assertSameRows(ws.outputRows("id, region, amount", "parquet"), rows);
-        CliRun.assertSameRows(Workspace.query("SELECT id, region, amount FROM read_parquet('" + ws.out()
-                + "/*/*.parquet', hive_partitioning = true)"), rows);
+        CliRun.assertSameRows(
+                Workspace.query("SELECT id, region, amount FROM read_parquet('" + ws.out()
+                        + "/*/*.parquet', hive_partitioning = true)"),
+                rows);
     }
 
     @Test
@@ -117,12 +130,18 @@ class ReplayTest {
         // the same splits run again with a step that renames the regions: the old partitions' files must go
         pipeline("SELECT id, upper(region) AS region, amount FROM input", "    partition_by: [region]\n");
         resetAndRunAgain(p);
-        List<String> upper = rows.stream().map(r -> {
-            String[] c = r.split("\\|");
-            return c[0] + "|" + c[1].toUpperCase() + "|" + c[2];
-        }).sorted().toList();
+        List<String> upper = rows.stream()
+                .map(r -> {
+                    String[] c = r.split("\\|");
+                    return c[0] + "|" + c[1].toUpperCase() + "|" + c[2];
+                })
+                .sorted()
+                .toList();
         CliRun.assertSameRows(ws.outputRows("id, region, amount", "parquet"), upper);
-        assertThat(ws.outputFiles(".parquet")).allSatisfy(f -> assertThat(ws.out().relativize(f).toString()).startsWith("region=").matches("region=(EU|US|APAC)/.*"));
+        assertThat(ws.outputFiles(".parquet"))
+                .allSatisfy(f -> assertThat(ws.out().relativize(f).toString())
+                        .startsWith("region=")
+                        .matches("region=(EU|US|APAC)/.*"));
     }
 
     @Test
@@ -158,16 +177,22 @@ class ReplayTest {
 
         // readers that skip `_` folders (Spark, Hive, the hive-partition glob out/*/*.parquet) see each row once
         CliRun.assertSameRows(ws.outputRows("id, region, amount", "parquet"), rows);
-        CliRun.assertSameRows(Workspace.query("SELECT id, region, amount FROM read_parquet('" + ws.out()
-                + "/*/*.parquet', hive_partitioning = true)"), rows);
+        CliRun.assertSameRows(
+                Workspace.query("SELECT id, region, amount FROM read_parquet('" + ws.out()
+                        + "/*/*.parquet', hive_partitioning = true)"),
+                rows);
 
         // the splits run again (as they would after the crash): the leftovers are gone, every row is there once
         resetAndRunAgain(p);
         CliRun.assertSameRows(ws.outputRows("id, region, amount", "parquet"), rows);
         assertThat(ws.outputFiles(".parquet")).isEqualTo(files);
-        assertThat(allFiles(staging)).as("no staging file outlives its split's replay").isEmpty();
+        assertThat(allFiles(staging))
+                .as("no staging file outlives its split's replay")
+                .isEmpty();
         // and now even a reader that globs every folder sees each row once
-        CliRun.assertSameRows(Workspace.query("SELECT id, region, amount FROM read_parquet('" + ws.out()
-                + "/**/*.parquet', hive_partitioning = true)"), rows);
+        CliRun.assertSameRows(
+                Workspace.query("SELECT id, region, amount FROM read_parquet('" + ws.out()
+                        + "/**/*.parquet', hive_partitioning = true)"),
+                rows);
     }
 }

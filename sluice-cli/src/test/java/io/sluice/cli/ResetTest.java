@@ -42,7 +42,9 @@ class ResetTest {
     private CliRun sluice(String... args) throws Exception {
         Path log = Files.createTempFile(tmp, "sluice-", ".log");
         Process p = ChildJvm.start(log, "io.sluice.cli.Main", args);
-        assertThat(p.waitFor(180, TimeUnit.SECONDS)).as("sluice %s finished (log: %s)", List.of(args), log).isTrue();
+        assertThat(p.waitFor(180, TimeUnit.SECONDS))
+                .as("sluice %s finished (log: %s)", List.of(args), log)
+                .isTrue();
         return new CliRun(p.exitValue(), Files.readString(log), "");
     }
 
@@ -53,8 +55,10 @@ class ResetTest {
     private void assertEveryRowOnce() throws Exception {
         CliRun.assertSameRows(ws.outputRows("id, region, amount", "parquet"), expected());
         // a plain reader of the partition folders sees the same
-        CliRun.assertSameRows(Workspace.query("SELECT id, region, amount FROM read_parquet('" + ws.out()
-                + "/*/*.parquet', hive_partitioning = true)"), expected());
+        CliRun.assertSameRows(
+                Workspace.query("SELECT id, region, amount FROM read_parquet('" + ws.out()
+                        + "/*/*.parquet', hive_partitioning = true)"),
+                expected());
     }
 
     /**
@@ -86,7 +90,8 @@ class ResetTest {
         for (int i = 1; i <= 24; i++) usage("2026-11/usage-%03d.csv".formatted(i), i, rows, i % 4 == 0);
         Path first = ws.in().resolve("2026-11/usage-001.csv");
         Files.writeString(first, "999999999,eu-west,not-a-number,extra\n", StandardOpenOption.APPEND);
-        Files.setLastModifiedTime(first, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+        Files.setLastModifiedTime(
+                first, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 60_000));
         return ws.pipeline("""
                 pipeline: quickstart
                 source:
@@ -113,7 +118,9 @@ class ResetTest {
         assertEveryRowOnce();
 
         CliRun reset = sluice("reset", p.toString(), "--yes").ok();
-        assertThat(reset.out()).contains("state forgotten").contains("The output stays")
+        assertThat(reset.out())
+                .contains("state forgotten")
+                .contains("The output stays")
                 .contains("--delete-output --yes");
         // 25 files are packed 13 + 12 now: other packs, other output names, which replace the old packs' output
         CliRun again = run(p).ok();
@@ -121,7 +128,9 @@ class ResetTest {
         assertEveryRowOnce();
         assertThat(ws.deadLetters()).as("the malformed row, once").hasSize(1);
         try (Stream<Path> markers = Files.list(ws.out().resolve("_sluice/incarnations"))) {
-            assertThat(markers.count()).as("the earlier incarnation's marker went with its last output").isEqualTo(1);
+            assertThat(markers.count())
+                    .as("the earlier incarnation's marker went with its last output")
+                    .isEqualTo(1);
         }
     }
 
@@ -213,7 +222,8 @@ class ResetTest {
             usage("more.tmp", log.charAt(0) + 1000 * ++appended, rows, false);
             String lines = Files.readString(ws.in().resolve("more.tmp"));
             Files.delete(ws.in().resolve("more.tmp"));
-            Files.writeString(ws.in().resolve(log), lines.substring(lines.indexOf('\n') + 1), StandardOpenOption.APPEND);
+            Files.writeString(
+                    ws.in().resolve(log), lines.substring(lines.indexOf('\n') + 1), StandardOpenOption.APPEND);
             List<String> all = new ArrayList<>(before);
             all.addAll(inputs.remove("more.tmp"));
             inputs.put(log, all);
@@ -231,15 +241,20 @@ class ResetTest {
         assertThat(dry.code()).as(dry.toString()).isEqualTo(2);
         assertThat(dry.out()).contains("add --yes to confirm");
         for (Path f : files) assertThat(dry.out()).contains("would remove " + f);
-        assertThat(dry.out()).contains("would remove " + ws.out().resolve("_sluice")).contains("_dead_letter");
-        assertThat(ws.outputFiles(".parquet")).as("nothing changed without --yes").isEqualTo(files);
+        assertThat(dry.out())
+                .contains("would remove " + ws.out().resolve("_sluice"))
+                .contains("_dead_letter");
+        assertThat(ws.outputFiles(".parquet"))
+                .as("nothing changed without --yes")
+                .isEqualTo(files);
         assertThat(CliRun.status(p).get("splits")).isNotEmpty();
 
         CliRun reset = sluice("reset", p.toString(), "--delete-output", "--yes").ok();
         for (Path f : files) assertThat(reset.out()).contains("removed " + f);
         assertThat(reset.out()).contains("path(s) of the output removed");
         try (Stream<Path> left = Files.walk(ws.out())) {
-            assertThat(left.filter(Files::isRegularFile).toList()).as("the user's file only")
+            assertThat(left.filter(Files::isRegularFile).toList())
+                    .as("the user's file only")
                     .containsExactly(ws.out().resolve("NOTES.txt"));
         }
 
@@ -280,7 +295,8 @@ class ResetTest {
     private static void killAtRandom(Path pipeline, Path log, Random random, int kills) throws Exception {
         for (int k = 0; k < kills; k++) {
             Process run = ChildJvm.start(log, "io.sluice.cli.Main", "run", pipeline.toString(), "--progress", "none");
-            if (!run.waitFor(1500 + random.nextInt(4000), TimeUnit.MILLISECONDS)) run.destroyForcibly().waitFor();
+            if (!run.waitFor(1500 + random.nextInt(4000), TimeUnit.MILLISECONDS))
+                run.destroyForcibly().waitFor();
         }
     }
 }

@@ -32,7 +32,12 @@ class RunCountsTest {
     void aFirstTailingRunSaysNothingWasProcessedEarlier() throws Exception {
         Workspace ws = Workspace.in(tmp);
         StringBuilder lines = new StringBuilder();
-        for (int i = 0; i < 500; i++) lines.append("2026-11-01T00:00:00 consumer").append(i % 5).append(' ').append(i).append('\n');
+        for (int i = 0; i < 500; i++)
+            lines.append("2026-11-01T00:00:00 consumer")
+                    .append(i % 5)
+                    .append(' ')
+                    .append(i)
+                    .append('\n');
         ws.input("a.log", "a " + lines);
         ws.input("b.log", "b " + lines);
         ws.input("a.log.1.gz", Workspace.gzip("a " + lines));
@@ -44,7 +49,9 @@ class RunCountsTest {
         CliRun first = run(pipeline).ok();
         assertThat(first.out()).contains("split(s) done").doesNotContain("already processed");
         CliRun second = run(pipeline).ok();
-        assertThat(second.out()).as("the two logs, not their copy").contains("2 input(s) already processed by earlier runs");
+        assertThat(second.out())
+                .as("the two logs, not their copy")
+                .contains("2 input(s) already processed by earlier runs");
     }
 
     /** A split sent back by `retry` is processed by the next run: it was not processed by an earlier one. */
@@ -69,7 +76,9 @@ class RunCountsTest {
         assertThat(run(pipeline).code()).isEqualTo(1);
         CliRun r = sluice("retry", pipeline.toString(), "NOSUCHSPLIT");
         assertThat(r.code()).as(r.toString()).isEqualTo(2);
-        assertThat(r.err()).contains("no split NOSUCHSPLIT in pipeline failing").contains("failed or dead ones: bad.csv")
+        assertThat(r.err())
+                .contains("no split NOSUCHSPLIT in pipeline failing")
+                .contains("failed or dead ones: bad.csv")
                 .contains("sluice status");
         CliRun known = sluice("retry", pipeline.toString(), "bad.csv").ok();
         assertThat(known.out()).contains("1 split(s) sent back to pending");
@@ -93,7 +102,9 @@ class RunCountsTest {
             while (!Files.readString(log).contains("3 split(s) done by this worker") && System.nanoTime() < deadline) {
                 Thread.sleep(200);
             }
-            assertThat(Files.readString(log)).contains("3 split(s) done by this worker").doesNotContain("/3 split(s)");
+            assertThat(Files.readString(log))
+                    .contains("3 split(s) done by this worker")
+                    .doesNotContain("/3 split(s)");
         } finally {
             worker.destroy();
             worker.waitFor(60, TimeUnit.SECONDS);

@@ -35,14 +35,19 @@ class RunSplitTest {
         Pipeline p = loader.load(pipeline);
         Map<String, String> splitOf = new HashMap<>();
         try (Assembly a = Assembly.of(p, loader.components(), Clock.systemUTC())) {
-            new io.sluice.planning.Planner(a.source(), a.ledger()).plan().splits().forEach(s -> splitOf.put(s.members().getFirst().key(), s.id()));
+            new io.sluice.planning.Planner(a.source(), a.ledger())
+                    .plan()
+                    .splits()
+                    .forEach(s -> splitOf.put(s.members().getFirst().key(), s.id()));
         }
         assertThat(splitOf).containsOnlyKeys("a.csv", "b.csv");
 
         CliRun.run(pipeline, "--split", splitOf.get("b.csv")).ok();
         Map<String, String> states = new HashMap<>();
-        for (JsonNode s : CliRun.status(pipeline).get("splits")) states.put(s.get("id").asText(), s.get("state").asText());
-        assertThat(states).containsEntry(splitOf.get("b.csv"), SplitState.DONE.label())
+        for (JsonNode s : CliRun.status(pipeline).get("splits"))
+            states.put(s.get("id").asText(), s.get("state").asText());
+        assertThat(states)
+                .containsEntry(splitOf.get("b.csv"), SplitState.DONE.label())
                 .containsEntry(splitOf.get("a.csv"), SplitState.PENDING.label());
         assertThat(ws.outputRows("id, v", "csv")).containsExactly("3|b");
 

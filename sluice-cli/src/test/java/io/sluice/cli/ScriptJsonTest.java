@@ -44,7 +44,8 @@ class ScriptJsonTest {
 
     @Test
     void planJsonListsEverySplitWithItsInputsAndEverySkippedInputWithTheReason() throws Exception {
-        JsonNode plan = JSON.readTree(sluice("plan", pipeline.toString(), "--json").ok().out());
+        JsonNode plan =
+                JSON.readTree(sluice("plan", pipeline.toString(), "--json").ok().out());
         assertThat(plan.get("pipeline").asText()).isEqualTo("json");
         List<String> inputs = new ArrayList<>();
         long bytes = 0;
@@ -52,21 +53,29 @@ class ScriptJsonTest {
             assertThat(split.get("id").asText()).isNotBlank();
             long splitBytes = 0;
             for (JsonNode in : split.get("inputs")) {
-                inputs.add(in.get("key").asText() + "#" + in.get("start").asLong() + "-" + (in.get("end").isNull() ? "end" : in.get("end").asLong()));
-                splitBytes += in.get("end").isNull() ? Files.size(ws.in().resolve(in.get("key").asText())) - in.get("start").asLong()
+                inputs.add(in.get("key").asText() + "#" + in.get("start").asLong() + "-"
+                        + (in.get("end").isNull() ? "end" : in.get("end").asLong()));
+                splitBytes += in.get("end").isNull()
+                        ? Files.size(ws.in().resolve(in.get("key").asText()))
+                                - in.get("start").asLong()
                         : in.get("end").asLong() - in.get("start").asLong();
             }
             assertThat(split.get("bytes").asLong()).as(split.toString()).isEqualTo(splitBytes);
             bytes += splitBytes;
         }
-        assertThat(bytes).isEqualTo(Files.size(ws.in().resolve("a.csv")) + Files.size(ws.in().resolve("b.csv"))
-                + Files.size(ws.in().resolve("big.csv")));
-        assertThat(inputs).contains("a.csv#0-end", "b.csv#0-end").anySatisfy(i -> assertThat(i).startsWith("big.csv#0-"));
+        assertThat(bytes)
+                .isEqualTo(Files.size(ws.in().resolve("a.csv"))
+                        + Files.size(ws.in().resolve("b.csv"))
+                        + Files.size(ws.in().resolve("big.csv")));
+        assertThat(inputs)
+                .contains("a.csv#0-end", "b.csv#0-end")
+                .anySatisfy(i -> assertThat(i).startsWith("big.csv#0-"));
         assertThat(plan.get("splits").size()).as("big.csv is cut into ranges").isGreaterThan(2);
         assertThat(plan.get("waiting")).isEmpty();
 
         run(pipeline).ok();
-        JsonNode again = JSON.readTree(sluice("plan", pipeline.toString(), "--json").ok().out());
+        JsonNode again =
+                JSON.readTree(sluice("plan", pipeline.toString(), "--json").ok().out());
         assertThat(again.get("splits")).isEmpty();
         assertThat(again.get("skipped")).hasSize(3).allSatisfy(s -> {
             assertThat(s.get("why").asText()).isEqualTo("seen");
@@ -85,7 +94,9 @@ class ScriptJsonTest {
         assertThat(s.get("rows_in").asLong()).isEqualTo(1003);
         assertThat(s.get("rows_out").asLong()).isEqualTo(1003);
         assertThat(s.get("bad_records").asLong()).isZero();
-        assertThat(s.get("splits_done").asLong()).isEqualTo(s.get("ledger").get("done").asLong()).isPositive();
+        assertThat(s.get("splits_done").asLong())
+                .isEqualTo(s.get("ledger").get("done").asLong())
+                .isPositive();
         assertThat(r.out()).contains(s.get("splits_done").asLong() + " split(s) done");
 
         run(pipeline, "--summary-json", summary.toString()).ok();
@@ -97,11 +108,21 @@ class ScriptJsonTest {
     /** A worker writes its summary when SIGTERM stops it. */
     @Test
     void workerWritesItsSummaryWhenStopped() throws Exception {
-        int splits = JSON.readTree(sluice("plan", pipeline.toString(), "--json").ok().out()).get("splits").size();
+        int splits = JSON.readTree(
+                        sluice("plan", pipeline.toString(), "--json").ok().out())
+                .get("splits")
+                .size();
         Path summary = dir.resolve("worker.json");
         Path log = dir.resolve("worker.log");
-        Process p = ChildJvm.start(log, "io.sluice.cli.Main", "worker", pipeline.toString(), "--id", "w1",
-                "--summary-json", summary.toString());
+        Process p = ChildJvm.start(
+                log,
+                "io.sluice.cli.Main",
+                "worker",
+                pipeline.toString(),
+                "--id",
+                "w1",
+                "--summary-json",
+                summary.toString());
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (System.nanoTime() < deadline && done() < splits) Thread.sleep(200);
         p.destroy(); // SIGTERM
@@ -116,6 +137,8 @@ class ScriptJsonTest {
 
     private long done() throws Exception {
         CliRun r = sluice("status", pipeline.toString(), "--json");
-        return r.code() != 0 ? 0 : JSON.readTree(r.out()).get("counts").get("done").asLong();
+        return r.code() != 0
+                ? 0
+                : JSON.readTree(r.out()).get("counts").get("done").asLong();
     }
 }

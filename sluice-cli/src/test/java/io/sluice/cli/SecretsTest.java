@@ -35,8 +35,12 @@ class SecretsTest {
     @BeforeAll
     static void redisWithAPassword() throws IOException {
         port = freePort();
-        redis = RedisServer.newRedisServer().port(port).bind("127.0.0.1").setting("save \"\"")
-                .setting("requirepass " + PASSWORD).build();
+        redis = RedisServer.newRedisServer()
+                .port(port)
+                .bind("127.0.0.1")
+                .setting("save \"\"")
+                .setting("requirepass " + PASSWORD)
+                .build();
         redis.start();
     }
 
@@ -65,16 +69,23 @@ class SecretsTest {
                 """.formatted(port));
         Map<String, String> env = Map.of("SLUICE_TEST_PASSWORD", PASSWORD);
 
-        for (List<String> command : List.of(List.of("validate", p.toString()), List.of("plan", p.toString()),
-                List.of("plan", p.toString(), "--json"), List.of("run", p.toString(), "--progress", "log"),
-                List.of("status", p.toString()), List.of("status", p.toString(), "--json", "--all"), List.of("docs"))) {
+        for (List<String> command : List.of(
+                List.of("validate", p.toString()),
+                List.of("plan", p.toString()),
+                List.of("plan", p.toString(), "--json"),
+                List.of("run", p.toString(), "--progress", "log"),
+                List.of("status", p.toString()),
+                List.of("status", p.toString(), "--json", "--all"),
+                List.of("docs"))) {
             Output o = sluice(env, command);
             assertThat(o.code).as("%s", o).isZero();
             assertThat(o.all()).as("%s", o).doesNotContain(PASSWORD);
         }
         assertThat(sluice(env, List.of("status", p.toString())).out).contains("Redis ledger redis://127.0.0.1:" + port);
         try (var files = Files.walk(dir.resolve("out"))) {
-            assertThat(files.filter(f -> f.toString().endsWith(".csv")).toList()).as("the run wrote its output").isNotEmpty();
+            assertThat(files.filter(f -> f.toString().endsWith(".csv")).toList())
+                    .as("the run wrote its output")
+                    .isNotEmpty();
         }
     }
 
@@ -99,7 +110,8 @@ class SecretsTest {
                   redis: { url: "${SLUICE_TEST_URL}", timeout: 500ms }
                 """);
 
-        Output o = sluice(Map.of("SLUICE_TEST_URL", "redis://app:" + secret + "@127.0.0.1:" + freePort() + "/0"),
+        Output o = sluice(
+                Map.of("SLUICE_TEST_URL", "redis://app:" + secret + "@127.0.0.1:" + freePort() + "/0"),
                 List.of("status", p.toString()));
 
         assertThat(o.code).as("%s", o).isNotZero();
@@ -116,7 +128,8 @@ class SecretsTest {
 
         // the PostgreSQL driver takes no user:password@ in its urls: it takes "app:<password>@127.0.0.1" for the
         // host name, and its error quotes it
-        Output o = sluice(Map.of("SLUICE_TEST_URL", "jdbc:postgresql://app:" + secret + "@127.0.0.1:1/db"),
+        Output o = sluice(
+                Map.of("SLUICE_TEST_URL", "jdbc:postgresql://app:" + secret + "@127.0.0.1:1/db"),
                 List.of("validate", p.toString()));
 
         assertThat(o.code).as("%s", o).isNotZero();
@@ -150,14 +163,20 @@ class SecretsTest {
 
     /** Runs {@code sluice} in a child JVM with these environment variables and SLUICE_DEBUG (stack traces). */
     private Output sluice(Map<String, String> env, List<String> args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-cp",
-                System.getProperty("java.class.path"), "io.sluice.cli.Main"));
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-XX:TieredStopAtLevel=1",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "io.sluice.cli.Main"));
         cmd.addAll(args);
         Path out = Files.createTempFile(dir, "out", ".txt");
         Path err = Files.createTempFile(dir, "err", ".txt");
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
-                .redirectOutput(out.toFile()).redirectError(err.toFile());
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .directory(dir.toFile())
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile());
         pb.environment().putAll(env);
         pb.environment().put("SLUICE_DEBUG", "1");
         Process process = pb.start();

@@ -28,16 +28,21 @@ class StatusTotalsTest {
                 steps: [ { sql: "SELECT * FROM input WHERE id <> 2" } ]
                 sink: { files: { path: out, format: parquet } }
                 """);
-        assertThat(sluice("status", p.toString()).ok().out()).contains("rows 0 in, 0 out, 0 bad record(s); no split done yet");
+        assertThat(sluice("status", p.toString()).ok().out())
+                .contains("rows 0 in, 0 out, 0 bad record(s); no split done yet");
 
         Instant before = Instant.now();
         run(p).ok();
         assertThat(sluice("status", p.toString()).ok().out())
-                .containsPattern("rows 4 in, 2 out, 1 bad record\\(s\\); last split done \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ \\(.* ago\\)");
+                .containsPattern(
+                        "rows 4 in, 2 out, 1 bad record\\(s\\); last split done \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ \\(.* ago\\)");
         JsonNode totals = CliRun.status(p).get("totals");
         assertThat(totals.get("rows_in").asLong()).isEqualTo(4);
         assertThat(totals.get("rows_out").asLong()).isEqualTo(2);
         assertThat(totals.get("bad_records").asLong()).isEqualTo(1);
-        assertThat(Duration.between(before, Instant.parse(totals.get("last_done").asText())).abs()).isLessThan(Duration.ofMinutes(5));
+        assertThat(Duration.between(
+                                before, Instant.parse(totals.get("last_done").asText()))
+                        .abs())
+                .isLessThan(Duration.ofMinutes(5));
     }
 }

@@ -27,7 +27,8 @@ class StopSignalTest {
         Workspace ws = Workspace.in(tmp);
         for (int f = 0; f < 30; f++) {
             StringBuilder csv = new StringBuilder("id,v\n");
-            for (int r = 0; r < 20_000; r++) csv.append(f * 100_000 + r).append(',').append(r % 7).append('\n');
+            for (int r = 0; r < 20_000; r++)
+                csv.append(f * 100_000 + r).append(',').append(r % 7).append('\n');
             ws.input("f" + f + ".csv", csv.toString());
         }
         Path pipeline = ws.pipeline("""
@@ -41,13 +42,19 @@ class StopSignalTest {
         Path db = tmp.resolve(".sluice").resolve("stop.db");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (done(db) == 0 && System.nanoTime() < deadline) Thread.sleep(100);
-        assertThat(done(db)).as("some splits done before the signal (log: %s)", log).isPositive();
+        assertThat(done(db))
+                .as("some splits done before the signal (log: %s)", log)
+                .isPositive();
 
         p.destroy(); // SIGTERM
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("stopped after SIGTERM (log: %s)", log).isTrue();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS))
+                .as("stopped after SIGTERM (log: %s)", log)
+                .isTrue();
         assertThat(p.exitValue()).as("exit code (log: %s)", log).isZero();
         try (Ledger ledger = SqliteLedger.open(db, "stop", Clock.systemUTC())) {
-            assertThat(ledger.counts().getOrDefault(SplitState.CLAIMED, 0L)).as("claims left behind").isZero();
+            assertThat(ledger.counts().getOrDefault(SplitState.CLAIMED, 0L))
+                    .as("claims left behind")
+                    .isZero();
         }
         assertThat(Files.readString(log)).contains("stopping");
     }

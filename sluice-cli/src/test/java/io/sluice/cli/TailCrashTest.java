@@ -54,36 +54,62 @@ class TailCrashTest {
                 run: { mode: watch, interval: 200ms, parallelism: 2, lease: 2s, on_bad_record: fail }
                 """);
         Path log = tmp.resolve("runs.log");
-        Process writer = ChildJvm.start(tmp.resolve("writer.log"), LogWriterMain.class.getName(), ws.in().toString(), "3", "14");
+        Process writer = ChildJvm.start(
+                tmp.resolve("writer.log"),
+                LogWriterMain.class.getName(),
+                ws.in().toString(),
+                "3",
+                "14");
         Random random = new Random(11);
         int kills = 0;
         while (writer.isAlive()) {
             // compacting the partials at almost every merge, so that kills land during compactions too
-            Process run = ChildJvm.start(log, List.of("-Dsluice.compact.at=2"), "io.sluice.cli.Main", "run",
-                    pipeline.toString(), "--progress", "none");
+            Process run = ChildJvm.start(
+                    log,
+                    List.of("-Dsluice.compact.at=2"),
+                    "io.sluice.cli.Main",
+                    "run",
+                    pipeline.toString(),
+                    "--progress",
+                    "none");
             if (!run.waitFor(400 + random.nextInt(1800), TimeUnit.MILLISECONDS)) {
                 run.destroyForcibly().waitFor();
                 kills++;
             }
         }
-        assertThat(writer.exitValue()).as("writer (log: %s)", tmp.resolve("writer.log")).isZero();
+        assertThat(writer.exitValue())
+                .as("writer (log: %s)", tmp.resolve("writer.log"))
+                .isZero();
         assertThat(kills).as("SIGKILLs while tailing (log: %s)", log).isGreaterThanOrEqualTo(5);
         assertThat(Files.list(ws.in()).map(p -> p.getFileName().toString()).toList())
-                .as("the writer rotated and gzipped a log").anyMatch(n -> n.endsWith(".gz"));
+                .as("the writer rotated and gzipped a log")
+                .anyMatch(n -> n.endsWith(".gz"));
 
         // catch up: the killed runs' leases expire and their splits are taken over
         int code = -1;
         for (int i = 0; i < 4 && code != 0; i++) {
-            Process run = ChildJvm.start(log, List.of("-Dsluice.compact.at=2"), "io.sluice.cli.Main", "run",
-                    pipeline.toString(), "--mode", "once", "--progress", "log");
+            Process run = ChildJvm.start(
+                    log,
+                    List.of("-Dsluice.compact.at=2"),
+                    "io.sluice.cli.Main",
+                    "run",
+                    pipeline.toString(),
+                    "--mode",
+                    "once",
+                    "--progress",
+                    "log");
             assertThat(run.waitFor(120, TimeUnit.SECONDS)).isTrue();
             code = run.exitValue();
         }
         assertThat(code).as("catch-up run (log: %s)", log).isZero();
-        assertThat(ws.outputRows("consumer, resource, total, lines", "csv")).as("log: %s", log).isEqualTo(independentCount(ws.in()));
-        // the partials were compacted along the way (killed runs included), and the totals above read the compacted file
+        assertThat(ws.outputRows("consumer, resource, total, lines", "csv"))
+                .as("log: %s", log)
+                .isEqualTo(independentCount(ws.in()));
+        // the partials were compacted along the way (killed runs included), and the totals above read the compacted
+        // file
         try (var compacted = Files.list(ws.out().resolve("_sluice/partials/compacted"))) {
-            assertThat(compacted.map(p -> p.getFileName().toString()).toList()).as("log: %s", log)
+            assertThat(compacted.map(p -> p.getFileName().toString()).toList())
+                    .as("log: %s", log)
                     .anyMatch(n -> n.matches("c-\\d{12}-[0-9a-f]{8}\\.json"));
         }
         assertThat(Files.readString(log)).contains("split(s) compacted");
@@ -93,10 +119,11 @@ class TailCrashTest {
     private static List<String> independentCount(Path dir) throws Exception {
         Map<String, long[]> totals = new TreeMap<>();
         try (var files = Files.list(dir)) {
-            for (Path f : files.filter(p -> p.getFileName().toString().startsWith("app-")).toList()) {
+            for (Path f : files.filter(p -> p.getFileName().toString().startsWith("app-"))
+                    .toList()) {
                 try (InputStream raw = Files.newInputStream(f);
-                     InputStream in = f.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw;
-                     BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                        InputStream in = f.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw;
+                        BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
                     String line;
                     while ((line = r.readLine()) != null) {
                         String[] p = line.split(" ");

@@ -28,7 +28,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class TextParseTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String USAGE_REGEX = "^(?<ts>\\S+ \\S+) (?<consumer>\\S+) (?<resource>\\S+) (?<amount>\\d+) (?<price>\\S+)$";
+    private static final String USAGE_REGEX =
+            "^(?<ts>\\S+ \\S+) (?<consumer>\\S+) (?<resource>\\S+) (?<amount>\\d+) (?<price>\\S+)$";
 
     @TempDir
     Path dir;
@@ -42,7 +43,8 @@ class TextParseTest {
 
     /** A pipeline reading {@code in/*.log} as text with the given parse block (indented under parse:). */
     private Path pipeline(String parse, String sourceExtra, String runExtra) throws Exception {
-        return ws.pipeline("""
+        return ws.pipeline(
+                """
                 pipeline: text
                 source:
                   files:
@@ -65,22 +67,26 @@ class TextParseTest {
     }
 
     private static String usageLine(int i, String eol) {
-        return "2026-11-%02d %02d:%02d:00 c%d r%d %d %d.%02d%s".formatted(1 + i % 28, i % 24, i % 60, i % 5, i % 3, i * 7, i, i % 100, eol);
+        return "2026-11-%02d %02d:%02d:00 c%d r%d %d %d.%02d%s"
+                .formatted(1 + i % 28, i % 24, i % 60, i % 5, i % 3, i * 7, i, i % 100, eol);
     }
 
     private static String usageRow(int i) {
-        return "2026-11-%02d %02d:%02d:00|c%d|r%d|%d|%d.%02d".formatted(1 + i % 28, i % 24, i % 60, i % 5, i % 3, i * 7, i, i % 100);
+        return "2026-11-%02d %02d:%02d:00|c%d|r%d|%d|%d.%02d"
+                .formatted(1 + i % 28, i % 24, i % 60, i % 5, i % 3, i * 7, i, i % 100);
     }
 
-    private static final String USAGE_COLUMNS = "CAST(ts AS VARCHAR), consumer, resource, amount, CAST(price AS VARCHAR)";
+    private static final String USAGE_COLUMNS =
+            "CAST(ts AS VARCHAR), consumer, resource, amount, CAST(price AS VARCHAR)";
 
     /** Column name to DuckDB type of the output files, in column order. */
     private Map<String, String> outputTypes() throws Exception {
-        String files = ws.outputFiles(".parquet").stream().map(p -> "'" + p + "'").collect(Collectors.joining(", ", "[", "]"));
+        String files =
+                ws.outputFiles(".parquet").stream().map(p -> "'" + p + "'").collect(Collectors.joining(", ", "[", "]"));
         Map<String, String> types = new LinkedHashMap<>();
         try (var c = java.sql.DriverManager.getConnection("jdbc:duckdb:");
-             var s = c.createStatement();
-             var r = s.executeQuery("DESCRIBE SELECT * FROM read_parquet(" + files + ")")) {
+                var s = c.createStatement();
+                var r = s.executeQuery("DESCRIBE SELECT * FROM read_parquet(" + files + ")")) {
             while (r.next()) types.put(r.getString("column_name"), r.getString("column_type"));
         }
         return types;
@@ -89,14 +95,17 @@ class TextParseTest {
     private List<JsonNode> deadLetters() throws Exception {
         List<JsonNode> out = new ArrayList<>();
         for (String line : ws.deadLetters()) out.add(JSON.readTree(line));
-        out.sort(java.util.Comparator.comparing((JsonNode d) -> d.get("file").asText()).thenComparing(d -> d.get("line").asLong()));
+        out.sort(java.util.Comparator.comparing((JsonNode d) -> d.get("file").asText())
+                .thenComparing(d -> d.get("line").asLong()));
         return out;
     }
 
     /** file:line:reason-kind of each dead letter, in file and line order. */
     private List<String> deadLetterPlaces() throws Exception {
-        return deadLetters().stream().map(d -> d.get("file").asText() + ":" + d.get("line").asLong() + ":"
-                + d.get("reason").asText().replaceAll(":.*", "")).toList();
+        return deadLetters().stream()
+                .map(d -> d.get("file").asText() + ":" + d.get("line").asLong() + ":"
+                        + d.get("reason").asText().replaceAll(":.*", ""))
+                .toList();
     }
 
     // ---- good lines ------------------------------------------------------------------------------------
@@ -117,12 +126,21 @@ class TextParseTest {
         assertThat(r.code()).as(r.toString()).isZero();
         assertThat(r.out()).contains("rows 300 in, 300 out");
         assertThat(ws.deadLetters()).isEmpty();
-        assertThat(outputTypes()).containsExactly(Map.entry("ts", "TIMESTAMP"), Map.entry("consumer", "VARCHAR"),
-                Map.entry("resource", "VARCHAR"), Map.entry("amount", "BIGINT"), Map.entry("price", "DECIMAL(10,2)"));
-        CliRun.assertSameRows(ws.outputRows(USAGE_COLUMNS, "parquet"), expected.stream().sorted().toList());
+        assertThat(outputTypes())
+                .containsExactly(
+                        Map.entry("ts", "TIMESTAMP"),
+                        Map.entry("consumer", "VARCHAR"),
+                        Map.entry("resource", "VARCHAR"),
+                        Map.entry("amount", "BIGINT"),
+                        Map.entry("price", "DECIMAL(10,2)"));
+        CliRun.assertSameRows(
+                ws.outputRows(USAGE_COLUMNS, "parquet"),
+                expected.stream().sorted().toList());
         // typed values compute as numbers, not text: the sum of the decimals is exact
         assertThat(ws.outputRows("CAST(sum(price) AS VARCHAR), sum(amount)", "parquet"))
-                .containsExactly(Workspace.query("SELECT CAST(sum(i + (i % 100) / 100.0) AS DECIMAL(18,2)), sum(i * 7) FROM range(300) t(i)").getFirst());
+                .containsExactly(Workspace.query(
+                                "SELECT CAST(sum(i + (i % 100) / 100.0) AS DECIMAL(18,2)), sum(i * 7) FROM range(300) t(i)")
+                        .getFirst());
     }
 
     @Test
@@ -135,7 +153,8 @@ class TextParseTest {
         CliRun r = run(p);
         assertThat(r.code()).as(r.toString()).isZero();
         assertThat(outputTypes()).containsEntry("status", "INTEGER").containsKeys("method", "path", "note");
-        CliRun.assertSameRows(ws.outputRows("method, path, status, coalesce(note, '<null>')", "parquet"),
+        CliRun.assertSameRows(
+                ws.outputRows("method, path, status, coalesce(note, '<null>')", "parquet"),
                 List.of("GET|/a|200|<null>", "GET|/c|404|<null>", "POST|/b|201|note"));
     }
 
@@ -147,7 +166,10 @@ class TextParseTest {
         CliRun r = run(p);
         assertThat(r.code()).as(r.toString()).isZero();
         assertThat(ws.deadLetters()).isEmpty();
-        CliRun.assertSameRows(ws.outputRows("coalesce(key, '-'), coalesce(value, '-'), coalesce(short, '-'), coalesce(long, '-')", "parquet"),
+        CliRun.assertSameRows(
+                ws.outputRows(
+                        "coalesce(key, '-'), coalesce(value, '-'), coalesce(short, '-'), coalesce(long, '-')",
+                        "parquet"),
                 List.of("a|b=c|-|-", "key|-|-|-", "-|-|-|xy"));
     }
 
@@ -163,10 +185,21 @@ class TextParseTest {
         CliRun r = run(p);
         assertThat(r.code()).as(r.toString()).isZero();
         assertThat(ws.deadLetters()).isEmpty();
-        assertThat(outputTypes()).containsExactly(Map.entry("consumer", "VARCHAR"), Map.entry("resource", "VARCHAR"),
-                Map.entry("amount", "INTEGER"), Map.entry("price", "DECIMAL(6,2)"), Map.entry("billable", "BOOLEAN"));
-        CliRun.assertSameRows(ws.outputRows("consumer, coalesce(resource, '<null>'), amount, CAST(price AS VARCHAR), billable", "parquet"),
-                List.of("alice|cpu|12|0.50|true", "bob|mem|7|1.25|false", "carol|<null>|3|2.00|false", "zoë|日本|0|0.00|true"));
+        assertThat(outputTypes())
+                .containsExactly(
+                        Map.entry("consumer", "VARCHAR"),
+                        Map.entry("resource", "VARCHAR"),
+                        Map.entry("amount", "INTEGER"),
+                        Map.entry("price", "DECIMAL(6,2)"),
+                        Map.entry("billable", "BOOLEAN"));
+        CliRun.assertSameRows(
+                ws.outputRows(
+                        "consumer, coalesce(resource, '<null>'), amount, CAST(price AS VARCHAR), billable", "parquet"),
+                List.of(
+                        "alice|cpu|12|0.50|true",
+                        "bob|mem|7|1.25|false",
+                        "carol|<null>|3|2.00|false",
+                        "zoë|日本|0|0.00|true"));
     }
 
     @Test
@@ -176,7 +209,8 @@ class TextParseTest {
         CliRun r = run(p);
         assertThat(r.code()).as(r.toString()).isZero();
         assertThat(outputTypes()).containsExactly(Map.entry("line", "VARCHAR"));
-        CliRun.assertSameRows(ws.outputRows("line", "parquet"),
+        CliRun.assertSameRows(
+                ws.outputRows("line", "parquet"),
                 List.of("\"quoted\" second\tline", "first line, with a comma", "third | pipe"));
     }
 
@@ -196,7 +230,14 @@ class TextParseTest {
         StringBuilder lf = new StringBuilder();
         List<String> expected = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
-            lf.append("c").append(i % 4).append(' ').append(i).append(' ').append("n").append(i).append('\n');
+            lf.append("c")
+                    .append(i % 4)
+                    .append(' ')
+                    .append(i)
+                    .append(' ')
+                    .append("n")
+                    .append(i)
+                    .append('\n');
             expected.add("c" + (i % 4) + "|" + i + "|n" + i + "|" + ("n" + i).length());
         }
         lf.append("not-a-number x y\n");
@@ -205,9 +246,12 @@ class TextParseTest {
         expected.sort(null);
 
         for (String kind : List.of("lf", "crlf")) {
-            Path p = ws.pipeline(kind + ".yaml", Files.readString(pipeline(parse, "", ""))
-                    .replace("pipeline: text", "pipeline: " + kind).replace("path: in", "path: in/" + kind)
-                    .replace("path: out", "path: out/" + kind));
+            Path p = ws.pipeline(
+                    kind + ".yaml",
+                    Files.readString(pipeline(parse, "", ""))
+                            .replace("pipeline: text", "pipeline: " + kind)
+                            .replace("path: in", "path: in/" + kind)
+                            .replace("path: out", "path: out/" + kind));
             CliRun r = run(p);
             assertThat(r.code()).as(r.toString()).isZero();
             assertThat(r.out()).as(kind).contains("rows 51 in, 50 out, 1 bad");
@@ -228,7 +272,9 @@ class TextParseTest {
     private List<String> rowsUnder(String out, String select) throws Exception {
         List<Path> files;
         try (var walk = Files.walk(dir.resolve(out))) {
-            files = walk.filter(f -> f.toString().endsWith(".parquet") && !dir.resolve(out).relativize(f).toString().startsWith("_")).toList();
+            files = walk.filter(f -> f.toString().endsWith(".parquet")
+                            && !dir.resolve(out).relativize(f).toString().startsWith("_"))
+                    .toList();
         }
         String list = files.stream().map(f -> "'" + f + "'").collect(Collectors.joining(", ", "[", "]"));
         return Workspace.query("SELECT " + select + " FROM read_parquet(" + list + ")");
@@ -253,19 +299,19 @@ class TextParseTest {
     private List<String> badUsageInput() throws Exception {
         List<String> good = new ArrayList<>();
         StringBuilder a = new StringBuilder();
-        a.append(usageLine(1, "\n")).append(usageLine(2, "\n"));                  // 1, 2
-        a.append("this is not a usage line\n");                                       // 3: no match
-        a.append(usageLine(4, "\n")).append("\n");                                    // 4, 5 (blank)
-        a.append("2026-11-01 10:00:00 c1 r1 99999999999999999999999 1.00\n");         // 6: amount overflows bigint
-        a.append(usageLine(7, "\n"));                                                 // 7
+        a.append(usageLine(1, "\n")).append(usageLine(2, "\n")); // 1, 2
+        a.append("this is not a usage line\n"); // 3: no match
+        a.append(usageLine(4, "\n")).append("\n"); // 4, 5 (blank)
+        a.append("2026-11-01 10:00:00 c1 r1 99999999999999999999999 1.00\n"); // 6: amount overflows bigint
+        a.append(usageLine(7, "\n")); // 7
         good.addAll(List.of(usageRow(1), usageRow(2), usageRow(4), usageRow(7)));
         StringBuilder b = new StringBuilder();
-        b.append(usageLine(11, "\n"));                                                // 1
-        b.append("2026-13-45 25:00:00 c1 r1 5 1.00\n");                               // 2: not a timestamp
-        b.append(usageLine(13, "\n")).append(usageLine(14, "\n"));                    // 3, 4
-        b.append("2026-11-01 10:00:00 c1 r1 five 1.00\n");                            // 5: no match (\d+)
-        b.append(usageLine(16, "\n"));                                                // 6
-        b.append("2026-11-01 10:00:00 c1 r1 5 123456789.00\n");                       // 7: too wide for decimal(10,2)
+        b.append(usageLine(11, "\n")); // 1
+        b.append("2026-13-45 25:00:00 c1 r1 5 1.00\n"); // 2: not a timestamp
+        b.append(usageLine(13, "\n")).append(usageLine(14, "\n")); // 3, 4
+        b.append("2026-11-01 10:00:00 c1 r1 five 1.00\n"); // 5: no match (\d+)
+        b.append(usageLine(16, "\n")); // 6
+        b.append("2026-11-01 10:00:00 c1 r1 5 123456789.00\n"); // 7: too wide for decimal(10,2)
         good.addAll(List.of(usageRow(11), usageRow(13), usageRow(14), usageRow(16)));
         ws.input("a.log", a.toString());
         ws.input("b.log", b.toString());
@@ -280,8 +326,9 @@ class TextParseTest {
         assertThat(r.code()).as(r.toString()).isZero();
         assertThat(r.out()).contains("rows 13 in, 8 out, 5 bad").contains("_dead_letter");
         CliRun.assertSameRows(ws.outputRows(USAGE_COLUMNS, "parquet"), good);
-        assertThat(deadLetterPlaces()).containsExactly("a.log:3:NO MATCH", "a.log:6:CAST", "b.log:2:CAST",
-                "b.log:5:NO MATCH", "b.log:7:CAST");
+        assertThat(deadLetterPlaces())
+                .containsExactly(
+                        "a.log:3:NO MATCH", "a.log:6:CAST", "b.log:2:CAST", "b.log:5:NO MATCH", "b.log:7:CAST");
         assertThat(deadLetters()).allSatisfy(d -> {
             assertThat(d.get("split").asText()).isNotBlank();
             assertThat(d.get("reason").asText()).containsAnyOf("source.files.parse.regex", "source.files.parse.types");
@@ -299,8 +346,10 @@ class TextParseTest {
                 """, "", "");
         CliRun r = run(p);
         assertThat(r.code()).as(r.toString()).isZero();
-        CliRun.assertSameRows(ws.outputRows("consumer, resource, amount", "parquet"), List.of("alice|cpu|1", "erin|net|5"));
-        assertThat(deadLetterPlaces()).containsExactly("a.log:2:MISSING COLUMNS", "a.log:3:TOO MANY COLUMNS", "a.log:4:CAST");
+        CliRun.assertSameRows(
+                ws.outputRows("consumer, resource, amount", "parquet"), List.of("alice|cpu|1", "erin|net|5"));
+        assertThat(deadLetterPlaces())
+                .containsExactly("a.log:2:MISSING COLUMNS", "a.log:3:TOO MANY COLUMNS", "a.log:4:CAST");
         assertThat(deadLetters().getFirst().get("reason").asText()).contains("Expected Number of Columns: 3");
         assertThat(deadLetters().get(2).get("record").asText()).isEqualTo("dave,disk,x");
     }
@@ -319,7 +368,8 @@ class TextParseTest {
     void aFailedTailedSplitNamesItsLogsByFileNotByIdentity() throws Exception {
         for (String name : List.of("a.log", "b.log")) {
             StringBuilder log = new StringBuilder();
-            for (int i = 0; i < 10; i++) log.append(usageLine(name.charAt(0) * 100 + i, "\n")); // past the 256-byte identity
+            for (int i = 0; i < 10; i++)
+                log.append(usageLine(name.charAt(0) * 100 + i, "\n")); // past the 256-byte identity
             ws.input(name, log.append("this is not a usage line\n").toString());
         }
         Path p = usagePipeline("    tail: true\n", "  on_bad_record: fail\n");
@@ -328,10 +378,15 @@ class TextParseTest {
         assertThat(r.code()).as(r.toString()).isEqualTo(1);
         List<String> errors = new ArrayList<>();
         for (JsonNode s : CliRun.status(p).get("splits")) {
-            if (s.get("state").asText().equals("dead")) errors.add(s.get("last_error").asText());
+            if (s.get("state").asText().equals("dead"))
+                errors.add(s.get("last_error").asText());
         }
-        assertThat(errors).as(r.toString()).singleElement().asString()
-                .containsPattern("\\(2 logs from [ab]\\.log\\)").doesNotContain("log from");
+        assertThat(errors)
+                .as(r.toString())
+                .singleElement()
+                .asString()
+                .containsPattern("\\(2 logs from [ab]\\.log\\)")
+                .doesNotContain("log from");
     }
 
     @Test
@@ -346,10 +401,14 @@ class TextParseTest {
         CliRun.assertSameRows(ws.outputRows(USAGE_COLUMNS, "parquet"), List.of(usageRow(21), usageRow(22)));
         Map<String, String> errors = new LinkedHashMap<>();
         for (JsonNode s : CliRun.status(p).get("splits")) {
-            if (s.get("state").asText().equals("dead")) errors.put(s.get("id").asText(), s.get("last_error").asText());
+            if (s.get("state").asText().equals("dead"))
+                errors.put(s.get("id").asText(), s.get("last_error").asText());
         }
         assertThat(errors).containsOnlyKeys("a.log", "b.log");
-        assertThat(errors.get("a.log")).contains("2 bad record(s)").contains("a.log line 3").contains("on_bad_record");
+        assertThat(errors.get("a.log"))
+                .contains("2 bad record(s)")
+                .contains("a.log line 3")
+                .contains("on_bad_record");
         assertThat(errors.get("b.log")).contains("3 bad record(s)").contains("b.log line 2");
     }
 
@@ -363,7 +422,8 @@ class TextParseTest {
                 text.append("broken line ").append(line).append('\n');
                 bad.add("big.log:" + line + ":NO MATCH");
             } else if (line % 1499 == 0) {
-                text.append("2026-11-01 10:00:00 zoë 日本 12x 1.00\n".replace("12x", "1" + "0".repeat(25))); // overflows bigint
+                text.append("2026-11-01 10:00:00 zoë 日本 12x 1.00\n"
+                        .replace("12x", "1" + "0".repeat(25))); // overflows bigint
                 bad.add("big.log:" + line + ":CAST");
             } else {
                 text.append(usageLine(line, "\n"));
@@ -377,12 +437,15 @@ class TextParseTest {
         JsonNode splits = CliRun.status(p).get("splits");
         assertThat(splits.size()).as("the file was cut into ranges").isGreaterThan(5);
         assertThat(splits.get(0).get("id").asText()).startsWith("big.log#");
-        CliRun.assertSameRows(ws.outputRows(USAGE_COLUMNS, "parquet"), good.stream().sorted().toList());
+        CliRun.assertSameRows(
+                ws.outputRows(USAGE_COLUMNS, "parquet"), good.stream().sorted().toList());
         bad.sort(java.util.Comparator.comparingInt(s -> Integer.parseInt(s.split(":")[1])));
         assertThat(deadLetterPlaces()).containsExactlyElementsOf(bad);
         for (JsonNode d : deadLetters()) {
             long line = d.get("line").asLong();
-            assertThat(d.get("record").asText()).as("line %d", line).isEqualTo(text.toString().split("\n")[(int) line - 1]);
+            assertThat(d.get("record").asText())
+                    .as("line %d", line)
+                    .isEqualTo(text.toString().split("\n")[(int) line - 1]);
         }
     }
 
@@ -454,9 +517,13 @@ class TextParseTest {
         assertThat(r.code()).as(r.toString()).isZero();
         CliRun.assertSameRows(ws.outputRows("name, n", "parquet"), List.of("alice|1", "bob|2"));
 
-        Path tab = ws.pipeline("tab.yaml", Files.readString(p).replace("pipeline: text", "pipeline: tab")
-                .replace("include: a.log", "include: b.log").replace("delimiter: ' '", "delimiter: \"\\t\"")
-                .replace("path: out", "path: out-tab"));
+        Path tab = ws.pipeline(
+                "tab.yaml",
+                Files.readString(p)
+                        .replace("pipeline: text", "pipeline: tab")
+                        .replace("include: a.log", "include: b.log")
+                        .replace("delimiter: ' '", "delimiter: \"\\t\"")
+                        .replace("path: out", "path: out-tab"));
         CliRun t = run(tab);
         assertThat(t.code()).as(t.toString()).isZero();
         assertThat(Workspace.query("SELECT name, n FROM read_parquet('" + dir.resolve("out-tab") + "/*.parquet')"))

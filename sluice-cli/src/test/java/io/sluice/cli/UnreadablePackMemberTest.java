@@ -68,7 +68,8 @@ class UnreadablePackMemberTest {
 
     private List<JsonNode> splits(String state) throws Exception {
         List<JsonNode> out = new ArrayList<>();
-        for (JsonNode s : CliRun.status(pipeline).get("splits")) if (s.get("state").asText().equals(state)) out.add(s);
+        for (JsonNode s : CliRun.status(pipeline).get("splits"))
+            if (s.get("state").asText().equals(state)) out.add(s);
         return out;
     }
 
@@ -79,8 +80,11 @@ class UnreadablePackMemberTest {
 
         assertThat(r.code()).as("something is dead: %s", r).isEqualTo(1);
         CliRun.assertSameRows(output(), expected);
-        assertThat(r.all()).contains("split pack:f00.csv.gz+9:").contains("1 of 10 files unreadable (f04.csv.gz: ")
-                .contains("planned again as pack:f00.csv.gz+8:").contains("(9 files) and f04.csv.gz alone");
+        assertThat(r.all())
+                .contains("split pack:f00.csv.gz+9:")
+                .contains("1 of 10 files unreadable (f04.csv.gz: ")
+                .contains("planned again as pack:f00.csv.gz+8:")
+                .contains("(9 files) and f04.csv.gz alone");
         assertThat(r.out()).contains("1 split(s) planned again without their unreadable files");
 
         // status: the 9 good files done in one pack, the bad one dead alone with its name and error
@@ -109,15 +113,19 @@ class UnreadablePackMemberTest {
 
         assertThat(r.code()).as(r.toString()).isEqualTo(1);
         CliRun.assertSameRows(output(), expected);
-        assertThat(r.all()).contains("2 of 10 files unreadable (f00.csv.gz: ").contains("; f07.csv.gz: ")
+        assertThat(r.all())
+                .contains("2 of 10 files unreadable (f00.csv.gz: ")
+                .contains("; f07.csv.gz: ")
                 .contains("(8 files), f00.csv.gz alone and f07.csv.gz alone");
         assertThat(splits("done")).singleElement().satisfies(s -> {
             assertThat(s.get("id").asText()).startsWith("pack:f01.csv.gz+7:");
             assertThat(s.get("members").asInt()).isEqualTo(8);
         });
         assertThat(splits("dead")).extracting(s -> s.get("id").asText()).containsExactly("f00.csv.gz", "f07.csv.gz");
-        assertThat(splits("dead")).allSatisfy(s -> assertThat(s.get("last_error").asText())
-                .contains(s.get("id").asText()).containsIgnoringCase("gzip"));
+        assertThat(splits("dead"))
+                .allSatisfy(s -> assertThat(s.get("last_error").asText())
+                        .contains(s.get("id").asText())
+                        .containsIgnoringCase("gzip"));
 
         CliRun again = run(pipeline);
         assertThat(again.out()).contains("0 split(s) done, 0 failed attempt(s)");
@@ -143,10 +151,14 @@ class UnreadablePackMemberTest {
         expected.sort(null);
 
         CliRun r = run(pipeline);
-        assertThat(r.code()).as("the truncated version's split stays dead until retried: %s", r).isEqualTo(1);
+        assertThat(r.code())
+                .as("the truncated version's split stays dead until retried: %s", r)
+                .isEqualTo(1);
         CliRun.assertSameRows(output(), expected);
-        List<String> done = splits("done").stream().map(s -> s.get("id").asText()).toList();
-        assertThat(done).as("f02 read again with the 8 other files of its new pack; f04 alone")
+        List<String> done =
+                splits("done").stream().map(s -> s.get("id").asText()).toList();
+        assertThat(done)
+                .as("f02 read again with the 8 other files of its new pack; f04 alone")
                 .anyMatch(id -> id.matches("pack:f00\\.csv\\.gz\\+8:[0-9a-f]{8}@[0-9a-f]{16}"))
                 .anyMatch(id -> id.startsWith("f04.csv.gz@"));
 

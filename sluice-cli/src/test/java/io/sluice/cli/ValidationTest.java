@@ -70,7 +70,9 @@ class ValidationTest {
         Path p = pipeline("  - sql: SELECT regoin, amount FROM input\n", ", partition_by: [region]");
         for (CliRun r : List.of(sluice("validate", p.toString()), run(p))) {
             assertThat(r.code()).as(r.toString()).isEqualTo(2);
-            assertThat(r.err()).contains("invalid pipeline").contains(p + ":5:")
+            assertThat(r.err())
+                    .contains("invalid pipeline")
+                    .contains(p + ":5:")
                     .contains("steps[0].sql: no column \"regoin\" in the step's input (did you mean 'region'?); its "
                             + "columns: region, amount, ts");
         }
@@ -80,18 +82,26 @@ class ValidationTest {
     @Test
     void aWrongTableNameAndASyntaxErrorAreNamedAtTheirStep() throws Exception {
         Path table = pipeline("  - sql: SELECT region, amount FROM input\n  - sql: SELECT * FROM inputs\n", "");
-        assertThat(invalid(table)).contains(table + ":6:").contains("steps[1].sql: no table inputs (did you mean 'input'?)")
-                .doesNotContain("pg_tables").doesNotContain("sluice_");
+        assertThat(invalid(table))
+                .contains(table + ":6:")
+                .contains("steps[1].sql: no table inputs (did you mean 'input'?)")
+                .doesNotContain("pg_tables")
+                .doesNotContain("sluice_");
 
         Path syntax = pipeline("  - sql: SELECT region FORM input\n", "");
-        assertThat(invalid(syntax)).contains(syntax + ":5:").contains("steps[0].sql: SQL syntax error at or near \"input\"")
-                .doesNotContain("LINE").doesNotContain("sluice_");
+        assertThat(invalid(syntax))
+                .contains(syntax + ":5:")
+                .contains("steps[0].sql: SQL syntax error at or near \"input\"")
+                .doesNotContain("LINE")
+                .doesNotContain("sluice_");
     }
 
     @Test
     void aPartitionColumnTheStepsDoNotProduceIsNamedAtPartitionBy() throws Exception {
         Path p = pipeline("  - sql: SELECT amount, ts FROM input\n", ", partition_by: [region]");
-        assertThat(invalid(p)).contains(p + ":7:").contains("sink.files.partition_by: no column \"region\"")
+        assertThat(invalid(p))
+                .contains(p + ":7:")
+                .contains("sink.files.partition_by: no column \"region\"")
                 .contains("their columns: amount, ts");
     }
 
@@ -103,10 +113,14 @@ class ValidationTest {
                       measures: { total: sum(%s) }
                 """;
         Path group = pipeline(aggregate.formatted("regoin", "amount"), "");
-        assertThat(invalid(group)).contains(group + ":6:").contains("steps[0].aggregate.group_by: no column \"regoin\"")
+        assertThat(invalid(group))
+                .contains(group + ":6:")
+                .contains("steps[0].aggregate.group_by: no column \"regoin\"")
                 .contains("did you mean 'region'?");
         Path measure = pipeline(aggregate.formatted("region", "amout"), "");
-        assertThat(invalid(measure)).contains(measure + ":7:").contains("steps[0].aggregate.measures: no column \"amout\"");
+        assertThat(invalid(measure))
+                .contains(measure + ":7:")
+                .contains("steps[0].aggregate.measures: no column \"amout\"");
         Path right = pipeline(aggregate.formatted("region", "amount"), ", partition_by: [region]");
         CliRun ok = sluice("validate", right.toString()).ok();
         assertThat(ok.out()).contains("the sink receives region, total");
@@ -122,7 +136,10 @@ class ValidationTest {
                   - sql: SELECT usr, n FROM input
                 sink: { files: { path: out } }
                 """);
-        assertThat(invalid(json)).contains(json + ":4:").contains("no column \"usr\"").contains("did you mean 'user'?");
+        assertThat(invalid(json))
+                .contains(json + ":4:")
+                .contains("no column \"usr\"")
+                .contains("did you mean 'user'?");
 
         ws.input("logs/app.log", "2026-01-01 GET /a 200\n2026-01-01 POST /b 500\n");
         String log = """
@@ -137,9 +154,14 @@ class ValidationTest {
                 sink: { files: { path: out-logs } }
                 """;
         Path wrong = ws.pipeline("log.yaml", log.formatted("methd"));
-        assertThat(invalid(wrong)).contains(wrong + ":8:").contains("did you mean 'method'?")
+        assertThat(invalid(wrong))
+                .contains(wrong + ":8:")
+                .contains("did you mean 'method'?")
                 .contains("its columns: day, method, path, status");
-        CliRun right = sluice("validate", ws.pipeline("log.yaml", log.formatted("method, status")).toString()).ok();
+        CliRun right = sluice(
+                        "validate",
+                        ws.pipeline("log.yaml", log.formatted("method, status")).toString())
+                .ok();
         assertThat(right.out()).contains("the sink receives method, status, n");
     }
 
@@ -158,8 +180,9 @@ class ValidationTest {
         Files.delete(ws.in().resolve("2026/a.csv"));
         Path p = pipeline("  - sql: SELECT whatever FROM input\n", "");
         CliRun v = sluice("validate", p.toString()).ok();
-        assertThat(v.out()).contains("valid").contains("the steps were not checked against the input: no file under "
-                + ws.in() + " yet");
+        assertThat(v.out())
+                .contains("valid")
+                .contains("the steps were not checked against the input: no file under " + ws.in() + " yet");
         CliRun r = run(p).ok();
         assertThat(r.err()).contains("the steps were not checked against the input");
     }
@@ -178,11 +201,15 @@ class ValidationTest {
         String said = "source.files.include \"*.csv\" matches no file under " + ws.in()
                 + " (it holds 3 other file(s); nearest: 2026/a.csv, 2026/b.csv, notes.txt); `*` stays within one "
                 + "folder, so \"*.csv\" does not match 2026/a.csv: write \"**/*.csv\" to read nested folders too";
-        assertThat(sluice("plan", p.toString()).ok().out()).contains("would process 0 new split(s)").contains(said);
+        assertThat(sluice("plan", p.toString()).ok().out())
+                .contains("would process 0 new split(s)")
+                .contains(said);
         assertThat(sluice("validate", p.toString()).ok().out()).contains(said);
         CliRun r = run(p).ok();
         assertThat(r.err()).contains(said);
-        assertThat(r.err().split(java.util.regex.Pattern.quote(said), -1)).as("said once").hasSize(2);
+        assertThat(r.err().split(java.util.regex.Pattern.quote(said), -1))
+                .as("said once")
+                .hasSize(2);
     }
 
     // ---- failures at run time --------------------------------------------------------------------------
@@ -208,20 +235,26 @@ class ValidationTest {
         CliRun r = run(p);
         assertThat(r.code()).as(r.toString()).isEqualTo(1);
         Map<String, JsonNode> dead = new LinkedHashMap<>();
-        for (JsonNode s : CliRun.status(p).get("splits")) if (s.get("state").asText().equals("dead")) dead.put(s.get("id").asText(), s);
+        for (JsonNode s : CliRun.status(p).get("splits"))
+            if (s.get("state").asText().equals("dead")) dead.put(s.get("id").asText(), s);
         assertThat(dead).containsOnlyKeys("a-bad.csv", "b-truncated.csv.gz");
 
         JsonNode cast = dead.get("a-bad.csv");
         assertThat(cast.get("attempts").asInt()).as("not retried").isEqualTo(1);
-        assertThat(cast.get("last_error").asText()).contains("a-bad.csv")
+        assertThat(cast.get("last_error").asText())
+                .contains("a-bad.csv")
                 .contains("step 2 (sql at " + p + ":5)")
                 .contains("Could not convert string 'abc' to INT32")
                 .contains("use TRY_CAST(v AS INTEGER) in the step to get NULL instead, or fix the input")
-                .contains("not retried").doesNotContain("sluice_src_").doesNotContain("LINE");
+                .contains("not retried")
+                .doesNotContain("sluice_src_")
+                .doesNotContain("LINE");
 
         JsonNode io = dead.get("b-truncated.csv.gz");
         assertThat(io.get("attempts").asInt()).as("retried").isEqualTo(3);
-        assertThat(io.get("last_error").asText()).contains("b-truncated.csv.gz").doesNotContain("not retried")
+        assertThat(io.get("last_error").asText())
+                .contains("b-truncated.csv.gz")
+                .doesNotContain("not retried")
                 .doesNotContain("sluice_src_");
         assertThat(r.err()).doesNotContain("sluice_src_").doesNotContain("read_csv(");
     }
@@ -257,14 +290,17 @@ class ValidationTest {
                 """);
         for (CliRun r : List.of(sluice("validate", p.toString()), run(p))) {
             assertThat(r.code()).as(r.toString()).isEqualTo(2);
-            assertThat(r.err()).contains(p + ":4:").contains("sink.files.path: the folder " + dir.resolve("nowhere")
-                    + " does not exist: is " + dir.resolve("nowhere/deeper/out") + " mistyped?");
+            assertThat(r.err())
+                    .contains(p + ":4:")
+                    .contains("sink.files.path: the folder " + dir.resolve("nowhere") + " does not exist: is "
+                            + dir.resolve("nowhere/deeper/out") + " mistyped?");
         }
         assertThat(dir.resolve("nowhere")).doesNotExist();
 
         // inside the pipeline's folder a deep output folder is created as asked
-        Path deep = inner.pipeline("deep.yaml", Files.readString(p).replace("../nowhere/deeper/out", "out/a/b")
-                .replace("typo", "deep"));
+        Path deep = inner.pipeline(
+                "deep.yaml",
+                Files.readString(p).replace("../nowhere/deeper/out", "out/a/b").replace("typo", "deep"));
         run(deep).ok();
         assertThat(inner.dir().resolve("out/a/b")).isDirectory();
     }
@@ -275,23 +311,33 @@ class ValidationTest {
     void eachMistakeGetsItsMessageFromTheCommandInAChildProcess() throws Exception {
         Map<String, String> mistakes = new LinkedHashMap<>();
         String source = "source:\n  files: { path: in }\n";
-        mistakes.put("column", "pipeline: m\n" + source + "steps:\n  - sql: SELECT amont FROM input\nsink: { files: { path: out } }\n");
-        mistakes.put("table", "pipeline: m\n" + source + "steps:\n  - sql: SELECT * FROM inputs\nsink: { files: { path: out } }\n");
-        mistakes.put("level", "pipeline: m\nsource:\n  files: { path: in }\n  include: \"*.csv\"\nsink: { files: { path: out } }\n");
+        mistakes.put(
+                "column",
+                "pipeline: m\n" + source
+                        + "steps:\n  - sql: SELECT amont FROM input\nsink: { files: { path: out } }\n");
+        mistakes.put(
+                "table",
+                "pipeline: m\n" + source + "steps:\n  - sql: SELECT * FROM inputs\nsink: { files: { path: out } }\n");
+        mistakes.put(
+                "level",
+                "pipeline: m\nsource:\n  files: { path: in }\n  include: \"*.csv\"\nsink: { files: { path: out } }\n");
         mistakes.put("dollar", "pipeline: m\n" + source + "sink: { files: { path: $NOPE/out } }\n");
-        mistakes.put("partition", "pipeline: m\n" + source + "sink: { files: { path: out, partition_by: [regoin] } }\n");
+        mistakes.put(
+                "partition", "pipeline: m\n" + source + "sink: { files: { path: out, partition_by: [regoin] } }\n");
         // the line, then what follows its column
         Map<String, String> expected = Map.of(
                 "column", "5 steps[0].sql: no column \"amont\" in the step's input (did you mean 'amount'?)",
                 "table", "5 steps[0].sql: no table inputs (did you mean 'input'?)",
                 "level", "4 source.include: `include` is not a kind of source; did you mean source.files.include?",
                 "dollar", "4 sink.files.path: $NOPE is not replaced: write ${NOPE} for the environment variable",
-                "partition", "4 sink.files.partition_by: no column \"regoin\" in the records the steps give (did you "
-                        + "mean 'region'?)");
+                "partition",
+                        "4 sink.files.partition_by: no column \"regoin\" in the records the steps give (did you "
+                                + "mean 'region'?)");
         List<Process> processes = new ArrayList<>();
         for (var m : mistakes.entrySet()) {
             Path p = ws.pipeline(m.getKey() + ".yaml", m.getValue());
-            processes.add(ChildJvm.start(dir.resolve(m.getKey() + ".log"), "io.sluice.cli.Main", "validate", p.toString()));
+            processes.add(
+                    ChildJvm.start(dir.resolve(m.getKey() + ".log"), "io.sluice.cli.Main", "validate", p.toString()));
         }
         int i = 0;
         for (String name : mistakes.keySet()) {
@@ -300,8 +346,11 @@ class ValidationTest {
             String said = Files.readString(dir.resolve(name + ".log"));
             assertThat(process.exitValue()).as(name + ": " + said).isEqualTo(2);
             String[] lineAndMessage = expected.get(name).split(" ", 2);
-            assertThat(said).as(name).containsPattern(java.util.regex.Pattern.quote(dir.resolve(name + ".yaml") + ":"
-                    + lineAndMessage[0] + ":") + "\\d+: " + java.util.regex.Pattern.quote(lineAndMessage[1]));
+            assertThat(said)
+                    .as(name)
+                    .containsPattern(
+                            java.util.regex.Pattern.quote(dir.resolve(name + ".yaml") + ":" + lineAndMessage[0] + ":")
+                                    + "\\d+: " + java.util.regex.Pattern.quote(lineAndMessage[1]));
         }
         assertThat(ws.out()).doesNotExist();
         assertThat(dir.resolve(".sluice")).doesNotExist();

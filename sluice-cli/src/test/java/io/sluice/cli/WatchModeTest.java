@@ -35,7 +35,8 @@ class WatchModeTest {
                 Path f = ws.in().resolve("batch-" + batch + ".csv");
                 Files.writeString(f, "id,batch\n");
                 for (int i = 0; i < 50; i++) {
-                    Files.writeString(f, (batch * 1000 + i) + "," + batch + "\n", java.nio.file.StandardOpenOption.APPEND);
+                    Files.writeString(
+                            f, (batch * 1000 + i) + "," + batch + "\n", java.nio.file.StandardOpenOption.APPEND);
                     expected.add((batch * 1000 + i) + "|" + batch);
                     if (i == 25) Thread.sleep(400);
                 }

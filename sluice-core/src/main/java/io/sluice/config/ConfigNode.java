@@ -9,8 +9,7 @@ public sealed interface ConfigNode {
     Location location();
 
     /** A scalar; {@code isNull} for an empty value or {@code null}/{@code ~}. */
-    record Scalar(String value, boolean isNull, Location location) implements ConfigNode {
-    }
+    record Scalar(String value, boolean isNull, Location location) implements ConfigNode {}
 
     record Sequence(List<ConfigNode> items, Location location) implements ConfigNode {
         public Sequence {
@@ -24,8 +23,7 @@ public sealed interface ConfigNode {
         }
     }
 
-    record Entry(Location keyLocation, ConfigNode value) {
-    }
+    record Entry(Location keyLocation, ConfigNode value) {}
 
     default String kindName() {
         return switch (this) {

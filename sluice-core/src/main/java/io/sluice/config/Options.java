@@ -11,8 +11,12 @@ import java.util.Optional;
  * @param declared the block's declaration: every field read from it must be one of its fields
  * @param values   by option name, for code that walks every option (the pipeline version, tests)
  */
-public record Options(String path, Location location, Type.Obj declared, Map<String, Object> values,
-                      Map<String, Location> locations) {
+public record Options(
+        String path,
+        Location location,
+        Type.Obj declared,
+        Map<String, Object> values,
+        Map<String, Location> locations) {
     public Options {
         values = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(values));
         locations = Map.copyOf(locations);

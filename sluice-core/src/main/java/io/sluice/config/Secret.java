@@ -28,6 +28,7 @@ public final class Secret {
 
     /** Credentials in a url: the user info's password (or all of a user info without ':'), password-like parameters. */
     private static final Pattern USER_INFO = Pattern.compile("(://)([^/?#@]*)@");
+
     private static final Pattern PARAMETER = Pattern.compile(
             "(?i)([?&;](?:[a-z_]*password|passwd|pwd|[a-z_]*secret[a-z_]*|[a-z_]*token|access_?key(?:_id)?)=)([^&;#]*)");
     /** A whole value written as one reference: {@code ${NAME}}, {@code ${NAME:-default}}, {@code ${file:/path}}. */
@@ -124,7 +125,11 @@ public final class Secret {
         if (text == null || KNOWN.isEmpty()) return text;
         String out = text;
         // longest first: a url is replaced whole before the password inside it
-        for (var e : KNOWN.entrySet().stream().sorted(Comparator.comparingInt((Map.Entry<String, String> k) -> k.getKey().length()).reversed()).toList()) {
+        for (var e : KNOWN.entrySet().stream()
+                .sorted(Comparator.comparingInt(
+                                (Map.Entry<String, String> k) -> k.getKey().length())
+                        .reversed())
+                .toList()) {
             if (out.contains(e.getKey())) out = out.replace(e.getKey(), e.getValue());
         }
         return out;

@@ -84,7 +84,8 @@ public sealed interface Type<T> {
      */
     record PathOrUrl() implements Type<String> {
         // two letters at least, so that a Windows drive ("C:\...") stays a path
-        private static final java.util.regex.Pattern URL = java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9+.-]+://.*");
+        private static final java.util.regex.Pattern URL =
+                java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9+.-]+://.*");
 
         /** Whether {@code location} names a store by URL rather than a local path. */
         public static boolean isUrl(String location) {
@@ -146,7 +147,10 @@ public sealed interface Type<T> {
         }
 
         public Field<?> field(String name) {
-            return fields.stream().filter(f -> f.name().equals(name)).findFirst().orElse(null);
+            return fields.stream()
+                    .filter(f -> f.name().equals(name))
+                    .findFirst()
+                    .orElse(null);
         }
     }
 

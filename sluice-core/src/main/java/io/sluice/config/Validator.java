@@ -23,11 +23,15 @@ import java.util.regex.Pattern;
  */
 public final class Validator {
     /** {@code $$}, {@code ${file:PATH}} (group 1), {@code ${NAME}} or {@code ${NAME:-default}} (groups 2 and 3). */
-    private static final Pattern ENV = Pattern.compile("\\$\\$|\\$\\{file:([^}]+)}|\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
+    private static final Pattern ENV =
+            Pattern.compile("\\$\\$|\\$\\{file:([^}]+)}|\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
+
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
     /** {@code $NAME} without braces: not replaced, and reported (see {@link #bareVariables}). */
     private static final Pattern BARE_VARIABLE = Pattern.compile("\\$([A-Za-z_][A-Za-z0-9_]*)");
-    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?", Pattern.CASE_INSENSITIVE);
+
+    private static final Pattern SIZE =
+            Pattern.compile("(\\d+)\\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?", Pattern.CASE_INSENSITIVE);
 
     private final Path baseDir;
     private final Function<String, String> env;
@@ -74,9 +78,12 @@ public final class Validator {
         for (var e : mapping.entries().entrySet()) {
             Field<?> field = obj.field(e.getKey());
             if (field == null) {
-                String near = suggestion(e.getKey(), obj.fields().stream().map(Field::name).toList());
+                String near = suggestion(
+                        e.getKey(), obj.fields().stream().map(Field::name).toList());
                 String below = near.isEmpty() ? below(e.getKey(), obj, path) : null;
-                problems.add(new ConfigProblem(e.getValue().keyLocation(), join(path, e.getKey()),
+                problems.add(new ConfigProblem(
+                        e.getValue().keyLocation(),
+                        join(path, e.getKey()),
                         "unknown option" + (below == null ? near : " (did you mean " + below + "?)")
                                 + "; allowed here: " + names(obj)));
                 continue;
@@ -92,7 +99,9 @@ public final class Validator {
         for (Field<?> field : obj.fields()) {
             if (values.containsKey(field.name()) || locations.containsKey(field.name())) continue;
             if (field.required()) {
-                problems.add(new ConfigProblem(mapping.location(), join(path, field.name()),
+                problems.add(new ConfigProblem(
+                        mapping.location(),
+                        join(path, field.name()),
                         "missing required option (" + field.type().describe() + "): " + field.doc()));
             } else {
                 values.put(field.name(), defaultOf(field, mapping.location(), join(path, field.name())));
@@ -119,11 +128,14 @@ public final class Validator {
             if (variant.kinds().containsKey(e.getKey())) {
                 kinds.add(e);
             } else {
-                problems.add(new ConfigProblem(e.getValue().keyLocation(), join(path, e.getKey()), notAKind(e.getKey(), variant, path)));
+                problems.add(new ConfigProblem(
+                        e.getValue().keyLocation(), join(path, e.getKey()), notAKind(e.getKey(), variant, path)));
             }
         }
         if (kinds.size() > 1) {
-            problems.add(new ConfigProblem(kinds.get(1).getValue().keyLocation(), join(path, kinds.get(1).getKey()),
+            problems.add(new ConfigProblem(
+                    kinds.get(1).getValue().keyLocation(),
+                    join(path, kinds.get(1).getKey()),
                     "a second kind: write exactly one of: " + allowed));
         }
         if (kinds.size() != 1) return null;
@@ -149,10 +161,11 @@ public final class Validator {
         });
         String allowed = String.join(" | ", variant.kinds().keySet());
         if (meant.isEmpty()) {
-            return "`" + key + "` is not a kind of " + what + suggestion(key, variant.kinds().keySet()) + "; allowed: " + allowed;
+            return "`" + key + "` is not a kind of " + what
+                    + suggestion(key, variant.kinds().keySet()) + "; allowed: " + allowed;
         }
-        return "`" + key + "` is not a kind of " + what + "; did you mean " + String.join(" or ", meant) + "? (allowed here: "
-                + allowed + ")";
+        return "`" + key + "` is not a kind of " + what + "; did you mean " + String.join(" or ", meant)
+                + "? (allowed here: " + allowed + ")";
     }
 
     /** The path of an option of that name in a block below this one ({@code run: { max: 3 }}: run.retries.max). */
@@ -161,7 +174,10 @@ public final class Validator {
             String at = join(path, f.name());
             List<Map.Entry<String, Type<?>>> blocks = switch (f.type()) {
                 case Type.Obj o -> List.of(Map.<String, Type<?>>entry(at, o));
-                case Type.Variant v -> v.kinds().entrySet().stream().map(k -> Map.<String, Type<?>>entry(join(at, k.getKey()), k.getValue())).toList();
+                case Type.Variant v ->
+                    v.kinds().entrySet().stream()
+                            .map(k -> Map.<String, Type<?>>entry(join(at, k.getKey()), k.getValue()))
+                            .toList();
                 default -> List.of();
             };
             for (var block : blocks) {
@@ -206,8 +222,8 @@ public final class Validator {
         Object value = convert(type instanceof Type.Str ? text : text.trim(), type);
         if (value == null) {
             String hint = type instanceof Type.Choice c ? suggestion(text.trim(), c.values()) : "";
-            problems.add(new ConfigProblem(node.location(), path,
-                    "'" + text + "' is not a valid " + type.describe() + hint));
+            problems.add(new ConfigProblem(
+                    node.location(), path, "'" + text + "' is not a valid " + type.describe() + hint));
         }
         return value;
     }
@@ -221,9 +237,14 @@ public final class Validator {
         if (text.isEmpty()) return null;
         String written = scalar.value().strip();
         if (Secret.literalIn(written, type.url())) {
-            warnings.add(new ConfigProblem(scalar.location(), path, (type.url() ? "the url carries a password written "
-                    + "in the pipeline file" : "a secret written in the pipeline file") + ": anyone who can read the file "
-                    + "or its history has it; write ${ENV_VAR} or ${file:/path/to/secret} instead"));
+            warnings.add(new ConfigProblem(
+                    scalar.location(),
+                    path,
+                    (type.url()
+                                    ? "the url carries a password written " + "in the pipeline file"
+                                    : "a secret written in the pipeline file")
+                            + ": anyone who can read the file "
+                            + "or its history has it; write ${ENV_VAR} or ${file:/path/to/secret} instead"));
         }
         return Secret.fromOption(type.url() ? text.strip() : text, written, type.url());
     }
@@ -247,16 +268,22 @@ public final class Validator {
                     yield null;
                 }
             }
-            case Type.Bool b -> switch (text.toLowerCase(Locale.ROOT)) {
-                case "true", "yes", "on" -> Boolean.TRUE;
-                case "false", "no", "off" -> Boolean.FALSE;
-                default -> null;
-            };
+            case Type.Bool b ->
+                switch (text.toLowerCase(Locale.ROOT)) {
+                    case "true", "yes", "on" -> Boolean.TRUE;
+                    case "false", "no", "off" -> Boolean.FALSE;
+                    default -> null;
+                };
             case Type.Dur d -> parseDuration(text);
             case Type.Size s -> parseSize(text);
-            case Type.FilePath p -> text.isEmpty() ? null : baseDir.resolve(text).normalize();
-            case Type.PathOrUrl l -> text.isEmpty() ? null : Type.PathOrUrl.isUrl(text) ? text
-                    : baseDir.resolve(text).normalize().toString();
+            case Type.FilePath p ->
+                text.isEmpty() ? null : baseDir.resolve(text).normalize();
+            case Type.PathOrUrl l ->
+                text.isEmpty()
+                        ? null
+                        : Type.PathOrUrl.isUrl(text)
+                                ? text
+                                : baseDir.resolve(text).normalize().toString();
             case Type.Choice c -> c.values().contains(text) ? text : null;
             default -> throw new IllegalStateException("not a scalar type: " + type);
         };
@@ -290,7 +317,8 @@ public final class Validator {
         } catch (NumberFormatException e) {
             return null; // too many digits for a long
         }
-        String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(Locale.ROOT).replace("I", "");
+        String unit =
+                m.group(2) == null ? "B" : m.group(2).toUpperCase(Locale.ROOT).replace("I", "");
         int shift = switch (unit) {
             case "KB" -> 10;
             case "MB" -> 20;
@@ -324,8 +352,11 @@ public final class Validator {
                 String value = env.apply(m.group(2));
                 if (value == null || (value.isEmpty() && m.group(3) != null)) value = m.group(3);
                 if (value == null) {
-                    problems.add(new ConfigProblem(at, path, "environment variable " + m.group(2)
-                            + " is not set; set it, or write ${" + m.group(2) + ":-default}"));
+                    problems.add(new ConfigProblem(
+                            at,
+                            path,
+                            "environment variable " + m.group(2) + " is not set; set it, or write ${" + m.group(2)
+                                    + ":-default}"));
                     ok = false;
                     value = "";
                 }
@@ -347,14 +378,23 @@ public final class Validator {
         try {
             return Files.readString(file).replaceFirst("\\r?\\n$", "");
         } catch (NoSuchFileException e) {
-            problems.add(new ConfigProblem(at, path, "the file " + file + " (from ${file:" + name + "}) does not "
-                    + "exist; create it or fix the path"));
+            problems.add(new ConfigProblem(
+                    at,
+                    path,
+                    "the file " + file + " (from ${file:" + name + "}) does not "
+                            + "exist; create it or fix the path"));
         } catch (AccessDeniedException e) {
-            problems.add(new ConfigProblem(at, path, "cannot read the file " + file + " (from ${file:" + name
-                    + "}): permission denied; let the user running sluice read it"));
+            problems.add(new ConfigProblem(
+                    at,
+                    path,
+                    "cannot read the file " + file + " (from ${file:" + name
+                            + "}): permission denied; let the user running sluice read it"));
         } catch (IOException | java.io.UncheckedIOException e) {
-            problems.add(new ConfigProblem(at, path, "cannot read the file " + file + " (from ${file:" + name
-                    + "}): it is not a readable UTF-8 text file"));
+            problems.add(new ConfigProblem(
+                    at,
+                    path,
+                    "cannot read the file " + file + " (from ${file:" + name
+                            + "}): it is not a readable UTF-8 text file"));
         }
         return null;
     }
@@ -397,8 +437,10 @@ public final class Validator {
     /** " (did you mean 'x'?)" when a known word is close to what was written. */
     public static String suggestion(String written, java.util.Collection<String> known) {
         return known.stream()
-                .min(Comparator.comparingInt(k -> distance(written.toLowerCase(Locale.ROOT), k.toLowerCase(Locale.ROOT))))
-                .filter(k -> distance(written.toLowerCase(Locale.ROOT), k.toLowerCase(Locale.ROOT)) <= Math.max(2, k.length() / 3))
+                .min(Comparator.comparingInt(
+                        k -> distance(written.toLowerCase(Locale.ROOT), k.toLowerCase(Locale.ROOT))))
+                .filter(k -> distance(written.toLowerCase(Locale.ROOT), k.toLowerCase(Locale.ROOT))
+                        <= Math.max(2, k.length() / 3))
                 .map(k -> " (did you mean '" + k + "'?)")
                 .orElse("");
     }

@@ -28,29 +28,34 @@ import org.snakeyaml.engine.v2.nodes.Tag;
  * so that every later error can point at the place in the file.
  */
 public final class YamlReader {
-    private YamlReader() {
-    }
+    private YamlReader() {}
 
     public static ConfigNode read(Path file) {
         String name = file.toString();
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file))).toString();
+            text = StandardCharsets.UTF_8
+                    .newDecoder()
+                    .decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file)))
+                    .toString();
         } catch (NoSuchFileException e) {
-            throw new ConfigException(new ConfigProblem(Location.unknown(name), "",
-                    "the pipeline file does not exist; check the path"));
+            throw new ConfigException(
+                    new ConfigProblem(Location.unknown(name), "", "the pipeline file does not exist; check the path"));
         } catch (CharacterCodingException e) {
-            throw new ConfigException(new ConfigProblem(Location.unknown(name), "",
-                    "the pipeline file is not valid UTF-8; save it as UTF-8"));
+            throw new ConfigException(new ConfigProblem(
+                    Location.unknown(name), "", "the pipeline file is not valid UTF-8; save it as UTF-8"));
         } catch (IOException e) {
-            throw new ConfigException(new ConfigProblem(Location.unknown(name), "",
-                    "cannot read the pipeline file: " + e.getMessage()));
+            throw new ConfigException(
+                    new ConfigProblem(Location.unknown(name), "", "cannot read the pipeline file: " + e.getMessage()));
         }
         return parse(name, text);
     }
 
     public static ConfigNode parse(String name, String text) {
-        LoadSettings settings = LoadSettings.builder().setLabel(name).setAllowDuplicateKeys(false).build();
+        LoadSettings settings = LoadSettings.builder()
+                .setLabel(name)
+                .setAllowDuplicateKeys(false)
+                .build();
         Optional<Node> root;
         try {
             root = new Compose(settings).composeString(text);
@@ -71,8 +76,7 @@ public final class YamlReader {
     private static ConfigNode convert(String name, Node node) {
         Location at = node.getStartMark().map(m -> location(name, m)).orElse(Location.unknown(name));
         return switch (node) {
-            case ScalarNode s -> new ConfigNode.Scalar(s.getValue(),
-                    s.getTag().equals(Tag.NULL) && s.isPlain(), at);
+            case ScalarNode s -> new ConfigNode.Scalar(s.getValue(), s.getTag().equals(Tag.NULL) && s.isPlain(), at);
             case SequenceNode s -> {
                 List<ConfigNode> items = new ArrayList<>();
                 for (Node item : s.getValue()) items.add(convert(name, item));
@@ -81,7 +85,10 @@ public final class YamlReader {
             case MappingNode m -> {
                 Map<String, ConfigNode.Entry> entries = new LinkedHashMap<>();
                 for (NodeTuple t : m.getValue()) {
-                    Location keyAt = t.getKeyNode().getStartMark().map(mk -> location(name, mk)).orElse(at);
+                    Location keyAt = t.getKeyNode()
+                            .getStartMark()
+                            .map(mk -> location(name, mk))
+                            .orElse(at);
                     if (!(t.getKeyNode() instanceof ScalarNode key)) {
                         throw new ConfigException(new ConfigProblem(keyAt, "", "a key must be a plain word"));
                     }
@@ -89,8 +96,11 @@ public final class YamlReader {
                     if (first != null) {
                         // Compose does not check duplicates (only the constructor does): a silent override would
                         // hide the user's mistake
-                        throw new ConfigException(new ConfigProblem(keyAt, "", "duplicate key '" + key.getValue()
-                                + "' (first written at line " + first.keyLocation().line() + "); keep one of them"));
+                        throw new ConfigException(new ConfigProblem(
+                                keyAt,
+                                "",
+                                "duplicate key '" + key.getValue() + "' (first written at line "
+                                        + first.keyLocation().line() + "); keep one of them"));
                     }
                     entries.put(key.getValue(), new ConfigNode.Entry(keyAt, convert(name, t.getValueNode())));
                 }

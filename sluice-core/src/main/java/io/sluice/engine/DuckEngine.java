@@ -28,15 +28,18 @@ public final class DuckEngine implements AutoCloseable {
             s.execute("SET autoinstall_known_extensions = false");
             s.execute("SET autoload_known_extensions = false");
             int cores = Runtime.getRuntime().availableProcessors();
-            s.execute("SET threads = " + (options.threads() != null ? options.threads() : Math.max(1, cores / parallelism)));
+            s.execute("SET threads = "
+                    + (options.threads() != null ? options.threads() : Math.max(1, cores / parallelism)));
             if (options.memoryLimit() != null) s.execute("SET memory_limit = " + Sql.literal(options.memoryLimit()));
             if (options.spillPath() != null) {
                 Files.createDirectories(options.spillPath());
-                s.execute("SET temp_directory = " + Sql.literal(options.spillPath().toString()));
+                s.execute("SET temp_directory = "
+                        + Sql.literal(options.spillPath().toString()));
             }
         } catch (java.io.IOException e) {
             root.close();
-            throw new SQLException("cannot create the engine's spill folder " + options.spillPath() + ": " + e.getMessage(), e);
+            throw new SQLException(
+                    "cannot create the engine's spill folder " + options.spillPath() + ": " + e.getMessage(), e);
         } catch (SQLException e) {
             root.close();
             throw new SQLException("invalid engine option (run.engine): " + e.getMessage(), e);

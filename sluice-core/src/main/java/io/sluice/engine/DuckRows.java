@@ -22,9 +22,11 @@ public final class DuckRows implements Rows {
 
     @Override
     public List<String> columns() throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT * FROM (" + query + ") LIMIT 0")) {
+        try (Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT * FROM (" + query + ") LIMIT 0")) {
             List<String> out = new ArrayList<>();
-            for (int i = 1; i <= r.getMetaData().getColumnCount(); i++) out.add(r.getMetaData().getColumnName(i));
+            for (int i = 1; i <= r.getMetaData().getColumnCount(); i++)
+                out.add(r.getMetaData().getColumnName(i));
             return out;
         }
     }
@@ -47,8 +49,10 @@ public final class DuckRows implements Rows {
         if (spec.partitionBy().isEmpty()) {
             return "COPY (" + query + ") TO " + Sql.literal(target.toString()) + " (" + options + ")";
         }
-        String columns = String.join(", ", spec.partitionBy().stream().map(Sql::identifier).toList());
-        return "COPY (" + query + ") TO " + Sql.literal(target.toString()) + " (" + options + ", PARTITION_BY (" + columns
+        String columns = String.join(
+                ", ", spec.partitionBy().stream().map(Sql::identifier).toList());
+        return "COPY (" + query + ") TO " + Sql.literal(target.toString()) + " (" + options + ", PARTITION_BY ("
+                + columns
                 + "), FILENAME_PATTERN " + Sql.literal(spec.baseName() + "-{i}") + ", FILE_EXTENSION "
                 + Sql.literal(spec.extension().substring(1)) + ", OVERWRITE_OR_IGNORE true)";
     }

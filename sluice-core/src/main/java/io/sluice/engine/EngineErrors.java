@@ -18,11 +18,13 @@ public final class EngineErrors {
      * Kinds that fail the same way on every attempt over the same bytes: the SQL is wrong (parser, binder, catalog)
      * or a value in the data does not convert. I/O, memory and the rest may pass on another attempt.
      */
-    private static final Set<String> SAME_EVERY_TIME = Set.of("Parser", "Syntax", "Binder", "Catalog", "Conversion",
-            "Out of Range", "Type Mismatch", "Not implemented");
+    private static final Set<String> SAME_EVERY_TIME = Set.of(
+            "Parser", "Syntax", "Binder", "Catalog", "Conversion", "Out of Range", "Type Mismatch", "Not implemented");
+
     private static final Pattern KIND = Pattern.compile("([A-Z][A-Za-z ]*?) Error: ");
     /** DuckDB ends a message with an excerpt of the statement: "LINE 1: ..." and carets under the culprit. */
     private static final Pattern EXCERPT = Pattern.compile("\\n+LINE \\d+: .*", Pattern.DOTALL);
+
     private static final Pattern OWN_NAMES = Pattern.compile("sluice_(src|check)_\\d+\\w*");
     private static final Pattern NO_COLUMN = Pattern.compile(
             "Referenced column \"([^\"]+)\" not found in FROM clause!|does not have a column named \"([^\"]+)\"");
@@ -31,12 +33,29 @@ public final class EngineErrors {
     private static final Pattern CAST_TYPE = Pattern.compile(" to ([A-Z][A-Z0-9_]*(\\(\\d+(,\\d+)?\\))?)(?= when|$)");
 
     /** DuckDB's messages name types by their internal names; SQL's differ (and INT8 there is a BIGINT). */
-    private static final java.util.Map<String, String> SQL_NAMES = java.util.Map.of("INT8", "TINYINT", "INT16", "SMALLINT",
-            "INT32", "INTEGER", "INT64", "BIGINT", "INT128", "HUGEINT", "UINT8", "UTINYINT", "UINT16", "USMALLINT",
-            "UINT32", "UINTEGER", "UINT64", "UBIGINT", "BOOL", "BOOLEAN");
+    private static final java.util.Map<String, String> SQL_NAMES = java.util.Map.of(
+            "INT8",
+            "TINYINT",
+            "INT16",
+            "SMALLINT",
+            "INT32",
+            "INTEGER",
+            "INT64",
+            "BIGINT",
+            "INT128",
+            "HUGEINT",
+            "UINT8",
+            "UTINYINT",
+            "UINT16",
+            "USMALLINT",
+            "UINT32",
+            "UINTEGER",
+            "UINT64",
+            "UBIGINT",
+            "BOOL",
+            "BOOLEAN");
 
-    private EngineErrors() {
-    }
+    private EngineErrors() {}
 
     /** A DuckDB error: its kind ({@code Binder}, {@code IO}, ...) and its message without the kind. */
     public record EngineError(String kind, String message) {
@@ -61,7 +80,9 @@ public final class EngineErrors {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SQLException && t.getMessage() != null) {
                 Matcher m = KIND.matcher(t.getMessage());
-                if (m.lookingAt()) return Optional.of(new EngineError(m.group(1), t.getMessage().substring(m.end())));
+                if (m.lookingAt())
+                    return Optional.of(
+                            new EngineError(m.group(1), t.getMessage().substring(m.end())));
             }
         }
         return Optional.empty();
@@ -82,7 +103,10 @@ public final class EngineErrors {
 
     /** The message without DuckDB's excerpt of the statement, which shows Sluice's own SQL, not the user's. */
     static String withoutExcerpt(String message) {
-        return OWN_NAMES.matcher(EXCERPT.matcher(message).replaceAll("")).replaceAll("the input").strip();
+        return OWN_NAMES
+                .matcher(EXCERPT.matcher(message).replaceAll(""))
+                .replaceAll("the input")
+                .strip();
     }
 
     /**
@@ -116,7 +140,6 @@ public final class EngineErrors {
         Matcher t = CAST_TYPE.matcher(message);
         String column = c.find() ? c.group(1) : "x";
         String type = t.find() ? SQL_NAMES.getOrDefault(t.group(1), t.group(1)) : "type";
-        return "use TRY_CAST(" + column + " AS " + type + ") in the step to get NULL instead, "
-                + "or fix the input";
+        return "use TRY_CAST(" + column + " AS " + type + ") in the step to get NULL instead, " + "or fix the input";
     }
 }

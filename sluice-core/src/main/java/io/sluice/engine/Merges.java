@@ -11,13 +11,13 @@ import java.util.Optional;
 
 /** The engine's half of an aggregate's merge: DuckDB folds and merges the partial files a sink hands over. */
 public final class Merges {
-    private Merges() {
-    }
+    private Merges() {}
 
     /** Folds partial files into one (the step's {@link MergingStep#fold}). */
     public static void fold(Connection c, MergingStep step, List<Path> partials, Path into) throws Exception {
         try (Statement s = c.createStatement()) {
-            s.execute("COPY (" + step.fold(read(partials)) + ") TO " + Sql.literal(into.toString()) + " (FORMAT parquet)");
+            s.execute("COPY (" + step.fold(read(partials)) + ") TO " + Sql.literal(into.toString())
+                    + " (FORMAT parquet)");
         }
     }
 
@@ -27,8 +27,9 @@ public final class Merges {
      *
      * @return what the sink wrote; empty when there are no partials
      */
-    public static Optional<Written> merge(Connection c, MergingStep step, PartialResults sink,
-                                          PartialResults.DoneSplits done, Path scratch) throws Exception {
+    public static Optional<Written> merge(
+            Connection c, MergingStep step, PartialResults sink, PartialResults.DoneSplits done, Path scratch)
+            throws Exception {
         Optional<List<Path>> partials = sink.read(done, scratch);
         if (partials.isEmpty()) return Optional.empty();
         String merged = step.merge(read(partials.get()));
@@ -39,9 +40,11 @@ public final class Merges {
             s.execute("CREATE TEMP TABLE " + table + " AS " + merged);
             Optional<Path> last = sink.lastMerged(scratch);
             String changed = last.isPresent()
-                    ? "SELECT * FROM " + table + " EXCEPT SELECT * FROM read_parquet(" + Sql.literal(last.get().toString()) + ")"
+                    ? "SELECT * FROM " + table + " EXCEPT SELECT * FROM read_parquet("
+                            + Sql.literal(last.get().toString()) + ")"
                     : "SELECT * FROM " + table;
-            return Optional.of(sink.replaceMerged(new DuckRows(c, "SELECT * FROM " + table), Optional.of(new DuckRows(c, changed))));
+            return Optional.of(sink.replaceMerged(
+                    new DuckRows(c, "SELECT * FROM " + table), Optional.of(new DuckRows(c, changed))));
         } finally {
             try (Statement s = c.createStatement()) {
                 s.execute("DROP TABLE IF EXISTS " + table);

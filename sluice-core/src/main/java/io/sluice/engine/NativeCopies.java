@@ -20,6 +20,7 @@ public final class NativeCopies {
     private static final Path MAPS = Path.of("/proc/self/maps");
     /** Far longer than copying and mapping a library takes: an older copy is mapped already or left behind. */
     private static final Duration LEFT_BEHIND = Duration.ofMinutes(10);
+
     private static final AtomicBoolean SWEPT = new AtomicBoolean();
 
     private NativeCopies() {}

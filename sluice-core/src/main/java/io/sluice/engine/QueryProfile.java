@@ -7,11 +7,10 @@ import java.util.Set;
 /** Reads DuckDB's JSON profile of a statement (the connection has {@code enable_profiling = 'no_output'}). */
 final class QueryProfile {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> FILE_SCANS = Set.of("READ_CSV", "READ_CSV_AUTO", "READ_JSON", "READ_JSON_AUTO",
-            "READ_NDJSON", "READ_NDJSON_AUTO");
+    private static final Set<String> FILE_SCANS =
+            Set.of("READ_CSV", "READ_CSV_AUTO", "READ_JSON", "READ_JSON_AUTO", "READ_NDJSON", "READ_NDJSON_AUTO");
 
-    private QueryProfile() {
-    }
+    private QueryProfile() {}
 
     /**
      * The rows read by the statement's file scans, when it ran exactly {@code scans} of them and no operator stopped
@@ -32,7 +31,9 @@ final class QueryProfile {
         for (JsonNode node : nodes) {
             String type = node.path("type").asText();
             if (type.contains("LIMIT") || type.contains("SAMPLE")) return false;
-            if (type.equals("TABLE_SCAN") && FILE_SCANS.contains(node.path("extra_info").path("Function").asText())) {
+            if (type.equals("TABLE_SCAN")
+                    && FILE_SCANS.contains(
+                            node.path("extra_info").path("Function").asText())) {
                 if (!node.has("rows_scanned")) return false;
                 found[0]++;
                 found[1] += node.path("rows_scanned").asLong();

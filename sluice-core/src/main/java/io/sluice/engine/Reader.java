@@ -29,8 +29,14 @@ import java.util.zip.GZIPInputStream;
  *                 records come from a table that {@code prepare} filled, or a scan may skip records)
  * @param count    a query of the number of records, for when the scans cannot tell
  */
-record Reader(List<String> prepare, String relation, List<String> after, String rejects, List<String> drops,
-              int scans, String count) {
+record Reader(
+        List<String> prepare,
+        String relation,
+        List<String> after,
+        String rejects,
+        List<String> drops,
+        int scans,
+        String count) {
     /** A separator that does not occur in text, so that a text line is one column. */
     static final String LINE_ONLY = "columns = {'line': 'VARCHAR'}, header = false, delim = E'\\x1F', "
             + "quote = '', escape = '', auto_detect = false";
@@ -39,15 +45,26 @@ record Reader(List<String> prepare, String relation, List<String> after, String 
     static Reader of(LocalFiles input, String prefix, boolean text) throws IOException {
         List<Path> files = input.parts().stream().map(LocalFiles.Part::file).toList();
         return switch (input.format()) {
-            case "csv" -> csv(prefix, input.header() ? byHeader(files) : List.of(files),
-                    "header = " + input.header() + (text ? ", all_varchar = true" : ""));
-            case "text" -> input.parse() == null ? csv(prefix, List.of(files), LINE_ONLY) : parsed(prefix, files, input.parse());
-            case "parquet" -> new Reader(List.of(), "SELECT * FROM read_parquet(" + Sql.pathList(files) + ", union_by_name = true)",
-                    List.of("CREATE TEMP VIEW " + prefix + "_rejects AS SELECT NULL::VARCHAR AS file_path, 0::BIGINT AS line, "
-                            + "NULL::VARCHAR AS error_type, NULL::VARCHAR AS error_message, NULL::VARCHAR AS csv_line WHERE false"),
-                    prefix + "_rejects", List.of("DROP VIEW IF EXISTS " + prefix + "_rejects"),
-                    // row groups may be skipped by a step's filter; the footers hold the exact count
-                    0, "SELECT coalesce(sum(num_rows), 0) FROM parquet_file_metadata(" + Sql.pathList(files) + ")");
+            case "csv" ->
+                csv(
+                        prefix,
+                        input.header() ? byHeader(files) : List.of(files),
+                        "header = " + input.header() + (text ? ", all_varchar = true" : ""));
+            case "text" ->
+                input.parse() == null ? csv(prefix, List.of(files), LINE_ONLY) : parsed(prefix, files, input.parse());
+            case "parquet" ->
+                new Reader(
+                        List.of(),
+                        "SELECT * FROM read_parquet(" + Sql.pathList(files) + ", union_by_name = true)",
+                        List.of(
+                                "CREATE TEMP VIEW " + prefix
+                                        + "_rejects AS SELECT NULL::VARCHAR AS file_path, 0::BIGINT AS line, "
+                                        + "NULL::VARCHAR AS error_type, NULL::VARCHAR AS error_message, NULL::VARCHAR AS csv_line WHERE false"),
+                        prefix + "_rejects",
+                        List.of("DROP VIEW IF EXISTS " + prefix + "_rejects"),
+                        // row groups may be skipped by a step's filter; the footers hold the exact count
+                        0,
+                        "SELECT coalesce(sum(num_rows), 0) FROM parquet_file_metadata(" + Sql.pathList(files) + ")");
             case "jsonl" -> json(prefix, files);
             default -> throw new IllegalArgumentException("unknown format: " + input.format());
         };
@@ -65,18 +82,25 @@ record Reader(List<String> prepare, String relation, List<String> after, String 
         for (int g = 0; g < groups.size(); g++) {
             String rej = prefix + "_rej" + g;
             String scan = prefix + "_scan" + g;
-            reads.add("SELECT * FROM read_csv(" + Sql.pathList(groups.get(g)) + ", " + options + ", store_rejects = true, "
-                    + "rejects_table = " + Sql.literal(rej) + ", rejects_scan = " + Sql.literal(scan) + ")");
+            reads.add("SELECT * FROM read_csv(" + Sql.pathList(groups.get(g)) + ", " + options
+                    + ", store_rejects = true, " + "rejects_table = " + Sql.literal(rej) + ", rejects_scan = "
+                    + Sql.literal(scan) + ")");
             rejectParts.add("SELECT sc.file_path, e.line, e.error_type, e.error_message, e.csv_line FROM " + rej
                     + " e JOIN " + scan + " sc USING (scan_id, file_id)");
             drops.add("DROP TABLE IF EXISTS " + rej);
             drops.add("DROP TABLE IF EXISTS " + scan);
         }
-        String relation = reads.size() == 1 ? reads.getFirst()
+        String relation = reads.size() == 1
+                ? reads.getFirst()
                 : "SELECT * FROM (" + String.join(") UNION ALL BY NAME (", reads) + ")";
-        return new Reader(List.of(), relation,
+        return new Reader(
+                List.of(),
+                relation,
                 List.of("CREATE TEMP VIEW " + prefix + "_rejects AS " + String.join(" UNION ALL ", rejectParts)),
-                prefix + "_rejects", drops, reads.size(), "SELECT count(*) FROM (" + relation + ")");
+                prefix + "_rejects",
+                drops,
+                reads.size(),
+                "SELECT count(*) FROM (" + relation + ")");
     }
 
     /**
@@ -111,7 +135,8 @@ record Reader(List<String> prepare, String relation, List<String> after, String 
         // the groups are taken from a match of the whole line: unanchored, the first match may be shorter (lazy
         // quantifiers, alternation) and give other columns than the match that made the line valid
         String whole = Sql.literal("^(?:" + parse.regex() + ")$");
-        String fields = "regexp_extract(line, " + whole + ", [" + String.join(", ", columns.stream().map(Sql::literal).toList()) + "])";
+        String fields = "regexp_extract(line, " + whole + ", ["
+                + String.join(", ", columns.stream().map(Sql::literal).toList()) + "])";
         String matches = "regexp_full_match(line, " + Sql.literal(parse.regex()) + ")";
         List<String> values = new ArrayList<>();
         List<String> casts = new ArrayList<>();
@@ -128,8 +153,9 @@ record Reader(List<String> prepare, String relation, List<String> after, String 
         String good = "ok AND " + (casts.isEmpty() ? "true" : String.join(" AND ", casts));
         String rejects = prefix + "_rejects";
         return new Reader(
-                List.of("CREATE TEMP TABLE " + parsed + " AS SELECT filename AS file_path, line, " + matches + " AS ok, "
-                        + fields + " AS f FROM read_csv(" + Sql.pathList(files) + ", " + LINE_ONLY + ", filename = true)"),
+                List.of("CREATE TEMP TABLE " + parsed + " AS SELECT filename AS file_path, line, " + matches
+                        + " AS ok, " + fields + " AS f FROM read_csv(" + Sql.pathList(files) + ", " + LINE_ONLY
+                        + ", filename = true)"),
                 "SELECT " + String.join(", ", values) + " FROM " + parsed + " WHERE " + good,
                 // rows keep the files' order (insertion order), so a line's number is its rank within its file
                 List.of("CREATE TEMP VIEW " + rejects + " AS SELECT * FROM (SELECT file_path, "
@@ -137,10 +163,12 @@ record Reader(List<String> prepare, String relation, List<String> after, String 
                         + "CASE WHEN NOT ok THEN 'NO MATCH' ELSE 'CAST' END AS error_type, "
                         + "CASE WHEN NOT ok THEN 'the line does not match source.files.parse.regex' "
                         + "ELSE 'a value does not convert to its type in source.files.parse.types' END AS error_message, "
-                        + "line AS csv_line, " + good + " AS good FROM " + parsed + ") WHERE trim(csv_line) <> '' AND NOT good"),
+                        + "line AS csv_line, " + good + " AS good FROM " + parsed
+                        + ") WHERE trim(csv_line) <> '' AND NOT good"),
                 rejects,
                 List.of("DROP VIEW IF EXISTS " + rejects, "DROP TABLE IF EXISTS " + parsed),
-                0, "SELECT count(*) FROM (" + "SELECT 1 FROM " + parsed + " WHERE " + good + ")");
+                0,
+                "SELECT count(*) FROM (" + "SELECT 1 FROM " + parsed + " WHERE " + good + ")");
     }
 
     /** Every line of every file with its path and 1-based line number. */
@@ -148,7 +176,8 @@ record Reader(List<String> prepare, String relation, List<String> after, String 
         List<String> parts = new ArrayList<>();
         for (Path p : files) {
             String file = Sql.literal(p.toString());
-            parts.add("SELECT " + file + " AS file_path, row_number() OVER () AS line_no, line FROM read_csv(" + file + ", " + LINE_ONLY + ")");
+            parts.add("SELECT " + file + " AS file_path, row_number() OVER () AS line_no, line FROM read_csv(" + file
+                    + ", " + LINE_ONLY + ")");
         }
         return String.join(" UNION ALL ", parts);
     }
@@ -156,20 +185,28 @@ record Reader(List<String> prepare, String relation, List<String> after, String 
     /** DuckDB's JSON reader drops bad lines without a trace; find them first so none is lost silently. */
     private static Reader json(String prefix, List<Path> files) {
         String rejects = prefix + "_rejects";
-        String relation = "SELECT * FROM read_json(" + Sql.pathList(files) + ", format = 'newline_delimited', ignore_errors = true)";
+        String relation = "SELECT * FROM read_json(" + Sql.pathList(files)
+                + ", format = 'newline_delimited', ignore_errors = true)";
         return new Reader(
-                List.of("CREATE TEMP TABLE " + rejects + " AS SELECT file_path, line_no AS line, 'INVALID JSON' AS error_type, "
-                        + "'not a valid JSON value' AS error_message, line AS csv_line FROM (" + numberedLines(files) + ") "
+                List.of("CREATE TEMP TABLE " + rejects
+                        + " AS SELECT file_path, line_no AS line, 'INVALID JSON' AS error_type, "
+                        + "'not a valid JSON value' AS error_message, line AS csv_line FROM (" + numberedLines(files)
+                        + ") "
                         + "WHERE trim(line) <> '' AND NOT json_valid(line)"),
-                relation, List.of(), rejects, List.of("DROP TABLE IF EXISTS " + rejects),
-                1, "SELECT count(*) FROM (" + relation + ")");
+                relation,
+                List.of(),
+                rejects,
+                List.of("DROP TABLE IF EXISTS " + rejects),
+                1,
+                "SELECT count(*) FROM (" + relation + ")");
     }
 
     /** Groups files by their first line, in order of first appearance; compressed files are read through gzip. */
     private static List<List<Path>> byHeader(List<Path> files) throws IOException {
         if (files.size() == 1) return List.of(files);
         Map<String, List<Path>> groups = new LinkedHashMap<>();
-        for (Path f : files) groups.computeIfAbsent(headerOf(f), h -> new ArrayList<>()).add(f);
+        for (Path f : files)
+            groups.computeIfAbsent(headerOf(f), h -> new ArrayList<>()).add(f);
         return List.copyOf(groups.values());
     }
 
@@ -177,7 +214,7 @@ record Reader(List<String> prepare, String relation, List<String> after, String 
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         if (name.endsWith(".zst") || name.endsWith(".zstd")) return "zstd:" + file; // no decoder here: its own group
         try (InputStream raw = Files.newInputStream(file);
-             InputStream in = name.endsWith(".gz") ? new GZIPInputStream(raw, 4096) : raw) {
+                InputStream in = name.endsWith(".gz") ? new GZIPInputStream(raw, 4096) : raw) {
             ByteArrayOutputStream line = new ByteArrayOutputStream();
             byte[] buf = new byte[4096];
             int n;
@@ -185,7 +222,8 @@ record Reader(List<String> prepare, String relation, List<String> after, String 
                 for (int i = 0; i < n; i++) {
                     if (buf[i] == '\n') {
                         line.write(buf, 0, i);
-                        return line.toString(java.nio.charset.StandardCharsets.ISO_8859_1).strip();
+                        return line.toString(java.nio.charset.StandardCharsets.ISO_8859_1)
+                                .strip();
                     }
                 }
                 line.write(buf, 0, n);

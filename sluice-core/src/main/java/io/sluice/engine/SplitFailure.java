@@ -32,7 +32,8 @@ public final class SplitFailure extends Exception {
      * @param stepNames how messages name each step ({@link StepCheck#name})
      * @return null when {@code e} is not DuckDB's
      */
-    static SplitFailure of(Connection c, SQLException e, List<String> queries, List<String> stepNames, LocalFiles input) {
+    static SplitFailure of(
+            Connection c, SQLException e, List<String> queries, List<String> stepNames, LocalFiles input) {
         EngineErrors.EngineError error = EngineErrors.of(e).orElse(null);
         if (error == null) return null;
         int step = -1;
@@ -52,7 +53,8 @@ public final class SplitFailure extends Exception {
             step = queries.size() == 2 ? 1 : locate(e.getMessage(), queries);
         }
         String message = (step > 0 ? stepNames.get(step - 1) + ": " : "") + EngineErrors.explain(error, columns);
-        for (LocalFiles.Part p : input.parts()) message = message.replace(p.file().toString(), p.key());
+        for (LocalFiles.Part p : input.parts())
+            message = message.replace(p.file().toString(), p.key());
         return new SplitFailure(message, !error.sameEveryTime(), e);
     }
 
@@ -75,7 +77,8 @@ public final class SplitFailure extends Exception {
         int at = m.group(2).length() - (m.start(1) - m.start());
         if (at < 0 || at >= line.length()) return -1;
         String rest = line.substring(at).replaceFirst("\\.\\.\\.$", "");
-        String token = line.substring(at, Math.min(line.length(), at + m.group(3).length()));
+        String token =
+                line.substring(at, Math.min(line.length(), at + m.group(3).length()));
         for (String fragment : List.of(rest, token)) {
             int found = -1;
             for (int i = 1; i < queries.size(); i++) {

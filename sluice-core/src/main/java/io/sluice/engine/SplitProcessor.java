@@ -2,7 +2,6 @@ package io.sluice.engine;
 
 import io.sluice.spi.BadRecordPolicy;
 import io.sluice.spi.MergingStep;
-import io.sluice.spi.source.LocalFiles;
 import io.sluice.spi.Split;
 import io.sluice.spi.Step;
 import io.sluice.spi.sink.BadRows;
@@ -10,6 +9,7 @@ import io.sluice.spi.sink.CommitContext;
 import io.sluice.spi.sink.Sink;
 import io.sluice.spi.sink.SinkWriter;
 import io.sluice.spi.sink.Written;
+import io.sluice.spi.source.LocalFiles;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -43,8 +43,7 @@ public final class SplitProcessor {
     }
 
     /** Rows read (good and bad), rows written, bad records, output names. */
-    public record Result(long rowsIn, long rowsOut, long rejected, List<String> outputs) {
-    }
+    public record Result(long rowsIn, long rowsOut, long rejected, List<String> outputs) {}
 
     public Result process(Connection c, Split split, LocalFiles input, CommitContext context) throws Exception {
         // every input changed since the split was planned and is processed as its new version: nothing left to read
@@ -67,7 +66,8 @@ public final class SplitProcessor {
                 s.execute("CREATE TEMP TABLE " + out + " AS " + query);
                 if (good[0] < 0) good[0] = recordsRead(c, s, reader);
                 query = "SELECT * EXCLUDE (" + column + ") FROM " + out + " WHERE " + column + " IS NULL";
-                stepRejects = "SELECT " + Sql.literal(split.id()) + " AS split, " + Sql.literal(origin(input)) + " AS file, "
+                stepRejects = "SELECT " + Sql.literal(split.id()) + " AS split, " + Sql.literal(origin(input))
+                        + " AS file, "
                         + "NULL::BIGINT AS line, " + column + " AS reason, to_json(struct_pack(*COLUMNS(* EXCLUDE ("
                         + column + "))))::VARCHAR AS record FROM " + out + " WHERE " + column + " IS NOT NULL";
                 bad[0] = count(s, "SELECT count(*) FROM " + out + " WHERE " + column + " IS NOT NULL");
@@ -77,15 +77,20 @@ public final class SplitProcessor {
             BadRows badRows = () -> {
                 if (good[0] < 0) good[0] = recordsRead(c, s, reader);
                 for (String after : reader.after()) s.execute(after);
-                long unreadable = count(s, "SELECT count(*) FROM (SELECT DISTINCT file_path, line FROM " + reader.rejects() + ")");
+                long unreadable = count(
+                        s, "SELECT count(*) FROM (SELECT DISTINCT file_path, line FROM " + reader.rejects() + ")");
                 bad[0] = stepBad + unreadable;
                 if (bad[0] == 0) return Optional.empty();
-                String deadLetters = unreadable == 0 ? rejectedRows
-                        : rejectedRows == null ? deadLetters(split, input, reader.rejects())
-                        : "SELECT * FROM (" + deadLetters(split, input, reader.rejects()) + ") UNION ALL SELECT * FROM ("
-                                + rejectedRows + ")";
+                String deadLetters = unreadable == 0
+                        ? rejectedRows
+                        : rejectedRows == null
+                                ? deadLetters(split, input, reader.rejects())
+                                : "SELECT * FROM (" + deadLetters(split, input, reader.rejects())
+                                        + ") UNION ALL SELECT * FROM (" + rejectedRows + ")";
                 if (onBadRecord == BadRecordPolicy.FAIL) throw new SQLException(firstBad(s, deadLetters, bad[0]));
-                return onBadRecord == BadRecordPolicy.DEAD_LETTER ? Optional.of(new DuckRows(c, deadLetters)) : Optional.empty();
+                return onBadRecord == BadRecordPolicy.DEAD_LETTER
+                        ? Optional.of(new DuckRows(c, deadLetters))
+                        : Optional.empty();
             };
             Written written;
             try (SinkWriter writer = writer(split)) {
@@ -105,13 +110,14 @@ public final class SplitProcessor {
     /** The writer of a split's output, or of its partial when the last step merges across splits. */
     private SinkWriter writer(Split split) throws Exception {
         if (steps.isEmpty() || !(steps.getLast() instanceof MergingStep)) return sink.open(split);
-        return sink.partialResults().orElseThrow(() -> new IllegalStateException(
-                "the sink cannot hold partial results: an aggregate step needs another sink")).openPartial(split);
+        return sink.partialResults()
+                .orElseThrow(() -> new IllegalStateException(
+                        "the sink cannot hold partial results: an aggregate step needs another sink"))
+                .openPartial(split);
     }
 
     /** The first rows of a preview, as text (null for SQL NULL). */
-    public record Preview(List<String> columns, List<List<String>> rows) {
-    }
+    public record Preview(List<String> columns, List<List<String>> rows) {}
 
     /**
      * The first {@code limit} rows the sink would get for this split: read and transformed like {@link #process}
@@ -134,7 +140,8 @@ public final class SplitProcessor {
             if (!steps.isEmpty() && steps.getLast() instanceof MergingStep merging) query = merging.merge(query);
             try (ResultSet r = s.executeQuery("SELECT * FROM (" + query + ") LIMIT " + limit)) {
                 List<String> columns = new java.util.ArrayList<>();
-                for (int i = 1; i <= r.getMetaData().getColumnCount(); i++) columns.add(r.getMetaData().getColumnName(i));
+                for (int i = 1; i <= r.getMetaData().getColumnCount(); i++)
+                    columns.add(r.getMetaData().getColumnName(i));
                 List<List<String>> rows = new java.util.ArrayList<>();
                 while (r.next()) {
                     List<String> row = new java.util.ArrayList<>();
@@ -175,8 +182,9 @@ public final class SplitProcessor {
             // rows as there are bad lines (all-NULL rows are alike, so which ones does not matter)
             drops.add("DROP TABLE IF EXISTS " + source);
             long read = s.executeUpdate("CREATE TEMP TABLE " + source + " AS " + reader.relation());
-            return read - s.executeUpdate("DELETE FROM " + source + " WHERE rowid IN (SELECT rowid FROM " + source
-                    + " WHERE COLUMNS(*) IS NULL LIMIT " + jsonBad + ")");
+            return read
+                    - s.executeUpdate("DELETE FROM " + source + " WHERE rowid IN (SELECT rowid FROM " + source
+                            + " WHERE COLUMNS(*) IS NULL LIMIT " + jsonBad + ")");
         }
         // a view, not a table: the sink's write is the one pass over the files, reading only the columns the steps use
         drops.add("DROP VIEW IF EXISTS " + source);
@@ -229,7 +237,8 @@ public final class SplitProcessor {
     /** What a dead letter of a row a step rejected names as its file: the split's input. */
     private static String origin(LocalFiles input) {
         List<LocalFiles.Part> parts = input.parts();
-        return parts.size() == 1 ? parts.getFirst().key()
+        return parts.size() == 1
+                ? parts.getFirst().key()
                 : parts.getFirst().key() + " and " + (parts.size() - 1) + " other file(s) of the split";
     }
 
@@ -260,8 +269,13 @@ public final class SplitProcessor {
         for (int i = 0; i < parts.size(); i++) {
             LocalFiles.Part p = parts.get(i);
             if (i > 0) files.append(", ");
-            files.append('(').append(Sql.literal(p.file().toString())).append(", ")
-                    .append(Sql.literal(p.key())).append(", ").append(p.shift().lines()).append(')');
+            files.append('(')
+                    .append(Sql.literal(p.file().toString()))
+                    .append(", ")
+                    .append(Sql.literal(p.key()))
+                    .append(", ")
+                    .append(p.shift().lines())
+                    .append(')');
         }
         files.append(") AS f(spool, key, shift)");
         return """

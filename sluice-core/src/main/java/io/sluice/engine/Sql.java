@@ -6,8 +6,7 @@ import java.util.stream.Collectors;
 
 /** Quoting helpers for the SQL Sluice writes. User SQL is never rewritten, only wrapped. */
 public final class Sql {
-    private Sql() {
-    }
+    private Sql() {}
 
     public static String literal(String s) {
         return "'" + s.replace("'", "''") + "'";

@@ -7,9 +7,9 @@ import io.sluice.config.Options;
 import io.sluice.pipeline.Assembly;
 import io.sluice.pipeline.EngineOptions;
 import io.sluice.spi.MergingStep;
+import io.sluice.spi.Step;
 import io.sluice.spi.source.LocalFiles;
 import io.sluice.spi.source.Source;
-import io.sluice.spi.Step;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,8 +34,7 @@ import java.util.stream.Stream;
 public final class StepCheck {
     private static final AtomicLong NAMES = new AtomicLong();
 
-    private StepCheck() {
-    }
+    private StepCheck() {}
 
     /**
      * What the check found.
@@ -76,7 +75,8 @@ public final class StepCheck {
     private static Outcome check(Assembly a, Connection c, LocalFiles input) throws IOException, SQLException {
         List<Step> steps = a.steps();
         String view = "sluice_check_" + NAMES.incrementAndGet();
-        Reader reader = Reader.of(input, view, !steps.isEmpty() && steps.getFirst().inputAsText());
+        Reader reader =
+                Reader.of(input, view, !steps.isEmpty() && steps.getFirst().inputAsText());
         List<String> drops = new ArrayList<>(reader.drops());
         drops.add("DROP TABLE IF EXISTS " + view);
         try {
@@ -90,8 +90,10 @@ public final class StepCheck {
                 columns = describe(c, query);
             } catch (SQLException e) {
                 // a broken input file is not a mistake in the pipeline: its split reports it
-                return new Outcome(List.of(), "a sample of " + names(input) + " could not be read ("
-                        + EngineErrors.withoutExcerpt(e.getMessage()) + ")");
+                return new Outcome(
+                        List.of(),
+                        "a sample of " + names(input) + " could not be read ("
+                                + EngineErrors.withoutExcerpt(e.getMessage()) + ")");
             }
             for (int i = 0; i < steps.size(); i++) {
                 Options.Selected declared = a.pipeline().steps().get(i);
@@ -100,7 +102,10 @@ public final class StepCheck {
                 if (steps.get(i) instanceof MergingStep m) columns = describeStep(c, m.merge(query), declared, columns);
             }
             String reject = steps.isEmpty() ? null : steps.getLast().rejectColumn();
-            if (reject != null) columns = columns.stream().filter(col -> !col.equalsIgnoreCase(reject)).toList();
+            if (reject != null)
+                columns = columns.stream()
+                        .filter(col -> !col.equalsIgnoreCase(reject))
+                        .toList();
             a.sink().checkColumns(columns);
             return new Outcome(columns, null);
         } finally {
@@ -116,7 +121,8 @@ public final class StepCheck {
      */
     public static Outcome standalone(Assembly a) throws IOException, SQLException {
         Path scratch = Files.createTempDirectory("sluice-check-");
-        try (DuckEngine engine = new DuckEngine(new EngineOptions(null, 1, null), 1); Connection c = engine.connect()) {
+        try (DuckEngine engine = new DuckEngine(new EngineOptions(null, 1, null), 1);
+                Connection c = engine.connect()) {
             return run(a, c, scratch);
         } finally {
             try (Stream<Path> walk = Files.walk(scratch)) {
@@ -128,13 +134,15 @@ public final class StepCheck {
     /** The columns a query gives, without running it. */
     static List<String> describe(Connection c, String query) throws SQLException {
         List<String> columns = new ArrayList<>();
-        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("DESCRIBE " + query)) {
+        try (Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("DESCRIBE " + query)) {
             while (r.next()) columns.add(r.getString("column_name"));
         }
         return columns;
     }
 
-    private static List<String> describeStep(Connection c, String query, Options.Selected declared, List<String> input) {
+    private static List<String> describeStep(
+            Connection c, String query, Options.Selected declared, List<String> input) {
         try {
             return describe(c, query);
         } catch (SQLException e) {
@@ -151,7 +159,8 @@ public final class StepCheck {
         if (column != null && declared.value() instanceof Options o) {
             for (Map.Entry<String, Object> option : o.values().entrySet()) {
                 if (mentions(option.getValue(), column)) {
-                    return new ConfigException(new ConfigProblem(o.locationOf(option.getKey()), o.pathOf(option.getKey()), message));
+                    return new ConfigException(
+                            new ConfigProblem(o.locationOf(option.getKey()), o.pathOf(option.getKey()), message));
                 }
             }
         }
@@ -175,6 +184,7 @@ public final class StepCheck {
     }
 
     private static String names(LocalFiles input) {
-        return String.join(", ", input.parts().stream().map(LocalFiles.Part::key).toList());
+        return String.join(
+                ", ", input.parts().stream().map(LocalFiles.Part::key).toList());
     }
 }

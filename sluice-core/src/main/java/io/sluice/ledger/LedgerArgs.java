@@ -5,8 +5,7 @@ import java.util.Objects;
 
 /** Argument checks every ledger backend makes the same way. */
 public final class LedgerArgs {
-    private LedgerArgs() {
-    }
+    private LedgerArgs() {}
 
     /**
      * A lease or time-to-live: zero or less would expire the moment it is granted.

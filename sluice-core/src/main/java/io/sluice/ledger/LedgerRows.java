@@ -26,8 +26,7 @@ import java.util.Map;
 public final class LedgerRows {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private LedgerRows() {
-    }
+    private LedgerRows() {}
 
     public static String json(Object value) {
         try {
@@ -39,7 +38,8 @@ public final class LedgerRows {
 
     /** A split's members as the key-value ledgers store them: a JSON array of [key, fingerprint, start, end, digest]. */
     public static String membersJson(List<Member> members) {
-        return json(members.stream().map(m -> Arrays.asList(m.key(), m.fingerprint(), m.start(), m.end(), m.digest()))
+        return json(members.stream()
+                .map(m -> Arrays.asList(m.key(), m.fingerprint(), m.start(), m.end(), m.digest()))
                 .toList());
     }
 
@@ -48,7 +48,11 @@ public final class LedgerRows {
         try {
             List<Member> members = new ArrayList<>();
             for (JsonNode m : JSON.readTree(json)) {
-                members.add(new Member(m.get(0).asText(), m.get(1).asText(), m.get(2).asLong(), m.get(3).asLong(),
+                members.add(new Member(
+                        m.get(0).asText(),
+                        m.get(1).asText(),
+                        m.get(2).asLong(),
+                        m.get(3).asLong(),
                         m.get(4).isNull() ? null : m.get(4).asText()));
             }
             return members;
@@ -67,7 +71,11 @@ public final class LedgerRows {
         if (json == null) return null;
         try {
             JsonNode a = JSON.readTree(json);
-            return new OutputKey(a.get(0).asText(), a.get(1).asText(), a.get(2).asLong(), a.get(3).asLong());
+            return new OutputKey(
+                    a.get(0).asText(),
+                    a.get(1).asText(),
+                    a.get(2).asLong(),
+                    a.get(3).asLong());
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
@@ -76,7 +84,8 @@ public final class LedgerRows {
     /** The output key in four columns of the SQL ledgers from {@code first} on (key, version, start, end); null for none. */
     public static OutputKey outputKey(ResultSet rs, int first) throws SQLException {
         String key = rs.getString(first);
-        return key == null ? null
+        return key == null
+                ? null
                 : new OutputKey(key, rs.getString(first + 1), rs.getLong(first + 2), rs.getLong(first + 3));
     }
 
@@ -91,9 +100,22 @@ public final class LedgerRows {
      * next retry (ms), bytes, members, rows in, rows out, rejected, pipeline version, updated (ms).
      */
     public static SplitInfo info(ResultSet rs) throws SQLException {
-        return new SplitInfo(rs.getString(1), SplitState.ofLabel(rs.getString(2)), rs.getInt(3), rs.getString(4),
-                rs.getString(5), rs.getLong(6), instant(rs, 7), instant(rs, 8), rs.getLong(9), rs.getInt(10),
-                rs.getLong(11), rs.getLong(12), rs.getLong(13), rs.getString(14), instant(rs, 15));
+        return new SplitInfo(
+                rs.getString(1),
+                SplitState.ofLabel(rs.getString(2)),
+                rs.getInt(3),
+                rs.getString(4),
+                rs.getString(5),
+                rs.getLong(6),
+                instant(rs, 7),
+                instant(rs, 8),
+                rs.getLong(9),
+                rs.getInt(10),
+                rs.getLong(11),
+                rs.getLong(12),
+                rs.getLong(13),
+                rs.getString(14),
+                instant(rs, 15));
     }
 
     /** The one row of the SQL ledgers' totals query: rows in, rows out, rejected, last done (ms, NULL when none). */
@@ -110,7 +132,9 @@ public final class LedgerRows {
      */
     public static WorkerStatus worker(ResultSet rs, Map<String, List<String>> held, String leader) throws SQLException {
         String id = rs.getString(1);
-        WorkerInfo info = new WorkerInfo(id, rs.getString(2), rs.getLong(3), Instant.ofEpochMilli(rs.getLong(4)), rs.getInt(5));
-        return new WorkerStatus(info, Instant.ofEpochMilli(rs.getLong(6)), held.getOrDefault(id, List.of()), id.equals(leader));
+        WorkerInfo info =
+                new WorkerInfo(id, rs.getString(2), rs.getLong(3), Instant.ofEpochMilli(rs.getLong(4)), rs.getInt(5));
+        return new WorkerStatus(
+                info, Instant.ofEpochMilli(rs.getLong(6)), held.getOrDefault(id, List.of()), id.equals(leader));
     }
 }

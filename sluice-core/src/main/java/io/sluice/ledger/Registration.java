@@ -64,8 +64,8 @@ public record Registration(List<Split> accepted, Map<String, String> newDigests)
         Set<Identity> seen = new HashSet<>();
         for (Member m : split.members()) {
             if (!seen.add(Identity.of(m))) {
-                throw new IllegalArgumentException("split " + split.id() + " lists " + m.key() + " from byte "
-                        + m.start() + " twice");
+                throw new IllegalArgumentException(
+                        "split " + split.id() + " lists " + m.key() + " from byte " + m.start() + " twice");
             }
         }
     }

@@ -6,9 +6,9 @@ import io.sluice.config.Options;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.LedgerFactory;
 import io.sluice.spi.PipelineContext;
+import io.sluice.spi.Step;
 import io.sluice.spi.sink.Sink;
 import io.sluice.spi.source.Source;
-import io.sluice.spi.Step;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +19,8 @@ public record Assembly(Pipeline pipeline, Source source, List<Step> steps, Sink 
 
     public static Assembly of(Pipeline p, Components c, Clock clock) {
         Assembly parts = withoutLedger(p, c, clock);
-        return new Assembly(p, parts.source(), parts.steps(), parts.sink(), openLedger(p, c, clock), parts.ledgerName());
+        return new Assembly(
+                p, parts.source(), parts.steps(), parts.sink(), openLedger(p, c, clock), parts.ledgerName());
     }
 
     /**
@@ -39,12 +40,17 @@ public record Assembly(Pipeline pipeline, Source source, List<Step> steps, Sink 
         for (Options.Selected step : p.steps()) {
             Step created = c.step(step, ctx);
             if (!steps.isEmpty() && steps.getLast() instanceof io.sluice.spi.MergingStep) {
-                throw new ConfigException(new ConfigProblem(step.location(), step.path(),
-                        "no step may follow an aggregate: it merges results across splits, so it must be the last step"));
+                throw new ConfigException(
+                        new ConfigProblem(
+                                step.location(),
+                                step.path(),
+                                "no step may follow an aggregate: it merges results across splits, so it must be the last step"));
             }
             if (!steps.isEmpty() && steps.getLast().rejectColumn() != null) {
                 // the engine sends to on_bad_record only the rows the last step rejects
-                throw new ConfigException(new ConfigProblem(step.location(), step.path(),
+                throw new ConfigException(new ConfigProblem(
+                        step.location(),
+                        step.path(),
                         "no step may follow a step that rejects rows (focus with validate: true): make it the last "
                                 + "step, or run the later steps in a second pipeline over its output"));
             }
@@ -56,7 +62,8 @@ public record Assembly(Pipeline pipeline, Source source, List<Step> steps, Sink 
 
     /** What the pipeline's components may know of it. */
     public static PipelineContext context(Pipeline p, Clock clock) {
-        return new PipelineContext(p.name(), p.file(), p.run().parallelism(), p.run().onBadRecord(), clock);
+        return new PipelineContext(
+                p.name(), p.file(), p.run().parallelism(), p.run().onBadRecord(), clock);
     }
 
     /** Only the ledger: for status, retry and reset, which must work even when the source folder is gone. */

@@ -5,12 +5,12 @@ import io.sluice.spi.ComponentFactory;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.LedgerFactory;
 import io.sluice.spi.PipelineContext;
+import io.sluice.spi.Step;
+import io.sluice.spi.StepFactory;
 import io.sluice.spi.sink.Sink;
 import io.sluice.spi.sink.SinkFactory;
 import io.sluice.spi.source.Source;
 import io.sluice.spi.source.SourceFactory;
-import io.sluice.spi.Step;
-import io.sluice.spi.StepFactory;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.ServiceLoader;
@@ -97,7 +97,8 @@ public record Components(
                     T previous = byKind.putIfAbsent(f.kind(), f);
                     if (previous != null) {
                         throw new IllegalStateException("two " + role.getSimpleName() + "s claim the kind '" + f.kind()
-                                + "': " + previous.getClass().getName() + " and " + f.getClass().getName());
+                                + "': " + previous.getClass().getName() + " and "
+                                + f.getClass().getName());
                     }
                 });
         return java.util.Collections.unmodifiableMap(byKind);

@@ -7,5 +7,4 @@ import java.nio.file.Path;
  *
  * @param spillPath where DuckDB spills when data exceeds memory
  */
-public record EngineOptions(String memoryLimit, Integer threads, Path spillPath) {
-}
+public record EngineOptions(String memoryLimit, Integer threads, Path spillPath) {}

@@ -2,7 +2,6 @@ package io.sluice.pipeline;
 
 import io.sluice.config.ConfigException;
 import io.sluice.config.ConfigNode;
-import io.sluice.config.ConfigProblem;
 import io.sluice.config.Options;
 import io.sluice.config.Validator;
 import io.sluice.config.YamlReader;
@@ -41,19 +40,27 @@ public final class PipelineLoader {
 
         String name = o.get(PipelineSchema.NAME);
         if (!name.matches(PipelineSchema.NAME_PATTERN)) {
-            throw o.problem(PipelineSchema.NAME, "'" + name + "' is not a valid name: use letters, digits, '_', '.', '-'");
+            throw o.problem(
+                    PipelineSchema.NAME, "'" + name + "' is not a valid name: use letters, digits, '_', '.', '-'");
         }
         Options.Selected state = o.find(blocks.state()).orElseGet(() -> defaultState(name, base, o));
         List<Options.Selected> steps = o.get(blocks.steps());
         Options.Selected sink = o.get(blocks.sink());
-        return new Pipeline(name, absolute, o.get(blocks.source()), steps, sink, state,
-                runOptions(o.get(PipelineSchema.RUN_BLOCK), base), PipelineVersion.of(steps, sink, components, base),
+        return new Pipeline(
+                name,
+                absolute,
+                o.get(blocks.source()),
+                steps,
+                sink,
+                state,
+                runOptions(o.get(PipelineSchema.RUN_BLOCK), base),
+                PipelineVersion.of(steps, sink, components, base),
                 validator.warnings());
     }
 
     private static Options.Selected defaultState(String name, Path base, Options root) {
-        return new Options.Selected("sqlite", base.resolve(".sluice").resolve(name + ".db"), "state.sqlite",
-                root.location());
+        return new Options.Selected(
+                "sqlite", base.resolve(".sluice").resolve(name + ".db"), "state.sqlite", root.location());
     }
 
     private static RunOptions runOptions(Options run, Path base) {
@@ -68,12 +75,16 @@ public final class PipelineLoader {
                 RunOptions.Mode.valueOf(run.get(PipelineSchema.MODE).toUpperCase(java.util.Locale.ROOT)),
                 run.get(PipelineSchema.INTERVAL),
                 run.find(PipelineSchema.PARALLELISM).map(Long::intValue).orElse(cores),
-                new RetryPolicy(Math.toIntExact(retries.get(PipelineSchema.MAX_RETRIES)), retries.get(PipelineSchema.BACKOFF),
+                new RetryPolicy(
+                        Math.toIntExact(retries.get(PipelineSchema.MAX_RETRIES)),
+                        retries.get(PipelineSchema.BACKOFF),
                         retries.get(PipelineSchema.MAX_BACKOFF)),
                 BadRecordPolicy.of(run.get(PipelineSchema.ON_BAD_RECORD)),
                 lease,
-                new EngineOptions(engine.get(PipelineSchema.MEMORY_LIMIT),
+                new EngineOptions(
+                        engine.get(PipelineSchema.MEMORY_LIMIT),
                         engine.find(PipelineSchema.THREADS).map(Long::intValue).orElse(null),
-                        engine.find(PipelineSchema.SPILL_PATH).orElse(base.resolve(".sluice").resolve("spill"))));
+                        engine.find(PipelineSchema.SPILL_PATH)
+                                .orElse(base.resolve(".sluice").resolve("spill"))));
     }
 }

@@ -14,51 +14,81 @@ import java.util.Map;
 public final class PipelineSchema {
     public static final String NAME_PATTERN = "[A-Za-z0-9][A-Za-z0-9_.-]*";
 
-    private PipelineSchema() {
-    }
+    private PipelineSchema() {}
 
-    static final Field<Long> MAX_RETRIES = Field.optional("max", new Type.Int(0, 1000), 3L,
+    static final Field<Long> MAX_RETRIES = Field.optional(
+            "max",
+            new Type.Int(0, 1000),
+            3L,
             "Retries after the first attempt; then the split is dead (see `sluice status`, `sluice retry`).");
-    static final Field<Duration> BACKOFF = Field.optional("backoff", Type.DURATION, Duration.ofSeconds(1),
+    static final Field<Duration> BACKOFF = Field.optional(
+            "backoff",
+            Type.DURATION,
+            Duration.ofSeconds(1),
             "Wait before the first retry; doubles on each further retry, with +-20% jitter.");
-    static final Field<Duration> MAX_BACKOFF = Field.optional("max_backoff", Type.DURATION, Duration.ofMinutes(5),
-            "Upper bound of the wait.");
-    public static final Type.Obj RETRIES = Type.Obj.of("How failing splits are retried.", MAX_RETRIES, BACKOFF, MAX_BACKOFF);
+    static final Field<Duration> MAX_BACKOFF =
+            Field.optional("max_backoff", Type.DURATION, Duration.ofMinutes(5), "Upper bound of the wait.");
+    public static final Type.Obj RETRIES =
+            Type.Obj.of("How failing splits are retried.", MAX_RETRIES, BACKOFF, MAX_BACKOFF);
 
-    static final Field<String> MEMORY_LIMIT = Field.computed("memory_limit", Type.STRING, "DuckDB's default (80% of RAM)",
+    static final Field<String> MEMORY_LIMIT = Field.computed(
+            "memory_limit",
+            Type.STRING,
+            "DuckDB's default (80% of RAM)",
             "Memory DuckDB may use before it spills to disk, e.g. `4GB`.");
-    static final Field<Long> THREADS = Field.computed("threads", Type.POSITIVE_INT, "cores / parallelism (at least 1)",
+    static final Field<Long> THREADS = Field.computed(
+            "threads",
+            Type.POSITIVE_INT,
+            "cores / parallelism (at least 1)",
             "Threads DuckDB uses, shared by all splits.");
-    static final Field<Path> SPILL_PATH = Field.computed("spill_path", Type.PATH, "`.sluice/spill` beside the pipeline",
+    static final Field<Path> SPILL_PATH = Field.computed(
+            "spill_path",
+            Type.PATH,
+            "`.sluice/spill` beside the pipeline",
             "Folder for data that does not fit in memory.");
-    public static final Type.Obj ENGINE = Type.Obj.of("DuckDB, the engine every record step runs in.",
-            MEMORY_LIMIT, THREADS, SPILL_PATH);
+    public static final Type.Obj ENGINE =
+            Type.Obj.of("DuckDB, the engine every record step runs in.", MEMORY_LIMIT, THREADS, SPILL_PATH);
 
-    static final Field<String> MODE = Field.optional("mode", Type.choice("once", "watch"), "once",
+    static final Field<String> MODE = Field.optional(
+            "mode",
+            Type.choice("once", "watch"),
+            "once",
             "`once`: process what is there now, then exit. `watch`: scan again every `interval` until stopped.");
-    static final Field<Duration> INTERVAL = Field.optional("interval", Type.DURATION, Duration.ofSeconds(10),
-            "How often `watch` mode scans the source.");
-    static final Field<Long> PARALLELISM = Field.computed("parallelism", Type.POSITIVE_INT, "number of cores",
-            "Splits processed at the same time.");
-    static final Field<Options> RETRIES_BLOCK = Field.optional("retries", RETRIES, null, "Retry policy for failing splits.");
-    static final Field<String> ON_BAD_RECORD = Field.optional("on_bad_record", Type.choice("fail", "skip", "dead_letter"),
-            "dead_letter", "A record that cannot be read: `fail` the split, `skip` it (counted), or `dead_letter` it "
+    static final Field<Duration> INTERVAL = Field.optional(
+            "interval", Type.DURATION, Duration.ofSeconds(10), "How often `watch` mode scans the source.");
+    static final Field<Long> PARALLELISM =
+            Field.computed("parallelism", Type.POSITIVE_INT, "number of cores", "Splits processed at the same time.");
+    static final Field<Options> RETRIES_BLOCK =
+            Field.optional("retries", RETRIES, null, "Retry policy for failing splits.");
+    static final Field<String> ON_BAD_RECORD = Field.optional(
+            "on_bad_record",
+            Type.choice("fail", "skip", "dead_letter"),
+            "dead_letter",
+            "A record that cannot be read: `fail` the split, `skip` it (counted), or `dead_letter` it "
                     + "(written under the sink's `_dead_letter/` with reason, file and line).");
-    static final Field<Duration> LEASE = Field.optional("lease", Type.DURATION, Duration.ofSeconds(60),
+    static final Field<Duration> LEASE = Field.optional(
+            "lease",
+            Type.DURATION,
+            Duration.ofSeconds(60),
             "How long a claim lasts without a heartbeat; a crashed worker's splits are taken over after it. "
                     + "Heartbeats renew it every third of this.");
     static final Field<Options> ENGINE_BLOCK = Field.optional("engine", ENGINE, null, "Engine settings.");
-    public static final Type.Obj RUN = Type.Obj.of("How the pipeline runs.",
-            MODE, INTERVAL, PARALLELISM, RETRIES_BLOCK, ON_BAD_RECORD, LEASE, ENGINE_BLOCK);
+    public static final Type.Obj RUN = Type.Obj.of(
+            "How the pipeline runs.", MODE, INTERVAL, PARALLELISM, RETRIES_BLOCK, ON_BAD_RECORD, LEASE, ENGINE_BLOCK);
 
-    static final Field<String> NAME = Field.required("pipeline", Type.STRING,
+    static final Field<String> NAME = Field.required(
+            "pipeline",
+            Type.STRING,
             "The pipeline's name: letters, digits, `_`, `.`, `-`. It keys the ledger: renaming it starts afresh.");
     static final Field<Options> RUN_BLOCK = Field.optional("run", RUN, null, "How the pipeline runs.");
 
     /** The blocks of a pipeline file that depend on the components found. */
-    record Blocks(Field<Options.Selected> source, Field<List<Options.Selected>> steps, Field<Options.Selected> sink,
-                  Field<Options.Selected> state, Type.Obj root) {
-    }
+    record Blocks(
+            Field<Options.Selected> source,
+            Field<List<Options.Selected>> steps,
+            Field<Options.Selected> sink,
+            Field<Options.Selected> state,
+            Type.Obj root) {}
 
     /** The whole pipeline file, with the kinds the given components provide. */
     public static Type.Obj of(Components c) {
@@ -66,18 +96,33 @@ public final class PipelineSchema {
     }
 
     static Blocks blocks(Components c) {
-        Field<Options.Selected> source = Field.required("source", variant("Where the data comes from.", c.sources()),
-                "Where the data comes from.");
-        Field<List<Options.Selected>> steps = Field.optional("steps", Type.listOf(variant("One step.", c.steps())),
-                List.of(), "Record steps, applied in order; each sees the previous result as `input`.");
-        Field<Options.Selected> sink = Field.required("sink", variant("Where the results go.", c.sinks()),
-                "Where the results go.");
-        Field<Options.Selected> state = Field.computed("state", variant("Where the ledger lives.", c.ledgers()),
+        Field<Options.Selected> source = Field.required(
+                "source", variant("Where the data comes from.", c.sources()), "Where the data comes from.");
+        Field<List<Options.Selected>> steps = Field.optional(
+                "steps",
+                Type.listOf(variant("One step.", c.steps())),
+                List.of(),
+                "Record steps, applied in order; each sees the previous result as `input`.");
+        Field<Options.Selected> sink =
+                Field.required("sink", variant("Where the results go.", c.sinks()), "Where the results go.");
+        Field<Options.Selected> state = Field.computed(
+                "state",
+                variant("Where the ledger lives.", c.ledgers()),
                 "`sqlite: .sluice/<pipeline>.db` beside the pipeline file",
                 "The ledger: the durable record of every split (`memory` alone is not durable: tests only).");
-        return new Blocks(source, steps, sink, state,
-                Type.Obj.of("A pipeline: where the data comes from, what to do with it, where it goes.",
-                        NAME, source, steps, sink, state, RUN_BLOCK));
+        return new Blocks(
+                source,
+                steps,
+                sink,
+                state,
+                Type.Obj.of(
+                        "A pipeline: where the data comes from, what to do with it, where it goes.",
+                        NAME,
+                        source,
+                        steps,
+                        sink,
+                        state,
+                        RUN_BLOCK));
     }
 
     private static Type.Variant variant(String doc, Map<String, ? extends ComponentFactory<?>> factories) {

@@ -30,19 +30,21 @@ import java.util.stream.Collectors;
  * folder, so the version is the same on every machine the project is checked out on.
  */
 public final class PipelineVersion {
-    private PipelineVersion() {
-    }
+    private PipelineVersion() {}
 
     /** 16 hex digits of the sha256 of the canonical form of the steps and the sink. */
     public static String of(List<Options.Selected> steps, Options.Selected sink, Components c, Path pipelineFolder) {
         Canonical canonical = new Canonical(pipelineFolder);
         StringBuilder text = new StringBuilder("steps:[");
         for (Options.Selected step : steps) {
-            text.append(canonical.kind(step, c.steps().get(step.kind()).options(), false)).append(',');
+            text.append(canonical.kind(step, c.steps().get(step.kind()).options(), false))
+                    .append(',');
         }
-        text.append("] sink:").append(canonical.kind(sink, c.sinks().get(sink.kind()).options(), true));
+        text.append("] sink:")
+                .append(canonical.kind(sink, c.sinks().get(sink.kind()).options(), true));
         try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(text.toString().getBytes(StandardCharsets.UTF_8));
+            byte[] d =
+                    MessageDigest.getInstance("SHA-256").digest(text.toString().getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(d, 0, 8);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
@@ -52,11 +54,14 @@ public final class PipelineVersion {
     /** Writes validated values as text, led by their declared types. */
     private record Canonical(Path folder) {
         private static final Set<Type<?>> STORE_SETTINGS = ObjectStores.factories().values().stream()
-                .map(ObjectStoreFactory::settings).filter(java.util.Objects::nonNull).collect(Collectors.toSet());
+                .map(ObjectStoreFactory::settings)
+                .filter(java.util.Objects::nonNull)
+                .collect(Collectors.toSet());
 
         String kind(Options.Selected selected, Type<?> type, boolean withoutPaths) {
             String value = type instanceof Type.Obj obj && selected.value() instanceof Options o
-                    ? block(o, obj, withoutPaths) : value(selected.value(), type);
+                    ? block(o, obj, withoutPaths)
+                    : value(selected.value(), type);
             return selected.kind() + value;
         }
 
@@ -79,7 +84,9 @@ public final class PipelineVersion {
          * that path names ({@code s3: { endpoint: ... }}: a test's S3 endpoint on a random port is the same output).
          */
         private static boolean where(Field<?> f) {
-            return f.type() instanceof Type.FilePath || f.type() instanceof Type.PathOrUrl || STORE_SETTINGS.contains(f.type());
+            return f.type() instanceof Type.FilePath
+                    || f.type() instanceof Type.PathOrUrl
+                    || STORE_SETTINGS.contains(f.type());
         }
 
         private String value(Object v, Type<?> type) {
@@ -101,9 +108,15 @@ public final class PipelineVersion {
                 }
                 case Type.Str s -> quoted(spaced(v.toString()));
                 case Type.Choice ch -> quoted(v.toString());
-                case Type.FilePath p -> quoted(folder.relativize((Path) v).toString().replace('\\', '/'));
-                case Type.PathOrUrl l -> quoted(Type.PathOrUrl.isUrl(v.toString()) ? v.toString()
-                        : folder.relativize(Path.of(v.toString())).toString().replace('\\', '/'));
+                case Type.FilePath p ->
+                    quoted(folder.relativize((Path) v).toString().replace('\\', '/'));
+                case Type.PathOrUrl l ->
+                    quoted(
+                            Type.PathOrUrl.isUrl(v.toString())
+                                    ? v.toString()
+                                    : folder.relativize(Path.of(v.toString()))
+                                            .toString()
+                                            .replace('\\', '/'));
                 case Type.Dur d -> Long.toString(((Duration) v).toMillis()) + "ms";
                 default -> v.toString(); // numbers, sizes, booleans
             };

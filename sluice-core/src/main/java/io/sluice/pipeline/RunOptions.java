@@ -14,7 +14,10 @@ public record RunOptions(
         Duration lease,
         EngineOptions engine) {
 
-    public enum Mode { ONCE, WATCH }
+    public enum Mode {
+        ONCE,
+        WATCH
+    }
 
     public RunOptions {
         Objects.requireNonNull(mode);

@@ -16,17 +16,18 @@ import java.util.function.Function;
  * A pack of one unit is that unit's split; a larger one is made by the source ({@code combine}), which names it.
  */
 public final class Packer {
-    private Packer() {
-    }
+    private Packer() {}
 
     public static List<Split> pack(List<Packing.Unit> units, Packing p, Function<List<Split>, Split> combine) {
         if (units.isEmpty()) return List.of();
         long total = units.stream().mapToLong(u -> u.split().bytes()).sum();
         long bytesPerPack = Math.min(p.maxBytes(), Math.max(p.minBytes(), ceil(total, p.parallelism())));
         int unitsPerPack = p.spreadUnits()
-                ? (int) Math.min(p.maxUnits(), Math.max(1, ceil(units.size(), p.parallelism()))) : p.maxUnits();
+                ? (int) Math.min(p.maxUnits(), Math.max(1, ceil(units.size(), p.parallelism())))
+                : p.maxUnits();
         Map<String, List<Packing.Unit>> byGroup = new LinkedHashMap<>();
-        units.forEach(u -> byGroup.computeIfAbsent(u.group(), g -> new ArrayList<>()).add(u));
+        units.forEach(
+                u -> byGroup.computeIfAbsent(u.group(), g -> new ArrayList<>()).add(u));
         List<Split> out = new ArrayList<>();
         for (List<Packing.Unit> group : byGroup.values()) {
             List<Split> current = new ArrayList<>();
@@ -34,8 +35,10 @@ public final class Packer {
             long bytes = 0;
             for (Packing.Unit u : group) {
                 long size = u.split().bytes();
-                if (!current.isEmpty() && (current.size() >= unitsPerPack || bytes + size > bytesPerPack
-                        || (u.exclusive() != null && exclusive.contains(u.exclusive())))) {
+                if (!current.isEmpty()
+                        && (current.size() >= unitsPerPack
+                                || bytes + size > bytesPerPack
+                                || (u.exclusive() != null && exclusive.contains(u.exclusive())))) {
                     out.add(done(current, combine));
                     current = new ArrayList<>();
                     exclusive.clear();

@@ -29,6 +29,8 @@ public record Plan(List<Split> splits, List<Skipped> skipped, List<String> notic
 
     /** Inputs whose split is done: processed by an earlier run (or by another process), not work of this plan. */
     public long processed() {
-        return skipped.stream().filter(s -> s.why() == Skipped.Why.SEEN && s.split() == SplitState.DONE).count();
+        return skipped.stream()
+                .filter(s -> s.why() == Skipped.Why.SEEN && s.split() == SplitState.DONE)
+                .count();
     }
 }

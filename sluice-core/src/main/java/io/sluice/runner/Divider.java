@@ -3,11 +3,11 @@ package io.sluice.runner;
 import io.sluice.engine.SplitProcessor;
 import io.sluice.spi.KnownMember;
 import io.sluice.spi.Member;
+import io.sluice.spi.Split;
+import io.sluice.spi.ledger.PlanStore;
 import io.sluice.spi.source.ReadContext;
 import io.sluice.spi.source.Source;
 import io.sluice.spi.source.SplitReader;
-import io.sluice.spi.Split;
-import io.sluice.spi.ledger.PlanStore;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -93,7 +93,8 @@ final class Divider {
 
     /** The replacements hold every member of the split once, and nothing else: replacing loses and doubles nothing. */
     private static boolean holdsEachOnce(List<Split> replacements, Split split) {
-        List<Member> all = replacements.stream().flatMap(r -> r.members().stream()).toList();
+        List<Member> all =
+                replacements.stream().flatMap(r -> r.members().stream()).toList();
         // a split's members are distinct: as many, and the same set, means each once
         return all.size() == split.members().size() && new HashSet<>(all).equals(new HashSet<>(split.members()));
     }
@@ -104,26 +105,35 @@ final class Divider {
      * goes on (a log would be read again from the end of this split's range).
      */
     private boolean laterSplitsHold(Split split) {
-        Map<String, KnownMember> known = ledger.known(split.members().stream().map(Member::key).toList());
-        return split.members().stream().anyMatch(m -> known.get(m.key()) == null
-                || !known.get(m.key()).splitId().equals(split.id()));
+        Map<String, KnownMember> known =
+                ledger.known(split.members().stream().map(Member::key).toList());
+        return split.members().stream()
+                .anyMatch(m -> known.get(m.key()) == null
+                        || !known.get(m.key()).splitId().equals(split.id()));
     }
 
     private String message(Split split, Map<Member, String> unreadable, List<Split> splits) {
         List<String> parts = new ArrayList<>();
         for (Split s : splits) {
-            parts.add(s.members().size() == 1 && unreadable.containsKey(s.members().getFirst()) ? s.id() + " alone"
-                    : s.id() + " (" + s.members().size() + (s.members().size() == 1 ? " file)" : " files)"));
+            parts.add(
+                    s.members().size() == 1
+                                    && unreadable.containsKey(s.members().getFirst())
+                            ? s.id() + " alone"
+                            : s.id() + " (" + s.members().size() + (s.members().size() == 1 ? " file)" : " files)"));
         }
         String planned = String.join(", ", parts.subList(0, parts.size() - 1)) + " and " + parts.getLast();
-        return "split " + split.id() + ": " + unreadable.size() + " of " + split.members().size() + " files unreadable ("
-                + String.join("; ", unreadable.values()) + "); planned again as " + planned;
+        return "split " + split.id() + ": " + unreadable.size() + " of "
+                + split.members().size() + " files unreadable (" + String.join("; ", unreadable.values())
+                + "); planned again as " + planned;
     }
 
     /** The first line of what stopped the read, shortened. */
     private static String cause(Exception e) {
-        String message = e instanceof NoSuchFileException nf ? "no such file" + (nf.getReason() == null ? "" : " (" + nf.getReason() + ")")
-                : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().strip();
+        String message = e instanceof NoSuchFileException nf
+                ? "no such file" + (nf.getReason() == null ? "" : " (" + nf.getReason() + ")")
+                : e.getMessage() == null
+                        ? e.getClass().getSimpleName()
+                        : e.getMessage().strip();
         String line = message.lines().findFirst().orElse(message);
         return line.length() <= CAUSE_CHARS ? line : line.substring(0, CAUSE_CHARS) + "...";
     }

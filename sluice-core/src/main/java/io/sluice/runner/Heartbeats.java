@@ -76,7 +76,8 @@ final class Heartbeats implements AutoCloseable {
     void beat() {
         for (Claim c : held.values()) {
             try {
-                // not reported here: a claim completed a moment ago is refused too; the fence check reports the stale one
+                // not reported here: a claim completed a moment ago is refused too; the fence check reports the stale
+                // one
                 if (!claims.heartbeat(c, lease)) lost.add(c.splitId());
             } catch (LedgerException e) {
                 if (outage.ridesOut()) outage.failed(e);

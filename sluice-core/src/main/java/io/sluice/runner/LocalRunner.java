@@ -6,21 +6,21 @@ import io.sluice.engine.SplitProcessor;
 import io.sluice.engine.StepCheck;
 import io.sluice.pipeline.Assembly;
 import io.sluice.pipeline.RunOptions;
+import io.sluice.planning.Plan;
+import io.sluice.planning.Planner;
 import io.sluice.spi.Claim;
 import io.sluice.spi.Completion;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.LedgerException;
 import io.sluice.spi.MergingStep;
-import io.sluice.planning.Plan;
-import io.sluice.planning.Planner;
-import io.sluice.spi.sink.PartialResults;
-import io.sluice.spi.source.ReadContext;
-import io.sluice.spi.source.Skipped;
-import io.sluice.spi.source.SplitReader;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
 import io.sluice.spi.StaleClaimException;
 import io.sluice.spi.WorkerInfo;
+import io.sluice.spi.sink.PartialResults;
+import io.sluice.spi.source.ReadContext;
+import io.sluice.spi.source.Skipped;
+import io.sluice.spi.source.SplitReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,11 +58,13 @@ public final class LocalRunner {
      * property {@code sluice.compact.at} changes it (crash tests compact at almost every merge).
      */
     static final int COMPACT_AT = Math.max(1, Integer.getInteger("sluice.compact.at", 16));
+
     private static final int MERGE_ATTEMPTS = 3;
 
     private final Assembly a;
     /** Lists the source and registers its splits; one per run, so a notice is given once. */
     private final Planner planner;
+
     private final RunOptions run;
     private final Clock clock;
     private final String owner;
@@ -76,6 +78,7 @@ public final class LocalRunner {
     private long mergedAt = -1;
     /** This process as a pool member; null for a plain run. */
     private final WorkerInfo member;
+
     private final Outage outage;
     private final StopPolicy stop;
     private final Takeover takeover;
@@ -106,8 +109,13 @@ public final class LocalRunner {
         this.member = member;
         Ledger ledger = assembly.ledger();
         this.takeover = new Takeover(ledger, ledger, owner, clock, listener, this::wakeWorkers);
-        this.stop = new StopPolicy(member != null || run.mode() == RunOptions.Mode.WATCH, run.interval(), ledger, takeover,
-                clock, listener);
+        this.stop = new StopPolicy(
+                member != null || run.mode() == RunOptions.Mode.WATCH,
+                run.interval(),
+                ledger,
+                takeover,
+                clock,
+                listener);
         this.outage = new Outage(listener, clock, member != null, run.lease(), stop::stopping, stats.ledgerNanos);
         this.heartbeats = new Heartbeats(ledger, run.lease(), listener, outage);
         this.claimLoop = new ClaimLoop(ledger, owner, run.lease(), stop, outage, stats);
@@ -139,7 +147,8 @@ public final class LocalRunner {
         Ledger ledger = a.ledger();
         Map<SplitState, Long> before = ledger.counts();
         // claimed ones too: a killed run's splits are this run's to take over
-        stats.planned.addAndGet(before.getOrDefault(SplitState.PENDING, 0L) + before.getOrDefault(SplitState.FAILED, 0L)
+        stats.planned.addAndGet(before.getOrDefault(SplitState.PENDING, 0L)
+                + before.getOrDefault(SplitState.FAILED, 0L)
                 + before.getOrDefault(SplitState.CLAIMED, 0L));
         SplitProcessor processor = processor(a);
         heartbeats.start();
@@ -148,7 +157,7 @@ public final class LocalRunner {
         List<Thread> workers = new ArrayList<>();
         CountDownLatch done = new CountDownLatch(run.parallelism());
         try (Scratch scratch = Scratch.create(run.engine().spillPath(), "scratch");
-             DuckEngine engine = new DuckEngine(run.engine(), run.parallelism())) {
+                DuckEngine engine = new DuckEngine(run.engine(), run.parallelism())) {
             checkSteps(engine, scratch.folder("sample"));
             try {
                 takeover.freeGone();
@@ -159,15 +168,17 @@ public final class LocalRunner {
             stats.seen.set(first.processed());
             for (int i = 0; i < run.parallelism(); i++) {
                 Connection c = engine.connect();
-                Thread t = new Thread(() -> {
-                    try (c) {
-                        claimLoop.run(claim -> process(c, processor, scratch, claim));
-                    } catch (Exception e) {
-                        listener.info("worker stopped: " + e.getMessage());
-                    } finally {
-                        done.countDown();
-                    }
-                }, "sluice-worker-" + i);
+                Thread t = new Thread(
+                        () -> {
+                            try (c) {
+                                claimLoop.run(claim -> process(c, processor, scratch, claim));
+                            } catch (Exception e) {
+                                listener.info("worker stopped: " + e.getMessage());
+                            } finally {
+                                done.countDown();
+                            }
+                        },
+                        "sluice-worker-" + i);
                 t.start();
                 workers.add(t);
             }
@@ -179,8 +190,18 @@ public final class LocalRunner {
             heartbeats.close();
             if (membership != null) membership.close();
         }
-        return new RunSummary(stats.splitsDone(), stats.attemptsFailed(), stats.splitsDead(), stats.seen(), stats.skipped(),
-                stats.rowsIn(), stats.rowsOut(), stats.rejected(), stats.bytes(), stats.elapsedMillis(), stop.interrupted(),
+        return new RunSummary(
+                stats.splitsDone(),
+                stats.attemptsFailed(),
+                stats.splitsDead(),
+                stats.seen(),
+                stats.skipped(),
+                stats.rowsIn(),
+                stats.rowsOut(),
+                stats.rejected(),
+                stats.bytes(),
+                stats.elapsedMillis(),
+                stop.interrupted(),
                 finalCounts());
     }
 
@@ -197,7 +218,7 @@ public final class LocalRunner {
         heartbeats.start();
         SplitExecution.Result result;
         try (Scratch scratch = Scratch.create(run.engine().spillPath(), "scratch");
-             DuckEngine engine = new DuckEngine(run.engine(), 1)) {
+                DuckEngine engine = new DuckEngine(run.engine(), 1)) {
             try (Connection c = engine.connect()) {
                 result = new SplitExecution(a.ledger(), a.ledger(), owner, run.lease(), stats)
                         .run(splitId, claim -> process(c, processor, scratch, claim));
@@ -233,8 +254,10 @@ public final class LocalRunner {
     /** The engine's processor of the pipeline's splits; errors name each step as the pipeline file does. */
     static SplitProcessor processor(Assembly a) {
         List<String> stepNames = new ArrayList<>();
-        for (int i = 0; i < a.steps().size(); i++) stepNames.add(StepCheck.name(i, a.pipeline().steps().get(i)));
-        return new SplitProcessor(a.steps(), stepNames, a.sink(), a.pipeline().run().onBadRecord());
+        for (int i = 0; i < a.steps().size(); i++)
+            stepNames.add(StepCheck.name(i, a.pipeline().steps().get(i)));
+        return new SplitProcessor(
+                a.steps(), stepNames, a.sink(), a.pipeline().run().onBadRecord());
     }
 
     /** The ledger's counts for the summary; a pool member stopping during an outage reports none. */
@@ -265,7 +288,8 @@ public final class LocalRunner {
                     try {
                         merge(engine);
                     } catch (Exception e) {
-                        listener.info("merging the partial results failed (tried again after the next split): " + e.getMessage());
+                        listener.info("merging the partial results failed (tried again after the next split): "
+                                + e.getMessage());
                     }
                 }
             } catch (LedgerException e) {
@@ -277,7 +301,11 @@ public final class LocalRunner {
 
     /** The longest time a waiting input said it needs; the files source reports its settle time. */
     private static long settleHint(Plan plan) {
-        return plan.skipped().stream().filter(Skipped::waiting).mapToLong(Skipped::settleMillis).max().orElse(0);
+        return plan.skipped().stream()
+                .filter(Skipped::waiting)
+                .mapToLong(Skipped::settleMillis)
+                .max()
+                .orElse(0);
     }
 
     private Plan planRound() throws IOException {
@@ -321,24 +349,37 @@ public final class LocalRunner {
     private void mergeOnce(DuckEngine engine) throws Exception {
         // one listing of the done splits serves the compaction and the merge, unless the sink asks for a new one
         List<SplitInfo> first = a.ledger().splits(EnumSet.of(SplitState.DONE), Integer.MAX_VALUE);
-        var listed = new java.util.concurrent.atomic.AtomicReference<>(first.stream().map(PartialResults.Done::of).toList());
+        var listed = new java.util.concurrent.atomic.AtomicReference<>(
+                first.stream().map(PartialResults.Done::of).toList());
         PartialResults.DoneSplits done = again -> {
-            if (again) listed.set(a.ledger().splits(EnumSet.of(SplitState.DONE), Integer.MAX_VALUE).stream().map(PartialResults.Done::of).toList());
+            if (again)
+                listed.set(a.ledger().splits(EnumSet.of(SplitState.DONE), Integer.MAX_VALUE).stream()
+                        .map(PartialResults.Done::of)
+                        .toList());
             return listed.get();
         };
-        PartialResults partials = a.sink().partialResults().orElseThrow(() -> new IllegalStateException(
-                "the sink cannot hold partial results: an aggregate step needs another sink"));
+        PartialResults partials = a.sink()
+                .partialResults()
+                .orElseThrow(() -> new IllegalStateException(
+                        "the sink cannot hold partial results: an aggregate step needs another sink"));
         try (Scratch merge = Scratch.create(run.engine().spillPath(), "merge");
-             Connection c = engine.connect()) {
+                Connection c = engine.connect()) {
             Path scratch = merge.folder("m" + Thread.currentThread().threadId());
             Files.createDirectories(scratch);
             try {
-                int folded = a.source().plansNewVersions() || outdated(first) ? 0
-                        : partials.compact(done, (in, out) -> io.sluice.engine.Merges.fold(c, merging, in, out), COMPACT_AT, locks, scratch);
+                int folded = a.source().plansNewVersions() || outdated(first)
+                        ? 0
+                        : partials.compact(
+                                done,
+                                (in, out) -> io.sluice.engine.Merges.fold(c, merging, in, out),
+                                COMPACT_AT,
+                                locks,
+                                scratch);
                 if (folded > 0) listener.info("partial results of " + folded + " split(s) compacted");
             } catch (Exception e) {
                 // nothing is lost: a compaction that stops anywhere leaves the partials as a merge reads them
-                listener.info("compacting the partial results failed (tried again at the next merge): " + e.getMessage());
+                listener.info(
+                        "compacting the partial results failed (tried again at the next merge): " + e.getMessage());
             }
             var written = io.sluice.engine.Merges.merge(c, merging, partials, done, scratch);
             if (written.isPresent()) {
@@ -367,11 +408,17 @@ public final class LocalRunner {
             Files.createDirectories(dir);
             SplitProcessor.Result r;
             try (SplitReader reader = a.source().open(claim.split(), new ReadContext(dir))) {
-                for (Skipped s : reader.skipped()) listener.info("split " + claim.splitId() + ": " + s.key() + " left out: " + s.reason());
+                for (Skipped s : reader.skipped())
+                    listener.info("split " + claim.splitId() + ": " + s.key() + " left out: " + s.reason());
                 String incarnation = incarnation();
                 r = processor.process(c, claim.split(), reader.files(), commitContext(claim, incarnation));
             }
-            Completion completion = new Completion(r.rowsIn(), r.rowsOut(), r.rejected(), r.outputs(), a.pipeline().version());
+            Completion completion = new Completion(
+                    r.rowsIn(),
+                    r.rowsOut(),
+                    r.rejected(),
+                    r.outputs(),
+                    a.pipeline().version());
             patiently(() -> {
                 a.ledger().complete(claim, completion);
                 return null;
@@ -416,7 +463,8 @@ public final class LocalRunner {
         if (division.isEmpty()) return false;
         try {
             a.sink().discard(claim.split(), commitContext(claim, null));
-            List<String> registered = patiently(() -> a.ledger().replace(claim, division.get().splits()));
+            List<String> registered =
+                    patiently(() -> a.ledger().replace(claim, division.get().splits()));
             stats.planned.addAndGet(registered.size() - 1);
             stats.divided.add(division.get().message());
             listener.info(division.get().message());
@@ -452,8 +500,10 @@ public final class LocalRunner {
     private void fail(Claim claim, String cause, boolean retryable) {
         Instant now = clock.instant();
         Optional<Instant> retryAt = retryable ? run.retries().nextTry(claim.attempt(), now) : Optional.empty();
-        String error = retryable ? cause : cause + " (not retried: it fails the same way on every attempt; fix the "
-                + "cause, then `sluice retry`)";
+        String error = retryable
+                ? cause
+                : cause + " (not retried: it fails the same way on every attempt; fix the "
+                        + "cause, then `sluice retry`)";
         try {
             patiently(() -> {
                 a.ledger().fail(claim, error, retryAt);
@@ -461,7 +511,10 @@ public final class LocalRunner {
             });
             stats.attemptsFailed.incrementAndGet();
             if (retryAt.isEmpty()) stats.splitsDead.incrementAndGet();
-            listener.failed(claim, error, retryAt.map(t -> Duration.between(now, t).toMillis()).orElse(-1L));
+            listener.failed(
+                    claim,
+                    error,
+                    retryAt.map(t -> Duration.between(now, t).toMillis()).orElse(-1L));
         } catch (StaleClaimException stale) {
             listener.stale(claim, stale.getMessage());
         } catch (LedgerException e) {
@@ -484,8 +537,8 @@ public final class LocalRunner {
      * incarnation it was claimed in, and locks in the ledger.
      */
     private SplitCommit commitContext(Claim claim, String incarnation) {
-        return new SplitCommit(() -> fence(claim), () -> a.source().current(claim.split()), incarnation, claim.attempt(),
-                locks);
+        return new SplitCommit(
+                () -> fence(claim), () -> a.source().current(claim.split()), incarnation, claim.attempt(), locks);
     }
 
     /** The sink asks right before it commits: a claim taken over meanwhile must not commit. */
@@ -504,8 +557,8 @@ public final class LocalRunner {
     private String describe(Claim claim, Exception e) {
         String files = a.source().describe(claim.split());
         String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        if (e instanceof java.nio.file.NoSuchFileException nf) message = "no such file " + nf.getFile()
-                + (nf.getReason() == null ? "" : ": " + nf.getReason());
+        if (e instanceof java.nio.file.NoSuchFileException nf)
+            message = "no such file " + nf.getFile() + (nf.getReason() == null ? "" : ": " + nf.getReason());
         return "split " + claim.splitId() + " (" + files + "), attempt " + claim.attempt() + ": " + message.strip();
     }
 

@@ -31,7 +31,13 @@ final class Outage {
      * @param lease       how long a stopping member still retries a call about a split before it gives up
      * @param ledgerNanos where the time of answered calls adds up (the run's ledger share)
      */
-    Outage(RunListener listener, Clock clock, boolean ridesOut, Duration lease, BooleanSupplier stopping, AtomicLong ledgerNanos) {
+    Outage(
+            RunListener listener,
+            Clock clock,
+            boolean ridesOut,
+            Duration lease,
+            BooleanSupplier stopping,
+            AtomicLong ledgerNanos) {
         this.listener = listener;
         this.clock = clock;
         this.ridesOut = ridesOut;

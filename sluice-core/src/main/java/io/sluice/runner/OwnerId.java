@@ -36,17 +36,13 @@ public record OwnerId(String host, long pid, String random, String start, String
     private static final String MACHINE = machineOfThisProcess();
 
     /** What this machine knows about a process by its pid. */
-    private sealed interface Seen {
-    }
+    private sealed interface Seen {}
 
-    private record Absent() implements Seen {
-    }
+    private record Absent() implements Seen {}
 
-    private record Unreadable() implements Seen {
-    }
+    private record Unreadable() implements Seen {}
 
-    private record Started(String start) implements Seen {
-    }
+    private record Started(String start) implements Seen {}
 
     /** A new id for this process (each call gets another random part), or empty when its start cannot be read. */
     public static Optional<OwnerId> current() {
@@ -56,7 +52,8 @@ public record OwnerId(String host, long pid, String random, String start, String
     /** An id for the running process {@code pid} of this machine; empty when its start cannot be read. */
     public static Optional<OwnerId> of(long pid) {
         if (!(startOf(pid) instanceof Started s)) return Optional.empty();
-        return Optional.of(new OwnerId(hostName(), pid, UUID.randomUUID().toString().substring(0, 8), s.start(), MACHINE));
+        return Optional.of(
+                new OwnerId(hostName(), pid, UUID.randomUUID().toString().substring(0, 8), s.start(), MACHINE));
     }
 
     /**
@@ -64,8 +61,10 @@ public record OwnerId(String host, long pid, String random, String start, String
      * (host, pid, random part), whose claims other processes only take over after their lease.
      */
     public static String forThisProcess() {
-        return current().map(OwnerId::toString).orElseGet(() -> hostName() + ":" + ProcessHandle.current().pid() + ":"
-                + UUID.randomUUID().toString().substring(0, 8));
+        return current()
+                .map(OwnerId::toString)
+                .orElseGet(() -> hostName() + ":" + ProcessHandle.current().pid() + ":"
+                        + UUID.randomUUID().toString().substring(0, 8));
     }
 
     /** The parts of an id in the form above; empty for any other id (the older form, a name given with --id). */
@@ -120,7 +119,8 @@ public record OwnerId(String host, long pid, String random, String start, String
     private static Seen startOf(long pid) {
         if (Files.isDirectory(PROC)) {
             try {
-                String stat = Files.readString(PROC.resolve(Long.toString(pid)).resolve("stat"), StandardCharsets.US_ASCII);
+                String stat =
+                        Files.readString(PROC.resolve(Long.toString(pid)).resolve("stat"), StandardCharsets.US_ASCII);
                 // the command name, in parentheses, may hold spaces: fields are counted after its closing one
                 String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
                 if (f[0].equals("Z") || f[0].equals("X")) return new Absent();
@@ -133,7 +133,10 @@ public record OwnerId(String host, long pid, String random, String start, String
         }
         Optional<ProcessHandle> p = ProcessHandle.of(pid);
         if (p.isEmpty()) return new Absent();
-        return p.get().info().startInstant().<Seen>map(i -> new Started(Long.toString(i.toEpochMilli())))
+        return p.get()
+                .info()
+                .startInstant()
+                .<Seen>map(i -> new Started(Long.toString(i.toEpochMilli())))
                 .orElseGet(Unreadable::new);
     }
 

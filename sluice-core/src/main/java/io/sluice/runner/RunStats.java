@@ -19,27 +19,67 @@ public final class RunStats {
     final java.util.List<String> divided = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Time in the ledger calls of splits (claim, fence check, complete or fail), and in splits from claim to record. */
     final AtomicLong ledgerNanos = new AtomicLong();
+
     final AtomicLong splitNanos = new AtomicLong();
     final long startNanos = System.nanoTime();
 
-    public long splitsDone() { return splitsDone.get(); }
-    public long attemptsFailed() { return attemptsFailed.get(); }
-    public long splitsDead() { return splitsDead.get(); }
-    public long rowsIn() { return rowsIn.get(); }
-    public long rowsOut() { return rowsOut.get(); }
-    public long rejected() { return rejected.get(); }
-    public long bytes() { return bytes.get(); }
+    public long splitsDone() {
+        return splitsDone.get();
+    }
+
+    public long attemptsFailed() {
+        return attemptsFailed.get();
+    }
+
+    public long splitsDead() {
+        return splitsDead.get();
+    }
+
+    public long rowsIn() {
+        return rowsIn.get();
+    }
+
+    public long rowsOut() {
+        return rowsOut.get();
+    }
+
+    public long rejected() {
+        return rejected.get();
+    }
+
+    public long bytes() {
+        return bytes.get();
+    }
     /** Splits known to this run: registered now plus the ones left pending by earlier runs. */
-    public long planned() { return planned.get(); }
+    public long planned() {
+        return planned.get();
+    }
     /** Inputs left out by a rule (duplicate content, ignored change, unknown format), at the last plan. */
-    public long skipped() { return skipped.get(); }
+    public long skipped() {
+        return skipped.get();
+    }
     /** Inputs already processed by earlier runs, at the first plan. */
-    public long seen() { return seen.get(); }
-    public long inFlight() { return inFlight.get(); }
-    public java.util.List<String> divided() { return java.util.List.copyOf(divided); }
-    public long elapsedMillis() { return (System.nanoTime() - startNanos) / 1_000_000; }
+    public long seen() {
+        return seen.get();
+    }
+
+    public long inFlight() {
+        return inFlight.get();
+    }
+
+    public java.util.List<String> divided() {
+        return java.util.List.copyOf(divided);
+    }
+
+    public long elapsedMillis() {
+        return (System.nanoTime() - startNanos) / 1_000_000;
+    }
     /** The ledger's share of the time per split, 0 to 1: what a faster ledger could save at most. */
-    public double ledgerShare() { return splitNanos.get() == 0 ? 0 : (double) ledgerNanos.get() / splitNanos.get(); }
+    public double ledgerShare() {
+        return splitNanos.get() == 0 ? 0 : (double) ledgerNanos.get() / splitNanos.get();
+    }
     /** Mean time in ledger calls per split, in milliseconds. */
-    public double ledgerMillisPerSplit() { return splitsDone() == 0 ? 0 : ledgerNanos.get() / 1e6 / splitsDone(); }
+    public double ledgerMillisPerSplit() {
+        return splitsDone() == 0 ? 0 : ledgerNanos.get() / 1e6 / splitsDone();
+    }
 }

@@ -10,8 +10,19 @@ import java.util.Map;
  * @param seen   inputs already processed by earlier runs
  * @param ledger the pipeline's splits by state after the run (all runs, not only this one)
  */
-public record RunSummary(long splitsDone, long attemptsFailed, long died, long seen, long skipped, long rowsIn, long rowsOut,
-                         long rejected, long bytes, long millis, boolean interrupted, Map<SplitState, Long> ledger) {
+public record RunSummary(
+        long splitsDone,
+        long attemptsFailed,
+        long died,
+        long seen,
+        long skipped,
+        long rowsIn,
+        long rowsOut,
+        long rejected,
+        long bytes,
+        long millis,
+        boolean interrupted,
+        Map<SplitState, Long> ledger) {
 
     public static final int OK = 0;
     public static final int SOME_DEAD = 1;

@@ -42,7 +42,7 @@ public record SplitCommit(Fence fence, Current current, String incarnation, int 
 
     /** The context of what no claim fences (merged results): it always commits. */
     public static SplitCommit unfenced(OutputLocks locks) {
-        return new SplitCommit(() -> { }, () -> true, null, locks);
+        return new SplitCommit(() -> {}, () -> true, null, locks);
     }
 
     @Override

@@ -84,11 +84,17 @@ public final class SplitExecution {
         Optional<Claim> claim = claims.claim(splitId, owner, lease);
         if (claim.isEmpty()) {
             if (plans.split(splitId).isEmpty()) {
-                return new Result(splitId, Outcome.UNKNOWN, "split " + splitId + " is not in the ledger: unknown, or "
-                        + "forgotten by a reset; `sluice status --all` lists the splits");
+                return new Result(
+                        splitId,
+                        Outcome.UNKNOWN,
+                        "split " + splitId + " is not in the ledger: unknown, or "
+                                + "forgotten by a reset; `sluice status --all` lists the splits");
             }
-            return new Result(splitId, Outcome.NOT_CLAIMABLE, "split " + splitId + " is not claimable now: done, dead, "
-                    + "held by another live claim, or waiting for its retry time; `sluice status --all` says which");
+            return new Result(
+                    splitId,
+                    Outcome.NOT_CLAIMABLE,
+                    "split " + splitId + " is not claimable now: done, dead, "
+                            + "held by another live claim, or waiting for its retry time; `sluice status --all` says which");
         }
         long done = stats.splitsDone();
         long failed = stats.attemptsFailed();
@@ -99,12 +105,19 @@ public final class SplitExecution {
         Claim c = claim.get();
         String attempt = "split " + splitId + " (attempt " + c.attempt() + ", token " + c.token() + ")";
         if (stats.splitsDone() > done) return new Result(splitId, Outcome.DONE, attempt + " done");
-        if (stats.splitsDead() > dead) return new Result(splitId, Outcome.DEAD, attempt + " failed and is dead: "
-                + "`sluice status` shows its error");
-        if (stats.attemptsFailed() > failed) return new Result(splitId, Outcome.FAILED, attempt + " failed; it is "
-                + "claimable again at its retry time: `sluice status` shows its error");
+        if (stats.splitsDead() > dead)
+            return new Result(
+                    splitId, Outcome.DEAD, attempt + " failed and is dead: " + "`sluice status` shows its error");
+        if (stats.attemptsFailed() > failed)
+            return new Result(
+                    splitId,
+                    Outcome.FAILED,
+                    attempt + " failed; it is " + "claimable again at its retry time: `sluice status` shows its error");
         if (stats.divided.size() > divided) return new Result(splitId, Outcome.DIVIDED, stats.divided.getLast());
-        return new Result(splitId, Outcome.STALE, attempt + " was not recorded: its claim was taken over (or the "
-                + "ledger could not be reached); the holder of the newer claim decides");
+        return new Result(
+                splitId,
+                Outcome.STALE,
+                attempt + " was not recorded: its claim was taken over (or the "
+                        + "ledger could not be reached); the holder of the newer claim decides");
     }
 }

@@ -22,6 +22,7 @@ final class StopPolicy {
     private static final long RECHECK_MS = 500;
     /** How often a run waiting for other processes' claims looks whether their holders are gone. */
     private static final long TAKEOVER_CHECK_MS = 1000;
+
     private static final long NEVER = Long.MAX_VALUE;
     private static final int SETTLE_PATIENCE = 5;
     private static final long MIN_PATIENCE_MS = 5_000;
@@ -41,7 +42,8 @@ final class StopPolicy {
     private long nextTakeoverCheck;
     private boolean reportedWaiting;
 
-    StopPolicy(boolean watch, Duration interval, LedgerAdmin admin, Takeover takeover, Clock clock, RunListener listener) {
+    StopPolicy(
+            boolean watch, Duration interval, LedgerAdmin admin, Takeover takeover, Clock clock, RunListener listener) {
         this.watch = watch;
         this.interval = Objects.requireNonNull(interval, "interval");
         this.admin = admin;
@@ -134,8 +136,11 @@ final class StopPolicy {
             List<SplitInfo> others = takeover.freeGone();
             if (!others.isEmpty() && !reportedWaiting) {
                 reportedWaiting = true;
-                Instant until = others.stream().map(SplitInfo::leaseUntil).filter(Objects::nonNull)
-                        .max(Instant::compareTo).orElse(clock.instant());
+                Instant until = others.stream()
+                        .map(SplitInfo::leaseUntil)
+                        .filter(Objects::nonNull)
+                        .max(Instant::compareTo)
+                        .orElse(clock.instant());
                 listener.info("waiting for " + others.size() + " split(s) claimed by other processes, running or "
                         + "beyond this machine's sight (another machine, an id without a start time); if they crashed, "
                         + "their leases expire by " + until + " and this run takes the splits over");

@@ -45,9 +45,12 @@ final class Takeover {
         List<SplitInfo> others = new ArrayList<>();
         boolean any = false;
         for (SplitInfo s : admin.splits(EnumSet.of(SplitState.CLAIMED), SCAN)) {
-            if (owner.equals(s.owner()) || s.leaseUntil() == null || !s.leaseUntil().isAfter(now)) continue;
-            boolean holderGone = s.owner() != null && gone.computeIfAbsent(s.owner(),
-                    o -> OwnerId.parse(o).map(OwnerId::gone).orElse(false));
+            if (owner.equals(s.owner())
+                    || s.leaseUntil() == null
+                    || !s.leaseUntil().isAfter(now)) continue;
+            boolean holderGone = s.owner() != null
+                    && gone.computeIfAbsent(
+                            s.owner(), o -> OwnerId.parse(o).map(OwnerId::gone).orElse(false));
             if (holderGone && claims.expire(s.id(), s.token())) {
                 any = true;
                 listener.info("split " + s.id() + " was claimed by " + s.owner() + ", a process of this machine that "

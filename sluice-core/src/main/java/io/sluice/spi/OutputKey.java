@@ -20,8 +20,7 @@ public record OutputKey(String key, String version, long start, long end) {
 
     /** True when both outputs stay: ranges of one version of one input, which do not overlap. */
     public boolean sibling(OutputKey other) {
-        return key.equals(other.key) && version.equals(other.version)
-                && (before(this, other) || before(other, this));
+        return key.equals(other.key) && version.equals(other.version) && (before(this, other) || before(other, this));
     }
 
     private static boolean before(OutputKey a, OutputKey b) {

@@ -11,8 +11,8 @@ import java.util.Objects;
  * @param parallelism how many splits run at once, so a source can size its splits to keep every worker busy
  * @param onBadRecord what the pipeline does with a record that cannot be read, for a step that finds one
  */
-public record PipelineContext(String pipeline, Path pipelineFile, int parallelism, BadRecordPolicy onBadRecord,
-                              Clock clock) {
+public record PipelineContext(
+        String pipeline, Path pipelineFile, int parallelism, BadRecordPolicy onBadRecord, Clock clock) {
     public PipelineContext {
         Objects.requireNonNull(onBadRecord);
         if (parallelism < 1) throw new IllegalArgumentException("parallelism must be >= 1");

@@ -27,5 +27,4 @@ public record SplitInfo(
         long rowsOut,
         long rejected,
         String pipelineVersion,
-        Instant updated) {
-}
+        Instant updated) {}

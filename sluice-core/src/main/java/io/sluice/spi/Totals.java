@@ -7,5 +7,4 @@ import java.time.Instant;
  *
  * @param lastDone when the split done last was recorded; null when none is done
  */
-public record Totals(long rowsIn, long rowsOut, long rejected, Instant lastDone) {
-}
+public record Totals(long rowsIn, long rowsOut, long rejected, Instant lastDone) {}

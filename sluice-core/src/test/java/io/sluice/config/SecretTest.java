@@ -39,7 +39,8 @@ class SecretTest {
         Secret s = o.get(PASSWORD);
         assertThat(s.reveal()).isEqualTo("hunter2-very-secret");
         assertThat(s.toString()).isEqualTo("${DW_PASSWORD}");
-        assertThat(new ObjectMapper().writeValueAsString(Map.of("password", s))).isEqualTo("{\"password\":\"${DW_PASSWORD}\"}");
+        assertThat(new ObjectMapper().writeValueAsString(Map.of("password", s)))
+                .isEqualTo("{\"password\":\"${DW_PASSWORD}\"}");
         assertThat(String.valueOf(o.values())).doesNotContain("hunter2");
         assertThat(validator.warnings()).isEmpty();
     }
@@ -55,8 +56,8 @@ class SecretTest {
 
     @Test
     void aMissingSecretFileIsNamedWithWhatToDo() {
-        ConfigException e = catchThrowableOfType(ConfigException.class,
-                () -> validate("password: ${file:/no/such/secret}\n", Map.of()));
+        ConfigException e = catchThrowableOfType(
+                ConfigException.class, () -> validate("password: ${file:/no/such/secret}\n", Map.of()));
 
         assertThat(e.problems()).singleElement().satisfies(p -> {
             assertThat(p.path()).isEqualTo("password");
@@ -87,12 +88,15 @@ class SecretTest {
 
     @Test
     void aUrlWithAReferenceForItsPasswordIsNotWarnedAbout() {
-        validate("url: \"jdbc:postgresql://db/x?user=u&password=${PGPASSWORD}\"\n", Map.of("PGPASSWORD", "pw-from-env"));
+        validate(
+                "url: \"jdbc:postgresql://db/x?user=u&password=${PGPASSWORD}\"\n", Map.of("PGPASSWORD", "pw-from-env"));
         assertThat(validator.warnings()).isEmpty();
 
         Options o = validate("url: \"jdbc:postgresql://db/x?user=u&password=literal-pw&ssl=true\"\n", Map.of());
         assertThat(o.get(URL)).hasToString("jdbc:postgresql://db/x?user=u&password=***&ssl=true");
-        assertThat(validator.warnings()).singleElement().satisfies(w -> assertThat(w.message()).doesNotContain("literal-pw"));
+        assertThat(validator.warnings())
+                .singleElement()
+                .satisfies(w -> assertThat(w.message()).doesNotContain("literal-pw"));
     }
 
     @Test
@@ -105,9 +109,12 @@ class SecretTest {
 
     @Test
     void redactReplacesEveryValueThisProcessRead() {
-        validate("url: ${U}\npassword: ${P}\n", Map.of("U", "jdbc:postgresql://h/db?password=redact-me-1", "P", "redact-me-2"));
+        validate(
+                "url: ${U}\npassword: ${P}\n",
+                Map.of("U", "jdbc:postgresql://h/db?password=redact-me-1", "P", "redact-me-2"));
 
-        assertThat(Secret.redact("Failed to get driver instance for jdbcUrl=jdbc:postgresql://h/db?password=redact-me-1"))
+        assertThat(Secret.redact(
+                        "Failed to get driver instance for jdbcUrl=jdbc:postgresql://h/db?password=redact-me-1"))
                 .isEqualTo("Failed to get driver instance for jdbcUrl=jdbc:postgresql://h/db?password=***");
         assertThat(Secret.redact("auth with redact-me-2 failed; the url's redact-me-1 too"))
                 .isEqualTo("auth with ${P} failed; the url's *** too");
@@ -125,7 +132,8 @@ class SecretTest {
         Field<String> elsewhere = Field.computed("name", Type.STRING, "none", "Another block's option.");
 
         assertThat(o.get(NAME)).isEqualTo("x");
-        assertThatThrownBy(() -> o.get(elsewhere)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> o.get(elsewhere))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("not declared in this block");
         assertThat(o.get(PASSWORD)).as("declared, not written, no default").isNull();
         assertThat(List.of(o.has(URL), o.has(NAME))).containsExactly(false, true);

@@ -86,12 +86,18 @@ class ValidatorTest {
     @Test
     void unknownKeyNamesFileLineColumnPathSuggestionAndAllowedKeys() throws IOException {
         ConfigProblem p = only(problems(pipeline("", "    formt: csv\n")));
-        assertThat(p.location().file()).isEqualTo(dir.resolve("p.yaml").toAbsolutePath().toString());
+        assertThat(p.location().file())
+                .isEqualTo(dir.resolve("p.yaml").toAbsolutePath().toString());
         assertThat(p.location().line()).isEqualTo(9);
         assertThat(p.location().column()).isEqualTo(5);
         assertThat(p.path()).isEqualTo("sink.files.formt");
-        assertThat(p.message()).contains("unknown option").contains("did you mean 'format'?")
-                .contains("path").contains("format").contains("compression").contains("partition_by");
+        assertThat(p.message())
+                .contains("unknown option")
+                .contains("did you mean 'format'?")
+                .contains("path")
+                .contains("format")
+                .contains("compression")
+                .contains("partition_by");
         assertThat(p.toString()).startsWith(dir.resolve("p.yaml").toAbsolutePath() + ":9:5: sink.files.formt: ");
     }
 
@@ -107,19 +113,27 @@ class ValidatorTest {
                 stepz: []
                 """);
         assertThat(ps).hasSize(2);
-        ConfigProblem kind = ps.stream().filter(p -> p.path().equals("source.filez")).findFirst().orElseThrow();
+        ConfigProblem kind = ps.stream()
+                .filter(p -> p.path().equals("source.filez"))
+                .findFirst()
+                .orElseThrow();
         assertThat(kind.location().line()).isEqualTo(3);
         assertThat(kind.message()).contains("did you mean 'files'?").contains("allowed: files");
-        ConfigProblem top = ps.stream().filter(p -> p.path().equals("stepz")).findFirst().orElseThrow();
+        ConfigProblem top =
+                ps.stream().filter(p -> p.path().equals("stepz")).findFirst().orElseThrow();
         assertThat(top.location().line()).isEqualTo(7);
         assertThat(top.location().column()).isEqualTo(1);
-        assertThat(top.message()).contains("did you mean 'steps'?").contains("pipeline, source, steps, sink, state, run");
+        assertThat(top.message())
+                .contains("did you mean 'steps'?")
+                .contains("pipeline, source, steps, sink, state, run");
     }
 
     @Test
     void anUnrelatedWordGetsNoSuggestionButStillTheAllowedKeys() throws IOException {
         ConfigProblem p = only(problems(pipeline("", "    zzzzzzzzzz: 1\n")));
-        assertThat(p.message()).doesNotContain("did you mean").contains("allowed here: path, format, compression, partition_by");
+        assertThat(p.message())
+                .doesNotContain("did you mean")
+                .contains("allowed here: path, format, compression, partition_by");
     }
 
     @Test
@@ -137,7 +151,8 @@ class ValidatorTest {
         assertThat(p.path()).isEqualTo("source.include");
         assertThat(p.location().line()).isEqualTo(5);
         assertThat(p.location().column()).isEqualTo(3);
-        assertThat(p.message()).startsWith("`include` is not a kind of source; did you mean source.files.include?")
+        assertThat(p.message())
+                .startsWith("`include` is not a kind of source; did you mean source.files.include?")
                 .doesNotContain("found a map");
     }
 
@@ -202,7 +217,10 @@ class ValidatorTest {
         assertThat(p.path()).isEqualTo("sink.files.format");
         assertThat(p.location().line()).isEqualTo(9);
         assertThat(p.location().column()).isEqualTo(13);
-        assertThat(p.message()).contains("'parqet'").contains("parquet | csv | jsonl").contains("did you mean 'parquet'?");
+        assertThat(p.message())
+                .contains("'parqet'")
+                .contains("parquet | csv | jsonl")
+                .contains("did you mean 'parquet'?");
     }
 
     @Test
@@ -215,9 +233,15 @@ class ValidatorTest {
                 sink: out
                 """);
         assertThat(ps).extracting(ConfigProblem::path).containsExactlyInAnyOrder("source.files.path", "sink");
-        assertThat(ps).filteredOn(p -> p.path().equals("sink")).singleElement()
-                .satisfies(p -> assertThat(p.message()).contains("exactly one of: files").contains("a scalar"));
-        assertThat(ps).filteredOn(p -> p.path().equals("source.files.path")).singleElement()
+        assertThat(ps)
+                .filteredOn(p -> p.path().equals("sink"))
+                .singleElement()
+                .satisfies(p -> assertThat(p.message())
+                        .contains("exactly one of: files")
+                        .contains("a scalar"));
+        assertThat(ps)
+                .filteredOn(p -> p.path().equals("source.files.path"))
+                .singleElement()
                 .satisfies(p -> assertThat(p.message()).contains("path").contains("a list"));
     }
 
@@ -279,18 +303,24 @@ class ValidatorTest {
                 """);
         assertThat(p.name()).isEqualTo("from_default");
         Options source = p.source().options();
-        assertThat(Path.of((String) value(source, "path"))).isEqualTo(dir.resolve("in").toAbsolutePath().normalize());
+        assertThat(Path.of((String) value(source, "path")))
+                .isEqualTo(dir.resolve("in").toAbsolutePath().normalize());
         assertThat(value(source, "include")).isEqualTo(List.of("**/*.csv"));
-        assertThat(value(source, "marker")).as("an empty variable takes the :- default").isEqualTo(".done");
-        assertThat((String) p.steps().getFirst().value()).isEqualTo("SELECT 'costs $5' AS price, '$${X}' AS raw FROM input");
-        assertThat(Path.of((String) value(p.sink().options(), "path"))).isEqualTo(dir.resolve("out").toAbsolutePath().normalize());
+        assertThat(value(source, "marker"))
+                .as("an empty variable takes the :- default")
+                .isEqualTo(".done");
+        assertThat((String) p.steps().getFirst().value())
+                .isEqualTo("SELECT 'costs $5' AS price, '$${X}' AS raw FROM input");
+        assertThat(Path.of((String) value(p.sink().options(), "path")))
+                .isEqualTo(dir.resolve("out").toAbsolutePath().normalize());
     }
 
     @Test
     void aSetVariableWinsOverTheDefault() throws IOException {
         env.put("NAME", "from_env");
         env.put("PAR", "3");
-        Pipeline p = load(pipeline("run:\n  parallelism: ${PAR:-1}\n", "").replace("pipeline: demo", "pipeline: ${NAME:-x}"));
+        Pipeline p = load(
+                pipeline("run:\n  parallelism: ${PAR:-1}\n", "").replace("pipeline: demo", "pipeline: ${NAME:-x}"));
         assertThat(p.name()).isEqualTo("from_env");
         assertThat(p.run().parallelism()).isEqualTo(3);
     }
@@ -326,9 +356,12 @@ class ValidatorTest {
         assertThat(p.warnings()).singleElement().satisfies(w -> {
             assertThat(w.path()).isEqualTo("steps[0].sql");
             assertThat(w.location().line()).isEqualTo(10);
-            assertThat(w.message()).contains("$USD is not replaced: write ${USD}").contains("$$USD for a literal $");
+            assertThat(w.message())
+                    .contains("$USD is not replaced: write ${USD}")
+                    .contains("$$USD for a literal $");
         });
-        assertThat(load(pipeline("", "") + sql.replace("$USD", "$$USD")).warnings()).isEmpty();
+        assertThat(load(pipeline("", "") + sql.replace("$USD", "$$USD")).warnings())
+                .isEmpty();
 
         env.put("USD", "dollars");
         ConfigProblem set = only(problems(pipeline("", "") + sql));
@@ -460,7 +493,8 @@ class ValidatorTest {
             return m;
         }
         if (v instanceof Options.Selected s) return plain(s);
-        if (v instanceof List<?> l) return l.stream().map(ValidatorTest::plainValue).toList();
+        if (v instanceof List<?> l)
+            return l.stream().map(ValidatorTest::plainValue).toList();
         return v;
     }
 
@@ -528,7 +562,9 @@ class ValidatorTest {
         assertThat(value(source, "settle")).isEqualTo(Duration.ofMillis(750));
         assertThat(value(source, "split_size")).isEqualTo(2L << 20);
         assertThat(value(source, "pack", "max_bytes")).isEqualTo(512L << 10);
-        assertThat(value(source, "pack", "max_files")).as("default kept beside a written option").isEqualTo(1000L);
+        assertThat(value(source, "pack", "max_files"))
+                .as("default kept beside a written option")
+                .isEqualTo(1000L);
         RunOptions run = p.run();
         assertThat(run.interval()).isEqualTo(Duration.ofMinutes(2));
         assertThat(run.lease()).isEqualTo(Duration.ofSeconds(90));
@@ -549,10 +585,16 @@ class ValidatorTest {
                 sink:
                   files: { path: out }
                 """);
-        assertThat(ps).extracting(ConfigProblem::path).containsExactlyInAnyOrder("source.files.settle", "source.files.split_size");
-        assertThat(ps).filteredOn(p -> p.path().endsWith("settle")).singleElement()
+        assertThat(ps)
+                .extracting(ConfigProblem::path)
+                .containsExactlyInAnyOrder("source.files.settle", "source.files.split_size");
+        assertThat(ps)
+                .filteredOn(p -> p.path().endsWith("settle"))
+                .singleElement()
                 .satisfies(p -> assertThat(p.message()).contains("duration").contains("5s"));
-        assertThat(ps).filteredOn(p -> p.path().endsWith("split_size")).singleElement()
+        assertThat(ps)
+                .filteredOn(p -> p.path().endsWith("split_size"))
+                .singleElement()
                 .satisfies(p -> assertThat(p.message()).contains("size").contains("MB"));
     }
 
@@ -566,7 +608,8 @@ class ValidatorTest {
         assertThat(value(p.source().options(), "split_size")).isEqualTo(128L << 20);
         assertThat(value(p.sink().options(), "format")).isEqualTo("parquet");
         assertThat(p.state().kind()).isEqualTo("sqlite");
-        assertThat(p.state().value()).isEqualTo(dir.toAbsolutePath().resolve(".sluice").resolve("demo.db"));
+        assertThat(p.state().value())
+                .isEqualTo(dir.toAbsolutePath().resolve(".sluice").resolve("demo.db"));
     }
 
     // ---- several problems at once --------------------------------------------------------------------
@@ -588,8 +631,10 @@ class ValidatorTest {
                   on_bad_record: ignore
                   lease: ${LEASE}
                 """);
-        assertThat(ps).extracting(ConfigProblem::path).containsExactly(
-                "source.files.formt", "sink.files.format", "run.parallelism", "run.on_bad_record", "run.lease");
+        assertThat(ps)
+                .extracting(ConfigProblem::path)
+                .containsExactly(
+                        "source.files.formt", "sink.files.format", "run.parallelism", "run.on_bad_record", "run.lease");
         assertThat(ps).extracting(p -> p.location().line()).containsExactly(5, 9, 11, 12, 13);
         assertThat(ps.get(3).message()).contains("fail | skip | dead_letter");
     }

@@ -30,7 +30,8 @@ class EngineErrorsTest {
         engine = new DuckEngine(new io.sluice.pipeline.EngineOptions(null, 1, null), 1);
         c = engine.connect();
         try (Statement s = c.createStatement()) {
-            s.execute("CREATE TEMP VIEW sluice_src_7 AS SELECT * FROM (VALUES ('eu', '1.5'), ('us', 'abc')) t(region, amount)");
+            s.execute(
+                    "CREATE TEMP VIEW sluice_src_7 AS SELECT * FROM (VALUES ('eu', '1.5'), ('us', 'abc')) t(region, amount)");
         }
     }
 
@@ -60,7 +61,8 @@ class EngineErrorsTest {
         assertThat(EngineErrors.retryable(e)).isFalse();
         assertThat(EngineErrors.missingColumn(error(e))).contains("regoin");
         assertThat(EngineErrors.explain(error(e), List.of("region", "amount")))
-                .isEqualTo("no column \"regoin\" in the step's input (did you mean 'region'?); its columns: region, amount");
+                .isEqualTo(
+                        "no column \"regoin\" in the step's input (did you mean 'region'?); its columns: region, amount");
     }
 
     @Test
@@ -68,7 +70,9 @@ class EngineErrorsTest {
         SQLException e = failing("SELECT region FROM inputs");
         assertThat(EngineErrors.retryable(e)).isFalse();
         assertThat(EngineErrors.explain(error(e), List.of()))
-                .startsWith("no table inputs (did you mean 'input'?)").contains("as `input`").doesNotContain("pg_tables");
+                .startsWith("no table inputs (did you mean 'input'?)")
+                .contains("as `input`")
+                .doesNotContain("pg_tables");
     }
 
     @Test
@@ -87,14 +91,16 @@ class EngineErrorsTest {
         assertThat(EngineErrors.explain(error(e), List.of()))
                 .startsWith("Conversion Error: Could not convert string 'abc' to DOUBLE")
                 .endsWith("use TRY_CAST(amount AS DOUBLE) in the step to get NULL instead, or fix the input")
-                .doesNotContain("LINE").doesNotContain("sluice_src_");
+                .doesNotContain("LINE")
+                .doesNotContain("sluice_src_");
     }
 
     @Test
     void anIoErrorIsRetried() throws IOException {
         Path truncated = dir.resolve("t.csv.gz");
         byte[] whole;
-        try (var bytes = new java.io.ByteArrayOutputStream(); var gz = new java.util.zip.GZIPOutputStream(bytes)) {
+        try (var bytes = new java.io.ByteArrayOutputStream();
+                var gz = new java.util.zip.GZIPOutputStream(bytes)) {
             gz.write("id\n1\n2\n".repeat(20_000).getBytes());
             gz.finish();
             whole = bytes.toByteArray();
@@ -114,8 +120,11 @@ class EngineErrorsTest {
     @Test
     void theCauseDecidesWhenDuckDbsErrorIsWrappedAndOtherErrorsAreRetried() {
         SQLException binder = failing("SELECT nope FROM input");
-        assertThat(EngineErrors.retryable(new RuntimeException("writing failed", binder))).isFalse();
-        assertThat(EngineErrors.retryable(new IOException("No space left on device"))).isTrue();
-        assertThat(EngineErrors.retryable(new SQLException("3 bad record(s) and on_bad_record is fail"))).isTrue();
+        assertThat(EngineErrors.retryable(new RuntimeException("writing failed", binder)))
+                .isFalse();
+        assertThat(EngineErrors.retryable(new IOException("No space left on device")))
+                .isTrue();
+        assertThat(EngineErrors.retryable(new SQLException("3 bad record(s) and on_bad_record is fail")))
+                .isTrue();
     }
 }

@@ -15,16 +15,20 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** A killed process cannot clean up after itself, so the drivers' temp copies must be gone while it still runs. */
 class NativeCopiesTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @Test
     void theDriversNativeLibrariesLeaveNoFileInTheTempFolderOnceLoaded() throws Exception {
         assumeTrue(Files.isReadable(Path.of("/proc/self/maps")), "reads /proc/self/maps (Linux)");
         try (DuckEngine engine = new DuckEngine(new EngineOptions(null, 1, null), 1);
-             SqliteLedger ledger = SqliteLedger.open(dir.resolve("ledger.db"), "p", java.time.Clock.systemUTC())) {
+                SqliteLedger ledger = SqliteLedger.open(dir.resolve("ledger.db"), "p", java.time.Clock.systemUTC())) {
             List<String> mapped = Files.readAllLines(Path.of("/proc/self/maps")).stream()
-                    .filter(l -> l.contains("libduckdb_java") || l.contains("libsqlitejdbc")).toList();
-            assertThat(mapped).as("both libraries are loaded").anyMatch(l -> l.contains("libduckdb_java"))
+                    .filter(l -> l.contains("libduckdb_java") || l.contains("libsqlitejdbc"))
+                    .toList();
+            assertThat(mapped)
+                    .as("both libraries are loaded")
+                    .anyMatch(l -> l.contains("libduckdb_java"))
                     .anyMatch(l -> l.contains("libsqlitejdbc"));
             assertThat(mapped).as("and their temp copies are deleted").allMatch(l -> l.endsWith(" (deleted)"));
         }

@@ -66,23 +66,45 @@ class PipelineVersionTest {
     void whatDoesNotShapeTheOutputKeepsTheVersion() throws Exception {
         String base = version(BASE);
         assertThat(version(BASE.replace("include: \"*.csv\"", "include: \"**/*.csv\", settle: 1m")))
-                .as("source options").isEqualTo(base);
-        assertThat(version(BASE.replace("path: out", "path: elsewhere/out"))).as("where the sink writes").isEqualTo(base);
-        assertThat(version(BASE + "run: { parallelism: 3, lease: 5m, retries: { max: 9 } }\n")).as("run options").isEqualTo(base);
-        assertThat(version(BASE + "state: { sqlite: other.db }\n")).as("the ledger").isEqualTo(base);
-        assertThat(version(BASE.replace("pipeline: usage", "pipeline: renamed"))).as("the name").isEqualTo(base);
+                .as("source options")
+                .isEqualTo(base);
+        assertThat(version(BASE.replace("path: out", "path: elsewhere/out")))
+                .as("where the sink writes")
+                .isEqualTo(base);
+        assertThat(version(BASE + "run: { parallelism: 3, lease: 5m, retries: { max: 9 } }\n"))
+                .as("run options")
+                .isEqualTo(base);
+        assertThat(version(BASE + "state: { sqlite: other.db }\n"))
+                .as("the ledger")
+                .isEqualTo(base);
+        assertThat(version(BASE.replace("pipeline: usage", "pipeline: renamed")))
+                .as("the name")
+                .isEqualTo(base);
     }
 
     @Test
     void whatShapesTheOutputChangesTheVersion() throws Exception {
         String base = version(BASE);
-        assertThat(version(BASE.replace("AS amount FROM", "AS amount, 1 AS one FROM"))).as("a step's query").isNotEqualTo(base);
-        assertThat(version(BASE.replace("'x  y'", "'x y'"))).as("spaces inside a quoted literal").isNotEqualTo(base);
-        assertThat(version(BASE.replace("lines: count(*)", "lines: count(amount)"))).as("a measure").isNotEqualTo(base);
-        assertThat(version(BASE.replace("format: csv", "format: jsonl"))).as("the sink's format").isNotEqualTo(base);
-        assertThat(version(BASE.replace("format: csv", "format: csv, compression: gzip"))).as("compression").isNotEqualTo(base);
-        assertThat(version(BASE.replace(", partition_by: [region]", ""))).as("partitioning").isNotEqualTo(base);
-        String withoutAggregate = BASE.replace("  - aggregate: { group_by: [region], measures: { total: sum(amount), lines: count(*) } }\n", "");
+        assertThat(version(BASE.replace("AS amount FROM", "AS amount, 1 AS one FROM")))
+                .as("a step's query")
+                .isNotEqualTo(base);
+        assertThat(version(BASE.replace("'x  y'", "'x y'")))
+                .as("spaces inside a quoted literal")
+                .isNotEqualTo(base);
+        assertThat(version(BASE.replace("lines: count(*)", "lines: count(amount)")))
+                .as("a measure")
+                .isNotEqualTo(base);
+        assertThat(version(BASE.replace("format: csv", "format: jsonl")))
+                .as("the sink's format")
+                .isNotEqualTo(base);
+        assertThat(version(BASE.replace("format: csv", "format: csv, compression: gzip")))
+                .as("compression")
+                .isNotEqualTo(base);
+        assertThat(version(BASE.replace(", partition_by: [region]", "")))
+                .as("partitioning")
+                .isNotEqualTo(base);
+        String withoutAggregate = BASE.replace(
+                "  - aggregate: { group_by: [region], measures: { total: sum(amount), lines: count(*) } }\n", "");
         assertThat(version(withoutAggregate)).as("a step removed").isNotEqualTo(base);
     }
 }

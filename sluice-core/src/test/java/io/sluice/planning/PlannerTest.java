@@ -52,13 +52,16 @@ class PlannerTest {
                 if (seen.contains(n)) skipped.add(Skipped.seen(n, null, "known"));
                 else units.add(new Packing.Unit(new Split(n, List.of(Member.whole(n, "v1", null)), 10), "csv", null));
             }
-            return new Proposal(List.of(), units, new Packing(perPack, 1 << 30, 0, 1, false), skipped, List.of(), ordered);
+            return new Proposal(
+                    List.of(), units, new Packing(perPack, 1 << 30, 0, 1, false), skipped, List.of(), ordered);
         }
 
         @Override
         public Split pack(List<Split> units) {
-            return new Split("pack:" + units.stream().map(Split::id).collect(Collectors.joining("+")),
-                    units.stream().flatMap(u -> u.members().stream()).toList(), 10L * units.size());
+            return new Split(
+                    "pack:" + units.stream().map(Split::id).collect(Collectors.joining("+")),
+                    units.stream().flatMap(u -> u.members().stream()).toList(),
+                    10L * units.size());
         }
 
         @Override
@@ -72,8 +75,8 @@ class PlannerTest {
     /** The ledger, with {@code rival} registered by another planner right before this one's first registration. */
     private Ledger rivalFirst(Split rival) {
         boolean[] done = {false};
-        return (Ledger) java.lang.reflect.Proxy.newProxyInstance(Ledger.class.getClassLoader(), new Class<?>[] {Ledger.class},
-                (proxy, method, args) -> {
+        return (Ledger) java.lang.reflect.Proxy.newProxyInstance(
+                Ledger.class.getClassLoader(), new Class<?>[] {Ledger.class}, (proxy, method, args) -> {
                     if (method.getName().equals("register") && !done[0]) {
                         done[0] = true;
                         assertThat(ledger.register(List.of(rival))).containsExactly(rival.id());
@@ -87,11 +90,19 @@ class PlannerTest {
     }
 
     private static Split rival(String... names) {
-        return new Split("rival", java.util.Arrays.stream(names).map(n -> Member.whole(n, "v1", null)).toList(), 20);
+        return new Split(
+                "rival",
+                java.util.Arrays.stream(names)
+                        .map(n -> Member.whole(n, "v1", null))
+                        .toList(),
+                20);
     }
 
     private List<String> registeredMembers() {
-        return ledger.known(SIX).values().stream().map(k -> k.key() + "@" + k.splitId()).sorted().toList();
+        return ledger.known(SIX).values().stream()
+                .map(k -> k.key() + "@" + k.splitId())
+                .sorted()
+                .toList();
     }
 
     @Test
@@ -99,9 +110,11 @@ class PlannerTest {
         // this planner packs {a,b} {c,d} {e,f}; the rival registered {b,c} in between
         Plan plan = new Planner(new Inputs(SIX, 2, false), rivalFirst(rival("b", "c"))).plan();
         assertThat(plan.splits()).extracting(Split::id).containsExactly("pack:e+f", "pack:a+d");
-        assertThat(registeredMembers()).containsExactly("a@pack:a+d", "b@rival", "c@rival", "d@pack:a+d", "e@pack:e+f",
-                "f@pack:e+f");
-        assertThat(plan.skipped()).as("the second round's inputs seen are this plan's own or the rival's").isEmpty();
+        assertThat(registeredMembers())
+                .containsExactly("a@pack:a+d", "b@rival", "c@rival", "d@pack:a+d", "e@pack:e+f", "f@pack:e+f");
+        assertThat(plan.skipped())
+                .as("the second round's inputs seen are this plan's own or the rival's")
+                .isEmpty();
     }
 
     @Test
@@ -150,15 +163,27 @@ class PlannerTest {
     @Test
     void packsFollowTheSourcesLimitsGroupsAndExclusiveKeys() {
         List<Packing.Unit> units = new ArrayList<>();
-        for (String n : List.of("a", "b", "c")) units.add(new Packing.Unit(new Split(n, List.of(Member.whole(n, "1", null)), 10), "csv", n.equals("b") ? "x" : null));
+        for (String n : List.of("a", "b", "c"))
+            units.add(new Packing.Unit(
+                    new Split(n, List.of(Member.whole(n, "1", null)), 10), "csv", n.equals("b") ? "x" : null));
         units.add(new Packing.Unit(new Split("j", List.of(Member.whole("j", "1", null)), 10), "jsonl", null));
         units.add(new Packing.Unit(new Split("b2", List.of(new Member("b", "1", 10, 20, null)), 10), "csv", "x"));
         List<Split> packs = Packer.pack(units, new Packing(10, 25, 0, 1, false), new Inputs(List.of(), 0, false)::pack);
         // 25 bytes a pack: {a,b}, then c; the json file alone; b2 shares b's exclusive key but not its pack anyway
         assertThat(packs).extracting(Split::id).containsExactly("pack:a+b", "pack:c+b2", "j");
-        List<Split> spread = Packer.pack(units.subList(0, 3), new Packing(10, 1000, 0, 3, true), new Inputs(List.of(), 0, false)::pack);
-        assertThat(spread).as("one pack per worker when there is little to do").extracting(Split::id).containsExactly("a", "b", "c");
-        List<Split> exclusive = Packer.pack(List.of(units.get(1), units.get(4)), new Packing(10, 1000, 0, 1, false), new Inputs(List.of(), 0, false)::pack);
-        assertThat(exclusive).as("two ranges of one log never share a pack").extracting(Split::id).containsExactly("b", "b2");
+        List<Split> spread = Packer.pack(
+                units.subList(0, 3), new Packing(10, 1000, 0, 3, true), new Inputs(List.of(), 0, false)::pack);
+        assertThat(spread)
+                .as("one pack per worker when there is little to do")
+                .extracting(Split::id)
+                .containsExactly("a", "b", "c");
+        List<Split> exclusive = Packer.pack(
+                List.of(units.get(1), units.get(4)),
+                new Packing(10, 1000, 0, 1, false),
+                new Inputs(List.of(), 0, false)::pack);
+        assertThat(exclusive)
+                .as("two ranges of one log never share a pack")
+                .extracting(Split::id)
+                .containsExactly("b", "b2");
     }
 }

@@ -12,8 +12,7 @@ import java.util.List;
 
 /** Short hands for tests: plan or preview a source on a ledger, open a split and take its files. */
 public final class TestSources {
-    private TestSources() {
-    }
+    private TestSources() {}
 
     public static Plan plan(Source source, Ledger ledger) throws IOException {
         return new Planner(source, ledger).plan();

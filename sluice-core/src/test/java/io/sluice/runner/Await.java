@@ -8,8 +8,7 @@ import java.util.function.BooleanSupplier;
 final class Await {
     private static final long BOUND_MS = 20_000;
 
-    private Await() {
-    }
+    private Await() {}
 
     static void until(String what, BooleanSupplier condition) throws InterruptedException {
         long end = System.nanoTime() + BOUND_MS * 1_000_000;

@@ -9,16 +9,13 @@ import io.sluice.pipeline.Assembly;
 import io.sluice.pipeline.Components;
 import io.sluice.pipeline.EngineOptions;
 import io.sluice.pipeline.PipelineLoader;
+import io.sluice.planning.Plan;
+import io.sluice.planning.TestSources;
 import io.sluice.spi.Claim;
 import io.sluice.spi.KnownMember;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.Member;
 import io.sluice.spi.OutputKey;
-import io.sluice.planning.Plan;
-import io.sluice.planning.TestSources;
-import io.sluice.spi.source.LocalFiles;
-import io.sluice.spi.source.Skipped;
-import io.sluice.spi.source.Source;
 import io.sluice.spi.Split;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
@@ -50,7 +47,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DividerTest {
     private static final Duration LEASE = Duration.ofMinutes(1);
-    private static final long OLD = System.currentTimeMillis() - Duration.ofHours(1).toMillis();
+    private static final long OLD =
+            System.currentTimeMillis() - Duration.ofHours(1).toMillis();
 
     @TempDir
     Path dir;
@@ -93,7 +91,8 @@ class DividerTest {
 
     private static byte[] csv(String prefix, int rows) {
         StringBuilder b = new StringBuilder("id,name\n");
-        for (int i = 0; i < rows; i++) b.append(i).append(',').append(prefix).append(i).append('\n');
+        for (int i = 0; i < rows; i++)
+            b.append(i).append(',').append(prefix).append(i).append('\n');
         return b.toString().getBytes(StandardCharsets.UTF_8);
     }
 
@@ -127,16 +126,21 @@ class DividerTest {
 
     private Optional<Divider.Division> divide(Claim claim) throws IOException {
         SplitProcessor processor = LocalRunner.processor(a);
-        return new Divider(a.source(), ledger(), processor).divide(c, claim.split(),
-                Files.createDirectories(dir.resolve("scratch-" + scratch++)));
+        return new Divider(a.source(), ledger(), processor)
+                .divide(c, claim.split(), Files.createDirectories(dir.resolve("scratch-" + scratch++)));
     }
 
     private static Member member(Split split, String key) {
-        return split.members().stream().filter(m -> m.key().equals(key)).findFirst().orElseThrow();
+        return split.members().stream()
+                .filter(m -> m.key().equals(key))
+                .findFirst()
+                .orElseThrow();
     }
 
     private List<String> splitIds() {
-        return ledger().splits(EnumSet.allOf(SplitState.class), 100).stream().map(SplitInfo::id).toList();
+        return ledger().splits(EnumSet.allOf(SplitState.class), 100).stream()
+                .map(SplitInfo::id)
+                .toList();
     }
 
     @Test
@@ -161,13 +165,15 @@ class DividerTest {
         List<Member> good = List.of(member(pack, "a.csv"), member(pack, "c.csv.gz"), member(pack, "e.csv"));
         assertThat(readable.members()).isEqualTo(good);
         assertThat(readable.id()).startsWith("pack:a.csv+2:");
-        assertThat(readable.outputKey()).as("a first pack: a changed file of it is read again with these 3")
+        assertThat(readable.outputKey())
+                .as("a first pack: a changed file of it is read again with these 3")
                 .isEqualTo(new OutputKey(readable.id(), "", 0, Member.WHOLE));
         assertThat(readable.bytes()).isEqualTo(size("a.csv") + size("c.csv.gz") + size("e.csv"));
         assertThat(bad.id()).as("a pack of one file is named like the file").isEqualTo("b.csv.gz");
         assertThat(bad.members()).containsExactly(member(pack, "b.csv.gz"));
         assertThat(bad.bytes()).isEqualTo(size("b.csv.gz"));
-        assertThat(division.message()).startsWith("split " + pack.id() + ": 1 of 4 files unreadable (b.csv.gz: ")
+        assertThat(division.message())
+                .startsWith("split " + pack.id() + ": 1 of 4 files unreadable (b.csv.gz: ")
                 .containsIgnoringCase("gzip")
                 .endsWith("); planned again as " + readable.id() + " (3 files) and b.csv.gz alone");
 
@@ -175,11 +181,15 @@ class DividerTest {
         assertThat(ledger().replace(claim, division.splits())).containsExactly(readable.id(), bad.id());
         assertThat(splitIds()).doesNotContain(pack.id()).contains(readable.id(), bad.id());
         Map<String, KnownMember> known = ledger().known(List.of("a.csv", "b.csv.gz", "c.csv.gz", "e.csv"));
-        assertThat(known.values()).extracting(KnownMember::splitId)
+        assertThat(known.values())
+                .extracting(KnownMember::splitId)
                 .containsExactlyInAnyOrder(readable.id(), bad.id(), readable.id(), readable.id());
-        assertThat(ledger().counts().get(SplitState.PENDING)).as("the readable pack, the bad file, the jsonl file")
+        assertThat(ledger().counts().get(SplitState.PENDING))
+                .as("the readable pack, the bad file, the jsonl file")
                 .isEqualTo(3);
-        assertThat(TestSources.plan(a.source(), ledger()).splits()).as("nothing is planned twice").isEmpty();
+        assertThat(TestSources.plan(a.source(), ledger()).splits())
+                .as("nothing is planned twice")
+                .isEmpty();
         assertThatThrownBy(() -> ledger().replace(claim, division.splits())).isInstanceOf(StaleClaimException.class);
     }
 
@@ -195,13 +205,23 @@ class DividerTest {
         input("c.csv", csv("c", 3));
         input("d.csv.gz", truncatedGzip());
         Divider.Division division = divide(planAndClaim()).orElseThrow();
-        assertThat(division.splits()).extracting(Split::id)
+        assertThat(division.splits())
+                .extracting(Split::id)
                 .containsExactly(division.splits().getFirst().id(), "a.csv.gz", "d.csv.gz");
         assertThat(division.splits().getFirst().id()).startsWith("pack:b.csv+1:");
-        assertThat(division.splits().get(1).outputKey()).as("a file alone is keyed by itself")
-                .isEqualTo(new OutputKey("a.csv.gz", division.splits().get(1).members().getFirst().fingerprint(), 0, Member.WHOLE));
-        assertThat(division.splits().getFirst().members()).extracting(Member::key).containsExactly("b.csv", "c.csv");
-        assertThat(division.message()).contains("2 of 4 files unreadable (a.csv.gz: ").contains("; d.csv.gz: ")
+        assertThat(division.splits().get(1).outputKey())
+                .as("a file alone is keyed by itself")
+                .isEqualTo(new OutputKey(
+                        "a.csv.gz",
+                        division.splits().get(1).members().getFirst().fingerprint(),
+                        0,
+                        Member.WHOLE));
+        assertThat(division.splits().getFirst().members())
+                .extracting(Member::key)
+                .containsExactly("b.csv", "c.csv");
+        assertThat(division.message())
+                .contains("2 of 4 files unreadable (a.csv.gz: ")
+                .contains("; d.csv.gz: ")
                 .endsWith(" (2 files), a.csv.gz alone and d.csv.gz alone");
     }
 
@@ -259,7 +279,8 @@ class DividerTest {
         Claim first = ledger().claim("worker", LEASE).orElseThrow();
         assertThat(divide(first)).isEmpty();
         assertThat(a.source().divide(repack, Set.of(member(repack, "b.csv.gz"))))
-                .as("its output replaces the pack's earlier output, which must hold every file").isEmpty();
+                .as("its output replaces the pack's earlier output, which must hold every file")
+                .isEmpty();
     }
 
     @Test
@@ -275,9 +296,13 @@ class DividerTest {
         Claim theirs = ledger().claim("other", LEASE).orElseThrow();
         assertThat(theirs.splitId()).isEqualTo(mine.splitId());
 
-        SplitCommit myFence = new SplitCommit(() -> {
-            if (!ledger().isCurrent(mine)) throw new StaleClaimException(mine.splitId(), mine.token());
-        }, () -> true, null, locks());
+        SplitCommit myFence = new SplitCommit(
+                () -> {
+                    if (!ledger().isCurrent(mine)) throw new StaleClaimException(mine.splitId(), mine.token());
+                },
+                () -> true,
+                null,
+                locks());
         assertThatThrownBy(() -> a.sink().discard(mine.split(), myFence)).isInstanceOf(StaleClaimException.class);
         assertThatThrownBy(() -> ledger().replace(mine, division.splits())).isInstanceOf(StaleClaimException.class);
         assertThat(splitIds()).containsExactly(mine.splitId());
@@ -293,7 +318,8 @@ class DividerTest {
         Claim claim = planAndClaim();
         Divider.Division division = divide(claim).orElseThrow();
         assertThat(division.splits().stream().flatMap(s -> s.members().stream()))
-                .containsExactlyInAnyOrderElementsOf(claim.split().members()).allSatisfy(m -> assertThat(m.digest()).isNotNull());
+                .containsExactlyInAnyOrderElementsOf(claim.split().members())
+                .allSatisfy(m -> assertThat(m.digest()).isNotNull());
         assertThat(ledger().replace(claim, division.splits())).hasSize(2);
 
         // the same bytes under another name are still known
@@ -319,15 +345,26 @@ class DividerTest {
 
         a.sink().discard(split, SplitCommit.unfenced(locks()));
         assertThat(outputs()).isEmpty();
-        assertThatThrownBy(() -> a.sink().discard(split, new SplitCommit(() -> {
-            throw new StaleClaimException(split.id(), 1);
-        }, () -> true, null, locks()))).as("a split taken over is left alone").isInstanceOf(StaleClaimException.class);
+        assertThatThrownBy(() -> a.sink()
+                        .discard(
+                                split,
+                                new SplitCommit(
+                                        () -> {
+                                            throw new StaleClaimException(split.id(), 1);
+                                        },
+                                        () -> true,
+                                        null,
+                                        locks())))
+                .as("a split taken over is left alone")
+                .isInstanceOf(StaleClaimException.class);
     }
 
     private List<Path> outputs() throws IOException {
         try (Stream<Path> files = Files.walk(dir.resolve("out"))) {
-            return files.filter(Files::isRegularFile).filter(p -> !p.toString().contains("/_sluice/staging/")
-                    && !p.toString().contains("/_sluice/locks/")).toList();
+            return files.filter(Files::isRegularFile)
+                    .filter(p -> !p.toString().contains("/_sluice/staging/")
+                            && !p.toString().contains("/_sluice/locks/"))
+                    .toList();
         }
     }
 
@@ -335,7 +372,14 @@ class DividerTest {
 
     private static byte[] log(String name, int from, int to) {
         StringBuilder b = new StringBuilder();
-        for (int i = from; i < to; i++) b.append("2026-12-01T00:00:").append(i).append(' ').append(name).append(" line ").append(i).append('\n');
+        for (int i = from; i < to; i++)
+            b.append("2026-12-01T00:00:")
+                    .append(i)
+                    .append(' ')
+                    .append(name)
+                    .append(" line ")
+                    .append(i)
+                    .append('\n');
         return b.toString().getBytes(StandardCharsets.UTF_8);
     }
 
@@ -352,13 +396,17 @@ class DividerTest {
         Divider.Division division = divide(claim).orElseThrow();
         Split readable = division.splits().get(0);
         assertThat(readable.id()).startsWith("pack:a.log#0-").contains("+1:");
-        assertThat(readable.members()).containsExactly(claim.split().members().get(0), claim.split().members().get(2));
+        assertThat(readable.members())
+                .containsExactly(
+                        claim.split().members().get(0), claim.split().members().get(2));
         assertThat(readable.bytes()).isEqualTo(2L * log("a", 0, 20).length);
         assertThat(division.splits().get(1).id()).matches("b\\.log#0-\\d+@[0-9a-f]{8}");
         assertThat(division.message()).contains("1 of 3 files unreadable (b.log: no such file");
 
         assertThat(ledger().replace(claim, division.splits())).hasSize(2);
-        assertThat(TestSources.plan(a.source(), ledger()).splits()).as("the logs continue after the ranges").isEmpty();
+        assertThat(TestSources.plan(a.source(), ledger()).splits())
+                .as("the logs continue after the ranges")
+                .isEmpty();
     }
 
     @Test

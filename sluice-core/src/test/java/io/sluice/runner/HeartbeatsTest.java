@@ -27,7 +27,10 @@ class HeartbeatsTest {
 
     private final ManualClock clock = new ManualClock();
     private final MemoryLedger ledger = MemoryLedger.open("beats", clock);
-    private final Heartbeats heartbeats = new Heartbeats(ledger, LEASE, RunListener.NONE,
+    private final Heartbeats heartbeats = new Heartbeats(
+            ledger,
+            LEASE,
+            RunListener.NONE,
             new Outage(RunListener.NONE, clock, false, LEASE, () -> false, new AtomicLong()));
 
     @AfterEach
@@ -42,7 +45,10 @@ class HeartbeatsTest {
     }
 
     private Instant leaseUntil() {
-        return ledger.splits(EnumSet.of(SplitState.CLAIMED), 1).stream().map(SplitInfo::leaseUntil).findFirst().orElseThrow();
+        return ledger.splits(EnumSet.of(SplitState.CLAIMED), 1).stream()
+                .map(SplitInfo::leaseUntil)
+                .findFirst()
+                .orElseThrow();
     }
 
     @Test
@@ -53,9 +59,13 @@ class HeartbeatsTest {
         for (int i = 0; i < 6; i++) { // three leases in all, each step two thirds of one
             clock.advance(LEASE.multipliedBy(2).dividedBy(3));
             Instant renewedBy = clock.instant().plus(LEASE).minusSeconds(1);
-            Await.until("a beat renews the lease from the ledger's new time", () -> leaseUntil().isAfter(renewedBy));
+            Await.until(
+                    "a beat renews the lease from the ledger's new time",
+                    () -> leaseUntil().isAfter(renewedBy));
         }
-        assertThat(ledger.claim("w2", LEASE)).as("another worker cannot take a split whose claim beats").isEmpty();
+        assertThat(ledger.claim("w2", LEASE))
+                .as("another worker cannot take a split whose claim beats")
+                .isEmpty();
         assertThat(heartbeats.lost(claim)).isFalse();
         ledger.complete(claim, new Completion(1, 1, 0, List.of(), "v1"));
         assertThat(ledger.counts()).containsEntry(SplitState.DONE, 1L);
@@ -73,7 +83,9 @@ class HeartbeatsTest {
         Await.until("a beat finds the claim taken over", () -> heartbeats.lost(mine));
         assertThatThrownBy(() -> ledger.complete(mine, new Completion(1, 1, 0, List.of(), "v1")))
                 .isInstanceOf(StaleClaimException.class);
-        assertThat(ledger.isCurrent(theirs)).as("the lost claim's beats leave the new holder alone").isTrue();
+        assertThat(ledger.isCurrent(theirs))
+                .as("the lost claim's beats leave the new holder alone")
+                .isTrue();
 
         heartbeats.drop(mine);
         assertThat(heartbeats.lost(mine)).as("dropped: nothing remembered").isFalse();

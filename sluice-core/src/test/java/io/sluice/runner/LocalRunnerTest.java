@@ -51,8 +51,8 @@ class LocalRunnerTest {
         };
         RunSummary summary;
         try (Assembly real = Assembly.of(p, loader.components(), Clock.systemUTC())) {
-            Assembly slow = new Assembly(p, real.source(), real.steps(), real.sink(), slowClaims(real.ledger()),
-                    real.ledgerName());
+            Assembly slow = new Assembly(
+                    p, real.source(), real.steps(), real.sink(), slowClaims(real.ledger()), real.ledgerName());
             summary = new LocalRunner(slow, Clock.systemUTC(), OwnerId.forThisProcess(), listener).run();
         }
         assertThat(summary.died()).as("the split failed twice, then died").isEqualTo(1);
@@ -61,14 +61,16 @@ class LocalRunnerTest {
 
     /** The real ledger, answering claims slowly: a claimed split reaches the worker a while after the ledger granted it. */
     private static Ledger slowClaims(Ledger ledger) {
-        return (Ledger) Proxy.newProxyInstance(Ledger.class.getClassLoader(), new Class<?>[] {Ledger.class}, (proxy, m, args) -> {
-            try {
-                Object result = m.invoke(ledger, args);
-                if (m.getName().equals("claim") && result instanceof Optional<?> o && o.isPresent()) Thread.sleep(500);
-                return result;
-            } catch (InvocationTargetException e) {
-                throw e.getCause();
-            }
-        });
+        return (Ledger) Proxy.newProxyInstance(
+                Ledger.class.getClassLoader(), new Class<?>[] {Ledger.class}, (proxy, m, args) -> {
+                    try {
+                        Object result = m.invoke(ledger, args);
+                        if (m.getName().equals("claim") && result instanceof Optional<?> o && o.isPresent())
+                            Thread.sleep(500);
+                        return result;
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
     }
 }

@@ -51,9 +51,14 @@ class OwnerIdTest {
     void anotherMachinesProcessIsNeverGone() {
         OwnerId me = OwnerId.current().orElseThrow();
         long free = 4_000_000; // above Linux's pid_max: no such process here
-        assertThat(new OwnerId("elsewhere", free, me.random(), "1", me.machine()).gone()).as("another host").isFalse();
+        assertThat(new OwnerId("elsewhere", free, me.random(), "1", me.machine()).gone())
+                .as("another host")
+                .isFalse();
         assertThat(new OwnerId(me.host(), free, me.random(), "1", "00000000").gone())
-                .as("same host name, another boot or container").isFalse();
-        assertThat(new OwnerId(me.host(), free, me.random(), "1", me.machine()).gone()).as("this machine").isTrue();
+                .as("same host name, another boot or container")
+                .isFalse();
+        assertThat(new OwnerId(me.host(), free, me.random(), "1", me.machine()).gone())
+                .as("this machine")
+                .isTrue();
     }
 }

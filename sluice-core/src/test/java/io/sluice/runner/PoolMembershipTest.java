@@ -22,6 +22,7 @@ class PoolMembershipTest {
     private final MemoryLedger first = MemoryLedger.open("pool", clock);
     /** A second handle on the same store, as a second process would have. */
     private final MemoryLedger second = first.reopen("pool", clock);
+
     private final List<String> said = Collections.synchronizedList(new ArrayList<>());
     private final List<PoolMembership> members = new ArrayList<>();
 
@@ -40,7 +41,8 @@ class PoolMembershipTest {
             }
         };
         Outage outage = new Outage(listener, clock, true, LEASE, () -> false, new AtomicLong());
-        PoolMembership m = new PoolMembership(ledger, new WorkerInfo(id, "host", 1, Instant.EPOCH, 2), LEASE, listener, outage);
+        PoolMembership m =
+                new PoolMembership(ledger, new WorkerInfo(id, "host", 1, Instant.EPOCH, 2), LEASE, listener, outage);
         members.add(m);
         return m;
     }
@@ -52,7 +54,10 @@ class PoolMembershipTest {
         PoolMembership b = member(second, "b").join(Duration.ofMillis(20));
         Await.until("both are listed", () -> first.workers(LEASE).size() == 2);
         assertThat(b.leading()).isFalse();
-        assertThat(first.workers(LEASE)).filteredOn(WorkerStatus::leader).extracting(w -> w.worker().id()).containsExactly("a");
+        assertThat(first.workers(LEASE))
+                .filteredOn(WorkerStatus::leader)
+                .extracting(w -> w.worker().id())
+                .containsExactly("a");
 
         a.close();
         Await.until("b leads once a retired", b::leading);

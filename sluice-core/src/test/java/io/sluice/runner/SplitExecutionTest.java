@@ -64,7 +64,13 @@ class SplitExecutionTest {
         ledger = MemoryLedger.open("named", clock);
         new io.sluice.planning.Planner(real.source(), ledger).plan();
         splitOf = ledger.splits(EnumSet.of(SplitState.PENDING), 10).stream()
-                .collect(Collectors.toMap(s -> ledger.split(s.id()).orElseThrow().members().getFirst().key(), SplitInfo::id));
+                .collect(Collectors.toMap(
+                        s -> ledger.split(s.id())
+                                .orElseThrow()
+                                .members()
+                                .getFirst()
+                                .key(),
+                        SplitInfo::id));
         assertThat(splitOf).containsOnlyKeys("a.csv", "b.csv", "c.csv");
     }
 
@@ -80,8 +86,11 @@ class SplitExecutionTest {
     }
 
     private SplitState state(String splitId) {
-        return ledger.splits(EnumSet.allOf(SplitState.class), 10).stream().filter(s -> s.id().equals(splitId))
-                .map(SplitInfo::state).findFirst().orElseThrow();
+        return ledger.splits(EnumSet.allOf(SplitState.class), 10).stream()
+                .filter(s -> s.id().equals(splitId))
+                .map(SplitInfo::state)
+                .findFirst()
+                .orElseThrow();
     }
 
     private List<String> outputRows() throws Exception {
@@ -89,14 +98,17 @@ class SplitExecutionTest {
         if (!Files.exists(out)) return List.of();
         try (Stream<Path> files = Files.walk(out)) {
             // the sink's own files (manifests, staging) are under names starting with "_" or "."
-            return files.filter(f -> f.toString().endsWith(".csv") && !out.relativize(f).toString().matches("(.*/)?[_.].*"))
+            return files.filter(f -> f.toString().endsWith(".csv")
+                            && !out.relativize(f).toString().matches("(.*/)?[_.].*"))
                     .flatMap(f -> {
                         try {
                             return Files.readAllLines(f).stream().skip(1);
                         } catch (java.io.IOException e) {
                             throw new java.io.UncheckedIOException(e);
                         }
-                    }).sorted().toList();
+                    })
+                    .sorted()
+                    .toList();
         }
     }
 
@@ -140,8 +152,8 @@ class SplitExecutionTest {
         String c = splitOf.get("c.csv");
         AtomicBoolean tookOver = new AtomicBoolean();
         // the pod pauses past its lease right before its commit's fence check, and another worker takes the split
-        Ledger pausing = (Ledger) Proxy.newProxyInstance(Ledger.class.getClassLoader(), new Class<?>[] {Ledger.class},
-                (proxy, m, args) -> {
+        Ledger pausing = (Ledger) Proxy.newProxyInstance(
+                Ledger.class.getClassLoader(), new Class<?>[] {Ledger.class}, (proxy, m, args) -> {
                     if (m.getName().equals("isCurrent") && tookOver.compareAndSet(false, true)) {
                         clock.advance(LEASE.plusSeconds(1));
                         assertThat(ledger.claim(c, "other-worker", LEASE)).isPresent();
@@ -159,7 +171,9 @@ class SplitExecutionTest {
         assertThat(result.outcome()).as(result.message()).isEqualTo(SplitExecution.Outcome.STALE);
         assertThat(result.exitCode()).isEqualTo(SplitExecution.NOT_CLAIMABLE);
         assertThat(state(c)).as("the new holder's to finish").isEqualTo(SplitState.CLAIMED);
-        assertThat(ledger.splits(EnumSet.of(SplitState.CLAIMED), 10)).extracting(SplitInfo::owner).containsExactly("other-worker");
+        assertThat(ledger.splits(EnumSet.of(SplitState.CLAIMED), 10))
+                .extracting(SplitInfo::owner)
+                .containsExactly("other-worker");
         assertThat(outputRows()).as("nothing committed under the stale claim").isEmpty();
     }
 

@@ -37,7 +37,7 @@ class StopPolicyTest {
     }
 
     private StopPolicy policy(boolean watch) {
-        Takeover takeover = new Takeover(ledger, ledger, "me", clock, listener, () -> { });
+        Takeover takeover = new Takeover(ledger, ledger, "me", clock, listener, () -> {});
         return new StopPolicy(watch, INTERVAL, ledger, takeover, clock, listener);
     }
 
@@ -62,12 +62,16 @@ class StopPolicyTest {
         ledger.complete(a, completion());
         Claim b = ledger.claim("me", LEASE).orElseThrow();
         ledger.fail(b, "bad input", Optional.of(clock.instant().plusSeconds(60)));
-        assertThat(once.finished(() -> false)).as("b waits for its retry: claimable later").isFalse();
+        assertThat(once.finished(() -> false))
+                .as("b waits for its retry: claimable later")
+                .isFalse();
 
         clock.advance(Duration.ofSeconds(61));
         Claim again = ledger.claim("me", LEASE).orElseThrow();
         ledger.fail(again, "bad input", Optional.empty());
-        assertThat(once.finished(() -> false)).as("a done, b dead: nothing claimable").isTrue();
+        assertThat(once.finished(() -> false))
+                .as("a done, b dead: nothing claimable")
+                .isTrue();
     }
 
     @Test
@@ -104,7 +108,9 @@ class StopPolicyTest {
     void watchPlansEachIntervalAndEndsOnlyWhenStopped() throws Exception {
         StopPolicy watch = policy(true);
         watch.firstPlan(0, 0);
-        assertThat(watch.finished(() -> false)).as("nothing to do, still watching").isFalse();
+        assertThat(watch.finished(() -> false))
+                .as("nothing to do, still watching")
+                .isFalse();
         clock.advance(INTERVAL.minusMillis(1));
         assertThat(watch.planDue()).isFalse();
         clock.advance(Duration.ofMillis(1));
@@ -120,7 +126,9 @@ class StopPolicyTest {
             }
         });
         watch.requestStop(); // Ctrl-C
-        assertThat(idle.await(20, java.util.concurrent.TimeUnit.SECONDS)).as("the stop woke the idle claimer").isTrue();
+        assertThat(idle.await(20, java.util.concurrent.TimeUnit.SECONDS))
+                .as("the stop woke the idle claimer")
+                .isTrue();
         claimer.join();
         assertThat(watch.stopping()).isTrue();
         assertThat(watch.interrupted()).isTrue();

@@ -12,8 +12,12 @@ class OutputKeyTest {
         OutputKey a = new OutputKey("f", "v1", 0, 100);
         assertThat(a.sibling(new OutputKey("f", "v1", 100, 200))).isTrue();
         assertThat(new OutputKey("f", "v1", 100, 200).sibling(a)).isTrue();
-        assertThat(a.sibling(new OutputKey("f", "v2", 100, 200))).as("another version").isFalse();
-        assertThat(a.sibling(new OutputKey("f", "v1", 50, 150))).as("another cut of the version").isFalse();
+        assertThat(a.sibling(new OutputKey("f", "v2", 100, 200)))
+                .as("another version")
+                .isFalse();
+        assertThat(a.sibling(new OutputKey("f", "v1", 50, 150)))
+                .as("another cut of the version")
+                .isFalse();
         assertThat(a.sibling(new OutputKey("f", "v1", 0, Member.WHOLE))).isFalse();
         assertThat(a.sibling(new OutputKey("g", "v1", 100, 200))).isFalse();
     }

@@ -7,8 +7,7 @@ import java.util.List;
 
 /** Reads the small RFC 4180 CSV files this module ships (spec tables, lookup tables). */
 public final class Csv {
-    private Csv() {
-    }
+    private Csv() {}
 
     /** All records, header first; quoted fields may hold commas, quotes and newlines. */
     public static List<List<String>> read(BufferedReader in) throws IOException {
@@ -44,8 +43,7 @@ public final class Csv {
                     cur.setLength(0);
                     any = true;
                 }
-                case '\r' -> {
-                }
+                case '\r' -> {}
                 case '\n' -> {
                     if (any || !cur.isEmpty()) {
                         row.add(cur.toString());

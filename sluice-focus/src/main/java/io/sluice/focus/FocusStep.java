@@ -27,14 +27,27 @@ final class FocusStep implements Step {
         this.rejectColumn = rejectColumn;
     }
 
-    static FocusStep of(String provider, String version, Path mappingFile, boolean keepSource, boolean validate,
-                        BadRecordPolicy onBadRecord) {
+    static FocusStep of(
+            String provider,
+            String version,
+            Path mappingFile,
+            boolean keepSource,
+            boolean validate,
+            BadRecordPolicy onBadRecord) {
         List<Mapping> mappings = provider.equals("auto")
-                ? MappingLoader.PROVIDERS.stream().map(p -> MappingLoader.builtin(p, version)).toList()
-                : List.of(mappingFile != null ? MappingLoader.file(mappingFile, version) : MappingLoader.builtin(provider, version));
-        List<UnaryOperator<String>> checks = mappings.stream().map(m -> validate ? check(m, onBadRecord) : UnaryOperator.<String>identity()).toList();
+                ? MappingLoader.PROVIDERS.stream()
+                        .map(p -> MappingLoader.builtin(p, version))
+                        .toList()
+                : List.of(
+                        mappingFile != null
+                                ? MappingLoader.file(mappingFile, version)
+                                : MappingLoader.builtin(provider, version));
+        List<UnaryOperator<String>> checks = mappings.stream()
+                .map(m -> validate ? check(m, onBadRecord) : UnaryOperator.<String>identity())
+                .toList();
         UnaryOperator<String> convert = mappings.size() == 1
-                ? input -> checks.get(0).apply(new MappingSql(mappings.get(0)).query(input, MappingSql.Mode.plain(keepSource)))
+                ? input -> checks.get(0)
+                        .apply(new MappingSql(mappings.get(0)).query(input, MappingSql.Mode.plain(keepSource)))
                 : input -> auto(mappings, checks, input, keepSource);
         return new FocusStep(convert, validate && onBadRecord != BadRecordPolicy.FAIL ? RowRules.COLUMN : null);
     }
@@ -45,7 +58,8 @@ final class FocusStep implements Step {
      * rows go to the dead letters ({@code dead_letter}) or are dropped and counted ({@code skip}).
      */
     private static UnaryOperator<String> check(Mapping m, BadRecordPolicy onBadRecord) {
-        RowRules rules = new RowRules(m.focusVersion(), new java.util.HashSet<>(m.applicability()), new MappingSql(m).outputTypes());
+        RowRules rules = new RowRules(
+                m.focusVersion(), new java.util.HashSet<>(m.applicability()), new MappingSql(m).outputTypes());
         return onBadRecord == BadRecordPolicy.FAIL ? rules::failOnError : rules::flag;
     }
 
@@ -70,7 +84,8 @@ final class FocusStep implements Step {
      * column any mapping reads (null where missing), so each detect predicate can be evaluated on every row; a
      * row no provider claims fails the split rather than vanish.
      */
-    private static String auto(List<Mapping> mappings, List<UnaryOperator<String>> checks, String input, boolean keepSource) {
+    private static String auto(
+            List<Mapping> mappings, List<UnaryOperator<String>> checks, String input, boolean keepSource) {
         Set<String> columns = new LinkedHashSet<>();
         StringJoiner claimed = new StringJoiner(" OR ");
         for (Mapping m : mappings) {
@@ -78,17 +93,23 @@ final class FocusStep implements Step {
             claimed.add("coalesce((" + m.detect() + "), false)");
         }
         String packed = keepSource ? MappingSql.packSource(input) : input;
-        StringBuilder sql = new StringBuilder("WITH __auto AS (" + MappingSql.withNulls("(" + packed + ")", columns) + ")\n");
+        StringBuilder sql =
+                new StringBuilder("WITH __auto AS (" + MappingSql.withNulls("(" + packed + ")", columns) + ")\n");
         for (int i = 0; i < mappings.size(); i++) {
             Mapping m = mappings.get(i);
             if (i > 0) sql.append("\nUNION ALL BY NAME\n");
             MappingSql.Mode mode = new MappingSql.Mode(keepSource, true, true, "coalesce((" + m.detect() + "), false)");
-            sql.append("SELECT * FROM (").append(checks.get(i).apply(new MappingSql(m).query("SELECT * FROM __auto", mode))).append(")");
+            sql.append("SELECT * FROM (")
+                    .append(checks.get(i).apply(new MappingSql(m).query("SELECT * FROM __auto", mode)))
+                    .append(")");
         }
         // a branch of its own, so that no filter of the others can skip it
-        sql.append("\nUNION ALL BY NAME\nSELECT CAST(error(").append(Sql.literal("focus (provider: auto): a row matches none of the "
-                        + "exports " + MappingLoader.PROVIDERS + "; set the provider, or check the input's columns"))
-                .append(") AS VARCHAR) AS ProviderName FROM __auto WHERE NOT (").append(claimed).append(")");
+        sql.append("\nUNION ALL BY NAME\nSELECT CAST(error(")
+                .append(Sql.literal("focus (provider: auto): a row matches none of the " + "exports "
+                        + MappingLoader.PROVIDERS + "; set the provider, or check the input's columns"))
+                .append(") AS VARCHAR) AS ProviderName FROM __auto WHERE NOT (")
+                .append(claimed)
+                .append(")");
         return sql.toString();
     }
 }

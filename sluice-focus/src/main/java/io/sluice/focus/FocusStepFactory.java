@@ -14,24 +14,35 @@ import java.util.List;
 
 /** Declares the {@code focus} step. */
 public final class FocusStepFactory implements StepFactory<Options> {
-    static final Field<String> PROVIDER = Field.required("provider", providers(),
+    static final Field<String> PROVIDER = Field.required(
+            "provider",
+            providers(),
             "The export: `aws-cur` (legacy CUR, `lineItem/...` columns), `aws-cur2` (CUR 2.0, or legacy CUR "
                     + "in Parquet with `line_item_...` columns), `gcp` (BigQuery detailed billing export as "
                     + "JSON lines or Parquet), `azure` (EA or MCA cost details, actual or amortized, export or "
                     + "portal download), `oci` (cost reports), or `auto` (each row by its columns).");
-    static final Field<String> VERSION = Field.optional("version", new Type.Choice(FocusSpec.VERSIONS), "1.2",
-            "FOCUS version to produce.");
-    static final Field<Boolean> KEEP_SOURCE_COLUMNS = Field.optional("keep_source_columns", Type.BOOL, Boolean.FALSE,
+    static final Field<String> VERSION =
+            Field.optional("version", new Type.Choice(FocusSpec.VERSIONS), "1.2", "FOCUS version to produce.");
+    static final Field<Boolean> KEEP_SOURCE_COLUMNS = Field.optional(
+            "keep_source_columns",
+            Type.BOOL,
+            Boolean.FALSE,
             "Also keep every input column, renamed `x_<name>`, after the FOCUS columns (for audit).");
-    static final Field<Boolean> VALIDATE = Field.optional("validate", Type.BOOL, Boolean.FALSE,
+    static final Field<Boolean> VALIDATE = Field.optional(
+            "validate",
+            Type.BOOL,
+            Boolean.FALSE,
             "Check every output row against the FOCUS rules that apply to one row. A failing row follows "
                     + "`run.on_bad_record`: `fail` fails the split, `dead_letter` writes the row (as JSON) and "
                     + "the rules it breaks to the dead letters, `skip` drops and counts it.");
-    static final Field<Path> MAPPING = Field.computed("mapping", Type.PATH, "the built-in mapping of `provider`",
+    static final Field<Path> MAPPING = Field.computed(
+            "mapping",
+            Type.PATH,
+            "the built-in mapping of `provider`",
             "A mapping file (YAML) to use instead: a copy of a built-in one, or a file starting with "
                     + "`extends: <provider>` that changes only some entries. See `sluice focus mapping`.");
-    static final Type.Obj OPTIONS = Type.Obj.of("Converts a cloud billing export to FOCUS.",
-            PROVIDER, VERSION, KEEP_SOURCE_COLUMNS, VALIDATE, MAPPING);
+    static final Type.Obj OPTIONS = Type.Obj.of(
+            "Converts a cloud billing export to FOCUS.", PROVIDER, VERSION, KEEP_SOURCE_COLUMNS, VALIDATE, MAPPING);
 
     @Override
     public String kind() {
@@ -60,8 +71,13 @@ public final class FocusStepFactory implements StepFactory<Options> {
             throw o.problem(MAPPING, "a mapping file replaces one provider's mapping: set `provider` to it, not auto");
         }
         try {
-            return FocusStep.of(provider, o.get(VERSION), mapping, o.get(KEEP_SOURCE_COLUMNS),
-                    o.get(VALIDATE), context.onBadRecord());
+            return FocusStep.of(
+                    provider,
+                    o.get(VERSION),
+                    mapping,
+                    o.get(KEEP_SOURCE_COLUMNS),
+                    o.get(VALIDATE),
+                    context.onBadRecord());
         } catch (IllegalArgumentException e) {
             throw o.problem(mapping == null ? PROVIDER : MAPPING, e.getMessage());
         }

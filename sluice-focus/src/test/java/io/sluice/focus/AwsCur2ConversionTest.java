@@ -67,7 +67,8 @@ class AwsCur2ConversionTest {
         Path csv = dir.resolve("cur2.csv");
         d.run("COPY (" + TO_CUR2 + ") TO '" + parquet + "' (FORMAT parquet)");
         d.run("COPY (SELECT * REPLACE (to_json(product) AS product, to_json(resource_tags) AS resource_tags, "
-                + "to_json(cost_category) AS cost_category) FROM (" + TO_CUR2 + ")) TO '" + csv + "' (FORMAT csv, HEADER)");
+                + "to_json(cost_category) AS cost_category) FROM (" + TO_CUR2 + ")) TO '" + csv
+                + "' (FORMAT csv, HEADER)");
         d.load("cur2", "read_parquet('" + parquet + "')");
         d.csv("cur2csv", csv);
         Convert.into(d, "aws-cur2", "cur2", "f_cur2");
@@ -82,27 +83,40 @@ class AwsCur2ConversionTest {
     @Test
     void sameFocusRowsAsTheLegacyReport() throws Exception {
         List<String> only = List.of("BillingAccountName", "SubAccountName", "Tags");
-        String columns = String.join(", ", d.types("f_legacy").keySet().stream().filter(c -> !only.contains(c)).map(c -> '"' + c + '"').toList());
+        String columns = String.join(
+                ", ",
+                d.types("f_legacy").keySet().stream()
+                        .filter(c -> !only.contains(c))
+                        .map(c -> '"' + c + '"')
+                        .toList());
         for (String table : List.of("f_cur2", "f_cur2csv")) {
             assertThat(d.value("SELECT count(*) FROM " + table)).isEqualTo(d.value("SELECT count(*) FROM f_legacy"));
             assertThat(d.rows("SELECT " + columns + " FROM f_legacy EXCEPT ALL SELECT " + columns + " FROM " + table))
-                    .as(table + ": the legacy file's FOCUS rows, column for column").isEmpty();
+                    .as(table + ": the legacy file's FOCUS rows, column for column")
+                    .isEmpty();
         }
     }
 
     @Test
     void whatOnlyCur2Has() throws Exception {
         Map<String, Object> r = Convert.row(d, "f_cur2", "ResourceId", "i-0abc1234");
-        assertThat(r).containsEntry("BillingAccountName", "Acme Payer").containsEntry("SubAccountName", "acme-dev")
-                .containsEntry("CapacityReservationId", "arn:aws:ec2:us-east-1:012345678901:capacity-reservation/cr-0001")
-                .containsEntry("CapacityReservationStatus", "Used").containsEntry("BilledCost", dec("0.96"))
-                .containsEntry("ServiceName", "Amazon Elastic Compute Cloud").containsEntry("RegionId", "us-east-1");
+        assertThat(r)
+                .containsEntry("BillingAccountName", "Acme Payer")
+                .containsEntry("SubAccountName", "acme-dev")
+                .containsEntry(
+                        "CapacityReservationId", "arn:aws:ec2:us-east-1:012345678901:capacity-reservation/cr-0001")
+                .containsEntry("CapacityReservationStatus", "Used")
+                .containsEntry("BilledCost", dec("0.96"))
+                .containsEntry("ServiceName", "Amazon Elastic Compute Cloud")
+                .containsEntry("RegionId", "us-east-1");
         assertThat(d.value("SELECT Tags::VARCHAR FROM f_cur2 WHERE ResourceId = 'i-0abc1234'"))
-                .isEqualTo("{\"costCategory/team-cost\":\"engineering\",\"user_team\":\"web\",\"aws_created_by\":\"IAMUser:AIDA:alice\"}");
-        assertThat(Convert.row(d, "f_cur2csv", "ResourceId", "i-0abc1234")).containsEntry("CapacityReservationStatus", "Used");
+                .isEqualTo(
+                        "{\"costCategory/team-cost\":\"engineering\",\"user_team\":\"web\",\"aws_created_by\":\"IAMUser:AIDA:alice\"}");
+        assertThat(Convert.row(d, "f_cur2csv", "ResourceId", "i-0abc1234"))
+                .containsEntry("CapacityReservationStatus", "Used");
         assertThat(Convert.row(d, "f_cur2", "x_LineItemType", "DiscountedUsage"))
-                .as("the a_r_n spelling is read").containsEntry("CommitmentDiscountId",
-                        "arn:aws:ec2:us-east-1:012345678901:reserved-instances/ri-0001");
+                .as("the a_r_n spelling is read")
+                .containsEntry("CommitmentDiscountId", "arn:aws:ec2:us-east-1:012345678901:reserved-instances/ri-0001");
     }
 
     @Test

@@ -9,11 +9,11 @@ import java.util.Map;
 
 /** Runs the focus step's SQL over a table in a real DuckDB, as the engine does, for tests. */
 final class Convert {
-    private Convert() {
-    }
+    private Convert() {}
 
     static String sql(String provider, String table) {
-        return FocusStep.of(provider, "1.2", null, false, false, BadRecordPolicy.FAIL).apply("SELECT * FROM " + table);
+        return FocusStep.of(provider, "1.2", null, false, false, BadRecordPolicy.FAIL)
+                .apply("SELECT * FROM " + table);
     }
 
     /** Converts {@code table} into the table {@code out}. */

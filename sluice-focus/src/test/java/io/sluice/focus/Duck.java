@@ -60,7 +60,8 @@ final class Duck implements AutoCloseable {
 
     List<Map<String, Object>> rows(String sql) throws SQLException {
         List<Map<String, Object>> out = new ArrayList<>();
-        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
+        try (Statement s = c.createStatement();
+                ResultSet r = s.executeQuery(sql)) {
             ResultSetMetaData m = r.getMetaData();
             while (r.next()) {
                 Map<String, Object> row = new LinkedHashMap<>();
@@ -73,12 +74,14 @@ final class Duck implements AutoCloseable {
 
     Map<String, String> types(String sql) throws SQLException {
         Map<String, String> out = new LinkedHashMap<>();
-        for (Map<String, Object> r : rows("DESCRIBE " + sql)) out.put((String) r.get("column_name"), (String) r.get("column_type"));
+        for (Map<String, Object> r : rows("DESCRIBE " + sql))
+            out.put((String) r.get("column_name"), (String) r.get("column_type"));
         return out;
     }
 
     Object value(String sql) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
+        try (Statement s = c.createStatement();
+                ResultSet r = s.executeQuery(sql)) {
             r.next();
             return r.getObject(1);
         }

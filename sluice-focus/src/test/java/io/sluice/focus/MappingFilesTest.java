@@ -35,15 +35,18 @@ class MappingFilesTest {
         Mapping m = MappingLoader.file(mine, "1.2");
         assertThat(m.provider()).isEqualTo("aws-cur");
         assertThat(m.columns().get("ServiceName").sql()).contains("'AWS '");
-        assertThat(m.columns().get("BilledCost")).isEqualTo(MappingLoader.builtin("aws-cur", "1.2").columns().get("BilledCost"));
+        assertThat(m.columns().get("BilledCost"))
+                .isEqualTo(MappingLoader.builtin("aws-cur", "1.2").columns().get("BilledCost"));
         assertThat(m.origin()).endsWith("my-aws.yaml");
 
         try (Duck d = new Duck()) {
             d.csv("cur", Convert.resource("aws-cur/line-types.csv"));
-            String sql = FocusStep.of("aws-cur", "1.2", mine, false, false, BadRecordPolicy.FAIL).apply("SELECT * FROM cur");
+            String sql = FocusStep.of("aws-cur", "1.2", mine, false, false, BadRecordPolicy.FAIL)
+                    .apply("SELECT * FROM cur");
             d.run("CREATE TABLE focus AS " + sql);
             assertThat(Convert.row(d, "focus", "ResourceId", "i-0abc1234"))
-                    .containsEntry("ServiceName", "AWS AmazonEC2").containsEntry("x_CostCenter", "CC-100");
+                    .containsEntry("ServiceName", "AWS AmazonEC2")
+                    .containsEntry("x_CostCenter", "CC-100");
             assertThat(Convert.row(d, "focus", "ResourceId", "i-0spot999")).containsEntry("x_CostCenter", null);
         }
     }

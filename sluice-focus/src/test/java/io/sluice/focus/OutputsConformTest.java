@@ -22,13 +22,21 @@ class OutputsConformTest {
 
     private static void conforms(Duck d, String provider, String table, String name) throws SQLException {
         Convert.into(d, provider, table, "focus");
-        Report declared = VALIDATOR.validate(d.c, "focus", List.of(name), new HashSet<>(MappingLoader.builtin(provider, "1.2").applicability()), List.of());
+        Report declared = VALIDATOR.validate(
+                d.c,
+                "focus",
+                List.of(name),
+                new HashSet<>(MappingLoader.builtin(provider, "1.2").applicability()),
+                List.of());
         assertThat(declared.errors()).as(declared.render()).isEmpty();
         Report inferred = VALIDATOR.validate(d.c, "focus", List.of(name), null, List.of());
         assertThat(inferred.errors()).as(inferred.render()).isEmpty();
         // and the step's own row checks agree
-        String flagged = FocusStep.of(provider, "1.2", null, false, true, BadRecordPolicy.SKIP).apply("SELECT * FROM " + table);
-        assertThat(d.value("SELECT count(x_ValidationErrors) FROM (" + flagged + ")")).as(name).isEqualTo(0L);
+        String flagged = FocusStep.of(provider, "1.2", null, false, true, BadRecordPolicy.SKIP)
+                .apply("SELECT * FROM " + table);
+        assertThat(d.value("SELECT count(x_ValidationErrors) FROM (" + flagged + ")"))
+                .as(name)
+                .isEqualTo(0L);
     }
 
     @Test
@@ -39,7 +47,8 @@ class OutputsConformTest {
             d.csv("t", Convert.resource("public/aws-cur-anonymized-1281rows.csv"));
             conforms(d, "aws-cur", "t", "aws-cur public sample");
             d.csv("legacy", Convert.resource("aws-cur/line-types.csv"));
-            d.run("COPY (" + AwsCur2ConversionTest.TO_CUR2 + ") TO '" + dir.resolve("cur2.parquet") + "' (FORMAT parquet)");
+            d.run("COPY (" + AwsCur2ConversionTest.TO_CUR2 + ") TO '" + dir.resolve("cur2.parquet")
+                    + "' (FORMAT parquet)");
             d.load("t", "read_parquet('" + dir.resolve("cur2.parquet") + "')");
             conforms(d, "aws-cur2", "t", "aws-cur2 line types");
         }
@@ -48,7 +57,8 @@ class OutputsConformTest {
     @Test
     void azure() throws Exception {
         try (Duck d = new Duck()) {
-            for (String f : List.of("ea-actual-cost-small.csv", "ea-amortized-cost-small.csv", "ea-export-anonymized-27rows.csv")) {
+            for (String f : List.of(
+                    "ea-actual-cost-small.csv", "ea-amortized-cost-small.csv", "ea-export-anonymized-27rows.csv")) {
                 d.csv("t", Convert.resource("public/azure/" + f));
                 conforms(d, "azure", "t", f);
             }

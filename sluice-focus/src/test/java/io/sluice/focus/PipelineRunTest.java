@@ -65,16 +65,23 @@ class PipelineRunTest {
         assertThat(first.dead()).isZero();
         assertThat(first.splitsDone()).isEqualTo(2);
         try (Duck d = new Duck()) {
-            assertThat(d.value("SELECT count(*) FROM " + output())).as("2 unused-commitment rows added, 1 negation dropped")
+            assertThat(d.value("SELECT count(*) FROM " + output()))
+                    .as("2 unused-commitment rows added, 1 negation dropped")
                     .isEqualTo(15L + 2 - 1 + 1281);
             assertThat((BigDecimal) d.value("SELECT sum(BilledCost) FROM " + output()))
                     .isEqualByComparingTo(new BigDecimal("906.7000002839").add(new BigDecimal("1.6823086974")));
             assertThat(d.value("SELECT count(*) FROM " + output() + " WHERE \"x_lineItem/LineItemType\" = 'Tax'"))
-                    .as("source columns kept as x_<name>").isEqualTo(13L);
+                    .as("source columns kept as x_<name>")
+                    .isEqualTo(13L);
         }
-        assertThat(run(dir.resolve("pipeline.yaml")).splitsDone()).as("nothing twice").isZero();
-        try (Duck d = new Duck(); Stream<Path> files = Files.walk(dir.resolve("focus"))) {
-            List<Path> parquet = files.filter(f -> f.toString().endsWith(".parquet") && !f.toString().contains("_sluice")).toList();
+        assertThat(run(dir.resolve("pipeline.yaml")).splitsDone())
+                .as("nothing twice")
+                .isZero();
+        try (Duck d = new Duck();
+                Stream<Path> files = Files.walk(dir.resolve("focus"))) {
+            List<Path> parquet = files.filter(f ->
+                            f.toString().endsWith(".parquet") && !f.toString().contains("_sluice"))
+                    .toList();
             Dataset.load(d.c, "written", parquet);
             Report report = new FocusValidator("1.2").validate(d.c, "written", List.of("focus/"), null, List.of());
             assertThat(report.errors()).as(report.render()).isEmpty();
@@ -108,8 +115,11 @@ class PipelineRunTest {
             assertThat(summary.dead()).isZero();
             try (Duck d = new Duck()) {
                 String out = "read_parquet('" + dir.resolve("out-" + policy) + "/*.parquet')";
-                assertThat(d.value("SELECT count(*) FROM " + out + " WHERE \"x_lineItem/LineItemType\" = 'Tax'")).as(policy).isEqualTo(0L);
-                assertThat(d.value("SELECT count(*) FROM " + out)).as(policy + ": the valid rows are written")
+                assertThat(d.value("SELECT count(*) FROM " + out + " WHERE \"x_lineItem/LineItemType\" = 'Tax'"))
+                        .as(policy)
+                        .isEqualTo(0L);
+                assertThat(d.value("SELECT count(*) FROM " + out))
+                        .as(policy + ": the valid rows are written")
                         .isEqualTo(15L + 2 - 1 - 1);
                 assertThat(summary.rejected()).as(policy).isEqualTo(1L);
                 assertThat(summary.rowsOut()).isEqualTo(15L + 2 - 1 - 1);
@@ -122,7 +132,8 @@ class PipelineRunTest {
                 assertThat(d.value("SELECT count(*) FROM " + dl)).isEqualTo(1L);
                 assertThat(d.value("SELECT file FROM " + dl)).isEqualTo("cur-00001.csv");
                 assertThat((String) d.value("SELECT reason FROM " + dl)).contains("ChargeFrequency-C-003-M");
-                assertThat((String) d.value("SELECT record FROM " + dl)).contains("\"ChargeCategory\":\"Tax\"")
+                assertThat((String) d.value("SELECT record FROM " + dl))
+                        .contains("\"ChargeCategory\":\"Tax\"")
                         .doesNotContain("x_ValidationErrors");
             }
         }
@@ -146,7 +157,8 @@ class PipelineRunTest {
         Pipeline p = new PipelineLoader(c, name -> null).load(yaml);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> Assembly.of(p, c, Clock.systemUTC()))
                 .isInstanceOf(io.sluice.config.ConfigException.class)
-                .hasMessageContaining(yaml + ":6:").hasMessageContaining("steps[1]")
+                .hasMessageContaining(yaml + ":6:")
+                .hasMessageContaining("steps[1]")
                 .hasMessageContaining("no step may follow a step that rejects rows");
     }
 
@@ -169,7 +181,8 @@ class PipelineRunTest {
 
     private static void settle(Path folder) throws Exception {
         try (Stream<Path> files = Files.list(folder)) {
-            for (Path f : files.toList()) Files.setLastModifiedTime(f, FileTime.from(Instant.now().minusSeconds(10)));
+            for (Path f : files.toList())
+                Files.setLastModifiedTime(f, FileTime.from(Instant.now().minusSeconds(10)));
         }
     }
 }

@@ -29,8 +29,9 @@ class StepValidationTest {
     void rowsOfAGoodConversionCarryNoErrors() throws Exception {
         try (Duck d = new Duck()) {
             d.csv("cur", Convert.resource("aws-cur/line-types.csv"));
-            d.run("CREATE TABLE focus AS " + FocusStep.of("aws-cur", "1.2", null, false, true, BadRecordPolicy.DEAD_LETTER)
-                    .apply("SELECT * FROM cur"));
+            d.run("CREATE TABLE focus AS "
+                    + FocusStep.of("aws-cur", "1.2", null, false, true, BadRecordPolicy.DEAD_LETTER)
+                            .apply("SELECT * FROM cur"));
             assertThat(d.value("SELECT count(*) FROM focus")).isEqualTo(16L);
             assertThat(d.value("SELECT count(x_ValidationErrors) FROM focus")).isEqualTo(0L);
         }
@@ -41,16 +42,22 @@ class StepValidationTest {
         Path broken = brokenMapping();
         try (Duck d = new Duck()) {
             d.csv("cur", Convert.resource("aws-cur/line-types.csv"));
-            d.run("CREATE TABLE flagged AS " + FocusStep.of("aws-cur", "1.2", broken, false, true, BadRecordPolicy.DEAD_LETTER)
-                    .apply("SELECT * FROM cur"));
-            assertThat(d.value("SELECT count(*) FROM flagged")).as("nothing dropped").isEqualTo(16L);
+            d.run("CREATE TABLE flagged AS "
+                    + FocusStep.of("aws-cur", "1.2", broken, false, true, BadRecordPolicy.DEAD_LETTER)
+                            .apply("SELECT * FROM cur"));
+            assertThat(d.value("SELECT count(*) FROM flagged"))
+                    .as("nothing dropped")
+                    .isEqualTo(16L);
             assertThat(d.value("SELECT x_ValidationErrors FROM flagged WHERE x_LineItemType = 'Tax'"))
                     .isEqualTo("ChargeFrequency-C-003-M");
             assertThat(d.value("SELECT x_ValidationErrors FROM flagged WHERE ResourceId = 'i-0abc1234'"))
-                    .as("usage billed One-Time is fine; purchases may not be Usage-Based").isNull();
+                    .as("usage billed One-Time is fine; purchases may not be Usage-Based")
+                    .isNull();
 
-            String failing = FocusStep.of("aws-cur", "1.2", broken, false, true, BadRecordPolicy.FAIL).apply("SELECT * FROM cur");
-            assertThatThrownBy(() -> d.run("CREATE TABLE failed AS " + failing)).isInstanceOf(SQLException.class)
+            String failing = FocusStep.of("aws-cur", "1.2", broken, false, true, BadRecordPolicy.FAIL)
+                    .apply("SELECT * FROM cur");
+            assertThatThrownBy(() -> d.run("CREATE TABLE failed AS " + failing))
+                    .isInstanceOf(SQLException.class)
                     .hasMessageContaining("focus validate: a row breaks the FOCUS rule(s) ChargeFrequency-C-003-M")
                     .hasMessageContaining("ChargeCategory=Tax");
         }

@@ -14,14 +14,18 @@ class TimeZoneTest {
             d.typedCsv("cur", Convert.resource("aws-cur/line-types.csv"));
             d.csv("raw", Convert.resource("aws-cur/line-types.csv"));
             // the same file with naive timestamps (a Parquet export without zone) and as plain text
-            d.run("CREATE TABLE naive AS SELECT * REPLACE ("
-                    + "CAST(\"lineItem/UsageStartDate\" AT TIME ZONE 'UTC' AS TIMESTAMP) AS \"lineItem/UsageStartDate\") FROM cur");
-            d.run("CREATE TABLE text AS SELECT * REPLACE ("
-                    + "strftime(\"lineItem/UsageStartDate\" AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S') AS \"lineItem/UsageStartDate\") FROM cur");
+            d.run(
+                    "CREATE TABLE naive AS SELECT * REPLACE ("
+                            + "CAST(\"lineItem/UsageStartDate\" AT TIME ZONE 'UTC' AS TIMESTAMP) AS \"lineItem/UsageStartDate\") FROM cur");
+            d.run(
+                    "CREATE TABLE text AS SELECT * REPLACE ("
+                            + "strftime(\"lineItem/UsageStartDate\" AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M:%S') AS \"lineItem/UsageStartDate\") FROM cur");
             for (String table : new String[] {"cur", "naive", "text", "raw"}) {
                 Convert.into(d, "aws-cur", table, "focus_" + table);
-                assertThat(Convert.row(d, "focus_" + table, "ResourceId", "i-0abc1234").get("ChargePeriodStart"))
-                        .as(table).isEqualTo(OffsetDateTime.parse("2023-11-03T10:00:00Z"));
+                assertThat(Convert.row(d, "focus_" + table, "ResourceId", "i-0abc1234")
+                                .get("ChargePeriodStart"))
+                        .as(table)
+                        .isEqualTo(OffsetDateTime.parse("2023-11-03T10:00:00Z"));
             }
         }
     }

@@ -58,7 +58,7 @@ interface Backend {
             @Override
             public boolean writable() {
                 try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
-                     java.sql.Statement s = c.createStatement()) {
+                        java.sql.Statement s = c.createStatement()) {
                     s.execute("PRAGMA busy_timeout = 0");
                     s.execute("BEGIN IMMEDIATE");
                     s.execute("ROLLBACK");
@@ -78,11 +78,13 @@ interface Backend {
             }
 
             public String state() {
-                return "{ postgres: { url: \"" + url + "\", user: postgres, schema: " + schema + ", connect_timeout: 3s } }";
+                return "{ postgres: { url: \"" + url + "\", user: postgres, schema: " + schema
+                        + ", connect_timeout: 3s } }";
             }
 
             public Ledger open(String pipeline) {
-                return PostgresLedger.open(PostgresConfig.of(url, "postgres", null, schema), pipeline, Clock.systemUTC());
+                return PostgresLedger.open(
+                        PostgresConfig.of(url, "postgres", null, schema), pipeline, Clock.systemUTC());
             }
         };
     }
@@ -116,7 +118,10 @@ interface Backend {
             }
 
             public Ledger open(String pipeline) {
-                return DynamoDbLedger.open(DynamoDbConfig.of(table, "us-east-1", endpoint), pipeline, Clock.systemUTC(),
+                return DynamoDbLedger.open(
+                        DynamoDbConfig.of(table, "us-east-1", endpoint),
+                        pipeline,
+                        Clock.systemUTC(),
                         StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")));
             }
 

@@ -38,7 +38,9 @@ final class Crew {
         for (Procs.Proc p : live) awaitJoined(p);
         live.forEach(Procs.Proc::terminate);
         for (Procs.Proc p : live) {
-            assertThat(p.exitCode(180)).as("exit code of %s after SIGTERM; log:%n%s", p.name(), p.tail()).isZero();
+            assertThat(p.exitCode(180))
+                    .as("exit code of %s after SIGTERM; log:%n%s", p.name(), p.tail())
+                    .isZero();
         }
         live.clear();
     }

@@ -87,8 +87,8 @@ class FencingTest {
         Path logs = tmp.resolve("logs");
         try (Ledger ledger = backend.open("fencing")) {
             Procs.Proc a = Procs.worker("A", pipeline, logs, backend.env());
-            SplitInfo heldByA = await(ledger, "A to claim the split", s -> s.state() == SplitState.CLAIMED
-                    && "A".equals(s.owner()), a);
+            SplitInfo heldByA = await(
+                    ledger, "A to claim the split", s -> s.state() == SplitState.CLAIMED && "A".equals(s.owner()), a);
             pauseBetweenTransactions(a, backend);
             Procs.Proc b = Procs.worker("B", pipeline, logs, backend.env());
             await(ledger, "B to take the split over", s -> "B".equals(s.owner()), b);
@@ -106,7 +106,9 @@ class FencingTest {
             assertThat(after.attempts()).as("A recorded nothing").isEqualTo(2);
             assertThat(after.updated()).as("the completion is B's").isEqualTo(done.updated());
             assertThat(Workspace.query("SELECT count(*), count(DISTINCT id), min(id), max(id) FROM read_csv('"
-                    + ws.out() + "/*.csv')")).as("every row once").containsExactly(ROWS + "|" + ROWS + "|0|" + (ROWS - 1));
+                            + ws.out() + "/*.csv')"))
+                    .as("every row once")
+                    .containsExactly(ROWS + "|" + ROWS + "|0|" + (ROWS - 1));
             a.terminate();
             b.terminate();
             assertThat(a.exitCode(120)).as("A's exit code; log:%n%s", a.tail()).isZero();
@@ -135,7 +137,8 @@ class FencingTest {
             w.write("id,grp\n");
             for (int i = 0; i < ROWS; i++) w.write(i + ",g" + i % 7 + "\n");
         }
-        Files.setLastModifiedTime(big, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+        Files.setLastModifiedTime(
+                big, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 60_000));
         return ws.pipeline("""
                 pipeline: fencing
                 source:
@@ -158,18 +161,21 @@ class FencingTest {
             throws Exception {
         long until = System.nanoTime() + 180_000_000_000L;
         while (System.nanoTime() < until) {
-            Optional<SplitInfo> s = ledger.splits(EnumSet.allOf(SplitState.class), 10).stream().findFirst();
+            Optional<SplitInfo> s =
+                    ledger.splits(EnumSet.allOf(SplitState.class), 10).stream().findFirst();
             if (s.isPresent() && condition.test(s.get())) return s.get();
             if (!watched.process().isAlive()) throw new AssertionError(watched.name() + " exited:\n" + watched.tail());
             Thread.sleep(20);
         }
-        throw new AssertionError("timed out waiting for " + what + "; log of " + watched.name() + ":\n" + watched.tail());
+        throw new AssertionError(
+                "timed out waiting for " + what + "; log of " + watched.name() + ":\n" + watched.tail());
     }
 
     static void awaitLog(Procs.Proc p, String text) throws Exception {
         long until = System.nanoTime() + 180_000_000_000L;
         while (!p.logText().contains(text)) {
-            if (System.nanoTime() > until) throw new AssertionError(p.name() + " never said '" + text + "':\n" + p.tail());
+            if (System.nanoTime() > until)
+                throw new AssertionError(p.name() + " never said '" + text + "':\n" + p.tail());
             Thread.sleep(100);
         }
     }

@@ -29,7 +29,10 @@ class LedgerRestartTest {
         Path data = tmp.resolve("pg");
         EmbeddedPostgres[] server = {Servers.postgres(port, data)};
         try {
-            survive(Backend.postgres(port, "restart"), () -> server[0].close(), () -> server[0] = Servers.postgres(port, data));
+            survive(
+                    Backend.postgres(port, "restart"),
+                    () -> server[0].close(),
+                    () -> server[0] = Servers.postgres(port, data));
         } finally {
             server[0].close();
         }
@@ -41,7 +44,10 @@ class LedgerRestartTest {
         Path data = Files.createDirectories(tmp.resolve("redis"));
         RedisServer[] server = {Servers.redis(port, data)};
         try {
-            survive(Backend.redis(port, "restart"), () -> Servers.stop(server[0]), () -> server[0] = Servers.redis(port, data));
+            survive(
+                    Backend.redis(port, "restart"),
+                    () -> Servers.stop(server[0]),
+                    () -> server[0] = Servers.redis(port, data));
         } finally {
             Servers.stop(server[0]);
         }
@@ -68,9 +74,19 @@ class LedgerRestartTest {
         assertThat(logs).as("the workers noticed the outage").contains("ledger unreachable");
         assertThat(logs).as("and its end").contains("ledger reachable again");
         crew.stopAll();
-        Procs.Proc catchUp = Procs.sluice("catch-up", s.logs.resolve("catch-up.log"), s.env(),
-                "run", s.pipeline.toString(), "--mode", "once", "--progress", "none");
-        assertThat(catchUp.exitCode(300)).as("catch-up run; log:%n%s", catchUp.tail()).isZero();
+        Procs.Proc catchUp = Procs.sluice(
+                "catch-up",
+                s.logs.resolve("catch-up.log"),
+                s.env(),
+                "run",
+                s.pipeline.toString(),
+                "--mode",
+                "once",
+                "--progress",
+                "none");
+        assertThat(catchUp.exitCode(300))
+                .as("catch-up run; log:%n%s", catchUp.tail())
+                .isZero();
 
         s.assertExactlyOnce();
     }

@@ -92,16 +92,32 @@ class PoolChaosTest {
             kills++;
         }
         crew.stopAll();
-        Procs.Proc catchUp = Procs.sluice("catch-up", s.logs.resolve("catch-up.log"), s.env(),
-                "run", s.pipeline.toString(), "--mode", "once", "--progress", "none");
-        assertThat(catchUp.exitCode(600)).as("catch-up run; log:%n%s", catchUp.tail()).isZero();
+        Procs.Proc catchUp = Procs.sluice(
+                "catch-up",
+                s.logs.resolve("catch-up.log"),
+                s.env(),
+                "run",
+                s.pipeline.toString(),
+                "--mode",
+                "once",
+                "--progress",
+                "none");
+        assertThat(catchUp.exitCode(600))
+                .as("catch-up run; log:%n%s", catchUp.tail())
+                .isZero();
 
         Scenario.Outcome outcome = s.assertExactlyOnce();
 
         String logs = crew.logs();
-        System.out.printf("chaos on %s: %d files, %d SIGKILLs, %d workers started, %d split(s) taken over after a "
-                + "kill, %d leaderships taken%n", backend.name(), outcome.splits(), kills, crew.started(),
-                outcome.retaken(), logs.split("leading the pool", -1).length - 1);
+        System.out.printf(
+                "chaos on %s: %d files, %d SIGKILLs, %d workers started, %d split(s) taken over after a "
+                        + "kill, %d leaderships taken%n",
+                backend.name(),
+                outcome.splits(),
+                kills,
+                crew.started(),
+                outcome.retaken(),
+                logs.split("leading the pool", -1).length - 1);
         assertThat(kills).as("SIGKILLs delivered").isGreaterThanOrEqualTo(5);
         assertThat(logs).as("a killed leader was replaced").containsPattern("(?s)leading the pool.*leading the pool");
     }

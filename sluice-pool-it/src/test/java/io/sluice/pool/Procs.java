@@ -13,8 +13,7 @@ import java.util.concurrent.TimeUnit;
  * the tests send them: SIGKILL (a crash), SIGTERM (a clean stop), SIGSTOP and SIGCONT (a long pause).
  */
 final class Procs {
-    private Procs() {
-    }
+    private Procs() {}
 
     record Proc(String name, Process process, Path log) {
         long pid() {
@@ -38,7 +37,9 @@ final class Procs {
         }
 
         private void signal(String name) throws Exception {
-            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid())).inheritIO().start();
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid()))
+                    .inheritIO()
+                    .start();
             if (kill.waitFor() != 0) throw new IllegalStateException("kill -" + name + " " + pid() + " failed");
         }
 
@@ -65,10 +66,16 @@ final class Procs {
     static Proc sluice(String name, Path log, Map<String, String> env, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-Xmx384m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                "-cp", System.getProperty("java.class.path"), "io.sluice.cli.Main"));
+                "--enable-native-access=ALL-UNNAMED",
+                "-Xmx384m",
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "io.sluice.cli.Main"));
         cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().putAll(env);
         pb.environment().put("SLUICE_DEBUG", "1");
@@ -78,6 +85,7 @@ final class Procs {
     /** {@code sluice worker PIPELINE --id ID} with a log of its own under {@code logs}. */
     static Proc worker(String id, Path pipeline, Path logs, Map<String, String> env) throws IOException {
         Files.createDirectories(logs);
-        return sluice(id, logs.resolve(id + ".log"), env, "worker", pipeline.toString(), "--id", id, "--progress", "log");
+        return sluice(
+                id, logs.resolve(id + ".log"), env, "worker", pipeline.toString(), "--id", id, "--progress", "log");
     }
 }

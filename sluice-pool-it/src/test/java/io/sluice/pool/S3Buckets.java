@@ -22,7 +22,9 @@ final class S3Buckets implements AutoCloseable {
 
     S3Buckets(S3ProxyServer server) {
         this.server = server;
-        this.s3 = S3Client.builder().endpointOverride(server.endpoint()).region(Region.of(S3ProxyServer.REGION))
+        this.s3 = S3Client.builder()
+                .endpointOverride(server.endpoint())
+                .region(Region.of(S3ProxyServer.REGION))
                 .forcePathStyle(true)
                 .credentialsProvider(StaticCredentialsProvider.create(
                         AwsBasicCredentials.create(S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY)))
@@ -36,8 +38,13 @@ final class S3Buckets implements AutoCloseable {
 
     /** Credentials from the environment (the default chain's second source), as a deployment would give them. */
     static Map<String, String> env() {
-        return Map.of("AWS_ACCESS_KEY_ID", S3ProxyServer.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", S3ProxyServer.SECRET_KEY,
-                "AWS_REGION", S3ProxyServer.REGION);
+        return Map.of(
+                "AWS_ACCESS_KEY_ID",
+                S3ProxyServer.ACCESS_KEY,
+                "AWS_SECRET_ACCESS_KEY",
+                S3ProxyServer.SECRET_KEY,
+                "AWS_REGION",
+                S3ProxyServer.REGION);
     }
 
     void put(String bucket, String key, String content) {
@@ -51,7 +58,8 @@ final class S3Buckets implements AutoCloseable {
     /** Every key under the prefix with its ETag. */
     Map<String, String> objects(String bucket, String prefix) {
         Map<String, String> out = new TreeMap<>();
-        for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents()) {
+        for (S3Object o :
+                s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents()) {
             out.put(o.key(), o.eTag());
         }
         return out;
@@ -63,7 +71,8 @@ final class S3Buckets implements AutoCloseable {
         for (String key : objects(bucket, prefix).keySet()) {
             String name = key.substring(prefix.length());
             if (!name.endsWith(".csv") || name.startsWith("_") || name.contains("/_")) continue;
-            rows.addAll(csvRows(s3.getObjectAsBytes(b -> b.bucket(bucket).key(key)).asUtf8String()));
+            rows.addAll(
+                    csvRows(s3.getObjectAsBytes(b -> b.bucket(bucket).key(key)).asUtf8String()));
         }
         rows.sort(null);
         return rows;
@@ -73,7 +82,8 @@ final class S3Buckets implements AutoCloseable {
     List<String> read(String bucket, String prefix, String part) {
         List<String> out = new ArrayList<>();
         for (String key : objects(bucket, prefix).keySet()) {
-            if (key.contains(part)) out.add(s3.getObjectAsBytes(b -> b.bucket(bucket).key(key)).asUtf8String());
+            if (key.contains(part))
+                out.add(s3.getObjectAsBytes(b -> b.bucket(bucket).key(key)).asUtf8String());
         }
         return out;
     }
@@ -81,7 +91,8 @@ final class S3Buckets implements AutoCloseable {
     static List<String> csvRows(String csv) {
         List<String> rows = new ArrayList<>();
         String[] lines = csv.split("\n");
-        for (int i = 1; i < lines.length; i++) if (!lines[i].isBlank()) rows.add(lines[i].strip().replace(',', '|'));
+        for (int i = 1; i < lines.length; i++)
+            if (!lines[i].isBlank()) rows.add(lines[i].strip().replace(',', '|'));
         return rows;
     }
 

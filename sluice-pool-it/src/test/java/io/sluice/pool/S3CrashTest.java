@@ -66,7 +66,15 @@ class S3CrashTest {
                 state: { sqlite: "%s" }
                 run:
                 %s
-                """.formatted(name, in, s3.s3Block(), source, out, s3.s3Block(), ledger, run.indent(2).stripTrailing()));
+                """.formatted(
+                        name,
+                        in,
+                        s3.s3Block(),
+                        source,
+                        out,
+                        s3.s3Block(),
+                        ledger,
+                        run.indent(2).stripTrailing()));
         return file;
     }
 
@@ -76,7 +84,8 @@ class S3CrashTest {
     void killedAtRandomMomentsAndRunAgainEveryRowIsInTheOutputOnce() throws Exception {
         String[] b = freshBuckets(buckets.server);
         List<String> expected = new ArrayList<>();
-        for (int f = 0; f < 24; f++) buckets.put(b[0], "day-" + f % 3 + "/part-" + f + ".csv", S3Buckets.csv(f * 10_000L, 500, 1, expected));
+        for (int f = 0; f < 24; f++)
+            buckets.put(b[0], "day-" + f % 3 + "/part-" + f + ".csv", S3Buckets.csv(f * 10_000L, 500, 1, expected));
         expected.sort(null);
         Path log = tmp.resolve("runs.log");
         Random random = new Random(11);
@@ -99,15 +108,19 @@ class S3CrashTest {
             } else if (p.process().exitValue() == 0) {
                 // a run got through between kills: check it, then start over (new ledger, new prefix) so that every
                 // kill lands on real work
-                assertThat(buckets.outputRows(b[1], "out" + cycle + "/")).as("cycle %d", cycle).isEqualTo(expected);
+                assertThat(buckets.outputRows(b[1], "out" + cycle + "/"))
+                        .as("cycle %d", cycle)
+                        .isEqualTo(expected);
                 pipeline = killsPipeline(b, ++cycle);
                 window = Math.max(window - 2000, 1000);
             }
         }
-        assertThat(midRun).as("kills with some splits committed and others not (of %d, log %s)", kills, log)
+        assertThat(midRun)
+                .as("kills with some splits committed and others not (of %d, log %s)", kills, log)
                 .isGreaterThanOrEqualTo(5);
         runToTheEnd(pipeline, log);
-        assertThat(buckets.outputRows(b[1], "out" + cycle + "/")).as("every input row once (log %s)", log)
+        assertThat(buckets.outputRows(b[1], "out" + cycle + "/"))
+                .as("every input row once (log %s)", log)
                 .isEqualTo(expected);
         assertThat(buckets.read(b[1], "out" + cycle + "/", "_dead_letter")).isEmpty();
     }
@@ -125,14 +138,21 @@ class S3CrashTest {
     }
 
     private Path killsPipeline(String[] b, int cycle) throws Exception {
-        return pipeline(buckets, "s3kills", b[0], b[1] + "/out" + cycle, tmp.resolve("ledger-" + cycle + ".db"),
-                ", pack: { max_files: 2 }", "parallelism: 2\nlease: 3s\ninterval: 500ms");
+        return pipeline(
+                buckets,
+                "s3kills",
+                b[0],
+                b[1] + "/out" + cycle,
+                tmp.resolve("ledger-" + cycle + ".db"),
+                ", pack: { max_files: 2 }",
+                "parallelism: 2\nlease: 3s\ninterval: 500ms");
     }
 
     private static void runToTheEnd(Path pipeline, Path log) throws Exception {
         int code = -1;
         for (int i = 0; i < 5 && code != 0; i++) {
-            Procs.Proc p = Procs.sluice("final", log, S3Buckets.env(), "run", pipeline.toString(), "--progress", "none");
+            Procs.Proc p =
+                    Procs.sluice("final", log, S3Buckets.env(), "run", pipeline.toString(), "--progress", "none");
             code = p.exitCode(180);
         }
         assertThat(code).as("exit code of the final run (log %s)", log).isZero();
@@ -151,14 +171,20 @@ class S3CrashTest {
         buckets.put(b[0], "big.csv", S3Buckets.csv(0, SLOW_ROWS, 1, expected));
         expected.sort(null);
         Backend backend = Backend.sqlite(tmp.resolve("ledger.db"));
-        Path pipeline = pipeline(buckets, "s3fencing", b[0], b[1] + "/out", tmp.resolve("ledger.db"),
-                ", split_size: 1GB", SLOW_RUN + "lease: 2s\ninterval: 1s");
+        Path pipeline = pipeline(
+                buckets,
+                "s3fencing",
+                b[0],
+                b[1] + "/out",
+                tmp.resolve("ledger.db"),
+                ", split_size: 1GB",
+                SLOW_RUN + "lease: 2s\ninterval: 1s");
         Files.writeString(pipeline, Files.readString(pipeline).replace("sink:", SLOW_STEP + "sink:"));
         Path logs = tmp.resolve("logs");
         try (Ledger ledger = backend.open("s3fencing")) {
             Procs.Proc a = Procs.worker("A", pipeline, logs, S3Buckets.env());
-            SplitInfo heldByA = FencingTest.await(ledger, "A to claim the split", s -> s.state() == SplitState.CLAIMED
-                    && "A".equals(s.owner()), a);
+            SplitInfo heldByA = FencingTest.await(
+                    ledger, "A to claim the split", s -> s.state() == SplitState.CLAIMED && "A".equals(s.owner()), a);
             FencingTest.pauseBetweenTransactions(a, backend);
             Procs.Proc bw = Procs.worker("B", pipeline, logs, S3Buckets.env());
             FencingTest.await(ledger, "B to take the split over", s -> "B".equals(s.owner()), bw);
@@ -169,16 +195,21 @@ class S3CrashTest {
             a.resume();
             FencingTest.awaitLog(a, "lost: split " + heldByA.id());
 
-            assertThat(buckets.objects(b[1], "out/")).as("A replaced or added nothing (same keys, same ETags)")
+            assertThat(buckets.objects(b[1], "out/"))
+                    .as("A replaced or added nothing (same keys, same ETags)")
                     .isEqualTo(before);
             SplitInfo after = ledger.splits(EnumSet.allOf(SplitState.class), 10).getFirst();
             assertThat(after.state()).isEqualTo(SplitState.DONE);
             assertThat(after.updated()).as("the completion is B's").isEqualTo(done.updated());
-            assertThat(buckets.outputRows(b[1], "out/")).as("one version: every row once").isEqualTo(expected);
+            assertThat(buckets.outputRows(b[1], "out/"))
+                    .as("one version: every row once")
+                    .isEqualTo(expected);
             a.terminate();
             bw.terminate();
             assertThat(a.exitCode(120)).as("A's exit code; log:%n%s", a.tail()).isZero();
-            assertThat(bw.exitCode(120)).as("B's exit code; log:%n%s", bw.tail()).isZero();
+            assertThat(bw.exitCode(120))
+                    .as("B's exit code; log:%n%s", bw.tail())
+                    .isZero();
         }
     }
 
@@ -187,7 +218,8 @@ class S3CrashTest {
 
     private static final String SLOW_RUN = "parallelism: 1\nengine: { threads: 1, memory_limit: 256MB }\n";
 
-    private static final String SLOW_STEP = "steps:\n  - sql: SELECT id, v FROM input WHERE length(md5(repeat('x' || v, 3000))) = 32\n";
+    private static final String SLOW_STEP =
+            "steps:\n  - sql: SELECT id, v FROM input WHERE length(md5(repeat('x' || v, 3000))) = 32\n";
 
     // ---- 3. two machines, inputs overwritten -----------------------------------------------------------------
 
@@ -203,8 +235,14 @@ class S3CrashTest {
         int version = 0;
         for (int f = 0; f < 6; f++) latest.put(f, deliver(b[0], f, ++version));
         Path ledgerFile = tmp.resolve("ledger.db");
-        Path pipeline = pipeline(buckets, "s3machines", b[0], b[1] + "/out", ledgerFile,
-                ", on_change: reprocess, pack: { max_files: 1 }", "parallelism: 2\nlease: 3s\ninterval: 300ms");
+        Path pipeline = pipeline(
+                buckets,
+                "s3machines",
+                b[0],
+                b[1] + "/out",
+                ledgerFile,
+                ", on_change: reprocess, pack: { max_files: 1 }",
+                "parallelism: 2\nlease: 3s\ninterval: 300ms");
         Path logs = tmp.resolve("logs");
         List<Procs.Proc> machines = new ArrayList<>();
         for (String m : List.of("M1", "M2")) {
@@ -230,23 +268,31 @@ class S3CrashTest {
         List<String> rows = buckets.outputRows(b[1], "out/");
         while (!rows.equals(expected) && System.nanoTime() < until) {
             for (Procs.Proc m : machines) {
-                assertThat(m.process().isAlive()).as("%s alive; log:%n%s", m.name(), m.tail()).isTrue();
+                assertThat(m.process().isAlive())
+                        .as("%s alive; log:%n%s", m.name(), m.tail())
+                        .isTrue();
             }
             Thread.sleep(500);
             rows = buckets.outputRows(b[1], "out/");
         }
         assertThat(rows).as("each input's latest version once (logs %s)", logs).isEqualTo(expected);
         try (Ledger ledger = Backend.sqlite(ledgerFile).open("s3machines")) {
-            assertThat(ledger.splits(EnumSet.of(SplitState.DONE), 1000)).extracting(SplitInfo::owner)
-                    .as("both machines committed splits").contains("M1", "M2");
+            assertThat(ledger.splits(EnumSet.of(SplitState.DONE), 1000))
+                    .extracting(SplitInfo::owner)
+                    .as("both machines committed splits")
+                    .contains("M1", "M2");
         }
         for (Procs.Proc m : machines) {
-            assertThat(m.logText()).as("%s's JVM took its own temp folder", m.name())
+            assertThat(m.logText())
+                    .as("%s's JVM took its own temp folder", m.name())
                     .contains("Picked up JAVA_TOOL_OPTIONS: -Djava.io.tmpdir=" + tmp.resolve("machine-" + m.name()));
             m.terminate();
         }
-        for (Procs.Proc m : machines) assertThat(m.exitCode(120)).as("%s; log:%n%s", m.name(), m.tail()).isZero();
-        assertThat(buckets.outputRows(b[1], "out/")).as("still, after the workers stopped").isEqualTo(expected);
+        for (Procs.Proc m : machines)
+            assertThat(m.exitCode(120)).as("%s; log:%n%s", m.name(), m.tail()).isZero();
+        assertThat(buckets.outputRows(b[1], "out/"))
+                .as("still, after the workers stopped")
+                .isEqualTo(expected);
     }
 
     /**
@@ -260,7 +306,9 @@ class S3CrashTest {
         Thread.sleep(3000);
         Map<String, java.util.Set<String>> still = doubled(buckets.outputRows(bucket, "out/"));
         still.entrySet().retainAll(doubled.entrySet());
-        assertThat(still).as("ids whose rows are in the output in two versions, 3 s apart").isEmpty();
+        assertThat(still)
+                .as("ids whose rows are in the output in two versions, 3 s apart")
+                .isEmpty();
     }
 
     /** Ids seen with more than one version {@code v}. */
@@ -285,27 +333,43 @@ class S3CrashTest {
 
     @Test
     void theS3ServerKilledMidRunAndStartedAgainTheRunCompletesWithEveryRowOnce() throws Exception {
-        try (S3ProxyServer own = S3ProxyServer.create(); S3Buckets s3 = new S3Buckets(own)) {
+        try (S3ProxyServer own = S3ProxyServer.create();
+                S3Buckets s3 = new S3Buckets(own)) {
             String[] b = freshBuckets(own);
             List<String> expected = new ArrayList<>();
-            for (int f = 0; f < 30; f++) s3.put(b[0], "part-" + f + ".csv", S3Buckets.csv(f * 10_000L, 400, 1, expected));
+            for (int f = 0; f < 30; f++)
+                s3.put(b[0], "part-" + f + ".csv", S3Buckets.csv(f * 10_000L, 400, 1, expected));
             expected.sort(null);
             Path ledgerFile = tmp.resolve("ledger.db");
-            Path pipeline = pipeline(s3, "s3outage", b[0], b[1] + "/out", ledgerFile, ", pack: { max_files: 1 }",
+            Path pipeline = pipeline(
+                    s3,
+                    "s3outage",
+                    b[0],
+                    b[1] + "/out",
+                    ledgerFile,
+                    ", pack: { max_files: 1 }",
                     "parallelism: 2\nlease: 5s\ninterval: 500ms");
             Path log = tmp.resolve("run.log");
             Procs.Proc run = Procs.sluice("run", log, S3Buckets.env(), "run", pipeline.toString(), "--progress", "log");
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             while (!someDoneNotAll(ledgerFile, "s3outage")) {
-                assertThat(run.process().isAlive()).as("run still going; log:%n%s", run.tail()).isTrue();
-                assertThat(System.nanoTime()).as("a split done; log:%n%s", run.tail()).isLessThan(until);
+                assertThat(run.process().isAlive())
+                        .as("run still going; log:%n%s", run.tail())
+                        .isTrue();
+                assertThat(System.nanoTime())
+                        .as("a split done; log:%n%s", run.tail())
+                        .isLessThan(until);
                 Thread.sleep(50);
             }
             own.stop();
             Thread.sleep(4000);
             own.start();
-            assertThat(run.exitCode(240)).as("the run's exit code; log:%n%s", run.tail()).isZero();
-            assertThat(s3.outputRows(b[1], "out/")).as("every row once (log %s)", log).isEqualTo(expected);
+            assertThat(run.exitCode(240))
+                    .as("the run's exit code; log:%n%s", run.tail())
+                    .isZero();
+            assertThat(s3.outputRows(b[1], "out/"))
+                    .as("every row once (log %s)", log)
+                    .isEqualTo(expected);
         }
     }
 
@@ -314,8 +378,14 @@ class S3CrashTest {
     @Test
     void aMissingBucketIsNamed() throws Exception {
         String[] b = freshBuckets(buckets.server);
-        Path pipeline = pipeline(buckets, "s3missing", "no-such-bucket-" + b[0], b[1] + "/out", tmp.resolve("l.db"),
-                "", "parallelism: 1");
+        Path pipeline = pipeline(
+                buckets,
+                "s3missing",
+                "no-such-bucket-" + b[0],
+                b[1] + "/out",
+                tmp.resolve("l.db"),
+                "",
+                "parallelism: 1");
         Procs.Proc run = Procs.sluice("run", tmp.resolve("run.log"), S3Buckets.env(), "run", pipeline.toString());
         assertThat(run.exitCode(120)).as(run.logText()).isNotZero();
         assertThat(run.logText()).contains("bucket 'no-such-bucket-" + b[0] + "' does not exist");
@@ -333,7 +403,8 @@ class S3CrashTest {
         Procs.Proc run = Procs.sluice("run", tmp.resolve("run.log"), env, "run", pipeline.toString());
         assertThat(run.exitCode(120)).as(run.logText()).isNotZero();
         // the sink's prefix is checked first, so its bucket is the one named
-        assertThat(run.logText()).containsAnyOf("s3://" + b[0] + "/", "s3://" + b[1] + "/out/")
+        assertThat(run.logText())
+                .containsAnyOf("s3://" + b[0] + "/", "s3://" + b[1] + "/out/")
                 .contains("credentials from environment variables AWS_ACCESS_KEY_ID")
                 .doesNotContain(secret);
         assertThat(buckets.objects(b[1], "")).as("nothing written").isEmpty();
@@ -352,8 +423,14 @@ class S3CrashTest {
         buckets.put(b[0], "c-overwritten.csv", S3Buckets.csv(2_000_000, 50, 1, new ArrayList<>()));
         buckets.put(b[0], "d-kept.csv", S3Buckets.csv(3_000_000, 50, 1, expected));
         Path ledgerFile = tmp.resolve("ledger.db");
-        Path pipeline = pipeline(buckets, "s3changed", b[0], b[1] + "/out", ledgerFile,
-                ", split_size: 1GB, pack: { max_files: 1 }", SLOW_RUN + "interval: 300ms");
+        Path pipeline = pipeline(
+                buckets,
+                "s3changed",
+                b[0],
+                b[1] + "/out",
+                ledgerFile,
+                ", split_size: 1GB, pack: { max_files: 1 }",
+                SLOW_RUN + "interval: 300ms");
         Files.writeString(pipeline, Files.readString(pipeline).replace("sink:", SLOW_STEP + "sink:"));
         Path log = tmp.resolve("run.log");
         Procs.Proc run = Procs.sluice("run", log, S3Buckets.env(), "run", pipeline.toString(), "--progress", "log");
@@ -361,12 +438,19 @@ class S3CrashTest {
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             while (true) {
                 List<SplitInfo> all = ledger.splits(EnumSet.allOf(SplitState.class), 10);
-                boolean bigRunning = all.stream().anyMatch(s -> s.id().contains("a-big") && s.state() == SplitState.CLAIMED);
-                boolean othersWaiting = all.size() == 4 && all.stream().filter(s -> !s.id().contains("a-big"))
-                        .allMatch(s -> s.state() == SplitState.PENDING);
+                boolean bigRunning =
+                        all.stream().anyMatch(s -> s.id().contains("a-big") && s.state() == SplitState.CLAIMED);
+                boolean othersWaiting = all.size() == 4
+                        && all.stream()
+                                .filter(s -> !s.id().contains("a-big"))
+                                .allMatch(s -> s.state() == SplitState.PENDING);
                 if (bigRunning && othersWaiting) break;
-                assertThat(run.process().isAlive()).as("run alive; splits %s; log:%n%s", all, run.tail()).isTrue();
-                assertThat(System.nanoTime()).as("the big split running, the others waiting: %s", all).isLessThan(until);
+                assertThat(run.process().isAlive())
+                        .as("run alive; splits %s; log:%n%s", all, run.tail())
+                        .isTrue();
+                assertThat(System.nanoTime())
+                        .as("the big split running, the others waiting: %s", all)
+                        .isLessThan(until);
                 Thread.sleep(20);
             }
         }
@@ -375,14 +459,20 @@ class S3CrashTest {
         expected.sort(null);
         // the deleted object cannot be read again: its split fails, is retried, ends dead with its reason, and the run
         // says so in its exit code (docs/contract.md: skipped with its reason, or fails the split; never silently)
-        assertThat(run.exitCode(240)).as("exit code: a dead split; log:%n%s", run.logText()).isEqualTo(1);
-        assertThat(run.logText()).contains("dead: split b-deleted.csv")
+        assertThat(run.exitCode(240))
+                .as("exit code: a dead split; log:%n%s", run.logText())
+                .isEqualTo(1);
+        assertThat(run.logText())
+                .contains("dead: split b-deleted.csv")
                 .contains("no such file s3://" + b[0] + "/b-deleted.csv: the file was removed after it was planned")
                 .contains("c-overwritten.csv left out: overwritten since it was planned");
         // the next scan plans the overwritten object's new version
         Procs.Proc again = Procs.sluice("again", log, S3Buckets.env(), "run", pipeline.toString(), "--progress", "log");
-        assertThat(again.exitCode(240)).as("still one dead split; log:%n%s", Files.readString(log)).isEqualTo(1);
-        assertThat(buckets.outputRows(b[1], "out/")).as("the new version once, the deleted one not at all; log %s", log)
+        assertThat(again.exitCode(240))
+                .as("still one dead split; log:%n%s", Files.readString(log))
+                .isEqualTo(1);
+        assertThat(buckets.outputRows(b[1], "out/"))
+                .as("the new version once, the deleted one not at all; log %s", log)
                 .isEqualTo(expected);
     }
 
@@ -400,8 +490,12 @@ class S3CrashTest {
         Procs.Proc run = Procs.sluice("run", tmp.resolve("run.log"), S3Buckets.env(), "run", pipeline.toString());
         assertThat(run.exitCode(120)).as(run.logText()).isZero();
         assertThat(buckets.outputRows(b[1], "out/")).isEqualTo(expected);
-        assertThat(buckets.read(b[1], "out/", "_dead_letter/")).singleElement().satisfies(d -> assertThat(d)
-                .contains("mixed.csv").contains("999,1,EXTRA").containsIgnoringCase("too many columns"));
+        assertThat(buckets.read(b[1], "out/", "_dead_letter/"))
+                .singleElement()
+                .satisfies(d -> assertThat(d)
+                        .contains("mixed.csv")
+                        .contains("999,1,EXTRA")
+                        .containsIgnoringCase("too many columns"));
         assertThat(run.logText()).contains("1 bad");
     }
 }

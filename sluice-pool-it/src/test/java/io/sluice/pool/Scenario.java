@@ -57,7 +57,12 @@ final class Scenario {
             StringBuilder csv = new StringBuilder("id,grp,v\n");
             for (int r = 0; r < ROWS_PER_FILE; r++) {
                 long id = (long) f * ROWS_PER_FILE + r;
-                csv.append(id).append(",g").append(f % 7).append(',').append(id * 3).append('\n');
+                csv.append(id)
+                        .append(",g")
+                        .append(f % 7)
+                        .append(',')
+                        .append(id * 3)
+                        .append('\n');
                 expected.add(id + "|g" + (f % 7) + "|" + id * 3);
             }
             ws.input("d" + (f % 10) + "/f" + f + ".csv", csv.toString());
@@ -87,18 +92,30 @@ final class Scenario {
     }
 
     /** @param retaken splits that took more than one claim: the kills and pauses landed on work in flight */
-    record Outcome(int splits, long retaken) {
-    }
+    record Outcome(int splits, long retaken) {}
 
     static void assertSameRows(List<String> actual, List<String> expected) {
         Map<String, Integer> diff = new TreeMap<>();
         expected.forEach(r -> diff.merge(r, 1, Integer::sum));
         actual.forEach(r -> diff.merge(r, -1, Integer::sum));
         diff.values().removeIf(n -> n == 0);
-        List<String> missing = diff.entrySet().stream().filter(e -> e.getValue() > 0).map(e -> e.getValue() + "x " + e.getKey()).toList();
-        List<String> extra = diff.entrySet().stream().filter(e -> e.getValue() < 0).map(e -> -e.getValue() + "x " + e.getKey()).toList();
-        assertThat(diff).as("%d rows out, %d expected; %d missing, e.g. %s; %d extra, e.g. %s", actual.size(),
-                expected.size(), missing.size(), missing.stream().limit(5).toList(), extra.size(),
-                extra.stream().limit(5).toList()).isEmpty();
+        List<String> missing = diff.entrySet().stream()
+                .filter(e -> e.getValue() > 0)
+                .map(e -> e.getValue() + "x " + e.getKey())
+                .toList();
+        List<String> extra = diff.entrySet().stream()
+                .filter(e -> e.getValue() < 0)
+                .map(e -> -e.getValue() + "x " + e.getKey())
+                .toList();
+        assertThat(diff)
+                .as(
+                        "%d rows out, %d expected; %d missing, e.g. %s; %d extra, e.g. %s",
+                        actual.size(),
+                        expected.size(),
+                        missing.size(),
+                        missing.stream().limit(5).toList(),
+                        extra.size(),
+                        extra.stream().limit(5).toList())
+                .isEmpty();
     }
 }

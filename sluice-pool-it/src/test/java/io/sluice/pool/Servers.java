@@ -15,8 +15,7 @@ import redis.embedded.RedisServer;
  * on the same port with the same data, as a restarted server would be.
  */
 final class Servers {
-    private Servers() {
-    }
+    private Servers() {}
 
     static int freePort() {
         try (ServerSocket s = new ServerSocket(0)) {
@@ -29,8 +28,13 @@ final class Servers {
     /** PostgreSQL keeping its data in {@code dir}: stop it with close(), start it again on the same port. */
     static EmbeddedPostgres postgres(int port, Path dir) {
         try {
-            return EmbeddedPostgres.builder().setPort(port).setDataDirectory(dir).setCleanDataDirectory(false)
-                    .setServerConfig("fsync", "off").setServerConfig("max_connections", "200").start();
+            return EmbeddedPostgres.builder()
+                    .setPort(port)
+                    .setDataDirectory(dir)
+                    .setCleanDataDirectory(false)
+                    .setServerConfig("fsync", "off")
+                    .setServerConfig("max_connections", "200")
+                    .start();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -39,8 +43,14 @@ final class Servers {
     /** redis-server with an append-only file (fsync always) in {@code dir}, so a restart keeps every write. */
     static RedisServer redis(int port, Path dir) {
         try {
-            RedisServer server = RedisServer.newRedisServer().port(port).bind("127.0.0.1").setting("save \"\"")
-                    .setting("dir " + dir).setting("appendonly yes").setting("appendfsync always").build();
+            RedisServer server = RedisServer.newRedisServer()
+                    .port(port)
+                    .bind("127.0.0.1")
+                    .setting("save \"\"")
+                    .setting("dir " + dir)
+                    .setting("appendonly yes")
+                    .setting("appendfsync always")
+                    .build();
             server.start();
             return server;
         } catch (IOException e) {

@@ -33,6 +33,7 @@ import java.util.stream.Stream;
 public final class AzuriteServer {
     /** Azurite's one account and its key, the same on every installation (documented by Microsoft). */
     public static final String ACCOUNT = "devstoreaccount1";
+
     public static final String KEY =
             "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
     private static final String RESOURCES = "/io/sluice/testkit/azurite/";
@@ -92,8 +93,9 @@ public final class AzuriteServer {
         }
         Files.createDirectories(cache);
         // several test JVMs (modules, helpers) may start at once: one installs, the others wait for it
-        try (FileChannel lockFile = FileChannel.open(cache.resolve("azurite.lock"), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE); FileLock ignored = lockFile.lock()) {
+        try (FileChannel lockFile = FileChannel.open(
+                        cache.resolve("azurite.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                FileLock ignored = lockFile.lock()) {
             if (Files.isExecutable(bin)) {
                 return bin;
             }
@@ -103,10 +105,12 @@ public final class AzuriteServer {
             System.out.println("[AzuriteServer] installing azurite (npm ci, pinned by package-lock.json) into " + home
                     + "; about 2 minutes the first time on this machine");
             Process npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund", "--loglevel=http")
-                    .directory(staging.toFile()).redirectErrorStream(true).start();
+                    .directory(staging.toFile())
+                    .redirectErrorStream(true)
+                    .start();
             // npm's progress, so that a long first run shows it is alive
-            try (BufferedReader out = new BufferedReader(new InputStreamReader(npm.getInputStream(),
-                    StandardCharsets.UTF_8))) {
+            try (BufferedReader out =
+                    new BufferedReader(new InputStreamReader(npm.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 long fetched = 0;
                 while ((line = out.readLine()) != null) {
@@ -131,12 +135,23 @@ public final class AzuriteServer {
 
     private static AzuriteServer start(Path bin) throws IOException, InterruptedException {
         Path data = Files.createTempDirectory("sluice-azurite-");
-        Process process = new ProcessBuilder(bin.toString(), "--blobHost", "127.0.0.1", "--blobPort", "0",
-                "--location", data.toString(), "--skipApiVersionCheck", "--loose", "--silent", "--disableTelemetry")
-                .redirectErrorStream(true).start();
+        Process process = new ProcessBuilder(
+                        bin.toString(),
+                        "--blobHost",
+                        "127.0.0.1",
+                        "--blobPort",
+                        "0",
+                        "--location",
+                        data.toString(),
+                        "--skipApiVersionCheck",
+                        "--loose",
+                        "--silent",
+                        "--disableTelemetry")
+                .redirectErrorStream(true)
+                .start();
         // port 0: Azurite takes a free port and prints it
-        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                StandardCharsets.UTF_8));
+        BufferedReader out =
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         StringBuilder said = new StringBuilder();
         Thread reader = Thread.ofVirtual().start(() -> {
             try {

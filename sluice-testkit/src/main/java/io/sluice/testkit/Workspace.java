@@ -83,7 +83,8 @@ public final class Workspace {
             return walk.filter(Files::isRegularFile)
                     .filter(p -> p.getFileName().toString().endsWith(extension))
                     .filter(p -> visible(out().relativize(p)))
-                    .sorted().toList();
+                    .sorted()
+                    .toList();
         }
     }
 
@@ -103,13 +104,15 @@ public final class Workspace {
      * a multiset to compare with what went in. {@code select} is a column list, e.g. {@code "id, region"}.
      */
     public List<String> outputRows(String select, String format) throws IOException, SQLException {
-        List<Path> files = outputFiles(switch (format) {
-            case "parquet" -> ".parquet";
-            case "csv" -> ".csv";
-            default -> ".jsonl";
-        });
+        List<Path> files = outputFiles(
+                switch (format) {
+                    case "parquet" -> ".parquet";
+                    case "csv" -> ".csv";
+                    default -> ".jsonl";
+                });
         if (files.isEmpty()) return List.of();
-        String list = files.stream().map(p -> "'" + p.toString().replace("'", "''") + "'")
+        String list = files.stream()
+                .map(p -> "'" + p.toString().replace("'", "''") + "'")
                 .collect(Collectors.joining(", ", "[", "]"));
         String reader = switch (format) {
             case "parquet" -> "read_parquet(" + list + ", hive_partitioning = true, union_by_name = true)";
@@ -123,8 +126,8 @@ public final class Workspace {
     public static List<String> query(String sql) throws SQLException {
         List<String> rows = new ArrayList<>();
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
-             Statement s = c.createStatement();
-             ResultSet r = s.executeQuery(sql)) {
+                Statement s = c.createStatement();
+                ResultSet r = s.executeQuery(sql)) {
             int n = r.getMetaData().getColumnCount();
             while (r.next()) {
                 StringBuilder b = new StringBuilder();

@@ -19,12 +19,11 @@ final class Codec {
     /** The condition of a change only the claim with {@code :token} may make ({@code :claimed} = "claimed"). */
     static final String HELD = "#token = :token AND #state = :claimed";
 
-    private Codec() {
-    }
+    private Codec() {}
 
     /** A newly registered split: {@code state} is pending, or registering for one written in several steps. */
-    static Map<String, AttributeValue> newSplit(Items items, Split split, long seq, long token, long now, String state,
-                                                Map<String, String> newDigests) {
+    static Map<String, AttributeValue> newSplit(
+            Items items, Split split, long seq, long token, long now, String state, Map<String, String> newDigests) {
         Map<String, AttributeValue> item = new HashMap<>(items.split(split.id()));
         item.put(Items.ST, s(items.st(state)));
         item.put(Items.SEQ, n(seq));
@@ -46,7 +45,11 @@ final class Codec {
     }
 
     static Split split(Map<String, AttributeValue> item) {
-        return new Split(item.get(Items.SK).s(), members(item), number(item, "bytes"), text(item, "payload"),
+        return new Split(
+                item.get(Items.SK).s(),
+                members(item),
+                number(item, "bytes"),
+                text(item, "payload"),
                 LedgerRows.outputKey(text(item, "okey")));
     }
 
@@ -56,10 +59,22 @@ final class Codec {
 
     static SplitInfo info(Map<String, AttributeValue> item) {
         SplitState state = state(item);
-        return new SplitInfo(item.get(Items.SK).s(), state, (int) number(item, "attempts"), text(item, "error"),
-                text(item, "owner"), number(item, "token"), instant(item, "lease"), instant(item, "retry"),
-                number(item, "bytes"), (int) number(item, "n"), number(item, "rows_in"), number(item, "rows_out"),
-                number(item, "rejected"), state == SplitState.DONE ? version(item) : null, instant(item, "updated"));
+        return new SplitInfo(
+                item.get(Items.SK).s(),
+                state,
+                (int) number(item, "attempts"),
+                text(item, "error"),
+                text(item, "owner"),
+                number(item, "token"),
+                instant(item, "lease"),
+                instant(item, "retry"),
+                number(item, "bytes"),
+                (int) number(item, "n"),
+                number(item, "rows_in"),
+                number(item, "rows_out"),
+                number(item, "rejected"),
+                state == SplitState.DONE ? version(item) : null,
+                instant(item, "updated"));
     }
 
     /** The pipeline version that made a done split; "" for one done before versions were recorded. */
@@ -74,13 +89,17 @@ final class Codec {
      */
     static SplitState state(Map<String, AttributeValue> item) {
         String state = item.get("state").s();
-        return state.equals(Items.REGISTERING) || state.equals(Items.REPLACED) ? SplitState.PENDING
+        return state.equals(Items.REGISTERING) || state.equals(Items.REPLACED)
+                ? SplitState.PENDING
                 : SplitState.ofLabel(state);
     }
 
     /** True when the item (null: none) is a split claimed under this token. */
     static boolean heldBy(Map<String, AttributeValue> item, long token) {
-        return item != null && !item.isEmpty() && "claimed".equals(item.get("state").s()) && number(item, "token") == token;
+        return item != null
+                && !item.isEmpty()
+                && "claimed".equals(item.get("state").s())
+                && number(item, "token") == token;
     }
 
     static long number(Map<String, AttributeValue> item, String name) {

@@ -21,8 +21,8 @@ public record DynamoDbConfig(String table, String region, Optional<URI> endpoint
         Objects.requireNonNull(region, "region");
         Objects.requireNonNull(endpoint, "endpoint");
         if (!table.matches("[A-Za-z0-9_.-]{3,255}")) {
-            throw new IllegalArgumentException("table name '" + table + "' must be 3 to 255 letters, digits, '_', '-' "
-                    + "or '.'");
+            throw new IllegalArgumentException(
+                    "table name '" + table + "' must be 3 to 255 letters, digits, '_', '-' " + "or '.'");
         }
         if (timeout.toMillis() < 100) throw new IllegalArgumentException("timeout must be >= 100ms");
     }
@@ -37,7 +37,8 @@ public record DynamoDbConfig(String table, String region, Optional<URI> endpoint
 
     /** For messages: the table, its region and any endpoint. */
     public String describe() {
-        return "DynamoDB ledger table " + table + " (" + region + endpoint.map(e -> ", endpoint " + e).orElse("") + ")";
+        return "DynamoDB ledger table " + table + " (" + region
+                + endpoint.map(e -> ", endpoint " + e).orElse("") + ")";
     }
 
     @Override

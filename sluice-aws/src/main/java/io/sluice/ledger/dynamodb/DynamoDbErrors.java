@@ -11,8 +11,7 @@ import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 
 /** Turns AWS SDK failures into messages that name the ledger and say what to do. */
 final class DynamoDbErrors {
-    private DynamoDbErrors() {
-    }
+    private DynamoDbErrors() {}
 
     static LedgerException failure(DynamoDbConfig config, String action, SdkException e) {
         return new LedgerException(config.describe() + ": cannot " + action + ": " + explain(e), e);
@@ -22,18 +21,22 @@ final class DynamoDbErrors {
         String detail = " (" + e.getMessage() + ")";
         return switch (e) {
             case ApiCallTimeoutException t -> unreachable(detail);
-            case SdkClientException c when c.getMessage() != null && c.getMessage().contains("credentials") ->
-                    "no AWS credentials found; provide them the usual way (AWS_ACCESS_KEY_ID and "
-                            + "AWS_SECRET_ACCESS_KEY, a profile, or the instance's role)" + detail;
+            case SdkClientException c
+            when c.getMessage() != null && c.getMessage().contains("credentials") ->
+                "no AWS credentials found; provide them the usual way (AWS_ACCESS_KEY_ID and "
+                        + "AWS_SECRET_ACCESS_KEY, a profile, or the instance's role)" + detail;
             case SdkClientException c -> unreachable(detail);
-            case ResourceNotFoundException r -> "the table or its index is gone; it is created again when the ledger "
-                    + "is next opened (its contents are lost: every split is planned and processed again)" + detail;
+            case ResourceNotFoundException r ->
+                "the table or its index is gone; it is created again when the ledger "
+                        + "is next opened (its contents are lost: every split is planned and processed again)" + detail;
             case ProvisionedThroughputExceededException p -> throttled(detail);
             case RequestLimitExceededException r -> throttled(detail);
-            case DynamoDbException d when d.statusCode() == 400 && d.awsErrorDetails() != null
+            case DynamoDbException d
+            when d.statusCode() == 400
+                    && d.awsErrorDetails() != null
                     && d.awsErrorDetails().errorCode() != null
                     && d.awsErrorDetails().errorCode().matches("AccessDenied.*|UnrecognizedClient.*|.*Signature.*") ->
-                    "access denied; the credentials need dynamodb:* on the table and its indexes" + detail;
+                "access denied; the credentials need dynamodb:* on the table and its indexes" + detail;
             default -> e.getMessage();
         };
     }

@@ -69,6 +69,7 @@ public final class DynamoDbLedger implements Ledger {
     /** A grant of a split: the next token, the lease, one attempt more. */
     private static final String GRANT = "SET #state = :claimed, #st = :st, #owner = :owner, #lease = :until, "
             + "#token = #token + :one, #attempts = #attempts + :one, #updated = :now REMOVE #retry";
+
     private static final String CLAIMABLE =
             "#state = :pending OR (#state = :claimed AND #lease <= :now) OR (#state = :failed AND #retry <= :now)";
 
@@ -89,7 +90,8 @@ public final class DynamoDbLedger implements Ledger {
         this.pipeline = pipeline;
         this.clock = clock;
         this.db = db;
-        this.pool = Executors.newFixedThreadPool(4, Thread.ofPlatform().daemon().name("sluice-dynamodb-", 0).factory());
+        this.pool = Executors.newFixedThreadPool(
+                4, Thread.ofPlatform().daemon().name("sluice-dynamodb-", 0).factory());
         this.items = new Items(pipeline);
         this.reads = new Reads(db, config.table(), pool);
         this.registrar = new Registrar(db, config, items, reads, clock);
@@ -103,14 +105,17 @@ public final class DynamoDbLedger implements Ledger {
     }
 
     /** Connects, creates the table when it is missing, and opens the ledger of one pipeline in it. */
-    public static DynamoDbLedger open(DynamoDbConfig config, String pipeline, Clock clock,
-                                      AwsCredentialsProvider credentials) {
+    public static DynamoDbLedger open(
+            DynamoDbConfig config, String pipeline, Clock clock, AwsCredentialsProvider credentials) {
         DynamoDbClientBuilder builder = DynamoDbClient.builder()
                 .region(Region.of(config.region()))
                 .credentialsProvider(credentials)
-                .httpClientBuilder(ApacheHttpClient.builder().maxConnections(16)
-                        .connectionTimeout(config.timeout().compareTo(Duration.ofSeconds(5)) < 0
-                                ? config.timeout() : Duration.ofSeconds(5)))
+                .httpClientBuilder(ApacheHttpClient.builder()
+                        .maxConnections(16)
+                        .connectionTimeout(
+                                config.timeout().compareTo(Duration.ofSeconds(5)) < 0
+                                        ? config.timeout()
+                                        : Duration.ofSeconds(5)))
                 .overrideConfiguration(o -> o.apiCallTimeout(config.timeout()));
         config.endpoint().ifPresent(builder::endpointOverride);
         DynamoDbClient db = builder.build();
@@ -136,7 +141,8 @@ public final class DynamoDbLedger implements Ledger {
     public Map<String, KnownMember> known(Collection<String> keys) {
         if (keys.isEmpty()) return Map.of();
         return call("look up registered inputs", () -> {
-            List<Map<String, AttributeValue>> latest = reads.get(keys.stream().map(items::latest).toList());
+            List<Map<String, AttributeValue>> latest =
+                    reads.get(keys.stream().map(items::latest).toList());
             Map<String, SplitState> states = new HashMap<>();
             reads.get(latest.stream().map(l -> items.split(l.get("split").s())).toList())
                     .forEach(split -> states.put(split.get(Items.SK).s(), Codec.state(split)));
@@ -144,8 +150,15 @@ public final class DynamoDbLedger implements Ledger {
             for (Map<String, AttributeValue> l : latest) {
                 String key = l.get("key").s();
                 String split = l.get("split").s();
-                known.put(key, new KnownMember(key, l.get("fp").s(), Long.parseLong(l.get("start").n()),
-                        Long.parseLong(l.get("end").n()), split, states.get(split)));
+                known.put(
+                        key,
+                        new KnownMember(
+                                key,
+                                l.get("fp").s(),
+                                Long.parseLong(l.get("start").n()),
+                                Long.parseLong(l.get("end").n()),
+                                split,
+                                states.get(split)));
             }
             return known;
         });
@@ -153,18 +166,29 @@ public final class DynamoDbLedger implements Ledger {
 
     @Override
     public Optional<String> digestOwner(String sha256) {
-        return call("look up a content digest", () -> Optional.ofNullable(db.getItem(b -> b.tableName(config.table())
-                .key(items.digest(sha256)).consistentRead(true)).item()).filter(i -> !i.isEmpty())
-                .map(i -> i.get("key").s()));
+        return call(
+                "look up a content digest",
+                () -> Optional.ofNullable(db.getItem(b -> b.tableName(config.table())
+                                        .key(items.digest(sha256))
+                                        .consistentRead(true))
+                                .item())
+                        .filter(i -> !i.isEmpty())
+                        .map(i -> i.get("key").s()));
     }
 
     /** One strongly consistent read; a split being registered counts, one replaced or forgotten does not. */
     @Override
     public Optional<Split> split(String splitId) {
-        return call("read split " + splitId, () -> Optional.ofNullable(db.getItem(b -> b.tableName(config.table())
-                        .key(items.split(splitId)).consistentRead(true)).item())
-                .filter(i -> !i.isEmpty() && !Set.of(Items.REPLACED, Items.FORGOTTEN).contains(i.get("state").s()))
-                .map(Codec::split));
+        return call(
+                "read split " + splitId,
+                () -> Optional.ofNullable(db.getItem(b -> b.tableName(config.table())
+                                        .key(items.split(splitId))
+                                        .consistentRead(true))
+                                .item())
+                        .filter(i -> !i.isEmpty()
+                                && !Set.of(Items.REPLACED, Items.FORGOTTEN)
+                                        .contains(i.get("state").s()))
+                        .map(Codec::split));
     }
 
     @Override
@@ -221,18 +245,20 @@ public final class DynamoDbLedger implements Ledger {
     }
 
     private static Optional<Claim> claimOf(Optional<Map<String, AttributeValue>> granted, String owner, long until) {
-        return granted.map(item -> new Claim(Codec.split(item), owner, Codec.number(item, "token"),
-                Instant.ofEpochMilli(until), (int) Codec.number(item, "attempts")));
+        return granted.map(item ->
+                new Claim(Codec.split(item), owner, Codec.number(item, "token"), Instant.ofEpochMilli(until), (int)
+                        Codec.number(item, "attempts")));
     }
 
     /** The oldest pending splits as the index shows them (it may lag: the conditional write decides). */
     private List<Map<String, AttributeValue>> pending() {
         return db.query(b -> b.tableName(config.table())
-                .indexName(Items.BY_STATE)
-                .keyConditionExpression("#st = :st")
-                .expressionAttributeNames(Names.of("#st"))
-                .expressionAttributeValues(Map.of(":st", s(items.st("pending"))))
-                .limit(BATCH)).items();
+                        .indexName(Items.BY_STATE)
+                        .keyConditionExpression("#st = :st")
+                        .expressionAttributeNames(Names.of("#st"))
+                        .expressionAttributeValues(Map.of(":st", s(items.st("pending"))))
+                        .limit(BATCH))
+                .items();
     }
 
     /** Claims whose lease has expired and failed splits due again, oldest first. */
@@ -245,43 +271,67 @@ public final class DynamoDbLedger implements Ledger {
     }
 
     private void dueIn(List<Map<String, AttributeValue>> found, String state, String filter, long now) {
-        reads.query(QueryRequest.builder().tableName(config.table())
-                .indexName(Items.BY_STATE)
-                .keyConditionExpression("#st = :st")
-                .filterExpression(filter)
-                .expressionAttributeNames(Names.of("#st", filter))
-                .expressionAttributeValues(Map.of(":st", s(items.st(state)), ":now", n(now)))
-                .build(), found::add);
+        reads.query(
+                QueryRequest.builder()
+                        .tableName(config.table())
+                        .indexName(Items.BY_STATE)
+                        .keyConditionExpression("#st = :st")
+                        .filterExpression(filter)
+                        .expressionAttributeNames(Names.of("#st", filter))
+                        .expressionAttributeValues(Map.of(":st", s(items.st(state)), ":now", n(now)))
+                        .build(),
+                found::add);
     }
 
     /** Takes the split if it is still as the claimer saw it: same token, same state, still claimable. */
-    private Optional<Map<String, AttributeValue>> grant(Map<String, AttributeValue> seen, String owner, long now,
-                                                        long until) {
+    private Optional<Map<String, AttributeValue>> grant(
+            Map<String, AttributeValue> seen, String owner, long now, long until) {
         String state = seen.get("state").s();
         String claimable = switch (state) {
             case "claimed" -> " AND #lease <= :now";
             case "failed" -> " AND #retry <= :now";
             default -> "";
         };
-        return grant(seen.get(Items.SK).s(), "#token = :seen AND #state = :was" + claimable,
-                Map.of(":seen", n(Codec.number(seen, "token")), ":was", s(state)), owner, now, until);
+        return grant(
+                seen.get(Items.SK).s(),
+                "#token = :seen AND #state = :was" + claimable,
+                Map.of(":seen", n(Codec.number(seen, "token")), ":was", s(state)),
+                owner,
+                now,
+                until);
     }
 
     /** Grants the split to the owner when the condition holds; the split's item as granted. */
-    private Optional<Map<String, AttributeValue>> grant(String splitId, String condition,
-                                                        Map<String, AttributeValue> conditionValues, String owner,
-                                                        long now, long until) {
+    private Optional<Map<String, AttributeValue>> grant(
+            String splitId,
+            String condition,
+            Map<String, AttributeValue> conditionValues,
+            String owner,
+            long now,
+            long until) {
         Map<String, AttributeValue> values = new HashMap<>(conditionValues);
-        values.putAll(Map.of(":claimed", s("claimed"), ":st", s(items.st("claimed")), ":owner", s(owner),
-                ":until", n(until), ":one", n(1), ":now", n(now)));
+        values.putAll(Map.of(
+                ":claimed",
+                s("claimed"),
+                ":st",
+                s(items.st("claimed")),
+                ":owner",
+                s(owner),
+                ":until",
+                n(until),
+                ":one",
+                n(1),
+                ":now",
+                n(now)));
         try {
             return Optional.of(db.updateItem(b -> b.tableName(config.table())
-                    .key(items.split(splitId))
-                    .updateExpression(GRANT)
-                    .conditionExpression(condition)
-                    .expressionAttributeNames(Names.of(GRANT, condition))
-                    .expressionAttributeValues(values)
-                    .returnValues(ReturnValue.ALL_NEW)).attributes());
+                            .key(items.split(splitId))
+                            .updateExpression(GRANT)
+                            .conditionExpression(condition)
+                            .expressionAttributeNames(Names.of(GRANT, condition))
+                            .expressionAttributeValues(values)
+                            .returnValues(ReturnValue.ALL_NEW))
+                    .attributes());
         } catch (ConditionalCheckFailedException taken) {
             return Optional.empty();
         }
@@ -296,8 +346,16 @@ public final class DynamoDbLedger implements Ledger {
         return call("claim split " + splitId, () -> {
             long now = clock.millis();
             long until = now + lease.toMillis();
-            return claimOf(grant(splitId, CLAIMABLE, Map.of(":pending", s("pending"), ":failed", s("failed")), owner,
-                    now, until), owner, until);
+            return claimOf(
+                    grant(
+                            splitId,
+                            CLAIMABLE,
+                            Map.of(":pending", s("pending"), ":failed", s("failed")),
+                            owner,
+                            now,
+                            until),
+                    owner,
+                    until);
         });
     }
 
@@ -305,7 +363,10 @@ public final class DynamoDbLedger implements Ledger {
     public boolean heartbeat(Claim claim, Duration lease) {
         requirePositive("lease", lease);
         long now = clock.millis();
-        return held("renew a lease", claim, "SET #lease = :until, #updated = :now",
+        return held(
+                "renew a lease",
+                claim,
+                "SET #lease = :until, #updated = :now",
                 Map.of(":until", n(now + lease.toMillis()), ":now", n(now)));
     }
 
@@ -316,21 +377,40 @@ public final class DynamoDbLedger implements Ledger {
 
     /** One strongly consistent read: whether the split is claimed under this token. */
     private boolean heldNow(String splitId, long token) {
-        return Codec.heldBy(db.getItem(b -> b.tableName(config.table())
-                .key(items.split(splitId)).consistentRead(true)
-                .projectionExpression("#state, #token")
-                .expressionAttributeNames(Map.of("#state", "state", "#token", "token"))).item(), token);
+        return Codec.heldBy(
+                db.getItem(b -> b.tableName(config.table())
+                                .key(items.split(splitId))
+                                .consistentRead(true)
+                                .projectionExpression("#state, #token")
+                                .expressionAttributeNames(Map.of("#state", "state", "#token", "token")))
+                        .item(),
+                token);
     }
 
     @Override
     public void complete(Claim claim, Completion completion) throws StaleClaimException {
-        boolean done = held("record a completed split", claim,
+        boolean done = held(
+                "record a completed split",
+                claim,
                 "SET #state = :done, #st = :st, #rows_in = :in, #rows_out = :out, #rejected = :rejected, "
                         + "#outputs = :outputs, #pv = :pv, #updated = :now REMOVE #lease, #retry, #error",
-                Map.of(":done", s("done"), ":st", s(items.st("done")), ":in", n(completion.rowsIn()),
-                        ":out", n(completion.rowsOut()), ":rejected", n(completion.rejected()),
-                        ":outputs", s(LedgerRows.json(completion.outputs())), ":pv", s(completion.pipelineVersion()),
-                        ":now", n(clock.millis())));
+                Map.of(
+                        ":done",
+                        s("done"),
+                        ":st",
+                        s(items.st("done")),
+                        ":in",
+                        n(completion.rowsIn()),
+                        ":out",
+                        n(completion.rowsOut()),
+                        ":rejected",
+                        n(completion.rejected()),
+                        ":outputs",
+                        s(LedgerRows.json(completion.outputs())),
+                        ":pv",
+                        s(completion.pipelineVersion()),
+                        ":now",
+                        n(clock.millis())));
         if (!done) throw new StaleClaimException(claim.splitId(), claim.token());
     }
 
@@ -338,8 +418,8 @@ public final class DynamoDbLedger implements Ledger {
     public void fail(Claim claim, String error, Optional<Instant> retryAt) throws StaleClaimException {
         Objects.requireNonNull(error, "error");
         String next = (retryAt.isPresent() ? SplitState.FAILED : SplitState.DEAD).label();
-        Map<String, AttributeValue> values = new HashMap<>(Map.of(":state", s(next), ":st", s(items.st(next)),
-                ":error", s(error), ":now", n(clock.millis())));
+        Map<String, AttributeValue> values = new HashMap<>(
+                Map.of(":state", s(next), ":st", s(items.st(next)), ":error", s(error), ":now", n(clock.millis())));
         retryAt.ifPresent(t -> values.put(":retry", n(t.toEpochMilli())));
         String update = retryAt.isPresent()
                 ? "SET #state = :state, #st = :st, #error = :error, #updated = :now, #retry = :retry REMOVE #lease"
@@ -351,9 +431,19 @@ public final class DynamoDbLedger implements Ledger {
 
     @Override
     public void release(Claim claim) {
-        held("release a claim", claim,
+        held(
+                "release a claim",
+                claim,
                 "SET #state = :pending, #st = :st, #attempts = #attempts - :one, #updated = :now REMOVE #owner, #lease",
-                Map.of(":pending", s("pending"), ":st", s(items.st("pending")), ":one", n(1), ":now", n(clock.millis())));
+                Map.of(
+                        ":pending",
+                        s("pending"),
+                        ":st",
+                        s(items.st("pending")),
+                        ":one",
+                        n(1),
+                        ":now",
+                        n(clock.millis())));
     }
 
     /**
@@ -363,13 +453,20 @@ public final class DynamoDbLedger implements Ledger {
     @Override
     public boolean expire(String splitId, long token) {
         long now = clock.millis();
-        return held("end a lease", splitId, token, "SET #lease = :now, #updated = :now", " AND #lease > :now",
-                Map.of(":now", n(now))) || call("end a lease", () -> heldNow(splitId, token));
+        return held(
+                        "end a lease",
+                        splitId,
+                        token,
+                        "SET #lease = :now, #updated = :now",
+                        " AND #lease > :now",
+                        Map.of(":now", n(now)))
+                || call("end a lease", () -> heldNow(splitId, token));
     }
 
     @Override
     public List<String> replace(Claim claim, List<Split> replacements) throws StaleClaimException {
-        List<String> registered = call("replace split " + claim.splitId(), () -> registrar.replace(claim, replacements));
+        List<String> registered =
+                call("replace split " + claim.splitId(), () -> registrar.replace(claim, replacements));
         if (registered == null) throw new StaleClaimException(claim.splitId(), claim.token());
         return registered;
     }
@@ -380,8 +477,8 @@ public final class DynamoDbLedger implements Ledger {
     }
 
     /** An update of a split, made only while it is claimed under this token and {@code more} holds. */
-    private boolean held(String action, String splitId, long token, String update, String more,
-                         Map<String, AttributeValue> values) {
+    private boolean held(
+            String action, String splitId, long token, String update, String more, Map<String, AttributeValue> values) {
         Map<String, AttributeValue> all = new HashMap<>(values);
         all.put(":token", n(token));
         all.put(":claimed", s("claimed"));
@@ -462,8 +559,11 @@ public final class DynamoDbLedger implements Ledger {
                 }
                 found.addAll(ofState);
             }
-            return found.stream().sorted(Comparator.comparingLong(i -> Codec.number(i, Items.SEQ))).limit(limit)
-                    .map(Codec::info).toList();
+            return found.stream()
+                    .sorted(Comparator.comparingLong(i -> Codec.number(i, Items.SEQ)))
+                    .limit(limit)
+                    .map(Codec::info)
+                    .toList();
         });
     }
 
@@ -473,25 +573,41 @@ public final class DynamoDbLedger implements Ledger {
             List<String> ids = new ArrayList<>(splitIds);
             if (ids.isEmpty()) {
                 for (String state : List.of("failed", "dead")) {
-                    reads.query(QueryRequest.builder().tableName(config.table()).indexName(Items.BY_STATE)
-                            .keyConditionExpression("#st = :st")
-                            .expressionAttributeNames(Names.of("#st"))
-                            .expressionAttributeValues(Map.of(":st", s(items.st(state))))
-                            .build(), i -> ids.add(i.get(Items.SK).s()));
+                    reads.query(
+                            QueryRequest.builder()
+                                    .tableName(config.table())
+                                    .indexName(Items.BY_STATE)
+                                    .keyConditionExpression("#st = :st")
+                                    .expressionAttributeNames(Names.of("#st"))
+                                    .expressionAttributeValues(Map.of(":st", s(items.st(state))))
+                                    .build(),
+                            i -> ids.add(i.get(Items.SK).s()));
                 }
             }
-            String update = "SET #state = :pending, #st = :st, #attempts = :zero, #updated = :now REMOVE #owner, #retry";
+            String update =
+                    "SET #state = :pending, #st = :st, #attempts = :zero, #updated = :now REMOVE #owner, #retry";
             String condition = "#state IN (:failed, :dead)";
             int n = 0;
             for (String id : ids) {
                 try {
-                    db.updateItem(b -> b.tableName(config.table()).key(items.split(id))
+                    db.updateItem(b -> b.tableName(config.table())
+                            .key(items.split(id))
                             .updateExpression(update)
                             .conditionExpression(condition)
                             .expressionAttributeNames(Names.of(update, condition))
-                            .expressionAttributeValues(Map.of(":pending", s("pending"), ":st", s(items.st("pending")),
-                                    ":zero", n(0), ":now", n(clock.millis()), ":failed", s("failed"),
-                                    ":dead", s("dead"))));
+                            .expressionAttributeValues(Map.of(
+                                    ":pending",
+                                    s("pending"),
+                                    ":st",
+                                    s(items.st("pending")),
+                                    ":zero",
+                                    n(0),
+                                    ":now",
+                                    n(clock.millis()),
+                                    ":failed",
+                                    s("failed"),
+                                    ":dead",
+                                    s("dead"))));
                     n++;
                 } catch (ConditionalCheckFailedException notFailed) {
                     // done, pending, claimed or unknown: left as it is
@@ -529,11 +645,21 @@ public final class DynamoDbLedger implements Ledger {
             for (Map<String, AttributeValue> split : outdated) {
                 String seen = split.containsKey("pv") ? "#pv = :seen" : "attribute_not_exists(#pv)";
                 String condition = "#state = :done AND " + seen;
-                Map<String, AttributeValue> values = new HashMap<>(Map.of(":pending", s("pending"),
-                        ":st", s(items.st("pending")), ":zero", n(0), ":now", n(clock.millis()), ":done", s("done")));
+                Map<String, AttributeValue> values = new HashMap<>(Map.of(
+                        ":pending",
+                        s("pending"),
+                        ":st",
+                        s(items.st("pending")),
+                        ":zero",
+                        n(0),
+                        ":now",
+                        n(clock.millis()),
+                        ":done",
+                        s("done")));
                 if (split.containsKey("pv")) values.put(":seen", split.get("pv"));
                 try {
-                    db.updateItem(b -> b.tableName(config.table()).key(items.split(split.get(Items.SK).s()))
+                    db.updateItem(b -> b.tableName(config.table())
+                            .key(items.split(split.get(Items.SK).s()))
                             .updateExpression(update)
                             .conditionExpression(condition)
                             .expressionAttributeNames(Names.of(update, condition))
@@ -553,7 +679,8 @@ public final class DynamoDbLedger implements Ledger {
         return call("add up the done splits", () -> {
             Sum sum = new Sum();
             eachDone("#rows_in, #rows_out, #rejected, #updated", sum::add);
-            return new Totals(sum.rowsIn, sum.rowsOut, sum.rejected, sum.last == 0 ? null : Instant.ofEpochMilli(sum.last));
+            return new Totals(
+                    sum.rowsIn, sum.rowsOut, sum.rejected, sum.last == 0 ? null : Instant.ofEpochMilli(sum.last));
         });
     }
 
@@ -574,13 +701,16 @@ public final class DynamoDbLedger implements Ledger {
 
     /** Every done split in the state index, with the attributes named in {@code projection}. */
     private void eachDone(String projection, Consumer<Map<String, AttributeValue>> each) {
-        reads.query(QueryRequest.builder().tableName(config.table())
-                .indexName(Items.BY_STATE)
-                .keyConditionExpression("#st = :st")
-                .projectionExpression(projection)
-                .expressionAttributeNames(Names.of("#st", projection))
-                .expressionAttributeValues(Map.of(":st", s(items.st("done"))))
-                .build(), each);
+        reads.query(
+                QueryRequest.builder()
+                        .tableName(config.table())
+                        .indexName(Items.BY_STATE)
+                        .keyConditionExpression("#st = :st")
+                        .projectionExpression(projection)
+                        .expressionAttributeNames(Names.of("#st", projection))
+                        .expressionAttributeValues(Map.of(":st", s(items.st("done"))))
+                        .build(),
+                each);
     }
 
     @Override

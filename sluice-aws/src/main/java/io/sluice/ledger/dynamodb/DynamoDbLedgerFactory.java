@@ -12,15 +12,25 @@ import java.util.Optional;
 
 /** Declares {@code state: { dynamodb: { table, region, endpoint } }}, the DynamoDB ledger. */
 public final class DynamoDbLedgerFactory implements LedgerFactory<Options> {
-    static final Field<String> TABLE = Field.required("table", Type.STRING, "Table name; created (on-demand capacity) "
-            + "when missing. Several pipelines may share it.");
-    static final Field<String> REGION = Field.required("region", Type.STRING, "AWS region of the table, e.g. `eu-west-1`.");
-    static final Field<String> ENDPOINT = Field.computed("endpoint", Type.STRING, "AWS's endpoint for the region",
+    static final Field<String> TABLE = Field.required(
+            "table",
+            Type.STRING,
+            "Table name; created (on-demand capacity) " + "when missing. Several pipelines may share it.");
+    static final Field<String> REGION =
+            Field.required("region", Type.STRING, "AWS region of the table, e.g. `eu-west-1`.");
+    static final Field<String> ENDPOINT = Field.computed(
+            "endpoint",
+            Type.STRING,
+            "AWS's endpoint for the region",
             "Another endpoint, e.g. `http://127.0.0.1:8000` for DynamoDB Local.");
-    static final Field<Duration> TIMEOUT = Field.optional("timeout", Type.DURATION, DynamoDbConfig.DEFAULT_TIMEOUT,
+    static final Field<Duration> TIMEOUT = Field.optional(
+            "timeout",
+            Type.DURATION,
+            DynamoDbConfig.DEFAULT_TIMEOUT,
             "How long one ledger call may take, the SDK's retries included, before it fails (the worker "
                     + "then retries with backoff).");
-    static final Type.Obj OPTIONS = Type.Obj.of("A DynamoDB table shared by every worker.", TABLE, REGION, ENDPOINT, TIMEOUT);
+    static final Type.Obj OPTIONS =
+            Type.Obj.of("A DynamoDB table shared by every worker.", TABLE, REGION, ENDPOINT, TIMEOUT);
 
     @Override
     public String kind() {
@@ -53,8 +63,9 @@ public final class DynamoDbLedgerFactory implements LedgerFactory<Options> {
     static DynamoDbConfig config(Options o) {
         String table = o.get(TABLE);
         if (!table.matches("[A-Za-z0-9_.-]{3,255}")) {
-            throw o.problem(TABLE, "'" + table + "' is not a DynamoDB table name: 3 to 255 letters, digits, '_', "
-                    + "'-' or '.'");
+            throw o.problem(
+                    TABLE,
+                    "'" + table + "' is not a DynamoDB table name: 3 to 255 letters, digits, '_', " + "'-' or '.'");
         }
         Optional<URI> endpoint = o.find(ENDPOINT).map(e -> {
             URI uri;

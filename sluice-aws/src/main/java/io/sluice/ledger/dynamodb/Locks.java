@@ -23,8 +23,9 @@ import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionChe
  */
 final class Locks {
     /** A new holder: nobody holds it, or another owner's lease ran out. */
-    private static final String TAKE = "SET #name = :name, #owner = :me, #lease = :until, "
-            + "#token = if_not_exists(#token, :zero) + :one";
+    private static final String TAKE =
+            "SET #name = :name, #owner = :me, #lease = :until, " + "#token = if_not_exists(#token, :zero) + :one";
+
     private static final String FREE = "attribute_not_exists(#owner) OR (#lease <= :now AND #owner <> :me)";
     private static final String RENEW = "SET #lease = :until";
     private static final String MINE = "#owner = :me";
@@ -51,25 +52,29 @@ final class Locks {
         long now = clock.millis();
         Map<String, AttributeValue> until = Map.of(":me", s(owner), ":until", n(now + lease.toMillis()));
         try {
-            Map<String, AttributeValue> taken = db.updateItem(b -> b.tableName(table).key(items.lock(name))
-                    .updateExpression(TAKE)
-                    .conditionExpression(FREE)
-                    .expressionAttributeNames(Names.of(TAKE, FREE))
-                    .expressionAttributeValues(with(until, Map.of(":name", s(name), ":zero", n(0), ":one", n(1),
-                            ":now", n(now))))
-                    .returnValues(ReturnValue.UPDATED_NEW)
-                    .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)).attributes();
+            Map<String, AttributeValue> taken = db.updateItem(b -> b.tableName(table)
+                            .key(items.lock(name))
+                            .updateExpression(TAKE)
+                            .conditionExpression(FREE)
+                            .expressionAttributeNames(Names.of(TAKE, FREE))
+                            .expressionAttributeValues(
+                                    with(until, Map.of(":name", s(name), ":zero", n(0), ":one", n(1), ":now", n(now))))
+                            .returnValues(ReturnValue.UPDATED_NEW)
+                            .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD))
+                    .attributes();
             return Optional.of(new Lock(name, owner, Codec.number(taken, "token")));
         } catch (ConditionalCheckFailedException held) {
             if (held.hasItem() && !owner.equals(held.item().get("owner").s())) return Optional.empty();
         }
         try {
-            Map<String, AttributeValue> renewed = db.updateItem(b -> b.tableName(table).key(items.lock(name))
-                    .updateExpression(RENEW)
-                    .conditionExpression(MINE)
-                    .expressionAttributeNames(Names.of(RENEW, MINE))
-                    .expressionAttributeValues(until)
-                    .returnValues(ReturnValue.ALL_NEW)).attributes();
+            Map<String, AttributeValue> renewed = db.updateItem(b -> b.tableName(table)
+                            .key(items.lock(name))
+                            .updateExpression(RENEW)
+                            .conditionExpression(MINE)
+                            .expressionAttributeNames(Names.of(RENEW, MINE))
+                            .expressionAttributeValues(until)
+                            .returnValues(ReturnValue.ALL_NEW))
+                    .attributes();
             return Optional.of(new Lock(name, owner, Codec.number(renewed, "token")));
         } catch (ConditionalCheckFailedException another) {
             return Optional.empty();
@@ -78,18 +83,23 @@ final class Locks {
 
     /** One strongly consistent read. */
     boolean holds(Lock lock) {
-        Map<String, AttributeValue> item = db.getItem(b -> b.tableName(table).key(items.lock(lock.name()))
-                .consistentRead(true)
-                .projectionExpression("#owner, #token, #lease")
-                .expressionAttributeNames(Names.of("#owner, #token, #lease"))).item();
-        return item != null && item.containsKey("owner") && Codec.number(item, "token") == lock.token()
+        Map<String, AttributeValue> item = db.getItem(b -> b.tableName(table)
+                        .key(items.lock(lock.name()))
+                        .consistentRead(true)
+                        .projectionExpression("#owner, #token, #lease")
+                        .expressionAttributeNames(Names.of("#owner, #token, #lease")))
+                .item();
+        return item != null
+                && item.containsKey("owner")
+                && Codec.number(item, "token") == lock.token()
                 && Codec.number(item, "lease") > clock.millis();
     }
 
     /** One conditional write; the item stays, with its token. */
     void unlock(Lock lock) {
         try {
-            db.updateItem(b -> b.tableName(table).key(items.lock(lock.name()))
+            db.updateItem(b -> b.tableName(table)
+                    .key(items.lock(lock.name()))
                     .updateExpression(RELEASE)
                     .conditionExpression(HELD)
                     .expressionAttributeNames(Names.of(RELEASE, HELD))

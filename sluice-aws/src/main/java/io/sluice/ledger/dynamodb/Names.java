@@ -12,8 +12,7 @@ import java.util.regex.Pattern;
 final class Names {
     private static final Pattern NAME = Pattern.compile("#(\\w+)");
 
-    private Names() {
-    }
+    private Names() {}
 
     static Map<String, String> of(String... expressions) {
         Map<String, String> names = new HashMap<>();

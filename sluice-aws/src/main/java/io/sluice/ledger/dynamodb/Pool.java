@@ -54,15 +54,20 @@ final class Pool {
     private void forgetExpired(long now) {
         String condition = "#expires < :now";
         List<Map<String, AttributeValue>> expired = new ArrayList<>();
-        reads.query(QueryRequest.builder().tableName(table)
-                .keyConditionExpression("#pk = :pk")
-                .filterExpression(condition)
-                .expressionAttributeNames(Names.of("#pk", condition))
-                .expressionAttributeValues(Map.of(":pk", s(items.partition("worker")), ":now", n(now)))
-                .build(), expired::add);
+        reads.query(
+                QueryRequest.builder()
+                        .tableName(table)
+                        .keyConditionExpression("#pk = :pk")
+                        .filterExpression(condition)
+                        .expressionAttributeNames(Names.of("#pk", condition))
+                        .expressionAttributeValues(Map.of(":pk", s(items.partition("worker")), ":now", n(now)))
+                        .build(),
+                expired::add);
         for (Map<String, AttributeValue> e : expired) {
             try {
-                db.deleteItem(b -> b.tableName(table).key(Codec.keyOf(e)).conditionExpression(condition)
+                db.deleteItem(b -> b.tableName(table)
+                        .key(Codec.keyOf(e))
+                        .conditionExpression(condition)
                         .expressionAttributeNames(Names.of(condition))
                         .expressionAttributeValues(Map.of(":now", n(now))));
             } catch (ConditionalCheckFailedException announcedAgain) {
@@ -75,29 +80,47 @@ final class Pool {
     List<WorkerStatus> workers(Duration seenWithin) {
         long now = clock.millis();
         Map<String, List<String>> held = new HashMap<>();
-        reads.query(QueryRequest.builder().tableName(table).indexName(Items.BY_STATE)
-                .keyConditionExpression("#st = :st")
-                .filterExpression("#lease > :now")
-                .expressionAttributeNames(Names.of("#st", "#lease"))
-                .expressionAttributeValues(Map.of(":st", s(items.st("claimed")), ":now", n(now)))
-                .build(), i -> held.computeIfAbsent(i.get("owner").s(), o -> new ArrayList<>()).add(i.get(Items.SK).s()));
-        Map<String, AttributeValue> lease = db.getItem(b -> b.tableName(table).key(items.leader()).consistentRead(true))
+        reads.query(
+                QueryRequest.builder()
+                        .tableName(table)
+                        .indexName(Items.BY_STATE)
+                        .keyConditionExpression("#st = :st")
+                        .filterExpression("#lease > :now")
+                        .expressionAttributeNames(Names.of("#st", "#lease"))
+                        .expressionAttributeValues(Map.of(":st", s(items.st("claimed")), ":now", n(now)))
+                        .build(),
+                i -> held.computeIfAbsent(i.get("owner").s(), o -> new ArrayList<>())
+                        .add(i.get(Items.SK).s()));
+        Map<String, AttributeValue> lease = db.getItem(
+                        b -> b.tableName(table).key(items.leader()).consistentRead(true))
                 .item();
         String leader = lease != null && !lease.isEmpty() && Codec.number(lease, "until") > now
-                ? lease.get("holder").s() : null;
+                ? lease.get("holder").s()
+                : null;
         List<WorkerStatus> workers = new ArrayList<>();
-        reads.query(QueryRequest.builder().tableName(table).consistentRead(true)
-                .keyConditionExpression("#pk = :pk")
-                .filterExpression("#seen >= :since")
-                .expressionAttributeNames(Names.of("#pk", "#seen"))
-                .expressionAttributeValues(Map.of(":pk", s(items.partition("worker")),
-                        ":since", n(now - seenWithin.toMillis())))
-                .build(), i -> {
+        reads.query(
+                QueryRequest.builder()
+                        .tableName(table)
+                        .consistentRead(true)
+                        .keyConditionExpression("#pk = :pk")
+                        .filterExpression("#seen >= :since")
+                        .expressionAttributeNames(Names.of("#pk", "#seen"))
+                        .expressionAttributeValues(
+                                Map.of(":pk", s(items.partition("worker")), ":since", n(now - seenWithin.toMillis())))
+                        .build(),
+                i -> {
                     String id = i.get(Items.SK).s();
-                    WorkerInfo info = new WorkerInfo(id, i.get("host").s(), Codec.number(i, "pid"),
-                            Instant.ofEpochMilli(Codec.number(i, "started")), (int) Codec.number(i, "threads"));
-                    workers.add(new WorkerStatus(info, Instant.ofEpochMilli(Codec.number(i, "seen")),
-                            held.getOrDefault(id, List.of()), id.equals(leader)));
+                    WorkerInfo info = new WorkerInfo(
+                            id,
+                            i.get("host").s(),
+                            Codec.number(i, "pid"),
+                            Instant.ofEpochMilli(Codec.number(i, "started")),
+                            (int) Codec.number(i, "threads"));
+                    workers.add(new WorkerStatus(
+                            info,
+                            Instant.ofEpochMilli(Codec.number(i, "seen")),
+                            held.getOrDefault(id, List.of()),
+                            id.equals(leader)));
                 });
         workers.sort(Comparator.comparing(w -> w.worker().id()));
         return workers;
@@ -107,7 +130,9 @@ final class Pool {
         db.deleteItem(b -> b.tableName(table).key(items.worker(workerId)));
         String condition = "#holder = :me";
         try {
-            db.deleteItem(b -> b.tableName(table).key(items.leader()).conditionExpression(condition)
+            db.deleteItem(b -> b.tableName(table)
+                    .key(items.leader())
+                    .conditionExpression(condition)
                     .expressionAttributeNames(Names.of(condition))
                     .expressionAttributeValues(Map.of(":me", s(workerId))));
         } catch (ConditionalCheckFailedException notLeader) {
@@ -121,12 +146,13 @@ final class Pool {
         String update = "SET #holder = :me, #until = :until";
         String condition = "attribute_not_exists(#holder) OR #holder = :me OR #until <= :now";
         try {
-            db.updateItem(b -> b.tableName(table).key(items.leader())
+            db.updateItem(b -> b.tableName(table)
+                    .key(items.leader())
                     .updateExpression(update)
                     .conditionExpression(condition)
                     .expressionAttributeNames(Names.of(update, condition))
-                    .expressionAttributeValues(Map.of(":me", s(workerId), ":until", n(now + lease.toMillis()),
-                            ":now", n(now))));
+                    .expressionAttributeValues(
+                            Map.of(":me", s(workerId), ":until", n(now + lease.toMillis()), ":now", n(now))));
             return true;
         } catch (ConditionalCheckFailedException held) {
             return false;

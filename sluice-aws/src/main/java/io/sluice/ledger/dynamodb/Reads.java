@@ -43,7 +43,8 @@ final class Reads {
 
     private List<Map<String, AttributeValue>> getBatch(List<Map<String, AttributeValue>> keys) {
         List<Map<String, AttributeValue>> items = new ArrayList<>();
-        Map<String, KeysAndAttributes> request = Map.of(table,
+        Map<String, KeysAndAttributes> request = Map.of(
+                table,
                 KeysAndAttributes.builder().keys(keys).consistentRead(true).build());
         while (!request.isEmpty()) {
             Map<String, KeysAndAttributes> ask = request;

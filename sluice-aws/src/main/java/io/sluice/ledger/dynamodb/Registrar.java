@@ -52,8 +52,7 @@ final class Registrar {
     private static final String REGISTERING = "#state = :registering";
 
     /** The meta item under the lock: the reset epoch (high bits of every token), the last seq, unfinished splits. */
-    record Meta(long epoch, long seq, Set<String> inflight) {
-    }
+    record Meta(long epoch, long seq, Set<String> inflight) {}
 
     private final DynamoDbClient db;
     private final DynamoDbConfig config;
@@ -79,7 +78,8 @@ final class Registrar {
             for (Split split : plan.accepted()) {
                 Map<String, String> digests = new HashMap<>();
                 split.members().stream()
-                        .filter(m -> m.digest() != null && m.key().equals(plan.newDigests().get(m.digest())))
+                        .filter(m -> m.digest() != null
+                                && m.key().equals(plan.newDigests().get(m.digest())))
                         .forEach(m -> digests.put(m.digest(), m.key()));
                 lock.add(split, ++seq, decision.firstToken(split.id(), lock.tokenBase()), digests);
             }
@@ -107,18 +107,27 @@ final class Registrar {
      */
     private Decision decide(List<Split> splits, Map<String, AttributeValue> replaced) {
         Split freed = replaced == null ? null : Codec.split(replaced);
-        List<Member> members = splits.stream().flatMap(s -> s.members().stream()).toList();
+        List<Member> members =
+                splits.stream().flatMap(s -> s.members().stream()).toList();
         Set<Registration.Identity> registered = new HashSet<>();
-        reads.get(members.stream().map(m -> items.ident(Registration.Identity.of(m))).toList())
-                .forEach(i -> registered.add(new Registration.Identity(i.get("key").s(), i.get("fp").s(),
+        reads.get(members.stream()
+                        .map(m -> items.ident(Registration.Identity.of(m)))
+                        .toList())
+                .forEach(i -> registered.add(new Registration.Identity(
+                        i.get("key").s(),
+                        i.get("fp").s(),
                         Long.parseLong(i.get("start").n()))));
         if (freed != null) freed.members().forEach(m -> registered.remove(Registration.Identity.of(m)));
         Map<String, String> owners = new HashMap<>();
-        reads.get(members.stream().filter(m -> m.digest() != null).map(m -> items.digest(m.digest())).toList())
+        reads.get(members.stream()
+                        .filter(m -> m.digest() != null)
+                        .map(m -> items.digest(m.digest()))
+                        .toList())
                 .forEach(i -> owners.put(i.get(Items.SK).s(), i.get("key").s()));
         Registration plan = Registration.decide(splits, registered, owners);
         Map<String, Long> floors = new HashMap<>();
-        for (Map<String, AttributeValue> taken : reads.get(plan.accepted().stream().map(s -> items.split(s.id())).toList())) {
+        for (Map<String, AttributeValue> taken :
+                reads.get(plan.accepted().stream().map(s -> items.split(s.id())).toList())) {
             String id = taken.get(Items.SK).s();
             boolean free = Items.FORGOTTEN.equals(taken.get("state").s()) || freed != null && id.equals(freed.id());
             if (!free) throw Registration.idReused(id);
@@ -140,7 +149,9 @@ final class Registrar {
         replacements.forEach(Registration::requireDistinctMembers);
         return locked(lock -> {
             Map<String, AttributeValue> held = db.getItem(b -> b.tableName(config.table())
-                    .key(items.split(claim.splitId())).consistentRead(true)).item();
+                            .key(items.split(claim.splitId()))
+                            .consistentRead(true))
+                    .item();
             if (!Codec.heldBy(held, claim.token())) return null;
             Split old = Codec.split(held);
             Decision decision = decide(replacements, held);
@@ -150,24 +161,37 @@ final class Registrar {
             long base = Math.max(lock.tokenBase(), claim.token());
             Map<String, Long> tokens = new HashMap<>();
             plan.accepted().forEach(r -> tokens.put(r.id(), decision.firstToken(r.id(), base)));
-            Replacement replacement = Replacement.plan(old, plan.accepted(), lock.meta.seq(), tokens, plan.newDigests(),
-                    fallbacks(old, plan.accepted()));
+            Replacement replacement = Replacement.plan(
+                    old, plan.accepted(), lock.meta.seq(), tokens, plan.newDigests(), fallbacks(old, plan.accepted()));
 
             String update = "SET #state = :replaced, #plan = :plan, #updated = :now REMOVE #st, #owner, #lease";
-            lock.write(TransactWriteItem.builder().update(Update.builder().tableName(config.table())
-                    .key(items.split(old.id()))
-                    .updateExpression(update)
-                    .conditionExpression(Codec.HELD)
-                    .expressionAttributeNames(Names.of(update, Codec.HELD))
-                    .expressionAttributeValues(Map.of(":replaced", s(Items.REPLACED), ":plan", s(replacement.json()),
-                            ":now", n(clock.millis()), ":claimed", s("claimed"), ":token", n(claim.token())))
-                    .build()).build());
+            lock.write(TransactWriteItem.builder()
+                    .update(Update.builder()
+                            .tableName(config.table())
+                            .key(items.split(old.id()))
+                            .updateExpression(update)
+                            .conditionExpression(Codec.HELD)
+                            .expressionAttributeNames(Names.of(update, Codec.HELD))
+                            .expressionAttributeValues(Map.of(
+                                    ":replaced",
+                                    s(Items.REPLACED),
+                                    ":plan",
+                                    s(replacement.json()),
+                                    ":now",
+                                    n(clock.millis()),
+                                    ":claimed",
+                                    s("claimed"),
+                                    ":token",
+                                    n(claim.token())))
+                            .build())
+                    .build());
             lock.seq = lock.meta.seq() + plan.accepted().size();
             lock.inflightAdded.add(old.id());
             try {
                 lock.flush();
             } catch (TransactionCanceledException e) {
-                if ("ConditionalCheckFailed".equals(e.cancellationReasons().getFirst().code())) return null;
+                if ("ConditionalCheckFailed"
+                        .equals(e.cancellationReasons().getFirst().code())) return null;
                 throw e;
             }
             lock.finishReplace(held, replacement);
@@ -184,19 +208,30 @@ final class Registrar {
         Set<String> kept = new HashSet<>();
         replacements.forEach(r -> r.members().forEach(m -> kept.add(m.key())));
         Set<String> orphans = new HashSet<>();
-        reads.get(old.members().stream().map(Member::key).filter(k -> !kept.contains(k)).map(items::latest).toList())
-                .stream().filter(l -> l.get("split").s().equals(old.id())).forEach(l -> orphans.add(l.get("key").s()));
+        reads
+                .get(old.members().stream()
+                        .map(Member::key)
+                        .filter(k -> !kept.contains(k))
+                        .map(items::latest)
+                        .toList())
+                .stream()
+                .filter(l -> l.get("split").s().equals(old.id()))
+                .forEach(l -> orphans.add(l.get("key").s()));
         Map<String, Replacement.Earlier> earlier = new HashMap<>();
         if (orphans.isEmpty()) return earlier;
         orphans.forEach(k -> earlier.put(k, null));
         Map<String, Long> seqs = new HashMap<>();
         String projection = "#sk, #seq, #state, #members";
-        reads.query(QueryRequest.builder().tableName(config.table()).consistentRead(true)
-                .keyConditionExpression("#pk = :pk")
-                .projectionExpression(projection)
-                .expressionAttributeNames(Names.of("#pk", projection))
-                .expressionAttributeValues(Map.of(":pk", s(items.partition("split"))))
-                .build(), split -> {
+        reads.query(
+                QueryRequest.builder()
+                        .tableName(config.table())
+                        .consistentRead(true)
+                        .keyConditionExpression("#pk = :pk")
+                        .projectionExpression(projection)
+                        .expressionAttributeNames(Names.of("#pk", projection))
+                        .expressionAttributeValues(Map.of(":pk", s(items.partition("split"))))
+                        .build(),
+                split -> {
                     String id = split.get(Items.SK).s();
                     long seq = Codec.number(split, Items.SEQ);
                     String state = split.get("state").s();
@@ -216,16 +251,25 @@ final class Registrar {
      * settles a race), removed by a reset. A lost table loses it with everything else.
      */
     String incarnation() {
-        Map<String, AttributeValue> meta = db.getItem(b -> b.tableName(config.table()).key(items.meta())
-                .consistentRead(true).projectionExpression("#incarnation")
-                .expressionAttributeNames(Names.of("#incarnation"))).item();
-        if (meta != null && meta.containsKey("incarnation")) return meta.get("incarnation").s();
+        Map<String, AttributeValue> meta = db.getItem(b -> b.tableName(config.table())
+                        .key(items.meta())
+                        .consistentRead(true)
+                        .projectionExpression("#incarnation")
+                        .expressionAttributeNames(Names.of("#incarnation")))
+                .item();
+        if (meta != null && meta.containsKey("incarnation"))
+            return meta.get("incarnation").s();
         String update = "SET #incarnation = if_not_exists(#incarnation, :new)";
-        return db.updateItem(b -> b.tableName(config.table()).key(items.meta())
-                .updateExpression(update)
-                .expressionAttributeNames(Names.of(update))
-                .expressionAttributeValues(Map.of(":new", s(UUID.randomUUID().toString())))
-                .returnValues(ReturnValue.UPDATED_NEW)).attributes().get("incarnation").s();
+        return db.updateItem(b -> b.tableName(config.table())
+                        .key(items.meta())
+                        .updateExpression(update)
+                        .expressionAttributeNames(Names.of(update))
+                        .expressionAttributeValues(
+                                Map.of(":new", s(UUID.randomUUID().toString())))
+                        .returnValues(ReturnValue.UPDATED_NEW))
+                .attributes()
+                .get("incarnation")
+                .s();
     }
 
     /**
@@ -238,12 +282,15 @@ final class Registrar {
             lock.inflightDone.addAll(lock.meta.inflight());
             lock.flush();
             for (String kind : List.of("split", "ident", "latest", "digest", "lock")) {
-                reads.query(QueryRequest.builder().tableName(config.table())
-                        .keyConditionExpression("#pk = :pk")
-                        .expressionAttributeNames(Names.of("#pk", "#sk"))
-                        .expressionAttributeValues(Map.of(":pk", s(items.partition(kind))))
-                        .projectionExpression("#pk, #sk")
-                        .build(), key -> lock.write(kind.equals("lock") ? lock.free(key) : lock.delete(key)));
+                reads.query(
+                        QueryRequest.builder()
+                                .tableName(config.table())
+                                .keyConditionExpression("#pk = :pk")
+                                .expressionAttributeNames(Names.of("#pk", "#sk"))
+                                .expressionAttributeValues(Map.of(":pk", s(items.partition(kind))))
+                                .projectionExpression("#pk, #sk")
+                                .build(),
+                        key -> lock.write(kind.equals("lock") ? lock.free(key) : lock.delete(key)));
             }
             lock.flush();
             return null;
@@ -268,20 +315,37 @@ final class Registrar {
         for (int attempt = 0; ; attempt++) {
             long now = clock.millis();
             try {
-                Map<String, AttributeValue> meta = db.updateItem(b -> b.tableName(config.table()).key(items.meta())
-                        .updateExpression(ACQUIRE)
-                        .conditionExpression(FREE)
-                        .expressionAttributeNames(Names.of(ACQUIRE, FREE))
-                        .expressionAttributeValues(Map.of(":me", s(owner), ":until", n(now + LOCK_LEASE.toMillis()),
-                                ":zero", n(0), ":now", n(now)))
-                        .returnValues(ReturnValue.ALL_NEW)).attributes();
-                Set<String> inflight = meta.containsKey("inflight") ? new HashSet<>(meta.get("inflight").ss()) : Set.of();
-                return new Meta(Long.parseLong(meta.get("epoch").n()), Long.parseLong(meta.get("seq").n()), inflight);
+                Map<String, AttributeValue> meta = db.updateItem(b -> b.tableName(config.table())
+                                .key(items.meta())
+                                .updateExpression(ACQUIRE)
+                                .conditionExpression(FREE)
+                                .expressionAttributeNames(Names.of(ACQUIRE, FREE))
+                                .expressionAttributeValues(Map.of(
+                                        ":me",
+                                        s(owner),
+                                        ":until",
+                                        n(now + LOCK_LEASE.toMillis()),
+                                        ":zero",
+                                        n(0),
+                                        ":now",
+                                        n(now)))
+                                .returnValues(ReturnValue.ALL_NEW))
+                        .attributes();
+                Set<String> inflight = meta.containsKey("inflight")
+                        ? new HashSet<>(meta.get("inflight").ss())
+                        : Set.of();
+                return new Meta(
+                        Long.parseLong(meta.get("epoch").n()),
+                        Long.parseLong(meta.get("seq").n()),
+                        inflight);
             } catch (ConditionalCheckFailedException held) {
                 if (System.nanoTime() > deadline) {
-                    throw new LedgerException(config.describe() + ": cannot register splits: another process has "
-                            + "held the pipeline's registration lock for over " + LOCK_LEASE.toSeconds() + " s; if it "
-                            + "died, the lock frees itself when its lease runs out", held);
+                    throw new LedgerException(
+                            config.describe() + ": cannot register splits: another process has "
+                                    + "held the pipeline's registration lock for over " + LOCK_LEASE.toSeconds()
+                                    + " s; if it "
+                                    + "died, the lock frees itself when its lease runs out",
+                            held);
                 }
                 sleep(Math.min(1_000, 20L << Math.min(attempt, 6)));
             }
@@ -290,7 +354,8 @@ final class Registrar {
 
     private void release(String owner) {
         try {
-            db.updateItem(b -> b.tableName(config.table()).key(items.meta())
+            db.updateItem(b -> b.tableName(config.table())
+                    .key(items.meta())
                     .updateExpression(RELEASE)
                     .conditionExpression(MINE)
                     .expressionAttributeNames(Names.of(RELEASE, MINE))
@@ -331,7 +396,8 @@ final class Registrar {
 
         /** Finishes splits a planner before this one left half written (they were listed in the meta item). */
         void finishInflight() {
-            for (Map<String, AttributeValue> split : reads.get(meta.inflight().stream().map(items::split).toList())) {
+            for (Map<String, AttributeValue> split :
+                    reads.get(meta.inflight().stream().map(items::split).toList())) {
                 if (Items.REPLACED.equals(split.get("state").s())) {
                     finishReplace(split, Replacement.of(split.get("plan").s()));
                 } else if (Items.REGISTERING.equals(split.get("state").s())) {
@@ -377,19 +443,23 @@ final class Registrar {
             Split old = Codec.split(replaced);
             List<Replacement.Replaced> replacements = plan.replacements(old);
             Map<String, String> states = new HashMap<>();
-            reads.get(replacements.stream().map(r -> r.split().id()).filter(id -> !id.equals(old.id()))
-                    .map(items::split).toList())
+            reads.get(replacements.stream()
+                            .map(r -> r.split().id())
+                            .filter(id -> !id.equals(old.id()))
+                            .map(items::split)
+                            .toList())
                     .forEach(r -> states.put(r.get(Items.SK).s(), r.get("state").s()));
             Set<Registration.Identity> kept = new HashSet<>();
-            TransactWriteItem last = put(with(items.split(old.id()), Map.of("state", s(Items.FORGOTTEN),
-                    "token", replaced.get("token"), "updated", n(clock.millis()))));
+            TransactWriteItem last = put(with(
+                    items.split(old.id()),
+                    Map.of("state", s(Items.FORGOTTEN), "token", replaced.get("token"), "updated", n(clock.millis()))));
             for (Replacement.Replaced r : replacements) {
                 Split split = r.split();
                 if (split.id().equals(old.id())) {
                     last = put(Codec.newSplit(items, split, r.seq(), r.token(), clock.millis(), "pending", Map.of()));
                 } else if (!states.containsKey(split.id()) || Items.FORGOTTEN.equals(states.get(split.id()))) {
-                    write(put(Codec.newSplit(items, split, r.seq(), r.token(), clock.millis(), Items.REGISTERING,
-                            Map.of())));
+                    write(put(Codec.newSplit(
+                            items, split, r.seq(), r.token(), clock.millis(), Items.REGISTERING, Map.of())));
                     states.put(split.id(), Items.REGISTERING);
                 }
                 memberWrites(split.id(), split.members(), Map.of()).forEach(this::write);
@@ -400,9 +470,23 @@ final class Registrar {
                 Registration.Identity i = Registration.Identity.of(m);
                 if (!kept.contains(i)) write(delete(items.ident(i)));
             }
-            plan.fallbacks().forEach((key, earlier) -> write(earlier == null ? delete(items.latest(key))
-                    : put(with(items.latest(key), Map.of("key", s(key), "fp", s(earlier.fingerprint()),
-                    "start", n(earlier.start()), "end", n(earlier.end()), "split", s(earlier.split()))))));
+            plan.fallbacks()
+                    .forEach((key, earlier) -> write(
+                            earlier == null
+                                    ? delete(items.latest(key))
+                                    : put(with(
+                                            items.latest(key),
+                                            Map.of(
+                                                    "key",
+                                                    s(key),
+                                                    "fp",
+                                                    s(earlier.fingerprint()),
+                                                    "start",
+                                                    n(earlier.start()),
+                                                    "end",
+                                                    n(earlier.end()),
+                                                    "split",
+                                                    s(earlier.split()))))));
             flush();
             states.forEach((id, state) -> {
                 if (Items.REGISTERING.equals(state)) finish(id);
@@ -414,31 +498,62 @@ final class Registrar {
 
         private void finish(String id) {
             if (pending.size() + 1 > ACTIONS) flush();
-            write(TransactWriteItem.builder().update(Update.builder().tableName(config.table()).key(items.split(id))
-                    .updateExpression(FINISH)
-                    .conditionExpression(REGISTERING)
-                    .expressionAttributeNames(Names.of(FINISH, REGISTERING))
-                    .expressionAttributeValues(Map.of(":st", s(items.st("pending")), ":pending", s("pending"),
-                            ":registering", s(Items.REGISTERING)))
-                    .build()).build());
+            write(TransactWriteItem.builder()
+                    .update(Update.builder()
+                            .tableName(config.table())
+                            .key(items.split(id))
+                            .updateExpression(FINISH)
+                            .conditionExpression(REGISTERING)
+                            .expressionAttributeNames(Names.of(FINISH, REGISTERING))
+                            .expressionAttributeValues(Map.of(
+                                    ":st",
+                                    s(items.st("pending")),
+                                    ":pending",
+                                    s("pending"),
+                                    ":registering",
+                                    s(Items.REGISTERING)))
+                            .build())
+                    .build());
             inflightDone.add(id);
         }
 
-        private List<TransactWriteItem> memberWrites(String splitId, List<Member> members, Map<String, String> digests) {
+        private List<TransactWriteItem> memberWrites(
+                String splitId, List<Member> members, Map<String, String> digests) {
             List<TransactWriteItem> writes = new ArrayList<>();
             for (Member m : members) {
                 Registration.Identity i = Registration.Identity.of(m);
-                writes.add(put(with(items.ident(i), Map.of("key", s(m.key()), "fp", s(m.fingerprint()),
-                        "start", n(m.start()), "split", s(splitId)))));
-                writes.add(put(with(items.latest(m.key()), Map.of("key", s(m.key()), "fp", s(m.fingerprint()),
-                        "start", n(m.start()), "end", n(m.end()), "split", s(splitId)))));
+                writes.add(put(with(
+                        items.ident(i),
+                        Map.of(
+                                "key",
+                                s(m.key()),
+                                "fp",
+                                s(m.fingerprint()),
+                                "start",
+                                n(m.start()),
+                                "split",
+                                s(splitId)))));
+                writes.add(put(with(
+                        items.latest(m.key()),
+                        Map.of(
+                                "key",
+                                s(m.key()),
+                                "fp",
+                                s(m.fingerprint()),
+                                "start",
+                                n(m.start()),
+                                "end",
+                                n(m.end()),
+                                "split",
+                                s(splitId)))));
             }
             digests.forEach((d, key) -> writes.add(put(with(items.digest(d), Map.of("key", s(key))))));
             return writes;
         }
 
         void write(TransactWriteItem w) {
-            Map<String, AttributeValue> key = w.put() != null ? Codec.keyOf(w.put().item())
+            Map<String, AttributeValue> key = w.put() != null
+                    ? Codec.keyOf(w.put().item())
                     : w.delete() != null ? w.delete().key() : w.update().key();
             if (!pending.containsKey(key) && pending.size() == ACTIONS) flush();
             pending.put(key, w);
@@ -453,10 +568,14 @@ final class Registrar {
                 db.transactWriteItems(b -> b.transactItems(all));
             } catch (TransactionCanceledException e) {
                 List<CancellationReason> reasons = e.cancellationReasons();
-                if (reasons.size() == all.size() && "ConditionalCheckFailed".equals(reasons.getLast().code())) {
-                    throw new LedgerException(config.describe() + ": lost the pipeline's registration lock (this "
-                            + "process was paused for over " + LOCK_LEASE.toSeconds() + " s?); nothing half-written "
-                            + "is lost: the next planner finishes it", e);
+                if (reasons.size() == all.size()
+                        && "ConditionalCheckFailed".equals(reasons.getLast().code())) {
+                    throw new LedgerException(
+                            config.describe() + ": lost the pipeline's registration lock (this "
+                                    + "process was paused for over " + LOCK_LEASE.toSeconds()
+                                    + " s?); nothing half-written "
+                                    + "is lost: the next planner finishes it",
+                            e);
                 }
                 throw e;
             }
@@ -470,8 +589,8 @@ final class Registrar {
         private Update lockUpdate() {
             long now = clock.millis();
             StringBuilder set = new StringBuilder("SET #lock_until = :until");
-            Map<String, AttributeValue> values = new HashMap<>(Map.of(":me", s(owner),
-                    ":until", n(now + LOCK_LEASE.toMillis())));
+            Map<String, AttributeValue> values =
+                    new HashMap<>(Map.of(":me", s(owner), ":until", n(now + LOCK_LEASE.toMillis())));
             if (seq >= 0) {
                 set.append(", #seq = :seq");
                 values.put(":seq", n(seq));
@@ -489,30 +608,43 @@ final class Registrar {
                 values.put(":done", AttributeValue.fromSs(List.copyOf(inflightDone)));
             }
             if (epoch >= 0) set.append(" REMOVE #incarnation"); // a reset: the next use makes a new one
-            return Update.builder().tableName(config.table()).key(items.meta())
+            return Update.builder()
+                    .tableName(config.table())
+                    .key(items.meta())
                     .updateExpression(set.toString())
                     .conditionExpression(MINE)
                     .expressionAttributeNames(Names.of(set.toString(), MINE))
-                    .expressionAttributeValues(values).build();
+                    .expressionAttributeValues(values)
+                    .build();
         }
 
         /** Frees an output lock ({@link Locks}): its holder and lease go, its token stays. */
         private TransactWriteItem free(Map<String, AttributeValue> key) {
             String release = "REMOVE #owner, #lease";
-            return TransactWriteItem.builder().update(Update.builder().tableName(config.table()).key(key)
-                    .updateExpression(release).expressionAttributeNames(Names.of(release)).build()).build();
+            return TransactWriteItem.builder()
+                    .update(Update.builder()
+                            .tableName(config.table())
+                            .key(key)
+                            .updateExpression(release)
+                            .expressionAttributeNames(Names.of(release))
+                            .build())
+                    .build();
         }
 
         private TransactWriteItem delete(Map<String, AttributeValue> key) {
-            return TransactWriteItem.builder().delete(Delete.builder().tableName(config.table()).key(key).build()).build();
+            return TransactWriteItem.builder()
+                    .delete(Delete.builder().tableName(config.table()).key(key).build())
+                    .build();
         }
 
         private TransactWriteItem put(Map<String, AttributeValue> item) {
-            return TransactWriteItem.builder().put(Put.builder().tableName(config.table()).item(item).build()).build();
+            return TransactWriteItem.builder()
+                    .put(Put.builder().tableName(config.table()).item(item).build())
+                    .build();
         }
 
-        private static Map<String, AttributeValue> with(Map<String, AttributeValue> key,
-                                                        Map<String, AttributeValue> attributes) {
+        private static Map<String, AttributeValue> with(
+                Map<String, AttributeValue> key, Map<String, AttributeValue> attributes) {
             Map<String, AttributeValue> item = new HashMap<>(key);
             item.putAll(attributes);
             return item;

@@ -31,28 +31,33 @@ record Replacement(List<Planned> splits, String others, Map<String, String> dige
      * A replacement: its item starts with {@code token}; {@code members} are places in the replaced split's members
      * followed by {@link #others}. (Replaces recorded by a Sluice before payloads and output keys have neither: null.)
      */
-    record Planned(String id, long bytes, long seq, long token, List<Integer> members, String payload,
-                   OutputKey outputKey) {
-    }
+    record Planned(
+            String id, long bytes, long seq, long token, List<Integer> members, String payload, OutputKey outputKey) {}
 
     /** An input's registration: its version and range, and the split that holds it. */
-    record Earlier(String fingerprint, long start, long end, String split) {
-    }
+    record Earlier(String fingerprint, long start, long end, String split) {}
 
     /** The plan for these replacements of {@code replaced}, seqs following {@code lastSeq}, tokens as given. */
-    static Replacement plan(Split replaced, List<Split> replacements, long lastSeq, Map<String, Long> tokens,
-                            Map<String, String> digests, Map<String, Earlier> fallbacks) {
+    static Replacement plan(
+            Split replaced,
+            List<Split> replacements,
+            long lastSeq,
+            Map<String, Long> tokens,
+            Map<String, String> digests,
+            Map<String, Earlier> fallbacks) {
         Map<Member, Integer> places = new HashMap<>();
         List<Member> all = new ArrayList<>(replaced.members());
         for (int i = 0; i < all.size(); i++) places.putIfAbsent(all.get(i), i);
         List<Planned> splits = new ArrayList<>();
         for (Split s : replacements) {
-            List<Integer> members = s.members().stream().map(m -> places.computeIfAbsent(m, added -> {
-                all.add(added);
-                return all.size() - 1;
-            })).toList();
-            splits.add(new Planned(s.id(), s.bytes(), ++lastSeq, tokens.get(s.id()), members, s.payload(),
-                    s.outputKey()));
+            List<Integer> members = s.members().stream()
+                    .map(m -> places.computeIfAbsent(m, added -> {
+                        all.add(added);
+                        return all.size() - 1;
+                    }))
+                    .toList();
+            splits.add(
+                    new Planned(s.id(), s.bytes(), ++lastSeq, tokens.get(s.id()), members, s.payload(), s.outputKey()));
         }
         List<Member> others = all.subList(replaced.members().size(), all.size());
         return new Replacement(splits, LedgerRows.membersJson(others), digests, fallbacks);
@@ -62,13 +67,21 @@ record Replacement(List<Planned> splits, String others, Map<String, String> dige
     List<Replaced> replacements(Split replaced) {
         List<Member> all = new ArrayList<>(replaced.members());
         all.addAll(LedgerRows.members(others));
-        return splits.stream().map(p -> new Replaced(new Split(p.id(), p.members().stream().map(all::get).toList(),
-                p.bytes(), p.payload(), p.outputKey()), p.seq(), p.token())).toList();
+        return splits.stream()
+                .map(p -> new Replaced(
+                        new Split(
+                                p.id(),
+                                p.members().stream().map(all::get).toList(),
+                                p.bytes(),
+                                p.payload(),
+                                p.outputKey()),
+                        p.seq(),
+                        p.token()))
+                .toList();
     }
 
     /** A replacement with its place in claim order and its first token. */
-    record Replaced(Split split, long seq, long token) {
-    }
+    record Replaced(Split split, long seq, long token) {}
 
     String json() {
         try {

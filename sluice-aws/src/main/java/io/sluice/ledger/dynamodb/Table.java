@@ -16,8 +16,7 @@ import software.amazon.awssdk.services.dynamodb.model.TableDescription;
 
 /** Creates the ledger's table on first use (on-demand capacity) and refuses a table of another shape. */
 final class Table {
-    private Table() {
-    }
+    private Table() {}
 
     static void ensure(DynamoDbClient db, DynamoDbConfig config) {
         TableDescription table;
@@ -25,8 +24,12 @@ final class Table {
             table = db.describeTable(b -> b.tableName(config.table())).table();
         } catch (ResourceNotFoundException missing) {
             create(db, config);
-            table = db.waiter().waitUntilTableExists(b -> b.tableName(config.table())).matched().response()
-                    .orElseThrow().table();
+            table = db.waiter()
+                    .waitUntilTableExists(b -> b.tableName(config.table()))
+                    .matched()
+                    .response()
+                    .orElseThrow()
+                    .table();
         }
         refuseForeign(table, config);
     }
@@ -36,7 +39,8 @@ final class Table {
             db.createTable(b -> b.tableName(config.table())
                     .billingMode(BillingMode.PAY_PER_REQUEST)
                     .keySchema(key(Items.PK, KeyType.HASH), key(Items.SK, KeyType.RANGE))
-                    .attributeDefinitions(attribute(Items.PK, ScalarAttributeType.S),
+                    .attributeDefinitions(
+                            attribute(Items.PK, ScalarAttributeType.S),
                             attribute(Items.SK, ScalarAttributeType.S),
                             attribute(Items.ST, ScalarAttributeType.S),
                             attribute(Items.SEQ, ScalarAttributeType.N))
@@ -52,12 +56,15 @@ final class Table {
 
     private static void refuseForeign(TableDescription table, DynamoDbConfig config) {
         boolean keys = table.keySchema().equals(List.of(key(Items.PK, KeyType.HASH), key(Items.SK, KeyType.RANGE)));
-        boolean index = table.globalSecondaryIndexes().stream().anyMatch(i -> i.indexName().equals(Items.BY_STATE)
-                && i.keySchema().equals(List.of(key(Items.ST, KeyType.HASH), key(Items.SEQ, KeyType.RANGE))));
+        boolean index = table.globalSecondaryIndexes().stream()
+                .anyMatch(i -> i.indexName().equals(Items.BY_STATE)
+                        && i.keySchema().equals(List.of(key(Items.ST, KeyType.HASH), key(Items.SEQ, KeyType.RANGE))));
         if (!keys || !index) {
-            throw new LedgerException(config.describe() + " exists but is not a Sluice ledger table (it needs keys pk, "
-                    + "sk and the index by_state); set state.dynamodb.table to a table of its own, which Sluice "
-                    + "creates", null);
+            throw new LedgerException(
+                    config.describe() + " exists but is not a Sluice ledger table (it needs keys pk, "
+                            + "sk and the index by_state); set state.dynamodb.table to a table of its own, which Sluice "
+                            + "creates",
+                    null);
         }
     }
 
@@ -66,6 +73,9 @@ final class Table {
     }
 
     private static AttributeDefinition attribute(String name, ScalarAttributeType type) {
-        return AttributeDefinition.builder().attributeName(name).attributeType(type).build();
+        return AttributeDefinition.builder()
+                .attributeName(name)
+                .attributeType(type)
+                .build();
     }
 }

@@ -20,8 +20,7 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
  * temporary credentials) once one has answered.
  */
 final class CredentialChain implements AwsCredentialsProvider, SdkAutoCloseable {
-    private record Link(String name, AwsCredentialsProvider provider) {
-    }
+    private record Link(String name, AwsCredentialsProvider provider) {}
 
     private final List<Link> links;
     private volatile Link answered;
@@ -34,20 +33,25 @@ final class CredentialChain implements AwsCredentialsProvider, SdkAutoCloseable 
     static CredentialChain of(Optional<String> profile) {
         List<Link> links = new ArrayList<>();
         if (profile.isPresent()) {
-            links.add(new Link("profile " + profile.get() + " (~/.aws/credentials, ~/.aws/config)",
+            links.add(new Link(
+                    "profile " + profile.get() + " (~/.aws/credentials, ~/.aws/config)",
                     ProfileCredentialsProvider.create(profile.get())));
             return new CredentialChain(links);
         }
-        links.add(new Link("Java system properties aws.accessKeyId / aws.secretAccessKey",
+        links.add(new Link(
+                "Java system properties aws.accessKeyId / aws.secretAccessKey",
                 SystemPropertyCredentialsProvider.create()));
-        links.add(new Link("environment variables AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY",
+        links.add(new Link(
+                "environment variables AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY",
                 EnvironmentVariableCredentialsProvider.create()));
-        links.add(new Link("web identity token (AWS_WEB_IDENTITY_TOKEN_FILE, role AWS_ROLE_ARN: EKS IRSA, OIDC)",
+        links.add(new Link(
+                "web identity token (AWS_WEB_IDENTITY_TOKEN_FILE, role AWS_ROLE_ARN: EKS IRSA, OIDC)",
                 WebIdentityTokenFileCredentialsProvider.create()));
         String name = Optional.ofNullable(System.getenv("AWS_PROFILE")).orElse("default");
-        links.add(new Link("profile " + name + " (~/.aws/credentials, ~/.aws/config)",
-                ProfileCredentialsProvider.create()));
-        links.add(new Link("container credentials (ECS task role, EKS pod identity)",
+        links.add(new Link(
+                "profile " + name + " (~/.aws/credentials, ~/.aws/config)", ProfileCredentialsProvider.create()));
+        links.add(new Link(
+                "container credentials (ECS task role, EKS pod identity)",
                 ContainerCredentialsProvider.builder().build()));
         links.add(new Link("instance metadata (EC2 instance profile)", InstanceProfileCredentialsProvider.create()));
         return new CredentialChain(links);

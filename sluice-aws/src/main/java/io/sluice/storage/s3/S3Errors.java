@@ -31,8 +31,10 @@ final class S3Errors {
     IOException translate(SdkException e, String doing, String url) {
         if (e instanceof S3Exception s) return translate(s, doing, url);
         if (e instanceof SdkClientException) {
-            return new IOException("cannot reach S3" + settings.endpoint().map(x -> " at " + x).orElse("") + " while "
-                    + doing + " (" + settings.maxAttempts() + " attempts): " + e.getMessage(), e);
+            return new IOException(
+                    "cannot reach S3" + settings.endpoint().map(x -> " at " + x).orElse("") + " while " + doing + " ("
+                            + settings.maxAttempts() + " attempts): " + e.getMessage(),
+                    e);
         }
         return new IOException("S3 failed while " + doing + ": " + e.getMessage(), e);
     }
@@ -40,44 +42,70 @@ final class S3Errors {
     private IOException translate(S3Exception e, String doing, String url) {
         String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
         int status = e.statusCode();
-        String region = e.awsErrorDetails() == null ? null : e.awsErrorDetails().sdkHttpResponse()
-                .firstMatchingHeader("x-amz-bucket-region").orElse(null);
+        String region = e.awsErrorDetails() == null
+                ? null
+                : e.awsErrorDetails()
+                        .sdkHttpResponse()
+                        .firstMatchingHeader("x-amz-bucket-region")
+                        .orElse(null);
         if ("NoSuchBucket".equals(code)) {
-            return new IOException("bucket '" + bucket + "' does not exist (" + doing + "): create it, or fix the "
-                    + "path" + settings.endpoint().map(x -> " (endpoint " + x + ")").orElse(""), e);
+            return new IOException(
+                    "bucket '" + bucket + "' does not exist (" + doing + "): create it, or fix the " + "path"
+                            + settings.endpoint()
+                                    .map(x -> " (endpoint " + x + ")")
+                                    .orElse(""),
+                    e);
         }
         if (region != null && !region.equals(settings.region()) && (status == 301 || status == 400)) {
-            return new IOException("bucket '" + bucket + "' is in region " + region + ", not " + settings.region()
-                    + " (" + settings.regionFrom() + "): set s3: { region: " + region + " } or AWS_REGION=" + region,
+            return new IOException(
+                    "bucket '" + bucket + "' is in region " + region + ", not " + settings.region() + " ("
+                            + settings.regionFrom() + "): set s3: { region: " + region + " } or AWS_REGION=" + region,
                     e);
         }
         if (status == 404 && url != null) {
             return new NoSuchFileException(url, null, "no such object (deleted since it was listed?)");
         }
         if (status == 403) {
-            return new IOException("access denied to " + (url != null ? url : "s3://" + bucket + "/" + prefix)
-                    + " while " + doing + ", with credentials from " + credentialSource.get() + ": the identity "
-                    + "needs s3:ListBucket on bucket " + bucket + " and s3:GetObject, s3:PutObject, s3:DeleteObject, "
-                    + "s3:AbortMultipartUpload on " + bucket + "/" + prefix + "* (" + code + ")", e);
+            return new IOException(
+                    "access denied to " + (url != null ? url : "s3://" + bucket + "/" + prefix)
+                            + " while " + doing + ", with credentials from " + credentialSource.get()
+                            + ": the identity "
+                            + "needs s3:ListBucket on bucket " + bucket
+                            + " and s3:GetObject, s3:PutObject, s3:DeleteObject, "
+                            + "s3:AbortMultipartUpload on " + bucket + "/" + prefix + "* (" + code + ")",
+                    e);
         }
         if (status == 429 || status == 503 || status >= 500) {
-            return new IOException("S3 kept failing while " + doing + " after " + settings.maxAttempts()
-                    + " attempts with backoff: " + status + " " + code + "; retry later, lower the parallelism, or "
-                    + "raise s3.max_attempts (request id " + e.requestId() + ")", e);
+            return new IOException(
+                    "S3 kept failing while " + doing + " after " + settings.maxAttempts()
+                            + " attempts with backoff: " + status + " " + code
+                            + "; retry later, lower the parallelism, or "
+                            + "raise s3.max_attempts (request id " + e.requestId() + ")",
+                    e);
         }
-        return new IOException("S3 refused " + doing + ": " + status + " " + code + ": "
-                + (e.awsErrorDetails() == null ? e.getMessage() : e.awsErrorDetails().errorMessage())
-                + " (request id " + e.requestId() + ")", e);
+        return new IOException(
+                "S3 refused " + doing + ": " + status + " " + code + ": "
+                        + (e.awsErrorDetails() == null
+                                ? e.getMessage()
+                                : e.awsErrorDetails().errorMessage())
+                        + " (request id " + e.requestId() + ")",
+                e);
     }
 
     /** 412 (the If-Match/If-None-Match condition failed) or 409 (a concurrent conditional write won). */
     static boolean conditionFailed(SdkException e) {
-        return e instanceof S3Exception s && (s.statusCode() == 412 || s.statusCode() == 409
-                && s.awsErrorDetails() != null && "ConditionalRequestConflict".equals(s.awsErrorDetails().errorCode()));
+        return e instanceof S3Exception s
+                && (s.statusCode() == 412
+                        || s.statusCode() == 409
+                                && s.awsErrorDetails() != null
+                                && "ConditionalRequestConflict"
+                                        .equals(s.awsErrorDetails().errorCode()));
     }
 
     static boolean notFound(SdkException e) {
-        return e instanceof S3Exception s && s.statusCode() == 404
-                && (s.awsErrorDetails() == null || !"NoSuchBucket".equals(s.awsErrorDetails().errorCode()));
+        return e instanceof S3Exception s
+                && s.statusCode() == 404
+                && (s.awsErrorDetails() == null
+                        || !"NoSuchBucket".equals(s.awsErrorDetails().errorCode()));
     }
 }

@@ -61,7 +61,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * headers are set by hand.
  */
 public final class S3ObjectStore implements ObjectStore {
-    private static final long MAX_SINGLE_COPY = 5L << 30;   // CopyObject's limit; larger copies go in parts
+    private static final long MAX_SINGLE_COPY = 5L << 30; // CopyObject's limit; larger copies go in parts
     static final int PARTS_IN_FLIGHT = 4;
 
     private final S3Client s3;
@@ -104,15 +104,17 @@ public final class S3ObjectStore implements ObjectStore {
     @Override
     public Stream<StoredObject> list(String keyPrefix, String startAfter) throws IOException {
         Pages pages = new Pages(keyPrefix, startAfter);
-        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(pages,
-                Spliterator.ORDERED | Spliterator.NONNULL | Spliterator.DISTINCT), false);
+        return StreamSupport.stream(
+                Spliterators.spliteratorUnknownSize(
+                        pages, Spliterator.ORDERED | Spliterator.NONNULL | Spliterator.DISTINCT),
+                false);
     }
 
     @Override
     public Optional<StoredObject> stat(String key) throws IOException {
         try {
-            HeadObjectResponse r = s3.headObject(b -> b.bucket(bucket).key(prefix + key)
-                    .checksumMode(ChecksumMode.ENABLED));
+            HeadObjectResponse r =
+                    s3.headObject(b -> b.bucket(bucket).key(prefix + key).checksumMode(ChecksumMode.ENABLED));
             return Optional.of(object(key, r.contentLength(), r.lastModified(), r.eTag(), r.checksumSHA256()));
         } catch (SdkException e) {
             // a HEAD answer has no body: a missing bucket looks like a missing key here (list names it)
@@ -131,8 +133,8 @@ public final class S3ObjectStore implements ObjectStore {
             return new Body(s3.getObject(get.build()));
         } catch (SdkException e) {
             if (S3Errors.conditionFailed(e)) {
-                throw new ObjectChangedException(key, describe(key) + " changed: it is no longer version " + version
-                        + " that was listed");
+                throw new ObjectChangedException(
+                        key, describe(key) + " changed: it is no longer version " + version + " that was listed");
             }
             if (e instanceof S3Exception s && s.statusCode() == 416) return InputStream.nullInputStream();
             throw errors.translate(e, "reading " + describe(key), describe(key));
@@ -154,11 +156,17 @@ public final class S3ObjectStore implements ObjectStore {
     private StoredObject put(String key, byte[] content, WriteCondition condition) throws IOException {
         byte[] sha256 = sha256().digest(content);
         try {
-            String etag = s3.putObject(b -> b.bucket(bucket).key(prefix + key).contentLength((long) content.length)
-                            .checksumSHA256(Base64.getEncoder().encodeToString(sha256))
-                            .overrideConfiguration(conditional(condition)),
-                    RequestBody.fromContentProvider(() -> new ByteArrayInputStream(content), content.length,
-                            "application/octet-stream")).eTag();
+            String etag = s3.putObject(
+                            b -> b.bucket(bucket)
+                                    .key(prefix + key)
+                                    .contentLength((long) content.length)
+                                    .checksumSHA256(Base64.getEncoder().encodeToString(sha256))
+                                    .overrideConfiguration(conditional(condition)),
+                            RequestBody.fromContentProvider(
+                                    () -> new ByteArrayInputStream(content),
+                                    content.length,
+                                    "application/octet-stream"))
+                    .eTag();
             StoredObject o = object(key, content.length, Instant.now(), etag, null);
             Map<String, String> sums = new HashMap<>(o.checksums());
             sums.put("sha256", HexFormat.of().formatHex(sha256));
@@ -168,7 +176,10 @@ public final class S3ObjectStore implements ObjectStore {
                 // the SDK retries a PUT whose answer was lost: its first attempt may have landed, and the retry
                 // then fails its own condition; the same bytes in place mean the write is done
                 Optional<StoredObject> now = stat(key);
-                if (now.isPresent() && HexFormat.of().formatHex(sha256).equals(now.get().checksums().get("sha256"))) {
+                if (now.isPresent()
+                        && HexFormat.of()
+                                .formatHex(sha256)
+                                .equals(now.get().checksums().get("sha256"))) {
                     return now.get();
                 }
             }
@@ -183,7 +194,8 @@ public final class S3ObjectStore implements ObjectStore {
     private StoredObject multipart(String key, Path file, long size, WriteCondition condition) throws IOException {
         String uploadId;
         try {
-            uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key(prefix + key)).uploadId();
+            uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key(prefix + key))
+                    .uploadId();
         } catch (SdkException e) {
             throw errors.translate(e, "starting the upload of " + describe(key), describe(key));
         }
@@ -194,16 +206,26 @@ public final class S3ObjectStore implements ObjectStore {
         try (FileChannel ch = FileChannel.open(file)) {
             for (int number = 1; number <= count; number++) {
                 byte[] buffer = buffers.take();
-                if (inFlight.stream().anyMatch(f -> f.state() == Future.State.FAILED)) break;   // reported below
+                if (inFlight.stream().anyMatch(f -> f.state() == Future.State.FAILED)) break; // reported below
                 int n = readFully(ch, buffer);
                 int partNumber = number;
                 inFlight.add(uploads.submit(() -> {
                     try {
-                        String etag = s3.uploadPart(b -> b.bucket(bucket).key(prefix + key).uploadId(uploadId)
-                                        .partNumber(partNumber).contentLength((long) n),
-                                RequestBody.fromContentProvider(() -> new ByteArrayInputStream(buffer, 0, n), n,
-                                        "application/octet-stream")).eTag();
-                        return CompletedPart.builder().partNumber(partNumber).eTag(etag).build();
+                        String etag = s3.uploadPart(
+                                        b -> b.bucket(bucket)
+                                                .key(prefix + key)
+                                                .uploadId(uploadId)
+                                                .partNumber(partNumber)
+                                                .contentLength((long) n),
+                                        RequestBody.fromContentProvider(
+                                                () -> new ByteArrayInputStream(buffer, 0, n),
+                                                n,
+                                                "application/octet-stream"))
+                                .eTag();
+                        return CompletedPart.builder()
+                                .partNumber(partNumber)
+                                .eTag(etag)
+                                .build();
                     } finally {
                         buffers.add(buffer);
                     }
@@ -211,12 +233,16 @@ public final class S3ObjectStore implements ObjectStore {
             }
             List<CompletedPart> parts = new ArrayList<>();
             for (Future<CompletedPart> f : inFlight) parts.add(f.get());
-            String etag = s3.completeMultipartUpload(b -> b.bucket(bucket).key(prefix + key).uploadId(uploadId)
-                    .multipartUpload(m -> m.parts(parts)).overrideConfiguration(conditional(condition))).eTag();
+            String etag = s3.completeMultipartUpload(b -> b.bucket(bucket)
+                            .key(prefix + key)
+                            .uploadId(uploadId)
+                            .multipartUpload(m -> m.parts(parts))
+                            .overrideConfiguration(conditional(condition)))
+                    .eTag();
             return object(key, size, Instant.now(), etag, null);
         } catch (ExecutionException | InterruptedException | IOException | RuntimeException e) {
             Exception cause = e instanceof ExecutionException x && x.getCause() instanceof Exception c ? c : e;
-            for (Future<CompletedPart> f : inFlight) awaitQuietly(f);   // an abort with parts in flight may not hold
+            for (Future<CompletedPart> f : inFlight) awaitQuietly(f); // an abort with parts in flight may not hold
             abort(key, uploadId, cause);
             if (cause instanceof SdkException sdk) throw writeError(sdk, key, condition);
             if (cause instanceof IOException io) throw io;
@@ -246,24 +272,36 @@ public final class S3ObjectStore implements ObjectStore {
 
     private IOException writeError(SdkException e, String key, WriteCondition condition) {
         if (S3Errors.conditionFailed(e) || condition instanceof WriteCondition.IfVersion && S3Errors.notFound(e)) {
-            return new ObjectChangedException(key, describe(key) + switch (condition) {
-                case WriteCondition.IfAbsent a -> " already exists; written only if absent";
-                case WriteCondition.IfVersion v -> " is no longer version " + v.version() + " that the write expected";
-                case WriteCondition.None n -> " changed during the write";
-            });
+            return new ObjectChangedException(
+                    key,
+                    describe(key)
+                            + switch (condition) {
+                                case WriteCondition.IfAbsent a -> " already exists; written only if absent";
+                                case WriteCondition.IfVersion v ->
+                                    " is no longer version " + v.version() + " that the write expected";
+                                case WriteCondition.None n -> " changed during the write";
+                            });
         }
         return errors.translate(e, "writing " + describe(key), describe(key));
     }
 
     @Override
     public StoredObject copy(String fromKey, String toKey) throws IOException {
-        StoredObject from = stat(fromKey).orElseThrow(() -> new NoSuchFileException(describe(fromKey), null,
-                "no object to copy"));
+        StoredObject from =
+                stat(fromKey).orElseThrow(() -> new NoSuchFileException(describe(fromKey), null, "no object to copy"));
         try {
             if (from.size() > MAX_SINGLE_COPY) return copyInParts(from, toKey);
-            var r = s3.copyObject(b -> b.sourceBucket(bucket).sourceKey(prefix + fromKey).copySourceIfMatch(
-                    quoted(from.version())).destinationBucket(bucket).destinationKey(prefix + toKey));
-            return object(toKey, from.size(), r.copyObjectResult().lastModified(), r.copyObjectResult().eTag(), null);
+            var r = s3.copyObject(b -> b.sourceBucket(bucket)
+                    .sourceKey(prefix + fromKey)
+                    .copySourceIfMatch(quoted(from.version()))
+                    .destinationBucket(bucket)
+                    .destinationKey(prefix + toKey));
+            return object(
+                    toKey,
+                    from.size(),
+                    r.copyObjectResult().lastModified(),
+                    r.copyObjectResult().eTag(),
+                    null);
         } catch (SdkException e) {
             if (S3Errors.conditionFailed(e) || S3Errors.notFound(e)) {
                 throw new ObjectChangedException(fromKey, describe(fromKey) + " changed while being copied");
@@ -273,21 +311,31 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     private StoredObject copyInParts(StoredObject from, String toKey) {
-        String uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key(prefix + toKey)).uploadId();
+        String uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key(prefix + toKey))
+                .uploadId();
         try {
-            long part = Math.max(settings.partSize(), (from.size() + 9_999) / 10_000);   // S3 takes 10,000 parts
+            long part = Math.max(settings.partSize(), (from.size() + 9_999) / 10_000); // S3 takes 10,000 parts
             List<CompletedPart> parts = new ArrayList<>();
             for (long start = 0; start < from.size(); start += part) {
                 int number = parts.size() + 1;
                 String range = "bytes=" + start + "-" + (Math.min(start + part, from.size()) - 1);
-                String etag = s3.uploadPartCopy(b -> b.sourceBucket(bucket).sourceKey(prefix + from.key())
-                        .copySourceIfMatch(quoted(from.version())).copySourceRange(range).destinationBucket(bucket)
-                        .destinationKey(prefix + toKey).uploadId(uploadId).partNumber(number))
-                        .copyPartResult().eTag();
+                String etag = s3.uploadPartCopy(b -> b.sourceBucket(bucket)
+                                .sourceKey(prefix + from.key())
+                                .copySourceIfMatch(quoted(from.version()))
+                                .copySourceRange(range)
+                                .destinationBucket(bucket)
+                                .destinationKey(prefix + toKey)
+                                .uploadId(uploadId)
+                                .partNumber(number))
+                        .copyPartResult()
+                        .eTag();
                 parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
             }
-            String etag = s3.completeMultipartUpload(b -> b.bucket(bucket).key(prefix + toKey).uploadId(uploadId)
-                    .multipartUpload(m -> m.parts(parts))).eTag();
+            String etag = s3.completeMultipartUpload(b -> b.bucket(bucket)
+                            .key(prefix + toKey)
+                            .uploadId(uploadId)
+                            .multipartUpload(m -> m.parts(parts)))
+                    .eTag();
             return object(toKey, from.size(), Instant.now(), etag, null);
         } catch (RuntimeException e) {
             abort(toKey, uploadId, e);
@@ -314,14 +362,17 @@ public final class S3ObjectStore implements ObjectStore {
                 String km = keyMarker;
                 String um = uploadIdMarker;
                 ListMultipartUploadsResponse page = s3.listMultipartUploads(b -> b.bucket(bucket)
-                        .prefix(prefix + keyPrefix).keyMarker(km).uploadIdMarker(um));
+                        .prefix(prefix + keyPrefix)
+                        .keyMarker(km)
+                        .uploadIdMarker(um));
                 for (MultipartUpload u : page.uploads()) {
                     if (!u.initiated().isBefore(startedBefore)) continue;
                     try {
-                        s3.abortMultipartUpload(b -> b.bucket(bucket).key(u.key()).uploadId(u.uploadId()));
+                        s3.abortMultipartUpload(
+                                b -> b.bucket(bucket).key(u.key()).uploadId(u.uploadId()));
                         aborted++;
                     } catch (SdkException e) {
-                        if (!(e instanceof S3Exception s && s.statusCode() == 404)) throw e;   // finished meanwhile
+                        if (!(e instanceof S3Exception s && s.statusCode() == 404)) throw e; // finished meanwhile
                     }
                 }
                 if (!Boolean.TRUE.equals(page.isTruncated())) return aborted;
@@ -368,8 +419,7 @@ public final class S3ObjectStore implements ObjectStore {
         switch (condition) {
             case WriteCondition.IfAbsent a -> o.putHeader("If-None-Match", "*");
             case WriteCondition.IfVersion v -> o.putHeader("If-Match", quoted(v.version()));
-            case WriteCondition.None n -> {
-            }
+            case WriteCondition.None n -> {}
         }
         return o.build();
     }
@@ -463,8 +513,11 @@ public final class S3ObjectStore implements ObjectStore {
             String continuation = token;
             ListObjectsV2Response r;
             try {
-                r = s3.listObjectsV2(b -> b.bucket(bucket).prefix(prefix + keyPrefix).maxKeys(settings.pageSize())
-                        .continuationToken(continuation).startAfter(startAfter == null ? null : prefix + startAfter));
+                r = s3.listObjectsV2(b -> b.bucket(bucket)
+                        .prefix(prefix + keyPrefix)
+                        .maxKeys(settings.pageSize())
+                        .continuationToken(continuation)
+                        .startAfter(startAfter == null ? null : prefix + startAfter));
             } catch (SdkException e) {
                 throw errors.translate(e, "listing " + describe(keyPrefix), null);
             }

@@ -28,29 +28,55 @@ import software.amazon.awssdk.regions.providers.SystemSettingsRegionProvider;
  * @param partSize    bytes per part of a multipart upload; files larger than this go up in parts
  * @param maxAttempts attempts per request (throttling, 5xx, lost connections) before the operation fails
  */
-record S3Settings(Optional<URI> endpoint, String region, String regionFrom, boolean pathStyle,
-                  Optional<String> profile, int pageSize, long partSize, int maxAttempts) {
+record S3Settings(
+        Optional<URI> endpoint,
+        String region,
+        String regionFrom,
+        boolean pathStyle,
+        Optional<String> profile,
+        int pageSize,
+        long partSize,
+        int maxAttempts) {
     static final long MIB = 1 << 20;
-    static final long MIN_PART = 5 * MIB;   // S3's smallest part but the last
-    static final Type.Obj DECLARED = Type.Obj.of("How to reach S3 or an S3-compatible server (MinIO, R2, Ceph, "
+    static final long MIN_PART = 5 * MIB; // S3's smallest part but the last
+    static final Type.Obj DECLARED = Type.Obj.of(
+            "How to reach S3 or an S3-compatible server (MinIO, R2, Ceph, "
                     + "S3Proxy); the AWS environment variables and profile fill in what is left out. Credentials come "
                     + "from the AWS default chain (see [object stores](storage.md#credentials)).",
-            Field.computed("endpoint", Type.STRING, "`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, else AWS",
+            Field.computed(
+                    "endpoint",
+                    Type.STRING,
+                    "`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, else AWS",
                     "Another S3 endpoint, e.g. `http://127.0.0.1:9000` for MinIO."),
-            Field.computed("region", Type.STRING, "`AWS_REGION`, the profile's region, else `us-east-1`",
+            Field.computed(
+                    "region",
+                    Type.STRING,
+                    "`AWS_REGION`, the profile's region, else `us-east-1`",
                     "The bucket's region, e.g. `eu-west-1`."),
-            Field.optional("path_style", Type.BOOL, false,
+            Field.optional(
+                    "path_style",
+                    Type.BOOL,
+                    false,
                     "Address buckets as `host/bucket/key` (most S3-compatible servers need this)."),
-            Field.computed("profile", Type.STRING, "the default credential chain",
+            Field.computed(
+                    "profile",
+                    Type.STRING,
+                    "the default credential chain",
                     "Take credentials only from this profile of `~/.aws/credentials` / `~/.aws/config`."),
             Field.optional("page_size", new Type.Int(1, 1000), 1000L, "Keys per LIST request."),
-            Field.optional("part_size", Type.SIZE, 16L << 20,
+            Field.optional(
+                    "part_size",
+                    Type.SIZE,
+                    16L << 20,
                     "Bytes per part of a multipart upload (5MB to 5GB); larger files go up in parts."),
-            Field.optional("max_attempts", new Type.Int(1, 100), 5L,
+            Field.optional(
+                    "max_attempts",
+                    new Type.Int(1, 100),
+                    5L,
                     "Attempts per request (throttling, 5xx, lost connections; exponential backoff) before the "
                             + "operation fails."));
-    private static final Set<String> KEYS = DECLARED.fields().stream().map(Field::name)
-            .collect(java.util.stream.Collectors.toSet());
+    private static final Set<String> KEYS =
+            DECLARED.fields().stream().map(Field::name).collect(java.util.stream.Collectors.toSet());
 
     static S3Settings parse(Map<String, Object> block, Function<String, String> env) throws IOException {
         Set<String> unknown = new TreeSet<>(block.keySet());
@@ -90,14 +116,17 @@ record S3Settings(Optional<URI> endpoint, String region, String regionFrom, bool
         }
         int maxAttempts = integer(block, "max_attempts", 5);
         if (maxAttempts < 1) throw new IOException("s3.max_attempts: must be at least 1");
-        return new S3Settings(endpoint, region, regionFrom, bool(block, "path_style"), profile, pageSize, partSize,
-                maxAttempts);
+        return new S3Settings(
+                endpoint, region, regionFrom, bool(block, "path_style"), profile, pageSize, partSize, maxAttempts);
     }
 
     private static Optional<String> environmentRegion(Optional<String> profile) {
         try {
-            return Optional.of(new AwsRegionProviderChain(new SystemSettingsRegionProvider(),
-                    new AwsProfileRegionProvider(null, profile.orElse(null))).getRegion().id());
+            return Optional.of(new AwsRegionProviderChain(
+                            new SystemSettingsRegionProvider(),
+                            new AwsProfileRegionProvider(null, profile.orElse(null)))
+                    .getRegion()
+                    .id());
         } catch (SdkClientException none) {
             return Optional.empty();
         }
@@ -142,7 +171,8 @@ record S3Settings(Optional<URI> endpoint, String region, String regionFrom, bool
     }
 
     String describe() {
-        return "region " + region + " (" + regionFrom + ")" + endpoint.map(e -> ", endpoint " + e).orElse("")
-                + (pathStyle ? ", path-style" : "") + profile.map(p -> ", profile " + p).orElse("");
+        return "region " + region + " (" + regionFrom + ")"
+                + endpoint.map(e -> ", endpoint " + e).orElse("") + (pathStyle ? ", path-style" : "")
+                + profile.map(p -> ", profile " + p).orElse("");
     }
 }

@@ -49,8 +49,9 @@ class DynamoDbLedgerFactoryTest {
         try (Ledger ledger = Assembly.openLedger(p, Components.discover(), Clock.systemUTC())) {
             ledger.register(List.of(new Split("a", List.of(Member.whole("a.csv", "v1", null)), 1)));
             assertThat(ledger.counts()).containsOnly(entry(SplitState.PENDING, 1L));
-            assertThat(ledger.toString()).isEqualTo("DynamoDB ledger table factory-ledger (eu-west-1, endpoint "
-                    + endpoint + ") (pipeline p)");
+            assertThat(ledger.toString())
+                    .isEqualTo(
+                            "DynamoDB ledger table factory-ledger (eu-west-1, endpoint " + endpoint + ") (pipeline p)");
         }
     }
 

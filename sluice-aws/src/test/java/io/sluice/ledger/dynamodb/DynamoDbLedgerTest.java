@@ -7,13 +7,13 @@ import static org.assertj.core.api.Assertions.entry;
 import io.sluice.spi.Claim;
 import io.sluice.spi.Completion;
 import io.sluice.spi.KnownMember;
-import io.sluice.spi.ledger.OutputLocks.Lock;
 import io.sluice.spi.LedgerException;
 import io.sluice.spi.Member;
 import io.sluice.spi.OutputKey;
 import io.sluice.spi.Split;
 import io.sluice.spi.SplitState;
 import io.sluice.spi.StaleClaimException;
+import io.sluice.spi.ledger.OutputLocks.Lock;
 import io.sluice.testkit.ledger.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
@@ -49,8 +49,11 @@ class DynamoDbLedgerTest {
 
     @BeforeAll
     static void connect() {
-        db = DynamoDbClient.builder().endpointOverride(TestDynamo.endpoint(TestDynamo.port()))
-                .region(Region.US_EAST_1).credentialsProvider(TestDynamo.CREDENTIALS).build();
+        db = DynamoDbClient.builder()
+                .endpointOverride(TestDynamo.endpoint(TestDynamo.port()))
+                .region(Region.US_EAST_1)
+                .credentialsProvider(TestDynamo.CREDENTIALS)
+                .build();
     }
 
     @AfterAll
@@ -81,9 +84,12 @@ class DynamoDbLedgerTest {
                 requests.incrementAndGet();
             }
         };
-        try (DynamoDbClient counted = DynamoDbClient.builder().endpointOverride(TestDynamo.endpoint(TestDynamo.port()))
-                .region(Region.US_EAST_1).credentialsProvider(TestDynamo.CREDENTIALS)
-                .overrideConfiguration(o -> o.addExecutionInterceptor(counter)).build()) {
+        try (DynamoDbClient counted = DynamoDbClient.builder()
+                .endpointOverride(TestDynamo.endpoint(TestDynamo.port()))
+                .region(Region.US_EAST_1)
+                .credentialsProvider(TestDynamo.CREDENTIALS)
+                .overrideConfiguration(o -> o.addExecutionInterceptor(counter))
+                .build()) {
             Locks locks = new Locks(counted, config.table(), new Items("p"), clock);
 
             Lock a = locks.lock("out/a", "w1", LEASE).orElseThrow();
@@ -94,7 +100,9 @@ class DynamoDbLedgerTest {
             assertThat(locks.lock("out/a", "w1", LEASE)).isPresent();
             requests.set(0);
             assertThat(locks.lock("out/a", "w2", LEASE)).isEmpty();
-            assertThat(requests).as("refused: the failed write returns the holder").hasValue(1);
+            assertThat(requests)
+                    .as("refused: the failed write returns the holder")
+                    .hasValue(1);
         }
     }
 
@@ -106,7 +114,9 @@ class DynamoDbLedgerTest {
         open(config);
 
         var table = db.describeTable(b -> b.tableName(config.table())).table();
-        assertThat(table.globalSecondaryIndexes()).extracting(i -> i.indexName()).containsExactly(Items.BY_STATE);
+        assertThat(table.globalSecondaryIndexes())
+                .extracting(i -> i.indexName())
+                .containsExactly(Items.BY_STATE);
         assertThat(table.billingModeSummary().billingModeAsString()).isEqualTo("PAY_PER_REQUEST");
     }
 
@@ -114,7 +124,10 @@ class DynamoDbLedgerTest {
     void aTableOfAnotherShapeIsRefusedAndLeftAlone() {
         DynamoDbConfig config = TestDynamo.freshTable();
         db.createTable(b -> b.tableName(config.table())
-                .keySchema(KeySchemaElement.builder().attributeName("id").keyType(KeyType.HASH).build())
+                .keySchema(KeySchemaElement.builder()
+                        .attributeName("id")
+                        .keyType(KeyType.HASH)
+                        .build())
                 .attributeDefinitions(a -> a.attributeName("id").attributeType(ScalarAttributeType.S))
                 .billingMode("PAY_PER_REQUEST"));
 
@@ -122,23 +135,29 @@ class DynamoDbLedgerTest {
                 .isInstanceOf(LedgerException.class)
                 .hasMessageContaining("DynamoDB ledger table " + config.table())
                 .hasMessageContaining("not a Sluice ledger table");
-        assertThat(db.describeTable(b -> b.tableName(config.table())).table().keySchema()).hasSize(1);
+        assertThat(db.describeTable(b -> b.tableName(config.table())).table().keySchema())
+                .hasSize(1);
     }
 
     @Test
     void aSplitTooLargeForOneTransactionRegistersWhole() {
         DynamoDbLedger ledger = open(TestDynamo.freshTable());
         List<Member> members = IntStream.range(0, 150)
-                .mapToObj(i -> Member.whole("pack/" + i + ".csv", "v1", Integer.toString(i).repeat(64).substring(0, 64)))
+                .mapToObj(i -> Member.whole(
+                        "pack/" + i + ".csv",
+                        "v1",
+                        Integer.toString(i).repeat(64).substring(0, 64)))
                 .toList();
         Split pack = new Split("pack", members, 150);
 
         assertThat(ledger.register(List.of(pack, split("after")))).containsExactly("pack", "after");
 
-        assertThat(ledger.known(List.of("pack/0.csv", "pack/149.csv"))).hasSize(2)
+        assertThat(ledger.known(List.of("pack/0.csv", "pack/149.csv")))
+                .hasSize(2)
                 .allSatisfy((k, m) -> assertThat(m.splitId()).isEqualTo("pack"));
         assertThat(ledger.claim("w1", LEASE)).get().extracting(Claim::split).isEqualTo(pack);
-        assertThat(ledger.register(List.of(new Split("again", List.of(members.get(42)), 1)))).isEmpty();
+        assertThat(ledger.register(List.of(new Split("again", List.of(members.get(42)), 1))))
+                .isEmpty();
     }
 
     @Test
@@ -150,35 +169,49 @@ class DynamoDbLedgerTest {
         // what a planner killed in the middle of a large split leaves: the split registering, listed in the meta item
         db.putItem(b -> b.tableName(config.table())
                 .item(Codec.newSplit(items, orphan, 7, 0, clock.millis(), Items.REGISTERING, Map.of())));
-        db.putItem(b -> b.tableName(config.table()).item(with(items.meta(), Map.of("epoch", Items.n(0)),
-                Map.of("seq", Items.n(7)), Map.of("inflight", AttributeValue.fromSs(List.of("orphan"))))));
+        db.putItem(b -> b.tableName(config.table())
+                .item(with(
+                        items.meta(),
+                        Map.of("epoch", Items.n(0)),
+                        Map.of("seq", Items.n(7)),
+                        Map.of("inflight", AttributeValue.fromSs(List.of("orphan"))))));
         assertThat(ledger.known(List.of("o.csv"))).isEmpty();
 
         ledger.register(List.of(split("next")));
 
         assertThat(ledger.known(List.of("o.csv")))
-                .containsEntry("o.csv", new KnownMember("o.csv", "v1", 0, io.sluice.spi.Member.WHOLE, "orphan", SplitState.PENDING));
+                .containsEntry(
+                        "o.csv",
+                        new KnownMember("o.csv", "v1", 0, io.sluice.spi.Member.WHOLE, "orphan", SplitState.PENDING));
         assertThat(ledger.claim("w1", LEASE)).get().extracting(Claim::splitId).isEqualTo("orphan");
     }
 
     @Test
     void aReplaceLargerThanOneTransactionReplacesWhole() throws Exception {
         DynamoDbLedger ledger = open(TestDynamo.freshTable());
-        List<Member> members = IntStream.range(0, 150).mapToObj(i -> Member.whole("pack/" + i + ".csv", "v1", null)).toList();
+        List<Member> members = IntStream.range(0, 150)
+                .mapToObj(i -> Member.whole("pack/" + i + ".csv", "v1", null))
+                .toList();
         ledger.register(List.of(new Split("pack", members, 150)));
         Claim held = ledger.claim("w1", LEASE).orElseThrow();
 
         List<Member> good = new ArrayList<>(members.subList(1, 150));
         good.add(Member.whole("more.csv", "v1", null)); // not in the pack
 
-        assertThat(ledger.replace(held, List.of(new Split("good", good, 150), new Split("bad", members.subList(0, 1), 1))))
+        assertThat(ledger.replace(
+                        held, List.of(new Split("good", good, 150), new Split("bad", members.subList(0, 1), 1))))
                 .containsExactly("good", "bad");
 
         assertThat(ledger.counts()).containsOnly(entry(SplitState.PENDING, 2L));
         assertThat(ledger.known(List.of("pack/0.csv", "pack/149.csv", "more.csv")))
-                .extractingFromEntries(e -> e.getValue().splitId()).containsExactlyInAnyOrder("bad", "good", "good");
-        assertThat(ledger.claim("w1", LEASE)).get().extracting(c -> c.split().members()).isEqualTo(good);
-        assertThat(ledger.register(List.of(new Split("again", List.of(members.get(42)), 1)))).isEmpty();
+                .extractingFromEntries(e -> e.getValue().splitId())
+                .containsExactlyInAnyOrder("bad", "good", "good");
+        assertThat(ledger.claim("w1", LEASE))
+                .get()
+                .extracting(c -> c.split().members())
+                .isEqualTo(good);
+        assertThat(ledger.register(List.of(new Split("again", List.of(members.get(42)), 1))))
+                .isEmpty();
     }
 
     @Test
@@ -186,32 +219,45 @@ class DynamoDbLedgerTest {
         DynamoDbConfig config = TestDynamo.freshTable();
         DynamoDbLedger ledger = open(config);
         Items items = new Items("p");
-        ledger.register(List.of(new Split("pack", List.of(Member.whole("a.csv", "v1", null), Member.whole("b.csv", "v1", null)), 2),
+        ledger.register(List.of(
+                new Split("pack", List.of(Member.whole("a.csv", "v1", null), Member.whole("b.csv", "v1", null)), 2),
                 split("z")));
         Claim held = ledger.claim("w1", LEASE).orElseThrow();
         // what a replace's commit writes, and a process killed right after it leaves: the split replaced, holding the
         // plan, listed in the meta item (as Registrar.replace writes them)
-        Split packA = new Split("pack-a", List.of(Member.whole("a.csv", "v1", null)), 1, "{\"files\":[\"a.csv\"]}",
+        Split packA = new Split(
+                "pack-a",
+                List.of(Member.whole("a.csv", "v1", null)),
+                1,
+                "{\"files\":[\"a.csv\"]}",
                 new OutputKey("pack", "h1", 0, Member.WHOLE));
-        Replacement plan = Replacement.plan(held.split(), List.of(packA,
-                new Split("pack-b", List.of(Member.whole("b.csv", "v1", null)), 1)),
-                2, Map.of("pack-a", held.token(), "pack-b", held.token()), Map.of(), Map.of());
-        db.updateItem(b -> b.tableName(config.table()).key(items.split("pack"))
+        Replacement plan = Replacement.plan(
+                held.split(),
+                List.of(packA, new Split("pack-b", List.of(Member.whole("b.csv", "v1", null)), 1)),
+                2,
+                Map.of("pack-a", held.token(), "pack-b", held.token()),
+                Map.of(),
+                Map.of());
+        db.updateItem(b -> b.tableName(config.table())
+                .key(items.split("pack"))
                 .updateExpression("SET #state = :replaced, #plan = :plan REMOVE #st, #owner, #lease")
-                .expressionAttributeNames(Map.of("#state", "state", "#plan", "plan", "#st", "st", "#owner", "owner",
-                        "#lease", "lease"))
-                .expressionAttributeValues(Map.of(":replaced", Items.s(Items.REPLACED), ":plan", Items.s(plan.json()))));
-        db.updateItem(b -> b.tableName(config.table()).key(items.meta())
+                .expressionAttributeNames(
+                        Map.of("#state", "state", "#plan", "plan", "#st", "st", "#owner", "owner", "#lease", "lease"))
+                .expressionAttributeValues(
+                        Map.of(":replaced", Items.s(Items.REPLACED), ":plan", Items.s(plan.json()))));
+        db.updateItem(b -> b.tableName(config.table())
+                .key(items.meta())
                 .updateExpression("SET #seq = :seq ADD #inflight :ids")
                 .expressionAttributeNames(Map.of("#seq", "seq", "#inflight", "inflight"))
                 .expressionAttributeValues(Map.of(":seq", Items.n(4), ":ids", AttributeValue.fromSs(List.of("pack")))));
         assertThat(ledger.isCurrent(held)).as("fenced from the commit on").isFalse();
-        assertThat(ledger.known(List.of("a.csv"))).containsEntry("a.csv",
-                new KnownMember("a.csv", "v1", 0, Member.WHOLE, "pack", SplitState.PENDING));
+        assertThat(ledger.known(List.of("a.csv")))
+                .containsEntry("a.csv", new KnownMember("a.csv", "v1", 0, Member.WHOLE, "pack", SplitState.PENDING));
 
         ledger.register(List.of(split("next")));
 
-        assertThat(ledger.known(List.of("a.csv", "b.csv"))).extractingFromEntries(e -> e.getValue().splitId())
+        assertThat(ledger.known(List.of("a.csv", "b.csv")))
+                .extractingFromEntries(e -> e.getValue().splitId())
                 .containsExactlyInAnyOrder("pack-a", "pack-b");
         assertThat(ledger.counts()).containsOnly(entry(SplitState.PENDING, 4L));
         assertThatThrownBy(() -> ledger.complete(held, new Completion(1, 1, 0, List.of(), "v1")))
@@ -219,7 +265,9 @@ class DynamoDbLedgerTest {
         List<Claim> claims = new ArrayList<>();
         for (Optional<Claim> c; (c = ledger.claim("w2", LEASE)).isPresent(); ) claims.add(c.get());
         assertThat(claims).extracting(Claim::splitId).containsExactly("z", "pack-a", "pack-b", "next");
-        assertThat(claims.get(1).split()).as("the payload and output key, through the recorded plan").isEqualTo(packA);
+        assertThat(claims.get(1).split())
+                .as("the payload and output key, through the recorded plan")
+                .isEqualTo(packA);
         assertThat(claims.subList(1, 3)).allSatisfy(c -> assertThat(c.token()).isGreaterThan(held.token()));
     }
 
@@ -244,12 +292,15 @@ class DynamoDbLedgerTest {
         DynamoDbLedger ledger = open(config);
         Items items = new Items("p");
         // a planner that died holding the lock
-        db.putItem(b -> b.tableName(config.table()).item(with(items.meta(), Map.of("epoch", Items.n(0)),
-                Map.of("seq", Items.n(0)), Map.of("lock_owner", Items.s("dead"),
-                        "lock_until", Items.n(clock.millis() + 30_000)))));
+        db.putItem(b -> b.tableName(config.table())
+                .item(with(
+                        items.meta(),
+                        Map.of("epoch", Items.n(0)),
+                        Map.of("seq", Items.n(0)),
+                        Map.of("lock_owner", Items.s("dead"), "lock_until", Items.n(clock.millis() + 30_000)))));
 
-        CompletableFuture<List<String>> registered = CompletableFuture.supplyAsync(
-                () -> ledger.register(List.of(split("a"))));
+        CompletableFuture<List<String>> registered =
+                CompletableFuture.supplyAsync(() -> ledger.register(List.of(split("a"))));
         Thread.sleep(500);
         assertThat(registered).as("waiting for the lock").isNotDone();
         clock.advance(Duration.ofSeconds(31));
@@ -273,7 +324,8 @@ class DynamoDbLedgerTest {
         assertThat(next).isIn("s2", "s3", "s4");
         other.release(taken);
         List<String> rest = new ArrayList<>();
-        for (Optional<Claim> c; (c = mine.claim("w1", LEASE)).isPresent(); ) rest.add(c.get().splitId());
+        for (Optional<Claim> c; (c = mine.claim("w1", LEASE)).isPresent(); )
+            rest.add(c.get().splitId());
         assertThat(rest).hasSize(3).doesNotContain(next).endsWith("s1"); // the released split, found by a new query
     }
 
@@ -285,7 +337,10 @@ class DynamoDbLedgerTest {
         Claim crashed = ledger.claim("w1", Duration.ofSeconds(1)).orElseThrow();
 
         clock.advance(Duration.ofMillis(1_100)); // expired, and the handle looked for expired leases 1.1 s ago
-        assertThat(ledger.claim("w2", LEASE)).map(Claim::splitId).as("looked again: due").contains(crashed.splitId());
+        assertThat(ledger.claim("w2", LEASE))
+                .map(Claim::splitId)
+                .as("looked again: due")
+                .contains(crashed.splitId());
         Claim second = ledger.claim("w2", Duration.ofSeconds(1)).orElseThrow();
         clock.advance(Duration.ofMillis(1_001)); // expired; the handle last looked 1,001 ms ago, at the takeover
         assertThat(ledger.claim("w3", LEASE)).map(Claim::splitId).contains(second.splitId());
@@ -293,12 +348,15 @@ class DynamoDbLedgerTest {
         clock.advance(Duration.ofMillis(300)); // expired, last look 300 ms ago: pending splits first
         assertThat(ledger.claim("w4", LEASE).orElseThrow().splitId()).isNotEqualTo(third.splitId());
         clock.advance(DynamoDbLedger.DUE_EVERY);
-        assertThat(ledger.claim("w4", LEASE)).map(Claim::splitId).as("within DUE_EVERY").contains(third.splitId());
+        assertThat(ledger.claim("w4", LEASE))
+                .map(Claim::splitId)
+                .as("within DUE_EVERY")
+                .contains(third.splitId());
     }
 
     @SafeVarargs
-    private static Map<String, AttributeValue> with(Map<String, AttributeValue> key,
-                                                    Map<String, AttributeValue>... attributes) {
+    private static Map<String, AttributeValue> with(
+            Map<String, AttributeValue> key, Map<String, AttributeValue>... attributes) {
         Map<String, AttributeValue> item = new java.util.HashMap<>(key);
         for (Map<String, AttributeValue> a : attributes) item.putAll(a);
         return item;

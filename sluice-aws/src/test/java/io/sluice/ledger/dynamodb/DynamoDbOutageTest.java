@@ -39,7 +39,8 @@ class DynamoDbOutageTest {
                 .withTimeout(Duration.ofSeconds(2));
         DynamoDBProxyServer server = TestDynamo.start(port, dir);
         try (DynamoDbLedger ledger = DynamoDbLedger.open(config, "p", clock, TestDynamo.CREDENTIALS)) {
-            ledger.register(IntStream.range(0, 20).mapToObj(DynamoDbOutageTest::split).toList());
+            ledger.register(
+                    IntStream.range(0, 20).mapToObj(DynamoDbOutageTest::split).toList());
             Claim held = ledger.claim("w1", LEASE).orElseThrow();
 
             TestDynamo.stop(server);
@@ -61,7 +62,9 @@ class DynamoDbOutageTest {
             claims.forEach(c -> ids.add(c.splitId()));
             assertThat(claims).as("every split but the held one, each once").hasSize(19);
             assertThat(ids).hasSize(19).doesNotContain(held.splitId());
-            assertThat(ledger.isCurrent(held)).as("the claim from before the outage still holds").isTrue();
+            assertThat(ledger.isCurrent(held))
+                    .as("the claim from before the outage still holds")
+                    .isTrue();
             ledger.complete(held, new Completion(1, 1, 0, List.of(), "v1"));
             for (Claim c : claims) ledger.complete(c, new Completion(1, 1, 0, List.of(), "v1"));
             assertThat(ledger.counts()).containsOnly(entry(SplitState.DONE, 20L));

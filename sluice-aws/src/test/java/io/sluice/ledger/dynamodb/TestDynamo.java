@@ -19,8 +19,7 @@ final class TestDynamo {
     private static final AtomicInteger TABLES = new AtomicInteger();
     private static int port;
 
-    private TestDynamo() {
-    }
+    private TestDynamo() {}
 
     static synchronized int port() {
         if (port == 0) {

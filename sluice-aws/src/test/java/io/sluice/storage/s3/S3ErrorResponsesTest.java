@@ -30,10 +30,14 @@ class S3ErrorResponsesTest {
 
     @Test
     void aBucketInAnotherRegionSaysWhichOne() throws IOException {
-        answer(301, Map.of("x-amz-bucket-region", "eu-west-1"), "PermanentRedirect",
+        answer(
+                301,
+                Map.of("x-amz-bucket-region", "eu-west-1"),
+                "PermanentRedirect",
                 "The bucket you are attempting to access must be addressed using the specified endpoint.");
         try (ObjectStore s = open(Map.of())) {
-            assertThatThrownBy(() -> s.list("", null)).isInstanceOf(IOException.class)
+            assertThatThrownBy(() -> s.list("", null))
+                    .isInstanceOf(IOException.class)
                     .hasMessageContaining("bucket 'far-bucket' is in region eu-west-1, not us-east-1")
                     .hasMessageContaining("s3: { region: eu-west-1 }");
         }
@@ -43,9 +47,10 @@ class S3ErrorResponsesTest {
     void throttlingIsRetriedWithBackoffThenFailsClearly() throws IOException {
         answer(503, Map.of(), "SlowDown", "Please reduce your request rate.");
         try (ObjectStore s = open(Map.of("max_attempts", 3))) {
-            assertThatThrownBy(() -> s.stat("k")).isInstanceOf(IOException.class)
-                    .hasMessageContaining("S3 kept failing while reading the metadata of s3://far-bucket/p/k after "
-                            + "3 attempts");
+            assertThatThrownBy(() -> s.stat("k"))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining(
+                            "S3 kept failing while reading the metadata of s3://far-bucket/p/k after " + "3 attempts");
             assertThat(requests.get()).isEqualTo(3);
             requests.set(0);
             assertThatThrownBy(() -> s.read("k", null, 0, -1)).hasMessageContaining("503 SlowDown");
@@ -54,19 +59,27 @@ class S3ErrorResponsesTest {
     }
 
     private ObjectStore open(Map<String, Object> more) throws IOException {
-        Map<String, Object> s3 = new java.util.HashMap<>(Map.of("endpoint", "http://127.0.0.1:"
-                + server.getAddress().getPort(), "region", "us-east-1", "path_style", true, "profile", "sluice-kit"));
+        Map<String, Object> s3 = new java.util.HashMap<>(Map.of(
+                "endpoint",
+                "http://127.0.0.1:" + server.getAddress().getPort(),
+                "region",
+                "us-east-1",
+                "path_style",
+                true,
+                "profile",
+                "sluice-kit"));
         s3.putAll(more);
         return ObjectStores.open("s3://far-bucket/p/", Map.of("s3", s3));
     }
 
     private void answer(int status, Map<String, String> headers, String code, String message) throws IOException {
-        TestProfiles.install();   // the requests are signed (never checked here), so the chain must find keys
+        TestProfiles.install(); // the requests are signed (never checked here), so the chain must find keys
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", exchange -> {
             requests.incrementAndGet();
             byte[] body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + code + "</Code><Message>"
-                    + message + "</Message><RequestId>test</RequestId></Error>").getBytes(UTF_8);
+                            + message + "</Message><RequestId>test</RequestId></Error>")
+                    .getBytes(UTF_8);
             headers.forEach((k, v) -> exchange.getResponseHeaders().add(k, v));
             exchange.getResponseHeaders().add("Content-Type", "application/xml");
             boolean head = exchange.getRequestMethod().equals("HEAD");

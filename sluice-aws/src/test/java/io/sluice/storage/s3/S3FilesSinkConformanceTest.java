@@ -43,6 +43,7 @@ class S3FilesSinkConformanceTest extends SinkConformanceKit {
 
     /** One prefix per test: every sink of a test writes there, as workers of one pipeline do. */
     private final String url = "s3://" + S3ObjectStoreTest.BUCKET + "/sink-" + UUID.randomUUID() + "/";
+
     private ObjectStore reader;
 
     @Override
@@ -50,8 +51,12 @@ class S3FilesSinkConformanceTest extends SinkConformanceKit {
         FilesSinkFactory factory = new FilesSinkFactory();
         String yaml = "path: " + url + "\nformat: csv\ns3: {endpoint: \"" + SERVER.endpoint() + "\", region: "
                 + S3ProxyServer.REGION + ", path_style: true, profile: sluice-kit}\n";
-        Options o = new Validator(dir, k -> null).validate(YamlReader.parse("sink.yaml", yaml), (Type.Obj) factory.options());
-        return factory.create(o, new PipelineContext("kit", dir.resolve("p.yaml"), 1, io.sluice.spi.BadRecordPolicy.DEAD_LETTER, Clock.systemUTC()));
+        Options o = new Validator(dir, k -> null)
+                .validate(YamlReader.parse("sink.yaml", yaml), (Type.Obj) factory.options());
+        return factory.create(
+                o,
+                new PipelineContext(
+                        "kit", dir.resolve("p.yaml"), 1, io.sluice.spi.BadRecordPolicy.DEAD_LETTER, Clock.systemUTC()));
     }
 
     private ObjectStore reader() throws Exception {
@@ -71,7 +76,9 @@ class S3FilesSinkConformanceTest extends SinkConformanceKit {
     protected List<String> visibleRows(Connection duck) throws Exception {
         List<Path> files = new ArrayList<>();
         try (Stream<StoredObject> list = reader().list("", null)) {
-            for (StoredObject o : list.filter(o -> o.key().endsWith(".csv") && !o.key().startsWith("_")).toList()) {
+            for (StoredObject o : list.filter(
+                            o -> o.key().endsWith(".csv") && !o.key().startsWith("_"))
+                    .toList()) {
                 Path local = Files.createTempFile(dir, "visible-", ".csv");
                 try (InputStream in = reader().read(o.key(), o.version(), 0, -1)) {
                     Files.copy(in, local, java.nio.file.StandardCopyOption.REPLACE_EXISTING);

@@ -79,15 +79,21 @@ class S3FilesSourceTest extends SourceConformanceKit {
             StringBuilder rows = new StringBuilder();
             for (Split split : splits) {
                 Member m = split.members().getFirst();
-                assertThat(split.payload()).as("the header rides in the payload of a range after the first")
+                assertThat(split.payload())
+                        .as("the header rides in the payload of a range after the first")
                         .matches(p -> m.start() == 0 ? p == null : p.contains("header"));
                 Path scratch = Files.createDirectories(tmp.resolve("s" + m.start()));
                 try (SplitReader reader = source.open(split, new ReadContext(scratch))) {
-                    String text = Files.readString(reader.files().parts().getFirst().file());
+                    String text =
+                            Files.readString(reader.files().parts().getFirst().file());
                     assertThat(text).startsWith("id,name\n");
                     rows.append(text.substring("id,name\n".length()));
-                    long before = csv.substring(0, (int) m.start()).chars().filter(c -> c == '\n').count();
-                    assertThat(reader.files().parts().getFirst().shift().lines()).as("dead letters name the object's lines")
+                    long before = csv.substring(0, (int) m.start())
+                            .chars()
+                            .filter(c -> c == '\n')
+                            .count();
+                    assertThat(reader.files().parts().getFirst().shift().lines())
+                            .as("dead letters name the object's lines")
                             .isEqualTo(m.start() == 0 ? 0 : before - 1);
                 }
             }
@@ -99,7 +105,9 @@ class S3FilesSourceTest extends SourceConformanceKit {
     void tailIsRefusedOnAStoreWithTheReason() {
         String yaml = "path: \"" + url + "\"\ntail: true\nformat: text\ns3: { endpoint: \"" + SERVER.endpoint()
                 + "\", region: " + S3ProxyServer.REGION + ", path_style: true, profile: sluice-kit }";
-        assertThatThrownBy(() -> FilesSources.create(tmp, yaml, 1, Map.of())).hasMessageContaining("tail")
-                .hasMessageContaining("local disk only").hasMessageContaining("replaced whole");
+        assertThatThrownBy(() -> FilesSources.create(tmp, yaml, 1, Map.of()))
+                .hasMessageContaining("tail")
+                .hasMessageContaining("local disk only")
+                .hasMessageContaining("replaced whole");
     }
 }

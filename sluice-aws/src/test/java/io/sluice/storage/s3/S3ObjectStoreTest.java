@@ -44,9 +44,19 @@ class S3ObjectStoreTest extends ObjectStoreConformanceKit {
     }
 
     static ObjectStore open(S3ProxyServer server, String url, Map<String, Object> overrides) throws IOException {
-        Map<String, Object> s3 = new HashMap<>(Map.of("endpoint", server.endpoint().toString(), "region",
-                S3ProxyServer.REGION, "path_style", true, "profile", "sluice-kit", "page_size", 250,
-                "part_size", "5MiB"));
+        Map<String, Object> s3 = new HashMap<>(Map.of(
+                "endpoint",
+                server.endpoint().toString(),
+                "region",
+                S3ProxyServer.REGION,
+                "path_style",
+                true,
+                "profile",
+                "sluice-kit",
+                "page_size",
+                250,
+                "part_size",
+                "5MiB"));
         s3.putAll(overrides);
         return ObjectStores.open(url, Map.of("s3", s3));
     }
@@ -55,9 +65,14 @@ class S3ObjectStoreTest extends ObjectStoreConformanceKit {
     protected void leaveIncompleteWrite(ObjectStore store, String key) {
         URI url = URI.create(store.describe(key));
         try (S3Client s3 = client()) {
-            String id = s3.createMultipartUpload(b -> b.bucket(url.getAuthority()).key(url.getPath().substring(1)))
+            String id = s3.createMultipartUpload(
+                            b -> b.bucket(url.getAuthority()).key(url.getPath().substring(1)))
                     .uploadId();
-            s3.uploadPart(b -> b.bucket(url.getAuthority()).key(url.getPath().substring(1)).uploadId(id).partNumber(1),
+            s3.uploadPart(
+                    b -> b.bucket(url.getAuthority())
+                            .key(url.getPath().substring(1))
+                            .uploadId(id)
+                            .partNumber(1),
                     RequestBody.fromString("the first part of an upload whose process was killed"));
         }
     }
@@ -70,7 +85,8 @@ class S3ObjectStoreTest extends ObjectStoreConformanceKit {
     @Test
     void aMissingBucketIsNamed() throws IOException {
         try (ObjectStore s = open(SERVER, "s3://no-such-bucket-here/p/", Map.of())) {
-            assertThatThrownBy(() -> s.list("", null)).isInstanceOf(IOException.class)
+            assertThatThrownBy(() -> s.list("", null))
+                    .isInstanceOf(IOException.class)
                     .hasMessageContaining("bucket 'no-such-bucket-here' does not exist");
         }
     }
@@ -79,7 +95,8 @@ class S3ObjectStoreTest extends ObjectStoreConformanceKit {
     void wrongCredentialsNameTheBucketPrefixAndCredentialSource() throws IOException {
         try (ObjectStore s = open(SERVER, "s3://" + BUCKET + "/secret/", Map.of("profile", "sluice-wrong"))) {
             assertThat(s.credentialSource()).isEqualTo("profile sluice-wrong (~/.aws/credentials, ~/.aws/config)");
-            assertThatThrownBy(() -> s.list("", null)).isInstanceOf(IOException.class)
+            assertThatThrownBy(() -> s.list("", null))
+                    .isInstanceOf(IOException.class)
                     .hasMessageContaining("access denied to s3://" + BUCKET + "/secret/")
                     .hasMessageContaining("profile sluice-wrong")
                     .hasMessageNotContaining("not-the-secret");
@@ -96,15 +113,16 @@ class S3ObjectStoreTest extends ObjectStoreConformanceKit {
         store.delete("in/a.csv");
 
         assertThatThrownBy(() -> store.read("in/a.csv", listed.version(), 0, -1))
-                .isInstanceOf(NoSuchFileException.class).hasMessageContaining(store.describe("in/a.csv"));
+                .isInstanceOf(NoSuchFileException.class)
+                .hasMessageContaining(store.describe("in/a.csv"));
     }
 
     @Test
     void storesTheContentsSha256AndSaysWhereCredentialsCameFrom() throws IOException {
         store.write("x", "x".getBytes(UTF_8), WriteCondition.none());
 
-        assertThat(store.stat("x").orElseThrow().checksums()).containsEntry("sha256",
-                "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881");
+        assertThat(store.stat("x").orElseThrow().checksums())
+                .containsEntry("sha256", "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881");
         assertThat(store.credentialSource()).startsWith("profile sluice-kit");
         assertThat(store.capabilities().conditionalWrites()).isTrue();
     }
@@ -116,11 +134,13 @@ class S3ObjectStoreTest extends ObjectStoreConformanceKit {
             try (ObjectStore s = open(own, "s3://restart/run/", Map.of("max_attempts", 2))) {
                 StoredObject before = s.write("kept.csv", "id\n1\n".getBytes(UTF_8), WriteCondition.ifAbsent());
                 own.stop();
-                assertThatThrownBy(() -> s.stat("kept.csv")).isInstanceOf(IOException.class)
+                assertThatThrownBy(() -> s.stat("kept.csv"))
+                        .isInstanceOf(IOException.class)
                         .hasMessageContaining("cannot reach S3 at " + own.endpoint());
                 own.start();
                 assertThat(s.stat("kept.csv").orElseThrow().version()).isEqualTo(before.version());
-                assertThat(new String(s.read("kept.csv", before.version(), 0, -1).readAllBytes(), UTF_8))
+                assertThat(new String(
+                                s.read("kept.csv", before.version(), 0, -1).readAllBytes(), UTF_8))
                         .isEqualTo("id\n1\n");
             }
         }
@@ -140,7 +160,8 @@ class S3ObjectStoreTest extends ObjectStoreConformanceKit {
                 .isInstanceOf(ObjectChangedException.class);
 
         assertThat(store.abortIncompleteWrites("", Instant.now().plusSeconds(60)))
-                .as("the refused uploads were aborted at once").isZero();
+                .as("the refused uploads were aborted at once")
+                .isZero();
         assertThat(store.stat("big").orElseThrow().version()).isEqualTo(first.version());
     }
 
@@ -148,7 +169,8 @@ class S3ObjectStoreTest extends ObjectStoreConformanceKit {
     void aConditionalPutFindingItsOwnBytesInPlaceIsDone() throws IOException {
         // what a retried PUT meets when its first attempt landed but the answer was lost
         StoredObject first = store.write("manifest", "split 7".getBytes(UTF_8), WriteCondition.ifAbsent());
-        assertThat(store.write("manifest", "split 7".getBytes(UTF_8), WriteCondition.ifAbsent()).version())
+        assertThat(store.write("manifest", "split 7".getBytes(UTF_8), WriteCondition.ifAbsent())
+                        .version())
                 .isEqualTo(first.version());
         assertThatThrownBy(() -> store.write("manifest", "split 8".getBytes(UTF_8), WriteCondition.ifAbsent()))
                 .isInstanceOf(ObjectChangedException.class);
@@ -164,8 +186,11 @@ class S3ObjectStoreTest extends ObjectStoreConformanceKit {
     }
 
     static S3Client client() {
-        return S3Client.builder().endpointOverride(SERVER.endpoint()).region(Region.of(S3ProxyServer.REGION))
-                .forcePathStyle(true).credentialsProvider(StaticCredentialsProvider.create(
+        return S3Client.builder()
+                .endpointOverride(SERVER.endpoint())
+                .region(Region.of(S3ProxyServer.REGION))
+                .forcePathStyle(true)
+                .credentialsProvider(StaticCredentialsProvider.create(
                         AwsBasicCredentials.create(S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY)))
                 .build();
     }

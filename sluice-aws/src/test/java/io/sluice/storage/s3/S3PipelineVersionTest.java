@@ -34,13 +34,20 @@ class S3PipelineVersionTest {
     @Test
     void theStoresConnectionSettingsKeepTheVersion() throws Exception {
         String base = version(BASE);
-        assertThat(version(BASE.replace("127.0.0.1:9000", "127.0.0.1:41234"))).as("another endpoint port").isEqualTo(base);
-        assertThat(version(BASE.replace("path_style: true }", "path_style: true, region: eu-west-1, part_size: 64MB }")))
-                .as("region and part size").isEqualTo(base);
-        assertThat(version(BASE.replace("path: \"s3://out/focus/\", format: parquet, s3: { endpoint: \"http://127.0.0.1:9000\", path_style: true } ",
-                "path: \"s3://out/focus/\", format: parquet ")))
-                .as("no s3 block at all").isEqualTo(base);
-        assertThat(version(BASE.replace("format: parquet", "format: csv"))).as("what the output holds still counts")
+        assertThat(version(BASE.replace("127.0.0.1:9000", "127.0.0.1:41234")))
+                .as("another endpoint port")
+                .isEqualTo(base);
+        assertThat(version(
+                        BASE.replace("path_style: true }", "path_style: true, region: eu-west-1, part_size: 64MB }")))
+                .as("region and part size")
+                .isEqualTo(base);
+        assertThat(version(BASE.replace(
+                        "path: \"s3://out/focus/\", format: parquet, s3: { endpoint: \"http://127.0.0.1:9000\", path_style: true } ",
+                        "path: \"s3://out/focus/\", format: parquet ")))
+                .as("no s3 block at all")
+                .isEqualTo(base);
+        assertThat(version(BASE.replace("format: parquet", "format: csv")))
+                .as("what the output holds still counts")
                 .isNotEqualTo(base);
     }
 }

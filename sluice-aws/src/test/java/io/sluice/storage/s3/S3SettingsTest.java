@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 class S3SettingsTest {
     static {
-        TestProfiles.install();   // an empty config file: no region from the user's ~/.aws
+        TestProfiles.install(); // an empty config file: no region from the user's ~/.aws
     }
 
     @Test
@@ -27,21 +27,25 @@ class S3SettingsTest {
             assertThat(s.region()).isEqualTo("us-east-1");
             assertThat(s.regionFrom()).startsWith("default");
         }
-        assertThat(S3Settings.parse(Map.of("endpoint", "http://mine:3"), env::get).endpoint())
+        assertThat(S3Settings.parse(Map.of("endpoint", "http://mine:3"), env::get)
+                        .endpoint())
                 .contains(URI.create("http://mine:3"));
-        assertThat(S3Settings.parse(Map.of(), Map.of("AWS_ENDPOINT_URL", "http://generic:1")::get).endpoint())
+        assertThat(S3Settings.parse(Map.of(), Map.of("AWS_ENDPOINT_URL", "http://generic:1")::get)
+                        .endpoint())
                 .contains(URI.create("http://generic:1"));
     }
 
     @Test
     void takesTheValidatorsTypesOrText() throws IOException {
-        S3Settings s = S3Settings.parse(Map.of("part_size", 8L << 20, "page_size", 10L, "path_style", "true",
-                "region", "eu-west-1"), k -> null);
+        S3Settings s = S3Settings.parse(
+                Map.of("part_size", 8L << 20, "page_size", 10L, "path_style", "true", "region", "eu-west-1"),
+                k -> null);
         assertThat(s.partSize()).isEqualTo(8L << 20);
         assertThat(s.pageSize()).isEqualTo(10);
         assertThat(s.pathStyle()).isTrue();
         assertThat(s.describe()).isEqualTo("region eu-west-1 (s3.region), path-style");
-        assertThat(S3Settings.parse(Map.of("part_size", "64MB"), k -> null).partSize()).isEqualTo(64L << 20);
+        assertThat(S3Settings.parse(Map.of("part_size", "64MB"), k -> null).partSize())
+                .isEqualTo(64L << 20);
     }
 
     @Test

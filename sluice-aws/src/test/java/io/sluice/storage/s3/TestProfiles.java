@@ -13,8 +13,7 @@ import java.nio.file.Path;
 final class TestProfiles {
     private static boolean installed;
 
-    private TestProfiles() {
-    }
+    private TestProfiles() {}
 
     static synchronized void install() {
         if (installed) return;
@@ -22,11 +21,17 @@ final class TestProfiles {
             Path dir = Files.createTempDirectory("sluice-aws-profile-");
             Path credentials = dir.resolve("credentials");
             Path config = dir.resolve("config");
-            Files.writeString(credentials, String.join("\n",
-                    "[sluice-kit]", "aws_access_key_id = " + S3ProxyServer.ACCESS_KEY,
-                    "aws_secret_access_key = " + S3ProxyServer.SECRET_KEY,
-                    "[sluice-wrong]", "aws_access_key_id = " + S3ProxyServer.ACCESS_KEY,
-                    "aws_secret_access_key = not-the-secret", ""));
+            Files.writeString(
+                    credentials,
+                    String.join(
+                            "\n",
+                            "[sluice-kit]",
+                            "aws_access_key_id = " + S3ProxyServer.ACCESS_KEY,
+                            "aws_secret_access_key = " + S3ProxyServer.SECRET_KEY,
+                            "[sluice-wrong]",
+                            "aws_access_key_id = " + S3ProxyServer.ACCESS_KEY,
+                            "aws_secret_access_key = not-the-secret",
+                            ""));
             Files.writeString(config, "");
             for (Path p : new Path[] {dir, credentials, config}) p.toFile().deleteOnExit();
             System.setProperty("aws.sharedCredentialsFile", credentials.toString());

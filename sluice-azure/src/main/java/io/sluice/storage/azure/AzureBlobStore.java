@@ -64,6 +64,7 @@ import java.util.stream.StreamSupport;
 public final class AzureBlobStore implements ObjectStore {
     /** Files up to this size go up in one Put Blob; larger ones in blocks of this size. */
     static final long DEFAULT_BLOCK_SIZE = 8L * 1024 * 1024;
+
     private static final int PAGE_SIZE = 1000;
     private static final int UPLOAD_CONCURRENCY = 4;
     // Data Lake (hierarchical namespace) accounts list their directories as empty blobs with this metadata
@@ -75,8 +76,12 @@ public final class AzureBlobStore implements ObjectStore {
     private final String credentialSource;
     private final long blockSize;
 
-    private AzureBlobStore(AzureLocation location, BlobContainerClient container,
-                           BlobContainerAsyncClient asyncContainer, String credentialSource, long blockSize) {
+    private AzureBlobStore(
+            AzureLocation location,
+            BlobContainerClient container,
+            BlobContainerAsyncClient asyncContainer,
+            String credentialSource,
+            long blockSize) {
         this.location = location;
         this.container = container;
         this.asyncContainer = asyncContainer;
@@ -98,9 +103,10 @@ public final class AzureBlobStore implements ObjectStore {
         // the JDK's HTTP client, not Netty: see this module's pom
         HttpClient http = new JdkHttpClientBuilder().build();
         // a few quick retries: the SDK's default backs off for 40s and more, and the runner retries outages itself
-        RequestRetryOptions retries = new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, 4, (Duration) null,
-                Duration.ofMillis(500), Duration.ofSeconds(4), null);
-        BlobServiceClientBuilder builder = new BlobServiceClientBuilder().httpClient(http).retryOptions(retries);
+        RequestRetryOptions retries = new RequestRetryOptions(
+                RetryPolicyType.EXPONENTIAL, 4, (Duration) null, Duration.ofMillis(500), Duration.ofSeconds(4), null);
+        BlobServiceClientBuilder builder =
+                new BlobServiceClientBuilder().httpClient(http).retryOptions(retries);
         String credentialSource;
         if (location.connectionString().isPresent()) {
             String cs = location.connectionString().get();
@@ -119,15 +125,19 @@ public final class AzureBlobStore implements ObjectStore {
             credentialSource = defaultCredentialSource(env);
         }
         location.endpoint().ifPresent(builder::endpoint);
-        if (location.connectionString().isEmpty() && location.endpoint().orElseThrow().startsWith("http:")) {
-            throw new IllegalArgumentException("azure.endpoint: " + location.endpoint().get() + " is plain http, "
-                    + "which Microsoft Entra ID tokens may not cross; use https, or give a connection string in "
-                    + AzureLocation.CONNECTION_STRING + " (an emulator such as Azurite takes its account key)");
+        if (location.connectionString().isEmpty()
+                && location.endpoint().orElseThrow().startsWith("http:")) {
+            throw new IllegalArgumentException(
+                    "azure.endpoint: " + location.endpoint().get() + " is plain http, "
+                            + "which Microsoft Entra ID tokens may not cross; use https, or give a connection string in "
+                            + AzureLocation.CONNECTION_STRING + " (an emulator such as Azurite takes its account key)");
         }
-        return new AzureBlobStore(location,
+        return new AzureBlobStore(
+                location,
                 builder.buildClient().getBlobContainerClient(location.container()),
                 builder.buildAsyncClient().getBlobContainerAsyncClient(location.container()),
-                credentialSource, blockSize);
+                credentialSource,
+                blockSize);
     }
 
     /** Which source of DefaultAzureCredential's chain will answer, judged by the environment, as it tries them. */
@@ -164,8 +174,10 @@ public final class AzureBlobStore implements ObjectStore {
 
     @Override
     public Stream<StoredObject> list(String prefix, String startAfter) throws IOException {
-        ListBlobsOptions options = new ListBlobsOptions().setPrefix(location.blobName(prefix))
-                .setMaxResultsPerPage(PAGE_SIZE).setDetails(new BlobListDetails().setRetrieveMetadata(true));
+        ListBlobsOptions options = new ListBlobsOptions()
+                .setPrefix(location.blobName(prefix))
+                .setMaxResultsPerPage(PAGE_SIZE)
+                .setDetails(new BlobListDetails().setRetrieveMetadata(true));
         if (startAfter != null) {
             // startFrom is inclusive, and a service that ignores it (an old Azurite) lists from the start
             options.setStartFrom(location.blobName(startAfter));
@@ -184,8 +196,8 @@ public final class AzureBlobStore implements ObjectStore {
             if (isDirectory(p.getMetadata())) {
                 return Optional.empty();
             }
-            return Optional.of(new StoredObject(key, p.getBlobSize(), p.getLastModified().toInstant(), p.getETag(),
-                    md5(p.getContentMd5())));
+            return Optional.of(new StoredObject(
+                    key, p.getBlobSize(), p.getLastModified().toInstant(), p.getETag(), md5(p.getContentMd5())));
         } catch (BlobStorageException e) {
             if (e.getStatusCode() == 404 && e.getErrorCode() == BlobErrorCode.BLOB_NOT_FOUND) {
                 return Optional.empty();
@@ -205,9 +217,10 @@ public final class AzureBlobStore implements ObjectStore {
                 blob(key).getPropertiesWithResponse(conditions, null, Context.NONE);
                 return InputStream.nullInputStream();
             }
-            BlobDownloadAsyncResponse response = asyncContainer.getBlobAsyncClient(location.blobName(key))
-                    .downloadStreamWithResponse(new BlobRange(offset, length < 0 ? null : length), null, conditions,
-                            false)
+            BlobDownloadAsyncResponse response = asyncContainer
+                    .getBlobAsyncClient(location.blobName(key))
+                    .downloadStreamWithResponse(
+                            new BlobRange(offset, length < 0 ? null : length), null, conditions, false)
                     .block();
             // one ranged GET, streamed as the caller reads; two buffers ahead at most
             return new BufferStream(response.getValue().toStream(2), () -> "read " + describe(key));
@@ -226,13 +239,17 @@ public final class AzureBlobStore implements ObjectStore {
         long size = Files.size(file);
         byte[] md5 = md5(file);
         BlobUploadFromFileOptions options = new BlobUploadFromFileOptions(file.toString())
-                .setParallelTransferOptions(new ParallelTransferOptions().setBlockSizeLong(blockSize)
-                        .setMaxSingleUploadSizeLong(blockSize).setMaxConcurrency(UPLOAD_CONCURRENCY))
+                .setParallelTransferOptions(new ParallelTransferOptions()
+                        .setBlockSizeLong(blockSize)
+                        .setMaxSingleUploadSizeLong(blockSize)
+                        .setMaxConcurrency(UPLOAD_CONCURRENCY))
                 // stored with the blob: Put Block List keeps no MD5 of its own
                 .setHeaders(new BlobHttpHeaders().setContentMd5(md5))
                 .setRequestConditions(conditions(condition));
         try {
-            BlockBlobItem item = blob(key).uploadFromFileWithResponse(options, null, Context.NONE).getValue();
+            BlockBlobItem item = blob(key)
+                    .uploadFromFileWithResponse(options, null, Context.NONE)
+                    .getValue();
             return written(key, size, item, md5);
         } catch (BlobStorageException e) {
             throw writeFailure(key, condition, e);
@@ -251,7 +268,9 @@ public final class AzureBlobStore implements ObjectStore {
                 .setHeaders(new BlobHttpHeaders().setContentMd5(md5))
                 .setRequestConditions(conditions(condition));
         try {
-            BlockBlobItem item = blob(key).getBlockBlobClient().uploadWithResponse(options, null, Context.NONE)
+            BlockBlobItem item = blob(key)
+                    .getBlockBlobClient()
+                    .uploadWithResponse(options, null, Context.NONE)
                     .getValue();
             return written(key, content.length, item, md5);
         } catch (BlobStorageException e) {
@@ -274,8 +293,9 @@ public final class AzureBlobStore implements ObjectStore {
         } catch (RuntimeException e) {
             throw unreachable("copy " + describe(fromKey) + " to", toKey, e);
         }
-        return stat(toKey).orElseThrow(() -> new NoSuchFileException(describe(toKey), null,
-                "deleted right after it was copied from " + describe(fromKey)));
+        return stat(toKey)
+                .orElseThrow(() -> new NoSuchFileException(
+                        describe(toKey), null, "deleted right after it was copied from " + describe(fromKey)));
     }
 
     @Override
@@ -297,14 +317,18 @@ public final class AzureBlobStore implements ObjectStore {
     @Override
     public int abortIncompleteWrites(String prefix, Instant startedBefore) throws IOException {
         String name = location.blobName(prefix);
-        ListBlobsOptions all = new ListBlobsOptions().setPrefix(name).setMaxResultsPerPage(PAGE_SIZE)
+        ListBlobsOptions all = new ListBlobsOptions()
+                .setPrefix(name)
+                .setMaxResultsPerPage(PAGE_SIZE)
                 .setDetails(new BlobListDetails().setRetrieveUncommittedBlobs(true));
         ListBlobsOptions committed = new ListBlobsOptions().setPrefix(name).setMaxResultsPerPage(PAGE_SIZE);
         String action = "list unfinished writes under";
         int removed = 0;
         // both listings are in name order: walking them side by side finds the names only the first one has
-        try (Stream<BlobItem> withUncommitted = translated(() -> container.listBlobs(all, null).iterator(), action, prefix);
-             Stream<BlobItem> done = translated(() -> container.listBlobs(committed, null).iterator(), action, prefix)) {
+        try (Stream<BlobItem> withUncommitted =
+                        translated(() -> container.listBlobs(all, null).iterator(), action, prefix);
+                Stream<BlobItem> done =
+                        translated(() -> container.listBlobs(committed, null).iterator(), action, prefix)) {
             Iterator<BlobItem> doneIt = done.iterator();
             String doneName = null;
             for (Iterator<BlobItem> it = withUncommitted.iterator(); it.hasNext(); ) {
@@ -313,7 +337,8 @@ public final class AzureBlobStore implements ObjectStore {
                     doneName = doneIt.next().getName();
                 }
                 boolean uncommittedOnly = !item.getName().equals(doneName);
-                if (uncommittedOnly && item.getProperties().getLastModified().toInstant().isBefore(startedBefore)) {
+                if (uncommittedOnly
+                        && item.getProperties().getLastModified().toInstant().isBefore(startedBefore)) {
                     String key = item.getName().substring(location.prefix().length());
                     delete(key);
                     removed++;
@@ -345,8 +370,12 @@ public final class AzureBlobStore implements ObjectStore {
     }
 
     private StoredObject stored(String blobName, BlobItemProperties p) {
-        return new StoredObject(blobName.substring(location.prefix().length()), p.getContentLength(),
-                p.getLastModified().toInstant(), p.getETag(), md5(p.getContentMd5()));
+        return new StoredObject(
+                blobName.substring(location.prefix().length()),
+                p.getContentLength(),
+                p.getLastModified().toInstant(),
+                p.getETag(),
+                md5(p.getContentMd5()));
     }
 
     private static StoredObject written(String key, long size, BlockBlobItem item, byte[] md5) {
@@ -389,11 +418,16 @@ public final class AzureBlobStore implements ObjectStore {
     private IOException writeFailure(String key, WriteCondition condition, BlobStorageException e) {
         int status = e.getStatusCode();
         if (!(condition instanceof WriteCondition.None)
-                && (status == 412 || status == 409 && e.getErrorCode() == BlobErrorCode.BLOB_ALREADY_EXISTS
-                || status == 404 && e.getErrorCode() == BlobErrorCode.BLOB_NOT_FOUND)) {
-            return new ObjectChangedException(key, "not written: " + describe(key) + (condition
-                    instanceof WriteCondition.IfAbsent ? " exists already" : " is no longer version "
-                    + ((WriteCondition.IfVersion) condition).version()) + " (" + e.getErrorCode() + ")");
+                && (status == 412
+                        || status == 409 && e.getErrorCode() == BlobErrorCode.BLOB_ALREADY_EXISTS
+                        || status == 404 && e.getErrorCode() == BlobErrorCode.BLOB_NOT_FOUND)) {
+            return new ObjectChangedException(
+                    key,
+                    "not written: " + describe(key)
+                            + (condition instanceof WriteCondition.IfAbsent
+                                    ? " exists already"
+                                    : " is no longer version " + ((WriteCondition.IfVersion) condition).version())
+                            + " (" + e.getErrorCode() + ")");
         }
         return failure("write", key, e);
     }
@@ -402,8 +436,10 @@ public final class AzureBlobStore implements ObjectStore {
         int status = e.getStatusCode();
         BlobErrorCode code = e.getErrorCode();
         if (status == 412) {
-            return new ObjectChangedException(key, "could not " + action + " " + describe(key)
-                    + ": it is no longer the version asked for (" + code + ")");
+            return new ObjectChangedException(
+                    key,
+                    "could not " + action + " " + describe(key) + ": it is no longer the version asked for (" + code
+                            + ")");
         }
         if (code == BlobErrorCode.BLOB_NOT_FOUND) {
             return new NoSuchFileException(describe(key), null, "could not " + action + " it: no such blob");
@@ -414,26 +450,30 @@ public final class AzureBlobStore implements ObjectStore {
                     + "; create it, or correct the path");
         }
         if (status == 401 || status == 403) {
-            return new IOException("Azure refused to " + action + " " + describe(key) + " (" + status + " " + code
-                    + ") with credentials from " + credentialSource + ": give that identity the role 'Storage Blob "
-                    + "Data Contributor' on the container (or 'Reader' to read), or use other credentials", e);
+            return new IOException(
+                    "Azure refused to " + action + " " + describe(key) + " (" + status + " " + code
+                            + ") with credentials from " + credentialSource
+                            + ": give that identity the role 'Storage Blob "
+                            + "Data Contributor' on the container (or 'Reader' to read), or use other credentials",
+                    e);
         }
-        return new IOException("could not " + action + " " + describe(key) + ": Azure answered " + status + " "
-                + code, e);
+        return new IOException(
+                "could not " + action + " " + describe(key) + ": Azure answered " + status + " " + code, e);
     }
 
     private IOException unreachable(String action, String key, RuntimeException e) {
         Throwable cause = e.getCause() != null ? e.getCause() : e; // the SDK wraps the ConnectException
-        return new IOException("could not " + action + " " + describe(key) + ": " + container.getAccountUrl()
-                + " did not answer (" + cause + "); check the endpoint and the network", e);
+        return new IOException(
+                "could not " + action + " " + describe(key) + ": " + container.getAccountUrl() + " did not answer ("
+                        + cause + "); check the endpoint and the network",
+                e);
     }
 
     /**
      * A stream over the SDK's paged iterator: the first page is read here, so that a missing container or a refused
      * access fails at once; a later page that fails throws {@link UncheckedIOException} from the stream.
      */
-    private <T> Stream<T> translated(Supplier<Iterator<T>> firstPage, String action, String prefix)
-            throws IOException {
+    private <T> Stream<T> translated(Supplier<Iterator<T>> firstPage, String action, String prefix) throws IOException {
         Iterator<T> pages;
         try {
             pages = firstPage.get();

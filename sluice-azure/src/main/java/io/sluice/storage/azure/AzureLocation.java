@@ -18,19 +18,20 @@ import java.util.Set;
  *                         string gives it
  * @param connectionString from AZURE_STORAGE_CONNECTION_STRING, or empty (then Microsoft Entra ID credentials)
  */
-record AzureLocation(String root, String container, String prefix, Optional<String> endpoint,
-                     Optional<String> connectionString) {
+record AzureLocation(
+        String root, String container, String prefix, Optional<String> endpoint, Optional<String> connectionString) {
     static final String CONNECTION_STRING = "AZURE_STORAGE_CONNECTION_STRING";
     static final String ACCOUNT = "AZURE_STORAGE_ACCOUNT";
     private static final Set<String> SETTINGS = AzureBlobStoreFactory.DECLARED.fields().stream()
-            .map(io.sluice.config.Field::name).collect(java.util.stream.Collectors.toSet());
+            .map(io.sluice.config.Field::name)
+            .collect(java.util.stream.Collectors.toSet());
 
     static AzureLocation parse(URI url, Map<String, Object> settings, Map<String, String> env) {
         String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
         for (String name : settings.keySet()) {
             if (!SETTINGS.contains(name)) {
-                throw new IllegalArgumentException("azure." + name + ": unknown setting; the azure block takes "
-                        + "account and endpoint");
+                throw new IllegalArgumentException(
+                        "azure." + name + ": unknown setting; the azure block takes " + "account and endpoint");
             }
         }
         String account = StoreSettings.text("azure", settings, "account");
@@ -41,7 +42,8 @@ record AzureLocation(String root, String container, String prefix, Optional<Stri
             case "az" -> {
                 container = url.getAuthority();
                 if (container == null || container.contains("@")) {
-                    throw new IllegalArgumentException("'" + url + "' names no container: write az://container/prefix/");
+                    throw new IllegalArgumentException(
+                            "'" + url + "' names no container: write az://container/prefix/");
                 }
             }
             case "abfs", "abfss" -> {
@@ -64,24 +66,29 @@ record AzureLocation(String root, String container, String prefix, Optional<Stri
                     endpoint = (scheme.equals("abfs") ? "http://" : "https://") + host.replace(".dfs.", ".blob.");
                 }
             }
-            default -> throw new IllegalArgumentException("'" + url + "' is not an Azure Blob url: write "
-                    + "az://container/prefix/ or abfss://container@account.dfs.core.windows.net/prefix/");
+            default ->
+                throw new IllegalArgumentException("'" + url + "' is not an Azure Blob url: write "
+                        + "az://container/prefix/ or abfss://container@account.dfs.core.windows.net/prefix/");
         }
         if (!container.matches("[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]|\\$root")) {
-            throw new IllegalArgumentException("'" + container + "' in " + url + " is not an Azure container name: "
-                    + "3 to 63 lower-case letters, digits and single hyphens, starting and ending with a letter or digit");
+            throw new IllegalArgumentException(
+                    "'" + container + "' in " + url + " is not an Azure container name: "
+                            + "3 to 63 lower-case letters, digits and single hyphens, starting and ending with a letter or digit");
         }
         String prefix = path.startsWith("/") ? path.substring(1) : path;
         if (!prefix.isEmpty() && !prefix.endsWith("/")) {
             prefix += "/";
         }
         String root = url.toString().endsWith("/") ? url.toString() : url + "/";
-        Optional<String> connectionString = Optional.ofNullable(env.get(CONNECTION_STRING)).filter(s -> !s.isBlank());
+        Optional<String> connectionString =
+                Optional.ofNullable(env.get(CONNECTION_STRING)).filter(s -> !s.isBlank());
         if (account == null) {
             account = env.get(ACCOUNT);
         }
         if (endpoint != null) {
-            StoreSettings.checkEndpoint("azure", endpoint,
+            StoreSettings.checkEndpoint(
+                    "azure",
+                    endpoint,
                     "https://account.blob.core.windows.net, or http://127.0.0.1:10000/devstoreaccount1 for Azurite");
         } else if (account != null && !account.isBlank()) {
             if (!account.matches("[a-z0-9]{3,24}")) {

@@ -38,16 +38,19 @@ class AzureBlobStoreTest extends ObjectStoreConformanceKit {
     @Override
     protected ObjectStore openStore() {
         // a fresh prefix per test, small blocks so that the large-file test commits several
-        return AzureBlobStore.open(URI.create("az://" + CONTAINER + "/" + UUID.randomUUID() + "/"), Map.of(), ENV,
-                BLOCK_SIZE);
+        return AzureBlobStore.open(
+                URI.create("az://" + CONTAINER + "/" + UUID.randomUUID() + "/"), Map.of(), ENV, BLOCK_SIZE);
     }
 
     @Override
     protected void leaveIncompleteWrite(ObjectStore store, String key) {
         // what a process killed between Put Block and Put Block List leaves: a blob with uncommitted blocks only
         String name = URI.create(store.describe(key)).getPath().substring(1);
-        containerClient(CONTAINER).getBlobClient(name).getBlockBlobClient()
-                .stageBlock(Base64.getEncoder().encodeToString("block-0".getBytes(UTF_8)),
+        containerClient(CONTAINER)
+                .getBlobClient(name)
+                .getBlockBlobClient()
+                .stageBlock(
+                        Base64.getEncoder().encodeToString("block-0".getBytes(UTF_8)),
                         BinaryData.fromString("half of it"));
     }
 
@@ -67,9 +70,11 @@ class AzureBlobStoreTest extends ObjectStoreConformanceKit {
             assertThat(s.capabilities().conditionalWrites()).isTrue();
             assertThat(s.capabilities().local()).isFalse();
         }
-        assertThatThrownBy(() -> ObjectStores.open("az://kit/f/", Map.of("azure",
-                Map.of("endpoint", AZURITE.blobEndpoint())))).hasMessageContaining("azure.endpoint")
-                .hasMessageContaining("https").hasMessageContaining("AZURE_STORAGE_CONNECTION_STRING");
+        assertThatThrownBy(() ->
+                        ObjectStores.open("az://kit/f/", Map.of("azure", Map.of("endpoint", AZURITE.blobEndpoint()))))
+                .hasMessageContaining("azure.endpoint")
+                .hasMessageContaining("https")
+                .hasMessageContaining("AZURE_STORAGE_CONNECTION_STRING");
     }
 
     @Test
@@ -80,22 +85,26 @@ class AzureBlobStoreTest extends ObjectStoreConformanceKit {
         Files.write(file, content);
 
         StoredObject o = store.write("b/three", file, WriteCondition.ifAbsent());
-        String md5 = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5").digest(content));
+        String md5 = java.util.HexFormat.of()
+                .formatHex(java.security.MessageDigest.getInstance("MD5").digest(content));
         assertThat(o.checksums()).containsEntry("md5", md5);
         assertThat(store.stat("b/three").orElseThrow().checksums()).containsEntry("md5", md5);
         assertThatThrownBy(() -> store.write("b/three", file, WriteCondition.ifAbsent()))
-                .isInstanceOf(ObjectChangedException.class).hasMessageContaining("az://kit/");
+                .isInstanceOf(ObjectChangedException.class)
+                .hasMessageContaining("az://kit/");
         assertThatThrownBy(() -> store.write("b/three", file, WriteCondition.ifVersion("0x8D00000000000")))
                 .isInstanceOf(ObjectChangedException.class);
         assertThat(store.abortIncompleteWrites("b/", Instant.now().plusSeconds(60)))
-                .as("the refused commits left blocks only beside a committed blob, which Azure drops itself").isZero();
+                .as("the refused commits left blocks only beside a committed blob, which Azure drops itself")
+                .isZero();
         assertThat(store.stat("b/three").orElseThrow().version()).isEqualTo(o.version());
     }
 
     @Test
     void aMissingContainerIsNamedWithWhatToDo() {
         ObjectStore s = AzureBlobStore.open(URI.create("az://no-such-container/x/"), Map.of(), ENV);
-        assertThatThrownBy(() -> s.list("", null)).hasMessageContaining("container 'no-such-container' does not exist")
+        assertThatThrownBy(() -> s.list("", null))
+                .hasMessageContaining("container 'no-such-container' does not exist")
                 .hasMessageContaining("create it");
         assertThatThrownBy(() -> s.write("k", new byte[1], WriteCondition.none()))
                 .hasMessageContaining("no-such-container");
@@ -103,26 +112,33 @@ class AzureBlobStoreTest extends ObjectStoreConformanceKit {
 
     @Test
     void aWrongKeyIsRefusedWithTheCredentialSource() {
-        String wrongKey = AZURITE.connectionString().replace(AzuriteServer.KEY,
-                Base64.getEncoder().encodeToString(new byte[64]));
-        ObjectStore s = AzureBlobStore.open(URI.create("az://" + CONTAINER + "/x/"), Map.of(),
-                Map.of(AzureLocation.CONNECTION_STRING, wrongKey));
-        assertThat(s.credentialSource()).isEqualTo("connection string in AZURE_STORAGE_CONNECTION_STRING (account key)")
+        String wrongKey = AZURITE.connectionString()
+                .replace(AzuriteServer.KEY, Base64.getEncoder().encodeToString(new byte[64]));
+        ObjectStore s = AzureBlobStore.open(
+                URI.create("az://" + CONTAINER + "/x/"), Map.of(), Map.of(AzureLocation.CONNECTION_STRING, wrongKey));
+        assertThat(s.credentialSource())
+                .isEqualTo("connection string in AZURE_STORAGE_CONNECTION_STRING (account key)")
                 .doesNotContain(AzuriteServer.KEY);
-        assertThatThrownBy(() -> s.stat("k")).hasMessageContaining("Azure refused")
+        assertThatThrownBy(() -> s.stat("k"))
+                .hasMessageContaining("Azure refused")
                 .hasMessageContaining("connection string in AZURE_STORAGE_CONNECTION_STRING");
     }
 
     @Test
     void anUnreachableEndpointSaysSo() {
-        ObjectStore s = AzureBlobStore.open(URI.create("az://" + CONTAINER + "/x/"),
-                Map.of("endpoint", "http://127.0.0.1:9/" + AzuriteServer.ACCOUNT), ENV);
-        assertThatThrownBy(() -> s.stat("k")).hasMessageContaining("did not answer")
+        ObjectStore s = AzureBlobStore.open(
+                URI.create("az://" + CONTAINER + "/x/"),
+                Map.of("endpoint", "http://127.0.0.1:9/" + AzuriteServer.ACCOUNT),
+                ENV);
+        assertThatThrownBy(() -> s.stat("k"))
+                .hasMessageContaining("did not answer")
                 .hasMessageContaining("check the endpoint");
     }
 
     private static BlobContainerClient containerClient(String name) {
-        return new BlobServiceClientBuilder().connectionString(AZURITE.connectionString()).buildClient()
+        return new BlobServiceClientBuilder()
+                .connectionString(AZURITE.connectionString())
+                .buildClient()
                 .getBlobContainerClient(name);
     }
 }

@@ -22,18 +22,14 @@ import java.util.TreeMap;
  */
 final class Book {
     /** The member of a key registered last, and its split: what {@code known()} answers. */
-    record Latest(Member member, String splitId) {
-    }
+    record Latest(Member member, String splitId) {}
 
-    record Announced(WorkerInfo info, Instant lastSeen, Instant expires) {
-    }
+    record Announced(WorkerInfo info, Instant lastSeen, Instant expires) {}
 
-    record Leader(String holder, Instant until) {
-    }
+    record Leader(String holder, Instant until) {}
 
     /** The current grant of an output lock. */
-    record Held(String owner, long token, Instant until) {
-    }
+    record Held(String owner, long token, Instant until) {}
 
     // by id, in registration order (replacing a row keeps its place)
     final Map<String, Row> rows = new LinkedHashMap<>();
@@ -106,7 +102,8 @@ final class Book {
         // such a key falls back to the split that registered it last before (rows iterate in registration order)
         for (Row r : rows.values()) {
             for (Member m : r.split().members()) {
-                if (keys.contains(m.key())) latest.put(m.key(), new Latest(m, r.split().id()));
+                if (keys.contains(m.key()))
+                    latest.put(m.key(), new Latest(m, r.split().id()));
             }
         }
     }
@@ -115,7 +112,13 @@ final class Book {
         Latest l = latest.get(key);
         if (l == null) return null;
         Member m = l.member();
-        return new KnownMember(key, m.fingerprint(), m.start(), m.end(), l.splitId(), rows.get(l.splitId()).state());
+        return new KnownMember(
+                key,
+                m.fingerprint(),
+                m.start(),
+                m.end(),
+                l.splitId(),
+                rows.get(l.splitId()).state());
     }
 
     /** The oldest claimable row, or null. */
@@ -160,5 +163,4 @@ final class Book {
         latest.clear();
         digestOwners.clear();
     }
-
 }

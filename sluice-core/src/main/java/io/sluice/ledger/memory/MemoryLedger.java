@@ -133,8 +133,8 @@ public final class MemoryLedger implements Ledger {
             if (next == null) return Optional.empty();
             Row granted = next.granted(owner, ++book.lastToken, later(now, lease), now);
             book.put(granted);
-            return Optional.of(new Claim(granted.split(), owner, granted.token(), granted.leaseUntil(),
-                    granted.attempts()));
+            return Optional.of(
+                    new Claim(granted.split(), owner, granted.token(), granted.leaseUntil(), granted.attempts()));
         });
     }
 
@@ -226,14 +226,16 @@ public final class MemoryLedger implements Ledger {
     public boolean holds(Lock lock) {
         return locked(book -> {
             Book.Held current = book.locks.get(lock.name());
-            return current != null && current.token() == lock.token() && current.until().isAfter(now());
+            return current != null
+                    && current.token() == lock.token()
+                    && current.until().isAfter(now());
         });
     }
 
     @Override
     public void unlock(Lock lock) {
-        locked(book -> book.locks.computeIfPresent(lock.name(),
-                (name, current) -> current.token() == lock.token() ? null : current));
+        locked(book -> book.locks.computeIfPresent(
+                lock.name(), (name, current) -> current.token() == lock.token() ? null : current));
     }
 
     // ---- status and operations ------------------------------------------------------------------------
@@ -260,8 +262,13 @@ public final class MemoryLedger implements Ledger {
     @Override
     public int retry(Collection<String> splitIds) {
         return locked(book -> {
-            Collection<Row> candidates = splitIds.isEmpty() ? book.rows.values()
-                    : new LinkedHashSet<>(splitIds).stream().map(book.rows::get).filter(Objects::nonNull).toList();
+            Collection<Row> candidates = splitIds.isEmpty()
+                    ? book.rows.values()
+                    : new LinkedHashSet<>(splitIds)
+                            .stream()
+                                    .map(book.rows::get)
+                                    .filter(Objects::nonNull)
+                                    .toList();
             List<Row> retried = candidates.stream()
                     .filter(r -> r.state() == SplitState.FAILED || r.state() == SplitState.DEAD)
                     .toList();
@@ -287,7 +294,8 @@ public final class MemoryLedger implements Ledger {
         Objects.requireNonNull(current, "current");
         return locked(book -> {
             List<Row> outdated = book.rows.values().stream()
-                    .filter(r -> r.state() == SplitState.DONE && !r.result().pipelineVersion().equals(current))
+                    .filter(r -> r.state() == SplitState.DONE
+                            && !r.result().pipelineVersion().equals(current))
                     .toList();
             Instant now = now();
             outdated.forEach(r -> book.put(r.retried(now)));
@@ -343,11 +351,15 @@ public final class MemoryLedger implements Ledger {
             Map<String, List<String>> held = new HashMap<>();
             for (String id : book.open.values()) {
                 Row r = book.rows.get(id);
-                if (r.liveAt(now)) held.computeIfAbsent(r.owner(), o -> new ArrayList<>()).add(id);
+                if (r.liveAt(now))
+                    held.computeIfAbsent(r.owner(), o -> new ArrayList<>()).add(id);
             }
             return book.workers.values().stream()
                     .filter(w -> !w.lastSeen().isBefore(since))
-                    .map(w -> new WorkerStatus(w.info(), w.lastSeen(), held.getOrDefault(w.info().id(), List.of()),
+                    .map(w -> new WorkerStatus(
+                            w.info(),
+                            w.lastSeen(),
+                            held.getOrDefault(w.info().id(), List.of()),
                             book.leads(w.info().id(), now)))
                     .toList();
         });
@@ -369,7 +381,9 @@ public final class MemoryLedger implements Ledger {
         return locked(book -> {
             Instant now = now();
             Book.Leader current = book.leader;
-            boolean free = current == null || current.holder().equals(workerId) || !current.until().isAfter(now);
+            boolean free = current == null
+                    || current.holder().equals(workerId)
+                    || !current.until().isAfter(now);
             if (free) book.leader = new Book.Leader(workerId, later(now, lease));
             return free;
         });

@@ -14,8 +14,18 @@ import java.time.Instant;
  * @param token  the fencing token of the latest grant (0 before the first)
  * @param result what the split produced once done, else null
  */
-record Row(long seq, Split split, SplitState state, int attempts, String lastError, String owner, long token,
-           Instant leaseUntil, Instant nextRetry, Completion result, Instant updated) {
+record Row(
+        long seq,
+        Split split,
+        SplitState state,
+        int attempts,
+        String lastError,
+        String owner,
+        long token,
+        Instant leaseUntil,
+        Instant nextRetry,
+        Completion result,
+        Instant updated) {
 
     static Row registered(long seq, Split split, Instant now) {
         return new Row(seq, split, SplitState.PENDING, 0, null, null, 0, null, null, null, now);
@@ -42,8 +52,8 @@ record Row(long seq, Split split, SplitState state, int attempts, String lastErr
     }
 
     Row granted(String newOwner, long newToken, Instant until, Instant now) {
-        return new Row(seq, split, SplitState.CLAIMED, attempts + 1, lastError, newOwner, newToken, until, null, result,
-                now);
+        return new Row(
+                seq, split, SplitState.CLAIMED, attempts + 1, lastError, newOwner, newToken, until, null, result, now);
     }
 
     Row renewed(Instant until, Instant now) {
@@ -81,8 +91,21 @@ record Row(long seq, Split split, SplitState state, int attempts, String lastErr
 
     SplitInfo info() {
         boolean done = result != null;
-        return new SplitInfo(split.id(), state, attempts, lastError, owner, token, leaseUntil, nextRetry,
-                split.bytes(), split.members().size(), done ? result.rowsIn() : 0, done ? result.rowsOut() : 0,
-                done ? result.rejected() : 0, done ? result.pipelineVersion() : null, updated);
+        return new SplitInfo(
+                split.id(),
+                state,
+                attempts,
+                lastError,
+                owner,
+                token,
+                leaseUntil,
+                nextRetry,
+                split.bytes(),
+                split.members().size(),
+                done ? result.rowsIn() : 0,
+                done ? result.rowsOut() : 0,
+                done ? result.rejected() : 0,
+                done ? result.pipelineVersion() : null,
+                updated);
     }
 }

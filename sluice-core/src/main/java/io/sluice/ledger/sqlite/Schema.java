@@ -68,8 +68,7 @@ final class Schema {
             "PRAGMA application_id = " + APPLICATION_ID);
 
     // worker pools: who is alive (announced within its ttl) and who lists the source
-    private static final List<String> V2 = List.of(
-            """
+    private static final List<String> V2 = List.of("""
             CREATE TABLE workers (
                 pipeline  TEXT    NOT NULL,
                 id        TEXT    NOT NULL,
@@ -80,8 +79,7 @@ final class Schema {
                 last_seen INTEGER NOT NULL,
                 expires   INTEGER NOT NULL,
                 PRIMARY KEY (pipeline, id)
-            ) WITHOUT ROWID""",
-            """
+            ) WITHOUT ROWID""", """
             CREATE TABLE leaders (
                 pipeline    TEXT    PRIMARY KEY,
                 holder      TEXT    NOT NULL,
@@ -90,9 +88,7 @@ final class Schema {
 
     // the pipeline version that made each done split (NULL for splits done before v3), and the id of each
     // pipeline's record, made at first use and dropped by reset
-    private static final List<String> V3 = List.of(
-            "ALTER TABLE splits ADD COLUMN pipeline_version TEXT",
-            """
+    private static final List<String> V3 = List.of("ALTER TABLE splits ADD COLUMN pipeline_version TEXT", """
             CREATE TABLE incarnations (
                 pipeline TEXT NOT NULL PRIMARY KEY,
                 id       TEXT NOT NULL
@@ -121,8 +117,7 @@ final class Schema {
 
     static final int VERSION = MIGRATIONS.size();
 
-    private Schema() {
-    }
+    private Schema() {}
 
     /** Creates or upgrades the tables in one write transaction, so processes opening a new file at once agree. */
     static void migrate(Connection connection, Path file) throws SQLException {
@@ -167,13 +162,17 @@ final class Schema {
     private static boolean isCurrent(Statement s, Path file) throws SQLException {
         int application = pragma(s, "application_id");
         if (application != APPLICATION_ID && (application != 0 || hasTables(s))) {
-            throw new LedgerException("SQLite ledger " + file + " is a SQLite database of another application, "
-                    + "not a Sluice ledger; point state.sqlite at another file", null);
+            throw new LedgerException(
+                    "SQLite ledger " + file + " is a SQLite database of another application, "
+                            + "not a Sluice ledger; point state.sqlite at another file",
+                    null);
         }
         int version = pragma(s, "user_version");
         if (version > VERSION) {
-            throw new LedgerException("SQLite ledger " + file + " was written by a newer Sluice (ledger schema "
-                    + version + ", this version knows " + VERSION + "); upgrade Sluice", null);
+            throw new LedgerException(
+                    "SQLite ledger " + file + " was written by a newer Sluice (ledger schema " + version
+                            + ", this version knows " + VERSION + "); upgrade Sluice",
+                    null);
         }
         return version == VERSION;
     }

@@ -1,9 +1,9 @@
 package io.sluice.ledger.sqlite;
 
-import io.sluice.ledger.LedgerRows;
 import static io.sluice.ledger.LedgerArgs.requireLock;
 import static io.sluice.ledger.LedgerArgs.requirePositive;
 
+import io.sluice.ledger.LedgerRows;
 import io.sluice.spi.Claim;
 import io.sluice.spi.Completion;
 import io.sluice.spi.KnownMember;
@@ -56,7 +56,6 @@ import org.sqlite.SQLiteErrorCode;
 public final class SqliteLedger implements Ledger {
     public static final Duration DEFAULT_BUSY_TIMEOUT = Duration.ofSeconds(30);
 
-
     // the guard of every change a claim holder makes: its token is still the split's and the split still claimed
     private static final String HELD = "\nWHERE pipeline = ? AND id = ? AND token = ? AND state = 'claimed'";
 
@@ -95,9 +94,8 @@ public final class SqliteLedger implements Ledger {
                 updated = ?""" + HELD;
     private static final String EXPIRE = "UPDATE splits SET lease_until = min(lease_until, ?), updated = ?" + HELD;
     private static final String HELD_SEQ = "SELECT seq FROM splits" + HELD;
-    private static final List<String> FORGET = List.of(
-            "DELETE FROM members WHERE split_seq = ?",
-            "DELETE FROM splits WHERE seq = ?");
+    private static final List<String> FORGET =
+            List.of("DELETE FROM members WHERE split_seq = ?", "DELETE FROM splits WHERE seq = ?");
     private static final String MEMBER_EXISTS =
             "SELECT 1 FROM members WHERE pipeline = ? AND key = ? AND fingerprint = ? AND range_start = ?";
     private static final String DIGEST_OWNER = "SELECT key FROM digests WHERE pipeline = ? AND sha256 = ?";
@@ -259,14 +257,17 @@ public final class SqliteLedger implements Ledger {
                 try (ResultSet rs = s.executeQuery("PRAGMA journal_mode = WAL")) {
                     mode = rs.next() ? rs.getString(1) : "none";
                 } catch (SQLException e) {
-                    if ((e.getErrorCode() & 0xff) != SQLiteErrorCode.SQLITE_BUSY.code || System.nanoTime() > deadline) throw e;
+                    if ((e.getErrorCode() & 0xff) != SQLiteErrorCode.SQLITE_BUSY.code || System.nanoTime() > deadline)
+                        throw e;
                 }
                 if ("wal".equalsIgnoreCase(mode) || System.nanoTime() > deadline) break;
                 sleep(50);
             }
             if (!"wal".equalsIgnoreCase(mode)) {
-                throw new LedgerException("SQLite ledger " + file + ": cannot use write-ahead logging (journal "
-                        + "mode stays '" + mode + "'); put the file on a local disk", null);
+                throw new LedgerException(
+                        "SQLite ledger " + file + ": cannot use write-ahead logging (journal " + "mode stays '" + mode
+                                + "'); put the file on a local disk",
+                        null);
             }
             // in WAL mode NORMAL survives a killed process; power loss may drop the last commits (see the docs)
             s.execute("PRAGMA synchronous = NORMAL");
@@ -286,8 +287,15 @@ public final class SqliteLedger implements Ledger {
             Map<String, KnownMember> known = new HashMap<>();
             try (ResultSet rs = bind(KNOWN, pipeline, LedgerRows.json(keys)).executeQuery()) {
                 while (rs.next()) {
-                    known.put(rs.getString(1), new KnownMember(rs.getString(1), rs.getString(2), rs.getLong(5),
-                            rs.getLong(6), rs.getString(3), SplitState.ofLabel(rs.getString(4))));
+                    known.put(
+                            rs.getString(1),
+                            new KnownMember(
+                                    rs.getString(1),
+                                    rs.getString(2),
+                                    rs.getLong(5),
+                                    rs.getLong(6),
+                                    rs.getString(3),
+                                    SplitState.ofLabel(rs.getString(4))));
                 }
             }
             return known;
@@ -325,21 +333,36 @@ public final class SqliteLedger implements Ledger {
         Set<String> seen = new HashSet<>();
         for (Member m : split.members()) {
             if (!seen.add(m.key() + '\0' + m.fingerprint() + '\0' + m.start())) {
-                throw new IllegalArgumentException("split " + split.id() + " lists " + m.key() + " from byte "
-                        + m.start() + " twice");
+                throw new IllegalArgumentException(
+                        "split " + split.id() + " lists " + m.key() + " from byte " + m.start() + " twice");
             }
-            try (ResultSet rs = bind(MEMBER_EXISTS, pipeline, m.key(), m.fingerprint(), m.start()).executeQuery()) {
+            try (ResultSet rs = bind(MEMBER_EXISTS, pipeline, m.key(), m.fingerprint(), m.start())
+                    .executeQuery()) {
                 if (rs.next()) return false;
             }
-            if (m.digest() != null && digestOwnerNow(m.digest()).filter(k -> !k.equals(m.key())).isPresent()) {
+            if (m.digest() != null
+                    && digestOwnerNow(m.digest())
+                            .filter(k -> !k.equals(m.key()))
+                            .isPresent()) {
                 return false;
             }
         }
         long seq;
         OutputKey out = split.outputKey();
-        try (ResultSet rs = bind(INSERT_SPLIT, pipeline, split.id(), split.bytes(), split.members().size(),
-                split.payload(), out == null ? null : out.key(), out == null ? null : out.version(),
-                out == null ? null : out.start(), out == null ? null : out.end(), now, now).executeQuery()) {
+        try (ResultSet rs = bind(
+                        INSERT_SPLIT,
+                        pipeline,
+                        split.id(),
+                        split.bytes(),
+                        split.members().size(),
+                        split.payload(),
+                        out == null ? null : out.key(),
+                        out == null ? null : out.version(),
+                        out == null ? null : out.start(),
+                        out == null ? null : out.end(),
+                        now,
+                        now)
+                .executeQuery()) {
             if (!rs.next()) {
                 throw new IllegalArgumentException("split " + split.id() + " is already registered with other "
                         + "members; a split's id must change when its inputs change (include the fingerprint)");
@@ -351,7 +374,8 @@ public final class SqliteLedger implements Ledger {
             Member m = members.get(i);
             bind(INSERT_MEMBER, seq, i, pipeline, m.key(), m.fingerprint(), m.start(), m.end(), m.digest())
                     .executeUpdate();
-            if (m.digest() != null) bind(INSERT_DIGEST, pipeline, m.digest(), m.key()).executeUpdate();
+            if (m.digest() != null)
+                bind(INSERT_DIGEST, pipeline, m.digest(), m.key()).executeUpdate();
         }
         return true;
     }
@@ -408,14 +432,13 @@ public final class SqliteLedger implements Ledger {
             long token = nextToken();
             long until = now + lease.toMillis();
             bind(GRANT, owner, until, token, now, found.seq()).executeUpdate();
-            return Optional.of(new Claim(found.split(), owner, token, Instant.ofEpochMilli(until),
-                    found.attempts() + 1));
+            return Optional.of(
+                    new Claim(found.split(), owner, token, Instant.ofEpochMilli(until), found.attempts() + 1));
         });
     }
 
     /** A split as its row holds it: registration order, attempts so far. */
-    private record Registered(long seq, Split split, int attempts) {
-    }
+    private record Registered(long seq, Split split, int attempts) {}
 
     /** The split the query finds ({@link #SPLIT_COLUMNS}) with its members, or null. */
     private Registered registered(PreparedStatement query) throws SQLException {
@@ -448,8 +471,8 @@ public final class SqliteLedger implements Ledger {
         List<Member> members = new ArrayList<>();
         try (ResultSet rs = bind(MEMBERS_OF, seq).executeQuery()) {
             while (rs.next()) {
-                members.add(new Member(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4),
-                        rs.getString(5)));
+                members.add(
+                        new Member(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getString(5)));
             }
         }
         return members;
@@ -467,7 +490,8 @@ public final class SqliteLedger implements Ledger {
     @Override
     public boolean isCurrent(Claim claim) {
         return read("check a claim", () -> {
-            try (ResultSet rs = bind(IS_CURRENT, pipeline, claim.splitId(), claim.token()).executeQuery()) {
+            try (ResultSet rs =
+                    bind(IS_CURRENT, pipeline, claim.splitId(), claim.token()).executeQuery()) {
                 return rs.next();
             }
         });
@@ -476,8 +500,17 @@ public final class SqliteLedger implements Ledger {
     @Override
     public void complete(Claim claim, Completion completion) throws StaleClaimException {
         String outputs = LedgerRows.json(completion.outputs());
-        int updated = write("record a completed split", () -> held(COMPLETE, claim, completion.rowsIn(),
-                completion.rowsOut(), completion.rejected(), outputs, completion.pipelineVersion(), clock.millis()));
+        int updated = write(
+                "record a completed split",
+                () -> held(
+                        COMPLETE,
+                        claim,
+                        completion.rowsIn(),
+                        completion.rowsOut(),
+                        completion.rejected(),
+                        outputs,
+                        completion.pipelineVersion(),
+                        clock.millis()));
         if (updated == 0) throw new StaleClaimException(claim.splitId(), claim.token());
     }
 
@@ -486,8 +519,8 @@ public final class SqliteLedger implements Ledger {
         Objects.requireNonNull(error, "error");
         SplitState next = retryAt.isPresent() ? SplitState.FAILED : SplitState.DEAD;
         Long retry = retryAt.map(Instant::toEpochMilli).orElse(null);
-        int updated = write("record a failed split",
-                () -> held(FAIL, claim, next.label(), retry, error, clock.millis()));
+        int updated =
+                write("record a failed split", () -> held(FAIL, claim, next.label(), retry, error, clock.millis()));
         if (updated == 0) throw new StaleClaimException(claim.splitId(), claim.token());
     }
 
@@ -508,7 +541,8 @@ public final class SqliteLedger implements Ledger {
     public List<String> replace(Claim claim, List<Split> replacements) throws StaleClaimException {
         List<String> registered = write("replace split " + claim.splitId(), () -> {
             long seq;
-            try (ResultSet rs = bind(HELD_SEQ, pipeline, claim.splitId(), claim.token()).executeQuery()) {
+            try (ResultSet rs =
+                    bind(HELD_SEQ, pipeline, claim.splitId(), claim.token()).executeQuery()) {
                 if (!rs.next()) return null;
                 seq = rs.getLong(1);
             }
@@ -551,7 +585,8 @@ public final class SqliteLedger implements Ledger {
     @Override
     public boolean holds(Lock lock) {
         return read("check lock " + lock.name(), () -> {
-            try (ResultSet rs = bind(HOLDS, pipeline, lock.name(), lock.token(), clock.millis()).executeQuery()) {
+            try (ResultSet rs = bind(HOLDS, pipeline, lock.name(), lock.token(), clock.millis())
+                    .executeQuery()) {
                 return rs.next();
             }
         });
@@ -559,7 +594,9 @@ public final class SqliteLedger implements Ledger {
 
     @Override
     public void unlock(Lock lock) {
-        write("release lock " + lock.name(), () -> bind(UNLOCK, pipeline, lock.name(), lock.token()).executeUpdate());
+        write(
+                "release lock " + lock.name(),
+                () -> bind(UNLOCK, pipeline, lock.name(), lock.token()).executeUpdate());
     }
 
     // ---- status and operations ------------------------------------------------------------------------
@@ -581,7 +618,8 @@ public final class SqliteLedger implements Ledger {
         List<String> labels = states.stream().map(SplitState::label).toList();
         return read("list splits", () -> {
             List<SplitInfo> infos = new ArrayList<>();
-            try (ResultSet rs = bind(SPLITS, pipeline, LedgerRows.json(labels), limit).executeQuery()) {
+            try (ResultSet rs =
+                    bind(SPLITS, pipeline, LedgerRows.json(labels), limit).executeQuery()) {
                 while (rs.next()) {
                     infos.add(LedgerRows.info(rs));
                 }
@@ -592,9 +630,12 @@ public final class SqliteLedger implements Ledger {
 
     @Override
     public int retry(Collection<String> splitIds) {
-        return write("send splits back to pending", () -> splitIds.isEmpty()
-                ? bind(RETRY_ALL, pipeline, clock.millis()).executeUpdate()
-                : bind(RETRY_SOME, pipeline, clock.millis(), LedgerRows.json(splitIds)).executeUpdate());
+        return write(
+                "send splits back to pending",
+                () -> splitIds.isEmpty()
+                        ? bind(RETRY_ALL, pipeline, clock.millis()).executeUpdate()
+                        : bind(RETRY_SOME, pipeline, clock.millis(), LedgerRows.json(splitIds))
+                                .executeUpdate());
     }
 
     @Override
@@ -611,7 +652,8 @@ public final class SqliteLedger implements Ledger {
     @Override
     public int requeueOutdated(String current) {
         Objects.requireNonNull(current, "current");
-        return write("send outdated splits back to pending",
+        return write(
+                "send outdated splits back to pending",
                 () -> bind(REQUEUE_OUTDATED, pipeline, current, clock.millis()).executeUpdate());
     }
 
@@ -640,8 +682,17 @@ public final class SqliteLedger implements Ledger {
         write("announce a worker", () -> {
             long now = clock.millis();
             bind(FORGET_EXPIRED, pipeline, now).executeUpdate();
-            bind(ANNOUNCE, pipeline, self.id(), self.host(), self.pid(), self.started().toEpochMilli(), self.threads(),
-                    now, now + ttl.toMillis()).executeUpdate();
+            bind(
+                            ANNOUNCE,
+                            pipeline,
+                            self.id(),
+                            self.host(),
+                            self.pid(),
+                            self.started().toEpochMilli(),
+                            self.threads(),
+                            now,
+                            now + ttl.toMillis())
+                    .executeUpdate();
             return null;
         });
     }
@@ -652,14 +703,17 @@ public final class SqliteLedger implements Ledger {
             long now = clock.millis();
             Map<String, List<String>> held = new HashMap<>();
             try (ResultSet rs = bind(LIVE_CLAIMS, pipeline, now).executeQuery()) {
-                while (rs.next()) held.computeIfAbsent(rs.getString(1), o -> new ArrayList<>()).add(rs.getString(2));
+                while (rs.next())
+                    held.computeIfAbsent(rs.getString(1), o -> new ArrayList<>())
+                            .add(rs.getString(2));
             }
             String leader;
             try (ResultSet rs = bind(LEADER, pipeline, now).executeQuery()) {
                 leader = rs.next() ? rs.getString(1) : null;
             }
             List<WorkerStatus> workers = new ArrayList<>();
-            try (ResultSet rs = bind(WORKERS, pipeline, now - seenWithin.toMillis()).executeQuery()) {
+            try (ResultSet rs =
+                    bind(WORKERS, pipeline, now - seenWithin.toMillis()).executeQuery()) {
                 while (rs.next()) {
                     workers.add(LedgerRows.worker(rs, held, leader));
                 }
@@ -757,9 +811,6 @@ public final class SqliteLedger implements Ledger {
         for (int i = 0; i < args.length; i++) s.setObject(i + 1, args[i]);
         return s;
     }
-
-
-
 
     private static void closeQuietly(Connection connection, Exception failure) {
         if (connection == null) return;

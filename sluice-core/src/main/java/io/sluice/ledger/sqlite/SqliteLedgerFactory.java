@@ -38,11 +38,16 @@ public final class SqliteLedgerFactory implements LedgerFactory<Path> {
         Path file = options.toAbsolutePath().normalize();
         Path existing = file;
         while (existing.getParent() != null && !Files.exists(existing)) existing = existing.getParent();
-        String problem = existing.equals(file) ? (Files.isRegularFile(file) ? null : "it is not a file")
-                : !Files.isDirectory(existing) ? existing + " is not a folder"
-                : !Files.isWritable(existing) ? "cannot create it in " + existing + " (permission denied or read-only)"
-                : null;
-        if (problem != null) throw new LedgerException("SQLite ledger " + file + ": " + problem + "; choose another state.sqlite path", null);
+        String problem = existing.equals(file)
+                ? (Files.isRegularFile(file) ? null : "it is not a file")
+                : !Files.isDirectory(existing)
+                        ? existing + " is not a folder"
+                        : !Files.isWritable(existing)
+                                ? "cannot create it in " + existing + " (permission denied or read-only)"
+                                : null;
+        if (problem != null)
+            throw new LedgerException(
+                    "SQLite ledger " + file + ": " + problem + "; choose another state.sqlite path", null);
     }
 
     @Override

@@ -51,6 +51,7 @@ final class FilesSink implements Sink, PartialResults {
     private final Path root;
     /** Where splits are staged: under the output folder for a local store (same disk), else a local temp folder. */
     private final Path stagingRoot;
+
     private final String format;
     private final String compression;
     private final List<String> partitionBy;
@@ -69,12 +70,19 @@ final class FilesSink implements Sink, PartialResults {
     private final Path base;
 
     /** @param root the output folder when {@code store} is a local one, else null */
-    FilesSink(ObjectStore store, Path root, String format, String compression, List<String> partitionBy,
-              io.sluice.config.Options options, Path base) {
+    FilesSink(
+            ObjectStore store,
+            Path root,
+            String format,
+            String compression,
+            List<String> partitionBy,
+            io.sluice.config.Options options,
+            Path base) {
         this.options = options;
         this.store = store;
         this.root = root;
-        this.stagingRoot = root != null ? root.resolve("_sluice").resolve("staging")
+        this.stagingRoot = root != null
+                ? root.resolve("_sluice").resolve("staging")
                 : Path.of(System.getProperty("java.io.tmpdir"), "sluice-staging", hash(store.root()));
         this.format = format;
         this.compression = compression;
@@ -99,18 +107,24 @@ final class FilesSink implements Sink, PartialResults {
         Path existing = root;
         while (existing.getParent() != null && !Files.exists(existing)) existing = existing.getParent();
         if (!Files.isDirectory(existing)) {
-            throw options.problem("path", "cannot write to " + root + " (" + existing + " is not a folder); fix the "
-                    + "path or choose another path");
+            throw options.problem(
+                    "path",
+                    "cannot write to " + root + " (" + existing + " is not a folder); fix the "
+                            + "path or choose another path");
         }
         if (existing.getNameCount() < root.getNameCount() - 1 && !root.startsWith(base)) {
             Path missing = existing.resolve(root.getName(existing.getNameCount()));
-            throw options.problem("path", "the folder " + missing + " does not exist: is " + root + " mistyped? Sluice "
-                    + "creates the output folder, and the missing folders above it only inside the pipeline's folder "
-                    + "(" + base + "); if the path is right, create " + root.getParent() + " first");
+            throw options.problem(
+                    "path",
+                    "the folder " + missing + " does not exist: is " + root + " mistyped? Sluice "
+                            + "creates the output folder, and the missing folders above it only inside the pipeline's folder "
+                            + "(" + base + "); if the path is right, create " + root.getParent() + " first");
         }
         if (!Files.isWritable(existing)) {
-            throw options.problem("path", "cannot write to " + root + " (permission denied or read-only); "
-                    + "fix the folder's permissions or choose another path");
+            throw options.problem(
+                    "path",
+                    "cannot write to " + root + " (permission denied or read-only); "
+                            + "fix the folder's permissions or choose another path");
         }
     }
 
@@ -119,8 +133,11 @@ final class FilesSink implements Sink, PartialResults {
         try {
             store.list("_sluice/", null).close(); // the first page is read before list returns
         } catch (IOException | java.io.UncheckedIOException e) {
-            throw options.problem("path", "cannot list " + store.root() + " (" + e.getMessage() + "; credentials from "
-                    + store.credentialSource() + "); fix the path, the bucket's permissions or the credentials");
+            throw options.problem(
+                    "path",
+                    "cannot list " + store.root() + " (" + e.getMessage() + "; credentials from "
+                            + store.credentialSource()
+                            + "); fix the path, the bucket's permissions or the credentials");
         }
     }
 
@@ -137,11 +154,14 @@ final class FilesSink implements Sink, PartialResults {
             store.delete(probe);
         } catch (AccessDeniedException | java.nio.file.ReadOnlyFileSystemException e) {
             // a ConfigException: the run stops before any split, with exit code 2 and the option's file:line:column
-            throw options.problem("path", "cannot write to " + store.root() + " (permission denied or read-only); "
-                    + "fix the folder's permissions or choose another path");
+            throw options.problem(
+                    "path",
+                    "cannot write to " + store.root() + " (permission denied or read-only); "
+                            + "fix the folder's permissions or choose another path");
         } catch (FileSystemException e) {
-            throw options.problem("path", "cannot write to " + store.root() + " (" + reason(e)
-                    + "); fix the folder or choose another path");
+            throw options.problem(
+                    "path",
+                    "cannot write to " + store.root() + " (" + reason(e) + "); fix the folder or choose another path");
         }
     }
 
@@ -150,9 +170,11 @@ final class FilesSink implements Sink, PartialResults {
     public void checkColumns(List<String> columns) {
         for (String column : partitionBy) {
             if (columns.stream().noneMatch(column::equalsIgnoreCase)) {
-                throw options.problem("partition_by", "no column \"" + column + "\" in the records the steps give"
-                        + io.sluice.config.Validator.suggestion(column, columns) + "; their columns: "
-                        + String.join(", ", columns));
+                throw options.problem(
+                        "partition_by",
+                        "no column \"" + column + "\" in the records the steps give"
+                                + io.sluice.config.Validator.suggestion(column, columns) + "; their columns: "
+                                + String.join(", ", columns));
             }
         }
     }
@@ -350,8 +372,9 @@ final class FilesSink implements Sink, PartialResults {
         Manifest manifest = Manifest.of(split, context.incarnation());
         Versions versions = new Versions(store);
         // the claim is checked under the locks: a wait for them does not widen the window between check and renames
-        try (OutputLocks.Held held = key.isPresent() ? context.lock(lockName(key.get().key())) : null;
-             Lineage.Commit replaced = lineage.begin(manifest.incarnation(), context)) {
+        try (OutputLocks.Held held =
+                        key.isPresent() ? context.lock(lockName(key.get().key())) : null;
+                Lineage.Commit replaced = lineage.begin(manifest.incarnation(), context)) {
             context.checkFence();
             if (key.isPresent()) {
                 if (!context.inputsCurrent()) return false;
@@ -416,8 +439,14 @@ final class FilesSink implements Sink, PartialResults {
         Set<String> previous = files(key);
         Set<String> union = new LinkedHashSet<>(previous);
         union.addAll(produced);
-        StoredObject first = manifest.withFiles(union).write(store, key, !conditional ? WriteCondition.none()
-                : existing.map(o -> WriteCondition.ifVersion(o.version())).orElse(WriteCondition.ifAbsent()));
+        StoredObject first = manifest.withFiles(union)
+                .write(
+                        store,
+                        key,
+                        !conditional
+                                ? WriteCondition.none()
+                                : existing.map(o -> WriteCondition.ifVersion(o.version()))
+                                        .orElse(WriteCondition.ifAbsent()));
         try {
             for (String rel : produced) store.write(rel, staging.resolve(rel), WriteCondition.none());
         } catch (IOException | RuntimeException e) {
@@ -427,8 +456,8 @@ final class FilesSink implements Sink, PartialResults {
         for (String stale : previous) {
             if (!produced.contains(stale)) store.delete(stale);
         }
-        manifest.withFiles(new LinkedHashSet<>(produced)).write(store, key,
-                conditional ? WriteCondition.ifVersion(first.version()) : WriteCondition.none());
+        manifest.withFiles(new LinkedHashSet<>(produced))
+                .write(store, key, conditional ? WriteCondition.ifVersion(first.version()) : WriteCondition.none());
     }
 
     /**
@@ -466,7 +495,8 @@ final class FilesSink implements Sink, PartialResults {
         Set<String> listed = new LinkedHashSet<>();
         List<String> manifests;
         try (Stream<StoredObject> list = store.list(MANIFESTS, null)) {
-            manifests = list.map(StoredObject::key).filter(k -> k.endsWith(".json")).toList();
+            manifests =
+                    list.map(StoredObject::key).filter(k -> k.endsWith(".json")).toList();
         }
         for (String manifest : manifests) {
             for (String rel : files(manifest)) {
@@ -508,7 +538,8 @@ final class FilesSink implements Sink, PartialResults {
      */
     private static void removeAbandoned(Path stagingRoot, String name) throws IOException {
         try (Stream<Path> dirs = Files.list(stagingRoot)) {
-            for (Path d : dirs.filter(d -> d.getFileName().toString().startsWith(name + "-")).toList()) {
+            for (Path d : dirs.filter(d -> d.getFileName().toString().startsWith(name + "-"))
+                    .toList()) {
                 try {
                     deleteTree(d);
                 } catch (IOException | java.io.UncheckedIOException e) {

@@ -16,19 +16,29 @@ import java.util.Map;
 
 /** Declares the {@code files} sink. */
 public final class FilesSinkFactory implements SinkFactory<Options> {
-    static final Field<String> PATH = Field.required("path", Type.LOCATION, "Output folder (relative to the pipeline "
-            + "file), or an object store's URL (`s3://bucket/prefix/`, module sluice-aws; `gs://`, `az://` where their "
-            + "store is on the class path; see docs/sinks/files.md). A run creates a local folder when missing, with its "
-            + "missing parent folders only inside the pipeline file's folder (elsewhere a missing parent is reported as "
-            + "a likely typo).");
-    static final Field<String> FORMAT = Field.optional("format", Type.choice("parquet", "csv", "jsonl"), "parquet", "File format of the output.");
-    static final Field<String> COMPRESSION = Field.computed("compression", Type.choice("none", "zstd", "gzip", "snappy"),
-                    "`zstd` for parquet, `none` for csv and jsonl",
-                    "Compression of the output files (csv and jsonl: `none`, `gzip` or `zstd`).");
-    static final Field<List<String>> PARTITION_BY = Field.optional("partition_by", Type.oneOrMany(Type.STRING), List.of(),
-                    "Columns to partition by, as hive-style folders (`region=eu/part-....parquet`).");
+    static final Field<String> PATH = Field.required(
+            "path",
+            Type.LOCATION,
+            "Output folder (relative to the pipeline "
+                    + "file), or an object store's URL (`s3://bucket/prefix/`, module sluice-aws; `gs://`, `az://` where their "
+                    + "store is on the class path; see docs/sinks/files.md). A run creates a local folder when missing, with its "
+                    + "missing parent folders only inside the pipeline file's folder (elsewhere a missing parent is reported as "
+                    + "a likely typo).");
+    static final Field<String> FORMAT =
+            Field.optional("format", Type.choice("parquet", "csv", "jsonl"), "parquet", "File format of the output.");
+    static final Field<String> COMPRESSION = Field.computed(
+            "compression",
+            Type.choice("none", "zstd", "gzip", "snappy"),
+            "`zstd` for parquet, `none` for csv and jsonl",
+            "Compression of the output files (csv and jsonl: `none`, `gzip` or `zstd`).");
+    static final Field<List<String>> PARTITION_BY = Field.optional(
+            "partition_by",
+            Type.oneOrMany(Type.STRING),
+            List.of(),
+            "Columns to partition by, as hive-style folders (`region=eu/part-....parquet`).");
     /** A block beside {@code path} for each object store on the class path that takes settings, by block name. */
     static final Map<String, Field<Options>> STORE_BLOCKS = StoreSettings.fields();
+
     static final Type.Obj OPTIONS = declared();
 
     private static Type.Obj declared() {

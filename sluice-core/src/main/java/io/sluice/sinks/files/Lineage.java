@@ -2,12 +2,12 @@ package io.sluice.sinks.files;
 
 import io.sluice.sinks.files.Manifest.Input;
 import io.sluice.spi.sink.OutputLocks;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import io.sluice.spi.storage.ObjectStore;
 import io.sluice.spi.storage.StoredObject;
 import io.sluice.spi.storage.WriteCondition;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -123,7 +123,9 @@ final class Lineage {
             for (String candidate : candidates) {
                 var m = Manifest.read(lineage.store, lineage.manifests + candidate + ".json");
                 // gone (another process removed it), or committed in the current incarnation since: not ours to remove
-                if (m.isPresent() && m.get().incarnation() != null && !m.get().incarnation().equals(index.incarnation)) {
+                if (m.isPresent()
+                        && m.get().incarnation() != null
+                        && !m.get().incarnation().equals(index.incarnation)) {
                     lineage.remover.remove(candidate);
                 }
                 index.forget(candidate);
@@ -138,14 +140,14 @@ final class Lineage {
     }
 
     /** An input of an output of another incarnation. */
-    private record Held(String name, Input input) {
-    }
+    private record Held(String name, Input input) {}
 
     /** The outputs of the incarnations other than {@code incarnation}, by name and by input key. */
     private final class Index {
         final String incarnation;
         /** Output name -> the marker of its incarnation; an output is forgotten once removed or replaced. */
         final Map<String, String> outputs = new HashMap<>();
+
         final Map<String, Integer> perMarker = new HashMap<>();
         final Map<String, List<Held>> byKey = new HashMap<>();
 
@@ -157,7 +159,8 @@ final class Lineage {
             String marker = marker(m.incarnation());
             outputs.put(name, marker);
             perMarker.merge(marker, 1, Integer::sum);
-            for (Input i : m.inputs()) byKey.computeIfAbsent(i.key(), k -> new ArrayList<>()).add(new Held(name, i));
+            for (Input i : m.inputs())
+                byKey.computeIfAbsent(i.key(), k -> new ArrayList<>()).add(new Held(name, i));
         }
 
         /** The output is gone or belongs to the current incarnation; the marker of its incarnation goes with its last. */
@@ -201,7 +204,9 @@ final class Lineage {
     /** The markers of other incarnations. */
     private List<String> others(String mine) throws IOException {
         try (Stream<StoredObject> list = store.list(markers, null)) {
-            return list.map(o -> o.key().substring(markers.length())).filter(n -> !n.equals(mine)).toList();
+            return list.map(o -> o.key().substring(markers.length()))
+                    .filter(n -> !n.equals(mine))
+                    .toList();
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }

@@ -75,7 +75,8 @@ record Manifest(String split, String incarnation, List<Input> inputs, Set<String
 
     /** The manifest of a split's output, without files yet. */
     static Manifest of(Split split, String incarnation) {
-        return new Manifest(split.id(), incarnation, split.members().stream().map(Input::of).toList(), Set.of());
+        return new Manifest(
+                split.id(), incarnation, split.members().stream().map(Input::of).toList(), Set.of());
     }
 
     /** The manifest of merged results: files only. */
@@ -95,16 +96,24 @@ record Manifest(String split, String incarnation, List<Input> inputs, Set<String
         } catch (java.io.FileNotFoundException | NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
-            throw new IOException("cannot read the manifest " + store.describe(key) + " (" + e.getMessage() + "); if it "
-                    + "was edited, restore it, or remove the sink's output and run the pipeline again", e);
+            throw new IOException(
+                    "cannot read the manifest " + store.describe(key) + " (" + e.getMessage() + "); if it "
+                            + "was edited, restore it, or remove the sink's output and run the pipeline again",
+                    e);
         }
-        if (root == null || root.isMissingNode()) return Optional.empty(); // an empty file: never written by Sluice, whose writes are atomic
+        if (root == null || root.isMissingNode())
+            return Optional.empty(); // an empty file: never written by Sluice, whose writes are atomic
         if (root.isArray()) return Optional.of(new Manifest(null, null, List.of(), strings(root))); // an older Sluice
         List<Input> inputs = new ArrayList<>();
         for (JsonNode i : root.path("inputs")) {
-            inputs.add(new Input(i.get("key").asText(), i.get("version").asText(), i.get("start").asLong(), i.get("end").asLong()));
+            inputs.add(new Input(
+                    i.get("key").asText(),
+                    i.get("version").asText(),
+                    i.get("start").asLong(),
+                    i.get("end").asLong()));
         }
-        return Optional.of(new Manifest(text(root, "split"), text(root, "incarnation"), inputs, strings(root.path("files"))));
+        return Optional.of(
+                new Manifest(text(root, "split"), text(root, "incarnation"), inputs, strings(root.path("files"))));
     }
 
     /** Writes the manifest as one object (which stores make visible whole, or not at all), under {@code condition}. */
@@ -115,7 +124,11 @@ record Manifest(String split, String incarnation, List<Input> inputs, Set<String
         if (!inputs.isEmpty()) {
             ArrayNode list = root.putArray("inputs");
             for (Input i : inputs) {
-                list.addObject().put("key", i.key()).put("version", i.version()).put("start", i.start()).put("end", i.end());
+                list.addObject()
+                        .put("key", i.key())
+                        .put("version", i.version())
+                        .put("start", i.start())
+                        .put("end", i.end());
             }
         }
         ArrayNode list = root.putArray("files");

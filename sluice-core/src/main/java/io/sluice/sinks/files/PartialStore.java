@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.spi.sink.OutputLocks;
-import io.sluice.spi.sink.PartialResults.DoneSplits;
 import io.sluice.spi.sink.PartialResults.Done;
+import io.sluice.spi.sink.PartialResults.DoneSplits;
 import io.sluice.spi.sink.PartialResults.Fold;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -63,6 +63,7 @@ final class PartialStore {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The ledger lock a compaction holds. */
     static final String LOCK = "files-compaction";
+
     private static final int VIEW_ATTEMPTS = 10;
 
     private final Path dir;
@@ -72,7 +73,7 @@ final class PartialStore {
     /** The segments of the last manifest, by name: segments never change once written. */
     private final Map<String, Segment> segments = new ConcurrentHashMap<>();
     /** For tests: called after each step of a compaction or a merge's view with its name; may throw to stop there. */
-    volatile Consumer<String> afterStep = step -> { };
+    volatile Consumer<String> afterStep = step -> {};
 
     PartialStore(Path root) {
         this.dir = root.resolve(DIR);
@@ -80,8 +81,7 @@ final class PartialStore {
     }
 
     /** One folded split: its completion when it was folded, and the name of the partial file it had. */
-    record Entry(String completion, String partial) {
-    }
+    record Entry(String completion, String partial) {}
 
     /**
      * Some of the splits a manifest lists, in a file of its own. A compaction writes a segment of the splits it
@@ -89,8 +89,7 @@ final class PartialStore {
      * manifest names a few segments (their sizes halve from the oldest on) and each split is rewritten only a few
      * times: a compaction costs the splits it folds, not every split folded so far.
      */
-    record Segment(String name, Map<String, Entry> splits) {
-    }
+    record Segment(String name, Map<String, Entry> splits) {}
 
     /** A committed compaction: its number, its data file, its segments, and every split they list. */
     record Manifest(String name, long seq, String data, List<String> segments, Map<String, Entry> splits) {
@@ -102,8 +101,7 @@ final class PartialStore {
     }
 
     /** A done split's own partial file, and when it was written (a file written again since is left alone). */
-    record Fresh(Done split, String name, java.nio.file.attribute.FileTime modified) {
-    }
+    record Fresh(Done split, String name, java.nio.file.attribute.FileTime modified) {}
 
     /**
      * What a merge reads: the newest manifest's compacted file when it is usable ({@code base}), and the partial
@@ -120,8 +118,7 @@ final class PartialStore {
     }
 
     /** What a merge reads now, and the query that reads it. */
-    record Read(List<Path> files, View view) {
-    }
+    record Read(List<Path> files, View view) {}
 
     Read read(DoneSplits done) throws IOException {
         View v = view(done);
@@ -152,9 +149,13 @@ final class PartialStore {
             if (!Objects.equals(name(newest), name(again))) continue;
             Manifest base = usable(newest, completions) ? newest : null;
             if (base != null && !Files.exists(compacted.resolve(base.data()))) {
-                throw new NoSuchFileException(compacted.resolve(base.data()).toString(), null, "the partials of "
-                        + base.splits().size() + " split(s) folded into this file are missing; run `sluice reset --yes` "
-                        + "and run again to rebuild every partial from the input");
+                throw new NoSuchFileException(
+                        compacted.resolve(base.data()).toString(),
+                        null,
+                        "the partials of "
+                                + base.splits().size()
+                                + " split(s) folded into this file are missing; run `sluice reset --yes` "
+                                + "and run again to rebuild every partial from the input");
             }
             List<Fresh> fresh = new ArrayList<>();
             boolean gone = false;
@@ -218,7 +219,8 @@ final class PartialStore {
 
     private int fold(View v, Fold fold, OutputLocks.Held lock) throws Exception {
         long seq = nextSeq();
-        String name = String.format("c-%012d-%08x", seq, ThreadLocalRandom.current().nextInt());
+        String name =
+                String.format("c-%012d-%08x", seq, ThreadLocalRandom.current().nextInt());
         List<Path> inputs = new ArrayList<>();
         if (v.base() != null) inputs.add(compacted.resolve(v.base().data()));
         v.fresh().forEach(f -> inputs.add(dir.resolve(f.name())));
@@ -229,7 +231,8 @@ final class PartialStore {
         afterStep.accept("data written");
 
         Map<String, Entry> folded = new LinkedHashMap<>();
-        for (Fresh f : v.fresh()) folded.put(f.split().splitId(), new Entry(f.split().completion(), f.name()));
+        for (Fresh f : v.fresh())
+            folded.put(f.split().splitId(), new Entry(f.split().completion(), f.name()));
         // the new segment takes in the older segments no larger than it, so sizes halve from the oldest on
         List<Segment> chain = new ArrayList<>();
         if (v.base() != null) for (String seg : v.base().segments()) chain.add(segment(seg));
@@ -241,10 +244,15 @@ final class PartialStore {
         }
         chain.add(writeSegment(seq, newest));
         afterStep.accept("segment written");
-        Map<String, Entry> splits = new LinkedHashMap<>(v.base() == null ? Map.of() : v.base().splits());
+        Map<String, Entry> splits =
+                new LinkedHashMap<>(v.base() == null ? Map.of() : v.base().splits());
         splits.putAll(folded);
-        Manifest m = new Manifest(name + ".json", seq, data.getFileName().toString(),
-                chain.stream().map(Segment::name).toList(), splits);
+        Manifest m = new Manifest(
+                name + ".json",
+                seq,
+                data.getFileName().toString(),
+                chain.stream().map(Segment::name).toList(),
+                splits);
         lock.check(); // a compaction whose lease ran out must not commit: another may be folding the same partials
         write(m);
         cached = m;
@@ -266,13 +274,17 @@ final class PartialStore {
         afterStep.accept("partials deleted");
         Set<String> foldedNames = m.partialNames();
         for (String listed : v.listed()) {
-            if (foldedNames.contains(listed)) Files.deleteIfExists(dir.resolve(listed)); // left by a crash, or a stale worker
+            if (foldedNames.contains(listed))
+                Files.deleteIfExists(dir.resolve(listed)); // left by a crash, or a stale worker
         }
         try (Stream<Path> files = Files.list(compacted)) {
             for (Path p : files.toList()) {
                 String f = p.getFileName().toString();
                 boolean ours = f.startsWith("c-") || f.startsWith("s-");
-                if (ours && !f.equals(m.name()) && !f.equals(m.data()) && !m.segments().contains(f)) Files.deleteIfExists(p);
+                if (ours
+                        && !f.equals(m.name())
+                        && !f.equals(m.data())
+                        && !m.segments().contains(f)) Files.deleteIfExists(p);
             }
         }
         afterStep.accept("old files deleted");
@@ -300,7 +312,8 @@ final class PartialStore {
     private Set<String> listed() throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
             Set<String> names = new HashSet<>();
-            files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("part-") && n.endsWith(".parquet"))
+            files.map(p -> p.getFileName().toString())
+                    .filter(n -> n.startsWith("part-") && n.endsWith(".parquet"))
                     .forEach(names::add);
             return names;
         } catch (UncheckedIOException e) {
@@ -315,7 +328,8 @@ final class PartialStore {
         try (Stream<Path> files = Files.list(compacted)) {
             for (Path p : files.toList()) {
                 String f = p.getFileName().toString();
-                if (f.startsWith("c-") && f.endsWith(".json") && (newest == null || f.compareTo(newest) > 0)) newest = f;
+                if (f.startsWith("c-") && f.endsWith(".json") && (newest == null || f.compareTo(newest) > 0))
+                    newest = f;
             }
         }
         if (newest == null) return null;
@@ -327,8 +341,11 @@ final class PartialStore {
         } catch (NoSuchFileException e) {
             // replaced by a newer one meanwhile (which removed this one's files), unless it is still there
             if (Files.exists(file)) {
-                throw new NoSuchFileException(e.getFile(), null, "a segment of the compacted partials' manifest " + newest
-                        + " is missing; run `sluice reset --yes` and run again to rebuild every partial from the input");
+                throw new NoSuchFileException(
+                        e.getFile(),
+                        null,
+                        "a segment of the compacted partials' manifest " + newest
+                                + " is missing; run `sluice reset --yes` and run again to rebuild every partial from the input");
             }
             return newest();
         }
@@ -368,7 +385,9 @@ final class PartialStore {
     }
 
     private Segment writeSegment(long seq, Map<String, Entry> splits) throws IOException {
-        Segment segment = new Segment(String.format("s-%012d-%08x.json", seq, ThreadLocalRandom.current().nextInt()),
+        Segment segment = new Segment(
+                String.format(
+                        "s-%012d-%08x.json", seq, ThreadLocalRandom.current().nextInt()),
                 Map.copyOf(splits));
         ArrayNode list = JSON.createArrayNode();
         splits.forEach((id, e) -> list.addArray().add(id).add(e.completion()).add(e.partial()));
@@ -382,7 +401,8 @@ final class PartialStore {
         if (segment == null) {
             Map<String, Entry> listed = new LinkedHashMap<>();
             for (JsonNode s : JSON.readTree(compacted.resolve(name).toFile())) {
-                listed.put(s.get(0).asText(), new Entry(s.get(1).asText(), s.get(2).asText()));
+                listed.put(
+                        s.get(0).asText(), new Entry(s.get(1).asText(), s.get(2).asText()));
             }
             segment = new Segment(name, listed);
             segments.put(name, segment);
@@ -403,7 +423,11 @@ final class PartialStore {
         root.get("segments").forEach(n -> names.add(n.asText()));
         Map<String, Entry> splits = new LinkedHashMap<>();
         for (String name : names) splits.putAll(segment(name).splits());
-        return new Manifest(file.getFileName().toString(), root.get("seq").asLong(), root.get("data").asText(),
-                List.copyOf(names), splits);
+        return new Manifest(
+                file.getFileName().toString(),
+                root.get("seq").asLong(),
+                root.get("data").asText(),
+                List.copyOf(names),
+                splits);
     }
 }

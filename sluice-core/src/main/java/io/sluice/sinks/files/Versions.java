@@ -45,11 +45,15 @@ final class Versions {
      */
     void record(Split split, String name, OutputKey key) throws IOException {
         if (split.id().equals(key.key())) return;
-        String entry = folder(key.key()) + String.join("~", name, FilesSink.hash(key.version()),
-                Long.toString(key.start()), Long.toString(key.end())) + ".json";
+        String entry = folder(key.key())
+                + String.join(
+                        "~", name, FilesSink.hash(key.version()), Long.toString(key.start()), Long.toString(key.end()))
+                + ".json";
         if (store.stat(entry).isPresent()) return;
         try {
-            store.write(entry, JSON.writeValueAsBytes(Map.of("split", split.id(), "version", key.version())),
+            store.write(
+                    entry,
+                    JSON.writeValueAsBytes(Map.of("split", split.id(), "version", key.version())),
                     WriteCondition.ifAbsent());
         } catch (ObjectChangedException e) {
             // written meanwhile by an earlier attempt of the split: the same record

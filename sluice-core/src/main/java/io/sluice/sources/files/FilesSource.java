@@ -19,18 +19,14 @@ import io.sluice.spi.storage.StoredObject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,6 +53,7 @@ final class FilesSource implements Source {
     private static final int SAMPLE_LINES = 20_480;
     /** The files after the first add their columns (packed, files are read by column name); a few rows do. */
     private static final int OTHER_FILE_LINES = 1_000;
+
     private static final int SAMPLE_BYTES = 8 << 20;
 
     /**
@@ -64,18 +61,29 @@ final class FilesSource implements Source {
      * @param startAfter list only the keys after this one (time-ordered keys: what came before was read)
      * @param after      what to do with a split's inputs once it is done; null: leave them
      */
-    record Settings(Storage storage, Globs globs, Optional<String> format, boolean header, LineParse parse, boolean tail,
-                    Duration settle, Optional<String> marker, boolean dedupe, boolean reprocessChanged, long splitSize,
-                    int packFiles, long packBytes, Optional<String> startAfter, After after) {
-    }
+    record Settings(
+            Storage storage,
+            Globs globs,
+            Optional<String> format,
+            boolean header,
+            LineParse parse,
+            boolean tail,
+            Duration settle,
+            Optional<String> marker,
+            boolean dedupe,
+            boolean reprocessChanged,
+            long splitSize,
+            int packFiles,
+            long packBytes,
+            Optional<String> startAfter,
+            After after) {}
 
     /**
      * A file found by the listing, with its fingerprint.
      *
      * @param path the local file; null for an object of a store reached over the network
      */
-    record Found(String key, Path path, long size, String fingerprint, String format, StoredObject object) {
-    }
+    record Found(String key, Path path, long size, String fingerprint, String format, StoredObject object) {}
 
     private final Settings s;
     private final Clock clock;
@@ -107,7 +115,9 @@ final class FilesSource implements Source {
         Map<String, KnownMember> known = known(ledger, listing);
         List<Found> fresh = newWork(ready, known, skipped);
         Map<String, String> digests = s.dedupe() ? dedupe(fresh, ledger, skipped) : Map.of();
-        fresh = fresh.stream().filter(f -> !s.dedupe() || digests.containsKey(f.key())).toList();
+        fresh = fresh.stream()
+                .filter(f -> !s.dedupe() || digests.containsKey(f.key()))
+                .toList();
         return splits(fresh, digests, known, ledger, listing, skipped);
     }
 
@@ -124,7 +134,10 @@ final class FilesSource implements Source {
         Map<String, String> versions = new HashMap<>();
         listing.ready().forEach(f -> versions.put(f.key(), f.fingerprint()));
         Map<String, KnownMember> known = new HashMap<>(seen.recall(versions));
-        List<String> unseen = listing.ready().stream().map(Found::key).filter(k -> !known.containsKey(k)).toList();
+        List<String> unseen = listing.ready().stream()
+                .map(Found::key)
+                .filter(k -> !known.containsKey(k))
+                .toList();
         Map<String, KnownMember> asked = ledger.members(unseen);
         boolean changed = asked.values().stream()
                 .anyMatch(k -> !OutputKey.fileVersion(k.fingerprint()).equals(versions.get(k.key())));
@@ -222,22 +235,31 @@ final class FilesSource implements Source {
             long mtime = o.lastModified().toEpochMilli();
             if (s.marker().isPresent()) {
                 if (!names.contains(key + s.marker().get())) {
-                    skipped.add(Skipped.because(key, "waiting for its marker " + name(key) + s.marker().get()));
+                    skipped.add(Skipped.because(
+                            key,
+                            "waiting for its marker " + name(key) + s.marker().get()));
                     continue;
                 }
-            } else if ((!s.tail() || Formats.compressed(key)) && now - mtime < s.settle().toMillis()) {
+            } else if ((!s.tail() || Formats.compressed(key))
+                    && now - mtime < s.settle().toMillis()) {
                 // a tailed log is read by complete lines and needs no settling; its compressed rotations do
-                skipped.add(Skipped.waiting(key, "still changing (modified " + (now - mtime) + " ms ago, settle "
-                        + s.settle().toMillis() + " ms)", s.settle().toMillis()));
+                skipped.add(Skipped.waiting(
+                        key,
+                        "still changing (modified " + (now - mtime) + " ms ago, settle "
+                                + s.settle().toMillis() + " ms)",
+                        s.settle().toMillis()));
                 continue;
             }
             Optional<String> format = s.format().or(() -> Formats.fromName(key));
             if (format.isEmpty()) {
-                skipped.add(Skipped.because(key, "unknown format: name it with an extension (.csv, .jsonl, .parquet, "
-                        + ".txt) or set source.files.format"));
+                skipped.add(Skipped.because(
+                        key,
+                        "unknown format: name it with an extension (.csv, .jsonl, .parquet, "
+                                + ".txt) or set source.files.format"));
                 continue;
             }
-            found.add(new Found(key, s.storage().file(key), o.size(), s.storage().fingerprint(o), format.get(), o));
+            found.add(
+                    new Found(key, s.storage().file(key), o.size(), s.storage().fingerprint(o), format.get(), o));
         }
         return found;
     }
@@ -255,7 +277,10 @@ final class FilesSource implements Source {
             if (k == null) {
                 fresh.add(f);
             } else if (OutputKey.fileVersion(k.fingerprint()).equals(f.fingerprint())) {
-                skipped.add(Skipped.seen(f.key(), k.state(), "already in split " + k.splitId() + " (" + k.state().label() + ")"));
+                skipped.add(Skipped.seen(
+                        f.key(),
+                        k.state(),
+                        "already in split " + k.splitId() + " (" + k.state().label() + ")"));
             } else if (!s.reprocessChanged()) {
                 skipped.add(Skipped.because(f.key(), "changed since split " + k.splitId() + "; on_change: ignore"));
             } else {
@@ -270,15 +295,19 @@ final class FilesSource implements Source {
      * found again by the next listing in its new version (if any).
      */
     private static Skipped gone(Found f, IOException e) {
-        return Skipped.because(f.key(), e instanceof NoSuchFileException ? "deleted while it was being listed"
-                : "overwritten while it was being listed: that version is stale, the new one is planned at the next scan");
+        return Skipped.because(
+                f.key(),
+                e instanceof NoSuchFileException
+                        ? "deleted while it was being listed"
+                        : "overwritten while it was being listed: that version is stale, the new one is planned at the next scan");
     }
 
     /**
      * sha256 of each file (the store's own checksum where it keeps one); a file whose bytes another file already
      * brought is skipped. Returns key -> digest.
      */
-    private Map<String, String> dedupe(List<Found> fresh, KnownSplits ledger, List<Skipped> skipped) throws IOException {
+    private Map<String, String> dedupe(List<Found> fresh, KnownSplits ledger, List<Skipped> skipped)
+            throws IOException {
         Map<String, String> kept = new LinkedHashMap<>();
         Map<String, String> seen = new HashMap<>();
         for (Found f : fresh) {
@@ -309,8 +338,14 @@ final class FilesSource implements Source {
      * replaces: a file read alone or in ranges is read alone or in ranges again, never packed with other files; a
      * file read in a pack is read again with all the files of that pack ({@link #repack}).
      */
-    private Proposal splits(List<Found> fresh, Map<String, String> digests, Map<String, KnownMember> known,
-                            KnownSplits ledger, Listing listing, List<Skipped> skipped) throws IOException {
+    private Proposal splits(
+            List<Found> fresh,
+            Map<String, String> digests,
+            Map<String, KnownMember> known,
+            KnownSplits ledger,
+            Listing listing,
+            List<Skipped> skipped)
+            throws IOException {
         List<Split> out = new ArrayList<>();
         List<Packing.Unit> units = new ArrayList<>();
         Map<String, List<Found>> repacks = new LinkedHashMap<>();
@@ -318,7 +353,8 @@ final class FilesSource implements Source {
         long cutAbove = fresh.size() >= 2L * parallelism ? WHOLE_UP_TO * s.splitSize() : s.splitSize();
         for (Found f : fresh) {
             KnownMember earlier = known.get(f.key());
-            Optional<Split> earlierSplit = earlier == null ? Optional.empty()
+            Optional<Split> earlierSplit = earlier == null
+                    ? Optional.empty()
                     : earlierSplits.computeIfAbsent(earlier.splitId(), ledger::split);
             String outputKey = outputKey(earlierSplit, f.key());
             if (!outputKey.equals(f.key())) {
@@ -327,7 +363,10 @@ final class FilesSource implements Source {
             }
             boolean later = earlier != null;
             String digest = digests.get(f.key());
-            if (f.size() > cutAbove && Formats.lineFormat(f.format()) && !Formats.compressed(f.key()) && s.after() == null) {
+            if (f.size() > cutAbove
+                    && Formats.lineFormat(f.format())
+                    && !Formats.compressed(f.key())
+                    && s.after() == null) {
                 List<Long> cuts;
                 String payload;
                 try {
@@ -340,8 +379,11 @@ final class FilesSource implements Source {
                 }
                 if (cuts.size() > 2) {
                     for (int i = 0; i + 1 < cuts.size(); i++) {
-                        out.add(SplitNames.range(new Member(f.key(), f.fingerprint(), cuts.get(i), cuts.get(i + 1),
-                                i == 0 ? digest : null), later, i == 0 ? null : payload));
+                        out.add(SplitNames.range(
+                                new Member(
+                                        f.key(), f.fingerprint(), cuts.get(i), cuts.get(i + 1), i == 0 ? digest : null),
+                                later,
+                                i == 0 ? null : payload));
                     }
                     continue;
                 }
@@ -354,7 +396,8 @@ final class FilesSource implements Source {
             }
         }
         for (var e : repacks.entrySet()) {
-            repack(e.getKey(), e.getValue(), digests, known, ledger, earlierSplits, listing, skipped).ifPresent(out::add);
+            repack(e.getKey(), e.getValue(), digests, known, ledger, earlierSplits, listing, skipped)
+                    .ifPresent(out::add);
         }
         Packing packing = new Packing(s.packFiles(), s.packBytes(), MIN_PACK_BYTES, parallelism, true);
         return new Proposal(out, units, packing, skipped, List.of(), false);
@@ -379,16 +422,29 @@ final class FilesSource implements Source {
      * listed (removed, moved away after processing, excluded), the changed files are skipped with the reason: the
      * pack's new output would lose the rows of the missing file.
      */
-    private Optional<Split> repack(String packKey, List<Found> changed, Map<String, String> digests,
-                                   Map<String, KnownMember> known, KnownSplits ledger,
-                                   Map<String, Optional<Split>> earlierSplits, Listing listing, List<Skipped> skipped) {
+    private Optional<Split> repack(
+            String packKey,
+            List<Found> changed,
+            Map<String, String> digests,
+            Map<String, KnownMember> known,
+            KnownSplits ledger,
+            Map<String, Optional<Split>> earlierSplits,
+            Listing listing,
+            List<Skipped> skipped) {
         // the pack's files: the members of the split a changed file was last registered in (the pack, or its
         // latest version), each counted while its own latest registration is of this pack
         Set<String> packed = new HashSet<>();
-        earlierSplits.get(known.get(changed.getFirst().key()).splitId()).orElseThrow().members().forEach(m -> packed.add(m.key()));
-        java.util.function.Predicate<String> inPack = k -> packed.contains(k) && known.containsKey(k) && packKey.equals(
-                outputKey(earlierSplits.computeIfAbsent(known.get(k).splitId(), ledger::split), k));
-        List<Found> files = listing.ready().stream().filter(f -> inPack.test(f.key())).toList();
+        earlierSplits
+                .get(known.get(changed.getFirst().key()).splitId())
+                .orElseThrow()
+                .members()
+                .forEach(m -> packed.add(m.key()));
+        java.util.function.Predicate<String> inPack = k -> packed.contains(k)
+                && known.containsKey(k)
+                && packKey.equals(
+                        outputKey(earlierSplits.computeIfAbsent(known.get(k).splitId(), ledger::split), k));
+        List<Found> files =
+                listing.ready().stream().filter(f -> inPack.test(f.key())).toList();
         List<String> waiting = listing.notReady().stream().filter(inPack).toList();
         int expected = packed.size();
         String problem = null;
@@ -396,7 +452,8 @@ final class FilesSource implements Source {
             problem = "changed; it was packed with other files (split " + packKey + ") and is read again with all of "
                     + "them once " + String.join(", ", waiting) + " " + (waiting.size() == 1 ? "is" : "are") + " ready";
         } else if (files.size() < expected) {
-            problem = "changed, but it was packed with " + (expected - 1) + " other file(s) (split " + packKey + ") and "
+            problem = "changed, but it was packed with " + (expected - 1) + " other file(s) (split " + packKey
+                    + ") and "
                     + (expected - files.size()) + " of them are no longer listed (removed, moved or excluded; or, in a "
                     + "ledger an older Sluice wrote, read again on their own): its new version would replace the pack's "
                     + "output and lose their rows, so it is not read; restore them "
@@ -407,12 +464,17 @@ final class FilesSource implements Source {
             for (Found f : changed) skipped.add(Skipped.because(f.key(), problem));
             return Optional.empty();
         }
-        String version = SplitNames.repackVersion(files.stream().map(f -> Member.whole(f.key(), f.fingerprint(), null)).toList());
+        String version = SplitNames.repackVersion(files.stream()
+                .map(f -> Member.whole(f.key(), f.fingerprint(), null))
+                .toList());
         List<Member> members = files.stream()
-                .map(f -> OutputKey.fileVersion(known.get(f.key()).fingerprint()).equals(f.fingerprint())
-                ? Member.whole(f.key(), OutputKey.carried(f.fingerprint(), version), null)
-                : Member.whole(f.key(), f.fingerprint(), digests.get(f.key()))).toList();
-        return Optional.of(SplitNames.repack(packKey, version, members, files.stream().mapToLong(Found::size).sum(), null));
+                .map(f ->
+                        OutputKey.fileVersion(known.get(f.key()).fingerprint()).equals(f.fingerprint())
+                                ? Member.whole(f.key(), OutputKey.carried(f.fingerprint(), version), null)
+                                : Member.whole(f.key(), f.fingerprint(), digests.get(f.key())))
+                .toList();
+        return Optional.of(SplitNames.repack(
+                packKey, version, members, files.stream().mapToLong(Found::size).sum(), null));
     }
 
     /**
@@ -425,9 +487,11 @@ final class FilesSource implements Source {
      */
     @Override
     public List<Split> divide(Split split, Set<Member> unreadable) {
-        List<Member> readable = split.members().stream().filter(m -> !unreadable.contains(m)).toList();
+        List<Member> readable =
+                split.members().stream().filter(m -> !unreadable.contains(m)).toList();
         if (readable.isEmpty() || readable.size() == split.members().size()) return List.of();
-        if (s.tail()) return tails.divide(split, readable, identity -> Objects.requireNonNullElse(located(identity), identity));
+        if (s.tail())
+            return tails.divide(split, readable, identity -> Objects.requireNonNullElse(located(identity), identity));
         if (!SplitNames.firstPack(split)) return List.of();
         List<Split> out = new ArrayList<>();
         out.add(packed(readable));
@@ -437,8 +501,10 @@ final class FilesSource implements Source {
 
     /** A pack of one file is named like the file; a larger pack by its first file, size and members' hash. */
     private static Split packed(List<Member> members) {
-        long bytes = members.stream().mapToLong(m -> Storage.size(m.fingerprint())).sum();
-        return members.size() == 1 ? SplitNames.file(members.getFirst(), bytes, false, null)
+        long bytes =
+                members.stream().mapToLong(m -> Storage.size(m.fingerprint())).sum();
+        return members.size() == 1
+                ? SplitNames.file(members.getFirst(), bytes, false, null)
                 : SplitNames.pack(members, bytes, null);
     }
 
@@ -467,7 +533,8 @@ final class FilesSource implements Source {
             String version = m.fingerprint();
             if (s.storage().local() || !m.isWhole()) {
                 // a local file read in place is checked here; a downloaded object by its GET
-                Optional<Part> part = openMember(m, f, split.payload(), scratch.resolve((n++) + "-" + name(m.key())), left);
+                Optional<Part> part =
+                        openMember(m, f, split.payload(), scratch.resolve((n++) + "-" + name(m.key())), left);
                 part.ifPresent(parts::add);
                 continue;
             }
@@ -527,12 +594,16 @@ final class FilesSource implements Source {
     }
 
     private static Skipped stale(Member m) {
-        return Skipped.because(m.key(), "overwritten since it was planned: this version is stale, and the new one is "
-                + "a split of its own (on_change: reprocess) whose output replaces this one's");
+        return Skipped.because(
+                m.key(),
+                "overwritten since it was planned: this version is stale, and the new one is "
+                        + "a split of its own (on_change: reprocess) whose output replaces this one's");
     }
 
     private NoSuchFileException removed(Member m) {
-        return new NoSuchFileException(s.storage().describe(m.key()), null,
+        return new NoSuchFileException(
+                s.storage().describe(m.key()),
+                null,
                 "the file was removed after it was planned; restore it, or reset the pipeline's state");
     }
 
@@ -555,7 +626,8 @@ final class FilesSource implements Source {
         List<String> picked = new ArrayList<>();
         String format = null;
         try (Stream<StoredObject> listed = s.storage().list(s.startAfter().orElse(null))) {
-            for (java.util.Iterator<StoredObject> it = listed.iterator(); it.hasNext() && picked.size() < SAMPLE_FILES; ) {
+            for (java.util.Iterator<StoredObject> it = listed.iterator();
+                    it.hasNext() && picked.size() < SAMPLE_FILES; ) {
                 String key = it.next().key();
                 if (hidden(key)) continue;
                 if (!s.globs().matches(Path.of(key))) {
@@ -592,9 +664,11 @@ final class FilesSource implements Source {
                 continue;
             }
             try (InputStream raw = s.storage().read(key, null, 0, -1);
-                 InputStream in = key.toLowerCase(java.util.Locale.ROOT).endsWith(".gz")
-                         ? new java.util.zip.GZIPInputStream(raw, 1 << 16) : raw;
-                 java.io.OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(spool), 1 << 16)) {
+                    InputStream in = key.toLowerCase(java.util.Locale.ROOT).endsWith(".gz")
+                            ? new java.util.zip.GZIPInputStream(raw, 1 << 16)
+                            : raw;
+                    java.io.OutputStream out =
+                            new java.io.BufferedOutputStream(Files.newOutputStream(spool), 1 << 16)) {
                 copyHead(in, out, parts.isEmpty() ? SAMPLE_LINES : OTHER_FILE_LINES);
             } catch (java.util.zip.ZipException | java.io.EOFException e) {
                 // a broken or truncated gzip: what was read before is a fine sample; its split reports the file
@@ -635,7 +709,9 @@ final class FilesSource implements Source {
     public String describe(Split split) {
         if (!s.tail()) return Source.super.describe(split);
         List<String> names = split.members().stream()
-                .map(m -> Objects.requireNonNullElse(located(m.key()), "log " + m.key())).distinct().toList();
+                .map(m -> Objects.requireNonNullElse(located(m.key()), "log " + m.key()))
+                .distinct()
+                .toList();
         return names.size() == 1 ? names.getFirst() : names.size() + " logs from " + names.getFirst();
     }
 
@@ -713,8 +789,14 @@ final class FilesSource implements Source {
                 String format = s.format().or(() -> Formats.fromName(key)).orElseThrow();
                 boolean header = format.equals("csv") && s.header() && m.start() > 0;
                 try {
-                    if (TailPlanner.spool(file, gz, m.key(), m.start(), m.end(),
-                            header ? LineCutter.headerLine(file, gz) : null, spool)) {
+                    if (TailPlanner.spool(
+                            file,
+                            gz,
+                            m.key(),
+                            m.start(),
+                            m.end(),
+                            header ? LineCutter.headerLine(file, gz) : null,
+                            spool)) {
                         return new Part(spool, key, s.storage().shift(key, null, m.start(), header));
                     }
                 } catch (NoSuchFileException e) {
@@ -725,9 +807,12 @@ final class FilesSource implements Source {
             tails.identify(list(new ArrayList<>(), null), new ArrayList<>());
         }
         Path last = tails.locate(m.key());
-        throw new NoSuchFileException(m.key(), null, "no file under " + s.storage().root() + " holds this log any more "
-                + "(" + (last == null ? "" : "last seen as " + key(last) + "; ")
-                + "removed before it was read); restore it, or `sluice reset` the pipeline");
+        throw new NoSuchFileException(
+                m.key(),
+                null,
+                "no file under " + s.storage().root() + " holds this log any more "
+                        + "(" + (last == null ? "" : "last seen as " + key(last) + "; ")
+                        + "removed before it was read); restore it, or `sluice reset` the pipeline");
     }
 
     /** A local file's key: its path relative to the folder, with {@code /}. */

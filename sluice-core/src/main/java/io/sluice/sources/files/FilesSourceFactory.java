@@ -18,85 +18,158 @@ import java.util.Map;
 
 /** Declares the {@code files} source. */
 public final class FilesSourceFactory implements SourceFactory<Options> {
-    static final Field<Long> MAX_FILES = Field.optional("max_files", Type.POSITIVE_INT, 1000L, "Most files (with `tail`: log ranges) in one split.");
+    static final Field<Long> MAX_FILES =
+            Field.optional("max_files", Type.POSITIVE_INT, 1000L, "Most files (with `tail`: log ranges) in one split.");
     static final Field<Long> MAX_BYTES = Field.optional("max_bytes", Type.SIZE, 64L << 20, "Most bytes in one split.");
     static final Type.Obj PACK = Type.Obj.of("Packing of small files into one split.", MAX_FILES, MAX_BYTES);
 
-    static final Field<String> REGEX = Field.computed("regex", Type.STRING, "none",
-                    "A regular expression (RE2 syntax, checked when the pipeline is loaded) matching a whole line, "
-                            + "with a named group per column: `(?<name>...)` or `(?P<name>...)`. Other groups must not "
-                            + "capture: `(?:...)`.");
-    static final Field<String> DELIMITER = Field.computed("delimiter", Type.STRING, "none", "Instead of `regex`: the separator between fields, taken "
+    static final Field<String> REGEX = Field.computed(
+            "regex",
+            Type.STRING,
+            "none",
+            "A regular expression (RE2 syntax, checked when the pipeline is loaded) matching a whole line, "
+                    + "with a named group per column: `(?<name>...)` or `(?P<name>...)`. Other groups must not "
+                    + "capture: `(?:...)`.");
+    static final Field<String> DELIMITER = Field.computed(
+            "delimiter",
+            Type.STRING,
+            "none",
+            "Instead of `regex`: the separator between fields, taken "
                     + "literally (quote a space `' '` or a tab `\"\\t\"`).");
-    static final Field<List<String>> COLUMNS = Field.optional("columns", Type.oneOrMany(Type.STRING), List.of(), "With `delimiter`: the names of the fields, in order.");
-    static final Field<java.util.Map<String, String>> TYPES = Field.optional("types", Type.mapOf(Type.STRING), java.util.Map.of(),
-                    "Column types (DuckDB names: `bigint`, `double`, `decimal(18,4)`, `timestamp`, `date`, `boolean`, ...); "
-                            + "other columns stay text. A value that does not convert makes the line a bad record.");
+    static final Field<List<String>> COLUMNS = Field.optional(
+            "columns", Type.oneOrMany(Type.STRING), List.of(), "With `delimiter`: the names of the fields, in order.");
+    static final Field<java.util.Map<String, String>> TYPES = Field.optional(
+            "types",
+            Type.mapOf(Type.STRING),
+            java.util.Map.of(),
+            "Column types (DuckDB names: `bigint`, `double`, `decimal(18,4)`, `timestamp`, `date`, `boolean`, ...); "
+                    + "other columns stay text. A value that does not convert makes the line a bad record.");
     static final Type.Obj PARSE = Type.Obj.of("How text lines become columns.", REGEX, DELIMITER, COLUMNS, TYPES);
 
-    static final Field<String> PATH = Field.required("path", Type.LOCATION, "The folder to read (it must exist), or an "
-            + "object store URL: `s3://bucket/prefix/` (module sluice-aws), or `gs://`, `az://` where their store is on "
-            + "the class path. A relative folder is relative to the pipeline file.");
-    static final Field<String> START_AFTER = Field.computed("start_after", Type.STRING, "none", "List only the keys "
-            + "after this one (in key order): for time-ordered keys (`2026/05/...`), what came before was read long ago "
-            + "and is not listed again.");
-    static final Field<Boolean> DELETE = Field.optional("delete", Type.BOOL, Boolean.FALSE,
-            "Delete each input (the version the split read).");
-    static final Field<String> MOVE_TO = Field.computed("move_to", Type.STRING, "none", "Instead of `delete`: copy "
-            + "each input under this folder or URL (same relative key), then delete it. A folder inside `path` must "
-            + "start with `_` or `.` (so it is not listed again).");
-    static final Type.Obj AFTER = Type.Obj.of("What to do with the inputs of a split once it is committed and recorded "
-            + "done.", DELETE, MOVE_TO);
-    static final Field<Options> AFTER_BLOCK = Field.computed("after", AFTER, "the inputs stay", "`{ delete: true }` or "
-            + "`{ move_to: URL }`: done to a split's inputs only once its output is committed and the ledger recorded "
-            + "it. Files are then never cut into byte ranges (a file is deleted whole); not with `tail`.");
-    static final Field<List<String>> INCLUDE = Field.optional("include", Type.oneOrMany(Type.STRING), List.of("**"),
-                    "Glob(s) of files to read, relative to `path`: `*` stays in one folder, `**` crosses folders "
-                            + "(`**/*.csv` also matches top-level files).");
-    static final Field<List<String>> EXCLUDE = Field.optional("exclude", Type.oneOrMany(Type.STRING), List.of(), "Glob(s) of files to leave out.");
-    static final Field<String> FORMAT = Field.computed("format", Type.choice("csv", "jsonl", "parquet", "text"),
-                    "from the extension (.csv .tsv .jsonl .ndjson .json .parquet .txt .log)",
-                    "How to read the files. `.gz` and `.zst` files are decompressed transparently.");
-    static final Field<Boolean> HEADER = Field.optional("header", Type.BOOL, Boolean.TRUE, "csv: the first line holds the column names.");
-    static final Field<Options> PARSE_BLOCK = Field.computed("parse", PARSE, "one column `line`",
-                    "text: parse each line into columns with `regex` or `delimiter`. A line that does not match "
-                            + "follows `run.on_bad_record`.");
-    static final Field<Boolean> TAIL = Field.optional("tail", Type.BOOL, Boolean.FALSE,
-                    "The files keep growing (logs): each scan reads the complete lines appended since the last one. "
-                            + "Rotation (rename + new file), truncation and gzipped rotations are handled; see the files source page.");
-    static final Field<Duration> SETTLE = Field.optional("settle", Type.DURATION, Duration.ofSeconds(2),
-                    "A file is only read once its size and modification time have not changed for this long, "
-                            + "so files still being written are never claimed.");
-    static final Field<String> MARKER = Field.computed("marker", Type.STRING, "none",
-                    "Instead of `settle`: a file is ready when a file of the same name plus this suffix exists "
-                            + "(`marker: .done` makes `a.csv` ready when `a.csv.done` exists). Marker files are not read.");
-    static final Field<String> DEDUPE = Field.optional("dedupe", Type.choice("none", "content"), "none",
-                    "`content`: also fingerprint each file by the sha256 of its bytes, and skip a file whose bytes "
-                            + "were already seen under another name.");
-    static final Field<String> ON_CHANGE = Field.optional("on_change", Type.choice("reprocess", "ignore"), "reprocess",
-                    "A file processed before whose size or modification time changed: `reprocess` it as new work "
-                            + "whose output replaces the earlier version's, or `ignore` the change.");
-    static final Field<Long> SPLIT_SIZE = Field.optional("split_size", Type.SIZE, 128L << 20,
-                    "Uncompressed csv, jsonl and text files larger than this are cut into byte ranges at line "
-                            + "boundaries, processed in parallel (every csv range gets the header). When a scan finds at "
-                            + "least 2 x parallelism files, only files above 4 x split_size are cut.");
-    static final Field<Options> PACK_BLOCK = Field.optional("pack", PACK, null, "Small files are packed into one split, so per-file costs are paid once per pack. "
+    static final Field<String> PATH = Field.required(
+            "path",
+            Type.LOCATION,
+            "The folder to read (it must exist), or an "
+                    + "object store URL: `s3://bucket/prefix/` (module sluice-aws), or `gs://`, `az://` where their store is on "
+                    + "the class path. A relative folder is relative to the pipeline file.");
+    static final Field<String> START_AFTER = Field.computed(
+            "start_after",
+            Type.STRING,
+            "none",
+            "List only the keys "
+                    + "after this one (in key order): for time-ordered keys (`2026/05/...`), what came before was read long ago "
+                    + "and is not listed again.");
+    static final Field<Boolean> DELETE =
+            Field.optional("delete", Type.BOOL, Boolean.FALSE, "Delete each input (the version the split read).");
+    static final Field<String> MOVE_TO = Field.computed(
+            "move_to",
+            Type.STRING,
+            "none",
+            "Instead of `delete`: copy "
+                    + "each input under this folder or URL (same relative key), then delete it. A folder inside `path` must "
+                    + "start with `_` or `.` (so it is not listed again).");
+    static final Type.Obj AFTER = Type.Obj.of(
+            "What to do with the inputs of a split once it is committed and recorded " + "done.", DELETE, MOVE_TO);
+    static final Field<Options> AFTER_BLOCK = Field.computed(
+            "after",
+            AFTER,
+            "the inputs stay",
+            "`{ delete: true }` or "
+                    + "`{ move_to: URL }`: done to a split's inputs only once its output is committed and the ledger recorded "
+                    + "it. Files are then never cut into byte ranges (a file is deleted whole); not with `tail`.");
+    static final Field<List<String>> INCLUDE = Field.optional(
+            "include",
+            Type.oneOrMany(Type.STRING),
+            List.of("**"),
+            "Glob(s) of files to read, relative to `path`: `*` stays in one folder, `**` crosses folders "
+                    + "(`**/*.csv` also matches top-level files).");
+    static final Field<List<String>> EXCLUDE =
+            Field.optional("exclude", Type.oneOrMany(Type.STRING), List.of(), "Glob(s) of files to leave out.");
+    static final Field<String> FORMAT = Field.computed(
+            "format",
+            Type.choice("csv", "jsonl", "parquet", "text"),
+            "from the extension (.csv .tsv .jsonl .ndjson .json .parquet .txt .log)",
+            "How to read the files. `.gz` and `.zst` files are decompressed transparently.");
+    static final Field<Boolean> HEADER =
+            Field.optional("header", Type.BOOL, Boolean.TRUE, "csv: the first line holds the column names.");
+    static final Field<Options> PARSE_BLOCK = Field.computed(
+            "parse",
+            PARSE,
+            "one column `line`",
+            "text: parse each line into columns with `regex` or `delimiter`. A line that does not match "
+                    + "follows `run.on_bad_record`.");
+    static final Field<Boolean> TAIL = Field.optional(
+            "tail",
+            Type.BOOL,
+            Boolean.FALSE,
+            "The files keep growing (logs): each scan reads the complete lines appended since the last one. "
+                    + "Rotation (rename + new file), truncation and gzipped rotations are handled; see the files source page.");
+    static final Field<Duration> SETTLE = Field.optional(
+            "settle",
+            Type.DURATION,
+            Duration.ofSeconds(2),
+            "A file is only read once its size and modification time have not changed for this long, "
+                    + "so files still being written are never claimed.");
+    static final Field<String> MARKER = Field.computed(
+            "marker",
+            Type.STRING,
+            "none",
+            "Instead of `settle`: a file is ready when a file of the same name plus this suffix exists "
+                    + "(`marker: .done` makes `a.csv` ready when `a.csv.done` exists). Marker files are not read.");
+    static final Field<String> DEDUPE = Field.optional(
+            "dedupe",
+            Type.choice("none", "content"),
+            "none",
+            "`content`: also fingerprint each file by the sha256 of its bytes, and skip a file whose bytes "
+                    + "were already seen under another name.");
+    static final Field<String> ON_CHANGE = Field.optional(
+            "on_change",
+            Type.choice("reprocess", "ignore"),
+            "reprocess",
+            "A file processed before whose size or modification time changed: `reprocess` it as new work "
+                    + "whose output replaces the earlier version's, or `ignore` the change.");
+    static final Field<Long> SPLIT_SIZE = Field.optional(
+            "split_size",
+            Type.SIZE,
+            128L << 20,
+            "Uncompressed csv, jsonl and text files larger than this are cut into byte ranges at line "
+                    + "boundaries, processed in parallel (every csv range gets the header). When a scan finds at "
+                    + "least 2 x parallelism files, only files above 4 x split_size are cut.");
+    static final Field<Options> PACK_BLOCK = Field.optional(
+            "pack",
+            PACK,
+            null,
+            "Small files are packed into one split, so per-file costs are paid once per pack. "
                     + "With `tail`, the new lines of many logs found by one scan are packed the same way.");
     /** A block beside {@code path} for each object store on the class path that takes settings, by block name. */
     static final Map<String, Field<Options>> STORE_BLOCKS = StoreSettings.fields();
+
     static final Type.Obj OPTIONS = declared();
 
     private static Type.Obj declared() {
         List<Field<?>> fields = new java.util.ArrayList<>(List.of(PATH));
         fields.addAll(STORE_BLOCKS.values());
-        fields.addAll(List.of(START_AFTER, AFTER_BLOCK, INCLUDE, EXCLUDE, FORMAT, HEADER, PARSE_BLOCK, TAIL, SETTLE,
-                MARKER, DEDUPE, ON_CHANGE, SPLIT_SIZE, PACK_BLOCK));
+        fields.addAll(List.of(
+                START_AFTER,
+                AFTER_BLOCK,
+                INCLUDE,
+                EXCLUDE,
+                FORMAT,
+                HEADER,
+                PARSE_BLOCK,
+                TAIL,
+                SETTLE,
+                MARKER,
+                DEDUPE,
+                ON_CHANGE,
+                SPLIT_SIZE,
+                PACK_BLOCK));
         return Type.Obj.of("Files in a local folder or an object store.", fields.toArray(Field<?>[]::new));
     }
 
     /** A DuckDB type name as users write it: {@code bigint}, {@code decimal(18,4)}, {@code timestamp with time zone}. */
-    private static final java.util.regex.Pattern TYPE_NAME =
-            java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9_]*( [A-Za-z][A-Za-z0-9_]*)*(\\( *\\d+ *(, *\\d+ *)?\\))?(\\[\\])*");
+    private static final java.util.regex.Pattern TYPE_NAME = java.util.regex.Pattern.compile(
+            "[A-Za-z][A-Za-z0-9_]*( [A-Za-z][A-Za-z0-9_]*)*(\\( *\\d+ *(, *\\d+ *)?\\))?(\\[\\])*");
 
     private static LineParse parse(Options p) {
         java.util.Map<String, String> types = new java.util.LinkedHashMap<>(p.get(TYPES));
@@ -133,13 +206,15 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
     private static void checkWithEngine(Options p, LineParse parse) {
         for (var t : parse.types().entrySet()) {
             if (!TYPE_NAME.matcher(t.getValue().strip()).matches()) {
-                throw p.problem(TYPES, t.getKey() + ": '" + t.getValue() + "' is not a type name (e.g. bigint, double, "
-                        + "decimal(18,4), timestamp, date, boolean)");
+                throw p.problem(
+                        TYPES,
+                        t.getKey() + ": '" + t.getValue() + "' is not a type name (e.g. bigint, double, "
+                                + "decimal(18,4), timestamp, date, boolean)");
             }
         }
         io.sluice.engine.NativeCopies.loadDuckDb();
         try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:duckdb:");
-             java.sql.Statement s = c.createStatement()) {
+                java.sql.Statement s = c.createStatement()) {
             if (parse.regex() != null) {
                 try {
                     s.execute("SELECT regexp_full_match('', " + io.sluice.engine.Sql.literal(parse.regex()) + ")");
@@ -155,7 +230,8 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
                 }
             }
         } catch (java.sql.SQLException e) {
-            throw new IllegalStateException("cannot start the engine to check source.files.parse: " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot start the engine to check source.files.parse: " + e.getMessage(), e);
         }
     }
 
@@ -188,8 +264,10 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
     public Source create(Options o, PipelineContext context) {
         Storage storage = storage(o);
         if (o.get(TAIL) && !storage.local()) {
-            throw o.problem(TAIL, "tail reads growing files on local disk only: an object in a store is never "
-                    + "appended to, only replaced whole (a new version, which on_change: reprocess reads again)");
+            throw o.problem(
+                    TAIL,
+                    "tail reads growing files on local disk only: an object in a store is never "
+                            + "appended to, only replaced whole (a new version, which on_change: reprocess reads again)");
         }
         After after = null;
         if (o.has(AFTER_BLOCK)) {
@@ -224,11 +302,15 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
     private static Storage storage(Options o) {
         String location = o.get(PATH);
         try {
-            if (ObjectStores.isUrl(location)) return new Storage(ObjectStores.open(location, StoreSettings.given(o, STORE_BLOCKS)), null);
+            if (ObjectStores.isUrl(location))
+                return new Storage(ObjectStores.open(location, StoreSettings.given(o, STORE_BLOCKS)), null);
             Path root = Path.of(location);
             if (!Files.isDirectory(root)) {
-                throw o.problem(PATH, Files.exists(root) ? root + " is not a folder"
-                        : "the folder " + root + " does not exist; create it or fix the path");
+                throw o.problem(
+                        PATH,
+                        Files.exists(root)
+                                ? root + " is not a folder"
+                                : "the folder " + root + " does not exist; create it or fix the path");
             }
             return new Storage(ObjectStores.open(root.toString(), Map.of()), root);
         } catch (IOException e) {
@@ -237,7 +319,8 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
     }
 
     /** The store {@code after.move_to} names; a folder inside the source's own must be one that is never listed. */
-    private static io.sluice.spi.storage.ObjectStore moveTarget(Options o, Options a, Storage source, PipelineContext context) {
+    private static io.sluice.spi.storage.ObjectStore moveTarget(
+            Options o, Options a, Storage source, PipelineContext context) {
         String to = a.get(MOVE_TO);
         if (!ObjectStores.isUrl(to) && source.local()) {
             Path target = context.baseDir().resolve(to).normalize();
@@ -245,9 +328,11 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
             if (target.startsWith(root)) {
                 String first = root.relativize(target).getName(0).toString();
                 if (!first.startsWith("_") && !first.startsWith(".")) {
-                    throw a.problem(MOVE_TO, target + " is inside the source folder " + root + ", so moved files "
-                            + "would be listed and read again; move them outside it, or into a folder whose name "
-                            + "starts with _ (e.g. " + root.resolve("_done") + ")");
+                    throw a.problem(
+                            MOVE_TO,
+                            target + " is inside the source folder " + root + ", so moved files "
+                                    + "would be listed and read again; move them outside it, or into a folder whose name "
+                                    + "starts with _ (e.g. " + root.resolve("_done") + ")");
                 }
             }
             try {

@@ -5,8 +5,7 @@ import java.util.Optional;
 
 /** File formats and compression, from the file name. */
 final class Formats {
-    private Formats() {
-    }
+    private Formats() {}
 
     static boolean compressed(String name) {
         String n = name.toLowerCase(Locale.ROOT);
@@ -17,13 +16,14 @@ final class Formats {
         String n = name.toLowerCase(Locale.ROOT).replaceFirst("\\.(gz|zst|zstd)$", "");
         int dot = n.lastIndexOf('.');
         String ext = dot < 0 ? "" : n.substring(dot + 1);
-        return Optional.ofNullable(switch (ext) {
-            case "csv", "tsv" -> "csv";
-            case "jsonl", "ndjson", "json" -> "jsonl";
-            case "parquet" -> "parquet";
-            case "txt", "log", "text" -> "text";
-            default -> null;
-        });
+        return Optional.ofNullable(
+                switch (ext) {
+                    case "csv", "tsv" -> "csv";
+                    case "jsonl", "ndjson", "json" -> "jsonl";
+                    case "parquet" -> "parquet";
+                    case "txt", "log", "text" -> "text";
+                    default -> null;
+                });
     }
 
     /** Line formats can be cut into byte ranges at newlines (when not compressed). */

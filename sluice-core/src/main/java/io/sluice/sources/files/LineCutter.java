@@ -13,8 +13,7 @@ import java.util.List;
  * toggles twice), so quoted newlines never become cut points.
  */
 final class LineCutter {
-    private LineCutter() {
-    }
+    private LineCutter() {}
 
     /**
      * @return range boundaries {@code [from, c1, c2, ..., to]}; just {@code [from, to]} when the range should stay

@@ -15,6 +15,7 @@ import java.util.Optional;
 final class NoMatch {
     /** Enough to find the nearest files in any folder a user would mistype a glob for. */
     private static final int KEEP = 10_000;
+
     private static final int SHOWN = 3;
 
     private final Globs globs;
@@ -49,7 +50,8 @@ final class NoMatch {
                         .thenComparingInt(k -> -commonSuffix(k))
                         .thenComparingInt(this::distance)
                         .thenComparing(Comparator.naturalOrder()))
-                .limit(SHOWN).toList();
+                .limit(SHOWN)
+                .toList();
         String why = hint(nearest.getFirst())
                 .orElse("globs are relative to source.files.path, and match the whole path below it");
         return Optional.of("source.files.include " + quoted(globs.includes()) + " matches no file under " + root
@@ -79,7 +81,8 @@ final class NoMatch {
         int best = 0;
         for (String glob : globs.includes()) {
             int n = 0;
-            while (n < key.length() && n < glob.length()
+            while (n < key.length()
+                    && n < glob.length()
                     && key.charAt(key.length() - 1 - n) == glob.charAt(glob.length() - 1 - n)) n++;
             best = Math.max(best, n);
         }
@@ -87,7 +90,10 @@ final class NoMatch {
     }
 
     private int distance(String key) {
-        return globs.includes().stream().mapToInt(g -> Validator.distance(g, key)).min().orElse(0);
+        return globs.includes().stream()
+                .mapToInt(g -> Validator.distance(g, key))
+                .min()
+                .orElse(0);
     }
 
     private static String quoted(List<String> globs) {

@@ -18,8 +18,7 @@ final class RangePayload {
     /** A longer header is read from the file when the range is read, not kept in the ledger with every range. */
     private static final int MAX_HEADER = 16 << 10;
 
-    private RangePayload() {
-    }
+    private RangePayload() {}
 
     /** The payload of the ranges of this file after its first, or null when its header is too long to carry. */
     static String of(Storage storage, FilesSource.Found f) throws IOException {
@@ -32,6 +31,8 @@ final class RangePayload {
     static Optional<byte[]> header(String payload) throws IOException {
         if (payload == null) return Optional.empty();
         JsonNode header = JSON.readTree(payload).get("header");
-        return header == null ? Optional.empty() : Optional.of(Base64.getDecoder().decode(header.asText()));
+        return header == null
+                ? Optional.empty()
+                : Optional.of(Base64.getDecoder().decode(header.asText()));
     }
 }

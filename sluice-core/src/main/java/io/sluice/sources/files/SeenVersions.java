@@ -63,7 +63,9 @@ final class SeenVersions {
     synchronized void registered(List<Split> splits) {
         for (Split split : splits) {
             for (Member m : split.members()) {
-                byKey.put(m.key(), new KnownMember(m.key(), m.fingerprint(), m.start(), m.end(), split.id(), SplitState.PENDING));
+                byKey.put(
+                        m.key(),
+                        new KnownMember(m.key(), m.fingerprint(), m.start(), m.end(), split.id(), SplitState.PENDING));
             }
         }
     }

@@ -24,19 +24,26 @@ import java.util.List;
  * Nothing parses an id: the output key rides on the split.
  */
 final class SplitNames {
-    private SplitNames() {
-    }
+    private SplitNames() {}
 
     /** A whole file; {@code later}: a version after the first. */
     static Split file(Member m, long bytes, boolean later, String payload) {
-        return new Split(later ? m.key() + "@" + m.fingerprint() : m.key(), List.of(m), bytes, payload,
+        return new Split(
+                later ? m.key() + "@" + m.fingerprint() : m.key(),
+                List.of(m),
+                bytes,
+                payload,
                 new OutputKey(m.key(), m.fingerprint(), 0, Member.WHOLE));
     }
 
     /** A byte range of a file; {@code later}: a version after the first. */
     static Split range(Member m, boolean later, String payload) {
         String id = m.key() + "#" + m.start() + "-" + m.end();
-        return new Split(later ? id + "@" + m.fingerprint() : id, List.of(m), m.end() - m.start(), payload,
+        return new Split(
+                later ? id + "@" + m.fingerprint() : id,
+                List.of(m),
+                m.end() - m.start(),
+                payload,
                 new OutputKey(m.key(), m.fingerprint(), m.start(), m.end()));
     }
 
@@ -54,20 +61,25 @@ final class SplitNames {
 
     /** A later version of the pack whose output key is {@code packKey}, holding these members. */
     static Split repack(String packKey, String version, List<Member> members, long bytes, String payload) {
-        return new Split(packKey + "@" + version, members, bytes, payload, new OutputKey(packKey, version, 0, Member.WHOLE));
+        return new Split(
+                packKey + "@" + version, members, bytes, payload, new OutputKey(packKey, version, 0, Member.WHOLE));
     }
 
     /** A first pack (not one planned again), which {@link FilesSource#divide} may cut. */
     static boolean firstPack(Split split) {
-        return split.members().size() > 1 && split.outputKey() != null && split.outputKey().key().equals(split.id());
+        return split.members().size() > 1
+                && split.outputKey() != null
+                && split.outputKey().key().equals(split.id());
     }
 
     /** The first {@code hexChars} of the sha256 of the members' keys and fingerprints. */
     private static String hash(List<Member> members, int hexChars) {
         StringBuilder all = new StringBuilder();
-        members.forEach(m -> all.append(m.key()).append('\0').append(m.fingerprint()).append('\n'));
+        members.forEach(
+                m -> all.append(m.key()).append('\0').append(m.fingerprint()).append('\n'));
         try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(all.toString().getBytes(StandardCharsets.UTF_8));
+            byte[] d =
+                    MessageDigest.getInstance("SHA-256").digest(all.toString().getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(d).substring(0, hexChars);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);

@@ -103,8 +103,10 @@ final class Storage implements AutoCloseable {
         if (now.isEmpty()) throw new NoSuchFileException(local.resolve(key).toString());
         String current = fingerprint(now.get());
         if (!current.equals(OutputKey.fileVersion(fingerprint))) {
-            throw new ObjectChangedException(key, key + " changed after it was planned (size:mtime "
-                    + OutputKey.fileVersion(fingerprint) + ", now " + current + ")");
+            throw new ObjectChangedException(
+                    key,
+                    key + " changed after it was planned (size:mtime " + OutputKey.fileVersion(fingerprint) + ", now "
+                            + current + ")");
         }
     }
 
@@ -116,7 +118,8 @@ final class Storage implements AutoCloseable {
         if (local != null) {
             if (fingerprint != null) checkLocal(key, fingerprint);
             try (FileChannel in = FileChannel.open(local.resolve(key), StandardOpenOption.READ);
-                 FileChannel out = FileChannel.open(spool, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                    FileChannel out =
+                            FileChannel.open(spool, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 if (header != null) out.write(java.nio.ByteBuffer.wrap(header));
                 long to = end < 0 ? in.size() : end;
                 long pos = start;
@@ -125,7 +128,7 @@ final class Storage implements AutoCloseable {
             return;
         }
         try (InputStream in = read(key, fingerprint, start, end < 0 ? -1 : end - start);
-             OutputStream out = Files.newOutputStream(spool, StandardOpenOption.CREATE_NEW)) {
+                OutputStream out = Files.newOutputStream(spool, StandardOpenOption.CREATE_NEW)) {
             if (header != null) out.write(header);
             in.transferTo(out);
         }
@@ -172,7 +175,7 @@ final class Storage implements AutoCloseable {
             long newlines = 0;
             boolean gz = key.toLowerCase(java.util.Locale.ROOT).endsWith(".gz");
             try (InputStream raw = read(key, fingerprint, 0, -1);
-                 InputStream in = gz ? new java.util.zip.GZIPInputStream(raw, 1 << 16) : raw) {
+                    InputStream in = gz ? new java.util.zip.GZIPInputStream(raw, 1 << 16) : raw) {
                 byte[] buf = new byte[1 << 16];
                 long left = startByte;
                 while (left > 0) {

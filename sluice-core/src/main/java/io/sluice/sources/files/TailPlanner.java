@@ -36,8 +36,7 @@ final class TailPlanner {
     private static final String FIRST_GENERATION = "g1";
 
     /** A listed file and the log it is. */
-    record Log(String identity, String key, Path path, long size, boolean compressed, String format) {
-    }
+    record Log(String identity, String key, Path path, long size, boolean compressed, String format) {}
 
     /** New bytes {@code [start, end)} of one log; {@code index} counts this log's ranges in one plan, from 0. */
     private record Range(Log log, String generation, long start, long end, int index) {
@@ -47,8 +46,7 @@ final class TailPlanner {
     }
 
     /** What a scan proposes: gzipped rotations as splits of their own, and the new ranges of plain logs to pack. */
-    record Planned(List<Split> splits, List<Packing.Unit> units) {
-    }
+    record Planned(List<Split> splits, List<Packing.Unit> units) {}
 
     private final Map<String, Path> located = new ConcurrentHashMap<>();
 
@@ -59,7 +57,8 @@ final class TailPlanner {
         for (FilesSource.Found f : files) {
             boolean gz = f.key().toLowerCase(java.util.Locale.ROOT).endsWith(".gz");
             if (Formats.compressed(f.key()) && !gz) {
-                skipped.add(Skipped.because(f.key(), "tail reads rotated logs compressed with gzip only; decompress it or exclude it"));
+                skipped.add(Skipped.because(
+                        f.key(), "tail reads rotated logs compressed with gzip only; decompress it or exclude it"));
                 continue;
             }
             Head head;
@@ -73,8 +72,10 @@ final class TailPlanner {
             }
             if (head.bytes().length < IDENTITY_BYTES) {
                 // skipped, not seen: the run's summary must not count it as processed
-                skipped.add(Skipped.because(f.key(), "shorter than " + IDENTITY_BYTES + " bytes: too short to tell it apart "
-                        + "from other logs; it is read once it has grown"));
+                skipped.add(Skipped.because(
+                        f.key(),
+                        "shorter than " + IDENTITY_BYTES + " bytes: too short to tell it apart "
+                                + "from other logs; it is read once it has grown"));
                 continue;
             }
             Log log = new Log(identity(head.bytes()), f.key(), f.path(), head.size(), gz, f.format());
@@ -83,16 +84,20 @@ final class TailPlanner {
             if (gz) {
                 compressed.add(log);
             } else if (twin != null) {
-                skipped.add(Skipped.because(f.key(), "its first " + IDENTITY_BYTES + " bytes are the same as " + twin.key()
-                        + "'s, so tail cannot tell the two logs apart; only " + twin.key() + " is read (give each log "
-                        + "a distinct start, e.g. a timestamp, or exclude one)"));
+                skipped.add(Skipped.because(
+                        f.key(),
+                        "its first " + IDENTITY_BYTES + " bytes are the same as " + twin.key()
+                                + "'s, so tail cannot tell the two logs apart; only " + twin.key()
+                                + " is read (give each log "
+                                + "a distinct start, e.g. a timestamp, or exclude one)"));
             }
         }
         List<Log> logs = new ArrayList<>(plain.values());
         for (Log gz : compressed) {
             Log same = plain.get(gz.identity());
             if (same != null) {
-                skipped.add(Skipped.seen(gz.key(), null, "the same log as " + same.key() + ", which is still there uncompressed"));
+                skipped.add(Skipped.seen(
+                        gz.key(), null, "the same log as " + same.key() + ", which is still there uncompressed"));
             } else {
                 logs.add(gz);
             }
@@ -110,20 +115,27 @@ final class TailPlanner {
      */
     Planned plan(List<Log> logs, KnownSplits ledger, long splitSize, List<Skipped> skipped, List<String> notices)
             throws IOException {
-        Map<String, KnownMember> known = ledger.members(logs.stream().map(Log::identity).toList());
+        Map<String, KnownMember> known =
+                ledger.members(logs.stream().map(Log::identity).toList());
         List<Split> splits = new ArrayList<>();
         List<Range> ranges = new ArrayList<>();
         for (Log log : logs) {
             KnownMember k = known.get(log.identity());
             if (k != null && k.end() == Member.WHOLE) {
-                skipped.add(Skipped.seen(log.key(), k.state(), "read completely (split " + k.splitId() + ", " + k.state().label() + ")"));
+                skipped.add(Skipped.seen(
+                        log.key(),
+                        k.state(),
+                        "read completely (split " + k.splitId() + ", "
+                                + k.state().label() + ")"));
                 continue;
             }
             String generation = k == null ? FIRST_GENERATION : k.fingerprint();
             long from = k == null ? 0 : k.end();
             if (log.compressed()) {
-                splits.add(new Split(log.key() + "#" + from + "-end" + tag(log.identity(), generation),
-                        List.of(new Member(log.identity(), generation, from, Member.WHOLE, null)), log.size()));
+                splits.add(new Split(
+                        log.key() + "#" + from + "-end" + tag(log.identity(), generation),
+                        List.of(new Member(log.identity(), generation, from, Member.WHOLE, null)),
+                        log.size()));
                 continue;
             }
             // every read of this log's planning goes through one open file, checked to be this log: a rotation
@@ -139,8 +151,14 @@ final class TailPlanner {
                 }
                 long to = endOfLastLine(ch, from, size);
                 if (to <= from) {
-                    skipped.add(Skipped.seen(log.key(), k == null ? null : k.state(), "up to date at byte " + from + (size > from
-                            ? " (" + (size - from) + " bytes of an unfinished line wait for their newline)" : "")));
+                    skipped.add(Skipped.seen(
+                            log.key(),
+                            k == null ? null : k.state(),
+                            "up to date at byte " + from
+                                    + (size > from
+                                            ? " (" + (size - from)
+                                                    + " bytes of an unfinished line wait for their newline)"
+                                            : "")));
                     continue;
                 }
                 List<Long> cuts = LineCutter.cuts(ch, from, to, splitSize, false);
@@ -151,9 +169,15 @@ final class TailPlanner {
                 // rotated away since it was listed: the next scan finds it under its new name
             }
         }
-        List<Packing.Unit> units = ranges.stream().sorted(java.util.Comparator.comparingInt(Range::index))
-                .map(r -> new Packing.Unit(packSplit(List.of(new Member(r.log().identity(), r.generation(), r.start(),
-                        r.end(), null)), r.log().key()), r.log().format(), r.log().identity())).toList();
+        List<Packing.Unit> units = ranges.stream()
+                .sorted(java.util.Comparator.comparingInt(Range::index))
+                .map(r -> new Packing.Unit(
+                        packSplit(
+                                List.of(new Member(r.log().identity(), r.generation(), r.start(), r.end(), null)),
+                                r.log().key()),
+                        r.log().format(),
+                        r.log().identity()))
+                .toList();
         return new Planned(splits, units);
     }
 
@@ -164,7 +188,8 @@ final class TailPlanner {
      */
     private static Split packSplit(List<Member> members, String firstFile) {
         Member first = members.getFirst();
-        return pack(firstFile + "#" + first.start() + "-" + first.end() + tag(first.key(), first.fingerprint()), members);
+        return pack(
+                firstFile + "#" + first.start() + "-" + first.end() + tag(first.key(), first.fingerprint()), members);
     }
 
     /** Ranges packed under the name of the first one's split ({@code first}); one range is that split. */
@@ -172,10 +197,20 @@ final class TailPlanner {
         long bytes = members.stream().mapToLong(m -> m.end() - m.start()).sum();
         if (members.size() == 1) return new Split(first, members, bytes);
         StringBuilder all = new StringBuilder();
-        members.forEach(m -> all.append(m.key()).append('\0').append(m.fingerprint()).append('\0').append(m.start())
-                .append('\0').append(m.end()).append('\n'));
-        return new Split("pack:" + first + "+" + (members.size() - 1) + ":"
-                + sha256(all.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)).substring(0, 16), members, bytes);
+        members.forEach(m -> all.append(m.key())
+                .append('\0')
+                .append(m.fingerprint())
+                .append('\0')
+                .append(m.start())
+                .append('\0')
+                .append(m.end())
+                .append('\n'));
+        return new Split(
+                "pack:" + first + "+" + (members.size() - 1) + ":"
+                        + sha256(all.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                                .substring(0, 16),
+                members,
+                bytes);
     }
 
     /**
@@ -195,18 +230,21 @@ final class TailPlanner {
 
     /** Per log: how far it is registered, whether that last range is done, and how many bytes are not read yet. */
     List<String> status(List<Log> logs, KnownSplits ledger) {
-        Map<String, KnownMember> known = ledger.members(logs.stream().map(Log::identity).toList());
+        Map<String, KnownMember> known =
+                ledger.members(logs.stream().map(Log::identity).toList());
         List<String> lines = new ArrayList<>();
         for (Log log : logs) {
             KnownMember k = known.get(log.identity());
             if (k == null) {
                 lines.add(log.key() + ": not read yet (" + log.size() + " bytes)");
             } else if (k.end() == Member.WHOLE) {
-                lines.add(log.key() + ": compressed rotation, read from byte " + k.start() + " to its end (" + k.state().label() + ")");
+                lines.add(log.key() + ": compressed rotation, read from byte " + k.start() + " to its end ("
+                        + k.state().label() + ")");
             } else {
                 long behind = Math.max(0, log.size() - k.end());
-                lines.add(log.key() + ": read to byte " + k.end() + " of " + log.size() + " (last range " + k.state().label()
-                        + "), " + behind + " byte(s) behind" + (log.size() < k.end() ? " (truncated: read again at the next scan)" : ""));
+                lines.add(log.key() + ": read to byte " + k.end() + " of " + log.size() + " (last range "
+                        + k.state().label() + "), " + behind + " byte(s) behind"
+                        + (log.size() < k.end() ? " (truncated: read again at the next scan)" : ""));
             }
         }
         return lines;
@@ -229,7 +267,7 @@ final class TailPlanner {
                 byte[] head = readHead(in);
                 if (head.length < IDENTITY_BYTES || !identity(head).equals(identity)) return false;
                 try (OutputStream out = Files.newOutputStream(spool, StandardOpenOption.CREATE_NEW);
-                     var ch = java.nio.channels.Channels.newChannel(out)) {
+                        var ch = java.nio.channels.Channels.newChannel(out)) {
                     if (header != null) out.write(header);
                     long pos = start;
                     while (pos < end) pos += in.transferTo(pos, end - pos, ch);
@@ -268,8 +306,7 @@ final class TailPlanner {
     }
 
     /** The first bytes of a log and its size, read from one open file so that both belong to the same file. */
-    private record Head(byte[] bytes, long size) {
-    }
+    private record Head(byte[] bytes, long size) {}
 
     private static Head head(Path file, boolean gz) throws IOException {
         if (gz) {

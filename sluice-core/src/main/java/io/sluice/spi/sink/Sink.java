@@ -18,16 +18,14 @@ public interface Sink {
     void check() throws Exception;
 
     /** Creates what writing needs (folders, say), once per run after {@link #check}, before any split runs. */
-    default void prepare() throws Exception {
-    }
+    default void prepare() throws Exception {}
 
     /**
      * Fails, naming the option, when the sink needs a column that the records it would receive do not have (a
      * partition column the steps do not produce, say). {@code columns} are those of a sample of the input after the
      * steps, in order.
      */
-    default void checkColumns(List<String> columns) {
-    }
+    default void checkColumns(List<String> columns) {}
 
     /** A writer of one attempt at one split; the caller stages, then commits or aborts, then closes it. */
     SinkWriter open(Split split) throws Exception;

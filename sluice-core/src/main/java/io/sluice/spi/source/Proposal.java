@@ -13,8 +13,13 @@ import java.util.List;
  *                one at a time, in order (the packed units after the splits), and registering stops at the first one
  *                refused; false: all at once, each on its own
  */
-public record Proposal(List<Split> splits, List<Packing.Unit> units, Packing packing, List<Skipped> skipped,
-                       List<String> notices, boolean ordered) {
+public record Proposal(
+        List<Split> splits,
+        List<Packing.Unit> units,
+        Packing packing,
+        List<Skipped> skipped,
+        List<String> notices,
+        boolean ordered) {
     public Proposal {
         splits = List.copyOf(splits);
         units = List.copyOf(units);

@@ -12,7 +12,11 @@ import io.sluice.spi.SplitState;
 public record Skipped(String key, Why why, String reason, long settleMillis, SplitState split) {
 
     /** SEEN: already registered in this version; WAITING: not finished yet; SKIPPED: left out by a rule. */
-    public enum Why { SEEN, WAITING, SKIPPED }
+    public enum Why {
+        SEEN,
+        WAITING,
+        SKIPPED
+    }
 
     /** Registered already, in a split now in the given state (null: in none of its own, e.g. a copy of another). */
     public static Skipped seen(String key, SplitState split, String reason) {

@@ -34,8 +34,7 @@ public interface Source extends AutoCloseable {
     }
 
     /** Tells the source which of its proposals were registered, in order (to ask the ledger less next time). */
-    default void registered(List<Split> splits) {
-    }
+    default void registered(List<Split> splits) {}
 
     /**
      * Opens a claimed split for reading. An input that changed since the split was planned (and is new work of its
@@ -53,8 +52,7 @@ public interface Source extends AutoCloseable {
      * Called once the split's output is committed and the ledger recorded it done (never before): a source may then
      * remove or move its inputs ({@code after: delete | move_to}). A failure here loses nothing: the split is done.
      */
-    default void processed(Split split) throws IOException {
-    }
+    default void processed(Split split) throws IOException {}
 
     /**
      * Whether every input of the split is still the version it was planned with. A sink that replaces the other
@@ -78,7 +76,8 @@ public interface Source extends AutoCloseable {
     /** The split's inputs as a user knows them, for error messages: one name, or how many and the first. */
     default String describe(Split split) {
         List<Member> members = split.members();
-        return members.size() == 1 ? members.getFirst().key()
+        return members.size() == 1
+                ? members.getFirst().key()
                 : members.size() + " files from " + members.getFirst().key();
     }
 
@@ -103,8 +102,7 @@ public interface Source extends AutoCloseable {
 
     /** Releases what the source holds (a store's connections). */
     @Override
-    default void close() throws IOException {
-    }
+    default void close() throws IOException {}
 
     /**
      * What {@link #sample} found: the input to read, or why there is none (nothing to read yet, say).

@@ -21,8 +21,7 @@ public interface SplitReader extends AutoCloseable {
     }
 
     @Override
-    default void close() throws IOException {
-    }
+    default void close() throws IOException {}
 
     /** A reader of files already in place (or spooled under the split's scratch, which the framework removes). */
     static SplitReader of(LocalFiles files, List<Skipped> skipped) {

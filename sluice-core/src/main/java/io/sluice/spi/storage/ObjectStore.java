@@ -92,6 +92,5 @@ public interface ObjectStore extends AutoCloseable {
      *                          hold a lock of its own (the ledger's)
      * @param local             the objects are files on this machine (a reader can open them in place)
      */
-    record Capabilities(boolean conditionalWrites, boolean local) {
-    }
+    record Capabilities(boolean conditionalWrites, boolean local) {}
 }

@@ -12,8 +12,7 @@ import java.util.TreeMap;
  * {@link ObjectStoreFactory} of its scheme found on the class path, anything else is a local path.
  */
 public final class ObjectStores {
-    private ObjectStores() {
-    }
+    private ObjectStores() {}
 
     /**
      * @param location a URL or a local path
@@ -22,7 +21,9 @@ public final class ObjectStores {
      */
     public static ObjectStore open(String location, Map<String, ? extends Map<String, Object>> blocks)
             throws IOException {
-        URI root = isUrl(location) ? URI.create(location) : Path.of(location).toAbsolutePath().toUri();
+        URI root = isUrl(location)
+                ? URI.create(location)
+                : Path.of(location).toAbsolutePath().toUri();
         ObjectStoreFactory factory = factory(root.getScheme());
         Map<String, Object> settings = factory.settingsBlock() == null ? null : blocks.get(factory.settingsBlock());
         return factory.open(root, settings == null ? Map.of() : settings);

@@ -14,18 +14,28 @@ import java.util.TreeMap;
  * and read them the same way.
  */
 public final class StoreSettings {
-    private StoreSettings() {
-    }
+    private StoreSettings() {}
 
     /** A field per store on the class path that takes settings, by block name. */
     public static Map<String, Field<Options>> fields() {
         Map<String, Field<Options>> blocks = new TreeMap<>();
         ObjectStores.factories().values().forEach(f -> {
             if (f.settingsBlock() == null || f.settings() == null || blocks.containsKey(f.settingsBlock())) return;
-            blocks.put(f.settingsBlock(), Field.computed(f.settingsBlock(), f.settings(), "the store's defaults",
-                    "Settings of " + String.join(", ", f.schemes().stream().sorted().map(x -> "`" + x + "://`").toList())
-                            + " stores (see [object stores](storage.md)); credentials come from the store's default "
-                            + "chain, never from here."));
+            blocks.put(
+                    f.settingsBlock(),
+                    Field.computed(
+                            f.settingsBlock(),
+                            f.settings(),
+                            "the store's defaults",
+                            "Settings of "
+                                    + String.join(
+                                            ", ",
+                                            f.schemes().stream()
+                                                    .sorted()
+                                                    .map(x -> "`" + x + "://`")
+                                                    .toList())
+                                    + " stores (see [object stores](storage.md)); credentials come from the store's default "
+                                    + "chain, never from here."));
         });
         return Collections.unmodifiableMap(blocks);
     }
@@ -74,8 +84,7 @@ public final class StoreSettings {
                     block + ".endpoint: '" + endpoint + "' is not a url: " + bad.getMessage(), bad);
         }
         if (uri.getHost() == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
-            throw new IllegalArgumentException(
-                    block + ".endpoint: '" + endpoint + "' is not a url; write " + example);
+            throw new IllegalArgumentException(block + ".endpoint: '" + endpoint + "' is not a url; write " + example);
         }
     }
 }

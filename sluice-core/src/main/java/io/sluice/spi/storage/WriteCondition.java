@@ -19,9 +19,13 @@ public sealed interface WriteCondition {
         return new IfVersion(version);
     }
 
-    enum None implements WriteCondition { INSTANCE }
+    enum None implements WriteCondition {
+        INSTANCE
+    }
 
-    enum IfAbsent implements WriteCondition { INSTANCE }
+    enum IfAbsent implements WriteCondition {
+        INSTANCE
+    }
 
     record IfVersion(String version) implements WriteCondition {
         public IfVersion {

@@ -14,7 +14,12 @@ final class AggregateStep implements MergingStep {
     private final List<Measure> measures;
     private final boolean changesOnly;
 
-    AggregateStep(List<String> groupBy, String windowColumn, Duration windowSize, List<Measure> measures, boolean changesOnly) {
+    AggregateStep(
+            List<String> groupBy,
+            String windowColumn,
+            Duration windowSize,
+            List<Measure> measures,
+            boolean changesOnly) {
         this.groupBy = List.copyOf(groupBy);
         this.windowColumn = windowColumn;
         this.windowSize = windowSize;
@@ -43,7 +48,9 @@ final class AggregateStep implements MergingStep {
         measures.forEach(m -> select.add(m.merged()));
         List<String> groups = new ArrayList<>(keys());
         if (windowColumn != null) groups.add("window_start");
-        String groupClause = groups.isEmpty() ? "" : " GROUP BY " + String.join(", ", groups) + " ORDER BY " + String.join(", ", groups);
+        String groupClause = groups.isEmpty()
+                ? ""
+                : " GROUP BY " + String.join(", ", groups) + " ORDER BY " + String.join(", ", groups);
         return "SELECT " + String.join(", ", select) + " FROM (" + partials + ")" + groupClause;
     }
 

@@ -14,22 +14,31 @@ import java.util.Map;
 /** Declares the {@code aggregate} step. */
 public final class AggregateStepFactory implements StepFactory<Options> {
     static final Field<String> WINDOW_COLUMN = Field.required("column", Type.STRING, "A timestamp column.");
-    static final Field<Duration> WINDOW_SIZE = Field.required("size", Type.DURATION, "Bucket size, e.g. `1h`, `15m`, `1d`.");
+    static final Field<Duration> WINDOW_SIZE =
+            Field.required("size", Type.DURATION, "Bucket size, e.g. `1h`, `15m`, `1d`.");
     static final Type.Obj WINDOW = Type.Obj.of("Time buckets.", WINDOW_COLUMN, WINDOW_SIZE);
 
-    static final Field<List<String>> GROUP_BY = Field.optional("group_by", Type.oneOrMany(Type.STRING), List.of(),
-            "Columns to group by.");
-    static final Field<Options> WINDOW_BLOCK = Field.computed("window", WINDOW, "none",
+    static final Field<List<String>> GROUP_BY =
+            Field.optional("group_by", Type.oneOrMany(Type.STRING), List.of(), "Columns to group by.");
+    static final Field<Options> WINDOW_BLOCK = Field.computed(
+            "window",
+            WINDOW,
+            "none",
             "Also group by time bucket of `column`: adds `window_start` and `window_end` columns.");
-    static final Field<Map<String, String>> MEASURES = Field.required("measures", Type.mapOf(Type.STRING),
+    static final Field<Map<String, String>> MEASURES = Field.required(
+            "measures",
+            Type.mapOf(Type.STRING),
             "Output column to measure: `sum(x)`, `count(*)`, `count(x)`, `min(x)`, `max(x)`, `avg(x)`, "
                     + "`count_distinct(x)` (also written `count(distinct x)`); `x` is any SQL expression over the input.");
-    static final Field<String> EMIT = Field.optional("emit", Type.choice("totals", "changes"), "totals",
+    static final Field<String> EMIT = Field.optional(
+            "emit",
+            Type.choice("totals", "changes"),
+            "totals",
             "`totals`: the sink receives every group, the whole table replaced atomically after each run or "
                     + "scan. `changes`: only the groups whose values changed, as a new file each time.");
 
-    static final Type.Obj OPTIONS = Type.Obj.of("Group and measure, exactly across splits.",
-            GROUP_BY, WINDOW_BLOCK, MEASURES, EMIT);
+    static final Type.Obj OPTIONS =
+            Type.Obj.of("Group and measure, exactly across splits.", GROUP_BY, WINDOW_BLOCK, MEASURES, EMIT);
 
     @Override
     public String kind() {
@@ -68,6 +77,7 @@ public final class AggregateStepFactory implements StepFactory<Options> {
             windowColumn = w.get(WINDOW_COLUMN);
             if (size.isZero()) throw w.problem(WINDOW_SIZE, "must be more than 0");
         }
-        return new AggregateStep(o.get(GROUP_BY), windowColumn, size, measures, o.get(EMIT).equals("changes"));
+        return new AggregateStep(
+                o.get(GROUP_BY), windowColumn, size, measures, o.get(EMIT).equals("changes"));
     }
 }

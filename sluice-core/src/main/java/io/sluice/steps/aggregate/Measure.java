@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
  * of values, so the merged count is exact.
  */
 record Measure(String name, String function, String expression) {
-    private static final Pattern CALL = Pattern.compile("(?is)\\s*(sum|count|min|max|avg|count_distinct)\\s*\\((.*)\\)\\s*");
+    private static final Pattern CALL =
+            Pattern.compile("(?is)\\s*(sum|count|min|max|avg|count_distinct)\\s*\\((.*)\\)\\s*");
     private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     static Measure parse(String name, String text) {
@@ -21,8 +22,8 @@ record Measure(String name, String function, String expression) {
         }
         Matcher m = CALL.matcher(text);
         if (!m.matches()) {
-            throw new IllegalArgumentException("'" + text + "' is not one of sum(x), count(*), count(x), min(x), max(x), "
-                    + "avg(x), count_distinct(x)");
+            throw new IllegalArgumentException("'" + text
+                    + "' is not one of sum(x), count(*), count(x), min(x), max(x), " + "avg(x), count_distinct(x)");
         }
         String function = m.group(1).toLowerCase(Locale.ROOT);
         String expression = m.group(2).strip();
@@ -74,7 +75,9 @@ record Measure(String name, String function, String expression) {
             case "min" -> List.of("min(" + expression + ") AS " + col("min"));
             case "max" -> List.of("max(" + expression + ") AS " + col("max"));
             case "avg" -> List.of(exactSum() + " AS " + col("sum"), "count(" + expression + ") AS " + col("count"));
-            default -> List.of("list(DISTINCT " + expression + ") FILTER (WHERE (" + expression + ") IS NOT NULL) AS " + col("set"));
+            default ->
+                List.of("list(DISTINCT " + expression + ") FILTER (WHERE (" + expression + ") IS NOT NULL) AS "
+                        + col("set"));
         };
     }
 

@@ -68,8 +68,10 @@ public final class LocalObjectStore implements ObjectStore {
     @Override
     public Stream<StoredObject> list(String prefix, String startAfter) throws IOException {
         Walk walk = new Walk(prefix, startAfter);
-        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(walk,
-                Spliterator.ORDERED | Spliterator.NONNULL | Spliterator.DISTINCT), false);
+        return StreamSupport.stream(
+                Spliterators.spliteratorUnknownSize(
+                        walk, Spliterator.ORDERED | Spliterator.NONNULL | Spliterator.DISTINCT),
+                false);
     }
 
     @Override
@@ -93,7 +95,8 @@ public final class LocalObjectStore implements ObjectStore {
             // the path still names the file checked above, so the open channel reads that version: writes here never
             // change a file in place, they move a new one over it
             BasicFileAttributes after = attributes(key, p);
-            if (!Objects.equals(before.fileKey(), after.fileKey()) || !version(after).equals(version(before))) {
+            if (!Objects.equals(before.fileKey(), after.fileKey())
+                    || !version(after).equals(version(before))) {
                 throw new ObjectChangedException(key, describe(key) + " was replaced while being opened");
             }
             ch.position(offset);
@@ -156,7 +159,8 @@ public final class LocalObjectStore implements ObjectStore {
         List<Path> stale;
         try (Stream<Path> walk = Files.walk(start)) {
             stale = walk.filter(p -> isTemp(p.getFileName().toString()))
-                    .filter(p -> key(p.resolveSibling(targetName(p.getFileName().toString()))).startsWith(prefix))
+                    .filter(p -> key(p.resolveSibling(targetName(p.getFileName().toString())))
+                            .startsWith(prefix))
                     .filter(p -> modified(p).isBefore(startedBefore))
                     .toList();
         }
@@ -195,8 +199,11 @@ public final class LocalObjectStore implements ObjectStore {
             case WriteCondition.IfVersion v -> {
                 Optional<StoredObject> now = stat(key);
                 if (now.isEmpty() || !now.get().version().equals(v.version())) {
-                    throw new ObjectChangedException(key, describe(key) + " is " + now.map(o -> "version "
-                            + o.version()).orElse("gone") + ", not version " + v.version() + " that the write expected");
+                    throw new ObjectChangedException(
+                            key,
+                            describe(key) + " is "
+                                    + now.map(o -> "version " + o.version()).orElse("gone") + ", not version "
+                                    + v.version() + " that the write expected");
                 }
                 move(temp, target);
             }
@@ -209,8 +216,10 @@ public final class LocalObjectStore implements ObjectStore {
         try {
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
-            throw new IOException("cannot replace " + target + " atomically (" + e.getMessage() + "): the folder's file "
-                    + "system does not rename within a folder atomically; use a local disk", e);
+            throw new IOException(
+                    "cannot replace " + target + " atomically (" + e.getMessage() + "): the folder's file "
+                            + "system does not rename within a folder atomically; use a local disk",
+                    e);
         }
     }
 
@@ -243,8 +252,10 @@ public final class LocalObjectStore implements ObjectStore {
 
     private void checkVersion(String key, String version, BasicFileAttributes a) throws ObjectChangedException {
         if (version != null && !version.equals(version(a))) {
-            throw new ObjectChangedException(key, describe(key) + " changed: it is version " + version(a)
-                    + ", not version " + version + " that was listed");
+            throw new ObjectChangedException(
+                    key,
+                    describe(key) + " changed: it is version " + version(a) + ", not version " + version
+                            + " that was listed");
         }
     }
 

@@ -21,10 +21,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 final class Commits {
     /** The names of the locks taken, in order. */
     final List<String> locksTaken = new CopyOnWriteArrayList<>();
+
     final OutputLocks locks;
 
     Commits() {
-        OutputLocks ledgerLocks = new LedgerLocks(MemoryLedger.open("test", Clock.systemUTC()), "test", Duration.ofSeconds(30));
+        OutputLocks ledgerLocks =
+                new LedgerLocks(MemoryLedger.open("test", Clock.systemUTC()), "test", Duration.ofSeconds(30));
         this.locks = new OutputLocks() {
             @Override
             public Held lock(String name) throws IOException {
@@ -42,7 +44,7 @@ final class Commits {
 
     /** A split claimed in this incarnation (null: from a ledger without incarnations), its claim current. */
     SplitCommit in(String incarnation) {
-        return new SplitCommit(() -> { }, () -> true, incarnation, locks);
+        return new SplitCommit(() -> {}, () -> true, incarnation, locks);
     }
 
     /** Stages the rows of {@code query} for the split, then commits them. */

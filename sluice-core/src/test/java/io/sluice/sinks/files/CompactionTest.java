@@ -7,13 +7,13 @@ import io.sluice.config.Options;
 import io.sluice.config.Type;
 import io.sluice.config.Validator;
 import io.sluice.config.YamlReader;
+import io.sluice.engine.Merges;
 import io.sluice.spi.BadRecordPolicy;
 import io.sluice.spi.Member;
 import io.sluice.spi.MergingStep;
 import io.sluice.spi.PipelineContext;
-import io.sluice.engine.Merges;
-import io.sluice.spi.sink.PartialResults;
 import io.sluice.spi.Split;
+import io.sluice.spi.sink.PartialResults;
 import io.sluice.steps.aggregate.AggregateStepFactory;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -49,6 +49,7 @@ class CompactionTest {
             window: { column: ts, size: 1h }
             measures: { total: sum(amount), lines: count(*), lo: min(amount), hi: max(amount), mean: avg(price), users: count_distinct(who), cost: sum(price) }
             """;
+
     private static final String ORACLE_MEASURES = "sum(amount) AS total, count(*) AS lines, min(amount) AS lo, "
             + "max(amount) AS hi, round(avg(price), 6) AS mean, count(DISTINCT who) AS users, sum(price) AS cost";
 
@@ -62,6 +63,7 @@ class CompactionTest {
     private final Map<String, String> done = new LinkedHashMap<>();
     /** Each split's input rows, as a query over range(): from, to, seed. */
     private final Map<String, long[]> inputs = new LinkedHashMap<>();
+
     private int completions;
 
     private PipelineContext context;
@@ -69,7 +71,8 @@ class CompactionTest {
 
     /** The query a merge reads the partials with, as the engine builds it; null when there are none. */
     private static String query(java.util.Optional<List<Path>> files) {
-        return files.map(f -> "SELECT * FROM read_parquet(" + io.sluice.engine.Sql.pathList(f) + ", union_by_name = true)")
+        return files.map(f ->
+                        "SELECT * FROM read_parquet(" + io.sluice.engine.Sql.pathList(f) + ", union_by_name = true)")
                 .orElse(null);
     }
 
@@ -78,8 +81,8 @@ class CompactionTest {
         c = DriverManager.getConnection("jdbc:duckdb:");
         context = new PipelineContext(
                 "compaction", dir.resolve("p.yaml"), 1, BadRecordPolicy.DEAD_LETTER, Clock.systemUTC());
-        Options agg = new Validator(dir, k -> null).validate(YamlReader.parse("agg.yaml", AGGREGATE),
-                (Type.Obj) new AggregateStepFactory().options());
+        Options agg = new Validator(dir, k -> null)
+                .validate(YamlReader.parse("agg.yaml", AGGREGATE), (Type.Obj) new AggregateStepFactory().options());
         step = (MergingStep) new AggregateStepFactory().create(agg, context);
         sink = newSink();
         sink.check();
@@ -93,8 +96,8 @@ class CompactionTest {
 
     /** A sink as a new process opens it: nothing cached. */
     private FilesSink newSink() {
-        Options o = new Validator(dir, k -> null).validate(YamlReader.parse("sink.yaml", "path: out\nformat: csv\n"),
-                FilesSinkFactory.OPTIONS);
+        Options o = new Validator(dir, k -> null)
+                .validate(YamlReader.parse("sink.yaml", "path: out\nformat: csv\n"), FilesSinkFactory.OPTIONS);
         return (FilesSink) new FilesSinkFactory().create(o, context);
     }
 
@@ -128,7 +131,9 @@ class CompactionTest {
     }
 
     private PartialResults.DoneSplits ledger() {
-        List<PartialResults.Done> list = done.entrySet().stream().map(e -> new PartialResults.Done(e.getKey(), e.getValue())).toList();
+        List<PartialResults.Done> list = done.entrySet().stream()
+                .map(e -> new PartialResults.Done(e.getKey(), e.getValue()))
+                .toList();
         return again -> list;
     }
 
@@ -166,7 +171,8 @@ class CompactionTest {
 
     private List<String> rows(String sql) throws Exception {
         List<String> out = new ArrayList<>();
-        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
+        try (Statement s = c.createStatement();
+                ResultSet r = s.executeQuery(sql)) {
             int n = r.getMetaData().getColumnCount();
             while (r.next()) {
                 StringBuilder b = new StringBuilder();
@@ -184,8 +190,11 @@ class CompactionTest {
     private List<String> files(Path folder) throws Exception {
         if (!Files.isDirectory(folder)) return List.of();
         try (Stream<Path> s = Files.list(folder)) {
-            return s.filter(Files::isRegularFile).map(p -> p.getFileName().toString()).filter(n -> !n.startsWith("."))
-                    .sorted().toList();
+            return s.filter(Files::isRegularFile)
+                    .map(p -> p.getFileName().toString())
+                    .filter(n -> !n.startsWith("."))
+                    .sorted()
+                    .toList();
         }
     }
 
@@ -195,9 +204,16 @@ class CompactionTest {
      */
     private void assertOneCompaction() throws Exception {
         List<String> all = files(partials().resolve("compacted"));
-        assertThat(all).filteredOn(n -> n.matches("c-\\d{12}-[0-9a-f]{8}\\.json")).hasSize(1);
-        assertThat(all).filteredOn(n -> n.matches("c-\\d{12}-[0-9a-f]{8}\\.parquet")).hasSize(1);
-        String manifest = all.stream().filter(n -> n.endsWith(".json") && n.startsWith("c-")).findFirst().orElseThrow();
+        assertThat(all)
+                .filteredOn(n -> n.matches("c-\\d{12}-[0-9a-f]{8}\\.json"))
+                .hasSize(1);
+        assertThat(all)
+                .filteredOn(n -> n.matches("c-\\d{12}-[0-9a-f]{8}\\.parquet"))
+                .hasSize(1);
+        String manifest = all.stream()
+                .filter(n -> n.endsWith(".json") && n.startsWith("c-"))
+                .findFirst()
+                .orElseThrow();
         String text = Files.readString(partials().resolve("compacted").resolve(manifest));
         List<String> segments = all.stream().filter(n -> n.startsWith("s-")).toList();
         assertThat(segments).isNotEmpty().allSatisfy(seg -> assertThat(text).contains(seg));
@@ -228,7 +244,9 @@ class CompactionTest {
         assertThat(foldedSplits).isGreaterThan(80);
         assertThat(totals()).isEqualTo(oracle());
         assertOneCompaction();
-        assertThat(files(partials().resolve("compacted"))).as("several segments").filteredOn(n -> n.startsWith("s-"))
+        assertThat(files(partials().resolve("compacted")))
+                .as("several segments")
+                .filteredOn(n -> n.startsWith("s-"))
                 .hasSizeGreaterThan(1);
         sink = newSink(); // a new process reads the manifest and its segments
         assertThat(totals()).isEqualTo(oracle());
@@ -253,8 +271,13 @@ class CompactionTest {
 
     @Test
     void aCrashAtAnyStepOfACompactionLeavesTheTotalsExact() throws Exception {
-        List<String> steps = List.of("data written", "segment written", "manifest committed", "first partial deleted",
-                "partials deleted", "old files deleted");
+        List<String> steps = List.of(
+                "data written",
+                "segment written",
+                "manifest committed",
+                "first partial deleted",
+                "partials deleted",
+                "old files deleted");
         int split = 0;
         long at = 0;
         for (String crashAt : steps) {
@@ -269,7 +292,9 @@ class CompactionTest {
             assertThat(totals()).as("after a crash once the %s", crashAt).isEqualTo(oracle());
             for (int i = 0; i < 2; i++, split++, at += 11) run("split-" + split, at, at + 11, split + 5);
             assertThat(compact(1)).isPositive();
-            assertThat(totals()).as("compacted again after a crash once the %s", crashAt).isEqualTo(oracle());
+            assertThat(totals())
+                    .as("compacted again after a crash once the %s", crashAt)
+                    .isEqualTo(oracle());
             assertThat(files(partials())).as("folded partials removed").isEmpty();
             assertOneCompaction();
         }
@@ -359,21 +384,27 @@ class CompactionTest {
     @Test
     void aMergeWhoseListingPredatesAnotherProcesssCompactionListsTheLedgerAgain() throws Exception {
         for (int i = 0; i < 6; i++) run("s" + i, i * 20, i * 20 + 20, i + 1);
-        List<PartialResults.Done> stale = done.entrySet().stream().map(e -> new PartialResults.Done(e.getKey(), e.getValue())).toList();
+        List<PartialResults.Done> stale = done.entrySet().stream()
+                .map(e -> new PartialResults.Done(e.getKey(), e.getValue()))
+                .toList();
         run("s6", 500, 520, 3);
 
         // another process lists the ledger later (s6 done), compacts, and removes the partials it folded
         assertThat(compact(newSink(), 1)).isEqualTo(7);
         AtomicInteger relisted = new AtomicInteger();
         PartialResults.DoneSplits ledger = ledger();
-        String partials = query(sink.read(again -> {
-            if (!again) return stale;
-            relisted.incrementAndGet();
-            return ledger.list(true);
-        }, dir));
+        String partials = query(sink.read(
+                again -> {
+                    if (!again) return stale;
+                    relisted.incrementAndGet();
+                    return ledger.list(true);
+                },
+                dir));
         assertThat(relisted).hasValue(1);
-        assertThat(rows("SELECT consumer, resource, window_start, total, lines, lo, hi, round(mean, 6), users, cost FROM ("
-                + step.merge(partials) + ") ORDER BY ALL")).isEqualTo(oracle());
+        assertThat(rows(
+                        "SELECT consumer, resource, window_start, total, lines, lo, hi, round(mean, 6), users, cost FROM ("
+                                + step.merge(partials) + ") ORDER BY ALL"))
+                .isEqualTo(oracle());
     }
 
     @Test
@@ -404,8 +435,10 @@ class CompactionTest {
         try (Stream<Path> s = Files.list(partials().resolve("compacted"))) {
             for (Path p : s.filter(p -> p.toString().endsWith(".parquet")).toList()) Files.delete(p);
         }
-        assertThatThrownBy(this::totals).isInstanceOf(NoSuchFileException.class)
-                .hasMessageContaining("folded into this file are missing").hasMessageContaining("sluice reset");
+        assertThatThrownBy(this::totals)
+                .isInstanceOf(NoSuchFileException.class)
+                .hasMessageContaining("folded into this file are missing")
+                .hasMessageContaining("sluice reset");
     }
 
     @Test

@@ -49,11 +49,11 @@ class LineageTest {
 
     /** A sink as a new process opens it: nothing cached. */
     private FilesSink sink(String extra) throws Exception {
-        Options o = new Validator(dir, k -> null).validate(YamlReader.parse("sink.yaml", "path: out\nformat: csv\n" + extra),
-                FilesSinkFactory.OPTIONS);
+        Options o = new Validator(dir, k -> null)
+                .validate(YamlReader.parse("sink.yaml", "path: out\nformat: csv\n" + extra), FilesSinkFactory.OPTIONS);
         // the sink needs only the pipeline's folder from its context
-        var context = new io.sluice.spi.PipelineContext("lineage", dir.resolve("p.yaml"), 1,
-                io.sluice.spi.BadRecordPolicy.FAIL, java.time.Clock.systemUTC());
+        var context = new io.sluice.spi.PipelineContext(
+                "lineage", dir.resolve("p.yaml"), 1, io.sluice.spi.BadRecordPolicy.FAIL, java.time.Clock.systemUTC());
         FilesSink sink = (FilesSink) new FilesSinkFactory().create(o, context);
         sink.prepare();
         return sink;
@@ -90,35 +90,44 @@ class LineageTest {
     }
 
     private static Split pack(String... keys) {
-        List<Member> members = Arrays.stream(keys).map(k -> Member.whole(k, "10:1", null)).toList();
+        List<Member> members =
+                Arrays.stream(keys).map(k -> Member.whole(k, "10:1", null)).toList();
         String id = "pack:" + keys[0] + "+" + (keys.length - 1) + ":0123abcd";
         return new Split(id, members, 10L * keys.length, null, new OutputKey(id, "", 0, Member.WHOLE));
     }
 
     /** A range of a tailed log, named as the tail planner names it (no output key: nothing of its own replaces it). */
     private static Split logRange(String log, long start, long end) {
-        return new Split("app.log#" + start + "-" + end + "@" + log, List.of(new Member("tail:" + log, "g1", start, end, null)),
+        return new Split(
+                "app.log#" + start + "-" + end + "@" + log,
+                List.of(new Member("tail:" + log, "g1", start, end, null)),
                 end - start);
     }
 
     private static Split fileRange(String key, long start, long end) {
-        return new Split(key + "#" + start + "-" + end, List.of(new Member(key, "99:1", start, end, null)),
-                end - start, null, new OutputKey(key, "99:1", start, end));
+        return new Split(
+                key + "#" + start + "-" + end,
+                List.of(new Member(key, "99:1", start, end, null)),
+                end - start,
+                null,
+                new OutputKey(key, "99:1", start, end));
     }
 
     /** Every output row as a reader that skips {@code _} folders sees it: {@code input|pos|i}, sorted. */
     private List<String> output() throws Exception {
         List<Path> files;
         try (Stream<Path> walk = Files.walk(out())) {
-            files = walk.filter(Files::isRegularFile).filter(p -> p.toString().endsWith(".csv"))
-                    .filter(p -> !out().relativize(p).toString().startsWith("_")).toList();
+            files = walk.filter(Files::isRegularFile)
+                    .filter(p -> p.toString().endsWith(".csv"))
+                    .filter(p -> !out().relativize(p).toString().startsWith("_"))
+                    .toList();
         }
         List<String> rows = new ArrayList<>();
         if (files.isEmpty()) return rows;
         String list = files.stream().map(p -> "'" + p + "'").collect(Collectors.joining(", ", "[", "]"));
         try (Statement s = c.createStatement();
-             ResultSet r = s.executeQuery("SELECT input, pos, i FROM read_csv(" + list + ", union_by_name = true, "
-                     + "hive_partitioning = true)")) {
+                ResultSet r = s.executeQuery("SELECT input, pos, i FROM read_csv(" + list + ", union_by_name = true, "
+                        + "hive_partitioning = true)")) {
             while (r.next()) rows.add(r.getString(1) + "|" + r.getLong(2) + "|" + r.getLong(3));
         }
         rows.sort(null);
@@ -148,25 +157,33 @@ class LineageTest {
         Split cd2 = whole("c.csv");
         Split d = whole("d.csv");
         write(second, xab, "two");
-        assertThat(output()).as("a and b once, from the new pack; c and d still from the old one").isEqualTo(expected(xab, cd));
+        assertThat(output())
+                .as("a and b once, from the new pack; c and d still from the old one")
+                .isEqualTo(expected(xab, cd));
         write(second, cd2, "two");
-        assertThat(output()).as("the old pack of c and d is gone: d's rows wait for its new split")
+        assertThat(output())
+                .as("the old pack of c and d is gone: d's rows wait for its new split")
                 .isEqualTo(expected(xab, cd2));
         write(second, d, "two");
         assertThat(output()).isEqualTo(expected(xab, cd2, d));
-        assertThat(markers()).as("the earlier incarnation's marker goes with its last output").hasSize(1);
+        assertThat(markers())
+                .as("the earlier incarnation's marker goes with its last output")
+                .hasSize(1);
     }
 
     @Test
     void aFileCutDifferentlyReplacesEveryEarlierRangeItOverlaps() throws Exception {
         FilesSink first = sink("partition_by: [input]\n");
-        List<Split> before = List.of(fileRange("big.csv", 0, 100), fileRange("big.csv", 100, 200), fileRange("big.csv", 200, 300));
+        List<Split> before =
+                List.of(fileRange("big.csv", 0, 100), fileRange("big.csv", 100, 200), fileRange("big.csv", 200, 300));
         for (Split s : before) write(first, s, "one");
 
         FilesSink second = sink("partition_by: [input]\n");
         Split low = fileRange("big.csv", 0, 150);
         write(second, low, "two");
-        assertThat(output()).as("[0,100) and [100,200) replaced; [200,300) stays").isEqualTo(expected(low, before.get(2)));
+        assertThat(output())
+                .as("[0,100) and [100,200) replaced; [200,300) stays")
+                .isEqualTo(expected(low, before.get(2)));
         Split high = fileRange("big.csv", 150, 300);
         write(second, high, "two");
         assertThat(output()).isEqualTo(expected(low, high));
@@ -183,13 +200,19 @@ class LineageTest {
         FilesSink second = sink("");
         Split next = logRange("6d013cdf", 200, 300);
         write(second, next, "two");
-        assertThat(output()).as("bytes after the earlier ranges replace none of them").isEqualTo(expected(r0, r1, other, next));
+        assertThat(output())
+                .as("bytes after the earlier ranges replace none of them")
+                .isEqualTo(expected(r0, r1, other, next));
         Split again = logRange("6d013cdf", 0, 100); // the same split id after the reset: the same output
         write(second, again, "two");
         assertThat(output()).isEqualTo(expected(r0, r1, other, next));
-        Split rotated = new Split("app.log.1.gz#100-end@6d013cdf", List.of(new Member("tail:6d013cdf", "g1", 100, Member.WHOLE, null)), 1);
+        Split rotated = new Split(
+                "app.log.1.gz#100-end@6d013cdf",
+                List.of(new Member("tail:6d013cdf", "g1", 100, Member.WHOLE, null)),
+                1);
         write(second, rotated, "two");
-        assertThat(output()).as("a compressed rotation read from byte 100 to its end replaces [100,200) only")
+        assertThat(output())
+                .as("a compressed rotation read from byte 100 to its end replaces [100,200) only")
                 .isEqualTo(expected(r0, other, next, rotated));
     }
 
@@ -227,8 +250,10 @@ class LineageTest {
         try (Stream<Path> list = Files.list(out().resolve("_sluice/manifests"))) {
             manifest = list.findFirst().orElseThrow();
         }
-        Manifest m = Manifest.read(new io.sluice.storage.local.LocalObjectStore(out()),
-                out().relativize(manifest).toString()).orElseThrow();
+        Manifest m = Manifest.read(
+                        new io.sluice.storage.local.LocalObjectStore(out()),
+                        out().relativize(manifest).toString())
+                .orElseThrow();
         Files.writeString(manifest, new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(m.files()));
 
         Split a = whole("a.csv");
@@ -245,7 +270,9 @@ class LineageTest {
         assertThat(markers()).hasSize(1);
 
         write(sink(""), whole("a.csv"), "two");
-        assertThat(commits.locksTaken).as("the lineage lock, held in the ledger").contains(Lineage.LOCK);
+        assertThat(commits.locksTaken)
+                .as("the lineage lock, held in the ledger")
+                .contains(Lineage.LOCK);
     }
 
     @Test
@@ -255,13 +282,17 @@ class LineageTest {
         Split b = whole("b.csv");
         commits.write(first, c, a, rows(a), commits.in(null)); // from a ledger without incarnations
         write(first, b, "one");
-        first.replaceMerged(new io.sluice.engine.DuckRows(c, "SELECT 'totals' AS input, 0 AS pos, 0 AS i"), java.util.Optional.empty());
+        first.replaceMerged(
+                new io.sluice.engine.DuckRows(c, "SELECT 'totals' AS input, 0 AS pos, 0 AS i"),
+                java.util.Optional.empty());
         Split ab = pack("a.csv", "b.csv");
         write(sink(""), ab, "two");
         List<String> expected = new ArrayList<>(expected(a, ab));
         expected.add("totals|0|0");
         expected.sort(null);
-        assertThat(output()).as("b's earlier output replaced; a's and the totals stay").isEqualTo(expected);
+        assertThat(output())
+                .as("b's earlier output replaced; a's and the totals stay")
+                .isEqualTo(expected);
     }
 
     @Test
@@ -269,7 +300,8 @@ class LineageTest {
         FilesSink sink = sink("partition_by: [input]\n");
         Split ab = pack("a.csv", "b.csv");
         try (var w = sink.open(ab)) {
-            w.stage(new io.sluice.engine.DuckRows(c, rows(ab)),
+            w.stage(
+                    new io.sluice.engine.DuckRows(c, rows(ab)),
                     () -> java.util.Optional.of(new io.sluice.engine.DuckRows(c, "SELECT 'bad' AS reason")));
             w.commit(commits.in("one"));
         }
@@ -277,13 +309,17 @@ class LineageTest {
         Files.createDirectories(out().resolve("input=a.csv/keep"));
 
         List<String> listed = sink.listOutput();
-        assertThat(listed).hasSize(4).anySatisfy(p -> assertThat(p).endsWith("_dead_letter/" + FilesSink.name(ab.id()) + ".jsonl"))
+        assertThat(listed)
+                .hasSize(4)
+                .anySatisfy(p -> assertThat(p).endsWith("_dead_letter/" + FilesSink.name(ab.id()) + ".jsonl"))
                 .anySatisfy(p -> assertThat(p).endsWith("_sluice/"));
         assertThat(output()).isNotEmpty();
 
         assertThat(sink.deleteOutput()).isEqualTo(listed);
         try (Stream<Path> walk = Files.walk(out())) {
-            assertThat(walk.map(p -> out().relativize(p).toString()).filter(p -> !p.isEmpty()).sorted())
+            assertThat(walk.map(p -> out().relativize(p).toString())
+                            .filter(p -> !p.isEmpty())
+                            .sorted())
                     .as("the user's file and folder stay; emptied folders go")
                     .containsExactly("README.txt", "input=a.csv", "input=a.csv/keep");
         }
@@ -298,11 +334,16 @@ class LineageTest {
         assertThat(whole.overlaps(new Input("a", "2:2", 500, 600))).isTrue();
         assertThat(whole.overlaps(new Input("b", "1:1", 0, Member.WHOLE))).isFalse();
         Input low = new Input("a", "1:1", 0, 100);
-        assertThat(low.overlaps(new Input("a", "1:1", 100, 200))).as("adjacent ranges").isFalse();
+        assertThat(low.overlaps(new Input("a", "1:1", 100, 200)))
+                .as("adjacent ranges")
+                .isFalse();
         assertThat(low.overlaps(new Input("a", "1:1", 99, 200))).isTrue();
         assertThat(low.overlaps(new Input("a", "1:1", 100, Member.WHOLE))).isFalse();
-        assertThat(new Input("a", "1:1", 150, Member.WHOLE).overlaps(new Input("a", "1:1", 100, 200))).isTrue();
-        assertThat(Input.of(new Member("a", OutputKey.carried("1:1", "abcd"), 0, Member.WHOLE, null)).version())
-                .as("a carried file is recorded in its own version").isEqualTo("1:1");
+        assertThat(new Input("a", "1:1", 150, Member.WHOLE).overlaps(new Input("a", "1:1", 100, 200)))
+                .isTrue();
+        assertThat(Input.of(new Member("a", OutputKey.carried("1:1", "abcd"), 0, Member.WHOLE, null))
+                        .version())
+                .as("a carried file is recorded in its own version")
+                .isEqualTo("1:1");
     }
 }

@@ -8,16 +8,16 @@ import io.sluice.config.Options;
 import io.sluice.config.Validator;
 import io.sluice.config.YamlReader;
 import io.sluice.ledger.sqlite.SqliteLedger;
+import io.sluice.planning.Plan;
+import io.sluice.planning.TestSources;
 import io.sluice.spi.BadRecordPolicy;
 import io.sluice.spi.Member;
 import io.sluice.spi.OutputKey;
 import io.sluice.spi.PipelineContext;
-import io.sluice.planning.Plan;
-import io.sluice.planning.TestSources;
+import io.sluice.spi.Split;
 import io.sluice.spi.source.LocalFiles;
 import io.sluice.spi.source.Skipped;
 import io.sluice.spi.source.Source;
-import io.sluice.spi.Split;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -44,7 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FilesSourceTest {
     /** Long ago enough that any settle time has passed. */
-    private static final long OLD = System.currentTimeMillis() - Duration.ofHours(2).toMillis();
+    private static final long OLD =
+            System.currentTimeMillis() - Duration.ofHours(2).toMillis();
 
     @TempDir
     Path dir;
@@ -71,8 +72,10 @@ class FilesSourceTest {
     }
 
     private Source source(String yaml, int parallelism, Clock clock) {
-        Options o = new Validator(dir, k -> null).validate(YamlReader.parse("test.yaml", yaml), FilesSourceFactory.OPTIONS);
-        var context = new PipelineContext("test", dir.resolve("p.yaml"), parallelism, BadRecordPolicy.DEAD_LETTER, clock);
+        Options o =
+                new Validator(dir, k -> null).validate(YamlReader.parse("test.yaml", yaml), FilesSourceFactory.OPTIONS);
+        var context =
+                new PipelineContext("test", dir.resolve("p.yaml"), parallelism, BadRecordPolicy.DEAD_LETTER, clock);
         return new FilesSourceFactory().create(o, context);
     }
 
@@ -122,14 +125,18 @@ class FilesSourceTest {
         assertThat(keys(TestSources.preview(source("path: in\ninclude: \"**/*.csv\""), ledger)))
                 .containsExactlyInAnyOrder("a.csv", "sub/b.csv", "sub/deep/c.csv");
         assertThat(keys(TestSources.preview(source("path: in\ninclude: \"*.csv\""), ledger)))
-                .as("* stays in one folder").containsExactly("a.csv");
-        assertThat(keys(TestSources.preview(source("path: in\ninclude: \"**/*.csv\"\nexclude: \"sub/deep/**\""), ledger)))
+                .as("* stays in one folder")
+                .containsExactly("a.csv");
+        assertThat(keys(TestSources.preview(
+                        source("path: in\ninclude: \"**/*.csv\"\nexclude: \"sub/deep/**\""), ledger)))
                 .containsExactlyInAnyOrder("a.csv", "sub/b.csv");
-        assertThat(keys(TestSources.preview(source("path: in\ninclude: [\"**/*.csv\", \"**/*.jsonl\"]\nexclude: [\"**/b.csv\"]"), ledger)))
+        assertThat(keys(TestSources.preview(
+                        source("path: in\ninclude: [\"**/*.csv\", \"**/*.jsonl\"]\nexclude: [\"**/b.csv\"]"), ledger)))
                 .containsExactlyInAnyOrder("a.csv", "sub/deep/c.csv", "sub/e.jsonl");
         assertThat(keys(TestSources.preview(source("path: in"), ledger)))
                 .as("the default include is every file")
-                .containsExactlyInAnyOrder("a.csv", "sub/b.csv", "sub/deep/c.csv", "d.txt", "sub/e.jsonl", "sub/deep/f.csv.gz");
+                .containsExactlyInAnyOrder(
+                        "a.csv", "sub/b.csv", "sub/deep/c.csv", "d.txt", "sub/e.jsonl", "sub/deep/f.csv.gz");
     }
 
     @Test
@@ -152,7 +159,9 @@ class FilesSourceTest {
         file("notes.docx", "binary");
         Plan plan = TestSources.plan(source("path: in"), ledger);
         assertThat(keys(plan)).containsExactly("a.csv");
-        assertThat(skipped(plan).get("notes.docx").reason()).contains("unknown format").contains("source.files.format");
+        assertThat(skipped(plan).get("notes.docx").reason())
+                .contains("unknown format")
+                .contains("source.files.format");
     }
 
     @Test
@@ -181,7 +190,9 @@ class FilesSourceTest {
         assertThat(plan.waiting()).isEqualTo(1);
 
         // once it has not changed for the settle time, it is work (same file, now dated long enough ago)
-        Files.setLastModifiedTime(in.resolve("fresh.csv"), FileTime.fromMillis(now - Duration.ofMinutes(6).toMillis()));
+        Files.setLastModifiedTime(
+                in.resolve("fresh.csv"),
+                FileTime.fromMillis(now - Duration.ofMinutes(6).toMillis()));
         Plan later = TestSources.plan(source("path: in\nsettle: 5m"), ledger);
         assertThat(keys(later)).containsExactly("fresh.csv");
         assertThat(later.waiting()).isZero();
@@ -199,7 +210,8 @@ class FilesSourceTest {
         assertThat(skipped(plan).get("b.csv").reason()).contains("marker").contains("b.csv.done");
 
         file("b.csv.done", "");
-        assertThat(keys(TestSources.plan(source("path: in\nmarker: .done"), ledger))).containsExactly("b.csv");
+        assertThat(keys(TestSources.plan(source("path: in\nmarker: .done"), ledger)))
+                .containsExactly("b.csv");
     }
 
     // ---- identity: seen, changed, duplicate content ---------------------------------------------------
@@ -216,7 +228,8 @@ class FilesSourceTest {
             assertThat(k.why()).isEqualTo(Skipped.Why.SEEN);
             assertThat(k.reason()).contains("already in split");
         });
-        assertThat(ledger.counts().values().stream().mapToLong(Long::longValue).sum()).isEqualTo(first.splits().size());
+        assertThat(ledger.counts().values().stream().mapToLong(Long::longValue).sum())
+                .isEqualTo(first.splits().size());
         // and a preview after that agrees: nothing to do
         assertThat(TestSources.preview(s, ledger).splits()).isEmpty();
     }
@@ -240,7 +253,9 @@ class FilesSourceTest {
         Skipped b = skipped(plan).get("b.csv");
         assertThat(b.why()).isEqualTo(Skipped.Why.SKIPPED);
         assertThat(b.reason()).contains("same content as a.csv").contains("dedupe");
-        assertThat(plan.splits()).flatExtracting(Split::members).allSatisfy(m -> assertThat(m.digest()).hasSize(64));
+        assertThat(plan.splits())
+                .flatExtracting(Split::members)
+                .allSatisfy(m -> assertThat(m.digest()).hasSize(64));
     }
 
     @Test
@@ -280,7 +295,8 @@ class FilesSourceTest {
                 assertThat(m.fingerprint()).isNotEqualTo(v1.members().getFirst().fingerprint());
             });
         });
-        assertThat(ledger.counts().values().stream().mapToLong(Long::longValue).sum()).isEqualTo(2);
+        assertThat(ledger.counts().values().stream().mapToLong(Long::longValue).sum())
+                .isEqualTo(2);
         // and that version is seen from now on
         assertThat(TestSources.plan(s, ledger).splits()).isEmpty();
     }
@@ -344,7 +360,9 @@ class FilesSourceTest {
         assertThat(s.current(v1)).isFalse();
         assertThat(source("path: in\non_change: ignore").current(v1)).isTrue();
         Files.delete(in.resolve("a.csv"));
-        assertThat(s.current(v1)).as("no newer version can come of a removed file").isTrue();
+        assertThat(s.current(v1))
+                .as("no newer version can come of a removed file")
+                .isTrue();
     }
 
     // ---- new versions keep their output key -----------------------------------------------------------
@@ -359,14 +377,19 @@ class FilesSourceTest {
         file("a.csv", "x\n1\n");
         Source s = source("path: in\npack: { max_files: 1 }");
         Split v1 = TestSources.plan(s, ledger).splits().getFirst();
-        assertThat(outputKey(v1)).isEqualTo(new OutputKey("a.csv", v1.members().getFirst().fingerprint(), 0, Member.WHOLE));
+        assertThat(outputKey(v1))
+                .isEqualTo(new OutputKey("a.csv", v1.members().getFirst().fingerprint(), 0, Member.WHOLE));
 
         file("a.csv", "x\n1\n2\n", OLD + 5_000);
         file("b.csv", "x\n3\n");
         file("c.csv", "x\n4\n");
-        List<Split> next = TestSources.plan(source("path: in"), ledger).splits(); // packing allowed now: only new files are packed
+        List<Split> next =
+                TestSources.plan(source("path: in"), ledger).splits(); // packing allowed now: only new files are packed
         assertThat(next).hasSize(2);
-        Split v2 = next.stream().filter(sp -> sp.members().getFirst().key().equals("a.csv")).findFirst().orElseThrow();
+        Split v2 = next.stream()
+                .filter(sp -> sp.members().getFirst().key().equals("a.csv"))
+                .findFirst()
+                .orElseThrow();
         assertThat(v2.members()).hasSize(1);
         assertThat(outputKey(v2).key()).isEqualTo("a.csv");
         assertThat(outputKey(v2).version()).isNotEqualTo(outputKey(v1).version());
@@ -387,9 +410,13 @@ class FilesSourceTest {
         file("d.csv", "x\n4\n");
         List<Split> next = TestSources.plan(s, ledger).splits();
         assertThat(next).hasSize(2);
-        Split p2 = next.stream().filter(sp -> sp.members().size() == 3).findFirst().orElseThrow();
-        assertThat(next).filteredOn(sp -> sp != p2).singleElement()
-                .satisfies(sp -> assertThat(sp.members()).extracting(Member::key).containsExactly("d.csv"));
+        Split p2 =
+                next.stream().filter(sp -> sp.members().size() == 3).findFirst().orElseThrow();
+        assertThat(next)
+                .filteredOn(sp -> sp != p2)
+                .singleElement()
+                .satisfies(
+                        sp -> assertThat(sp.members()).extracting(Member::key).containsExactly("d.csv"));
         assertThat(p2.members()).extracting(Member::key).containsExactly("a.csv", "b.csv", "c.csv");
         assertThat(outputKey(p2).key()).isEqualTo(p1.id());
         assertThat(p2.id()).startsWith(p1.id() + "@");
@@ -403,8 +430,12 @@ class FilesSourceTest {
                 assertThat(m.fingerprint()).isNotEqualTo(fingerprints.get(m.key()));
             }
         }
-        assertThat(TestSources.open(s, p2, Files.createDirectories(dir.resolve("scratch"))).parts()).hasSize(3);
-        assertThat(TestSources.plan(s, ledger).splits()).as("every file is seen in its version now").isEmpty();
+        assertThat(TestSources.open(s, p2, Files.createDirectories(dir.resolve("scratch")))
+                        .parts())
+                .hasSize(3);
+        assertThat(TestSources.plan(s, ledger).splits())
+                .as("every file is seen in its version now")
+                .isEmpty();
 
         // a second change: the same pack again, still under the first pack's key
         file("c.csv", "x\n3\n33\n", OLD + 9_000);
@@ -420,7 +451,8 @@ class FilesSourceTest {
         file("b.csv", "x\n2\n");
         TestSources.plan(source("path: in"), ledger);
         file("a.csv", "x\n1\n11\n", OLD + 5_000);
-        List<Split> seenByTheOther = TestSources.preview(source("path: in"), ledger).splits();
+        List<Split> seenByTheOther =
+                TestSources.preview(source("path: in"), ledger).splits();
         assertThat(TestSources.plan(source("path: in"), ledger).splits()).hasSize(1);
         assertThat(ledger.register(seenByTheOther)).isEmpty();
     }
@@ -437,11 +469,15 @@ class FilesSourceTest {
         file("a.csv", "x\n1\n11\n", OLD + 5_000);
         Plan plan = TestSources.plan(s, ledger);
         assertThat(plan.splits()).isEmpty();
-        assertThat(skipped(plan).get("a.csv").reason()).contains("no longer listed").contains("lose their rows");
+        assertThat(skipped(plan).get("a.csv").reason())
+                .contains("no longer listed")
+                .contains("lose their rows");
 
         file("b.csv", kept, OLD);
-        assertThat(TestSources.plan(s, ledger).splits()).singleElement()
-                .satisfies(sp -> assertThat(sp.members()).extracting(Member::key).containsExactly("a.csv", "b.csv"));
+        assertThat(TestSources.plan(s, ledger).splits())
+                .singleElement()
+                .satisfies(
+                        sp -> assertThat(sp.members()).extracting(Member::key).containsExactly("a.csv", "b.csv"));
     }
 
     @Test
@@ -470,10 +506,16 @@ class FilesSourceTest {
         String version = outputKey(v2.getFirst()).version();
         assertThat(v2).allSatisfy(sp -> {
             assertThat(outputKey(sp).key()).isEqualTo("big.csv");
-            assertThat(outputKey(sp).version()).isEqualTo(version).isNotEqualTo(outputKey(v1.getFirst()).version());
+            assertThat(outputKey(sp).version())
+                    .isEqualTo(version)
+                    .isNotEqualTo(outputKey(v1.getFirst()).version());
         });
-        assertThat(outputKey(v2.get(0)).sibling(outputKey(v2.get(1)))).as("ranges of one version stay side by side").isTrue();
-        assertThat(outputKey(v2.get(0)).sibling(outputKey(v1.get(1)))).as("but not beside another version's").isFalse();
+        assertThat(outputKey(v2.get(0)).sibling(outputKey(v2.get(1))))
+                .as("ranges of one version stay side by side")
+                .isTrue();
+        assertThat(outputKey(v2.get(0)).sibling(outputKey(v1.get(1))))
+                .as("but not beside another version's")
+                .isFalse();
     }
 
     @Test
@@ -482,7 +524,9 @@ class FilesSourceTest {
         Source s = source("path: in");
         Split v1 = TestSources.plan(s, ledger).splits().getFirst();
         file("a.csv", "x\n1\n2\n", OLD + 5_000);
-        assertThat(TestSources.open(s, v1, Files.createDirectories(dir.resolve("scratch"))).parts()).isEmpty();
+        assertThat(TestSources.open(s, v1, Files.createDirectories(dir.resolve("scratch")))
+                        .parts())
+                .isEmpty();
     }
 
     @Test
@@ -491,9 +535,13 @@ class FilesSourceTest {
         Source s = source("path: in\non_change: ignore");
         Split v1 = TestSources.plan(s, ledger).splits().getFirst();
         file("a.csv", "x\n1\n2\n", OLD + 5_000);
-        assertThat(TestSources.plan(s, ledger).splits()).as("no new version with ignore").isEmpty();
-        assertThat(TestSources.open(s, v1, Files.createDirectories(dir.resolve("scratch"))).parts())
-                .extracting(LocalFiles.Part::key).containsExactly("a.csv");
+        assertThat(TestSources.plan(s, ledger).splits())
+                .as("no new version with ignore")
+                .isEmpty();
+        assertThat(TestSources.open(s, v1, Files.createDirectories(dir.resolve("scratch")))
+                        .parts())
+                .extracting(LocalFiles.Part::key)
+                .containsExactly("a.csv");
     }
 
     @Test
@@ -502,8 +550,11 @@ class FilesSourceTest {
         Source s = source("path: in\nsplit_size: 1KB\non_change: ignore");
         Split range = TestSources.plan(s, ledger).splits().get(1);
         file("big.csv", "id,v\n" + "22,abcdefgh\n".repeat(300), OLD + 5_000);
-        IOException e = catchThrowableOfType(IOException.class, () -> TestSources.open(s, range, Files.createDirectories(dir.resolve("scratch"))));
-        assertThat(e).hasMessageContaining("big.csv").hasMessageContaining("changed after it was planned")
+        IOException e = catchThrowableOfType(
+                IOException.class, () -> TestSources.open(s, range, Files.createDirectories(dir.resolve("scratch"))));
+        assertThat(e)
+                .hasMessageContaining("big.csv")
+                .hasMessageContaining("changed after it was planned")
                 .hasMessageContaining("on_change");
     }
 
@@ -513,7 +564,8 @@ class FilesSourceTest {
         Source s = source("path: in");
         Split v1 = TestSources.plan(s, ledger).splits().getFirst();
         Files.delete(in.resolve("a.csv"));
-        java.nio.file.NoSuchFileException e = catchThrowableOfType(java.nio.file.NoSuchFileException.class,
+        java.nio.file.NoSuchFileException e = catchThrowableOfType(
+                java.nio.file.NoSuchFileException.class,
                 () -> TestSources.open(s, v1, Files.createDirectories(dir.resolve("scratch"))));
         assertThat(e.getFile()).isEqualTo(in.resolve("a.csv").toString());
         assertThat(e.getReason()).contains("removed after it was planned").contains("restore it");
@@ -526,7 +578,8 @@ class FilesSourceTest {
         file("2026/04/a.csv", "x\n1\n", OLD);
         file("2026/05/b.csv", "x\n2\n", OLD);
         file("2026/06/c.csv", "x\n3\n", OLD);
-        assertThat(keys(TestSources.plan(source("path: in\nstart_after: \"2026/05/\"\npack: { max_files: 1 }"), ledger)))
+        assertThat(keys(TestSources.plan(
+                        source("path: in\nstart_after: \"2026/05/\"\npack: { max_files: 1 }"), ledger)))
                 .containsExactlyInAnyOrder("2026/05/b.csv", "2026/06/c.csv");
     }
 
@@ -552,16 +605,20 @@ class FilesSourceTest {
         s.processed(split);
         assertThat(in.resolve("sub/a.csv")).doesNotExist();
         assertThat(in.resolve("_done/sub/a.csv")).hasContent("x\n1\n");
-        assertThat(TestSources.plan(source("path: in"), ledger).splits()).as("a folder starting with _ is never listed").isEmpty();
+        assertThat(TestSources.plan(source("path: in"), ledger).splits())
+                .as("a folder starting with _ is never listed")
+                .isEmpty();
     }
 
     @Test
     void afterIsCheckedWhereItIsWritten() {
         assertThat(catchThrowableOfType(ConfigException.class, () -> source("path: in\nafter: { move_to: in/done }")))
-                .hasMessageContaining("move_to").hasMessageContaining("listed and read again");
+                .hasMessageContaining("move_to")
+                .hasMessageContaining("listed and read again");
         assertThat(catchThrowableOfType(ConfigException.class, () -> source("path: in\nafter: { delete: false }")))
                 .hasMessageContaining("either delete: true or move_to");
-        assertThat(catchThrowableOfType(ConfigException.class, () -> source("path: in\ntail: true\nafter: { delete: true }")))
+        assertThat(catchThrowableOfType(
+                        ConfigException.class, () -> source("path: in\ntail: true\nafter: { delete: true }")))
                 .hasMessageContaining("never deleted or moved");
     }
 
@@ -570,8 +627,10 @@ class FilesSourceTest {
         StringBuilder big = new StringBuilder("id\n");
         for (int i = 0; i < 500; i++) big.append(i).append('\n');
         file("big.csv", big.toString(), OLD);
-        assertThat(TestSources.plan(source("path: in\nsplit_size: 512\nafter: { delete: true }"), ledger).splits())
-                .singleElement().satisfies(sp -> assertThat(sp.members().getFirst().isWhole()).isTrue());
+        assertThat(TestSources.plan(source("path: in\nsplit_size: 512\nafter: { delete: true }"), ledger)
+                        .splits())
+                .singleElement()
+                .satisfies(sp -> assertThat(sp.members().getFirst().isWhole()).isTrue());
     }
 
     // ---- packing -------------------------------------------------------------------------------------
@@ -612,8 +671,10 @@ class FilesSourceTest {
             assertThat(sp.bytes()).isEqualTo(size);
             if (sp.members().size() > 1) assertThat(sp.bytes()).isLessThanOrEqualTo(100);
         }
-        assertThat(plan.splits()).filteredOn(sp -> sp.members().stream().anyMatch(m -> m.key().equals("zbig.jsonl")))
-                .singleElement().satisfies(sp -> assertThat(sp.members()).hasSize(1));
+        assertThat(plan.splits())
+                .filteredOn(sp -> sp.members().stream().anyMatch(m -> m.key().equals("zbig.jsonl")))
+                .singleElement()
+                .satisfies(sp -> assertThat(sp.members()).hasSize(1));
     }
 
     @Test
@@ -625,7 +686,10 @@ class FilesSourceTest {
         Plan plan = TestSources.plan(source("path: in"), ledger);
         assertExactlyOnce(plan, List.of("a.csv", "b.jsonl", "c.csv", "d.txt"));
         for (Split sp : plan.splits()) {
-            assertThat(sp.members().stream().map(m -> Formats.fromName(m.key()).orElseThrow()).distinct()).hasSize(1);
+            assertThat(sp.members().stream()
+                            .map(m -> Formats.fromName(m.key()).orElseThrow())
+                            .distinct())
+                    .hasSize(1);
         }
     }
 
@@ -639,7 +703,9 @@ class FilesSourceTest {
         assertThat(input.format()).isEqualTo("csv");
         assertThat(input.header()).isTrue();
         assertThat(input.parts()).extracting(LocalFiles.Part::key).containsExactly("a.csv", "b.csv");
-        assertThat(input.parts()).extracting(LocalFiles.Part::file).containsExactly(in.resolve("a.csv"), in.resolve("b.csv"));
+        assertThat(input.parts())
+                .extracting(LocalFiles.Part::file)
+                .containsExactly(in.resolve("a.csv"), in.resolve("b.csv"));
     }
 
     private static void assertExactlyOnce(Plan plan, List<String> all) {
@@ -653,7 +719,13 @@ class FilesSourceTest {
     @Test
     void largeFilesAreCutAtLineBoundariesAndTheRangesConcatenateToTheFile() throws IOException {
         StringBuilder csv = new StringBuilder("id,name,note\r\n");
-        for (int i = 0; i < 400; i++) csv.append(i).append(",név ").append(i).append(",ünïcödé ").append("x".repeat(i % 17)).append("\r\n");
+        for (int i = 0; i < 400; i++)
+            csv.append(i)
+                    .append(",név ")
+                    .append(i)
+                    .append(",ünïcödé ")
+                    .append("x".repeat(i % 17))
+                    .append("\r\n");
         csv.append("400,last,no newline at the end");
         byte[] bytes = csv.toString().getBytes(StandardCharsets.UTF_8);
         file("big.csv", bytes, OLD);
@@ -661,17 +733,29 @@ class FilesSourceTest {
         Source s = source("path: in\nsplit_size: 1KB");
         List<Split> splits = TestSources.plan(s, ledger).splits();
         assertThat(splits.size()).isGreaterThan(bytes.length / 1024 - 2);
-        List<Member> ranges = splits.stream().map(sp -> sp.members().getFirst()).sorted(java.util.Comparator.comparingLong(Member::start)).toList();
+        List<Member> ranges = splits.stream()
+                .map(sp -> sp.members().getFirst())
+                .sorted(java.util.Comparator.comparingLong(Member::start))
+                .toList();
         assertContiguous(ranges, bytes.length);
         ByteArrayOutputStream joined = new ByteArrayOutputStream();
         for (Member m : ranges) {
             assertThat(m.key()).isEqualTo("big.csv");
-            if (m.start() > 0) assertThat(bytes[(int) m.start() - 1]).as("cut right after a newline").isEqualTo((byte) '\n');
+            if (m.start() > 0)
+                assertThat(bytes[(int) m.start() - 1])
+                        .as("cut right after a newline")
+                        .isEqualTo((byte) '\n');
             joined.write(bytes, (int) m.start(), (int) (m.end() - m.start()));
         }
         assertThat(joined.toByteArray()).isEqualTo(bytes);
-        assertThat(splits).allSatisfy(sp -> assertThat(sp.bytes()).isEqualTo(sp.members().getFirst().end() - sp.members().getFirst().start()));
-        assertThat(splits).extracting(Split::id).doesNotHaveDuplicates().allSatisfy(id -> assertThat(id).startsWith("big.csv#"));
+        assertThat(splits)
+                .allSatisfy(sp -> assertThat(sp.bytes())
+                        .isEqualTo(sp.members().getFirst().end()
+                                - sp.members().getFirst().start()));
+        assertThat(splits)
+                .extracting(Split::id)
+                .doesNotHaveDuplicates()
+                .allSatisfy(id -> assertThat(id).startsWith("big.csv#"));
         // planned once, never again
         assertThat(TestSources.plan(s, ledger).splits()).isEmpty();
     }
@@ -693,13 +777,18 @@ class FilesSourceTest {
             byte[] range = java.util.Arrays.copyOfRange(bytes, (int) m.start(), (int) m.end());
             byte[] read = Files.readAllBytes(part.file());
             assertThat(part.key()).isEqualTo("big.csv");
-            long linesBefore = new String(bytes, 0, (int) m.start(), StandardCharsets.UTF_8).chars().filter(ch -> ch == '\n').count();
+            long linesBefore = new String(bytes, 0, (int) m.start(), StandardCharsets.UTF_8)
+                    .chars()
+                    .filter(ch -> ch == '\n')
+                    .count();
             if (m.start() == 0) {
                 assertThat(read).isEqualTo(range);
                 assertThat(part.shift().lines()).isZero();
             } else {
-                assertThat(new String(read, StandardCharsets.UTF_8)).isEqualTo("id,name\n" + new String(range, StandardCharsets.UTF_8));
-                assertThat(part.shift().lines()).as("the header line copied in front is not a line of the range")
+                assertThat(new String(read, StandardCharsets.UTF_8))
+                        .isEqualTo("id,name\n" + new String(range, StandardCharsets.UTF_8));
+                assertThat(part.shift().lines())
+                        .as("the header line copied in front is not a line of the range")
                         .isEqualTo(linesBefore - 1);
             }
         }
@@ -714,14 +803,18 @@ class FilesSourceTest {
         byte[] bytes = csv.toString().getBytes(StandardCharsets.UTF_8);
         file("quoted.csv", bytes, OLD);
         List<Member> ranges = TestSources.plan(source("path: in\nsplit_size: 1KB"), ledger).splits().stream()
-                .map(sp -> sp.members().getFirst()).sorted(java.util.Comparator.comparingLong(Member::start)).toList();
+                .map(sp -> sp.members().getFirst())
+                .sorted(java.util.Comparator.comparingLong(Member::start))
+                .toList();
         assertThat(ranges).hasSizeGreaterThan(5);
         assertContiguous(ranges, bytes.length);
         String text = csv.toString();
         for (Member m : ranges) {
             if (m.start() == 0) continue;
             String before = new String(bytes, 0, (int) m.start(), StandardCharsets.UTF_8);
-            assertThat(before.chars().filter(c -> c == '"').count() % 2).as("balanced quotes before the cut at " + m.start()).isZero();
+            assertThat(before.chars().filter(c -> c == '"').count() % 2)
+                    .as("balanced quotes before the cut at " + m.start())
+                    .isZero();
             String rest = text.substring(before.length());
             assertThat(rest).as("a range starts at a record").matches("(?s)\\d+,\".*");
         }
@@ -730,23 +823,34 @@ class FilesSourceTest {
     @Test
     void aCsvWithAnUnbalancedQuoteStaysWhole() throws IOException {
         StringBuilder csv = new StringBuilder("id,text\n");
-        for (int i = 0; i < 100; i++) csv.append(i).append(",plain text ").append(i).append('\n');
+        for (int i = 0; i < 100; i++)
+            csv.append(i).append(",plain text ").append(i).append('\n');
         csv.append("100,\"an opening quote that never closes\n");
-        for (int i = 101; i < 200; i++) csv.append(i).append(",plain text ").append(i).append('\n');
+        for (int i = 101; i < 200; i++)
+            csv.append(i).append(",plain text ").append(i).append('\n');
         file("broken.csv", csv.toString(), OLD);
         Plan plan = TestSources.plan(source("path: in\nsplit_size: 512"), ledger);
-        assertThat(plan.splits()).singleElement().satisfies(sp ->
-                assertThat(sp.members()).singleElement().satisfies(m -> assertThat(m.isWhole()).isTrue()));
+        assertThat(plan.splits())
+                .singleElement()
+                .satisfies(sp -> assertThat(sp.members())
+                        .singleElement()
+                        .satisfies(m -> assertThat(m.isWhole()).isTrue()));
     }
 
     @Test
     void textAndJsonlIgnoreQuotesWhenCutting() throws IOException {
         StringBuilder text = new StringBuilder();
-        for (int i = 0; i < 200; i++) text.append("line ").append(i).append(i == 3 ? " has one \" quote" : "").append('\n');
+        for (int i = 0; i < 200; i++)
+            text.append("line ")
+                    .append(i)
+                    .append(i == 3 ? " has one \" quote" : "")
+                    .append('\n');
         byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
         file("app.log", bytes, OLD);
         List<Member> ranges = TestSources.plan(source("path: in\nsplit_size: 512"), ledger).splits().stream()
-                .map(sp -> sp.members().getFirst()).sorted(java.util.Comparator.comparingLong(Member::start)).toList();
+                .map(sp -> sp.members().getFirst())
+                .sorted(java.util.Comparator.comparingLong(Member::start))
+                .toList();
         assertThat(ranges).hasSizeGreaterThan(2);
         assertContiguous(ranges, bytes.length);
     }
@@ -757,14 +861,18 @@ class FilesSourceTest {
         try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
             java.util.Random r = new java.util.Random(1);
             StringBuilder csv = new StringBuilder("id,v\n");
-            for (int i = 0; i < 2000; i++) csv.append(i).append(',').append(r.nextLong()).append('\n');
+            for (int i = 0; i < 2000; i++)
+                csv.append(i).append(',').append(r.nextLong()).append('\n');
             out.write(csv.toString().getBytes(StandardCharsets.UTF_8));
         }
         file("big.csv.gz", gz.toByteArray(), OLD);
         assertThat(gz.size()).isGreaterThan(2048);
         Plan plan = TestSources.plan(source("path: in\nsplit_size: 1KB"), ledger);
-        assertThat(plan.splits()).singleElement().satisfies(sp ->
-                assertThat(sp.members()).singleElement().satisfies(m -> assertThat(m.isWhole()).isTrue()));
+        assertThat(plan.splits())
+                .singleElement()
+                .satisfies(sp -> assertThat(sp.members())
+                        .singleElement()
+                        .satisfies(m -> assertThat(m.isWhole()).isTrue()));
     }
 
     @Test
@@ -773,16 +881,20 @@ class FilesSourceTest {
         file("exact.csv", row.repeat(1024 / 6) + "x".repeat(1024 % 6 - 1) + "\n", OLD);
         assertThat(Files.size(in.resolve("exact.csv"))).isEqualTo(1024);
         Plan plan = TestSources.plan(source("path: in\nsplit_size: 1KB"), ledger);
-        assertThat(plan.splits()).singleElement().satisfies(sp -> assertThat(sp.members().getFirst().isWhole()).isTrue());
+        assertThat(plan.splits())
+                .singleElement()
+                .satisfies(sp -> assertThat(sp.members().getFirst().isWhole()).isTrue());
     }
 
     @Test
     void withEnoughFilesForEveryWorkerOnlyVeryLargeFilesAreCut() throws IOException {
         String row = "a,b,c\n";
         file("three.csv", row.repeat(3 * 1024 / 6), OLD); // 3 split sizes: read whole when there are enough files
-        file("five.csv", row.repeat(5 * 1024 / 6), OLD);  // 5 split sizes: cut anyway
-        Map<String, Long> splitsPerFile = TestSources.plan(source("path: in\nsplit_size: 1KB", 1), ledger).splits().stream()
-                .collect(java.util.stream.Collectors.groupingBy(sp -> sp.members().getFirst().key(), java.util.stream.Collectors.counting()));
+        file("five.csv", row.repeat(5 * 1024 / 6), OLD); // 5 split sizes: cut anyway
+        Map<String, Long> splitsPerFile =
+                TestSources.plan(source("path: in\nsplit_size: 1KB", 1), ledger).splits().stream()
+                        .collect(java.util.stream.Collectors.groupingBy(
+                                sp -> sp.members().getFirst().key(), java.util.stream.Collectors.counting()));
         assertThat(splitsPerFile).containsEntry("three.csv", 1L);
         assertThat(splitsPerFile.get("five.csv")).isGreaterThanOrEqualTo(5L);
     }
@@ -790,14 +902,18 @@ class FilesSourceTest {
     @Test
     void withFewerFilesThanWorkersLargeFilesAreCutForParallelism() throws IOException {
         file("three.csv", "a,b,c\n".repeat(3 * 1024 / 6), OLD);
-        assertThat(TestSources.plan(source("path: in\nsplit_size: 1KB", 1), ledger).splits()).hasSizeGreaterThanOrEqualTo(3);
+        assertThat(TestSources.plan(source("path: in\nsplit_size: 1KB", 1), ledger)
+                        .splits())
+                .hasSizeGreaterThanOrEqualTo(3);
     }
 
     private static void assertContiguous(List<Member> ranges, long size) {
         assertThat(ranges).isNotEmpty();
         assertThat(ranges.getFirst().start()).isZero();
         for (int i = 0; i + 1 < ranges.size(); i++) {
-            assertThat(ranges.get(i).end()).as("range %d ends where the next starts", i).isEqualTo(ranges.get(i + 1).start());
+            assertThat(ranges.get(i).end())
+                    .as("range %d ends where the next starts", i)
+                    .isEqualTo(ranges.get(i + 1).start());
             assertThat(ranges.get(i).end()).isGreaterThan(ranges.get(i).start());
         }
         assertThat(ranges.getLast().end()).isEqualTo(size);
@@ -830,7 +946,7 @@ class FilesSourceTest {
         for (int i = 0; i < 50; i++) file("f" + i + ".csv", "x\n" + i + "\n");
         List<Integer> asked = new ArrayList<>();
         io.sluice.spi.Ledger counting = (io.sluice.spi.Ledger) java.lang.reflect.Proxy.newProxyInstance(
-                getClass().getClassLoader(), new Class<?>[]{io.sluice.spi.Ledger.class}, (proxy, method, args) -> {
+                getClass().getClassLoader(), new Class<?>[] {io.sluice.spi.Ledger.class}, (proxy, method, args) -> {
                     if (method.getName().equals("known")) asked.add(((java.util.Collection<?>) args[0]).size());
                     try {
                         return method.invoke(ledger, args);
@@ -858,14 +974,20 @@ class FilesSourceTest {
         asked.clear();
         file("f7.csv", "x\n7\n7\n");
         Split repack = TestSources.plan(s, counting).splits().getFirst();
-        assertThat(repack.members()).as("the changed file's pack is read again with all its files").hasSize(50);
+        assertThat(repack.members())
+                .as("the changed file's pack is read again with all its files")
+                .hasSize(50);
         assertThat(asked).as("the changed file, then every file").containsExactly(1, 51);
 
         asked.clear();
         ledger.reset();
-        assertThat(TestSources.plan(s, counting).splits()).as("a reset by another process is not noticed at once").isEmpty();
+        assertThat(TestSources.plan(s, counting).splits())
+                .as("a reset by another process is not noticed at once")
+                .isEmpty();
         clock.offset = SeenVersions.FORGET_AFTER.toMillis();
-        assertThat(keys(TestSources.plan(s, counting))).as("but once the memory is dropped").hasSize(51);
+        assertThat(keys(TestSources.plan(s, counting)))
+                .as("but once the memory is dropped")
+                .hasSize(51);
         assertThat(asked).containsExactly(0, 51);
     }
 }

@@ -16,7 +16,8 @@ class SplitNamesTest {
         Member v1 = Member.whole("a@b.csv", "10:1", null);
         Member v2 = Member.whole("a@b.csv", "12:2", null);
         assertThat(SplitNames.file(v1, 10, false, null).id()).isEqualTo("a@b.csv");
-        assertThat(SplitNames.file(v1, 10, false, null).outputKey()).isEqualTo(new OutputKey("a@b.csv", "10:1", 0, Member.WHOLE));
+        assertThat(SplitNames.file(v1, 10, false, null).outputKey())
+                .isEqualTo(new OutputKey("a@b.csv", "10:1", 0, Member.WHOLE));
         Split later = SplitNames.file(v2, 12, true, null);
         assertThat(later.id()).isEqualTo("a@b.csv@12:2");
         assertThat(later.outputKey()).isEqualTo(new OutputKey("a@b.csv", "12:2", 0, Member.WHOLE));
@@ -38,7 +39,9 @@ class SplitNamesTest {
         assertThat(first.id()).startsWith("pack:a+1:x.csv+1:").hasSize("pack:a+1:x.csv+1:".length() + 8);
         assertThat(first.outputKey()).isEqualTo(new OutputKey(first.id(), "", 0, Member.WHOLE));
         assertThat(SplitNames.firstPack(first)).isTrue();
-        assertThat(SplitNames.pack(members, 3, null).id()).as("stable for every planner").isEqualTo(first.id());
+        assertThat(SplitNames.pack(members, 3, null).id())
+                .as("stable for every planner")
+                .isEqualTo(first.id());
 
         List<Member> changed = List.of(Member.whole("a+1:x.csv", "1:1", null), Member.whole("b.csv", "3:3", null));
         String version = SplitNames.repackVersion(changed);
@@ -46,7 +49,9 @@ class SplitNamesTest {
         assertThat(again.id()).isEqualTo(first.id() + "@" + version);
         assertThat(again.outputKey().key()).isEqualTo(first.id());
         assertThat(again.outputKey().version()).hasSize(16);
-        assertThat(SplitNames.firstPack(again)).as("a later version is no first pack").isFalse();
+        assertThat(SplitNames.firstPack(again))
+                .as("a later version is no first pack")
+                .isFalse();
         assertThat(SplitNames.repackVersion(members)).isNotEqualTo(version);
     }
 }

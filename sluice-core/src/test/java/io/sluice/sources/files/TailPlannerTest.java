@@ -6,17 +6,17 @@ import io.sluice.config.Options;
 import io.sluice.config.Validator;
 import io.sluice.config.YamlReader;
 import io.sluice.ledger.sqlite.SqliteLedger;
+import io.sluice.planning.Plan;
+import io.sluice.planning.TestSources;
 import io.sluice.spi.BadRecordPolicy;
 import io.sluice.spi.Claim;
 import io.sluice.spi.Completion;
 import io.sluice.spi.Member;
 import io.sluice.spi.PipelineContext;
-import io.sluice.planning.Plan;
-import io.sluice.planning.TestSources;
+import io.sluice.spi.Split;
 import io.sluice.spi.source.LocalFiles;
 import io.sluice.spi.source.Skipped;
 import io.sluice.spi.source.Source;
-import io.sluice.spi.Split;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -42,7 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
  * across rotations, truncations start over, gzipped rotations are read once, and nothing is dropped silently.
  */
 class TailPlannerTest {
-    private static final long OLD = System.currentTimeMillis() - Duration.ofHours(1).toMillis();
+    private static final long OLD =
+            System.currentTimeMillis() - Duration.ofHours(1).toMillis();
 
     @TempDir
     Path dir;
@@ -67,7 +68,8 @@ class TailPlannerTest {
     // ---- helpers -------------------------------------------------------------------------------------
 
     private Source source(String yaml) {
-        Options o = new Validator(dir, k -> null).validate(YamlReader.parse("test.yaml", yaml), FilesSourceFactory.OPTIONS);
+        Options o =
+                new Validator(dir, k -> null).validate(YamlReader.parse("test.yaml", yaml), FilesSourceFactory.OPTIONS);
         var context =
                 new PipelineContext("tail", dir.resolve("p.yaml"), 2, BadRecordPolicy.DEAD_LETTER, Clock.systemUTC());
         return new FilesSourceFactory().create(o, context);
@@ -76,7 +78,15 @@ class TailPlannerTest {
     /** Complete lines {@code <log> <i> ...}; the first line names the log, so logs differ in their first bytes. */
     private static String lines(String log, int from, int to) {
         StringBuilder b = new StringBuilder();
-        for (int i = from; i < to; i++) b.append(log).append(' ').append(i).append(" consumer-").append(i % 7).append(" cpu ").append(i * 3).append('\n');
+        for (int i = from; i < to; i++)
+            b.append(log)
+                    .append(' ')
+                    .append(i)
+                    .append(" consumer-")
+                    .append(i % 7)
+                    .append(" cpu ")
+                    .append(i * 3)
+                    .append('\n');
         return b.toString();
     }
 
@@ -114,9 +124,13 @@ class TailPlannerTest {
      * logs' ranges, a view of the pack with only that file's member (found by opening the pack).
      */
     private Split splitOf(Plan plan, String key) throws IOException {
-        List<Split> of = new java.util.ArrayList<>(plan.splits().stream().filter(s -> s.id().startsWith(key + "#")).toList());
-        for (Split pack : plan.splits().stream().filter(s -> s.id().startsWith("pack:")).toList()) {
-            List<LocalFiles.Part> parts = TestSources.open(source, pack, Files.createDirectories(dir.resolve("scratch-" + (scratch++)))).parts();
+        List<Split> of = new java.util.ArrayList<>(
+                plan.splits().stream().filter(s -> s.id().startsWith(key + "#")).toList());
+        for (Split pack :
+                plan.splits().stream().filter(s -> s.id().startsWith("pack:")).toList()) {
+            List<LocalFiles.Part> parts = TestSources.open(
+                            source, pack, Files.createDirectories(dir.resolve("scratch-" + (scratch++))))
+                    .parts();
             for (int i = 0; i < parts.size(); i++) {
                 if (parts.get(i).key().equals(key)) {
                     Member m = pack.members().get(i);
@@ -129,7 +143,9 @@ class TailPlannerTest {
     }
 
     private static Skipped skippedOf(Plan plan, String key) {
-        return plan.skipped().stream().filter(s -> s.key().equals(key)).findFirst()
+        return plan.skipped().stream()
+                .filter(s -> s.key().equals(key))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError(key + " not reported in " + plan.skipped()));
     }
 
@@ -137,7 +153,8 @@ class TailPlannerTest {
     private String read(Split split) throws IOException {
         Path dir = Files.createDirectories(this.dir.resolve("scratch-" + (scratch++)));
         StringBuilder b = new StringBuilder();
-        for (LocalFiles.Part part : TestSources.open(source, split, dir).parts()) b.append(Files.readString(part.file()));
+        for (LocalFiles.Part part : TestSources.open(source, split, dir).parts())
+            b.append(Files.readString(part.file()));
         return b.toString();
     }
 
@@ -176,7 +193,9 @@ class TailPlannerTest {
         Split s2 = splitOf(plan(), "app.log");
         assertThat(s2.members().getFirst().start()).isEqualTo(size(first));
         assertThat(s2.members().getFirst().end()).isEqualTo(size(first) + size(more));
-        assertThat(s2.id()).isNotEqualTo(s1.id()).startsWith("app.log#" + size(first) + "-" + (size(first) + size(more)));
+        assertThat(s2.id())
+                .isNotEqualTo(s1.id())
+                .startsWith("app.log#" + size(first) + "-" + (size(first) + size(more)));
         assertThat(read(s2)).isEqualTo(more);
     }
 
@@ -190,7 +209,8 @@ class TailPlannerTest {
 
         Plan waiting = plan();
         assertThat(waiting.splits()).isEmpty();
-        assertThat(skippedOf(waiting, "app.log").reason()).contains("up to date at byte " + size(first))
+        assertThat(skippedOf(waiting, "app.log").reason())
+                .contains("up to date at byte " + size(first))
                 .contains(size("app 20 consumer-6 cp") + " bytes of an unfinished line wait for their newline");
 
         append("app.log", "u 60\napp 21 half");
@@ -227,7 +247,9 @@ class TailPlannerTest {
     private static Map<String, Member> membersByLog(Split split) {
         Map<String, Member> byLog = new LinkedHashMap<>();
         for (Member m : split.members()) {
-            assertThat(byLog.put(m.key(), m)).as("two ranges of one log in split %s", split.id()).isNull();
+            assertThat(byLog.put(m.key(), m))
+                    .as("two ranges of one log in split %s", split.id())
+                    .isNull();
         }
         return byLog;
     }
@@ -260,18 +282,23 @@ class TailPlannerTest {
             Split pack = plan.splits().getFirst();
             Map<String, Member> byLog = membersByLog(pack);
             assertThat(byLog).hasSize(logs);
-            List<LocalFiles.Part> parts = TestSources.open(source, pack, Files.createDirectories(dir.resolve("scratch-" + (scratch++)))).parts();
+            List<LocalFiles.Part> parts = TestSources.open(
+                            source, pack, Files.createDirectories(dir.resolve("scratch-" + (scratch++))))
+                    .parts();
             for (int i = 0; i < parts.size(); i++) {
                 String name = parts.get(i).key();
                 Member m = pack.members().get(i);
-                assertThat(m.start()).as("%s continues where it was read to", name).isEqualTo(ends.get(name));
+                assertThat(m.start())
+                        .as("%s continues where it was read to", name)
+                        .isEqualTo(ends.get(name));
                 ends.put(name, m.end());
             }
             assertThat(read(pack)).as("every log's new lines, once").isEqualTo(expected.toString());
             completeAll();
         }
         assertThat(plan().splits()).isEmpty();
-        assertThat(TestSources.status(source, ledger)).allSatisfy(l -> assertThat(l).endsWith("(last range done), 0 byte(s) behind"));
+        assertThat(TestSources.status(source, ledger))
+                .allSatisfy(l -> assertThat(l).endsWith("(last range done), 0 byte(s) behind"));
     }
 
     @Test
@@ -290,14 +317,18 @@ class TailPlannerTest {
         for (Split split : plan.splits()) {
             assertThat(split.members().size()).isLessThanOrEqualTo(4);
             membersByLog(split);
-            List<LocalFiles.Part> parts = TestSources.open(source, split, Files.createDirectories(dir.resolve("scratch-" + (scratch++)))).parts();
+            List<LocalFiles.Part> parts = TestSources.open(
+                            source, split, Files.createDirectories(dir.resolve("scratch-" + (scratch++))))
+                    .parts();
             for (int i = 0; i < parts.size(); i++) {
                 LocalFiles.Part part = parts.get(i);
                 Member m = split.members().get(i);
                 assertThat(m.end() - m.start()).isLessThanOrEqualTo(1024 + 200);
                 read.computeIfAbsent(part.key(), k -> new StringBuilder()).append(Files.readString(part.file()));
                 if (part.key().equals("log-3.log")) {
-                    assertThat(m.start()).as("log-3's ranges in later splits, in order").isEqualTo(Math.max(lastEnd, 0));
+                    assertThat(m.start())
+                            .as("log-3's ranges in later splits, in order")
+                            .isEqualTo(Math.max(lastEnd, 0));
                     lastEnd = m.end();
                 }
             }
@@ -319,7 +350,8 @@ class TailPlannerTest {
         Plan plan = plan();
         assertThat(plan.splits().size()).isBetween(2, 6);
         assertThat(plan.splits()).allSatisfy(s -> assertThat(s.bytes()).isGreaterThanOrEqualTo(1 << 20));
-        assertThat(plan.splits().stream().mapToInt(s -> s.members().size()).sum()).isEqualTo(6);
+        assertThat(plan.splits().stream().mapToInt(s -> s.members().size()).sum())
+                .isEqualTo(6);
     }
 
     @Test
@@ -343,8 +375,11 @@ class TailPlannerTest {
                 getClass().getClassLoader(), new Class<?>[] {io.sluice.spi.Ledger.class}, (proxy, method, args) -> {
                     if (method.getName().equals("register") && !raced[0]) {
                         raced[0] = true;
-                        assertThat(real.register(List.of(new Split("theirs", List.of(new Member(identity, "g1",
-                                size(first), theirEnd, null)), theirEnd - size(first))))).hasSize(1);
+                        assertThat(real.register(List.of(new Split(
+                                        "theirs",
+                                        List.of(new Member(identity, "g1", size(first), theirEnd, null)),
+                                        theirEnd - size(first)))))
+                                .hasSize(1);
                     }
                     try {
                         return method.invoke(real, args);
@@ -367,15 +402,20 @@ class TailPlannerTest {
         }
         assertThat(at).isEqualTo(size(first + more));
         assertThat(ours.toString()).isEqualTo(lines("app", 23, 200));
-        assertThat(plan.splits()).anySatisfy(s -> assertThat(s.members()).anySatisfy(m -> assertThat(m.key()).isNotEqualTo(identity)));
+        assertThat(plan.splits())
+                .anySatisfy(s -> assertThat(s.members())
+                        .anySatisfy(m -> assertThat(m.key()).isNotEqualTo(identity)));
     }
 
     /** The identity a log is known by in the ledger, from a plan that registers nothing. */
     private String identityOf(String name) throws IOException {
         Plan preview = TestSources.preview(source, ledger);
         for (Split s : preview.splits()) {
-            List<LocalFiles.Part> parts = TestSources.open(source, s, Files.createDirectories(dir.resolve("scratch-" + (scratch++)))).parts();
-            for (int i = 0; i < parts.size(); i++) if (parts.get(i).key().equals(name)) return s.members().get(i).key();
+            List<LocalFiles.Part> parts = TestSources.open(
+                            source, s, Files.createDirectories(dir.resolve("scratch-" + (scratch++))))
+                    .parts();
+            for (int i = 0; i < parts.size(); i++)
+                if (parts.get(i).key().equals(name)) return s.members().get(i).key();
         }
         throw new AssertionError(name + " not in " + preview.splits());
     }
@@ -399,15 +439,20 @@ class TailPlannerTest {
         write("app.log", fresh);
 
         Plan plan = plan();
-        assertThat(plan.splits()).as("both logs' new lines, packed").singleElement()
+        assertThat(plan.splits())
+                .as("both logs' new lines, packed")
+                .singleElement()
                 .satisfies(s -> assertThat(s.members()).hasSize(2));
         Split rotated = splitOf(plan, "app.log.1");
-        assertThat(rotated.members().getFirst().start()).as("continues where app.log was read to").isEqualTo(size(first));
+        assertThat(rotated.members().getFirst().start())
+                .as("continues where app.log was read to")
+                .isEqualTo(size(first));
         assertThat(read(rotated)).isEqualTo(beforeRename + afterRename);
         Split current = splitOf(plan, "app.log");
         assertThat(current.members().getFirst().start()).isZero();
         assertThat(read(current)).isEqualTo(fresh);
-        assertThat(rotated.members().getFirst().key()).isNotEqualTo(current.members().getFirst().key());
+        assertThat(rotated.members().getFirst().key())
+                .isNotEqualTo(current.members().getFirst().key());
         completeAll();
         assertThat(plan().splits()).isEmpty();
     }
@@ -426,11 +471,16 @@ class TailPlannerTest {
         write("app.log", again);
         Plan plan = plan();
         Split s2 = splitOf(plan, "app.log");
-        assertThat(plan.notices()).singleElement().satisfies(n -> assertThat(n).contains("app.log was truncated")
-                .contains("reading it again from the start"));
+        assertThat(plan.notices())
+                .singleElement()
+                .satisfies(n ->
+                        assertThat(n).contains("app.log was truncated").contains("reading it again from the start"));
         assertThat(s2.members().getFirst().start()).isZero();
-        assertThat(s2.members().getFirst().key()).as("the same log").isEqualTo(s1.members().getFirst().key());
-        assertThat(s2.members().getFirst().fingerprint()).isNotEqualTo(s1.members().getFirst().fingerprint());
+        assertThat(s2.members().getFirst().key())
+                .as("the same log")
+                .isEqualTo(s1.members().getFirst().key());
+        assertThat(s2.members().getFirst().fingerprint())
+                .isNotEqualTo(s1.members().getFirst().fingerprint());
         assertThat(s2.id()).as("a distinct split id").isNotEqualTo(s1.id()).contains(".g2");
         assertThat(read(s2)).isEqualTo(again);
         completeAll();
@@ -454,7 +504,8 @@ class TailPlannerTest {
         // more lines, the last one without its newline, then the log is rotated and compressed
         String unread = lines("app-gen1", 20, 25) + "app-gen1 25 final line without newline";
         append("app.log", unread);
-        assertThat(splitOf(plan(), "app.log").members().getFirst().end()).isEqualTo(size(first + lines("app-gen1", 20, 25)));
+        assertThat(splitOf(plan(), "app.log").members().getFirst().end())
+                .isEqualTo(size(first + lines("app-gen1", 20, 25)));
         completeAll();
         String whole = first + unread;
         Files.delete(in.resolve("app.log"));
@@ -519,7 +570,9 @@ class TailPlannerTest {
         gzip("app.log.1.gz", content, OLD); // logrotate compresses a copy, then removes the plain file
 
         Plan plan = plan();
-        assertThat(plan.splits()).singleElement().satisfies(s -> assertThat(s.id()).startsWith("app.log.1#0-"));
+        assertThat(plan.splits())
+                .singleElement()
+                .satisfies(s -> assertThat(s.id()).startsWith("app.log.1#0-"));
         assertThat(skippedOf(plan, "app.log.1.gz").reason()).contains("the same log as app.log.1");
         completeAll();
 
@@ -540,7 +593,9 @@ class TailPlannerTest {
         Plan plan = plan();
         assertThat(plan.splits()).isEmpty();
         assertThat(skippedOf(plan, "small.log").reason()).contains("shorter than 256 bytes");
-        assertThat(skippedOf(plan, "small.log").why()).as("not counted as processed").isEqualTo(Skipped.Why.SKIPPED);
+        assertThat(skippedOf(plan, "small.log").why())
+                .as("not counted as processed")
+                .isEqualTo(Skipped.Why.SKIPPED);
 
         append("small.log", lines("small", 2, 20));
         Split s = splitOf(plan(), "small.log");
@@ -554,7 +609,9 @@ class TailPlannerTest {
         write("a.log", banner + lines("a", 0, 5));
         write("b.log", banner + lines("b", 0, 5));
         Plan plan = plan();
-        assertThat(plan.splits()).singleElement().satisfies(s -> assertThat(s.id()).startsWith("a.log#"));
+        assertThat(plan.splits())
+                .singleElement()
+                .satisfies(s -> assertThat(s.id()).startsWith("a.log#"));
         Skipped b = skippedOf(plan, "b.log");
         assertThat(b.why()).isEqualTo(Skipped.Why.SKIPPED);
         assertThat(b.reason()).contains("first 256 bytes are the same as a.log").contains("only a.log is read");
@@ -576,17 +633,21 @@ class TailPlannerTest {
         write("other.log", other);
 
         List<String> status = TestSources.status(source, ledger);
-        assertThat(status).contains(
-                "app.log: read to byte " + size(first) + " of " + (size(first) + size(more)) + " (last range done), "
-                        + size(more) + " byte(s) behind",
-                "other.log: not read yet (" + size(other) + " bytes)");
-        assertThat(status).anySatisfy(l -> assertThat(l).startsWith("old.log.gz: compressed rotation, read from byte 0")
-                .contains("done"));
+        assertThat(status)
+                .contains(
+                        "app.log: read to byte " + size(first) + " of " + (size(first) + size(more))
+                                + " (last range done), " + size(more) + " byte(s) behind",
+                        "other.log: not read yet (" + size(other) + " bytes)");
+        assertThat(status)
+                .anySatisfy(l -> assertThat(l)
+                        .startsWith("old.log.gz: compressed rotation, read from byte 0")
+                        .contains("done"));
 
         // planned but not processed yet: the range is registered, its state says so
         plan();
-        assertThat(TestSources.status(source, ledger)).contains("app.log: read to byte " + (size(first) + size(more)) + " of "
-                + (size(first) + size(more)) + " (last range pending), 0 byte(s) behind");
+        assertThat(TestSources.status(source, ledger))
+                .contains("app.log: read to byte " + (size(first) + size(more)) + " of " + (size(first) + size(more))
+                        + " (last range pending), 0 byte(s) behind");
     }
 
     private void completeAfter(Plan plan) {

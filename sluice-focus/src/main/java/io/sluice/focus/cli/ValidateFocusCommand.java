@@ -25,42 +25,60 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "validate",
-        footer = {"%nExamples:",
-                "  sluice focus validate data/focus --provider aws-cur",
-                "  sluice focus validate export.parquet --verbose   # every rule",
-                "  sluice focus validate data/focus --json > report.json"},
+@Command(
+        name = "validate",
+        footer = {
+            "%nExamples:",
+            "  sluice focus validate data/focus --provider aws-cur",
+            "  sluice focus validate export.parquet --verbose   # every rule",
+            "  sluice focus validate data/focus --json > report.json"
+        },
         description = {
-        "Check FOCUS files (csv, csv.gz, parquet, jsonl; folders are searched) against the FOCUS requirements model.",
-        "Prints each rule that failed, with how many rows (or the missing column) and a few failing rows, then a",
-        "one-line summary; --verbose adds a line for every other rule, --json prints the whole report as JSON.",
-        "Exit codes: 0 conformant, 1 a MUST rule failed, 2 bad arguments or unreadable files."})
+            "Check FOCUS files (csv, csv.gz, parquet, jsonl; folders are searched) against the FOCUS requirements model.",
+            "Prints each rule that failed, with how many rows (or the missing column) and a few failing rows, then a",
+            "one-line summary; --verbose adds a line for every other rule, --json prints the whole report as JSON.",
+            "Exit codes: 0 conformant, 1 a MUST rule failed, 2 bad arguments or unreadable files."
+        })
 final class ValidateFocusCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Parameters(paramLabel = "FILES", arity = "1..*", description = "FOCUS files or folders.")
     List<Path> inputs;
 
-    @Option(names = "--version", defaultValue = "1.2", description = "FOCUS version (${COMPLETION-CANDIDATES}).",
+    @Option(
+            names = "--version",
+            defaultValue = "1.2",
+            description = "FOCUS version (${COMPLETION-CANDIDATES}).",
             completionCandidates = Versions.class)
     String version;
 
-    @Option(names = "--applicability", paramLabel = "CRITERIA", description = {
-            "The applicability criteria the conditional rules are checked under: a comma-separated list, `all`, or "
-                    + "`none`. Default: inferred from the columns present (or the mapping's, with --provider)."})
+    @Option(
+            names = "--applicability",
+            paramLabel = "CRITERIA",
+            description = {
+                "The applicability criteria the conditional rules are checked under: a comma-separated list, `all`, or "
+                        + "`none`. Default: inferred from the columns present (or the mapping's, with --provider)."
+            })
     String applicability;
 
-    @Option(names = "--provider", paramLabel = "PROVIDER",
+    @Option(
+            names = "--provider",
+            paramLabel = "PROVIDER",
             description = "Take the applicability criteria from this provider's mapping (a focus step's output).")
     String provider;
 
-    @Option(names = {"-v", "--verbose"}, description = "Also list every rule that passed, does not apply or was not checked, and why.")
+    @Option(
+            names = {"-v", "--verbose"},
+            description = "Also list every rule that passed, does not apply or was not checked, and why.")
     boolean verbose;
 
     @Option(names = "--json", description = "Print the report as JSON (every rule with its status), for scripts.")
     boolean json;
 
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    @Option(
+            names = {"-h", "--help"},
+            usageHelp = true,
+            description = "Show this help message and exit.")
     boolean help;
 
     @CommandLine.Spec
@@ -68,7 +86,8 @@ final class ValidateFocusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!FocusSpec.VERSIONS.contains(version)) return usage("FOCUS version " + version + " is not supported; use " + FocusSpec.VERSIONS);
+        if (!FocusSpec.VERSIONS.contains(version))
+            return usage("FOCUS version " + version + " is not supported; use " + FocusSpec.VERSIONS);
         List<Path> files = new ArrayList<>();
         for (Path p : inputs) {
             if (!Files.exists(p)) return usage("no such file or folder: " + p);
@@ -82,18 +101,29 @@ final class ValidateFocusCommand implements Callable<Integer> {
             return usage(e.getMessage());
         }
         io.sluice.engine.NativeCopies.loadDuckDb();
-        try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+                Statement s = c.createStatement()) {
             s.execute("SET autoinstall_known_extensions = false");
             s.execute("SET autoload_known_extensions = false");
             try {
                 Dataset.load(c, "focus_dataset", files);
             } catch (java.sql.SQLException e) {
-                return usage("cannot read the files: " + e.getMessage().lines().findFirst().orElse(""));
+                return usage("cannot read the files: "
+                        + e.getMessage().lines().findFirst().orElse(""));
             }
-            Report report = new FocusValidator(version).validate(c, "focus_dataset",
-                    inputs.stream().map(Path::toString).toList(), criteria, Dataset.notes(c, files));
-            spec.commandLine().getOut().print(json ? JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report.asMap()) + "\n"
-                    : verbose ? report.render() : report.summary());
+            Report report = new FocusValidator(version)
+                    .validate(
+                            c,
+                            "focus_dataset",
+                            inputs.stream().map(Path::toString).toList(),
+                            criteria,
+                            Dataset.notes(c, files));
+            spec.commandLine()
+                    .getOut()
+                    .print(
+                            json
+                                    ? JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report.asMap()) + "\n"
+                                    : verbose ? report.render() : report.summary());
             spec.commandLine().getOut().flush();
             return report.failed() ? 1 : 0;
         }
@@ -101,7 +131,9 @@ final class ValidateFocusCommand implements Callable<Integer> {
 
     private Set<String> criteria() {
         if (provider != null) {
-            if (!MappingLoader.PROVIDERS.contains(provider)) throw new IllegalArgumentException("unknown provider " + provider + "; known: " + MappingLoader.PROVIDERS);
+            if (!MappingLoader.PROVIDERS.contains(provider))
+                throw new IllegalArgumentException(
+                        "unknown provider " + provider + "; known: " + MappingLoader.PROVIDERS);
             return new LinkedHashSet<>(MappingLoader.builtin(provider, version).applicability());
         }
         if (applicability == null) return null;
@@ -111,7 +143,9 @@ final class ValidateFocusCommand implements Callable<Integer> {
         Set<String> out = new LinkedHashSet<>();
         for (String c : applicability.split(",")) {
             String name = c.strip().toUpperCase(Locale.ROOT);
-            if (!known.contains(name)) throw new IllegalArgumentException("unknown applicability criterion " + c.strip() + "; known: " + known);
+            if (!known.contains(name))
+                throw new IllegalArgumentException(
+                        "unknown applicability criterion " + c.strip() + "; known: " + known);
             out.add(name);
         }
         return out;
@@ -122,11 +156,15 @@ final class ValidateFocusCommand implements Callable<Integer> {
         if (Files.isRegularFile(p)) return List.of(p);
         try (Stream<Path> walk = Files.walk(p)) {
             return walk.filter(Files::isRegularFile)
-                    .filter(f -> p.relativize(f).toString().isEmpty() || Arrays.stream(p.relativize(f).toString().split("[/\\\\]"))
-                            .noneMatch(part -> part.startsWith("_") || part.startsWith(".")))
-                    .filter(f -> f.getFileName().toString().toLowerCase(Locale.ROOT)
+                    .filter(f -> p.relativize(f).toString().isEmpty()
+                            || Arrays.stream(p.relativize(f).toString().split("[/\\\\]"))
+                                    .noneMatch(part -> part.startsWith("_") || part.startsWith(".")))
+                    .filter(f -> f.getFileName()
+                            .toString()
+                            .toLowerCase(Locale.ROOT)
                             .matches(".*\\.(csv|csv\\.gz|csv\\.zst|parquet|jsonl|ndjson|json)$"))
-                    .sorted().toList();
+                    .sorted()
+                    .toList();
         }
     }
 

@@ -11,12 +11,14 @@ import java.util.List;
  * @param columns    the header
  * @param rows       the records; empty cells are null
  */
-public record Lookup(String name, String file, List<String> key, boolean ignoreCase, List<String> columns,
-                     List<List<String>> rows) {
+public record Lookup(
+        String name, String file, List<String> key, boolean ignoreCase, List<String> columns, List<List<String>> rows) {
     public Lookup {
         key = List.copyOf(key);
         columns = List.copyOf(columns);
-        rows = rows.stream().map(r -> java.util.Collections.unmodifiableList(new java.util.ArrayList<>(r))).toList();
+        rows = rows.stream()
+                .map(r -> java.util.Collections.unmodifiableList(new java.util.ArrayList<>(r)))
+                .toList();
     }
 
     /** The non-key columns, the fields of the struct a lookup let yields. */

@@ -47,8 +47,7 @@ public record Mapping(
     }
 
     /** A column of the extended mapping's export, its type there, and how this export's columns make it (null: no such data). */
-    public record Renamed(SourceType type, Rule from) {
-    }
+    public record Renamed(SourceType type, Rule from) {}
 
     private static <V> Map<String, V> ordered(Map<String, V> m) {
         return java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(m));

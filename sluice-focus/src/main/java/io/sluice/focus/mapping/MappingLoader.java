@@ -35,16 +35,29 @@ public final class MappingLoader {
     /** The providers with a built-in mapping. */
     public static final List<String> PROVIDERS = List.of("aws-cur", "aws-cur2", "azure", "gcp", "oci");
 
-    private static final Set<String> TOP = Set.of("provider", "focus_version", "title", "extends", "detect",
-            "applicability", "source", "renames", "lookups", "let", "drop", "extra_rows", "columns", "extras");
+    private static final Set<String> TOP = Set.of(
+            "provider",
+            "focus_version",
+            "title",
+            "extends",
+            "detect",
+            "applicability",
+            "source",
+            "renames",
+            "lookups",
+            "let",
+            "drop",
+            "extra_rows",
+            "columns",
+            "extras");
     private static final Pattern LET_NAME = Pattern.compile("[a-z][a-z0-9_]*");
 
-    private MappingLoader() {
-    }
+    private MappingLoader() {}
 
     public static Mapping builtin(String provider, String version) {
         if (!PROVIDERS.contains(provider)) {
-            throw new IllegalArgumentException("no built-in mapping for provider '" + provider + "'; known: " + PROVIDERS);
+            throw new IllegalArgumentException(
+                    "no built-in mapping for provider '" + provider + "'; known: " + PROVIDERS);
         }
         String name = provider + "-" + version + ".yaml";
         return load("mappings/" + name, resourceText("mappings/" + name), null, version);
@@ -56,8 +69,8 @@ public final class MappingLoader {
         try {
             text = Files.readString(file);
         } catch (IOException e) {
-            throw new ConfigException(new ConfigProblem(Location.unknown(file.toString()), "",
-                    "cannot read the mapping file: " + e.getMessage()));
+            throw new ConfigException(new ConfigProblem(
+                    Location.unknown(file.toString()), "", "cannot read the mapping file: " + e.getMessage()));
         }
         return load(file.toString(), text, file.toAbsolutePath().getParent(), version);
     }
@@ -67,7 +80,8 @@ public final class MappingLoader {
         Reader r = new Reader(name);
         ConfigNode.Mapping top = r.map(root, "");
         for (var e : top.entries().entrySet()) {
-            if (!TOP.contains(e.getKey())) r.fail(e.getValue().keyLocation(), e.getKey(), "unknown entry; allowed: " + TOP);
+            if (!TOP.contains(e.getKey()))
+                r.fail(e.getValue().keyLocation(), e.getKey(), "unknown entry; allowed: " + TOP);
         }
         Mapping base = null;
         if (top.entries().containsKey("extends")) {
@@ -76,7 +90,10 @@ public final class MappingLoader {
         FocusSpec spec = FocusSpec.of(version);
         String fileVersion = r.optString(top, "focus_version", base == null ? null : base.focusVersion());
         if (fileVersion == null || !fileVersion.equals(version)) {
-            r.fail(root.location(), "focus_version", "the mapping is for FOCUS " + fileVersion + ", the step converts to " + version);
+            r.fail(
+                    root.location(),
+                    "focus_version",
+                    "the mapping is for FOCUS " + fileVersion + ", the step converts to " + version);
         }
         Map<String, Lookup> lookups = new LinkedHashMap<>(base == null ? Map.of() : base.lookups());
         r.each(top, "lookups", (key, node) -> lookups.put(key, lookup(r, key, node, dir)));
@@ -84,7 +101,8 @@ public final class MappingLoader {
         Map<String, SourceType> optional = new LinkedHashMap<>(base == null ? Map.of() : base.optional());
         Map<String, Mapping.Renamed> renamed = new LinkedHashMap<>(base == null ? Map.of() : base.renamed());
         if (top.entries().containsKey("renames")) {
-            if (base == null) r.fail(top.location(), "renames", "renames map the columns of the mapping named by `extends`");
+            if (base == null)
+                r.fail(top.location(), "renames", "renames map the columns of the mapping named by `extends`");
             // the base's source columns are now made from this export's columns, not read
             Map<String, SourceType> baseColumns = new LinkedHashMap<>(required);
             baseColumns.putAll(optional);
@@ -92,7 +110,8 @@ public final class MappingLoader {
             optional.clear();
             Map<String, Rule> from = new LinkedHashMap<>();
             r.each(top, "renames", (k, n) -> {
-                if (!baseColumns.containsKey(k)) r.fail(n.location(), "renames." + k, "not a source column of " + r.string(top, "extends"));
+                if (!baseColumns.containsKey(k))
+                    r.fail(n.location(), "renames." + k, "not a source column of " + r.string(top, "extends"));
                 from.put(k, r.rule(n, "renames." + k));
             });
             baseColumns.forEach((c, t) -> renamed.put(c, new Mapping.Renamed(t, from.get(c))));
@@ -108,12 +127,14 @@ public final class MappingLoader {
 
             Let let = let(r, k, n, lookups);
             int at = indexOf(lets, k);
-            if (at >= 0) lets.set(at, let); else lets.add(let);
+            if (at >= 0) lets.set(at, let);
+            else lets.add(let);
         });
         for (Let let : lets) {
             // SQL names ignore case: a let named like a source column would hide it
             String k = let.name();
-            if (required.keySet().stream().anyMatch(k::equalsIgnoreCase) || optional.keySet().stream().anyMatch(k::equalsIgnoreCase)
+            if (required.keySet().stream().anyMatch(k::equalsIgnoreCase)
+                    || optional.keySet().stream().anyMatch(k::equalsIgnoreCase)
                     || renamed.keySet().stream().anyMatch(k::equalsIgnoreCase)) {
                 r.fail(top.location(), "let." + k, "a source column has this name (ignoring case); choose another");
             }
@@ -129,7 +150,10 @@ public final class MappingLoader {
         Map<String, Rule> columns = new LinkedHashMap<>(base == null ? Map.of() : base.columns());
         r.each(top, "columns", (k, n) -> {
             if (spec.column(k).isEmpty() && !FocusSpec.FORWARD_COLUMNS.contains(k)) {
-                r.fail(n.location(), "columns." + k, "not a FOCUS " + version + " column (extra columns go under `extras`, named x_...)");
+                r.fail(
+                        n.location(),
+                        "columns." + k,
+                        "not a FOCUS " + version + " column (extra columns go under `extras`, named x_...)");
             }
             columns.put(k, r.rule(n, "columns." + k));
         });
@@ -159,7 +183,8 @@ public final class MappingLoader {
         List<String> applicability = base == null ? List.of() : base.applicability();
         if (top.entries().containsKey("applicability")) {
             applicability = r.list(top.entries().get("applicability").value(), "applicability").stream()
-                    .map(n -> r.scalar(n, "applicability[]")).toList();
+                    .map(n -> r.scalar(n, "applicability[]"))
+                    .toList();
         }
         r.throwIfAny();
         return new Mapping(
@@ -167,8 +192,16 @@ public final class MappingLoader {
                 version,
                 r.optString(top, "title", base == null ? name : base.title()),
                 r.optString(top, "detect", base == null ? "false" : base.detect()),
-                applicability, required, optional, renamed, lookups, lets, drops, List.copyOf(extraRows.values()),
-                ordered(spec, columns), extras,
+                applicability,
+                required,
+                optional,
+                renamed,
+                lookups,
+                lets,
+                drops,
+                List.copyOf(extraRows.values()),
+                ordered(spec, columns),
+                extras,
                 base == null ? name : base.origin() + " + " + name);
     }
 
@@ -195,27 +228,43 @@ public final class MappingLoader {
         }
         if (m.entries().containsKey("lookup")) {
             String lookup = r.string(m, "lookup");
-            if (!lookups.containsKey(lookup)) r.fail(n.location(), "let." + name + ".lookup", "no lookup named '" + lookup + "'");
-            ConfigNode keyNode = m.entries().get("key") == null ? null : m.entries().get("key").value();
-            List<String> key = keyNode == null ? List.of() : keyNode instanceof ConfigNode.Sequence s
-                    ? s.items().stream().map(i -> r.scalar(i, "let." + name + ".key[]")).toList()
-                    : List.of(r.scalar(keyNode, "let." + name + ".key"));
+            if (!lookups.containsKey(lookup))
+                r.fail(n.location(), "let." + name + ".lookup", "no lookup named '" + lookup + "'");
+            ConfigNode keyNode = m.entries().get("key") == null
+                    ? null
+                    : m.entries().get("key").value();
+            List<String> key = keyNode == null
+                    ? List.of()
+                    : keyNode instanceof ConfigNode.Sequence s
+                            ? s.items().stream()
+                                    .map(i -> r.scalar(i, "let." + name + ".key[]"))
+                                    .toList()
+                            : List.of(r.scalar(keyNode, "let." + name + ".key"));
             Lookup l = lookups.get(lookup);
             if (l != null && key.size() != l.key().size()) {
-                r.fail(n.location(), "let." + name + ".key", "the lookup '" + lookup + "' has " + l.key().size() + " key column(s)");
+                r.fail(
+                        n.location(),
+                        "let." + name + ".key",
+                        "the lookup '" + lookup + "' has " + l.key().size() + " key column(s)");
             }
             return new Let.FromLookup(name, lookup, key, why);
         }
-        r.fail(n.location(), "let." + name, "write an expression, or a block with `sql`, `columns_with_prefix` or `lookup`");
+        r.fail(
+                n.location(),
+                "let." + name,
+                "write an expression, or a block with `sql`, `columns_with_prefix` or `lookup`");
         return new Let.Expr(name, "NULL", why);
     }
 
     private static Lookup lookup(Reader r, String name, ConfigNode n, Path dir) {
         ConfigNode.Mapping m = r.map(n, "lookups." + name);
         String file = r.string(m, "file");
-        ConfigNode keyNode = m.entries().get("key") == null ? null : m.entries().get("key").value();
+        ConfigNode keyNode =
+                m.entries().get("key") == null ? null : m.entries().get("key").value();
         List<String> key = keyNode instanceof ConfigNode.Sequence s
-                ? s.items().stream().map(i -> r.scalar(i, "lookups." + name + ".key[]")).toList()
+                ? s.items().stream()
+                        .map(i -> r.scalar(i, "lookups." + name + ".key[]"))
+                        .toList()
                 : keyNode == null ? List.of() : List.of(r.scalar(keyNode, "lookups." + name + ".key"));
         boolean ignoreCase = Boolean.parseBoolean(r.optString(m, "ignore_case", "false"));
         String where;
@@ -245,13 +294,18 @@ public final class MappingLoader {
         }
         List<List<String>> body = rows.subList(1, rows.size());
         Set<List<String>> seen = new HashSet<>();
-        Function<List<String>, List<String>> keyOf = row -> key.stream().map(k -> {
-            String v = row.get(header.indexOf(k));
-            return ignoreCase ? v.toLowerCase(Locale.ROOT) : v;
-        }).toList();
+        Function<List<String>, List<String>> keyOf = row -> key.stream()
+                .map(k -> {
+                    String v = row.get(header.indexOf(k));
+                    return ignoreCase ? v.toLowerCase(Locale.ROOT) : v;
+                })
+                .toList();
         for (List<String> row : body) {
             if (row.size() != header.size()) {
-                r.fail(n.location(), "lookups." + name, file + ": a record has " + row.size() + " fields, the header " + header.size());
+                r.fail(
+                        n.location(),
+                        "lookups." + name,
+                        file + ": a record has " + row.size() + " fields, the header " + header.size());
             } else if (header.containsAll(key) && !seen.add(keyOf.apply(row))) {
                 // a duplicate key would duplicate the rows it joins to
                 r.fail(n.location(), "lookups." + name, file + ": the key " + keyOf.apply(row) + " appears twice");
@@ -336,7 +390,8 @@ public final class MappingLoader {
         void each(ConfigNode.Mapping m, String key, java.util.function.BiConsumer<String, ConfigNode> f) {
             ConfigNode.Entry e = m.entries().get(key);
             if (e == null) return;
-            for (var entry : map(e.value(), key).entries().entrySet()) f.accept(entry.getKey(), entry.getValue().value());
+            for (var entry : map(e.value(), key).entries().entrySet())
+                f.accept(entry.getKey(), entry.getValue().value());
         }
 
         @Override

@@ -24,12 +24,23 @@ import java.util.StringJoiner;
 public final class MappingSql {
     /** The column that tells which kind of row (the main one, or an extra row's kind) a row is. */
     static final String KIND = "__kind";
+
     static final String MAIN = "charge";
     private static final String SOURCE = "__source";
 
-    private static final Map<SourceType, String> SQL_TYPES = Map.of(SourceType.STRING, "VARCHAR", SourceType.DECIMAL,
-            "DECIMAL(38,12)", SourceType.TIMESTAMP, "TIMESTAMPTZ", SourceType.DATE, "DATE", SourceType.JSON, "JSON",
-            SourceType.ANY, "VARCHAR");
+    private static final Map<SourceType, String> SQL_TYPES = Map.of(
+            SourceType.STRING,
+            "VARCHAR",
+            SourceType.DECIMAL,
+            "DECIMAL(38,12)",
+            SourceType.TIMESTAMP,
+            "TIMESTAMPTZ",
+            SourceType.DATE,
+            "DATE",
+            SourceType.JSON,
+            "JSON",
+            SourceType.ANY,
+            "VARCHAR");
 
     private final Mapping mapping;
     private final FocusSpec spec;
@@ -60,7 +71,9 @@ public final class MappingSql {
         Map<String, SourceType> nullable = new LinkedHashMap<>(mapping.optional());
         if (mode.allOptional()) nullable.putAll(mapping.required());
         List<String> prefixes = mapping.lets().stream()
-                .filter(l -> l instanceof Let.PrefixedColumns).map(l -> ((Let.PrefixedColumns) l).prefix()).toList();
+                .filter(l -> l instanceof Let.PrefixedColumns)
+                .map(l -> ((Let.PrefixedColumns) l).prefix())
+                .toList();
         // a prefix with no matching column would make COLUMNS() fail: one always-null column matches it
         prefixes.forEach(p -> nullable.putIfAbsent(p, SourceType.STRING));
         if (!nullable.isEmpty()) prev = cte(ctes, withNulls(prev, nullable.keySet()));
@@ -76,9 +89,12 @@ public final class MappingSql {
         prev = cte(ctes, "SELECT " + typed + " FROM " + prev);
         if (!mapping.renamed().isEmpty()) {
             StringJoiner made = new StringJoiner(", ");
-            mapping.renamed().forEach((c, r) -> made.add(r.from() == null
-                    ? "CAST(NULL AS " + SQL_TYPES.get(r.type()) + ") AS " + Sql.identifier(c)
-                    : r.type().convert("(" + r.from().sql().strip() + ")") + " AS " + Sql.identifier(c)));
+            mapping.renamed()
+                    .forEach((c, r) -> made.add(
+                            r.from() == null
+                                    ? "CAST(NULL AS " + SQL_TYPES.get(r.type()) + ") AS " + Sql.identifier(c)
+                                    : r.type().convert("(" + r.from().sql().strip() + ")") + " AS "
+                                            + Sql.identifier(c)));
             prev = cte(ctes, "SELECT *, " + made + " FROM " + prev);
         }
         for (Map.Entry<String, Lookup> l : mapping.lookups().entrySet()) {
@@ -87,11 +103,17 @@ public final class MappingSql {
         for (Let let : mapping.lets()) prev = let(ctes, prev, let);
         prev = cte(ctes, rows(prev));
         StringJoiner out = new StringJoiner(",\n  ");
-        mapping.columns().forEach((c, rule) -> out.add("CAST(" + expression(c, rule) + " AS " + typeOf(c) + ") AS " + Sql.identifier(c)));
+        mapping.columns()
+                .forEach((c, rule) ->
+                        out.add("CAST(" + expression(c, rule) + " AS " + typeOf(c) + ") AS " + Sql.identifier(c)));
         mapping.extras().forEach((c, rule) -> out.add(expression(c, rule) + " AS " + Sql.identifier(c)));
         if (mode.keepSource()) out.add("COLUMNS(" + SOURCE + ".*) AS 'x_\\0'");
         StringBuilder sql = new StringBuilder("WITH ");
-        sql.append(String.join(",\n", ctes)).append("\nSELECT\n  ").append(out).append("\nFROM ").append(prev);
+        sql.append(String.join(",\n", ctes))
+                .append("\nSELECT\n  ")
+                .append(out)
+                .append("\nFROM ")
+                .append(prev);
         return sql.toString();
     }
 
@@ -105,14 +127,16 @@ public final class MappingSql {
         StringJoiner nulls = new StringJoiner(", ");
         // SQL names ignore case: Azure's "Product" and CUR 2.0's "product" are one column
         java.util.Set<String> seen = new java.util.HashSet<>();
-        columns.stream().filter(c -> seen.add(c.toLowerCase(java.util.Locale.ROOT)))
+        columns.stream()
+                .filter(c -> seen.add(c.toLowerCase(java.util.Locale.ROOT)))
                 .forEach(c -> nulls.add("NULL AS " + Sql.identifier(c)));
         return "SELECT * FROM " + relation + " UNION ALL BY NAME (SELECT " + nulls + " LIMIT 0)";
     }
 
     /** Every source column the mapping reads. */
     public java.util.Set<String> sourceColumns() {
-        java.util.Set<String> all = new java.util.LinkedHashSet<>(mapping.required().keySet());
+        java.util.Set<String> all =
+                new java.util.LinkedHashSet<>(mapping.required().keySet());
         all.addAll(mapping.optional().keySet());
         return all;
     }
@@ -131,11 +155,17 @@ public final class MappingSql {
 
     private String expression(String column, Rule main) {
         StringBuilder e = new StringBuilder();
-        List<ExtraRow> overriding = mapping.extraRows().stream().filter(x -> x.columns().containsKey(column)).toList();
+        List<ExtraRow> overriding = mapping.extraRows().stream()
+                .filter(x -> x.columns().containsKey(column))
+                .toList();
         if (overriding.isEmpty()) return "(" + main.sql().strip() + ")";
         e.append("CASE ").append(KIND);
         for (ExtraRow x : overriding) {
-            e.append(" WHEN ").append(Sql.literal(x.kind())).append(" THEN (").append(x.columns().get(column).sql().strip()).append(')');
+            e.append(" WHEN ")
+                    .append(Sql.literal(x.kind()))
+                    .append(" THEN (")
+                    .append(x.columns().get(column).sql().strip())
+                    .append(')');
         }
         return e.append(" ELSE (").append(main.sql().strip()).append(") END").toString();
     }
@@ -149,8 +179,15 @@ public final class MappingSql {
             return "SELECT *, " + Sql.literal(MAIN) + " AS " + KIND + " FROM " + prev;
         }
         StringJoiner kinds = new StringJoiner(", ", "[", "]");
-        String keep = mapping.drops().isEmpty() ? "true" : "NOT (" + String.join(" OR ",
-                mapping.drops().stream().map(d -> "coalesce((" + d.when().strip() + "), false)").toList()) + ")";
+        String keep = mapping.drops().isEmpty()
+                ? "true"
+                : "NOT ("
+                        + String.join(
+                                " OR ",
+                                mapping.drops().stream()
+                                        .map(d -> "coalesce((" + d.when().strip() + "), false)")
+                                        .toList())
+                        + ")";
         kinds.add("CASE WHEN " + keep + " THEN " + Sql.literal(MAIN) + " END");
         for (ExtraRow x : mapping.extraRows()) {
             kinds.add("CASE WHEN coalesce((" + x.when().strip() + "), false) THEN " + Sql.literal(x.kind()) + " END");
@@ -167,9 +204,11 @@ public final class MappingSql {
                 // follows :, and a quote inside a value is escaped), nulls removed by merging into {}; far cheaper
                 // than a MAP built row by row
                 String prefix = Sql.literal(p.prefix()).substring(1);
-                String object = "replace(replace(CAST(to_json(struct_pack(*COLUMNS('^" + regex(p.prefix()) + "'))) AS VARCHAR), "
-                        + "'{\"" + prefix + ", '{\"'), ',\"" + prefix + ", ',\"')";
-                yield cte(ctes, "SELECT *, NULLIF(json_merge_patch('{}', " + object + "), '{}') AS " + name + " FROM " + prev);
+                String object = "replace(replace(CAST(to_json(struct_pack(*COLUMNS('^" + regex(p.prefix())
+                        + "'))) AS VARCHAR), " + "'{\"" + prefix + ", '{\"'), ',\"" + prefix + ", ',\"')";
+                yield cte(
+                        ctes,
+                        "SELECT *, NULLIF(json_merge_patch('{}', " + object + "), '{}') AS " + name + " FROM " + prev);
             }
             case Let.FromLookup f -> {
                 Lookup l = mapping.lookups().get(f.lookup());
@@ -181,8 +220,10 @@ public final class MappingSql {
                     String key = "(" + f.key().get(i).strip() + ")";
                     on.add("__l.__k" + i + " = " + (l.ignoreCase() ? "lower(" + key + ")" : key));
                 }
-                yield cte(ctes, "SELECT __p.*, {" + fields + "} AS " + name + " FROM " + prev
-                        + " __p LEFT JOIN " + lookupName(f.lookup()) + " __l ON " + on);
+                yield cte(
+                        ctes,
+                        "SELECT __p.*, {" + fields + "} AS " + name + " FROM " + prev + " __p LEFT JOIN "
+                                + lookupName(f.lookup()) + " __l ON " + on);
             }
         };
     }

@@ -28,18 +28,21 @@ public enum SourceType {
             case STRING -> "CAST(" + c + " AS VARCHAR)";
             case DECIMAL -> "CAST(NULLIF(CAST(" + c + " AS VARCHAR), '') AS DECIMAL(38,12))";
             // typeof() picks the branch per input type; every branch must still bind for every type
-            case TIMESTAMP -> "CASE typeof(" + c + ")"
-                    + " WHEN 'TIMESTAMP WITH TIME ZONE' THEN CAST(" + c + " AS TIMESTAMPTZ)"
-                    + " WHEN '\"NULL\"' THEN CAST(NULL AS TIMESTAMPTZ)"
-                    + " WHEN 'VARCHAR' THEN CASE WHEN CAST(" + c + " AS VARCHAR) LIKE '%Z' OR regexp_matches(CAST(" + c + " AS VARCHAR), " + ZONED + ")"
-                    + " THEN CAST(CAST(" + c + " AS VARCHAR) AS TIMESTAMPTZ)"
-                    + " ELSE timezone('UTC', CAST(NULLIF(trim(CAST(" + c + " AS VARCHAR)), '') AS TIMESTAMP)) END"
-                    + " ELSE timezone('UTC', CAST(" + c + " AS TIMESTAMP)) END";
-            case DATE -> "CASE typeof(" + c + ")"
-                    + " WHEN 'DATE' THEN CAST(" + c + " AS DATE)"
-                    + " WHEN '\"NULL\"' THEN CAST(NULL AS DATE)"
-                    + " WHEN 'VARCHAR' THEN " + date("trim(CAST(" + c + " AS VARCHAR))")
-                    + " ELSE CAST(" + c + " AS DATE) END";
+            case TIMESTAMP ->
+                "CASE typeof(" + c + ")"
+                        + " WHEN 'TIMESTAMP WITH TIME ZONE' THEN CAST(" + c + " AS TIMESTAMPTZ)"
+                        + " WHEN '\"NULL\"' THEN CAST(NULL AS TIMESTAMPTZ)"
+                        + " WHEN 'VARCHAR' THEN CASE WHEN CAST(" + c + " AS VARCHAR) LIKE '%Z' OR regexp_matches(CAST("
+                        + c + " AS VARCHAR), " + ZONED + ")"
+                        + " THEN CAST(CAST(" + c + " AS VARCHAR) AS TIMESTAMPTZ)"
+                        + " ELSE timezone('UTC', CAST(NULLIF(trim(CAST(" + c + " AS VARCHAR)), '') AS TIMESTAMP)) END"
+                        + " ELSE timezone('UTC', CAST(" + c + " AS TIMESTAMP)) END";
+            case DATE ->
+                "CASE typeof(" + c + ")"
+                        + " WHEN 'DATE' THEN CAST(" + c + " AS DATE)"
+                        + " WHEN '\"NULL\"' THEN CAST(NULL AS DATE)"
+                        + " WHEN 'VARCHAR' THEN " + date("trim(CAST(" + c + " AS VARCHAR))")
+                        + " ELSE CAST(" + c + " AS DATE) END";
             case JSON -> "CAST(" + c + " AS JSON)";
             case ANY -> c;
         };

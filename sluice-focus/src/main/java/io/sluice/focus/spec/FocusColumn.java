@@ -17,7 +17,10 @@ public record FocusColumn(String id, DataType type, FeatureLevel level, boolean 
     }
 
     public enum DataType {
-        STRING("VARCHAR"), DECIMAL("DECIMAL(38,12)"), DATETIME("TIMESTAMPTZ"), JSON("JSON");
+        STRING("VARCHAR"),
+        DECIMAL("DECIMAL(38,12)"),
+        DATETIME("TIMESTAMPTZ"),
+        JSON("JSON");
 
         /**
          * The DuckDB type of the column in Sluice's output: money, prices and quantities are exact decimals with
@@ -30,5 +33,9 @@ public record FocusColumn(String id, DataType type, FeatureLevel level, boolean 
         }
     }
 
-    public enum FeatureLevel { MANDATORY, CONDITIONAL, RECOMMENDED }
+    public enum FeatureLevel {
+        MANDATORY,
+        CONDITIONAL,
+        RECOMMENDED
+    }
 }

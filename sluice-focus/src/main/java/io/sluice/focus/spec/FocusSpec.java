@@ -29,8 +29,14 @@ public final class FocusSpec {
     public static final List<String> FORWARD_COLUMNS = List.of("HostProviderName", "ServiceProviderName");
 
     /** Every column FOCUS 1.3 adds; a 1.2 dataset carrying them is not using un-prefixed custom columns. */
-    public static final List<String> LATER_COLUMNS = List.of("AllocatedMethodDetails", "AllocatedMethodId",
-            "AllocatedResourceId", "AllocatedResourceName", "AllocatedTags", "ContractApplied", "HostProviderName",
+    public static final List<String> LATER_COLUMNS = List.of(
+            "AllocatedMethodDetails",
+            "AllocatedMethodId",
+            "AllocatedResourceId",
+            "AllocatedResourceName",
+            "AllocatedTags",
+            "ContractApplied",
+            "HostProviderName",
             "ServiceProviderName");
 
     private final String version;
@@ -43,7 +49,8 @@ public final class FocusSpec {
 
     public static FocusSpec of(String version) {
         if (!VERSIONS.contains(version)) {
-            throw new IllegalArgumentException("FOCUS version " + version + " is not supported; supported: " + VERSIONS);
+            throw new IllegalArgumentException(
+                    "FOCUS version " + version + " is not supported; supported: " + VERSIONS);
         }
         String resource = "columns-" + version + ".csv";
         try (InputStream in = FocusSpec.class.getResourceAsStream(resource)) {
@@ -79,11 +86,17 @@ public final class FocusSpec {
         for (List<String> f : rows.subList(1, rows.size())) {
             String values = f.get(allowed);
             // ServiceSubcategory's 82 values are a table in the spec; the rules model carries (and checks) them
-            List<String> allowedValues = values.isBlank() || values.startsWith("see ") ? List.of()
+            List<String> allowedValues = values.isBlank() || values.startsWith("see ")
+                    ? List.of()
                     : Arrays.stream(values.split(";")).map(String::strip).toList();
-            out.put(f.get(id), new FocusColumn(f.get(id), dataType(f.get(type)),
-                    FocusColumn.FeatureLevel.valueOf(f.get(level).toUpperCase(Locale.ROOT)),
-                    Boolean.parseBoolean(f.get(nulls)), allowedValues));
+            out.put(
+                    f.get(id),
+                    new FocusColumn(
+                            f.get(id),
+                            dataType(f.get(type)),
+                            FocusColumn.FeatureLevel.valueOf(f.get(level).toUpperCase(Locale.ROOT)),
+                            Boolean.parseBoolean(f.get(nulls)),
+                            allowedValues));
         }
         return out;
     }

@@ -14,8 +14,7 @@ public final class Applicability {
     /** The column whose presence shows the provider supports the criterion. */
     static final Map<String, String> EVIDENCE = evidence();
 
-    private Applicability() {
-    }
+    private Applicability() {}
 
     /** Every criterion of the version's model. */
     public static Set<String> all(String version) {

@@ -71,7 +71,8 @@ public sealed interface Check {
                 for (String key : List.of("ColumnName", "ColumnAName", "ColumnBName", "ResultColumnName")) {
                     if (m.get(key) instanceof String c) columns.add(c);
                 }
-                String valueKey = m.containsKey("Value") ? "Value" : m.containsKey("ExpectedCount") ? "ExpectedCount" : null;
+                String valueKey =
+                        m.containsKey("Value") ? "Value" : m.containsKey("ExpectedCount") ? "ExpectedCount" : null;
                 yield new On(function, columns, valueKey == null ? null : m.get(valueKey), valueKey != null);
             }
         };
@@ -82,7 +83,8 @@ public sealed interface Check {
         if (node instanceof Map<?, ?> m && !m.containsKey("CheckFunction") && m.size() == 1) {
             Object inner = m.values().iterator().next();
             String key = (String) m.keySet().iterator().next();
-            List<Check> items = inner instanceof List<?> l ? l.stream().map(Check::parse).toList() : List.of(parse(inner));
+            List<Check> items =
+                    inner instanceof List<?> l ? l.stream().map(Check::parse).toList() : List.of(parse(inner));
             return key.equals("OR") ? new Or(items) : new And(items);
         }
         return parse(node);

@@ -24,7 +24,8 @@ public final class CheckSql {
     private static final String NUMERIC = "-?(\\d+(\\.\\d*)?|\\.\\d+)([eE]-?\\d+)?";
     private static final String DATETIME = "\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z";
     /** Units: a count and a unit, compounds with '-' and '/' ("GB-Hours", "Requests/Second", "1000 Tokens"). */
-    private static final String UNIT = "(\\d+ )?[A-Za-z][A-Za-z0-9.]*( [A-Za-z][A-Za-z0-9.]*)*([-/][A-Za-z][A-Za-z0-9.]*( [A-Za-z][A-Za-z0-9.]*)*)*";
+    private static final String UNIT =
+            "(\\d+ )?[A-Za-z][A-Za-z0-9.]*( [A-Za-z][A-Za-z0-9.]*)*([-/][A-Za-z][A-Za-z0-9.]*( [A-Za-z][A-Za-z0-9.]*)*)*";
 
     private final Map<String, String> types;
     private final boolean virtualCurrency;
@@ -70,12 +71,22 @@ public final class CheckSql {
     private String on(Check.On c, boolean nullSafe) {
         String col = c.columnArgs().isEmpty() ? null : Sql.identifier(c.column());
         return switch (c.function()) {
-            case "CheckValue" -> c.value() == null ? col + " IS NULL"
-                    : compare(c.column(), c.value(), nullSafe ? "IS NOT DISTINCT FROM" : "=");
-            case "CheckNotValue" -> c.value() == null ? col + " IS NOT NULL"
-                    : compare(c.column(), c.value(), nullSafe ? "IS DISTINCT FROM" : "<>");
-            case "CheckSameValue" -> text(c.column()) + (nullSafe ? " IS NOT DISTINCT FROM " : " = ") + text(c.columnArgs().get(1));
-            case "CheckNotSameValue" -> text(c.column()) + (nullSafe ? " IS DISTINCT FROM " : " <> ") + text(c.columnArgs().get(1));
+            case "CheckValue" ->
+                c.value() == null
+                        ? col + " IS NULL"
+                        : compare(c.column(), c.value(), nullSafe ? "IS NOT DISTINCT FROM" : "=");
+            case "CheckNotValue" ->
+                c.value() == null
+                        ? col + " IS NOT NULL"
+                        : compare(c.column(), c.value(), nullSafe ? "IS DISTINCT FROM" : "<>");
+            case "CheckSameValue" ->
+                text(c.column())
+                        + (nullSafe ? " IS NOT DISTINCT FROM " : " = ")
+                        + text(c.columnArgs().get(1));
+            case "CheckNotSameValue" ->
+                text(c.column())
+                        + (nullSafe ? " IS DISTINCT FROM " : " <> ")
+                        + text(c.columnArgs().get(1));
             case "CheckGreaterOrEqualThanValue" -> num(c.column()) + " >= " + c.value();
             case "CheckDecimalValue" -> "(" + col + " IS NULL OR " + num(c.column()) + " IS NOT NULL)";
             case "ColumnByColumnEqualsColumnValue" -> {
@@ -84,14 +95,27 @@ public final class CheckSql {
                 yield "abs(" + product + " - " + result + ") <= " + TOLERANCE + " + 0.000000001 * abs(" + result + ")";
             }
             case "TypeString" -> isText(c.column()) || is(c.column(), "JSON") ? "true" : nullOr(col, "false");
-            case "TypeDecimal" -> isNumber(c.column()) ? "true"
-                    : isText(c.column()) ? nullOr(col, "TRY_CAST(" + col + " AS DOUBLE) IS NOT NULL") : nullOr(col, "false");
-            case "TypeDateTime" -> isInstant(c.column()) ? "true"
-                    : isText(c.column()) ? nullOr(col, "TRY_CAST(" + col + " AS TIMESTAMPTZ) IS NOT NULL") : nullOr(col, "false");
+            case "TypeDecimal" ->
+                isNumber(c.column())
+                        ? "true"
+                        : isText(c.column())
+                                ? nullOr(col, "TRY_CAST(" + col + " AS DOUBLE) IS NOT NULL")
+                                : nullOr(col, "false");
+            case "TypeDateTime" ->
+                isInstant(c.column())
+                        ? "true"
+                        : isText(c.column())
+                                ? nullOr(col, "TRY_CAST(" + col + " AS TIMESTAMPTZ) IS NOT NULL")
+                                : nullOr(col, "false");
             case "FormatString" -> nullOr(col, "trim(" + text(c.column()) + ") <> ''");
             case "FormatNumeric" -> isNumber(c.column()) ? "true" : nullOr(col, matches(text(c.column()), NUMERIC));
             case "FormatDateTime" -> isInstant(c.column()) ? "true" : nullOr(col, matches(text(c.column()), DATETIME));
-            case "FormatCurrency" -> nullOr(col, virtualCurrency ? "trim(" + text(c.column()) + ") <> ''" : matches(text(c.column()), "[A-Z]{3}"));
+            case "FormatCurrency" ->
+                nullOr(
+                        col,
+                        virtualCurrency
+                                ? "trim(" + text(c.column()) + ") <> ''"
+                                : matches(text(c.column()), "[A-Z]{3}"));
             case "CheckNationalCurrency" -> nullOr(col, text(c.column()) + " IN (" + currencies() + ")");
             case "FormatUnit" -> nullOr(col, matches(text(c.column()), UNIT));
             case "FormatKeyValue" -> nullOr(col, keyValue(text(c.column())));
@@ -103,7 +127,8 @@ public final class CheckSql {
     private static String keyValue(String v) {
         return "(json_valid(" + v + ") AND json_type(" + v + ") = 'OBJECT'"
                 + " AND len(json_keys(" + v + ")) = len(list_distinct(json_keys(" + v + ")))"
-                + " AND NOT coalesce(list_bool_or(list_transform(map_values(TRY_CAST(" + v + "::JSON AS MAP(VARCHAR, JSON))),"
+                + " AND NOT coalesce(list_bool_or(list_transform(map_values(TRY_CAST(" + v
+                + "::JSON AS MAP(VARCHAR, JSON))),"
                 + " lambda x: json_type(x) IN ('OBJECT', 'ARRAY'))), false))";
     }
 
@@ -136,8 +161,21 @@ public final class CheckSql {
 
     private boolean isNumber(String column) {
         String t = type(column);
-        return t.startsWith("DECIMAL") || Set.of("DOUBLE", "FLOAT", "BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT",
-                "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT", "UHUGEINT").contains(t);
+        return t.startsWith("DECIMAL")
+                || Set.of(
+                                "DOUBLE",
+                                "FLOAT",
+                                "BIGINT",
+                                "INTEGER",
+                                "SMALLINT",
+                                "TINYINT",
+                                "HUGEINT",
+                                "UBIGINT",
+                                "UINTEGER",
+                                "USMALLINT",
+                                "UTINYINT",
+                                "UHUGEINT")
+                        .contains(t);
     }
 
     private boolean isInstant(String column) {
@@ -155,7 +193,9 @@ public final class CheckSql {
     /** ISO 4217 codes, as the JDK knows them. */
     private static String currencies() {
         StringJoiner j = new StringJoiner(", ");
-        new TreeSet<>(Currency.getAvailableCurrencies().stream().map(Currency::getCurrencyCode).toList())
+        new TreeSet<>(Currency.getAvailableCurrencies().stream()
+                        .map(Currency::getCurrencyCode)
+                        .toList())
                 .forEach(code -> j.add(Sql.literal(code)));
         return j.toString();
     }

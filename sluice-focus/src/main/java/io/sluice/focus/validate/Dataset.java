@@ -16,11 +16,10 @@ import java.util.StringJoiner;
  */
 public final class Dataset {
     public static final List<String> NULL_TOKENS = List.of("", "NULL", "null");
-    private static final java.util.Set<String> DATETIME_COLUMNS = java.util.Set.of("BillingPeriodStart", "BillingPeriodEnd",
-            "ChargePeriodStart", "ChargePeriodEnd");
+    private static final java.util.Set<String> DATETIME_COLUMNS =
+            java.util.Set.of("BillingPeriodStart", "BillingPeriodEnd", "ChargePeriodStart", "ChargePeriodEnd");
 
-    private Dataset() {
-    }
+    private Dataset() {}
 
     /** Creates {@code table} from the files (csv, csv.gz, parquet, jsonl); columns are matched by name. */
     public static void load(Connection c, String table, List<Path> files) throws SQLException {
@@ -29,8 +28,8 @@ public final class Dataset {
             String name = Sql.literal(f.getFileName().toString());
             // lines count from the header: the first data row is line 2 of a CSV
             int offset = reader(f).startsWith("read_csv") ? 1 : 0;
-            union.add("SELECT *, " + name + " AS " + FocusValidator.FILE + ", row_number() OVER () + " + offset
-                    + " AS " + FocusValidator.LINE + " FROM " + reader(f));
+            union.add("SELECT *, " + name + " AS " + FocusValidator.FILE + ", row_number() OVER () + " + offset + " AS "
+                    + FocusValidator.LINE + " FROM " + reader(f));
         }
         try (Statement s = c.createStatement()) {
             s.execute("CREATE OR REPLACE TEMP TABLE " + table + " AS " + union);
@@ -42,7 +41,8 @@ public final class Dataset {
         String path = Sql.literal(f.toString());
         String hive = hive(f);
         if (name.endsWith(".parquet")) return "read_parquet(" + path + hive + ")";
-        if (name.endsWith(".jsonl") || name.endsWith(".ndjson") || name.endsWith(".json")) return "read_json(" + path + hive + ")";
+        if (name.endsWith(".jsonl") || name.endsWith(".ndjson") || name.endsWith(".json"))
+            return "read_json(" + path + hive + ")";
         StringJoiner nulls = new StringJoiner(", ", "[", "]");
         NULL_TOKENS.forEach(t -> nulls.add(Sql.literal(t)));
         return "read_csv(" + path + ", all_varchar = true, nullstr = " + nulls + hive + ")";
@@ -79,14 +79,17 @@ public final class Dataset {
         for (Path f : files) {
             if (!reader(f).startsWith("read_csv")) continue;
             try (Statement s = c.createStatement();
-                 var r = s.executeQuery("SELECT count(*) FROM read_csv(" + Sql.literal(f.toString())
-                         + ", all_varchar = true, header = false, columns = {'line': 'VARCHAR'}, delim = E'\\x1F', quote = '', escape = '')"
-                         + " WHERE line LIKE '%,NULL,%' OR line LIKE '%,null,%' OR line LIKE 'NULL,%' OR line LIKE '%,NULL'")) {
+                    var r = s.executeQuery(
+                            "SELECT count(*) FROM read_csv(" + Sql.literal(f.toString())
+                                    + ", all_varchar = true, header = false, columns = {'line': 'VARCHAR'}, delim = E'\\x1F', quote = '', escape = '')"
+                                    + " WHERE line LIKE '%,NULL,%' OR line LIKE '%,null,%' OR line LIKE 'NULL,%' OR line LIKE '%,NULL'")) {
                 r.next();
                 tokens += r.getLong(1);
             }
         }
-        return tokens == 0 ? List.of() : List.of(tokens + " line(s) write null as the text NULL or null; FOCUS defines no "
-                + "null token for CSV, so they were read as null (an empty field is the usual choice)");
+        return tokens == 0
+                ? List.of()
+                : List.of(tokens + " line(s) write null as the text NULL or null; FOCUS defines no "
+                        + "null token for CSV, so they were read as null (an empty field is the usual choice)");
     }
 }

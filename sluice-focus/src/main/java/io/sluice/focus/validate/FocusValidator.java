@@ -22,6 +22,7 @@ import java.util.StringJoiner;
 public final class FocusValidator {
     /** Columns a dataset table may carry for reporting: the file and the line of each row. */
     public static final String FILE = "__file";
+
     public static final String LINE = "__line";
 
     static final Set<String> DATASET_FUNCTIONS = Set.of("ColumnPresent", "CheckDistinctCount", "CustomColumnsPrefixed");
@@ -44,14 +45,17 @@ public final class FocusValidator {
     /**
      * @param applicability the criteria to check under, or null to infer them from the columns
      */
-    public Report validate(Connection c, String table, List<String> inputs, Set<String> applicability, List<String> notes)
+    public Report validate(
+            Connection c, String table, List<String> inputs, Set<String> applicability, List<String> notes)
             throws SQLException {
         Map<String, String> types = columns(c, table);
         boolean located = describe(c, table).containsKey(FILE);
         boolean inferred = applicability == null;
         Set<String> criteria = inferred
-                ? Applicability.infer(types.keySet(), types.containsKey("BillingAccountName")
-                        && count(c, "SELECT count(BillingAccountName) FROM " + table) > 0)
+                ? Applicability.infer(
+                        types.keySet(),
+                        types.containsKey("BillingAccountName")
+                                && count(c, "SELECT count(BillingAccountName) FROM " + table) > 0)
                 : applicability;
         CheckSql sql = new CheckSql(types, criteria.contains("VIRTUAL_CURRENCY_SUPPORTED"));
         long rows = count(c, "SELECT count(*) FROM " + table);
@@ -73,8 +77,16 @@ public final class FocusValidator {
             if (results.get(i) != null) continue;
             PlannedRule p = plan.get(i);
             long failing = counts.get(p);
-            results.set(i, failing == 0 ? new RuleResult(p, RuleResult.Status.PASS, 0, List.of(), "")
-                    : new RuleResult(p, RuleResult.Status.FAIL, failing, samples(c, table, p, rowChecks.get(p), types, located), ""));
+            results.set(
+                    i,
+                    failing == 0
+                            ? new RuleResult(p, RuleResult.Status.PASS, 0, List.of(), "")
+                            : new RuleResult(
+                                    p,
+                                    RuleResult.Status.FAIL,
+                                    failing,
+                                    samples(c, table, p, rowChecks.get(p), types, located),
+                                    ""));
         }
         return new Report(model.version(), inputs, rows, criteria, inferred, results, notes);
     }
@@ -82,42 +94,66 @@ public final class FocusValidator {
     /** Why a rule is not checked on this dataset, or null when it is. */
     private RuleResult skip(PlannedRule p, Set<String> criteria, Set<String> columns) {
         ModelRule r = p.rule();
-        if (r.severity() == ModelRule.Severity.NONE) return RuleResult.skipped(p, RuleResult.Status.NOT_CHECKED, "MAY: a permission, nothing to check");
+        if (r.severity() == ModelRule.Severity.NONE)
+            return RuleResult.skipped(p, RuleResult.Status.NOT_CHECKED, "MAY: a permission, nothing to check");
         if (r.dynamic() || p.requirement() == null) {
-            return RuleResult.skipped(p, RuleResult.Status.NOT_CHECKED, "dynamic: needs facts beyond the dataset (invoices, price lists, history)");
+            return RuleResult.skipped(
+                    p,
+                    RuleResult.Status.NOT_CHECKED,
+                    "dynamic: needs facts beyond the dataset (invoices, price lists, history)");
         }
         Set<String> missing = new LinkedHashSet<>(p.applicability());
         missing.removeAll(criteria);
-        if (!missing.isEmpty()) return RuleResult.skipped(p, RuleResult.Status.NOT_APPLICABLE, "not applicable (criteria not met)");
+        if (!missing.isEmpty())
+            return RuleResult.skipped(p, RuleResult.Status.NOT_APPLICABLE, "not applicable (criteria not met)");
         if (!(p.requirement() instanceof Check.On on && on.function().equals("ColumnPresent"))) {
             Set<String> absent = new LinkedHashSet<>(p.columns());
             absent.removeAll(columns);
-            if (!absent.isEmpty()) return RuleResult.skipped(p, RuleResult.Status.NOT_CHECKED, "a column it reads is absent");
+            if (!absent.isEmpty())
+                return RuleResult.skipped(p, RuleResult.Status.NOT_CHECKED, "a column it reads is absent");
         }
         return null;
     }
 
-    private RuleResult datasetRule(Connection c, String table, PlannedRule p, Check.On on, Map<String, String> types,
-                                   CheckSql sql, boolean located) throws SQLException {
+    private RuleResult datasetRule(
+            Connection c,
+            String table,
+            PlannedRule p,
+            Check.On on,
+            Map<String, String> types,
+            CheckSql sql,
+            boolean located)
+            throws SQLException {
         return switch (on.function()) {
-            case "ColumnPresent" -> types.containsKey(on.column()) ? new RuleResult(p, RuleResult.Status.PASS, 0, List.of(), "")
-                    : RuleResult.datasetFailure(p, "missing column: the dataset has no column " + on.column());
+            case "ColumnPresent" ->
+                types.containsKey(on.column())
+                        ? new RuleResult(p, RuleResult.Status.PASS, 0, List.of(), "")
+                        : RuleResult.datasetFailure(p, "missing column: the dataset has no column " + on.column());
             case "CustomColumnsPrefixed" -> {
-                List<String> custom = types.keySet().stream().filter(col -> !col.startsWith("x_")
-                        && spec.column(col).isEmpty() && !FocusSpec.LATER_COLUMNS.contains(col)).toList();
-                yield custom.isEmpty() ? new RuleResult(p, RuleResult.Status.PASS, 0, List.of(), "")
+                List<String> custom = types.keySet().stream()
+                        .filter(col -> !col.startsWith("x_")
+                                && spec.column(col).isEmpty()
+                                && !FocusSpec.LATER_COLUMNS.contains(col))
+                        .toList();
+                yield custom.isEmpty()
+                        ? new RuleResult(p, RuleResult.Status.PASS, 0, List.of(), "")
                         : RuleResult.datasetFailure(p, "columns neither FOCUS nor x_: " + custom);
             }
             default -> {
                 // CheckDistinctCount: every value of A has exactly N distinct values of B
                 String a = Sql.identifier(on.column());
                 String b = Sql.identifier(on.columnArgs().get(1));
-                String rows = p.condition() == null ? table : "(SELECT * FROM " + table + " WHERE " + sql.holds(p.condition()) + ")";
-                String bad = "SELECT " + a + " FROM " + rows + " GROUP BY " + a + " HAVING count(DISTINCT " + b + ") <> " + on.value();
+                String rows = p.condition() == null
+                        ? table
+                        : "(SELECT * FROM " + table + " WHERE " + sql.holds(p.condition()) + ")";
+                String bad = "SELECT " + a + " FROM " + rows + " GROUP BY " + a + " HAVING count(DISTINCT " + b
+                        + ") <> " + on.value();
                 String where = a + " IN (" + bad + ")";
                 long failing = count(c, "SELECT count(*) FROM " + rows + " __r WHERE " + where);
-                yield failing == 0 ? new RuleResult(p, RuleResult.Status.PASS, 0, List.of(), "")
-                        : new RuleResult(p, RuleResult.Status.FAIL, failing, samples(c, rows, p, where, types, located), "");
+                yield failing == 0
+                        ? new RuleResult(p, RuleResult.Status.PASS, 0, List.of(), "")
+                        : new RuleResult(
+                                p, RuleResult.Status.FAIL, failing, samples(c, rows, p, where, types, located), "");
             }
         };
     }
@@ -131,7 +167,8 @@ public final class FocusValidator {
             List<PlannedRule> batch = rules.subList(from, Math.min(rules.size(), from + 100));
             StringJoiner aggregates = new StringJoiner(", ");
             for (PlannedRule p : batch) aggregates.add("count(*) FILTER (WHERE " + checks.get(p) + ")");
-            try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT " + aggregates + " FROM " + table)) {
+            try (Statement s = c.createStatement();
+                    ResultSet r = s.executeQuery("SELECT " + aggregates + " FROM " + table)) {
                 r.next();
                 for (int i = 0; i < batch.size(); i++) out.put(batch.get(i), r.getLong(i + 1));
             }
@@ -139,8 +176,9 @@ public final class FocusValidator {
         return out;
     }
 
-    private static List<String> samples(Connection c, String table, PlannedRule p, String where, Map<String, String> types,
-                                        boolean located) throws SQLException {
+    private static List<String> samples(
+            Connection c, String table, PlannedRule p, String where, Map<String, String> types, boolean located)
+            throws SQLException {
         List<String> cols = new ArrayList<>(p.columns());
         for (String context : List.of("ChargeCategory", "ChargeClass")) {
             if (!cols.contains(context) && types.containsKey(context)) cols.add(context);
@@ -150,7 +188,8 @@ public final class FocusValidator {
         cols.forEach(col -> select.add(Sql.identifier(col)));
         List<String> out = new ArrayList<>();
         try (Statement s = c.createStatement();
-             ResultSet r = s.executeQuery("SELECT " + select + " FROM " + table + " WHERE " + where + " LIMIT " + SAMPLES)) {
+                ResultSet r = s.executeQuery(
+                        "SELECT " + select + " FROM " + table + " WHERE " + where + " LIMIT " + SAMPLES)) {
             ResultSetMetaData m = r.getMetaData();
             while (r.next()) {
                 StringBuilder line = new StringBuilder();
@@ -184,14 +223,16 @@ public final class FocusValidator {
 
     private static Map<String, String> describe(Connection c, String table) throws SQLException {
         Map<String, String> out = new LinkedHashMap<>();
-        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("DESCRIBE SELECT * FROM " + table)) {
+        try (Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("DESCRIBE SELECT * FROM " + table)) {
             while (r.next()) out.put(r.getString("column_name"), r.getString("column_type"));
         }
         return out;
     }
 
     private static long count(Connection c, String sql) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
+        try (Statement s = c.createStatement();
+                ResultSet r = s.executeQuery(sql)) {
             r.next();
             return r.getLong(1);
         }

@@ -13,14 +13,27 @@ import java.util.Locale;
  * @param condition     the rows it applies to, or null for all
  * @param erratum       why Sluice corrected the model's version of this rule, or null
  */
-public record ModelRule(String id, String reference, String entityType, boolean dynamic, String function,
-                        String keyword, String description, List<String> applicability, Check requirement,
-                        Check condition, String erratum) {
+public record ModelRule(
+        String id,
+        String reference,
+        String entityType,
+        boolean dynamic,
+        String function,
+        String keyword,
+        String description,
+        List<String> applicability,
+        Check requirement,
+        Check condition,
+        String erratum) {
     public ModelRule {
         applicability = List.copyOf(applicability);
     }
 
-    public enum Severity { ERROR, WARNING, NONE }
+    public enum Severity {
+        ERROR,
+        WARNING,
+        NONE
+    }
 
     /** MUST rules are errors, SHOULD and RECOMMENDED ones warnings, MAY ones permissions to nothing. */
     public Severity severity() {
@@ -31,7 +44,17 @@ public record ModelRule(String id, String reference, String entityType, boolean 
     }
 
     ModelRule corrected(Check requirement, Check condition, boolean dynamic, String keyword, String why) {
-        return new ModelRule(id, reference, entityType, dynamic, function, keyword, description, applicability,
-                requirement, condition, why);
+        return new ModelRule(
+                id,
+                reference,
+                entityType,
+                dynamic,
+                function,
+                keyword,
+                description,
+                applicability,
+                requirement,
+                condition,
+                why);
     }
 }

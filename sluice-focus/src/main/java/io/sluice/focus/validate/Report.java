@@ -14,8 +14,14 @@ import java.util.Set;
  * @param inferred      the criteria were inferred from the columns, not asserted
  * @param notes         findings that are not rules (a CSV's null token, say)
  */
-public record Report(String version, List<String> inputs, long rows, Set<String> applicability, boolean inferred,
-                     List<RuleResult> results, List<String> notes) {
+public record Report(
+        String version,
+        List<String> inputs,
+        long rows,
+        Set<String> applicability,
+        boolean inferred,
+        List<RuleResult> results,
+        List<String> notes) {
     public Report {
         inputs = List.copyOf(inputs);
         applicability = java.util.Collections.unmodifiableSet(new java.util.TreeSet<>(applicability));
@@ -41,7 +47,9 @@ public record Report(String version, List<String> inputs, long rows, Set<String>
     }
 
     public RuleResult result(String ruleId) {
-        return results.stream().filter(r -> r.rule().id().equals(ruleId)).findFirst()
+        return results.stream()
+                .filter(r -> r.rule().id().equals(ruleId))
+                .findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no rule " + ruleId));
     }
 
@@ -59,17 +67,29 @@ public record Report(String version, List<String> inputs, long rows, Set<String>
         failures(out);
         for (RuleResult r : results) {
             if (r.status() == RuleResult.Status.FAIL) continue;
-            out.append(String.format(Locale.ROOT, "%-4s %s (%s) %s%s%n", switch (r.status()) {
-                case PASS -> "PASS";
-                case NOT_APPLICABLE -> "N/A";
-                default -> "SKIP";
-            }, r.rule().id(), r.rule().keyword(), r.rule().description(), r.reason().isEmpty() ? "" : " [" + r.reason() + "]"));
+            out.append(String.format(
+                    Locale.ROOT,
+                    "%-4s %s (%s) %s%s%n",
+                    switch (r.status()) {
+                        case PASS -> "PASS";
+                        case NOT_APPLICABLE -> "N/A";
+                        default -> "SKIP";
+                    },
+                    r.rule().id(),
+                    r.rule().keyword(),
+                    r.rule().description(),
+                    r.reason().isEmpty() ? "" : " [" + r.reason() + "]"));
         }
         out.append('\n');
-        List<RuleResult> corrected = results.stream().filter(r -> r.rule().erratum() != null).toList();
+        List<RuleResult> corrected =
+                results.stream().filter(r -> r.rule().erratum() != null).toList();
         if (!corrected.isEmpty()) {
             out.append("Checked as corrected (the model's version contradicts the rule's text):\n");
-            corrected.forEach(r -> out.append("  ").append(r.rule().id()).append(": ").append(r.rule().erratum()).append('\n'));
+            corrected.forEach(r -> out.append("  ")
+                    .append(r.rule().id())
+                    .append(": ")
+                    .append(r.rule().erratum())
+                    .append('\n'));
             out.append('\n');
         }
         notes.forEach(n -> out.append("Note: ").append(n).append('\n'));
@@ -90,7 +110,8 @@ public record Report(String version, List<String> inputs, long rows, Set<String>
         counts.put("passed", (long) with(RuleResult.Status.PASS).size());
         counts.put("failed", (long) errors().size());
         counts.put("warnings", (long) warnings().size());
-        counts.put("not_applicable", (long) with(RuleResult.Status.NOT_APPLICABLE).size());
+        counts.put(
+                "not_applicable", (long) with(RuleResult.Status.NOT_APPLICABLE).size());
         counts.put("not_checked", (long) with(RuleResult.Status.NOT_CHECKED).size());
         doc.put("counts", counts);
         List<Map<String, Object>> rules = new ArrayList<>();
@@ -98,7 +119,11 @@ public record Report(String version, List<String> inputs, long rows, Set<String>
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("id", r.rule().id());
             m.put("keyword", r.rule().keyword());
-            m.put("status", r.error() ? "fail" : r.warning() ? "warning" : r.status().name().toLowerCase(Locale.ROOT));
+            m.put(
+                    "status",
+                    r.error()
+                            ? "fail"
+                            : r.warning() ? "warning" : r.status().name().toLowerCase(Locale.ROOT));
             m.put("description", r.rule().description());
             m.put("failing_rows", r.status() != RuleResult.Status.FAIL || r.datasetLevel() ? null : r.failing());
             m.put("findings", r.samples());
@@ -112,9 +137,17 @@ public record Report(String version, List<String> inputs, long rows, Set<String>
     }
 
     private String header() {
-        return String.format(Locale.ROOT, "FOCUS %s validation of %s: %,d row(s)%n", version, String.join(", ", inputs), rows)
-                + "Applicability criteria " + (inferred ? "(inferred from the columns present; assert them with --applicability): "
-                : "(asserted): ") + (applicability.isEmpty() ? "none" : String.join(", ", applicability)) + "\n\n";
+        return String.format(
+                        Locale.ROOT,
+                        "FOCUS %s validation of %s: %,d row(s)%n",
+                        version,
+                        String.join(", ", inputs),
+                        rows)
+                + "Applicability criteria "
+                + (inferred
+                        ? "(inferred from the columns present; assert them with --applicability): "
+                        : "(asserted): ")
+                + (applicability.isEmpty() ? "none" : String.join(", ", applicability)) + "\n\n";
     }
 
     /** MUST failures, then SHOULD ones: how many rows (or what is wrong with the dataset) and a few of the rows. */
@@ -122,11 +155,20 @@ public record Report(String version, List<String> inputs, long rows, Set<String>
         List<RuleResult> failures = new ArrayList<>(errors());
         failures.addAll(warnings());
         for (RuleResult r : failures) {
-            out.append(String.format(Locale.ROOT, "%-4s %s (%s) %s%n", r.error() ? "FAIL" : "WARN", r.rule().id(),
-                    r.rule().keyword(), r.rule().description()));
-            String corrected = r.rule().erratum() == null ? "" : "; rule corrected: " + r.rule().erratum();
+            out.append(String.format(
+                    Locale.ROOT,
+                    "%-4s %s (%s) %s%n",
+                    r.error() ? "FAIL" : "WARN",
+                    r.rule().id(),
+                    r.rule().keyword(),
+                    r.rule().description()));
+            String corrected = r.rule().erratum() == null
+                    ? ""
+                    : "; rule corrected: " + r.rule().erratum();
             if (r.datasetLevel()) {
-                r.samples().forEach(s -> out.append("     ").append(s).append(corrected).append('\n'));
+                r.samples()
+                        .forEach(s ->
+                                out.append("     ").append(s).append(corrected).append('\n'));
             } else {
                 out.append(String.format(Locale.ROOT, "     %,d row(s)%s%n", r.failing(), corrected));
                 r.samples().forEach(s -> out.append("       ").append(s).append('\n'));
@@ -136,13 +178,22 @@ public record Report(String version, List<String> inputs, long rows, Set<String>
     }
 
     private long checked() {
-        return results.stream().filter(r -> r.status() == RuleResult.Status.PASS || r.status() == RuleResult.Status.FAIL).count();
+        return results.stream()
+                .filter(r -> r.status() == RuleResult.Status.PASS || r.status() == RuleResult.Status.FAIL)
+                .count();
     }
 
     private String verdict() {
-        return String.format(Locale.ROOT, "%s: %d rule(s) checked, %d passed, %d failed (MUST), %d warning(s) (SHOULD); "
-                        + "%d not applicable, %d not checked%n", failed() ? "NOT CONFORMANT" : "CONFORMANT", checked(),
-                with(RuleResult.Status.PASS).size(), errors().size(), warnings().size(),
-                with(RuleResult.Status.NOT_APPLICABLE).size(), with(RuleResult.Status.NOT_CHECKED).size());
+        return String.format(
+                Locale.ROOT,
+                "%s: %d rule(s) checked, %d passed, %d failed (MUST), %d warning(s) (SHOULD); "
+                        + "%d not applicable, %d not checked%n",
+                failed() ? "NOT CONFORMANT" : "CONFORMANT",
+                checked(),
+                with(RuleResult.Status.PASS).size(),
+                errors().size(),
+                warnings().size(),
+                with(RuleResult.Status.NOT_APPLICABLE).size(),
+                with(RuleResult.Status.NOT_CHECKED).size());
     }
 }

@@ -17,8 +17,7 @@ public final class RowRules {
 
     private final List<RowRule> rules;
 
-    public record RowRule(String id, String violation) {
-    }
+    public record RowRule(String id, String violation) {}
 
     /**
      * @param applicability the criteria the output meets
@@ -26,13 +25,16 @@ public final class RowRules {
      */
     public RowRules(String version, Set<String> applicability, Map<String, String> types) {
         CheckSql sql = new CheckSql(types, applicability.contains("VIRTUAL_CURRENCY_SUPPORTED"));
-        this.rules = new FocusValidator(version).plan().stream()
-                .filter(p -> p.rule().severity() == ModelRule.Severity.ERROR && !p.rule().dynamic() && p.requirement() != null)
-                .filter(p -> applicability.containsAll(p.applicability()))
-                .filter(p -> types.keySet().containsAll(p.columns()))
-                .filter(p -> rowLevel(p.requirement()))
-                .map(p -> new RowRule(p.rule().id(), sql.violation(p.condition(), p.requirement())))
-                .toList();
+        this.rules = new FocusValidator(version)
+                .plan().stream()
+                        .filter(p -> p.rule().severity() == ModelRule.Severity.ERROR
+                                && !p.rule().dynamic()
+                                && p.requirement() != null)
+                        .filter(p -> applicability.containsAll(p.applicability()))
+                        .filter(p -> types.keySet().containsAll(p.columns()))
+                        .filter(p -> rowLevel(p.requirement()))
+                        .map(p -> new RowRule(p.rule().id(), sql.violation(p.condition(), p.requirement())))
+                        .toList();
     }
 
     public List<RowRule> rules() {

@@ -12,8 +12,7 @@ import java.util.Set;
  * references is one rule (its parts are alternatives, not requirements).
  */
 public final class RulePlan {
-    private RulePlan() {
-    }
+    private RulePlan() {}
 
     public static List<PlannedRule> of(RulesModel model) {
         List<PlannedRule> out = new ArrayList<>();
@@ -22,15 +21,21 @@ public final class RulePlan {
         return out;
     }
 
-    private static void walk(RulesModel model, String id, Set<String> applicability, List<Check> conditions,
-                             List<PlannedRule> out, Set<String> seen) {
+    private static void walk(
+            RulesModel model,
+            String id,
+            Set<String> applicability,
+            List<Check> conditions,
+            List<PlannedRule> out,
+            Set<String> seen) {
         if (!seen.add(id)) return;
         ModelRule r = model.rules().get(id);
         Set<String> apply = new LinkedHashSet<>(applicability);
         apply.addAll(r.applicability());
         List<Check> when = new ArrayList<>(conditions);
         if (r.condition() != null) when.add(r.condition());
-        if (r.requirement() instanceof Check.And and && and.items().stream().allMatch(i -> i instanceof Check.ModelRule)) {
+        if (r.requirement() instanceof Check.And and
+                && and.items().stream().allMatch(i -> i instanceof Check.ModelRule)) {
             for (Check child : and.items()) walk(model, ((Check.ModelRule) child).ruleId(), apply, when, out, seen);
             return;
         }
@@ -48,11 +53,13 @@ public final class RulePlan {
                 yield r.condition() == null ? req : new Check.Or(List.of(new Check.Not(r.condition()), req));
             }
             case Check.And a -> {
-                List<Check> items = a.items().stream().map(i -> resolve(model, i)).toList();
+                List<Check> items =
+                        a.items().stream().map(i -> resolve(model, i)).toList();
                 yield items.contains(null) ? null : new Check.And(items);
             }
             case Check.Or o -> {
-                List<Check> items = o.items().stream().map(i -> resolve(model, i)).toList();
+                List<Check> items =
+                        o.items().stream().map(i -> resolve(model, i)).toList();
                 yield items.contains(null) ? null : new Check.Or(items);
             }
             case Check.Not n -> n;

@@ -15,7 +15,12 @@ public record RuleResult(PlannedRule planned, Status status, long failing, List<
         samples = List.copyOf(samples);
     }
 
-    public enum Status { PASS, FAIL, NOT_APPLICABLE, NOT_CHECKED }
+    public enum Status {
+        PASS,
+        FAIL,
+        NOT_APPLICABLE,
+        NOT_CHECKED
+    }
 
     public ModelRule rule() {
         return planned.rule();

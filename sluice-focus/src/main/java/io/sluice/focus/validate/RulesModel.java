@@ -22,7 +22,8 @@ public final class RulesModel {
     private final List<String> roots;
     private final java.util.Set<String> criteria;
 
-    private RulesModel(String version, Map<String, ModelRule> rules, List<String> roots, java.util.Set<String> criteria) {
+    private RulesModel(
+            String version, Map<String, ModelRule> rules, List<String> roots, java.util.Set<String> criteria) {
         this.version = version;
         this.rules = rules;
         this.roots = roots;
@@ -39,19 +40,22 @@ public final class RulesModel {
             String id = (String) fix.get("rule");
             ModelRule r = rules.get(id);
             if (r == null) throw new IllegalStateException("erratum for unknown rule " + id);
-            rules.put(id, r.corrected(
-                    fix.containsKey("requirement") ? Check.parse(fix.get("requirement")) : r.requirement(),
-                    fix.containsKey("condition") ? Check.parseCondition(fix.get("condition")) : r.condition(),
-                    fix.containsKey("dynamic") ? (Boolean) fix.get("dynamic") : r.dynamic(),
-                    fix.containsKey("keyword") ? (String) fix.get("keyword") : r.keyword(),
-                    ((String) fix.get("why")).strip()));
+            rules.put(
+                    id,
+                    r.corrected(
+                            fix.containsKey("requirement") ? Check.parse(fix.get("requirement")) : r.requirement(),
+                            fix.containsKey("condition") ? Check.parseCondition(fix.get("condition")) : r.condition(),
+                            fix.containsKey("dynamic") ? (Boolean) fix.get("dynamic") : r.dynamic(),
+                            fix.containsKey("keyword") ? (String) fix.get("keyword") : r.keyword(),
+                            ((String) fix.get("why")).strip()));
         }
         List<String> roots = new ArrayList<>();
         java.util.Set<String> referenced = new java.util.HashSet<>();
         rules.values().forEach(r -> collectRefs(r.requirement(), referenced));
         for (String id : rules.keySet()) if (!referenced.contains(id)) roots.add(id);
         @SuppressWarnings("unchecked")
-        java.util.Set<String> criteria = new java.util.TreeSet<>(((Map<String, Object>) json.get("ApplicabilityCriteria")).keySet());
+        java.util.Set<String> criteria =
+                new java.util.TreeSet<>(((Map<String, Object>) json.get("ApplicabilityCriteria")).keySet());
         return new RulesModel(version, rules, roots, criteria);
     }
 
@@ -81,23 +85,28 @@ public final class RulesModel {
         @SuppressWarnings("unchecked")
         List<String> applicability = (List<String>) r.getOrDefault("ApplicabilityCriteria", List.of());
         boolean hasRequirement = requirement instanceof Map<?, ?> m && !m.isEmpty();
-        return new ModelRule(id, (String) r.get("Reference"), (String) r.get("EntityType"),
-                "Dynamic".equals(r.get("Type")), (String) r.get("Function"), (String) vc.get("Keyword"),
-                ((String) vc.get("MustSatisfy")).strip(), applicability,
+        return new ModelRule(
+                id,
+                (String) r.get("Reference"),
+                (String) r.get("EntityType"),
+                "Dynamic".equals(r.get("Type")),
+                (String) r.get("Function"),
+                (String) vc.get("Keyword"),
+                ((String) vc.get("MustSatisfy")).strip(),
+                applicability,
                 hasRequirement ? Check.parse(requirement) : null,
-                condition instanceof Map<?, ?> c && !c.isEmpty() ? Check.parseCondition(condition) : null, null);
+                condition instanceof Map<?, ?> c && !c.isEmpty() ? Check.parseCondition(condition) : null,
+                null);
     }
 
     private static void collectRefs(Check c, java.util.Set<String> out) {
         switch (c) {
-            case null -> {
-            }
+            case null -> {}
             case Check.ModelRule m -> out.add(m.ruleId());
             case Check.And a -> a.items().forEach(i -> collectRefs(i, out));
             case Check.Or o -> o.items().forEach(i -> collectRefs(i, out));
             case Check.Not n -> collectRefs(n.inner(), out);
-            case Check.On on -> {
-            }
+            case Check.On on -> {}
         }
     }
 
@@ -113,7 +122,8 @@ public final class RulesModel {
     @SuppressWarnings("unchecked")
     private static List<Map<String, Object>> errata(String resource) {
         try (InputStream in = stream(resource)) {
-            Map<String, Object> doc = (Map<String, Object>) new Load(LoadSettings.builder().build()).loadFromInputStream(in);
+            Map<String, Object> doc =
+                    (Map<String, Object>) new Load(LoadSettings.builder().build()).loadFromInputStream(in);
             return (List<Map<String, Object>>) doc.get("corrections");
         } catch (IOException e) {
             throw new UncheckedIOException(e);

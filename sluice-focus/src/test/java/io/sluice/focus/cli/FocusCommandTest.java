@@ -36,9 +36,10 @@ class FocusCommandTest {
             + "BillingCurrency,BillingPeriodEnd,BillingPeriodStart,ChargeCategory,ChargeClass,ChargeDescription,ChargeFrequency,"
             + "ChargePeriodEnd,ChargePeriodStart,ContractedCost,EffectiveCost,InvoiceIssuerName,ListCost,PricingQuantity,"
             + "PricingUnit,ProviderName,PublisherName,ServiceCategory,ServiceName,ServiceSubcategory";
-    private static final String CONFORMANT_ROW = ",1.5,acct-1,Main,EUR,2024-02-01T00:00:00Z,2024-01-01T00:00:00Z,Usage,,"
-            + "VM hours,Usage-Based,2024-01-02T00:00:00Z,2024-01-01T00:00:00Z,1.5,1.5,Acme Cloud,1.5,3,Hours,Acme Cloud,"
-            + "Acme Cloud,Compute,Acme VMs,Virtual Machines";
+    private static final String CONFORMANT_ROW =
+            ",1.5,acct-1,Main,EUR,2024-02-01T00:00:00Z,2024-01-01T00:00:00Z,Usage,,"
+                    + "VM hours,Usage-Based,2024-01-02T00:00:00Z,2024-01-01T00:00:00Z,1.5,1.5,Acme Cloud,1.5,3,Hours,Acme Cloud,"
+                    + "Acme Cloud,Compute,Acme VMs,Virtual Machines";
 
     @Test
     void validateExitsOneWhenAMustRuleFailsAndPrintsTheFailuresAndASummary() throws Exception {
@@ -57,11 +58,16 @@ class FocusCommandTest {
 
     @Test
     void verboseListsEveryRule() throws Exception {
-        assertThat(run("validate", "--verbose", resource("public/focus-sample-1000rows.csv").toString())).isEqualTo(1);
+        assertThat(run(
+                        "validate",
+                        "--verbose",
+                        resource("public/focus-sample-1000rows.csv").toString()))
+                .isEqualTo(1);
         assertThat(out.toString())
                 .contains("FAIL ChargeFrequency-C-003-M (MUST)")
                 .contains("PASS BilledCost-C-001-M (MUST)")
-                .contains("SKIP ").contains("[dynamic: needs facts beyond the dataset")
+                .contains("SKIP ")
+                .contains("[dynamic: needs facts beyond the dataset")
                 .contains("[MAY: a permission, nothing to check]")
                 .contains("NOT CONFORMANT");
     }
@@ -69,25 +75,33 @@ class FocusCommandTest {
     @Test
     void aMissingColumnIsReportedAsMissingNotAsRows() throws Exception {
         Path file = dir.resolve("no-billed-cost.csv");
-        Files.writeString(file, CONFORMANT_HEADER.replace("BilledCost,", "") + "\n" + CONFORMANT_ROW.replaceFirst(",1.5", "") + "\n");
+        Files.writeString(
+                file,
+                CONFORMANT_HEADER.replace("BilledCost,", "") + "\n" + CONFORMANT_ROW.replaceFirst(",1.5", "") + "\n");
         assertThat(run("validate", "--applicability", "none", file.toString())).isEqualTo(1);
         java.util.List<String> lines = out.toString().lines().toList();
         int at = lines.indexOf("     missing column: the dataset has no column BilledCost");
         assertThat(at).as(out.toString()).isPositive();
-        assertThat(lines.get(at - 1)).as("the failed rule, right above: no row count between").startsWith("FAIL ");
+        assertThat(lines.get(at - 1))
+                .as("the failed rule, right above: no row count between")
+                .startsWith("FAIL ");
     }
 
     @Test
     void jsonHasEveryRuleForScripts() throws Exception {
         Path file = dir.resolve("no-billed-cost.csv");
-        Files.writeString(file, CONFORMANT_HEADER.replace("BilledCost,", "") + "\n" + CONFORMANT_ROW.replaceFirst(",1.5", "") + "\n");
-        assertThat(run("validate", "--json", "--applicability", "none", file.toString())).isEqualTo(1);
+        Files.writeString(
+                file,
+                CONFORMANT_HEADER.replace("BilledCost,", "") + "\n" + CONFORMANT_ROW.replaceFirst(",1.5", "") + "\n");
+        assertThat(run("validate", "--json", "--applicability", "none", file.toString()))
+                .isEqualTo(1);
         JsonNode report = new ObjectMapper().readTree(out.toString());
         assertThat(report.get("conformant").asBoolean()).isFalse();
         assertThat(report.get("rows").asLong()).isEqualTo(1);
         assertThat(report.get("counts").get("failed").asLong()).isPositive();
         JsonNode present = null;
-        for (JsonNode r : report.get("rules")) if (r.get("findings").toString().contains("no column BilledCost")) present = r;
+        for (JsonNode r : report.get("rules"))
+            if (r.get("findings").toString().contains("no column BilledCost")) present = r;
         assertThat(present).isNotNull();
         assertThat(present.get("status").asText()).isEqualTo("fail");
         assertThat(present.get("failing_rows").isNull()).isTrue();
@@ -100,18 +114,32 @@ class FocusCommandTest {
         Files.writeString(folder.resolve("part-1.csv"), CONFORMANT_HEADER + "\n" + CONFORMANT_ROW + "\n");
         Files.createDirectories(dir.resolve("focus/_dead_letter"));
         Files.writeString(dir.resolve("focus/_dead_letter/bad.csv"), "not,focus\n1,2\n");
-        int code = run("validate", "--applicability", "none", dir.resolve("focus").toString());
+        int code =
+                run("validate", "--applicability", "none", dir.resolve("focus").toString());
         assertThat(code).as(out.toString()).isZero();
-        assertThat(out.toString()).contains("1 row(s)").contains("(asserted): none").contains("CONFORMANT");
+        assertThat(out.toString())
+                .contains("1 row(s)")
+                .contains("(asserted): none")
+                .contains("CONFORMANT");
     }
 
     @Test
     void badArgumentsExitTwo() throws Exception {
         assertThat(run("validate", dir.resolve("missing.csv").toString())).isEqualTo(2);
         assertThat(err.toString()).contains("no such file or folder");
-        assertThat(run("validate", "--applicability", "LOTS_OF_CLOUDS", resource("public/focus-sample-1000rows.csv").toString())).isEqualTo(2);
+        assertThat(run(
+                        "validate",
+                        "--applicability",
+                        "LOTS_OF_CLOUDS",
+                        resource("public/focus-sample-1000rows.csv").toString()))
+                .isEqualTo(2);
         assertThat(err.toString()).contains("unknown applicability criterion LOTS_OF_CLOUDS");
-        assertThat(run("validate", "--version", "0.5", resource("public/focus-sample-1000rows.csv").toString())).isEqualTo(2);
+        assertThat(run(
+                        "validate",
+                        "--version",
+                        "0.5",
+                        resource("public/focus-sample-1000rows.csv").toString()))
+                .isEqualTo(2);
     }
 
     @Test

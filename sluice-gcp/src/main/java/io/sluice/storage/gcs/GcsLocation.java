@@ -17,23 +17,26 @@ import java.util.Set;
  */
 record GcsLocation(String root, String bucket, String prefix, Optional<String> project, Optional<String> endpoint) {
     private static final Set<String> SETTINGS = GcsObjectStoreFactory.DECLARED.fields().stream()
-            .map(io.sluice.config.Field::name).collect(java.util.stream.Collectors.toSet());
+            .map(io.sluice.config.Field::name)
+            .collect(java.util.stream.Collectors.toSet());
 
     static GcsLocation parse(URI url, Map<String, Object> settings) {
         if (!"gs".equalsIgnoreCase(url.getScheme())) {
-            throw new IllegalArgumentException("'" + url + "' is not a Google Cloud Storage url: write gs://bucket/prefix/");
+            throw new IllegalArgumentException(
+                    "'" + url + "' is not a Google Cloud Storage url: write gs://bucket/prefix/");
         }
         for (String name : settings.keySet()) {
             if (!SETTINGS.contains(name)) {
-                throw new IllegalArgumentException("gcs." + name + ": unknown setting; the gcs block takes project and "
-                        + "endpoint");
+                throw new IllegalArgumentException(
+                        "gcs." + name + ": unknown setting; the gcs block takes project and " + "endpoint");
             }
         }
         String bucket = url.getAuthority();
         // lower-case letters, digits, '-', '_' and '.', 3 to 63 characters (222 with dots)
         if (bucket == null || !bucket.matches("[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]")) {
-            throw new IllegalArgumentException("'" + bucket + "' in " + url + " is not a bucket name: 3 to 63 lower-case "
-                    + "letters, digits, '-', '_' and '.', starting and ending with a letter or digit");
+            throw new IllegalArgumentException(
+                    "'" + bucket + "' in " + url + " is not a bucket name: 3 to 63 lower-case "
+                            + "letters, digits, '-', '_' and '.', starting and ending with a letter or digit");
         }
         String path = url.getPath() == null ? "" : url.getPath();
         String prefix = path.startsWith("/") ? path.substring(1) : path;

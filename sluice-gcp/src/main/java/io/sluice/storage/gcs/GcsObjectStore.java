@@ -52,10 +52,12 @@ import java.util.zip.CRC32C;
 public final class GcsObjectStore implements ObjectStore {
     /** Files up to this size go up in one request; larger ones as a resumable upload. */
     static final long DEFAULT_SINGLE_REQUEST_LIMIT = 8L * 1024 * 1024;
+
     private static final int RESUMABLE_CHUNK = 16 * 1024 * 1024;
     private static final long PAGE_SIZE = 1000;
-    private static final BlobField[] FIELDS = {BlobField.NAME, BlobField.SIZE, BlobField.UPDATED,
-            BlobField.GENERATION, BlobField.MD5HASH, BlobField.CRC32C};
+    private static final BlobField[] FIELDS = {
+        BlobField.NAME, BlobField.SIZE, BlobField.UPDATED, BlobField.GENERATION, BlobField.MD5HASH, BlobField.CRC32C
+    };
 
     private final GcsLocation location;
     private final StorageOptions options;
@@ -82,8 +84,8 @@ public final class GcsObjectStore implements ObjectStore {
         if (location.emulator()) {
             builder.setCredentials(NoCredentials.getInstance());
         }
-        return new GcsObjectStore(location, builder.build(), credentialSource(location, env),
-                DEFAULT_SINGLE_REQUEST_LIMIT);
+        return new GcsObjectStore(
+                location, builder.build(), credentialSource(location, env), DEFAULT_SINGLE_REQUEST_LIMIT);
     }
 
     /** Where the application default credentials will come from, in the order the library looks. */
@@ -96,7 +98,8 @@ public final class GcsObjectStore implements ObjectStore {
         if (file != null && !file.isBlank()) {
             return adc + "the file in GOOGLE_APPLICATION_CREDENTIALS (" + file + ")";
         }
-        Path gcloud = env.containsKey("CLOUDSDK_CONFIG") ? Path.of(env.get("CLOUDSDK_CONFIG"))
+        Path gcloud = env.containsKey("CLOUDSDK_CONFIG")
+                ? Path.of(env.get("CLOUDSDK_CONFIG"))
                 : Path.of(System.getProperty("user.home"), ".config", "gcloud");
         Path wellKnown = gcloud.resolve("application_default_credentials.json");
         if (Files.isRegularFile(wellKnown)) {
@@ -118,8 +121,10 @@ public final class GcsObjectStore implements ObjectStore {
 
     @Override
     public Stream<StoredObject> list(String prefix, String startAfter) throws IOException {
-        List<BlobListOption> options = new ArrayList<>(List.of(BlobListOption.prefix(location.objectName(prefix)),
-                BlobListOption.pageSize(PAGE_SIZE), BlobListOption.fields(FIELDS)));
+        List<BlobListOption> options = new ArrayList<>(List.of(
+                BlobListOption.prefix(location.objectName(prefix)),
+                BlobListOption.pageSize(PAGE_SIZE),
+                BlobListOption.fields(FIELDS)));
         if (startAfter != null) {
             options.add(BlobListOption.startOffset(location.objectName(startAfter))); // inclusive
         }
@@ -173,12 +178,20 @@ public final class GcsObjectStore implements ObjectStore {
 
     @Override
     public InputStream read(String key, String version, long offset, long length) throws IOException {
-        BlobSourceOption[] pinned = version == null ? new BlobSourceOption[0]
+        BlobSourceOption[] pinned = version == null
+                ? new BlobSourceOption[0]
                 : new BlobSourceOption[] {BlobSourceOption.generationMatch(generation(key, version))};
         try {
             if (length == 0) {
-                if (storage().get(id(key), version == null ? new BlobGetOption[0]
-                        : new BlobGetOption[] {BlobGetOption.generationMatch(generation(key, version))}) == null) {
+                if (storage()
+                                .get(
+                                        id(key),
+                                        version == null
+                                                ? new BlobGetOption[0]
+                                                : new BlobGetOption[] {
+                                                    BlobGetOption.generationMatch(generation(key, version))
+                                                })
+                        == null) {
                     throw new NoSuchFileException(describe(key), null, "no such object");
                 }
                 return InputStream.nullInputStream();
@@ -208,9 +221,10 @@ public final class GcsObjectStore implements ObjectStore {
         BlobInfo info = BlobInfo.newBuilder(id(key)).setCrc32c(crc32c(file)).build();
         List<BlobWriteOption> options = new ArrayList<>(List.of(BlobWriteOption.crc32cMatch()));
         switch (condition) {
-            case WriteCondition.None none -> { }
+            case WriteCondition.None none -> {}
             case WriteCondition.IfAbsent absent -> options.add(BlobWriteOption.doesNotExist());
-            case WriteCondition.IfVersion v -> options.add(BlobWriteOption.generationMatch(generation(key, v.version())));
+            case WriteCondition.IfVersion v ->
+                options.add(BlobWriteOption.generationMatch(generation(key, v.version())));
         }
         try {
             Blob blob = storage().createFrom(info, file, RESUMABLE_CHUNK, options.toArray(BlobWriteOption[]::new));
@@ -227,7 +241,7 @@ public final class GcsObjectStore implements ObjectStore {
             case WriteCondition.None none -> new BlobTargetOption[0];
             case WriteCondition.IfAbsent absent -> new BlobTargetOption[] {BlobTargetOption.doesNotExist()};
             case WriteCondition.IfVersion v ->
-                    new BlobTargetOption[] {BlobTargetOption.generationMatch(generation(key, v.version()))};
+                new BlobTargetOption[] {BlobTargetOption.generationMatch(generation(key, v.version()))};
         };
         try {
             return stored(key, storage().create(BlobInfo.newBuilder(id(key)).build(), content, options));
@@ -240,7 +254,9 @@ public final class GcsObjectStore implements ObjectStore {
     public StoredObject copy(String fromKey, String toKey) throws IOException {
         try {
             // a rewrite: server-side, in as many calls as GCS asks for (one inside a location and storage class)
-            Blob copy = storage().copy(Storage.CopyRequest.of(id(fromKey), id(toKey))).getResult();
+            Blob copy = storage()
+                    .copy(Storage.CopyRequest.of(id(fromKey), id(toKey)))
+                    .getResult();
             return stored(toKey, copy);
         } catch (StorageException e) {
             if (e.getCode() == 404) {
@@ -313,10 +329,15 @@ public final class GcsObjectStore implements ObjectStore {
         if (blob.getCrc32c() != null) {
             checksums.put("crc32c", HexFormat.of().formatHex(Base64.getDecoder().decode(blob.getCrc32c())));
         }
-        Instant updated = blob.getUpdateTimeOffsetDateTime() != null ? blob.getUpdateTimeOffsetDateTime().toInstant()
+        Instant updated = blob.getUpdateTimeOffsetDateTime() != null
+                ? blob.getUpdateTimeOffsetDateTime().toInstant()
                 : Instant.ofEpochMilli(blob.getUpdateTime());
-        return new StoredObject(key, blob.getSize() == null ? 0 : blob.getSize(), updated,
-                Long.toString(blob.getGeneration()), checksums);
+        return new StoredObject(
+                key,
+                blob.getSize() == null ? 0 : blob.getSize(),
+                updated,
+                Long.toString(blob.getGeneration()),
+                checksums);
     }
 
     private long generation(String key, String version) throws ObjectChangedException {
@@ -335,7 +356,9 @@ public final class GcsObjectStore implements ObjectStore {
                 crc.update(buf, 0, n);
             }
         }
-        return Base64.getEncoder().encodeToString(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+        return Base64.getEncoder()
+                .encodeToString(
+                        ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
     }
 
     private int readChannel(ReadChannel channel, ByteBuffer into, String key) throws IOException {
@@ -359,9 +382,13 @@ public final class GcsObjectStore implements ObjectStore {
 
     private IOException writeFailure(String key, WriteCondition condition, StorageException e) {
         if (e.getCode() == 412 && !(condition instanceof WriteCondition.None)) {
-            return new ObjectChangedException(key, "not written: " + describe(key) + (condition
-                    instanceof WriteCondition.IfAbsent ? " exists already" : " is no longer generation "
-                    + ((WriteCondition.IfVersion) condition).version() + " (or is gone)"));
+            return new ObjectChangedException(
+                    key,
+                    "not written: " + describe(key)
+                            + (condition instanceof WriteCondition.IfAbsent
+                                    ? " exists already"
+                                    : " is no longer generation " + ((WriteCondition.IfVersion) condition).version()
+                                            + " (or is gone)"));
         }
         return failure("write", key, e);
     }
@@ -369,27 +396,34 @@ public final class GcsObjectStore implements ObjectStore {
     private IOException failure(String action, String key, StorageException e) {
         int code = e.getCode();
         if (code == 412) {
-            return new ObjectChangedException(key, "could not " + action + " " + describe(key)
-                    + ": it is no longer the generation asked for");
+            return new ObjectChangedException(
+                    key, "could not " + action + " " + describe(key) + ": it is no longer the generation asked for");
         }
         if (code == 404) {
-            if (e.getMessage() != null && e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("bucket")) {
-                return new IOException("could not " + action + " " + describe(key) + ": the bucket '"
-                        + location.bucket() + "' does not exist; create it, or correct the path", e);
+            if (e.getMessage() != null
+                    && e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("bucket")) {
+                return new IOException(
+                        "could not " + action + " " + describe(key) + ": the bucket '" + location.bucket()
+                                + "' does not exist; create it, or correct the path",
+                        e);
             }
             return new NoSuchFileException(describe(key), null, "could not " + action + " it: no such object");
         }
         if (code == 401 || code == 403) {
-            return new IOException("GCS refused to " + action + " " + describe(key) + " (" + code + ": "
-                    + e.getMessage() + ") with " + credentialSource + ": give that identity the role 'Storage "
-                    + "Object User' on the bucket (or 'Storage Object Viewer' to read), or use other credentials", e);
+            return new IOException(
+                    "GCS refused to " + action + " " + describe(key) + " (" + code + ": "
+                            + e.getMessage() + ") with " + credentialSource + ": give that identity the role 'Storage "
+                            + "Object User' on the bucket (or 'Storage Object Viewer' to read), or use other credentials",
+                    e);
         }
         if (code == 0 && e.getCause() instanceof IOException io) {
-            return new IOException("could not " + action + " " + describe(key) + ": " + options.getHost()
-                    + " did not answer (" + io + "); check the endpoint and the network", e);
+            return new IOException(
+                    "could not " + action + " " + describe(key) + ": " + options.getHost() + " did not answer (" + io
+                            + "); check the endpoint and the network",
+                    e);
         }
-        return new IOException("could not " + action + " " + describe(key) + ": GCS answered " + code + " "
-                + e.getMessage(), e);
+        return new IOException(
+                "could not " + action + " " + describe(key) + ": GCS answered " + code + " " + e.getMessage(), e);
     }
 
     /** The rest of a ranged read, after the bytes read to check it. */

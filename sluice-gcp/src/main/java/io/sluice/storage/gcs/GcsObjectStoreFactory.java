@@ -11,11 +11,18 @@ import java.util.Set;
 
 /** Opens {@code gs://bucket/prefix/}. */
 public final class GcsObjectStoreFactory implements ObjectStoreFactory {
-    static final Type.Obj DECLARED = Type.Obj.of("How to reach Google Cloud Storage. Credentials: the application "
+    static final Type.Obj DECLARED = Type.Obj.of(
+            "How to reach Google Cloud Storage. Credentials: the application "
                     + "default credentials (see [object stores](storage.md#google-cloud-storage)).",
-            Field.computed("project", Type.STRING, "the credentials' project",
+            Field.computed(
+                    "project",
+                    Type.STRING,
+                    "the credentials' project",
                     "The project billed for the requests (needed for requester-pays buckets)."),
-            Field.computed("endpoint", Type.STRING, "`https://storage.googleapis.com`",
+            Field.computed(
+                    "endpoint",
+                    Type.STRING,
+                    "`https://storage.googleapis.com`",
                     "Another endpoint: a private one, or a plain-http emulator such as `http://127.0.0.1:4443` "
                             + "(no credentials are sent to plain http)."));
 

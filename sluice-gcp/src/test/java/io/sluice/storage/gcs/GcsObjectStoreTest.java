@@ -40,19 +40,25 @@ class GcsObjectStoreTest extends ObjectStoreConformanceKit {
      */
     private static final String NO_GENERATION = "the fake gives one-request uploads no generation (FakeStorageRpc"
             + ".create), so objects written small have no version";
+
     private static final Map<String, String> FAKE_CANNOT = Map.ofEntries(
-            Map.entry("listsEveryKeyInKeyOrderAcrossPages", NO_GENERATION + "; and its listing is neither in key "
-                    + "order (a hash map) nor paged (pageSize truncates and ends the listing)"),
-            Map.entry("listsByPartialPrefixAndAfterAKey", NO_GENERATION + "; and it refuses startOffset ('Unknown "
-                    + "option: START_OFF_SET')"),
+            Map.entry(
+                    "listsEveryKeyInKeyOrderAcrossPages",
+                    NO_GENERATION + "; and its listing is neither in key "
+                            + "order (a hash map) nor paged (pageSize truncates and ends the listing)"),
+            Map.entry(
+                    "listsByPartialPrefixAndAfterAKey",
+                    NO_GENERATION + "; and it refuses startOffset ('Unknown " + "option: START_OFF_SET')"),
             Map.entry("listingAndStatAgreeWithTheWrite", NO_GENERATION),
             Map.entry("checksumsTheStoreGivesMatchTheContent", NO_GENERATION),
             Map.entry("readsARangeOrToTheEnd", NO_GENERATION),
             Map.entry("readOfAStaleVersionFails", NO_GENERATION + "; and its reads ignore ifGenerationMatch"),
-            Map.entry("ifAbsentRefusesTheSecondWriter", NO_GENERATION + "; and its one-request upload ignores "
-                    + "ifGenerationMatch=0"),
-            Map.entry("ifVersionRefusesAStaleVersion", NO_GENERATION + "; and its one-request upload ignores "
-                    + "ifGenerationMatch"),
+            Map.entry(
+                    "ifAbsentRefusesTheSecondWriter",
+                    NO_GENERATION + "; and its one-request upload ignores " + "ifGenerationMatch=0"),
+            Map.entry(
+                    "ifVersionRefusesAStaleVersion",
+                    NO_GENERATION + "; and its one-request upload ignores " + "ifGenerationMatch"),
             Map.entry("deletesAndDeletingNothingIsNoError", NO_GENERATION),
             Map.entry("copiesInsideTheStore", NO_GENERATION));
 
@@ -66,8 +72,8 @@ class GcsObjectStoreTest extends ObjectStoreConformanceKit {
     protected ObjectStore openStore() {
         GcsLocation location = GcsLocation.parse(URI.create("gs://kit/" + UUID.randomUUID() + "/"), Map.of());
         // a fresh fake per test; 'false': it ignores the options it does not know instead of throwing
-        return new GcsObjectStore(location, LocalStorageHelper.customOptions(false), "none: in-process fake",
-                SINGLE_REQUEST_LIMIT);
+        return new GcsObjectStore(
+                location, LocalStorageHelper.customOptions(false), "none: in-process fake", SINGLE_REQUEST_LIMIT);
     }
 
     @Override
@@ -83,10 +89,12 @@ class GcsObjectStoreTest extends ObjectStoreConformanceKit {
     @Override
     protected String skipReason(Check check) {
         return switch (check) {
-            case ABORT_INCOMPLETE_WRITES -> "on GCS a killed resumable upload leaves no object and no listable "
-                    + "session: there is nothing for abortIncompleteWrites to remove (it returns 0)";
-            case IF_ABSENT_RACE -> "the fake's one-request upload ignores ifGenerationMatch=0 (FakeStorageRpc.create "
-                    + "drops every option), so any number of writers 'win'";
+            case ABORT_INCOMPLETE_WRITES ->
+                "on GCS a killed resumable upload leaves no object and no listable "
+                        + "session: there is nothing for abortIncompleteWrites to remove (it returns 0)";
+            case IF_ABSENT_RACE ->
+                "the fake's one-request upload ignores ifGenerationMatch=0 (FakeStorageRpc.create "
+                        + "drops every option), so any number of writers 'win'";
         };
     }
 
@@ -119,8 +127,10 @@ class GcsObjectStoreTest extends ObjectStoreConformanceKit {
         store.delete("in/big.bin");
         store.delete("in/big.bin");
         assertThat(store.stat("in/big.bin")).isEmpty();
-        assertThatThrownBy(() -> store.read("in/big.bin", null, 0, -1)).isInstanceOf(NoSuchFileException.class)
-                .hasMessageContaining("gs://kit/").hasMessageContaining("in/big.bin");
+        assertThatThrownBy(() -> store.read("in/big.bin", null, 0, -1))
+                .isInstanceOf(NoSuchFileException.class)
+                .hasMessageContaining("gs://kit/")
+                .hasMessageContaining("in/big.bin");
     }
 
     @Test
@@ -132,27 +142,29 @@ class GcsObjectStoreTest extends ObjectStoreConformanceKit {
             assertThat(s.credentialSource()).startsWith("application default credentials");
             assertThat(s.capabilities().conditionalWrites()).isTrue();
         }
-        try (ObjectStore s = ObjectStores.open("gs://my-bucket/", Map.of("gcs",
-                Map.of("endpoint", "http://127.0.0.1:4443")))) {
+        try (ObjectStore s =
+                ObjectStores.open("gs://my-bucket/", Map.of("gcs", Map.of("endpoint", "http://127.0.0.1:4443")))) {
             assertThat(s.credentialSource()).isEqualTo("none: http://127.0.0.1:4443 is plain http (an emulator)");
         }
     }
 
     @Test
     void urlsSettingsAndCredentialSources() {
-        GcsLocation l = GcsLocation.parse(URI.create("gs://b-1/a/b"), Map.of("project", "p", "endpoint",
-                "https://storage.example.com"));
+        GcsLocation l = GcsLocation.parse(
+                URI.create("gs://b-1/a/b"), Map.of("project", "p", "endpoint", "https://storage.example.com"));
         assertThat(l.bucket()).isEqualTo("b-1");
         assertThat(l.prefix()).isEqualTo("a/b/");
         assertThat(l.project()).contains("p");
         assertThat(l.emulator()).isFalse();
         assertThat(GcsLocation.parse(URI.create("gs://b-1"), Map.of()).prefix()).isEmpty();
-        assertThatThrownBy(() -> GcsLocation.parse(URI.create("gs://B_/x"), Map.of())).hasMessageContaining("bucket name");
+        assertThatThrownBy(() -> GcsLocation.parse(URI.create("gs://B_/x"), Map.of()))
+                .hasMessageContaining("bucket name");
         assertThatThrownBy(() -> GcsLocation.parse(URI.create("gs://b-1/"), Map.of("projet", "p")))
                 .hasMessageContaining("gcs.projet: unknown setting");
         assertThatThrownBy(() -> GcsLocation.parse(URI.create("gs://b-1/"), Map.of("endpoint", "storage:443")))
                 .hasMessageContaining("gcs.endpoint");
-        assertThatThrownBy(() -> GcsLocation.parse(URI.create("s3://b-1/"), Map.of())).hasMessageContaining("gs://");
+        assertThatThrownBy(() -> GcsLocation.parse(URI.create("s3://b-1/"), Map.of()))
+                .hasMessageContaining("gs://");
 
         GcsLocation real = GcsLocation.parse(URI.create("gs://b-1/"), Map.of());
         assertThat(GcsObjectStore.credentialSource(real, Map.of("GOOGLE_APPLICATION_CREDENTIALS", "/k/sa.json")))

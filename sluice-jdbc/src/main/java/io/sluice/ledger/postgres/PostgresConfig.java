@@ -14,8 +14,8 @@ import java.util.Objects;
  * @param maxConnections connections this process keeps open at most
  * @param connectTimeout how long a call waits for a connection before it fails
  */
-public record PostgresConfig(Secret url, String user, Secret password, String schema, int maxConnections,
-                             Duration connectTimeout) {
+public record PostgresConfig(
+        Secret url, String user, Secret password, String schema, int maxConnections, Duration connectTimeout) {
     public static final String DEFAULT_SCHEMA = "sluice";
     public static final int DEFAULT_MAX_CONNECTIONS = 8;
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
@@ -24,8 +24,8 @@ public record PostgresConfig(Secret url, String user, Secret password, String sc
         Objects.requireNonNull(url, "url");
         Objects.requireNonNull(schema, "schema");
         if (!url.reveal().startsWith("jdbc:postgresql:")) {
-            throw new IllegalArgumentException("not a PostgreSQL JDBC url (jdbc:postgresql://host:5432/database): "
-                    + url);
+            throw new IllegalArgumentException(
+                    "not a PostgreSQL JDBC url (jdbc:postgresql://host:5432/database): " + url);
         }
         if (!schema.matches("[a-z_][a-z0-9_]{0,62}")) {
             throw new IllegalArgumentException("schema '" + schema + "' must be lower-case letters, digits and '_', "
@@ -37,8 +37,13 @@ public record PostgresConfig(Secret url, String user, Secret password, String sc
 
     /** For code and tests: a url and password given as plain strings. */
     public static PostgresConfig of(String url, String user, String password, String schema) {
-        return new PostgresConfig(Secret.url(url), user, password == null ? null : Secret.of(password), schema,
-                DEFAULT_MAX_CONNECTIONS, DEFAULT_CONNECT_TIMEOUT);
+        return new PostgresConfig(
+                Secret.url(url),
+                user,
+                password == null ? null : Secret.of(password),
+                schema,
+                DEFAULT_MAX_CONNECTIONS,
+                DEFAULT_CONNECT_TIMEOUT);
     }
 
     public PostgresConfig withSchema(String other) {

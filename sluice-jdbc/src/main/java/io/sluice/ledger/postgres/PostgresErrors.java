@@ -6,8 +6,7 @@ import java.sql.SQLTransientConnectionException;
 
 /** Turns JDBC failures into messages that name the ledger and say what to do. */
 final class PostgresErrors {
-    private PostgresErrors() {
-    }
+    private PostgresErrors() {}
 
     static LedgerException failure(PostgresConfig config, String action, SQLException e) {
         return new LedgerException(config.describe() + ": cannot " + action + ": " + explain(config, e), e);
@@ -29,15 +28,18 @@ final class PostgresErrors {
                     + "by another worker when its lease runs out, and calls work again once the server is back";
         }
         return switch (state.length() >= 2 ? state.substring(0, 2) : state) {
-            case "28" -> "authentication failed" + (config.user() == null ? "" : " for user " + config.user())
-                    + "; check state.postgres.user and state.postgres.password" + detail;
+            case "28" ->
+                "authentication failed" + (config.user() == null ? "" : " for user " + config.user())
+                        + "; check state.postgres.user and state.postgres.password" + detail;
             case "3D" -> "the database in the url does not exist; create it (CREATE DATABASE) or fix the url" + detail;
-            case "42" -> state.equals("42501")
-                    ? "the user lacks a privilege on schema " + config.schema() + "; grant it (GRANT ALL ON SCHEMA "
-                            + config.schema() + " TO ...), or give the user CREATE on the database" + detail
-                    : e.getMessage();
-            case "53" -> "the server is out of resources (connections, disk or memory); lower "
-                    + "state.postgres.max_connections or free them on the server" + detail;
+            case "42" ->
+                state.equals("42501")
+                        ? "the user lacks a privilege on schema " + config.schema() + "; grant it (GRANT ALL ON SCHEMA "
+                                + config.schema() + " TO ...), or give the user CREATE on the database" + detail
+                        : e.getMessage();
+            case "53" ->
+                "the server is out of resources (connections, disk or memory); lower "
+                        + "state.postgres.max_connections or free them on the server" + detail;
             default -> e.getMessage();
         };
     }

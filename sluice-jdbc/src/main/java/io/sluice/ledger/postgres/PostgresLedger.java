@@ -1,12 +1,12 @@
 package io.sluice.ledger.postgres;
 
-import io.sluice.ledger.LedgerRows;
 import static io.sluice.ledger.LedgerArgs.requireLock;
 import static io.sluice.ledger.LedgerArgs.requirePositive;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.pool.HikariPool;
+import io.sluice.ledger.LedgerRows;
 import io.sluice.ledger.Registration;
 import io.sluice.spi.Claim;
 import io.sluice.spi.Completion;
@@ -76,9 +76,11 @@ public final class PostgresLedger implements Ledger {
             throw e.getCause() instanceof SQLException cause
                     ? PostgresErrors.failure(config, "connect", cause)
                     : new LedgerException(config.describe() + ": cannot connect: " + e.getMessage(), e);
-        } catch (RuntimeException e) { // the driver refused the url: Hikari's message quotes it whole (LedgerException masks it)
-            throw new LedgerException(config.describe() + ": cannot connect: " + e.getMessage()
-                    + "; check state.postgres.url", e);
+        } catch (
+                RuntimeException
+                        e) { // the driver refused the url: Hikari's message quotes it whole (LedgerException masks it)
+            throw new LedgerException(
+                    config.describe() + ": cannot connect: " + e.getMessage() + "; check state.postgres.url", e);
         }
         try (Connection c = pool.getConnection()) {
             Schema.migrate(c, config);
@@ -127,8 +129,15 @@ public final class PostgresLedger implements Ledger {
                 ps.setArray(2, c.createArrayOf("text", keys.toArray()));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        known.put(rs.getString(1), new KnownMember(rs.getString(1), rs.getString(2), rs.getLong(5),
-                                rs.getLong(6), rs.getString(3), SplitState.ofLabel(rs.getString(4))));
+                        known.put(
+                                rs.getString(1),
+                                new KnownMember(
+                                        rs.getString(1),
+                                        rs.getString(2),
+                                        rs.getLong(5),
+                                        rs.getLong(6),
+                                        rs.getString(3),
+                                        SplitState.ofLabel(rs.getString(4))));
                     }
                 }
             }
@@ -170,7 +179,8 @@ public final class PostgresLedger implements Ledger {
     @Override
     public Optional<Split> split(String splitId) {
         return call("read split " + splitId, c -> {
-            try (PreparedStatement ps = prepare(c, sql.split, pipeline, splitId); ResultSet rs = ps.executeQuery()) {
+            try (PreparedStatement ps = prepare(c, sql.split, pipeline, splitId);
+                    ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(split(rs)) : Optional.empty();
             }
         });
@@ -188,8 +198,8 @@ public final class PostgresLedger implements Ledger {
         List<Member> members = new ArrayList<>();
         do {
             if (rs.getString(11) != null) {
-                members.add(new Member(rs.getString(11), rs.getString(12), rs.getLong(13), rs.getLong(14),
-                        rs.getString(15)));
+                members.add(new Member(
+                        rs.getString(11), rs.getString(12), rs.getLong(13), rs.getLong(14), rs.getString(15)));
             }
         } while (rs.next());
         return new Split(id, members, bytes, payload, outputKey);
@@ -208,7 +218,8 @@ public final class PostgresLedger implements Ledger {
     }
 
     private Optional<String> incarnation(Connection c) throws SQLException {
-        try (PreparedStatement ps = prepare(c, sql.incarnation, pipeline); ResultSet rs = ps.executeQuery()) {
+        try (PreparedStatement ps = prepare(c, sql.incarnation, pipeline);
+                ResultSet rs = ps.executeQuery()) {
             return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
         }
     }
@@ -223,13 +234,21 @@ public final class PostgresLedger implements Ledger {
     }
 
     private Set<Registration.Identity> registeredMembers(Connection c, List<Split> splits) throws SQLException {
-        List<Member> members = splits.stream().flatMap(s -> s.members().stream()).toList();
+        List<Member> members =
+                splits.stream().flatMap(s -> s.members().stream()).toList();
         Set<Registration.Identity> found = new HashSet<>();
         try (PreparedStatement ps = c.prepareStatement(sql.registeredMembers)) {
             ps.setString(1, pipeline);
-            ps.setArray(2, c.createArrayOf("text", members.stream().map(Member::key).toArray()));
-            ps.setArray(3, c.createArrayOf("text", members.stream().map(Member::fingerprint).toArray()));
-            ps.setArray(4, c.createArrayOf("bigint", members.stream().map(Member::start).toArray()));
+            ps.setArray(
+                    2, c.createArrayOf("text", members.stream().map(Member::key).toArray()));
+            ps.setArray(
+                    3,
+                    c.createArrayOf(
+                            "text", members.stream().map(Member::fingerprint).toArray()));
+            ps.setArray(
+                    4,
+                    c.createArrayOf(
+                            "bigint", members.stream().map(Member::start).toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) found.add(new Registration.Identity(rs.getString(1), rs.getString(2), rs.getLong(3)));
             }
@@ -238,8 +257,12 @@ public final class PostgresLedger implements Ledger {
     }
 
     private Map<String, String> digestOwners(Connection c, List<Split> splits) throws SQLException {
-        Object[] digests = splits.stream().flatMap(s -> s.members().stream())
-                .map(Member::digest).filter(Objects::nonNull).distinct().toArray();
+        Object[] digests = splits.stream()
+                .flatMap(s -> s.members().stream())
+                .map(Member::digest)
+                .filter(Objects::nonNull)
+                .distinct()
+                .toArray();
         Map<String, String> owners = new HashMap<>();
         if (digests.length == 0) return owners;
         try (PreparedStatement ps = c.prepareStatement(sql.digestOwners)) {
@@ -257,7 +280,8 @@ public final class PostgresLedger implements Ledger {
         if (accepted.isEmpty()) return;
         try (PreparedStatement ps = c.prepareStatement(sql.takenIds)) {
             ps.setString(1, pipeline);
-            ps.setArray(2, c.createArrayOf("text", accepted.stream().map(Split::id).toArray()));
+            ps.setArray(
+                    2, c.createArrayOf("text", accepted.stream().map(Split::id).toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 if (rs.next()) throw Registration.idReused(rs.getString(1));
             }
@@ -272,10 +296,21 @@ public final class PostgresLedger implements Ledger {
             ps.setString(1, pipeline);
             ps.setLong(2, now);
             ps.setLong(3, now);
-            ps.setArray(4, c.createArrayOf("text", accepted.stream().map(Split::id).toArray()));
-            ps.setArray(5, c.createArrayOf("bigint", accepted.stream().map(Split::bytes).toArray()));
-            ps.setArray(6, c.createArrayOf("integer", accepted.stream().map(s -> s.members().size()).toArray()));
-            ps.setArray(7, c.createArrayOf("text", accepted.stream().map(Split::payload).toArray()));
+            ps.setArray(
+                    4, c.createArrayOf("text", accepted.stream().map(Split::id).toArray()));
+            ps.setArray(
+                    5,
+                    c.createArrayOf(
+                            "bigint", accepted.stream().map(Split::bytes).toArray()));
+            ps.setArray(
+                    6,
+                    c.createArrayOf(
+                            "integer",
+                            accepted.stream().map(s -> s.members().size()).toArray()));
+            ps.setArray(
+                    7,
+                    c.createArrayOf(
+                            "text", accepted.stream().map(Split::payload).toArray()));
             List<OutputKey> keys = accepted.stream().map(Split::outputKey).toList();
             ps.setArray(8, c.createArrayOf("text", column(keys, OutputKey::key)));
             ps.setArray(9, c.createArrayOf("text", column(keys, OutputKey::version)));
@@ -297,7 +332,9 @@ public final class PostgresLedger implements Ledger {
             String[] types = {"bigint", "integer", "text", "text", "bigint", "bigint", "text"};
             for (int col = 0; col < types.length; col++) {
                 int k = col;
-                ps.setArray(col + 2, c.createArrayOf(types[col], rows.stream().map(r -> r[k]).toArray()));
+                ps.setArray(
+                        col + 2,
+                        c.createArrayOf(types[col], rows.stream().map(r -> r[k]).toArray()));
             }
             ps.executeUpdate();
         }
@@ -313,8 +350,13 @@ public final class PostgresLedger implements Ledger {
         try (PreparedStatement ps = c.prepareStatement(sql.insertDigests)) {
             ps.setString(1, pipeline);
             List<Map.Entry<String, String>> rows = List.copyOf(digests.entrySet());
-            ps.setArray(2, c.createArrayOf("text", rows.stream().map(Map.Entry::getKey).toArray()));
-            ps.setArray(3, c.createArrayOf("text", rows.stream().map(Map.Entry::getValue).toArray()));
+            ps.setArray(
+                    2,
+                    c.createArrayOf("text", rows.stream().map(Map.Entry::getKey).toArray()));
+            ps.setArray(
+                    3,
+                    c.createArrayOf(
+                            "text", rows.stream().map(Map.Entry::getValue).toArray()));
             ps.executeUpdate();
         }
     }
@@ -323,15 +365,18 @@ public final class PostgresLedger implements Ledger {
 
     @Override
     public Optional<Claim> claim(String owner, Duration lease) {
-        return grant(owner, lease, "claim a split", (c, now, until) ->
-                prepare(c, sql.claim, pipeline, now, owner, until));
+        return grant(
+                owner, lease, "claim a split", (c, now, until) -> prepare(c, sql.claim, pipeline, now, owner, until));
     }
 
     @Override
     public Optional<Claim> claim(String splitId, String owner, Duration lease) {
         Objects.requireNonNull(splitId, "splitId");
-        return grant(owner, lease, "claim split " + splitId, (c, now, until) ->
-                prepare(c, sql.claimNamed, pipeline, splitId, now, now, owner, until, now));
+        return grant(
+                owner,
+                lease,
+                "claim split " + splitId,
+                (c, now, until) -> prepare(c, sql.claimNamed, pipeline, splitId, now, now, owner, until, now));
     }
 
     @FunctionalInterface
@@ -386,8 +431,18 @@ public final class PostgresLedger implements Ledger {
     @Override
     public void complete(Claim claim, Completion completion) throws StaleClaimException {
         String outputs = LedgerRows.json(completion.outputs());
-        int updated = call("record a completed split", c -> held(c, sql.complete, claim, completion.rowsIn(),
-                completion.rowsOut(), completion.rejected(), outputs, completion.pipelineVersion(), clock.millis()));
+        int updated = call(
+                "record a completed split",
+                c -> held(
+                        c,
+                        sql.complete,
+                        claim,
+                        completion.rowsIn(),
+                        completion.rowsOut(),
+                        completion.rejected(),
+                        outputs,
+                        completion.pipelineVersion(),
+                        clock.millis()));
         if (updated == 0) throw new StaleClaimException(claim.splitId(), claim.token());
     }
 
@@ -396,8 +451,8 @@ public final class PostgresLedger implements Ledger {
         Objects.requireNonNull(error, "error");
         SplitState next = retryAt.isPresent() ? SplitState.FAILED : SplitState.DEAD;
         Long retry = retryAt.map(Instant::toEpochMilli).orElse(null);
-        int updated = call("record a failed split",
-                c -> held(c, sql.fail, claim, next.label(), retry, error, clock.millis()));
+        int updated = call(
+                "record a failed split", c -> held(c, sql.fail, claim, next.label(), retry, error, clock.millis()));
         if (updated == 0) throw new StaleClaimException(claim.splitId(), claim.token());
     }
 
@@ -494,7 +549,9 @@ public final class PostgresLedger implements Ledger {
             Map<SplitState, Long> counts = new EnumMap<>(SplitState.class);
             try (PreparedStatement ps = c.prepareStatement(sql.counts)) {
                 ps.setString(1, pipeline);
-                Object[] states = Arrays.stream(SplitState.values()).map(SplitState::label).toArray();
+                Object[] states = Arrays.stream(SplitState.values())
+                        .map(SplitState::label)
+                        .toArray();
                 ps.setArray(2, c.createArrayOf("text", states));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -513,7 +570,10 @@ public final class PostgresLedger implements Ledger {
             List<SplitInfo> infos = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement(sql.splits)) {
                 ps.setString(1, pipeline);
-                ps.setArray(2, c.createArrayOf("text", states.stream().map(SplitState::label).toArray()));
+                ps.setArray(
+                        2,
+                        c.createArrayOf(
+                                "text", states.stream().map(SplitState::label).toArray()));
                 ps.setInt(3, limit);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -541,7 +601,8 @@ public final class PostgresLedger implements Ledger {
     public Map<String, Long> doneByVersion() {
         return call("count done splits by pipeline version", c -> {
             Map<String, Long> byVersion = new HashMap<>();
-            try (PreparedStatement ps = prepare(c, sql.doneByVersion, pipeline); ResultSet rs = ps.executeQuery()) {
+            try (PreparedStatement ps = prepare(c, sql.doneByVersion, pipeline);
+                    ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) byVersion.put(rs.getString(1), rs.getLong(2));
             }
             return byVersion;
@@ -551,14 +612,16 @@ public final class PostgresLedger implements Ledger {
     @Override
     public int requeueOutdated(String current) {
         Objects.requireNonNull(current, "current");
-        return call("send outdated splits back to pending",
+        return call(
+                "send outdated splits back to pending",
                 c -> update(c, sql.requeueOutdated, clock.millis(), pipeline, current));
     }
 
     @Override
     public Totals totals() {
         return call("add up the done splits", c -> {
-            try (PreparedStatement ps = prepare(c, sql.totals, pipeline); ResultSet rs = ps.executeQuery()) {
+            try (PreparedStatement ps = prepare(c, sql.totals, pipeline);
+                    ResultSet rs = ps.executeQuery()) {
                 return LedgerRows.totals(rs);
             }
         });
@@ -586,8 +649,17 @@ public final class PostgresLedger implements Ledger {
         transaction("announce a worker", c -> {
             long now = clock.millis();
             update(c, sql.forgetExpired, pipeline, now);
-            update(c, sql.announce, pipeline, self.id(), self.host(), self.pid(), self.started().toEpochMilli(),
-                    self.threads(), now, now + ttl.toMillis());
+            update(
+                    c,
+                    sql.announce,
+                    pipeline,
+                    self.id(),
+                    self.host(),
+                    self.pid(),
+                    self.started().toEpochMilli(),
+                    self.threads(),
+                    now,
+                    now + ttl.toMillis());
             return null;
         });
     }
@@ -597,11 +669,15 @@ public final class PostgresLedger implements Ledger {
         return call("list workers", c -> {
             long now = clock.millis();
             Map<String, List<String>> held = new HashMap<>();
-            try (PreparedStatement ps = prepare(c, sql.liveClaims, pipeline, now); ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) held.computeIfAbsent(rs.getString(1), o -> new ArrayList<>()).add(rs.getString(2));
+            try (PreparedStatement ps = prepare(c, sql.liveClaims, pipeline, now);
+                    ResultSet rs = ps.executeQuery()) {
+                while (rs.next())
+                    held.computeIfAbsent(rs.getString(1), o -> new ArrayList<>())
+                            .add(rs.getString(2));
             }
             String leader;
-            try (PreparedStatement ps = prepare(c, sql.leader, pipeline, now); ResultSet rs = ps.executeQuery()) {
+            try (PreparedStatement ps = prepare(c, sql.leader, pipeline, now);
+                    ResultSet rs = ps.executeQuery()) {
                 leader = rs.next() ? rs.getString(1) : null;
             }
             List<WorkerStatus> workers = new ArrayList<>();
@@ -689,7 +765,4 @@ public final class PostgresLedger implements Ledger {
             }
         });
     }
-
-
-
 }

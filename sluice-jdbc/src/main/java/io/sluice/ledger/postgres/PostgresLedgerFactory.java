@@ -11,22 +11,43 @@ import java.time.Duration;
 
 /** Declares {@code state: { postgres: { url, user, password, schema } }}, the PostgreSQL ledger. */
 public final class PostgresLedgerFactory implements LedgerFactory<Options> {
-    static final Field<Secret> URL = Field.required("url", Type.SECRET_URL, "JDBC url of the database: "
-            + "`jdbc:postgresql://host:5432/database` (driver options may follow, e.g. `?sslmode=require`). Shown with "
-            + "any `password=` masked; write the whole url as `${DATABASE_URL}` to keep it out of the pipeline file.");
+    static final Field<Secret> URL = Field.required(
+            "url",
+            Type.SECRET_URL,
+            "JDBC url of the database: "
+                    + "`jdbc:postgresql://host:5432/database` (driver options may follow, e.g. `?sslmode=require`). Shown with "
+                    + "any `password=` masked; write the whole url as `${DATABASE_URL}` to keep it out of the pipeline file.");
     static final Field<String> USER = Field.computed("user", Type.STRING, "from the url", "User to connect as.");
-    static final Field<Secret> PASSWORD = Field.computed("password", Type.SECRET, "from the url, or none",
+    static final Field<Secret> PASSWORD = Field.computed(
+            "password",
+            Type.SECRET,
+            "from the url, or none",
             "Password of the user: write `${PGPASSWORD}` or `${file:/run/secrets/pg}`.");
-    static final Field<String> SCHEMA = Field.optional("schema", Type.STRING, PostgresConfig.DEFAULT_SCHEMA,
+    static final Field<String> SCHEMA = Field.optional(
+            "schema",
+            Type.STRING,
+            PostgresConfig.DEFAULT_SCHEMA,
             "Schema holding the ledger's tables; created and migrated by Sluice on first use. Several "
                     + "pipelines may share it.");
-    static final Field<Long> MAX_CONNECTIONS = Field.optional("max_connections", Type.POSITIVE_INT,
-            (long) PostgresConfig.DEFAULT_MAX_CONNECTIONS, "Connections each Sluice process keeps at most.");
-    static final Field<Duration> CONNECT_TIMEOUT = Field.optional("connect_timeout", Type.DURATION,
-            PostgresConfig.DEFAULT_CONNECT_TIMEOUT, "How long a ledger call waits for a connection before it fails "
+    static final Field<Long> MAX_CONNECTIONS = Field.optional(
+            "max_connections",
+            Type.POSITIVE_INT,
+            (long) PostgresConfig.DEFAULT_MAX_CONNECTIONS,
+            "Connections each Sluice process keeps at most.");
+    static final Field<Duration> CONNECT_TIMEOUT = Field.optional(
+            "connect_timeout",
+            Type.DURATION,
+            PostgresConfig.DEFAULT_CONNECT_TIMEOUT,
+            "How long a ledger call waits for a connection before it fails "
                     + "(the worker then retries with backoff).");
-    static final Type.Obj OPTIONS = Type.Obj.of("A PostgreSQL database shared by every worker.",
-            URL, USER, PASSWORD, SCHEMA, MAX_CONNECTIONS, CONNECT_TIMEOUT);
+    static final Type.Obj OPTIONS = Type.Obj.of(
+            "A PostgreSQL database shared by every worker.",
+            URL,
+            USER,
+            PASSWORD,
+            SCHEMA,
+            MAX_CONNECTIONS,
+            CONNECT_TIMEOUT);
 
     @Override
     public String kind() {
@@ -58,17 +79,25 @@ public final class PostgresLedgerFactory implements LedgerFactory<Options> {
     static PostgresConfig config(Options o) {
         Secret url = o.get(URL);
         if (!url.reveal().startsWith("jdbc:postgresql:")) {
-            throw o.problem(URL, "'" + url + "' is not a PostgreSQL JDBC url; write jdbc:postgresql://host:5432/database");
+            throw o.problem(
+                    URL, "'" + url + "' is not a PostgreSQL JDBC url; write jdbc:postgresql://host:5432/database");
         }
         String schema = o.get(SCHEMA);
         if (!schema.matches("[a-z_][a-z0-9_]{0,62}")) {
-            throw o.problem(SCHEMA, "'" + schema + "' is not a plain schema name: use lower-case letters, digits "
-                    + "and '_', starting with a letter or '_'");
+            throw o.problem(
+                    SCHEMA,
+                    "'" + schema + "' is not a plain schema name: use lower-case letters, digits "
+                            + "and '_', starting with a letter or '_'");
         }
         if (o.get(CONNECT_TIMEOUT).toMillis() < 250) {
             throw o.problem(CONNECT_TIMEOUT, "must be at least 250ms");
         }
-        return new PostgresConfig(url, o.get(USER), o.get(PASSWORD), schema,
-                Math.toIntExact(o.get(MAX_CONNECTIONS)), o.get(CONNECT_TIMEOUT));
+        return new PostgresConfig(
+                url,
+                o.get(USER),
+                o.get(PASSWORD),
+                schema,
+                Math.toIntExact(o.get(MAX_CONNECTIONS)),
+                o.get(CONNECT_TIMEOUT));
     }
 }

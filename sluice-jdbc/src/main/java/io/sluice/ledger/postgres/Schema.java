@@ -77,8 +77,7 @@ final class Schema {
             "CREATE SEQUENCE {s}.tokens");
 
     // worker pools: who is alive (announced within its ttl) and who lists the source
-    private static final List<String> V2 = List.of(
-            """
+    private static final List<String> V2 = List.of("""
             CREATE TABLE {s}.workers (
                 pipeline  text   NOT NULL,
                 id        text   NOT NULL,
@@ -89,8 +88,7 @@ final class Schema {
                 last_seen bigint NOT NULL,
                 expires   bigint NOT NULL,
                 PRIMARY KEY (pipeline, id)
-            )""",
-            """
+            )""", """
             CREATE TABLE {s}.leaders (
                 pipeline    text   PRIMARY KEY,
                 holder      text   NOT NULL,
@@ -111,9 +109,7 @@ final class Schema {
     // the pipeline version that made each done split (NULL for splits done before v4), and the id of each pipeline's
     // record, made at first use and dropped by reset. Both are quick: a nullable column without a default is added
     // to the catalog only, and workers of v3 keep working on it (their completions record no version).
-    private static final List<String> V4 = List.of(
-            "ALTER TABLE {s}.splits ADD COLUMN pipeline_version text",
-            """
+    private static final List<String> V4 = List.of("ALTER TABLE {s}.splits ADD COLUMN pipeline_version text", """
             CREATE TABLE {s}.incarnations (
                 pipeline text PRIMARY KEY,
                 id       text NOT NULL
@@ -137,7 +133,8 @@ final class Schema {
                 lease_until bigint NOT NULL,
                 PRIMARY KEY (pipeline, name)
             )""",
-            claimFunction("claim_split",
+            claimFunction(
+                    "claim_split",
                     " c_payload text, c_output_key text, c_output_version text, c_output_start bigint,"
                             + " c_output_end bigint,",
                     ", s.payload, s.output_key, s.output_version, s.output_start, s.output_end",
@@ -148,8 +145,7 @@ final class Schema {
 
     static final int VERSION = MIGRATIONS.size();
 
-    private Schema() {
-    }
+    private Schema() {}
 
     /**
      * A claim: the oldest claimable split, locked (SKIP LOCKED: racing workers pass over a row another one is taking
@@ -253,7 +249,8 @@ final class Schema {
         // both tables asked in one statement, so a migration another process commits meanwhile is seen whole
         boolean versioned;
         boolean splits;
-        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL, to_regclass(?) IS NOT NULL")) {
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT to_regclass(?) IS NOT NULL, to_regclass(?) IS NOT NULL")) {
             ps.setString(1, s + ".sluice_schema_version");
             ps.setString(2, s + ".splits");
             try (ResultSet rs = ps.executeQuery()) {
@@ -264,20 +261,25 @@ final class Schema {
         }
         if (!versioned) {
             if (splits) {
-                throw new LedgerException(config.describe() + ": the schema holds a table 'splits' that Sluice did "
-                        + "not create; set state.postgres.schema to a schema of its own", null);
+                throw new LedgerException(
+                        config.describe() + ": the schema holds a table 'splits' that Sluice did "
+                                + "not create; set state.postgres.schema to a schema of its own",
+                        null);
             }
             return 0;
         }
         int version;
         try (Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("SELECT coalesce(max(version), 0) FROM " + s + ".sluice_schema_version")) {
+                ResultSet rs =
+                        st.executeQuery("SELECT coalesce(max(version), 0) FROM " + s + ".sluice_schema_version")) {
             rs.next();
             version = rs.getInt(1);
         }
         if (version > VERSION) {
-            throw new LedgerException(config.describe() + " was written by a newer Sluice (ledger schema " + version
-                    + ", this version knows " + VERSION + "); upgrade Sluice", null);
+            throw new LedgerException(
+                    config.describe() + " was written by a newer Sluice (ledger schema " + version
+                            + ", this version knows " + VERSION + "); upgrade Sluice",
+                    null);
         }
         return version;
     }

@@ -69,8 +69,7 @@ final class Sql {
         digestOwner = "SELECT key FROM {s}.digests WHERE pipeline = ? AND sha256 = ?".replace("{s}", s);
         registeredMembers = """
                 SELECT key, fingerprint, range_start FROM {s}.members
-                WHERE pipeline = ? AND (key, fingerprint, range_start) IN (SELECT * FROM unnest(?::text[], ?::text[], ?::bigint[]))"""
-                .replace("{s}", s);
+                WHERE pipeline = ? AND (key, fingerprint, range_start) IN (SELECT * FROM unnest(?::text[], ?::text[], ?::bigint[]))""".replace("{s}", s);
         digestOwners = "SELECT sha256, key FROM {s}.digests WHERE pipeline = ? AND sha256 = ANY (?)".replace("{s}", s);
         takenIds = "SELECT id FROM {s}.splits WHERE pipeline = ? AND id = ANY (?) LIMIT 1".replace("{s}", s);
         // ORDER BY ord: identity values, and with them claim order, follow the batch's order
@@ -86,8 +85,7 @@ final class Sql {
                 RETURNING seq, id""".replace("{s}", s);
         insertMembers = """
                 INSERT INTO {s}.members (pipeline, split_seq, ord, key, fingerprint, range_start, range_end, digest)
-                SELECT ?, * FROM unnest(?::bigint[], ?::int[], ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::text[])"""
-                .replace("{s}", s);
+                SELECT ?, * FROM unnest(?::bigint[], ?::int[], ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::text[])""".replace("{s}", s);
         insertDigests = """
                 INSERT INTO {s}.digests (pipeline, sha256, key)
                 SELECT ?, * FROM unnest(?::text[], ?::text[])
@@ -132,11 +130,9 @@ final class Sql {
         isCurrent = "SELECT 1 FROM {s}.splits".replace("{s}", s) + held;
         complete = """
                 UPDATE {s}.splits SET state = 'done', lease_until = NULL, next_retry = NULL, last_error = NULL,
-                    rows_in = ?, rows_out = ?, rejected = ?, outputs = ?::jsonb, pipeline_version = ?, updated = ?"""
-                .replace("{s}", s) + held;
+                    rows_in = ?, rows_out = ?, rejected = ?, outputs = ?::jsonb, pipeline_version = ?, updated = ?""".replace("{s}", s) + held;
         fail = """
-                UPDATE {s}.splits SET state = ?, lease_until = NULL, next_retry = ?, last_error = ?, updated = ?"""
-                .replace("{s}", s) + held;
+                UPDATE {s}.splits SET state = ?, lease_until = NULL, next_retry = ?, last_error = ?, updated = ?""".replace("{s}", s) + held;
         release = """
                 UPDATE {s}.splits SET state = 'pending', owner = NULL, lease_until = NULL, attempts = attempts - 1,
                     updated = ?""".replace("{s}", s) + held;
@@ -177,8 +173,8 @@ final class Sql {
                 .replace("{s}", s);
         unlock = "DELETE FROM {s}.locks WHERE pipeline = ? AND name = ? AND token = ?".replace("{s}", s);
         incarnation = "SELECT id FROM {s}.incarnations WHERE pipeline = ?".replace("{s}", s);
-        newIncarnation = "INSERT INTO {s}.incarnations (pipeline, id) VALUES (?, ?) ON CONFLICT DO NOTHING"
-                .replace("{s}", s);
+        newIncarnation =
+                "INSERT INTO {s}.incarnations (pipeline, id) VALUES (?, ?) ON CONFLICT DO NOTHING".replace("{s}", s);
         reset = List.of(
                 "DELETE FROM {s}.locks WHERE pipeline = ?".replace("{s}", s),
                 "DELETE FROM {s}.incarnations WHERE pipeline = ?".replace("{s}", s),

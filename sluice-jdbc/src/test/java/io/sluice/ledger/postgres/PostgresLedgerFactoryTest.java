@@ -30,8 +30,7 @@ class PostgresLedgerFactoryTest {
     void aPipelineOpensItsPostgresLedgerWithThePasswordFromTheEnvironment() throws Exception {
         String url = TestPostgres.url(TestPostgres.server().getPort());
         Pipeline p = load("""
-                postgres: { url: "%s", user: postgres, password: "${PGPASSWORD}", schema: factory }"""
-                .formatted(url), Map.of("PGPASSWORD", "unused-with-trust-auth"));
+                postgres: { url: "%s", user: postgres, password: "${PGPASSWORD}", schema: factory }""".formatted(url), Map.of("PGPASSWORD", "unused-with-trust-auth"));
 
         try (Ledger ledger = Assembly.openLedger(p, Components.discover(), Clock.systemUTC())) {
             ledger.register(List.of(new Split("a", List.of(Member.whole("a.csv", "v1", null)), 1)));

@@ -64,11 +64,16 @@ class PostgresLedgerTest {
         open(config).register(List.of(split("a")));
         open(config).register(List.of(split("b")));
 
-        assertThat(query(config, "SELECT string_agg(version::text, ',' ORDER BY version) FROM " + config.schema()
-                + ".sluice_schema_version")).as("each migration once, in order").isEqualTo(
-                        java.util.stream.IntStream.rangeClosed(1, Schema.VERSION).mapToObj(String::valueOf)
-                                .collect(java.util.stream.Collectors.joining(",")));
-        assertThat(query(config, "SELECT count(*) FROM " + config.schema() + ".splits")).isEqualTo("2");
+        assertThat(query(
+                        config,
+                        "SELECT string_agg(version::text, ',' ORDER BY version) FROM " + config.schema()
+                                + ".sluice_schema_version"))
+                .as("each migration once, in order")
+                .isEqualTo(java.util.stream.IntStream.rangeClosed(1, Schema.VERSION)
+                        .mapToObj(String::valueOf)
+                        .collect(java.util.stream.Collectors.joining(",")));
+        assertThat(query(config, "SELECT count(*) FROM " + config.schema() + ".splits"))
+                .isEqualTo("2");
     }
 
     @Test
@@ -79,8 +84,10 @@ class PostgresLedgerTest {
 
         LedgerConformanceKit.inParallel(6, worker -> {
             try (PostgresLedger ledger = PostgresLedger.open(config, "p", clock)) {
-                ledger.register(plan).forEach(id -> registered.computeIfAbsent(id, k -> new AtomicInteger())
-                        .incrementAndGet());
+                ledger.register(plan)
+                        .forEach(id -> registered
+                                .computeIfAbsent(id, k -> new AtomicInteger())
+                                .incrementAndGet());
             }
         });
 
@@ -113,15 +120,23 @@ class PostgresLedgerTest {
                 .isInstanceOf(LedgerException.class)
                 .hasMessageContaining("did not create")
                 .hasMessageContaining("state.postgres.schema");
-        assertThat(query(config, "SELECT count(*) FROM information_schema.tables WHERE table_schema = '"
-                + config.schema() + "'")).isEqualTo("1");
+        assertThat(query(
+                        config,
+                        "SELECT count(*) FROM information_schema.tables WHERE table_schema = '" + config.schema()
+                                + "'"))
+                .isEqualTo("1");
     }
 
     @Test
     void aMissingDatabaseIsNamedWithWhatToDo() {
         PostgresConfig config = TestPostgres.freshSchema();
-        PostgresConfig missing = new PostgresConfig(Secret.url(config.url().reveal().replace("/postgres", "/nosuchdb")), "postgres", null,
-                "sluice", 2, Duration.ofSeconds(2));
+        PostgresConfig missing = new PostgresConfig(
+                Secret.url(config.url().reveal().replace("/postgres", "/nosuchdb")),
+                "postgres",
+                null,
+                "sluice",
+                2,
+                Duration.ofSeconds(2));
 
         assertThatThrownBy(() -> open(missing))
                 .isInstanceOf(LedgerException.class)
@@ -131,22 +146,29 @@ class PostgresLedgerTest {
 
     @Test
     void aPasswordInTheUrlNeverAppearsInMessages() {
-        PostgresConfig config = PostgresConfig.of("jdbc:postgresql://db:5432/x?user=u&password=s3cret", null, null,
-                "sluice");
+        PostgresConfig config =
+                PostgresConfig.of("jdbc:postgresql://db:5432/x?user=u&password=s3cret", null, null, "sluice");
 
         assertThat(config.describe()).doesNotContain("s3cret").contains("password=***");
     }
 
     @Test
     void aPasswordTheDriverEchoesIsMaskedInTheLedgerError() {
-        // the driver takes no user:password@ in its urls: it reads "app:<password>@127.0.0.1" as the host, and quotes it
-        PostgresConfig config = new PostgresConfig(Secret.url("jdbc:postgresql://app:echoed-s3cret@127.0.0.1:1/db"),
-                null, null, "sluice", 1, Duration.ofSeconds(1));
+        // the driver takes no user:password@ in its urls: it reads "app:<password>@127.0.0.1" as the host, and quotes
+        // it
+        PostgresConfig config = new PostgresConfig(
+                Secret.url("jdbc:postgresql://app:echoed-s3cret@127.0.0.1:1/db"),
+                null,
+                null,
+                "sluice",
+                1,
+                Duration.ofSeconds(1));
 
         assertThatThrownBy(() -> open(config))
                 .isInstanceOf(LedgerException.class)
                 .hasMessageContaining("app:***@127.0.0.1")
-                .message().doesNotContain("echoed-s3cret");
+                .message()
+                .doesNotContain("echoed-s3cret");
     }
 
     @Test
@@ -159,7 +181,10 @@ class PostgresLedgerTest {
             try (Statement s = other.createStatement()) {
                 s.execute("SELECT * FROM " + config.schema() + ".splits WHERE id = 'a' FOR UPDATE");
 
-                assertThat(ledger.claim("w1", LEASE)).get().extracting(Claim::splitId).isEqualTo("b");
+                assertThat(ledger.claim("w1", LEASE))
+                        .get()
+                        .extracting(Claim::splitId)
+                        .isEqualTo("b");
             }
             other.rollback();
         }
@@ -171,14 +196,18 @@ class PostgresLedgerTest {
         PostgresConfig config = TestPostgres.freshSchema();
         List<PostgresLedger> handles = List.of(open(config), open(config), open(config));
         int splits = 2_000;
-        handles.getFirst().register(IntStream.range(0, splits).mapToObj(i -> split("s" + i)).toList());
+        handles.getFirst()
+                .register(
+                        IntStream.range(0, splits).mapToObj(i -> split("s" + i)).toList());
         Map<String, AtomicInteger> completed = new ConcurrentHashMap<>();
 
         LedgerConformanceKit.inParallel(8, worker -> {
             PostgresLedger ledger = handles.get(worker % handles.size());
             for (Optional<Claim> c; (c = ledger.claim("w" + worker, LEASE)).isPresent(); ) {
                 ledger.complete(c.get(), new Completion(1, 1, 0, List.of(), "v1"));
-                completed.computeIfAbsent(c.get().splitId(), id -> new AtomicInteger()).incrementAndGet();
+                completed
+                        .computeIfAbsent(c.get().splitId(), id -> new AtomicInteger())
+                        .incrementAndGet();
             }
         });
 
@@ -196,8 +225,11 @@ class PostgresLedgerTest {
 
         assertThat(query(config, "SELECT max(version) FROM " + s + ".sluice_schema_version"))
                 .isEqualTo(String.valueOf(Schema.VERSION));
-        assertThat(query(config, "SELECT indexdef FROM pg_indexes WHERE schemaname = '" + s
-                + "' AND indexname = 'splits_by_state'")).endsWith("(state, pipeline, seq)");
+        assertThat(query(
+                        config,
+                        "SELECT indexdef FROM pg_indexes WHERE schemaname = '" + s
+                                + "' AND indexname = 'splits_by_state'"))
+                .endsWith("(state, pipeline, seq)");
         Claim claim = ledger.claim("w1", LEASE).orElseThrow();
         assertThat(claim.split().members()).extracting(Member::key).containsExactly("k0", "k1");
         assertThat(ledger.isCurrent(claim)).isTrue();
@@ -233,7 +265,11 @@ class PostgresLedgerTest {
         Split old = new Split("old", List.of(Member.whole("k0", "v1", null), Member.whole("k1", "v1", null)), 10);
         assertThat(ledger.split("old")).contains(old);
         assertThat(ledger.claim("w1", LEASE).orElseThrow().split()).isEqualTo(old);
-        Split withPayload = new Split("new", List.of(Member.whole("n.csv", "v1", null)), 10, "{\"k\":1}",
+        Split withPayload = new Split(
+                "new",
+                List.of(Member.whole("n.csv", "v1", null)),
+                10,
+                "{\"k\":1}",
                 new OutputKey("n.csv", "v1", 0, Member.WHOLE));
         ledger.register(List.of(withPayload));
         assertThat(ledger.claim("w1", LEASE).orElseThrow().split()).isEqualTo(withPayload);
@@ -248,10 +284,13 @@ class PostgresLedgerTest {
         PostgresLedger ledger = open(config);
         ledger.register(List.of(new Split("new", List.of(Member.whole("n.csv", "v1", null)), 10, "{}", null)));
 
-        try (Connection c = connect(config); Statement st = c.createStatement();
+        try (Connection c = connect(config);
+                Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT * FROM " + s + ".claim('p', " + clock.millis() + ", 'w4', "
                         + (clock.millis() + LEASE.toMillis()) + ")")) {
-            assertThat(rs.getMetaData().getColumnCount()).as("the function as version 4 calls it").isEqualTo(10);
+            assertThat(rs.getMetaData().getColumnCount())
+                    .as("the function as version 4 calls it")
+                    .isEqualTo(10);
             assertThat(rs.next()).isTrue();
             assertThat(rs.getString(2)).isEqualTo("old");
             assertThat(rs.getString(6)).isEqualTo("k0");
@@ -269,11 +308,16 @@ class PostgresLedgerTest {
         try (Connection c = connect(config)) {
             Schema.migrate(c, config, version);
         }
-        execute(config, "INSERT INTO " + s + ".splits (pipeline, id, state, bytes, members, rows_in, rows_out, "
-                + "rejected, created, updated) VALUES ('p', 'old', '" + state + "', 10, " + members + ", 5, 4, 1, 0, 7)");
-        execute(config, "INSERT INTO " + s + ".members (split_seq, ord, pipeline, key, fingerprint, range_start, "
-                + "range_end) SELECT seq, o, 'p', 'k' || o, 'v1', 0, -1 FROM " + s + ".splits, "
-                + "generate_series(0, " + (members - 1) + ") o");
+        execute(
+                config,
+                "INSERT INTO " + s + ".splits (pipeline, id, state, bytes, members, rows_in, rows_out, "
+                        + "rejected, created, updated) VALUES ('p', 'old', '" + state + "', 10, " + members
+                        + ", 5, 4, 1, 0, 7)");
+        execute(
+                config,
+                "INSERT INTO " + s + ".members (split_seq, ord, pipeline, key, fingerprint, range_start, "
+                        + "range_end) SELECT seq, o, 'p', 'k' || o, 'v1', 0, -1 FROM " + s + ".splits, "
+                        + "generate_series(0, " + (members - 1) + ") o");
         return config;
     }
 
@@ -305,10 +349,15 @@ class PostgresLedgerTest {
         Sql sql = new Sql(Schema.quote(s));
         long now = clock.millis();
 
-        try (Connection c = connect(config); Statement st = c.createStatement()) {
-            for (String set : List.of("LOAD 'auto_explain'", "SET auto_explain.log_min_duration = 0",
-                    "SET auto_explain.log_analyze = on", "SET auto_explain.log_nested_statements = on",
-                    "SET auto_explain.log_format = json", "SET auto_explain.log_level = notice")) {
+        try (Connection c = connect(config);
+                Statement st = c.createStatement()) {
+            for (String set : List.of(
+                    "LOAD 'auto_explain'",
+                    "SET auto_explain.log_min_duration = 0",
+                    "SET auto_explain.log_analyze = on",
+                    "SET auto_explain.log_nested_statements = on",
+                    "SET auto_explain.log_format = json",
+                    "SET auto_explain.log_level = notice")) {
                 st.execute(set);
             }
             for (String mode : List.of("force_custom_plan", "force_generic_plan")) {
@@ -316,13 +365,25 @@ class PostgresLedgerTest {
                 c.setAutoCommit(false); // the changes are rolled back
                 List<JsonNode> plans = new ArrayList<>();
                 plans.addAll(plans(c, sql.isCurrent, "new", held.splitId(), "new", held.splitId(), held.token()));
-                plans.addAll(plans(c, sql.heartbeat, now + 1, now, "new", held.splitId(), "new", held.splitId(),
-                        held.token()));
+                plans.addAll(plans(
+                        c, sql.heartbeat, now + 1, now, "new", held.splitId(), "new", held.splitId(), held.token()));
                 plans.addAll(plans(c, sql.heldSeq, "new", held.splitId(), "new", held.splitId(), held.token()));
-                plans.addAll(plans(c, sql.expire, now, now, "new", held.splitId(), "new", held.splitId(),
+                plans.addAll(
+                        plans(c, sql.expire, now, now, "new", held.splitId(), "new", held.splitId(), held.token()));
+                plans.addAll(plans(
+                        c,
+                        sql.complete,
+                        1L,
+                        1L,
+                        0L,
+                        "[]",
+                        "v1",
+                        now,
+                        "new",
+                        held.splitId(),
+                        "new",
+                        held.splitId(),
                         held.token()));
-                plans.addAll(plans(c, sql.complete, 1L, 1L, 0L, "[]", "v1", now, "new", held.splitId(), "new",
-                        held.splitId(), held.token()));
                 plans.addAll(plans(c, sql.claim, "new", now, "w2", now + 60_000));
                 plans.addAll(plans(c, sql.claimNamed, "new", "n5", now, now, "w2", now + 60_000, now));
                 plans.addAll(plans(c, sql.split, "new", "n6"));
@@ -332,14 +393,18 @@ class PostgresLedgerTest {
                 c.rollback();
                 c.setAutoCommit(true);
 
-                assertThat(plans).as(mode + ": fence check, heartbeat, the replaced split's look-up, expiry, "
+                assertThat(plans)
+                        .as(mode + ": fence check, heartbeat, the replaced split's look-up, expiry, "
                                 + "completion, the claim function's statement, the claim of a named split, the "
                                 + "look-up of a split, and an output lock's statements")
                         .hasSizeGreaterThanOrEqualTo(11)
-                        .anySatisfy(plan -> assertThat(plan.get("Query Text").asText())
-                                .contains("FOR UPDATE SKIP LOCKED"));
-                assertThat(plans).as(mode).allSatisfy(plan -> assertThat(rowsRead(plan.get("Plan")))
-                        .as(plan.get("Query Text").asText()).isLessThanOrEqualTo(10));
+                        .anySatisfy(plan ->
+                                assertThat(plan.get("Query Text").asText()).contains("FOR UPDATE SKIP LOCKED"));
+                assertThat(plans)
+                        .as(mode)
+                        .allSatisfy(plan -> assertThat(rowsRead(plan.get("Plan")))
+                                .as(plan.get("Query Text").asText())
+                                .isLessThanOrEqualTo(10));
             }
         }
     }
@@ -360,8 +425,10 @@ class PostgresLedgerTest {
 
     /** The most rows one node of the plan read: those it returned and those its filters removed. */
     private static long rowsRead(JsonNode node) {
-        long rows = node.path("Actual Rows").asLong() * Math.max(1, node.path("Actual Loops").asLong())
-                + node.path("Rows Removed by Filter").asLong() + node.path("Rows Removed by Index Recheck").asLong();
+        long rows = node.path("Actual Rows").asLong()
+                        * Math.max(1, node.path("Actual Loops").asLong())
+                + node.path("Rows Removed by Filter").asLong()
+                + node.path("Rows Removed by Index Recheck").asLong();
         for (JsonNode child : node.path("Plans")) rows = Math.max(rows, rowsRead(child));
         return rows;
     }
@@ -375,14 +442,17 @@ class PostgresLedgerTest {
     }
 
     private static String query(PostgresConfig config, String sql) throws SQLException {
-        try (Connection c = connect(config); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        try (Connection c = connect(config);
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
             rs.next();
             return rs.getString(1);
         }
     }
 
     private static void execute(PostgresConfig config, String sql) throws SQLException {
-        try (Connection c = connect(config); Statement s = c.createStatement()) {
+        try (Connection c = connect(config);
+                Statement s = c.createStatement()) {
             s.execute(sql);
         }
     }

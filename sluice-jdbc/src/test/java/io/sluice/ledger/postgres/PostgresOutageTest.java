@@ -39,18 +39,21 @@ class PostgresOutageTest {
             port = s.getLocalPort();
         }
         MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
-        PostgresConfig config = new PostgresConfig(Secret.url(TestPostgres.url(port)), "postgres", null, "sluice", 4,
-                Duration.ofSeconds(1));
+        PostgresConfig config = new PostgresConfig(
+                Secret.url(TestPostgres.url(port)), "postgres", null, "sluice", 4, Duration.ofSeconds(1));
         EmbeddedPostgres server = start(port);
         try (PostgresLedger ledger = PostgresLedger.open(config, "p", clock)) {
-            ledger.register(IntStream.range(0, 20).mapToObj(i -> PostgresLedgerTest.split("s" + i)).toList());
+            ledger.register(IntStream.range(0, 20)
+                    .mapToObj(i -> PostgresLedgerTest.split("s" + i))
+                    .toList());
             Claim held = ledger.claim("w1", LEASE).orElseThrow();
 
             server.close();
 
             assertThatThrownBy(() -> ledger.claim("w2", LEASE))
                     .isInstanceOf(LedgerException.class)
-                    .hasMessageContaining("PostgreSQL ledger " + config.url() + " (schema sluice): cannot claim a split")
+                    .hasMessageContaining(
+                            "PostgreSQL ledger " + config.url() + " (schema sluice): cannot claim a split")
                     .hasMessageContaining("check that PostgreSQL runs");
             assertThatThrownBy(() -> ledger.complete(held, new Completion(1, 1, 0, List.of(), "v1")))
                     .isInstanceOf(LedgerException.class)
@@ -64,7 +67,9 @@ class PostgresOutageTest {
             claims.forEach(c -> ids.add(c.splitId()));
             assertThat(claims).as("every split but the held one, each once").hasSize(19);
             assertThat(ids).hasSize(19).doesNotContain(held.splitId());
-            assertThat(ledger.isCurrent(held)).as("the claim from before the outage still holds").isTrue();
+            assertThat(ledger.isCurrent(held))
+                    .as("the claim from before the outage still holds")
+                    .isTrue();
             ledger.complete(held, new Completion(1, 1, 0, List.of(), "v1"));
             for (Claim c : claims) ledger.complete(c, new Completion(1, 1, 0, List.of(), "v1"));
             assertThat(ledger.counts()).containsOnly(Map.entry(SplitState.DONE, 20L));

@@ -10,13 +10,14 @@ final class TestPostgres {
     private static final AtomicInteger SCHEMAS = new AtomicInteger();
     private static EmbeddedPostgres server;
 
-    private TestPostgres() {
-    }
+    private TestPostgres() {}
 
     static synchronized EmbeddedPostgres server() {
         if (server == null) {
             try {
-                server = EmbeddedPostgres.builder().setServerConfig("fsync", "off").start(); // stopped on JVM exit
+                server = EmbeddedPostgres.builder()
+                        .setServerConfig("fsync", "off")
+                        .start(); // stopped on JVM exit
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -71,16 +71,16 @@ public record RedisConfig(Secret url, Secret password, String keyPrefix, Optiona
     }
 
     /** A user (null for the default user) and password written in the url. */
-    record Credentials(String user, String password) {
-    }
+    record Credentials(String user, String password) {}
 
     Optional<Credentials> credentials() {
         String info = uri(url).getUserInfo();
         if (info == null) return Optional.empty();
         int colon = info.indexOf(':');
-        return Optional.of(colon < 0
-                ? new Credentials(null, info)
-                : new Credentials(colon == 0 ? null : info.substring(0, colon), info.substring(colon + 1)));
+        return Optional.of(
+                colon < 0
+                        ? new Credentials(null, info)
+                        : new Credentials(colon == 0 ? null : info.substring(0, colon), info.substring(colon + 1)));
     }
 
     /** For messages: the url without any password it carries, and the key prefix. */
@@ -93,8 +93,8 @@ public record RedisConfig(Secret url, Secret password, String keyPrefix, Optiona
         try {
             return new URI(url.reveal());
         } catch (java.net.URISyntaxException e) {
-            throw new IllegalArgumentException("not a valid url: " + url + " (" + e.getReason() + " at index "
-                    + e.getIndex() + ")");
+            throw new IllegalArgumentException(
+                    "not a valid url: " + url + " (" + e.getReason() + " at index " + e.getIndex() + ")");
         }
     }
 

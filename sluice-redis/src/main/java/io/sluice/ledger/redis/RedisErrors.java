@@ -11,8 +11,7 @@ import org.redisson.client.RedisWrongPasswordException;
 
 /** Turns Redisson's failures into messages that name the ledger and say what to do. */
 final class RedisErrors {
-    private RedisErrors() {
-    }
+    private RedisErrors() {}
 
     static LedgerException failure(RedisConfig config, String action, RedisException e) {
         return new LedgerException(config.describe() + ": cannot " + action + ": " + explain(e), e);
@@ -22,17 +21,19 @@ final class RedisErrors {
         String detail = " (" + e.getMessage() + ")";
         if (wrongPassword(e, 0)) {
             // checked first: Redisson wraps a refused AUTH at connect in a connection error
-            return "authentication failed; check the password (state.redis.password or the url's user:password)"
-                    + " (" + rootMessage(e) + ")";
+            return "authentication failed; check the password (state.redis.password or the url's user:password)" + " ("
+                    + rootMessage(e) + ")";
         }
         if (lostConnection(e, 0)) return unreachable(" (" + rootMessage(e) + ")");
         return switch (e) {
-            case RedisOutOfMemoryException m -> "Redis reached its maxmemory; raise it or free memory. The ledger "
-                    + "needs maxmemory-policy noeviction (or volatile-*): evicted ledger keys lose claims" + detail;
+            case RedisOutOfMemoryException m ->
+                "Redis reached its maxmemory; raise it or free memory. The ledger "
+                        + "needs maxmemory-policy noeviction (or volatile-*): evicted ledger keys lose claims" + detail;
             case RedisReadonlyException r -> "the server is a read-only replica; point the url at the primary" + detail;
-            default -> e.getMessage() != null && e.getMessage().contains("NOAUTH")
-                    ? "the server wants a password; set state.redis.password" + detail
-                    : e.getMessage();
+            default ->
+                e.getMessage() != null && e.getMessage().contains("NOAUTH")
+                        ? "the server wants a password; set state.redis.password" + detail
+                        : e.getMessage();
         };
     }
 

@@ -13,11 +13,27 @@ record RedisKeys(String base) {
 
     /** The KEYS of every script, in the order common.lua names them. */
     List<Object> all() {
-        return List.of(base + "gen", base + "token", base + "seq",
-                base + "pending", base + "claimed", base + "done", base + "failed", base + "dead",
-                base + "leases", base + "retry", base + "ready",
-                base + "ident", base + "latest", base + "digests", base + "trashes",
-                base + "workers", base + "expires", base + "leader", base + "incarnation", base + "tally",
+        return List.of(
+                base + "gen",
+                base + "token",
+                base + "seq",
+                base + "pending",
+                base + "claimed",
+                base + "done",
+                base + "failed",
+                base + "dead",
+                base + "leases",
+                base + "retry",
+                base + "ready",
+                base + "ident",
+                base + "latest",
+                base + "digests",
+                base + "trashes",
+                base + "workers",
+                base + "expires",
+                base + "leader",
+                base + "incarnation",
+                base + "tally",
                 base + "locks");
     }
 

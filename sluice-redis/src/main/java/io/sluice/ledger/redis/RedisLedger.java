@@ -1,18 +1,18 @@
 package io.sluice.ledger.redis;
 
-import io.sluice.ledger.LedgerRows;
 import static io.sluice.ledger.LedgerArgs.requireLock;
 import static io.sluice.ledger.LedgerArgs.requirePositive;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.ledger.LedgerRows;
 import io.sluice.ledger.Registration;
 import io.sluice.spi.Claim;
 import io.sluice.spi.Completion;
 import io.sluice.spi.KnownMember;
-import io.sluice.spi.LedgerException;
 import io.sluice.spi.Ledger;
+import io.sluice.spi.LedgerException;
 import io.sluice.spi.Member;
 import io.sluice.spi.Split;
 import io.sluice.spi.SplitInfo;
@@ -61,7 +61,8 @@ import org.redisson.config.SingleServerConfig;
 public final class RedisLedger implements Ledger {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final SplitState[] COUNT_ORDER = {
-        SplitState.PENDING, SplitState.CLAIMED, SplitState.DONE, SplitState.FAILED, SplitState.DEAD};
+        SplitState.PENDING, SplitState.CLAIMED, SplitState.DONE, SplitState.FAILED, SplitState.DEAD
+    };
 
     private final RedisConfig config;
     private final String pipeline;
@@ -140,13 +141,23 @@ public final class RedisLedger implements Ledger {
     @Override
     public Map<String, KnownMember> known(Collection<String> memberKeys) {
         if (memberKeys.isEmpty()) return Map.of();
-        List<Object> out = run("look up registered inputs", Script.KNOWN, RScript.ReturnType.LIST,
+        List<Object> out = run(
+                "look up registered inputs",
+                Script.KNOWN,
+                RScript.ReturnType.LIST,
                 new ArrayList<>(memberKeys).toArray());
         Map<String, KnownMember> known = new HashMap<>();
         for (int i = 0; i < out.size(); i += 6) {
             String key = (String) out.get(i);
-            known.put(key, new KnownMember(key, (String) out.get(i + 1), ((Number) out.get(i + 4)).longValue(),
-                    ((Number) out.get(i + 5)).longValue(), (String) out.get(i + 2), SplitState.ofLabel((String) out.get(i + 3))));
+            known.put(
+                    key,
+                    new KnownMember(
+                            key,
+                            (String) out.get(i + 1),
+                            ((Number) out.get(i + 4)).longValue(),
+                            ((Number) out.get(i + 5)).longValue(),
+                            (String) out.get(i + 2),
+                            SplitState.ofLabel((String) out.get(i + 3))));
         }
         return known;
     }
@@ -156,8 +167,8 @@ public final class RedisLedger implements Ledger {
         return call("look up a content digest", () -> {
             // the bloom may only say "never seen"; a "maybe" is decided by the exact hash
             if (bloom.isPresent() && !bloom.get().contains(sha256)) return Optional.empty();
-            return Optional.ofNullable((String) client.getMap(keys.digests(), StringCodec.INSTANCE)
-                    .get(sha256));
+            return Optional.ofNullable(
+                    (String) client.getMap(keys.digests(), StringCodec.INSTANCE).get(sha256));
         });
     }
 
@@ -243,20 +254,26 @@ public final class RedisLedger implements Ledger {
         List<Object> out = run(action, script, RScript.ReturnType.LIST, args.toArray());
         if (out == null || out.isEmpty()) return Optional.empty();
         Split split = split((String) out.get(0), out.get(1), out.get(2), out.get(5), out.get(6));
-        return Optional.of(new Claim(split, owner, (Long) out.get(4), Instant.ofEpochMilli(until),
-                Math.toIntExact((Long) out.get(3))));
+        return Optional.of(new Claim(
+                split, owner, (Long) out.get(4), Instant.ofEpochMilli(until), Math.toIntExact((Long) out.get(3))));
     }
 
     /** A split from the fields of its hash: bytes, members, payload and output key (null where none). */
     private static Split split(String id, Object bytes, Object members, Object payload, Object outputKey) {
-        return new Split(id, LedgerRows.members((String) members), Long.parseLong((String) bytes), (String) payload,
+        return new Split(
+                id,
+                LedgerRows.members((String) members),
+                Long.parseLong((String) bytes),
+                (String) payload,
                 LedgerRows.outputKey((String) outputKey));
     }
+
     @Override
     public boolean heartbeat(Claim claim, Duration lease) {
         requirePositive("lease", lease);
         long now = clock.millis();
-        return held("renew a lease", Script.HEARTBEAT, claim, Long.toString(now + lease.toMillis()), Long.toString(now));
+        return held(
+                "renew a lease", Script.HEARTBEAT, claim, Long.toString(now + lease.toMillis()), Long.toString(now));
     }
 
     @Override
@@ -266,9 +283,16 @@ public final class RedisLedger implements Ledger {
 
     @Override
     public void complete(Claim claim, Completion completion) throws StaleClaimException {
-        if (!held("record a completed split", Script.COMPLETE, claim, now(), Long.toString(completion.rowsIn()),
-                Long.toString(completion.rowsOut()), Long.toString(completion.rejected()),
-                LedgerRows.json(completion.outputs()), completion.pipelineVersion())) {
+        if (!held(
+                "record a completed split",
+                Script.COMPLETE,
+                claim,
+                now(),
+                Long.toString(completion.rowsIn()),
+                Long.toString(completion.rowsOut()),
+                Long.toString(completion.rejected()),
+                LedgerRows.json(completion.outputs()),
+                completion.pipelineVersion())) {
             throw new StaleClaimException(claim.splitId(), claim.token());
         }
     }
@@ -322,21 +346,36 @@ public final class RedisLedger implements Ledger {
     public Optional<Lock> lock(String name, String owner, Duration lease) {
         requireLock(name, owner, lease);
         long now = clock.millis();
-        String token = run("take lock " + name, Script.LOCK, RScript.ReturnType.VALUE, name, owner,
-                Long.toString(now + lease.toMillis()), Long.toString(now));
+        String token = run(
+                "take lock " + name,
+                Script.LOCK,
+                RScript.ReturnType.VALUE,
+                name,
+                owner,
+                Long.toString(now + lease.toMillis()),
+                Long.toString(now));
         return Optional.ofNullable(token).map(t -> new Lock(name, owner, Long.parseLong(t)));
     }
 
     @Override
     public boolean holds(Lock lock) {
-        Long held = run("check lock " + lock.name(), Script.HOLDS, RScript.ReturnType.LONG, lock.name(),
-                Long.toString(lock.token()), now());
+        Long held = run(
+                "check lock " + lock.name(),
+                Script.HOLDS,
+                RScript.ReturnType.LONG,
+                lock.name(),
+                Long.toString(lock.token()),
+                now());
         return held == 1;
     }
 
     @Override
     public void unlock(Lock lock) {
-        run("release lock " + lock.name(), Script.UNLOCK, RScript.ReturnType.LONG, lock.name(),
+        run(
+                "release lock " + lock.name(),
+                Script.UNLOCK,
+                RScript.ReturnType.LONG,
+                lock.name(),
                 Long.toString(lock.token()));
     }
 
@@ -363,10 +402,22 @@ public final class RedisLedger implements Ledger {
         List<SplitInfo> infos = new ArrayList<>();
         for (int i = 0; i < out.size(); i += 15) {
             List<Object> f = out.subList(i, i + 15);
-            infos.add(new SplitInfo((String) f.get(0), SplitState.ofLabel((String) f.get(1)), (int) number(f.get(2)),
-                    (String) f.get(3), (String) f.get(4), number(f.get(5)), instant(f.get(6)), instant(f.get(7)),
-                    number(f.get(8)), (int) number(f.get(9)), number(f.get(10)), number(f.get(11)), number(f.get(12)),
-                    (String) f.get(13), instant(f.get(14))));
+            infos.add(new SplitInfo(
+                    (String) f.get(0),
+                    SplitState.ofLabel((String) f.get(1)),
+                    (int) number(f.get(2)),
+                    (String) f.get(3),
+                    (String) f.get(4),
+                    number(f.get(5)),
+                    instant(f.get(6)),
+                    instant(f.get(7)),
+                    number(f.get(8)),
+                    (int) number(f.get(9)),
+                    number(f.get(10)),
+                    number(f.get(11)),
+                    number(f.get(12)),
+                    (String) f.get(13),
+                    instant(f.get(14))));
         }
         return infos;
     }
@@ -399,14 +450,14 @@ public final class RedisLedger implements Ledger {
         Totals sum = new Totals(0, 0, 0, null);
         for (Tally t : tally().values()) {
             Instant last = sum.lastDone() == null || t.last().isAfter(sum.lastDone()) ? t.last() : sum.lastDone();
-            sum = new Totals(sum.rowsIn() + t.rowsIn(), sum.rowsOut() + t.rowsOut(), sum.rejected() + t.rejected(), last);
+            sum = new Totals(
+                    sum.rowsIn() + t.rowsIn(), sum.rowsOut() + t.rowsOut(), sum.rejected() + t.rejected(), last);
         }
         return sum;
     }
 
     /** What the done splits of one pipeline version add up to (tally.lua). */
-    private record Tally(long done, long rowsIn, long rowsOut, long rejected, Instant last) {
-    }
+    private record Tally(long done, long rowsIn, long rowsOut, long rejected, Instant last) {}
 
     private Map<String, Tally> tally() {
         List<Object> out = run("add up the done splits", Script.DONE_TOTALS, RScript.ReturnType.LIST);
@@ -419,14 +470,18 @@ public final class RedisLedger implements Ledger {
                     .put(field.substring(sep + 1), Long.parseLong((String) out.get(i + 1)));
         }
         Map<String, Tally> tally = new HashMap<>();
-        fields.forEach((version, f) -> tally.put(version, new Tally(f.get("n"), f.get("in"), f.get("out"), f.get("rej"),
-                Instant.ofEpochMilli(f.get("last")))));
+        fields.forEach((version, f) -> tally.put(
+                version,
+                new Tally(f.get("n"), f.get("in"), f.get("out"), f.get("rej"), Instant.ofEpochMilli(f.get("last")))));
         return tally;
     }
 
     @Override
     public String incarnation() {
-        return run("read the ledger's incarnation", Script.INCARNATION, RScript.ReturnType.VALUE,
+        return run(
+                "read the ledger's incarnation",
+                Script.INCARNATION,
+                RScript.ReturnType.VALUE,
                 UUID.randomUUID().toString());
     }
 
@@ -445,9 +500,24 @@ public final class RedisLedger implements Ledger {
     public void announce(WorkerInfo self, Duration ttl) {
         requirePositive("ttl", ttl);
         long now = clock.millis();
-        Map<String, Object> entry = Map.of("host", self.host(), "pid", self.pid(),
-                "started", self.started().toEpochMilli(), "threads", self.threads(), "seen", now);
-        run("announce a worker", Script.ANNOUNCE, RScript.ReturnType.LONG, Long.toString(now), self.id(), LedgerRows.json(entry),
+        Map<String, Object> entry = Map.of(
+                "host",
+                self.host(),
+                "pid",
+                self.pid(),
+                "started",
+                self.started().toEpochMilli(),
+                "threads",
+                self.threads(),
+                "seen",
+                now);
+        run(
+                "announce a worker",
+                Script.ANNOUNCE,
+                RScript.ReturnType.LONG,
+                Long.toString(now),
+                self.id(),
+                LedgerRows.json(entry),
                 Long.toString(now + ttl.toMillis()));
     }
 
@@ -467,10 +537,14 @@ public final class RedisLedger implements Ledger {
             Map<String, Object> e = entry((String) out.get(i + 1));
             long seen = ((Number) e.get("seen")).longValue();
             if (seen < now - seenWithin.toMillis()) continue;
-            WorkerInfo info = new WorkerInfo(id, (String) e.get("host"), ((Number) e.get("pid")).longValue(),
-                    Instant.ofEpochMilli(((Number) e.get("started")).longValue()), ((Number) e.get("threads")).intValue());
-            workers.add(new WorkerStatus(info, Instant.ofEpochMilli(seen), held.getOrDefault(id, List.of()),
-                    id.equals(leader)));
+            WorkerInfo info = new WorkerInfo(
+                    id,
+                    (String) e.get("host"),
+                    ((Number) e.get("pid")).longValue(),
+                    Instant.ofEpochMilli(((Number) e.get("started")).longValue()),
+                    ((Number) e.get("threads")).intValue());
+            workers.add(new WorkerStatus(
+                    info, Instant.ofEpochMilli(seen), held.getOrDefault(id, List.of()), id.equals(leader)));
         }
         workers.sort(java.util.Comparator.comparing(w -> w.worker().id()));
         return workers;
@@ -486,14 +560,19 @@ public final class RedisLedger implements Ledger {
         Objects.requireNonNull(workerId, "workerId");
         requirePositive("lease", lease);
         long now = clock.millis();
-        Long ok = run("take the leader lease", Script.LEAD, RScript.ReturnType.LONG, Long.toString(now), workerId,
+        Long ok = run(
+                "take the leader lease",
+                Script.LEAD,
+                RScript.ReturnType.LONG,
+                Long.toString(now),
+                workerId,
                 Long.toString(now + lease.toMillis()));
         return ok == 1;
     }
 
     private static Map<String, Object> entry(String json) {
         try {
-            return JSON.readValue(json, new TypeReference<>() { });
+            return JSON.readValue(json, new TypeReference<>() {});
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
@@ -509,12 +588,16 @@ public final class RedisLedger implements Ledger {
 
     /** An evicted claim or split would be granted again: only policies that never evict keys without a TTL do. */
     private void refuseEviction() {
-        String policy = client.getRedisNodes(RedisNodes.SINGLE).getInstance().info(RedisNode.InfoSection.MEMORY)
+        String policy = client.getRedisNodes(RedisNodes.SINGLE)
+                .getInstance()
+                .info(RedisNode.InfoSection.MEMORY)
                 .getOrDefault("maxmemory_policy", "noeviction");
         if (policy.startsWith("allkeys-")) {
-            throw new LedgerException(config.describe() + ": the server's maxmemory-policy is " + policy + ", which "
-                    + "may evict ledger keys and with them claims; set it to noeviction (or a volatile-* policy: "
-                    + "ledger keys have no expiry), or use a Redis of its own for the ledger", null);
+            throw new LedgerException(
+                    config.describe() + ": the server's maxmemory-policy is " + policy + ", which "
+                            + "may evict ledger keys and with them claims; set it to noeviction (or a volatile-* policy: "
+                            + "ledger keys have no expiry), or use a Redis of its own for the ledger",
+                    null);
         }
     }
 
@@ -570,8 +653,6 @@ public final class RedisLedger implements Ledger {
     private String now() {
         return Long.toString(clock.millis());
     }
-
-
 
     private static long number(Object value) {
         return value == null ? 0 : Long.parseLong(value.toString());

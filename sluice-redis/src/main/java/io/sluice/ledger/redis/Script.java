@@ -11,10 +11,33 @@ import java.util.Locale;
  * then the parts a script shares with others, then its own file (its name in lower case).
  */
 enum Script {
-    REGISTER("registration"), REPLACE("registration"), KNOWN, INCARNATION, SPLIT, CLAIM("token", "grant"),
-    CLAIM_NAMED("token", "grant"), HEARTBEAT, CURRENT, COMPLETE("tally"), FAIL, RELEASE, EXPIRE, LOCK("token", "locks"),
-    HOLDS("locks"), UNLOCK("locks"), COUNTS, SPLITS, RETRY, DONE_TOTALS("tally"), REQUEUE("tally"), RESET, TRASH,
-    ANNOUNCE, WORKERS, RETIRE, LEAD;
+    REGISTER("registration"),
+    REPLACE("registration"),
+    KNOWN,
+    INCARNATION,
+    SPLIT,
+    CLAIM("token", "grant"),
+    CLAIM_NAMED("token", "grant"),
+    HEARTBEAT,
+    CURRENT,
+    COMPLETE("tally"),
+    FAIL,
+    RELEASE,
+    EXPIRE,
+    LOCK("token", "locks"),
+    HOLDS("locks"),
+    UNLOCK("locks"),
+    COUNTS,
+    SPLITS,
+    RETRY,
+    DONE_TOTALS("tally"),
+    REQUEUE("tally"),
+    RESET,
+    TRASH,
+    ANNOUNCE,
+    WORKERS,
+    RETIRE,
+    LEAD;
 
     private final String source;
 

@@ -34,7 +34,8 @@ class RedisDedupeAtScaleTest {
     private static final int DIGESTS = Integer.getInteger("sluice.dedupe.digests", 250_000);
     private static final int PROBES = 100_000;
     private static final int PER_SPLIT = 100;
-    // 10,000 digests per registration script: a bigger batch can outlast the client's response timeout on a busy machine
+    // 10,000 digests per registration script: a bigger batch can outlast the client's response timeout on a busy
+    // machine
     private static final int SPLITS_PER_CALL = 100;
 
     @Test
@@ -45,30 +46,38 @@ class RedisDedupeAtScaleTest {
             for (int first = 0; first < DIGESTS; first += PER_SPLIT * SPLITS_PER_CALL) {
                 int from = first;
                 List<Split> batch = IntStream.range(0, SPLITS_PER_CALL)
-                        .mapToObj(s -> split("seen", from + s * PER_SPLIT, PER_SPLIT)).toList();
+                        .mapToObj(s -> split("seen", from + s * PER_SPLIT, PER_SPLIT))
+                        .toList();
                 assertThat(ledger.register(batch)).hasSize(SPLITS_PER_CALL);
             }
             RBloomFilter<String> bloom = bloomOf(config);
             Set<String> maybe = new HashSet<>();
             for (int first = 0; first < PROBES; first += 10_000) {
                 int from = first;
-                maybe.addAll(bloom.exists(IntStream.range(from, from + 10_000).mapToObj(i -> sha256("unseen-" + i))
+                maybe.addAll(bloom.exists(IntStream.range(from, from + 10_000)
+                        .mapToObj(i -> sha256("unseen-" + i))
                         .toList()));
             }
 
-            assertThat(maybe).as("the bloom's false positives (1% asked; Redisson's filter gives 1-3%)")
+            assertThat(maybe)
+                    .as("the bloom's false positives (1% asked; Redisson's filter gives 1-3%)")
                     .hasSizeBetween(PROBES / 1000, PROBES / 20);
             for (String digest : maybe) {
-                assertThat(ledger.digestOwner(digest)).as("decided by the exact set").isEmpty();
+                assertThat(ledger.digestOwner(digest))
+                        .as("decided by the exact set")
+                        .isEmpty();
             }
-            List<Member> falsePositives = maybe.stream().map(d -> Member.whole("new/" + d, "v1", d)).toList();
+            List<Member> falsePositives =
+                    maybe.stream().map(d -> Member.whole("new/" + d, "v1", d)).toList();
             assertThat(ledger.register(List.of(new Split("false-positives", falsePositives, 1))))
-                    .as("content the bloom only thought it saw is new work").containsExactly("false-positives");
+                    .as("content the bloom only thought it saw is new work")
+                    .containsExactly("false-positives");
             for (int i = 0; i < DIGESTS; i += 97) {
                 assertThat(ledger.digestOwner(sha256("seen-" + i))).contains("seen/" + i);
             }
             assertThat(ledger.register(List.of(split("again", 0, 1))))
-                    .as("the same content under another name is skipped").isEmpty();
+                    .as("the same content under another name is skipped")
+                    .isEmpty();
         }
     }
 
@@ -89,8 +98,8 @@ class RedisDedupeAtScaleTest {
 
     private static String sha256(String text) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

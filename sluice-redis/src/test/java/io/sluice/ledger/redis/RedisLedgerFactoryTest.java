@@ -42,7 +42,8 @@ class RedisLedgerFactoryTest {
 
     @Test
     void badOptionsAreNamedWithTheirPath() throws Exception {
-        assertThatThrownBy(() -> load("redis: { url: \"redis://h:6379\", bloom: { expected: 10, fpp: 1.5 } }", Map.of()))
+        assertThatThrownBy(
+                        () -> load("redis: { url: \"redis://h:6379\", bloom: { expected: 10, fpp: 1.5 } }", Map.of()))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("state.redis.bloom.fpp")
                 .hasMessageContaining("number between 0 and 1 (exclusive)");

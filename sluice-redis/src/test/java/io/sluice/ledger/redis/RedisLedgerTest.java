@@ -65,18 +65,24 @@ class RedisLedgerTest {
     void everyKeyCarriesThePipelineAsAHashTagAndAResetLeavesOnlyTheCounters() throws Exception {
         RedisConfig config = TestRedis.freshPrefix();
         RedisLedger ledger = open(config);
-        ledger.register(IntStream.range(0, 2_500).mapToObj(i -> split("s" + i, "d" + i)).toList());
+        ledger.register(
+                IntStream.range(0, 2_500).mapToObj(i -> split("s" + i, "d" + i)).toList());
         ledger.complete(ledger.claim("w1", LEASE).orElseThrow(), new Completion(1, 1, 0, List.of(), "v1"));
         assertThat(ledger.claim("w1", LEASE)).isPresent();
         ledger.incarnation();
         ledger.totals();
 
-        assertThat(keys(config)).allMatch(k -> k.startsWith(config.keyPrefix() + ":{p}:")).hasSizeGreaterThan(2_500);
+        assertThat(keys(config))
+                .allMatch(k -> k.startsWith(config.keyPrefix() + ":{p}:"))
+                .hasSizeGreaterThan(2_500);
 
         ledger.reset();
 
-        assertThat(keys(config)).containsExactlyInAnyOrder(config.keyPrefix() + ":{p}:gen",
-                config.keyPrefix() + ":{p}:token", config.keyPrefix() + ":{p}:seq");
+        assertThat(keys(config))
+                .containsExactlyInAnyOrder(
+                        config.keyPrefix() + ":{p}:gen",
+                        config.keyPrefix() + ":{p}:token",
+                        config.keyPrefix() + ":{p}:seq");
     }
 
     @Test
@@ -104,7 +110,8 @@ class RedisLedgerTest {
         ledger.complete(ledger.claim("w1", LEASE).orElseThrow(), new Completion(1, 1, 0, List.of(), "v1"));
         // what an older Sluice registered: no links to the registrations before
         for (String id : List.of("t:100", "t:250")) {
-            redis.getMap(RedisKeys.of(config.keyPrefix(), "p").splits() + "0:" + id).fastRemove("linked", "p:t.log");
+            redis.getMap(RedisKeys.of(config.keyPrefix(), "p").splits() + "0:" + id)
+                    .fastRemove("linked", "p:t.log");
         }
 
         ledger.replace(ledger.claim("t:100", "w1", LEASE).orElseThrow(), List.of());
@@ -146,13 +153,19 @@ class RedisLedgerTest {
         assertThat(ledger.claim("held", "w1", LEASE)).isPresent(); // its lease ends at +60 s; then w1 is gone
 
         // a worker whose clock runs ahead finds the lease expired, but takes the older pending split
-        assertThat(handle(config, fast).claim("w2", LEASE)).get().extracting(Claim::splitId).isEqualTo("first");
+        assertThat(handle(config, fast).claim("w2", LEASE))
+                .get()
+                .extracting(Claim::splitId)
+                .isEqualTo("first");
         // a worker whose clock runs behind looks at the split and finds it not due yet
         assertThat(handle(config, slow).claim("w3", LEASE)).isEmpty();
         slow.advance(Duration.ofSeconds(31));
 
-        assertThat(handle(config, slow).claim("w3", LEASE)).as("due by this clock too")
-                .get().extracting(Claim::splitId).isEqualTo("held");
+        assertThat(handle(config, slow).claim("w3", LEASE))
+                .as("due by this clock too")
+                .get()
+                .extracting(Claim::splitId)
+                .isEqualTo("held");
     }
 
     private RedisLedger handle(RedisConfig config, MutableClock clock) {

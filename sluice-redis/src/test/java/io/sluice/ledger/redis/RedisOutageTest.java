@@ -39,7 +39,8 @@ class RedisOutageTest {
         RedisConfig config = RedisConfig.of("redis://127.0.0.1:" + port + "/0").withTimeout(Duration.ofSeconds(1));
         RedisServer server = TestRedis.start(port, dir);
         try (RedisLedger ledger = RedisLedger.open(config, "p", clock)) {
-            ledger.register(IntStream.range(0, 20).mapToObj(RedisOutageTest::split).toList());
+            ledger.register(
+                    IntStream.range(0, 20).mapToObj(RedisOutageTest::split).toList());
             Claim held = ledger.claim("w1", LEASE).orElseThrow();
             String incarnation = ledger.incarnation();
 
@@ -61,8 +62,12 @@ class RedisOutageTest {
             claims.forEach(c -> ids.add(c.splitId()));
             assertThat(claims).as("every split but the held one, each once").hasSize(19);
             assertThat(ids).hasSize(19).doesNotContain(held.splitId());
-            assertThat(ledger.isCurrent(held)).as("the claim from before the outage still holds").isTrue();
-            assertThat(ledger.incarnation()).as("the same record of the pipeline").isEqualTo(incarnation);
+            assertThat(ledger.isCurrent(held))
+                    .as("the claim from before the outage still holds")
+                    .isTrue();
+            assertThat(ledger.incarnation())
+                    .as("the same record of the pipeline")
+                    .isEqualTo(incarnation);
             ledger.complete(held, new Completion(1, 1, 0, List.of(), "v1"));
             for (Claim c : claims) ledger.complete(c, new Completion(1, 1, 0, List.of(), "v1"));
             assertThat(ledger.counts()).containsOnly(entry(SplitState.DONE, 20L));
@@ -76,7 +81,8 @@ class RedisOutageTest {
         int port = TestRedis.freePort();
         RedisConfig config = RedisConfig.of("redis://127.0.0.1:" + port + "/0").withTimeout(Duration.ofSeconds(5));
         RedisServer server = TestRedis.start(port, null);
-        try (RedisLedger ledger = RedisLedger.open(config, "p", new MutableClock(Instant.parse("2026-01-01T00:00:00Z")))) {
+        try (RedisLedger ledger =
+                RedisLedger.open(config, "p", new MutableClock(Instant.parse("2026-01-01T00:00:00Z")))) {
             ledger.register(List.of(split(1)));
             String before = ledger.incarnation();
 

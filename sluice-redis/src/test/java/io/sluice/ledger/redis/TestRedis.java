@@ -11,8 +11,7 @@ final class TestRedis {
     private static final AtomicInteger PREFIXES = new AtomicInteger();
     private static int port;
 
-    private TestRedis() {
-    }
+    private TestRedis() {}
 
     static synchronized int port() {
         if (port == 0) {
@@ -27,8 +26,10 @@ final class TestRedis {
     /** A server without persistence, or with an append-only file (fsync always) in {@code dir}. */
     static RedisServer start(int port, java.nio.file.Path dir) {
         try {
-            var builder = RedisServer.newRedisServer().port(port).bind("127.0.0.1").setting("save \"\"");
-            if (dir != null) builder.setting("dir " + dir).setting("appendonly yes").setting("appendfsync always");
+            var builder =
+                    RedisServer.newRedisServer().port(port).bind("127.0.0.1").setting("save \"\"");
+            if (dir != null)
+                builder.setting("dir " + dir).setting("appendonly yes").setting("appendfsync always");
             RedisServer server = builder.build();
             server.start();
             return server;

@@ -14,7 +14,6 @@ import io.sluice.spi.Claim;
 import io.sluice.spi.Completion;
 import io.sluice.spi.KnownMember;
 import io.sluice.spi.Ledger;
-import io.sluice.spi.ledger.OutputLocks.Lock;
 import io.sluice.spi.Member;
 import io.sluice.spi.OutputKey;
 import io.sluice.spi.Split;
@@ -24,6 +23,7 @@ import io.sluice.spi.StaleClaimException;
 import io.sluice.spi.Totals;
 import io.sluice.spi.WorkerInfo;
 import io.sluice.spi.WorkerStatus;
+import io.sluice.spi.ledger.OutputLocks.Lock;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -117,7 +117,9 @@ public abstract class LedgerConformanceKit {
         assertThat(ledger.register(plan)).isEmpty();
 
         ledger.complete(claim(ledger, "w1"), completion("a.csv@v1"));
-        assertThat(ledger.register(plan)).as("a rescan does not bring done work back").isEmpty();
+        assertThat(ledger.register(plan))
+                .as("a rescan does not bring done work back")
+                .isEmpty();
         assertThat(ledger.counts()).containsOnly(entry(DONE, 1L), entry(PENDING, 1L));
     }
 
@@ -126,21 +128,22 @@ public abstract class LedgerConformanceKit {
         assertThat(ledger.register(List.of(split("p1-0", file("x.csv", "v1"))))).containsExactly("p1-0");
 
         Ledger planner2 = anotherHandle(PIPELINE);
-        List<String> registered = planner2.register(List.of(
-                split("p2-0", file("y.csv", "v1"), file("x.csv", "v1")),
-                split("p2-1", file("z.csv", "v1"))));
+        List<String> registered = planner2.register(
+                List.of(split("p2-0", file("y.csv", "v1"), file("x.csv", "v1")), split("p2-1", file("z.csv", "v1"))));
 
         assertThat(registered).containsExactly("p2-1");
         assertThat(ids(ledger.splits(ALL, 100))).containsExactly("p1-0", "p2-1");
-        assertThat(ledger.known(List.of("y.csv"))).as("a skipped split registers none of its inputs").isEmpty();
+        assertThat(ledger.known(List.of("y.csv")))
+                .as("a skipped split registers none of its inputs")
+                .isEmpty();
     }
 
     @Test
     void byteRangesAndNewVersionsOfAnInputAreNewWork() {
         assertThat(ledger.register(List.of(
-                split("x:0", new Member("x.log", "v1", 0, 100, null)),
-                split("x:100", new Member("x.log", "v1", 100, 250, null)),
-                split("x@v2", file("x.log", "v2")))))
+                        split("x:0", new Member("x.log", "v1", 0, 100, null)),
+                        split("x:100", new Member("x.log", "v1", 100, 250, null)),
+                        split("x@v2", file("x.log", "v2")))))
                 .containsExactly("x:0", "x:100", "x@v2");
     }
 
@@ -157,14 +160,17 @@ public abstract class LedgerConformanceKit {
         String d = "d".repeat(64);
         String e = "e".repeat(64);
         String f = "f".repeat(64);
-        assertThat(ledger.register(List.of(split("a", Member.whole("a.csv", "v1", d))))).containsExactly("a");
+        assertThat(ledger.register(List.of(split("a", Member.whole("a.csv", "v1", d)))))
+                .containsExactly("a");
 
         assertThat(ledger.register(List.of(
-                split("b", Member.whole("b.csv", "v1", d), Member.whole("b2.csv", "v1", f)),
-                split("c", Member.whole("c.csv", "v1", e)))))
-                .as("b holds a.csv's content under another name").containsExactly("c");
+                        split("b", Member.whole("b.csv", "v1", d), Member.whole("b2.csv", "v1", f)),
+                        split("c", Member.whole("c.csv", "v1", e)))))
+                .as("b holds a.csv's content under another name")
+                .containsExactly("c");
         assertThat(ledger.register(List.of(split("a@v2", Member.whole("a.csv", "v2", d)))))
-                .as("the digest's own key may register a new version").containsExactly("a@v2");
+                .as("the digest's own key may register a new version")
+                .containsExactly("a@v2");
 
         assertThat(ledger.digestOwner(d)).contains("a.csv");
         assertThat(ledger.digestOwner(e)).contains("c.csv");
@@ -176,15 +182,15 @@ public abstract class LedgerConformanceKit {
         ledger.register(List.of(fileSplit("a.csv")));
         ledger.complete(claim(ledger, "w1"), completion("a.csv@v1"));
         ledger.register(List.of(
-                split("a.csv@v2", file("a.csv", "v2")),
-                split("pair", file("b.csv", "v7"), file("c.csv", "v3"))));
+                split("a.csv@v2", file("a.csv", "v2")), split("pair", file("b.csv", "v7"), file("c.csv", "v3"))));
 
         Map<String, KnownMember> known = ledger.known(List.of("a.csv", "b.csv", "c.csv", "never.csv"));
 
-        assertThat(known).containsOnly(
-                entry("a.csv", new KnownMember("a.csv", "v2", 0, Member.WHOLE, "a.csv@v2", PENDING)),
-                entry("b.csv", new KnownMember("b.csv", "v7", 0, Member.WHOLE, "pair", PENDING)),
-                entry("c.csv", new KnownMember("c.csv", "v3", 0, Member.WHOLE, "pair", PENDING)));
+        assertThat(known)
+                .containsOnly(
+                        entry("a.csv", new KnownMember("a.csv", "v2", 0, Member.WHOLE, "a.csv@v2", PENDING)),
+                        entry("b.csv", new KnownMember("b.csv", "v7", 0, Member.WHOLE, "pair", PENDING)),
+                        entry("c.csv", new KnownMember("c.csv", "v3", 0, Member.WHOLE, "pair", PENDING)));
         claim(ledger, "w1");
         assertThat(ledger.known(List.of("a.csv")).get("a.csv").state()).isEqualTo(CLAIMED);
         assertThat(ledger.known(List.of())).isEmpty();
@@ -198,20 +204,28 @@ public abstract class LedgerConformanceKit {
      */
     @Test
     void aPackPlannedAgainRegistersItsUnchangedInputsAgainUnderTaggedFingerprints() throws Exception {
-        assertThat(ledger.register(List.of(split("pack:a+2:0000", file("a.csv", "v1"), file("b.csv", "v1"), file("c.csv", "v1")))))
+        assertThat(ledger.register(
+                        List.of(split("pack:a+2:0000", file("a.csv", "v1"), file("b.csv", "v1"), file("c.csv", "v1")))))
                 .containsExactly("pack:a+2:0000");
         ledger.complete(claim(ledger, "w1"), completion("pack:a+2:0000"));
 
         Split again = split("pack:a+2:0000@t2", file("a.csv", "v1~t2"), file("b.csv", "v2"), file("c.csv", "v1~t2"));
         assertThat(ledger.register(List.of(again))).containsExactly("pack:a+2:0000@t2");
-        assertThat(ledger.register(List.of(again))).as("the same split again: a no-op").isEmpty();
-        assertThat(anotherHandle(PIPELINE).register(List.of(split("rival", file("c.csv", "v1~t2"), file("d.csv", "v1")))))
-                .as("a tagged input registered once, like any").isEmpty();
+        assertThat(ledger.register(List.of(again)))
+                .as("the same split again: a no-op")
+                .isEmpty();
+        assertThat(anotherHandle(PIPELINE)
+                        .register(List.of(split("rival", file("c.csv", "v1~t2"), file("d.csv", "v1")))))
+                .as("a tagged input registered once, like any")
+                .isEmpty();
 
-        assertThat(ledger.known(List.of("a.csv", "b.csv", "c.csv"))).containsOnly(
-                entry("a.csv", new KnownMember("a.csv", "v1~t2", 0, Member.WHOLE, "pack:a+2:0000@t2", PENDING)),
-                entry("b.csv", new KnownMember("b.csv", "v2", 0, Member.WHOLE, "pack:a+2:0000@t2", PENDING)),
-                entry("c.csv", new KnownMember("c.csv", "v1~t2", 0, Member.WHOLE, "pack:a+2:0000@t2", PENDING)));
+        assertThat(ledger.known(List.of("a.csv", "b.csv", "c.csv")))
+                .containsOnly(
+                        entry("a.csv", new KnownMember("a.csv", "v1~t2", 0, Member.WHOLE, "pack:a+2:0000@t2", PENDING)),
+                        entry("b.csv", new KnownMember("b.csv", "v2", 0, Member.WHOLE, "pack:a+2:0000@t2", PENDING)),
+                        entry(
+                                "c.csv",
+                                new KnownMember("c.csv", "v1~t2", 0, Member.WHOLE, "pack:a+2:0000@t2", PENDING)));
         Claim claim = claim(ledger, "w1");
         assertThat(claim.split()).isEqualTo(again);
     }
@@ -221,14 +235,16 @@ public abstract class LedgerConformanceKit {
         List<Split> plan = IntStream.range(0, 20_000)
                 .mapToObj(i -> split("s" + i, file("in/" + i + ".csv", "size" + i)))
                 .toList();
-        List<String> keys = new ArrayList<>(plan.stream().map(s -> s.members().getFirst().key()).toList());
+        List<String> keys = new ArrayList<>(
+                plan.stream().map(s -> s.members().getFirst().key()).toList());
         keys.add("in/missing.csv");
 
         assertThat(ledger.register(plan)).hasSize(20_000);
         Map<String, KnownMember> known = ledger.known(keys);
 
         assertThat(known).hasSize(20_000);
-        assertThat(known.get("in/12345.csv")).isEqualTo(new KnownMember("in/12345.csv", "size12345", 0, Member.WHOLE, "s12345", PENDING));
+        assertThat(known.get("in/12345.csv"))
+                .isEqualTo(new KnownMember("in/12345.csv", "size12345", 0, Member.WHOLE, "s12345", PENDING));
         assertThat(ledger.register(plan)).isEmpty();
     }
 
@@ -236,9 +252,8 @@ public abstract class LedgerConformanceKit {
     void aDifferentSplitUnderARegisteredIdIsRefusedAndTheBatchNotRegistered() {
         ledger.register(List.of(split("s", file("a.csv", "v1"))));
 
-        assertThatThrownBy(() -> ledger.register(List.of(
-                split("t", file("t.csv", "v1")),
-                split("s", file("a.csv", "v2")))))
+        assertThatThrownBy(() ->
+                        ledger.register(List.of(split("t", file("t.csv", "v1")), split("s", file("a.csv", "v2")))))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("s");
         assertThat(ledger.known(List.of("t.csv"))).isEmpty();
@@ -249,13 +264,20 @@ public abstract class LedgerConformanceKit {
 
     @Test
     void aSplitsPayloadAndOutputKeyComeBackWhereverTheSplitDoes() {
-        Split range = new Split("logs/a.log#0-100", List.of(new Member("logs/a.log", "etag-1", 0, 100, null)), 100,
+        Split range = new Split(
+                "logs/a.log#0-100",
+                List.of(new Member("logs/a.log", "etag-1", 0, 100, null)),
+                100,
                 "{\"path\":\"logs/a.log\",\"range\":[0,100],\"note\":\"quotes \\\" and \\\\, ünïcödé, 日本\\n\"}",
                 new OutputKey("logs/a.log", "etag-1", 0, 100));
-        Split pack = new Split("pack:b+1:0000", List.of(file("b.csv", "v1"), file("c.csv", "v1")), 200,
-                "", new OutputKey("pack:b+1:0000", "", 0, Member.WHOLE));
-        Split tail = new Split("t.log#0-50", List.of(new Member("t.log", "g1", 0, 50, null)), 50,
-                "{\"tail\":true}", null);
+        Split pack = new Split(
+                "pack:b+1:0000",
+                List.of(file("b.csv", "v1"), file("c.csv", "v1")),
+                200,
+                "",
+                new OutputKey("pack:b+1:0000", "", 0, Member.WHOLE));
+        Split tail =
+                new Split("t.log#0-50", List.of(new Member("t.log", "g1", 0, 50, null)), 50, "{\"tail\":true}", null);
         Split bare = fileSplit("d.csv");
         assertThat(ledger.register(List.of(range, pack, tail, bare))).hasSize(4);
 
@@ -264,20 +286,28 @@ public abstract class LedgerConformanceKit {
             assertThat(other.split(s.id())).as("split(id) of " + s.id()).contains(s);
         }
         assertThat(ledger.split("nope")).isEmpty();
-        assertThat(anotherHandle("other-pipeline").split(range.id())).as("splits belong to their pipeline").isEmpty();
+        assertThat(anotherHandle("other-pipeline").split(range.id()))
+                .as("splits belong to their pipeline")
+                .isEmpty();
 
-        assertThat(claim(ledger, "w1").split()).as("a claim: the payload and every field of the output key")
+        assertThat(claim(ledger, "w1").split())
+                .as("a claim: the payload and every field of the output key")
                 .isEqualTo(range);
-        assertThat(other.claim(tail.id(), "w2", LEASE).orElseThrow().split()).as("a named claim, output key null")
+        assertThat(other.claim(tail.id(), "w2", LEASE).orElseThrow().split())
+                .as("a named claim, output key null")
                 .isEqualTo(tail);
-        assertThat(claim(other, "w3").split()).as("an empty payload stays empty, not none").isEqualTo(pack);
+        assertThat(claim(other, "w3").split())
+                .as("an empty payload stays empty, not none")
+                .isEqualTo(pack);
         assertThat(claim(ledger, "w1").split()).as("none stays none").isEqualTo(bare);
     }
 
     @Test
     void aLargePayloadIsKeptWhole() {
-        String payload = "{\"objects\":[" + IntStream.range(0, 2_000)
-                .mapToObj(i -> "\"s3://bucket/päth/" + i + ".csv.gz\"").collect(Collectors.joining(","))
+        String payload = "{\"objects\":["
+                + IntStream.range(0, 2_000)
+                        .mapToObj(i -> "\"s3://bucket/päth/" + i + ".csv.gz\"")
+                        .collect(Collectors.joining(","))
                 + "]}";
         Split big = new Split("big", List.of(file("big.csv", "v1")), 100, payload, null);
         ledger.register(List.of(big));
@@ -288,17 +318,23 @@ public abstract class LedgerConformanceKit {
 
     @Test
     void replacementsKeepTheirPayloadsAndOutputKeys() throws Exception {
-        Split pack = new Split("pack", List.of(file("a.csv", "v1"), file("b.csv", "v1")), 200, "{\"n\":2}",
+        Split pack = new Split(
+                "pack",
+                List.of(file("a.csv", "v1"), file("b.csv", "v1")),
+                200,
+                "{\"n\":2}",
                 new OutputKey("pack", "", 0, Member.WHOLE));
         ledger.register(List.of(pack));
         Claim held = claim(ledger, "w1");
-        Split good = new Split("pack", List.of(file("a.csv", "v1")), 100, "{\"n\":1}",
-                new OutputKey("pack", "h1", 0, Member.WHOLE));
-        Split bad = new Split("b.csv", List.of(file("b.csv", "v1")), 100, null, new OutputKey("b.csv", "v1", 0, Member.WHOLE));
+        Split good = new Split(
+                "pack", List.of(file("a.csv", "v1")), 100, "{\"n\":1}", new OutputKey("pack", "h1", 0, Member.WHOLE));
+        Split bad = new Split(
+                "b.csv", List.of(file("b.csv", "v1")), 100, null, new OutputKey("b.csv", "v1", 0, Member.WHOLE));
 
         assertThat(ledger.replace(held, List.of(good, bad))).containsExactly("pack", "b.csv");
 
-        assertThat(anotherHandle(PIPELINE).split("pack")).as("the replacement under the replaced split's id")
+        assertThat(anotherHandle(PIPELINE).split("pack"))
+                .as("the replacement under the replaced split's id")
                 .contains(good);
         assertThat(ledger.split("b.csv")).contains(bad);
         Claim b = ledger.claim("b.csv", "w2", LEASE).orElseThrow();
@@ -313,16 +349,21 @@ public abstract class LedgerConformanceKit {
 
     @Test
     void claimsGoOldestFirstAndCarryTheWholeSplit() {
-        Split multi = new Split("multi", List.of(
-                new Member("z.csv", "fz", 0, 1000, "1".repeat(64)),
-                new Member("a.csv", "fa", 500, Member.WHOLE, null),
-                Member.whole("m.csv", "fm", "3".repeat(64))), 12_345);
+        Split multi = new Split(
+                "multi",
+                List.of(
+                        new Member("z.csv", "fz", 0, 1000, "1".repeat(64)),
+                        new Member("a.csv", "fa", 500, Member.WHOLE, null),
+                        Member.whole("m.csv", "fm", "3".repeat(64))),
+                12_345);
         ledger.register(List.of(multi));
         ledger.register(List.of(fileSplit("second.csv")));
 
         Claim first = claim(ledger, "w1");
 
-        assertThat(first.split()).as("members in registered order, every field kept").isEqualTo(multi);
+        assertThat(first.split())
+                .as("members in registered order, every field kept")
+                .isEqualTo(multi);
         assertThat(first.owner()).isEqualTo("w1");
         assertThat(first.attempt()).isEqualTo(1);
         assertThat(first.leaseUntil()).isEqualTo(START.plus(LEASE));
@@ -334,7 +375,8 @@ public abstract class LedgerConformanceKit {
     void racingWorkersNeverGetTheSameSplit() throws Exception {
         int splits = 500;
         int threads = 8;
-        ledger.register(IntStream.range(0, splits).mapToObj(i -> fileSplit("f" + i)).toList());
+        ledger.register(
+                IntStream.range(0, splits).mapToObj(i -> fileSplit("f" + i)).toList());
         List<Ledger> handles = List.of(ledger, anotherHandle(PIPELINE), anotherHandle(PIPELINE));
         Map<String, AtomicInteger> grants = new ConcurrentHashMap<>();
         Queue<Claim> claims = new ConcurrentLinkedQueue<>();
@@ -342,13 +384,15 @@ public abstract class LedgerConformanceKit {
         inParallel(threads, worker -> {
             Ledger handle = handles.get(worker % handles.size());
             for (Optional<Claim> c; (c = handle.claim("w" + worker, Duration.ofHours(1))).isPresent(); ) {
-                grants.computeIfAbsent(c.get().splitId(), id -> new AtomicInteger()).incrementAndGet();
+                grants.computeIfAbsent(c.get().splitId(), id -> new AtomicInteger())
+                        .incrementAndGet();
                 claims.add(c.get());
             }
         });
 
         assertThat(grants).hasSize(splits);
-        assertThat(grants.values()).allSatisfy(n -> assertThat(n.get()).as("grants of one split").isEqualTo(1));
+        assertThat(grants.values())
+                .allSatisfy(n -> assertThat(n.get()).as("grants of one split").isEqualTo(1));
         List<Claim> all = List.copyOf(claims);
         inParallel(threads, worker -> {
             Ledger handle = handles.get((worker + 1) % handles.size());
@@ -362,7 +406,9 @@ public abstract class LedgerConformanceKit {
         ledger.register(List.of(fileSplit("a.csv")));
         Claim old = claim(ledger, "w1");
         clock.advance(LEASE.minusSeconds(1));
-        assertThat(ledger.claim("w2", LEASE)).as("no takeover before the lease ends").isEmpty();
+        assertThat(ledger.claim("w2", LEASE))
+                .as("no takeover before the lease ends")
+                .isEmpty();
         clock.advance(Duration.ofSeconds(2));
 
         Claim fresh = claim(ledger, "w2");
@@ -370,8 +416,7 @@ public abstract class LedgerConformanceKit {
         assertThat(fresh.splitId()).isEqualTo(old.splitId());
         assertThat(fresh.token()).isGreaterThan(old.token());
         assertThat(fresh.attempt()).isEqualTo(2);
-        assertThatThrownBy(() -> ledger.complete(old, completion("a.csv@v1")))
-                .isInstanceOf(StaleClaimException.class);
+        assertThatThrownBy(() -> ledger.complete(old, completion("a.csv@v1"))).isInstanceOf(StaleClaimException.class);
         assertThatThrownBy(() -> ledger.fail(old, "late", Optional.empty())).isInstanceOf(StaleClaimException.class);
         assertThat(ledger.heartbeat(old, LEASE)).isFalse();
         ledger.release(old);
@@ -386,7 +431,9 @@ public abstract class LedgerConformanceKit {
         assertThat(done.rowsIn()).isEqualTo(7);
         assertThat(done.rowsOut()).isEqualTo(6);
         assertThat(done.attempts()).isEqualTo(2);
-        assertThat(ledger.isCurrent(fresh)).as("a done split has no current claim").isFalse();
+        assertThat(ledger.isCurrent(fresh))
+                .as("a done split has no current claim")
+                .isFalse();
     }
 
     @Test
@@ -410,7 +457,9 @@ public abstract class LedgerConformanceKit {
         assertThat(ledger.heartbeat(c, LEASE)).isTrue();
 
         clock.advance(Duration.ofSeconds(50));
-        assertThat(ledger.claim("w2", LEASE)).as("past the first lease, within the renewed one").isEmpty();
+        assertThat(ledger.claim("w2", LEASE))
+                .as("past the first lease, within the renewed one")
+                .isEmpty();
         assertThat(ledger.isCurrent(c)).isTrue();
         assertThat(info("a.csv@v1").leaseUntil()).isEqualTo(START.plusSeconds(110));
 
@@ -428,8 +477,12 @@ public abstract class LedgerConformanceKit {
         assertThat(b.owner()).isEqualTo("w1");
         assertThat(b.attempt()).isEqualTo(1);
         assertThat(b.leaseUntil()).isEqualTo(START.plus(LEASE));
-        assertThat(claim(ledger, "w2").splitId()).as("the oldest is still claimable by anyone").isEqualTo("a.csv@v1");
-        assertThat(ledger.claim("b.csv@v1", "w2", LEASE)).as("held by a live lease").isEmpty();
+        assertThat(claim(ledger, "w2").splitId())
+                .as("the oldest is still claimable by anyone")
+                .isEqualTo("a.csv@v1");
+        assertThat(ledger.claim("b.csv@v1", "w2", LEASE))
+                .as("held by a live lease")
+                .isEmpty();
         assertThat(ledger.claim("nope", "w2", LEASE)).as("unknown").isEmpty();
 
         ledger.complete(claim(ledger, "w1"), completion("c.csv@v1"));
@@ -445,12 +498,15 @@ public abstract class LedgerConformanceKit {
 
         Instant retryAt = clock.instant().plusSeconds(10);
         ledger.fail(taken, "b broke", Optional.of(retryAt));
-        assertThat(ledger.claim("b.csv@v1", "w3", LEASE)).as("waiting for its retry time").isEmpty();
+        assertThat(ledger.claim("b.csv@v1", "w3", LEASE))
+                .as("waiting for its retry time")
+                .isEmpty();
         clock.set(retryAt);
         Claim retried = ledger.claim("b.csv@v1", "w3", LEASE).orElseThrow();
         assertThat(retried.token()).isGreaterThan(taken.token());
         assertThat(retried.attempt()).isEqualTo(3);
-        assertThat(info("b.csv@v1")).extracting(SplitInfo::state, SplitInfo::owner, SplitInfo::token)
+        assertThat(info("b.csv@v1"))
+                .extracting(SplitInfo::state, SplitInfo::owner, SplitInfo::token)
                 .containsExactly(CLAIMED, "w3", retried.token());
     }
 
@@ -460,8 +516,11 @@ public abstract class LedgerConformanceKit {
         List<Ledger> handles = List.of(ledger, anotherHandle(PIPELINE), anotherHandle(PIPELINE));
         Queue<Claim> grants = new ConcurrentLinkedQueue<>();
 
-        inParallel(8, worker -> handles.get(worker % handles.size())
-                .claim("b.csv@v1", "w" + worker, LEASE).ifPresent(grants::add));
+        inParallel(
+                8,
+                worker -> handles.get(worker % handles.size())
+                        .claim("b.csv@v1", "w" + worker, LEASE)
+                        .ifPresent(grants::add));
 
         assertThat(grants).hasSize(1);
         assertThat(info("b.csv@v1").owner()).isEqualTo(grants.peek().owner());
@@ -477,7 +536,9 @@ public abstract class LedgerConformanceKit {
         assertThat(anotherHandle(PIPELINE).expire("a.csv@v1", gone.token())).isTrue();
 
         assertThat(info("a.csv@v1").leaseUntil()).isEqualTo(START);
-        assertThat(ledger.isCurrent(gone)).as("current until someone takes it over, like any expired claim").isTrue();
+        assertThat(ledger.isCurrent(gone))
+                .as("current until someone takes it over, like any expired claim")
+                .isTrue();
         Claim taken = claim(ledger, "w2");
         assertThat(taken.splitId()).isEqualTo("a.csv@v1");
         assertThat(taken.attempt()).isEqualTo(2);
@@ -485,7 +546,9 @@ public abstract class LedgerConformanceKit {
         assertThat(ledger.expire("a.csv@v1", gone.token())).as("a stale token").isFalse();
         assertThat(ledger.expire("nope", taken.token())).as("an unknown split").isFalse();
         assertThatThrownBy(() -> ledger.complete(gone, completion("a.csv@v1"))).isInstanceOf(StaleClaimException.class);
-        assertThat(info("a.csv@v1").leaseUntil()).as("the new lease is untouched").isEqualTo(START.plus(LEASE));
+        assertThat(info("a.csv@v1").leaseUntil())
+                .as("the new lease is untouched")
+                .isEqualTo(START.plus(LEASE));
 
         ledger.complete(taken, completion("a.csv@v1"));
         assertThat(ledger.expire("a.csv@v1", taken.token())).as("a done split").isFalse();
@@ -510,29 +573,35 @@ public abstract class LedgerConformanceKit {
     void replaceForgetsTheSplitAndRegistersItsReplacementsWithTheSameInputs() throws Exception {
         String da = "a".repeat(64);
         String dc = "c".repeat(64);
-        Split pack = split("pack", Member.whole("a.csv", "v1", da), file("b.csv", "v1"), Member.whole("c.csv", "v1", dc));
+        Split pack =
+                split("pack", Member.whole("a.csv", "v1", da), file("b.csv", "v1"), Member.whole("c.csv", "v1", dc));
         ledger.register(List.of(pack, fileSplit("z.csv")));
         Claim held = claim(ledger, "w1");
 
-        List<String> registered = ledger.replace(held, List.of(
-                split("pack-good", Member.whole("a.csv", "v1", da), file("b.csv", "v1")),
-                split("pack-bad", Member.whole("c.csv", "v1", dc))));
+        List<String> registered = ledger.replace(
+                held,
+                List.of(
+                        split("pack-good", Member.whole("a.csv", "v1", da), file("b.csv", "v1")),
+                        split("pack-bad", Member.whole("c.csv", "v1", dc))));
 
         assertThat(registered).containsExactly("pack-good", "pack-bad");
         assertThat(ids(ledger.splits(ALL, 100))).containsExactlyInAnyOrder("z.csv@v1", "pack-good", "pack-bad");
         assertThat(ledger.counts()).as("the replaced split is counted nowhere").containsOnly(entry(PENDING, 3L));
         assertThat(ledger.isCurrent(held)).isFalse();
         assertThatThrownBy(() -> ledger.complete(held, completion("pack"))).isInstanceOf(StaleClaimException.class);
-        assertThat(ledger.known(List.of("a.csv", "c.csv"))).containsOnly(
-                entry("a.csv", new KnownMember("a.csv", "v1", 0, Member.WHOLE, "pack-good", PENDING)),
-                entry("c.csv", new KnownMember("c.csv", "v1", 0, Member.WHOLE, "pack-bad", PENDING)));
+        assertThat(ledger.known(List.of("a.csv", "c.csv")))
+                .containsOnly(
+                        entry("a.csv", new KnownMember("a.csv", "v1", 0, Member.WHOLE, "pack-good", PENDING)),
+                        entry("c.csv", new KnownMember("c.csv", "v1", 0, Member.WHOLE, "pack-bad", PENDING)));
         assertThat(ledger.digestOwner(da)).contains("a.csv");
         assertThat(ledger.digestOwner(dc)).contains("c.csv");
 
         assertThat(anotherHandle(PIPELINE).register(List.of(pack, split("rival", file("b.csv", "v1")))))
-                .as("planning again registers nothing twice").isEmpty();
+                .as("planning again registers nothing twice")
+                .isEmpty();
         assertThat(ledger.register(List.of(split("copy", Member.whole("copy-of-a.csv", "v1", da)))))
-                .as("the digest still belongs to a.csv").isEmpty();
+                .as("the digest still belongs to a.csv")
+                .isEmpty();
         Claim next = claim(ledger, "w2");
         assertThat(next.splitId()).isEqualTo("z.csv@v1");
         Claim good = claim(ledger, "w2");
@@ -546,7 +615,8 @@ public abstract class LedgerConformanceKit {
         ledger.register(List.of(split("pack", file("a.csv", "v1"), file("b.csv", "v1"))));
         Claim held = claim(ledger, "w1");
 
-        assertThat(ledger.replace(held, List.of(split("pack", file("a.csv", "v1")), split("pack~b", file("b.csv", "v1")))))
+        assertThat(ledger.replace(
+                        held, List.of(split("pack", file("a.csv", "v1")), split("pack~b", file("b.csv", "v1")))))
                 .containsExactly("pack", "pack~b");
 
         Claim again = ledger.claim("pack", "w1", LEASE).orElseThrow();
@@ -565,13 +635,15 @@ public abstract class LedgerConformanceKit {
 
         assertThatThrownBy(() -> ledger.replace(old, replacements)).isInstanceOf(StaleClaimException.class);
 
-        assertThat(ledger.splits(ALL, 100)).extracting(SplitInfo::id, SplitInfo::state, SplitInfo::owner)
+        assertThat(ledger.splits(ALL, 100))
+                .extracting(SplitInfo::id, SplitInfo::state, SplitInfo::owner)
                 .containsExactly(tuple("pack", CLAIMED, "w2"));
         assertThat(ledger.known(List.of("a.csv")).get("a.csv").splitId()).isEqualTo("pack");
         assertThat(ledger.isCurrent(fresh)).isTrue();
         ledger.complete(fresh, completion("pack"));
         assertThatThrownBy(() -> ledger.replace(fresh, replacements))
-                .as("a done split has no current claim").isInstanceOf(StaleClaimException.class);
+                .as("a done split has no current claim")
+                .isInstanceOf(StaleClaimException.class);
         assertThat(ledger.counts()).containsOnly(entry(DONE, 1L));
     }
 
@@ -580,10 +652,10 @@ public abstract class LedgerConformanceKit {
         ledger.register(List.of(split("pack", file("a.csv", "v1"), file("b.csv", "v1")), fileSplit("z.csv")));
         Claim held = claim(ledger, "w1");
 
-        assertThatThrownBy(() -> ledger.replace(held, List.of(
-                split("pack-a", file("a.csv", "v1")),
-                split("z.csv@v1", file("b.csv", "v1")))))
-                .as("an id registered with other members").isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ledger.replace(
+                        held, List.of(split("pack-a", file("a.csv", "v1")), split("z.csv@v1", file("b.csv", "v1")))))
+                .as("an id registered with other members")
+                .isInstanceOf(IllegalArgumentException.class);
 
         assertThat(ids(ledger.splits(ALL, 100))).containsExactly("pack", "z.csv@v1");
         assertThat(ledger.known(List.of("a.csv")).get("a.csv").splitId()).isEqualTo("pack");
@@ -611,12 +683,16 @@ public abstract class LedgerConformanceKit {
         ledger.register(List.of(split("t:250", new Member("t.log", "g1", 250, 400, null))));
         ledger.complete(claim(ledger, "w1"), completion("t:0"));
 
-        assertThat(ledger.replace(ledger.claim("t:100", "w1", LEASE).orElseThrow(), List.of())).isEmpty();
-        assertThat(ledger.known(List.of("t.log")).get("t.log").splitId()).as("the later one stays the latest")
+        assertThat(ledger.replace(ledger.claim("t:100", "w1", LEASE).orElseThrow(), List.of()))
+                .isEmpty();
+        assertThat(ledger.known(List.of("t.log")).get("t.log").splitId())
+                .as("the later one stays the latest")
                 .isEqualTo("t:250");
-        assertThat(ledger.replace(ledger.claim("t:250", "w1", LEASE).orElseThrow(), List.of())).isEmpty();
+        assertThat(ledger.replace(ledger.claim("t:250", "w1", LEASE).orElseThrow(), List.of()))
+                .isEmpty();
 
-        assertThat(ledger.known(List.of("t.log"))).as("back to the one before both")
+        assertThat(ledger.known(List.of("t.log")))
+                .as("back to the one before both")
                 .containsExactly(entry("t.log", new KnownMember("t.log", "g1", 0, 100, "t:0", DONE)));
     }
 
@@ -628,7 +704,9 @@ public abstract class LedgerConformanceKit {
         Claim second = claim(ledger, "w2");
         ledger.replace(second, List.of(split("y", file("a.csv", "v1"))));
 
-        assertThat(ledger.register(List.of(split("x", file("b.csv", "v1"))))).as("the id is free").containsExactly("x");
+        assertThat(ledger.register(List.of(split("x", file("b.csv", "v1")))))
+                .as("the id is free")
+                .containsExactly("x");
         Claim again = ledger.claim("x", "w3", LEASE).orElseThrow();
 
         assertThat(again.token()).isGreaterThan(second.token());
@@ -647,17 +725,24 @@ public abstract class LedgerConformanceKit {
         assertThat(other.holds(a)).as("seen by another handle").isTrue();
         assertThat(other.lock("out/a", "w2", LEASE)).as("held by w1").isEmpty();
         assertThat(other.lock("out/b", "w2", LEASE)).as("another lock").isPresent();
-        assertThat(anotherHandle("other-pipeline").lock("out/a", "w2", LEASE)).as("locks belong to their pipeline")
+        assertThat(anotherHandle("other-pipeline").lock("out/a", "w2", LEASE))
+                .as("locks belong to their pipeline")
                 .isPresent();
 
         clock.advance(LEASE.minusSeconds(1));
-        assertThat(ledger.lock("out/a", "w1", LEASE)).as("renewed: the same grant").contains(a);
+        assertThat(ledger.lock("out/a", "w1", LEASE))
+                .as("renewed: the same grant")
+                .contains(a);
         clock.advance(Duration.ofSeconds(2));
-        assertThat(other.holds(a)).as("past the first lease, within the renewed one").isTrue();
+        assertThat(other.holds(a))
+                .as("past the first lease, within the renewed one")
+                .isTrue();
         assertThat(other.lock("out/a", "w2", LEASE)).isEmpty();
         clock.advance(LEASE.minusSeconds(1));
         assertThat(ledger.holds(a)).as("the renewed lease ran out").isFalse();
-        assertThat(ledger.lock("out/a", "w1", LEASE)).as("nobody took it meanwhile: renewed again").contains(a);
+        assertThat(ledger.lock("out/a", "w1", LEASE))
+                .as("nobody took it meanwhile: renewed again")
+                .contains(a);
         assertThat(ledger.holds(a)).isTrue();
     }
 
@@ -673,9 +758,13 @@ public abstract class LedgerConformanceKit {
 
         assertThat(fresh.token()).isGreaterThan(old.token());
         assertThat(ledger.holds(fresh)).isTrue();
-        assertThat(ledger.lock("out/a", "w1", LEASE)).as("the stale holder cannot take it back").isEmpty();
+        assertThat(ledger.lock("out/a", "w1", LEASE))
+                .as("the stale holder cannot take it back")
+                .isEmpty();
         ledger.unlock(old);
-        assertThat(ledger.holds(fresh)).as("a stale unlock leaves the new grant alone").isTrue();
+        assertThat(ledger.holds(fresh))
+                .as("a stale unlock leaves the new grant alone")
+                .isTrue();
         assertThat(ledger.lock("out/a", "w3", LEASE)).isEmpty();
         assertThat(ledger.holds(old)).isFalse();
     }
@@ -689,7 +778,9 @@ public abstract class LedgerConformanceKit {
         Lock second = ledger.lock("out/a", "w2", LEASE).orElseThrow();
         assertThat(second.token()).isGreaterThan(first.token());
         ledger.unlock(first);
-        assertThat(ledger.holds(second)).as("unlocking a released grant again changes nothing").isTrue();
+        assertThat(ledger.holds(second))
+                .as("unlocking a released grant again changes nothing")
+                .isTrue();
         anotherHandle(PIPELINE).unlock(second);
         Lock third = ledger.lock("out/a", "w1", LEASE).orElseThrow();
         assertThat(third.token()).as("its first owner again, as a new holder").isGreaterThan(second.token());
@@ -697,7 +788,8 @@ public abstract class LedgerConformanceKit {
 
         clock.advance(LEASE.multipliedBy(2));
         ledger.unlock(third);
-        assertThat(ledger.lock("out/a", "w2", LEASE).orElseThrow().token()).as("unlocked after its lease ran out")
+        assertThat(ledger.lock("out/a", "w2", LEASE).orElseThrow().token())
+                .as("unlocked after its lease ran out")
                 .isGreaterThan(third.token());
     }
 
@@ -706,16 +798,22 @@ public abstract class LedgerConformanceKit {
         List<Ledger> handles = List.of(ledger, anotherHandle(PIPELINE), anotherHandle(PIPELINE));
         Queue<Lock> grants = new ConcurrentLinkedQueue<>();
 
-        inParallel(8, worker -> handles.get(worker % handles.size())
-                .lock("out/a", "w" + worker, LEASE).ifPresent(grants::add));
+        inParallel(
+                8,
+                worker -> handles.get(worker % handles.size())
+                        .lock("out/a", "w" + worker, LEASE)
+                        .ifPresent(grants::add));
 
         assertThat(grants).hasSize(1);
         Lock won = grants.poll();
         assertThat(ledger.holds(won)).isTrue();
 
         clock.advance(LEASE);
-        inParallel(8, worker -> handles.get(worker % handles.size())
-                .lock("out/a", "v" + worker, LEASE).ifPresent(grants::add));
+        inParallel(
+                8,
+                worker -> handles.get(worker % handles.size())
+                        .lock("out/a", "v" + worker, LEASE)
+                        .ifPresent(grants::add));
 
         assertThat(grants).as("racing to take over an expired lock").hasSize(1);
         assertThat(grants.peek().token()).isGreaterThan(won.token());
@@ -764,7 +862,9 @@ public abstract class LedgerConformanceKit {
         assertThat(dead.lastError()).isEqualTo("boom again");
         assertThat(dead.attempts()).isEqualTo(2);
         clock.advance(Duration.ofDays(30));
-        assertThat(ledger.claim("w1", LEASE)).as("dead splits are never claimed").isEmpty();
+        assertThat(ledger.claim("w1", LEASE))
+                .as("dead splits are never claimed")
+                .isEmpty();
     }
 
     @Test
@@ -776,8 +876,12 @@ public abstract class LedgerConformanceKit {
 
         assertThat(ledger.retry(List.of())).isEqualTo(2);
 
-        assertThat(info("a.csv@v1")).extracting(SplitInfo::state, SplitInfo::attempts).containsExactly(PENDING, 0);
-        assertThat(info("b.csv@v1")).extracting(SplitInfo::state, SplitInfo::attempts).containsExactly(PENDING, 0);
+        assertThat(info("a.csv@v1"))
+                .extracting(SplitInfo::state, SplitInfo::attempts)
+                .containsExactly(PENDING, 0);
+        assertThat(info("b.csv@v1"))
+                .extracting(SplitInfo::state, SplitInfo::attempts)
+                .containsExactly(PENDING, 0);
         Claim a = claim(ledger, "w2");
         Claim b = claim(ledger, "w2");
         assertThat(List.of(a.splitId(), b.splitId())).containsExactly("a.csv@v1", "b.csv@v1");
@@ -815,8 +919,10 @@ public abstract class LedgerConformanceKit {
         assertThat(second.attempt()).isEqualTo(1);
         assertThat(second.token()).isGreaterThan(first.token());
         ledger.release(first);
-        assertThat(info("a.csv@v1")).as("a stale release is ignored")
-                .extracting(SplitInfo::state, SplitInfo::owner).containsExactly(CLAIMED, "w2");
+        assertThat(info("a.csv@v1"))
+                .as("a stale release is ignored")
+                .extracting(SplitInfo::state, SplitInfo::owner)
+                .containsExactly(CLAIMED, "w2");
         ledger.complete(second, completion("a.csv@v1"));
         assertThat(info("a.csv@v1").state()).isEqualTo(DONE);
     }
@@ -846,15 +952,17 @@ public abstract class LedgerConformanceKit {
                 .containsOnly(entry(PENDING, 1L), entry(DONE, 1L), entry(FAILED, 1L), entry(DEAD, 1L));
         assertThat(ledger.splits(EnumSet.of(FAILED, DEAD), 10))
                 .extracting(SplitInfo::id, SplitInfo::lastError)
-                .containsExactly(tuple("b.csv@v1", "b broke"),
-                        tuple("c.csv@v1", "c broke"));
-        assertThat(ids(ledger.splits(ALL, 2))).as("oldest first, at most the limit")
+                .containsExactly(tuple("b.csv@v1", "b broke"), tuple("c.csv@v1", "c broke"));
+        assertThat(ids(ledger.splits(ALL, 2)))
+                .as("oldest first, at most the limit")
                 .containsExactly("a.csv@v1", "b.csv@v1");
 
         ledger.complete(claim(ledger, "w1"), completion("d.csv@v1"));
         clock.advance(Duration.ofDays(1));
         assertThat(claim(ledger, "w1").splitId()).isEqualTo("b.csv@v1");
-        assertThat(ledger.claim("w1", LEASE)).as("a and d are done, c is dead, b is held").isEmpty();
+        assertThat(ledger.claim("w1", LEASE))
+                .as("a and d are done, c is dead, b is held")
+                .isEmpty();
     }
 
     @Test
@@ -872,7 +980,8 @@ public abstract class LedgerConformanceKit {
         assertThat(ledger.split("b.csv@v1")).isEmpty();
         assertThat(ledger.claim("w1", LEASE)).isEmpty();
 
-        assertThat(ledger.register(List.of(split("a", Member.whole("a.csv", "v1", digest))))).containsExactly("a");
+        assertThat(ledger.register(List.of(split("a", Member.whole("a.csv", "v1", digest)))))
+                .containsExactly("a");
         Claim after = claim(ledger, "w2");
         assertThatThrownBy(() -> ledger.complete(before, completion("a")))
                 .as("a worker still running across the reset cannot complete the new split")
@@ -905,11 +1014,19 @@ public abstract class LedgerConformanceKit {
         String first = other.incarnation();
 
         assertThat(first).isNotBlank();
-        assertThat(ledger.incarnation()).as("made by one handle, seen by another").isEqualTo(first);
+        assertThat(ledger.incarnation())
+                .as("made by one handle, seen by another")
+                .isEqualTo(first);
         assertThat(ledger.incarnation()).isEqualTo(first);
-        assertThat(anotherHandle(PIPELINE).incarnation()).as("a store opened again").isEqualTo(first);
-        assertThat(anotherHandle("other-pipeline").incarnation()).as("each pipeline its own").isNotEqualTo(first);
-        assertThat(track(openLedger(PIPELINE, clock)).incarnation()).as("another (a lost) store").isNotEqualTo(first);
+        assertThat(anotherHandle(PIPELINE).incarnation())
+                .as("a store opened again")
+                .isEqualTo(first);
+        assertThat(anotherHandle("other-pipeline").incarnation())
+                .as("each pipeline its own")
+                .isNotEqualTo(first);
+        assertThat(track(openLedger(PIPELINE, clock)).incarnation())
+                .as("another (a lost) store")
+                .isNotEqualTo(first);
 
         ledger.reset();
 
@@ -931,8 +1048,10 @@ public abstract class LedgerConformanceKit {
     @Test
     void splitInfoCarriesTheTokenBadRecordsAndVersion() throws Exception {
         ledger.register(List.of(fileSplit("a.csv"), fileSplit("b.csv"), fileSplit("c.csv")));
-        assertThat(info("a.csv@v1")).extracting(SplitInfo::token, SplitInfo::rejected, SplitInfo::pipelineVersion)
-                .as("never claimed").containsExactly(0L, 0L, null);
+        assertThat(info("a.csv@v1"))
+                .extracting(SplitInfo::token, SplitInfo::rejected, SplitInfo::pipelineVersion)
+                .as("never claimed")
+                .containsExactly(0L, 0L, null);
 
         Claim a = claim(ledger, "w1");
         assertThat(info("a.csv@v1").token()).isEqualTo(a.token());
@@ -942,18 +1061,24 @@ public abstract class LedgerConformanceKit {
         ledger.complete(claim(ledger, "w1"), new Completion(1, 1, 0, List.of(), ""));
 
         assertThat(info("a.csv@v1"))
-                .extracting(SplitInfo::token, SplitInfo::rowsIn, SplitInfo::rowsOut, SplitInfo::rejected,
+                .extracting(
+                        SplitInfo::token,
+                        SplitInfo::rowsIn,
+                        SplitInfo::rowsOut,
+                        SplitInfo::rejected,
                         SplitInfo::pipelineVersion)
                 .containsExactly(a.token(), 10L, 7L, 3L, "f00d");
-        assertThat(info("b.csv@v1")).extracting(SplitInfo::token, SplitInfo::pipelineVersion)
-                .as("the last token; no version unless done").containsExactly(b.token(), null);
+        assertThat(info("b.csv@v1"))
+                .extracting(SplitInfo::token, SplitInfo::pipelineVersion)
+                .as("the last token; no version unless done")
+                .containsExactly(b.token(), null);
         assertThat(info("c.csv@v1").pipelineVersion()).isEmpty();
     }
 
     @Test
     void doneSplitsAreCountedByVersionAndOutdatedOnesGoBackToPending() throws Exception {
-        ledger.register(List.of(fileSplit("a.csv"), fileSplit("b.csv"), fileSplit("c.csv"), fileSplit("d.csv"),
-                fileSplit("e.csv")));
+        ledger.register(List.of(
+                fileSplit("a.csv"), fileSplit("b.csv"), fileSplit("c.csv"), fileSplit("d.csv"), fileSplit("e.csv")));
         Claim a = claim(ledger, "w1");
         ledger.complete(a, completion("a.csv@v1", "old"));
         ledger.complete(claim(ledger, "w1"), completion("b.csv@v1", "new"));
@@ -967,11 +1092,16 @@ public abstract class LedgerConformanceKit {
         assertThat(anotherHandle(PIPELINE).requeueOutdated("new")).isEqualTo(2);
 
         assertThat(ledger.doneByVersion()).containsOnly(entry("new", 1L));
-        assertThat(ledger.counts()).containsOnly(entry(PENDING, 2L), entry(DONE, 1L), entry(DEAD, 1L),
-                entry(CLAIMED, 1L));
+        assertThat(ledger.counts())
+                .containsOnly(entry(PENDING, 2L), entry(DONE, 1L), entry(DEAD, 1L), entry(CLAIMED, 1L));
         assertThat(info("a.csv@v1"))
-                .extracting(SplitInfo::state, SplitInfo::attempts, SplitInfo::owner, SplitInfo::rowsIn,
-                        SplitInfo::pipelineVersion, SplitInfo::updated)
+                .extracting(
+                        SplitInfo::state,
+                        SplitInfo::attempts,
+                        SplitInfo::owner,
+                        SplitInfo::rowsIn,
+                        SplitInfo::pipelineVersion,
+                        SplitInfo::updated)
                 .containsExactly(PENDING, 0, null, 0L, null, START.plusSeconds(3));
         assertThat(ledger.isCurrent(e)).as("claimed splits are left alone").isTrue();
         Claim again = claim(ledger, "w2");
@@ -1013,9 +1143,12 @@ public abstract class LedgerConformanceKit {
 
         List<WorkerStatus> workers = anotherHandle(PIPELINE).workers(LEASE);
 
-        assertThat(workers).as("one entry per worker id, as another process sees it")
+        assertThat(workers)
+                .as("one entry per worker id, as another process sees it")
                 .containsExactly(new WorkerStatus(worker("w1", 4), START.plusSeconds(5), List.of(), false));
-        assertThat(anotherHandle("other-pipeline").workers(LEASE)).as("workers belong to their pipeline").isEmpty();
+        assertThat(anotherHandle("other-pipeline").workers(LEASE))
+                .as("workers belong to their pipeline")
+                .isEmpty();
     }
 
     @Test
@@ -1026,7 +1159,9 @@ public abstract class LedgerConformanceKit {
         clock.advance(Duration.ofSeconds(10));
 
         assertThat(workerIds(ledger.workers(Duration.ofSeconds(20)))).containsExactly("w2");
-        assertThat(workerIds(ledger.workers(Duration.ofSeconds(40)))).as("ordered by id").containsExactly("w1", "w2");
+        assertThat(workerIds(ledger.workers(Duration.ofSeconds(40))))
+                .as("ordered by id")
+                .containsExactly("w1", "w2");
         clock.advance(Duration.ofSeconds(21));
         assertThat(ledger.workers(Duration.ofSeconds(20))).isEmpty();
     }
@@ -1039,22 +1174,25 @@ public abstract class LedgerConformanceKit {
         Claim a = claim(ledger, "w1");
         Claim b = claim(ledger, "w1");
         Claim c = claim(ledger, "w2");
-        assertThat(held(ledger.workers(LEASE))).containsExactly(
-                entry("w1", List.of("a.csv@v1", "b.csv@v1")), entry("w2", List.of("c.csv@v1")));
+        assertThat(held(ledger.workers(LEASE)))
+                .containsExactly(entry("w1", List.of("a.csv@v1", "b.csv@v1")), entry("w2", List.of("c.csv@v1")));
 
         ledger.complete(a, completion("a.csv@v1"));
         ledger.release(c);
-        assertThat(held(ledger.workers(LEASE))).as("done and released splits are held by nobody")
+        assertThat(held(ledger.workers(LEASE)))
+                .as("done and released splits are held by nobody")
                 .containsExactly(entry("w1", List.of("b.csv@v1")), entry("w2", List.of()));
 
         clock.advance(LEASE.plusSeconds(1));
         ledger.announce(worker("w1", 2), LEASE);
         ledger.announce(worker("w2", 1), LEASE);
-        assertThat(held(ledger.workers(LEASE))).as("an expired lease is held by nobody")
+        assertThat(held(ledger.workers(LEASE)))
+                .as("an expired lease is held by nobody")
                 .containsExactly(entry("w1", List.of()), entry("w2", List.of()));
         Claim taken = claim(ledger, "w2");
         assertThat(taken.splitId()).isEqualTo(b.splitId());
-        assertThat(held(ledger.workers(LEASE))).as("a takeover moves the split to its new holder")
+        assertThat(held(ledger.workers(LEASE)))
+                .as("a takeover moves the split to its new holder")
                 .containsExactly(entry("w1", List.of()), entry("w2", List.of("b.csv@v1")));
     }
 
@@ -1068,7 +1206,9 @@ public abstract class LedgerConformanceKit {
         ledger.retire("never-announced");
 
         assertThat(workerIds(ledger.workers(LEASE))).containsExactly("w2");
-        assertThat(ledger.lead("w2", LEASE)).as("leadership is free at once, not after the lease").isTrue();
+        assertThat(ledger.lead("w2", LEASE))
+                .as("leadership is free at once, not after the lease")
+                .isTrue();
     }
 
     @Test
@@ -1083,13 +1223,19 @@ public abstract class LedgerConformanceKit {
         clock.advance(Duration.ofSeconds(50));
         assertThat(ledger.lead("w1", LEASE)).as("the holder renews").isTrue();
         clock.advance(Duration.ofSeconds(50));
-        assertThat(other.lead("w2", LEASE)).as("past the first lease, within the renewed one").isFalse();
-        assertThat(anotherHandle("other-pipeline").lead("w2", LEASE)).as("each pipeline has its own leader").isTrue();
+        assertThat(other.lead("w2", LEASE))
+                .as("past the first lease, within the renewed one")
+                .isFalse();
+        assertThat(anotherHandle("other-pipeline").lead("w2", LEASE))
+                .as("each pipeline has its own leader")
+                .isTrue();
 
         clock.advance(Duration.ofSeconds(11));
         ledger.announce(worker("w1", 1), LEASE);
         ledger.announce(worker("w2", 1), LEASE);
-        assertThat(ledger.workers(LEASE)).as("an expired leader leads no more").extracting(WorkerStatus::leader)
+        assertThat(ledger.workers(LEASE))
+                .as("an expired leader leads no more")
+                .extracting(WorkerStatus::leader)
                 .containsExactly(false, false);
         assertThat(other.lead("w2", LEASE)).as("taken over after the lease").isTrue();
         assertThat(ledger.lead("w1", LEASE)).isFalse();

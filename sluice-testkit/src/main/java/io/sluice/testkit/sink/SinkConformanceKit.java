@@ -85,13 +85,17 @@ public abstract class SinkConformanceKit {
     /** A split of one whole input; {@code version} null: the input's first version (its id is its output key). */
     protected static Split split(String key, String version) {
         String fingerprint = version == null ? "v1" : version;
-        return new Split(version == null ? key : key + "@" + version, List.of(Member.whole(key, fingerprint, null)), 10,
-                null, new OutputKey(key, fingerprint, 0, Member.WHOLE));
+        return new Split(
+                version == null ? key : key + "@" + version,
+                List.of(Member.whole(key, fingerprint, null)),
+                10,
+                null,
+                new OutputKey(key, fingerprint, 0, Member.WHOLE));
     }
 
     /** A commit context of a current claim, taking locks as worker {@code owner}. */
     protected SplitCommit current(String owner) {
-        return new SplitCommit(() -> { }, () -> true, "incarnation-1", new LedgerLocks(ledger, owner, LEASE));
+        return new SplitCommit(() -> {}, () -> true, "incarnation-1", new LedgerLocks(ledger, owner, LEASE));
     }
 
     /** {@code n} rows tagged {@code tag}. */
@@ -114,8 +118,9 @@ public abstract class SinkConformanceKit {
     protected static List<String> csvRows(Connection duck, List<java.nio.file.Path> files) throws Exception {
         List<String> rows = new ArrayList<>();
         if (files.isEmpty()) return rows;
-        try (java.sql.Statement s = duck.createStatement(); java.sql.ResultSet r = s.executeQuery(
-                "SELECT tag || '|' || n FROM read_csv(" + io.sluice.engine.Sql.pathList(files) + ", union_by_name = true)")) {
+        try (java.sql.Statement s = duck.createStatement();
+                java.sql.ResultSet r = s.executeQuery("SELECT tag || '|' || n FROM read_csv("
+                        + io.sluice.engine.Sql.pathList(files) + ", union_by_name = true)")) {
             while (r.next()) rows.add(r.getString(1));
         }
         return rows;
@@ -148,7 +153,8 @@ public abstract class SinkConformanceKit {
         write(a, "first", 5, current("w1"));
         write(split("b.csv", null), "b", 2, current("w1"));
         write(a, "replay", 3, current("w2"));
-        assertThat(visible()).as("the replay's rows replace the first attempt's; other splits stay")
+        assertThat(visible())
+                .as("the replay's rows replace the first attempt's; other splits stay")
                 .isEqualTo(sorted(expected("replay", 3), expected("b", 2)));
     }
 
@@ -156,9 +162,13 @@ public abstract class SinkConformanceKit {
     void aStaleTokenCannotCommit() throws Exception {
         Split a = split("a.csv", null);
         write(a, "taken-over", 4, current("w2"));
-        SplitCommit stale = new SplitCommit(() -> {
-            throw new StaleClaimException(a.id(), 1);
-        }, () -> true, "incarnation-1", new LedgerLocks(ledger, "w1", LEASE));
+        SplitCommit stale = new SplitCommit(
+                () -> {
+                    throw new StaleClaimException(a.id(), 1);
+                },
+                () -> true,
+                "incarnation-1",
+                new LedgerLocks(ledger, "w1", LEASE));
         try (SinkWriter w = sink.open(a)) {
             w.stage(rows("stale", 7), BadRows.NONE);
             assertThatThrownBy(() -> w.commit(stale)).isInstanceOf(StaleClaimException.class);
@@ -176,7 +186,9 @@ public abstract class SinkConformanceKit {
         Sink afterRestart = openSink();
         sink = afterRestart;
         write(a, "retried", 2, current("w2"));
-        assertThat(visible()).as("the retry's rows, nothing of the crashed attempt").isEqualTo(expected("retried", 2));
+        assertThat(visible())
+                .as("the retry's rows, nothing of the crashed attempt")
+                .isEqualTo(expected("retried", 2));
     }
 
     @Test
@@ -205,7 +217,9 @@ public abstract class SinkConformanceKit {
     void aNewVersionOfAnOutputReplacesTheOld() throws Exception {
         write(split("a.csv", null), "v1", 4, current("w1"));
         write(split("a.csv", "v2"), "v2", 3, current("w1"));
-        assertThat(visible()).as("two versions of one output are never both visible").isEqualTo(expected("v2", 3));
+        assertThat(visible())
+                .as("two versions of one output are never both visible")
+                .isEqualTo(expected("v2", 3));
         write(split("a.csv", "v3"), "v3", 1, current("w1"));
         assertThat(visible()).isEqualTo(expected("v3", 1));
     }
@@ -213,7 +227,8 @@ public abstract class SinkConformanceKit {
     @Test
     void aVersionWhoseInputsChangedCommitsNothing() throws Exception {
         write(split("a.csv", "v2"), "v2", 3, current("w1"));
-        SplitCommit outdated = new SplitCommit(() -> { }, () -> false, "incarnation-1", new LedgerLocks(ledger, "w1", LEASE));
+        SplitCommit outdated =
+                new SplitCommit(() -> {}, () -> false, "incarnation-1", new LedgerLocks(ledger, "w1", LEASE));
         Written w = write(split("a.csv", null), "v1", 4, outdated);
         assertThat(w.rowsOut()).isZero();
         assertThat(visible()).as("the newer version's output stays").isEqualTo(expected("v2", 3));
@@ -233,9 +248,13 @@ public abstract class SinkConformanceKit {
                     both.add(pool.submit(() -> {
                         start.await();
                         try (Connection ownDuck = DriverManager.getConnection("jdbc:duckdb:");
-                             SinkWriter w = own.open(split(key, version))) {
-                            w.stage(new DuckRows(ownDuck, "SELECT '" + key + version + "' AS tag, i::INTEGER AS n "
-                                    + "FROM range(2) t(i)"), BadRows.NONE);
+                                SinkWriter w = own.open(split(key, version))) {
+                            w.stage(
+                                    new DuckRows(
+                                            ownDuck,
+                                            "SELECT '" + key + version + "' AS tag, i::INTEGER AS n "
+                                                    + "FROM range(2) t(i)"),
+                                    BadRows.NONE);
                             return w.commit(current("worker-" + version));
                         }
                     }));
@@ -246,9 +265,13 @@ public abstract class SinkConformanceKit {
         } finally {
             pool.shutdownNow();
         }
-        var byKey = visible().stream().collect(Collectors.groupingBy(r -> r.substring(0, r.indexOf(".csv")),
-                Collectors.mapping(r -> r.substring(r.indexOf(".csv") + 4, r.indexOf('|')), Collectors.toSet())));
+        var byKey = visible().stream()
+                .collect(Collectors.groupingBy(
+                        r -> r.substring(0, r.indexOf(".csv")),
+                        Collectors.mapping(
+                                r -> r.substring(r.indexOf(".csv") + 4, r.indexOf('|')), Collectors.toSet())));
         assertThat(byKey).hasSize(rounds);
-        byKey.forEach((key, versions) -> assertThat(versions).as("versions of %s visible", key).hasSize(1));
+        byKey.forEach((key, versions) ->
+                assertThat(versions).as("versions of %s visible", key).hasSize(1));
     }
 }

@@ -13,8 +13,7 @@ import java.util.Map;
 
 /** A {@code files} source made from its options as a user writes them under {@code source.files}. */
 public final class FilesSources {
-    private FilesSources() {
-    }
+    private FilesSources() {}
 
     /**
      * @param dir  the folder relative paths are relative to (the pipeline file's)
@@ -23,8 +22,11 @@ public final class FilesSources {
      */
     public static Source create(Path dir, String yaml, int parallelism, Map<String, String> env) {
         FilesSourceFactory factory = new FilesSourceFactory();
-        Options o = new Validator(dir, env::get).validate(YamlReader.parse("kit.yaml", yaml), (io.sluice.config.Type.Obj) factory.options());
-        return factory.create(o, new PipelineContext("kit", dir.resolve("kit.yaml"), parallelism,
-                BadRecordPolicy.DEAD_LETTER, Clock.systemUTC()));
+        Options o = new Validator(dir, env::get)
+                .validate(YamlReader.parse("kit.yaml", yaml), (io.sluice.config.Type.Obj) factory.options());
+        return factory.create(
+                o,
+                new PipelineContext(
+                        "kit", dir.resolve("kit.yaml"), parallelism, BadRecordPolicy.DEAD_LETTER, Clock.systemUTC()));
     }
 }

@@ -107,14 +107,18 @@ public abstract class SourceConformanceKit {
         Source s = source();
         Plan preview = new Planner(s, ledger).preview();
         assertThat(preview.splits()).isNotEmpty();
-        assertThat(new Planner(s, ledger).preview().splits()).as("a preview registers nothing").isEqualTo(preview.splits());
+        assertThat(new Planner(s, ledger).preview().splits())
+                .as("a preview registers nothing")
+                .isEqualTo(preview.splits());
 
         Plan plan = new Planner(source(), ledger).plan();
         assertThat(plan.splits()).as("ids, members, payloads and output keys").isEqualTo(preview.splits());
-        assertThat(keys(plan.splits())).containsExactlyInAnyOrder("p0.csv", "p1.csv", "p2.csv", "p3.csv", "p4.csv",
-                "p5.csv", "p6.csv");
+        assertThat(keys(plan.splits()))
+                .containsExactlyInAnyOrder("p0.csv", "p1.csv", "p2.csv", "p3.csv", "p4.csv", "p5.csv", "p6.csv");
         for (Split split : plan.splits()) assertThat(ledger.split(split.id())).contains(split);
-        assertThat(new Planner(source(), ledger).preview().splits()).as("registered: nothing left to propose").isEmpty();
+        assertThat(new Planner(source(), ledger).preview().splits())
+                .as("registered: nothing left to propose")
+                .isEmpty();
     }
 
     @Test
@@ -141,13 +145,20 @@ public abstract class SourceConformanceKit {
             List<Split> registered = new ArrayList<>();
             for (Future<Plan> f : plans) registered.addAll(f.get().splits());
             Set<String> ids = new HashSet<>();
-            for (Split split : registered) assertThat(ids.add(split.id())).as("registered twice: " + split.id()).isTrue();
-            assertThat(keys(registered)).as("every input in exactly one registered split").hasSameSizeAs(names)
+            for (Split split : registered)
+                assertThat(ids.add(split.id()))
+                        .as("registered twice: " + split.id())
+                        .isTrue();
+            assertThat(keys(registered))
+                    .as("every input in exactly one registered split")
+                    .hasSameSizeAs(names)
                     .containsExactlyInAnyOrderElementsOf(names);
         } finally {
             pool.shutdownNow();
         }
-        assertThat(new Planner(source(), ledger).plan().splits()).as("nothing left").isEmpty();
+        assertThat(new Planner(source(), ledger).plan().splits())
+                .as("nothing left")
+                .isEmpty();
     }
 
     @Test
@@ -159,7 +170,8 @@ public abstract class SourceConformanceKit {
         write("c.csv", csv("c-changed", 30));
 
         Plan second = new Planner(source(), ledger).plan();
-        assertThat(keys(second.splits())).as("only the changed input, whatever it was packed with before")
+        assertThat(keys(second.splits()))
+                .as("only the changed input, whatever it was packed with before")
                 .contains("c.csv");
         Member after = member(second.splits(), "c.csv");
         assertThat(after.fingerprint()).isNotEqualTo(before.fingerprint());
@@ -167,11 +179,16 @@ public abstract class SourceConformanceKit {
         Split later = holding(second.splits(), "c.csv");
         assertThat(later.id()).isNotEqualTo(earlier.id());
         if (earlier.outputKey() != null) {
-            assertThat(later.outputKey()).as("the new version's output replaces the earlier one's").isNotNull();
+            assertThat(later.outputKey())
+                    .as("the new version's output replaces the earlier one's")
+                    .isNotNull();
             assertThat(later.outputKey().key()).isEqualTo(earlier.outputKey().key());
-            assertThat(later.outputKey().version()).isNotEqualTo(earlier.outputKey().version());
+            assertThat(later.outputKey().version())
+                    .isNotEqualTo(earlier.outputKey().version());
         }
-        assertThat(new Planner(source(), ledger).plan().splits()).as("each version is planned once").isEmpty();
+        assertThat(new Planner(source(), ledger).plan().splits())
+                .as("each version is planned once")
+                .isEmpty();
     }
 
     // ---- reading -------------------------------------------------------------------------------------
@@ -186,8 +203,12 @@ public abstract class SourceConformanceKit {
         write("v.csv", csv("changed", 9));
         Path scratch = Files.createDirectories(tmp.resolve("read-2"));
         try (SplitReader reader = s.open(split, new ReadContext(scratch))) {
-            assertThat(text(reader.files())).as("never the new version under the old split").doesNotContain("changed");
-            assertThat(reader.skipped()).as("the stale version is left out, with its reason").singleElement()
+            assertThat(text(reader.files()))
+                    .as("never the new version under the old split")
+                    .doesNotContain("changed");
+            assertThat(reader.skipped())
+                    .as("the stale version is left out, with its reason")
+                    .singleElement()
                     .satisfies(k -> assertThat(k.key()).isEqualTo("v.csv"))
                     .satisfies(k -> assertThat(k.reason()).contains("stale"));
         }
@@ -204,7 +225,8 @@ public abstract class SourceConformanceKit {
         Path scratch = Files.createDirectories(tmp.resolve("read-gone"));
         try (SplitReader reader = s.open(split, new ReadContext(scratch))) {
             List<Skipped> left = reader.skipped();
-            assertThat(left).as("opened: then the input is left out with its reason")
+            assertThat(left)
+                    .as("opened: then the input is left out with its reason")
                     .anySatisfy(k -> assertThat(k.key()).isEqualTo("gone.csv"));
         } catch (IOException e) {
             assertThat(e.toString()).as("or the split fails naming the input").contains("gone.csv");
@@ -228,8 +250,8 @@ public abstract class SourceConformanceKit {
     private static Ledger registeringTogether(Ledger ledger, int planners) {
         java.util.concurrent.CyclicBarrier proposed = new java.util.concurrent.CyclicBarrier(planners);
         ThreadLocal<Boolean> waited = ThreadLocal.withInitial(() -> false);
-        return (Ledger) java.lang.reflect.Proxy.newProxyInstance(Ledger.class.getClassLoader(), new Class<?>[] {Ledger.class},
-                (proxy, method, args) -> {
+        return (Ledger) java.lang.reflect.Proxy.newProxyInstance(
+                Ledger.class.getClassLoader(), new Class<?>[] {Ledger.class}, (proxy, method, args) -> {
                     if (method.getName().equals("register") && !waited.get()) {
                         waited.set(true);
                         proposed.await(30, java.util.concurrent.TimeUnit.SECONDS);
@@ -243,16 +265,24 @@ public abstract class SourceConformanceKit {
     }
 
     private static List<String> keys(List<Split> splits) {
-        return splits.stream().flatMap(s -> s.members().stream()).map(Member::key).toList();
+        return splits.stream()
+                .flatMap(s -> s.members().stream())
+                .map(Member::key)
+                .toList();
     }
 
     private static Split holding(List<Split> splits, String key) {
-        return splits.stream().filter(s -> s.members().stream().anyMatch(m -> m.key().equals(key))).findFirst()
+        return splits.stream()
+                .filter(s -> s.members().stream().anyMatch(m -> m.key().equals(key)))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no split holds " + key + ": " + splits));
     }
 
     private static Member member(List<Split> splits, String key) {
-        return holding(splits, key).members().stream().filter(m -> m.key().equals(key)).findFirst().orElseThrow();
+        return holding(splits, key).members().stream()
+                .filter(m -> m.key().equals(key))
+                .findFirst()
+                .orElseThrow();
     }
 
     private String read(Source s, Split split, String folder) throws IOException {

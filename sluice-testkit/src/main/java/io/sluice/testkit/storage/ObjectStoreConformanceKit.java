@@ -107,19 +107,30 @@ public abstract class ObjectStoreConformanceKit {
         IntStream.range(0, MANY_KEYS).forEach(i -> keys.add("many/" + String.format("%05d", i * 7 % MANY_KEYS)));
         writeAll(keys);
 
-        assertThat(listKeys("", null)).containsExactlyElementsOf(keys.stream().sorted().toList());
+        assertThat(listKeys("", null))
+                .containsExactlyElementsOf(keys.stream().sorted().toList());
         assertThat(listKeys("many/", null)).hasSize(MANY_KEYS).isSorted();
     }
 
     @Test
     void listsByPartialPrefixAndAfterAKey() throws Exception {
-        writeAll(List.of("logs/2024-12-31.log", "logs/2025-01-01.log", "logs/2025-01-02.log", "logs/2025/x.log",
-                "logsX", "other/2025-01-01.log"));
+        writeAll(List.of(
+                "logs/2024-12-31.log",
+                "logs/2025-01-01.log",
+                "logs/2025-01-02.log",
+                "logs/2025/x.log",
+                "logsX",
+                "other/2025-01-01.log"));
 
         assertThat(listKeys("logs/2025-", null)).containsExactly("logs/2025-01-01.log", "logs/2025-01-02.log");
         assertThat(listKeys("logs/", "logs/2025-01-01.log")).containsExactly("logs/2025-01-02.log", "logs/2025/x.log");
-        assertThat(listKeys("", "logs/2025")).containsExactly("logs/2025-01-01.log", "logs/2025-01-02.log",
-                "logs/2025/x.log", "logsX", "other/2025-01-01.log");
+        assertThat(listKeys("", "logs/2025"))
+                .containsExactly(
+                        "logs/2025-01-01.log",
+                        "logs/2025-01-02.log",
+                        "logs/2025/x.log",
+                        "logsX",
+                        "other/2025-01-01.log");
         assertThat(listKeys("", "other/2025-01-01.log")).isEmpty();
         assertThat(listKeys("nothing/", null)).isEmpty();
     }
@@ -169,13 +180,15 @@ public abstract class ObjectStoreConformanceKit {
         StoredObject v1 = store.write("v", "first".getBytes(UTF_8), WriteCondition.none());
         store.write("v", "second, longer".getBytes(UTF_8), WriteCondition.none());
 
-        assertThatThrownBy(() -> read("v", v1.version(), 0, -1)).isInstanceOf(ObjectChangedException.class)
+        assertThatThrownBy(() -> read("v", v1.version(), 0, -1))
+                .isInstanceOf(ObjectChangedException.class)
                 .hasMessageContaining("v");
     }
 
     @Test
     void readOfAMissingObjectNamesIt() {
-        assertThatThrownBy(() -> read("gone/x.csv", null, 0, -1)).isInstanceOf(NoSuchFileException.class)
+        assertThatThrownBy(() -> read("gone/x.csv", null, 0, -1))
+                .isInstanceOf(NoSuchFileException.class)
                 .hasMessageContaining("gone/x.csv");
     }
 
@@ -209,7 +222,8 @@ public abstract class ObjectStoreConformanceKit {
         byte[] block = new byte[1 << 20];
         new Random(7).nextBytes(block);
         try (OutputStream out = Files.newOutputStream(file)) {
-            for (long left = size; left > 0; left -= block.length) out.write(block, 0, (int) Math.min(left, block.length));
+            for (long left = size; left > 0; left -= block.length)
+                out.write(block, 0, (int) Math.min(left, block.length));
         }
 
         StoredObject o = store.write("big/large.bin", file, WriteCondition.ifAbsent());
@@ -221,7 +235,8 @@ public abstract class ObjectStoreConformanceKit {
         try (InputStream in = store.read("big/large.bin", o.version(), size - 10, 10)) {
             assertThat(in.readAllBytes()).hasSize(10);
         }
-        assertThat(store.abortIncompleteWrites("", Instant.now().plusSeconds(60))).as("nothing left unfinished")
+        assertThat(store.abortIncompleteWrites("", Instant.now().plusSeconds(60)))
+                .as("nothing left unfinished")
                 .isZero();
     }
 
@@ -245,7 +260,8 @@ public abstract class ObjectStoreConformanceKit {
         assertThat(copy.size()).isEqualTo(7);
         assertThat(read("to/a", copy.version(), 0, -1)).isEqualTo("payload");
         assertThat(read("from/a", null, 0, -1)).isEqualTo("payload");
-        assertThatThrownBy(() -> store.copy("from/missing", "to/b")).isInstanceOf(NoSuchFileException.class)
+        assertThatThrownBy(() -> store.copy("from/missing", "to/b"))
+                .isInstanceOf(NoSuchFileException.class)
                 .hasMessageContaining("from/missing");
     }
 
@@ -258,10 +274,14 @@ public abstract class ObjectStoreConformanceKit {
         assertThat(store.stat("out/part-1")).isEmpty();
 
         assertThat(store.abortIncompleteWrites("out/", Instant.now().minusSeconds(3600)))
-                .as("a write started after the cut-off is left alone").isZero();
-        assertThat(store.abortIncompleteWrites("elsewhere/", Instant.now().plusSeconds(60))).isZero();
-        assertThat(store.abortIncompleteWrites("out/", Instant.now().plusSeconds(60))).isEqualTo(1);
-        assertThat(store.abortIncompleteWrites("out/", Instant.now().plusSeconds(60))).isZero();
+                .as("a write started after the cut-off is left alone")
+                .isZero();
+        assertThat(store.abortIncompleteWrites("elsewhere/", Instant.now().plusSeconds(60)))
+                .isZero();
+        assertThat(store.abortIncompleteWrites("out/", Instant.now().plusSeconds(60)))
+                .isEqualTo(1);
+        assertThat(store.abortIncompleteWrites("out/", Instant.now().plusSeconds(60)))
+                .isZero();
         assertThat(listKeys("", null)).containsExactly("out/done");
         assertThat(store.stat("out/part-1")).isEmpty();
     }
@@ -323,8 +343,9 @@ public abstract class ObjectStoreConformanceKit {
     protected void writeAll(List<String> keys) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
-            List<Callable<StoredObject>> writes = keys.stream().<Callable<StoredObject>>map(
-                    k -> () -> store.write(k, k.getBytes(UTF_8), WriteCondition.none())).toList();
+            List<Callable<StoredObject>> writes = keys.stream()
+                    .<Callable<StoredObject>>map(k -> () -> store.write(k, k.getBytes(UTF_8), WriteCondition.none()))
+                    .toList();
             for (Future<StoredObject> f : pool.invokeAll(writes)) f.get();
         } finally {
             pool.shutdownNow();
@@ -351,11 +372,12 @@ public abstract class ObjectStoreConformanceKit {
 
     private static MessageDigest digest(String algorithm) {
         try {
-            return MessageDigest.getInstance(switch (algorithm) {
-                case "sha256" -> "SHA-256";
-                case "md5" -> "MD5";
-                default -> throw new AssertionError("the kit does not know checksum " + algorithm);
-            });
+            return MessageDigest.getInstance(
+                    switch (algorithm) {
+                        case "sha256" -> "SHA-256";
+                        case "md5" -> "MD5";
+                        default -> throw new AssertionError("the kit does not know checksum " + algorithm);
+                    });
         } catch (NoSuchAlgorithmException e) {
             throw new AssertionError(e);
         }

@@ -80,19 +80,30 @@ public final class S3ProxyServer implements AutoCloseable {
         if (process != null && process.isAlive()) return;
         try {
             Path conf = dir.resolve("s3proxy.conf");
-            Files.writeString(conf, String.join("\n",
-                    "s3proxy.endpoint=" + endpoint(),
-                    "s3proxy.authorization=aws-v2-or-v4",
-                    "s3proxy.identity=" + ACCESS_KEY,
-                    "s3proxy.credential=" + SECRET_KEY,
-                    "jclouds.provider=filesystem-nio2",
-                    "jclouds.filesystem.basedir=" + dir.resolve("data"), ""));
+            Files.writeString(
+                    conf,
+                    String.join(
+                            "\n",
+                            "s3proxy.endpoint=" + endpoint(),
+                            "s3proxy.authorization=aws-v2-or-v4",
+                            "s3proxy.identity=" + ACCESS_KEY,
+                            "s3proxy.credential=" + SECRET_KEY,
+                            "jclouds.provider=filesystem-nio2",
+                            "jclouds.filesystem.basedir=" + dir.resolve("data"),
+                            ""));
             List<String> cmd = new ArrayList<>(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                    "-jar", jar().toString(), "--properties", conf.toString()));
-            process = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("s3proxy.log").toFile()))
+                    "-Xmx256m",
+                    "-XX:+UseSerialGC",
+                    "-XX:TieredStopAtLevel=1",
+                    "-jar",
+                    jar().toString(),
+                    "--properties",
+                    conf.toString()));
+            process = new ProcessBuilder(cmd)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                            dir.resolve("s3proxy.log").toFile()))
                     .start();
             awaitPort();
         } catch (IOException e) {

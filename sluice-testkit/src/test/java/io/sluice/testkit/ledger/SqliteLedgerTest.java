@@ -29,8 +29,8 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
@@ -65,7 +65,8 @@ class SqliteLedgerTest {
         List<SplitInfo> before;
         try (SqliteLedger ledger = SqliteLedger.open(file, "p", clock)) {
             ledger.register(List.of(split("a"), split("b"), split("c")));
-            ledger.complete(claim(ledger), new Completion(5, 4, 1, List.of("out/a-0.parquet", "out/a-1.parquet"), "v1"));
+            ledger.complete(
+                    claim(ledger), new Completion(5, 4, 1, List.of("out/a-0.parquet", "out/a-1.parquet"), "v1"));
             ledger.fail(claim(ledger), "b broke", Optional.of(clock.instant().plusSeconds(60)));
             claim(ledger);
             before = ledger.splits(EnumSet.allOf(SplitState.class), 10);
@@ -74,8 +75,8 @@ class SqliteLedgerTest {
         SqliteLedger reopened = open(file);
 
         assertThat(reopened.splits(EnumSet.allOf(SplitState.class), 10)).isEqualTo(before);
-        assertThat(reopened.counts()).containsOnly(
-                entry(SplitState.DONE, 1L), entry(SplitState.FAILED, 1L), entry(SplitState.CLAIMED, 1L));
+        assertThat(reopened.counts())
+                .containsOnly(entry(SplitState.DONE, 1L), entry(SplitState.FAILED, 1L), entry(SplitState.CLAIMED, 1L));
         assertThat(reopened.known(List.of("a.csv")))
                 .containsEntry("a.csv", new KnownMember("a.csv", "v1", 0, Member.WHOLE, "a", SplitState.DONE));
         assertThat(query(file, "SELECT outputs FROM splits WHERE id = 'a'"))
@@ -118,7 +119,8 @@ class SqliteLedgerTest {
 
         assertThat(query(file, "PRAGMA user_version")).isEqualTo("4");
         assertThat(upgraded.doneByVersion()).containsOnly(entry("", 1L));
-        assertThat(upgraded.splits(EnumSet.of(SplitState.DONE), 1).getFirst().pipelineVersion()).isEmpty();
+        assertThat(upgraded.splits(EnumSet.of(SplitState.DONE), 1).getFirst().pipelineVersion())
+                .isEmpty();
         assertThat(upgraded.totals().rowsIn()).isEqualTo(5);
         assertThat(upgraded.incarnation()).isEqualTo(open(file).incarnation());
         upgraded.complete(claim(upgraded), new Completion(1, 1, 0, List.of(), "v2"));
@@ -143,7 +145,11 @@ class SqliteLedgerTest {
         assertThat(upgraded.split("a")).contains(split("a"));
         assertThat(upgraded.isCurrent(held)).isTrue();
         assertThat(claim(upgraded).split()).isEqualTo(split("b"));
-        Split withPayload = new Split("c", List.of(Member.whole("c.csv", "v1", null)), 10, "{\"k\":1}",
+        Split withPayload = new Split(
+                "c",
+                List.of(Member.whole("c.csv", "v1", null)),
+                10,
+                "{\"k\":1}",
                 new OutputKey("c.csv", "v1", 0, Member.WHOLE));
         upgraded.register(List.of(withPayload));
         assertThat(upgraded.split("c")).contains(withPayload);
@@ -259,7 +265,9 @@ class SqliteLedgerTest {
                     .hasMessageContaining("locked beyond 0.2 s");
             s.execute("ROLLBACK");
         }
-        assertThat(ledger.claim("w1", LEASE)).as("usable again once the lock is gone").isPresent();
+        assertThat(ledger.claim("w1", LEASE))
+                .as("usable again once the lock is gone")
+                .isPresent();
     }
 
     @Test
@@ -267,14 +275,18 @@ class SqliteLedgerTest {
         Path file = dir.resolve("ledger.db");
         List<SqliteLedger> handles = List.of(open(file), open(file));
         int splits = 2_000;
-        handles.getFirst().register(IntStream.range(0, splits).mapToObj(i -> split("s" + i)).toList());
+        handles.getFirst()
+                .register(
+                        IntStream.range(0, splits).mapToObj(i -> split("s" + i)).toList());
         Map<String, AtomicInteger> completed = new ConcurrentHashMap<>();
 
         LedgerConformanceKit.inParallel(8, worker -> {
             SqliteLedger ledger = handles.get(worker % 2);
             for (Optional<Claim> c; (c = ledger.claim("w" + worker, LEASE)).isPresent(); ) {
                 ledger.complete(c.get(), new Completion(1, 1, 0, List.of(), "v1"));
-                completed.computeIfAbsent(c.get().splitId(), id -> new AtomicInteger()).incrementAndGet();
+                completed
+                        .computeIfAbsent(c.get().splitId(), id -> new AtomicInteger())
+                        .incrementAndGet();
             }
         });
 
@@ -291,8 +303,10 @@ class SqliteLedgerTest {
 
         LedgerConformanceKit.inParallel(8, worker -> {
             try (SqliteLedger ledger = SqliteLedger.open(file, "p", clock)) {
-                ledger.register(plan).forEach(id -> registered.computeIfAbsent(id, k -> new AtomicInteger())
-                        .incrementAndGet());
+                ledger.register(plan)
+                        .forEach(id -> registered
+                                .computeIfAbsent(id, k -> new AtomicInteger())
+                                .incrementAndGet());
             }
         });
 

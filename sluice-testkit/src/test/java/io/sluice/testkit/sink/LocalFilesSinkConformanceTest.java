@@ -26,9 +26,12 @@ class LocalFilesSinkConformanceTest extends SinkConformanceKit {
     @Override
     protected Sink openSink() {
         FilesSinkFactory factory = new FilesSinkFactory();
-        Options o = new Validator(dir, k -> null).validate(YamlReader.parse("sink.yaml", "path: out\nformat: csv\n"),
-                (Type.Obj) factory.options());
-        return factory.create(o, new PipelineContext("kit", dir.resolve("p.yaml"), 1, io.sluice.spi.BadRecordPolicy.DEAD_LETTER, Clock.systemUTC()));
+        Options o = new Validator(dir, k -> null)
+                .validate(YamlReader.parse("sink.yaml", "path: out\nformat: csv\n"), (Type.Obj) factory.options());
+        return factory.create(
+                o,
+                new PipelineContext(
+                        "kit", dir.resolve("p.yaml"), 1, io.sluice.spi.BadRecordPolicy.DEAD_LETTER, Clock.systemUTC()));
     }
 
     /** The csv files a reader globbing the folder finds, without Sluice's own folders (names starting with {@code _}). */
@@ -38,8 +41,10 @@ class LocalFilesSinkConformanceTest extends SinkConformanceKit {
         Path out = dir.resolve("out");
         if (Files.isDirectory(out)) {
             try (Stream<Path> walk = Files.walk(out)) {
-                walk.filter(Files::isRegularFile).filter(p -> out.relativize(p).toString().endsWith(".csv"))
-                        .filter(p -> !out.relativize(p).toString().startsWith("_")).forEach(files::add);
+                walk.filter(Files::isRegularFile)
+                        .filter(p -> out.relativize(p).toString().endsWith(".csv"))
+                        .filter(p -> !out.relativize(p).toString().startsWith("_"))
+                        .forEach(files::add);
             }
         }
         return csvRows(duck, files);
@@ -50,7 +55,8 @@ class LocalFilesSinkConformanceTest extends SinkConformanceKit {
         Set<String> all = new TreeSet<>();
         Path out = dir.resolve("out");
         try (Stream<Path> walk = Files.walk(out)) {
-            walk.filter(Files::isRegularFile).forEach(p -> all.add(out.relativize(p).toString()));
+            walk.filter(Files::isRegularFile)
+                    .forEach(p -> all.add(out.relativize(p).toString()));
         }
         return all;
     }

@@ -27,12 +27,13 @@ class LocalObjectStoreTest extends ObjectStoreConformanceKit {
         // what a process killed between writing its temp file and moving it into place leaves
         Path target = Path.of(store.describe(key));
         Files.createDirectories(target.getParent());
-        Files.writeString(target.resolveSibling("." + target.getFileName() + ".sluice-tmp-" + UUID.randomUUID()), "half");
+        Files.writeString(
+                target.resolveSibling("." + target.getFileName() + ".sluice-tmp-" + UUID.randomUUID()), "half");
     }
 
     @Override
     protected long multipartThreshold() {
-        return 1 << 20;   // no parts on disk: any size shows a whole file
+        return 1 << 20; // no parts on disk: any size shows a whole file
     }
 
     @Override
@@ -52,8 +53,10 @@ class LocalObjectStoreTest extends ObjectStoreConformanceKit {
 
     @Test
     void aUrlNoModuleServesNamesTheSchemesKnown() {
-        assertThatThrownBy(() -> ObjectStores.open("gs://bucket/x/", Map.of())).isInstanceOf(IOException.class)
-                .hasMessageContaining("no object store for gs:// URLs").hasMessageContaining("known: file");
+        assertThatThrownBy(() -> ObjectStores.open("gs://bucket/x/", Map.of()))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("no object store for gs:// URLs")
+                .hasMessageContaining("known: file");
     }
 
     @Test
