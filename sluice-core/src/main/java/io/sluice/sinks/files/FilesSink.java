@@ -12,6 +12,7 @@ import io.sluice.spi.sink.Rows;
 import io.sluice.spi.sink.Sink;
 import io.sluice.spi.sink.SinkWriter;
 import io.sluice.spi.sink.Written;
+import io.sluice.spi.storage.ObjectChangedException;
 import io.sluice.spi.storage.ObjectStore;
 import io.sluice.spi.storage.StoredObject;
 import io.sluice.spi.storage.WriteCondition;
@@ -207,6 +208,9 @@ final class FilesSink implements Sink, PartialResults {
         private final Split split;
         private final boolean partial;
         private final String name;
+        /** The staging folders of the split's attempts start with it: the split id's, since versions share a name. */
+        private final String attempts;
+
         private Path staging;
         private List<String> produced;
         private long rows;
@@ -215,15 +219,17 @@ final class FilesSink implements Sink, PartialResults {
         Writer(Split split, boolean partial) {
             this.split = split;
             this.partial = partial;
-            this.name = name(split.id());
+            // partials are found by split id ({@link PartialStore}); a merge reads done splits only, never two versions
+            this.name = partial ? name(split.id()) : outputName(split);
+            this.attempts = name(split.id());
         }
 
         @Override
         public long stage(Rows rows, BadRows bad) throws Exception {
             if (staging != null) throw new IllegalStateException("split " + split.id() + " is staged already");
             Files.createDirectories(stagingRoot);
-            removeAbandoned(stagingRoot, name);
-            staging = Files.createTempDirectory(stagingRoot, name + "-");
+            removeAbandoned(stagingRoot, attempts);
+            staging = Files.createTempDirectory(stagingRoot, attempts + "-");
             this.rows = partial ? writePartial(rows, staging, name) : write(rows, staging, name);
             var rejects = bad.rows();
             if (rejects.isPresent()) writeDeadLetters(rejects.get(), staging, name);
@@ -357,21 +363,22 @@ final class FilesSink implements Sink, PartialResults {
      * Commits a split's staged output, right after checking the claim. A split with an {@link OutputKey} commits under
      * its key's lock: when its inputs changed since it was planned it commits nothing (its newer version writes the
      * output; an earlier attempt's files stay until that version replaces them) and returns false; otherwise its
-     * version is recorded, its files are moved into place, and then the outputs of every other version of the key are
-     * removed. Then the outputs that earlier incarnations of the ledger committed with any of its inputs are removed
+     * version is recorded, its files are written over the earlier version's (every version of a key has one output
+     * name, see {@link #outputName}), and then the outputs the key's versions wrote under other names are removed.
+     * Then the outputs that earlier incarnations of the ledger committed with any of its inputs are removed
      * ({@link Lineage}). A crash anywhere leaves each file listed in a manifest, and each manifest findable from the
      * key or the inputs, for the next commit.
      */
     private boolean publish(Split split, String name, Path staging, List<String> produced, CommitContext context)
             throws IOException, StaleClaimException {
         if (split == null) { // merged results: written by one merge at a time, and no input of theirs is replaced
-            commit(name, staging, produced, Manifest.merged());
+            target(name, produced).commit(staging, Manifest.merged());
             return true;
         }
         Optional<OutputKey> key = Optional.ofNullable(split.outputKey());
         Manifest manifest = Manifest.of(split, context.incarnation());
         Versions versions = new Versions(store);
-        // the claim is checked under the locks: a wait for them does not widen the window between check and renames
+        // the claim is checked under the locks: a wait for them does not widen the window between check and writes
         try (OutputLocks.Held held =
                         key.isPresent() ? context.lock(lockName(key.get().key())) : null;
                 Lineage.Commit replaced = lineage.begin(manifest.incarnation(), context)) {
@@ -380,10 +387,12 @@ final class FilesSink implements Sink, PartialResults {
                 if (!context.inputsCurrent()) return false;
                 versions.record(split, name, key.get());
             }
+            // read before the last check: a writer paused after it finds the output changed, and writes nothing
+            Target target = target(name, produced);
             if (held != null) held.check();
             // after the fence: a stale attempt must not abort the current holder's uploads
             if (context.attempt() > 1) abandonUploads(produced, null);
-            commit(name, staging, produced, manifest);
+            target.commit(staging, manifest);
             if (key.isPresent()) versions.removeOthers(name, key.get(), this::remove);
             replaced.replace(name, manifest.inputs());
             return true;
@@ -396,12 +405,12 @@ final class FilesSink implements Sink, PartialResults {
      */
     @Override
     public void discard(Split split, CommitContext context) throws IOException, StaleClaimException {
-        String name = name(split.id());
+        String name = outputName(split); // a split discarded is a first pack or a log's range: its id names it too
         String key = split.outputKey() == null ? split.id() : split.outputKey().key();
         try (OutputLocks.Held held = context.lock(lockName(key))) {
             context.checkFence();
             held.check();
-            removeAbandoned(stagingRoot, name);
+            removeAbandoned(stagingRoot, name(split.id()));
             remove(name);
         }
     }
@@ -424,40 +433,97 @@ final class FilesSink implements Sink, PartialResults {
         return Manifest.read(store, manifest).map(Manifest::files).orElse(Set.of());
     }
 
-    /**
-     * Uploads the staged files to their deterministic keys, each an object replaced whole. The manifest first lists old
-     * and new files together, so a crash at any point leaves every file of the output findable by the next attempt,
-     * which replaces or removes it; the manifest that lists the new files only is written last: the commit's record.
-     * Where the store's conditional writes are atomic, each manifest write is conditional on the version the commit
-     * read (If-Match / If-None-Match), so that two writers of one output (a stale one among them) cannot both commit.
-     * A failed upload leaves no object, and what it left unfinished (a multipart upload) is aborted.
-     */
-    private void commit(String name, Path staging, List<String> produced, Manifest manifest) throws IOException {
+    /** What a commit found at its output before writing: the manifest's version and files, and each key's version. */
+    private Target target(String name, List<String> produced) throws IOException {
         String key = manifest(name);
         boolean conditional = store.capabilities().conditionalWrites();
-        Optional<StoredObject> existing = conditional ? store.stat(key) : Optional.empty();
+        Optional<String> version = conditional ? store.stat(key).map(StoredObject::version) : Optional.empty();
         Set<String> previous = files(key);
-        Set<String> union = new LinkedHashSet<>(previous);
-        union.addAll(produced);
-        StoredObject first = manifest.withFiles(union)
-                .write(
-                        store,
+        java.util.Map<String, String> versions = new java.util.HashMap<>();
+        // a key no manifest lists holds nothing of Sluice's (a manifest lists every file before it is written): absent
+        for (String rel : conditional ? produced : List.<String>of()) {
+            if (previous.contains(rel)) store.stat(rel).ifPresent(o -> versions.put(rel, o.version()));
+        }
+        return new Target(key, conditional, version, previous, produced, versions);
+    }
+
+    /**
+     * One commit of an output: its manifest's key, and, read before the commit's last check of its claim, the
+     * manifest's version and files and the version of each key it writes (on a store with atomic conditional writes).
+     */
+    private final class Target {
+        private final String key;
+        private final boolean conditional;
+        private final Optional<String> version;
+        private final Set<String> previous;
+        private final List<String> produced;
+        private final java.util.Map<String, String> versions;
+
+        Target(
+                String key,
+                boolean conditional,
+                Optional<String> version,
+                Set<String> previous,
+                List<String> produced,
+                java.util.Map<String, String> versions) {
+            this.key = key;
+            this.conditional = conditional;
+            this.version = version;
+            this.previous = previous;
+            this.produced = produced;
+            this.versions = versions;
+        }
+
+        /**
+         * Uploads the staged files to their keys, each an object replaced whole: a reader sees the earlier file or the
+         * new one, never both, never half. The manifest first lists old and new files together, so a crash at any
+         * point leaves every file of the output findable by the next attempt, which replaces or removes it; files the
+         * output no longer produces are removed only once every new file is in place; the manifest that lists the new
+         * files only is written last: the commit's record. Where the store's conditional writes are atomic, every
+         * write is conditional on what the commit read before its last check (If-Match / If-None-Match): a writer
+         * paused past its lock's lease (a stale one) fails at its next write instead of writing over the newer output.
+         * A failed upload leaves no object, and what it left unfinished (a multipart upload) is aborted.
+         */
+        void commit(Path staging, Manifest manifest) throws IOException {
+            Set<String> union = new LinkedHashSet<>(previous);
+            union.addAll(produced);
+            StoredObject first = manifest.withFiles(union)
+                    .write(
+                            store,
+                            key,
+                            !conditional
+                                    ? WriteCondition.none()
+                                    : version.map(WriteCondition::ifVersion).orElse(WriteCondition.ifAbsent()));
+            try {
+                for (String rel : produced) store.write(rel, staging.resolve(rel), condition(rel));
+            } catch (IOException | RuntimeException e) {
+                abandonUploads(produced, e);
+                throw e;
+            }
+            List<String> stale =
+                    previous.stream().filter(f -> !produced.contains(f)).toList();
+            if (!stale.isEmpty() && conditional) unchanged(first);
+            for (String f : stale) store.delete(f);
+            manifest.withFiles(new LinkedHashSet<>(produced))
+                    .write(store, key, conditional ? WriteCondition.ifVersion(first.version()) : WriteCondition.none());
+        }
+
+        private WriteCondition condition(String rel) {
+            if (!conditional) return WriteCondition.none();
+            String v = versions.get(rel);
+            return v == null ? WriteCondition.ifAbsent() : WriteCondition.ifVersion(v);
+        }
+
+        /** Deletes cannot be conditional: the manifest must still be this commit's, else another writer took over. */
+        private void unchanged(StoredObject first) throws IOException {
+            Optional<StoredObject> now = store.stat(key);
+            if (now.isEmpty() || !now.get().version().equals(first.version())) {
+                throw new ObjectChangedException(
                         key,
-                        !conditional
-                                ? WriteCondition.none()
-                                : existing.map(o -> WriteCondition.ifVersion(o.version()))
-                                        .orElse(WriteCondition.ifAbsent()));
-        try {
-            for (String rel : produced) store.write(rel, staging.resolve(rel), WriteCondition.none());
-        } catch (IOException | RuntimeException e) {
-            abandonUploads(produced, e);
-            throw e;
+                        store.describe(key) + " was written by another commit of the same "
+                                + "output while this one ran (this worker lost its lock): it removes nothing");
+            }
         }
-        for (String stale : previous) {
-            if (!produced.contains(stale)) store.delete(stale);
-        }
-        manifest.withFiles(new LinkedHashSet<>(produced))
-                .write(store, key, conditional ? WriteCondition.ifVersion(first.version()) : WriteCondition.none());
     }
 
     /**
@@ -557,7 +623,20 @@ final class FilesSink implements Sink, PartialResults {
         return "files-output:" + hash(key);
     }
 
-    /** The name of a split's output (and of the first version of an output key, whose split id is the key). */
+    /**
+     * The name of a split's output: with an {@link OutputKey}, that of the key (and range), so that every version of
+     * an input writes the same keys and a reader listing the prefix sees one version or the other, never both;
+     * without one, the split id's. For a whole input (a file, a pack) it is the name that earlier Sluice versions gave the
+     * first version, whose split id is the key, so those outputs are replaced in place.
+     */
+    static String outputName(Split split) {
+        OutputKey key = split.outputKey();
+        if (key == null) return name(split.id());
+        if (key.start() == 0 && key.end() == io.sluice.spi.Member.WHOLE) return name(key.key());
+        return name(key.key() + "\0" + key.start() + "-" + key.end()); // \0: never in a key, so never a whole's name
+    }
+
+    /** The output name of a split id, or of a whole input's key. */
     static String name(String splitId) {
         return "part-" + hash(splitId);
     }

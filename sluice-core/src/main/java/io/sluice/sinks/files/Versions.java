@@ -8,8 +8,10 @@ import io.sluice.spi.storage.ObjectStore;
 import io.sluice.spi.storage.StoredObject;
 import io.sluice.spi.storage.WriteCondition;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
@@ -62,27 +64,50 @@ final class Versions {
 
     /**
      * Removes the outputs of every other version of the key (and of other cuts of this version, after a reset),
-     * keeping the other ranges of this version. Each output's files go first, then its manifest, then its record, so a
-     * crash in between leaves the rest for the next commit of the key to remove.
+     * keeping the other ranges of this version. Every version of a key (and range) has one output name, which the
+     * commit just wrote over: under it, only the records of other versions go. Another name goes (its files, then its
+     * manifest, then its records, so that a crash in between leaves the rest for the next commit of the key) unless one
+     * of its records is of this version: a range of it, committed before this one, or about to be. Names of other
+     * versions come from the records of earlier Sluice versions, which named a later version by its split id, and from
+     * the ranges of a version cut otherwise.
      */
     void removeOthers(String name, OutputKey mine, Remover remover) throws IOException {
         String folder = folder(mine.key());
-        List<StoredObject> entries;
+        Map<String, List<Entry>> byName = new TreeMap<>();
         try (Stream<StoredObject> list = store.list(folder, null)) {
-            entries = list.filter(o -> o.key().endsWith(".json")).toList();
+            list.filter(o -> o.key().endsWith(".json"))
+                    .map(o -> Entry.of(folder, o.key()))
+                    .forEach(e -> byName.computeIfAbsent(e.name(), n -> new ArrayList<>())
+                            .add(e));
         }
         // versions compared by their hashes, as the records' names hold them
         OutputKey me = new OutputKey(mine.key(), FilesSink.hash(mine.version()), mine.start(), mine.end());
-        for (StoredObject entry : entries) {
-            String file = entry.key().substring(folder.length());
-            String[] f = file.substring(0, file.length() - ".json".length()).split("~");
-            if (f[0].equals(name)) continue;
-            if (new OutputKey(mine.key(), f[1], Long.parseLong(f[2]), Long.parseLong(f[3])).sibling(me)) continue;
-            remover.remove(f[0]);
-            store.delete(entry.key());
+        for (var output : byName.entrySet()) {
+            List<Entry> entries = output.getValue();
+            if (output.getKey().equals(name)) {
+                for (Entry e : entries) if (!e.version().equals(me.version())) store.delete(e.object());
+                continue;
+            }
+            List<Entry> ours =
+                    entries.stream().filter(e -> e.key(mine.key()).sibling(me)).toList();
+            if (ours.isEmpty()) remover.remove(output.getKey());
+            for (Entry e : entries) if (!ours.contains(e)) store.delete(e.object());
         }
         String first = FilesSink.name(mine.key());
-        if (!first.equals(name)) remover.remove(first);
+        if (!first.equals(name) && !byName.containsKey(first)) remover.remove(first);
+    }
+
+    /** A record: {@code NAME~VERSION HASH~START~END.json} under the key's folder. */
+    private record Entry(String object, String name, String version, long start, long end) {
+        static Entry of(String folder, String object) {
+            String file = object.substring(folder.length(), object.length() - ".json".length());
+            String[] f = file.split("~");
+            return new Entry(object, f[0], f[1], Long.parseLong(f[2]), Long.parseLong(f[3]));
+        }
+
+        OutputKey key(String key) {
+            return new OutputKey(key, version, start, end);
+        }
     }
 
     private static String folder(String key) {
