@@ -68,14 +68,28 @@ final class S3Buckets implements AutoCloseable {
     /** The data rows ({@code id|v}, header dropped) of the csv objects a reader finds: Sluice's own {@code _} keys skipped. */
     List<String> outputRows(String bucket, String prefix) {
         List<String> rows = new ArrayList<>();
+        outputFiles(bucket, prefix).values().forEach(rows::addAll);
+        rows.sort(null);
+        return rows;
+    }
+
+    /**
+     * The csv objects a reader listing the prefix finds (Sluice's own {@code _} keys skipped), each with its data rows
+     * ({@code id|v}), read one after the other as a query engine reads them.
+     */
+    Map<String, List<String>> outputFiles(String bucket, String prefix) {
+        Map<String, List<String>> files = new TreeMap<>();
         for (String key : objects(bucket, prefix).keySet()) {
             String name = key.substring(prefix.length());
             if (!name.endsWith(".csv") || name.startsWith("_") || name.contains("/_")) continue;
-            rows.addAll(
-                    csvRows(s3.getObjectAsBytes(b -> b.bucket(bucket).key(key)).asUtf8String()));
+            files.put(key, rows(bucket, key));
         }
-        rows.sort(null);
-        return rows;
+        return files;
+    }
+
+    /** The data rows ({@code id|v}) of one csv object. */
+    List<String> rows(String bucket, String key) {
+        return csvRows(s3.getObjectAsBytes(b -> b.bucket(bucket).key(key)).asUtf8String());
     }
 
     /** The content of the objects under {@code prefix} whose key contains {@code part}. */
