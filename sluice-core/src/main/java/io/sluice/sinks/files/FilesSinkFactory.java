@@ -60,7 +60,7 @@ public final class FilesSinkFactory implements SinkFactory<Options> {
 
     @Override
     public String description() {
-        return "Writes each split's records to files named after the split id: staged locally, then each file "
+        return "Writes each split's records to files named after the input they hold (every version of an input, and every replay, writes the same keys): staged locally, then each file "
                 + "written whole to its key (an atomic rename on local disk, one PUT or a multipart upload on an object "
                 + "store), and a manifest per split written last: a replayed split replaces its own files and never "
                 + "duplicates them. Bad records go to `_dead_letter/` as JSON lines. Readers should ignore folders "
