@@ -154,7 +154,6 @@ public final class LocalRunner {
         heartbeats.start();
         // from the start, as a worker's beat always was: a pool whose leader was killed needs a new one within a lease
         if (membership != null) membership.join();
-        List<Thread> workers = new ArrayList<>();
         CountDownLatch done = new CountDownLatch(run.parallelism());
         try (Scratch scratch = Scratch.create(run.engine().spillPath(), "scratch");
                 DuckEngine engine = new DuckEngine(run.engine(), run.parallelism())) {
@@ -180,7 +179,6 @@ public final class LocalRunner {
                         },
                         "sluice-worker-" + i);
                 t.start();
-                workers.add(t);
             }
             coordinate(done, first, engine);
             stop.stop();
