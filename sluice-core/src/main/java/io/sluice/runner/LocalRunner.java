@@ -1,5 +1,6 @@
 package io.sluice.runner;
 
+import io.sluice.config.Secret;
 import io.sluice.engine.DuckEngine;
 import io.sluice.engine.EngineErrors;
 import io.sluice.engine.SplitProcessor;
@@ -498,10 +499,12 @@ public final class LocalRunner {
     private void fail(Claim claim, String cause, boolean retryable) {
         Instant now = clock.instant();
         Optional<Instant> retryAt = retryable ? run.retries().nextTry(claim.attempt(), now) : Optional.empty();
-        String error = retryable
-                ? cause
-                : cause + " (not retried: it fails the same way on every attempt; fix the "
-                        + "cause, then `sluice retry`)";
+        // masked before it is stored: the ledger's reason is read later by status, by other machines, by tools
+        String error = Secret.redact(
+                retryable
+                        ? cause
+                        : cause + " (not retried: it fails the same way on every attempt; fix the "
+                                + "cause, then `sluice retry`)");
         try {
             patiently(() -> {
                 a.ledger().fail(claim, error, retryAt);

@@ -59,6 +59,47 @@ class LocalRunnerTest {
         assertThat(said).noneMatch(m -> m.contains("claimed by other"));
     }
 
+    /** A secret this process knows, quoted by an error, is masked in the failure the ledger stores, not only when shown. */
+    @Test
+    void aFailureQuotingASecretIsStoredMasked() throws Exception {
+        String secret = "sluice-test-secret-" + System.nanoTime();
+        io.sluice.config.Secret.of(secret); // as a password option read from the pipeline file would be
+        Files.createDirectories(dir.resolve("in"));
+        Files.writeString(dir.resolve("in/bad.csv"), "id,v\n1," + secret + "\n");
+        Files.setLastModifiedTime(dir.resolve("in/bad.csv"), java.nio.file.attribute.FileTime.fromMillis(0));
+        Path file = dir.resolve("p.yaml");
+        Files.writeString(file, """
+                pipeline: masking
+                source: { files: { path: in } }
+                steps:
+                  - sql: SELECT id, CAST(v AS INTEGER) AS v FROM input
+                sink: { files: { path: out, format: csv } }
+                run: { parallelism: 1, retries: { max: 0 } }
+                """);
+        PipelineLoader loader = PipelineLoader.withSystemEnv();
+        Pipeline p = loader.load(file);
+        List<String> failures = Collections.synchronizedList(new ArrayList<>());
+        RunListener listener = new RunListener() {
+            @Override
+            public void failed(io.sluice.spi.Claim claim, String error, long retryInMillis) {
+                failures.add(error);
+            }
+        };
+        try (Assembly a = Assembly.of(p, loader.components(), Clock.systemUTC())) {
+            RunSummary summary = new LocalRunner(a, Clock.systemUTC(), OwnerId.forThisProcess(), listener).run();
+            assertThat(summary.died()).isEqualTo(1);
+            List<io.sluice.spi.SplitInfo> dead =
+                    a.ledger().splits(java.util.EnumSet.of(io.sluice.spi.SplitState.DEAD), 10);
+            assertThat(dead)
+                    .singleElement()
+                    .satisfies(s -> assertThat(s.lastError())
+                            .as("the stored reason")
+                            .contains("***")
+                            .doesNotContain(secret));
+        }
+        assertThat(failures).singleElement().asString().doesNotContain(secret);
+    }
+
     /** The real ledger, answering claims slowly: a claimed split reaches the worker a while after the ledger granted it. */
     private static Ledger slowClaims(Ledger ledger) {
         return (Ledger) Proxy.newProxyInstance(
