@@ -188,6 +188,7 @@ public final class LocalRunner {
         } finally {
             heartbeats.close();
             if (membership != null) membership.close();
+            a.sink().finish();
         }
         return new RunSummary(
                 stats.splitsDone(),
@@ -225,6 +226,7 @@ public final class LocalRunner {
             if (merging != null && result.outcome() == SplitExecution.Outcome.DONE) merge(engine);
         } finally {
             heartbeats.close();
+            a.sink().finish();
         }
         return result;
     }
