@@ -1,13 +1,23 @@
 package io.sluice.storage.s3;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.config.ConfigException;
+import io.sluice.config.Options;
+import io.sluice.config.Type;
+import io.sluice.config.Validator;
+import io.sluice.config.YamlReader;
 import io.sluice.pipeline.Assembly;
 import io.sluice.pipeline.Pipeline;
 import io.sluice.pipeline.PipelineLoader;
 import io.sluice.runner.LocalRunner;
 import io.sluice.runner.RunListener;
 import io.sluice.runner.RunSummary;
+import io.sluice.sinks.files.FilesSinkFactory;
+import io.sluice.spi.BadRecordPolicy;
+import io.sluice.spi.PipelineContext;
+import io.sluice.spi.sink.Sink;
 import io.sluice.spi.storage.ObjectStore;
 import io.sluice.spi.storage.StoredObject;
 import io.sluice.testkit.storage.S3ProxyServer;
@@ -77,5 +87,29 @@ class S3FilesSinkRunTest {
             assertThat(csv).as("the split's output was uploaded").hasSize(1);
         }
         assertThat(tmp.resolve("sluice-staging")).doesNotExist();
+    }
+
+    /** What the user sees when the credentials are refused: where, with which credentials and what to do, each once. */
+    @Test
+    void refusedCredentialsAreNamedOnceWithWhereAndWhatToDo() throws Exception {
+        String yaml = "path: " + url + "\nformat: csv\ns3: {endpoint: \"" + SERVER.endpoint() + "\", region: "
+                + S3ProxyServer.REGION + ", path_style: true, profile: sluice-wrong}\n";
+        FilesSinkFactory factory = new FilesSinkFactory();
+        Options o = new Validator(dir, k -> null)
+                .validate(YamlReader.parse("sink.yaml", yaml), (Type.Obj) factory.options());
+        Sink sink = factory.create(
+                o, new PipelineContext("kit", dir.resolve("p.yaml"), 1, BadRecordPolicy.FAIL, Clock.systemUTC()));
+
+        assertThatThrownBy(sink::check).isInstanceOf(ConfigException.class).satisfies(e -> {
+            String message = e.getMessage();
+            assertThat(message).contains(url).contains("or use other credentials");
+            assertThat(message.split("profile sluice-wrong", -1))
+                    .as("the credential source, once")
+                    .hasSize(2);
+            assertThat(message.split("fix the", -1))
+                    .as("the store's advice, not a generic one beside it")
+                    .hasSize(1);
+            assertThat(message).doesNotContain("not-the-secret");
+        });
     }
 }

@@ -133,11 +133,8 @@ final class FilesSink implements Sink, PartialResults {
         try {
             store.list("_sluice/", null).close(); // the first page is read before list returns
         } catch (IOException | java.io.UncheckedIOException e) {
-            throw options.problem(
-                    "path",
-                    "cannot list " + store.root() + " (" + e.getMessage() + "; credentials from "
-                            + store.credentialSource()
-                            + "); fix the path, the bucket's permissions or the credentials");
+            // the store's message names the place, the credentials (when refused) and what to do
+            throw options.problem("path", "the output folder cannot be listed: " + e.getMessage());
         }
     }
 
