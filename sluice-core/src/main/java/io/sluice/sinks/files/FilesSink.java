@@ -441,7 +441,8 @@ final class FilesSink implements Sink, PartialResults {
                                 : existing.map(o -> WriteCondition.ifVersion(o.version()))
                                         .orElse(WriteCondition.ifAbsent()));
         try {
-            for (String rel : produced) store.write(rel, staging.resolve(rel), WriteCondition.none());
+            // moved, not copied, on a local disk: each attempt stages afresh, so nothing reads the staged file again
+            for (String rel : produced) store.writeMoving(rel, staging.resolve(rel), WriteCondition.none());
         } catch (IOException | RuntimeException e) {
             abandonUploads(produced, e);
             throw e;
