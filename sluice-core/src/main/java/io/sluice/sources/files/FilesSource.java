@@ -512,7 +512,7 @@ final class FilesSource implements Source {
      * Local files are read in place and byte ranges spooled; an object of a store, or its range, is downloaded with one
      * ranged GET of the planned version. A version overwritten since it was planned is left out with
      * {@code on_change: reprocess} (the new version is its own split, whose output replaces this one's); a file or
-     * object deleted since is an error that says what to do (the split's other files then go on without it).
+     * object deleted since is left out too ({@link #deleted}), and the split's other files go on without it.
      */
     @Override
     public SplitReader open(Split split, ReadContext context) throws IOException {
@@ -549,7 +549,9 @@ final class FilesSource implements Source {
                 }
                 s.storage().spool(m.key(), null, 0, -1, null, spool); // on_change: ignore: read what is there now
             } catch (NoSuchFileException e) {
-                throw removed(m);
+                Files.deleteIfExists(spool);
+                left.add(deleted(m));
+                continue;
             }
             parts.add(Part.whole(spool, m.key()));
         }
@@ -561,7 +563,10 @@ final class FilesSource implements Source {
             throws IOException {
         Optional<StoredObject> now = s.storage().local() ? s.storage().stat(m.key()) : Optional.empty();
         if (s.storage().local()) {
-            if (now.isEmpty()) throw removed(m);
+            if (now.isEmpty()) {
+                left.add(deleted(m));
+                return Optional.empty();
+            }
             String current = s.storage().fingerprint(now.get());
             if (!current.equals(OutputKey.fileVersion(m.fingerprint()))) {
                 // Changed since planned (e.g. fixed after this split died, then `sluice retry`). With reprocess its new
@@ -588,7 +593,9 @@ final class FilesSource implements Source {
             }
             throw rangeNoLongerFits(m, "another version");
         } catch (NoSuchFileException e) {
-            throw removed(m);
+            Files.deleteIfExists(spool);
+            left.add(deleted(m));
+            return Optional.empty();
         }
         return Optional.of(new Part(spool, m.key(), s.storage().shift(m.key(), m.fingerprint(), m.start(), header)));
     }
@@ -600,11 +607,16 @@ final class FilesSource implements Source {
                         + "a split of its own (on_change: reprocess) whose output replaces this one's");
     }
 
-    private NoSuchFileException removed(Member m) {
-        return new NoSuchFileException(
-                s.storage().describe(m.key()),
-                null,
-                "the file was removed after it was planned; restore it, or reset the pipeline's state");
+    /**
+     * An input deleted between its listing and its read: nothing is left to read, so retrying cannot help. It is left
+     * out with its reason (the run reports it) and the split's other members are read; if the key is written again,
+     * that is a new version, planned by the next listing.
+     */
+    private Skipped deleted(Member m) {
+        return Skipped.because(
+                m.key(),
+                (s.storage().local() ? "file " : "object ") + s.storage().describe(m.key())
+                        + " was deleted after it was listed");
     }
 
     private static IOException rangeNoLongerFits(Member m, String current) {
