@@ -883,24 +883,12 @@ final class FilesSource implements Source {
             if (now.isEmpty() || !s.storage().fingerprint(now.get()).equals(OutputKey.fileVersion(m.fingerprint()))) {
                 continue;
             }
-            if (s.after() instanceof After.MoveTo(var target)) moveTo(target, m);
+            if (s.after() instanceof After.MoveTo(var target)) {
+                // server-side where the stores can (one bucket or account; a hard link on one disk), of the version
+                // read
+                target.copyFrom(s.storage().store(), m.key(), now.get().version(), m.key());
+            }
             s.storage().store().delete(m.key());
-        }
-    }
-
-    private void moveTo(io.sluice.spi.storage.ObjectStore target, Member m) throws IOException {
-        Path local = s.storage().file(m.key());
-        if (local != null) {
-            target.write(m.key(), local, io.sluice.spi.storage.WriteCondition.none());
-            return;
-        }
-        Path tmp = Files.createTempFile("sluice-move-", ".tmp");
-        try {
-            Files.delete(tmp);
-            s.storage().spool(m.key(), m.fingerprint(), 0, -1, null, tmp);
-            target.write(m.key(), tmp, io.sluice.spi.storage.WriteCondition.none());
-        } finally {
-            Files.deleteIfExists(tmp);
         }
     }
 
