@@ -155,14 +155,14 @@ final class FilesSource implements Source {
                 int decided = decided(batch);
                 if (decided == 0) continue; // (a marker may still come for every one of them)
                 if (last != null) batches.accept(last);
-                last = batch(batch.subList(0, decided), batch, ledger, noMatch, digests);
+                last = batch(batch.subList(0, decided), batch, true, ledger, noMatch, digests);
                 batch = new ArrayList<>(batch.subList(decided, batch.size()));
             }
             if (last != null && !batch.isEmpty()) {
                 batches.accept(last);
                 last = null;
             }
-            if (last == null) last = batch(batch, batch, ledger, noMatch, digests);
+            if (last == null) last = batch(batch, batch, false, ledger, noMatch, digests);
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
@@ -194,10 +194,12 @@ final class FilesSource implements Source {
      *
      * @param objects the batch's objects to decide
      * @param around  those and the objects listed after them so far (where their markers are)
+     * @param more    more objects follow: enough work for every worker, so packs are filled, not spread
      */
     private Proposal batch(
             List<StoredObject> objects,
             List<StoredObject> around,
+            boolean more,
             KnownSplits ledger,
             NoMatch noMatch,
             Map<String, String> digests)
@@ -218,7 +220,7 @@ final class FilesSource implements Source {
         fresh = fresh.stream()
                 .filter(f -> !s.dedupe() || kept.containsKey(f.key()))
                 .toList();
-        return splits(fresh, kept, known, ledger, listing, skipped);
+        return splits(fresh, kept, known, ledger, listing, skipped, more);
     }
 
     @Override
@@ -442,7 +444,7 @@ final class FilesSource implements Source {
     /**
      * Cuts large line files into ranges and packs the rest, per format, in path order. A range is copied to a spool
      * before the engine reads it, so when the scan found enough files to keep every worker busy, files up to
-     * {@value #WHOLE_UP_TO} split sizes are read whole instead.
+     * {@value #WHOLE_UP_TO} split sizes are read whole instead; so when {@code more} batches of the listing follow.
      *
      * <p>A new version of a file keeps the output key of its earlier split ({@link OutputKey}), whose output it
      * replaces: a file read alone or in ranges is read alone or in ranges again, never packed with other files; a
@@ -454,13 +456,14 @@ final class FilesSource implements Source {
             Map<String, KnownMember> known,
             KnownSplits ledger,
             Listing listing,
-            List<Skipped> skipped)
+            List<Skipped> skipped,
+            boolean more)
             throws IOException {
         List<Split> out = new ArrayList<>();
         List<Packing.Unit> units = new ArrayList<>();
         Map<String, List<Found>> repacks = new LinkedHashMap<>();
         Map<String, Optional<Split>> earlierSplits = new HashMap<>();
-        long cutAbove = fresh.size() >= 2L * parallelism ? WHOLE_UP_TO * s.splitSize() : s.splitSize();
+        long cutAbove = more || fresh.size() >= 2L * parallelism ? WHOLE_UP_TO * s.splitSize() : s.splitSize();
         for (Found f : fresh) {
             KnownMember earlier = known.get(f.key());
             Optional<Split> earlierSplit = earlier == null
@@ -509,7 +512,7 @@ final class FilesSource implements Source {
             repack(e.getKey(), e.getValue(), digests, known, ledger, earlierSplits, listing, skipped)
                     .ifPresent(out::add);
         }
-        Packing packing = new Packing(s.packFiles(), s.packBytes(), MIN_PACK_BYTES, parallelism, true);
+        Packing packing = new Packing(s.packFiles(), s.packBytes(), MIN_PACK_BYTES, more ? 1 : parallelism, true);
         return new Proposal(out, units, packing, skipped, List.of(), false);
     }
 
