@@ -186,7 +186,9 @@ final class RunCommand implements Callable<Integer> {
         if (pending > 0)
             out.printf("  %d split(s) not finished yet: a next run (or another worker) processes them%n", pending);
         if (stats.leftOut() > 0) {
-            out.printf("  %d input(s) left out while reading (nothing left to read):%n", stats.leftOut());
+            out.printf(
+                    "  %d input(s) left out while reading (deleted or replaced since they were listed):%n",
+                    stats.leftOut());
             stats.leftOutLines().stream().limit(5).forEach(l -> out.println("    " + l));
         }
         List<String> divided = stats.divided();

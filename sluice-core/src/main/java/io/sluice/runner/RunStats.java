@@ -17,7 +17,7 @@ public final class RunStats {
     final AtomicLong inFlight = new AtomicLong();
     /** What each split planned again without its unreadable inputs became, one line each. */
     final java.util.List<String> divided = new java.util.concurrent.CopyOnWriteArrayList<>();
-    /** Inputs left out while their split was read (deleted after the listing, say): how many, and the first lines. */
+    /** Inputs left out while their split was read (deleted or replaced since the listing): how many, and the first lines. */
     final AtomicLong leftOut = new AtomicLong();
 
     final java.util.List<String> leftOutLines = new java.util.concurrent.CopyOnWriteArrayList<>();

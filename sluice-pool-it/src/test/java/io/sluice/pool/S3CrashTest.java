@@ -463,7 +463,7 @@ class S3CrashTest {
         assertThat(run.logText())
                 .contains("b-deleted.csv left out: object s3://" + b[0]
                         + "/b-deleted.csv was deleted after it was listed")
-                .contains("1 input(s) left out while reading")
+                .contains("2 input(s) left out while reading")
                 .contains("c-overwritten.csv left out: overwritten since it was planned")
                 .doesNotContain("dead: split b-deleted.csv");
         // the next scan plans the overwritten object's new version
