@@ -144,7 +144,6 @@ final class FilesSource implements Source {
             return;
         }
         Map<String, String> digests = new HashMap<>(); // content digest -> key, over the whole listing
-        Proposal last = null;
         try (Stream<StoredObject> listed = s.storage().list(s.startAfter().orElse(null))) {
             List<StoredObject> batch = new ArrayList<>();
             for (java.util.Iterator<StoredObject> it = listed.iterator(); it.hasNext(); ) {
@@ -154,20 +153,14 @@ final class FilesSource implements Source {
                 if (batch.size() < batchSize) continue;
                 int decided = decided(batch);
                 if (decided == 0) continue; // (a marker may still come for every one of them)
-                if (last != null) batches.accept(last);
-                last = batch(batch.subList(0, decided), batch, true, ledger, noMatch, digests);
+                batches.accept(batch(batch.subList(0, decided), batch, true, ledger, noMatch, digests));
                 batch = new ArrayList<>(batch.subList(decided, batch.size()));
             }
-            if (last != null && !batch.isEmpty()) {
-                batches.accept(last);
-                last = null;
-            }
-            if (last == null) last = batch(batch, batch, false, ledger, noMatch, digests);
+            // the last batch carries the notice that the globs matched nothing, known only once all was listed
+            batches.accept(withNoMatch(batch(batch, batch, false, ledger, noMatch, digests), noMatch));
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
-        // the last batch carries the notice that the globs matched nothing, known only once all was listed
-        batches.accept(withNoMatch(last, noMatch));
     }
 
     private Proposal withNoMatch(Proposal p, NoMatch noMatch) {
