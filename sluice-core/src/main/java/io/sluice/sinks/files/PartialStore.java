@@ -23,6 +23,7 @@ import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -219,8 +220,8 @@ final class PartialStore {
 
     private int fold(View v, Fold fold, OutputLocks.Held lock) throws Exception {
         long seq = nextSeq();
-        String name =
-                String.format("c-%012d-%08x", seq, ThreadLocalRandom.current().nextInt());
+        String name = String.format(
+                Locale.ROOT, "c-%012d-%08x", seq, ThreadLocalRandom.current().nextInt());
         List<Path> inputs = new ArrayList<>();
         if (v.base() != null) inputs.add(compacted.resolve(v.base().data()));
         v.fresh().forEach(f -> inputs.add(dir.resolve(f.name())));
@@ -387,7 +388,10 @@ final class PartialStore {
     private Segment writeSegment(long seq, Map<String, Entry> splits) throws IOException {
         Segment segment = new Segment(
                 String.format(
-                        "s-%012d-%08x.json", seq, ThreadLocalRandom.current().nextInt()),
+                        Locale.ROOT,
+                        "s-%012d-%08x.json",
+                        seq,
+                        ThreadLocalRandom.current().nextInt()),
                 Map.copyOf(splits));
         ArrayNode list = JSON.createArrayNode();
         splits.forEach((id, e) -> list.addArray().add(id).add(e.completion()).add(e.partial()));
