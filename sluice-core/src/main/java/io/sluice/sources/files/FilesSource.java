@@ -109,6 +109,7 @@ final class FilesSource implements Source {
         this.seen = new SeenVersions(clock);
     }
 
+    /** All batches as one proposal (the framework proposes batch by batch: {@link #propose(KnownSplits, java.util.function.Consumer)}). */
     @Override
     public Proposal propose(KnownSplits known) throws IOException {
         List<Proposal> batches = new ArrayList<>();
@@ -120,7 +121,6 @@ final class FilesSource implements Source {
         List<String> notices = new ArrayList<>();
         Packing packing = null;
         for (Proposal p : batches) {
-            // the units of a batch are packed by the framework; here they become one proposal's units
             splits.addAll(p.splits());
             units.addAll(p.units());
             skipped.addAll(p.skipped());
