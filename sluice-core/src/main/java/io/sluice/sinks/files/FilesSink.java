@@ -134,11 +134,8 @@ final class FilesSink implements Sink, PartialResults {
         try {
             store.list("_sluice/", null).close(); // the first page is read before list returns
         } catch (IOException | java.io.UncheckedIOException e) {
-            throw options.problem(
-                    "path",
-                    "cannot list " + store.root() + " (" + e.getMessage() + "; credentials from "
-                            + store.credentialSource()
-                            + "); fix the path, the bucket's permissions or the credentials");
+            // the store's message names the place, the credentials (when refused) and what to do
+            throw options.problem("path", "the output folder cannot be listed: " + e.getMessage());
         }
     }
 
@@ -218,9 +215,7 @@ final class FilesSink implements Sink, PartialResults {
         @Override
         public long stage(Rows rows, BadRows bad) throws Exception {
             if (staging != null) throw new IllegalStateException("split " + split.id() + " is staged already");
-            Files.createDirectories(stagingRoot);
-            removeAbandoned(stagingRoot, name);
-            staging = Files.createTempDirectory(stagingRoot, name + "-");
+            staging = newStaging(name);
             this.rows = partial ? writePartial(rows, staging, name) : write(rows, staging, name);
             var rejects = bad.rows();
             if (rejects.isPresent()) writeDeadLetters(rejects.get(), staging, name);
@@ -322,7 +317,7 @@ final class FilesSink implements Sink, PartialResults {
         try {
             Path file = staging.resolve("merged.parquet");
             merged.writeFiles(file, FileSpec.parquet("merged"));
-            store.write(MERGED, file, WriteCondition.none()); // replaced whole: a reader sees the old or the new
+            store.writeMoving(MERGED, file, WriteCondition.none()); // replaced whole: a reader sees the old or the new
         } finally {
             deleteTree(staging);
         }
@@ -331,9 +326,7 @@ final class FilesSink implements Sink, PartialResults {
 
     /** Stages and commits merged results under {@code name}; changes with no rows commit nothing. */
     private Written stageMerged(String name, Rows rows) throws Exception {
-        Files.createDirectories(stagingRoot);
-        removeAbandoned(stagingRoot, name);
-        Path staging = Files.createTempDirectory(stagingRoot, name + "-");
+        Path staging = newStaging(name);
         try {
             long n = write(rows, staging, name);
             if (n == 0 && name.startsWith("changes-")) return Written.NOTHING;
@@ -458,7 +451,8 @@ final class FilesSink implements Sink, PartialResults {
                                 : existing.map(o -> WriteCondition.ifVersion(o.version()))
                                         .orElse(WriteCondition.ifAbsent()));
         try {
-            for (String rel : produced) store.write(rel, staging.resolve(rel), WriteCondition.none());
+            // moved, not copied, on a local disk: each attempt stages afresh, so nothing reads the staged file again
+            for (String rel : produced) store.writeMoving(rel, staging.resolve(rel), WriteCondition.none());
         } catch (IOException | RuntimeException e) {
             abandonUploads(produced, e);
             throw e;
@@ -543,6 +537,39 @@ final class FilesSink implements Sink, PartialResults {
     }
 
     /**
+     * A fresh staging folder for an attempt at this output, once those of its earlier attempts are removed. The staging
+     * root is made again when another run on this machine removed it, empty, at its end ({@link #finish}) meanwhile.
+     */
+    private Path newStaging(String name) throws IOException {
+        for (int tries = 1; ; tries++) {
+            try {
+                Files.createDirectories(stagingRoot);
+                removeAbandoned(stagingRoot, name);
+                return Files.createTempDirectory(stagingRoot, name + "-");
+            } catch (java.nio.file.NoSuchFileException removedMeanwhile) {
+                if (tries == 3) throw removedMeanwhile;
+            }
+        }
+    }
+
+    /**
+     * Removes the temp staging folder of an object store (and the {@code sluice-staging} folder above it) when empty:
+     * one per bucket and prefix written would pile up in the temp folder otherwise. A local store's staging stays in
+     * its {@code _sluice} folder with the rest of the sink's bookkeeping.
+     */
+    @Override
+    public void finish() {
+        if (root != null) return;
+        for (Path folder : List.of(stagingRoot, stagingRoot.getParent())) {
+            try {
+                Files.deleteIfExists(folder);
+            } catch (IOException notEmpty) {
+                return; // another run's staging, or a crashed attempt's that the split's next attempt removes
+            }
+        }
+    }
+
+    /**
      * Staging folders of earlier attempts of this split: this worker holds the split's current claim, so they
      * belong to attempts that crashed or lost their lease.
      */
@@ -556,6 +583,8 @@ final class FilesSink implements Sink, PartialResults {
                     // best effort: a stale attempt may be removing it at the same moment; readers never see staging
                 }
             }
+        } catch (java.nio.file.NoSuchFileException removedEmpty) {
+            // by another run's finish: no attempt left anything there
         }
     }
 

@@ -28,6 +28,7 @@ import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -255,16 +256,21 @@ final class PartialStore {
 
     private int fold(View v, Fold fold, OutputLocks.Held lock, Path scratch) throws Exception {
         long seq = nextSeq();
-        String name =
-                String.format("c-%012d-%08x", seq, ThreadLocalRandom.current().nextInt());
+        String name = String.format(
+                Locale.ROOT, "c-%012d-%08x", seq, ThreadLocalRandom.current().nextInt());
         // the inputs are not kept after the fold: a merge reads the folded file instead
         List<Path> inputs = fetch(v.objects(), scratch, false);
         Path folded = Files.createDirectories(scratch.resolve(DOWNLOADS)).resolve(name + ".folding");
         try {
             fold.apply(inputs, folded);
-            StoredObject data = store.write(COMPACTED + name + ".parquet", folded, WriteCondition.ifAbsent());
-            // a merge that follows reads it from here, not from the store again
-            if (local == null) Files.move(folded, download(scratch, data), StandardCopyOption.REPLACE_EXISTING);
+            String key = COMPACTED + name + ".parquet";
+            if (local != null) {
+                store.writeMoving(key, folded, WriteCondition.ifAbsent()); // renamed into place on the same disk
+            } else {
+                StoredObject data = store.write(key, folded, WriteCondition.ifAbsent());
+                // a merge that follows reads it from here, not from the store again
+                Files.move(folded, download(scratch, data), StandardCopyOption.REPLACE_EXISTING);
+            }
         } finally {
             Files.deleteIfExists(folded);
             if (local == null) for (Path p : inputs) Files.deleteIfExists(p);
@@ -472,7 +478,10 @@ final class PartialStore {
     private Segment writeSegment(long seq, Map<String, Entry> splits) throws IOException {
         Segment segment = new Segment(
                 String.format(
-                        "s-%012d-%08x.json", seq, ThreadLocalRandom.current().nextInt()),
+                        Locale.ROOT,
+                        "s-%012d-%08x.json",
+                        seq,
+                        ThreadLocalRandom.current().nextInt()),
                 Map.copyOf(splits));
         ArrayNode list = JSON.createArrayNode();
         splits.forEach((id, e) -> list.addArray().add(id).add(e.completion()).add(e.partial()));

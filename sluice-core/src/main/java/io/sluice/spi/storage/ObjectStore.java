@@ -56,6 +56,15 @@ public interface ObjectStore extends AutoCloseable {
      */
     StoredObject write(String key, Path file, WriteCondition condition) throws IOException;
 
+    /**
+     * Writes the file as {@link #write(String, Path, WriteCondition)} does, for a caller done with it: a store on the
+     * file's own disk renames it into place instead of copying it. The file may be gone afterwards, whether the write
+     * succeeded or not: to try again, make it again.
+     */
+    default StoredObject writeMoving(String key, Path file, WriteCondition condition) throws IOException {
+        return write(key, file, condition);
+    }
+
     /** Writes small content (a manifest, a marker) in one request. */
     StoredObject write(String key, byte[] content, WriteCondition condition) throws IOException;
 

@@ -113,6 +113,12 @@ public final class LocalObjectStore implements ObjectStore {
         return viaTemp(key, condition, temp -> Files.copy(file, temp));
     }
 
+    /** A rename when the file is on this folder's disk (the files sink stages under the output folder), else a copy. */
+    @Override
+    public StoredObject writeMoving(String key, Path file, WriteCondition condition) throws IOException {
+        return viaTemp(key, condition, temp -> Files.move(file, temp));
+    }
+
     @Override
     public StoredObject write(String key, byte[] content, WriteCondition condition) throws IOException {
         return viaTemp(key, condition, temp -> Files.write(temp, content));

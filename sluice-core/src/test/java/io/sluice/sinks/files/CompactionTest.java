@@ -267,6 +267,20 @@ class CompactionTest {
         assertThat(totals()).isEqualTo(oracle());
     }
 
+    @Test
+    void compactedFilesAreNamedWithAsciiDigitsWhateverTheLocale() throws Exception {
+        for (int i = 0; i < 5; i++) run("s" + i, i * 10, i * 10 + 10, i + 1);
+        java.util.Locale before = java.util.Locale.getDefault();
+        // a locale whose digits are not ASCII: the names must sort and parse the same on every machine
+        java.util.Locale.setDefault(java.util.Locale.forLanguageTag("th-TH-u-nu-thai"));
+        try {
+            assertThat(compact(5)).isEqualTo(5);
+        } finally {
+            java.util.Locale.setDefault(before);
+        }
+        assertThat(files(partials().resolve("compacted"))).allMatch(n -> n.matches("[cs]-\\d{12}-[0-9a-f]{8}\\..+"));
+    }
+
     // ---- crashes -----------------------------------------------------------------------------------------
 
     @Test
