@@ -47,7 +47,7 @@ final class Heartbeats implements AutoCloseable {
     /** Beats every {@code every} (tests beat faster than a third of a long lease) until closed. */
     synchronized Heartbeats start(Duration every) {
         if (periodic != null) throw new IllegalStateException("heartbeats already started");
-        periodic = Periodic.start("sluice-heartbeat", every, this::beat);
+        periodic = Periodic.start("sluice-heartbeat", every, this::beat, e -> listener.info("heartbeat failed: " + e));
         return this;
     }
 

@@ -1,5 +1,6 @@
 package io.sluice.runner;
 
+import io.sluice.config.Secret;
 import io.sluice.engine.DuckEngine;
 import io.sluice.engine.EngineErrors;
 import io.sluice.engine.SplitProcessor;
@@ -154,7 +155,6 @@ public final class LocalRunner {
         heartbeats.start();
         // from the start, as a worker's beat always was: a pool whose leader was killed needs a new one within a lease
         if (membership != null) membership.join();
-        List<Thread> workers = new ArrayList<>();
         CountDownLatch done = new CountDownLatch(run.parallelism());
         try (Scratch scratch = Scratch.create(run.engine().spillPath(), "scratch");
                 DuckEngine engine = new DuckEngine(run.engine(), run.parallelism())) {
@@ -180,7 +180,6 @@ public final class LocalRunner {
                         },
                         "sluice-worker-" + i);
                 t.start();
-                workers.add(t);
             }
             coordinate(done, first, engine);
             stop.stop();
@@ -189,6 +188,7 @@ public final class LocalRunner {
         } finally {
             heartbeats.close();
             if (membership != null) membership.close();
+            a.sink().finish();
         }
         return new RunSummary(
                 stats.splitsDone(),
@@ -226,6 +226,7 @@ public final class LocalRunner {
             if (merging != null && result.outcome() == SplitExecution.Outcome.DONE) merge(engine);
         } finally {
             heartbeats.close();
+            a.sink().finish();
         }
         return result;
     }
@@ -408,8 +409,10 @@ public final class LocalRunner {
             Files.createDirectories(dir);
             SplitProcessor.Result r;
             try (SplitReader reader = a.source().open(claim.split(), new ReadContext(dir))) {
-                for (Skipped s : reader.skipped())
+                for (Skipped s : reader.skipped()) {
                     listener.info("split " + claim.splitId() + ": " + s.key() + " left out: " + s.reason());
+                    stats.leftOut(claim.splitId(), s);
+                }
                 String incarnation = incarnation();
                 r = processor.process(c, claim.split(), reader.files(), commitContext(claim, incarnation));
             }
@@ -500,10 +503,12 @@ public final class LocalRunner {
     private void fail(Claim claim, String cause, boolean retryable) {
         Instant now = clock.instant();
         Optional<Instant> retryAt = retryable ? run.retries().nextTry(claim.attempt(), now) : Optional.empty();
-        String error = retryable
-                ? cause
-                : cause + " (not retried: it fails the same way on every attempt; fix the "
-                        + "cause, then `sluice retry`)";
+        // masked before it is stored: the ledger's reason is read later by status, by other machines, by tools
+        String error = Secret.redact(
+                retryable
+                        ? cause
+                        : cause + " (not retried: it fails the same way on every attempt; fix the "
+                                + "cause, then `sluice retry`)");
         try {
             patiently(() -> {
                 a.ledger().fail(claim, error, retryAt);

@@ -39,7 +39,7 @@ final class PoolMembership implements AutoCloseable {
     synchronized PoolMembership join(Duration every) {
         if (periodic != null) throw new IllegalStateException("already joined");
         beat();
-        periodic = Periodic.start("sluice-member", every, this::beat);
+        periodic = Periodic.start("sluice-member", every, this::beat, e -> listener.info("pool beat failed: " + e));
         return this;
     }
 
@@ -60,6 +60,9 @@ final class PoolMembership implements AutoCloseable {
         } catch (LedgerException e) {
             leading = false;
             outage.failed(e);
+        } catch (RuntimeException e) {
+            leading = false; // not sure to hold the lead any more: list nothing until a beat takes it again
+            throw e;
         }
     }
 

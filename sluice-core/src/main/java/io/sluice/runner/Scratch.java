@@ -33,7 +33,8 @@ final class Scratch implements AutoCloseable {
 
     /** The folder of this claim's work (not created yet): another token of the split gets another folder. */
     Path forSplit(Claim claim) {
-        return root.resolve("t" + claim.token() + "-" + Math.abs(claim.splitId().hashCode()));
+        return root.resolve(
+                "t" + claim.token() + "-" + Math.floorMod(claim.splitId().hashCode(), Integer.MAX_VALUE));
     }
 
     /** Removes a split's folder; what cannot be removed now goes with the whole folder at the end. */

@@ -28,20 +28,8 @@ class LocalRunnerTest {
      */
     @Test
     void aRunWaitingOnItsOwnRetryDoesNotSayOtherProcessesHoldTheSplit() throws Exception {
-        Files.createDirectories(dir.resolve("in"));
-        Files.writeString(dir.resolve("in/bad.csv"), "id,v\n1,x\n");
-        Files.setLastModifiedTime(dir.resolve("in/bad.csv"), java.nio.file.attribute.FileTime.fromMillis(0));
-        Path file = dir.resolve("p.yaml");
-        Files.writeString(file, """
-                pipeline: retrying
-                source: { files: { path: in } }
-                steps:
-                  - sql: SELECT id, CAST(v AS INTEGER) AS v FROM input
-                sink: { files: { path: out, format: csv } }
-                run: { parallelism: 1, retries: { max: 1, backoff: 1s } }
-                """);
         PipelineLoader loader = PipelineLoader.withSystemEnv();
-        Pipeline p = loader.load(file);
+        Pipeline p = castingToInteger(loader, "x", "{ max: 1, backoff: 1s }");
         List<String> said = Collections.synchronizedList(new ArrayList<>());
         RunListener listener = new RunListener() {
             @Override
@@ -57,6 +45,52 @@ class LocalRunnerTest {
         }
         assertThat(summary.died()).as("the split failed twice, then died").isEqualTo(1);
         assertThat(said).noneMatch(m -> m.contains("claimed by other"));
+    }
+
+    /** A secret this process knows, quoted by an error, is masked in the failure the ledger stores, not only when shown. */
+    @Test
+    void aFailureQuotingASecretIsStoredMasked() throws Exception {
+        String secret = "sluice-test-secret-" + System.nanoTime();
+        io.sluice.config.Secret.of(secret); // as a password option read from the pipeline file would be
+        PipelineLoader loader = PipelineLoader.withSystemEnv();
+        Pipeline p = castingToInteger(loader, secret, "{ max: 0 }");
+        List<String> failures = Collections.synchronizedList(new ArrayList<>());
+        RunListener listener = new RunListener() {
+            @Override
+            public void failed(io.sluice.spi.Claim claim, String error, long retryInMillis) {
+                failures.add(error);
+            }
+        };
+        try (Assembly a = Assembly.of(p, loader.components(), Clock.systemUTC())) {
+            RunSummary summary = new LocalRunner(a, Clock.systemUTC(), OwnerId.forThisProcess(), listener).run();
+            assertThat(summary.died()).isEqualTo(1);
+            List<io.sluice.spi.SplitInfo> dead =
+                    a.ledger().splits(java.util.EnumSet.of(io.sluice.spi.SplitState.DEAD), 10);
+            assertThat(dead)
+                    .singleElement()
+                    .satisfies(s -> assertThat(s.lastError())
+                            .as("the stored reason")
+                            .contains("***")
+                            .doesNotContain(secret));
+        }
+        assertThat(failures).singleElement().asString().doesNotContain(secret);
+    }
+
+    /** A pipeline over one input row whose {@code v} is {@code value}, cast to an integer: it fails unless a number. */
+    private Pipeline castingToInteger(PipelineLoader loader, String value, String retries) throws Exception {
+        Files.createDirectories(dir.resolve("in"));
+        Files.writeString(dir.resolve("in/bad.csv"), "id,v\n1," + value + "\n");
+        Files.setLastModifiedTime(dir.resolve("in/bad.csv"), java.nio.file.attribute.FileTime.fromMillis(0));
+        Path file = dir.resolve("p.yaml");
+        Files.writeString(file, """
+                pipeline: casting
+                source: { files: { path: in } }
+                steps:
+                  - sql: SELECT id, CAST(v AS INTEGER) AS v FROM input
+                sink: { files: { path: out, format: csv } }
+                run: { parallelism: 1, retries: %s }
+                """.formatted(retries));
+        return loader.load(file);
     }
 
     /** The real ledger, answering claims slowly: a claimed split reaches the worker a while after the ledger granted it. */

@@ -66,13 +66,16 @@ final class S3Errors {
             return new NoSuchFileException(url, null, "no such object (deleted since it was listed?)");
         }
         if (status == 403) {
+            // "doing" names the object or prefix; the rest says who was refused and what to do, once each
+            boolean badKey = "SignatureDoesNotMatch".equals(code) || "InvalidAccessKeyId".equals(code);
+            String todo = badKey
+                    ? "S3 does not accept that key (wrong or expired): fix it, or use other credentials"
+                    : "give that identity s3:ListBucket on arn:aws:s3:::" + bucket
+                            + " and s3:GetObject, s3:PutObject, s3:DeleteObject, s3:AbortMultipartUpload on "
+                            + "arn:aws:s3:::" + bucket + "/" + prefix + "*, or use other credentials";
             return new IOException(
-                    "access denied to " + (url != null ? url : "s3://" + bucket + "/" + prefix)
-                            + " while " + doing + ", with credentials from " + credentialSource.get()
-                            + ": the identity "
-                            + "needs s3:ListBucket on bucket " + bucket
-                            + " and s3:GetObject, s3:PutObject, s3:DeleteObject, "
-                            + "s3:AbortMultipartUpload on " + bucket + "/" + prefix + "* (" + code + ")",
+                    "access denied (" + code + ") while " + doing + ", with credentials from " + credentialSource.get()
+                            + ": " + todo,
                     e);
         }
         if (status == 429 || status == 503 || status >= 500) {

@@ -97,7 +97,8 @@ class S3ObjectStoreTest extends ObjectStoreConformanceKit {
             assertThat(s.credentialSource()).isEqualTo("profile sluice-wrong (~/.aws/credentials, ~/.aws/config)");
             assertThatThrownBy(() -> s.list("", null))
                     .isInstanceOf(IOException.class)
-                    .hasMessageContaining("access denied to s3://" + BUCKET + "/secret/")
+                    .hasMessageContaining("access denied (")
+                    .hasMessageContaining("while listing s3://" + BUCKET + "/secret/")
                     .hasMessageContaining("profile sluice-wrong")
                     .hasMessageNotContaining("not-the-secret");
         }

@@ -26,7 +26,7 @@ class S3PipelineVersionTest {
     Path dir;
 
     private String version(String yaml) throws Exception {
-        Path file = dir.resolve("p-" + Math.abs(yaml.hashCode()) + ".yaml");
+        Path file = dir.resolve("p-" + Math.floorMod(yaml.hashCode(), Integer.MAX_VALUE) + ".yaml");
         Files.writeString(file, yaml);
         return PipelineLoader.withSystemEnv().load(file).version();
     }

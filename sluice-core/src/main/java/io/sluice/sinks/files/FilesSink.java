@@ -43,7 +43,8 @@ import java.util.stream.Stream;
  * ledger) wrote with any of its inputs ({@link Lineage}).
  */
 final class FilesSink implements Sink, PartialResults {
-    private static final String PARTIALS = "_sluice/partials";
+    /** The last merged output of an aggregate that writes changes only, to compare the next merge with. */
+    private static final String MERGED = "_sluice/merged.parquet";
 
     /** Where the output goes: a local folder or a bucket's prefix. */
     private final ObjectStore store;
@@ -87,7 +88,7 @@ final class FilesSink implements Sink, PartialResults {
         this.format = format;
         this.compression = compression;
         this.partitionBy = List.copyOf(partitionBy);
-        this.partialStore = root == null ? null : new PartialStore(root);
+        this.partialStore = new PartialStore(store, root);
         this.lineage = new Lineage(store, this::remove);
         this.base = base;
     }
@@ -133,11 +134,8 @@ final class FilesSink implements Sink, PartialResults {
         try {
             store.list("_sluice/", null).close(); // the first page is read before list returns
         } catch (IOException | java.io.UncheckedIOException e) {
-            throw options.problem(
-                    "path",
-                    "cannot list " + store.root() + " (" + e.getMessage() + "; credentials from "
-                            + store.credentialSource()
-                            + "); fix the path, the bucket's permissions or the credentials");
+            // the store's message names the place, the credentials (when refused) and what to do
+            throw options.problem("path", "the output folder cannot be listed: " + e.getMessage());
         }
     }
 
@@ -192,10 +190,6 @@ final class FilesSink implements Sink, PartialResults {
     /** Partials live under {@code _sluice/partials/}, one Parquet file per split, replaced like any output. */
     @Override
     public SinkWriter openPartial(Split split) {
-        if (partialStore == null) {
-            throw new UnsupportedOperationException("the files sink keeps an aggregate's partial results in a local "
-                    + "folder only, and " + store.root() + " is an object store: write the aggregate to a local path");
-        }
         return new Writer(split, true);
     }
 
@@ -221,9 +215,7 @@ final class FilesSink implements Sink, PartialResults {
         @Override
         public long stage(Rows rows, BadRows bad) throws Exception {
             if (staging != null) throw new IllegalStateException("split " + split.id() + " is staged already");
-            Files.createDirectories(stagingRoot);
-            removeAbandoned(stagingRoot, name);
-            staging = Files.createTempDirectory(stagingRoot, name + "-");
+            staging = newStaging(name);
             this.rows = partial ? writePartial(rows, staging, name) : write(rows, staging, name);
             var rejects = bad.rows();
             if (rejects.isPresent()) writeDeadLetters(rejects.get(), staging, name);
@@ -261,7 +253,7 @@ final class FilesSink implements Sink, PartialResults {
     }
 
     private static long writePartial(Rows rows, Path staging, String name) throws Exception {
-        Path dir = staging.resolve(PARTIALS);
+        Path dir = staging.resolve(PartialStore.DIR);
         Files.createDirectories(dir);
         return rows.writeFiles(dir.resolve(name + ".parquet"), FileSpec.parquet(name));
     }
@@ -274,11 +266,12 @@ final class FilesSink implements Sink, PartialResults {
 
     /**
      * The partials of the done splits: the usable compacted file and the partials of the done splits it does not
-     * hold (see {@link PartialStore} for why each done split counts once). Local files: read in place.
+     * hold (see {@link PartialStore} for why each done split counts once). Local files are read in place, a bucket's
+     * are downloaded under {@code scratch}.
      */
     @Override
     public Optional<List<Path>> read(DoneSplits done, Path scratch) throws IOException {
-        PartialStore.Read read = partialStore.read(done);
+        PartialStore.Read read = partialStore.read(done, scratch);
         merged = read.view().done();
         return read.files().isEmpty() ? Optional.empty() : Optional.of(read.files());
     }
@@ -290,17 +283,23 @@ final class FilesSink implements Sink, PartialResults {
     /** Folds the partials of done splits into one compacted partial; see {@link PartialStore#compact}. */
     @Override
     public int compact(DoneSplits done, Fold fold, int atLeast, OutputLocks locks, Path scratch) throws Exception {
-        return partialStore.compact(done, fold, atLeast, locks);
+        return partialStore.compact(done, fold, atLeast, locks, scratch);
     }
 
+    /** The last merged output: in place in a local folder, else downloaded under {@code scratch}. */
     @Override
-    public Optional<Path> lastMerged(Path scratch) {
-        Path snapshot = snapshot();
-        return Files.exists(snapshot) ? Optional.of(snapshot) : Optional.empty();
-    }
-
-    private Path snapshot() {
-        return root.resolve("_sluice").resolve("merged.parquet");
+    public Optional<Path> lastMerged(Path scratch) throws IOException {
+        if (root != null) {
+            Path snapshot = root.resolve(MERGED);
+            return Files.exists(snapshot) ? Optional.of(snapshot) : Optional.empty();
+        }
+        Path copy = scratch.resolve("merged.parquet");
+        try (java.io.InputStream in = store.read(MERGED, null, 0, -1)) {
+            Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);
+            return Optional.of(copy);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return Optional.empty(); // no merge wrote changes yet
+        }
     }
 
     /**
@@ -313,17 +312,21 @@ final class FilesSink implements Sink, PartialResults {
     public Written replaceMerged(Rows merged, Optional<Rows> changes) throws Exception {
         if (changes.isEmpty()) return stageMerged("totals", merged);
         Written written = stageMerged("changes-" + epoch(), changes.get());
-        Path tmp = snapshot().resolveSibling("merged.parquet.tmp");
-        merged.writeFiles(tmp, FileSpec.parquet("merged"));
-        Files.move(tmp, snapshot(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.createDirectories(stagingRoot);
+        Path staging = Files.createTempDirectory(stagingRoot, "merged-");
+        try {
+            Path file = staging.resolve("merged.parquet");
+            merged.writeFiles(file, FileSpec.parquet("merged"));
+            store.writeMoving(MERGED, file, WriteCondition.none()); // replaced whole: a reader sees the old or the new
+        } finally {
+            deleteTree(staging);
+        }
         return written;
     }
 
     /** Stages and commits merged results under {@code name}; changes with no rows commit nothing. */
     private Written stageMerged(String name, Rows rows) throws Exception {
-        Files.createDirectories(stagingRoot);
-        removeAbandoned(stagingRoot, name);
-        Path staging = Files.createTempDirectory(stagingRoot, name + "-");
+        Path staging = newStaging(name);
         try {
             long n = write(rows, staging, name);
             if (n == 0 && name.startsWith("changes-")) return Written.NOTHING;
@@ -448,7 +451,8 @@ final class FilesSink implements Sink, PartialResults {
                                 : existing.map(o -> WriteCondition.ifVersion(o.version()))
                                         .orElse(WriteCondition.ifAbsent()));
         try {
-            for (String rel : produced) store.write(rel, staging.resolve(rel), WriteCondition.none());
+            // moved, not copied, on a local disk: each attempt stages afresh, so nothing reads the staged file again
+            for (String rel : produced) store.writeMoving(rel, staging.resolve(rel), WriteCondition.none());
         } catch (IOException | RuntimeException e) {
             abandonUploads(produced, e);
             throw e;
@@ -533,6 +537,39 @@ final class FilesSink implements Sink, PartialResults {
     }
 
     /**
+     * A fresh staging folder for an attempt at this output, once those of its earlier attempts are removed. The staging
+     * root is made again when another run on this machine removed it, empty, at its end ({@link #finish}) meanwhile.
+     */
+    private Path newStaging(String name) throws IOException {
+        for (int tries = 1; ; tries++) {
+            try {
+                Files.createDirectories(stagingRoot);
+                removeAbandoned(stagingRoot, name);
+                return Files.createTempDirectory(stagingRoot, name + "-");
+            } catch (java.nio.file.NoSuchFileException removedMeanwhile) {
+                if (tries == 3) throw removedMeanwhile;
+            }
+        }
+    }
+
+    /**
+     * Removes the temp staging folder of an object store (and the {@code sluice-staging} folder above it) when empty:
+     * one per bucket and prefix written would pile up in the temp folder otherwise. A local store's staging stays in
+     * its {@code _sluice} folder with the rest of the sink's bookkeeping.
+     */
+    @Override
+    public void finish() {
+        if (root != null) return;
+        for (Path folder : List.of(stagingRoot, stagingRoot.getParent())) {
+            try {
+                Files.deleteIfExists(folder);
+            } catch (IOException notEmpty) {
+                return; // another run's staging, or a crashed attempt's that the split's next attempt removes
+            }
+        }
+    }
+
+    /**
      * Staging folders of earlier attempts of this split: this worker holds the split's current claim, so they
      * belong to attempts that crashed or lost their lease.
      */
@@ -546,6 +583,8 @@ final class FilesSink implements Sink, PartialResults {
                     // best effort: a stale attempt may be removing it at the same moment; readers never see staging
                 }
             }
+        } catch (java.nio.file.NoSuchFileException removedEmpty) {
+            // by another run's finish: no attempt left anything there
         }
     }
 

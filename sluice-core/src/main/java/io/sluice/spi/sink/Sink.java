@@ -10,7 +10,8 @@ import java.util.Optional;
  * the two leaves no visible output.
  *
  * <p>Lifecycle: {@link #check} (also by {@code sluice validate}: changes nothing), {@link #prepare} once per run,
- * {@link #checkColumns} with a sample of the steps' columns, then {@link #open} per split, from many threads at once.
+ * {@link #checkColumns} with a sample of the steps' columns, then {@link #open} per split, from many threads at once,
+ * then {@link #finish} once.
  */
 public interface Sink {
 
@@ -19,6 +20,12 @@ public interface Sink {
 
     /** Creates what writing needs (folders, say), once per run after {@link #check}, before any split runs. */
     default void prepare() throws Exception {}
+
+    /**
+     * The run ended (its splits committed, failed or given back): removes what {@link #prepare} made for the run's
+     * own use and no longer holds anything (an empty local staging folder, say). Best effort: it never fails the run.
+     */
+    default void finish() {}
 
     /**
      * Fails, naming the option, when the sink needs a column that the records it would receive do not have (a

@@ -10,6 +10,7 @@ import io.sluice.focus.spec.FocusSpec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -77,11 +78,11 @@ final class MappingCommand implements Callable<Integer> {
         out.println("Source columns (required):");
         m.required()
                 .forEach((c, t) ->
-                        out.printf("  %-60s %s%n", '"' + c + '"', t.name().toLowerCase()));
+                        out.printf("  %-60s %s%n", '"' + c + '"', t.name().toLowerCase(Locale.ROOT)));
         out.println("Source columns (optional: null where a file lacks them):");
         m.optional()
                 .forEach((c, t) ->
-                        out.printf("  %-60s %s%n", '"' + c + '"', t.name().toLowerCase()));
+                        out.printf("  %-60s %s%n", '"' + c + '"', t.name().toLowerCase(Locale.ROOT)));
         if (!m.renamed().isEmpty()) {
             out.println("\nColumns of the extended mapping, made from this export's columns:");
             m.renamed().forEach((c, r) -> {
@@ -133,7 +134,7 @@ final class MappingCommand implements Callable<Integer> {
         out.println("\nFOCUS columns:");
         for (var e : m.columns().entrySet()) {
             String type = spec.column(e.getKey())
-                    .map(c -> c.type().name().toLowerCase())
+                    .map(c -> c.type().name().toLowerCase(Locale.ROOT))
                     .orElse("string (FOCUS 1.3)");
             column(out, m, e.getKey(), type, e.getValue());
         }

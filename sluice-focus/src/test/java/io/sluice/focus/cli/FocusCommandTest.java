@@ -9,6 +9,7 @@ import java.io.StringWriter;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -154,5 +155,17 @@ class FocusCommandTest {
                 .contains("Input rows that produce no FOCUS row:")
                 .contains("Not produced (this export has no data for them): BillingAccountType, CapacityReservationId");
         assertThat(run("mapping", "ibm")).isEqualTo(2);
+    }
+
+    @Test
+    void mappingNamesTheTypesTheSameWayInATurkishLocale() {
+        Locale before = Locale.getDefault();
+        Locale.setDefault(Locale.forLanguageTag("tr-TR")); // where "DECIMAL".toLowerCase() is "decımal"
+        try {
+            assertThat(run("mapping", "aws-cur")).isZero();
+        } finally {
+            Locale.setDefault(before);
+        }
+        assertThat(out.toString()).contains("  BilledCost (decimal)").doesNotContain("ı");
     }
 }

@@ -77,6 +77,7 @@ public abstract class SinkConformanceKit {
 
     @AfterEach
     void closeKit() throws Exception {
+        sink.finish(); // as a run ends: what prepare made for it alone goes
         duck.close();
     }
 
