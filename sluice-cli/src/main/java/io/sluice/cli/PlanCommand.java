@@ -67,11 +67,11 @@ final class PlanCommand implements Callable<Integer> {
             plan.notices().forEach(n -> out.println("  note: " + n));
             plan.splits().stream().limit(limit).forEach(s -> out.println("  new      " + describe(s)));
             waiting.forEach(s -> out.println(Text.splitLine(s)));
-            if (!plan.skipped().isEmpty()) {
-                out.printf("skipped (%d):%n", plan.skipped().size());
+            if (plan.leftOut() > 0) {
+                out.printf("skipped (%d):%n", plan.leftOut());
                 plan.skipped().stream().limit(limit).forEach(s -> out.printf("  %s: %s%n", s.key(), s.reason()));
-                if (plan.skipped().size() > limit)
-                    out.printf("  ... and %d more (--limit)%n", plan.skipped().size() - limit);
+                long shown = Math.min(limit, plan.skipped().size());
+                if (plan.leftOut() > shown) out.printf("  ... and %d more (--limit)%n", plan.leftOut() - shown);
             }
         }
         return 0;

@@ -123,8 +123,7 @@ final class RunCommand implements Callable<Integer> {
             printSummary(out, p, summary, a, runner.stats());
             // a watching run, like a worker, ends by being stopped: a systemd unit must not see that as a failure
             int code = run.mode() == RunOptions.Mode.WATCH ? summary.exitCodeWhenWatching() : summary.exitCode();
-            if (summaryJson != null)
-                SummaryJson.write(summaryJson, p, null, summary, runner.stats().splitsDead(), code);
+            if (summaryJson != null) SummaryJson.write(summaryJson, p, null, summary, runner.stats(), code);
             return code;
         }
     }
@@ -186,6 +185,12 @@ final class RunCommand implements Callable<Integer> {
                 + s.ledger().getOrDefault(SplitState.CLAIMED, 0L);
         if (pending > 0)
             out.printf("  %d split(s) not finished yet: a next run (or another worker) processes them%n", pending);
+        if (stats.leftOut() > 0) {
+            out.printf(
+                    "  %d input(s) left out while reading (deleted or replaced since they were listed):%n",
+                    stats.leftOut());
+            stats.leftOutLines().stream().limit(5).forEach(l -> out.println("    " + l));
+        }
         List<String> divided = stats.divided();
         if (!divided.isEmpty()) {
             out.printf(

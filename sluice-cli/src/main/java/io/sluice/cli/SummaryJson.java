@@ -1,6 +1,7 @@
 package io.sluice.cli;
 
 import io.sluice.pipeline.Pipeline;
+import io.sluice.runner.RunStats;
 import io.sluice.runner.RunSummary;
 import io.sluice.spi.SplitState;
 import java.io.IOException;
@@ -14,9 +15,11 @@ final class SummaryJson {
 
     /**
      * @param worker the worker's id, or null for {@code sluice run}
-     * @param dead   splits that died in this process (the ledger's counts say how many are dead in all)
+     * @param stats  this process's counters: splits that died in it (the ledger's counts say how many are dead in
+     *               all), inputs left out while reading
      */
-    static void write(Path file, Pipeline p, String worker, RunSummary s, long dead, int exitCode) throws IOException {
+    static void write(Path file, Pipeline p, String worker, RunSummary s, RunStats stats, int exitCode)
+            throws IOException {
         Map<String, Long> ledger = new LinkedHashMap<>();
         for (SplitState state : SplitState.values())
             ledger.put(state.label(), s.ledger().getOrDefault(state, 0L));
@@ -28,10 +31,11 @@ final class SummaryJson {
                 "exit_code", exitCode,
                 "seconds", s.millis() / 1000.0,
                 "splits_done", s.splitsDone(),
-                "splits_dead", dead,
+                "splits_dead", stats.splitsDead(),
                 "failed_attempts", s.attemptsFailed(),
                 "inputs_already_processed", s.seen(),
                 "inputs_skipped", s.skipped(),
+                "inputs_left_out", stats.leftOut(),
                 "rows_in", s.rowsIn(),
                 "rows_out", s.rowsOut(),
                 "bad_records", s.rejected(),

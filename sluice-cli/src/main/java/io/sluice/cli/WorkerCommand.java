@@ -110,8 +110,7 @@ final class WorkerCommand implements Callable<Integer> {
                     runner.stats().ledgerMillisPerSplit(),
                     100 * runner.stats().ledgerShare());
             int code = s.exitCodeWhenWatching();
-            if (summaryJson != null)
-                SummaryJson.write(summaryJson, p, self.id(), s, runner.stats().splitsDead(), code);
+            if (summaryJson != null) SummaryJson.write(summaryJson, p, self.id(), s, runner.stats(), code);
             return code;
         }
     }

@@ -30,8 +30,32 @@ class ExampleScriptsTest {
         Path example = copy("usage-logs");
         String first = runSh(example);
         assertThat(first).contains("usage finished").contains("totals.csv (");
-        assertTotalsMatchTheLogs(example);
+        assertTotalsMatchTheLogs(example, example.resolve("data/out/usage/totals.csv"));
         assertThat(first).contains("1 bad record(s)");
+    }
+
+    /**
+     * The logs of examples/usage-logs summed into a bucket of the S3Proxy that run.sh starts: partials, compaction and
+     * totals are objects; after more lines and a rotation, a second run's totals hold every line once.
+     */
+    @Test
+    void usageLogsS3RunShSumsEveryLineIntoTheBucket() throws Exception {
+        Path logs = copy("usage-logs");
+        Path example = copy("usage-logs-s3");
+        scripts("env.sh", "s3proxy.sh");
+        // S3Proxy keeps each object as a file under data/s3/BUCKET/, so the totals can be read back here
+        Path totals = example.resolve("data/s3/usage-lake/usage/totals.csv");
+        assertThat(runSh(example)).contains("usage-s3 finished").contains("lines counted)");
+        assertTotalsMatchTheLogs(logs, totals);
+        Process more = new ProcessBuilder("bash", logs.resolve("generate.sh").toString(), "more")
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("more.log").toFile())
+                .start();
+        assertThat(more.waitFor(60, TimeUnit.SECONDS) && more.exitValue() == 0)
+                .as(Files.readString(dir.resolve("more.log")))
+                .isTrue();
+        assertThat(runSh(example)).contains("usage-s3 finished");
+        assertTotalsMatchTheLogs(logs, totals);
     }
 
     /**
@@ -44,10 +68,7 @@ class ExampleScriptsTest {
         copyTree(
                 Path.of("..", "examples", "focus-aws", "input"),
                 example.resolveSibling("focus-aws").resolve("input"));
-        for (String script : List.of("env.sh", "s3proxy.sh")) {
-            Files.createDirectories(dir.resolve("scripts"));
-            Files.copy(Path.of("..", "scripts", script), dir.resolve("scripts").resolve(script));
-        }
+        scripts("env.sh", "s3proxy.sh");
         String first = runSh(example);
         assertThat(first)
                 .contains("focus-aws-s3 finished")
@@ -75,6 +96,13 @@ class ExampleScriptsTest {
         assertThat(objects(second)).isEqualTo(listing);
     }
 
+    /** The repository's scripts that run.sh sources, beside the examples' copies. */
+    private void scripts(String... names) throws IOException {
+        Files.createDirectories(dir.resolve("scripts"));
+        for (String script : names)
+            Files.copy(Path.of("..", "scripts", script), dir.resolve("scripts").resolve(script));
+    }
+
     /** The lines of run.sh's listing: "SIZE<tab>s3://BUCKET/KEY". */
     private static List<String> objects(String out) {
         return out.lines().filter(line -> line.matches("\\d+\ts3://.*")).toList();
@@ -92,12 +120,17 @@ class ExampleScriptsTest {
         return out;
     }
 
-    /** The totals hold every line that matches the pipeline's regex, once (the one line that does not is a bad record). */
-    private void assertTotalsMatchTheLogs(Path example) throws Exception {
+    /**
+     * The totals hold every complete line that matches the pipeline's regex, once (the one line that does not is a bad
+     * record).
+     */
+    private void assertTotalsMatchTheLogs(Path example, Path totals) throws Exception {
         long lines = 0;
         long amount = 0;
         for (Path log : logs(example)) {
             String text = Files.readString(log);
+            // a last line without its newline is still being written: tail reads it once it is complete
+            if (!text.endsWith("\n")) text = text.substring(0, text.lastIndexOf('\n') + 1);
             for (String line : text.lines().toList()) {
                 Matcher m = LINE.matcher(line);
                 if (m.matches()) {
@@ -106,7 +139,6 @@ class ExampleScriptsTest {
                 }
             }
         }
-        Path totals = example.resolve("data/out/usage/totals.csv");
         assertThat(Workspace.query("SELECT sum(lines), sum(total) FROM read_csv('" + totals + "')"))
                 .containsExactly(lines + "|" + amount);
     }

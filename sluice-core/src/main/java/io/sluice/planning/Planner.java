@@ -3,6 +3,7 @@ package io.sluice.planning;
 import io.sluice.spi.KnownMember;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.Split;
+import io.sluice.spi.SplitState;
 import io.sluice.spi.source.KnownSplits;
 import io.sluice.spi.source.Proposal;
 import io.sluice.spi.source.Skipped;
@@ -30,6 +31,9 @@ public final class Planner {
     /** Rounds of "register, collect the refused, propose again" before the rest is left to the next plan. */
     private static final int MAX_ROUNDS = 5;
 
+    /** The inputs already registered that a plan lists by name; more are only counted ({@link Tally}). */
+    static final int SEEN_KEPT = 1_000;
+
     private final Source source;
     private final Ledger ledger;
     private final KnownSplits view;
@@ -41,37 +45,49 @@ public final class Planner {
         this.view = view(ledger);
     }
 
-    /** What a run would register now, registering nothing ({@code sluice plan}, {@code sluice head}). */
+    /**
+     * What a run would register now, registering nothing ({@code sluice plan}, {@code sluice head}). A split a later
+     * batch proposes again (a pack planned again for changed files in two batches) is counted once, as a plan would
+     * register it once.
+     */
     public Plan preview() throws IOException {
-        Proposal p = source.propose(view);
-        return new Plan(packed(p), p.skipped(), p.notices());
+        Map<String, Split> splits = new java.util.LinkedHashMap<>();
+        Tally tally = new Tally();
+        Set<String> notices = new LinkedHashSet<>();
+        source.propose(view, p -> {
+            packed(p).forEach(s -> splits.putIfAbsent(s.id(), s));
+            p.skipped().forEach(tally::add);
+            notices.addAll(p.notices());
+        });
+        return tally.plan(List.copyOf(splits.values()), List.copyOf(notices));
     }
 
     /**
-     * Proposes, registers, and proposes again while another planner took some of the proposal first. The inputs left
-     * out are those of the first proposal (a later round adds only new reasons, not what this plan or a rival
-     * registered meanwhile); notices the previous plan gave are not repeated.
+     * Proposes, registers each batch as the source proposes it, and proposes again while another planner took some of
+     * the proposal first. The inputs left out are those of the first proposal (a later round adds only new reasons,
+     * not what this plan or a rival registered meanwhile); notices the previous plan gave are not repeated.
      */
     public synchronized Plan plan() throws IOException {
         List<Split> registered = new ArrayList<>();
-        List<Skipped> skipped = new ArrayList<>();
-        Set<String> reported = new HashSet<>();
+        Tally tally = new Tally();
         Set<String> notices = new LinkedHashSet<>();
         for (int round = 0; round < MAX_ROUNDS; round++) {
-            Proposal p = source.propose(view);
-            for (Skipped s : p.skipped()) {
-                if ((round == 0 || s.why() != Skipped.Why.SEEN) && reported.add(s.key())) skipped.add(s);
-            }
-            notices.addAll(p.notices());
-            List<Split> planned = packed(p);
-            List<Split> accepted = register(planned, p.ordered());
-            source.registered(accepted);
-            registered.addAll(accepted);
-            if (accepted.size() == planned.size()) break;
+            boolean first = round == 0;
+            boolean[] refused = {false};
+            source.propose(view, p -> {
+                for (Skipped s : p.skipped()) if (first || s.why() != Skipped.Why.SEEN) tally.add(s);
+                notices.addAll(p.notices());
+                List<Split> planned = packed(p);
+                List<Split> accepted = register(planned, p.ordered());
+                source.registered(accepted);
+                registered.addAll(accepted);
+                if (accepted.size() < planned.size()) refused[0] = true;
+            });
+            if (!refused[0]) break;
         }
         List<String> fresh = notices.stream().filter(n -> !said.contains(n)).toList();
         said = notices;
-        return new Plan(registered, skipped, fresh);
+        return tally.plan(registered, fresh);
     }
 
     /** Notices told by other means (a run's step check said why it had no sample): the next plan does not repeat them. */
@@ -106,6 +122,32 @@ public final class Planner {
             accepted.add(split);
         }
         return accepted;
+    }
+
+    /**
+     * The inputs a plan left out, each once: every one that waits or was skipped by a rule, but of those already
+     * registered ({@link Skipped.Why#SEEN}, most of a large bucket) only the first {@value #SEEN_KEPT}, the rest
+     * counted, so that a plan's memory does not grow with the inputs already processed.
+     */
+    private static final class Tally {
+        private final Set<String> reported = new HashSet<>();
+        private final List<Skipped> kept = new ArrayList<>();
+        private long seen;
+        private long processed;
+
+        void add(Skipped s) {
+            if (s.why() != Skipped.Why.SEEN) {
+                if (reported.add(s.key())) kept.add(s);
+                return;
+            }
+            seen++;
+            if (s.split() == SplitState.DONE) processed++;
+            if (seen <= SEEN_KEPT) kept.add(s);
+        }
+
+        Plan plan(List<Split> splits, List<String> notices) {
+            return new Plan(splits, kept, notices, seen, processed);
+        }
     }
 
     /** The ledger, read-only. */

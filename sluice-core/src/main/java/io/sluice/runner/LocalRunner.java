@@ -409,8 +409,10 @@ public final class LocalRunner {
             Files.createDirectories(dir);
             SplitProcessor.Result r;
             try (SplitReader reader = a.source().open(claim.split(), new ReadContext(dir))) {
-                for (Skipped s : reader.skipped())
+                for (Skipped s : reader.skipped()) {
                     listener.info("split " + claim.splitId() + ": " + s.key() + " left out: " + s.reason());
+                    stats.leftOut(claim.splitId(), s);
+                }
                 String incarnation = incarnation();
                 r = processor.process(c, claim.split(), reader.files(), commitContext(claim, incarnation));
             }

@@ -17,6 +17,10 @@ public final class RunStats {
     final AtomicLong inFlight = new AtomicLong();
     /** What each split planned again without its unreadable inputs became, one line each. */
     final java.util.List<String> divided = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Inputs left out while their split was read (deleted or replaced since the listing): how many, and the first lines. */
+    final AtomicLong leftOut = new AtomicLong();
+
+    final java.util.List<String> leftOutLines = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Time in the ledger calls of splits (claim, fence check, complete or fail), and in splits from claim to record. */
     final AtomicLong ledgerNanos = new AtomicLong();
 
@@ -69,6 +73,23 @@ public final class RunStats {
 
     public java.util.List<String> divided() {
         return java.util.List.copyOf(divided);
+    }
+
+    public long leftOut() {
+        return leftOut.get();
+    }
+
+    /** "split ID: KEY: REASON" for the first {@value #LEFT_OUT_LINES} inputs left out while reading. */
+    public java.util.List<String> leftOutLines() {
+        return java.util.List.copyOf(leftOutLines);
+    }
+
+    static final int LEFT_OUT_LINES = 20;
+
+    /** Counts an input left out while its split was read; keeps its line while there are few. */
+    void leftOut(String splitId, io.sluice.spi.source.Skipped s) {
+        String line = "split " + splitId + ": " + s.key() + " left out: " + s.reason();
+        if (leftOut.incrementAndGet() <= LEFT_OUT_LINES) leftOutLines.add(line);
     }
 
     public long elapsedMillis() {

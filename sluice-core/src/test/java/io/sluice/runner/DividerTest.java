@@ -236,14 +236,15 @@ class DividerTest {
     }
 
     @Test
-    void aFileRemovedAfterPlanningIsUnreadableToo() throws Exception {
+    void aFileRemovedAfterPlanningIsLeftOutWhenRead() throws Exception {
+        // not unreadable: its split reads the others and names it left out, so nothing is divided
         pipeline("");
         input("a.csv", csv("a", 3));
         Path b = input("b.csv", csv("b", 3));
         input("c.csv", csv("c", 3));
         Claim claim = planAndClaim();
         Files.delete(b);
-        assertThat(divide(claim).orElseThrow().message()).contains("1 of 3 files unreadable (b.csv: no such file");
+        assertThat(divide(claim)).isEmpty();
     }
 
     @Test

@@ -287,41 +287,62 @@ public final class S3ObjectStore implements ObjectStore {
 
     @Override
     public StoredObject copy(String fromKey, String toKey) throws IOException {
-        StoredObject from =
-                stat(fromKey).orElseThrow(() -> new NoSuchFileException(describe(fromKey), null, "no object to copy"));
+        return copyFrom(this, fromKey, null, toKey);
+    }
+
+    /**
+     * Server-side (CopyObject; in parts with UploadPartCopy above 5 GB) from a store on the same S3 endpoint, whose
+     * bucket this store's credentials are then expected to read; from any other store, downloaded and uploaded.
+     */
+    @Override
+    public StoredObject copyFrom(ObjectStore source, String fromKey, String version, String toKey) throws IOException {
+        if (!(source instanceof S3ObjectStore from) || !from.settings.endpoint().equals(settings.endpoint())) {
+            return ObjectStore.super.copyFrom(source, fromKey, version, toKey);
+        }
+        StoredObject o = from.stat(fromKey)
+                .orElseThrow(() -> new NoSuchFileException(
+                        from.describe(fromKey), null, "no object to copy to " + describe(toKey)));
+        if (version != null && !version.equals(o.version())) {
+            throw new ObjectChangedException(fromKey, from.describe(fromKey) + " is no longer version " + version);
+        }
+        Copy copy = new Copy(from.bucket, from.prefix + fromKey, o);
         try {
-            if (from.size() > MAX_SINGLE_COPY) return copyInParts(from, toKey);
-            var r = s3.copyObject(b -> b.sourceBucket(bucket)
-                    .sourceKey(prefix + fromKey)
-                    .copySourceIfMatch(quoted(from.version()))
+            if (o.size() > MAX_SINGLE_COPY) return copyInParts(copy, toKey);
+            var r = s3.copyObject(b -> b.sourceBucket(copy.bucket())
+                    .sourceKey(copy.key())
+                    .copySourceIfMatch(quoted(o.version()))
                     .destinationBucket(bucket)
                     .destinationKey(prefix + toKey));
             return object(
                     toKey,
-                    from.size(),
+                    o.size(),
                     r.copyObjectResult().lastModified(),
                     r.copyObjectResult().eTag(),
                     null);
         } catch (SdkException e) {
             if (S3Errors.conditionFailed(e) || S3Errors.notFound(e)) {
-                throw new ObjectChangedException(fromKey, describe(fromKey) + " changed while being copied");
+                throw new ObjectChangedException(fromKey, from.describe(fromKey) + " changed while being copied");
             }
-            throw errors.translate(e, "copying " + describe(fromKey) + " to " + describe(toKey), null);
+            throw errors.translate(e, "copying " + from.describe(fromKey) + " to " + describe(toKey), null);
         }
     }
 
-    private StoredObject copyInParts(StoredObject from, String toKey) {
+    /** The source of a server-side copy: its bucket, its full key, and the version copied. */
+    private record Copy(String bucket, String key, StoredObject object) {}
+
+    private StoredObject copyInParts(Copy from, String toKey) {
         String uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key(prefix + toKey))
                 .uploadId();
+        long size = from.object().size();
         try {
-            long part = Math.max(settings.partSize(), (from.size() + 9_999) / 10_000); // S3 takes 10,000 parts
+            long part = Math.max(settings.partSize(), (size + 9_999) / 10_000); // S3 takes 10,000 parts
             List<CompletedPart> parts = new ArrayList<>();
-            for (long start = 0; start < from.size(); start += part) {
+            for (long start = 0; start < size; start += part) {
                 int number = parts.size() + 1;
-                String range = "bytes=" + start + "-" + (Math.min(start + part, from.size()) - 1);
-                String etag = s3.uploadPartCopy(b -> b.sourceBucket(bucket)
-                                .sourceKey(prefix + from.key())
-                                .copySourceIfMatch(quoted(from.version()))
+                String range = "bytes=" + start + "-" + (Math.min(start + part, size) - 1);
+                String etag = s3.uploadPartCopy(b -> b.sourceBucket(from.bucket())
+                                .sourceKey(from.key())
+                                .copySourceIfMatch(quoted(from.object().version()))
                                 .copySourceRange(range)
                                 .destinationBucket(bucket)
                                 .destinationKey(prefix + toKey)
@@ -336,7 +357,7 @@ public final class S3ObjectStore implements ObjectStore {
                             .uploadId(uploadId)
                             .multipartUpload(m -> m.parts(parts)))
                     .eTag();
-            return object(toKey, from.size(), Instant.now(), etag, null);
+            return object(toKey, size, Instant.now(), etag, null);
         } catch (RuntimeException e) {
             abort(toKey, uploadId, e);
             throw e;

@@ -102,6 +102,30 @@ class S3FilesSourceTest extends SourceConformanceKit {
     }
 
     @Test
+    void anObjectDeletedAfterItWasListedIsLeftOutAndTheRestOfItsPackIsRead() throws Exception {
+        write("a.csv", "id,name\n1,a\n");
+        write("b.csv", "id,name\n2,b\n");
+        write("c.csv", "id,name\n3,c\n");
+        try (Source source = newSource(1)) {
+            Split pack = new Planner(source, ledger).plan().splits().getFirst();
+            assertThat(pack.members()).extracting(Member::key).containsExactly("a.csv", "b.csv", "c.csv");
+            delete("b.csv");
+            Path scratch = Files.createDirectories(tmp.resolve("pack"));
+            try (SplitReader reader = source.open(pack, new ReadContext(scratch))) {
+                assertThat(reader.files().parts())
+                        .extracting(p -> p.key())
+                        .as("a bad member of a pack harms no other")
+                        .containsExactly("a.csv", "c.csv");
+                assertThat(reader.skipped())
+                        .singleElement()
+                        .satisfies(k -> assertThat(k.key()).isEqualTo("b.csv"))
+                        .satisfies(k -> assertThat(k.reason())
+                                .isEqualTo("object " + url + "b.csv was deleted after it was listed"));
+            }
+        }
+    }
+
+    @Test
     void tailIsRefusedOnAStoreWithTheReason() {
         String yaml = "path: \"" + url + "\"\ntail: true\nformat: text\ns3: { endpoint: \"" + SERVER.endpoint()
                 + "\", region: " + S3ProxyServer.REGION + ", path_style: true, profile: sluice-kit }";

@@ -282,20 +282,40 @@ public final class AzureBlobStore implements ObjectStore {
 
     @Override
     public StoredObject copy(String fromKey, String toKey) throws IOException {
+        return copyFrom(this, fromKey, null, toKey);
+    }
+
+    /**
+     * Copy Blob, server-side, from a container of the same account (authorised by this store's credentials), of exactly
+     * the version (ETag) asked for; from any other store, downloaded and uploaded.
+     */
+    @Override
+    public StoredObject copyFrom(ObjectStore source, String fromKey, String version, String toKey) throws IOException {
+        if (!(source instanceof AzureBlobStore from)
+                || !from.container.getAccountUrl().equals(container.getAccountUrl())) {
+            return ObjectStore.super.copyFrom(source, fromKey, version, toKey);
+        }
         try {
-            // server-side Copy Blob; inside one account it completes at once, the poll only confirms it
-            blob(toKey).beginCopy(blob(fromKey).getBlobUrl(), null).waitForCompletion();
+            var options = new com.azure.storage.blob.options.BlobBeginCopyOptions(
+                            from.blob(fromKey).getBlobUrl())
+                    .setSourceRequestConditions(new com.azure.storage.blob.models.BlobBeginCopySourceRequestConditions()
+                            .setIfMatch(version));
+            // inside one account the copy completes at once, the poll only confirms it
+            blob(toKey).beginCopy(options).waitForCompletion();
         } catch (BlobStorageException e) {
             if (e.getStatusCode() == 404) {
-                throw new NoSuchFileException(describe(fromKey), null, "no object to copy to " + describe(toKey));
+                throw new NoSuchFileException(from.describe(fromKey), null, "no object to copy to " + describe(toKey));
             }
-            throw failure("copy " + describe(fromKey) + " to", toKey, e);
+            if (e.getStatusCode() == 412) {
+                throw new ObjectChangedException(fromKey, from.describe(fromKey) + " is no longer version " + version);
+            }
+            throw failure("copy " + from.describe(fromKey) + " to", toKey, e);
         } catch (RuntimeException e) {
-            throw unreachable("copy " + describe(fromKey) + " to", toKey, e);
+            throw unreachable("copy " + from.describe(fromKey) + " to", toKey, e);
         }
         return stat(toKey)
                 .orElseThrow(() -> new NoSuchFileException(
-                        describe(toKey), null, "deleted right after it was copied from " + describe(fromKey)));
+                        describe(toKey), null, "deleted right after it was copied from " + from.describe(fromKey)));
     }
 
     @Override

@@ -44,7 +44,8 @@ import java.util.stream.Stream;
  * ledger) wrote with any of its inputs ({@link Lineage}).
  */
 final class FilesSink implements Sink, PartialResults {
-    private static final String PARTIALS = "_sluice/partials";
+    /** The last merged output of an aggregate that writes changes only, to compare the next merge with. */
+    private static final String MERGED = "_sluice/merged.parquet";
 
     /** Where the output goes: a local folder or a bucket's prefix. */
     private final ObjectStore store;
@@ -88,7 +89,7 @@ final class FilesSink implements Sink, PartialResults {
         this.format = format;
         this.compression = compression;
         this.partitionBy = List.copyOf(partitionBy);
-        this.partialStore = root == null ? null : new PartialStore(root);
+        this.partialStore = new PartialStore(store, root);
         this.lineage = new Lineage(store, this::remove);
         this.base = base;
     }
@@ -190,10 +191,6 @@ final class FilesSink implements Sink, PartialResults {
     /** Partials live under {@code _sluice/partials/}, one Parquet file per split, replaced like any output. */
     @Override
     public SinkWriter openPartial(Split split) {
-        if (partialStore == null) {
-            throw new UnsupportedOperationException("the files sink keeps an aggregate's partial results in a local "
-                    + "folder only, and " + store.root() + " is an object store: write the aggregate to a local path");
-        }
         return new Writer(split, true);
     }
 
@@ -262,7 +259,7 @@ final class FilesSink implements Sink, PartialResults {
     }
 
     private static long writePartial(Rows rows, Path staging, String name) throws Exception {
-        Path dir = staging.resolve(PARTIALS);
+        Path dir = staging.resolve(PartialStore.DIR);
         Files.createDirectories(dir);
         return rows.writeFiles(dir.resolve(name + ".parquet"), FileSpec.parquet(name));
     }
@@ -275,11 +272,12 @@ final class FilesSink implements Sink, PartialResults {
 
     /**
      * The partials of the done splits: the usable compacted file and the partials of the done splits it does not
-     * hold (see {@link PartialStore} for why each done split counts once). Local files: read in place.
+     * hold (see {@link PartialStore} for why each done split counts once). Local files are read in place, a bucket's
+     * are downloaded under {@code scratch}.
      */
     @Override
     public Optional<List<Path>> read(DoneSplits done, Path scratch) throws IOException {
-        PartialStore.Read read = partialStore.read(done);
+        PartialStore.Read read = partialStore.read(done, scratch);
         merged = read.view().done();
         return read.files().isEmpty() ? Optional.empty() : Optional.of(read.files());
     }
@@ -291,17 +289,23 @@ final class FilesSink implements Sink, PartialResults {
     /** Folds the partials of done splits into one compacted partial; see {@link PartialStore#compact}. */
     @Override
     public int compact(DoneSplits done, Fold fold, int atLeast, OutputLocks locks, Path scratch) throws Exception {
-        return partialStore.compact(done, fold, atLeast, locks);
+        return partialStore.compact(done, fold, atLeast, locks, scratch);
     }
 
+    /** The last merged output: in place in a local folder, else downloaded under {@code scratch}. */
     @Override
-    public Optional<Path> lastMerged(Path scratch) {
-        Path snapshot = snapshot();
-        return Files.exists(snapshot) ? Optional.of(snapshot) : Optional.empty();
-    }
-
-    private Path snapshot() {
-        return root.resolve("_sluice").resolve("merged.parquet");
+    public Optional<Path> lastMerged(Path scratch) throws IOException {
+        if (root != null) {
+            Path snapshot = root.resolve(MERGED);
+            return Files.exists(snapshot) ? Optional.of(snapshot) : Optional.empty();
+        }
+        Path copy = scratch.resolve("merged.parquet");
+        try (java.io.InputStream in = store.read(MERGED, null, 0, -1)) {
+            Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);
+            return Optional.of(copy);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return Optional.empty(); // no merge wrote changes yet
+        }
     }
 
     /**
@@ -314,9 +318,15 @@ final class FilesSink implements Sink, PartialResults {
     public Written replaceMerged(Rows merged, Optional<Rows> changes) throws Exception {
         if (changes.isEmpty()) return stageMerged("totals", merged);
         Written written = stageMerged("changes-" + epoch(), changes.get());
-        Path tmp = snapshot().resolveSibling("merged.parquet.tmp");
-        merged.writeFiles(tmp, FileSpec.parquet("merged"));
-        Files.move(tmp, snapshot(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.createDirectories(stagingRoot);
+        Path staging = Files.createTempDirectory(stagingRoot, "merged-");
+        try {
+            Path file = staging.resolve("merged.parquet");
+            merged.writeFiles(file, FileSpec.parquet("merged"));
+            store.writeMoving(MERGED, file, WriteCondition.none()); // replaced whole: a reader sees the old or the new
+        } finally {
+            deleteTree(staging);
+        }
         return written;
     }
 

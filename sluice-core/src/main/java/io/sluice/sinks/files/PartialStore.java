@@ -8,7 +8,12 @@ import io.sluice.spi.sink.OutputLocks;
 import io.sluice.spi.sink.PartialResults.Done;
 import io.sluice.spi.sink.PartialResults.DoneSplits;
 import io.sluice.spi.sink.PartialResults.Fold;
+import io.sluice.spi.storage.ObjectChangedException;
+import io.sluice.spi.storage.ObjectStore;
+import io.sluice.spi.storage.StoredObject;
+import io.sluice.spi.storage.WriteCondition;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,6 +31,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -33,7 +39,8 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
- * The partial results of a merging step (aggregate) in the sink's folder, and their compaction.
+ * The partial results of a merging step (aggregate) under the sink's root, and their compaction: objects of the
+ * sink's {@link ObjectStore}, a local folder or a bucket's prefix alike.
  *
  * <pre>
  * _sluice/partials/part-&lt;hash of split id&gt;.parquet        one split's partial, written by the split (replay replaces it)
@@ -47,9 +54,10 @@ import java.util.stream.Stream;
  * <li>A merge reads the newest manifest only, and uses its compacted file only when every split it lists is done in
  * the ledger <em>with the same completion</em> (usable). It then reads the partial file of every other done split,
  * and never the partial file of a split the manifest lists: each done split counts once, from one place.</li>
- * <li>Compaction writes the compacted file and a segment, then the manifest (an atomic rename: the commit), and only
- * then deletes the partial files it folded and the older compacted files. A crash before the commit leaves files no
- * manifest names (ignored, removed later); after it, partial files the manifest lists (ignored, removed later).</li>
+ * <li>Compaction writes the compacted file and a segment, then the manifest (one object written whole, under a name
+ * no other compaction uses: the commit), and only then deletes the partial files it folded and the older compacted
+ * files. A crash before the commit leaves objects no manifest names (ignored, removed later); after it, partial
+ * files the manifest lists (ignored, removed later).</li>
  * <li>A split is folded at most once: a new compaction folds the usable compacted file and the partials of done
  * splits it does not list. A replayed split that the manifest lists (a stale worker writing again) is ignored.</li>
  * <li>Done is final in a ledger, until a reset forgets every split: the splits run again then complete anew (with
@@ -57,18 +65,24 @@ import java.util.stream.Stream;
  * rebuild of the splits an earlier pipeline version made sends back some done splits only; the runner compacts nothing
  * while such splits exist, so a manifest holds splits of one version, which a rebuild sends back all together.</li>
  * </ul>
+ *
+ * <p>Objects of a local folder are read in place; those of a bucket are downloaded to the merge's scratch folder,
+ * each at the version the view listed (so a file replaced meanwhile is noticed, and the view taken again).
  */
 final class PartialStore {
-    static final String DIR = "_sluice/partials";
-    private static final String COMPACTED = "compacted";
+    static final String DIR = "_sluice/partials/";
+    private static final String COMPACTED = DIR + "compacted/";
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The ledger lock a compaction holds. */
     static final String LOCK = "files-compaction";
+    /** The folder under a merge's scratch folder where objects of a bucket are downloaded. */
+    private static final String DOWNLOADS = "partials";
 
     private static final int VIEW_ATTEMPTS = 10;
 
-    private final Path dir;
-    private final Path compacted;
+    private final ObjectStore store;
+    /** The store's root when its objects are local files, read in place; null when they are downloaded. */
+    private final Path local;
     /** The last manifest read or written: manifests never change once committed. */
     private volatile Manifest cached;
     /** The segments of the last manifest, by name: segments never change once written. */
@@ -76,9 +90,10 @@ final class PartialStore {
     /** For tests: called after each step of a compaction or a merge's view with its name; may throw to stop there. */
     volatile Consumer<String> afterStep = step -> {};
 
-    PartialStore(Path root) {
-        this.dir = root.resolve(DIR);
-        this.compacted = dir.resolve(COMPACTED);
+    /** @param local the store's root folder when {@code store} is a local folder, else null */
+    PartialStore(ObjectStore store, Path local) {
+        this.store = store;
+        this.local = local;
     }
 
     /** One folded split: its completion when it was folded, and the name of the partial file it had. */
@@ -101,29 +116,51 @@ final class PartialStore {
         }
     }
 
-    /** A done split's own partial file, and when it was written (a file written again since is left alone). */
-    record Fresh(Done split, String name, java.nio.file.attribute.FileTime modified) {}
-
-    /**
-     * What a merge reads: the newest manifest's compacted file when it is usable ({@code base}), and the partial
-     * files of the done splits it does not list; {@code done} is the listing of done splits it was made from.
-     */
-    record View(Manifest newest, Manifest base, List<Fresh> fresh, Set<String> listed, Collection<Done> done) {
-        /** The files a merge reads. */
-        List<Path> files(Path compacted, Path dir) {
-            List<Path> files = new ArrayList<>();
-            if (base != null) files.add(compacted.resolve(base.data()));
-            fresh.forEach(f -> files.add(dir.resolve(f.name())));
-            return files;
+    /** A done split's own partial file as listed (a file written again since has another version: left alone). */
+    record Fresh(Done split, StoredObject object) {
+        String name() {
+            return object.key().substring(DIR.length());
         }
     }
 
-    /** What a merge reads now, and the query that reads it. */
+    /**
+     * What a merge reads: the newest manifest's compacted file when it is usable ({@code base}, its data object
+     * {@code baseData}), and the partial files of the done splits it does not list; {@code listed} is every partial
+     * file listed, by name, and {@code done} the listing of done splits the view was made from.
+     */
+    record View(
+            Manifest newest,
+            Manifest base,
+            StoredObject baseData,
+            List<Fresh> fresh,
+            Map<String, StoredObject> listed,
+            Collection<Done> done) {
+        /** The objects a merge reads. */
+        List<StoredObject> objects() {
+            List<StoredObject> objects = new ArrayList<>();
+            if (baseData != null) objects.add(baseData);
+            fresh.forEach(f -> objects.add(f.object()));
+            return objects;
+        }
+    }
+
+    /** What a merge reads now, as local files, and the view they were taken from. */
     record Read(List<Path> files, View view) {}
 
-    Read read(DoneSplits done) throws IOException {
-        View v = view(done);
-        return new Read(v.files(compacted, dir), v);
+    /**
+     * The files a merge reads, local; those of a bucket downloaded under {@code scratch}. A file removed or replaced
+     * between the view and its download (a compaction by another process that committed meanwhile) makes the view
+     * be taken again.
+     */
+    Read read(DoneSplits done, Path scratch) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            View v = view(done);
+            try {
+                return new Read(fetch(v.objects(), scratch, true), v);
+            } catch (NoSuchFileException | ObjectChangedException e) {
+                if (attempt >= VIEW_ATTEMPTS) throw e;
+            }
+        }
     }
 
     /**
@@ -134,7 +171,6 @@ final class PartialStore {
      */
     View view(DoneSplits splits) throws IOException {
         Collection<Done> done = splits.list(false);
-        if (!Files.isDirectory(dir)) return new View(null, null, List.of(), Set.of(), done);
         String relistedFor = null;
         for (int attempt = 0; attempt < VIEW_ATTEMPTS; attempt++) {
             Manifest newest = newest();
@@ -145,35 +181,36 @@ final class PartialStore {
                 completions = completions(done);
                 relistedFor = newest.name();
             }
-            Set<String> listed = listed();
+            Map<String, StoredObject> listed = listed();
             Manifest again = newest();
             if (!Objects.equals(name(newest), name(again))) continue;
             Manifest base = usable(newest, completions) ? newest : null;
-            if (base != null && !Files.exists(compacted.resolve(base.data()))) {
-                throw new NoSuchFileException(
-                        compacted.resolve(base.data()).toString(),
-                        null,
-                        "the partials of "
-                                + base.splits().size()
-                                + " split(s) folded into this file are missing; run `sluice reset --yes` "
-                                + "and run again to rebuild every partial from the input");
+            StoredObject baseData = null;
+            if (base != null) {
+                String key = COMPACTED + base.data();
+                baseData = store.stat(key)
+                        .orElseThrow(() -> new NoSuchFileException(
+                                store.describe(key),
+                                null,
+                                "the partials of "
+                                        + base.splits().size()
+                                        + " split(s) folded into this file are missing; run `sluice reset --yes` "
+                                        + "and run again to rebuild every partial from the input"));
             }
             List<Fresh> fresh = new ArrayList<>();
-            boolean gone = false;
             for (Done d : done) {
                 if (base != null && base.splits().containsKey(d.splitId())) continue;
-                String name = "part-" + FilesSink.hash(d.splitId()) + ".parquet";
-                if (!listed.contains(name)) continue;
-                try {
-                    fresh.add(new Fresh(d, name, Files.getLastModifiedTime(dir.resolve(name))));
-                } catch (NoSuchFileException e) {
-                    gone = true; // deleted since it was listed, by a compaction that committed: look again
-                    break;
-                }
+                StoredObject partial = listed.get(partialName(d.splitId()));
+                if (partial != null) fresh.add(new Fresh(d, partial));
             }
-            if (!gone) return new View(newest, base, fresh, listed, done);
+            return new View(newest, base, baseData, fresh, listed, done);
         }
-        throw new IOException("the partials in " + dir + " kept being compacted while they were listed; try again");
+        throw new IOException(
+                "the partials in " + store.describe(DIR) + " kept being compacted while they were listed; try again");
+    }
+
+    static String partialName(String splitId) {
+        return "part-" + FilesSink.hash(splitId) + ".parquet";
     }
 
     private static Map<String, String> completions(Collection<Done> done) {
@@ -198,14 +235,13 @@ final class PartialStore {
      *
      * @return how many splits' partials it folded
      */
-    int compact(DoneSplits done, Fold fold, int atLeast, OutputLocks locks) throws Exception {
-        if (!Files.isDirectory(dir) || !due(view(done), atLeast)) return 0;
-        Files.createDirectories(compacted);
+    int compact(DoneSplits done, Fold fold, int atLeast, OutputLocks locks, Path scratch) throws Exception {
+        if (!due(view(done), atLeast)) return 0;
         var held = locks.tryLock(LOCK);
         if (held.isEmpty()) return 0;
         try (OutputLocks.Held lock = held.get()) {
             View v = view(done); // again, under the lock: another process may have compacted meanwhile
-            return due(v, atLeast) ? fold(v, fold, lock) : 0;
+            return due(v, atLeast) ? fold(v, fold, lock, scratch) : 0;
         }
     }
 
@@ -218,26 +254,36 @@ final class PartialStore {
         return v.fresh().size() >= needed;
     }
 
-    private int fold(View v, Fold fold, OutputLocks.Held lock) throws Exception {
+    private int fold(View v, Fold fold, OutputLocks.Held lock, Path scratch) throws Exception {
         long seq = nextSeq();
         String name = String.format(
                 Locale.ROOT, "c-%012d-%08x", seq, ThreadLocalRandom.current().nextInt());
-        List<Path> inputs = new ArrayList<>();
-        if (v.base() != null) inputs.add(compacted.resolve(v.base().data()));
-        v.fresh().forEach(f -> inputs.add(dir.resolve(f.name())));
-        Path data = compacted.resolve(name + ".parquet");
-        Path tmp = compacted.resolve(name + ".parquet.tmp");
-        fold.apply(inputs, tmp);
-        Files.move(tmp, data, StandardCopyOption.ATOMIC_MOVE);
+        // the inputs are not kept after the fold: a merge reads the folded file instead
+        List<Path> inputs = fetch(v.objects(), scratch, false);
+        Path folded = Files.createDirectories(scratch.resolve(DOWNLOADS)).resolve(name + ".folding");
+        try {
+            fold.apply(inputs, folded);
+            String key = COMPACTED + name + ".parquet";
+            if (local != null) {
+                store.writeMoving(key, folded, WriteCondition.ifAbsent()); // renamed into place on the same disk
+            } else {
+                StoredObject data = store.write(key, folded, WriteCondition.ifAbsent());
+                // a merge that follows reads it from here, not from the store again
+                Files.move(folded, download(scratch, data), StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(folded);
+            if (local == null) for (Path p : inputs) Files.deleteIfExists(p);
+        }
         afterStep.accept("data written");
 
-        Map<String, Entry> folded = new LinkedHashMap<>();
+        Map<String, Entry> foldedSplits = new LinkedHashMap<>();
         for (Fresh f : v.fresh())
-            folded.put(f.split().splitId(), new Entry(f.split().completion(), f.name()));
+            foldedSplits.put(f.split().splitId(), new Entry(f.split().completion(), f.name()));
         // the new segment takes in the older segments no larger than it, so sizes halve from the oldest on
         List<Segment> chain = new ArrayList<>();
         if (v.base() != null) for (String seg : v.base().segments()) chain.add(segment(seg));
-        Map<String, Entry> newest = new LinkedHashMap<>(folded);
+        Map<String, Entry> newest = new LinkedHashMap<>(foldedSplits);
         while (!chain.isEmpty() && newest.size() >= chain.getLast().splits().size()) {
             Map<String, Entry> both = new LinkedHashMap<>(chain.removeLast().splits());
             both.putAll(newest);
@@ -247,11 +293,11 @@ final class PartialStore {
         afterStep.accept("segment written");
         Map<String, Entry> splits =
                 new LinkedHashMap<>(v.base() == null ? Map.of() : v.base().splits());
-        splits.putAll(folded);
+        splits.putAll(foldedSplits);
         Manifest m = new Manifest(
                 name + ".json",
                 seq,
-                data.getFileName().toString(),
+                name + ".parquet",
                 chain.stream().map(Segment::name).toList(),
                 splits);
         lock.check(); // a compaction whose lease ran out must not commit: another may be folding the same partials
@@ -260,36 +306,73 @@ final class PartialStore {
         segments.keySet().retainAll(m.segments());
         afterStep.accept("manifest committed");
 
-        // what follows only removes files that no merge reads any more
+        // what follows only removes objects that no merge reads any more
         int n = 0;
         for (Fresh f : v.fresh()) {
-            Path p = dir.resolve(f.name());
-            try {
-                // written again since it was read (a replay after a reset): not the partial folded, keep it
-                if (Files.getLastModifiedTime(p).equals(f.modified())) Files.delete(p);
-            } catch (NoSuchFileException ignored) {
-                // gone already
-            }
+            deleteIfUnchanged(f.object());
             if (++n == 1) afterStep.accept("first partial deleted");
         }
         afterStep.accept("partials deleted");
         Set<String> foldedNames = m.partialNames();
-        for (String listed : v.listed()) {
-            if (foldedNames.contains(listed))
-                Files.deleteIfExists(dir.resolve(listed)); // left by a crash, or a stale worker
+        for (Map.Entry<String, StoredObject> listed : v.listed().entrySet()) {
+            // left by a crash, or a stale worker
+            if (foldedNames.contains(listed.getKey())) deleteIfUnchanged(listed.getValue());
         }
-        try (Stream<Path> files = Files.list(compacted)) {
-            for (Path p : files.toList()) {
-                String f = p.getFileName().toString();
-                boolean ours = f.startsWith("c-") || f.startsWith("s-");
-                if (ours
-                        && !f.equals(m.name())
-                        && !f.equals(m.data())
-                        && !m.segments().contains(f)) Files.deleteIfExists(p);
-            }
+        for (String f : compactedNames()) {
+            boolean ours = f.startsWith("c-") || f.startsWith("s-");
+            if (ours
+                    && !f.equals(m.name())
+                    && !f.equals(m.data())
+                    && !m.segments().contains(f)) store.delete(COMPACTED + f);
         }
         afterStep.accept("old files deleted");
         return v.fresh().size();
+    }
+
+    /** Removes a partial file unless it was written again since it was listed (a replay after a reset): keep that. */
+    private void deleteIfUnchanged(StoredObject listed) throws IOException {
+        Optional<StoredObject> now = store.stat(listed.key());
+        if (now.isPresent() && now.get().version().equals(listed.version())) store.delete(listed.key());
+    }
+
+    /**
+     * The objects as local files: in place for a local store, else downloaded under {@code scratch} at the version
+     * listed. A download is kept under its key and version, so a compaction's output is not downloaded again by the
+     * merge that follows; with {@code only}, downloads of other objects are removed, so the scratch folder holds what
+     * one merge reads.
+     *
+     * @throws NoSuchFileException    when an object is gone
+     * @throws ObjectChangedException when an object is no longer the version listed
+     */
+    private List<Path> fetch(List<StoredObject> objects, Path scratch, boolean only) throws IOException {
+        List<Path> files = new ArrayList<>();
+        if (local != null) {
+            objects.forEach(o -> files.add(local.resolve(o.key())));
+            return files;
+        }
+        Files.createDirectories(scratch.resolve(DOWNLOADS));
+        for (StoredObject o : objects) {
+            Path file = download(scratch, o);
+            if (!Files.exists(file)) {
+                Path part = file.resolveSibling(file.getFileName() + ".part");
+                try (InputStream in = store.read(o.key(), o.version(), 0, -1)) {
+                    Files.copy(in, part, StandardCopyOption.REPLACE_EXISTING);
+                }
+                Files.move(part, file, StandardCopyOption.ATOMIC_MOVE);
+            }
+            files.add(file);
+        }
+        if (only) {
+            try (Stream<Path> kept = Files.list(scratch.resolve(DOWNLOADS))) {
+                for (Path p : kept.toList()) if (!files.contains(p)) Files.deleteIfExists(p);
+            }
+        }
+        return files;
+    }
+
+    /** Where an object's version is downloaded: a name of its key and version. */
+    private static Path download(Path scratch, StoredObject o) {
+        return scratch.resolve(DOWNLOADS).resolve(FilesSink.hash(o.key() + '\n' + o.version()) + ".parquet");
     }
 
     /**
@@ -309,14 +392,29 @@ final class PartialStore {
         }
     }
 
-    /** Names of the partial files (not folders) in the partials folder. */
-    private Set<String> listed() throws IOException {
-        try (Stream<Path> files = Files.list(dir)) {
-            Set<String> names = new HashSet<>();
-            files.map(p -> p.getFileName().toString())
-                    .filter(n -> n.startsWith("part-") && n.endsWith(".parquet"))
-                    .forEach(names::add);
-            return names;
+    /** The partial files (not the compacted ones) by name, as listed. */
+    private Map<String, StoredObject> listed() throws IOException {
+        Map<String, StoredObject> listed = new HashMap<>();
+        for (StoredObject o : list(DIR + "part-")) {
+            String name = o.key().substring(DIR.length());
+            if (!name.contains("/") && name.endsWith(".parquet")) listed.put(name, o);
+        }
+        return listed;
+    }
+
+    /** The names of the objects in the compacted folder. */
+    private List<String> compactedNames() throws IOException {
+        List<String> names = new ArrayList<>();
+        for (StoredObject o : list(COMPACTED)) {
+            String name = o.key().substring(COMPACTED.length());
+            if (!name.contains("/")) names.add(name);
+        }
+        return names;
+    }
+
+    private List<StoredObject> list(String prefix) throws IOException {
+        try (Stream<StoredObject> objects = store.list(prefix, null)) {
+            return objects.toList();
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
@@ -324,24 +422,18 @@ final class PartialStore {
 
     /** The committed manifest with the highest number, or null. */
     private Manifest newest() throws IOException {
-        if (!Files.isDirectory(compacted)) return null;
         String newest = null;
-        try (Stream<Path> files = Files.list(compacted)) {
-            for (Path p : files.toList()) {
-                String f = p.getFileName().toString();
-                if (f.startsWith("c-") && f.endsWith(".json") && (newest == null || f.compareTo(newest) > 0))
-                    newest = f;
-            }
+        for (String f : compactedNames()) {
+            if (f.startsWith("c-") && f.endsWith(".json") && (newest == null || f.compareTo(newest) > 0)) newest = f;
         }
         if (newest == null) return null;
         Manifest m = cached;
         if (m != null && m.name().equals(newest)) return m;
-        Path file = compacted.resolve(newest);
         try {
-            m = read(file);
+            m = readManifest(newest);
         } catch (NoSuchFileException e) {
             // replaced by a newer one meanwhile (which removed this one's files), unless it is still there
-            if (Files.exists(file)) {
+            if (store.stat(COMPACTED + newest).isPresent()) {
                 throw new NoSuchFileException(
                         e.getFile(),
                         null,
@@ -357,15 +449,12 @@ final class PartialStore {
 
     private long nextSeq() throws IOException {
         long max = 0;
-        try (Stream<Path> files = Files.list(compacted)) {
-            for (Path p : files.toList()) {
-                String f = p.getFileName().toString();
-                if ((f.startsWith("c-") || f.startsWith("s-")) && f.length() > 14) {
-                    try {
-                        max = Math.max(max, Long.parseLong(f.substring(2, 14)));
-                    } catch (NumberFormatException ignored) {
-                        // not ours
-                    }
+        for (String f : compactedNames()) {
+            if ((f.startsWith("c-") || f.startsWith("s-")) && f.length() > 14) {
+                try {
+                    max = Math.max(max, Long.parseLong(f.substring(2, 14)));
+                } catch (NumberFormatException ignored) {
+                    // not ours
                 }
             }
         }
@@ -382,7 +471,8 @@ final class PartialStore {
         root.put("data", m.data());
         ArrayNode names = root.putArray("segments");
         m.segments().forEach(names::add);
-        writeAtomically(compacted.resolve(m.name()), JSON.writeValueAsBytes(root));
+        // a name no other compaction uses: written once, whole
+        store.write(COMPACTED + m.name(), JSON.writeValueAsBytes(root), WriteCondition.ifAbsent());
     }
 
     private Segment writeSegment(long seq, Map<String, Entry> splits) throws IOException {
@@ -395,7 +485,7 @@ final class PartialStore {
                 Map.copyOf(splits));
         ArrayNode list = JSON.createArrayNode();
         splits.forEach((id, e) -> list.addArray().add(id).add(e.completion()).add(e.partial()));
-        writeAtomically(compacted.resolve(segment.name()), JSON.writeValueAsBytes(list));
+        store.write(COMPACTED + segment.name(), JSON.writeValueAsBytes(list), WriteCondition.ifAbsent());
         segments.put(segment.name(), segment);
         return segment;
     }
@@ -404,7 +494,7 @@ final class PartialStore {
         Segment segment = segments.get(name);
         if (segment == null) {
             Map<String, Entry> listed = new LinkedHashMap<>();
-            for (JsonNode s : JSON.readTree(compacted.resolve(name).toFile())) {
+            for (JsonNode s : readJson(name)) {
                 listed.put(
                         s.get(0).asText(), new Entry(s.get(1).asText(), s.get(2).asText()));
             }
@@ -414,24 +504,19 @@ final class PartialStore {
         return segment;
     }
 
-    private static void writeAtomically(Path target, byte[] bytes) throws IOException {
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        Files.write(tmp, bytes);
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+    private JsonNode readJson(String name) throws IOException {
+        try (InputStream in = store.read(COMPACTED + name, null, 0, -1)) {
+            return JSON.readTree(in);
+        }
     }
 
     /** A manifest and its segments (those not read before). */
-    private Manifest read(Path file) throws IOException {
-        JsonNode root = JSON.readTree(file.toFile());
+    private Manifest readManifest(String name) throws IOException {
+        JsonNode root = readJson(name);
         List<String> names = new ArrayList<>();
         root.get("segments").forEach(n -> names.add(n.asText()));
         Map<String, Entry> splits = new LinkedHashMap<>();
-        for (String name : names) splits.putAll(segment(name).splits());
-        return new Manifest(
-                file.getFileName().toString(),
-                root.get("seq").asLong(),
-                root.get("data").asText(),
-                List.copyOf(names),
-                splits);
+        for (String segment : names) splits.putAll(segment(segment).splits());
+        return new Manifest(name, root.get("seq").asLong(), root.get("data").asText(), List.copyOf(names), splits);
     }
 }

@@ -57,6 +57,12 @@ final class FilesSource implements Source {
     private static final int SAMPLE_BYTES = 8 << 20;
 
     /**
+     * A pack's check at commit lists at most this many keys per member before it asks for the rest one by one: a
+     * listing page holds up to 1,000 keys for one request.
+     */
+    private static final long LISTED_PER_MEMBER = 4;
+
+    /**
      * @param parse      text only: how lines become columns; null for one {@code line} column
      * @param startAfter list only the keys after this one (time-ordered keys: what came before was read)
      * @param after      what to do with a split's inputs once it is done; null: leave them
@@ -85,40 +91,135 @@ final class FilesSource implements Source {
      */
     record Found(String key, Path path, long size, String fingerprint, String format, StoredObject object) {}
 
+    /** Listed objects proposed at a time: one page of an S3 or GCS listing (Azure's are 5,000). */
+    static final int LIST_BATCH = 1_000;
+
     private final Settings s;
     private final Clock clock;
+    private final int batchSize;
 
     private final int parallelism;
     private final TailPlanner tails = new TailPlanner();
     private final SeenVersions seen;
 
     FilesSource(Settings settings, Clock clock, int parallelism) {
+        this(settings, clock, parallelism, LIST_BATCH);
+    }
+
+    /** @param batchSize how many listed objects are proposed at a time */
+    FilesSource(Settings settings, Clock clock, int parallelism, int batchSize) {
         this.s = settings;
         this.clock = clock;
         this.parallelism = parallelism;
+        this.batchSize = batchSize;
         this.seen = new SeenVersions(clock);
     }
 
+    /** All batches as one proposal (the framework proposes batch by batch: {@link #propose(KnownSplits, java.util.function.Consumer)}). */
     @Override
     public Proposal propose(KnownSplits known) throws IOException {
-        NoMatch noMatch = new NoMatch(s.globs());
-        Proposal proposal = propose(known, noMatch);
-        Optional<String> nothing = noMatch.message(s.storage().root());
-        return nothing.isEmpty() ? proposal : proposal.withNotice(nothing.get());
+        List<Proposal> batches = new ArrayList<>();
+        propose(known, batches::add);
+        if (batches.size() == 1) return batches.getFirst();
+        List<Split> splits = new ArrayList<>();
+        List<Packing.Unit> units = new ArrayList<>();
+        List<Skipped> skipped = new ArrayList<>();
+        List<String> notices = new ArrayList<>();
+        Packing packing = null;
+        for (Proposal p : batches) {
+            splits.addAll(p.splits());
+            units.addAll(p.units());
+            skipped.addAll(p.skipped());
+            notices.addAll(p.notices());
+            packing = p.packing() != null ? p.packing() : packing;
+        }
+        return new Proposal(splits, units, packing, skipped, notices, false);
     }
 
-    private Proposal propose(KnownSplits ledger, NoMatch noMatch) throws IOException {
+    /**
+     * Lists the store page by page and proposes each batch of {@link #batchSize} listed objects as soon as it is
+     * listed: memory holds one batch (and the digests of the new files with {@code dedupe: content}), not the bucket.
+     * A batch's packs are closed in it. Tailed logs are few local files, identified by their heads: proposed at once.
+     */
+    @Override
+    public void propose(KnownSplits ledger, java.util.function.Consumer<Proposal> batches) throws IOException {
+        NoMatch noMatch = new NoMatch(s.globs());
+        if (s.tail()) {
+            List<Skipped> skipped = new ArrayList<>();
+            batches.accept(withNoMatch(proposeTails(list(skipped, noMatch), ledger, skipped), noMatch));
+            return;
+        }
+        Map<String, String> digests = new HashMap<>(); // content digest -> key, over the whole listing
+        try (Stream<StoredObject> listed = s.storage().list(s.startAfter().orElse(null))) {
+            List<StoredObject> batch = new ArrayList<>();
+            for (java.util.Iterator<StoredObject> it = listed.iterator(); it.hasNext(); ) {
+                StoredObject o = it.next();
+                if (hidden(o.key())) continue;
+                batch.add(o);
+                if (batch.size() < batchSize) continue;
+                int decided = decided(batch);
+                if (decided == 0) continue; // (a marker may still come for every one of them)
+                batches.accept(batch(batch.subList(0, decided), batch, true, ledger, noMatch, digests));
+                batch = new ArrayList<>(batch.subList(decided, batch.size()));
+            }
+            // the last batch carries the notice that the globs matched nothing, known only once all was listed
+            batches.accept(withNoMatch(batch(batch, batch, false, ledger, noMatch, digests), noMatch));
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    private Proposal withNoMatch(Proposal p, NoMatch noMatch) {
+        Optional<String> nothing = noMatch.message(s.storage().root());
+        return nothing.isEmpty() ? p : p.withNotice(nothing.get());
+    }
+
+    /**
+     * How many of the batch's first objects can be decided now. With a marker, an object waits for the key of its
+     * marker, which lists after it: one whose marker key would still come after the last key listed stays for the
+     * next batch.
+     */
+    private int decided(List<StoredObject> batch) {
+        if (s.marker().isEmpty()) return batch.size();
+        String lastKey = batch.getLast().key();
+        for (int i = 0; i < batch.size(); i++) {
+            if (lastKey.compareTo(batch.get(i).key() + s.marker().get()) < 0) return i;
+        }
+        return batch.size();
+    }
+
+    /**
+     * Proposes the files of one batch of the listing.
+     *
+     * @param objects the batch's objects to decide
+     * @param around  those and the objects listed after them so far (where their markers are)
+     * @param more    more objects follow: enough work for every worker, so packs are filled, not spread
+     */
+    private Proposal batch(
+            List<StoredObject> objects,
+            List<StoredObject> around,
+            boolean more,
+            KnownSplits ledger,
+            NoMatch noMatch,
+            Map<String, String> digests)
+            throws IOException {
         List<Skipped> skipped = new ArrayList<>();
-        List<Found> ready = list(skipped, noMatch);
-        if (s.tail()) return proposeTails(ready, ledger, skipped);
-        Listing listing = new Listing(ready, skipped.stream().map(Skipped::key).toList());
+        Set<String> names = new HashSet<>();
+        around.forEach(o -> names.add(o.key()));
+        List<Found> ready = new ArrayList<>();
+        for (StoredObject o : objects)
+            ready(o, names::contains, skipped, noMatch).ifPresent(ready::add);
+        Listing listing = new Listing(
+                ready,
+                skipped.stream().map(Skipped::key).toList(),
+                objects.stream().map(StoredObject::key).collect(java.util.stream.Collectors.toSet()));
         Map<String, KnownMember> known = known(ledger, listing);
         List<Found> fresh = newWork(ready, known, skipped);
-        Map<String, String> digests = s.dedupe() ? dedupe(fresh, ledger, skipped) : Map.of();
+        Map<String, String> kept = s.dedupe() ? dedupe(fresh, ledger, skipped, digests) : Map.of();
         fresh = fresh.stream()
-                .filter(f -> !s.dedupe() || digests.containsKey(f.key()))
+                .filter(f -> !s.dedupe() || kept.containsKey(f.key()))
                 .toList();
-        return splits(fresh, digests, known, ledger, listing, skipped);
+        return splits(fresh, kept, known, ledger, listing, skipped, more);
     }
 
     @Override
@@ -150,10 +251,13 @@ final class FilesSource implements Source {
         return known;
     }
 
-    /** What one listing found: the files ready to read, and the keys of the others (still changing, say). */
-    private record Listing(List<Found> ready, List<String> notReady, Map<String, Found> byKey) {
-        Listing(List<Found> ready, List<String> notReady) {
-            this(ready, notReady, byKey(ready));
+    /**
+     * What one batch of the listing found: the files ready to read, the keys of the others (still changing, say), and
+     * every key the batch listed.
+     */
+    private record Listing(List<Found> ready, List<String> notReady, Set<String> listed, Map<String, Found> byKey) {
+        Listing(List<Found> ready, List<String> notReady, Set<String> listed) {
+            this(ready, notReady, listed, byKey(ready));
         }
 
         private static Map<String, Found> byKey(List<Found> ready) {
@@ -207,11 +311,10 @@ final class FilesSource implements Source {
     }
 
     /**
-     * Lists the store (from {@code start_after} on); files not ready yet (still being written, no marker) are reported
-     * as waiting. Visible files the globs leave out go to {@code noMatch} (when not null) while no file matched.
+     * Lists the whole store (from {@code start_after} on): tailed logs only, a few local files. Files not ready yet are
+     * reported as waiting; see {@link #ready}.
      */
     private List<Found> list(List<Skipped> skipped, NoMatch noMatch) throws IOException {
-        long now = clock.millis();
         List<StoredObject> objects = new ArrayList<>();
         Set<String> names = new HashSet<>();
         try (Stream<StoredObject> listed = s.storage().list(s.startAfter().orElse(null))) {
@@ -224,44 +327,53 @@ final class FilesSource implements Source {
             throw e.getCause();
         }
         List<Found> found = new ArrayList<>();
-        for (StoredObject o : objects) {
-            String key = o.key();
-            if (!s.globs().matches(Path.of(key))) {
-                if (noMatch != null && noMatch.collecting()) noMatch.unmatched(key);
-                continue;
-            }
-            if (s.marker().isPresent() && key.endsWith(s.marker().get())) continue;
-            if (noMatch != null) noMatch.matched();
-            long mtime = o.lastModified().toEpochMilli();
-            if (s.marker().isPresent()) {
-                if (!names.contains(key + s.marker().get())) {
-                    skipped.add(Skipped.because(
-                            key,
-                            "waiting for its marker " + name(key) + s.marker().get()));
-                    continue;
-                }
-            } else if ((!s.tail() || Formats.compressed(key))
-                    && now - mtime < s.settle().toMillis()) {
-                // a tailed log is read by complete lines and needs no settling; its compressed rotations do
-                skipped.add(Skipped.waiting(
-                        key,
-                        "still changing (modified " + (now - mtime) + " ms ago, settle "
-                                + s.settle().toMillis() + " ms)",
-                        s.settle().toMillis()));
-                continue;
-            }
-            Optional<String> format = s.format().or(() -> Formats.fromName(key));
-            if (format.isEmpty()) {
-                skipped.add(Skipped.because(
-                        key,
-                        "unknown format: name it with an extension (.csv, .jsonl, .parquet, "
-                                + ".txt) or set source.files.format"));
-                continue;
-            }
-            found.add(
-                    new Found(key, s.storage().file(key), o.size(), s.storage().fingerprint(o), format.get(), o));
-        }
+        for (StoredObject o : objects)
+            ready(o, names::contains, skipped, noMatch).ifPresent(found::add);
         return found;
+    }
+
+    /**
+     * The object as a file to read, when the globs take it and it is ready: settled, or with its marker
+     * ({@code exists} says whether a key is there). One not ready yet (still being written, no marker) is reported as
+     * waiting; a visible one the globs leave out goes to {@code noMatch} (when not null) while no file matched.
+     */
+    private Optional<Found> ready(
+            StoredObject o, java.util.function.Predicate<String> exists, List<Skipped> skipped, NoMatch noMatch) {
+        String key = o.key();
+        if (!s.globs().matches(Path.of(key))) {
+            if (noMatch != null && noMatch.collecting()) noMatch.unmatched(key);
+            return Optional.empty();
+        }
+        if (s.marker().isPresent() && key.endsWith(s.marker().get())) return Optional.empty();
+        if (noMatch != null) noMatch.matched();
+        long now = clock.millis();
+        long mtime = o.lastModified().toEpochMilli();
+        if (s.marker().isPresent()) {
+            if (!exists.test(key + s.marker().get())) {
+                skipped.add(Skipped.because(
+                        key, "waiting for its marker " + name(key) + s.marker().get()));
+                return Optional.empty();
+            }
+        } else if ((!s.tail() || Formats.compressed(key))
+                && now - mtime < s.settle().toMillis()) {
+            // a tailed log is read by complete lines and needs no settling; its compressed rotations do
+            skipped.add(Skipped.waiting(
+                    key,
+                    "still changing (modified " + (now - mtime) + " ms ago, settle "
+                            + s.settle().toMillis() + " ms)",
+                    s.settle().toMillis()));
+            return Optional.empty();
+        }
+        Optional<String> format = s.format().or(() -> Formats.fromName(key));
+        if (format.isEmpty()) {
+            skipped.add(Skipped.because(
+                    key,
+                    "unknown format: name it with an extension (.csv, .jsonl, .parquet, "
+                            + ".txt) or set source.files.format"));
+            return Optional.empty();
+        }
+        return Optional.of(
+                new Found(key, s.storage().file(key), o.size(), s.storage().fingerprint(o), format.get(), o));
     }
 
     /** The last part of a key: a file's name. */
@@ -304,12 +416,11 @@ final class FilesSource implements Source {
 
     /**
      * sha256 of each file (the store's own checksum where it keeps one); a file whose bytes another file already
-     * brought is skipped. Returns key -> digest.
+     * brought (registered, or earlier in this listing: {@code seen}, digest to key) is skipped. Returns key -> digest.
      */
-    private Map<String, String> dedupe(List<Found> fresh, KnownSplits ledger, List<Skipped> skipped)
-            throws IOException {
+    private Map<String, String> dedupe(
+            List<Found> fresh, KnownSplits ledger, List<Skipped> skipped, Map<String, String> seen) throws IOException {
         Map<String, String> kept = new LinkedHashMap<>();
-        Map<String, String> seen = new HashMap<>();
         for (Found f : fresh) {
             String digest;
             try {
@@ -332,7 +443,7 @@ final class FilesSource implements Source {
     /**
      * Cuts large line files into ranges and packs the rest, per format, in path order. A range is copied to a spool
      * before the engine reads it, so when the scan found enough files to keep every worker busy, files up to
-     * {@value #WHOLE_UP_TO} split sizes are read whole instead.
+     * {@value #WHOLE_UP_TO} split sizes are read whole instead; so when {@code more} batches of the listing follow.
      *
      * <p>A new version of a file keeps the output key of its earlier split ({@link OutputKey}), whose output it
      * replaces: a file read alone or in ranges is read alone or in ranges again, never packed with other files; a
@@ -344,13 +455,14 @@ final class FilesSource implements Source {
             Map<String, KnownMember> known,
             KnownSplits ledger,
             Listing listing,
-            List<Skipped> skipped)
+            List<Skipped> skipped,
+            boolean more)
             throws IOException {
         List<Split> out = new ArrayList<>();
         List<Packing.Unit> units = new ArrayList<>();
         Map<String, List<Found>> repacks = new LinkedHashMap<>();
         Map<String, Optional<Split>> earlierSplits = new HashMap<>();
-        long cutAbove = fresh.size() >= 2L * parallelism ? WHOLE_UP_TO * s.splitSize() : s.splitSize();
+        long cutAbove = more || fresh.size() >= 2L * parallelism ? WHOLE_UP_TO * s.splitSize() : s.splitSize();
         for (Found f : fresh) {
             KnownMember earlier = known.get(f.key());
             Optional<Split> earlierSplit = earlier == null
@@ -399,7 +511,7 @@ final class FilesSource implements Source {
             repack(e.getKey(), e.getValue(), digests, known, ledger, earlierSplits, listing, skipped)
                     .ifPresent(out::add);
         }
-        Packing packing = new Packing(s.packFiles(), s.packBytes(), MIN_PACK_BYTES, parallelism, true);
+        Packing packing = new Packing(s.packFiles(), s.packBytes(), MIN_PACK_BYTES, more ? 1 : parallelism, true);
         return new Proposal(out, units, packing, skipped, List.of(), false);
     }
 
@@ -439,13 +551,31 @@ final class FilesSource implements Source {
                 .orElseThrow()
                 .members()
                 .forEach(m -> packed.add(m.key()));
+        // the pack's files another batch of the listing holds are looked up one by one: a pack is small
+        Map<String, KnownMember> packKnown = new HashMap<>(known);
+        List<String> elsewhere = packed.stream()
+                .filter(k -> !listing.listed().contains(k))
+                .sorted()
+                .toList();
+        if (!elsewhere.isEmpty()) packKnown.putAll(ledger.members(elsewhere));
         java.util.function.Predicate<String> inPack = k -> packed.contains(k)
-                && known.containsKey(k)
+                && packKnown.containsKey(k)
                 && packKey.equals(
-                        outputKey(earlierSplits.computeIfAbsent(known.get(k).splitId(), ledger::split), k));
-        List<Found> files =
-                listing.ready().stream().filter(f -> inPack.test(f.key())).toList();
-        List<String> waiting = listing.notReady().stream().filter(inPack).toList();
+                        outputKey(earlierSplits.computeIfAbsent(packKnown.get(k).splitId(), ledger::split), k));
+        List<Found> files = new ArrayList<>(
+                listing.ready().stream().filter(f -> inPack.test(f.key())).toList());
+        List<String> waiting =
+                new ArrayList<>(listing.notReady().stream().filter(inPack).toList());
+        for (String k : elsewhere) {
+            if (!inPack.test(k) || hidden(k)) continue;
+            Optional<StoredObject> o = stat(k);
+            if (o.isEmpty()) continue;
+            List<Skipped> notReady = new ArrayList<>();
+            Optional<Found> f = ready(o.get(), x -> stat(x).isPresent(), notReady, null);
+            if (f.isPresent()) files.add(f.get());
+            else if (!notReady.isEmpty()) waiting.add(k);
+        }
+        files.sort(java.util.Comparator.comparing(Found::key));
         int expected = packed.size();
         String problem = null;
         if (!waiting.isEmpty()) {
@@ -468,13 +598,22 @@ final class FilesSource implements Source {
                 .map(f -> Member.whole(f.key(), f.fingerprint(), null))
                 .toList());
         List<Member> members = files.stream()
-                .map(f ->
-                        OutputKey.fileVersion(known.get(f.key()).fingerprint()).equals(f.fingerprint())
-                                ? Member.whole(f.key(), OutputKey.carried(f.fingerprint(), version), null)
-                                : Member.whole(f.key(), f.fingerprint(), digests.get(f.key())))
+                .map(f -> OutputKey.fileVersion(packKnown.get(f.key()).fingerprint())
+                                .equals(f.fingerprint())
+                        ? Member.whole(f.key(), OutputKey.carried(f.fingerprint(), version), null)
+                        : Member.whole(f.key(), f.fingerprint(), digests.get(f.key())))
                 .toList();
         return Optional.of(SplitNames.repack(
                 packKey, version, members, files.stream().mapToLong(Found::size).sum(), null));
+    }
+
+    /** The object at {@code key} now, or empty; a listing failure as {@link UncheckedIOException}. */
+    private Optional<StoredObject> stat(String key) {
+        try {
+            return s.storage().stat(key);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**
@@ -512,7 +651,7 @@ final class FilesSource implements Source {
      * Local files are read in place and byte ranges spooled; an object of a store, or its range, is downloaded with one
      * ranged GET of the planned version. A version overwritten since it was planned is left out with
      * {@code on_change: reprocess} (the new version is its own split, whose output replaces this one's); a file or
-     * object deleted since is an error that says what to do (the split's other files then go on without it).
+     * object deleted since is left out too ({@link #deleted}), and the split's other files go on without it.
      */
     @Override
     public SplitReader open(Split split, ReadContext context) throws IOException {
@@ -549,7 +688,9 @@ final class FilesSource implements Source {
                 }
                 s.storage().spool(m.key(), null, 0, -1, null, spool); // on_change: ignore: read what is there now
             } catch (NoSuchFileException e) {
-                throw removed(m);
+                Files.deleteIfExists(spool);
+                left.add(deleted(m));
+                continue;
             }
             parts.add(Part.whole(spool, m.key()));
         }
@@ -561,7 +702,10 @@ final class FilesSource implements Source {
             throws IOException {
         Optional<StoredObject> now = s.storage().local() ? s.storage().stat(m.key()) : Optional.empty();
         if (s.storage().local()) {
-            if (now.isEmpty()) throw removed(m);
+            if (now.isEmpty()) {
+                left.add(deleted(m));
+                return Optional.empty();
+            }
             String current = s.storage().fingerprint(now.get());
             if (!current.equals(OutputKey.fileVersion(m.fingerprint()))) {
                 // Changed since planned (e.g. fixed after this split died, then `sluice retry`). With reprocess its new
@@ -588,7 +732,9 @@ final class FilesSource implements Source {
             }
             throw rangeNoLongerFits(m, "another version");
         } catch (NoSuchFileException e) {
-            throw removed(m);
+            Files.deleteIfExists(spool);
+            left.add(deleted(m));
+            return Optional.empty();
         }
         return Optional.of(new Part(spool, m.key(), s.storage().shift(m.key(), m.fingerprint(), m.start(), header)));
     }
@@ -600,11 +746,16 @@ final class FilesSource implements Source {
                         + "a split of its own (on_change: reprocess) whose output replaces this one's");
     }
 
-    private NoSuchFileException removed(Member m) {
-        return new NoSuchFileException(
-                s.storage().describe(m.key()),
-                null,
-                "the file was removed after it was planned; restore it, or reset the pipeline's state");
+    /**
+     * An input deleted between its listing and its read: nothing is left to read, so retrying cannot help. It is left
+     * out with its reason (the run reports it) and the split's other members are read; if the key is written again,
+     * that is a new version, planned by the next listing.
+     */
+    private Skipped deleted(Member m) {
+        return Skipped.because(
+                m.key(),
+                (s.storage().local() ? "file " : "object ") + s.storage().describe(m.key())
+                        + " was deleted after it was listed");
     }
 
     private static IOException rangeNoLongerFits(Member m, String current) {
@@ -663,10 +814,11 @@ final class FilesSource implements Source {
                 }
                 continue;
             }
-            try (InputStream raw = s.storage().read(key, null, 0, -1);
-                    InputStream in = key.toLowerCase(java.util.Locale.ROOT).endsWith(".gz")
-                            ? new java.util.zip.GZIPInputStream(raw, 1 << 16)
-                            : raw;
+            boolean gz = key.toLowerCase(java.util.Locale.ROOT).endsWith(".gz");
+            // plain text: one ranged GET of no more than the sample takes (closed early, a whole-object GET drops
+            // its connection with more bytes in flight)
+            try (InputStream raw = s.storage().read(key, null, 0, gz ? -1 : SAMPLE_BYTES);
+                    InputStream in = gz ? new java.util.zip.GZIPInputStream(raw, 1 << 16) : raw;
                     java.io.OutputStream out =
                             new java.io.BufferedOutputStream(Files.newOutputStream(spool), 1 << 16)) {
                 copyHead(in, out, parts.isEmpty() ? SAMPLE_LINES : OTHER_FILE_LINES);
@@ -734,24 +886,12 @@ final class FilesSource implements Source {
             if (now.isEmpty() || !s.storage().fingerprint(now.get()).equals(OutputKey.fileVersion(m.fingerprint()))) {
                 continue;
             }
-            if (s.after() instanceof After.MoveTo(var target)) moveTo(target, m);
+            if (s.after() instanceof After.MoveTo(var target)) {
+                // server-side where the stores can (one bucket or account; a hard link on one disk), of the version
+                // read
+                target.copyFrom(s.storage().store(), m.key(), now.get().version(), m.key());
+            }
             s.storage().store().delete(m.key());
-        }
-    }
-
-    private void moveTo(io.sluice.spi.storage.ObjectStore target, Member m) throws IOException {
-        Path local = s.storage().file(m.key());
-        if (local != null) {
-            target.write(m.key(), local, io.sluice.spi.storage.WriteCondition.none());
-            return;
-        }
-        Path tmp = Files.createTempFile("sluice-move-", ".tmp");
-        try {
-            Files.delete(tmp);
-            s.storage().spool(m.key(), m.fingerprint(), 0, -1, null, tmp);
-            target.write(m.key(), tmp, io.sluice.spi.storage.WriteCondition.none());
-        } finally {
-            Files.deleteIfExists(tmp);
         }
     }
 
@@ -767,13 +907,75 @@ final class FilesSource implements Source {
     @Override
     public boolean current(Split split) throws IOException {
         if (s.tail() || !s.reprocessChanged()) return true;
-        for (Member m : split.members()) {
-            Optional<StoredObject> now = s.storage().stat(m.key());
-            if (now.isPresent() && !s.storage().fingerprint(now.get()).equals(OutputKey.fileVersion(m.fingerprint()))) {
-                return false;
-            }
+        List<Member> members = split.members();
+        if (!s.storage().local() && members.size() > 1) return listedCurrent(members);
+        for (Member m : members) {
+            if (!current(m, s.storage().stat(m.key()))) return false;
         }
         return true;
+    }
+
+    /** Whether a member is in the version it was planned with, given what its key holds now (none: removed, current). */
+    private boolean current(Member m, Optional<StoredObject> now) {
+        return now.isEmpty() || s.storage().fingerprint(now.get()).equals(OutputKey.fileVersion(m.fingerprint()));
+    }
+
+    /**
+     * A pack in a store reached over the network, checked by listing the range of keys its members span: one request
+     * per page of keys where a HEAD per member would cost one each (B7: 1,000 HEADs a pack). A listing is as current as
+     * a HEAD on S3, GCS and Azure. Members the listing has not reached after {@link #LISTED_PER_MEMBER} keys per member
+     * (the range holds many other keys) are checked one by one.
+     */
+    private boolean listedCurrent(List<Member> members) throws IOException {
+        Map<String, Member> unchecked = new HashMap<>();
+        members.forEach(m -> unchecked.put(m.key(), m));
+        List<String> keys =
+                unchecked.keySet().stream().sorted(FilesSource::byUtf8).toList();
+        String first = keys.getFirst();
+        String last = keys.getLast();
+        // start after the first key less its last character: the first key is listed, and little before it
+        String before = first.substring(0, first.offsetByCodePoints(first.length(), -1));
+        long budget = LISTED_PER_MEMBER * members.size();
+        boolean complete = false; // every key up to the last member's was listed
+        try (Stream<StoredObject> listed =
+                s.storage().store().list(commonPrefix(first, last), before.isEmpty() ? null : before)) {
+            java.util.Iterator<StoredObject> it = listed.iterator();
+            for (; budget > 0; budget--) {
+                if (!it.hasNext()) {
+                    complete = true;
+                    break;
+                }
+                StoredObject o = it.next();
+                if (byUtf8(o.key(), last) > 0) {
+                    complete = true;
+                    break;
+                }
+                Member m = unchecked.remove(o.key());
+                if (m != null && !current(m, Optional.of(o))) return false;
+            }
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        if (complete) return true; // a member not listed was removed: no newer version of it can come
+        for (Member m : unchecked.values()) {
+            if (!current(m, s.storage().stat(m.key()))) return false;
+        }
+        return true;
+    }
+
+    /** Keys in the order stores list them: by their UTF-8 bytes. */
+    private static int byUtf8(String a, String b) {
+        return java.util.Arrays.compareUnsigned(
+                a.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                b.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** The longest common prefix of two keys, cut to whole code points. */
+    private static String commonPrefix(String a, String b) {
+        int n = 0;
+        while (n < a.length() && n < b.length() && a.charAt(n) == b.charAt(n)) n++;
+        if (n > 0 && n < a.length() && Character.isHighSurrogate(a.charAt(n - 1))) n--;
+        return a.substring(0, n);
     }
 
     /**

@@ -22,9 +22,15 @@ import java.util.Map;
  * <p>Entries are kept only for the version a file has now; what the ledger says about a file that changed is
  * looked up every time, and so is everything when any listed file changed (a changed file that was packed is
  * planned again with the pack's other files, from what the ledger holds now).
+ *
+ * <p>At most {@link #MAX_KEYS} files are remembered, so that the memory does not grow with a bucket of millions of
+ * objects: beyond them, the ledger is asked about the others at each listing (in batches, as the listing goes).
  */
 final class SeenVersions {
     static final Duration FORGET_AFTER = Duration.ofMinutes(10);
+
+    /** About 40 MB of keys, fingerprints and split ids. */
+    static final int MAX_KEYS = 200_000;
 
     private final Clock clock;
     private final Map<String, KnownMember> byKey = new HashMap<>();
@@ -52,7 +58,7 @@ final class SeenVersions {
     /** Remembers what the ledger said about files in the version listed now. */
     synchronized void saw(Collection<KnownMember> known, Map<String, String> listed) {
         for (KnownMember k : known) {
-            if (OutputKey.fileVersion(k.fingerprint()).equals(listed.get(k.key()))) byKey.put(k.key(), k);
+            if (OutputKey.fileVersion(k.fingerprint()).equals(listed.get(k.key()))) remember(k);
         }
     }
 
@@ -63,10 +69,13 @@ final class SeenVersions {
     synchronized void registered(List<Split> splits) {
         for (Split split : splits) {
             for (Member m : split.members()) {
-                byKey.put(
-                        m.key(),
-                        new KnownMember(m.key(), m.fingerprint(), m.start(), m.end(), split.id(), SplitState.PENDING));
+                remember(new KnownMember(m.key(), m.fingerprint(), m.start(), m.end(), split.id(), SplitState.PENDING));
             }
         }
+    }
+
+    /** A file already remembered is updated; a new one only while there is room. */
+    private void remember(KnownMember k) {
+        if (byKey.size() < MAX_KEYS || byKey.containsKey(k.key())) byKey.put(k.key(), k);
     }
 }

@@ -26,6 +26,16 @@ public interface Source extends AutoCloseable {
     Proposal propose(KnownSplits known) throws IOException;
 
     /**
+     * {@link #propose} in batches, for an input too large to hold in memory at once (a bucket of millions of objects):
+     * each batch is handed to {@code batches} as soon as it is proposed, and registered before this proposes the next,
+     * so that a later batch sees what an earlier one registered. A batch stands on its own (its packs are closed in
+     * it). The default proposes one batch: the whole proposal.
+     */
+    default void propose(KnownSplits known, java.util.function.Consumer<Proposal> batches) throws IOException {
+        batches.accept(propose(known));
+    }
+
+    /**
      * Makes the units of one pack ({@link Proposal#units}, at least two, in order) one split, named and with the
      * payload and output key this source gives a pack. Only called for a source that proposes units.
      */

@@ -71,6 +71,27 @@ public interface ObjectStore extends AutoCloseable {
     /** Copies an object inside this store (server-side where the store can). */
     StoredObject copy(String fromKey, String toKey) throws IOException;
 
+    /**
+     * Copies the object {@code fromKey} of the store {@code from} (another root of this store's kind, or any store) to
+     * {@code toKey} here: server-side where the two are reachable by one service (S3 CopyObject, GCS rewrite, Azure
+     * copy from URL, a local hard link), else downloaded into a temporary file and uploaded (the default).
+     *
+     * @param version the version to copy; null: whatever is there
+     * @throws ObjectChangedException                  when the object is no longer {@code version}
+     * @throws java.nio.file.NoSuchFileException when there is no object at {@code fromKey}
+     */
+    default StoredObject copyFrom(ObjectStore from, String fromKey, String version, String toKey) throws IOException {
+        Path temp = java.nio.file.Files.createTempFile("sluice-copy-", ".tmp");
+        try {
+            try (InputStream in = from.read(fromKey, version, 0, -1)) {
+                java.nio.file.Files.copy(in, temp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            return write(toKey, temp, WriteCondition.none());
+        } finally {
+            java.nio.file.Files.deleteIfExists(temp);
+        }
+    }
+
     /** Removes the object; no error when there is none. */
     void delete(String key) throws IOException;
 

@@ -135,6 +135,32 @@ public final class LocalObjectStore implements ObjectStore {
         });
     }
 
+    /**
+     * From another folder on this machine: a hard link put in place by a rename, so no byte is copied (the store never
+     * changes a file in place, so the two names cannot drift apart through it); a copy where a link cannot be made
+     * (another file system).
+     */
+    @Override
+    public StoredObject copyFrom(ObjectStore source, String fromKey, String version, String toKey) throws IOException {
+        if (!(source instanceof LocalObjectStore from))
+            return ObjectStore.super.copyFrom(source, fromKey, version, toKey);
+        Path file = from.path(fromKey);
+        BasicFileAttributes a = from.attributes(fromKey, file);
+        from.checkVersion(fromKey, version, a);
+        return viaTemp(toKey, WriteCondition.none(), temp -> {
+            try {
+                Files.createLink(temp, file);
+            } catch (IOException | UnsupportedOperationException noLink) {
+                Files.copy(file, temp);
+            }
+            // the file is still the version checked (a write moves a new file over it), so that is what was taken
+            BasicFileAttributes now = from.attributes(fromKey, file);
+            if (!Objects.equals(now.fileKey(), a.fileKey()) || !version(now).equals(version(a))) {
+                throw new ObjectChangedException(fromKey, from.describe(fromKey) + " changed while being copied");
+            }
+        });
+    }
+
     private interface Fill {
         void into(Path temp) throws IOException;
     }

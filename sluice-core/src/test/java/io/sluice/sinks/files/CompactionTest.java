@@ -95,7 +95,7 @@ class CompactionTest {
     }
 
     /** A sink as a new process opens it: nothing cached. */
-    private FilesSink newSink() {
+    FilesSink newSink() {
         Options o = new Validator(dir, k -> null)
                 .validate(YamlReader.parse("sink.yaml", "path: out\nformat: csv\n"), FilesSinkFactory.OPTIONS);
         return (FilesSink) new FilesSinkFactory().create(o, context);
@@ -125,19 +125,19 @@ class CompactionTest {
         done.put(id, "t" + (++completions));
     }
 
-    private void run(String id, long from, long to, long seed) throws Exception {
+    void run(String id, long from, long to, long seed) throws Exception {
         write(id, from, to, seed);
         complete(id);
     }
 
-    private PartialResults.DoneSplits ledger() {
+    PartialResults.DoneSplits ledger() {
         List<PartialResults.Done> list = done.entrySet().stream()
                 .map(e -> new PartialResults.Done(e.getKey(), e.getValue()))
                 .toList();
         return again -> list;
     }
 
-    private int compact(int atLeast) throws Exception {
+    int compact(int atLeast) throws Exception {
         return compact(sink, atLeast);
     }
 
@@ -146,7 +146,7 @@ class CompactionTest {
     }
 
     /** The merged totals, as the runner builds them. */
-    private List<String> totals() throws Exception {
+    List<String> totals() throws Exception {
         return totals(sink);
     }
 
@@ -158,7 +158,7 @@ class CompactionTest {
     }
 
     /** One query over the input of every done split. */
-    private List<String> oracle() throws Exception {
+    List<String> oracle() throws Exception {
         List<String> parts = new ArrayList<>();
         for (String id : done.keySet()) {
             long[] in = inputs.get(id);

@@ -16,8 +16,10 @@ import io.sluice.spi.OutputKey;
 import io.sluice.spi.PipelineContext;
 import io.sluice.spi.Split;
 import io.sluice.spi.source.LocalFiles;
+import io.sluice.spi.source.ReadContext;
 import io.sluice.spi.source.Skipped;
 import io.sluice.spi.source.Source;
+import io.sluice.spi.source.SplitReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -559,16 +561,35 @@ class FilesSourceTest {
     }
 
     @Test
-    void aFileRemovedAfterPlanningIsAnErrorSayingWhatToDo() throws IOException {
+    void aFileDeletedAfterItWasListedIsLeftOutWithItsReasonNotRetried() throws IOException {
         file("a.csv", "x\n1\n");
         Source s = source("path: in");
         Split v1 = TestSources.plan(s, ledger).splits().getFirst();
         Files.delete(in.resolve("a.csv"));
-        java.nio.file.NoSuchFileException e = catchThrowableOfType(
-                java.nio.file.NoSuchFileException.class,
-                () -> TestSources.open(s, v1, Files.createDirectories(dir.resolve("scratch"))));
-        assertThat(e.getFile()).isEqualTo(in.resolve("a.csv").toString());
-        assertThat(e.getReason()).contains("removed after it was planned").contains("restore it");
+        try (SplitReader reader = s.open(v1, new ReadContext(Files.createDirectories(dir.resolve("scratch"))))) {
+            assertThat(reader.files().parts()).isEmpty();
+            assertThat(reader.skipped())
+                    .singleElement()
+                    .satisfies(k -> assertThat(k.key()).isEqualTo("a.csv"))
+                    .satisfies(k -> assertThat(k.why()).isEqualTo(Skipped.Why.SKIPPED))
+                    .satisfies(k -> assertThat(k.reason())
+                            .isEqualTo("file " + in.resolve("a.csv") + " was deleted after it was listed"));
+        }
+    }
+
+    @Test
+    void aPackMemberDeletedAfterItWasListedIsLeftOutAndTheOthersAreRead() throws IOException {
+        file("a.csv", "x\n1\n");
+        file("b.csv", "x\n2\n");
+        file("c.csv", "x\n3\n");
+        Source s = source("path: in");
+        Split pack = TestSources.plan(s, ledger).splits().getFirst();
+        assertThat(pack.members()).hasSize(3);
+        Files.delete(in.resolve("b.csv"));
+        try (SplitReader reader = s.open(pack, new ReadContext(Files.createDirectories(dir.resolve("scratch"))))) {
+            assertThat(reader.files().parts()).extracting(LocalFiles.Part::key).containsExactly("a.csv", "c.csv");
+            assertThat(reader.skipped()).extracting(Skipped::key).containsExactly("b.csv");
+        }
     }
 
     // ---- start_after and after ----------------------------------------------------------------------

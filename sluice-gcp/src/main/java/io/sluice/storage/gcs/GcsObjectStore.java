@@ -252,17 +252,34 @@ public final class GcsObjectStore implements ObjectStore {
 
     @Override
     public StoredObject copy(String fromKey, String toKey) throws IOException {
+        return copyFrom(this, fromKey, null, toKey);
+    }
+
+    /**
+     * A rewrite, server-side, from a store reached with the same options (host, project, credentials), of exactly the
+     * generation asked for; from any other store, downloaded and uploaded.
+     */
+    @Override
+    public StoredObject copyFrom(ObjectStore source, String fromKey, String version, String toKey) throws IOException {
+        if (!(source instanceof GcsObjectStore from) || !from.options.equals(options)) {
+            return ObjectStore.super.copyFrom(source, fromKey, version, toKey);
+        }
+        BlobId id = from.id(fromKey);
+        if (version != null) {
+            id = BlobId.of(id.getBucket(), id.getName(), from.generation(fromKey, version));
+        }
         try {
-            // a rewrite: server-side, in as many calls as GCS asks for (one inside a location and storage class)
-            Blob copy = storage()
-                    .copy(Storage.CopyRequest.of(id(fromKey), id(toKey)))
-                    .getResult();
+            Blob copy = storage().copy(Storage.CopyRequest.of(id, id(toKey))).getResult();
             return stored(toKey, copy);
         } catch (StorageException e) {
-            if (e.getCode() == 404) {
-                throw new NoSuchFileException(describe(fromKey), null, "no object to copy to " + describe(toKey));
+            if (e.getCode() == 404 && version != null && from.stat(fromKey).isPresent()) {
+                throw new ObjectChangedException(
+                        fromKey, from.describe(fromKey) + " is no longer generation " + version);
             }
-            throw failure("copy " + describe(fromKey) + " to", toKey, e);
+            if (e.getCode() == 404) {
+                throw new NoSuchFileException(from.describe(fromKey), null, "no object to copy to " + describe(toKey));
+            }
+            throw failure("copy " + from.describe(fromKey) + " to", toKey, e);
         }
     }
 

@@ -215,6 +215,33 @@ public abstract class SourceConformanceKit {
     }
 
     @Test
+    void aSplitIsCurrentUntilOneOfItsInputsChangesWhateverElseIsAdded() throws IOException {
+        for (String k : List.of("m/a.csv", "m/b.csv", "m/c.csv", "n/d.csv")) write(k, csv(k, 2));
+        Source s = source(1);
+        Split split = holding(new Planner(s, ledger).plan().splits(), "m/b.csv");
+        assertThat(s.current(split)).isTrue();
+
+        for (String k : List.of("a.csv", "m/a0.csv", "m/b.csv.bak", "m/bb.csv", "z.csv")) write(k, csv(k, 1));
+        assertThat(s.current(split))
+                .as("other inputs before, between and after its own do not matter")
+                .isTrue();
+        List<String> others = split.members().stream()
+                .map(Member::key)
+                .filter(k -> !k.equals("m/b.csv"))
+                .toList();
+        if (!others.isEmpty()) {
+            delete(others.getLast());
+            assertThat(s.current(split))
+                    .as("a removed input has no newer version to replace it")
+                    .isTrue();
+        }
+        write("m/b.csv", csv("changed", 5));
+        assertThat(s.current(split))
+                .as("a changed input makes the split stale where the source plans new versions")
+                .isEqualTo(!s.plansNewVersions());
+    }
+
+    @Test
     void anInputDeletedAfterPlanningIsNeverReadSilently() throws IOException {
         write("a.csv", csv("a", 2));
         write("gone.csv", csv("gone", 2));

@@ -266,6 +266,28 @@ public abstract class ObjectStoreConformanceKit {
     }
 
     @Test
+    void copiesFromAnotherRootTheVersionAskedFor() throws Exception {
+        try (ObjectStore other = openStore()) {
+            StoredObject v1 = other.write("in/a", "payload".getBytes(UTF_8), WriteCondition.none());
+
+            StoredObject copy = store.copyFrom(other, "in/a", v1.version(), "done/a");
+            assertThat(copy.key()).isEqualTo("done/a");
+            assertThat(copy.size()).isEqualTo(7);
+            assertThat(read("done/a", copy.version(), 0, -1)).isEqualTo("payload");
+            assertThat(other.stat("in/a")).as("a copy, not a move").isPresent();
+
+            other.write("in/a", "payload, then more".getBytes(UTF_8), WriteCondition.none());
+            assertThatThrownBy(() -> store.copyFrom(other, "in/a", v1.version(), "done/b"))
+                    .as("never another version than the one asked for")
+                    .isInstanceOf(ObjectChangedException.class);
+            assertThat(store.stat("done/b")).isEmpty();
+            assertThatThrownBy(() -> store.copyFrom(other, "in/missing", null, "done/c"))
+                    .isInstanceOf(NoSuchFileException.class)
+                    .hasMessageContaining("in/missing");
+        }
+    }
+
+    @Test
     void abortIncompleteWritesRemovesAKilledWrite() throws Exception {
         assume(Check.ABORT_INCOMPLETE_WRITES);
         store.write("out/done", "x".getBytes(UTF_8), WriteCondition.none());

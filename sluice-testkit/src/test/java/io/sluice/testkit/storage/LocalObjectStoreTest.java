@@ -43,6 +43,27 @@ class LocalObjectStoreTest extends ObjectStoreConformanceKit {
     }
 
     @Test
+    void aCopyFromAnotherFolderIsAHardLinkNotACopyOfTheBytes() throws IOException {
+        Path in = Files.createDirectories(tmp.resolve("in-" + UUID.randomUUID()));
+        Path done = Files.createDirectories(tmp.resolve("done-" + UUID.randomUUID()));
+        try (ObjectStore from = new LocalObjectStore(in);
+                ObjectStore to = new LocalObjectStore(done)) {
+            var v = from.write("a.csv", "x\n1\n".getBytes(UTF_8), WriteCondition.none());
+            to.copyFrom(from, "a.csv", v.version(), "a.csv");
+            Object source = Files.readAttributes(in.resolve("a.csv"), java.nio.file.attribute.BasicFileAttributes.class)
+                    .fileKey();
+            Object target = Files.readAttributes(
+                            done.resolve("a.csv"), java.nio.file.attribute.BasicFileAttributes.class)
+                    .fileKey();
+            assertThat(target).as("the same file under a second name").isEqualTo(source);
+            assertThat(Files.readString(done.resolve("a.csv"))).isEqualTo("x\n1\n");
+            try (var names = Files.list(done)) {
+                assertThat(names).as("no temp file left").containsExactly(done.resolve("a.csv"));
+            }
+        }
+    }
+
+    @Test
     void opensFileUrlsAndPlainPaths() throws IOException {
         try (ObjectStore byUrl = ObjectStores.open(tmp.resolve("store").toUri().toString(), Map.of())) {
             assertThat(byUrl).isInstanceOf(LocalObjectStore.class);
