@@ -26,10 +26,10 @@ import org.junit.jupiter.api.Test;
 
 /** The conformance kit and Azure's own cases against a real Azurite Blob service (npm azurite 3.37.0). */
 class AzureBlobStoreTest extends ObjectStoreConformanceKit {
-    private static final String CONTAINER = "kit";
+    static final String CONTAINER = "kit";
     private static final long BLOCK_SIZE = 1 << 20;
-    private static final AzuriteServer AZURITE = AzuriteServer.shared();
-    private static final Map<String, String> ENV = Map.of(AzureLocation.CONNECTION_STRING, AZURITE.connectionString());
+    static final AzuriteServer AZURITE = AzuriteServer.shared();
+    static final Map<String, String> ENV = Map.of(AzureLocation.CONNECTION_STRING, AZURITE.connectionString());
 
     static {
         containerClient(CONTAINER).createIfNotExists();
