@@ -8,23 +8,16 @@ import io.sluice.sinks.files.FilesSinkFactory;
 import io.sluice.spi.PipelineContext;
 import io.sluice.spi.sink.Sink;
 import io.sluice.spi.storage.ObjectStore;
-import io.sluice.spi.storage.StoredObject;
 import io.sluice.testkit.AzuriteServer;
 import io.sluice.testkit.sink.SinkConformanceKit;
-import java.io.InputStream;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.UUID;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -82,28 +75,14 @@ class AzureFilesSinkConformanceTest extends SinkConformanceKit {
         if (reader != null) reader.close();
     }
 
-    /** The csv blobs a reader listing the prefix finds, without Sluice's own names (those starting with {@code _}). */
+    /** The csv objects a reader listing the prefix finds, without Sluice's own keys (those starting with {@code _}). */
     @Override
     protected List<String> visibleRows(Connection duck) throws Exception {
-        List<Path> files = new ArrayList<>();
-        try (Stream<StoredObject> list = reader().list("", null)) {
-            for (StoredObject o : list.filter(
-                            o -> o.key().endsWith(".csv") && !o.key().startsWith("_"))
-                    .toList()) {
-                Path local = Files.createTempFile(dir, "visible-", ".csv");
-                try (InputStream in = reader().read(o.key(), o.version(), 0, -1)) {
-                    Files.copy(in, local, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                }
-                files.add(local);
-            }
-        }
-        return csvRows(duck, files);
+        return visibleCsvRows(duck, reader(), dir);
     }
 
     @Override
     protected Set<String> stored() throws Exception {
-        try (Stream<StoredObject> list = reader().list("", null)) {
-            return list.map(StoredObject::key).collect(Collectors.toCollection(TreeSet::new));
-        }
+        return storedKeys(reader());
     }
 }
