@@ -4,31 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.config.ConfigException;
-import io.sluice.config.Options;
-import io.sluice.config.Type;
-import io.sluice.config.Validator;
-import io.sluice.config.YamlReader;
 import io.sluice.pipeline.Assembly;
 import io.sluice.pipeline.Pipeline;
 import io.sluice.pipeline.PipelineLoader;
 import io.sluice.runner.LocalRunner;
 import io.sluice.runner.RunListener;
 import io.sluice.runner.RunSummary;
-import io.sluice.sinks.files.FilesSinkFactory;
-import io.sluice.spi.PipelineContext;
 import io.sluice.spi.sink.Sink;
 import io.sluice.spi.storage.ObjectStore;
-import io.sluice.testkit.sink.SinkConformanceKit;
+import io.sluice.testkit.sink.ObjectStoreSinkConformanceKit;
 import io.sluice.testkit.storage.S3ProxyServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.time.Clock;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The sink conformance kit on the files sink writing to S3 (S3Proxy, a real S3 server in its own JVM on loopback):
  * what a reader listing the bucket's prefix sees; then a run into it, and refused credentials.
  */
-class S3FilesSinkConformanceTest extends SinkConformanceKit {
+class S3FilesSinkConformanceTest extends ObjectStoreSinkConformanceKit {
     private static final S3ProxyServer SERVER = S3ObjectStoreTest.SERVER;
 
     static {
@@ -44,13 +34,8 @@ class S3FilesSinkConformanceTest extends SinkConformanceKit {
         SERVER.createBucket(S3ObjectStoreTest.BUCKET);
     }
 
-    @TempDir
-    Path dir;
-
     /** One prefix per test: every sink of a test writes there, as workers of one pipeline do. */
     private final String url = "s3://" + S3ObjectStoreTest.BUCKET + "/sink-" + UUID.randomUUID() + "/";
-
-    private ObjectStore reader;
 
     @Override
     protected Sink openSink() throws Exception {
@@ -59,14 +44,7 @@ class S3FilesSinkConformanceTest extends SinkConformanceKit {
 
     /** The sink on this test's prefix, with the credentials of this profile of {@link TestProfiles}. */
     private Sink sink(String profile) throws Exception {
-        FilesSinkFactory factory = new FilesSinkFactory();
-        String yaml = "path: " + url + "\nformat: csv\n" + s3(profile);
-        Options o = new Validator(dir, k -> null)
-                .validate(YamlReader.parse("sink.yaml", yaml), (Type.Obj) factory.options());
-        return factory.create(
-                o,
-                new PipelineContext(
-                        "kit", dir.resolve("p.yaml"), 1, io.sluice.spi.BadRecordPolicy.DEAD_LETTER, Clock.systemUTC()));
+        return filesSink("path: " + url + "\nformat: csv\n" + s3(profile));
     }
 
     private static String s3(String profile) {
@@ -119,26 +97,8 @@ class S3FilesSinkConformanceTest extends SinkConformanceKit {
         });
     }
 
-    private ObjectStore reader() throws Exception {
-        if (reader == null) {
-            reader = S3ObjectStoreTest.open(SERVER, url, Map.of());
-        }
-        return reader;
-    }
-
-    @AfterEach
-    void closeReader() throws Exception {
-        if (reader != null) reader.close();
-    }
-
-    /** The csv objects a reader listing the prefix finds, without Sluice's own keys (those starting with {@code _}). */
     @Override
-    protected List<String> visibleRows(Connection duck) throws Exception {
-        return visibleCsvRows(duck, reader(), dir);
-    }
-
-    @Override
-    protected Set<String> stored() throws Exception {
-        return storedKeys(reader());
+    protected ObjectStore openReader() throws Exception {
+        return S3ObjectStoreTest.open(SERVER, url, Map.of());
     }
 }

@@ -17,9 +17,6 @@ import io.sluice.spi.sink.OutputLocks;
 import io.sluice.spi.sink.Sink;
 import io.sluice.spi.sink.SinkWriter;
 import io.sluice.spi.sink.Written;
-import io.sluice.spi.storage.ObjectStore;
-import io.sluice.spi.storage.StoredObject;
-import java.io.InputStream;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Clock;
@@ -34,7 +31,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -139,34 +135,6 @@ public abstract class SinkConformanceKit {
             while (r.next()) rows.add(r.getString(1));
         }
         return rows;
-    }
-
-    /**
-     * The rows of the csv objects a reader listing {@code store} finds, without Sluice's own keys (those starting with
-     * {@code _}), as {@code tag|n}; each is downloaded into {@code tmp} for DuckDB to read.
-     */
-    protected static List<String> visibleCsvRows(Connection duck, ObjectStore store, java.nio.file.Path tmp)
-            throws Exception {
-        List<java.nio.file.Path> files = new ArrayList<>();
-        try (Stream<StoredObject> list = store.list("", null)) {
-            for (StoredObject o : list.filter(
-                            o -> o.key().endsWith(".csv") && !o.key().startsWith("_"))
-                    .toList()) {
-                java.nio.file.Path local = java.nio.file.Files.createTempFile(tmp, "visible-", ".csv");
-                try (InputStream in = store.read(o.key(), o.version(), 0, -1)) {
-                    java.nio.file.Files.copy(in, local, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                }
-                files.add(local);
-            }
-        }
-        return csvRows(duck, files);
-    }
-
-    /** Every key in {@code store}, bookkeeping included. */
-    protected static Set<String> storedKeys(ObjectStore store) throws java.io.IOException {
-        try (Stream<StoredObject> list = store.list("", null)) {
-            return list.map(StoredObject::key).collect(Collectors.toCollection(java.util.TreeSet::new));
-        }
     }
 
     private List<String> visible() throws Exception {
