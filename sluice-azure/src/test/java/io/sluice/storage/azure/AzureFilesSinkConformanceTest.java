@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The sink conformance kit on the files sink writing to an {@code az://} prefix of Azurite (a real Azure Blob service
@@ -16,9 +17,10 @@ import org.junit.jupiter.api.BeforeAll;
  * check runs.
  *
  * <p>The sink opens its store as a user's run does: the account key from AZURE_STORAGE_CONNECTION_STRING, which this
- * module's surefire execution {@code azure-files-sink} sets (Azurite's well-known key; the other tests here need it
+ * module's surefire execution {@code azure-files-sink} sets for the tests of this tag (Azurite's well-known key; the other tests here need it
  * unset), and Azurite's port in {@code azure.endpoint}.
  */
+@Tag("azure-connection-string")
 class AzureFilesSinkConformanceTest extends ObjectStoreSinkConformanceKit {
     /** One prefix per test: every sink of a test writes there, as workers of one pipeline do. */
     private final String url = "az://" + AzureBlobStoreTest.CONTAINER + "/sink-" + UUID.randomUUID() + "/";
