@@ -271,10 +271,6 @@ final class FilesSource implements Source {
             keys.addAll(notReady);
             return keys;
         }
-
-        Found found(String key) {
-            return byKey.get(key);
-        }
     }
 
     @Override
@@ -302,12 +298,6 @@ final class FilesSource implements Source {
         List<Member> members = units.stream().flatMap(u -> u.members().stream()).toList();
         long bytes = units.stream().mapToLong(Split::bytes).sum();
         return s.tail() ? TailPlanner.pack(units.getFirst().id(), members) : SplitNames.pack(members, bytes, null);
-    }
-
-    private static <T> List<T> concat(List<T> a, List<T> b) {
-        List<T> all = new ArrayList<>(a);
-        all.addAll(b);
-        return all;
     }
 
     /**

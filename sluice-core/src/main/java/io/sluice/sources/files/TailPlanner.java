@@ -39,11 +39,7 @@ final class TailPlanner {
     record Log(String identity, String key, Path path, long size, boolean compressed, String format) {}
 
     /** New bytes {@code [start, end)} of one log; {@code index} counts this log's ranges in one plan, from 0. */
-    private record Range(Log log, String generation, long start, long end, int index) {
-        long bytes() {
-            return end - start;
-        }
-    }
+    private record Range(Log log, String generation, long start, long end, int index) {}
 
     /** What a scan proposes: gzipped rotations as splits of their own, and the new ranges of plain logs to pack. */
     record Planned(List<Split> splits, List<Packing.Unit> units) {}
