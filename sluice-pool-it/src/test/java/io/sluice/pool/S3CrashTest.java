@@ -16,9 +16,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -96,8 +98,13 @@ class S3CrashTest {
         Path pipeline = killsPipeline(b, cycle);
         while (kills < 20) {
             Procs.Proc p = Procs.sluice("run", log, S3Buckets.env(), "run", pipeline.toString(), "--progress", "none");
-            // from JVM start-up through planning, reading, uploads and manifest writes
-            if (!p.process().waitFor(600 + random.nextInt(window), TimeUnit.MILLISECONDS)) {
+            // every other kill at a random moment from JVM start-up through planning, reading, uploads and manifest
+            // writes; the others soon after the first commit began, so that many land mid-run whatever the machine's
+            // speed (a kill at a random time lands before the first commit or after the last on a loaded machine)
+            boolean killed = kills % 2 == 0
+                    ? !p.process().waitFor(600 + random.nextInt(window), TimeUnit.MILLISECONDS)
+                    : !awaitFirstCommit(p, b[1], "out" + cycle + "/", random.nextInt(500));
+            if (killed) {
                 p.kill();
                 kills++;
                 if (someDoneNotAll(tmp.resolve("ledger-" + cycle + ".db"), "s3kills")) {
@@ -123,6 +130,28 @@ class S3CrashTest {
                 .as("every input row once (log %s)", log)
                 .isEqualTo(expected);
         assertThat(buckets.read(b[1], "out" + cycle + "/", "_dead_letter")).isEmpty();
+    }
+
+    /** The workers that committed splits of the pipeline so far. */
+    private static Set<String> owners(Path ledgerFile, String pipeline) throws Exception {
+        try (Ledger ledger = Backend.sqlite(ledgerFile).open(pipeline)) {
+            return ledger.splits(EnumSet.of(SplitState.DONE), 1000).stream()
+                    .map(SplitInfo::owner)
+                    .collect(Collectors.toSet());
+        }
+    }
+
+    /**
+     * Waits until the run wrote its first object under the output prefix (a commit began), then {@code thenMillis}
+     * more; false when the run ended before that.
+     */
+    private boolean awaitFirstCommit(Procs.Proc p, String bucket, String prefix, int thenMillis) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (buckets.objects(bucket, prefix).isEmpty()) {
+            if (p.process().waitFor(50, TimeUnit.MILLISECONDS)) return false;
+            if (System.nanoTime() > deadline) return true; // stuck: killed and counted like any other kill
+        }
+        return !p.process().waitFor(thenMillis, TimeUnit.MILLISECONDS);
     }
 
     /** Whether the kill landed mid-run: the ledger holds completed splits and others not completed. */
@@ -291,7 +320,12 @@ class S3CrashTest {
                 Thread.sleep(200);
             }
             Random random = new Random(5);
-            for (int round = 0; round < 15; round++) {
+            // 15 rounds, and more while one machine has committed nothing yet (on a loaded machine a worker's JVM
+            // may come up late and the other take every split until then)
+            long rounds = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            for (int round = 0;
+                    round < 15 || (owners(ledgerFile, name).size() < 2 && System.nanoTime() < rounds);
+                    round++) {
                 Thread.sleep(300 + random.nextInt(1200));
                 for (int k = 0; k < 2; k++) {
                     int f = random.nextInt(6);
@@ -315,12 +349,9 @@ class S3CrashTest {
             assertThat(rows)
                     .as("each input's latest version once (logs %s)", logs)
                     .isEqualTo(expected);
-            try (Ledger ledger = Backend.sqlite(ledgerFile).open(name)) {
-                assertThat(ledger.splits(EnumSet.of(SplitState.DONE), 1000))
-                        .extracting(SplitInfo::owner)
-                        .as("both machines committed splits")
-                        .contains("M1", "M2");
-            }
+            assertThat(owners(ledgerFile, name))
+                    .as("both machines committed splits")
+                    .contains("M1", "M2");
             for (Procs.Proc m : machines) {
                 assertThat(m.logText())
                         .as("%s's JVM took its own temp folder", m.name())
