@@ -103,7 +103,7 @@ class S3CrashTest {
             // speed (a kill at a random time lands before the first commit or after the last on a loaded machine)
             boolean killed = kills % 2 == 0
                     ? !p.process().waitFor(600 + random.nextInt(window), TimeUnit.MILLISECONDS)
-                    : !awaitFirstCommit(p, b[1], "out" + cycle + "/", random.nextInt(500));
+                    : stillRunningAfterFirstCommit(p, b[1], "out" + cycle + "/", random.nextInt(500));
             if (killed) {
                 p.kill();
                 kills++;
@@ -143,9 +143,10 @@ class S3CrashTest {
 
     /**
      * Waits until the run wrote its first object under the output prefix (a commit began), then {@code thenMillis}
-     * more; false when the run ended before that.
+     * more: true when the run is still going then (to be killed), false when it ended.
      */
-    private boolean awaitFirstCommit(Procs.Proc p, String bucket, String prefix, int thenMillis) throws Exception {
+    private boolean stillRunningAfterFirstCommit(Procs.Proc p, String bucket, String prefix, int thenMillis)
+            throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (buckets.objects(bucket, prefix).isEmpty()) {
             if (p.process().waitFor(50, TimeUnit.MILLISECONDS)) return false;
