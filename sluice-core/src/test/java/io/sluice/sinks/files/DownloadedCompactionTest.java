@@ -5,17 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.config.Options;
 import io.sluice.config.Validator;
 import io.sluice.config.YamlReader;
+import io.sluice.spi.storage.ForwardingObjectStore;
 import io.sluice.spi.storage.ObjectStore;
-import io.sluice.spi.storage.StoredObject;
-import io.sluice.spi.storage.WriteCondition;
 import io.sluice.storage.local.LocalObjectStore;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -47,70 +42,14 @@ class DownloadedCompactionTest extends CompactionTest {
     }
 
     /** A local folder that says it is not local, so that its objects are downloaded like a bucket's. */
-    private record Remote(ObjectStore local) implements ObjectStore {
-        @Override
-        public String root() {
-            return local.root();
-        }
-
-        @Override
-        public String describe(String key) {
-            return local.describe(key);
-        }
-
-        @Override
-        public Stream<StoredObject> list(String prefix, String startAfter) throws IOException {
-            return local.list(prefix, startAfter);
-        }
-
-        @Override
-        public Optional<StoredObject> stat(String key) throws IOException {
-            return local.stat(key);
-        }
-
-        @Override
-        public InputStream read(String key, String version, long offset, long length) throws IOException {
-            return local.read(key, version, offset, length);
-        }
-
-        @Override
-        public StoredObject write(String key, Path file, WriteCondition condition) throws IOException {
-            return local.write(key, file, condition);
-        }
-
-        @Override
-        public StoredObject write(String key, byte[] content, WriteCondition condition) throws IOException {
-            return local.write(key, content, condition);
-        }
-
-        @Override
-        public StoredObject copy(String fromKey, String toKey) throws IOException {
-            return local.copy(fromKey, toKey);
-        }
-
-        @Override
-        public void delete(String key) throws IOException {
-            local.delete(key);
-        }
-
-        @Override
-        public int abortIncompleteWrites(String prefix, Instant startedBefore) throws IOException {
-            return local.abortIncompleteWrites(prefix, startedBefore);
+    private static final class Remote extends ForwardingObjectStore {
+        Remote(ObjectStore local) {
+            super(local);
         }
 
         @Override
         public Capabilities capabilities() {
             return new Capabilities(false, false);
-        }
-
-        @Override
-        public String credentialSource() {
-            return local.credentialSource();
-        }
-
-        @Override
-        public void close() throws IOException {
-            local.close();
         }
     }
 }

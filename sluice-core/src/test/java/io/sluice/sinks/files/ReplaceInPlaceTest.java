@@ -8,23 +8,21 @@ import io.sluice.config.YamlReader;
 import io.sluice.spi.Member;
 import io.sluice.spi.OutputKey;
 import io.sluice.spi.Split;
+import io.sluice.spi.storage.ForwardingObjectStore;
 import io.sluice.spi.storage.ObjectStore;
 import io.sluice.spi.storage.StoredObject;
 import io.sluice.spi.storage.WriteCondition;
 import io.sluice.storage.local.LocalObjectStore;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -303,11 +301,9 @@ class ReplaceInPlaceTest {
     }
 
     /** A local store whose every write and delete lets the reader look once it is done. */
-    private final class Watched implements ObjectStore {
-        private final ObjectStore store;
-
+    private final class Watched extends ForwardingObjectStore {
         Watched(ObjectStore store) {
-            this.store = store;
+            super(store);
         }
 
         @Override
@@ -328,56 +324,6 @@ class ReplaceInPlaceTest {
         public void delete(String key) throws IOException {
             store.delete(key);
             look();
-        }
-
-        @Override
-        public String root() {
-            return store.root();
-        }
-
-        @Override
-        public String describe(String key) {
-            return store.describe(key);
-        }
-
-        @Override
-        public Stream<StoredObject> list(String prefix, String startAfter) throws IOException {
-            return store.list(prefix, startAfter);
-        }
-
-        @Override
-        public Optional<StoredObject> stat(String key) throws IOException {
-            return store.stat(key);
-        }
-
-        @Override
-        public InputStream read(String key, String version, long offset, long length) throws IOException {
-            return store.read(key, version, offset, length);
-        }
-
-        @Override
-        public StoredObject copy(String fromKey, String toKey) throws IOException {
-            return store.copy(fromKey, toKey);
-        }
-
-        @Override
-        public int abortIncompleteWrites(String prefix, Instant startedBefore) throws IOException {
-            return store.abortIncompleteWrites(prefix, startedBefore);
-        }
-
-        @Override
-        public Capabilities capabilities() {
-            return store.capabilities();
-        }
-
-        @Override
-        public String credentialSource() {
-            return store.credentialSource();
-        }
-
-        @Override
-        public void close() throws IOException {
-            store.close();
         }
     }
 }

@@ -13,18 +13,16 @@ import io.sluice.spi.source.ReadContext;
 import io.sluice.spi.source.Skipped;
 import io.sluice.spi.source.Source;
 import io.sluice.spi.source.SplitReader;
+import io.sluice.spi.storage.ForwardingObjectStore;
 import io.sluice.spi.storage.ObjectStore;
 import io.sluice.spi.storage.StoredObject;
-import io.sluice.spi.storage.WriteCondition;
 import io.sluice.storage.local.LocalObjectStore;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -246,77 +244,16 @@ class FilesSourceListingTest {
     }
 
     /** A real store that counts the objects its listings have handed out. */
-    private static final class CountingStore implements ObjectStore {
-        private final ObjectStore store;
+    private static final class CountingStore extends ForwardingObjectStore {
         final AtomicLong listed = new AtomicLong();
 
         CountingStore(ObjectStore store) {
-            this.store = store;
+            super(store);
         }
 
         @Override
         public Stream<StoredObject> list(String prefix, String startAfter) throws IOException {
             return store.list(prefix, startAfter).peek(o -> listed.incrementAndGet());
-        }
-
-        @Override
-        public String root() {
-            return store.root();
-        }
-
-        @Override
-        public String describe(String key) {
-            return store.describe(key);
-        }
-
-        @Override
-        public Optional<StoredObject> stat(String key) throws IOException {
-            return store.stat(key);
-        }
-
-        @Override
-        public InputStream read(String key, String version, long offset, long length) throws IOException {
-            return store.read(key, version, offset, length);
-        }
-
-        @Override
-        public StoredObject write(String key, Path file, WriteCondition condition) throws IOException {
-            return store.write(key, file, condition);
-        }
-
-        @Override
-        public StoredObject write(String key, byte[] content, WriteCondition condition) throws IOException {
-            return store.write(key, content, condition);
-        }
-
-        @Override
-        public StoredObject copy(String fromKey, String toKey) throws IOException {
-            return store.copy(fromKey, toKey);
-        }
-
-        @Override
-        public void delete(String key) throws IOException {
-            store.delete(key);
-        }
-
-        @Override
-        public int abortIncompleteWrites(String prefix, Instant startedBefore) throws IOException {
-            return store.abortIncompleteWrites(prefix, startedBefore);
-        }
-
-        @Override
-        public Capabilities capabilities() {
-            return store.capabilities();
-        }
-
-        @Override
-        public String credentialSource() {
-            return store.credentialSource();
-        }
-
-        @Override
-        public void close() throws IOException {
-            store.close();
         }
     }
 }
