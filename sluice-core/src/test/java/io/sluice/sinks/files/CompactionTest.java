@@ -376,6 +376,26 @@ class CompactionTest {
     }
 
     @Test
+    void aPartialWrittenAgainAfterAResetWhileACompactionDeletesTheFoldedOnesIsKept() throws Exception {
+        for (int i = 0; i < 4; i++) run("s" + i, i * 20, i * 20 + 20, i + 1);
+        // between the compaction's commit and its deletes: a reset, and s0 runs again over changed input
+        sink.partialStore().afterStep = s -> {
+            if (!s.equals("manifest committed")) return;
+            done.clear();
+            try {
+                run("s0", 900, 947, 5);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        assertThat(compact(4)).isEqualTo(4);
+        assertThat(files(partials()))
+                .as("the new partial is not one the compaction folded")
+                .containsExactly("part-" + FilesSink.hash("s0") + ".parquet");
+        assertThat(totals()).isNotEmpty().isEqualTo(oracle());
+    }
+
+    @Test
     void aSplitThatFailedIsNotFoldedUntilItIsDone() throws Exception {
         for (int i = 0; i < 6; i++) run("s" + i, i * 20, i * 20 + 20, i + 1);
         // s6 committed its partial but failed before the ledger recorded it done (then retried later)
