@@ -306,18 +306,16 @@ final class PartialStore {
         segments.keySet().retainAll(m.segments());
         afterStep.accept("manifest committed");
 
-        // what follows only removes objects that no merge reads any more
+        // what follows only removes objects that no merge reads any more: the partials just folded, and those of
+        // splits folded before (left by a crash, or written again by a stale worker); each looked at once
+        Set<String> foldedNames = m.partialNames();
         int n = 0;
-        for (Fresh f : v.fresh()) {
-            deleteIfUnchanged(f.object());
+        for (Map.Entry<String, StoredObject> listed : v.listed().entrySet()) {
+            if (!foldedNames.contains(listed.getKey())) continue;
+            deleteIfUnchanged(listed.getValue());
             if (++n == 1) afterStep.accept("first partial deleted");
         }
         afterStep.accept("partials deleted");
-        Set<String> foldedNames = m.partialNames();
-        for (Map.Entry<String, StoredObject> listed : v.listed().entrySet()) {
-            // left by a crash, or a stale worker
-            if (foldedNames.contains(listed.getKey())) deleteIfUnchanged(listed.getValue());
-        }
         for (String f : compactedNames()) {
             boolean ours = f.startsWith("c-") || f.startsWith("s-");
             if (ours
