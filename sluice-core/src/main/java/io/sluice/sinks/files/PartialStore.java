@@ -182,20 +182,21 @@ final class PartialStore {
                 relistedFor = newest.name();
             }
             Map<String, StoredObject> listed = listed();
-            Manifest again = newest();
-            if (!Objects.equals(name(newest), name(again))) continue;
+            Map<String, StoredObject> compacted = compacted();
+            if (!Objects.equals(name(newest), newestName(compacted))) continue;
             Manifest base = usable(newest, completions) ? newest : null;
             StoredObject baseData = null;
             if (base != null) {
-                String key = COMPACTED + base.data();
-                baseData = store.stat(key)
-                        .orElseThrow(() -> new NoSuchFileException(
-                                store.describe(key),
-                                null,
-                                "the partials of "
-                                        + base.splits().size()
-                                        + " split(s) folded into this file are missing; run `sluice reset --yes` "
-                                        + "and run again to rebuild every partial from the input"));
+                // listed with its manifest: it was written before it, and is deleted only after a newer one
+                baseData = compacted.get(base.data());
+                if (baseData == null) {
+                    throw new NoSuchFileException(
+                            store.describe(COMPACTED + base.data()),
+                            null,
+                            "the partials of " + base.splits().size()
+                                    + " split(s) folded into this file are missing; run `sluice reset --yes` "
+                                    + "and run again to rebuild every partial from the input");
+                }
             }
             List<Fresh> fresh = new ArrayList<>();
             for (Done d : done) {
@@ -400,14 +401,18 @@ final class PartialStore {
         return listed;
     }
 
-    /** The names of the objects in the compacted folder. */
-    private List<String> compactedNames() throws IOException {
-        List<String> names = new ArrayList<>();
+    /** The objects in the compacted folder, by name, as listed. */
+    private Map<String, StoredObject> compacted() throws IOException {
+        Map<String, StoredObject> objects = new HashMap<>();
         for (StoredObject o : list(COMPACTED)) {
             String name = o.key().substring(COMPACTED.length());
-            if (!name.contains("/")) names.add(name);
+            if (!name.contains("/")) objects.put(name, o);
         }
-        return names;
+        return objects;
+    }
+
+    private Collection<String> compactedNames() throws IOException {
+        return compacted().keySet();
     }
 
     private List<StoredObject> list(String prefix) throws IOException {
@@ -420,10 +425,7 @@ final class PartialStore {
 
     /** The committed manifest with the highest number, or null. */
     private Manifest newest() throws IOException {
-        String newest = null;
-        for (String f : compactedNames()) {
-            if (f.startsWith("c-") && f.endsWith(".json") && (newest == null || f.compareTo(newest) > 0)) newest = f;
-        }
+        String newest = newestName(compacted());
         if (newest == null) return null;
         Manifest m = cached;
         if (m != null && m.name().equals(newest)) return m;
@@ -443,6 +445,15 @@ final class PartialStore {
         cached = m;
         segments.keySet().retainAll(m.segments());
         return m;
+    }
+
+    /** The name of the committed manifest with the highest number among these objects, or null. */
+    private static String newestName(Map<String, StoredObject> compacted) {
+        String newest = null;
+        for (String f : compacted.keySet()) {
+            if (f.startsWith("c-") && f.endsWith(".json") && (newest == null || f.compareTo(newest) > 0)) newest = f;
+        }
+        return newest;
     }
 
     private long nextSeq() throws IOException {
