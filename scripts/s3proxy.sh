@@ -1,4 +1,4 @@
-# Sourced by scripts that need an S3-compatible server on this machine (examples/focus-aws-s3/run.sh, bench/b7.sh):
+# Sourced by scripts that need an S3-compatible server on this machine (examples/*-s3/run.sh, bench/b7.sh):
 # S3Proxy with its filesystem back end (each bucket a folder, each object a file) on a random loopback port.
 # Needs JAVA_HOME (find_java in env.sh) and mvn (ensure_maven).
 
@@ -55,4 +55,31 @@ EOF
   ) >"$3" 2>&1 &
   S3_PID=$!
   wait_port "$S3_PORT" "$S3_PID" S3Proxy "$3"
+}
+
+# s3proxy_example DIR: S3Proxy for an example's run.sh in DIR, its buckets in DIR/data/s3/, stopped when the script
+# exits. Its keys are exported where the pipeline's S3 client finds any AWS credentials (the default chain).
+s3proxy_example() {
+  export AWS_ACCESS_KEY_ID=example-access-key AWS_SECRET_ACCESS_KEY=example-secret-key AWS_REGION=us-east-1
+  unset AWS_PROFILE AWS_SESSION_TOKEN
+  s3proxy_start "$1/data" "$1/data/s3" "$1/data/s3proxy.log"
+  trap 'kill "$S3_PID"; wait "$S3_PID" 2>/dev/null || true' EXIT
+  export S3_ENDPOINT
+}
+
+# s3 METHOD PATH [CURL ARGS...]: one signed request to the server (the payload itself is not signed: plain http here).
+# Needs curl 7.75 or newer (--aws-sigv4).
+s3() {
+  local method=$1 path=$2
+  shift 2
+  curl -fsS -X "$method" --aws-sigv4 "aws:amz:$AWS_REGION:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
+    -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$@" "$S3_ENDPOINT/$path"
+}
+
+# s3_buckets NAME...: creates the buckets that are not there yet (S3 answers 409 to creating one twice).
+s3_buckets() {
+  local bucket
+  for bucket; do
+    s3 HEAD "$bucket" -I >/dev/null 2>&1 || s3 PUT "$bucket" >/dev/null
+  done
 }

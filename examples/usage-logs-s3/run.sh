@@ -12,20 +12,8 @@ ensure_maven
 command -v curl >/dev/null || die "this example reads the totals back with curl: install it (apt-get install curl)"
 [ -d "$here/../usage-logs/data/logs" ] || "$here/../usage-logs/generate.sh"
 
-# S3Proxy's keys, which the pipeline's S3 client finds where it finds any AWS credentials (the default chain).
-export AWS_ACCESS_KEY_ID=example-access-key AWS_SECRET_ACCESS_KEY=example-secret-key AWS_REGION=us-east-1
-unset AWS_PROFILE AWS_SESSION_TOKEN
-s3proxy_start "$here/data" "$here/data/s3" "$here/data/s3proxy.log"
-trap 'kill "$S3_PID"; wait "$S3_PID" 2>/dev/null || true' EXIT
-export S3_ENDPOINT
-
-s3() {
-  local method=$1 path=$2
-  shift 2
-  curl -fsS -X "$method" --aws-sigv4 "aws:amz:$AWS_REGION:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
-    -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$@" "$S3_ENDPOINT/$path"
-}
-s3 HEAD usage-lake -I >/dev/null 2>&1 || s3 PUT usage-lake >/dev/null
+s3proxy_example "$here"
+s3_buckets usage-lake
 
 "$here/../../sluice" run "$here/pipeline.yaml" --mode once "$@" || code=$?
 totals="$here/data/totals.csv"
