@@ -51,13 +51,10 @@ import org.junit.jupiter.api.io.TempDir;
  * replays every split.
  */
 class S3AggregateTest {
-    private static final S3ProxyServer SERVER = S3ProxyServer.shared();
-    private static final String BUCKET = "sluice-aggregate";
+    /** The bucket and profiles of {@link S3ObjectStoreTest}, which makes them; a prefix per test. */
+    private static final S3ProxyServer SERVER = S3ObjectStoreTest.SERVER;
 
-    static {
-        TestProfiles.install();
-        SERVER.createBucket(BUCKET);
-    }
+    private static final String BUCKET = S3ObjectStoreTest.BUCKET;
 
     @TempDir
     Path dir;
