@@ -441,7 +441,8 @@ final class FilesSink implements Sink, PartialResults {
         String key = manifest(name);
         boolean conditional = store.capabilities().conditionalWrites();
         Optional<String> version = conditional ? store.stat(key).map(StoredObject::version) : Optional.empty();
-        Set<String> previous = files(key);
+        // none there: nothing to read (one written meanwhile fails this commit's If-None-Match)
+        Set<String> previous = conditional && version.isEmpty() ? Set.of() : files(key);
         java.util.Map<String, String> versions = new java.util.HashMap<>();
         // a key no manifest lists holds nothing of Sluice's (a manifest lists every file before it is written): absent
         for (String rel : conditional ? produced : List.<String>of()) {
