@@ -15,6 +15,7 @@ import io.sluice.spi.storage.WriteCondition;
 import io.sluice.storage.local.LocalObjectStore;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -95,6 +96,25 @@ class CommitRequestsTest {
         assertThat(on(name + ".csv"))
                 .as("its version, for If-Match, then the write")
                 .containsExactly("HEAD " + name + ".csv", "PUT " + name + ".csv");
+        String versions = "_sluice/versions/" + FilesSink.hash("a.csv") + "/";
+        assertThat(requests.stream().filter(r -> r.contains(" " + versions)))
+                .as("v2's record written If-None-Match (not looked for first), then the key's records listed")
+                .hasSize(2)
+                .first()
+                .asString()
+                .startsWith("PUT " + versions + name + "~" + FilesSink.hash("v2"));
+        assertThat(requests).contains("LIST " + versions);
+    }
+
+    @Test
+    void aVersionCommittedAgainFindsItsRecordInPlace() throws Exception {
+        FilesSink sink = sink();
+        commit(sink, version("a.csv", "v2"));
+        requests.clear();
+        commit(sink, version("a.csv", "v2")); // a replay: the record's If-None-Match fails, and that is fine
+        assertThat(requests).anyMatch(r -> r.startsWith("PUT _sluice/versions/"));
+        assertThat(Files.readAllLines(dir.resolve("out").resolve(FilesSink.name("a.csv") + ".csv")))
+                .containsExactly("i", "0", "1", "2");
     }
 
     /** Requests by verb and key; says its conditional writes are atomic, as an object store's are. */
