@@ -117,6 +117,22 @@ class CommitRequestsTest {
                 .containsExactly("i", "0", "1", "2");
     }
 
+    @Test
+    void aLogsRangeLooksForItsKeysFirstVersionWithoutDeletingWhatIsAbsent() throws Exception {
+        FilesSink sink = sink();
+        requests.clear();
+        commit(
+                sink,
+                new Split(
+                        "log.csv#0-100",
+                        List.of(new Member("log.csv", "v1", 0, 100, null)),
+                        100,
+                        null,
+                        new OutputKey("log.csv", "v1", 0, 100)));
+        assertThat(requests).contains("GET " + FilesSink.MANIFESTS + FilesSink.name("log.csv") + ".json");
+        assertThat(requests).noneMatch(r -> r.startsWith("DELETE "));
+    }
+
     /** Requests by verb and key; says its conditional writes are atomic, as an object store's are. */
     private final class Counted extends ForwardingObjectStore {
         Counted(ObjectStore store) {
