@@ -183,7 +183,7 @@ final class FilesSource implements Source {
         if (s.marker().isEmpty()) return batch.size();
         String lastKey = batch.getLast().key();
         for (int i = 0; i < batch.size(); i++) {
-            if (lastKey.compareTo(batch.get(i).key() + s.marker().get()) < 0) return i;
+            if (byUtf8(lastKey, batch.get(i).key() + s.marker().get()) < 0) return i; // the listing's order
         }
         return batch.size();
     }
