@@ -1,4 +1,4 @@
-# Sourced by scripts that need an S3-compatible server on this machine (examples/focus-aws-s3/run.sh, bench/b7.sh):
+# Sourced by scripts that need an S3-compatible server on this machine (examples/*-s3/run.sh, bench/b7.sh):
 # S3Proxy with its filesystem back end (each bucket a folder, each object a file) on a random loopback port.
 # Needs JAVA_HOME (find_java in env.sh) and mvn (ensure_maven).
 
@@ -55,4 +55,18 @@ EOF
   ) >"$3" 2>&1 &
   S3_PID=$!
   wait_port "$S3_PORT" "$S3_PID" S3Proxy "$3"
+}
+
+# s3 METHOD PATH [CURL ARGS...]: one signed request to the server at S3_ENDPOINT with AWS_ACCESS_KEY_ID,
+# AWS_SECRET_ACCESS_KEY and AWS_REGION (the payload itself is not signed: plain http here). Needs curl 7.75 or newer.
+s3() {
+  local method=$1 path=$2
+  shift 2
+  curl -fsS -X "$method" --aws-sigv4 "aws:amz:$AWS_REGION:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
+    -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$@" "$S3_ENDPOINT/$path"
+}
+
+# s3_bucket NAME: creates the bucket unless it is there (S3 answers 409 to creating one twice).
+s3_bucket() {
+  s3 HEAD "$1" -I >/dev/null 2>&1 || s3 PUT "$1" >/dev/null
 }

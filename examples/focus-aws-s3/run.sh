@@ -19,17 +19,8 @@ s3proxy_start "$here/data" "$here/data/s3" "$here/data/s3proxy.log"
 trap 'kill "$S3_PID"; wait "$S3_PID" 2>/dev/null || true' EXIT
 export S3_ENDPOINT
 
-# s3 METHOD PATH [CURL ARGS...]: one signed request to the server (the payload itself is not signed: plain http here).
-s3() {
-  local method=$1 path=$2
-  shift 2
-  curl -fsS -X "$method" --aws-sigv4 "aws:amz:$AWS_REGION:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
-    -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$@" "$S3_ENDPOINT/$path"
-}
-
-for bucket in billing-exports finops-lake; do
-  s3 HEAD "$bucket" -I >/dev/null 2>&1 || s3 PUT "$bucket" >/dev/null # S3 answers 409 to creating one twice
-done
+s3_bucket billing-exports
+s3_bucket finops-lake
 (cd "$here/../focus-aws/input" && find . -name '*.csv.gz' | sort) | while read -r f; do
   s3 PUT "billing-exports/cur/${f#./}" -T "$here/../focus-aws/input/${f#./}" >/dev/null
   echo "uploaded s3://billing-exports/cur/${f#./}"

@@ -19,13 +19,7 @@ s3proxy_start "$here/data" "$here/data/s3" "$here/data/s3proxy.log"
 trap 'kill "$S3_PID"; wait "$S3_PID" 2>/dev/null || true' EXIT
 export S3_ENDPOINT
 
-s3() {
-  local method=$1 path=$2
-  shift 2
-  curl -fsS -X "$method" --aws-sigv4 "aws:amz:$AWS_REGION:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
-    -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$@" "$S3_ENDPOINT/$path"
-}
-s3 HEAD usage-lake -I >/dev/null 2>&1 || s3 PUT usage-lake >/dev/null
+s3_bucket usage-lake
 
 "$here/../../sluice" run "$here/pipeline.yaml" --mode once "$@" || code=$?
 totals="$here/data/totals.csv"
