@@ -227,7 +227,7 @@ class S3CrashTest {
             assertThat(before).as("B's output").isNotEmpty();
 
             a.resume();
-            FencingTest.awaitLog(a, "lost: split " + heldByA.id());
+            a.awaitLog("lost: split " + heldByA.id(), 180);
 
             assertThat(buckets.objects(b[1], "out/"))
                     .as("A replaced or added nothing (same keys, same ETags)")
