@@ -177,6 +177,34 @@ class SplitExecutionTest {
         assertThat(outputRows()).as("nothing committed under the stale claim").isEmpty();
     }
 
+    /** As a run ends, whatever became of the split, the sink removes what it made for the run alone (once). */
+    @Test
+    void theSinkIsFinishedOnceWhetherTheSplitRanOrNot() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger finished = new java.util.concurrent.atomic.AtomicInteger();
+        io.sluice.spi.sink.Sink counted = (io.sluice.spi.sink.Sink) Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {io.sluice.spi.sink.Sink.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("finish")) finished.incrementAndGet();
+                    try {
+                        return method.invoke(real.sink(), args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        Assembly a = new Assembly(real.pipeline(), real.source(), real.steps(), counted, ledger, "memory");
+
+        String b = splitOf.get("b.csv");
+        assertThat(new LocalRunner(a, clock, "pod", RunListener.NONE)
+                        .runSplit(b)
+                        .outcome())
+                .isEqualTo(SplitExecution.Outcome.DONE);
+        assertThat(finished).hasValue(1);
+        assertThat(new LocalRunner(a, clock, "pod", RunListener.NONE)
+                        .runSplit("no-such-split")
+                        .outcome())
+                .isEqualTo(SplitExecution.Outcome.UNKNOWN);
+        assertThat(finished).hasValue(2);
+    }
+
     @Test
     void anUnknownSplitIsSaidToBeUnknown() throws Exception {
         SplitExecution.Result result = runner(ledger, "pod").runSplit("no-such-split");

@@ -418,10 +418,15 @@ final class FilesSink implements Sink, PartialResults {
         }
     }
 
-    /** Removes a committed output: its files, then its manifest. */
+    /**
+     * Removes a committed output: its files, then its manifest. No manifest, nothing to remove: a log's every range
+     * looks for its key's first version this way, and a DELETE of what is absent is one more request each time.
+     */
     private void remove(String name) throws IOException {
         String manifest = manifest(name);
-        for (String rel : files(manifest)) store.delete(rel);
+        Optional<Manifest> output = Manifest.read(store, manifest);
+        if (output.isEmpty()) return;
+        for (String rel : output.get().files()) store.delete(rel);
         store.delete(manifest);
     }
 
@@ -441,7 +446,8 @@ final class FilesSink implements Sink, PartialResults {
         String key = manifest(name);
         boolean conditional = store.capabilities().conditionalWrites();
         Optional<String> version = conditional ? store.stat(key).map(StoredObject::version) : Optional.empty();
-        Set<String> previous = files(key);
+        // none there: nothing to read (one written meanwhile fails this commit's If-None-Match)
+        Set<String> previous = conditional && version.isEmpty() ? Set.of() : files(key);
         java.util.Map<String, String> versions = new java.util.HashMap<>();
         // a key no manifest lists holds nothing of Sluice's (a manifest lists every file before it is written): absent
         for (String rel : conditional ? produced : List.<String>of()) {

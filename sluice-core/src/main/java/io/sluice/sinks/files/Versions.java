@@ -43,7 +43,8 @@ final class Versions {
      * Records that the output {@code name} holds this version of the key, before its files are written: a crash after
      * that leaves them findable by the next version too. The first version of a whole file or a pack (split id = output
      * key) needs no record. The record's name says all a commit decides by ({@code NAME~VERSION HASH~START~END.json},
-     * so deciding reads no object); it holds the split id, for people. Written only if absent: a record never changes.
+     * so deciding reads no object); it holds the split id, for people. Written only if absent: a record never changes
+     * (the condition is the check: no HEAD first).
      */
     void record(Split split, String name, OutputKey key) throws IOException {
         if (split.id().equals(key.key())) return;
@@ -51,14 +52,13 @@ final class Versions {
                 + String.join(
                         "~", name, FilesSink.hash(key.version()), Long.toString(key.start()), Long.toString(key.end()))
                 + ".json";
-        if (store.stat(entry).isPresent()) return;
         try {
             store.write(
                     entry,
                     JSON.writeValueAsBytes(Map.of("split", split.id(), "version", key.version())),
                     WriteCondition.ifAbsent());
         } catch (ObjectChangedException e) {
-            // written meanwhile by an earlier attempt of the split: the same record
+            // written by an earlier attempt of the split (or a replay): the same record
         }
     }
 

@@ -183,7 +183,7 @@ final class FilesSource implements Source {
         if (s.marker().isEmpty()) return batch.size();
         String lastKey = batch.getLast().key();
         for (int i = 0; i < batch.size(); i++) {
-            if (lastKey.compareTo(batch.get(i).key() + s.marker().get()) < 0) return i;
+            if (byUtf8(lastKey, batch.get(i).key() + s.marker().get()) < 0) return i; // the listing's order
         }
         return batch.size();
     }
@@ -662,8 +662,7 @@ final class FilesSource implements Source {
             String version = m.fingerprint();
             if (s.storage().local() || !m.isWhole()) {
                 // a local file read in place is checked here; a downloaded object by its GET
-                Optional<Part> part =
-                        openMember(m, f, split.payload(), scratch.resolve((n++) + "-" + name(m.key())), left);
+                Optional<Part> part = openMember(split, m, f, scratch.resolve((n++) + "-" + name(m.key())), left);
                 part.ifPresent(parts::add);
                 continue;
             }
@@ -679,7 +678,7 @@ final class FilesSource implements Source {
                 s.storage().spool(m.key(), null, 0, -1, null, spool); // on_change: ignore: read what is there now
             } catch (NoSuchFileException e) {
                 Files.deleteIfExists(spool);
-                left.add(deleted(m));
+                left.add(deleted(split, m));
                 continue;
             }
             parts.add(Part.whole(spool, m.key()));
@@ -688,12 +687,12 @@ final class FilesSource implements Source {
     }
 
     /** A member read in place (a whole local file) or spooled (a byte range); empty when left out as stale. */
-    private Optional<Part> openMember(Member m, String format, String payload, Path spool, List<Skipped> left)
+    private Optional<Part> openMember(Split split, Member m, String format, Path spool, List<Skipped> left)
             throws IOException {
         Optional<StoredObject> now = s.storage().local() ? s.storage().stat(m.key()) : Optional.empty();
         if (s.storage().local()) {
             if (now.isEmpty()) {
-                left.add(deleted(m));
+                left.add(deleted(split, m));
                 return Optional.empty();
             }
             String current = s.storage().fingerprint(now.get());
@@ -711,7 +710,7 @@ final class FilesSource implements Source {
         }
         boolean header = format.equals("csv") && s.header() && m.start() > 0;
         try {
-            byte[] head = header ? RangePayload.header(payload).orElse(null) : null;
+            byte[] head = header ? RangePayload.header(split.payload()).orElse(null) : null;
             if (header && head == null) head = s.storage().headerLine(m.key(), m.fingerprint(), false);
             s.storage().spool(m.key(), m.fingerprint(), m.start(), m.end(), head, spool);
         } catch (ObjectChangedException e) {
@@ -723,7 +722,7 @@ final class FilesSource implements Source {
             throw rangeNoLongerFits(m, "another version");
         } catch (NoSuchFileException e) {
             Files.deleteIfExists(spool);
-            left.add(deleted(m));
+            left.add(deleted(split, m));
             return Optional.empty();
         }
         return Optional.of(new Part(spool, m.key(), s.storage().shift(m.key(), m.fingerprint(), m.start(), header)));
@@ -740,12 +739,23 @@ final class FilesSource implements Source {
      * An input deleted between its listing and its read: nothing is left to read, so retrying cannot help. It is left
      * out with its reason (the run reports it) and the split's other members are read; if the key is written again,
      * that is a new version, planned by the next listing.
+     *
+     * <p>Not in a pack planned again for a changed file ({@link #repack}): its output replaces the pack's earlier
+     * output, which holds this input's rows, so leaving it out would drop them. The split fails instead, as planning
+     * refuses such a pack when one of its files is no longer listed.
      */
-    private Skipped deleted(Member m) {
-        return Skipped.because(
-                m.key(),
-                (s.storage().local() ? "file " : "object ") + s.storage().describe(m.key())
-                        + " was deleted after it was listed");
+    private Skipped deleted(Split split, Member m) throws NoSuchFileException {
+        String what = (s.storage().local() ? "file " : "object ") + s.storage().describe(m.key());
+        if (split.members().size() > 1 && !SplitNames.firstPack(split)) {
+            throw new NoSuchFileException(
+                    s.storage().describe(m.key()),
+                    null,
+                    what + " was deleted after it was listed, and it was packed with the split's other files (split "
+                            + split.outputKey().key() + "), whose output this split replaces: read without it, the "
+                            + "output would lose its rows; restore it and `sluice retry` the pipeline, or start over: "
+                            + "`sluice reset --yes` the pipeline and run it");
+        }
+        return Skipped.because(m.key(), what + " was deleted after it was listed");
     }
 
     private static IOException rangeNoLongerFits(Member m, String current) {

@@ -592,6 +592,28 @@ class FilesSourceTest {
         }
     }
 
+    @Test
+    void aFileDeletedFromAPackPlannedAgainFailsItsSplitInsteadOfDroppingItsRowsFromTheOutput() throws IOException {
+        file("a.csv", "x\n1\n");
+        file("b.csv", "x\n2\n");
+        file("c.csv", "x\n3\n");
+        Source s = source("path: in");
+        Split p1 = TestSources.plan(s, ledger).splits().getFirst();
+        file("b.csv", "x\n2\n22\n", OLD + 5_000);
+        Split p2 = TestSources.plan(s, ledger).splits().getFirst();
+        assertThat(outputKey(p2).key()).isEqualTo(p1.id());
+        Files.delete(in.resolve("c.csv")); // unchanged: its rows are in the output p2 replaces
+
+        java.nio.file.NoSuchFileException e = catchThrowableOfType(
+                java.nio.file.NoSuchFileException.class,
+                () -> TestSources.open(s, p2, Files.createDirectories(dir.resolve("scratch"))));
+        assertThat(e.getFile()).isEqualTo(in.resolve("c.csv").toString());
+        assertThat(e.getReason())
+                .contains("deleted after it was listed")
+                .contains("lose its rows")
+                .contains("restore it");
+    }
+
     // ---- start_after and after ----------------------------------------------------------------------
 
     @Test

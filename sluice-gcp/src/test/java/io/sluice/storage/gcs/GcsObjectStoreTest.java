@@ -61,7 +61,8 @@ class GcsObjectStoreTest extends ObjectStoreConformanceKit {
                     NO_GENERATION + "; and its one-request upload ignores " + "ifGenerationMatch"),
             Map.entry("deletesAndDeletingNothingIsNoError", NO_GENERATION),
             Map.entry("copiesInsideTheStore", NO_GENERATION),
-            Map.entry("copiesFromAnotherRootTheVersionAskedFor", NO_GENERATION));
+            Map.entry("copiesFromAnotherRootTheVersionAskedFor", NO_GENERATION),
+            Map.entry("copiesFromAStoreOfAnotherKindTheVersionAskedFor", NO_GENERATION));
 
     @BeforeEach
     void skipWhatTheFakeCannotDo(TestInfo test) {

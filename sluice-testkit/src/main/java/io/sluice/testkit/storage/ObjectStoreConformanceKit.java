@@ -287,6 +287,35 @@ public abstract class ObjectStoreConformanceKit {
         }
     }
 
+    /** The download-and-upload path ({@link ObjectStore#copyFrom}'s default), from a store this one cannot copy from. */
+    @Test
+    void copiesFromAStoreOfAnotherKindTheVersionAskedFor() throws Exception {
+        try (ObjectStore other = openStore()) {
+            ObjectStore elsewhere = (ObjectStore) java.lang.reflect.Proxy.newProxyInstance(
+                    ObjectStore.class.getClassLoader(), new Class<?>[] {ObjectStore.class}, (proxy, method, args) -> {
+                        try {
+                            return method.invoke(other, args);
+                        } catch (java.lang.reflect.InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
+            StoredObject v1 = other.write("in/a", "payload".getBytes(UTF_8), WriteCondition.none());
+
+            StoredObject copy = store.copyFrom(elsewhere, "in/a", v1.version(), "done/a");
+            assertThat(read("done/a", copy.version(), 0, -1)).isEqualTo("payload");
+
+            other.write("in/a", "payload, then more".getBytes(UTF_8), WriteCondition.none());
+            assertThatThrownBy(() -> store.copyFrom(elsewhere, "in/a", v1.version(), "done/b"))
+                    .as("never another version than the one asked for")
+                    .isInstanceOf(ObjectChangedException.class);
+            assertThat(store.stat("done/b")).isEmpty();
+            assertThatThrownBy(() -> store.copyFrom(elsewhere, "in/missing", null, "done/c"))
+                    .isInstanceOf(NoSuchFileException.class)
+                    .hasMessageContaining("in/missing");
+            assertThat(store.stat("done/c")).isEmpty();
+        }
+    }
+
     @Test
     void abortIncompleteWritesRemovesAKilledWrite() throws Exception {
         assume(Check.ABORT_INCOMPLETE_WRITES);
