@@ -3,18 +3,15 @@ package io.sluice.runner;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /** A daemon thread that runs a task at a fixed rate until closed: the beat of {@link Heartbeats} and {@link PoolMembership}. */
 final class Periodic implements AutoCloseable {
     private final ScheduledExecutorService executor;
-    private final ScheduledFuture<?> beating;
 
-    private Periodic(ScheduledExecutorService executor, ScheduledFuture<?> beating) {
+    private Periodic(ScheduledExecutorService executor) {
         this.executor = executor;
-        this.beating = beating;
     }
 
     /**
@@ -29,7 +26,7 @@ final class Periodic implements AutoCloseable {
             return t;
         });
         long millis = Math.max(1, every.toMillis());
-        ScheduledFuture<?> beating = executor.scheduleAtFixedRate(
+        executor.scheduleAtFixedRate(
                 () -> {
                     try {
                         task.run();
@@ -40,12 +37,11 @@ final class Periodic implements AutoCloseable {
                 millis,
                 millis,
                 TimeUnit.MILLISECONDS);
-        return new Periodic(executor, beating);
+        return new Periodic(executor);
     }
 
     @Override
     public void close() {
-        beating.cancel(true);
-        executor.shutdownNow();
+        executor.shutdownNow(); // drops the scheduled beat and interrupts a running one
     }
 }

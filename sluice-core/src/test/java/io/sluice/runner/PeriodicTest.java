@@ -21,4 +21,16 @@ class PeriodicTest {
         }
         assertThat(failed).singleElement().hasToString("java.lang.IllegalStateException: the ledger driver broke once");
     }
+
+    @Test
+    void noRunAfterClose() throws Exception {
+        AtomicInteger runs = new AtomicInteger();
+        try (Periodic ignored = Periodic.start("test-beat", Duration.ofMillis(5), runs::incrementAndGet, e -> {})) {
+            Await.until("a first run", () -> runs.get() >= 1);
+        }
+        Thread.sleep(20); // a run already going when it closed may still end
+        int atClose = runs.get();
+        Thread.sleep(100);
+        assertThat(runs.get()).as("runs after close").isEqualTo(atClose);
+    }
 }

@@ -35,7 +35,7 @@ final class Crew {
 
     /** SIGTERM to each once it has taken over its signals; each must finish its splits and exit 0. */
     void stopAll() throws Exception {
-        for (Procs.Proc p : live) awaitJoined(p);
+        for (Procs.Proc p : live) p.awaitLog("joins the pool", 120); // fails when it died first, e.g. no ledger
         live.forEach(Procs.Proc::terminate);
         for (Procs.Proc p : live) {
             assertThat(p.exitCode(180))
@@ -43,16 +43,6 @@ final class Crew {
                     .isZero();
         }
         live.clear();
-    }
-
-    /** Fails when a worker dies before it joined, e.g. because it could not open the ledger. */
-    static void awaitJoined(Procs.Proc p) throws Exception {
-        long until = System.nanoTime() + 120_000_000_000L;
-        while (!p.logText().contains("joins the pool")) {
-            if (!p.process().isAlive()) throw new AssertionError(p.name() + " exited before it joined:\n" + p.tail());
-            if (System.nanoTime() > until) throw new AssertionError(p.name() + " did not join in 120 s:\n" + p.tail());
-            Thread.sleep(100);
-        }
     }
 
     int started() {

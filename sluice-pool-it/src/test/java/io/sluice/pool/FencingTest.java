@@ -98,7 +98,7 @@ class FencingTest {
             assertThat(before).as("B's output").isNotEmpty();
 
             a.resume();
-            awaitLog(a, "lost: split " + heldByA.id());
+            a.awaitLog("lost: split " + heldByA.id(), 180);
 
             assertThat(outputs(ws)).as("A's output did not replace B's").isEqualTo(before);
             SplitInfo after = ledger.splits(EnumSet.allOf(SplitState.class), 10).getFirst();
@@ -169,15 +169,6 @@ class FencingTest {
         }
         throw new AssertionError(
                 "timed out waiting for " + what + "; log of " + watched.name() + ":\n" + watched.tail());
-    }
-
-    static void awaitLog(Procs.Proc p, String text) throws Exception {
-        long until = System.nanoTime() + 180_000_000_000L;
-        while (!p.logText().contains(text)) {
-            if (System.nanoTime() > until)
-                throw new AssertionError(p.name() + " never said '" + text + "':\n" + p.tail());
-            Thread.sleep(100);
-        }
     }
 
     /** Each visible output file with its inode and modification time: a rename over it would change both. */

@@ -56,6 +56,18 @@ final class Procs {
             return Files.exists(log) ? Files.readString(log) : "";
         }
 
+        /** Waits until the log holds {@code text}; fails with the log's tail when the process exits first or later than {@code seconds}. */
+        void awaitLog(String text, int seconds) throws Exception {
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+            while (!logText().contains(text)) {
+                if (!process.isAlive())
+                    throw new AssertionError(name + " exited before it said '" + text + "':\n" + tail());
+                if (System.nanoTime() > until)
+                    throw new AssertionError(name + " did not say '" + text + "' in " + seconds + " s:\n" + tail());
+                Thread.sleep(100);
+            }
+        }
+
         String tail() throws IOException {
             List<String> lines = Files.exists(log) ? Files.readAllLines(log) : List.of();
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));

@@ -2,6 +2,7 @@ package io.sluice.pool;
 
 import io.sluice.testkit.storage.S3ProxyServer;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -78,11 +79,17 @@ final class S3Buckets implements AutoCloseable {
      * ({@code id|v}), read one after the other as a query engine reads them.
      */
     Map<String, List<String>> outputFiles(String bucket, String prefix) {
+        return outputFiles(bucket, prefix, new HashMap<>());
+    }
+
+    /** The same, an object's rows taken from {@code read} (by key and ETag) when read before, and kept there. */
+    Map<String, List<String>> outputFiles(String bucket, String prefix, Map<String, List<String>> read) {
         Map<String, List<String>> files = new TreeMap<>();
-        for (String key : objects(bucket, prefix).keySet()) {
+        for (Map.Entry<String, String> o : objects(bucket, prefix).entrySet()) {
+            String key = o.getKey();
             String name = key.substring(prefix.length());
             if (!name.endsWith(".csv") || name.startsWith("_") || name.contains("/_")) continue;
-            files.put(key, rows(bucket, key));
+            files.put(key, read.computeIfAbsent(key + " " + o.getValue(), k -> rows(bucket, key)));
         }
         return files;
     }

@@ -13,18 +13,22 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
 /**
  * The exactly-once contract with both ends on S3 (S3Proxy, a real S3 server in a JVM of its own on loopback) and
@@ -223,7 +227,7 @@ class S3CrashTest {
             assertThat(before).as("B's output").isNotEmpty();
 
             a.resume();
-            FencingTest.awaitLog(a, "lost: split " + heldByA.id());
+            a.awaitLog("lost: split " + heldByA.id(), 180);
 
             assertThat(buckets.objects(b[1], "out/"))
                     .as("A replaced or added nothing (same keys, same ETags)")
@@ -395,11 +399,11 @@ class S3CrashTest {
         volatile int passes;
         volatile Throwable error;
         /** Listings in which some id showed in two versions. */
-        final List<String> mixed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final List<String> mixed = new CopyOnWriteArrayList<>();
         /** Objects whose rows were of two versions. */
-        final List<String> mixedFiles = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final List<String> mixedFiles = new CopyOnWriteArrayList<>();
         /** Objects listed, then gone when read. */
-        final List<String> vanished = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final List<String> vanished = new CopyOnWriteArrayList<>();
 
         Reader(String bucket, String prefix) {
             this.bucket = bucket;
@@ -412,17 +416,10 @@ class S3CrashTest {
             Map<String, List<String>> read = new HashMap<>();
             try {
                 while (!stop) {
-                    Map<String, List<String>> files = new TreeMap<>();
+                    Map<String, List<String>> files;
                     try {
-                        for (var o : buckets.objects(bucket, prefix).entrySet()) {
-                            String name = o.getKey().substring(prefix.length());
-                            if (!name.endsWith(".csv") || name.startsWith("_") || name.contains("/_")) continue;
-                            files.put(
-                                    o.getKey(),
-                                    read.computeIfAbsent(
-                                            o.getKey() + " " + o.getValue(), k -> buckets.rows(bucket, o.getKey())));
-                        }
-                    } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
+                        files = buckets.outputFiles(bucket, prefix, read);
+                    } catch (NoSuchKeyException e) {
                         vanished.add(e.getMessage());
                         continue;
                     }
@@ -430,11 +427,11 @@ class S3CrashTest {
                     List<String> rows = new ArrayList<>();
                     files.forEach((key, fileRows) -> {
                         rows.addAll(fileRows);
-                        java.util.Set<String> versions = versions(fileRows);
+                        Set<String> versions = versions(fileRows);
                         if (versions.size() > 1) mixedFiles.add(key + ": " + versions);
                     });
-                    Map<String, java.util.Set<String>> doubled = doubled(rows);
-                    if (!doubled.isEmpty() || rows.size() != new java.util.HashSet<>(rows).size())
+                    Map<String, Set<String>> doubled = doubled(rows);
+                    if (!doubled.isEmpty() || rows.size() != new HashSet<>(rows).size())
                         mixed.add(doubled.size() + " ids in two versions ("
                                 + doubled.entrySet().stream().limit(3).toList() + "...) or rows twice, in "
                                 + files.keySet());
@@ -445,19 +442,19 @@ class S3CrashTest {
             }
         }
 
-        private static java.util.Set<String> versions(List<String> rows) {
-            java.util.Set<String> versions = new java.util.TreeSet<>();
+        private static Set<String> versions(List<String> rows) {
+            Set<String> versions = new TreeSet<>();
             for (String r : rows) versions.add(r.substring(r.indexOf('|') + 1));
             return versions;
         }
     }
 
     /** Ids seen with more than one version {@code v}. */
-    private static Map<String, java.util.Set<String>> doubled(List<String> rows) {
-        Map<String, java.util.Set<String>> versions = new TreeMap<>();
+    private static Map<String, Set<String>> doubled(List<String> rows) {
+        Map<String, Set<String>> versions = new TreeMap<>();
         for (String r : rows) {
             String[] idV = r.split("\\|");
-            versions.computeIfAbsent(idV[0], k -> new java.util.TreeSet<>()).add(idV[1]);
+            versions.computeIfAbsent(idV[0], k -> new TreeSet<>()).add(idV[1]);
         }
         versions.values().removeIf(v -> v.size() < 2);
         return versions;

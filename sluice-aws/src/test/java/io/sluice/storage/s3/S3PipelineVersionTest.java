@@ -26,8 +26,7 @@ class S3PipelineVersionTest {
     Path dir;
 
     private String version(String yaml) throws Exception {
-        Path file = dir.resolve("p-" + Math.floorMod(yaml.hashCode(), Integer.MAX_VALUE) + ".yaml");
-        Files.writeString(file, yaml);
+        Path file = Files.writeString(Files.createTempFile(dir, "p-", ".yaml"), yaml);
         return PipelineLoader.withSystemEnv().load(file).version();
     }
 
