@@ -23,9 +23,12 @@ public final class ReferenceDocs {
         Type.Obj root = PipelineSchema.of(c);
         md.append("## Top level\n\n");
         table(md, root, "");
-        section(md, "run", PipelineSchema.RUN);
+        section(md, "run", PipelineSchema.run(c));
         section(md, "run.retries", PipelineSchema.RETRIES);
         section(md, "run.engine", PipelineSchema.ENGINE);
+        c.runners().forEach((kind, f) -> {
+            if (f.options() instanceof Type.Obj obj) section(md, "run." + kind, obj);
+        });
         components(md, "Sources", "source", c.sources());
         components(md, "Steps", "steps[]", c.steps());
         components(md, "Sinks", "sink", c.sinks());
