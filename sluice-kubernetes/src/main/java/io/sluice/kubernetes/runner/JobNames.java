@@ -18,6 +18,8 @@ final class JobNames {
     /** The split's attempts when its Job was created: a pod that claimed the split counted one more. */
     static final String ATTEMPTS_ANNOTATION = "sluice.io/attempts";
 
+    static final String CREATED_BY_ANNOTATION = "sluice.io/created-by";
+
     static final String MANAGED_BY = "app.kubernetes.io/managed-by";
     /** Set by the Job controller on the Job's pods. */
     static final String JOB_NAME_LABEL = "job-name";

@@ -30,10 +30,13 @@ final class JobTemplate {
     private final JobOptions o;
     private final JobNames names;
     private final String pipelineFile;
+    private final String owner;
 
-    JobTemplate(JobOptions o, JobNames names, Path pipelineFile) {
+    /** @param owner the controller that creates the Jobs, noted on each (several may run; one leads) */
+    JobTemplate(JobOptions o, JobNames names, Path pipelineFile, String owner) {
         this.o = o;
         this.names = names;
+        this.owner = owner;
         this.pipelineFile = o.pipelineFile().orElse(pipelineFile.toString());
     }
 
@@ -46,6 +49,7 @@ final class JobTemplate {
         annotations.put(JobNames.PIPELINE_ANNOTATION, names.pipeline());
         annotations.put(JobNames.SPLIT_ANNOTATION, splitId);
         annotations.put(JobNames.ATTEMPTS_ANNOTATION, Integer.toString(attempts));
+        annotations.put(JobNames.CREATED_BY_ANNOTATION, owner);
 
         var container = new ContainerBuilder()
                 .withName(CONTAINER)

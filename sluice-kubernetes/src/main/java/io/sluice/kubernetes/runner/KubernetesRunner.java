@@ -106,7 +106,7 @@ final class KubernetesRunner implements Runner {
             throw new IllegalStateException("run.kubernetes.namespace is not set and the Kubernetes client has no "
                     + "namespace of its own (none in the kubeconfig, not in a pod): set run.kubernetes.namespace");
         this.names = new JobNames(a.pipeline().name());
-        this.template = new JobTemplate(o, names, a.pipeline().file());
+        this.template = new JobTemplate(o, names, a.pipeline().file(), owner);
         this.planner = new Planner(a.source(), ledger);
     }
 
