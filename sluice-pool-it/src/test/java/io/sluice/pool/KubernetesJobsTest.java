@@ -34,7 +34,7 @@ class KubernetesJobsTest {
     @TempDir
     static Path shared;
 
-    @TempDir
+    @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ON_SUCCESS) // a failed test's logs stay
     Path tmp;
 
     private static TestKubelet kubelet;

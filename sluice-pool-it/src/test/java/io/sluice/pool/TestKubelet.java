@@ -84,6 +84,7 @@ final class TestKubelet implements AutoCloseable {
     private final KubernetesMockServer server;
     private final KubernetesClient client;
     private final Path logs;
+    private final Path kubeconfig;
     private final Map<String, Behavior> behaviors = new ConcurrentHashMap<>();
     private final Map<String, Process> running = new ConcurrentHashMap<>();
     private final Map<String, Path> podLogs = new ConcurrentHashMap<>();
@@ -113,13 +114,22 @@ final class TestKubelet implements AutoCloseable {
                 crud.shutdown();
             }
         };
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, true);
         server.init(InetAddress.getLoopbackAddress(), 0);
         Config config = new ConfigBuilder(server.createClient().getConfiguration())
                 .withUserAgent(USER_AGENT)
                 .withNamespace(NAMESPACE)
                 .build();
         client = new KubernetesClientBuilder().withConfig(config).build();
+        kubeconfig = logs.getParent().resolve("kubeconfig");
+        Files.writeString(kubeconfig, """
+                apiVersion: v1
+                kind: Config
+                clusters: [{ name: mock, cluster: { server: "%s", insecure-skip-tls-verify: true } }]
+                users: [{ name: tester, user: { token: secret } }]
+                contexts: [{ name: mock, context: { cluster: mock, user: tester, namespace: %s } }]
+                current-context: mock
+                """.formatted(client.getMasterUrl(), NAMESPACE));
         jobs = client.batch().v1().jobs().inNamespace(NAMESPACE).inform(new ResourceEventHandler<>() {
             @Override
             public void onAdd(Job job) {
@@ -145,17 +155,13 @@ final class TestKubelet implements AutoCloseable {
         });
     }
 
-    /** The environment that points a {@code sluice} process's Kubernetes client at the mock. */
+    /**
+     * The environment that points a {@code sluice} process's Kubernetes client at the mock: a kubeconfig file, as a
+     * user outside the cluster has. The mock serves HTTPS with a certificate of its own, as an API server does (over
+     * plain HTTP the JDK client's h2c upgrade goes unanswered); the kubeconfig skips its verification.
+     */
     Map<String, String> clientEnv() {
-        return Map.of(
-                "KUBERNETES_MASTER",
-                client.getMasterUrl().toString(),
-                "KUBERNETES_NAMESPACE",
-                NAMESPACE,
-                "KUBERNETES_AUTH_TRYKUBECONFIG",
-                "false",
-                "KUBERNETES_AUTH_TRYSERVICEACCOUNT",
-                "false");
+        return Map.of("KUBECONFIG", kubeconfig.toString());
     }
 
     KubernetesClient client() {
