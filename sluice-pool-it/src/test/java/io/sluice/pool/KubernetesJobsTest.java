@@ -146,18 +146,18 @@ class KubernetesJobsTest {
     @Test
     void failingPodsAreRecordedRetriedThenDead() throws Exception {
         Path ledgerFile = tmp.resolve("ledger.db");
-        Scenario s = new Scenario(
-                tmp,
-                Backend.sqlite(ledgerFile),
-                "k8sfail",
-                runner(8, "active_deadline_seconds: 12s") + "retries: { max: 1, backoff: 100ms }\n");
+        Scenario s =
+                new Scenario(tmp, Backend.sqlite(ledgerFile), "k8sfail", runner(8, "active_deadline_seconds: 12s"));
+        // one retry: each failing split is dead after two pods
+        Files.writeString(
+                s.pipeline, Files.readString(s.pipeline).replace("retries: { max: 20,", "retries: { max: 1,"));
         s.writeFiles(0, 2);
-        for (String big : List.of("oom", "hang")) bigFile(s.ws.in().resolve(big + ".csv"));
-        Files.writeString(s.ws.in().resolve("crash.csv"), "id,grp,v\n1,g1,1\n");
-        Files.writeString(s.ws.in().resolve("image.csv"), "id,grp,v\n2,g2,2\n");
+        for (String big : List.of("oom", "hang")) bigFile(s.ws.in().resolve("d0/" + big + ".csv"));
+        Files.writeString(s.ws.in().resolve("d0/crash.csv"), "id,grp,v\n1,g1,1\n");
+        Files.writeString(s.ws.in().resolve("d0/image.csv"), "id,grp,v\n2,g2,2\n");
         for (String f : List.of("crash", "image"))
             Files.setLastModifiedTime(
-                    s.ws.in().resolve(f + ".csv"), FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+                    s.ws.in().resolve("d0/" + f + ".csv"), FileTime.fromMillis(System.currentTimeMillis() - 60_000));
         try (Ledger ledger = Backend.sqlite(ledgerFile).open("k8sfail")) {
             // split ids hold the file's key (rule 1: derived from the input), so the kubelet knows its victims
             kubelet.behave("crash.csv", TestKubelet.Behavior.CRASH);
