@@ -27,7 +27,10 @@ public final class ReferenceDocs {
         section(md, "run.retries", PipelineSchema.RETRIES);
         section(md, "run.engine", PipelineSchema.ENGINE);
         c.runners().forEach((kind, f) -> {
-            if (f.options() instanceof Type.Obj obj) section(md, "run." + kind, obj);
+            if (!(f.options() instanceof Type.Obj obj)) return;
+            section(md, "run." + kind, obj);
+            for (Field<?> block : obj.fields())
+                if (block.type() instanceof Type.Obj inner) section(md, "run." + kind + "." + block.name(), inner);
         });
         components(md, "Sources", "source", c.sources());
         components(md, "Steps", "steps[]", c.steps());

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code run.runner: kubernetes} end to end, with real processes: the controller is {@code sluice run} in a child JVM,
- * and every Job's pod is {@code sluice run PIPELINE --split ID} in a child JVM, all on one SQLite ledger file.
+ * and every Job's pod is {@code sluice run PIPELINE --split ID} from the release archive ({@link Dist}: run these tests
+ * with {@code package}), all on one SQLite ledger file.
  *
  * <p>No Kubernetes API server runs here (none can be had on this machine): fabric8's mock API server in CRUD mode
  * stands in for it, storing the Jobs and Pods and serving watches, and a {@link TestKubelet} does what the cluster's

@@ -54,8 +54,7 @@ import java.util.regex.Pattern;
  * run on this machine (none is packaged for it; test frameworks that start one download it), so the mock stores and
  * serves objects, with watches, and this class does what the Job controller and a kubelet would. It watches Jobs;
  * for each new one it creates the Pod (the Job's template, with the {@code job-name} label), runs the pod's container
- * command as a local process ({@code sluice} is a child JVM on this test's class path, not the release archive: the
- * {@code dist} archive is not on main yet) with the container's args and env (and its {@code envFrom} Secrets), and
+ * command as a local process ({@code sluice} is the release archive's {@code bin/sluice}, {@link Dist}) with the container's args and env (and its {@code envFrom} Secrets), and
  * writes the Pod's and the Job's status from its exit: phase, exit code, reason, {@code Complete}/{@code Failed}
  * conditions. Deleting a Job deletes its pods (garbage collection) and kills a process still running.
  *
@@ -380,20 +379,8 @@ final class TestKubelet implements AutoCloseable {
         if (behavior == Behavior.CRASH) {
             cmd.addAll(List.of("sh", "-c", "echo 'simulated crash: boom' >&2; exit 1"));
         } else if (List.of("sluice").equals(c.getCommand())) {
-            cmd.addAll(List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "--enable-native-access=ALL-UNNAMED",
-                    "-Xmx256m",
-                    "-XX:TieredStopAtLevel=1",
-                    "-XX:+UseSerialGC",
-                    "-XX:SharedArchiveFile=" + logs.getParent().resolve("pod.jsa"),
-                    "-XX:+AutoCreateSharedArchive",
-                    "-Xlog:cds=off",
-                    "-Xlog:cds+dynamic=off",
-                    "-cp",
-                    System.getProperty("java.class.path"),
-                    "io.sluice.cli.Main"));
-        } else {
+            cmd.add(Dist.home().resolve("bin/sluice").toString()); // the image's command: the release archive's
+                } else {
             cmd.addAll(c.getCommand());
         }
         if (behavior != Behavior.CRASH && c.getArgs() != null) cmd.addAll(c.getArgs());
@@ -418,6 +405,8 @@ final class TestKubelet implements AutoCloseable {
         if (c.getEnv() != null)
             for (EnvVar v : c.getEnv()) if (v.getValue() != null) env.put(v.getName(), v.getValue());
         env.put("HOSTNAME", podName);
+        env.put("JAVA_HOME", System.getProperty("java.home")); // the image's Java
+        env.put("SLUICE_JAVA_OPTS", "-Xmx256m -XX:+UseSerialGC"); // small pods: many run at once on few cores
         return pb.start();
     }
 
