@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -127,6 +128,42 @@ class DistArchiveTest {
         assertThat(wrong.err()).as(wrong.toString()).contains("JAVA_HOME is " + root.resolve("no-jdk"), "no bin/java");
     }
 
+    /**
+     * Installed where its user cannot write, as in the container image: without a class-data-sharing archive (a JVM
+     * told to write one where it cannot fails as it exits) and with one written before (by the image's build).
+     */
+    @Test
+    void runsFromAFolderItsUserCannotWrite() throws Exception {
+        Path runuser = Path.of("/usr/sbin/runuser");
+        assumeTrue(
+                "root".equals(System.getProperty("user.name")) && Files.isExecutable(runuser),
+                "needs root and runuser to run bin/sluice as another user");
+        Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.deleteIfExists(home.resolve("sluice.jsa"));
+        List<String> asNobody = List.of(
+                runuser.toString(),
+                "-u",
+                "nobody",
+                "--",
+                home.resolve("bin/sluice").toString(),
+                "--version");
+        Map<String, String> env = Map.of(
+                "PATH", tools(root.resolve("tools"), Optional.empty()).toString(),
+                "JAVA_HOME", System.getProperty("java.home"));
+
+        Result without = run(asNobody, env, root);
+        assertThat(without.code()).as(without.toString()).isZero();
+        assertThat(without.err()).as(without.toString()).isEmpty();
+        assertThat(home.resolve("sluice.jsa")).doesNotExist();
+
+        assertThat(run(home.resolve("bin/sluice"), env, root, "--version").code())
+                .isZero(); // as root: writes it
+        assertThat(home.resolve("sluice.jsa")).isNotEmptyFile();
+        Result with = run(asNobody, env, root);
+        assertThat(with.code()).as(with.toString()).isZero();
+        assertThat(with.err()).as(with.toString()).isEmpty();
+    }
+
     /** The unpacked archive of the build (sluice.dist.home), as later tests use it, e.g. to run a pod's command. */
     @Test
     void theBuildsUnpackedArchiveRuns() throws Exception {
@@ -147,10 +184,13 @@ class DistArchiveTest {
 
     /** {@code command args} with only {@code env} as its environment; output and errors kept apart. */
     private static Result run(Path command, Map<String, String> env, Path dir, String... args) throws Exception {
+        return run(Stream.concat(Stream.of(command.toString()), Stream.of(args)).toList(), env, dir);
+    }
+
+    private static Result run(List<String> command, Map<String, String> env, Path dir) throws Exception {
         Path out = Files.createTempFile(root, "out", ".txt");
         Path err = Files.createTempFile(root, "err", ".txt");
-        ProcessBuilder pb = new ProcessBuilder(Stream.concat(Stream.of(command.toString()), Stream.of(args))
-                        .toList())
+        ProcessBuilder pb = new ProcessBuilder(command)
                 .directory(dir.toFile())
                 .redirectOutput(out.toFile())
                 .redirectError(err.toFile());
