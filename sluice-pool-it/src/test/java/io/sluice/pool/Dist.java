@@ -27,7 +27,7 @@ final class Dist {
         if (value == null)
             throw new IllegalStateException("the system property " + property
                     + " is not set: run this test through Maven, whose surefire sets it (sluice-pool-it/pom.xml)");
-        Path path = Path.of(value);
+        Path path = Path.of(value).normalize();
         if (!Files.exists(path))
             throw new IllegalStateException("no release archive at " + path
                     + ": sluice-dist builds it in the package phase; run `mvn -ntp -pl sluice-pool-it -am package"
