@@ -107,6 +107,28 @@ class DistArchiveTest {
         assertThat(r.out()).isEmpty();
     }
 
+    /** A Java without a release file (the launcher asks {@code java -version}), in the old 1.x numbering. */
+    @Test
+    void readsTheVersionFromJavaWhenThereIsNoReleaseFile() throws Exception {
+        Path fake = Files.createDirectories(root.resolve("jdk8/bin"));
+        Files.writeString(fake.resolve("java"), "#!/bin/sh\necho 'openjdk version \"1.8.0_392\"' >&2\n");
+        Files.setPosixFilePermissions(fake.resolve("java"), PosixFilePermissions.fromString("rwxr-xr-x"));
+
+        Result r = run(
+                home.resolve("bin/sluice"),
+                Map.of(
+                        "PATH",
+                        tools(root.resolve("tools"), Optional.empty()).toString(),
+                        "JAVA_HOME",
+                        fake.getParent().toString()),
+                root,
+                "--version");
+        assertThat(r.code()).as(r.toString()).isEqualTo(2);
+        assertThat(r.err())
+                .as(r.toString())
+                .contains("needs Java 21 or newer, but " + fake.resolve("java") + " is Java 1.8.0_392");
+    }
+
     @Test
     void saysWhatToDoWhenThereIsNoJava() throws Exception {
         Path bin = tools(root.resolve("tools"), Optional.empty());
