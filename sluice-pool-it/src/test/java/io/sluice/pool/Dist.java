@@ -8,17 +8,18 @@ import java.nio.file.Path;
  * #home()} is its unpacked copy ({@code bin/sluice}, {@code lib/}), {@link #archive()} the {@code .tar.gz}. Their paths
  * come from the system properties {@code sluice.dist.home} and {@code sluice.dist.archive} that this module's surefire
  * sets. A build that stops at {@code test} has no archive (sluice-dist removes the last one when its build starts, so
- * no test runs older code): run such tests with {@code package} or {@code install}.
+ * no test runs older code): run such tests with {@code package} or {@code install}. Public for tests in other packages
+ * of this module.
  */
-final class Dist {
+public final class Dist {
     private Dist() {}
 
     /** The unpacked archive: {@code home().resolve("bin/sluice")} is the command. */
-    static Path home() {
+    public static Path home() {
         return existing("sluice.dist.home");
     }
 
-    static Path archive() {
+    public static Path archive() {
         return existing("sluice.dist.archive");
     }
 
