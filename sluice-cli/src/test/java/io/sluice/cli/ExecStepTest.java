@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sluice.testkit.ChildJvm;
 import io.sluice.testkit.Workspace;
+import io.sluice.testkit.storage.S3ProxyServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -237,6 +238,49 @@ class ExecStepTest {
         run(p).ok();
         Map<String, String> out = byName(output());
         assertThat(out).containsEntry("counts/big.csv.n", "500\n").containsEntry("counts/image.raw.n", "0\n");
+    }
+
+    /**
+     * Through a bucket both ways (S3Proxy, a real S3 server): one pipeline's exec writes its files to a prefix, and a
+     * second one's exec gets each of them as a local copy the source downloaded.
+     */
+    @Test
+    void filesGoToABucketAndObjectsAreHandedAsLocalCopies() throws Exception {
+        S3ProxyServer s3 = S3ProxyServer.shared();
+        String bucket = "exec-" + Long.toHexString(System.nanoTime());
+        s3.createBucket(bucket);
+        // the SDK's default chain reads these first; no other test of this JVM talks to S3
+        System.setProperty("aws.accessKeyId", S3ProxyServer.ACCESS_KEY);
+        System.setProperty("aws.secretAccessKey", S3ProxyServer.SECRET_KEY);
+        String store =
+                "s3: { endpoint: \"" + s3.endpoint() + "\", region: " + S3ProxyServer.REGION + ", path_style: true }";
+        Path up = pipeline("");
+        Files.writeString(
+                up,
+                Files.readString(up)
+                        .replace("{ path: out }", "{ path: \"s3://" + bucket + "/rebuilt/\", " + store + " }"));
+        inputs(3);
+        run(up).ok();
+        Path down = ws.pipeline("down.yaml", """
+                pipeline: count
+                source: { files: { path: "s3://%s/rebuilt/", settle: 0s, %s } }
+                steps:
+                  - exec: { command: [sh, -c, "cp {input} {output_dir}/copy && basename {key} > {output_dir}/name"] }
+                sink: { files: { path: copies } }
+                """.formatted(bucket, store));
+        CliRun r = run(down).ok();
+        assertThat(r.out()).contains("6 split(s) done");
+        Map<String, String> copies = new TreeMap<>();
+        try (Stream<Path> walk = Files.walk(dir.resolve("copies"))) {
+            for (Path f : walk.filter(Files::isRegularFile).toList()) {
+                String rel = dir.resolve("copies").relativize(f).toString();
+                if (rel.startsWith("_") || !rel.endsWith("/name")) continue;
+                copies.put(Files.readString(f).strip(), Files.readString(f.resolveSibling("copy")));
+            }
+        }
+        Map<String, String> expected = new TreeMap<>();
+        expected(3).forEach((k, v) -> expected.put(k.substring(k.lastIndexOf('/') + 1), v));
+        assertThat(copies).isEqualTo(expected);
     }
 
     /** Two worker processes on one SQLite ledger: every input's files once. */
