@@ -37,6 +37,7 @@ class ExecStepTest {
             fi
             mkdir -p "$out/counts"
             tr a-z A-Z < "$in" > "$out/$name.upper"
+            [ -z "$SLOW" ] || sleep "$SLOW"
             wc -l < "$in" | tr -d ' ' > "$out/counts/$name.n"
             """;
 
@@ -281,6 +282,48 @@ class ExecStepTest {
         Map<String, String> expected = new TreeMap<>();
         expected(3).forEach((k, v) -> expected.put(k.substring(k.lastIndexOf('/') + 1), v));
         assertThat(copies).isEqualTo(expected);
+    }
+
+    /**
+     * Runs killed with SIGKILL at random moments (in a command, between staging and commit, in a commit), then run to
+     * the end: every input's files once, nothing of a killed attempt left visible or staged.
+     */
+    @Test
+    void killedAtRandomMomentsTheFilesAreCommittedOnce() throws Exception {
+        Path p = pipeline(", env: { SLOW: \"0.15\" }");
+        Files.writeString(
+                p, Files.readString(p).replace("run: {", "run: { lease: 2s,").replace("max: 2", "max: 5"));
+        int n = 10;
+        inputs(n);
+        Path log = dir.resolve("runs.log");
+        java.util.Random random = new java.util.Random(11);
+        int kills = 0;
+        for (int round = 0; round < 30 && kills < 8; round++) {
+            Process run = ChildJvm.start(log, "io.sluice.cli.Main", "run", p.toString(), "--progress", "none");
+            if (!run.waitFor(800 + random.nextInt(2500), TimeUnit.MILLISECONDS)) {
+                run.destroyForcibly().waitFor();
+                kills++;
+            }
+            assertThat(byName(output()).entrySet())
+                    .as("what a reader sees between runs: whole files of committed splits only")
+                    .isSubsetOf(expected(n).entrySet());
+            if (run.exitValue() == 0) {
+                // a run got through between kills: check it, then start over so every kill lands on real work
+                assertThat(byName(output())).isEqualTo(expected(n));
+                sluice("reset", p.toString(), "--delete-output", "--yes").ok();
+            }
+        }
+        assertThat(kills).as("SIGKILLs delivered (log: %s)", log).isGreaterThanOrEqualTo(4);
+        CliRun last = run(p);
+        for (int i = 0; i < 3 && last.code() != 0; i++) last = run(p); // leases of the last kill expire meanwhile
+        assertThat(last.code()).as(last.toString()).isZero();
+        assertThat(CliRun.status(p).get("counts").get("done").asInt()).isEqualTo(n);
+        assertThat(byName(output())).isEqualTo(expected(n));
+        try (Stream<Path> staging = Files.walk(ws.out().resolve("_sluice/staging"))) {
+            assertThat(staging.filter(Files::isRegularFile))
+                    .as("staged files left")
+                    .isEmpty();
+        }
     }
 
     /** Two worker processes on one SQLite ledger: every input's files once. */
