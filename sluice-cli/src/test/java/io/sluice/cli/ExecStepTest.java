@@ -5,12 +5,23 @@ import static io.sluice.cli.CliRun.sluice;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sluice.kubernetes.files.FileServer;
+import io.sluice.kubernetes.files.SigningKey;
+import io.sluice.kubernetes.files.SplitFiles;
+import io.sluice.pipeline.Assembly;
+import io.sluice.pipeline.Pipeline;
+import io.sluice.pipeline.PipelineLoader;
+import io.sluice.planning.Planner;
+import io.sluice.spi.Member;
+import io.sluice.spi.Split;
 import io.sluice.testkit.ChildJvm;
 import io.sluice.testkit.Workspace;
 import io.sluice.testkit.storage.S3ProxyServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -324,6 +335,40 @@ class ExecStepTest {
                     .as("staged files left")
                     .isEmpty();
         }
+    }
+
+    /**
+     * The Jobs mode with inputs on a volume only the controller mounts: the controller plans and serves each split's
+     * files; a "pod" (this test, in another folder) fetches them with {@code sluice fetch}, which keeps their size and
+     * modification time, and runs {@code sluice run --split} over the copies: the split reads them as the version it
+     * was planned with, and commits its files.
+     */
+    @Test
+    void aPodRunsItsSplitOverFilesFetchedFromTheControllersFileServer() throws Exception {
+        Path controller = pipeline("");
+        inputs(2);
+        Path pod = ws.pipeline("pod.yaml", Files.readString(controller).replace("path: in }", "path: pod-in }"));
+        PipelineLoader loader = PipelineLoader.withSystemEnv();
+        Pipeline p = loader.load(controller);
+        try (Assembly a = Assembly.of(p, loader.components(), Clock.systemUTC())) {
+            List<Split> splits = new Planner(a.source(), a.ledger()).plan().splits();
+            assertThat(splits).hasSize(2);
+            try (FileServer server = FileServer.start(
+                    FileServer.Settings.of(ws.in(), SigningKey.generate()), SplitFiles.of(a.ledger()))) {
+                for (Split split : splits) {
+                    List<String> files =
+                            split.members().stream().map(Member::key).toList();
+                    List<String> fetch = new ArrayList<>(
+                            List.of("fetch", "--to", dir.resolve("pod-in").toString()));
+                    server.urlsFor(split.id(), files, Duration.ofMinutes(5)).forEach(u -> fetch.add(u.toString()));
+                    sluice(fetch.toArray(String[]::new)).ok();
+                    CliRun r = run(pod, "--split", split.id()).ok();
+                    assertThat(r.all()).doesNotContain("left out");
+                }
+            }
+        }
+        assertThat(byName(output())).isEqualTo(expected(2));
+        assertThat(CliRun.status(controller).get("counts").get("done").asInt()).isEqualTo(2);
     }
 
     /** Two worker processes on one SQLite ledger: every input's files once. */

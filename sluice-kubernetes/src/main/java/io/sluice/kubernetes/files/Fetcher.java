@@ -26,7 +26,7 @@ import javax.net.ssl.TrustManagerFactory;
 /**
  * The pod's side of the {@link FileServer}: downloads a split's files from their signed URLs into a folder, each to
  * the path its URL names (never outside the folder), streamed to a temporary file, checked against the size and
- * sha256 the URL carries, then renamed into place. A refusal (403, 404, 409) fails at once; a lost connection or a
+ * sha256 the URL carries, given the original's modification time, then renamed into place. A refusal (403, 404, 409) fails at once; a lost connection or a
  * server error is tried again.
  */
 public final class Fetcher {
@@ -137,6 +137,8 @@ public final class Fetcher {
                     throw new Retryable("checksum mismatch for " + what + ": got " + size + " bytes, sha256 " + digest
                             + "; expected " + grant.size() + " bytes, sha256 " + grant.sha256());
                 }
+                // the original's time: a files source reading the copy sees the version the split was planned with
+                Files.setLastModifiedTime(part, java.nio.file.attribute.FileTime.fromMillis(grant.mtime()));
                 Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } catch (GeneralSecurityException e) {
                 throw new IllegalStateException("SHA-256 is part of every JDK", e);

@@ -170,7 +170,8 @@ public final class FileServer implements AutoCloseable {
                 throw new IllegalArgumentException(file + " is not a file of split " + splitId + " in the ledger");
             }
             Path p = SafePaths.existingUnder(settings.root(), file);
-            FileUrl grant = new FileUrl(splitId, file, Files.size(p), sha256(p), expires);
+            FileUrl grant = new FileUrl(
+                    splitId, file, Files.size(p), Files.getLastModifiedTime(p).toMillis(), sha256(p), expires);
             urls.add(grant.toUri(url, settings.key()));
         }
         return urls;

@@ -15,14 +15,21 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * What a signed URL grants: one file of one split, with the size and sha256 it had when signed, until an instant.
- * The signature is HMAC-SHA256 over every one of those fields, each length-prefixed so that no two grants read alike.
+ * What a signed URL grants: one file of one split, with the size, modification time and sha256 it had when signed,
+ * until an instant. The signature is HMAC-SHA256 over every one of those fields, each length-prefixed so that no two
+ * grants read alike.
  *
- * <p>Form: {@code BASE/v1/file?split=ID&path=PATH&size=N&sha256=HEX&expires=EPOCH_SECONDS&sig=HEX}.
+ * <p>Form: {@code BASE/v1/file?split=ID&path=PATH&size=N&mtime=EPOCH_MILLIS&sha256=HEX&expires=EPOCH_SECONDS&sig=HEX}.
  *
- * @param path the file's path under the server's root, with {@code /} between folders
+ * @param path  the file's path under the server's root, with {@code /} between folders
+ * @param mtime the file's modification time, in milliseconds: the download gets it too, so that a files source reading
+ *              the copy finds the fingerprint (size and modification time) the split was planned with
  */
-public record FileUrl(String split, String path, long size, String sha256, Instant expires) {
+public record FileUrl(String split, String path, long size, long mtime, String sha256, Instant expires) {
+    /** Every parameter of a URL, each once. */
+    private static final java.util.List<String> PARAMETERS =
+            java.util.List.of("split", "path", "size", "mtime", "sha256", "expires", "sig");
+
     /** The one path the server answers on. */
     static final String ENDPOINT = "/v1/file";
 
@@ -40,6 +47,7 @@ public record FileUrl(String split, String path, long size, String sha256, Insta
         q.put("split", split);
         q.put("path", path);
         q.put("size", Long.toString(size));
+        q.put("mtime", Long.toString(mtime));
         q.put("sha256", sha256);
         q.put("expires", Long.toString(expires.getEpochSecond()));
         q.put("sig", signature(key));
@@ -67,15 +75,16 @@ public record FileUrl(String split, String path, long size, String sha256, Insta
                 throw new IllegalArgumentException(k + " given twice");
             }
         }
-        for (String k : new String[] {"split", "path", "size", "sha256", "expires", "sig"}) {
+        for (String k : PARAMETERS) {
             if (!q.containsKey(k)) throw new IllegalArgumentException("no " + k);
         }
-        if (q.size() != 6) throw new IllegalArgumentException("unknown parameters");
+        if (q.size() != PARAMETERS.size()) throw new IllegalArgumentException("unknown parameters");
         try {
             FileUrl url = new FileUrl(
                     q.get("split"),
                     q.get("path"),
                     Long.parseLong(q.get("size")),
+                    Long.parseLong(q.get("mtime")),
                     q.get("sha256"),
                     Instant.ofEpochSecond(Long.parseLong(q.get("expires"))));
             return new Signed(url, q.get("sig"));
@@ -104,8 +113,9 @@ public record FileUrl(String split, String path, long size, String sha256, Insta
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(key.bytes(), "HmacSHA256"));
             StringBuilder text = new StringBuilder("sluice-file-url-v1");
-            for (String field :
-                    new String[] {split, path, Long.toString(size), sha256, Long.toString(expires.getEpochSecond())}) {
+            for (String field : new String[] {
+                split, path, Long.toString(size), Long.toString(mtime), sha256, Long.toString(expires.getEpochSecond())
+            }) {
                 text.append('\n').append(field.length()).append(':').append(field);
             }
             return HexFormat.of().formatHex(mac.doFinal(text.toString().getBytes(StandardCharsets.UTF_8)));

@@ -68,7 +68,7 @@ class FileServerTest {
 
     /** A URL the key signed for any grant, as a controller with a bug might: the server must still refuse the wrong ones. */
     private URI signed(String split, String path) {
-        return new FileUrl(split, path, 5, "00", clock.instant().plusSeconds(60)).toUri(server.url(), key);
+        return new FileUrl(split, path, 5, 0, "00", clock.instant().plusSeconds(60)).toUri(server.url(), key);
     }
 
     private static String replaceParam(URI url, String name, String value) {
@@ -83,6 +83,9 @@ class FileServerTest {
         List<Path> got = new Fetcher(null).fetch(urls, to);
         assertThat(got).containsExactly(to.resolve("a.csv"), to.resolve("sub/b.csv"));
         assertThat(Files.readString(to.resolve("sub/b.csv"))).isEqualTo("id\n2\n");
+        // the original's modification time: a files source reading the copy finds the fingerprint it planned with
+        assertThat(Files.getLastModifiedTime(to.resolve("sub/b.csv")).toMillis())
+                .isEqualTo(Files.getLastModifiedTime(root.resolve("sub/b.csv")).toMillis());
         try (var left = Files.walk(to)) {
             assertThat(left.filter(p -> p.toString().endsWith(".sluice-part"))).isEmpty();
         }
@@ -129,6 +132,7 @@ class FileServerTest {
                 replaceParam(url, "path", "sub%2Fb.csv"),
                 replaceParam(url, "expires", Long.toString(later)),
                 replaceParam(url, "size", "4"),
+                replaceParam(url, "mtime", "1"),
                 replaceParam(url, "sha256", "0".repeat(64)),
                 url + "&split=s2",
                 url.toString().replaceFirst("&sig=[^&]*", ""))) {
@@ -137,7 +141,7 @@ class FileServerTest {
             assertThat(r.body()).as(tampered).doesNotContain("id\n1");
         }
         // the same URL signed by another key
-        URI otherKey = new FileUrl("s1", "a.csv", 5, "x", clock.instant().plusSeconds(60))
+        URI otherKey = new FileUrl("s1", "a.csv", 5, 0, "x", clock.instant().plusSeconds(60))
                 .toUri(server.url(), SigningKey.generate());
         assertThat(get(otherKey).statusCode()).isEqualTo(403);
     }
@@ -158,7 +162,7 @@ class FileServerTest {
         try (FileServer evil = FileServer.start(
                 FileServer.Settings.of(root, key).withClock(clock), id -> all.getOrDefault(id, Set.of()))) {
             for (String path : all.get("evil")) {
-                URI url = new FileUrl("evil", path, 9, "00", clock.instant().plusSeconds(60)).toUri(evil.url(), key);
+                URI url = new FileUrl("evil", path, 9, 0, "00", clock.instant().plusSeconds(60)).toUri(evil.url(), key);
                 HttpResponse<String> r = get(url);
                 assertThat(r.statusCode()).as(path).isIn(403, 404);
                 assertThat(r.body()).as(path).doesNotContain("not yours").doesNotContain("id\n");
@@ -184,8 +188,9 @@ class FileServerTest {
     /** The pod side never writes outside its folder, whatever path a URL names. */
     @Test
     void thePodSideWritesOnlyUnderItsFolder() {
-        URI evil =
-                new FileUrl("s1", "../escape.txt", 1, "00", clock.instant().plusSeconds(60)).toUri(server.url(), key);
+        URI evil = new FileUrl(
+                        "s1", "../escape.txt", 1, 0, "00", clock.instant().plusSeconds(60))
+                .toUri(server.url(), key);
         assertThatThrownBy(() -> new Fetcher(null).fetch(List.of(evil), dir.resolve("pod")))
                 .hasMessageContaining("refused to write ../escape.txt");
         assertThat(dir.resolve("escape.txt")).doesNotExist();
