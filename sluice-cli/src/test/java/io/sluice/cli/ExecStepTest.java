@@ -173,6 +173,33 @@ class ExecStepTest {
         assertThat(byName(output())).isEqualTo(expected(2));
     }
 
+    /** The placeholders are filled per input, and a command past its timeout is killed and fails its split. */
+    @Test
+    void placeholdersAreFilledAndACommandPastItsTimeoutIsKilled() throws Exception {
+        ws = Workspace.in(dir);
+        ws.input("a.txt", "x\n");
+        ws.input("slow.txt", "y\n");
+        Path p = ws.pipeline("""
+                pipeline: slow
+                source: { files: { path: in } }
+                steps:
+                  - exec:
+                      command: [sh, -c, "echo {split} {key} $WHO > {output_dir}/who; case {key} in slow*) sleep 60;; esac"]
+                      env: { WHO: "for {key}" }
+                      timeout: 2s
+                sink: { files: { path: out } }
+                run: { retries: { max: 0 } }
+                """);
+        long start = System.nanoTime();
+        CliRun r = run(p);
+        assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start))
+                .as("killed at its timeout")
+                .isLessThan(40);
+        assertThat(r.code()).as(r.toString()).isEqualTo(1);
+        assertThat(output().values()).containsExactly("a.txt a.txt for a.txt\n");
+        assertThat(CliRun.status(p).toString()).contains("ran longer than its timeout (2s) on slow.txt and was killed");
+    }
+
     @Test
     void aFailedAttemptLeavesNothingVisibleAndItsRetryCommitsOnce() throws Exception {
         Path flaky = Files.createDirectories(dir.resolve("flaky"));

@@ -83,8 +83,8 @@ final class ExecStep implements FileStep {
                 if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                     kill(p);
                     throw SplitFailure.of(
-                            name + ": " + args.getFirst() + " ran longer than its timeout (" + timeout + ") on " + key
-                                    + " and was killed" + tail(stderr),
+                            name + ": " + args.getFirst() + " ran longer than its timeout (" + seconds(timeout)
+                                    + ") on " + key + " and was killed" + tail(stderr),
                             true);
                 }
             } catch (InterruptedException e) {
@@ -100,6 +100,10 @@ final class ExecStep implements FileStep {
         } finally {
             Files.deleteIfExists(stderr);
         }
+    }
+
+    private static String seconds(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
     }
 
     private static String fill(String text, Map<String, String> values) {
