@@ -126,7 +126,7 @@ public final class SplitProcessor {
         Written written;
         try (FileOutputs.Writer writer = outputs.openFiles(split)) {
             for (LocalFiles.Part part : input.parts()) {
-                step.run(part.file(), part.key(), writer.newFolder(part.key()), split.id());
+                step.run(part.file(), part.key(), writer.newFolder(part.key()), writer.scratch(), split.id());
             }
             writer.stage();
             written = writer.commit(context);

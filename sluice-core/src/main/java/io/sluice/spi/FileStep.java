@@ -16,9 +16,11 @@ public interface FileStep extends Step {
      * @param input     the input as a local file (the file itself, or a downloaded copy)
      * @param key       the name the user knows the input by (its path under the source)
      * @param outputDir an empty folder of this input's own
+     * @param scratch   a folder for what the step keeps aside (a command's logs), never output; removed with the
+     *                  attempt, even a killed one (by the split's next attempt)
      * @param splitId   the split being processed
      */
-    void run(Path input, String key, Path outputDir, String splitId) throws Exception;
+    void run(Path input, String key, Path outputDir, Path scratch, String splitId) throws Exception;
 
     /**
      * Fails, with a {@link io.sluice.config.ConfigException} at the option, when this process cannot run the step

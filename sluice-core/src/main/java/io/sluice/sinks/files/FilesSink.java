@@ -45,6 +45,9 @@ import java.util.stream.Stream;
  * ledger) wrote with any of its inputs ({@link Lineage}).
  */
 final class FilesSink implements Sink, PartialResults, FileOutputs {
+    /** A file step's own folder in an attempt's staging ({@link FileOutputs.Writer#scratch}): never output. */
+    private static final String SCRATCH = ".scratch";
+
     /** The last merged output of an aggregate that writes changes only, to compare the next merge with. */
     private static final String MERGED = "_sluice/merged.parquet";
 
@@ -269,11 +272,18 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
             return folder;
         }
 
+        @Override
+        public Path scratch() throws IOException {
+            if (staging == null) staging = newStaging(attempts);
+            return Files.createDirectories(staging.resolve(SCRATCH));
+        }
+
         /** Moves each input's files under the output's folder (a rename: same disk), refusing a path written twice. */
         @Override
         public long stage() throws IOException {
             if (produced != null) throw new IllegalStateException("split " + split.id() + " is staged already");
             if (staging == null) staging = newStaging(attempts);
+            deleteTree(staging.resolve(SCRATCH));
             Path output = staging.resolve(name);
             java.util.Map<String, String> writtenBy = new java.util.HashMap<>();
             for (var folder : folders.entrySet()) {

@@ -32,6 +32,12 @@ public interface FileOutputs {
         Path newFolder(String input) throws Exception;
 
         /**
+         * A folder on the staging disk for the step's own use during the attempt (a command's logs), never output:
+         * removed by {@link #stage} and with what the attempt staged, even by the split's next attempt after a kill.
+         */
+        Path scratch() throws Exception;
+
+        /**
          * Stages every file written under the folders given so far, each by its path relative to its folder. Fails when
          * two folders hold a file of the same path, or one holds anything but files and folders (a link).
          *

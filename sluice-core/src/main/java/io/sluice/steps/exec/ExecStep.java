@@ -55,7 +55,7 @@ final class ExecStep implements FileStep {
     }
 
     @Override
-    public void run(Path input, String key, Path outputDir, String splitId) throws Exception {
+    public void run(Path input, String key, Path outputDir, Path scratch, String splitId) throws Exception {
         checkRunsHere();
         Map<String, String> values =
                 Map.of("input", input.toString(), "output_dir", outputDir.toString(), "split", splitId, "key", key);
@@ -66,7 +66,7 @@ final class ExecStep implements FileStep {
         pb.environment().put("SLUICE_OUTPUT_DIR", values.get("output_dir"));
         pb.environment().put("SLUICE_SPLIT", splitId);
         pb.environment().put("SLUICE_KEY", key);
-        Path stderr = Files.createTempFile("sluice-exec-", ".stderr");
+        Path stderr = Files.createTempFile(scratch, "exec-", ".stderr");
         try {
             pb.redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(stderr.toFile());
             Process p;
