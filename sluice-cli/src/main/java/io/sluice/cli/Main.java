@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
             RetryCommand.class,
             ResetCommand.class,
             DocsCommand.class,
+            FetchCommand.class,
             CompletionCommand.class,
             io.sluice.focus.cli.FocusCommand.class
         },

@@ -1,11 +1,13 @@
 package io.sluice.engine;
 
 import io.sluice.spi.BadRecordPolicy;
+import io.sluice.spi.FileStep;
 import io.sluice.spi.MergingStep;
 import io.sluice.spi.Split;
 import io.sluice.spi.Step;
 import io.sluice.spi.sink.BadRows;
 import io.sluice.spi.sink.CommitContext;
+import io.sluice.spi.sink.FileOutputs;
 import io.sluice.spi.sink.Sink;
 import io.sluice.spi.sink.SinkWriter;
 import io.sluice.spi.sink.Written;
@@ -48,6 +50,7 @@ public final class SplitProcessor {
     public Result process(Connection c, Split split, LocalFiles input, CommitContext context) throws Exception {
         // every input changed since the split was planned and is processed as its new version: nothing left to read
         if (input.parts().isEmpty()) return new Result(0, 0, 0, List.of());
+        if (fileStep() instanceof FileStep files) return processFiles(files, split, input, context);
         String source = "sluice_src_" + NAMES.incrementAndGet();
         Reader reader = reader(input, source);
         List<String> drops = new java.util.ArrayList<>(reader.drops()); // what this split created, to drop at the end
@@ -108,6 +111,30 @@ public final class SplitProcessor {
         }
     }
 
+    /** The only step when it turns files into files ({@link FileStep}), else null. */
+    private Step fileStep() {
+        return steps.size() == 1 && steps.getFirst() instanceof FileStep f ? f : null;
+    }
+
+    /**
+     * Runs a file step on each input of the split, each into a folder of its own on the sink's staging disk, then
+     * stages and commits every file they wrote as the split's output. In: the inputs; out: the files.
+     */
+    private Result processFiles(FileStep step, Split split, LocalFiles input, CommitContext context) throws Exception {
+        FileOutputs outputs = sink.fileOutputs()
+                .orElseThrow(() ->
+                        new IllegalStateException("the sink cannot take files: an exec step needs the files sink"));
+        Written written;
+        try (FileOutputs.Writer writer = outputs.openFiles(split)) {
+            for (LocalFiles.Part part : input.parts()) {
+                step.run(part.file(), part.key(), writer.newFolder(part.key()), writer.scratch(), split.id());
+            }
+            writer.stage();
+            written = writer.commit(context);
+        }
+        return new Result(input.parts().size(), written.rowsOut(), 0, written.outputs());
+    }
+
     /** The writer of a split's output, or of its partial when the last step merges across splits. */
     private SinkWriter writer(Split split) throws Exception {
         if (steps.isEmpty() || !(steps.getLast() instanceof MergingStep)) return sink.open(split);
@@ -126,6 +153,10 @@ public final class SplitProcessor {
      * them. Writes nothing.
      */
     public Preview preview(Connection c, LocalFiles input, int limit) throws Exception {
+        if (fileStep() != null) {
+            throw new IllegalArgumentException(
+                    "an exec step writes files, not rows: there are no rows to show; run the pipeline and look in the sink's folder");
+        }
         if (input.parts().isEmpty()) return new Preview(List.of(), List.of());
         String source = "sluice_src_" + NAMES.incrementAndGet();
         Reader reader = reader(input, source);
@@ -215,6 +246,12 @@ public final class SplitProcessor {
      */
     public long count(Connection c, LocalFiles input) throws Exception {
         if (input.parts().isEmpty()) return 0;
+        if (fileStep() != null) {
+            // read whole by a command: an input is readable when it is there and can be opened
+            for (LocalFiles.Part part : input.parts())
+                java.nio.file.Files.newInputStream(part.file()).close();
+            return input.parts().size();
+        }
         Reader reader = reader(input, "sluice_src_" + NAMES.incrementAndGet());
         try (Statement s = c.createStatement()) {
             for (String prepare : reader.prepare()) s.execute(prepare);

@@ -143,6 +143,7 @@ public final class LocalRunner {
     }
 
     public RunSummary run() throws Exception {
+        checkStepsRunHere();
         a.sink().check();
         a.sink().prepare();
         Ledger ledger = a.ledger();
@@ -212,6 +213,7 @@ public final class LocalRunner {
      * rebuilt after a split done, as at the end of a run.
      */
     public SplitExecution.Result runSplit(String splitId) throws Exception {
+        checkStepsRunHere();
         a.sink().check();
         a.sink().prepare();
         SplitProcessor processor = processor(a);
@@ -229,6 +231,11 @@ public final class LocalRunner {
             a.sink().finish();
         }
         return result;
+    }
+
+    /** A step this process cannot run (an exec step's container image) stops the run before any split is claimed. */
+    private void checkStepsRunHere() {
+        for (var step : a.steps()) if (step instanceof io.sluice.spi.FileStep f) f.checkRunsHere();
     }
 
     /** A plain run lists the source whenever it plans; a pool member only while it leads the pool. */
