@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
             ResetCommand.class,
             DocsCommand.class,
             CompletionCommand.class,
+            K8sCommand.class,
             io.sluice.focus.cli.FocusCommand.class
         },
         footer = {

@@ -207,7 +207,7 @@ public final class Manifests {
                         .withName("health")
                         .withContainerPort(options.healthPort())
                         .build())
-                // live: the process answers; ready: it opened the ledger and claims
+                // live: the process answers; ready: it opened its ledger and has not stopped
                 .withLivenessProbe(probe("/healthz", 30))
                 .withReadinessProbe(probe("/readyz", 5))
                 .build();
