@@ -104,8 +104,8 @@ final class K8sCommand implements Runnable {
         @Option(
                 names = "--image",
                 paramLabel = "IMAGE",
-                description = "The container image, with `sluice` on its PATH (default: sluice:VERSION, this "
-                        + "Sluice's version).")
+                description = "The container image: sluice-dist/Dockerfile's, or one with its entry point and user "
+                        + "(default: sluice:VERSION, the tag docs/kubernetes.md builds).")
         String image;
 
         @Option(

@@ -27,7 +27,10 @@ class K8sCommandTest {
 
     @Test
     void generateRefusesALedgerPodsCannotShareWithExitCode2() {
-        CliRun r = sluice("k8s", "generate", Path.of("..", "examples", "quickstart", "pipeline.yaml").toString());
+        CliRun r = sluice(
+                "k8s",
+                "generate",
+                Path.of("..", "examples", "quickstart", "pipeline.yaml").toString());
         assertThat(r.code()).as(r.toString()).isEqualTo(2);
         assertThat(r.err()).contains("keeps its ledger in SQLite").contains("postgres");
         assertThat(r.out()).isEmpty();
@@ -46,8 +49,14 @@ class K8sCommandTest {
                   postgres: { url: "jdbc:postgresql://db:5432/sluice", user: sluice, password: "${SLUICE_TEST_UNSET_PW}" }
                 """);
         Files.createDirectories(dir.resolve("in"));
-        CliRun r = sluice("k8s", "generate", pipeline.toString(), "--namespace", "data", "--out", dir.resolve("k8s")
-                .toString());
+        CliRun r = sluice(
+                "k8s",
+                "generate",
+                pipeline.toString(),
+                "--namespace",
+                "data",
+                "--out",
+                dir.resolve("k8s").toString());
         assertThat(r.code()).as(r.toString()).isEqualTo(2);
         assertThat(r.err()).contains("--volume-claim");
 
@@ -103,8 +112,8 @@ class K8sCommandTest {
             port = s.getLocalPort();
         }
         Path log = dir.resolve("worker.log");
-        Process p = ChildJvm.start(
-                log, "io.sluice.cli.Main", "worker", pipeline.toString(), "--health-port", "" + port);
+        Process p =
+                ChildJvm.start(log, "io.sluice.cli.Main", "worker", pipeline.toString(), "--health-port", "" + port);
         try (HttpClient http = HttpClient.newHttpClient()) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             HttpResponse<String> ready = null;
@@ -145,10 +154,8 @@ class K8sCommandTest {
                 sink:
                   files: { path: out, format: csv }
                 """);
-        assertThat(sluice("plan", pipeline.toString(), "--register").ok().out())
-                .contains("registered 2 new split(s)");
-        assertThat(sluice("plan", pipeline.toString(), "--register").ok().out())
-                .contains("registered 0 new split(s)");
+        assertThat(sluice("plan", pipeline.toString(), "--register").ok().out()).contains("registered 2 new split(s)");
+        assertThat(sluice("plan", pipeline.toString(), "--register").ok().out()).contains("registered 0 new split(s)");
         var status = CliRun.status(pipeline);
         assertThat(status.toString()).contains("pending");
         assertThat(dir.resolve("out")).doesNotExist();

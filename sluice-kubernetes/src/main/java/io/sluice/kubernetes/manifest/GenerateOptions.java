@@ -7,7 +7,7 @@ import java.util.Objects;
  * How {@code sluice k8s generate} shapes the objects, beyond what the pipeline says.
  *
  * @param mode         {@code pool}: a Deployment of workers; {@code jobs}: the controller that starts one Job per split
- * @param image        the container image, with {@code sluice} on its PATH
+ * @param image        the container image: the project's (sluice-dist/Dockerfile), or one with the same entry point
  * @param namespace    where the objects go (the RoleBinding's subject names it)
  * @param volumeClaim  a PersistentVolumeClaim mounted at the pipeline's folder, for local paths; null for none
  * @param cpu          CPU request of each pod, e.g. {@code 1} or {@code 500m}

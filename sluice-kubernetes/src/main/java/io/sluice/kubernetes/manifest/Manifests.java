@@ -52,6 +52,9 @@ public final class Manifests {
 
     static final String CONFIG_HASH = "sluice.io/config-sha256";
 
+    /** The user and group the project's image runs as (sluice-dist/Dockerfile). */
+    static final long IMAGE_USER = 10001;
+
     /** The objects, and what the user must know or do besides (the Secret to create, what was left out and why). */
     public record Generated(List<HasMetadata> objects, List<String> notes) {
         public Generated {
@@ -338,7 +341,7 @@ public final class Manifests {
         return new ContainerBuilder()
                 .withName("sluice")
                 .withImage(options.image())
-                .withCommand("sluice")
+                // the image's entry point is sluice (sluice-dist/Dockerfile): the args are the command
                 .withArgs(args)
                 .withEnv(env)
                 .withNewResources()
@@ -349,6 +352,10 @@ public final class Manifests {
                 .withVolumeMounts(mounts)
                 .withNewSecurityContext()
                 .withAllowPrivilegeEscalation(false)
+                .withReadOnlyRootFilesystem(true)
+                .withNewCapabilities()
+                .withDrop("ALL")
+                .endCapabilities()
                 .endSecurityContext();
     }
 
@@ -395,8 +402,15 @@ public final class Manifests {
                 .withServiceAccountName(names.base())
                 .withAutomountServiceAccountToken(apiAccess)
                 .withTerminationGracePeriodSeconds(options.gracePeriod().toSeconds())
+                // the image's user (sluice-dist/Dockerfile); fsGroup lets it write the volume of the pipeline's folder
+                .withNewSecurityContext()
+                .withRunAsNonRoot(true)
+                .withRunAsUser(IMAGE_USER)
+                .withRunAsGroup(IMAGE_USER)
+                .withFsGroup(IMAGE_USER)
+                .endSecurityContext()
                 .withContainers(container)
-                .withVolumes(work, pipeline)
+                .withVolumes(volumes(work, pipeline))
                 .build();
         return new PodTemplateSpecBuilder()
                 .withNewMetadata()
@@ -405,6 +419,21 @@ public final class Manifests {
                 .withAnnotations(Map.of(CONFIG_HASH, configHash))
                 .endMetadata()
                 .withSpec(spec)
+                .build();
+    }
+
+    private List<Volume> volumes(Volume work, Volume pipeline) {
+        List<Volume> volumes = new ArrayList<>(List.of(work, pipeline));
+        if (options.volumeClaim() != null) volumes.add(emptyDir("spill"));
+        volumes.add(emptyDir("tmp"));
+        return volumes;
+    }
+
+    private static Volume emptyDir(String name) {
+        return new VolumeBuilder()
+                .withName(name)
+                .withNewEmptyDir()
+                .endEmptyDir()
                 .build();
     }
 
