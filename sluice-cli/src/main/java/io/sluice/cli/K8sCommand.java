@@ -42,8 +42,8 @@ import picocli.CommandLine.Spec;
         },
         footer = {
             "%nExamples:",
-            "  sluice k8s generate pipeline.yaml --image registry.example/sluice:0.1.0 --out k8s/",
-            "  sluice k8s apply pipeline.yaml --image registry.example/sluice:0.1.0 --namespace data",
+            "  sluice k8s generate pipeline.yaml --image reg.example/sluice:1 --out k8s/",
+            "  sluice k8s apply pipeline.yaml --image reg.example/sluice:1 --namespace data",
             "  sluice k8s status --namespace data"
         })
 final class K8sCommand implements Runnable {
@@ -225,7 +225,7 @@ final class K8sCommand implements Runnable {
                     + "said on stderr.",
             footer = {
                 "%nExamples:",
-                "  sluice k8s generate pipeline.yaml > sluice.yaml && kubectl apply -f sluice.yaml",
+                "  sluice k8s generate pipeline.yaml > k8s.yaml && kubectl apply -f k8s.yaml",
                 "  sluice k8s generate pipeline.yaml --mode jobs --namespace data --out k8s/"
             })
     static final class Generate implements Callable<Integer> {
@@ -273,7 +273,7 @@ final class K8sCommand implements Runnable {
             name = "apply",
             description = "Apply the objects generate writes with server-side apply (field manager sluice), then "
                     + "delete the objects labelled as this pipeline's that this version no longer has.",
-            footer = {"%nExamples:", "  sluice k8s apply pipeline.yaml --image registry.example/sluice:0.1.0"})
+            footer = {"%nExamples:", "  sluice k8s apply pipeline.yaml --image reg.example/sluice:1"})
     static final class Apply implements Callable<Integer> {
         @Mixin
         HelpOption help;

@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
             "%nExamples:",
             "  sluice plan pipeline.yaml",
             "  sluice plan pipeline.yaml --json > plan.json",
-            "  sluice plan pipeline.yaml --register   # register the new splits for a pool, process none"
+            "  sluice plan pipeline.yaml --register   # register new splits, run none"
         },
         description = "List the splits a run would process now, and why the other inputs are skipped. Changes nothing "
                 + "(unless --register).")
