@@ -91,6 +91,21 @@ final class K8sCommand implements Runnable {
         }
     }
 
+    /** The namespace of the commands that talk to the cluster. */
+    static final class Namespace {
+        @Option(
+                names = "--namespace",
+                paramLabel = "NS",
+                description = "The namespace (default: the kubeconfig's, else default).")
+        String given;
+
+        String in(KubernetesClient client) {
+            if (given != null) return given;
+            String configured = client.getNamespace();
+            return configured != null ? configured : "default";
+        }
+    }
+
     /** What shapes the objects: the options of generate and apply. */
     static final class Shape {
         @Option(
@@ -200,12 +215,6 @@ final class K8sCommand implements Runnable {
         return new KubernetesClientBuilder().build();
     }
 
-    static String namespace(String given, KubernetesClient client) {
-        if (given != null) return given;
-        String configured = client.getNamespace();
-        return configured != null ? configured : "default";
-    }
-
     static UserError unreachable(KubernetesClientException e) {
         Throwable cause = e.getCause();
         while (cause != null && cause.getCause() != null) cause = cause.getCause();
@@ -284,11 +293,8 @@ final class K8sCommand implements Runnable {
         @Mixin
         Shape shape;
 
-        @Option(
-                names = "--namespace",
-                paramLabel = "NS",
-                description = "The namespace (default: the kubeconfig's, else default).")
-        String namespace;
+        @Mixin
+        Namespace namespace;
 
         @Spec
         CommandSpec spec;
@@ -297,7 +303,7 @@ final class K8sCommand implements Runnable {
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             try (KubernetesClient client = client()) {
-                String ns = namespace(namespace, client);
+                String ns = namespace.in(client);
                 Pipeline p = pipe.load();
                 Manifests.Generated g =
                         generate(p, shape, ns, spec.commandLine().getErr());
@@ -329,11 +335,8 @@ final class K8sCommand implements Runnable {
         @Mixin
         Pipe pipe;
 
-        @Option(
-                names = "--namespace",
-                paramLabel = "NS",
-                description = "The namespace (default: the kubeconfig's, else default).")
-        String namespace;
+        @Mixin
+        Namespace namespace;
 
         @Spec
         CommandSpec spec;
@@ -341,7 +344,7 @@ final class K8sCommand implements Runnable {
         @Override
         public Integer call() {
             try (KubernetesClient client = client()) {
-                List<String> deleted = new Cluster(client).delete(pipe.names(), namespace(namespace, client));
+                List<String> deleted = new Cluster(client).delete(pipe.names(), namespace.in(client));
                 deleted.forEach(o -> spec.commandLine().getOut().println("deleted " + o));
                 if (deleted.isEmpty())
                     spec.commandLine().getOut().println("nothing of pipeline " + pipe.file + " found");
@@ -368,11 +371,8 @@ final class K8sCommand implements Runnable {
                 description = "The pipeline file; without it, every pipeline Sluice manages in the namespace.")
         Path file;
 
-        @Option(
-                names = "--namespace",
-                paramLabel = "NS",
-                description = "The namespace (default: the kubeconfig's, else default).")
-        String namespace;
+        @Mixin
+        Namespace namespace;
 
         @Spec
         CommandSpec spec;
@@ -386,7 +386,7 @@ final class K8sCommand implements Runnable {
                 names = pipe.names();
             }
             try (KubernetesClient client = client()) {
-                List<String> lines = new Cluster(client).status(names, namespace(namespace, client));
+                List<String> lines = new Cluster(client).status(names, namespace.in(client));
                 if (lines.isEmpty()) spec.commandLine().getOut().println("no objects of Sluice found");
                 lines.forEach(spec.commandLine().getOut()::println);
                 return 0;

@@ -267,6 +267,11 @@ public final class Manifests {
                 .endSpec()
                 .build());
         notes.add("no probes on the controller: `sluice run` has no health endpoint (only `sluice worker` has)");
+        // the Jobs' pods are the runner's: what they mount and read is said in the pipeline's run.kubernetes block
+        notes.add("the Jobs' pods read the pipeline and its variables as the pipeline's run.kubernetes block says: "
+                + "config_map: " + names.base() + " (mounted at " + FOLDER + ", where the controller reads "
+                + facts.fileName() + ")"
+                + (facts.variables().isEmpty() ? "" : ", env_from_secrets: [" + names.secret() + "]"));
     }
 
     /**

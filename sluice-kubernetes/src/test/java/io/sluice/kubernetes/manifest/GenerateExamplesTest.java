@@ -79,13 +79,7 @@ class GenerateExamplesTest {
                             "PodDisruptionBudget",
                             "ScaledObject",
                             "CronJob");
-            Deployment d = (Deployment) back.get(2);
-            assertThat(d.getSpec()
-                            .getTemplate()
-                            .getSpec()
-                            .getContainers()
-                            .getFirst()
-                            .getArgs())
+            assertThat(args(back.get(2)))
                     .startsWith("worker", "/sluice/" + example.getFileName(), "--id", "$(POD_NAME)");
             GenericKubernetesResource so = (GenericKubernetesResource) back.get(4);
             assertThat(YAML.asYaml(so))
@@ -97,15 +91,8 @@ class GenerateExamplesTest {
                     .contains("pipeline = '" + facts.names().pipeline() + "'");
         } else {
             assertThat(kinds).containsExactly("ServiceAccount", "Role", "RoleBinding", "ConfigMap", "Deployment");
-            Deployment d = (Deployment) back.get(4);
-            assertThat(d.getSpec().getReplicas()).isEqualTo(1);
-            assertThat(d.getSpec()
-                            .getTemplate()
-                            .getSpec()
-                            .getContainers()
-                            .getFirst()
-                            .getArgs())
-                    .containsExactly("run", "/sluice/" + example.getFileName(), "--mode", "watch");
+            assertThat(((Deployment) back.get(4)).getSpec().getReplicas()).isEqualTo(1);
+            assertThat(args(back.get(4))).containsExactly("run", "/sluice/" + example.getFileName(), "--mode", "watch");
         }
         String yaml = ManifestYaml.all(g.objects());
         assertThat(yaml).doesNotContain(Pipelines.ENV.get("PGPASSWORD")).contains("${PGPASSWORD}");
@@ -128,6 +115,16 @@ class GenerateExamplesTest {
                 .containsExactly("ServiceAccount", "ConfigMap", "Deployment", "PodDisruptionBudget");
         assertThat(((Deployment) back.get(2)).getSpec().getReplicas()).isEqualTo(GenerateOptions.DEFAULT_REPLICAS);
         assertThat(g.notes()).anyMatch(n -> n.contains("sorted sets"));
+    }
+
+    private static List<String> args(HasMetadata deployment) {
+        return ((Deployment) deployment)
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .getFirst()
+                .getArgs();
     }
 
     private static GenerateOptions options(GenerateOptions.Mode mode) {
