@@ -90,6 +90,10 @@ class K8sCommandTest {
                 .doesNotContain("unset-"); // the stand-in a variable unset here gets for validation stays out
         assertThat(r.err()).contains("create secret generic orders-env --from-literal=SLUICE_TEST_UNSET_PW=...");
 
+        CliRun bad = sluice("k8s", "generate", pipeline.toString(), "--volume-claim", "d", "--memory", "lots");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("--memory 'lots' is not a Kubernetes quantity");
+
         CliRun stdout = sluice("k8s", "generate", pipeline.toString(), "--mode", "jobs", "--volume-claim", "d")
                 .ok();
         assertThat(stdout.out()).startsWith("---\n").contains("kind: \"Role\"", "name: \"orders-controller\"");

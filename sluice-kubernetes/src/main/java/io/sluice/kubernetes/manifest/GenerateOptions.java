@@ -55,10 +55,22 @@ public record GenerateOptions(
             throw new IllegalArgumentException("volume claim '" + volumeClaim
                     + "' is not a valid PersistentVolumeClaim name: lower-case letters, digits, '-' and '.'");
         }
+        quantity("--cpu", cpu);
+        quantity("--memory", memory);
         if (parallelism < 1) throw new IllegalArgumentException("parallelism must be at least 1");
         if (replicas < 1) throw new IllegalArgumentException("replicas must be at least 1");
         if (gracePeriod.isNegative()) throw new IllegalArgumentException("the grace period must not be negative");
         if (healthPort < 1 || healthPort > 65535) throw new IllegalArgumentException("health port out of range");
+    }
+
+    private static void quantity(String option, String value) {
+        try {
+            io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(
+                    new io.fabric8.kubernetes.api.model.Quantity(value));
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new IllegalArgumentException(
+                    option + " '" + value + "' is not a Kubernetes quantity (e.g. 500m, 2, 512Mi, 4Gi)");
+        }
     }
 
     /** The defaults, for a mode, image and namespace. */

@@ -67,14 +67,10 @@ public record PipelineFacts(
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + p.file() + ": " + e.getMessage(), e);
         }
+        ConfigNode root = YamlReader.read(p.file());
         Map<String, Boolean> variables = new LinkedHashMap<>();
         List<String> fileRefs = new ArrayList<>();
-        Matcher m = REFERENCE.matcher(text);
-        while (m.find()) {
-            if (m.group(1) != null) fileRefs.add(m.group(1).strip());
-            else if (m.group(2) != null) variables.merge(m.group(2), m.group(3) != null, Boolean::logicalAnd);
-        }
-        ConfigNode root = YamlReader.read(p.file());
+        references(root, variables, fileRefs);
         List<LocalPaths.Found> data = new ArrayList<>(LocalPaths.in(p.source()));
         Map<String, String> stepFiles = new LinkedHashMap<>();
         for (Options.Selected step : p.steps()) {
@@ -101,6 +97,23 @@ public record PipelineFacts(
                 scalar(child(root, "run"), "runner"),
                 data,
                 stepFiles);
+    }
+
+    /** The references in the values (not in comments: a variable named in a comment is no secret to mount). */
+    private static void references(ConfigNode node, Map<String, Boolean> variables, List<String> fileRefs) {
+        switch (node) {
+            case ConfigNode.Scalar s -> {
+                if (s.isNull()) return;
+                Matcher m = REFERENCE.matcher(s.value());
+                while (m.find()) {
+                    if (m.group(1) != null) fileRefs.add(m.group(1).strip());
+                    else if (m.group(2) != null) variables.merge(m.group(2), m.group(3) != null, Boolean::logicalAnd);
+                }
+            }
+            case ConfigNode.Sequence seq -> seq.items().forEach(i -> references(i, variables, fileRefs));
+            case ConfigNode.Mapping map ->
+                map.entries().values().forEach(e -> references(e.value(), variables, fileRefs));
+        }
     }
 
     /** A path relative to the pipeline's folder, with {@code /} separators. */

@@ -165,6 +165,7 @@ class ClusterTest {
     void noSecretValueReachesTheClusterOrTheYaml() throws IOException {
         Path file = dir.resolve("secret.yaml");
         Files.writeString(file, """
+                # ${COMMENTED} in a comment is no variable of the pipeline
                 pipeline: secretive
                 source:
                   files: { path: "s3://in/", s3: { endpoint: "${S3_ENDPOINT}", region: us-east-1 } }
@@ -181,6 +182,7 @@ class ClusterTest {
             String yaml = ManifestYaml.all(g.objects());
             assertThat(yaml).doesNotContain(password).doesNotContain("10.1.2.3");
             assertThat(yaml).contains("secretKeyRef:", "key: \"PASSWORD\"", "name: \"secretive-env\"");
+            assertThat(yaml).doesNotContain("key: \"COMMENTED\"");
             assertThat(String.join("\n", g.notes())).doesNotContain(password).contains("--from-literal=PASSWORD=...");
             new Cluster(client).apply(g, Names.of("secretive"), NS);
             assertThat(client.configMaps()
