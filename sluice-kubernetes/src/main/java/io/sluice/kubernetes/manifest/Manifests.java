@@ -106,8 +106,7 @@ public final class Manifests {
                     + "kubectl -n " + options.namespace() + " create secret generic " + names.secret() + " "
                     + facts.variables().keySet().stream()
                             .map(v -> "--from-literal=" + v + "=...")
-                            .reduce((a, b) -> a + " " + b)
-                            .orElse(""));
+                            .collect(java.util.stream.Collectors.joining(" ")));
         }
         if (!facts.fileRefs().isEmpty()) {
             notes.add("the pipeline reads "
