@@ -97,6 +97,9 @@ class K8sCommandTest {
         CliRun stdout = sluice("k8s", "generate", pipeline.toString(), "--mode", "jobs", "--volume-claim", "d")
                 .ok();
         assertThat(stdout.out()).startsWith("---\n").contains("kind: \"Role\"", "name: \"orders-controller\"");
+        assertThat(stdout.out())
+                .as("the default image: the Dockerfile's tag, this version")
+                .containsPattern("image: \"sluice:[0-9][^\"]*\"");
     }
 
     @Test
