@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
             DocsCommand.class,
             FetchCommand.class,
             CompletionCommand.class,
+            K8sCommand.class,
             io.sluice.focus.cli.FocusCommand.class
         },
         footer = {
