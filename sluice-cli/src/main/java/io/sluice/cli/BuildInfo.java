@@ -18,6 +18,15 @@ final class BuildInfo implements IVersionProvider {
         return lines(p).toArray(String[]::new);
     }
 
+    /** The first line of --version: {@code sluice 0.1.0}, or {@code sluice (version unknown ...)}. */
+    String versionLine() {
+        try {
+            return getVersion()[0];
+        } catch (IOException e) {
+            return "sluice (version unknown)";
+        }
+    }
+
     static List<String> lines(Properties p) {
         List<String> lines = new ArrayList<>();
         lines.add("sluice " + known(p, "version").orElse("(version unknown: not built by Maven)"));

@@ -22,7 +22,9 @@ import picocli.CommandLine.Command;
             RetryCommand.class,
             ResetCommand.class,
             DocsCommand.class,
+            FetchCommand.class,
             CompletionCommand.class,
+            K8sCommand.class,
             io.sluice.focus.cli.FocusCommand.class
         },
         footer = {

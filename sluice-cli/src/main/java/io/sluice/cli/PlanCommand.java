@@ -22,8 +22,14 @@ import picocli.CommandLine.Spec;
 
 @Command(
         name = "plan",
-        footer = {"%nExamples:", "  sluice plan pipeline.yaml", "  sluice plan pipeline.yaml --json > plan.json"},
-        description = "List the splits a run would process now, and why the other inputs are skipped. Changes nothing.")
+        footer = {
+            "%nExamples:",
+            "  sluice plan pipeline.yaml",
+            "  sluice plan pipeline.yaml --json > plan.json",
+            "  sluice plan pipeline.yaml --register   # register new splits, run none"
+        },
+        description = "List the splits a run would process now, and why the other inputs are skipped. Changes nothing "
+                + "(unless --register).")
 final class PlanCommand implements Callable<Integer> {
     @Mixin
     HelpOption help;
@@ -43,6 +49,12 @@ final class PlanCommand implements Callable<Integer> {
                     "Print the plan as JSON, for scripts: every split with its id, inputs and bytes, and every skipped input with the reason (docs/guide.md#for-scripts).")
     boolean json;
 
+    @Option(
+            names = "--register",
+            description = "List the source and register the new splits in the ledger, processing none: what a "
+                    + "pool's leader does each interval, for a pool scaled to zero (docs/kubernetes.md).")
+    boolean register;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -51,6 +63,15 @@ final class PlanCommand implements Callable<Integer> {
         Pipeline p = args.load();
         PrintWriter out = spec.commandLine().getOut();
         try (Assembly a = Assembly.of(p, args.components(), Clock.systemUTC())) {
+            if (register) {
+                args.requireSharedLedger(p, "the splits it registers would be gone when it exits");
+                Plan plan = new Planner(a.source(), a.ledger()).plan();
+                plan.notices().forEach(n -> out.println("  note: " + n));
+                out.printf(
+                        "pipeline %s: registered %d new split(s)%n",
+                        p.name(), plan.splits().size());
+                return 0;
+            }
             Plan plan = new Planner(a.source(), a.ledger()).preview();
             List<SplitInfo> waiting = a.ledger()
                     .splits(

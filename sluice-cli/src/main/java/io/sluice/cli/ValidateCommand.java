@@ -36,10 +36,12 @@ final class ValidateCommand implements Callable<Integer> {
                     "%s: valid (pipeline %s, %d step(s), %s)%n",
                     args.file, p.name(), p.steps().size(), a.ledgerName());
             out.println(
-                    steps.checked()
-                            ? "  checked against a sample of the input: the sink receives "
-                                    + String.join(", ", steps.columns())
-                            : "  the steps were not checked against the input: " + steps.skipped());
+                    steps == StepCheck.FILES
+                            ? "  the exec step's files go to the sink as they are"
+                            : steps.checked()
+                                    ? "  checked against a sample of the input: the sink receives "
+                                            + String.join(", ", steps.columns())
+                                    : "  the steps were not checked against the input: " + steps.skipped());
         }
         return 0;
     }

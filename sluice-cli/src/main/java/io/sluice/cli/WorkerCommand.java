@@ -62,6 +62,13 @@ final class WorkerCommand implements Callable<Integer> {
             description = "When the worker stops, write its summary to this file as JSON, for scripts.")
     java.nio.file.Path summaryJson;
 
+    @Option(
+            names = "--health-port",
+            paramLabel = "PORT",
+            description = "Answer HTTP probes on this port: /healthz (the process is alive) and /readyz (it has opened "
+                    + "its ledger and has not stopped), for Kubernetes (docs/kubernetes.md). Default: no server.")
+    Integer healthPort;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -86,11 +93,17 @@ final class WorkerCommand implements Callable<Integer> {
             LocalRunner runner = new LocalRunner(a, Clock.systemUTC(), self, progress);
             progress.attachMember(runner.stats());
             RunSummary s;
-            try (Signals signals = Signals.install(runner, err)) {
+            java.util.concurrent.atomic.AtomicBoolean ready = new java.util.concurrent.atomic.AtomicBoolean(true);
+            try (Signals signals = Signals.install(runner, err);
+                    WorkerHealth health = healthPort == null ? null : WorkerHealth.start(healthPort, ready::get)) {
                 // said once the signals are ours: from here on a SIGTERM is a clean stop
                 progress.info("worker " + self.id() + " joins the pool (" + a.ledgerName() + ", " + run.parallelism()
                         + " thread(s), lease " + Text.millis(run.lease().toMillis()) + ")");
-                s = runner.run();
+                try {
+                    s = runner.run();
+                } finally {
+                    ready.set(false); // a stopping worker claims nothing more
+                }
             } finally {
                 progress.close();
             }

@@ -22,6 +22,15 @@ public final class SplitFailure extends Exception {
         this.retryable = retryable;
     }
 
+    /**
+     * A failure a step reports in its own words (a command that exited non-zero, say).
+     *
+     * @param retryable false when another attempt would fail the same way
+     */
+    public static SplitFailure of(String message, boolean retryable) {
+        return new SplitFailure(message, retryable, null);
+    }
+
     /** False when another attempt would fail the same way (see {@link EngineErrors}). */
     public boolean retryable() {
         return retryable;

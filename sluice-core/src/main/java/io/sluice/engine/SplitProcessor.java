@@ -1,11 +1,13 @@
 package io.sluice.engine;
 
 import io.sluice.spi.BadRecordPolicy;
+import io.sluice.spi.FileStep;
 import io.sluice.spi.MergingStep;
 import io.sluice.spi.Split;
 import io.sluice.spi.Step;
 import io.sluice.spi.sink.BadRows;
 import io.sluice.spi.sink.CommitContext;
+import io.sluice.spi.sink.FileOutputs;
 import io.sluice.spi.sink.Sink;
 import io.sluice.spi.sink.SinkWriter;
 import io.sluice.spi.sink.Written;
@@ -48,13 +50,15 @@ public final class SplitProcessor {
     public Result process(Connection c, Split split, LocalFiles input, CommitContext context) throws Exception {
         // every input changed since the split was planned and is processed as its new version: nothing left to read
         if (input.parts().isEmpty()) return new Result(0, 0, 0, List.of());
+        if (fileStep() instanceof FileStep files) return processFiles(files, split, input, context);
         String source = "sluice_src_" + NAMES.incrementAndGet();
         Reader reader = reader(input, source);
         List<String> drops = new java.util.ArrayList<>(reader.drops()); // what this split created, to drop at the end
         List<String> queries = new java.util.ArrayList<>(); // the source's records, then each step's result
         try (Statement s = c.createStatement()) {
-            long[] good = {load(s, reader, input, source, drops)};
-            String query = transformed(source, queries);
+            Loaded loaded = load(s, reader, input, source, drops);
+            long[] good = {loaded.good()};
+            String query = transformed(loaded.from(), queries);
             String rejectColumn = steps.isEmpty() ? null : steps.getLast().rejectColumn();
             String stepRejects = null;
             long[] bad = {0};
@@ -107,6 +111,30 @@ public final class SplitProcessor {
         }
     }
 
+    /** The only step when it turns files into files ({@link FileStep}), else null. */
+    private Step fileStep() {
+        return steps.size() == 1 && steps.getFirst() instanceof FileStep f ? f : null;
+    }
+
+    /**
+     * Runs a file step on each input of the split, each into a folder of its own on the sink's staging disk, then
+     * stages and commits every file they wrote as the split's output. In: the inputs; out: the files.
+     */
+    private Result processFiles(FileStep step, Split split, LocalFiles input, CommitContext context) throws Exception {
+        FileOutputs outputs = sink.fileOutputs()
+                .orElseThrow(() ->
+                        new IllegalStateException("the sink cannot take files: an exec step needs the files sink"));
+        Written written;
+        try (FileOutputs.Writer writer = outputs.openFiles(split)) {
+            for (LocalFiles.Part part : input.parts()) {
+                step.run(part.file(), part.key(), writer.newFolder(part.key()), writer.scratch(), split.id());
+            }
+            writer.stage();
+            written = writer.commit(context);
+        }
+        return new Result(input.parts().size(), written.rowsOut(), 0, written.outputs());
+    }
+
     /** The writer of a split's output, or of its partial when the last step merges across splits. */
     private SinkWriter writer(Split split) throws Exception {
         if (steps.isEmpty() || !(steps.getLast() instanceof MergingStep)) return sink.open(split);
@@ -125,13 +153,16 @@ public final class SplitProcessor {
      * them. Writes nothing.
      */
     public Preview preview(Connection c, LocalFiles input, int limit) throws Exception {
+        if (fileStep() != null) {
+            throw new IllegalArgumentException(
+                    "an exec step writes files, not rows: there are no rows to show; run the pipeline and look in the sink's folder");
+        }
         if (input.parts().isEmpty()) return new Preview(List.of(), List.of());
         String source = "sluice_src_" + NAMES.incrementAndGet();
         Reader reader = reader(input, source);
         List<String> drops = new java.util.ArrayList<>(reader.drops());
         try (Statement s = c.createStatement()) {
-            load(s, reader, input, source, drops);
-            String query = transformed(source, new java.util.ArrayList<>());
+            String query = transformed(load(s, reader, input, source, drops).from(), new java.util.ArrayList<>());
             String rejectColumn = steps.isEmpty() ? null : steps.getLast().rejectColumn();
             if (rejectColumn != null) {
                 String column = Sql.identifier(rejectColumn);
@@ -156,11 +187,11 @@ public final class SplitProcessor {
     }
 
     /**
-     * A query of what the steps make of the relation {@code source}; adds to {@code queries} the source's records, then
-     * each step's result, so that an error can be traced to its step.
+     * A query of what the steps make of the split's records ({@code from}); adds to {@code queries} the source's
+     * records, then each step's result, so that an error can be traced to its step.
      */
-    private String transformed(String source, List<String> queries) {
-        String query = "SELECT * FROM " + source;
+    private String transformed(String from, List<String> queries) {
+        String query = "SELECT * FROM " + from;
         queries.add(query);
         for (Step step : steps) {
             query = step.apply(query);
@@ -170,10 +201,16 @@ public final class SplitProcessor {
     }
 
     /**
-     * Makes the split's records the relation {@code source}, and returns how many good records it holds when that is
-     * known now (-1: counted later).
+     * Where the split's records are selected from ({@code from}), and how many good records they are when that is
+     * known now ({@code good}; -1: counted later).
      */
-    private static long load(Statement s, Reader reader, LocalFiles input, String source, List<String> drops)
+    private record Loaded(String from, long good) {}
+
+    /**
+     * Makes the split's records selectable: a table of the good records (JSON lines), else the reader's query itself,
+     * named {@code source}.
+     */
+    private static Loaded load(Statement s, Reader reader, LocalFiles input, String source, List<String> drops)
             throws SQLException {
         for (String prepare : reader.prepare()) s.execute(prepare);
         long jsonBad = input.format().equals("jsonl") ? count(s, "SELECT count(*) FROM " + reader.rejects()) : 0;
@@ -182,14 +219,16 @@ public final class SplitProcessor {
             // rows as there are bad lines (all-NULL rows are alike, so which ones does not matter)
             drops.add("DROP TABLE IF EXISTS " + source);
             long read = s.executeUpdate("CREATE TEMP TABLE " + source + " AS " + reader.relation());
-            return read
-                    - s.executeUpdate("DELETE FROM " + source + " WHERE rowid IN (SELECT rowid FROM " + source
-                            + " WHERE COLUMNS(*) IS NULL LIMIT " + jsonBad + ")");
+            return new Loaded(
+                    source,
+                    read
+                            - s.executeUpdate("DELETE FROM " + source + " WHERE rowid IN (SELECT rowid FROM " + source
+                                    + " WHERE COLUMNS(*) IS NULL LIMIT " + jsonBad + ")"));
         }
-        // a view, not a table: the sink's write is the one pass over the files, reading only the columns the steps use
-        drops.add("DROP VIEW IF EXISTS " + source);
-        s.execute("CREATE TEMP VIEW " + source + " AS " + reader.relation());
-        return -1;
+        // a subquery, not a table: the sink's write is the one pass over the files, reading only the columns the steps
+        // use; nor a view, whose creation binds the read: DuckDB sniffs the CSV files at each bind (about half its
+        // work on a 10 MB file), and the write binds it again
+        return new Loaded("(" + reader.relation() + ") AS " + source, -1);
     }
 
     /** Drops what a read created, on a statement of its own: a failed query may have closed the read's statement. */
@@ -207,6 +246,12 @@ public final class SplitProcessor {
      */
     public long count(Connection c, LocalFiles input) throws Exception {
         if (input.parts().isEmpty()) return 0;
+        if (fileStep() != null) {
+            // read whole by a command: an input is readable when it is there and can be opened
+            for (LocalFiles.Part part : input.parts())
+                java.nio.file.Files.newInputStream(part.file()).close();
+            return input.parts().size();
+        }
         Reader reader = reader(input, "sluice_src_" + NAMES.incrementAndGet());
         try (Statement s = c.createStatement()) {
             for (String prepare : reader.prepare()) s.execute(prepare);

@@ -48,11 +48,16 @@ public final class StepCheck {
         }
     }
 
+    /** The steps write files (exec): nothing to check against the input. */
+    public static final Outcome FILES = new Outcome(List.of(), null);
+
     /**
      * @param scratch where the source may write the sample's spool files; the caller deletes it
      * @throws ConfigException naming the step (file, line, option) and the cause
      */
     public static Outcome run(Assembly a, Connection c, Path scratch) throws IOException, SQLException {
+        // a step that turns files into files has no query to bind, and the sink gets no columns
+        if (a.steps().stream().anyMatch(io.sluice.spi.FileStep.class::isInstance)) return FILES;
         Source.Sample sample;
         try {
             sample = a.source().sample(scratch);

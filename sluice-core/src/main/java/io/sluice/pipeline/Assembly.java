@@ -3,10 +3,12 @@ package io.sluice.pipeline;
 import io.sluice.config.ConfigException;
 import io.sluice.config.ConfigProblem;
 import io.sluice.config.Options;
+import io.sluice.spi.FileStep;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.LedgerFactory;
 import io.sluice.spi.PipelineContext;
 import io.sluice.spi.Step;
+import io.sluice.spi.sink.FileOutputs;
 import io.sluice.spi.sink.Sink;
 import io.sluice.spi.source.Source;
 import java.time.Clock;
@@ -35,7 +37,7 @@ public record Assembly(Pipeline pipeline, Source source, List<Step> steps, Sink 
 
     private static Assembly withoutLedger(Pipeline p, Components c, Clock clock) {
         PipelineContext ctx = context(p, clock);
-        Source source = c.source(p.source(), ctx);
+        Source source = c.source(p.source(), ctx.withWholeFiles(c.readsWholeFiles(p.steps())));
         List<Step> steps = new ArrayList<>();
         for (Options.Selected step : p.steps()) {
             Step created = c.step(step, ctx);
@@ -57,7 +59,36 @@ public record Assembly(Pipeline pipeline, Source source, List<Step> steps, Sink 
             steps.add(created);
         }
         Sink sink = openSink(p, c, clock);
+        checkFileStep(p, steps, sink);
         return new Assembly(p, source, steps, sink, null, c.describeLedger(p.state()));
+    }
+
+    /**
+     * A step that turns files into files ({@code exec}) is the only step (the others turn records into records), and
+     * its sink takes files.
+     */
+    private static void checkFileStep(Pipeline p, List<Step> steps, Sink sink) {
+        int at = -1;
+        for (int i = 0; i < steps.size(); i++) if (steps.get(i) instanceof FileStep) at = i;
+        if (at < 0) return;
+        if (steps.size() > 1) {
+            Options.Selected other = p.steps().get(at == 0 ? 1 : 0);
+            throw new ConfigException(new ConfigProblem(
+                    other.location(),
+                    other.path(),
+                    "an " + p.steps().get(at).kind() + " step must be the only step: it turns each input file into "
+                            + "files, while " + other.kind() + " turns records into records; run " + other.kind()
+                            + " in a second pipeline over its output"));
+        }
+        Options.Selected declared = p.sink();
+        FileOutputs files = sink.fileOutputs()
+                .orElseThrow(() -> new ConfigException(new ConfigProblem(
+                        declared.location(),
+                        declared.path(),
+                        "the " + declared.kind() + " sink cannot take the files an "
+                                + p.steps().getFirst().kind()
+                                + " step writes: use the files sink (a folder or an object store's prefix)")));
+        files.checkFiles();
     }
 
     /** What the pipeline's components may know of it. */

@@ -48,6 +48,11 @@ public record Components(
         return create(steps.get(s.kind()), s, context);
     }
 
+    /** Whether a declared step reads each input file whole ({@link StepFactory#readsWholeFiles}). */
+    public boolean readsWholeFiles(java.util.List<Options.Selected> declared) {
+        return declared.stream().anyMatch(s -> steps.get(s.kind()).readsWholeFiles());
+    }
+
     public Sink sink(Options.Selected s, PipelineContext context) {
         return create(sinks.get(s.kind()), s, context);
     }

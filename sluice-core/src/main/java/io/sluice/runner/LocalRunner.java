@@ -147,6 +147,7 @@ public final class LocalRunner implements Runner {
 
     @Override
     public RunSummary run() throws Exception {
+        checkStepsRunHere();
         a.sink().check();
         a.sink().prepare();
         Ledger ledger = a.ledger();
@@ -216,6 +217,7 @@ public final class LocalRunner implements Runner {
      * rebuilt after a split done, as at the end of a run.
      */
     public SplitExecution.Result runSplit(String splitId) throws Exception {
+        checkStepsRunHere();
         a.sink().check();
         a.sink().prepare();
         SplitProcessor processor = processor(a);
@@ -233,6 +235,11 @@ public final class LocalRunner implements Runner {
             a.sink().finish();
         }
         return result;
+    }
+
+    /** A step this process cannot run (an exec step's container image) stops the run before any split is claimed. */
+    private void checkStepsRunHere() {
+        for (var step : a.steps()) if (step instanceof io.sluice.spi.FileStep f) f.checkRunsHere();
     }
 
     /** A plain run lists the source whenever it plans; a pool member only while it leads the pool. */

@@ -5,6 +5,7 @@ import io.sluice.spi.Split;
 import io.sluice.spi.StaleClaimException;
 import io.sluice.spi.sink.BadRows;
 import io.sluice.spi.sink.CommitContext;
+import io.sluice.spi.sink.FileOutputs;
 import io.sluice.spi.sink.FileSpec;
 import io.sluice.spi.sink.OutputLocks;
 import io.sluice.spi.sink.PartialResults;
@@ -43,7 +44,10 @@ import java.util.stream.Stream;
  * that input ({@link Versions}); every split's output replaces the outputs that splits forgotten by a reset (or a lost
  * ledger) wrote with any of its inputs ({@link Lineage}).
  */
-final class FilesSink implements Sink, PartialResults {
+final class FilesSink implements Sink, PartialResults, FileOutputs {
+    /** A file step's own folder in an attempt's staging ({@link FileOutputs.Writer#scratch}): never output. */
+    private static final String SCRATCH = ".scratch";
+
     /** The last merged output of an aggregate that writes changes only, to compare the next merge with. */
     private static final String MERGED = "_sluice/merged.parquet";
 
@@ -188,6 +192,32 @@ final class FilesSink implements Sink, PartialResults {
         return Optional.of(this);
     }
 
+    @Override
+    public Optional<FileOutputs> fileOutputs() {
+        return Optional.of(this);
+    }
+
+    /** Files made by a step have no columns: {@code partition_by} cannot apply ({@code format} is simply unused). */
+    @Override
+    public void checkFiles() {
+        if (!partitionBy.isEmpty()) {
+            throw options.problem(
+                    "partition_by",
+                    "the files an exec step writes are copied as they are, not rows: there is no "
+                            + "column to partition by; remove partition_by");
+        }
+    }
+
+    /**
+     * A split's files go under a folder named like a rows output ({@code part-<hash of the input>/}, see
+     * {@link #outputName}), each by the path the step gave it there: so a replay, or a new version of the input,
+     * writes the same keys, and the manifest removes the files it no longer writes.
+     */
+    @Override
+    public FileOutputs.Writer openFiles(Split split) {
+        return new Writer(split, false);
+    }
+
     /** Partials live under {@code _sluice/partials/}, one Parquet file per split, replaced like any output. */
     @Override
     public SinkWriter openPartial(Split split) {
@@ -198,7 +228,7 @@ final class FilesSink implements Sink, PartialResults {
      * One attempt at a split: its rows (and bad records) are written under a fresh staging folder in
      * {@code _sluice/staging/}, which readers never list, then committed by {@link #publish}.
      */
-    private final class Writer implements SinkWriter {
+    private final class Writer implements SinkWriter, FileOutputs.Writer {
         private final Split split;
         private final boolean partial;
         private final String name;
@@ -206,6 +236,9 @@ final class FilesSink implements Sink, PartialResults {
         private final String attempts;
 
         private Path staging;
+        /** Files mode: each input's folder, by the input's name. */
+        private final java.util.Map<Path, String> folders = new java.util.LinkedHashMap<>();
+
         private List<String> produced;
         private long rows;
         private boolean committed;
@@ -230,8 +263,63 @@ final class FilesSink implements Sink, PartialResults {
         }
 
         @Override
+        public Path newFolder(String input) throws IOException {
+            if (staging == null) staging = newStaging(attempts);
+            // a dot folder beside the output's: never listed as output, removed once its files are staged
+            Path folder = staging.resolve(".input-" + folders.size());
+            Files.createDirectories(folder);
+            folders.put(folder, input);
+            return folder;
+        }
+
+        @Override
+        public Path scratch() throws IOException {
+            if (staging == null) staging = newStaging(attempts);
+            return Files.createDirectories(staging.resolve(SCRATCH));
+        }
+
+        /** Moves each input's files under the output's folder (a rename: same disk), refusing a path written twice. */
+        @Override
+        public long stage() throws IOException {
+            if (produced != null) throw new IllegalStateException("split " + split.id() + " is staged already");
+            if (staging == null) staging = newStaging(attempts);
+            deleteTree(staging.resolve(SCRATCH));
+            Path output = staging.resolve(name);
+            java.util.Map<String, String> writtenBy = new java.util.HashMap<>();
+            for (var folder : folders.entrySet()) {
+                List<Path> made;
+                try (Stream<Path> walk = Files.walk(folder.getKey())) {
+                    made = walk.filter(p -> !Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+                            .sorted()
+                            .toList();
+                }
+                for (Path p : made) {
+                    String rel = folder.getKey().relativize(p).toString().replace('\\', '/');
+                    if (!Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        throw new IOException("the step wrote " + rel + " for " + folder.getValue()
+                                + ", which is not a regular file (a link, say): only files are copied to the sink");
+                    }
+                    String earlier = writtenBy.putIfAbsent(rel, folder.getValue());
+                    if (earlier != null) {
+                        throw new IOException("inputs " + earlier + " and " + folder.getValue() + " of split "
+                                + split.id() + " both wrote " + rel + ": the inputs of a split share its output "
+                                + "folder; derive the names from the input's, or leave source.files.pack out (one "
+                                + "file a split)");
+                    }
+                    Path to = output.resolve(rel);
+                    Files.createDirectories(to.getParent());
+                    Files.move(p, to);
+                }
+                deleteTree(folder.getKey());
+            }
+            produced = listFiles(staging, false);
+            rows = produced.size();
+            return rows;
+        }
+
+        @Override
         public Written commit(CommitContext context) throws Exception {
-            if (staging == null) throw new IllegalStateException("split " + split.id() + " has nothing staged");
+            if (produced == null) throw new IllegalStateException("split " + split.id() + " has nothing staged");
             if (committed) throw new IllegalStateException("split " + split.id() + " is committed already");
             try {
                 if (!publish(split, name, staging, produced, context)) return Written.NOTHING;

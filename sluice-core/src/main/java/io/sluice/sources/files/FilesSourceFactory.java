@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** Declares the {@code files} source. */
 public final class FilesSourceFactory implements SourceFactory<Options> {
@@ -279,10 +280,15 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
             after = a.get(DELETE) ? new After.Delete() : new After.MoveTo(moveTarget(o, a, storage, context));
         }
         Options pack = o.get(PACK_BLOCK);
+        boolean whole = context.wholeFiles();
+        if (whole && o.get(TAIL)) {
+            throw o.problem(TAIL, "an exec step reads each file whole, once: a growing log cannot be tailed for it");
+        }
         FilesSource.Settings settings = new FilesSource.Settings(
                 storage,
                 new Globs(o.get(INCLUDE), o.get(EXCLUDE)),
-                o.find(FORMAT),
+                // read whole, as bytes: any name, never cut; one file a split unless `pack` is given
+                whole ? Optional.of(Formats.WHOLE) : o.find(FORMAT),
                 o.get(HEADER),
                 o.has(PARSE_BLOCK) ? parse(o.get(PARSE_BLOCK)) : null,
                 o.get(TAIL),
@@ -291,7 +297,7 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
                 o.get(DEDUPE).equals("content"),
                 o.get(ON_CHANGE).equals("reprocess"),
                 o.get(SPLIT_SIZE),
-                Math.toIntExact(pack.get(MAX_FILES)),
+                whole && !o.locations().containsKey(PACK_BLOCK.name()) ? 1 : Math.toIntExact(pack.get(MAX_FILES)),
                 pack.get(MAX_BYTES),
                 o.find(START_AFTER),
                 after);

@@ -5,6 +5,9 @@ import java.util.Optional;
 
 /** File formats and compression, from the file name. */
 final class Formats {
+    /** Files handed whole, as bytes, to a step that reads them so (exec): never parsed, never cut. */
+    static final String WHOLE = "file";
+
     private Formats() {}
 
     static boolean compressed(String name) {
@@ -28,6 +31,6 @@ final class Formats {
 
     /** Line formats can be cut into byte ranges at newlines (when not compressed). */
     static boolean lineFormat(String format) {
-        return !format.equals("parquet");
+        return !format.equals("parquet") && !format.equals(WHOLE);
     }
 }

@@ -47,6 +47,11 @@ public interface Sink {
         context.checkFence();
     }
 
+    /** The capability of taking files a step made (the {@code exec} step's output), when this sink has it. */
+    default Optional<FileOutputs> fileOutputs() {
+        return Optional.empty();
+    }
+
     /** The capability of holding an aggregate's partial results, when this sink has it. */
     default Optional<PartialResults> partialResults() {
         return Optional.empty();

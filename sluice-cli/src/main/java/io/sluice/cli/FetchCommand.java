@@ -1,0 +1,62 @@
+package io.sluice.cli;
+
+import io.sluice.kubernetes.files.Fetcher;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** The pod's download step of the Kubernetes Jobs mode: a split's files from the controller's file server. */
+@Command(
+        name = "fetch",
+        footer = {
+            "%nExamples:",
+            "  sluice fetch \"$URL1\" \"$URL2\" --to /work/in",
+            "  sluice fetch \"$URL\" --to /work/in --ca /etc/sluice/files-ca.pem"
+        },
+        description = "Download a split's files from the Kubernetes controller's file server (signed URLs, as the "
+                + "controller gives its pods) into a folder, each checked against the size and sha256 its URL "
+                + "carries. Exit 0 when every file arrived whole, 1 otherwise.")
+final class FetchCommand implements Callable<Integer> {
+    @Mixin
+    HelpOption help;
+
+    @Parameters(paramLabel = "URL", arity = "1..*", description = "Signed file URLs of the file server.")
+    List<URI> urls;
+
+    @Option(
+            names = "--to",
+            required = true,
+            paramLabel = "DIR",
+            description = "Folder to write the files to (created), each at the path its URL names.")
+    Path to;
+
+    @Option(
+            names = "--ca",
+            paramLabel = "FILE",
+            description = "The file server's certificate (or its CA's), PEM or DER, for an https server whose "
+                    + "certificate the JDK does not trust.")
+    Path ca;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        try {
+            Fetcher fetcher = new Fetcher(ca == null ? null : Fetcher.trusting(ca));
+            for (Path file : fetcher.fetch(urls, to)) out.println("fetched " + file);
+        } catch (IOException e) {
+            throw new UserError("sluice fetch: " + e.getMessage(), 1);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,176 @@
+package io.sluice.cli;
+
+import static io.sluice.cli.CliRun.sluice;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.testkit.ChildJvm;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code sluice k8s generate} from the command line, and what the generated manifests ask of the other commands:
+ * {@code sluice worker --health-port} (the probes) and {@code sluice plan --register} (the lister of a pool scaled to
+ * zero). Applying needs an API server: sluice-kubernetes tests that on fabric8's mock.
+ */
+class K8sCommandTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void generateRefusesALedgerPodsCannotShareWithExitCode2() {
+        CliRun r = sluice(
+                "k8s",
+                "generate",
+                Path.of("..", "examples", "quickstart", "pipeline.yaml").toString());
+        assertThat(r.code()).as(r.toString()).isEqualTo(2);
+        assertThat(r.err()).contains("keeps its ledger in SQLite").contains("postgres");
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
+    void generateWritesOneFilePerObjectAndNoSecretEvenUnsetHere() throws Exception {
+        Path pipeline = dir.resolve("pipeline.yaml");
+        Files.writeString(pipeline, """
+                pipeline: orders
+                source:
+                  files: { path: in, include: "*.csv" }
+                sink:
+                  files: { path: out }
+                state:
+                  postgres: { url: "jdbc:postgresql://db:5432/sluice", user: sluice, password: "${SLUICE_TEST_UNSET_PW}" }
+                """);
+        Files.createDirectories(dir.resolve("in"));
+        CliRun r = sluice(
+                "k8s",
+                "generate",
+                pipeline.toString(),
+                "--namespace",
+                "data",
+                "--out",
+                dir.resolve("k8s").toString());
+        assertThat(r.code()).as(r.toString()).isEqualTo(2);
+        assertThat(r.err()).contains("--volume-claim");
+
+        r = sluice(
+                        "k8s",
+                        "generate",
+                        pipeline.toString(),
+                        "--namespace",
+                        "data",
+                        "--volume-claim",
+                        "orders-data",
+                        "--image",
+                        "registry.example/sluice:1",
+                        "--out",
+                        dir.resolve("k8s").toString())
+                .ok();
+        try (var files = Files.list(dir.resolve("k8s"))) {
+            assertThat(files.map(f -> f.getFileName().toString()).sorted())
+                    .containsExactly(
+                            "01-serviceaccount-orders.yaml",
+                            "02-configmap-orders.yaml",
+                            "03-deployment-orders-worker.yaml",
+                            "04-poddisruptionbudget-orders-worker.yaml",
+                            "05-scaledobject-orders-worker.yaml",
+                            "06-cronjob-orders-plan.yaml");
+        }
+        String deployment = Files.readString(dir.resolve("k8s/03-deployment-orders-worker.yaml"));
+        assertThat(deployment)
+                .contains("image: \"registry.example/sluice:1\"", "claimName: \"orders-data\"", "namespace: \"data\"")
+                .contains("key: \"SLUICE_TEST_UNSET_PW\"")
+                .doesNotContain("unset-"); // the stand-in a variable unset here gets for validation stays out
+        assertThat(r.err()).contains("create secret generic orders-env --from-literal=SLUICE_TEST_UNSET_PW=...");
+
+        CliRun bad = sluice("k8s", "generate", pipeline.toString(), "--volume-claim", "d", "--memory", "lots");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("--memory 'lots' is not a Kubernetes quantity");
+
+        CliRun stdout = sluice("k8s", "generate", pipeline.toString(), "--mode", "jobs", "--volume-claim", "d")
+                .ok();
+        assertThat(stdout.out()).startsWith("---\n").contains("kind: \"Role\"", "name: \"orders-controller\"");
+        assertThat(stdout.out())
+                .as("the default image: the Dockerfile's tag, this version")
+                .containsPattern("image: \"sluice:[0-9][^\"]*\"");
+    }
+
+    @Test
+    void aWorkerAnswersTheProbesOfItsHealthPort() throws Exception {
+        Path pipeline = dir.resolve("pipeline.yaml");
+        Files.createDirectories(dir.resolve("in"));
+        Files.writeString(pipeline, """
+                pipeline: probed
+                source:
+                  files: { path: in, include: "*.csv" }
+                sink:
+                  files: { path: out }
+                run: { interval: 1s }
+                """);
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path log = dir.resolve("worker.log");
+        Process p =
+                ChildJvm.start(log, "io.sluice.cli.Main", "worker", pipeline.toString(), "--health-port", "" + port);
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            HttpResponse<String> ready = null;
+            while (System.nanoTime() < deadline && p.isAlive()) {
+                try {
+                    ready = http.send(get(port, "/readyz"), HttpResponse.BodyHandlers.ofString());
+                    break;
+                } catch (java.io.IOException notYet) {
+                    Thread.sleep(200);
+                }
+            }
+            assertThat(ready).as("the worker's log: %s", Files.readString(log)).isNotNull();
+            assertThat(ready.statusCode()).isEqualTo(200);
+            assertThat(http.send(get(port, "/healthz"), HttpResponse.BodyHandlers.ofString())
+                            .statusCode())
+                    .isEqualTo(200);
+            assertThat(http.send(get(port, "/metrics"), HttpResponse.BodyHandlers.ofString())
+                            .statusCode())
+                    .as("nothing else is served")
+                    .isEqualTo(404);
+        } finally {
+            p.destroy(); // SIGTERM: a clean stop
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(p.exitValue()).as(Files.readString(log)).isZero();
+    }
+
+    @Test
+    void planRegisterRegistersTheNewSplitsAndProcessesNone() throws Exception {
+        Path pipeline = dir.resolve("pipeline.yaml");
+        Files.createDirectories(dir.resolve("in"));
+        Files.writeString(dir.resolve("in/a.csv"), "id\n1\n");
+        Files.writeString(dir.resolve("in/b.csv"), "id\n2\n");
+        Files.writeString(pipeline, """
+                pipeline: listed
+                source:
+                  files: { path: in, include: "*.csv", settle: 0s }
+                sink:
+                  files: { path: out, format: csv }
+                """);
+        assertThat(sluice("plan", pipeline.toString(), "--register").ok().out()).contains("registered 2 new split(s)");
+        assertThat(sluice("plan", pipeline.toString(), "--register").ok().out()).contains("registered 0 new split(s)");
+        var status = CliRun.status(pipeline);
+        assertThat(status.toString()).contains("pending");
+        assertThat(dir.resolve("out")).doesNotExist();
+    }
+
+    private static HttpRequest get(int port, String path) {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(5))
+                .build();
+    }
+}

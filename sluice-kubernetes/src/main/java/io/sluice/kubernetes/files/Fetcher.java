@@ -1,0 +1,157 @@
+package io.sluice.kubernetes.files;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.MessageDigest;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * The pod's side of the {@link FileServer}: downloads a split's files from their signed URLs into a folder, each to
+ * the path its URL names (never outside the folder), streamed to a temporary file, checked against the size and
+ * sha256 the URL carries, given the original's modification time, then renamed into place. A refusal (403, 404, 409) fails at once; a lost connection or a
+ * server error is tried again.
+ */
+public final class Fetcher {
+    private static final int ATTEMPTS = 3;
+
+    private final HttpClient http;
+
+    /** @param ssl the trust for an {@code https} server; null: the JDK's default trust */
+    public Fetcher(SSLContext ssl) {
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
+        if (ssl != null) b.sslContext(ssl);
+        this.http = b.build();
+    }
+
+    /** Trust for a server whose certificate (or its CA's) is in this PEM or DER file. */
+    public static SSLContext trusting(Path certificate) throws IOException {
+        try (InputStream in = Files.newInputStream(certificate)) {
+            KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+            trust.load(null, null);
+            int n = 0;
+            for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                trust.setCertificateEntry("ca-" + n++, c);
+            }
+            if (n == 0) throw new IOException(certificate + " holds no certificate");
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, tmf.getTrustManagers(), null);
+            return ctx;
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot read the certificate " + certificate + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Downloads every URL into {@code to}.
+     *
+     * @return the files written, in the URLs' order
+     * @throws IOException naming the file (never the URL's signature) and what went wrong
+     */
+    public List<Path> fetch(List<URI> urls, Path to) throws IOException, InterruptedException {
+        Path root = to.toAbsolutePath().normalize();
+        Files.createDirectories(root);
+        List<Path> written = new ArrayList<>();
+        for (URI url : urls) {
+            FileUrl grant;
+            try {
+                grant = FileUrl.of(url);
+            } catch (IllegalArgumentException e) {
+                throw new IOException("not a file URL of the Sluice file server (" + e.getMessage() + "): "
+                        + url.getScheme() + "://" + url.getAuthority() + url.getPath());
+            }
+            Path target;
+            try {
+                target = SafePaths.under(root, grant.path());
+            } catch (IllegalArgumentException e) {
+                throw new IOException("refused to write " + grant.path() + ": " + e.getMessage());
+            }
+            written.add(fetchOne(url, grant, target));
+        }
+        return written;
+    }
+
+    private Path fetchOne(URI url, FileUrl grant, Path target) throws IOException, InterruptedException {
+        String what = grant.path() + " of split " + grant.split() + " from " + url.getAuthority();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                download(url, grant, target, what);
+                return target;
+            } catch (Retryable e) {
+                if (attempt >= ATTEMPTS) throw new IOException(e.getMessage() + " (after " + attempt + " attempts)", e);
+                Thread.sleep(500L << attempt);
+            }
+        }
+    }
+
+    private void download(URI url, FileUrl grant, Path target, String what) throws IOException, InterruptedException {
+        HttpResponse<InputStream> r;
+        try {
+            r = http.send(HttpRequest.newBuilder(url).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        } catch (IOException e) {
+            throw new Retryable("cannot download " + what + ": " + e);
+        }
+        try (InputStream body = r.body()) {
+            if (r.statusCode() != 200) {
+                String why = new String(body.readNBytes(500), StandardCharsets.UTF_8).strip();
+                String message = "the file server refused " + what + " (" + r.statusCode() + "): " + why;
+                if (r.statusCode() >= 500) throw new Retryable(message);
+                throw new IOException(message);
+            }
+            Files.createDirectories(target.getParent());
+            Path part = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".sluice-part");
+            try {
+                MessageDigest sha = MessageDigest.getInstance("SHA-256");
+                long size = 0;
+                try (OutputStream out = Files.newOutputStream(part)) {
+                    byte[] buf = new byte[1 << 16];
+                    for (int n; (n = body.read(buf)) > 0; ) {
+                        sha.update(buf, 0, n);
+                        out.write(buf, 0, n);
+                        size += n;
+                    }
+                } catch (IOException e) {
+                    throw new Retryable("the download of " + what + " broke off: " + e);
+                }
+                String digest = HexFormat.of().formatHex(sha.digest());
+                if (size != grant.size() || !digest.equals(grant.sha256())) {
+                    throw new Retryable("checksum mismatch for " + what + ": got " + size + " bytes, sha256 " + digest
+                            + "; expected " + grant.size() + " bytes, sha256 " + grant.sha256());
+                }
+                // the original's time: a files source reading the copy sees the version the split was planned with
+                Files.setLastModifiedTime(part, java.nio.file.attribute.FileTime.fromMillis(grant.mtime()));
+                Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("SHA-256 is part of every JDK", e);
+            } finally {
+                Files.deleteIfExists(part);
+            }
+        }
+    }
+
+    /** A failure another attempt may not meet: a lost connection, a server error, a truncated body. */
+    private static final class Retryable extends IOException {
+        Retryable(String message) {
+            super(message);
+        }
+    }
+}

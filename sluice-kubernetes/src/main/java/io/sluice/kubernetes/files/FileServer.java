@@ -1,0 +1,292 @@
+package io.sluice.kubernetes.files;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+
+/**
+ * Serves each split's own input files to the pods of its Job, when the inputs are on a volume only the controller
+ * mounts (a volume cannot be mounted across availability zones). Nothing else: one endpoint, no listing, and each
+ * request must carry a URL signed for that split and that file ({@link FileUrl}), not expired, for a file the ledger
+ * records as the split's ({@link SplitFiles}), still of the size it was signed with. Files are streamed, never read
+ * whole into memory.
+ *
+ * <p>Use: {@code FileServer.start(settings, SplitFiles.of(ledger))} once in the controller; per split,
+ * {@code urlsFor(split, files, ttl)} gives the URLs to put in its pod's arguments; the pod downloads them with
+ * {@code sluice fetch URL... --to DIR} ({@link Fetcher}), which checks each file's size and sha256.
+ */
+public final class FileServer implements AutoCloseable {
+    /**
+     * How the server runs.
+     *
+     * @param root      the folder the split's files are under (the files source's {@code path})
+     * @param bind      the address and port to listen on (port 0: any free one)
+     * @param publicUrl how pods reach it (a Service's URL, {@code https://sluice-files.ns.svc:8443}); empty: the bound
+     *                  address
+     * @param tls       a PKCS12 keystore with the server's key and certificate; empty: plain HTTP
+     */
+    public record Settings(
+            Path root,
+            SigningKey key,
+            InetSocketAddress bind,
+            Optional<URI> publicUrl,
+            Optional<Tls> tls,
+            Clock clock) {
+        public Settings {
+            root = root.toAbsolutePath().normalize();
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(bind, "bind");
+            Objects.requireNonNull(publicUrl, "publicUrl");
+            Objects.requireNonNull(tls, "tls");
+            Objects.requireNonNull(clock, "clock");
+        }
+
+        /** Plain HTTP on a free port of the loopback address, the system clock. */
+        public static Settings of(Path root, SigningKey key) {
+            return new Settings(
+                    root,
+                    key,
+                    new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0),
+                    Optional.empty(),
+                    Optional.empty(),
+                    Clock.systemUTC());
+        }
+
+        public Settings withBind(InetSocketAddress address) {
+            return new Settings(root, key, address, publicUrl, tls, clock);
+        }
+
+        public Settings withPublicUrl(URI url) {
+            return new Settings(root, key, bind, Optional.of(url), tls, clock);
+        }
+
+        public Settings withTls(Tls t) {
+            return new Settings(root, key, bind, publicUrl, Optional.of(t), clock);
+        }
+
+        public Settings withClock(Clock c) {
+            return new Settings(root, key, bind, publicUrl, tls, c);
+        }
+    }
+
+    /** A PKCS12 keystore holding the server's private key and certificate chain. */
+    public record Tls(Path keystore, String password) {
+        public Tls {
+            Objects.requireNonNull(keystore, "keystore");
+            Objects.requireNonNull(password, "password");
+        }
+
+        @Override
+        public String toString() {
+            return "Tls[" + keystore + ", password ****]";
+        }
+    }
+
+    private final Settings settings;
+    private final SplitFiles splits;
+    private final HttpServer server;
+    private final ExecutorService threads;
+    private final URI url;
+
+    private FileServer(Settings settings, SplitFiles splits, HttpServer server, ExecutorService threads) {
+        this.settings = settings;
+        this.splits = splits;
+        this.server = server;
+        this.threads = threads;
+        InetSocketAddress at = server.getAddress();
+        String host = at.getAddress().isAnyLocalAddress()
+                ? java.net.InetAddress.getLoopbackAddress().getHostAddress()
+                : at.getAddress().getHostAddress();
+        if (host.contains(":")) host = "[" + host + "]";
+        this.url = settings.publicUrl()
+                .orElse(URI.create(
+                        (settings.tls().isPresent() ? "https" : "http") + "://" + host + ":" + at.getPort()));
+    }
+
+    /** Starts serving; {@link #close} stops. */
+    public static FileServer start(Settings settings, SplitFiles splits) throws IOException {
+        if (!Files.isDirectory(settings.root())) {
+            throw new NoSuchFileException(settings.root().toString(), null, "the file server's root is not a folder");
+        }
+        HttpServer server;
+        if (settings.tls().isPresent()) {
+            HttpsServer https = HttpsServer.create(settings.bind(), 0);
+            https.setHttpsConfigurator(
+                    new HttpsConfigurator(sslContext(settings.tls().get())));
+            server = https;
+        } else {
+            server = HttpServer.create(settings.bind(), 0);
+        }
+        ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+        server.setExecutor(threads);
+        FileServer files = new FileServer(settings, splits, server, threads);
+        server.createContext("/", files::handle);
+        server.start();
+        return files;
+    }
+
+    /** Where pods reach the server (scheme, host, port). */
+    public URI url() {
+        return url;
+    }
+
+    /**
+     * A signed URL per file of the split, valid for {@code ttl}; each carries the file's size and sha256 (read now, one
+     * pass over the file) for the pod's check.
+     *
+     * @param files paths under the root, as the ledger records the split's members
+     * @throws IllegalArgumentException when a file is not one of the split's, or not under the root
+     */
+    public List<URI> urlsFor(String splitId, List<String> files, Duration ttl) throws IOException {
+        var own = splits.files(splitId);
+        java.time.Instant expires = settings.clock().instant().plus(ttl);
+        List<URI> urls = new ArrayList<>();
+        for (String file : files) {
+            if (!own.contains(file)) {
+                throw new IllegalArgumentException(file + " is not a file of split " + splitId + " in the ledger");
+            }
+            Path p = SafePaths.existingUnder(settings.root(), file);
+            FileUrl grant = new FileUrl(
+                    splitId, file, Files.size(p), Files.getLastModifiedTime(p).toMillis(), sha256(p), expires);
+            urls.add(grant.toUri(url, settings.key()));
+        }
+        return urls;
+    }
+
+    /** The one endpoint: checks the grant before touching the disk, then streams the file. */
+    private void handle(HttpExchange x) throws IOException {
+        try (x) {
+            if (!x.getRequestURI().getRawPath().equals(FileUrl.ENDPOINT)) {
+                refuse(x, 404, "not found");
+                return;
+            }
+            boolean head = x.getRequestMethod().equals("HEAD");
+            if (!head && !x.getRequestMethod().equals("GET")) {
+                x.getResponseHeaders().set("Allow", "GET, HEAD");
+                refuse(x, 405, "only GET");
+                return;
+            }
+            FileUrl.Signed signed;
+            try {
+                signed = FileUrl.parse(x.getRequestURI().getRawQuery());
+            } catch (IllegalArgumentException e) {
+                refuse(x, 400, "not a file URL: " + e.getMessage());
+                return;
+            }
+            if (!signed.valid(settings.key())) {
+                refuse(x, 403, "bad signature");
+                return;
+            }
+            FileUrl grant = signed.url();
+            if (settings.clock().instant().isAfter(grant.expires())) {
+                refuse(x, 403, "expired at " + grant.expires() + "; ask the controller for a new URL");
+                return;
+            }
+            if (!splits.files(grant.split()).contains(grant.path())) {
+                refuse(x, 403, "not a file of split " + grant.split());
+                return;
+            }
+            Path file;
+            try {
+                file = SafePaths.existingUnder(settings.root(), grant.path());
+            } catch (NoSuchFileException e) {
+                refuse(x, 404, "no such file: " + grant.path());
+                return;
+            } catch (IllegalArgumentException e) {
+                refuse(x, 403, "not a file under the root");
+                return;
+            }
+            if (!Files.isRegularFile(file)) {
+                refuse(x, 404, "no such file: " + grant.path());
+                return;
+            }
+            long size = Files.size(file);
+            if (size != grant.size()) {
+                refuse(
+                        x,
+                        409,
+                        grant.path() + " changed since the URL was signed (" + size + " bytes, signed at "
+                                + grant.size() + ")");
+                return;
+            }
+            x.getResponseHeaders().set("Content-Type", "application/octet-stream");
+            x.getResponseHeaders().set("Cache-Control", "no-store");
+            x.sendResponseHeaders(200, head ? -1 : size == 0 ? -1 : size);
+            if (head) return;
+            try (InputStream in = Files.newInputStream(file);
+                    OutputStream out = x.getResponseBody()) {
+                in.transferTo(out); // streamed: a buffer at a time, whatever the size
+            }
+        }
+    }
+
+    private static void refuse(HttpExchange x, int status, String why) throws IOException {
+        byte[] body = (why + "\n").getBytes(StandardCharsets.UTF_8);
+        x.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+        x.sendResponseHeaders(status, body.length);
+        try (OutputStream out = x.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    static String sha256(Path file) throws IOException {
+        MessageDigest d;
+        try {
+            d = MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) d.update(buf, 0, n);
+        }
+        return HexFormat.of().formatHex(d.digest());
+    }
+
+    private static SSLContext sslContext(Tls tls) throws IOException {
+        try (InputStream in = Files.newInputStream(tls.keystore())) {
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            ks.load(in, tls.password().toCharArray());
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(ks, tls.password().toCharArray());
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(kmf.getKeyManagers(), null, null);
+            return ctx;
+        } catch (GeneralSecurityException e) {
+            throw new IOException(
+                    "cannot use the keystore " + tls.keystore() + " (PKCS12, with the server's key and "
+                            + "certificate): " + e.getMessage(),
+                    e);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        threads.shutdownNow();
+    }
+}

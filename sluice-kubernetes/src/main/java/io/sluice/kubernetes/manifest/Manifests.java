@@ -1,0 +1,497 @@
+package io.sluice.kubernetes.manifest;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.ProbeBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJobBuilder;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The Kubernetes objects of one pipeline, in the order they are applied (what others refer to comes first). Built
+ * with fabric8's model builders, so every object has the shape of its kind; {@link ManifestChecks} checks what the
+ * API server would refuse besides.
+ */
+public final class Manifests {
+    /** The folder the pipeline's folder is in each pod: its relative paths resolve under it. */
+    public static final String FOLDER = "/sluice";
+
+    /** Ledgers a pod cannot share with another pod: the file of one machine's disk, the memory of one process. */
+    private static final Set<String> LOCAL_LEDGERS = Set.of("sqlite", "memory");
+
+    static final String CONFIG_HASH = "sluice.io/config-sha256";
+
+    /** The user and group the project's image runs as (sluice-dist/Dockerfile). */
+    static final long IMAGE_USER = 10001;
+
+    /** The objects, and what the user must know or do besides (the Secret to create, what was left out and why). */
+    public record Generated(List<HasMetadata> objects, List<String> notes) {
+        public Generated {
+            objects = List.copyOf(objects);
+            notes = List.copyOf(notes);
+        }
+    }
+
+    private final PipelineFacts facts;
+    private final GenerateOptions options;
+    private final Names names;
+    private final List<String> notes = new ArrayList<>();
+
+    private Manifests(PipelineFacts facts, GenerateOptions options) {
+        this.facts = facts;
+        this.options = options;
+        this.names = facts.names();
+    }
+
+    /**
+     * @throws ManifestException when the pipeline cannot run in pods as it is (a ledger pods cannot share, a local path
+     *     without a volume or outside the pipeline's folder)
+     */
+    public static Generated generate(PipelineFacts facts, GenerateOptions options) {
+        return new Manifests(facts, options).build();
+    }
+
+    private Generated build() {
+        requireSharedLedger();
+        requireVolume();
+        ConfigMap config = configMap();
+        String configHash = Names.sha256(new TreeMap<>(config.getData()).toString());
+        List<HasMetadata> out = new ArrayList<>();
+        out.add(new ServiceAccountBuilder()
+                .withMetadata(meta(names.base(), "identity"))
+                // a pool's pods never call the API server; the controller's do
+                .withAutomountServiceAccountToken(options.mode() == GenerateOptions.Mode.JOBS)
+                .build());
+        if (options.mode() == GenerateOptions.Mode.JOBS) {
+            out.add(role());
+            out.add(roleBinding());
+        }
+        out.add(config);
+        if (options.mode() == GenerateOptions.Mode.POOL) pool(out, configHash);
+        else controller(out, configHash);
+        if (!facts.variables().isEmpty()) {
+            notes.add("the pods read " + String.join(", ", facts.variables().keySet()) + " from the Secret "
+                    + names.secret() + " (one key per variable, named as it); create it before applying, e.g. "
+                    + "kubectl -n " + options.namespace() + " create secret generic " + names.secret() + " "
+                    + facts.variables().keySet().stream()
+                            .map(v -> "--from-literal=" + v + "=...")
+                            .collect(java.util.stream.Collectors.joining(" ")));
+        }
+        if (!facts.fileRefs().isEmpty()) {
+            notes.add("the pipeline reads "
+                    + facts.fileRefs().stream().map(f -> "${file:" + f + "}").toList()
+                    + ": mount those files into the pods yourself (a Secret volume); they are not generated");
+        }
+        notes.add("no scheduled runs: a pipeline has no schedule option yet (run.mode is once or watch)");
+        return new Generated(out, notes);
+    }
+
+    private void requireSharedLedger() {
+        if (!LOCAL_LEDGERS.contains(facts.ledger())) return;
+        String where = facts.ledger().equals("memory")
+                ? "in the memory of the process that runs it"
+                : "in SQLite, a file on one machine's disk (the default when `state:` is left out)";
+        String who = options.mode() == GenerateOptions.Mode.POOL
+                ? "the workers of a pool"
+                : "the controller and the pod of each Job";
+        throw new ManifestException("pipeline " + names.pipeline() + " keeps its ledger " + where + ": " + who
+                + " must share one ledger, or each would process every split on its own. Set `state:` to a shared "
+                + "ledger: postgres (KEDA then scales the pool with the work) or redis "
+                + "(docs/ledgers/postgres.md, docs/ledgers/redis.md)");
+    }
+
+    private void requireVolume() {
+        for (LocalPaths.Found f : facts.data()) {
+            if (!f.path().normalize().startsWith(facts.folder())) {
+                throw new ManifestException(f.option() + " is " + f.path() + ", outside the pipeline's folder "
+                        + facts.folder() + ": in a pod only the pipeline's folder is on a volume (--volume-claim); "
+                        + "write the path inside it, or use an object store (s3://, gs://, az://)");
+            }
+            if (options.volumeClaim() == null) {
+                throw new ManifestException(f.option() + " is the local path "
+                        + PipelineFacts.relative(facts.folder(), f.path()) + ": pods need it on a volume they share. "
+                        + "Give --volume-claim NAME, a PersistentVolumeClaim (ReadWriteMany for several pods) that "
+                        + "holds the pipeline's folder, or use an object store (s3://, gs://, az://)");
+            }
+        }
+    }
+
+    private HasMetadata role() {
+        return new RoleBuilder()
+                .withMetadata(meta(names.named("jobs"), "controller"))
+                .withRules(
+                        new PolicyRuleBuilder()
+                                .withApiGroups("batch")
+                                .withResources("jobs")
+                                .withVerbs("create", "get", "list", "watch", "delete")
+                                .build(),
+                        new PolicyRuleBuilder()
+                                .withApiGroups("")
+                                .withResources("pods", "pods/log")
+                                .withVerbs("get", "list", "watch")
+                                .build())
+                .build();
+    }
+
+    private HasMetadata roleBinding() {
+        return new RoleBindingBuilder()
+                .withMetadata(meta(names.named("jobs"), "controller"))
+                .withNewRoleRef("rbac.authorization.k8s.io", "Role", names.named("jobs"))
+                .addNewSubject()
+                .withKind("ServiceAccount")
+                .withName(names.base())
+                .withNamespace(options.namespace())
+                .endSubject()
+                .build();
+    }
+
+    private ConfigMap configMap() {
+        Map<String, String> data = new LinkedHashMap<>();
+        data.put(key(facts.fileName()), facts.text());
+        facts.stepFiles().forEach((path, text) -> data.put(key(path), text));
+        return new ConfigMapBuilder()
+                .withMetadata(meta(names.base(), "config"))
+                .withData(data)
+                .build();
+    }
+
+    /** A ConfigMap key for a file: its path relative to the pipeline's folder, {@code /} as {@code __}. */
+    static String key(String relative) {
+        return relative.replace("/", "__").replaceAll("[^-._a-zA-Z0-9]", "_");
+    }
+
+    private void pool(List<HasMetadata> out, String configHash) {
+        String name = names.named("worker");
+        Scaling.Trigger trigger = Scaling.of(facts, options);
+        notes.addAll(trigger.notes());
+        List<String> args = new ArrayList<>(List.of(
+                "worker",
+                pipelinePath(),
+                "--id",
+                "$(POD_NAME)",
+                "--parallelism",
+                Integer.toString(options.parallelism()),
+                "--health-port",
+                Integer.toString(options.healthPort())));
+        Container worker = container(args)
+                .withPorts(new io.fabric8.kubernetes.api.model.ContainerPortBuilder()
+                        .withName("health")
+                        .withContainerPort(options.healthPort())
+                        .build())
+                // live: the process answers; ready: it opened its ledger and has not stopped
+                .withLivenessProbe(probe("/healthz", 30))
+                .withReadinessProbe(probe("/readyz", 5))
+                .build();
+        var deployment = new DeploymentBuilder()
+                .withMetadata(meta(name, "worker"))
+                .withNewSpec()
+                .withNewSelector()
+                .withMatchLabels(names.labels("worker"))
+                .endSelector()
+                .withTemplate(template("worker", configHash, worker, false))
+                .endSpec();
+        // KEDA owns the replica count of a scaled pool: a count here would fight it at every apply
+        out.add(deployment
+                .editSpec()
+                .withReplicas(trigger.postgres().isEmpty() ? options.replicas() : null)
+                .endSpec()
+                .build());
+        out.add(new PodDisruptionBudgetBuilder()
+                .withMetadata(meta(name, "worker"))
+                .withNewSpec()
+                // not minAvailable: a pool scaled to zero would block every drain
+                .withMaxUnavailable(new IntOrString(1))
+                .withNewSelector()
+                .withMatchLabels(names.labels("worker"))
+                .endSelector()
+                .endSpec()
+                .build());
+        trigger.postgres().ifPresent(meta -> {
+            out.add(scaledObject(name, meta));
+            out.add(planner(configHash));
+        });
+        notes.add("no metrics Service: a worker exposes no metrics endpoint yet (only --health-port's /healthz and "
+                + "/readyz, for the probes)");
+    }
+
+    private void controller(List<HasMetadata> out, String configHash) {
+        if (!facts.runner().map("kubernetes"::equals).orElse(false)) {
+            notes.add(
+                    "the pipeline does not say `run: { runner: kubernetes }`: the controller would process the splits "
+                            + "in its own pod instead of starting one Job per split");
+        }
+        Container c = container(List.of("run", pipelinePath(), "--mode", "watch"))
+                .addToEnv(fieldEnv("POD_NAMESPACE", "metadata.namespace"))
+                .build();
+        out.add(new DeploymentBuilder()
+                .withMetadata(meta(names.named("controller"), "controller"))
+                .withNewSpec()
+                // one is enough; more would wait for the ledger's leader lease
+                .withReplicas(1)
+                .withNewSelector()
+                .withMatchLabels(names.labels("controller"))
+                .endSelector()
+                .withTemplate(template("controller", configHash, c, true))
+                .endSpec()
+                .build());
+        notes.add("no probes on the controller: `sluice run` has no health endpoint (only `sluice worker` has)");
+        // the Jobs' pods are the runner's: what they mount and read is said in the pipeline's run.kubernetes block
+        notes.add("the Jobs' pods read the pipeline and its variables as the pipeline's run.kubernetes block says: "
+                + "config_map: " + names.base() + " (mounted at " + FOLDER + ", where the controller reads "
+                + facts.fileName() + ")"
+                + (facts.variables().isEmpty() ? "" : ", env_from_secrets: [" + names.secret() + "]"));
+    }
+
+    /**
+     * A pool scaled to zero has no leader to list the source, so nothing would ever register the work that scales it
+     * up again: a CronJob lists and registers ({@code sluice plan --register}) every interval, rounded up to a minute.
+     */
+    private HasMetadata planner(String configHash) {
+        long minutes = Math.max(1, Math.min(59, (facts.interval().toSeconds() + 59) / 60));
+        Container c = container(List.of("plan", pipelinePath(), "--register")).build();
+        PodTemplateSpec t = template("planner", configHash, c, false);
+        return new CronJobBuilder()
+                .withMetadata(meta(names.named("plan"), "planner"))
+                .withNewSpec()
+                .withSchedule("*/" + minutes + " * * * *")
+                .withConcurrencyPolicy("Forbid")
+                .withSuccessfulJobsHistoryLimit(1)
+                .withFailedJobsHistoryLimit(3)
+                .withNewJobTemplate()
+                .withNewMetadata()
+                .withLabels(names.labels("planner"))
+                .endMetadata()
+                .withNewSpec()
+                .withBackoffLimit(1)
+                .withTemplate(new PodTemplateSpecBuilder(t)
+                        .editSpec()
+                        .withRestartPolicy("Never")
+                        .withTerminationGracePeriodSeconds(30L)
+                        .endSpec()
+                        .build())
+                .endSpec()
+                .endJobTemplate()
+                .endSpec()
+                .build();
+    }
+
+    private GenericKubernetesResource scaledObject(String deployment, Map<String, String> trigger) {
+        Map<String, Object> spec = new LinkedHashMap<>();
+        spec.put("scaleTargetRef", Map.of("name", deployment));
+        spec.put("minReplicaCount", 0); // nothing open: no worker
+        spec.put("maxReplicaCount", options.replicas());
+        spec.put("pollingInterval", 30);
+        spec.put("cooldownPeriod", 300);
+        spec.put("triggers", List.of(Map.of("type", "postgresql", "metadata", trigger)));
+        return new GenericKubernetesResourceBuilder()
+                .withApiVersion("keda.sh/v1alpha1")
+                .withKind("ScaledObject")
+                .withMetadata(meta(deployment, "worker"))
+                .withAdditionalProperties(Map.of("spec", spec))
+                .build();
+    }
+
+    private String pipelinePath() {
+        return FOLDER + "/" + facts.fileName();
+    }
+
+    private ContainerBuilder container(List<String> args) {
+        List<EnvVar> env = new ArrayList<>();
+        env.add(fieldEnv("POD_NAME", "metadata.name"));
+        // the pipeline's ${VARIABLES} from the Secret: their values are never in a generated file
+        facts.variables()
+                .forEach((variable, hasDefault) -> env.add(new EnvVarBuilder()
+                        .withName(variable)
+                        .withNewValueFrom()
+                        .withNewSecretKeyRef(variable, names.secret(), hasDefault ? Boolean.TRUE : null)
+                        .endValueFrom()
+                        .build()));
+        List<VolumeMount> mounts = new ArrayList<>();
+        mounts.add(
+                new VolumeMountBuilder().withName("work").withMountPath(FOLDER).build());
+        mounts.add(fileMount(facts.fileName()));
+        facts.stepFiles().keySet().forEach(path -> mounts.add(fileMount(path)));
+        return new ContainerBuilder()
+                .withName("sluice")
+                .withImage(options.image())
+                // the image's entry point is sluice (sluice-dist/Dockerfile): the args are the command
+                .withArgs(args)
+                .withEnv(env)
+                .withNewResources()
+                .addToRequests("cpu", new Quantity(options.cpu()))
+                .addToRequests("memory", new Quantity(options.memory()))
+                .addToLimits("memory", new Quantity(options.memory()))
+                .endResources()
+                .withVolumeMounts(mounts)
+                .withNewSecurityContext()
+                .withAllowPrivilegeEscalation(false)
+                .withReadOnlyRootFilesystem(true)
+                .withNewCapabilities()
+                .withDrop("ALL")
+                .endCapabilities()
+                .endSecurityContext();
+    }
+
+    /** One file of the ConfigMap at its place in the pipeline's folder (a subPath: the folder itself stays writable). */
+    private static VolumeMount fileMount(String relative) {
+        return new VolumeMountBuilder()
+                .withName("pipeline")
+                .withMountPath(FOLDER + "/" + relative)
+                .withSubPath(key(relative))
+                .withReadOnly(true)
+                .build();
+    }
+
+    private static EnvVar fieldEnv(String name, String field) {
+        return new EnvVarBuilder()
+                .withName(name)
+                .withNewValueFrom()
+                .withNewFieldRef()
+                .withFieldPath(field)
+                .endFieldRef()
+                .endValueFrom()
+                .build();
+    }
+
+    private PodTemplateSpec template(String component, String configHash, Container container, boolean apiAccess) {
+        Volume work = options.volumeClaim() != null
+                ? new VolumeBuilder()
+                        .withName("work")
+                        .withNewPersistentVolumeClaim(options.volumeClaim(), false)
+                        .build()
+                // scratch and spill space (.sluice/ beside the pipeline) when no local path needs a volume
+                : new VolumeBuilder()
+                        .withName("work")
+                        .withNewEmptyDir()
+                        .endEmptyDir()
+                        .build();
+        Volume pipeline = new VolumeBuilder()
+                .withName("pipeline")
+                .withNewConfigMap()
+                .withName(names.base())
+                .endConfigMap()
+                .build();
+        PodSpec spec = new PodSpecBuilder()
+                .withServiceAccountName(names.base())
+                .withAutomountServiceAccountToken(apiAccess)
+                .withTerminationGracePeriodSeconds(options.gracePeriod().toSeconds())
+                // the image's user (sluice-dist/Dockerfile); fsGroup lets it write the volume of the pipeline's folder
+                .withNewSecurityContext()
+                .withRunAsNonRoot(true)
+                .withRunAsUser(IMAGE_USER)
+                .withRunAsGroup(IMAGE_USER)
+                .withFsGroup(IMAGE_USER)
+                .endSecurityContext()
+                .withContainers(container)
+                .withVolumes(volumes(work, pipeline))
+                .build();
+        return new PodTemplateSpecBuilder()
+                .withNewMetadata()
+                .withLabels(names.labels(component))
+                // a changed pipeline changes the template, so apply rolls the pods onto it
+                .withAnnotations(Map.of(CONFIG_HASH, configHash))
+                .endMetadata()
+                .withSpec(spec)
+                .build();
+    }
+
+    private List<Volume> volumes(Volume work, Volume pipeline) {
+        List<Volume> volumes = new ArrayList<>(List.of(work, pipeline));
+        if (options.volumeClaim() != null) volumes.add(emptyDir("spill"));
+        volumes.add(emptyDir("tmp"));
+        return volumes;
+    }
+
+    private static Volume emptyDir(String name) {
+        return new VolumeBuilder()
+                .withName(name)
+                .withNewEmptyDir()
+                .endEmptyDir()
+                .build();
+    }
+
+    private Probe probe(String path, int initialDelay) {
+        return new ProbeBuilder()
+                .withNewHttpGet()
+                .withPath(path)
+                .withPort(new IntOrString("health"))
+                .endHttpGet()
+                .withInitialDelaySeconds(initialDelay)
+                .withPeriodSeconds(10)
+                .withTimeoutSeconds(5)
+                .withFailureThreshold(3)
+                .build();
+    }
+
+    private ObjectMeta meta(String name, String component) {
+        return new ObjectMetaBuilder()
+                .withName(name)
+                .withNamespace(options.namespace())
+                .withLabels(names.labels(component))
+                .build();
+    }
+
+    /** The kinds generate may write, for apply's pruning and delete: a kind a new version drops is still found. */
+    public static List<Kind> kinds() {
+        return Kind.ALL;
+    }
+
+    /** A kind of object generate writes, as the API addresses it. */
+    public record Kind(String apiVersion, String kind, String plural) {
+        static final List<Kind> ALL = List.of(
+                new Kind("keda.sh/v1alpha1", "ScaledObject", "scaledobjects"),
+                new Kind("batch/v1", "CronJob", "cronjobs"),
+                new Kind("policy/v1", "PodDisruptionBudget", "poddisruptionbudgets"),
+                new Kind("apps/v1", "Deployment", "deployments"),
+                new Kind("v1", "ConfigMap", "configmaps"),
+                new Kind("rbac.authorization.k8s.io/v1", "RoleBinding", "rolebindings"),
+                new Kind("rbac.authorization.k8s.io/v1", "Role", "roles"),
+                new Kind("v1", "ServiceAccount", "serviceaccounts"));
+
+        public String group() {
+            int slash = apiVersion.indexOf('/');
+            return slash < 0 ? "" : apiVersion.substring(0, slash);
+        }
+
+        public String version() {
+            return apiVersion.substring(apiVersion.indexOf('/') + 1);
+        }
+
+        static Optional<Kind> of(HasMetadata o) {
+            return ALL.stream()
+                    .filter(k -> k.kind.equals(o.getKind()) && k.apiVersion.equals(o.getApiVersion()))
+                    .findFirst();
+        }
+    }
+}

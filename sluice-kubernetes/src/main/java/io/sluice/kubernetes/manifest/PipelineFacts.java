@@ -1,0 +1,156 @@
+package io.sluice.kubernetes.manifest;
+
+import io.sluice.config.ConfigNode;
+import io.sluice.config.Options;
+import io.sluice.config.YamlReader;
+import io.sluice.pipeline.Pipeline;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What the manifests need of a validated pipeline: its file as written (the pods read that very text, and resolve its
+ * {@code ${VARIABLES}} themselves from the Secret), the variables it names, its ledger's settings as written, and the
+ * local paths it reads and writes.
+ *
+ * @param text       the pipeline file as written: {@code ${VARIABLES}} unresolved, so no secret value is in it
+ * @param variables  each {@code ${NAME}} the file names, with whether it has a default ({@code ${NAME:-x}})
+ * @param fileRefs   each {@code ${file:PATH}} the file names (a mounted secret the user provides)
+ * @param ledger     the kind of {@code state:} ({@code sqlite} when left out)
+ * @param ledgerText the ledger's scalar options as written (references unresolved)
+ * @param runner     {@code run.runner} as written, if any
+ * @param data       local paths of the source, steps and sink that are not files of the steps' configuration
+ * @param stepFiles  files the steps read their configuration from (a FOCUS mapping), relative to the folder
+ */
+public record PipelineFacts(
+        Names names,
+        Path folder,
+        String fileName,
+        String text,
+        Map<String, Boolean> variables,
+        List<String> fileRefs,
+        String ledger,
+        Map<String, String> ledgerText,
+        Duration lease,
+        Duration interval,
+        Optional<String> runner,
+        List<LocalPaths.Found> data,
+        Map<String, String> stepFiles) {
+
+    /** As the Validator reads references: {@code $$}, {@code ${file:PATH}}, {@code ${NAME}}, {@code ${NAME:-x}}. */
+    private static final Pattern REFERENCE =
+            Pattern.compile("\\$\\$|\\$\\{file:([^}]+)}|\\$\\{([A-Za-z_][A-Za-z0-9_]*)(:-[^}]*)?}");
+
+    public PipelineFacts {
+        variables = java.util.Collections.unmodifiableMap(new TreeMap<>(variables));
+        fileRefs = List.copyOf(fileRefs);
+        ledgerText = Map.copyOf(ledgerText);
+        data = List.copyOf(data);
+        stepFiles = java.util.Collections.unmodifiableMap(new TreeMap<>(stepFiles));
+    }
+
+    public static PipelineFacts of(Pipeline p) {
+        Path folder = p.file().getParent();
+        String text;
+        try {
+            text = Files.readString(p.file());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + p.file() + ": " + e.getMessage(), e);
+        }
+        ConfigNode root = YamlReader.read(p.file());
+        Map<String, Boolean> variables = new LinkedHashMap<>();
+        List<String> fileRefs = new ArrayList<>();
+        references(root, variables, fileRefs);
+        List<LocalPaths.Found> data = new ArrayList<>(LocalPaths.in(p.source()));
+        Map<String, String> stepFiles = new LinkedHashMap<>();
+        for (Options.Selected step : p.steps()) {
+            for (LocalPaths.Found f : LocalPaths.in(step)) {
+                if (Files.isRegularFile(f.path()) && f.path().startsWith(folder)) {
+                    stepFiles.put(relative(folder, f.path()), read(f.path()));
+                } else {
+                    data.add(f);
+                }
+            }
+        }
+        data.addAll(LocalPaths.in(p.sink()));
+        return new PipelineFacts(
+                Names.of(p.name()),
+                folder,
+                p.file().getFileName().toString(),
+                text,
+                variables,
+                fileRefs,
+                p.state().kind(),
+                scalars(child(child(root, "state"), p.state().kind())),
+                p.run().lease(),
+                p.run().interval(),
+                scalar(child(root, "run"), "runner"),
+                data,
+                stepFiles);
+    }
+
+    /** The references in the values (not in comments: a variable named in a comment is no secret to mount). */
+    private static void references(ConfigNode node, Map<String, Boolean> variables, List<String> fileRefs) {
+        switch (node) {
+            case ConfigNode.Scalar s -> {
+                if (s.isNull()) return;
+                Matcher m = REFERENCE.matcher(s.value());
+                while (m.find()) {
+                    if (m.group(1) != null) fileRefs.add(m.group(1).strip());
+                    else if (m.group(2) != null) variables.merge(m.group(2), m.group(3) != null, Boolean::logicalAnd);
+                }
+            }
+            case ConfigNode.Sequence seq -> seq.items().forEach(i -> references(i, variables, fileRefs));
+            case ConfigNode.Mapping map ->
+                map.entries().values().forEach(e -> references(e.value(), variables, fileRefs));
+        }
+    }
+
+    /** A path relative to the pipeline's folder, with {@code /} separators. */
+    static String relative(Path folder, Path path) {
+        return folder.relativize(path.normalize()).toString().replace('\\', '/');
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static ConfigNode child(ConfigNode node, String key) {
+        if (node instanceof ConfigNode.Mapping map && map.entries().get(key) instanceof ConfigNode.Entry e) {
+            return e.value();
+        }
+        return null;
+    }
+
+    private static Optional<String> scalar(ConfigNode node, String key) {
+        return child(node, key) instanceof ConfigNode.Scalar s && !s.isNull()
+                ? Optional.of(s.value())
+                : Optional.empty();
+    }
+
+    private static Map<String, String> scalars(ConfigNode node) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (node instanceof ConfigNode.Mapping map) {
+            map.entries().forEach((k, e) -> {
+                if (e.value() instanceof ConfigNode.Scalar s && !s.isNull()) out.put(k, s.value());
+            });
+        } else if (node instanceof ConfigNode.Scalar s && !s.isNull()) {
+            out.put("", s.value()); // a shorthand, e.g. `sqlite: path.db`
+        }
+        return out;
+    }
+}

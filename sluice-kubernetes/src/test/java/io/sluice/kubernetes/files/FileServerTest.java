@@ -1,0 +1,317 @@
+package io.sluice.kubernetes.files;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sluice.testkit.ChildJvm;
+import io.sluice.testkit.ledger.MutableClock;
+import java.io.InputStream;
+import java.io.RandomAccessFile;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The file server on a real port, with real HTTP clients: what it serves, and everything it refuses. */
+class FileServerTest {
+    @TempDir
+    Path dir;
+
+    private Path root;
+    private final SigningKey key = SigningKey.generate();
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-12-02T12:00:00Z"));
+    private FileServer server;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    /** Split s1 holds a.csv and sub/b.csv; split s2 holds c.csv. */
+    private static final Map<String, Set<String>> SPLITS =
+            Map.of("s1", Set.of("a.csv", "sub/b.csv"), "s2", Set.of("c.csv"));
+
+    @BeforeEach
+    void start() throws Exception {
+        root = Files.createDirectories(dir.resolve("volume"));
+        Files.writeString(root.resolve("a.csv"), "id\n1\n");
+        Files.createDirectories(root.resolve("sub"));
+        Files.writeString(root.resolve("sub/b.csv"), "id\n2\n");
+        Files.writeString(root.resolve("c.csv"), "id\n3\n");
+        Files.writeString(dir.resolve("secret.txt"), "not yours");
+        server = FileServer.start(
+                FileServer.Settings.of(root, key).withClock(clock), id -> SPLITS.getOrDefault(id, Set.of()));
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private HttpResponse<String> get(URI url) throws Exception {
+        return http.send(HttpRequest.newBuilder(url).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> get(String pathAndQuery) throws Exception {
+        return get(URI.create(server.url() + pathAndQuery));
+    }
+
+    /** A URL the key signed for any grant, as a controller with a bug might: the server must still refuse the wrong ones. */
+    private URI signed(String split, String path) {
+        return new FileUrl(split, path, 5, 0, "00", clock.instant().plusSeconds(60)).toUri(server.url(), key);
+    }
+
+    private static String replaceParam(URI url, String name, String value) {
+        return url.toString().replaceFirst("([?&]" + name + "=)[^&]*", "$1" + value);
+    }
+
+    @Test
+    void servesASplitsOwnFilesAndThePodSideChecksThem() throws Exception {
+        List<URI> urls = server.urlsFor("s1", List.of("a.csv", "sub/b.csv"), Duration.ofMinutes(5));
+        assertThat(get(urls.getFirst()).body()).isEqualTo("id\n1\n");
+        Path to = dir.resolve("pod");
+        List<Path> got = new Fetcher(null).fetch(urls, to);
+        assertThat(got).containsExactly(to.resolve("a.csv"), to.resolve("sub/b.csv"));
+        assertThat(Files.readString(to.resolve("sub/b.csv"))).isEqualTo("id\n2\n");
+        // the original's modification time: a files source reading the copy finds the fingerprint it planned with
+        assertThat(Files.getLastModifiedTime(to.resolve("sub/b.csv")).toMillis())
+                .isEqualTo(Files.getLastModifiedTime(root.resolve("sub/b.csv")).toMillis());
+        try (var left = Files.walk(to)) {
+            assertThat(left.filter(p -> p.toString().endsWith(".sluice-part"))).isEmpty();
+        }
+    }
+
+    @Test
+    void refusesAnotherSplitsFile() throws Exception {
+        assertThatThrownBy(() -> server.urlsFor("s1", List.of("c.csv"), Duration.ofMinutes(5)))
+                .hasMessageContaining("c.csv is not a file of split s1");
+        URI own = server.urlsFor("s2", List.of("c.csv"), Duration.ofMinutes(5)).getFirst();
+        // s2's URL presented as s1's, and s1 asking for c.csv with a signature of its own: neither is granted
+        assertThat(get(URI.create(replaceParam(own, "split", "s1"))).statusCode())
+                .isEqualTo(403);
+        HttpResponse<String> notItsFile = get(signed("s1", "c.csv"));
+        assertThat(notItsFile.statusCode()).isEqualTo(403);
+        assertThat(notItsFile.body()).contains("not a file of split s1").doesNotContain("id");
+        assertThat(get(signed("s9", "c.csv")).statusCode()).isEqualTo(403);
+    }
+
+    @Test
+    void refusesAnExpiredUrl() throws Exception {
+        URI url = server.urlsFor("s1", List.of("a.csv"), Duration.ofMinutes(5)).getFirst();
+        clock.advance(Duration.ofMinutes(4));
+        assertThat(get(url).statusCode()).isEqualTo(200);
+        clock.advance(Duration.ofMinutes(2));
+        HttpResponse<String> r = get(url);
+        assertThat(r.statusCode()).isEqualTo(403);
+        assertThat(r.body()).contains("expired");
+        assertThatThrownBy(() -> new Fetcher(null).fetch(List.of(url), dir.resolve("pod")))
+                .hasMessageContaining("refused a.csv of split s1")
+                .hasMessageContaining("403")
+                .hasMessageNotContaining("sig=");
+    }
+
+    @Test
+    void refusesATamperedUrl() throws Exception {
+        URI url = server.urlsFor("s1", List.of("a.csv"), Duration.ofMinutes(5)).getFirst();
+        String sig = url.getQuery().replaceFirst(".*sig=", "");
+        String flipped = (sig.charAt(0) == 'a' ? "b" : "a") + sig.substring(1);
+        long later = clock.instant().plus(Duration.ofDays(30)).getEpochSecond();
+        for (String tampered : List.of(
+                replaceParam(url, "sig", flipped),
+                replaceParam(url, "sig", ""),
+                replaceParam(url, "path", "sub%2Fb.csv"),
+                replaceParam(url, "expires", Long.toString(later)),
+                replaceParam(url, "size", "4"),
+                replaceParam(url, "mtime", "1"),
+                replaceParam(url, "sha256", "0".repeat(64)),
+                url + "&split=s2",
+                url.toString().replaceFirst("&sig=[^&]*", ""))) {
+            HttpResponse<String> r = get(URI.create(tampered));
+            assertThat(r.statusCode()).as(tampered).isIn(400, 403);
+            assertThat(r.body()).as(tampered).doesNotContain("id\n1");
+        }
+        // the same URL signed by another key
+        URI otherKey = new FileUrl("s1", "a.csv", 5, 0, "x", clock.instant().plusSeconds(60))
+                .toUri(server.url(), SigningKey.generate());
+        assertThat(get(otherKey).statusCode()).isEqualTo(403);
+    }
+
+    @Test
+    void refusesTraversalListingsAndOtherPaths() throws Exception {
+        Map<String, Set<String>> all = Map.of(
+                "evil",
+                Set.of(
+                        "../secret.txt",
+                        "/etc/passwd",
+                        "sub/../../secret.txt",
+                        "sub/../a.csv",
+                        "./a.csv",
+                        "sub//b.csv",
+                        "link.txt"));
+        Files.createSymbolicLink(root.resolve("link.txt"), dir.resolve("secret.txt"));
+        try (FileServer evil = FileServer.start(
+                FileServer.Settings.of(root, key).withClock(clock), id -> all.getOrDefault(id, Set.of()))) {
+            for (String path : all.get("evil")) {
+                URI url = new FileUrl("evil", path, 9, 0, "00", clock.instant().plusSeconds(60)).toUri(evil.url(), key);
+                HttpResponse<String> r = get(url);
+                assertThat(r.statusCode()).as(path).isIn(403, 404);
+                assertThat(r.body()).as(path).doesNotContain("not yours").doesNotContain("id\n");
+                assertThatThrownBy(() -> evil.urlsFor("evil", List.of(path), Duration.ofMinutes(1)))
+                        .as(path)
+                        .isInstanceOfAny(IllegalArgumentException.class, java.io.IOException.class);
+            }
+        }
+        for (String other : List.of("/", "/v1/", "/v1/file/", "/v1/file/../../secret.txt", "/volume/a.csv", "/a.csv")) {
+            HttpResponse<String> r = get(other);
+            assertThat(r.statusCode()).as(other).isIn(400, 404);
+            assertThat(r.body()).as(other).doesNotContain("a.csv").doesNotContain("not yours");
+        }
+        URI url = server.urlsFor("s1", List.of("a.csv"), Duration.ofMinutes(5)).getFirst();
+        HttpResponse<String> post = http.send(
+                HttpRequest.newBuilder(url)
+                        .POST(HttpRequest.BodyPublishers.ofString("x"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(post.statusCode()).isEqualTo(405);
+    }
+
+    /** The pod side never writes outside its folder, whatever path a URL names. */
+    @Test
+    void thePodSideWritesOnlyUnderItsFolder() {
+        URI evil = new FileUrl(
+                        "s1", "../escape.txt", 1, 0, "00", clock.instant().plusSeconds(60))
+                .toUri(server.url(), key);
+        assertThatThrownBy(() -> new Fetcher(null).fetch(List.of(evil), dir.resolve("pod")))
+                .hasMessageContaining("refused to write ../escape.txt");
+        assertThat(dir.resolve("escape.txt")).doesNotExist();
+    }
+
+    @Test
+    void aFileChangedSinceSigningIsRefusedOrFailsItsChecksum() throws Exception {
+        URI url = server.urlsFor("s1", List.of("a.csv"), Duration.ofMinutes(5)).getFirst();
+        Files.writeString(root.resolve("a.csv"), "id\n9\n"); // same size, other bytes
+        Path to = dir.resolve("pod");
+        assertThatThrownBy(() -> new Fetcher(null).fetch(List.of(url), to))
+                .hasMessageContaining("checksum mismatch for a.csv of split s1");
+        assertThat(to.resolve("a.csv")).doesNotExist();
+        Files.writeString(root.resolve("a.csv"), "id\n10\n");
+        assertThat(get(url).statusCode()).isEqualTo(409);
+    }
+
+    @Test
+    void servesOverTlsWithAPkcs12Keystore() throws Exception {
+        Path keystore = dir.resolve("server.p12");
+        Path cert = dir.resolve("server.pem");
+        String keytool =
+                Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+        run(
+                keytool,
+                "-genkeypair",
+                "-keystore",
+                keystore.toString(),
+                "-storetype",
+                "PKCS12",
+                "-storepass",
+                "changeit",
+                "-alias",
+                "files",
+                "-keyalg",
+                "EC",
+                "-dname",
+                "CN=localhost",
+                "-ext",
+                "SAN=ip:127.0.0.1,dns:localhost",
+                "-validity",
+                "2");
+        run(
+                keytool,
+                "-exportcert",
+                "-rfc",
+                "-keystore",
+                keystore.toString(),
+                "-storepass",
+                "changeit",
+                "-alias",
+                "files",
+                "-file",
+                cert.toString());
+        try (FileServer tls = FileServer.start(
+                FileServer.Settings.of(root, key).withTls(new FileServer.Tls(keystore, "changeit")),
+                id -> SPLITS.getOrDefault(id, Set.of()))) {
+            assertThat(tls.url().getScheme()).isEqualTo("https");
+            List<URI> urls = tls.urlsFor("s2", List.of("c.csv"), Duration.ofMinutes(1));
+            Path to = dir.resolve("pod-tls");
+            new Fetcher(Fetcher.trusting(cert)).fetch(urls, to);
+            assertThat(Files.readString(to.resolve("c.csv"))).isEqualTo("id\n3\n");
+            // a client that does not trust the certificate gets nothing
+            assertThatThrownBy(() -> new Fetcher(null).fetch(urls, dir.resolve("untrusted")))
+                    .hasMessageContaining("cannot download c.csv");
+        }
+    }
+
+    /**
+     * A file larger than the server's heap streams through: the server runs in a child JVM with -Xmx512m and serves a
+     * 768 MB sparse file, which a full read into memory could not hold.
+     */
+    @Test
+    void aLargeFileStreams() throws Exception {
+        Path big = root.resolve("big.bin");
+        long size = 768L << 20;
+        try (RandomAccessFile f = new RandomAccessFile(big.toFile(), "rw")) {
+            f.setLength(size); // sparse: no disk used
+            f.seek(size - 5);
+            f.write("tail!".getBytes());
+        }
+        Path log = dir.resolve("server.log");
+        Process child = ChildJvm.start(log, FileServerMain.class.getName(), root.toString(), "big.bin", key.base64());
+        try {
+            URI url = awaitUrl(log, child);
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            long read = 0;
+            HttpResponse<InputStream> r =
+                    http.send(HttpRequest.newBuilder(url).build(), HttpResponse.BodyHandlers.ofInputStream());
+            assertThat(r.statusCode()).isEqualTo(200);
+            try (InputStream in = r.body()) {
+                byte[] buf = new byte[1 << 16];
+                for (int n; (n = in.read(buf)) > 0; read += n) sha.update(buf, 0, n);
+            }
+            assertThat(read).isEqualTo(size);
+            assertThat(HexFormat.of().formatHex(sha.digest()))
+                    .isEqualTo(FileUrl.of(url).sha256());
+            assertThat(child.isAlive()).as(Files.readString(log)).isTrue();
+        } finally {
+            child.destroy();
+            child.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static URI awaitUrl(Path log, Process child) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(log)) {
+                for (String line : Files.readAllLines(log)) {
+                    if (line.startsWith("URL ")) return URI.create(line.substring(4));
+                }
+            }
+            if (!child.isAlive()) throw new AssertionError("the server exited: " + Files.readString(log));
+            Thread.sleep(100);
+        }
+        throw new AssertionError("the server gave no URL: " + Files.readString(log));
+    }
+
+    private static void run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as(out).isZero();
+    }
+}

@@ -1,0 +1,144 @@
+package io.sluice.kubernetes.manifest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * {@code generate} for every example pipeline in both modes. The examples keep their ledger in SQLite, which pods
+ * cannot share: generate refuses them, saying which ledger is needed. The same pipelines with a PostgreSQL or Redis
+ * ledger generate objects that are read back from their YAML as fabric8's typed Kubernetes objects and pass {@link
+ * ManifestChecks}. No API server runs here, and kubectl cannot stand in: without a server it fetches no schema and
+ * refuses to validate (checked with kubectl 1.32: "failed to download openapi"), so the checks are this project's.
+ */
+class GenerateExamplesTest {
+    private static final KubernetesSerialization YAML = new KubernetesSerialization();
+
+    @TempDir
+    Path dir;
+
+    static Stream<Arguments> examplesAndModes() throws IOException {
+        List<Arguments> all = new ArrayList<>();
+        for (Path p : Pipelines.examples()) {
+            for (GenerateOptions.Mode m : GenerateOptions.Mode.values()) all.add(Arguments.of(p, m));
+        }
+        return all.stream();
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("examplesAndModes")
+    void anExampleAsWrittenIsRefusedForItsSqliteLedger(Path example, GenerateOptions.Mode mode) {
+        PipelineFacts facts = PipelineFacts.of(Pipelines.load(example));
+        assertThat(facts.ledger()).isEqualTo("sqlite");
+        assertThatThrownBy(() -> Manifests.generate(facts, options(mode).withVolumeClaim("data")))
+                .isInstanceOf(ManifestException.class)
+                .hasMessageContaining("keeps its ledger in SQLite")
+                .hasMessageContaining("must share one ledger")
+                .hasMessageContaining("postgres");
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("examplesAndModes")
+    void anExampleWithAPostgresLedgerMakesValidObjects(Path example, GenerateOptions.Mode mode) throws IOException {
+        PipelineFacts facts = PipelineFacts.of(Pipelines.load(Pipelines.withState(example, Pipelines.POSTGRES, dir)));
+        if (facts.data().stream().anyMatch(f -> !f.path().startsWith(facts.folder()))) {
+            // usage-logs-s3 reads ../usage-logs/data/logs: no volume of the pod has it
+            assertThatThrownBy(() -> Manifests.generate(facts, options(mode).withVolumeClaim("data")))
+                    .isInstanceOf(ManifestException.class)
+                    .hasMessageContaining("outside the pipeline's folder");
+            return;
+        }
+        if (!facts.data().isEmpty()) {
+            assertThatThrownBy(() -> Manifests.generate(facts, options(mode)))
+                    .isInstanceOf(ManifestException.class)
+                    .hasMessageContaining("--volume-claim");
+        }
+        Manifests.Generated g = Manifests.generate(facts, options(mode).withVolumeClaim("sluice-data"));
+        List<HasMetadata> back = readBack(g.objects());
+        assertThat(ManifestChecks.check(back)).isEmpty();
+        List<String> kinds = back.stream().map(HasMetadata::getKind).toList();
+        if (mode == GenerateOptions.Mode.POOL) {
+            assertThat(kinds)
+                    .containsExactly(
+                            "ServiceAccount",
+                            "ConfigMap",
+                            "Deployment",
+                            "PodDisruptionBudget",
+                            "ScaledObject",
+                            "CronJob");
+            assertThat(args(back.get(2)))
+                    .startsWith("worker", "/sluice/" + example.getFileName(), "--id", "$(POD_NAME)");
+            GenericKubernetesResource so = (GenericKubernetesResource) back.get(4);
+            assertThat(YAML.asYaml(so))
+                    .contains("type: \"postgresql\"")
+                    .contains("host: \"ledger-db.data\"")
+                    .contains("sslmode: \"require\"")
+                    .contains("passwordFromEnv: \"PGPASSWORD\"")
+                    .contains("minReplicaCount: 0")
+                    .contains("pipeline = '" + facts.names().pipeline() + "'");
+        } else {
+            assertThat(kinds).containsExactly("ServiceAccount", "Role", "RoleBinding", "ConfigMap", "Deployment");
+            assertThat(((Deployment) back.get(4)).getSpec().getReplicas()).isEqualTo(1);
+            assertThat(args(back.get(4))).containsExactly("run", "/sluice/" + example.getFileName(), "--mode", "watch");
+        }
+        String yaml = ManifestYaml.all(g.objects());
+        assertThat(yaml).doesNotContain(Pipelines.ENV.get("PGPASSWORD")).contains("${PGPASSWORD}");
+        // stable: the same pipeline gives the same text
+        assertThat(ManifestYaml.all(Manifests.generate(facts, options(mode).withVolumeClaim("sluice-data"))
+                        .objects()))
+                .isEqualTo(yaml);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.sluice.kubernetes.manifest.Pipelines#examples")
+    void aPoolOnRedisHasAFixedSizeForNoKedaScalerCountsASortedSet(Path example) throws IOException {
+        PipelineFacts facts = PipelineFacts.of(Pipelines.load(Pipelines.withState(example, Pipelines.REDIS, dir)));
+        if (facts.data().stream().anyMatch(f -> !f.path().startsWith(facts.folder()))) return; // as above
+        Manifests.Generated g =
+                Manifests.generate(facts, options(GenerateOptions.Mode.POOL).withVolumeClaim("sluice-data"));
+        List<HasMetadata> back = readBack(g.objects());
+        assertThat(ManifestChecks.check(back)).isEmpty();
+        assertThat(back.stream().map(HasMetadata::getKind))
+                .containsExactly("ServiceAccount", "ConfigMap", "Deployment", "PodDisruptionBudget");
+        assertThat(((Deployment) back.get(2)).getSpec().getReplicas()).isEqualTo(GenerateOptions.DEFAULT_REPLICAS);
+        assertThat(g.notes()).anyMatch(n -> n.contains("sorted sets"));
+    }
+
+    private static List<String> args(HasMetadata deployment) {
+        return ((Deployment) deployment)
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .getFirst()
+                .getArgs();
+    }
+
+    private static GenerateOptions options(GenerateOptions.Mode mode) {
+        return GenerateOptions.of(mode, "registry.example/sluice:0.1.0", "data-pipelines");
+    }
+
+    /** The YAML of each object read back as the typed class of its kind (a ScaledObject as a generic resource). */
+    static List<HasMetadata> readBack(List<HasMetadata> objects) {
+        List<HasMetadata> back = new ArrayList<>();
+        for (HasMetadata o : objects) {
+            HasMetadata read = YAML.unmarshal(ManifestYaml.of(o));
+            assertThat(read).isInstanceOf(o.getClass()).isEqualTo(o);
+            back.add(read);
+        }
+        return back;
+    }
+}

@@ -1,0 +1,223 @@
+package io.sluice.kubernetes.manifest;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * What an API server would refuse of an object beyond its Java shape, as its validation (pkg/apis/.../validation)
+ * checks it: DNS-1123 names, label keys and values, a selector that matches the pod template's labels, containers
+ * with a name and an image, mounts of declared volumes, valid quantities, ConfigMap keys, env var names, a cron
+ * schedule of five fields, a RoleBinding to a Role in its namespace. No API server runs here to ask (and kubectl
+ * cannot validate without one: it fetches the schema from the server), so these checks stand in for it.
+ */
+final class ManifestChecks {
+    private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+    private static final Pattern DNS_SUBDOMAIN =
+            Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+    private static final Pattern LABEL_VALUE = Pattern.compile("(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?");
+    private static final Pattern LABEL_NAME = Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?");
+    private static final Pattern CONFIG_KEY = Pattern.compile("[-._a-zA-Z0-9]+");
+    private static final Pattern ENV_NAME = Pattern.compile("[-._a-zA-Z][-._a-zA-Z0-9]*");
+
+    private final List<String> problems = new ArrayList<>();
+
+    private ManifestChecks() {}
+
+    /** Every problem found in the objects; empty when an API server would take them all. */
+    static List<String> check(List<HasMetadata> objects) {
+        ManifestChecks c = new ManifestChecks();
+        Set<String> seen = new HashSet<>();
+        Map<String, ConfigMap> configMaps = new java.util.HashMap<>();
+        Set<String> serviceAccounts = new HashSet<>();
+        Set<String> roles = new HashSet<>();
+        for (HasMetadata o : objects) {
+            if (o instanceof ConfigMap cm) configMaps.put(cm.getMetadata().getName(), cm);
+            if (o instanceof ServiceAccount sa)
+                serviceAccounts.add(sa.getMetadata().getName());
+            if (o instanceof Role r) roles.add(r.getMetadata().getName());
+        }
+        for (HasMetadata o : objects) {
+            String at = o.getKind() + "/" + o.getMetadata().getName();
+            c.require(seen.add(at), at + ": twice");
+            c.metadata(at, o);
+            switch (o) {
+                case ConfigMap cm ->
+                    cm.getData()
+                            .keySet()
+                            .forEach(k -> c.require(
+                                    CONFIG_KEY.matcher(k).matches() && k.length() <= 253,
+                                    at + ": data key '" + k + "'"));
+                case Deployment d -> {
+                    c.selector(at, d.getSpec().getSelector(), d.getSpec().getTemplate());
+                    c.pod(at, d.getSpec().getTemplate().getSpec(), configMaps, serviceAccounts);
+                    c.require(d.getMetadata().getName().length() <= 63, at + ": a Deployment's pods need a name <= 63");
+                }
+                case PodDisruptionBudget pdb ->
+                    c.require(
+                            pdb.getSpec().getSelector() != null
+                                    && (pdb.getSpec().getMinAvailable() == null)
+                                            != (pdb.getSpec().getMaxUnavailable() == null),
+                            at + ": a selector and exactly one of minAvailable/maxUnavailable");
+                case CronJob cj -> {
+                    c.require(
+                            cj.getSpec().getSchedule().trim().split("\\s+").length == 5, at + ": schedule of 5 fields");
+                    c.require(cj.getMetadata().getName().length() <= 52, at + ": a CronJob's name must be <= 52");
+                    PodTemplateSpec t = cj.getSpec().getJobTemplate().getSpec().getTemplate();
+                    c.require(
+                            List.of("Never", "OnFailure").contains(t.getSpec().getRestartPolicy()),
+                            at + ": a Job's restartPolicy is Never or OnFailure");
+                    c.pod(at, t.getSpec(), configMaps, serviceAccounts);
+                }
+                case RoleBinding rb -> {
+                    c.require(
+                            rb.getRoleRef().getKind().equals("Role")
+                                    && roles.contains(rb.getRoleRef().getName()),
+                            at + ": binds a Role generated with it");
+                    rb.getSubjects()
+                            .forEach(s -> c.require(
+                                    !s.getKind().equals("ServiceAccount")
+                                            || (s.getNamespace() != null && serviceAccounts.contains(s.getName())),
+                                    at + ": subject " + s.getName()
+                                            + " is a generated ServiceAccount with its namespace"));
+                }
+                case Role r ->
+                    r.getRules()
+                            .forEach(rule -> c.require(
+                                    !rule.getVerbs().isEmpty()
+                                            && !rule.getResources().isEmpty(),
+                                    at + ": a rule without verbs"));
+                case GenericKubernetesResource g -> c.scaledObject(at, g, objects);
+                default -> {}
+            }
+        }
+        return c.problems;
+    }
+
+    private void metadata(String at, HasMetadata o) {
+        String name = o.getMetadata().getName();
+        require(name != null && name.length() <= 63 && DNS_LABEL.matcher(name).matches(), at + ": name not DNS-1123");
+        require(o.getMetadata().getNamespace() != null, at + ": no namespace");
+        labels(at, o.getMetadata().getLabels());
+    }
+
+    private void labels(String at, Map<String, String> labels) {
+        require(labels != null && !labels.isEmpty(), at + ": no labels");
+        if (labels == null) return;
+        labels.forEach((k, v) -> {
+            String name = k.contains("/") ? k.substring(k.indexOf('/') + 1) : k;
+            String prefix = k.contains("/") ? k.substring(0, k.indexOf('/')) : null;
+            require(name.length() <= 63 && LABEL_NAME.matcher(name).matches(), at + ": label key '" + k + "'");
+            require(prefix == null || DNS_SUBDOMAIN.matcher(prefix).matches(), at + ": label prefix '" + k + "'");
+            require(v.length() <= 63 && LABEL_VALUE.matcher(v).matches(), at + ": label value '" + v + "'");
+        });
+    }
+
+    private void selector(String at, LabelSelector selector, PodTemplateSpec template) {
+        require(selector != null && !selector.getMatchLabels().isEmpty(), at + ": empty selector");
+        if (selector == null) return;
+        Map<String, String> podLabels = template.getMetadata().getLabels();
+        labels(at + " template", podLabels);
+        selector.getMatchLabels()
+                .forEach((k, v) -> require(
+                        v.equals(podLabels.get(k)),
+                        at + ": selector " + k + "=" + v + " does not match the template's labels"));
+    }
+
+    private void pod(String at, PodSpec spec, Map<String, ConfigMap> configMaps, Set<String> serviceAccounts) {
+        require(!spec.getContainers().isEmpty(), at + ": no container");
+        require(
+                spec.getServiceAccountName() == null || serviceAccounts.contains(spec.getServiceAccountName()),
+                at + ": service account not generated");
+        Map<String, Volume> volumes = new java.util.HashMap<>();
+        for (Volume v : spec.getVolumes()) {
+            require(volumes.put(v.getName(), v) == null, at + ": volume " + v.getName() + " twice");
+            require(DNS_LABEL.matcher(v.getName()).matches(), at + ": volume name " + v.getName());
+            if (v.getConfigMap() != null) {
+                require(configMaps.containsKey(v.getConfigMap().getName()), at + ": ConfigMap not generated");
+            }
+        }
+        for (Container c : spec.getContainers()) {
+            require(c.getName() != null && DNS_LABEL.matcher(c.getName()).matches(), at + ": container name");
+            require(c.getImage() != null && !c.getImage().isBlank(), at + ": container without image");
+            require(!c.getArgs().isEmpty() && c.getArgs().stream().noneMatch(String::isEmpty), at + ": args");
+            c.getResources().getRequests().values().forEach(q -> quantity(at, q));
+            c.getResources().getLimits().values().forEach(q -> quantity(at, q));
+            Set<String> paths = new HashSet<>();
+            for (VolumeMount m : c.getVolumeMounts()) {
+                require(paths.add(m.getMountPath()), at + ": mount path " + m.getMountPath() + " twice");
+                require(m.getMountPath().startsWith("/"), at + ": relative mount path");
+                Volume v = volumes.get(m.getName());
+                require(v != null, at + ": mount of an undeclared volume " + m.getName());
+                if (v != null && v.getConfigMap() != null && m.getSubPath() != null) {
+                    ConfigMap cm = configMaps.get(v.getConfigMap().getName());
+                    require(
+                            cm != null && cm.getData().containsKey(m.getSubPath()),
+                            at + ": subPath " + m.getSubPath() + " is not a key of the ConfigMap");
+                }
+            }
+            for (EnvVar e : c.getEnv()) {
+                require(ENV_NAME.matcher(e.getName()).matches(), at + ": env name " + e.getName());
+                require(
+                        (e.getValue() == null) != (e.getValueFrom() == null),
+                        at + ": env " + e.getName() + " needs exactly one of value and valueFrom");
+                if (e.getValueFrom() != null && e.getValueFrom().getSecretKeyRef() != null) {
+                    var ref = e.getValueFrom().getSecretKeyRef();
+                    require(DNS_SUBDOMAIN.matcher(ref.getName()).matches(), at + ": secret name " + ref.getName());
+                    require(CONFIG_KEY.matcher(ref.getKey()).matches(), at + ": secret key " + ref.getKey());
+                }
+            }
+            if (c.getLivenessProbe() != null && c.getLivenessProbe().getHttpGet() != null) {
+                String port = c.getLivenessProbe().getHttpGet().getPort().getStrVal();
+                require(
+                        port == null || c.getPorts().stream().anyMatch(p -> port.equals(p.getName())),
+                        at + ": probe port " + port + " is not a named container port");
+            }
+        }
+    }
+
+    private void scaledObject(String at, GenericKubernetesResource g, List<HasMetadata> objects) {
+        require(g.getApiVersion().equals("keda.sh/v1alpha1") && g.getKind().equals("ScaledObject"), at + ": kind");
+        Map<?, ?> spec = (Map<?, ?>) g.getAdditionalProperties().get("spec");
+        Object target = ((Map<?, ?>) spec.get("scaleTargetRef")).get("name");
+        require(
+                objects.stream()
+                        .anyMatch(o -> o instanceof Deployment d
+                                && d.getMetadata().getName().equals(target)
+                                && d.getSpec().getReplicas() == null),
+                at + ": scales a generated Deployment that leaves its replicas to KEDA");
+        require(!((List<?>) spec.get("triggers")).isEmpty(), at + ": no trigger");
+    }
+
+    private void quantity(String at, Quantity q) {
+        try {
+            Quantity.getAmountInBytes(q);
+        } catch (IllegalArgumentException e) {
+            problems.add(at + ": quantity " + q);
+        }
+    }
+
+    private void require(boolean ok, String problem) {
+        if (!ok) problems.add(problem);
+    }
+}
