@@ -300,7 +300,7 @@ final class TestKubelet implements AutoCloseable {
             if (behavior == Behavior.OOM || behavior == Behavior.HANG_PAST_DEADLINE) {
                 while (p.isAlive() && !claimed.test(split)) Thread.sleep(10);
                 if (behavior == Behavior.OOM) {
-                    p.destroyForcibly();
+                    p.destroyForcibly().waitFor(); // ended now, whatever the deadline
                     reason = "OOMKilled";
                 } else {
                     for (int i = 0; i < 100; i++) { // hangs, holding its claim (not the ledger's write lock)
