@@ -56,8 +56,9 @@ public final class SplitProcessor {
         List<String> drops = new java.util.ArrayList<>(reader.drops()); // what this split created, to drop at the end
         List<String> queries = new java.util.ArrayList<>(); // the source's records, then each step's result
         try (Statement s = c.createStatement()) {
-            long[] good = {load(s, reader, input, source, drops)};
-            String query = transformed(source, queries);
+            Loaded loaded = load(s, reader, input, source, drops);
+            long[] good = {loaded.good()};
+            String query = transformed(loaded.from(), queries);
             String rejectColumn = steps.isEmpty() ? null : steps.getLast().rejectColumn();
             String stepRejects = null;
             long[] bad = {0};
@@ -161,8 +162,7 @@ public final class SplitProcessor {
         Reader reader = reader(input, source);
         List<String> drops = new java.util.ArrayList<>(reader.drops());
         try (Statement s = c.createStatement()) {
-            load(s, reader, input, source, drops);
-            String query = transformed(source, new java.util.ArrayList<>());
+            String query = transformed(load(s, reader, input, source, drops).from(), new java.util.ArrayList<>());
             String rejectColumn = steps.isEmpty() ? null : steps.getLast().rejectColumn();
             if (rejectColumn != null) {
                 String column = Sql.identifier(rejectColumn);
@@ -187,11 +187,11 @@ public final class SplitProcessor {
     }
 
     /**
-     * A query of what the steps make of the relation {@code source}; adds to {@code queries} the source's records, then
-     * each step's result, so that an error can be traced to its step.
+     * A query of what the steps make of the split's records ({@code from}); adds to {@code queries} the source's
+     * records, then each step's result, so that an error can be traced to its step.
      */
-    private String transformed(String source, List<String> queries) {
-        String query = "SELECT * FROM " + source;
+    private String transformed(String from, List<String> queries) {
+        String query = "SELECT * FROM " + from;
         queries.add(query);
         for (Step step : steps) {
             query = step.apply(query);
@@ -201,10 +201,16 @@ public final class SplitProcessor {
     }
 
     /**
-     * Makes the split's records the relation {@code source}, and returns how many good records it holds when that is
-     * known now (-1: counted later).
+     * Where the split's records are selected from ({@code from}), and how many good records they are when that is
+     * known now ({@code good}; -1: counted later).
      */
-    private static long load(Statement s, Reader reader, LocalFiles input, String source, List<String> drops)
+    private record Loaded(String from, long good) {}
+
+    /**
+     * Makes the split's records selectable: a table of the good records (JSON lines), else the reader's query itself,
+     * named {@code source}.
+     */
+    private static Loaded load(Statement s, Reader reader, LocalFiles input, String source, List<String> drops)
             throws SQLException {
         for (String prepare : reader.prepare()) s.execute(prepare);
         long jsonBad = input.format().equals("jsonl") ? count(s, "SELECT count(*) FROM " + reader.rejects()) : 0;
@@ -213,14 +219,16 @@ public final class SplitProcessor {
             // rows as there are bad lines (all-NULL rows are alike, so which ones does not matter)
             drops.add("DROP TABLE IF EXISTS " + source);
             long read = s.executeUpdate("CREATE TEMP TABLE " + source + " AS " + reader.relation());
-            return read
-                    - s.executeUpdate("DELETE FROM " + source + " WHERE rowid IN (SELECT rowid FROM " + source
-                            + " WHERE COLUMNS(*) IS NULL LIMIT " + jsonBad + ")");
+            return new Loaded(
+                    source,
+                    read
+                            - s.executeUpdate("DELETE FROM " + source + " WHERE rowid IN (SELECT rowid FROM " + source
+                                    + " WHERE COLUMNS(*) IS NULL LIMIT " + jsonBad + ")"));
         }
-        // a view, not a table: the sink's write is the one pass over the files, reading only the columns the steps use
-        drops.add("DROP VIEW IF EXISTS " + source);
-        s.execute("CREATE TEMP VIEW " + source + " AS " + reader.relation());
-        return -1;
+        // a subquery, not a table: the sink's write is the one pass over the files, reading only the columns the steps
+        // use; nor a view, whose creation binds the read: DuckDB sniffs the CSV files at each bind (about half its
+        // work on a 10 MB file), and the write binds it again
+        return new Loaded("(" + reader.relation() + ") AS " + source, -1);
     }
 
     /** Drops what a read created, on a statement of its own: a failed query may have closed the read's statement. */

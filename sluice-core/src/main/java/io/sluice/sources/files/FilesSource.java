@@ -33,6 +33,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 
 /**
@@ -639,51 +644,91 @@ final class FilesSource implements Source {
 
     /**
      * Local files are read in place and byte ranges spooled; an object of a store, or its range, is downloaded with one
-     * ranged GET of the planned version. A version overwritten since it was planned is left out with
-     * {@code on_change: reprocess} (the new version is its own split, whose output replaces this one's); a file or
-     * object deleted since is left out too ({@link #deleted}), and the split's other files go on without it.
+     * ranged GET of the planned version, the whole objects of a pack {@value #DOWNLOADS_IN_FLIGHT} at a time. A version
+     * overwritten since it was planned is left out with {@code on_change: reprocess} (the new version is its own split,
+     * whose output replaces this one's); a file or object deleted since is left out too ({@link #deleted}), and the
+     * split's other files go on without it.
      */
     @Override
     public SplitReader open(Split split, ReadContext context) throws IOException {
         Path scratch = context.scratch();
-        List<Part> parts = new ArrayList<>();
-        List<Skipped> left = new ArrayList<>();
+        List<Future<Opened>> opened = new ArrayList<>(); // in the members' order, whatever order the downloads end in
         String format = null;
         int n = 0;
-        for (Member m : split.members()) {
-            if (s.tail()) {
-                Part part = openTail(m, scratch.resolve((n++) + ".spool"));
-                format = s.format().or(() -> Formats.fromName(part.key())).orElseThrow();
-                parts.add(part);
-                continue;
-            }
-            String f = s.format().or(() -> Formats.fromName(m.key())).orElseThrow();
-            format = format == null ? f : format;
-            String version = m.fingerprint();
-            if (s.storage().local() || !m.isWhole()) {
-                // a local file read in place is checked here; a downloaded object by its GET
-                Optional<Part> part = openMember(split, m, f, scratch.resolve((n++) + "-" + name(m.key())), left);
-                part.ifPresent(parts::add);
-                continue;
-            }
-            Path spool = scratch.resolve((n++) + "-" + name(m.key()));
-            try {
-                s.storage().spool(m.key(), version, 0, -1, null, spool);
-            } catch (ObjectChangedException e) {
-                Files.deleteIfExists(spool);
-                if (s.reprocessChanged()) {
-                    left.add(stale(m));
+        try (ExecutorService downloads = Executors.newFixedThreadPool(DOWNLOADS_IN_FLIGHT, DOWNLOADERS)) {
+            for (Member m : split.members()) {
+                if (s.tail()) {
+                    Part part = openTail(m, scratch.resolve((n++) + ".spool"));
+                    format = s.format().or(() -> Formats.fromName(part.key())).orElseThrow();
+                    opened.add(CompletableFuture.completedFuture(new Opened(part, null)));
                     continue;
                 }
-                s.storage().spool(m.key(), null, 0, -1, null, spool); // on_change: ignore: read what is there now
-            } catch (NoSuchFileException e) {
-                Files.deleteIfExists(spool);
-                left.add(deleted(split, m));
-                continue;
+                String f = s.format().or(() -> Formats.fromName(m.key())).orElseThrow();
+                format = format == null ? f : format;
+                Path spool = scratch.resolve((n++) + "-" + name(m.key()));
+                if (s.storage().local() || !m.isWhole()) {
+                    // a local file read in place is checked here; a downloaded object by its GET
+                    List<Skipped> left = new ArrayList<>();
+                    Optional<Part> part = openMember(split, m, f, spool, left);
+                    opened.add(CompletableFuture.completedFuture(
+                            new Opened(part.orElse(null), left.isEmpty() ? null : left.getFirst())));
+                    continue;
+                }
+                opened.add(downloads.submit(() -> download(split, m, spool)));
             }
-            parts.add(Part.whole(spool, m.key()));
+            List<Part> parts = new ArrayList<>();
+            List<Skipped> left = new ArrayList<>();
+            for (Future<Opened> o : opened) {
+                Opened done = awaitDownload(o, downloads);
+                if (done.part() != null) parts.add(done.part());
+                if (done.left() != null) left.add(done.left());
+            }
+            return SplitReader.of(new LocalFiles(parts, format, s.header(), s.parse()), left);
+        } // closing the pool waits for every download: none writes into the scratch once this returns or throws
+    }
+
+    /**
+     * Whole objects of one split downloaded at once: a GET mostly waits on the store (a round trip, the server's disk),
+     * so a pack of small objects fetched one at a time would leave its worker idle most of the time.
+     */
+    static final int DOWNLOADS_IN_FLIGHT = 4;
+
+    private static final java.util.concurrent.ThreadFactory DOWNLOADERS =
+            Thread.ofPlatform().name("sluice-download-", 0).daemon().factory();
+
+    /** A member of a split as opened: its part to read, or why it is left out. */
+    private record Opened(Part part, Skipped left) {}
+
+    /** A whole object downloaded into {@code spool} in the planned version, or why it is left out. */
+    private Opened download(Split split, Member m, Path spool) throws IOException {
+        try {
+            s.storage().spool(m.key(), m.fingerprint(), 0, -1, null, spool);
+        } catch (ObjectChangedException e) {
+            Files.deleteIfExists(spool);
+            if (s.reprocessChanged()) return new Opened(null, stale(m));
+            s.storage().spool(m.key(), null, 0, -1, null, spool); // on_change: ignore: read what is there now
+        } catch (NoSuchFileException e) {
+            Files.deleteIfExists(spool);
+            return new Opened(null, deleted(split, m));
         }
-        return SplitReader.of(new LocalFiles(parts, format, s.header(), s.parse()), left);
+        return new Opened(Part.whole(spool, m.key()), null);
+    }
+
+    /** The download's outcome, its failure as thrown by the download; a failure stops the split's other downloads. */
+    private static Opened awaitDownload(Future<Opened> o, ExecutorService downloads) throws IOException {
+        try {
+            return o.get();
+        } catch (ExecutionException e) {
+            downloads.shutdownNow();
+            if (e.getCause() instanceof IOException io) throw io;
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error err) throw err;
+            throw new IOException(e.getCause());
+        } catch (InterruptedException e) {
+            downloads.shutdownNow();
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("stopped while downloading the split's input");
+        }
     }
 
     /** A member read in place (a whole local file) or spooled (a byte range); empty when left out as stale. */
