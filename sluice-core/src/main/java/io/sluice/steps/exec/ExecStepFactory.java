@@ -22,7 +22,9 @@ public final class ExecStepFactory implements StepFactory<Options> {
             "command",
             Type.listOf(Type.STRING),
             "none (with `image`: the image's own)",
-            "The program and its arguments, one list item each (no shell: write `[sh, -c, \"...\"]` for one). "
+            "The program and its arguments, one list item each (no shell: write `[sh, -c, \"...\"]` for one, and "
+                    + "read `\"$SLUICE_INPUT\"` and the others there quoted, not placeholders, which would paste the "
+                    + "file's name into the script). "
                     + "Placeholders: `{input}` the input as a local file, `{output_dir}` an empty folder whose files go "
                     + "to the sink, `{split}` the split id, `{key}` the input's name under the source. A program "
                     + "named with a `/` is relative to the pipeline file; without one it is looked up on `PATH`.");
