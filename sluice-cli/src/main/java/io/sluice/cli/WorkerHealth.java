@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
 
@@ -15,9 +16,11 @@ import java.util.function.BooleanSupplier;
  */
 final class WorkerHealth implements AutoCloseable {
     private final HttpServer server;
+    private final ExecutorService threads;
 
-    private WorkerHealth(HttpServer server) {
+    private WorkerHealth(HttpServer server, ExecutorService threads) {
         this.server = server;
+        this.threads = threads;
     }
 
     static WorkerHealth start(int port, BooleanSupplier ready) {
@@ -27,9 +30,10 @@ final class WorkerHealth implements AutoCloseable {
             server.createContext(
                     "/readyz",
                     e -> answer(e, ready.getAsBoolean() ? 200 : 503, ready.getAsBoolean() ? "ready\n" : "not ready\n"));
-            server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+            ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+            server.setExecutor(threads);
             server.start();
-            return new WorkerHealth(server);
+            return new WorkerHealth(server, threads);
         } catch (IOException e) {
             throw new UserError(
                     "--health-port " + port + ": cannot listen (" + e.getMessage() + "); choose a free port",
@@ -53,5 +57,6 @@ final class WorkerHealth implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
+        threads.shutdownNow(); // a probe still answering is cut: the worker has stopped
     }
 }

@@ -106,10 +106,14 @@ final class ExecStep implements FileStep {
         return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
     }
 
-    private static String fill(String text, Map<String, String> values) {
-        String out = text;
-        for (var v : values.entrySet()) out = out.replace("{" + v.getKey() + "}", v.getValue());
-        return out;
+    /**
+     * The placeholders of {@code text} replaced by their values, in one pass: a value that holds a placeholder's text
+     * (an input named {@code a{key}.txt}) is not filled again.
+     */
+    static String fill(String text, Map<String, String> values) {
+        return ExecStepFactory.PLACEHOLDER
+                .matcher(text)
+                .replaceAll(m -> java.util.regex.Matcher.quoteReplacement(values.getOrDefault(m.group(1), m.group())));
     }
 
     /** The command and every process it started. */

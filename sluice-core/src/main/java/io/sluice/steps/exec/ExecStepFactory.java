@@ -22,7 +22,9 @@ public final class ExecStepFactory implements StepFactory<Options> {
             "command",
             Type.listOf(Type.STRING),
             "none (with `image`: the image's own)",
-            "The program and its arguments, one list item each (no shell: write `[sh, -c, \"...\"]` for one). "
+            "The program and its arguments, one list item each (no shell: write `[sh, -c, \"...\"]` for one, and "
+                    + "read `\"$SLUICE_INPUT\"` and the others there quoted, not placeholders, which would paste the "
+                    + "file's name into the script). "
                     + "Placeholders: `{input}` the input as a local file, `{output_dir}` an empty folder whose files go "
                     + "to the sink, `{split}` the split id, `{key}` the input's name under the source. A program "
                     + "named with a `/` is relative to the pipeline file; without one it is looked up on `PATH`.");
@@ -58,7 +60,7 @@ public final class ExecStepFactory implements StepFactory<Options> {
     /** The placeholders a command's arguments and environment values may hold. */
     static final List<String> PLACEHOLDERS = List.of("input", "output_dir", "split", "key");
 
-    private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z_][A-Za-z0-9_]*)}");
+    static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z_][A-Za-z0-9_]*)}");
 
     /**
      * An image reference as the container runtimes take it: an optional registry host (and port), a path of

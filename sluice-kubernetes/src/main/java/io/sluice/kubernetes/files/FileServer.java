@@ -32,7 +32,7 @@ import javax.net.ssl.SSLContext;
  * Serves each split's own input files to the pods of its Job, when the inputs are on a volume only the controller
  * mounts (a volume cannot be mounted across availability zones). Nothing else: one endpoint, no listing, and each
  * request must carry a URL signed for that split and that file ({@link FileUrl}), not expired, for a file the ledger
- * records as the split's ({@link SplitFiles}), still of the size it was signed with. Files are streamed, never read
+ * records as the split's ({@link SplitFiles}), still of the size and modification time it was signed with. Files are streamed, never read
  * whole into memory.
  *
  * <p>Use: {@code FileServer.start(settings, SplitFiles.of(ledger))} once in the controller; per split,
@@ -225,12 +225,16 @@ public final class FileServer implements AutoCloseable {
                 return;
             }
             long size = Files.size(file);
-            if (size != grant.size()) {
+            long mtime = Files.getLastModifiedTime(file).toMillis();
+            if (size != grant.size() || mtime != grant.mtime()) {
+                // the pod would give the copy the signed time: a file of the same size rewritten since is refused
+                // here, at once, rather than sent whole and caught by the pod's checksum after every retry
                 refuse(
                         x,
                         409,
-                        grant.path() + " changed since the URL was signed (" + size + " bytes, signed at "
-                                + grant.size() + ")");
+                        grant.path() + " changed since the URL was signed (" + size + " bytes, modified at " + mtime
+                                + " ms; signed at " + grant.size() + " bytes, " + grant.mtime()
+                                + " ms); ask the controller for a new URL");
                 return;
             }
             x.getResponseHeaders().set("Content-Type", "application/octet-stream");

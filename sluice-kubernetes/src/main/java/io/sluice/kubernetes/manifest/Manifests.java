@@ -342,6 +342,16 @@ public final class Manifests {
                 new VolumeMountBuilder().withName("work").withMountPath(FOLDER).build());
         mounts.add(fileMount(facts.fileName()));
         facts.stepFiles().keySet().forEach(path -> mounts.add(fileMount(path)));
+        // the root file system is read-only: DuckDB and SQLite unpack their native libraries into /tmp
+        mounts.add(
+                new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build());
+        if (options.volumeClaim() != null) {
+            // spill and scratch of each pod's own, not on the shared volume (scratch folders are named by pid)
+            mounts.add(new VolumeMountBuilder()
+                    .withName("spill")
+                    .withMountPath(FOLDER + "/.sluice")
+                    .build());
+        }
         return new ContainerBuilder()
                 .withName("sluice")
                 .withImage(options.image())

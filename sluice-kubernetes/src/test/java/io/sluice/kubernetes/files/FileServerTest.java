@@ -199,12 +199,26 @@ class FileServerTest {
     @Test
     void aFileChangedSinceSigningIsRefusedOrFailsItsChecksum() throws Exception {
         URI url = server.urlsFor("s1", List.of("a.csv"), Duration.ofMinutes(5)).getFirst();
-        Files.writeString(root.resolve("a.csv"), "id\n9\n"); // same size, other bytes
+        Path file = root.resolve("a.csv");
+        var signedAt = Files.getLastModifiedTime(file);
+        // same size, other bytes, and the time put back: only the pod's checksum can tell
+        Files.writeString(file, "id\n9\n");
+        Files.setLastModifiedTime(file, signedAt);
         Path to = dir.resolve("pod");
         assertThatThrownBy(() -> new Fetcher(null).fetch(List.of(url), to))
                 .hasMessageContaining("checksum mismatch for a.csv of split s1");
         assertThat(to.resolve("a.csv")).doesNotExist();
-        Files.writeString(root.resolve("a.csv"), "id\n10\n");
+        // same size, another modification time: refused by the server before any byte is sent
+        Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(signedAt.toMillis() + 1000));
+        HttpResponse<String> touched = get(url);
+        assertThat(touched.statusCode()).isEqualTo(409);
+        assertThat(touched.body())
+                .contains("a.csv changed since the URL was signed")
+                .doesNotContain("id");
+        assertThatThrownBy(() -> new Fetcher(null).fetch(List.of(url), to))
+                .hasMessageContaining("(409)")
+                .hasMessageNotContaining("attempts");
+        Files.writeString(file, "id\n10\n");
         assertThat(get(url).statusCode()).isEqualTo(409);
     }
 

@@ -157,8 +157,19 @@ final class ManifestChecks {
                 require(configMaps.containsKey(v.getConfigMap().getName()), at + ": ConfigMap not generated");
             }
         }
+        Set<String> mounted = new HashSet<>();
+        spec.getContainers().forEach(c -> c.getVolumeMounts().forEach(m -> mounted.add(m.getName())));
+        volumes.keySet()
+                .forEach(v -> require(mounted.contains(v), at + ": volume " + v + " is declared but never mounted"));
         for (Container c : spec.getContainers()) {
             require(c.getName() != null && DNS_LABEL.matcher(c.getName()).matches(), at + ": container name");
+            if (c.getSecurityContext() != null
+                    && Boolean.TRUE.equals(c.getSecurityContext().getReadOnlyRootFilesystem())) {
+                require(
+                        c.getVolumeMounts().stream()
+                                .anyMatch(m -> m.getMountPath().equals("/tmp")),
+                        at + ": a read-only root file system without a volume at /tmp (DuckDB and SQLite write there)");
+            }
             require(c.getImage() != null && !c.getImage().isBlank(), at + ": container without image");
             require(!c.getArgs().isEmpty() && c.getArgs().stream().noneMatch(String::isEmpty), at + ": args");
             c.getResources().getRequests().values().forEach(q -> quantity(at, q));
