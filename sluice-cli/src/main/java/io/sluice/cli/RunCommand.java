@@ -5,6 +5,7 @@ import io.sluice.pipeline.Pipeline;
 import io.sluice.pipeline.RunOptions;
 import io.sluice.runner.LocalRunner;
 import io.sluice.runner.RunSummary;
+import io.sluice.runner.Runner;
 import io.sluice.runner.SplitExecution;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
@@ -103,7 +104,10 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try (Assembly a = Assembly.of(p, args.components(), Clock.systemUTC())) {
             Progress progress = Progress.create(this.progress, p.name(), out, err);
-            LocalRunner runner = new LocalRunner(a, Clock.systemUTC(), ownerId(), progress);
+            // run.runner: the local runner, or one found through a RunnerFactory (kubernetes: one Job per split)
+            Runner runner = p.run().runner().isPresent()
+                    ? args.components().runner(p.run().runner().get(), a, Clock.systemUTC(), ownerId(), progress)
+                    : new LocalRunner(a, Clock.systemUTC(), ownerId(), progress);
             progress.attach(runner.stats());
             if (args.ledgerInProcess(p)) {
                 progress.info("warning: the ledger is in memory (" + p.state().path() + "): every split is forgotten "

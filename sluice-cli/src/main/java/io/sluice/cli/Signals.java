@@ -1,6 +1,6 @@
 package io.sluice.cli;
 
-import io.sluice.runner.LocalRunner;
+import io.sluice.runner.Runner;
 import java.io.PrintWriter;
 import java.util.concurrent.atomic.AtomicInteger;
 import sun.misc.Signal;
@@ -20,7 +20,7 @@ final class Signals implements AutoCloseable {
         previousTerm = Signal.handle(new Signal("TERM"), handler);
     }
 
-    static Signals install(LocalRunner runner, PrintWriter err) {
+    static Signals install(Runner runner, PrintWriter err) {
         AtomicInteger count = new AtomicInteger();
         return new Signals(sig -> {
             if (count.incrementAndGet() == 1) {

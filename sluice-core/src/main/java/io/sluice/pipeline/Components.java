@@ -1,6 +1,9 @@
 package io.sluice.pipeline;
 
 import io.sluice.config.Options;
+import io.sluice.runner.RunListener;
+import io.sluice.runner.Runner;
+import io.sluice.runner.RunnerFactory;
 import io.sluice.spi.ComponentFactory;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.LedgerFactory;
@@ -11,6 +14,7 @@ import io.sluice.spi.sink.Sink;
 import io.sluice.spi.sink.SinkFactory;
 import io.sluice.spi.source.Source;
 import io.sluice.spi.source.SourceFactory;
+import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.ServiceLoader;
@@ -23,7 +27,8 @@ public record Components(
         Map<String, SourceFactory<?>> sources,
         Map<String, StepFactory<?>> steps,
         Map<String, SinkFactory<?>> sinks,
-        Map<String, LedgerFactory<?>> ledgers) {
+        Map<String, LedgerFactory<?>> ledgers,
+        Map<String, RunnerFactory<?>> runners) {
 
     public static Components discover() {
         ClassLoader loader = Components.class.getClassLoader();
@@ -31,7 +36,8 @@ public record Components(
                 load(SourceFactory.class, loader),
                 load(StepFactory.class, loader),
                 load(SinkFactory.class, loader),
-                load(LedgerFactory.class, loader));
+                load(LedgerFactory.class, loader),
+                load(RunnerFactory.class, loader));
     }
 
     public Source source(Options.Selected s, PipelineContext context) {
@@ -61,6 +67,16 @@ public record Components(
 
     public String describeLedger(Options.Selected s) {
         return describe(ledgers.get(s.kind()), s);
+    }
+
+    /** The runner chosen by {@code run.runner} (not {@code local}), with its validated {@code run.KIND} block. */
+    public Runner runner(Options.Selected s, Assembly assembly, Clock clock, String owner, RunListener listener) {
+        return create(runners.get(s.kind()), s, assembly, clock, owner, listener);
+    }
+
+    private static <O> Runner create(
+            RunnerFactory<O> f, Options.Selected s, Assembly a, Clock clock, String owner, RunListener listener) {
+        return f.create(valueFor(f, s), a, clock, owner, listener);
     }
 
     private static <O> Source create(SourceFactory<O> f, Options.Selected s, PipelineContext context) {

@@ -9,6 +9,7 @@ import io.sluice.spi.BadRecordPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Function;
 
 /** Reads and validates a pipeline file (YAML or JSON) into a {@link Pipeline}. */
@@ -53,7 +54,7 @@ public final class PipelineLoader {
                 steps,
                 sink,
                 state,
-                runOptions(o.get(PipelineSchema.RUN_BLOCK), base),
+                runOptions(o.get(blocks.run()), base, components.runners().keySet()),
                 PipelineVersion.of(steps, sink, components, base),
                 validator.warnings());
     }
@@ -63,7 +64,7 @@ public final class PipelineLoader {
                 "sqlite", base.resolve(".sluice").resolve(name + ".db"), "state.sqlite", root.location());
     }
 
-    private static RunOptions runOptions(Options run, Path base) {
+    private static RunOptions runOptions(Options run, Path base, java.util.Set<String> runners) {
         Options retries = run.get(PipelineSchema.RETRIES_BLOCK);
         Options engine = run.get(PipelineSchema.ENGINE_BLOCK);
         int cores = Runtime.getRuntime().availableProcessors();
@@ -85,6 +86,28 @@ public final class PipelineLoader {
                         engine.get(PipelineSchema.MEMORY_LIMIT),
                         engine.find(PipelineSchema.THREADS).map(Long::intValue).orElse(null),
                         engine.find(PipelineSchema.SPILL_PATH)
-                                .orElse(base.resolve(".sluice").resolve("spill"))));
+                                .orElse(base.resolve(".sluice").resolve("spill"))),
+                runner(run, runners));
+    }
+
+    /** {@code run.runner} with its block; empty for the local runner. A block of a runner not chosen is a mistake. */
+    private static Optional<Options.Selected> runner(Options run, java.util.Set<String> runners) {
+        String kind = (String) run.values().get("runner");
+        for (String other : runners) {
+            if (!other.equals(kind) && run.locations().containsKey(other)) {
+                throw run.problem(
+                        other,
+                        "is set, but run.runner is `" + kind + "`: add `runner: " + other
+                                + "` to use it, or remove the block");
+            }
+        }
+        if (PipelineSchema.LOCAL_RUNNER.equals(kind)) return Optional.empty();
+        if (run.values().get(kind) == null) {
+            throw run.problem(
+                    "runner",
+                    "is `" + kind + "`, but run." + kind + " is missing: add its block (`sluice "
+                            + "docs` lists its options)");
+        }
+        return Optional.of(new Options.Selected(kind, run.values().get(kind), run.pathOf(kind), run.locationOf(kind)));
     }
 }

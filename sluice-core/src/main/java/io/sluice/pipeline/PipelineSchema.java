@@ -73,14 +73,35 @@ public final class PipelineSchema {
             "How long a claim lasts without a heartbeat; a crashed worker's splits are taken over after it. "
                     + "Heartbeats renew it every third of this.");
     static final Field<Options> ENGINE_BLOCK = Field.optional("engine", ENGINE, null, "Engine settings.");
-    public static final Type.Obj RUN = Type.Obj.of(
-            "How the pipeline runs.", MODE, INTERVAL, PARALLELISM, RETRIES_BLOCK, ON_BAD_RECORD, LEASE, ENGINE_BLOCK);
+    static final String LOCAL_RUNNER = "local";
+
+    /** The {@code run:} block, with {@code runner} choosing among {@code local} and the runners found. */
+    public static Type.Obj run(Components c) {
+        List<String> kinds = new java.util.ArrayList<>(List.of(LOCAL_RUNNER));
+        kinds.addAll(c.runners().keySet());
+        List<Field<?>> fields = new java.util.ArrayList<>(
+                List.of(MODE, INTERVAL, PARALLELISM, RETRIES_BLOCK, ON_BAD_RECORD, LEASE, ENGINE_BLOCK));
+        fields.add(Field.optional(
+                "runner",
+                Type.choice(kinds.toArray(String[]::new)),
+                LOCAL_RUNNER,
+                "What runs the splits: `local` (threads of this process; `sluice worker`s join it through a shared "
+                        + "ledger)"
+                        + (c.runners().isEmpty()
+                                ? "."
+                                : ", or " + String.join(", ", c.runners().keySet())
+                                        + " (options in the block of that name).")));
+        // computed: an absent block is not filled with defaults (its required options would be missing for a local run)
+        c.runners()
+                .forEach((kind, f) -> fields.add(Field.computed(
+                        kind, f.options(), "none", f.description() + " Only with `runner: " + kind + "`.")));
+        return Type.Obj.of("How the pipeline runs.", fields.toArray(Field<?>[]::new));
+    }
 
     static final Field<String> NAME = Field.required(
             "pipeline",
             Type.STRING,
             "The pipeline's name: letters, digits, `_`, `.`, `-`. It keys the ledger: renaming it starts afresh.");
-    static final Field<Options> RUN_BLOCK = Field.optional("run", RUN, null, "How the pipeline runs.");
 
     /** The blocks of a pipeline file that depend on the components found. */
     record Blocks(
@@ -88,6 +109,7 @@ public final class PipelineSchema {
             Field<List<Options.Selected>> steps,
             Field<Options.Selected> sink,
             Field<Options.Selected> state,
+            Field<Options> run,
             Type.Obj root) {}
 
     /** The whole pipeline file, with the kinds the given components provide. */
@@ -110,11 +132,13 @@ public final class PipelineSchema {
                 variant("Where the ledger lives.", c.ledgers()),
                 "`sqlite: .sluice/<pipeline>.db` beside the pipeline file",
                 "The ledger: the durable record of every split (`memory` alone is not durable: tests only).");
+        Field<Options> run = Field.optional("run", run(c), null, "How the pipeline runs.");
         return new Blocks(
                 source,
                 steps,
                 sink,
                 state,
+                run,
                 Type.Obj.of(
                         "A pipeline: where the data comes from, what to do with it, where it goes.",
                         NAME,
@@ -122,7 +146,7 @@ public final class PipelineSchema {
                         steps,
                         sink,
                         state,
-                        RUN_BLOCK));
+                        run));
     }
 
     private static Type.Variant variant(String doc, Map<String, ? extends ComponentFactory<?>> factories) {

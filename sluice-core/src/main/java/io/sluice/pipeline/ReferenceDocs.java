@@ -23,9 +23,15 @@ public final class ReferenceDocs {
         Type.Obj root = PipelineSchema.of(c);
         md.append("## Top level\n\n");
         table(md, root, "");
-        section(md, "run", PipelineSchema.RUN);
+        section(md, "run", PipelineSchema.run(c));
         section(md, "run.retries", PipelineSchema.RETRIES);
         section(md, "run.engine", PipelineSchema.ENGINE);
+        c.runners().forEach((kind, f) -> {
+            if (!(f.options() instanceof Type.Obj obj)) return;
+            section(md, "run." + kind, obj);
+            for (Field<?> block : obj.fields())
+                if (block.type() instanceof Type.Obj inner) section(md, "run." + kind + "." + block.name(), inner);
+        });
         components(md, "Sources", "source", c.sources());
         components(md, "Steps", "steps[]", c.steps());
         components(md, "Sinks", "sink", c.sinks());

@@ -1,10 +1,16 @@
 package io.sluice.pipeline;
 
+import io.sluice.config.Options;
 import io.sluice.spi.BadRecordPolicy;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
-/** How a pipeline runs: the {@code run:} block, after command-line overrides. */
+/**
+ * How a pipeline runs: the {@code run:} block, after command-line overrides.
+ *
+ * @param runner {@code run.runner} and its {@code run.KIND} block; empty for {@code local} (threads in this process)
+ */
 public record RunOptions(
         Mode mode,
         Duration interval,
@@ -12,7 +18,8 @@ public record RunOptions(
         RetryPolicy retries,
         BadRecordPolicy onBadRecord,
         Duration lease,
-        EngineOptions engine) {
+        EngineOptions engine,
+        Optional<Options.Selected> runner) {
 
     public enum Mode {
         ONCE,
@@ -23,14 +30,15 @@ public record RunOptions(
         Objects.requireNonNull(mode);
         Objects.requireNonNull(retries);
         Objects.requireNonNull(onBadRecord);
+        Objects.requireNonNull(runner, "runner (empty: the local runner)");
         if (parallelism < 1) throw new IllegalArgumentException("parallelism must be >= 1");
     }
 
     public RunOptions withMode(Mode m) {
-        return new RunOptions(m, interval, parallelism, retries, onBadRecord, lease, engine);
+        return new RunOptions(m, interval, parallelism, retries, onBadRecord, lease, engine, runner);
     }
 
     public RunOptions withParallelism(int p) {
-        return new RunOptions(mode, interval, p, retries, onBadRecord, lease, engine);
+        return new RunOptions(mode, interval, p, retries, onBadRecord, lease, engine, runner);
     }
 }

@@ -52,7 +52,7 @@ import java.util.concurrent.TimeUnit;
  * {@link Scratch} (scratch folders) and {@link SplitExecution} (one named split, once). This class plans, runs each
  * split through the engine into the sink, records it, and merges aggregates.
  */
-public final class LocalRunner {
+public final class LocalRunner implements Runner {
     private static final long IDLE_POLL_MS = 100;
     /**
      * The sink compacts the partial results once this many splits' partials are not compacted yet; the system
@@ -124,11 +124,13 @@ public final class LocalRunner {
         this.locks = new LedgerLocks(ledger, owner, run.lease());
     }
 
+    @Override
     public RunStats stats() {
         return stats;
     }
 
     /** Stop claiming; splits in flight finish and commit. */
+    @Override
     public void requestStop() {
         stop.requestStop();
     }
@@ -138,10 +140,12 @@ public final class LocalRunner {
     }
 
     /** Give every split in flight back to the ledger at once (a second Ctrl-C): another run will replay it. */
+    @Override
     public void releaseAll() {
         for (Claim c : heartbeats.held()) a.ledger().release(c);
     }
 
+    @Override
     public RunSummary run() throws Exception {
         checkStepsRunHere();
         a.sink().check();

@@ -1,0 +1,155 @@
+package io.sluice.kubernetes.runner;
+
+import io.sluice.config.Field;
+import io.sluice.config.Options;
+import io.sluice.config.Type;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The {@code run.kubernetes} block: how many Jobs at once, and the pod template of each. Only names of Kubernetes
+ * Secrets are written here ({@code env_from_secrets}); their values never pass through Sluice.
+ *
+ * @param namespace   empty: the client's namespace (the pod's own in a cluster, the kubeconfig's outside)
+ * @param command     the container's command; its arguments are {@code run PIPELINE_FILE --split ID}
+ * @param pipelineFile the pipeline file as the pod sees it
+ * @param configMap   a ConfigMap holding the pipeline file, mounted at its folder; empty: the image has it
+ */
+public record JobOptions(
+        String image,
+        Optional<String> namespace,
+        int maxActive,
+        List<String> command,
+        Optional<String> pipelineFile,
+        Optional<String> configMap,
+        Map<String, String> requests,
+        Map<String, String> limits,
+        Map<String, String> nodeSelector,
+        List<Map<String, String>> tolerations,
+        Optional<String> serviceAccount,
+        List<String> envFromSecrets,
+        Optional<Duration> ttlAfterFinished,
+        Optional<Duration> activeDeadline,
+        List<Integer> noRetryExitCodes,
+        int logLines) {
+
+    public JobOptions {
+        Objects.requireNonNull(image, "image");
+        if (maxActive < 1) throw new IllegalArgumentException("max_active must be >= 1");
+        command = List.copyOf(command);
+        requests = Map.copyOf(requests);
+        limits = Map.copyOf(limits);
+        nodeSelector = Map.copyOf(nodeSelector);
+        tolerations = tolerations.stream().map(Map::copyOf).toList();
+        envFromSecrets = List.copyOf(envFromSecrets);
+        noRetryExitCodes = List.copyOf(noRetryExitCodes);
+    }
+
+    static final Field<String> IMAGE =
+            Field.required("image", Type.STRING, "The container image of each Job's pod: Sluice with its connectors.");
+    static final Field<String> NAMESPACE = Field.computed(
+            "namespace",
+            Type.STRING,
+            "the client's (in a cluster: the controller pod's own)",
+            "Where the Jobs are created.");
+    static final Field<Long> MAX_ACTIVE =
+            Field.optional("max_active", Type.POSITIVE_INT, 10L, "At most this many Jobs exist unfinished at a time.");
+    static final Field<List<String>> COMMAND = Field.optional(
+            "command",
+            Type.listOf(Type.STRING),
+            List.of("sluice"),
+            "The container's command; the runner adds `run PIPELINE_FILE --split ID`.");
+    static final Field<String> PIPELINE_FILE = Field.computed(
+            "pipeline_file",
+            Type.STRING,
+            "the controller's own path of the pipeline file",
+            "The pipeline file as the pod sees it (in the image, or where `config_map` is mounted).");
+    static final Field<String> CONFIG_MAP = Field.computed(
+            "config_map",
+            Type.STRING,
+            "none",
+            "A ConfigMap holding the pipeline file, mounted read-only at the folder of `pipeline_file`.");
+    static final Field<Map<String, String>> REQUESTS = Field.optional(
+            "requests", Type.mapOf(Type.STRING), Map.of(), "Resource requests, e.g. `{cpu: 500m, memory: 1Gi}`.");
+    static final Field<Map<String, String>> LIMITS =
+            Field.optional("limits", Type.mapOf(Type.STRING), Map.of(), "Resource limits, e.g. `{memory: 2Gi}`.");
+    static final Field<Options> RESOURCES = Field.optional(
+            "resources", Type.Obj.of("The container's resources.", REQUESTS, LIMITS), null, "The pod's resources.");
+    static final Field<Map<String, String>> NODE_SELECTOR =
+            Field.optional("node_selector", Type.mapOf(Type.STRING), Map.of(), "Node labels a Job's pod must run on.");
+    static final Field<List<Map<String, String>>> TOLERATIONS = Field.optional(
+            "tolerations",
+            Type.listOf(Type.mapOf(Type.STRING)),
+            List.of(),
+            "Taints the pods tolerate, each `{key, operator, value, effect}` as in Kubernetes.");
+    static final Field<String> SERVICE_ACCOUNT =
+            Field.computed("service_account", Type.STRING, "the namespace's default", "The pods' service account.");
+    static final Field<List<String>> ENV_FROM_SECRETS = Field.optional(
+            "env_from_secrets",
+            Type.listOf(Type.STRING),
+            List.of(),
+            "Kubernetes Secrets whose keys become the pod's environment (the `${VAR}`s of the pipeline and its "
+                    + "profiles); only their names are written here.");
+    static final Field<Duration> TTL = Field.computed(
+            "ttl_seconds_after_finished",
+            Type.DURATION,
+            "none: the runner deletes each finished Job once its outcome is in the ledger",
+            "Kubernetes deletes a finished Job after this, even when no runner is left to do it; make it longer "
+                    + "than a runner's restart, or a failure's reason may be lost (its split is then retried after its "
+                    + "lease).");
+    static final Field<Duration> DEADLINE = Field.computed(
+            "active_deadline_seconds",
+            Type.DURATION,
+            "none",
+            "A Job still running after this is stopped (DeadlineExceeded), recorded as a failed attempt.");
+    static final Field<List<Long>> NO_RETRY_EXIT_CODES = Field.optional(
+            "no_retry_exit_codes",
+            Type.listOf(new Type.Int(1, 255)),
+            List.of(),
+            "Exit codes that mean another attempt would fail the same way: the Job's pod failure policy fails it at "
+                    + "once and its split is dead, not retried.");
+    static final Field<Long> LOG_LINES = Field.optional(
+            "log_lines", new Type.Int(0, 1000), 20L, "Last lines of a failed pod's log kept with the failure.");
+
+    static final Type.Obj TYPE = Type.Obj.of(
+            "The kubernetes runner: one Job per split.",
+            IMAGE,
+            NAMESPACE,
+            MAX_ACTIVE,
+            COMMAND,
+            PIPELINE_FILE,
+            CONFIG_MAP,
+            RESOURCES,
+            NODE_SELECTOR,
+            TOLERATIONS,
+            SERVICE_ACCOUNT,
+            ENV_FROM_SECRETS,
+            TTL,
+            DEADLINE,
+            NO_RETRY_EXIT_CODES,
+            LOG_LINES);
+
+    static JobOptions of(Options o) {
+        Options resources = o.get(RESOURCES);
+        return new JobOptions(
+                o.get(IMAGE),
+                o.find(NAMESPACE),
+                Math.toIntExact(o.get(MAX_ACTIVE)),
+                o.get(COMMAND),
+                o.find(PIPELINE_FILE),
+                o.find(CONFIG_MAP),
+                resources.get(REQUESTS),
+                resources.get(LIMITS),
+                o.get(NODE_SELECTOR),
+                o.get(TOLERATIONS),
+                o.find(SERVICE_ACCOUNT),
+                o.get(ENV_FROM_SECRETS),
+                o.find(TTL),
+                o.find(DEADLINE),
+                o.get(NO_RETRY_EXIT_CODES).stream().map(Long::intValue).toList(),
+                Math.toIntExact(o.get(LOG_LINES)));
+    }
+}

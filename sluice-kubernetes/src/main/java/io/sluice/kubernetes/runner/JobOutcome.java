@@ -1,0 +1,135 @@
+package io.sluice.kubernetes.runner;
+
+import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
+import io.fabric8.kubernetes.api.model.ContainerStateWaiting;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * How a Job ended, read from the Job and its pods as the informers hold them: done, failed (with the exit code and the
+ * reason Kubernetes gives: OOMKilled, Evicted, DeadlineExceeded, Error...), stuck (a pod that cannot start:
+ * ImagePullBackOff...; Kubernetes would wait forever), or still running.
+ *
+ * @param pod      the pod the outcome is about; null when none was created
+ * @param exitCode its container's exit code; null when it never ran to an end
+ * @param ran      whether its container started (then it has a log worth reading)
+ */
+record JobOutcome(State state, String reason, String pod, Integer exitCode, boolean ran, String message) {
+
+    enum State {
+        RUNNING,
+        DONE,
+        FAILED,
+        STUCK
+    }
+
+    /** Reasons a pod waits in that no wait cures: the Job is ended and the attempt recorded. */
+    static final Set<String> STUCK_REASONS = Set.of(
+            "ImagePullBackOff",
+            "ErrImagePull",
+            "InvalidImageName",
+            "CreateContainerConfigError",
+            "CreateContainerError");
+
+    static JobOutcome of(Job job, List<Pod> pods) {
+        Optional<Pod> last = pods.stream()
+                .max(Comparator.comparing(p -> p.getMetadata().getCreationTimestamp() == null
+                        ? ""
+                        : p.getMetadata().getCreationTimestamp()));
+        if (condition(job, "Complete")) return new JobOutcome(State.DONE, "Complete", null, 0, true, "");
+        if (condition(job, "Failed")) {
+            // no pod of the Job may still run: its claim is only then known to be abandoned
+            if (job.getStatus().getActive() != null && job.getStatus().getActive() > 0) return running();
+            if (pods.stream().anyMatch(p -> !terminal(p))) return running();
+            JobCondition failed = find(job, "Failed").orElseThrow();
+            return failed(last, failed.getReason(), failed.getMessage());
+        }
+        for (Pod p : pods) {
+            for (ContainerStatus cs : statuses(p)) {
+                ContainerStateWaiting w =
+                        cs.getState() == null ? null : cs.getState().getWaiting();
+                if (w != null && STUCK_REASONS.contains(w.getReason())) {
+                    return new JobOutcome(
+                            State.STUCK,
+                            w.getReason(),
+                            p.getMetadata().getName(),
+                            null,
+                            false,
+                            w.getMessage() == null ? "" : w.getMessage());
+                }
+            }
+        }
+        return running();
+    }
+
+    private static JobOutcome running() {
+        return new JobOutcome(State.RUNNING, "", null, null, false, "");
+    }
+
+    /** The most telling reason: the pod's (Evicted), its container's (OOMKilled), then the Job's (DeadlineExceeded). */
+    private static JobOutcome failed(Optional<Pod> pod, String jobReason, String jobMessage) {
+        String reason = null;
+        String message = jobMessage == null ? "" : jobMessage;
+        Integer exit = null;
+        boolean ran = false;
+        if (pod.isPresent()) {
+            Pod p = pod.get();
+            if (p.getStatus() != null && p.getStatus().getReason() != null) {
+                reason = p.getStatus().getReason();
+                if (p.getStatus().getMessage() != null) message = p.getStatus().getMessage();
+            }
+            for (ContainerStatus cs : statuses(p)) {
+                ContainerStateTerminated t =
+                        cs.getState() == null ? null : cs.getState().getTerminated();
+                if (t == null)
+                    t = cs.getLastState() == null ? null : cs.getLastState().getTerminated();
+                if (t == null) continue;
+                ran = true;
+                exit = t.getExitCode();
+                if (reason == null && t.getReason() != null && !t.getReason().equals("Error")) reason = t.getReason();
+            }
+        }
+        if (reason == null && jobReason != null && !jobReason.equals("BackoffLimitExceeded")) reason = jobReason;
+        if (reason == null) reason = "Error";
+        return new JobOutcome(
+                State.FAILED, reason, pod.map(p -> p.getMetadata().getName()).orElse(null), exit, ran, message);
+    }
+
+    /** One line for the ledger: the Job, its pod, the reason and exit code, and Kubernetes' message. */
+    String describe(String jobName) {
+        StringBuilder s = new StringBuilder("Job ").append(jobName);
+        if (pod != null) s.append(", pod ").append(pod);
+        s.append(": ").append(reason);
+        if (exitCode != null) s.append(" (exit code ").append(exitCode).append(')');
+        if (!message.isBlank()) s.append(": ").append(message.strip());
+        return s.toString();
+    }
+
+    private static boolean terminal(Pod p) {
+        String phase = p.getStatus() == null ? null : p.getStatus().getPhase();
+        return "Succeeded".equals(phase) || "Failed".equals(phase);
+    }
+
+    private static List<ContainerStatus> statuses(Pod p) {
+        return p.getStatus() == null || p.getStatus().getContainerStatuses() == null
+                ? List.of()
+                : p.getStatus().getContainerStatuses();
+    }
+
+    static boolean condition(Job job, String type) {
+        return find(job, type).isPresent();
+    }
+
+    private static Optional<JobCondition> find(Job job, String type) {
+        if (job.getStatus() == null || job.getStatus().getConditions() == null) return Optional.empty();
+        return job.getStatus().getConditions().stream()
+                .filter(c -> type.equals(c.getType()) && "True".equals(c.getStatus()))
+                .findFirst();
+    }
+}

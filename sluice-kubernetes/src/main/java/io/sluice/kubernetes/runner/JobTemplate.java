@@ -1,0 +1,154 @@
+package io.sluice.kubernetes.runner;
+
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvFromSource;
+import io.fabric8.kubernetes.api.model.EnvFromSourceBuilder;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Toleration;
+import io.fabric8.kubernetes.api.model.TolerationBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyRuleBuilder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Job of one split: its pod runs {@code COMMAND run PIPELINE_FILE --split ID}, which claims that split in the
+ * shared ledger (fenced like any claim), processes it, commits and records it. Kubernetes never retries a pod
+ * ({@code backoffLimit: 0}, {@code restartPolicy: Never}): the ledger decides retries, with its backoff and
+ * {@code run.retries.max}, and a retry is a new Job of the same name once the failed one is gone.
+ */
+final class JobTemplate {
+    private static final String CONTAINER = "sluice";
+    private static final String PIPELINE_VOLUME = "pipeline";
+
+    private final JobOptions o;
+    private final JobNames names;
+    private final String pipelineFile;
+    private final String owner;
+
+    /** @param owner the controller that creates the Jobs, noted on each (several may run; one leads) */
+    JobTemplate(JobOptions o, JobNames names, Path pipelineFile, String owner) {
+        this.o = o;
+        this.names = names;
+        this.owner = owner;
+        this.pipelineFile = o.pipelineFile().orElse(pipelineFile.toString());
+    }
+
+    /** @param attempts the split's attempts now, kept to tell later whether the pod claimed the split */
+    Job job(String splitId, int attempts) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put(JobNames.MANAGED_BY, "sluice");
+        labels.put(JobNames.PIPELINE_LABEL, names.label());
+        Map<String, String> annotations = new LinkedHashMap<>();
+        annotations.put(JobNames.PIPELINE_ANNOTATION, names.pipeline());
+        annotations.put(JobNames.SPLIT_ANNOTATION, splitId);
+        annotations.put(JobNames.ATTEMPTS_ANNOTATION, Integer.toString(attempts));
+        annotations.put(JobNames.CREATED_BY_ANNOTATION, owner);
+
+        var container = new ContainerBuilder()
+                .withName(CONTAINER)
+                .withImage(o.image())
+                .withCommand(o.command())
+                .withArgs("run", pipelineFile, "--split", splitId)
+                .withEnvFrom(envFrom())
+                .withNewResources()
+                .withRequests(quantities(o.requests()))
+                .withLimits(quantities(o.limits()))
+                .endResources();
+        var pod = new PodSpecBuilder()
+                .withRestartPolicy("Never")
+                .withNodeSelector(o.nodeSelector().isEmpty() ? null : o.nodeSelector())
+                .withTolerations(tolerations())
+                .withServiceAccountName(o.serviceAccount().orElse(null));
+        o.configMap().ifPresent(cm -> {
+            String folder = parentOf(pipelineFile);
+            container
+                    .addNewVolumeMount()
+                    .withName(PIPELINE_VOLUME)
+                    .withMountPath(folder)
+                    .withReadOnly(true)
+                    .endVolumeMount();
+            pod.addNewVolume()
+                    .withName(PIPELINE_VOLUME)
+                    .withNewConfigMap()
+                    .withName(cm)
+                    .endConfigMap()
+                    .endVolume();
+        });
+        pod.withContainers(container.build());
+
+        var spec = new JobBuilder()
+                .withNewMetadata()
+                .withName(names.jobName(splitId))
+                .withLabels(labels)
+                .withAnnotations(annotations)
+                .endMetadata()
+                .withNewSpec()
+                .withBackoffLimit(0)
+                .withTtlSecondsAfterFinished(
+                        o.ttlAfterFinished().map(d -> (int) d.toSeconds()).orElse(null))
+                .withActiveDeadlineSeconds(
+                        o.activeDeadline().map(d -> Math.max(1, d.toSeconds())).orElse(null))
+                .withNewTemplate()
+                .withNewMetadata()
+                .withLabels(labels)
+                .withAnnotations(annotations)
+                .endMetadata()
+                .withSpec(pod.build())
+                .endTemplate();
+        if (!o.noRetryExitCodes().isEmpty()) {
+            spec.withPodFailurePolicy(new PodFailurePolicyBuilder()
+                    .withRules(new PodFailurePolicyRuleBuilder()
+                            .withAction("FailJob")
+                            .withNewOnExitCodes()
+                            .withContainerName(CONTAINER)
+                            .withOperator("In")
+                            .withValues(o.noRetryExitCodes())
+                            .endOnExitCodes()
+                            .build())
+                    .build());
+        }
+        return spec.endSpec().build();
+    }
+
+    private List<EnvFromSource> envFrom() {
+        List<EnvFromSource> out = new ArrayList<>();
+        for (String secret : o.envFromSecrets())
+            out.add(new EnvFromSourceBuilder()
+                    .withNewSecretRef()
+                    .withName(secret)
+                    .endSecretRef()
+                    .build());
+        return out;
+    }
+
+    private List<Toleration> tolerations() {
+        List<Toleration> out = new ArrayList<>();
+        for (Map<String, String> t : o.tolerations()) {
+            out.add(new TolerationBuilder()
+                    .withKey(t.get("key"))
+                    .withOperator(t.get("operator"))
+                    .withValue(t.get("value"))
+                    .withEffect(t.get("effect"))
+                    .build());
+        }
+        return out;
+    }
+
+    private static Map<String, Quantity> quantities(Map<String, String> m) {
+        Map<String, Quantity> out = new LinkedHashMap<>();
+        m.forEach((k, v) -> out.put(k, new Quantity(v)));
+        return out.isEmpty() ? null : out;
+    }
+
+    private static String parentOf(String file) {
+        int slash = file.lastIndexOf('/');
+        return slash <= 0 ? "/" : file.substring(0, slash);
+    }
+}

@@ -1,0 +1,441 @@
+package io.sluice.kubernetes.runner;
+
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.sluice.config.Secret;
+import io.sluice.pipeline.Assembly;
+import io.sluice.pipeline.RunOptions;
+import io.sluice.planning.Plan;
+import io.sluice.planning.Planner;
+import io.sluice.runner.RunListener;
+import io.sluice.runner.RunStats;
+import io.sluice.runner.RunSummary;
+import io.sluice.runner.Runner;
+import io.sluice.runner.SplitExecution;
+import io.sluice.spi.Claim;
+import io.sluice.spi.Ledger;
+import io.sluice.spi.LedgerException;
+import io.sluice.spi.Split;
+import io.sluice.spi.SplitInfo;
+import io.sluice.spi.SplitState;
+import io.sluice.spi.StaleClaimException;
+import io.sluice.spi.Totals;
+import io.sluice.spi.source.Skipped;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * {@code run.runner: kubernetes}: this process plans the splits and starts one Kubernetes Job per claimable split, at
+ * most {@code max_active} at a time; each Job's pod runs {@code sluice run PIPELINE --split ID}, which claims that
+ * split in the shared ledger and records its end there. The ledger, not Kubernetes, decides what is done (rule 2).
+ *
+ * <p>The Jobs and their pods are watched through informers. A Job that failed (or whose pod cannot start) is recorded
+ * in the ledger as a failed attempt with its reason (exit code, OOMKilled, Evicted, DeadlineExceeded,
+ * ImagePullBackOff...) and the last lines of its pod's log, unless the pod recorded its failure itself; then the Job is
+ * deleted, and the ledger's retry time and {@code run.retries.max} decide whether a new Job of the same name follows.
+ *
+ * <p>Several controllers may run: the one holding the pipeline's leader lease in the ledger plans, creates Jobs and
+ * records outcomes; the others wait. A restarted controller adopts the Jobs that exist (found by label).
+ */
+final class KubernetesRunner implements Runner {
+    /** Longest wait between two looks when no informer event wakes the loop. */
+    private static final long TICK_MS = 250;
+    /** Failed or claimed splits looked at per look. */
+    private static final int SCAN = 10_000;
+    /** A Job created is expected in the informer's cache within this; until then it is not created again. */
+    private static final long CREATED_GRACE_MS = 30_000;
+
+    private static final long MIN_PATIENCE_MS = 5_000;
+    private static final int SETTLE_PATIENCE = 5;
+
+    private final Assembly a;
+    private final Ledger ledger;
+    private final JobOptions o;
+    private final RunOptions run;
+    private final Clock clock;
+    private final String owner;
+    private final RunListener listener;
+    private final KubernetesClient client;
+    private final String namespace;
+    private final JobNames names;
+    private final JobTemplate template;
+    private final Planner planner;
+    private final RunStats stats = new RunStats();
+    private final Object wake = new Object();
+    /** Jobs this process created, by name, until the informer shows them. */
+    private final Map<String, Long> created = new HashMap<>();
+    /** Jobs whose deletion this process asked for, until the informer shows them gone. */
+    private final Set<String> deleting = new HashSet<>();
+
+    private volatile boolean stopping;
+    private volatile boolean interrupted;
+    private boolean leading;
+    private long nextBeat;
+    private long nextPlan;
+    private long giveUp;
+    private boolean planningOver;
+    private SharedIndexInformer<Job> jobs;
+    private SharedIndexInformer<Pod> pods;
+
+    KubernetesRunner(
+            JobOptions o, Assembly a, Clock clock, String owner, RunListener listener, KubernetesClient client) {
+        this.a = a;
+        this.ledger = a.ledger();
+        this.o = o;
+        this.run = a.pipeline().run();
+        this.clock = clock;
+        this.owner = owner;
+        this.listener = listener;
+        this.client = client;
+        this.namespace = o.namespace().orElseGet(client::getNamespace);
+        if (namespace == null)
+            throw new IllegalStateException("run.kubernetes.namespace is not set and the Kubernetes client has no "
+                    + "namespace of its own (none in the kubeconfig, not in a pod): set run.kubernetes.namespace");
+        this.names = new JobNames(a.pipeline().name());
+        this.template = new JobTemplate(o, names, a.pipeline().file(), owner);
+        this.planner = new Planner(a.source(), ledger);
+    }
+
+    @Override
+    public RunStats stats() {
+        return stats;
+    }
+
+    @Override
+    public void requestStop() {
+        interrupted = true;
+        stopping = true;
+        wakeUp();
+    }
+
+    /** This process holds no claims of its own beyond a moment: the pods hold them, and keep them. */
+    @Override
+    public void releaseAll() {}
+
+    @Override
+    public RunSummary run() throws Exception {
+        long start = System.nanoTime();
+        Map<SplitState, Long> before = ledger.counts();
+        Totals totalsBefore = ledger.totals();
+        boolean watch = run.mode() == RunOptions.Mode.WATCH;
+        long seen = 0;
+        ResourceEventHandler<HasMetadata> handler = new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(HasMetadata obj) {
+                wakeUp();
+            }
+
+            @Override
+            public void onUpdate(HasMetadata old, HasMetadata obj) {
+                wakeUp();
+            }
+
+            @Override
+            public void onDelete(HasMetadata obj, boolean unknownFinalState) {
+                wakeUp();
+            }
+        };
+        listener.info("kubernetes runner: Jobs in namespace " + namespace + ", at most " + o.maxActive()
+                + " at a time, labelled " + JobNames.PIPELINE_LABEL + "=" + names.label());
+        try {
+            jobs = client.batch()
+                    .v1()
+                    .jobs()
+                    .inNamespace(namespace)
+                    .withLabel(JobNames.PIPELINE_LABEL, names.label())
+                    .inform(cast(handler), 0);
+            pods = client.pods()
+                    .inNamespace(namespace)
+                    .withLabel(JobNames.PIPELINE_LABEL, names.label())
+                    .inform(cast(handler), 0);
+            giveUp = clock.millis() + MIN_PATIENCE_MS;
+            while (!stopping) {
+                try {
+                    beat();
+                    if (leading) {
+                        if (!planningOver && clock.millis() >= nextPlan) seen = Math.max(seen, plan(watch));
+                        endJobs();
+                        startJobs();
+                    }
+                    if (!watch && finished()) break;
+                } catch (LedgerException e) {
+                    listener.info("the ledger did not answer (tried again in a moment): " + e.getMessage());
+                    leading = false;
+                    nextBeat = 0;
+                } catch (KubernetesClientException e) {
+                    listener.info("the Kubernetes API refused or did not answer (tried again in a moment): "
+                            + e.getMessage());
+                }
+                synchronized (wake) {
+                    if (!stopping) wake.wait(TICK_MS);
+                }
+            }
+        } finally {
+            if (jobs != null) jobs.close();
+            if (pods != null) pods.close();
+            client.close();
+            try {
+                ledger.retire(owner);
+            } catch (LedgerException e) {
+                listener.info("could not give up the leader lease (it expires by itself): " + e.getMessage());
+            }
+        }
+        Map<SplitState, Long> after = ledger.counts();
+        Totals totals = ledger.totals();
+        return new RunSummary(
+                Math.max(0, after.getOrDefault(SplitState.DONE, 0L) - before.getOrDefault(SplitState.DONE, 0L)),
+                failedAttempts,
+                Math.max(0, after.getOrDefault(SplitState.DEAD, 0L) - before.getOrDefault(SplitState.DEAD, 0L)),
+                seen,
+                0,
+                totals.rowsIn() - totalsBefore.rowsIn(),
+                totals.rowsOut() - totalsBefore.rowsOut(),
+                totals.rejected() - totalsBefore.rejected(),
+                0,
+                (System.nanoTime() - start) / 1_000_000,
+                interrupted,
+                after);
+    }
+
+    /** Failed attempts this controller recorded or saw end as failed Jobs. */
+    private long failedAttempts;
+
+    @SuppressWarnings("unchecked") // one handler that only wakes the loop serves Jobs and Pods
+    private static <T extends HasMetadata> ResourceEventHandler<T> cast(ResourceEventHandler<HasMetadata> h) {
+        return (ResourceEventHandler<T>) (ResourceEventHandler<?>) h;
+    }
+
+    private void wakeUp() {
+        synchronized (wake) {
+            wake.notifyAll();
+        }
+    }
+
+    /** Takes or keeps the leader lease every third of {@code run.lease}: only the leader creates Jobs. */
+    private void beat() {
+        long now = clock.millis();
+        if (now < nextBeat) return;
+        boolean was = leading;
+        leading = ledger.lead(owner, run.lease());
+        nextBeat = now + Math.max(1, run.lease().toMillis() / 3);
+        if (leading && !was) listener.info("leading: this controller plans and creates the Jobs");
+        if (was && !leading) listener.info("another controller leads now; this one waits");
+    }
+
+    /** Lists the source and registers new splits; a {@code once} run plans again only for inputs still settling. */
+    private long plan(boolean watch) throws java.io.IOException {
+        Plan plan = planner.plan();
+        plan.notices().forEach(listener::info);
+        listener.planned(plan);
+        long now = clock.millis();
+        if (watch) {
+            nextPlan = now + run.interval().toMillis();
+        } else {
+            long settle = plan.skipped().stream()
+                    .filter(Skipped::waiting)
+                    .mapToLong(Skipped::settleMillis)
+                    .max()
+                    .orElse(0);
+            giveUp = Math.max(giveUp, now + SETTLE_PATIENCE * settle);
+            if (plan.waiting() > 0 && now < giveUp) nextPlan = now + 500;
+            else {
+                if (plan.waiting() > 0)
+                    listener.info(plan.waiting() + " file(s) still changing; left for the next run");
+                planningOver = true;
+            }
+        }
+        return plan.processed();
+    }
+
+    /** A {@code once} run ends when the ledger has nothing open and none of the pipeline's Jobs is unfinished. */
+    private boolean finished() {
+        if (leading && !planningOver) return false;
+        Map<SplitState, Long> counts = ledger.counts();
+        long open = counts.getOrDefault(SplitState.PENDING, 0L)
+                + counts.getOrDefault(SplitState.FAILED, 0L)
+                + counts.getOrDefault(SplitState.CLAIMED, 0L);
+        return open == 0 && jobs.getStore().list().stream().allMatch(this::ended);
+    }
+
+    private boolean ended(Job j) {
+        return JobOutcome.condition(j, "Complete") || JobOutcome.condition(j, "Failed");
+    }
+
+    /** Records how each finished Job ended and deletes it; a Job whose pod cannot start is ended the same way. */
+    private void endJobs() {
+        deleting.retainAll(jobNamesInCache());
+        Map<String, SplitInfo> claimed = null;
+        for (Job job : jobs.getStore().list()) {
+            String name = job.getMetadata().getName();
+            if (deleting.contains(name)) continue;
+            JobOutcome outcome = JobOutcome.of(job, podsOf(name));
+            if (outcome.state() == JobOutcome.State.RUNNING) continue;
+            if (outcome.state() != JobOutcome.State.DONE) {
+                if (claimed == null) claimed = claimed();
+                record(job, outcome, claimed);
+            }
+            delete(name);
+        }
+    }
+
+    private Set<String> jobNamesInCache() {
+        Set<String> out = new HashSet<>();
+        for (Job j : jobs.getStore().list()) out.add(j.getMetadata().getName());
+        return out;
+    }
+
+    private List<Pod> podsOf(String jobName) {
+        return pods.getStore().list().stream()
+                .filter(p -> jobName.equals(p.getMetadata().getLabels().get(JobNames.JOB_NAME_LABEL)))
+                .toList();
+    }
+
+    private Map<String, SplitInfo> claimed() {
+        Map<String, SplitInfo> out = new HashMap<>();
+        for (SplitInfo s : ledger.splits(EnumSet.of(SplitState.CLAIMED), SCAN)) out.put(s.id(), s);
+        return out;
+    }
+
+    /**
+     * Records a failed Job's attempt in the ledger, once. The Job's annotation holds the split's attempts when it was
+     * created: a pod that claimed the split counted one more. Its pod may have recorded its failure itself (then
+     * nothing is added), died holding its claim (then the failure is recorded under that claim's own token, so the
+     * attempt counts once), or never claimed (then this controller claims the split and records the failure).
+     */
+    private void record(Job job, JobOutcome outcome, Map<String, SplitInfo> claimed) {
+        Map<String, String> notes = job.getMetadata().getAnnotations();
+        String splitId = notes == null ? null : notes.get(JobNames.SPLIT_ANNOTATION);
+        if (splitId == null) return; // not a Job this runner made: it only goes away
+        int before = Integer.parseInt(notes.getOrDefault(JobNames.ATTEMPTS_ANNOTATION, "0"));
+        failedAttempts++;
+        Instant now = clock.instant();
+        SplitInfo held = claimed.get(splitId);
+        try {
+            if (held != null) {
+                if (held.attempts() <= before) return; // an older claim: this Job's pod never got the split
+                Optional<Split> split = ledger.split(splitId);
+                if (split.isEmpty()) return;
+                Claim abandoned = new Claim(
+                        split.get(),
+                        held.owner() == null ? owner : held.owner(),
+                        held.token(),
+                        held.leaseUntil() == null ? now : held.leaseUntil(),
+                        Math.max(1, held.attempts()));
+                fail(abandoned, job, outcome, now);
+                return;
+            }
+            if (outcome.exitCode() != null
+                    && (outcome.exitCode() == SplitExecution.NOT_CLAIMABLE
+                            || outcome.exitCode() == io.sluice.runner.RunSummary.INVALID)) {
+                return; // the pod found the split not claimable, or unknown: it did nothing to record
+            }
+            Optional<Claim> claim = ledger.claim(splitId, owner, run.lease());
+            if (claim.isEmpty()) return; // recorded by its pod (waiting for its retry, dead), or done
+            if (claim.get().attempt() - 1 > before) {
+                ledger.release(claim.get()); // its pod claimed it and recorded its failure; the retry is due now
+                return;
+            }
+            fail(claim.get(), job, outcome, now);
+        } catch (StaleClaimException e) {
+            listener.info("split " + splitId + ": its failure was not recorded, the claim moved on: " + e.getMessage());
+        }
+    }
+
+    private void fail(Claim claim, Job job, JobOutcome outcome, Instant now) throws StaleClaimException {
+        boolean retry = outcome.exitCode() == null || !o.noRetryExitCodes().contains(outcome.exitCode());
+        Optional<Instant> retryAt = retry ? run.retries().nextTry(claim.attempt(), now) : Optional.empty();
+        String error = "split " + claim.splitId() + ", attempt " + claim.attempt() + ": "
+                + outcome.describe(job.getMetadata().getName())
+                + (retry ? "" : " (not retried: exit code in run.kubernetes.no_retry_exit_codes)")
+                + logTail(outcome);
+        error = Secret.redact(error);
+        ledger.fail(claim, error, retryAt);
+        listener.failed(
+                claim,
+                error,
+                retryAt.map(t -> Duration.between(now, t).toMillis()).orElse(-1L));
+    }
+
+    /** The last lines of the pod's log, when its container ran and the API server still has it. */
+    private String logTail(JobOutcome outcome) {
+        if (outcome.pod() == null || !outcome.ran() || o.logLines() == 0) return "";
+        try {
+            String log = client.pods()
+                    .inNamespace(namespace)
+                    .withName(outcome.pod())
+                    .tailingLines(o.logLines())
+                    .getLog();
+            return log == null || log.isBlank() ? "" : "; last lines of its log:\n" + log.stripTrailing();
+        } catch (KubernetesClientException e) {
+            return "; its log could not be read: " + e.getMessage();
+        }
+    }
+
+    private void delete(String jobName) {
+        deleting.add(jobName);
+        client.batch()
+                .v1()
+                .jobs()
+                .inNamespace(namespace)
+                .withName(jobName)
+                .withPropagationPolicy(DeletionPropagation.BACKGROUND)
+                .delete();
+    }
+
+    /** Creates Jobs for claimable splits without one, oldest first, while fewer than {@code max_active} are unfinished. */
+    private void startJobs() {
+        long now = clock.millis();
+        Set<String> existing = jobNamesInCache();
+        created.keySet().removeIf(n -> existing.contains(n));
+        created.values().removeIf(t -> now - t > CREATED_GRACE_MS);
+        long unfinished = jobs.getStore().list().stream().filter(j -> !ended(j)).count() + created.size();
+        int free = (int) Math.max(0, o.maxActive() - unfinished);
+        if (free == 0) return;
+        Map<SplitState, Long> counts = ledger.counts();
+        Instant at = clock.instant();
+        java.util.List<SplitInfo> candidates = new java.util.ArrayList<>();
+        if (counts.getOrDefault(SplitState.PENDING, 0L) > 0)
+            candidates.addAll(ledger.splits(EnumSet.of(SplitState.PENDING), free + o.maxActive()));
+        if (counts.getOrDefault(SplitState.FAILED, 0L) > 0) {
+            for (SplitInfo s : ledger.splits(EnumSet.of(SplitState.FAILED), SCAN))
+                if (s.nextRetry() == null || !s.nextRetry().isAfter(at)) candidates.add(s);
+        }
+        if (counts.getOrDefault(SplitState.CLAIMED, 0L) > 0) {
+            // a claim whose holder is gone without a Job left to tell (a Job deleted by its ttl): after its lease
+            for (SplitInfo s : ledger.splits(EnumSet.of(SplitState.CLAIMED), SCAN))
+                if (s.leaseUntil() != null && !s.leaseUntil().isAfter(at)) candidates.add(s);
+        }
+        for (SplitInfo s : candidates) {
+            if (free == 0 || stopping) break;
+            String name = names.jobName(s.id());
+            if (existing.contains(name) || created.containsKey(name) || deleting.contains(name)) continue;
+            try {
+                client.batch()
+                        .v1()
+                        .jobs()
+                        .inNamespace(namespace)
+                        .resource(template.job(s.id(), s.attempts()))
+                        .create();
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409) throw e;
+                // AlreadyExists: another controller's, or one this process made before it restarted
+            }
+            created.put(name, now);
+            free--;
+        }
+    }
+}

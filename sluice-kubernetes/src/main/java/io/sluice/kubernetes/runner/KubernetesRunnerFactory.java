@@ -1,0 +1,40 @@
+package io.sluice.kubernetes.runner;
+
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.sluice.config.Options;
+import io.sluice.config.Type;
+import io.sluice.pipeline.Assembly;
+import io.sluice.runner.RunListener;
+import io.sluice.runner.Runner;
+import io.sluice.runner.RunnerFactory;
+import java.time.Clock;
+
+/**
+ * {@code run.runner: kubernetes}. The Kubernetes client is configured as fabric8 does it everywhere: in a pod, from
+ * its service account; elsewhere from the kubeconfig ({@code KUBECONFIG}, {@code ~/.kube/config}) or the
+ * {@code kubernetes.master} system property and {@code KUBERNETES_MASTER} variable.
+ */
+public final class KubernetesRunnerFactory implements RunnerFactory<Options> {
+
+    @Override
+    public String kind() {
+        return "kubernetes";
+    }
+
+    @Override
+    public Type<Options> options() {
+        return JobOptions.TYPE;
+    }
+
+    @Override
+    public String description() {
+        return "One Kubernetes Job per claimable split, at most `max_active` at a time; each Job's pod runs `sluice "
+                + "run PIPELINE --split ID` on the shared ledger. See [the kubernetes runner](kubernetes.md).";
+    }
+
+    @Override
+    public Runner create(Options options, Assembly assembly, Clock clock, String owner, RunListener listener) {
+        return new KubernetesRunner(
+                JobOptions.of(options), assembly, clock, owner, listener, new KubernetesClientBuilder().build());
+    }
+}

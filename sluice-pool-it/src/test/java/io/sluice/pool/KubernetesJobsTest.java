@@ -1,0 +1,244 @@
+package io.sluice.pool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.spi.Ledger;
+import io.sluice.spi.SplitInfo;
+import io.sluice.spi.SplitState;
+import java.io.BufferedWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code run.runner: kubernetes} end to end, with real processes: the controller is {@code sluice run} in a child JVM,
+ * and every Job's pod is {@code sluice run PIPELINE --split ID} from the release archive ({@link Dist}: run these tests
+ * with {@code package}), all on one SQLite ledger file.
+ *
+ * <p>No Kubernetes API server runs here (none can be had on this machine): fabric8's mock API server in CRUD mode
+ * stands in for it, storing the Jobs and Pods and serving watches, and a {@link TestKubelet} does what the cluster's
+ * Job controller and kubelets would: it runs each Job's pod as a local process and writes the Pod's and Job's status
+ * from its exit (or simulates OOMKilled, a deadline exceeded, a crash, an image that cannot be pulled). One mock
+ * server serves every test of the class; each test has a pipeline (and so Job labels) of its own.
+ */
+class KubernetesJobsTest {
+    @TempDir
+    static Path shared;
+
+    @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ON_SUCCESS) // a failed test's logs stay
+    Path tmp;
+
+    private static TestKubelet kubelet;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        kubelet = new TestKubelet(shared.resolve("pods"));
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (kubelet != null) kubelet.close();
+    }
+
+    @BeforeEach
+    void afresh() {
+        kubelet.reset();
+    }
+
+    private static String runner(int maxActive, String more) {
+        return """
+                runner: kubernetes
+                lease: 3s
+                kubernetes:
+                  image: sluice:test
+                  namespace: %s
+                  max_active: %d
+                %s""".formatted(TestKubelet.NAMESPACE, maxActive, more.indent(2));
+    }
+
+    private Map<String, String> env(Scenario s) {
+        Map<String, String> env = new HashMap<>(s.env());
+        env.putAll(kubelet.clientEnv());
+        return env;
+    }
+
+    private Procs.Proc controller(Scenario s, String name) throws Exception {
+        Files.createDirectories(s.logs);
+        return Procs.sluice(
+                name, s.logs.resolve(name + ".log"), env(s), "run", s.pipeline.toString(), "--progress", "log");
+    }
+
+    /** 200 files, {@code max_active: 8}: one Job per split, never more than 8 unfinished at once, every row once. */
+    @Test
+    void twoHundredSplitsEightJobsAtATime() throws Exception {
+        Scenario s = new Scenario(tmp, Backend.sqlite(tmp.resolve("ledger.db")), "k8s200", runner(8, ""));
+        s.writeFiles(0, 200);
+        Procs.Proc c = controller(s, "controller");
+        assertThat(c.exitCode(900)).as("controller's exit; log:%n%s", c.tail()).isZero();
+        List<TestKubelet.Created> jobs = kubelet.created();
+        assertThat(jobs).as("one Job per split").hasSize(200);
+        assertThat(jobs.stream().map(TestKubelet.Created::split).distinct()).hasSize(200);
+        assertThat(kubelet.maxUnfinished()).as("Jobs unfinished at once").isBetween(2, 8);
+        s.assertExactlyOnce();
+        assertThat(kubelet.client()
+                        .batch()
+                        .v1()
+                        .jobs()
+                        .inNamespace(TestKubelet.NAMESPACE)
+                        .list()
+                        .getItems())
+                .as("finished Jobs deleted")
+                .noneMatch(j -> j.getMetadata().getName().startsWith("sluice-k8s200-"));
+    }
+
+    /**
+     * The controller SIGKILLed 10 times while Jobs run, and started again each time: the new one adopts the Jobs that
+     * exist (no duplicate Job, none orphaned), and every split is done once.
+     */
+    @Test
+    void controllerKilledTenTimes() throws Exception {
+        Scenario s = new Scenario(tmp, Backend.sqlite(tmp.resolve("ledger.db")), "k8skill", runner(6, ""));
+        s.writeFiles(0, 60);
+        java.util.Random random = new java.util.Random(11);
+        for (int i = 0; i < 10; i++) {
+            Procs.Proc c = controller(s, "controller-" + i);
+            int before = kubelet.created().size();
+            long until = System.nanoTime() + 60_000_000_000L;
+            // killed once it has created Jobs of its own (or adopted all there are), at a random moment after
+            while (kubelet.created().size() == before
+                    && System.nanoTime() < until
+                    && c.process().isAlive()) Thread.sleep(20);
+            Thread.sleep(random.nextInt(1500));
+            c.kill();
+        }
+        Procs.Proc last = controller(s, "controller-last");
+        assertThat(last.exitCode(600))
+                .as("last controller's exit; log:%n%s", last.tail())
+                .isZero();
+        Map<String, Long> jobsPerSplit = kubelet.created().stream()
+                .collect(Collectors.groupingBy(TestKubelet.Created::split, Collectors.counting()));
+        assertThat(jobsPerSplit)
+                .as("Jobs per split")
+                .hasSize(60)
+                .allSatisfy((split, n) -> assertThat(n).as("Jobs of %s", split).isEqualTo(1));
+        assertThat(kubelet.maxUnfinished()).isLessThanOrEqualTo(6);
+        Scenario.Outcome o = s.assertExactlyOnce();
+        assertThat(o.retaken())
+                .as("no split claimed twice: each Job's pod claimed its split once")
+                .isZero();
+    }
+
+    /**
+     * Failing pods, each split with {@code retries.max: 1}: a pod that exits 1 at once (retried, then dead with its
+     * log's last lines), one OOMKilled while it holds its claim, one killed at the Job's deadline while it hangs with
+     * its claim, one whose image cannot be pulled; the others are done. Each failure's reason is in the ledger and in
+     * {@code sluice status}, and each failed pod counts one attempt.
+     */
+    @Test
+    void failingPodsAreRecordedRetriedThenDead() throws Exception {
+        Path ledgerFile = tmp.resolve("ledger.db");
+        Scenario s =
+                new Scenario(tmp, Backend.sqlite(ledgerFile), "k8sfail", runner(8, "active_deadline_seconds: 12s"));
+        // one retry: each failing split is dead after two pods
+        Files.writeString(
+                s.pipeline, Files.readString(s.pipeline).replace("retries: { max: 20,", "retries: { max: 1,"));
+        s.writeFiles(0, 2);
+        for (String big : List.of("oom", "hang")) bigFile(s.ws.in().resolve("d0/" + big + ".csv"));
+        Files.writeString(s.ws.in().resolve("d0/crash.csv"), "id,grp,v\n1,g1,1\n");
+        Files.writeString(s.ws.in().resolve("d0/image.csv"), "id,grp,v\n2,g2,2\n");
+        for (String f : List.of("crash", "image"))
+            Files.setLastModifiedTime(
+                    s.ws.in().resolve("d0/" + f + ".csv"), FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+        try (Ledger ledger = Backend.sqlite(ledgerFile).open("k8sfail")) {
+            // split ids hold the file's key (rule 1: derived from the input), so the kubelet knows its victims
+            kubelet.behave("crash.csv", TestKubelet.Behavior.CRASH);
+            kubelet.behave("oom.csv", TestKubelet.Behavior.OOM);
+            kubelet.behave("hang.csv", TestKubelet.Behavior.HANG_PAST_DEADLINE);
+            kubelet.behave("image.csv", TestKubelet.Behavior.IMAGE_PULL_BACK_OFF);
+            Backend backend = Backend.sqlite(ledgerFile);
+            kubelet.claimedWhen(
+                    id -> ledger.splits(EnumSet.of(SplitState.CLAIMED), 100).stream()
+                            .anyMatch(i -> i.id().equals(id)),
+                    backend::writable);
+            Procs.Proc c = controller(s, "controller");
+            assertThat(c.exitCode(600))
+                    .as("some split dead: exit 1; log:%n%s", c.tail())
+                    .isEqualTo(1);
+            Map<String, SplitInfo> byFile = ledger.splits(EnumSet.allOf(SplitState.class), 100).stream()
+                    .collect(Collectors.toMap(i -> fileOf(i.id()), i -> i));
+            assertThat(byFile.get("crash.csv")).satisfies(i -> {
+                assertThat(i.state()).isEqualTo(SplitState.DEAD);
+                assertThat(i.attempts()).as("one attempt per pod").isEqualTo(2);
+                assertThat(i.lastError()).contains("Error (exit code 1)").contains("simulated crash: boom");
+            });
+            assertThat(byFile.get("oom.csv")).satisfies(i -> {
+                assertThat(i.state()).isEqualTo(SplitState.DEAD);
+                assertThat(i.attempts()).isEqualTo(2);
+                assertThat(i.lastError()).contains("OOMKilled (exit code 137)");
+            });
+            assertThat(byFile.get("hang.csv")).satisfies(i -> {
+                assertThat(i.state()).isEqualTo(SplitState.DEAD);
+                assertThat(i.attempts()).isEqualTo(2);
+                assertThat(i.lastError()).contains("DeadlineExceeded");
+            });
+            assertThat(byFile.get("image.csv")).satisfies(i -> {
+                assertThat(i.state()).isEqualTo(SplitState.DEAD);
+                assertThat(i.attempts()).isEqualTo(2);
+                assertThat(i.lastError()).contains("ImagePullBackOff");
+            });
+            assertThat(byFile.values().stream().filter(i -> i.state() == SplitState.DONE))
+                    .hasSize(2);
+            Procs.Proc status =
+                    Procs.sluice("status", s.logs.resolve("status.log"), s.env(), "status", s.pipeline.toString());
+            status.exitCode(120);
+            assertThat(status.logText())
+                    .contains("OOMKilled")
+                    .contains("DeadlineExceeded")
+                    .contains("ImagePullBackOff")
+                    .contains("exit code 1");
+        }
+    }
+
+    /** Two controllers of one pipeline at once: the leader lease lets one of them create every Job. */
+    @Test
+    void twoControllersOneCreatesTheJobs() throws Exception {
+        Scenario s = new Scenario(tmp, Backend.sqlite(tmp.resolve("ledger.db")), "k8stwo", runner(4, ""));
+        s.writeFiles(0, 30);
+        Procs.Proc a = controller(s, "a");
+        Procs.Proc b = controller(s, "b");
+        assertThat(a.exitCode(600)).as("a's exit; log:%n%s", a.tail()).isZero();
+        assertThat(b.exitCode(600)).as("b's exit; log:%n%s", b.tail()).isZero();
+        List<TestKubelet.Created> jobs = kubelet.created();
+        assertThat(jobs).hasSize(30);
+        assertThat(jobs.stream().map(TestKubelet.Created::createdBy).distinct())
+                .as("the controllers that created Jobs")
+                .hasSize(1);
+        s.assertExactlyOnce();
+    }
+
+    private static String fileOf(String splitId) {
+        return List.of("crash.csv", "oom.csv", "hang.csv", "image.csv").stream()
+                .filter(splitId::contains)
+                .findFirst()
+                .orElse(splitId);
+    }
+
+    /** A file of many rows: its split runs long enough for the kubelet to act while the pod holds its claim. */
+    private static void bigFile(Path file) throws Exception {
+        try (BufferedWriter w = Files.newBufferedWriter(file)) {
+            w.write("id,grp,v\n");
+            for (int i = 0; i < 300_000; i++) w.write((1_000_000 + i) + ",g" + i % 7 + "," + i + "\n");
+        }
+        Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+    }
+}

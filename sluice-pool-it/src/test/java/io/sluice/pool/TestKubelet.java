@@ -1,0 +1,476 @@
+package io.sluice.pool;
+
+import io.fabric8.kubernetes.api.model.ContainerState;
+import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.EnvFromSource;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyRule;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.Dispatcher;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A stand-in for a Kubernetes cluster's nodes, on fabric8's mock API server in CRUD mode: no Kubernetes API server can
+ * run on this machine (none is packaged for it; test frameworks that start one download it), so the mock stores and
+ * serves objects, with watches, and this class does what the Job controller and a kubelet would. It watches Jobs;
+ * for each new one it creates the Pod (the Job's template, with the {@code job-name} label), runs the pod's container
+ * command as a local process ({@code sluice} is the release archive's {@code bin/sluice}, {@link Dist}) with the container's args and env (and its {@code envFrom} Secrets), and
+ * writes the Pod's and the Job's status from its exit: phase, exit code, reason, {@code Complete}/{@code Failed}
+ * conditions. Deleting a Job deletes its pods (garbage collection) and kills a process still running.
+ *
+ * <p>Per split it can simulate what a cluster does to a pod: OOMKilled (SIGKILL once the pod claimed its split,
+ * exit 137), a deadline exceeded (the pod hangs with its claim, then is killed at the Job's
+ * {@code activeDeadlineSeconds}), a crash (exit 1 before anything, with a line on stderr) and an image that cannot
+ * be pulled (the pod waits in ImagePullBackOff). It serves the pods' logs from the processes' output, counts the API
+ * requests of every client but its own, and records the most Jobs unfinished at once.
+ */
+final class TestKubelet implements AutoCloseable {
+    static final String NAMESPACE = "test";
+    private static final String USER_AGENT = "test-kubelet";
+    private static final Pattern LOG = Pattern.compile("/api/v1/namespaces/([^/]+)/pods/([^/?]+)/log(\\?.*)?");
+
+    enum Behavior {
+        RUN,
+        CRASH,
+        OOM,
+        HANG_PAST_DEADLINE,
+        IMAGE_PULL_BACK_OFF
+    }
+
+    /** One Job as it was created: name, uid, split, the controller that created it, when the kubelet saw it. */
+    record Created(String name, String uid, String split, String createdBy, Instant at) {}
+
+    private final KubernetesMockServer server;
+    private final KubernetesClient client;
+    private final Path logs;
+    private final Path kubeconfig;
+    private final Map<String, Behavior> behaviors = new ConcurrentHashMap<>();
+    private final Map<String, Process> running = new ConcurrentHashMap<>();
+    private final Map<String, Path> podLogs = new ConcurrentHashMap<>();
+    private final Set<String> started = ConcurrentHashMap.newKeySet();
+    private final List<Created> created = new CopyOnWriteArrayList<>();
+    private final AtomicInteger maxUnfinished = new AtomicInteger();
+    /**
+     * Jobs created and not finished yet, by uid, as this kubelet knows them: added when it sees a Job, removed when
+     * it decides the Job's end (before writing it), so the count never includes a Job the controller saw end. Watch
+     * events of two clients are not ordered against each other on the mock, so counting its informer's cache could.
+     */
+    private final Set<String> unfinished = ConcurrentHashMap.newKeySet();
+    /** Kept: java.util.logging holds loggers weakly, and a collected one forgets its level. */
+    private static final java.util.logging.Logger MOCK_LOG = quiet();
+
+    /** The mock server logs every request at INFO; a run of hundreds of Jobs needs none of that. */
+    private static java.util.logging.Logger quiet() {
+        java.util.logging.Logger l = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+        l.setLevel(java.util.logging.Level.WARNING);
+        return l;
+    }
+
+    private final AtomicLong requests = new AtomicLong();
+    private final ExecutorService pods = Executors.newVirtualThreadPerTaskExecutor();
+    private volatile Predicate<String> claimed = s -> false;
+    private volatile java.util.function.BooleanSupplier ledgerWritable = () -> true;
+    private final SharedIndexInformer<Job> jobs;
+
+    TestKubelet(Path logs) throws IOException {
+        this.logs = Files.createDirectories(logs);
+        KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher();
+        Dispatcher dispatcher = new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+                if (!USER_AGENT.equals(request.getHeader("User-Agent"))) requests.incrementAndGet();
+                Matcher log = LOG.matcher(request.getPath());
+                if ("GET".equals(request.getMethod()) && log.matches()) return podLog(log.group(2), log.group(3));
+                return crud.dispatch(request);
+            }
+
+            @Override
+            public void shutdown() {
+                crud.shutdown();
+            }
+        };
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, true);
+        server.init(InetAddress.getLoopbackAddress(), 0);
+        Config config = new ConfigBuilder(server.createClient().getConfiguration())
+                .withUserAgent(USER_AGENT)
+                .withNamespace(NAMESPACE)
+                .build();
+        client = new KubernetesClientBuilder().withConfig(config).build();
+        kubeconfig = logs.getParent().resolve("kubeconfig");
+        Files.writeString(kubeconfig, """
+                apiVersion: v1
+                kind: Config
+                clusters: [{ name: mock, cluster: { server: "%s", insecure-skip-tls-verify: true } }]
+                users: [{ name: tester, user: { token: secret } }]
+                contexts: [{ name: mock, context: { cluster: mock, user: tester, namespace: %s } }]
+                current-context: mock
+                """.formatted(client.getMasterUrl(), NAMESPACE));
+        jobs = client.batch().v1().jobs().inNamespace(NAMESPACE).inform(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(Job job) {
+                created.add(new Created(
+                        job.getMetadata().getName(),
+                        job.getMetadata().getUid(),
+                        job.getMetadata().getAnnotations().get("sluice.io/split"),
+                        job.getMetadata().getAnnotations().get("sluice.io/created-by"),
+                        Instant.now()));
+                if (started.add(job.getMetadata().getUid())) {
+                    unfinished.add(job.getMetadata().getUid());
+                    maxUnfinished.accumulateAndGet(unfinished.size(), Math::max);
+                    pods.submit(() -> run(job));
+                }
+            }
+
+            @Override
+            public void onUpdate(Job old, Job job) {} // its own status writes
+
+            @Override
+            public void onDelete(Job job, boolean unknown) {
+                unfinished.remove(job.getMetadata().getUid());
+                collect(job);
+            }
+        });
+    }
+
+    /**
+     * The environment that points a {@code sluice} process's Kubernetes client at the mock: a kubeconfig file, as a
+     * user outside the cluster has. The mock serves HTTPS with a certificate of its own, as an API server does (over
+     * plain HTTP the JDK client's h2c upgrade goes unanswered); the kubeconfig skips its verification.
+     */
+    Map<String, String> clientEnv() {
+        return Map.of("KUBECONFIG", kubeconfig.toString());
+    }
+
+    KubernetesClient client() {
+        return client;
+    }
+
+    /** How the pods of the splits whose id contains {@code idPart} (a file's name) behave. */
+    void behave(String idPart, Behavior b) {
+        behaviors.put(idPart, b);
+    }
+
+    private Behavior behaviorOf(String splitId) {
+        return behaviors.entrySet().stream()
+                .filter(e -> splitId.contains(e.getKey()))
+                .map(Map.Entry::getValue)
+                .findFirst()
+                .orElse(Behavior.RUN);
+    }
+
+    /**
+     * Tells whether a split is claimed now (read from the ledger by the test): OOM and hangs wait for it. A hang is a
+     * SIGSTOP, taken again until it did not land inside a write transaction of the ledger ({@code ledgerWritable}).
+     */
+    void claimedWhen(Predicate<String> claimed, java.util.function.BooleanSupplier ledgerWritable) {
+        this.claimed = claimed;
+        this.ledgerWritable = ledgerWritable;
+    }
+
+    List<Created> created() {
+        return List.copyOf(created);
+    }
+
+    int maxUnfinished() {
+        return maxUnfinished.get();
+    }
+
+    /** API requests of every client but this kubelet's, watches included as one each. */
+    long requests() {
+        return requests.get();
+    }
+
+    /** Forgets what was counted and created: each test starts afresh on the shared server. */
+    void reset() {
+        created.clear();
+        maxUnfinished.set(0);
+        unfinished.clear();
+        requests.set(0);
+        behaviors.clear();
+        claimed = s -> false;
+        ledgerWritable = () -> true;
+    }
+
+    private void run(Job job) {
+        String jobName = job.getMetadata().getName();
+        String podName = jobName + "-" + Long.toString(System.nanoTime() % 60_466_176L, 36);
+        String split = job.getMetadata().getAnnotations().get("sluice.io/split");
+        Behavior behavior = behaviorOf(split);
+        try {
+            Map<String, String> labels =
+                    new HashMap<>(job.getSpec().getTemplate().getMetadata().getLabels());
+            labels.put("job-name", jobName);
+            labels.put("batch.kubernetes.io/job-name", jobName);
+            Pod pod = new PodBuilder()
+                    .withNewMetadata()
+                    .withName(podName)
+                    .withNamespace(NAMESPACE)
+                    .withLabels(labels)
+                    .withAnnotations(job.getSpec().getTemplate().getMetadata().getAnnotations())
+                    .withOwnerReferences(new OwnerReferenceBuilder()
+                            .withApiVersion("batch/v1")
+                            .withKind("Job")
+                            .withName(jobName)
+                            .withUid(job.getMetadata().getUid())
+                            .withController(true)
+                            .build())
+                    .endMetadata()
+                    .withSpec(job.getSpec().getTemplate().getSpec())
+                    .build();
+            client.pods().inNamespace(NAMESPACE).resource(pod).create();
+            String startTime = Instant.now().toString();
+            client.batch().v1().jobs().inNamespace(NAMESPACE).withName(jobName).editStatus(j -> {
+                j.setStatus(new io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder()
+                        .withActive(1)
+                        .withStartTime(startTime)
+                        .build());
+                return j;
+            });
+            if (behavior == Behavior.IMAGE_PULL_BACK_OFF) {
+                podStatus(
+                        podName,
+                        "Pending",
+                        new ContainerStateBuilder()
+                                .withNewWaiting()
+                                .withReason("ImagePullBackOff")
+                                .withMessage("Back-off pulling image \""
+                                        + container(job).getImage() + "\"")
+                                .endWaiting()
+                                .build(),
+                        null);
+                return; // as in a cluster: it waits until someone deletes the Job
+            }
+            Path log = logs.resolve(podName + ".log");
+            podLogs.put(podName, log);
+            Process p = start(job, podName, behavior, log);
+            running.put(jobName, p);
+            podStatus(
+                    podName,
+                    "Running",
+                    new ContainerStateBuilder()
+                            .withNewRunning()
+                            .withStartedAt(startTime)
+                            .endRunning()
+                            .build(),
+                    null);
+            Long deadline = job.getSpec().getActiveDeadlineSeconds();
+            String reason = null;
+            String podReason = null;
+            String jobReason = null;
+            if (behavior == Behavior.OOM || behavior == Behavior.HANG_PAST_DEADLINE) {
+                while (p.isAlive() && !claimed.test(split)) Thread.sleep(10);
+                if (behavior == Behavior.OOM) {
+                    p.destroyForcibly().waitFor(); // ended now, whatever the deadline
+                    reason = "OOMKilled";
+                } else {
+                    for (int i = 0; i < 100; i++) { // hangs, holding its claim (not the ledger's write lock)
+                        signal(p, "STOP");
+                        if (ledgerWritable.getAsBoolean()) break;
+                        signal(p, "CONT");
+                        Thread.sleep(20);
+                    }
+                }
+            }
+            boolean ended = deadline == null
+                    ? p.waitFor(10, TimeUnit.MINUTES)
+                    : p.waitFor(Math.max(0, deadline * 1000 - millisSince(startTime)), TimeUnit.MILLISECONDS);
+            if (!ended) {
+                p.destroyForcibly();
+                podReason = "DeadlineExceeded";
+                jobReason = "DeadlineExceeded";
+            }
+            int exit = p.waitFor();
+            running.remove(jobName);
+            unfinished.remove(job.getMetadata().getUid());
+            boolean ok = exit == 0 && podReason == null;
+            if (!ok && jobReason == null) jobReason = failJob(job, exit) ? "PodFailurePolicy" : "BackoffLimitExceeded";
+            podStatus(
+                    podName,
+                    ok ? "Succeeded" : "Failed",
+                    new ContainerStateBuilder()
+                            .withNewTerminated()
+                            .withExitCode(exit)
+                            .withReason(ok ? "Completed" : reason == null ? "Error" : reason)
+                            .withFinishedAt(Instant.now().toString())
+                            .endTerminated()
+                            .build(),
+                    podReason);
+            String end = Instant.now().toString();
+            String why = jobReason;
+            client.batch().v1().jobs().inNamespace(NAMESPACE).withName(jobName).editStatus(j -> {
+                var s = new io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder(j.getStatus())
+                        .withActive(0)
+                        .withConditions(new JobConditionBuilder()
+                                .withType(ok ? "Complete" : "Failed")
+                                .withStatus("True")
+                                .withReason(why)
+                                .withLastTransitionTime(end)
+                                .build());
+                if (ok) s.withSucceeded(1).withCompletionTime(end);
+                else s.withFailed(1);
+                j.setStatus(s.build());
+                return j;
+            });
+        } catch (Exception e) {
+            // the Job was deleted meanwhile (its objects are gone), or the test ended
+            if (!(e instanceof io.fabric8.kubernetes.client.KubernetesClientException)) {
+                System.err.println("test kubelet: " + jobName + ": " + e);
+            }
+        }
+    }
+
+    private static long millisSince(String instant) {
+        return java.time.Duration.between(Instant.parse(instant), Instant.now()).toMillis();
+    }
+
+    /** Whether the Job's pod failure policy fails the Job at once on this exit code. */
+    private static boolean failJob(Job job, int exit) {
+        if (job.getSpec().getPodFailurePolicy() == null) return false;
+        for (PodFailurePolicyRule r : job.getSpec().getPodFailurePolicy().getRules()) {
+            if ("FailJob".equals(r.getAction())
+                    && r.getOnExitCodes() != null
+                    && r.getOnExitCodes().getValues().contains(exit)) return true;
+        }
+        return false;
+    }
+
+    private static io.fabric8.kubernetes.api.model.Container container(Job job) {
+        return job.getSpec().getTemplate().getSpec().getContainers().getFirst();
+    }
+
+    private Process start(Job job, String podName, Behavior behavior, Path log) throws IOException {
+        var c = container(job);
+        List<String> cmd = new ArrayList<>();
+        if (behavior == Behavior.CRASH) {
+            cmd.addAll(List.of("sh", "-c", "echo 'simulated crash: boom' >&2; exit 1"));
+        } else if (List.of("sluice").equals(c.getCommand())) {
+            cmd.add(Dist.home().resolve("bin/sluice").toString()); // the image's command: the release archive's
+        } else {
+            cmd.addAll(c.getCommand());
+        }
+        if (behavior != Behavior.CRASH && c.getArgs() != null) cmd.addAll(c.getArgs());
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        Map<String, String> env = pb.environment();
+        if (c.getEnvFrom() != null) {
+            for (EnvFromSource from : c.getEnvFrom()) {
+                if (from.getSecretRef() == null) continue;
+                Secret s = client.secrets()
+                        .inNamespace(NAMESPACE)
+                        .withName(from.getSecretRef().getName())
+                        .get();
+                if (s == null)
+                    throw new IOException("no Secret " + from.getSecretRef().getName());
+                s.getData()
+                        .forEach((k, v) ->
+                                env.put(k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
+            }
+        }
+        if (c.getEnv() != null)
+            for (EnvVar v : c.getEnv()) if (v.getValue() != null) env.put(v.getName(), v.getValue());
+        env.put("HOSTNAME", podName);
+        env.put("JAVA_HOME", System.getProperty("java.home")); // the image's Java
+        env.put("SLUICE_JAVA_OPTS", "-Xmx256m"); // small pods: many run at once
+        return pb.start();
+    }
+
+    private static void signal(Process p, String signal) throws Exception {
+        new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid()))
+                .inheritIO()
+                .start()
+                .waitFor();
+    }
+
+    private void podStatus(String podName, String phase, ContainerState state, String reason) {
+        client.pods().inNamespace(NAMESPACE).withName(podName).editStatus(p -> {
+            p.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder()
+                    .withPhase(phase)
+                    .withReason(reason)
+                    .withContainerStatuses(new ContainerStatusBuilder()
+                            .withName("sluice")
+                            .withState(state)
+                            .build())
+                    .build());
+            return p;
+        });
+    }
+
+    /** What the garbage collector and the kubelet do when a Job is deleted: its pods go, a running one is killed. */
+    private void collect(Job job) {
+        Process p = running.remove(job.getMetadata().getName());
+        if (p != null) p.destroyForcibly();
+        client.pods()
+                .inNamespace(NAMESPACE)
+                .withLabel("job-name", job.getMetadata().getName())
+                .delete();
+    }
+
+    private MockResponse podLog(String pod, String query) {
+        Path log = podLogs.get(pod);
+        if (log == null || !Files.exists(log)) return new MockResponse().setResponseCode(404);
+        int tail = Integer.MAX_VALUE;
+        if (query != null) {
+            for (String kv : query.substring(1).split("&")) {
+                String[] p = kv.split("=", 2);
+                if (p[0].equals("tailLines")) tail = Integer.parseInt(URLDecoder.decode(p[1], StandardCharsets.UTF_8));
+            }
+        }
+        try {
+            List<String> lines = Files.readAllLines(log);
+            String body = String.join("\n", lines.subList(Math.max(0, lines.size() - tail), lines.size())) + "\n";
+            return new MockResponse().setResponseCode(200).setBody(body);
+        } catch (IOException e) {
+            return new MockResponse().setResponseCode(500).setBody(e.toString());
+        }
+    }
+
+    @Override
+    public void close() {
+        jobs.close();
+        running.values().forEach(Process::destroyForcibly);
+        pods.shutdownNow();
+        client.close();
+        server.destroy();
+    }
+}
