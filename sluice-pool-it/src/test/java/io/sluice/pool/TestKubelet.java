@@ -383,8 +383,8 @@ final class TestKubelet implements AutoCloseable {
         List<String> cmd = new ArrayList<>();
         if (behavior == Behavior.CRASH) {
             cmd.addAll(List.of("sh", "-c", "echo 'simulated crash: boom' >&2; exit 1"));
-        } else if (List.of("sluice").equals(c.getCommand())) {
-            cmd.add(Dist.home().resolve("bin/sluice").toString()); // the image's command: the release archive's
+        } else if (c.getCommand() == null || c.getCommand().isEmpty()) {
+            cmd.add(Dist.home().resolve("bin/sluice").toString()); // the image's entry point: the release archive's
         } else {
             cmd.addAll(c.getCommand());
         }

@@ -60,8 +60,9 @@ public record JobOptions(
     static final Field<List<String>> COMMAND = Field.optional(
             "command",
             Type.listOf(Type.STRING),
-            List.of("sluice"),
-            "The container's command; the runner adds `run PIPELINE_FILE --split ID`.");
+            List.of(),
+            "The container's command; none (the default) runs the image's entry point (Sluice's image:"
+                    + " `/opt/sluice/bin/sluice`). The runner passes `run PIPELINE_FILE --split ID` as its arguments.");
     static final Field<String> PIPELINE_FILE = Field.computed(
             "pipeline_file",
             Type.STRING,

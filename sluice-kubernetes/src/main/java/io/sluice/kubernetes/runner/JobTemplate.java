@@ -54,7 +54,7 @@ final class JobTemplate {
         var container = new ContainerBuilder()
                 .withName(CONTAINER)
                 .withImage(o.image())
-                .withCommand(o.command())
+                .withCommand(o.command().isEmpty() ? null : o.command()) // none: the image's entry point
                 .withArgs("run", pipelineFile, "--split", splitId)
                 .withEnvFrom(envFrom())
                 .withNewResources()
