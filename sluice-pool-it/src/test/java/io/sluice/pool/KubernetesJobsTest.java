@@ -213,13 +213,13 @@ class KubernetesJobsTest {
     @Test
     void twoControllersOneCreatesTheJobs() throws Exception {
         Scenario s = new Scenario(tmp, Backend.sqlite(tmp.resolve("ledger.db")), "k8stwo", runner(4, ""));
-        s.writeFiles(0, 30);
+        s.writeFiles(0, 16);
         Procs.Proc a = controller(s, "a");
         Procs.Proc b = controller(s, "b");
         assertThat(a.exitCode(600)).as("a's exit; log:%n%s", a.tail()).isZero();
         assertThat(b.exitCode(600)).as("b's exit; log:%n%s", b.tail()).isZero();
         List<TestKubelet.Created> jobs = kubelet.created();
-        assertThat(jobs).hasSize(30);
+        assertThat(jobs).hasSize(16);
         assertThat(jobs.stream().map(TestKubelet.Created::createdBy).distinct())
                 .as("the controllers that created Jobs")
                 .hasSize(1);
