@@ -197,6 +197,7 @@ class KubernetesJobsTest {
                 assertThat(i.lastError()).contains("ImagePullBackOff");
             });
             assertThat(byFile.values().stream().filter(i -> i.state() == SplitState.DONE))
+                    .as("the two other splits done; all splits: %s; controller log:%n%s", byFile, c.tail())
                     .hasSize(2);
             Procs.Proc status =
                     Procs.sluice("status", s.logs.resolve("status.log"), s.env(), "status", s.pipeline.toString());
