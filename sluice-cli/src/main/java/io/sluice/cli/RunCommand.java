@@ -6,6 +6,7 @@ import io.sluice.pipeline.RunOptions;
 import io.sluice.runner.LocalRunner;
 import io.sluice.runner.RunSummary;
 import io.sluice.runner.Runner;
+import io.sluice.runner.RunnerFactory;
 import io.sluice.runner.SplitExecution;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
@@ -106,7 +107,8 @@ final class RunCommand implements Callable<Integer> {
             Progress progress = Progress.create(this.progress, p.name(), out, err);
             // run.runner: the local runner, or one found through a RunnerFactory (kubernetes: one Job per split)
             Runner runner = p.run().runner().isPresent()
-                    ? args.components().runner(p.run().runner().get(), a, Clock.systemUTC(), ownerId(), progress)
+                    ? RunnerFactory.create(
+                            args.components(), p.run().runner().get(), a, Clock.systemUTC(), ownerId(), progress)
                     : new LocalRunner(a, Clock.systemUTC(), ownerId(), progress);
             progress.attach(runner.stats());
             if (args.ledgerInProcess(p)) {

@@ -27,7 +27,7 @@ public final class SplitFailure extends Exception {
      *
      * @param retryable false when another attempt would fail the same way
      */
-    public static SplitFailure of(String message, boolean retryable) {
+    static SplitFailure of(String message, boolean retryable) {
         return new SplitFailure(message, retryable, null);
     }
 

@@ -5,6 +5,7 @@ import io.sluice.spi.FileStep;
 import io.sluice.spi.MergingStep;
 import io.sluice.spi.Split;
 import io.sluice.spi.Step;
+import io.sluice.spi.StepFailure;
 import io.sluice.spi.sink.BadRows;
 import io.sluice.spi.sink.CommitContext;
 import io.sluice.spi.sink.FileOutputs;
@@ -127,7 +128,11 @@ public final class SplitProcessor {
         Written written;
         try (FileOutputs.Writer writer = outputs.openFiles(split)) {
             for (LocalFiles.Part part : input.parts()) {
-                step.run(part.file(), part.key(), writer.newFolder(part.key()), writer.scratch(), split.id());
+                try {
+                    step.run(part.file(), part.key(), writer.newFolder(part.key()), writer.scratch(), split.id());
+                } catch (StepFailure f) {
+                    throw SplitFailure.of(f.getMessage(), f.retryable());
+                }
             }
             writer.stage();
             written = writer.commit(context);

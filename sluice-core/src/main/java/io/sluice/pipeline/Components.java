@@ -1,20 +1,17 @@
 package io.sluice.pipeline;
 
 import io.sluice.config.Options;
-import io.sluice.runner.RunListener;
-import io.sluice.runner.Runner;
-import io.sluice.runner.RunnerFactory;
 import io.sluice.spi.ComponentFactory;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.LedgerFactory;
 import io.sluice.spi.PipelineContext;
+import io.sluice.spi.RunnerKind;
 import io.sluice.spi.Step;
 import io.sluice.spi.StepFactory;
 import io.sluice.spi.sink.Sink;
 import io.sluice.spi.sink.SinkFactory;
 import io.sluice.spi.source.Source;
 import io.sluice.spi.source.SourceFactory;
-import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.ServiceLoader;
@@ -28,7 +25,7 @@ public record Components(
         Map<String, StepFactory<?>> steps,
         Map<String, SinkFactory<?>> sinks,
         Map<String, LedgerFactory<?>> ledgers,
-        Map<String, RunnerFactory<?>> runners) {
+        Map<String, RunnerKind<?>> runners) {
 
     public static Components discover() {
         ClassLoader loader = Components.class.getClassLoader();
@@ -37,7 +34,7 @@ public record Components(
                 load(StepFactory.class, loader),
                 load(SinkFactory.class, loader),
                 load(LedgerFactory.class, loader),
-                load(RunnerFactory.class, loader));
+                load(RunnerKind.class, loader));
     }
 
     public Source source(Options.Selected s, PipelineContext context) {
@@ -67,16 +64,6 @@ public record Components(
 
     public String describeLedger(Options.Selected s) {
         return describe(ledgers.get(s.kind()), s);
-    }
-
-    /** The runner chosen by {@code run.runner} (not {@code local}), with its validated {@code run.KIND} block. */
-    public Runner runner(Options.Selected s, Assembly assembly, Clock clock, String owner, RunListener listener) {
-        return create(runners.get(s.kind()), s, assembly, clock, owner, listener);
-    }
-
-    private static <O> Runner create(
-            RunnerFactory<O> f, Options.Selected s, Assembly a, Clock clock, String owner, RunListener listener) {
-        return f.create(valueFor(f, s), a, clock, owner, listener);
     }
 
     private static <O> Source create(SourceFactory<O> f, Options.Selected s, PipelineContext context) {

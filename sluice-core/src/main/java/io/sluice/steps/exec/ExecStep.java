@@ -1,8 +1,8 @@
 package io.sluice.steps.exec;
 
 import io.sluice.config.Options;
-import io.sluice.engine.SplitFailure;
 import io.sluice.spi.FileStep;
+import io.sluice.spi.StepFailure;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -74,7 +74,7 @@ final class ExecStep implements FileStep {
                 p = pb.start();
             } catch (IOException e) {
                 // the program went missing since validation, or cannot be run: every attempt would fail alike
-                throw SplitFailure.of(
+                throw new StepFailure(
                         name + ": cannot run " + args.getFirst() + " for " + key + ": " + cause(e)
                                 + "; install it, or fix the command",
                         false);
@@ -82,7 +82,7 @@ final class ExecStep implements FileStep {
             try {
                 if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                     kill(p);
-                    throw SplitFailure.of(
+                    throw new StepFailure(
                             name + ": " + args.getFirst() + " ran longer than its timeout (" + seconds(timeout)
                                     + ") on " + key + " and was killed" + tail(stderr),
                             true);
@@ -92,7 +92,7 @@ final class ExecStep implements FileStep {
                 throw e;
             }
             if (p.exitValue() != 0) {
-                throw SplitFailure.of(
+                throw new StepFailure(
                         name + ": " + args.getFirst() + " exited with code " + p.exitValue() + " on " + key
                                 + tail(stderr),
                         true);
