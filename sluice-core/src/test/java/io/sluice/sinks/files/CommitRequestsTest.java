@@ -1,5 +1,6 @@
 package io.sluice.sinks.files;
 
+import static io.sluice.sinks.files.ReplaceInPlaceTest.version;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.config.Options;
@@ -45,15 +46,6 @@ class CommitRequestsTest {
         FilesSink sink = new FilesSink(new Counted(new LocalObjectStore(out)), out, "csv", "none", List.of(), o, dir);
         sink.prepare();
         return sink;
-    }
-
-    private static Split version(String key, String version) {
-        return new Split(
-                version.equals("v1") ? key : key + "@" + version,
-                List.of(Member.whole(key, version, null)),
-                10,
-                null,
-                new OutputKey(key, version, 0, Member.WHOLE));
     }
 
     private void commit(FilesSink sink, Split split) throws Exception {

@@ -77,7 +77,8 @@ class ReplaceInPlaceTest {
         return sink;
     }
 
-    private static Split version(String key, String version) {
+    /** Version {@code version} of the whole file {@code key}, as the files source proposes it. */
+    static Split version(String key, String version) {
         return new Split(
                 version.equals("v1") ? key : key + "@" + version,
                 List.of(Member.whole(key, version, null)),
