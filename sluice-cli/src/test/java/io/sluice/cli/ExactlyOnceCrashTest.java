@@ -56,8 +56,7 @@ class ExactlyOnceCrashTest {
                         .as("cycle %d", completed)
                         .isEqualTo(expected);
                 completed++;
-                deleteTree(ws.out());
-                deleteTree(tmp.resolve(".sluice"));
+                ws.forgetRuns();
             }
         }
         assertThat(kills).as("SIGKILLs delivered (log: %s)", log).isGreaterThanOrEqualTo(20);
@@ -236,13 +235,6 @@ class ExactlyOnceCrashTest {
                   retries: { max: 5, backoff: 100ms }
                   on_bad_record: fail
                 """.formatted(parallelism);
-    }
-
-    private static void deleteTree(Path dir) throws java.io.IOException {
-        if (!Files.exists(dir)) return;
-        try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
-        }
     }
 
     private static Path ledgerFile(Path pipeline) {

@@ -43,6 +43,19 @@ public final class Workspace {
         return dir.resolve("out");
     }
 
+    /** Deletes {@code out/} and the pipelines' state ({@code .sluice/}): the next run starts as the first did. */
+    public void forgetRuns() throws IOException {
+        deleteTree(out());
+        deleteTree(dir.resolve(".sluice"));
+    }
+
+    private static void deleteTree(Path folder) throws IOException {
+        if (!Files.exists(folder)) return;
+        try (Stream<Path> walk = Files.walk(folder)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
+    }
+
     /** Writes {@code pipeline.yaml} (or another name) and returns its path. */
     public Path pipeline(String name, String yaml) throws IOException {
         Path p = dir.resolve(name);
