@@ -39,6 +39,7 @@ final class PlanCommand implements Callable<Integer> {
 
     @Option(
             names = "--limit",
+            paramLabel = "N",
             defaultValue = "100",
             description = "Most lines per section (default: ${DEFAULT-VALUE}); --json lists everything.")
     int limit;

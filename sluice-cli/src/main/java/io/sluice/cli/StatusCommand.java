@@ -42,7 +42,11 @@ final class StatusCommand implements Callable<Integer> {
     @Option(names = "--all", description = "List every split, not only the failed and dead ones.")
     boolean all;
 
-    @Option(names = "--limit", defaultValue = "50", description = "Most splits to list (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--limit",
+            paramLabel = "N",
+            defaultValue = "50",
+            description = "Most splits to list (default: ${DEFAULT-VALUE}).")
     int limit;
 
     @Option(names = "--json", description = "Print JSON instead of text.")
