@@ -163,6 +163,7 @@ final class KubernetesRunner implements Runner {
                     .withLabel(JobNames.PIPELINE_LABEL, names.label())
                     .inform(cast(handler), 0);
             giveUp = clock.millis() + MIN_PATIENCE_MS;
+            if (watch && run.schedule().isPresent()) nextPlan = scheduled(); // the first plan waits for its time
             while (!stopping) {
                 try {
                     beat();
@@ -243,7 +244,9 @@ final class KubernetesRunner implements Runner {
         listener.planned(plan);
         long now = clock.millis();
         if (watch) {
-            nextPlan = now + run.interval().toMillis();
+            nextPlan = run.schedule().isPresent()
+                    ? scheduled()
+                    : now + run.interval().toMillis();
         } else {
             long settle = plan.skipped().stream()
                     .filter(Skipped::waiting)
@@ -259,6 +262,12 @@ final class KubernetesRunner implements Runner {
             }
         }
         return plan.processed();
+    }
+
+    /** The next time of {@code run.schedule}, said. */
+    private long scheduled() {
+        listener.info("next run at " + run.schedule().orElseThrow().nextRun(clock.instant()));
+        return run.schedule().orElseThrow().next(clock.instant()).toEpochMilli();
     }
 
     /** A {@code once} run ends when the ledger has nothing open and none of the pipeline's Jobs is unfinished. */

@@ -120,6 +120,26 @@ class ClusterTest {
         assertThat(client.rbac().roles().inNamespace(NS).withName("orders-jobs").get())
                 .isNotNull();
 
+        // a schedule: a CronJob of once runs instead of the long-running controller, and back
+        String schedule = "run: { schedule: \"0 2 * * *\" }\n";
+        Cluster.Applied scheduled =
+                cluster.apply(generate(Pipelines.REDIS + schedule, GenerateOptions.Mode.JOBS), names, NS);
+        assertThat(scheduled.applied()).contains("CronJob/orders-run").doesNotContain("Deployment/orders-controller");
+        assertThat(scheduled.pruned()).containsExactly("Deployment/orders-controller");
+        assertThat(client.batch()
+                        .v1()
+                        .cronjobs()
+                        .inNamespace(NS)
+                        .withName("orders-run")
+                        .get()
+                        .getSpec()
+                        .getSchedule())
+                .isEqualTo("0 2 * * *");
+        Cluster.Applied unscheduled = cluster.apply(generate(Pipelines.REDIS, GenerateOptions.Mode.JOBS), names, NS);
+        assertThat(unscheduled.pruned()).containsExactly("CronJob/orders-run");
+        assertThat(client.batch().v1().cronjobs().inNamespace(NS).list().getItems())
+                .isEmpty();
+
         assertThat(cluster.status(names, NS))
                 .contains("pipeline orders (namespace data):", "  Deployment/orders-controller")
                 .anyMatch(l -> l.equals("  Role/orders-jobs"));
