@@ -172,6 +172,7 @@ final class KubernetesRunner implements Runner {
                         endJobs();
                         startJobs();
                     }
+                    observe(before, totalsBefore, false);
                     if (!watch && finished()) break;
                 } catch (LedgerException e) {
                     listener.info("the ledger did not answer (tried again in a moment): " + e.getMessage());
@@ -197,10 +198,11 @@ final class KubernetesRunner implements Runner {
         }
         Map<SplitState, Long> after = ledger.counts();
         Totals totals = ledger.totals();
+        observe(before, totalsBefore, true);
         return new RunSummary(
-                Math.max(0, after.getOrDefault(SplitState.DONE, 0L) - before.getOrDefault(SplitState.DONE, 0L)),
+                since(before, after, SplitState.DONE),
                 failedAttempts,
-                Math.max(0, after.getOrDefault(SplitState.DEAD, 0L) - before.getOrDefault(SplitState.DEAD, 0L)),
+                since(before, after, SplitState.DEAD),
                 seen,
                 0,
                 totals.rowsIn() - totalsBefore.rowsIn(),
@@ -211,6 +213,38 @@ final class KubernetesRunner implements Runner {
                 interrupted,
                 after);
     }
+
+    /**
+     * The progress line's counts from the ledger, at most once a second (the pods, not this process, run the splits):
+     * done since the start of the run, of those done and open now; in flight, the Jobs not ended.
+     */
+    private void observe(Map<SplitState, Long> before, Totals totalsBefore, boolean now) {
+        if (!now && clock.millis() < nextObserve) return;
+        nextObserve = clock.millis() + OBSERVE_MS;
+        Map<SplitState, Long> counts = ledger.counts();
+        Totals t = ledger.totals();
+        long done = since(before, counts, SplitState.DONE);
+        long open = counts.getOrDefault(SplitState.PENDING, 0L)
+                + counts.getOrDefault(SplitState.FAILED, 0L)
+                + counts.getOrDefault(SplitState.CLAIMED, 0L);
+        long running = jobs == null
+                ? 0
+                : jobs.getStore().list().stream().filter(j -> !ended(j)).count();
+        stats.fromLedger(
+                done + open,
+                done,
+                running,
+                t.rowsIn() - totalsBefore.rowsIn(),
+                t.rowsOut() - totalsBefore.rowsOut(),
+                t.rejected() - totalsBefore.rejected());
+    }
+
+    private static long since(Map<SplitState, Long> before, Map<SplitState, Long> after, SplitState s) {
+        return Math.max(0, after.getOrDefault(s, 0L) - before.getOrDefault(s, 0L));
+    }
+
+    private long nextObserve;
+    private static final long OBSERVE_MS = 1000;
 
     /** Failed attempts this controller recorded or saw end as failed Jobs. */
     private long failedAttempts;
