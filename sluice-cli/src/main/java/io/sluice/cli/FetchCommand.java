@@ -1,10 +1,12 @@
 package io.sluice.cli;
 
+import io.sluice.config.Validator;
 import io.sluice.kubernetes.files.Fetcher;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -45,6 +47,14 @@ final class FetchCommand implements Callable<Integer> {
                     + "certificate the JDK does not trust.")
     Path ca;
 
+    @Option(
+            names = "--read-timeout",
+            paramLabel = "DURATION",
+            defaultValue = "60s",
+            description = "How long the server may send nothing, before its answer or within a file, before the "
+                    + "download is tried again (3 attempts in all; default: ${DEFAULT-VALUE}).")
+    String readTimeout;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -52,7 +62,12 @@ final class FetchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         try {
-            Fetcher fetcher = new Fetcher(ca == null ? null : Fetcher.trusting(ca));
+            Duration read = Validator.parseDuration(readTimeout);
+            if (read == null || read.toMillis() < 1) {
+                throw new UserError(
+                        "sluice fetch: --read-timeout " + readTimeout + " is not a duration such as 30s or 2m", 2);
+            }
+            Fetcher fetcher = new Fetcher(ca == null ? null : Fetcher.trusting(ca), Fetcher.CONNECT_TIMEOUT, read);
             for (Path file : fetcher.fetch(urls, to)) out.println("fetched " + file);
         } catch (IOException e) {
             throw new UserError("sluice fetch: " + e.getMessage(), 1);

@@ -92,6 +92,12 @@ final class StatusCommand implements Callable<Integer> {
             for (SplitState s : SplitState.values()) byState.put(s.label(), counts.getOrDefault(s, 0L));
             doc.put("counts", byState);
             doc.put("version", p.version());
+            doc.put(
+                    "next_run",
+                    p.run()
+                            .schedule()
+                            .map(s -> s.next(Instant.now()).toString())
+                            .orElse(null));
             doc.put("done_by_version", byVersion);
             doc.put(
                     "totals",
@@ -113,6 +119,7 @@ final class StatusCommand implements Callable<Integer> {
         for (SplitState s : SplitState.values()) out.printf("  %-8s %d%n", s.label(), counts.getOrDefault(s, 0L));
         out.println(totalsLine(totals, Instant.now()));
         out.printf("  version  %s (of the steps and sink)%n", p.version());
+        p.run().schedule().ifPresent(s -> out.println("  next run " + s.nextRun(Instant.now())));
         Text.outdated(byVersion, p.version(), p.file()).forEach(line -> out.println("  " + line));
         if (!workers.isEmpty()) {
             out.println();

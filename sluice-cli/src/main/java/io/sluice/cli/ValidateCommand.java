@@ -5,6 +5,7 @@ import io.sluice.pipeline.Assembly;
 import io.sluice.pipeline.Pipeline;
 import java.io.PrintWriter;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -42,6 +43,7 @@ final class ValidateCommand implements Callable<Integer> {
                                     ? "  checked against a sample of the input: the sink receives "
                                             + String.join(", ", steps.columns())
                                     : "  the steps were not checked against the input: " + steps.skipped());
+            p.run().schedule().ifPresent(s -> out.println("  next run at " + s.nextRun(Instant.now())));
         }
         return 0;
     }

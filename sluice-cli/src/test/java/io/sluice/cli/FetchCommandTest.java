@@ -43,6 +43,26 @@ class FetchCommandTest {
             assertThat(refused.err())
                     .contains("refused 2026/a.csv of split pack:2")
                     .contains("403");
+
+            CliRun soon = sluice(
+                    "fetch",
+                    urls.getFirst().toString(),
+                    "--to",
+                    dir.resolve("in3").toString(),
+                    "--read-timeout",
+                    "soon");
+            assertThat(soon.code()).as(soon.toString()).isEqualTo(2);
+            assertThat(soon.err()).contains("--read-timeout soon is not a duration such as 30s or 2m");
+            assertThat(sluice(
+                                    "fetch",
+                                    urls.getFirst().toString(),
+                                    "--to",
+                                    dir.resolve("in4").toString(),
+                                    "--read-timeout",
+                                    "5s")
+                            .ok()
+                            .out())
+                    .contains("fetched " + dir.resolve("in4/2026/a.csv"));
         }
     }
 }

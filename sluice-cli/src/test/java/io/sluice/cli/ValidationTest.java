@@ -259,6 +259,33 @@ class ValidationTest {
         assertThat(r.err()).doesNotContain("sluice_src_").doesNotContain("read_csv(");
     }
 
+    // ---- a schedule -------------------------------------------------------------------------------------
+
+    @Test
+    void validateAndStatusShowTheNextScheduledRunAndABadScheduleNamesItsField() throws Exception {
+        String text = """
+                pipeline: nightly
+                source:
+                  files: { path: in, include: "**/*.csv" }
+                sink:
+                  files: { path: out }
+                run: { mode: watch, schedule: "%s", time_zone: Europe/Paris }
+                """;
+        Path p = ws.pipeline(text.formatted("30 2 * * *"));
+        // 02:30 in Paris, whatever the date and the machine's zone: +01:00 in winter, +02:00 in summer
+        String when = "\\d{4}-\\d\\d-\\d\\dT02:30\\+0[12]:00 \\(30 2 \\* \\* \\* in Europe/Paris\\)";
+        assertThat(sluice("validate", p.toString()).ok().out()).containsPattern("\n  next run at " + when);
+        assertThat(sluice("status", p.toString()).ok().out()).containsPattern("\n  next run " + when);
+        assertThat(CliRun.status(p).get("next_run").asText()).matches("\\d{4}-\\d\\d-\\d\\dT0[01]:30:00Z");
+
+        Path bad = ws.pipeline(text.formatted("30 2 * * SUNDAY"));
+        assertThat(invalid(bad))
+                .contains(bad + ":6:")
+                .contains("run.schedule: `30 2 * * SUNDAY` is not a cron schedule: the day of week field (5th) "
+                        + "`SUNDAY` is not a number or a name")
+                .contains("day of week 0-6 or SUN-SAT");
+    }
+
     // ---- validate changes nothing on disk --------------------------------------------------------------
 
     private List<String> tree() throws Exception {

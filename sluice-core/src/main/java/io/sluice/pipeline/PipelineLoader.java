@@ -8,6 +8,7 @@ import io.sluice.config.YamlReader;
 import io.sluice.spi.BadRecordPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
@@ -75,6 +76,7 @@ public final class PipelineLoader {
         return new RunOptions(
                 RunOptions.Mode.valueOf(run.get(PipelineSchema.MODE).toUpperCase(java.util.Locale.ROOT)),
                 run.get(PipelineSchema.INTERVAL),
+                schedule(run),
                 run.find(PipelineSchema.PARALLELISM).map(Long::intValue).orElse(cores),
                 new RetryPolicy(
                         Math.toIntExact(retries.get(PipelineSchema.MAX_RETRIES)),
@@ -88,6 +90,33 @@ public final class PipelineLoader {
                         engine.find(PipelineSchema.SPILL_PATH)
                                 .orElse(base.resolve(".sluice").resolve("spill"))),
                 runner(run, runners));
+    }
+
+    /** {@code run.schedule} in {@code run.time_zone}; a mistake names the option, the field and what it allows. */
+    private static Optional<CronSchedule> schedule(Options run) {
+        Optional<String> zoneName = run.find(PipelineSchema.TIME_ZONE);
+        Optional<String> expression = run.find(PipelineSchema.SCHEDULE);
+        if (expression.isEmpty()) {
+            if (zoneName.isPresent()) {
+                throw run.problem(
+                        PipelineSchema.TIME_ZONE, "is set, but run.schedule is not: add the schedule it is for");
+            }
+            return Optional.empty();
+        }
+        String name = zoneName.orElse("UTC");
+        if (!ZoneId.getAvailableZoneIds().contains(name)) {
+            throw run.problem(
+                    PipelineSchema.TIME_ZONE,
+                    "`" + name + "` is not a time zone of the tz database: write one such as `UTC`, `Europe/Paris`, "
+                            + "`America/New_York` (as a Kubernetes CronJob's timeZone takes)");
+        }
+        ZoneId zone = ZoneId.of(name);
+        try {
+            return Optional.of(CronSchedule.parse(expression.get(), zone));
+        } catch (IllegalArgumentException e) {
+            throw run.problem(
+                    PipelineSchema.SCHEDULE, "`" + expression.get() + "` is not a cron schedule: " + e.getMessage());
+        }
     }
 
     /** {@code run.runner} with its block; empty for the local runner. A block of a runner not chosen is a mistake. */

@@ -53,9 +53,28 @@ public final class PipelineSchema {
             "mode",
             Type.choice("once", "watch"),
             "once",
-            "`once`: process what is there now, then exit. `watch`: scan again every `interval` until stopped.");
+            "`once`: process what is there now, then exit. `watch`: scan again every `interval` (or at the times of "
+                    + "`schedule`) until stopped.");
     static final Field<Duration> INTERVAL = Field.optional(
-            "interval", Type.DURATION, Duration.ofSeconds(10), "How often `watch` mode scans the source.");
+            "interval",
+            Type.DURATION,
+            Duration.ofSeconds(10),
+            "How often `watch` mode scans the source when it has no `schedule`.");
+    static final Field<String> SCHEDULE = Field.computed(
+            "schedule",
+            Type.STRING,
+            "none",
+            "When to run, as a cron schedule a Kubernetes CronJob takes (`0 2 * * *`: 02:00 every day). `watch` mode "
+                    + "then lists the source at these times instead of every `interval`; `sluice k8s generate` writes "
+                    + "a CronJob that starts a `once` run at these times. "
+                    + CronSchedule.SYNTAX
+                    + ".");
+    static final Field<String> TIME_ZONE = Field.computed(
+            "time_zone",
+            Type.STRING,
+            "UTC",
+            "The time zone of `schedule`, a tz database name (`Europe/Paris`, `America/New_York`): the same on every "
+                    + "machine, and the generated CronJob's `timeZone`.");
     static final Field<Long> PARALLELISM =
             Field.computed("parallelism", Type.POSITIVE_INT, "number of cores", "Splits processed at the same time.");
     static final Field<Options> RETRIES_BLOCK =
@@ -79,8 +98,8 @@ public final class PipelineSchema {
     public static Type.Obj run(Components c) {
         List<String> kinds = new java.util.ArrayList<>(List.of(LOCAL_RUNNER));
         kinds.addAll(c.runners().keySet());
-        List<Field<?>> fields = new java.util.ArrayList<>(
-                List.of(MODE, INTERVAL, PARALLELISM, RETRIES_BLOCK, ON_BAD_RECORD, LEASE, ENGINE_BLOCK));
+        List<Field<?>> fields = new java.util.ArrayList<>(List.of(
+                MODE, INTERVAL, SCHEDULE, TIME_ZONE, PARALLELISM, RETRIES_BLOCK, ON_BAD_RECORD, LEASE, ENGINE_BLOCK));
         fields.add(Field.optional(
                 "runner",
                 Type.choice(kinds.toArray(String[]::new)),

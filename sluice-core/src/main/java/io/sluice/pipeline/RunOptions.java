@@ -9,11 +9,14 @@ import java.util.Optional;
 /**
  * How a pipeline runs: the {@code run:} block, after command-line overrides.
  *
+ * @param schedule {@code run.schedule}: when a {@code watch} run plans (instead of every {@code interval}), and when
+ *     a generated CronJob starts a {@code once} run
  * @param runner {@code run.runner} and its {@code run.KIND} block; empty for {@code local} (threads in this process)
  */
 public record RunOptions(
         Mode mode,
         Duration interval,
+        Optional<CronSchedule> schedule,
         int parallelism,
         RetryPolicy retries,
         BadRecordPolicy onBadRecord,
@@ -28,6 +31,7 @@ public record RunOptions(
 
     public RunOptions {
         Objects.requireNonNull(mode);
+        Objects.requireNonNull(schedule, "schedule (empty: none)");
         Objects.requireNonNull(retries);
         Objects.requireNonNull(onBadRecord);
         Objects.requireNonNull(runner, "runner (empty: the local runner)");
@@ -35,10 +39,10 @@ public record RunOptions(
     }
 
     public RunOptions withMode(Mode m) {
-        return new RunOptions(m, interval, parallelism, retries, onBadRecord, lease, engine, runner);
+        return new RunOptions(m, interval, schedule, parallelism, retries, onBadRecord, lease, engine, runner);
     }
 
     public RunOptions withParallelism(int p) {
-        return new RunOptions(mode, interval, p, retries, onBadRecord, lease, engine, runner);
+        return new RunOptions(mode, interval, schedule, p, retries, onBadRecord, lease, engine, runner);
     }
 }

@@ -113,6 +113,7 @@ public final class LocalRunner implements Runner {
         this.stop = new StopPolicy(
                 member != null || run.mode() == RunOptions.Mode.WATCH,
                 run.interval(),
+                run.schedule(),
                 ledger,
                 takeover,
                 clock,
@@ -169,7 +170,7 @@ public final class LocalRunner implements Runner {
             } catch (LedgerException e) {
                 outage.survive(e); // looked at again at the next interval
             }
-            Plan first = mayList() ? planRound() : Plan.NOTHING;
+            Plan first = mayList() && stop.plansAtStart() ? planRound() : Plan.NOTHING;
             stats.seen.set(first.processed());
             for (int i = 0; i < run.parallelism(); i++) {
                 Connection c = engine.connect();

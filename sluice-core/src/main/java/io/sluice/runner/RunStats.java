@@ -92,6 +92,20 @@ public final class RunStats {
         if (leftOut.incrementAndGet() <= LEFT_OUT_LINES) leftOutLines.add(line);
     }
 
+    /**
+     * For a runner whose splits run in other processes (one Kubernetes Job each) and end in the ledger: the counts
+     * since the run began as the ledger has them, so the progress line reads as a local run's. {@code planned} is the
+     * splits done since the start and those open now.
+     */
+    public void fromLedger(long planned, long done, long inFlight, long rowsIn, long rowsOut, long rejected) {
+        this.planned.set(planned);
+        this.splitsDone.set(done);
+        this.inFlight.set(inFlight);
+        this.rowsIn.set(rowsIn);
+        this.rowsOut.set(rowsOut);
+        this.rejected.set(rejected);
+    }
+
     public long elapsedMillis() {
         return (System.nanoTime() - startNanos) / 1_000_000;
     }

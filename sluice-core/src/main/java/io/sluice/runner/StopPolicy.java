@@ -1,5 +1,6 @@
 package io.sluice.runner;
 
+import io.sluice.pipeline.CronSchedule;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
 import io.sluice.spi.ledger.LedgerAdmin;
@@ -9,10 +10,12 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
 
 /**
- * When a run plans again and when it ends. A {@code watch} run (and every pool member) plans each interval and ends
+ * When a run plans again and when it ends. A {@code watch} run (and every pool member) plans each interval, or at
+ * the times of {@code run.schedule} when it has one (not at its start then: the first plan waits for the schedule), and ends
  * only when asked ({@link #requestStop}: Ctrl-C, SIGTERM). A {@code once} run ends when nothing is left that it could
  * claim: no split pending, failed (waiting for a retry) or claimed, none in its own hands. It waits for inputs that are
  * still being written to settle, but not forever: after {@link #SETTLE_PATIENCE} settle periods it leaves them to the
@@ -29,6 +32,7 @@ final class StopPolicy {
 
     private final boolean watch;
     private final Duration interval;
+    private final Optional<CronSchedule> schedule;
     private final LedgerAdmin admin;
     private final Takeover takeover;
     private final Clock clock;
@@ -43,9 +47,16 @@ final class StopPolicy {
     private boolean reportedWaiting;
 
     StopPolicy(
-            boolean watch, Duration interval, LedgerAdmin admin, Takeover takeover, Clock clock, RunListener listener) {
+            boolean watch,
+            Duration interval,
+            Optional<CronSchedule> schedule,
+            LedgerAdmin admin,
+            Takeover takeover,
+            Clock clock,
+            RunListener listener) {
         this.watch = watch;
         this.interval = Objects.requireNonNull(interval, "interval");
+        this.schedule = Objects.requireNonNull(schedule, "schedule");
         this.admin = admin;
         this.takeover = takeover;
         this.clock = clock;
@@ -54,6 +65,11 @@ final class StopPolicy {
 
     boolean watching() {
         return watch;
+    }
+
+    /** Whether the run lists the source as it starts: not a watching run with a schedule, which waits for its time. */
+    boolean plansAtStart() {
+        return !watch || schedule.isEmpty();
     }
 
     /** Stop claiming (a signal): splits in flight finish and commit, and the run reports itself interrupted. */
@@ -107,7 +123,10 @@ final class StopPolicy {
     /** A plan is over, with {@code waiting} inputs still being written: when to plan again (never, for a done once run). */
     void planned(long waiting) {
         long now = clock.millis();
-        if (watch) nextPlan = now + interval.toMillis();
+        if (watch && schedule.isPresent()) {
+            nextPlan = schedule.get().next(clock.instant()).toEpochMilli();
+            listener.info("next run at " + schedule.get().nextRun(clock.instant()));
+        } else if (watch) nextPlan = now + interval.toMillis();
         else if (waiting > 0 && now < giveUp) nextPlan = now + RECHECK_MS;
         else {
             if (waiting > 0) listener.info(waiting + " file(s) still changing; left for the next run");
@@ -115,7 +134,10 @@ final class StopPolicy {
         }
     }
 
-    /** A plan that was due failed (the ledger did not answer): planned again at the next interval. */
+    /**
+     * A plan that was due failed (the ledger did not answer): planned again at the next interval, also with a schedule
+     * (a daily run is not put off to the next day by an outage).
+     */
     void planFailed() {
         if (planDue()) nextPlan = clock.millis() + interval.toMillis();
     }

@@ -648,6 +648,44 @@ class ValidatorTest {
     }
 
     @Test
+    void aScheduleInItsTimeZone() throws IOException {
+        RunOptions run = load(pipeline(
+                        "run:\n  mode: watch\n  schedule: \"0 2 * * 1-5\"\n  time_zone: Europe/Paris\n", ""))
+                .run();
+        var s = run.schedule().orElseThrow();
+        assertThat(s.expression()).isEqualTo("0 2 * * 1-5");
+        assertThat(s.zone()).isEqualTo(java.time.ZoneId.of("Europe/Paris"));
+        assertThat(s.next(java.time.Instant.parse("2026-12-04T12:00:00Z")))
+                .as("Friday noon: next Monday 02:00 in Paris")
+                .isEqualTo(java.time.Instant.parse("2026-12-07T01:00:00Z"));
+        assertThat(load(pipeline("run:\n  schedule: \"@daily\"\n", ""))
+                        .run()
+                        .schedule()
+                        .orElseThrow()
+                        .zone())
+                .as("UTC unless told: the same on every machine and in the CronJob")
+                .isEqualTo(java.time.ZoneId.of("UTC"));
+        assertThat(load(pipeline("", "")).run().schedule()).isEmpty();
+    }
+
+    @Test
+    void aBadScheduleNamesTheOptionTheFieldAndWhatIsAllowed() throws IOException {
+        ConfigProblem p = only(problems(pipeline("run:\n  schedule: \"0 25 * * *\"\n", "")));
+        assertThat(p.path()).isEqualTo("run.schedule");
+        assertThat(p.location().line()).isEqualTo(10);
+        assertThat(p.message())
+                .contains("`0 25 * * *` is not a cron schedule")
+                .contains("the hour field (2nd) `25` is outside 0-23")
+                .contains("minute 0-59, hour 0-23");
+        ConfigProblem zone = only(problems(pipeline("run:\n  schedule: \"0 2 * * *\"\n  time_zone: Paris\n", "")));
+        assertThat(zone.path()).isEqualTo("run.time_zone");
+        assertThat(zone.message()).contains("`Paris` is not a time zone").contains("Europe/Paris");
+        ConfigProblem alone = only(problems(pipeline("run:\n  time_zone: UTC\n", "")));
+        assertThat(alone.path()).isEqualTo("run.time_zone");
+        assertThat(alone.message()).contains("run.schedule is not");
+    }
+
+    @Test
     void theExceptionMessageListsEveryProblemOnItsOwnLine() throws IOException {
         Path file = write("p.yaml", pipeline("run:\n  parallelism: many\n", "    formt: csv\n"));
         assertThatThrownBy(() -> loader().load(file))

@@ -76,6 +76,60 @@ class LocalRunnerTest {
         assertThat(failures).singleElement().asString().doesNotContain(secret);
     }
 
+    /**
+     * A watch run with {@code run.schedule} lists the source at the schedule's time, not as it starts and not every
+     * {@code run.interval}. The run's clock is a manual one: the test moves it to the scheduled time.
+     */
+    @Test
+    void aScheduledWatchRunListsAtTheScheduledTimeNotAtItsStart() throws Exception {
+        Files.createDirectories(dir.resolve("in"));
+        Files.writeString(dir.resolve("in/a.csv"), "id\n1\n");
+        Files.setLastModifiedTime(dir.resolve("in/a.csv"), java.nio.file.attribute.FileTime.fromMillis(0));
+        Path file = dir.resolve("p.yaml");
+        Files.writeString(file, """
+                pipeline: nightly
+                source: { files: { path: in } }
+                sink: { files: { path: out, format: csv } }
+                run: { mode: watch, interval: 100ms, parallelism: 1, schedule: "0 0 1 1 *" }
+                """);
+        PipelineLoader loader = PipelineLoader.withSystemEnv();
+        Pipeline p = loader.load(file);
+        ManualClock clock = new ManualClock();
+        List<String> said = Collections.synchronizedList(new ArrayList<>());
+        RunListener listener = new RunListener() {
+            @Override
+            public void info(String message) {
+                said.add(message);
+            }
+        };
+        java.time.Instant newYear = p.run().schedule().orElseThrow().next(clock.instant());
+        try (Assembly a = Assembly.of(p, loader.components(), clock)) {
+            LocalRunner runner = new LocalRunner(a, clock, OwnerId.forThisProcess(), listener);
+            var result = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return runner.run();
+                } catch (Exception e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            });
+            Thread.sleep(1500); // 15 intervals
+            assertThat(runner.stats().planned())
+                    .as("nothing listed before the scheduled time")
+                    .isZero();
+            assertThat(said)
+                    .contains("next run at " + newYear.atOffset(java.time.ZoneOffset.UTC) + " (0 0 1 1 * in UTC)");
+
+            clock.set(newYear);
+            long until = System.nanoTime() + 30_000_000_000L;
+            while (runner.stats().splitsDone() < 1 && System.nanoTime() < until) Thread.sleep(50);
+            runner.requestStop();
+            RunSummary summary = result.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(summary.splitsDone())
+                    .as("listed and processed at the scheduled time")
+                    .isEqualTo(1);
+        }
+    }
+
     /** A pipeline over one input row whose {@code v} is {@code value}, cast to an integer: it fails unless a number. */
     private Pipeline castingToInteger(PipelineLoader loader, String value, String retries) throws Exception {
         Files.createDirectories(dir.resolve("in"));

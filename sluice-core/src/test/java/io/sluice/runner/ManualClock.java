@@ -14,6 +14,10 @@ import java.util.concurrent.atomic.AtomicLong;
 final class ManualClock extends Clock {
     private final AtomicLong millis = new AtomicLong(System.currentTimeMillis());
 
+    void set(Instant t) {
+        millis.set(t.toEpochMilli());
+    }
+
     void advance(Duration d) {
         millis.addAndGet(d.toMillis());
     }

@@ -3,11 +3,14 @@ package io.sluice.runner;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.ledger.memory.MemoryLedger;
+import io.sluice.pipeline.CronSchedule;
 import io.sluice.spi.Claim;
 import io.sluice.spi.Completion;
 import io.sluice.spi.Member;
 import io.sluice.spi.Split;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -37,8 +40,12 @@ class StopPolicyTest {
     }
 
     private StopPolicy policy(boolean watch) {
+        return policy(watch, Optional.empty());
+    }
+
+    private StopPolicy policy(boolean watch, Optional<CronSchedule> schedule) {
         Takeover takeover = new Takeover(ledger, ledger, "me", clock, listener, () -> {});
-        return new StopPolicy(watch, INTERVAL, ledger, takeover, clock, listener);
+        return new StopPolicy(watch, INTERVAL, schedule, ledger, takeover, clock, listener);
     }
 
     private void register(String id) {
@@ -102,6 +109,36 @@ class StopPolicyTest {
         once.planned(2);
         assertThat(once.finished(() -> false)).as("patience ran out").isTrue();
         assertThat(said).contains("2 file(s) still changing; left for the next run");
+    }
+
+    @Test
+    void aScheduledWatchPlansAtTheScheduleTimesNotAtItsStart() {
+        clock.set(Instant.parse("2026-12-03T10:20:00Z"));
+        StopPolicy watch = policy(true, Optional.of(CronSchedule.parse("0 */6 * * *", ZoneOffset.UTC)));
+        assertThat(watch.plansAtStart())
+                .as("the first plan waits for the schedule")
+                .isFalse();
+        watch.firstPlan(0, 0);
+        assertThat(said).contains("next run at 2026-12-03T12:00Z (0 */6 * * * in Z)");
+        clock.advance(INTERVAL);
+        assertThat(watch.planDue()).as("run.interval is not the schedule").isFalse();
+        clock.set(Instant.parse("2026-12-03T11:59:59.999Z"));
+        assertThat(watch.planDue()).isFalse();
+        clock.set(Instant.parse("2026-12-03T12:00:00Z"));
+        assertThat(watch.planDue()).isTrue();
+        watch.planned(0);
+        assertThat(watch.planDue()).isFalse();
+        assertThat(said).last().isEqualTo("next run at 2026-12-03T18:00Z (0 */6 * * * in Z)");
+
+        watch.planFailed(); // not due: nothing changes
+        clock.set(Instant.parse("2026-12-03T18:00:00Z"));
+        watch.planFailed(); // the ledger did not answer at 18:00: again after run.interval, not at midnight
+        clock.advance(INTERVAL);
+        assertThat(watch.planDue()).isTrue();
+        assertThat(policy(false, Optional.of(CronSchedule.parse("0 */6 * * *", ZoneOffset.UTC)))
+                        .plansAtStart())
+                .as("a once run (what the CronJob starts) plans at once")
+                .isTrue();
     }
 
     @Test

@@ -90,6 +90,9 @@ class KubernetesJobsTest {
         assertThat(jobs.stream().map(TestKubelet.Created::split).distinct()).hasSize(200);
         assertThat(kubelet.maxUnfinished()).as("Jobs unfinished at once").isBetween(2, 8);
         s.assertExactlyOnce();
+        // the progress line counts the splits the Jobs did, as a local run's does (it said 0/0)
+        assertThat(Files.readString(s.logs.resolve("controller.log")))
+                .containsPattern("k8s200: [1-9][0-9]*/200 split\\(s\\) done, [0-9] in flight, rows [1-9]");
         assertThat(kubelet.client()
                         .batch()
                         .v1()

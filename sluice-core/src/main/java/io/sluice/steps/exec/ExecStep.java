@@ -69,9 +69,10 @@ final class ExecStep implements FileStep {
         Path stderr = Files.createTempFile(scratch, "exec-", ".stderr");
         try {
             pb.redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(stderr.toFile());
+            ProcessTree tree = new ProcessTree();
             Process p;
             try {
-                p = pb.start();
+                p = tree.mark(pb).start();
             } catch (IOException e) {
                 // the program went missing since validation, or cannot be run: every attempt would fail alike
                 throw new StepFailure(
@@ -79,17 +80,18 @@ final class ExecStep implements FileStep {
                                 + "; install it, or fix the command",
                         false);
             }
+            boolean ended;
             try {
-                if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                    kill(p);
-                    throw new StepFailure(
-                            name + ": " + args.getFirst() + " ran longer than its timeout (" + seconds(timeout)
-                                    + ") on " + key + " and was killed" + tail(stderr),
-                            true);
-                }
-            } catch (InterruptedException e) {
-                kill(p); // the worker stops: the command must not outlive its claim
-                throw e;
+                ended = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } finally {
+                // however it ended (exit 0, past its timeout, the worker stopping): nothing it started outlives it
+                tree.kill(p);
+            }
+            if (!ended) {
+                throw new StepFailure(
+                        name + ": " + args.getFirst() + " ran longer than its timeout (" + seconds(timeout) + ") on "
+                                + key + " and was killed" + tail(stderr),
+                        true);
             }
             if (p.exitValue() != 0) {
                 throw new StepFailure(
@@ -114,13 +116,6 @@ final class ExecStep implements FileStep {
         return ExecStepFactory.PLACEHOLDER
                 .matcher(text)
                 .replaceAll(m -> java.util.regex.Matcher.quoteReplacement(values.getOrDefault(m.group(1), m.group())));
-    }
-
-    /** The command and every process it started. */
-    private static void kill(Process p) throws InterruptedException {
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
-        p.destroyForcibly();
-        p.waitFor(10, TimeUnit.SECONDS);
     }
 
     /** The last lines of the command's standard error, as the failure quotes them; empty when it wrote none. */

@@ -3,10 +3,10 @@ package io.sluice.kubernetes.files;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.Proxy;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,25 +20,43 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
  * The pod's side of the {@link FileServer}: downloads a split's files from their signed URLs into a folder, each to
  * the path its URL names (never outside the folder), streamed to a temporary file, checked against the size and
- * sha256 the URL carries, given the original's modification time, then renamed into place. A refusal (403, 404, 409) fails at once; a lost connection or a
- * server error is tried again.
+ * sha256 the URL carries, given the original's modification time, then renamed into place. A refusal (403, 404, 409)
+ * fails at once; a lost connection, a server error, or a server that stops sending for the read timeout is tried
+ * again.
+ *
+ * <p>{@link HttpURLConnection}, not {@code java.net.http.HttpClient}: its read timeout bounds every wait for data, in
+ * the body too, where HttpClient's request timeout ends with the headers and a stalled body would hang the pod.
  */
 public final class Fetcher {
     private static final int ATTEMPTS = 3;
+    /** How long a connection may take to open. */
+    public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    /** How long the server may send nothing, before the headers or within the body. */
+    public static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
 
-    private final HttpClient http;
+    private final SSLContext ssl;
+    private final Duration connectTimeout;
+    private final Duration readTimeout;
 
     /** @param ssl the trust for an {@code https} server; null: the JDK's default trust */
     public Fetcher(SSLContext ssl) {
-        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
-        if (ssl != null) b.sslContext(ssl);
-        this.http = b.build();
+        this(ssl, CONNECT_TIMEOUT, READ_TIMEOUT);
+    }
+
+    public Fetcher(SSLContext ssl, Duration connectTimeout, Duration readTimeout) {
+        if (connectTimeout.toMillis() < 1 || readTimeout.toMillis() < 1) {
+            throw new IllegalArgumentException("the connect and read timeouts must be at least 1ms");
+        }
+        this.ssl = ssl;
+        this.connectTimeout = connectTimeout;
+        this.readTimeout = readTimeout;
     }
 
     /** Trust for a server whose certificate (or its CA's) is in this PEM or DER file. */
@@ -103,20 +121,42 @@ public final class Fetcher {
         }
     }
 
-    private void download(URI url, FileUrl grant, Path target, String what) throws IOException, InterruptedException {
-        HttpResponse<InputStream> r;
+    private void download(URI url, FileUrl grant, Path target, String what) throws IOException {
+        // no proxy, as HttpClient had none: the file server is the controller's, in the cluster
+        HttpURLConnection c = (HttpURLConnection) url.toURL().openConnection(Proxy.NO_PROXY);
         try {
-            r = http.send(HttpRequest.newBuilder(url).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+            transfer(c, grant, target, what);
+        } finally {
+            c.disconnect();
+        }
+    }
+
+    private void transfer(HttpURLConnection c, FileUrl grant, Path target, String what) throws IOException {
+        if (ssl != null && c instanceof HttpsURLConnection https) https.setSSLSocketFactory(ssl.getSocketFactory());
+        c.setConnectTimeout(Math.toIntExact(Math.min(Integer.MAX_VALUE, connectTimeout.toMillis())));
+        c.setReadTimeout(Math.toIntExact(Math.min(Integer.MAX_VALUE, readTimeout.toMillis())));
+        c.setInstanceFollowRedirects(false);
+        try {
+            c.connect();
+        } catch (IOException e) {
+            throw new Retryable("cannot download " + what + ": cannot connect: " + e);
+        }
+        int status;
+        try {
+            status = c.getResponseCode();
+        } catch (SocketTimeoutException e) {
+            throw new Retryable("cannot download " + what + ": " + stalled(e));
         } catch (IOException e) {
             throw new Retryable("cannot download " + what + ": " + e);
         }
-        try (InputStream body = r.body()) {
-            if (r.statusCode() != 200) {
-                String why = new String(body.readNBytes(500), StandardCharsets.UTF_8).strip();
-                String message = "the file server refused " + what + " (" + r.statusCode() + "): " + why;
-                if (r.statusCode() >= 500) throw new Retryable(message);
-                throw new IOException(message);
-            }
+        if (status != 200) {
+            InputStream err = c.getErrorStream();
+            String why = err == null ? "" : new String(err.readNBytes(500), StandardCharsets.UTF_8).strip();
+            String message = "the file server refused " + what + " (" + status + "): " + why;
+            if (status >= 500) throw new Retryable(message);
+            throw new IOException(message);
+        }
+        try (InputStream body = c.getInputStream()) {
             Files.createDirectories(target.getParent());
             Path part = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".sluice-part");
             try {
@@ -129,6 +169,8 @@ public final class Fetcher {
                         out.write(buf, 0, n);
                         size += n;
                     }
+                } catch (SocketTimeoutException e) {
+                    throw new Retryable("the download of " + what + " broke off: " + stalled(e));
                 } catch (IOException e) {
                     throw new Retryable("the download of " + what + " broke off: " + e);
                 }
@@ -146,6 +188,10 @@ public final class Fetcher {
                 Files.deleteIfExists(part);
             }
         }
+    }
+
+    private String stalled(SocketTimeoutException e) {
+        return "the server sent nothing for " + readTimeout.toMillis() + " ms (the read timeout; --read-timeout): " + e;
     }
 
     /** A failure another attempt may not meet: a lost connection, a server error, a truncated body. */

@@ -28,6 +28,13 @@ public final class Cluster {
      */
     public record Applied(List<String> applied, List<String> pruned, List<String> replaced) {}
 
+    /**
+     * The Jobs of the kubernetes runner (one per split) and of a scheduled run's CronJob, which carry the pipeline's
+     * labels: shown by status, but not a kind generate writes, so apply never prunes them and delete leaves them to
+     * their controller (a running split commits or is retried; the CronJob's Jobs go with it).
+     */
+    private static final Manifests.Kind RUNNER_JOBS = new Manifests.Kind("batch/v1", "Job", "jobs");
+
     private final KubernetesClient client;
 
     public Cluster(KubernetesClient client) {
@@ -125,6 +132,7 @@ public final class Cluster {
                 ? names.selector()
                 : Map.of(Names.MANAGED_LABEL, Names.MANAGER, Names.NAME_LABEL, "sluice");
         List<GenericKubernetesResource> found = find(selector, namespace);
+        found.addAll(list(RUNNER_JOBS, selector, namespace));
         found.sort(java.util.Comparator.comparing(
                 (GenericKubernetesResource o) -> o.getMetadata().getLabels().getOrDefault(Names.INSTANCE_LABEL, "")));
         List<String> lines = new ArrayList<>();
@@ -161,6 +169,9 @@ public final class Cluster {
                 " ready " + or(s.get("readyReplicas"), 0) + " of "
                         + (spec instanceof Map<?, ?> sp ? or(sp.get("replicas"), "?") : "?")
                         + (s.get("availableReplicas") != null ? ", available " + s.get("availableReplicas") : "");
+            case "Job" ->
+                " active " + or(s.get("active"), 0) + ", succeeded " + or(s.get("succeeded"), 0) + ", failed "
+                        + or(s.get("failed"), 0);
             case "CronJob" -> s.get("lastScheduleTime") != null ? " last run " + s.get("lastScheduleTime") : "";
             case "ScaledObject", "PodDisruptionBudget" -> conditions(s);
             default -> "";
@@ -180,21 +191,21 @@ public final class Cluster {
         return " " + String.join(", ", out);
     }
 
+    /** The objects of the kinds generate writes: what apply prunes and delete deletes. */
     private List<GenericKubernetesResource> find(Map<String, String> selector, String namespace) {
         List<GenericKubernetesResource> found = new ArrayList<>();
-        for (Manifests.Kind kind : Manifests.kinds()) {
-            try {
-                found.addAll(ops(kind)
-                        .inNamespace(namespace)
-                        .withLabels(selector)
-                        .list()
-                        .getItems());
-            } catch (KubernetesClientException e) {
-                // a cluster without KEDA has no ScaledObject kind: nothing of it to find
-                if (e.getCode() != HttpURLConnection.HTTP_NOT_FOUND) throw e;
-            }
-        }
+        for (Manifests.Kind kind : Manifests.kinds()) found.addAll(list(kind, selector, namespace));
         return found;
+    }
+
+    private List<GenericKubernetesResource> list(Manifests.Kind kind, Map<String, String> selector, String namespace) {
+        try {
+            return ops(kind).inNamespace(namespace).withLabels(selector).list().getItems();
+        } catch (KubernetesClientException e) {
+            // a cluster without KEDA has no ScaledObject kind: nothing of it to find
+            if (e.getCode() != HttpURLConnection.HTTP_NOT_FOUND) throw e;
+            return List.of();
+        }
     }
 
     private static Manifests.Kind kindOf(GenericKubernetesResource o) {

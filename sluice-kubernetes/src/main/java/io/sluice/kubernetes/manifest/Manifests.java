@@ -30,6 +30,7 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
+import io.sluice.pipeline.CronSchedule;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -98,7 +99,8 @@ public final class Manifests {
             out.add(roleBinding());
         }
         out.add(config);
-        if (options.mode() == GenerateOptions.Mode.POOL) pool(out, configHash);
+        if (facts.schedule().isPresent()) out.add(scheduled(facts.schedule().get(), configHash));
+        else if (options.mode() == GenerateOptions.Mode.POOL) pool(out, configHash);
         else controller(out, configHash);
         if (!facts.variables().isEmpty()) {
             notes.add("the pods read " + String.join(", ", facts.variables().keySet()) + " from the Secret "
@@ -113,7 +115,6 @@ public final class Manifests {
                     + facts.fileRefs().stream().map(f -> "${file:" + f + "}").toList()
                     + ": mount those files into the pods yourself (a Secret volume); they are not generated");
         }
-        notes.add("no scheduled runs: a pipeline has no schedule option yet (run.mode is once or watch)");
         return new Generated(out, notes);
     }
 
@@ -246,11 +247,7 @@ public final class Manifests {
     }
 
     private void controller(List<HasMetadata> out, String configHash) {
-        if (!facts.runner().map("kubernetes"::equals).orElse(false)) {
-            notes.add(
-                    "the pipeline does not say `run: { runner: kubernetes }`: the controller would process the splits "
-                            + "in its own pod instead of starting one Job per split");
-        }
+        noteLocalRunner();
         Container c = container(List.of("run", pipelinePath(), "--mode", "watch"))
                 .addToEnv(fieldEnv("POD_NAMESPACE", "metadata.namespace"))
                 .build();
@@ -274,34 +271,93 @@ public final class Manifests {
     }
 
     /**
+     * {@code run.schedule}: a CronJob whose pod runs the pipeline {@code once} at the schedule's times, instead of
+     * long-running pods. In a pool it processes the splits itself; in jobs mode it is the controller, which starts one
+     * Job per split and ends when they are done. A once run lists the source itself, so there is nothing for KEDA to
+     * scale and no planner CronJob.
+     */
+    private HasMetadata scheduled(CronSchedule schedule, String configHash) {
+        boolean jobs = options.mode() == GenerateOptions.Mode.JOBS;
+        String component = jobs ? "controller" : "worker";
+        List<String> args = new ArrayList<>(List.of("run", pipelinePath(), "--mode", "once"));
+        if (jobs) {
+            noteLocalRunner();
+        } else {
+            args.addAll(List.of("--parallelism", Integer.toString(options.parallelism())));
+        }
+        ContainerBuilder c = container(args);
+        if (jobs) c.addToEnv(fieldEnv("POD_NAMESPACE", "metadata.namespace"));
+        PodTemplateSpec t = template(component, configHash, c.build(), jobs);
+        notes.add("scheduled: the CronJob " + names.named("run") + " runs `sluice run --mode once` at " + schedule
+                + (jobs ? " (it starts the Jobs and ends when they are done)" : "")
+                + "; no long-running "
+                + (jobs
+                        ? "controller"
+                        : "worker Deployment, no KEDA ScaledObject, no planner "
+                                + "CronJob: each run lists the source itself"));
+        return cronJob(names.named("run"), component, schedule.expression().trim(), t)
+                .editSpec()
+                .withTimeZone(schedule.zone().getId())
+                // started up to an hour late (the cluster's controller was down) rather than skipped
+                .withStartingDeadlineSeconds(STARTING_DEADLINE_SECONDS)
+                .withSuccessfulJobsHistoryLimit(3)
+                .endSpec()
+                .build();
+    }
+
+    /**
+     * A CronJob of one pod per run; a run still going at the next time is left to finish, and that time skipped
+     * ({@code Forbid}). Its splits' retries are the ledger's: a pod that died (OOM, node lost) is started once more.
+     */
+    private CronJobBuilder cronJob(String name, String component, String schedule, PodTemplateSpec pod) {
+        return new CronJobBuilder()
+                .withMetadata(meta(name, component))
+                .withNewSpec()
+                .withSchedule(schedule)
+                .withConcurrencyPolicy("Forbid")
+                .withFailedJobsHistoryLimit(3)
+                .withNewJobTemplate()
+                .withNewMetadata()
+                .withLabels(names.labels(component))
+                .endMetadata()
+                .withNewSpec()
+                .withBackoffLimit(1)
+                .withTemplate(new PodTemplateSpecBuilder(pod)
+                        .editSpec()
+                        .withRestartPolicy("Never")
+                        .endSpec()
+                        .build())
+                .endSpec()
+                .endJobTemplate()
+                .endSpec();
+    }
+
+    /** How late the cluster may start a scheduled run and still start it. */
+    static final long STARTING_DEADLINE_SECONDS = 3600;
+
+    private void noteLocalRunner() {
+        if (!facts.runner().map("kubernetes"::equals).orElse(false)) {
+            notes.add(
+                    "the pipeline does not say `run: { runner: kubernetes }`: the controller would process the splits "
+                            + "in its own pod instead of starting one Job per split");
+        }
+    }
+
+    /**
      * A pool scaled to zero has no leader to list the source, so nothing would ever register the work that scales it
      * up again: a CronJob lists and registers ({@code sluice plan --register}) every interval, rounded up to a minute.
      */
     private HasMetadata planner(String configHash) {
         long minutes = Math.max(1, Math.min(59, (facts.interval().toSeconds() + 59) / 60));
         Container c = container(List.of("plan", pipelinePath(), "--register")).build();
-        PodTemplateSpec t = template("planner", configHash, c, false);
-        return new CronJobBuilder()
-                .withMetadata(meta(names.named("plan"), "planner"))
-                .withNewSpec()
-                .withSchedule("*/" + minutes + " * * * *")
-                .withConcurrencyPolicy("Forbid")
-                .withSuccessfulJobsHistoryLimit(1)
-                .withFailedJobsHistoryLimit(3)
-                .withNewJobTemplate()
-                .withNewMetadata()
-                .withLabels(names.labels("planner"))
-                .endMetadata()
-                .withNewSpec()
-                .withBackoffLimit(1)
-                .withTemplate(new PodTemplateSpecBuilder(t)
-                        .editSpec()
-                        .withRestartPolicy("Never")
-                        .withTerminationGracePeriodSeconds(30L)
-                        .endSpec()
-                        .build())
+        PodTemplateSpec t = new PodTemplateSpecBuilder(template("planner", configHash, c, false))
+                .editSpec()
+                .withTerminationGracePeriodSeconds(30L)
                 .endSpec()
-                .endJobTemplate()
+                .build();
+        return cronJob(names.named("plan"), "planner", "*/" + minutes + " * * * *", t)
+                .editSpec()
+                .withSuccessfulJobsHistoryLimit(1)
                 .endSpec()
                 .build();
     }

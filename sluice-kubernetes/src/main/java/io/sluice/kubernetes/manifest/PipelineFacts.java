@@ -3,6 +3,7 @@ package io.sluice.kubernetes.manifest;
 import io.sluice.config.ConfigNode;
 import io.sluice.config.Options;
 import io.sluice.config.YamlReader;
+import io.sluice.pipeline.CronSchedule;
 import io.sluice.pipeline.Pipeline;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,6 +29,7 @@ import java.util.regex.Pattern;
  * @param fileRefs   each {@code ${file:PATH}} the file names (a mounted secret the user provides)
  * @param ledger     the kind of {@code state:} ({@code sqlite} when left out)
  * @param ledgerText the ledger's scalar options as written (references unresolved)
+ * @param schedule   {@code run.schedule}: a CronJob of {@code once} runs instead of the long-running pods
  * @param runner     {@code run.runner} as written, if any
  * @param data       local paths of the source, steps and sink that are not files of the steps' configuration
  * @param stepFiles  files the steps read their configuration from (a FOCUS mapping), relative to the folder
@@ -43,6 +45,7 @@ public record PipelineFacts(
         Map<String, String> ledgerText,
         Duration lease,
         Duration interval,
+        Optional<CronSchedule> schedule,
         Optional<String> runner,
         List<LocalPaths.Found> data,
         Map<String, String> stepFiles) {
@@ -94,6 +97,7 @@ public record PipelineFacts(
                 scalars(child(child(root, "state"), p.state().kind())),
                 p.run().lease(),
                 p.run().interval(),
+                p.run().schedule(),
                 scalar(child(root, "run"), "runner"),
                 data,
                 stepFiles);

@@ -20,7 +20,6 @@ final class JobNames {
 
     static final String CREATED_BY_ANNOTATION = "sluice.io/created-by";
 
-    static final String MANAGED_BY = "app.kubernetes.io/managed-by";
     /** Set by the Job controller on the Job's pods. */
     static final String JOB_NAME_LABEL = "job-name";
 

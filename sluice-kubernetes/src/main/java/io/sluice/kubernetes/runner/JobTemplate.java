@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyRuleBuilder;
+import io.sluice.kubernetes.manifest.Names;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,6 +26,9 @@ import java.util.Map;
  */
 final class JobTemplate {
     private static final String CONTAINER = "sluice";
+    /** The {@code app.kubernetes.io/component} of the Jobs: one split each. */
+    static final String COMPONENT = "split";
+
     private static final String PIPELINE_VOLUME = "pipeline";
 
     private final JobOptions o;
@@ -42,8 +46,9 @@ final class JobTemplate {
 
     /** @param attempts the split's attempts now, kept to tell later whether the pod claimed the split */
     Job job(String splitId, int attempts) {
-        Map<String, String> labels = new LinkedHashMap<>();
-        labels.put(JobNames.MANAGED_BY, "sluice");
+        // the labels of the generated objects too: `sluice k8s status` lists the pipeline's Jobs and pods by them
+        Map<String, String> labels =
+                new LinkedHashMap<>(Names.of(names.pipeline()).labels(COMPONENT));
         labels.put(JobNames.PIPELINE_LABEL, names.label());
         Map<String, String> annotations = new LinkedHashMap<>();
         annotations.put(JobNames.PIPELINE_ANNOTATION, names.pipeline());

@@ -163,6 +163,7 @@ final class KubernetesRunner implements Runner {
                     .withLabel(JobNames.PIPELINE_LABEL, names.label())
                     .inform(cast(handler), 0);
             giveUp = clock.millis() + MIN_PATIENCE_MS;
+            if (watch && run.schedule().isPresent()) nextPlan = scheduled(); // the first plan waits for its time
             while (!stopping) {
                 try {
                     beat();
@@ -171,6 +172,7 @@ final class KubernetesRunner implements Runner {
                         endJobs();
                         startJobs();
                     }
+                    observe(before, totalsBefore, false);
                     if (!watch && finished()) break;
                 } catch (LedgerException e) {
                     listener.info("the ledger did not answer (tried again in a moment): " + e.getMessage());
@@ -196,10 +198,11 @@ final class KubernetesRunner implements Runner {
         }
         Map<SplitState, Long> after = ledger.counts();
         Totals totals = ledger.totals();
+        observe(before, totalsBefore, true);
         return new RunSummary(
-                Math.max(0, after.getOrDefault(SplitState.DONE, 0L) - before.getOrDefault(SplitState.DONE, 0L)),
+                since(before, after, SplitState.DONE),
                 failedAttempts,
-                Math.max(0, after.getOrDefault(SplitState.DEAD, 0L) - before.getOrDefault(SplitState.DEAD, 0L)),
+                since(before, after, SplitState.DEAD),
                 seen,
                 0,
                 totals.rowsIn() - totalsBefore.rowsIn(),
@@ -210,6 +213,38 @@ final class KubernetesRunner implements Runner {
                 interrupted,
                 after);
     }
+
+    /**
+     * The progress line's counts from the ledger, at most once a second (the pods, not this process, run the splits):
+     * done since the start of the run, of those done and open now; in flight, the Jobs not ended.
+     */
+    private void observe(Map<SplitState, Long> before, Totals totalsBefore, boolean now) {
+        if (!now && clock.millis() < nextObserve) return;
+        nextObserve = clock.millis() + OBSERVE_MS;
+        Map<SplitState, Long> counts = ledger.counts();
+        Totals t = ledger.totals();
+        long done = since(before, counts, SplitState.DONE);
+        long open = counts.getOrDefault(SplitState.PENDING, 0L)
+                + counts.getOrDefault(SplitState.FAILED, 0L)
+                + counts.getOrDefault(SplitState.CLAIMED, 0L);
+        long running = jobs == null
+                ? 0
+                : jobs.getStore().list().stream().filter(j -> !ended(j)).count();
+        stats.fromLedger(
+                done + open,
+                done,
+                running,
+                t.rowsIn() - totalsBefore.rowsIn(),
+                t.rowsOut() - totalsBefore.rowsOut(),
+                t.rejected() - totalsBefore.rejected());
+    }
+
+    private static long since(Map<SplitState, Long> before, Map<SplitState, Long> after, SplitState s) {
+        return Math.max(0, after.getOrDefault(s, 0L) - before.getOrDefault(s, 0L));
+    }
+
+    private long nextObserve;
+    private static final long OBSERVE_MS = 1000;
 
     /** Failed attempts this controller recorded or saw end as failed Jobs. */
     private long failedAttempts;
@@ -243,7 +278,9 @@ final class KubernetesRunner implements Runner {
         listener.planned(plan);
         long now = clock.millis();
         if (watch) {
-            nextPlan = now + run.interval().toMillis();
+            nextPlan = run.schedule().isPresent()
+                    ? scheduled()
+                    : now + run.interval().toMillis();
         } else {
             long settle = plan.skipped().stream()
                     .filter(Skipped::waiting)
@@ -259,6 +296,12 @@ final class KubernetesRunner implements Runner {
             }
         }
         return plan.processed();
+    }
+
+    /** The next time of {@code run.schedule}, said. */
+    private long scheduled() {
+        listener.info("next run at " + run.schedule().orElseThrow().nextRun(clock.instant()));
+        return run.schedule().orElseThrow().next(clock.instant()).toEpochMilli();
     }
 
     /** A {@code once} run ends when the ledger has nothing open and none of the pipeline's Jobs is unfinished. */

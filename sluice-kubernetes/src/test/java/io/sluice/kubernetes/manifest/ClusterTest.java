@@ -5,12 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.sluice.kubernetes.runner.RunnerJobs;
 import io.sluice.pipeline.Components;
+import io.sluice.pipeline.Pipeline;
 import io.sluice.pipeline.PipelineLoader;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -120,6 +124,26 @@ class ClusterTest {
         assertThat(client.rbac().roles().inNamespace(NS).withName("orders-jobs").get())
                 .isNotNull();
 
+        // a schedule: a CronJob of once runs instead of the long-running controller, and back
+        String schedule = "run: { schedule: \"0 2 * * *\" }\n";
+        Cluster.Applied scheduled =
+                cluster.apply(generate(Pipelines.REDIS + schedule, GenerateOptions.Mode.JOBS), names, NS);
+        assertThat(scheduled.applied()).contains("CronJob/orders-run").doesNotContain("Deployment/orders-controller");
+        assertThat(scheduled.pruned()).containsExactly("Deployment/orders-controller");
+        assertThat(client.batch()
+                        .v1()
+                        .cronjobs()
+                        .inNamespace(NS)
+                        .withName("orders-run")
+                        .get()
+                        .getSpec()
+                        .getSchedule())
+                .isEqualTo("0 2 * * *");
+        Cluster.Applied unscheduled = cluster.apply(generate(Pipelines.REDIS, GenerateOptions.Mode.JOBS), names, NS);
+        assertThat(unscheduled.pruned()).containsExactly("CronJob/orders-run");
+        assertThat(client.batch().v1().cronjobs().inNamespace(NS).list().getItems())
+                .isEmpty();
+
         assertThat(cluster.status(names, NS))
                 .contains("pipeline orders (namespace data):", "  Deployment/orders-controller")
                 .anyMatch(l -> l.equals("  Role/orders-jobs"));
@@ -136,6 +160,54 @@ class ClusterTest {
                 .extracting(c -> c.getMetadata().getName())
                 .containsExactlyInAnyOrder("other", "mine");
         assertThat(cluster.status(names, NS)).isEmpty();
+    }
+
+    /**
+     * The Jobs the kubernetes runner starts carry the labels of the generated objects, so status lists them; Job is
+     * not a kind generate writes, so apply never prunes them and delete leaves them to the controller.
+     */
+    @Test
+    void theRunnersJobsAreListedByStatusAndNeitherPrunedNorDeleted() throws IOException {
+        Pipeline p = load(Pipelines.REDIS
+                + "run: { runner: kubernetes, kubernetes: { image: \"sluice:1\", config_map: orders } }\n");
+        Names names = Names.of("orders");
+        Job job = RunnerJobs.job(p, "a.csv");
+        assertThat(job.getMetadata().getLabels())
+                .containsAllEntriesOf(names.selector())
+                .containsEntry(Names.COMPONENT_LABEL, "split");
+        assertThat(job.getSpec().getTemplate().getMetadata().getLabels())
+                .as("its pod too, for the pods line of status")
+                .containsAllEntriesOf(names.selector());
+
+        Cluster cluster = new Cluster(client);
+        Manifests.Generated g = generate(p, GenerateOptions.Mode.JOBS);
+        cluster.apply(g, names, NS);
+        client.batch()
+                .v1()
+                .jobs()
+                .inNamespace(NS)
+                .resource(new JobBuilder(job)
+                        .withNewStatus()
+                        .withActive(1)
+                        .endStatus()
+                        .build())
+                .create();
+        String id = "Job/" + job.getMetadata().getName();
+        assertThat(cluster.apply(g, names, NS).pruned())
+                .as("a split's Job is the runner's")
+                .isEmpty();
+        assertThat(cluster.status(names, NS))
+                .contains("pipeline orders (namespace data):", "  Deployment/orders-controller")
+                .contains("  " + id + " active 1, succeeded 0, failed 0");
+        assertThat(cluster.delete(names, NS)).isNotEmpty().doesNotContain(id);
+        assertThat(client.batch()
+                        .v1()
+                        .jobs()
+                        .inNamespace(NS)
+                        .withName(job.getMetadata().getName())
+                        .get())
+                .as("left to the controller that started it")
+                .isNotNull();
     }
 
     @Test
@@ -214,6 +286,16 @@ class ClusterTest {
     }
 
     private Manifests.Generated generate(String state, GenerateOptions.Mode mode) throws IOException {
+        return generate(load(state), mode);
+    }
+
+    private static Manifests.Generated generate(Pipeline p, GenerateOptions.Mode mode) {
+        return Manifests.generate(
+                PipelineFacts.of(p), GenerateOptions.of(mode, "sluice:1", NS).withVolumeClaim("orders-data"));
+    }
+
+    /** The pipeline {@code orders} with {@code state}, and a {@code run:} block if given. */
+    private Pipeline load(String state) throws IOException {
         Path folder = dir.resolve("orders");
         Files.createDirectories(folder);
         Path file = folder.resolve("pipeline.yaml");
@@ -224,8 +306,6 @@ class ClusterTest {
                 sink:
                   files: { path: out, format: parquet }
                 """ + state);
-        var p = new PipelineLoader(Components.discover(), Pipelines.ENV::get).load(file);
-        return Manifests.generate(
-                PipelineFacts.of(p), GenerateOptions.of(mode, "sluice:1", NS).withVolumeClaim("orders-data"));
+        return new PipelineLoader(Components.discover(), Pipelines.ENV::get).load(file);
     }
 }

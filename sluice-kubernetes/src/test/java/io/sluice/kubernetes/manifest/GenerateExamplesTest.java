@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -100,6 +101,46 @@ class GenerateExamplesTest {
         assertThat(ManifestYaml.all(Manifests.generate(facts, options(mode).withVolumeClaim("sluice-data"))
                         .objects()))
                 .isEqualTo(yaml);
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("examplesAndModes")
+    void anExampleWithAScheduleIsACronJobOfOnceRuns(Path example, GenerateOptions.Mode mode) throws IOException {
+        Path copy = Pipelines.withState(example, Pipelines.POSTGRES, dir);
+        Pipelines.withSchedule(copy, "30 2 * * 1-5", "Europe/Paris");
+        PipelineFacts facts = PipelineFacts.of(Pipelines.load(copy));
+        if (facts.data().stream().anyMatch(f -> !f.path().startsWith(facts.folder()))) return; // as above
+        Manifests.Generated g = Manifests.generate(facts, options(mode).withVolumeClaim("sluice-data"));
+        List<HasMetadata> back = readBack(g.objects());
+        assertThat(ManifestChecks.check(back)).isEmpty();
+        List<String> kinds = back.stream().map(HasMetadata::getKind).toList();
+        // no Deployment, budget, ScaledObject or planner: each run lists the source itself and ends
+        assertThat(kinds)
+                .containsExactlyElementsOf(
+                        mode == GenerateOptions.Mode.POOL
+                                ? List.of("ServiceAccount", "ConfigMap", "CronJob")
+                                : List.of("ServiceAccount", "Role", "RoleBinding", "ConfigMap", "CronJob"));
+        CronJob cj = (CronJob) back.getLast();
+        assertThat(cj.getMetadata().getName()).isEqualTo(facts.names().named("run"));
+        assertThat(cj.getSpec().getSchedule()).isEqualTo("30 2 * * 1-5");
+        assertThat(cj.getSpec().getTimeZone()).isEqualTo("Europe/Paris");
+        assertThat(cj.getSpec().getConcurrencyPolicy()).isEqualTo("Forbid");
+        assertThat(cj.getSpec().getStartingDeadlineSeconds()).isEqualTo(Manifests.STARTING_DEADLINE_SECONDS);
+        var pod = cj.getSpec().getJobTemplate().getSpec().getTemplate().getSpec();
+        String file = "/sluice/" + example.getFileName();
+        assertThat(pod.getContainers().getFirst().getArgs())
+                .containsExactlyElementsOf(
+                        mode == GenerateOptions.Mode.POOL
+                                ? List.of("run", file, "--mode", "once", "--parallelism", "2")
+                                : List.of("run", file, "--mode", "once"));
+        // the same hardening as the long-running pods
+        assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(pod.getContainers().getFirst().getSecurityContext().getReadOnlyRootFilesystem())
+                .isTrue();
+        assertThat(pod.getAutomountServiceAccountToken()).isEqualTo(mode == GenerateOptions.Mode.JOBS);
+        assertThat(g.notes())
+                .anyMatch(n -> n.startsWith(
+                        "scheduled: the CronJob " + cj.getMetadata().getName()));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -17,6 +17,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.sluice.pipeline.CronSchedule;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -80,8 +81,7 @@ final class ManifestChecks {
                                             != (pdb.getSpec().getMaxUnavailable() == null),
                             at + ": a selector and exactly one of minAvailable/maxUnavailable");
                 case CronJob cj -> {
-                    c.require(
-                            cj.getSpec().getSchedule().trim().split("\\s+").length == 5, at + ": schedule of 5 fields");
+                    c.cron(at, cj);
                     c.require(cj.getMetadata().getName().length() <= 52, at + ": a CronJob's name must be <= 52");
                     PodTemplateSpec t = cj.getSpec().getJobTemplate().getSpec().getTemplate();
                     c.require(
@@ -112,6 +112,31 @@ final class ManifestChecks {
             }
         }
         return c.problems;
+    }
+
+    /**
+     * A schedule the API server takes (5 fields, their ranges: the parser of {@code run.schedule}, which follows the
+     * one Kubernetes validates with), a tz database time zone, a concurrency policy it knows.
+     */
+    private void cron(String at, CronJob cj) {
+        var spec = cj.getSpec();
+        try {
+            CronSchedule.parse(spec.getSchedule(), java.time.ZoneOffset.UTC);
+        } catch (IllegalArgumentException e) {
+            require(false, at + ": schedule " + spec.getSchedule() + ": " + e.getMessage());
+        }
+        require(
+                spec.getTimeZone() == null
+                        || java.time.ZoneId.getAvailableZoneIds().contains(spec.getTimeZone()),
+                at + ": timeZone " + spec.getTimeZone() + " is not a tz database name");
+        require(
+                spec.getConcurrencyPolicy() == null
+                        || List.of("Allow", "Forbid", "Replace").contains(spec.getConcurrencyPolicy()),
+                at + ": concurrencyPolicy");
+        require(
+                spec.getStartingDeadlineSeconds() == null || spec.getStartingDeadlineSeconds() >= 0,
+                at + ": startingDeadlineSeconds >= 0");
+        labels(at + " jobTemplate", cj.getSpec().getJobTemplate().getMetadata().getLabels());
     }
 
     private void metadata(String at, HasMetadata o) {

@@ -69,6 +69,17 @@ final class Pipelines {
         return pipeline;
     }
 
+    /** Adds {@code run.schedule} and {@code run.time_zone} to a pipeline file, in its {@code run:} block if it has one. */
+    static void withSchedule(Path pipeline, String schedule, String zone) throws IOException {
+        String options = "schedule: \"" + schedule + "\", time_zone: " + zone;
+        String text = Files.readString(pipeline);
+        if (text.contains("\nrun: {")) text = text.replace("\nrun: {", "\nrun: { " + options + ",");
+        else if (text.contains("\nrun:\n"))
+            text = text.replace("\nrun:\n", "\nrun:\n  " + options.replace(", ", "\n  ") + "\n");
+        else text = text + "run: { " + options + " }\n";
+        Files.writeString(pipeline, text);
+    }
+
     /** The text without its top-level `state:` block. */
     private static String withoutState(String text) {
         StringBuilder out = new StringBuilder();
