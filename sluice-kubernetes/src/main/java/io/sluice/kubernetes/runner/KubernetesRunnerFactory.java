@@ -8,6 +8,7 @@ import io.sluice.runner.RunListener;
 import io.sluice.runner.Runner;
 import io.sluice.runner.RunnerFactory;
 import java.time.Clock;
+import java.util.Optional;
 
 /**
  * {@code run.runner: kubernetes}. The Kubernetes client is configured as fabric8 does it everywhere: in a pod, from
@@ -34,7 +35,11 @@ public final class KubernetesRunnerFactory implements RunnerFactory<Options> {
 
     @Override
     public Runner create(Options options, Assembly assembly, Clock clock, String owner, RunListener listener) {
-        return new KubernetesRunner(
-                JobOptions.of(options), assembly, clock, owner, listener, new KubernetesClientBuilder().build());
+        JobOptions o = JobOptions.of(options);
+        String podPipelineFile =
+                o.pipelineFile().orElse(assembly.pipeline().file().toString());
+        Optional<FileServing> files = options.find(JobOptions.FILE_SERVER)
+                .map(fs -> FileServing.of(fs, options, JobOptions.FILE_SERVER, assembly.pipeline(), podPipelineFile));
+        return new KubernetesRunner(o, files, assembly, clock, owner, listener, new KubernetesClientBuilder().build());
     }
 }
