@@ -97,12 +97,21 @@ record FileServing(
             URL_LIFETIME,
             TLS);
 
+    /** {@code file_server} of a {@code run.kubernetes} block, checked against the pipeline; empty when not set. */
+    static Optional<FileServing> of(Options kubernetes, Pipeline p) {
+        String podPipelineFile =
+                JobOptions.of(kubernetes).pipelineFile().orElse(p.file().toString());
+        return kubernetes
+                .find(JobOptions.FILE_SERVER)
+                .map(fs -> of(fs, kubernetes, JobOptions.FILE_SERVER, p, podPipelineFile));
+    }
+
     /**
      * The block checked against the pipeline: its source must be a local {@code files} folder whose inputs stay.
      *
      * @param podPipelineFile the pipeline file as the pods see it
      */
-    static FileServing of(Options o, Options parent, Field<Options> field, Pipeline p, String podPipelineFile) {
+    private static FileServing of(Options o, Options parent, Field<Options> field, Pipeline p, String podPipelineFile) {
         Options.Selected source = p.source();
         Object path = source.value() instanceof Options s ? s.values().get("path") : null;
         if (!source.kind().equals("files") || path == null || Type.PathOrUrl.isUrl(path.toString())) {

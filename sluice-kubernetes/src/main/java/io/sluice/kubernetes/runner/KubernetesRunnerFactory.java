@@ -35,11 +35,8 @@ public final class KubernetesRunnerFactory implements RunnerFactory<Options> {
 
     @Override
     public Runner create(Options options, Assembly assembly, Clock clock, String owner, RunListener listener) {
-        JobOptions o = JobOptions.of(options);
-        String podPipelineFile =
-                o.pipelineFile().orElse(assembly.pipeline().file().toString());
-        Optional<FileServing> files = options.find(JobOptions.FILE_SERVER)
-                .map(fs -> FileServing.of(fs, options, JobOptions.FILE_SERVER, assembly.pipeline(), podPipelineFile));
-        return new KubernetesRunner(o, files, assembly, clock, owner, listener, new KubernetesClientBuilder().build());
+        Optional<FileServing> files = FileServing.of(options, assembly.pipeline()); // checked before any client
+        return new KubernetesRunner(
+                JobOptions.of(options), files, assembly, clock, owner, listener, new KubernetesClientBuilder().build());
     }
 }
