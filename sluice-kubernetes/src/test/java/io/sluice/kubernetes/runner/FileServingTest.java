@@ -5,13 +5,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.config.ConfigException;
 import io.sluice.config.Options;
+import io.sluice.kubernetes.files.FileServer;
+import io.sluice.kubernetes.files.SigningKey;
 import io.sluice.pipeline.Components;
 import io.sluice.pipeline.Pipeline;
 import io.sluice.pipeline.PipelineLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,6 +59,40 @@ class FileServingTest {
         assertThat(serving("{ path: in }", "file_server: {}").orElseThrow().podFolder())
                 .isEqualTo(dir.resolve("in").toAbsolutePath().normalize().toString());
         assertThat(serving("{ path: in }", "max_active: 2")).isEmpty();
+    }
+
+    /**
+     * The init container's arguments: a signed URL per file, the folder, the certificate to trust; a split whose URLs
+     * would not fit in a Job is refused with what to change.
+     */
+    @Test
+    void theDownloadsArgumentsAndASplitTooLargeForAJob() throws Exception {
+        FileServing f = serving("{ path: in }", """
+                        pipeline_file: /etc/sluice/pipeline.yaml
+                        file_server: { tls: { keystore: server.p12, password: "${TLS_PASSWORD}", ca_config_map: ca } }
+                        """).orElseThrow();
+        String longName = "x".repeat(200);
+        List<String> files = new ArrayList<>();
+        for (int i = 0; i < 1500; i++) {
+            String key = "d/" + longName + i + ".csv";
+            Files.createDirectories(dir.resolve("in/d"));
+            Files.writeString(dir.resolve("in").resolve(key), "id\n" + i + "\n");
+            files.add(key);
+        }
+        Set<String> members = Set.copyOf(files);
+        try (FileServer server = FileServer.start(
+                FileServer.Settings.of(f.root(), SigningKey.generate()), id -> id.equals("big") ? members : Set.of())) {
+            List<String> args = f.fetchArgs(server, "big", files.subList(0, 2));
+            assertThat(args.getFirst()).isEqualTo("fetch");
+            assertThat(args.subList(1, 3)).allMatch(u -> u.contains("split=big"));
+            assertThat(args.subList(3, args.size()))
+                    .containsExactly("--to", "/etc/sluice/in", "--ca", "/etc/sluice/files-ca/ca.crt");
+            assertThatThrownBy(() -> f.fetchArgs(server, "big", files))
+                    .isInstanceOf(FileServing.TooLarge.class)
+                    .hasMessageContaining("its 1500 files need")
+                    .hasMessageContaining("more than 512 KiB")
+                    .hasMessageContaining("lower source.files.pack.max_files");
+        }
     }
 
     @Test
