@@ -28,9 +28,7 @@ public final class ReferenceDocs {
         section(md, "run.engine", PipelineSchema.ENGINE);
         c.runners().forEach((kind, f) -> {
             if (!(f.options() instanceof Type.Obj obj)) return;
-            section(md, "run." + kind, obj);
-            for (Field<?> block : obj.fields())
-                if (block.type() instanceof Type.Obj inner) section(md, "run." + kind + "." + block.name(), inner);
+            blocks(md, "run." + kind, obj);
         });
         components(md, "Sources", "source", c.sources());
         components(md, "Steps", "steps[]", c.steps());
@@ -73,6 +71,13 @@ public final class ReferenceDocs {
 
     private static void row(StringBuilder md, String type, String writtenAs) {
         md.append("| ").append(type).append(" | ").append(escape(writtenAs)).append(" |\n");
+    }
+
+    /** A runner's block and each block in it, at any depth ({@code run.kubernetes.file_server.tls}). */
+    private static void blocks(StringBuilder md, String path, Type.Obj obj) {
+        section(md, path, obj);
+        for (Field<?> block : obj.fields())
+            if (block.type() instanceof Type.Obj inner) blocks(md, path + "." + block.name(), inner);
     }
 
     private static void section(StringBuilder md, String path, Type.Obj obj) {

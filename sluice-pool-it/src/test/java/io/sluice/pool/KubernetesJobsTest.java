@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
+import io.sluice.testkit.TestCertificates;
 import java.io.BufferedWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,9 +74,15 @@ class KubernetesJobsTest {
     }
 
     private Procs.Proc controller(Scenario s, String name) throws Exception {
+        return controller(s, name, Map.of());
+    }
+
+    private Procs.Proc controller(Scenario s, String name, Map<String, String> more) throws Exception {
         Files.createDirectories(s.logs);
+        Map<String, String> env = env(s);
+        env.putAll(more);
         return Procs.sluice(
-                name, s.logs.resolve(name + ".log"), env(s), "run", s.pipeline.toString(), "--progress", "log");
+                name, s.logs.resolve(name + ".log"), env, "run", s.pipeline.toString(), "--progress", "log");
     }
 
     /** 200 files, {@code max_active: 8}: one Job per split, never more than 8 unfinished at once, every row once. */
@@ -228,6 +235,142 @@ class KubernetesJobsTest {
                 .as("the controllers that created Jobs")
                 .hasSize(1);
         s.assertExactlyOnce();
+    }
+
+    /**
+     * A pipeline whose pods cannot read its input folder: the controller serves each split's files
+     * ({@code file_server}), and each Job's pod, whose pipeline file comes from a ConfigMap mounted at
+     * {@code /etc/sluice} in its own emulated file system ({@link TestKubelet}), downloads them in its init container
+     * into the {@code emptyDir} at {@code /etc/sluice/in}, where its pipeline's relative {@code path: in} points. The
+     * sink and the ledger are absolute paths, shared as a cluster's object store and database would be.
+     */
+    private Scenario served(String name, int files, String scheme, String fileServer) throws Exception {
+        int port = Servers.freePort();
+        String options = """
+                config_map: %s-pipeline
+                pipeline_file: /etc/sluice/pipeline.yaml
+                env_from_secrets: [%s-env]
+                file_server: { port: %d, public_url: "%s://127.0.0.1:%d", %s }
+                """.formatted(name, name, port, scheme, port, fileServer);
+        Scenario s = new Scenario(tmp, Backend.sqlite(tmp.resolve("ledger.db")), name, runner(4, options));
+        String yaml = Files.readString(s.pipeline).replace("path: out,", "path: \"" + s.ws.out() + "\",");
+        Files.writeString(s.pipeline, yaml);
+        create(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                .withNewMetadata()
+                .withName(name + "-pipeline")
+                .endMetadata()
+                .addToData("pipeline.yaml", yaml)
+                .build());
+        create(new io.fabric8.kubernetes.api.model.SecretBuilder()
+                .withNewMetadata()
+                .withName(name + "-env")
+                .endMetadata()
+                .addToData(
+                        "FILES_TLS_PASSWORD",
+                        java.util.Base64.getEncoder()
+                                .encodeToString(TLS_PASSWORD.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .build());
+        s.writeFiles(0, files);
+        return s;
+    }
+
+    /** A ConfigMap or a Secret (values base64, as the API holds them) in the test's namespace. */
+    private static void create(io.fabric8.kubernetes.api.model.HasMetadata o) {
+        kubelet.client().resource(o).inNamespace(TestKubelet.NAMESPACE).create();
+    }
+
+    /** The input folders of the pipeline's pods, in their emulated file systems: what their init containers fetched. */
+    private static Map<String, Path> podInputs(String pipeline) throws Exception {
+        try (var roots = Files.list(kubelet.podRoots())) {
+            return roots.filter(r -> r.getFileName().toString().startsWith("sluice-" + pipeline + "-"))
+                    .collect(Collectors.toMap(r -> r.getFileName().toString(), r -> r.resolve("etc/sluice/in")));
+        }
+    }
+
+    private static final String TLS_PASSWORD = "files-keystore-pass";
+
+    /**
+     * 8 files through Jobs whose pods cannot read the input folder: each pod's init container ({@code sluice fetch})
+     * downloads its split's file from the controller's file server over HTTPS (a self-signed certificate, trusted
+     * through the ConfigMap {@code tls.ca_config_map} names), with the size and modification time it was planned with,
+     * and the split runs over that copy. Every row once in the sink; each pod holds its own split's file only.
+     */
+    @Test
+    void podsReadTheirSplitsFilesFromTheControllersFileServer() throws Exception {
+        TestCertificates.Pair tls =
+                TestCertificates.localhost(Files.createDirectories(tmp.resolve("tls")), TLS_PASSWORD);
+        Scenario s = served("k8sfiles", 8, "https", """
+                url_lifetime: 10m,
+                tls: { keystore: "%s", password: "${FILES_TLS_PASSWORD}", ca_config_map: k8sfiles-ca }""".formatted(tls.keystore()));
+        create(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                .withNewMetadata()
+                .withName("k8sfiles-ca")
+                .endMetadata()
+                .addToData("ca.crt", Files.readString(tls.certificate()))
+                .build());
+        Procs.Proc c = controller(s, "controller", Map.of("FILES_TLS_PASSWORD", TLS_PASSWORD));
+        assertThat(c.exitCode(600)).as("controller's exit; log:%n%s", c.tail()).isZero();
+        assertThat(c.logText()).contains("file server: ").contains(" at https://127.0.0.1:");
+        s.assertExactlyOnce();
+        Map<String, Path> pods = podInputs("k8sfiles");
+        assertThat(pods).as("one pod per split").hasSize(8);
+        Map<String, Path> fetched = new HashMap<>();
+        for (Path in : pods.values()) {
+            try (var files = Files.walk(in)) {
+                List<Path> own = files.filter(Files::isRegularFile).toList();
+                assertThat(own)
+                        .as("what the pod's init container put in %s", in)
+                        .hasSize(1);
+                fetched.put(in.relativize(own.getFirst()).toString(), own.getFirst());
+            }
+        }
+        assertThat(fetched).as("every input fetched by one pod").hasSize(8);
+        fetched.forEach((key, copy) -> {
+            Path original = s.ws.in().resolve(key);
+            try {
+                assertThat(copy).hasSameBinaryContentAs(original);
+                assertThat(Files.getLastModifiedTime(copy)).isEqualTo(Files.getLastModifiedTime(original));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+    }
+
+    /**
+     * URLs that expire before the pod starts: a split whose first pod comes late fails its download ({@code 403
+     * expired}), is retried with a new Job and new URLs, and is done; one whose pods always come late is dead, with
+     * the reason and what to change in the ledger. Each failed download counts one attempt.
+     */
+    @Test
+    void expiredUrlsFailTheDownloadThenANewJobGetsNewOnes() throws Exception {
+        Scenario s = served("k8sexp", 4, "http", "url_lifetime: 10s");
+        Files.writeString(
+                s.pipeline, Files.readString(s.pipeline).replace("retries: { max: 20,", "retries: { max: 1,"));
+        kubelet.behave("f1.csv", TestKubelet.Behavior.LATE_ONCE);
+        kubelet.behave("f2.csv", TestKubelet.Behavior.LATE);
+        Procs.Proc c = controller(s, "controller");
+        assertThat(c.exitCode(600))
+                .as("a split dead: exit 1; log:%n%s", c.tail())
+                .isEqualTo(1);
+        try (Ledger ledger = s.backend.open("k8sexp")) {
+            Map<String, SplitInfo> byFile = ledger.splits(EnumSet.allOf(SplitState.class), 100).stream()
+                    .collect(Collectors.toMap(i -> i.id().replaceAll(".*(f\\d+\\.csv).*", "$1"), i -> i));
+            assertThat(byFile.get("f0.csv").state()).isEqualTo(SplitState.DONE);
+            assertThat(byFile.get("f3.csv").state()).isEqualTo(SplitState.DONE);
+            assertThat(byFile.get("f1.csv")).satisfies(i -> {
+                assertThat(i.state()).as("done by its second Job's pod").isEqualTo(SplitState.DONE);
+                assertThat(i.attempts()).isEqualTo(2);
+            });
+            assertThat(byFile.get("f2.csv")).satisfies(i -> {
+                assertThat(i.state()).isEqualTo(SplitState.DEAD);
+                assertThat(i.attempts()).as("one attempt per pod").isEqualTo(2);
+                assertThat(i.lastError())
+                        .contains("Init:Error (exit code 1)")
+                        .contains("expired")
+                        .contains("run.kubernetes.file_server.url_lifetime")
+                        .contains("f2.csv");
+            });
+        }
     }
 
     private static String fileOf(String splitId) {

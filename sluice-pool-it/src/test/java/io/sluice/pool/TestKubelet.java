@@ -1,5 +1,7 @@
 package io.sluice.pool;
 
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerState;
 import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
@@ -9,6 +11,8 @@ import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyRule;
@@ -63,6 +67,15 @@ import java.util.regex.Pattern;
  * {@code activeDeadlineSeconds}), a crash (exit 1 before anything, with a line on stderr) and an image that cannot
  * be pulled (the pod waits in ImagePullBackOff). It serves the pods' logs from the processes' output, counts the API
  * requests of every client but its own, and records the most Jobs unfinished at once.
+ *
+ * <p>Init containers run first, in order, each to its end, as a kubelet runs them; one that fails fails the pod (phase
+ * {@code Failed}, its {@code initContainerStatuses} terminated with its exit code, the main container left waiting in
+ * {@code PodInitializing}) and so the Job, and its log is served as that container's. <b>Volumes are emulated</b>, well
+ * enough that a pod sees only what its volumes hold: each pod has a root folder of its own, a volume mounted at
+ * {@code /m} is the folder {@code ROOT/m} (an {@code emptyDir} empty, a ConfigMap's or Secret's keys as files; two
+ * containers mounting the same path share it, as containers of a pod share a volume), and every argument that names
+ * a path under a mount is rewritten to the folder. Paths no mount covers are the machine's, as if the image had them
+ * (the ledger file, the sink): not a sandbox, but nothing the pod is given names the controller's input folder.
  */
 final class TestKubelet implements AutoCloseable {
     static final String NAMESPACE = "test";
@@ -74,8 +87,14 @@ final class TestKubelet implements AutoCloseable {
         CRASH,
         OOM,
         HANG_PAST_DEADLINE,
-        IMAGE_PULL_BACK_OFF
+        IMAGE_PULL_BACK_OFF,
+        /** The pod starts 15 s after its Job is created, every time: a node that takes long to come. */
+        LATE,
+        /** The same, for the split's first pod only. */
+        LATE_ONCE
     }
+
+    static final long LATE_MS = 15_000;
 
     /** One Job as it was created: name, uid, split, the controller that created it, when the kubelet saw it. */
     record Created(String name, String uid, String split, String createdBy, Instant at) {}
@@ -87,6 +106,8 @@ final class TestKubelet implements AutoCloseable {
     private final Map<String, Behavior> behaviors = new ConcurrentHashMap<>();
     private final Map<String, Process> running = new ConcurrentHashMap<>();
     private final Map<String, Path> podLogs = new ConcurrentHashMap<>();
+    private final Path roots;
+    private final Set<String> lateOnce = ConcurrentHashMap.newKeySet();
     private final Set<String> started = ConcurrentHashMap.newKeySet();
     private final List<Created> created = new CopyOnWriteArrayList<>();
     private final AtomicInteger maxUnfinished = new AtomicInteger();
@@ -114,6 +135,7 @@ final class TestKubelet implements AutoCloseable {
 
     TestKubelet(Path logs) throws IOException {
         this.logs = Files.createDirectories(logs);
+        this.roots = Files.createDirectories(logs.resolveSibling("pod-roots"));
         KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher();
         Dispatcher dispatcher = new Dispatcher() {
             @Override
@@ -190,6 +212,11 @@ final class TestKubelet implements AutoCloseable {
         behaviors.put(idPart, b);
     }
 
+    /** The folder of the pods' emulated file systems: {@code POD_NAME/m} is the volume mounted at {@code /m}. */
+    Path podRoots() {
+        return roots;
+    }
+
     private Behavior behaviorOf(String splitId) {
         return behaviors.entrySet().stream()
                 .filter(e -> splitId.contains(e.getKey()))
@@ -227,6 +254,7 @@ final class TestKubelet implements AutoCloseable {
         unfinished.clear();
         requests.set(0);
         behaviors.clear();
+        lateOnce.clear();
         claimed = s -> false;
         ledgerWritable = () -> true;
     }
@@ -280,9 +308,25 @@ final class TestKubelet implements AutoCloseable {
                         null);
                 return; // as in a cluster: it waits until someone deletes the Job
             }
+            if (behavior == Behavior.LATE || (behavior == Behavior.LATE_ONCE && lateOnce.add(split)))
+                Thread.sleep(LATE_MS);
+            Path root = mountVolumes(job, podName);
+            var initContainers = job.getSpec().getTemplate().getSpec().getInitContainers();
+            for (var init : initContainers == null ? List.<Container>of() : initContainers) {
+                Path initLog = logs.resolve(podName + "." + init.getName() + ".log");
+                podLogs.put(podName + "/" + init.getName(), initLog);
+                Process ip = start(init, podName, Behavior.RUN, initLog, root);
+                running.put(jobName, ip);
+                int exit = ip.waitFor();
+                running.remove(jobName);
+                if (exit != 0) {
+                    initFailed(job, podName, init.getName(), exit);
+                    return;
+                }
+            }
             Path log = logs.resolve(podName + ".log");
             podLogs.put(podName, log);
-            Process p = start(job, podName, behavior, log);
+            Process p = start(container(job), podName, behavior, log, root);
             running.put(jobName, p);
             podStatus(
                     podName,
@@ -378,8 +422,112 @@ final class TestKubelet implements AutoCloseable {
         return job.getSpec().getTemplate().getSpec().getContainers().getFirst();
     }
 
-    private Process start(Job job, String podName, Behavior behavior, Path log) throws IOException {
-        var c = container(job);
+    /**
+     * What a kubelet does when an init container fails in a pod that is never restarted: the pod fails, with the
+     * init container's status terminated and the main one still waiting; the Job fails (backoff limit 0).
+     */
+    private void initFailed(Job job, String podName, String init, int exit) {
+        unfinished.remove(job.getMetadata().getUid());
+        String end = Instant.now().toString();
+        client.pods().inNamespace(NAMESPACE).withName(podName).editStatus(p -> {
+            p.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder()
+                    .withPhase("Failed")
+                    .withInitContainerStatuses(new ContainerStatusBuilder()
+                            .withName(init)
+                            .withState(new ContainerStateBuilder()
+                                    .withNewTerminated()
+                                    .withExitCode(exit)
+                                    .withReason("Error")
+                                    .withFinishedAt(end)
+                                    .endTerminated()
+                                    .build())
+                            .build())
+                    .withContainerStatuses(new ContainerStatusBuilder()
+                            .withName("sluice")
+                            .withState(new ContainerStateBuilder()
+                                    .withNewWaiting()
+                                    .withReason("PodInitializing")
+                                    .endWaiting()
+                                    .build())
+                            .build())
+                    .build());
+            return p;
+        });
+        client.batch()
+                .v1()
+                .jobs()
+                .inNamespace(NAMESPACE)
+                .withName(job.getMetadata().getName())
+                .editStatus(j -> {
+                    j.setStatus(new io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder(j.getStatus())
+                            .withActive(0)
+                            .withFailed(1)
+                            .withConditions(new JobConditionBuilder()
+                                    .withType("Failed")
+                                    .withStatus("True")
+                                    .withReason("BackoffLimitExceeded")
+                                    .withLastTransitionTime(end)
+                                    .build())
+                            .build());
+                    return j;
+                });
+    }
+
+    /**
+     * Makes the pod's volumes folders under its root: each mount path of each container is {@code ROOT/PATH}, an
+     * {@code emptyDir} created empty, a ConfigMap's or a Secret's keys written into it as files.
+     */
+    private Path mountVolumes(Job job, String podName) throws IOException {
+        Path root = Files.createDirectories(roots.resolve(podName));
+        var spec = job.getSpec().getTemplate().getSpec();
+        Map<String, Volume> volumes = new HashMap<>();
+        if (spec.getVolumes() != null) for (Volume v : spec.getVolumes()) volumes.put(v.getName(), v);
+        List<Container> all = new ArrayList<>();
+        if (spec.getInitContainers() != null) all.addAll(spec.getInitContainers());
+        all.addAll(spec.getContainers());
+        for (Container c : all) {
+            if (c.getVolumeMounts() == null) continue;
+            for (VolumeMount m : c.getVolumeMounts()) {
+                Volume v = volumes.get(m.getName());
+                if (v == null) throw new IOException("mount of undeclared volume " + m.getName());
+                Path at = Files.createDirectories(inRoot(root, m.getMountPath()));
+                Map<String, String> data = new HashMap<>();
+                if (v.getConfigMap() != null) {
+                    ConfigMap cm = client.configMaps()
+                            .inNamespace(NAMESPACE)
+                            .withName(v.getConfigMap().getName())
+                            .get();
+                    if (cm == null)
+                        throw new IOException("no ConfigMap " + v.getConfigMap().getName());
+                    data.putAll(cm.getData());
+                } else if (v.getSecret() != null) {
+                    data.putAll(secretData(v.getSecret().getSecretName()));
+                } else if (v.getEmptyDir() == null) {
+                    throw new IOException(
+                            "volume " + v.getName() + ": only emptyDir, configMap and secret are emulated");
+                }
+                for (var e : data.entrySet()) Files.writeString(at.resolve(e.getKey()), e.getValue());
+            }
+        }
+        return root;
+    }
+
+    private static Path inRoot(Path root, String podPath) {
+        return root.resolve(podPath.replaceFirst("^/+", ""));
+    }
+
+    /** A container's argument as the emulated pod sees it: a path under one of its mounts, in the pod's root. */
+    private static String inPod(Container c, Path root, String arg) {
+        if (c.getVolumeMounts() == null) return arg;
+        for (VolumeMount m : c.getVolumeMounts()) {
+            String at = m.getMountPath();
+            if (arg.equals(at) || arg.startsWith(at.endsWith("/") ? at : at + "/"))
+                return inRoot(root, arg).toString();
+        }
+        return arg;
+    }
+
+    private Process start(Container c, String podName, Behavior behavior, Path log, Path root) throws IOException {
         List<String> cmd = new ArrayList<>();
         if (behavior == Behavior.CRASH) {
             cmd.addAll(List.of("sh", "-c", "echo 'simulated crash: boom' >&2; exit 1"));
@@ -388,7 +536,8 @@ final class TestKubelet implements AutoCloseable {
         } else {
             cmd.addAll(c.getCommand());
         }
-        if (behavior != Behavior.CRASH && c.getArgs() != null) cmd.addAll(c.getArgs());
+        if (behavior != Behavior.CRASH && c.getArgs() != null)
+            for (String arg : c.getArgs()) cmd.add(inPod(c, root, arg));
         ProcessBuilder pb = new ProcessBuilder(cmd)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
@@ -396,15 +545,7 @@ final class TestKubelet implements AutoCloseable {
         if (c.getEnvFrom() != null) {
             for (EnvFromSource from : c.getEnvFrom()) {
                 if (from.getSecretRef() == null) continue;
-                Secret s = client.secrets()
-                        .inNamespace(NAMESPACE)
-                        .withName(from.getSecretRef().getName())
-                        .get();
-                if (s == null)
-                    throw new IOException("no Secret " + from.getSecretRef().getName());
-                s.getData()
-                        .forEach((k, v) ->
-                                env.put(k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
+                env.putAll(secretData(from.getSecretRef().getName()));
             }
         }
         if (c.getEnv() != null)
@@ -413,6 +554,15 @@ final class TestKubelet implements AutoCloseable {
         env.put("JAVA_HOME", System.getProperty("java.home")); // the image's Java
         env.put("SLUICE_JAVA_OPTS", "-Xmx256m"); // small pods: many run at once
         return pb.start();
+    }
+
+    /** A Secret's keys and their values, decoded, as a kubelet gives them to a container. */
+    private Map<String, String> secretData(String name) throws IOException {
+        Secret s = client.secrets().inNamespace(NAMESPACE).withName(name).get();
+        if (s == null) throw new IOException("no Secret " + name);
+        Map<String, String> out = new HashMap<>();
+        s.getData().forEach((k, v) -> out.put(k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
+        return out;
     }
 
     private static void signal(Process p, String signal) throws Exception {
@@ -447,15 +597,17 @@ final class TestKubelet implements AutoCloseable {
     }
 
     private MockResponse podLog(String pod, String query) {
-        Path log = podLogs.get(pod);
-        if (log == null || !Files.exists(log)) return new MockResponse().setResponseCode(404);
         int tail = Integer.MAX_VALUE;
+        String container = "sluice";
         if (query != null) {
             for (String kv : query.substring(1).split("&")) {
                 String[] p = kv.split("=", 2);
                 if (p[0].equals("tailLines")) tail = Integer.parseInt(URLDecoder.decode(p[1], StandardCharsets.UTF_8));
+                if (p[0].equals("container")) container = URLDecoder.decode(p[1], StandardCharsets.UTF_8);
             }
         }
+        Path log = podLogs.get(container.equals("sluice") ? pod : pod + "/" + container);
+        if (log == null || !Files.exists(log)) return new MockResponse().setResponseCode(404);
         try {
             List<String> lines = Files.readAllLines(log);
             String body = String.join("\n", lines.subList(Math.max(0, lines.size() - tail), lines.size())) + "\n";

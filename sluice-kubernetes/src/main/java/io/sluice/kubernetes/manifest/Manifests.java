@@ -248,9 +248,12 @@ public final class Manifests {
 
     private void controller(List<HasMetadata> out, String configHash) {
         noteLocalRunner();
-        Container c = container(List.of("run", pipelinePath(), "--mode", "watch"))
-                .addToEnv(fieldEnv("POD_NAMESPACE", "metadata.namespace"))
-                .build();
+        Optional<FileServerObjects> files = FileServerObjects.of(facts, options);
+        ContainerBuilder cb = container(List.of("run", pipelinePath(), "--mode", "watch"))
+                .addToEnv(fieldEnv("POD_NAMESPACE", "metadata.namespace"));
+        files.ifPresent(f -> f.addTo(cb));
+        PodTemplateSpec template = template("controller", configHash, cb.build(), true);
+        files.ifPresent(f -> template.getSpec().getVolumes().addAll(f.volumes()));
         out.add(new DeploymentBuilder()
                 .withMetadata(meta(names.named("controller"), "controller"))
                 .withNewSpec()
@@ -259,9 +262,13 @@ public final class Manifests {
                 .withNewSelector()
                 .withMatchLabels(names.labels("controller"))
                 .endSelector()
-                .withTemplate(template("controller", configHash, c, true))
+                .withTemplate(template)
                 .endSpec()
                 .build());
+        files.ifPresent(f -> {
+            out.add(f.service(meta(names.named("files"), "controller")));
+            notes.addAll(f.notes());
+        });
         notes.add("no probes on the controller: `sluice run` has no health endpoint (only `sluice worker` has)");
         // the Jobs' pods are the runner's: what they mount and read is said in the pipeline's run.kubernetes block
         notes.add("the Jobs' pods read the pipeline and its variables as the pipeline's run.kubernetes block says: "
@@ -540,6 +547,7 @@ public final class Manifests {
                 new Kind("batch/v1", "CronJob", "cronjobs"),
                 new Kind("policy/v1", "PodDisruptionBudget", "poddisruptionbudgets"),
                 new Kind("apps/v1", "Deployment", "deployments"),
+                new Kind("v1", "Service", "services"),
                 new Kind("v1", "ConfigMap", "configmaps"),
                 new Kind("rbac.authorization.k8s.io/v1", "RoleBinding", "rolebindings"),
                 new Kind("rbac.authorization.k8s.io/v1", "Role", "roles"),

@@ -33,6 +33,8 @@ import java.util.regex.Pattern;
  * @param runner     {@code run.runner} as written, if any
  * @param data       local paths of the source, steps and sink that are not files of the steps' configuration
  * @param stepFiles  files the steps read their configuration from (a FOCUS mapping), relative to the folder
+ * @param fileServer {@code run.kubernetes.file_server}'s scalars as written ({@code tls.keystore} for those of
+ *     {@code tls}), when the block is there
  */
 public record PipelineFacts(
         Names names,
@@ -48,7 +50,8 @@ public record PipelineFacts(
         Optional<CronSchedule> schedule,
         Optional<String> runner,
         List<LocalPaths.Found> data,
-        Map<String, String> stepFiles) {
+        Map<String, String> stepFiles,
+        Optional<Map<String, String>> fileServer) {
 
     /** As the Validator reads references: {@code $$}, {@code ${file:PATH}}, {@code ${NAME}}, {@code ${NAME:-x}}. */
     private static final Pattern REFERENCE =
@@ -60,6 +63,7 @@ public record PipelineFacts(
         ledgerText = Map.copyOf(ledgerText);
         data = List.copyOf(data);
         stepFiles = java.util.Collections.unmodifiableMap(new TreeMap<>(stepFiles));
+        fileServer = fileServer.map(Map::copyOf);
     }
 
     public static PipelineFacts of(Pipeline p) {
@@ -100,7 +104,16 @@ public record PipelineFacts(
                 p.run().schedule(),
                 scalar(child(root, "run"), "runner"),
                 data,
-                stepFiles);
+                stepFiles,
+                fileServer(child(child(child(root, "run"), "kubernetes"), "file_server")));
+    }
+
+    private static Optional<Map<String, String>> fileServer(ConfigNode block) {
+        if (block == null) return Optional.empty();
+        Map<String, String> out = new LinkedHashMap<>(scalars(block));
+        scalars(child(block, "tls")).forEach((k, v) -> out.put("tls." + k, v));
+        if (child(block, "tls") != null) out.putIfAbsent("tls", "");
+        return Optional.of(out);
     }
 
     /** The references in the values (not in comments: a variable named in a comment is no secret to mount). */

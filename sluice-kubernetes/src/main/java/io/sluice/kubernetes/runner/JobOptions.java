@@ -115,6 +115,13 @@ public record JobOptions(
     static final Field<Long> LOG_LINES = Field.optional(
             "log_lines", new Type.Int(0, 1000), 20L, "Last lines of a failed pod's log kept with the failure.");
 
+    static final Field<Options> FILE_SERVER = Field.computed(
+            "file_server",
+            FileServing.TYPE,
+            "none: the pods read the source's folder themselves",
+            "Serve each split's input files to its Job's pod, which downloads them before it runs: for a local "
+                    + "`files` source on a volume only the controller mounts. See [the file server](kubernetes.md#the-file-server).");
+
     static final Type.Obj TYPE = Type.Obj.of(
             "The kubernetes runner: one Job per split.",
             IMAGE,
@@ -131,7 +138,8 @@ public record JobOptions(
             TTL,
             DEADLINE,
             NO_RETRY_EXIT_CODES,
-            LOG_LINES);
+            LOG_LINES,
+            FILE_SERVER);
 
     static JobOptions of(Options o) {
         Options resources = o.get(RESOURCES);

@@ -19,8 +19,14 @@ import java.util.Set;
  * @param pod      the pod the outcome is about; null when none was created
  * @param exitCode its container's exit code; null when it never ran to an end
  * @param ran      whether its container started (then it has a log worth reading)
+ * @param container the container that failed when it is an init container (the file download); null: the main one
  */
-record JobOutcome(State state, String reason, String pod, Integer exitCode, boolean ran, String message) {
+record JobOutcome(
+        State state, String reason, String pod, Integer exitCode, boolean ran, String message, String container) {
+
+    JobOutcome(State state, String reason, String pod, Integer exitCode, boolean ran, String message) {
+        this(state, reason, pod, exitCode, ran, message, null);
+    }
 
     enum State {
         RUNNING,
@@ -51,7 +57,9 @@ record JobOutcome(State state, String reason, String pod, Integer exitCode, bool
             return failed(last, failed.getReason(), failed.getMessage());
         }
         for (Pod p : pods) {
-            for (ContainerStatus cs : statuses(p)) {
+            List<ContainerStatus> all = new java.util.ArrayList<>(initStatuses(p)); // an init image too
+            all.addAll(statuses(p));
+            for (ContainerStatus cs : all) {
                 ContainerStateWaiting w =
                         cs.getState() == null ? null : cs.getState().getWaiting();
                 if (w != null && STUCK_REASONS.contains(w.getReason())) {
@@ -80,6 +88,20 @@ record JobOutcome(State state, String reason, String pod, Integer exitCode, bool
         boolean ran = false;
         if (pod.isPresent()) {
             Pod p = pod.get();
+            for (ContainerStatus cs : initStatuses(p)) {
+                ContainerStateTerminated t =
+                        cs.getState() == null ? null : cs.getState().getTerminated();
+                if (t == null || t.getExitCode() == null || t.getExitCode() == 0) continue;
+                // the main container never started: the reason is the init container's (kubectl shows Init:Error)
+                return new JobOutcome(
+                        State.FAILED,
+                        "Init:" + (t.getReason() == null ? "Error" : t.getReason()),
+                        p.getMetadata().getName(),
+                        t.getExitCode(),
+                        true,
+                        "init container " + cs.getName() + " failed",
+                        cs.getName());
+            }
             if (p.getStatus() != null && p.getStatus().getReason() != null) {
                 reason = p.getStatus().getReason();
                 if (p.getStatus().getMessage() != null) message = p.getStatus().getMessage();
@@ -120,6 +142,12 @@ record JobOutcome(State state, String reason, String pod, Integer exitCode, bool
         return p.getStatus() == null || p.getStatus().getContainerStatuses() == null
                 ? List.of()
                 : p.getStatus().getContainerStatuses();
+    }
+
+    private static List<ContainerStatus> initStatuses(Pod p) {
+        return p.getStatus() == null || p.getStatus().getInitContainerStatuses() == null
+                ? List.of()
+                : p.getStatus().getInitContainerStatuses();
     }
 
     static boolean condition(Job job, String type) {

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.sluice.config.Secret;
+import io.sluice.kubernetes.files.FileServer;
 import io.sluice.pipeline.Assembly;
 import io.sluice.pipeline.RunOptions;
 import io.sluice.planning.Plan;
@@ -21,12 +22,14 @@ import io.sluice.runner.SplitExecution;
 import io.sluice.spi.Claim;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.LedgerException;
+import io.sluice.spi.Member;
 import io.sluice.spi.Split;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
 import io.sluice.spi.StaleClaimException;
 import io.sluice.spi.Totals;
 import io.sluice.spi.source.Skipped;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -73,6 +76,10 @@ final class KubernetesRunner implements Runner {
     private final String namespace;
     private final JobNames names;
     private final JobTemplate template;
+    private final Optional<FileServing> serving;
+    /** The controller's file server, from the run's start to its end, with {@code file_server} set. */
+    private FileServer fileServer;
+
     private final Planner planner;
     private final RunStats stats = new RunStats();
     private final Object wake = new Object();
@@ -92,8 +99,15 @@ final class KubernetesRunner implements Runner {
     private SharedIndexInformer<Pod> pods;
 
     KubernetesRunner(
-            JobOptions o, Assembly a, Clock clock, String owner, RunListener listener, KubernetesClient client) {
+            JobOptions o,
+            Optional<FileServing> serving,
+            Assembly a,
+            Clock clock,
+            String owner,
+            RunListener listener,
+            KubernetesClient client) {
         this.a = a;
+        this.serving = serving;
         this.ledger = a.ledger();
         this.o = o;
         this.run = a.pipeline().run();
@@ -106,7 +120,7 @@ final class KubernetesRunner implements Runner {
             throw new IllegalStateException("run.kubernetes.namespace is not set and the Kubernetes client has no "
                     + "namespace of its own (none in the kubeconfig, not in a pod): set run.kubernetes.namespace");
         this.names = new JobNames(a.pipeline().name());
-        this.template = new JobTemplate(o, names, a.pipeline().file(), owner);
+        this.template = new JobTemplate(o, names, a.pipeline().file(), owner, serving);
         this.planner = new Planner(a.source(), ledger);
     }
 
@@ -152,6 +166,12 @@ final class KubernetesRunner implements Runner {
         listener.info("kubernetes runner: Jobs in namespace " + namespace + ", at most " + o.maxActive()
                 + " at a time, labelled " + JobNames.PIPELINE_LABEL + "=" + names.label());
         try {
+            if (serving.isPresent()) {
+                // every controller serves (a Service may send a pod to any); only the leader signs
+                fileServer = serving.get().start(ledger);
+                listener.info("file server: " + serving.get().root() + " at " + fileServer.url()
+                        + ", for the pods' init container into " + serving.get().podFolder());
+            }
             jobs = client.batch()
                     .v1()
                     .jobs()
@@ -187,6 +207,7 @@ final class KubernetesRunner implements Runner {
                 }
             }
         } finally {
+            if (fileServer != null) fileServer.close();
             if (jobs != null) jobs.close();
             if (pods != null) pods.close();
             client.close();
@@ -382,6 +403,7 @@ final class KubernetesRunner implements Runner {
                 return;
             }
             if (outcome.exitCode() != null
+                    && outcome.container() == null // the split's own exit codes, not the download's
                     && (outcome.exitCode() == SplitExecution.NOT_CLAIMABLE
                             || outcome.exitCode() == io.sluice.runner.RunSummary.INVALID)) {
                 return; // the pod found the split not claimable, or unknown: it did nothing to record
@@ -398,12 +420,51 @@ final class KubernetesRunner implements Runner {
         }
     }
 
+    private static final String DOWNLOAD_HINT = "; the pod could not download its split's files from the controller's"
+            + " file server (its next Job gets new URLs; URLs that expired before the pod started need a longer"
+            + " run.kubernetes.file_server.url_lifetime)";
+
+    /** The init container's arguments: a URL per file of the split, signed now. */
+    private List<String> fetchArgs(String splitId) throws IOException {
+        Split split = ledger.split(splitId)
+                .orElseThrow(() -> new IllegalArgumentException("the ledger does not know split " + splitId));
+        List<String> keys = split.members().stream().map(Member::key).toList();
+        return serving.orElseThrow().fetchArgs(fileServer, splitId, keys);
+    }
+
+    /**
+     * A split whose files could not be signed (one is gone or unreadable, or there are too many for a pod's
+     * arguments) gets no Job: its attempt fails here, retried as any failure, or dead at once when no retry helps.
+     */
+    private void unsent(String splitId, Exception why) {
+        Optional<Claim> claim = ledger.claim(splitId, owner, run.lease());
+        if (claim.isEmpty()) return; // taken or ended meanwhile
+        Instant now = clock.instant();
+        boolean retry = !(why instanceof FileServing.TooLarge);
+        Optional<Instant> retryAt = retry ? run.retries().nextTry(claim.get().attempt(), now) : Optional.empty();
+        String error =
+                Secret.redact("split " + splitId + ", attempt " + claim.get().attempt()
+                        + ": no Job created: its files could not be signed for the file server: " + why.getMessage()
+                        + (retry ? "" : " (not retried)"));
+        failedAttempts++;
+        try {
+            ledger.fail(claim.get(), error, retryAt);
+        } catch (StaleClaimException e) {
+            return;
+        }
+        listener.failed(
+                claim.get(),
+                error,
+                retryAt.map(t -> Duration.between(now, t).toMillis()).orElse(-1L));
+    }
+
     private void fail(Claim claim, Job job, JobOutcome outcome, Instant now) throws StaleClaimException {
         boolean retry = outcome.exitCode() == null || !o.noRetryExitCodes().contains(outcome.exitCode());
         Optional<Instant> retryAt = retry ? run.retries().nextTry(claim.attempt(), now) : Optional.empty();
         String error = "split " + claim.splitId() + ", attempt " + claim.attempt() + ": "
                 + outcome.describe(job.getMetadata().getName())
                 + (retry ? "" : " (not retried: exit code in run.kubernetes.no_retry_exit_codes)")
+                + (outcome.container() == null ? "" : DOWNLOAD_HINT)
                 + logTail(outcome);
         error = Secret.redact(error);
         ledger.fail(claim, error, retryAt);
@@ -420,6 +481,7 @@ final class KubernetesRunner implements Runner {
             String log = client.pods()
                     .inNamespace(namespace)
                     .withName(outcome.pod())
+                    .inContainer(outcome.container() == null ? JobTemplate.CONTAINER : outcome.container())
                     .tailingLines(o.logLines())
                     .getLog();
             return log == null || log.isBlank() ? "" : "; last lines of its log:\n" + log.stripTrailing();
@@ -466,12 +528,21 @@ final class KubernetesRunner implements Runner {
             if (free == 0 || stopping) break;
             String name = names.jobName(s.id());
             if (existing.contains(name) || created.containsKey(name) || deleting.contains(name)) continue;
+            List<String> fetch = List.of();
+            if (fileServer != null) {
+                try {
+                    fetch = fetchArgs(s.id());
+                } catch (IOException | IllegalArgumentException e) {
+                    unsent(s.id(), e);
+                    continue;
+                }
+            }
             try {
                 client.batch()
                         .v1()
                         .jobs()
                         .inNamespace(namespace)
-                        .resource(template.job(s.id(), s.attempts()))
+                        .resource(template.job(s.id(), s.attempts(), fetch))
                         .create();
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 409) throw e;

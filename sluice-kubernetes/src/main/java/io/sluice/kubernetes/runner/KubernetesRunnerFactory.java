@@ -8,6 +8,7 @@ import io.sluice.runner.RunListener;
 import io.sluice.runner.Runner;
 import io.sluice.runner.RunnerFactory;
 import java.time.Clock;
+import java.util.Optional;
 
 /**
  * {@code run.runner: kubernetes}. The Kubernetes client is configured as fabric8 does it everywhere: in a pod, from
@@ -34,7 +35,8 @@ public final class KubernetesRunnerFactory implements RunnerFactory<Options> {
 
     @Override
     public Runner create(Options options, Assembly assembly, Clock clock, String owner, RunListener listener) {
+        Optional<FileServing> files = FileServing.of(options, assembly.pipeline()); // checked before any client
         return new KubernetesRunner(
-                JobOptions.of(options), assembly, clock, owner, listener, new KubernetesClientBuilder().build());
+                JobOptions.of(options), files, assembly, clock, owner, listener, new KubernetesClientBuilder().build());
     }
 }

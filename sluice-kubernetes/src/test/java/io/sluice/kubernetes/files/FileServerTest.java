@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.testkit.ChildJvm;
+import io.sluice.testkit.TestCertificates;
 import io.sluice.testkit.ledger.MutableClock;
 import java.io.InputStream;
 import java.io.RandomAccessFile;
@@ -224,41 +225,9 @@ class FileServerTest {
 
     @Test
     void servesOverTlsWithAPkcs12Keystore() throws Exception {
-        Path keystore = dir.resolve("server.p12");
-        Path cert = dir.resolve("server.pem");
-        String keytool =
-                Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-        run(
-                keytool,
-                "-genkeypair",
-                "-keystore",
-                keystore.toString(),
-                "-storetype",
-                "PKCS12",
-                "-storepass",
-                "changeit",
-                "-alias",
-                "files",
-                "-keyalg",
-                "EC",
-                "-dname",
-                "CN=localhost",
-                "-ext",
-                "SAN=ip:127.0.0.1,dns:localhost",
-                "-validity",
-                "2");
-        run(
-                keytool,
-                "-exportcert",
-                "-rfc",
-                "-keystore",
-                keystore.toString(),
-                "-storepass",
-                "changeit",
-                "-alias",
-                "files",
-                "-file",
-                cert.toString());
+        TestCertificates.Pair pair = TestCertificates.localhost(dir, "changeit");
+        Path keystore = pair.keystore();
+        Path cert = pair.certificate();
         try (FileServer tls = FileServer.start(
                 FileServer.Settings.of(root, key).withTls(new FileServer.Tls(keystore, "changeit")),
                 id -> SPLITS.getOrDefault(id, Set.of()))) {
@@ -321,11 +290,5 @@ class FileServerTest {
             Thread.sleep(100);
         }
         throw new AssertionError("the server gave no URL: " + Files.readString(log));
-    }
-
-    private static void run(String... command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertThat(p.waitFor()).as(out).isZero();
     }
 }

@@ -5,14 +5,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -156,6 +159,60 @@ class GenerateExamplesTest {
                 .containsExactly("ServiceAccount", "ConfigMap", "Deployment", "PodDisruptionBudget");
         assertThat(((Deployment) back.get(2)).getSpec().getReplicas()).isEqualTo(GenerateOptions.DEFAULT_REPLICAS);
         assertThat(g.notes()).anyMatch(n -> n.contains("sorted sets"));
+    }
+
+    /**
+     * {@code run.kubernetes.file_server} in jobs mode: the Service {@code NAME-files} selecting the controller on the
+     * server's port, the controller's named port, and the key and keystore Secrets mounted at the paths the pipeline
+     * names; the notes give the commands that create them, and no secret value is written.
+     */
+    @Test
+    void aFileServerGetsAServiceAndTheControllerItsPortAndSecrets() throws IOException {
+        Files.createDirectories(dir.resolve("in"));
+        Path p = Files.writeString(dir.resolve("served.yaml"), """
+                pipeline: served
+                source: { files: { path: in } }
+                sink: { files: { path: out } }
+                %s
+                run:
+                  runner: kubernetes
+                  kubernetes:
+                    image: registry.example/sluice:0.1.0
+                    file_server:
+                      port: 8443
+                      public_url: "https://served-files.data-pipelines.svc:8443"
+                      key_file: /etc/sluice/files-key/key
+                      tls: { keystore: /etc/sluice/tls/server.p12, password: "${FILES_TLS_PASSWORD}", ca_config_map: served-ca }
+                """.formatted(Pipelines.POSTGRES));
+        PipelineFacts facts = PipelineFacts.of(Pipelines.load(p));
+        Manifests.Generated g =
+                Manifests.generate(facts, options(GenerateOptions.Mode.JOBS).withVolumeClaim("sluice-data"));
+        List<HasMetadata> back = readBack(g.objects());
+        assertThat(ManifestChecks.check(back)).isEmpty();
+        assertThat(back.stream().map(HasMetadata::getKind))
+                .containsExactly("ServiceAccount", "Role", "RoleBinding", "ConfigMap", "Deployment", "Service");
+        Service svc = (Service) back.get(5);
+        assertThat(svc.getMetadata().getName()).isEqualTo("served-files");
+        assertThat(svc.getSpec().getPorts().getFirst().getPort()).isEqualTo(8443);
+        var pod = ((Deployment) back.get(4)).getSpec().getTemplate().getSpec();
+        var controller = pod.getContainers().getFirst();
+        assertThat(controller.getPorts())
+                .singleElement()
+                .satisfies(port -> assertThat(port.getContainerPort()).isEqualTo(8443));
+        assertThat(controller.getVolumeMounts())
+                .anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/etc/sluice/files-key/key"))
+                .anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/etc/sluice/tls/server.p12"));
+        assertThat(pod.getVolumes().stream()
+                        .filter(v -> v.getSecret() != null)
+                        .map(v -> v.getSecret().getSecretName()))
+                .containsExactlyInAnyOrder("served-files-key", "served-files-tls");
+        assertThat(g.notes())
+                .anyMatch(n -> n.contains("create secret generic served-files-key"))
+                .anyMatch(n -> n.contains("create secret generic served-files-tls"))
+                .anyMatch(n -> n.contains("create configmap served-ca"))
+                .noneMatch(n -> n.contains("public_url"));
+        String yaml = ManifestYaml.all(g.objects());
+        assertThat(yaml).doesNotContain(Pipelines.ENV.get("FILES_TLS_PASSWORD"));
     }
 
     private static List<String> args(HasMetadata deployment) {

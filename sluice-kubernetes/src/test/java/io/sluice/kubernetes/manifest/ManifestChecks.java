@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
@@ -107,6 +108,7 @@ final class ManifestChecks {
                                     !rule.getVerbs().isEmpty()
                                             && !rule.getResources().isEmpty(),
                                     at + ": a rule without verbs"));
+                case Service svc -> c.service(at, svc, objects);
                 case GenericKubernetesResource g -> c.scaledObject(at, g, objects);
                 default -> {}
             }
@@ -212,6 +214,18 @@ final class ManifestChecks {
                             at + ": subPath " + m.getSubPath() + " is not a key of the ConfigMap");
                 }
             }
+            for (var port : c.getPorts()) {
+                require(
+                        port.getName() == null
+                                || (port.getName().length() <= 15
+                                        && DNS_LABEL.matcher(port.getName()).matches()),
+                        at + ": port name " + port.getName() + " (IANA_SVC_NAME: at most 15 characters)");
+                require(
+                        port.getContainerPort() != null
+                                && port.getContainerPort() > 0
+                                && port.getContainerPort() < 65_536,
+                        at + ": container port");
+            }
             for (EnvVar e : c.getEnv()) {
                 require(ENV_NAME.matcher(e.getName()).matches(), at + ": env name " + e.getName());
                 require(
@@ -229,6 +243,37 @@ final class ManifestChecks {
                         port == null || c.getPorts().stream().anyMatch(p -> port.equals(p.getName())),
                         at + ": probe port " + port + " is not a named container port");
             }
+        }
+    }
+
+    /**
+     * A Service: a DNS-1035 name, a selector that matches the pods of a generated Deployment, and ports whose named
+     * target is a port of those pods' containers.
+     */
+    private void service(String at, Service svc, List<HasMetadata> objects) {
+        String name = svc.getMetadata().getName();
+        require(name.length() <= 63 && name.matches("[a-z]([-a-z0-9]*[a-z0-9])?"), at + ": a Service name is DNS-1035");
+        Map<String, String> selector = svc.getSpec().getSelector();
+        require(selector != null && !selector.isEmpty(), at + ": no selector");
+        if (selector == null || selector.isEmpty()) return;
+        List<PodTemplateSpec> selected = objects.stream()
+                .filter(o -> o instanceof Deployment)
+                .map(o -> ((Deployment) o).getSpec().getTemplate())
+                .filter(t -> t.getMetadata().getLabels().entrySet().containsAll(selector.entrySet()))
+                .toList();
+        require(!selected.isEmpty(), at + ": its selector matches no generated Deployment's pods");
+        require(!svc.getSpec().getPorts().isEmpty(), at + ": no port");
+        for (var port : svc.getSpec().getPorts()) {
+            require(port.getPort() != null && port.getPort() > 0 && port.getPort() < 65_536, at + ": port");
+            String target =
+                    port.getTargetPort() == null ? null : port.getTargetPort().getStrVal();
+            if (target == null) continue;
+            require(
+                    selected.stream()
+                            .allMatch(t -> t.getSpec().getContainers().stream()
+                                    .flatMap(c -> c.getPorts().stream())
+                                    .anyMatch(p -> target.equals(p.getName()))),
+                    at + ": target port " + target + " is not a named port of the selected pods' containers");
         }
     }
 

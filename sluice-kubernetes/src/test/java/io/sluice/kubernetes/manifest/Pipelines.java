@@ -16,7 +16,8 @@ final class Pipelines {
     static final Map<String, String> ENV = Map.of(
             "S3_ENDPOINT", "http://127.0.0.1:9",
             "PGPASSWORD", "pg-secret-value-not-for-manifests",
-            "REDIS_PASSWORD", "redis-secret-value-not-for-manifests");
+            "REDIS_PASSWORD", "redis-secret-value-not-for-manifests",
+            "FILES_TLS_PASSWORD", "tls-secret-value-not-for-manifests");
 
     static final String POSTGRES = """
             state:
