@@ -8,7 +8,6 @@ import io.sluice.spi.Ledger;
 import io.sluice.spi.SplitState;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -60,8 +59,7 @@ public class B8 {
         Files.createDirectories(dir);
         Path data = dir.resolve("pg");
         deleteTree(data);
-        try (EmbeddedPostgres pg = EmbeddedPostgres.builder()
-                .setPort(freePort())
+        try (EmbeddedPostgres pg = EmbeddedPostgres.builder() // a free port of its choosing
                 .setDataDirectory(data)
                 .setServerConfig("max_connections", "300")
                 .start()) {
@@ -119,8 +117,8 @@ public class B8 {
                       max_active: %d
                     """.formatted(TestKubelet.NAMESPACE, maxActive));
             Path ws = yaml.getParent();
-            try (TestKubelet kubelet = new TestKubelet(ws.resolve("pods"));
-                    Ledger podLedger = open(pipeline)) {
+            TestKubelet kubelet = new TestKubelet(ws.resolve("pods"));
+            try (Ledger podLedger = open(pipeline)) {
                 if (podMode.equals("standin")) kubelet.standIn((split, pod) -> standIn(podLedger, split, pod));
                 else if (!podMode.equals("process"))
                     throw new IllegalArgumentException("B8_PODS=" + podMode + ": standin or process");
@@ -192,6 +190,11 @@ public class B8 {
                     System.out.printf(Locale.ROOT, "B8 jobs stand-in pods: %.2f ms of ledger calls per split (claim, "
                             + "fence check, complete)%n", STAND_IN_NANOS.get() / 1e6 / splits);
                 check(pipeline);
+            } finally {
+                // the mock API server's close can block for minutes on a watch it is still writing to (seen once
+                // on a loaded machine): the results are out, so it gets 10 s
+                Thread closing = Thread.ofPlatform().daemon().start(kubelet::close);
+                closing.join(10_000);
             }
         }
 
@@ -402,21 +405,12 @@ public class B8 {
         }
     }
 
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     static String env(String name, String fallback) {
         String v = System.getenv(name);
         return v == null || v.isBlank() ? fallback : v;
     }
 
     static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) return;
-        try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
-        }
+        if (Files.exists(dir)) org.apache.commons.io.file.PathUtils.deleteDirectory(dir);
     }
 }
