@@ -15,15 +15,19 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyRule;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.http.Dispatcher;
@@ -66,7 +70,9 @@ import java.util.regex.Pattern;
  * exit 137), a deadline exceeded (the pod hangs with its claim, then is killed at the Job's
  * {@code activeDeadlineSeconds}), a crash (exit 1 before anything, with a line on stderr) and an image that cannot
  * be pulled (the pod waits in ImagePullBackOff). It serves the pods' logs from the processes' output, counts the API
- * requests of every client but its own, and records the most Jobs unfinished at once.
+ * requests of every client but its own (by kind too, and when each Job's create arrived), and records the most Jobs
+ * unfinished at once. Public for benchmark B8 ({@code bench/b8}), which also runs its pods as in-JVM stand-ins ({@link
+ * #standIn}).
  *
  * <p>Init containers run first, in order, each to its end, as a kubelet runs them; one that fails fails the pod (phase
  * {@code Failed}, its {@code initContainerStatuses} terminated with its exit code, the main container left waiting in
@@ -77,9 +83,11 @@ import java.util.regex.Pattern;
  * a path under a mount is rewritten to the folder. Paths no mount covers are the machine's, as if the image had them
  * (the ledger file, the sink): not a sandbox, but nothing the pod is given names the controller's input folder.
  */
-final class TestKubelet implements AutoCloseable {
-    static final String NAMESPACE = "test";
+public final class TestKubelet implements AutoCloseable {
+    public static final String NAMESPACE = "test";
     private static final String USER_AGENT = "test-kubelet";
+    private static final Pattern SPLIT = Pattern.compile("\"sluice\\.io/split\"\\s*:\\s*\"([^\"]*)\"");
+    private static final PatchContext MERGE = PatchContext.of(PatchType.JSON_MERGE);
     private static final Pattern LOG = Pattern.compile("/api/v1/namespaces/([^/]+)/pods/([^/?]+)/log(\\?.*)?");
 
     enum Behavior {
@@ -97,7 +105,7 @@ final class TestKubelet implements AutoCloseable {
     static final long LATE_MS = 15_000;
 
     /** One Job as it was created: name, uid, split, the controller that created it, when the kubelet saw it. */
-    record Created(String name, String uid, String split, String createdBy, Instant at) {}
+    public record Created(String name, String uid, String split, String createdBy, Instant at) {}
 
     private final KubernetesMockServer server;
     private final KubernetesClient client;
@@ -128,19 +136,44 @@ final class TestKubelet implements AutoCloseable {
     }
 
     private final AtomicLong requests = new AtomicLong();
+    private final Map<String, AtomicLong> requestsByKind = new ConcurrentHashMap<>();
+    /** When the API server received the first create of each split's Job (split id: from its annotation). */
+    private final Map<String, Instant> jobPosted = new ConcurrentHashMap<>();
+
+    private volatile PodStandIn standIn;
     private final ExecutorService pods = Executors.newVirtualThreadPerTaskExecutor();
     private volatile Predicate<String> claimed = s -> false;
     private volatile java.util.function.BooleanSupplier ledgerWritable = () -> true;
     private final SharedIndexInformer<Job> jobs;
 
-    TestKubelet(Path logs) throws IOException {
+    /**
+     * What a pod of a {@link Behavior#RUN} Job does instead of running its container as a process: B8 measures the
+     * controller and the API traffic, and 2,000 pod JVMs on 2 cores would swamp both. The stand-in does to the ledger
+     * what a pod does (claims its split, completes it) and returns the container's exit code.
+     */
+    @FunctionalInterface
+    public interface PodStandIn {
+        int run(String splitId, String podName) throws Exception;
+    }
+
+    public TestKubelet(Path logs) throws IOException {
         this.logs = Files.createDirectories(logs);
         this.roots = Files.createDirectories(logs.resolveSibling("pod-roots"));
         KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher();
         Dispatcher dispatcher = new Dispatcher() {
             @Override
             public MockResponse dispatch(RecordedRequest request) {
-                if (!USER_AGENT.equals(request.getHeader("User-Agent"))) requests.incrementAndGet();
+                if (!USER_AGENT.equals(request.getHeader("User-Agent"))) {
+                    requests.incrementAndGet();
+                    String kind = kind(request);
+                    requestsByKind.computeIfAbsent(kind, k -> new AtomicLong()).incrementAndGet();
+                    if (kind.equals("create jobs")) {
+                        // getBytes, not getUtf8Body: that one consumes the body the CRUD dispatcher reads next
+                        Matcher split =
+                                SPLIT.matcher(new String(request.getBody().getBytes(), StandardCharsets.UTF_8));
+                        if (split.find()) jobPosted.putIfAbsent(split.group(1), Instant.now());
+                    }
+                }
                 Matcher log = LOG.matcher(request.getPath());
                 if ("GET".equals(request.getMethod()) && log.matches()) return podLog(log.group(2), log.group(3));
                 return crud.dispatch(request);
@@ -199,11 +232,11 @@ final class TestKubelet implements AutoCloseable {
      * user outside the cluster has. The mock serves HTTPS with a certificate of its own, as an API server does (over
      * plain HTTP the JDK client's h2c upgrade goes unanswered); the kubeconfig skips its verification.
      */
-    Map<String, String> clientEnv() {
+    public Map<String, String> clientEnv() {
         return Map.of("KUBECONFIG", kubeconfig.toString());
     }
 
-    KubernetesClient client() {
+    public KubernetesClient client() {
         return client;
     }
 
@@ -234,11 +267,11 @@ final class TestKubelet implements AutoCloseable {
         this.ledgerWritable = ledgerWritable;
     }
 
-    List<Created> created() {
+    public List<Created> created() {
         return List.copyOf(created);
     }
 
-    int maxUnfinished() {
+    public int maxUnfinished() {
         return maxUnfinished.get();
     }
 
@@ -247,12 +280,52 @@ final class TestKubelet implements AutoCloseable {
         return requests.get();
     }
 
+    /**
+     * The same requests by kind, "VERB resource" (create, get, list, watch, update, patch, delete; a subresource after
+     * a slash: {@code get pods/log}): a watch counts one when it opens, its events are not requests.
+     */
+    public Map<String, Long> requestsByKind() {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        requestsByKind.forEach((k, v) -> out.put(k, v.get()));
+        return out;
+    }
+
+    /** When the API server received the first create request of each split's Job, by split id. */
+    public Map<String, Instant> jobPosted() {
+        return Map.copyOf(jobPosted);
+    }
+
+    /** Pods of Jobs that {@link Behavior#RUN} run {@code standIn} in this JVM instead of a process; null: processes. */
+    public void standIn(PodStandIn standIn) {
+        this.standIn = standIn;
+    }
+
+    private static final Pattern RESOURCE =
+            Pattern.compile("/apis?/(?:[^/]+/)?v1/(?:namespaces/[^/]+/)?([a-z]+)(/[^/?]+)?(/[a-z]+)?(\\?.*)?");
+
+    private static String kind(RecordedRequest request) {
+        Matcher m = RESOURCE.matcher(request.getPath());
+        if (!m.matches()) return request.getMethod() + " " + request.getPath();
+        String query = m.group(4) == null ? "" : m.group(4);
+        String verb = switch (request.getMethod()) {
+            case "POST" -> "create";
+            case "PUT" -> "update";
+            case "PATCH" -> "patch";
+            case "DELETE" -> m.group(2) == null ? "deletecollection" : "delete";
+            default -> query.contains("watch=true") ? "watch" : m.group(2) == null ? "list" : "get";
+        };
+        return verb + " " + m.group(1) + (m.group(3) == null ? "" : m.group(3));
+    }
+
     /** Forgets what was counted and created: each test starts afresh on the shared server. */
     void reset() {
         created.clear();
         maxUnfinished.set(0);
         unfinished.clear();
         requests.set(0);
+        requestsByKind.clear();
+        jobPosted.clear();
+        standIn = null;
         behaviors.clear();
         lateOnce.clear();
         claimed = s -> false;
@@ -287,13 +360,7 @@ final class TestKubelet implements AutoCloseable {
                     .build();
             client.pods().inNamespace(NAMESPACE).resource(pod).create();
             String startTime = Instant.now().toString();
-            client.batch().v1().jobs().inNamespace(NAMESPACE).withName(jobName).editStatus(j -> {
-                j.setStatus(new io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder()
-                        .withActive(1)
-                        .withStartTime(startTime)
-                        .build());
-                return j;
-            });
+            jobStatus(jobName, new JobStatusBuilder().withActive(1).withStartTime(startTime));
             if (behavior == Behavior.IMAGE_PULL_BACK_OFF) {
                 podStatus(
                         podName,
@@ -307,6 +374,12 @@ final class TestKubelet implements AutoCloseable {
                                 .build(),
                         null);
                 return; // as in a cluster: it waits until someone deletes the Job
+            }
+            PodStandIn body = standIn;
+            if (body != null && behavior == Behavior.RUN) {
+                podStatus(podName, "Running", running(startTime), null);
+                finish(job, podName, body.run(split, podName), null, null, null);
+                return;
             }
             if (behavior == Behavior.LATE || (behavior == Behavior.LATE_ONCE && lateOnce.add(split)))
                 Thread.sleep(LATE_MS);
@@ -328,15 +401,7 @@ final class TestKubelet implements AutoCloseable {
             podLogs.put(podName, log);
             Process p = start(container(job), podName, behavior, log, root);
             running.put(jobName, p);
-            podStatus(
-                    podName,
-                    "Running",
-                    new ContainerStateBuilder()
-                            .withNewRunning()
-                            .withStartedAt(startTime)
-                            .endRunning()
-                            .build(),
-                    null);
+            podStatus(podName, "Running", running(startTime), null);
             Long deadline = job.getSpec().getActiveDeadlineSeconds();
             String reason = null;
             String podReason = null;
@@ -365,42 +430,67 @@ final class TestKubelet implements AutoCloseable {
             }
             int exit = p.waitFor();
             running.remove(jobName);
-            unfinished.remove(job.getMetadata().getUid());
-            boolean ok = exit == 0 && podReason == null;
-            if (!ok && jobReason == null) jobReason = failJob(job, exit) ? "PodFailurePolicy" : "BackoffLimitExceeded";
-            podStatus(
-                    podName,
-                    ok ? "Succeeded" : "Failed",
-                    new ContainerStateBuilder()
-                            .withNewTerminated()
-                            .withExitCode(exit)
-                            .withReason(ok ? "Completed" : reason == null ? "Error" : reason)
-                            .withFinishedAt(Instant.now().toString())
-                            .endTerminated()
-                            .build(),
-                    podReason);
-            String end = Instant.now().toString();
-            String why = jobReason;
-            client.batch().v1().jobs().inNamespace(NAMESPACE).withName(jobName).editStatus(j -> {
-                var s = new io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder(j.getStatus())
-                        .withActive(0)
-                        .withConditions(new JobConditionBuilder()
-                                .withType(ok ? "Complete" : "Failed")
-                                .withStatus("True")
-                                .withReason(why)
-                                .withLastTransitionTime(end)
-                                .build());
-                if (ok) s.withSucceeded(1).withCompletionTime(end);
-                else s.withFailed(1);
-                j.setStatus(s.build());
-                return j;
-            });
+            finish(job, podName, exit, reason, podReason, jobReason);
         } catch (Exception e) {
             // the Job was deleted meanwhile (its objects are gone), or the test ended
             if (!(e instanceof io.fabric8.kubernetes.client.KubernetesClientException)) {
                 System.err.println("test kubelet: " + jobName + ": " + e);
             }
         }
+    }
+
+    private static ContainerState running(String startTime) {
+        return new ContainerStateBuilder()
+                .withNewRunning()
+                .withStartedAt(startTime)
+                .endRunning()
+                .build();
+    }
+
+    /** Writes the ended pod's status and its Job's, from the container's exit and the reasons found. */
+    private void finish(Job job, String podName, int exit, String reason, String podReason, String failure) {
+        String jobName = job.getMetadata().getName();
+        unfinished.remove(job.getMetadata().getUid());
+        boolean ok = exit == 0 && podReason == null;
+        String jobReason =
+                ok || failure != null ? failure : failJob(job, exit) ? "PodFailurePolicy" : "BackoffLimitExceeded";
+        podStatus(
+                podName,
+                ok ? "Succeeded" : "Failed",
+                new ContainerStateBuilder()
+                        .withNewTerminated()
+                        .withExitCode(exit)
+                        .withReason(ok ? "Completed" : reason == null ? "Error" : reason)
+                        .withFinishedAt(Instant.now().toString())
+                        .endTerminated()
+                        .build(),
+                podReason);
+        String end = Instant.now().toString();
+        var s = new JobStatusBuilder()
+                .withActive(0)
+                .withConditions(new JobConditionBuilder()
+                        .withType(ok ? "Complete" : "Failed")
+                        .withStatus("True")
+                        .withReason(jobReason)
+                        .withLastTransitionTime(end)
+                        .build());
+        if (ok) s.withSucceeded(1).withCompletionTime(end);
+        else s.withFailed(1);
+        jobStatus(jobName, s);
+    }
+
+    /**
+     * Sets the fields of {@code status} in the Job's status, the others kept: one merge patch, no read first (these
+     * writes were most of the mock API server's work, which B8 needs for the controller).
+     */
+    private void jobStatus(String jobName, JobStatusBuilder status) {
+        client.batch()
+                .v1()
+                .jobs()
+                .inNamespace(NAMESPACE)
+                .withName(jobName)
+                .subresource("status")
+                .patch(MERGE, Serialization.asJson(Map.of("status", status.build())));
     }
 
     private static long millisSince(String instant) {
@@ -573,17 +663,19 @@ final class TestKubelet implements AutoCloseable {
     }
 
     private void podStatus(String podName, String phase, ContainerState state, String reason) {
-        client.pods().inNamespace(NAMESPACE).withName(podName).editStatus(p -> {
-            p.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder()
-                    .withPhase(phase)
-                    .withReason(reason)
-                    .withContainerStatuses(new ContainerStatusBuilder()
-                            .withName("sluice")
-                            .withState(state)
-                            .build())
-                    .build());
-            return p;
-        });
+        var status = new io.fabric8.kubernetes.api.model.PodStatusBuilder()
+                .withPhase(phase)
+                .withReason(reason)
+                .withContainerStatuses(new ContainerStatusBuilder()
+                        .withName("sluice")
+                        .withState(state)
+                        .build())
+                .build();
+        client.pods()
+                .inNamespace(NAMESPACE)
+                .withName(podName)
+                .subresource("status")
+                .patch(MERGE, Serialization.asJson(Map.of("status", status)));
     }
 
     /** What the garbage collector and the kubelet do when a Job is deleted: its pods go, a running one is killed. */

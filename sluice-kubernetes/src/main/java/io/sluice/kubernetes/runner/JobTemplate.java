@@ -31,6 +31,7 @@ final class JobTemplate {
     static final String CONTAINER = "sluice";
     /** The {@code app.kubernetes.io/component} of the Jobs: one split each. */
     static final String COMPONENT = "split";
+
     private static final String PIPELINE_VOLUME = "pipeline";
     /** The init container that downloads the split's files from the controller's file server. */
     static final String FETCH_CONTAINER = "fetch";
