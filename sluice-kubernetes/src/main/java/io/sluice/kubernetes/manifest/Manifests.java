@@ -99,7 +99,7 @@ public final class Manifests {
             out.add(roleBinding());
         }
         out.add(config);
-        if (facts.schedule().isPresent()) out.add(scheduled(facts.schedule().get(), configHash));
+        if (facts.schedule().isPresent()) scheduled(out, facts.schedule().get(), configHash);
         else if (options.mode() == GenerateOptions.Mode.POOL) pool(out, configHash);
         else controller(out, configHash);
         if (!facts.variables().isEmpty()) {
@@ -283,8 +283,10 @@ public final class Manifests {
      * Job per split and ends when they are done. A once run lists the source itself, so there is nothing for KEDA to
      * scale and no planner CronJob.
      */
-    private HasMetadata scheduled(CronSchedule schedule, String configHash) {
+    private void scheduled(List<HasMetadata> out, CronSchedule schedule, String configHash) {
         boolean jobs = options.mode() == GenerateOptions.Mode.JOBS;
+        // the scheduled controller serves its Jobs' files as the long-running one does (same labels, same Service)
+        Optional<FileServerObjects> files = jobs ? FileServerObjects.of(facts, options) : Optional.empty();
         String component = jobs ? "controller" : "worker";
         List<String> args = new ArrayList<>(List.of("run", pipelinePath(), "--mode", "once"));
         if (jobs) {
@@ -294,7 +296,9 @@ public final class Manifests {
         }
         ContainerBuilder c = container(args);
         if (jobs) c.addToEnv(fieldEnv("POD_NAMESPACE", "metadata.namespace"));
+        files.ifPresent(f -> f.addTo(c));
         PodTemplateSpec t = template(component, configHash, c.build(), jobs);
+        files.ifPresent(f -> t.getSpec().getVolumes().addAll(f.volumes()));
         notes.add("scheduled: the CronJob " + names.named("run") + " runs `sluice run --mode once` at " + schedule
                 + (jobs ? " (it starts the Jobs and ends when they are done)" : "")
                 + "; no long-running "
@@ -302,14 +306,18 @@ public final class Manifests {
                         ? "controller"
                         : "worker Deployment, no KEDA ScaledObject, no planner "
                                 + "CronJob: each run lists the source itself"));
-        return cronJob(names.named("run"), component, schedule.expression().trim(), t)
+        out.add(cronJob(names.named("run"), component, schedule.expression().trim(), t)
                 .editSpec()
                 .withTimeZone(schedule.zone().getId())
                 // started up to an hour late (the cluster's controller was down) rather than skipped
                 .withStartingDeadlineSeconds(STARTING_DEADLINE_SECONDS)
                 .withSuccessfulJobsHistoryLimit(3)
                 .endSpec()
-                .build();
+                .build());
+        files.ifPresent(f -> {
+            out.add(f.service(meta(names.named("files"), "controller")));
+            notes.addAll(f.notes());
+        });
     }
 
     /**

@@ -215,6 +215,42 @@ class GenerateExamplesTest {
         assertThat(yaml).doesNotContain(Pipelines.ENV.get("FILES_TLS_PASSWORD"));
     }
 
+    /** With {@code run.schedule}, the controller is a CronJob's pod: the Service selects it, and it has its port. */
+    @Test
+    void aScheduledControllerServesItsFilesToo() throws IOException {
+        Files.createDirectories(dir.resolve("in"));
+        Path p = Files.writeString(dir.resolve("nightly.yaml"), """
+                pipeline: nightly
+                source: { files: { path: in } }
+                sink: { files: { path: out } }
+                %s
+                run:
+                  runner: kubernetes
+                  schedule: "0 2 * * *"
+                  kubernetes:
+                    image: registry.example/sluice:0.1.0
+                    file_server: { port: 8443, public_url: "http://nightly-files.data-pipelines.svc:8443" }
+                """.formatted(Pipelines.POSTGRES));
+        Manifests.Generated g = Manifests.generate(
+                PipelineFacts.of(Pipelines.load(p)),
+                options(GenerateOptions.Mode.JOBS).withVolumeClaim("sluice-data"));
+        List<HasMetadata> back = readBack(g.objects());
+        assertThat(ManifestChecks.check(back)).isEmpty();
+        assertThat(back.stream().map(HasMetadata::getKind))
+                .containsExactly("ServiceAccount", "Role", "RoleBinding", "ConfigMap", "CronJob", "Service");
+        var pod = ((io.fabric8.kubernetes.api.model.batch.v1.CronJob) back.get(4))
+                .getSpec()
+                .getJobTemplate()
+                .getSpec()
+                .getTemplate();
+        Service svc = (Service) back.get(5);
+        assertThat(pod.getMetadata().getLabels())
+                .containsAllEntriesOf(svc.getSpec().getSelector());
+        assertThat(pod.getSpec().getContainers().getFirst().getPorts())
+                .singleElement()
+                .satisfies(port -> assertThat(port.getContainerPort()).isEqualTo(8443));
+    }
+
     private static List<String> args(HasMetadata deployment) {
         return ((Deployment) deployment)
                 .getSpec()

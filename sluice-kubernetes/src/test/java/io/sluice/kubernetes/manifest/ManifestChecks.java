@@ -247,7 +247,7 @@ final class ManifestChecks {
     }
 
     /**
-     * A Service: a DNS-1035 name, a selector that matches the pods of a generated Deployment, and ports whose named
+     * A Service: a DNS-1035 name, a selector that matches the pods of a generated Deployment or CronJob, and ports whose named
      * target is a port of those pods' containers.
      */
     private void service(String at, Service svc, List<HasMetadata> objects) {
@@ -257,11 +257,15 @@ final class ManifestChecks {
         require(selector != null && !selector.isEmpty(), at + ": no selector");
         if (selector == null || selector.isEmpty()) return;
         List<PodTemplateSpec> selected = objects.stream()
-                .filter(o -> o instanceof Deployment)
-                .map(o -> ((Deployment) o).getSpec().getTemplate())
+                .flatMap(o -> o instanceof Deployment d
+                        ? java.util.stream.Stream.of(d.getSpec().getTemplate())
+                        : o instanceof io.fabric8.kubernetes.api.model.batch.v1.CronJob cj
+                                ? java.util.stream.Stream.of(
+                                        cj.getSpec().getJobTemplate().getSpec().getTemplate())
+                                : java.util.stream.Stream.empty())
                 .filter(t -> t.getMetadata().getLabels().entrySet().containsAll(selector.entrySet()))
                 .toList();
-        require(!selected.isEmpty(), at + ": its selector matches no generated Deployment's pods");
+        require(!selected.isEmpty(), at + ": its selector matches no generated Deployment's or CronJob's pods");
         require(!svc.getSpec().getPorts().isEmpty(), at + ": no port");
         for (var port : svc.getSpec().getPorts()) {
             require(port.getPort() != null && port.getPort() > 0 && port.getPort() < 65_536, at + ": port");
