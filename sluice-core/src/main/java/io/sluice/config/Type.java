@@ -27,6 +27,8 @@ public sealed interface Type<T> {
     Type<Secret> SECRET = new SecretText(false);
     /** A url that may carry credentials (user:password@, password=...): shown with them masked. */
     Type<Secret> SECRET_URL = new SecretText(true);
+    /** The name of a connection in the connections file ({@link Connections}), validated into its settings. */
+    Type<Connection> CONNECTION = new ConnectionName();
 
     record Str() implements Type<String> {
         public String describe() {
@@ -116,6 +118,13 @@ public sealed interface Type<T> {
     record SecretText(boolean url) implements Type<Secret> {
         public String describe() {
             return url ? "secret url" : "secret";
+        }
+    }
+
+    /** A connection's name; its value is the connection's validated settings. */
+    record ConnectionName() implements Type<Connection> {
+        public String describe() {
+            return "connection name (from connections.yaml)";
         }
     }
 

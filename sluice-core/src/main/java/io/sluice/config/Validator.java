@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -35,6 +36,7 @@ public final class Validator {
 
     private final Path baseDir;
     private final Function<String, String> env;
+    private final Connections connections;
     private final List<ConfigProblem> problems = new ArrayList<>();
     private final List<ConfigProblem> warnings = new ArrayList<>();
 
@@ -43,13 +45,24 @@ public final class Validator {
      * @param env     where {@code ${VAR}} values come from
      */
     public Validator(Path baseDir, Function<String, String> env) {
+        this(baseDir, env, Connections.none(baseDir.resolve(Connections.FILE_NAME)));
+    }
+
+    /** @param connections what {@code connection: NAME} options name ({@link Type#CONNECTION}) */
+    public Validator(Path baseDir, Function<String, String> env, Connections connections) {
         this.baseDir = baseDir;
         this.env = env;
+        this.connections = connections;
     }
 
     /** Validates the root block; throws {@link ConfigException} with every problem found. */
     public Options validate(ConfigNode root, Type.Obj type) {
-        Object result = check(root, type, "");
+        return validate(root, type, "");
+    }
+
+    /** Validates a block found at {@code path} (option paths in messages start with it). */
+    public Options validate(ConfigNode root, Type.Obj type, String path) {
+        Object result = check(root, type, path);
         if (!problems.isEmpty()) throw new ConfigException(problems);
         return (Options) result;
     }
@@ -218,6 +231,7 @@ public final class Validator {
         String text = substitute(scalar.value(), node.location(), path);
         if (text == null) return null;
         if (type instanceof Type.SecretText secret) return secret(scalar, text, secret, path);
+        if (type instanceof Type.ConnectionName) return connection(text.strip(), node.location(), path);
         // a string keeps its spaces: a quoted ' ' or "\t" (a delimiter, say) is what the user means
         Object value = convert(type instanceof Type.Str ? text : text.trim(), type);
         if (value == null) {
@@ -247,6 +261,20 @@ public final class Validator {
                             + "or its history has it; write ${ENV_VAR} or ${file:/path/to/secret} instead"));
         }
         return Secret.fromOption(type.url() ? text.strip() : text, written, type.url());
+    }
+
+    /** The named connection's settings; its own problems are reported at the option that names it. */
+    private Connection connection(String name, Location at, String path) {
+        try {
+            Optional<Connection> found = connections.find(name);
+            if (found.isPresent()) return found.get();
+            problems.add(new ConfigProblem(at, path, connections.unknown(name)));
+        } catch (ConfigException e) {
+            for (ConfigProblem p : e.problems()) {
+                problems.add(new ConfigProblem(at, path, "connection '" + name + "' is not valid: " + p));
+            }
+        }
+        return null;
     }
 
     private Object convert(String text, Type<?> type) {

@@ -2,6 +2,7 @@ package io.sluice.pipeline;
 
 import io.sluice.config.ConfigException;
 import io.sluice.config.ConfigNode;
+import io.sluice.config.Connections;
 import io.sluice.config.Options;
 import io.sluice.config.Validator;
 import io.sluice.config.YamlReader;
@@ -17,10 +18,27 @@ import java.util.function.Function;
 public final class PipelineLoader {
     private final Components components;
     private final Function<String, String> env;
+    private final Path connectionsFile;
 
     public PipelineLoader(Components components, Function<String, String> env) {
+        this(components, env, null);
+    }
+
+    /** @param connectionsFile the connections file ({@code --connections}); null: {@code connections.yaml} beside each pipeline */
+    public PipelineLoader(Components components, Function<String, String> env, Path connectionsFile) {
         this.components = components;
         this.env = env;
+        this.connectionsFile = connectionsFile;
+    }
+
+    /** The same loader, reading connections from this file (null: beside each pipeline). */
+    public PipelineLoader withConnections(Path file) {
+        return new PipelineLoader(components, env, file);
+    }
+
+    /** The connections a pipeline in this folder may name. */
+    public Connections connections(Path pipelineFolder) {
+        return Connections.find(pipelineFolder, connectionsFile, env);
     }
 
     public static PipelineLoader withSystemEnv() {
@@ -36,7 +54,7 @@ public final class PipelineLoader {
         Path absolute = file.toAbsolutePath().normalize();
         ConfigNode root = YamlReader.read(absolute);
         Path base = absolute.getParent();
-        Validator validator = new Validator(base, env);
+        Validator validator = new Validator(base, env, connections(base));
         PipelineSchema.Blocks blocks = PipelineSchema.blocks(components);
         Options o = validator.validate(root, blocks.root());
 

@@ -80,12 +80,13 @@ public final class PipelineVersion {
         }
 
         /**
-         * Whether a sink's option says where it writes rather than what: its path, and the settings of the store
+         * Whether a sink's option says where it writes rather than what: its path or connection, and the settings of the store
          * that path names ({@code s3: { endpoint: ... }}: a test's S3 endpoint on a random port is the same output).
          */
         private static boolean where(Field<?> f) {
             return f.type() instanceof Type.FilePath
                     || f.type() instanceof Type.PathOrUrl
+                    || f.type() instanceof Type.ConnectionName
                     || STORE_SETTINGS.contains(f.type());
         }
 

@@ -1,0 +1,146 @@
+package io.sluice.config;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * The named connections of a connections file: {@code connections.yaml} beside the pipeline, or the file given with
+ * {@code --connections}. Each name maps to its settings:
+ *
+ * <pre>
+ * warehouse: { url: "jdbc:postgresql://db:5432/dw", user: etl, password: "${DW_PASSWORD}" }
+ * </pre>
+ *
+ * A connection is validated when a pipeline names it, not before: a connection whose {@code ${VAR}} is unset here
+ * fails only the pipelines that use it.
+ */
+public final class Connections {
+    /** The file looked for beside the pipeline when none is given. */
+    public static final String FILE_NAME = "connections.yaml";
+
+    static final Field<Secret> URL = Field.required(
+            "url",
+            Type.SECRET_URL,
+            "JDBC url: `jdbc:postgresql://host:5432/db`, `jdbc:mariadb://host:3306/db`, `jdbc:mysql://...`; driver "
+                    + "options may follow. Shown with credentials masked.");
+    static final Field<String> USER = Field.computed("user", Type.STRING, "from the url", "User to connect as.");
+    static final Field<Secret> PASSWORD = Field.computed(
+            "password",
+            Type.SECRET,
+            "from the url, or none",
+            "Password of the user: write `${ENV_VAR}` or `${file:/run/secrets/NAME}`, never the value.");
+    static final Field<Long> POOL_SIZE =
+            Field.optional("pool_size", Type.POSITIVE_INT, 4L, "Connections one Sluice process keeps open at most.");
+    static final Field<Map<String, String>> PROPERTIES = Field.optional(
+            "properties",
+            Type.mapOf(Type.STRING),
+            Map.of(),
+            "Driver properties passed as they are, e.g. `{ sslmode: require }`.");
+    /** One connection's settings, as the reference docs list them. */
+    public static final Type.Obj SETTINGS =
+            Type.Obj.of("A named database connection.", URL, USER, PASSWORD, POOL_SIZE, PROPERTIES);
+
+    private final Path file;
+    private final ConfigNode.Mapping entries;
+    private final Function<String, String> env;
+    private final Map<String, Connection> validated = new ConcurrentHashMap<>();
+
+    private Connections(Path file, ConfigNode.Mapping entries, Function<String, String> env) {
+        this.file = file;
+        this.entries = entries;
+        this.env = env;
+    }
+
+    /** No connections file: every name is unknown, and the message says where one was looked for. */
+    public static Connections none(Path lookedFor) {
+        return new Connections(lookedFor, null, name -> null);
+    }
+
+    /**
+     * The connections of {@code explicit} when given (it must exist), else of {@code connections.yaml} in the
+     * pipeline's folder when there is one, else none.
+     *
+     * @throws ConfigException when the file cannot be read or is not a map of names to settings
+     */
+    public static Connections find(Path pipelineFolder, Path explicit, Function<String, String> env) {
+        if (explicit != null) {
+            Path file = explicit.toAbsolutePath().normalize();
+            if (!Files.isRegularFile(file)) {
+                throw new ConfigException(new ConfigProblem(
+                        Location.unknown(file.toString()),
+                        "",
+                        "the connections file does not exist; check the path given with --connections"));
+            }
+            return load(file, env);
+        }
+        Path beside = pipelineFolder.resolve(FILE_NAME).normalize();
+        return Files.isRegularFile(beside) ? load(beside, env) : none(beside);
+    }
+
+    /** @throws ConfigException when the file cannot be read or is not a map of names to settings */
+    public static Connections load(Path file, Function<String, String> env) {
+        ConfigNode root = YamlReader.read(file);
+        if (root instanceof ConfigNode.Scalar s && s.isNull()) {
+            return new Connections(file, new ConfigNode.Mapping(Map.of(), root.location()), env);
+        }
+        if (!(root instanceof ConfigNode.Mapping mapping)) {
+            throw new ConfigException(new ConfigProblem(
+                    root.location(),
+                    "",
+                    "expected a map of connection names to their settings (`warehouse: { url: ..., user: ... }`), "
+                            + "found " + root.kindName()));
+        }
+        return new Connections(file, mapping, env);
+    }
+
+    /** The file the connections come from (or where one was looked for). */
+    public Path file() {
+        return file;
+    }
+
+    /** Whether a connections file was found. */
+    public boolean present() {
+        return entries != null;
+    }
+
+    /** The names in the file, in its order. */
+    public Set<String> names() {
+        return entries == null ? Set.of() : entries.entries().keySet();
+    }
+
+    /**
+     * The named connection, validated.
+     *
+     * @throws ConfigException with the problems of its settings, each at its line in the connections file
+     */
+    public Optional<Connection> find(String name) {
+        if (entries == null || !entries.entries().containsKey(name)) return Optional.empty();
+        return Optional.of(validated.computeIfAbsent(name, this::validate));
+    }
+
+    private Connection validate(String name) {
+        ConfigNode node = entries.entries().get(name).value();
+        Validator validator = new Validator(file.toAbsolutePath().getParent(), env);
+        Options o = validator.validate(node, SETTINGS, name);
+        return new Connection(
+                name, o.get(URL), o.get(USER), o.get(PASSWORD), o.get(POOL_SIZE).intValue(), o.get(PROPERTIES), file);
+    }
+
+    /** What to do about a name that is not in the file. */
+    public String unknown(String name) {
+        if (entries == null) {
+            return "no connection '" + name + "': no connections file at " + file + "; write one there (`" + name
+                    + ": { url: \"jdbc:postgresql://host:5432/db\", user: ..., password: \"${PASSWORD}\" }`) "
+                    + "or pass --connections FILE";
+        }
+        List<String> known = List.copyOf(names());
+        return "no connection '" + name + "' in " + file + Validator.suggestion(name, known)
+                + (known.isEmpty() ? "; the file names none" : "; it names: " + String.join(", ", known));
+    }
+}
