@@ -555,7 +555,12 @@ public final class LocalRunner implements Runner {
      */
     private SplitCommit commitContext(Claim claim, String incarnation) {
         return new SplitCommit(
-                () -> fence(claim), () -> a.source().current(claim.split()), incarnation, claim.attempt(), locks);
+                () -> fence(claim),
+                () -> a.source().current(claim.split()),
+                incarnation,
+                claim.attempt(),
+                claim.token(),
+                locks);
     }
 
     /** The sink asks right before it commits: a claim taken over meanwhile must not commit. */

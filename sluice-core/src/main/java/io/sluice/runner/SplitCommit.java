@@ -13,8 +13,9 @@ import java.util.Optional;
  *
  * @param incarnation null for what is no split's output (merged results)
  * @param attempt     the claim's attempt, 1 for the first
+ * @param token       the claim's fencing token; 0 for what no claim fences
  */
-public record SplitCommit(Fence fence, Current current, String incarnation, int attempt, OutputLocks locks)
+public record SplitCommit(Fence fence, Current current, String incarnation, int attempt, long token, OutputLocks locks)
         implements CommitContext {
     public SplitCommit {
         Objects.requireNonNull(fence, "fence");
@@ -23,9 +24,9 @@ public record SplitCommit(Fence fence, Current current, String incarnation, int 
         if (attempt < 1) throw new IllegalArgumentException("attempt must be >= 1");
     }
 
-    /** A first attempt. */
+    /** A first attempt, with no token (tests, tools). */
     public SplitCommit(Fence fence, Current current, String incarnation, OutputLocks locks) {
-        this(fence, current, incarnation, 1, locks);
+        this(fence, current, incarnation, 1, 0, locks);
     }
 
     /** Checks the claim. */

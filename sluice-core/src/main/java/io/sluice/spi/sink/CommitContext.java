@@ -30,4 +30,13 @@ public interface CommitContext extends OutputLocks {
      * target (multipart uploads, say) and removes it first.
      */
     int attempt();
+
+    /**
+     * The claim's fencing token: greater than the token of any earlier claim of the split; 0 for what no claim
+     * fences. A sink that records its commits in the target itself (a table of committed splits, a table format's
+     * snapshot summary) stores it with the split id, in the same transaction as the rows, and refuses a commit whose
+     * token is lower than one stored: a stale worker that passed {@link #checkFence} just before losing its claim
+     * still cannot commit over its successor.
+     */
+    long token();
 }
