@@ -36,7 +36,10 @@ public final class DuckRows implements Rows {
                 ResultSet r = s.executeQuery("SELECT * FROM (" + query + ") LIMIT 0")) {
             List<String> out = new ArrayList<>();
             for (int i = 1; i <= r.getMetaData().getColumnCount(); i++) {
-                out.add(types ? r.getMetaData().getColumnTypeName(i) : r.getMetaData().getColumnName(i));
+                out.add(
+                        types
+                                ? r.getMetaData().getColumnTypeName(i)
+                                : r.getMetaData().getColumnName(i));
             }
             return out;
         }

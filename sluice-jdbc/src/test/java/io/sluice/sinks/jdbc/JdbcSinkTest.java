@@ -290,7 +290,8 @@ class JdbcSinkTest {
 
         assertThat(sink.deleteOutput()).hasSize(1);
         assertThat(target.rows("SELECT v FROM " + target.schema + ".events")).containsExactly("0");
-        assertThat(target.rows("SELECT * FROM " + target.schema + "._sluice_commits")).isEmpty();
+        assertThat(target.rows("SELECT * FROM " + target.schema + "._sluice_commits"))
+                .isEmpty();
         assertThat(sink.listOutput()).isEmpty();
     }
 
