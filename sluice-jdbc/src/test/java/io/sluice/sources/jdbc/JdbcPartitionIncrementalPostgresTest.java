@@ -133,9 +133,10 @@ class JdbcPartitionIncrementalPostgresTest {
         sql(
                 "CREATE TABLE ev (id int PRIMARY KEY, updated_at timestamptz)",
                 "INSERT INTO ev SELECT g, now() - interval '1 hour' FROM generate_series(1, 5) g");
-        // lag: longer than the first run takes to plan (a run started under load takes seconds)
         Path yaml = pipeline(
-                dir, "{ connection: pg, table: ev, incremental: { column: updated_at, tie_breaker: id, lag: 10s } }");
+                dir, "{ connection: pg, table: ev, incremental: { column: updated_at, tie_breaker: id, lag: 15s } }");
+        // a run in this JVM first, so that the run below plans well within lag of the late transaction's write
+        PipelineRun.run(pipeline(dir.resolve("warm-up"), "{ connection: pg, query: \"SELECT 1 AS one\" }"));
         try (Connection late = DriverManager.getConnection(url, "postgres", "")) {
             late.setAutoCommit(false);
             try (Statement s = late.createStatement()) {
@@ -146,7 +147,7 @@ class JdbcPartitionIncrementalPostgresTest {
                     .isEqualTo(5);
             late.commit();
         }
-        waitUntil("SELECT now() - interval '10 seconds' > (SELECT updated_at FROM ev WHERE id = 100)");
+        waitUntil("SELECT now() - interval '15 seconds' > (SELECT updated_at FROM ev WHERE id = 100)");
         assertThat(PipelineRun.run(yaml).summary().rowsOut()).isEqualTo(1);
         assertThat(count(dir, "id = 100")).isEqualTo(1L);
         assertThat(count(dir, "true")).isEqualTo(6L);
