@@ -63,16 +63,33 @@ final class JdbcSource implements Source {
     /** {@code count} ranges, or ranges of about {@code size} rows (the other is 0). */
     record Partition(String column, long count, long size) {}
 
-    record Incremental(String column, String tieBreaker, Duration lag, String nulls) {}
+    /** @param rowsPerSplit 0: one split a run */
+    record Incremental(String column, String tieBreaker, Duration lag, String nulls, long rowsPerSplit) {}
+
+    /**
+     * A point in {@code (column, tie_breaker)} order: {@code tie} null stands after every row whose column is
+     * {@code at} (a bound from the clock); else right at the row {@code (at, tie)} (a cut inside a run's range).
+     */
+    private record Bound(String at, String tie) {
+        String text() {
+            return tie == null ? at : "(" + at + ", " + tie + ")";
+        }
+    }
 
     /**
      * A split's payload.
      *
      * @param sql   the SELECT the split reads
      * @param range the range, as a user reads it
-     * @param upper incremental: the range's upper bound, the watermark the next range starts after; else null
+     * @param upper    incremental: the range's upper bound, the watermark the next range starts after; else null
+     * @param upperTie incremental: the tie breaker's value at {@code upper} when the range ends at a row; null when
+     *                 it ends after every row of {@code upper}
      */
-    record Payload(String sql, String range, String upper) {
+    record Payload(String sql, String range, String upper, String upperTie) {
+        Payload(String sql, String range) {
+            this(sql, range, null, null);
+        }
+
         String json() {
             try {
                 return JSON.writeValueAsString(this);
@@ -155,7 +172,7 @@ final class JdbcSource implements Source {
                                         + "): a full read happens once per ledger; use incremental to read changes")));
             }
             List<Split> splits = s.partition() == null
-                    ? List.of(split(key + "#all", 0, new Payload(s.base(), "all rows", null)))
+                    ? List.of(split(key + "#all", 0, new Payload(s.base(), "all rows")))
                     : partitions(c, shape);
             return new Proposal(splits, List.of(), null, List.of(), List.of(), true);
         } catch (SQLException e) {
@@ -195,7 +212,7 @@ final class JdbcSource implements Source {
             }
         }
         if (!bounds.isEmpty()) bounds.removeLast(); // the last range is open above
-        if (bounds.isEmpty()) return List.of(split(key + "#all", 0, new Payload(s.base(), "all rows", null)));
+        if (bounds.isEmpty()) return List.of(split(key + "#all", 0, new Payload(s.base(), "all rows")));
         String tag = sha256(String.join("\0", bounds)).substring(0, 8);
         int count = bounds.size() + 1;
         List<Split> splits = new ArrayList<>();
@@ -215,22 +232,24 @@ final class JdbcSource implements Source {
                 range = col + " in (" + bounds.get(i - 1) + ", " + bounds.get(i) + "]";
             }
             String sql = "SELECT * FROM (" + s.base() + ") s WHERE " + where;
-            splits.add(split(key + "#p" + (i + 1) + "of" + count + "-" + tag, i, new Payload(sql, range, null)));
+            splits.add(split(key + "#p" + (i + 1) + "of" + count + "-" + tag, i, new Payload(sql, range)));
         }
         return splits;
     }
 
     /**
      * The next range: after the previous split's upper bound (none: from the start), up to the database's clock
-     * minus lag, read in {@code (column, tie_breaker)} order. No split when the range holds no row: the next run's
-     * range then starts at the same place.
+     * minus lag, read in {@code (column, tie_breaker)} order; with {@code rows_per_split}, cut at rows of that order
+     * into splits registered in order, so rows with one timestamp on both sides of a cut are each read once. No split
+     * when the range holds no row: the next run's range then starts at the same place.
      */
     private Proposal incremental(java.sql.Connection c, KnownSplits known, KnownMember last, Shape shape)
             throws SQLException, IOException {
         Incremental inc = s.incremental();
         String col = inc.column();
+        String tb = inc.tieBreaker();
         String cursor = shape.column(col, "incremental.column");
-        if (inc.tieBreaker() != null) shape.column(inc.tieBreaker(), "incremental.tie_breaker");
+        if (tb != null) shape.column(tb, "incremental.tie_breaker");
         String driverType = shape.driver().get(cursor);
         String clock = dialect.clockMinus(inc.lag(), driverType);
         if (clock == null) {
@@ -238,7 +257,7 @@ final class JdbcSource implements Source {
                     + "timestamp (PostgreSQL: timestamp or timestamptz; MariaDB and MySQL: DATETIME or TIMESTAMP), "
                     + "and incremental reads need PostgreSQL, MariaDB or MySQL");
         }
-        String lower = null;
+        Bound lower = null;
         long index = 0;
         if (last != null) {
             Optional<Split> previous = known.split(last.splitId());
@@ -247,14 +266,15 @@ final class JdbcSource implements Source {
                         + ", whose upper bound is where this run starts; reset the pipeline's ledger to read "
                         + s.name() + " from the start");
             }
-            lower = Payload.of(previous.get()).upper();
+            Payload p = Payload.of(previous.get());
+            lower = new Bound(p.upper(), p.upperTie());
             index = last.start() + 1;
         }
-        String upper;
+        Bound end;
         try (Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery(clock)) {
             rs.next();
-            upper = rs.getString(1);
+            end = new Bound(rs.getString(1), null);
         }
         List<String> notices = new ArrayList<>();
         long nulls = single(c, "SELECT count(*) FROM (" + s.base() + ") s WHERE " + col + " IS NULL");
@@ -278,28 +298,69 @@ final class JdbcSource implements Source {
                 }
             }
         }
-        String where = (lower == null ? "" : col + " > " + dialect.literal(lower) + " AND ") + col + " <= "
-                + dialect.literal(upper);
-        if (readNulls) where = "(" + where + ") OR " + col + " IS NULL";
-        String range = (lower == null ? "" : col + " > " + lower + " and ") + col + " <= " + upper
-                + (readNulls ? " or NULL" : "");
-        String order = " ORDER BY " + col + (inc.tieBreaker() == null ? "" : ", " + inc.tieBreaker());
-        String select = "SELECT * FROM (" + s.base() + ") s WHERE " + where;
-        if (single(c, "SELECT count(*) FROM (" + select + ") r") == 0) {
+        String order = " ORDER BY " + col + (tb == null ? "" : ", " + tb);
+        String ranged = "SELECT * FROM (" + s.base() + ") s WHERE " + between(lower, end);
+        long rows = single(c, "SELECT count(*) FROM (" + ranged + ") r");
+        if (rows == 0 && !readNulls) {
             Proposal none = new Proposal(
                     List.of(),
                     List.of(Skipped.seen(
                             s.name(),
                             last == null ? null : last.state(),
-                            "no rows with " + range + " (the database's clock minus lag " + inc.lag() + ")")));
+                            "no rows with " + col + " after " + (lower == null ? "the start" : lower.text())
+                                    + " up to " + end.text() + " (the database's clock minus lag "
+                                    + inc.lag().toString().substring(2).toLowerCase(java.util.Locale.ROOT)
+                                    + ")")));
             for (String n : notices) none = none.withNotice(n);
             return none;
         }
-        Split split = split(
-                key + "#i" + (index + 1) + "-" + sha256(upper).substring(0, 8),
-                index,
-                new Payload(select + order, range, upper));
-        return new Proposal(List.of(split), List.of(), null, List.of(), notices, true);
+        List<Bound> cuts = new ArrayList<>();
+        long per = inc.rowsPerSplit();
+        if (per > 0 && rows > per) {
+            String numbered = "SELECT " + col + ", " + tb + " FROM (SELECT " + col + ", " + tb
+                    + ", ROW_NUMBER() OVER (" + order.strip() + ") AS sluice_row FROM (" + ranged
+                    + ") r) n WHERE MOD(sluice_row, " + per + ") = 0 AND sluice_row < " + rows
+                    + " ORDER BY sluice_row";
+            try (Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery(numbered)) {
+                while (rs.next()) cuts.add(new Bound(rs.getString(1), rs.getString(2)));
+            }
+        }
+        cuts.add(end);
+        List<Split> splits = new ArrayList<>();
+        Bound from = lower;
+        for (int k = 0; k < cuts.size(); k++) {
+            Bound to = cuts.get(k);
+            boolean withNulls = readNulls && k == 0; // the first run's NULL cursors: in its first split
+            String where = between(from, to) + (withNulls ? " OR " + col + " IS NULL" : "");
+            String range = (tb == null ? col : "(" + col + ", " + tb + ")")
+                    + (from == null ? "" : " > " + from.text() + " and") + " <= " + to.text()
+                    + (withNulls ? ", or NULL" : "");
+            splits.add(split(
+                    key + "#i" + (index + k + 1) + "-"
+                            + sha256(to.at() + "\0" + to.tie()).substring(0, 8),
+                    index + k,
+                    new Payload(
+                            "SELECT * FROM (" + s.base() + ") s WHERE " + where + order, range, to.at(), to.tie())));
+            from = to;
+        }
+        return new Proposal(splits, List.of(), null, List.of(), notices, true);
+    }
+
+    /** Rows after {@code from} (null: from the first) up to {@code to}, in {@code (column, tie_breaker)} order. */
+    private String between(Bound from, Bound to) {
+        String col = s.incremental().column();
+        String tb = s.incremental().tieBreaker();
+        String upTo = to.tie() == null
+                ? col + " <= " + dialect.literal(to.at())
+                : "(" + col + " < " + dialect.literal(to.at()) + " OR (" + col + " = " + dialect.literal(to.at())
+                        + " AND " + tb + " <= " + dialect.literal(to.tie()) + "))";
+        if (from == null) return "(" + upTo + ")";
+        String after = from.tie() == null
+                ? col + " > " + dialect.literal(from.at())
+                : "(" + col + " > " + dialect.literal(from.at()) + " OR (" + col + " = " + dialect.literal(from.at())
+                        + " AND " + tb + " > " + dialect.literal(from.tie()) + "))";
+        return "(" + after + " AND " + upTo + ")";
     }
 
     private static long single(java.sql.Connection c, String sql) throws SQLException {

@@ -72,8 +72,15 @@ public final class JdbcSourceFactory implements SourceFactory<Options> {
             "fail",
             "Rows whose `column` is NULL: `fail` the plan while there are any, `skip` them (every plan says how many), "
                     + "or read them in the `first_run` only (later plans say how many are left out).");
-    static final Type.Obj INCREMENTAL =
-            Type.Obj.of("Reads only the rows changed since the last run.", CURSOR, TIE_BREAKER, LAG, NULLS);
+    static final Field<Long> ROWS_PER_SPLIT = Field.computed(
+            "rows_per_split",
+            Type.POSITIVE_INT,
+            "one split a run",
+            "With `tie_breaker`: cut a run's rows into splits of this many rows (a first run over a large table), "
+                    + "at rows of the `(column, tie_breaker)` order, so rows with one timestamp on both sides of a cut "
+                    + "are each read once.");
+    static final Type.Obj INCREMENTAL = Type.Obj.of(
+            "Reads only the rows changed since the last run.", CURSOR, TIE_BREAKER, LAG, NULLS, ROWS_PER_SPLIT);
     static final Field<Options> INCREMENTAL_BLOCK = Field.computed(
             "incremental",
             INCREMENTAL,
@@ -154,8 +161,16 @@ public final class JdbcSourceFactory implements SourceFactory<Options> {
         if (o.has(INCREMENTAL_BLOCK)) {
             if (partition != null) throw o.problem(PARTITION_BLOCK, "not with incremental");
             Options i = o.get(INCREMENTAL_BLOCK);
+            if (i.has(ROWS_PER_SPLIT) && !i.has(TIE_BREAKER)) {
+                throw i.problem(
+                        ROWS_PER_SPLIT, "needs tie_breaker: a unique column that orders rows of one " + i.get(CURSOR));
+            }
             incremental = new JdbcSource.Incremental(
-                    i.get(CURSOR), i.find(TIE_BREAKER).orElse(null), i.get(LAG), i.get(NULLS));
+                    i.get(CURSOR),
+                    i.find(TIE_BREAKER).orElse(null),
+                    i.get(LAG),
+                    i.get(NULLS),
+                    i.find(ROWS_PER_SPLIT).orElse(0L));
         }
         return new JdbcSource.Settings(
                 o.get(CONNECTION),

@@ -121,11 +121,39 @@ class JdbcPartitionIncrementalPostgresTest {
         assertThat(PipelineRun.run(yaml).summary().rowsOut()).isEqualTo(301);
         PipelineRun.Result third = PipelineRun.run(yaml);
         assertThat(third.summary().splitsDone()).isZero();
-        assertThat(third.notices()).anySatisfy(n -> assertThat(n).contains("no rows with updated_at >"));
+        assertThat(third.notices()).anySatisfy(n -> assertThat(n).contains("no rows with updated_at after"));
         assertThat(count(dir, "true")).isEqualTo(801L);
         assertThat(count(dir, "id = 7")).as("the change is read again").isEqualTo(2L);
         assertThat(PipelineRun.query(dir.resolve("out"), "SELECT count(DISTINCT (id, updated_at)) FROM rows"))
                 .isEqualTo(801L);
+    }
+
+    @Test
+    void rowsPerSplitCutsInsideEqualTimestampsAndReadsEachRowOnce() throws Exception {
+        // 11 timestamps, about 100 rows each: every cut of 150 rows falls among rows of one timestamp
+        sql(
+                "CREATE TABLE ev (id int PRIMARY KEY, updated_at timestamptz)",
+                "INSERT INTO ev SELECT g, timestamptz '2026-01-01 00:00:00+00' + (g / 100) * interval '1 hour' "
+                        + "FROM generate_series(1, 1000) g");
+        Path yaml = pipeline(
+                dir,
+                "{ connection: pg, table: ev, "
+                        + "incremental: { column: updated_at, tie_breaker: id, lag: 1s, rows_per_split: 150 } }");
+        PipelineRun.Result first = PipelineRun.run(yaml);
+        assertThat(first.summary().splitsDone()).isEqualTo(7);
+        assertThat(first.summary().rowsOut()).isEqualTo(1000);
+        assertThat(perFile(dir)).hasSize(7).allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(150L));
+        assertThat(PipelineRun.query(dir.resolve("out"), "SELECT count(DISTINCT id) FROM rows"))
+                .isEqualTo(1000L);
+
+        sql("INSERT INTO ev SELECT g, now() FROM generate_series(1001, 1120) g");
+        Thread.sleep(1_200);
+        PipelineRun.Result second = PipelineRun.run(yaml);
+        assertThat(second.summary().splitsDone()).isEqualTo(1);
+        assertThat(second.summary().rowsOut()).isEqualTo(120);
+        assertThat(count(dir, "true")).isEqualTo(1120L);
+        assertThat(PipelineRun.query(dir.resolve("out"), "SELECT count(DISTINCT id) FROM rows"))
+                .isEqualTo(1120L);
     }
 
     @Test
