@@ -52,7 +52,8 @@ public final class JdbcSourceFactory implements SourceFactory<Options> {
     static final Field<String> CURSOR = Field.required(
             "column",
             Type.STRING,
-            "The output column that grows with every change (`updated_at`): a timestamp, timestamp with time zone or date.");
+            "The output column that grows with every change (`updated_at`): a timestamp (PostgreSQL `timestamp` or "
+                    + "`timestamptz`, MariaDB and MySQL `DATETIME` or `TIMESTAMP`).");
     static final Field<String> TIE_BREAKER = Field.computed(
             "tie_breaker",
             Type.STRING,
@@ -85,7 +86,7 @@ public final class JdbcSourceFactory implements SourceFactory<Options> {
             "incremental",
             INCREMENTAL,
             "the rows are read once, in full",
-            "Each run proposes one split of the rows after the last registered watermark up to the database's "
+            "Each run proposes one split (or several: `rows_per_split`) of the rows after the last registered watermark up to the database's "
                     + "clock minus `lag`; the watermark is the ledger's, so a replay of a split reads the same range.");
     static final Field<Long> FETCH_SIZE = Field.optional(
             "fetch_size",
