@@ -1,6 +1,7 @@
 package io.sluice.sources.jdbc;
 
 import io.sluice.config.Connection;
+import io.sluice.config.Validator;
 import java.io.IOException;
 import java.sql.DatabaseMetaData;
 import java.sql.ResultSet;
@@ -114,36 +115,6 @@ final class JdbcErrors {
 
     /** " (did you mean 'x'?)" when a name is close to what was written. */
     static String near(String written, List<String> known) {
-        if (written == null || written.isEmpty()) return "";
-        String w = written.toLowerCase(Locale.ROOT);
-        String best = null;
-        int bestDistance = Integer.MAX_VALUE;
-        for (String k : known) {
-            int d = distance(w, k.toLowerCase(Locale.ROOT));
-            if (d < bestDistance) {
-                bestDistance = d;
-                best = k;
-            }
-        }
-        return best != null && bestDistance > 0 && bestDistance <= Math.max(2, w.length() / 3)
-                ? " (did you mean '" + best + "'?)"
-                : "";
-    }
-
-    private static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) prev[j] = j;
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
+        return written == null || written.isEmpty() ? "" : Validator.suggestion(written, known);
     }
 }

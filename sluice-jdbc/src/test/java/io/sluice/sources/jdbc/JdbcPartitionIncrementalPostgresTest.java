@@ -3,7 +3,6 @@ package io.sluice.sources.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.sluice.ledger.postgres.TestPostgres;
 import io.sluice.pipeline.Assembly;
 import io.sluice.pipeline.Components;
 import io.sluice.pipeline.PipelineLoader;
@@ -15,51 +14,30 @@ import io.sluice.spi.source.SplitReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Key ranges and incremental reads against a real PostgreSQL, with exact row counts. */
 class JdbcPartitionIncrementalPostgresTest {
-    private static final AtomicInteger SCHEMAS = new AtomicInteger();
-
     @TempDir
     Path dir;
 
-    private String url;
+    private TestDatabase db;
 
     @BeforeEach
     void freshSchema() throws Exception {
-        String schema = "inc" + SCHEMAS.incrementAndGet();
-        url = TestPostgres.url(TestPostgres.server().getPort()) + "?currentSchema=" + schema;
-        sql("CREATE SCHEMA " + schema);
-    }
-
-    private void sql(String... statements) throws Exception {
-        try (Connection c = DriverManager.getConnection(url, "postgres", "");
-                Statement s = c.createStatement()) {
-            for (String st : statements) s.execute(st);
-        }
+        db = TestDatabase.postgres();
     }
 
     private Path pipeline(Path folder, String source) throws Exception {
-        Files.createDirectories(folder);
-        return PipelineRun.pipeline(folder, "pg: { url: \"" + url + "\", user: postgres }\n", """
-                pipeline: pg-inc
-                source:
-                  jdbc: %s
-                sink:
-                  files: { path: out, format: parquet }
-                run: { on_bad_record: fail }
-                """.formatted(source));
+        return PipelineRun.pipeline(folder, db.connection("pg"), source);
     }
 
     private static long count(Path folder, String where) throws Exception {
@@ -81,7 +59,7 @@ class JdbcPartitionIncrementalPostgresTest {
     @Test
     void partitionsOfASkewedKeyAreBalancedFromItsDistribution() throws Exception {
         // 9,000 dense keys, 1,000 spread up to 10^9 and 5 NULLs: min/max ranges would put 9,000 rows in one
-        sql(
+        db.sql(
                 "CREATE TABLE ev (id bigint, v int)",
                 "INSERT INTO ev SELECT g, g FROM generate_series(1, 9000) g",
                 "INSERT INTO ev SELECT g * 1000000, g FROM generate_series(1, 1000) g",
@@ -107,14 +85,14 @@ class JdbcPartitionIncrementalPostgresTest {
 
     @Test
     void equalTimestampsAreReadOnceInTieBreakerOrderAndChangesFollow() throws Exception {
-        sql(
+        db.sql(
                 "CREATE TABLE ev (id int PRIMARY KEY, updated_at timestamptz, v text)",
                 "INSERT INTO ev SELECT g, '2026-01-01 00:00:00+00', 'a' FROM generate_series(1, 500) g");
         Path yaml = pipeline(
                 dir, "{ connection: pg, table: ev, incremental: { column: updated_at, tie_breaker: id, lag: 1s } }");
         assertThat(PipelineRun.run(yaml).summary().rowsOut()).isEqualTo(500);
         // new rows with one timestamp among them, and a change of an old row
-        sql(
+        db.sql(
                 "INSERT INTO ev SELECT g, now(), 'b' FROM generate_series(501, 800) g",
                 "UPDATE ev SET updated_at = now(), v = 'changed' WHERE id = 7");
         Thread.sleep(1_300);
@@ -131,7 +109,7 @@ class JdbcPartitionIncrementalPostgresTest {
     @Test
     void rowsPerSplitCutsInsideEqualTimestampsAndReadsEachRowOnce() throws Exception {
         // 11 timestamps, about 100 rows each: every cut of 150 rows falls among rows of one timestamp
-        sql(
+        db.sql(
                 "CREATE TABLE ev (id int PRIMARY KEY, updated_at timestamptz)",
                 "INSERT INTO ev SELECT g, timestamptz '2026-01-01 00:00:00+00' + (g / 100) * interval '1 hour' "
                         + "FROM generate_series(1, 1000) g");
@@ -146,7 +124,7 @@ class JdbcPartitionIncrementalPostgresTest {
         assertThat(PipelineRun.query(dir.resolve("out"), "SELECT count(DISTINCT id) FROM rows"))
                 .isEqualTo(1000L);
 
-        sql("INSERT INTO ev SELECT g, now() FROM generate_series(1001, 1120) g");
+        db.sql("INSERT INTO ev SELECT g, now() FROM generate_series(1001, 1120) g");
         Thread.sleep(1_200);
         PipelineRun.Result second = PipelineRun.run(yaml);
         assertThat(second.summary().splitsDone()).isEqualTo(1);
@@ -158,14 +136,14 @@ class JdbcPartitionIncrementalPostgresTest {
 
     @Test
     void aTransactionCommittedAfterARunWithinLagIsReadByTheNext() throws Exception {
-        sql(
+        db.sql(
                 "CREATE TABLE ev (id int PRIMARY KEY, updated_at timestamptz)",
                 "INSERT INTO ev SELECT g, now() - interval '1 hour' FROM generate_series(1, 5) g");
         Path yaml = pipeline(
                 dir, "{ connection: pg, table: ev, incremental: { column: updated_at, tie_breaker: id, lag: 15s } }");
         // a run in this JVM first, so that the run below plans well within lag of the late transaction's write
         PipelineRun.run(pipeline(dir.resolve("warm-up"), "{ connection: pg, query: \"SELECT 1 AS one\" }"));
-        try (Connection late = DriverManager.getConnection(url, "postgres", "")) {
+        try (Connection late = db.connect()) {
             late.setAutoCommit(false);
             try (Statement s = late.createStatement()) {
                 s.execute("INSERT INTO ev VALUES (100, now())"); // now(): the transaction's start
@@ -175,30 +153,15 @@ class JdbcPartitionIncrementalPostgresTest {
                     .isEqualTo(5);
             late.commit();
         }
-        waitUntil("SELECT now() - interval '15 seconds' > (SELECT updated_at FROM ev WHERE id = 100)");
+        db.waitUntil("SELECT now() - interval '15 seconds' > (SELECT updated_at FROM ev WHERE id = 100)");
         assertThat(PipelineRun.run(yaml).summary().rowsOut()).isEqualTo(1);
         assertThat(count(dir, "id = 100")).isEqualTo(1L);
         assertThat(count(dir, "true")).isEqualTo(6L);
     }
 
-    /** Waits until the database's clock makes the condition true. */
-    private void waitUntil(String condition) throws Exception {
-        try (Connection c = DriverManager.getConnection(url, "postgres", "");
-                Statement s = c.createStatement()) {
-            for (int i = 0; i < 300; i++) {
-                try (java.sql.ResultSet rs = s.executeQuery(condition)) {
-                    rs.next();
-                    if (rs.getBoolean(1)) return;
-                }
-                Thread.sleep(100);
-            }
-        }
-        throw new AssertionError("timed out waiting for " + condition);
-    }
-
     @Test
     void nullCursorsFollowTheDeclaredPolicy() throws Exception {
-        sql(
+        db.sql(
                 "CREATE TABLE ev (id int PRIMARY KEY, updated_at timestamp)",
                 "INSERT INTO ev SELECT g, localtimestamp - interval '1 hour' FROM generate_series(1, 3) g",
                 "INSERT INTO ev VALUES (4, NULL), (5, NULL)");
@@ -220,7 +183,7 @@ class JdbcPartitionIncrementalPostgresTest {
         assertThat(skipped.notices())
                 .anySatisfy(n -> assertThat(n).contains("2 row(s) with a NULL updated_at are not read"));
 
-        sql("INSERT INTO ev VALUES (6, NULL), (7, localtimestamp)");
+        db.sql("INSERT INTO ev VALUES (6, NULL), (7, localtimestamp)");
         Thread.sleep(1_200);
         PipelineRun.Result later = PipelineRun.run(firstRun);
         assertThat(later.summary().rowsOut()).isEqualTo(1);
@@ -234,7 +197,7 @@ class JdbcPartitionIncrementalPostgresTest {
 
     @Test
     void aReplayOfASplitReadsTheSameRows() throws Exception {
-        sql(
+        db.sql(
                 "CREATE TABLE ev (id int PRIMARY KEY, updated_at timestamptz)",
                 "INSERT INTO ev SELECT g, now() - g * interval '1 second' FROM generate_series(10, 50) g");
         Path yaml = pipeline(
@@ -242,7 +205,7 @@ class JdbcPartitionIncrementalPostgresTest {
         PipelineRun.run(yaml);
         String firstRead = replayOldest(yaml, "a");
         assertThat(firstRead.lines().count()).as("header and 41 rows").isEqualTo(42);
-        sql("INSERT INTO ev SELECT g, now() FROM generate_series(100, 120) g");
+        db.sql("INSERT INTO ev SELECT g, now() FROM generate_series(100, 120) g");
         Thread.sleep(1_200);
         assertThat(PipelineRun.run(yaml).summary().rowsOut()).isEqualTo(21);
         assertThat(replayOldest(yaml, "b"))

@@ -5,10 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.testkit.TestMariaDb;
 import java.math.BigDecimal;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -22,39 +20,19 @@ class JdbcSourceMariaDbTest {
     @TempDir
     Path dir;
 
-    private String url;
+    private TestDatabase db;
 
     @BeforeEach
     void freshDatabase() {
-        TestMariaDb server = TestMariaDb.shared();
-        url = server.url(server.freshDatabase());
-    }
-
-    private void sql(String... statements) throws Exception {
-        try (Connection c = DriverManager.getConnection(url, TestMariaDb.USER, TestMariaDb.PASSWORD);
-                Statement s = c.createStatement()) {
-            s.execute("SET time_zone = '+00:00'");
-            for (String st : statements) s.execute(st);
-        }
+        db = TestDatabase.mariaDb();
     }
 
     private Path pipeline(Path folder, String password, String source) throws Exception {
-        Files.createDirectories(folder);
-        return PipelineRun.pipeline(
-                folder,
-                "maria: { url: \"" + url + "\", user: " + TestMariaDb.USER + ", password: \"" + password + "\" }\n",
-                """
-                pipeline: maria-read
-                source:
-                  jdbc: %s
-                sink:
-                  files: { path: out, format: parquet }
-                run: { on_bad_record: fail }
-                """.formatted(source));
+        return PipelineRun.pipeline(folder, db.connection("maria", password), source);
     }
 
     private Path pipeline(Path folder, String source) throws Exception {
-        return pipeline(folder, TestMariaDb.PASSWORD, source);
+        return PipelineRun.pipeline(folder, db.connection("maria"), source);
     }
 
     private static long count(Path folder, String where) throws Exception {
@@ -63,14 +41,17 @@ class JdbcSourceMariaDbTest {
 
     @Test
     void aFullReadKeepsTypesNullsAndEmptyText() throws Exception {
-        sql("""
+        db.sql(
+                """
                 CREATE TABLE orders (id BIGINT PRIMARY KEY, qty INT, u INT UNSIGNED, price DECIMAL(12,2),
                   note TEXT, code VARCHAR(10), paid BOOLEAN, at TIMESTAMP(6) NULL, local_at DATETIME(6), day DATE,
-                  score DOUBLE)""", """
+                  score DOUBLE)""",
+                """
                 INSERT INTO orders VALUES
                   (1, 3, 4000000000, 12.50, 'a, "quoted"\\n note \\\\ back', '007', TRUE, '2026-01-02 01:04:05.123456',
                    '2026-01-02 03:04:05', '2026-01-02', 1.5e300),
-                  (2, NULL, NULL, NULL, '', NULL, FALSE, NULL, NULL, NULL, NULL)""", "INSERT INTO orders (id, qty, note) SELECT seq, seq % 7, concat('row ', seq) FROM seq_3_to_1000");
+                  (2, NULL, NULL, NULL, '', NULL, FALSE, NULL, NULL, NULL, NULL)""",
+                "INSERT INTO orders (id, qty, note) SELECT seq, seq % 7, concat('row ', seq) FROM seq_3_to_1000");
         Path yaml = pipeline(dir, "{ connection: maria, table: orders, fetch_size: 100 }");
         assertThat(PipelineRun.run(yaml).summary().splitsDone()).isEqualTo(1);
         assertThat(count(dir, "true")).isEqualTo(1000L);
@@ -113,7 +94,7 @@ class JdbcSourceMariaDbTest {
 
     @Test
     void partitionsOfASkewedKeyAreBalanced() throws Exception {
-        sql(
+        db.sql(
                 "CREATE TABLE ev (id BIGINT, v INT)",
                 "INSERT INTO ev SELECT seq, seq FROM seq_1_to_9000",
                 "INSERT INTO ev SELECT seq * 1000000, seq FROM seq_1_to_1000",
@@ -136,7 +117,7 @@ class JdbcSourceMariaDbTest {
 
     @Test
     void incrementalReadsEqualTimestampsOnceAndALateTransactionWithinLag() throws Exception {
-        sql(
+        db.sql(
                 "CREATE TABLE ev (id INT PRIMARY KEY, updated_at DATETIME(6), v VARCHAR(20))",
                 "INSERT INTO ev SELECT seq, '2026-01-01 00:00:00', 'a' FROM seq_1_to_500",
                 "INSERT INTO ev VALUES (900, NULL, 'no cursor')");
@@ -145,9 +126,8 @@ class JdbcSourceMariaDbTest {
                 "{ connection: maria, table: ev, incremental: { column: updated_at, tie_breaker: id, lag: 15s, nulls: skip } }");
         // a run in this JVM first, so that the run below plans well within lag of the late transaction's write
         PipelineRun.run(pipeline(dir.resolve("warm-up"), "{ connection: maria, query: \"SELECT 1 AS one\" }"));
-        try (Connection late = DriverManager.getConnection(url, TestMariaDb.USER, TestMariaDb.PASSWORD)) {
+        try (Connection late = db.connect()) {
             try (Statement s = late.createStatement()) {
-                s.execute("SET time_zone = '+00:00'");
                 s.execute("START TRANSACTION");
                 s.execute("INSERT INTO ev VALUES (1000, NOW(6), 'late')");
             }
@@ -160,10 +140,10 @@ class JdbcSourceMariaDbTest {
                 s.execute("COMMIT");
             }
         }
-        sql(
+        db.sql(
                 "INSERT INTO ev SELECT seq, NOW(6), 'b' FROM seq_501_to_800",
                 "UPDATE ev SET updated_at = NOW(6) WHERE id = 7");
-        waitUntil("SELECT NOW(6) - INTERVAL 15 SECOND > (SELECT max(updated_at) FROM ev)");
+        db.waitUntil("SELECT NOW(6) - INTERVAL 15 SECOND > (SELECT max(updated_at) FROM ev)");
         long second = PipelineRun.run(yaml).summary().rowsOut();
         assertThat(count(dir, "id = 1000")).as("the late transaction's row").isEqualTo(1L);
         assertThat(count(dir, "id = 7")).as("a change is read again").isEqualTo(2L);
@@ -173,24 +153,9 @@ class JdbcSourceMariaDbTest {
         assertThat(count(dir, "id = 900")).isZero();
     }
 
-    private void waitUntil(String condition) throws Exception {
-        try (Connection c = DriverManager.getConnection(url, TestMariaDb.USER, TestMariaDb.PASSWORD);
-                Statement s = c.createStatement()) {
-            s.execute("SET time_zone = '+00:00'");
-            for (int i = 0; i < 300; i++) {
-                try (java.sql.ResultSet rs = s.executeQuery(condition)) {
-                    rs.next();
-                    if (rs.getBoolean(1)) return;
-                }
-                Thread.sleep(100);
-            }
-        }
-        throw new AssertionError("timed out waiting for " + condition);
-    }
-
     @Test
     void aWrongPasswordIsNamedButNeverShown() throws Exception {
-        sql("CREATE TABLE t (id INT)");
+        db.sql("CREATE TABLE t (id INT)");
         Path yaml = pipeline(dir, "wrong-pw-4711", "{ connection: maria, table: t }");
         assertThatThrownBy(() -> PipelineRun.run(yaml))
                 .hasStackTraceContaining("authentication failed for user sluice")
@@ -200,7 +165,7 @@ class JdbcSourceMariaDbTest {
 
     @Test
     void aMissingColumnSaysWhatIsNear() throws Exception {
-        sql("CREATE TABLE orders (id INT, amount INT)");
+        db.sql("CREATE TABLE orders (id INT, amount INT)");
         assertThatThrownBy(() ->
                         PipelineRun.run(pipeline(dir, "{ connection: maria, table: orders, columns: [id, amout] }")))
                 .hasStackTraceContaining("did you mean 'amount'?");

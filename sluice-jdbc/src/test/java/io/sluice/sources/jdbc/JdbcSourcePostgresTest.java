@@ -3,52 +3,28 @@ package io.sluice.sources.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.sluice.ledger.postgres.TestPostgres;
 import java.math.BigDecimal;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.time.OffsetDateTime;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The jdbc source against a real PostgreSQL, through pipeline files, with exact row counts. */
 class JdbcSourcePostgresTest {
-    private static final AtomicInteger SCHEMAS = new AtomicInteger();
-
     @TempDir
     Path dir;
 
-    private String schema;
-    private String url;
+    private TestDatabase db;
 
     @BeforeEach
     void freshSchema() throws Exception {
-        schema = "src" + SCHEMAS.incrementAndGet();
-        url = TestPostgres.url(TestPostgres.server().getPort()) + "?currentSchema=" + schema;
-        sql("CREATE SCHEMA " + schema);
-    }
-
-    private void sql(String... statements) throws Exception {
-        try (Connection c = DriverManager.getConnection(url, "postgres", "");
-                Statement s = c.createStatement()) {
-            for (String st : statements) s.execute(st);
-        }
+        db = TestDatabase.postgres();
     }
 
     private Path pipeline(String source) throws Exception {
-        return PipelineRun.pipeline(dir, "pg: { url: \"" + url + "\", user: postgres }\n", """
-                pipeline: pg-read
-                source:
-                  jdbc: %s
-                sink:
-                  files: { path: out, format: parquet }
-                run: { on_bad_record: fail }
-                """.formatted(source));
+        return PipelineRun.pipeline(dir, db.connection("pg"), source);
     }
 
     private Object out(String query) throws Exception {
@@ -57,7 +33,7 @@ class JdbcSourcePostgresTest {
 
     @Test
     void aFullReadKeepsTypesNullsAndEmptyTextAndHappensOnce() throws Exception {
-        sql("""
+        db.sql("""
                 CREATE TABLE orders (id int8 PRIMARY KEY, qty int4, small int2, price numeric(12,2), ratio numeric,
                   note text, code varchar(10), paid bool, at timestamptz, local_at timestamp, day date,
                   ref uuid, doc jsonb, score float8)""", """
@@ -66,7 +42,7 @@ class JdbcSourcePostgresTest {
                  note', '007', true, '2026-01-02 03:04:05.123456+02', '2026-01-02 03:04:05', '2026-01-02',
                    'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{"k": [1, 2]}', 1.5e300),
                   (2, NULL, NULL, NULL, NULL, '', NULL, false, NULL, NULL, NULL, NULL, NULL, NULL)""");
-        sql("INSERT INTO orders (id, qty, note) SELECT g, g % 7, 'row ' || g FROM generate_series(3, 1000) g");
+        db.sql("INSERT INTO orders (id, qty, note) SELECT g, g % 7, 'row ' || g FROM generate_series(3, 1000) g");
         Path yaml = pipeline("{ connection: pg, table: orders }");
 
         PipelineRun.Result first = PipelineRun.run(yaml);
@@ -116,7 +92,7 @@ class JdbcSourcePostgresTest {
 
     @Test
     void columnsAndWhereChooseWhatIsRead() throws Exception {
-        sql(
+        db.sql(
                 "CREATE TABLE t (id int PRIMARY KEY, keep bool, doc bytea)",
                 "INSERT INTO t SELECT g, g % 2 = 0, 'x'::bytea FROM generate_series(1, 100) g");
         PipelineRun.run(pipeline(
@@ -127,7 +103,7 @@ class JdbcSourcePostgresTest {
 
     @Test
     void aQueryIsReadAsATable() throws Exception {
-        sql(
+        db.sql(
                 "CREATE TABLE t (id int, grp text)",
                 "INSERT INTO t SELECT g, 'g' || (g % 3) FROM generate_series(1, 99) g");
         PipelineRun.run(pipeline("{ connection: pg, query: \"SELECT grp, count(*) AS n FROM t GROUP BY grp;\" }"));
@@ -137,7 +113,7 @@ class JdbcSourcePostgresTest {
 
     @Test
     void aTypeWithoutAnEngineTypeFailsThePlanWithTheCastToUse() throws Exception {
-        sql("CREATE TABLE t (id int, doc bytea, span interval)", "INSERT INTO t VALUES (1, 'x', '1 day')");
+        db.sql("CREATE TABLE t (id int, doc bytea, span interval)", "INSERT INTO t VALUES (1, 'x', '1 day')");
         assertThatThrownBy(() -> PipelineRun.run(pipeline("{ connection: pg, table: t }")))
                 .hasStackTraceContaining("column 'doc' has type bytea")
                 .hasStackTraceContaining("encode(doc, 'hex') AS doc");
@@ -145,7 +121,7 @@ class JdbcSourcePostgresTest {
 
     @Test
     void aMissingTableOrColumnSaysWhatIsNear() throws Exception {
-        sql("CREATE TABLE orders (id int, amount int)");
+        db.sql("CREATE TABLE orders (id int, amount int)");
         assertThatThrownBy(() -> PipelineRun.run(pipeline("{ connection: pg, table: ordrs }")))
                 .hasStackTraceContaining("did you mean 'orders'?");
         assertThatThrownBy(() -> PipelineRun.run(pipeline("{ connection: pg, table: orders, columns: [id, amout] }")))
@@ -159,13 +135,7 @@ class JdbcSourcePostgresTest {
                 dir,
                 "pg: { url: \"jdbc:postgresql://127.0.0.1:1/postgres?connectTimeout=2\", user: u, "
                         + "password: s3cret-pw }\n",
-                """
-                pipeline: pg-read
-                source:
-                  jdbc: { connection: pg, table: t }
-                sink:
-                  files: { path: out, format: parquet }
-                """);
+                "{ connection: pg, table: t }");
         assertThatThrownBy(() -> PipelineRun.run(yaml))
                 .hasStackTraceContaining("cannot reach the database")
                 .hasStackTraceContaining("connection 'pg'")

@@ -42,11 +42,22 @@ final class PipelineRun {
         }
     }
 
-    /** Writes {@code connections.yaml} and the pipeline file into {@code dir}. */
-    static Path pipeline(Path dir, String connections, String pipeline) throws Exception {
+    /**
+     * Writes {@code connections.yaml} and a pipeline file into {@code dir} (made when missing): the {@code jdbc}
+     * source block given, a files sink writing Parquet under {@code out}, bad records failing the run.
+     */
+    static Path pipeline(Path dir, String connections, String jdbc) throws Exception {
+        Files.createDirectories(dir);
         Files.writeString(dir.resolve("connections.yaml"), connections);
         Path yaml = dir.resolve("pipeline.yaml");
-        Files.writeString(yaml, pipeline);
+        Files.writeString(yaml, """
+                pipeline: jdbc-read
+                source:
+                  jdbc: %s
+                sink:
+                  files: { path: out, format: parquet }
+                run: { on_bad_record: fail }
+                """.formatted(jdbc));
         return yaml;
     }
 
