@@ -85,9 +85,14 @@ final class JdbcSource implements Source {
      * @param upperTie incremental: the tie breaker's value at {@code upper} when the range ends at a row; null when
      *                 it ends after every row of {@code upper}
      */
-    record Payload(String sql, String range, String upper, String upperTie) {
+    record Payload(String sql, String range, String upper, String upperTie, List<String> bounds) {
         Payload(String sql, String range) {
-            this(sql, range, null, null);
+            this(sql, range, null, null, null);
+        }
+
+        /** A key range of a full read, with every range's bounds, so that an interrupted registration resumes. */
+        static Payload range(String sql, String range, List<String> bounds) {
+            return new Payload(sql, range, null, null, bounds);
         }
 
         String json() {
@@ -162,6 +167,12 @@ final class JdbcSource implements Source {
             Shape shape = shape(c, s.base());
             if (s.incremental() != null) return incremental(c, known, last, shape);
             if (last != null) {
+                List<Split> rest = unregistered(known, last);
+                if (!rest.isEmpty()) {
+                    return new Proposal(rest, List.of(), null, List.of(), List.of(), true)
+                            .withNotice(s.name() + ": registering the " + rest.size()
+                                    + " key range(s) left of a plan that stopped part way");
+                }
                 return new Proposal(
                         List.of(),
                         List.of(Skipped.seen(
@@ -213,6 +224,25 @@ final class JdbcSource implements Source {
         }
         if (!bounds.isEmpty()) bounds.removeLast(); // the last range is open above
         if (bounds.isEmpty()) return List.of(split(key + "#all", 0, new Payload(s.base(), "all rows")));
+        return ranges(bounds);
+    }
+
+    /**
+     * The ranges of a full read not registered yet: registration goes in order and stops at the first range refused
+     * (or when the planner dies), so the ranges after the latest registered one, rebuilt from the bounds it holds.
+     */
+    private List<Split> unregistered(KnownSplits known, KnownMember last) throws IOException {
+        Optional<Split> latest = known.split(last.splitId());
+        if (latest.isEmpty()) return List.of();
+        List<String> bounds = Payload.of(latest.get()).bounds();
+        if (bounds == null || s.partition() == null) return List.of();
+        List<Split> all = ranges(bounds);
+        return all.subList((int) Math.min(all.size(), last.start() + 1), all.size());
+    }
+
+    /** One split a key range of the partition column: up to the first bound (and NULL), between bounds, above the last. */
+    private List<Split> ranges(List<String> bounds) {
+        String col = s.partition().column();
         String tag = sha256(String.join("\0", bounds)).substring(0, 8);
         int count = bounds.size() + 1;
         List<Split> splits = new ArrayList<>();
@@ -232,7 +262,7 @@ final class JdbcSource implements Source {
                 range = col + " in (" + bounds.get(i - 1) + ", " + bounds.get(i) + "]";
             }
             String sql = "SELECT * FROM (" + s.base() + ") s WHERE " + where;
-            splits.add(split(key + "#p" + (i + 1) + "of" + count + "-" + tag, i, new Payload(sql, range)));
+            splits.add(split(key + "#p" + (i + 1) + "of" + count + "-" + tag, i, Payload.range(sql, range, bounds)));
         }
         return splits;
     }
@@ -341,7 +371,11 @@ final class JdbcSource implements Source {
                             + sha256(to.at() + "\0" + to.tie()).substring(0, 8),
                     index + k,
                     new Payload(
-                            "SELECT * FROM (" + s.base() + ") s WHERE " + where + order, range, to.at(), to.tie())));
+                            "SELECT * FROM (" + s.base() + ") s WHERE " + where + order,
+                            range,
+                            to.at(),
+                            to.tie(),
+                            null)));
             from = to;
         }
         return new Proposal(splits, List.of(), null, List.of(), notices, true);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.sluice.pipeline.Assembly;
 import io.sluice.pipeline.Components;
 import io.sluice.pipeline.PipelineLoader;
+import io.sluice.planning.Planner;
 import io.sluice.spi.Split;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
@@ -81,6 +82,25 @@ class JdbcPartitionIncrementalPostgresTest {
         PipelineRun.run(pipeline(bySize, "{ connection: pg, table: ev, partition: { column: id, size: 2000 } }"));
         assertThat(count(bySize, "true")).isEqualTo(10_005L);
         assertThat(perFile(bySize)).hasSize(6).allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(2_100L));
+    }
+
+    @Test
+    void aPlanThatStoppedAfterItsFirstRangeIsCompletedByTheNext() throws Exception {
+        db.sql("CREATE TABLE ev (id bigint, v int)", "INSERT INTO ev SELECT g, g FROM generate_series(1, 1000) g");
+        Path yaml = pipeline(dir, "{ connection: pg, table: ev, partition: { column: id, count: 4 } }");
+        Components c = Components.discover();
+        try (Assembly a = Assembly.of(new PipelineLoader(c, name -> null).load(yaml), c, Clock.systemUTC())) {
+            List<Split> planned = a.source().propose(Planner.view(a.ledger())).splits();
+            assertThat(planned).hasSize(4);
+            a.ledger().register(List.of(planned.getFirst())); // the planner died after the first range
+        }
+        PipelineRun.Result r = PipelineRun.run(yaml);
+        assertThat(r.notices()).anySatisfy(n -> assertThat(n).contains("registering the 3 key range(s) left"));
+        assertThat(r.summary().splitsDone()).isEqualTo(4);
+        assertThat(count(dir, "true")).isEqualTo(1000L);
+        assertThat(PipelineRun.query(dir.resolve("out"), "SELECT count(DISTINCT id) FROM rows"))
+                .isEqualTo(1000L);
+        assertThat(PipelineRun.run(yaml).summary().splitsDone()).isZero();
     }
 
     @Test
