@@ -108,8 +108,9 @@ final class TypeMap {
             case Types.SMALLINT -> signed ? "SMALLINT" : "INTEGER";
             case Types.INTEGER -> signed ? "INTEGER" : "BIGINT";
             case Types.BIGINT -> signed ? "BIGINT" : "UBIGINT";
-            case Types.REAL -> "FLOAT";
-            case Types.FLOAT, Types.DOUBLE -> "DOUBLE";
+            // REAL is single precision by the JDBC book, but not by every driver's (SQLite's is a double); DOUBLE
+            // holds either, and the value's text converts exactly
+            case Types.REAL, Types.FLOAT, Types.DOUBLE -> "DOUBLE";
             case Types.DECIMAL, Types.NUMERIC -> decimal(md, i, name, t);
             case Types.CHAR,
                     Types.VARCHAR,
