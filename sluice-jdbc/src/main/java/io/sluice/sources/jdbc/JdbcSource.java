@@ -20,7 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
@@ -138,7 +137,7 @@ final class JdbcSource implements Source {
         Connection conn = s.connection();
         java.sql.Connection c;
         try {
-            c = DriverManager.getConnection(conn.url().reveal(), conn.jdbcProperties());
+            c = conn.connect();
         } catch (SQLException e) {
             throw JdbcErrors.connecting(conn, e);
         }
