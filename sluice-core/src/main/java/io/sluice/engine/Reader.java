@@ -46,10 +46,12 @@ record Reader(
         List<Path> files = input.parts().stream().map(LocalFiles.Part::file).toList();
         return switch (input.format()) {
             case "csv" ->
-                csv(
-                        prefix,
-                        input.header() ? byHeader(files) : List.of(files),
-                        "header = " + input.header() + (text ? ", all_varchar = true" : ""));
+                input.columns().isEmpty()
+                        ? csv(
+                                prefix,
+                                input.header() ? byHeader(files) : List.of(files),
+                                "header = " + input.header() + (text ? ", all_varchar = true" : ""))
+                        : csv(prefix, List.of(files), typed(input, text));
             case "text" ->
                 input.parse() == null ? csv(prefix, List.of(files), LINE_ONLY) : parsed(prefix, files, input.parse());
             case "parquet" ->
@@ -68,6 +70,18 @@ record Reader(
             case "jsonl" -> json(prefix, files);
             default -> throw new IllegalArgumentException("unknown format: " + input.format());
         };
+    }
+
+    /**
+     * A spool written with known columns: read as written (RFC 4180 quoting, nothing sniffed), an unquoted empty field
+     * NULL and a quoted one the empty string.
+     */
+    private static String typed(LocalFiles input, boolean text) {
+        List<String> columns = new ArrayList<>();
+        input.columns()
+                .forEach((name, type) -> columns.add(Sql.literal(name) + ": " + Sql.literal(text ? "VARCHAR" : type)));
+        return "columns = {" + String.join(", ", columns) + "}, header = " + input.header()
+                + ", delim = ',', quote = '\"', escape = '\"', auto_detect = false, allow_quoted_nulls = false";
     }
 
     /**

@@ -4,6 +4,7 @@ import io.sluice.spi.LineParse;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Records as local files in a format the engine reads natively: the fast path. DuckDB reading a local file runs at
@@ -14,15 +15,35 @@ import java.util.List;
  * @param format csv | jsonl | parquet | text
  * @param header csv only: the files start with a header line
  * @param parse  text only: how lines become columns; null for one column {@code line}
+ * @param columns csv only: every column of the files, in order, with its DuckDB type ({@code BIGINT},
+ *                {@code DECIMAL(12,2)}, {@code TIMESTAMP WITH TIME ZONE}), for a spool whose writer knows the types
+ *                (a database's result set): the engine then reads it as written, nothing sniffed. An unquoted empty
+ *                field is NULL, a quoted one ({@code ""}) the empty string, as PostgreSQL's {@code COPY ... CSV}
+ *                writes them. Empty: the engine detects the columns and types from the files
  */
-public record LocalFiles(List<Part> parts, String format, boolean header, LineParse parse) {
+public record LocalFiles(
+        List<Part> parts, String format, boolean header, LineParse parse, Map<String, String> columns) {
     public LocalFiles {
         parts = List.copyOf(parts);
+        columns = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(columns));
+        if (!columns.isEmpty() && !format.equals("csv")) {
+            throw new IllegalArgumentException("typed columns are for csv files, not " + format);
+        }
+    }
+
+    /** Files whose columns the engine detects. */
+    public LocalFiles(List<Part> parts, String format, boolean header, LineParse parse) {
+        this(parts, format, header, parse, Map.of());
+    }
+
+    /** CSV files with a header line, written with these columns and types (see {@link #columns}). */
+    public static LocalFiles typedCsv(List<Part> parts, Map<String, String> columns) {
+        return new LocalFiles(parts, "csv", true, null, columns);
     }
 
     /** The same files but these parts. */
     public LocalFiles withParts(List<Part> other) {
-        return new LocalFiles(other, format, header, parse);
+        return new LocalFiles(other, format, header, parse, columns);
     }
 
     /**

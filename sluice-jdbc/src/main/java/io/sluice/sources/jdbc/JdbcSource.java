@@ -1,0 +1,478 @@
+package io.sluice.sources.jdbc;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.config.Connection;
+import io.sluice.spi.KnownMember;
+import io.sluice.spi.Member;
+import io.sluice.spi.PipelineContext;
+import io.sluice.spi.Split;
+import io.sluice.spi.source.KnownSplits;
+import io.sluice.spi.source.LocalFiles;
+import io.sluice.spi.source.Proposal;
+import io.sluice.spi.source.ReadContext;
+import io.sluice.spi.source.Skipped;
+import io.sluice.spi.source.Source;
+import io.sluice.spi.source.SplitReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Reads a table or query. A full read is planned once per ledger: one split, or one per key range
+ * ({@code partition}). An incremental read plans, each run, the rows after the previous split's upper bound up to the
+ * database's clock minus {@code lag}. Every split's payload holds the exact SELECT it reads, so a replay reads the
+ * same range; the ranges are registered in order under one member key ({@link #key}), whose latest member's split
+ * holds the watermark the next run starts from.
+ */
+final class JdbcSource implements Source {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int SAMPLE_ROWS = 100;
+    private static final String FULL = "full";
+    private static final String INCREMENTAL = "incremental";
+
+    /**
+     * @param name  how the input reads in messages: the table, or {@code query}
+     * @param table the table as written; null for a query
+     * @param base  the SELECT of every row the source reads, before any range
+     */
+    record Settings(
+            Connection connection,
+            String name,
+            String table,
+            String base,
+            Partition partition,
+            Incremental incremental,
+            int fetchSize) {}
+
+    /** {@code count} ranges, or ranges of about {@code size} rows (the other is 0). */
+    record Partition(String column, long count, long size) {}
+
+    /** @param rowsPerSplit 0: one split a run */
+    record Incremental(String column, String tieBreaker, Duration lag, String nulls, long rowsPerSplit) {}
+
+    /**
+     * A point in {@code (column, tie_breaker)} order: {@code tie} null stands after every row whose column is
+     * {@code at} (a bound from the clock); else right at the row {@code (at, tie)} (a cut inside a run's range).
+     */
+    private record Bound(String at, String tie) {
+        String text() {
+            return tie == null ? at : "(" + at + ", " + tie + ")";
+        }
+    }
+
+    /**
+     * A split's payload.
+     *
+     * @param sql   the SELECT the split reads
+     * @param range the range, as a user reads it
+     * @param upper    incremental: the range's upper bound, the watermark the next range starts after; else null
+     * @param upperTie incremental: the tie breaker's value at {@code upper} when the range ends at a row; null when
+     *                 it ends after every row of {@code upper}
+     */
+    record Payload(String sql, String range, String upper, String upperTie, List<String> bounds) {
+        Payload(String sql, String range) {
+            this(sql, range, null, null, null);
+        }
+
+        /** A key range of a full read, with every range's bounds, so that an interrupted registration resumes. */
+        static Payload range(String sql, String range, List<String> bounds) {
+            return new Payload(sql, range, null, null, bounds);
+        }
+
+        String json() {
+            try {
+                return JSON.writeValueAsString(this);
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        static Payload of(Split split) throws IOException {
+            if (split.payload() == null) throw new IOException("split " + split.id() + " has no jdbc payload");
+            return JSON.readValue(split.payload(), Payload.class);
+        }
+    }
+
+    /** A result's columns: the engine's type of each, and the driver's name of its type. */
+    private record Shape(Map<String, String> engine, Map<String, String> driver) {
+        /** The column as the result names it (any case), or a message naming the columns there are. */
+        String column(String written, String option) throws IOException {
+            for (String c : engine.keySet()) {
+                if (c.equalsIgnoreCase(written)) return c;
+            }
+            throw new IOException(option + ": '" + written + "' is not a column of the rows read"
+                    + JdbcErrors.near(written, List.copyOf(engine.keySet())) + "; the columns are " + engine.keySet());
+        }
+    }
+
+    private final Settings s;
+    private final Dialect dialect;
+    /** The member key of this input: its name and a hash of what it reads, so another query starts afresh. */
+    private final String key;
+
+    JdbcSource(Settings settings, PipelineContext context) {
+        this.s = settings;
+        this.dialect = Dialect.of(settings.connection().url().reveal());
+        Incremental inc = settings.incremental();
+        String identity = settings.base() + (inc == null ? "" : "\0" + inc.column() + "\0" + inc.tieBreaker());
+        this.key = settings.name() + "@" + sha256(identity).substring(0, 12);
+    }
+
+    private java.sql.Connection connect() throws IOException {
+        Connection conn = s.connection();
+        java.sql.Connection c;
+        try {
+            c = conn.connect();
+        } catch (SQLException e) {
+            throw JdbcErrors.connecting(conn, e);
+        }
+        try {
+            dialect.prepare(c);
+            return c;
+        } catch (SQLException e) {
+            close(c);
+            throw JdbcErrors.statement(conn, c, s.table(), "cannot set up the session", e);
+        }
+    }
+
+    private static void close(java.sql.Connection c) {
+        try {
+            c.close();
+        } catch (SQLException ignored) {
+            // closing a broken connection: nothing to keep
+        }
+    }
+
+    @Override
+    public Proposal propose(KnownSplits known) throws IOException {
+        KnownMember last = known.members(List.of(key)).get(key);
+        java.sql.Connection c = connect();
+        try {
+            Shape shape = shape(c, s.base());
+            if (s.incremental() != null) return incremental(c, known, last, shape);
+            if (last != null) {
+                List<Split> rest = unregistered(known, last);
+                if (!rest.isEmpty()) {
+                    return new Proposal(rest, List.of(), null, List.of(), List.of(), true)
+                            .withNotice(s.name() + ": registering the " + rest.size()
+                                    + " key range(s) left of a plan that stopped part way");
+                }
+                return new Proposal(
+                        List.of(),
+                        List.of(Skipped.seen(
+                                s.name(),
+                                last.state(),
+                                "read in full already (split " + last.splitId() + ", "
+                                        + last.state().label()
+                                        + "): a full read happens once per ledger; use incremental to read changes")));
+            }
+            List<Split> splits = s.partition() == null
+                    ? List.of(split(key + "#all", 0, new Payload(s.base(), "all rows")))
+                    : partitions(c, shape);
+            return new Proposal(splits, List.of(), null, List.of(), List.of(), true);
+        } catch (SQLException e) {
+            throw JdbcErrors.statement(s.connection(), c, s.table(), "cannot plan " + s.name(), e);
+        } finally {
+            close(c);
+        }
+    }
+
+    private Split split(String id, long index, Payload payload) {
+        String fingerprint = payload.upper() == null ? FULL : INCREMENTAL;
+        return new Split(id, List.of(new Member(key, fingerprint, index, index + 1, null)), 0, payload.json(), null);
+    }
+
+    /**
+     * Ranges of about equal row counts: the upper value of each {@code ntile} of the column, so that a skewed column
+     * (most rows on a few keys) does not give one giant split. Equal bounds merge, so a key never spans two ranges.
+     */
+    private List<Split> partitions(java.sql.Connection c, Shape shape) throws SQLException, IOException {
+        Partition p = s.partition();
+        String col = p.column();
+        shape.column(col, "partition.column");
+        long n = p.count();
+        if (n == 0) {
+            long rows = single(c, "SELECT count(*) FROM (" + s.base() + ") s");
+            n = Math.max(1, (rows + p.size() - 1) / p.size());
+        }
+        List<String> bounds = new ArrayList<>();
+        String tiles = "SELECT max(" + col + ") FROM (SELECT " + col + ", NTILE(" + n + ") OVER (ORDER BY " + col
+                + ") AS sluice_tile FROM (" + s.base() + ") s WHERE " + col + " IS NOT NULL) t GROUP BY sluice_tile "
+                + "ORDER BY sluice_tile";
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(tiles)) {
+            while (rs.next()) {
+                String b = rs.getString(1);
+                if (bounds.isEmpty() || !bounds.getLast().equals(b)) bounds.add(b);
+            }
+        }
+        if (!bounds.isEmpty()) bounds.removeLast(); // the last range is open above
+        if (bounds.isEmpty()) return List.of(split(key + "#all", 0, new Payload(s.base(), "all rows")));
+        return ranges(bounds);
+    }
+
+    /**
+     * The ranges of a full read not registered yet: registration goes in order and stops at the first range refused
+     * (or when the planner dies), so the ranges after the latest registered one, rebuilt from the bounds it holds.
+     */
+    private List<Split> unregistered(KnownSplits known, KnownMember last) throws IOException {
+        Optional<Split> latest = known.split(last.splitId());
+        if (latest.isEmpty()) return List.of();
+        List<String> bounds = Payload.of(latest.get()).bounds();
+        if (bounds == null || s.partition() == null) return List.of();
+        List<Split> all = ranges(bounds);
+        return all.subList((int) Math.min(all.size(), last.start() + 1), all.size());
+    }
+
+    /** One split a key range of the partition column: up to the first bound (and NULL), between bounds, above the last. */
+    private List<Split> ranges(List<String> bounds) {
+        String col = s.partition().column();
+        String tag = sha256(String.join("\0", bounds)).substring(0, 8);
+        int count = bounds.size() + 1;
+        List<Split> splits = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String low = i == 0 ? null : dialect.literal(bounds.get(i - 1));
+            String high = i == count - 1 ? null : dialect.literal(bounds.get(i));
+            String where;
+            String range;
+            if (low == null) {
+                where = col + " IS NULL OR " + col + " <= " + high;
+                range = col + " <= " + bounds.get(i) + " or NULL";
+            } else if (high == null) {
+                where = col + " > " + low;
+                range = col + " > " + bounds.get(i - 1);
+            } else {
+                where = col + " > " + low + " AND " + col + " <= " + high;
+                range = col + " in (" + bounds.get(i - 1) + ", " + bounds.get(i) + "]";
+            }
+            String sql = "SELECT * FROM (" + s.base() + ") s WHERE " + where;
+            splits.add(split(key + "#p" + (i + 1) + "of" + count + "-" + tag, i, Payload.range(sql, range, bounds)));
+        }
+        return splits;
+    }
+
+    /**
+     * The next range: after the previous split's upper bound (none: from the start), up to the database's clock
+     * minus lag, read in {@code (column, tie_breaker)} order; with {@code rows_per_split}, cut at rows of that order
+     * into splits registered in order, so rows with one timestamp on both sides of a cut are each read once. No split
+     * when the range holds no row: the next run's range then starts at the same place.
+     */
+    private Proposal incremental(java.sql.Connection c, KnownSplits known, KnownMember last, Shape shape)
+            throws SQLException, IOException {
+        Incremental inc = s.incremental();
+        String col = inc.column();
+        String tb = inc.tieBreaker();
+        String cursor = shape.column(col, "incremental.column");
+        if (tb != null) shape.column(tb, "incremental.tie_breaker");
+        String driverType = shape.driver().get(cursor);
+        String clock = dialect.clockMinus(inc.lag(), driverType);
+        if (clock == null) {
+            throw new IOException("incremental.column: '" + col + "' has type " + driverType + "; it must be a "
+                    + "timestamp (PostgreSQL: timestamp or timestamptz; MariaDB and MySQL: DATETIME or TIMESTAMP), "
+                    + "and incremental reads need PostgreSQL, MariaDB or MySQL");
+        }
+        Bound lower = null;
+        long index = 0;
+        if (last != null) {
+            Optional<Split> previous = known.split(last.splitId());
+            if (previous.isEmpty()) {
+                throw new IOException("the ledger no longer holds split " + last.splitId() + " of " + s.name()
+                        + ", whose upper bound is where this run starts; reset the pipeline's ledger to read "
+                        + s.name() + " from the start");
+            }
+            Payload p = Payload.of(previous.get());
+            lower = new Bound(p.upper(), p.upperTie());
+            index = last.start() + 1;
+        }
+        Bound end;
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(clock)) {
+            rs.next();
+            end = new Bound(rs.getString(1), null);
+        }
+        List<String> notices = new ArrayList<>();
+        long nulls = single(c, "SELECT count(*) FROM (" + s.base() + ") s WHERE " + col + " IS NULL");
+        boolean readNulls = false;
+        if (nulls > 0) {
+            switch (inc.nulls()) {
+                case "fail" ->
+                    throw new IOException(s.name() + ": " + nulls + " row(s) have no " + col + " (NULL), so "
+                            + "an incremental read cannot place them; fill the column, filter them out (where:), "
+                            + "or set incremental.nulls: skip or first_run");
+                case "skip" ->
+                    notices.add(s.name() + ": " + nulls + " row(s) with a NULL " + col
+                            + " are not read (incremental.nulls: skip)");
+                default -> {
+                    if (lower == null) {
+                        readNulls = true;
+                    } else {
+                        notices.add(s.name() + ": " + nulls + " row(s) with a NULL " + col + " are not read "
+                                + "(incremental.nulls: first_run read those there were in the first run)");
+                    }
+                }
+            }
+        }
+        String order = " ORDER BY " + col + (tb == null ? "" : ", " + tb);
+        String ranged = "SELECT * FROM (" + s.base() + ") s WHERE " + between(lower, end);
+        long rows = single(c, "SELECT count(*) FROM (" + ranged + ") r");
+        if (rows == 0 && !readNulls) {
+            Proposal none = new Proposal(
+                    List.of(),
+                    List.of(Skipped.seen(
+                            s.name(),
+                            last == null ? null : last.state(),
+                            "no rows with " + col + " after " + (lower == null ? "the start" : lower.text())
+                                    + " up to " + end.text() + " (the database's clock minus lag "
+                                    + inc.lag().toString().substring(2).toLowerCase(java.util.Locale.ROOT)
+                                    + ")")));
+            for (String n : notices) none = none.withNotice(n);
+            return none;
+        }
+        List<Bound> cuts = new ArrayList<>();
+        long per = inc.rowsPerSplit();
+        if (per > 0 && rows > per) {
+            String numbered = "SELECT " + col + ", " + tb + " FROM (SELECT " + col + ", " + tb
+                    + ", ROW_NUMBER() OVER (" + order.strip() + ") AS sluice_row FROM (" + ranged
+                    + ") r) n WHERE MOD(sluice_row, " + per + ") = 0 AND sluice_row < " + rows
+                    + " ORDER BY sluice_row";
+            try (Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery(numbered)) {
+                while (rs.next()) cuts.add(new Bound(rs.getString(1), rs.getString(2)));
+            }
+        }
+        cuts.add(end);
+        List<Split> splits = new ArrayList<>();
+        Bound from = lower;
+        for (int k = 0; k < cuts.size(); k++) {
+            Bound to = cuts.get(k);
+            boolean withNulls = readNulls && k == 0; // the first run's NULL cursors: in its first split
+            String where = between(from, to) + (withNulls ? " OR " + col + " IS NULL" : "");
+            String range = (tb == null ? col : "(" + col + ", " + tb + ")")
+                    + (from == null ? "" : " > " + from.text() + " and") + " <= " + to.text()
+                    + (withNulls ? ", or NULL" : "");
+            splits.add(split(
+                    key + "#i" + (index + k + 1) + "-"
+                            + sha256(to.at() + "\0" + to.tie()).substring(0, 8),
+                    index + k,
+                    new Payload(
+                            "SELECT * FROM (" + s.base() + ") s WHERE " + where + order,
+                            range,
+                            to.at(),
+                            to.tie(),
+                            null)));
+            from = to;
+        }
+        return new Proposal(splits, List.of(), null, List.of(), notices, true);
+    }
+
+    /** Rows after {@code from} (null: from the first) up to {@code to}, in {@code (column, tie_breaker)} order. */
+    private String between(Bound from, Bound to) {
+        String col = s.incremental().column();
+        String tb = s.incremental().tieBreaker();
+        String upTo = to.tie() == null
+                ? col + " <= " + dialect.literal(to.at())
+                : "(" + col + " < " + dialect.literal(to.at()) + " OR (" + col + " = " + dialect.literal(to.at())
+                        + " AND " + tb + " <= " + dialect.literal(to.tie()) + "))";
+        if (from == null) return "(" + upTo + ")";
+        String after = from.tie() == null
+                ? col + " > " + dialect.literal(from.at())
+                : "(" + col + " > " + dialect.literal(from.at()) + " OR (" + col + " = " + dialect.literal(from.at())
+                        + " AND " + tb + " > " + dialect.literal(from.tie()) + "))";
+        return "(" + after + " AND " + upTo + ")";
+    }
+
+    private static long single(java.sql.Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** The columns of a SELECT, mapped to engine types; an unmappable one fails with the cast to use. */
+    private Shape shape(java.sql.Connection c, String sql) throws SQLException, IOException {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT * FROM (" + sql + ") s WHERE 1 = 0")) {
+            ResultSetMetaData md = rs.getMetaData();
+            Map<String, String> driver = new LinkedHashMap<>();
+            for (int i = 1; i <= md.getColumnCount(); i++) driver.put(md.getColumnLabel(i), md.getColumnTypeName(i));
+            return new Shape(TypeMap.columns(dialect, md), driver);
+        } catch (TypeMap.Unmappable e) {
+            throw new IOException(s.name() + " (" + s.connection().describe() + "): " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public SplitReader open(Split split, ReadContext context) throws IOException {
+        Payload payload = Payload.of(split);
+        Path file = context.scratch().resolve("rows.csv");
+        java.sql.Connection c = connect();
+        try {
+            Shape shape = shape(c, payload.sql());
+            Spool.write(dialect, c, payload.sql(), shape.engine(), file, s.fetchSize(), 0);
+            return SplitReader.of(
+                    LocalFiles.typedCsv(List.of(LocalFiles.Part.whole(file, describe(split))), shape.engine()),
+                    List.of());
+        } catch (SQLException e) {
+            throw JdbcErrors.statement(s.connection(), c, s.table(), "cannot read " + describe(split), e);
+        } finally {
+            close(c);
+        }
+    }
+
+    @Override
+    public Sample sample(Path scratch) throws IOException {
+        Path file = Files.createDirectories(scratch).resolve("sample.csv");
+        java.sql.Connection c = connect();
+        try {
+            Shape shape = shape(c, s.base());
+            Spool.write(dialect, c, s.base(), shape.engine(), file, s.fetchSize(), SAMPLE_ROWS);
+            return Sample.of(LocalFiles.typedCsv(List.of(LocalFiles.Part.whole(file, s.name())), shape.engine()));
+        } catch (SQLException e) {
+            throw JdbcErrors.statement(s.connection(), c, s.table(), "cannot read " + s.name(), e);
+        } finally {
+            close(c);
+        }
+    }
+
+    @Override
+    public String describe(Split split) {
+        try {
+            return s.name() + " (" + Payload.of(split).range() + ")";
+        } catch (IOException e) {
+            return s.name();
+        }
+    }
+
+    @Override
+    public List<String> status(KnownSplits known) throws IOException {
+        KnownMember last = known.members(List.of(key)).get(key);
+        if (last == null) return List.of(s.name() + ": not read yet");
+        String range = known.split(last.splitId()).map(this::describe).orElse(last.splitId());
+        return List.of(s.name() + ": last range " + range + " (" + last.state().label() + ")");
+    }
+
+    private static String sha256(String text) {
+        try {
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

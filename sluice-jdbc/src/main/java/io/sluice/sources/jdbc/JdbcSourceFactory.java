@@ -1,0 +1,185 @@
+package io.sluice.sources.jdbc;
+
+import io.sluice.config.Connection;
+import io.sluice.config.Field;
+import io.sluice.config.Options;
+import io.sluice.config.Type;
+import io.sluice.spi.PipelineContext;
+import io.sluice.spi.source.Source;
+import io.sluice.spi.source.SourceFactory;
+import java.time.Duration;
+import java.util.List;
+
+/** Declares the {@code jdbc} source: a table or query of a database named in the connections file. */
+public final class JdbcSourceFactory implements SourceFactory<Options> {
+    static final Field<Connection> CONNECTION = Field.required(
+            "connection", Type.CONNECTION, "The name of the database's connection in `connections.yaml`.");
+    static final Field<String> TABLE = Field.computed(
+            "table",
+            Type.STRING,
+            "none",
+            "The table (or view) to read, as the database names it: `orders`, `sales.orders`.");
+    static final Field<List<String>> COLUMNS = Field.optional(
+            "columns",
+            Type.oneOrMany(Type.STRING),
+            List.of(),
+            "With `table`: the columns to read, as SQL select items (`id`, `encode(doc, 'hex') AS doc`); all when empty.");
+    static final Field<String> WHERE =
+            Field.computed("where", Type.STRING, "none", "With `table`: an SQL condition the rows read must meet.");
+    static final Field<String> QUERY = Field.computed(
+            "query",
+            Type.STRING,
+            "none",
+            "Instead of `table`: a SELECT statement; its result is read as if it were a table (partitions and the "
+                    + "incremental range filter its output columns).");
+
+    static final Field<String> PARTITION_COLUMN = Field.required(
+            "column", Type.STRING, "An output column whose values cut the rows into ranges (a key, a date).");
+    static final Field<Long> PARTITION_COUNT =
+            Field.computed("count", Type.POSITIVE_INT, "none", "How many ranges (splits) to cut the rows into.");
+    static final Field<Long> PARTITION_SIZE = Field.computed(
+            "size", Type.POSITIVE_INT, "none", "Instead of `count`: about how many rows each range holds.");
+    static final Type.Obj PARTITION =
+            Type.Obj.of("Key ranges read as splits of their own.", PARTITION_COLUMN, PARTITION_COUNT, PARTITION_SIZE);
+    static final Field<Options> PARTITION_BLOCK = Field.computed(
+            "partition",
+            PARTITION,
+            "one split",
+            "Cut the rows into ranges of `column` that run in parallel, balanced from the column's distribution "
+                    + "(`ntile` over the column, so skewed keys still give ranges of about equal size). Rows whose "
+                    + "column is NULL go into the first range. Not with `incremental`.");
+
+    static final Field<String> CURSOR = Field.required(
+            "column",
+            Type.STRING,
+            "The output column that grows with every change (`updated_at`): a timestamp (PostgreSQL `timestamp` or "
+                    + "`timestamptz`, MariaDB and MySQL `DATETIME` or `TIMESTAMP`).");
+    static final Field<String> TIE_BREAKER = Field.computed(
+            "tie_breaker",
+            Type.STRING,
+            "none",
+            "A unique output column (`id`) that orders rows with equal `column` values: each split is read in "
+                    + "`(column, tie_breaker)` order.");
+    static final Field<Duration> LAG = Field.optional(
+            "lag",
+            Type.DURATION,
+            Duration.ofMinutes(5),
+            "Each run reads rows up to the database's own clock minus this: a transaction that commits later than "
+                    + "this after it wrote its `column` value would be missed, so make it longer than your longest "
+                    + "writing transaction.");
+    static final Field<String> NULLS = Field.optional(
+            "nulls",
+            Type.choice("fail", "skip", "first_run"),
+            "fail",
+            "Rows whose `column` is NULL: `fail` the plan while there are any, `skip` them (every plan says how many), "
+                    + "or read them in the `first_run` only (later plans say how many are left out).");
+    static final Field<Long> ROWS_PER_SPLIT = Field.computed(
+            "rows_per_split",
+            Type.POSITIVE_INT,
+            "one split a run",
+            "With `tie_breaker`: cut a run's rows into splits of this many rows (a first run over a large table), "
+                    + "at rows of the `(column, tie_breaker)` order, so rows with one timestamp on both sides of a cut "
+                    + "are each read once.");
+    static final Type.Obj INCREMENTAL = Type.Obj.of(
+            "Reads only the rows changed since the last run.", CURSOR, TIE_BREAKER, LAG, NULLS, ROWS_PER_SPLIT);
+    static final Field<Options> INCREMENTAL_BLOCK = Field.computed(
+            "incremental",
+            INCREMENTAL,
+            "the rows are read once, in full",
+            "Each run proposes one split (or several: `rows_per_split`) of the rows after the last registered watermark up to the database's "
+                    + "clock minus `lag`; the watermark is the ledger's, so a replay of a split reads the same range.");
+    static final Field<Long> FETCH_SIZE = Field.optional(
+            "fetch_size",
+            Type.POSITIVE_INT,
+            10_000L,
+            "Rows fetched per round trip where the rows are streamed (MariaDB, MySQL and other databases; "
+                    + "PostgreSQL uses COPY).");
+
+    static final Type.Obj OPTIONS = Type.Obj.of(
+            "A table or query of a database (JDBC).",
+            CONNECTION,
+            TABLE,
+            COLUMNS,
+            WHERE,
+            QUERY,
+            PARTITION_BLOCK,
+            INCREMENTAL_BLOCK,
+            FETCH_SIZE);
+
+    @Override
+    public String kind() {
+        return "jdbc";
+    }
+
+    @Override
+    public Type<Options> options() {
+        return OPTIONS;
+    }
+
+    @Override
+    public String description() {
+        return "Reads a table or a query of a database through JDBC: PostgreSQL (through `COPY ... TO STDOUT`), "
+                + "MariaDB and MySQL (a streamed result set), and other databases whose driver is on the class path. "
+                + "A full read happens once per ledger (cut into key ranges with `partition`); `incremental` reads "
+                + "the rows changed since the last run. Column types are kept (see the jdbc source page for the "
+                + "type mapping); a column of a type Sluice cannot map fails the plan with the cast to use.";
+    }
+
+    @Override
+    public Source create(Options o, PipelineContext context) {
+        return new JdbcSource(settings(o), context);
+    }
+
+    /** The options checked against each other. */
+    static JdbcSource.Settings settings(Options o) {
+        if (o.has(TABLE) == o.has(QUERY)) throw o.problem(TABLE, "give either table or query");
+        if (o.has(QUERY) && (o.has(WHERE) || !o.get(COLUMNS).isEmpty())) {
+            throw o.problem(QUERY, "columns and where go with table; put them in the query");
+        }
+        String base;
+        String name;
+        if (o.has(TABLE)) {
+            name = o.get(TABLE).strip();
+            List<String> columns = o.get(COLUMNS);
+            base = "SELECT " + (columns.isEmpty() ? "*" : String.join(", ", columns)) + " FROM " + name
+                    + (o.has(WHERE) ? " WHERE (" + o.get(WHERE) + ")" : "");
+        } else {
+            base = o.get(QUERY).strip().replaceFirst(";\\s*$", "");
+            name = "query";
+        }
+        JdbcSource.Partition partition = null;
+        if (o.has(PARTITION_BLOCK)) {
+            Options p = o.get(PARTITION_BLOCK);
+            if (p.has(PARTITION_COUNT) == p.has(PARTITION_SIZE)) {
+                throw p.problem(PARTITION_COUNT, "give either count or size");
+            }
+            partition = new JdbcSource.Partition(
+                    p.get(PARTITION_COLUMN),
+                    p.find(PARTITION_COUNT).orElse(0L),
+                    p.find(PARTITION_SIZE).orElse(0L));
+        }
+        JdbcSource.Incremental incremental = null;
+        if (o.has(INCREMENTAL_BLOCK)) {
+            if (partition != null) throw o.problem(PARTITION_BLOCK, "not with incremental");
+            Options i = o.get(INCREMENTAL_BLOCK);
+            if (i.has(ROWS_PER_SPLIT) && !i.has(TIE_BREAKER)) {
+                throw i.problem(
+                        ROWS_PER_SPLIT, "needs tie_breaker: a unique column that orders rows of one " + i.get(CURSOR));
+            }
+            incremental = new JdbcSource.Incremental(
+                    i.get(CURSOR),
+                    i.find(TIE_BREAKER).orElse(null),
+                    i.get(LAG),
+                    i.get(NULLS),
+                    i.find(ROWS_PER_SPLIT).orElse(0L));
+        }
+        return new JdbcSource.Settings(
+                o.get(CONNECTION),
+                name,
+                o.has(TABLE) ? name : null,
+                base,
+                partition,
+                incremental,
+                Math.toIntExact(o.get(FETCH_SIZE)));
+    }
+}

@@ -1,0 +1,147 @@
+package io.sluice.sources.jdbc;
+
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Database column types as engine (DuckDB) types: the table in {@code docs/sources/jdbc.md}. A type with no faithful
+ * engine type is refused with the cast to use, never read as something else silently.
+ */
+final class TypeMap {
+    /** Unconstrained PostgreSQL {@code numeric}: the widest decimal the engine has, with room for fractions. */
+    static final String UNCONSTRAINED_NUMERIC = "DECIMAL(38,10)";
+
+    private TypeMap() {}
+
+    /** A column Sluice cannot map, with the cast that makes it readable. */
+    static final class Unmappable extends Exception {
+        Unmappable(String column, String type, String cast) {
+            super("column '" + column + "' has type " + type + ", which Sluice cannot map to an engine type; "
+                    + "select it cast, e.g. `" + cast + " AS " + column + "` (in `columns:` or the `query:`)");
+        }
+    }
+
+    /** Every column of a result, in order, with its engine type. */
+    static Map<String, String> columns(Dialect dialect, ResultSetMetaData md) throws SQLException, Unmappable {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (int i = 1; i <= md.getColumnCount(); i++) {
+            String name = md.getColumnLabel(i);
+            String type = dialect == Dialect.POSTGRES ? postgres(md, i, name) : generic(dialect, md, i, name);
+            if (out.put(name, type) != null) {
+                throw new Unmappable(name, "(a second column of this name)", "another name: expression");
+            }
+        }
+        return out;
+    }
+
+    private static String postgres(ResultSetMetaData md, int i, String name) throws SQLException, Unmappable {
+        String t = md.getColumnTypeName(i).toLowerCase(Locale.ROOT);
+        switch (t) {
+            case "int2":
+                return "SMALLINT";
+            case "int4":
+                return "INTEGER";
+            case "int8", "oid":
+                return "BIGINT";
+            case "float4":
+                return "FLOAT";
+            case "float8":
+                return "DOUBLE";
+            case "numeric":
+                return decimal(md, i, name, t);
+            case "bool":
+                return "BOOLEAN";
+            case "text",
+                    "varchar",
+                    "bpchar",
+                    "char",
+                    "name",
+                    "citext",
+                    "json",
+                    "jsonb",
+                    "xml",
+                    "inet",
+                    "cidr",
+                    "macaddr":
+                return "VARCHAR";
+            case "uuid":
+                return "UUID";
+            case "date":
+                return "DATE";
+            case "time":
+                return "TIME";
+            case "timestamp":
+                return "TIMESTAMP";
+            case "timestamptz":
+                return "TIMESTAMP WITH TIME ZONE";
+            case "bytea":
+                throw new Unmappable(name, t, "encode(" + name + ", 'hex')");
+            case "interval":
+                throw new Unmappable(name, t, "extract(epoch FROM " + name + ")");
+            case "money":
+                throw new Unmappable(name, t, name + "::numeric(18,2)");
+            default:
+                if (t.startsWith("_"))
+                    throw new Unmappable(name, t.substring(1) + "[]", "array_to_json(" + name + ")::text");
+                // an enum or a domain over text reads as its text
+                int jdbc = md.getColumnType(i);
+                if (jdbc == Types.VARCHAR || jdbc == Types.CHAR) return "VARCHAR";
+                throw new Unmappable(name, t, name + "::text");
+        }
+    }
+
+    private static String generic(Dialect dialect, ResultSetMetaData md, int i, String name)
+            throws SQLException, Unmappable {
+        String t = md.getColumnTypeName(i).toUpperCase(Locale.ROOT);
+        boolean signed = md.isSigned(i);
+        return switch (md.getColumnType(i)) {
+            case Types.BOOLEAN -> "BOOLEAN";
+            case Types.BIT -> {
+                if (md.getPrecision(i) > 1) throw new Unmappable(name, t, "CAST(" + name + " AS UNSIGNED)");
+                yield "BOOLEAN";
+            }
+            case Types.TINYINT -> "SMALLINT";
+            case Types.SMALLINT -> signed ? "SMALLINT" : "INTEGER";
+            case Types.INTEGER -> signed ? "INTEGER" : "BIGINT";
+            case Types.BIGINT -> signed ? "BIGINT" : "UBIGINT";
+            // REAL is single precision by the JDBC book, but not by every driver's (SQLite's is a double); DOUBLE
+            // holds either, and the value's text converts exactly
+            case Types.REAL, Types.FLOAT, Types.DOUBLE -> "DOUBLE";
+            case Types.DECIMAL, Types.NUMERIC -> decimal(md, i, name, t);
+            case Types.CHAR,
+                    Types.VARCHAR,
+                    Types.LONGVARCHAR,
+                    Types.NCHAR,
+                    Types.NVARCHAR,
+                    Types.LONGNVARCHAR,
+                    Types.CLOB,
+                    Types.NCLOB -> "VARCHAR";
+            case Types.DATE -> "DATE";
+            case Types.TIME -> "TIME";
+            // MariaDB's TIMESTAMP is an instant (shown in the session's zone, UTC here); DATETIME is a local time
+            case Types.TIMESTAMP ->
+                dialect == Dialect.MYSQL && t.equals("TIMESTAMP") ? "TIMESTAMP WITH TIME ZONE" : "TIMESTAMP";
+            case Types.TIMESTAMP_WITH_TIMEZONE -> "TIMESTAMP WITH TIME ZONE";
+            case Types.BINARY, Types.VARBINARY, Types.LONGVARBINARY, Types.BLOB ->
+                throw new Unmappable(name, t, dialect == Dialect.MYSQL ? "HEX(" + name + ")" : "a text encoding");
+            default -> throw new Unmappable(name, t, "CAST(" + name + " AS CHAR)");
+        };
+    }
+
+    private static String decimal(ResultSetMetaData md, int i, String name, String t) throws SQLException, Unmappable {
+        int precision = md.getPrecision(i);
+        int scale = md.getScale(i);
+        if (precision <= 0 || precision > 1000) return UNCONSTRAINED_NUMERIC; // PostgreSQL reports none as 0 or 131089
+        if (precision > 38) {
+            throw new Unmappable(
+                    name,
+                    t + "(" + precision + "," + scale + ")",
+                    "CAST(" + name + " AS numeric(38," + Math.min(scale, 37) + "))");
+        }
+        return "DECIMAL(" + precision + "," + Math.max(0, scale) + ")";
+    }
+}

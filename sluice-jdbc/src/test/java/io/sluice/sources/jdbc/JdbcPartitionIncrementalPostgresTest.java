@@ -1,0 +1,249 @@
+package io.sluice.sources.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sluice.pipeline.Assembly;
+import io.sluice.pipeline.Components;
+import io.sluice.pipeline.PipelineLoader;
+import io.sluice.planning.Planner;
+import io.sluice.spi.Split;
+import io.sluice.spi.SplitInfo;
+import io.sluice.spi.SplitState;
+import io.sluice.spi.source.ReadContext;
+import io.sluice.spi.source.SplitReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Key ranges and incremental reads against a real PostgreSQL, with exact row counts. */
+class JdbcPartitionIncrementalPostgresTest {
+    @TempDir
+    Path dir;
+
+    private TestDatabase db;
+
+    @BeforeEach
+    void freshSchema() throws Exception {
+        db = TestDatabase.postgres();
+    }
+
+    private Path pipeline(Path folder, String source) throws Exception {
+        return PipelineRun.pipeline(folder, db.connection("pg"), source);
+    }
+
+    private static long count(Path folder, String where) throws Exception {
+        return (Long) PipelineRun.query(folder.resolve("out"), "SELECT count(*) FROM rows WHERE " + where);
+    }
+
+    /** Rows in each file the sink wrote (one file a split here), largest first. */
+    private static List<Long> perFile(Path folder) throws Exception {
+        List<Long> n = new ArrayList<>();
+        for (List<Object> r : PipelineRun.rows(
+                folder.resolve("out"),
+                "SELECT count(*) FROM read_parquet('" + folder.resolve("out") + "/**/*.parquet', filename = true) "
+                        + "GROUP BY filename ORDER BY 1 DESC")) {
+            n.add((Long) r.getFirst());
+        }
+        return n;
+    }
+
+    @Test
+    void partitionsOfASkewedKeyAreBalancedFromItsDistribution() throws Exception {
+        // 9,000 dense keys, 1,000 spread up to 10^9 and 5 NULLs: min/max ranges would put 9,000 rows in one
+        db.sql(
+                "CREATE TABLE ev (id bigint, v int)",
+                "INSERT INTO ev SELECT g, g FROM generate_series(1, 9000) g",
+                "INSERT INTO ev SELECT g * 1000000, g FROM generate_series(1, 1000) g",
+                "INSERT INTO ev SELECT NULL, g FROM generate_series(1, 5) g");
+        Path byCount = dir.resolve("count");
+        PipelineRun.Result r = PipelineRun.run(
+                pipeline(byCount, "{ connection: pg, table: ev, partition: { column: id, count: 4 } }"));
+        assertThat(r.summary().splitsDone()).isEqualTo(4);
+        assertThat(count(byCount, "true")).isEqualTo(10_005L);
+        assertThat(count(byCount, "id IS NULL")).isEqualTo(5L);
+        assertThat(PipelineRun.query(byCount.resolve("out"), "SELECT count(DISTINCT id) FROM rows"))
+                .isEqualTo(10_000L);
+        assertThat(perFile(byCount)).hasSize(4).allSatisfy(n -> assertThat(n).isBetween(2_400L, 2_600L));
+        assertThat(PipelineRun.run(byCount.resolve("pipeline.yaml")).summary().splitsDone())
+                .as("read once")
+                .isZero();
+
+        Path bySize = dir.resolve("size");
+        PipelineRun.run(pipeline(bySize, "{ connection: pg, table: ev, partition: { column: id, size: 2000 } }"));
+        assertThat(count(bySize, "true")).isEqualTo(10_005L);
+        assertThat(perFile(bySize)).hasSize(6).allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(2_100L));
+    }
+
+    @Test
+    void aPlanThatStoppedAfterItsFirstRangeIsCompletedByTheNext() throws Exception {
+        db.sql("CREATE TABLE ev (id bigint, v int)", "INSERT INTO ev SELECT g, g FROM generate_series(1, 1000) g");
+        Path yaml = pipeline(dir, "{ connection: pg, table: ev, partition: { column: id, count: 4 } }");
+        Components c = Components.discover();
+        try (Assembly a = Assembly.of(new PipelineLoader(c, name -> null).load(yaml), c, Clock.systemUTC())) {
+            List<Split> planned = a.source().propose(Planner.view(a.ledger())).splits();
+            assertThat(planned).hasSize(4);
+            a.ledger().register(List.of(planned.getFirst())); // the planner died after the first range
+        }
+        PipelineRun.Result r = PipelineRun.run(yaml);
+        assertThat(r.notices()).anySatisfy(n -> assertThat(n).contains("registering the 3 key range(s) left"));
+        assertThat(r.summary().splitsDone()).isEqualTo(4);
+        assertThat(count(dir, "true")).isEqualTo(1000L);
+        assertThat(PipelineRun.query(dir.resolve("out"), "SELECT count(DISTINCT id) FROM rows"))
+                .isEqualTo(1000L);
+        assertThat(PipelineRun.run(yaml).summary().splitsDone()).isZero();
+    }
+
+    @Test
+    void equalTimestampsAreReadOnceInTieBreakerOrderAndChangesFollow() throws Exception {
+        db.sql(
+                "CREATE TABLE ev (id int PRIMARY KEY, updated_at timestamptz, v text)",
+                "INSERT INTO ev SELECT g, '2026-01-01 00:00:00+00', 'a' FROM generate_series(1, 500) g");
+        Path yaml = pipeline(
+                dir, "{ connection: pg, table: ev, incremental: { column: updated_at, tie_breaker: id, lag: 1s } }");
+        assertThat(PipelineRun.run(yaml).summary().rowsOut()).isEqualTo(500);
+        // new rows with one timestamp among them, and a change of an old row
+        db.sql(
+                "INSERT INTO ev SELECT g, now(), 'b' FROM generate_series(501, 800) g",
+                "UPDATE ev SET updated_at = now(), v = 'changed' WHERE id = 7");
+        Thread.sleep(1_300);
+        assertThat(PipelineRun.run(yaml).summary().rowsOut()).isEqualTo(301);
+        PipelineRun.Result third = PipelineRun.run(yaml);
+        assertThat(third.summary().splitsDone()).isZero();
+        assertThat(third.notices()).anySatisfy(n -> assertThat(n).contains("no rows with updated_at after"));
+        assertThat(count(dir, "true")).isEqualTo(801L);
+        assertThat(count(dir, "id = 7")).as("the change is read again").isEqualTo(2L);
+        assertThat(PipelineRun.query(dir.resolve("out"), "SELECT count(DISTINCT (id, updated_at)) FROM rows"))
+                .isEqualTo(801L);
+    }
+
+    @Test
+    void rowsPerSplitCutsInsideEqualTimestampsAndReadsEachRowOnce() throws Exception {
+        // 11 timestamps, about 100 rows each: every cut of 150 rows falls among rows of one timestamp
+        db.sql(
+                "CREATE TABLE ev (id int PRIMARY KEY, updated_at timestamptz)",
+                "INSERT INTO ev SELECT g, timestamptz '2026-01-01 00:00:00+00' + (g / 100) * interval '1 hour' "
+                        + "FROM generate_series(1, 1000) g");
+        Path yaml = pipeline(
+                dir,
+                "{ connection: pg, table: ev, "
+                        + "incremental: { column: updated_at, tie_breaker: id, lag: 1s, rows_per_split: 150 } }");
+        PipelineRun.Result first = PipelineRun.run(yaml);
+        assertThat(first.summary().splitsDone()).isEqualTo(7);
+        assertThat(first.summary().rowsOut()).isEqualTo(1000);
+        assertThat(perFile(dir)).hasSize(7).allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(150L));
+        assertThat(PipelineRun.query(dir.resolve("out"), "SELECT count(DISTINCT id) FROM rows"))
+                .isEqualTo(1000L);
+
+        db.sql("INSERT INTO ev SELECT g, now() FROM generate_series(1001, 1120) g");
+        Thread.sleep(1_200);
+        PipelineRun.Result second = PipelineRun.run(yaml);
+        assertThat(second.summary().splitsDone()).isEqualTo(1);
+        assertThat(second.summary().rowsOut()).isEqualTo(120);
+        assertThat(count(dir, "true")).isEqualTo(1120L);
+        assertThat(PipelineRun.query(dir.resolve("out"), "SELECT count(DISTINCT id) FROM rows"))
+                .isEqualTo(1120L);
+    }
+
+    @Test
+    void aTransactionCommittedAfterARunWithinLagIsReadByTheNext() throws Exception {
+        db.sql(
+                "CREATE TABLE ev (id int PRIMARY KEY, updated_at timestamptz)",
+                "INSERT INTO ev SELECT g, now() - interval '1 hour' FROM generate_series(1, 5) g");
+        Path yaml = pipeline(
+                dir, "{ connection: pg, table: ev, incremental: { column: updated_at, tie_breaker: id, lag: 15s } }");
+        // a run in this JVM first, so that the run below plans well within lag of the late transaction's write
+        PipelineRun.run(pipeline(dir.resolve("warm-up"), "{ connection: pg, query: \"SELECT 1 AS one\" }"));
+        try (Connection late = db.connect()) {
+            late.setAutoCommit(false);
+            try (Statement s = late.createStatement()) {
+                s.execute("INSERT INTO ev VALUES (100, now())"); // now(): the transaction's start
+            }
+            assertThat(PipelineRun.run(yaml).summary().rowsOut())
+                    .as("the open transaction's row is invisible")
+                    .isEqualTo(5);
+            late.commit();
+        }
+        db.waitUntil("SELECT now() - interval '15 seconds' > (SELECT updated_at FROM ev WHERE id = 100)");
+        assertThat(PipelineRun.run(yaml).summary().rowsOut()).isEqualTo(1);
+        assertThat(count(dir, "id = 100")).isEqualTo(1L);
+        assertThat(count(dir, "true")).isEqualTo(6L);
+    }
+
+    @Test
+    void nullCursorsFollowTheDeclaredPolicy() throws Exception {
+        db.sql(
+                "CREATE TABLE ev (id int PRIMARY KEY, updated_at timestamp)",
+                "INSERT INTO ev SELECT g, localtimestamp - interval '1 hour' FROM generate_series(1, 3) g",
+                "INSERT INTO ev VALUES (4, NULL), (5, NULL)");
+        Path failing =
+                pipeline(dir.resolve("fail"), "{ connection: pg, table: ev, incremental: { column: updated_at } }");
+        assertThatThrownBy(() -> PipelineRun.run(failing))
+                .hasStackTraceContaining("2 row(s) have no updated_at (NULL)")
+                .hasStackTraceContaining("incremental.nulls");
+
+        Path first = dir.resolve("first");
+        Path firstRun = pipeline(
+                first, "{ connection: pg, table: ev, incremental: { column: updated_at, nulls: first_run, lag: 1s } }");
+        Path skip = dir.resolve("skip");
+        Path skipping = pipeline(
+                skip, "{ connection: pg, table: ev, incremental: { column: updated_at, nulls: skip, lag: 1s } }");
+        assertThat(PipelineRun.run(firstRun).summary().rowsOut()).isEqualTo(5);
+        PipelineRun.Result skipped = PipelineRun.run(skipping);
+        assertThat(skipped.summary().rowsOut()).isEqualTo(3);
+        assertThat(skipped.notices())
+                .anySatisfy(n -> assertThat(n).contains("2 row(s) with a NULL updated_at are not read"));
+
+        db.sql("INSERT INTO ev VALUES (6, NULL), (7, localtimestamp)");
+        Thread.sleep(1_200);
+        PipelineRun.Result later = PipelineRun.run(firstRun);
+        assertThat(later.summary().rowsOut()).isEqualTo(1);
+        assertThat(later.notices())
+                .anySatisfy(n -> assertThat(n).contains("3 row(s) with a NULL updated_at are not read"));
+        assertThat(count(first, "true")).isEqualTo(6L);
+        assertThat(count(first, "updated_at IS NULL")).isEqualTo(2L);
+        assertThat(PipelineRun.run(skipping).summary().rowsOut()).isEqualTo(1);
+        assertThat(count(skip, "updated_at IS NULL")).isZero();
+    }
+
+    @Test
+    void aReplayOfASplitReadsTheSameRows() throws Exception {
+        db.sql(
+                "CREATE TABLE ev (id int PRIMARY KEY, updated_at timestamptz)",
+                "INSERT INTO ev SELECT g, now() - g * interval '1 second' FROM generate_series(10, 50) g");
+        Path yaml = pipeline(
+                dir, "{ connection: pg, table: ev, incremental: { column: updated_at, tie_breaker: id, lag: 1s } }");
+        PipelineRun.run(yaml);
+        String firstRead = replayOldest(yaml, "a");
+        assertThat(firstRead.lines().count()).as("header and 41 rows").isEqualTo(42);
+        db.sql("INSERT INTO ev SELECT g, now() FROM generate_series(100, 120) g");
+        Thread.sleep(1_200);
+        assertThat(PipelineRun.run(yaml).summary().rowsOut()).isEqualTo(21);
+        assertThat(replayOldest(yaml, "b"))
+                .as("the first range, read again after more rows came")
+                .isEqualTo(firstRead);
+    }
+
+    /** The spool that the first registered split's reader writes when the split is opened again. */
+    private String replayOldest(Path yaml, String scratch) throws Exception {
+        Components c = Components.discover();
+        try (Assembly a = Assembly.of(new PipelineLoader(c, name -> null).load(yaml), c, Clock.systemUTC())) {
+            List<SplitInfo> done = new ArrayList<>(a.ledger().splits(Set.of(SplitState.DONE), 100));
+            done.sort(Comparator.comparing(SplitInfo::id));
+            Split split = a.ledger().split(done.getFirst().id()).orElseThrow();
+            Path folder = Files.createDirectories(dir.resolve("replay-" + scratch));
+            try (SplitReader reader = a.source().open(split, new ReadContext(folder))) {
+                return Files.readString(reader.files().parts().getFirst().file());
+            }
+        }
+    }
+}

@@ -1,0 +1,175 @@
+package io.sluice.sources.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sluice.testkit.TestMariaDb;
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The jdbc source against a real MariaDB (Debian's mariadb-server, see {@link TestMariaDb}), with exact row counts. */
+class JdbcSourceMariaDbTest {
+    @TempDir
+    Path dir;
+
+    private TestDatabase db;
+
+    @BeforeEach
+    void freshDatabase() {
+        db = TestDatabase.mariaDb();
+    }
+
+    private Path pipeline(Path folder, String password, String source) throws Exception {
+        return PipelineRun.pipeline(folder, db.connection("maria", password), source);
+    }
+
+    private Path pipeline(Path folder, String source) throws Exception {
+        return PipelineRun.pipeline(folder, db.connection("maria"), source);
+    }
+
+    private static long count(Path folder, String where) throws Exception {
+        return (Long) PipelineRun.query(folder.resolve("out"), "SELECT count(*) FROM rows WHERE " + where);
+    }
+
+    @Test
+    void aFullReadKeepsTypesNullsAndEmptyText() throws Exception {
+        db.sql(
+                """
+                CREATE TABLE orders (id BIGINT PRIMARY KEY, qty INT, u INT UNSIGNED, price DECIMAL(12,2),
+                  note TEXT, code VARCHAR(10), paid BOOLEAN, at TIMESTAMP(6) NULL, local_at DATETIME(6), day DATE,
+                  score DOUBLE)""",
+                """
+                INSERT INTO orders VALUES
+                  (1, 3, 4000000000, 12.50, 'a, "quoted"\\n note \\\\ back', '007', TRUE, '2026-01-02 01:04:05.123456',
+                   '2026-01-02 03:04:05', '2026-01-02', 1.5e300),
+                  (2, NULL, NULL, NULL, '', NULL, FALSE, NULL, NULL, NULL, NULL)""",
+                "INSERT INTO orders (id, qty, note) SELECT seq, seq % 7, concat('row ', seq) FROM seq_3_to_1000");
+        Path yaml = pipeline(dir, "{ connection: maria, table: orders, fetch_size: 100 }");
+        assertThat(PipelineRun.run(yaml).summary().splitsDone()).isEqualTo(1);
+        assertThat(count(dir, "true")).isEqualTo(1000L);
+        assertThat(PipelineRun.rows(
+                                dir.resolve("out"),
+                                "SELECT typeof(id), typeof(qty), typeof(u), typeof(price), "
+                                        + "typeof(note), typeof(paid), typeof(\"at\"), typeof(local_at), typeof(day), typeof(score) "
+                                        + "FROM rows LIMIT 1")
+                        .getFirst())
+                .containsExactly(
+                        "BIGINT",
+                        "INTEGER",
+                        "BIGINT",
+                        "DECIMAL(12,2)",
+                        "VARCHAR",
+                        "BOOLEAN",
+                        "TIMESTAMP WITH TIME ZONE",
+                        "TIMESTAMP",
+                        "DATE",
+                        "DOUBLE");
+        List<Object> one = PipelineRun.rows(dir.resolve("out"), "SELECT * FROM rows WHERE id = 1")
+                .getFirst();
+        assertThat(one.get(2)).isEqualTo(4_000_000_000L);
+        assertThat((BigDecimal) one.get(3)).isEqualByComparingTo("12.50");
+        assertThat(one.get(4)).isEqualTo("a, \"quoted\"\n note \\ back");
+        assertThat(one.get(5)).isEqualTo("007");
+        assertThat(one.get(6)).isEqualTo(true);
+        assertThat(((OffsetDateTime) one.get(7)).toInstant())
+                .isEqualTo(OffsetDateTime.parse("2026-01-02T01:04:05.123456Z").toInstant());
+        assertThat(one.get(10)).isEqualTo(1.5e300);
+        List<Object> two = PipelineRun.rows(dir.resolve("out"), "SELECT * FROM rows WHERE id = 2")
+                .getFirst();
+        assertThat(two.get(4)).as("the empty string stays empty").isEqualTo("");
+        assertThat(two.get(5)).as("NULL stays NULL").isNull();
+        assertThat(two.get(6)).isEqualTo(false);
+        assertThat(PipelineRun.run(yaml).summary().splitsDone())
+                .as("a full read happens once")
+                .isZero();
+    }
+
+    @Test
+    void partitionsOfASkewedKeyAreBalanced() throws Exception {
+        db.sql(
+                "CREATE TABLE ev (id BIGINT, v INT)",
+                "INSERT INTO ev SELECT seq, seq FROM seq_1_to_9000",
+                "INSERT INTO ev SELECT seq * 1000000, seq FROM seq_1_to_1000",
+                "INSERT INTO ev SELECT NULL, seq FROM seq_1_to_5");
+        PipelineRun.Result r =
+                PipelineRun.run(pipeline(dir, "{ connection: maria, table: ev, partition: { column: id, count: 4 } }"));
+        assertThat(r.summary().splitsDone()).isEqualTo(4);
+        assertThat(count(dir, "true")).isEqualTo(10_005L);
+        assertThat(PipelineRun.query(dir.resolve("out"), "SELECT count(DISTINCT id) FROM rows"))
+                .isEqualTo(10_000L);
+        List<Long> perFile = new ArrayList<>();
+        for (List<Object> row : PipelineRun.rows(
+                dir.resolve("out"),
+                "SELECT count(*) FROM read_parquet('" + dir.resolve("out")
+                        + "/**/*.parquet', filename = true) GROUP BY filename")) {
+            perFile.add((Long) row.getFirst());
+        }
+        assertThat(perFile).hasSize(4).allSatisfy(n -> assertThat(n).isBetween(2_400L, 2_600L));
+    }
+
+    @Test
+    void incrementalReadsEqualTimestampsOnceAndALateTransactionWithinLag() throws Exception {
+        db.sql(
+                "CREATE TABLE ev (id INT PRIMARY KEY, updated_at DATETIME(6), v VARCHAR(20))",
+                "INSERT INTO ev SELECT seq, '2026-01-01 00:00:00', 'a' FROM seq_1_to_500",
+                "INSERT INTO ev VALUES (900, NULL, 'no cursor')");
+        Path yaml = pipeline(
+                dir,
+                "{ connection: maria, table: ev, incremental: { column: updated_at, tie_breaker: id, lag: 15s, nulls: skip } }");
+        // a run in this JVM first, so that the run below plans well within lag of the late transaction's write
+        PipelineRun.run(pipeline(dir.resolve("warm-up"), "{ connection: maria, query: \"SELECT 1 AS one\" }"));
+        try (Connection late = db.connect()) {
+            try (Statement s = late.createStatement()) {
+                s.execute("START TRANSACTION");
+                s.execute("INSERT INTO ev VALUES (1000, NOW(6), 'late')");
+            }
+            PipelineRun.Result first = PipelineRun.run(yaml);
+            assertThat(first.summary().rowsOut())
+                    .as("the open transaction's row is invisible")
+                    .isEqualTo(500);
+            assertThat(first.notices()).anySatisfy(n -> assertThat(n).contains("1 row(s) with a NULL updated_at"));
+            try (Statement s = late.createStatement()) {
+                s.execute("COMMIT");
+            }
+        }
+        db.sql(
+                "INSERT INTO ev SELECT seq, NOW(6), 'b' FROM seq_501_to_800",
+                "UPDATE ev SET updated_at = NOW(6) WHERE id = 7");
+        db.waitUntil("SELECT NOW(6) - INTERVAL 15 SECOND > (SELECT max(updated_at) FROM ev)");
+        long second = PipelineRun.run(yaml).summary().rowsOut();
+        assertThat(count(dir, "id = 1000")).as("the late transaction's row").isEqualTo(1L);
+        assertThat(count(dir, "id = 7")).as("a change is read again").isEqualTo(2L);
+        assertThat(second).isEqualTo(302);
+        assertThat(PipelineRun.run(yaml).summary().splitsDone()).isZero();
+        assertThat(count(dir, "true")).isEqualTo(802L);
+        assertThat(count(dir, "id = 900")).isZero();
+    }
+
+    @Test
+    void aWrongPasswordIsNamedButNeverShown() throws Exception {
+        db.sql("CREATE TABLE t (id INT)");
+        Path yaml = pipeline(dir, "wrong-pw-4711", "{ connection: maria, table: t }");
+        assertThatThrownBy(() -> PipelineRun.run(yaml))
+                .hasStackTraceContaining("authentication failed for user sluice")
+                .hasStackTraceContaining("connection 'maria'")
+                .satisfies(e -> assertThat(JdbcSourcePostgresTest.stackTrace(e)).doesNotContain("wrong-pw-4711"));
+    }
+
+    @Test
+    void aMissingColumnSaysWhatIsNear() throws Exception {
+        db.sql("CREATE TABLE orders (id INT, amount INT)");
+        assertThatThrownBy(() ->
+                        PipelineRun.run(pipeline(dir, "{ connection: maria, table: orders, columns: [id, amout] }")))
+                .hasStackTraceContaining("did you mean 'amount'?");
+        assertThatThrownBy(() -> PipelineRun.run(pipeline(dir, "{ connection: maria, table: ordrs }")))
+                .hasStackTraceContaining("did you mean 'orders'?");
+    }
+}

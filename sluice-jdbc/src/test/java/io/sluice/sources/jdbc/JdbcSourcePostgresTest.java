@@ -1,0 +1,150 @@
+package io.sluice.sources.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.time.OffsetDateTime;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The jdbc source against a real PostgreSQL, through pipeline files, with exact row counts. */
+class JdbcSourcePostgresTest {
+    @TempDir
+    Path dir;
+
+    private TestDatabase db;
+
+    @BeforeEach
+    void freshSchema() throws Exception {
+        db = TestDatabase.postgres();
+    }
+
+    private Path pipeline(String source) throws Exception {
+        return PipelineRun.pipeline(dir, db.connection("pg"), source);
+    }
+
+    private Object out(String query) throws Exception {
+        return PipelineRun.query(dir.resolve("out"), query);
+    }
+
+    @Test
+    void aFullReadKeepsTypesNullsAndEmptyTextAndHappensOnce() throws Exception {
+        db.sql("""
+                CREATE TABLE orders (id int8 PRIMARY KEY, qty int4, small int2, price numeric(12,2), ratio numeric,
+                  note text, code varchar(10), paid bool, at timestamptz, local_at timestamp, day date,
+                  ref uuid, doc jsonb, score float8)""", """
+                INSERT INTO orders VALUES
+                  (1, 3, 1, 12.50, 0.3333333333, 'a, "quoted"
+                 note', '007', true, '2026-01-02 03:04:05.123456+02', '2026-01-02 03:04:05', '2026-01-02',
+                   'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{"k": [1, 2]}', 1.5e300),
+                  (2, NULL, NULL, NULL, NULL, '', NULL, false, NULL, NULL, NULL, NULL, NULL, NULL)""");
+        db.sql("INSERT INTO orders (id, qty, note) SELECT g, g % 7, 'row ' || g FROM generate_series(3, 1000) g");
+        Path yaml = pipeline("{ connection: pg, table: orders }");
+
+        PipelineRun.Result first = PipelineRun.run(yaml);
+        assertThat(first.summary().splitsDone()).isEqualTo(1);
+        assertThat(out("SELECT count(*), count(DISTINCT id) FROM rows")).isEqualTo(1000L);
+        assertThat(PipelineRun.rows(
+                                dir.resolve("out"),
+                                "SELECT typeof(id), typeof(qty), typeof(small), "
+                                        + "typeof(price), typeof(ratio), typeof(note), typeof(paid), typeof(\"at\"), typeof(local_at), "
+                                        + "typeof(day), typeof(ref), typeof(doc), typeof(score) FROM rows LIMIT 1")
+                        .getFirst())
+                .containsExactly(
+                        "BIGINT",
+                        "INTEGER",
+                        "SMALLINT",
+                        "DECIMAL(12,2)",
+                        TypeMap.UNCONSTRAINED_NUMERIC,
+                        "VARCHAR",
+                        "BOOLEAN",
+                        "TIMESTAMP WITH TIME ZONE",
+                        "TIMESTAMP",
+                        "DATE",
+                        "UUID",
+                        "VARCHAR",
+                        "DOUBLE");
+        List<Object> one = PipelineRun.rows(dir.resolve("out"), "SELECT * FROM rows WHERE id = 1")
+                .getFirst();
+        assertThat((BigDecimal) one.get(3)).isEqualByComparingTo("12.50");
+        assertThat(one.get(5)).isEqualTo("a, \"quoted\"\n note");
+        assertThat(one.get(6)).as("text stays text").isEqualTo("007");
+        assertThat(one.get(7)).isEqualTo(true);
+        assertThat(((OffsetDateTime) one.get(8)).toInstant())
+                .isEqualTo(OffsetDateTime.parse("2026-01-02T01:04:05.123456Z").toInstant());
+        assertThat(one.get(12)).isEqualTo("{\"k\": [1, 2]}");
+        assertThat(one.get(13)).isEqualTo(1.5e300);
+        List<Object> two = PipelineRun.rows(dir.resolve("out"), "SELECT * FROM rows WHERE id = 2")
+                .getFirst();
+        assertThat(two.get(5)).as("the empty string stays empty").isEqualTo("");
+        assertThat(two.get(6)).as("NULL stays NULL").isNull();
+        assertThat(two.subList(1, 5)).containsOnlyNulls();
+
+        PipelineRun.Result again = PipelineRun.run(yaml);
+        assertThat(again.summary().splitsDone()).as("a full read happens once").isZero();
+        assertThat(again.notices()).anySatisfy(n -> assertThat(n).contains("read in full already"));
+        assertThat(out("SELECT count(*) FROM rows")).isEqualTo(1000L);
+    }
+
+    @Test
+    void columnsAndWhereChooseWhatIsRead() throws Exception {
+        db.sql(
+                "CREATE TABLE t (id int PRIMARY KEY, keep bool, doc bytea)",
+                "INSERT INTO t SELECT g, g % 2 = 0, 'x'::bytea FROM generate_series(1, 100) g");
+        PipelineRun.run(pipeline(
+                "{ connection: pg, table: t, columns: [id, \"encode(doc, 'hex') AS doc\"], where: \"keep\" }"));
+        assertThat(out("SELECT count(*) FROM rows")).isEqualTo(50L);
+        assertThat(out("SELECT min(doc) FROM rows")).isEqualTo("78");
+    }
+
+    @Test
+    void aQueryIsReadAsATable() throws Exception {
+        db.sql(
+                "CREATE TABLE t (id int, grp text)",
+                "INSERT INTO t SELECT g, 'g' || (g % 3) FROM generate_series(1, 99) g");
+        PipelineRun.run(pipeline("{ connection: pg, query: \"SELECT grp, count(*) AS n FROM t GROUP BY grp;\" }"));
+        assertThat(out("SELECT sum(n)::BIGINT FROM rows")).isEqualTo(99L);
+        assertThat(out("SELECT count(*) FROM rows")).isEqualTo(3L);
+    }
+
+    @Test
+    void aTypeWithoutAnEngineTypeFailsThePlanWithTheCastToUse() throws Exception {
+        db.sql("CREATE TABLE t (id int, doc bytea, span interval)", "INSERT INTO t VALUES (1, 'x', '1 day')");
+        assertThatThrownBy(() -> PipelineRun.run(pipeline("{ connection: pg, table: t }")))
+                .hasStackTraceContaining("column 'doc' has type bytea")
+                .hasStackTraceContaining("encode(doc, 'hex') AS doc");
+    }
+
+    @Test
+    void aMissingTableOrColumnSaysWhatIsNear() throws Exception {
+        db.sql("CREATE TABLE orders (id int, amount int)");
+        assertThatThrownBy(() -> PipelineRun.run(pipeline("{ connection: pg, table: ordrs }")))
+                .hasStackTraceContaining("did you mean 'orders'?");
+        assertThatThrownBy(() -> PipelineRun.run(pipeline("{ connection: pg, table: orders, columns: [id, amout] }")))
+                .hasStackTraceContaining("amout")
+                .hasStackTraceContaining("did you mean 'amount'?");
+    }
+
+    @Test
+    void anUnreachableServerIsNamedWithoutItsPassword() throws Exception {
+        Path yaml = PipelineRun.pipeline(
+                dir,
+                "pg: { url: \"jdbc:postgresql://127.0.0.1:1/postgres?connectTimeout=2\", user: u, "
+                        + "password: s3cret-pw }\n",
+                "{ connection: pg, table: t }");
+        assertThatThrownBy(() -> PipelineRun.run(yaml))
+                .hasStackTraceContaining("cannot reach the database")
+                .hasStackTraceContaining("connection 'pg'")
+                .satisfies(e -> assertThat(stackTrace(e)).doesNotContain("s3cret-pw"));
+    }
+
+    static String stackTrace(Throwable e) {
+        java.io.StringWriter w = new java.io.StringWriter();
+        e.printStackTrace(new java.io.PrintWriter(w));
+        return w.toString();
+    }
+}
