@@ -187,8 +187,8 @@ final class ConnectionsCommand implements Runnable {
         String lower = said.toLowerCase(Locale.ROOT);
         if (state.isEmpty() && lower.contains("no suitable driver")) {
             return "no JDBC driver on the class path takes the url " + c.url()
-                    + "; Sluice brings PostgreSQL's and MariaDB's (which also speaks to MySQL): check the url's "
-                    + "`jdbc:postgresql:`, `jdbc:mariadb:` or `jdbc:mysql:` prefix, or put the driver's jar in lib/";
+                    + "; Sluice brings PostgreSQL's and MariaDB's (which also speaks to MySQL servers): check the "
+                    + "url's `jdbc:postgresql:` or `jdbc:mariadb:` prefix, or put the driver's jar in lib/";
         }
         if (state.startsWith("28") || lower.contains("access denied") || lower.contains("password authentication")) {
             return "the server refused the login of "

@@ -27,7 +27,7 @@ public final class Connections {
     static final Field<Secret> URL = Field.required(
             "url",
             Type.SECRET_URL,
-            "JDBC url: `jdbc:postgresql://host:5432/db`, `jdbc:mariadb://host:3306/db`, `jdbc:mysql://...`; driver "
+            "JDBC url: `jdbc:postgresql://host:5432/db`, `jdbc:mariadb://host:3306/db` (MySQL servers too); driver "
                     + "options may follow. Shown with credentials masked.");
     static final Field<String> USER = Field.computed("user", Type.STRING, "from the url", "User to connect as.");
     static final Field<Secret> PASSWORD = Field.computed(
