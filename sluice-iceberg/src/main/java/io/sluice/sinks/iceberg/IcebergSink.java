@@ -92,6 +92,7 @@ final class IcebergSink implements Sink {
     static final String RANGE = "sluice.output-range";
     static final String LOCK_TOKEN = "sluice.lock-token";
     static final String DISCARDED = "sluice.discarded-split";
+    static final String DELETED_OUTPUT = "sluice.deleted-output";
 
     private final String pipeline;
     private final TableIdentifier id;
@@ -99,6 +100,7 @@ final class IcebergSink implements Sink {
     private final List<String> partitionBy;
     private final boolean overwrite;
     private final Path base;
+    private final io.sluice.config.Options options;
     private Catalog catalog;
 
     IcebergSink(
@@ -107,7 +109,9 @@ final class IcebergSink implements Sink {
             Map<String, String> properties,
             List<String> partitionBy,
             boolean overwrite,
-            Path base) {
+            Path base,
+            io.sluice.config.Options options) {
+        this.options = options;
         this.pipeline = pipeline;
         this.id = id;
         this.properties = Map.copyOf(properties);
@@ -124,8 +128,10 @@ final class IcebergSink implements Sink {
             Path existing = folder;
             while (existing != null && !Files.exists(existing)) existing = existing.getParent();
             if (existing == null || (!existing.equals(folder) && !folder.startsWith(base))) {
-                throw new IllegalStateException("sink.iceberg.catalog: the folder " + folder
-                        + " does not exist, nor its parent; create it, or check the path for a typo");
+                throw options.problem(
+                        "catalog",
+                        "the folder " + folder + " does not exist, nor its parent; create it, or check the path for "
+                                + "a typo");
             }
         }
     }
@@ -177,8 +183,11 @@ final class IcebergSink implements Sink {
     public void checkColumns(List<String> columns) {
         for (String c : partitionBy) {
             if (!columns.contains(c)) {
-                throw new IllegalArgumentException("sink.iceberg.partition_by: the rows have no column " + c
-                        + "; they have " + String.join(", ", columns));
+                throw options.problem(
+                        "partition_by",
+                        "no column \"" + c + "\" in the records the steps give"
+                                + io.sluice.config.Validator.suggestion(c, columns) + "; their columns: "
+                                + String.join(", ", columns));
             }
         }
     }
@@ -222,8 +231,79 @@ final class IcebergSink implements Sink {
         for (Snapshot s : earlier) {
             for (DataFile f : s.addedDataFiles(table.io())) delete.deleteFile(f.location());
         }
-        delete.set(PIPELINE, pipeline).set(DISCARDED, split.id());
+        delete.set(PIPELINE, pipeline)
+                .set(SPLIT, split.id())
+                .set(TOKEN, Long.toString(context.token()))
+                .set(DISCARDED, split.id());
         commitUnwrapped(delete);
+    }
+
+    /** The live data files this pipeline's snapshots added, and its bad records' files. */
+    @Override
+    public List<String> listOutput() throws Exception {
+        List<String> out = new ArrayList<>();
+        Optional<Table> table = loaded();
+        if (table.isPresent())
+            out.addAll(ours(table.get()).stream().map(DataFile::location).toList());
+        out.addAll(deadLetterFiles().stream().map(Path::toString).toList());
+        return out;
+    }
+
+    /**
+     * Removes what {@link #listOutput} lists: one snapshot deleting the data files (its summary says so, and the
+     * commits before it no longer count as the pipeline's: a split run again after a reset is added anew), then the bad
+     * records' files. The table stays.
+     */
+    @Override
+    public List<String> deleteOutput() throws Exception {
+        List<String> removed = new ArrayList<>();
+        Optional<Table> table = loaded();
+        if (table.isPresent()) {
+            List<DataFile> files = ours(table.get());
+            var delete = table.get().newDelete();
+            files.forEach(delete::deleteFile);
+            delete.set(PIPELINE, pipeline).set(DELETED_OUTPUT, "true").commit();
+            files.forEach(f -> removed.add(f.location()));
+        }
+        for (Path p : deadLetterFiles()) {
+            Files.deleteIfExists(p);
+            removed.add(p.toString());
+        }
+        return removed;
+    }
+
+    private Optional<Table> loaded() {
+        try {
+            return Optional.of(catalog().loadTable(id));
+        } catch (NoSuchTableException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The data files of the table's current version that this pipeline's snapshots added. */
+    private List<DataFile> ours(Table table) throws IOException {
+        java.util.Set<String> added = new java.util.HashSet<>();
+        for (Snapshot s : history(
+                ((HasTableOperations) table).operations().current(),
+                s -> pipeline.equals(s.summary().get(PIPELINE)))) {
+            for (DataFile f : s.addedDataFiles(table.io())) added.add(f.location());
+        }
+        List<DataFile> out = new ArrayList<>();
+        if (table.currentSnapshot() == null) return out;
+        try (var tasks = table.newScan().planFiles()) {
+            for (var task : tasks) {
+                if (added.contains(task.file().location())) out.add(task.file());
+            }
+        }
+        return out;
+    }
+
+    private List<Path> deadLetterFiles() throws IOException {
+        Path folder = deadLetters();
+        if (!Files.isDirectory(folder)) return List.of();
+        try (Stream<Path> files = Files.list(folder)) {
+            return files.sorted().toList();
+        }
     }
 
     // ---- the table -----------------------------------------------------------------------------------------
@@ -306,11 +386,15 @@ final class IcebergSink implements Sink {
     }
 
     /** The snapshots of a table version that match, oldest first. */
-    private static List<Snapshot> history(TableMetadata metadata, java.util.function.Predicate<Snapshot> which) {
-        return metadata.snapshots().stream()
-                .filter(which)
-                .sorted(Comparator.comparingLong(Snapshot::sequenceNumber))
-                .toList();
+    private List<Snapshot> history(TableMetadata metadata, java.util.function.Predicate<Snapshot> which) {
+        // in commit order (a v1 table has no sequence numbers); what came before a deleteOutput is forgotten
+        List<Snapshot> all = metadata.snapshots();
+        int from = 0;
+        for (int i = 0; i < all.size(); i++) {
+            Map<String, String> summary = all.get(i).summary();
+            if (pipeline.equals(summary.get(PIPELINE)) && summary.containsKey(DELETED_OUTPUT)) from = i + 1;
+        }
+        return all.subList(from, all.size()).stream().filter(which).toList();
     }
 
     private boolean mine(Snapshot s, String split) {
@@ -580,13 +664,15 @@ final class IcebergSink implements Sink {
                         + " (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (" + columns + "), "
                         + "WRITE_PARTITION_COLUMNS true, FILENAME_PATTERN 'part-{i}')");
             }
-            List<Path> files;
-            try (Stream<Path> all = Files.walk(folder)) {
-                files = all.filter(p -> p.toString().endsWith(".parquet"))
-                        .sorted()
-                        .toList();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+            List<Path> files = List.of();
+            if (Files.exists(folder)) { // no rows, no folder
+                try (Stream<Path> all = Files.walk(folder)) {
+                    files = all.filter(p -> p.toString().endsWith(".parquet"))
+                            .sorted()
+                            .toList();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
             }
             StringBuilder select = new StringBuilder("SELECT count(*)");
             for (String p : parts)

@@ -82,7 +82,8 @@ public final class IcebergSinkFactory implements SinkFactory<Options> {
                 catalog,
                 o.get(PARTITION_BY),
                 o.get(MODE).equals("overwrite"),
-                context.baseDir());
+                context.baseDir(),
+                o);
     }
 
     /** The catalog's properties, checked, with local paths made absolute and the local file IO by default. */

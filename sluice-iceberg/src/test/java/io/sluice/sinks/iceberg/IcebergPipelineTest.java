@@ -87,7 +87,8 @@ class IcebergPipelineTest {
         Lake lake = new Lake(dir);
         List<String> rows = lake.rows("shop.orders", "id", "region", "amount", "day");
         assertThat(rows).hasSize(75);
-        assertThat(rows.stream().map(r -> r.substring(0, r.indexOf('|'))).distinct()).hasSize(75);
+        assertThat(rows.stream().map(r -> r.substring(0, r.indexOf('|'))).distinct())
+                .hasSize(75);
         assertThat(rows).contains("3|eu|3.25|2024-03-04", "7|us|7.25|2024-03-03");
 
         RunSummary again = run(file);
@@ -100,11 +101,13 @@ class IcebergPipelineTest {
         assertThat(snapshots).as("one snapshot per split").hasSize(4);
         Map<String, String> added = snapshots.stream()
                 .collect(Collectors.toMap(
-                        s -> s.summary().get(IcebergSink.SPLIT), s -> s.summary().get("added-records")));
+                        s -> s.summary().get(IcebergSink.SPLIT),
+                        s -> s.summary().get("added-records")));
         assertThat(added.values()).containsExactlyInAnyOrder("40", "25", "10", "5");
-        assertThat(snapshots).allSatisfy(s -> assertThat(s.summary())
-                .containsEntry(IcebergSink.PIPELINE, "orders")
-                .containsKey(IcebergSink.TOKEN));
+        assertThat(snapshots)
+                .allSatisfy(s -> assertThat(s.summary())
+                        .containsEntry(IcebergSink.PIPELINE, "orders")
+                        .containsKey(IcebergSink.TOKEN));
         assertThat(lake.table("shop.orders").spec().fields()).hasSize(1);
         // the staging folder is gone once the runs ended
         assertThat(Files.exists(lake.warehouse().resolve(IcebergSink.STAGING))).isFalse();

@@ -258,6 +258,82 @@ class IcebergSinkTest {
         assertThat(countsByTag()).isEqualTo(Map.of("a.csv", 2L));
     }
 
+    @Test
+    void everyMappedTypeReadsBackWithIcebergsReader() throws Exception {
+        Sink sink = prepared(lake.sink("db.types", "append", null));
+        String sql = "SELECT true AS b, 7::TINYINT AS ti, 300::SMALLINT AS si, 70000 AS i, 9000000000 AS l, "
+                + "1.5::FLOAT AS f, 2.25::DOUBLE AS d, 12.34::DECIMAL(9,2) AS dec, 'x' AS s, 'ab'::BLOB AS bin, "
+                + "DATE '2024-02-29' AS day, TIME '10:11:12' AS t, TIMESTAMP '2024-02-29 10:11:12.5' AS ts, "
+                + "TIMESTAMPTZ '2024-02-29 10:11:12+00' AS tstz";
+        write(sink, duck, split("types.csv"), sql, claim(1));
+        sink.finish();
+        Table t = lake.table("db.types");
+        assertThat(t.schema().columns().stream().map(c -> c.name() + ":" + c.type()))
+                .containsExactly(
+                        "b:boolean",
+                        "ti:int",
+                        "si:int",
+                        "i:int",
+                        "l:long",
+                        "f:float",
+                        "d:double",
+                        "dec:decimal(9, 2)",
+                        "s:string",
+                        "bin:binary",
+                        "day:date",
+                        "t:time",
+                        "ts:timestamp",
+                        "tstz:timestamptz");
+        assertThat(lake.rows("db.types", "b", "ti", "si", "i", "l", "f", "d", "dec", "s", "day", "t", "ts", "tstz"))
+                .containsExactly("true|7|300|70000|9000000000|1.5|2.25|12.34|x|2024-02-29|10:11:12|"
+                        + "2024-02-29T10:11:12.500|2024-02-29T10:11:12Z");
+        assertThat(lake.rows("db.types", "bin")).hasSize(1);
+    }
+
+    @Test
+    void anEmptySplitIsRecordedWithoutFiles() throws Exception {
+        Sink sink = prepared(lake.sink("db.sales", "append", "region"));
+        write(sink, duck, split("empty.csv"), "SELECT 'eu' AS region, 1 AS n WHERE false", claim(1));
+        write(sink, duck, split("one.csv"), "SELECT 'eu' AS region, 1 AS n", claim(1));
+        write(sink, duck, split("empty.csv"), "SELECT 'eu' AS region, 1 AS n WHERE false", claim(2));
+        sink.finish();
+        assertThat(lake.rows("db.sales", "region", "n")).containsExactly("eu|1");
+        assertThat(lake.snapshots("db.sales"))
+                .extracting(s -> s.summary().get(IcebergSink.SPLIT))
+                .containsExactly("empty.csv", "one.csv");
+    }
+
+    @Test
+    void aDiscardedSplitsRowsGoAndItsIdCountsAsNewAgain() throws Exception {
+        Sink sink = prepared(lake.sink("db.events", "append", null));
+        write(sink, "a.csv", 3, 1);
+        write(sink, "b.csv", 2, 1);
+        sink.discard(split("a.csv"), claim(2));
+        assertThat(countsByTag()).isEqualTo(Map.of("b.csv", 2L));
+        write(sink, "a.csv", 4, 3);
+        sink.finish();
+        assertThat(countsByTag()).isEqualTo(Map.of("a.csv", 4L, "b.csv", 2L));
+    }
+
+    @Test
+    void deleteOutputRemovesThePipelinesRowsAndARunAfterItAddsThemAnew() throws Exception {
+        Sink other = prepared(lake.sink("table: db.events\ncatalog: " + Lake.CATALOG + "\n", "another-pipeline"));
+        write(other, "x.csv", 1, 1);
+        other.finish();
+        Sink sink = prepared(lake.sink("db.events", "append", null));
+        write(sink, "a.csv", 3, 1);
+        write(sink, "b.csv", 2, 1);
+        assertThat(sink.listOutput()).hasSize(2).allMatch(f -> f.endsWith(".parquet"));
+
+        assertThat(sink.deleteOutput()).hasSize(2);
+        assertThat(countsByTag()).as("another pipeline's rows stay").isEqualTo(Map.of("x.csv", 1L));
+        assertThat(sink.listOutput()).isEmpty();
+        // the ledger was reset: the splits run again under their ids and the same tokens
+        write(sink, "a.csv", 3, 1);
+        sink.finish();
+        assertThat(countsByTag()).isEqualTo(Map.of("a.csv", 3L, "x.csv", 1L));
+    }
+
     private List<Path> dataFiles() throws Exception {
         try (var walk = java.nio.file.Files.walk(lake.warehouse())) {
             return walk.filter(p -> p.toString().endsWith(".parquet"))
