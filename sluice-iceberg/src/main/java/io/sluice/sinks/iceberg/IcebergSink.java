@@ -229,7 +229,7 @@ final class IcebergSink implements Sink {
         Table guarded = guarded(table, base -> context.checkFence());
         var delete = guarded.newDelete();
         for (Snapshot s : earlier) {
-            for (DataFile f : s.addedDataFiles(table.io())) delete.deleteFile(f.location());
+            for (DataFile f : added(table, s)) delete.deleteFile(f.location());
         }
         delete.set(PIPELINE, pipeline)
                 .set(SPLIT, split.id())
@@ -282,17 +282,17 @@ final class IcebergSink implements Sink {
 
     /** The data files of the table's current version that this pipeline's snapshots added. */
     private List<DataFile> ours(Table table) throws IOException {
-        java.util.Set<String> added = new java.util.HashSet<>();
+        java.util.Set<String> theirs = new java.util.HashSet<>();
         for (Snapshot s : history(
                 ((HasTableOperations) table).operations().current(),
                 s -> pipeline.equals(s.summary().get(PIPELINE)))) {
-            for (DataFile f : s.addedDataFiles(table.io())) added.add(f.location());
+            for (DataFile f : added(table, s)) theirs.add(f.location());
         }
         List<DataFile> out = new ArrayList<>();
         if (table.currentSnapshot() == null) return out;
         try (var tasks = table.newScan().planFiles()) {
             for (var task : tasks) {
-                if (added.contains(task.file().location())) out.add(task.file());
+                if (theirs.contains(task.file().location())) out.add(task.file());
             }
         }
         return out;
@@ -383,6 +383,14 @@ final class IcebergSink implements Sink {
             out.add(table.schema().findColumnName(f.sourceId()));
         }
         return out;
+    }
+
+    /** The data files a snapshot added (read from its manifests, with the table's partition specs). */
+    private static Iterable<DataFile> added(Table table, Snapshot s) {
+        return org.apache.iceberg.SnapshotChanges.builderFor(table)
+                .snapshot(s)
+                .build()
+                .addedDataFiles();
     }
 
     /** The snapshots of a table version that match, oldest first. */
@@ -767,7 +775,7 @@ final class IcebergSink implements Sink {
             if (overwrite) {
                 OverwriteFiles o = guarded.newOverwrite();
                 for (Snapshot s : replaced) {
-                    for (DataFile f : s.addedDataFiles(table.io())) o.deleteFile(f);
+                    for (DataFile f : added(table, s)) o.deleteFile(f);
                 }
                 files.forEach(o::addFile);
                 update = o;

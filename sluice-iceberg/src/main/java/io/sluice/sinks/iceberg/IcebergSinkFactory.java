@@ -26,8 +26,9 @@ public final class IcebergSinkFactory implements SinkFactory<Options> {
             "The Iceberg catalog, by Iceberg's own property names: `type` (`jdbc` or `rest`), `uri` (`jdbc:sqlite:...` "
                     + "or `jdbc:postgresql://...` for jdbc, the server's `https://...` for rest), `warehouse` (for jdbc "
                     + "a local folder, relative to the pipeline file), and any other catalog property (`jdbc.user`, "
-                    + "`jdbc.password: ${VAR}`, `token`, `credential`, `io-impl`, ...). A relative SQLite path is "
-                    + "relative to the pipeline file.");
+                    + "`jdbc.password: ${VAR}`, `token`, `credential`, `io-impl`, ...), and `name`: the catalog's "
+                    + "name (default `sluice`), which readers of a JDBC catalog must use too. A relative SQLite path "
+                    + "is relative to the pipeline file.");
     static final Field<List<String>> PARTITION_BY = Field.optional(
             "partition_by",
             Type.oneOrMany(Type.STRING),
@@ -105,6 +106,8 @@ public final class IcebergSinkFactory implements SinkFactory<Options> {
                     throw o.problem(CATALOG, "a jdbc catalog needs `warehouse:` (a folder, e.g. lake/warehouse)");
                 }
                 if (!isUrl(warehouse)) given.put(CatalogProperties.WAREHOUSE_LOCATION, absolute(base, warehouse));
+                // Iceberg's current catalog schema (with views); an older catalog's tables are migrated to it
+                given.putIfAbsent("jdbc.schema-version", "V1");
                 if (uri.startsWith("jdbc:sqlite:")) {
                     given.put(CatalogProperties.URI, sqlite(base, uri));
                     // one SQLite file shared by every worker: wait for its write lock rather than fail at once
