@@ -158,7 +158,50 @@ final class IcebergSink implements Sink {
     @Override
     public void prepare() throws IOException {
         for (Path folder : localFolders()) Files.createDirectories(folder);
+        removeAbandonedStaging();
         catalog();
+    }
+
+    /** Names a staging folder's process: {@code @host@pid@}, between the split's hash and the attempt's id. */
+    private static final String OWNER =
+            "@" + host() + "@" + ProcessHandle.current().pid() + "@";
+
+    private static String host() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName().replace('@', '_');
+        } catch (java.net.UnknownHostException e) {
+            return "localhost";
+        }
+    }
+
+    /**
+     * Removes what attempts killed on this machine left in the staging folder: the folders of this host whose process
+     * is gone (a live process's attempt, or another machine's on a shared disk, is left alone).
+     */
+    private void removeAbandonedStaging() {
+        Path root = stagingFolder();
+        if (!Files.isDirectory(root)) return;
+        String host = "@" + host() + "@";
+        try (Stream<Path> folders = Files.list(root)) {
+            for (Path f : folders.toList()) {
+                String name = f.getFileName().toString();
+                int at = name.indexOf(host);
+                if (at < 0) continue;
+                String rest = name.substring(at + host.length());
+                int end = rest.indexOf('@');
+                if (end < 0) continue;
+                long pid;
+                try {
+                    pid = Long.parseLong(rest.substring(0, end));
+                } catch (NumberFormatException e) {
+                    continue;
+                }
+                if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) continue;
+                removeTree(f);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            // left for the next run; no reader looks there
+        }
     }
 
     /** The catalog, opened once per sink (its connection pool is shared by the writers). */
@@ -166,7 +209,7 @@ final class IcebergSink implements Sink {
         if (catalog == null) {
             Map<String, String> props = new LinkedHashMap<>(properties);
             String name = props.remove("name");
-            catalog = CatalogUtil.buildIcebergCatalog(name == null ? "sluice" : name, props, null);
+            catalog = open(name == null ? "sluice" : name, props);
             if (catalog instanceof SupportsNamespaces namespaces && !namespaces.namespaceExists(id.namespace())) {
                 try {
                     namespaces.createNamespace(id.namespace());
@@ -177,6 +220,26 @@ final class IcebergSink implements Sink {
             }
         }
         return catalog;
+    }
+
+    /**
+     * Opens the catalog; tried again when the first opening fails, as it does when several workers set up a new JDBC
+     * catalog's tables at once (the loser's CREATE or ALTER TABLE fails; the next try finds them made).
+     */
+    private static Catalog open(String name, Map<String, String> props) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return CatalogUtil.buildIcebergCatalog(name, props, null);
+            } catch (RuntimeException e) {
+                if (attempt >= 3) throw e;
+                try {
+                    Thread.sleep(100L * attempt);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     @Override
@@ -226,7 +289,13 @@ final class IcebergSink implements Sink {
         List<Snapshot> earlier =
                 history(((HasTableOperations) table).operations().current(), s -> mine(s, split.id()));
         if (earlier.isEmpty()) return;
-        Table guarded = guarded(table, base -> context.checkFence());
+        Table guarded = guarded(table, base -> {
+            List<Snapshot> now = history(base, s -> mine(s, split.id()));
+            long recorded =
+                    now.isEmpty() ? 0 : Long.parseLong(now.getLast().summary().getOrDefault(TOKEN, "0"));
+            if (recorded > context.token()) throw new StaleClaimException(split.id(), context.token());
+            context.checkFence();
+        });
         var delete = guarded.newDelete();
         for (Snapshot s : earlier) {
             for (DataFile f : added(table, s)) delete.deleteFile(f.location());
@@ -539,12 +608,16 @@ final class IcebergSink implements Sink {
 
     /** Where a split's attempt stages: beside the warehouse when local (a rename moves the files), else temp. */
     private Path stagingRoot() throws IOException {
-        Optional<Path> warehouse = localWarehouse();
-        Path root = warehouse.isPresent()
-                ? warehouse.get().resolve(STAGING)
-                : Path.of(System.getProperty("java.io.tmpdir"), "sluice-staging", "iceberg");
+        Path root = stagingFolder();
         Files.createDirectories(root);
         return root;
+    }
+
+    private Path stagingFolder() {
+        Optional<Path> warehouse = localWarehouse();
+        return warehouse.isPresent()
+                ? warehouse.get().resolve(STAGING)
+                : Path.of(System.getProperty("java.io.tmpdir"), "sluice-staging", "iceberg");
     }
 
     private Path deadLetters() {
@@ -617,7 +690,7 @@ final class IcebergSink implements Sink {
 
         @Override
         public long stage(Rows rows, BadRows bad) throws Exception {
-            staging = stagingRoot().resolve(hash(split.id()) + "-" + attemptId);
+            staging = stagingRoot().resolve(hash(split.id()) + OWNER + attemptId);
             Files.createDirectories(staging);
             Path whole = staging.resolve("rows.parquet");
             long n = rows.writeFiles(whole, FileSpec.parquet("rows"));

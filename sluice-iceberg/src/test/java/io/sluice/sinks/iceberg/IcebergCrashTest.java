@@ -101,5 +101,8 @@ class IcebergCrashTest {
         for (Snapshot s : lake.snapshots("db.rows")) splits.add(s.summary().get(IcebergSink.SPLIT));
         assertThat(splits).as("one snapshot per split").hasSize(FILES).doesNotHaveDuplicates();
         assertThat(kills).as("killed at least 20 times").isGreaterThanOrEqualTo(20);
+        assertThat(lake.warehouse().resolve(IcebergSink.STAGING))
+                .as("what the killed processes staged went when the next run started")
+                .doesNotExist();
     }
 }
