@@ -1,0 +1,991 @@
+package io.sluice.sinks.iceberg;
+
+import io.sluice.spi.OutputKey;
+import io.sluice.spi.Split;
+import io.sluice.spi.StaleClaimException;
+import io.sluice.spi.sink.BadRows;
+import io.sluice.spi.sink.CommitContext;
+import io.sluice.spi.sink.FileSpec;
+import io.sluice.spi.sink.OutputLocks;
+import io.sluice.spi.sink.Rows;
+import io.sluice.spi.sink.Sink;
+import io.sluice.spi.sink.SinkWriter;
+import io.sluice.spi.sink.Written;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.apache.iceberg.BaseTable;
+import org.apache.iceberg.CatalogProperties;
+import org.apache.iceberg.CatalogUtil;
+import org.apache.iceberg.DataFile;
+import org.apache.iceberg.DataFiles;
+import org.apache.iceberg.FileFormat;
+import org.apache.iceberg.HasTableOperations;
+import org.apache.iceberg.OverwriteFiles;
+import org.apache.iceberg.PartitionField;
+import org.apache.iceberg.PartitionSpec;
+import org.apache.iceberg.Schema;
+import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.SnapshotUpdate;
+import org.apache.iceberg.StructLike;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.TableMetadata;
+import org.apache.iceberg.TableOperations;
+import org.apache.iceberg.TableProperties;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.SupportsNamespaces;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.exceptions.AlreadyExistsException;
+import org.apache.iceberg.exceptions.NoSuchTableException;
+import org.apache.iceberg.io.FileIO;
+import org.apache.iceberg.io.LocationProvider;
+import org.apache.iceberg.mapping.MappingUtil;
+import org.apache.iceberg.mapping.NameMappingParser;
+import org.apache.iceberg.types.Conversions;
+import org.apache.iceberg.types.Type;
+import org.apache.iceberg.types.Types;
+
+/**
+ * An Apache Iceberg table as a sink: a split's rows become Parquet data files (written by the engine, DuckDB) that one
+ * snapshot adds, so a reader sees all of them or none. Exactly once the way Flink's Iceberg committer does it: the
+ * snapshot's summary holds the pipeline, the split id and the claim's token, and every commit attempt first looks
+ * through the table's snapshots for the split (docs/sinks/iceberg.md):
+ *
+ * <ul>
+ *   <li>committed under a newer token: this writer's claim was taken over, {@link StaleClaimException};
+ *   <li>{@code append}: committed under the same or an older token (a replay after a crash between commit and the
+ *       ledger's record): nothing is added again, the earlier commit stands;
+ *   <li>{@code overwrite}: the new snapshot deletes the data files that the split's earlier snapshots (and those of
+ *       the other versions of its output key) added, and adds its own.
+ * </ul>
+ *
+ * The look happens inside the catalog's compare-and-swap ({@link Guarded}): Iceberg retries a commit that lost a race
+ * on a newer table version, and the check runs again on that version, so two writers of one split never both add.
+ */
+final class IcebergSink implements Sink {
+    static final String PIPELINE = "sluice.pipeline";
+    static final String SPLIT = "sluice.split-id";
+    static final String TOKEN = "sluice.token";
+    static final String INCARNATION = "sluice.incarnation";
+    static final String KEY = "sluice.output-key";
+    static final String VERSION = "sluice.output-version";
+    static final String RANGE = "sluice.output-range";
+    static final String LOCK_TOKEN = "sluice.lock-token";
+    static final String DISCARDED = "sluice.discarded-split";
+    static final String DELETED_OUTPUT = "sluice.deleted-output";
+
+    private final String pipeline;
+    private final TableIdentifier id;
+    private final Map<String, String> properties;
+    private final List<String> partitionBy;
+    private final boolean overwrite;
+    private final Path base;
+    private final io.sluice.config.Options options;
+    private Catalog catalog;
+
+    IcebergSink(
+            String pipeline,
+            TableIdentifier id,
+            Map<String, String> properties,
+            List<String> partitionBy,
+            boolean overwrite,
+            Path base,
+            io.sluice.config.Options options) {
+        this.options = options;
+        this.pipeline = pipeline;
+        this.id = id;
+        this.properties = Map.copyOf(properties);
+        this.partitionBy = List.copyOf(partitionBy);
+        this.overwrite = overwrite;
+        this.base = base;
+    }
+
+    // ---- lifecycle ---------------------------------------------------------------------------------------
+
+    @Override
+    public void check() {
+        for (Path folder : localFolders()) {
+            Path existing = folder;
+            while (existing != null && !Files.exists(existing)) existing = existing.getParent();
+            if (existing == null || (!existing.equals(folder) && !folder.startsWith(base))) {
+                throw options.problem(
+                        "catalog",
+                        "the folder " + folder + " does not exist, nor its parent; create it, or check the path for "
+                                + "a typo");
+            }
+        }
+    }
+
+    /** The local folders the catalog needs: the SQLite file's and the warehouse, when local. */
+    private List<Path> localFolders() {
+        List<Path> out = new ArrayList<>();
+        String uri = properties.getOrDefault(CatalogProperties.URI, "");
+        if (uri.startsWith("jdbc:sqlite:/")) {
+            String file = uri.substring("jdbc:sqlite:".length()).replaceFirst("\\?.*", "");
+            out.add(Path.of(file).getParent());
+        }
+        localWarehouse().ifPresent(out::add);
+        return out;
+    }
+
+    private Optional<Path> localWarehouse() {
+        String warehouse = properties.get(CatalogProperties.WAREHOUSE_LOCATION);
+        if (warehouse == null || warehouse.isEmpty()) return Optional.empty();
+        if (warehouse.startsWith("/") || warehouse.startsWith("file:")) return Optional.of(LocalFileIO.path(warehouse));
+        return Optional.empty();
+    }
+
+    @Override
+    public void prepare() throws IOException {
+        for (Path folder : localFolders()) Files.createDirectories(folder);
+        removeAbandonedStaging();
+        catalog();
+    }
+
+    /** Names a staging folder's process: {@code @host@pid@}, between the split's hash and the attempt's id. */
+    private static final String OWNER =
+            "@" + host() + "@" + ProcessHandle.current().pid() + "@";
+
+    private static String host() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName().replace('@', '_');
+        } catch (java.net.UnknownHostException e) {
+            return "localhost";
+        }
+    }
+
+    /**
+     * Removes what attempts killed on this machine left in the staging folder: the folders of this host whose process
+     * is gone (a live process's attempt, or another machine's on a shared disk, is left alone).
+     */
+    private void removeAbandonedStaging() {
+        Path root = stagingFolder();
+        if (!Files.isDirectory(root)) return;
+        String host = "@" + host() + "@";
+        try (Stream<Path> folders = Files.list(root)) {
+            for (Path f : folders.toList()) {
+                String name = f.getFileName().toString();
+                int at = name.indexOf(host);
+                if (at < 0) continue;
+                String rest = name.substring(at + host.length());
+                int end = rest.indexOf('@');
+                if (end < 0) continue;
+                long pid;
+                try {
+                    pid = Long.parseLong(rest.substring(0, end));
+                } catch (NumberFormatException e) {
+                    continue;
+                }
+                if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) continue;
+                removeTree(f);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            // left for the next run; no reader looks there
+        }
+    }
+
+    /** The catalog, opened once per sink (its connection pool is shared by the writers). */
+    synchronized Catalog catalog() {
+        if (catalog == null) {
+            Map<String, String> props = new LinkedHashMap<>(properties);
+            String name = props.remove("name");
+            catalog = open(name == null ? "sluice" : name, props);
+            if (catalog instanceof SupportsNamespaces namespaces && !namespaces.namespaceExists(id.namespace())) {
+                try {
+                    namespaces.createNamespace(id.namespace());
+                } catch (RuntimeException e) {
+                    // made by another worker meanwhile (the JDBC catalog says so with a constraint's error)
+                    if (!namespaces.namespaceExists(id.namespace())) throw e;
+                }
+            }
+        }
+        return catalog;
+    }
+
+    /**
+     * Opens the catalog; tried again when the first opening fails, as it does when several workers set up a new JDBC
+     * catalog's tables at once (the loser's CREATE or ALTER TABLE fails; the next try finds them made).
+     */
+    private static Catalog open(String name, Map<String, String> props) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return CatalogUtil.buildIcebergCatalog(name, props, null);
+            } catch (RuntimeException e) {
+                if (attempt >= 3) throw e;
+                try {
+                    Thread.sleep(100L * attempt);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void checkColumns(List<String> columns) {
+        for (String c : partitionBy) {
+            if (!columns.contains(c)) {
+                throw options.problem(
+                        "partition_by",
+                        "no column \"" + c + "\" in the records the steps give"
+                                + io.sluice.config.Validator.suggestion(c, columns) + "; their columns: "
+                                + String.join(", ", columns));
+            }
+        }
+    }
+
+    @Override
+    public synchronized void finish() {
+        localWarehouse().map(w -> w.resolve(STAGING)).ifPresent(IcebergSink::removeIfEmpty);
+        if (catalog instanceof Closeable closeable) {
+            try {
+                closeable.close();
+            } catch (IOException e) {
+                // best effort: the run is over
+            }
+        }
+        catalog = null;
+    }
+
+    @Override
+    public SinkWriter open(Split split) {
+        return new Writer(split);
+    }
+
+    /**
+     * Removes what the split's commits added (one snapshot deleting their data files, its summary naming the split as
+     * discarded, so that a later split of the same id counts as new), under the fence.
+     */
+    @Override
+    public void discard(Split split, CommitContext context) throws Exception {
+        context.checkFence();
+        Table table;
+        try {
+            table = catalog().loadTable(id);
+        } catch (NoSuchTableException e) {
+            return;
+        }
+        List<Snapshot> earlier =
+                history(((HasTableOperations) table).operations().current(), s -> mine(s, split.id()));
+        if (earlier.isEmpty()) return;
+        Table guarded = guarded(table, base -> {
+            List<Snapshot> now = history(base, s -> mine(s, split.id()));
+            long recorded =
+                    now.isEmpty() ? 0 : Long.parseLong(now.getLast().summary().getOrDefault(TOKEN, "0"));
+            if (recorded > context.token()) throw new StaleClaimException(split.id(), context.token());
+            context.checkFence();
+        });
+        var delete = guarded.newDelete();
+        for (Snapshot s : earlier) {
+            for (DataFile f : added(table, s)) delete.deleteFile(f.location());
+        }
+        delete.set(PIPELINE, pipeline)
+                .set(SPLIT, split.id())
+                .set(TOKEN, Long.toString(context.token()))
+                .set(DISCARDED, split.id());
+        commitUnwrapped(delete);
+    }
+
+    /** The live data files this pipeline's snapshots added, and its bad records' files. */
+    @Override
+    public List<String> listOutput() throws Exception {
+        List<String> out = new ArrayList<>();
+        Optional<Table> table = loaded();
+        if (table.isPresent())
+            out.addAll(ours(table.get()).stream().map(DataFile::location).toList());
+        out.addAll(deadLetterFiles().stream().map(Path::toString).toList());
+        return out;
+    }
+
+    /**
+     * Removes what {@link #listOutput} lists: one snapshot deleting the data files (its summary says so, and the
+     * commits before it no longer count as the pipeline's: a split run again after a reset is added anew), then the bad
+     * records' files. The table stays.
+     */
+    @Override
+    public List<String> deleteOutput() throws Exception {
+        List<String> removed = new ArrayList<>();
+        Optional<Table> table = loaded();
+        if (table.isPresent()) {
+            List<DataFile> files = ours(table.get());
+            var delete = table.get().newDelete();
+            files.forEach(delete::deleteFile);
+            delete.set(PIPELINE, pipeline).set(DELETED_OUTPUT, "true").commit();
+            files.forEach(f -> removed.add(f.location()));
+        }
+        for (Path p : deadLetterFiles()) {
+            Files.deleteIfExists(p);
+            removed.add(p.toString());
+        }
+        return removed;
+    }
+
+    private Optional<Table> loaded() {
+        try {
+            return Optional.of(catalog().loadTable(id));
+        } catch (NoSuchTableException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The data files of the table's current version that this pipeline's snapshots added. */
+    private List<DataFile> ours(Table table) throws IOException {
+        java.util.Set<String> theirs = new java.util.HashSet<>();
+        for (Snapshot s : history(
+                ((HasTableOperations) table).operations().current(),
+                s -> pipeline.equals(s.summary().get(PIPELINE)))) {
+            for (DataFile f : added(table, s)) theirs.add(f.location());
+        }
+        List<DataFile> out = new ArrayList<>();
+        if (table.currentSnapshot() == null) return out;
+        try (var tasks = table.newScan().planFiles()) {
+            for (var task : tasks) {
+                if (theirs.contains(task.file().location())) out.add(task.file());
+            }
+        }
+        return out;
+    }
+
+    private List<Path> deadLetterFiles() throws IOException {
+        Path folder = deadLetters();
+        if (!Files.isDirectory(folder)) return List.of();
+        try (Stream<Path> files = Files.list(folder)) {
+            return files.sorted().toList();
+        }
+    }
+
+    // ---- the table -----------------------------------------------------------------------------------------
+
+    /**
+     * The table, created from the rows' columns (a commit creates it: staging changes nothing in the catalog); fails
+     * naming a column the table cannot take.
+     */
+    private Table create(Map<String, Type> columns) {
+        Schema schema = new Schema(columnsOf(columns));
+        PartitionSpec.Builder spec = PartitionSpec.builderFor(schema);
+        for (String p : partitionBy) spec.identity(p);
+        try {
+            catalog()
+                    .buildTable(id, schema)
+                    .withPartitionSpec(spec.build())
+                    .withProperty(
+                            TableProperties.DEFAULT_NAME_MAPPING, NameMappingParser.toJson(MappingUtil.create(schema)))
+                    .withProperty(TableProperties.FORMAT_VERSION, "2")
+                    .create();
+        } catch (AlreadyExistsException raced) {
+            // created by another writer meanwhile: checked below like any existing table
+        }
+        return existing(columns).orElseThrow(() -> new NoSuchTableException("the table %s was dropped", id));
+    }
+
+    /** The table when it exists, checked against the rows' columns. */
+    private Optional<Table> existing(Map<String, Type> columns) {
+        Table table;
+        try {
+            table = catalog().loadTable(id);
+        } catch (NoSuchTableException missing) {
+            return Optional.empty();
+        }
+        Schema schema = table.schema();
+        for (var column : columns.entrySet()) {
+            Types.NestedField field = schema.findField(column.getKey());
+            if (field == null) {
+                throw new IllegalArgumentException("the table " + id + " has no column " + column.getKey()
+                        + "; add it to the table (ALTER TABLE " + id + " ADD COLUMN " + column.getKey() + " "
+                        + column.getValue() + "), or leave it out of the rows with a select step");
+            }
+            if (!IcebergTypes.fits(column.getValue(), field.type())) {
+                throw new IllegalArgumentException("the column " + column.getKey() + " is " + column.getValue()
+                        + " in the rows but " + field.type() + " in the table " + id + "; cast it in a sql step");
+            }
+        }
+        if (!partitionBy.isEmpty() && !identityColumns(table).equals(partitionBy)) {
+            throw new IllegalArgumentException("sink.iceberg.partition_by: the table " + id + " is partitioned by "
+                    + table.spec() + ", not by " + partitionBy + "; write the table's own columns or leave "
+                    + "partition_by out");
+        }
+        if (table.properties().get(TableProperties.DEFAULT_NAME_MAPPING) == null) {
+            // the data files carry no field ids: readers map their columns by name
+            table.updateProperties()
+                    .set(TableProperties.DEFAULT_NAME_MAPPING, NameMappingParser.toJson(MappingUtil.create(schema)))
+                    .commit();
+        }
+        return Optional.of(table);
+    }
+
+    private static List<Types.NestedField> columnsOf(Map<String, Type> columns) {
+        List<Types.NestedField> fields = new ArrayList<>();
+        int i = 1;
+        for (var c : columns.entrySet()) fields.add(Types.NestedField.optional(i++, c.getKey(), c.getValue()));
+        return fields;
+    }
+
+    /** The source columns of the table's partition spec, which must all be identity transforms. */
+    private List<String> identityColumns(Table table) {
+        List<String> out = new ArrayList<>();
+        for (PartitionField f : table.spec().fields()) {
+            if (!f.transform().isIdentity()) {
+                throw new IllegalArgumentException("the table " + id + " is partitioned by " + table.spec()
+                        + "; the iceberg sink writes identity partitions only (docs/sinks/iceberg.md)");
+            }
+            out.add(table.schema().findColumnName(f.sourceId()));
+        }
+        return out;
+    }
+
+    /** The data files a snapshot added (read from its manifests, with the table's partition specs). */
+    private static Iterable<DataFile> added(Table table, Snapshot s) {
+        return org.apache.iceberg.SnapshotChanges.builderFor(table)
+                .snapshot(s)
+                .build()
+                .addedDataFiles();
+    }
+
+    /** The snapshots of a table version that match, oldest first. */
+    private List<Snapshot> history(TableMetadata metadata, java.util.function.Predicate<Snapshot> which) {
+        // in commit order (a v1 table has no sequence numbers); what came before a deleteOutput is forgotten
+        List<Snapshot> all = metadata.snapshots();
+        int from = 0;
+        for (int i = 0; i < all.size(); i++) {
+            Map<String, String> summary = all.get(i).summary();
+            if (pipeline.equals(summary.get(PIPELINE)) && summary.containsKey(DELETED_OUTPUT)) from = i + 1;
+        }
+        return all.subList(from, all.size()).stream().filter(which).toList();
+    }
+
+    private boolean mine(Snapshot s, String split) {
+        return pipeline.equals(s.summary().get(PIPELINE))
+                && split.equals(s.summary().get(SPLIT));
+    }
+
+    /** Whether the snapshot committed an output that this key's commit replaces: another version, another cut. */
+    private boolean replacedBy(Snapshot s, OutputKey key) {
+        Map<String, String> summary = s.summary();
+        if (!pipeline.equals(summary.get(PIPELINE)) || !key.key().equals(summary.get(KEY))) return false;
+        String[] range =
+                summary.getOrDefault(RANGE, "0-" + io.sluice.spi.Member.WHOLE).split("-", 2);
+        OutputKey theirs = new OutputKey(
+                key.key(), summary.getOrDefault(VERSION, ""), Long.parseLong(range[0]), Long.parseLong(range[1]));
+        return !theirs.sibling(key);
+    }
+
+    /** Checks a table version right before the catalog's compare-and-swap onto it. */
+    @FunctionalInterface
+    interface Check {
+        void onto(TableMetadata base) throws Exception;
+    }
+
+    /** The table with {@code check} run on the version each commit attempt builds on, inside that attempt. */
+    private static Table guarded(Table table, Check check) {
+        TableOperations ops = ((HasTableOperations) table).operations();
+        return new BaseTable(new Guarded(ops, check), table.name());
+    }
+
+    /** Commits, unwrapping what a {@link Check} threw. */
+    private static void commitUnwrapped(SnapshotUpdate<?> update) throws Exception {
+        try {
+            update.commit();
+        } catch (Refused r) {
+            throw r.reason;
+        }
+    }
+
+    /** What a check threw, carried through Iceberg's commit (which declares no checked exception, and retries none). */
+    static final class Refused extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final transient Exception reason;
+
+        Refused(Exception reason) {
+            super(reason.getMessage(), reason, false, false);
+            this.reason = reason;
+        }
+    }
+
+    /** The split's commit was made meanwhile by another attempt (same or older token): append adds nothing. */
+    static final class AlreadyCommitted extends Exception {
+        private static final long serialVersionUID = 1L;
+        final transient Snapshot snapshot;
+
+        AlreadyCommitted(Snapshot snapshot) {
+            super("already committed in snapshot " + snapshot.snapshotId(), null, false, false);
+            this.snapshot = snapshot;
+        }
+    }
+
+    /** Another commit of the split or its output key landed since the deletes were chosen: choose again. */
+    static final class Moved extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Moved() {
+            super("the split's output changed meanwhile", null, false, false);
+        }
+    }
+
+    private record Guarded(TableOperations ops, Check check) implements TableOperations {
+        @Override
+        public TableMetadata current() {
+            return ops.current();
+        }
+
+        @Override
+        public TableMetadata refresh() {
+            return ops.refresh();
+        }
+
+        @Override
+        public void commit(TableMetadata base, TableMetadata metadata) {
+            try {
+                check.onto(base);
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new Refused(e);
+            }
+            ops.commit(base, metadata);
+        }
+
+        @Override
+        public FileIO io() {
+            return ops.io();
+        }
+
+        @Override
+        public org.apache.iceberg.encryption.EncryptionManager encryption() {
+            return ops.encryption();
+        }
+
+        @Override
+        public String metadataFileLocation(String fileName) {
+            return ops.metadataFileLocation(fileName);
+        }
+
+        @Override
+        public LocationProvider locationProvider() {
+            return ops.locationProvider();
+        }
+
+        @Override
+        public TableOperations temp(TableMetadata uncommittedMetadata) {
+            return ops.temp(uncommittedMetadata);
+        }
+
+        @Override
+        public long newSnapshotId() {
+            return ops.newSnapshotId();
+        }
+
+        @Override
+        public boolean requireStrictCleanup() {
+            return ops.requireStrictCleanup();
+        }
+    }
+
+    // ---- staging -------------------------------------------------------------------------------------------
+
+    static final String STAGING = "_sluice_staging";
+    static final String DEAD_LETTER = "_sluice_dead_letter";
+
+    /** Where a split's attempt stages: beside the warehouse when local (a rename moves the files), else temp. */
+    private Path stagingRoot() throws IOException {
+        Path root = stagingFolder();
+        Files.createDirectories(root);
+        return root;
+    }
+
+    private Path stagingFolder() {
+        Optional<Path> warehouse = localWarehouse();
+        return warehouse.isPresent()
+                ? warehouse.get().resolve(STAGING)
+                : Path.of(System.getProperty("java.io.tmpdir"), "sluice-staging", "iceberg");
+    }
+
+    private Path deadLetters() {
+        return localWarehouse().orElse(base).resolve(DEAD_LETTER).resolve(id.toString());
+    }
+
+    /** A staged data file: where the engine wrote it, its rows, its partition's values. */
+    private record Staged(Path file, long rows, List<Object> partition) {}
+
+    private static String hash(String s) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d, 0, 10);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void removeIfEmpty(Path folder) {
+        try {
+            Files.deleteIfExists(folder);
+        } catch (IOException e) {
+            // not empty (another run stages), or gone
+        }
+    }
+
+    private static void removeTree(Path folder) {
+        if (folder == null || !Files.exists(folder)) return;
+        try (Stream<Path> all = Files.walk(folder)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + folder, e);
+        }
+    }
+
+    /** A DuckDB of the sink's own, to read the staged files' schema and cut them by partition. */
+    private static Connection duck() throws SQLException {
+        Connection c = DriverManager.getConnection("jdbc:duckdb:");
+        try (Statement s = c.createStatement()) {
+            s.execute("SET autoinstall_known_extensions=false");
+            s.execute("SET autoload_known_extensions=false");
+        }
+        return c;
+    }
+
+    private static String literal(Path p) {
+        return "'" + p.toString().replace("'", "''") + "'";
+    }
+
+    private static String ident(String name) {
+        return "\"" + name.replace("\"", "\"\"") + "\"";
+    }
+
+    // ---- one attempt ----------------------------------------------------------------------------------------
+
+    private final class Writer implements SinkWriter {
+        private final Split split;
+        private final String attemptId = UUID.randomUUID().toString();
+        private Path staging;
+        private final List<Staged> staged = new ArrayList<>();
+        private Path dead;
+        private Table table;
+        private Map<String, Type> columns;
+        private List<String> parts;
+        private boolean done;
+
+        Writer(Split split) {
+            this.split = split;
+        }
+
+        @Override
+        public long stage(Rows rows, BadRows bad) throws Exception {
+            staging = stagingRoot().resolve(hash(split.id()) + OWNER + attemptId);
+            Files.createDirectories(staging);
+            Path whole = staging.resolve("rows.parquet");
+            long n = rows.writeFiles(whole, FileSpec.parquet("rows"));
+            Optional<Rows> rejects = bad.rows();
+            if (rejects.isPresent()) {
+                dead = staging.resolve("dead.jsonl");
+                rejects.get().writeFiles(dead, new FileSpec("jsonl", "none", List.of(), "dead"));
+            }
+            try (Connection c = duck()) {
+                columns = types(c, whole);
+                table = existing(columns).orElse(null);
+                parts = table == null ? partitionBy : identityColumns(table);
+                if (parts.isEmpty()) {
+                    if (n > 0) staged.add(new Staged(whole, n, List.of()));
+                } else {
+                    Map<String, Type> partTypes = new LinkedHashMap<>();
+                    for (String p : parts) {
+                        partTypes.put(
+                                p,
+                                table == null
+                                        ? columns.get(p)
+                                        : table.schema().findField(p).type());
+                    }
+                    cut(c, whole, partTypes);
+                    Files.delete(whole);
+                }
+            }
+            return n;
+        }
+
+        /** The columns of the staged file and their Iceberg types, in order. */
+        private Map<String, Type> types(Connection c, Path file) throws SQLException {
+            Map<String, Type> out = new LinkedHashMap<>();
+            try (Statement s = c.createStatement();
+                    ResultSet r = s.executeQuery("DESCRIBE SELECT * FROM read_parquet(" + literal(file) + ")")) {
+                while (r.next()) out.put(r.getString(1), IcebergTypes.of(r.getString(1), r.getString(2)));
+            }
+            return out;
+        }
+
+        /**
+         * Cuts the staged file into one file per partition (DuckDB's hive partitioning, partition columns kept in the
+         * files), and reads each file's row count and partition values back.
+         */
+        private void cut(Connection c, Path whole, Map<String, Type> partTypes) throws SQLException {
+            List<String> parts = List.copyOf(partTypes.keySet());
+            Path folder = staging.resolve("parts");
+            String columns =
+                    String.join(", ", parts.stream().map(IcebergSink::ident).toList());
+            try (Statement s = c.createStatement()) {
+                s.execute("COPY (SELECT * FROM read_parquet(" + literal(whole) + ")) TO " + literal(folder)
+                        + " (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (" + columns + "), "
+                        + "WRITE_PARTITION_COLUMNS true, FILENAME_PATTERN 'part-{i}')");
+            }
+            List<Path> files = List.of();
+            if (Files.exists(folder)) { // no rows, no folder
+                try (Stream<Path> all = Files.walk(folder)) {
+                    files = all.filter(p -> p.toString().endsWith(".parquet"))
+                            .sorted()
+                            .toList();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+            StringBuilder select = new StringBuilder("SELECT count(*)");
+            for (String p : parts)
+                select.append(", any_value(").append(ident(p)).append(")::VARCHAR");
+            for (Path f : files) {
+                try (Statement s = c.createStatement();
+                        ResultSet r = s.executeQuery(
+                                select + " FROM read_parquet(" + literal(f) + ", hive_partitioning=false)")) {
+                    r.next();
+                    List<Object> values = new ArrayList<>();
+                    for (int i = 0; i < parts.size(); i++) {
+                        String text = r.getString(i + 2);
+                        Type type = partTypes.get(parts.get(i));
+                        values.add(
+                                text == null ? null : Conversions.fromPartitionString(type, partitionText(type, text)));
+                    }
+                    staged.add(new Staged(f, r.getLong(1), values));
+                }
+            }
+        }
+
+        @Override
+        public Written commit(CommitContext context) throws Exception {
+            if (staging == null) throw new IllegalStateException("commit before stage");
+            OutputKey key = overwrite ? split.outputKey() : null;
+            try (OutputLocks.Held held = key == null ? null : context.lock("iceberg-output:" + hash(id + key.key()))) {
+                context.checkFence();
+                if (key != null && !context.inputsCurrent()) {
+                    abort();
+                    return Written.NOTHING;
+                }
+                for (int round = 0; ; round++) {
+                    try {
+                        Written w = attempt(context, key, held);
+                        moveDeadLetters();
+                        done = true;
+                        abort(); // the staging folder, now empty
+                        return w;
+                    } catch (Moved moved) {
+                        if (round >= 10)
+                            throw new IOException("the table " + id + " kept changing under the commit of " + split.id()
+                                    + "; try again");
+                    }
+                }
+            }
+        }
+
+        /** One commit attempt against the table's current version. */
+        private Written attempt(CommitContext context, OutputKey key, OutputLocks.Held held) throws Exception {
+            if (table == null) {
+                table = create(columns);
+                if (!identityColumns(table).equals(parts)) {
+                    throw new IllegalStateException("the table " + id + " was created meanwhile, partitioned by "
+                            + table.spec() + "; run the split again");
+                }
+            }
+            table.refresh();
+            TableMetadata now = ((HasTableOperations) table).operations().current();
+            List<Snapshot> earlier = history(now, s -> mine(s, split.id()));
+            Optional<Snapshot> latest = latest(earlier);
+            if (latest.isPresent()) {
+                refuseStale(latest.get(), context);
+                if (!overwrite) return already(latest.get());
+            }
+            // overwrite: every snapshot of this split or of the other versions of its output key
+            List<Snapshot> replaced = overwrite
+                    ? history(now, s -> mine(s, split.id()) || (key != null && replacedBy(s, key)))
+                    : List.of();
+            java.util.Set<Long> seen = new java.util.HashSet<>();
+            for (Snapshot s : replaced) seen.add(s.snapshotId());
+
+            List<DataFile> files = place();
+            Table guarded = guarded(table, base -> {
+                List<Snapshot> theirs = history(base, s -> mine(s, split.id()));
+                Optional<Snapshot> last = latest(theirs);
+                if (last.isPresent()) {
+                    refuseStale(last.get(), context);
+                    if (!overwrite) throw new AlreadyCommitted(last.get());
+                }
+                if (overwrite) {
+                    for (Snapshot s : history(base, s -> mine(s, split.id()) || (key != null && replacedBy(s, key)))) {
+                        if (key != null && held != null && lockToken(s) > held.token()) {
+                            throw new StaleClaimException(split.id(), context.token());
+                        }
+                        if (!seen.contains(s.snapshotId())) throw new Moved();
+                    }
+                }
+                if (held != null) held.check();
+                context.checkFence(); // right before the compare-and-swap
+            });
+            SnapshotUpdate<?> update;
+            if (overwrite) {
+                OverwriteFiles o = guarded.newOverwrite();
+                for (Snapshot s : replaced) {
+                    for (DataFile f : added(table, s)) o.deleteFile(f);
+                }
+                files.forEach(o::addFile);
+                update = o;
+            } else {
+                var append = guarded.newAppend();
+                files.forEach(append::appendFile);
+                update = append;
+            }
+            update.set(PIPELINE, pipeline);
+            update.set(SPLIT, split.id());
+            update.set(TOKEN, Long.toString(context.token()));
+            if (context.incarnation() != null) update.set(INCARNATION, context.incarnation());
+            OutputKey own = split.outputKey();
+            if (own != null) {
+                update.set(KEY, own.key());
+                update.set(VERSION, own.version());
+                update.set(RANGE, own.start() + "-" + own.end());
+            }
+            if (held != null) update.set(LOCK_TOKEN, Long.toString(held.token()));
+            try {
+                commitUnwrapped(update);
+            } catch (AlreadyCommitted a) {
+                unplace(files);
+                return already(a.snapshot);
+            } catch (org.apache.iceberg.exceptions.CommitStateUnknownException e) {
+                throw e; // it may have committed: its files stay where the snapshot would name them
+            } catch (Exception e) {
+                unplace(files);
+                throw e;
+            }
+            staged.clear();
+            long rows = files.stream().mapToLong(DataFile::recordCount).sum();
+            return new Written(
+                    rows, files.stream().map(f -> id + ":" + f.location()).toList());
+        }
+
+        /** Throws when the split was committed under a newer claim than this one. */
+        private void refuseStale(Snapshot s, CommitContext context) throws StaleClaimException {
+            long theirs = Long.parseLong(s.summary().getOrDefault(TOKEN, "0"));
+            if (theirs > context.token()) throw new StaleClaimException(split.id(), context.token());
+        }
+
+        private long lockToken(Snapshot s) {
+            return Long.parseLong(s.summary().getOrDefault(LOCK_TOKEN, "0"));
+        }
+
+        /** The split's latest commit, unless a discard came after it. */
+        private Optional<Snapshot> latest(List<Snapshot> history) {
+            if (history.isEmpty()) return Optional.empty();
+            Snapshot last = history.getLast();
+            return last.summary().containsKey(DISCARDED) ? Optional.empty() : Optional.of(last);
+        }
+
+        private Written already(Snapshot s) {
+            long rows = Long.parseLong(s.summary().getOrDefault("added-records", "0"));
+            return new Written(rows, List.of(id + "@" + s.snapshotId()));
+        }
+
+        /** Moves the staged files to their data locations (a rename on one disk) and describes them. */
+        private List<DataFile> place() throws IOException {
+            List<DataFile> out = new ArrayList<>();
+            PartitionSpec spec = table.spec();
+            String prefix = hash(split.id()) + "-" + attemptId;
+            int i = 0;
+            for (Staged s : staged) {
+                String name = prefix + "-" + i++ + ".parquet";
+                String location = s.partition().isEmpty()
+                        ? table.locationProvider().newDataLocation(name)
+                        : table.locationProvider().newDataLocation(spec, struct(s.partition()), name);
+                Path target = LocalFileIO.path(location);
+                Files.createDirectories(target.getParent());
+                try {
+                    Files.move(s.file(), target, StandardCopyOption.ATOMIC_MOVE);
+                } catch (java.nio.file.AtomicMoveNotSupportedException e) {
+                    Files.move(s.file(), target);
+                }
+                DataFiles.Builder b = DataFiles.builder(spec)
+                        .withPath(location)
+                        .withFormat(FileFormat.PARQUET)
+                        .withRecordCount(s.rows())
+                        .withFileSizeInBytes(Files.size(target));
+                if (!s.partition().isEmpty()) b.withPartition(struct(s.partition()));
+                out.add(b.build());
+            }
+            return out;
+        }
+
+        /** Moves placed files that no snapshot took (a refused or failed commit) back to staging. */
+        private void unplace(List<DataFile> files) throws IOException {
+            for (int i = 0; i < files.size(); i++) {
+                Path placed = LocalFileIO.path(files.get(i).location());
+                if (Files.exists(placed)) Files.move(placed, staged.get(i).file());
+            }
+        }
+
+        private void moveDeadLetters() throws IOException {
+            if (dead == null) return;
+            Path target = deadLetters().resolve(hash(split.id()) + ".jsonl");
+            Files.createDirectories(target.getParent());
+            Files.move(dead, target, StandardCopyOption.REPLACE_EXISTING);
+            dead = null;
+        }
+
+        @Override
+        public void abort() {
+            removeTree(staging);
+        }
+
+        @Override
+        public void close() {
+            if (!done) abort();
+        }
+    }
+
+    /** A partition's values in Iceberg's internal form. */
+    private static StructLike struct(List<Object> values) {
+        Object[] v = values.toArray();
+        return new StructLike() {
+            @Override
+            public int size() {
+                return v.length;
+            }
+
+            @Override
+            public <T> T get(int pos, Class<T> javaClass) {
+                return javaClass.cast(v[pos]);
+            }
+
+            @Override
+            public <T> void set(int pos, T value) {
+                v[pos] = value;
+            }
+        };
+    }
+
+    /** DuckDB's text of a value as Iceberg's partition strings read it (timestamps with a {@code T}). */
+    private static String partitionText(Type type, String text) {
+        return type.typeId() == Type.TypeID.TIMESTAMP ? text.replace(' ', 'T') : text;
+    }
+}

@@ -1,0 +1,352 @@
+package io.sluice.sinks.iceberg;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sluice.engine.DuckRows;
+import io.sluice.ledger.memory.MemoryLedger;
+import io.sluice.runner.LedgerLocks;
+import io.sluice.runner.SplitCommit;
+import io.sluice.spi.Member;
+import io.sluice.spi.Split;
+import io.sluice.spi.StaleClaimException;
+import io.sluice.spi.sink.BadRows;
+import io.sluice.spi.sink.Sink;
+import io.sluice.spi.sink.SinkWriter;
+import io.sluice.spi.sink.Written;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.Table;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The iceberg sink in {@code mode: append} on a JDBC catalog (SQLite) and a local warehouse, read back with Iceberg's
+ * own reader: one snapshot per split, a replay adds nothing, a stale token cannot commit, writers racing on one table
+ * (each with its own catalog, as separate processes) add every split once, and a partitioned table.
+ */
+class IcebergSinkTest {
+    @TempDir
+    Path dir;
+
+    private Lake lake;
+    private Connection duck;
+    private final MemoryLedger ledger = MemoryLedger.open("iceberg-test", Clock.systemUTC());
+
+    @BeforeEach
+    void open() throws Exception {
+        lake = new Lake(dir);
+        duck = DriverManager.getConnection("jdbc:duckdb:");
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        duck.close();
+    }
+
+    private static Split split(String id) {
+        return new Split(id, List.of(Member.whole(id, "v1", null)), 10);
+    }
+
+    private SplitCommit claim(long token) {
+        return new SplitCommit(
+                () -> {}, () -> true, "inc-1", 1, token, new LedgerLocks(ledger, "w" + token, Duration.ofSeconds(30)));
+    }
+
+    private SplitCommit staleClaim(String split, long token) {
+        return new SplitCommit(
+                () -> {
+                    throw new StaleClaimException(split, token);
+                },
+                () -> true,
+                "inc-1",
+                1,
+                token,
+                new LedgerLocks(ledger, "stale", Duration.ofSeconds(30)));
+    }
+
+    private Written write(Sink sink, Connection c, Split split, String sql, SplitCommit claim) throws Exception {
+        try (SinkWriter w = sink.open(split)) {
+            w.stage(new DuckRows(c, sql), BadRows.NONE);
+            return w.commit(claim);
+        }
+    }
+
+    private Written write(Sink sink, String split, int n, long token) throws Exception {
+        return write(sink, duck, split(split), rows(split, n), claim(token));
+    }
+
+    private static String rows(String tag, int n) {
+        return "SELECT '" + tag + "' AS tag, i::BIGINT AS n FROM range(" + n + ") t(i)";
+    }
+
+    private static Sink prepared(Sink sink) throws Exception {
+        sink.check();
+        sink.prepare();
+        return sink;
+    }
+
+    private Map<String, Long> countsByTag() throws Exception {
+        return lake.rows("db.events", "tag").stream()
+                .collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
+    }
+
+    @Test
+    void eachSplitIsOneSnapshotWithItsIdAndTokenInTheSummary() throws Exception {
+        Sink sink = prepared(lake.sink("db.events", "append", null));
+        assertThat(write(sink, "a.csv", 5, 1).rowsOut()).isEqualTo(5);
+        assertThat(write(sink, "b.csv", 3, 1).rowsOut()).isEqualTo(3);
+        sink.finish();
+
+        assertThat(countsByTag()).isEqualTo(Map.of("a.csv", 5L, "b.csv", 3L));
+        List<Snapshot> snapshots = lake.snapshots("db.events");
+        assertThat(snapshots).hasSize(2);
+        assertThat(snapshots.get(0).summary())
+                .containsEntry(IcebergSink.SPLIT, "a.csv")
+                .containsEntry(IcebergSink.TOKEN, "1")
+                .containsEntry(IcebergSink.PIPELINE, "test")
+                .containsEntry("added-records", "5");
+        Table t = lake.table("db.events");
+        assertThat(t.schema().findField("n").type()).isEqualTo(org.apache.iceberg.types.Types.LongType.get());
+        assertThat(t.schema().findField("tag").type()).isEqualTo(org.apache.iceberg.types.Types.StringType.get());
+    }
+
+    @Test
+    void aReplayedSplitIsNotAppendedAgain() throws Exception {
+        Sink sink = prepared(lake.sink("db.events", "append", null));
+        write(sink, "a.csv", 5, 1);
+        // the worker died between the commit and the ledger's record: the split is claimed again (token 2) and rerun
+        Sink restarted = prepared(lake.sink("db.events", "append", null));
+        Written replay = write(restarted, "a.csv", 5, 2);
+        assertThat(replay.rowsOut())
+                .as("the earlier commit's rows, reported again")
+                .isEqualTo(5);
+        // and the same claim committing twice (a retried commit call)
+        write(restarted, "a.csv", 5, 2);
+        sink.finish();
+        restarted.finish();
+
+        assertThat(countsByTag()).isEqualTo(Map.of("a.csv", 5L));
+        assertThat(lake.snapshots("db.events")).as("one snapshot per split").hasSize(1);
+        assertThat(stagedFiles()).as("the replays' staged files are gone").isEmpty();
+    }
+
+    @Test
+    void aStaleTokenCannotCommit() throws Exception {
+        Sink sink = prepared(lake.sink("db.events", "append", null));
+        write(sink, "a.csv", 4, 7); // the split's current claim committed
+
+        assertThatThrownBy(() -> write(sink, duck, split("a.csv"), rows("a.csv", 9), claim(3)))
+                .as("an older claim finds a newer token in the table")
+                .isInstanceOf(StaleClaimException.class);
+        assertThatThrownBy(() -> write(sink, duck, split("b.csv"), rows("b.csv", 9), staleClaim("b.csv", 9)))
+                .as("a claim the ledger no longer holds fails its fence check")
+                .isInstanceOf(StaleClaimException.class);
+        sink.finish();
+
+        assertThat(countsByTag()).isEqualTo(Map.of("a.csv", 4L));
+        assertThat(lake.snapshots("db.events")).hasSize(1);
+        assertThat(dataFiles()).as("refused attempts leave no data file").hasSize(1);
+    }
+
+    @Test
+    void writersRacingOnOneTableAddEverySplitOnce() throws Exception {
+        int writers = 4;
+        int splits = 6;
+        ExecutorService pool = Executors.newFixedThreadPool(writers);
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<List<Written>>> results = new ArrayList<>();
+        try {
+            for (int w = 0; w < writers; w++) {
+                int worker = w;
+                results.add(pool.submit(() -> {
+                    // a process of its own: its own sink, catalog and DuckDB
+                    Sink own = prepared(lake.sink("db.events", "append", null));
+                    List<Written> out = new ArrayList<>();
+                    start.await();
+                    try (Connection c = DriverManager.getConnection("jdbc:duckdb:")) {
+                        for (int s = 0; s < splits; s++) {
+                            // every split by two writers: its own, and a takeover with a newer token
+                            String id = "s" + s;
+                            boolean owner = s % writers == worker;
+                            boolean taker = (s + 1) % writers == worker;
+                            if (!owner && !taker) continue;
+                            try {
+                                out.add(write(own, c, split(id), rows(id, 10 + s), claim(owner ? 1 : 2)));
+                            } catch (StaleClaimException stale) {
+                                // the owner lost to the takeover: refused, as it must be
+                            }
+                        }
+                    } finally {
+                        own.finish();
+                    }
+                    return out;
+                }));
+            }
+            start.countDown();
+            for (Future<List<Written>> f : results) f.get(120, TimeUnit.SECONDS);
+        } finally {
+            pool.shutdownNow();
+        }
+        Map<String, Long> expected = new java.util.HashMap<>();
+        for (int s = 0; s < splits; s++) expected.put("s" + s, 10L + s);
+        assertThat(countsByTag()).isEqualTo(expected);
+        List<Snapshot> snapshots = lake.snapshots("db.events");
+        assertThat(snapshots).as("one snapshot per split").hasSize(splits);
+        assertThat(snapshots.stream()
+                        .map(s -> s.summary().get(IcebergSink.SPLIT))
+                        .distinct())
+                .hasSize(splits);
+    }
+
+    @Test
+    void aPartitionedTableHasOneFilePerPartitionAndReadsBackWhole() throws Exception {
+        Sink sink = prepared(lake.sink("db.sales", "append", "region, day"));
+        sink.checkColumns(List.of("region", "day", "amount"));
+        String sql = "SELECT (['eu', 'us', 'apac'])[1 + i % 3] AS region, DATE '2024-01-01' + (i % 2)::INTEGER AS day, "
+                + "(i * 1.5)::DECIMAL(10,2) AS amount FROM range(30) t(i)";
+        write(sink, duck, split("sales-1.csv"), sql, claim(1));
+        sink.finish();
+
+        Table t = lake.table("db.sales");
+        assertThat(t.spec().fields()).hasSize(2);
+        List<String> rows = lake.rows("db.sales", "region", "day", "amount");
+        assertThat(rows).hasSize(30);
+        assertThat(rows).contains("eu|2024-01-01|0.00", "us|2024-01-02|1.50");
+        Map<String, Long> perRegion = rows.stream()
+                .collect(Collectors.groupingBy(r -> r.substring(0, r.indexOf('|')), Collectors.counting()));
+        assertThat(perRegion).isEqualTo(Map.of("eu", 10L, "us", 10L, "apac", 10L));
+        assertThat(dataFiles()).as("one file per (region, day)").hasSize(6);
+        assertThat(dataFiles())
+                .allMatch(p -> p.toString().contains("region=") && p.toString().contains("day="));
+        // a scan with a filter on the partition prunes files: the partition values in the manifests are right
+        try (var files = t.newScan()
+                .filter(org.apache.iceberg.expressions.Expressions.equal("region", "eu"))
+                .planFiles()) {
+            long n = 0;
+            for (var f : files) n += f.file().recordCount();
+            assertThat(n).isEqualTo(10);
+        }
+    }
+
+    @Test
+    void aColumnTheTableLacksIsRefusedNamingIt() throws Exception {
+        Sink sink = prepared(lake.sink("db.events", "append", null));
+        write(sink, "a.csv", 2, 1);
+        assertThatThrownBy(() ->
+                        write(sink, duck, split("b.csv"), "SELECT 'b' AS tag, 1::BIGINT AS n, 2 AS extra", claim(1)))
+                .hasMessageContaining("has no column extra");
+        assertThatThrownBy(() -> write(sink, duck, split("c.csv"), "SELECT 'c' AS tag, 1::UBIGINT AS n", claim(1)))
+                .hasMessageContaining("n::DECIMAL(38,0)");
+        sink.finish();
+        assertThat(countsByTag()).isEqualTo(Map.of("a.csv", 2L));
+    }
+
+    @Test
+    void everyMappedTypeReadsBackWithIcebergsReader() throws Exception {
+        Sink sink = prepared(lake.sink("db.types", "append", null));
+        String sql = "SELECT true AS b, 7::TINYINT AS ti, 300::SMALLINT AS si, 70000 AS i, 9000000000 AS l, "
+                + "1.5::FLOAT AS f, 2.25::DOUBLE AS d, 12.34::DECIMAL(9,2) AS dec, 'x' AS s, 'ab'::BLOB AS bin, "
+                + "DATE '2024-02-29' AS day, TIME '10:11:12' AS t, TIMESTAMP '2024-02-29 10:11:12.5' AS ts, "
+                + "TIMESTAMPTZ '2024-02-29 10:11:12+00' AS tstz";
+        write(sink, duck, split("types.csv"), sql, claim(1));
+        sink.finish();
+        Table t = lake.table("db.types");
+        assertThat(t.schema().columns().stream().map(c -> c.name() + ":" + c.type()))
+                .containsExactly(
+                        "b:boolean",
+                        "ti:int",
+                        "si:int",
+                        "i:int",
+                        "l:long",
+                        "f:float",
+                        "d:double",
+                        "dec:decimal(9, 2)",
+                        "s:string",
+                        "bin:binary",
+                        "day:date",
+                        "t:time",
+                        "ts:timestamp",
+                        "tstz:timestamptz");
+        assertThat(lake.rows("db.types", "b", "ti", "si", "i", "l", "f", "d", "dec", "s", "day", "t", "ts", "tstz"))
+                .containsExactly("true|7|300|70000|9000000000|1.5|2.25|12.34|x|2024-02-29|10:11:12|"
+                        + "2024-02-29T10:11:12.500|2024-02-29T10:11:12Z");
+        assertThat(lake.rows("db.types", "bin")).hasSize(1);
+    }
+
+    @Test
+    void anEmptySplitIsRecordedWithoutFiles() throws Exception {
+        Sink sink = prepared(lake.sink("db.sales", "append", "region"));
+        write(sink, duck, split("empty.csv"), "SELECT 'eu' AS region, 1 AS n WHERE false", claim(1));
+        write(sink, duck, split("one.csv"), "SELECT 'eu' AS region, 1 AS n", claim(1));
+        write(sink, duck, split("empty.csv"), "SELECT 'eu' AS region, 1 AS n WHERE false", claim(2));
+        sink.finish();
+        assertThat(lake.rows("db.sales", "region", "n")).containsExactly("eu|1");
+        assertThat(lake.snapshots("db.sales"))
+                .extracting(s -> s.summary().get(IcebergSink.SPLIT))
+                .containsExactly("empty.csv", "one.csv");
+    }
+
+    @Test
+    void aDiscardedSplitsRowsGoAndItsIdCountsAsNewAgain() throws Exception {
+        Sink sink = prepared(lake.sink("db.events", "append", null));
+        write(sink, "a.csv", 3, 1);
+        write(sink, "b.csv", 2, 1);
+        sink.discard(split("a.csv"), claim(2));
+        assertThat(countsByTag()).isEqualTo(Map.of("b.csv", 2L));
+        write(sink, "a.csv", 4, 3);
+        sink.finish();
+        assertThat(countsByTag()).isEqualTo(Map.of("a.csv", 4L, "b.csv", 2L));
+    }
+
+    @Test
+    void deleteOutputRemovesThePipelinesRowsAndARunAfterItAddsThemAnew() throws Exception {
+        Sink other = prepared(lake.sink("table: db.events\ncatalog: " + Lake.CATALOG + "\n", "another-pipeline"));
+        write(other, "x.csv", 1, 1);
+        other.finish();
+        Sink sink = prepared(lake.sink("db.events", "append", null));
+        write(sink, "a.csv", 3, 1);
+        write(sink, "b.csv", 2, 1);
+        assertThat(sink.listOutput()).hasSize(2).allMatch(f -> f.endsWith(".parquet"));
+
+        assertThat(sink.deleteOutput()).hasSize(2);
+        assertThat(countsByTag()).as("another pipeline's rows stay").isEqualTo(Map.of("x.csv", 1L));
+        assertThat(sink.listOutput()).isEmpty();
+        // the ledger was reset: the splits run again under their ids and the same tokens
+        write(sink, "a.csv", 3, 1);
+        sink.finish();
+        assertThat(countsByTag()).isEqualTo(Map.of("a.csv", 3L, "x.csv", 1L));
+    }
+
+    private List<Path> dataFiles() throws Exception {
+        try (var walk = java.nio.file.Files.walk(lake.warehouse())) {
+            return walk.filter(p -> p.toString().endsWith(".parquet"))
+                    .filter(p -> !p.toString().contains(IcebergSink.STAGING))
+                    .toList();
+        }
+    }
+
+    private List<Path> stagedFiles() throws Exception {
+        Path staging = lake.warehouse().resolve(IcebergSink.STAGING);
+        if (!java.nio.file.Files.exists(staging)) return List.of();
+        try (var walk = java.nio.file.Files.walk(staging)) {
+            return walk.filter(java.nio.file.Files::isRegularFile).toList();
+        }
+    }
+}
