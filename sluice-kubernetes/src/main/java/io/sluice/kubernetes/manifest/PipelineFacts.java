@@ -4,6 +4,7 @@ import io.sluice.config.ConfigNode;
 import io.sluice.config.Options;
 import io.sluice.config.YamlReader;
 import io.sluice.pipeline.CronSchedule;
+import io.sluice.pipeline.MetricsOptions;
 import io.sluice.pipeline.Pipeline;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,6 +36,7 @@ import java.util.regex.Pattern;
  * @param stepFiles  files the steps read their configuration from (a FOCUS mapping), relative to the folder
  * @param fileServer {@code run.kubernetes.file_server}'s scalars as written ({@code tls.keystore} for those of
  *     {@code tls}), when the block is there
+ * @param metrics    {@code run.metrics}: the pods serve Prometheus metrics, and get a Service for them
  */
 public record PipelineFacts(
         Names names,
@@ -51,7 +53,8 @@ public record PipelineFacts(
         Optional<String> runner,
         List<LocalPaths.Found> data,
         Map<String, String> stepFiles,
-        Optional<Map<String, String>> fileServer) {
+        Optional<Map<String, String>> fileServer,
+        Optional<MetricsOptions> metrics) {
 
     /** As the Validator reads references: {@code $$}, {@code ${file:PATH}}, {@code ${NAME}}, {@code ${NAME:-x}}. */
     private static final Pattern REFERENCE =
@@ -105,7 +108,8 @@ public record PipelineFacts(
                 scalar(child(root, "run"), "runner"),
                 data,
                 stepFiles,
-                fileServer(child(child(child(root, "run"), "kubernetes"), "file_server")));
+                fileServer(child(child(child(root, "run"), "kubernetes"), "file_server")),
+                p.run().metrics());
     }
 
     private static Optional<Map<String, String>> fileServer(ConfigNode block) {
