@@ -459,23 +459,23 @@ public final class Manifests {
             Map<String, Object> one = new LinkedHashMap<>();
             one.put("type", t.type());
             one.put("metadata", t.metadata());
-            trigger.authentication().ifPresent(auth -> one.put("authenticationRef", Map.of("name", deployment)));
+            if (trigger.authentication().isPresent()) one.put("authenticationRef", Map.of("name", deployment));
             triggers.add(one);
         }
         spec.put("triggers", triggers);
-        return new GenericKubernetesResourceBuilder()
-                .withApiVersion("keda.sh/v1alpha1")
-                .withKind("ScaledObject")
-                .withMetadata(meta(deployment, "worker"))
-                .withAdditionalProperties(Map.of("spec", spec))
-                .build();
+        return keda("ScaledObject", deployment, spec);
     }
 
     /** KEDA's TriggerAuthentication of the pool's ScaledObject: how KEDA gets credentials for its scaler. */
     private GenericKubernetesResource triggerAuthentication(String name, Map<String, Object> spec) {
+        return keda("TriggerAuthentication", name, spec);
+    }
+
+    /** An object of KEDA's (no fabric8 model class): a generic resource of the pool's worker component. */
+    private GenericKubernetesResource keda(String kind, String name, Map<String, Object> spec) {
         return new GenericKubernetesResourceBuilder()
                 .withApiVersion("keda.sh/v1alpha1")
-                .withKind("TriggerAuthentication")
+                .withKind(kind)
                 .withMetadata(meta(name, "worker"))
                 .withAdditionalProperties(Map.of("spec", spec))
                 .build();
