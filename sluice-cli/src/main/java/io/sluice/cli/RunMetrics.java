@@ -203,13 +203,24 @@ final class RunMetrics implements AutoCloseable {
         private Map<SplitState, Long> last;
         private long askedAt;
         private boolean asked;
+        /** Not synchronized: a scrape's virtual thread waiting on the ledger would hold its carrier (before JDK 24). */
+        private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
 
         LedgerCounts(LedgerAdmin ledger, Consumer<String> info) {
             this.ledger = ledger;
             this.info = info;
         }
 
-        synchronized double get(SplitState state) {
+        double get(SplitState state) {
+            lock.lock();
+            try {
+                return locked(state);
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        private double locked(SplitState state) {
             long now = System.nanoTime();
             if (!asked || now - askedAt >= LEDGER_EVERY_NANOS) {
                 askedAt = now;
