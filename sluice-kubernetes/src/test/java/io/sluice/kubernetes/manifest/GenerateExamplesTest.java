@@ -370,6 +370,24 @@ class GenerateExamplesTest {
         assertThat(fixed.notes()).anyMatch(n -> n.contains("--prometheus-url"));
     }
 
+    /** A DynamoDB ledger whose table is a ${VARIABLE}: KEDA's trigger cannot name it, so a fixed pool and a note. */
+    @Test
+    void aDynamoPoolWithItsTableInAVariableHasAFixedSize() throws IOException {
+        Path p = Files.writeString(dir.resolve("hidden.yaml"), """
+                pipeline: hidden
+                source: { files: { path: "s3://in/" } }
+                sink: { files: { path: "s3://out/" } }
+                state:
+                  dynamodb: { table: "${PGPASSWORD}", region: eu-west-1 }
+                """);
+        Manifests.Generated g =
+                Manifests.generate(PipelineFacts.of(Pipelines.load(p)), options(GenerateOptions.Mode.POOL));
+        assertThat(ManifestChecks.check(readBack(g.objects()))).isEmpty();
+        assertThat(g.objects().stream().map(HasMetadata::getKind))
+                .containsExactly("ServiceAccount", "ConfigMap", "Deployment", "PodDisruptionBudget");
+        assertThat(g.notes()).anyMatch(n -> n.contains("aws-dynamodb") && n.contains("${VARIABLES}"));
+    }
+
     private static List<String> args(HasMetadata deployment) {
         return ((Deployment) deployment)
                 .getSpec()
