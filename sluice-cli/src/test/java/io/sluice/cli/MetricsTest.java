@@ -110,6 +110,51 @@ class MetricsTest {
         assertThat(Files.readString(log)).contains("metrics on http://127.0.0.1:" + port + "/metrics");
     }
 
+    /** {@code sluice run --mode watch} (the path the Jobs mode's controller takes too) serves the same endpoint. */
+    @Test
+    void aWatchingRunServesItsMetricsToo() throws Exception {
+        Path in = Files.createDirectories(dir.resolve("in"));
+        for (int i = 0; i < 3; i++) Files.writeString(in.resolve("f" + i + ".csv"), "id\n" + i + "\n");
+        int port = freePort();
+        Path pipeline = dir.resolve("pipeline.yaml");
+        Files.writeString(pipeline, """
+                pipeline: watched
+                source:
+                  files: { path: in, include: "*.csv", settle: 0s, pack: { max_files: 1 } }
+                sink:
+                  files: { path: out, format: csv }
+                run: { interval: 1s, metrics: { port: %d } }
+                """.formatted(port));
+        Path log = dir.resolve("run.log");
+        Process p = ChildJvm.start(log, "io.sluice.cli.Main", "run", pipeline.toString(), "--mode", "watch");
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            Map<String, Double> m = Map.of();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            while (System.nanoTime() < deadline && p.isAlive()) {
+                try {
+                    m = parse(http.send(get(port, "/metrics"), HttpResponse.BodyHandlers.ofString())
+                            .body());
+                    if (value(m, "sluice_splits_done_total") == 3
+                            && value(m, "sluice_ledger_splits", "state=\"done\"") == 3) break;
+                } catch (java.io.IOException notYet) {
+                    // not listening yet
+                }
+                Thread.sleep(300);
+            }
+            assertThat(value(m, "sluice_splits_done_total"))
+                    .as("%s\n%s", m, Files.readString(log))
+                    .isEqualTo(3);
+            assertThat(value(m, "sluice_rows_written_total")).isEqualTo(3);
+            assertThat(value(m, "sluice_ledger_splits", "state=\"done\"")).isEqualTo(3);
+            assertThat(m.keySet()).allMatch(k -> k.contains("pipeline=\"watched\""));
+        } finally {
+            p.destroy();
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(p.exitValue()).as(Files.readString(log)).isZero();
+        assertThat(Files.readString(log)).contains("metrics on http://0.0.0.0:" + port + "/metrics");
+    }
+
     @Test
     void aTakenPortIsRefusedWithWhatToDo() throws Exception {
         Files.createDirectories(dir.resolve("in"));
