@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
             FetchCommand.class,
             CompletionCommand.class,
             K8sCommand.class,
+            ConnectionsCommand.class,
             io.sluice.focus.cli.FocusCommand.class
         },
         footer = {

@@ -80,6 +80,14 @@ final class RunCommand implements Callable<Integer> {
                     + "held by another live claim, waiting for its retry) or taken over meanwhile.")
     String split;
 
+    @Option(
+            names = "--exec-results",
+            paramLabel = "DIR",
+            description = "With --split, for a pipeline whose exec step names an image: the step's container already "
+                    + "ran (the init containers of the split's Kubernetes Job) and wrote each input's output under DIR; "
+                    + "take it from there instead of running a command.")
+    java.nio.file.Path execResults;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -100,6 +108,8 @@ final class RunCommand implements Callable<Integer> {
         }
         if (mode != null) run = run.withMode(mode);
         p = p.withRun(run);
+        if (execResults != null && split == null)
+            throw new UserError("--exec-results goes with --split (a Kubernetes Job's pod)", RunSummary.INVALID);
         if (split != null) return runSplit(p);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
@@ -150,7 +160,15 @@ final class RunCommand implements Callable<Integer> {
         args.requireSharedLedger(p, "the split would be unknown to it: splits are registered by another process");
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (Assembly a = Assembly.of(p, args.components(), Clock.systemUTC())) {
+        try (Assembly opened = Assembly.of(p, args.components(), Clock.systemUTC())) {
+            Assembly a = opened;
+            if (execResults != null) {
+                try {
+                    a = io.sluice.runner.ContainerResults.in(opened, execResults.toAbsolutePath());
+                } catch (IllegalArgumentException e) {
+                    throw new UserError(e.getMessage(), RunSummary.INVALID);
+                }
+            }
             Progress progress = Progress.create(this.progress, p.name(), out, err);
             LocalRunner runner = new LocalRunner(a, Clock.systemUTC(), ownerId(), progress);
             SplitExecution.Result result;

@@ -85,7 +85,18 @@ public final class Connections {
 
     /** @throws ConfigException when the file cannot be read or is not a map of names to settings */
     public static Connections load(Path file, Function<String, String> env) {
-        ConfigNode root = YamlReader.read(file);
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            throw new ConfigException(new ConfigProblem(
+                    Location.unknown(file.toString()),
+                    "",
+                    "cannot read the connections file (" + e.getMessage() + "); check it is a readable UTF-8 file"));
+        }
+        if (text.isBlank())
+            return new Connections(file, new ConfigNode.Mapping(Map.of(), Location.unknown(file.toString())), env);
+        ConfigNode root = YamlReader.parse(file.toString(), text);
         if (root instanceof ConfigNode.Scalar s && s.isNull()) {
             return new Connections(file, new ConfigNode.Mapping(Map.of(), root.location()), env);
         }

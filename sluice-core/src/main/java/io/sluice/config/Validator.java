@@ -37,6 +37,7 @@ public final class Validator {
     private final Path baseDir;
     private final Function<String, String> env;
     private final Connections connections;
+    private final Map<String, Connection> connectionsUsed = new LinkedHashMap<>();
     private final List<ConfigProblem> problems = new ArrayList<>();
     private final List<ConfigProblem> warnings = new ArrayList<>();
 
@@ -65,6 +66,11 @@ public final class Validator {
         Object result = check(root, type, path);
         if (!problems.isEmpty()) throw new ConfigException(problems);
         return (Options) result;
+    }
+
+    /** The connections the validated options named, by name, after {@link #validate}. */
+    public Map<String, Connection> connectionsUsed() {
+        return java.util.Collections.unmodifiableMap(connectionsUsed);
     }
 
     /** What looks wrong without being certainly wrong (a {@code $NAME} that may be meant literally), after {@link #validate}. */
@@ -267,7 +273,10 @@ public final class Validator {
     private Connection connection(String name, Location at, String path) {
         try {
             Optional<Connection> found = connections.find(name);
-            if (found.isPresent()) return found.get();
+            if (found.isPresent()) {
+                connectionsUsed.put(name, found.get());
+                return found.get();
+            }
             problems.add(new ConfigProblem(at, path, connections.unknown(name)));
         } catch (ConfigException e) {
             for (ConfigProblem p : e.problems()) {

@@ -22,11 +22,25 @@ public final class DuckRows implements Rows {
 
     @Override
     public List<String> columns() throws SQLException {
+        return described(false);
+    }
+
+    @Override
+    public List<String> columnTypes() throws SQLException {
+        return described(true);
+    }
+
+    /** The result's column names, or their DuckDB type names, without running the query. */
+    private List<String> described(boolean types) throws SQLException {
         try (Statement s = c.createStatement();
                 ResultSet r = s.executeQuery("SELECT * FROM (" + query + ") LIMIT 0")) {
             List<String> out = new ArrayList<>();
-            for (int i = 1; i <= r.getMetaData().getColumnCount(); i++)
-                out.add(r.getMetaData().getColumnName(i));
+            for (int i = 1; i <= r.getMetaData().getColumnCount(); i++) {
+                out.add(
+                        types
+                                ? r.getMetaData().getColumnTypeName(i)
+                                : r.getMetaData().getColumnName(i));
+            }
             return out;
         }
     }

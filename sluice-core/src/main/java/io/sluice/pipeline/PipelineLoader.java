@@ -75,7 +75,10 @@ public final class PipelineLoader {
                 state,
                 runOptions(o.get(blocks.run()), base, components.runners().keySet()),
                 PipelineVersion.of(steps, sink, components, base),
-                validator.warnings());
+                validator.warnings(),
+                validator.connectionsUsed().values().stream()
+                        .map(io.sluice.config.Connection::file)
+                        .findFirst());
     }
 
     private static Options.Selected defaultState(String name, Path base, Options root) {

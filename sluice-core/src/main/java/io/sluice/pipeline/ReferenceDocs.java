@@ -35,6 +35,10 @@ public final class ReferenceDocs {
         components(md, "Steps", "steps[]", c.steps());
         components(md, "Sinks", "sink", c.sinks());
         components(md, "State (ledgers)", "state", c.ledgers());
+        md.append("## Connections file\n\n")
+                .append("`connections.yaml` maps each connection name to these settings (`NAME: { url: ..., user: ... "
+                        + "}`); relative paths in `${file:...}` are relative to it.\n\n");
+        table(md, io.sluice.config.Connections.SETTINGS, "NAME.");
         return md.toString();
     }
 
@@ -63,6 +67,12 @@ public final class ReferenceDocs {
                 "a url that may carry a password, whole (`${DATABASE_URL}`) or with its password as a reference "
                         + "(`redis://app:${REDIS_PASSWORD}@host:6379/0`); shown with its password masked (`app:***@`, "
                         + "`password=***`)");
+        row(
+                md,
+                Type.CONNECTION,
+                "the name of a connection in the connections file (`connections.yaml` beside the pipeline, or "
+                        + "`--connections FILE`); see [Connections file](#connections-file) and "
+                        + "[Connections](connections.md)");
         md.append('\n');
     }
 

@@ -28,6 +28,54 @@ public interface FileStep extends Step {
      */
     default void checkRunsHere() {}
 
+    /**
+     * The container image that runs this step, when it names one: a Kubernetes Job runs it in an init container of the
+     * split's pod, and the pod's Sluice takes what it wrote as the step's output. Empty for a step this process runs.
+     */
+    default java.util.Optional<Container> container() {
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * A step's container: its image, and the command (empty: the image's own entry point) and environment, each
+     * with {@code {placeholders}} for {@link #filled}.
+     */
+    record Container(String image, java.util.List<String> command, java.util.Map<String, String> env) {
+        /** {@code {input}}, {@code {output_dir}}, {@code {split}} or {@code {key}}. */
+        public static final java.util.regex.Pattern PLACEHOLDER =
+                java.util.regex.Pattern.compile("\\{([A-Za-z_][A-Za-z0-9_]*)}");
+
+        public Container {
+            command = java.util.List.copyOf(command);
+            env = java.util.Map.copyOf(env);
+        }
+
+        /**
+         * The folder, under the pod's results volume, where the container run on one input writes its output: the
+         * Job's controller names it when it creates the pod, and the pod's Sluice finds it again by the same name.
+         */
+        public static String resultFolder(String key) {
+            try {
+                byte[] d = java.security.MessageDigest.getInstance("SHA-256")
+                        .digest(key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                return "input-" + java.util.HexFormat.of().formatHex(d, 0, 8);
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        /**
+         * The placeholders of {@code text} replaced by their values, in one pass: a value that holds a placeholder's
+         * text (an input named {@code a{key}.txt}) is not filled again.
+         */
+        public static String fill(String text, java.util.Map<String, String> values) {
+            return PLACEHOLDER
+                    .matcher(text)
+                    .replaceAll(
+                            m -> java.util.regex.Matcher.quoteReplacement(values.getOrDefault(m.group(1), m.group())));
+        }
+    }
+
     /** Never called: a file step's output is files, which no query describes. */
     @Override
     default String apply(String input) {

@@ -245,6 +245,13 @@ class KubernetesJobsTest {
      * sink and the ledger are absolute paths, shared as a cluster's object store and database would be.
      */
     private Scenario served(String name, int files, String scheme, String fileServer) throws Exception {
+        return served(name, files, scheme, fileServer, yaml -> yaml);
+    }
+
+    /** The same, with the pipeline file changed by {@code change} before the pods get it. */
+    private Scenario served(
+            String name, int files, String scheme, String fileServer, java.util.function.UnaryOperator<String> change)
+            throws Exception {
         int port = Servers.freePort();
         String options = """
                 config_map: %s-pipeline
@@ -253,7 +260,7 @@ class KubernetesJobsTest {
                 file_server: { port: %d, public_url: "%s://127.0.0.1:%d", %s }
                 """.formatted(name, name, port, scheme, port, fileServer);
         Scenario s = new Scenario(tmp, Backend.sqlite(tmp.resolve("ledger.db")), name, runner(4, options));
-        String yaml = Files.readString(s.pipeline).replace("path: out,", "path: \"" + s.ws.out() + "\",");
+        String yaml = change.apply(Files.readString(s.pipeline).replace("path: out,", "path: \"" + s.ws.out() + "\","));
         Files.writeString(s.pipeline, yaml);
         create(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
                 .withNewMetadata()
@@ -334,6 +341,67 @@ class KubernetesJobsTest {
                 throw new java.io.UncheckedIOException(e);
             }
         });
+    }
+
+    /**
+     * The exec step's {@code image:} in Jobs mode: each pod runs the image's command in an init container on its
+     * downloaded input, writing into its own output folder (a subPath of an {@code emptyDir}), and the pod's Sluice
+     * commits those files under its claim. The test kubelet runs the "image" as a local {@code sh}; a command that
+     * fails is the split's failure with its standard error, retried, then dead.
+     */
+    @Test
+    void anExecImageRunsInAnInitContainerAndItsFilesAreTheSplitsOutput() throws Exception {
+        String script = "if grep -q BAD \"$0\"; then echo \"cannot rebuild $0\" >&2; exit 3; fi; "
+                + "tr a-z A-Z < \"$0\" > \"$1/upper.txt\"; mkdir -p \"$1/meta\"; echo \"$2\" > \"$1/meta/key\"";
+        Scenario s = served(
+                "k8sexec",
+                3,
+                "http",
+                "url_lifetime: 10m",
+                yaml -> yaml.replace(
+                                "  - sql: SELECT id, grp, v FROM input",
+                                "  - exec: { image: \"registry.example/rebuild:1.4\", command: [sh, -c, '" + script
+                                        + "', \"{input}\", \"{output_dir}\", \"{key}\"] }")
+                        .replace(", format: csv", "")
+                        .replace("retries: { max: 20,", "retries: { max: 1,"));
+        s.ws.input("d9/bad.csv", "id,grp,v\nBAD\n"); // settled: dated a minute back
+
+        Procs.Proc c = controller(s, "controller");
+        assertThat(c.exitCode(600))
+                .as("the bad input's split is dead: exit 1; log:%n%s", c.tail())
+                .isEqualTo(1);
+
+        try (Ledger ledger = s.backend.open("k8sexec")) {
+            Map<String, SplitInfo> byFile = ledger.splits(EnumSet.allOf(SplitState.class), 100).stream()
+                    .collect(Collectors.toMap(i -> i.id().replaceAll(".*?([^/]+\\.csv).*", "$1"), i -> i));
+            assertThat(byFile).as("splits by the file they hold").hasSize(4);
+            assertThat(byFile.get("bad.csv")).satisfies(i -> {
+                assertThat(i.state()).isEqualTo(SplitState.DEAD);
+                assertThat(i.attempts()).isEqualTo(2);
+                assertThat(i.lastError())
+                        .contains("init container exec-0")
+                        .contains("exit code 3")
+                        .contains("cannot rebuild")
+                        .doesNotContain("could not download");
+            });
+            Map<String, String> outputs = new HashMap<>(); // the input's key, as the command got it: its output
+            try (var out = Files.walk(s.ws.out())) {
+                for (Path upper : out.filter(p -> p.endsWith("upper.txt")).toList()) {
+                    String key =
+                            Files.readString(upper.resolveSibling("meta/key")).strip();
+                    assertThat(outputs.put(key, Files.readString(upper)))
+                            .as("one output of %s", key)
+                            .isNull();
+                }
+            }
+            assertThat(outputs).hasSize(3);
+            for (int f = 0; f < 3; f++) {
+                String key = "d" + f + "/f" + f + ".csv";
+                assertThat(byFile.get("f" + f + ".csv").state()).isEqualTo(SplitState.DONE);
+                assertThat(outputs.get(key))
+                        .isEqualTo(Files.readString(s.ws.in().resolve(key)).toUpperCase(java.util.Locale.ROOT));
+            }
+        }
     }
 
     /**

@@ -79,7 +79,8 @@ import java.util.regex.Pattern;
  * {@code PodInitializing}) and so the Job, and its log is served as that container's. <b>Volumes are emulated</b>, well
  * enough that a pod sees only what its volumes hold: each pod has a root folder of its own, a volume mounted at
  * {@code /m} is the folder {@code ROOT/m} (an {@code emptyDir} empty, a ConfigMap's or Secret's keys as files; two
- * containers mounting the same path share it, as containers of a pod share a volume), and every argument that names
+ * containers mounting the same path share it, as containers of a pod share a volume; a {@code subPath} mount is a
+ * link to that folder of the volume, made as its container starts), and every argument (not an env value) that names
  * a path under a mount is rewritten to the folder. Paths no mount covers are the machine's, as if the image had them
  * (the ledger file, the sink): not a sandbox, but nothing the pod is given names the controller's input folder.
  */
@@ -388,6 +389,7 @@ public final class TestKubelet implements AutoCloseable {
             for (var init : initContainers == null ? List.<Container>of() : initContainers) {
                 Path initLog = logs.resolve(podName + "." + init.getName() + ".log");
                 podLogs.put(podName + "/" + init.getName(), initLog);
+                subPaths(job, init, root);
                 Process ip = start(init, podName, Behavior.RUN, initLog, root);
                 running.put(jobName, ip);
                 int exit = ip.waitFor();
@@ -399,6 +401,7 @@ public final class TestKubelet implements AutoCloseable {
             }
             Path log = logs.resolve(podName + ".log");
             podLogs.put(podName, log);
+            subPaths(job, container(job), root);
             Process p = start(container(job), podName, behavior, log, root);
             running.put(jobName, p);
             podStatus(podName, "Running", running(startTime), null);
@@ -580,6 +583,7 @@ public final class TestKubelet implements AutoCloseable {
             for (VolumeMount m : c.getVolumeMounts()) {
                 Volume v = volumes.get(m.getName());
                 if (v == null) throw new IOException("mount of undeclared volume " + m.getName());
+                if (m.getSubPath() != null) continue; // linked when its container starts (subPaths)
                 Path at = Files.createDirectories(inRoot(root, m.getMountPath()));
                 Map<String, String> data = new HashMap<>();
                 if (v.getConfigMap() != null) {
@@ -600,6 +604,35 @@ public final class TestKubelet implements AutoCloseable {
             }
         }
         return root;
+    }
+
+    /**
+     * A mount of a volume's {@code subPath}: as a kubelet does, the folder is created in the volume (where another
+     * container mounts the volume whole, else under {@code ROOT/.volumes}), and the container's mount path is a
+     * symbolic link to it, made when the container starts (init containers mounting other subPaths at the same
+     * path run one after the other).
+     */
+    private static void subPaths(Job job, Container c, Path root) throws IOException {
+        if (c.getVolumeMounts() == null) return;
+        var spec = job.getSpec().getTemplate().getSpec();
+        List<Container> all = new ArrayList<>(spec.getContainers());
+        if (spec.getInitContainers() != null) all.addAll(spec.getInitContainers());
+        for (VolumeMount m : c.getVolumeMounts()) {
+            if (m.getSubPath() == null) continue;
+            Path volume = all.stream()
+                    .flatMap(o -> o.getVolumeMounts() == null
+                            ? java.util.stream.Stream.empty()
+                            : o.getVolumeMounts().stream())
+                    .filter(o -> o.getName().equals(m.getName()) && o.getSubPath() == null)
+                    .map(o -> inRoot(root, o.getMountPath()))
+                    .findFirst()
+                    .orElse(root.resolve(".volumes").resolve(m.getName()));
+            Path target = Files.createDirectories(volume.resolve(m.getSubPath()));
+            Path link = inRoot(root, m.getMountPath());
+            Files.createDirectories(link.getParent());
+            Files.deleteIfExists(link);
+            Files.createSymbolicLink(link, target);
+        }
     }
 
     private static Path inRoot(Path root, String podPath) {

@@ -15,6 +15,15 @@ public interface Rows {
     List<String> columns() throws Exception;
 
     /**
+     * The columns' SQL types as the engine names them ({@code INTEGER}, {@code DECIMAL(18,3)}, {@code VARCHAR},
+     * {@code TIMESTAMP WITH TIME ZONE}: DuckDB's names), in the order of {@link #columns}: what a sink creating a
+     * table maps to its own types.
+     */
+    default List<String> columnTypes() throws Exception {
+        throw new UnsupportedOperationException("these rows do not know their column types");
+    }
+
+    /**
      * Writes every row as local files in {@code spec}'s format: one file at {@code target}, or, when the spec
      * partitions, hive-style folders under {@code target} (a folder).
      *

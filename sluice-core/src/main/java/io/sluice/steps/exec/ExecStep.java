@@ -55,6 +55,12 @@ final class ExecStep implements FileStep {
     }
 
     @Override
+    public java.util.Optional<Container> container() {
+        if (imageOptions == null) return java.util.Optional.empty();
+        return java.util.Optional.of(new Container(imageOptions.get(ExecStepFactory.IMAGE), command, env));
+    }
+
+    @Override
     public void run(Path input, String key, Path outputDir, Path scratch, String splitId) throws Exception {
         checkRunsHere();
         Map<String, String> values =
@@ -113,9 +119,7 @@ final class ExecStep implements FileStep {
      * (an input named {@code a{key}.txt}) is not filled again.
      */
     static String fill(String text, Map<String, String> values) {
-        return ExecStepFactory.PLACEHOLDER
-                .matcher(text)
-                .replaceAll(m -> java.util.regex.Matcher.quoteReplacement(values.getOrDefault(m.group(1), m.group())));
+        return Container.fill(text, values);
     }
 
     /** The last lines of the command's standard error, as the failure quotes them; empty when it wrote none. */

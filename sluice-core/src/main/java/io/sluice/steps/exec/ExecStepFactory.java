@@ -60,7 +60,7 @@ public final class ExecStepFactory implements StepFactory<Options> {
     /** The placeholders a command's arguments and environment values may hold. */
     static final List<String> PLACEHOLDERS = List.of("input", "output_dir", "split", "key");
 
-    static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z_][A-Za-z0-9_]*)}");
+    static final Pattern PLACEHOLDER = io.sluice.spi.FileStep.Container.PLACEHOLDER;
 
     /**
      * An image reference as the container runtimes take it: an optional registry host (and port), a path of

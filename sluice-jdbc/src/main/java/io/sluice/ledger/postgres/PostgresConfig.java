@@ -2,6 +2,7 @@ package io.sluice.ledger.postgres;
 
 import io.sluice.config.Secret;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -13,9 +14,16 @@ import java.util.Objects;
  * @param schema         the schema holding the ledger's tables; created on first use
  * @param maxConnections connections this process keeps open at most
  * @param connectTimeout how long a call waits for a connection before it fails
+ * @param properties     driver properties (from a named connection's {@code properties})
  */
 public record PostgresConfig(
-        Secret url, String user, Secret password, String schema, int maxConnections, Duration connectTimeout) {
+        Secret url,
+        String user,
+        Secret password,
+        String schema,
+        int maxConnections,
+        Duration connectTimeout,
+        Map<String, String> properties) {
     public static final String DEFAULT_SCHEMA = "sluice";
     public static final int DEFAULT_MAX_CONNECTIONS = 8;
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
@@ -23,6 +31,7 @@ public record PostgresConfig(
     public PostgresConfig {
         Objects.requireNonNull(url, "url");
         Objects.requireNonNull(schema, "schema");
+        properties = Map.copyOf(properties);
         if (!url.reveal().startsWith("jdbc:postgresql:")) {
             throw new IllegalArgumentException(
                     "not a PostgreSQL JDBC url (jdbc:postgresql://host:5432/database): " + url);
@@ -33,6 +42,12 @@ public record PostgresConfig(
         }
         if (maxConnections < 1) throw new IllegalArgumentException("maxConnections must be >= 1");
         if (connectTimeout.toMillis() < 250) throw new IllegalArgumentException("connectTimeout must be >= 250ms");
+    }
+
+    /** Without driver properties. */
+    public PostgresConfig(
+            Secret url, String user, Secret password, String schema, int maxConnections, Duration connectTimeout) {
+        this(url, user, password, schema, maxConnections, connectTimeout, Map.of());
     }
 
     /** For code and tests: a url and password given as plain strings. */
@@ -47,7 +62,7 @@ public record PostgresConfig(
     }
 
     public PostgresConfig withSchema(String other) {
-        return new PostgresConfig(url, user, password, other, maxConnections, connectTimeout);
+        return new PostgresConfig(url, user, password, other, maxConnections, connectTimeout, properties);
     }
 
     /** For messages: the url without any password it may carry, and the schema. */

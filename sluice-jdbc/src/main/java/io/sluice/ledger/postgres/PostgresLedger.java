@@ -110,6 +110,7 @@ public final class PostgresLedger implements Ledger {
         h.addDataSourceProperty("socketTimeout", 120);
         h.addDataSourceProperty("tcpKeepAlive", true);
         h.addDataSourceProperty("ApplicationName", "sluice");
+        config.properties().forEach(h::addDataSourceProperty); // a named connection's own settings win
         return h;
     }
 

@@ -1,5 +1,6 @@
 package io.sluice.ledger.postgres;
 
+import io.sluice.config.Connection;
 import io.sluice.config.Field;
 import io.sluice.config.Options;
 import io.sluice.config.Secret;
@@ -11,9 +12,16 @@ import java.time.Duration;
 
 /** Declares {@code state: { postgres: { url, user, password, schema } }}, the PostgreSQL ledger. */
 public final class PostgresLedgerFactory implements LedgerFactory<Options> {
-    static final Field<Secret> URL = Field.required(
+    static final Field<Connection> CONNECTION = Field.computed(
+            "connection",
+            Type.CONNECTION,
+            "none: `url`",
+            "A named connection of the connections file (`connections.yaml` beside the pipeline), in place of "
+                    + "`url`, `user` and `password`: its url, user, password and driver properties are used.");
+    static final Field<Secret> URL = Field.computed(
             "url",
             Type.SECRET_URL,
+            "from `connection`",
             "JDBC url of the database: "
                     + "`jdbc:postgresql://host:5432/database` (driver options may follow, e.g. `?sslmode=require`). Shown with "
                     + "any `password=` masked; write the whole url as `${DATABASE_URL}` to keep it out of the pipeline file.");
@@ -42,6 +50,7 @@ public final class PostgresLedgerFactory implements LedgerFactory<Options> {
                     + "(the worker then retries with backoff).");
     static final Type.Obj OPTIONS = Type.Obj.of(
             "A PostgreSQL database shared by every worker.",
+            CONNECTION,
             URL,
             USER,
             PASSWORD,
@@ -77,10 +86,28 @@ public final class PostgresLedgerFactory implements LedgerFactory<Options> {
     }
 
     static PostgresConfig config(Options o) {
-        Secret url = o.get(URL);
+        Connection named = o.get(CONNECTION);
+        if (named != null) {
+            for (Field<?> f : java.util.List.of(URL, USER, PASSWORD)) {
+                if (o.has(f)) {
+                    throw o.problem(
+                            f,
+                            "write either `connection` or `" + f.name() + "`: the connection '" + named.name()
+                                    + "' already gives the url, user and password");
+                }
+            }
+        } else if (!o.has(URL)) {
+            throw o.problem(
+                    URL,
+                    "missing: write `url` (jdbc:postgresql://host:5432/database) or `connection` (a name from "
+                            + "connections.yaml)");
+        }
+        Secret url = named != null ? named.url() : o.get(URL);
         if (!url.reveal().startsWith("jdbc:postgresql:")) {
             throw o.problem(
-                    URL, "'" + url + "' is not a PostgreSQL JDBC url; write jdbc:postgresql://host:5432/database");
+                    named != null ? CONNECTION : URL,
+                    "'" + url + "' is not a PostgreSQL JDBC url; write jdbc:postgresql://host:5432/database"
+                            + (named != null ? " in the connection '" + named.name() + "' of " + named.file() : ""));
         }
         String schema = o.get(SCHEMA);
         if (!schema.matches("[a-z_][a-z0-9_]{0,62}")) {
@@ -94,10 +121,11 @@ public final class PostgresLedgerFactory implements LedgerFactory<Options> {
         }
         return new PostgresConfig(
                 url,
-                o.get(USER),
-                o.get(PASSWORD),
+                named != null ? named.user() : o.get(USER),
+                named != null ? named.password() : o.get(PASSWORD),
                 schema,
                 Math.toIntExact(o.get(MAX_CONNECTIONS)),
-                o.get(CONNECT_TIMEOUT));
+                o.get(CONNECT_TIMEOUT),
+                named != null ? named.properties() : java.util.Map.of());
     }
 }

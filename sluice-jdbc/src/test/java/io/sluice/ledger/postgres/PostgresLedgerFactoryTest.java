@@ -40,6 +40,44 @@ class PostgresLedgerFactoryTest {
     }
 
     @Test
+    void aLedgerMayNameAConnectionOfTheConnectionsFile() throws Exception {
+        String url = TestPostgres.url(TestPostgres.server().getPort());
+        Files.writeString(dir.resolve("connections.yaml"), """
+                ledger_db: { url: "%s", user: postgres, password: "${PGPASSWORD}", properties: { ApplicationName: from-profile } }
+                """.formatted(url));
+        Pipeline p = load(
+                "postgres: { connection: ledger_db, schema: named }", Map.of("PGPASSWORD", "unused-ledger-password"));
+
+        try (Ledger ledger = Assembly.openLedger(p, Components.discover(), Clock.systemUTC())) {
+            ledger.register(List.of(new Split("a", List.of(Member.whole("a.csv", "v1", null)), 1)));
+            assertThat(ledger.counts()).containsOnly(entry(SplitState.PENDING, 1L));
+            assertThat(ledger.toString()).isEqualTo("PostgreSQL ledger " + url + " (schema named) (pipeline p)");
+            try (var c = java.sql.DriverManager.getConnection(url, "postgres", "");
+                    var rs = c.createStatement()
+                            .executeQuery(
+                                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'from-profile'")) {
+                rs.next();
+                assertThat(rs.getInt(1))
+                        .as("the connection's driver properties reach the ledger's pool")
+                        .isPositive();
+            }
+        }
+
+        Pipeline both = load(
+                "postgres: { connection: ledger_db, url: \"%s\" }".formatted(url),
+                Map.of("PGPASSWORD", "unused-password"));
+        assertThatThrownBy(() -> Assembly.openLedger(both, Components.discover(), Clock.systemUTC()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("state.postgres.url")
+                .hasMessageContaining("write either `connection` or `url`");
+        Pipeline neither = load("postgres: { schema: s }", Map.of());
+        assertThatThrownBy(() -> Assembly.openLedger(neither, Components.discover(), Clock.systemUTC()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("write `url`")
+                .hasMessageContaining("or `connection`");
+    }
+
+    @Test
     void badOptionsAreNamedWithTheirPath() throws Exception {
         assertThatThrownBy(() -> load("postgres: { url: \"jdbc:postgresql://h/db\", password: \"${NOPE}\" }", Map.of()))
                 .isInstanceOf(ConfigException.class)

@@ -6,13 +6,13 @@ import java.io.UncheckedIOException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** One real PostgreSQL server per test JVM (zonky's Maven-packaged binaries, a random port); a schema per test. */
-final class TestPostgres {
+public final class TestPostgres {
     private static final AtomicInteger SCHEMAS = new AtomicInteger();
     private static EmbeddedPostgres server;
 
     private TestPostgres() {}
 
-    static synchronized EmbeddedPostgres server() {
+    public static synchronized EmbeddedPostgres server() {
         if (server == null) {
             try {
                 server = EmbeddedPostgres.builder()
@@ -25,7 +25,7 @@ final class TestPostgres {
         return server;
     }
 
-    static String url(int port) {
+    public static String url(int port) {
         return "jdbc:postgresql://127.0.0.1:" + port + "/postgres";
     }
 

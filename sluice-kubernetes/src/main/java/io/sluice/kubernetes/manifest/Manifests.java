@@ -244,7 +244,7 @@ public final class Manifests {
     private ConfigMap configMap() {
         Map<String, String> data = new LinkedHashMap<>();
         data.put(key(facts.fileName()), facts.text());
-        facts.stepFiles().forEach((path, text) -> data.put(key(path), text));
+        facts.configFiles().forEach((path, text) -> data.put(key(path), text));
         return new ConfigMapBuilder()
                 .withMetadata(meta(names.base(), "config"))
                 .withData(data)
@@ -500,7 +500,7 @@ public final class Manifests {
         mounts.add(
                 new VolumeMountBuilder().withName("work").withMountPath(FOLDER).build());
         mounts.add(fileMount(facts.fileName()));
-        facts.stepFiles().keySet().forEach(path -> mounts.add(fileMount(path)));
+        facts.configFiles().keySet().forEach(path -> mounts.add(fileMount(path)));
         // the root file system is read-only: DuckDB and SQLite unpack their native libraries into /tmp
         mounts.add(
                 new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build());

@@ -1,6 +1,7 @@
 package io.sluice.kubernetes.manifest;
 
 import io.sluice.config.ConfigNode;
+import io.sluice.config.Connections;
 import io.sluice.config.Options;
 import io.sluice.config.YamlReader;
 import io.sluice.pipeline.CronSchedule;
@@ -33,7 +34,8 @@ import java.util.regex.Pattern;
  * @param schedule   {@code run.schedule}: a CronJob of {@code once} runs instead of the long-running pods
  * @param runner     {@code run.runner} as written, if any
  * @param data       local paths of the source, steps and sink that are not files of the steps' configuration
- * @param stepFiles  files the steps read their configuration from (a FOCUS mapping), relative to the folder
+ * @param configFiles files the pipeline reads configuration from, relative to the folder: a FOCUS mapping of a step,
+ *     and the connections file its {@code connection: NAME} options name, as {@code connections.yaml} beside it
  * @param fileServer {@code run.kubernetes.file_server}'s scalars as written ({@code tls.keystore} for those of
  *     {@code tls}), when the block is there
  * @param metrics    {@code run.metrics}: the pods serve Prometheus metrics, and get a Service for them
@@ -52,7 +54,7 @@ public record PipelineFacts(
         Optional<CronSchedule> schedule,
         Optional<String> runner,
         List<LocalPaths.Found> data,
-        Map<String, String> stepFiles,
+        Map<String, String> configFiles,
         Optional<Map<String, String>> fileServer,
         Optional<MetricsOptions> metrics) {
 
@@ -65,7 +67,7 @@ public record PipelineFacts(
         fileRefs = List.copyOf(fileRefs);
         ledgerText = Map.copyOf(ledgerText);
         data = List.copyOf(data);
-        stepFiles = java.util.Collections.unmodifiableMap(new TreeMap<>(stepFiles));
+        configFiles = java.util.Collections.unmodifiableMap(new TreeMap<>(configFiles));
         fileServer = fileServer.map(Map::copyOf);
     }
 
@@ -82,17 +84,30 @@ public record PipelineFacts(
         List<String> fileRefs = new ArrayList<>();
         references(root, variables, fileRefs);
         List<LocalPaths.Found> data = new ArrayList<>(LocalPaths.in(p.source()));
-        Map<String, String> stepFiles = new LinkedHashMap<>();
+        Map<String, String> configFiles = new LinkedHashMap<>();
         for (Options.Selected step : p.steps()) {
             for (LocalPaths.Found f : LocalPaths.in(step)) {
                 if (Files.isRegularFile(f.path()) && f.path().startsWith(folder)) {
-                    stepFiles.put(relative(folder, f.path()), read(f.path()));
+                    configFiles.put(relative(folder, f.path()), read(f.path()));
                 } else {
                     data.add(f);
                 }
             }
         }
         data.addAll(LocalPaths.in(p.sink()));
+        Map<String, String> ledgerText =
+                scalars(child(child(root, "state"), p.state().kind()));
+        if (p.connectionsFile().isPresent()) {
+            Path file = p.connectionsFile().get();
+            configFiles.put(Connections.FILE_NAME, read(file));
+            ConfigNode connections = YamlReader.read(file);
+            // a pod fails only on the variables of the connections it uses: the others need not be in the Secret
+            Map<String, Boolean> optional = new LinkedHashMap<>();
+            references(connections, optional, fileRefs);
+            optional.keySet().forEach(v -> variables.merge(v, true, Boolean::logicalAnd));
+            String named = ledgerText.get("connection");
+            if (named != null) ledgerText.putAll(scalars(child(connections, named)));
+        }
         return new PipelineFacts(
                 Names.of(p.name()),
                 folder,
@@ -101,13 +116,13 @@ public record PipelineFacts(
                 variables,
                 fileRefs,
                 p.state().kind(),
-                scalars(child(child(root, "state"), p.state().kind())),
+                ledgerText,
                 p.run().lease(),
                 p.run().interval(),
                 p.run().schedule(),
                 scalar(child(root, "run"), "runner"),
                 data,
-                stepFiles,
+                configFiles,
                 fileServer(child(child(child(root, "run"), "kubernetes"), "file_server")),
                 p.run().metrics());
     }

@@ -3,6 +3,7 @@ package io.sluice.kubernetes.runner;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvFromSource;
 import io.fabric8.kubernetes.api.model.EnvFromSourceBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Toleration;
@@ -14,6 +15,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyRuleBuilder;
 import io.sluice.kubernetes.manifest.Names;
+import io.sluice.spi.FileStep;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -36,6 +38,14 @@ final class JobTemplate {
     /** The init container that downloads the split's files from the controller's file server. */
     static final String FETCH_CONTAINER = "fetch";
 
+    /** The init container that runs the exec step's image on the {@code i}-th input: {@code exec-i}. */
+    static final String EXEC_CONTAINER = "exec-";
+    /** Where the exec containers' outputs are, in the main container ({@code run --exec-results}). */
+    static final String RESULTS_FOLDER = "/sluice-exec/results";
+    /** An exec container's {@code {output_dir}}: its own folder of the results volume (a subPath). */
+    static final String OUTPUT_FOLDER = "/sluice-exec/output";
+
+    private static final String RESULTS_VOLUME = "exec-results";
     private static final String INPUT_VOLUME = "inputs";
     private static final String CA_VOLUME = "files-ca";
 
@@ -44,12 +54,23 @@ final class JobTemplate {
     private final String pipelineFile;
     private final String owner;
     private final Optional<FileServing> files;
+    private final Optional<FileStep.Container> exec;
 
     /**
      * @param owner the controller that creates the Jobs, noted on each (several may run; one leads)
      * @param files the file server the pods download their split's files from, when there is one
+     * @param exec  the exec step's image, when it names one (it needs {@code files}): it runs in init containers
      */
-    JobTemplate(JobOptions o, JobNames names, Path pipelineFile, String owner, Optional<FileServing> files) {
+    JobTemplate(
+            JobOptions o,
+            JobNames names,
+            Path pipelineFile,
+            String owner,
+            Optional<FileServing> files,
+            Optional<FileStep.Container> exec) {
+        if (exec.isPresent() && files.isEmpty())
+            throw new IllegalArgumentException("an exec image needs the file server");
+        this.exec = exec;
         this.o = o;
         this.files = files;
         this.names = names;
@@ -60,8 +81,9 @@ final class JobTemplate {
     /**
      * @param attempts the split's attempts now, kept to tell later whether the pod claimed the split
      * @param fetchArgs with a file server: the init container's {@code fetch URL... --to FOLDER} arguments
+     * @param inputs    with a file server: the keys of the split's files, in order
      */
-    Job job(String splitId, int attempts, List<String> fetchArgs) {
+    Job job(String splitId, int attempts, List<String> fetchArgs, List<String> inputs) {
         // the labels of the generated objects too: `sluice k8s status` lists the pipeline's Jobs and pods by them
         Map<String, String> labels =
                 new LinkedHashMap<>(Names.of(names.pipeline()).labels(COMPONENT));
@@ -76,7 +98,7 @@ final class JobTemplate {
                 .withName(CONTAINER)
                 .withImage(o.image())
                 .withCommand(o.command().isEmpty() ? null : o.command()) // none: the image's entry point
-                .withArgs("run", pipelineFile, "--split", splitId)
+                .withArgs(args(splitId))
                 .withEnvFrom(envFrom())
                 .withNewResources()
                 .withRequests(quantities(o.requests()))
@@ -102,7 +124,10 @@ final class JobTemplate {
                     .endConfigMap()
                     .endVolume();
         });
-        files.ifPresent(f -> download(f, fetchArgs, container, pod));
+        files.ifPresent(f -> {
+            VolumeMount downloaded = download(f, fetchArgs, container, pod);
+            exec.ifPresent(e -> execute(e, f, downloaded, splitId, inputs, container, pod));
+        });
         pod.withContainers(container.build());
 
         var spec = new JobBuilder()
@@ -143,7 +168,7 @@ final class JobTemplate {
      * The pod's copy of the source's folder: an {@code emptyDir} there, filled by an init container running
      * {@code sluice fetch} (same image and command as the main container) before the main container reads it.
      */
-    private void download(FileServing f, List<String> fetchArgs, ContainerBuilder main, PodSpecBuilder pod) {
+    private VolumeMount download(FileServing f, List<String> fetchArgs, ContainerBuilder main, PodSpecBuilder pod) {
         VolumeMount inputs = new VolumeMountBuilder()
                 .withName(INPUT_VOLUME)
                 .withMountPath(f.podFolder())
@@ -174,6 +199,75 @@ final class JobTemplate {
                     .endVolume();
         });
         pod.withInitContainers(fetch.build());
+        return inputs;
+    }
+
+    private List<String> args(String splitId) {
+        List<String> args = new ArrayList<>(List.of("run", pipelineFile, "--split", splitId));
+        if (exec.isPresent()) args.addAll(List.of("--exec-results", RESULTS_FOLDER));
+        return args;
+    }
+
+    /**
+     * The exec step's image as init containers, one per input after the download, each writing into a folder of its
+     * own of an {@code emptyDir} (a subPath, which the kubelet creates empty) that the main container reads as the
+     * step's output: the command runs before the split is claimed, and its output is committed only under the claim.
+     */
+    private void execute(
+            FileStep.Container e,
+            FileServing f,
+            VolumeMount downloaded,
+            String splitId,
+            List<String> inputs,
+            ContainerBuilder main,
+            PodSpecBuilder pod) {
+        pod.addNewVolume()
+                .withName(RESULTS_VOLUME)
+                .withNewEmptyDir()
+                .endEmptyDir()
+                .endVolume();
+        main.addNewVolumeMount()
+                .withName(RESULTS_VOLUME)
+                .withMountPath(RESULTS_FOLDER)
+                .endVolumeMount();
+        String folder = f.podFolder().endsWith("/") ? f.podFolder() : f.podFolder() + "/";
+        for (int i = 0; i < inputs.size(); i++) {
+            String key = inputs.get(i);
+            Map<String, String> values =
+                    Map.of("input", folder + key, "output_dir", OUTPUT_FOLDER, "split", splitId, "key", key);
+            List<String> command = e.command().stream()
+                    .map(a -> FileStep.Container.fill(a, values))
+                    .toList();
+            List<EnvVar> env = new ArrayList<>();
+            e.env().forEach((k, v) -> env.add(new EnvVar(k, FileStep.Container.fill(v, values), null)));
+            env.add(new EnvVar("SLUICE_INPUT", values.get("input"), null));
+            env.add(new EnvVar("SLUICE_OUTPUT_DIR", OUTPUT_FOLDER, null));
+            env.add(new EnvVar("SLUICE_SPLIT", splitId, null));
+            env.add(new EnvVar("SLUICE_KEY", key, null));
+            pod.addToInitContainers(new ContainerBuilder()
+                    .withName(EXEC_CONTAINER + i)
+                    .withImage(e.image())
+                    // command replaces the image's entry point; none given: the entry point runs, with the env
+                    .withCommand(command.isEmpty() ? null : List.of(command.getFirst()))
+                    .withArgs(command.size() > 1 ? command.subList(1, command.size()) : null)
+                    .withEnv(env)
+                    .withVolumeMounts(
+                            new VolumeMountBuilder()
+                                    .withName(downloaded.getName())
+                                    .withMountPath(downloaded.getMountPath())
+                                    .withReadOnly(true)
+                                    .build(),
+                            new VolumeMountBuilder()
+                                    .withName(RESULTS_VOLUME)
+                                    .withMountPath(OUTPUT_FOLDER)
+                                    .withSubPath(FileStep.Container.resultFolder(key))
+                                    .build())
+                    .withNewResources()
+                    .withRequests(quantities(o.requests()))
+                    .withLimits(quantities(o.limits()))
+                    .endResources()
+                    .build());
+        }
     }
 
     private List<EnvFromSource> envFrom() {

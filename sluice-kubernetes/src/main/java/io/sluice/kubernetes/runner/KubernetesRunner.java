@@ -128,8 +128,17 @@ final class KubernetesRunner implements Runner {
             throw new IllegalStateException("run.kubernetes.namespace is not set and the Kubernetes client has no "
                     + "namespace of its own (none in the kubeconfig, not in a pod): set run.kubernetes.namespace");
         this.names = new JobNames(a.pipeline().name());
-        this.template = new JobTemplate(o, names, a.pipeline().file(), owner, serving);
+        this.template = new JobTemplate(o, names, a.pipeline().file(), owner, serving, container(a));
         this.planner = new Planner(a.source(), ledger);
+    }
+
+    /** The image the pipeline's exec step runs in, when it names one: an init container per input of a Job. */
+    static Optional<io.sluice.spi.FileStep.Container> container(Assembly a) {
+        return a.steps().stream()
+                .filter(io.sluice.spi.FileStep.class::isInstance)
+                .map(s -> ((io.sluice.spi.FileStep) s).container())
+                .flatMap(Optional::stream)
+                .findFirst();
     }
 
     @Override
@@ -476,12 +485,11 @@ final class KubernetesRunner implements Runner {
             + " file server (its next Job gets new URLs; URLs that expired before the pod started need a longer"
             + " run.kubernetes.file_server.url_lifetime)";
 
-    /** The init container's arguments: a URL per file of the split, signed now. */
-    private List<String> fetchArgs(String splitId) throws IOException {
+    /** The inputs of a split, by the keys its pod knows them by. */
+    private List<String> inputs(String splitId) {
         Split split = ledger.split(splitId)
                 .orElseThrow(() -> new IllegalArgumentException("the ledger does not know split " + splitId));
-        List<String> keys = split.members().stream().map(Member::key).toList();
-        return serving.orElseThrow().fetchArgs(fileServer, splitId, keys);
+        return split.members().stream().map(Member::key).toList();
     }
 
     /**
@@ -516,7 +524,7 @@ final class KubernetesRunner implements Runner {
         String error = "split " + claim.splitId() + ", attempt " + claim.attempt() + ": "
                 + outcome.describe(job.getMetadata().getName())
                 + (retry ? "" : " (not retried: exit code in run.kubernetes.no_retry_exit_codes)")
-                + (outcome.container() == null ? "" : DOWNLOAD_HINT)
+                + (JobTemplate.FETCH_CONTAINER.equals(outcome.container()) ? DOWNLOAD_HINT : "")
                 + logTail(outcome);
         error = Secret.redact(error);
         ledger.fail(claim, error, retryAt);
@@ -583,15 +591,18 @@ final class KubernetesRunner implements Runner {
             if (existing.contains(name) || created.containsKey(name) || deleting.contains(name)) continue;
             if (!chosen.add(name)) continue;
             List<String> fetch = List.of();
+            List<String> inputs = List.of();
             if (fileServer != null) {
                 try {
-                    fetch = fetchArgs(s.id());
+                    // the init container's arguments: a URL per file of the split, signed now
+                    inputs = inputs(s.id());
+                    fetch = serving.orElseThrow().fetchArgs(fileServer, s.id(), inputs);
                 } catch (IOException | IllegalArgumentException e) {
                     unsent(s.id(), e);
                     continue;
                 }
             }
-            toCreate.add(template.job(s.id(), s.attempts(), fetch));
+            toCreate.add(template.job(s.id(), s.attempts(), fetch, inputs));
             free--;
         }
         Set<String> made = java.util.concurrent.ConcurrentHashMap.newKeySet();

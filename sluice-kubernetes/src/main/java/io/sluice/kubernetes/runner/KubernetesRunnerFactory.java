@@ -36,6 +36,12 @@ public final class KubernetesRunnerFactory implements RunnerFactory<Options> {
     @Override
     public Runner create(Options options, Assembly assembly, Clock clock, String owner, RunListener listener) {
         Optional<FileServing> files = FileServing.of(options, assembly.pipeline()); // checked before any client
+        if (files.isEmpty() && KubernetesRunner.container(assembly).isPresent()) {
+            throw options.problem(
+                    "file_server",
+                    "the exec step's image: runs in the Job's pod on a copy of the split's files that the controller's "
+                            + "file server hands it: set run.kubernetes.file_server (see docs/kubernetes.md#the-file-server)");
+        }
         return new KubernetesRunner(
                 JobOptions.of(options), files, assembly, clock, owner, listener, new KubernetesClientBuilder().build());
     }

@@ -1,0 +1,122 @@
+package io.sluice.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code connection: NAME} in a pipeline: the name resolves to the settings of {@code connections.yaml} beside the
+ * pipeline (or the file given), secrets from the environment or a file and never shown, and every mistake reported
+ * at the option that names the connection, with the connections file's own line.
+ */
+class ConnectionsTest {
+    private static final Field<Connection> CONNECTION = Field.required("connection", Type.CONNECTION, "the database");
+    private static final Type.Obj SINK = Type.Obj.of("a sink", CONNECTION);
+
+    @TempDir
+    Path dir;
+
+    private final Map<String, String> env = new HashMap<>();
+
+    @Test
+    void aNameResolvesToItsSettingsWithSecretsFromTheEnvironmentAndFiles() throws IOException {
+        Files.writeString(dir.resolve("billing.secret"), "s3cret-from-file\n");
+        connections("""
+                warehouse: { url: "jdbc:postgresql://db:5432/dw", user: etl, password: "${DW_PASSWORD}", pool_size: 2,
+                             properties: { sslmode: require } }
+                billing:   { url: "jdbc:mariadb://billing:3306/cur", user: reader, password: "${file:billing.secret}" }
+                """);
+        env.put("DW_PASSWORD", "pw-from-env");
+
+        Connection dw = resolve("warehouse");
+        assertThat(dw.url().reveal()).isEqualTo("jdbc:postgresql://db:5432/dw");
+        assertThat(dw.user()).isEqualTo("etl");
+        assertThat(dw.password().reveal()).isEqualTo("pw-from-env");
+        assertThat(dw.password().toString()).isEqualTo("${DW_PASSWORD}");
+        assertThat(dw.poolSize()).isEqualTo(2);
+        assertThat(dw.jdbcProperties())
+                .containsEntry("sslmode", "require")
+                .containsEntry("user", "etl")
+                .containsEntry("password", "pw-from-env");
+        assertThat(dw.describe()).doesNotContain("pw-from-env").contains("warehouse");
+
+        Connection billing = resolve("billing");
+        assertThat(billing.password().reveal()).isEqualTo("s3cret-from-file");
+        assertThat(billing.poolSize()).isEqualTo(4);
+    }
+
+    @Test
+    void anUnknownNameSaysWhatTheFileNamesAndWhatWasMeant() throws IOException {
+        connections("""
+                warehouse: { url: "jdbc:postgresql://db:5432/dw" }
+                billing: { url: "jdbc:mariadb://billing:3306/cur" }
+                """);
+        assertThatThrownBy(() -> resolve("warehuose"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("p.yaml:1")
+                .hasMessageContaining("connection: no connection 'warehuose' in " + dir.resolve("connections.yaml"))
+                .hasMessageContaining("did you mean 'warehouse'?")
+                .hasMessageContaining("it names: warehouse, billing");
+    }
+
+    @Test
+    void withoutAFileTheMessageSaysWhereOneWasLookedForAndHowToWriteIt() {
+        assertThatThrownBy(() -> resolve("warehouse"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("no connections file at " + dir.resolve("connections.yaml"))
+                .hasMessageContaining("--connections FILE");
+    }
+
+    @Test
+    void aBadConnectionIsReportedAtTheOptionWithItsOwnLineAndOnlyWhenUsed() throws IOException {
+        connections("""
+                good: { url: "jdbc:postgresql://db:5432/dw", password: "${SET}" }
+                unset: { url: "jdbc:postgresql://db:5432/dw", password: "${NOT_SET_HERE}" }
+                broken: { user: etl, pool_size: 0 }
+                """);
+        env.put("SET", "set-password");
+        assertThat(resolve("good").password().reveal())
+                .isEqualTo("set-password"); // the unset variable of another one is no matter
+
+        assertThatThrownBy(() -> resolve("unset"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("connection 'unset' is not valid")
+                .hasMessageContaining("connections.yaml:2")
+                .hasMessageContaining("environment variable NOT_SET_HERE is not set");
+        assertThatThrownBy(() -> resolve("broken"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("connections.yaml:3")
+                .hasMessageContaining("broken.url: missing required option")
+                .hasMessageContaining("broken.pool_size");
+    }
+
+    @Test
+    void anExplicitFileMustExistAndMustMapNamesToSettings() throws IOException {
+        assertThatThrownBy(() -> Connections.find(dir, dir.resolve("nope.yaml"), env::get))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("nope.yaml")
+                .hasMessageContaining("--connections");
+        Path list = dir.resolve("list.yaml");
+        Files.writeString(list, "- warehouse\n");
+        assertThatThrownBy(() -> Connections.find(dir, list, env::get))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("expected a map of connection names to their settings");
+    }
+
+    private void connections(String yaml) throws IOException {
+        Files.writeString(dir.resolve("connections.yaml"), yaml);
+    }
+
+    private Connection resolve(String name) {
+        ConfigNode pipeline = YamlReader.parse(dir.resolve("p.yaml").toString(), "connection: " + name + "\n");
+        Validator v = new Validator(dir, env::get, Connections.find(dir, null, env::get));
+        return v.validate(pipeline, SINK).get(CONNECTION);
+    }
+}

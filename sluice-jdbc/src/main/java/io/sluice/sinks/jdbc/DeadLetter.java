@@ -1,0 +1,95 @@
+package io.sluice.sinks.jdbc;
+
+import io.sluice.spi.sink.Rows;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * A record that did not get into the table: one the reader could not read (from {@code BadRows}), or a row the
+ * database refused, with its key and the database's message.
+ *
+ * @param file   the input it came from; null for a refused row
+ * @param line   the input's line, or a refused row's position in the split (from 1)
+ * @param key    the refused row's keys as JSON; null without keys
+ * @param record the record as read, or the refused row as JSON
+ */
+record DeadLetter(String file, Long line, String key, String reason, String record) {
+
+    /** The bad records the reader found (columns {@code split, file, line, reason, record}). */
+    static List<DeadLetter> read(Rows rows) throws Exception {
+        List<DeadLetter> out = new ArrayList<>();
+        List<String> columns = rows.columns();
+        try (Rows.RowCursor cursor = rows.cursor()) {
+            while (cursor.next()) {
+                Object line = cursor.get(columns.indexOf("line"));
+                out.add(new DeadLetter(
+                        text(cursor.get(columns.indexOf("file"))),
+                        line == null ? null : ((Number) line).longValue(),
+                        null,
+                        text(cursor.get(columns.indexOf("reason"))),
+                        text(cursor.get(columns.indexOf("record")))));
+            }
+        }
+        return out;
+    }
+
+    private static String text(Object o) {
+        return o == null ? null : o.toString();
+    }
+
+    /** The staged row {@code row}, refused with {@code e}. */
+    static DeadLetter refused(
+            Connection c, String staging, long row, List<String> keys, SQLException e, Dialect dialect)
+            throws SQLException {
+        String key = keys.isEmpty()
+                ? "NULL"
+                : "jsonb_build_object("
+                        + keys.stream()
+                                .map(k -> "'" + k.replace("'", "''") + "', s." + dialect.quote(k))
+                                .collect(Collectors.joining(", "))
+                        + ")::text";
+        try (PreparedStatement s = c.prepareStatement("SELECT " + key + ", (to_jsonb(s) - '_sluice_row')::text FROM "
+                + dialect.quote(staging) + " s WHERE s._sluice_row = ?")) {
+            s.setLong(1, row);
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                return new DeadLetter(
+                        null, row, r.getString(1), "refused by the database: " + message(e), r.getString(2));
+            }
+        }
+    }
+
+    /** The server's message without pgjdbc's "ERROR: " and its "Where:" lines. */
+    private static String message(SQLException e) {
+        String m = e.getMessage() == null ? e.toString() : e.getMessage();
+        if (m.startsWith("ERROR: ")) m = m.substring("ERROR: ".length());
+        return m.replaceAll("\\s*\\n\\s*", "; ");
+    }
+
+    static void write(Connection c, String table, String pipeline, String target, String splitId, List<DeadLetter> all)
+            throws SQLException {
+        if (all.isEmpty()) return;
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO " + table
+                + " (pipeline, target, split_id, file, line, key, reason, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+            for (DeadLetter d : all) {
+                s.setString(1, pipeline);
+                s.setString(2, target);
+                s.setString(3, splitId);
+                s.setString(4, d.file());
+                if (d.line() == null) s.setNull(5, Types.BIGINT);
+                else s.setLong(5, d.line());
+                s.setString(6, d.key());
+                s.setString(7, d.reason());
+                s.setString(8, d.record());
+                s.addBatch();
+            }
+            s.executeBatch();
+        }
+    }
+}

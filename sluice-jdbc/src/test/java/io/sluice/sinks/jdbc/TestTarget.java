@@ -1,0 +1,138 @@
+package io.sluice.sinks.jdbc;
+
+import io.sluice.config.Connections;
+import io.sluice.config.Options;
+import io.sluice.config.Type;
+import io.sluice.config.Validator;
+import io.sluice.config.YamlReader;
+import io.sluice.ledger.postgres.TestPostgres;
+import io.sluice.spi.BadRecordPolicy;
+import io.sluice.spi.PipelineContext;
+import io.sluice.spi.sink.Sink;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A fresh schema on the test JVM's one PostgreSQL server ({@link TestPostgres}), a {@code connections.yaml} naming it
+ * {@code pg} in a folder of the test's, and jdbc sinks over it, made through the factory from sink options as a
+ * pipeline writes them.
+ */
+final class TestTarget {
+    private static final AtomicInteger SCHEMAS = new AtomicInteger();
+
+    final Path dir;
+    final String schema;
+
+    TestTarget(Path dir) throws Exception {
+        this.dir = dir;
+        this.schema = "sink" + SCHEMAS.incrementAndGet();
+        sql("CREATE SCHEMA " + schema);
+        Files.writeString(
+                dir.resolve(Connections.FILE_NAME), "pg: { url: \"" + url() + "\", user: postgres, pool_size: 8 }\n");
+    }
+
+    static String url() {
+        return TestPostgres.url(TestPostgres.server().getPort());
+    }
+
+    static Connection connect() throws SQLException {
+        return DriverManager.getConnection(url(), "postgres", null);
+    }
+
+    private static boolean passwordUser;
+
+    /**
+     * Makes {@code user} log in with a password on the shared server: the server trusts every local user, so a line
+     * for this user alone goes first in its pg_hba.conf (the others stay trusted).
+     */
+    static synchronized void requirePasswordFor(String user, String password) throws Exception {
+        if (passwordUser) return;
+        try (Connection c = connect();
+                Statement s = c.createStatement()) {
+            s.execute("SET password_encryption = 'scram-sha-256'");
+            s.execute("CREATE ROLE " + user + " LOGIN PASSWORD '" + password + "'");
+            Path hba;
+            try (ResultSet r = s.executeQuery("SHOW hba_file")) {
+                r.next();
+                hba = Path.of(r.getString(1));
+            }
+            Files.writeString(
+                    hba,
+                    "host all " + user + " 127.0.0.1/32 scram-sha-256\nhost all " + user + " ::1/128 scram-sha-256\n"
+                            + Files.readString(hba));
+            s.execute("SELECT pg_reload_conf()");
+        }
+        passwordUser = true;
+    }
+
+    Options options(String yaml) {
+        JdbcSinkFactory factory = new JdbcSinkFactory();
+        Connections connections = Connections.load(dir.resolve(Connections.FILE_NAME), k -> null);
+        return new Validator(dir, k -> null, connections)
+                .validate(YamlReader.parse("p.yaml", yaml), (Type.Obj) factory.options(), "sink.jdbc");
+    }
+
+    /** A sink from its options ({@code connection: pg} and the table in this schema are added when not written). */
+    Sink sink(String yaml, BadRecordPolicy policy) {
+        String withConnection = yaml.contains("connection:") ? yaml : "connection: pg\n" + yaml;
+        return new JdbcSinkFactory()
+                .create(
+                        options(withConnection),
+                        new PipelineContext("p", dir.resolve("p.yaml"), 2, policy, Clock.systemUTC()));
+    }
+
+    Sink sink(String yaml) {
+        return sink(yaml, BadRecordPolicy.DEAD_LETTER);
+    }
+
+    void sql(String statement) throws SQLException {
+        try (Connection c = connect();
+                Statement s = c.createStatement()) {
+            s.execute(statement);
+        }
+    }
+
+    /** Each row of the query as its columns joined by {@code |} (NULL as "null"). */
+    List<String> rows(String query) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Connection c = connect();
+                Statement s = c.createStatement();
+                ResultSet r = s.executeQuery(query)) {
+            int n = r.getMetaData().getColumnCount();
+            while (r.next()) {
+                StringBuilder row = new StringBuilder();
+                for (int i = 1; i <= n; i++) row.append(i > 1 ? "|" : "").append(r.getString(i));
+                out.add(row.toString());
+            }
+        }
+        return out;
+    }
+
+    boolean exists(String table) throws SQLException {
+        return !rows("SELECT 1 FROM information_schema.tables WHERE table_schema = '" + schema + "' AND table_name = '"
+                        + table + "'")
+                .isEmpty();
+    }
+
+    /** Every table of the schema with every row, as text. */
+    TreeSet<String> everything() throws SQLException {
+        TreeSet<String> all = new TreeSet<>();
+        for (String table :
+                rows("SELECT table_name FROM information_schema.tables WHERE table_schema = '" + schema + "'")) {
+            all.add(table);
+            for (String row : rows("SELECT t::text FROM " + schema + ".\"" + table + "\" t"))
+                all.add(table + ": " + row);
+        }
+        return all;
+    }
+}

@@ -1,0 +1,84 @@
+package io.sluice.kubernetes.manifest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.sluice.pipeline.Components;
+import io.sluice.pipeline.PipelineLoader;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A pipeline whose ledger names a connection of {@code connections.yaml}: the pods get that file beside the pipeline
+ * (in the ConfigMap, never a secret value in it), its variables from the Secret, and KEDA scales the pool on the
+ * connection's database.
+ */
+class ConnectionsManifestTest {
+    private static final String PASSWORD = "ledger-password-not-for-manifests";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theConnectionsFileGoesBesideThePipelineAndItsVariablesComeFromTheSecret() throws IOException {
+        Files.createDirectories(dir.resolve("in"));
+        String connections = """
+                ledger_db: { url: "jdbc:postgresql://ledger-db.data:5432/sluice?sslmode=require", user: sluice, password: "${LEDGER_PW}" }
+                reporting: { url: "jdbc:postgresql://reports:5432/r", password: "${REPORTING_PW}" }
+                """;
+        Files.writeString(dir.resolve("connections.yaml"), connections);
+        Path p = Files.writeString(dir.resolve("named.yaml"), """
+                pipeline: named
+                source: { files: { path: in } }
+                sink: { files: { path: out } }
+                state:
+                  postgres: { connection: ledger_db }
+                """);
+        // REPORTING_PW is not set here: no pipeline of this test uses that connection
+        PipelineFacts facts =
+                PipelineFacts.of(new PipelineLoader(Components.discover(), Map.of("LEDGER_PW", PASSWORD)::get).load(p));
+
+        Manifests.Generated g = Manifests.generate(
+                facts,
+                GenerateOptions.of(GenerateOptions.Mode.POOL, "registry.example/sluice:0.1.0", "data-pipelines")
+                        .withVolumeClaim("sluice-data"));
+        List<HasMetadata> back = GenerateExamplesTest.readBack(g.objects());
+        assertThat(ManifestChecks.check(back)).isEmpty();
+
+        ConfigMap config = (ConfigMap) back.get(1);
+        assertThat(config.getData()).containsEntry("connections.yaml", connections);
+        var worker = ((Deployment) back.get(2))
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .getFirst();
+        assertThat(worker.getVolumeMounts())
+                .anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/sluice/connections.yaml"));
+        assertThat(worker.getEnv().stream().filter(e -> e.getValueFrom() != null))
+                .extracting(EnvVar::getName)
+                .contains("LEDGER_PW", "REPORTING_PW");
+        assertThat(worker.getEnv())
+                .filteredOn(e -> e.getName().equals("REPORTING_PW"))
+                .singleElement()
+                .satisfies(e -> assertThat(e.getValueFrom().getSecretKeyRef().getOptional())
+                        .as("a connection the pipeline does not use needs no key in the Secret")
+                        .isTrue());
+
+        String yaml = ManifestYaml.all(g.objects());
+        assertThat(yaml)
+                .doesNotContain(PASSWORD)
+                .contains("type: \"postgresql\"")
+                .contains("host: \"ledger-db.data\"")
+                .contains("userName: \"sluice\"")
+                .contains("passwordFromEnv: \"LEDGER_PW\"");
+    }
+}
