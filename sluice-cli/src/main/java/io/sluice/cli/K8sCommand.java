@@ -183,6 +183,14 @@ final class K8sCommand implements Runnable {
                         + "${DEFAULT-VALUE}).")
         int healthPort;
 
+        @Option(
+                names = "--prometheus-url",
+                paramLabel = "URL",
+                description = "The Prometheus that scrapes the workers' run.metrics: with a Redis ledger, KEDA scales "
+                        + "the pool (1 to --replicas) on the open splits the workers report there "
+                        + "(docs/kubernetes.md#scaling-with-the-work). Default: none.")
+        String prometheusUrl;
+
         GenerateOptions options(String namespace) {
             try {
                 return new GenerateOptions(
@@ -195,7 +203,8 @@ final class K8sCommand implements Runnable {
                         parallelism,
                         replicas,
                         Validator.parseDuration(gracePeriod),
-                        healthPort);
+                        healthPort,
+                        prometheusUrl);
             } catch (IllegalArgumentException e) {
                 throw new UserError(e.getMessage(), RunSummary.INVALID);
             }

@@ -131,7 +131,11 @@ final class RunCommand implements Callable<Integer> {
                         + "pipeline sent back to pending: processed again now, their new output replacing the old");
             }
             RunSummary summary;
-            try (Signals signals = Signals.install(runner, err)) {
+            try (Signals signals = Signals.install(runner, err);
+                    RunMetrics metrics = run.metrics().isEmpty()
+                            ? null
+                            : RunMetrics.start(
+                                    run.metrics().get(), p.name(), runner.stats(), a.ledger(), progress::info)) {
                 summary = runner.run();
             } finally {
                 progress.close();

@@ -95,7 +95,11 @@ final class WorkerCommand implements Callable<Integer> {
             RunSummary s;
             java.util.concurrent.atomic.AtomicBoolean ready = new java.util.concurrent.atomic.AtomicBoolean(true);
             try (Signals signals = Signals.install(runner, err);
-                    WorkerHealth health = healthPort == null ? null : WorkerHealth.start(healthPort, ready::get)) {
+                    WorkerHealth health = healthPort == null ? null : WorkerHealth.start(healthPort, ready::get);
+                    RunMetrics metrics = run.metrics().isEmpty()
+                            ? null
+                            : RunMetrics.start(
+                                    run.metrics().get(), p.name(), runner.stats(), a.ledger(), progress::info)) {
                 // said once the signals are ours: from here on a SIGTERM is a clean stop
                 progress.info("worker " + self.id() + " joins the pool (" + a.ledgerName() + ", " + run.parallelism()
                         + " thread(s), lease " + Text.millis(run.lease().toMillis()) + ")");

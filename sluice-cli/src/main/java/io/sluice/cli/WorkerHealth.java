@@ -12,7 +12,8 @@ import java.util.function.BooleanSupplier;
 /**
  * {@code sluice worker --health-port}: the answers of a worker to Kubernetes' probes. {@code /healthz} (liveness):
  * 200 while the process answers at all. {@code /readyz} (readiness): 200 from when the worker has opened its ledger
- * (the server starts only then) until its run has ended, 503 after. Nothing else is served: there are no metrics yet.
+ * (the server starts only then) until its run has ended, 503 after. Nothing else is served: the metrics are on their own port
+ * ({@code run.metrics}, {@link RunMetrics}).
  */
 final class WorkerHealth implements AutoCloseable {
     private final HttpServer server;

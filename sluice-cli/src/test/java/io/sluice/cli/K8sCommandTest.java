@@ -93,6 +93,9 @@ class K8sCommandTest {
         CliRun bad = sluice("k8s", "generate", pipeline.toString(), "--volume-claim", "d", "--memory", "lots");
         assertThat(bad.code()).isEqualTo(2);
         assertThat(bad.err()).contains("--memory 'lots' is not a Kubernetes quantity");
+        bad = sluice("k8s", "generate", pipeline.toString(), "--volume-claim", "d", "--prometheus-url", "prom:9090");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("--prometheus-url 'prom:9090' is not an http(s) URL");
 
         CliRun stdout = sluice("k8s", "generate", pipeline.toString(), "--mode", "jobs", "--volume-claim", "d")
                 .ok();

@@ -110,7 +110,21 @@ public final class PipelineLoader {
                         engine.find(PipelineSchema.THREADS).map(Long::intValue).orElse(null),
                         engine.find(PipelineSchema.SPILL_PATH)
                                 .orElse(base.resolve(".sluice").resolve("spill"))),
-                runner(run, runners));
+                runner(run, runners),
+                metrics(run));
+    }
+
+    /** {@code run.metrics}; absent: no endpoint. */
+    private static Optional<MetricsOptions> metrics(Options run) {
+        return run.find(PipelineSchema.METRICS_BLOCK).map(m -> {
+            String host = m.get(PipelineSchema.METRICS_HOST).strip();
+            if (host.isEmpty()) {
+                throw m.problem(
+                        PipelineSchema.METRICS_HOST,
+                        "must not be empty: write 0.0.0.0 (every interface) or an address");
+            }
+            return new MetricsOptions(host, Math.toIntExact(m.get(PipelineSchema.METRICS_PORT)));
+        });
     }
 
     /** {@code run.schedule} in {@code run.time_zone}; a mistake names the option, the field and what it allows. */

@@ -92,6 +92,25 @@ public final class PipelineSchema {
             "How long a claim lasts without a heartbeat; a crashed worker's splits are taken over after it. "
                     + "Heartbeats renew it every third of this.");
     static final Field<Options> ENGINE_BLOCK = Field.optional("engine", ENGINE, null, "Engine settings.");
+    static final Field<Long> METRICS_PORT = Field.optional(
+            "port",
+            new Type.Int(0, 65535),
+            (long) MetricsOptions.DEFAULT_PORT,
+            "The port of `/metrics`; 0 takes a free one (the log says which).");
+    static final Field<String> METRICS_HOST = Field.optional(
+            "host",
+            Type.STRING,
+            MetricsOptions.DEFAULT_HOST,
+            "The address to listen on: `0.0.0.0` every interface (a pod needs it), `127.0.0.1` this machine only.");
+    public static final Type.Obj METRICS = Type.Obj.of(
+            "Prometheus metrics of `sluice worker` and `sluice run` (docs/metrics.md).", METRICS_PORT, METRICS_HOST);
+    // computed: an absent block means no endpoint at all, not one with the defaults
+    static final Field<Options> METRICS_BLOCK = Field.computed(
+            "metrics",
+            METRICS,
+            "none",
+            "Serve Prometheus metrics on `http://HOST:PORT/metrics` while the run or worker runs (`{}` for the "
+                    + "defaults); `sluice k8s generate` then adds a metrics Service (docs/metrics.md).");
     static final String LOCAL_RUNNER = "local";
 
     /** The {@code run:} block, with {@code runner} choosing among {@code local} and the runners found. */
@@ -99,7 +118,16 @@ public final class PipelineSchema {
         List<String> kinds = new java.util.ArrayList<>(List.of(LOCAL_RUNNER));
         kinds.addAll(c.runners().keySet());
         List<Field<?>> fields = new java.util.ArrayList<>(List.of(
-                MODE, INTERVAL, SCHEDULE, TIME_ZONE, PARALLELISM, RETRIES_BLOCK, ON_BAD_RECORD, LEASE, ENGINE_BLOCK));
+                MODE,
+                INTERVAL,
+                SCHEDULE,
+                TIME_ZONE,
+                PARALLELISM,
+                RETRIES_BLOCK,
+                ON_BAD_RECORD,
+                LEASE,
+                ENGINE_BLOCK,
+                METRICS_BLOCK));
         fields.add(Field.optional(
                 "runner",
                 Type.choice(kinds.toArray(String[]::new)),

@@ -26,6 +26,7 @@ public final class ReferenceDocs {
         section(md, "run", PipelineSchema.run(c));
         section(md, "run.retries", PipelineSchema.RETRIES);
         section(md, "run.engine", PipelineSchema.ENGINE);
+        section(md, "run.metrics", PipelineSchema.METRICS);
         c.runners().forEach((kind, f) -> {
             if (!(f.options() instanceof Type.Obj obj)) return;
             blocks(md, "run." + kind, obj);

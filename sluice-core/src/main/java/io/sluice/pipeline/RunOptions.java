@@ -12,6 +12,7 @@ import java.util.Optional;
  * @param schedule {@code run.schedule}: when a {@code watch} run plans (instead of every {@code interval}), and when
  *     a generated CronJob starts a {@code once} run
  * @param runner {@code run.runner} and its {@code run.KIND} block; empty for {@code local} (threads in this process)
+ * @param metrics {@code run.metrics}: the Prometheus endpoint of workers and runs; empty: none (the default)
  */
 public record RunOptions(
         Mode mode,
@@ -22,7 +23,8 @@ public record RunOptions(
         BadRecordPolicy onBadRecord,
         Duration lease,
         EngineOptions engine,
-        Optional<Options.Selected> runner) {
+        Optional<Options.Selected> runner,
+        Optional<MetricsOptions> metrics) {
 
     public enum Mode {
         ONCE,
@@ -35,14 +37,15 @@ public record RunOptions(
         Objects.requireNonNull(retries);
         Objects.requireNonNull(onBadRecord);
         Objects.requireNonNull(runner, "runner (empty: the local runner)");
+        Objects.requireNonNull(metrics, "metrics (empty: none)");
         if (parallelism < 1) throw new IllegalArgumentException("parallelism must be >= 1");
     }
 
     public RunOptions withMode(Mode m) {
-        return new RunOptions(m, interval, schedule, parallelism, retries, onBadRecord, lease, engine, runner);
+        return new RunOptions(m, interval, schedule, parallelism, retries, onBadRecord, lease, engine, runner, metrics);
     }
 
     public RunOptions withParallelism(int p) {
-        return new RunOptions(mode, interval, schedule, p, retries, onBadRecord, lease, engine, runner);
+        return new RunOptions(mode, interval, schedule, p, retries, onBadRecord, lease, engine, runner, metrics);
     }
 }

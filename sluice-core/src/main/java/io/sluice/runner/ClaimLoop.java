@@ -67,10 +67,11 @@ final class ClaimLoop {
             idle = IDLE_POLL_MS;
             long claimed = System.nanoTime();
             stats.inFlight.incrementAndGet(); // first: a split is always counted as being claimed or in flight
+            stats.claimed.incrementAndGet();
             claiming.decrementAndGet();
             execute.accept(claim.get());
             stats.ledgerNanos.addAndGet(claimed - asked);
-            stats.splitNanos.addAndGet(System.nanoTime() - asked);
+            stats.splitEnded(System.nanoTime() - asked);
         }
     }
 }

@@ -118,7 +118,7 @@ public final class LocalRunner implements Runner {
                 takeover,
                 clock,
                 listener);
-        this.outage = new Outage(listener, clock, member != null, run.lease(), stop::stopping, stats.ledgerNanos);
+        this.outage = new Outage(listener, clock, member != null, run.lease(), stop::stopping, stats);
         this.heartbeats = new Heartbeats(ledger, run.lease(), listener, outage);
         this.claimLoop = new ClaimLoop(ledger, owner, run.lease(), stop, outage, stats);
         this.membership = member == null ? null : new PoolMembership(ledger, member, run.lease(), listener, outage);

@@ -4,7 +4,6 @@ import io.sluice.spi.LedgerException;
 import io.sluice.spi.StaleClaimException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -22,14 +21,14 @@ final class Outage {
     private final boolean ridesOut;
     private final Duration lease;
     private final BooleanSupplier stopping;
-    private final AtomicLong ledgerNanos;
+    private final RunStats stats;
     private volatile boolean down;
     private long since;
 
     /**
      * @param ridesOut    true for a pool member: retry instead of failing the run
      * @param lease       how long a stopping member still retries a call about a split before it gives up
-     * @param ledgerNanos where the time of answered calls adds up (the run's ledger share)
+     * @param stats       where the time of answered calls adds up (the run's ledger share), and the failed calls
      */
     Outage(
             RunListener listener,
@@ -37,13 +36,13 @@ final class Outage {
             boolean ridesOut,
             Duration lease,
             BooleanSupplier stopping,
-            AtomicLong ledgerNanos) {
+            RunStats stats) {
         this.listener = listener;
         this.clock = clock;
         this.ridesOut = ridesOut;
         this.lease = lease;
         this.stopping = stopping;
-        this.ledgerNanos = ledgerNanos;
+        this.stats = stats;
     }
 
     /** True for a pool member, which retries; a plain run stops instead. */
@@ -58,8 +57,10 @@ final class Outage {
     }
 
     synchronized void failed(LedgerException e) {
+        stats.ledgerFailures.incrementAndGet();
         if (down) return;
         down = true;
+        stats.ledgerDown.set(true);
         since = clock.millis();
         listener.info("ledger unreachable; claiming nothing until it answers again, retrying with backoff (up to "
                 + MAX_PAUSE_MS / 1000 + "s): " + e.getMessage());
@@ -70,6 +71,7 @@ final class Outage {
         synchronized (this) {
             if (!down) return;
             down = false;
+            stats.ledgerDown.set(false);
             listener.info("ledger reachable again after " + (clock.millis() - since) / 1000 + "s; claiming again");
         }
     }
@@ -90,7 +92,7 @@ final class Outage {
             long start = System.nanoTime();
             try {
                 T result = call.call();
-                ledgerNanos.addAndGet(System.nanoTime() - start);
+                stats.ledgerNanos.addAndGet(System.nanoTime() - start);
                 answered();
                 return result;
             } catch (LedgerException e) {

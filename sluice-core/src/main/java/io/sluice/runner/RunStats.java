@@ -15,6 +15,14 @@ public final class RunStats {
     final AtomicLong skipped = new AtomicLong();
     final AtomicLong seen = new AtomicLong();
     final AtomicLong inFlight = new AtomicLong();
+    /** Splits this process was granted (a claim of the oldest, or of a named split). */
+    final AtomicLong claimed = new AtomicLong();
+    /** Ledger calls that failed and were ridden out (a pool member), and whether the ledger is unreachable now. */
+    final AtomicLong ledgerFailures = new AtomicLong();
+
+    final java.util.concurrent.atomic.AtomicBoolean ledgerDown = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Told the time of each split from its claim to its record (a metrics timer); none by default. */
+    private volatile java.util.function.LongConsumer splitTimes = nanos -> {};
     /** What each split planned again without its unreadable inputs became, one line each. */
     final java.util.List<String> divided = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Inputs left out while their split was read (deleted or replaced since the listing): how many, and the first lines. */
@@ -69,6 +77,29 @@ public final class RunStats {
 
     public long inFlight() {
         return inFlight.get();
+    }
+
+    public long claimed() {
+        return claimed.get();
+    }
+
+    public long ledgerFailures() {
+        return ledgerFailures.get();
+    }
+
+    public boolean ledgerDown() {
+        return ledgerDown.get();
+    }
+
+    /** Has {@code observer} told the nanoseconds of each split this process runs, from its claim to its record. */
+    public void observeSplitTimes(java.util.function.LongConsumer observer) {
+        this.splitTimes = java.util.Objects.requireNonNull(observer);
+    }
+
+    /** A split ended (done, failed, stale or divided), {@code nanos} after it was asked for. */
+    void splitEnded(long nanos) {
+        splitNanos.addAndGet(nanos);
+        splitTimes.accept(nanos);
     }
 
     public java.util.List<String> divided() {

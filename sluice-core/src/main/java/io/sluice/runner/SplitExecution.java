@@ -101,6 +101,7 @@ public final class SplitExecution {
         long dead = stats.splitsDead();
         int divided = stats.divided.size();
         stats.inFlight.incrementAndGet();
+        stats.claimed.incrementAndGet();
         perSplit.accept(claim.get());
         Claim c = claim.get();
         String attempt = "split " + splitId + " (attempt " + c.attempt() + ", token " + c.token() + ")";

@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -31,7 +30,7 @@ class HeartbeatsTest {
             ledger,
             LEASE,
             RunListener.NONE,
-            new Outage(RunListener.NONE, clock, false, LEASE, () -> false, new AtomicLong()));
+            new Outage(RunListener.NONE, clock, false, LEASE, () -> false, new RunStats()));
 
     @AfterEach
     void close() {

@@ -10,7 +10,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -40,7 +39,7 @@ class PoolMembershipTest {
                 said.add(id + ": " + message);
             }
         };
-        Outage outage = new Outage(listener, clock, true, LEASE, () -> false, new AtomicLong());
+        Outage outage = new Outage(listener, clock, true, LEASE, () -> false, new RunStats());
         PoolMembership m =
                 new PoolMembership(ledger, new WorkerInfo(id, "host", 1, Instant.EPOCH, 2), LEASE, listener, outage);
         members.add(m);

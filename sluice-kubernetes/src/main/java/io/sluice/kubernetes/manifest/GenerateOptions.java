@@ -16,6 +16,8 @@ import java.util.Objects;
  * @param replicas     the most workers KEDA scales a pool to; the fixed number where KEDA cannot count the ledger
  * @param gracePeriod  how long a stopping pod may take to let its splits in flight commit
  * @param healthPort   the port of the worker's health endpoint ({@code sluice worker --health-port})
+ * @param prometheusUrl the Prometheus KEDA asks for the pool's open splits (the workers' {@code run.metrics}), where
+ *     KEDA cannot count them in the ledger itself (Redis); null for none
  */
 public record GenerateOptions(
         Mode mode,
@@ -27,7 +29,8 @@ public record GenerateOptions(
         int parallelism,
         int replicas,
         Duration gracePeriod,
-        int healthPort) {
+        int healthPort,
+        String prometheusUrl) {
     public static final String DEFAULT_CPU = "1";
     public static final String DEFAULT_MEMORY = "2Gi";
     public static final int DEFAULT_PARALLELISM = 2;
@@ -61,6 +64,10 @@ public record GenerateOptions(
         if (replicas < 1) throw new IllegalArgumentException("replicas must be at least 1");
         if (gracePeriod.isNegative()) throw new IllegalArgumentException("the grace period must not be negative");
         if (healthPort < 1 || healthPort > 65535) throw new IllegalArgumentException("health port out of range");
+        if (prometheusUrl != null && !prometheusUrl.matches("https?://[^\\s\"']+")) {
+            throw new IllegalArgumentException("--prometheus-url '" + prometheusUrl
+                    + "' is not an http(s) URL, e.g. http://prometheus-server.monitoring.svc:9090");
+        }
     }
 
     private static void quantity(String option, String value) {
@@ -85,11 +92,27 @@ public record GenerateOptions(
                 DEFAULT_PARALLELISM,
                 DEFAULT_REPLICAS,
                 DEFAULT_GRACE,
-                DEFAULT_HEALTH_PORT);
+                DEFAULT_HEALTH_PORT,
+                null);
     }
 
     public GenerateOptions withVolumeClaim(String claim) {
         return new GenerateOptions(
-                mode, image, namespace, claim, cpu, memory, parallelism, replicas, gracePeriod, healthPort);
+                mode,
+                image,
+                namespace,
+                claim,
+                cpu,
+                memory,
+                parallelism,
+                replicas,
+                gracePeriod,
+                healthPort,
+                prometheusUrl);
+    }
+
+    public GenerateOptions withPrometheus(String url) {
+        return new GenerateOptions(
+                mode, image, namespace, volumeClaim, cpu, memory, parallelism, replicas, gracePeriod, healthPort, url);
     }
 }

@@ -31,6 +31,7 @@ import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import io.sluice.pipeline.CronSchedule;
+import io.sluice.pipeline.MetricsOptions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,6 +53,9 @@ public final class Manifests {
     private static final Set<String> LOCAL_LEDGERS = Set.of("sqlite", "memory");
 
     static final String CONFIG_HASH = "sluice.io/config-sha256";
+
+    /** The name of the container port and Service port of {@code run.metrics}. */
+    static final String METRICS_PORT = "metrics";
 
     /** The user and group the project's image runs as (sluice-dist/Dockerfile). */
     static final long IMAGE_USER = 10001;
@@ -86,6 +90,7 @@ public final class Manifests {
     private Generated build() {
         requireSharedLedger();
         requireVolume();
+        requireReachableMetrics();
         ConfigMap config = configMap();
         String configHash = Names.sha256(new TreeMap<>(config.getData()).toString());
         List<HasMetadata> out = new ArrayList<>();
@@ -148,6 +153,65 @@ public final class Manifests {
         }
     }
 
+    /** A metrics endpoint a Service can send Prometheus to: a fixed port, on the pod's every interface. */
+    private void requireReachableMetrics() {
+        if (facts.metrics().isEmpty()) return;
+        MetricsOptions m = facts.metrics().get();
+        if (m.port() == 0) {
+            throw new ManifestException("run.metrics.port is 0 (any free port): the metrics Service needs a fixed one; "
+                    + "write a port, e.g. " + MetricsOptions.DEFAULT_PORT);
+        }
+        if (!m.host().equals("0.0.0.0") && !m.host().equals("::")) {
+            throw new ManifestException("run.metrics.host is " + m.host() + ": in a pod only the pod itself could "
+                    + "reach it, not Prometheus; write host: 0.0.0.0 (the default) or leave it out");
+        }
+        if (m.port() == options.healthPort() && options.mode() == GenerateOptions.Mode.POOL) {
+            throw new ManifestException("run.metrics.port " + m.port() + " is also the workers' --health-port: give "
+                    + "one of them another port");
+        }
+    }
+
+    /** The container's named port {@code metrics}, when the pipeline serves metrics. */
+    private void addMetricsPort(ContainerBuilder c) {
+        facts.metrics()
+                .ifPresent(m -> c.addToPorts(new io.fabric8.kubernetes.api.model.ContainerPortBuilder()
+                        .withName(METRICS_PORT)
+                        .withContainerPort(m.port())
+                        .build()));
+    }
+
+    /**
+     * {@code NAME-metrics}: the pods of {@code component} on their metrics port, with the annotations a Prometheus
+     * configured for Kubernetes service endpoints scrapes by ({@code prometheus.io/scrape|port|path}). The annotations
+     * are on the Service only: on the pods too, a Prometheus that also scrapes annotated pods would take each twice.
+     */
+    private void metricsService(List<HasMetadata> out, String component) {
+        if (facts.metrics().isEmpty()) {
+            notes.add("no metrics Service: the pipeline sets no run.metrics (add `run: { metrics: {} }` to serve "
+                    + "Prometheus metrics on port " + MetricsOptions.DEFAULT_PORT + ", docs/metrics.md)");
+            return;
+        }
+        int port = facts.metrics().get().port();
+        ObjectMeta meta = meta(names.named("metrics"), component);
+        Map<String, String> annotations = new LinkedHashMap<>(); // in this order: the output must be stable
+        annotations.put("prometheus.io/scrape", "true");
+        annotations.put("prometheus.io/port", Integer.toString(port));
+        annotations.put("prometheus.io/path", "/metrics");
+        meta.setAnnotations(annotations);
+        out.add(new io.fabric8.kubernetes.api.model.ServiceBuilder()
+                .withMetadata(meta)
+                .withNewSpec()
+                .withType("ClusterIP")
+                .withSelector(names.labels(component))
+                .addNewPort()
+                .withName(METRICS_PORT)
+                .withPort(port)
+                .withTargetPort(new IntOrString(METRICS_PORT))
+                .endPort()
+                .endSpec()
+                .build());
+    }
+
     private HasMetadata role() {
         return new RoleBuilder()
                 .withMetadata(meta(names.named("jobs"), "controller"))
@@ -205,15 +269,16 @@ public final class Manifests {
                 Integer.toString(options.parallelism()),
                 "--health-port",
                 Integer.toString(options.healthPort())));
-        Container worker = container(args)
+        ContainerBuilder wb = container(args)
                 .withPorts(new io.fabric8.kubernetes.api.model.ContainerPortBuilder()
                         .withName("health")
                         .withContainerPort(options.healthPort())
                         .build())
                 // live: the process answers; ready: it opened its ledger and has not stopped
                 .withLivenessProbe(probe("/healthz", 30))
-                .withReadinessProbe(probe("/readyz", 5))
-                .build();
+                .withReadinessProbe(probe("/readyz", 5));
+        addMetricsPort(wb);
+        Container worker = wb.build();
         var deployment = new DeploymentBuilder()
                 .withMetadata(meta(name, "worker"))
                 .withNewSpec()
@@ -225,7 +290,7 @@ public final class Manifests {
         // KEDA owns the replica count of a scaled pool: a count here would fight it at every apply
         out.add(deployment
                 .editSpec()
-                .withReplicas(trigger.postgres().isEmpty() ? options.replicas() : null)
+                .withReplicas(trigger.scaled() ? null : options.replicas())
                 .endSpec()
                 .build());
         out.add(new PodDisruptionBudgetBuilder()
@@ -238,12 +303,13 @@ public final class Manifests {
                 .endSelector()
                 .endSpec()
                 .build());
-        trigger.postgres().ifPresent(meta -> {
-            out.add(scaledObject(name, meta));
-            out.add(planner(configHash));
-        });
-        notes.add("no metrics Service: a worker exposes no metrics endpoint yet (only --health-port's /healthz and "
-                + "/readyz, for the probes)");
+        if (trigger.scaled()) {
+            trigger.authentication().ifPresent(auth -> out.add(triggerAuthentication(name, auth)));
+            out.add(scaledObject(name, trigger));
+            // a pool that may scale to zero has no leader to list the source: the planner does
+            if (trigger.minReplicas() == 0) out.add(planner(configHash));
+        }
+        metricsService(out, "worker");
     }
 
     private void controller(List<HasMetadata> out, String configHash) {
@@ -252,6 +318,7 @@ public final class Manifests {
         ContainerBuilder cb = container(List.of("run", pipelinePath(), "--mode", "watch"))
                 .addToEnv(fieldEnv("POD_NAMESPACE", "metadata.namespace"));
         files.ifPresent(f -> f.addTo(cb));
+        addMetricsPort(cb);
         PodTemplateSpec template = template("controller", configHash, cb.build(), true);
         files.ifPresent(f -> template.getSpec().getVolumes().addAll(f.volumes()));
         out.add(new DeploymentBuilder()
@@ -269,6 +336,7 @@ public final class Manifests {
             out.add(f.service(meta(names.named("files"), "controller")));
             notes.addAll(f.notes());
         });
+        metricsService(out, "controller");
         notes.add("no probes on the controller: `sluice run` has no health endpoint (only `sluice worker` has)");
         // the Jobs' pods are the runner's: what they mount and read is said in the pipeline's run.kubernetes block
         notes.add("the Jobs' pods read the pipeline and its variables as the pipeline's run.kubernetes block says: "
@@ -297,6 +365,7 @@ public final class Manifests {
         ContainerBuilder c = container(args);
         if (jobs) c.addToEnv(fieldEnv("POD_NAMESPACE", "metadata.namespace"));
         files.ifPresent(f -> f.addTo(c));
+        addMetricsPort(c);
         PodTemplateSpec t = template(component, configHash, c.build(), jobs);
         files.ifPresent(f -> t.getSpec().getVolumes().addAll(f.volumes()));
         notes.add("scheduled: the CronJob " + names.named("run") + " runs `sluice run --mode once` at " + schedule
@@ -318,6 +387,7 @@ public final class Manifests {
             out.add(f.service(meta(names.named("files"), "controller")));
             notes.addAll(f.notes());
         });
+        metricsService(out, component);
     }
 
     /**
@@ -377,18 +447,36 @@ public final class Manifests {
                 .build();
     }
 
-    private GenericKubernetesResource scaledObject(String deployment, Map<String, String> trigger) {
+    private GenericKubernetesResource scaledObject(String deployment, Scaling.Trigger trigger) {
         Map<String, Object> spec = new LinkedHashMap<>();
         spec.put("scaleTargetRef", Map.of("name", deployment));
-        spec.put("minReplicaCount", 0); // nothing open: no worker
+        spec.put("minReplicaCount", trigger.minReplicas()); // 0: nothing open, no worker
         spec.put("maxReplicaCount", options.replicas());
         spec.put("pollingInterval", 30);
         spec.put("cooldownPeriod", 300);
-        spec.put("triggers", List.of(Map.of("type", "postgresql", "metadata", trigger)));
+        List<Map<String, Object>> triggers = new ArrayList<>();
+        for (Scaling.Keda t : trigger.triggers()) {
+            Map<String, Object> one = new LinkedHashMap<>();
+            one.put("type", t.type());
+            one.put("metadata", t.metadata());
+            if (trigger.authentication().isPresent()) one.put("authenticationRef", Map.of("name", deployment));
+            triggers.add(one);
+        }
+        spec.put("triggers", triggers);
+        return keda("ScaledObject", deployment, spec);
+    }
+
+    /** KEDA's TriggerAuthentication of the pool's ScaledObject: how KEDA gets credentials for its scaler. */
+    private GenericKubernetesResource triggerAuthentication(String name, Map<String, Object> spec) {
+        return keda("TriggerAuthentication", name, spec);
+    }
+
+    /** An object of KEDA's (no fabric8 model class): a generic resource of the pool's worker component. */
+    private GenericKubernetesResource keda(String kind, String name, Map<String, Object> spec) {
         return new GenericKubernetesResourceBuilder()
                 .withApiVersion("keda.sh/v1alpha1")
-                .withKind("ScaledObject")
-                .withMetadata(meta(deployment, "worker"))
+                .withKind(kind)
+                .withMetadata(meta(name, "worker"))
                 .withAdditionalProperties(Map.of("spec", spec))
                 .build();
     }
@@ -552,6 +640,7 @@ public final class Manifests {
     public record Kind(String apiVersion, String kind, String plural) {
         static final List<Kind> ALL = List.of(
                 new Kind("keda.sh/v1alpha1", "ScaledObject", "scaledobjects"),
+                new Kind("keda.sh/v1alpha1", "TriggerAuthentication", "triggerauthentications"),
                 new Kind("batch/v1", "CronJob", "cronjobs"),
                 new Kind("policy/v1", "PodDisruptionBudget", "poddisruptionbudgets"),
                 new Kind("apps/v1", "Deployment", "deployments"),

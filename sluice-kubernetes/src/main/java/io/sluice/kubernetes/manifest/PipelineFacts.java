@@ -5,6 +5,7 @@ import io.sluice.config.Connections;
 import io.sluice.config.Options;
 import io.sluice.config.YamlReader;
 import io.sluice.pipeline.CronSchedule;
+import io.sluice.pipeline.MetricsOptions;
 import io.sluice.pipeline.Pipeline;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -37,6 +38,7 @@ import java.util.regex.Pattern;
  *     and the connections file its {@code connection: NAME} options name, as {@code connections.yaml} beside it
  * @param fileServer {@code run.kubernetes.file_server}'s scalars as written ({@code tls.keystore} for those of
  *     {@code tls}), when the block is there
+ * @param metrics    {@code run.metrics}: the pods serve Prometheus metrics, and get a Service for them
  */
 public record PipelineFacts(
         Names names,
@@ -53,7 +55,8 @@ public record PipelineFacts(
         Optional<String> runner,
         List<LocalPaths.Found> data,
         Map<String, String> configFiles,
-        Optional<Map<String, String>> fileServer) {
+        Optional<Map<String, String>> fileServer,
+        Optional<MetricsOptions> metrics) {
 
     /** As the Validator reads references: {@code $$}, {@code ${file:PATH}}, {@code ${NAME}}, {@code ${NAME:-x}}. */
     private static final Pattern REFERENCE =
@@ -120,7 +123,8 @@ public record PipelineFacts(
                 scalar(child(root, "run"), "runner"),
                 data,
                 configFiles,
-                fileServer(child(child(child(root, "run"), "kubernetes"), "file_server")));
+                fileServer(child(child(child(root, "run"), "kubernetes"), "file_server")),
+                p.run().metrics());
     }
 
     private static Optional<Map<String, String>> fileServer(ConfigNode block) {

@@ -267,6 +267,40 @@ class ClusterTest {
         }
     }
 
+    /** Turning {@code run.metrics} off prunes the metrics Service; the pods lose their port with the new template. */
+    @Test
+    void applyPrunesTheMetricsServiceWhenMetricsAreTurnedOff() throws IOException {
+        Cluster cluster = new Cluster(client);
+        Names names = Names.of("orders");
+        Cluster.Applied on = cluster.apply(
+                generate(load(Pipelines.POSTGRES + "run: { metrics: {} }\n"), GenerateOptions.Mode.POOL), names, NS);
+        assertThat(on.applied()).contains("Service/orders-metrics");
+        assertThat(client.services()
+                        .inNamespace(NS)
+                        .withName("orders-metrics")
+                        .get()
+                        .getMetadata()
+                        .getAnnotations())
+                .containsEntry("prometheus.io/scrape", "true");
+
+        Cluster.Applied off = cluster.apply(generate(Pipelines.POSTGRES, GenerateOptions.Mode.POOL), names, NS);
+        assertThat(off.pruned()).containsExactly("Service/orders-metrics");
+        assertThat(client.services().inNamespace(NS).list().getItems()).isEmpty();
+        assertThat(client.apps()
+                        .deployments()
+                        .inNamespace(NS)
+                        .withName("orders-worker")
+                        .get()
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getContainers()
+                        .getFirst()
+                        .getPorts())
+                .extracting(io.fabric8.kubernetes.api.model.ContainerPort::getName)
+                .containsExactly("health");
+    }
+
     private List<String> scaledObjects() {
         return client
                 .genericKubernetesResources(

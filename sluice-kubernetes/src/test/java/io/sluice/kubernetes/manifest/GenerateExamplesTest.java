@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -249,6 +250,142 @@ class GenerateExamplesTest {
         assertThat(pod.getSpec().getContainers().getFirst().getPorts())
                 .singleElement()
                 .satisfies(port -> assertThat(port.getContainerPort()).isEqualTo(8443));
+    }
+
+    /**
+     * {@code run.metrics}: the pods that run the splits (a pool's workers) or start them (the controller; a scheduled
+     * run's pod) get the named port {@code metrics}, and the Service {@code NAME-metrics} selects them with the
+     * annotations a Prometheus scrapes by.
+     */
+    @ParameterizedTest(name = "{0} scheduled={1}")
+    @org.junit.jupiter.params.provider.CsvSource({"POOL,false", "JOBS,false", "POOL,true", "JOBS,true"})
+    void metricsGetANamedPortAndAnAnnotatedService(GenerateOptions.Mode mode, boolean scheduled) throws IOException {
+        Files.createDirectories(dir.resolve("in"));
+        Path p = Files.writeString(dir.resolve("measured.yaml"), """
+                pipeline: measured
+                source: { files: { path: "s3://in/" } }
+                sink: { files: { path: "s3://out/" } }
+                %s
+                run:
+                  %s
+                  metrics: { port: 9500 }
+                """.formatted(
+                        Pipelines.POSTGRES, scheduled ? "schedule: \"0 2 * * *\"" : "interval: 1m"));
+        Manifests.Generated g = Manifests.generate(PipelineFacts.of(Pipelines.load(p)), options(mode));
+        List<HasMetadata> back = readBack(g.objects());
+        assertThat(ManifestChecks.check(back)).isEmpty();
+        Service svc = back.stream()
+                .filter(o -> o instanceof Service s && s.getMetadata().getName().equals("measured-metrics"))
+                .map(Service.class::cast)
+                .findFirst()
+                .orElseThrow();
+        assertThat(svc.getMetadata().getAnnotations())
+                .containsEntry("prometheus.io/scrape", "true")
+                .containsEntry("prometheus.io/port", "9500")
+                .containsEntry("prometheus.io/path", "/metrics");
+        assertThat(svc.getSpec().getPorts().getFirst().getTargetPort().getStrVal())
+                .isEqualTo("metrics");
+        String component = mode == GenerateOptions.Mode.POOL ? "worker" : "controller";
+        assertThat(svc.getSpec().getSelector()).containsEntry("app.kubernetes.io/component", component);
+        var pod = back.stream()
+                .map(o -> o instanceof Deployment d
+                        ? d.getSpec().getTemplate()
+                        : o instanceof CronJob cj && !o.getMetadata().getName().endsWith("-plan")
+                                ? cj.getSpec().getJobTemplate().getSpec().getTemplate()
+                                : null)
+                .filter(java.util.Objects::nonNull)
+                .findFirst()
+                .orElseThrow();
+        assertThat(pod.getMetadata().getLabels())
+                .containsAllEntriesOf(svc.getSpec().getSelector());
+        assertThat(pod.getSpec().getContainers().getFirst().getPorts()).anySatisfy(port -> {
+            assertThat(port.getName()).isEqualTo("metrics");
+            assertThat(port.getContainerPort()).isEqualTo(9500);
+        });
+        assertThat(g.notes()).noneMatch(n -> n.contains("no metrics Service"));
+    }
+
+    @Test
+    void metricsThatAPodCannotServeAreRefused() throws IOException {
+        Files.createDirectories(dir.resolve("in"));
+        for (String[] c : new String[][] {
+            {"{ port: 0 }", "run.metrics.port is 0"},
+            {"{ host: 127.0.0.1 }", "run.metrics.host is 127.0.0.1"},
+            {"{ port: 8080 }", "also the workers' --health-port"}
+        }) {
+            Path p = Files.writeString(dir.resolve("bad.yaml"), """
+                    pipeline: bad
+                    source: { files: { path: "s3://in/" } }
+                    sink: { files: { path: "s3://out/" } }
+                    %s
+                    run: { metrics: %s }
+                    """.formatted(Pipelines.POSTGRES, c[0]));
+            assertThatThrownBy(() ->
+                            Manifests.generate(PipelineFacts.of(Pipelines.load(p)), options(GenerateOptions.Mode.POOL)))
+                    .isInstanceOf(ManifestException.class)
+                    .hasMessageContaining(c[1]);
+        }
+    }
+
+    /**
+     * A Redis pool with {@code run.metrics} and {@code --prometheus-url}: KEDA's {@code prometheus} trigger on what the
+     * workers report, from one worker up (at zero nothing would report), so no planner CronJob.
+     */
+    @Test
+    void aRedisPoolWithMetricsScalesOnPrometheusFromOne() throws IOException {
+        Path p = Files.writeString(dir.resolve("cached.yaml"), """
+                pipeline: cached
+                source: { files: { path: "s3://in/" } }
+                sink: { files: { path: "s3://out/" } }
+                %s
+                run: { metrics: {} }
+                """.formatted(Pipelines.REDIS));
+        PipelineFacts facts = PipelineFacts.of(Pipelines.load(p));
+        Manifests.Generated g = Manifests.generate(
+                facts,
+                options(GenerateOptions.Mode.POOL).withPrometheus("http://prometheus-server.monitoring.svc:9090"));
+        List<HasMetadata> back = readBack(g.objects());
+        assertThat(ManifestChecks.check(back)).isEmpty();
+        assertThat(back.stream().map(HasMetadata::getKind))
+                .containsExactly(
+                        "ServiceAccount", "ConfigMap", "Deployment", "PodDisruptionBudget", "ScaledObject", "Service");
+        assertThat(((Deployment) back.get(2)).getSpec().getReplicas())
+                .as("KEDA's")
+                .isNull();
+        assertThat(YAML.asYaml(back.get(4)))
+                .contains("type: \"prometheus\"")
+                .contains("serverAddress: \"http://prometheus-server.monitoring.svc:9090\"")
+                .contains("minReplicaCount: 1")
+                .contains("threshold: \"2\"");
+        Map<?, ?> spec = (Map<?, ?>) ((GenericKubernetesResource) back.get(4))
+                .getAdditionalProperties()
+                .get("spec");
+        Map<?, ?> trigger = (Map<?, ?>) ((List<?>) spec.get("triggers")).getFirst();
+        assertThat(((Map<?, ?>) trigger.get("metadata")).get("query"))
+                .isEqualTo(
+                        "sum(max by (state) (sluice_ledger_splits{pipeline=\"cached\",state=~\"pending|claimed|failed\"}))");
+        // without a Prometheus to ask, a fixed pool as before
+        Manifests.Generated fixed = Manifests.generate(facts, options(GenerateOptions.Mode.POOL));
+        assertThat(fixed.objects().stream().map(HasMetadata::getKind)).doesNotContain("ScaledObject");
+        assertThat(fixed.notes()).anyMatch(n -> n.contains("--prometheus-url"));
+    }
+
+    /** A DynamoDB ledger whose table is a ${VARIABLE}: KEDA's trigger cannot name it, so a fixed pool and a note. */
+    @Test
+    void aDynamoPoolWithItsTableInAVariableHasAFixedSize() throws IOException {
+        Path p = Files.writeString(dir.resolve("hidden.yaml"), """
+                pipeline: hidden
+                source: { files: { path: "s3://in/" } }
+                sink: { files: { path: "s3://out/" } }
+                state:
+                  dynamodb: { table: "${PGPASSWORD}", region: eu-west-1 }
+                """);
+        Manifests.Generated g =
+                Manifests.generate(PipelineFacts.of(Pipelines.load(p)), options(GenerateOptions.Mode.POOL));
+        assertThat(ManifestChecks.check(readBack(g.objects()))).isEmpty();
+        assertThat(g.objects().stream().map(HasMetadata::getKind))
+                .containsExactly("ServiceAccount", "ConfigMap", "Deployment", "PodDisruptionBudget");
+        assertThat(g.notes()).anyMatch(n -> n.contains("aws-dynamodb") && n.contains("${VARIABLES}"));
     }
 
     private static List<String> args(HasMetadata deployment) {

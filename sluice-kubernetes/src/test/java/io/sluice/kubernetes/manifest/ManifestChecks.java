@@ -109,6 +109,8 @@ final class ManifestChecks {
                                             && !rule.getResources().isEmpty(),
                                     at + ": a rule without verbs"));
                 case Service svc -> c.service(at, svc, objects);
+                case GenericKubernetesResource g
+                when g.getKind().equals("TriggerAuthentication") -> c.triggerAuthentication(at, g);
                 case GenericKubernetesResource g -> c.scaledObject(at, g, objects);
                 default -> {}
             }
@@ -267,6 +269,17 @@ final class ManifestChecks {
                 .toList();
         require(!selected.isEmpty(), at + ": its selector matches no generated Deployment's or CronJob's pods");
         require(!svc.getSpec().getPorts().isEmpty(), at + ": no port");
+        Map<String, String> annotations = svc.getMetadata().getAnnotations();
+        if (annotations != null && annotations.containsKey("prometheus.io/port")) {
+            require(
+                    svc.getSpec().getPorts().stream()
+                            .anyMatch(p -> annotations.get("prometheus.io/port").equals("" + p.getPort())),
+                    at + ": prometheus.io/port is not a port of the Service");
+            require("true".equals(annotations.get("prometheus.io/scrape")), at + ": prometheus.io/scrape");
+            require(
+                    annotations.getOrDefault("prometheus.io/path", "/").startsWith("/"),
+                    at + ": prometheus.io/path is a path");
+        }
         for (var port : svc.getSpec().getPorts()) {
             require(port.getPort() != null && port.getPort() > 0 && port.getPort() < 65_536, at + ": port");
             String target =
@@ -292,6 +305,34 @@ final class ManifestChecks {
                                 && d.getSpec().getReplicas() == null),
                 at + ": scales a generated Deployment that leaves its replicas to KEDA");
         require(!((List<?>) spec.get("triggers")).isEmpty(), at + ": no trigger");
+        for (Object t : (List<?>) spec.get("triggers")) {
+            Map<?, ?> trigger = (Map<?, ?>) t;
+            require(trigger.get("type") instanceof String, at + ": a trigger without a type");
+            require(
+                    trigger.get("metadata") instanceof Map<?, ?> m && !m.isEmpty(),
+                    at + ": a trigger without metadata");
+            if (trigger.get("authenticationRef") instanceof Map<?, ?> ref) {
+                require(
+                        objects.stream()
+                                .anyMatch(o -> o.getKind().equals("TriggerAuthentication")
+                                        && o.getMetadata().getName().equals(ref.get("name"))),
+                        at + ": authenticationRef " + ref.get("name") + " is no generated TriggerAuthentication");
+            }
+        }
+        require(
+                spec.get("minReplicaCount") instanceof Integer min
+                        && spec.get("maxReplicaCount") instanceof Integer max
+                        && min >= 0
+                        && min <= max,
+                at + ": replica bounds");
+    }
+
+    private void triggerAuthentication(String at, GenericKubernetesResource g) {
+        require(g.getApiVersion().equals("keda.sh/v1alpha1"), at + ": apiVersion");
+        Map<?, ?> spec = (Map<?, ?>) g.getAdditionalProperties().get("spec");
+        require(
+                spec != null && spec.get("podIdentity") instanceof Map<?, ?> id && id.get("provider") != null,
+                at + ": a TriggerAuthentication with a podIdentity provider");
     }
 
     private void quantity(String at, Quantity q) {
