@@ -78,7 +78,8 @@ final class ConnectionsCommand implements Runnable {
     @Command(
             name = "list",
             description =
-                    "List the connections: name, url (credentials masked), user and pool size. Connects to nothing.")
+                    "List the connections: name, url (credentials masked), user and pool size. Connects to nothing.",
+            footer = {"%nExamples:", "  sluice connections list --connections conf/connections.yaml"})
     static final class ListConnections implements Callable<Integer> {
         @Mixin
         HelpOption help;
