@@ -748,6 +748,12 @@ public final class TestKubelet implements AutoCloseable {
         running.values().forEach(Process::destroyForcibly);
         pods.shutdownNow();
         client.close();
-        server.destroy();
+        try {
+            server.destroy();
+        } catch (IllegalStateException e) {
+            // fabric8's mock server can time out closing while a watch of a killed controller drains its executor on
+            // the event loop ("Thread blocked"); every test has asserted by now, and the JVM ends it anyway
+            System.err.println("test kubelet: the mock API server did not close in time: " + e.getMessage());
+        }
     }
 }
