@@ -281,9 +281,16 @@ class KubernetesJobsTest {
         return s;
     }
 
-    /** A ConfigMap or a Secret (values base64, as the API holds them) in the test's namespace. */
+    /**
+     * A ConfigMap or a Secret (values base64, as the API holds them) in the test's namespace. Create or update: the
+     * mock server's event loop can stall while an earlier test's controller's watches close, and the client then
+     * sends its POST again, which finds the object its first POST made.
+     */
     private static void create(io.fabric8.kubernetes.api.model.HasMetadata o) {
-        kubelet.client().resource(o).inNamespace(TestKubelet.NAMESPACE).create();
+        kubelet.client()
+                .resource(o)
+                .inNamespace(TestKubelet.NAMESPACE)
+                .createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
     }
 
     /** The input folders of the pipeline's pods, in their emulated file systems: what their init containers fetched. */
