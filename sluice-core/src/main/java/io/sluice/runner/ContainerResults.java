@@ -3,7 +3,6 @@ package io.sluice.runner;
 import io.sluice.pipeline.Assembly;
 import io.sluice.spi.FileStep;
 import io.sluice.spi.StepFailure;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -72,12 +71,8 @@ public final class ContainerResults implements FileStep {
                 Files.createDirectories(to);
             } else {
                 Files.createDirectories(to.getParent());
-                copy(f, to);
+                Files.copy(f, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             }
         }
-    }
-
-    private static void copy(Path from, Path to) throws IOException {
-        Files.copy(from, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 }

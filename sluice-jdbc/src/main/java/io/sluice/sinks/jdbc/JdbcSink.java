@@ -21,7 +21,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -90,7 +89,7 @@ final class JdbcSink implements Sink {
      */
     @Override
     public void check() {
-        try (Connection c = DriverManager.getConnection(connection.url().reveal(), connection.jdbcProperties())) {
+        try (Connection c = connection.connect()) {
             TableName t = resolve(c);
             Map<String, String> columns = Catalog.columns(c, t);
             if (columns.isEmpty()) {
