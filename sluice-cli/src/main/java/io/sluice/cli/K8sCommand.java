@@ -63,12 +63,8 @@ final class K8sCommand implements Runnable {
         @Parameters(index = "0", paramLabel = "PIPELINE", description = "The pipeline file (YAML or JSON).")
         Path file;
 
-        @Option(
-                names = "--connections",
-                paramLabel = "FILE",
-                description = "The connections file that `connection: NAME` options name (default: "
-                        + "connections.yaml beside the pipeline).")
-        Path connections;
+        @Mixin
+        ConnectionsFileOption connections;
 
         /**
          * The pipeline, validated. A {@code ${VARIABLE}} not set here gets the stand-in {@code unset-NAME}: its value
@@ -83,7 +79,7 @@ final class K8sCommand implements Runnable {
                 return "unset-" + name;
             });
             try {
-                return loader.withConnections(connections).load(file);
+                return loader.withConnections(connections.file).load(file);
             } catch (ConfigException e) {
                 if (stoodIn.isEmpty()) throw e;
                 throw new UserError(

@@ -5,8 +5,8 @@ import io.sluice.pipeline.Pipeline;
 import io.sluice.pipeline.PipelineLoader;
 import io.sluice.runner.RunSummary;
 import java.nio.file.Path;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -15,12 +15,8 @@ final class PipelineArgs {
     @Parameters(index = "0", paramLabel = "PIPELINE", description = "The pipeline file (YAML or JSON).")
     Path file;
 
-    @Option(
-            names = "--connections",
-            paramLabel = "FILE",
-            description = "The connections file that `connection: NAME` options name (default: connections.yaml "
-                    + "beside the pipeline).")
-    Path connections;
+    @Mixin
+    ConnectionsFileOption connections;
 
     @Spec(Spec.Target.MIXEE)
     CommandSpec command;
@@ -29,7 +25,7 @@ final class PipelineArgs {
 
     /** Loads and validates the pipeline; prints its warnings. */
     Pipeline load() {
-        Pipeline p = loader.withConnections(connections).load(file);
+        Pipeline p = loader.withConnections(connections.file).load(file);
         p.warnings().forEach(w -> command.commandLine().getErr().println("sluice: warning: " + w));
         return p;
     }
