@@ -94,7 +94,7 @@ final class KubernetesRunner implements Runner {
     /** Jobs this process created, by name, until the informer shows them. */
     private final Map<String, Long> created = new HashMap<>();
     /** Jobs whose deletion this process asked for, until the informer shows them gone. */
-    private final Set<String> deleting = new HashSet<>();
+    private final Set<String> deleting = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private volatile boolean stopping;
     private volatile boolean interrupted;
@@ -342,14 +342,22 @@ final class KubernetesRunner implements Runner {
         return run.schedule().orElseThrow().next(clock.instant()).toEpochMilli();
     }
 
-    /** A {@code once} run ends when the ledger has nothing open and none of the pipeline's Jobs is unfinished. */
+    /**
+     * A {@code once} run ends when the ledger has nothing open and none of the pipeline's Jobs is unfinished, and the
+     * leader has recorded and deleted each ended one.
+     */
     private boolean finished() {
         if (leading && !planningOver) return false;
         Map<SplitState, Long> counts = ledger.counts();
         long open = counts.getOrDefault(SplitState.PENDING, 0L)
                 + counts.getOrDefault(SplitState.FAILED, 0L)
                 + counts.getOrDefault(SplitState.CLAIMED, 0L);
-        return open == 0 && jobs.getStore().list().stream().allMatch(this::ended);
+        // the leader leaves no ended Job behind: one that ended after this turn's endJobs waits for the next turn
+        return open == 0
+                && jobs.getStore().list().stream()
+                        .allMatch(j -> ended(j)
+                                && (!leading
+                                        || deleting.contains(j.getMetadata().getName())));
     }
 
     private boolean ended(Job j) {
@@ -551,13 +559,18 @@ final class KubernetesRunner implements Runner {
     }
 
     private void delete(String jobName) {
-        client.batch()
-                .v1()
-                .jobs()
-                .inNamespace(namespace)
-                .withName(jobName)
-                .withPropagationPolicy(DeletionPropagation.BACKGROUND)
-                .delete();
+        try {
+            client.batch()
+                    .v1()
+                    .jobs()
+                    .inNamespace(namespace)
+                    .withName(jobName)
+                    .withPropagationPolicy(DeletionPropagation.BACKGROUND)
+                    .delete();
+        } catch (KubernetesClientException e) {
+            deleting.remove(jobName); // the next turn ends it again
+            throw e;
+        }
     }
 
     /** Creates Jobs for claimable splits without one, oldest first, while fewer than {@code max_active} are unfinished. */
