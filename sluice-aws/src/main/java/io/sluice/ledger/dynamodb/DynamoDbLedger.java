@@ -675,6 +675,40 @@ public final class DynamoDbLedger implements Ledger {
 
     /** Adds up the done splits from the state index: like {@link #counts}, a read of the whole index. */
     @Override
+    public int replay(Collection<String> splitIds) {
+        return call("send done splits back to pending", () -> {
+            String update = "SET #state = :pending, #st = :st, #attempts = :zero, #updated = :now "
+                    + "REMOVE #owner, #rows_in, #rows_out, #rejected, #outputs, #pv";
+            String condition = "#state = :done";
+            int n = 0;
+            for (String id : new java.util.LinkedHashSet<>(splitIds)) {
+                try {
+                    db.updateItem(b -> b.tableName(config.table())
+                            .key(items.split(id))
+                            .updateExpression(update)
+                            .conditionExpression(condition)
+                            .expressionAttributeNames(Names.of(update, condition))
+                            .expressionAttributeValues(Map.of(
+                                    ":pending",
+                                    s("pending"),
+                                    ":st",
+                                    s(items.st("pending")),
+                                    ":zero",
+                                    n(0),
+                                    ":now",
+                                    n(clock.millis()),
+                                    ":done",
+                                    s("done"))));
+                    n++;
+                } catch (ConditionalCheckFailedException notDone) {
+                    // not done (or unknown): left alone
+                }
+            }
+            return n;
+        });
+    }
+
+    @Override
     public Totals totals() {
         return call("add up the done splits", () -> {
             Sum sum = new Sum();

@@ -304,6 +304,20 @@ public final class MemoryLedger implements Ledger {
     }
 
     @Override
+    public int replay(Collection<String> splitIds) {
+        return locked(book -> {
+            List<Row> done = new LinkedHashSet<>(splitIds)
+                    .stream()
+                            .map(book.rows::get)
+                            .filter(r -> r != null && r.state() == SplitState.DONE)
+                            .toList();
+            Instant now = now();
+            done.forEach(r -> book.put(r.retried(now)));
+            return done.size();
+        });
+    }
+
+    @Override
     public Totals totals() {
         return locked(book -> {
             long in = 0;

@@ -134,6 +134,10 @@ public final class SqliteLedger implements Ledger {
             UPDATE splits SET state = 'pending', attempts = 0, owner = NULL, rows_in = NULL, rows_out = NULL,
                 rejected = NULL, outputs = NULL, pipeline_version = NULL, updated = ?3
             WHERE pipeline = ?1 AND state = 'done' AND coalesce(pipeline_version, '') <> ?2""";
+    private static final String REPLAY = """
+            UPDATE splits SET state = 'pending', attempts = 0, owner = NULL, rows_in = NULL, rows_out = NULL,
+                rejected = NULL, outputs = NULL, pipeline_version = NULL, updated = ?2
+            WHERE pipeline = ?1 AND state = 'done' AND id IN (SELECT value FROM json_each(?3))""";
     private static final String TOTALS = """
             SELECT coalesce(sum(rows_in), 0), coalesce(sum(rows_out), 0), coalesce(sum(rejected), 0), max(updated)
             FROM splits WHERE pipeline = ? AND state = 'done'""";
@@ -655,6 +659,15 @@ public final class SqliteLedger implements Ledger {
         return write(
                 "send outdated splits back to pending",
                 () -> bind(REQUEUE_OUTDATED, pipeline, current, clock.millis()).executeUpdate());
+    }
+
+    @Override
+    public int replay(Collection<String> splitIds) {
+        if (splitIds.isEmpty()) return 0;
+        return write(
+                "send done splits back to pending",
+                () -> bind(REPLAY, pipeline, clock.millis(), LedgerRows.json(splitIds))
+                        .executeUpdate());
     }
 
     @Override

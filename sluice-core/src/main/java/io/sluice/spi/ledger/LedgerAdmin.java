@@ -35,6 +35,15 @@ public interface LedgerAdmin {
      */
     int requeueOutdated(String current);
 
+    /**
+     * Sends the named done splits back to pending, attempts reset, so they are processed again and their output
+     * replaced ({@code sluice backfill}). Their recorded result is dropped with them; splits in other states, and
+     * unknown ids, are left alone.
+     *
+     * @return how many splits went back
+     */
+    int replay(Collection<String> splitIds);
+
     /** Totals over the done splits: rows in, rows out, bad records, and when the last one was done. */
     Totals totals();
 

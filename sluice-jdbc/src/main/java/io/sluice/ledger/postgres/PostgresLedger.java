@@ -619,6 +619,19 @@ public final class PostgresLedger implements Ledger {
     }
 
     @Override
+    public int replay(Collection<String> splitIds) {
+        if (splitIds.isEmpty()) return 0;
+        return call("send done splits back to pending", c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql.replay)) {
+                ps.setLong(1, clock.millis());
+                ps.setString(2, pipeline);
+                ps.setArray(3, c.createArrayOf("text", splitIds.toArray()));
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    @Override
     public Totals totals() {
         return call("add up the done splits", c -> {
             try (PreparedStatement ps = prepare(c, sql.totals, pipeline);

@@ -45,6 +45,7 @@ final class Sql {
     final String retrySome;
     final String doneByVersion;
     final String requeueOutdated;
+    final String replay;
     final String totals;
     final String lock;
     final String holds;
@@ -157,6 +158,10 @@ final class Sql {
                 UPDATE {s}.splits SET state = 'pending', attempts = 0, owner = NULL, rows_in = NULL, rows_out = NULL,
                     rejected = NULL, outputs = NULL, pipeline_version = NULL, updated = ?
                 WHERE state = 'done' AND pipeline = ? AND coalesce(pipeline_version, '') <> ?""".replace("{s}", s);
+        replay = """
+                UPDATE {s}.splits SET state = 'pending', attempts = 0, owner = NULL, rows_in = NULL, rows_out = NULL,
+                    rejected = NULL, outputs = NULL, pipeline_version = NULL, updated = ?
+                WHERE state = 'done' AND pipeline = ? AND id = ANY (?)""".replace("{s}", s);
         totals = """
                 SELECT coalesce(sum(rows_in), 0), coalesce(sum(rows_out), 0), coalesce(sum(rejected), 0), max(updated)
                 FROM {s}.splits WHERE state = 'done' AND pipeline = ?""".replace("{s}", s);

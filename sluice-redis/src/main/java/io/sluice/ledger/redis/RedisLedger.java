@@ -446,6 +446,16 @@ public final class RedisLedger implements Ledger {
     }
 
     @Override
+    public int replay(Collection<String> splitIds) {
+        if (splitIds.isEmpty()) return 0;
+        List<Object> args = new ArrayList<>();
+        args.add(now());
+        args.addAll(splitIds);
+        Long n = run("send done splits back to pending", Script.REPLAY, RScript.ReturnType.LONG, args.toArray());
+        return Math.toIntExact(n);
+    }
+
+    @Override
     public Totals totals() {
         Totals sum = new Totals(0, 0, 0, null);
         for (Tally t : tally().values()) {

@@ -32,6 +32,7 @@ enum Script {
     RETRY,
     DONE_TOTALS("tally"),
     REQUEUE("tally"),
+    REPLAY,
     RESET,
     TRASH,
     ANNOUNCE,

@@ -1,6 +1,6 @@
 -- What the done splits add up to, per pipeline version, in the hash TALLY: fields <version>\0n (how many), \0in,
 -- \0out, \0rej (rows) and \0last (when the last one was done). complete.lua adds to it; requeue.lua drops whole
--- versions, reset.lua all. A split leaves 'done' in no other way.
+-- versions, replay.lua and reset.lua all. A split leaves 'done' in no other way.
 
 local function tallyAdd(version, rin, rout, rej, updated)
   redis.call('HINCRBY', TALLY, version .. '\0n', 1)

@@ -17,7 +17,9 @@ import io.sluice.testkit.ledger.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -219,10 +221,11 @@ class RedisLedgerTest {
         assertThat(config.address()).isEqualTo("redis://cache:6379");
     }
 
+    /** The keys of the prefix, each once: SCAN may return a key twice while Redis resizes its table. */
     private static List<String> keys(RedisConfig config) {
-        List<String> keys = new ArrayList<>();
+        Set<String> keys = new LinkedHashSet<>();
         redis.getKeys().getKeysByPattern(config.keyPrefix() + ":*").forEach(keys::add);
-        return keys;
+        return List.copyOf(keys);
     }
 
     private static Split split(String name, String digest) {

@@ -1115,6 +1115,48 @@ public abstract class LedgerConformanceKit {
     }
 
     @Test
+    void namedDoneSplitsAreReplayedWithTheirResultsDropped() throws Exception {
+        ledger.register(List.of(fileSplit("a.csv"), fileSplit("b.csv"), fileSplit("c.csv"), fileSplit("d.csv")));
+        Claim a = claim(ledger, "w1");
+        ledger.complete(a, new Completion(10, 8, 2, List.of(), "v1"));
+        ledger.complete(claim(ledger, "w1"), new Completion(7, 6, 1, List.of(), "v1"));
+        ledger.fail(claim(ledger, "w1"), "c broke", Optional.empty());
+        Claim d = claim(ledger, "w1");
+        assertThat(ledger.totals().rowsIn()).isEqualTo(17);
+
+        clock.advance(Duration.ofSeconds(3));
+        assertThat(anotherHandle(PIPELINE).replay(List.of("a.csv@v1", "c.csv@v1", "d.csv@v1", "nope", "a.csv@v1")))
+                .as("only the done one of those named")
+                .isEqualTo(1);
+
+        assertThat(ledger.counts())
+                .containsOnly(entry(PENDING, 1L), entry(DONE, 1L), entry(DEAD, 1L), entry(CLAIMED, 1L));
+        assertThat(info("a.csv@v1"))
+                .extracting(
+                        SplitInfo::state,
+                        SplitInfo::attempts,
+                        SplitInfo::owner,
+                        SplitInfo::rowsIn,
+                        SplitInfo::pipelineVersion,
+                        SplitInfo::updated)
+                .containsExactly(PENDING, 0, null, 0L, null, START.plusSeconds(3));
+        assertThat(ledger.totals().rowsIn())
+                .as("the replayed split's rows no longer count")
+                .isEqualTo(7);
+        assertThat(ledger.doneByVersion()).containsOnly(entry("v1", 1L));
+        assertThat(ledger.isCurrent(d)).as("claimed splits are left alone").isTrue();
+        Claim again = claim(ledger, "w2");
+        assertThat(again.splitId()).isEqualTo("a.csv@v1");
+        assertThat(again.attempt()).isEqualTo(1);
+        assertThat(again.token())
+                .as("a replay is fenced from the claim before it")
+                .isGreaterThan(a.token());
+        ledger.complete(again, new Completion(11, 9, 2, List.of(), "v1"));
+        assertThat(ledger.totals().rowsIn()).isEqualTo(18);
+        assertThat(ledger.replay(List.of())).isZero();
+    }
+
+    @Test
     void totalsAddUpTheDoneSplits() throws Exception {
         assertThat(ledger.totals()).isEqualTo(new Totals(0, 0, 0, null));
         ledger.register(List.of(fileSplit("a.csv"), fileSplit("b.csv"), fileSplit("c.csv"), fileSplit("d.csv")));
