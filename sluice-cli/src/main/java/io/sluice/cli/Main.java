@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
             HeadCommand.class,
             StatusCommand.class,
             RetryCommand.class,
+            BackfillCommand.class,
             ResetCommand.class,
             DocsCommand.class,
             FetchCommand.class,

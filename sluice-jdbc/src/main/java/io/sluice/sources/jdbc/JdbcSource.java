@@ -14,6 +14,7 @@ import io.sluice.spi.source.ReadContext;
 import io.sluice.spi.source.Skipped;
 import io.sluice.spi.source.Source;
 import io.sluice.spi.source.SplitReader;
+import io.sluice.spi.source.Windowed;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,6 +26,7 @@ import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -39,7 +41,7 @@ import java.util.Optional;
  * same range; the ranges are registered in order under one member key ({@link #key}), whose latest member's split
  * holds the watermark the next run starts from.
  */
-final class JdbcSource implements Source {
+final class JdbcSource implements Source, Windowed {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int SAMPLE_ROWS = 100;
     private static final String FULL = "full";
@@ -448,6 +450,46 @@ final class JdbcSource implements Source {
         } finally {
             close(c);
         }
+    }
+
+    /**
+     * The incremental ranges that meet {@code [from, to)}: a range runs from the upper bound of the one registered
+     * before it (the start, for the first) to its own. The comparison is on the cursor's value alone, so a range whose
+     * bound lies on {@code from} or {@code to} is taken whole: a wider read, never a missed row.
+     */
+    @Override
+    public Window window(List<Split> registered, String from, String to) throws IOException {
+        if (s.incremental() == null) {
+            throw new IOException(s.name() + " is read in full, once, with no ranges of a column to read again; "
+                    + "a backfill needs incremental: { column: ... }. To read it all again: sluice reset");
+        }
+        Instant start = CursorValue.parse(from, "--from");
+        Instant end = CursorValue.parse(to, "--to");
+        if (!start.isBefore(end)) {
+            throw new IllegalArgumentException("--from " + from + " is not before --to " + to
+                    + "; the window runs from --from (included) up to --to (left out)");
+        }
+        List<Split> ranges = registered.stream()
+                .filter(x ->
+                        x.members().size() == 1 && x.members().getFirst().key().equals(key))
+                .sorted(java.util.Comparator.comparingLong(
+                        x -> x.members().getFirst().start()))
+                .toList();
+        List<Split> meeting = new ArrayList<>();
+        Instant lower = null;
+        for (Split range : ranges) {
+            Instant upper = CursorValue.parse(Payload.of(range).upper(), "the upper bound of split " + range.id());
+            if (!upper.isBefore(start) && (lower == null || lower.isBefore(end))) meeting.add(range);
+            lower = upper;
+        }
+        List<String> notes = new ArrayList<>();
+        String col = s.incremental().column();
+        if (ranges.isEmpty()) notes.add(s.name() + ": nothing read yet; the next run reads the window with the rest");
+        else if (lower.isBefore(end)) {
+            notes.add(s.name() + ": rows with " + col + " after " + lower
+                    + " have not been read yet; the next run reads them as new rows");
+        }
+        return new Window(meeting, notes);
     }
 
     @Override
