@@ -907,7 +907,10 @@ final class IcebergSink implements Sink {
             return new Written(rows, List.of(id + "@" + s.snapshotId()));
         }
 
-        /** Moves the staged files to their data locations (a rename on one disk) and describes them. */
+        /**
+         * Moves the staged files to their data locations (a rename on one disk; an upload to an object store) and
+         * describes them.
+         */
         private List<DataFile> place() throws IOException {
             List<DataFile> out = new ArrayList<>();
             PartitionSpec spec = table.spec();
@@ -918,28 +921,38 @@ final class IcebergSink implements Sink {
                 String location = s.partition().isEmpty()
                         ? table.locationProvider().newDataLocation(name)
                         : table.locationProvider().newDataLocation(spec, struct(s.partition()), name);
-                Path target = LocalFileIO.path(location);
-                Files.createDirectories(target.getParent());
-                try {
-                    Files.move(s.file(), target, StandardCopyOption.ATOMIC_MOVE);
-                } catch (java.nio.file.AtomicMoveNotSupportedException e) {
-                    Files.move(s.file(), target);
+                long size = Files.size(s.file());
+                if (StoreFileIO.isUrl(location)) {
+                    upload(table.io(), s.file(), location); // the staged file stays until the commit is done
+                } else {
+                    Path target = LocalFileIO.path(location);
+                    Files.createDirectories(target.getParent());
+                    try {
+                        Files.move(s.file(), target, StandardCopyOption.ATOMIC_MOVE);
+                    } catch (java.nio.file.AtomicMoveNotSupportedException e) {
+                        Files.move(s.file(), target);
+                    }
                 }
                 DataFiles.Builder b = DataFiles.builder(spec)
                         .withPath(location)
                         .withFormat(FileFormat.PARQUET)
                         .withRecordCount(s.rows())
-                        .withFileSizeInBytes(Files.size(target));
+                        .withFileSizeInBytes(size);
                 if (!s.partition().isEmpty()) b.withPartition(struct(s.partition()));
                 out.add(b.build());
             }
             return out;
         }
 
-        /** Moves placed files that no snapshot took (a refused or failed commit) back to staging. */
+        /** Moves placed files that no snapshot took (a refused or failed commit) back to staging, or removes them. */
         private void unplace(List<DataFile> files) throws IOException {
             for (int i = 0; i < files.size(); i++) {
-                Path placed = LocalFileIO.path(files.get(i).location());
+                String location = files.get(i).location();
+                if (StoreFileIO.isUrl(location)) {
+                    table.io().deleteFile(location); // its staged file is still there
+                    continue;
+                }
+                Path placed = LocalFileIO.path(location);
                 if (Files.exists(placed)) Files.move(placed, staged.get(i).file());
             }
         }
@@ -960,6 +973,17 @@ final class IcebergSink implements Sink {
         @Override
         public void close() {
             if (!done) abort();
+        }
+    }
+
+    /** Writes a staged file to an object store through the table's file IO (this sink's own, or the user's). */
+    private static void upload(FileIO io, Path file, String location) throws IOException {
+        if (io instanceof StoreFileIO stores) {
+            stores.upload(file, location);
+            return;
+        }
+        try (var out = io.newOutputFile(location).createOrOverwrite()) {
+            Files.copy(file, out);
         }
     }
 

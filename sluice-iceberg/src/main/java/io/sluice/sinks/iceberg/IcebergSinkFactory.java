@@ -6,6 +6,7 @@ import io.sluice.config.Type;
 import io.sluice.spi.PipelineContext;
 import io.sluice.spi.sink.Sink;
 import io.sluice.spi.sink.SinkFactory;
+import io.sluice.spi.storage.StoreSettings;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,7 +26,8 @@ public final class IcebergSinkFactory implements SinkFactory<Options> {
             Type.mapOf(Type.STRING),
             "The Iceberg catalog, by Iceberg's own property names: `type` (`jdbc` or `rest`), `uri` (`jdbc:sqlite:...` "
                     + "or `jdbc:postgresql://...` for jdbc, the server's `https://...` for rest), `warehouse` (for jdbc "
-                    + "a local folder, relative to the pipeline file), and any other catalog property (`jdbc.user`, "
+                    + "a local folder, relative to the pipeline file, or a bucket's prefix: `s3://bucket/lake`, with "
+                    + "the store's settings block beside `catalog`), and any other catalog property (`jdbc.user`, "
                     + "`jdbc.password: ${VAR}`, `token`, `credential`, `io-impl`, ...), and `name`: the catalog's "
                     + "name (default `sluice`), which readers of a JDBC catalog must use too. A relative SQLite path "
                     + "is relative to the pipeline file.");
@@ -42,8 +44,17 @@ public final class IcebergSinkFactory implements SinkFactory<Options> {
                     + "split's commit replaces the rows its earlier attempts committed, and the rows of the earlier "
                     + "versions of its input (a changed file).");
 
-    static final Type.Obj OPTIONS =
-            Type.Obj.of("An Apache Iceberg table: one snapshot per split.", TABLE, CATALOG, PARTITION_BY, MODE);
+    /** A block for each object store on the class path that takes settings, for a warehouse in a bucket. */
+    static final Map<String, Field<Options>> STORE_BLOCKS = StoreSettings.fields();
+
+    static final Type.Obj OPTIONS = declared();
+
+    private static Type.Obj declared() {
+        List<Field<?>> fields = new java.util.ArrayList<>(List.of(TABLE, CATALOG));
+        fields.addAll(STORE_BLOCKS.values());
+        fields.addAll(List.of(PARTITION_BY, MODE));
+        return Type.Obj.of("An Apache Iceberg table: one snapshot per split.", fields.toArray(Field<?>[]::new));
+    }
 
     @Override
     public String kind() {
@@ -61,7 +72,7 @@ public final class IcebergSinkFactory implements SinkFactory<Options> {
                 + "snapshot, so readers see a split's rows all at once or not at all. The split id and its claim's "
                 + "token go into the snapshot's summary: a split already committed is not committed again, and a "
                 + "worker whose claim was taken over cannot commit. JDBC (SQLite, PostgreSQL) and REST catalogs; "
-                + "tables on local disk.";
+                + "tables on local disk or in an object store (S3, GCS, Azure Blob).";
     }
 
     @Override
@@ -103,7 +114,10 @@ public final class IcebergSinkFactory implements SinkFactory<Options> {
                 }
                 String warehouse = given.get(CatalogProperties.WAREHOUSE_LOCATION);
                 if (warehouse == null) {
-                    throw o.problem(CATALOG, "a jdbc catalog needs `warehouse:` (a folder, e.g. lake/warehouse)");
+                    throw o.problem(
+                            CATALOG,
+                            "a jdbc catalog needs `warehouse:` (a folder, e.g. lake/warehouse, or a bucket's prefix, "
+                                    + "e.g. s3://bucket/lake)");
                 }
                 if (!isUrl(warehouse)) given.put(CatalogProperties.WAREHOUSE_LOCATION, absolute(base, warehouse));
                 // Iceberg's current catalog schema (with views); an older catalog's tables are migrated to it
@@ -127,7 +141,8 @@ public final class IcebergSinkFactory implements SinkFactory<Options> {
             case "custom" -> {}
             default -> throw o.problem(CATALOG, "unknown catalog type " + type + "; use jdbc or rest");
         }
-        given.putIfAbsent(CatalogProperties.FILE_IO_IMPL, LocalFileIO.class.getName());
+        given.putIfAbsent(CatalogProperties.FILE_IO_IMPL, StoreFileIO.class.getName());
+        given.putIfAbsent(StoreFileIO.SETTINGS, StoreFileIO.settings(StoreSettings.given(o, STORE_BLOCKS)));
         return given;
     }
 

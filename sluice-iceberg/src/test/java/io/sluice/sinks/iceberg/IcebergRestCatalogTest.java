@@ -5,11 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.config.ConfigException;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The {@code rest} catalog type: its options are checked here; committing through a REST server is not tested. */
+/** The {@code rest} catalog type's options; commits through a REST server: {@link IcebergRestConformanceTest}. */
 class IcebergRestCatalogTest {
     @TempDir
     Path dir;
@@ -29,10 +28,4 @@ class IcebergRestCatalogTest {
                 .hasMessageContaining("unknown catalog type glue");
         assertThat(IcebergSinkFactory.OPTIONS.field("catalog")).isNotNull();
     }
-
-    @Test
-    @Disabled("no Iceberg REST catalog server can run here: Iceberg's own test server (iceberg-open-api's test "
-            + "fixtures, iceberg-core's test jar with RESTCatalogServlet) is not on the Maven mirror this build uses, "
-            + "and no other REST catalog (Polaris, Nessie, Lakekeeper) installs without a download")
-    void commitsThroughARestCatalog() {}
 }

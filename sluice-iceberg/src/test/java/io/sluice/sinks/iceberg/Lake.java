@@ -12,7 +12,6 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.iceberg.CatalogProperties;
 import org.apache.iceberg.CatalogUtil;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
@@ -31,25 +30,51 @@ final class Lake {
     static final String CATALOG = "{ type: jdbc, uri: \"jdbc:sqlite:lake/catalog.db\", warehouse: lake/warehouse }";
 
     private final Path dir;
+    /** The {@code catalog:} block; the warehouse on local disk unless {@link #inBucket}. */
+    private final String catalog;
+    /** Lines beside {@code catalog:} (an object store's settings block), or "". */
+    private final String beside;
 
     Lake(Path dir) {
+        this(dir, CATALOG, "");
+    }
+
+    private Lake(Path dir, String catalog, String beside) {
         this.dir = dir;
+        this.catalog = catalog;
+        this.beside = beside;
+    }
+
+    /** The same catalog on SQLite, with the warehouse at {@code warehouse} (a bucket's URL) and these store settings. */
+    static Lake inBucket(Path dir, String warehouse, String storeSettings) {
+        return new Lake(
+                dir,
+                "{ type: jdbc, uri: \"jdbc:sqlite:lake/catalog.db\", warehouse: \"" + warehouse + "\" }",
+                storeSettings + "\n");
+    }
+
+    /** A REST catalog at {@code uri}; its server decides where tables live. */
+    static Lake rest(Path dir, String uri) {
+        return new Lake(dir, "{ type: rest, uri: \"" + uri + "\" }", "");
     }
 
     /** A sink made by the factory from {@code sink.iceberg}'s block, as a pipeline in {@code dir} would make it. */
     Sink sink(String block, String pipeline) {
         IcebergSinkFactory factory = new IcebergSinkFactory();
-        Options o = new Validator(dir, k -> null)
-                .validate(YamlReader.parse("sink.yaml", block), (Type.Obj) factory.options());
         return factory.create(
-                o,
+                options(block),
                 new PipelineContext(
                         pipeline, dir.resolve("p.yaml"), 1, BadRecordPolicy.DEAD_LETTER, Clock.systemUTC()));
     }
 
+    private Options options(String block) {
+        return new Validator(dir, k -> null)
+                .validate(YamlReader.parse("sink.yaml", block), (Type.Obj) new IcebergSinkFactory().options());
+    }
+
     Sink sink(String table, String mode, String partitionBy) {
         return sink(
-                "table: " + table + "\ncatalog: " + CATALOG + "\nmode: " + mode
+                "table: " + table + "\ncatalog: " + catalog + "\n" + beside + "mode: " + mode
                         + (partitionBy == null ? "" : "\npartition_by: [" + partitionBy + "]") + "\n",
                 "test");
     }
@@ -58,20 +83,11 @@ final class Lake {
         return dir.resolve("lake/warehouse");
     }
 
-    /** A catalog of the reader's own, over the same SQLite file and warehouse. */
+    /** A catalog of the reader's own, over the same SQLite file and warehouse, with the same properties. */
     Catalog catalog() {
-        return CatalogUtil.buildIcebergCatalog(
-                "sluice",
-                Map.of(
-                        "type",
-                        "jdbc",
-                        CatalogProperties.URI,
-                        "jdbc:sqlite:" + dir.resolve("lake/catalog.db"),
-                        CatalogProperties.WAREHOUSE_LOCATION,
-                        warehouse().toString(),
-                        CatalogProperties.FILE_IO_IMPL,
-                        LocalFileIO.class.getName()),
-                null);
+        Map<String, String> properties =
+                IcebergSinkFactory.catalog(options("table: db.t\ncatalog: " + catalog + "\n" + beside), dir);
+        return CatalogUtil.buildIcebergCatalog("sluice", properties, null);
     }
 
     /** Every row of the table, read by Iceberg's own reader, each as its columns' values joined by {@code |}. */
