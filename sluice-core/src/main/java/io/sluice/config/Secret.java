@@ -118,8 +118,8 @@ public final class Secret {
     }
 
     /**
-     * Replaces every secret value this process has read by how it is shown. For text about to leave the process:
-     * errors, logs, a command's output.
+     * Replaces every secret value this process has read by how it is shown (values of at least
+     * {@link #SHORTEST_REDACTED} characters). For text about to leave the process: errors, logs, a command's output.
      */
     public static String redact(String text) {
         if (text == null || KNOWN.isEmpty()) return text;
@@ -135,8 +135,14 @@ public final class Secret {
         return out;
     }
 
+    /**
+     * Values shorter than this are not redacted: replacing every "1" or "pw" in a process's output would mangle it
+     * (row counts, paths, words) and tell a reader the value anyway. A secret that short guards nothing.
+     */
+    static final int SHORTEST_REDACTED = 4;
+
     private static void remember(String value, String shown) {
-        if (value.isEmpty()) return;
+        if (value.length() < SHORTEST_REDACTED) return;
         KNOWN.put(value, shown);
         if (value.equals(shown)) return;
         // the parts of a url that are secret, also when a library quotes them alone (decoded or not)
@@ -151,10 +157,11 @@ public final class Secret {
     }
 
     private static void rememberPart(String part) {
-        if (part.isEmpty()) return;
+        if (part.length() < SHORTEST_REDACTED) return;
         KNOWN.putIfAbsent(part, MASK);
         try {
-            KNOWN.putIfAbsent(URLDecoder.decode(part, StandardCharsets.UTF_8), MASK);
+            String decoded = URLDecoder.decode(part, StandardCharsets.UTF_8);
+            if (decoded.length() >= SHORTEST_REDACTED) KNOWN.putIfAbsent(decoded, MASK);
         } catch (IllegalArgumentException notEncoded) {
             // a '%' that is not an escape: the raw part is remembered already
         }

@@ -121,6 +121,15 @@ class SecretTest {
     }
 
     @Test
+    void aVeryShortSecretLeavesOtherTextAlone() {
+        validate("url: ${U}\npassword: ${P}\n", Map.of("U", "jdbc:postgresql://h/db?password=7", "P", "pw1"));
+
+        assertThat(Secret.redact("rows 17 in, 7 out; pw1 and pw10 written to /data/pw1"))
+                .as("a value under " + Secret.SHORTEST_REDACTED + " characters is no secret worth mangling output for")
+                .isEqualTo("rows 17 in, 7 out; pw1 and pw10 written to /data/pw1");
+    }
+
+    @Test
     void anUnsetOptionalSecretIsNone() {
         Options o = validate("password: ${PW:-}\n", Map.of());
         assertThat(o.find(PASSWORD)).isEmpty();
