@@ -198,7 +198,7 @@ final class BigQuerySink implements Sink {
                             text("output_key"),
                             text("incarnation"),
                             Field.of("committed_at", StandardSQLTypeName.TIMESTAMP),
-                            int64("rows")));
+                            int64("row_count")));
             ensure(OUTPUTS, Schema.of(text("pipeline"), text("target"), text("output_key"), int64("lock_token")));
             ensure(
                     DEAD_LETTER,
@@ -210,7 +210,7 @@ final class BigQuerySink implements Sink {
                             int64("line"),
                             text("reason"),
                             text("record"),
-                            Field.of("at", StandardSQLTypeName.TIMESTAMP)));
+                            Field.of("failed_at", StandardSQLTypeName.TIMESTAMP)));
         } catch (BigQueryException e) {
             throw new IOException(
                     access.explain("cannot create Sluice's bookkeeping tables in " + table.getDataset(), e), e);
@@ -498,11 +498,11 @@ final class BigQuerySink implements Sink {
         }
         s.add(write(target, staged, rows));
         s.add("INSERT INTO " + commits + " (pipeline, target, split_id, token, output_key, incarnation, committed_at, "
-                + "rows) VALUES (@pipeline, @target, @split, @token, @key, @incarnation, @now, @rows)");
+                + "row_count) VALUES (@pipeline, @target, @split, @token, @key, @incarnation, @now, @rows)");
         s.add("DELETE FROM " + quoted(sibling(DEAD_LETTER)) + " WHERE " + mine + " AND split_id = @split");
         if (dead != null) {
             s.add("INSERT INTO " + quoted(sibling(DEAD_LETTER)) + " (pipeline, target, split_id, file, line, reason, "
-                    + "record, at) SELECT @pipeline, @target, @split, CAST(d.file AS STRING), CAST(d.line AS INT64), "
+                    + "record, failed_at) SELECT @pipeline, @target, @split, CAST(d.file AS STRING), CAST(d.line AS INT64), "
                     + "CAST(d.reason AS STRING), CAST(d.record AS STRING), @now FROM " + quoted(dead) + " d");
         }
         return transaction(s);

@@ -91,7 +91,7 @@ class BigQuerySinkTest {
         write(sink, "b", tagged("b", 2), 1);
         write(sink, "a", tagged("a-replay", 3), 2);
         assertThat(counts()).containsExactly("a-replay|3|a", "b|2|b");
-        assertThat(target.bq.rows("SELECT split_id, token, rows FROM ds._sluice_commits ORDER BY split_id"))
+        assertThat(target.bq.rows("SELECT split_id, token, row_count FROM ds._sluice_commits ORDER BY split_id"))
                 .containsExactly("a|2|3", "b|1|2");
         assertThat(target.bq.jobIds())
                 .as("load and commit jobs named by split and token")
@@ -133,6 +133,40 @@ class BigQuerySinkTest {
         // a replay of b with fewer rows: its earlier rows go, the merge writes its new ones
         write(sink, "b", "SELECT 2::BIGINT AS id, 'b2' AS v", 2);
         assertThat(target.bq.rows("SELECT id, v FROM ds.m ORDER BY id")).containsExactly("1|a", "2|b2", "3|a");
+    }
+
+    @Test
+    void badRecordsGoToTheDeadLetterTableAndAReplayReplacesThem() throws Exception {
+        Sink sink = sink("dataset: ds\ntable: items\n");
+        BadRows bad = () -> java.util.Optional.of(new DuckRows(
+                duck,
+                "SELECT 'a' AS split, 'in.csv' AS file, 3::BIGINT AS line, 'not a number' AS reason, 'x,y' AS record"));
+        for (long token = 1; token <= 2; token++) {
+            try (SinkWriter w = sink.open(split("a"))) {
+                w.stage(new DuckRows(duck, tagged("a", 2)), bad);
+                w.commit(claim(token));
+            }
+        }
+        assertThat(target.bq.rows("SELECT split_id, file, line, reason, record FROM ds._sluice_dead_letter"))
+                .containsExactly("a|in.csv|3|not a number|x,y");
+        assertThat(counts()).containsExactly("a|2|a");
+    }
+
+    @Test
+    void discardAndDeleteOutputRemoveOnlyThisPipelinesRows() throws Exception {
+        Sink sink = sink("dataset: ds\ntable: items\n");
+        write(sink, "a", tagged("a", 2), 1);
+        write(sink, "b", tagged("b", 3), 1);
+        target.bq.sql("INSERT INTO ds.items (tag, n) VALUES ('not-ours', 1)");
+        assertThatThrownBy(() -> sink.discard(split("a"), claim(0)))
+                .as("a discard is fenced like a commit")
+                .isInstanceOf(StaleClaimException.class);
+        sink.discard(split("a"), claim(2));
+        assertThat(counts()).containsExactly("b|3|b", "not-ours|1|null");
+        assertThat(sink.listOutput()).containsExactly("proj.ds.items (rows of 1 split(s))");
+        assertThat(sink.deleteOutput()).hasSize(1);
+        assertThat(counts()).containsExactly("not-ours|1|null");
+        assertThat(sink.listOutput()).isEmpty();
     }
 
     @Test
