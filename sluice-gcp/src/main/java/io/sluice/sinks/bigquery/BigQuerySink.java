@@ -84,6 +84,9 @@ final class BigQuerySink implements Sink {
     static final String OUTPUTS = "_sluice_outputs";
     static final String DEAD_LETTER = "_sluice_dead_letter";
     static final String STAGING = "_sluice_stage_";
+    /** A local staging folder: {@code sluice-bigquery-<pid>-<random>} in the temp folder. */
+    static final String TEMP_PREFIX = "sluice-bigquery-";
+
     static final String STALE_CLAIM = "sluice-stale-claim";
     static final String STALE_LOCK = "sluice-stale-output-lock";
     private static final int COMMIT_ROUNDS = 5;
@@ -184,9 +187,10 @@ final class BigQuerySink implements Sink {
         }
     }
 
-    /** Creates the bookkeeping tables beside the target, when missing. */
+    /** Creates the bookkeeping tables beside the target, when missing; removes what killed processes staged. */
     @Override
     public void prepare() throws IOException {
+        removeAbandonedStaging();
         try {
             ensure(
                     COMMITS,
@@ -214,6 +218,32 @@ final class BigQuerySink implements Sink {
         } catch (BigQueryException e) {
             throw new IOException(
                     access.explain("cannot create Sluice's bookkeeping tables in " + table.getDataset(), e), e);
+        }
+    }
+
+    /** The local staging folders of processes of this machine that are gone (killed between stage and commit). */
+    private static void removeAbandonedStaging() {
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        try (var folders = Files.newDirectoryStream(tmp, TEMP_PREFIX + "*")) {
+            for (Path f : folders) {
+                String[] parts = f.getFileName()
+                        .toString()
+                        .substring(TEMP_PREFIX.length())
+                        .split("-", 2);
+                long pid;
+                try {
+                    pid = Long.parseLong(parts[0]);
+                } catch (NumberFormatException e) {
+                    continue;
+                }
+                if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) continue;
+                try (var files = Files.list(f)) {
+                    for (Path p : files.toList()) Files.deleteIfExists(p);
+                }
+                Files.deleteIfExists(f);
+            }
+        } catch (IOException | RuntimeException e) {
+            // left for the next run: no reader looks there
         }
     }
 
@@ -319,7 +349,8 @@ final class BigQuerySink implements Sink {
             List<String> types = rows.columnTypes();
             wanted = new ArrayList<>();
             for (int i = 0; i < columns.size(); i++) wanted.add(BigQueryTypes.field(columns.get(i), types.get(i)));
-            folder = Files.createTempDirectory("sluice-bigquery-");
+            folder = Files.createTempDirectory(
+                    TEMP_PREFIX + ProcessHandle.current().pid() + "-");
             Path written = folder.resolve("rows.parquet");
             staged = rows.writeFiles(written, FileSpec.parquet("rows"));
             parquet = mode.equals("merge") ? numbered(written) : written;

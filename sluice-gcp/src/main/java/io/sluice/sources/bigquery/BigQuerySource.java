@@ -5,7 +5,7 @@ import com.google.cloud.bigquery.BigQueryException;
 import com.google.cloud.bigquery.Field;
 import com.google.cloud.bigquery.FieldValue;
 import com.google.cloud.bigquery.FieldValueList;
-import com.google.cloud.bigquery.LegacySQLTypeName;
+import com.google.cloud.bigquery.StandardSQLTypeName;
 import com.google.cloud.bigquery.TableResult;
 import io.sluice.gcp.bigquery.BigQueryAccess;
 import io.sluice.spi.KnownMember;
@@ -159,27 +159,27 @@ final class BigQuerySource implements Source {
     static String engineType(Field f) throws IOException {
         String name = f.getName();
         if (f.getMode() == Field.Mode.REPEATED) throw unmappable(name, "ARRAY", "TO_JSON_STRING(" + name + ")");
-        LegacySQLTypeName t = f.getType();
-        if (t == LegacySQLTypeName.INTEGER) return "BIGINT";
-        if (t == LegacySQLTypeName.FLOAT) return "DOUBLE";
-        if (t == LegacySQLTypeName.BOOLEAN) return "BOOLEAN";
-        if (t == LegacySQLTypeName.STRING || t == LegacySQLTypeName.JSON || t == LegacySQLTypeName.GEOGRAPHY) {
-            return "VARCHAR";
-        }
-        if (t == LegacySQLTypeName.DATE) return "DATE";
-        if (t == LegacySQLTypeName.TIME) return "TIME";
-        if (t == LegacySQLTypeName.DATETIME) return "TIMESTAMP";
-        if (t == LegacySQLTypeName.TIMESTAMP) return "TIMESTAMP WITH TIME ZONE";
-        if (t == LegacySQLTypeName.NUMERIC || t == LegacySQLTypeName.BIGNUMERIC) {
-            Long p = f.getPrecision();
-            Long s = f.getScale();
-            if (p != null && p <= 38) return "DECIMAL(" + p + "," + (s == null ? 0 : s) + ")";
-            if (t == LegacySQLTypeName.NUMERIC) return "DECIMAL(38,9)";
-            throw unmappable(name, "BIGNUMERIC", "CAST(" + name + " AS NUMERIC)` or `CAST(" + name + " AS STRING)");
-        }
-        if (t == LegacySQLTypeName.BYTES) throw unmappable(name, "BYTES", "TO_BASE64(" + name + ")");
-        if (t == LegacySQLTypeName.RECORD) throw unmappable(name, "STRUCT", "TO_JSON_STRING(" + name + ")");
-        throw unmappable(name, t.toString(), "CAST(" + name + " AS STRING)");
+        StandardSQLTypeName t = f.getType().getStandardType();
+        return switch (t) {
+            case INT64 -> "BIGINT";
+            case FLOAT64 -> "DOUBLE";
+            case BOOL -> "BOOLEAN";
+            case STRING, JSON, GEOGRAPHY -> "VARCHAR";
+            case DATE -> "DATE";
+            case TIME -> "TIME";
+            case DATETIME -> "TIMESTAMP";
+            case TIMESTAMP -> "TIMESTAMP WITH TIME ZONE";
+            case NUMERIC, BIGNUMERIC -> {
+                Long p = f.getPrecision();
+                Long s = f.getScale();
+                if (p != null && p <= 38) yield "DECIMAL(" + p + "," + (s == null ? 0 : s) + ")";
+                if (t == StandardSQLTypeName.NUMERIC) yield "DECIMAL(38,9)";
+                throw unmappable(name, "BIGNUMERIC", "CAST(" + name + " AS NUMERIC)` or `CAST(" + name + " AS STRING)");
+            }
+            case BYTES -> throw unmappable(name, "BYTES", "TO_BASE64(" + name + ")");
+            case STRUCT -> throw unmappable(name, "STRUCT", "TO_JSON_STRING(" + name + ")");
+            default -> throw unmappable(name, t.name(), "CAST(" + name + " AS STRING)");
+        };
     }
 
     private static IOException unmappable(String column, String type, String cast) {

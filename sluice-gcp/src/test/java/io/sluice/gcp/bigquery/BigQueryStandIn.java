@@ -196,7 +196,7 @@ public final class BigQueryStandIn implements AutoCloseable {
         if (override != null) method = override;
         String path = x.getRequestURI().getRawPath();
         Map<String, String> query = query(x.getRequestURI().getRawQuery());
-        String[] p = path.substring(1).split("/");
+        String[] p = path.substring(1).split("/", -1);
         for (int i = 0; i < p.length; i++) p[i] = URLDecoder.decode(p[i], StandardCharsets.UTF_8);
         if (p[0].equals("upload") && p.length >= 2 && p[1].equals("session")) {
             uploadChunk(x, p[2]);
@@ -426,7 +426,7 @@ public final class BigQueryStandIn implements AutoCloseable {
     /** The statements in order; at an error, the open transaction is rolled back and the error is the job's. */
     private void runScript(String body) throws SQLException {
         try (Statement s = duck.createStatement()) {
-            for (String statement : body.split(";\n")) {
+            for (String statement : body.split(";\n", -1)) {
                 if (statement.isBlank()) continue;
                 s.execute(statement);
             }
@@ -619,7 +619,7 @@ public final class BigQueryStandIn implements AutoCloseable {
         Matcher m = BACKQUOTED.matcher(sql);
         StringBuilder b = new StringBuilder();
         while (m.find()) {
-            String[] parts = m.group(1).split("\\.");
+            String[] parts = m.group(1).split("\\.", -1);
             String name = parts.length >= 2
                     ? ident(parts[parts.length - 2]) + "." + ident(parts[parts.length - 1])
                     : ident(parts[0]);
@@ -659,7 +659,7 @@ public final class BigQueryStandIn implements AutoCloseable {
     private static Map<String, String> query(String raw) {
         Map<String, String> out = new HashMap<>();
         if (raw == null) return out;
-        for (String kv : raw.split("&")) {
+        for (String kv : raw.split("&", -1)) {
             int eq = kv.indexOf('=');
             if (eq < 0) continue;
             out.put(
