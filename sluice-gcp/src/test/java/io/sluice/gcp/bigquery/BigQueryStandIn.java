@@ -67,6 +67,8 @@ public final class BigQueryStandIn implements AutoCloseable {
     private final Path scratch;
     /** How often a job id was refused as a duplicate (HTTP 409). */
     public final AtomicInteger duplicates = new AtomicInteger();
+    /** How many of the next transactions fail as BigQuery fails the loser of two concurrent ones. */
+    public final AtomicInteger concurrentUpdates = new AtomicInteger();
 
     private record Upload(ObjectNode job, ByteArrayOutputStream bytes) {}
 
@@ -396,6 +398,10 @@ public final class BigQueryStandIn implements AutoCloseable {
         String error = null;
         try {
             String body = script(sql);
+            if (body != null && concurrentUpdates.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new SQLException("Transaction is aborted due to concurrent update against table " + project
+                        + " (stand-in: as BigQuery aborts one of two transactions changing one table)");
+            }
             if (body != null) {
                 runScript(body);
             } else {

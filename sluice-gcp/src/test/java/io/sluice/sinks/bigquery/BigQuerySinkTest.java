@@ -4,11 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.config.ConfigException;
+import io.sluice.config.Type;
+import io.sluice.config.Validator;
+import io.sluice.config.YamlReader;
 import io.sluice.engine.DuckRows;
 import io.sluice.ledger.memory.MemoryLedger;
 import io.sluice.runner.LedgerLocks;
 import io.sluice.runner.SplitCommit;
+import io.sluice.spi.BadRecordPolicy;
 import io.sluice.spi.Member;
+import io.sluice.spi.PipelineContext;
 import io.sluice.spi.Split;
 import io.sluice.spi.StaleClaimException;
 import io.sluice.spi.sink.BadRows;
@@ -167,6 +172,35 @@ class BigQuerySinkTest {
         assertThat(sink.deleteOutput()).hasSize(1);
         assertThat(counts()).containsExactly("not-ours|1|null");
         assertThat(sink.listOutput()).isEmpty();
+    }
+
+    @Test
+    void aTransactionAbortedByAConcurrentOneRunsAgainUnderANewJobId() throws Exception {
+        Sink sink = sink("dataset: ds\ntable: items\n");
+        target.bq.concurrentUpdates.set(2);
+        write(sink, "a", tagged("a", 3), 4);
+        assertThat(counts()).containsExactly("a|3|a");
+        assertThat(target.bq.jobIds())
+                .filteredOn(id -> id.contains("_t4_commit"))
+                .hasSize(3)
+                .anyMatch(id -> id.endsWith("_t4_commit_r3"));
+    }
+
+    @Test
+    void anUnreadableKeyFileIsNamed() {
+        Sink sink = new BigQuerySinkFactory()
+                .create(
+                        new Validator(dir, k -> null)
+                                .validate(
+                                        YamlReader.parse(
+                                                "p.yaml",
+                                                "project: proj\ndataset: ds\ntable: t\ncredentials: missing.json\n"),
+                                        (Type.Obj) new BigQuerySinkFactory().options(),
+                                        "sink.bigquery"),
+                        new PipelineContext("p", dir.resolve("p.yaml"), 1, BadRecordPolicy.FAIL, Clock.systemUTC()));
+        assertThatThrownBy(sink::check)
+                .hasMessageContaining("cannot read the service-account key " + dir.resolve("missing.json"))
+                .hasMessageContaining("application default credentials");
     }
 
     @Test

@@ -134,6 +134,14 @@ class BigQuerySourceTest {
     }
 
     @Test
+    void aColumnOfATypeSluiceCannotMapIsNamedWithTheCast() {
+        Source source = source("query: SELECT 'x'::BLOB AS payload\n");
+        assertThatThrownBy(() -> read(source))
+                .hasMessageContaining("column 'payload' of the query has type BYTES")
+                .hasMessageContaining("TO_BASE64(payload)");
+    }
+
+    @Test
     void aBadQueryFailsWithBigQuerysMessage() {
         Source source = source("query: SELECT * FROM `proj.ds.missing`\n");
         assertThatThrownBy(() -> read(source))
