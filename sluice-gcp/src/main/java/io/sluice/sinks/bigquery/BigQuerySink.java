@@ -89,7 +89,8 @@ final class BigQuerySink implements Sink {
 
     static final String STALE_CLAIM = "sluice-stale-claim";
     static final String STALE_LOCK = "sluice-stale-output-lock";
-    private static final int COMMIT_ROUNDS = 5;
+    /** Tries of a commit BigQuery aborts for a concurrent one; the runner retries the split after that. */
+    private static final int COMMIT_ROUNDS = 8;
 
     private final BigQueryAccess access;
     private final TableId table;
@@ -606,7 +607,8 @@ final class BigQuerySink implements Sink {
             }
             if (round < COMMIT_ROUNDS
                     && message.toLowerCase(java.util.Locale.ROOT).contains("concurrent update")) {
-                Thread.sleep(200L * round * round);
+                // at random within a growing window: commits that collided once should not collide again
+                Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(100, 300) * round);
                 continue;
             }
             throw new IOException("BigQuery refused the commit of split " + splitOf(params) + " to " + name() + " (job "
