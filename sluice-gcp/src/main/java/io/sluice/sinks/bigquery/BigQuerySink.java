@@ -1,0 +1,736 @@
+package io.sluice.sinks.bigquery;
+
+import com.google.cloud.bigquery.BigQuery;
+import com.google.cloud.bigquery.BigQueryError;
+import com.google.cloud.bigquery.BigQueryException;
+import com.google.cloud.bigquery.Dataset;
+import com.google.cloud.bigquery.Field;
+import com.google.cloud.bigquery.FieldValueList;
+import com.google.cloud.bigquery.FormatOptions;
+import com.google.cloud.bigquery.Job;
+import com.google.cloud.bigquery.JobId;
+import com.google.cloud.bigquery.JobInfo;
+import com.google.cloud.bigquery.JobStatus;
+import com.google.cloud.bigquery.QueryJobConfiguration;
+import com.google.cloud.bigquery.QueryParameterValue;
+import com.google.cloud.bigquery.Schema;
+import com.google.cloud.bigquery.StandardSQLTypeName;
+import com.google.cloud.bigquery.StandardTableDefinition;
+import com.google.cloud.bigquery.Table;
+import com.google.cloud.bigquery.TableDataWriteChannel;
+import com.google.cloud.bigquery.TableId;
+import com.google.cloud.bigquery.TableInfo;
+import com.google.cloud.bigquery.WriteChannelConfiguration;
+import io.sluice.config.Options;
+import io.sluice.config.Validator;
+import io.sluice.gcp.bigquery.BigQueryAccess;
+import io.sluice.spi.OutputKey;
+import io.sluice.spi.PipelineContext;
+import io.sluice.spi.Split;
+import io.sluice.spi.StaleClaimException;
+import io.sluice.spi.sink.BadRows;
+import io.sluice.spi.sink.CommitContext;
+import io.sluice.spi.sink.FileSpec;
+import io.sluice.spi.sink.OutputLocks;
+import io.sluice.spi.sink.Rows;
+import io.sluice.spi.sink.Sink;
+import io.sluice.spi.sink.SinkWriter;
+import io.sluice.spi.sink.Written;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+/**
+ * A BigQuery table. Exactly once per split (contract rules 2 and 3), in two steps:
+ *
+ * <ol>
+ *   <li>the staged Parquet goes up through a resumable upload as a load job into a staging table of the split's
+ *       attempt; the job's id is made of the pipeline, table, split id and the claim's fencing token, so BigQuery
+ *       itself refuses a second load of one attempt (a duplicate, HTTP 409, is looked up: done without error, its
+ *       staging table is used);
+ *   <li>one multi-statement transaction, whose job id is made the same way (a duplicate that succeeded is the commit
+ *       already made), refuses a token lower than the split's token recorded in {@code _sluice_commits} and, for a
+ *       versioned output, a lock token lower than the one recorded in {@code _sluice_outputs}; deletes the rows the
+ *       split (and the other versions of its output) committed before (every row carries its split in
+ *       {@code _sluice_split}); inserts or merges the staged rows; and records the split with its token.
+ * </ol>
+ *
+ * BigQuery aborts one of two transactions that change one table at once; the loser is tried again here. A crash
+ * before the transaction leaves a staging table no reader looks at, which expires after a day.
+ */
+final class BigQuerySink implements Sink {
+    static final String SPLIT_COLUMN = "_sluice_split";
+    static final String ROW_COLUMN = "_sluice_row";
+    static final String COMMITS = "_sluice_commits";
+    static final String OUTPUTS = "_sluice_outputs";
+    static final String DEAD_LETTER = "_sluice_dead_letter";
+    static final String STAGING = "_sluice_stage_";
+    /** A local staging folder: {@code sluice-bigquery-<pid>-<random>} in the temp folder. */
+    static final String TEMP_PREFIX = "sluice-bigquery-";
+
+    static final String STALE_CLAIM = "sluice-stale-claim";
+    static final String STALE_LOCK = "sluice-stale-output-lock";
+    /** Tries of a commit BigQuery aborts for a concurrent one; the runner retries the split after that. */
+    private static final int COMMIT_ROUNDS = 8;
+
+    private final BigQueryAccess access;
+    private final TableId table;
+    private final String mode;
+    private final List<String> keys;
+    private final Options options;
+    private final PipelineContext context;
+    private BigQuery client;
+    /** The target's fields once checked or created, by name. */
+    private volatile Map<String, Field> fields;
+
+    BigQuerySink(
+            BigQueryAccess access,
+            TableId table,
+            String mode,
+            List<String> keys,
+            Options options,
+            PipelineContext context) {
+        this.access = access;
+        this.table = table;
+        this.mode = mode;
+        this.keys = List.copyOf(keys);
+        this.options = options;
+        this.context = context;
+    }
+
+    private synchronized BigQuery bq() throws IOException {
+        if (client == null) client = access.client();
+        return client;
+    }
+
+    private String name() {
+        return table.getProject() + "." + table.getDataset() + "." + table.getTable();
+    }
+
+    private TableId sibling(String name) {
+        return TableId.of(table.getProject(), table.getDataset(), name);
+    }
+
+    private static String quoted(TableId t) {
+        return "`" + t.getProject() + "." + t.getDataset() + "." + t.getTable() + "`";
+    }
+
+    private static String col(String name) {
+        return "`" + name + "`";
+    }
+
+    // ---- checks --------------------------------------------------------------------------------------------
+
+    /** The dataset exists and the credentials may read it; an existing table has the keys. Changes nothing. */
+    @Override
+    public void check() throws IOException {
+        try {
+            Dataset d = bq().getDataset(com.google.cloud.bigquery.DatasetId.of(table.getProject(), table.getDataset()));
+            if (d == null) {
+                throw options.problem(
+                        BigQuerySinkFactory.DATASET,
+                        "no dataset " + table.getProject() + ":" + table.getDataset() + " (or not visible to "
+                                + access.credentialSource() + "); create it: bq mk --dataset"
+                                + (access.location() == null ? "" : " --location=" + access.location()) + " "
+                                + table.getProject() + ":" + table.getDataset());
+            }
+            Table t = bq().getTable(table);
+            if (t != null) {
+                List<String> names = columns(t);
+                for (String key : keys) {
+                    if (!names.contains(key)) {
+                        throw options.problem(
+                                BigQuerySinkFactory.KEYS,
+                                "no column \"" + key + "\" in table " + name() + Validator.suggestion(key, names)
+                                        + "; its columns: " + String.join(", ", names));
+                    }
+                }
+            }
+        } catch (BigQueryException e) {
+            throw options.problem(BigQuerySinkFactory.DATASET, access.explain("cannot reach " + name(), e));
+        }
+    }
+
+    private static List<String> columns(Table t) {
+        Schema schema = t.getDefinition().getSchema();
+        if (schema == null) return List.of();
+        return schema.getFields().stream().map(Field::getName).toList();
+    }
+
+    @Override
+    public void checkColumns(List<String> columns) {
+        for (String key : keys) {
+            if (!columns.contains(key)) {
+                throw options.problem(
+                        BigQuerySinkFactory.KEYS,
+                        "no column \"" + key + "\" in the records the steps give" + Validator.suggestion(key, columns)
+                                + "; their columns: " + String.join(", ", columns));
+            }
+        }
+    }
+
+    /** Creates the bookkeeping tables beside the target, when missing; removes what killed processes staged. */
+    @Override
+    public void prepare() throws IOException {
+        removeAbandonedStaging();
+        try {
+            ensure(
+                    COMMITS,
+                    Schema.of(
+                            text("pipeline"),
+                            text("target"),
+                            text("split_id"),
+                            int64("token"),
+                            text("output_key"),
+                            text("incarnation"),
+                            Field.of("committed_at", StandardSQLTypeName.TIMESTAMP),
+                            int64("row_count")));
+            ensure(OUTPUTS, Schema.of(text("pipeline"), text("target"), text("output_key"), int64("lock_token")));
+            ensure(
+                    DEAD_LETTER,
+                    Schema.of(
+                            text("pipeline"),
+                            text("target"),
+                            text("split_id"),
+                            text("file"),
+                            int64("line"),
+                            text("reason"),
+                            text("record"),
+                            Field.of("failed_at", StandardSQLTypeName.TIMESTAMP)));
+        } catch (BigQueryException e) {
+            throw new IOException(
+                    access.explain("cannot create Sluice's bookkeeping tables in " + table.getDataset(), e), e);
+        }
+    }
+
+    /** The local staging folders of processes of this machine that are gone (killed between stage and commit). */
+    private static void removeAbandonedStaging() {
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        try (var folders = Files.newDirectoryStream(tmp, TEMP_PREFIX + "*")) {
+            for (Path f : folders) {
+                String[] parts = f.getFileName()
+                        .toString()
+                        .substring(TEMP_PREFIX.length())
+                        .split("-", 2);
+                long pid;
+                try {
+                    pid = Long.parseLong(parts[0]);
+                } catch (NumberFormatException e) {
+                    continue;
+                }
+                if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) continue;
+                try (var files = Files.list(f)) {
+                    for (Path p : files.toList()) Files.deleteIfExists(p);
+                }
+                Files.deleteIfExists(f);
+            }
+        } catch (IOException | RuntimeException e) {
+            // left for the next run: no reader looks there
+        }
+    }
+
+    private static Field text(String name) {
+        return Field.of(name, StandardSQLTypeName.STRING);
+    }
+
+    private static Field int64(String name) {
+        return Field.of(name, StandardSQLTypeName.INT64);
+    }
+
+    private void ensure(String name, Schema schema) throws IOException {
+        TableId id = sibling(name);
+        if (bq().getTable(id) != null) return;
+        try {
+            bq().create(TableInfo.of(id, StandardTableDefinition.of(schema)));
+        } catch (BigQueryException e) {
+            if (e.getCode() != 409) throw e; // made by another worker meanwhile
+        }
+    }
+
+    /**
+     * The target's fields: created from the output's columns when the table is missing; {@code _sluice_split} added
+     * when it lacks it; fails naming a column of the output the table lacks.
+     */
+    private Map<String, Field> target(List<String> columns, List<Field> wanted) throws IOException {
+        Map<String, Field> known = fields;
+        if (known != null && known.keySet().containsAll(columns)) return known;
+        Table t = bq().getTable(table);
+        if (t == null) {
+            List<Field> all = new ArrayList<>(wanted);
+            all.add(text(SPLIT_COLUMN));
+            try {
+                bq().create(TableInfo.of(table, StandardTableDefinition.of(Schema.of(all))));
+            } catch (BigQueryException e) {
+                if (e.getCode() != 409) throw e;
+            }
+            t = bq().getTable(table);
+            if (t == null) throw new IOException("the table " + name() + " was dropped while it was being created");
+        }
+        Map<String, Field> byName = new LinkedHashMap<>();
+        for (Field f : t.getDefinition().getSchema().getFields()) byName.put(f.getName(), f);
+        List<String> missing =
+                columns.stream().filter(c -> !byName.containsKey(c)).toList();
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException("the output has column(s) " + String.join(", ", missing)
+                    + " that table " + name() + " lacks; add them (ALTER TABLE " + quoted(table) + " ADD COLUMN "
+                    + missing.getFirst() + " <type>) or leave them out in a step");
+        }
+        if (!byName.containsKey(SPLIT_COLUMN)) {
+            List<Field> all = new ArrayList<>(t.getDefinition().getSchema().getFields());
+            all.add(text(SPLIT_COLUMN));
+            bq().update(t.toBuilder()
+                    .setDefinition(StandardTableDefinition.of(Schema.of(all)))
+                    .build());
+            byName.put(SPLIT_COLUMN, text(SPLIT_COLUMN));
+        }
+        fields = byName;
+        return byName;
+    }
+
+    // ---- writing -------------------------------------------------------------------------------------------
+
+    @Override
+    public SinkWriter open(Split split) {
+        return new Writer(split);
+    }
+
+    private String lockName(String outputKey) {
+        return "bigquery-output:" + name() + ":" + outputKey;
+    }
+
+    /** The part of every job and staging table name that belongs to this split: a hash of pipeline, table, split. */
+    private String splitHash(String splitId) {
+        return hash(context.pipeline() + "\0" + name() + "\0" + splitId);
+    }
+
+    /**
+     * One attempt. {@link #stage} writes the rows as a local Parquet file (no reader sees it); {@link #commit} loads it
+     * into a staging table and runs the transaction.
+     */
+    private final class Writer implements SinkWriter {
+        private final Split split;
+        private Path folder;
+        private Path parquet;
+        private Path dead;
+        private List<String> columns;
+        private List<Field> wanted;
+        private long staged;
+        private final List<TableId> stagingTables = new ArrayList<>();
+
+        Writer(Split split) {
+            this.split = split;
+        }
+
+        @Override
+        public long stage(Rows rows, BadRows bad) throws Exception {
+            columns = rows.columns();
+            if (columns.contains(SPLIT_COLUMN) || columns.contains(ROW_COLUMN)) {
+                throw new IllegalArgumentException("the records have a column " + SPLIT_COLUMN + " or " + ROW_COLUMN
+                        + ", which the bigquery sink keeps for itself; rename it in a step");
+            }
+            List<String> types = rows.columnTypes();
+            wanted = new ArrayList<>();
+            for (int i = 0; i < columns.size(); i++) wanted.add(BigQueryTypes.field(columns.get(i), types.get(i)));
+            folder = Files.createTempDirectory(
+                    TEMP_PREFIX + ProcessHandle.current().pid() + "-");
+            Path written = folder.resolve("rows.parquet");
+            staged = rows.writeFiles(written, FileSpec.parquet("rows"));
+            parquet = mode.equals("merge") ? numbered(written) : written;
+            Optional<Rows> rejects = bad.rows();
+            if (rejects.isPresent()) {
+                dead = folder.resolve("dead.parquet");
+                rejects.get().writeFiles(dead, FileSpec.parquet("dead"));
+            }
+            return staged;
+        }
+
+        /** The rows with their position in the split, so that a merge keeps a key's last row. */
+        private Path numbered(Path file) throws SQLException {
+            Path out = folder.resolve("numbered.parquet");
+            try (Connection duck = DriverManager.getConnection("jdbc:duckdb:");
+                    Statement s = duck.createStatement()) {
+                s.execute("SET autoinstall_known_extensions=false");
+                s.execute("SET autoload_known_extensions=false");
+                s.execute("COPY (SELECT * EXCLUDE (file_row_number), file_row_number AS " + ROW_COLUMN
+                        + " FROM read_parquet(" + literal(file) + ", file_row_number = true)) TO " + literal(out)
+                        + " (FORMAT parquet, COMPRESSION zstd)");
+            }
+            return out;
+        }
+
+        @Override
+        public Written commit(CommitContext ctx) throws Exception {
+            if (parquet == null) throw new IllegalStateException("split " + split.id() + " has nothing staged");
+            OutputKey key = split.outputKey();
+            try (OutputLocks.Held held = key == null ? null : ctx.lock(lockName(key.key()))) {
+                if (held != null && !ctx.inputsCurrent()) return Written.NOTHING;
+                ctx.checkFence();
+                Map<String, Field> target = target(columns, wanted);
+                // the attempt's names: fixed by split and token, so a second load or commit of it is refused
+                String attempt = splitHash(split.id()) + "_"
+                        + (ctx.token() > 0
+                                ? "t" + ctx.token()
+                                : "x" + UUID.randomUUID().toString().replace("-", ""));
+                TableId rowsTable = sibling(STAGING + attempt);
+                load(rowsTable, parquet, "sluice_" + attempt + "_load");
+                TableId deadTable = null;
+                if (dead != null) {
+                    deadTable = sibling(STAGING + attempt + "_dead");
+                    load(deadTable, dead, "sluice_" + attempt + "_dead");
+                }
+                ctx.checkFence();
+                if (held != null) held.check();
+                String script = script(target, columns, rowsTable, deadTable, key != null);
+                Map<String, QueryParameterValue> params = new LinkedHashMap<>();
+                params.put("pipeline", QueryParameterValue.string(context.pipeline()));
+                params.put("target", QueryParameterValue.string(name()));
+                params.put("split", QueryParameterValue.string(split.id()));
+                params.put("token", QueryParameterValue.int64(ctx.token()));
+                params.put("key", QueryParameterValue.string(key == null ? null : key.key()));
+                params.put("lock", QueryParameterValue.int64(held == null ? 0L : held.token()));
+                params.put("incarnation", QueryParameterValue.string(ctx.incarnation()));
+                params.put("rows", QueryParameterValue.int64(staged));
+                params.put("now", QueryParameterValue.timestamp(Instant.now().toEpochMilli() * 1000));
+                run(script, params, "sluice_" + attempt + "_commit", ctx.token());
+                return new Written(staged, List.of(name()));
+            } finally {
+                abort();
+            }
+        }
+
+        /**
+         * Loads a Parquet file into a fresh staging table, as a load job of the given id; a job of that id made
+         * before (this attempt's, HTTP 409) is waited for and used when it succeeded.
+         */
+        private void load(TableId into, Path file, String jobName) throws IOException, InterruptedException {
+            stagingTables.add(into);
+            JobId jobId = JobId.newBuilder()
+                    .setJob(jobName)
+                    .setLocation(access.location())
+                    .build();
+            WriteChannelConfiguration config = WriteChannelConfiguration.newBuilder(into)
+                    .setFormatOptions(FormatOptions.parquet())
+                    .setDecimalTargetTypes(List.of("NUMERIC", "BIGNUMERIC", "STRING"))
+                    .setWriteDisposition(JobInfo.WriteDisposition.WRITE_TRUNCATE)
+                    .setCreateDisposition(JobInfo.CreateDisposition.CREATE_IF_NEEDED)
+                    .build();
+            Job job;
+            try {
+                TableDataWriteChannel writer = bq().writer(jobId, config);
+                try (OutputStream out = Channels.newOutputStream(writer)) {
+                    Files.copy(file, out);
+                }
+                job = writer.getJob();
+            } catch (BigQueryException e) {
+                if (e.getCode() != 409) {
+                    throw new IOException(
+                            access.explain("cannot load split " + split.id() + " into " + into.getTable(), e), e);
+                }
+                job = bq().getJob(jobId); // loaded by this attempt already
+            }
+            if (job == null) throw new IOException("the load job " + jobName + " of split " + split.id() + " is gone");
+            job = job.waitFor();
+            if (job == null) throw new IOException("the load job " + jobName + " of split " + split.id() + " is gone");
+            failed(job).ifPresent(error -> {
+                throw new IllegalStateException(
+                        "BigQuery refused to load split " + split.id() + " (job " + jobName + "): " + error);
+            });
+            try {
+                Table t = bq().getTable(into);
+                if (t != null) {
+                    // a staging table a crash leaves behind goes by itself
+                    bq().update(t.toBuilder()
+                            .setExpirationTime(
+                                    Instant.now().plus(Duration.ofDays(1)).toEpochMilli())
+                            .build());
+                }
+            } catch (BigQueryException e) {
+                // best effort: the commit drops it
+            }
+        }
+
+        @Override
+        public void abort() {
+            for (TableId t : stagingTables) {
+                try {
+                    bq().delete(t);
+                } catch (IOException | BigQueryException e) {
+                    // it expires within a day; no reader looks at it
+                }
+            }
+            stagingTables.clear();
+            removeFolder();
+        }
+
+        private void removeFolder() {
+            if (folder == null) return;
+            try (var files = Files.list(folder)) {
+                for (Path p : files.toList()) Files.deleteIfExists(p);
+                Files.deleteIfExists(folder);
+            } catch (IOException e) {
+                // the temp folder is cleaned by the system
+            }
+            folder = null;
+            parquet = null;
+            dead = null;
+        }
+
+        @Override
+        public void close() {
+            abort();
+        }
+    }
+
+    /** The commit's multi-statement transaction (parameters: see {@link Writer#commit}). */
+    private String script(
+            Map<String, Field> target, List<String> staged, TableId rows, TableId dead, boolean versioned) {
+        String t = quoted(table);
+        String commits = quoted(sibling(COMMITS));
+        String outputs = quoted(sibling(OUTPUTS));
+        String mine = "pipeline = @pipeline AND target = @target";
+        List<String> s = new ArrayList<>();
+        s.add("SELECT ERROR(CONCAT('" + STALE_CLAIM + ": split ', split_id, ' was committed under a newer claim "
+                + "(token ', CAST(token AS STRING), ')')) FROM " + commits + " WHERE " + mine
+                + " AND split_id = @split AND token > @token");
+        if (versioned) {
+            s.add("SELECT ERROR(CONCAT('" + STALE_LOCK + ": output ', output_key, ' was committed under a newer lock "
+                    + "(token ', CAST(lock_token AS STRING), ')')) FROM " + outputs + " WHERE " + mine
+                    + " AND output_key = @key AND lock_token > @lock");
+        }
+        s.add("DELETE FROM " + t + " WHERE " + col(SPLIT_COLUMN) + " = @split"
+                + (versioned
+                        ? " OR " + col(SPLIT_COLUMN) + " IN (SELECT split_id FROM " + commits + " WHERE " + mine
+                                + " AND output_key = @key)"
+                        : ""));
+        s.add("DELETE FROM " + commits + " WHERE " + mine + " AND (split_id = @split"
+                + (versioned ? " OR output_key = @key" : "") + ")");
+        if (versioned) {
+            s.add("DELETE FROM " + outputs + " WHERE " + mine + " AND output_key = @key");
+            s.add("INSERT INTO " + outputs + " (pipeline, target, output_key, lock_token) VALUES (@pipeline, @target, "
+                    + "@key, @lock)");
+        }
+        s.add(write(target, staged, rows));
+        s.add("INSERT INTO " + commits + " (pipeline, target, split_id, token, output_key, incarnation, committed_at, "
+                + "row_count) VALUES (@pipeline, @target, @split, @token, @key, @incarnation, @now, @rows)");
+        s.add("DELETE FROM " + quoted(sibling(DEAD_LETTER)) + " WHERE " + mine + " AND split_id = @split");
+        if (dead != null) {
+            s.add("INSERT INTO " + quoted(sibling(DEAD_LETTER)) + " (pipeline, target, split_id, file, line, reason, "
+                    + "record, failed_at) SELECT @pipeline, @target, @split, CAST(d.file AS STRING), CAST(d.line AS INT64), "
+                    + "CAST(d.reason AS STRING), CAST(d.record AS STRING), @now FROM " + quoted(dead) + " d");
+        }
+        return transaction(s);
+    }
+
+    /** One transaction; BigQuery's own pattern, so that an error rolls it back and fails the job with its message. */
+    private static String transaction(List<String> statements) {
+        return "BEGIN\nBEGIN TRANSACTION;\n" + String.join(";\n", statements) + ";\nCOMMIT TRANSACTION;\n"
+                + "EXCEPTION WHEN ERROR THEN\nROLLBACK TRANSACTION;\nRAISE USING MESSAGE = @@error.message;\nEND;";
+    }
+
+    /**
+     * The statement that writes the staged rows (the table's other columns stay NULL): an INSERT, or a MERGE on the
+     * keys in which a key's last row in the split wins.
+     */
+    private String write(Map<String, Field> target, List<String> names, TableId rows) {
+        List<String> select = new ArrayList<>();
+        for (String c : names) {
+            select.add("CAST(x." + col(c) + " AS " + BigQueryTypes.castType(target.get(c)) + ") AS " + col(c));
+        }
+        String into =
+                names.stream().map(BigQuerySink::col).collect(Collectors.joining(", ")) + ", " + col(SPLIT_COLUMN);
+        if (mode.equals("append")) {
+            return "INSERT INTO " + quoted(table) + " (" + into + ") SELECT " + String.join(", ", select)
+                    + ", @split FROM " + quoted(rows) + " x";
+        }
+        String partition = keys.stream().map(k -> "x." + col(k)).collect(Collectors.joining(", "));
+        String source = "SELECT " + String.join(", ", select) + " FROM " + quoted(rows) + " x WHERE TRUE QUALIFY "
+                + "ROW_NUMBER() OVER (PARTITION BY " + partition + " ORDER BY x." + col(ROW_COLUMN) + " DESC) = 1";
+        String on = keys.stream().map(k -> "t." + col(k) + " = s." + col(k)).collect(Collectors.joining(" AND "));
+        String set = names.stream().map(c -> col(c) + " = s." + col(c)).collect(Collectors.joining(", ")) + ", "
+                + col(SPLIT_COLUMN) + " = @split";
+        String values = names.stream().map(c -> "s." + col(c)).collect(Collectors.joining(", ")) + ", @split";
+        return "MERGE INTO " + quoted(table) + " t USING (" + source + ") s ON " + on + " WHEN MATCHED THEN UPDATE SET "
+                + set + " WHEN NOT MATCHED THEN INSERT (" + into + ") VALUES (" + values + ")";
+    }
+
+    /**
+     * Runs a script as a query job of the given id; a job of that id made before (this attempt's commit: the client
+     * returns it for HTTP 409) counts as this commit when it succeeded. A transaction aborted by a concurrent one is
+     * run again under a new id.
+     */
+    private void run(String script, Map<String, QueryParameterValue> params, String jobName, long token)
+            throws IOException, InterruptedException, StaleClaimException {
+        for (int round = 1; ; round++) {
+            String id = round == 1 ? jobName : jobName + "_r" + round;
+            QueryJobConfiguration config = QueryJobConfiguration.newBuilder(script)
+                    .setUseLegacySql(false)
+                    .setNamedParameters(params)
+                    .build();
+            JobId jobId =
+                    JobId.newBuilder().setJob(id).setLocation(access.location()).build();
+            Optional<String> error;
+            try {
+                Job job = bq().create(JobInfo.of(jobId, config));
+                error = finished(job, jobId);
+            } catch (BigQueryException e) {
+                error = Optional.of(BigQueryAccess.message(e));
+                if (e.getCode() == 403 || e.getCode() == 404 || e.getCode() == 401) {
+                    throw new IOException(access.explain("cannot commit to " + name(), e), e);
+                }
+            }
+            if (error.isEmpty()) return;
+            String message = error.get();
+            if (message.contains(STALE_CLAIM)) throw new StaleClaimException(splitOf(params), token);
+            if (message.contains(STALE_LOCK)) {
+                throw new IOException("the lock of output " + params.get("key").getValue() + " was taken over while "
+                        + "this writer was paused, and a newer version committed: split " + splitOf(params)
+                        + " writes nothing (" + message + ")");
+            }
+            if (round < COMMIT_ROUNDS
+                    && message.toLowerCase(java.util.Locale.ROOT).contains("concurrent update")) {
+                // at random within a growing window: commits that collided once should not collide again
+                Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(100, 300) * round);
+                continue;
+            }
+            throw new IOException("BigQuery refused the commit of split " + splitOf(params) + " to " + name() + " (job "
+                    + id + "): " + message);
+        }
+    }
+
+    private static String splitOf(Map<String, QueryParameterValue> params) {
+        return params.get("split").getValue();
+    }
+
+    /** Waits for a job; its error, if it failed. */
+    private Optional<String> finished(Job job, JobId id) throws IOException, InterruptedException {
+        Job done;
+        try {
+            done = job.waitFor();
+        } catch (BigQueryException e) {
+            // a failed query job is reported by getQueryResults as an error; its status says the same
+            done = bq().getJob(id);
+            if (done == null || failed(done).isEmpty()) return Optional.of(BigQueryAccess.message(e));
+        }
+        if (done == null) throw new IOException("the job " + id.getJob() + " is gone");
+        return failed(done);
+    }
+
+    private static Optional<String> failed(Job job) {
+        JobStatus status = job.getStatus();
+        if (status == null || status.getError() == null) return Optional.empty();
+        BigQueryError e = status.getError();
+        return Optional.of(e.getMessage() == null ? e.getReason() : e.getMessage());
+    }
+
+    // ---- discard and reset ---------------------------------------------------------------------------------
+
+    /** Removes the rows the split committed and its record, under the same checks as a commit. */
+    @Override
+    public void discard(Split split, CommitContext ctx) throws Exception {
+        ctx.checkFence();
+        if (bq().getTable(sibling(COMMITS)) == null) return;
+        Table t = bq().getTable(table);
+        List<String> s = new ArrayList<>();
+        s.add("SELECT ERROR(CONCAT('" + STALE_CLAIM + ": split ', split_id, ' was committed under a newer claim')) "
+                + "FROM " + quoted(sibling(COMMITS)) + " WHERE pipeline = @pipeline AND target = @target AND split_id "
+                + "= @split AND token > @token");
+        if (t != null && columns(t).contains(SPLIT_COLUMN)) {
+            s.add("DELETE FROM " + quoted(table) + " WHERE " + col(SPLIT_COLUMN) + " = @split");
+        }
+        s.add("DELETE FROM " + quoted(sibling(COMMITS)) + " WHERE pipeline = @pipeline AND target = @target AND "
+                + "split_id = @split");
+        Map<String, QueryParameterValue> params = new LinkedHashMap<>();
+        params.put("pipeline", QueryParameterValue.string(context.pipeline()));
+        params.put("target", QueryParameterValue.string(name()));
+        params.put("split", QueryParameterValue.string(split.id()));
+        params.put("token", QueryParameterValue.int64(ctx.token()));
+        String attempt = splitHash(split.id()) + "_"
+                + (ctx.token() > 0
+                        ? "t" + ctx.token()
+                        : "x" + UUID.randomUUID().toString().replace("-", ""));
+        run(transaction(s), params, "sluice_" + attempt + "_discard", ctx.token());
+    }
+
+    /** The table, when this pipeline committed rows to it. */
+    @Override
+    public List<String> listOutput() throws Exception {
+        if (bq().getTable(sibling(COMMITS)) == null) return List.of();
+        long splits = count("SELECT COUNT(*) FROM " + quoted(sibling(COMMITS))
+                + " WHERE pipeline = @pipeline AND target = @target");
+        return splits == 0 ? List.of() : List.of(name() + " (rows of " + splits + " split(s))");
+    }
+
+    /** Removes the rows this pipeline's splits wrote, and its commit records and dead letters; the table stays. */
+    @Override
+    public List<String> deleteOutput() throws Exception {
+        List<String> listed = listOutput();
+        if (listed.isEmpty() && bq().getTable(sibling(COMMITS)) == null) return listed;
+        String mine = " WHERE pipeline = @pipeline AND target = @target";
+        List<String> s = new ArrayList<>();
+        Table t = bq().getTable(table);
+        if (t != null && columns(t).contains(SPLIT_COLUMN)) {
+            s.add("DELETE FROM " + quoted(table) + " WHERE " + col(SPLIT_COLUMN) + " IN (SELECT split_id FROM "
+                    + quoted(sibling(COMMITS)) + mine + ")");
+        }
+        s.add("DELETE FROM " + quoted(sibling(COMMITS)) + mine);
+        s.add("DELETE FROM " + quoted(sibling(OUTPUTS)) + mine);
+        s.add("DELETE FROM " + quoted(sibling(DEAD_LETTER)) + mine);
+        Map<String, QueryParameterValue> params = new LinkedHashMap<>();
+        params.put("pipeline", QueryParameterValue.string(context.pipeline()));
+        params.put("target", QueryParameterValue.string(name()));
+        params.put("split", QueryParameterValue.string(""));
+        run(
+                transaction(s),
+                params,
+                "sluice_reset_" + UUID.randomUUID().toString().replace("-", ""),
+                0);
+        return listed;
+    }
+
+    private long count(String sql) throws IOException, InterruptedException {
+        Map<String, QueryParameterValue> params = Map.of(
+                "pipeline", QueryParameterValue.string(context.pipeline()),
+                "target", QueryParameterValue.string(name()));
+        try {
+            for (FieldValueList row : access.query(bq(), sql, params, 1).iterateAll())
+                return row.get(0).getLongValue();
+            return 0;
+        } catch (BigQueryException e) {
+            throw new IOException(access.explain("cannot read Sluice's commit records beside " + name(), e), e);
+        }
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------------------
+
+    private static String literal(Path p) {
+        return "'" + p.toString().replace("'", "''") + "'";
+    }
+
+    static String hash(String s) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d, 0, 12);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,267 @@
+package io.sluice.sinks.bigquery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sluice.config.ConfigException;
+import io.sluice.config.Type;
+import io.sluice.config.Validator;
+import io.sluice.config.YamlReader;
+import io.sluice.engine.DuckRows;
+import io.sluice.ledger.memory.MemoryLedger;
+import io.sluice.runner.LedgerLocks;
+import io.sluice.runner.SplitCommit;
+import io.sluice.spi.BadRecordPolicy;
+import io.sluice.spi.Member;
+import io.sluice.spi.PipelineContext;
+import io.sluice.spi.Split;
+import io.sluice.spi.StaleClaimException;
+import io.sluice.spi.sink.BadRows;
+import io.sluice.spi.sink.Sink;
+import io.sluice.spi.sink.SinkWriter;
+import io.sluice.spi.sink.Written;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The bigquery sink through Google's own client against {@link io.sluice.gcp.bigquery.BigQueryStandIn}, an HTTP
+ * stand-in for BigQuery's REST API (no BigQuery emulator runs here). What the stand-in does not check is in its
+ * javadoc: BigQuery's own SQL semantics beyond its rewrites onto DuckDB, concurrent transactions, quotas, IAM.
+ */
+class BigQuerySinkTest {
+    @TempDir
+    Path dir;
+
+    private BigQueryTarget target;
+    private Connection duck;
+    private MemoryLedger ledger;
+
+    @BeforeEach
+    void start() throws Exception {
+        target = new BigQueryTarget(dir);
+        duck = DriverManager.getConnection("jdbc:duckdb:");
+        ledger = MemoryLedger.open("bq", Clock.systemUTC());
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        duck.close();
+        target.close();
+    }
+
+    private Sink sink(String yaml) throws Exception {
+        Sink sink = target.sink(yaml);
+        sink.check();
+        sink.prepare();
+        return sink;
+    }
+
+    private static Split split(String id) {
+        return new Split(id, List.of(Member.whole(id, "v1", null)), 10, null, null);
+    }
+
+    /** A claim's commit context with this fencing token. */
+    private SplitCommit claim(long token) {
+        return new SplitCommit(
+                () -> {}, () -> true, "inc-1", 1, token, new LedgerLocks(ledger, "w", Duration.ofSeconds(30)));
+    }
+
+    private Written write(Sink sink, String split, String query, long token) throws Exception {
+        try (SinkWriter w = sink.open(split(split))) {
+            w.stage(new DuckRows(duck, query), BadRows.NONE);
+            return w.commit(claim(token));
+        }
+    }
+
+    private static String tagged(String tag, int n) {
+        return "SELECT '" + tag + "' AS tag, i::INTEGER AS n FROM range(" + n + ") t(i)";
+    }
+
+    private List<String> counts() throws Exception {
+        return target.bq.rows("SELECT tag, count(*), min(_sluice_split) FROM ds.items GROUP BY tag ORDER BY tag");
+    }
+
+    @Test
+    void appendsEachSplitOnceAndAReplayReplacesItsRows() throws Exception {
+        Sink sink = sink("dataset: ds\ntable: items\n");
+        assertThat(write(sink, "a", tagged("a", 5), 1).rowsOut()).isEqualTo(5);
+        write(sink, "b", tagged("b", 2), 1);
+        write(sink, "a", tagged("a-replay", 3), 2);
+        assertThat(counts()).containsExactly("a-replay|3|a", "b|2|b");
+        assertThat(target.bq.rows("SELECT split_id, token, row_count FROM ds._sluice_commits ORDER BY split_id"))
+                .containsExactly("a|2|3", "b|1|2");
+        assertThat(target.bq.jobIds())
+                .as("load and commit jobs named by split and token")
+                .anyMatch(id -> id.endsWith("_t2_load"))
+                .anyMatch(id -> id.endsWith("_t2_commit"));
+        assertThat(target.bq.tables("ds"))
+                .as("no staging table is left")
+                .noneMatch(t -> t.startsWith("_sluice_stage_"));
+    }
+
+    @Test
+    void aStaleTokenCannotCommitOverANewerClaim() throws Exception {
+        Sink sink = sink("dataset: ds\ntable: items\n");
+        write(sink, "a", tagged("newer", 4), 5);
+        assertThatThrownBy(() -> write(sink, "a", tagged("stale", 7), 3)).isInstanceOf(StaleClaimException.class);
+        assertThat(counts()).containsExactly("newer|4|a");
+        assertThat(target.bq.tables("ds")).noneMatch(t -> t.startsWith("_sluice_stage_"));
+    }
+
+    @Test
+    void aSecondCommitOfOneSplitAndTokenIsRefusedByBigQueryAndCountsAsCommitted() throws Exception {
+        Sink sink = sink("dataset: ds\ntable: items\n");
+        write(sink, "a", tagged("first", 5), 7);
+        int before = target.bq.duplicates.get();
+        write(sink, "a", tagged("again", 4), 7);
+        assertThat(target.bq.duplicates.get() - before)
+                .as("the load job and the commit job of split a with token 7 exist already: HTTP 409 each")
+                .isEqualTo(2);
+        assertThat(counts()).as("the commit made first stands, once").containsExactly("first|5|a");
+    }
+
+    @Test
+    void mergeWritesOverRowsWithTheSameKeysAndASplitsLastRowForAKeyWins() throws Exception {
+        Sink sink = sink("dataset: ds\ntable: m\nmode: merge\nkeys: [id]\n");
+        write(sink, "a", "SELECT i::BIGINT AS id, 'a' AS v FROM range(1, 4) t(i)", 1);
+        write(sink, "b", "SELECT * FROM (VALUES (2::BIGINT, 'b'), (4, 'b-first'), (4, 'b-last')) t(id, v)", 1);
+        assertThat(target.bq.rows("SELECT id, v, _sluice_split FROM ds.m ORDER BY id"))
+                .containsExactly("1|a|a", "2|b|b", "3|a|a", "4|b-last|b");
+        // a replay of b with fewer rows: its earlier rows go, the merge writes its new ones
+        write(sink, "b", "SELECT 2::BIGINT AS id, 'b2' AS v", 2);
+        assertThat(target.bq.rows("SELECT id, v FROM ds.m ORDER BY id")).containsExactly("1|a", "2|b2", "3|a");
+    }
+
+    @Test
+    void badRecordsGoToTheDeadLetterTableAndAReplayReplacesThem() throws Exception {
+        Sink sink = sink("dataset: ds\ntable: items\n");
+        BadRows bad = () -> java.util.Optional.of(new DuckRows(
+                duck,
+                "SELECT 'a' AS split, 'in.csv' AS file, 3::BIGINT AS line, 'not a number' AS reason, 'x,y' AS record"));
+        for (long token = 1; token <= 2; token++) {
+            try (SinkWriter w = sink.open(split("a"))) {
+                w.stage(new DuckRows(duck, tagged("a", 2)), bad);
+                w.commit(claim(token));
+            }
+        }
+        assertThat(target.bq.rows("SELECT split_id, file, line, reason, record FROM ds._sluice_dead_letter"))
+                .containsExactly("a|in.csv|3|not a number|x,y");
+        assertThat(counts()).containsExactly("a|2|a");
+    }
+
+    @Test
+    void discardAndDeleteOutputRemoveOnlyThisPipelinesRows() throws Exception {
+        Sink sink = sink("dataset: ds\ntable: items\n");
+        write(sink, "a", tagged("a", 2), 1);
+        write(sink, "b", tagged("b", 3), 1);
+        target.bq.sql("INSERT INTO ds.items (tag, n) VALUES ('not-ours', 1)");
+        assertThatThrownBy(() -> sink.discard(split("a"), claim(0)))
+                .as("a discard is fenced like a commit")
+                .isInstanceOf(StaleClaimException.class);
+        sink.discard(split("a"), claim(2));
+        assertThat(counts()).containsExactly("b|3|b", "not-ours|1|null");
+        assertThat(sink.listOutput()).containsExactly("proj.ds.items (rows of 1 split(s))");
+        assertThat(sink.deleteOutput()).hasSize(1);
+        assertThat(counts()).containsExactly("not-ours|1|null");
+        assertThat(sink.listOutput()).isEmpty();
+    }
+
+    @Test
+    void aTransactionAbortedByAConcurrentOneRunsAgainUnderANewJobId() throws Exception {
+        Sink sink = sink("dataset: ds\ntable: items\n");
+        target.bq.concurrentUpdates.set(2);
+        write(sink, "a", tagged("a", 3), 4);
+        assertThat(counts()).containsExactly("a|3|a");
+        assertThat(target.bq.jobIds())
+                .filteredOn(id -> id.contains("_t4_commit"))
+                .hasSize(3)
+                .anyMatch(id -> id.endsWith("_t4_commit_r3"));
+    }
+
+    @Test
+    void anUnreadableKeyFileIsNamed() {
+        Sink sink = new BigQuerySinkFactory()
+                .create(
+                        new Validator(dir, k -> null)
+                                .validate(
+                                        YamlReader.parse(
+                                                "p.yaml",
+                                                "project: proj\ndataset: ds\ntable: t\ncredentials: missing.json\n"),
+                                        (Type.Obj) new BigQuerySinkFactory().options(),
+                                        "sink.bigquery"),
+                        new PipelineContext("p", dir.resolve("p.yaml"), 1, BadRecordPolicy.FAIL, Clock.systemUTC()));
+        assertThatThrownBy(sink::check)
+                .hasMessageContaining("cannot read the service-account key " + dir.resolve("missing.json"))
+                .hasMessageContaining("application default credentials");
+    }
+
+    @Test
+    void createsTheTableWithTheMappedTypes() throws Exception {
+        Sink sink = sink("dataset: ds\ntable: typed\n");
+        write(
+                sink,
+                "a",
+                "SELECT true AS b, 7::INTEGER AS i, 8::BIGINT AS l, 1.5::DOUBLE AS d, 12.34::DECIMAL(12,2) AS amount,"
+                        + " 1.5::DECIMAL(38,10) AS big, 'x' AS s, DATE '2026-01-02' AS day,"
+                        + " TIMESTAMP '2026-01-02 03:04:05' AS local_time,"
+                        + " TIMESTAMPTZ '2026-01-02 03:04:05+00' AS instant",
+                1);
+        assertThat(target.bq.schema("ds", "typed"))
+                .containsExactly(
+                        "b:BOOLEAN",
+                        "i:INTEGER",
+                        "l:INTEGER",
+                        "d:FLOAT",
+                        "amount:NUMERIC(12,2)",
+                        "big:BIGNUMERIC(38,10)",
+                        "s:STRING",
+                        "day:DATE",
+                        "local_time:DATETIME",
+                        "instant:TIMESTAMP",
+                        "_sluice_split:STRING");
+        assertThat(target.bq.rows("SELECT b, i, amount, big, day, local_time::VARCHAR, instant::VARCHAR FROM ds.typed"))
+                .containsExactly("true|7|12.34|1.5000000000|2026-01-02|2026-01-02 03:04:05|2026-01-02 03:04:05+00");
+    }
+
+    @Test
+    void aTypeBigQueryCannotTakeIsRefusedNamingTheColumnAndTheCast() throws Exception {
+        Sink sink = sink("dataset: ds\ntable: t\n");
+        assertThatThrownBy(() -> write(sink, "a", "SELECT 1::UBIGINT AS counter", 1))
+                .hasMessageContaining("column counter has the type UBIGINT")
+                .hasMessageContaining("counter::DECIMAL(38,0)");
+    }
+
+    @Test
+    void aMissingDatasetIsNamedWithTheCommandThatCreatesIt() {
+        Sink sink = target.sink("dataset: nope\ntable: items\n");
+        assertThatThrownBy(sink::check)
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("no dataset proj:nope")
+                .hasMessageContaining("bq mk --dataset");
+    }
+
+    @Test
+    void permissionDeniedSaysBigQuerysMessageAndTheRolesToGrant() throws Exception {
+        target.bq.createDataset("locked");
+        target.bq.deny("locked");
+        Sink sink = target.sink("dataset: locked\ntable: items\n");
+        assertThatThrownBy(sink::check)
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("Access Denied: Dataset proj:locked")
+                .hasMessageContaining("BigQuery Data Editor");
+    }
+
+    @Test
+    void mergeWithoutKeysIsRefusedWhenTheOptionsAreRead() {
+        assertThatThrownBy(() -> target.sink("dataset: ds\ntable: t\nmode: merge\n"))
+                .hasMessageContaining("mode merge matches rows on keys");
+    }
+}
