@@ -27,18 +27,25 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
- * MariaDB and MySQL: staged with batched multi-row INSERTs into a temporary table, written with
- * {@code INSERT ... ON DUPLICATE KEY UPDATE}; no MERGE. Every session runs in strict mode (a value too long or not of
+ * MariaDB and MySQL: staged into a temporary table by {@code LOAD DATA LOCAL INFILE} streamed from the rows where the
+ * driver and server allow it (MariaDB's driver, the server's {@code local_infile}), by batched multi-row INSERTs
+ * otherwise (MySQL's driver); written with {@code INSERT ... ON DUPLICATE KEY UPDATE}; no MERGE. Every session runs in strict mode (a value too long or not of
  * the column's type is refused, never cut or zeroed) and in UTC. DDL commits the transaction here, so the tables are
  * created and changed before the split's record is locked, under a named lock ({@code GET_LOCK}).
  */
 final class MariaDbDialect implements Dialect {
-    /** Rows per INSERT statement: larger statements were not faster (see docs/sinks/jdbc.md). */
+    /** Rows per INSERT statement. */
     static final int ROWS_PER_INSERT = 1000;
     /** At most this many parameters in one statement (the protocol's limit is 65535). */
     private static final int MAX_PARAMETERS = 60_000;
     /** Seconds a commit waits for another's table change. */
     private static final int LOCK_SECONDS = 600;
+
+    /**
+     * Whether LOAD DATA LOCAL INFILE works on this sink's connections: tried once with no rows, as the driver's
+     * {@code allowLocalInfile} and the server's {@code local_infile} both decide; null until then.
+     */
+    private volatile Boolean localInfile;
 
     private static final DateTimeFormatter DATETIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS");
 
@@ -227,8 +234,8 @@ final class MariaDbDialect implements Dialect {
     }
 
     /**
-     * A temporary table (the session's: nobody else sees it) filled by multi-row INSERTs of the values as text in
-     * MariaDB's notation; it outlives the transaction, so it is dropped first and after ({@link #unstage}).
+     * A temporary table (the session's: nobody else sees it) filled with the values as text in MariaDB's notation; it
+     * outlives the transaction, so it is dropped first and after ({@link #unstage}).
      */
     @Override
     public long stage(Connection c, String staging, List<String> columns, Rows rows) throws Exception {
@@ -238,6 +245,42 @@ final class MariaDbDialect implements Dialect {
                     + columns.stream().map(col -> quote(col) + " longtext").collect(Collectors.joining(", "))
                     + ")" + tableOptions());
         }
+        if (localInfile == null) localInfile = loadData(c, staging, columns, null) == 0;
+        return localInfile ? loadData(c, staging, columns, rows) : inserts(c, staging, columns, rows);
+    }
+
+    /**
+     * LOAD DATA LOCAL INFILE from tab-separated text made from the rows as the driver reads it (measured 40% faster
+     * than multi-row INSERTs, see docs/sinks/jdbc.md). With no rows: whether it works here (-1: it does not).
+     */
+    private long loadData(Connection c, String staging, List<String> columns, Rows rows) throws Exception {
+        String sql = "LOAD DATA LOCAL INFILE 'rows.tsv' INTO TABLE " + quote(staging) + " CHARACTER SET utf8mb4"
+                + " (_sluice_row, " + columns.stream().map(this::quote).collect(Collectors.joining(", ")) + ")";
+        try (Statement s = c.createStatement()) {
+            if (rows == null) {
+                if (!s.isWrapperFor(org.mariadb.jdbc.Statement.class)) return -1;
+                try {
+                    s.unwrap(org.mariadb.jdbc.Statement.class)
+                            .setLocalInfileInputStream(new java.io.ByteArrayInputStream(new byte[0]));
+                    s.execute(sql);
+                    return 0;
+                } catch (SQLException refused) { // allowLocalInfile=false, or the server's local_infile is OFF
+                    if (connectionLost(refused)) throw refused;
+                    return -1;
+                }
+            }
+            try (Rows.RowCursor cursor = rows.cursor();
+                    TabSeparated in = new TabSeparated(cursor, columns.size())) {
+                s.unwrap(org.mariadb.jdbc.Statement.class).setLocalInfileInputStream(in);
+                s.execute(sql);
+                in.rethrow();
+                return in.rows();
+            }
+        }
+    }
+
+    /** Multi-row INSERTs of {@link #ROWS_PER_INSERT} rows each. */
+    private long inserts(Connection c, String staging, List<String> columns, Rows rows) throws Exception {
         int width = columns.size() + 1;
         int perStatement = Math.max(1, Math.min(ROWS_PER_INSERT, MAX_PARAMETERS / width));
         String head = "INSERT INTO " + quote(staging) + " (_sluice_row, "
@@ -290,6 +333,88 @@ final class MariaDbDialect implements Dialect {
             case BigDecimal d -> d.toPlainString();
             default -> v.toString();
         };
+    }
+
+    /**
+     * The rows as LOAD DATA's default text format: fields separated by tabs, lines by newlines, backslash escapes,
+     * NULL as {@code \N}; each row starts with its position in the split. Made one row at a time as the driver reads.
+     */
+    private static final class TabSeparated extends java.io.InputStream {
+        private final Rows.RowCursor cursor;
+        private final int columns;
+        private final StringBuilder line = new StringBuilder();
+        private byte[] buffer = new byte[0];
+        private int at;
+        private long rows;
+        private Exception failed;
+
+        TabSeparated(Rows.RowCursor cursor, int columns) {
+            this.cursor = cursor;
+            this.columns = columns;
+        }
+
+        long rows() {
+            return rows;
+        }
+
+        /** A failure of the cursor, which the driver sees only as the end of the file. */
+        void rethrow() throws Exception {
+            if (failed != null) throw failed;
+        }
+
+        private boolean fill() {
+            try {
+                if (failed != null || !cursor.next()) return false;
+                line.setLength(0);
+                line.append(++rows);
+                for (int i = 0; i < columns; i++) {
+                    String v = text(cursor.get(i));
+                    line.append('\t');
+                    if (v == null) {
+                        line.append("\\N");
+                        continue;
+                    }
+                    for (int k = 0; k < v.length(); k++) {
+                        char ch = v.charAt(k);
+                        switch (ch) {
+                            case '\\' -> line.append("\\\\");
+                            case '\t' -> line.append("\\t");
+                            case '\n' -> line.append("\\n");
+                            case '\r' -> line.append("\\r");
+                            case '\0' -> line.append("\\0");
+                            default -> line.append(ch);
+                        }
+                    }
+                }
+                line.append('\n');
+                buffer = line.toString().getBytes(StandardCharsets.UTF_8);
+                at = 0;
+                return true;
+            } catch (Exception e) {
+                failed = e;
+                return false;
+            }
+        }
+
+        @Override
+        public int read() {
+            if (at == buffer.length && !fill()) return -1;
+            return buffer[at++] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            if (len == 0) return 0;
+            int n = 0;
+            while (n < len) {
+                if (at == buffer.length && !fill()) break;
+                int chunk = Math.min(len - n, buffer.length - at);
+                System.arraycopy(buffer, at, b, off + n, chunk);
+                at += chunk;
+                n += chunk;
+            }
+            return n == 0 ? -1 : n;
+        }
     }
 
     @Override

@@ -39,11 +39,11 @@ class JdbcSinkMariaDbTest extends JdbcSinkCases {
                 sink,
                 split("r1"),
                 "SELECT i AS id, CASE i % 4 WHEN 0 THEN 'a''b\"c\\d' WHEN 1 THEN 'tab' || chr(9) || 'new' || chr(10) || 'line' "
-                        + "WHEN 2 THEN 'ünïcødé ✓ 𝄞' ELSE '' END AS v FROM range(2500) t(i)",
+                        + "WHEN 2 THEN 'ünïcødé ✓ 𝄞 \\N' ELSE '' END AS v FROM range(2500) t(i)",
                 claim(1));
         assertThat(w.rowsOut()).isEqualTo(2500);
         assertThat(stored("SELECT v, count(*) FROM SCHEMA.texts GROUP BY v ORDER BY min(id)"))
-                .containsExactly("a'b\"c\\d|625", "tab\tnew\nline|625", "ünïcødé ✓ 𝄞|625", "|625");
+                .containsExactly("a'b\"c\\d|625", "tab\tnew\nline|625", "ünïcødé ✓ 𝄞 \\N|625", "|625");
     }
 
     @Test
