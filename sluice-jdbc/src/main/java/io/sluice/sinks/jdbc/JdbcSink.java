@@ -357,9 +357,13 @@ final class JdbcSink implements Sink {
                         "the records have a column " + SPLIT_COLUMN
                                 + ", which the jdbc sink keeps for itself (the split that wrote each row); rename it in a step");
             }
-            c = pool().getConnection();
-            c.setAutoCommit(false);
-            staged = dialect.stage(c, STAGING, columns, rows);
+            try {
+                c = pool().getConnection();
+                c.setAutoCommit(false);
+                staged = dialect.stage(c, STAGING, columns, rows);
+            } catch (SQLException e) {
+                throw dialect.connectionLost(e) ? lost("staging", e) : e;
+            }
             Optional<Rows> rejects = bad.rows();
             if (rejects.isPresent()) readerRejects.addAll(DeadLetter.read(rejects.get()));
             return staged;
@@ -416,9 +420,25 @@ final class JdbcSink implements Sink {
                 c.commit();
                 done = true;
                 return new Written(rowsOut, List.of(t.toString()));
+            } catch (SQLException e) {
+                throw dialect.connectionLost(e) ? lost("committing", e) : e;
             } finally {
                 abort();
             }
+        }
+
+        /**
+         * A broken connection (the server restarted, the network failed) as what happened and what follows: the
+         * attempt fails and the runner tries the split again with backoff. Nothing of the attempt is visible unless
+         * its commit went through before the break, and then the replay replaces it (rule 3).
+         */
+        private SQLException lost(String doing, SQLException e) {
+            return new java.sql.SQLTransientConnectionException(
+                    connection.describe() + ": lost the connection to " + dialect.name() + " while " + doing
+                            + " split " + split.id() + " (" + e.getMessage() + "); the split is tried again with "
+                            + "backoff, and its rows are written once",
+                    e.getSQLState(),
+                    e);
         }
 
         /**
@@ -591,10 +611,12 @@ final class JdbcSink implements Sink {
         public void abort() throws SQLException {
             if (c == null) return;
             try (Connection closing = c) {
+                c = null;
                 if (!done) closing.rollback();
                 dialect.unstage(closing, STAGING);
-            } finally {
-                c = null;
+            } catch (SQLException e) {
+                // a broken connection: the server ends the session's transaction, and the pool drops the connection
+                if (!dialect.connectionLost(e)) throw e;
             }
         }
 
