@@ -68,7 +68,7 @@ public final class JdbcSinkFactory implements SinkFactory<Options> {
         return "Writes each split's rows to a database table exactly once: the rows and the record that the split "
                 + "(with its claim's fencing token) committed go in one database transaction, so a replay replaces "
                 + "the split's rows and a stale worker cannot commit. Rows are staged into a temporary table (COPY in "
-                + "PostgreSQL, multi-row INSERTs in MariaDB and MySQL), then inserted (`append`), or written over the "
+                + "PostgreSQL; LOAD DATA LOCAL INFILE, or multi-row INSERTs, in MariaDB and MySQL), then inserted (`append`), or written over the "
                 + "rows with the same keys (`upsert`, "
                 + "`merge`). A row the database refuses goes to `_sluice_dead_letter` in the table's schema with "
                 + "its key and the database's message; the rest of the split commits. See docs/sinks/jdbc.md.";
