@@ -362,7 +362,7 @@ final class JdbcSink implements Sink {
                 c.setAutoCommit(false);
                 staged = dialect.stage(c, STAGING, columns, rows);
             } catch (SQLException e) {
-                throw dialect.connectionLost(e) ? lost("staging", e) : e;
+                throw broken(e) ? lost("staging", e) : e;
             }
             Optional<Rows> rejects = bad.rows();
             if (rejects.isPresent()) readerRejects.addAll(DeadLetter.read(rejects.get()));
@@ -421,7 +421,7 @@ final class JdbcSink implements Sink {
                 done = true;
                 return new Written(rowsOut, List.of(t.toString()));
             } catch (SQLException e) {
-                throw dialect.connectionLost(e) ? lost("committing", e) : e;
+                throw broken(e) ? lost("committing", e) : e;
             } finally {
                 abort();
             }
@@ -432,6 +432,19 @@ final class JdbcSink implements Sink {
          * attempt fails and the runner tries the split again with backoff. Nothing of the attempt is visible unless
          * its commit went through before the break, and then the replay replaces it (rule 3).
          */
+        /**
+         * Whether the failure is the connection's: the database says so, or the pool has closed the connection (it
+         * does after such a failure, and later calls say only "Connection is closed").
+         */
+        private boolean broken(SQLException e) {
+            if (dialect.connectionLost(e)) return true;
+            try {
+                return c != null && c.isClosed();
+            } catch (SQLException closed) {
+                return true;
+            }
+        }
+
         private SQLException lost(String doing, SQLException e) {
             return new java.sql.SQLTransientConnectionException(
                     connection.describe() + ": lost the connection to " + dialect.name() + " while " + doing
@@ -610,13 +623,16 @@ final class JdbcSink implements Sink {
         @Override
         public void abort() throws SQLException {
             if (c == null) return;
-            try (Connection closing = c) {
-                c = null;
-                if (!done) closing.rollback();
-                dialect.unstage(closing, STAGING);
+            try {
+                if (!done) c.rollback();
+                dialect.unstage(c, STAGING);
             } catch (SQLException e) {
                 // a broken connection: the server ends the session's transaction, and the pool drops the connection
-                if (!dialect.connectionLost(e)) throw e;
+                if (!broken(e)) throw e;
+            } finally {
+                Connection closing = c;
+                c = null;
+                closing.close();
             }
         }
 
