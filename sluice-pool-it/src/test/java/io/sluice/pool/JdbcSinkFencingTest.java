@@ -8,10 +8,8 @@ import io.sluice.spi.SplitState;
 import io.sluice.testkit.TestMariaDb;
 import io.sluice.testkit.Workspace;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.BufferedWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -88,7 +86,8 @@ class JdbcSinkFencingTest {
             throws Exception {
         Workspace ws = Workspace.in(tmp.resolve("ws"));
         Files.writeString(ws.dir().resolve("connections.yaml"), connections);
-        Path pipeline = slowPipeline(ws, backend, schema);
+        Path pipeline = FencingTest.slowPipeline(
+                ws, "fencing-jdbc", ROWS, "jdbc: { connection: db, table: " + schema + ".rows }", backend);
         Path logs = tmp.resolve("logs");
         try (Ledger ledger = backend.open("fencing-jdbc")) {
             Procs.Proc a = Procs.worker("A", pipeline, logs, backend.env());
@@ -139,30 +138,5 @@ class JdbcSinkFencingTest {
             }
         }
         return out;
-    }
-
-    /** One split that takes seconds (as in {@link FencingTest}), so that the pause lands before the sink commits. */
-    private static Path slowPipeline(Workspace ws, Backend backend, String schema) throws Exception {
-        Path big = ws.in().resolve("big.csv");
-        try (BufferedWriter w = Files.newBufferedWriter(big)) {
-            w.write("id,grp\n");
-            for (int i = 0; i < ROWS; i++) w.write(i + ",g" + i % 7 + "\n");
-        }
-        Files.setLastModifiedTime(big, FileTime.fromMillis(System.currentTimeMillis() - 60_000));
-        return ws.pipeline("""
-                pipeline: fencing-jdbc
-                source:
-                  files: { path: in, include: "*.csv", split_size: 1GB }
-                steps:
-                  - sql: SELECT id, grp FROM input WHERE length(md5(repeat(grp, 3000))) = 32
-                sink:
-                  jdbc: { connection: db, table: %s.rows }
-                state: %s
-                run:
-                  parallelism: 1
-                  lease: 2s
-                  interval: 1s
-                  engine: { threads: 1, memory_limit: 256MB }
-                """.formatted(schema, backend.state()));
     }
 }

@@ -50,6 +50,9 @@ abstract class JdbcSinkCases {
     /** What the database's message for a NULL in a NOT NULL column contains. */
     abstract String notNullMessage();
 
+    /** The refused row {@code (4, 'charlotte', 20)} as its dead letter holds it: JSON, keys in the database's order. */
+    abstract String refusedRecord();
+
     @BeforeEach
     void setUp() throws Exception {
         target = newTarget(dir);
@@ -258,5 +261,32 @@ abstract class JdbcSinkCases {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("no column \"customer_idd\"")
                 .hasMessageContaining("did you mean 'customer_id'");
+    }
+
+    @Test
+    void rowsTheDatabaseRefusesGoToTheDeadLettersWithKeyAndMessage() throws Exception {
+        target.sql("CREATE TABLE " + target.schema + ".people (id integer PRIMARY KEY, name varchar(5) NOT NULL, "
+                + "age integer CHECK (age >= 0))");
+        Sink sink = sink("table: SCHEMA.people\nkeys: [id]\n");
+        Written w = write(
+                sink,
+                split("r1"),
+                "SELECT * FROM (VALUES (1, 'ann', 30), (2, NULL, 40), (3, 'bob', 50), (4, 'charlotte', 20), "
+                        + "(5, 'dan', -1), (6, 'eve', 60)) t(id, name, age)",
+                claim(1));
+
+        assertThat(w.rowsOut()).isEqualTo(3);
+        assertThat(stored("SELECT id FROM SCHEMA.people ORDER BY id")).containsExactly("1", "3", "6");
+        List<String> dead = stored("SELECT split_id, line, " + target.quote("key")
+                + ", reason FROM SCHEMA._sluice_dead_letter ORDER BY line");
+        assertThat(dead).hasSize(3);
+        assertThat(dead.get(0)).startsWith("r1|2|{\"id\": \"2\"}|").contains(notNullMessage());
+        assertThat(dead.get(1)).startsWith("r1|4|{\"id\": \"4\"}|").contains("too long");
+        assertThat(dead.get(2)).startsWith("r1|5|{\"id\": \"5\"}|").containsIgnoringCase("constraint");
+        assertThat(dead)
+                .as("the database's message without the driver's prefixes")
+                .noneMatch(d -> d.contains("|ERROR: ") || d.contains("(conn="));
+        assertThat(stored("SELECT record FROM SCHEMA._sluice_dead_letter WHERE line = 4"))
+                .containsExactly(refusedRecord());
     }
 }
