@@ -35,7 +35,7 @@ import java.util.stream.Collectors;
  * refuses a token lower than the one stored; so a replay replaces the split's rows (every row carries its split's id in
  * {@code _sluice_split}), and a worker whose claim was taken over cannot commit, even one that passed its fence check
  * just before losing the claim. A split's rows are staged into a temporary table of the session (COPY in PostgreSQL,
- * multi-row INSERTs in MariaDB), so a crash before the commit leaves nothing.
+ * LOAD DATA LOCAL INFILE or multi-row INSERTs in MariaDB), so a crash before the commit leaves nothing.
  */
 final class JdbcSink implements Sink {
     static final String SPLIT_COLUMN = "_sluice_split";
@@ -427,6 +427,13 @@ final class JdbcSink implements Sink {
             }
         }
 
+        /** A bookkeeping row that its insert did not store: MariaDB's INSERT IGNORE cuts a value too long to warn. */
+        private SQLException notStored(String what, String value) {
+            return new SQLException("the jdbc sink could not store the " + what + " " + value + " in " + COMMITS
+                    + " or " + OUTPUTS + ": on " + dialect.name() + " it may be at most " + KEY_LENGTH
+                    + " characters long (it is " + value.length() + "); give the inputs shorter names");
+        }
+
         /**
          * A broken connection (the server restarted, the network failed) as what happened and what follows: the
          * attempt fails and the runner tries the split again with backoff. Nothing of the attempt is visible unless
@@ -473,7 +480,7 @@ final class JdbcSink implements Sink {
                 lock.setString(2, t.toString());
                 lock.setString(3, split.id());
                 try (ResultSet r = lock.executeQuery()) {
-                    r.next();
+                    if (!r.next()) throw notStored("split id", split.id());
                     if (r.getLong(1) > ctx.token()) throw new StaleClaimException(split.id(), ctx.token());
                 }
             }
@@ -502,7 +509,7 @@ final class JdbcSink implements Sink {
                 lock.setString(2, t.toString());
                 lock.setString(3, key.key());
                 try (ResultSet r = lock.executeQuery()) {
-                    r.next();
+                    if (!r.next()) throw notStored("output key", key.key());
                     if (r.getLong(1) > held.token()) return false;
                 }
                 update.setLong(1, held.token());
