@@ -362,7 +362,7 @@ final class JdbcSink implements Sink {
                 c.setAutoCommit(false);
                 staged = dialect.stage(c, STAGING, columns, rows);
             } catch (SQLException e) {
-                throw broken(e) ? lost("staging", e) : e;
+                throw broken(e) ? lost("staging its rows", e) : e;
             }
             Optional<Rows> rejects = bad.rows();
             if (rejects.isPresent()) readerRejects.addAll(DeadLetter.read(rejects.get()));
@@ -421,7 +421,7 @@ final class JdbcSink implements Sink {
                 done = true;
                 return new Written(rowsOut, List.of(t.toString()));
             } catch (SQLException e) {
-                throw broken(e) ? lost("committing", e) : e;
+                throw broken(e) ? lost("committing it", e) : e;
             } finally {
                 abort();
             }
@@ -435,11 +435,6 @@ final class JdbcSink implements Sink {
         }
 
         /**
-         * A broken connection (the server restarted, the network failed) as what happened and what follows: the
-         * attempt fails and the runner tries the split again with backoff. Nothing of the attempt is visible unless
-         * its commit went through before the break, and then the replay replaces it (rule 3).
-         */
-        /**
          * Whether the failure is the connection's: the database says so, or the pool has closed the connection (it
          * does after such a failure, and later calls say only "Connection is closed").
          */
@@ -452,11 +447,16 @@ final class JdbcSink implements Sink {
             }
         }
 
+        /**
+         * A broken connection (the server restarted, the network failed) as what happened and what follows: the
+         * attempt fails and the runner tries the split again with backoff. Nothing of the attempt is visible unless
+         * its commit went through before the break, and then the replay replaces it (rule 3).
+         */
         private SQLException lost(String doing, SQLException e) {
             return new java.sql.SQLTransientConnectionException(
-                    connection.describe() + ": lost the connection to " + dialect.name() + " while " + doing
-                            + " split " + split.id() + " (" + e.getMessage() + "); the split is tried again with "
-                            + "backoff, and its rows are written once",
+                    connection.describe() + ": lost the connection to " + dialect.name() + " while " + doing + " ("
+                            + e.getMessage() + "); the split is tried again with backoff, and its rows are written "
+                            + "once",
                     e.getSQLState(),
                     e);
         }
