@@ -83,7 +83,7 @@ class FencingTest {
 
     private void pausedWorkerCannotCommit(Backend backend) throws Exception {
         Workspace ws = Workspace.in(tmp.resolve("ws"));
-        Path pipeline = slowPipeline(ws, backend);
+        Path pipeline = slowPipeline(ws, "fencing", ROWS, "files: { path: out, format: csv }", backend);
         Path logs = tmp.resolve("logs");
         try (Ledger ledger = backend.open("fencing")) {
             Procs.Proc a = Procs.worker("A", pipeline, logs, backend.env());
@@ -128,32 +128,34 @@ class FencingTest {
     }
 
     /**
-     * One split that takes seconds (a hash over a long string per row, DuckDB on one thread), so that the pause lands
-     * while A works on it, before its sink commits.
+     * One split of {@code rows} rows that takes seconds (a hash over a long string per row, DuckDB on one thread), so
+     * that the pause lands while A works on it, before its sink commits.
+     *
+     * @param sink the sink's block, in YAML's flow style
      */
-    private static Path slowPipeline(Workspace ws, Backend backend) throws Exception {
+    static Path slowPipeline(Workspace ws, String name, int rows, String sink, Backend backend) throws Exception {
         Path big = ws.in().resolve("big.csv");
         try (BufferedWriter w = Files.newBufferedWriter(big)) {
             w.write("id,grp\n");
-            for (int i = 0; i < ROWS; i++) w.write(i + ",g" + i % 7 + "\n");
+            for (int i = 0; i < rows; i++) w.write(i + ",g" + i % 7 + "\n");
         }
         Files.setLastModifiedTime(
                 big, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 60_000));
         return ws.pipeline("""
-                pipeline: fencing
+                pipeline: %s
                 source:
                   files: { path: in, include: "*.csv", split_size: 1GB }
                 steps:
                   - sql: SELECT id, grp FROM input WHERE length(md5(repeat(grp, 3000))) = 32
                 sink:
-                  files: { path: out, format: csv }
+                  %s
                 state: %s
                 run:
                   parallelism: 1
                   lease: 2s
                   interval: 1s
                   engine: { threads: 1, memory_limit: 256MB }
-                """.formatted(backend.state()));
+                """.formatted(name, sink, backend.state()));
     }
 
     /** Polls the ledger until the pipeline's one split satisfies the condition. */

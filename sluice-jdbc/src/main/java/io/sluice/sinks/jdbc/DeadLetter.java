@@ -8,7 +8,6 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Collectors;
 
 /**
  * A record that did not get into the table: one the reader could not read (from {@code BadRows}), or a row the
@@ -45,17 +44,17 @@ record DeadLetter(String file, Long line, String key, String reason, String reco
 
     /** The staged row {@code row}, refused with {@code e}. */
     static DeadLetter refused(
-            Connection c, String staging, long row, List<String> keys, SQLException e, Dialect dialect)
+            Connection c,
+            String staging,
+            long row,
+            List<String> keys,
+            List<String> columns,
+            SQLException e,
+            Dialect dialect)
             throws SQLException {
-        String key = keys.isEmpty()
-                ? "NULL"
-                : "jsonb_build_object("
-                        + keys.stream()
-                                .map(k -> "'" + k.replace("'", "''") + "', s." + dialect.quote(k))
-                                .collect(Collectors.joining(", "))
-                        + ")::text";
-        try (PreparedStatement s = c.prepareStatement("SELECT " + key + ", (to_jsonb(s) - '_sluice_row')::text FROM "
-                + dialect.quote(staging) + " s WHERE s._sluice_row = ?")) {
+        String key = keys.isEmpty() ? "NULL" : dialect.jsonObject("s", keys);
+        try (PreparedStatement s = c.prepareStatement("SELECT " + key + ", " + dialect.jsonObject("s", columns)
+                + " FROM " + dialect.quote(staging) + " s WHERE s._sluice_row = ?")) {
             s.setLong(1, row);
             try (ResultSet r = s.executeQuery()) {
                 r.next();
@@ -65,18 +64,27 @@ record DeadLetter(String file, Long line, String key, String reason, String reco
         }
     }
 
-    /** The server's message without pgjdbc's "ERROR: " and its "Where:" lines. */
+    /** The server's message without pgjdbc's "ERROR: " and its "Where:" lines, or MariaDB's "(conn=N) ". */
     private static String message(SQLException e) {
         String m = e.getMessage() == null ? e.toString() : e.getMessage();
         if (m.startsWith("ERROR: ")) m = m.substring("ERROR: ".length());
+        m = m.replaceFirst("^\\(conn=\\d+\\) ", "");
         return m.replaceAll("\\s*\\n\\s*", "; ");
     }
 
-    static void write(Connection c, String table, String pipeline, String target, String splitId, List<DeadLetter> all)
+    static void write(
+            Connection c,
+            Dialect dialect,
+            String table,
+            String pipeline,
+            String target,
+            String splitId,
+            List<DeadLetter> all)
             throws SQLException {
         if (all.isEmpty()) return;
-        try (PreparedStatement s = c.prepareStatement("INSERT INTO " + table
-                + " (pipeline, target, split_id, file, line, key, reason, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+        try (PreparedStatement s =
+                c.prepareStatement("INSERT INTO " + table + " (pipeline, target, split_id, file, line, "
+                        + dialect.quote("key") + ", reason, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
             for (DeadLetter d : all) {
                 s.setString(1, pipeline);
                 s.setString(2, target);

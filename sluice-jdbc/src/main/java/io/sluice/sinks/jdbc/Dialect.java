@@ -1,44 +1,140 @@
 package io.sluice.sinks.jdbc;
 
-import java.nio.file.Path;
+import io.sluice.spi.sink.Rows;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * What differs between databases for the jdbc sink: quoting, the type mapping, how staged rows get into the database
- * fast, and the statement that writes rows over existing ones by key. PostgreSQL's is {@link PostgresDialect}; a
- * MySQL/MariaDB dialect would load with batched multi-row inserts (or {@code LOAD DATA LOCAL}) and write by key with
- * {@code INSERT ... ON DUPLICATE KEY UPDATE}.
+ * What differs between databases for the jdbc sink: quoting, the catalog, the type mapping, how staged rows get into
+ * the database fast, locks, and the statements that write rows over existing ones by key. PostgreSQL's is
+ * {@link PostgresDialect}, MariaDB's and MySQL's {@link MariaDbDialect}.
  */
 interface Dialect {
+
+    /** The database's name as a message says it. */
+    String name();
 
     /** An identifier quoted as written (case kept). */
     String quote(String identifier);
 
-    /** The database's type for a column of the engine's (DuckDB's) type; empty when there is none. */
-    Optional<String> columnType(String engineType);
+    /**
+     * The database's type for a column of the engine's (DuckDB's) type; empty when there is none.
+     *
+     * @param key whether the column is part of the primary key of a table Sluice creates
+     */
+    Optional<String> columnType(String engineType, boolean key);
+
+    /** A text column that can be part of a primary key or index, holding up to {@code length} characters. */
+    String keyText(int length);
+
+    /** A column of any text. */
+    String text();
+
+    /** A column holding when something happened. */
+    String timestamp();
+
+    /** The same, NOT NULL, filled with the time of the insert when not given. */
+    default String timestampNow() {
+        return timestamp() + " NOT NULL DEFAULT CURRENT_TIMESTAMP";
+    }
+
+    /** What {@code CREATE TABLE ... (...)} ends with: the table's options (a character set). */
+    default String tableOptions() {
+        return "";
+    }
+
+    /** The statement creating an index on one column (name unique in the table). */
+    String createIndex(String qualifiedTable, String indexName, String column);
+
+    /** A statement run on every new connection of the sink's pool; null for none. */
+    default String connectionInit() {
+        return null;
+    }
+
+    /** The query giving the connection's current schema (PostgreSQL) or database (MariaDB). */
+    String currentSchema();
+
+    // ---- catalog -------------------------------------------------------------------------------------------
+
+    boolean exists(Connection c, TableName t) throws SQLException;
+
+    /**
+     * The table's columns in order, each with the type a staged text value is converted to (see {@link #value});
+     * empty when there is no such table.
+     */
+    Map<String, String> columns(Connection c, TableName t) throws SQLException;
+
+    /** The primary key's columns, in the key's order; empty when none. */
+    List<String> primaryKey(Connection c, TableName t) throws SQLException;
+
+    /** The column sets of the table's unique indexes (primary key included) that an upsert can match on. */
+    Set<Set<String>> uniqueIndexes(Connection c, TableName t) throws SQLException;
+
+    // ---- locks ---------------------------------------------------------------------------------------------
+
+    /**
+     * Takes the lock {@code name} that makes concurrent commits create or change tables one at a time: until the
+     * transaction ends (PostgreSQL), or until {@link #unlock} (MariaDB, where DDL commits the transaction).
+     */
+    void lock(Connection c, String name) throws SQLException;
+
+    default void unlock(Connection c, String name) throws SQLException {}
+
+    // ---- staging and writing -------------------------------------------------------------------------------
 
     /**
      * Creates the session's staging table (every column text, plus {@code _sluice_row}: the row's position in the
-     * split, from 1) for the current transaction only, and loads the CSV file (a header line, NULL as an unquoted
-     * empty field) into it.
+     * split, from 1), which nobody else sees, and loads the rows into it.
      *
      * @return the rows loaded
      */
-    long stage(Connection c, String staging, List<String> columns, Path csv) throws SQLException, java.io.IOException;
+    long stage(Connection c, String staging, List<String> columns, Rows rows) throws Exception;
+
+    /** Drops the staging table after the transaction ended, where it outlives it (MariaDB's temporary tables). */
+    default void unstage(Connection c, String staging) throws SQLException {}
+
+    /** An insert that does nothing when a row with the same primary key exists; one {@code ?} per column. */
+    String insertIfMissing(String table, List<String> columns);
+
+    /** The expression converting a staged text value to a column of the given type (from {@link #columns}). */
+    String value(String staged, String columnType);
+
+    /** The expression of a text parameter ({@code ?}) in a SELECT list. */
+    String textParameter();
 
     /**
-     * The statement writing the selected rows (already deduplicated by key, the last one winning) over the rows with
-     * the same keys, inserting the others: {@code INSERT ... ON CONFLICT (keys) DO UPDATE} in PostgreSQL,
-     * {@code INSERT ... ON DUPLICATE KEY UPDATE} in MySQL.
+     * The SELECT of the staged rows {@code from} with one row per key, the split's last one winning, where the writing
+     * statement needs that (PostgreSQL's may not write one row twice); rows in the split's order otherwise.
      */
+    String latestPerKey(List<String> values, String from, List<String> keyExpressions);
+
+    /** The statement writing the selected rows over the rows with the same keys, inserting the others. */
     String upsert(String table, List<String> columns, String select, List<String> keys);
 
     /** The same through {@code MERGE}, which needs no unique index on the keys; empty when the database has none. */
     Optional<String> merge(String table, List<String> columns, String select, List<String> keys);
 
+    /** The expression of a JSON object (as text) of the given columns of the row {@code alias}. */
+    String jsonObject(String alias, List<String> columns);
+
     /** Whether the failure is the database refusing a row's values (a constraint, a type, a length), not the statement. */
     boolean refusesRow(SQLException e);
+
+    /** Whether the failure is the connection breaking (the server stopped or unreachable): another attempt may pass. */
+    default boolean connectionLost(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s && s.getSQLState() != null) {
+                String state = s.getSQLState();
+                if (state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03"))
+                    return true;
+            }
+            if (t instanceof java.sql.SQLTransientConnectionException
+                    || t instanceof java.sql.SQLNonTransientConnectionException) return true;
+        }
+        return false;
+    }
 }

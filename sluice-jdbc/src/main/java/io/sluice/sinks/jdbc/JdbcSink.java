@@ -11,15 +11,12 @@ import io.sluice.spi.Split;
 import io.sluice.spi.StaleClaimException;
 import io.sluice.spi.sink.BadRows;
 import io.sluice.spi.sink.CommitContext;
-import io.sluice.spi.sink.FileSpec;
 import io.sluice.spi.sink.OutputLocks;
 import io.sluice.spi.sink.Rows;
 import io.sluice.spi.sink.Sink;
 import io.sluice.spi.sink.SinkWriter;
 import io.sluice.spi.sink.Written;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -37,15 +34,21 @@ import java.util.stream.Collectors;
  * {@code _sluice_commits} (split id, claim token) are written in one transaction, which first locks that record and
  * refuses a token lower than the one stored; so a replay replaces the split's rows (every row carries its split's id in
  * {@code _sluice_split}), and a worker whose claim was taken over cannot commit, even one that passed its fence check
- * just before losing the claim. A split's rows are staged by COPY into a temporary table in the same transaction, so a
- * crash before the commit leaves nothing.
+ * just before losing the claim. A split's rows are staged into a temporary table of the session (COPY in PostgreSQL,
+ * LOAD DATA LOCAL INFILE or multi-row INSERTs in MariaDB), so a crash before the commit leaves nothing.
  */
 final class JdbcSink implements Sink {
     static final String SPLIT_COLUMN = "_sluice_split";
     static final String COMMITS = "_sluice_commits";
     static final String OUTPUTS = "_sluice_outputs";
     static final String DEAD_LETTER = "_sluice_dead_letter";
+    private static final String SPLIT_INDEX = "_sluice_split_idx";
     private static final String STAGING = "_sluice_staging";
+    /** Lengths of the bookkeeping tables' key columns where a database needs one to index text (MariaDB). */
+    private static final int PIPELINE_LENGTH = 128;
+
+    private static final int TARGET_LENGTH = 128;
+    private static final int KEY_LENGTH = 500;
 
     private final io.sluice.config.Connection connection;
     private final TableName written;
@@ -91,7 +94,7 @@ final class JdbcSink implements Sink {
     public void check() {
         try (Connection c = connection.connect()) {
             TableName t = resolve(c);
-            Map<String, String> columns = Catalog.columns(c, t);
+            Map<String, String> columns = dialect.columns(c, t);
             if (columns.isEmpty()) {
                 if (!mode.equals("append") && keys.isEmpty()) {
                     throw options.problem(
@@ -111,13 +114,14 @@ final class JdbcSink implements Sink {
                 }
             }
             List<String> match = keys(c, t);
-            if (mode.equals("upsert") && !Catalog.uniqueIndexes(c, t).contains(new TreeSet<>(match))) {
+            if (mode.equals("upsert") && !dialect.uniqueIndexes(c, t).contains(new TreeSet<>(match))) {
                 throw options.problem(
                         JdbcSinkFactory.MODE,
-                        "mode upsert writes with INSERT ... ON CONFLICT (" + String.join(", ", match) + "), which "
+                        "mode upsert writes over the rows with the same " + String.join(", ", match) + ", which "
                                 + "needs a primary key or unique index on exactly these columns of " + t
-                                + "; create one (CREATE UNIQUE INDEX ON " + t + " (" + String.join(", ", match)
-                                + ")) or use mode: merge");
+                                + "; create one (CREATE UNIQUE INDEX " + t.name() + "_keys ON " + t + " ("
+                                + String.join(", ", match) + "))"
+                                + (dialect.merge("t", match, "", match).isPresent() ? " or use mode: merge" : ""));
             }
         } catch (SQLException e) {
             throw options.problem(JdbcSinkFactory.CONNECTION, Errors.explain(connection, e));
@@ -161,6 +165,9 @@ final class JdbcSink implements Sink {
             config.setMaximumPoolSize(connection.poolSize());
             config.setMinimumIdle(0);
             config.setPoolName("sluice-sink-" + connection.name());
+            // no gap locks (MariaDB's default is REPEATABLE READ): commits of different splits do not block each other
+            config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
+            if (dialect.connectionInit() != null) config.setConnectionInitSql(dialect.connectionInit());
             config.setInitializationFailTimeout(-1); // the first writer connects; check() reported a bad connection
             // a writer holds its connection from stage to commit: the others wait for one, as for a worker
             config.setConnectionTimeout(java.time.Duration.ofMinutes(10).toMillis());
@@ -173,13 +180,15 @@ final class JdbcSink implements Sink {
         TableName t = table;
         if (t == null) {
             try (Statement s = c.createStatement();
-                    ResultSet r = s.executeQuery("SELECT current_schema()")) {
+                    ResultSet r = s.executeQuery(dialect.currentSchema())) {
                 r.next();
                 t = written.in(r.getString(1));
             }
             if (t.schema() == null) {
                 throw options.problem(
-                        JdbcSinkFactory.TABLE, "the connection has no current schema; write the table as schema.name");
+                        JdbcSinkFactory.TABLE,
+                        "the connection has no current schema (for " + dialect.name() + ": no database in its url); "
+                                + "write the table as schema.name");
             }
             table = t;
         }
@@ -191,7 +200,7 @@ final class JdbcSink implements Sink {
         if (!keys.isEmpty()) return keys;
         List<String> k = matchKeys;
         if (k == null) {
-            k = Catalog.primaryKey(c, t);
+            k = dialect.primaryKey(c, t);
             if (k.isEmpty() && !mode.equals("append")) {
                 throw options.problem(
                         JdbcSinkFactory.KEYS,
@@ -213,19 +222,28 @@ final class JdbcSink implements Sink {
 
     /** The commit records, the output versions' lock tokens and the dead letters, in the table's schema. */
     private void bookkeeping(Connection c, TableName t) throws SQLException {
-        if (Catalog.exists(c, new TableName(t.schema(), DEAD_LETTER))) return;
+        if (dialect.exists(c, new TableName(t.schema(), DEAD_LETTER))) return;
+        String lock = "sluice:" + t.schema();
+        dialect.lock(c, lock);
         try (Statement s = c.createStatement()) {
-            s.execute("SELECT pg_advisory_xact_lock(hashtext(" + literal("sluice:" + t.schema()) + "))");
-            s.execute("CREATE TABLE IF NOT EXISTS " + bookkeepingTable(t, COMMITS)
-                    + " (pipeline text NOT NULL, target text NOT NULL, split_id text NOT NULL, token bigint NOT NULL,"
-                    + " output_key text, incarnation text, committed_at timestamptz, rows bigint,"
-                    + " PRIMARY KEY (pipeline, target, split_id))");
-            s.execute("CREATE TABLE IF NOT EXISTS " + bookkeepingTable(t, OUTPUTS)
-                    + " (pipeline text NOT NULL, target text NOT NULL, output_key text NOT NULL,"
-                    + " lock_token bigint NOT NULL, PRIMARY KEY (pipeline, target, output_key))");
-            s.execute("CREATE TABLE IF NOT EXISTS " + bookkeepingTable(t, DEAD_LETTER)
-                    + " (pipeline text NOT NULL, target text NOT NULL, split_id text NOT NULL, file text, line bigint,"
-                    + " key text, reason text, record text, at timestamptz NOT NULL DEFAULT now())");
+            // lengths where the database needs them to index text (MariaDB: a key of at most 768 characters)
+            String text = dialect.text();
+            String pipeline = "pipeline " + dialect.keyText(PIPELINE_LENGTH) + " NOT NULL, target "
+                    + dialect.keyText(TARGET_LENGTH) + " NOT NULL";
+            s.execute("CREATE TABLE IF NOT EXISTS " + bookkeepingTable(t, COMMITS) + " (" + pipeline + ", split_id "
+                    + dialect.keyText(KEY_LENGTH) + " NOT NULL, token bigint NOT NULL, output_key " + text
+                    + ", incarnation " + text + ", committed_at " + dialect.timestamp() + ", "
+                    + dialect.quote("rows") + " bigint, PRIMARY KEY (pipeline, target, split_id))"
+                    + dialect.tableOptions());
+            s.execute("CREATE TABLE IF NOT EXISTS " + bookkeepingTable(t, OUTPUTS) + " (" + pipeline + ", output_key "
+                    + dialect.keyText(KEY_LENGTH) + " NOT NULL, lock_token bigint NOT NULL,"
+                    + " PRIMARY KEY (pipeline, target, output_key))" + dialect.tableOptions());
+            s.execute("CREATE TABLE IF NOT EXISTS " + bookkeepingTable(t, DEAD_LETTER) + " (" + pipeline
+                    + ", split_id " + text + " NOT NULL, file " + text + ", line bigint, " + dialect.quote("key") + " "
+                    + text + ", reason " + text + ", record " + text + ", at " + dialect.timestampNow() + ")"
+                    + dialect.tableOptions());
+        } finally {
+            dialect.unlock(c, lock);
         }
     }
 
@@ -242,25 +260,30 @@ final class JdbcSink implements Sink {
      */
     private Map<String, String> table(Connection c, TableName t, List<String> columns, List<String> types)
             throws SQLException {
-        Map<String, String> existing = Catalog.columns(c, t);
+        Map<String, String> existing = dialect.columns(c, t);
         if (!existing.isEmpty() && existing.keySet().containsAll(columns) && existing.containsKey(SPLIT_COLUMN)) {
             return existing;
         }
+        String lock = "sluice:" + t;
+        dialect.lock(c, lock);
         try (Statement s = c.createStatement()) {
-            s.execute("SELECT pg_advisory_xact_lock(hashtext(" + literal("sluice:" + t) + "))");
-            existing = Catalog.columns(c, t);
+            existing = dialect.columns(c, t);
             if (existing.isEmpty()) {
                 List<String> defs = new ArrayList<>();
-                for (int i = 0; i < columns.size(); i++)
-                    defs.add(dialect.quote(columns.get(i)) + " " + type(columns.get(i), types.get(i)));
-                defs.add(dialect.quote(SPLIT_COLUMN) + " text");
-                if (!mode.equals("append")) {
+                boolean keyed = !mode.equals("append");
+                for (int i = 0; i < columns.size(); i++) {
+                    String col = columns.get(i);
+                    defs.add(dialect.quote(col) + " " + type(col, types.get(i), keyed && keys.contains(col)));
+                }
+                defs.add(dialect.quote(SPLIT_COLUMN) + " " + dialect.keyText(KEY_LENGTH));
+                if (keyed) {
                     defs.add("PRIMARY KEY (" + keys.stream().map(dialect::quote).collect(Collectors.joining(", "))
                             + ")");
                 }
-                s.execute("CREATE TABLE " + qualified(t) + " (" + String.join(", ", defs) + ")");
-                s.execute("CREATE INDEX ON " + qualified(t) + " (" + dialect.quote(SPLIT_COLUMN) + ")");
-                return Catalog.columns(c, t);
+                s.execute(
+                        "CREATE TABLE " + qualified(t) + " (" + String.join(", ", defs) + ")" + dialect.tableOptions());
+                s.execute(dialect.createIndex(qualified(t), SPLIT_INDEX, SPLIT_COLUMN));
+                return dialect.columns(c, t);
             }
             List<String> missing = new ArrayList<>();
             for (String col : columns) if (!existing.containsKey(col)) missing.add(col);
@@ -273,20 +296,24 @@ final class JdbcSink implements Sink {
             }
             for (String col : missing) {
                 s.execute("ALTER TABLE " + qualified(t) + " ADD COLUMN " + dialect.quote(col) + " "
-                        + type(col, types.get(columns.indexOf(col))));
+                        + type(col, types.get(columns.indexOf(col)), false));
             }
             if (!existing.containsKey(SPLIT_COLUMN)) {
-                s.execute("ALTER TABLE " + qualified(t) + " ADD COLUMN " + dialect.quote(SPLIT_COLUMN) + " text");
-                s.execute("CREATE INDEX ON " + qualified(t) + " (" + dialect.quote(SPLIT_COLUMN) + ")");
+                s.execute("ALTER TABLE " + qualified(t) + " ADD COLUMN " + dialect.quote(SPLIT_COLUMN) + " "
+                        + dialect.keyText(KEY_LENGTH));
+                s.execute(dialect.createIndex(qualified(t), SPLIT_INDEX, SPLIT_COLUMN));
             }
-            return Catalog.columns(c, t);
+            return dialect.columns(c, t);
+        } finally {
+            dialect.unlock(c, lock);
         }
     }
 
-    private String type(String column, String engineType) {
-        return dialect.columnType(engineType)
+    private String type(String column, String engineType, boolean key) {
+        return dialect.columnType(engineType, key)
                 .orElseThrow(() -> new IllegalArgumentException("column \"" + column + "\" has type " + engineType
-                        + ", which the jdbc sink cannot map to a PostgreSQL type; cast it in a step (to VARCHAR, or "
+                        + ", which the jdbc sink cannot map to a " + dialect.name()
+                        + " type; cast it in a step (to VARCHAR, or "
                         + "to_json(" + column + ")::VARCHAR for JSON text), or create the table yourself"));
     }
 
@@ -330,14 +357,12 @@ final class JdbcSink implements Sink {
                         "the records have a column " + SPLIT_COLUMN
                                 + ", which the jdbc sink keeps for itself (the split that wrote each row); rename it in a step");
             }
-            Path csv = Files.createTempFile("sluice-jdbc-", ".csv");
             try {
-                rows.writeFiles(csv, new FileSpec("csv", "none", List.of(), "rows"));
                 c = pool().getConnection();
                 c.setAutoCommit(false);
-                staged = dialect.stage(c, STAGING, columns, csv);
-            } finally {
-                Files.deleteIfExists(csv);
+                staged = dialect.stage(c, STAGING, columns, rows);
+            } catch (SQLException e) {
+                throw broken(e) ? lost("staging its rows", e) : e;
             }
             Optional<Rows> rejects = bad.rows();
             if (rejects.isPresent()) readerRejects.addAll(DeadLetter.read(rejects.get()));
@@ -384,14 +409,56 @@ final class JdbcSink implements Sink {
                     List<DeadLetter> all = new ArrayList<>(readerRejects);
                     all.addAll(refused);
                     DeadLetter.write(
-                            c, bookkeepingTable(t, DEAD_LETTER), context.pipeline(), t.toString(), split.id(), all);
+                            c,
+                            dialect,
+                            bookkeepingTable(t, DEAD_LETTER),
+                            context.pipeline(),
+                            t.toString(),
+                            split.id(),
+                            all);
                 }
                 c.commit();
                 done = true;
                 return new Written(rowsOut, List.of(t.toString()));
+            } catch (SQLException e) {
+                throw broken(e) ? lost("committing it", e) : e;
             } finally {
                 abort();
             }
+        }
+
+        /** A bookkeeping row that its insert did not store: MariaDB's INSERT IGNORE cuts a value too long to warn. */
+        private SQLException notStored(String what, String value) {
+            return new SQLException("the jdbc sink could not store the " + what + " " + value + " in " + COMMITS
+                    + " or " + OUTPUTS + ": on " + dialect.name() + " it may be at most " + KEY_LENGTH
+                    + " characters long (it is " + value.length() + "); give the inputs shorter names");
+        }
+
+        /**
+         * Whether the failure is the connection's: the database says so, or the pool has closed the connection (it
+         * does after such a failure, and later calls say only "Connection is closed").
+         */
+        private boolean broken(SQLException e) {
+            if (dialect.connectionLost(e)) return true;
+            try {
+                return c != null && c.isClosed();
+            } catch (SQLException closed) {
+                return true;
+            }
+        }
+
+        /**
+         * A broken connection (the server restarted, the network failed) as what happened and what follows: the
+         * attempt fails and the runner tries the split again with backoff. Nothing of the attempt is visible unless
+         * its commit went through before the break, and then the replay replaces it (rule 3).
+         */
+        private SQLException lost(String doing, SQLException e) {
+            return new java.sql.SQLTransientConnectionException(
+                    connection.describe() + ": lost the connection to " + dialect.name() + " while " + doing + " ("
+                            + e.getMessage() + "); the split is tried again with backoff, and its rows are written "
+                            + "once",
+                    e.getSQLState(),
+                    e);
         }
 
         /**
@@ -400,8 +467,8 @@ final class JdbcSink implements Sink {
          * under that lock.
          */
         private void claim(TableName t, CommitContext ctx) throws SQLException, StaleClaimException {
-            try (PreparedStatement insert = c.prepareStatement("INSERT INTO " + bookkeepingTable(t, COMMITS)
-                            + " (pipeline, target, split_id, token) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
+            try (PreparedStatement insert = c.prepareStatement(dialect.insertIfMissing(
+                            bookkeepingTable(t, COMMITS), List.of("pipeline", "target", "split_id", "token")));
                     PreparedStatement lock = c.prepareStatement("SELECT token FROM " + bookkeepingTable(t, COMMITS)
                             + " WHERE pipeline = ? AND target = ? AND split_id = ? FOR UPDATE")) {
                 insert.setString(1, context.pipeline());
@@ -413,7 +480,7 @@ final class JdbcSink implements Sink {
                 lock.setString(2, t.toString());
                 lock.setString(3, split.id());
                 try (ResultSet r = lock.executeQuery()) {
-                    r.next();
+                    if (!r.next()) throw notStored("split id", split.id());
                     if (r.getLong(1) > ctx.token()) throw new StaleClaimException(split.id(), ctx.token());
                 }
             }
@@ -427,9 +494,8 @@ final class JdbcSink implements Sink {
          */
         private boolean output(TableName t, OutputKey key, OutputLocks.Held held) throws SQLException {
             String outputs = bookkeepingTable(t, OUTPUTS);
-            try (PreparedStatement insert = c.prepareStatement(
-                            "INSERT INTO " + outputs
-                                    + " (pipeline, target, output_key, lock_token) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
+            try (PreparedStatement insert = c.prepareStatement(dialect.insertIfMissing(
+                            outputs, List.of("pipeline", "target", "output_key", "lock_token")));
                     PreparedStatement lock = c.prepareStatement("SELECT lock_token FROM " + outputs
                             + " WHERE pipeline = ? AND target = ? AND output_key = ? FOR UPDATE");
                     PreparedStatement update = c.prepareStatement("UPDATE " + outputs
@@ -443,7 +509,7 @@ final class JdbcSink implements Sink {
                 lock.setString(2, t.toString());
                 lock.setString(3, key.key());
                 try (ResultSet r = lock.executeQuery()) {
-                    r.next();
+                    if (!r.next()) throw notStored("output key", key.key());
                     if (r.getLong(1) > held.token()) return false;
                 }
                 update.setLong(1, held.token());
@@ -458,22 +524,30 @@ final class JdbcSink implements Sink {
         /** The splits that committed other versions of the output: their rows and records go. */
         private List<String> otherVersions(TableName t, OutputKey key) throws SQLException {
             List<String> ids = new ArrayList<>();
-            try (PreparedStatement s = c.prepareStatement("DELETE FROM " + bookkeepingTable(t, COMMITS)
-                    + " WHERE pipeline = ? AND target = ? AND output_key = ? AND split_id <> ? RETURNING split_id")) {
-                s.setString(1, context.pipeline());
-                s.setString(2, t.toString());
-                s.setString(3, key.key());
-                s.setString(4, split.id());
-                try (ResultSet r = s.executeQuery()) {
+            String where = " WHERE pipeline = ? AND target = ? AND output_key = ? AND split_id <> ?";
+            // the output's row, locked by output(), keeps other writers of this output out until the commit
+            try (PreparedStatement select =
+                            c.prepareStatement("SELECT split_id FROM " + bookkeepingTable(t, COMMITS) + where);
+                    PreparedStatement delete =
+                            c.prepareStatement("DELETE FROM " + bookkeepingTable(t, COMMITS) + where)) {
+                for (PreparedStatement s : List.of(select, delete)) {
+                    s.setString(1, context.pipeline());
+                    s.setString(2, t.toString());
+                    s.setString(3, key.key());
+                    s.setString(4, split.id());
+                }
+                try (ResultSet r = select.executeQuery()) {
                     while (r.next()) ids.add(r.getString(1));
                 }
+                delete.executeUpdate();
             }
             return ids;
         }
 
         private void record(TableName t, OutputKey key, CommitContext ctx, long rowsOut) throws SQLException {
             try (PreparedStatement s = c.prepareStatement("UPDATE " + bookkeepingTable(t, COMMITS)
-                    + " SET token = ?, output_key = ?, incarnation = ?, committed_at = now(), rows = ?"
+                    + " SET token = ?, output_key = ?, incarnation = ?, committed_at = CURRENT_TIMESTAMP, "
+                    + dialect.quote("rows") + " = ?"
                     + " WHERE pipeline = ? AND target = ? AND split_id = ?")) {
                 s.setLong(1, ctx.token());
                 s.setString(2, key == null ? null : key.key());
@@ -513,7 +587,7 @@ final class JdbcSink implements Sink {
                 if (!dialect.refusesRow(e)) throw e;
                 c.rollback(savepoint);
                 if (from == to) {
-                    refused.add(DeadLetter.refused(c, STAGING, from, match, e, dialect));
+                    refused.add(DeadLetter.refused(c, STAGING, from, match, columns, e, dialect));
                     return;
                 }
                 long mid = from + (to - from) / 2;
@@ -533,9 +607,9 @@ final class JdbcSink implements Sink {
             List<String> values = new ArrayList<>();
             for (String col : columns) {
                 values.add(
-                        "CAST(s." + dialect.quote(col) + " AS " + tableColumns.get(col) + ") AS " + dialect.quote(col));
+                        dialect.value("s." + dialect.quote(col), tableColumns.get(col)) + " AS " + dialect.quote(col));
             }
-            values.add("CAST(? AS text) AS " + dialect.quote(SPLIT_COLUMN));
+            values.add(dialect.textParameter() + " AS " + dialect.quote(SPLIT_COLUMN));
             String from = " FROM " + dialect.quote(STAGING) + " s WHERE s._sluice_row BETWEEN ? AND ?";
             if (mode.equals("append")) {
                 return "INSERT INTO " + qualified(t) + " ("
@@ -543,24 +617,29 @@ final class JdbcSink implements Sink {
                         + String.join(", ", values) + from;
             }
             // one row per key, the split's last: a statement may not write one row twice
-            String keyExprs = match.stream()
-                    .map(k -> "CAST(s." + dialect.quote(k) + " AS " + tableColumns.get(k) + ")")
-                    .collect(Collectors.joining(", "));
-            String select = "SELECT DISTINCT ON (" + keyExprs + ") " + String.join(", ", values) + from + " ORDER BY "
-                    + keyExprs + ", s._sluice_row DESC";
+            List<String> keyExprs = match.stream()
+                    .map(k -> dialect.value("s." + dialect.quote(k), tableColumns.get(k)))
+                    .toList();
+            String select = dialect.latestPerKey(values, from, keyExprs);
             if (mode.equals("upsert")) return dialect.upsert(qualified(t), target, select, match);
             return dialect.merge(qualified(t), target, select, match)
                     .orElseThrow(() ->
-                            options.problem(JdbcSinkFactory.MODE, "this database has no MERGE; use mode: upsert"));
+                            options.problem(JdbcSinkFactory.MODE, dialect.name() + " has no MERGE; use mode: upsert"));
         }
 
         @Override
         public void abort() throws SQLException {
             if (c == null) return;
-            try (Connection closing = c) {
-                if (!done) closing.rollback();
+            try {
+                if (!done) c.rollback();
+                dialect.unstage(c, STAGING);
+            } catch (SQLException e) {
+                // a broken connection: the server ends the session's transaction, and the pool drops the connection
+                if (!broken(e)) throw e;
             } finally {
+                Connection closing = c;
                 c = null;
+                closing.close();
             }
         }
 
@@ -572,9 +651,9 @@ final class JdbcSink implements Sink {
 
     /** Deletes the rows the given splits wrote. */
     private void remove(Connection c, TableName t, List<String> splitIds) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement(
-                "DELETE FROM " + qualified(t) + " WHERE " + dialect.quote(SPLIT_COLUMN) + " = ANY (?)")) {
-            s.setArray(1, c.createArrayOf("text", splitIds.toArray()));
+        try (PreparedStatement s = c.prepareStatement("DELETE FROM " + qualified(t) + " WHERE "
+                + dialect.quote(SPLIT_COLUMN) + " IN (" + "?, ".repeat(splitIds.size() - 1) + "?)")) {
+            for (int i = 0; i < splitIds.size(); i++) s.setString(i + 1, splitIds.get(i));
             s.executeUpdate();
         }
     }
@@ -593,7 +672,7 @@ final class JdbcSink implements Sink {
             c.setAutoCommit(false);
             try {
                 TableName t = resolve(c);
-                if (!Catalog.exists(c, new TableName(t.schema(), COMMITS))) {
+                if (!dialect.exists(c, new TableName(t.schema(), COMMITS))) {
                     ctx.checkFence();
                     return;
                 }
@@ -609,7 +688,7 @@ final class JdbcSink implements Sink {
                 }
                 ctx.checkFence();
                 if (held != null) held.check();
-                if (Catalog.columns(c, t).containsKey(SPLIT_COLUMN)) remove(c, t, List.of(split.id()));
+                if (dialect.columns(c, t).containsKey(SPLIT_COLUMN)) remove(c, t, List.of(split.id()));
                 try (PreparedStatement s = c.prepareStatement("DELETE FROM " + bookkeepingTable(t, COMMITS)
                         + " WHERE pipeline = ? AND target = ? AND split_id = ?")) {
                     s.setString(1, context.pipeline());
@@ -629,7 +708,7 @@ final class JdbcSink implements Sink {
     public List<String> listOutput() throws SQLException {
         try (Connection c = pool().getConnection()) {
             TableName t = resolve(c);
-            if (!Catalog.exists(c, new TableName(t.schema(), COMMITS))) return List.of();
+            if (!dialect.exists(c, new TableName(t.schema(), COMMITS))) return List.of();
             try (PreparedStatement s = c.prepareStatement(
                     "SELECT count(*) FROM " + bookkeepingTable(t, COMMITS) + " WHERE pipeline = ? AND target = ?")) {
                 s.setString(1, context.pipeline());
@@ -649,11 +728,11 @@ final class JdbcSink implements Sink {
         try (Connection c = pool().getConnection()) {
             c.setAutoCommit(false);
             TableName t = resolve(c);
-            if (!Catalog.exists(c, new TableName(t.schema(), COMMITS))) return listed;
+            if (!dialect.exists(c, new TableName(t.schema(), COMMITS))) return listed;
             try (Statement s = c.createStatement()) {
                 String where =
                         " WHERE pipeline = " + literal(context.pipeline()) + " AND target = " + literal(t.toString());
-                if (Catalog.columns(c, t).containsKey(SPLIT_COLUMN)) {
+                if (dialect.columns(c, t).containsKey(SPLIT_COLUMN)) {
                     s.executeUpdate("DELETE FROM " + qualified(t) + " WHERE " + dialect.quote(SPLIT_COLUMN)
                             + " IN (SELECT split_id FROM " + bookkeepingTable(t, COMMITS) + where + ")");
                 }

@@ -16,7 +16,8 @@ public final class JdbcSinkFactory implements SinkFactory<Options> {
             "connection",
             Type.CONNECTION,
             "Name of the database connection in `connections.yaml` beside the pipeline (url, user, password, "
-                    + "pool_size): PostgreSQL (`jdbc:postgresql://...`). Keep pool_size at least the run's parallelism: "
+                    + "pool_size): PostgreSQL (`jdbc:postgresql://...`), MariaDB or MySQL (`jdbc:mariadb://...`, "
+                    + "`jdbc:mysql://...`). Keep pool_size at least the run's parallelism: "
                     + "each split holds one connection from staging to commit.");
     static final Field<String> TABLE = Field.required(
             "table",
@@ -28,8 +29,9 @@ public final class JdbcSinkFactory implements SinkFactory<Options> {
             Type.choice("append", "upsert", "merge"),
             "append",
             "`append` adds the split's rows (a replay replaces them); `upsert` writes rows over the rows with the same "
-                    + "`keys` (`INSERT ... ON CONFLICT`: needs a primary key or unique index on them, made when Sluice "
-                    + "creates the table); `merge` does the same with `MERGE`, which needs no unique index.");
+                    + "`keys` (`INSERT ... ON CONFLICT`, MariaDB's `ON DUPLICATE KEY UPDATE`: needs a primary key or "
+                    + "unique index on them, made when Sluice creates the table); `merge` does the same with `MERGE`, "
+                    + "which needs no unique index (PostgreSQL only).");
     static final Field<List<String>> KEYS = Field.optional(
             "keys",
             Type.oneOrMany(Type.STRING),
@@ -44,7 +46,12 @@ public final class JdbcSinkFactory implements SinkFactory<Options> {
                     + "`fail` fails the split naming the column.");
 
     static final Type.Obj OPTIONS = Type.Obj.of(
-            "A database table, written through JDBC (PostgreSQL).", CONNECTION, TABLE, MODE, KEYS, SCHEMA_CHANGE);
+            "A database table, written through JDBC (PostgreSQL, MariaDB, MySQL).",
+            CONNECTION,
+            TABLE,
+            MODE,
+            KEYS,
+            SCHEMA_CHANGE);
 
     @Override
     public String kind() {
@@ -60,8 +67,9 @@ public final class JdbcSinkFactory implements SinkFactory<Options> {
     public String description() {
         return "Writes each split's rows to a database table exactly once: the rows and the record that the split "
                 + "(with its claim's fencing token) committed go in one database transaction, so a replay replaces "
-                + "the split's rows and a stale worker cannot commit. Rows are staged with COPY into a temporary "
-                + "table, then inserted (`append`), or written over the rows with the same keys (`upsert`, "
+                + "the split's rows and a stale worker cannot commit. Rows are staged into a temporary table (COPY in "
+                + "PostgreSQL; LOAD DATA LOCAL INFILE, or multi-row INSERTs, in MariaDB and MySQL), then inserted (`append`), or written over the "
+                + "rows with the same keys (`upsert`, "
                 + "`merge`). A row the database refuses goes to `_sluice_dead_letter` in the table's schema with "
                 + "its key and the database's message; the rest of the split commits. See docs/sinks/jdbc.md.";
     }
@@ -70,13 +78,24 @@ public final class JdbcSinkFactory implements SinkFactory<Options> {
     public Sink create(Options o, PipelineContext context) {
         Connection connection = o.get(CONNECTION);
         String url = connection.url().reveal().toLowerCase(Locale.ROOT);
-        if (!url.startsWith("jdbc:postgresql:")) {
+        Dialect dialect;
+        if (url.startsWith("jdbc:postgresql:")) dialect = new PostgresDialect();
+        else if (url.startsWith("jdbc:mariadb:") || url.startsWith("jdbc:mysql:")) dialect = new MariaDbDialect();
+        else {
             throw o.problem(
                     CONNECTION,
-                    connection.describe() + " is not a PostgreSQL url (jdbc:postgresql://host:5432/db): the jdbc "
-                            + "sink writes to PostgreSQL so far");
+                    connection.describe() + " is not a url of a database the jdbc sink writes to: PostgreSQL "
+                            + "(jdbc:postgresql://host:5432/db), MariaDB (jdbc:mariadb://host:3306/db) or MySQL "
+                            + "(jdbc:mysql://host:3306/db)");
         }
         String mode = o.get(MODE);
+        if (mode.equals("merge")
+                && dialect.merge("t", List.of("k"), "", List.of("k")).isEmpty()) {
+            throw o.problem(
+                    MODE,
+                    "mode merge writes with MERGE, which " + dialect.name() + " and MySQL lack; use mode: upsert "
+                            + "(INSERT ... ON DUPLICATE KEY UPDATE), with a primary key or unique index on the keys");
+        }
         List<String> keys = o.get(KEYS);
         if (keys.stream().distinct().count() != keys.size()) throw o.problem(KEYS, "a column is named twice");
         return new JdbcSink(
@@ -85,7 +104,7 @@ public final class JdbcSinkFactory implements SinkFactory<Options> {
                 mode,
                 keys,
                 o.get(SCHEMA_CHANGE).equals("add_columns"),
-                new PostgresDialect(),
+                dialect,
                 o,
                 context);
     }

@@ -1,20 +1,31 @@
 package io.sluice.sinks.jdbc;
 
-import java.io.IOException;
+import io.sluice.spi.sink.FileSpec;
+import io.sluice.spi.sink.Rows;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.postgresql.PGConnection;
 
 /** PostgreSQL: staged with {@code COPY ... FROM STDIN} (pgjdbc's CopyManager), written with {@code ON CONFLICT} or {@code MERGE}. */
 final class PostgresDialect implements Dialect {
+    /** jsonb_build_object takes at most 100 arguments: wider rows are built from pieces joined with {@code ||}. */
+    private static final int JSON_PAIRS = 50;
+
+    @Override
+    public String name() {
+        return "PostgreSQL";
+    }
 
     @Override
     public String quote(String identifier) {
@@ -23,7 +34,7 @@ final class PostgresDialect implements Dialect {
 
     /** The documented type mapping (docs/sinks/jdbc.md): DuckDB's type names to PostgreSQL's. */
     @Override
-    public Optional<String> columnType(String engineType) {
+    public Optional<String> columnType(String engineType, boolean key) {
         String t = engineType.toUpperCase(Locale.ROOT).trim();
         if (t.startsWith("DECIMAL") || t.startsWith("NUMERIC")) {
             int open = t.indexOf('(');
@@ -53,22 +64,120 @@ final class PostgresDialect implements Dialect {
     }
 
     @Override
-    public long stage(Connection c, String staging, List<String> columns, Path csv) throws SQLException, IOException {
-        String list = columns.stream().map(this::quote).collect(Collectors.joining(", "));
+    public String keyText(int length) {
+        return "text";
+    }
+
+    @Override
+    public String text() {
+        return "text";
+    }
+
+    @Override
+    public String timestamp() {
+        return "timestamptz";
+    }
+
+    @Override
+    public String createIndex(String qualifiedTable, String indexName, String column) {
+        return "CREATE INDEX ON " + qualifiedTable + " (" + quote(column) + ")";
+    }
+
+    @Override
+    public String currentSchema() {
+        return "SELECT current_schema()";
+    }
+
+    @Override
+    public boolean exists(Connection c, TableName t) throws SQLException {
+        return Catalog.exists(c, t);
+    }
+
+    @Override
+    public Map<String, String> columns(Connection c, TableName t) throws SQLException {
+        return Catalog.columns(c, t);
+    }
+
+    @Override
+    public List<String> primaryKey(Connection c, TableName t) throws SQLException {
+        return Catalog.primaryKey(c, t);
+    }
+
+    @Override
+    public Set<Set<String>> uniqueIndexes(Connection c, TableName t) throws SQLException {
+        return Catalog.uniqueIndexes(c, t);
+    }
+
+    /** A transaction's advisory lock: released by the commit or rollback. */
+    @Override
+    public void lock(Connection c, String name) throws SQLException {
         try (Statement s = c.createStatement()) {
-            // a temporary table is the session's own, and dropped with the transaction: a crash leaves nothing
-            s.execute("CREATE TEMPORARY TABLE " + quote(staging) + " (_sluice_row bigint GENERATED ALWAYS AS IDENTITY, "
-                    + columns.stream().map(col -> quote(col) + " text").collect(Collectors.joining(", "))
-                    + ") ON COMMIT DROP");
+            s.execute("SELECT pg_advisory_xact_lock(hashtext('" + name.replace("'", "''") + "'))");
         }
-        try (InputStream in = Files.newInputStream(csv)) {
-            return c.unwrap(PGConnection.class)
-                    .getCopyAPI()
-                    .copyIn(
-                            "COPY " + quote(staging) + " (" + list + ") FROM STDIN (FORMAT csv, HEADER true)",
-                            in,
-                            1 << 16);
+    }
+
+    /** Staged as CSV written by the engine, copied in by {@code COPY ... FROM STDIN}. */
+    @Override
+    public long stage(Connection c, String staging, List<String> columns, Rows rows) throws Exception {
+        String list = columns.stream().map(this::quote).collect(Collectors.joining(", "));
+        Path csv = Files.createTempFile("sluice-jdbc-", ".csv");
+        try {
+            rows.writeFiles(csv, new FileSpec("csv", "none", List.of(), "rows"));
+            try (Statement s = c.createStatement()) {
+                // a temporary table is the session's own, and dropped with the transaction: a crash leaves nothing
+                s.execute("CREATE TEMPORARY TABLE " + quote(staging)
+                        + " (_sluice_row bigint GENERATED ALWAYS AS IDENTITY, "
+                        + columns.stream().map(col -> quote(col) + " text").collect(Collectors.joining(", "))
+                        + ") ON COMMIT DROP");
+            }
+            try (InputStream in = Files.newInputStream(csv)) {
+                return c.unwrap(PGConnection.class)
+                        .getCopyAPI()
+                        .copyIn(
+                                "COPY " + quote(staging) + " (" + list + ") FROM STDIN (FORMAT csv, HEADER true)",
+                                in,
+                                1 << 16);
+            }
+        } finally {
+            Files.deleteIfExists(csv);
         }
+    }
+
+    @Override
+    public String insertIfMissing(String table, List<String> columns) {
+        return "INSERT INTO " + table + " (" + names(columns) + ") VALUES ("
+                + columns.stream().map(col -> "?").collect(Collectors.joining(", ")) + ") ON CONFLICT DO NOTHING";
+    }
+
+    /** Cast to the column's type without length or precision: the table's own then applies (too long is refused). */
+    @Override
+    public String value(String staged, String columnType) {
+        return "CAST(" + staged + " AS " + columnType + ")";
+    }
+
+    @Override
+    public String textParameter() {
+        return "CAST(? AS text)";
+    }
+
+    @Override
+    public String latestPerKey(List<String> values, String from, List<String> keyExpressions) {
+        String keys = String.join(", ", keyExpressions);
+        return "SELECT DISTINCT ON (" + keys + ") " + String.join(", ", values) + from + " ORDER BY " + keys
+                + ", s._sluice_row DESC";
+    }
+
+    @Override
+    public String jsonObject(String alias, List<String> columns) {
+        List<String> pieces = new ArrayList<>();
+        for (int i = 0; i < columns.size(); i += JSON_PAIRS) {
+            pieces.add("jsonb_build_object("
+                    + columns.subList(i, Math.min(columns.size(), i + JSON_PAIRS)).stream()
+                            .map(k -> "'" + k.replace("'", "''") + "', " + alias + "." + quote(k))
+                            .collect(Collectors.joining(", "))
+                    + ")");
+        }
+        return "(" + String.join(" || ", pieces) + ")::text";
     }
 
     @Override

@@ -40,7 +40,16 @@ class JdbcSinkPipelineTest {
 
     @Test
     void csvFilesLoadIntoATableOnceAndAChangedFileReplacesItsRows() throws Exception {
-        TestTarget target = new TestTarget(dir); // writes connections.yaml naming the server "pg"
+        loadOnceAndReplace(new TestTarget(dir)); // writes connections.yaml naming the server "pg"
+    }
+
+    /** The same on MariaDB: two splits at once create the table (DDL commits there: under a named lock). */
+    @Test
+    void theSameIntoMariaDb() throws Exception {
+        loadOnceAndReplace(TestTarget.mariaDb(dir));
+    }
+
+    private void loadOnceAndReplace(TestTarget target) throws Exception {
         input("a.csv", "id,name,amount\n1,ann,10.5\n2,bob,20.25\n");
         input("b.csv", "id,name,amount\n3,cid,30.5\n4,,40.75\n");
         Path file = dir.resolve("p.yaml");
@@ -48,7 +57,8 @@ class JdbcSinkPipelineTest {
                 file,
                 "pipeline: to-postgres\n"
                         + "source: { files: { path: in } }\n"
-                        + "sink:\n  jdbc: { connection: pg, table: " + target.schema + ".orders }\n"
+                        + "sink:\n  jdbc: { connection: " + target.connection + ", table: " + target.schema
+                        + ".orders }\n"
                         + "run: { parallelism: 2 }\n");
 
         RunSummary first = run(file);

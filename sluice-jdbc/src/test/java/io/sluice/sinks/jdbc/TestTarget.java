@@ -9,6 +9,7 @@ import io.sluice.ledger.postgres.TestPostgres;
 import io.sluice.spi.BadRecordPolicy;
 import io.sluice.spi.PipelineContext;
 import io.sluice.spi.sink.Sink;
+import io.sluice.testkit.TestMariaDb;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -23,22 +24,68 @@ import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A fresh schema on the test JVM's one PostgreSQL server ({@link TestPostgres}), a {@code connections.yaml} naming it
- * {@code pg} in a folder of the test's, and jdbc sinks over it, made through the factory from sink options as a
- * pipeline writes them.
+ * A fresh schema on the test JVM's one PostgreSQL server ({@link TestPostgres}), or a fresh database on its one
+ * MariaDB server ({@link TestMariaDb}), a {@code connections.yaml} naming it {@code pg} (or {@code maria}) in a folder
+ * of the test's, and jdbc sinks over it, made through the factory from sink options as a pipeline writes them.
  */
 final class TestTarget {
     private static final AtomicInteger SCHEMAS = new AtomicInteger();
 
     final Path dir;
     final String schema;
+    /** The connection's name in connections.yaml. */
+    final String connection;
 
+    private final boolean mariaDb;
+    private final String url;
+
+    /** PostgreSQL. */
     TestTarget(Path dir) throws Exception {
         this.dir = dir;
         this.schema = "sink" + SCHEMAS.incrementAndGet();
+        this.connection = "pg";
+        this.mariaDb = false;
+        this.url = url();
         sql("CREATE SCHEMA " + schema);
         Files.writeString(
                 dir.resolve(Connections.FILE_NAME), "pg: { url: \"" + url() + "\", user: postgres, pool_size: 8 }\n");
+    }
+
+    private TestTarget(Path dir, String url, String schema) throws Exception {
+        this.dir = dir;
+        this.schema = schema;
+        this.connection = "maria";
+        this.mariaDb = true;
+        this.url = url;
+        Files.writeString(
+                dir.resolve(Connections.FILE_NAME),
+                "maria: { url: \"" + url + "\", user: " + TestMariaDb.USER + ", password: \"" + TestMariaDb.PASSWORD
+                        + "\", pool_size: 8 }\n");
+    }
+
+    /** A fresh database on MariaDB, through MariaDB's driver ({@code jdbc:mariadb:}) or MySQL's ({@code jdbc:mysql:}). */
+    static TestTarget mariaDb(Path dir, String scheme) throws Exception {
+        TestMariaDb server = TestMariaDb.shared();
+        String database = server.freshDatabase();
+        return new TestTarget(dir, server.url(database).replace("jdbc:mariadb:", scheme), database);
+    }
+
+    static TestTarget mariaDb(Path dir) throws Exception {
+        return mariaDb(dir, "jdbc:mariadb:");
+    }
+
+    /** The identifier quoted for this target's database. */
+    String quote(String identifier) {
+        return mariaDb ? "`" + identifier + "`" : "\"" + identifier + "\"";
+    }
+
+    private Connection open() throws SQLException {
+        if (!mariaDb) return connect();
+        Connection c = DriverManager.getConnection(url, TestMariaDb.USER, TestMariaDb.PASSWORD);
+        try (Statement s = c.createStatement()) {
+            s.execute("SET time_zone = '+00:00'");
+        }
+        return c;
     }
 
     static String url() {
@@ -84,7 +131,7 @@ final class TestTarget {
 
     /** A sink from its options ({@code connection: pg} and the table in this schema are added when not written). */
     Sink sink(String yaml, BadRecordPolicy policy) {
-        String withConnection = yaml.contains("connection:") ? yaml : "connection: pg\n" + yaml;
+        String withConnection = yaml.contains("connection:") ? yaml : "connection: " + connection + "\n" + yaml;
         return new JdbcSinkFactory()
                 .create(
                         options(withConnection),
@@ -96,7 +143,7 @@ final class TestTarget {
     }
 
     void sql(String statement) throws SQLException {
-        try (Connection c = connect();
+        try (Connection c = open();
                 Statement s = c.createStatement()) {
             s.execute(statement);
         }
@@ -105,7 +152,7 @@ final class TestTarget {
     /** Each row of the query as its columns joined by {@code |} (NULL as "null"). */
     List<String> rows(String query) throws SQLException {
         List<String> out = new ArrayList<>();
-        try (Connection c = connect();
+        try (Connection c = open();
                 Statement s = c.createStatement();
                 ResultSet r = s.executeQuery(query)) {
             int n = r.getMetaData().getColumnCount();
@@ -130,8 +177,7 @@ final class TestTarget {
         for (String table :
                 rows("SELECT table_name FROM information_schema.tables WHERE table_schema = '" + schema + "'")) {
             all.add(table);
-            for (String row : rows("SELECT t::text FROM " + schema + ".\"" + table + "\" t"))
-                all.add(table + ": " + row);
+            for (String row : rows("SELECT * FROM " + schema + "." + quote(table))) all.add(table + ": " + row);
         }
         return all;
     }

@@ -22,9 +22,14 @@ class JdbcSourceMariaDbTest {
 
     private TestDatabase db;
 
+    /** A fresh database; {@link JdbcSourceMySqlDriverTest} reads it through MySQL's driver. */
+    TestDatabase database() {
+        return TestDatabase.mariaDb();
+    }
+
     @BeforeEach
     void freshDatabase() {
-        db = TestDatabase.mariaDb();
+        db = database();
     }
 
     private Path pipeline(Path folder, String password, String source) throws Exception {

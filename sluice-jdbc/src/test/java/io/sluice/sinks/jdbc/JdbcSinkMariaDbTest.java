@@ -1,0 +1,128 @@
+package io.sluice.sinks.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sluice.config.ConfigException;
+import io.sluice.spi.sink.Sink;
+import io.sluice.spi.sink.Written;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The jdbc sink on a real MariaDB (Debian's mariadb-server, {@link io.sluice.testkit.TestMariaDb}) through MariaDB's
+ * driver: the cases of {@link JdbcSinkTest} that differ by database (modes, fencing, refused rows, the table it
+ * creates, schema changes). {@link JdbcSinkMySqlDriverTest} runs them again through MySQL's driver.
+ */
+class JdbcSinkMariaDbTest extends JdbcSinkCases {
+    /** The url's scheme: which driver connects. */
+    String scheme() {
+        return "jdbc:mariadb:";
+    }
+
+    @Override
+    TestTarget newTarget(Path dir) throws Exception {
+        return TestTarget.mariaDb(dir, scheme());
+    }
+
+    @Override
+    String notNullMessage() {
+        return "cannot be null";
+    }
+
+    @Override
+    String refusedRecord() {
+        return "{\"id\": \"4\", \"name\": \"charlotte\", \"age\": \"20\"}";
+    }
+
+    /** More rows than one INSERT statement stages, with every kind of text that needs escaping. */
+    @Test
+    void manyRowsAndAwkwardTextArriveUnchanged() throws Exception {
+        Sink sink = sink("table: SCHEMA.texts\n");
+        Written w = write(
+                sink,
+                split("r1"),
+                "SELECT i AS id, CASE i % 4 WHEN 0 THEN 'a''b\"c\\d' WHEN 1 THEN 'tab' || chr(9) || 'new' || chr(10) || 'line' "
+                        + "WHEN 2 THEN 'ünïcødé ✓ 𝄞 \\N' ELSE '' END AS v FROM range(2500) t(i)",
+                claim(1));
+        assertThat(w.rowsOut()).isEqualTo(2500);
+        assertThat(stored("SELECT v, count(*) FROM SCHEMA.texts GROUP BY v ORDER BY min(id)"))
+                .containsExactly("a'b\"c\\d|625", "tab\tnew\nline|625", "ünïcødé ✓ 𝄞 \\N|625", "|625");
+    }
+
+    /** The bookkeeping tables' keys hold 500 characters here (InnoDB's index limit): a longer split id is named. */
+    @Test
+    void aSplitIdLongerThanTheBookkeepingKeyIsRefusedSayingSo() throws Exception {
+        Sink sink = sink("table: SCHEMA.events\n");
+        assertThatThrownBy(() -> write(sink, split("x".repeat(600)), "SELECT 1 AS v", claim(1)))
+                .hasMessageContaining("at most 500 characters long (it is 600)");
+        assertThat(stored("SELECT count(*) FROM SCHEMA.events")).containsExactly("0");
+    }
+
+    @Test
+    void mergeIsRefusedAtTheOptionSayingWhatToUse() {
+        assertThatThrownBy(() -> sink("table: SCHEMA.stock\nmode: merge\nkeys: [sku]\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("sink.jdbc.mode")
+                .hasMessageContaining("MERGE, which MariaDB and MySQL lack")
+                .hasMessageContaining("mode: upsert");
+    }
+
+    @Test
+    void upsertWithoutAUniqueIndexOnTheKeysSaysWhatToDo() throws Exception {
+        target.sql("CREATE TABLE " + target.schema + ".loose (id int, v text)");
+        assertThatThrownBy(() -> sink("table: SCHEMA.loose\nmode: upsert\nkeys: [id]\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("CREATE UNIQUE INDEX")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("merge"));
+    }
+
+    @Test
+    void aMissingTableIsCreatedWithTheMappedTypes() throws Exception {
+        Sink sink = sink("table: SCHEMA.typed\n");
+        write(
+                sink,
+                split("r1"),
+                "SELECT true AS b, 1::TINYINT AS ti, 2::SMALLINT AS si, 3::INTEGER AS i, 4::BIGINT AS bi, "
+                        + "200::UTINYINT AS ut, 4000000000::UINTEGER AS ui, 18446744073709551615::UBIGINT AS ub, "
+                        + "170141183460469231731687303715884105727::HUGEINT AS hi, "
+                        + "5.25::DECIMAL(10,2) AS d, 1.5::FLOAT AS f, 2.5e300::DOUBLE AS db, 'x' AS s, "
+                        + "DATE '2024-02-29' AS dt, TIME '10:11:12.25' AS tm, "
+                        + "TIMESTAMP '2024-02-29 10:11:12.5' AS ts, TIMESTAMPTZ '2024-02-29 10:11:12+02' AS tz, "
+                        + "'6ba7b810-9dad-11d1-80b4-00c04fd430c8'::UUID AS u, '{\"a\": 1}'::JSON AS j, "
+                        + "NULL::VARCHAR AS empty",
+                claim(1));
+
+        assertThat(stored("SELECT column_name, column_type FROM information_schema.columns WHERE table_schema = "
+                        + "'SCHEMA' AND table_name = 'typed' ORDER BY ordinal_position"))
+                .containsExactly(
+                        "b|tinyint(1)",
+                        "ti|tinyint(4)",
+                        "si|smallint(6)",
+                        "i|int(11)",
+                        "bi|bigint(20)",
+                        "ut|tinyint(3) unsigned",
+                        "ui|int(10) unsigned",
+                        "ub|bigint(20) unsigned",
+                        "hi|decimal(39,0)",
+                        "d|decimal(10,2)",
+                        "f|float",
+                        "db|double",
+                        "s|longtext",
+                        "dt|date",
+                        "tm|time(6)",
+                        "ts|datetime(6)",
+                        "tz|datetime(6)",
+                        "u|char(36)",
+                        "j|longtext",
+                        "empty|longtext",
+                        "_sluice_split|varchar(500)");
+        // as the server writes them (the drivers format doubles and times each their own way)
+        assertThat(stored("SELECT b, ti, ub, hi, d, f, CAST(db AS CHAR), s, dt, CAST(tm AS CHAR), CAST(ts AS CHAR), "
+                        + "CAST(tz AS CHAR), u, j, empty FROM SCHEMA.typed"))
+                .as("the instant with a time zone is stored in UTC")
+                .containsExactly("1|1|18446744073709551615|170141183460469231731687303715884105727|5.25|1.5|2.5e300|x"
+                        + "|2024-02-29|10:11:12.250000|2024-02-29 10:11:12.500000|2024-02-29 08:11:12.000000"
+                        + "|6ba7b810-9dad-11d1-80b4-00c04fd430c8|{\"a\": 1}|null");
+    }
+}
