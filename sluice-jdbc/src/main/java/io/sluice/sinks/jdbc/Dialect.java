@@ -30,6 +30,15 @@ interface Dialect {
     long stage(Connection c, String staging, List<String> columns, Path csv) throws SQLException, java.io.IOException;
 
     /**
+     * Loads the CSV file (as {@link #stage} reads it) straight into {@code table}, each value parsed as its column's
+     * type, with {@code value} in {@code extraColumn} of every row; fails as a whole when one row is refused.
+     *
+     * @return the rows loaded
+     */
+    long copy(Connection c, String table, List<String> columns, String extraColumn, String value, Path csv)
+            throws SQLException, java.io.IOException;
+
+    /**
      * The statement writing the selected rows (already deduplicated by key, the last one winning) over the rows with
      * the same keys, inserting the others: {@code INSERT ... ON CONFLICT (keys) DO UPDATE} in PostgreSQL,
      * {@code INSERT ... ON DUPLICATE KEY UPDATE} in MySQL.

@@ -37,8 +37,9 @@ import java.util.stream.Collectors;
  * {@code _sluice_commits} (split id, claim token) are written in one transaction, which first locks that record and
  * refuses a token lower than the one stored; so a replay replaces the split's rows (every row carries its split's id in
  * {@code _sluice_split}), and a worker whose claim was taken over cannot commit, even one that passed its fence check
- * just before losing the claim. A split's rows are staged by COPY into a temporary table in the same transaction, so a
- * crash before the commit leaves nothing.
+ * just before losing the claim. In {@code append} mode the commit COPYs the split's rows straight into the table; in
+ * the modes that write by key (and when the table refuses a row) they are staged by COPY into a temporary table of the
+ * transaction. Either way a crash before the commit leaves nothing.
  */
 final class JdbcSink implements Sink {
     static final String SPLIT_COLUMN = "_sluice_split";
@@ -303,15 +304,19 @@ final class JdbcSink implements Sink {
     }
 
     /**
-     * One attempt: {@link #stage} begins a transaction on a connection of its own and copies the rows into a
-     * temporary table; {@link #commit} finishes that transaction; {@link #abort} rolls it back (the temporary table
-     * goes with it).
+     * One attempt. {@link #stage} writes the rows as CSV; for {@code upsert} and {@code merge} it begins a transaction
+     * on a connection of its own and copies them into a temporary table, for {@code append} it keeps the file, which
+     * the commit copies straight into the table. {@link #commit} finishes the transaction; {@link #abort} rolls it back
+     * (the temporary table goes with it) and deletes the file.
      */
     private final class Writer implements SinkWriter {
         private final Split split;
         private Connection c;
         private List<String> columns;
         private List<String> types;
+        /** The rows as CSV, kept until the commit copies them into the table ({@code append} only). */
+        private Path csv;
+
         private long staged;
         private final List<DeadLetter> readerRejects = new ArrayList<>();
         private boolean done;
@@ -322,7 +327,7 @@ final class JdbcSink implements Sink {
 
         @Override
         public long stage(Rows rows, BadRows bad) throws Exception {
-            if (c != null) throw new IllegalStateException("split " + split.id() + " is staged already");
+            if (c != null || csv != null) throw new IllegalStateException("split " + split.id() + " is staged already");
             columns = rows.columns();
             types = rows.columnTypes();
             if (columns.contains(SPLIT_COLUMN)) {
@@ -330,14 +335,19 @@ final class JdbcSink implements Sink {
                         "the records have a column " + SPLIT_COLUMN
                                 + ", which the jdbc sink keeps for itself (the split that wrote each row); rename it in a step");
             }
-            Path csv = Files.createTempFile("sluice-jdbc-", ".csv");
+            Path file = Files.createTempFile("sluice-jdbc-", ".csv");
             try {
-                rows.writeFiles(csv, new FileSpec("csv", "none", List.of(), "rows"));
-                c = pool().getConnection();
-                c.setAutoCommit(false);
-                staged = dialect.stage(c, STAGING, columns, csv);
+                staged = rows.writeFiles(file, new FileSpec("csv", "none", List.of(), "rows"));
+                if (mode.equals("append")) {
+                    csv = file; // copied into the table by the commit
+                    file = null;
+                } else {
+                    c = pool().getConnection();
+                    c.setAutoCommit(false);
+                    staged = dialect.stage(c, STAGING, columns, file);
+                }
             } finally {
-                Files.deleteIfExists(csv);
+                if (file != null) Files.deleteIfExists(file);
             }
             Optional<Rows> rejects = bad.rows();
             if (rejects.isPresent()) readerRejects.addAll(DeadLetter.read(rejects.get()));
@@ -346,10 +356,15 @@ final class JdbcSink implements Sink {
 
         @Override
         public Written commit(CommitContext ctx) throws Exception {
-            if (c == null) throw new IllegalStateException("split " + split.id() + " has nothing staged");
+            if (c == null && csv == null)
+                throw new IllegalStateException("split " + split.id() + " has nothing staged");
             if (done) throw new IllegalStateException("split " + split.id() + " is committed already");
             OutputKey key = split.outputKey();
             try (OutputLocks.Held held = key == null ? null : ctx.lock(lockName(key.key()))) {
+                if (c == null) {
+                    c = pool().getConnection();
+                    c.setAutoCommit(false);
+                }
                 TableName t = resolve(c);
                 bookkeeping(c, t);
                 Map<String, String> tableColumns = table(c, t, columns, types);
@@ -487,14 +502,27 @@ final class JdbcSink implements Sink {
         }
 
         /**
-         * Writes the staged rows into the table in one statement; when the database refuses it for a row's values,
-         * finds the refused rows by halving the range (each try under a savepoint), writes the others, and returns
-         * the refused ones.
+         * Writes the staged rows into the table in one statement: {@code append} COPYs the CSV straight in (with the
+         * split's id as {@code _sluice_split}). When the database refuses it for a row's values, the rows go through
+         * the temporary table, where the refused ones are found by halving the range (each try under a savepoint);
+         * the others are written and the refused ones returned.
          */
         private List<DeadLetter> insert(TableName t, Map<String, String> tableColumns, List<String> match)
-                throws SQLException {
+                throws SQLException, IOException {
             List<DeadLetter> refused = new ArrayList<>();
             if (staged == 0) return refused;
+            if (csv != null) {
+                var savepoint = c.setSavepoint();
+                try {
+                    dialect.copy(c, qualified(t), columns, SPLIT_COLUMN, split.id(), csv);
+                    c.releaseSavepoint(savepoint);
+                    return refused;
+                } catch (SQLException e) {
+                    if (!dialect.refusesRow(e)) throw e;
+                    c.rollback(savepoint);
+                    dialect.stage(c, STAGING, columns, csv);
+                }
+            }
             String sql = writeStatement(t, tableColumns, match);
             insertRange(sql, 1, staged, refused, match);
             return refused;
@@ -555,17 +583,22 @@ final class JdbcSink implements Sink {
         }
 
         @Override
-        public void abort() throws SQLException {
-            if (c == null) return;
-            try (Connection closing = c) {
-                if (!done) closing.rollback();
+        public void abort() throws SQLException, IOException {
+            try {
+                if (c != null) {
+                    try (Connection closing = c) {
+                        if (!done) closing.rollback();
+                    }
+                }
             } finally {
                 c = null;
+                if (csv != null) Files.deleteIfExists(csv);
+                csv = null;
             }
         }
 
         @Override
-        public void close() throws SQLException {
+        public void close() throws SQLException, IOException {
             abort();
         }
     }

@@ -13,7 +13,10 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 import org.postgresql.PGConnection;
 
-/** PostgreSQL: staged with {@code COPY ... FROM STDIN} (pgjdbc's CopyManager), written with {@code ON CONFLICT} or {@code MERGE}. */
+/**
+ * PostgreSQL: loaded with {@code COPY ... FROM STDIN} (pgjdbc's CopyManager), into the table or a staging table, written
+ * by key with {@code ON CONFLICT} or {@code MERGE}.
+ */
 final class PostgresDialect implements Dialect {
 
     @Override
@@ -66,6 +69,20 @@ final class PostgresDialect implements Dialect {
                     .getCopyAPI()
                     .copyIn(
                             "COPY " + quote(staging) + " (" + list + ") FROM STDIN (FORMAT csv, HEADER true)",
+                            in,
+                            1 << 16);
+        }
+    }
+
+    @Override
+    public long copy(Connection c, String table, List<String> columns, String extraColumn, String value, Path csv)
+            throws SQLException, IOException {
+        try (InputStream in = new AppendedColumn(Files.newInputStream(csv), value)) {
+            return c.unwrap(PGConnection.class)
+                    .getCopyAPI()
+                    .copyIn(
+                            "COPY " + table + " (" + names(columns) + ", " + quote(extraColumn)
+                                    + ") FROM STDIN (FORMAT csv, HEADER true)",
                             in,
                             1 << 16);
         }
