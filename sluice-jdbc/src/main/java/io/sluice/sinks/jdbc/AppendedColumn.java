@@ -48,7 +48,10 @@ final class AppendedColumn extends InputStream {
         return n;
     }
 
-    /** Reads the next chunk into {@code out} with the field before each record's line break; false at the end. */
+    /**
+     * Reads the next chunk into {@code out} with the field before each record's line break; false at the end. Runs
+     * between line breaks are copied whole: the loop only looks at each byte.
+     */
     private boolean fill() throws IOException {
         if (eof) return false;
         outPos = 0;
@@ -56,24 +59,34 @@ final class AppendedColumn extends InputStream {
         int n = in.read(chunk);
         if (n < 0) {
             eof = true;
-            if (lineOpen) put(field, field.length); // a last record without a line break
+            if (lineOpen) put(field, 0, field.length); // a last record without a line break
             return outLen > 0;
         }
+        int from = 0;
         for (int i = 0; i < n; i++) {
             byte c = chunk[i];
-            if (c == '"') quoted = !quoted;
-            if (!quoted && (c == '\r' || (c == '\n' && !afterCr))) put(field, field.length);
-            afterCr = !quoted && c == '\r';
-            lineOpen = quoted || (c != '\r' && c != '\n');
-            if (outLen == out.length) out = Arrays.copyOf(out, out.length * 2);
-            out[outLen++] = c;
+            if (c == '"') {
+                quoted = !quoted;
+            } else if (!quoted && (c == '\r' || c == '\n')) {
+                // the \n of a \r\n had its field put before the \r (the quote state cannot change in between)
+                boolean crlf = c == '\n' && (i > 0 ? chunk[i - 1] == '\r' : afterCr);
+                if (!crlf) {
+                    put(chunk, from, i - from);
+                    put(field, 0, field.length);
+                    from = i;
+                }
+            }
         }
+        put(chunk, from, n - from);
+        byte last = chunk[n - 1];
+        afterCr = !quoted && last == '\r';
+        lineOpen = quoted || (last != '\r' && last != '\n');
         return true;
     }
 
-    private void put(byte[] bytes, int n) {
+    private void put(byte[] bytes, int from, int n) {
         if (outLen + n > out.length) out = Arrays.copyOf(out, Math.max(out.length * 2, outLen + n));
-        System.arraycopy(bytes, 0, out, outLen, n);
+        System.arraycopy(bytes, from, out, outLen, n);
         outLen += n;
     }
 
