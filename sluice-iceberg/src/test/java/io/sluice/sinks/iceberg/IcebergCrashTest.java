@@ -2,23 +2,14 @@ package io.sluice.sinks.iceberg;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sluice.pipeline.Assembly;
-import io.sluice.pipeline.Components;
-import io.sluice.pipeline.Pipeline;
-import io.sluice.pipeline.PipelineLoader;
-import io.sluice.runner.LocalRunner;
-import io.sluice.runner.RunListener;
-import io.sluice.runner.RunSummary;
-import io.sluice.testkit.ChildJvm;
+import io.sluice.testkit.CrashLoop;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.apache.iceberg.Snapshot;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,17 +25,6 @@ class IcebergCrashTest {
 
     @TempDir
     Path dir;
-
-    /** The child process: runs the pipeline file once, as {@code sluice run} does. */
-    public static void main(String[] args) throws Exception {
-        Components c = Components.discover();
-        Pipeline p = new PipelineLoader(c, name -> null).load(Path.of(args[0]));
-        RunSummary summary;
-        try (Assembly a = Assembly.of(p, c, Clock.systemUTC())) {
-            summary = new LocalRunner(a, Clock.systemUTC(), "crash-test", new RunListener() {}).run();
-        }
-        System.exit(summary.exitCode());
-    }
 
     @Test
     void killedAtRandomMomentsEveryRowLandsOnceInOneSnapshotPerSplit() throws Exception {
@@ -74,23 +54,11 @@ class IcebergCrashTest {
                 run: { parallelism: 2, retries: { backoff: 10ms } }
                 """);
         Path log = dir.resolve("runs.log");
-        Random random = new Random(7);
-        int kills = 0;
-        int finished = 0;
-        while (kills < 20) {
-            Process p = ChildJvm.start(log, IcebergCrashTest.class.getName(), pipeline.toString());
-            if (!p.waitFor(500 + random.nextInt(3000), TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly().waitFor();
-                kills++;
-            } else {
-                finished++;
-                if (finished > 10) break; // the work ran out before 20 kills: the assertion below says so
-            }
-        }
-        System.out.println("IcebergCrashTest: " + kills + " kill(s), " + finished + " run(s) ended on their own");
-        Process last = ChildJvm.start(log, IcebergCrashTest.class.getName(), pipeline.toString());
-        assertThat(last.waitFor(180, TimeUnit.SECONDS)).as("the last run ends").isTrue();
-        assertThat(last.exitValue()).as("the last run's exit code; see %s", log).isZero();
+        int kills = CrashLoop.run(pipeline, log, new Random(7), 20, 500, 3000, code -> {})
+                .kills();
+        assertThat(CrashLoop.runToTheEnd(pipeline, log, 180))
+                .as("the last run's exit code; see %s", log)
+                .isZero();
 
         Lake lake = new Lake(dir);
         List<String> ids = lake.rows("db.rows", "id");

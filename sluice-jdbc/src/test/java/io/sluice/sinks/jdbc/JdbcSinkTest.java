@@ -102,4 +102,30 @@ class JdbcSinkTest extends JdbcSinkCases {
                 .hasMessageContaining("connections.yaml")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("wrong-s3cret"));
     }
+
+    @Test
+    void appendKeepsTextWithQuotesCommasAndLineBreaksNullsAndEmptyStringsAsWritten() throws Exception {
+        Sink sink = sink("table: SCHEMA.texts\n");
+        String id = "day=1/\"a,b\".csv"; // a split id with a quote and a comma
+        write(
+                sink,
+                split(id),
+                "SELECT * FROM (VALUES (1, 'a,b'), (2, 'say \"hi\"'), (3, 'two' || chr(10) || 'lines'), "
+                        + "(4, 'cr' || chr(13) || chr(10) || 'lf'), (5, ''), (6, NULL)) t(id, s)",
+                claim(1));
+        assertThat(target.rows("SELECT id, s IS NULL, replace(replace(s, chr(10), '<LF>'), chr(13), '<CR>'), "
+                        + "_sluice_split FROM " + target.schema + ".texts ORDER BY id"))
+                .containsExactly(
+                        "1|f|a,b|" + id,
+                        "2|f|say \"hi\"|" + id,
+                        "3|f|two<LF>lines|" + id,
+                        "4|f|cr<CR><LF>lf|" + id,
+                        "5|f||" + id,
+                        "6|t|null|" + id);
+
+        Sink oneColumn = sink("table: SCHEMA.one\n"); // a NULL is an empty line of the CSV
+        write(oneColumn, split("r1"), "SELECT * FROM (VALUES ('x'), (NULL), ('')) t(s)", claim(1));
+        assertThat(target.rows("SELECT s IS NULL, s, _sluice_split FROM " + target.schema + ".one ORDER BY s"))
+                .containsExactly("f||r1", "f|x|r1", "t|null|r1");
+    }
 }

@@ -1,0 +1,61 @@
+package io.sluice.testkit;
+
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs a pipeline in a child JVM ({@link RunOnce}) again and again, killing it with SIGKILL at a random moment (from
+ * JVM start-up through planning, processing and commits), until it was killed the number of times asked.
+ */
+public final class CrashLoop {
+    private CrashLoop() {}
+
+    /** What the loop did: SIGKILLs delivered, and runs that ended on their own meanwhile. */
+    public record Result(int kills, int ended) {}
+
+    /** Called after a run that ended on its own (before the next run starts), with its exit code. */
+    public interface Ended {
+        void ended(int exitCode) throws Exception;
+    }
+
+    /**
+     * Kills a run {@code kills} times, each after {@code minMillis} plus up to {@code spreadMillis}; a run that ends
+     * first is handed to {@code ended}. Stops early when {@code 3 * kills} runs ended on their own (a fast machine
+     * finishes runs inside the window; the caller's count of kills then says so).
+     */
+    public static Result run(
+            Path pipeline, Path log, Random random, int kills, int minMillis, int spreadMillis, Ended ended)
+            throws Exception {
+        int killed = 0;
+        int finished = 0;
+        while (killed < kills && finished < 3 * kills) {
+            Process p = ChildJvm.start(log, RunOnce.class.getName(), pipeline.toString());
+            if (!p.waitFor(minMillis + random.nextInt(spreadMillis), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly().waitFor();
+                killed++;
+            } else {
+                finished++;
+                ended.ended(p.exitValue());
+            }
+        }
+        System.out.println(
+                "CrashLoop " + pipeline + ": " + killed + " kill(s), " + finished + " run(s) ended on their own");
+        return new Result(killed, finished);
+    }
+
+    /** Runs until a run exits 0 (a killed run's leases expire meanwhile and are taken over), at most five times. */
+    public static int runToTheEnd(Path pipeline, Path log, int timeoutSeconds) throws Exception {
+        int code = -1;
+        for (int i = 0; i < 5 && code != 0; i++) {
+            Process p = ChildJvm.start(log, RunOnce.class.getName(), pipeline.toString());
+            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor();
+                throw new AssertionError(
+                        "a run of " + pipeline + " did not end within " + timeoutSeconds + " s; see " + log);
+            }
+            code = p.exitValue();
+        }
+        return code;
+    }
+}
