@@ -9,7 +9,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -30,8 +29,14 @@ import java.util.regex.Pattern;
  * not be read carry no start: their claims are never taken over early, only after their lease.
  */
 public record OwnerId(String host, long pid, String random, String start, String machine) {
-    private static final Pattern FORMAT = Pattern.compile("(.+):(\\d+):([0-9a-f]{8})/(\\d+)/([0-9a-f]{8})");
+    /** The random part: 16 hex digits (an id made by an older Sluice has 8, and still reads). */
+    private static final Pattern FORMAT =
+            Pattern.compile("(.+):(\\d+):([0-9a-f]{16}|[0-9a-f]{8})/(\\d+)/([0-9a-f]{8})");
+
     private static final Path PROC = Path.of("/proc");
+    /** Seeded by the system: two containers started in the same instant draw different parts. */
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+
     private static final String HOST = lookUpHostName();
     private static final String MACHINE = machineOfThisProcess();
 
@@ -52,8 +57,7 @@ public record OwnerId(String host, long pid, String random, String start, String
     /** An id for the running process {@code pid} of this machine; empty when its start cannot be read. */
     public static Optional<OwnerId> of(long pid) {
         if (!(startOf(pid) instanceof Started s)) return Optional.empty();
-        return Optional.of(
-                new OwnerId(hostName(), pid, UUID.randomUUID().toString().substring(0, 8), s.start(), MACHINE));
+        return Optional.of(new OwnerId(hostName(), pid, randomPart(), s.start(), MACHINE));
     }
 
     /**
@@ -63,8 +67,12 @@ public record OwnerId(String host, long pid, String random, String start, String
     public static String forThisProcess() {
         return current()
                 .map(OwnerId::toString)
-                .orElseGet(() -> hostName() + ":" + ProcessHandle.current().pid() + ":"
-                        + UUID.randomUUID().toString().substring(0, 8));
+                .orElseGet(() -> hostName() + ":" + ProcessHandle.current().pid() + ":" + randomPart());
+    }
+
+    /** 64 random bits as 16 hex digits: processes with one host name and pid (containers, pid 1) never share one. */
+    private static String randomPart() {
+        return HexFormat.of().toHexDigits(RANDOM.nextLong());
     }
 
     /** The parts of an id in the form above; empty for any other id (the older form, a name given with --id). */
