@@ -119,14 +119,8 @@ public final class StoreFileIO implements FileIO {
         }
     }
 
-    /** Writes a finished local file (a data file the sink staged, which stays) as the file at {@code location}. */
+    /** Writes a finished local file (a data file the sink staged, which stays) as the object at {@code location}. */
     void upload(Path file, String location) throws IOException {
-        if (!isUrl(location)) {
-            Path target = LocalFileIO.path(location);
-            Files.createDirectories(target.getParent());
-            Files.copy(file, target);
-            return;
-        }
         Place p = place(location);
         p.store().write(p.key(), file, WriteCondition.none());
     }
@@ -238,12 +232,9 @@ public final class StoreFileIO implements FileIO {
             return open(WriteCondition.none());
         }
 
+        /** An existing object under {@code ifAbsent} is refused by the write when the stream closes. */
         private PositionOutputStream open(WriteCondition condition) {
             try {
-                if (condition.equals(WriteCondition.ifAbsent())
-                        && place.store().stat(place.key()).isPresent()) {
-                    throw new AlreadyExistsException("file %s already exists", location);
-                }
                 Path temp = Files.createTempFile("sluice-iceberg-", ".tmp");
                 return new UploadingStream(location, place, temp, condition);
             } catch (IOException e) {
