@@ -639,75 +639,63 @@ public final class DynamoDbLedger implements Ledger {
             eachDone("#sk, #pv", i -> {
                 if (!Codec.version(i).equals(current)) outdated.add(i);
             });
-            String update = "SET #state = :pending, #st = :st, #attempts = :zero, #updated = :now "
-                    + "REMOVE #owner, #rows_in, #rows_out, #rejected, #outputs, #pv";
             int n = 0;
             for (Map<String, AttributeValue> split : outdated) {
-                String seen = split.containsKey("pv") ? "#pv = :seen" : "attribute_not_exists(#pv)";
-                String condition = "#state = :done AND " + seen;
-                Map<String, AttributeValue> values = new HashMap<>(Map.of(
-                        ":pending",
-                        s("pending"),
-                        ":st",
-                        s(items.st("pending")),
-                        ":zero",
-                        n(0),
-                        ":now",
-                        n(clock.millis()),
-                        ":done",
-                        s("done")));
-                if (split.containsKey("pv")) values.put(":seen", split.get("pv"));
-                try {
-                    db.updateItem(b -> b.tableName(config.table())
-                            .key(items.split(split.get(Items.SK).s()))
-                            .updateExpression(update)
-                            .conditionExpression(condition)
-                            .expressionAttributeNames(Names.of(update, condition))
-                            .expressionAttributeValues(values));
-                    n++;
-                } catch (ConditionalCheckFailedException changed) {
-                    // sent back already, or reset meanwhile
-                }
+                boolean versioned = split.containsKey("pv");
+                String seen = versioned ? "#pv = :seen" : "attribute_not_exists(#pv)";
+                // sent back already, or reset meanwhile, when it fails
+                if (sendBackDone(
+                        split.get(Items.SK).s(), seen, versioned ? Map.of(":seen", split.get("pv")) : Map.of())) n++;
+            }
+            return n;
+        });
+    }
+
+    /**
+     * Sends the done split {@code id} back to pending with its results dropped, when it is done and {@code also}
+     * holds (values it names in {@code alsoValues}); false when not.
+     */
+    private boolean sendBackDone(String id, String also, Map<String, AttributeValue> alsoValues) {
+        String update = "SET #state = :pending, #st = :st, #attempts = :zero, #updated = :now "
+                + "REMOVE #owner, #rows_in, #rows_out, #rejected, #outputs, #pv";
+        String condition = "#state = :done" + (also.isEmpty() ? "" : " AND " + also);
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(
+                ":pending",
+                s("pending"),
+                ":st",
+                s(items.st("pending")),
+                ":zero",
+                n(0),
+                ":now",
+                n(clock.millis()),
+                ":done",
+                s("done")));
+        values.putAll(alsoValues);
+        try {
+            db.updateItem(b -> b.tableName(config.table())
+                    .key(items.split(id))
+                    .updateExpression(update)
+                    .conditionExpression(condition)
+                    .expressionAttributeNames(Names.of(update, condition))
+                    .expressionAttributeValues(values));
+            return true;
+        } catch (ConditionalCheckFailedException notDone) {
+            return false;
+        }
+    }
+
+    @Override
+    public int replay(Collection<String> splitIds) {
+        return call("send done splits back to pending", () -> {
+            int n = 0;
+            for (String id : new java.util.LinkedHashSet<>(splitIds)) {
+                if (sendBackDone(id, "", Map.of())) n++; // not done (or unknown): left alone
             }
             return n;
         });
     }
 
     /** Adds up the done splits from the state index: like {@link #counts}, a read of the whole index. */
-    @Override
-    public int replay(Collection<String> splitIds) {
-        return call("send done splits back to pending", () -> {
-            String update = "SET #state = :pending, #st = :st, #attempts = :zero, #updated = :now "
-                    + "REMOVE #owner, #rows_in, #rows_out, #rejected, #outputs, #pv";
-            String condition = "#state = :done";
-            int n = 0;
-            for (String id : new java.util.LinkedHashSet<>(splitIds)) {
-                try {
-                    db.updateItem(b -> b.tableName(config.table())
-                            .key(items.split(id))
-                            .updateExpression(update)
-                            .conditionExpression(condition)
-                            .expressionAttributeNames(Names.of(update, condition))
-                            .expressionAttributeValues(Map.of(
-                                    ":pending",
-                                    s("pending"),
-                                    ":st",
-                                    s(items.st("pending")),
-                                    ":zero",
-                                    n(0),
-                                    ":now",
-                                    n(clock.millis()),
-                                    ":done",
-                                    s("done"))));
-                    n++;
-                } catch (ConditionalCheckFailedException notDone) {
-                    // not done (or unknown): left alone
-                }
-            }
-            return n;
-        });
-    }
-
     @Override
     public Totals totals() {
         return call("add up the done splits", () -> {

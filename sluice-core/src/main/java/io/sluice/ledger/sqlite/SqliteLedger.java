@@ -130,14 +130,17 @@ public final class SqliteLedger implements Ledger {
     private static final String DONE_BY_VERSION = """
             SELECT coalesce(pipeline_version, ''), count(*) FROM splits WHERE pipeline = ? AND state = 'done'
             GROUP BY 1""";
-    private static final String REQUEUE_OUTDATED = """
-            UPDATE splits SET state = 'pending', attempts = 0, owner = NULL, rows_in = NULL, rows_out = NULL,
-                rejected = NULL, outputs = NULL, pipeline_version = NULL, updated = ?3
-            WHERE pipeline = ?1 AND state = 'done' AND coalesce(pipeline_version, '') <> ?2""";
-    private static final String REPLAY = """
+    /**
+     * Done splits back to pending, their results dropped: ?1 pipeline, ?2 now, then which ones (?3), for
+     * requeueOutdated and replay.
+     */
+    private static final String SEND_BACK_DONE = """
             UPDATE splits SET state = 'pending', attempts = 0, owner = NULL, rows_in = NULL, rows_out = NULL,
                 rejected = NULL, outputs = NULL, pipeline_version = NULL, updated = ?2
-            WHERE pipeline = ?1 AND state = 'done' AND id IN (SELECT value FROM json_each(?3))""";
+            WHERE pipeline = ?1 AND state = 'done' AND\s""";
+
+    private static final String REQUEUE_OUTDATED = SEND_BACK_DONE + "coalesce(pipeline_version, '') <> ?3";
+    private static final String REPLAY = SEND_BACK_DONE + "id IN (SELECT value FROM json_each(?3))";
     private static final String TOTALS = """
             SELECT coalesce(sum(rows_in), 0), coalesce(sum(rows_out), 0), coalesce(sum(rejected), 0), max(updated)
             FROM splits WHERE pipeline = ? AND state = 'done'""";
@@ -658,7 +661,7 @@ public final class SqliteLedger implements Ledger {
         Objects.requireNonNull(current, "current");
         return write(
                 "send outdated splits back to pending",
-                () -> bind(REQUEUE_OUTDATED, pipeline, current, clock.millis()).executeUpdate());
+                () -> bind(REQUEUE_OUTDATED, pipeline, clock.millis(), current).executeUpdate());
     }
 
     @Override

@@ -154,14 +154,13 @@ final class Sql {
         doneByVersion = """
                 SELECT coalesce(pipeline_version, ''), count(*) FROM {s}.splits WHERE state = 'done' AND pipeline = ?
                 GROUP BY 1""".replace("{s}", s);
-        requeueOutdated = """
+        // done splits back to pending, their results dropped; arguments: now, pipeline, then which ones
+        String sendBackDone = """
                 UPDATE {s}.splits SET state = 'pending', attempts = 0, owner = NULL, rows_in = NULL, rows_out = NULL,
                     rejected = NULL, outputs = NULL, pipeline_version = NULL, updated = ?
-                WHERE state = 'done' AND pipeline = ? AND coalesce(pipeline_version, '') <> ?""".replace("{s}", s);
-        replay = """
-                UPDATE {s}.splits SET state = 'pending', attempts = 0, owner = NULL, rows_in = NULL, rows_out = NULL,
-                    rejected = NULL, outputs = NULL, pipeline_version = NULL, updated = ?
-                WHERE state = 'done' AND pipeline = ? AND id = ANY (?)""".replace("{s}", s);
+                WHERE state = 'done' AND pipeline = ? AND\s""".replace("{s}", s);
+        requeueOutdated = sendBackDone + "coalesce(pipeline_version, '') <> ?";
+        replay = sendBackDone + "id = ANY (?)";
         totals = """
                 SELECT coalesce(sum(rows_in), 0), coalesce(sum(rows_out), 0), coalesce(sum(rejected), 0), max(updated)
                 FROM {s}.splits WHERE state = 'done' AND pipeline = ?""".replace("{s}", s);

@@ -32,3 +32,10 @@ local function move(id, k, from, to)
   redis.call('ZREM', RETRY, id)
   redis.call('ZREM', READY, id)
 end
+
+-- sends a done split back to pending with its results dropped (requeue.lua, replay.lua; their tally is theirs to mend)
+local function sendBackDone(id, k, now)
+  move(id, k, 'done', 'pending')
+  redis.call('HSET', k, 'state', 'pending', 'attempts', 0, 'updated', now)
+  redis.call('HDEL', k, 'owner', 'rin', 'rout', 'rej', 'outputs', 'pv')
+end

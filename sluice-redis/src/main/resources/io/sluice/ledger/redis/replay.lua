@@ -5,9 +5,7 @@ for i = 3, #ARGV do
   local id = ARGV[i]
   local k = skey(id)
   if redis.call('HGET', k, 'state') == 'done' then
-    move(id, k, 'done', 'pending')
-    redis.call('HSET', k, 'state', 'pending', 'attempts', 0, 'updated', ARGV[2])
-    redis.call('HDEL', k, 'owner', 'rin', 'rout', 'rej', 'outputs', 'pv')
+    sendBackDone(id, k, ARGV[2])
     n = n + 1
   end
 end

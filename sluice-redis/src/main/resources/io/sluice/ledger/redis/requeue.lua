@@ -12,9 +12,7 @@ local n = 0
 for _, id in ipairs(redis.call('ZRANGE', STATE.done, 0, -1)) do
   local k = skey(id)
   if (redis.call('HGET', k, 'pv') or '') ~= current then
-    move(id, k, 'done', 'pending')
-    redis.call('HSET', k, 'state', 'pending', 'attempts', 0, 'updated', ARGV[2])
-    redis.call('HDEL', k, 'owner', 'rin', 'rout', 'rej', 'outputs', 'pv')
+    sendBackDone(id, k, ARGV[2])
     n = n + 1
   end
 end
