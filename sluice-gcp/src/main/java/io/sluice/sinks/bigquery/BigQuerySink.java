@@ -24,6 +24,7 @@ import com.google.cloud.bigquery.WriteChannelConfiguration;
 import io.sluice.config.Options;
 import io.sluice.config.Validator;
 import io.sluice.gcp.bigquery.BigQueryAccess;
+import io.sluice.spi.Digests;
 import io.sluice.spi.OutputKey;
 import io.sluice.spi.PipelineContext;
 import io.sluice.spi.Split;
@@ -39,11 +40,8 @@ import io.sluice.spi.sink.Written;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -51,7 +49,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -726,11 +723,6 @@ final class BigQuerySink implements Sink {
     }
 
     static String hash(String s) {
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d, 0, 12);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Digests.sha256Hex(s, 24);
     }
 }

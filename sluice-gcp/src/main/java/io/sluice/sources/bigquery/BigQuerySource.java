@@ -8,6 +8,7 @@ import com.google.cloud.bigquery.FieldValueList;
 import com.google.cloud.bigquery.StandardSQLTypeName;
 import com.google.cloud.bigquery.TableResult;
 import io.sluice.gcp.bigquery.BigQueryAccess;
+import io.sluice.spi.Digests;
 import io.sluice.spi.KnownMember;
 import io.sluice.spi.Member;
 import io.sluice.spi.Split;
@@ -23,12 +24,9 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,7 +52,7 @@ final class BigQuerySource implements Source {
         this.access = access;
         this.query = query;
         this.pageSize = pageSize;
-        this.key = "bigquery@" + sha256(access.project() + "\0" + query).substring(0, 12);
+        this.key = "bigquery@" + Digests.sha256Hex(access.project() + "\0" + query, 12);
     }
 
     private synchronized BigQuery bq() throws IOException {
@@ -191,14 +189,5 @@ final class BigQuerySource implements Source {
         w.write('"');
         w.write(v.replace("\"", "\"\""));
         w.write('"');
-    }
-
-    private static String sha256(String text) {
-        try {
-            return HexFormat.of()
-                    .formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -1,5 +1,6 @@
 package io.sluice.sinks.iceberg;
 
+import io.sluice.spi.Digests;
 import io.sluice.spi.OutputKey;
 import io.sluice.spi.Split;
 import io.sluice.spi.StaleClaimException;
@@ -14,12 +15,9 @@ import io.sluice.spi.sink.Written;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -27,7 +25,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -628,12 +625,7 @@ final class IcebergSink implements Sink {
     private record Staged(Path file, long rows, List<Object> partition) {}
 
     private static String hash(String s) {
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d, 0, 10);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Digests.sha256Hex(s, 20);
     }
 
     private static void removeIfEmpty(Path folder) {

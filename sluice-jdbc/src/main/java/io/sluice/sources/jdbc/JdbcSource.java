@@ -3,6 +3,7 @@ package io.sluice.sources.jdbc;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.config.Connection;
+import io.sluice.spi.Digests;
 import io.sluice.spi.KnownMember;
 import io.sluice.spi.Member;
 import io.sluice.spi.PipelineContext;
@@ -16,11 +17,8 @@ import io.sluice.spi.source.Source;
 import io.sluice.spi.source.SplitReader;
 import io.sluice.spi.source.Windowed;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
@@ -28,7 +26,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -132,7 +129,7 @@ final class JdbcSource implements Source, Windowed {
         this.dialect = Dialect.of(settings.connection().url().reveal());
         Incremental inc = settings.incremental();
         String identity = settings.base() + (inc == null ? "" : "\0" + inc.column() + "\0" + inc.tieBreaker());
-        this.key = settings.name() + "@" + sha256(identity).substring(0, 12);
+        this.key = settings.name() + "@" + Digests.sha256Hex(identity, 12);
     }
 
     private java.sql.Connection connect() throws IOException {
@@ -244,7 +241,7 @@ final class JdbcSource implements Source, Windowed {
     /** One split a key range of the partition column: up to the first bound (and NULL), between bounds, above the last. */
     private List<Split> ranges(List<String> bounds) {
         String col = s.partition().column();
-        String tag = sha256(String.join("\0", bounds)).substring(0, 8);
+        String tag = Digests.sha256Hex(String.join("\0", bounds), 8);
         int count = bounds.size() + 1;
         List<Split> splits = new ArrayList<>();
         for (int i = 0; i < count; i++) {
@@ -368,8 +365,7 @@ final class JdbcSource implements Source, Windowed {
                     + (from == null ? "" : " > " + from.text() + " and") + " <= " + to.text()
                     + (withNulls ? ", or NULL" : "");
             splits.add(split(
-                    key + "#i" + (index + k + 1) + "-"
-                            + sha256(to.at() + "\0" + to.tie()).substring(0, 8),
+                    key + "#i" + (index + k + 1) + "-" + Digests.sha256Hex(to.at() + "\0" + to.tie(), 8),
                     index + k,
                     new Payload(
                             "SELECT * FROM (" + s.base() + ") s WHERE " + where + order,
@@ -507,14 +503,5 @@ final class JdbcSource implements Source, Windowed {
         if (last == null) return List.of(s.name() + ": not read yet");
         String range = known.split(last.splitId()).map(this::describe).orElse(last.splitId());
         return List.of(s.name() + ": last range " + range + " (" + last.state().label() + ")");
-    }
-
-    private static String sha256(String text) {
-        try {
-            return HexFormat.of()
-                    .formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }
