@@ -568,7 +568,9 @@ final class KubernetesRunner implements Runner {
                     .withPropagationPolicy(DeletionPropagation.BACKGROUND)
                     .delete();
         } catch (KubernetesClientException e) {
-            deleting.remove(jobName); // the next turn ends it again
+            // an API that did not answer (no code, 429, 5xx): the next turn deletes it again; a refusal (403) stays
+            // refused, and a once run must not wait for it forever
+            if (e.getCode() == 0 || e.getCode() == 429 || e.getCode() >= 500) deleting.remove(jobName);
             throw e;
         }
     }
