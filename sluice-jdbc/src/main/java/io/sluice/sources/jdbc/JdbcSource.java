@@ -197,24 +197,37 @@ final class JdbcSource implements Source, Windowed {
     }
 
     /**
-     * Ranges of about equal row counts: the upper value of each {@code ntile} of the column, so that a skewed column
-     * (most rows on a few keys) does not give one giant split. Equal bounds merge, so a key never spans two ranges.
+     * Ranges of about equal row counts, so that a skewed column (most rows on a few keys) does not give one giant split:
+     * cut at PostgreSQL's histogram of the column where it has fresh statistics of it, else at the upper value of each
+     * {@code ntile} of the column. Equal bounds merge, so a key never spans two ranges.
      */
     private List<Split> partitions(java.sql.Connection c, Shape shape) throws SQLException, IOException {
         Partition p = s.partition();
         String col = p.column();
         shape.column(col, "partition.column");
+        Optional<KeyStatistics> statistics = dialect == Dialect.POSTGRES && s.table() != null
+                ? KeyStatistics.of(c, s.table(), col)
+                : Optional.empty();
         long n = p.count();
         if (n == 0) {
-            long rows = single(c, "SELECT count(*) FROM (" + s.base() + ") s");
+            long rows = statistics.isPresent()
+                    ? statistics.get().rows()
+                    : single(c, "SELECT count(*) FROM (" + s.base() + ") s");
             n = Math.max(1, (rows + p.size() - 1) / p.size());
         }
+        final long tiles = n;
+        Optional<List<String>> estimated = statistics.flatMap(st -> st.upperBounds(tiles));
+        if (estimated.isPresent()) {
+            return estimated.get().isEmpty()
+                    ? List.of(split(key + "#all", 0, new Payload(s.base(), "all rows")))
+                    : ranges(estimated.get());
+        }
         List<String> bounds = new ArrayList<>();
-        String tiles = "SELECT max(" + col + ") FROM (SELECT " + col + ", NTILE(" + n + ") OVER (ORDER BY " + col
+        String ntile = "SELECT max(" + col + ") FROM (SELECT " + col + ", NTILE(" + n + ") OVER (ORDER BY " + col
                 + ") AS sluice_tile FROM (" + s.base() + ") s WHERE " + col + " IS NOT NULL) t GROUP BY sluice_tile "
                 + "ORDER BY sluice_tile";
         try (Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery(tiles)) {
+                ResultSet rs = st.executeQuery(ntile)) {
             while (rs.next()) {
                 String b = rs.getString(1);
                 if (bounds.isEmpty() || !bounds.getLast().equals(b)) bounds.add(b);

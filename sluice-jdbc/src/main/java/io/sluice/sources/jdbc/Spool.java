@@ -1,5 +1,6 @@
 package io.sluice.sources.jdbc;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.Writer;
@@ -34,7 +35,8 @@ final class Spool {
         if (dialect == Dialect.POSTGRES) {
             // the server's own CSV writer: no row passes through JDBC's per-value conversions
             String select = maxRows > 0 ? "SELECT * FROM (" + sql + ") s LIMIT " + maxRows : sql;
-            try (OutputStream out = Files.newOutputStream(file)) {
+            // the driver writes each row (one CopyData message) on its own: unbuffered, that is a system call a row
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
                 c.unwrap(PGConnection.class)
                         .getCopyAPI()
                         .copyOut("COPY (" + select + ") TO STDOUT (FORMAT csv, HEADER)", out);
