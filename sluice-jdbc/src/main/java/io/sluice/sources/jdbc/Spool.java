@@ -1,8 +1,10 @@
 package io.sluice.sources.jdbc;
 
 import java.io.BufferedOutputStream;
+import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,7 +13,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.List;
 import java.util.Map;
 import org.postgresql.PGConnection;
 
@@ -46,17 +47,34 @@ final class Spool {
         streamed(c, sql, columns, file, fetchSize, maxRows);
     }
 
+    /** How a column's values are written: the engine type decides, once per column rather than once per value. */
+    private enum Kind {
+        BOOLEAN,
+        TEXT,
+        ZONED,
+        PLAIN;
+
+        static Kind of(String engineType) {
+            return switch (engineType) {
+                case "BOOLEAN" -> BOOLEAN;
+                case "VARCHAR" -> TEXT;
+                case "TIMESTAMP WITH TIME ZONE" -> ZONED;
+                default -> PLAIN;
+            };
+        }
+    }
+
     /** A streamed result set (MariaDB and MySQL stream with a fetch size; others as their driver does). */
     private static void streamed(
             Connection c, String sql, Map<String, String> columns, Path file, int fetchSize, int maxRows)
             throws SQLException, IOException {
-        List<String> types = List.copyOf(columns.values());
+        Kind[] kinds = columns.values().stream().map(Kind::of).toArray(Kind[]::new);
         try (Statement st = c.createStatement(ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY)) {
             st.setFetchSize(fetchSize);
             if (maxRows > 0) st.setMaxRows(maxRows);
             try (ResultSet rs = st.executeQuery(sql);
-                    Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-                int n = types.size();
+                    Writer w = new BufferedWriter(
+                            new OutputStreamWriter(Files.newOutputStream(file), StandardCharsets.UTF_8), 1 << 16)) {
                 int i = 0;
                 for (String name : columns.keySet()) {
                     if (i++ > 0) w.write(',');
@@ -64,23 +82,22 @@ final class Spool {
                 }
                 w.write('\n');
                 while (rs.next()) {
-                    for (int col = 1; col <= n; col++) {
+                    for (int col = 1; col <= kinds.length; col++) {
                         if (col > 1) w.write(',');
-                        String type = types.get(col - 1);
-                        if (type.equals("BOOLEAN")) {
+                        Kind kind = kinds[col - 1];
+                        if (kind == Kind.BOOLEAN) {
                             boolean b = rs.getBoolean(col);
                             if (!rs.wasNull()) w.write(b ? "true" : "false");
                             continue;
                         }
                         String v = rs.getString(col);
                         if (v == null) continue;
-                        if (type.equals("VARCHAR")) {
+                        if (kind == Kind.TEXT) {
                             quoted(w, v);
-                        } else if (type.equals("TIMESTAMP WITH TIME ZONE") && !v.matches(".*[+-]\\d\\d(:?\\d\\d)?$")) {
-                            w.write(v);
-                            w.write("+00"); // the session's zone is UTC (Dialect.prepare)
                         } else {
                             w.write(v);
+                            // the session's zone is UTC (Dialect.prepare): a value without an offset is in UTC
+                            if (kind == Kind.ZONED && !hasOffset(v)) w.write("+00");
                         }
                     }
                     w.write('\n');
@@ -89,9 +106,32 @@ final class Spool {
         }
     }
 
+    /** Whether a timestamp's text ends in an offset: {@code +hh}, {@code +hhmm} or {@code +hh:mm} (or {@code -}). */
+    static boolean hasOffset(String v) {
+        int n = v.length();
+        for (int digits : new int[] {2, 4}) {
+            int sign = n - digits - 1;
+            if (sign >= 0 && isSign(v.charAt(sign)) && allDigits(v, sign + 1, n)) return true;
+        }
+        return n >= 6
+                && isSign(v.charAt(n - 6))
+                && v.charAt(n - 3) == ':'
+                && allDigits(v, n - 5, n - 3)
+                && allDigits(v, n - 2, n);
+    }
+
+    private static boolean isSign(char c) {
+        return c == '+' || c == '-';
+    }
+
+    private static boolean allDigits(String v, int from, int to) {
+        for (int i = from; i < to; i++) if (v.charAt(i) < '0' || v.charAt(i) > '9') return false;
+        return true;
+    }
+
     private static void quoted(Writer w, String v) throws IOException {
         w.write('"');
-        w.write(v.replace("\"", "\"\""));
+        w.write(v.indexOf('"') < 0 ? v : v.replace("\"", "\"\""));
         w.write('"');
     }
 }
