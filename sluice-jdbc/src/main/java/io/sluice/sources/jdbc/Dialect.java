@@ -4,7 +4,10 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /** What differs between the databases the source reads: session settings, literals and the clock. */
 enum Dialect {
@@ -34,6 +37,39 @@ enum Dialect {
                 case GENERIC -> {}
             }
         }
+    }
+
+    /**
+     * The query a streamed read runs: on MariaDB and MySQL, date-times come as the server's text
+     * ({@code CAST(... AS CHAR)}), because the driver parses each one and prints it again with {@code String.format}
+     * (most of the client's CPU a row); else {@code sql} itself.
+     *
+     * @param driverTypes each column's type as the driver names it, in order
+     * @param order the columns {@code sql} is ordered by (a derived table's order is not kept, so it is repeated
+     *     outside, on the derived table's own columns, which an index can still serve)
+     */
+    String streamedQuery(String sql, Map<String, String> driverTypes, List<String> order) {
+        if (this != MYSQL || driverTypes.values().stream().noneMatch(Dialect::isDateTime)) return sql;
+        List<String> items = new ArrayList<>();
+        for (Map.Entry<String, String> column : driverTypes.entrySet()) {
+            String name = quoted(column.getKey());
+            items.add(isDateTime(column.getValue()) ? "CAST(" + name + " AS CHAR) AS " + name : name);
+        }
+        String outer = "SELECT " + String.join(", ", items) + " FROM (" + sql + ") sluice_rows";
+        if (order.isEmpty()) return outer;
+        return outer + " ORDER BY "
+                + String.join(
+                        ", ",
+                        order.stream().map(c -> "sluice_rows." + quoted(c)).toList());
+    }
+
+    private static String quoted(String mysqlName) {
+        return "`" + mysqlName.replace("`", "``") + "`";
+    }
+
+    private static boolean isDateTime(String driverType) {
+        String t = driverType.toUpperCase(Locale.ROOT);
+        return t.equals("DATETIME") || t.equals("TIMESTAMP");
     }
 
     /** A string literal; a plain number stays a number (compares as one on every database). */

@@ -428,6 +428,16 @@ final class JdbcSource implements Source, Windowed {
         }
     }
 
+    /** The columns an incremental range is read in order of, as the result names them; none for a key range. */
+    private List<String> order(Payload payload, Shape shape) throws IOException {
+        Incremental inc = s.incremental();
+        if (payload.upper() == null || inc == null) return List.of();
+        List<String> order = new ArrayList<>();
+        order.add(shape.column(inc.column(), "incremental.column"));
+        if (inc.tieBreaker() != null) order.add(shape.column(inc.tieBreaker(), "incremental.tie_breaker"));
+        return order;
+    }
+
     @Override
     public SplitReader open(Split split, ReadContext context) throws IOException {
         Payload payload = Payload.of(split);
@@ -435,7 +445,14 @@ final class JdbcSource implements Source, Windowed {
         java.sql.Connection c = connect();
         try {
             Shape shape = shape(c, payload.sql());
-            Spool.write(dialect, c, payload.sql(), shape.engine(), file, s.fetchSize(), 0);
+            Spool.write(
+                    dialect,
+                    c,
+                    dialect.streamedQuery(payload.sql(), shape.driver(), order(payload, shape)),
+                    shape.engine(),
+                    file,
+                    s.fetchSize(),
+                    0);
             return SplitReader.of(
                     LocalFiles.typedCsv(List.of(LocalFiles.Part.whole(file, describe(split))), shape.engine()),
                     List.of());

@@ -1,0 +1,36 @@
+package io.sluice.sources.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class DialectTest {
+    private static final Map<String, String> COLUMNS = new LinkedHashMap<>();
+
+    static {
+        COLUMNS.put("id", "BIGINT");
+        COLUMNS.put("updated_at", "DATETIME");
+        COLUMNS.put("odd`name", "TIMESTAMP");
+    }
+
+    @Test
+    void mariaDbReadsDateTimesAsTheServersTextKeepingTheRangesOrder() {
+        assertThat(Dialect.MYSQL.streamedQuery("SELECT * FROM t", COLUMNS, List.of("updated_at", "id")))
+                .isEqualTo("SELECT `id`, CAST(`updated_at` AS CHAR) AS `updated_at`, CAST(`odd``name` AS CHAR) AS "
+                        + "`odd``name` FROM (SELECT * FROM t) sluice_rows "
+                        + "ORDER BY sluice_rows.`updated_at`, sluice_rows.`id`");
+        assertThat(Dialect.MYSQL.streamedQuery("SELECT * FROM t", COLUMNS, List.of()))
+                .doesNotContain("ORDER BY");
+    }
+
+    @Test
+    void otherDatabasesAndRowsWithoutDateTimesAreReadAsWritten() {
+        assertThat(Dialect.POSTGRES.streamedQuery("SELECT * FROM t", COLUMNS, List.of("id")))
+                .isEqualTo("SELECT * FROM t");
+        assertThat(Dialect.MYSQL.streamedQuery("SELECT * FROM t", Map.of("id", "BIGINT"), List.of("id")))
+                .isEqualTo("SELECT * FROM t");
+    }
+}
