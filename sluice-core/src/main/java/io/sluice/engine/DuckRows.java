@@ -60,6 +60,15 @@ public final class DuckRows implements Rows {
             case "csv" -> "FORMAT csv, HEADER true, COMPRESSION " + codec;
             default -> "FORMAT json, COMPRESSION " + codec;
         };
+        if (!spec.appended().isEmpty()) {
+            StringBuilder select = new StringBuilder("SELECT *");
+            spec.appended()
+                    .forEach((name, value) -> select.append(", ")
+                            .append(Sql.literal(value))
+                            .append(" AS ")
+                            .append(Sql.identifier(name)));
+            query = select + " FROM (" + query + ")";
+        }
         if (spec.partitionBy().isEmpty()) {
             return "COPY (" + query + ") TO " + Sql.literal(target.toString()) + " (" + options + ")";
         }

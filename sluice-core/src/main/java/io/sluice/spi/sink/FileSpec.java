@@ -1,6 +1,9 @@
 package io.sluice.spi.sink;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -11,16 +14,31 @@ import java.util.Objects;
  * @param partitionBy  columns to partition by as hive-style folders ({@code col=value/}); empty: one file
  * @param baseName     the name of each file without extension; when partitioned, files are named
  *                     {@code <baseName>-<n>.<extension>} in each folder
+ * @param appended     text columns added after the rows' own, each with one value in every row (a sink's
+ *                     bookkeeping, such as the split that wrote the row), in order
  */
-public record FileSpec(String format, String compression, List<String> partitionBy, String baseName) {
+public record FileSpec(
+        String format, String compression, List<String> partitionBy, String baseName, Map<String, String> appended) {
     public FileSpec {
         Objects.requireNonNull(format, "format");
         Objects.requireNonNull(compression, "compression");
         Objects.requireNonNull(baseName, "baseName");
         partitionBy = List.copyOf(partitionBy);
+        appended = Collections.unmodifiableMap(new LinkedHashMap<>(appended));
         if (!List.of("parquet", "csv", "jsonl").contains(format)) {
             throw new IllegalArgumentException("format must be parquet, csv or jsonl, not " + format);
         }
+    }
+
+    public FileSpec(String format, String compression, List<String> partitionBy, String baseName) {
+        this(format, compression, partitionBy, baseName, Map.of());
+    }
+
+    /** The same with a text column of one value added to every row. */
+    public FileSpec withColumn(String name, String value) {
+        Map<String, String> more = new LinkedHashMap<>(appended);
+        more.put(name, value);
+        return new FileSpec(format, compression, partitionBy, baseName, more);
     }
 
     /** One Parquet file, as partial results are kept. */

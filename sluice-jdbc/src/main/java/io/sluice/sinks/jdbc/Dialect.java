@@ -1,6 +1,8 @@
 package io.sluice.sinks.jdbc;
 
 import io.sluice.spi.sink.Rows;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
@@ -93,6 +95,32 @@ interface Dialect {
      * @return the rows loaded
      */
     long stage(Connection c, String staging, List<String> columns, Rows rows) throws Exception;
+
+    /**
+     * Whether {@code mode: append} loads the rows straight into the table at the commit ({@link #appendFile}), with no
+     * staging table: the rows then pass through the database once.
+     */
+    default boolean appendsDirectly() {
+        return false;
+    }
+
+    /**
+     * Loads a CSV file (a header line, then the table's {@code columns} in order, text as the engine writes it) into
+     * the table in one statement, as part of the connection's transaction; throws what {@link #refusesRow} tells apart
+     * when a value does not fit, and nothing of the file is then in the table.
+     *
+     * @return the rows loaded
+     */
+    default long appendFile(Connection c, String qualifiedTable, List<String> columns, Path csv)
+            throws SQLException, IOException {
+        throw new UnsupportedOperationException(name() + " has no direct append");
+    }
+
+    /** {@link #stage} from a CSV file written as {@link #appendFile} takes it. */
+    default long stageFile(Connection c, String staging, List<String> columns, Path csv)
+            throws SQLException, IOException {
+        throw new UnsupportedOperationException(name() + " stages from rows only");
+    }
 
     /** Drops the staging table after the transaction ended, where it outlives it (MariaDB's temporary tables). */
     default void unstage(Connection c, String staging) throws SQLException {}

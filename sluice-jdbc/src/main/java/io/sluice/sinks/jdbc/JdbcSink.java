@@ -11,12 +11,15 @@ import io.sluice.spi.Split;
 import io.sluice.spi.StaleClaimException;
 import io.sluice.spi.sink.BadRows;
 import io.sluice.spi.sink.CommitContext;
+import io.sluice.spi.sink.FileSpec;
 import io.sluice.spi.sink.OutputLocks;
 import io.sluice.spi.sink.Rows;
 import io.sluice.spi.sink.Sink;
 import io.sluice.spi.sink.SinkWriter;
 import io.sluice.spi.sink.Written;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -340,6 +343,11 @@ final class JdbcSink implements Sink {
         private List<String> columns;
         private List<String> types;
         private long staged;
+        /** An append's rows as CSV, the split column included, loaded at the commit; null when staged in a table. */
+        private Path direct;
+        /** Whether the rows are in the staging table (always, unless appended directly). */
+        private boolean inStaging;
+
         private final List<DeadLetter> readerRejects = new ArrayList<>();
         private boolean done;
 
@@ -360,7 +368,15 @@ final class JdbcSink implements Sink {
             try {
                 c = pool().getConnection();
                 c.setAutoCommit(false);
-                staged = dialect.stage(c, STAGING, columns, rows);
+                if (mode.equals("append") && dialect.appendsDirectly()) {
+                    direct = Files.createTempFile("sluice-jdbc-", ".csv");
+                    staged = rows.writeFiles(
+                            direct,
+                            new FileSpec("csv", "none", List.of(), "rows").withColumn(SPLIT_COLUMN, split.id()));
+                } else {
+                    staged = dialect.stage(c, STAGING, columns, rows);
+                    inStaging = true;
+                }
             } catch (SQLException e) {
                 throw broken(e) ? lost("staging its rows", e) : e;
             }
@@ -391,9 +407,10 @@ final class JdbcSink implements Sink {
                                 + "was paused, and a newer version committed: split " + split.id() + " writes nothing");
                     }
                 }
-                claim(t, ctx); // after the output's row: every writer of one output locks the two in this order
+                // after the output's row: every writer of one output locks the two in this order
+                if (!claim(t, ctx)) replaced.remove(split.id()); // never committed: no rows of its own to remove
                 if (held != null) replaced.addAll(otherVersions(t, key));
-                remove(c, t, replaced);
+                if (!replaced.isEmpty()) remove(c, t, replaced);
                 List<DeadLetter> refused = insert(t, tableColumns, keys(c, t));
                 if (!refused.isEmpty() && context.onBadRecord() == BadRecordPolicy.FAIL) {
                     DeadLetter first = refused.getFirst();
@@ -464,9 +481,10 @@ final class JdbcSink implements Sink {
         /**
          * Locks the split's commit record (made when missing) until the transaction ends, and refuses a claim token
          * lower than the stored one: the split was taken over and committed by a newer claim. Then checks the fence,
-         * under that lock.
+         * under that lock. Returns whether the record was there: a split's rows and its record are committed together
+         * and removed together, so without a record the table holds no row of the split.
          */
-        private void claim(TableName t, CommitContext ctx) throws SQLException, StaleClaimException {
+        private boolean claim(TableName t, CommitContext ctx) throws SQLException, StaleClaimException {
             try (PreparedStatement insert = c.prepareStatement(dialect.insertIfMissing(
                             bookkeepingTable(t, COMMITS), List.of("pipeline", "target", "split_id", "token")));
                     PreparedStatement lock = c.prepareStatement("SELECT token FROM " + bookkeepingTable(t, COMMITS)
@@ -475,7 +493,7 @@ final class JdbcSink implements Sink {
                 insert.setString(2, t.toString());
                 insert.setString(3, split.id());
                 insert.setLong(4, ctx.token());
-                insert.executeUpdate();
+                boolean committedBefore = insert.executeUpdate() == 0;
                 lock.setString(1, context.pipeline());
                 lock.setString(2, t.toString());
                 lock.setString(3, split.id());
@@ -483,8 +501,9 @@ final class JdbcSink implements Sink {
                     if (!r.next()) throw notStored("split id", split.id());
                     if (r.getLong(1) > ctx.token()) throw new StaleClaimException(split.id(), ctx.token());
                 }
+                ctx.checkFence();
+                return committedBefore;
             }
-            ctx.checkFence();
         }
 
         /**
@@ -566,9 +585,25 @@ final class JdbcSink implements Sink {
          * the refused ones.
          */
         private List<DeadLetter> insert(TableName t, Map<String, String> tableColumns, List<String> match)
-                throws SQLException {
+                throws SQLException, IOException {
             List<DeadLetter> refused = new ArrayList<>();
             if (staged == 0) return refused;
+            if (!inStaging) {
+                List<String> all = new ArrayList<>(columns);
+                all.add(SPLIT_COLUMN);
+                var savepoint = c.setSavepoint();
+                try {
+                    dialect.appendFile(c, qualified(t), all, direct);
+                    c.releaseSavepoint(savepoint);
+                    return refused;
+                } catch (SQLException e) {
+                    if (!dialect.refusesRow(e)) throw e;
+                    // a value the table does not take: the rows go through the staging table, to find which
+                    c.rollback(savepoint);
+                    dialect.stageFile(c, STAGING, all, direct);
+                    inStaging = true;
+                }
+            }
             String sql = writeStatement(t, tableColumns, match);
             insertRange(sql, 1, staged, refused, match);
             return refused;
@@ -629,6 +664,14 @@ final class JdbcSink implements Sink {
 
         @Override
         public void abort() throws SQLException {
+            if (direct != null) {
+                try {
+                    Files.deleteIfExists(direct);
+                } catch (IOException e) {
+                    // a file in the temp folder, which is cleaned anyway; the rows are in the table or nowhere
+                }
+                direct = null;
+            }
             if (c == null) return;
             try {
                 if (!done) c.rollback();
