@@ -89,6 +89,8 @@ timed() {
     exit 1
   fi
   t1=$(date +%s%N)
+  # a server's work for the run may end just after it (a backend process exiting): let the script wait for it
+  if declare -F servers_settle >/dev/null; then servers_settle; fi
   b1=$(busy_ticks)
   s1=$(server_ticks)
   read -r user sys <"$times"

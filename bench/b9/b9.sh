@@ -56,6 +56,16 @@ server_ticks() {
   echo $t
 }
 
+# A client's backend exits just after the client, and its CPU reaches the postmaster's children's time only when it
+# is reaped: until then it would count as another process's noise. Waits (at most 2 s) for the client backends to go.
+servers_settle() {
+  local i
+  for i in $(seq 20); do
+    pgrep -P "$PG_PID" -f '127\.0\.0\.1\(' >/dev/null || return 0
+    sleep 0.1
+  done
+}
+
 # ---- PostgreSQL (Debian's binaries; never as root) -------------------------------------------------------------
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 [[ -x $PG_BIN/postgres ]] || { echo "B9 needs PostgreSQL: apt-get install postgresql" >&2; exit 2; }

@@ -87,7 +87,7 @@ final class PlanCommand implements Callable<Integer> {
                     p.name(), plan.splits().size(), waiting.size());
             Text.outdated(a.ledger().doneByVersion(), p.version(), p.file()).forEach(out::println);
             plan.notices().forEach(n -> out.println("  note: " + n));
-            plan.splits().stream().limit(limit).forEach(s -> out.println("  new      " + describe(s)));
+            plan.splits().stream().limit(limit).forEach(s -> out.println("  new      " + describe(a.source(), s)));
             waiting.forEach(s -> out.println(Text.splitLine(s)));
             if (plan.leftOut() > 0) {
                 out.printf("skipped (%d):%n", plan.leftOut());
@@ -153,7 +153,9 @@ final class PlanCommand implements Callable<Integer> {
         return doc;
     }
 
-    private static String describe(Split s) {
+    /** A split of files by its files and bytes; one of another source (a key range, offsets) as the source names it. */
+    private static String describe(io.sluice.spi.source.Source source, Split s) {
+        if (s.bytes() == 0) return s.id() + "  [" + source.describe(s) + "]";
         Member m = s.members().getFirst();
         String what = s.members().size() > 1
                 ? s.members().size() + " files"

@@ -62,6 +62,27 @@ class BackfillCommandTest {
     }
 
     @Test
+    void aPlanNamesEachKeyRangeItWouldRead() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("ranges"));
+        Files.copy(dir.resolve("connections.yaml"), folder.resolve("connections.yaml"));
+        Files.writeString(folder.resolve("pipeline.yaml"), """
+                pipeline: ranges
+                source:
+                  jdbc: { connection: pg, table: ev, partition: { column: id, count: 3 } }
+                sink:
+                  files: { path: out, format: parquet }
+                """);
+        CliRun plan = CliRun.sluice("plan", folder.resolve("pipeline.yaml").toString());
+        assertThat(plan.code()).as(plan.toString()).isZero();
+        assertThat(plan.out())
+                .contains("a run now would process 3 new split(s)")
+                .contains("[ev (id <= 100 or NULL)]")
+                .contains("[ev (id in (100, 200])]")
+                .contains("[ev (id > 200)]")
+                .doesNotContain("bytes");
+    }
+
+    @Test
     void aWindowIsReadAgainAndReplacesWhatItsSplitsWrote() throws Exception {
         // corrections that leave the cursor alone, inside the second split's range
         sql("UPDATE ev SET v = 'fixed' WHERE id BETWEEN 101 AND 200", "DELETE FROM ev WHERE id = 150");
