@@ -374,11 +374,9 @@ final class JdbcSource implements Source, Windowed {
         }
         String order = " ORDER BY " + col + (tb == null ? "" : ", " + tb);
         String ranged = "SELECT * FROM (" + s.base() + ") s WHERE " + between(lower, end);
-        // the count only where rows_per_split cuts the range; else whether there is a row (a first run over a large
-        // table would count every row once more), where the database has LIMIT (the generic dialect counts)
-        long rows = inc.rowsPerSplit() > 0 || dialect == Dialect.GENERIC
-                ? single(c, "SELECT count(*) FROM (" + ranged + ") r")
-                : single(c, "SELECT count(*) FROM (SELECT 1 FROM (" + ranged + ") r LIMIT 1) e");
+        // a count, not "LIMIT 1": with the limit the run after 100,000 changes of 10 million took 0.8 s more (B9),
+        // likely a scan in table order for a first row after the watermark, where changed rows sit at the end
+        long rows = single(c, "SELECT count(*) FROM (" + ranged + ") r");
         if (rows == 0 && !readNulls) {
             Proposal none = new Proposal(
                     List.of(),
