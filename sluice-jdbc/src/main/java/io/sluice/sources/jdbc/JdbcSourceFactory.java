@@ -46,8 +46,9 @@ public final class JdbcSourceFactory implements SourceFactory<Options> {
             PARTITION,
             "one split",
             "Cut the rows into ranges of `column` that run in parallel, balanced from the column's distribution "
-                    + "(`ntile` over the column, so skewed keys still give ranges of about equal size). Rows whose "
-                    + "column is NULL go into the first range. Not with `incremental`.");
+                    + "(PostgreSQL's statistics of it, values a range's rows apart on MariaDB and MySQL, else `ntile` "
+                    + "over the column), so skewed keys still give ranges of about equal size. Rows whose column is "
+                    + "NULL go into the first range. Not with `incremental`.");
 
     static final Field<String> CURSOR = Field.required(
             "column",
