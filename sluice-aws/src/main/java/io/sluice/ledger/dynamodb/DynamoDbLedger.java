@@ -482,20 +482,22 @@ public final class DynamoDbLedger implements Ledger {
         Map<String, AttributeValue> all = new HashMap<>(values);
         all.put(":token", n(token));
         all.put(":claimed", s("claimed"));
-        String condition = Codec.HELD + more;
-        return call(action, () -> {
-            try {
-                db.updateItem(b -> b.tableName(config.table())
-                        .key(items.split(splitId))
-                        .updateExpression(update)
-                        .conditionExpression(condition)
-                        .expressionAttributeNames(Names.of(update, condition))
-                        .expressionAttributeValues(all));
-                return true;
-            } catch (ConditionalCheckFailedException stale) {
-                return false;
-            }
-        });
+        return call(action, () -> updateIf(splitId, update, Codec.HELD + more, all));
+    }
+
+    /** One update of a split, made only when {@code condition} holds; false when it did not (nothing changed). */
+    private boolean updateIf(String splitId, String update, String condition, Map<String, AttributeValue> values) {
+        try {
+            db.updateItem(b -> b.tableName(config.table())
+                    .key(items.split(splitId))
+                    .updateExpression(update)
+                    .conditionExpression(condition)
+                    .expressionAttributeNames(Names.of(update, condition))
+                    .expressionAttributeValues(values));
+            return true;
+        } catch (ConditionalCheckFailedException unmet) {
+            return false;
+        }
     }
 
     // ---- output locks ---------------------------------------------------------------------------------
@@ -589,29 +591,20 @@ public final class DynamoDbLedger implements Ledger {
             String condition = "#state IN (:failed, :dead)";
             int n = 0;
             for (String id : ids) {
-                try {
-                    db.updateItem(b -> b.tableName(config.table())
-                            .key(items.split(id))
-                            .updateExpression(update)
-                            .conditionExpression(condition)
-                            .expressionAttributeNames(Names.of(update, condition))
-                            .expressionAttributeValues(Map.of(
-                                    ":pending",
-                                    s("pending"),
-                                    ":st",
-                                    s(items.st("pending")),
-                                    ":zero",
-                                    n(0),
-                                    ":now",
-                                    n(clock.millis()),
-                                    ":failed",
-                                    s("failed"),
-                                    ":dead",
-                                    s("dead"))));
-                    n++;
-                } catch (ConditionalCheckFailedException notFailed) {
-                    // done, pending, claimed or unknown: left as it is
-                }
+                Map<String, AttributeValue> values = Map.of(
+                        ":pending",
+                        s("pending"),
+                        ":st",
+                        s(items.st("pending")),
+                        ":zero",
+                        n(0),
+                        ":now",
+                        n(clock.millis()),
+                        ":failed",
+                        s("failed"),
+                        ":dead",
+                        s("dead"));
+                if (updateIf(id, update, condition, values)) n++; // else done, pending, claimed or unknown: left
             }
             return n;
         });
@@ -671,17 +664,7 @@ public final class DynamoDbLedger implements Ledger {
                 ":done",
                 s("done")));
         values.putAll(alsoValues);
-        try {
-            db.updateItem(b -> b.tableName(config.table())
-                    .key(items.split(id))
-                    .updateExpression(update)
-                    .conditionExpression(condition)
-                    .expressionAttributeNames(Names.of(update, condition))
-                    .expressionAttributeValues(values));
-            return true;
-        } catch (ConditionalCheckFailedException notDone) {
-            return false;
-        }
+        return updateIf(id, update, condition, values);
     }
 
     @Override
