@@ -38,7 +38,8 @@ import java.util.stream.Collectors;
  * refuses a token lower than the one stored; so a replay replaces the split's rows (every row carries its split's id in
  * {@code _sluice_split}), and a worker whose claim was taken over cannot commit, even one that passed its fence check
  * just before losing the claim. A split's rows are staged into a temporary table of the session (COPY in PostgreSQL,
- * LOAD DATA LOCAL INFILE or multi-row INSERTs in MariaDB), so a crash before the commit leaves nothing.
+ * LOAD DATA LOCAL INFILE or multi-row INSERTs in MariaDB), or, for a PostgreSQL append, as a local CSV file loaded by
+ * the commit's transaction, so a crash before the commit leaves nothing.
  */
 final class JdbcSink implements Sink {
     static final String SPLIT_COLUMN = "_sluice_split";
@@ -334,8 +335,9 @@ final class JdbcSink implements Sink {
 
     /**
      * One attempt: {@link #stage} begins a transaction on a connection of its own and copies the rows into a
-     * temporary table; {@link #commit} finishes that transaction; {@link #abort} rolls it back (the temporary table
-     * goes with it).
+     * temporary table (or, where the dialect appends directly, writes them to a local file that the commit loads);
+     * {@link #commit} finishes that transaction; {@link #abort} rolls it back (the temporary table goes with it) and
+     * deletes the file.
      */
     private final class Writer implements SinkWriter {
         private final Split split;
@@ -345,8 +347,6 @@ final class JdbcSink implements Sink {
         private long staged;
         /** An append's rows as CSV, the split column included, loaded at the commit; null when staged in a table. */
         private Path direct;
-        /** Whether the rows are in the staging table (always, unless appended directly). */
-        private boolean inStaging;
 
         private final List<DeadLetter> readerRejects = new ArrayList<>();
         private boolean done;
@@ -375,7 +375,6 @@ final class JdbcSink implements Sink {
                             new FileSpec("csv", "none", List.of(), "rows").withColumn(SPLIT_COLUMN, split.id()));
                 } else {
                     staged = dialect.stage(c, STAGING, columns, rows);
-                    inStaging = true;
                 }
             } catch (SQLException e) {
                 throw broken(e) ? lost("staging its rows", e) : e;
@@ -588,7 +587,7 @@ final class JdbcSink implements Sink {
                 throws SQLException, IOException {
             List<DeadLetter> refused = new ArrayList<>();
             if (staged == 0) return refused;
-            if (!inStaging) {
+            if (direct != null) {
                 List<String> all = new ArrayList<>(columns);
                 all.add(SPLIT_COLUMN);
                 var savepoint = c.setSavepoint();
@@ -601,7 +600,7 @@ final class JdbcSink implements Sink {
                     // a value the table does not take: the rows go through the staging table, to find which
                     c.rollback(savepoint);
                     dialect.stageFile(c, STAGING, all, direct);
-                    inStaging = true;
+                    deleteDirect();
                 }
             }
             String sql = writeStatement(t, tableColumns, match);
@@ -662,16 +661,20 @@ final class JdbcSink implements Sink {
                             options.problem(JdbcSinkFactory.MODE, dialect.name() + " has no MERGE; use mode: upsert"));
         }
 
+        /** Deletes the direct append's file: its rows are in the staging table or the transaction, or nowhere. */
+        private void deleteDirect() {
+            if (direct == null) return;
+            try {
+                Files.deleteIfExists(direct);
+            } catch (IOException e) {
+                // a file in the temp folder, which is cleaned anyway
+            }
+            direct = null;
+        }
+
         @Override
         public void abort() throws SQLException {
-            if (direct != null) {
-                try {
-                    Files.deleteIfExists(direct);
-                } catch (IOException e) {
-                    // a file in the temp folder, which is cleaned anyway; the rows are in the table or nowhere
-                }
-                direct = null;
-            }
+            deleteDirect();
             if (c == null) return;
             try {
                 if (!done) c.rollback();
