@@ -8,6 +8,7 @@ import io.sluice.spi.Member;
 import io.sluice.spi.Split;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
+import io.sluice.spi.source.Source;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.util.EnumSet;
@@ -154,7 +155,7 @@ final class PlanCommand implements Callable<Integer> {
     }
 
     /** A split of files by its files and bytes; one of another source (a key range, offsets) as the source names it. */
-    private static String describe(io.sluice.spi.source.Source source, Split s) {
+    private static String describe(Source source, Split s) {
         if (s.bytes() == 0) return s.id() + "  [" + source.describe(s) + "]";
         Member m = s.members().getFirst();
         String what = s.members().size() > 1

@@ -209,9 +209,8 @@ final class JdbcSource implements Source, Windowed {
         Partition p = s.partition();
         String col = p.column();
         shape.column(col, "partition.column");
-        Optional<KeyStatistics> statistics = dialect == Dialect.POSTGRES && s.table() != null
-                ? KeyStatistics.of(c, s.table(), col)
-                : Optional.empty();
+        Optional<KeyStatistics> statistics =
+                dialect == Dialect.POSTGRES ? KeyStatistics.of(c, s.table(), col) : Optional.empty();
         long n = p.count();
         if (n == 0) {
             long rows = statistics.isPresent()
@@ -473,6 +472,13 @@ final class JdbcSource implements Source, Windowed {
         return order;
     }
 
+    /** Writes the rows of {@code sql} (at most {@code maxRows}; 0: all) into the CSV spool the engine reads. */
+    private void spool(java.sql.Connection c, String sql, Shape shape, List<String> order, Path file, int maxRows)
+            throws SQLException, IOException {
+        String query = dialect.streamedQuery(sql, shape.driver(), order);
+        Spool.write(dialect, c, query, shape.engine(), file, s.fetchSize(), maxRows);
+    }
+
     @Override
     public SplitReader open(Split split, ReadContext context) throws IOException {
         Payload payload = Payload.of(split);
@@ -480,14 +486,7 @@ final class JdbcSource implements Source, Windowed {
         java.sql.Connection c = connect();
         try {
             Shape shape = shape(c, payload.sql());
-            Spool.write(
-                    dialect,
-                    c,
-                    dialect.streamedQuery(payload.sql(), shape.driver(), order(payload, shape)),
-                    shape.engine(),
-                    file,
-                    s.fetchSize(),
-                    0);
+            spool(c, payload.sql(), shape, order(payload, shape), file, 0);
             return SplitReader.of(
                     LocalFiles.typedCsv(List.of(LocalFiles.Part.whole(file, describe(split))), shape.engine()),
                     List.of());
@@ -504,7 +503,7 @@ final class JdbcSource implements Source, Windowed {
         java.sql.Connection c = connect();
         try {
             Shape shape = shape(c, s.base());
-            Spool.write(dialect, c, s.base(), shape.engine(), file, s.fetchSize(), SAMPLE_ROWS);
+            spool(c, s.base(), shape, List.of(), file, SAMPLE_ROWS);
             return Sample.of(LocalFiles.typedCsv(List.of(LocalFiles.Part.whole(file, s.name())), shape.engine()));
         } catch (SQLException e) {
             throw JdbcErrors.statement(s.connection(), c, s.table(), "cannot read " + s.name(), e);

@@ -109,15 +109,14 @@ final class Spool {
     /** Whether a timestamp's text ends in an offset: {@code +hh}, {@code +hhmm} or {@code +hh:mm} (or {@code -}). */
     static boolean hasOffset(String v) {
         int n = v.length();
-        for (int digits : new int[] {2, 4}) {
-            int sign = n - digits - 1;
-            if (sign >= 0 && isSign(v.charAt(sign)) && allDigits(v, sign + 1, n)) return true;
-        }
-        return n >= 6
+        boolean hh = n >= 3 && isSign(v.charAt(n - 3)) && allDigits(v, n - 2, n);
+        boolean hhmm = n >= 5 && isSign(v.charAt(n - 5)) && allDigits(v, n - 4, n);
+        boolean hhColonMm = n >= 6
                 && isSign(v.charAt(n - 6))
-                && v.charAt(n - 3) == ':'
                 && allDigits(v, n - 5, n - 3)
+                && v.charAt(n - 3) == ':'
                 && allDigits(v, n - 2, n);
+        return hh || hhmm || hhColonMm;
     }
 
     private static boolean isSign(char c) {
