@@ -591,19 +591,9 @@ public final class DynamoDbLedger implements Ledger {
             String condition = "#state IN (:failed, :dead)";
             int n = 0;
             for (String id : ids) {
-                Map<String, AttributeValue> values = Map.of(
-                        ":pending",
-                        s("pending"),
-                        ":st",
-                        s(items.st("pending")),
-                        ":zero",
-                        n(0),
-                        ":now",
-                        n(clock.millis()),
-                        ":failed",
-                        s("failed"),
-                        ":dead",
-                        s("dead"));
+                Map<String, AttributeValue> values = backToPending();
+                values.put(":failed", s("failed"));
+                values.put(":dead", s("dead"));
                 if (updateIf(id, update, condition, values)) n++; // else done, pending, claimed or unknown: left
             }
             return n;
@@ -652,19 +642,16 @@ public final class DynamoDbLedger implements Ledger {
         String update = "SET #state = :pending, #st = :st, #attempts = :zero, #updated = :now "
                 + "REMOVE #owner, #rows_in, #rows_out, #rejected, #outputs, #pv";
         String condition = "#state = :done" + (also.isEmpty() ? "" : " AND " + also);
-        Map<String, AttributeValue> values = new HashMap<>(Map.of(
-                ":pending",
-                s("pending"),
-                ":st",
-                s(items.st("pending")),
-                ":zero",
-                n(0),
-                ":now",
-                n(clock.millis()),
-                ":done",
-                s("done")));
+        Map<String, AttributeValue> values = backToPending();
+        values.put(":done", s("done"));
         values.putAll(alsoValues);
         return updateIf(id, update, condition, values);
+    }
+
+    /** The values of an update that sends a split back to pending (state, state index, no attempts, now); mutable. */
+    private Map<String, AttributeValue> backToPending() {
+        return new HashMap<>(Map.of(
+                ":pending", s("pending"), ":st", s(items.st("pending")), ":zero", n(0), ":now", n(clock.millis())));
     }
 
     @Override
