@@ -14,7 +14,9 @@ import java.util.stream.Stream;
  * them, and delete the copy only when the process exits cleanly: every killed run, worker or crash test left
  * 70 MB behind, until the disk filled. A mapped library does not need its file (the mapping outlives it), so each
  * process deletes its own copies right after loading them (Linux: found in {@code /proc/self/maps}), and the
- * copies that killed processes left, once they are older than any load takes.
+ * copies that killed processes left, once they are older than any load takes. (The {@code sluice} command's class
+ * path has this platform's DuckDB library beside a jar without it, which DuckDB loads in place: no copy. Tests and
+ * embedders load DuckDB's jar as published.)
  */
 public final class NativeCopies {
     private static final Path MAPS = Path.of("/proc/self/maps");

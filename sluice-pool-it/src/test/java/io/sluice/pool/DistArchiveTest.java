@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import java.util.zip.ZipFile;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -86,6 +87,30 @@ class DistArchiveTest {
         assertThat(data.deadLetters()).singleElement().asString().contains("not-a-number");
         // class data sharing: the first start wrote the archive beside lib/
         assertThat(home.resolve("sluice.jsa")).isNotEmptyFile();
+    }
+
+    /**
+     * The run above used DuckDB; on this platform it loaded its native library from lib/, since the jar holds none for
+     * it: no 70 MB copy into the temp folder at each start.
+     */
+    @Test
+    void duckDbsNativeLibraryForThisPlatformLiesBesideItsJar() throws Exception {
+        assumeTrue(
+                "Linux".equals(System.getProperty("os.name")) && "amd64".equals(System.getProperty("os.arch")),
+                "the build splits the library out on Linux (amd64, arm64); this test knows amd64's name");
+        String library = "libduckdb_java.so_linux_amd64";
+        assertThat(home.resolve("lib/" + library)).isNotEmptyFile();
+        List<Path> jars;
+        try (Stream<Path> lib = Files.list(home.resolve("lib"))) {
+            jars = lib.filter(p -> p.getFileName().toString().startsWith("duckdb_jdbc-"))
+                    .toList();
+        }
+        assertThat(jars).hasSize(1);
+        Path jar = jars.get(0);
+        try (ZipFile zip = new java.util.zip.ZipFile(jar.toFile())) {
+            assertThat(zip.getEntry("org/duckdb/DuckDBNative.class")).isNotNull();
+            assertThat(zip.getEntry(library)).as(library + " in " + jar).isNull();
+        }
     }
 
     @Test
