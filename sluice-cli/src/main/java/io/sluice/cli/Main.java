@@ -2,6 +2,8 @@ package io.sluice.cli;
 
 import io.sluice.config.ConfigException;
 import io.sluice.runner.RunSummary;
+import java.util.Arrays;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -11,7 +13,22 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = BuildInfo.class,
         description = "Declarative, exactly-once data pipelines.%n",
-        subcommands = {
+        footer = {
+            "%nExamples:",
+            "  sluice init demo                  # a starter pipeline with sample input",
+            "  sluice run demo/pipeline.yaml     # process it, exactly once",
+            "  sluice status demo/pipeline.yaml",
+            "  sluice run --help                 # every command answers --help and -h",
+            "%nExit codes: 0 all done, 1 some splits dead, 2 invalid pipeline or arguments, 3 interrupted "
+                    + "(a watch run or a worker stopped by SIGTERM or Ctrl-C exits 0)."
+        })
+public final class Main implements Runnable {
+    /**
+     * The commands, in the order help lists them. Not in {@code @Command(subcommands)}: picocli reflects over every
+     * command's options at each start, 0.2 s of every process (a Job's pod, a worker, a test's child), so a start that
+     * names one command builds that one alone (see {@link #commandLine(String...)}).
+     */
+    private static final List<Class<?>> COMMANDS = List.of(
             InitCommand.class,
             RunCommand.class,
             WorkerCommand.class,
@@ -27,18 +44,8 @@ import picocli.CommandLine.Command;
             CompletionCommand.class,
             K8sCommand.class,
             ConnectionsCommand.class,
-            io.sluice.focus.cli.FocusCommand.class
-        },
-        footer = {
-            "%nExamples:",
-            "  sluice init demo                  # a starter pipeline with sample input",
-            "  sluice run demo/pipeline.yaml     # process it, exactly once",
-            "  sluice status demo/pipeline.yaml",
-            "  sluice run --help                 # every command answers --help and -h",
-            "%nExit codes: 0 all done, 1 some splits dead, 2 invalid pipeline or arguments, 3 interrupted "
-                    + "(a watch run or a worker stopped by SIGTERM or Ctrl-C exits 0)."
-        })
-public final class Main implements Runnable {
+            io.sluice.focus.cli.FocusCommand.class);
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -54,7 +61,7 @@ public final class Main implements Runnable {
 
     /** Like {@link #execute(String...)}, writing to the given streams (null: standard output or error). */
     public static int execute(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
-        CommandLine cli = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
+        CommandLine cli = commandLine(args).setCaseInsensitiveEnumValuesAllowed(true);
         // every line a command prints passes through Secret.redact
         cli.setOut(Redacting.writer(out != null ? out : cli.getOut()));
         cli.setErr(Redacting.writer(err != null ? err : cli.getErr()));
@@ -87,6 +94,33 @@ public final class Main implements Runnable {
             cli.getOut().flush();
             cli.getErr().flush();
         }
+    }
+
+    /** The command with every subcommand, as help, completion and the docs list them. */
+    static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new Main());
+        COMMANDS.forEach(cli::addSubcommand);
+        return cli;
+    }
+
+    /**
+     * The command for these arguments: with only the subcommand the first argument names, if it names one (and not
+     * {@code completion}, which writes them all); else with all, for the root's help and its "did you mean".
+     */
+    static CommandLine commandLine(String... args) {
+        if (args.length == 0) return commandLine();
+        List<Class<?>> named =
+                COMMANDS.stream().filter(c -> names(c).contains(args[0])).toList();
+        if (named.size() != 1 || named.get(0) == CompletionCommand.class) return commandLine();
+        CommandLine cli = new CommandLine(new Main());
+        cli.addSubcommand(named.get(0));
+        return cli;
+    }
+
+    private static List<String> names(Class<?> command) {
+        Command c = command.getAnnotation(Command.class);
+        return java.util.stream.Stream.concat(java.util.stream.Stream.of(c.name()), Arrays.stream(c.aliases()))
+                .toList();
     }
 
     @Override

@@ -21,17 +21,23 @@ final class PipelineArgs {
     @Spec(Spec.Target.MIXEE)
     CommandSpec command;
 
-    private final PipelineLoader loader = new PipelineLoader(Components.discover(), System::getenv);
+    /** Made when a command runs: picocli builds every command's arguments at each start, whatever runs. */
+    private PipelineLoader loader;
 
     /** Loads and validates the pipeline; prints its warnings. */
     Pipeline load() {
-        Pipeline p = loader.withConnections(connections.file).load(file);
+        Pipeline p = loader().withConnections(connections.file).load(file);
         p.warnings().forEach(w -> command.commandLine().getErr().println("sluice: warning: " + w));
         return p;
     }
 
     Components components() {
-        return loader.components();
+        return loader().components();
+    }
+
+    private PipelineLoader loader() {
+        if (loader == null) loader = new PipelineLoader(Components.discover(), System::getenv);
+        return loader;
     }
 
     /** True when the pipeline's ledger lives inside the process that opens it: this command would get an empty one. */

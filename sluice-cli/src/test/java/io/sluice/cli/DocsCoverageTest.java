@@ -23,7 +23,7 @@ class DocsCoverageTest {
         String readme = Files.readString(ROOT.resolve("README.md"));
         String docs = readme + allDocs();
         List<String> missing = new ArrayList<>();
-        walk(new CommandLine(new Main()), "sluice", readme, docs, missing);
+        walk(Main.commandLine(), "sluice", readme, docs, missing);
         assertThat(missing)
                 .as("add them to README.md's command table (options may be in docs/)")
                 .isEmpty();

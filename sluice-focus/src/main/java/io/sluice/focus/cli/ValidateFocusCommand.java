@@ -40,8 +40,6 @@ import picocli.CommandLine.Parameters;
             "Exit codes: 0 conformant, 1 a MUST rule failed, 2 bad arguments or unreadable files."
         })
 final class ValidateFocusCommand implements Callable<Integer> {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     @Parameters(paramLabel = "FILES", arity = "1..*", description = "FOCUS files or folders.")
     List<Path> inputs;
 
@@ -122,7 +120,10 @@ final class ValidateFocusCommand implements Callable<Integer> {
                     .getOut()
                     .print(
                             json
-                                    ? JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report.asMap()) + "\n"
+                                    ? new ObjectMapper()
+                                                    .writerWithDefaultPrettyPrinter()
+                                                    .writeValueAsString(report.asMap())
+                                            + "\n"
                                     : verbose ? report.render() : report.summary());
             spec.commandLine().getOut().flush();
             return report.failed() ? 1 : 0;
