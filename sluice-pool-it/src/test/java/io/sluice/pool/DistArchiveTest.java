@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DistArchiveTest {
     /** What bin/sluice uses besides the shell's builtins; {@code env} runs the {@code #!/usr/bin/env bash} line. */
-    private static final List<String> TOOLS = List.of("bash", "env", "readlink", "dirname", "sed", "head");
+    private static final List<String> TOOLS = List.of("bash", "env", "readlink", "dirname", "sed", "head", "mv", "rm");
 
     @TempDir
     static Path root;
