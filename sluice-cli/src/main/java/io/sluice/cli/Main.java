@@ -4,6 +4,7 @@ import io.sluice.config.ConfigException;
 import io.sluice.runner.RunSummary;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -26,7 +27,7 @@ public final class Main implements Runnable {
     /**
      * The commands, in the order help lists them. Not in {@code @Command(subcommands)}: picocli reflects over every
      * command's options at each start, 0.2 s of every process (a Job's pod, a worker, a test's child), so a start that
-     * names one command builds that one alone (see {@link #commandLine(String...)}).
+     * names one command builds that one alone (see {@link #commandLineFor}).
      */
     private static final List<Class<?>> COMMANDS = List.of(
             InitCommand.class,
@@ -61,7 +62,7 @@ public final class Main implements Runnable {
 
     /** Like {@link #execute(String...)}, writing to the given streams (null: standard output or error). */
     public static int execute(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
-        CommandLine cli = commandLine(args).setCaseInsensitiveEnumValuesAllowed(true);
+        CommandLine cli = commandLineFor(args).setCaseInsensitiveEnumValuesAllowed(true);
         // every line a command prints passes through Secret.redact
         cli.setOut(Redacting.writer(out != null ? out : cli.getOut()));
         cli.setErr(Redacting.writer(err != null ? err : cli.getErr()));
@@ -107,7 +108,7 @@ public final class Main implements Runnable {
      * The command for these arguments: with only the subcommand the first argument names, if it names one (and not
      * {@code completion}, which writes them all); else with all, for the root's help and its "did you mean".
      */
-    static CommandLine commandLine(String... args) {
+    static CommandLine commandLineFor(String... args) {
         if (args.length == 0) return commandLine();
         List<Class<?>> named =
                 COMMANDS.stream().filter(c -> names(c).contains(args[0])).toList();
@@ -119,8 +120,7 @@ public final class Main implements Runnable {
 
     private static List<String> names(Class<?> command) {
         Command c = command.getAnnotation(Command.class);
-        return java.util.stream.Stream.concat(java.util.stream.Stream.of(c.name()), Arrays.stream(c.aliases()))
-                .toList();
+        return Stream.concat(Stream.of(c.name()), Arrays.stream(c.aliases())).toList();
     }
 
     @Override
