@@ -1,9 +1,9 @@
 package io.sluice.cli;
 
+import io.sluice.spi.Folders;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.stream.Stream;
 
 /**
@@ -48,9 +48,7 @@ public final class CdsTraining {
             if (code == 0) code = Main.execute("status", file);
             return code;
         } finally {
-            try (Stream<Path> all = Files.walk(dir)) {
-                for (Path p : all.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-            }
+            Folders.deleteTree(dir);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.sluice.runner;
 
 import io.sluice.engine.SplitProcessor;
+import io.sluice.spi.Folders;
 import io.sluice.spi.KnownMember;
 import io.sluice.spi.Member;
 import io.sluice.spi.Split;
@@ -82,7 +83,7 @@ final class Divider {
                 unreadable.put(m, source.describe(alone) + ": " + cause(e));
             } finally {
                 try {
-                    Scratch.deleteTree(dir);
+                    Folders.deleteTree(dir);
                 } catch (java.io.IOException ignored) {
                     // removed with the split's scratch folder
                 }

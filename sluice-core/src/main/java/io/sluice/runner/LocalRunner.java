@@ -11,6 +11,7 @@ import io.sluice.planning.Plan;
 import io.sluice.planning.Planner;
 import io.sluice.spi.Claim;
 import io.sluice.spi.Completion;
+import io.sluice.spi.Folders;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.LedgerException;
 import io.sluice.spi.MergingStep;
@@ -260,7 +261,7 @@ public final class LocalRunner implements Runner {
                 planner.said(List.of(checked.skipped())); // (an include that matches nothing: said once)
             }
         } finally {
-            Scratch.deleteTree(sample);
+            Folders.deleteTree(sample);
         }
     }
 

@@ -1,11 +1,10 @@
 package io.sluice.runner;
 
 import io.sluice.spi.Claim;
+import io.sluice.spi.Folders;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /**
  * This process's scratch folder under the engine's spill path ({@code scratch-PID}), with a folder per split in it
@@ -40,7 +39,7 @@ final class Scratch implements AutoCloseable {
     /** Removes a split's folder; what cannot be removed now goes with the whole folder at the end. */
     void remove(Path dir) {
         try {
-            deleteTree(dir);
+            Folders.deleteTree(dir);
         } catch (IOException ignored) {
             // removed with the run's scratch folder at the end
         }
@@ -48,13 +47,6 @@ final class Scratch implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        deleteTree(root);
-    }
-
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        }
+        Folders.deleteTree(root);
     }
 }

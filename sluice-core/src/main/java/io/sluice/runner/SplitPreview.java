@@ -3,6 +3,7 @@ package io.sluice.runner;
 import io.sluice.engine.DuckEngine;
 import io.sluice.engine.SplitProcessor;
 import io.sluice.pipeline.Assembly;
+import io.sluice.spi.Folders;
 import io.sluice.spi.Split;
 import io.sluice.spi.source.ReadContext;
 import io.sluice.spi.source.SplitReader;
@@ -28,7 +29,7 @@ public final class SplitPreview {
                 return LocalRunner.processor(a).preview(c, reader.files(), rows);
             }
         } finally {
-            Scratch.deleteTree(scratch);
+            Folders.deleteTree(scratch);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.sluice.sinks.files;
 
+import io.sluice.spi.Folders;
 import io.sluice.spi.OutputKey;
 import io.sluice.spi.Split;
 import io.sluice.spi.StaleClaimException;
@@ -283,7 +284,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
         public long stage() throws IOException {
             if (produced != null) throw new IllegalStateException("split " + split.id() + " is staged already");
             if (staging == null) staging = newStaging(attempts);
-            deleteTree(staging.resolve(SCRATCH));
+            Folders.deleteTree(staging.resolve(SCRATCH));
             Path output = staging.resolve(name);
             java.util.Map<String, String> writtenBy = new java.util.HashMap<>();
             for (var folder : folders.entrySet()) {
@@ -310,7 +311,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
                     Files.createDirectories(to.getParent());
                     Files.move(p, to);
                 }
-                deleteTree(folder.getKey());
+                Folders.deleteTree(folder.getKey());
             }
             produced = listFiles(staging, false);
             rows = produced.size();
@@ -332,7 +333,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
 
         @Override
         public void abort() throws IOException {
-            if (staging != null) deleteTree(staging);
+            if (staging != null) Folders.deleteTree(staging);
         }
 
         @Override
@@ -413,7 +414,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
             merged.writeFiles(file, FileSpec.parquet("merged"));
             store.writeMoving(MERGED, file, WriteCondition.none()); // replaced whole: a reader sees the old or the new
         } finally {
-            deleteTree(staging);
+            Folders.deleteTree(staging);
         }
         return written;
     }
@@ -428,7 +429,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
             publish(null, name, staging, produced, null);
             return new Written(n, produced);
         } finally {
-            deleteTree(staging);
+            Folders.deleteTree(staging);
         }
     }
 
@@ -680,7 +681,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
             if (delete) {
                 for (String key : bookkeeping) store.delete(key);
                 store.abortIncompleteWrites("", Instant.now());
-                if (root != null) deleteTree(root.resolve("_sluice"));
+                if (root != null) Folders.deleteTree(root.resolve("_sluice"));
             }
         }
         return List.copyOf(listed);
@@ -739,7 +740,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
             for (Path d : dirs.filter(d -> d.getFileName().toString().startsWith(name + "-"))
                     .toList()) {
                 try {
-                    deleteTree(d);
+                    Folders.deleteTree(d);
                 } catch (IOException | java.io.UncheckedIOException e) {
                     // best effort: a stale attempt may be removing it at the same moment; readers never see staging
                 }
@@ -781,13 +782,6 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
             return HexFormat.of().formatHex(d, 0, 8);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
     }
 
