@@ -586,8 +586,7 @@ public final class DynamoDbLedger implements Ledger {
                             i -> ids.add(i.get(Items.SK).s()));
                 }
             }
-            String update =
-                    "SET #state = :pending, #st = :st, #attempts = :zero, #updated = :now REMOVE #owner, #retry";
+            String update = BACK_TO_PENDING + " REMOVE #owner, #retry";
             String condition = "#state IN (:failed, :dead)";
             int n = 0;
             for (String id : ids) {
@@ -639,8 +638,7 @@ public final class DynamoDbLedger implements Ledger {
      * holds (values it names in {@code alsoValues}); false when not.
      */
     private boolean sendBackDone(String id, String also, Map<String, AttributeValue> alsoValues) {
-        String update = "SET #state = :pending, #st = :st, #attempts = :zero, #updated = :now "
-                + "REMOVE #owner, #rows_in, #rows_out, #rejected, #outputs, #pv";
+        String update = BACK_TO_PENDING + " REMOVE #owner, #rows_in, #rows_out, #rejected, #outputs, #pv";
         String condition = "#state = :done" + (also.isEmpty() ? "" : " AND " + also);
         Map<String, AttributeValue> values = backToPending();
         values.put(":done", s("done"));
@@ -648,7 +646,11 @@ public final class DynamoDbLedger implements Ledger {
         return updateIf(id, update, condition, values);
     }
 
-    /** The values of an update that sends a split back to pending (state, state index, no attempts, now); mutable. */
+    /** The update that sends a split back to pending, with no attempts; its values are {@link #backToPending()}. */
+    private static final String BACK_TO_PENDING =
+            "SET #state = :pending, #st = :st, #attempts = :zero, #updated = :now";
+
+    /** The values of {@link #BACK_TO_PENDING} (state, state index, no attempts, now); mutable, for more. */
     private Map<String, AttributeValue> backToPending() {
         return new HashMap<>(Map.of(
                 ":pending", s("pending"), ":st", s(items.st("pending")), ":zero", n(0), ":now", n(clock.millis())));
