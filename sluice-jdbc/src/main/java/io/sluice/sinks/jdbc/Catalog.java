@@ -12,15 +12,25 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
-/** What PostgreSQL's catalog says about a table: its columns, primary key and unique indexes. */
+/** What PostgreSQL's catalog says about a table (its columns, primary key and unique indexes) and a sequence. */
 final class Catalog {
-    private static final String TABLE = "SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-            + " WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p')";
+    private static final String RELATION = "SELECT c.oid FROM pg_class c JOIN pg_namespace n"
+            + " ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = ? AND c.relkind ";
+    private static final String TABLE = RELATION + "IN ('r', 'p')";
 
     private Catalog() {}
 
     static boolean exists(Connection c, TableName t) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement(TABLE)) {
+        return found(c, TABLE, t);
+    }
+
+    static boolean sequenceExists(Connection c, TableName sequence) throws SQLException {
+        return found(c, RELATION + "= 'S'", sequence);
+    }
+
+    /** Whether the query, given the schema and the name, finds a row. */
+    private static boolean found(Connection c, String query, TableName t) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(query)) {
             s.setString(1, t.schema());
             s.setString(2, t.name());
             try (ResultSet r = s.executeQuery()) {

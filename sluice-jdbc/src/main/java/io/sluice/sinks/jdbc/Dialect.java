@@ -76,6 +76,32 @@ interface Dialect {
     /** The column sets of the table's unique indexes (primary key included) that an upsert can match on. */
     Set<Set<String>> uniqueIndexes(Connection c, TableName t) throws SQLException;
 
+    // ---- row numbers ---------------------------------------------------------------------------------------
+
+    /**
+     * Whether the rows of a table Sluice creates carry the number of the commit that wrote them in
+     * {@code _sluice_split} ({@code bigint}, drawn from a sequence of the schema at each attempt), rather than their
+     * split's id as text: 8 bytes a row instead of the id's length, stored, parsed and indexed for every row.
+     */
+    default boolean numbersRows() {
+        return false;
+    }
+
+    /** Whether the sequence exists (where {@link #numbersRows}). */
+    default boolean sequenceExists(Connection c, TableName sequence) throws SQLException {
+        throw new UnsupportedOperationException(name() + " does not number rows");
+    }
+
+    /** The statement creating the sequence unless it exists (where {@link #numbersRows}). */
+    default String createSequence(String qualifiedSequence) {
+        throw new UnsupportedOperationException(name() + " does not number rows");
+    }
+
+    /** The query giving the sequence's next number (where {@link #numbersRows}). */
+    default String nextNumber(String qualifiedSequence) {
+        throw new UnsupportedOperationException(name() + " does not number rows");
+    }
+
     // ---- locks ---------------------------------------------------------------------------------------------
 
     /**

@@ -35,9 +35,10 @@ import java.util.stream.Collectors;
 /**
  * A database table. Exactly once per split (contract rules 2 and 3): the split's rows and its record in
  * {@code _sluice_commits} (split id, claim token) are written in one transaction, which first locks that record and
- * refuses a token lower than the one stored; so a replay replaces the split's rows (every row carries its split's id in
- * {@code _sluice_split}), and a worker whose claim was taken over cannot commit, even one that passed its fence check
- * just before losing the claim. A split's rows are staged into a temporary table of the session (COPY in PostgreSQL,
+ * refuses a token lower than the one stored; so a replay replaces the split's rows (every row carries, in
+ * {@code _sluice_split}, the number of the commit that wrote it, which the record keeps, or, in tables of databases
+ * without sequences and in tables an earlier Sluice made, its split's id), and a worker whose claim was taken over cannot
+ * commit, even one that passed its fence check just before losing the claim. A split's rows are staged into a temporary table of the session (COPY in PostgreSQL,
  * LOAD DATA LOCAL INFILE or multi-row INSERTs in MariaDB), or, for a PostgreSQL append, as a local CSV file loaded by
  * the commit's transaction, so a crash before the commit leaves nothing.
  */
@@ -46,6 +47,11 @@ final class JdbcSink implements Sink {
     static final String COMMITS = "_sluice_commits";
     static final String OUTPUTS = "_sluice_outputs";
     static final String DEAD_LETTER = "_sluice_dead_letter";
+    /** The sequence of the numbers that mark each commit's rows (where the dialect numbers rows). */
+    static final String NUMBERS = "_sluice_commit_numbers";
+    /** The column of {@link #COMMITS} holding the number in {@link #SPLIT_COLUMN} of the commit's rows. */
+    static final String NUMBER = "commit_number";
+
     private static final String SPLIT_INDEX = "_sluice_split_idx";
     private static final String STAGING = "_sluice_staging";
     /** Lengths of the bookkeeping tables' key columns where a database needs one to index text (MariaDB). */
@@ -68,6 +74,8 @@ final class JdbcSink implements Sink {
     private volatile TableName table;
     /** {@code keys}, or the table's primary key when none were given. */
     private volatile List<String> matchKeys;
+    /** Whether the table's rows carry commit numbers, as an attempt's stage found it; null before the first. */
+    private volatile Boolean numbered;
 
     JdbcSink(
             io.sluice.config.Connection connection,
@@ -224,9 +232,15 @@ final class JdbcSink implements Sink {
         return dialect.quote(t.schema()) + "." + dialect.quote(name);
     }
 
-    /** The commit records, the output versions' lock tokens and the dead letters, in the table's schema. */
+    /**
+     * The commit records, the output versions' lock tokens, the dead letters and the sequence of commit numbers, in the
+     * table's schema. The last one made says whether all are there.
+     */
     private void bookkeeping(Connection c, TableName t) throws SQLException {
-        if (dialect.exists(c, new TableName(t.schema(), DEAD_LETTER))) return;
+        boolean made = dialect.numbersRows()
+                ? dialect.sequenceExists(c, new TableName(t.schema(), NUMBERS))
+                : dialect.exists(c, new TableName(t.schema(), DEAD_LETTER));
+        if (made) return;
         String lock = "sluice:" + t.schema();
         dialect.lock(c, lock);
         try (Statement s = c.createStatement()) {
@@ -237,8 +251,8 @@ final class JdbcSink implements Sink {
             s.execute("CREATE TABLE IF NOT EXISTS " + bookkeepingTable(t, COMMITS) + " (" + pipeline + ", split_id "
                     + dialect.keyText(KEY_LENGTH) + " NOT NULL, token bigint NOT NULL, output_key " + text
                     + ", incarnation " + text + ", committed_at " + dialect.timestamp() + ", "
-                    + dialect.quote("rows") + " bigint, PRIMARY KEY (pipeline, target, split_id))"
-                    + dialect.tableOptions());
+                    + dialect.quote("rows") + " bigint, " + (dialect.numbersRows() ? NUMBER + " bigint, " : "")
+                    + "PRIMARY KEY (pipeline, target, split_id))" + dialect.tableOptions());
             s.execute("CREATE TABLE IF NOT EXISTS " + bookkeepingTable(t, OUTPUTS) + " (" + pipeline + ", output_key "
                     + dialect.keyText(KEY_LENGTH) + " NOT NULL, lock_token bigint NOT NULL,"
                     + " PRIMARY KEY (pipeline, target, output_key))" + dialect.tableOptions());
@@ -246,6 +260,12 @@ final class JdbcSink implements Sink {
                     + ", split_id " + text + " NOT NULL, file " + text + ", line bigint, " + dialect.quote("key") + " "
                     + text + ", reason " + text + ", record " + text + ", at " + dialect.timestampNow() + ")"
                     + dialect.tableOptions());
+            if (dialect.numbersRows()) {
+                // the records of a schema that an earlier Sluice made
+                s.execute("ALTER TABLE " + bookkeepingTable(t, COMMITS) + " ADD COLUMN IF NOT EXISTS " + NUMBER
+                        + " bigint");
+                s.execute(dialect.createSequence(bookkeepingTable(t, NUMBERS)));
+            }
         } finally {
             dialect.unlock(c, lock);
         }
@@ -279,7 +299,7 @@ final class JdbcSink implements Sink {
                     String col = columns.get(i);
                     defs.add(dialect.quote(col) + " " + type(col, types.get(i), keyed && keys.contains(col)));
                 }
-                defs.add(dialect.quote(SPLIT_COLUMN) + " " + dialect.keyText(KEY_LENGTH));
+                defs.add(dialect.quote(SPLIT_COLUMN) + " " + splitColumnType());
                 if (keyed) {
                     defs.add("PRIMARY KEY (" + keys.stream().map(dialect::quote).collect(Collectors.joining(", "))
                             + ")");
@@ -304,13 +324,34 @@ final class JdbcSink implements Sink {
             }
             if (!existing.containsKey(SPLIT_COLUMN)) {
                 s.execute("ALTER TABLE " + qualified(t) + " ADD COLUMN " + dialect.quote(SPLIT_COLUMN) + " "
-                        + dialect.keyText(KEY_LENGTH));
+                        + splitColumnType());
                 s.execute(dialect.createIndex(qualified(t), SPLIT_INDEX, SPLIT_COLUMN));
             }
             return dialect.columns(c, t);
         } finally {
             dialect.unlock(c, lock);
         }
+    }
+
+    /** The type of {@link #SPLIT_COLUMN} in a table Sluice creates or adds it to. */
+    private String splitColumnType() {
+        return dialect.numbersRows() ? "bigint" : dialect.keyText(KEY_LENGTH);
+    }
+
+    /** Whether rows in a table whose {@link #SPLIT_COLUMN} has this type (null: none yet) carry commit numbers. */
+    private boolean numbers(String splitColumnType) {
+        return dialect.numbersRows() && (splitColumnType == null || splitColumnType.equals("bigint"));
+    }
+
+    /** Whether the table's rows carry commit numbers: looked up once, at the first attempt's stage. */
+    private boolean numbered(Connection c) throws SQLException {
+        if (!dialect.numbersRows()) return false;
+        Boolean known = numbered;
+        if (known == null) {
+            known = numbers(dialect.columns(c, resolve(c)).get(SPLIT_COLUMN));
+            numbered = known;
+        }
+        return known;
     }
 
     private String type(String column, String engineType, boolean key) {
@@ -347,6 +388,8 @@ final class JdbcSink implements Sink {
         private long staged;
         /** An append's rows as CSV, the split column included, loaded at the commit; null when staged in a table. */
         private Path direct;
+        /** The number in {@link #SPLIT_COLUMN} of this attempt's rows; null where rows carry the split's id. */
+        private Long number;
 
         private final List<DeadLetter> readerRejects = new ArrayList<>();
         private boolean done;
@@ -368,11 +411,12 @@ final class JdbcSink implements Sink {
             try {
                 c = pool().getConnection();
                 c.setAutoCommit(false);
+                if (numbered(c)) number = nextNumber();
                 if (mode.equals("append") && dialect.appendsDirectly()) {
                     direct = Files.createTempFile("sluice-jdbc-", ".csv");
                     staged = rows.writeFiles(
                             direct,
-                            new FileSpec("csv", "none", List.of(), "rows").withColumn(SPLIT_COLUMN, split.id()));
+                            new FileSpec("csv", "none", List.of(), "rows").withColumn(SPLIT_COLUMN, mark().toString()));
                 } else {
                     staged = dialect.stage(c, STAGING, columns, rows);
                 }
@@ -384,6 +428,22 @@ final class JdbcSink implements Sink {
             return staged;
         }
 
+        /** A new number from the schema's sequence: each attempt's rows get their own. */
+        private long nextNumber() throws SQLException {
+            TableName t = resolve(c);
+            bookkeeping(c, t);
+            try (Statement s = c.createStatement();
+                    ResultSet r = s.executeQuery(dialect.nextNumber(bookkeepingTable(t, NUMBERS)))) {
+                r.next();
+                return r.getLong(1);
+            }
+        }
+
+        /** What this attempt's rows carry in {@link #SPLIT_COLUMN}. */
+        private Object mark() {
+            return number != null ? number : split.id();
+        }
+
         @Override
         public Written commit(CommitContext ctx) throws Exception {
             if (c == null) throw new IllegalStateException("split " + split.id() + " has nothing staged");
@@ -393,7 +453,13 @@ final class JdbcSink implements Sink {
                 TableName t = resolve(c);
                 bookkeeping(c, t);
                 Map<String, String> tableColumns = table(c, t, columns, types);
-                List<String> replaced = new ArrayList<>(List.of(split.id()));
+                if (numbers(tableColumns.get(SPLIT_COLUMN)) != (number != null)) {
+                    numbered = null; // the next attempt looks again
+                    throw new IllegalStateException("the column " + SPLIT_COLUMN + " of table " + t + " became "
+                            + tableColumns.get(SPLIT_COLUMN) + " while split " + split.id() + " was staged; the split "
+                            + "is tried again");
+                }
+                List<Object> replaced = new ArrayList<>();
                 if (held != null) {
                     if (!ctx.inputsCurrent()) {
                         abort();
@@ -407,7 +473,7 @@ final class JdbcSink implements Sink {
                     }
                 }
                 // after the output's row: every writer of one output locks the two in this order
-                if (!claim(t, ctx)) replaced.remove(split.id()); // never committed: no rows of its own to remove
+                claim(t, ctx).ifPresent(replaced::add);
                 if (held != null) replaced.addAll(otherVersions(t, key));
                 if (!replaced.isEmpty()) remove(c, t, replaced);
                 List<DeadLetter> refused = insert(t, tableColumns, keys(c, t));
@@ -480,13 +546,15 @@ final class JdbcSink implements Sink {
         /**
          * Locks the split's commit record (made when missing) until the transaction ends, and refuses a claim token
          * lower than the stored one: the split was taken over and committed by a newer claim. Then checks the fence,
-         * under that lock. Returns whether the record was there: a split's rows and its record are committed together
-         * and removed together, so without a record the table holds no row of the split.
+         * under that lock. Returns what the rows of the split's earlier commit carry in {@link #SPLIT_COLUMN}, when
+         * the record was there: a split's rows and its record are committed together and removed together, so without
+         * a record the table holds no row of the split.
          */
-        private boolean claim(TableName t, CommitContext ctx) throws SQLException, StaleClaimException {
+        private Optional<Object> claim(TableName t, CommitContext ctx) throws SQLException, StaleClaimException {
             try (PreparedStatement insert = c.prepareStatement(dialect.insertIfMissing(
                             bookkeepingTable(t, COMMITS), List.of("pipeline", "target", "split_id", "token")));
-                    PreparedStatement lock = c.prepareStatement("SELECT token FROM " + bookkeepingTable(t, COMMITS)
+                    PreparedStatement lock = c.prepareStatement("SELECT token" + (number != null ? ", " + NUMBER : "")
+                            + " FROM " + bookkeepingTable(t, COMMITS)
                             + " WHERE pipeline = ? AND target = ? AND split_id = ? FOR UPDATE")) {
                 insert.setString(1, context.pipeline());
                 insert.setString(2, t.toString());
@@ -496,12 +564,14 @@ final class JdbcSink implements Sink {
                 lock.setString(1, context.pipeline());
                 lock.setString(2, t.toString());
                 lock.setString(3, split.id());
+                Object earlier;
                 try (ResultSet r = lock.executeQuery()) {
                     if (!r.next()) throw notStored("split id", split.id());
                     if (r.getLong(1) > ctx.token()) throw new StaleClaimException(split.id(), ctx.token());
+                    earlier = number == null ? split.id() : r.getObject(2, Long.class);
                 }
                 ctx.checkFence();
-                return committedBefore;
+                return committedBefore ? Optional.ofNullable(earlier) : Optional.empty();
             }
         }
 
@@ -539,13 +609,16 @@ final class JdbcSink implements Sink {
             }
         }
 
-        /** The splits that committed other versions of the output: their rows and records go. */
-        private List<String> otherVersions(TableName t, OutputKey key) throws SQLException {
-            List<String> ids = new ArrayList<>();
+        /**
+         * What the rows of the splits that committed other versions of the output carry in {@link #SPLIT_COLUMN}:
+         * those rows and the splits' records go.
+         */
+        private List<Object> otherVersions(TableName t, OutputKey key) throws SQLException {
+            List<Object> marks = new ArrayList<>();
             String where = " WHERE pipeline = ? AND target = ? AND output_key = ? AND split_id <> ?";
             // the output's row, locked by output(), keeps other writers of this output out until the commit
-            try (PreparedStatement select =
-                            c.prepareStatement("SELECT split_id FROM " + bookkeepingTable(t, COMMITS) + where);
+            try (PreparedStatement select = c.prepareStatement("SELECT " + (number != null ? NUMBER : "split_id")
+                            + " FROM " + bookkeepingTable(t, COMMITS) + where);
                     PreparedStatement delete =
                             c.prepareStatement("DELETE FROM " + bookkeepingTable(t, COMMITS) + where)) {
                 for (PreparedStatement s : List.of(select, delete)) {
@@ -555,17 +628,20 @@ final class JdbcSink implements Sink {
                     s.setString(4, split.id());
                 }
                 try (ResultSet r = select.executeQuery()) {
-                    while (r.next()) ids.add(r.getString(1));
+                    while (r.next()) {
+                        Object mark = r.getObject(1);
+                        if (mark != null) marks.add(mark); // no number: committed before rows were numbered
+                    }
                 }
                 delete.executeUpdate();
             }
-            return ids;
+            return marks;
         }
 
         private void record(TableName t, OutputKey key, CommitContext ctx, long rowsOut) throws SQLException {
             try (PreparedStatement s = c.prepareStatement("UPDATE " + bookkeepingTable(t, COMMITS)
                     + " SET token = ?, output_key = ?, incarnation = ?, committed_at = CURRENT_TIMESTAMP, "
-                    + dialect.quote("rows") + " = ?"
+                    + dialect.quote("rows") + " = ?" + (number != null ? ", " + NUMBER + " = " + number : "")
                     + " WHERE pipeline = ? AND target = ? AND split_id = ?")) {
                 s.setLong(1, ctx.token());
                 s.setString(2, key == null ? null : key.key());
@@ -612,7 +688,7 @@ final class JdbcSink implements Sink {
                 throws SQLException {
             var savepoint = c.setSavepoint();
             try (PreparedStatement s = c.prepareStatement(sql)) {
-                s.setString(1, split.id());
+                s.setObject(1, mark());
                 s.setLong(2, from);
                 s.setLong(3, to);
                 s.executeUpdate();
@@ -633,7 +709,7 @@ final class JdbcSink implements Sink {
         /**
          * The statement that writes staged rows {@code _sluice_row BETWEEN ? AND ?}, each value cast from text to its
          * column's type (without length or precision: the table's own then applies, so a value too long is refused,
-         * never cut); parameters: split id, first row, last row.
+         * never cut); parameters: what the rows carry in {@link #SPLIT_COLUMN}, first row, last row.
          */
         private String writeStatement(TableName t, Map<String, String> tableColumns, List<String> match) {
             List<String> target = new ArrayList<>(columns);
@@ -643,7 +719,8 @@ final class JdbcSink implements Sink {
                 values.add(
                         dialect.value("s." + dialect.quote(col), tableColumns.get(col)) + " AS " + dialect.quote(col));
             }
-            values.add(dialect.textParameter() + " AS " + dialect.quote(SPLIT_COLUMN));
+            values.add((number != null ? "CAST(? AS bigint)" : dialect.textParameter()) + " AS "
+                    + dialect.quote(SPLIT_COLUMN));
             String from = " FROM " + dialect.quote(STAGING) + " s WHERE s._sluice_row BETWEEN ? AND ?";
             if (mode.equals("append")) {
                 return "INSERT INTO " + qualified(t) + " ("
@@ -695,11 +772,11 @@ final class JdbcSink implements Sink {
         }
     }
 
-    /** Deletes the rows the given splits wrote. */
-    private void remove(Connection c, TableName t, List<String> splitIds) throws SQLException {
+    /** Deletes the rows that carry these commit numbers or split ids in {@link #SPLIT_COLUMN}. */
+    private void remove(Connection c, TableName t, List<Object> marks) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("DELETE FROM " + qualified(t) + " WHERE "
-                + dialect.quote(SPLIT_COLUMN) + " IN (" + "?, ".repeat(splitIds.size() - 1) + "?)")) {
-            for (int i = 0; i < splitIds.size(); i++) s.setString(i + 1, splitIds.get(i));
+                + dialect.quote(SPLIT_COLUMN) + " IN (" + "?, ".repeat(marks.size() - 1) + "?)")) {
+            for (int i = 0; i < marks.size(); i++) s.setObject(i + 1, marks.get(i));
             s.executeUpdate();
         }
     }
@@ -722,19 +799,25 @@ final class JdbcSink implements Sink {
                     ctx.checkFence();
                     return;
                 }
-                try (PreparedStatement lock = c.prepareStatement("SELECT token FROM " + bookkeepingTable(t, COMMITS)
+                String splitColumn = dialect.columns(c, t).get(SPLIT_COLUMN);
+                boolean numbers = splitColumn != null && numbers(splitColumn);
+                Object mark = null;
+                try (PreparedStatement lock = c.prepareStatement("SELECT token" + (numbers ? ", " + NUMBER : "")
+                        + " FROM " + bookkeepingTable(t, COMMITS)
                         + " WHERE pipeline = ? AND target = ? AND split_id = ? FOR UPDATE")) {
                     lock.setString(1, context.pipeline());
                     lock.setString(2, t.toString());
                     lock.setString(3, split.id());
                     try (ResultSet r = lock.executeQuery()) {
-                        if (r.next() && r.getLong(1) > ctx.token())
-                            throw new StaleClaimException(split.id(), ctx.token());
+                        if (r.next()) {
+                            if (r.getLong(1) > ctx.token()) throw new StaleClaimException(split.id(), ctx.token());
+                            mark = numbers ? r.getObject(2, Long.class) : split.id();
+                        }
                     }
                 }
                 ctx.checkFence();
                 if (held != null) held.check();
-                if (dialect.columns(c, t).containsKey(SPLIT_COLUMN)) remove(c, t, List.of(split.id()));
+                if (splitColumn != null && mark != null) remove(c, t, List.of(mark));
                 try (PreparedStatement s = c.prepareStatement("DELETE FROM " + bookkeepingTable(t, COMMITS)
                         + " WHERE pipeline = ? AND target = ? AND split_id = ?")) {
                     s.setString(1, context.pipeline());
@@ -778,9 +861,11 @@ final class JdbcSink implements Sink {
             try (Statement s = c.createStatement()) {
                 String where =
                         " WHERE pipeline = " + literal(context.pipeline()) + " AND target = " + literal(t.toString());
-                if (dialect.columns(c, t).containsKey(SPLIT_COLUMN)) {
+                String splitColumn = dialect.columns(c, t).get(SPLIT_COLUMN);
+                if (splitColumn != null) {
                     s.executeUpdate("DELETE FROM " + qualified(t) + " WHERE " + dialect.quote(SPLIT_COLUMN)
-                            + " IN (SELECT split_id FROM " + bookkeepingTable(t, COMMITS) + where + ")");
+                            + " IN (SELECT " + (numbers(splitColumn) ? NUMBER : "split_id") + " FROM "
+                            + bookkeepingTable(t, COMMITS) + where + ")");
                 }
                 s.executeUpdate("DELETE FROM " + bookkeepingTable(t, COMMITS) + where);
                 s.executeUpdate("DELETE FROM " + bookkeepingTable(t, OUTPUTS) + where);

@@ -114,6 +114,26 @@ final class PostgresDialect implements Dialect {
         return Catalog.uniqueIndexes(c, t);
     }
 
+    @Override
+    public boolean numbersRows() {
+        return true;
+    }
+
+    @Override
+    public boolean sequenceExists(Connection c, TableName sequence) throws SQLException {
+        return Catalog.sequenceExists(c, sequence);
+    }
+
+    @Override
+    public String createSequence(String qualifiedSequence) {
+        return "CREATE SEQUENCE IF NOT EXISTS " + qualifiedSequence;
+    }
+
+    @Override
+    public String nextNumber(String qualifiedSequence) {
+        return "SELECT nextval('" + qualifiedSequence.replace("'", "''") + "')";
+    }
+
     /** A transaction's advisory lock: released by the commit or rollback. */
     @Override
     public void lock(Connection c, String name) throws SQLException {

@@ -63,7 +63,8 @@ class JdbcSinkPipelineTest {
 
         RunSummary first = run(file);
         assertThat(first.splitsDone()).isEqualTo(2);
-        assertThat(target.rows("SELECT id, name, amount, _sluice_split FROM " + target.schema + ".orders ORDER BY id"))
+        assertThat(target.rows("SELECT id, name, amount, " + target.writtenBy("o") + " FROM " + target.schema
+                        + ".orders o ORDER BY id"))
                 .containsExactly("1|ann|10.5|a.csv", "2|bob|20.25|a.csv", "3|cid|30.5|b.csv", "4|null|40.75|b.csv");
         assertThat(target.rows("SELECT * FROM " + target.schema + "._sluice_dead_letter"))
                 .isEmpty();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.config.ConfigException;
+import io.sluice.spi.BadRecordPolicy;
 import io.sluice.spi.sink.Sink;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -26,6 +27,77 @@ class JdbcSinkTest extends JdbcSinkCases {
     @Override
     String refusedRecord() {
         return "{\"id\": \"4\", \"age\": \"20\", \"name\": \"charlotte\"}"; // jsonb: shorter keys first
+    }
+
+    /** Rows carry a number of their commit, 8 bytes, instead of the split's id; the record keeps the number. */
+    @Test
+    void eachCommitsRowsCarryANumberOfItsOwnThatItsRecordKeeps() throws Exception {
+        Sink sink = sink("table: SCHEMA.events\n");
+        write(sink, split("r1"), "SELECT i AS id FROM range(3) t(i)", claim(1));
+        String first = stored("SELECT commit_number FROM SCHEMA._sluice_commits WHERE split_id = 'r1'")
+                .getFirst();
+        write(sink, split("r1"), "SELECT i AS id FROM range(2) t(i)", claim(2));
+        write(sink, split("r2"), "SELECT 10 + i AS id FROM range(2) t(i)", claim(1));
+
+        assertThat(stored("SELECT c.split_id, count(*) FROM SCHEMA.events e JOIN SCHEMA._sluice_commits c"
+                        + " ON c.commit_number = e._sluice_split GROUP BY c.split_id ORDER BY c.split_id"))
+                .as("every row is its commit's, the replay's rows alone for r1")
+                .containsExactly("r1|2", "r2|2");
+        assertThat(stored("SELECT count(*) FROM SCHEMA.events WHERE _sluice_split = " + first))
+                .as("the first commit's number marks no row any more")
+                .containsExactly("0");
+    }
+
+    /** Numbers are drawn from the schema's sequence: equal split ids of two pipelines never mark the same rows. */
+    @Test
+    void twoPipelinesAppendToOneTableAndReplayOnlyTheirOwnRows() throws Exception {
+        Sink mine = sink("table: SCHEMA.shared\n");
+        Sink theirs = target.sink("table: " + target.schema + ".shared\n", BadRecordPolicy.DEAD_LETTER, "other");
+        theirs.check();
+        theirs.prepare();
+        try {
+            write(mine, split("orders.csv"), "SELECT i AS id, 'mine' AS v FROM range(3) t(i)", claim(1));
+            write(theirs, split("orders.csv"), "SELECT i AS id, 'theirs' AS v FROM range(4) t(i)", claim(1));
+            write(mine, split("orders.csv"), "SELECT i AS id, 'mine again' AS v FROM range(2) t(i)", claim(2));
+        } finally {
+            theirs.finish();
+        }
+        assertThat(stored("SELECT v, count(*) FROM SCHEMA.shared GROUP BY v ORDER BY v"))
+                .containsExactly("mine again|2", "theirs|4");
+        mine.deleteOutput();
+        assertThat(stored("SELECT v, count(*) FROM SCHEMA.shared GROUP BY v ORDER BY v"))
+                .as("a reset of one pipeline leaves the other's rows")
+                .containsExactly("theirs|4");
+    }
+
+    /**
+     * A table and bookkeeping an earlier Sluice made (rows carrying split ids as text, commit records without numbers)
+     * keep working: replays replace by split id, and a reset removes the rows.
+     */
+    @Test
+    void aTableWhoseRowsCarrySplitIdsAsTextKeepsThem() throws Exception {
+        String schema = target.schema;
+        target.sql("CREATE TABLE " + schema + "._sluice_commits (pipeline text NOT NULL, target text NOT NULL,"
+                + " split_id text NOT NULL, token bigint NOT NULL, output_key text, incarnation text,"
+                + " committed_at timestamptz, \"rows\" bigint, PRIMARY KEY (pipeline, target, split_id))");
+        target.sql("CREATE TABLE " + schema + "._sluice_outputs (pipeline text NOT NULL, target text NOT NULL,"
+                + " output_key text NOT NULL, lock_token bigint NOT NULL, PRIMARY KEY (pipeline, target, output_key))");
+        target.sql("CREATE TABLE " + schema + "._sluice_dead_letter (pipeline text NOT NULL, target text NOT NULL,"
+                + " split_id text NOT NULL, file text, line bigint, \"key\" text, reason text, record text,"
+                + " at timestamptz NOT NULL DEFAULT CURRENT_TIMESTAMP)");
+        target.sql("CREATE TABLE " + schema + ".old (id bigint, _sluice_split text)");
+        target.sql("INSERT INTO " + schema + ".old VALUES (1, 'r1'), (2, 'r1'), (3, 'r1')");
+        target.sql("INSERT INTO " + schema + "._sluice_commits (pipeline, target, split_id, token) VALUES ('p', '"
+                + schema + ".old', 'r1', 1)");
+
+        Sink sink = sink("table: SCHEMA.old\n");
+        write(sink, split("r1"), "SELECT 10 + i AS id FROM range(2) t(i)", claim(2));
+        write(sink, split("r2"), "SELECT 20 AS id", claim(1));
+        assertThat(stored("SELECT id, _sluice_split FROM SCHEMA.old ORDER BY id"))
+                .as("the replay replaced r1's rows; every row carries its split's id")
+                .containsExactly("10|r1", "11|r1", "20|r2");
+        sink.deleteOutput();
+        assertThat(stored("SELECT count(*) FROM SCHEMA.old")).containsExactly("0");
     }
 
     @Test
@@ -71,7 +143,7 @@ class JdbcSinkTest extends JdbcSinkCases {
                         "iv|interval",
                         "u|uuid",
                         "empty|text",
-                        "_sluice_split|text");
+                        "_sluice_split|bigint");
         target.sql("SET TIME ZONE 'UTC'");
         assertThat(target.rows("SELECT b, ti, d, f, db, s, dt, tm, ts, tz AT TIME ZONE 'UTC', iv, u, empty FROM "
                         + target.schema + ".typed"))
@@ -114,7 +186,7 @@ class JdbcSinkTest extends JdbcSinkCases {
                         + "(4, 'cr' || chr(13) || chr(10) || 'lf'), (5, ''), (6, NULL)) t(id, s)",
                 claim(1));
         assertThat(target.rows("SELECT id, s IS NULL, replace(replace(s, chr(10), '<LF>'), chr(13), '<CR>'), "
-                        + "_sluice_split FROM " + target.schema + ".texts ORDER BY id"))
+                        + target.writtenBy("t") + " FROM " + target.schema + ".texts t ORDER BY id"))
                 .containsExactly(
                         "1|f|a,b|" + id,
                         "2|f|say \"hi\"|" + id,
@@ -125,7 +197,8 @@ class JdbcSinkTest extends JdbcSinkCases {
 
         Sink oneColumn = sink("table: SCHEMA.one\n"); // a NULL is an empty line of the CSV
         write(oneColumn, split("r1"), "SELECT * FROM (VALUES ('x'), (NULL), ('')) t(s)", claim(1));
-        assertThat(target.rows("SELECT s IS NULL, s, _sluice_split FROM " + target.schema + ".one ORDER BY s"))
+        assertThat(target.rows("SELECT s IS NULL, s, " + target.writtenBy("o") + " FROM " + target.schema
+                        + ".one o ORDER BY s"))
                 .containsExactly("f||r1", "f|x|r1", "t|null|r1");
     }
 }

@@ -131,11 +131,16 @@ final class TestTarget {
 
     /** A sink from its options ({@code connection: pg} and the table in this schema are added when not written). */
     Sink sink(String yaml, BadRecordPolicy policy) {
+        return sink(yaml, policy, "p");
+    }
+
+    /** The same, of the pipeline so named. */
+    Sink sink(String yaml, BadRecordPolicy policy, String pipeline) {
         String withConnection = yaml.contains("connection:") ? yaml : "connection: " + connection + "\n" + yaml;
         return new JdbcSinkFactory()
                 .create(
                         options(withConnection),
-                        new PipelineContext("p", dir.resolve("p.yaml"), 2, policy, Clock.systemUTC()));
+                        new PipelineContext(pipeline, dir.resolve("p.yaml"), 2, policy, Clock.systemUTC()));
     }
 
     Sink sink(String yaml) {
@@ -163,6 +168,17 @@ final class TestTarget {
             }
         }
         return out;
+    }
+
+    /**
+     * The SQL expression of the id of the split that wrote a row of the table aliased {@code alias}: its commit's record
+     * where rows carry commit numbers (PostgreSQL), its {@code _sluice_split} where they carry split ids (MariaDB).
+     */
+    String writtenBy(String alias) {
+        return mariaDb
+                ? alias + "._sluice_split"
+                : "(SELECT c.split_id FROM " + schema + "._sluice_commits c WHERE c.commit_number = " + alias
+                        + "._sluice_split)";
     }
 
     boolean exists(String table) throws SQLException {
