@@ -46,6 +46,11 @@ class JdbcSinkTest extends JdbcSinkCases {
         assertThat(stored("SELECT count(*) FROM SCHEMA.events WHERE _sluice_split = " + first))
                 .as("the first commit's number marks no row any more")
                 .containsExactly("0");
+        assertThat(stored("SELECT indexdef FROM pg_indexes WHERE schemaname = 'SCHEMA' AND tablename = 'events'"))
+                .as("a BRIN index without autosummarize, whose dropped requests would flood the server's log")
+                .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .contains("USING brin (_sluice_split)")
+                .doesNotContain("autosummarize");
     }
 
     /** Numbers are drawn from the schema's sequence: equal split ids of two pipelines never mark the same rows. */
