@@ -11,6 +11,7 @@ import io.sluice.spi.sink.CommitContext;
 import io.sluice.spi.sink.FileOutputs;
 import io.sluice.spi.sink.Sink;
 import io.sluice.spi.sink.SinkWriter;
+import io.sluice.spi.sink.WriteContext;
 import io.sluice.spi.sink.Written;
 import io.sluice.spi.source.LocalFiles;
 import java.io.IOException;
@@ -48,7 +49,9 @@ public final class SplitProcessor {
     /** Rows read (good and bad), rows written, bad records, output names. */
     public record Result(long rowsIn, long rowsOut, long rejected, List<String> outputs) {}
 
-    public Result process(Connection c, Split split, LocalFiles input, CommitContext context) throws Exception {
+    /** @param write what the sink's writer may use: the attempt's scratch folder, which the caller removes */
+    public Result process(Connection c, Split split, LocalFiles input, CommitContext context, WriteContext write)
+            throws Exception {
         // every input changed since the split was planned and is processed as its new version: nothing left to read
         if (input.parts().isEmpty()) return new Result(0, 0, 0, List.of());
         if (fileStep() instanceof FileStep files) return processFiles(files, split, input, context);
@@ -98,7 +101,7 @@ public final class SplitProcessor {
                         : Optional.empty();
             };
             Written written;
-            try (SinkWriter writer = writer(split)) {
+            try (SinkWriter writer = writer(split, write)) {
                 writer.stage(new DuckRows(c, query), badRows);
                 written = writer.commit(context);
             }
@@ -141,12 +144,12 @@ public final class SplitProcessor {
     }
 
     /** The writer of a split's output, or of its partial when the last step merges across splits. */
-    private SinkWriter writer(Split split) throws Exception {
-        if (steps.isEmpty() || !(steps.getLast() instanceof MergingStep)) return sink.open(split);
+    private SinkWriter writer(Split split, WriteContext write) throws Exception {
+        if (steps.isEmpty() || !(steps.getLast() instanceof MergingStep)) return sink.open(split, write);
         return sink.partialResults()
                 .orElseThrow(() -> new IllegalStateException(
                         "the sink cannot hold partial results: an aggregate step needs another sink"))
-                .openPartial(split);
+                .openPartial(split, write);
     }
 
     /** The first rows of a preview, as text (null for SQL NULL). */

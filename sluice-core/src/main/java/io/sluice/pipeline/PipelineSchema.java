@@ -45,7 +45,7 @@ public final class PipelineSchema {
             "spill_path",
             Type.PATH,
             "`.sluice/spill` beside the pipeline",
-            "Folder for data that does not fit in memory.");
+            "Folder for data that does not fit in memory, and for each process's scratch folder (spools of byte ranges, a sink's staging files).");
     public static final Type.Obj ENGINE =
             Type.Obj.of("DuckDB, the engine every record step runs in.", MEMORY_LIMIT, THREADS, SPILL_PATH);
 

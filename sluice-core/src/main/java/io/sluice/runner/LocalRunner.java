@@ -20,6 +20,7 @@ import io.sluice.spi.SplitState;
 import io.sluice.spi.StaleClaimException;
 import io.sluice.spi.WorkerInfo;
 import io.sluice.spi.sink.PartialResults;
+import io.sluice.spi.sink.WriteContext;
 import io.sluice.spi.source.ReadContext;
 import io.sluice.spi.source.Skipped;
 import io.sluice.spi.source.SplitReader;
@@ -419,15 +420,18 @@ public final class LocalRunner implements Runner {
         long start = System.nanoTime();
         Path dir = scratch.forSplit(claim);
         try {
-            Files.createDirectories(dir);
+            // the reader's and the writer's folders apart: each is given an empty one
+            Path reading = Files.createDirectories(dir.resolve("source"));
+            Path writing = Files.createDirectories(dir.resolve("sink"));
             SplitProcessor.Result r;
-            try (SplitReader reader = a.source().open(claim.split(), new ReadContext(dir))) {
+            try (SplitReader reader = a.source().open(claim.split(), new ReadContext(reading))) {
                 for (Skipped s : reader.skipped()) {
                     listener.info("split " + claim.splitId() + ": " + s.key() + " left out: " + s.reason());
                     stats.leftOut(claim.splitId(), s);
                 }
                 String incarnation = incarnation();
-                r = processor.process(c, claim.split(), reader.files(), commitContext(claim, incarnation));
+                r = processor.process(
+                        c, claim.split(), reader.files(), commitContext(claim, incarnation), new WriteContext(writing));
             }
             Completion completion = new Completion(
                     r.rowsIn(),

@@ -20,6 +20,7 @@ import io.sluice.spi.Split;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
 import io.sluice.spi.StaleClaimException;
+import io.sluice.spi.sink.WriteContext;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -341,7 +342,12 @@ class DividerTest {
         Split split = claim.split();
         SplitProcessor processor = LocalRunner.processor(a);
         Path scratch = Files.createDirectories(dir.resolve("scratch"));
-        processor.process(c, split, TestSources.open(a.source(), split, scratch), SplitCommit.unfenced(locks()));
+        processor.process(
+                c,
+                split,
+                TestSources.open(a.source(), split, scratch),
+                SplitCommit.unfenced(locks()),
+                new WriteContext(Files.createDirectories(dir.resolve("sink-scratch"))));
         assertThat(outputs()).isNotEmpty();
 
         a.sink().discard(split, SplitCommit.unfenced(locks()));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.spi.Claim;
 import io.sluice.spi.Member;
 import io.sluice.spi.Split;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -23,5 +24,57 @@ class ScratchTest {
         try (Scratch scratch = Scratch.create(spill, "scratch")) {
             assertThat(scratch.forSplit(claim).getFileName().toString()).matches("t7-\\d+");
         }
+    }
+
+    /** A process killed by SIGKILL runs no cleanup: the next process of the host removes what it left. */
+    @Test
+    void theFolderOfAKilledProcessOfThisHostIsRemovedByTheNextOne() throws Exception {
+        Path killed = Scratch.folderOf(spill, "scratch", deadPid());
+        Path staged = Files.createDirectories(killed.resolve("t3-42/sink")).resolve("append-1.csv");
+        Files.writeString(staged, "a,b\n");
+        Path otherPrefix = Files.createDirectories(Scratch.folderOf(spill, "merge", deadPid()));
+
+        try (Scratch scratch = Scratch.create(spill, "scratch")) {
+            assertThat(killed).doesNotExist();
+            assertThat(otherPrefix).as("only folders of the prefix made").exists();
+            assertThat(Scratch.folderOf(
+                            spill, "scratch", ProcessHandle.current().pid()))
+                    .isDirectory();
+        }
+    }
+
+    /** A pid says nothing about a process of another machine sharing the spill path, and a live one's is in use. */
+    @Test
+    void theFoldersOfLiveProcessesAndOfOtherHostsAreKept() throws Exception {
+        long live = ProcessHandle.current().parent().orElseThrow().pid();
+        long dead = deadPid();
+        Path ofLiveProcess =
+                Files.createDirectories(Scratch.folderOf(spill, "scratch", live).resolve("t1-1"));
+        Path ofOtherHost = Files.createDirectories(spill.resolve("scratch-some-other-host-" + dead));
+        Path ofOtherHostNamedLikeThisOne = Files.createDirectories(
+                spill.resolve(Scratch.folderOf(spill, "scratch", dead).getFileName() + "-" + dead));
+        Path ofEarlierSluice = Files.createDirectories(spill.resolve("scratch-" + dead));
+
+        try (Scratch scratch = Scratch.create(spill, "scratch")) {
+            assertThat(ofLiveProcess).exists();
+            assertThat(ofOtherHost).exists();
+            assertThat(ofOtherHostNamedLikeThisOne)
+                    .as("host \"HOST-PID\": not this host")
+                    .exists();
+            assertThat(ofEarlierSluice)
+                    .as("no host in its name: maybe another machine's")
+                    .exists();
+        }
+        assertThat(Scratch.folderOf(spill, "scratch", ProcessHandle.current().pid()))
+                .as("the run's own folder goes at its end")
+                .doesNotExist();
+    }
+
+    /** The pid of a process that ran and ended (reaped: no process has it, unless the system gave it again). */
+    private static long deadPid() throws Exception {
+        Process p = new ProcessBuilder("true").start();
+        p.waitFor();
+        assertThat(ProcessHandle.of(p.pid())).as("pid reused already").isEmpty();
+        return p.pid();
     }
 }

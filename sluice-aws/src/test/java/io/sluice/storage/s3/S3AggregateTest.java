@@ -17,6 +17,7 @@ import io.sluice.spi.sink.PartialResults;
 import io.sluice.spi.sink.Rows;
 import io.sluice.spi.sink.Sink;
 import io.sluice.spi.sink.SinkWriter;
+import io.sluice.spi.sink.WriteContext;
 import io.sluice.spi.sink.Written;
 import io.sluice.spi.storage.ObjectStore;
 import io.sluice.spi.storage.StoredObject;
@@ -262,8 +263,8 @@ class S3AggregateTest {
         }
 
         @Override
-        public SinkWriter open(Split split) throws Exception {
-            return sink.open(split);
+        public SinkWriter open(Split split, WriteContext context) throws Exception {
+            return sink.open(split, context);
         }
 
         @Override
@@ -287,8 +288,8 @@ class S3AggregateTest {
         }
 
         @Override
-        public SinkWriter openPartial(Split split) throws Exception {
-            SinkWriter writer = partials().openPartial(split);
+        public SinkWriter openPartial(Split split, WriteContext context) throws Exception {
+            SinkWriter writer = partials().openPartial(split, context);
             return new SinkWriter() {
                 @Override
                 public long stage(Rows rows, BadRows bad) throws Exception {

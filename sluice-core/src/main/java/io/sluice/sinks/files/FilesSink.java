@@ -13,6 +13,7 @@ import io.sluice.spi.sink.PartialResults;
 import io.sluice.spi.sink.Rows;
 import io.sluice.spi.sink.Sink;
 import io.sluice.spi.sink.SinkWriter;
+import io.sluice.spi.sink.WriteContext;
 import io.sluice.spi.sink.Written;
 import io.sluice.spi.storage.ObjectChangedException;
 import io.sluice.spi.storage.ObjectStore;
@@ -183,8 +184,12 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
         }
     }
 
+    /**
+     * Staged in the sink's own staging folder, not the attempt's scratch: on local disk a rename into the output must
+     * stay on one disk, and the split's next attempt removes what a killed one staged there.
+     */
     @Override
-    public SinkWriter open(Split split) {
+    public SinkWriter open(Split split, WriteContext context) {
         return new Writer(split, false);
     }
 
@@ -221,7 +226,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
 
     /** Partials live under {@code _sluice/partials/}, one Parquet file per split, replaced like any output. */
     @Override
-    public SinkWriter openPartial(Split split) {
+    public SinkWriter openPartial(Split split, WriteContext context) {
         return new Writer(split, true);
     }
 

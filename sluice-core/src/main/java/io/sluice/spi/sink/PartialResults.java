@@ -15,8 +15,11 @@ import java.util.Optional;
  */
 public interface PartialResults {
 
-    /** A writer of one split's partial rows, in place of its output; staged and committed like output. */
-    SinkWriter openPartial(io.sluice.spi.Split split) throws Exception;
+    /**
+     * A writer of one split's partial rows, in place of its output; staged and committed like output, with the same
+     * context as {@link Sink#open}.
+     */
+    SinkWriter openPartial(io.sluice.spi.Split split, WriteContext context) throws Exception;
 
     /**
      * The partials of the splits the ledger holds as done, as local Parquet files (downloaded under {@code scratch}

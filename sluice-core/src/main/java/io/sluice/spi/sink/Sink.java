@@ -34,8 +34,11 @@ public interface Sink {
      */
     default void checkColumns(List<String> columns) {}
 
-    /** A writer of one attempt at one split; the caller stages, then commits or aborts, then closes it. */
-    SinkWriter open(Split split) throws Exception;
+    /**
+     * A writer of one attempt at one split; the caller stages, then commits or aborts, then closes it. Local files the
+     * writer needs go under {@code context.scratch()}, never the JVM's temp folder: a killed process leaves them there.
+     */
+    SinkWriter open(Split split, WriteContext context) throws Exception;
 
     /**
      * Removes whatever the split's attempts left (committed output of an attempt that failed after its commit began,

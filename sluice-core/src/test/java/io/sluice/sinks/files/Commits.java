@@ -4,12 +4,16 @@ import io.sluice.engine.DuckRows;
 import io.sluice.ledger.memory.MemoryLedger;
 import io.sluice.runner.LedgerLocks;
 import io.sluice.runner.SplitCommit;
+import io.sluice.spi.Folders;
 import io.sluice.spi.Split;
 import io.sluice.spi.sink.BadRows;
 import io.sluice.spi.sink.OutputLocks;
 import io.sluice.spi.sink.SinkWriter;
+import io.sluice.spi.sink.WriteContext;
 import io.sluice.spi.sink.Written;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
@@ -49,17 +53,23 @@ final class Commits {
 
     /** Stages the rows of {@code query} for the split, then commits them. */
     Written write(FilesSink sink, Connection c, Split split, String query, SplitCommit context) throws Exception {
-        try (SinkWriter w = sink.open(split)) {
+        Path scratch = Files.createTempDirectory("sluice-commits-");
+        try (SinkWriter w = sink.open(split, new WriteContext(scratch))) {
             w.stage(new DuckRows(c, query), BadRows.NONE);
             return w.commit(context);
+        } finally {
+            Folders.deleteTree(scratch);
         }
     }
 
     /** Stages the partial rows of {@code query} for the split, then commits them. */
     Written writePartial(FilesSink sink, Connection c, Split split, String query) throws Exception {
-        try (SinkWriter w = sink.openPartial(split)) {
+        Path scratch = Files.createTempDirectory("sluice-commits-");
+        try (SinkWriter w = sink.openPartial(split, new WriteContext(scratch))) {
             w.stage(new DuckRows(c, query), BadRows.NONE);
             return w.commit(in(null));
+        } finally {
+            Folders.deleteTree(scratch);
         }
     }
 }

@@ -9,6 +9,7 @@ import io.sluice.sinks.files.Manifest.Input;
 import io.sluice.spi.Member;
 import io.sluice.spi.OutputKey;
 import io.sluice.spi.Split;
+import io.sluice.spi.sink.WriteContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -299,7 +300,7 @@ class LineageTest {
     void deleteOutputRemovesWhatSluiceWroteAndNothingElse() throws Exception {
         FilesSink sink = sink("partition_by: [input]\n");
         Split ab = pack("a.csv", "b.csv");
-        try (var w = sink.open(ab)) {
+        try (var w = sink.open(ab, new WriteContext(Files.createDirectories(dir.resolve("scratch"))))) {
             w.stage(
                     new io.sluice.engine.DuckRows(c, rows(ab)),
                     () -> java.util.Optional.of(new io.sluice.engine.DuckRows(c, "SELECT 'bad' AS reason")));

@@ -12,6 +12,7 @@ import io.sluice.spi.PipelineContext;
 import io.sluice.spi.Split;
 import io.sluice.spi.sink.BadRows;
 import io.sluice.spi.sink.SinkWriter;
+import io.sluice.spi.sink.WriteContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -40,7 +41,7 @@ class LocalCommitTest {
         sink.prepare();
         Split split = new Split("a.csv", List.of(Member.whole("a.csv", "10:1", null)), 10);
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
-                SinkWriter w = sink.open(split)) {
+                SinkWriter w = sink.open(split, new WriteContext(Files.createDirectories(dir.resolve("scratch"))))) {
             w.stage(new DuckRows(c, "SELECT i FROM range(3) t(i)"), BadRows.NONE);
             Path staged = onlyFile(dir.resolve("out/_sluice/staging"));
             Object stagedInode =

@@ -36,6 +36,7 @@ import io.sluice.spi.sink.OutputLocks;
 import io.sluice.spi.sink.Rows;
 import io.sluice.spi.sink.Sink;
 import io.sluice.spi.sink.SinkWriter;
+import io.sluice.spi.sink.WriteContext;
 import io.sluice.spi.sink.Written;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -81,8 +82,6 @@ final class BigQuerySink implements Sink {
     static final String OUTPUTS = "_sluice_outputs";
     static final String DEAD_LETTER = "_sluice_dead_letter";
     static final String STAGING = "_sluice_stage_";
-    /** A local staging folder: {@code sluice-bigquery-<pid>-<random>} in the temp folder. */
-    static final String TEMP_PREFIX = "sluice-bigquery-";
 
     static final String STALE_CLAIM = "sluice-stale-claim";
     static final String STALE_LOCK = "sluice-stale-output-lock";
@@ -185,10 +184,9 @@ final class BigQuerySink implements Sink {
         }
     }
 
-    /** Creates the bookkeeping tables beside the target, when missing; removes what killed processes staged. */
+    /** Creates the bookkeeping tables beside the target, when missing. */
     @Override
     public void prepare() throws IOException {
-        removeAbandonedStaging();
         try {
             ensure(
                     COMMITS,
@@ -216,32 +214,6 @@ final class BigQuerySink implements Sink {
         } catch (BigQueryException e) {
             throw new IOException(
                     access.explain("cannot create Sluice's bookkeeping tables in " + table.getDataset(), e), e);
-        }
-    }
-
-    /** The local staging folders of processes of this machine that are gone (killed between stage and commit). */
-    private static void removeAbandonedStaging() {
-        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
-        try (var folders = Files.newDirectoryStream(tmp, TEMP_PREFIX + "*")) {
-            for (Path f : folders) {
-                String[] parts = f.getFileName()
-                        .toString()
-                        .substring(TEMP_PREFIX.length())
-                        .split("-", 2);
-                long pid;
-                try {
-                    pid = Long.parseLong(parts[0]);
-                } catch (NumberFormatException e) {
-                    continue;
-                }
-                if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) continue;
-                try (var files = Files.list(f)) {
-                    for (Path p : files.toList()) Files.deleteIfExists(p);
-                }
-                Files.deleteIfExists(f);
-            }
-        } catch (IOException | RuntimeException e) {
-            // left for the next run: no reader looks there
         }
     }
 
@@ -306,8 +278,8 @@ final class BigQuerySink implements Sink {
     // ---- writing -------------------------------------------------------------------------------------------
 
     @Override
-    public SinkWriter open(Split split) {
-        return new Writer(split);
+    public SinkWriter open(Split split, WriteContext context) {
+        return new Writer(split, context.scratch());
     }
 
     private String lockName(String outputKey) {
@@ -320,12 +292,14 @@ final class BigQuerySink implements Sink {
     }
 
     /**
-     * One attempt. {@link #stage} writes the rows as a local Parquet file (no reader sees it); {@link #commit} loads it
-     * into a staging table and runs the transaction.
+     * One attempt. {@link #stage} writes the rows as a local Parquet file (no reader sees it) in the attempt's scratch
+     * folder; {@link #commit} loads it into a staging table and runs the transaction.
      */
     private final class Writer implements SinkWriter {
         private final Split split;
-        private Path folder;
+        /** The attempt's scratch folder: the framework removes it, even after a kill, where a temp file would stay. */
+        private final Path folder;
+
         private Path parquet;
         private Path dead;
         private List<String> columns;
@@ -333,8 +307,9 @@ final class BigQuerySink implements Sink {
         private long staged;
         private final List<TableId> stagingTables = new ArrayList<>();
 
-        Writer(Split split) {
+        Writer(Split split, Path folder) {
             this.split = split;
+            this.folder = folder;
         }
 
         @Override
@@ -347,8 +322,6 @@ final class BigQuerySink implements Sink {
             List<String> types = rows.columnTypes();
             wanted = new ArrayList<>();
             for (int i = 0; i < columns.size(); i++) wanted.add(BigQueryTypes.field(columns.get(i), types.get(i)));
-            folder = Files.createTempDirectory(
-                    TEMP_PREFIX + ProcessHandle.current().pid() + "-");
             Path written = folder.resolve("rows.parquet");
             staged = rows.writeFiles(written, FileSpec.parquet("rows"));
             parquet = mode.equals("merge") ? numbered(written) : written;
@@ -475,18 +448,16 @@ final class BigQuerySink implements Sink {
                 }
             }
             stagingTables.clear();
-            removeFolder();
+            removeFiles();
         }
 
-        private void removeFolder() {
-            if (folder == null) return;
+        /** Frees the disk at once; the folder itself goes with the attempt. */
+        private void removeFiles() {
             try (var files = Files.list(folder)) {
                 for (Path p : files.toList()) Files.deleteIfExists(p);
-                Files.deleteIfExists(folder);
             } catch (IOException e) {
-                // the temp folder is cleaned by the system
+                // removed with the attempt's scratch folder
             }
-            folder = null;
             parquet = null;
             dead = null;
         }

@@ -19,7 +19,10 @@ import io.sluice.spi.StaleClaimException;
 import io.sluice.spi.sink.BadRows;
 import io.sluice.spi.sink.Sink;
 import io.sluice.spi.sink.SinkWriter;
+import io.sluice.spi.sink.WriteContext;
 import io.sluice.spi.sink.Written;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -74,8 +77,13 @@ class BigQuerySinkTest {
                 () -> {}, () -> true, "inc-1", 1, token, new LedgerLocks(ledger, "w", Duration.ofSeconds(30)));
     }
 
+    /** A fresh scratch folder for a writer, as a split's attempt gets one. */
+    private WriteContext scratch() throws IOException {
+        return new WriteContext(Files.createTempDirectory(dir, "scratch-"));
+    }
+
     private Written write(Sink sink, String split, String query, long token) throws Exception {
-        try (SinkWriter w = sink.open(split(split))) {
+        try (SinkWriter w = sink.open(split(split), scratch())) {
             w.stage(new DuckRows(duck, query), BadRows.NONE);
             return w.commit(claim(token));
         }
@@ -87,6 +95,26 @@ class BigQuerySinkTest {
 
     private List<String> counts() throws Exception {
         return target.bq.rows("SELECT tag, count(*), min(_sluice_split) FROM ds.items GROUP BY tag ORDER BY tag");
+    }
+
+    /** Not the JVM's temp folder, where a killed process's file would stay: the scratch the runner removes. */
+    @Test
+    void theStagedParquetLiesInTheAttemptsScratchFolderUntilTheCommit() throws Exception {
+        Sink sink = sink("dataset: ds\ntable: items\n");
+        WriteContext context = scratch();
+        try (SinkWriter w = sink.open(split("a"), context)) {
+            w.stage(new DuckRows(duck, tagged("a", 2)), BadRows.NONE);
+            assertThat(files(context.scratch())).contains("rows.parquet");
+            w.commit(claim(1));
+        }
+        assertThat(files(context.scratch())).isEmpty();
+        assertThat(counts()).containsExactly("a|2|a");
+    }
+
+    private static List<String> files(Path folder) throws IOException {
+        try (var files = Files.list(folder)) {
+            return files.map(f -> f.getFileName().toString()).toList();
+        }
     }
 
     @Test
@@ -147,7 +175,7 @@ class BigQuerySinkTest {
                 duck,
                 "SELECT 'a' AS split, 'in.csv' AS file, 3::BIGINT AS line, 'not a number' AS reason, 'x,y' AS record"));
         for (long token = 1; token <= 2; token++) {
-            try (SinkWriter w = sink.open(split("a"))) {
+            try (SinkWriter w = sink.open(split("a"), scratch())) {
                 w.stage(new DuckRows(duck, tagged("a", 2)), bad);
                 w.commit(claim(token));
             }

@@ -11,6 +11,7 @@ import io.sluice.spi.sink.OutputLocks;
 import io.sluice.spi.sink.Rows;
 import io.sluice.spi.sink.Sink;
 import io.sluice.spi.sink.SinkWriter;
+import io.sluice.spi.sink.WriteContext;
 import io.sluice.spi.sink.Written;
 import java.io.Closeable;
 import java.io.IOException;
@@ -176,8 +177,8 @@ final class IcebergSink implements Sink {
      * is gone (a live process's attempt, or another machine's on a shared disk, is left alone).
      */
     private void removeAbandonedStaging() {
-        Path root = stagingFolder();
-        if (!Files.isDirectory(root)) return;
+        Path root = localWarehouse().map(w -> w.resolve(STAGING)).orElse(null);
+        if (root == null || !Files.isDirectory(root)) return;
         String host = "@" + host() + "@";
         try (Stream<Path> folders = Files.list(root)) {
             for (Path f : folders.toList()) {
@@ -266,8 +267,8 @@ final class IcebergSink implements Sink {
     }
 
     @Override
-    public SinkWriter open(Split split) {
-        return new Writer(split);
+    public SinkWriter open(Split split, WriteContext context) {
+        return new Writer(split, context.scratch());
     }
 
     /**
@@ -603,18 +604,13 @@ final class IcebergSink implements Sink {
     static final String STAGING = "_sluice_staging";
     static final String DEAD_LETTER = "_sluice_dead_letter";
 
-    /** Where a split's attempt stages: beside the warehouse when local (a rename moves the files), else temp. */
-    private Path stagingRoot() throws IOException {
-        Path root = stagingFolder();
-        Files.createDirectories(root);
-        return root;
-    }
-
-    private Path stagingFolder() {
+    /**
+     * Where a split's attempt stages: beside the warehouse when local (a rename moves the files), else in the attempt's
+     * scratch folder (the files are uploaded), which the framework removes even after a kill.
+     */
+    private Path stagingRoot(Path scratch) throws IOException {
         Optional<Path> warehouse = localWarehouse();
-        return warehouse.isPresent()
-                ? warehouse.get().resolve(STAGING)
-                : Path.of(System.getProperty("java.io.tmpdir"), "sluice-staging", "iceberg");
+        return warehouse.isPresent() ? Files.createDirectories(warehouse.get().resolve(STAGING)) : scratch;
     }
 
     private Path deadLetters() {
@@ -667,6 +663,9 @@ final class IcebergSink implements Sink {
 
     private final class Writer implements SinkWriter {
         private final Split split;
+        /** The attempt's scratch folder, where the files are staged when the warehouse is not on local disk. */
+        private final Path scratch;
+
         private final String attemptId = UUID.randomUUID().toString();
         private Path staging;
         private final List<Staged> staged = new ArrayList<>();
@@ -676,13 +675,14 @@ final class IcebergSink implements Sink {
         private List<String> parts;
         private boolean done;
 
-        Writer(Split split) {
+        Writer(Split split, Path scratch) {
             this.split = split;
+            this.scratch = scratch;
         }
 
         @Override
         public long stage(Rows rows, BadRows bad) throws Exception {
-            staging = stagingRoot().resolve(hash(split.id()) + OWNER + attemptId);
+            staging = stagingRoot(scratch).resolve(hash(split.id()) + OWNER + attemptId);
             Files.createDirectories(staging);
             Path whole = staging.resolve("rows.parquet");
             long n = rows.writeFiles(whole, FileSpec.parquet("rows"));

@@ -12,7 +12,9 @@ import io.sluice.spi.StaleClaimException;
 import io.sluice.spi.sink.BadRows;
 import io.sluice.spi.sink.Sink;
 import io.sluice.spi.sink.SinkWriter;
+import io.sluice.spi.sink.WriteContext;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -92,8 +94,9 @@ class IcebergPostgresCatalogTest {
                             if (!owner && !taker) continue;
                             String id = "s" + s;
                             long token = owner ? 1 : 2;
-                            try (SinkWriter writer =
-                                    own.open(new Split(id, List.of(Member.whole(id, "v1", null)), 10))) {
+                            try (SinkWriter writer = own.open(
+                                    new Split(id, List.of(Member.whole(id, "v1", null)), 10),
+                                    new WriteContext(Files.createTempDirectory(dir, "scratch-")))) {
                                 writer.stage(
                                         new DuckRows(
                                                 duck,

@@ -13,7 +13,9 @@ import io.sluice.spi.StaleClaimException;
 import io.sluice.spi.sink.BadRows;
 import io.sluice.spi.sink.Sink;
 import io.sluice.spi.sink.SinkWriter;
+import io.sluice.spi.sink.WriteContext;
 import io.sluice.spi.sink.Written;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -82,7 +84,7 @@ class IcebergSinkTest {
     }
 
     private Written write(Sink sink, Connection c, Split split, String sql, SplitCommit claim) throws Exception {
-        try (SinkWriter w = sink.open(split)) {
+        try (SinkWriter w = sink.open(split, new WriteContext(Files.createTempDirectory(dir, "scratch-")))) {
             w.stage(new DuckRows(c, sql), BadRows.NONE);
             return w.commit(claim);
         }

@@ -118,9 +118,10 @@ interface Dialect {
      * Creates the session's staging table (every column text, plus {@code _sluice_row}: the row's position in the
      * split, from 1), which nobody else sees, and loads the rows into it.
      *
+     * @param scratch the attempt's folder for a file the rows pass through on their way (removed by the framework)
      * @return the rows loaded
      */
-    long stage(Connection c, String staging, List<String> columns, Rows rows) throws Exception;
+    long stage(Connection c, String staging, List<String> columns, Rows rows, Path scratch) throws Exception;
 
     /**
      * Whether {@code mode: append} loads the rows straight into the table at the commit ({@link #appendFile}), with no

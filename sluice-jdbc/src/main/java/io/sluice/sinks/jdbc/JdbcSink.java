@@ -16,6 +16,7 @@ import io.sluice.spi.sink.OutputLocks;
 import io.sluice.spi.sink.Rows;
 import io.sluice.spi.sink.Sink;
 import io.sluice.spi.sink.SinkWriter;
+import io.sluice.spi.sink.WriteContext;
 import io.sluice.spi.sink.Written;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -365,8 +366,8 @@ final class JdbcSink implements Sink {
     // ---- writing -------------------------------------------------------------------------------------------
 
     @Override
-    public SinkWriter open(Split split) {
-        return new Writer(split);
+    public SinkWriter open(Split split, WriteContext context) {
+        return new Writer(split, context.scratch());
     }
 
     /** The name of the ledger lock under which the versions of one output replace each other. */
@@ -376,12 +377,15 @@ final class JdbcSink implements Sink {
 
     /**
      * One attempt: {@link #stage} begins a transaction on a connection of its own and copies the rows into a
-     * temporary table (or, where the dialect appends directly, writes them to a local file that the commit loads);
-     * {@link #commit} finishes that transaction; {@link #abort} rolls it back (the temporary table goes with it) and
-     * deletes the file.
+     * temporary table (or, where the dialect appends directly, writes them to a file in the attempt's scratch folder
+     * that the commit loads); {@link #commit} finishes that transaction; {@link #abort} rolls it back (the temporary
+     * table goes with it) and deletes the file.
      */
     private final class Writer implements SinkWriter {
         private final Split split;
+        /** The attempt's scratch folder: the framework removes it, even after a kill, where a temp file would stay. */
+        private final Path scratch;
+
         private Connection c;
         private List<String> columns;
         private List<String> types;
@@ -394,8 +398,9 @@ final class JdbcSink implements Sink {
         private final List<DeadLetter> readerRejects = new ArrayList<>();
         private boolean done;
 
-        Writer(Split split) {
+        Writer(Split split, Path scratch) {
             this.split = split;
+            this.scratch = scratch;
         }
 
         @Override
@@ -413,12 +418,12 @@ final class JdbcSink implements Sink {
                 c.setAutoCommit(false);
                 if (numbered(c)) number = nextNumber();
                 if (mode.equals("append") && dialect.appendsDirectly()) {
-                    direct = Files.createTempFile("sluice-jdbc-", ".csv");
+                    direct = Files.createTempFile(scratch, "append-", ".csv");
                     staged = rows.writeFiles(
                             direct,
                             new FileSpec("csv", "none", List.of(), "rows").withColumn(SPLIT_COLUMN, mark().toString()));
                 } else {
-                    staged = dialect.stage(c, STAGING, columns, rows);
+                    staged = dialect.stage(c, STAGING, columns, rows, scratch);
                 }
             } catch (SQLException e) {
                 throw broken(e) ? lost("staging its rows", e) : e;
@@ -744,7 +749,7 @@ final class JdbcSink implements Sink {
             try {
                 Files.deleteIfExists(direct);
             } catch (IOException e) {
-                // a file in the temp folder, which is cleaned anyway
+                // removed with the attempt's scratch folder
             }
             direct = null;
         }

@@ -3,6 +3,7 @@ package io.sluice.sinks.jdbc;
 import io.sluice.spi.sink.Rows;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
@@ -238,7 +239,7 @@ final class MariaDbDialect implements Dialect {
      * outlives the transaction, so it is dropped first and after ({@link #unstage}).
      */
     @Override
-    public long stage(Connection c, String staging, List<String> columns, Rows rows) throws Exception {
+    public long stage(Connection c, String staging, List<String> columns, Rows rows, Path scratch) throws Exception {
         try (Statement s = c.createStatement()) {
             s.execute("DROP TEMPORARY TABLE IF EXISTS " + quote(staging));
             s.execute("CREATE TEMPORARY TABLE " + quote(staging) + " (_sluice_row bigint PRIMARY KEY, "

@@ -146,8 +146,8 @@ final class PostgresDialect implements Dialect {
 
     /** Staged as CSV written by the engine, copied in by {@code COPY ... FROM STDIN}. */
     @Override
-    public long stage(Connection c, String staging, List<String> columns, Rows rows) throws Exception {
-        Path csv = Files.createTempFile("sluice-jdbc-", ".csv");
+    public long stage(Connection c, String staging, List<String> columns, Rows rows, Path scratch) throws Exception {
+        Path csv = Files.createTempFile(scratch, "staging-", ".csv");
         try {
             rows.writeFiles(csv, new FileSpec("csv", "none", List.of(), "rows"));
             return stageFile(c, staging, columns, csv);

@@ -16,7 +16,10 @@ import io.sluice.spi.sink.BadRows;
 import io.sluice.spi.sink.OutputLocks;
 import io.sluice.spi.sink.Sink;
 import io.sluice.spi.sink.SinkWriter;
+import io.sluice.spi.sink.WriteContext;
 import io.sluice.spi.sink.Written;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -98,8 +101,13 @@ abstract class JdbcSinkCases {
         return new DuckRows(duck, query);
     }
 
+    /** A fresh scratch folder for a writer, as a split's attempt gets one. */
+    WriteContext scratch() throws IOException {
+        return new WriteContext(Files.createTempDirectory(dir, "scratch-"));
+    }
+
     Written write(Sink sink, Split split, String query, SplitCommit context) throws Exception {
-        try (SinkWriter w = sink.open(split)) {
+        try (SinkWriter w = sink.open(split, scratch())) {
             w.stage(rows(query), BadRows.NONE);
             return w.commit(context);
         }
@@ -151,8 +159,8 @@ abstract class JdbcSinkCases {
     void aStaleTokenCannotCommitEvenAfterPassingTheFence() throws Exception {
         Sink sink = sink("table: SCHEMA.events\n");
         Split split = split("r1");
-        try (SinkWriter stale = sink.open(split);
-                SinkWriter current = sink.open(split)) {
+        try (SinkWriter stale = sink.open(split, scratch());
+                SinkWriter current = sink.open(split, scratch())) {
             stale.stage(rows("SELECT 'stale' AS v FROM range(4)"), BadRows.NONE);
             current.stage(rows("SELECT 'current' AS v FROM range(2)"), BadRows.NONE);
             current.commit(claim(2));
@@ -171,7 +179,7 @@ abstract class JdbcSinkCases {
         Sink sink = sink("table: SCHEMA.events\n");
         Split split = split("r1");
         CompletableFuture<Written> newer = new CompletableFuture<>();
-        try (SinkWriter older = sink.open(split)) {
+        try (SinkWriter older = sink.open(split, scratch())) {
             older.stage(rows("SELECT 'older' AS v FROM range(4)"), BadRows.NONE);
             SplitCommit raced = new SplitCommit(
                     () -> CompletableFuture.runAsync(() -> {

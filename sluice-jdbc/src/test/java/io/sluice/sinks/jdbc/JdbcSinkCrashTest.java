@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.engine.NativeCopies;
 import io.sluice.testkit.CrashLoop;
 import io.sluice.testkit.Workspace;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.Random;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -92,5 +94,10 @@ class JdbcSinkCrashTest {
                 .containsExactly(String.valueOf(FILES));
         assertThat(target.rows("SELECT count(*) FROM " + target.schema + "._sluice_dead_letter"))
                 .containsExactly("0");
+        try (Stream<Path> spill = Files.list(ws.dir().resolve(".sluice/spill"))) {
+            assertThat(spill.map(f -> f.getFileName().toString()).filter(f -> f.startsWith("scratch-")))
+                    .as("the killed runs' scratch folders (their staging CSVs), removed by the last run")
+                    .isEmpty();
+        }
     }
 }

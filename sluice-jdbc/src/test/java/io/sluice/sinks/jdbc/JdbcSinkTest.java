@@ -5,8 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.config.ConfigException;
 import io.sluice.spi.BadRecordPolicy;
+import io.sluice.spi.sink.BadRows;
 import io.sluice.spi.sink.Sink;
+import io.sluice.spi.sink.SinkWriter;
+import io.sluice.spi.sink.WriteContext;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,6 +33,37 @@ class JdbcSinkTest extends JdbcSinkCases {
     @Override
     String refusedRecord() {
         return "{\"id\": \"4\", \"age\": \"20\", \"name\": \"charlotte\"}"; // jsonb: shorter keys first
+    }
+
+    /**
+     * An append's CSV waits for the commit in the attempt's scratch folder, which the runner removes even after a kill,
+     * not in the JVM's temp folder, where a killed process's file would stay; the commit and an abort delete it.
+     */
+    @Test
+    void anAppendsCsvLiesInTheAttemptsScratchFolderUntilTheCommitOrAbort() throws Exception {
+        Sink sink = sink("table: SCHEMA.events\n");
+        WriteContext committed = scratch();
+        try (SinkWriter w = sink.open(split("r1"), committed)) {
+            w.stage(rows("SELECT i AS id FROM range(3) t(i)"), BadRows.NONE);
+            assertThat(files(committed.scratch())).hasSize(1).allMatch(f -> f.endsWith(".csv"));
+            w.commit(claim(1));
+        }
+        assertThat(files(committed.scratch())).isEmpty();
+
+        WriteContext aborted = scratch();
+        try (SinkWriter w = sink.open(split("r2"), aborted)) {
+            w.stage(rows("SELECT i AS id FROM range(2) t(i)"), BadRows.NONE);
+            assertThat(files(aborted.scratch())).hasSize(1);
+            w.abort();
+        }
+        assertThat(files(aborted.scratch())).isEmpty();
+        assertThat(stored("SELECT count(*) FROM SCHEMA.events")).containsExactly("3");
+    }
+
+    private static List<String> files(Path folder) throws IOException {
+        try (var files = Files.list(folder)) {
+            return files.map(f -> f.getFileName().toString()).toList();
+        }
     }
 
     /** Rows carry a number of their commit, 8 bytes, instead of the split's id; the record keeps the number. */

@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.engine.DuckRows;
 import io.sluice.testkit.TestMariaDb;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * How fast a split's rows get into MariaDB's staging table ({@link MariaDbDialect#stage}): {@code LOAD DATA LOCAL
@@ -20,6 +22,11 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 @EnabledIfSystemProperty(named = "sluice.bench", matches = "true")
 class MariaDbStagingBench {
     private static final int ROWS = 1_000_000;
+
+    /** The attempt's scratch folder a stage is given (MariaDB's streams its rows and writes nothing there). */
+    @TempDir
+    static Path scratch;
+
     private static final String QUERY = "SELECT i AS id, 'name ' || i AS name, i * 1.25 AS amount, "
             + "TIMESTAMP '2026-01-01' + to_seconds(i) AS at, i % 2 = 0 AS even FROM range(" + ROWS + ") t(i)";
 
@@ -44,7 +51,7 @@ class MariaDbStagingBench {
             c.setAutoCommit(false);
             DuckRows rows = new DuckRows(duck, QUERY);
             long start = System.nanoTime();
-            long staged = new MariaDbDialect().stage(c, "staging", rows.columns(), rows);
+            long staged = new MariaDbDialect().stage(c, "staging", rows.columns(), rows, scratch);
             c.commit();
             long millis = (System.nanoTime() - start) / 1_000_000;
             assertThat(staged).isEqualTo(ROWS);

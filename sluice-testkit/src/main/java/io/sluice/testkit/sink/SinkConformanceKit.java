@@ -16,7 +16,11 @@ import io.sluice.spi.sink.BadRows;
 import io.sluice.spi.sink.OutputLocks;
 import io.sluice.spi.sink.Sink;
 import io.sluice.spi.sink.SinkWriter;
+import io.sluice.spi.sink.WriteContext;
 import io.sluice.spi.sink.Written;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Clock;
@@ -34,6 +38,7 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What every {@link Sink} must do for the exactly-once contract to hold (rule 3, "replay replaces", and rule 2's
@@ -75,6 +80,9 @@ public abstract class SinkConformanceKit {
     protected Connection duck;
     protected Sink sink;
     private Ledger ledger;
+    /** Where each writer gets a scratch folder of its own, as a split's attempt does. */
+    @TempDir
+    Path scratches;
 
     @BeforeEach
     void openKit() throws Exception {
@@ -118,8 +126,13 @@ public abstract class SinkConformanceKit {
         return IntStream.range(0, n).mapToObj(i -> tag + "|" + i).toList();
     }
 
+    /** A fresh scratch folder for a writer of one attempt, as the runner gives it. */
+    protected WriteContext scratch() throws IOException {
+        return new WriteContext(Files.createTempDirectory(scratches, "attempt-"));
+    }
+
     protected Written write(Split split, String tag, int n, SplitCommit context) throws Exception {
-        try (SinkWriter w = sink.open(split)) {
+        try (SinkWriter w = sink.open(split, scratch())) {
             assertThat(w.stage(rows(tag, n), BadRows.NONE)).isEqualTo(n);
             return w.commit(context);
         }
@@ -180,7 +193,7 @@ public abstract class SinkConformanceKit {
                 () -> true,
                 "incarnation-1",
                 new LedgerLocks(ledger, "w1", LEASE));
-        try (SinkWriter w = sink.open(a)) {
+        try (SinkWriter w = sink.open(a, scratch())) {
             w.stage(rows("stale", 7), BadRows.NONE);
             assertThatThrownBy(() -> w.commit(stale)).isInstanceOf(StaleClaimException.class);
         }
@@ -190,7 +203,7 @@ public abstract class SinkConformanceKit {
     @Test
     void aCrashBetweenStageAndCommitLeavesNoVisibleOutput() throws Exception {
         Split a = split("a.csv", null);
-        SinkWriter crashed = sink.open(a);
+        SinkWriter crashed = sink.open(a, scratch());
         crashed.stage(rows("crashed", 6), BadRows.NONE);
         // the process dies here: neither commit nor abort nor close runs
         assertThat(visible()).isEmpty();
@@ -206,7 +219,7 @@ public abstract class SinkConformanceKit {
     void abortLeavesNothingBehind() throws Exception {
         write(split("b.csv", null), "b", 2, current("w1"));
         Set<String> before = stored();
-        try (SinkWriter w = sink.open(split("a.csv", null))) {
+        try (SinkWriter w = sink.open(split("a.csv", null), scratch())) {
             w.stage(rows("aborted", 6), BadRows.NONE);
             w.abort();
         }
@@ -217,7 +230,7 @@ public abstract class SinkConformanceKit {
     @Test
     void closingAnUncommittedWriterAborts() throws Exception {
         Set<String> before = stored();
-        try (SinkWriter w = sink.open(split("a.csv", null))) {
+        try (SinkWriter w = sink.open(split("a.csv", null), scratch())) {
             w.stage(rows("dropped", 3), BadRows.NONE);
         }
         assertThat(stored()).isEqualTo(before);
@@ -259,7 +272,7 @@ public abstract class SinkConformanceKit {
                     both.add(pool.submit(() -> {
                         start.await();
                         try (Connection ownDuck = DriverManager.getConnection("jdbc:duckdb:");
-                                SinkWriter w = own.open(split(key, version))) {
+                                SinkWriter w = own.open(split(key, version), scratch())) {
                             w.stage(
                                     new DuckRows(
                                             ownDuck,
@@ -323,7 +336,7 @@ public abstract class SinkConformanceKit {
                         if (paused) return;
                         paused = true;
                         held.close(); // the lease runs out while paused; the newer version commits meanwhile
-                        try (SinkWriter w = other.open(split("a.csv", "v3"))) {
+                        try (SinkWriter w = other.open(split("a.csv", "v3"), scratch())) {
                             w.stage(rows("v3", 3), BadRows.NONE);
                             w.commit(current("w2"));
                         } catch (Exception e) {
@@ -338,7 +351,7 @@ public abstract class SinkConformanceKit {
                 };
             }
         };
-        try (SinkWriter w = sink.open(split("a.csv", "v2"))) {
+        try (SinkWriter w = sink.open(split("a.csv", "v2"), scratch())) {
             w.stage(rows("stale", 4), BadRows.NONE);
             try {
                 w.commit(new SplitCommit(() -> {}, () -> true, "incarnation-1", pausedAfterCheck));
