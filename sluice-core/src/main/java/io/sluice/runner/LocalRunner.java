@@ -164,8 +164,8 @@ public final class LocalRunner implements Runner {
         if (membership != null) membership.join();
         CountDownLatch done = new CountDownLatch(run.parallelism());
         try (Scratch scratch = Scratch.create(run.engine().spillPath(), "scratch");
-                DuckEngine engine = new DuckEngine(run.engine(), run.parallelism())) {
-            checkSteps(engine, scratch.folder("sample"));
+                EngineStart starting = EngineStart.begin(run.engine(), run.parallelism())) {
+            if (StepCheck.hasAnythingToCheck(a)) checkSteps(starting.engine(), scratch.folder("sample"));
             try {
                 takeover.freeGone();
             } catch (LedgerException e) {
@@ -173,6 +173,7 @@ public final class LocalRunner implements Runner {
             }
             Plan first = mayList() && stop.plansAtStart() ? planRound() : Plan.NOTHING;
             stats.seen.set(first.processed());
+            DuckEngine engine = starting.engine();
             for (int i = 0; i < run.parallelism(); i++) {
                 Connection c = engine.connect();
                 Thread t = new Thread(
@@ -251,11 +252,11 @@ public final class LocalRunner implements Runner {
 
     /**
      * Binds the steps over a sample of the input before any split runs: a mistake in them stops the run with the
-     * step's file and line (a {@link io.sluice.config.ConfigException}) instead of failing every split. Without steps,
-     * and with a sink that needs no column, there is nothing to check and no sample is read.
+     * step's file and line (a {@link io.sluice.config.ConfigException}) instead of failing every split. Called only
+     * when {@link StepCheck#hasAnythingToCheck}: a run without steps, into a sink that needs no column, reads no sample,
+     * and plans while the engine starts.
      */
     private void checkSteps(DuckEngine engine, Path sample) throws Exception {
-        if (!StepCheck.hasAnythingToCheck(a)) return;
         try (Connection c = engine.connect()) {
             StepCheck.Outcome checked = StepCheck.run(a, c, sample);
             if (!checked.checked()) {
