@@ -52,6 +52,14 @@ public final class StepCheck {
     public static final Outcome FILES = new Outcome(List.of(), null);
 
     /**
+     * Whether {@link #run} could find a mistake: there are steps to bind, or the sink checks the columns it receives.
+     * Without either, a run need not read a sample of the input (for a database source, a query and a spool file).
+     */
+    public static boolean hasAnythingToCheck(Assembly a) {
+        return !a.steps().isEmpty() || a.sink().columnCheck().isPresent();
+    }
+
+    /**
      * @param scratch where the source may write the sample's spool files; the caller deletes it
      * @throws ConfigException naming the step (file, line, option) and the cause
      */
@@ -111,7 +119,8 @@ public final class StepCheck {
                 columns = columns.stream()
                         .filter(col -> !col.equalsIgnoreCase(reject))
                         .toList();
-            a.sink().checkColumns(columns);
+            List<String> received = columns;
+            a.sink().columnCheck().ifPresent(check -> check.check(received));
             return new Outcome(columns, null);
         } finally {
             try (Statement s = c.createStatement()) {

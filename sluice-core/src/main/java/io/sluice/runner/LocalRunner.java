@@ -165,8 +165,8 @@ public final class LocalRunner implements Runner {
         if (membership != null) membership.join();
         CountDownLatch done = new CountDownLatch(run.parallelism());
         try (Scratch scratch = Scratch.create(run.engine().spillPath(), "scratch");
-                DuckEngine engine = new DuckEngine(run.engine(), run.parallelism())) {
-            checkSteps(engine, scratch.folder("sample"));
+                EngineStart starting = EngineStart.begin(run.engine(), run.parallelism())) {
+            if (StepCheck.hasAnythingToCheck(a)) checkSteps(starting.engine(), scratch.folder("sample"));
             try {
                 takeover.freeGone();
             } catch (LedgerException e) {
@@ -174,6 +174,7 @@ public final class LocalRunner implements Runner {
             }
             Plan first = mayList() && stop.plansAtStart() ? planRound() : Plan.NOTHING;
             stats.seen.set(first.processed());
+            DuckEngine engine = starting.engine();
             for (int i = 0; i < run.parallelism(); i++) {
                 Connection c = engine.connect();
                 Thread t = new Thread(
@@ -252,7 +253,9 @@ public final class LocalRunner implements Runner {
 
     /**
      * Binds the steps over a sample of the input before any split runs: a mistake in them stops the run with the
-     * step's file and line (a {@link io.sluice.config.ConfigException}) instead of failing every split.
+     * step's file and line (a {@link io.sluice.config.ConfigException}) instead of failing every split. Called only
+     * when {@link StepCheck#hasAnythingToCheck}: a run without steps, into a sink that needs no column, reads no sample,
+     * and plans while the engine starts.
      */
     private void checkSteps(DuckEngine engine, Path sample) throws Exception {
         try (Connection c = engine.connect()) {

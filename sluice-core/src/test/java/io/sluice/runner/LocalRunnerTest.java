@@ -1,11 +1,14 @@
 package io.sluice.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.config.ConfigException;
 import io.sluice.pipeline.Assembly;
 import io.sluice.pipeline.Pipeline;
 import io.sluice.pipeline.PipelineLoader;
 import io.sluice.spi.Ledger;
+import io.sluice.spi.source.Source;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.file.Files;
@@ -128,6 +131,74 @@ class LocalRunnerTest {
                     .as("listed and processed at the scheduled time")
                     .isEqualTo(1);
         }
+    }
+
+    /**
+     * Without steps, and into a sink that needs no column, a run reads no sample of the input before planning: there
+     * is nothing it could find (for a database source, the sample was a query and a spool file on every run).
+     */
+    @Test
+    void aRunWithoutStepsIntoASinkThatNeedsNoColumnReadsNoSample() throws Exception {
+        Pipeline p = withoutSteps("{ path: out, format: csv }");
+        List<String> sampled = Collections.synchronizedList(new ArrayList<>());
+        try (Assembly real = Assembly.of(p, PipelineLoader.withSystemEnv().components(), Clock.systemUTC())) {
+            Assembly counted = sampling(real, sampled);
+            RunSummary summary =
+                    new LocalRunner(counted, Clock.systemUTC(), OwnerId.forThisProcess(), new RunListener() {}).run();
+            assertThat(summary.splitsDone()).isEqualTo(1);
+        }
+        assertThat(sampled).isEmpty();
+        assertThat(dir.resolve("out")).isNotEmptyDirectory();
+    }
+
+    /** Without steps, a sink that needs a column (a partition column here) still gets its check before any split. */
+    @Test
+    void aRunWithoutStepsStillChecksTheColumnsTheSinkNeeds() throws Exception {
+        Pipeline p = withoutSteps("{ path: out, format: csv, partition_by: [regoin] }");
+        List<String> sampled = Collections.synchronizedList(new ArrayList<>());
+        try (Assembly real = Assembly.of(p, PipelineLoader.withSystemEnv().components(), Clock.systemUTC())) {
+            Assembly counted = sampling(real, sampled);
+            LocalRunner runner =
+                    new LocalRunner(counted, Clock.systemUTC(), OwnerId.forThisProcess(), new RunListener() {});
+            assertThatThrownBy(runner::run)
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("no column \"regoin\" in the records the steps give")
+                    .hasMessageContaining("did you mean 'region'?");
+            assertThat(counted.ledger().counts().getOrDefault(io.sluice.spi.SplitState.DONE, 0L))
+                    .as("no split ran")
+                    .isZero();
+        }
+        assertThat(sampled).hasSize(1);
+    }
+
+    /** A pipeline without steps over one input file, into a files sink of {@code sink}'s options. */
+    private Pipeline withoutSteps(String sink) throws Exception {
+        Files.createDirectories(dir.resolve("in"));
+        Files.writeString(dir.resolve("in/a.csv"), "id,region\n1,eu\n");
+        Files.setLastModifiedTime(dir.resolve("in/a.csv"), java.nio.file.attribute.FileTime.fromMillis(0));
+        Path file = dir.resolve("p.yaml");
+        Files.writeString(file, """
+                pipeline: plain
+                source: { files: { path: in } }
+                sink: { files: %s }
+                run: { parallelism: 1 }
+                """.formatted(sink));
+        return PipelineLoader.withSystemEnv().load(file);
+    }
+
+    /** The assembly with its real source, noting each sample the source is asked for. */
+    private static Assembly sampling(Assembly real, List<String> sampled) {
+        Source source = real.source();
+        Source noting = (Source) Proxy.newProxyInstance(
+                Source.class.getClassLoader(), new Class<?>[] {Source.class}, (proxy, m, args) -> {
+                    if (m.getName().equals("sample")) sampled.add(String.valueOf(args[0]));
+                    try {
+                        return m.invoke(source, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        return new Assembly(real.pipeline(), noting, real.steps(), real.sink(), real.ledger(), real.ledgerName());
     }
 
     /** A pipeline over one input row whose {@code v} is {@code value}, cast to an integer: it fails unless a number. */

@@ -11,6 +11,7 @@ import io.sluice.runner.RunListener;
 import io.sluice.runner.RunSummary;
 import io.sluice.spi.Split;
 import io.sluice.spi.sink.BadRows;
+import io.sluice.spi.sink.ColumnCheck;
 import io.sluice.spi.sink.CommitContext;
 import io.sluice.spi.sink.OutputLocks;
 import io.sluice.spi.sink.PartialResults;
@@ -258,8 +259,8 @@ class S3AggregateTest {
         }
 
         @Override
-        public void checkColumns(List<String> columns) {
-            sink.checkColumns(columns);
+        public Optional<ColumnCheck> columnCheck() {
+            return sink.columnCheck();
         }
 
         @Override

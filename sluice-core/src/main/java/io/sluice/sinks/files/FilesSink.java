@@ -5,6 +5,7 @@ import io.sluice.spi.OutputKey;
 import io.sluice.spi.Split;
 import io.sluice.spi.StaleClaimException;
 import io.sluice.spi.sink.BadRows;
+import io.sluice.spi.sink.ColumnCheck;
 import io.sluice.spi.sink.CommitContext;
 import io.sluice.spi.sink.FileOutputs;
 import io.sluice.spi.sink.FileSpec;
@@ -172,16 +173,8 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
 
     /** Every {@code partition_by} column must be among the records' columns (named as DuckDB does: any case). */
     @Override
-    public void checkColumns(List<String> columns) {
-        for (String column : partitionBy) {
-            if (columns.stream().noneMatch(column::equalsIgnoreCase)) {
-                throw options.problem(
-                        "partition_by",
-                        "no column \"" + column + "\" in the records the steps give"
-                                + io.sluice.config.Validator.suggestion(column, columns) + "; their columns: "
-                                + String.join(", ", columns));
-            }
-        }
+    public Optional<ColumnCheck> columnCheck() {
+        return ColumnCheck.eachOf(partitionBy, true, options, "partition_by");
     }
 
     /**

@@ -10,8 +10,8 @@ import java.util.Optional;
  * the two leaves no visible output.
  *
  * <p>Lifecycle: {@link #check} (also by {@code sluice validate}: changes nothing), {@link #prepare} once per run,
- * {@link #checkColumns} with a sample of the steps' columns, then {@link #open} per split, from many threads at once,
- * then {@link #finish} once.
+ * its {@link #columnCheck} with a sample of the steps' columns, then {@link #open} per split, from many threads at
+ * once, then {@link #finish} once.
  */
 public interface Sink {
 
@@ -28,11 +28,12 @@ public interface Sink {
     default void finish() {}
 
     /**
-     * Fails, naming the option, when the sink needs a column that the records it would receive do not have (a
-     * partition column the steps do not produce, say). {@code columns} are those of a sample of the input after the
-     * steps, in order.
+     * The check of the columns this sink needs (a partition column the steps must produce, say), when it needs any. A
+     * run without steps reads a sample of the input only for it: a sink that needs no column returns none.
      */
-    default void checkColumns(List<String> columns) {}
+    default Optional<ColumnCheck> columnCheck() {
+        return Optional.empty();
+    }
 
     /**
      * A writer of one attempt at one split; the caller stages, then commits or aborts, then closes it. Local files the

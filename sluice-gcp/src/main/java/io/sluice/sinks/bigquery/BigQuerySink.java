@@ -30,6 +30,7 @@ import io.sluice.spi.PipelineContext;
 import io.sluice.spi.Split;
 import io.sluice.spi.StaleClaimException;
 import io.sluice.spi.sink.BadRows;
+import io.sluice.spi.sink.ColumnCheck;
 import io.sluice.spi.sink.CommitContext;
 import io.sluice.spi.sink.FileSpec;
 import io.sluice.spi.sink.OutputLocks;
@@ -172,16 +173,10 @@ final class BigQuerySink implements Sink {
         return schema.getFields().stream().map(Field::getName).toList();
     }
 
+    /** Each key must be a column of the rows the steps give. */
     @Override
-    public void checkColumns(List<String> columns) {
-        for (String key : keys) {
-            if (!columns.contains(key)) {
-                throw options.problem(
-                        BigQuerySinkFactory.KEYS,
-                        "no column \"" + key + "\" in the records the steps give" + Validator.suggestion(key, columns)
-                                + "; their columns: " + String.join(", ", columns));
-            }
-        }
+    public Optional<ColumnCheck> columnCheck() {
+        return ColumnCheck.eachOf(keys, false, options, BigQuerySinkFactory.KEYS.name());
     }
 
     /** Creates the bookkeeping tables beside the target, when missing. */

@@ -5,6 +5,7 @@ import io.sluice.spi.OutputKey;
 import io.sluice.spi.Split;
 import io.sluice.spi.StaleClaimException;
 import io.sluice.spi.sink.BadRows;
+import io.sluice.spi.sink.ColumnCheck;
 import io.sluice.spi.sink.CommitContext;
 import io.sluice.spi.sink.FileSpec;
 import io.sluice.spi.sink.OutputLocks;
@@ -240,17 +241,10 @@ final class IcebergSink implements Sink {
         }
     }
 
+    /** Each {@code partition_by} column must be a column of the rows the steps give. */
     @Override
-    public void checkColumns(List<String> columns) {
-        for (String c : partitionBy) {
-            if (!columns.contains(c)) {
-                throw options.problem(
-                        "partition_by",
-                        "no column \"" + c + "\" in the records the steps give"
-                                + io.sluice.config.Validator.suggestion(c, columns) + "; their columns: "
-                                + String.join(", ", columns));
-            }
-        }
+    public Optional<ColumnCheck> columnCheck() {
+        return ColumnCheck.eachOf(partitionBy, false, options, "partition_by");
     }
 
     @Override

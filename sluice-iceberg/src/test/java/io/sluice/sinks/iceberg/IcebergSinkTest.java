@@ -220,7 +220,7 @@ class IcebergSinkTest {
     @Test
     void aPartitionedTableHasOneFilePerPartitionAndReadsBackWhole() throws Exception {
         Sink sink = prepared(lake.sink("db.sales", "append", "region, day"));
-        sink.checkColumns(List.of("region", "day", "amount"));
+        sink.columnCheck().orElseThrow().check(List.of("region", "day", "amount"));
         String sql = "SELECT (['eu', 'us', 'apac'])[1 + i % 3] AS region, DATE '2024-01-01' + (i % 2)::INTEGER AS day, "
                 + "(i * 1.5)::DECIMAL(10,2) AS amount FROM range(30) t(i)";
         write(sink, duck, split("sales-1.csv"), sql, claim(1));

@@ -10,6 +10,7 @@ import io.sluice.spi.PipelineContext;
 import io.sluice.spi.Split;
 import io.sluice.spi.StaleClaimException;
 import io.sluice.spi.sink.BadRows;
+import io.sluice.spi.sink.ColumnCheck;
 import io.sluice.spi.sink.CommitContext;
 import io.sluice.spi.sink.FileSpec;
 import io.sluice.spi.sink.OutputLocks;
@@ -143,15 +144,8 @@ final class JdbcSink implements Sink {
 
     /** Each key must be a column of the rows the steps give. */
     @Override
-    public void checkColumns(List<String> columns) {
-        for (String key : keys) {
-            if (!columns.contains(key)) {
-                throw options.problem(
-                        JdbcSinkFactory.KEYS,
-                        "no column \"" + key + "\" in the records the steps give" + Validator.suggestion(key, columns)
-                                + "; their columns: " + String.join(", ", columns));
-            }
-        }
+    public Optional<ColumnCheck> columnCheck() {
+        return ColumnCheck.eachOf(keys, false, options, JdbcSinkFactory.KEYS.name());
     }
 
     /** Creates the bookkeeping tables beside the target table. */
