@@ -450,8 +450,8 @@ final class JdbcSink implements Sink {
             OutputKey key = split.outputKey();
             try (OutputLocks.Held held = key == null ? null : ctx.lock(lockName(key.key()))) {
                 TableName t = resolve(c);
-                if (number == null)
-                    bookkeeping(c, t); // a numbered attempt made sure of it at its stage, in this transaction
+                // a numbered attempt made sure of it at its stage, in this transaction
+                if (number == null) bookkeeping(c, t);
                 Map<String, String> tableColumns = table(c, t, columns, types);
                 if (numbers(tableColumns.get(SPLIT_COLUMN)) != (number != null)) {
                     numbered = null; // the next attempt looks again
