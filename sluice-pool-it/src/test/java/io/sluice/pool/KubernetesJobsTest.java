@@ -161,7 +161,7 @@ class KubernetesJobsTest {
     void failingPodsAreRecordedRetriedThenDead() throws Exception {
         Path ledgerFile = tmp.resolve("ledger.db");
         Scenario s =
-                new Scenario(tmp, Backend.sqlite(ledgerFile), "k8sfail", runner(8, "active_deadline_seconds: 20s"));
+                new Scenario(tmp, Backend.sqlite(ledgerFile), "k8sfail", runner(8, "active_deadline_seconds: 12s"));
         // one retry: each failing split is dead after two pods
         Files.writeString(
                 s.pipeline, Files.readString(s.pipeline).replace("retries: { max: 20,", "retries: { max: 1,"));
