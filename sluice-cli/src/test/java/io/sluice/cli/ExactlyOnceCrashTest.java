@@ -7,6 +7,7 @@ import io.sluice.spi.Ledger;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
 import io.sluice.testkit.ChildJvm;
+import io.sluice.testkit.CrashLoop;
 import io.sluice.testkit.Workspace;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,25 +41,26 @@ class ExactlyOnceCrashTest {
         Path log = tmp.resolve("runs.log");
         Random random = new Random(42);
 
-        int kills = 0;
-        int completed = 0;
-        while (kills < 24) {
-            Process p = ChildJvm.start(log, MAIN, "run", pipeline.toString(), "--progress", "none");
-            // kill anywhere from JVM start-up through planning, processing and commits
-            if (!p.waitFor(300 + random.nextInt(2500), TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly().waitFor();
-                kills++;
-                continue;
-            }
-            if (p.exitValue() == 0 && allDone(pipeline)) {
-                // a run got through between kills: check it, then start over so every kill lands on real work
-                assertThat(ws.outputRows("id, region, amount", "parquet"))
-                        .as("cycle %d", completed)
-                        .isEqualTo(expected);
-                completed++;
-                ws.forgetRuns();
-            }
-        }
+        int[] completed = {0};
+        // kills anywhere from JVM start-up through planning, processing and commits
+        int kills = CrashLoop.run(
+                        pipeline.toString(),
+                        () -> ChildJvm.start(log, MAIN, "run", pipeline.toString(), "--progress", "none"),
+                        random,
+                        24,
+                        300,
+                        2500,
+                        code -> {
+                            if (code == 0 && allDone(pipeline)) {
+                                // a run got through between kills: check it, then start over so every kill lands on
+                                // real work
+                                assertThat(ws.outputRows("id, region, amount", "parquet"))
+                                        .as("cycle %d", completed[0]++)
+                                        .isEqualTo(expected);
+                                ws.forgetRuns();
+                            }
+                        })
+                .kills();
         assertThat(kills).as("SIGKILLs delivered (log: %s)", log).isGreaterThanOrEqualTo(20);
 
         runToTheEnd(pipeline, log);

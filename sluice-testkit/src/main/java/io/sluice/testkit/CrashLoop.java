@@ -2,6 +2,7 @@ package io.sluice.testkit;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -23,40 +24,57 @@ public final class CrashLoop {
 
     /**
      * Kills a run {@code kills} times, each after {@code minMillis} plus up to {@code spreadMillis}; a run that ends
-     * first is handed to {@code ended}. Once runs have ended on their own, the window shrinks to a quarter more than
-     * their median length: a kill drawn later than a whole run would only let the run end, so it costs a run and
-     * kills nothing (on this machine half the draws did). Stops early when {@code 3 * kills} runs ended on their own
-     * (a fast machine finishes runs inside the window; the caller's count of kills then says so).
+     * first is handed to {@code ended}. A kill drawn later than a whole run takes only lets the run end, which costs a
+     * run and kills nothing (half the draws did in the JDBC crash tests), so the window follows the runs: after a run
+     * ends on its own it spans the longest run seen so far, and after each kill it widens by a tenth (up to the
+     * spread given), so that it grows again when the runs it cuts short are longer (a fresh start after a short
+     * resumed run). Stops early when {@code 3 * kills} runs ended on their own (a fast machine finishes runs inside
+     * the window; the caller's count of kills then says so).
      */
     public static Result run(
             Path pipeline, Path log, Random random, int kills, int minMillis, int spreadMillis, Ended ended)
+            throws Exception {
+        return run(
+                pipeline.toString(),
+                () -> ChildJvm.start(log, RunOnce.class.getName(), pipeline.toString()),
+                random,
+                kills,
+                minMillis,
+                spreadMillis,
+                ended);
+    }
+
+    /** Starts the process a loop kills, e.g. {@code sluice run} in a child JVM. */
+    public interface Start {
+        Process start() throws Exception;
+    }
+
+    /** The same, with runs that {@code start} begins, named {@code name} in what the loop prints. */
+    public static Result run(
+            String name, Start start, Random random, int kills, int minMillis, int spreadMillis, Ended ended)
             throws Exception {
         int killed = 0;
         int finished = 0;
         int spread = spreadMillis;
         List<Long> endedMillis = new ArrayList<>();
         while (killed < kills && finished < 3 * kills) {
-            long start = System.nanoTime();
-            Process p = ChildJvm.start(log, RunOnce.class.getName(), pipeline.toString());
+            long started = System.nanoTime();
+            Process p = start.start();
             if (!p.waitFor(minMillis + random.nextInt(spread), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly().waitFor();
                 killed++;
+                spread = Math.min(spreadMillis, spread + spread / 10);
             } else {
                 finished++;
-                endedMillis.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-                spread = (int) Math.clamp(median(endedMillis) * 5 / 4 - minMillis, 200, spreadMillis);
+                endedMillis.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+                spread = (int) Math.clamp(Collections.max(endedMillis) - minMillis, 200, spreadMillis);
                 ended.ended(p.exitValue());
             }
         }
-        System.out.println("CrashLoop " + pipeline + ": " + killed + " kill(s), " + finished
+        System.out.println("CrashLoop " + name + ": " + killed + " kill(s), " + finished
                 + " run(s) ended on their own, in " + endedMillis + " ms; last window " + minMillis + "-"
                 + (minMillis + spread) + " ms");
         return new Result(killed, finished);
-    }
-
-    private static long median(List<Long> values) {
-        List<Long> sorted = values.stream().sorted().toList();
-        return sorted.get(sorted.size() / 2);
     }
 
     /** Runs until a run exits 0 (a killed run's leases expire meanwhile and are taken over), at most five times. */
