@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** The live workers of one scenario: started, killed and replaced, and at the end stopped cleanly. */
 final class Crew {
@@ -25,6 +26,17 @@ final class Crew {
 
     List<Procs.Proc> live() {
         return live;
+    }
+
+    /** The live worker that said last that it leads the pool and has not said since that another one does. */
+    Optional<Procs.Proc> leader() throws Exception {
+        List<Procs.Proc> leading = new ArrayList<>();
+        for (Procs.Proc p : live) {
+            String log = p.logText();
+            if (log.lastIndexOf("leading the pool") > log.lastIndexOf("another worker leads the pool now"))
+                leading.add(p);
+        }
+        return leading.size() == 1 ? Optional.of(leading.getFirst()) : Optional.empty();
     }
 
     void killAndReplace(Procs.Proc victim) throws Exception {

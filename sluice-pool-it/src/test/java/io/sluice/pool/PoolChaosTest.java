@@ -15,10 +15,10 @@ import redis.embedded.RedisServer;
 
 /**
  * Chaos on a worker pool, per shared backend: 4 {@code sluice worker} processes on one pipeline; a driver kills a
- * random worker with SIGKILL every one to three seconds and starts a new one; half of the files arrive a while
- * into the chaos, so the leader (often killed too) must keep listing. At the end the workers are stopped with
- * SIGTERM (each exits 0), one {@code sluice run --mode once} catches up, and every split is done once in the ledger
- * and every input row is in the output exactly once.
+ * random worker with SIGKILL every one to three seconds (the first kill once a leader is known takes the leader) and
+ * starts a new one; half of the files arrive a while into the chaos, so whoever leads then must keep listing. At the
+ * end the workers are stopped with SIGTERM (each exits 0), one {@code sluice run --mode once} catches up, and every
+ * split is done once in the ledger and every input row is in the output exactly once.
  *
  * <p>Scaled for a 2-core machine: 2,000 files and 40 s of chaos on SQLite, PostgreSQL and Redis; DynamoDB Local
  * is much slower per call, so it gets 300 files and 20 s.
@@ -82,13 +82,19 @@ class PoolChaosTest {
         long start = System.nanoTime();
         boolean more = false;
         int kills = 0;
+        boolean leaderKilled = false;
         while (System.nanoTime() - start < length.toNanos()) {
             Thread.sleep(1_000 + random.nextInt(2_000));
             if (!more && System.nanoTime() - start > length.toNanos() / 3) {
                 s.writeFiles(files / 2, files); // only a live leader lists them
                 more = true;
             }
-            crew.killAndReplace(crew.live().get(random.nextInt(crew.live().size())));
+            // the first kill that finds a leader takes it, whatever the draws: its replacement is asserted below
+            Procs.Proc victim = leaderKilled ? null : crew.leader().orElse(null);
+            leaderKilled |= victim != null;
+            if (victim == null)
+                victim = crew.live().get(random.nextInt(crew.live().size()));
+            crew.killAndReplace(victim);
             kills++;
         }
         crew.stopAll();
@@ -119,6 +125,7 @@ class PoolChaosTest {
                 outcome.retaken(),
                 logs.split("leading the pool", -1).length - 1);
         assertThat(kills).as("SIGKILLs delivered").isGreaterThanOrEqualTo(5);
+        assertThat(leaderKilled).as("a leader among the workers killed").isTrue();
         assertThat(logs).as("a killed leader was replaced").containsPattern("(?s)leading the pool.*leading the pool");
     }
 }
