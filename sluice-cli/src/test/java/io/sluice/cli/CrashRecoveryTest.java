@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,7 +41,7 @@ class CrashRecoveryTest {
     Path tmp;
 
     @Test
-    @org.junit.jupiter.api.Disabled(
+    @Disabled(
             "failed in 2 of 3 full ./test.sh runs on 2026-12-04 (its rerun did not finish"
                     + " within 120 s, as if it waited for the killed run's hour-long lease) and passed alone and in module runs;"
                     + " cause not found yet: without this line, a failure shows the run's log; enable it once the cause is fixed")
@@ -83,12 +84,12 @@ class CrashRecoveryTest {
         Process p = ChildJvm.start(rerun, MAIN, "run", pipeline.toString(), "--progress", "log");
         boolean finished = p.waitFor(120, TimeUnit.SECONDS);
         if (!finished) p.destroyForcibly().waitFor(); // else it would wait out the lease after the test
+        String said = Files.readString(rerun);
         // the run's log in the message: the temp folder is gone after the test (it failed in CI, unexplained)
         assertThat(finished)
-                .as("finished without waiting for the hour-long lease; the run's log:%n%s", Files.readString(rerun))
+                .as("finished without waiting for the hour-long lease; the run's log:%n%s", said)
                 .isTrue();
         assertThat(p.exitValue()).as("log: %s", rerun).isZero();
-        String said = Files.readString(rerun);
         assertThat(said).contains("a process of this machine that is gone: taken over now");
         assertThat(said).contains("finished in").contains((FILES - doneBefore) + " split(s) done");
         if (doneBefore == 0) assertThat(said).doesNotContain("already processed");

@@ -6,6 +6,7 @@ import com.amazonaws.services.dynamodbv2.local.server.DynamoDBProxyServer;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -90,11 +91,10 @@ class PoolChaosTest {
                 more = true;
             }
             // the first kill that finds a leader takes it, whatever the draws: its replacement is asserted below
-            Procs.Proc victim = leaderKilled ? null : crew.leader().orElse(null);
-            leaderKilled |= victim != null;
-            if (victim == null)
-                victim = crew.live().get(random.nextInt(crew.live().size()));
-            crew.killAndReplace(victim);
+            Optional<Procs.Proc> leader = leaderKilled ? Optional.empty() : crew.leader();
+            leaderKilled |= leader.isPresent();
+            crew.killAndReplace(leader.orElseGet(
+                    () -> crew.live().get(random.nextInt(crew.live().size()))));
             kills++;
         }
         crew.stopAll();
