@@ -24,7 +24,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,10 +40,6 @@ class CrashRecoveryTest {
     Path tmp;
 
     @Test
-    @Disabled(
-            "failed in 2 of 3 full ./test.sh runs on 2026-12-04 (its rerun did not finish"
-                    + " within 120 s, as if it waited for the killed run's hour-long lease) and passed alone and in module runs;"
-                    + " cause not found yet: without this line, a failure shows the run's log; enable it once the cause is fixed")
     void aRunAfterAKilledRunTakesItsClaimsOverAtOnceAndCountsRight() throws Exception {
         Workspace ws = Workspace.in(tmp);
         List<String> expected = new ArrayList<>();
@@ -85,7 +80,8 @@ class CrashRecoveryTest {
         boolean finished = p.waitFor(120, TimeUnit.SECONDS);
         if (!finished) p.destroyForcibly().waitFor(); // else it would wait out the lease after the test
         String said = Files.readString(rerun);
-        // the run's log in the message: the temp folder is gone after the test (it failed in CI, unexplained)
+        // the run's log in the message: the temp folder is gone after the test. A run killed during a commit held its
+        // output lock for the lease, and this rerun waited for it (LedgerLocks now releases a gone process's lock)
         assertThat(finished)
                 .as("finished without waiting for the hour-long lease; the run's log:%n%s", said)
                 .isTrue();

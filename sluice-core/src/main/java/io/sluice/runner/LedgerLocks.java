@@ -13,11 +13,14 @@ import java.util.UUID;
 /**
  * Locks held in the ledger ({@link Ledger#lock}), so that a commit's lock holds across processes and machines. Each
  * grant has an owner of its own (the ledger treats one owner as one holder), and a virtual thread renews its lease
- * every third of it while it is held.
+ * every third of it while it is held. A grant of a process of this machine that is gone is released at once.
  */
 public final class LedgerLocks implements OutputLocks {
     /** A commit holds a lock for a few writes; one held much longer is a paused holder, waited for no longer. */
     static final Duration WAIT = Duration.ofSeconds(60);
+
+    /** How often a waiting lock looks whether its holder is gone. */
+    private static final Duration HOLDER_CHECK = Duration.ofSeconds(1);
 
     private final Ledger ledger;
     private final String owner;
@@ -37,9 +40,14 @@ public final class LedgerLocks implements OutputLocks {
     public Held lock(String name) throws IOException {
         String holder = owner + "/" + UUID.randomUUID();
         long deadline = System.nanoTime() + WAIT.toNanos();
+        long lookAtHolder = System.nanoTime();
         for (long pause = 5; ; pause = Math.min(pause * 2, 500)) {
             Optional<Ledger.Lock> granted = take(name, holder);
             if (granted.isPresent()) return new Grant(granted.get());
+            if (System.nanoTime() >= lookAtHolder) {
+                lookAtHolder = System.nanoTime() + HOLDER_CHECK.toNanos();
+                if (releasedFromGoneHolder(name)) continue;
+            }
             if (System.nanoTime() > deadline) {
                 throw new IOException("the lock " + name + " in the ledger has been held by another worker for "
                         + WAIT.toSeconds() + " s; is a process paused (SIGSTOP, a frozen machine)? Its lease ends it; "
@@ -56,7 +64,35 @@ public final class LedgerLocks implements OutputLocks {
 
     @Override
     public Optional<Held> tryLock(String name) throws IOException {
-        return take(name, owner + "/" + UUID.randomUUID()).map(Grant::new);
+        String holder = owner + "/" + UUID.randomUUID();
+        Optional<Ledger.Lock> granted = take(name, holder);
+        if (granted.isEmpty() && releasedFromGoneHolder(name)) granted = take(name, holder);
+        return granted.map(Grant::new);
+    }
+
+    /**
+     * Releases the lock when its holder is a process of this machine that is gone ({@link OwnerId#gone}): a run killed
+     * during a commit would otherwise hold it for its whole lease, and the next run's commit would wait that long. The
+     * release names the holder's grant, so a grant taken meanwhile stays.
+     */
+    private boolean releasedFromGoneHolder(String name) {
+        try {
+            Optional<Ledger.Lock> held = ledger.holder(name);
+            if (held.isEmpty() || !ofGoneProcess(held.get().owner())) return false;
+            ledger.unlock(held.get());
+            return true;
+        } catch (LedgerException e) {
+            return false; // not known now: waited for as any holder
+        }
+    }
+
+    /** A grant's owner is its process's id, a slash and a suffix of the grant's own ({@link #lock}). */
+    static boolean ofGoneProcess(String grantOwner) {
+        int slash = grantOwner.lastIndexOf('/');
+        return slash > 0
+                && OwnerId.parse(grantOwner.substring(0, slash))
+                        .map(OwnerId::gone)
+                        .orElse(false);
     }
 
     private Optional<Ledger.Lock> take(String name, String holder) throws IOException {

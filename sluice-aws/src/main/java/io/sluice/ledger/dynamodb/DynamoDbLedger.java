@@ -509,6 +509,11 @@ public final class DynamoDbLedger implements Ledger {
     }
 
     @Override
+    public Optional<Lock> holder(String name) {
+        return call("look up lock " + name, () -> locks.holder(name));
+    }
+
+    @Override
     public boolean holds(Lock lock) {
         return call("check lock " + lock.name(), () -> locks.holds(lock));
     }

@@ -82,6 +82,20 @@ final class Locks {
     }
 
     /** One strongly consistent read. */
+    Optional<Lock> holder(String name) {
+        Map<String, AttributeValue> item = db.getItem(b -> b.tableName(table)
+                        .key(items.lock(name))
+                        .consistentRead(true)
+                        .projectionExpression("#owner, #token, #lease")
+                        .expressionAttributeNames(Names.of("#owner, #token, #lease")))
+                .item();
+        if (item == null || !item.containsKey("owner") || Codec.number(item, "lease") <= clock.millis()) {
+            return Optional.empty();
+        }
+        return Optional.of(new Lock(name, item.get("owner").s(), Codec.number(item, "token")));
+    }
+
+    /** One strongly consistent read. */
     boolean holds(Lock lock) {
         Map<String, AttributeValue> item = db.getItem(b -> b.tableName(table)
                         .key(items.lock(lock.name()))

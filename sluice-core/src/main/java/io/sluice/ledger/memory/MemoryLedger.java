@@ -223,6 +223,16 @@ public final class MemoryLedger implements Ledger {
     }
 
     @Override
+    public Optional<Lock> holder(String name) {
+        return locked(book -> {
+            Book.Held current = book.locks.get(name);
+            return current != null && current.until().isAfter(now())
+                    ? Optional.of(new Lock(name, current.owner(), current.token()))
+                    : Optional.<Lock>empty();
+        });
+    }
+
+    @Override
     public boolean holds(Lock lock) {
         return locked(book -> {
             Book.Held current = book.locks.get(lock.name());

@@ -179,6 +179,8 @@ public final class SqliteLedger implements Ledger {
     private static final String HOLDS =
             "SELECT 1 FROM locks WHERE pipeline = ? AND name = ? AND token = ? AND lease_until > ?";
     private static final String UNLOCK = "DELETE FROM locks WHERE pipeline = ? AND name = ? AND token = ?";
+    private static final String HOLDER =
+            "SELECT owner, token FROM locks WHERE pipeline = ? AND name = ? AND lease_until > ?";
     private static final List<String> RESET = List.of(
             "DELETE FROM locks WHERE pipeline = ?",
             "DELETE FROM incarnations WHERE pipeline = ?",
@@ -585,6 +587,15 @@ public final class SqliteLedger implements Ledger {
             try (ResultSet rs = bind(LOCK, pipeline, name, owner, nextToken(), now + lease.toMillis(), now)
                     .executeQuery()) {
                 return rs.next() ? Optional.of(new Lock(name, owner, rs.getLong(1))) : Optional.empty();
+            }
+        });
+    }
+
+    @Override
+    public Optional<Lock> holder(String name) {
+        return read("look up lock " + name, () -> {
+            try (ResultSet rs = bind(HOLDER, pipeline, name, clock.millis()).executeQuery()) {
+                return rs.next() ? Optional.of(new Lock(name, rs.getString(1), rs.getLong(2))) : Optional.empty();
             }
         });
     }

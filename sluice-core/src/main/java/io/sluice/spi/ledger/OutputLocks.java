@@ -21,6 +21,13 @@ public interface OutputLocks {
      */
     Optional<Lock> lock(String name, String owner, Duration lease);
 
+    /**
+     * The grant holding the lock now, its lease running (by the ledger's clock); empty when nobody holds it. A holder
+     * that is seen to be gone (a killed process of this machine) may then be released with {@link #unlock}, which
+     * leaves any newer grant alone.
+     */
+    Optional<Lock> holder(String name);
+
     /** True while this grant is the lock's current one and its lease has not run out (by the ledger's clock). */
     boolean holds(Lock lock);
 

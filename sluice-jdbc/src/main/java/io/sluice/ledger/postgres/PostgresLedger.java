@@ -528,6 +528,16 @@ public final class PostgresLedger implements Ledger {
     }
 
     @Override
+    public Optional<Lock> holder(String name) {
+        return call("look up lock " + name, c -> {
+            try (PreparedStatement ps = prepare(c, sql.holder, pipeline, name, clock.millis());
+                    ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(new Lock(name, rs.getString(1), rs.getLong(2))) : Optional.empty();
+            }
+        });
+    }
+
+    @Override
     public boolean holds(Lock lock) {
         return call("check lock " + lock.name(), c -> {
             try (PreparedStatement ps = prepare(c, sql.holds, pipeline, lock.name(), lock.token(), clock.millis());

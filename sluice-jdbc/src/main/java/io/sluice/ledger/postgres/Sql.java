@@ -49,6 +49,7 @@ final class Sql {
     final String totals;
     final String lock;
     final String holds;
+    final String holder;
     final String unlock;
     final String incarnation;
     final String newIncarnation;
@@ -176,6 +177,8 @@ final class Sql {
         holds = "SELECT 1 FROM {s}.locks WHERE pipeline = ? AND name = ? AND token = ? AND lease_until > ?"
                 .replace("{s}", s);
         unlock = "DELETE FROM {s}.locks WHERE pipeline = ? AND name = ? AND token = ?".replace("{s}", s);
+        holder = "SELECT owner, token FROM {s}.locks WHERE pipeline = ? AND name = ? AND lease_until > ?"
+                .replace("{s}", s);
         incarnation = "SELECT id FROM {s}.incarnations WHERE pipeline = ?".replace("{s}", s);
         newIncarnation =
                 "INSERT INTO {s}.incarnations (pipeline, id) VALUES (?, ?) ON CONFLICT DO NOTHING".replace("{s}", s);

@@ -358,6 +358,14 @@ public final class RedisLedger implements Ledger {
     }
 
     @Override
+    public Optional<Lock> holder(String name) {
+        String held = run("look up lock " + name, Script.HOLDER, RScript.ReturnType.VALUE, name, now());
+        if (held == null) return Optional.empty();
+        int space = held.indexOf(' ');
+        return Optional.of(new Lock(name, held.substring(space + 1), Long.parseLong(held.substring(0, space))));
+    }
+
+    @Override
     public boolean holds(Lock lock) {
         Long held = run(
                 "check lock " + lock.name(),

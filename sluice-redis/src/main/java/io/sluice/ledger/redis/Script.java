@@ -26,6 +26,7 @@ enum Script {
     EXPIRE,
     LOCK("token", "locks"),
     HOLDS("locks"),
+    HOLDER("locks"),
     UNLOCK("locks"),
     COUNTS,
     SPLITS,

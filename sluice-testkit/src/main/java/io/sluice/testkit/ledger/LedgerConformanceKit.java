@@ -770,6 +770,26 @@ public abstract class LedgerConformanceKit {
     }
 
     @Test
+    void theHolderOfALockIsSeenWhileItsLeaseRuns() {
+        assertThat(ledger.holder("out/a")).as("nobody holds it").isEmpty();
+        Lock a = ledger.lock("out/a", "w1", LEASE).orElseThrow();
+        assertThat(anotherHandle(PIPELINE).holder("out/a"))
+                .as("seen by another handle")
+                .contains(a);
+        assertThat(anotherHandle("other-pipeline").holder("out/a"))
+                .as("locks belong to their pipeline")
+                .isEmpty();
+        ledger.unlock(a);
+        assertThat(ledger.holder("out/a")).as("released").isEmpty();
+
+        Lock b = ledger.lock("out/a", "w2", LEASE).orElseThrow();
+        clock.advance(LEASE.minusMillis(1));
+        assertThat(ledger.holder("out/a")).contains(b);
+        clock.advance(Duration.ofMillis(1));
+        assertThat(ledger.holder("out/a")).as("its lease ran out").isEmpty();
+    }
+
+    @Test
     void unlockFreesTheLockAtOnceAndEveryNewHolderGetsAGreaterToken() {
         Lock first = ledger.lock("out/a", "w1", LEASE).orElseThrow();
         ledger.unlock(first);
