@@ -422,12 +422,13 @@ public final class LocalRunner implements Runner {
         heartbeats.hold(claim);
         long start = System.nanoTime();
         Path dir = scratch.forSplit(claim);
+        // the reader's and the writer's folders apart: each is given an empty one
+        Path reading = dir.resolve("source");
         try {
-            // the reader's and the writer's folders apart: each is given an empty one
-            Path reading = Files.createDirectories(dir.resolve("source"));
+            Files.createDirectories(reading);
             Path writing = Files.createDirectories(dir.resolve("sink"));
             SplitProcessor.Result r;
-            try (SplitReader reader = a.source().open(claim.split(), new ReadContext(reading))) {
+            try (SplitReader reader = a.source().open(claim.split(), new ReadContext(reading, scratch::newFile))) {
                 for (Skipped s : reader.skipped()) {
                     listener.info("split " + claim.splitId() + ": " + s.key() + " left out: " + s.reason());
                     stats.leftOut(claim.splitId(), s);
@@ -466,6 +467,7 @@ public final class LocalRunner implements Runner {
         } finally {
             heartbeats.drop(claim);
             stats.inFlight.decrementAndGet();
+            scratch.recycle(reading);
             scratch.remove(dir);
         }
     }

@@ -1,10 +1,12 @@
 package io.sluice.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.spi.Claim;
 import io.sluice.spi.Member;
 import io.sluice.spi.Split;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -68,6 +70,58 @@ class ScratchTest {
         assertThat(Scratch.folderOf(spill, "scratch", ProcessHandle.current().pid()))
                 .as("the run's own folder goes at its end")
                 .doesNotExist();
+    }
+
+    /** A split's spools are kept emptied and handed out again: the file system creates and deletes none of them. */
+    @Test
+    void theFilesOfASplitsReadingFolderAreHandedOutAgainEmptied() throws Exception {
+        try (Scratch scratch = Scratch.create(spill, "scratch")) {
+            Path first = Files.createDirectories(spill.resolve("first/source"));
+            Path spool = scratch.newFile(first.resolve("0-a.csv"));
+            Files.writeString(spool, "id\n1\n");
+            Object inode = Files.getAttribute(spool, "unix:ino");
+            scratch.recycle(first);
+            assertThat(first).isEmptyDirectory();
+
+            Path second = Files.createDirectories(spill.resolve("second/source"));
+            Path again = scratch.newFile(second.resolve("0-b.csv"));
+            assertThat(Files.getAttribute(again, "unix:ino"))
+                    .as("the same file")
+                    .isEqualTo(inode);
+            assertThat(again).isEmptyFile();
+            Path fresh = scratch.newFile(second.resolve("1-c.csv"));
+            assertThat(fresh).as("none kept any more: a new one").isEmptyFile();
+            assertThat(Files.getAttribute(fresh, "unix:ino")).isNotEqualTo(inode);
+        }
+    }
+
+    @Test
+    void aFileThatIsThereAlreadyIsNotOverwrittenAndTheKeptOneStays() throws Exception {
+        try (Scratch scratch = Scratch.create(spill, "scratch")) {
+            Path reading = Files.createDirectories(spill.resolve("t1/source"));
+            Files.writeString(reading.resolve("old.csv"), "x");
+            scratch.recycle(reading);
+            Path taken = Files.writeString(spill.resolve("taken.csv"), "mine");
+            assertThatThrownBy(() -> scratch.newFile(taken)).isInstanceOf(FileAlreadyExistsException.class);
+            assertThat(taken).hasContent("mine");
+            Path next = scratch.newFile(spill.resolve("next.csv"));
+            assertThat(next).isEmptyFile();
+        }
+    }
+
+    @Test
+    void atMostKEPTFilesAreKept() throws Exception {
+        try (Scratch scratch = Scratch.create(spill, "scratch")) {
+            Path reading = Files.createDirectories(spill.resolve("t1/source"));
+            for (int i = 0; i < Scratch.KEPT + 3; i++) Files.createFile(reading.resolve(i + ".csv"));
+            Files.createDirectories(reading.resolve("folder"));
+            scratch.recycle(reading);
+            try (var left = Files.list(reading)) {
+                assertThat(left.count())
+                        .as("3 files and the folder left for removal")
+                        .isEqualTo(4);
+            }
+        }
     }
 
     /** The pid of a process that ran and ended (reaped: no process has it, unless the system gave it again). */

@@ -669,12 +669,13 @@ final class FilesSource implements Source {
                 if (s.storage().local() || !m.isWhole()) {
                     // a local file read in place is checked here; a downloaded object by its GET
                     List<Skipped> left = new ArrayList<>();
-                    Optional<Part> part = openMember(split, m, f, spool, left);
+                    Optional<Part> part = openMember(split, m, f, spool, context.files(), left);
                     opened.add(CompletableFuture.completedFuture(
                             new Opened(part.orElse(null), left.isEmpty() ? null : left.getFirst())));
                     continue;
                 }
-                opened.add(downloads.submit(() -> download(split, m, spool)));
+                opened.add(downloads.submit(
+                        () -> download(split, m, context.files().create(spool))));
             }
             List<Part> parts = new ArrayList<>();
             List<Skipped> left = new ArrayList<>();
@@ -732,7 +733,8 @@ final class FilesSource implements Source {
     }
 
     /** A member read in place (a whole local file) or spooled (a byte range); empty when left out as stale. */
-    private Optional<Part> openMember(Split split, Member m, String format, Path spool, List<Skipped> left)
+    private Optional<Part> openMember(
+            Split split, Member m, String format, Path spool, ReadContext.FileMaker files, List<Skipped> left)
             throws IOException {
         Optional<StoredObject> now = s.storage().local() ? s.storage().stat(m.key()) : Optional.empty();
         if (s.storage().local()) {
@@ -757,6 +759,7 @@ final class FilesSource implements Source {
         try {
             byte[] head = header ? RangePayload.header(split.payload()).orElse(null) : null;
             if (header && head == null) head = s.storage().headerLine(m.key(), m.fingerprint(), false);
+            files.create(spool);
             s.storage().spool(m.key(), m.fingerprint(), m.start(), m.end(), head, spool);
         } catch (ObjectChangedException e) {
             Files.deleteIfExists(spool);

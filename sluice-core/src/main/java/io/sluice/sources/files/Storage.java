@@ -112,14 +112,17 @@ final class Storage implements AutoCloseable {
 
     /**
      * Copies {@code [start, end)} of the object ({@code end < 0}: to its end), after {@code header} when not null,
-     * into {@code spool}: one ranged read of the planned version.
+     * into {@code spool} (an empty file, or none yet): one ranged read of the planned version.
      */
     void spool(String key, String fingerprint, long start, long end, byte[] header, Path spool) throws IOException {
         if (local != null) {
             if (fingerprint != null) checkLocal(key, fingerprint);
             try (FileChannel in = FileChannel.open(local.resolve(key), StandardOpenOption.READ);
-                    FileChannel out =
-                            FileChannel.open(spool, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                    FileChannel out = FileChannel.open(
+                            spool,
+                            StandardOpenOption.CREATE,
+                            StandardOpenOption.WRITE,
+                            StandardOpenOption.TRUNCATE_EXISTING)) {
                 if (header != null) out.write(java.nio.ByteBuffer.wrap(header));
                 long to = end < 0 ? in.size() : end;
                 long pos = start;
@@ -128,7 +131,7 @@ final class Storage implements AutoCloseable {
             return;
         }
         try (InputStream in = read(key, fingerprint, start, end < 0 ? -1 : end - start);
-                OutputStream out = Files.newOutputStream(spool, StandardOpenOption.CREATE_NEW)) {
+                OutputStream out = Files.newOutputStream(spool)) { // made by the caller, or new
             if (header != null) out.write(header);
             in.transferTo(out);
         }
