@@ -120,7 +120,7 @@ final class Scratch implements AutoCloseable {
             Path folder = Files.createDirectories(root.resolve("kept"));
             for (Path f : files) {
                 if (keptCount.get() >= KEPT) return;
-                if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) continue;
+                if (!soleName(f)) continue;
                 try (FileChannel c = FileChannel.open(f, StandardOpenOption.WRITE)) {
                     c.truncate(0);
                 }
@@ -130,6 +130,20 @@ final class Scratch implements AutoCloseable {
             }
         } catch (IOException | DirectoryIteratorException ignored) {
             // not kept: removed with the split's folder
+        }
+    }
+
+    /**
+     * A regular file with no other name: emptying a file that a reader linked from elsewhere would empty that one too.
+     * Where the file system does not count links, nothing is kept.
+     */
+    private static boolean soleName(Path f) throws IOException {
+        try {
+            var a = Files.readAttributes(f, "unix:isRegularFile,nlink", LinkOption.NOFOLLOW_LINKS);
+            return Boolean.TRUE.equals(a.get("isRegularFile"))
+                    && Integer.valueOf(1).equals(a.get("nlink"));
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            return false;
         }
     }
 

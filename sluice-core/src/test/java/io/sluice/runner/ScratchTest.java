@@ -109,6 +109,22 @@ class ScratchTest {
         }
     }
 
+    /** Emptying a file that has another name would empty the other one: such a file is left for removal. */
+    @Test
+    void aFileWithAnotherNameIsNotEmptied() throws Exception {
+        try (Scratch scratch = Scratch.create(spill, "scratch")) {
+            Path reading = Files.createDirectories(spill.resolve("t1/source"));
+            Path elsewhere = Files.writeString(spill.resolve("input.csv"), "id\n1\n");
+            Path linked = Files.createLink(reading.resolve("0-input.csv"), elsewhere);
+            scratch.recycle(reading);
+            assertThat(linked).exists();
+            assertThat(elsewhere).hasContent("id\n1\n");
+            assertThat(Files.getAttribute(scratch.newFile(spill.resolve("next.csv")), "unix:ino"))
+                    .as("not kept: a new file")
+                    .isNotEqualTo(Files.getAttribute(elsewhere, "unix:ino"));
+        }
+    }
+
     @Test
     void atMostKEPTFilesAreKept() throws Exception {
         try (Scratch scratch = Scratch.create(spill, "scratch")) {
