@@ -14,6 +14,7 @@ import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -48,6 +49,57 @@ class LocalRunnerTest {
         }
         assertThat(summary.died()).as("the split failed twice, then died").isEqualTo(1);
         assertThat(said).noneMatch(m -> m.contains("claimed by other"));
+    }
+
+    /**
+     * A run killed during a commit leaves its output's lock held in the ledger for the lease (an hour here): the next
+     * run's commit releases it at once, without a failed attempt, instead of waiting for it.
+     */
+    @Test
+    void aCommitTakesTheOutputLockOfAKilledRunAtOnce() throws Exception {
+        Files.createDirectories(dir.resolve("in"));
+        Files.writeString(dir.resolve("in/a.csv"), "id\n1\n");
+        Files.setLastModifiedTime(dir.resolve("in/a.csv"), java.nio.file.attribute.FileTime.fromMillis(0));
+        Path file = Files.writeString(dir.resolve("p.yaml"), """
+                pipeline: killed-commit
+                source: { files: { path: in } }
+                sink: { files: { path: out, format: csv } }
+                run: { parallelism: 1, lease: 1h, retries: { max: 0 } }
+                """);
+        Process killed = new ProcessBuilder("sleep", "600").start();
+        String killedId = OwnerId.of(killed.pid()).orElseThrow().toString();
+        killed.destroyForcibly().waitFor();
+        PipelineLoader loader = PipelineLoader.withSystemEnv();
+        Pipeline p = loader.load(file);
+        List<String> planted = Collections.synchronizedList(new ArrayList<>());
+        RunSummary summary;
+        try (Assembly real = Assembly.of(p, loader.components(), Clock.systemUTC())) {
+            Ledger ledger = real.ledger();
+            // before the run's first lock of a name, the killed run's grant of it, as its commit left it
+            Ledger withKilledHolder = (Ledger) Proxy.newProxyInstance(
+                    Ledger.class.getClassLoader(), new Class<?>[] {Ledger.class}, (proxy, m, args) -> {
+                        if (m.getName().equals("lock") && !planted.contains((String) args[0])) {
+                            planted.add((String) args[0]);
+                            assertThat(ledger.lock((String) args[0], killedId + "/grant", Duration.ofHours(1)))
+                                    .isPresent();
+                        }
+                        try {
+                            return m.invoke(ledger, args);
+                        } catch (InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
+            Assembly a = new Assembly(p, real.source(), real.steps(), real.sink(), withKilledHolder, real.ledgerName());
+            long start = System.nanoTime();
+            summary = new LocalRunner(a, Clock.systemUTC(), OwnerId.forThisProcess(), new RunListener() {}).run();
+            assertThat(Duration.ofNanos(System.nanoTime() - start))
+                    .as("not the minute a held lock is waited for")
+                    .isLessThan(LedgerLocks.WAIT);
+        }
+        assertThat(planted).as("the commit took an output lock").isNotEmpty();
+        assertThat(summary.died()).isZero();
+        assertThat(summary.attemptsFailed()).isZero();
+        assertThat(summary.splitsDone()).isEqualTo(1);
     }
 
     /** A secret this process knows, quoted by an error, is masked in the failure the ledger stores, not only when shown. */
