@@ -12,10 +12,12 @@ import java.nio.channels.SeekableByteChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
@@ -183,19 +185,49 @@ public final class LocalObjectStore implements ObjectStore {
         if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) Files.deleteIfExists(p);
     }
 
+    /**
+     * Temp files lie beside their targets, so only the prefix's folder and the folders below it that keys of the prefix
+     * can be in are looked at: a commit that clears its own key's leftovers does not walk the whole output (the bookkeeping
+     * of thousands of other outputs, which other writers change meanwhile). What vanishes during the look is skipped.
+     */
     @Override
     public int abortIncompleteWrites(String prefix, Instant startedBefore) throws IOException {
-        int removed = 0;
         Path start = root.resolve(folderOf(prefix));
         if (!Files.isDirectory(start)) return 0;
-        List<Path> stale;
-        try (Stream<Path> walk = Files.walk(start)) {
-            stale = walk.filter(p -> isTemp(p.getFileName().toString()))
-                    .filter(p -> key(p.resolveSibling(targetName(p.getFileName().toString())))
-                            .startsWith(prefix))
-                    .filter(p -> modified(p).isBefore(startedBefore))
-                    .toList();
-        }
+        List<Path> stale = new ArrayList<>();
+        Files.walkFileTree(start, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                if (dir.equals(start)) return FileVisitResult.CONTINUE;
+                String folder = key(dir) + "/";
+                // below: keys in it may start with the prefix, or the prefix goes on inside it
+                return folder.startsWith(prefix) || prefix.startsWith(folder)
+                        ? FileVisitResult.CONTINUE
+                        : FileVisitResult.SKIP_SUBTREE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                String name = file.getFileName().toString();
+                if (isTemp(name)
+                        && key(file.resolveSibling(targetName(name))).startsWith(prefix)
+                        && attrs.lastModifiedTime().toInstant().isBefore(startedBefore)) stale.add(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                if (e instanceof NoSuchFileException) return FileVisitResult.CONTINUE; // removed meanwhile
+                throw e;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+                if (e != null && !(e instanceof NoSuchFileException)) throw e;
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        int removed = 0;
         for (Path p : stale) {
             if (Files.deleteIfExists(p)) removed++;
         }
@@ -297,14 +329,6 @@ public final class LocalObjectStore implements ObjectStore {
 
     private static String version(BasicFileAttributes a) {
         return a.lastModifiedTime().to(TimeUnit.NANOSECONDS) + "-" + a.size();
-    }
-
-    private static Instant modified(Path p) {
-        try {
-            return Files.getLastModifiedTime(p).toInstant();
-        } catch (IOException gone) {
-            return Instant.MAX;
-        }
     }
 
     static boolean isTemp(String name) {

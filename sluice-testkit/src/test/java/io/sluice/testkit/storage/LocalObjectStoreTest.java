@@ -11,6 +11,7 @@ import io.sluice.storage.local.LocalObjectStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -59,6 +60,46 @@ class LocalObjectStoreTest extends ObjectStoreConformanceKit {
             assertThat(Files.readString(done.resolve("a.csv"))).isEqualTo("x\n1\n");
             try (var names = Files.list(done)) {
                 assertThat(names).as("no temp file left").containsExactly(done.resolve("a.csv"));
+            }
+        }
+    }
+
+    /**
+     * A commit clears its own key's leftovers while other writers create and remove folders and temp files elsewhere in
+     * the output (staging folders, manifests): it looks in its key's folder only, so their churn cannot fail it. Walking
+     * the whole output did, with a NoSuchFileException naming another split's vanished staging folder.
+     */
+    @Test
+    void abortingAKeysWritesIgnoresWhatOtherWritersChangeElsewhere() throws Exception {
+        Path root = tmp.resolve("churn-" + UUID.randomUUID());
+        try (ObjectStore store = new LocalObjectStore(root)) {
+            leaveIncompleteWrite(store, "part-1.csv");
+            leaveIncompleteWrite(store, "_sluice/manifests/part-1.json"); // another key's: stays
+            var stop = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread others = Thread.ofPlatform().start(() -> {
+                for (int i = 0; !stop.get(); i++) {
+                    try {
+                        Path folder = Files.createDirectories(root.resolve("_sluice/staging/part-" + i % 64));
+                        Files.writeString(folder.resolve("part-" + i + ".csv"), "x");
+                        if (i % 64 == 63) io.sluice.spi.Folders.deleteTree(root.resolve("_sluice/staging"));
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
+            });
+            try {
+                int removed = 0;
+                for (int round = 0; round < 2_000; round++) {
+                    removed += store.abortIncompleteWrites(
+                            "part-1.csv", Instant.now().plusSeconds(60));
+                }
+                assertThat(removed).isEqualTo(1);
+            } finally {
+                stop.set(true);
+                others.join();
+            }
+            try (var names = Files.list(root.resolve("_sluice/manifests"))) {
+                assertThat(names).as("the other key's temp file").hasSize(1);
             }
         }
     }
