@@ -54,7 +54,7 @@ public final class SplitProcessor {
             throws Exception {
         // every input changed since the split was planned and is processed as its new version: nothing left to read
         if (input.parts().isEmpty()) return new Result(0, 0, 0, List.of());
-        if (fileStep() instanceof FileStep files) return processFiles(files, split, input, context);
+        if (fileStep() instanceof FileStep files) return processFiles(files, split, input, context, write);
         String source = "sluice_src_" + NAMES.incrementAndGet();
         Reader reader = reader(input, source);
         List<String> drops = new java.util.ArrayList<>(reader.drops()); // what this split created, to drop at the end
@@ -124,12 +124,13 @@ public final class SplitProcessor {
      * Runs a file step on each input of the split, each into a folder of its own on the sink's staging disk, then
      * stages and commits every file they wrote as the split's output. In: the inputs; out: the files.
      */
-    private Result processFiles(FileStep step, Split split, LocalFiles input, CommitContext context) throws Exception {
+    private Result processFiles(FileStep step, Split split, LocalFiles input, CommitContext context, WriteContext write)
+            throws Exception {
         FileOutputs outputs = sink.fileOutputs()
                 .orElseThrow(() ->
                         new IllegalStateException("the sink cannot take files: an exec step needs the files sink"));
         Written written;
-        try (FileOutputs.Writer writer = outputs.openFiles(split)) {
+        try (FileOutputs.Writer writer = outputs.openFiles(split, write)) {
             for (LocalFiles.Part part : input.parts()) {
                 try {
                     step.run(part.file(), part.key(), writer.newFolder(part.key()), writer.scratch(), split.id());

@@ -435,7 +435,11 @@ public final class LocalRunner implements Runner {
                 }
                 String incarnation = incarnation();
                 r = processor.process(
-                        c, claim.split(), reader.files(), commitContext(claim, incarnation), new WriteContext(writing));
+                        c,
+                        claim.split(),
+                        reader.files(),
+                        commitContext(claim, incarnation),
+                        new WriteContext(writing, claim.token()));
             }
             Completion completion = new Completion(
                     r.rowsIn(),

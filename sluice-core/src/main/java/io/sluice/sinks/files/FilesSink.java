@@ -183,7 +183,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
      */
     @Override
     public SinkWriter open(Split split, WriteContext context) {
-        return new Writer(split, false);
+        return new Writer(split, false, context.token());
     }
 
     @Override
@@ -213,14 +213,14 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
      * writes the same keys, and the manifest removes the files it no longer writes.
      */
     @Override
-    public FileOutputs.Writer openFiles(Split split) {
-        return new Writer(split, false);
+    public FileOutputs.Writer openFiles(Split split, WriteContext context) {
+        return new Writer(split, false, context.token());
     }
 
     /** Partials live under {@code _sluice/partials/}, one Parquet file per split, replaced like any output. */
     @Override
     public SinkWriter openPartial(Split split, WriteContext context) {
-        return new Writer(split, true);
+        return new Writer(split, true, context.token());
     }
 
     /**
@@ -233,6 +233,8 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
         private final String name;
         /** The staging folders of the split's attempts start with it: the split id's, since versions share a name. */
         private final String attempts;
+        /** The claim's fencing token, which names this attempt's staging folder ({@link #newStaging}). */
+        private final long token;
 
         private Path staging;
         /** Files mode: each input's folder, by the input's name. */
@@ -242,9 +244,10 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
         private long rows;
         private boolean committed;
 
-        Writer(Split split, boolean partial) {
+        Writer(Split split, boolean partial, long token) {
             this.split = split;
             this.partial = partial;
+            this.token = token;
             // partials are found by split id ({@link PartialStore}); a merge reads done splits only, never two versions
             this.name = partial ? name(split.id()) : outputName(split);
             this.attempts = name(split.id());
@@ -253,17 +256,24 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
         @Override
         public long stage(Rows rows, BadRows bad) throws Exception {
             if (staging != null) throw new IllegalStateException("split " + split.id() + " is staged already");
-            staging = newStaging(attempts);
+            staging = newStaging(attempts, token);
             this.rows = partial ? writePartial(rows, staging, name) : write(rows, staging, name);
             var rejects = bad.rows();
             if (rejects.isPresent()) writeDeadLetters(rejects.get(), staging, name);
             produced = listFiles(staging, this.rows == 0);
+            if (this.rows > 0 && produced.stream().allMatch(f -> f.startsWith("_dead_letter/"))) {
+                // never commit an output without its rows: that would record the split done with nothing written
+                throw new IOException("the " + this.rows + " row(s) staged for split " + split.id()
+                        + " are no longer in "
+                        + "its staging folder " + staging + " (removed meanwhile); nothing is committed and the split "
+                        + "is tried again");
+            }
             return this.rows;
         }
 
         @Override
         public Path newFolder(String input) throws IOException {
-            if (staging == null) staging = newStaging(attempts);
+            if (staging == null) staging = newStaging(attempts, token);
             // a dot folder beside the output's: never listed as output, removed once its files are staged
             Path folder = staging.resolve(".input-" + folders.size());
             Files.createDirectories(folder);
@@ -273,7 +283,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
 
         @Override
         public Path scratch() throws IOException {
-            if (staging == null) staging = newStaging(attempts);
+            if (staging == null) staging = newStaging(attempts, token);
             return Files.createDirectories(staging.resolve(SCRATCH));
         }
 
@@ -281,7 +291,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
         @Override
         public long stage() throws IOException {
             if (produced != null) throw new IllegalStateException("split " + split.id() + " is staged already");
-            if (staging == null) staging = newStaging(attempts);
+            if (staging == null) staging = newStaging(attempts, token);
             Folders.deleteTree(staging.resolve(SCRATCH));
             Path output = staging.resolve(name);
             java.util.Map<String, String> writtenBy = new java.util.HashMap<>();
@@ -419,7 +429,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
 
     /** Stages and commits merged results under {@code name}; changes with no rows commit nothing. */
     private Written stageMerged(String name, Rows rows) throws Exception {
-        Path staging = newStaging(name);
+        Path staging = newStaging(name, UNFENCED);
         try {
             long n = write(rows, staging, name);
             if (n == 0 && name.startsWith("changes-")) return Written.NOTHING;
@@ -500,7 +510,9 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
         try (OutputLocks.Held held = context.lock(lockName(key))) {
             context.checkFence();
             held.check();
-            removeAbandoned(stagingRoot, name(split.id()));
+            // the attempts so far: this one (its writer is closed) and older ones, never a newer claim's
+            removeAbandoned(
+                    stagingRoot, name(split.id()), context.token() == UNFENCED ? Long.MAX_VALUE : context.token() + 1);
             remove(name);
         }
     }
@@ -696,16 +708,23 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
         }
     }
 
+    /** The token of a write no claim fences: merged results (one merge at a time), tests and tools. */
+    private static final long UNFENCED = 0;
+
     /**
-     * A fresh staging folder for an attempt at this output, once those of its earlier attempts are removed. The staging
-     * root is made again when another run on this machine removed it, empty, at its end ({@link #finish}) meanwhile.
+     * A fresh staging folder for an attempt at this output, {@code NAME-tTOKEN-RANDOM}, once those of its older attempts
+     * are removed. Only older: an attempt whose claim went stale without its knowing (it waited out a ledger outage,
+     * say) still stages, and must not remove the staged rows of the attempt that took its claim over, which would then
+     * commit without them. Tokens grow with every claim of a split, so a newer attempt's folder always stays; an
+     * unfenced write removes every earlier one. The staging root is made again when another run on this machine
+     * removed it, empty, at its end ({@link #finish}) meanwhile.
      */
-    private Path newStaging(String name) throws IOException {
+    private Path newStaging(String name, long token) throws IOException {
         for (int tries = 1; ; tries++) {
             try {
                 Files.createDirectories(stagingRoot);
-                removeAbandoned(stagingRoot, name);
-                return Files.createTempDirectory(stagingRoot, name + "-");
+                removeAbandoned(stagingRoot, name, token == UNFENCED ? Long.MAX_VALUE : token);
+                return Files.createTempDirectory(stagingRoot, name + "-t" + token + "-");
             } catch (java.nio.file.NoSuchFileException removedMeanwhile) {
                 if (tries == 3) throw removedMeanwhile;
             }
@@ -730,13 +749,14 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
     }
 
     /**
-     * Staging folders of earlier attempts of this split: this worker holds the split's current claim, so they
-     * belong to attempts that crashed or lost their lease.
+     * Staging folders of attempts of this output whose token is below {@code below}: attempts that crashed or lost
+     * their claim. A folder with no token in its name (an older Sluice's, a merge's) counts as token 0.
      */
-    private static void removeAbandoned(Path stagingRoot, String name) throws IOException {
+    private static void removeAbandoned(Path stagingRoot, String name, long below) throws IOException {
         try (Stream<Path> dirs = Files.list(stagingRoot)) {
             for (Path d : dirs.filter(d -> d.getFileName().toString().startsWith(name + "-"))
                     .toList()) {
+                if (stagingToken(d.getFileName().toString().substring(name.length() + 1)) >= below) continue;
                 try {
                     Folders.deleteTree(d);
                 } catch (IOException | java.io.UncheckedIOException e) {
@@ -745,6 +765,17 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
             }
         } catch (java.nio.file.NoSuchFileException removedEmpty) {
             // by another run's finish: no attempt left anything there
+        }
+    }
+
+    /** The token in {@code tTOKEN-RANDOM}, the rest of a staging folder's name after its output's; else 0. */
+    static long stagingToken(String rest) {
+        int dash = rest.indexOf('-');
+        if (!rest.startsWith("t") || dash < 2) return UNFENCED;
+        try {
+            return Long.parseLong(rest.substring(1, dash));
+        } catch (NumberFormatException e) {
+            return UNFENCED;
         }
     }
 

@@ -16,8 +16,8 @@ public interface FileOutputs {
      */
     default void checkFiles() {}
 
-    /** A writer of one attempt at one split's files. */
-    Writer openFiles(Split split) throws Exception;
+    /** A writer of one attempt at one split's files, with what the attempt may use ({@link WriteContext}). */
+    Writer openFiles(Split split, WriteContext context) throws Exception;
 
     /**
      * One attempt: a folder per input ({@link #newFolder}) for the step to write in, then {@link #stage}, then

@@ -131,6 +131,11 @@ public abstract class SinkConformanceKit {
         return new WriteContext(Files.createTempDirectory(scratches, "attempt-"));
     }
 
+    /** The same for an attempt whose claim has this fencing token. */
+    protected WriteContext attempt(long token) throws IOException {
+        return new WriteContext(Files.createTempDirectory(scratches, "attempt-"), token);
+    }
+
     protected Written write(Split split, String tag, int n, SplitCommit context) throws Exception {
         try (SinkWriter w = sink.open(split, scratch())) {
             assertThat(w.stage(rows(tag, n), BadRows.NONE)).isEqualTo(n);
@@ -198,6 +203,24 @@ public abstract class SinkConformanceKit {
             assertThatThrownBy(() -> w.commit(stale)).isInstanceOf(StaleClaimException.class);
         }
         assertThat(visible()).as("the current holder's output stays").isEqualTo(expected("taken-over", 4));
+    }
+
+    /**
+     * A worker that waited out a ledger outage between its claim and its staging stages after the worker that took the
+     * split over, and is closed after that one's commit: nothing it does may harm the newer attempt's output.
+     */
+    @Test
+    void aStaleAttemptStagingLateLeavesTheNewerAttemptsOutputWhole() throws Exception {
+        Split a = split("a.csv", null);
+        SplitCommit newer =
+                new SplitCommit(() -> {}, () -> true, "incarnation-1", 2, 7, new LedgerLocks(ledger, "w2", LEASE));
+        try (SinkWriter current = sink.open(a, attempt(7));
+                SinkWriter stale = sink.open(a, attempt(5))) {
+            assertThat(current.stage(rows("newer", 4), BadRows.NONE)).isEqualTo(4);
+            stale.stage(rows("stale", 6), BadRows.NONE);
+            assertThat(current.commit(newer).rowsOut()).isEqualTo(4);
+        }
+        assertThat(visible()).isEqualTo(expected("newer", 4));
     }
 
     @Test

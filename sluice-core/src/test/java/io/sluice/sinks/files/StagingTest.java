@@ -1,0 +1,131 @@
+package io.sluice.sinks.files;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sluice.config.Options;
+import io.sluice.config.Validator;
+import io.sluice.config.YamlReader;
+import io.sluice.engine.DuckRows;
+import io.sluice.spi.BadRecordPolicy;
+import io.sluice.spi.Member;
+import io.sluice.spi.PipelineContext;
+import io.sluice.spi.Split;
+import io.sluice.spi.sink.BadRows;
+import io.sluice.spi.sink.FileSpec;
+import io.sluice.spi.sink.Rows;
+import io.sluice.spi.sink.SinkWriter;
+import io.sluice.spi.sink.WriteContext;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Clock;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The staging folders of a split's attempts: an attempt removes what attempts with older claims left, never what a
+ * newer claim's attempt staged. The case behind it: a worker waited out a ledger outage between its claim and its
+ * staging; meanwhile its lease ran out and another worker took the split over. When the first one staged at last, it
+ * removed the second one's staged rows, and the second one committed an output without them and recorded the split
+ * done (LedgerRestartTest lost a file's rows this way).
+ */
+class StagingTest {
+    @TempDir
+    Path dir;
+
+    private FilesSink sink;
+    private final Split split = new Split("a.csv", List.of(Member.whole("a.csv", "10:1", null)), 10);
+
+    @BeforeEach
+    void sink() throws Exception {
+        Options o = new Validator(dir, k -> null)
+                .validate(YamlReader.parse("sink.yaml", "path: out\nformat: csv\n"), FilesSinkFactory.OPTIONS);
+        sink = (FilesSink) new FilesSinkFactory()
+                .create(
+                        o,
+                        new PipelineContext(
+                                "local", dir.resolve("p.yaml"), 1, BadRecordPolicy.FAIL, Clock.systemUTC()));
+        sink.prepare();
+    }
+
+    @Test
+    void aStaleAttemptThatStagesLateLeavesTheNewerAttemptsRowsAlone() throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+                SinkWriter newer = sink.open(split, context(7));
+                SinkWriter stale = sink.open(split, context(5))) {
+            newer.stage(new DuckRows(c, "SELECT i FROM range(3) t(i)"), BadRows.NONE);
+            stale.stage(new DuckRows(c, "SELECT i FROM range(3) t(i)"), BadRows.NONE);
+
+            List<String> outputs = newer.commit(new Commits().in(null)).outputs();
+
+            assertThat(Files.readAllLines(dir.resolve("out").resolve(outputs.getFirst())))
+                    .containsExactly("i", "0", "1", "2");
+        }
+    }
+
+    @Test
+    void aNewerAttemptRemovesWhatOlderAttemptsLeft() throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:")) {
+            SinkWriter crashed = sink.open(split, context(5)); // never closed: its process was killed
+            crashed.stage(new DuckRows(c, "SELECT 1 AS i"), BadRows.NONE);
+            // and what an older Sluice left, whose folders carry no token
+            Path legacy = Files.createDirectories(
+                    dir.resolve("out/_sluice/staging").resolve(FilesSink.name(split.id()) + "-8123456789"));
+            Files.writeString(legacy.resolve(FilesSink.name(split.id()) + ".csv"), "i\n1\n");
+            assertThat(stagingFolders()).hasSize(2);
+
+            try (SinkWriter next = sink.open(split, context(6))) {
+                next.stage(new DuckRows(c, "SELECT 2 AS i"), BadRows.NONE);
+                assertThat(stagingFolders())
+                        .as("only the newest attempt's folder is left")
+                        .singleElement()
+                        .satisfies(f -> assertThat(f.getFileName().toString()).contains("-t6-"));
+            }
+        }
+    }
+
+    @Test
+    void rowsThatVanishFromStagingAreNeverCommittedAsAnEmptyOutput() throws Exception {
+        Rows gone = new Rows() { // wrote three rows, as far as it knows, and then its file was removed
+                    @Override
+                    public List<String> columns() {
+                        return List.of("i");
+                    }
+
+                    @Override
+                    public long writeFiles(Path target, FileSpec spec) {
+                        return 3;
+                    }
+
+                    @Override
+                    public RowCursor cursor() {
+                        throw new UnsupportedOperationException();
+                    }
+                };
+        try (SinkWriter w = sink.open(split, context(3))) {
+            assertThatThrownBy(() -> w.stage(gone, BadRows.NONE))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("3 row(s) staged for split a.csv are no longer in its staging folder")
+                    .hasMessageContaining("tried again");
+        }
+        assertThat(Files.exists(dir.resolve("out/_sluice/manifests")))
+                .as("nothing committed")
+                .isFalse();
+    }
+
+    private WriteContext context(long token) throws IOException {
+        return new WriteContext(Files.createDirectories(dir.resolve("scratch-" + token)), token);
+    }
+
+    private List<Path> stagingFolders() throws IOException {
+        try (Stream<Path> list = Files.list(dir.resolve("out/_sluice/staging"))) {
+            return list.toList();
+        }
+    }
+}
