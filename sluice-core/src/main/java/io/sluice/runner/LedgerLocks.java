@@ -19,6 +19,13 @@ public final class LedgerLocks implements OutputLocks {
     /** A commit holds a lock for a few writes; one held much longer is a paused holder, waited for no longer. */
     static final Duration WAIT = Duration.ofSeconds(60);
 
+    /**
+     * The longest lease a grant gets, whatever the claims' lease: half the wait, so that a commit waiting for the lock of
+     * a holder that crashed on another machine (which no one can tell is gone) gets it within its wait instead of
+     * failing and being retried until the claims' lease (an hour, say) ran out.
+     */
+    static final Duration MAX_LEASE = WAIT.dividedBy(2);
+
     /** How often a waiting lock looks whether its holder is gone. */
     private static final Duration HOLDER_CHECK = Duration.ofSeconds(1);
 
@@ -28,12 +35,12 @@ public final class LedgerLocks implements OutputLocks {
 
     /**
      * @param owner names this process in the ledger's locks (each grant adds a suffix of its own)
-     * @param lease how long a grant lasts unless renewed: a holder paused longer loses it
+     * @param lease how long a grant lasts unless renewed (at most {@link #MAX_LEASE}): a holder paused longer loses it
      */
     public LedgerLocks(Ledger ledger, String owner, Duration lease) {
         this.ledger = Objects.requireNonNull(ledger, "ledger");
         this.owner = Objects.requireNonNull(owner, "owner");
-        this.lease = Objects.requireNonNull(lease, "lease");
+        this.lease = Objects.requireNonNull(lease, "lease").compareTo(MAX_LEASE) > 0 ? MAX_LEASE : lease;
     }
 
     @Override

@@ -51,4 +51,28 @@ class LedgerLocksTest {
             assertThat(ledger.holds(held)).isTrue();
         }
     }
+
+    /**
+     * A holder that crashed on another machine cannot be told gone: its lock is waited for until its lease ends. That
+     * lease is the locks' own, at most half the wait, not the claims' (an hour here), so a waiting commit gets it.
+     */
+    @Test
+    void aGrantLastsAtMostHalfTheWaitWhateverTheClaimsLease() throws Exception {
+        ManualClock clock = new ManualClock();
+        Ledger ledger = MemoryLedger.open("p", clock);
+        OwnerId elsewhere = new OwnerId("elsewhere", 4242, "0123456789abcdef", "12345", "89abcdef");
+        LedgerLocks crashed = new LedgerLocks(ledger, elsewhere.toString(), HOUR);
+        OutputLocks.Held held = crashed.lock("out"); // never closed nor renewed below: its machine is gone
+        LedgerLocks waiting = new LedgerLocks(ledger, OwnerId.forThisProcess(), HOUR);
+        assertThat(waiting.tryLock("out")).isEmpty();
+
+        clock.advance(LedgerLocks.MAX_LEASE.plusSeconds(1));
+
+        try (OutputLocks.Held mine = waiting.tryLock("out").orElseThrow()) {
+            assertThat(mine.token()).isGreaterThan(held.token());
+            assertThat(LedgerLocks.MAX_LEASE).isLessThan(LedgerLocks.WAIT);
+        } finally {
+            held.close(); // stops its renewer (every 10 s of real time, so none ran above)
+        }
+    }
 }
