@@ -29,6 +29,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -261,13 +262,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
             var rejects = bad.rows();
             if (rejects.isPresent()) writeDeadLetters(rejects.get(), staging, name);
             produced = listFiles(staging, this.rows == 0);
-            if (this.rows > 0 && produced.stream().allMatch(f -> f.startsWith("_dead_letter/"))) {
-                // never commit an output without its rows: that would record the split done with nothing written
-                throw new IOException("the " + this.rows + " row(s) staged for split " + split.id()
-                        + " are no longer in "
-                        + "its staging folder " + staging + " (removed meanwhile); nothing is committed and the split "
-                        + "is tried again");
-            }
+            requireStaged(this.rows, produced, staging, "split " + split.id(), "the split is tried again");
             return this.rows;
         }
 
@@ -429,16 +424,53 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
 
     /** Stages and commits merged results under {@code name}; changes with no rows commit nothing. */
     private Written stageMerged(String name, Rows rows) throws Exception {
-        Path staging = newStaging(name, UNFENCED);
+        Path staging = newMergeStaging(name);
         try {
             long n = write(rows, staging, name);
             if (n == 0 && name.startsWith("changes-")) return Written.NOTHING;
             List<String> produced = listFiles(staging, n == 0);
+            requireStaged(n, produced, staging, "the merged results " + name, "the merge is tried again");
             publish(null, name, staging, produced, null);
             return new Written(n, produced);
         } finally {
             Folders.deleteTree(staging);
         }
+    }
+
+    /**
+     * Fails when rows were staged but no data file is left in the staging folder: committing that would record an
+     * output without its rows (and remove the rows an earlier commit wrote).
+     */
+    private static void requireStaged(long rows, List<String> produced, Path staging, String what, String then)
+            throws IOException {
+        if (rows > 0 && produced.stream().allMatch(f -> f.startsWith("_dead_letter/"))) {
+            throw new IOException("the " + rows + " row(s) staged for " + what + " are no longer in its staging folder "
+                    + staging + " (removed meanwhile); nothing is committed and " + then);
+        }
+    }
+
+    /** A merge's staging older than this was left by a merge that crashed: none takes this long. */
+    static final Duration ABANDONED_MERGE = Duration.ofHours(1);
+
+    /**
+     * A fresh staging folder for merged results. Merges of several workers of a pool (or pods) may run at once, and no
+     * claim orders them: only folders of this name untouched for {@link #ABANDONED_MERGE} are removed, never a merge's
+     * that is still staging.
+     */
+    private Path newMergeStaging(String name) throws IOException {
+        Files.createDirectories(stagingRoot);
+        Instant before = Instant.now().minus(ABANDONED_MERGE);
+        try (Stream<Path> dirs = Files.list(stagingRoot)) {
+            for (Path d : dirs.filter(d -> d.getFileName().toString().startsWith(name + "-"))
+                    .toList()) {
+                try {
+                    if (Files.getLastModifiedTime(d).toInstant().isBefore(before)) Folders.deleteTree(d);
+                } catch (IOException | java.io.UncheckedIOException e) {
+                    // gone meanwhile, or left for the next merge
+                }
+            }
+        }
+        return Files.createTempDirectory(stagingRoot, name + "-");
     }
 
     /** Names the set of partials (the done splits, each in its completion) the last merge read. */

@@ -119,6 +119,29 @@ class StagingTest {
                 .isFalse();
     }
 
+    /**
+     * Merges of a pool's workers may run at once, and no claim orders them: a merge leaves another merge's staging alone
+     * unless it is old enough to be a crashed merge's.
+     */
+    @Test
+    void aMergeLeavesAnotherMergesStagingAloneUnlessItIsOld() throws Exception {
+        Path staging = dir.resolve("out/_sluice/staging");
+        Path running = Files.createDirectories(staging.resolve("totals-111"));
+        Files.writeString(running.resolve("totals.csv"), "i\n1\n");
+        Path crashed = Files.createDirectories(staging.resolve("totals-222"));
+        Files.setLastModifiedTime(
+                crashed,
+                java.nio.file.attribute.FileTime.from(
+                        java.time.Instant.now().minus(FilesSink.ABANDONED_MERGE).minusSeconds(60)));
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:")) {
+            sink.replaceMerged(new DuckRows(c, "SELECT i FROM range(2) t(i)"), java.util.Optional.empty());
+        }
+        assertThat(stagingFolders()).containsExactly(running);
+        try (Stream<Path> out = Files.list(dir.resolve("out"))) {
+            assertThat(out.map(p -> p.getFileName().toString())).contains("totals.csv");
+        }
+    }
+
     private WriteContext context(long token) throws IOException {
         return new WriteContext(Files.createDirectories(dir.resolve("scratch-" + token)), token);
     }
