@@ -37,6 +37,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -257,7 +258,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
         @Override
         public long stage(Rows rows, BadRows bad) throws Exception {
             if (staging != null) throw new IllegalStateException("split " + split.id() + " is staged already");
-            staging = newStaging(attempts, token);
+            staging = newAttemptStaging(attempts, token);
             this.rows = partial ? writePartial(rows, staging, name) : write(rows, staging, name);
             var rejects = bad.rows();
             if (rejects.isPresent()) writeDeadLetters(rejects.get(), staging, name);
@@ -268,7 +269,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
 
         @Override
         public Path newFolder(String input) throws IOException {
-            if (staging == null) staging = newStaging(attempts, token);
+            if (staging == null) staging = newAttemptStaging(attempts, token);
             // a dot folder beside the output's: never listed as output, removed once its files are staged
             Path folder = staging.resolve(".input-" + folders.size());
             Files.createDirectories(folder);
@@ -278,7 +279,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
 
         @Override
         public Path scratch() throws IOException {
-            if (staging == null) staging = newStaging(attempts, token);
+            if (staging == null) staging = newAttemptStaging(attempts, token);
             return Files.createDirectories(staging.resolve(SCRATCH));
         }
 
@@ -286,7 +287,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
         @Override
         public long stage() throws IOException {
             if (produced != null) throw new IllegalStateException("split " + split.id() + " is staged already");
-            if (staging == null) staging = newStaging(attempts, token);
+            if (staging == null) staging = newAttemptStaging(attempts, token);
             Folders.deleteTree(staging.resolve(SCRATCH));
             Path output = staging.resolve(name);
             java.util.Map<String, String> writtenBy = new java.util.HashMap<>();
@@ -424,7 +425,8 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
 
     /** Stages and commits merged results under {@code name}; changes with no rows commit nothing. */
     private Written stageMerged(String name, Rows rows) throws Exception {
-        Path staging = newMergeStaging(name);
+        // merges of a pool's workers (or pods) may run at once and no claim orders them: only a crashed merge's goes
+        Path staging = newStaging(name + "-", untouchedFor(ABANDONED_MERGE), name);
         try {
             long n = write(rows, staging, name);
             if (n == 0 && name.startsWith("changes-")) return Written.NOTHING;
@@ -447,30 +449,6 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
             throw new IOException("the " + rows + " row(s) staged for " + what + " are no longer in its staging folder "
                     + staging + " (removed meanwhile); nothing is committed and " + then);
         }
-    }
-
-    /** A merge's staging older than this was left by a merge that crashed: none takes this long. */
-    static final Duration ABANDONED_MERGE = Duration.ofHours(1);
-
-    /**
-     * A fresh staging folder for merged results. Merges of several workers of a pool (or pods) may run at once, and no
-     * claim orders them: only folders of this name untouched for {@link #ABANDONED_MERGE} are removed, never a merge's
-     * that is still staging.
-     */
-    private Path newMergeStaging(String name) throws IOException {
-        Files.createDirectories(stagingRoot);
-        Instant before = Instant.now().minus(ABANDONED_MERGE);
-        try (Stream<Path> dirs = Files.list(stagingRoot)) {
-            for (Path d : dirs.filter(d -> d.getFileName().toString().startsWith(name + "-"))
-                    .toList()) {
-                try {
-                    if (Files.getLastModifiedTime(d).toInstant().isBefore(before)) Folders.deleteTree(d);
-                } catch (IOException | java.io.UncheckedIOException e) {
-                    // gone meanwhile, or left for the next merge
-                }
-            }
-        }
-        return Files.createTempDirectory(stagingRoot, name + "-");
     }
 
     /** Names the set of partials (the done splits, each in its completion) the last merge read. */
@@ -543,8 +521,9 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
             context.checkFence();
             held.check();
             // the attempts so far: this one (its writer is closed) and older ones, never a newer claim's
-            removeAbandoned(
-                    stagingRoot, name(split.id()), context.token() == UNFENCED ? Long.MAX_VALUE : context.token() + 1);
+            String attempts = name(split.id());
+            long token = context.token();
+            removeAbandoned(attempts, olderThan(attempts, token == UNFENCED ? UNFENCED : token + 1));
             remove(name);
         }
     }
@@ -740,23 +719,34 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
         }
     }
 
-    /** The token of a write no claim fences: merged results (one merge at a time), tests and tools. */
+    /** The token of a write no claim fences: tests and tools. */
     private static final long UNFENCED = 0;
+
+    /** A merge's staging untouched this long was left by a merge that crashed: none takes this long. */
+    static final Duration ABANDONED_MERGE = Duration.ofHours(1);
 
     /**
      * A fresh staging folder for an attempt at this output, {@code NAME-tTOKEN-RANDOM}, once those of its older attempts
      * are removed. Only older: an attempt whose claim went stale without its knowing (it waited out a ledger outage,
      * say) still stages, and must not remove the staged rows of the attempt that took its claim over, which would then
      * commit without them. Tokens grow with every claim of a split, so a newer attempt's folder always stays; an
-     * unfenced write removes every earlier one. The staging root is made again when another run on this machine
-     * removed it, empty, at its end ({@link #finish}) meanwhile.
+     * unfenced write removes every earlier one.
      */
-    private Path newStaging(String name, long token) throws IOException {
+    private Path newAttemptStaging(String name, long token) throws IOException {
+        return newStaging(name + "-t" + token + "-", olderThan(name, token), name);
+    }
+
+    /**
+     * A fresh staging folder {@code PREFIX-RANDOM}, once the folders of {@code name} that are {@code abandoned} are
+     * removed. The staging root is made again when another run on this machine removed it, empty, at its end
+     * ({@link #finish}) meanwhile.
+     */
+    private Path newStaging(String prefix, Predicate<Path> abandoned, String name) throws IOException {
         for (int tries = 1; ; tries++) {
             try {
                 Files.createDirectories(stagingRoot);
-                removeAbandoned(stagingRoot, name, token == UNFENCED ? Long.MAX_VALUE : token);
-                return Files.createTempDirectory(stagingRoot, name + "-t" + token + "-");
+                removeAbandoned(name, abandoned);
+                return Files.createTempDirectory(stagingRoot, prefix);
             } catch (java.nio.file.NoSuchFileException removedMeanwhile) {
                 if (tries == 3) throw removedMeanwhile;
             }
@@ -780,19 +770,15 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
         }
     }
 
-    /**
-     * Staging folders of attempts of this output whose token is below {@code below}: attempts that crashed or lost
-     * their claim. A folder with no token in its name (an older Sluice's, a merge's) counts as token 0.
-     */
-    private static void removeAbandoned(Path stagingRoot, String name, long below) throws IOException {
+    /** Removes the staging folders of {@code name} that are {@code abandoned}. */
+    private void removeAbandoned(String name, Predicate<Path> abandoned) throws IOException {
         try (Stream<Path> dirs = Files.list(stagingRoot)) {
             for (Path d : dirs.filter(d -> d.getFileName().toString().startsWith(name + "-"))
                     .toList()) {
-                if (stagingToken(d.getFileName().toString().substring(name.length() + 1)) >= below) continue;
                 try {
-                    Folders.deleteTree(d);
+                    if (abandoned.test(d)) Folders.deleteTree(d);
                 } catch (IOException | java.io.UncheckedIOException e) {
-                    // best effort: a stale attempt may be removing it at the same moment; readers never see staging
+                    // best effort: another attempt may be removing it at the same moment; readers never see staging
                 }
             }
         } catch (java.nio.file.NoSuchFileException removedEmpty) {
@@ -800,15 +786,34 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
         }
     }
 
-    /** The token in {@code tTOKEN-RANDOM}, the rest of a staging folder's name after its output's; else 0. */
-    static long stagingToken(String rest) {
-        int dash = rest.indexOf('-');
-        if (!rest.startsWith("t") || dash < 2) return UNFENCED;
-        try {
-            return Long.parseLong(rest.substring(1, dash));
-        } catch (NumberFormatException e) {
-            return UNFENCED;
-        }
+    /**
+     * Folders {@code name-tTOKEN-RANDOM} of attempts whose token is below {@code token}: attempts that crashed or lost
+     * their claim (a folder with no token, an older Sluice's, counts as 0); every folder of it for an unfenced write.
+     */
+    private static Predicate<Path> olderThan(String name, long token) {
+        if (token == UNFENCED) return d -> true;
+        return d -> {
+            String rest = d.getFileName().toString().substring(name.length() + 1);
+            int dash = rest.indexOf('-');
+            if (!rest.startsWith("t") || dash < 2) return true;
+            try {
+                return Long.parseLong(rest.substring(1, dash)) < token;
+            } catch (NumberFormatException e) {
+                return true;
+            }
+        };
+    }
+
+    /** Folders untouched for {@code age}; a folder gone meanwhile is not. */
+    private static Predicate<Path> untouchedFor(Duration age) {
+        Instant before = Instant.now().minus(age);
+        return d -> {
+            try {
+                return Files.getLastModifiedTime(d).toInstant().isBefore(before);
+            } catch (IOException gone) {
+                return false;
+            }
+        };
     }
 
     /**

@@ -128,10 +128,10 @@ public abstract class SinkConformanceKit {
 
     /** A fresh scratch folder for a writer of one attempt, as the runner gives it. */
     protected WriteContext scratch() throws IOException {
-        return new WriteContext(Files.createTempDirectory(scratches, "attempt-"));
+        return attempt(0);
     }
 
-    /** The same for an attempt whose claim has this fencing token. */
+    /** The same for an attempt whose claim has this fencing token (0: none fences it). */
     protected WriteContext attempt(long token) throws IOException {
         return new WriteContext(Files.createTempDirectory(scratches, "attempt-"), token);
     }
