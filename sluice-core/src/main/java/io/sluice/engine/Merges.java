@@ -1,6 +1,7 @@
 package io.sluice.engine;
 
 import io.sluice.spi.MergingStep;
+import io.sluice.spi.sink.OutputLocks;
 import io.sluice.spi.sink.PartialResults;
 import io.sluice.spi.sink.Written;
 import java.nio.file.Path;
@@ -23,17 +24,24 @@ public final class Merges {
 
     /**
      * Rebuilds the merged output from the partials of the done splits and hands it to the sink; with
-     * {@link MergingStep#changesOnly}, also the rows that differ from the sink's last merged output.
+     * {@link MergingStep#changesOnly}, also the rows that differ from the sink's last merged output. The caller holds
+     * the merge's {@code lock} ({@link PartialResults#replaceMerged}).
      *
      * @return what the sink wrote; empty when there are no partials
      */
     public static Optional<Written> merge(
-            Connection c, MergingStep step, PartialResults sink, PartialResults.DoneSplits done, Path scratch)
+            Connection c,
+            MergingStep step,
+            PartialResults sink,
+            PartialResults.DoneSplits done,
+            OutputLocks.Held lock,
+            Path scratch)
             throws Exception {
         Optional<List<Path>> partials = sink.read(done, scratch);
         if (partials.isEmpty()) return Optional.empty();
         String merged = step.merge(read(partials.get()));
-        if (!step.changesOnly()) return Optional.of(sink.replaceMerged(new DuckRows(c, merged), Optional.empty()));
+        if (!step.changesOnly())
+            return Optional.of(sink.replaceMerged(new DuckRows(c, merged), Optional.empty(), lock));
         // computed once, so that the changes and the new snapshot are of the same rows
         String table = "sluice_merged_" + Math.abs(System.nanoTime());
         try (Statement s = c.createStatement()) {
@@ -44,7 +52,7 @@ public final class Merges {
                             + Sql.literal(last.get().toString()) + ")"
                     : "SELECT * FROM " + table;
             return Optional.of(sink.replaceMerged(
-                    new DuckRows(c, "SELECT * FROM " + table), Optional.of(new DuckRows(c, changed))));
+                    new DuckRows(c, "SELECT * FROM " + table), Optional.of(new DuckRows(c, changed)), lock));
         } finally {
             try (Statement s = c.createStatement()) {
                 s.execute("DROP TABLE IF EXISTS " + table);

@@ -19,6 +19,7 @@ import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
 import io.sluice.spi.StaleClaimException;
 import io.sluice.spi.WorkerInfo;
+import io.sluice.spi.sink.OutputLocks;
 import io.sluice.spi.sink.PartialResults;
 import io.sluice.spi.sink.WriteContext;
 import io.sluice.spi.source.ReadContext;
@@ -63,6 +64,9 @@ public final class LocalRunner implements Runner {
     static final int COMPACT_AT = Math.max(1, Integer.getInteger("sluice.compact.at", 16));
 
     private static final int MERGE_ATTEMPTS = 3;
+
+    /** The ledger lock a merge holds from its listing of the done splits to its commit ({@link #merge}). */
+    static final String MERGE_LOCK = "merge";
 
     private final Assembly a;
     /** Lists the source and registers its splits; one per run, so a notice is given once. */
@@ -349,12 +353,16 @@ public final class LocalRunner implements Runner {
      * First, once {@link #COMPACT_AT} partials are not compacted yet, the sink folds them into its compacted partial,
      * so a merge reads a few files however long the run. A merge that fails (another process compacted the files it
      * was reading) is tried again.
+     *
+     * <p>Merges of a pool's workers and of Kubernetes pods run one at a time, under a lock in the ledger taken before
+     * the done splits are listed: the last merge to commit has listed every split done before it began, and two merges
+     * never replace the output at once (with {@code partition_by}, one could remove a partition file the other wrote).
      */
     private void merge(DuckEngine engine) throws Exception {
         long done = stats.splitsDone();
         for (int attempt = 1; ; attempt++) {
-            try {
-                mergeOnce(engine);
+            try (OutputLocks.Held lock = locks.lock(MERGE_LOCK)) {
+                mergeOnce(engine, lock);
                 break;
             } catch (Exception e) {
                 if (attempt >= MERGE_ATTEMPTS) throw e;
@@ -364,7 +372,7 @@ public final class LocalRunner implements Runner {
         mergedAt = done;
     }
 
-    private void mergeOnce(DuckEngine engine) throws Exception {
+    private void mergeOnce(DuckEngine engine, OutputLocks.Held lock) throws Exception {
         // one listing of the done splits serves the compaction and the merge, unless the sink asks for a new one
         List<SplitInfo> first = a.ledger().splits(EnumSet.of(SplitState.DONE), Integer.MAX_VALUE);
         var listed = new java.util.concurrent.atomic.AtomicReference<>(
@@ -399,7 +407,7 @@ public final class LocalRunner implements Runner {
                 listener.info(
                         "compacting the partial results failed (tried again at the next merge): " + e.getMessage());
             }
-            var written = io.sluice.engine.Merges.merge(c, merging, partials, done, scratch);
+            var written = io.sluice.engine.Merges.merge(c, merging, partials, done, lock, scratch);
             if (written.isPresent()) {
                 listener.info((merging.changesOnly() ? "changed groups written: " : "totals rebuilt: ")
                         + written.get().rowsOut() + " row(s)");

@@ -9,6 +9,7 @@ import io.sluice.pipeline.Pipeline;
 import io.sluice.pipeline.PipelineLoader;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.source.Source;
+import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.file.Files;
@@ -57,9 +58,7 @@ class LocalRunnerTest {
      */
     @Test
     void aCommitTakesTheOutputLockOfAKilledRunAtOnce() throws Exception {
-        Files.createDirectories(dir.resolve("in"));
-        Files.writeString(dir.resolve("in/a.csv"), "id\n1\n");
-        Files.setLastModifiedTime(dir.resolve("in/a.csv"), java.nio.file.attribute.FileTime.fromMillis(0));
+        input("a.csv", "id\n1\n");
         Path file = Files.writeString(dir.resolve("p.yaml"), """
                 pipeline: killed-commit
                 source: { files: { path: in } }
@@ -83,11 +82,7 @@ class LocalRunnerTest {
                             assertThat(ledger.lock((String) args[0], killedId + "/grant", Duration.ofHours(1)))
                                     .isPresent();
                         }
-                        try {
-                            return m.invoke(ledger, args);
-                        } catch (InvocationTargetException e) {
-                            throw e.getCause();
-                        }
+                        return call(ledger, m, args);
                     });
             Assembly a = new Assembly(p, real.source(), real.steps(), real.sink(), withKilledHolder, real.ledgerName());
             long start = System.nanoTime();
@@ -100,6 +95,59 @@ class LocalRunnerTest {
         assertThat(summary.died()).isZero();
         assertThat(summary.attemptsFailed()).isZero();
         assertThat(summary.splitsDone()).isEqualTo(1);
+    }
+
+    /**
+     * Merges of a pool's workers (or pods) run one at a time: a merge waits while another worker holds the merge lock
+     * in the ledger, and lists the done splits only once it holds the lock itself, so the last merge to commit counts
+     * every split done before it began.
+     */
+    @Test
+    void aMergeWaitsForAnotherWorkersMergeAndListsTheDoneSplitsUnderTheLock() throws Exception {
+        input("a.csv", "region,amount\neu,1\nus,2\neu,3\n");
+        Path file = Files.writeString(dir.resolve("p.yaml"), """
+                pipeline: merging
+                source: { files: { path: in } }
+                steps:
+                  - aggregate: { group_by: [region], measures: { total: sum(amount) } }
+                sink: { files: { path: out, format: csv } }
+                run: { parallelism: 1 }
+                """);
+        PipelineLoader loader = PipelineLoader.withSystemEnv();
+        Pipeline p = loader.load(file);
+        String self = OwnerId.forThisProcess();
+        List<String> events = Collections.synchronizedList(new ArrayList<>());
+        RunSummary summary;
+        try (Assembly real = Assembly.of(p, loader.components(), Clock.systemUTC())) {
+            Ledger ledger = real.ledger();
+            // another worker's merge, alive (not a process of this machine that is gone): its lease runs 2 s
+            assertThat(ledger.lock(LocalRunner.MERGE_LOCK, "other-worker/merge", Duration.ofSeconds(2)))
+                    .isPresent();
+            Ledger watched = (Ledger) Proxy.newProxyInstance(
+                    Ledger.class.getClassLoader(), new Class<?>[] {Ledger.class}, (proxy, m, args) -> {
+                        Object result = call(ledger, m, args);
+                        if (m.getName().equals("lock") && LocalRunner.MERGE_LOCK.equals(args[0])) {
+                            events.add(((Optional<?>) result).isPresent() ? "granted" : "refused");
+                        } else if (m.getName().equals("splits")
+                                && ((java.util.Set<?>) args[0]).contains(io.sluice.spi.SplitState.DONE)) {
+                            events.add(
+                                    ledger.holder(LocalRunner.MERGE_LOCK)
+                                                    .map(l -> l.owner().startsWith(self + "/"))
+                                                    .orElse(false)
+                                            ? "listed under the lock"
+                                            : "listed without the lock");
+                        }
+                        return result;
+                    });
+            Assembly a = new Assembly(p, real.source(), real.steps(), real.sink(), watched, real.ledgerName());
+            summary = new LocalRunner(a, Clock.systemUTC(), self, new RunListener() {}).run();
+        }
+        assertThat(summary.splitsDone()).isEqualTo(1);
+        assertThat(events).as("waited for the other merge").startsWith("refused");
+        assertThat(events).contains("granted", "listed under the lock").doesNotContain("listed without the lock");
+        assertThat(events.indexOf("granted")).isLessThan(events.indexOf("listed under the lock"));
+        assertThat(Files.readAllLines(dir.resolve("out/totals.csv")).stream().sorted())
+                .containsExactly("eu,4", "region,total", "us,2");
     }
 
     /** A secret this process knows, quoted by an error, is masked in the failure the ledger stores, not only when shown. */
@@ -137,9 +185,7 @@ class LocalRunnerTest {
      */
     @Test
     void aScheduledWatchRunListsAtTheScheduledTimeNotAtItsStart() throws Exception {
-        Files.createDirectories(dir.resolve("in"));
-        Files.writeString(dir.resolve("in/a.csv"), "id\n1\n");
-        Files.setLastModifiedTime(dir.resolve("in/a.csv"), java.nio.file.attribute.FileTime.fromMillis(0));
+        input("a.csv", "id\n1\n");
         Path file = dir.resolve("p.yaml");
         Files.writeString(file, """
                 pipeline: nightly
@@ -223,11 +269,25 @@ class LocalRunnerTest {
         assertThat(sampled).hasSize(1);
     }
 
+    /** Writes an input file under {@code in/}, settled long ago (its modification time 1970). */
+    private void input(String name, String content) throws IOException {
+        Files.createDirectories(dir.resolve("in"));
+        Files.writeString(dir.resolve("in/" + name), content);
+        Files.setLastModifiedTime(dir.resolve("in/" + name), java.nio.file.attribute.FileTime.fromMillis(0));
+    }
+
+    /** Calls the real object's method for a proxy, throwing what it threw. */
+    private static Object call(Object real, java.lang.reflect.Method m, Object[] args) throws Throwable {
+        try {
+            return m.invoke(real, args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
+
     /** A pipeline without steps over one input file, into a files sink of {@code sink}'s options. */
     private Pipeline withoutSteps(String sink) throws Exception {
-        Files.createDirectories(dir.resolve("in"));
-        Files.writeString(dir.resolve("in/a.csv"), "id,region\n1,eu\n");
-        Files.setLastModifiedTime(dir.resolve("in/a.csv"), java.nio.file.attribute.FileTime.fromMillis(0));
+        input("a.csv", "id,region\n1,eu\n");
         Path file = dir.resolve("p.yaml");
         Files.writeString(file, """
                 pipeline: plain
@@ -244,20 +304,14 @@ class LocalRunnerTest {
         Source noting = (Source) Proxy.newProxyInstance(
                 Source.class.getClassLoader(), new Class<?>[] {Source.class}, (proxy, m, args) -> {
                     if (m.getName().equals("sample")) sampled.add(String.valueOf(args[0]));
-                    try {
-                        return m.invoke(source, args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
+                    return call(source, m, args);
                 });
         return new Assembly(real.pipeline(), noting, real.steps(), real.sink(), real.ledger(), real.ledgerName());
     }
 
     /** A pipeline over one input row whose {@code v} is {@code value}, cast to an integer: it fails unless a number. */
     private Pipeline castingToInteger(PipelineLoader loader, String value, String retries) throws Exception {
-        Files.createDirectories(dir.resolve("in"));
-        Files.writeString(dir.resolve("in/bad.csv"), "id,v\n1," + value + "\n");
-        Files.setLastModifiedTime(dir.resolve("in/bad.csv"), java.nio.file.attribute.FileTime.fromMillis(0));
+        input("bad.csv", "id,v\n1," + value + "\n");
         Path file = dir.resolve("p.yaml");
         Files.writeString(file, """
                 pipeline: casting
@@ -274,14 +328,10 @@ class LocalRunnerTest {
     private static Ledger slowClaims(Ledger ledger) {
         return (Ledger) Proxy.newProxyInstance(
                 Ledger.class.getClassLoader(), new Class<?>[] {Ledger.class}, (proxy, m, args) -> {
-                    try {
-                        Object result = m.invoke(ledger, args);
-                        if (m.getName().equals("claim") && result instanceof Optional<?> o && o.isPresent())
-                            Thread.sleep(500);
-                        return result;
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
+                    Object result = call(ledger, m, args);
+                    if (m.getName().equals("claim") && result instanceof Optional<?> o && o.isPresent())
+                        Thread.sleep(500);
+                    return result;
                 });
     }
 }

@@ -334,8 +334,8 @@ class S3AggregateTest {
         }
 
         @Override
-        public Written replaceMerged(Rows merged, Optional<Rows> changes) throws Exception {
-            return partials().replaceMerged(merged, changes);
+        public Written replaceMerged(Rows merged, Optional<Rows> changes, OutputLocks.Held lock) throws Exception {
+            return partials().replaceMerged(merged, changes, lock);
         }
     }
 }

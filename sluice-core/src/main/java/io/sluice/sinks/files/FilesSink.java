@@ -408,14 +408,15 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
      * earlier file of this epoch (a merge repeated after a crash) stays; staging an empty result would remove it.
      */
     @Override
-    public Written replaceMerged(Rows merged, Optional<Rows> changes) throws Exception {
-        if (changes.isEmpty()) return stageMerged("totals", merged);
-        Written written = stageMerged("changes-" + epoch(), changes.get());
+    public Written replaceMerged(Rows merged, Optional<Rows> changes, OutputLocks.Held lock) throws Exception {
+        if (changes.isEmpty()) return stageMerged("totals", merged, lock);
+        Written written = stageMerged("changes-" + epoch(), changes.get(), lock);
         Files.createDirectories(stagingRoot);
         Path staging = Files.createTempDirectory(stagingRoot, "merged-");
         try {
             Path file = staging.resolve("merged.parquet");
             merged.writeFiles(file, FileSpec.parquet("merged"));
+            lock.check();
             store.writeMoving(MERGED, file, WriteCondition.none()); // replaced whole: a reader sees the old or the new
         } finally {
             Folders.deleteTree(staging);
@@ -424,14 +425,15 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
     }
 
     /** Stages and commits merged results under {@code name}; changes with no rows commit nothing. */
-    private Written stageMerged(String name, Rows rows) throws Exception {
-        // merges of a pool's workers (or pods) may run at once and no claim orders them: only a crashed merge's goes
+    private Written stageMerged(String name, Rows rows, OutputLocks.Held lock) throws Exception {
+        // merges run one at a time (the lock), but a crashed one leaves its staging: removed once untouched for long
         Path staging = newStaging(name + "-", untouchedFor(ABANDONED_MERGE), name);
         try {
             long n = write(rows, staging, name);
             if (n == 0 && name.startsWith("changes-")) return Written.NOTHING;
             List<String> produced = listFiles(staging, n == 0);
             requireStaged(n, produced, staging, "the merged results " + name, "the merge is tried again");
+            lock.check();
             publish(null, name, staging, produced, null);
             return new Written(n, produced);
         } finally {
@@ -481,7 +483,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
      */
     private boolean publish(Split split, String name, Path staging, List<String> produced, CommitContext context)
             throws IOException, StaleClaimException {
-        if (split == null) { // merged results: written by one merge at a time, and no input of theirs is replaced
+        if (split == null) { // merged results: one merge at a time (its lock, checked by the caller), no input replaced
             target(name, produced).commit(staging, Manifest.merged());
             return true;
         }

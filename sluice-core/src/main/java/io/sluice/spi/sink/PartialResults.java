@@ -43,8 +43,13 @@ public interface PartialResults {
     /**
      * Replaces the merged output with {@code merged}, atomically; with {@code changes} present, writes those rows as a
      * new output of changes instead and keeps {@code merged} as the last merged output.
+     *
+     * @param lock the merge's lock in the ledger, held since before the done splits were listed: merges of a pool's
+     *             workers and pods run one at a time, each over a listing at least as new as the last one committed.
+     *             Checked ({@link OutputLocks.Held#check}) before each write readers see, so that a merge paused past
+     *             its lease (another merge may have committed newer results meanwhile) commits nothing.
      */
-    Written replaceMerged(Rows merged, Optional<Rows> changes) throws Exception;
+    Written replaceMerged(Rows merged, Optional<Rows> changes, OutputLocks.Held lock) throws Exception;
 
     /** Folds partial files into one partial file with the same columns: the engine's, given to {@link #compact}. */
     @FunctionalInterface

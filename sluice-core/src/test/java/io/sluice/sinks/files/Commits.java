@@ -46,6 +46,11 @@ final class Commits {
         };
     }
 
+    /** A merge's lock, as the runner holds it around a merge. */
+    OutputLocks.Held mergeLock() throws IOException {
+        return locks.lock("merge");
+    }
+
     /** A split claimed in this incarnation (null: from a ledger without incarnations), its claim current. */
     SplitCommit in(String incarnation) {
         return new SplitCommit(() -> {}, () -> true, incarnation, locks);

@@ -13,6 +13,7 @@ import io.sluice.spi.PipelineContext;
 import io.sluice.spi.Split;
 import io.sluice.spi.sink.BadRows;
 import io.sluice.spi.sink.FileSpec;
+import io.sluice.spi.sink.OutputLocks;
 import io.sluice.spi.sink.Rows;
 import io.sluice.spi.sink.SinkWriter;
 import io.sluice.spi.sink.WriteContext;
@@ -133,12 +134,52 @@ class StagingTest {
                 crashed,
                 java.nio.file.attribute.FileTime.from(
                         java.time.Instant.now().minus(FilesSink.ABANDONED_MERGE).minusSeconds(60)));
-        try (Connection c = DriverManager.getConnection("jdbc:duckdb:")) {
-            sink.replaceMerged(new DuckRows(c, "SELECT i FROM range(2) t(i)"), java.util.Optional.empty());
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+                OutputLocks.Held lock = new Commits().mergeLock()) {
+            sink.replaceMerged(new DuckRows(c, "SELECT i FROM range(2) t(i)"), java.util.Optional.empty(), lock);
         }
         assertThat(stagingFolders()).containsExactly(running);
         try (Stream<Path> out = Files.list(dir.resolve("out"))) {
             assertThat(out.map(p -> p.getFileName().toString())).contains("totals.csv");
+        }
+    }
+
+    /**
+     * A merge paused past its lock's lease (another merge may have committed newer totals meanwhile) commits nothing:
+     * the totals a reader sees stay those of the last merge that held the lock.
+     */
+    @Test
+    void aMergeThatLostItsLockLeavesTheTotalsAlone() throws Exception {
+        OutputLocks.Held lost = new OutputLocks.Held() {
+            @Override
+            public long token() {
+                return 1;
+            }
+
+            @Override
+            public void check() throws IOException {
+                throw new IOException("the lock merge was lost");
+            }
+
+            @Override
+            public void close() {}
+        };
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+                OutputLocks.Held lock = new Commits().mergeLock()) {
+            sink.replaceMerged(new DuckRows(c, "SELECT i FROM range(2) t(i)"), java.util.Optional.empty(), lock);
+            assertThatThrownBy(() -> sink.replaceMerged(
+                            new DuckRows(c, "SELECT i FROM range(5) t(i)"), java.util.Optional.empty(), lost))
+                    .hasMessageContaining("was lost");
+            assertThatThrownBy(() -> sink.replaceMerged(
+                            new DuckRows(c, "SELECT i FROM range(5) t(i)"),
+                            java.util.Optional.of(new DuckRows(c, "SELECT i FROM range(3) t(i)")),
+                            lost))
+                    .hasMessageContaining("was lost");
+        }
+        assertThat(Files.readAllLines(dir.resolve("out/totals.csv"))).containsExactly("i", "0", "1");
+        assertThat(dir.resolve("out/_sluice/merged.parquet")).doesNotExist();
+        try (Stream<Path> out = Files.list(dir.resolve("out"))) {
+            assertThat(out.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("changes-"));
         }
     }
 
