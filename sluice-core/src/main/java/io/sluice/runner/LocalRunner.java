@@ -441,7 +441,11 @@ public final class LocalRunner implements Runner {
                     listener.info("split " + claim.splitId() + ": " + s.key() + " left out: " + s.reason());
                     stats.leftOut(claim.splitId(), s);
                 }
+                long ledgerFailures = stats.ledgerFailures();
                 String incarnation = incarnation();
+                // a call that waited out an outage: the lease may have run out meanwhile and another worker taken the
+                // split over; finding out now saves processing it for a commit the fence would refuse
+                if (stats.ledgerFailures() != ledgerFailures) fence(claim);
                 r = processor.process(
                         c,
                         claim.split(),

@@ -150,6 +150,78 @@ class LocalRunnerTest {
                 .containsExactly("eu,4", "region,total", "us,2");
     }
 
+    /**
+     * A pool member that waited out a ledger outage between its claim and the split's processing checks its claim
+     * before processing: the lease may have run out meanwhile and another worker taken the split over (as in
+     * LedgerRestartTest). The stale attempt stages nothing, instead of doing the work for a commit the fence refuses.
+     */
+    @Test
+    void aClaimTakenOverDuringAnOutageIsNotProcessed() throws Exception {
+        input("a.csv", "id\n1\n");
+        Path file = Files.writeString(dir.resolve("p.yaml"), """
+                pipeline: outage
+                source: { files: { path: in } }
+                sink: { files: { path: out, format: csv } }
+                run: { parallelism: 1, interval: 100ms }
+                """);
+        PipelineLoader loader = PipelineLoader.withSystemEnv();
+        Pipeline p = loader.load(file);
+        List<io.sluice.spi.Claim> claims = Collections.synchronizedList(new ArrayList<>());
+        List<String> stale = Collections.synchronizedList(new ArrayList<>());
+        List<String> opened = Collections.synchronizedList(new ArrayList<>());
+        try (Assembly real = Assembly.of(p, loader.components(), Clock.systemUTC())) {
+            Ledger ledger = real.ledger();
+            Ledger outage = (Ledger) Proxy.newProxyInstance(
+                    Ledger.class.getClassLoader(), new Class<?>[] {Ledger.class}, (proxy, m, args) -> {
+                        if (m.getName().equals("incarnation") && claims.size() == 1) {
+                            // while the ledger is down, the claim's lease runs out and another worker takes it
+                            io.sluice.spi.Claim mine = claims.getFirst();
+                            assertThat(ledger.expire(mine.splitId(), mine.token()))
+                                    .isTrue();
+                            claims.add(ledger.claim(mine.splitId(), "other-worker", Duration.ofHours(1))
+                                    .orElseThrow());
+                            throw new io.sluice.spi.LedgerException("connection refused", null);
+                        }
+                        Object result = call(ledger, m, args);
+                        if (m.getName().equals("claim") && result instanceof Optional<?> o && o.isPresent())
+                            claims.add((io.sluice.spi.Claim) o.get());
+                        return result;
+                    });
+            io.sluice.spi.sink.Sink sink = real.sink();
+            io.sluice.spi.sink.Sink noting = (io.sluice.spi.sink.Sink) Proxy.newProxyInstance(
+                    io.sluice.spi.sink.Sink.class.getClassLoader(),
+                    new Class<?>[] {io.sluice.spi.sink.Sink.class},
+                    (proxy, m, args) -> {
+                        if (m.getName().equals("open")) opened.add(((io.sluice.spi.Split) args[0]).id());
+                        return call(sink, m, args);
+                    });
+            Assembly a = new Assembly(p, real.source(), real.steps(), noting, outage, real.ledgerName());
+            var member = new io.sluice.spi.WorkerInfo(
+                    "member-1", "host", ProcessHandle.current().pid(), java.time.Instant.now(), 1);
+            LocalRunner runner = new LocalRunner(a, Clock.systemUTC(), member, new RunListener() {
+                @Override
+                public void stale(io.sluice.spi.Claim claim, String message) {
+                    stale.add(claim.splitId());
+                }
+            });
+            var result = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return runner.run();
+                } catch (Exception e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            });
+            Await.until("the stale attempt given up", () -> !stale.isEmpty());
+            runner.requestStop();
+            result.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(ledger.isCurrent(claims.get(1)))
+                    .as("the other worker's claim")
+                    .isTrue();
+        }
+        assertThat(stale).containsExactly("a.csv");
+        assertThat(opened).as("the sink opened for the stale attempt").isEmpty();
+    }
+
     /** A secret this process knows, quoted by an error, is masked in the failure the ledger stores, not only when shown. */
     @Test
     void aFailureQuotingASecretIsStoredMasked() throws Exception {
