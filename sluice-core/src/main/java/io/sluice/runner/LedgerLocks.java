@@ -45,15 +45,33 @@ public final class LedgerLocks implements OutputLocks {
 
     @Override
     public Held lock(String name) throws IOException {
+        return acquire(name, held -> false).orElseThrow();
+    }
+
+    /**
+     * Takes the lock as {@link #lock} does, unless another holder takes it first whose grant is newer than the grant
+     * holding it now: then empty. For work that the next holder does for the caller too: a merge that lists the done
+     * splits once it holds the lock counts every split done before its grant, so a caller whose splits are done
+     * leaves the merge to a holder granted after this call.
+     */
+    public Optional<Held> lockUnlessTakenAfterNow(String name) throws IOException {
+        Optional<Long> before = holderToken(name);
+        return acquire(name, held -> before.isEmpty() || held.token() != before.get());
+    }
+
+    /** Takes the lock, waiting while another holder has it; empty once a holder it sees is one {@code enough} names. */
+    private Optional<Held> acquire(String name, java.util.function.Predicate<Ledger.Lock> enough) throws IOException {
         String holder = owner + "/" + UUID.randomUUID();
         long deadline = System.nanoTime() + WAIT.toNanos();
         long lookAtHolder = System.nanoTime();
         for (long pause = 5; ; pause = Math.min(pause * 2, 500)) {
             Optional<Ledger.Lock> granted = take(name, holder);
-            if (granted.isPresent()) return new Grant(granted.get());
+            if (granted.isPresent()) return Optional.of(new Grant(granted.get()));
             if (System.nanoTime() >= lookAtHolder) {
                 lookAtHolder = System.nanoTime() + HOLDER_CHECK.toNanos();
-                if (releasedFromGoneHolder(name)) continue;
+                Optional<Ledger.Lock> held = holderOrEmpty(name);
+                if (held.isPresent() && enough.test(held.get())) return Optional.empty();
+                if (held.isPresent() && releasedFromGone(held.get())) continue;
             }
             if (System.nanoTime() > deadline) {
                 throw new IOException("the lock " + name + " in the ledger has been held by another worker for "
@@ -73,8 +91,26 @@ public final class LedgerLocks implements OutputLocks {
     public Optional<Held> tryLock(String name) throws IOException {
         String holder = owner + "/" + UUID.randomUUID();
         Optional<Ledger.Lock> granted = take(name, holder);
-        if (granted.isEmpty() && releasedFromGoneHolder(name)) granted = take(name, holder);
+        if (granted.isEmpty() && holderOrEmpty(name).map(this::releasedFromGone).orElse(false))
+            granted = take(name, holder);
         return granted.map(Grant::new);
+    }
+
+    private Optional<Long> holderToken(String name) throws IOException {
+        try {
+            return ledger.holder(name).map(Ledger.Lock::token);
+        } catch (LedgerException e) {
+            throw new IOException("cannot look at the lock " + name + " in the ledger: " + e.getMessage(), e);
+        }
+    }
+
+    /** The lock's holder now; empty when nobody holds it, or when the ledger cannot say (then waited for as any). */
+    private Optional<Ledger.Lock> holderOrEmpty(String name) {
+        try {
+            return ledger.holder(name);
+        } catch (LedgerException e) {
+            return Optional.empty();
+        }
     }
 
     /**
@@ -82,11 +118,10 @@ public final class LedgerLocks implements OutputLocks {
      * during a commit would otherwise hold it for its whole lease, and the next run's commit would wait that long. The
      * release names the holder's grant, so a grant taken meanwhile stays.
      */
-    private boolean releasedFromGoneHolder(String name) {
+    private boolean releasedFromGone(Ledger.Lock held) {
+        if (!ofGoneProcess(held.owner())) return false;
         try {
-            Optional<Ledger.Lock> held = ledger.holder(name);
-            if (held.isEmpty() || !ofGoneProcess(held.get().owner())) return false;
-            ledger.unlock(held.get());
+            ledger.unlock(held);
             return true;
         } catch (LedgerException e) {
             return false; // not known now: waited for as any holder

@@ -357,12 +357,22 @@ public final class LocalRunner implements Runner {
      * <p>Merges of a pool's workers and of Kubernetes pods run one at a time, under a lock in the ledger taken before
      * the done splits are listed: the last merge to commit has listed every split done before it began, and two merges
      * never replace the output at once (with {@code partition_by}, one could remove a partition file the other wrote).
+     * A merge that finds the lock taken by a merge that began after this one was called leaves the work to it: that
+     * one lists this process's done splits too. So many pods that end at once wait for one merge, not for one each.
      */
     private void merge(DuckEngine engine) throws Exception {
         long done = stats.splitsDone();
         for (int attempt = 1; ; attempt++) {
-            try (OutputLocks.Held lock = locks.lock(MERGE_LOCK)) {
-                mergeOnce(engine, lock);
+            try {
+                Optional<OutputLocks.Held> held = locks.lockUnlessTakenAfterNow(MERGE_LOCK);
+                if (held.isEmpty()) {
+                    listener.info("another worker's merge, begun after this one's splits were done, rebuilds the "
+                            + "merged results");
+                    break;
+                }
+                try (OutputLocks.Held lock = held.get()) {
+                    mergeOnce(engine, lock);
+                }
                 break;
             } catch (Exception e) {
                 if (attempt >= MERGE_ATTEMPTS) throw e;

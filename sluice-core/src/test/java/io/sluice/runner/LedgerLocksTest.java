@@ -75,4 +75,41 @@ class LedgerLocksTest {
             held.close(); // stops its renewer (every 10 s of real time, so none ran above)
         }
     }
+    /**
+     * A merge waits for a merge that began before it was called (that one may have listed the done splits before this
+     * one's were done), but leaves the work to one that takes the lock after it was called: that one lists them all.
+     */
+    @Test
+    void lockUnlessTakenAfterNowLeavesTheWorkToANewerHolder() throws Exception {
+        Ledger ledger = MemoryLedger.open("p", Clock.systemUTC());
+        Ledger.Lock earlier = ledger.lock("merge", "worker-1/grant", HOUR).orElseThrow();
+        java.util.concurrent.atomic.AtomicReference<Ledger.Lock> newer =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        // at this process's first attempt, worker-1's merge ends and worker-2's begins
+        Ledger handingOver = (Ledger) java.lang.reflect.Proxy.newProxyInstance(
+                Ledger.class.getClassLoader(), new Class<?>[] {Ledger.class}, (proxy, m, args) -> {
+                    if (m.getName().equals("lock") && newer.get() == null) {
+                        ledger.unlock(earlier);
+                        newer.set(ledger.lock("merge", "worker-2/grant", HOUR).orElseThrow());
+                    }
+                    try {
+                        return m.invoke(ledger, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        LedgerLocks locks = new LedgerLocks(handingOver, OwnerId.forThisProcess(), HOUR);
+
+        assertThat(locks.lockUnlessTakenAfterNow("merge"))
+                .as("worker-2's merge does it")
+                .isEmpty();
+        assertThat(ledger.holds(newer.get())).isTrue();
+
+        ledger.unlock(newer.get());
+        try (OutputLocks.Held mine = locks.lockUnlessTakenAfterNow("merge").orElseThrow()) {
+            assertThat(mine.token())
+                    .as("nobody held it: taken")
+                    .isGreaterThan(newer.get().token());
+        }
+    }
 }
