@@ -45,24 +45,60 @@ public final class LedgerLocks implements OutputLocks {
 
     @Override
     public Held lock(String name) throws IOException {
-        return acquire(name, held -> false).orElseThrow();
+        return acquire(
+                        name,
+                        held -> false,
+                        WAIT,
+                        "is a process paused (SIGSTOP, a frozen machine)? Its lease ends "
+                                + "it; the split is tried again")
+                .orElseThrow();
     }
 
     /**
-     * Takes the lock as {@link #lock} does, unless another holder takes it first whose grant is newer than the grant
-     * holding it now: then empty. For work that the next holder does for the caller too: a merge that lists the done
-     * splits once it holds the lock counts every split done before its grant, so a caller whose splits are done
-     * leaves the merge to a holder granted after this call.
+     * Takes the lock for work that a newer holder does for the caller too: a merge lists the done splits once it holds
+     * the lock, so a merge granted after the caller's splits were done counts them. Waits while the lock is held by
+     * the grant that held it then ({@code before}), or by one that may be older (a paused holder that renewed); a
+     * paused holder loses its grant within its lease, a live one renews it.
+     *
+     * @param before the token of the grant that held the lock once the caller's work was ready ({@link #holderToken});
+     *               empty when nobody held it: then no holder is known to be newer, and the caller waits for any
+     * @param wait   how long to wait for the lock
+     * @return empty when a grant newer than {@code before} holds the lock: its holder does the work
+     * @throws Busy when the lock stayed held by another grant for the whole wait
      */
-    public Optional<Held> lockUnlessTakenAfterNow(String name) throws IOException {
-        Optional<Long> before = holderToken(name);
-        return acquire(name, held -> before.isEmpty() || held.token() != before.get());
+    public Optional<Held> lockUnlessTakenAfter(String name, Optional<Long> before, Duration wait) throws IOException {
+        return acquire(
+                name,
+                held -> before.isPresent() && held.token() > before.get(),
+                wait,
+                "its holder renews it, so it is at work; tried again later");
     }
 
-    /** Takes the lock, waiting while another holder has it; empty once a holder it sees is one {@code enough} names. */
-    private Optional<Held> acquire(String name, java.util.function.Predicate<Ledger.Lock> enough) throws IOException {
+    /** The token of the grant holding the lock now; empty when nobody holds it. */
+    public Optional<Long> holderToken(String name) throws IOException {
+        try {
+            return ledger.holder(name).map(Ledger.Lock::token);
+        } catch (LedgerException e) {
+            throw new IOException("cannot look at the lock " + name + " in the ledger: " + e.getMessage(), e);
+        }
+    }
+
+    /** The lock stayed held by another grant for the whole wait. */
+    public static final class Busy extends IOException {
+        Busy(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Takes the lock, waiting up to {@code wait} while another holder has it; empty once a holder it sees is one
+     * {@code enough} names.
+     */
+    private Optional<Held> acquire(
+            String name, java.util.function.Predicate<Ledger.Lock> enough, Duration wait, String whenBusy)
+            throws IOException {
         String holder = owner + "/" + UUID.randomUUID();
-        long deadline = System.nanoTime() + WAIT.toNanos();
+        long deadline = System.nanoTime() + wait.toNanos();
         long lookAtHolder = System.nanoTime();
         for (long pause = 5; ; pause = Math.min(pause * 2, 500)) {
             Optional<Ledger.Lock> granted = take(name, holder);
@@ -70,16 +106,16 @@ public final class LedgerLocks implements OutputLocks {
             if (System.nanoTime() >= lookAtHolder) {
                 lookAtHolder = System.nanoTime() + HOLDER_CHECK.toNanos();
                 Optional<Ledger.Lock> held = holderOrEmpty(name);
-                if (held.isPresent() && enough.test(held.get())) return Optional.empty();
+                // a gone process's grant first: its holder does no work for anyone
                 if (held.isPresent() && releasedFromGone(held.get())) continue;
+                if (held.isPresent() && enough.test(held.get())) return Optional.empty();
             }
-            if (System.nanoTime() > deadline) {
-                throw new IOException("the lock " + name + " in the ledger has been held by another worker for "
-                        + WAIT.toSeconds() + " s; is a process paused (SIGSTOP, a frozen machine)? Its lease ends it; "
-                        + "the split is tried again");
+            if (System.nanoTime() >= deadline) {
+                throw new Busy("the lock " + name + " in the ledger has been held by another worker for "
+                        + wait.toSeconds() + " s; " + whenBusy);
             }
             try {
-                Thread.sleep(pause);
+                Thread.sleep(Math.min(pause, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted while waiting for the lock " + name);
@@ -94,14 +130,6 @@ public final class LedgerLocks implements OutputLocks {
         if (granted.isEmpty() && holderOrEmpty(name).map(this::releasedFromGone).orElse(false))
             granted = take(name, holder);
         return granted.map(Grant::new);
-    }
-
-    private Optional<Long> holderToken(String name) throws IOException {
-        try {
-            return ledger.holder(name).map(Ledger.Lock::token);
-        } catch (LedgerException e) {
-            throw new IOException("cannot look at the lock " + name + " in the ledger: " + e.getMessage(), e);
-        }
     }
 
     /** The lock's holder now; empty when nobody holds it, or when the ledger cannot say (then waited for as any). */

@@ -68,6 +68,13 @@ public final class LocalRunner implements Runner {
     /** The ledger lock a merge holds from its listing of the done splits to its commit ({@link #merge}). */
     static final String MERGE_LOCK = "merge";
 
+    /**
+     * How long a merge at the end of a run (or of a Kubernetes pod's split) waits for another worker's merge: a
+     * paused holder loses the lock within its lease, so only a merge at work (compacting, rebuilding large totals)
+     * holds it this long.
+     */
+    private static final Duration MERGE_WAIT = Duration.ofMinutes(10);
+
     private final Assembly a;
     /** Lists the source and registers its splits; one per run, so a notice is given once. */
     private final Planner planner;
@@ -95,6 +102,8 @@ public final class LocalRunner implements Runner {
     private final PoolMembership membership;
     /** Locks in the ledger, for the sink's commits. */
     private final LedgerLocks locks;
+
+    private Before mergeBefore = new Before(-1, Optional.empty());
 
     public LocalRunner(Assembly assembly, Clock clock, String owner, RunListener listener) {
         this(assembly, clock, owner, listener, null);
@@ -308,7 +317,7 @@ public final class LocalRunner implements Runner {
                 }
                 if (watch && merging != null && mergeDue()) {
                     try {
-                        merge(engine);
+                        merge(engine, Duration.ZERO); // another worker's merge at work: tried at the next turn
                     } catch (Exception e) {
                         listener.info("merging the partial results failed (tried again after the next split): "
                                 + e.getMessage());
@@ -361,10 +370,20 @@ public final class LocalRunner implements Runner {
      * one lists this process's done splits too. So many pods that end at once wait for one merge, not for one each.
      */
     private void merge(DuckEngine engine) throws Exception {
+        merge(engine, MERGE_WAIT);
+    }
+
+    /**
+     * @param wait how long to wait while another worker's merge holds the lock; zero in watch mode, which tries again
+     *             at its next turn
+     * @return false when another worker's merge held the lock for the whole wait: nothing was merged
+     */
+    private boolean merge(DuckEngine engine, Duration wait) throws Exception {
         long done = stats.splitsDone();
+        if (done != mergeBefore.done()) mergeBefore = new Before(done, locks.holderToken(MERGE_LOCK));
         for (int attempt = 1; ; attempt++) {
             try {
-                Optional<OutputLocks.Held> held = locks.lockUnlessTakenAfterNow(MERGE_LOCK);
+                Optional<OutputLocks.Held> held = locks.lockUnlessTakenAfter(MERGE_LOCK, mergeBefore.token(), wait);
                 if (held.isEmpty()) {
                     listener.info("another worker's merge, begun after this one's splits were done, rebuilds the "
                             + "merged results");
@@ -374,13 +393,23 @@ public final class LocalRunner implements Runner {
                     mergeOnce(engine, lock);
                 }
                 break;
+            } catch (LedgerLocks.Busy busy) {
+                if (wait.isZero()) return false;
+                throw busy;
             } catch (Exception e) {
                 if (attempt >= MERGE_ATTEMPTS) throw e;
                 listener.info("merging the partial results failed, trying again: " + e.getMessage());
             }
         }
         mergedAt = done;
+        return true;
     }
+
+    /**
+     * The merge lock's grant once {@code done} splits were done here (empty: nobody held it): a later grant's merge
+     * counts them. Taken when a merge for that many splits is first tried, not at each try of watch mode.
+     */
+    private record Before(long done, Optional<Long> token) {}
 
     private void mergeOnce(DuckEngine engine, OutputLocks.Held lock) throws Exception {
         // one listing of the done splits serves the compaction and the merge, unless the sink asks for a new one
@@ -437,6 +466,7 @@ public final class LocalRunner implements Runner {
 
     /** Processes a claimed split, counted in flight by the caller. */
     private void process(Connection c, SplitProcessor processor, Scratch scratch, Claim claim) {
+        long ledgerFailures = stats.ledgerFailures();
         heartbeats.hold(claim);
         long start = System.nanoTime();
         Path dir = scratch.forSplit(claim);
@@ -451,10 +481,10 @@ public final class LocalRunner implements Runner {
                     listener.info("split " + claim.splitId() + ": " + s.key() + " left out: " + s.reason());
                     stats.leftOut(claim.splitId(), s);
                 }
-                long ledgerFailures = stats.ledgerFailures();
                 String incarnation = incarnation();
-                // a call that waited out an outage: the lease may have run out meanwhile and another worker taken the
-                // split over; finding out now saves processing it for a commit the fence would refuse
+                // an outage ridden out since the claim (opening the source, asking the incarnation): the lease may have
+                // run out meanwhile and another worker taken the split over; finding out now saves processing it for
+                // a commit the fence would refuse
                 if (stats.ledgerFailures() != ledgerFailures) fence(claim);
                 r = processor.process(
                         c,

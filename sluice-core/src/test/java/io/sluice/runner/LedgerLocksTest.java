@@ -1,12 +1,16 @@
 package io.sluice.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.ledger.memory.MemoryLedger;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.sink.OutputLocks;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class LedgerLocksTest {
@@ -76,40 +80,78 @@ class LedgerLocksTest {
         }
     }
     /**
-     * A merge waits for a merge that began before it was called (that one may have listed the done splits before this
-     * one's were done), but leaves the work to one that takes the lock after it was called: that one lists them all.
+     * A merge waits for the merge that held the lock when its splits were done (that one may have listed the done
+     * splits before), but leaves the work to a merge granted the lock after: that one lists them all.
      */
     @Test
-    void lockUnlessTakenAfterNowLeavesTheWorkToANewerHolder() throws Exception {
+    void aMergeLeavesTheWorkToAHolderGrantedAfterItsSplitsWereDone() throws Exception {
         Ledger ledger = MemoryLedger.open("p", Clock.systemUTC());
         Ledger.Lock earlier = ledger.lock("merge", "worker-1/grant", HOUR).orElseThrow();
-        java.util.concurrent.atomic.AtomicReference<Ledger.Lock> newer =
-                new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicReference<Ledger.Lock> newer = new AtomicReference<>();
         // at this process's first attempt, worker-1's merge ends and worker-2's begins
-        Ledger handingOver = (Ledger) java.lang.reflect.Proxy.newProxyInstance(
+        LedgerLocks locks = new LedgerLocks(
+                beforeFirstLock(ledger, () -> {
+                    ledger.unlock(earlier);
+                    newer.set(ledger.lock("merge", "worker-2/grant", HOUR).orElseThrow());
+                }),
+                OwnerId.forThisProcess(),
+                HOUR);
+
+        assertThat(locks.lockUnlessTakenAfter("merge", Optional.of(earlier.token()), LedgerLocks.WAIT))
+                .as("worker-2's merge does it")
+                .isEmpty();
+        assertThat(ledger.holds(newer.get())).isTrue();
+    }
+
+    /** The holder seen when the splits were done, or one taking the lock when nobody held it then, is waited for. */
+    @Test
+    void aMergeWaitsForTheHolderItFoundAndForOneNotKnownToBeNewer() throws Exception {
+        Ledger ledger = MemoryLedger.open("p", Clock.systemUTC());
+        LedgerLocks locks = new LedgerLocks(ledger, OwnerId.forThisProcess(), HOUR);
+        Ledger.Lock found =
+                ledger.lock("merge", "worker-1/grant", Duration.ofMillis(300)).orElseThrow();
+        try (OutputLocks.Held mine = locks.lockUnlessTakenAfter("merge", Optional.of(found.token()), LedgerLocks.WAIT)
+                .orElseThrow()) {
+            assertThat(mine.token()).as("taken once worker-1's lease ended").isGreaterThan(found.token());
+        }
+
+        // nobody held it: a holder that turns up meanwhile may be a paused one that renewed its old grant
+        AtomicReference<Ledger.Lock> turnedUp = new AtomicReference<>();
+        LedgerLocks waiting = new LedgerLocks(
+                beforeFirstLock(
+                        ledger,
+                        () -> turnedUp.set(ledger.lock("merge", "worker-2/grant", Duration.ofMillis(300))
+                                .orElseThrow())),
+                OwnerId.forThisProcess(),
+                HOUR);
+        try (OutputLocks.Held mine = waiting.lockUnlessTakenAfter("merge", Optional.empty(), LedgerLocks.WAIT)
+                .orElseThrow()) {
+            assertThat(mine.token()).isGreaterThan(turnedUp.get().token());
+        }
+    }
+
+    @Test
+    void aMergeThatWaitedItsWholeWaitIsToldTheLockIsBusy() throws Exception {
+        Ledger ledger = MemoryLedger.open("p", Clock.systemUTC());
+        Ledger.Lock held = ledger.lock("merge", "worker-1/grant", HOUR).orElseThrow();
+        LedgerLocks locks = new LedgerLocks(ledger, OwnerId.forThisProcess(), HOUR);
+        assertThatThrownBy(() -> locks.lockUnlessTakenAfter("merge", Optional.of(held.token()), Duration.ZERO))
+                .isInstanceOf(LedgerLocks.Busy.class)
+                .hasMessageContaining("the lock merge in the ledger has been held by another worker");
+        assertThat(ledger.holds(held)).isTrue();
+    }
+
+    /** The ledger, running {@code first} once, before the first {@code lock} call reaches it. */
+    private static Ledger beforeFirstLock(Ledger ledger, Runnable first) {
+        AtomicBoolean ran = new AtomicBoolean();
+        return (Ledger) java.lang.reflect.Proxy.newProxyInstance(
                 Ledger.class.getClassLoader(), new Class<?>[] {Ledger.class}, (proxy, m, args) -> {
-                    if (m.getName().equals("lock") && newer.get() == null) {
-                        ledger.unlock(earlier);
-                        newer.set(ledger.lock("merge", "worker-2/grant", HOUR).orElseThrow());
-                    }
+                    if (m.getName().equals("lock") && ran.compareAndSet(false, true)) first.run();
                     try {
                         return m.invoke(ledger, args);
                     } catch (java.lang.reflect.InvocationTargetException e) {
                         throw e.getCause();
                     }
                 });
-        LedgerLocks locks = new LedgerLocks(handingOver, OwnerId.forThisProcess(), HOUR);
-
-        assertThat(locks.lockUnlessTakenAfterNow("merge"))
-                .as("worker-2's merge does it")
-                .isEmpty();
-        assertThat(ledger.holds(newer.get())).isTrue();
-
-        ledger.unlock(newer.get());
-        try (OutputLocks.Held mine = locks.lockUnlessTakenAfterNow("merge").orElseThrow()) {
-            assertThat(mine.token())
-                    .as("nobody held it: taken")
-                    .isGreaterThan(newer.get().token());
-        }
     }
 }

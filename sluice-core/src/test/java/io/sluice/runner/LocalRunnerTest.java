@@ -120,11 +120,17 @@ class LocalRunnerTest {
         RunSummary summary;
         try (Assembly real = Assembly.of(p, loader.components(), Clock.systemUTC())) {
             Ledger ledger = real.ledger();
-            // another worker's merge, alive (not a process of this machine that is gone): its lease runs 2 s
-            assertThat(ledger.lock(LocalRunner.MERGE_LOCK, "other-worker/merge", Duration.ofSeconds(2)))
-                    .isPresent();
+            java.util.concurrent.atomic.AtomicBoolean planted = new java.util.concurrent.atomic.AtomicBoolean();
             Ledger watched = (Ledger) Proxy.newProxyInstance(
                     Ledger.class.getClassLoader(), new Class<?>[] {Ledger.class}, (proxy, m, args) -> {
+                        // as the run's merge begins, another worker's merge (alive: not a process of this machine
+                        // that is gone) holds the lock; its lease runs 2 s
+                        if (args != null
+                                && LocalRunner.MERGE_LOCK.equals(args[0])
+                                && planted.compareAndSet(false, true)) {
+                            assertThat(ledger.lock(LocalRunner.MERGE_LOCK, "other-worker/merge", Duration.ofSeconds(2)))
+                                    .isPresent();
+                        }
                         Object result = call(ledger, m, args);
                         if (m.getName().equals("lock") && LocalRunner.MERGE_LOCK.equals(args[0])) {
                             events.add(((Optional<?>) result).isPresent() ? "granted" : "refused");

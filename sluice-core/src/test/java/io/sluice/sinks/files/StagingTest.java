@@ -175,6 +175,12 @@ class StagingTest {
                             java.util.Optional.of(new DuckRows(c, "SELECT i FROM range(3) t(i)")),
                             lost))
                     .hasMessageContaining("was lost");
+            assertThatThrownBy(() -> sink.replaceMerged(
+                            new DuckRows(c, "SELECT i FROM range(5) t(i)"),
+                            java.util.Optional.of(new DuckRows(c, "SELECT i FROM range(0) t(i)")),
+                            lost))
+                    .as("no changes, and the last merged output kept for the next merge's comparison")
+                    .hasMessageContaining("was lost");
         }
         assertThat(Files.readAllLines(dir.resolve("out/totals.csv"))).containsExactly("i", "0", "1");
         assertThat(dir.resolve("out/_sluice/merged.parquet")).doesNotExist();
