@@ -380,9 +380,9 @@ public final class LocalRunner implements Runner {
      */
     private boolean merge(DuckEngine engine, Duration wait) throws Exception {
         long done = stats.splitsDone();
-        if (done != mergeBefore.done()) mergeBefore = new Before(done, locks.holderToken(MERGE_LOCK));
         for (int attempt = 1; ; attempt++) {
             try {
+                if (done != mergeBefore.done()) mergeBefore = new Before(done, locks.holderToken(MERGE_LOCK));
                 Optional<OutputLocks.Held> held = locks.lockUnlessTakenAfter(MERGE_LOCK, mergeBefore.token(), wait);
                 if (held.isEmpty()) {
                     listener.info("another worker's merge, begun after this one's splits were done, rebuilds the "
