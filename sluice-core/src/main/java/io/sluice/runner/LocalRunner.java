@@ -19,8 +19,6 @@ import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
 import io.sluice.spi.StaleClaimException;
 import io.sluice.spi.WorkerInfo;
-import io.sluice.spi.sink.OutputLocks;
-import io.sluice.spi.sink.PartialResults;
 import io.sluice.spi.sink.WriteContext;
 import io.sluice.spi.source.ReadContext;
 import io.sluice.spi.source.Skipped;
@@ -52,29 +50,12 @@ import java.util.concurrent.TimeUnit;
  * <p>Its parts, one job each: {@link ClaimLoop} (a worker thread's claims), {@link Heartbeats} (the leases of the
  * claims held), {@link PoolMembership} (a pool member's entry and the leader lease), {@link StopPolicy} (once/watch,
  * signals), {@link Takeover} (claims of processes that are gone), {@link Outage} (riding out a ledger outage),
- * {@link Scratch} (scratch folders) and {@link SplitExecution} (one named split, once). This class plans, runs each
- * split through the engine into the sink, records it, and merges aggregates.
+ * {@link Scratch} (scratch folders), {@link SplitExecution} (one named split, once) and {@link Merger} (an aggregate's
+ * merged result, one merge at a time). This class plans, runs each split through the engine into the sink, records
+ * it, and asks for merges when due.
  */
 public final class LocalRunner implements Runner {
     private static final long IDLE_POLL_MS = 100;
-    /**
-     * The sink compacts the partial results once this many splits' partials are not compacted yet; the system
-     * property {@code sluice.compact.at} changes it (crash tests compact at almost every merge).
-     */
-    static final int COMPACT_AT = Math.max(1, Integer.getInteger("sluice.compact.at", 16));
-
-    private static final int MERGE_ATTEMPTS = 3;
-
-    /** The ledger lock a merge holds from its listing of the done splits to its commit ({@link #merge}). */
-    static final String MERGE_LOCK = "merge";
-
-    /**
-     * How long a merge at the end of a run (or of a Kubernetes pod's split) waits for another worker's merge: a
-     * paused holder loses the lock within its lease, so only a merge at work (compacting, rebuilding large totals)
-     * holds it this long.
-     */
-    private static final Duration MERGE_WAIT = Duration.ofMinutes(10);
-
     private final Assembly a;
     /** Lists the source and registers its splits; one per run, so a notice is given once. */
     private final Planner planner;
@@ -86,10 +67,8 @@ public final class LocalRunner implements Runner {
     private final RunStats stats = new RunStats();
     /** When a watching run looks again for claims of processes that are gone. */
     private long nextTakeoverCheck;
-    /** The last step, when it merges across splits (aggregate); null otherwise. */
-    private final MergingStep merging;
-    /** splitsDone when the merged result was last rebuilt; -1 before the first merge of this run. */
-    private long mergedAt = -1;
+    /** Rebuilds an aggregate's merged result; null when the last step merges nothing across splits. */
+    private final Merger merger;
     /** This process as a pool member; null for a plain run. */
     private final WorkerInfo member;
 
@@ -102,8 +81,6 @@ public final class LocalRunner implements Runner {
     private final PoolMembership membership;
     /** Locks in the ledger, for the sink's commits. */
     private final LedgerLocks locks;
-
-    private Before mergeBefore = new Before(-1, Optional.empty());
 
     public LocalRunner(Assembly assembly, Clock clock, String owner, RunListener listener) {
         this(assembly, clock, owner, listener, null);
@@ -121,7 +98,7 @@ public final class LocalRunner implements Runner {
         this.clock = clock;
         this.owner = owner;
         this.listener = listener;
-        this.merging = assembly.steps().isEmpty() || !(assembly.steps().getLast() instanceof MergingStep m) ? null : m;
+
         this.member = member;
         Ledger ledger = assembly.ledger();
         this.takeover = new Takeover(ledger, ledger, owner, clock, listener, this::wakeWorkers);
@@ -138,6 +115,9 @@ public final class LocalRunner implements Runner {
         this.claimLoop = new ClaimLoop(ledger, owner, run.lease(), stop, outage, stats);
         this.membership = member == null ? null : new PoolMembership(ledger, member, run.lease(), listener, outage);
         this.locks = new LedgerLocks(ledger, owner, run.lease());
+        this.merger = assembly.steps().isEmpty() || !(assembly.steps().getLast() instanceof MergingStep m)
+                ? null
+                : new Merger(assembly, m, locks, listener);
     }
 
     @Override
@@ -206,7 +186,7 @@ public final class LocalRunner implements Runner {
             coordinate(done, first, engine);
             stop.stop();
             done.await();
-            if (merging != null) merge(engine);
+            if (merger != null) merger.merge(engine, stats.splitsDone(), Merger.WAIT);
         } finally {
             heartbeats.close();
             if (membership != null) membership.close();
@@ -246,7 +226,8 @@ public final class LocalRunner implements Runner {
                 result = new SplitExecution(a.ledger(), a.ledger(), owner, run.lease(), stats)
                         .run(splitId, claim -> process(c, processor, scratch, claim));
             }
-            if (merging != null && result.outcome() == SplitExecution.Outcome.DONE) merge(engine);
+            if (merger != null && result.outcome() == SplitExecution.Outcome.DONE)
+                merger.merge(engine, stats.splitsDone(), Merger.WAIT);
         } finally {
             heartbeats.close();
             a.sink().finish();
@@ -315,9 +296,10 @@ public final class LocalRunner implements Runner {
                     takeover.freeGone();
                     nextTakeoverCheck = clock.millis() + run.interval().toMillis();
                 }
-                if (watch && merging != null && mergeDue()) {
+                if (watch && merger != null && mergeDue()) {
                     try {
-                        merge(engine, Duration.ZERO); // another worker's merge at work: tried at the next turn
+                        // another worker's merge at work: tried at the next turn
+                        merger.merge(engine, stats.splitsDone(), Duration.ZERO);
                     } catch (Exception e) {
                         listener.info("merging the partial results failed (tried again after the next split): "
                                 + e.getMessage());
@@ -351,117 +333,9 @@ public final class LocalRunner implements Runner {
 
     /** In watch mode: merge once splits were completed since the last merge and nothing is left to do for now. */
     private boolean mergeDue() {
-        if (stats.splitsDone() == mergedAt || stats.inFlight() > 0) return false;
+        if (stats.splitsDone() == merger.mergedAt() || stats.inFlight() > 0) return false;
         Map<SplitState, Long> counts = a.ledger().counts();
         return counts.getOrDefault(SplitState.PENDING, 0L) + counts.getOrDefault(SplitState.CLAIMED, 0L) == 0;
-    }
-
-    /**
-     * Rebuilds the merged result (aggregate totals) from the partial of every split the ledger has done. Only those:
-     * after a reset, splits may be cut differently, and the partials of the forgotten ones must not count again.
-     * First, once {@link #COMPACT_AT} partials are not compacted yet, the sink folds them into its compacted partial,
-     * so a merge reads a few files however long the run. A merge that fails (another process compacted the files it
-     * was reading) is tried again.
-     *
-     * <p>Merges of a pool's workers and of Kubernetes pods run one at a time, under a lock in the ledger taken before
-     * the done splits are listed: the last merge to commit has listed every split done before it began, and two merges
-     * never replace the output at once (with {@code partition_by}, one could remove a partition file the other wrote).
-     * A merge that finds the lock taken by a merge that began after this one was called leaves the work to it: that
-     * one lists this process's done splits too. So many pods that end at once wait for one merge, not for one each.
-     */
-    private void merge(DuckEngine engine) throws Exception {
-        merge(engine, MERGE_WAIT);
-    }
-
-    /**
-     * @param wait how long to wait while another worker's merge holds the lock; zero in watch mode, which tries again
-     *             at its next turn
-     * @return false when another worker's merge held the lock for the whole wait: nothing was merged
-     */
-    private boolean merge(DuckEngine engine, Duration wait) throws Exception {
-        long done = stats.splitsDone();
-        for (int attempt = 1; ; attempt++) {
-            try {
-                if (done != mergeBefore.done()) mergeBefore = new Before(done, locks.holderToken(MERGE_LOCK));
-                Optional<OutputLocks.Held> held = locks.lockUnlessTakenAfter(MERGE_LOCK, mergeBefore.token(), wait);
-                if (held.isEmpty()) {
-                    listener.info("another worker's merge, begun after this one's splits were done, rebuilds the "
-                            + "merged results");
-                    break;
-                }
-                try (OutputLocks.Held lock = held.get()) {
-                    mergeOnce(engine, lock);
-                }
-                break;
-            } catch (LedgerLocks.Busy busy) {
-                if (wait.isZero()) return false;
-                throw busy;
-            } catch (Exception e) {
-                if (attempt >= MERGE_ATTEMPTS) throw e;
-                listener.info("merging the partial results failed, trying again: " + e.getMessage());
-            }
-        }
-        mergedAt = done;
-        return true;
-    }
-
-    /**
-     * The merge lock's grant once {@code done} splits were done here (empty: nobody held it): a later grant's merge
-     * counts them. Taken when a merge for that many splits is first tried, not at each try of watch mode.
-     */
-    private record Before(long done, Optional<Long> token) {}
-
-    private void mergeOnce(DuckEngine engine, OutputLocks.Held lock) throws Exception {
-        // one listing of the done splits serves the compaction and the merge, unless the sink asks for a new one
-        List<SplitInfo> first = a.ledger().splits(EnumSet.of(SplitState.DONE), Integer.MAX_VALUE);
-        var listed = new java.util.concurrent.atomic.AtomicReference<>(
-                first.stream().map(PartialResults.Done::of).toList());
-        PartialResults.DoneSplits done = again -> {
-            if (again)
-                listed.set(a.ledger().splits(EnumSet.of(SplitState.DONE), Integer.MAX_VALUE).stream()
-                        .map(PartialResults.Done::of)
-                        .toList());
-            return listed.get();
-        };
-        PartialResults partials = a.sink()
-                .partialResults()
-                .orElseThrow(() -> new IllegalStateException(
-                        "the sink cannot hold partial results: an aggregate step needs another sink"));
-        try (Scratch merge = Scratch.create(run.engine().spillPath(), "merge");
-                Connection c = engine.connect()) {
-            Path scratch = merge.folder("m" + Thread.currentThread().threadId());
-            Files.createDirectories(scratch);
-            try {
-                int folded = a.source().plansNewVersions() || outdated(first)
-                        ? 0
-                        : partials.compact(
-                                done,
-                                (in, out) -> io.sluice.engine.Merges.fold(c, merging, in, out),
-                                COMPACT_AT,
-                                locks,
-                                scratch);
-                if (folded > 0) listener.info("partial results of " + folded + " split(s) compacted");
-            } catch (Exception e) {
-                // nothing is lost: a compaction that stops anywhere leaves the partials as a merge reads them
-                listener.info(
-                        "compacting the partial results failed (tried again at the next merge): " + e.getMessage());
-            }
-            var written = io.sluice.engine.Merges.merge(c, merging, partials, done, lock, scratch);
-            if (written.isPresent()) {
-                listener.info((merging.changesOnly() ? "changed groups written: " : "totals rebuilt: ")
-                        + written.get().rowsOut() + " row(s)");
-            }
-        }
-    }
-
-    /**
-     * Whether some done split was made by another version of the pipeline. Then nothing is compacted: a compacted
-     * file must only hold splits that a rebuild ({@link Ledger#requeueOutdated}) sends back all together, or none of.
-     * Otherwise the rebuild would make the file unusable while the partials of its current splits were deleted.
-     */
-    private boolean outdated(List<SplitInfo> done) {
-        String current = a.pipeline().version();
-        return done.stream().anyMatch(s -> !current.equals(s.pipelineVersion()));
     }
 
     /** Processes a claimed split, counted in flight by the caller. */

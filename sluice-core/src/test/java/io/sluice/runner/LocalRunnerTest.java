@@ -125,19 +125,17 @@ class LocalRunnerTest {
                     Ledger.class.getClassLoader(), new Class<?>[] {Ledger.class}, (proxy, m, args) -> {
                         // as the run's merge begins, another worker's merge (alive: not a process of this machine
                         // that is gone) holds the lock; its lease runs 2 s
-                        if (args != null
-                                && LocalRunner.MERGE_LOCK.equals(args[0])
-                                && planted.compareAndSet(false, true)) {
-                            assertThat(ledger.lock(LocalRunner.MERGE_LOCK, "other-worker/merge", Duration.ofSeconds(2)))
+                        if (args != null && Merger.LOCK.equals(args[0]) && planted.compareAndSet(false, true)) {
+                            assertThat(ledger.lock(Merger.LOCK, "other-worker/merge", Duration.ofSeconds(2)))
                                     .isPresent();
                         }
                         Object result = call(ledger, m, args);
-                        if (m.getName().equals("lock") && LocalRunner.MERGE_LOCK.equals(args[0])) {
+                        if (m.getName().equals("lock") && Merger.LOCK.equals(args[0])) {
                             events.add(((Optional<?>) result).isPresent() ? "granted" : "refused");
                         } else if (m.getName().equals("splits")
                                 && ((java.util.Set<?>) args[0]).contains(io.sluice.spi.SplitState.DONE)) {
                             events.add(
-                                    ledger.holder(LocalRunner.MERGE_LOCK)
+                                    ledger.holder(Merger.LOCK)
                                                     .map(l -> l.owner().startsWith(self + "/"))
                                                     .orElse(false)
                                             ? "listed under the lock"
