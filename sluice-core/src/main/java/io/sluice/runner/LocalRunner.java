@@ -14,7 +14,6 @@ import io.sluice.spi.Completion;
 import io.sluice.spi.Folders;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.LedgerException;
-import io.sluice.spi.MergingStep;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
 import io.sluice.spi.StaleClaimException;
@@ -115,9 +114,7 @@ public final class LocalRunner implements Runner {
         this.claimLoop = new ClaimLoop(ledger, owner, run.lease(), stop, outage, stats);
         this.membership = member == null ? null : new PoolMembership(ledger, member, run.lease(), listener, outage);
         this.locks = new LedgerLocks(ledger, owner, run.lease());
-        this.merger = assembly.steps().isEmpty() || !(assembly.steps().getLast() instanceof MergingStep m)
-                ? null
-                : new Merger(assembly, m, locks, listener);
+        this.merger = Merger.of(assembly, locks, listener).orElse(null);
     }
 
     @Override

@@ -31,7 +31,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * that finds the lock taken by a merge granted it after this process's splits were done leaves the work to that one,
  * which lists them too: many pods that end at once wait for one merge, not for one each.
  */
-final class Merger {
+public final class Merger {
     /**
      * The sink compacts the partial results once this many splits' partials are not compacted yet; the system
      * property {@code sluice.compact.at} changes it (crash tests compact at almost every merge).
@@ -46,7 +46,7 @@ final class Merger {
      * paused holder loses the lock within its lease, so only a merge at work (compacting, rebuilding large totals)
      * holds it this long.
      */
-    static final Duration WAIT = Duration.ofMinutes(10);
+    public static final Duration WAIT = Duration.ofMinutes(10);
 
     private static final int ATTEMPTS = 3;
 
@@ -59,11 +59,17 @@ final class Merger {
     /** The merge lock's grant once {@code before.done()} splits were done here. */
     private Before before = new Before(-1, Optional.empty());
 
-    Merger(Assembly a, MergingStep step, LedgerLocks locks, RunListener listener) {
+    private Merger(Assembly a, MergingStep step, LedgerLocks locks, RunListener listener) {
         this.a = a;
         this.step = step;
         this.locks = locks;
         this.listener = listener;
+    }
+
+    /** The merger of the pipeline's aggregate; empty when its last step merges nothing across splits. */
+    public static Optional<Merger> of(Assembly a, LedgerLocks locks, RunListener listener) {
+        if (a.steps().isEmpty() || !(a.steps().getLast() instanceof MergingStep step)) return Optional.empty();
+        return Optional.of(new Merger(a, step, locks, listener));
     }
 
     /** The count of splits done here at the last merge; -1 before the first. */
@@ -79,7 +85,7 @@ final class Merger {
      *             at its next turn
      * @return false when another worker's merge held the lock for the whole wait: nothing was merged
      */
-    boolean merge(DuckEngine engine, long done, Duration wait) throws Exception {
+    public boolean merge(DuckEngine engine, long done, Duration wait) throws Exception {
         for (int attempt = 1; ; attempt++) {
             try {
                 // taken when a merge for these splits is first tried, not at each try of watch mode

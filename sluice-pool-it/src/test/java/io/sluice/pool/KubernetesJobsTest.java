@@ -115,6 +115,54 @@ class KubernetesJobsTest {
     }
 
     /**
+     * An aggregate in Jobs mode: each pod merges after its split (one merge at a time, or leaving the work to a newer
+     * one), and the controller merges once more at the end of its {@code once} run, so the totals count every split
+     * whatever happened to the pods' merges.
+     */
+    @Test
+    void anAggregatesTotalsCountEverySplitAndTheControllerMergesLast() throws Exception {
+        io.sluice.testkit.Workspace ws = io.sluice.testkit.Workspace.in(tmp.resolve("ws"));
+        Map<String, Long> expected = new java.util.TreeMap<>();
+        for (int f = 0; f < 12; f++) {
+            StringBuilder csv = new StringBuilder("grp,v\n");
+            for (int r = 0; r < 3; r++) {
+                String grp = "g" + (f + r) % 4;
+                csv.append(grp).append(',').append(f * 10 + r).append('\n');
+                expected.merge(grp, (long) f * 10 + r, Long::sum);
+            }
+            ws.input("f" + f + ".csv", csv.toString());
+        }
+        Path pipeline = ws.pipeline(
+                """
+                pipeline: k8sagg
+                source:
+                  files: { path: in, include: "*.csv", pack: { max_files: 1 } }
+                steps:
+                  - aggregate: { group_by: [grp], measures: { total: sum(v) } }
+                sink:
+                  files: { path: out, format: csv }
+                state: { sqlite: "%s" }
+                run:
+                %s""".formatted(tmp.resolve("ledger.db"), runner(4, "").indent(2)));
+        Path logs = Files.createDirectories(tmp.resolve("logs"));
+        Procs.Proc c = Procs.sluice(
+                "controller",
+                logs.resolve("controller.log"),
+                kubelet.clientEnv(),
+                "run",
+                pipeline.toString(),
+                "--progress",
+                "log");
+        assertThat(c.exitCode(600)).as("controller's exit; log:%n%s", c.tail()).isZero();
+        assertThat(kubelet.created()).as("one Job per split").hasSize(12);
+        List<String> want = expected.entrySet().stream()
+                .map(e -> e.getKey() + "|" + e.getValue())
+                .toList();
+        assertThat(ws.outputRows("grp, total", "csv")).containsExactlyElementsOf(want);
+        assertThat(c.logText()).as("the controller's own merge").contains("totals rebuilt: 4 row(s)");
+    }
+
+    /**
      * The controller SIGKILLed 10 times while Jobs run, and started again each time: the new one adopts the Jobs that
      * exist (no duplicate Job, none orphaned), and every split is done once.
      */

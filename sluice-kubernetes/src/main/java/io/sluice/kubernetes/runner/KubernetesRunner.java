@@ -9,11 +9,14 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.sluice.config.Secret;
+import io.sluice.engine.DuckEngine;
 import io.sluice.kubernetes.files.FileServer;
 import io.sluice.pipeline.Assembly;
 import io.sluice.pipeline.RunOptions;
 import io.sluice.planning.Plan;
 import io.sluice.planning.Planner;
+import io.sluice.runner.LedgerLocks;
+import io.sluice.runner.Merger;
 import io.sluice.runner.RunListener;
 import io.sluice.runner.RunStats;
 import io.sluice.runner.RunSummary;
@@ -132,6 +135,22 @@ final class KubernetesRunner implements Runner {
         this.planner = new Planner(a.source(), ledger);
     }
 
+    /**
+     * A {@code once} run of an aggregate ends with a merge of every done split's partial. Each pod merged after its
+     * split, but a pod's merge may have left the work to another pod's merge that then did not end (an evicted or
+     * killed pod): this one makes the run's totals those of every split it did, whatever happened to the pods.
+     */
+    private void mergeAtEnd() throws Exception {
+        Optional<Merger> merger = Merger.of(a, new LedgerLocks(ledger, owner, run.lease()), listener);
+        if (merger.isEmpty()) return;
+        a.sink().prepare();
+        try (DuckEngine engine = new DuckEngine(run.engine(), 1)) {
+            merger.get().merge(engine, 0, Merger.WAIT);
+        } finally {
+            a.sink().finish();
+        }
+    }
+
     /** The image the pipeline's exec step runs in, when it names one: an init container per input of a Job. */
     static Optional<io.sluice.spi.FileStep.Container> container(Assembly a) {
         return a.steps().stream()
@@ -234,6 +253,7 @@ final class KubernetesRunner implements Runner {
                 listener.info("could not give up the leader lease (it expires by itself): " + e.getMessage());
             }
         }
+        if (!watch && !interrupted) mergeAtEnd();
         Map<SplitState, Long> after = ledger.counts();
         Totals totals = ledger.totals();
         observe(before, totalsBefore, true);
