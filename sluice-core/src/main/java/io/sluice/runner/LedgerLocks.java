@@ -71,7 +71,7 @@ public final class LedgerLocks implements OutputLocks {
                 name,
                 held -> before.isPresent() && held.token() > before.get(),
                 wait,
-                "its holder renews it, so it is at work; tried again later");
+                "its holder renews it, so it is at work");
     }
 
     /** The token of the grant holding the lock now; empty when nobody holds it. */

@@ -97,7 +97,6 @@ public final class LocalRunner implements Runner {
         this.clock = clock;
         this.owner = owner;
         this.listener = listener;
-
         this.member = member;
         Ledger ledger = assembly.ledger();
         this.takeover = new Takeover(ledger, ledger, owner, clock, listener, this::wakeWorkers);
@@ -293,10 +292,9 @@ public final class LocalRunner implements Runner {
                     takeover.freeGone();
                     nextTakeoverCheck = clock.millis() + run.interval().toMillis();
                 }
-                if (watch && merger != null && mergeDue()) {
+                if (watch && merger != null && merger.due(stats.splitsDone(), stats.inFlight())) {
                     try {
-                        // another worker's merge at work: tried at the next turn
-                        merger.merge(engine, stats.splitsDone(), Duration.ZERO);
+                        merger.merge(engine, stats.splitsDone(), Duration.ZERO); // another merge at work: a later turn
                     } catch (Exception e) {
                         listener.info("merging the partial results failed (tried again after the next split): "
                                 + e.getMessage());
@@ -326,13 +324,6 @@ public final class LocalRunner implements Runner {
         if (!plan.splits().isEmpty()) wakeWorkers();
         listener.planned(plan);
         return plan;
-    }
-
-    /** In watch mode: merge once splits were completed since the last merge and nothing is left to do for now. */
-    private boolean mergeDue() {
-        if (stats.splitsDone() == merger.mergedAt() || stats.inFlight() > 0) return false;
-        Map<SplitState, Long> counts = a.ledger().counts();
-        return counts.getOrDefault(SplitState.PENDING, 0L) + counts.getOrDefault(SplitState.CLAIMED, 0L) == 0;
     }
 
     /** Processes a claimed split, counted in flight by the caller. */

@@ -15,6 +15,7 @@ import java.sql.Connection;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -50,6 +51,9 @@ public final class Merger {
 
     private static final int ATTEMPTS = 3;
 
+    /** How soon a watching worker asks again after finding another worker's merge at work: not at every 100 ms tick. */
+    private static final long BUSY_RETRY_NANOS = 1_000_000_000L;
+
     private final Assembly a;
     private final MergingStep step;
     private final LedgerLocks locks;
@@ -58,6 +62,8 @@ public final class Merger {
     private long mergedAt = -1;
     /** The merge lock's grant once {@code before.done()} splits were done here. */
     private Before before = new Before(-1, Optional.empty());
+    /** {@link System#nanoTime} before which a watching worker does not try again: another worker's merge was at work. */
+    private long busyUntil = System.nanoTime();
 
     private Merger(Assembly a, MergingStep step, LedgerLocks locks, RunListener listener) {
         this.a = a;
@@ -72,20 +78,24 @@ public final class Merger {
         return Optional.of(new Merger(a, step, locks, listener));
     }
 
-    /** The count of splits done here at the last merge; -1 before the first. */
-    long mergedAt() {
-        return mergedAt;
+    /**
+     * In watch mode: a merge is due once splits were done here since the last merge, none is in flight and nothing is
+     * left to claim for now, unless another worker's merge was found at work within the last second.
+     */
+    boolean due(long done, long inFlight) {
+        if (done == mergedAt || inFlight > 0 || System.nanoTime() - busyUntil < 0) return false;
+        Map<SplitState, Long> counts = a.ledger().counts();
+        return counts.getOrDefault(SplitState.PENDING, 0L) + counts.getOrDefault(SplitState.CLAIMED, 0L) == 0;
     }
 
     /**
      * Rebuilds the merged result, or leaves it to a merge granted the lock after {@code done} splits were done here.
      *
      * @param done the splits done by this process so far
-     * @param wait how long to wait while another worker's merge holds the lock; zero in watch mode, which tries again
-     *             at its next turn
-     * @return false when another worker's merge held the lock for the whole wait: nothing was merged
+     * @param wait how long to wait while another worker's merge holds the lock; zero in watch mode, where a merge
+     *             found at work leaves this one to a later turn ({@link #due})
      */
-    public boolean merge(DuckEngine engine, long done, Duration wait) throws Exception {
+    public void merge(DuckEngine engine, long done, Duration wait) throws Exception {
         for (int attempt = 1; ; attempt++) {
             try {
                 // taken when a merge for these splits is first tried, not at each try of watch mode
@@ -101,15 +111,20 @@ public final class Merger {
                 }
                 break;
             } catch (LedgerLocks.Busy busy) {
-                if (wait.isZero()) return false;
-                throw busy;
+                if (wait.isZero()) {
+                    busyUntil = System.nanoTime() + BUSY_RETRY_NANOS;
+                    return;
+                }
+                throw new java.io.IOException(
+                        "the merged results were not rebuilt here: " + busy.getMessage()
+                                + "; that merge rebuilds them, or the next run does",
+                        busy);
             } catch (Exception e) {
                 if (attempt >= ATTEMPTS) throw e;
                 listener.info("merging the partial results failed, trying again: " + e.getMessage());
             }
         }
         mergedAt = done;
-        return true;
     }
 
     /** The merge lock's grant once {@code done} splits were done here (empty: nobody held it). */
