@@ -33,8 +33,7 @@ class LocalRunnerTest {
      */
     @Test
     void aRunWaitingOnItsOwnRetryDoesNotSayOtherProcessesHoldTheSplit() throws Exception {
-        PipelineLoader loader = PipelineLoader.withSystemEnv();
-        Pipeline p = castingToInteger(loader, "x", "{ max: 1, backoff: 1s }");
+        Pipeline p = castingToInteger("x", "{ max: 1, backoff: 1s }");
         List<String> said = Collections.synchronizedList(new ArrayList<>());
         RunListener listener = new RunListener() {
             @Override
@@ -43,7 +42,7 @@ class LocalRunnerTest {
             }
         };
         RunSummary summary;
-        try (Assembly real = Assembly.of(p, loader.components(), Clock.systemUTC())) {
+        try (Assembly real = Assembly.of(p, PipelineLoader.withSystemEnv().components(), Clock.systemUTC())) {
             Assembly slow = new Assembly(
                     p, real.source(), real.steps(), real.sink(), slowClaims(real.ledger()), real.ledgerName());
             summary = new LocalRunner(slow, Clock.systemUTC(), OwnerId.forThisProcess(), listener).run();
@@ -59,7 +58,7 @@ class LocalRunnerTest {
     @Test
     void aCommitTakesTheOutputLockOfAKilledRunAtOnce() throws Exception {
         input("a.csv", "id\n1\n");
-        Path file = Files.writeString(dir.resolve("p.yaml"), """
+        Pipeline p = load("""
                 pipeline: killed-commit
                 source: { files: { path: in } }
                 sink: { files: { path: out, format: csv } }
@@ -68,22 +67,19 @@ class LocalRunnerTest {
         Process killed = new ProcessBuilder("sleep", "600").start();
         String killedId = OwnerId.of(killed.pid()).orElseThrow().toString();
         killed.destroyForcibly().waitFor();
-        PipelineLoader loader = PipelineLoader.withSystemEnv();
-        Pipeline p = loader.load(file);
         List<String> planted = Collections.synchronizedList(new ArrayList<>());
         RunSummary summary;
-        try (Assembly real = Assembly.of(p, loader.components(), Clock.systemUTC())) {
+        try (Assembly real = Assembly.of(p, PipelineLoader.withSystemEnv().components(), Clock.systemUTC())) {
             Ledger ledger = real.ledger();
             // before the run's first lock of a name, the killed run's grant of it, as its commit left it
-            Ledger withKilledHolder = (Ledger) Proxy.newProxyInstance(
-                    Ledger.class.getClassLoader(), new Class<?>[] {Ledger.class}, (proxy, m, args) -> {
-                        if (m.getName().equals("lock") && !planted.contains((String) args[0])) {
-                            planted.add((String) args[0]);
-                            assertThat(ledger.lock((String) args[0], killedId + "/grant", Duration.ofHours(1)))
-                                    .isPresent();
-                        }
-                        return call(ledger, m, args);
-                    });
+            Ledger withKilledHolder = proxy(Ledger.class, (proxy, m, args) -> {
+                if (m.getName().equals("lock") && !planted.contains((String) args[0])) {
+                    planted.add((String) args[0]);
+                    assertThat(ledger.lock((String) args[0], killedId + "/grant", Duration.ofHours(1)))
+                            .isPresent();
+                }
+                return call(ledger, m, args);
+            });
             Assembly a = new Assembly(p, real.source(), real.steps(), real.sink(), withKilledHolder, real.ledgerName());
             long start = System.nanoTime();
             summary = new LocalRunner(a, Clock.systemUTC(), OwnerId.forThisProcess(), new RunListener() {}).run();
@@ -105,7 +101,7 @@ class LocalRunnerTest {
     @Test
     void aMergeWaitsForAnotherWorkersMergeAndListsTheDoneSplitsUnderTheLock() throws Exception {
         input("a.csv", "region,amount\neu,1\nus,2\neu,3\n");
-        Path file = Files.writeString(dir.resolve("p.yaml"), """
+        Pipeline p = load("""
                 pipeline: merging
                 source: { files: { path: in } }
                 steps:
@@ -113,36 +109,33 @@ class LocalRunnerTest {
                 sink: { files: { path: out, format: csv } }
                 run: { parallelism: 1 }
                 """);
-        PipelineLoader loader = PipelineLoader.withSystemEnv();
-        Pipeline p = loader.load(file);
         String self = OwnerId.forThisProcess();
         List<String> events = Collections.synchronizedList(new ArrayList<>());
         RunSummary summary;
-        try (Assembly real = Assembly.of(p, loader.components(), Clock.systemUTC())) {
+        try (Assembly real = Assembly.of(p, PipelineLoader.withSystemEnv().components(), Clock.systemUTC())) {
             Ledger ledger = real.ledger();
             java.util.concurrent.atomic.AtomicBoolean planted = new java.util.concurrent.atomic.AtomicBoolean();
-            Ledger watched = (Ledger) Proxy.newProxyInstance(
-                    Ledger.class.getClassLoader(), new Class<?>[] {Ledger.class}, (proxy, m, args) -> {
-                        // as the run's merge begins, another worker's merge (alive: not a process of this machine
-                        // that is gone) holds the lock; its lease runs 2 s
-                        if (args != null && Merger.LOCK.equals(args[0]) && planted.compareAndSet(false, true)) {
-                            assertThat(ledger.lock(Merger.LOCK, "other-worker/merge", Duration.ofSeconds(2)))
-                                    .isPresent();
-                        }
-                        Object result = call(ledger, m, args);
-                        if (m.getName().equals("lock") && Merger.LOCK.equals(args[0])) {
-                            events.add(((Optional<?>) result).isPresent() ? "granted" : "refused");
-                        } else if (m.getName().equals("splits")
-                                && ((java.util.Set<?>) args[0]).contains(io.sluice.spi.SplitState.DONE)) {
-                            events.add(
-                                    ledger.holder(Merger.LOCK)
-                                                    .map(l -> l.owner().startsWith(self + "/"))
-                                                    .orElse(false)
-                                            ? "listed under the lock"
-                                            : "listed without the lock");
-                        }
-                        return result;
-                    });
+            Ledger watched = proxy(Ledger.class, (proxy, m, args) -> {
+                // as the run's merge begins, another worker's merge (alive: not a process of this machine
+                // that is gone) holds the lock; its lease runs 2 s
+                if (args != null && Merger.LOCK.equals(args[0]) && planted.compareAndSet(false, true)) {
+                    assertThat(ledger.lock(Merger.LOCK, "other-worker/merge", Duration.ofSeconds(2)))
+                            .isPresent();
+                }
+                Object result = call(ledger, m, args);
+                if (m.getName().equals("lock") && Merger.LOCK.equals(args[0])) {
+                    events.add(((Optional<?>) result).isPresent() ? "granted" : "refused");
+                } else if (m.getName().equals("splits")
+                        && ((java.util.Set<?>) args[0]).contains(io.sluice.spi.SplitState.DONE)) {
+                    events.add(
+                            ledger.holder(Merger.LOCK)
+                                            .map(l -> l.owner().startsWith(self + "/"))
+                                            .orElse(false)
+                                    ? "listed under the lock"
+                                    : "listed without the lock");
+                }
+                return result;
+            });
             Assembly a = new Assembly(p, real.source(), real.steps(), real.sink(), watched, real.ledgerName());
             summary = new LocalRunner(a, Clock.systemUTC(), self, new RunListener() {}).run();
         }
@@ -162,43 +155,36 @@ class LocalRunnerTest {
     @Test
     void aClaimTakenOverDuringAnOutageIsNotProcessed() throws Exception {
         input("a.csv", "id\n1\n");
-        Path file = Files.writeString(dir.resolve("p.yaml"), """
+        Pipeline p = load("""
                 pipeline: outage
                 source: { files: { path: in } }
                 sink: { files: { path: out, format: csv } }
                 run: { parallelism: 1, interval: 100ms }
                 """);
-        PipelineLoader loader = PipelineLoader.withSystemEnv();
-        Pipeline p = loader.load(file);
         List<io.sluice.spi.Claim> claims = Collections.synchronizedList(new ArrayList<>());
         List<String> stale = Collections.synchronizedList(new ArrayList<>());
         List<String> opened = Collections.synchronizedList(new ArrayList<>());
-        try (Assembly real = Assembly.of(p, loader.components(), Clock.systemUTC())) {
+        try (Assembly real = Assembly.of(p, PipelineLoader.withSystemEnv().components(), Clock.systemUTC())) {
             Ledger ledger = real.ledger();
-            Ledger outage = (Ledger) Proxy.newProxyInstance(
-                    Ledger.class.getClassLoader(), new Class<?>[] {Ledger.class}, (proxy, m, args) -> {
-                        if (m.getName().equals("incarnation") && claims.size() == 1) {
-                            // while the ledger is down, the claim's lease runs out and another worker takes it
-                            io.sluice.spi.Claim mine = claims.getFirst();
-                            assertThat(ledger.expire(mine.splitId(), mine.token()))
-                                    .isTrue();
-                            claims.add(ledger.claim(mine.splitId(), "other-worker", Duration.ofHours(1))
-                                    .orElseThrow());
-                            throw new io.sluice.spi.LedgerException("connection refused", null);
-                        }
-                        Object result = call(ledger, m, args);
-                        if (m.getName().equals("claim") && result instanceof Optional<?> o && o.isPresent())
-                            claims.add((io.sluice.spi.Claim) o.get());
-                        return result;
-                    });
+            Ledger outage = proxy(Ledger.class, (proxy, m, args) -> {
+                if (m.getName().equals("incarnation") && claims.size() == 1) {
+                    // while the ledger is down, the claim's lease runs out and another worker takes it
+                    io.sluice.spi.Claim mine = claims.getFirst();
+                    assertThat(ledger.expire(mine.splitId(), mine.token())).isTrue();
+                    claims.add(ledger.claim(mine.splitId(), "other-worker", Duration.ofHours(1))
+                            .orElseThrow());
+                    throw new io.sluice.spi.LedgerException("connection refused", null);
+                }
+                Object result = call(ledger, m, args);
+                if (m.getName().equals("claim") && result instanceof Optional<?> o && o.isPresent())
+                    claims.add((io.sluice.spi.Claim) o.get());
+                return result;
+            });
             io.sluice.spi.sink.Sink sink = real.sink();
-            io.sluice.spi.sink.Sink noting = (io.sluice.spi.sink.Sink) Proxy.newProxyInstance(
-                    io.sluice.spi.sink.Sink.class.getClassLoader(),
-                    new Class<?>[] {io.sluice.spi.sink.Sink.class},
-                    (proxy, m, args) -> {
-                        if (m.getName().equals("open")) opened.add(((io.sluice.spi.Split) args[0]).id());
-                        return call(sink, m, args);
-                    });
+            io.sluice.spi.sink.Sink noting = proxy(io.sluice.spi.sink.Sink.class, (proxy, m, args) -> {
+                if (m.getName().equals("open")) opened.add(((io.sluice.spi.Split) args[0]).id());
+                return call(sink, m, args);
+            });
             Assembly a = new Assembly(p, real.source(), real.steps(), noting, outage, real.ledgerName());
             var member = new io.sluice.spi.WorkerInfo(
                     "member-1", "host", ProcessHandle.current().pid(), java.time.Instant.now(), 1);
@@ -231,8 +217,7 @@ class LocalRunnerTest {
     void aFailureQuotingASecretIsStoredMasked() throws Exception {
         String secret = "sluice-test-secret-" + System.nanoTime();
         io.sluice.config.Secret.of(secret); // as a password option read from the pipeline file would be
-        PipelineLoader loader = PipelineLoader.withSystemEnv();
-        Pipeline p = castingToInteger(loader, secret, "{ max: 0 }");
+        Pipeline p = castingToInteger(secret, "{ max: 0 }");
         List<String> failures = Collections.synchronizedList(new ArrayList<>());
         RunListener listener = new RunListener() {
             @Override
@@ -240,7 +225,7 @@ class LocalRunnerTest {
                 failures.add(error);
             }
         };
-        try (Assembly a = Assembly.of(p, loader.components(), Clock.systemUTC())) {
+        try (Assembly a = Assembly.of(p, PipelineLoader.withSystemEnv().components(), Clock.systemUTC())) {
             RunSummary summary = new LocalRunner(a, Clock.systemUTC(), OwnerId.forThisProcess(), listener).run();
             assertThat(summary.died()).isEqualTo(1);
             List<io.sluice.spi.SplitInfo> dead =
@@ -262,15 +247,12 @@ class LocalRunnerTest {
     @Test
     void aScheduledWatchRunListsAtTheScheduledTimeNotAtItsStart() throws Exception {
         input("a.csv", "id\n1\n");
-        Path file = dir.resolve("p.yaml");
-        Files.writeString(file, """
+        Pipeline p = load("""
                 pipeline: nightly
                 source: { files: { path: in } }
                 sink: { files: { path: out, format: csv } }
                 run: { mode: watch, interval: 100ms, parallelism: 1, schedule: "0 0 1 1 *" }
                 """);
-        PipelineLoader loader = PipelineLoader.withSystemEnv();
-        Pipeline p = loader.load(file);
         ManualClock clock = new ManualClock();
         List<String> said = Collections.synchronizedList(new ArrayList<>());
         RunListener listener = new RunListener() {
@@ -280,7 +262,7 @@ class LocalRunnerTest {
             }
         };
         java.time.Instant newYear = p.run().schedule().orElseThrow().next(clock.instant());
-        try (Assembly a = Assembly.of(p, loader.components(), clock)) {
+        try (Assembly a = Assembly.of(p, PipelineLoader.withSystemEnv().components(), clock)) {
             LocalRunner runner = new LocalRunner(a, clock, OwnerId.forThisProcess(), listener);
             var result = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
                 try {
@@ -352,6 +334,16 @@ class LocalRunnerTest {
         Files.setLastModifiedTime(dir.resolve("in/" + name), java.nio.file.attribute.FileTime.fromMillis(0));
     }
 
+    /** Writes the pipeline file {@code p.yaml} and loads it. */
+    private Pipeline load(String yaml) throws Exception {
+        return PipelineLoader.withSystemEnv().load(Files.writeString(dir.resolve("p.yaml"), yaml));
+    }
+
+    /** A proxy of {@code type} whose calls go to {@code handler}. */
+    private static <T> T proxy(Class<T> type, java.lang.reflect.InvocationHandler handler) {
+        return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, handler));
+    }
+
     /** Calls the real object's method for a proxy, throwing what it threw. */
     private static Object call(Object real, java.lang.reflect.Method m, Object[] args) throws Throwable {
         try {
@@ -364,32 +356,28 @@ class LocalRunnerTest {
     /** A pipeline without steps over one input file, into a files sink of {@code sink}'s options. */
     private Pipeline withoutSteps(String sink) throws Exception {
         input("a.csv", "id,region\n1,eu\n");
-        Path file = dir.resolve("p.yaml");
-        Files.writeString(file, """
+        return load("""
                 pipeline: plain
                 source: { files: { path: in } }
                 sink: { files: %s }
                 run: { parallelism: 1 }
                 """.formatted(sink));
-        return PipelineLoader.withSystemEnv().load(file);
     }
 
     /** The assembly with its real source, noting each sample the source is asked for. */
     private static Assembly sampling(Assembly real, List<String> sampled) {
         Source source = real.source();
-        Source noting = (Source) Proxy.newProxyInstance(
-                Source.class.getClassLoader(), new Class<?>[] {Source.class}, (proxy, m, args) -> {
-                    if (m.getName().equals("sample")) sampled.add(String.valueOf(args[0]));
-                    return call(source, m, args);
-                });
+        Source noting = proxy(Source.class, (proxy, m, args) -> {
+            if (m.getName().equals("sample")) sampled.add(String.valueOf(args[0]));
+            return call(source, m, args);
+        });
         return new Assembly(real.pipeline(), noting, real.steps(), real.sink(), real.ledger(), real.ledgerName());
     }
 
     /** A pipeline over one input row whose {@code v} is {@code value}, cast to an integer: it fails unless a number. */
-    private Pipeline castingToInteger(PipelineLoader loader, String value, String retries) throws Exception {
+    private Pipeline castingToInteger(String value, String retries) throws Exception {
         input("bad.csv", "id,v\n1," + value + "\n");
-        Path file = dir.resolve("p.yaml");
-        Files.writeString(file, """
+        return load("""
                 pipeline: casting
                 source: { files: { path: in } }
                 steps:
@@ -397,17 +385,14 @@ class LocalRunnerTest {
                 sink: { files: { path: out, format: csv } }
                 run: { parallelism: 1, retries: %s }
                 """.formatted(retries));
-        return loader.load(file);
     }
 
     /** The real ledger, answering claims slowly: a claimed split reaches the worker a while after the ledger granted it. */
     private static Ledger slowClaims(Ledger ledger) {
-        return (Ledger) Proxy.newProxyInstance(
-                Ledger.class.getClassLoader(), new Class<?>[] {Ledger.class}, (proxy, m, args) -> {
-                    Object result = call(ledger, m, args);
-                    if (m.getName().equals("claim") && result instanceof Optional<?> o && o.isPresent())
-                        Thread.sleep(500);
-                    return result;
-                });
+        return proxy(Ledger.class, (proxy, m, args) -> {
+            Object result = call(ledger, m, args);
+            if (m.getName().equals("claim") && result instanceof Optional<?> o && o.isPresent()) Thread.sleep(500);
+            return result;
+        });
     }
 }
