@@ -6,6 +6,7 @@ import io.sluice.spi.Ledger;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
 import io.sluice.testkit.TestCertificates;
+import io.sluice.testkit.Workspace;
 import java.io.BufferedWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +15,7 @@ import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -121,8 +123,8 @@ class KubernetesJobsTest {
      */
     @Test
     void anAggregatesTotalsCountEverySplitAndTheControllerMergesLast() throws Exception {
-        io.sluice.testkit.Workspace ws = io.sluice.testkit.Workspace.in(tmp.resolve("ws"));
-        Map<String, Long> expected = new java.util.TreeMap<>();
+        Workspace ws = Workspace.in(tmp.resolve("ws"));
+        Map<String, Long> expected = new TreeMap<>();
         for (int f = 0; f < 12; f++) {
             StringBuilder csv = new StringBuilder("grp,v\n");
             for (int r = 0; r < 3; r++) {
