@@ -1,11 +1,14 @@
 package io.sluice.engine;
 
 import java.io.IOException;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.CodeSource;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
@@ -15,11 +18,14 @@ import java.util.stream.Stream;
  * 70 MB behind, until the disk filled. A mapped library does not need its file (the mapping outlives it), so each
  * process deletes its own copies right after loading them (Linux: found in {@code /proc/self/maps}), and the
  * copies that killed processes left, once they are older than any load takes. (The {@code sluice} command's class
- * path has this platform's DuckDB library beside a jar without it, which DuckDB loads in place: no copy. Tests and
- * embedders load DuckDB's jar as published.)
+ * path has this platform's DuckDB library beside a jar without it, which DuckDB loads in place, and SQLite's beside
+ * its jar, which {@link #loadSqlite} names to the driver: no copies. Tests and embedders load the jars as
+ * published.)
  */
 public final class NativeCopies {
     private static final Path MAPS = Path.of("/proc/self/maps");
+    /** SQLite's driver loads the library named by org.sqlite.lib.name in this folder first. */
+    private static final String SQLITE_LIB_PATH = "org.sqlite.lib.path";
     /** Far longer than copying and mapping a library takes: an older copy is mapped already or left behind. */
     private static final Duration LEFT_BEHIND = Duration.ofMinutes(10);
 
@@ -40,14 +46,46 @@ public final class NativeCopies {
         cleanUp();
     }
 
-    /** Loads SQLite's library and deletes its copy. */
+    /**
+     * Loads SQLite's library: the one the build laid beside the driver's jar for this platform, if it is there, else
+     * the driver's copy out of its jar, which is then deleted. The copy costs 40-50 ms of every start: the driver
+     * compares it byte by byte with the jar's before loading it.
+     */
     public static void loadSqlite() {
+        if (System.getProperty(SQLITE_LIB_PATH) == null) {
+            besideJar(org.sqlite.SQLiteJDBCLoader.class, sqliteLibrary(org.sqlite.SQLiteJDBCLoader.getVersion()))
+                    .ifPresent(lib -> {
+                        System.setProperty(SQLITE_LIB_PATH, lib.getParent().toString());
+                        System.setProperty(
+                                "org.sqlite.lib.name", lib.getFileName().toString());
+                    });
+        }
         try {
             org.sqlite.SQLiteJDBCLoader.initialize();
         } catch (Exception e) {
             throw new IllegalStateException("cannot load SQLite's native library: " + e.getMessage(), e);
         }
         cleanUp();
+    }
+
+    /**
+     * The name sluice-cli's build gives SQLite's library when it lays it beside the driver's jar (its pom,
+     * sqlite-native-beside-jar). The version in it keeps a library from another driver's version from being loaded.
+     */
+    static String sqliteLibrary(String driverVersion) {
+        return "libsqlitejdbc-" + driverVersion + ".so";
+    }
+
+    /** A file of this name in the folder of the jar the class came from, if the class came from a jar there. */
+    static Optional<Path> besideJar(Class<?> fromJar, String name) {
+        try {
+            CodeSource source = fromJar.getProtectionDomain().getCodeSource();
+            if (source == null || source.getLocation() == null) return Optional.empty();
+            Path file = Path.of(source.getLocation().toURI()).resolveSibling(name);
+            return Files.isRegularFile(file) ? Optional.of(file) : Optional.empty();
+        } catch (URISyntaxException | RuntimeException e) {
+            return Optional.empty(); // not a file: URL (a jar inside a jar, a custom loader): the driver's own way
+        }
     }
 
     private static void cleanUp() {

@@ -34,6 +34,36 @@ class NativeCopiesTest {
         }
     }
 
+    /** A class alone in a jar of its own, as a driver's classes are. */
+    public static final class Probe {}
+
+    @Test
+    void aLibraryIsFoundBesideTheJarOfTheClassThatLoadsIt() throws Exception {
+        String entry = Probe.class.getName().replace('.', '/') + ".class";
+        Path jar = dir.resolve("driver-1.0.jar");
+        try (var in = NativeCopiesTest.class.getClassLoader().getResourceAsStream(entry);
+                var out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar))) {
+            out.putNextEntry(new java.util.jar.JarEntry(entry));
+            in.transferTo(out);
+        }
+        try (var loader =
+                new java.net.URLClassLoader(new java.net.URL[] {jar.toUri().toURL()}, null)) {
+            Class<?> fromJar = loader.loadClass(Probe.class.getName());
+            String name = NativeCopies.sqliteLibrary("3.54.1.0");
+            assertThat(name).isEqualTo("libsqlitejdbc-3.54.1.0.so");
+            assertThat(NativeCopies.besideJar(fromJar, name))
+                    .as("none there yet")
+                    .isEmpty();
+
+            Path lib = Files.writeString(dir.resolve(name), "a library");
+            Files.writeString(dir.resolve(NativeCopies.sqliteLibrary("3.53.0.0")), "another version's");
+            assertThat(NativeCopies.besideJar(fromJar, name)).contains(lib);
+            assertThat(NativeCopies.besideJar(String.class, name))
+                    .as("a class of the JDK has no jar")
+                    .isEmpty();
+        }
+    }
+
     @Test
     void copiesThatKilledProcessesLeftBehindAreSweptOnceOldAndNewOnesAreLeftToTheirLoader() throws Exception {
         Path old = Files.createFile(dir.resolve("libduckdb_java123.so"));

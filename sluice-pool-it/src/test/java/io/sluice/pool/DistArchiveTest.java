@@ -113,6 +113,35 @@ class DistArchiveTest {
         }
     }
 
+    /**
+     * SQLite's driver (the default ledger) loads this platform's library from lib/ too, not from a copy it makes in
+     * the temp folder at each start.
+     */
+    @Test
+    void sqlitesNativeLibraryForThisPlatformIsLoadedFromBesideItsJar() throws Exception {
+        assumeTrue(
+                "Linux".equals(System.getProperty("os.name")) && "amd64".equals(System.getProperty("os.arch")),
+                "the build lays the library beside the jar on Linux (amd64, arm64)");
+        Path bin = tools(root.resolve("tools-for-sqlite"), Optional.of(Path.of(System.getProperty("java.home"))));
+        Path work = Files.createDirectories(root.resolve("sqlite"));
+        Path pipeline = Files.writeString(work.resolve("pipeline.yaml"), """
+                pipeline: sqlite-beside
+                source:
+                  files: { path: in }
+                sink:
+                  files: { path: out }
+                """);
+        // the JVM logs each library it loads, with its path
+        Map<String, String> env = Map.of("PATH", bin.toString(), "SLUICE_JAVA_OPTS", "-Xlog:library=info");
+        Result status = run(home.resolve("bin/sluice"), env, work, "status", pipeline.toString());
+        assertThat(status.code()).as(status.toString()).isZero();
+        assertThat(status.out())
+                .as(status.toString())
+                .containsPattern("Loaded library " + java.util.regex.Pattern.quote(home.resolve("lib") + "/")
+                        + "libsqlitejdbc-[0-9.]+\\.so")
+                .doesNotContain("-libsqlitejdbc.so");
+    }
+
     @Test
     void refusesAJavaOlderThan21AndSaysWhatToDo() throws Exception {
         Optional<Path> old = olderJdk();
