@@ -60,6 +60,7 @@ final class ClaimLoop {
             }
             if (claim.isEmpty()) {
                 claiming.decrementAndGet();
+                stop.nudge();
                 stop.idle(idle);
                 idle = Math.min(idle * 2, IDLE_MAX_MS);
                 continue;
@@ -72,6 +73,7 @@ final class ClaimLoop {
             execute.accept(claim.get());
             stats.ledgerNanos.addAndGet(claimed - asked);
             stats.splitEnded(System.nanoTime() - asked);
+            stop.nudge();
         }
     }
 }

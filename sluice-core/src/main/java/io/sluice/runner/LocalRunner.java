@@ -35,7 +35,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs a pipeline with a pool of {@code parallelism} worker threads in this process. Each worker claims a split
@@ -174,6 +173,7 @@ public final class LocalRunner implements Runner {
                                 listener.info("worker stopped: " + e.getMessage());
                             } finally {
                                 done.countDown();
+                                stop.nudge();
                             }
                         },
                         "sluice-worker-" + i);
@@ -283,7 +283,9 @@ public final class LocalRunner implements Runner {
         boolean watch = stop.watching();
         stop.firstPlan(first.waiting(), settleHint(first));
         while (!stop.stopping()) {
-            if (workersDone.await(IDLE_POLL_MS, TimeUnit.MILLISECONDS)) return;
+            if (workersDone.getCount() == 0) return;
+            stop.awaitTurn(IDLE_POLL_MS);
+            if (workersDone.getCount() == 0) return;
             try {
                 // in a pool only the leader lists; the others keep their turn for when they lead
                 if (stop.planDue() && mayList()) stop.planned(planRound().waiting());

@@ -19,7 +19,8 @@ import java.util.function.BooleanSupplier;
  * only when asked ({@link #requestStop}: Ctrl-C, SIGTERM). A {@code once} run ends when nothing is left that it could
  * claim: no split pending, failed (waiting for a retry) or claimed, none in its own hands. It waits for inputs that are
  * still being written to settle, but not forever: after {@link #SETTLE_PATIENCE} settle periods it leaves them to the
- * next run. Idle claimers wait on this policy ({@link #idle}); new splits and a stop wake them.
+ * next run. Idle claimers wait on this policy ({@link #idle}); new splits and a stop wake them. The coordinator waits
+ * on it too ({@link #awaitTurn}); workers nudge it when a split ends or they find nothing to claim.
  */
 final class StopPolicy {
     private static final long RECHECK_MS = 500;
@@ -38,6 +39,8 @@ final class StopPolicy {
     private final Clock clock;
     private final RunListener listener;
     private final Object wake = new Object();
+    private final Object turn = new Object();
+    private boolean nudged; // guarded by turn
     private volatile boolean stopping;
     private volatile boolean interrupted;
     // the coordinating thread's alone
@@ -103,6 +106,26 @@ final class StopPolicy {
     void idle(long millis) throws InterruptedException {
         synchronized (wake) {
             if (!stopping) wake.wait(millis);
+        }
+    }
+
+    /**
+     * A worker's state changed (a split ended, a claim came back empty, a worker stopped): the coordinator looks at
+     * once whether the run is over, instead of at its next turn (up to 100 ms after a once run's last split, which is
+     * a tenth of a small incremental run).
+     */
+    void nudge() {
+        synchronized (turn) {
+            nudged = true;
+            turn.notifyAll();
+        }
+    }
+
+    /** The coordinator waits up to {@code millis} for its next turn, or until nudged since its last turn. */
+    void awaitTurn(long millis) throws InterruptedException {
+        synchronized (turn) {
+            if (!nudged) turn.wait(millis);
+            nudged = false;
         }
     }
 

@@ -170,4 +170,30 @@ class StopPolicyTest {
         assertThat(watch.stopping()).isTrue();
         assertThat(watch.interrupted()).isTrue();
     }
+
+    /**
+     * A worker nudges the coordinator when a split ends or it finds nothing to claim, so a once run ends right after
+     * its last split instead of at the coordinator's next turn. A nudge given while the coordinator is busy is kept
+     * for its next wait; one given while it waits wakes it.
+     */
+    @Test
+    void aNudgeWakesTheCoordinatorWhetherGivenBeforeOrDuringItsWait() throws Exception {
+        StopPolicy once = policy(false);
+        once.nudge(); // the coordinator is busy planning, say
+        Thread waiting = Thread.ofPlatform().start(() -> {
+            try {
+                once.awaitTurn(600_000);
+                once.awaitTurn(600_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        // the first wait took the earlier nudge; the second one waits for this one
+        while (waiting.getState() != Thread.State.TIMED_WAITING && waiting.isAlive()) Thread.onSpinWait();
+        once.nudge();
+        waiting.join(Duration.ofSeconds(20));
+        assertThat(waiting.isAlive())
+                .as("both waits ended, not after their ten minutes")
+                .isFalse();
+    }
 }
