@@ -44,7 +44,7 @@ public record Connection(
 
     /** A new JDBC connection; the caller closes it. The driver must be on the class path (it is found by the url). */
     public java.sql.Connection connect() throws java.sql.SQLException {
-        return java.sql.DriverManager.getConnection(url.reveal(), jdbcProperties());
+        return JdbcDrivers.connect(url.reveal(), jdbcProperties());
     }
 
     /** How it reads in a message: its name, its file and its url with credentials masked. */

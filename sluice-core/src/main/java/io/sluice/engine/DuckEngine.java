@@ -1,12 +1,13 @@
 package io.sluice.engine;
 
+import io.sluice.config.JdbcDrivers;
 import io.sluice.pipeline.EngineOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Properties;
 import org.duckdb.DuckDBConnection;
 
 /**
@@ -22,7 +23,7 @@ public final class DuckEngine implements AutoCloseable {
      */
     public DuckEngine(EngineOptions options, int parallelism) throws SQLException {
         NativeCopies.loadDuckDb();
-        root = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:");
+        root = (DuckDBConnection) JdbcDrivers.connect("jdbc:duckdb:", new Properties());
         try (Statement s = root.createStatement()) {
             // Offline and predictable: never download or auto-load an extension at run time.
             s.execute("SET autoinstall_known_extensions = false");
