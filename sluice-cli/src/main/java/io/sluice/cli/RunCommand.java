@@ -185,9 +185,13 @@ final class RunCommand implements Callable<Integer> {
     private static void printSummary(
             PrintWriter out, Pipeline p, RunSummary s, Assembly a, io.sluice.runner.RunStats stats) {
         double seconds = Math.max(s.millis(), 1) / 1000.0;
+        // a source of rows (a database table) knows no bytes: its rate is in rows
+        String rate = s.bytes() > 0
+                ? Text.bytes(s.bytes()) + " (" + Text.bytes((long) (s.bytes() / seconds)) + "/s)"
+                : String.format(Locale.ROOT, "%,d rows/s", (long) (s.rowsIn() / seconds));
         out.printf(
                 Locale.ROOT,
-                "%s %s in %s: %d split(s) done, %d failed attempt(s); rows %d in, %d out, %d bad; %s (%s/s)%n",
+                "%s %s in %s: %d split(s) done, %d failed attempt(s); rows %d in, %d out, %d bad; %s%n",
                 p.name(),
                 !s.interrupted() ? "finished" : p.run().mode() == RunOptions.Mode.WATCH ? "stopped" : "interrupted",
                 Text.millis(s.millis()),
@@ -196,8 +200,7 @@ final class RunCommand implements Callable<Integer> {
                 s.rowsIn(),
                 s.rowsOut(),
                 s.rejected(),
-                Text.bytes(s.bytes()),
-                Text.bytes((long) (s.bytes() / seconds)));
+                rate);
         if (s.splitsDone() > 0) {
             out.printf(
                     Locale.ROOT,

@@ -59,6 +59,11 @@ class BackfillCommandTest {
         CliRun run = CliRun.sluice("run", pipeline.toString(), "--progress", "none");
         assertThat(run.code()).as(run.toString()).isZero();
         assertThat(rows("count(*)", "true")).containsExactly("300");
+        // a table has rows, not bytes: the summary gives their rate, not "0 B (0 B/s)"
+        assertThat(run.out())
+                .as(run.toString())
+                .containsPattern("rows 300 in, 300 out, 0 bad; [0-9,]+ rows/s")
+                .doesNotContain(" B/s");
     }
 
     @Test
