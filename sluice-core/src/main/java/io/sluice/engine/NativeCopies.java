@@ -26,6 +26,8 @@ public final class NativeCopies {
     private static final Path MAPS = Path.of("/proc/self/maps");
     /** SQLite's driver loads the library named by org.sqlite.lib.name in this folder first. */
     private static final String SQLITE_LIB_PATH = "org.sqlite.lib.path";
+
+    private static final String SQLITE_LIB_NAME = "org.sqlite.lib.name";
     /** Far longer than copying and mapping a library takes: an older copy is mapped already or left behind. */
     private static final Duration LEFT_BEHIND = Duration.ofMinutes(10);
 
@@ -52,28 +54,59 @@ public final class NativeCopies {
      * compares it byte by byte with the jar's before loading it.
      */
     public static void loadSqlite() {
-        if (System.getProperty(SQLITE_LIB_PATH) == null) {
-            besideJar(org.sqlite.SQLiteJDBCLoader.class, sqliteLibrary(org.sqlite.SQLiteJDBCLoader.getVersion()))
-                    .ifPresent(lib -> {
-                        System.setProperty(SQLITE_LIB_PATH, lib.getParent().toString());
-                        System.setProperty(
-                                "org.sqlite.lib.name", lib.getFileName().toString());
-                    });
+        loadSqlite(besideJar(
+                org.sqlite.SQLiteJDBCLoader.class,
+                sqliteLibrary(org.sqlite.SQLiteJDBCLoader.getVersion(), platform())));
+    }
+
+    /**
+     * Loads SQLite's library from {@code ours} when there is one and the user named none; if it does not load (a
+     * glibc library on a musl system, say), the driver's own way follows, as without it.
+     */
+    static void loadSqlite(Optional<Path> ours) {
+        boolean named = ours.isPresent()
+                && System.getProperty(SQLITE_LIB_PATH) == null
+                && System.getProperty(SQLITE_LIB_NAME) == null;
+        if (named) {
+            System.setProperty(SQLITE_LIB_PATH, ours.get().getParent().toString());
+            System.setProperty(SQLITE_LIB_NAME, ours.get().getFileName().toString());
         }
         try {
             org.sqlite.SQLiteJDBCLoader.initialize();
         } catch (Exception e) {
-            throw new IllegalStateException("cannot load SQLite's native library: " + e.getMessage(), e);
+            if (!named) throw new IllegalStateException("cannot load SQLite's native library: " + e.getMessage(), e);
+            // the driver looks for the name it was given in its jar too: without it, it takes its own library
+            System.clearProperty(SQLITE_LIB_PATH);
+            System.clearProperty(SQLITE_LIB_NAME);
+            try {
+                org.sqlite.SQLiteJDBCLoader.initialize();
+            } catch (Exception again) {
+                again.addSuppressed(e);
+                throw new IllegalStateException("cannot load SQLite's native library: " + again.getMessage(), again);
+            }
         }
         cleanUp();
     }
 
     /**
      * The name sluice-cli's build gives SQLite's library when it lays it beside the driver's jar (its pom,
-     * sqlite-native-beside-jar). The version in it keeps a library from another driver's version from being loaded.
+     * sqlite-native-beside-jar): with the driver's version and the platform, so that neither a library of another
+     * version nor one of another platform (an archive built on amd64 and run on arm64) is ever tried.
      */
-    static String sqliteLibrary(String driverVersion) {
-        return "libsqlitejdbc-" + driverVersion + ".so";
+    static String sqliteLibrary(String driverVersion, String platform) {
+        return "libsqlitejdbc-" + driverVersion + "-" + platform + ".so";
+    }
+
+    /** This JVM's platform as the build names it ({@code linux-amd64}, {@code linux-arm64}); others are not built. */
+    static String platform() {
+        String os = System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT);
+        String arch = System.getProperty("os.arch", "");
+        String cpu = switch (arch) {
+            case "amd64", "x86_64" -> "amd64";
+            case "aarch64", "arm64" -> "arm64";
+            default -> arch;
+        };
+        return os.replace(' ', '_') + "-" + cpu;
     }
 
     /** A file of this name in the folder of the jar the class came from, if the class came from a jar there. */

@@ -49,18 +49,53 @@ class NativeCopiesTest {
         try (var loader =
                 new java.net.URLClassLoader(new java.net.URL[] {jar.toUri().toURL()}, null)) {
             Class<?> fromJar = loader.loadClass(Probe.class.getName());
-            String name = NativeCopies.sqliteLibrary("3.54.1.0");
-            assertThat(name).isEqualTo("libsqlitejdbc-3.54.1.0.so");
+            String name = NativeCopies.sqliteLibrary("3.54.1.0", "linux-amd64");
+            assertThat(name).isEqualTo("libsqlitejdbc-3.54.1.0-linux-amd64.so");
             assertThat(NativeCopies.besideJar(fromJar, name))
                     .as("none there yet")
                     .isEmpty();
 
             Path lib = Files.writeString(dir.resolve(name), "a library");
-            Files.writeString(dir.resolve(NativeCopies.sqliteLibrary("3.53.0.0")), "another version's");
+            Files.writeString(dir.resolve(NativeCopies.sqliteLibrary("3.53.0.0", "linux-amd64")), "another version's");
+            Files.writeString(dir.resolve(NativeCopies.sqliteLibrary("3.54.1.0", "linux-arm64")), "another platform's");
             assertThat(NativeCopies.besideJar(fromJar, name)).contains(lib);
             assertThat(NativeCopies.besideJar(String.class, name))
                     .as("a class of the JDK has no jar")
                     .isEmpty();
+        }
+    }
+
+    /**
+     * A library beside the jar that does not load (another platform's, a glibc one on musl) leaves SQLite to load its
+     * own, as without it. In a JVM of its own: the driver loads its library once per JVM.
+     */
+    @Test
+    void aLibraryBesideTheJarThatDoesNotLoadLeavesTheDriverToItsOwn() throws Exception {
+        Path junk = Files.writeString(dir.resolve(NativeCopies.sqliteLibrary("3.54.1.0", "linux-amd64")), "no ELF");
+        Process child = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        "-Djava.io.tmpdir=" + dir,
+                        LoadWith.class.getName(),
+                        junk.toString())
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(child.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(child.waitFor()).as(out).isZero();
+        assertThat(out).as(out).contains("select 42: 42");
+    }
+
+    /** Loads SQLite with the library given, then asks it something. */
+    public static final class LoadWith {
+        public static void main(String[] args) throws Exception {
+            NativeCopies.loadSqlite(java.util.Optional.of(Path.of(args[0])));
+            try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite::memory:");
+                    var s = c.createStatement();
+                    var rs = s.executeQuery("SELECT 42")) {
+                rs.next();
+                System.out.println("select 42: " + rs.getInt(1));
+            }
         }
     }
 

@@ -138,7 +138,7 @@ class DistArchiveTest {
         assertThat(status.out())
                 .as(status.toString())
                 .containsPattern("Loaded library " + java.util.regex.Pattern.quote(home.resolve("lib") + "/")
-                        + "libsqlitejdbc-[0-9.]+\\.so")
+                        + "libsqlitejdbc-[0-9.]+-linux-amd64\\.so")
                 .doesNotContain("-libsqlitejdbc.so");
     }
 
