@@ -1,10 +1,16 @@
 package io.sluice.config;
 
+import java.io.PrintWriter;
 import java.sql.Driver;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
 
 /**
  * Opens JDBC connections. The drivers Sluice ships are asked directly, by the prefix of the url: at its first use
@@ -20,6 +26,8 @@ public final class JdbcDrivers {
             "jdbc:sqlite:", "org.sqlite.JDBC",
             "jdbc:duckdb:", "org.duckdb.DuckDBDriver");
 
+    private static final Map<String, Optional<Driver>> LOADED = new ConcurrentHashMap<>();
+
     private JdbcDrivers() {}
 
     /** A new connection to {@code url}; the caller closes it. */
@@ -32,18 +40,94 @@ public final class JdbcDrivers {
         return DriverManager.getConnection(url, properties);
     }
 
+    /**
+     * A data source over {@link #connect}, for a connection pool: HikariCP's own, made from a url, goes through
+     * {@link DriverManager}. The login timeout a pool sets is DriverManager's, as with the pool's own.
+     */
+    public static DataSource dataSource(String url, Properties properties) {
+        return new UrlDataSource(url, properties);
+    }
+
+    private static final class UrlDataSource implements DataSource {
+        private final String url;
+        private final Properties properties;
+        private PrintWriter log;
+
+        UrlDataSource(String url, Properties properties) {
+            this.url = url;
+            this.properties = (Properties) properties.clone();
+        }
+
+        @Override
+        public java.sql.Connection getConnection() throws SQLException {
+            return connect(url, properties);
+        }
+
+        @Override
+        public java.sql.Connection getConnection(String user, String password) throws SQLException {
+            Properties p = (Properties) properties.clone();
+            if (user != null) p.setProperty("user", user);
+            if (password != null) p.setProperty("password", password);
+            return connect(url, p);
+        }
+
+        @Override
+        public PrintWriter getLogWriter() {
+            return log;
+        }
+
+        @Override
+        public void setLogWriter(PrintWriter out) {
+            log = out;
+        }
+
+        @Override
+        public void setLoginTimeout(int seconds) {
+            DriverManager.setLoginTimeout(seconds);
+        }
+
+        @Override
+        public int getLoginTimeout() {
+            return DriverManager.getLoginTimeout();
+        }
+
+        @Override
+        public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+            throw new SQLFeatureNotSupportedException("no parent logger");
+        }
+
+        @Override
+        public <T> T unwrap(Class<T> type) throws SQLException {
+            if (type.isInstance(this)) return type.cast(this);
+            throw new SQLException("not a wrapper of " + type.getName());
+        }
+
+        @Override
+        public boolean isWrapperFor(Class<?> type) {
+            return type.isInstance(this);
+        }
+    }
+
     /** The shipped driver for this url, or null when none is for it or its jar is not on the class path. */
     static Driver shipped(String url) {
         for (Map.Entry<String, String> e : SHIPPED.entrySet()) {
-            if (!url.startsWith(e.getKey())) continue;
-            try {
-                return (Driver) Class.forName(e.getValue(), true, JdbcDrivers.class.getClassLoader())
-                        .getDeclaredConstructor()
-                        .newInstance();
-            } catch (ReflectiveOperationException | LinkageError notThere) {
-                return null; // DriverManager then finds what there is, and says so when nothing takes the url
-            }
+            if (url.startsWith(e.getKey()))
+                return LOADED.computeIfAbsent(e.getValue(), JdbcDrivers::load).orElse(null);
         }
         return null;
+    }
+
+    /**
+     * One instance per driver, as DriverManager keeps: a driver may cache what it looked up once (PostgreSQL's reads
+     * its defaults from every jar of the class path, once per instance).
+     */
+    private static Optional<Driver> load(String className) {
+        try {
+            return Optional.of((Driver) Class.forName(className, true, JdbcDrivers.class.getClassLoader())
+                    .getDeclaredConstructor()
+                    .newInstance());
+        } catch (ReflectiveOperationException | LinkageError notThere) {
+            return Optional.empty(); // DriverManager then finds what there is, and says so when nothing takes the url
+        }
     }
 }

@@ -31,4 +31,17 @@ class JdbcDriversTest {
                 .isInstanceOf(SQLException.class)
                 .hasMessageContaining("jdbc:nosuchdb://localhost/x");
     }
+
+    /** Connection pools take a data source over the same drivers (HikariCP's own would use DriverManager). */
+    @Test
+    void aPoolsDataSourceConnectsThroughTheShippedDriver() throws Exception {
+        javax.sql.DataSource source = JdbcDrivers.dataSource("jdbc:sqlite::memory:", new Properties());
+        try (Connection c = source.getConnection();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT 6 * 7")) {
+            rs.next();
+            assertThat(rs.getInt(1)).isEqualTo(42);
+        }
+        assertThat(source.isWrapperFor(javax.sql.DataSource.class)).isTrue();
+    }
 }

@@ -1,6 +1,7 @@
 package io.sluice.sources.files;
 
 import io.sluice.config.Field;
+import io.sluice.config.JdbcDrivers;
 import io.sluice.config.Options;
 import io.sluice.config.Type;
 import io.sluice.spi.LineParse;
@@ -16,6 +17,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 
 /** Declares the {@code files} source. */
 public final class FilesSourceFactory implements SourceFactory<Options> {
@@ -214,7 +216,7 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
             }
         }
         io.sluice.engine.NativeCopies.loadDuckDb();
-        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:duckdb:");
+        try (java.sql.Connection c = JdbcDrivers.connect("jdbc:duckdb:", new Properties());
                 java.sql.Statement s = c.createStatement()) {
             if (parse.regex() != null) {
                 try {

@@ -1,6 +1,7 @@
 package io.sluice.focus.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.config.JdbcDrivers;
 import io.sluice.focus.mapping.MappingLoader;
 import io.sluice.focus.spec.FocusSpec;
 import io.sluice.focus.validate.Dataset;
@@ -10,13 +11,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
@@ -99,7 +100,7 @@ final class ValidateFocusCommand implements Callable<Integer> {
             return usage(e.getMessage());
         }
         io.sluice.engine.NativeCopies.loadDuckDb();
-        try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+        try (Connection c = JdbcDrivers.connect("jdbc:duckdb:", new Properties());
                 Statement s = c.createStatement()) {
             s.execute("SET autoinstall_known_extensions = false");
             s.execute("SET autoload_known_extensions = false");

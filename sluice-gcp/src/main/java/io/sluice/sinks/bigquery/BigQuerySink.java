@@ -21,6 +21,7 @@ import com.google.cloud.bigquery.TableDataWriteChannel;
 import com.google.cloud.bigquery.TableId;
 import com.google.cloud.bigquery.TableInfo;
 import com.google.cloud.bigquery.WriteChannelConfiguration;
+import io.sluice.config.JdbcDrivers;
 import io.sluice.config.Options;
 import io.sluice.config.Validator;
 import io.sluice.gcp.bigquery.BigQueryAccess;
@@ -45,7 +46,6 @@ import java.nio.channels.Channels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -55,6 +55,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.UUID;
 import java.util.stream.Collectors;
 
@@ -331,7 +332,7 @@ final class BigQuerySink implements Sink {
         /** The rows with their position in the split, so that a merge keeps a key's last row. */
         private Path numbered(Path file) throws SQLException {
             Path out = folder.resolve("numbered.parquet");
-            try (Connection duck = DriverManager.getConnection("jdbc:duckdb:");
+            try (Connection duck = JdbcDrivers.connect("jdbc:duckdb:", new Properties());
                     Statement s = duck.createStatement()) {
                 s.execute("SET autoinstall_known_extensions=false");
                 s.execute("SET autoload_known_extensions=false");

@@ -1,5 +1,6 @@
 package io.sluice.sinks.iceberg;
 
+import io.sluice.config.JdbcDrivers;
 import io.sluice.spi.Digests;
 import io.sluice.spi.OutputKey;
 import io.sluice.spi.Split;
@@ -21,7 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -31,6 +31,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.apache.iceberg.BaseTable;
@@ -637,7 +638,7 @@ final class IcebergSink implements Sink {
 
     /** A DuckDB of the sink's own, to read the staged files' schema and cut them by partition. */
     private static Connection duck() throws SQLException {
-        Connection c = DriverManager.getConnection("jdbc:duckdb:");
+        Connection c = JdbcDrivers.connect("jdbc:duckdb:", new Properties());
         try (Statement s = c.createStatement()) {
             s.execute("SET autoinstall_known_extensions=false");
             s.execute("SET autoload_known_extensions=false");

@@ -6,6 +6,7 @@ import static io.sluice.ledger.LedgerArgs.requirePositive;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.pool.HikariPool;
+import io.sluice.config.JdbcDrivers;
 import io.sluice.ledger.LedgerRows;
 import io.sluice.ledger.Registration;
 import io.sluice.spi.Claim;
@@ -40,6 +41,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
@@ -96,21 +98,23 @@ public final class PostgresLedger implements Ledger {
 
     private static HikariConfig poolConfig(PostgresConfig config) {
         HikariConfig h = new HikariConfig();
-        h.setJdbcUrl(config.url().reveal());
-        if (config.user() != null) h.setUsername(config.user());
-        if (config.password() != null) h.setPassword(config.password().reveal());
+        Properties driver = new Properties();
+        if (config.user() != null) driver.setProperty("user", config.user());
+        if (config.password() != null)
+            driver.setProperty("password", config.password().reveal());
         h.setPoolName("sluice-ledger");
         h.setMaximumPoolSize(config.maxConnections());
         h.setMinimumIdle(1);
         h.setConnectionTimeout(config.connectTimeout().toMillis());
         h.setValidationTimeout(Math.min(5_000, config.connectTimeout().toMillis()));
         long seconds = Math.max(1, config.connectTimeout().toSeconds());
-        h.addDataSourceProperty("connectTimeout", seconds);
+        driver.setProperty("connectTimeout", Long.toString(seconds));
         // a server that vanishes without closing the socket fails a call after this, instead of hanging it
-        h.addDataSourceProperty("socketTimeout", 120);
-        h.addDataSourceProperty("tcpKeepAlive", true);
-        h.addDataSourceProperty("ApplicationName", "sluice");
-        config.properties().forEach(h::addDataSourceProperty); // a named connection's own settings win
+        driver.setProperty("socketTimeout", "120");
+        driver.setProperty("tcpKeepAlive", "true");
+        driver.setProperty("ApplicationName", "sluice");
+        driver.putAll(config.properties()); // a named connection's own settings win
+        h.setDataSource(JdbcDrivers.dataSource(config.url().reveal(), driver));
         return h;
     }
 

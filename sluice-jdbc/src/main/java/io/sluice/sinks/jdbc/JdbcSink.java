@@ -2,6 +2,7 @@ package io.sluice.sinks.jdbc;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.sluice.config.JdbcDrivers;
 import io.sluice.config.Options;
 import io.sluice.config.Validator;
 import io.sluice.spi.BadRecordPolicy;
@@ -167,8 +168,7 @@ final class JdbcSink implements Sink {
     private synchronized HikariDataSource pool() {
         if (pool == null) {
             HikariConfig config = new HikariConfig();
-            config.setJdbcUrl(connection.url().reveal());
-            config.setDataSourceProperties(connection.jdbcProperties());
+            config.setDataSource(JdbcDrivers.dataSource(connection.url().reveal(), connection.jdbcProperties()));
             config.setMaximumPoolSize(connection.poolSize());
             config.setMinimumIdle(0);
             config.setPoolName("sluice-sink-" + connection.name());
