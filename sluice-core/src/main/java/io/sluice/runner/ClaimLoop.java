@@ -60,7 +60,7 @@ final class ClaimLoop {
             }
             if (claim.isEmpty()) {
                 claiming.decrementAndGet();
-                stop.nudge();
+                stop.nudge(); // after a split a worker claims again: an empty claim is where a run may be over
                 stop.idle(idle);
                 idle = Math.min(idle * 2, IDLE_MAX_MS);
                 continue;
@@ -73,7 +73,6 @@ final class ClaimLoop {
             execute.accept(claim.get());
             stats.ledgerNanos.addAndGet(claimed - asked);
             stats.splitEnded(System.nanoTime() - asked);
-            stop.nudge();
         }
     }
 }

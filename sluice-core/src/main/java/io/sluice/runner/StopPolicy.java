@@ -20,7 +20,7 @@ import java.util.function.BooleanSupplier;
  * claim: no split pending, failed (waiting for a retry) or claimed, none in its own hands. It waits for inputs that are
  * still being written to settle, but not forever: after {@link #SETTLE_PATIENCE} settle periods it leaves them to the
  * next run. Idle claimers wait on this policy ({@link #idle}); new splits and a stop wake them. The coordinator waits
- * on it too ({@link #awaitTurn}); workers nudge it when a split ends or they find nothing to claim.
+ * on it too ({@link #awaitTurn}); workers nudge it when they find nothing to claim (as they do after their last split).
  */
 final class StopPolicy {
     private static final long RECHECK_MS = 500;
@@ -81,10 +81,11 @@ final class StopPolicy {
         stop();
     }
 
-    /** The run is over: claimers leave their loops. */
+    /** The run is over: claimers leave their loops, and the coordinator's wait ends. */
     void stop() {
         stopping = true;
         wake();
+        nudge();
     }
 
     boolean stopping() {
@@ -110,7 +111,8 @@ final class StopPolicy {
     }
 
     /**
-     * A worker's state changed (a split ended, a claim came back empty, a worker stopped): the coordinator looks at
+     * A worker's state changed (a claim came back empty, which follows every split; a worker stopped), or the run was
+     * asked to stop: the coordinator looks at
      * once whether the run is over, instead of at its next turn (up to 100 ms after a once run's last split, which is
      * a tenth of a small incremental run).
      */
