@@ -102,13 +102,12 @@ abstract class Progress implements RunListener, AutoCloseable {
 
     String line() {
         double seconds = Math.max(stats.elapsedMillis(), 1) / 1000.0;
-        return String.format(
-                Locale.ROOT,
-                "rows %s in / %s out, %s, %s/s",
-                Text.count(stats.rowsIn()),
-                Text.count(stats.rowsOut()),
-                Text.bytes(stats.bytes()),
-                Text.bytes((long) (stats.bytes() / seconds)));
+        String rows = "rows " + Text.count(stats.rowsIn()) + " in / " + Text.count(stats.rowsOut()) + " out";
+        if (stats.bytes() == 0) { // a source of rows (a table) has no bytes to count
+            return rows + ", " + Text.count((long) (stats.rowsIn() / seconds)) + " rows/s";
+        }
+        return String.format(Locale.ROOT, "%s, %s, %s/s", rows, Text.bytes(stats.bytes()), Text.bytes((long)
+                (stats.bytes() / seconds)));
     }
 
     @Override

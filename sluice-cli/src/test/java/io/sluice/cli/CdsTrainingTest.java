@@ -14,6 +14,15 @@ class CdsTrainingTest {
     }
 
     /**
+     * The run from a SQLite table must read it (exit code 0), or the jdbc source's read path is not in the archive.
+     * The training does not fail for it (an archive without those classes is better than none).
+     */
+    @Test
+    void theJdbcRunFromATableReadsIt(@TempDir Path dir) throws Exception {
+        assertThat(CdsTraining.runFromADatabase(dir)).isZero();
+    }
+
+    /**
      * The jdbc part must get as far as a run does before it meets the missing database (exit code 1), not stop at a
      * mistake in its pipeline (exit code 2): only then are the jdbc source's and the driver's classes archived.
      */
