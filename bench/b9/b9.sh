@@ -57,11 +57,14 @@ server_ticks() {
 }
 
 # A client's backend exits just after the client, and its CPU reaches the postmaster's children's time only when it
-# is reaped: until then it would count as another process's noise. Waits (at most 2 s) for the client backends to go.
+# is reaped: until then it would count as another process's noise. Waits (at most 2 s) for the client backends to go
+# and be reaped. They are the postmaster's children, not PG_PID's (the subshell that started it): looking at PG_PID's
+# found none, so a long COPY's backend, still exiting as the client ended, was counted as noise (server=0ms).
 servers_settle() {
-  local i
+  local i pm
+  pm=$(head -n 1 "$DATA/pg/data/postmaster.pid" 2>/dev/null) || return 0
   for i in $(seq 20); do
-    pgrep -P "$PG_PID" -f '127\.0\.0\.1\(' >/dev/null || return 0
+    pgrep -P "$pm" -f '127\.0\.0\.1\(' >/dev/null || ps --ppid "$pm" -o stat= | grep -q Z || return 0
     sleep 0.1
   done
 }
