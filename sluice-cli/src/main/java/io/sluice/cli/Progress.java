@@ -101,13 +101,9 @@ abstract class Progress implements RunListener, AutoCloseable {
     }
 
     String line() {
-        double seconds = Math.max(stats.elapsedMillis(), 1) / 1000.0;
-        String rows = "rows " + Text.count(stats.rowsIn()) + " in / " + Text.count(stats.rowsOut()) + " out";
-        if (stats.bytes() == 0) { // a source of rows (a table) has no bytes to count
-            return rows + ", " + Text.count((long) (stats.rowsIn() / seconds)) + " rows/s";
-        }
-        return String.format(Locale.ROOT, "%s, %s, %s/s", rows, Text.bytes(stats.bytes()), Text.bytes((long)
-                (stats.bytes() / seconds)));
+        String rows = "rows " + Text.count(stats.rowsIn()) + " in / " + Text.count(stats.rowsOut()) + " out, ";
+        String bytes = stats.bytes() > 0 ? Text.bytes(stats.bytes()) + ", " : "";
+        return rows + bytes + Text.rate(stats.bytes(), stats.rowsIn(), stats.elapsedMillis());
     }
 
     @Override

@@ -184,11 +184,8 @@ final class RunCommand implements Callable<Integer> {
 
     private static void printSummary(
             PrintWriter out, Pipeline p, RunSummary s, Assembly a, io.sluice.runner.RunStats stats) {
-        double seconds = Math.max(s.millis(), 1) / 1000.0;
-        // a source of rows (a database table) knows no bytes: its rate is in rows
-        String rate = s.bytes() > 0
-                ? Text.bytes(s.bytes()) + " (" + Text.bytes((long) (s.bytes() / seconds)) + "/s)"
-                : String.format(Locale.ROOT, "%,d rows/s", (long) (s.rowsIn() / seconds));
+        String rate = Text.rate(s.bytes(), s.rowsIn(), s.millis());
+        if (s.bytes() > 0) rate = Text.bytes(s.bytes()) + " (" + rate + ")";
         out.printf(
                 Locale.ROOT,
                 "%s %s in %s: %d split(s) done, %d failed attempt(s); rows %d in, %d out, %d bad; %s%n",

@@ -31,6 +31,15 @@ final class Text {
         return String.format(Locale.ROOT, "%.1fM", n / 1e6);
     }
 
+    /**
+     * What a run moved per second: bytes, or rows for a source of rows (a database table), which has no bytes to
+     * count.
+     */
+    static String rate(long bytes, long rows, long millis) {
+        double seconds = Math.max(millis, 1) / 1000.0;
+        return bytes > 0 ? bytes((long) (bytes / seconds)) + "/s" : count((long) (rows / seconds)) + " rows/s";
+    }
+
     static String millis(long ms) {
         if (ms < 1000) return ms + " ms";
         if (ms < 60_000) return String.format(Locale.ROOT, "%.1f s", ms / 1000.0);

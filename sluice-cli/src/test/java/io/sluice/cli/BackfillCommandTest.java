@@ -62,7 +62,7 @@ class BackfillCommandTest {
         // a table has rows, not bytes: the summary gives their rate, not "0 B (0 B/s)"
         assertThat(run.out())
                 .as(run.toString())
-                .containsPattern("rows 300 in, 300 out, 0 bad; [0-9,]+ rows/s")
+                .containsPattern("rows 300 in, 300 out, 0 bad; [0-9.]+[kM]? rows/s")
                 .doesNotContain(" B/s");
     }
 
