@@ -283,8 +283,7 @@ public final class LocalRunner implements Runner {
         boolean watch = stop.watching();
         stop.firstPlan(first.waiting(), settleHint(first));
         while (!stop.stopping()) {
-            if (workersDone.getCount() == 0) return;
-            stop.awaitTurn(IDLE_POLL_MS);
+            stop.awaitTurn(IDLE_POLL_MS); // a worker that stops nudges: no wait after the last one
             if (workersDone.getCount() == 0) return;
             try {
                 // in a pool only the leader lists; the others keep their turn for when they lead

@@ -132,14 +132,10 @@ public final class Merger {
 
     private void mergeOnce(DuckEngine engine, OutputLocks.Held lock) throws Exception {
         // one listing of the done splits serves the compaction and the merge, unless the sink asks for a new one
-        List<SplitInfo> first = a.ledger().splits(EnumSet.of(SplitState.DONE), Integer.MAX_VALUE);
-        var listed = new AtomicReference<>(
-                first.stream().map(PartialResults.Done::of).toList());
+        List<SplitInfo> first = doneSplits();
+        var listed = new AtomicReference<>(asDone(first));
         PartialResults.DoneSplits done = again -> {
-            if (again)
-                listed.set(a.ledger().splits(EnumSet.of(SplitState.DONE), Integer.MAX_VALUE).stream()
-                        .map(PartialResults.Done::of)
-                        .toList());
+            if (again) listed.set(asDone(doneSplits()));
             return listed.get();
         };
         PartialResults partials = a.sink()
@@ -167,6 +163,14 @@ public final class Merger {
                         + written.get().rowsOut() + " row(s)");
             }
         }
+    }
+
+    private List<SplitInfo> doneSplits() {
+        return a.ledger().splits(EnumSet.of(SplitState.DONE), Integer.MAX_VALUE);
+    }
+
+    private static List<PartialResults.Done> asDone(List<SplitInfo> splits) {
+        return splits.stream().map(PartialResults.Done::of).toList();
     }
 
     /**

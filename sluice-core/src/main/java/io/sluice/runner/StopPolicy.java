@@ -112,9 +112,8 @@ final class StopPolicy {
 
     /**
      * A worker's state changed (a claim came back empty, which follows every split; a worker stopped), or the run was
-     * asked to stop: the coordinator looks at
-     * once whether the run is over, instead of at its next turn (up to 100 ms after a once run's last split, which is
-     * a tenth of a small incremental run).
+     * asked to stop: the coordinator looks at once whether the run is over, instead of at its next turn (up to 100 ms
+     * after a once run's last split, a tenth of a small incremental run).
      */
     void nudge() {
         synchronized (turn) {
