@@ -74,7 +74,7 @@ public final class NativeCopies {
         try {
             org.sqlite.SQLiteJDBCLoader.initialize();
         } catch (Exception e) {
-            if (!named) throw new IllegalStateException("cannot load SQLite's native library: " + e.getMessage(), e);
+            if (!named) throw cannotLoadSqlite(e);
             // the driver looks for the name it was given in its jar too: without it, it takes its own library
             System.clearProperty(SQLITE_LIB_PATH);
             System.clearProperty(SQLITE_LIB_NAME);
@@ -82,10 +82,14 @@ public final class NativeCopies {
                 org.sqlite.SQLiteJDBCLoader.initialize();
             } catch (Exception again) {
                 again.addSuppressed(e);
-                throw new IllegalStateException("cannot load SQLite's native library: " + again.getMessage(), again);
+                throw cannotLoadSqlite(again);
             }
         }
         cleanUp();
+    }
+
+    private static IllegalStateException cannotLoadSqlite(Exception e) {
+        return new IllegalStateException("cannot load SQLite's native library: " + e.getMessage(), e);
     }
 
     /**
