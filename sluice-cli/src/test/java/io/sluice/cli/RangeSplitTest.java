@@ -21,7 +21,9 @@ import org.junit.jupiter.params.provider.CsvSource;
  * commas, CRLF, no newline at the end).
  */
 class RangeSplitTest {
-    private static final String[] NAMES = {"Zoë", "Ångström", "日本語テキスト", "emoji 🚀🌍", "Ωmega-Δelta", "plain", "Œuvre ß"
+    /** A quote inside an unquoted field ({@code 55" screen}) is text, not the start of a quoted field. */
+    private static final String[] NAMES = {
+        "Zoë", "Ångström", "日本語テキスト", "emoji 🚀🌍", "Ωmega-Δelta", "plain", "Œuvre ß", "TV 55\" screen"
     };
     private static final int SPLIT_KB = 64;
 
@@ -134,7 +136,7 @@ class RangeSplitTest {
             b.append("{\"id\": ")
                     .append(i)
                     .append(", \"name\": \"")
-                    .append(name)
+                    .append(name.replace("\"", "\\\""))
                     .append("\", \"note\": \"line one\\nline two, \\\"quoted\\\" ")
                     .append("y".repeat(r.nextInt(120)))
                     .append("\", \"amount\": ")

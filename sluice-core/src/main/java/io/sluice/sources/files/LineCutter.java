@@ -8,9 +8,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Finds where to cut a line-format file into ranges of about {@code target} bytes: right after a newline that is
- * not inside a quoted CSV field. Quote parity is tracked from the start of the file (RFC 4180: a doubled quote
- * toggles twice), so quoted newlines never become cut points.
+ * Finds where to cut a line-format file into ranges of about {@code target} bytes: right after a newline that ends a
+ * record. CSV records are followed from the start of the file ({@link CsvRecords}), so a newline inside a quoted field
+ * never becomes a cut point, and a quote inside an unquoted field ({@code 55" screen}) does not turn the reading
+ * inside out.
  */
 final class LineCutter {
     private LineCutter() {}
@@ -39,35 +40,91 @@ final class LineCutter {
      * GET, say); reads at most {@code to - from} bytes of {@code in}.
      */
     static List<Long> cuts(InputStream in, long from, long to, long target, boolean quotes) throws IOException {
-        List<Long> cuts = new ArrayList<>();
-        cuts.add(from);
-        if (to - from <= target) {
-            cuts.add(to);
-            return cuts;
-        }
-        boolean inQuotes = false;
-        long next = from + target;
-        long pos = from;
+        if (to - from <= target) return List.of(from, to);
         byte[] buf = new byte[1 << 20];
-        int n;
-        while (pos < to && (n = in.read(buf, 0, (int) Math.min(buf.length, to - pos))) > 0) {
+        int n = firstLine(in, buf, (int) Math.min(buf.length, to - from));
+        // the first line tells the delimiter: a quote opens a field only after one; the escape inside quoted fields
+        // is told by the file as a whole: the doubled quote's reading, unless the file does not parse so
+        List<Cutter> readings = new ArrayList<>();
+        if (quotes) {
+            CsvRecords rfc = CsvRecords.delimitedAs(firstLineOf(buf, n));
+            readings.add(new Cutter(rfc, from, to, target));
+            readings.add(new Cutter(rfc.backslashEscapes(), from, to, target));
+        } else {
+            readings.add(new Cutter(null, from, to, target));
+        }
+        long pos = from;
+        while (n > 0) {
+            for (Cutter c : readings) c.take(buf, n, pos);
+            pos += n;
+            n = pos < to ? Math.max(0, in.read(buf, 0, (int) Math.min(buf.length, to - pos))) : 0;
+        }
+        for (Cutter c : readings) {
+            if (c.trusted()) return c.cuts();
+        }
+        // a quoted field that never closes, or quoting of another kind: no cut point can be trusted
+        return List.of(from, to);
+    }
+
+    /** The cut points of one reading of the records: after the first record end past each {@code target} bytes. */
+    private static final class Cutter {
+        private final CsvRecords records;
+        private final long to;
+        private final long target;
+        private final List<Long> cuts = new ArrayList<>();
+        private long next;
+
+        /** @param records null: every newline ends a record */
+        Cutter(CsvRecords records, long from, long to, long target) {
+            this.records = records;
+            this.to = to;
+            this.target = target;
+            this.next = from + target;
+            cuts.add(from);
+        }
+
+        void take(byte[] buf, int n, long pos) {
             for (int i = 0; i < n; i++) {
                 byte b = buf[i];
-                if (quotes && b == '"') {
-                    inQuotes = !inQuotes;
-                } else if (b == '\n' && !inQuotes && pos + i + 1 >= next && pos + i + 1 < to) {
+                boolean end = records == null ? b == '\n' : records.endsRecord(b);
+                if (end && pos + i + 1 >= next && pos + i + 1 < to) {
                     cuts.add(pos + i + 1);
                     next = pos + i + 1 + target;
                 }
             }
-            pos += n;
         }
-        if (inQuotes) return List.of(from, to);
-        cuts.add(to);
-        return cuts;
+
+        boolean trusted() {
+            return records == null || !records.inQuotedField() && !records.malformed();
+        }
+
+        List<Long> cuts() {
+            cuts.add(to);
+            return cuts;
+        }
     }
 
-    /** The first line (the CSV header), newline included; quoted newlines inside it are respected. */
+    /** Reads into {@code buf} until it holds the first line, {@code max} bytes or the end; returns the bytes read. */
+    private static int firstLine(InputStream in, byte[] buf, int max) throws IOException {
+        int n = 0;
+        int r;
+        while (n < max && firstLineEnd(buf, n) < 0 && (r = in.read(buf, n, max - n)) > 0) n += r;
+        return n;
+    }
+
+    private static byte[] firstLineOf(byte[] buf, int n) {
+        int end = firstLineEnd(buf, n);
+        return java.util.Arrays.copyOf(buf, end < 0 ? n : end);
+    }
+
+    /** Where the first record of {@code buf[0, n)} ends, its newline included; -1 when it does not end there. */
+    private static int firstLineEnd(byte[] buf, int n) {
+        CsvRecords records = CsvRecords.anyDelimiter();
+        for (int i = 0; i < n; i++) if (records.endsRecord(buf[i])) return i + 1;
+        return -1;
+    }
+
+    /** The first line (the CSV header), newline included; newlines inside its quoted fields are respected. */
     static byte[] headerLine(Path file) throws IOException {
         return headerLine(file, false);
     }
@@ -82,12 +139,11 @@ final class LineCutter {
     static byte[] headerLine(InputStream raw, boolean gz) throws IOException {
         try (InputStream in = new java.io.BufferedInputStream(gz ? new java.util.zip.GZIPInputStream(raw) : raw)) {
             java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-            boolean inQuotes = false;
+            CsvRecords records = CsvRecords.anyDelimiter();
             int b;
             while ((b = in.read()) >= 0) {
                 out.write(b);
-                if (b == '"') inQuotes = !inQuotes;
-                if (b == '\n' && !inQuotes) break;
+                if (records.endsRecord((byte) b)) break;
             }
             return out.toByteArray();
         }

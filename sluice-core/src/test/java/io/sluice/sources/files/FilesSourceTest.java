@@ -864,6 +864,45 @@ class FilesSourceTest {
     }
 
     @Test
+    void aQuoteInsideAnUnquotedFieldIsTextWhenCutting() throws IOException {
+        assertRangesStartAtRecords(
+                "id,product,note\n", i -> i + ",TV 55\" screen " + i + ",\"line one\nline two\"\n", "\\d+,TV 55.*");
+    }
+
+    @Test
+    void aQuoteOpensAFieldOnlyAfterTheFilesOwnDelimiter() throws IOException {
+        // with ';' the delimiter, ", \"" is text inside a field, not the start of a quoted one
+        assertRangesStartAtRecords(
+                "id;size;note\n", i -> i + ";5, \"big\";\"note\nsecond line\"\n", "\\d+;5, .*");
+    }
+
+    @Test
+    void quotesEscapedByABackslashAreFollowed() throws IOException {
+        assertRangesStartAtRecords(
+                "id,note\n", i -> i + ",\"a 5\\\" screen\nsecond line\"\n", "\\d+,\"a 5.*");
+    }
+
+    /** A csv of 300 rows cut at 1 KB: cut into ranges, each starting at a record ({@code start} matches its rest). */
+    private void assertRangesStartAtRecords(String header, java.util.function.IntFunction<String> row, String start)
+            throws IOException {
+        StringBuilder csv = new StringBuilder(header);
+        for (int i = 0; i < 300; i++) csv.append(row.apply(i));
+        byte[] bytes = csv.toString().getBytes(StandardCharsets.UTF_8);
+        file("cut.csv", bytes, OLD);
+        List<Member> ranges = TestSources.plan(source("path: in\nsplit_size: 1KB"), ledger).splits().stream()
+                .map(sp -> sp.members().getFirst())
+                .sorted(java.util.Comparator.comparingLong(Member::start))
+                .toList();
+        assertThat(ranges).hasSizeGreaterThan(5);
+        assertContiguous(ranges, bytes.length);
+        for (Member m : ranges) {
+            if (m.start() == 0) continue;
+            String rest = new String(bytes, (int) m.start(), bytes.length - (int) m.start(), StandardCharsets.UTF_8);
+            assertThat(rest).as("the range at " + m.start() + " starts at a record").matches("(?s)" + start);
+        }
+    }
+
+    @Test
     void aCsvWithAnUnbalancedQuoteStaysWhole() throws IOException {
         StringBuilder csv = new StringBuilder("id,text\n");
         for (int i = 0; i < 100; i++)

@@ -1,0 +1,124 @@
+package io.sluice.sources.files;
+
+/**
+ * Where CSV records end, byte by byte, as DuckDB reads them: a quote opens a quoted field only at the start of a field
+ * (spaces before it aside); inside one, an escaped quote is a quote (RFC 4180's doubled quote, or a backslash and a
+ * quote in {@link #backslashEscapes} files) and a single one closes the field. A quote anywhere else is text
+ * ({@code TV 55" screen}), so counting quotes would misplace every record end after it. A closed quoted field followed
+ * by anything but spaces, a delimiter or a line end is {@link #malformed}: the file is quoted some other way.
+ */
+final class CsvRecords {
+    /** The delimiters DuckDB's sniffer tries. */
+    private static final byte[] CANDIDATES = {',', '\t', ';', '|'};
+
+    private enum State {
+        FIELD_START,
+        UNQUOTED,
+        QUOTED,
+        QUOTE_IN_QUOTED,
+        ESCAPED,
+        CLOSED
+    }
+
+    private final boolean[] delimiter = new boolean[256];
+    private final boolean backslash;
+    private State state = State.FIELD_START;
+    private boolean malformed;
+
+    private CsvRecords(byte[] delimiters, boolean backslash) {
+        for (byte d : delimiters) delimiter[d & 0xFF] = true;
+        this.backslash = backslash;
+    }
+
+    /** Records of a file whose delimiter is not known yet (its first line): any of DuckDB's candidates ends a field. */
+    static CsvRecords anyDelimiter() {
+        return new CsvRecords(CANDIDATES, false);
+    }
+
+    /** The same records read with a backslash as the escape inside quoted fields ({@code "5\" screen"}). */
+    CsvRecords backslashEscapes() {
+        byte[] delimiters = new byte[256];
+        int n = 0;
+        for (int b = 0; b < 256; b++) if (delimiter[b]) delimiters[n++] = (byte) b;
+        return new CsvRecords(java.util.Arrays.copyOf(delimiters, n), true);
+    }
+
+    /** Records whose fields end at the delimiter the first line uses most (none: one column a line). */
+    static CsvRecords delimitedAs(byte[] firstLine) {
+        int[] counts = new int[CANDIDATES.length];
+        CsvRecords fields = anyDelimiter();
+        for (byte b : firstLine) {
+            boolean quoted = fields.state == State.QUOTED;
+            fields.endsRecord(b);
+            for (int c = 0; c < CANDIDATES.length && !quoted; c++) if (b == CANDIDATES[c]) counts[c]++;
+        }
+        int best = -1;
+        for (int c = 0; c < CANDIDATES.length; c++) if (counts[c] > 0 && (best < 0 || counts[c] > counts[best])) best = c;
+        return new CsvRecords(best < 0 ? new byte[0] : new byte[] {CANDIDATES[best]}, false);
+    }
+
+    /** Takes the next byte; true when it is the newline that ends a record. */
+    boolean endsRecord(byte b) {
+        switch (state) {
+            case QUOTED -> {
+                if (b == '"') state = State.QUOTE_IN_QUOTED;
+                else if (backslash && b == '\\') state = State.ESCAPED;
+                return false;
+            }
+            case ESCAPED -> {
+                state = State.QUOTED;
+                return false;
+            }
+            case QUOTE_IN_QUOTED -> {
+                if (b == '"' && !backslash) {
+                    state = State.QUOTED;
+                    return false;
+                }
+                state = State.CLOSED;
+                return afterQuotedField(b);
+            }
+            case CLOSED -> {
+                return afterQuotedField(b);
+            }
+            case FIELD_START -> {
+                if (b == '"') {
+                    state = State.QUOTED;
+                    return false;
+                }
+                if (b == ' ') return false;
+                return unquoted(b);
+            }
+            default -> {
+                return unquoted(b);
+            }
+        }
+    }
+
+    private boolean unquoted(byte b) {
+        if (b == '\n') {
+            state = State.FIELD_START;
+            return true;
+        }
+        state = delimiter[b & 0xFF] ? State.FIELD_START : State.UNQUOTED;
+        return false;
+    }
+
+    private boolean afterQuotedField(byte b) {
+        if (b == '\n' || delimiter[b & 0xFF]) return unquoted(b);
+        if (b != ' ' && b != '\r') {
+            malformed = true;
+            state = State.UNQUOTED;
+        }
+        return false;
+    }
+
+    /** Whether the bytes so far end inside a quoted field (one that never closes, if they are the whole file). */
+    boolean inQuotedField() {
+        return state == State.QUOTED || state == State.ESCAPED;
+    }
+
+    /** Whether a quoted field was followed by text: the file's quoting is not RFC 4180's. */
+    boolean malformed() {
+        return malformed;
+    }
+}
