@@ -46,7 +46,7 @@ public final class SplitProcessor {
         this.onBadRecord = onBadRecord;
     }
 
-    /** Rows read (good and bad), rows written, bad records, output names. */
+    /** Rows read (good and bad), rows written, bad records (unreadable, rejected by a step, refused by the sink), output names. */
     public record Result(long rowsIn, long rowsOut, long rejected, List<String> outputs) {}
 
     /** @param write what the sink's writer may use: the attempt's scratch folder, which the caller removes */
@@ -105,8 +105,9 @@ public final class SplitProcessor {
                 writer.stage(new DuckRows(c, query), badRows);
                 written = writer.commit(context);
             }
-            // rows a step rejected were read like the good ones
-            return new Result(good[0] + bad[0] - stepBad, written.rowsOut(), bad[0], written.outputs());
+            // rows a step rejected were read like the good ones; rows the sink refused were read, and are bad
+            return new Result(
+                    good[0] + bad[0] - stepBad, written.rowsOut(), bad[0] + written.refused(), written.outputs());
         } catch (SQLException e) {
             SplitFailure failure = SplitFailure.of(c, e, queries, stepNames, input);
             throw failure == null ? e : failure;
@@ -141,7 +142,7 @@ public final class SplitProcessor {
             writer.stage();
             written = writer.commit(context);
         }
-        return new Result(input.parts().size(), written.rowsOut(), 0, written.outputs());
+        return new Result(input.parts().size(), written.rowsOut(), written.refused(), written.outputs());
     }
 
     /** The writer of a split's output, or of its partial when the last step merges across splits. */

@@ -13,7 +13,7 @@ import java.util.List;
  * A record that did not get into the table: one the reader could not read (from {@code BadRows}), or a row the
  * database refused, with its key and the database's message.
  *
- * @param file   the input it came from; null for a refused row
+ * @param file   the input it came from (a refused row: the split's input)
  * @param line   the input's line, or a refused row's position in the split (from 1)
  * @param key    the refused row's keys as JSON; null without keys
  * @param record the record as read, or the refused row as JSON
@@ -42,10 +42,11 @@ record DeadLetter(String file, Long line, String key, String reason, String reco
         return o == null ? null : o.toString();
     }
 
-    /** The staged row {@code row}, refused with {@code e}. */
+    /** The staged row {@code row} of a split read from {@code origin}, refused with {@code e}. */
     static DeadLetter refused(
             Connection c,
             String staging,
+            String origin,
             long row,
             List<String> keys,
             List<String> columns,
@@ -59,7 +60,7 @@ record DeadLetter(String file, Long line, String key, String reason, String reco
             try (ResultSet r = s.executeQuery()) {
                 r.next();
                 return new DeadLetter(
-                        null, row, r.getString(1), "refused by the database: " + message(e), r.getString(2));
+                        origin, row, r.getString(1), "refused by the database: " + message(e), r.getString(2));
             }
         }
     }

@@ -359,6 +359,17 @@ final class JdbcSink implements Sink {
 
     // ---- writing -------------------------------------------------------------------------------------------
 
+    /**
+     * What a refused row's dead letter names as its file: the split's input, as the files sink's dead letters do (the
+     * rows no longer say which of a split's files each came from).
+     */
+    static String origin(Split split) {
+        List<io.sluice.spi.Member> members = split.members();
+        return members.size() == 1
+                ? members.getFirst().key()
+                : members.getFirst().key() + " and " + (members.size() - 1) + " other file(s) of the split";
+    }
+
     @Override
     public SinkWriter open(Split split, WriteContext context) {
         return new Writer(split, context.scratch());
@@ -501,7 +512,8 @@ final class JdbcSink implements Sink {
                 }
                 c.commit();
                 done = true;
-                return new Written(rowsOut, List.of(t.toString()));
+                // refused rows are the split's bad records, whether kept in the dead letters or skipped
+                return new Written(rowsOut, refused.size(), List.of(t.toString()));
             } catch (SQLException e) {
                 throw broken(e) ? lost("committing it", e) : e;
             } finally {
@@ -697,7 +709,7 @@ final class JdbcSink implements Sink {
                 if (!dialect.refusesRow(e)) throw e;
                 c.rollback(savepoint);
                 if (from == to) {
-                    refused.add(DeadLetter.refused(c, STAGING, from, match, columns, e, dialect));
+                    refused.add(DeadLetter.refused(c, STAGING, origin(split), from, match, columns, e, dialect));
                     return;
                 }
                 long mid = from + (to - from) / 2;

@@ -284,7 +284,11 @@ abstract class JdbcSinkCases {
                 claim(1));
 
         assertThat(w.rowsOut()).isEqualTo(3);
+        assertThat(w.refused()).as("refused rows are bad records, not rows out").isEqualTo(3);
         assertThat(stored("SELECT id FROM SCHEMA.people ORDER BY id")).containsExactly("1", "3", "6");
+        assertThat(stored("SELECT DISTINCT file FROM SCHEMA._sluice_dead_letter"))
+                .as("a refused row names the split's input, where the user can find it")
+                .containsExactly("r1");
         List<String> dead = stored("SELECT split_id, line, " + target.quote("key")
                 + ", reason FROM SCHEMA._sluice_dead_letter ORDER BY line");
         assertThat(dead).hasSize(3);

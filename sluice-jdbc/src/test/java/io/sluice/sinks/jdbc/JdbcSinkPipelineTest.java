@@ -8,10 +8,14 @@ import io.sluice.pipeline.PipelineLoader;
 import io.sluice.runner.LocalRunner;
 import io.sluice.runner.RunListener;
 import io.sluice.runner.RunSummary;
+import io.sluice.spi.SplitInfo;
+import io.sluice.spi.SplitState;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Clock;
+import java.util.EnumSet;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +32,14 @@ class JdbcSinkPipelineTest {
         Pipeline p = loader.load(file);
         try (Assembly a = Assembly.of(p, loader.components(), Clock.systemUTC())) {
             return new LocalRunner(a, Clock.systemUTC(), "test", RunListener.NONE).run();
+        }
+    }
+
+    /** The done splits as {@code sluice status} shows them. */
+    private List<SplitInfo> doneSplits(Path file) throws Exception {
+        PipelineLoader loader = PipelineLoader.withSystemEnv();
+        try (Assembly a = Assembly.of(loader.load(file), loader.components(), Clock.systemUTC())) {
+            return a.ledger().splits(EnumSet.of(SplitState.DONE), 100);
         }
     }
 
@@ -79,5 +91,71 @@ class JdbcSinkPipelineTest {
         assertThat(target.rows("SELECT id, amount FROM " + target.schema + ".orders ORDER BY id"))
                 .as("the new version of a.csv replaces its rows; b.csv's stay")
                 .containsExactly("1|11.5", "3|30.5", "4|40.75");
+    }
+
+    /**
+     * The user's case: a row the database refuses (a NULL key) is a bad record of the run, of the split and of status,
+     * not a row out; its dead letter names the input file. Two rows with one key in a split are both rows out (the
+     * later one overwrote the earlier, as a later split's row would): in = out + bad.
+     */
+    @Test
+    void refusedRowsCountAsBadNotOutOnPostgres() throws Exception {
+        refusedRowsCountAsBad(new TestTarget(dir), "upsert", "dead_letter");
+    }
+
+    @Test
+    void refusedRowsCountAsBadInAppendMode() throws Exception {
+        refusedRowsCountAsBad(new TestTarget(dir), "append", "dead_letter");
+    }
+
+    @Test
+    void refusedRowsCountAsBadInMergeMode() throws Exception {
+        refusedRowsCountAsBad(new TestTarget(dir), "merge", "dead_letter");
+    }
+
+    @Test
+    void skippedRefusedRowsCountAsBadToo() throws Exception {
+        refusedRowsCountAsBad(new TestTarget(dir), "upsert", "skip");
+    }
+
+    @Test
+    void refusedRowsCountAsBadOnMariaDb() throws Exception {
+        refusedRowsCountAsBad(TestTarget.mariaDb(dir), "upsert", "dead_letter");
+    }
+
+    private void refusedRowsCountAsBad(TestTarget target, String mode, String onBadRecord) throws Exception {
+        // append has no key to conflict on: a NOT NULL column refuses the row there as well
+        target.sql("CREATE TABLE " + target.schema + ".people (id integer "
+                + (mode.equals("append") ? "NOT NULL" : "PRIMARY KEY") + ", name varchar(10), amount integer)");
+        input("a.csv", "id,name,amount\n1,a,10\n2,b,20\n2,b2,21\n,nokey,5\n");
+        Path file = dir.resolve("p.yaml");
+        Files.writeString(
+                file,
+                "pipeline: refused\n"
+                        + "source: { files: { path: in } }\n"
+                        + "sink:\n  jdbc: { connection: " + target.connection + ", table: " + target.schema
+                        + ".people, mode: " + mode + (mode.equals("append") ? "" : ", keys: [id]") + " }\n"
+                        + "run: { on_bad_record: " + onBadRecord + " }\n");
+
+        RunSummary summary = run(file);
+
+        assertThat(summary.splitsDone()).isEqualTo(1);
+        assertThat(List.of(summary.rowsIn(), summary.rowsOut(), summary.rejected()))
+                .as("rows in, out, bad of the run")
+                .containsExactly(4L, 3L, 1L);
+        SplitInfo split = doneSplits(file).getFirst();
+        assertThat(List.of(split.rowsIn(), split.rowsOut(), split.rejected()))
+                .as("the split's rows in, out, bad, as status shows them")
+                .containsExactly(4L, 3L, 1L);
+        assertThat(target.rows("SELECT id, name FROM " + target.schema + ".people ORDER BY id, name"))
+                .containsExactlyElementsOf(
+                        mode.equals("append") ? List.of("1|a", "2|b", "2|b2") : List.of("1|a", "2|b2"));
+        List<String> dead =
+                target.rows("SELECT split_id, file, line, reason FROM " + target.schema + "._sluice_dead_letter");
+        if (onBadRecord.equals("skip")) {
+            assertThat(dead).isEmpty();
+        } else {
+            assertThat(dead).singleElement().asString().startsWith("a.csv|a.csv|4|refused by the database");
+        }
     }
 }
