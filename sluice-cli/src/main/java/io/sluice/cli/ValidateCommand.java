@@ -30,12 +30,14 @@ final class ValidateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Pipeline p = args.load();
         try (Assembly a = Assembly.forChecking(p, args.components(), Clock.systemUTC())) {
+            java.util.Optional<String> source = a.source().check();
             a.sink().check();
             StepCheck.Outcome steps = StepCheck.standalone(a);
             PrintWriter out = spec.commandLine().getOut();
             out.printf(
                     "%s: valid (pipeline %s, %d step(s), %s)%n",
                     args.file, p.name(), p.steps().size(), a.ledgerName());
+            source.ifPresent(note -> out.println("  the source was not checked against its input: " + note));
             out.println(
                     steps == StepCheck.FILES
                             ? "  the exec step's files go to the sink as they are"

@@ -71,7 +71,11 @@ public final class StepCheck {
             sample = a.source().sample(scratch);
         } catch (IOException e) {
             // a file removed while listing, say: the splits meet the input as it is then
-            return new Outcome(List.of(), "the input could not be sampled (" + e + ")");
+            // its message: the exception's class name means nothing to a user
+            return new Outcome(
+                    List.of(),
+                    "the input could not be sampled (" + (e.getMessage() == null ? e.toString() : e.getMessage())
+                            + ")");
         }
         if (!sample.present()) return new Outcome(List.of(), sample.absent());
         LocalFiles all = sample.files();

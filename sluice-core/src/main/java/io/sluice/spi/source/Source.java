@@ -5,6 +5,7 @@ import io.sluice.spi.Split;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -18,6 +19,16 @@ import java.util.Set;
  * stable: the same input planned by any planner gets the same id.
  */
 public interface Source extends AutoCloseable {
+
+    /**
+     * Checks the options against the input as it is, for {@code sluice validate} (a run meets the same mistakes when
+     * it plans): a mistake in the pipeline (a table or column that is not there) is a
+     * {@link io.sluice.config.ConfigException} at the option's line. An input that cannot be reached is no mistake, since
+     * a pipeline may be validated offline: the returned note says what was not checked. Changes nothing.
+     */
+    default Optional<String> check() throws IOException {
+        return Optional.empty();
+    }
 
     /**
      * Lists the input and proposes the new splits, comparing what it finds with {@code known}. Changes nothing: called

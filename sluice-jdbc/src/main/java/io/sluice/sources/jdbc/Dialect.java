@@ -80,6 +80,15 @@ enum Dialect {
         return "'" + v + "'";
     }
 
+    /** The types an incremental cursor may have here, as a user reads them. */
+    String timestampTypes() {
+        return switch (this) {
+            case POSTGRES -> "on PostgreSQL: timestamp or timestamptz";
+            case MYSQL -> "on MariaDB and MySQL: DATETIME or TIMESTAMP";
+            case GENERIC -> "incremental reads need PostgreSQL, MariaDB or MySQL";
+        };
+    }
+
     /**
      * A query of the database's clock minus {@code lag}, as text comparable with a cursor of {@code cursorType} (the
      * name the driver gives the column's type); null when this database or type has no such clock here.

@@ -18,6 +18,10 @@ import java.util.regex.Pattern;
  */
 final class JdbcErrors {
     private static final Pattern QUOTED = Pattern.compile("[\"'`]([^\"'`]+)[\"'`]");
+    /** SQLite names what is missing unquoted, and has no SQLSTATE: {@code no such table: ordrs}. */
+    private static final Pattern NO_SUCH = Pattern.compile("no such (table|column): ([^\\s)]+)");
+    /** SQLite's driver wraps the message: {@code [SQLITE_ERROR] SQL error or missing database (no such table: t)}. */
+    private static final Pattern SQLITE = Pattern.compile("^\\[SQLITE_\\w+\\][^(]*\\((.*)\\)$");
 
     private JdbcErrors() {}
 
@@ -29,15 +33,13 @@ final class JdbcErrors {
                     + (conn.user() == null ? "" : " for user " + conn.user())
                     + "; check the user and password of connection '" + conn.name() + "' (SQLSTATE " + state + ")");
         }
-        if (state.startsWith("08")
-                || e.getCause() instanceof java.net.ConnectException
-                || e.getCause() instanceof java.net.UnknownHostException) {
+        if (unreachable(e)) {
             return new IOException(
                     conn.describe() + ": cannot reach the database (" + e.getMessage()
                             + "); check that it runs and that the url's host and port are right",
                     e);
         }
-        if (state.startsWith("3D") || state.equals("42000") && e.getErrorCode() == 1049) {
+        if (missingDatabase(e)) {
             return new IOException(
                     conn.describe() + ": the database in the url does not exist (" + e.getMessage()
                             + "); fix the url or create it",
@@ -46,32 +48,73 @@ final class JdbcErrors {
         return new IOException(conn.describe() + ": cannot connect: " + e.getMessage(), e);
     }
 
+    private static boolean unreachable(SQLException e) {
+        return state(e).startsWith("08")
+                || e.getCause() instanceof java.net.ConnectException
+                || e.getCause() instanceof java.net.UnknownHostException;
+    }
+
+    /** Whether connecting failed for the connection's own options: the user or password, or the url's database. */
+    static boolean optionsFault(SQLException e) {
+        return state(e).startsWith("28") || missingDatabase(e);
+    }
+
+    private static boolean missingDatabase(SQLException e) {
+        return state(e).startsWith("3D") || state(e).equals("42000") && e.getErrorCode() == 1049;
+    }
+
+    /** Whether the statement failed for a table that does not exist. */
+    static boolean missingTable(SQLException e) {
+        String state = state(e);
+        Matcher sqlite = NO_SUCH.matcher(String.valueOf(e.getMessage()));
+        return state.equals("42P01")
+                || state.equals("42S02")
+                || sqlite.find() && sqlite.group(1).equals("table");
+    }
+
+    /** The name the database says is missing (a table or column), or "" when it names none. */
+    static String missingName(SQLException e) {
+        String message = firstLine(e.getMessage());
+        Matcher sqlite = NO_SUCH.matcher(message);
+        return sqlite.find() ? sqlite.group(2) : quoted(message);
+    }
+
     /** A failure of a statement, with a did-you-mean for a missing table or column. */
     static IOException statement(Connection conn, java.sql.Connection c, String table, String what, SQLException e) {
-        String state = state(e);
-        String message = firstLine(e.getMessage());
-        String hint = "";
-        try {
-            if (state.equals("42P01") || state.equals("42S02")) {
-                hint = near(table != null ? table : quoted(message), tables(c.getMetaData()));
-                return new IOException(
-                        conn.describe() + ": " + what + ": " + message
-                                + (hint.isEmpty() ? "; check the table name (and schema)" : hint),
-                        e);
-            }
-            if ((state.equals("42703") || state.equals("42S22")) && table != null) {
-                hint = near(quoted(message), columns(c.getMetaData(), table));
-            }
-        } catch (SQLException ignored) {
-            // the hint is a courtesy: the message stands without it
-        }
-        if (state.startsWith("08")) {
+        if (state(e).startsWith("08")) {
             return new IOException(
-                    conn.describe() + ": " + what + ": the connection broke (" + message
+                    conn.describe() + ": " + what + ": the connection broke (" + firstLine(e.getMessage())
                             + "); the split is tried again",
                     e);
         }
-        return new IOException(conn.describe() + ": " + what + ": " + message + hint, e);
+        return new IOException(conn.describe() + ": " + what + ": " + explain(c, table, e), e);
+    }
+
+    /**
+     * Whether the failure is the statement's own, as the pipeline wrote it (a missing table or column, a syntax error,
+     * no right to read): SQLSTATE class 42, or SQLite's message. Not the connection's, nor the server's state.
+     */
+    static boolean mistake(SQLException e) {
+        if (state(e).startsWith("42")) return true;
+        String m = e.getMessage() == null ? "" : e.getMessage();
+        return state(e).isEmpty() && (NO_SUCH.matcher(m).find() || m.contains("syntax error"));
+    }
+
+    /** The database's message, with the nearest name for a missing table (or column of {@code table}). */
+    static String explain(java.sql.Connection c, String table, SQLException e) {
+        String state = state(e);
+        String message = firstLine(e.getMessage());
+        try {
+            if (missingTable(e)) {
+                String hint = near(table != null ? table : missingName(e), tables(c.getMetaData()));
+                return message + (hint.isEmpty() ? "; check the table name (and schema)" : hint);
+            }
+            boolean column = state.equals("42703") || state.equals("42S22") || message.contains("no such column");
+            if (column && table != null) return message + near(missingName(e), columns(c.getMetaData(), table));
+        } catch (SQLException ignored) {
+            // the hint is a courtesy: the message stands without it
+        }
+        return message;
     }
 
     private static String state(SQLException e) {
@@ -79,7 +122,9 @@ final class JdbcErrors {
     }
 
     private static String firstLine(String m) {
-        return m == null ? "" : m.lines().findFirst().orElse("").replaceFirst("^ERROR: ", "");
+        String line = m == null ? "" : m.lines().findFirst().orElse("").replaceFirst("^ERROR: ", "");
+        Matcher sqlite = SQLITE.matcher(line);
+        return sqlite.matches() ? sqlite.group(1) : line;
     }
 
     private static String quoted(String message) {

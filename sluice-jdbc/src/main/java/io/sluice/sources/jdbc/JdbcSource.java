@@ -2,7 +2,10 @@ package io.sluice.sources.jdbc;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.config.ConfigException;
 import io.sluice.config.Connection;
+import io.sluice.config.Field;
+import io.sluice.config.Options;
 import io.sluice.spi.Digests;
 import io.sluice.spi.KnownMember;
 import io.sluice.spi.Member;
@@ -45,11 +48,13 @@ final class JdbcSource implements Source, Windowed {
     private static final String INCREMENTAL = "incremental";
 
     /**
-     * @param name  how the input reads in messages: the table, or {@code query}
-     * @param table the table as written; null for a query
-     * @param base  the SELECT of every row the source reads, before any range
+     * @param options the source's block as written, for problems at an option's line
+     * @param name    how the input reads in messages: the table, or {@code query}
+     * @param table   the table as written; null for a query
+     * @param base    the SELECT of every row the source reads, before any range
      */
     record Settings(
+            Options options,
             Connection connection,
             String name,
             String table,
@@ -109,13 +114,25 @@ final class JdbcSource implements Source, Windowed {
 
     /** A result's columns: the engine's type of each, and the driver's name of its type. */
     private record Shape(Map<String, String> engine, Map<String, String> driver) {
-        /** The column as the result names it (any case), or a message naming the columns there are. */
-        String column(String written, String option) throws IOException {
+        /** The column as the result names it (any case); null when there is none. */
+        String find(String written) {
             for (String c : engine.keySet()) {
                 if (c.equalsIgnoreCase(written)) return c;
             }
-            throw new IOException(option + ": '" + written + "' is not a column of the rows read"
-                    + JdbcErrors.near(written, List.copyOf(engine.keySet())) + "; the columns are " + engine.keySet());
+            return null;
+        }
+
+        /** What to say of a name that is no column of the result: the nearest one, and the columns there are. */
+        String notAColumn(String written) {
+            return "'" + written + "' is not a column of the rows read"
+                    + JdbcErrors.near(written, List.copyOf(engine.keySet())) + "; the columns are " + engine.keySet();
+        }
+
+        /** The column as the result names it; a split's read fails without it (its plan found it). */
+        String column(String written, String option) throws IOException {
+            String c = find(written);
+            if (c == null) throw new IOException(option + ": " + notAColumn(written));
+            return c;
         }
     }
 
@@ -143,6 +160,11 @@ final class JdbcSource implements Source, Windowed {
         } catch (SQLException e) {
             throw JdbcErrors.connecting(conn, e);
         }
+        return prepared(c);
+    }
+
+    private java.sql.Connection prepared(java.sql.Connection c) throws IOException {
+        Connection conn = s.connection();
         try {
             dialect.prepare(c);
             return c;
@@ -150,6 +172,24 @@ final class JdbcSource implements Source, Windowed {
             close(c);
             throw JdbcErrors.statement(conn, c, s.table(), "cannot set up the session", e);
         }
+    }
+
+    /**
+     * A connection to plan or check with: a failure that the connection's options cause (a wrong password, a database
+     * that does not exist) is the pipeline's, a {@link ConfigException} at {@code connection}; any other (the server
+     * cannot be reached, has no connection left) stays an {@link IOException}: another try may pass.
+     */
+    private java.sql.Connection connectToPlan() throws IOException {
+        Connection conn = s.connection();
+        java.sql.Connection c;
+        try {
+            c = conn.connect();
+        } catch (SQLException e) {
+            IOException explained = JdbcErrors.connecting(conn, e);
+            if (!JdbcErrors.optionsFault(e)) throw explained;
+            throw s.options().problem(JdbcSourceFactory.CONNECTION, explained.getMessage());
+        }
+        return prepared(c);
     }
 
     private static void close(java.sql.Connection c) {
@@ -163,9 +203,9 @@ final class JdbcSource implements Source, Windowed {
     @Override
     public Proposal propose(KnownSplits known) throws IOException {
         KnownMember last = known.members(List.of(key)).get(key);
-        java.sql.Connection c = connect();
+        java.sql.Connection c = connectToPlan();
         try {
-            Shape shape = shape(c, s.base());
+            Shape shape = inspect(c);
             if (s.incremental() != null) return incremental(c, known, last, shape);
             if (last != null) {
                 List<Split> rest = unregistered(known, last);
@@ -207,8 +247,7 @@ final class JdbcSource implements Source, Windowed {
      */
     private List<Split> partitions(java.sql.Connection c, Shape shape) throws SQLException, IOException {
         Partition p = s.partition();
-        String col = p.column();
-        shape.column(col, "partition.column");
+        String col = p.column(); // a column of the result: inspect() made sure
         Optional<KeyStatistics> statistics =
                 dialect == Dialect.POSTGRES ? KeyStatistics.of(c, s.table(), col) : Optional.empty();
         long n = p.count();
@@ -321,15 +360,8 @@ final class JdbcSource implements Source, Windowed {
         Incremental inc = s.incremental();
         String col = inc.column();
         String tb = inc.tieBreaker();
-        String cursor = shape.column(col, "incremental.column");
-        if (tb != null) shape.column(tb, "incremental.tie_breaker");
-        String driverType = shape.driver().get(cursor);
-        String clock = dialect.clockMinus(inc.lag(), driverType);
-        if (clock == null) {
-            throw new IOException("incremental.column: '" + col + "' has type " + driverType + "; it must be a "
-                    + "timestamp (PostgreSQL: timestamp or timestamptz; MariaDB and MySQL: DATETIME or TIMESTAMP), "
-                    + "and incremental reads need PostgreSQL, MariaDB or MySQL");
-        }
+        // inspect() made sure of the columns and of the cursor's type
+        String clock = dialect.clockMinus(inc.lag(), shape.driver().get(shape.find(col)));
         Bound lower = null;
         long index = 0;
         if (last != null) {
@@ -451,14 +483,107 @@ final class JdbcSource implements Source, Windowed {
 
     /** The columns of a SELECT, mapped to engine types; an unmappable one fails with the cast to use. */
     private Shape shape(java.sql.Connection c, String sql) throws SQLException, IOException {
+        try {
+            return mappedShape(c, sql);
+        } catch (TypeMap.Unmappable e) {
+            throw new IOException(unmappable(e), e);
+        }
+    }
+
+    private Shape mappedShape(java.sql.Connection c, String sql) throws SQLException, TypeMap.Unmappable {
         try (Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT * FROM (" + sql + ") s WHERE 1 = 0")) {
             ResultSetMetaData md = rs.getMetaData();
             Map<String, String> driver = new LinkedHashMap<>();
             for (int i = 1; i <= md.getColumnCount(); i++) driver.put(md.getColumnLabel(i), md.getColumnTypeName(i));
-            return new Shape(TypeMap.columns(dialect, md), driver);
+            return new Shape(TypeMap.columns(dialect, c.getMetaData().getDatabaseProductName(), md), driver);
+        }
+    }
+
+    private String unmappable(TypeMap.Unmappable e) {
+        return s.name() + " (" + s.connection().describe() + "): " + e.getMessage();
+    }
+
+    /**
+     * The columns of the rows read, checked against the options before anything is planned or sampled (and by
+     * {@code sluice validate}): the SELECT runs, each column has an engine type, the partition and incremental columns
+     * are among them and the cursor is a timestamp. A mistake there is the pipeline's, not the database's: a
+     * {@link ConfigException} at the option's line, so that validate finds it and a run stops as for any invalid
+     * pipeline.
+     */
+    private Shape inspect(java.sql.Connection c) throws SQLException {
+        Options o = s.options();
+        Shape shape;
+        try {
+            shape = mappedShape(c, s.base());
+        } catch (SQLException e) {
+            if (!JdbcErrors.mistake(e)) throw e;
+            throw o.problem(selectOption(e), s.connection().describe() + ": " + JdbcErrors.explain(c, s.table(), e));
         } catch (TypeMap.Unmappable e) {
-            throw new IOException(s.name() + " (" + s.connection().describe() + "): " + e.getMessage(), e);
+            Field<?> where = s.table() == null
+                    ? JdbcSourceFactory.QUERY
+                    : o.get(JdbcSourceFactory.COLUMNS).isEmpty() ? JdbcSourceFactory.TABLE : JdbcSourceFactory.COLUMNS;
+            throw o.problem(where, unmappable(e));
+        }
+        if (s.partition() != null) {
+            String col = s.partition().column();
+            if (shape.find(col) == null) {
+                throw o.get(JdbcSourceFactory.PARTITION_BLOCK)
+                        .problem(JdbcSourceFactory.PARTITION_COLUMN, shape.notAColumn(col));
+            }
+        }
+        Incremental inc = s.incremental();
+        if (inc != null) {
+            Options i = o.get(JdbcSourceFactory.INCREMENTAL_BLOCK);
+            String cursor = shape.find(inc.column());
+            if (cursor == null) throw i.problem(JdbcSourceFactory.CURSOR, shape.notAColumn(inc.column()));
+            if (inc.tieBreaker() != null && shape.find(inc.tieBreaker()) == null) {
+                throw i.problem(JdbcSourceFactory.TIE_BREAKER, shape.notAColumn(inc.tieBreaker()));
+            }
+            String type = shape.driver().get(cursor);
+            if (dialect.clockMinus(inc.lag(), type) == null) {
+                throw i.problem(
+                        JdbcSourceFactory.CURSOR,
+                        "'" + inc.column() + "' has type " + type + "; it must be a timestamp ("
+                                + dialect.timestampTypes() + ") that grows with every change");
+            }
+        }
+        return shape;
+    }
+
+    /** The option a SELECT that does not run was written in: the query, the table, or the column or condition. */
+    private Field<?> selectOption(SQLException e) {
+        Options o = s.options();
+        if (s.table() == null) return JdbcSourceFactory.QUERY;
+        if (JdbcErrors.missingTable(e)) return JdbcSourceFactory.TABLE;
+        List<String> columns = o.get(JdbcSourceFactory.COLUMNS);
+        String name = JdbcErrors.missingName(e);
+        boolean inColumns = !name.isEmpty() && columns.stream().anyMatch(item -> item.contains(name));
+        if (inColumns || !columns.isEmpty() && !o.has(JdbcSourceFactory.WHERE)) return JdbcSourceFactory.COLUMNS;
+        return o.has(JdbcSourceFactory.WHERE) ? JdbcSourceFactory.WHERE : JdbcSourceFactory.TABLE;
+    }
+
+    /**
+     * Checks the options against the database ({@link #inspect}) when it can be reached; when it cannot (validating
+     * offline), says so instead.
+     */
+    @Override
+    public Optional<String> check() throws IOException {
+        java.sql.Connection c;
+        try {
+            c = connectToPlan();
+        } catch (IOException e) {
+            return Optional.of(e.getMessage() + "; the table and its columns were not checked");
+        }
+        try {
+            inspect(c);
+            return Optional.empty();
+        } catch (SQLException e) {
+            // the server's trouble, not the pipeline's (a broken connection, a timeout): a run meets it when it plans
+            return Optional.of(JdbcErrors.statement(s.connection(), c, s.table(), "cannot check " + s.name(), e)
+                    .getMessage());
+        } finally {
+            close(c);
         }
     }
 
@@ -500,9 +625,9 @@ final class JdbcSource implements Source, Windowed {
     @Override
     public Sample sample(Path scratch) throws IOException {
         Path file = Files.createDirectories(scratch).resolve("sample.csv");
-        java.sql.Connection c = connect();
+        java.sql.Connection c = connectToPlan();
         try {
-            Shape shape = shape(c, s.base());
+            Shape shape = inspect(c);
             spool(c, s.base(), shape, List.of(), file, SAMPLE_ROWS);
             return Sample.of(LocalFiles.typedCsv(List.of(LocalFiles.Part.whole(file, s.name())), shape.engine()));
         } catch (SQLException e) {

@@ -162,6 +162,15 @@ public final class JdbcSourceFactory implements SourceFactory<Options> {
         JdbcSource.Incremental incremental = null;
         if (o.has(INCREMENTAL_BLOCK)) {
             if (partition != null) throw o.problem(PARTITION_BLOCK, "not with incremental");
+            Connection conn = o.get(CONNECTION);
+            if (Dialect.of(conn.url().reveal()) == Dialect.GENERIC) {
+                // the url says it: no need to reach the database
+                throw o.problem(
+                        INCREMENTAL_BLOCK,
+                        "incremental reads need PostgreSQL, MariaDB or MySQL (their clock bounds each range), and "
+                                + conn.describe() + " is another database; drop incremental to read the "
+                                + (o.has(TABLE) ? "table" : "query") + " in full, once per ledger");
+            }
             Options i = o.get(INCREMENTAL_BLOCK);
             if (i.has(ROWS_PER_SPLIT) && !i.has(TIE_BREAKER)) {
                 throw i.problem(
@@ -175,6 +184,7 @@ public final class JdbcSourceFactory implements SourceFactory<Options> {
                     i.find(ROWS_PER_SPLIT).orElse(0L));
         }
         return new JdbcSource.Settings(
+                o,
                 o.get(CONNECTION),
                 name,
                 o.has(TABLE) ? name : null,

@@ -25,12 +25,17 @@ final class TypeMap {
         }
     }
 
-    /** Every column of a result, in order, with its engine type. */
-    static Map<String, String> columns(Dialect dialect, ResultSetMetaData md) throws SQLException, Unmappable {
+    /**
+     * Every column of a result, in order, with its engine type.
+     *
+     * @param product the database's product name (JDBC's {@code getDatabaseProductName}), for the casts a refusal names
+     */
+    static Map<String, String> columns(Dialect dialect, String product, ResultSetMetaData md)
+            throws SQLException, Unmappable {
         Map<String, String> out = new LinkedHashMap<>();
         for (int i = 1; i <= md.getColumnCount(); i++) {
             String name = md.getColumnLabel(i);
-            String type = dialect == Dialect.POSTGRES ? postgres(md, i, name) : generic(dialect, md, i, name);
+            String type = dialect == Dialect.POSTGRES ? postgres(md, i, name) : generic(dialect, product, md, i, name);
             if (out.put(name, type) != null) {
                 throw new Unmappable(name, "(a second column of this name)", "another name: expression");
             }
@@ -94,7 +99,7 @@ final class TypeMap {
         }
     }
 
-    private static String generic(Dialect dialect, ResultSetMetaData md, int i, String name)
+    private static String generic(Dialect dialect, String product, ResultSetMetaData md, int i, String name)
             throws SQLException, Unmappable {
         String t = md.getColumnTypeName(i).toUpperCase(Locale.ROOT);
         boolean signed = md.isSigned(i);
@@ -127,9 +132,17 @@ final class TypeMap {
                 dialect == Dialect.MYSQL && t.equals("TIMESTAMP") ? "TIMESTAMP WITH TIME ZONE" : "TIMESTAMP";
             case Types.TIMESTAMP_WITH_TIMEZONE -> "TIMESTAMP WITH TIME ZONE";
             case Types.BINARY, Types.VARBINARY, Types.LONGVARBINARY, Types.BLOB ->
-                throw new Unmappable(name, t, dialect == Dialect.MYSQL ? "HEX(" + name + ")" : "a text encoding");
+                throw new Unmappable(name, t, dialect == Dialect.MYSQL ? "HEX(" + name + ")" : hex(product, name));
             default -> throw new Unmappable(name, t, "CAST(" + name + " AS CHAR)");
         };
+    }
+
+    /** The bytes of {@code column} as hex text, in the SQL of the database {@code product} (only SQLite's is tested). */
+    static String hex(String product, String column) {
+        String p = product == null ? "" : product.toLowerCase(Locale.ROOT);
+        if (p.contains("oracle") || p.equals("h2") || p.contains("hsql")) return "RAWTOHEX(" + column + ")";
+        if (p.contains("microsoft sql server")) return "CONVERT(varchar(max), " + column + ", 2)";
+        return "hex(" + column + ")"; // SQLite's (the generic dialect's tested database), also DB2's
     }
 
     private static String decimal(ResultSetMetaData md, int i, String name, String t) throws SQLException, Unmappable {

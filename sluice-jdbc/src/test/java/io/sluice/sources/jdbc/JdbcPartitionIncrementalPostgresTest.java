@@ -211,6 +211,25 @@ class JdbcPartitionIncrementalPostgresTest {
         assertThat(count(dir, "true")).isEqualTo(6L);
     }
 
+    /** The one reason: PostgreSQL reads incrementally, the column is what does not fit; at its line, before a plan. */
+    @Test
+    void aCursorThatIsNoTimestampIsNamedAtItsOptionWithTheTypesItMayHave() throws Exception {
+        db.sql("CREATE TABLE ev (id int PRIMARY KEY, version int)");
+        Path p = pipeline(dir, "{ connection: pg, table: ev, incremental: { column: version, tie_breaker: id } }");
+        assertThatThrownBy(() -> PipelineRun.run(p))
+                .isInstanceOf(io.sluice.config.ConfigException.class)
+                .hasMessageContaining(p + ":3:")
+                .hasMessageContaining("source.jdbc.incremental.column: 'version' has type int4; it must be a "
+                        + "timestamp (on PostgreSQL: timestamp or timestamptz)")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("need PostgreSQL"));
+        Components c = Components.discover();
+        try (Assembly a = Assembly.forChecking(new PipelineLoader(c, name -> null).load(p), c, Clock.systemUTC())) {
+            assertThatThrownBy(() -> a.source().check())
+                    .as("sluice validate finds it too")
+                    .hasMessageContaining("source.jdbc.incremental.column");
+        }
+    }
+
     @Test
     void nullCursorsFollowTheDeclaredPolicy() throws Exception {
         db.sql(

@@ -163,6 +163,9 @@ class JdbcSourceMariaDbTest {
         db.sql("CREATE TABLE t (id INT)");
         Path yaml = pipeline(dir, "wrong-pw-4711", "{ connection: maria, table: t }");
         assertThatThrownBy(() -> PipelineRun.run(yaml))
+                .as("the connection's options are wrong: an invalid pipeline, at the option")
+                .isInstanceOf(io.sluice.config.ConfigException.class)
+                .hasMessageContaining("source.jdbc.connection: ")
                 .hasStackTraceContaining("authentication failed for user sluice")
                 .hasStackTraceContaining("connection 'maria'")
                 .satisfies(e -> assertThat(JdbcSourcePostgresTest.stackTrace(e)).doesNotContain("wrong-pw-4711"));

@@ -123,6 +123,8 @@ class JdbcSourcePostgresTest {
     void aMissingTableOrColumnSaysWhatIsNear() throws Exception {
         db.sql("CREATE TABLE orders (id int, amount int)");
         assertThatThrownBy(() -> PipelineRun.run(pipeline("{ connection: pg, table: ordrs }")))
+                .isInstanceOf(io.sluice.config.ConfigException.class)
+                .hasMessageContaining("source.jdbc.table: ")
                 .hasStackTraceContaining("did you mean 'orders'?");
         assertThatThrownBy(() -> PipelineRun.run(pipeline("{ connection: pg, table: orders, columns: [id, amout] }")))
                 .hasStackTraceContaining("amout")
@@ -137,6 +139,8 @@ class JdbcSourcePostgresTest {
                         + "password: s3cret-pw }\n",
                 "{ connection: pg, table: t }");
         assertThatThrownBy(() -> PipelineRun.run(yaml))
+                .as("not the pipeline's mistake: another run may pass")
+                .isNotInstanceOf(io.sluice.config.ConfigException.class)
                 .hasStackTraceContaining("cannot reach the database")
                 .hasStackTraceContaining("connection 'pg'")
                 .satisfies(e -> assertThat(stackTrace(e)).doesNotContain("s3cret-pw"));
