@@ -238,8 +238,15 @@ final class RunCommand implements Callable<Integer> {
                     "  %d bad record(s): %s%n",
                     s.rejected(),
                     p.run().onBadRecord() == io.sluice.spi.BadRecordPolicy.DEAD_LETTER
-                            ? "written under the sink's _dead_letter/ with reason, file and line"
+                            ? deadLetters(p)
                             : "skipped (on_bad_record: skip)");
+    }
+
+    /** Where the sink keeps the bad records: the jdbc sink in a table beside its own (with the rows it refused). */
+    private static String deadLetters(Pipeline p) {
+        return p.sink().kind().equals("jdbc")
+                ? "written to the table _sluice_dead_letter beside the sink's, with reason, file and line (or key)"
+                : "written under the sink's _dead_letter/ with reason, file and line";
     }
 
     /**
