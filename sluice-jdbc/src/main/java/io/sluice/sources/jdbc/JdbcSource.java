@@ -573,7 +573,7 @@ final class JdbcSource implements Source, Windowed {
         try {
             c = connectToPlan();
         } catch (IOException e) {
-            return Optional.of(e.getMessage() + "; the table and its columns were not checked");
+            return Optional.of(e.getMessage());
         }
         try {
             inspect(c);
