@@ -166,6 +166,39 @@ class ValidationTest {
     }
 
     @Test
+    void aGzippedFirstFileIsCheckedLikeAPlainOne() throws Exception {
+        // the sample is decompressed: under a name still ending in .gz, DuckDB would gunzip plain text and the check
+        // would be skipped
+        Files.delete(ws.in().resolve("2026/a.csv"));
+        ws.input("2026/a.csv.gz", Workspace.gzip("region,amount,ts\neu,1.5,2026-01-01\n"));
+        ws.input("2026/b.CSV.GZ", Workspace.gzip("region,amount,ts\nus,2.5,2026-01-02\n"));
+        String steps = "  - sql: SELECT %s, amount FROM input\n";
+        Path p = ws.pipeline("""
+                pipeline: check
+                source:
+                  files: { path: in, include: ["**/*.csv.gz", "**/*.CSV.GZ"] }
+                steps:
+                %ssink:
+                  files: { path: out }
+                """.formatted(steps.formatted("regoin")));
+        assertThat(invalid(p))
+                .contains(p + ":5:")
+                .contains("no column \"regoin\" in the step's input (did you mean 'region'?); its columns: region, "
+                        + "amount, ts");
+        Path right = ws.pipeline("""
+                pipeline: check
+                source:
+                  files: { path: in, include: ["**/*.csv.gz", "**/*.CSV.GZ"] }
+                steps:
+                %ssink:
+                  files: { path: out }
+                """.formatted(steps.formatted("region")));
+        assertThat(sluice("validate", right.toString()).ok().out())
+                .contains("the sink receives region, amount")
+                .doesNotContain("not checked");
+    }
+
+    @Test
     void aColumnThatOnlyTheNextFilesHaveIsNoMistake() throws Exception {
         // files packed together are read by column name: the pack of these two has amount and price
         ws.input("2026/b.csv", "region,amount,price\neu,3,9.5\n");

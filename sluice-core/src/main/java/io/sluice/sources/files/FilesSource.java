@@ -851,8 +851,10 @@ final class FilesSource implements Source {
         List<Part> parts = new ArrayList<>();
         Files.createDirectories(scratch);
         for (String key : picked) {
-            Path spool = scratch.resolve("sample-" + parts.size() + "-" + name(key));
-            if (!Formats.lineFormat(format) || key.endsWith(".zst") || key.endsWith(".zstd")) {
+            String name = "sample-" + parts.size() + "-" + name(key);
+            String lower = key.toLowerCase(java.util.Locale.ROOT);
+            if (!Formats.lineFormat(format) || lower.endsWith(".zst") || lower.endsWith(".zstd")) {
+                Path spool = scratch.resolve(name);
                 // only the schema is read: a local file in place, an object downloaded
                 if (s.storage().local()) {
                     parts.add(Part.whole(s.storage().file(key), key));
@@ -862,7 +864,9 @@ final class FilesSource implements Source {
                 }
                 continue;
             }
-            boolean gz = key.toLowerCase(java.util.Locale.ROOT).endsWith(".gz");
+            boolean gz = lower.endsWith(".gz");
+            // the spool holds the decompressed text: named .gz, DuckDB would try to decompress it again
+            Path spool = scratch.resolve(gz ? name.substring(0, name.length() - ".gz".length()) : name);
             // plain text: one ranged GET of no more than the sample takes (closed early, a whole-object GET drops
             // its connection with more bytes in flight)
             try (InputStream raw = s.storage().read(key, null, 0, gz ? -1 : SAMPLE_BYTES);
