@@ -2,7 +2,10 @@ package io.sluice.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.testkit.Workspace;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -31,5 +34,68 @@ class MixedColumnsPackTest {
         assertThat(CliRun.status(p).get("counts").get("done").asLong()).isEqualTo(1);
         assertThat(ws.outputRows("id, name, v", "parquet"))
                 .isEqualTo(List.of("1|x|10", "2|y|20", "3|z|null", "4|w|40", "5|q|50"));
+    }
+
+    @Test
+    void filesWithoutRowsAddNoColumnAndLeaveTheTypesOfTheOthers() throws Exception {
+        Workspace ws = Workspace.in(tmp);
+        ws.input("a.csv", "id,name\n1,a\n");
+        ws.input("b_empty.csv", "");
+        ws.input("c_header.csv", "id,other\n");
+        ws.input("d.csv", "id,name\n2,b\n");
+        ws.input("e_empty.csv.gz", Workspace.gzip(""));
+        Path p = ws.pipeline("""
+                pipeline: empties
+                source: { files: { path: in, pack: { max_files: 10 } } }
+                sink: { files: { path: out, format: jsonl } }
+                run: { parallelism: 1 }
+                """);
+        CliRun run = CliRun.run(p, "--summary-json", tmp.resolve("summary.json").toString());
+        assertThat(run.code()).as("%s", run).isZero();
+        assertThat(CliRun.status(p).get("counts").get("done").asLong()).isEqualTo(1);
+        List<String> lines = new java.util.ArrayList<>();
+        for (Path f : ws.outputFiles(".jsonl")) lines.addAll(Files.readAllLines(f));
+        // the ids keep their type (a header-only file read with the others made them text), and no column0
+        assertThat(lines).containsExactly("{\"id\":1,\"name\":\"a\"}", "{\"id\":2,\"name\":\"b\"}");
+        JsonNode summary =
+                new ObjectMapper().readTree(tmp.resolve("summary.json").toFile());
+        assertThat(summary.path("rows_in").asLong()).as("%s", summary).isEqualTo(2);
+    }
+
+    @Test
+    void aSplitOfEmptyFilesCompletesWithNoRows() throws Exception {
+        Workspace ws = Workspace.in(tmp);
+        ws.input("a.csv", "");
+        ws.input("b.csv", " \n");
+        ws.input("c.csv.gz", Workspace.gzip(""));
+        ws.input("d.csv", "");
+        String pipeline = """
+                pipeline: %s
+                source: { files: { path: in, include: %s, pack: { max_files: 10 } } }
+                steps:
+                  - sql: SELECT id, name FROM input
+                sink: { files: { path: out, format: jsonl } }
+                run: { parallelism: 1 }
+                """;
+        Path pack = ws.pipeline("pack.yaml", pipeline.formatted("pack", "[a.csv, b.csv, c.csv.gz]"));
+        Path alone = ws.pipeline("alone.yaml", pipeline.formatted("alone", "d.csv"));
+        Path summary = tmp.resolve("summary.json");
+        for (Path p : List.of(pack, alone)) {
+            CliRun run = CliRun.run(p, "--summary-json", summary.toString());
+            assertThat(run.code()).as("%s", run).isZero();
+            JsonNode s = new ObjectMapper().readTree(summary.toFile());
+            assertThat(s.path("splits_done").asLong()).as("%s", s).isEqualTo(1);
+            assertThat(s.path("rows_in").asLong()).as("%s", s).isZero();
+            assertThat(s.path("inputs_left_out").asLong()).as("%s", s).isZero();
+            assertThat(s.path("ledger").path("done").asLong()).as("%s", s).isEqualTo(1);
+            // the ledger holds every file as processed
+            CliRun.run(p, "--summary-json", summary.toString()).ok();
+            JsonNode again = new ObjectMapper().readTree(summary.toFile());
+            assertThat(again.path("splits_done").asLong()).as("%s", again).isZero();
+            assertThat(again.path("inputs_already_processed").asLong())
+                    .as("%s", again)
+                    .isEqualTo(p == pack ? 3 : 1);
+        }
+        assertThat(ws.outputFiles(".jsonl")).isEmpty();
     }
 }

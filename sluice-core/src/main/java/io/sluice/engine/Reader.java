@@ -2,9 +2,11 @@ package io.sluice.engine;
 
 import io.sluice.spi.LineParse;
 import io.sluice.spi.source.LocalFiles;
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -41,17 +44,24 @@ record Reader(
     static final String LINE_ONLY = "columns = {'line': 'VARCHAR'}, header = false, delim = E'\\x1F', "
             + "quote = '', escape = '', auto_detect = false";
 
-    /** @param text csv: every column as text (the first step types them itself) */
-    static Reader of(LocalFiles input, String prefix, boolean text) throws IOException {
+    /**
+     * @param text csv: every column as text (the first step types them itself)
+     * @return empty when the input has nothing to read, not even columns: every file is a csv file that is empty or
+     *     blank
+     */
+    static Optional<Reader> of(LocalFiles input, String prefix, boolean text) throws IOException {
         List<Path> files = input.parts().stream().map(LocalFiles.Part::file).toList();
+        if (!input.format().equals("csv") || !input.columns().isEmpty())
+            return Optional.of(of(input, files, prefix, text));
+        List<List<Path>> groups = csvGroups(files, input.header());
+        if (groups.isEmpty()) return Optional.empty();
+        return Optional.of(csv(prefix, groups, "header = " + input.header() + (text ? ", all_varchar = true" : "")));
+    }
+
+    /** The reader of every input but csv files whose columns DuckDB detects. */
+    private static Reader of(LocalFiles input, List<Path> files, String prefix, boolean text) {
         return switch (input.format()) {
-            case "csv" ->
-                input.columns().isEmpty()
-                        ? csv(
-                                prefix,
-                                input.header() ? byHeader(files) : List.of(files),
-                                "header = " + input.header() + (text ? ", all_varchar = true" : ""))
-                        : csv(prefix, List.of(files), typed(input, text));
+            case "csv" -> csv(prefix, List.of(files), typed(input, text));
             case "text" ->
                 input.parse() == null ? csv(prefix, List.of(files), LINE_ONLY) : parsed(prefix, files, input.parse());
             case "parquet" ->
@@ -215,37 +225,71 @@ record Reader(
                 "SELECT count(*) FROM (" + relation + ")");
     }
 
-    /** Groups files by their first line, in order of first appearance; compressed files are read through gzip. */
-    private static List<List<Path>> byHeader(List<Path> files) throws IOException {
-        if (files.size() == 1) return List.of(files);
-        Map<String, List<Path>> groups = new LinkedHashMap<>();
-        for (Path f : files)
-            groups.computeIfAbsent(headerOf(f), h -> new ArrayList<>()).add(f);
-        return List.copyOf(groups.values());
+    /**
+     * The csv files to read, in groups sharing a header line (in order of first appearance), each group one
+     * {@code read_csv}. A file that holds no row (empty, blank, or a header line with nothing after it) is left out:
+     * DuckDB names an empty file's one column {@code column0} and types a header-only file's columns VARCHAR, and the
+     * union by name would carry either into the rows of the other files. When no file holds a row, the header-only
+     * files still give the columns (of no rows), so the steps bind; with none either, there is nothing to read.
+     */
+    private static List<List<Path>> csvGroups(List<Path> files, boolean header) throws IOException {
+        Map<String, List<Path>> withRows = new LinkedHashMap<>();
+        Map<String, List<Path>> headerOnly = new LinkedHashMap<>();
+        List<Path> rowFiles = new ArrayList<>();
+        for (Path f : files) {
+            Head head = Head.of(f, header);
+            if (head.rows()) {
+                withRows.computeIfAbsent(head.line(), h -> new ArrayList<>()).add(f);
+                rowFiles.add(f);
+            } else if (header && !head.line().isEmpty()) {
+                headerOnly.computeIfAbsent(head.line(), h -> new ArrayList<>()).add(f);
+            }
+        }
+        if (!header) return rowFiles.isEmpty() ? List.of() : List.of(rowFiles); // no header to tell files apart
+        return List.copyOf((withRows.isEmpty() ? headerOnly : withRows).values());
     }
 
-    private static String headerOf(Path file) throws IOException {
-        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        if (name.endsWith(".zst") || name.endsWith(".zstd")) return "zstd:" + file; // no decoder here: its own group
-        try (InputStream raw = Files.newInputStream(file);
-                InputStream in = name.endsWith(".gz") ? new GZIPInputStream(raw, 4096) : raw) {
-            ByteArrayOutputStream line = new ByteArrayOutputStream();
-            byte[] buf = new byte[4096];
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                for (int i = 0; i < n; i++) {
-                    if (buf[i] == '\n') {
-                        line.write(buf, 0, i);
-                        return line.toString(java.nio.charset.StandardCharsets.ISO_8859_1)
-                                .strip();
-                    }
+    /**
+     * A csv file's first line (stripped) and whether a row may follow it, read only as far as it takes to tell: to the
+     * first byte after the header line, or, when the first line is blank, to the first byte that is not whitespace.
+     */
+    private record Head(String line, boolean rows) {
+        static Head of(Path file, boolean header) throws IOException {
+            String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+            if (name.endsWith(".zst") || name.endsWith(".zstd"))
+                return new Head("zstd:" + file, true); // no decoder here
+            try (InputStream raw = Files.newInputStream(file);
+                    InputStream in = new BufferedInputStream(
+                            name.endsWith(".gz") ? new GZIPInputStream(raw, 4096) : raw, 4096)) {
+                ByteArrayOutputStream first = new ByteArrayOutputStream();
+                int b;
+                while ((b = in.read()) >= 0 && b != '\n') {
+                    first.write(b);
+                    // no newline in the first MB: not a header we can compare
+                    if (first.size() > 1 << 20) return new Head(text(first), true);
                 }
-                line.write(buf, 0, n);
-                if (line.size() > 1 << 20) break; // no newline in the first MB: not a header we can compare
+                String line = text(first);
+                if (line.isEmpty()) return new Head(line, !blank(in));
+                // a header line is no row, and a file that ends after it has none (a blank line after it is kept: a
+                // one-column file reads it as a row of NULL); without a header, the line is a row
+                return new Head(line, !header || (b == '\n' && in.read() >= 0));
+            } catch (java.util.zip.ZipException | java.io.EOFException e) {
+                // its own group: the read reports the error with the file's name
+                return new Head("unreadable:" + file, true);
             }
-            return line.toString(java.nio.charset.StandardCharsets.ISO_8859_1).strip();
-        } catch (java.util.zip.ZipException | java.io.EOFException e) {
-            return "unreadable:" + file; // its own group: the read reports the error with the file's name
+        }
+
+        private static String text(ByteArrayOutputStream line) {
+            return line.toString(StandardCharsets.ISO_8859_1).strip();
+        }
+
+        /** Whether the rest of the stream is whitespace only. */
+        private static boolean blank(InputStream in) throws IOException {
+            int b;
+            while ((b = in.read()) >= 0) {
+                if (!Character.isWhitespace(b)) return false;
+            }
+            return true;
         }
     }
 }

@@ -56,7 +56,10 @@ public final class SplitProcessor {
         if (input.parts().isEmpty()) return new Result(0, 0, 0, List.of());
         if (fileStep() instanceof FileStep files) return processFiles(files, split, input, context, write);
         String source = "sluice_src_" + NAMES.incrementAndGet();
-        Reader reader = reader(input, source);
+        Optional<Reader> read = reader(input, source);
+        // every input is an empty csv file: no row, and no column for the steps to bind or the sink to write
+        if (read.isEmpty()) return new Result(0, 0, 0, List.of());
+        Reader reader = read.get();
         List<String> drops = new java.util.ArrayList<>(reader.drops()); // what this split created, to drop at the end
         List<String> queries = new java.util.ArrayList<>(); // the source's records, then each step's result
         try (Statement s = c.createStatement()) {
@@ -169,7 +172,9 @@ public final class SplitProcessor {
         }
         if (input.parts().isEmpty()) return new Preview(List.of(), List.of());
         String source = "sluice_src_" + NAMES.incrementAndGet();
-        Reader reader = reader(input, source);
+        Optional<Reader> read = reader(input, source);
+        if (read.isEmpty()) return new Preview(List.of(), List.of());
+        Reader reader = read.get();
         List<String> drops = new java.util.ArrayList<>(reader.drops());
         try (Statement s = c.createStatement()) {
             String query = transformed(load(s, reader, input, source, drops).from(), new java.util.ArrayList<>());
@@ -262,7 +267,9 @@ public final class SplitProcessor {
                 java.nio.file.Files.newInputStream(part.file()).close();
             return input.parts().size();
         }
-        Reader reader = reader(input, "sluice_src_" + NAMES.incrementAndGet());
+        Optional<Reader> read = reader(input, "sluice_src_" + NAMES.incrementAndGet());
+        if (read.isEmpty()) return 0;
+        Reader reader = read.get();
         try (Statement s = c.createStatement()) {
             for (String prepare : reader.prepare()) s.execute(prepare);
             return count(s, "SELECT count(*) FROM (" + reader.relation() + ")");
@@ -271,8 +278,11 @@ public final class SplitProcessor {
         }
     }
 
-    /** The reader of a split's input; csv columns stay text when the first step types them itself. */
-    private Reader reader(LocalFiles input, String name) throws IOException {
+    /**
+     * The reader of a split's input (none when it has nothing to read); csv columns stay text when the first step types
+     * them itself.
+     */
+    private Optional<Reader> reader(LocalFiles input, String name) throws IOException {
         return Reader.of(input, name, !steps.isEmpty() && steps.getFirst().inputAsText());
     }
 

@@ -22,6 +22,7 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
@@ -79,21 +80,29 @@ public final class StepCheck {
         }
         if (!sample.present()) return new Outcome(List.of(), sample.absent());
         LocalFiles all = sample.files();
-        if (all.parts().size() == 1) return check(a, c, all);
-        try {
-            // each file costs a detection of its columns: the first alone is the cheap check that mostly suffices
-            return check(a, c, all.withParts(all.parts().subList(0, 1)));
-        } catch (ConfigException e) {
-            // files packed together are read by column name: a column the first file lacks may come from the others
-            return check(a, c, all);
+        if (all.parts().size() > 1) {
+            try {
+                // each file costs a detection of its columns: the first alone is the cheap check that mostly suffices
+                Optional<Outcome> first = check(a, c, all.withParts(all.parts().subList(0, 1)));
+                if (first.isPresent()) return first.get();
+                // an empty first file: the others may have columns
+            } catch (ConfigException e) {
+                // files packed together are read by column name: a column the first file lacks may come from the others
+            }
         }
+        return check(a, c, all)
+                .orElseGet(() -> new Outcome(List.of(), "the sampled files are empty (" + names(all) + ")"));
     }
 
-    private static Outcome check(Assembly a, Connection c, LocalFiles input) throws IOException, SQLException {
+    /** Empty when the input has nothing to read, not even columns (empty files). */
+    private static Optional<Outcome> check(Assembly a, Connection c, LocalFiles input)
+            throws IOException, SQLException {
         List<Step> steps = a.steps();
         String view = "sluice_check_" + NAMES.incrementAndGet();
-        Reader reader =
+        Optional<Reader> read =
                 Reader.of(input, view, !steps.isEmpty() && steps.getFirst().inputAsText());
+        if (read.isEmpty()) return Optional.empty();
+        Reader reader = read.get();
         List<String> drops = new ArrayList<>(reader.drops());
         drops.add("DROP TABLE IF EXISTS " + view);
         try {
@@ -107,10 +116,10 @@ public final class StepCheck {
                 columns = describe(c, query);
             } catch (SQLException e) {
                 // a broken input file is not a mistake in the pipeline: its split reports it
-                return new Outcome(
+                return Optional.of(new Outcome(
                         List.of(),
                         "a sample of " + names(input) + " could not be read ("
-                                + EngineErrors.withoutExcerpt(e.getMessage()) + ")");
+                                + EngineErrors.withoutExcerpt(e.getMessage()) + ")"));
             }
             for (int i = 0; i < steps.size(); i++) {
                 Options.Selected declared = a.pipeline().steps().get(i);
@@ -125,7 +134,7 @@ public final class StepCheck {
                         .toList();
             List<String> received = columns;
             a.sink().columnCheck().ifPresent(check -> check.check(received));
-            return new Outcome(columns, null);
+            return Optional.of(new Outcome(columns, null));
         } finally {
             try (Statement s = c.createStatement()) {
                 for (String drop : drops) s.execute(drop);

@@ -39,7 +39,7 @@ class TypedCsvReadTest {
         columns.put("note", "VARCHAR");
         columns.put("code", "VARCHAR");
         LocalFiles files = LocalFiles.typedCsv(List.of(LocalFiles.Part.whole(file, "t")), columns);
-        Reader reader = Reader.of(files, "t0", false);
+        Reader reader = Reader.of(files, "t0", false).orElseThrow();
         NativeCopies.loadDuckDb();
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
                 Statement s = c.createStatement()) {
