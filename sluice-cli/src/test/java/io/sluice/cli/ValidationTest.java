@@ -199,6 +199,26 @@ class ValidationTest {
     }
 
     @Test
+    void emptyFirstFilesAreNoSampleAndTheNextFileIsChecked() throws Exception {
+        // a 0-byte .gz has no gzip header to read (its split reports it); a 0-byte .csv has no columns
+        ws.input("2026/0.csv.gz", new byte[0]);
+        ws.input("2026/0.csv", "");
+        Path p = ws.pipeline("""
+                pipeline: check
+                source:
+                  files: { path: in, include: ["**/*.csv", "**/*.csv.gz"] }
+                steps:
+                  - sql: SELECT regoin, amount FROM input
+                sink:
+                  files: { path: out }
+                """);
+        assertThat(invalid(p))
+                .contains(p + ":5:")
+                .contains("no column \"regoin\" in the step's input (did you mean 'region'?); its columns: region, "
+                        + "amount, ts");
+    }
+
+    @Test
     void aColumnThatOnlyTheNextFilesHaveIsNoMistake() throws Exception {
         // files packed together are read by column name: the pack of these two has amount and price
         ws.input("2026/b.csv", "region,amount,price\neu,3,9.5\n");

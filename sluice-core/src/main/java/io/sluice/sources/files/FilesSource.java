@@ -869,10 +869,10 @@ final class FilesSource implements Source {
             Path spool = scratch.resolve(gz ? name.substring(0, name.length() - ".gz".length()) : name);
             // plain text: one ranged GET of no more than the sample takes (closed early, a whole-object GET drops
             // its connection with more bytes in flight)
-            try (InputStream raw = s.storage().read(key, null, 0, gz ? -1 : SAMPLE_BYTES);
-                    InputStream in = gz ? new java.util.zip.GZIPInputStream(raw, 1 << 16) : raw;
-                    java.io.OutputStream out =
-                            new java.io.BufferedOutputStream(Files.newOutputStream(spool), 1 << 16)) {
+            // the spool is created first: a gzip whose header cannot be read (an empty .gz file) leaves it empty
+            try (java.io.OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(spool), 1 << 16);
+                    InputStream raw = s.storage().read(key, null, 0, gz ? -1 : SAMPLE_BYTES);
+                    InputStream in = gz ? new java.util.zip.GZIPInputStream(raw, 1 << 16) : raw) {
                 copyHead(in, out, parts.isEmpty() ? SAMPLE_LINES : OTHER_FILE_LINES);
             } catch (java.util.zip.ZipException | java.io.EOFException e) {
                 // a broken or truncated gzip: what was read before is a fine sample; its split reports the file
