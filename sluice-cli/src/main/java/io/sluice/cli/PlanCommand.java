@@ -80,13 +80,14 @@ final class PlanCommand implements Callable<Integer> {
                             EnumSet.of(SplitState.PENDING, SplitState.FAILED, SplitState.CLAIMED),
                             json ? Integer.MAX_VALUE : limit);
             if (json) {
-                out.println(Json.pretty(asMap(p, plan, waiting)));
+                out.println(Json.pretty(asMap(p, a.source().notes(), plan, waiting)));
                 return 0;
             }
             out.printf(
                     "pipeline %s: a run now would process %d new split(s) and %d left by earlier runs%n",
                     p.name(), plan.splits().size(), waiting.size());
             Text.outdated(a.ledger().doneByVersion(), p.version(), p.file()).forEach(out::println);
+            a.source().notes().forEach(n -> out.println("  note: " + n));
             plan.notices().forEach(n -> out.println("  note: " + n));
             plan.splits().stream().limit(limit).forEach(s -> out.println("  new      " + describe(a.source(), s)));
             waiting.forEach(s -> out.println(Text.splitLine(s)));
@@ -100,7 +101,7 @@ final class PlanCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static Map<String, Object> asMap(Pipeline p, Plan plan, List<SplitInfo> waiting) {
+    private static Map<String, Object> asMap(Pipeline p, List<String> notes, Plan plan, List<SplitInfo> waiting) {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("pipeline", p.name());
         doc.put(
@@ -150,7 +151,10 @@ final class PlanCommand implements Callable<Integer> {
                                 "reason",
                                 s.reason()))
                         .toList());
-        doc.put("notices", plan.notices());
+        doc.put(
+                "notices",
+                java.util.stream.Stream.concat(notes.stream(), plan.notices().stream())
+                        .toList());
         return doc;
     }
 

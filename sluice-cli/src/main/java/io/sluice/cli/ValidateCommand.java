@@ -45,6 +45,7 @@ final class ValidateCommand implements Callable<Integer> {
                                     ? "  checked against a sample of the input: the sink receives "
                                             + String.join(", ", steps.columns())
                                     : "  the steps were not checked against the input: " + steps.skipped());
+            a.source().notes().forEach(n -> out.println("  note: " + n));
             p.run().schedule().ifPresent(s -> out.println("  next run at " + s.nextRun(Instant.now())));
         }
         return 0;

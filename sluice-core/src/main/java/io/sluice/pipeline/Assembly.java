@@ -37,7 +37,12 @@ public record Assembly(Pipeline pipeline, Source source, List<Step> steps, Sink 
 
     private static Assembly withoutLedger(Pipeline p, Components c, Clock clock) {
         PipelineContext ctx = context(p, clock);
-        Source source = c.source(p.source(), ctx.withWholeFiles(c.readsWholeFiles(p.steps())));
+        // the sink first: a source of files leaves out the folder the sink writes in, so no run reads its own output
+        Sink sink = openSink(p, c, clock);
+        Source source = c.source(
+                p.source(),
+                ctx.withWholeFiles(c.readsWholeFiles(p.steps()))
+                        .withSinkFolder(sink.outputFolder().orElse(null)));
         List<Step> steps = new ArrayList<>();
         for (Options.Selected step : p.steps()) {
             Step created = c.step(step, ctx);
@@ -58,7 +63,6 @@ public record Assembly(Pipeline pipeline, Source source, List<Step> steps, Sink 
             }
             steps.add(created);
         }
-        Sink sink = openSink(p, c, clock);
         checkFileStep(p, steps, sink);
         return new Assembly(p, source, steps, sink, null, c.describeLedger(p.state()));
     }

@@ -12,6 +12,8 @@ import java.util.Objects;
  * @param onBadRecord what the pipeline does with a record that cannot be read, for a step that finds one
  * @param wholeFiles  the steps read each input file whole, as bytes ({@link StepFactory#readsWholeFiles}): a source
  *                    of files hands them as they are
+ * @param sinkFolder  where the pipeline's own sink writes files ({@link io.sluice.spi.sink.Sink#outputFolder}), so a
+ *                    source listing that place leaves it out; null when the sink writes no files, or is not known yet
  */
 public record PipelineContext(
         String pipeline,
@@ -19,7 +21,8 @@ public record PipelineContext(
         int parallelism,
         BadRecordPolicy onBadRecord,
         Clock clock,
-        boolean wholeFiles) {
+        boolean wholeFiles,
+        String sinkFolder) {
     public PipelineContext {
         Objects.requireNonNull(onBadRecord);
         if (parallelism < 1) throw new IllegalArgumentException("parallelism must be >= 1");
@@ -28,12 +31,17 @@ public record PipelineContext(
     /** Steps that read records. */
     public PipelineContext(
             String pipeline, Path pipelineFile, int parallelism, BadRecordPolicy onBadRecord, Clock clock) {
-        this(pipeline, pipelineFile, parallelism, onBadRecord, clock, false);
+        this(pipeline, pipelineFile, parallelism, onBadRecord, clock, false, null);
     }
 
     /** The same, for steps that read each input file whole when {@code whole}. */
     public PipelineContext withWholeFiles(boolean whole) {
-        return new PipelineContext(pipeline, pipelineFile, parallelism, onBadRecord, clock, whole);
+        return new PipelineContext(pipeline, pipelineFile, parallelism, onBadRecord, clock, whole, sinkFolder);
+    }
+
+    /** The same, knowing where the pipeline's sink writes files ({@code folder}: null when it writes none). */
+    public PipelineContext withSinkFolder(String folder) {
+        return new PipelineContext(pipeline, pipelineFile, parallelism, onBadRecord, clock, wholeFiles, folder);
     }
 
     /** The folder relative paths are resolved against. */

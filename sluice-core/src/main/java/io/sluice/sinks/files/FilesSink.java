@@ -198,6 +198,11 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
         return Optional.of(this);
     }
 
+    @Override
+    public Optional<String> outputFolder() {
+        return Optional.of(store.root());
+    }
+
     /** Files made by a step have no columns: {@code partition_by} cannot apply ({@code format} is simply unused). */
     @Override
     public void checkFiles() {

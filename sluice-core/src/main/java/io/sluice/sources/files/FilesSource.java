@@ -71,6 +71,8 @@ final class FilesSource implements Source {
      * @param parse      text only: how lines become columns; null for one {@code line} column
      * @param startAfter list only the keys after this one (time-ordered keys: what came before was read)
      * @param after      what to do with a split's inputs once it is done; null: leave them
+     * @param sinkPrefix the key prefix ({@code out/}) of the folder the pipeline's own sink writes in, when it lies
+     *                   inside this source's: never listed, or every run would read the output of the one before
      */
     record Settings(
             Storage storage,
@@ -87,7 +89,8 @@ final class FilesSource implements Source {
             int packFiles,
             long packBytes,
             Optional<String> startAfter,
-            After after) {}
+            After after,
+            Optional<String> sinkPrefix) {}
 
     /**
      * A file found by the listing, with its fingerprint.
@@ -159,7 +162,7 @@ final class FilesSource implements Source {
             List<StoredObject> batch = new ArrayList<>();
             for (java.util.Iterator<StoredObject> it = listed.iterator(); it.hasNext(); ) {
                 StoredObject o = it.next();
-                if (hidden(o.key())) continue;
+                if (leftOut(o.key())) continue;
                 batch.add(o);
                 if (batch.size() < batchSize) continue;
                 int decided = decided(batch);
@@ -279,6 +282,14 @@ final class FilesSource implements Source {
     }
 
     @Override
+    public List<String> notes() {
+        return s.sinkPrefix()
+                .map(p -> List.of("the sink's folder " + s.storage().describe(p) + " is inside the source's folder: "
+                        + "its files are left out, so the pipeline never reads its own output"))
+                .orElse(List.of());
+    }
+
+    @Override
     public List<String> status(KnownSplits known) throws IOException {
         if (!s.tail()) return List.of();
         return tails.status(tails.identify(list(new ArrayList<>(), null), new ArrayList<>()), known);
@@ -314,7 +325,7 @@ final class FilesSource implements Source {
         Set<String> names = new HashSet<>();
         try (Stream<StoredObject> listed = s.storage().list(s.startAfter().orElse(null))) {
             listed.forEach(o -> {
-                if (hidden(o.key())) return;
+                if (leftOut(o.key())) return;
                 names.add(o.key());
                 objects.add(o);
             });
@@ -562,7 +573,7 @@ final class FilesSource implements Source {
         List<String> waiting =
                 new ArrayList<>(listing.notReady().stream().filter(inPack).toList());
         for (String k : elsewhere) {
-            if (!inPack.test(k) || hidden(k)) continue;
+            if (!inPack.test(k) || leftOut(k)) continue;
             Optional<StoredObject> o = stat(k);
             if (o.isEmpty()) continue;
             List<Skipped> notReady = new ArrayList<>();
@@ -828,7 +839,7 @@ final class FilesSource implements Source {
             for (java.util.Iterator<StoredObject> it = listed.iterator();
                     it.hasNext() && picked.size() < SAMPLE_FILES; ) {
                 String key = it.next().key();
-                if (hidden(key)) continue;
+                if (leftOut(key)) continue;
                 if (!s.globs().matches(Path.of(key))) {
                     noMatch.unmatched(key);
                     continue;
@@ -1072,6 +1083,11 @@ final class FilesSource implements Source {
     /** A local file's key: its path relative to the folder, with {@code /}. */
     private String key(Path file) {
         return s.storage().file("").relativize(file).toString().replace('\\', '/');
+    }
+
+    /** Keys never read: hidden ones, and the pipeline's own output. */
+    private boolean leftOut(String key) {
+        return hidden(key) || s.sinkPrefix().filter(key::startsWith).isPresent();
     }
 
     /** Keys with a part whose name starts with {@code .} or {@code _} are never read (writers' temp files, {@code _sluice/}). */

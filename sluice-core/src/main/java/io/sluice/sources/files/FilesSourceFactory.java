@@ -256,7 +256,8 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
     @Override
     public String description() {
         return "Reads the files under a local folder or an object-store prefix (files and folders whose name starts with `.` or `_` are never "
-                + "read: writers' temporary files, Sluice's own `_sluice/`). Each file is identified by its path (an object by its key) and "
+                + "read: writers' temporary files, Sluice's own `_sluice/`; nor is the folder the pipeline's own files "
+                + "sink writes in, when it lies inside this one). Each file is identified by its path (an object by its key) and "
                 + "fingerprinted by size and version: modification time, or the object's ETag or generation (plus sha256 "
                 + "with `dedupe: content`); a file is claimed only once it "
                 + "is settled or has its marker. Large line-format files are cut into byte ranges, small files are "
@@ -302,7 +303,8 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
                 whole && !o.locations().containsKey(PACK_BLOCK.name()) ? 1 : Math.toIntExact(pack.get(MAX_FILES)),
                 pack.get(MAX_BYTES),
                 o.find(START_AFTER),
-                after);
+                after,
+                sinkPrefix(o, storage, context));
         return new FilesSource(settings, context.clock(), context.parallelism());
     }
 
@@ -324,6 +326,23 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
         } catch (IOException e) {
             throw o.problem(PATH, e.getMessage());
         }
+    }
+
+    /**
+     * The key prefix of the sink's folder when it lies inside the source's, to leave out of every listing. The same
+     * folder as the source's cannot be left out (it holds the input): refused, saying where to write instead.
+     */
+    private static Optional<String> sinkPrefix(Options o, Storage storage, PipelineContext context) {
+        if (context.sinkFolder() == null) return Optional.empty();
+        Optional<String> prefix = storage.prefixOf(context.sinkFolder());
+        if (prefix.isPresent() && prefix.get().isEmpty()) {
+            throw o.problem(
+                    PATH,
+                    storage.root() + " is also the folder the sink writes in: each run would read the output "
+                            + "of the runs before as new input; write the output to a subfolder (e.g. "
+                            + storage.describe("out") + ", which the source then leaves out) or to another folder");
+        }
+        return prefix;
     }
 
     /** The store {@code after.move_to} names; a folder inside the source's own must be one that is never listed. */

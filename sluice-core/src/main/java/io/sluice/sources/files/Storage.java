@@ -46,6 +46,44 @@ final class Storage implements AutoCloseable {
         return local != null ? local.toString() : store.root();
     }
 
+    /**
+     * Where {@code folder} (a local path, or a store's URL) lies in this store: {@code ""} when it is the root itself,
+     * the key prefix ({@code out/}) when it is inside it, empty when it is elsewhere (another folder, store, bucket or
+     * prefix). Local paths are compared with their links resolved, so a link to the folder is the folder.
+     */
+    Optional<String> prefixOf(String folder) {
+        boolean url = io.sluice.spi.storage.ObjectStores.isUrl(folder);
+        if (local != null) {
+            if (url) return Optional.empty();
+            Path root = real(local);
+            Path other = real(Path.of(folder));
+            if (!other.startsWith(root)) return Optional.empty();
+            String rel = root.relativize(other).toString().replace('\\', '/');
+            return Optional.of(rel.isEmpty() ? "" : rel + "/");
+        }
+        if (!url) return Optional.empty();
+        String root = withSlash(store.root());
+        String other = withSlash(folder);
+        return other.startsWith(root) ? Optional.of(other.substring(root.length())) : Optional.empty();
+    }
+
+    private static String withSlash(String location) {
+        return location.endsWith("/") ? location : location + "/";
+    }
+
+    /** The path with the links of its longest existing part resolved (the rest may not exist yet). */
+    private static Path real(Path path) {
+        Path p = path.toAbsolutePath().normalize();
+        for (Path existing = p; existing != null; existing = existing.getParent()) {
+            try {
+                return existing.toRealPath().resolve(existing.relativize(p));
+            } catch (IOException e) {
+                // not there (yet): try its parent
+            }
+        }
+        return p;
+    }
+
     /** The object as a user knows it: its path, or its URL. */
     String describe(String key) {
         return store.describe(key);

@@ -51,6 +51,14 @@ public interface Sink {
         context.checkFence();
     }
 
+    /**
+     * The folder (an absolute path) or object store prefix (its URL) this sink writes files under, when it writes
+     * files: a source that lists the same place leaves it out, so that a pipeline never reads its own output again.
+     */
+    default Optional<String> outputFolder() {
+        return Optional.empty();
+    }
+
     /** The capability of taking files a step made (the {@code exec} step's output), when this sink has it. */
     default Optional<FileOutputs> fileOutputs() {
         return Optional.empty();

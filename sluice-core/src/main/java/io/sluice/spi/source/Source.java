@@ -64,6 +64,14 @@ public interface Source extends AutoCloseable {
      */
     SplitReader open(Split split, ReadContext context) throws IOException;
 
+    /**
+     * Lines for {@code sluice validate} and {@code sluice plan} about what the source leaves out by its own rules
+     * (the pipeline's output folder, when it lies inside the source's), so that a user is not surprised by it.
+     */
+    default List<String> notes() {
+        return List.of();
+    }
+
     /** Lines for {@code sluice status} about the source itself (e.g. how far each tailed log has been read). */
     default List<String> status(KnownSplits known) throws IOException {
         return List.of();

@@ -95,7 +95,8 @@ class FilesSourceListingTest {
                 1000,
                 64L << 20,
                 Optional.empty(),
-                null);
+                null,
+                Optional.empty());
     }
 
     @Test

@@ -1,0 +1,66 @@
+package io.sluice.sources.files;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.spi.storage.ForwardingObjectStore;
+import io.sluice.storage.local.LocalObjectStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Where the pipeline's sink folder lies in the source's store: the part of the listing to leave out. */
+class StorageTest {
+    @TempDir
+    Path dir;
+
+    private Storage local(Path root) {
+        return new Storage(new LocalObjectStore(root), root);
+    }
+
+    /** A store reached over the network, known by its URL. */
+    private Storage remote(String url) {
+        return new Storage(
+                new ForwardingObjectStore(new LocalObjectStore(dir)) {
+                    @Override
+                    public String root() {
+                        return url;
+                    }
+                },
+                null);
+    }
+
+    @Test
+    void aLocalFolderInsideTheSourceIsItsKeyPrefixEvenBeforeItExistsAndThroughALink() throws Exception {
+        Path in = Files.createDirectories(dir.resolve("in"));
+        Storage source = local(in);
+
+        assertThat(source.prefixOf(in.resolve("out").toString())).contains("out/");
+        assertThat(source.prefixOf(in.resolve("a/b").toString())).contains("a/b/");
+        assertThat(source.prefixOf(in.toString())).contains("");
+        assertThat(source.prefixOf(dir.resolve("out").toString())).isEmpty();
+        assertThat(source.prefixOf(dir.resolve("in2").toString()))
+                .as("a sibling sharing the name's start")
+                .isEmpty();
+        assertThat(source.prefixOf("s3://b/in/out/")).isEmpty();
+
+        Path link = Files.createSymbolicLink(dir.resolve("link"), in);
+        assertThat(source.prefixOf(link.resolve("out").toString())).contains("out/");
+        assertThat(local(link).prefixOf(in.resolve("out").toString())).contains("out/");
+    }
+
+    @Test
+    void aPrefixOfTheSameBucketInsideTheSourcesIsItsKeyPrefix() {
+        Storage source = remote("s3://b/in/");
+
+        assertThat(source.prefixOf("s3://b/in/out/")).contains("out/");
+        assertThat(source.prefixOf("s3://b/in/out")).contains("out/");
+        assertThat(source.prefixOf("s3://b/in/")).contains("");
+        assertThat(source.prefixOf("s3://b/input/")).isEmpty();
+        assertThat(source.prefixOf("s3://other/in/out/")).isEmpty();
+        assertThat(source.prefixOf("gs://b/in/out/")).isEmpty();
+        assertThat(source.prefixOf(dir.resolve("in/out").toString())).isEmpty();
+        assertThat(remote("s3://b/").prefixOf("s3://b/out/")).isEqualTo(Optional.of("out/"));
+    }
+}
