@@ -98,7 +98,8 @@ public final class SplitProcessor {
                                 ? deadLetters(split, input, reader.rejects())
                                 : "SELECT * FROM (" + deadLetters(split, input, reader.rejects())
                                         + ") UNION ALL SELECT * FROM (" + rejectedRows + ")";
-                if (onBadRecord == BadRecordPolicy.FAIL) throw new SQLException(firstBad(s, deadLetters, bad[0]));
+                // the same bytes hold the same bad records at every attempt: the split is dead at once, not retried
+                if (onBadRecord == BadRecordPolicy.FAIL) throw SplitFailure.of(firstBad(s, deadLetters, bad[0]), false);
                 return onBadRecord == BadRecordPolicy.DEAD_LETTER
                         ? Optional.of(new DuckRows(c, deadLetters))
                         : Optional.empty();
@@ -311,9 +312,9 @@ public final class SplitProcessor {
     private static String firstBad(Statement s, String deadLetters, long bad) throws SQLException {
         try (ResultSet r = s.executeQuery("SELECT file, line, reason FROM (" + deadLetters + ") LIMIT 1")) {
             r.next();
-            return bad + " bad record(s) and on_bad_record is fail; the first: " + r.getString(1)
+            return bad + " bad record(s) and run.on_bad_record is fail; the first: " + r.getString(1)
                     + (r.getObject(2) == null ? "" : " line " + r.getLong(2)) + ": " + r.getString(3)
-                    + " (fix the file, or set run.on_bad_record to dead_letter or skip)";
+                    + "; fix the file, or set run.on_bad_record to dead_letter or skip";
         }
     }
 

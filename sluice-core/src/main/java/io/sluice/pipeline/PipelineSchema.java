@@ -83,7 +83,8 @@ public final class PipelineSchema {
             "on_bad_record",
             Type.choice("fail", "skip", "dead_letter"),
             "dead_letter",
-            "A record that cannot be read: `fail` the split, `skip` it (counted), or `dead_letter` it "
+            "A record that cannot be read: `fail` the split (dead at once, not retried: fix the file, then "
+                    + "`sluice retry`), `skip` it (counted), or `dead_letter` it "
                     + "(written under the sink's `_dead_letter/` with reason, file and line).");
     static final Field<Duration> LEASE = Field.optional(
             "lease",

@@ -124,7 +124,7 @@ class EngineErrorsTest {
                 .isFalse();
         assertThat(EngineErrors.retryable(new IOException("No space left on device")))
                 .isTrue();
-        assertThat(EngineErrors.retryable(new SQLException("3 bad record(s) and on_bad_record is fail")))
+        assertThat(EngineErrors.retryable(new SQLException("connection closed")))
                 .isTrue();
     }
 }
