@@ -165,12 +165,14 @@ final class ConnectionsCommand implements Runnable {
                     s.setQueryTimeout(timeoutSeconds);
                     s.execute("SELECT 1");
                     DatabaseMetaData meta = db.getMetaData();
+                    // a database without users (SQLite) has no user name to show
+                    String user = meta.getUserName();
                     out.printf(
-                            "%s: ok (%s %s, as %s, %d ms)%n",
+                            "%s: ok (%s %s, %s%d ms)%n",
                             name,
                             meta.getDatabaseProductName(),
                             meta.getDatabaseProductVersion(),
-                            meta.getUserName(),
+                            user == null || user.isBlank() ? "" : "as " + user + ", ",
                             (System.nanoTime() - start) / 1_000_000);
                 } catch (SQLException e) {
                     out.println(name + ": failed: " + why(c, e));

@@ -96,6 +96,19 @@ class ConnectionsCommandTest {
     }
 
     @Test
+    void aDatabaseWithoutUsersIsTestedWithoutAUser() throws IOException {
+        Path file = Files.writeString(
+                dir.resolve("connections.yaml"), "local: { url: \"jdbc:sqlite:" + dir.resolve("local.db") + "\" }\n");
+
+        CliRun ok = CliRun.sluice("connections", "test", "--connections", file.toString());
+
+        assertThat(ok.code()).as(ok.toString()).isZero();
+        assertThat(ok.out())
+                .containsPattern("local: ok \\(SQLite \\S+, \\d+ ms\\)")
+                .doesNotContain(" as ");
+    }
+
+    @Test
     void listShowsEachConnectionWithoutItsSecretsAndConnectsToNothing() throws IOException {
         Path file = connections();
         Files.writeString(
