@@ -338,7 +338,7 @@ class TextParseTest {
 
     @Test
     void aWrongNumberOfDelimitedFieldsOrAValueThatDoesNotCastIsDeadLettered() throws Exception {
-        ws.input("a.log", "alice,cpu,1\nbob,mem\ncarol,cpu,2,extra\ndave,disk,x\nerin,net,5\n");
+        ws.input("a.log", "alice,cpu,1\nbob,mem\ncarol,cpu,2,extra,more,most\ndave,disk,x\nerin,net,5\n");
         Path p = pipeline("""
                 delimiter: ','
                 columns: [consumer, resource, amount]
@@ -350,7 +350,11 @@ class TextParseTest {
                 ws.outputRows("consumer, resource, amount", "parquet"), List.of("alice|cpu|1", "erin|net|5"));
         assertThat(deadLetterPlaces())
                 .containsExactly("a.log:2:MISSING COLUMNS", "a.log:3:TOO MANY COLUMNS", "a.log:4:CAST");
-        assertThat(deadLetters().getFirst().get("reason").asText()).contains("Expected Number of Columns: 3");
+        assertThat(deadLetters().get(0).get("reason").asText())
+                .isEqualTo("MISSING COLUMNS: expected 3 fields, found 2");
+        assertThat(deadLetters().get(1).get("reason").asText())
+                .as("one reason for the line, not one per extra field")
+                .isEqualTo("TOO MANY COLUMNS: expected 3 fields, found 6");
         assertThat(deadLetters().get(2).get("record").asText()).isEqualTo("dave,disk,x");
     }
 

@@ -326,8 +326,10 @@ public final class SplitProcessor {
     }
 
     /**
-     * One row per bad line: split, the file the user knows, the line there, every reason, the raw record.
-     * Lines of a byte-range spool are shifted back to the line numbers of the original file.
+     * One row per bad line: split, the file the user knows, the line there, its reasons, the raw record. Lines of a
+     * byte-range spool are shifted back to the line numbers of the original file. DuckDB's CSV reader reports a line
+     * with too many fields once per extra field ("Expected Number of Columns: 3 Found: 4", then 5, 6, ...): those
+     * make one reason, with the count of the whole line ("expected 3 fields, found 7").
      */
     private static String deadLetters(Split split, LocalFiles input, String rejects) throws IOException {
         StringBuilder files = new StringBuilder("(VALUES ");
@@ -344,12 +346,22 @@ public final class SplitProcessor {
                     .append(')');
         }
         files.append(") AS f(spool, key, shift)");
+        String counts = "'Expected Number of Columns: (\\d+) Found: (\\d+)'";
         return """
-                SELECT %s AS split, f.key AS file, e.line + f.shift AS line,
-                       string_agg(DISTINCT e.error_type || ': ' || e.error_message, '; ') AS reason,
-                       trim(any_value(e.csv_line), chr(13) || chr(10)) AS record
-                FROM %s e JOIN %s ON f.spool = e.file_path
-                GROUP BY f.key, e.line, f.shift ORDER BY f.key, e.line
-                """.formatted(Sql.literal(split.id()), rejects, files);
+                SELECT %s AS split, file, line, string_agg(reason, '; ' ORDER BY reason) AS reason,
+                       trim(any_value(record), chr(13) || chr(10)) AS record
+                FROM (
+                    SELECT f.key AS file, e.line + f.shift AS line,
+                           CASE WHEN count(*) = count(nullif(regexp_extract(e.error_message, %s, 2), ''))
+                                THEN e.error_type || ': expected ' || any_value(regexp_extract(e.error_message, %s, 1))
+                                     || ' fields, found '
+                                     || max(TRY_CAST(regexp_extract(e.error_message, %s, 2) AS BIGINT))
+                                ELSE string_agg(DISTINCT e.error_type || ': ' || e.error_message, '; ') END AS reason,
+                           any_value(e.csv_line) AS record
+                    FROM %s e JOIN %s ON f.spool = e.file_path
+                    GROUP BY f.key, e.line, f.shift, e.error_type
+                )
+                GROUP BY file, line ORDER BY file, line
+                """.formatted(Sql.literal(split.id()), counts, counts, counts, rejects, files);
     }
 }
