@@ -16,6 +16,8 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Bad input of every kind a user meets: each gets a clear message (what, where, what to do), and no good row is
@@ -195,6 +197,51 @@ class BadInputTest {
         assertThat(deadLetters()).singleElement().satisfies(d -> {
             assertThat(d.get("file").asText()).isEqualTo("big.csv");
             assertThat(d.get("line").asLong()).isEqualTo(3002);
+            assertThat(d.get("record").asText()).contains("77777,broken");
+        });
+    }
+
+    /**
+     * DuckDB numbers records, not lines: after quoted fields that span lines, a bad row is still reported at the line
+     * where it starts in the file (whole, gzipped, or cut into byte ranges; LF or CRLF line ends).
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"whole, false, false", "gzipped, false, true", "ranges, false, false", "ranges crlf, true, false"})
+    void aMalformedRowAfterQuotedLinesIsReportedAtItsLineInTheFile(String name, boolean crlf, boolean gz)
+            throws Exception {
+        String eol = crlf ? "\r\n" : "\n";
+        StringBuilder csv = new StringBuilder("id,name,v" + eol);
+        for (int i = 0; i < 2000; i++) {
+            csv.append(i)
+                    .append(',')
+                    .append(i % 10 == 0 ? "\"two" + eol + "lines\"" : "n" + i)
+                    .append(',')
+                    .append(i);
+            csv.append(eol);
+            if (i == 1500) csv.append("77777,broken,1,EXTRA").append(eol);
+        }
+        String text = csv.toString();
+        long line = text.substring(0, text.indexOf("77777"))
+                        .chars()
+                        .filter(c -> c == '\n')
+                        .count()
+                + 1;
+        if (gz) ws.input("q.csv.gz", Workspace.gzip(text));
+        else ws.input("q.csv", text);
+        Path p = pipeline("", name.startsWith("ranges") ? "    split_size: 8KB\n" : "");
+        CliRun r = run(p);
+        assertThat(r.code()).as(r.toString()).isZero();
+        if (name.startsWith("ranges")) {
+            assertThat(CliRun.status(p).get("splits").size())
+                    .as("the file was cut")
+                    .isGreaterThan(2);
+        }
+        assertThat(ws.outputRows("id", "parquet")).hasSize(2000);
+        assertThat(deadLetters()).singleElement().satisfies(d -> {
+            assertThat(d.get("file").asText()).isEqualTo(gz ? "q.csv.gz" : "q.csv");
+            assertThat(d.get("line").asLong())
+                    .as("the line where the bad row starts")
+                    .isEqualTo(line);
             assertThat(d.get("record").asText()).contains("77777,broken");
         });
     }

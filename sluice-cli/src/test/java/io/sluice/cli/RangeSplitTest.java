@@ -25,6 +25,7 @@ class RangeSplitTest {
     private static final String[] NAMES = {
         "Zoë", "Ångström", "日本語テキスト", "emoji 🚀🌍", "Ωmega-Δelta", "plain", "Œuvre ß", "TV 55\" screen"
     };
+
     private static final int SPLIT_KB = 64;
 
     @TempDir

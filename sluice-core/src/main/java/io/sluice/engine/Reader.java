@@ -26,7 +26,8 @@ import java.util.zip.GZIPInputStream;
  * @param prepare  statements to run before {@code relation} is read
  * @param relation a query producing the split's records
  * @param after    statements to run after the read (they define the {@code rejects} view)
- * @param rejects  a view of the bad records: {@code file_path, line, error_type, error_message, csv_line}
+ * @param rejects  a view of the bad records: {@code file_path, line, error_type, error_message, csv_line} (csv reads:
+ *                 {@code line} is DuckDB's record number, and {@code line_start} the record's 1-based byte position)
  * @param drops    statements that drop the temporary tables and views afterwards
  * @param scans    how many file scans {@code relation} runs, each of which counts every record it reads (0: the
  *                 records come from a table that {@code prepare} filled, or a scan may skip records)
@@ -109,7 +110,8 @@ record Reader(
             reads.add("SELECT * FROM read_csv(" + Sql.pathList(groups.get(g)) + ", " + options
                     + ", store_rejects = true, " + "rejects_table = " + Sql.literal(rej) + ", rejects_scan = "
                     + Sql.literal(scan) + ")");
-            rejectParts.add("SELECT sc.file_path, e.line, e.error_type, e.error_message, e.csv_line FROM " + rej
+            rejectParts.add("SELECT sc.file_path, e.line, e.line_byte_position AS line_start, e.error_type, "
+                    + "e.error_message, e.csv_line FROM " + rej
                     + " e JOIN " + scan + " sc USING (scan_id, file_id)");
             drops.add("DROP TABLE IF EXISTS " + rej);
             drops.add("DROP TABLE IF EXISTS " + scan);

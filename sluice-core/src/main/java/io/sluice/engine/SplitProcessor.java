@@ -92,12 +92,19 @@ public final class SplitProcessor {
                         s, "SELECT count(*) FROM (SELECT DISTINCT file_path, line FROM " + reader.rejects() + ")");
                 bad[0] = stepBad + unreadable;
                 if (bad[0] == 0) return Optional.empty();
+                String lines = null;
+                if (unreadable > 0 && input.format().equals("csv")) {
+                    lines = source + "_lines";
+                    drops.addFirst("DROP TABLE IF EXISTS " + lines);
+                    PhysicalLines.create(s, reader.rejects(), lines);
+                }
+                String unreadableRows = unreadable == 0 ? null : deadLetters(split, input, reader.rejects(), lines);
                 String deadLetters = unreadable == 0
                         ? rejectedRows
                         : rejectedRows == null
-                                ? deadLetters(split, input, reader.rejects())
-                                : "SELECT * FROM (" + deadLetters(split, input, reader.rejects())
-                                        + ") UNION ALL SELECT * FROM (" + rejectedRows + ")";
+                                ? unreadableRows
+                                : "SELECT * FROM (" + unreadableRows + ") UNION ALL SELECT * FROM (" + rejectedRows
+                                        + ")";
                 // the same bytes hold the same bad records at every attempt: the split is dead at once, not retried
                 if (onBadRecord == BadRecordPolicy.FAIL) throw SplitFailure.of(firstBad(s, deadLetters, bad[0]), false);
                 return onBadRecord == BadRecordPolicy.DEAD_LETTER
@@ -326,12 +333,13 @@ public final class SplitProcessor {
     }
 
     /**
-     * One row per bad line: split, the file the user knows, the line there, its reasons, the raw record. Lines of a
-     * byte-range spool are shifted back to the line numbers of the original file. DuckDB's CSV reader reports a line
+     * One row per bad line: split, the file the user knows, the line there, its reasons, the raw record. A csv record's
+     * line is where it starts as an editor counts lines ({@code lines}, by {@link PhysicalLines}; null: DuckDB's record
+     * number). Lines of a byte-range spool are shifted back to the line numbers of the original file. DuckDB's CSV reader reports a line
      * with too many fields once per extra field ("Expected Number of Columns: 3 Found: 4", then 5, 6, ...): those
      * make one reason, with the count of the whole line ("expected 3 fields, found 7").
      */
-    private static String deadLetters(Split split, LocalFiles input, String rejects) throws IOException {
+    private static String deadLetters(Split split, LocalFiles input, String rejects, String lines) throws IOException {
         StringBuilder files = new StringBuilder("(VALUES ");
         List<LocalFiles.Part> parts = input.parts();
         for (int i = 0; i < parts.size(); i++) {
@@ -351,17 +359,25 @@ public final class SplitProcessor {
                 SELECT %s AS split, file, line, string_agg(reason, '; ' ORDER BY reason) AS reason,
                        trim(any_value(record), chr(13) || chr(10)) AS record
                 FROM (
-                    SELECT f.key AS file, e.line + f.shift AS line,
+                    SELECT f.key AS file, %s + f.shift AS line,
                            CASE WHEN count(*) = count(nullif(regexp_extract(e.error_message, %s, 2), ''))
                                 THEN e.error_type || ': expected ' || any_value(regexp_extract(e.error_message, %s, 1))
                                      || ' fields, found '
                                      || max(TRY_CAST(regexp_extract(e.error_message, %s, 2) AS BIGINT))
                                 ELSE string_agg(DISTINCT e.error_type || ': ' || e.error_message, '; ') END AS reason,
                            any_value(e.csv_line) AS record
-                    FROM %s e JOIN %s ON f.spool = e.file_path
+                    FROM %s e JOIN %s ON f.spool = e.file_path%s
                     GROUP BY f.key, e.line, f.shift, e.error_type
                 )
                 GROUP BY file, line ORDER BY file, line
-                """.formatted(Sql.literal(split.id()), counts, counts, counts, rejects, files);
+                """.formatted(
+                Sql.literal(split.id()),
+                lines == null ? "e.line" : "any_value(coalesce(pl.physical, e.line))",
+                counts,
+                counts,
+                counts,
+                rejects,
+                files,
+                lines == null ? "" : " LEFT JOIN " + lines + " pl ON pl.file_path = e.file_path AND pl.line = e.line");
     }
 }

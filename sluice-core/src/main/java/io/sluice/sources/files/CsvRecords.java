@@ -53,7 +53,8 @@ final class CsvRecords {
             for (int c = 0; c < CANDIDATES.length && !quoted; c++) if (b == CANDIDATES[c]) counts[c]++;
         }
         int best = -1;
-        for (int c = 0; c < CANDIDATES.length; c++) if (counts[c] > 0 && (best < 0 || counts[c] > counts[best])) best = c;
+        for (int c = 0; c < CANDIDATES.length; c++)
+            if (counts[c] > 0 && (best < 0 || counts[c] > counts[best])) best = c;
         return new CsvRecords(best < 0 ? new byte[0] : new byte[] {CANDIDATES[best]}, false);
     }
 

@@ -872,14 +872,12 @@ class FilesSourceTest {
     @Test
     void aQuoteOpensAFieldOnlyAfterTheFilesOwnDelimiter() throws IOException {
         // with ';' the delimiter, ", \"" is text inside a field, not the start of a quoted one
-        assertRangesStartAtRecords(
-                "id;size;note\n", i -> i + ";5, \"big\";\"note\nsecond line\"\n", "\\d+;5, .*");
+        assertRangesStartAtRecords("id;size;note\n", i -> i + ";5, \"big\";\"note\nsecond line\"\n", "\\d+;5, .*");
     }
 
     @Test
     void quotesEscapedByABackslashAreFollowed() throws IOException {
-        assertRangesStartAtRecords(
-                "id,note\n", i -> i + ",\"a 5\\\" screen\nsecond line\"\n", "\\d+,\"a 5.*");
+        assertRangesStartAtRecords("id,note\n", i -> i + ",\"a 5\\\" screen\nsecond line\"\n", "\\d+,\"a 5.*");
     }
 
     /** A csv of 300 rows cut at 1 KB: cut into ranges, each starting at a record ({@code start} matches its rest). */
@@ -898,7 +896,9 @@ class FilesSourceTest {
         for (Member m : ranges) {
             if (m.start() == 0) continue;
             String rest = new String(bytes, (int) m.start(), bytes.length - (int) m.start(), StandardCharsets.UTF_8);
-            assertThat(rest).as("the range at " + m.start() + " starts at a record").matches("(?s)" + start);
+            assertThat(rest)
+                    .as("the range at " + m.start() + " starts at a record")
+                    .matches("(?s)" + start);
         }
     }
 
