@@ -91,9 +91,16 @@ class ValidationTest {
         Path syntax = pipeline("  - sql: SELECT region FORM input\n", "");
         assertThat(invalid(syntax))
                 .contains(syntax + ":5:")
-                .contains("steps[0].sql: SQL syntax error at or near \"input\"")
+                .contains("steps[0].sql: SQL syntax error at or near \"input\" (line 1, column 20 of the step's SQL)")
                 .doesNotContain("LINE")
                 .doesNotContain("sluice_");
+
+        // the step's own SQL is parsed alone: its wrapping would put the error at FROM
+        Path misspelt =
+                pipeline("  - sql: |\n      SELECT region\n      FROM input;\n  - sql: SELEC region FROM input\n", "");
+        assertThat(invalid(misspelt))
+                .contains(misspelt + ":8:")
+                .contains("steps[1].sql: SQL syntax error at or near \"SELEC\" (line 1, column 1 of the step's SQL)");
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.sluice.engine;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.config.ConfigException;
 import io.sluice.config.ConfigProblem;
 import io.sluice.config.Location;
@@ -14,6 +16,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -34,6 +37,7 @@ import java.util.stream.Stream;
  */
 public final class StepCheck {
     private static final AtomicLong NAMES = new AtomicLong();
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private StepCheck() {}
 
@@ -123,9 +127,10 @@ public final class StepCheck {
             }
             for (int i = 0; i < steps.size(); i++) {
                 Options.Selected declared = a.pipeline().steps().get(i);
-                query = steps.get(i).apply(query);
-                columns = describeStep(c, query, declared, columns);
-                if (steps.get(i) instanceof MergingStep m) columns = describeStep(c, m.merge(query), declared, columns);
+                Step step = steps.get(i);
+                query = step.apply(query);
+                columns = describeStep(c, query, declared, columns, step.sql());
+                if (step instanceof MergingStep m) columns = describeStep(c, m.merge(query), declared, columns, null);
             }
             String reject = steps.isEmpty() ? null : steps.getLast().rejectColumn();
             if (reject != null)
@@ -168,18 +173,25 @@ public final class StepCheck {
         return columns;
     }
 
+    /** @param ownSql the step's SQL as the user wrote it; null when the step writes its own */
     private static List<String> describeStep(
-            Connection c, String query, Options.Selected declared, List<String> input) {
+            Connection c, String query, Options.Selected declared, List<String> input, String ownSql) {
         try {
             return describe(c, query);
         } catch (SQLException e) {
-            throw problem(declared, e, input);
+            throw problem(c, declared, e, input, ownSql);
         }
     }
 
     /** A step's query does not bind: the problem at the step's line, or at the option naming the missing column. */
-    private static ConfigException problem(Options.Selected declared, SQLException e, List<String> input) {
+    private static ConfigException problem(
+            Connection c, Options.Selected declared, SQLException e, List<String> input, String ownSql) {
         var error = EngineErrors.of(e);
+        Optional<String> syntax = error.filter(
+                        err -> err.kind().equals("Parser") || err.kind().equals("Syntax"))
+                .flatMap(err -> ownSql == null ? Optional.empty() : syntaxError(c, ownSql));
+        if (syntax.isPresent())
+            return new ConfigException(new ConfigProblem(declared.location(), declared.path(), syntax.get()));
         String message = error.map(err -> EngineErrors.explain(err, input))
                 .orElse(EngineErrors.withoutExcerpt(String.valueOf(e.getMessage())));
         String column = error.flatMap(EngineErrors::missingColumn).orElse(null);
@@ -192,6 +204,30 @@ public final class StepCheck {
             }
         }
         return new ConfigException(new ConfigProblem(declared.location(), declared.path(), message));
+    }
+
+    /**
+     * DuckDB's syntax error in the user's SQL alone, with where it is in it; empty when it parses (the error is then in
+     * how it meets the wrapping, and DuckDB's message on the whole query stands).
+     */
+    static Optional<String> syntaxError(Connection c, String sql) {
+        try (PreparedStatement p = c.prepareStatement("SELECT json_serialize_sql(?::VARCHAR)")) {
+            p.setString(1, sql);
+            try (ResultSet r = p.executeQuery()) {
+                if (!r.next()) return Optional.empty();
+                JsonNode parsed = JSON.readTree(r.getString(1));
+                if (!parsed.path("error").asBoolean(false)) return Optional.empty();
+                String message = "SQL " + parsed.path("error_message").asText("syntax error");
+                int at = parsed.path("position").asInt(-1);
+                if (at < 0 || at > sql.length()) return Optional.of(message);
+                String before = sql.substring(0, at);
+                int line = (int) before.chars().filter(ch -> ch == '\n').count() + 1;
+                int column = at - (before.lastIndexOf('\n') + 1) + 1;
+                return Optional.of(message + " (line " + line + ", column " + column + " of the step's SQL)");
+            }
+        } catch (SQLException | IOException e) {
+            return Optional.empty(); // the message on the whole query stands
+        }
     }
 
     private static boolean mentions(Object value, String column) {

@@ -25,4 +25,12 @@ public interface Step {
     default String rejectColumn() {
         return null;
     }
+
+    /**
+     * The step's SQL as the user wrote it, or null when the step writes its own: a syntax error is then reported in
+     * the user's SQL, where {@link #apply}'s wrapping would have moved it.
+     */
+    default String sql() {
+        return null;
+    }
 }

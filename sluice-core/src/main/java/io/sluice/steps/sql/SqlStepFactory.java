@@ -28,7 +28,17 @@ public final class SqlStepFactory implements StepFactory<String> {
         String sql = options.strip();
         if (sql.endsWith(";")) sql = sql.substring(0, sql.length() - 1);
         String body = sql;
-        // The previous result is bound as the CTE `input`, visible inside the user's query (and its own WITHs).
-        return input -> "WITH input AS (" + input + ") SELECT * FROM (" + body + "\n)";
+        return new Step() {
+            @Override
+            public String apply(String input) {
+                // the previous result is bound as the CTE `input`, visible inside the user's query (and its own WITHs)
+                return "WITH input AS (" + input + ") SELECT * FROM (" + body + "\n)";
+            }
+
+            @Override
+            public String sql() {
+                return body;
+            }
+        };
     }
 }
