@@ -91,6 +91,9 @@ public final class EngineErrors {
     /** Whether a failed attempt is worth another: false for errors that repeat exactly on the same input. */
     public static boolean retryable(Throwable e) {
         if (e instanceof SplitFailure f) return f.retryable();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof io.sluice.spi.AttemptFailure f) return f.retryable();
+        }
         return of(e).map(err -> !err.sameEveryTime()).orElse(true);
     }
 

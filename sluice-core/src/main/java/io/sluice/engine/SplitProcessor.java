@@ -1,11 +1,11 @@
 package io.sluice.engine;
 
+import io.sluice.spi.AttemptFailure;
 import io.sluice.spi.BadRecordPolicy;
 import io.sluice.spi.FileStep;
 import io.sluice.spi.MergingStep;
 import io.sluice.spi.Split;
 import io.sluice.spi.Step;
-import io.sluice.spi.StepFailure;
 import io.sluice.spi.sink.BadRows;
 import io.sluice.spi.sink.CommitContext;
 import io.sluice.spi.sink.FileOutputs;
@@ -146,7 +146,7 @@ public final class SplitProcessor {
             for (LocalFiles.Part part : input.parts()) {
                 try {
                     step.run(part.file(), part.key(), writer.newFolder(part.key()), writer.scratch(), split.id());
-                } catch (StepFailure f) {
+                } catch (AttemptFailure f) {
                     throw SplitFailure.of(f.getMessage(), f.retryable());
                 }
             }

@@ -1,8 +1,8 @@
 package io.sluice.runner;
 
 import io.sluice.pipeline.Assembly;
+import io.sluice.spi.AttemptFailure;
 import io.sluice.spi.FileStep;
-import io.sluice.spi.StepFailure;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -49,7 +49,7 @@ public final class ContainerResults implements FileStep {
     public void run(Path input, String key, Path outputDir, Path scratch, String splitId) throws Exception {
         Path folder = results.resolve(FileStep.Container.resultFolder(key));
         if (!Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS)) {
-            throw new StepFailure(
+            throw new AttemptFailure(
                     "the exec container (" + image + ") left no output folder for " + key + " (" + folder
                             + "): the pod's "
                             + "init container for this input did not run to its end; its log is in `sluice status`",
@@ -62,7 +62,7 @@ public final class ContainerResults implements FileStep {
         for (Path f : files) {
             Path to = outputDir.resolve(folder.relativize(f).toString());
             if (Files.isSymbolicLink(f)) {
-                throw new StepFailure(
+                throw new AttemptFailure(
                         "the exec container (" + image + ") wrote a symbolic link for " + key + " ("
                                 + folder.relativize(f) + "): write the files themselves",
                         false);

@@ -1,8 +1,8 @@
 package io.sluice.steps.exec;
 
 import io.sluice.config.Options;
+import io.sluice.spi.AttemptFailure;
 import io.sluice.spi.FileStep;
-import io.sluice.spi.StepFailure;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -81,7 +81,7 @@ final class ExecStep implements FileStep {
                 p = tree.mark(pb).start();
             } catch (IOException e) {
                 // the program went missing since validation, or cannot be run: every attempt would fail alike
-                throw new StepFailure(
+                throw new AttemptFailure(
                         name + ": cannot run " + args.getFirst() + " for " + key + ": " + cause(e)
                                 + "; install it, or fix the command",
                         false);
@@ -94,13 +94,13 @@ final class ExecStep implements FileStep {
                 tree.kill(p);
             }
             if (!ended) {
-                throw new StepFailure(
+                throw new AttemptFailure(
                         name + ": " + args.getFirst() + " ran longer than its timeout (" + seconds(timeout) + ") on "
                                 + key + " and was killed" + tail(stderr),
                         true);
             }
             if (p.exitValue() != 0) {
-                throw new StepFailure(
+                throw new AttemptFailure(
                         name + ": " + args.getFirst() + " exited with code " + p.exitValue() + " on " + key
                                 + tail(stderr),
                         true);

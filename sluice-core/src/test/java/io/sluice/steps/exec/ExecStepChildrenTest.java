@@ -3,7 +3,7 @@ package io.sluice.steps.exec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.sluice.spi.StepFailure;
+import io.sluice.spi.AttemptFailure;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,7 +29,7 @@ class ExecStepChildrenTest {
         ExecStep step = new ExecStep("exec step", List.of("sh", "-c", script), Map.of(), timeout, dir, null);
         if (fails) {
             assertThatThrownBy(() -> step.run(input, "in.txt", out, scratch, "s1"))
-                    .isInstanceOf(StepFailure.class);
+                    .isInstanceOf(AttemptFailure.class);
         } else {
             step.run(input, "in.txt", out, scratch, "s1");
         }

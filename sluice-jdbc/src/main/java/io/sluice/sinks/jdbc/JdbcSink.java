@@ -490,11 +490,13 @@ final class JdbcSink implements Sink {
                 List<DeadLetter> refused = insert(t, tableColumns, keys(c, t));
                 if (!refused.isEmpty() && context.onBadRecord() == BadRecordPolicy.FAIL) {
                     DeadLetter first = refused.getFirst();
-                    throw new IllegalStateException(refused.size() + " row(s) of split " + split.id() + " refused by "
-                            + t + ", the first (row " + first.line()
-                            + (first.key() == null ? "" : ", key " + first.key())
-                            + "): " + first.reason() + "; fix the rows, or set on_bad_record: dead_letter to keep them "
-                            + "in " + DEAD_LETTER);
+                    // the same rows are refused at every attempt: the split is dead at once, not retried
+                    throw new io.sluice.spi.AttemptFailure(
+                            refused.size() + " row(s) of split " + split.id() + " refused by " + t + ", the first (row "
+                                    + first.line() + (first.key() == null ? "" : ", key " + first.key()) + "): "
+                                    + first.reason() + "; fix the rows, or set on_bad_record: dead_letter to keep them "
+                                    + "in " + DEAD_LETTER,
+                            false);
                 }
                 long rowsOut = staged - refused.size();
                 record(t, key, ctx, rowsOut);

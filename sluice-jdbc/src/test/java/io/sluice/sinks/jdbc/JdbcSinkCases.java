@@ -208,7 +208,12 @@ abstract class JdbcSinkCases {
                         write(sink, split("r1"), "SELECT * FROM (VALUES (1, 'a'), (2, NULL)) t(id, name)", claim(1)))
                 .hasMessageContaining("1 row(s) of split r1 refused")
                 .hasMessageContaining("row 2")
-                .hasMessageContaining(notNullMessage());
+                .hasMessageContaining(notNullMessage())
+                .isInstanceOfSatisfying(
+                        io.sluice.spi.AttemptFailure.class,
+                        f -> assertThat(f.retryable())
+                                .as("the same row is refused at every attempt: dead at once")
+                                .isFalse());
         assertThat(target.rows("SELECT * FROM " + target.schema + ".people")).isEmpty();
     }
 
