@@ -83,9 +83,10 @@ public final class PipelineSchema {
             "on_bad_record",
             Type.choice("fail", "skip", "dead_letter"),
             "dead_letter",
-            "A record that cannot be read: `fail` the split (dead at once, not retried: fix the file, then "
-                    + "`sluice retry`), `skip` it (counted), or `dead_letter` it "
-                    + "(written under the sink's `_dead_letter/` with reason, file and line).");
+            "A record that cannot be read (or that a step or the sink's database refuses): `fail` the split (dead at "
+                    + "once, not retried: fix the file, then `sluice retry`), `skip` it (counted), or `dead_letter` it "
+                    + "(written with reason, file and line under the sink's `_dead_letter/`; the jdbc sink's go to "
+                    + "its `_sluice_dead_letter` table).");
     static final Field<Duration> LEASE = Field.optional(
             "lease",
             Type.DURATION,
