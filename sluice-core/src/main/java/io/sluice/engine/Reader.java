@@ -50,7 +50,8 @@ record Reader(
      * @return empty when the input has nothing to read, not even columns: every file is a csv file that is empty or
      *     blank
      */
-    static Optional<Reader> of(LocalFiles input, String prefix, boolean text) throws IOException {
+    static Optional<Reader> of(LocalFiles input, String prefix, boolean stepsTypeText) throws IOException {
+        boolean text = stepsTypeText || input.textColumns();
         List<Path> files = input.parts().stream().map(LocalFiles.Part::file).toList();
         if (!input.format().equals("csv") || !input.columns().isEmpty())
             return Optional.of(of(input, files, prefix, text));

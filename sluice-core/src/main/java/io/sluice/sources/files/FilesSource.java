@@ -68,6 +68,7 @@ final class FilesSource implements Source {
     private static final long LISTED_PER_MEMBER = 4;
 
     /**
+     * @param detectTypes csv: the engine detects column types; false: every column is text, as written
      * @param parse      text only: how lines become columns; null for one {@code line} column
      * @param startAfter list only the keys after this one (time-ordered keys: what came before was read)
      * @param after      what to do with a split's inputs once it is done; null: leave them
@@ -79,6 +80,7 @@ final class FilesSource implements Source {
             Globs globs,
             Optional<String> format,
             boolean header,
+            boolean detectTypes,
             LineParse parse,
             boolean tail,
             Duration settle,
@@ -695,7 +697,8 @@ final class FilesSource implements Source {
                 if (done.part() != null) parts.add(done.part());
                 if (done.left() != null) left.add(done.left());
             }
-            return SplitReader.of(new LocalFiles(parts, format, s.header(), s.parse()), left);
+            return SplitReader.of(
+                    new LocalFiles(parts, format, s.header(), s.parse()).withTextColumns(!s.detectTypes()), left);
         } // closing the pool waits for every download: none writes into the scratch once this returns or throws
     }
 
@@ -890,7 +893,7 @@ final class FilesSource implements Source {
             }
             parts.add(Part.whole(spool, key));
         }
-        return Sample.of(new LocalFiles(parts, format, s.header(), s.parse()));
+        return Sample.of(new LocalFiles(parts, format, s.header(), s.parse()).withTextColumns(!s.detectTypes()));
     }
 
     /** The first {@code maxLines} lines, or fewer complete lines within {@link #SAMPLE_BYTES}, or all of a short stream. */

@@ -95,6 +95,13 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
             "How to read the files. `.gz` and `.zst` files are decompressed transparently.");
     static final Field<Boolean> HEADER =
             Field.optional("header", Type.BOOL, Boolean.TRUE, "csv: the first line holds the column names.");
+    static final Field<Boolean> DETECT_TYPES = Field.optional(
+            "detect_types",
+            Type.BOOL,
+            Boolean.TRUE,
+            "csv: detect each column's type from the files. With false, every column is read as text exactly as "
+                    + "written (`01234`, `f`, `1e5` stay as they are; a CSV copied to CSV keeps its values); give "
+                    + "types in a step (`CAST`, `TRY_CAST`).");
     static final Field<Options> PARSE_BLOCK = Field.computed(
             "parse",
             PARSE,
@@ -159,6 +166,7 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
                 EXCLUDE,
                 FORMAT,
                 HEADER,
+                DETECT_TYPES,
                 PARSE_BLOCK,
                 TAIL,
                 SETTLE,
@@ -282,6 +290,11 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
             if (o.get(TAIL)) throw o.problem(AFTER_BLOCK, "a tailed log keeps growing: it is never deleted or moved");
             after = a.get(DELETE) ? new After.Delete() : new After.MoveTo(moveTarget(o, a, storage, context));
         }
+        if (!o.get(DETECT_TYPES) && o.find(FORMAT).filter(f -> !f.equals("csv")).isPresent()) {
+            throw o.problem(
+                    DETECT_TYPES,
+                    "detect_types is for csv files, and format is " + o.get(FORMAT) + "; remove detect_types");
+        }
         Options pack = o.get(PACK_BLOCK);
         boolean whole = context.wholeFiles();
         if (whole && o.get(TAIL)) {
@@ -293,6 +306,7 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
                 // read whole, as bytes: any name, never cut; one file a split unless `pack` is given
                 whole ? Optional.of(Formats.WHOLE) : o.find(FORMAT),
                 o.get(HEADER),
+                o.get(DETECT_TYPES),
                 o.has(PARSE_BLOCK) ? parse(o.get(PARSE_BLOCK)) : null,
                 o.get(TAIL),
                 o.get(SETTLE),

@@ -20,9 +20,16 @@ import java.util.Map;
  *                (a database's result set): the engine then reads it as written, nothing sniffed. An unquoted empty
  *                field is NULL, a quoted one ({@code ""}) the empty string, as PostgreSQL's {@code COPY ... CSV}
  *                writes them. Empty: the engine detects the columns and types from the files
+ * @param textColumns csv only, without {@code columns}: every column is read as text, exactly as written (no type is
+ *                detected: {@code 01234}, {@code f} and {@code 1e5} stay as they are)
  */
 public record LocalFiles(
-        List<Part> parts, String format, boolean header, LineParse parse, Map<String, String> columns) {
+        List<Part> parts,
+        String format,
+        boolean header,
+        LineParse parse,
+        Map<String, String> columns,
+        boolean textColumns) {
     public LocalFiles {
         parts = List.copyOf(parts);
         columns = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(columns));
@@ -33,17 +40,22 @@ public record LocalFiles(
 
     /** Files whose columns the engine detects. */
     public LocalFiles(List<Part> parts, String format, boolean header, LineParse parse) {
-        this(parts, format, header, parse, Map.of());
+        this(parts, format, header, parse, Map.of(), false);
     }
 
     /** CSV files with a header line, written with these columns and types (see {@link #columns}). */
     public static LocalFiles typedCsv(List<Part> parts, Map<String, String> columns) {
-        return new LocalFiles(parts, "csv", true, null, columns);
+        return new LocalFiles(parts, "csv", true, null, columns, false);
     }
 
     /** The same files but these parts. */
     public LocalFiles withParts(List<Part> other) {
-        return new LocalFiles(other, format, header, parse, columns);
+        return new LocalFiles(other, format, header, parse, columns, textColumns);
+    }
+
+    /** The same files, csv ones read with every column as text ({@link #textColumns}) when {@code text}. */
+    public LocalFiles withTextColumns(boolean text) {
+        return new LocalFiles(parts, format, header, parse, columns, text && format.equals("csv") && columns.isEmpty());
     }
 
     /**

@@ -85,6 +85,7 @@ class FilesSourceListingTest {
                 new Globs(List.of("**/*.csv"), List.of()),
                 Optional.empty(),
                 true,
+                true,
                 null,
                 false,
                 Duration.ZERO,
