@@ -275,6 +275,30 @@ class ValidationTest {
     // ---- failures at run time --------------------------------------------------------------------------
 
     @Test
+    void aValueAStepCannotCastInAPackNamesTheFileThatHoldsIt() throws Exception {
+        ws.input("a.csv", "id,v\n1,10\n2,20\n");
+        ws.input("b.csv", "id,v\n3,30\n4,x4\n");
+        ws.input("c.csv", "id,v\n5,50\n");
+        Path p = ws.pipeline("""
+                pipeline: pack-cast
+                source: { files: { path: in, include: "*.csv", pack: { max_files: 10 } } }
+                steps:
+                  - sql: SELECT id, CAST(v AS VARCHAR) AS v FROM input
+                  - sql: SELECT id, CAST(v AS INTEGER) AS v FROM input
+                sink: { files: { path: out } }
+                run: { parallelism: 1 }
+                """);
+        CliRun r = run(p);
+        assertThat(r.code()).as(r.toString()).isEqualTo(1);
+        JsonNode split = CliRun.status(p).get("splits").get(0);
+        assertThat(split.get("state").asText()).isEqualTo("dead");
+        assertThat(split.get("last_error").asText())
+                .contains("Could not convert string 'x4' to INT32")
+                .contains("in b.csv (one of the split's 3 files)")
+                .doesNotContain("sluice_src_");
+    }
+
+    @Test
     void aValueAStepCannotCastIsDeadAtOnceNamingFileAndStepWhileAnIoErrorKeepsItsRetries() throws Exception {
         ws.input("a-bad.csv", "id,v\n1,10\n2,abc\n3,30\n");
         StringBuilder rows = new StringBuilder("id,v\n");

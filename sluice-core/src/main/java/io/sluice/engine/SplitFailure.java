@@ -31,6 +31,11 @@ public final class SplitFailure extends Exception {
         return new SplitFailure(message, retryable, null);
     }
 
+    /** The same failure, saying in which input it happened. */
+    SplitFailure in(String input) {
+        return new SplitFailure(getMessage() + "; in " + input, retryable, getCause());
+    }
+
     /** False when another attempt would fail the same way (see {@link EngineErrors}). */
     public boolean retryable() {
         return retryable;

@@ -121,10 +121,48 @@ public final class SplitProcessor {
                     good[0] + bad[0] - stepBad, written.rowsOut(), bad[0] + written.refused(), written.outputs());
         } catch (SQLException e) {
             SplitFailure failure = SplitFailure.of(c, e, queries, stepNames, input);
-            throw failure == null ? e : failure;
+            if (failure == null) throw e;
+            boolean conversion =
+                    EngineErrors.of(e).map(EngineErrors.EngineError::conversion).orElse(false);
+            if (conversion && input.parts().size() > 1) {
+                Optional<String> file = holderOfBadValue(c, input);
+                if (file.isPresent())
+                    failure = failure.in(
+                            file.get() + " (one of the split's " + input.parts().size() + " files)");
+            }
+            throw failure;
         } finally {
             drop(c, drops);
         }
+    }
+
+    /**
+     * The first file of a pack whose records alone make the steps fail on a value (DuckDB does not say which file a
+     * value came from), read one file at a time, as the split's own read would; empty when none fails alone.
+     */
+    private Optional<String> holderOfBadValue(Connection c, LocalFiles input) {
+        for (LocalFiles.Part part : input.parts()) {
+            String name = "sluice_src_" + NAMES.incrementAndGet();
+            List<String> drops = new java.util.ArrayList<>();
+            try (Statement s = c.createStatement()) {
+                Optional<Reader> read = reader(input.withParts(List.of(part)), name);
+                if (read.isEmpty()) continue;
+                drops.addAll(read.get().drops());
+                String query =
+                        transformed(load(s, read.get(), input, name, drops).from(), new java.util.ArrayList<>());
+                // every column counted, so that every value is computed (count(*) would not compute them)
+                s.executeQuery("SELECT count(COLUMNS(*)) FROM (" + query + ")").close();
+            } catch (SQLException e) {
+                if (EngineErrors.of(e).map(EngineErrors.EngineError::conversion).orElse(false)) {
+                    return Optional.of(part.key());
+                }
+            } catch (IOException e) {
+                // this file cannot be read alone: not the one to name
+            } finally {
+                drop(c, drops);
+            }
+        }
+        return Optional.empty();
     }
 
     /** The only step when it turns files into files ({@link FileStep}), else null. */
