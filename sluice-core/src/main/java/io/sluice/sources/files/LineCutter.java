@@ -84,14 +84,22 @@ final class LineCutter {
         }
 
         void take(byte[] buf, int n, long pos) {
-            for (int i = 0; i < n; i++) {
-                byte b = buf[i];
-                boolean end = records == null ? b == '\n' : records.endsRecord(b);
-                if (end && pos + i + 1 >= next && pos + i + 1 < to) {
-                    cuts.add(pos + i + 1);
-                    next = pos + i + 1 + target;
+            int i = 0;
+            while (i < n) {
+                int end = records == null ? lineEnd(buf, i, n) : records.nextRecordEnd(buf, i, n);
+                if (end < 0) return;
+                if (pos + end >= next && pos + end < to) {
+                    cuts.add(pos + end);
+                    next = pos + end + target;
                 }
+                i = end;
             }
+        }
+
+        /** The index after the next newline in {@code buf[from, n)}; -1 when there is none. */
+        private static int lineEnd(byte[] buf, int from, int n) {
+            for (int i = from; i < n; i++) if (buf[i] == '\n') return i + 1;
+            return -1;
         }
 
         boolean trusted() {
