@@ -31,6 +31,11 @@ public final class SplitFailure extends Exception {
         return new SplitFailure(message, retryable, null);
     }
 
+    /** The same failure, known to happen again at every attempt (a step's own check of the data). */
+    SplitFailure notRetryable() {
+        return new SplitFailure(getMessage(), false, getCause());
+    }
+
     /** The same failure, saying in which input it happened. */
     SplitFailure in(String input) {
         return new SplitFailure(getMessage() + "; in " + input, retryable, getCause());

@@ -122,6 +122,9 @@ public final class SplitProcessor {
         } catch (SQLException e) {
             SplitFailure failure = SplitFailure.of(c, e, queries, stepNames, input);
             if (failure == null) throw e;
+            if (failure.retryable() && steps.stream().anyMatch(st -> st.raised(String.valueOf(e.getMessage())))) {
+                failure = failure.notRetryable();
+            }
             boolean conversion =
                     EngineErrors.of(e).map(EngineErrors.EngineError::conversion).orElse(false);
             if (conversion && input.parts().size() > 1) {

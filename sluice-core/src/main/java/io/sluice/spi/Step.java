@@ -33,4 +33,12 @@ public interface Step {
     default String sql() {
         return null;
     }
+
+    /**
+     * Whether the engine's error {@code message} is this step's own check of the data failing (a rule its SQL raises
+     * with {@code error()}): it fails the same way at every attempt over the same input, so the split is dead at once.
+     */
+    default boolean raised(String message) {
+        return false;
+    }
 }

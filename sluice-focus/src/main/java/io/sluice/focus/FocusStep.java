@@ -73,6 +73,17 @@ final class FocusStep implements Step {
         return rejectColumn;
     }
 
+    /**
+     * The step's own checks, raised with {@code error()} in its SQL: a row that breaks a FOCUS rule (RowRules, with
+     * {@code on_bad_record: fail}) or that no provider claims (provider: auto). The same rows break them at every
+     * attempt.
+     */
+    @Override
+    public boolean raised(String message) {
+        return message.contains("focus validate: a row breaks the FOCUS rule(s)")
+                || message.contains("focus (provider: auto): a row matches none of the exports");
+    }
+
     /** Every mapping types the source columns it reads itself (see {@code source:} in a mapping file). */
     @Override
     public boolean inputAsText() {

@@ -137,6 +137,17 @@ class PipelineRunTest {
                         .doesNotContain("x_ValidationErrors");
             }
         }
+        // with fail, the split is dead at once: the same row breaks the rule at every attempt
+        Path failing = dir.resolve("pipeline-fail.yaml");
+        Files.writeString(
+                failing,
+                Files.readString(dir.resolve("pipeline-skip.yaml"))
+                        .replace("validate-skip", "validate-fail")
+                        .replace("out-skip", "out-fail")
+                        .replace("on_bad_record: skip", "on_bad_record: fail, retries: { max: 3, backoff: 10ms }"));
+        RunSummary failed = run(failing);
+        assertThat(failed.dead()).isEqualTo(1);
+        assertThat(failed.attemptsFailed()).as("not retried").isEqualTo(1);
     }
 
     @Test

@@ -54,12 +54,16 @@ class StepValidationTest {
                     .as("usage billed One-Time is fine; purchases may not be Usage-Based")
                     .isNull();
 
-            String failing = FocusStep.of("aws-cur", "1.2", broken, false, true, BadRecordPolicy.FAIL)
-                    .apply("SELECT * FROM cur");
+            FocusStep step = FocusStep.of("aws-cur", "1.2", broken, false, true, BadRecordPolicy.FAIL);
+            String failing = step.apply("SELECT * FROM cur");
             assertThatThrownBy(() -> d.run("CREATE TABLE failed AS " + failing))
                     .isInstanceOf(SQLException.class)
                     .hasMessageContaining("focus validate: a row breaks the FOCUS rule(s) ChargeFrequency-C-003-M")
-                    .hasMessageContaining("ChargeCategory=Tax");
+                    .hasMessageContaining("ChargeCategory=Tax")
+                    .satisfies(e -> assertThat(step.raised(e.getMessage()))
+                            .as("the step's own check: the split is dead at once, not retried")
+                            .isTrue());
+            assertThat(step.raised("IO Error: Could not read file")).isFalse();
         }
     }
 }
