@@ -57,7 +57,13 @@ record Reader(
             return Optional.of(of(input, files, prefix, text));
         List<List<Path>> groups = csvGroups(files, input.header());
         if (groups.isEmpty()) return Optional.empty();
-        return Optional.of(csv(prefix, groups, "header = " + input.header() + (text ? ", all_varchar = true" : "")));
+        return Optional.of(csv(
+                prefix, groups, "header = " + input.header() + (text ? ", all_varchar = true" : "") + encoding(input)));
+    }
+
+    /** The read_csv option for the files' encoding; none for UTF-8, DuckDB's default. */
+    private static String encoding(LocalFiles input) {
+        return input.encoding().equals("utf-8") ? "" : ", encoding = " + Sql.literal(input.encoding());
     }
 
     /** The reader of every input but csv files whose columns DuckDB detects. */
@@ -65,7 +71,9 @@ record Reader(
         return switch (input.format()) {
             case "csv" -> csv(prefix, List.of(files), typed(input, text));
             case "text" ->
-                input.parse() == null ? csv(prefix, List.of(files), LINE_ONLY) : parsed(prefix, files, input.parse());
+                input.parse() == null
+                        ? csv(prefix, List.of(files), LINE_ONLY + encoding(input))
+                        : parsed(prefix, files, input.parse(), encoding(input));
             case "parquet" ->
                 new Reader(
                         List.of(),
@@ -134,21 +142,23 @@ record Reader(
      * Text lines parsed into columns. Lines are numbered per file (for dead letters), parsed once into a table,
      * and split into the good rows (matched, every typed value casts) and the bad ones.
      */
-    private static Reader parsed(String prefix, List<Path> files, LineParse parse) {
-        return parse.regex() != null ? regex(prefix, files, parse) : delimited(prefix, files, parse);
+    private static Reader parsed(String prefix, List<Path> files, LineParse parse, String encoding) {
+        return parse.regex() != null
+                ? regex(prefix, files, parse, encoding)
+                : delimited(prefix, files, parse, encoding);
     }
 
     /**
      * Delimited lines are CSV without quoting: DuckDB's own reader splits and types the fields (fast, in parallel),
      * and its reject tables catch lines with another number of fields or a value that does not convert.
      */
-    private static Reader delimited(String prefix, List<Path> files, LineParse parse) {
+    private static Reader delimited(String prefix, List<Path> files, LineParse parse, String encoding) {
         List<String> columns = new ArrayList<>();
         for (String name : parse.columns()) {
             columns.add(Sql.literal(name) + ": " + Sql.literal(parse.types().getOrDefault(name, "VARCHAR")));
         }
         String options = "columns = {" + String.join(", ", columns) + "}, header = false, delim = "
-                + Sql.literal(parse.delimiter()) + ", quote = '', escape = '', auto_detect = false";
+                + Sql.literal(parse.delimiter()) + ", quote = '', escape = '', auto_detect = false" + encoding;
         return csv(prefix, List.of(files), options);
     }
 
@@ -156,7 +166,7 @@ record Reader(
      * Lines matched by a regular expression. One pass parses every line into a table; the good rows come from it,
      * and the bad ones (numbered per file only when there are some) form the rejects view.
      */
-    private static Reader regex(String prefix, List<Path> files, LineParse parse) {
+    private static Reader regex(String prefix, List<Path> files, LineParse parse, String encoding) {
         String parsed = prefix + "_parsed";
         List<String> columns = parse.columns();
         // the groups are taken from a match of the whole line: unanchored, the first match may be shorter (lazy
@@ -182,7 +192,7 @@ record Reader(
         return new Reader(
                 List.of("CREATE TEMP TABLE " + parsed + " AS SELECT filename AS file_path, line, " + matches
                         + " AS ok, " + fields + " AS f FROM read_csv(" + Sql.pathList(files) + ", " + LINE_ONLY
-                        + ", filename = true)"),
+                        + encoding + ", filename = true)"),
                 "SELECT " + String.join(", ", values) + " FROM " + parsed + " WHERE " + good,
                 // rows keep the files' order (insertion order), so a line's number is its rank within its file
                 List.of("CREATE TEMP VIEW " + rejects + " AS SELECT * FROM (SELECT file_path, "

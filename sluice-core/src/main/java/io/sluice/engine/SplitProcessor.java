@@ -405,7 +405,10 @@ public final class SplitProcessor {
                                 THEN e.error_type || ': expected ' || any_value(regexp_extract(e.error_message, %s, 1))
                                      || ' fields, found '
                                      || max(TRY_CAST(regexp_extract(e.error_message, %s, 2) AS BIGINT))
-                                ELSE string_agg(DISTINCT e.error_type || ': ' || e.error_message, '; ') END AS reason,
+                                ELSE string_agg(DISTINCT e.error_type || ': ' || replace(e.error_message,
+                                    'This file is not utf-8 encoded.', 'This file is not utf-8 encoded: if it is '
+                                    || 'Latin-1 (ISO-8859-1), set encoding: latin-1 on the files source.'), '; ')
+                                END AS reason,
                            any_value(e.csv_line) AS record
                     FROM %s e JOIN %s ON f.spool = e.file_path%s
                     GROUP BY f.key, e.line, f.shift, e.error_type

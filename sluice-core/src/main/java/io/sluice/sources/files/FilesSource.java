@@ -69,6 +69,7 @@ final class FilesSource implements Source {
 
     /**
      * @param detectTypes csv: the engine detects column types; false: every column is text, as written
+     * @param encoding   csv and text: the files' character encoding ({@link LocalFiles#ENCODINGS})
      * @param parse      text only: how lines become columns; null for one {@code line} column
      * @param startAfter list only the keys after this one (time-ordered keys: what came before was read)
      * @param after      what to do with a split's inputs once it is done; null: leave them
@@ -81,6 +82,7 @@ final class FilesSource implements Source {
             Optional<String> format,
             boolean header,
             boolean detectTypes,
+            String encoding,
             LineParse parse,
             boolean tail,
             Duration settle,
@@ -698,7 +700,10 @@ final class FilesSource implements Source {
                 if (done.left() != null) left.add(done.left());
             }
             return SplitReader.of(
-                    new LocalFiles(parts, format, s.header(), s.parse()).withTextColumns(!s.detectTypes()), left);
+                    new LocalFiles(parts, format, s.header(), s.parse())
+                            .withTextColumns(!s.detectTypes())
+                            .withEncoding(s.encoding()),
+                    left);
         } // closing the pool waits for every download: none writes into the scratch once this returns or throws
     }
 
@@ -893,7 +898,9 @@ final class FilesSource implements Source {
             }
             parts.add(Part.whole(spool, key));
         }
-        return Sample.of(new LocalFiles(parts, format, s.header(), s.parse()).withTextColumns(!s.detectTypes()));
+        return Sample.of(new LocalFiles(parts, format, s.header(), s.parse())
+                .withTextColumns(!s.detectTypes())
+                .withEncoding(s.encoding()));
     }
 
     /** The first {@code maxLines} lines, or fewer complete lines within {@link #SAMPLE_BYTES}, or all of a short stream. */

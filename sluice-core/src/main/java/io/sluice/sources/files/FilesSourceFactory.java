@@ -102,6 +102,12 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
             "csv: detect each column's type from the files. With false, every column is read as text exactly as "
                     + "written (`01234`, `f`, `1e5` stay as they are; a CSV copied to CSV keeps its values); give "
                     + "types in a step (`CAST`, `TRY_CAST`).");
+    static final Field<String> ENCODING = Field.optional(
+            "encoding",
+            Type.choice(io.sluice.spi.source.LocalFiles.ENCODINGS.toArray(String[]::new)),
+            "utf-8",
+            "csv and text: the files' character encoding. `latin-1` (ISO-8859-1) reads files exported by older "
+                    + "systems, whose accented letters are single bytes; read as UTF-8 their rows are bad records.");
     static final Field<Options> PARSE_BLOCK = Field.computed(
             "parse",
             PARSE,
@@ -167,6 +173,7 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
                 FORMAT,
                 HEADER,
                 DETECT_TYPES,
+                ENCODING,
                 PARSE_BLOCK,
                 TAIL,
                 SETTLE,
@@ -290,6 +297,15 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
             if (o.get(TAIL)) throw o.problem(AFTER_BLOCK, "a tailed log keeps growing: it is never deleted or moved");
             after = a.get(DELETE) ? new After.Delete() : new After.MoveTo(moveTarget(o, a, storage, context));
         }
+        if (!o.get(ENCODING).equals("utf-8")
+                && o.find(FORMAT)
+                        .filter(f -> !f.equals("csv") && !f.equals("text"))
+                        .isPresent()) {
+            throw o.problem(
+                    ENCODING,
+                    "encoding is for csv and text files, and format is " + o.get(FORMAT)
+                            + "; JSON lines and Parquet are UTF-8: remove encoding");
+        }
         if (!o.get(DETECT_TYPES) && o.find(FORMAT).filter(f -> !f.equals("csv")).isPresent()) {
             throw o.problem(
                     DETECT_TYPES,
@@ -307,6 +323,7 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
                 whole ? Optional.of(Formats.WHOLE) : o.find(FORMAT),
                 o.get(HEADER),
                 o.get(DETECT_TYPES),
+                o.get(ENCODING),
                 o.has(PARSE_BLOCK) ? parse(o.get(PARSE_BLOCK)) : null,
                 o.get(TAIL),
                 o.get(SETTLE),

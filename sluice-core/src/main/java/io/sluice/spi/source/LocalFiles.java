@@ -22,6 +22,7 @@ import java.util.Map;
  *                writes them. Empty: the engine detects the columns and types from the files
  * @param textColumns csv only, without {@code columns}: every column is read as text, exactly as written (no type is
  *                detected: {@code 01234}, {@code f} and {@code 1e5} stay as they are)
+ * @param encoding csv and text: the files' character encoding, {@code utf-8} or {@code latin-1}
  */
 public record LocalFiles(
         List<Part> parts,
@@ -29,8 +30,15 @@ public record LocalFiles(
         boolean header,
         LineParse parse,
         Map<String, String> columns,
-        boolean textColumns) {
+        boolean textColumns,
+        String encoding) {
+    /** The encodings the engine reads besides UTF-8: ASCII-compatible, so lines and quotes are found as in UTF-8. */
+    public static final List<String> ENCODINGS = List.of("utf-8", "latin-1");
+
     public LocalFiles {
+        if (!ENCODINGS.contains(encoding)) {
+            throw new IllegalArgumentException("encoding " + encoding + " is not one of " + ENCODINGS);
+        }
         parts = List.copyOf(parts);
         columns = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(columns));
         if (!columns.isEmpty() && !format.equals("csv")) {
@@ -40,22 +48,28 @@ public record LocalFiles(
 
     /** Files whose columns the engine detects. */
     public LocalFiles(List<Part> parts, String format, boolean header, LineParse parse) {
-        this(parts, format, header, parse, Map.of(), false);
+        this(parts, format, header, parse, Map.of(), false, "utf-8");
     }
 
     /** CSV files with a header line, written with these columns and types (see {@link #columns}). */
     public static LocalFiles typedCsv(List<Part> parts, Map<String, String> columns) {
-        return new LocalFiles(parts, "csv", true, null, columns, false);
+        return new LocalFiles(parts, "csv", true, null, columns, false, "utf-8");
     }
 
     /** The same files but these parts. */
     public LocalFiles withParts(List<Part> other) {
-        return new LocalFiles(other, format, header, parse, columns, textColumns);
+        return new LocalFiles(other, format, header, parse, columns, textColumns, encoding);
     }
 
     /** The same files, csv ones read with every column as text ({@link #textColumns}) when {@code text}. */
     public LocalFiles withTextColumns(boolean text) {
-        return new LocalFiles(parts, format, header, parse, columns, text && format.equals("csv") && columns.isEmpty());
+        return new LocalFiles(
+                parts, format, header, parse, columns, text && format.equals("csv") && columns.isEmpty(), encoding);
+    }
+
+    /** The same files, read in {@code charset} (one of {@link #ENCODINGS}). */
+    public LocalFiles withEncoding(String charset) {
+        return new LocalFiles(parts, format, header, parse, columns, textColumns, charset);
     }
 
     /**

@@ -86,6 +86,7 @@ class FilesSourceListingTest {
                 Optional.empty(),
                 true,
                 true,
+                "utf-8",
                 null,
                 false,
                 Duration.ZERO,
