@@ -173,6 +173,23 @@ class ExecStepTest {
         assertThat(byName(output())).isEqualTo(expected(2));
     }
 
+    /** On Linux a backslash is a character of a file's name, not a separator: the file keeps its name. */
+    @Test
+    void aBackslashInAFilesNameStaysInItsName() throws Exception {
+        ws = Workspace.in(dir);
+        ws.input("a.txt", "x\n");
+        Path p = ws.pipeline("""
+                pipeline: names
+                source: { files: { path: in } }
+                steps:
+                  - exec: { command: [sh, -c, "printf bs > '{output_dir}/back\\\\slash.txt'"] }
+                sink: { files: { path: out } }
+                """);
+        CliRun r = run(p);
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(byName(output())).containsExactly(java.util.Map.entry("back\\slash.txt", "bs"));
+    }
+
     /** The placeholders are filled per input, and a command past its timeout is killed and fails its split. */
     @Test
     void placeholdersAreFilledAndACommandPastItsTimeoutIsKilled() throws Exception {

@@ -31,6 +31,13 @@ public final class Validator {
     /** {@code $NAME} without braces: not replaced, and reported (see {@link #bareVariables}). */
     private static final Pattern BARE_VARIABLE = Pattern.compile("\\$([A-Za-z_][A-Za-z0-9_]*)");
 
+    /**
+     * What the exec step sets in its command's environment ({@code docs/steps/exec.md}): {@code "$SLUICE_INPUT"} in an
+     * {@code sh -c} script is the shell's to read, not a forgotten {@code ${...}}.
+     */
+    private static final java.util.Set<String> COMMAND_VARIABLES =
+            java.util.Set.of("SLUICE_INPUT", "SLUICE_OUTPUT_DIR", "SLUICE_SPLIT", "SLUICE_KEY");
+
     private static final Pattern SIZE =
             Pattern.compile("(\\d+)\\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?", Pattern.CASE_INSENSITIVE);
 
@@ -448,6 +455,7 @@ public final class Validator {
         Matcher bare = BARE_VARIABLE.matcher(plain);
         while (bare.find()) {
             String name = bare.group(1);
+            if (COMMAND_VARIABLES.contains(name)) continue;
             boolean set = env.apply(name) != null;
             boolean clearly = set || value.strip().startsWith(bare.group());
             String message = "$" + name + " is not replaced: write ${" + name + "} for the environment variable"

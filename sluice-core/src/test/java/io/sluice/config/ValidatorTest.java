@@ -368,6 +368,16 @@ class ValidatorTest {
         assertThat(set.message()).contains("(USD is set)");
     }
 
+    @Test
+    void theVariablesAnExecCommandGetsAreNeitherErrorsNorWarnings() throws IOException {
+        // the form docs/steps/exec.md recommends, even with the names set in Sluice's own environment
+        env.put("SLUICE_INPUT", "set here too");
+        String exec =
+                "steps:\n  - exec: { command: [sh, -c, 'gzip -c \"$SLUICE_INPUT\" > \"$SLUICE_OUTPUT_DIR/x.gz\"'] }\n";
+        Pipeline p = load(pipeline("", "") + exec);
+        assertThat(p.warnings()).isEmpty();
+    }
+
     // ---- syntax --------------------------------------------------------------------------------------
 
     @Test

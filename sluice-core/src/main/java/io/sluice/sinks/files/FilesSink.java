@@ -304,7 +304,11 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
                             .toList();
                 }
                 for (Path p : made) {
-                    String rel = folder.getKey().relativize(p).toString().replace('\\', '/');
+                    // '/' between names whatever the platform's separator: on Linux a '\\' is a character of a name
+                    String rel = folder.getKey()
+                            .relativize(p)
+                            .toString()
+                            .replace(p.getFileSystem().getSeparator(), "/");
                     if (!Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                         throw new IOException("the step wrote " + rel + " for " + folder.getValue()
                                 + ", which is not a regular file (a link, say): only files are copied to the sink");
@@ -468,7 +472,9 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
         List<String> out = new ArrayList<>();
         try (Stream<Path> walk = Files.walk(staging)) {
             for (Path p : walk.filter(Files::isRegularFile).sorted().toList()) {
-                String rel = staging.relativize(p).toString().replace('\\', '/');
+                String rel = staging.relativize(p)
+                        .toString()
+                        .replace(p.getFileSystem().getSeparator(), "/");
                 if (dropData && !rel.startsWith("_dead_letter/")) continue;
                 out.add(rel);
             }

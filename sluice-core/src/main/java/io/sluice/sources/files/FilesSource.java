@@ -1092,7 +1092,11 @@ final class FilesSource implements Source {
 
     /** A local file's key: its path relative to the folder, with {@code /}. */
     private String key(Path file) {
-        return s.storage().file("").relativize(file).toString().replace('\\', '/');
+        return s.storage()
+                .file("")
+                .relativize(file)
+                .toString()
+                .replace(file.getFileSystem().getSeparator(), "/");
     }
 
     /** Keys never read: hidden ones, and the pipeline's own output. */

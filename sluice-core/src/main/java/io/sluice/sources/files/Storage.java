@@ -58,7 +58,9 @@ final class Storage implements AutoCloseable {
             Path root = real(local);
             Path other = real(Path.of(folder));
             if (!other.startsWith(root)) return Optional.empty();
-            String rel = root.relativize(other).toString().replace('\\', '/');
+            String rel = root.relativize(other)
+                    .toString()
+                    .replace(other.getFileSystem().getSeparator(), "/");
             return Optional.of(rel.isEmpty() ? "" : rel + "/");
         }
         if (!url) return Optional.empty();
