@@ -417,6 +417,28 @@ public final class Manifests {
                 .endSpec();
     }
 
+    /** The minutes that divide an hour, and the hours that divide a day: the steps cron keeps evenly. */
+    private static final int[] MINUTE_STEPS = {1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60};
+
+    private static final int[] HOUR_STEPS = {1, 2, 3, 4, 6, 8, 12, 24};
+
+    /**
+     * A cron schedule that runs evenly about every {@code interval}: rounded up to a step that divides an hour (a
+     * minute to 30 minutes) or a day (1 to 12 hours), else daily. {@code *}{@code /45} would run at :00 and :45, 45 then
+     * 15 minutes apart.
+     */
+    static String every(java.time.Duration interval) {
+        long minutes = Math.max(1, (interval.toSeconds() + 59) / 60);
+        for (int m : MINUTE_STEPS) {
+            if (m >= minutes) return m == 1 ? "* * * * *" : m == 60 ? "0 * * * *" : "*/" + m + " * * * *";
+        }
+        long hours = (minutes + 59) / 60;
+        for (int h : HOUR_STEPS) {
+            if (h >= hours) return h == 24 ? "0 0 * * *" : "0 */" + h + " * * *";
+        }
+        return "0 0 * * *"; // longer intervals: daily, more often than asked, which only lists the source again
+    }
+
     /** How late the cluster may start a scheduled run and still start it. */
     static final long STARTING_DEADLINE_SECONDS = 3600;
 
@@ -430,17 +452,16 @@ public final class Manifests {
 
     /**
      * A pool scaled to zero has no leader to list the source, so nothing would ever register the work that scales it
-     * up again: a CronJob lists and registers ({@code sluice plan --register}) every interval, rounded up to a minute.
+     * up again: a CronJob lists and registers ({@code sluice plan --register}) about every interval ({@link #every}).
      */
     private HasMetadata planner(String configHash) {
-        long minutes = Math.max(1, Math.min(59, (facts.interval().toSeconds() + 59) / 60));
         Container c = container(List.of("plan", pipelinePath(), "--register")).build();
         PodTemplateSpec t = new PodTemplateSpecBuilder(template("planner", configHash, c, false))
                 .editSpec()
                 .withTerminationGracePeriodSeconds(30L)
                 .endSpec()
                 .build();
-        return cronJob(names.named("plan"), "planner", "*/" + minutes + " * * * *", t)
+        return cronJob(names.named("plan"), "planner", every(facts.interval()), t)
                 .editSpec()
                 .withSuccessfulJobsHistoryLimit(1)
                 .endSpec()
