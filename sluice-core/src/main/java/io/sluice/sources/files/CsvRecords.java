@@ -20,12 +20,14 @@ final class CsvRecords {
         CLOSED
     }
 
+    private final byte[] delimiters;
     private final boolean[] delimiter = new boolean[256];
     private final boolean backslash;
     private State state = State.FIELD_START;
     private boolean malformed;
 
     private CsvRecords(byte[] delimiters, boolean backslash) {
+        this.delimiters = delimiters.clone();
         for (byte d : delimiters) delimiter[d & 0xFF] = true;
         this.backslash = backslash;
     }
@@ -35,12 +37,9 @@ final class CsvRecords {
         return new CsvRecords(CANDIDATES, false);
     }
 
-    /** The same records read with a backslash as the escape inside quoted fields ({@code "5\" screen"}). */
+    /** The same records, from the start, read with a backslash as the escape inside quoted fields ({@code "5\" screen"}). */
     CsvRecords backslashEscapes() {
-        byte[] delimiters = new byte[256];
-        int n = 0;
-        for (int b = 0; b < 256; b++) if (delimiter[b]) delimiters[n++] = (byte) b;
-        return new CsvRecords(java.util.Arrays.copyOf(delimiters, n), true);
+        return new CsvRecords(delimiters, true);
     }
 
     /** Records whose fields end at the delimiter the first line uses most (none: one column a line). */

@@ -42,12 +42,13 @@ final class LineCutter {
     static List<Long> cuts(InputStream in, long from, long to, long target, boolean quotes) throws IOException {
         if (to - from <= target) return List.of(from, to);
         byte[] buf = new byte[1 << 20];
-        int n = firstLine(in, buf, (int) Math.min(buf.length, to - from));
+        int[] firstEnd = new int[1];
+        int n = firstLine(in, buf, (int) Math.min(buf.length, to - from), firstEnd);
         // the first line tells the delimiter: a quote opens a field only after one; the escape inside quoted fields
         // is told by the file as a whole: the doubled quote's reading, unless the file does not parse so
         List<Cutter> readings = new ArrayList<>();
         if (quotes) {
-            CsvRecords rfc = CsvRecords.delimitedAs(firstLineOf(buf, n));
+            CsvRecords rfc = CsvRecords.delimitedAs(java.util.Arrays.copyOf(buf, firstEnd[0]));
             readings.add(new Cutter(rfc, from, to, target));
             readings.add(new Cutter(rfc.backslashEscapes(), from, to, target));
         } else {
@@ -112,24 +113,26 @@ final class LineCutter {
         }
     }
 
-    /** Reads into {@code buf} until it holds the first line, {@code max} bytes or the end; returns the bytes read. */
-    private static int firstLine(InputStream in, byte[] buf, int max) throws IOException {
+    /**
+     * Reads into {@code buf} until it holds the first record, {@code max} bytes or the end; returns the bytes read, and
+     * the first record's length in {@code end[0]} (all the bytes read when it does not end there). Each byte is looked
+     * at once, however the stream hands them over.
+     */
+    private static int firstLine(InputStream in, byte[] buf, int max, int[] end) throws IOException {
+        CsvRecords records = CsvRecords.anyDelimiter();
         int n = 0;
         int r;
-        while (n < max && firstLineEnd(buf, n) < 0 && (r = in.read(buf, n, max - n)) > 0) n += r;
+        while (n < max && (r = in.read(buf, n, max - n)) > 0) {
+            for (int i = n; i < n + r; i++) {
+                if (records.endsRecord(buf[i])) {
+                    end[0] = i + 1;
+                    return n + r;
+                }
+            }
+            n += r;
+        }
+        end[0] = n;
         return n;
-    }
-
-    private static byte[] firstLineOf(byte[] buf, int n) {
-        int end = firstLineEnd(buf, n);
-        return java.util.Arrays.copyOf(buf, end < 0 ? n : end);
-    }
-
-    /** Where the first record of {@code buf[0, n)} ends, its newline included; -1 when it does not end there. */
-    private static int firstLineEnd(byte[] buf, int n) {
-        CsvRecords records = CsvRecords.anyDelimiter();
-        for (int i = 0; i < n; i++) if (records.endsRecord(buf[i])) return i + 1;
-        return -1;
     }
 
     /** The first line (the CSV header), newline included; newlines inside its quoted fields are respected. */
