@@ -61,7 +61,8 @@ final class Text {
         List<String> lines = new ArrayList<>();
         String rebuild = "`sluice run " + pipeline + " --rebuild-outdated`";
         if (earlier > 0) {
-            lines.add(earlier + " split(s) were made by an earlier version of the pipeline (steps or sink changed): "
+            lines.add(earlier
+                    + " split(s) were made by an earlier version of the pipeline (its steps, sink or how the source reads changed): "
                     + rebuild + " processes them again");
         }
         if (unknown > 0) {

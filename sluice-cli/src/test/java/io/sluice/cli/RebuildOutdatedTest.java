@@ -75,8 +75,9 @@ class RebuildOutdatedTest {
 
         ws.pipeline(PIPELINE.replace("SELECT id, region", "SELECT id, region, id * 10 AS tenfold"));
         expected.addAll(writeInputs(3, 1));
-        String outdated = "3 split(s) were made by an earlier version of the pipeline (steps or sink changed): "
-                + "`sluice run " + pipeline + " --rebuild-outdated` processes them again";
+        String outdated =
+                "3 split(s) were made by an earlier version of the pipeline (its steps, sink or how the source reads changed): "
+                        + "`sluice run " + pipeline + " --rebuild-outdated` processes them again";
         assertThat(sluice("plan", pipeline.toString()).ok().out())
                 .contains(outdated)
                 .contains("new      f3.csv");

@@ -74,7 +74,7 @@ public final class PipelineLoader {
                 sink,
                 state,
                 runOptions(o.get(blocks.run()), base, components.runners().keySet()),
-                PipelineVersion.of(steps, sink, components, base),
+                PipelineVersion.of(o.get(blocks.source()), steps, sink, components, base),
                 validator.warnings(),
                 validator.connectionsUsed().values().stream()
                         .map(io.sluice.config.Connection::file)

@@ -19,10 +19,11 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
- * The fingerprint of what shapes a split's output: the steps (kind and options) and the sink's kind and options, save
+ * The fingerprint of what shapes a split's output: the steps (kind and options), the sink's kind and options, save
  * where it writes (its path options and the settings of the store a path names: output moved elsewhere is the same
- * output). Not the source, whose options decide what is read, not how it is turned into output; not {@code run} or
- * {@code state}.
+ * output), and the source's options that change what its records are ({@link Field#shapesOutput}: a csv file's
+ * {@code header}, say). Not the source's other options, which decide what is read, not how it is turned into output;
+ * not {@code run} or {@code state}.
  *
  * <p>It hashes a canonical form of the validated options, not the file's text: comments, key order, quoting, YAML
  * or JSON, and an option written with its default value or left out all give the same version; so does a string's
@@ -32,10 +33,22 @@ import java.util.stream.Collectors;
 public final class PipelineVersion {
     private PipelineVersion() {}
 
-    /** 16 hex digits of the sha256 of the canonical form of the steps and the sink. */
-    public static String of(List<Options.Selected> steps, Options.Selected sink, Components c, Path pipelineFolder) {
+    /** 16 hex digits of the sha256 of the canonical form of the steps, the sink and the source's shaping options. */
+    public static String of(
+            Options.Selected source,
+            List<Options.Selected> steps,
+            Options.Selected sink,
+            Components c,
+            Path pipelineFolder) {
         Canonical canonical = new Canonical(pipelineFolder);
-        StringBuilder text = new StringBuilder("steps:[");
+        // only when one is set: a pipeline that leaves them at their defaults keeps the version it had before they
+        // counted
+        String reading = source.value() instanceof Options o
+                        && c.sources().get(source.kind()).options() instanceof Type.Obj obj
+                ? canonical.shaping(o, obj)
+                : "{}";
+        StringBuilder text = new StringBuilder(reading.equals("{}") ? "" : "source:" + reading + " ");
+        text.append("steps:[");
         for (Options.Selected step : steps) {
             text.append(canonical.kind(step, c.steps().get(step.kind()).options(), false))
                     .append(',');
@@ -63,6 +76,17 @@ public final class PipelineVersion {
                     ? block(o, obj, withoutPaths)
                     : value(selected.value(), type);
             return selected.kind() + value;
+        }
+
+        /** The options that shape the records, in name order; those at their default are left out. */
+        String shaping(Options o, Type.Obj obj) {
+            Map<String, String> fields = new TreeMap<>();
+            for (Field<?> f : obj.fields()) {
+                Object v = o.values().get(f.name());
+                if (!f.shapesOutput() || v == null || v.equals(f.defaultValue())) continue;
+                fields.put(f.name(), value(v, f.type()));
+            }
+            return fields.toString();
         }
 
         /** Options in name order; those at their declared default are left out, as if not written. */

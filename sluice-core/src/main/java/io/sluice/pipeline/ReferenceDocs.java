@@ -139,6 +139,7 @@ public final class ReferenceDocs {
                     .append(escape(defaultOf(f)))
                     .append(" | ")
                     .append(escape(f.doc()))
+                    .append(f.shapesOutput() ? " Counts in the pipeline's version." : "")
                     .append(" |\n");
         }
         md.append('\n');

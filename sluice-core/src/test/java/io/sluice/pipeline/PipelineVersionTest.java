@@ -9,8 +9,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The pipeline's version, recorded with every done split, changes with what shapes a split's output (the steps, the
- * sink's format, compression and partitioning) and with nothing else: not the way the YAML is written, not the
- * source, the run options, the ledger or where the sink writes.
+ * sink's format, compression and partitioning, the source's options that change what its records are) and with nothing
+ * else: not the way the YAML is written, not what the source reads, the run options, the ledger or where the sink
+ * writes.
  */
 class PipelineVersionTest {
     private static final String BASE = """
@@ -65,7 +66,10 @@ class PipelineVersionTest {
     void whatDoesNotShapeTheOutputKeepsTheVersion() throws Exception {
         String base = version(BASE);
         assertThat(version(BASE.replace("include: \"*.csv\"", "include: \"**/*.csv\", settle: 1m")))
-                .as("source options")
+                .as("source options that choose what is read")
+                .isEqualTo(base);
+        assertThat(version(BASE.replace("include: \"*.csv\"", "include: \"*.csv\", header: true, encoding: utf-8")))
+                .as("the source's shaping options written with their defaults")
                 .isEqualTo(base);
         assertThat(version(BASE.replace("path: out", "path: elsewhere/out")))
                 .as("where the sink writes")
@@ -102,6 +106,20 @@ class PipelineVersionTest {
         assertThat(version(BASE.replace(", partition_by: [region]", "")))
                 .as("partitioning")
                 .isNotEqualTo(base);
+        assertThat(version(BASE.replace("include: \"*.csv\"", "include: \"*.csv\", detect_types: false")))
+                .as("csv columns read as text")
+                .isNotEqualTo(base);
+        assertThat(version(BASE.replace("include: \"*.csv\"", "include: \"*.csv\", encoding: latin-1")))
+                .as("the files' encoding")
+                .isNotEqualTo(base);
+        assertThat(version(BASE.replace("include: \"*.csv\"", "include: \"*.csv\", header: false")))
+                .as("no header line")
+                .isNotEqualTo(base);
+        String log = BASE.replace("include: \"*.csv\"", "include: \"*.log\", format: text");
+        assertThat(version(log.replace(
+                        "format: text", "format: text, parse: { delimiter: ' ', columns: [region, amount] }")))
+                .as("text lines parsed into columns")
+                .isNotEqualTo(version(log));
         String withoutAggregate = BASE.replace(
                 "  - aggregate: { group_by: [region], measures: { total: sum(amount), lines: count(*) } }\n", "");
         assertThat(version(withoutAggregate)).as("a step removed").isNotEqualTo(base);

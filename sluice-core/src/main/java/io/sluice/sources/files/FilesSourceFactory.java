@@ -93,27 +93,31 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
             Type.choice("csv", "jsonl", "parquet", "text"),
             "from the extension (.csv .tsv .jsonl .ndjson .json .parquet .txt .log)",
             "How to read the files. `.gz` and `.zst` files are decompressed transparently.");
-    static final Field<Boolean> HEADER =
-            Field.optional("header", Type.BOOL, Boolean.TRUE, "csv: the first line holds the column names.");
+    static final Field<Boolean> HEADER = Field.optional(
+                    "header", Type.BOOL, Boolean.TRUE, "csv: the first line holds the column names.")
+            .shapingOutput();
     static final Field<Boolean> DETECT_TYPES = Field.optional(
-            "detect_types",
-            Type.BOOL,
-            Boolean.TRUE,
-            "csv: detect each column's type from the files. With false, every column is read as text exactly as "
-                    + "written (`01234`, `f`, `1e5` stay as they are; a CSV copied to CSV keeps its values); give "
-                    + "types in a step (`CAST`, `TRY_CAST`).");
+                    "detect_types",
+                    Type.BOOL,
+                    Boolean.TRUE,
+                    "csv: detect each column's type from the files. With false, every column is read as text exactly as "
+                            + "written (`01234`, `f`, `1e5` stay as they are; a CSV copied to CSV keeps its values); give "
+                            + "types in a step (`CAST`, `TRY_CAST`).")
+            .shapingOutput();
     static final Field<String> ENCODING = Field.optional(
-            "encoding",
-            Type.choice(io.sluice.spi.source.LocalFiles.ENCODINGS.toArray(String[]::new)),
-            "utf-8",
-            "csv and text: the files' character encoding. `latin-1` (ISO-8859-1) reads files exported by older "
-                    + "systems, whose accented letters are single bytes; read as UTF-8 their rows are bad records.");
+                    "encoding",
+                    Type.choice(io.sluice.spi.source.LocalFiles.ENCODINGS.toArray(String[]::new)),
+                    "utf-8",
+                    "csv and text: the files' character encoding. `latin-1` (ISO-8859-1) reads files exported by older "
+                            + "systems, whose accented letters are single bytes; read as UTF-8 their rows are bad records.")
+            .shapingOutput();
     static final Field<Options> PARSE_BLOCK = Field.computed(
-            "parse",
-            PARSE,
-            "one column `line`",
-            "text: parse each line into columns with `regex` or `delimiter`. A line that does not match "
-                    + "follows `run.on_bad_record`.");
+                    "parse",
+                    PARSE,
+                    "one column `line`",
+                    "text: parse each line into columns with `regex` or `delimiter`. A line that does not match "
+                            + "follows `run.on_bad_record`.")
+            .shapingOutput();
     static final Field<Boolean> TAIL = Field.optional(
             "tail",
             Type.BOOL,
