@@ -98,4 +98,43 @@ class MixedColumnsPackTest {
         }
         assertThat(ws.outputFiles(".jsonl")).isEmpty();
     }
+
+    /**
+     * A file overwritten by an empty one (an export that found nothing, a log truncated in place) is its new version:
+     * its rows leave the output, as they would for a file whose new rows a step all filters out; counting them still
+     * would double them once the file's rows show up elsewhere (a rotated copy).
+     */
+    @Test
+    void aFileOverwrittenByAnEmptyOneLeavesNothingOfItsRowsInTheOutput() throws Exception {
+        Workspace ws = Workspace.in(tmp);
+        ws.input("a.csv", "id,name\n1,a\n2,b\n");
+        ws.input("b.csv", "id,name\n3,c\n");
+        Path rows = ws.pipeline("rows.yaml", """
+                pipeline: rows
+                source: { files: { path: in } }
+                sink: { files: { path: out/rows, format: csv } }
+                """);
+        Path totals = ws.pipeline("totals.yaml", """
+                pipeline: totals
+                source: { files: { path: in } }
+                steps:
+                  - aggregate: { group_by: [], measures: { lines: count(*), ids: sum(id) } }
+                sink: { files: { path: out/totals, format: csv } }
+                """);
+        for (Path p : List.of(rows, totals)) CliRun.run(p).ok();
+        assertThat(csv(ws.out().resolve("rows"), "id, name")).containsExactly("1|a", "2|b", "3|c");
+        assertThat(csv(ws.out().resolve("totals"), "lines, ids")).containsExactly("3|6");
+
+        ws.input("a.csv", "");
+        for (Path p : List.of(rows, totals)) CliRun.run(p).ok();
+        assertThat(csv(ws.out().resolve("rows"), "id, name"))
+                .as("a.csv's earlier rows are gone with its earlier version")
+                .containsExactly("3|c");
+        assertThat(csv(ws.out().resolve("totals"), "lines, ids")).containsExactly("1|3");
+    }
+
+    /** The rows of the csv files right in {@code folder} (not the sink's own folders under it). */
+    private static List<String> csv(Path folder, String select) throws Exception {
+        return Workspace.query("SELECT " + select + " FROM read_csv('" + folder + "/*.csv', union_by_name = true)");
+    }
 }

@@ -9,6 +9,7 @@ import io.sluice.spi.Step;
 import io.sluice.spi.sink.BadRows;
 import io.sluice.spi.sink.CommitContext;
 import io.sluice.spi.sink.FileOutputs;
+import io.sluice.spi.sink.Rows;
 import io.sluice.spi.sink.Sink;
 import io.sluice.spi.sink.SinkWriter;
 import io.sluice.spi.sink.WriteContext;
@@ -57,8 +58,16 @@ public final class SplitProcessor {
         if (fileStep() instanceof FileStep files) return processFiles(files, split, input, context, write);
         String source = "sluice_src_" + NAMES.incrementAndGet();
         Optional<Reader> read = reader(input, source);
-        // every input is an empty csv file: no row, and no column for the steps to bind or the sink to write
-        if (read.isEmpty()) return new Result(0, 0, 0, List.of());
+        // every input is an empty csv file: no row, and no column for the steps to bind; the commit still replaces
+        // what the inputs' earlier versions wrote (a file overwritten by an empty one leaves no output)
+        if (read.isEmpty()) {
+            Written written;
+            try (SinkWriter writer = writer(split, write)) {
+                writer.stage(Rows.NONE, BadRows.NONE);
+                written = writer.commit(context);
+            }
+            return new Result(0, written.rowsOut(), written.refused(), written.outputs());
+        }
         Reader reader = read.get();
         List<String> drops = new java.util.ArrayList<>(reader.drops()); // what this split created, to drop at the end
         List<String> queries = new java.util.ArrayList<>(); // the source's records, then each step's result

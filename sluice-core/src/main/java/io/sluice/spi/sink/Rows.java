@@ -11,6 +11,46 @@ import java.util.List;
  */
 public interface Rows {
 
+    /**
+     * No rows and no columns: what a split whose inputs hold neither (csv files of 0 bytes) hands the sink, so that its
+     * commit still replaces the output of the inputs' earlier versions with nothing. {@link #writeFiles} writes no
+     * file. A sink creates no table or column for it.
+     */
+    Rows NONE = new Rows() {
+        @Override
+        public List<String> columns() {
+            return List.of();
+        }
+
+        @Override
+        public List<String> columnTypes() {
+            return List.of();
+        }
+
+        @Override
+        public long writeFiles(Path target, FileSpec spec) {
+            return 0;
+        }
+
+        @Override
+        public RowCursor cursor() {
+            return new RowCursor() {
+                @Override
+                public boolean next() {
+                    return false;
+                }
+
+                @Override
+                public Object get(int index) {
+                    throw new IndexOutOfBoundsException("no rows");
+                }
+
+                @Override
+                public void close() {}
+            };
+        }
+    };
+
     /** The columns' names, in order. */
     List<String> columns() throws Exception;
 

@@ -320,7 +320,8 @@ final class BigQuerySink implements Sink {
             for (int i = 0; i < columns.size(); i++) wanted.add(BigQueryTypes.field(columns.get(i), types.get(i)));
             Path written = folder.resolve("rows.parquet");
             staged = rows.writeFiles(written, FileSpec.parquet("rows"));
-            parquet = mode.equals("merge") ? numbered(written) : written;
+            // no columns (Rows.NONE, a split of empty files): no file, and the commit only replaces earlier output
+            parquet = mode.equals("merge") && !columns.isEmpty() ? numbered(written) : written;
             Optional<Rows> rejects = bad.rows();
             if (rejects.isPresent()) {
                 dead = folder.resolve("dead.parquet");
@@ -350,14 +351,17 @@ final class BigQuerySink implements Sink {
             try (OutputLocks.Held held = key == null ? null : ctx.lock(lockName(key.key()))) {
                 if (held != null && !ctx.inputsCurrent()) return Written.NOTHING;
                 ctx.checkFence();
+                // rows without columns make no table; without a table there is no earlier output to replace
+                if (columns.isEmpty() && fields == null && bq().getTable(table) == null)
+                    return new Written(0, List.of());
                 Map<String, Field> target = target(columns, wanted);
                 // the attempt's names: fixed by split and token, so a second load or commit of it is refused
                 String attempt = splitHash(split.id()) + "_"
                         + (ctx.token() > 0
                                 ? "t" + ctx.token()
                                 : "x" + UUID.randomUUID().toString().replace("-", ""));
-                TableId rowsTable = sibling(STAGING + attempt);
-                load(rowsTable, parquet, "sluice_" + attempt + "_load");
+                TableId rowsTable = columns.isEmpty() ? null : sibling(STAGING + attempt);
+                if (rowsTable != null) load(rowsTable, parquet, "sluice_" + attempt + "_load");
                 TableId deadTable = null;
                 if (dead != null) {
                     deadTable = sibling(STAGING + attempt + "_dead");
@@ -492,7 +496,7 @@ final class BigQuerySink implements Sink {
             s.add("INSERT INTO " + outputs + " (pipeline, target, output_key, lock_token) VALUES (@pipeline, @target, "
                     + "@key, @lock)");
         }
-        s.add(write(target, staged, rows));
+        if (rows != null) s.add(write(target, staged, rows));
         s.add("INSERT INTO " + commits + " (pipeline, target, split_id, token, output_key, incarnation, committed_at, "
                 + "row_count) VALUES (@pipeline, @target, @split, @token, @key, @incarnation, @now, @rows)");
         s.add("DELETE FROM " + quoted(sibling(DEAD_LETTER)) + " WHERE " + mine + " AND split_id = @split");

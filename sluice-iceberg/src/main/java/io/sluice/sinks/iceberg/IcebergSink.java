@@ -686,6 +686,12 @@ final class IcebergSink implements Sink {
                 dead = staging.resolve("dead.jsonl");
                 rejects.get().writeFiles(dead, new FileSpec("jsonl", "none", List.of(), "dead"));
             }
+            if (rows.columns().isEmpty()) { // a split of empty files (Rows.NONE): no file, no column
+                columns = Map.of();
+                table = existing(columns).orElse(null);
+                parts = table == null ? partitionBy : identityColumns(table);
+                return n;
+            }
             try (Connection c = duck()) {
                 columns = types(c, whole);
                 table = existing(columns).orElse(null);
@@ -790,6 +796,11 @@ final class IcebergSink implements Sink {
 
         /** One commit attempt against the table's current version. */
         private Written attempt(CommitContext context, OutputKey key, OutputLocks.Held held) throws Exception {
+            if (table == null && columns.isEmpty()) {
+                table = existing(columns).orElse(null);
+                // rows without columns make no table; without a table there is no earlier output to replace
+                if (table == null) return new Written(0, List.of());
+            }
             if (table == null) {
                 table = create(columns);
                 if (!identityColumns(table).equals(parts)) {

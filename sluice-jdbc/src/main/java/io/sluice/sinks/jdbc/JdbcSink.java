@@ -422,7 +422,9 @@ final class JdbcSink implements Sink {
                 c = pool().getConnection();
                 c.setAutoCommit(false);
                 if (numbered(c)) number = nextNumber();
-                if (mode.equals("append") && dialect.appendsDirectly()) {
+                if (columns.isEmpty()) {
+                    staged = 0; // a split of empty files (Rows.NONE): its commit only replaces earlier output
+                } else if (mode.equals("append") && dialect.appendsDirectly()) {
                     direct = Files.createTempFile(scratch, "append-", ".csv");
                     staged = rows.writeFiles(
                             direct,
@@ -463,8 +465,11 @@ final class JdbcSink implements Sink {
                 TableName t = resolve(c);
                 // a numbered attempt made sure of it at its stage, in this transaction
                 if (number == null) bookkeeping(c, t);
-                Map<String, String> tableColumns = table(c, t, columns, types);
-                if (numbers(tableColumns.get(SPLIT_COLUMN)) != (number != null)) {
+                // no columns (a split of empty files): no table is made for them, and without one nothing is replaced
+                Map<String, String> tableColumns =
+                        columns.isEmpty() ? dialect.columns(c, t) : table(c, t, columns, types);
+                boolean hasTable = !tableColumns.isEmpty();
+                if (hasTable && numbers(tableColumns.get(SPLIT_COLUMN)) != (number != null)) {
                     numbered = null; // the next attempt looks again
                     throw new IllegalStateException("the column " + SPLIT_COLUMN + " of table " + t + " became "
                             + tableColumns.get(SPLIT_COLUMN) + " while split " + split.id() + " was staged; the split "
@@ -486,8 +491,8 @@ final class JdbcSink implements Sink {
                 // after the output's row: every writer of one output locks the two in this order
                 claim(t, ctx).ifPresent(replaced::add);
                 if (held != null) replaced.addAll(otherVersions(t, key));
-                if (!replaced.isEmpty()) remove(c, t, replaced);
-                List<DeadLetter> refused = insert(t, tableColumns, keys(c, t));
+                if (!replaced.isEmpty() && hasTable) remove(c, t, replaced);
+                List<DeadLetter> refused = hasTable ? insert(t, tableColumns, keys(c, t)) : List.of();
                 if (!refused.isEmpty() && context.onBadRecord() == BadRecordPolicy.FAIL) {
                     DeadLetter first = refused.getFirst();
                     // the same rows are refused at every attempt: the split is dead at once, not retried

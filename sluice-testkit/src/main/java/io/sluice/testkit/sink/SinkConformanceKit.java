@@ -14,6 +14,7 @@ import io.sluice.spi.Split;
 import io.sluice.spi.StaleClaimException;
 import io.sluice.spi.sink.BadRows;
 import io.sluice.spi.sink.OutputLocks;
+import io.sluice.spi.sink.Rows;
 import io.sluice.spi.sink.Sink;
 import io.sluice.spi.sink.SinkWriter;
 import io.sluice.spi.sink.WriteContext;
@@ -269,6 +270,30 @@ public abstract class SinkConformanceKit {
                 .isEqualTo(expected("v2", 3));
         write(split("a.csv", "v3"), "v3", 1, current("w1"));
         assertThat(visible()).isEqualTo(expected("v3", 1));
+    }
+
+    @Test
+    void aVersionWithNeitherRowsNorColumnsRemovesTheOld() throws Exception {
+        write(split("a.csv", null), "v1", 4, current("w1"));
+        write(split("b.csv", null), "b", 2, current("w1"));
+        try (SinkWriter w = sink.open(split("a.csv", "v2"), scratch())) {
+            assertThat(w.stage(Rows.NONE, BadRows.NONE)).isZero();
+            assertThat(w.commit(current("w1")).rowsOut()).isZero();
+        }
+        assertThat(visible())
+                .as("an input overwritten by an empty file leaves no output of its own")
+                .isEqualTo(expected("b", 2));
+    }
+
+    @Test
+    void neitherRowsNorColumnsIntoANewTargetShapeNothing() throws Exception {
+        try (SinkWriter w = sink.open(split("a.csv", null), scratch())) {
+            w.stage(Rows.NONE, BadRows.NONE);
+            assertThat(w.commit(current("w1")).rowsOut()).isZero();
+        }
+        assertThat(visible()).isEmpty();
+        write(split("b.csv", null), "b", 2, current("w1"));
+        assertThat(visible()).as("the first rows with columns shape the target").isEqualTo(expected("b", 2));
     }
 
     @Test
