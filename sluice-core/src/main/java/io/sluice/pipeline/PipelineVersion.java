@@ -3,6 +3,7 @@ package io.sluice.pipeline;
 import io.sluice.config.Field;
 import io.sluice.config.Options;
 import io.sluice.config.Type;
+import io.sluice.spi.Folders;
 import io.sluice.spi.storage.ObjectStoreFactory;
 import io.sluice.spi.storage.ObjectStores;
 import java.nio.charset.StandardCharsets;
@@ -133,15 +134,12 @@ public final class PipelineVersion {
                 }
                 case Type.Str s -> quoted(spaced(v.toString()));
                 case Type.Choice ch -> quoted(v.toString());
-                case Type.FilePath p ->
-                    quoted(folder.relativize((Path) v).toString().replace('\\', '/'));
+                case Type.FilePath p -> quoted(Folders.key(folder, (Path) v));
                 case Type.PathOrUrl l ->
                     quoted(
                             Type.PathOrUrl.isUrl(v.toString())
                                     ? v.toString()
-                                    : folder.relativize(Path.of(v.toString()))
-                                            .toString()
-                                            .replace('\\', '/'));
+                                    : Folders.key(folder, Path.of(v.toString())));
                 case Type.Dur d -> Long.toString(((Duration) v).toMillis()) + "ms";
                 default -> v.toString(); // numbers, sizes, booleans
             };

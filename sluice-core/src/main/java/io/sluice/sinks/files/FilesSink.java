@@ -304,11 +304,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
                             .toList();
                 }
                 for (Path p : made) {
-                    // '/' between names whatever the platform's separator: on Linux a '\\' is a character of a name
-                    String rel = folder.getKey()
-                            .relativize(p)
-                            .toString()
-                            .replace(p.getFileSystem().getSeparator(), "/");
+                    String rel = Folders.key(folder.getKey(), p);
                     if (!Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                         throw new IOException("the step wrote " + rel + " for " + folder.getValue()
                                 + ", which is not a regular file (a link, say): only files are copied to the sink");
@@ -472,9 +468,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
         List<String> out = new ArrayList<>();
         try (Stream<Path> walk = Files.walk(staging)) {
             for (Path p : walk.filter(Files::isRegularFile).sorted().toList()) {
-                String rel = staging.relativize(p)
-                        .toString()
-                        .replace(p.getFileSystem().getSeparator(), "/");
+                String rel = Folders.key(staging, p);
                 if (dropData && !rel.startsWith("_dead_letter/")) continue;
                 out.add(rel);
             }

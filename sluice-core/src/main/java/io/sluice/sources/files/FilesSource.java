@@ -1,5 +1,6 @@
 package io.sluice.sources.files;
 
+import io.sluice.spi.Folders;
 import io.sluice.spi.KnownMember;
 import io.sluice.spi.LineParse;
 import io.sluice.spi.Member;
@@ -1092,11 +1093,7 @@ final class FilesSource implements Source {
 
     /** A local file's key: its path relative to the folder, with {@code /}. */
     private String key(Path file) {
-        return s.storage()
-                .file("")
-                .relativize(file)
-                .toString()
-                .replace(file.getFileSystem().getSeparator(), "/");
+        return Folders.key(s.storage().file(""), file);
     }
 
     /** Keys never read: hidden ones, and the pipeline's own output. */

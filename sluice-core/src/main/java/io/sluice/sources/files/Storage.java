@@ -1,5 +1,6 @@
 package io.sluice.sources.files;
 
+import io.sluice.spi.Folders;
 import io.sluice.spi.OutputKey;
 import io.sluice.spi.source.LocalFiles;
 import io.sluice.spi.storage.ObjectChangedException;
@@ -58,9 +59,7 @@ final class Storage implements AutoCloseable {
             Path root = real(local);
             Path other = real(Path.of(folder));
             if (!other.startsWith(root)) return Optional.empty();
-            String rel = root.relativize(other)
-                    .toString()
-                    .replace(other.getFileSystem().getSeparator(), "/");
+            String rel = Folders.key(root, other);
             return Optional.of(rel.isEmpty() ? "" : rel + "/");
         }
         if (!url) return Optional.empty();

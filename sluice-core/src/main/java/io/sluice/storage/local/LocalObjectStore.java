@@ -1,5 +1,6 @@
 package io.sluice.storage.local;
 
+import io.sluice.spi.Folders;
 import io.sluice.spi.storage.ObjectChangedException;
 import io.sluice.spi.storage.ObjectStore;
 import io.sluice.spi.storage.StoredObject;
@@ -301,7 +302,7 @@ public final class LocalObjectStore implements ObjectStore {
     }
 
     private String key(Path p) {
-        return root.relativize(p).toString().replace(p.getFileSystem().getSeparator(), "/");
+        return Folders.key(root, p);
     }
 
     private BasicFileAttributes attributes(String key, Path p) throws IOException {

@@ -7,6 +7,7 @@ import io.sluice.config.YamlReader;
 import io.sluice.pipeline.CronSchedule;
 import io.sluice.pipeline.MetricsOptions;
 import io.sluice.pipeline.Pipeline;
+import io.sluice.spi.Folders;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -154,7 +155,7 @@ public record PipelineFacts(
 
     /** A path relative to the pipeline's folder, with {@code /} separators. */
     static String relative(Path folder, Path path) {
-        return folder.relativize(path.normalize()).toString().replace('\\', '/');
+        return Folders.key(folder, path.normalize());
     }
 
     private static String read(Path file) {

@@ -8,6 +8,7 @@ import io.sluice.kubernetes.files.FileServer;
 import io.sluice.kubernetes.files.SigningKey;
 import io.sluice.kubernetes.files.SplitFiles;
 import io.sluice.pipeline.Pipeline;
+import io.sluice.spi.Folders;
 import io.sluice.spi.ledger.PlanStore;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -131,7 +132,7 @@ record FileServing(
         Path base = p.file().toAbsolutePath().normalize().getParent();
         String podFolder = root.toString();
         if (root.startsWith(base)) {
-            String rel = base.relativize(root).toString().replace('\\', '/');
+            String rel = Folders.key(base, root);
             String podBase = parent(podPipelineFile);
             podFolder = rel.isEmpty() ? podBase : (podBase.endsWith("/") ? podBase : podBase + "/") + rel;
         }
