@@ -108,12 +108,25 @@ public final class Manifests {
         else if (options.mode() == GenerateOptions.Mode.POOL) pool(out, configHash);
         else controller(out, configHash);
         if (!facts.variables().isEmpty()) {
+            // a variable with a default, or one only a connection the pipeline does not use names, may be left out
+            List<String> needed = facts.variables().entrySet().stream()
+                    .filter(v -> !v.getValue())
+                    .map(Map.Entry::getKey)
+                    .toList();
+            List<String> optional = facts.variables().entrySet().stream()
+                    .filter(Map.Entry::getValue)
+                    .map(Map.Entry::getKey)
+                    .toList();
             notes.add("the pods read " + String.join(", ", facts.variables().keySet()) + " from the Secret "
                     + names.secret() + " (one key per variable, named as it); create it before applying, e.g. "
                     + "kubectl -n " + options.namespace() + " create secret generic " + names.secret() + " "
-                    + facts.variables().keySet().stream()
+                    + needed.stream()
                             .map(v -> "--from-literal=" + v + "=...")
-                            .collect(java.util.stream.Collectors.joining(" ")));
+                            .collect(java.util.stream.Collectors.joining(" "))
+                    + (optional.isEmpty()
+                            ? ""
+                            : (needed.isEmpty() ? "" : "; ") + "optional (a default, or a connection the pipeline does "
+                                    + "not use): " + String.join(", ", optional)));
         }
         if (!facts.fileRefs().isEmpty()) {
             notes.add("the pipeline reads "

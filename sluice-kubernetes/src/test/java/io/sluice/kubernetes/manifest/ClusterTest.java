@@ -240,7 +240,7 @@ class ClusterTest {
                 # ${COMMENTED} in a comment is no variable of the pipeline
                 pipeline: secretive
                 source:
-                  files: { path: "s3://in/", s3: { endpoint: "${S3_ENDPOINT}", region: us-east-1 } }
+                  files: { path: "s3://in/", s3: { endpoint: "${S3_ENDPOINT}", region: "${REGION:-us-east-1}" } }
                 sink:
                   files: { path: "s3://out/", s3: { endpoint: "${S3_ENDPOINT}", region: us-east-1 } }
                 state:
@@ -255,7 +255,12 @@ class ClusterTest {
             assertThat(yaml).doesNotContain(password).doesNotContain("10.1.2.3");
             assertThat(yaml).contains("secretKeyRef:", "key: \"PASSWORD\"", "name: \"secretive-env\"");
             assertThat(yaml).doesNotContain("key: \"COMMENTED\"");
-            assertThat(String.join("\n", g.notes())).doesNotContain(password).contains("--from-literal=PASSWORD=...");
+            assertThat(String.join("\n", g.notes()))
+                    .doesNotContain(password)
+                    .contains("--from-literal=PASSWORD=...")
+                    .as("a variable with a default need not be in the Secret")
+                    .doesNotContain("--from-literal=REGION")
+                    .contains("optional (a default, or a connection the pipeline does not use): REGION");
             new Cluster(client).apply(g, Names.of("secretive"), NS);
             assertThat(client.configMaps()
                             .inNamespace(NS)
