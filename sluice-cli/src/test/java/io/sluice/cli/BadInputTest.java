@@ -175,6 +175,28 @@ class BadInputTest {
         assertThat(status2.get("counts").get("failed").asLong()).isZero();
     }
 
+    @Test
+    void aCheckASqlStepRaisesWithErrorMakesTheSplitDeadAtOnce() throws Exception {
+        ws.input("a.csv", "id,amount\n1,5\n2,-3\n");
+        Path p = ws.pipeline("check.yaml", """
+                pipeline: check
+                source: { files: { path: in } }
+                steps:
+                  - sql: |
+                      SELECT id, CASE WHEN amount < 0 THEN error('negative amount in row ' || id) ELSE amount END AS amount
+                      FROM input
+                sink: { files: { path: out, format: parquet } }
+                run: { retries: { max: 3, backoff: 10ms } }
+                """);
+        CliRun r = run(p);
+        assertThat(r.code()).as(r.toString()).isEqualTo(1);
+        JsonNode dead = deadSplit(p);
+        assertThat(dead.get("attempts").asInt())
+                .as("the same row fails at every attempt: not retried")
+                .isEqualTo(1);
+        assertThat(dead.get("last_error").asText()).contains("negative amount in row 2");
+    }
+
     private static JsonNode deadSplit(Path p) throws Exception {
         for (JsonNode s : CliRun.status(p).get("splits"))
             if (s.get("state").asText().equals("dead")) return s;

@@ -7,6 +7,9 @@ import io.sluice.spi.StepFactory;
 
 /** {@code - sql: SELECT ... FROM input}: any DuckDB query over the previous result, named {@code input}. */
 public final class SqlStepFactory implements StepFactory<String> {
+    private static final java.util.regex.Pattern CALLS_ERROR =
+            java.util.regex.Pattern.compile("\\berror\\s*\\(", java.util.regex.Pattern.CASE_INSENSITIVE);
+
     @Override
     public String kind() {
         return "sql";
@@ -38,6 +41,12 @@ public final class SqlStepFactory implements StepFactory<String> {
             @Override
             public String sql() {
                 return body;
+            }
+
+            /** A check the query makes of the data with {@code error()}: the same rows raise it at every attempt. */
+            @Override
+            public boolean raised(String message) {
+                return message.startsWith("Invalid Input Error: ") && CALLS_ERROR.matcher(body).find();
             }
         };
     }
