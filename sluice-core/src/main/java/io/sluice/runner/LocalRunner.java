@@ -480,7 +480,7 @@ public final class LocalRunner implements Runner {
 
     /**
      * What a claimed split's commit rests on: its claim, its source's check that the inputs are current, the
-     * incarnation it was claimed in, and locks in the ledger.
+     * incarnation it was claimed in, locks in the ledger, and the version of the pipeline committing it.
      */
     private SplitCommit commitContext(Claim claim, String incarnation) {
         return new SplitCommit(
@@ -489,7 +489,8 @@ public final class LocalRunner implements Runner {
                 incarnation,
                 claim.attempt(),
                 claim.token(),
-                locks);
+                locks,
+                a.pipeline().version());
     }
 
     /** The sink asks right before it commits: a claim taken over meanwhile must not commit. */

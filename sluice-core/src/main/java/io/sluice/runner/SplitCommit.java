@@ -14,14 +14,27 @@ import java.util.Optional;
  * @param incarnation null for what is no split's output (merged results)
  * @param attempt     the claim's attempt, 1 for the first
  * @param token       the claim's fencing token; 0 for what no claim fences
+ * @param pipelineVersion the version of the pipeline committing the split; null when unknown
  */
-public record SplitCommit(Fence fence, Current current, String incarnation, int attempt, long token, OutputLocks locks)
+public record SplitCommit(
+        Fence fence,
+        Current current,
+        String incarnation,
+        int attempt,
+        long token,
+        OutputLocks locks,
+        String pipelineVersion)
         implements CommitContext {
     public SplitCommit {
         Objects.requireNonNull(fence, "fence");
         Objects.requireNonNull(current, "current");
         Objects.requireNonNull(locks, "locks");
         if (attempt < 1) throw new IllegalArgumentException("attempt must be >= 1");
+    }
+
+    /** An attempt of a pipeline whose version is not known (tests, tools). */
+    public SplitCommit(Fence fence, Current current, String incarnation, int attempt, long token, OutputLocks locks) {
+        this(fence, current, incarnation, attempt, token, locks, null);
     }
 
     /** A first attempt, with no token (tests, tools). */

@@ -39,4 +39,14 @@ public interface CommitContext extends OutputLocks {
      * still cannot commit over its successor.
      */
     long token();
+
+    /**
+     * The version of the pipeline committing the split ({@link io.sluice.spi.Completion#pipelineVersion}): its steps
+     * and the sink's shape. A sink that records its commits in the target itself stores it there too, so that a split
+     * committed again under another version (a rebuild, {@code sluice run --rebuild-outdated}) replaces its earlier
+     * output where a replay of the same version may keep it. Null when unknown (tests, tools).
+     */
+    default String pipelineVersion() {
+        return null;
+    }
 }

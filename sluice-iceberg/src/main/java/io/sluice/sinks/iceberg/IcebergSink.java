@@ -74,7 +74,8 @@ import org.apache.iceberg.types.Types;
  * <ul>
  *   <li>committed under a newer token: this writer's claim was taken over, {@link StaleClaimException};
  *   <li>{@code append}: committed under the same or an older token (a replay after a crash between commit and the
- *       ledger's record): nothing is added again, the earlier commit stands;
+ *       ledger's record) by the same version of the pipeline: nothing is added again, the earlier commit stands; by
+ *       another version (a rebuild after the steps changed), the new snapshot replaces the split's earlier files;
  *   <li>{@code overwrite}: the new snapshot deletes the data files that the split's earlier snapshots (and those of
  *       the other versions of its output key) added, and adds its own.
  * </ul>
@@ -87,6 +88,7 @@ final class IcebergSink implements Sink {
     static final String SPLIT = "sluice.split-id";
     static final String TOKEN = "sluice.token";
     static final String INCARNATION = "sluice.incarnation";
+    static final String PIPELINE_VERSION = "sluice.pipeline-version";
     static final String KEY = "sluice.output-key";
     static final String VERSION = "sluice.output-version";
     static final String RANGE = "sluice.output-range";
@@ -814,12 +816,13 @@ final class IcebergSink implements Sink {
             Optional<Snapshot> latest = latest(earlier);
             if (latest.isPresent()) {
                 refuseStale(latest.get(), context);
-                if (!overwrite) return already(latest.get());
+                if (!overwrite && sameVersion(latest.get(), context)) return already(latest.get());
             }
-            // overwrite: every snapshot of this split or of the other versions of its output key
-            List<Snapshot> replaced = overwrite
-                    ? history(now, s -> mine(s, split.id()) || (key != null && replacedBy(s, key)))
-                    : List.of();
+            // overwrite: every snapshot of this split or of the other versions of its output key; append: the
+            // split's snapshots when the split was committed by another version of the pipeline (a rebuild)
+            boolean replace = overwrite || latest.isPresent();
+            List<Snapshot> replaced =
+                    replace ? history(now, s -> mine(s, split.id()) || (key != null && replacedBy(s, key))) : List.of();
             java.util.Set<Long> seen = new java.util.HashSet<>();
             for (Snapshot s : replaced) seen.add(s.snapshotId());
 
@@ -829,9 +832,10 @@ final class IcebergSink implements Sink {
                 Optional<Snapshot> last = latest(theirs);
                 if (last.isPresent()) {
                     refuseStale(last.get(), context);
-                    if (!overwrite) throw new AlreadyCommitted(last.get());
+                    if (!overwrite && sameVersion(last.get(), context)) throw new AlreadyCommitted(last.get());
+                    if (!replace) throw new Moved();
                 }
-                if (overwrite) {
+                if (replace) {
                     for (Snapshot s : history(base, s -> mine(s, split.id()) || (key != null && replacedBy(s, key)))) {
                         if (key != null && held != null && lockToken(s) > held.token()) {
                             throw new StaleClaimException(split.id(), context.token());
@@ -843,7 +847,7 @@ final class IcebergSink implements Sink {
                 context.checkFence(); // right before the compare-and-swap
             });
             SnapshotUpdate<?> update;
-            if (overwrite) {
+            if (replace) {
                 OverwriteFiles o = guarded.newOverwrite();
                 for (Snapshot s : replaced) {
                     for (DataFile f : added(table, s)) o.deleteFile(f);
@@ -859,6 +863,7 @@ final class IcebergSink implements Sink {
             update.set(SPLIT, split.id());
             update.set(TOKEN, Long.toString(context.token()));
             if (context.incarnation() != null) update.set(INCARNATION, context.incarnation());
+            if (context.pipelineVersion() != null) update.set(PIPELINE_VERSION, context.pipelineVersion());
             OutputKey own = split.outputKey();
             if (own != null) {
                 update.set(KEY, own.key());
@@ -881,6 +886,17 @@ final class IcebergSink implements Sink {
             long rows = files.stream().mapToLong(DataFile::recordCount).sum();
             return new Written(
                     rows, files.stream().map(f -> id + ":" + f.location()).toList());
+        }
+
+        /**
+         * Whether a commit of the split was made by this version of the pipeline: a replay (after a crash between the
+         * commit and the ledger's record, or a reset) whose rows are the same. A commit recorded without a version (by
+         * an earlier Sluice) counts as another version: replacing it is right either way. Unknown here (tests, tools):
+         * the same.
+         */
+        private static boolean sameVersion(Snapshot s, CommitContext context) {
+            String mine = context.pipelineVersion();
+            return mine == null || mine.equals(s.summary().get(PIPELINE_VERSION));
         }
 
         /** Throws when the split was committed under a newer claim than this one. */

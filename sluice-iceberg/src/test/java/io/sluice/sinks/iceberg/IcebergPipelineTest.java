@@ -30,19 +30,24 @@ class IcebergPipelineTest {
     Path dir;
 
     private Path pipeline() throws IOException {
+        return pipeline("amount");
+    }
+
+    /** The pipeline file, its amounts computed by {@code amount} (an SQL expression). */
+    private Path pipeline(String amount) throws IOException {
         Path file = dir.resolve("orders.yaml");
         Files.writeString(file, """
                 pipeline: orders
                 source: { files: { path: in, include: "*.csv", settle: 0s, pack: { max_files: 1 } } }
                 steps:
-                  - sql: SELECT id, region, CAST(amount AS DECIMAL(12,2)) AS amount, day FROM input
+                  - sql: SELECT id, region, CAST(%s AS DECIMAL(12,2)) AS amount, day FROM input
                 sink:
                   iceberg:
                     table: shop.orders
                     catalog: { type: jdbc, uri: "jdbc:sqlite:lake/catalog.db", warehouse: lake/warehouse }
                     partition_by: [region]
                 run: { parallelism: 2, retries: { backoff: 10ms } }
-                """);
+                """.formatted(amount));
         return file;
     }
 
@@ -64,9 +69,15 @@ class IcebergPipelineTest {
     }
 
     private static RunSummary run(Path file) throws Exception {
+        return run(file, false);
+    }
+
+    /** A run, as {@code sluice run}, with {@code --rebuild-outdated} when {@code rebuild}. */
+    private static RunSummary run(Path file, boolean rebuild) throws Exception {
         Components c = Components.discover();
         Pipeline p = new PipelineLoader(c, name -> null).load(file);
         try (Assembly a = Assembly.of(p, c, Clock.systemUTC())) {
+            if (rebuild) a.ledger().requeueOutdated(p.version());
             return new LocalRunner(a, Clock.systemUTC(), "test", new RunListener() {}).run();
         }
     }
@@ -111,5 +122,28 @@ class IcebergPipelineTest {
         assertThat(lake.table("shop.orders").spec().fields()).hasSize(1);
         // the staging folder is gone once the runs ended
         assertThat(Files.exists(lake.warehouse().resolve(IcebergSink.STAGING))).isFalse();
+    }
+
+    @Test
+    void aRebuildReplacesTheRowsOfTheEarlierVersion() throws Exception {
+        input("a", 0, 4);
+        input("b", 4, 3);
+        assertThat(run(pipeline()).rowsOut()).isEqualTo(7);
+
+        // the step changed: --rebuild-outdated runs both splits again, whose new rows replace the old ones
+        RunSummary rebuilt = run(pipeline("amount * 2"), true);
+        assertThat(rebuilt.splitsDone()).isEqualTo(2);
+        Lake lake = new Lake(dir);
+        assertThat(lake.rows("shop.orders", "id", "amount"))
+                .containsExactlyInAnyOrder("0|0.50", "1|2.50", "2|4.50", "3|6.50", "4|8.50", "5|10.50", "6|12.50");
+        // and once more: the second rebuild's snapshots replace the first's
+        assertThat(run(pipeline("amount * 3"), true).splitsDone()).isEqualTo(2);
+        assertThat(lake.rows("shop.orders", "id", "amount"))
+                .containsExactlyInAnyOrder("0|0.75", "1|3.75", "2|6.75", "3|9.75", "4|12.75", "5|15.75", "6|18.75");
+        assertThat(lake.snapshots("shop.orders"))
+                .as("a snapshot per split and run")
+                .hasSize(6);
+        assertThat(lake.snapshots("shop.orders"))
+                .allSatisfy(s -> assertThat(s.summary()).containsKey(IcebergSink.PIPELINE_VERSION));
     }
 }
