@@ -605,6 +605,11 @@ final class FilesSource implements Source {
             for (Found f : changed) skipped.add(Skipped.because(f.key(), problem));
             return Optional.empty();
         }
+        // the unchanged files are read again with the pack: not skipped as already processed (the plan and the run's
+        // count of inputs processed by earlier runs would say otherwise)
+        Set<String> reread = new HashSet<>();
+        files.forEach(f -> reread.add(f.key()));
+        skipped.removeIf(x -> x.why() == Skipped.Why.SEEN && reread.contains(x.key()));
         String version = SplitNames.repackVersion(files.stream()
                 .map(f -> Member.whole(f.key(), f.fingerprint(), null))
                 .toList());

@@ -410,8 +410,12 @@ class FilesSourceTest {
 
         file("b.csv", "x\n2\n22\n", OLD + 5_000);
         file("d.csv", "x\n4\n");
-        List<Split> next = TestSources.plan(s, ledger).splits();
+        var plan = TestSources.plan(s, ledger);
+        List<Split> next = plan.splits();
         assertThat(next).hasSize(2);
+        assertThat(plan.skipped())
+                .as("the unchanged files of the pack are read again, not skipped")
+                .isEmpty();
         Split p2 =
                 next.stream().filter(sp -> sp.members().size() == 3).findFirst().orElseThrow();
         assertThat(next)
