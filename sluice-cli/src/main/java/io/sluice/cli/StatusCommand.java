@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.pipeline.Assembly;
 import io.sluice.pipeline.Components;
 import io.sluice.pipeline.Pipeline;
+import io.sluice.runner.OwnerId;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
@@ -21,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -110,7 +112,12 @@ final class StatusCommand implements Callable<Integer> {
                             totals.rejected(),
                             "last_done",
                             totals.lastDone() == null ? null : totals.lastDone().toString()));
-            doc.put("workers", workers.stream().map(StatusCommand::asMap).toList());
+            Instant at = Instant.now();
+            doc.put(
+                    "workers",
+                    workers.stream()
+                            .map(w -> asMap(w, stopped(w, at, p.run().lease())))
+                            .toList());
             doc.put("splits", splits.stream().map(StatusCommand::asMap).toList());
             out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(doc));
             return 0;
@@ -125,7 +132,8 @@ final class StatusCommand implements Callable<Integer> {
             out.println();
             out.printf("workers (seen within %s):%n", Text.millis(seenWithin.toMillis()));
             Instant now = Instant.now();
-            for (WorkerStatus w : workers) out.println(workerLine(w, now));
+            for (WorkerStatus w : workers)
+                out.println(workerLine(w, now, p.run().lease()));
         }
         List<String> source = sourceStatus.get();
         if (!source.isEmpty()) {
@@ -167,7 +175,7 @@ final class StatusCommand implements Callable<Integer> {
         }
     }
 
-    private static String workerLine(WorkerStatus w, Instant now) {
+    private static String workerLine(WorkerStatus w, Instant now, Duration lease) {
         WorkerInfo i = w.worker();
         String held = w.held().isEmpty()
                 ? "holds nothing"
@@ -176,9 +184,10 @@ final class StatusCommand implements Callable<Integer> {
                         + (w.held().size() > 5 ? ", ..." : "");
         return String.format(
                 Locale.ROOT,
-                "  %s%s  [host %s, pid %d, %d thread(s), last heartbeat %s ago] %s",
+                "  %s%s%s  [host %s, pid %d, %d thread(s), last heartbeat %s ago] %s",
                 i.id(),
                 w.leader() ? " (leader)" : "",
+                stopped(w, now, lease).map(why -> " (" + why + ")").orElse(""),
                 i.host(),
                 i.pid(),
                 i.threads(),
@@ -186,7 +195,24 @@ final class StatusCommand implements Callable<Integer> {
                 held);
     }
 
-    private static Map<String, Object> asMap(WorkerStatus w) {
+    /**
+     * Why a listed worker no longer works, when status can tell: it was a process of this machine that no longer runs
+     * (killed; an id Sluice made, see {@link OwnerId#gone}), or it has not announced itself for longer than a lease
+     * while it beats every third of one (stopped, or cut off from the ledger). Its claims are then taken over once
+     * their leases run out (at once by a process of this machine). Empty for a worker that beats.
+     */
+    private static Optional<String> stopped(WorkerStatus w, Instant now, Duration lease) {
+        if (OwnerId.parse(w.worker().id()).filter(OwnerId::gone).isPresent()) {
+            return Optional.of("gone: its process no longer runs");
+        }
+        if (Duration.between(w.lastSeen(), now).compareTo(lease) > 0) {
+            return Optional.of("silent for longer than the lease, " + Text.millis(lease.toMillis())
+                    + ": stopped or cut off from the ledger");
+        }
+        return Optional.empty();
+    }
+
+    private static Map<String, Object> asMap(WorkerStatus w, Optional<String> stopped) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", w.worker().id());
         m.put("host", w.worker().host());
@@ -196,6 +222,7 @@ final class StatusCommand implements Callable<Integer> {
         m.put("last_seen", w.lastSeen().toString());
         m.put("leader", w.leader());
         m.put("held", w.held());
+        m.put("stopped", stopped.orElse(null));
         return m;
     }
 
