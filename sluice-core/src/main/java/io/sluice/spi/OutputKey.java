@@ -35,6 +35,17 @@ public record OutputKey(String key, String version, long start, long end) {
         return fingerprint + "~" + packVersion;
     }
 
+    /**
+     * The fingerprint under which a later version of an input registers: its own, tagged with a hash of the
+     * fingerprint of the registration it follows ({@code previous}, with its tag), so that each registration of the
+     * input's history is new, also when the input returns to a version it had before (A, then B, then A again: a file
+     * restored from a backup with its modification time, an object uploaded again with the same bytes), whose output
+     * must then replace B's. Planners that see the same history make the same tag.
+     */
+    public static String after(String fingerprint, String previous) {
+        return carried(fingerprint, Digests.sha256Hex(previous, 8));
+    }
+
     /** The version of the input a member's fingerprint stands for, without the tag of {@link #carried}. */
     public static String fileVersion(String fingerprint) {
         int tag = fingerprint.indexOf('~');

@@ -485,6 +485,9 @@ final class FilesSource implements Source {
                 continue;
             }
             boolean later = earlier != null;
+            // a later version registers under a fingerprint tagged by the registration it follows: its own alone
+            // may be registered already, when the input returned to an earlier version
+            String fingerprint = later ? OutputKey.after(f.fingerprint(), earlier.fingerprint()) : f.fingerprint();
             String digest = digests.get(f.key());
             if (f.size() > cutAbove
                     && Formats.lineFormat(f.format())
@@ -503,15 +506,14 @@ final class FilesSource implements Source {
                 if (cuts.size() > 2) {
                     for (int i = 0; i + 1 < cuts.size(); i++) {
                         out.add(SplitNames.range(
-                                new Member(
-                                        f.key(), f.fingerprint(), cuts.get(i), cuts.get(i + 1), i == 0 ? digest : null),
+                                new Member(f.key(), fingerprint, cuts.get(i), cuts.get(i + 1), i == 0 ? digest : null),
                                 later,
                                 i == 0 ? null : payload));
                     }
                     continue;
                 }
             }
-            Split whole = SplitNames.file(Member.whole(f.key(), f.fingerprint(), digest), f.size(), later, null);
+            Split whole = SplitNames.file(Member.whole(f.key(), fingerprint, digest), f.size(), later, null);
             if (later || f.size() >= s.packBytes() || s.packFiles() == 1) {
                 out.add(whole);
             } else {
@@ -610,14 +612,23 @@ final class FilesSource implements Source {
         Set<String> reread = new HashSet<>();
         files.forEach(f -> reread.add(f.key()));
         skipped.removeIf(x -> x.why() == Skipped.Why.SEEN && reread.contains(x.key()));
-        String version = SplitNames.repackVersion(files.stream()
-                .map(f -> Member.whole(f.key(), f.fingerprint(), null))
-                .toList());
+        // the version follows the pack's registration before it, so that files returning to earlier versions make a
+        // new one; every file is registered under it (an unchanged one, or a changed one whose version the ledger may
+        // hold already), its digest with it when it changed
+        String previous = known.get(changed.getFirst().key()).splitId();
+        String version = SplitNames.repackVersion(
+                files.stream()
+                        .map(f -> Member.whole(f.key(), f.fingerprint(), null))
+                        .toList(),
+                previous);
         List<Member> members = files.stream()
-                .map(f -> OutputKey.fileVersion(packKnown.get(f.key()).fingerprint())
-                                .equals(f.fingerprint())
-                        ? Member.whole(f.key(), OutputKey.carried(f.fingerprint(), version), null)
-                        : Member.whole(f.key(), f.fingerprint(), digests.get(f.key())))
+                .map(f -> Member.whole(
+                        f.key(),
+                        OutputKey.carried(f.fingerprint(), version),
+                        OutputKey.fileVersion(packKnown.get(f.key()).fingerprint())
+                                        .equals(f.fingerprint())
+                                ? null
+                                : digests.get(f.key())))
                 .toList();
         return Optional.of(SplitNames.repack(
                 packKey, version, members, files.stream().mapToLong(Found::size).sum(), null));

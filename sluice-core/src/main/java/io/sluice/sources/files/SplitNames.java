@@ -54,9 +54,15 @@ final class SplitNames {
         return new Split(id, members, bytes, payload, new OutputKey(id, "", 0, Member.WHOLE));
     }
 
-    /** The version of a pack planned again whose files are now these (keys and current fingerprints). */
-    static String repackVersion(List<Member> current) {
-        return hash(current, 16);
+    /**
+     * The version of a pack planned again whose files are now these (keys and current fingerprints), after the split
+     * {@code previous} (the pack's registration before): the same files in the same versions planned again later (a
+     * file that returned to an earlier version) make a new version.
+     */
+    static String repackVersion(List<Member> current, String previous) {
+        List<Member> all = new java.util.ArrayList<>(current);
+        all.add(Member.whole(previous, "", null));
+        return hash(all, 16);
     }
 
     /** A later version of the pack whose output key is {@code packKey}, holding these members. */

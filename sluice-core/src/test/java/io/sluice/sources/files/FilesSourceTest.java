@@ -451,6 +451,41 @@ class FilesSourceTest {
         assertThat(outputKey(p3).version()).isNotEqualTo(outputKey(p2).version());
     }
 
+    /**
+     * A file that returns to a version it had before (restored from a backup with its modification time: cp -p,
+     * rsync -a; an object uploaded again with the same bytes, whose ETag is the same) is a change like any other: its
+     * output must replace the version read last. Whole, cut into ranges and packed.
+     */
+    @Test
+    void aFileThatReturnsToAnEarlierVersionIsReadAgainEachTime() throws IOException {
+        file("packed.csv", "x\n7\n");
+        file("mate.csv", "x\n8\n");
+        Source packs = source("path: in\ninclude: \"[mp]*.csv\"");
+        Source alone = source("path: in\ninclude: a.csv\npack: { max_files: 1 }");
+        Source ranges = source("path: in\ninclude: big.csv\nsplit_size: 1KB");
+        Map<String, List<String>> versions = new HashMap<>();
+        for (int i = 0; i < 4; i++) {
+            boolean first = i % 2 == 0; // A, B, A, B
+            file("a.csv", first ? "x\n1\n" : "x\n2\n", first ? OLD : OLD + 5_000);
+            file("packed.csv", first ? "x\n7\n" : "x\n77\n", first ? OLD : OLD + 5_000);
+            file("big.csv", ("x\n" + (first ? "1" : "2") + "\n").repeat(1500), first ? OLD : OLD + 5_000);
+            for (var e :
+                    Map.of("alone", alone, "packs", packs, "ranges", ranges).entrySet()) {
+                List<Split> planned = TestSources.plan(e.getValue(), ledger).splits();
+                assertThat(planned).as("%s, version %d", e.getKey(), i + 1).isNotEmpty();
+                assertThat(planned.stream().map(sp -> outputKey(sp).key()).distinct())
+                        .as("%s, version %d: the same output", e.getKey(), i + 1)
+                        .hasSize(1);
+                versions.computeIfAbsent(e.getKey(), k -> new ArrayList<>())
+                        .add(outputKey(planned.getFirst()).version());
+            }
+        }
+        versions.forEach((kind, v) -> assertThat(v).as(kind).hasSize(4).doesNotHaveDuplicates());
+        for (Source s : List.of(alone, packs, ranges)) {
+            assertThat(TestSources.plan(s, ledger).splits()).as("nothing new").isEmpty();
+        }
+    }
+
     @Test
     void twoPlannersPlanningAChangedPackAgainAgree() throws IOException {
         file("a.csv", "x\n1\n");

@@ -44,7 +44,7 @@ class SplitNamesTest {
                 .isEqualTo(first.id());
 
         List<Member> changed = List.of(Member.whole("a+1:x.csv", "1:1", null), Member.whole("b.csv", "3:3", null));
-        String version = SplitNames.repackVersion(changed);
+        String version = SplitNames.repackVersion(changed, first.id());
         Split again = SplitNames.repack(first.id(), version, changed, 4, null);
         assertThat(again.id()).isEqualTo(first.id() + "@" + version);
         assertThat(again.outputKey().key()).isEqualTo(first.id());
@@ -52,6 +52,9 @@ class SplitNamesTest {
         assertThat(SplitNames.firstPack(again))
                 .as("a later version is no first pack")
                 .isFalse();
-        assertThat(SplitNames.repackVersion(members)).isNotEqualTo(version);
+        assertThat(SplitNames.repackVersion(members, first.id())).isNotEqualTo(version);
+        assertThat(SplitNames.repackVersion(changed, again.id()))
+                .as("the same files in the same versions, after another registration")
+                .isNotEqualTo(version);
     }
 }
