@@ -92,6 +92,14 @@ public final class SplitProcessor {
                         + column + "))))::VARCHAR AS record FROM " + out + " WHERE " + column + " IS NOT NULL";
                 bad[0] = count(s, "SELECT count(*) FROM " + out + " WHERE " + column + " IS NOT NULL");
             }
+            if (!steps.isEmpty() && steps.getLast() instanceof MergingStep) {
+                // the partial rows in a table first: their types say how to write them exactly (ExactPartials)
+                String partial = source + "_partial";
+                drops.addFirst("DROP TABLE IF EXISTS " + partial);
+                s.execute("CREATE TEMP TABLE " + partial + " AS " + query);
+                if (good[0] < 0) good[0] = recordsRead(c, s, reader);
+                query = ExactPartials.of(s, partial);
+            }
             long stepBad = bad[0];
             String rejectedRows = stepRejects;
             BadRows badRows = () -> {
@@ -131,7 +139,9 @@ public final class SplitProcessor {
         } catch (SQLException e) {
             SplitFailure failure = SplitFailure.of(c, e, queries, stepNames, input);
             if (failure == null) throw e;
-            if (failure.retryable() && steps.stream().anyMatch(st -> st.raised(String.valueOf(e.getMessage())))) {
+            String message = String.valueOf(e.getMessage());
+            if (failure.retryable()
+                    && (ExactPartials.raised(message) || steps.stream().anyMatch(st -> st.raised(message)))) {
                 failure = failure.notRetryable();
             }
             boolean conversion =

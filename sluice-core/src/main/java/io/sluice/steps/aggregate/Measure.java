@@ -15,6 +15,8 @@ record Measure(String name, String function, String expression) {
     private static final Pattern CALL =
             Pattern.compile("(?is)\\s*(sum|count|min|max|avg|count_distinct)\\s*\\((.*)\\)\\s*");
     private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    /** How a sum no exact total can hold is refused: {@link AggregateStep#raised} knows it by these words. */
+    static final String NOT_EXACT = "which no exact total (DECIMAL(38,0)) holds";
 
     static Measure parse(String name, String text) {
         if (!NAME.matcher(name).matches()) {
@@ -66,7 +68,9 @@ record Measure(String name, String function, String expression) {
     /**
      * The partial columns one split keeps, as select items over the input. Sums of integers are HUGEINT in DuckDB,
      * which Parquet can only hold as DOUBLE: adding a DECIMAL(38,0) zero makes them exact decimals instead (decimal
-     * sums keep their scale, double sums stay double).
+     * sums keep their scale, double sums stay double). A sum of BIGNUM (integers past 128 bits, as DuckDB reads a
+     * csv column holding one) would become a DOUBLE that way: it fails instead, no exact total can hold it. (The
+     * engine writes other integers Parquet cannot hold, a HUGEINT maximum say, as decimals: ExactPartials.)
      */
     List<String> partialColumns() {
         return switch (function) {
@@ -118,7 +122,12 @@ record Measure(String name, String function, String expression) {
     }
 
     private String exactSum() {
-        return "(sum(" + expression + ") + 0::DECIMAL(38,0))";
+        String sum = "sum(" + expression + ")";
+        return "(CASE WHEN typeof(" + sum + ") = 'BIGNUM' THEN error("
+                + Sql.literal("measure " + name + ": " + sum + " adds integers of more than 38 digits, " + NOT_EXACT
+                        + "; sum them as doubles, knowingly rounded (sum((" + expression + ")::DOUBLE)), or fix the "
+                        + "input")
+                + ") ELSE " + sum + " + 0::DECIMAL(38,0) END)";
     }
 
     private String col(String part) {
