@@ -66,7 +66,9 @@ final class TailPlanner {
                 skipped.add(Skipped.because(f.key(), "not a readable gzip file: " + e.getMessage()));
                 continue;
             }
-            if (head.bytes().length < IDENTITY_BYTES) {
+            // a gzipped rotation is complete: a shorter one is known by all its bytes (its plain file, as short, was
+            // never read), else a rotated log's last few lines would wait for ever for a file that no longer grows
+            if (head.bytes().length < IDENTITY_BYTES && !gz) {
                 // skipped, not seen: the run's summary must not count it as processed
                 skipped.add(Skipped.because(
                         f.key(),
@@ -272,19 +274,19 @@ final class TailPlanner {
             }
         }
         try (InputStream in = new GZIPInputStream(Files.newInputStream(file), 1 << 16)) {
-            byte[] head = in.readNBytes(IDENTITY_BYTES);
-            if (head.length < IDENTITY_BYTES || !identity(head).equals(identity)) return false;
+            byte[] head = in.readNBytes(IDENTITY_BYTES); // shorter: the whole of a short rotation (identify)
+            if (!identity(head).equals(identity)) return false;
             try (OutputStream out = Files.newOutputStream(spool, StandardOpenOption.CREATE_NEW)) {
                 if (header != null) out.write(header);
                 // a range planned in the plain file may be read after the file was rotated and compressed: then only
                 // its bytes, or the rest of the log would be read twice (again by the compressed rotation's own split)
                 long left = end == Member.WHOLE ? Long.MAX_VALUE : end - start;
-                if (start < IDENTITY_BYTES) {
-                    int n = (int) Math.min(left, IDENTITY_BYTES - start);
+                if (start < head.length) {
+                    int n = (int) Math.min(left, head.length - start);
                     out.write(head, (int) start, n);
                     left -= n;
                 } else {
-                    in.skipNBytes(start - IDENTITY_BYTES);
+                    in.skipNBytes(start - head.length);
                 }
                 byte[] buf = new byte[1 << 16];
                 int n;

@@ -604,6 +604,26 @@ class TailPlannerTest {
     }
 
     @Test
+    void aGzippedRotationShorterThanTheIdentityIsReadWhole() throws IOException {
+        // a quiet log, rotated and compressed before it reached 256 bytes: it will never grow
+        source = source("path: in\ninclude: \"quiet.log*\"\nformat: text\ntail: true\n");
+        String content = "quiet 1 c cpu 1\nquiet 2 c cpu 2\n";
+        write("quiet.log", content);
+        assertThat(skippedOf(plan(), "quiet.log").reason()).contains("shorter than 256 bytes");
+        Files.delete(in.resolve("quiet.log"));
+        gzip("quiet.log.1.gz", content, OLD);
+
+        Split s = splitOf(plan(), "quiet.log.1.gz");
+        assertThat(s.members().getFirst().start()).isZero();
+        assertThat(s.members().getFirst().end()).isEqualTo(Member.WHOLE);
+        assertThat(read(s)).isEqualTo(content);
+        completeAll();
+        Plan after = plan();
+        assertThat(after.splits()).as("read once").isEmpty();
+        assertThat(skippedOf(after, "quiet.log.1.gz").reason()).contains("read completely");
+    }
+
+    @Test
     void twoLogsWithTheSameFirstBytesAreReportedNotSilentlyDropped() throws IOException {
         String banner = "# usage log " + "=".repeat(260) + "\n";
         write("a.log", banner + lines("a", 0, 5));
