@@ -173,6 +173,37 @@ class PipelineRunTest {
                 .hasMessageContaining("no step may follow a step that rejects rows");
     }
 
+    @Test
+    void anExportWithoutARequiredColumnIsRefusedNamingIt() throws Exception {
+        Path cur = Files.createDirectories(dir.resolve("cur"));
+        List<String> lines = Files.readAllLines(Convert.resource("public/aws-cur-anonymized-1281rows.csv"));
+        List<String> header = List.of(lines.getFirst().split(",", -1));
+        int cost = header.indexOf("lineItem/UnblendedCost");
+        StringBuilder without = new StringBuilder();
+        for (String line : lines.subList(0, 3)) {
+            List<String> fields = new java.util.ArrayList<>(List.of(line.split(",", -1)));
+            fields.remove(cost);
+            without.append(String.join(",", fields)).append('\n');
+        }
+        Files.writeString(cur.resolve("cur.csv"), without);
+        settle(cur);
+        Path yaml = dir.resolve("no-cost.yaml");
+        Files.writeString(yaml, """
+                pipeline: no-cost
+                source:
+                  files: { path: cur, include: "*.csv", settle: 1ms }
+                steps:
+                  - focus: { provider: aws-cur }
+                sink:
+                  files: { path: out, format: parquet }
+                """);
+        // DuckDB said: Column "lineItem/UnblendedCost" referenced that exists in the SELECT clause - but this column
+        // cannot be referenced before it is defined
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> run(yaml))
+                .hasMessageContaining(yaml + ":5:")
+                .hasMessageContaining("no column \"lineItem/UnblendedCost\" in the step's input");
+    }
+
     /**
      * AWS rewrites a month's CUR files while the month runs. The rewritten file is new work, and its output replaces
      * the output of its earlier version (in every billing-period partition) instead of being added beside it.
