@@ -4,6 +4,7 @@ import io.sluice.engine.Sql;
 import io.sluice.focus.mapping.Mapping;
 import io.sluice.focus.mapping.MappingLoader;
 import io.sluice.focus.mapping.MappingSql;
+import io.sluice.focus.mapping.SourceType;
 import io.sluice.focus.validate.RowRules;
 import io.sluice.spi.BadRecordPolicy;
 import io.sluice.spi.Step;
@@ -75,13 +76,14 @@ final class FocusStep implements Step {
 
     /**
      * The step's own checks, raised with {@code error()} in its SQL: a row that breaks a FOCUS rule (RowRules, with
-     * {@code on_bad_record: fail}) or that no provider claims (provider: auto). The same rows break them at every
+     * {@code on_bad_record: fail}), that no provider claims (provider: auto), or whose cost is not a number. The same rows break them at every
      * attempt.
      */
     @Override
     public boolean raised(String message) {
         return message.contains("focus validate: a row breaks the FOCUS rule(s)")
-                || message.contains("focus (provider: auto): a row matches none of the exports");
+                || message.contains("focus (provider: auto): a row matches none of the exports")
+                || message.contains(SourceType.NOT_A_NUMBER);
     }
 
     /** Every mapping types the source columns it reads itself (see {@code source:} in a mapping file). */

@@ -204,6 +204,52 @@ class PipelineRunTest {
                 .hasMessageContaining("no column \"lineItem/UnblendedCost\" in the step's input");
     }
 
+    @Test
+    void aCostThatIsNotANumberFailsItsSplitNamingTheColumnAndValue() throws Exception {
+        Path cur = Files.createDirectories(dir.resolve("cur"));
+        // the columns aws-cur requires, one row
+        Files.writeString(cur.resolve("cur.csv"), """
+                bill/BillingPeriodStartDate,bill/BillingPeriodEndDate,bill/PayerAccountId,lineItem/LineItemType,\
+                lineItem/UsageAccountId,lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ProductCode,\
+                lineItem/CurrencyCode,lineItem/UnblendedCost
+                2023-11-01T00:00:00Z,2023-12-01T00:00:00Z,012345678901,Usage,012345678901,2023-11-01T00:00:00Z,\
+                2023-11-01T01:00:00Z,AmazonEC2,USD,12.5 USD
+                """);
+        settle(cur);
+        Path yaml = dir.resolve("bad-cost.yaml");
+        Files.writeString(yaml, """
+                pipeline: bad-cost
+                source:
+                  files: { path: cur, include: "*.csv", settle: 1ms }
+                steps:
+                  - focus: { provider: aws-cur }
+                sink:
+                  files: { path: out, format: parquet }
+                """);
+        List<String> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+        RunSummary failed;
+        Components c = Components.discover();
+        Pipeline p = new PipelineLoader(c, name -> null).load(yaml);
+        try (Assembly a = Assembly.of(p, c, Clock.systemUTC())) {
+            RunListener listener = new RunListener() {
+                @Override
+                public void failed(io.sluice.spi.Claim claim, String error, long retryInMillis) {
+                    errors.add(error);
+                }
+            };
+            failed = new LocalRunner(a, Clock.systemUTC(), "test", listener).run();
+        }
+        assertThat(failed.dead()).isEqualTo(1);
+        // DuckDB said: Could not convert string "12.5 USD" to DECIMAL(38,12); use TRY_CAST(x AS DECIMAL(38,12)) in the
+        // step (which a focus step has no SQL for)
+        assertThat(errors)
+                .singleElement()
+                .asString()
+                .contains("the export's column \"lineItem/UnblendedCost\" holds \"12.5 USD\", which is not a "
+                        + "decimal number");
+        assertThat(failed.attemptsFailed()).as("not retried").isEqualTo(1);
+    }
+
     /**
      * AWS rewrites a month's CUR files while the month runs. The rewritten file is new work, and its output replaces
      * the output of its earlier version (in every billing-period partition) instead of being added beside it.

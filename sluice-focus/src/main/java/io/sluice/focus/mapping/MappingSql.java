@@ -86,7 +86,7 @@ public final class MappingSql {
         // qualified: a required column the input lacks is then "not found" (DuckDB would otherwise take the
         // unqualified name for the alias it defines, and say it "cannot be referenced before it is defined")
         String from = prev;
-        all.forEach((c, t) -> typed.add(t.convert(from + "." + Sql.identifier(c)) + " AS " + Sql.identifier(c)));
+        all.forEach((c, t) -> typed.add(t.convert(from + "." + Sql.identifier(c), c) + " AS " + Sql.identifier(c)));
         prefixes.forEach(p -> typed.add("COLUMNS('^" + regex(p) + "')"));
         if (mode.keepSource()) typed.add(SOURCE);
         prev = cte(ctes, "SELECT " + typed + " FROM " + prev);

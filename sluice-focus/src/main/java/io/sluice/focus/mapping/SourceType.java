@@ -1,5 +1,7 @@
 package io.sluice.focus.mapping;
 
+import io.sluice.engine.Sql;
+
 /**
  * How a source column is read before the mapping's expressions see it. Readers guess types (a CSV cost becomes
  * DOUBLE, an account id BIGINT, a date-time with or without zone), so every column is converted explicitly:
@@ -21,6 +23,24 @@ public enum SourceType {
     ANY;
 
     private static final String ZONED = "'^\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}.*([Zz]|UTC|[+-]\\d{2}(:?\\d{2})?)$'";
+
+    /** How a value that is not a decimal number fails its split: {@code FocusStep#raised} knows it by these words. */
+    public static final String NOT_A_NUMBER = "which is not a decimal number of at most 26 digits before the point";
+
+    /**
+     * The SQL that converts the export's column {@code name} ({@code c}: its reference) to this type. A decimal that
+     * does not convert fails, naming the column and the value (DuckDB's cast error names neither).
+     */
+    public String convert(String c, String name) {
+        if (this != DECIMAL) return convert(c);
+        String text = "NULLIF(CAST(" + c + " AS VARCHAR), '')";
+        return "COALESCE(TRY_CAST(" + text + " AS DECIMAL(38,12)), CASE WHEN " + text + " IS NOT NULL THEN error("
+                + Sql.literal("focus: the export's column \"" + name + "\" holds \"") + " || " + text
+                + " || "
+                + Sql.literal("\", " + NOT_A_NUMBER + "; fix the export, or read the "
+                        + "column in a mapping file of your own (see `sluice focus mapping`)")
+                + ") END)";
+    }
 
     /** The SQL that converts the column {@code c} (an identifier) to this type. */
     public String convert(String c) {
