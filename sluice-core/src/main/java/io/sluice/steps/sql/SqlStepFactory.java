@@ -46,7 +46,8 @@ public final class SqlStepFactory implements StepFactory<String> {
             /** A check the query makes of the data with {@code error()}: the same rows raise it at every attempt. */
             @Override
             public boolean raised(String message) {
-                return message.startsWith("Invalid Input Error: ") && CALLS_ERROR.matcher(body).find();
+                return message.startsWith("Invalid Input Error: ")
+                        && CALLS_ERROR.matcher(body).find();
             }
         };
     }
