@@ -48,7 +48,11 @@ public final class DuckRows implements Rows {
     @Override
     public long writeFiles(Path target, FileSpec spec) throws SQLException {
         try (Statement s = c.createStatement()) {
-            return s.executeUpdate(copy(query, target, spec));
+            // Parquet would hold a HUGEINT as a DOUBLE: integers past 64 bits are written exactly, as decimals
+            String rows = spec.format().equals("parquet")
+                    ? ExactIntegers.of(s, "(" + query + ")", "a column of the output")
+                    : query;
+            return s.executeUpdate(copy(rows, target, spec));
         }
     }
 

@@ -93,12 +93,12 @@ public final class SplitProcessor {
                 bad[0] = count(s, "SELECT count(*) FROM " + out + " WHERE " + column + " IS NOT NULL");
             }
             if (!steps.isEmpty() && steps.getLast() instanceof MergingStep) {
-                // the partial rows in a table first: their types say how to write them exactly (ExactPartials)
+                // the partial rows in a table first: their types say how to write them exactly (ExactIntegers)
                 String partial = source + "_partial";
                 drops.addFirst("DROP TABLE IF EXISTS " + partial);
                 s.execute("CREATE TEMP TABLE " + partial + " AS " + query);
                 if (good[0] < 0) good[0] = recordsRead(c, s, reader);
-                query = ExactPartials.of(s, partial);
+                query = ExactIntegers.of(s, partial, "a partial column of the aggregate");
             }
             long stepBad = bad[0];
             String rejectedRows = stepRejects;
@@ -141,7 +141,7 @@ public final class SplitProcessor {
             if (failure == null) throw e;
             String message = String.valueOf(e.getMessage());
             if (failure.retryable()
-                    && (ExactPartials.raised(message) || steps.stream().anyMatch(st -> st.raised(message)))) {
+                    && (ExactIntegers.raised(message) || steps.stream().anyMatch(st -> st.raised(message)))) {
                 failure = failure.notRetryable();
             }
             boolean conversion =

@@ -70,7 +70,7 @@ record Measure(String name, String function, String expression) {
      * which Parquet can only hold as DOUBLE: adding a DECIMAL(38,0) zero makes them exact decimals instead (decimal
      * sums keep their scale, double sums stay double). A sum of BIGNUM (integers past 128 bits, as DuckDB reads a
      * csv column holding one) would become a DOUBLE that way: it fails instead, no exact total can hold it. (The
-     * engine writes other integers Parquet cannot hold, a HUGEINT maximum say, as decimals: ExactPartials.)
+     * engine writes other integers Parquet cannot hold, a HUGEINT maximum say, as decimals: ExactIntegers.)
      */
     List<String> partialColumns() {
         return switch (function) {

@@ -7,31 +7,35 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A split's partial rows as Parquet holds them exactly. DuckDB writes a HUGEINT (an integer sum, or a CSV column
- * of integers past 64 bits) to Parquet as a DOUBLE and a BIGNUM (integers past 128 bits) as text: a partial's
- * maximum or distinct values would come back rounded, or compare as text. Such columns are written as
- * {@code DECIMAL(38,0)} instead, and a value of more than 38 digits fails the split, saying so: rounding it would
- * make the totals silently wrong.
+ * Rows as Parquet holds them exactly. DuckDB writes a HUGEINT (an integer sum, or a CSV column of integers past 64
+ * bits) to Parquet as a DOUBLE and a BIGNUM (integers past 128 bits) as text: a value written to the output would
+ * come back rounded, and an aggregate partial's maximum or distinct values rounded, or compared as text. Such columns
+ * are written as {@code DECIMAL(38,0)} instead, and a value of more than 38 digits fails the split, saying so:
+ * rounding it would make the output silently wrong.
  */
-final class ExactPartials {
+final class ExactIntegers {
     private static final String EXACT = "DECIMAL(38,0)";
-    private static final String RAISED = "(a partial column of the aggregate) holds ";
+    private static final String RAISED = ", an integer of more than 38 digits, which no exact ";
 
-    private ExactPartials() {}
+    private ExactIntegers() {}
 
-    /** A query of the rows of {@code table}, its integers that Parquet would not hold exactly made decimals. */
-    static String of(Statement s, String table) throws SQLException {
+    /**
+     * A query of the rows of {@code relation} (a table, or a query in parentheses), its integers that Parquet would
+     * not hold exactly made decimals; {@code what} says in an error what the columns are.
+     */
+    static String of(Statement s, String relation, String what) throws SQLException {
         List<String> replaced = new ArrayList<>();
-        try (ResultSet r = s.executeQuery("DESCRIBE " + table)) {
+        try (ResultSet r = s.executeQuery("DESCRIBE SELECT * FROM " + relation)) {
             while (r.next()) {
                 String column = r.getString("column_name");
-                String conversion = conversion(Sql.identifier(column), column, r.getString("column_type"));
+                String conversion =
+                        conversion(Sql.identifier(column), column + " (" + what + ")", r.getString("column_type"));
                 if (conversion != null) replaced.add(conversion + " AS " + Sql.identifier(column));
             }
         }
         return replaced.isEmpty()
-                ? "SELECT * FROM " + table
-                : "SELECT * REPLACE (" + String.join(", ", replaced) + ") FROM " + table;
+                ? "SELECT * FROM " + relation
+                : "SELECT * REPLACE (" + String.join(", ", replaced) + ") FROM " + relation;
     }
 
     /** The expression that makes {@code value} exact in Parquet, or null when it already is. */
@@ -48,9 +52,9 @@ final class ExactPartials {
     /** {@code exact}, or an error naming the column and the value when the value has more than 38 digits. */
     private static String checked(String value, String column, String exact) {
         return "CASE WHEN " + value + " IS NULL OR length(ltrim(" + value + "::VARCHAR, '-')) <= 38 THEN " + exact
-                + " ELSE error(" + Sql.literal(column + " " + RAISED) + " || " + value + "::VARCHAR || "
-                + Sql.literal(", an integer of more than 38 digits, which no exact total (DECIMAL(38,0)) holds; "
-                        + "measure it as a double instead (sum(x::DOUBLE), max(x::DOUBLE)), or fix the input")
+                + " ELSE error(" + Sql.literal(column + " holds ") + " || " + value + "::VARCHAR || "
+                + Sql.literal(RAISED + "number (DECIMAL(38,0)) holds; read it as a double instead "
+                        + "(x::DOUBLE in a step, or sum(x::DOUBLE) in a measure), or fix the input")
                 + ") END";
     }
 
