@@ -2,6 +2,7 @@ package io.sluice.engine;
 
 import io.sluice.config.JdbcDrivers;
 import io.sluice.pipeline.EngineOptions;
+import io.sluice.spi.Sql;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;

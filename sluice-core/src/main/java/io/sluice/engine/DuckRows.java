@@ -1,5 +1,6 @@
 package io.sluice.engine;
 
+import io.sluice.spi.Sql;
 import io.sluice.spi.sink.FileSpec;
 import io.sluice.spi.sink.Rows;
 import java.nio.file.Path;

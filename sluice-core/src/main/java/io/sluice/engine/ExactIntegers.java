@@ -1,5 +1,6 @@
 package io.sluice.engine;
 
+import io.sluice.spi.Sql;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;

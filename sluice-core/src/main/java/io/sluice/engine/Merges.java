@@ -1,6 +1,7 @@
 package io.sluice.engine;
 
 import io.sluice.spi.MergingStep;
+import io.sluice.spi.Sql;
 import io.sluice.spi.sink.OutputLocks;
 import io.sluice.spi.sink.PartialResults;
 import io.sluice.spi.sink.Written;

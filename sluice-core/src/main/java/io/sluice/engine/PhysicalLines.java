@@ -1,5 +1,6 @@
 package io.sluice.engine;
 
+import io.sluice.spi.Sql;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -1,6 +1,7 @@
 package io.sluice.engine;
 
 import io.sluice.spi.LineParse;
+import io.sluice.spi.Sql;
 import io.sluice.spi.source.LocalFiles;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;

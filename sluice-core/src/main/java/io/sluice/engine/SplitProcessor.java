@@ -5,6 +5,7 @@ import io.sluice.spi.BadRecordPolicy;
 import io.sluice.spi.FileStep;
 import io.sluice.spi.MergingStep;
 import io.sluice.spi.Split;
+import io.sluice.spi.Sql;
 import io.sluice.spi.Step;
 import io.sluice.spi.sink.BadRows;
 import io.sluice.spi.sink.CommitContext;

@@ -2,6 +2,7 @@ package io.sluice.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.spi.Sql;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,12 +1,12 @@
 package io.sluice.focus;
 
-import io.sluice.engine.Sql;
 import io.sluice.focus.mapping.Mapping;
 import io.sluice.focus.mapping.MappingLoader;
 import io.sluice.focus.mapping.MappingSql;
 import io.sluice.focus.mapping.SourceType;
 import io.sluice.focus.validate.RowRules;
 import io.sluice.spi.BadRecordPolicy;
+import io.sluice.spi.Sql;
 import io.sluice.spi.Step;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;

@@ -1,6 +1,6 @@
 package io.sluice.focus;
 
-import io.sluice.engine.Sql;
+import io.sluice.spi.Sql;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;

@@ -153,7 +153,7 @@ class S3AggregateTest {
             files.add(local);
         }
         if (files.isEmpty()) return List.of();
-        return rows("SELECT consumer, total, lines, users FROM read_parquet(" + io.sluice.engine.Sql.pathList(files)
+        return rows("SELECT consumer, total, lines, users FROM read_parquet(" + io.sluice.spi.Sql.pathList(files)
                 + ") ORDER BY ALL");
     }
 

@@ -239,7 +239,7 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
                 java.sql.Statement s = c.createStatement()) {
             if (parse.regex() != null) {
                 try {
-                    s.execute("SELECT regexp_full_match('', " + io.sluice.engine.Sql.literal(parse.regex()) + ")");
+                    s.execute("SELECT regexp_full_match('', " + io.sluice.spi.Sql.literal(parse.regex()) + ")");
                 } catch (java.sql.SQLException e) {
                     throw p.problem(REGEX, "not a valid regular expression (RE2 syntax): " + engineMessage(e));
                 }

@@ -1,7 +1,7 @@
 package io.sluice.steps.aggregate;
 
-import io.sluice.engine.Sql;
 import io.sluice.spi.MergingStep;
+import io.sluice.spi.Sql;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

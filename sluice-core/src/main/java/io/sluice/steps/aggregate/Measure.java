@@ -1,6 +1,6 @@
 package io.sluice.steps.aggregate;
 
-import io.sluice.engine.Sql;
+import io.sluice.spi.Sql;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -124,15 +124,10 @@ record Measure(String name, String function, String expression) {
     private String exactSum() {
         String sum = "sum(" + expression + ")";
         return "(CASE WHEN typeof(" + sum + ") = 'BIGNUM' THEN error("
-                + text("measure " + name + ": " + sum + " adds integers of more than 38 digits, " + NOT_EXACT
+                + Sql.literal("measure " + name + ": " + sum + " adds integers of more than 38 digits, " + NOT_EXACT
                         + "; sum them as doubles, knowingly rounded (sum((" + expression + ")::DOUBLE)), or fix the "
                         + "input")
                 + ") ELSE " + sum + " + 0::DECIMAL(38,0) END)";
-    }
-
-    /** A SQL string literal (the engine's own helper is not a step's to call: docs/development.md, Layering). */
-    private static String text(String s) {
-        return "'" + s.replace("'", "''") + "'";
     }
 
     private String col(String part) {

@@ -71,8 +71,7 @@ class CompactionTest {
 
     /** The query a merge reads the partials with, as the engine builds it; null when there are none. */
     private static String query(java.util.Optional<List<Path>> files) {
-        return files.map(f ->
-                        "SELECT * FROM read_parquet(" + io.sluice.engine.Sql.pathList(f) + ", union_by_name = true)")
+        return files.map(f -> "SELECT * FROM read_parquet(" + io.sluice.spi.Sql.pathList(f) + ", union_by_name = true)")
                 .orElse(null);
     }
 

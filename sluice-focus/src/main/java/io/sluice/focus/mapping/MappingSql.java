@@ -1,8 +1,8 @@
 package io.sluice.focus.mapping;
 
-import io.sluice.engine.Sql;
 import io.sluice.focus.spec.FocusColumn;
 import io.sluice.focus.spec.FocusSpec;
+import io.sluice.spi.Sql;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,5 +1,7 @@
 package io.sluice.focus.mapping;
 
+import io.sluice.spi.Sql;
+
 /**
  * How a source column is read before the mapping's expressions see it. Readers guess types (a CSV cost becomes
  * DOUBLE, an account id BIGINT, a date-time with or without zone), so every column is converted explicitly:
@@ -33,9 +35,9 @@ public enum SourceType {
         if (this != DECIMAL) return convert(c);
         String text = "NULLIF(CAST(" + c + " AS VARCHAR), '')";
         return "COALESCE(TRY_CAST(" + text + " AS DECIMAL(38,12)), CASE WHEN " + text + " IS NOT NULL THEN error("
-                + text("focus: the export's column \"" + name + "\" holds \"") + " || " + text
+                + Sql.literal("focus: the export's column \"" + name + "\" holds \"") + " || " + text
                 + " || "
-                + text("\", " + NOT_A_NUMBER + "; fix the export, or read the "
+                + Sql.literal("\", " + NOT_A_NUMBER + "; fix the export, or read the "
                         + "column in a mapping file of your own (see `sluice focus mapping`)")
                 + ") END)";
     }
@@ -74,10 +76,5 @@ public enum SourceType {
 
     public static SourceType of(String text) {
         return valueOf(text.toUpperCase(java.util.Locale.ROOT));
-    }
-
-    /** A SQL string literal (the engine's own helper is not a connector's to call: docs/development.md, Layering). */
-    private static String text(String s) {
-        return "'" + s.replace("'", "''") + "'";
     }
 }

@@ -1,6 +1,6 @@
 package io.sluice.focus.validate;
 
-import io.sluice.engine.Sql;
+import io.sluice.spi.Sql;
 import java.util.Currency;
 import java.util.Locale;
 import java.util.Map;

@@ -1,7 +1,7 @@
 package io.sluice.focus.validate;
 
-import io.sluice.engine.Sql;
 import io.sluice.focus.spec.FocusSpec;
+import io.sluice.spi.Sql;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;

@@ -29,6 +29,7 @@ import io.sluice.spi.Digests;
 import io.sluice.spi.OutputKey;
 import io.sluice.spi.PipelineContext;
 import io.sluice.spi.Split;
+import io.sluice.spi.Sql;
 import io.sluice.spi.StaleClaimException;
 import io.sluice.spi.sink.BadRows;
 import io.sluice.spi.sink.ColumnCheck;
@@ -338,7 +339,8 @@ final class BigQuerySink implements Sink {
                 s.execute("SET autoinstall_known_extensions=false");
                 s.execute("SET autoload_known_extensions=false");
                 s.execute("COPY (SELECT * EXCLUDE (file_row_number), file_row_number AS " + ROW_COLUMN
-                        + " FROM read_parquet(" + literal(file) + ", file_row_number = true)) TO " + literal(out)
+                        + " FROM read_parquet(" + Sql.literal(file.toString()) + ", file_row_number = true)) TO "
+                        + Sql.literal(out.toString())
                         + " (FORMAT parquet, COMPRESSION zstd)");
             }
             return out;
@@ -688,10 +690,6 @@ final class BigQuerySink implements Sink {
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------
-
-    private static String literal(Path p) {
-        return "'" + p.toString().replace("'", "''") + "'";
-    }
 
     static String hash(String s) {
         return Digests.sha256Hex(s, 24);

@@ -4,6 +4,7 @@ import io.sluice.config.JdbcDrivers;
 import io.sluice.spi.Digests;
 import io.sluice.spi.OutputKey;
 import io.sluice.spi.Split;
+import io.sluice.spi.Sql;
 import io.sluice.spi.StaleClaimException;
 import io.sluice.spi.sink.BadRows;
 import io.sluice.spi.sink.ColumnCheck;
@@ -648,10 +649,6 @@ final class IcebergSink implements Sink {
         return c;
     }
 
-    private static String literal(Path p) {
-        return "'" + p.toString().replace("'", "''") + "'";
-    }
-
     private static String ident(String name) {
         return "\"" + name.replace("\"", "\"\"") + "\"";
     }
@@ -720,7 +717,8 @@ final class IcebergSink implements Sink {
         private Map<String, Type> types(Connection c, Path file) throws SQLException {
             Map<String, Type> out = new LinkedHashMap<>();
             try (Statement s = c.createStatement();
-                    ResultSet r = s.executeQuery("DESCRIBE SELECT * FROM read_parquet(" + literal(file) + ")")) {
+                    ResultSet r = s.executeQuery(
+                            "DESCRIBE SELECT * FROM read_parquet(" + Sql.literal(file.toString()) + ")")) {
                 while (r.next()) out.put(r.getString(1), IcebergTypes.of(r.getString(1), r.getString(2)));
             }
             return out;
@@ -736,7 +734,8 @@ final class IcebergSink implements Sink {
             String columns =
                     String.join(", ", parts.stream().map(IcebergSink::ident).toList());
             try (Statement s = c.createStatement()) {
-                s.execute("COPY (SELECT * FROM read_parquet(" + literal(whole) + ")) TO " + literal(folder)
+                s.execute("COPY (SELECT * FROM read_parquet(" + Sql.literal(whole.toString()) + ")) TO "
+                        + Sql.literal(folder.toString())
                         + " (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (" + columns + "), "
                         + "WRITE_PARTITION_COLUMNS true, FILENAME_PATTERN 'part-{i}')");
             }
@@ -755,8 +754,8 @@ final class IcebergSink implements Sink {
                 select.append(", any_value(").append(ident(p)).append(")::VARCHAR");
             for (Path f : files) {
                 try (Statement s = c.createStatement();
-                        ResultSet r = s.executeQuery(
-                                select + " FROM read_parquet(" + literal(f) + ", hive_partitioning=false)")) {
+                        ResultSet r = s.executeQuery(select + " FROM read_parquet(" + Sql.literal(f.toString())
+                                + ", hive_partitioning=false)")) {
                     r.next();
                     List<Object> values = new ArrayList<>();
                     for (int i = 0; i < parts.size(); i++) {

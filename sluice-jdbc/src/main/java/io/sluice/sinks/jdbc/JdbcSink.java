@@ -9,6 +9,7 @@ import io.sluice.spi.BadRecordPolicy;
 import io.sluice.spi.OutputKey;
 import io.sluice.spi.PipelineContext;
 import io.sluice.spi.Split;
+import io.sluice.spi.Sql;
 import io.sluice.spi.StaleClaimException;
 import io.sluice.spi.sink.BadRows;
 import io.sluice.spi.sink.ColumnCheck;
@@ -264,10 +265,6 @@ final class JdbcSink implements Sink {
         } finally {
             dialect.unlock(c, lock);
         }
-    }
-
-    private static String literal(String s) {
-        return "'" + s.replace("'", "''") + "'";
     }
 
     /**
@@ -878,8 +875,8 @@ final class JdbcSink implements Sink {
             TableName t = resolve(c);
             if (!dialect.exists(c, new TableName(t.schema(), COMMITS))) return listed;
             try (Statement s = c.createStatement()) {
-                String where =
-                        " WHERE pipeline = " + literal(context.pipeline()) + " AND target = " + literal(t.toString());
+                String where = " WHERE pipeline = " + Sql.literal(context.pipeline()) + " AND target = "
+                        + Sql.literal(t.toString());
                 String splitColumn = dialect.columns(c, t).get(SPLIT_COLUMN);
                 if (splitColumn != null) {
                     s.executeUpdate("DELETE FROM " + qualified(t) + " WHERE " + dialect.quote(SPLIT_COLUMN)

@@ -150,7 +150,7 @@ public abstract class SinkConformanceKit {
         if (files.isEmpty()) return rows;
         try (java.sql.Statement s = duck.createStatement();
                 java.sql.ResultSet r = s.executeQuery("SELECT tag || '|' || n FROM read_csv("
-                        + io.sluice.engine.Sql.pathList(files) + ", union_by_name = true)")) {
+                        + io.sluice.spi.Sql.pathList(files) + ", union_by_name = true)")) {
             while (r.next()) rows.add(r.getString(1));
         }
         return rows;

@@ -1,4 +1,4 @@
-package io.sluice.engine;
+package io.sluice.spi;
 
 import java.nio.file.Path;
 import java.util.List;
