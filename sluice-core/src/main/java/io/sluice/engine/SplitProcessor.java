@@ -93,14 +93,6 @@ public final class SplitProcessor {
                         + column + "))))::VARCHAR AS record FROM " + out + " WHERE " + column + " IS NOT NULL";
                 bad[0] = count(s, "SELECT count(*) FROM " + out + " WHERE " + column + " IS NOT NULL");
             }
-            if (!steps.isEmpty() && steps.getLast() instanceof MergingStep) {
-                // the partial rows in a table first: their types say how to write them exactly (ExactIntegers)
-                String partial = source + "_partial";
-                drops.addFirst("DROP TABLE IF EXISTS " + partial);
-                s.execute("CREATE TEMP TABLE " + partial + " AS " + query);
-                if (good[0] < 0) good[0] = recordsRead(c, s, reader);
-                query = ExactIntegers.of(s, partial, "a partial column of the aggregate");
-            }
             long stepBad = bad[0];
             String rejectedRows = stepRejects;
             BadRows badRows = () -> {
