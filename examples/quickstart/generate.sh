@@ -7,17 +7,20 @@ rows="${ROWS:-20000}"
 mkdir -p "$dir/2026-11"
 for i in $(seq 1 "$files"); do
   f="$dir/2026-11/usage-$(printf %03d "$i").csv"
-  awk -v seed="$i" -v rows="$rows" 'BEGIN {
-    srand(seed); split("eu-west us-east ap-south sa-east", regions, " ");
+  # its own generator (Park-Miller), not awk's rand(): mawk and gawk draw different numbers from one seed, and the
+  # counts the README shows would differ with the awk a machine has
+  awk -v seed="$i" -v rows="$rows" 'function rnd() { state = (state * 16807) % 2147483647; return state / 2147483647 }
+  BEGIN {
+    state = seed * 7919; split("eu-west us-east ap-south sa-east", regions, " ");
     print "id,region,amount,ts";
     for (r = 1; r <= rows; r++) {
-      amount = (rand() < 0.05) ? "" : sprintf("%.4f", rand() * 100);
-      printf "%d,%s,%s,2026-11-%02dT%02d:%02d:%02dZ\n", seed * 1000000 + r, regions[1 + int(rand() * 4)], amount,
-             1 + int(rand() * 28), int(rand() * 24), int(rand() * 60), int(rand() * 60);
+      amount = (rnd() < 0.05) ? "" : sprintf("%.4f", rnd() * 100);
+      printf "%d,%s,%s,2026-11-%02dT%02d:%02d:%02dZ\n", seed * 1000000 + r, regions[1 + int(rnd() * 4)], amount,
+             1 + int(rnd() * 28), int(rnd() * 24), int(rnd() * 60), int(rnd() * 60);
     }
   }' > "$f"
   # a few files arrive gzipped: read transparently
-  if [ $((i % 4)) -eq 0 ]; then gzip -f "$f"; fi
+  if [ $((i % 4)) -eq 0 ]; then gzip -n -f "$f"; fi
 done
 # one bad row: it goes to data/out/_dead_letter/ with its reason, file and line; the good rows are kept
 printf '999999999,eu-west,not-a-number,2026-11-30T00:00:00Z,extra\n' >> "$dir/2026-11/usage-001.csv"
