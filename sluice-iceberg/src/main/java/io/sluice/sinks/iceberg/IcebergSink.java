@@ -1,6 +1,7 @@
 package io.sluice.sinks.iceberg;
 
 import io.sluice.config.JdbcDrivers;
+import io.sluice.spi.AttemptFailure;
 import io.sluice.spi.Digests;
 import io.sluice.spi.OutputKey;
 import io.sluice.spi.Split;
@@ -377,7 +378,7 @@ final class IcebergSink implements Sink {
      * The table, created from the rows' columns (a commit creates it: staging changes nothing in the catalog); fails
      * naming a column the table cannot take.
      */
-    private Table create(Map<String, Type> columns) {
+    private Table create(Map<String, Type> columns) throws AttemptFailure {
         Schema schema = new Schema(columnsOf(columns));
         PartitionSpec.Builder spec = PartitionSpec.builderFor(schema);
         for (String p : partitionBy) spec.identity(p);
@@ -395,8 +396,11 @@ final class IcebergSink implements Sink {
         return existing(columns).orElseThrow(() -> new NoSuchTableException("the table %s was dropped", id));
     }
 
-    /** The table when it exists, checked against the rows' columns. */
-    private Optional<Table> existing(Map<String, Type> columns) {
+    /**
+     * The table when it exists, checked against the rows' columns. A mismatch fails the same way at every attempt
+     * (until the user changes the table or the steps): the split is dead at once, not retried.
+     */
+    private Optional<Table> existing(Map<String, Type> columns) throws AttemptFailure {
         Table table;
         try {
             table = catalog().loadTable(id);
@@ -407,19 +411,25 @@ final class IcebergSink implements Sink {
         for (var column : columns.entrySet()) {
             Types.NestedField field = schema.findField(column.getKey());
             if (field == null) {
-                throw new IllegalArgumentException("the table " + id + " has no column " + column.getKey()
-                        + "; add it to the table (ALTER TABLE " + id + " ADD COLUMN " + column.getKey() + " "
-                        + column.getValue() + "), or leave it out of the rows with a select step");
+                throw new AttemptFailure(
+                        "the table " + id + " has no column " + column.getKey()
+                                + "; add it to the table (ALTER TABLE " + id + " ADD COLUMN " + column.getKey() + " "
+                                + column.getValue() + "), or leave it out of the rows with a select step",
+                        false);
             }
             if (!IcebergTypes.fits(column.getValue(), field.type())) {
-                throw new IllegalArgumentException("the column " + column.getKey() + " is " + column.getValue()
-                        + " in the rows but " + field.type() + " in the table " + id + "; cast it in a sql step");
+                throw new AttemptFailure(
+                        "the column " + column.getKey() + " is " + column.getValue() + " in the rows but "
+                                + field.type() + " in the table " + id + "; cast it in a sql step",
+                        false);
             }
         }
         if (!partitionBy.isEmpty() && !identityColumns(table).equals(partitionBy)) {
-            throw new IllegalArgumentException("sink.iceberg.partition_by: the table " + id + " is partitioned by "
-                    + table.spec() + ", not by " + partitionBy + "; write the table's own columns or leave "
-                    + "partition_by out");
+            throw new AttemptFailure(
+                    "sink.iceberg.partition_by: the table " + id + " is partitioned by "
+                            + table.spec() + ", not by " + partitionBy + "; write the table's own columns or leave "
+                            + "partition_by out",
+                    false);
         }
         if (table.properties().get(TableProperties.DEFAULT_NAME_MAPPING) == null) {
             // the data files carry no field ids: readers map their columns by name
@@ -438,12 +448,14 @@ final class IcebergSink implements Sink {
     }
 
     /** The source columns of the table's partition spec, which must all be identity transforms. */
-    private List<String> identityColumns(Table table) {
+    private List<String> identityColumns(Table table) throws AttemptFailure {
         List<String> out = new ArrayList<>();
         for (PartitionField f : table.spec().fields()) {
             if (!f.transform().isIdentity()) {
-                throw new IllegalArgumentException("the table " + id + " is partitioned by " + table.spec()
-                        + "; the iceberg sink writes identity partitions only (docs/sinks/iceberg.md)");
+                throw new AttemptFailure(
+                        "the table " + id + " is partitioned by " + table.spec()
+                                + "; the iceberg sink writes identity partitions only (docs/sinks/iceberg.md)",
+                        false);
             }
             out.add(table.schema().findColumnName(f.sourceId()));
         }
@@ -714,12 +726,15 @@ final class IcebergSink implements Sink {
         }
 
         /** The columns of the staged file and their Iceberg types, in order. */
-        private Map<String, Type> types(Connection c, Path file) throws SQLException {
+        private Map<String, Type> types(Connection c, Path file) throws SQLException, AttemptFailure {
             Map<String, Type> out = new LinkedHashMap<>();
             try (Statement s = c.createStatement();
                     ResultSet r = s.executeQuery(
                             "DESCRIBE SELECT * FROM read_parquet(" + Sql.literal(file.toString()) + ")")) {
                 while (r.next()) out.put(r.getString(1), IcebergTypes.of(r.getString(1), r.getString(2)));
+            } catch (IllegalArgumentException refused) {
+                // a type Iceberg has no match for is refused the same way at every attempt
+                throw new AttemptFailure(refused.getMessage(), false);
             }
             return out;
         }

@@ -7,6 +7,7 @@ import io.sluice.engine.DuckRows;
 import io.sluice.ledger.memory.MemoryLedger;
 import io.sluice.runner.LedgerLocks;
 import io.sluice.runner.SplitCommit;
+import io.sluice.spi.AttemptFailure;
 import io.sluice.spi.Member;
 import io.sluice.spi.Split;
 import io.sluice.spi.StaleClaimException;
@@ -253,9 +254,18 @@ class IcebergSinkTest {
         write(sink, "a.csv", 2, 1);
         assertThatThrownBy(() ->
                         write(sink, duck, split("b.csv"), "SELECT 'b' AS tag, 1::BIGINT AS n, 2 AS extra", claim(1)))
-                .hasMessageContaining("has no column extra");
+                .hasMessageContaining("has no column extra")
+                .isInstanceOfSatisfying(
+                        AttemptFailure.class,
+                        f -> assertThat(f.retryable())
+                                .as("the same rows fail the same way: the split is dead at once")
+                                .isFalse());
         assertThatThrownBy(() -> write(sink, duck, split("c.csv"), "SELECT 'c' AS tag, 1::UBIGINT AS n", claim(1)))
                 .hasMessageContaining("n::DECIMAL(38,0)");
+        assertThatThrownBy(() -> write(sink, duck, split("d.csv"), "SELECT 'd' AS tag, 'x' AS n", claim(1)))
+                .hasMessageContaining("the column n is string in the rows but long in the table")
+                .isInstanceOfSatisfying(
+                        AttemptFailure.class, f -> assertThat(f.retryable()).isFalse());
         sink.finish();
         assertThat(countsByTag()).isEqualTo(Map.of("a.csv", 2L));
     }
