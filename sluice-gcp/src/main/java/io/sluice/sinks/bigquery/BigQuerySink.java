@@ -25,6 +25,7 @@ import io.sluice.config.JdbcDrivers;
 import io.sluice.config.Options;
 import io.sluice.config.Validator;
 import io.sluice.gcp.bigquery.BigQueryAccess;
+import io.sluice.spi.AttemptFailure;
 import io.sluice.spi.Digests;
 import io.sluice.spi.OutputKey;
 import io.sluice.spi.PipelineContext;
@@ -236,7 +237,7 @@ final class BigQuerySink implements Sink {
      * The target's fields: created from the output's columns when the table is missing; {@code _sluice_split} added
      * when it lacks it; fails naming a column of the output the table lacks.
      */
-    private Map<String, Field> target(List<String> columns, List<Field> wanted) throws IOException {
+    private Map<String, Field> target(List<String> columns, List<Field> wanted) throws IOException, AttemptFailure {
         Map<String, Field> known = fields;
         if (known != null && known.keySet().containsAll(columns)) return known;
         Table t = bq().getTable(table);
@@ -256,9 +257,12 @@ final class BigQuerySink implements Sink {
         List<String> missing =
                 columns.stream().filter(c -> !byName.containsKey(c)).toList();
         if (!missing.isEmpty()) {
-            throw new IllegalArgumentException("the output has column(s) " + String.join(", ", missing)
-                    + " that table " + name() + " lacks; add them (ALTER TABLE " + quoted(table) + " ADD COLUMN "
-                    + missing.getFirst() + " <type>) or leave them out in a step");
+            // the same rows fail the same way at every attempt: the split is dead at once, not retried
+            throw new AttemptFailure(
+                    "the output has column(s) " + String.join(", ", missing) + " that table " + name()
+                            + " lacks; add them (ALTER TABLE " + quoted(table) + " ADD COLUMN " + missing.getFirst()
+                            + " <type>) or leave them out in a step",
+                    false);
         }
         if (!byName.containsKey(SPLIT_COLUMN)) {
             List<Field> all = new ArrayList<>(t.getDefinition().getSchema().getFields());
@@ -313,12 +317,18 @@ final class BigQuerySink implements Sink {
         public long stage(Rows rows, BadRows bad) throws Exception {
             columns = rows.columns();
             if (columns.contains(SPLIT_COLUMN) || columns.contains(ROW_COLUMN)) {
-                throw new IllegalArgumentException("the records have a column " + SPLIT_COLUMN + " or " + ROW_COLUMN
-                        + ", which the bigquery sink keeps for itself; rename it in a step");
+                throw new AttemptFailure(
+                        "the records have a column " + SPLIT_COLUMN + " or " + ROW_COLUMN
+                                + ", which the bigquery sink keeps for itself; rename it in a step",
+                        false);
             }
             List<String> types = rows.columnTypes();
             wanted = new ArrayList<>();
-            for (int i = 0; i < columns.size(); i++) wanted.add(BigQueryTypes.field(columns.get(i), types.get(i)));
+            try {
+                for (int i = 0; i < columns.size(); i++) wanted.add(BigQueryTypes.field(columns.get(i), types.get(i)));
+            } catch (IllegalArgumentException refused) { // a type BigQuery lacks: refused alike at every attempt
+                throw new AttemptFailure(refused.getMessage(), false);
+            }
             Path written = folder.resolve("rows.parquet");
             staged = rows.writeFiles(written, FileSpec.parquet("rows"));
             // no columns (Rows.NONE, a split of empty files): no file, and the commit only replaces earlier output

@@ -11,6 +11,7 @@ import io.sluice.engine.DuckRows;
 import io.sluice.ledger.memory.MemoryLedger;
 import io.sluice.runner.LedgerLocks;
 import io.sluice.runner.SplitCommit;
+import io.sluice.spi.AttemptFailure;
 import io.sluice.spi.BadRecordPolicy;
 import io.sluice.spi.Member;
 import io.sluice.spi.PipelineContext;
@@ -264,7 +265,23 @@ class BigQuerySinkTest {
         Sink sink = sink("dataset: ds\ntable: t\n");
         assertThatThrownBy(() -> write(sink, "a", "SELECT 1::UBIGINT AS counter", 1))
                 .hasMessageContaining("column counter has the type UBIGINT")
-                .hasMessageContaining("counter::DECIMAL(38,0)");
+                .hasMessageContaining("counter::DECIMAL(38,0)")
+                .isInstanceOfSatisfying(
+                        AttemptFailure.class,
+                        f -> assertThat(f.retryable())
+                                .as("refused alike at every attempt: the split is dead at once")
+                                .isFalse());
+    }
+
+    @Test
+    void aColumnTheTableLacksMakesTheSplitDeadAtOnceNamingIt() throws Exception {
+        Sink sink = sink("dataset: ds\ntable: items\n");
+        write(sink, "a", tagged("a", 1), 1);
+        assertThatThrownBy(() -> write(sink, "b", "SELECT 'b' AS tag, 1::INTEGER AS n, 2 AS extra", 1))
+                .hasMessageContaining("the output has column(s) extra that table")
+                .isInstanceOfSatisfying(
+                        AttemptFailure.class, f -> assertThat(f.retryable()).isFalse());
+        assertThat(counts()).containsExactly("a|1|a");
     }
 
     @Test
