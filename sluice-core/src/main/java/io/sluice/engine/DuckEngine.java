@@ -1,6 +1,7 @@
 package io.sluice.engine;
 
 import io.sluice.config.JdbcDrivers;
+import io.sluice.config.NativeCopies;
 import io.sluice.pipeline.EngineOptions;
 import io.sluice.spi.Sql;
 import java.nio.file.Files;

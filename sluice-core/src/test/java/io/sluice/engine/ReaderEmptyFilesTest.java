@@ -2,6 +2,7 @@ package io.sluice.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.config.NativeCopies;
 import io.sluice.spi.source.LocalFiles;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;

@@ -3,6 +3,7 @@ package io.sluice.ledger.sqlite;
 import static io.sluice.ledger.LedgerArgs.requireLock;
 import static io.sluice.ledger.LedgerArgs.requirePositive;
 
+import io.sluice.config.NativeCopies;
 import io.sluice.ledger.LedgerRows;
 import io.sluice.spi.Claim;
 import io.sluice.spi.Completion;
@@ -254,7 +255,7 @@ public final class SqliteLedger implements Ledger {
     private static Connection connect(Path file, Duration busyTimeout) throws SQLException {
         SQLiteConfig config = new SQLiteConfig();
         config.setBusyTimeout(Math.toIntExact(busyTimeout.toMillis()));
-        io.sluice.engine.NativeCopies.loadSqlite();
+        NativeCopies.loadSqlite();
         Connection connection = config.createConnection("jdbc:sqlite:" + file);
         try (Statement s = connection.createStatement()) {
             // Switching a new file to WAL needs a moment of exclusive access; a process that loses that race to

@@ -2,6 +2,7 @@ package io.sluice.sources.files;
 
 import io.sluice.config.Field;
 import io.sluice.config.JdbcDrivers;
+import io.sluice.config.NativeCopies;
 import io.sluice.config.Options;
 import io.sluice.config.Type;
 import io.sluice.spi.LineParse;
@@ -234,7 +235,7 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
                                 + "decimal(18,4), timestamp, date, boolean)");
             }
         }
-        io.sluice.engine.NativeCopies.loadDuckDb();
+        NativeCopies.loadDuckDb();
         try (java.sql.Connection c = JdbcDrivers.connect("jdbc:duckdb:", new Properties());
                 java.sql.Statement s = c.createStatement()) {
             if (parse.regex() != null) {

@@ -2,6 +2,7 @@ package io.sluice.focus.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.config.JdbcDrivers;
+import io.sluice.config.NativeCopies;
 import io.sluice.focus.mapping.MappingLoader;
 import io.sluice.focus.spec.FocusSpec;
 import io.sluice.focus.validate.Dataset;
@@ -99,7 +100,7 @@ final class ValidateFocusCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             return usage(e.getMessage());
         }
-        io.sluice.engine.NativeCopies.loadDuckDb();
+        NativeCopies.loadDuckDb();
         try (Connection c = JdbcDrivers.connect("jdbc:duckdb:", new Properties());
                 Statement s = c.createStatement()) {
             s.execute("SET autoinstall_known_extensions = false");

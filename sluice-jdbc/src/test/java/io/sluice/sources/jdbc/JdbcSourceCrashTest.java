@@ -2,7 +2,7 @@ package io.sluice.sources.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sluice.engine.NativeCopies;
+import io.sluice.config.NativeCopies;
 import io.sluice.testkit.CrashLoop;
 import io.sluice.testkit.Workspace;
 import java.nio.file.Files;

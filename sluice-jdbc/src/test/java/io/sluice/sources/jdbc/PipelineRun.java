@@ -1,6 +1,6 @@
 package io.sluice.sources.jdbc;
 
-import io.sluice.engine.NativeCopies;
+import io.sluice.config.NativeCopies;
 import io.sluice.pipeline.Assembly;
 import io.sluice.pipeline.Components;
 import io.sluice.pipeline.Pipeline;

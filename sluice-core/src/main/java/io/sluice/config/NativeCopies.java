@@ -1,4 +1,4 @@
-package io.sluice.engine;
+package io.sluice.config;
 
 import java.io.IOException;
 import java.net.URISyntaxException;

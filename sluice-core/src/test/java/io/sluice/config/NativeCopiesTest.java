@@ -1,8 +1,9 @@
-package io.sluice.engine;
+package io.sluice.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.sluice.engine.DuckEngine;
 import io.sluice.ledger.sqlite.SqliteLedger;
 import io.sluice.pipeline.EngineOptions;
 import java.nio.file.Files;
