@@ -197,6 +197,29 @@ class BadInputTest {
         assertThat(dead.get("last_error").asText()).contains("negative amount in row 2");
     }
 
+    @Test
+    void aPartitionValueTooLongForAFolderNameMakesTheSplitDeadAtOnceNamingTheOption() throws Exception {
+        ws.input("a.csv", "k,v\n" + "z".repeat(300) + ",1\nok,2\n");
+        Path p = ws.pipeline("long.yaml", """
+                pipeline: long
+                source: { files: { path: in } }
+                sink: { files: { path: out, format: csv, partition_by: [k] } }
+                run: { retries: { max: 3, backoff: 10ms } }
+                """);
+        CliRun r = run(p);
+        assertThat(r.code()).as(r.toString()).isEqualTo(1);
+        JsonNode dead = deadSplit(p);
+        assertThat(dead.get("attempts").asInt())
+                .as("the same value is too long at every attempt: not retried")
+                .isEqualTo(1);
+        assertThat(dead.get("last_error").asText())
+                .contains("sink.files.partition_by: a value of k is too long for a folder name")
+                .contains("md5(x)");
+        assertThat(ws.out().resolve("k=ok"))
+                .as("nothing of the split is committed")
+                .doesNotExist();
+    }
+
     private static JsonNode deadSplit(Path p) throws Exception {
         for (JsonNode s : CliRun.status(p).get("splits"))
             if (s.get("state").asText().equals("dead")) return s;

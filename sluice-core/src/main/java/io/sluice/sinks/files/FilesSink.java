@@ -1,5 +1,6 @@
 package io.sluice.sinks.files;
 
+import io.sluice.spi.AttemptFailure;
 import io.sluice.spi.Folders;
 import io.sluice.spi.OutputKey;
 import io.sluice.spi.Split;
@@ -29,6 +30,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -353,7 +355,21 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
 
     private long write(Rows rows, Path staging, String name) throws Exception {
         FileSpec spec = new FileSpec(format, compression, partitionBy, name);
-        return rows.writeFiles(partitionBy.isEmpty() ? staging.resolve(name + spec.extension()) : staging, spec);
+        try {
+            return rows.writeFiles(partitionBy.isEmpty() ? staging.resolve(name + spec.extension()) : staging, spec);
+        } catch (SQLException e) {
+            if (partitionBy.isEmpty()
+                    || e.getMessage() == null
+                    || !e.getMessage().contains("File name too long")) {
+                throw e;
+            }
+            // the same value makes the same folder name at every attempt: the split is dead at once
+            throw new AttemptFailure(
+                    "sink.files.partition_by: a value of " + String.join(", ", partitionBy) + " is too long for a "
+                            + "folder name (at most 255 bytes, once escaped); partition by a shorter value computed "
+                            + "in a sql step (left(x, 100), or md5(x)), or by another column",
+                    false);
+        }
     }
 
     private static long writePartial(Rows rows, Path staging, String name) throws Exception {
