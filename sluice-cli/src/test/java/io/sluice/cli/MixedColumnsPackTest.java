@@ -37,6 +37,29 @@ class MixedColumnsPackTest {
     }
 
     @Test
+    void jsonKeysAndTypesFirstSeenLateInAFileOrInALaterFileOfAPackAreKept() throws Exception {
+        // DuckDB takes a JSON file's columns from its first 20,480 records and the first 32 files: a key seen after
+        // that was dropped, and a value of another type became NULL, both without a word
+        Workspace ws = Workspace.in(tmp);
+        StringBuilder big = new StringBuilder();
+        for (int i = 0; i < 25_000; i++) big.append("{\"id\": ").append(i).append(", \"v\": 1}\n");
+        big.append("{\"id\": 25000, \"v\": \"text\", \"late\": \"kept\"}\n");
+        ws.input("a.jsonl", big.toString());
+        for (int i = 0; i < 40; i++) ws.input(String.format("b%02d.jsonl", i), "{\"id\": " + (100_000 + i) + "}\n");
+        ws.input("b40.jsonl", "{\"id\": 100040, \"other\": true}\n");
+        Path p = ws.pipeline("""
+                pipeline: late
+                source: { files: { path: in, pack: { max_files: 100 } } }
+                sink: { files: { path: out, format: parquet } }
+                run: { parallelism: 1 }
+                """);
+        CliRun run = CliRun.run(p);
+        assertThat(run.code()).as("%s", run).isZero();
+        assertThat(ws.outputRows("id, v, late", "parquet")).contains("25000|\"text\"|kept", "0|1|null");
+        assertThat(ws.outputRows("id, other", "parquet")).contains("100040|true", "100000|null");
+    }
+
+    @Test
     void filesWithoutRowsAddNoColumnAndLeaveTheTypesOfTheOthers() throws Exception {
         Workspace ws = Workspace.in(tmp);
         ws.input("a.csv", "id,name\n1,a\n");

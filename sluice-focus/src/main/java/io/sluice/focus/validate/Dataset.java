@@ -42,7 +42,8 @@ public final class Dataset {
         String hive = hive(f);
         if (name.endsWith(".parquet")) return "read_parquet(" + path + hive + ")";
         if (name.endsWith(".jsonl") || name.endsWith(".ndjson") || name.endsWith(".json"))
-            return "read_json(" + path + hive + ")";
+            // every record sampled: a column first seen past DuckDB's sample would be missed by the checks
+            return "read_json(" + path + ", sample_size = -1" + hive + ")";
         StringJoiner nulls = new StringJoiner(", ", "[", "]");
         NULL_TOKENS.forEach(t -> nulls.add(Sql.literal(t)));
         return "read_csv(" + path + ", all_varchar = true, nullstr = " + nulls + hive + ")";
