@@ -72,9 +72,16 @@ enum Dialect {
         return t.equals("DATETIME") || t.equals("TIMESTAMP");
     }
 
-    /** A string literal; a plain number stays a number (compares as one on every database). */
-    String literal(String value) {
-        if (value.matches("-?\\d{1,18}(\\.\\d+)?")) return value;
+    /**
+     * A value of a column as an SQL literal: a number for a numeric column, else a string, whatever the value looks
+     * like. Text that looks like a number ({@code '0042'}) must stay a string: PostgreSQL has no {@code text <= integer}
+     * (every such range failed), and MariaDB compares a string column with a number as numbers, in another order than
+     * the column's, so ranges cut in the column's order overlapped (rows read twice) and left gaps.
+     *
+     * @param numeric the column's engine type is a number ({@link TypeMap#numeric})
+     */
+    String literal(String value, boolean numeric) {
+        if (numeric && value.matches("[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?")) return value;
         String v = value.replace("'", "''");
         if (this == MYSQL) v = v.replace("\\", "\\\\"); // backslash escapes are on by default
         return "'" + v + "'";

@@ -128,6 +128,12 @@ final class JdbcSource implements Source, Windowed {
                     + JdbcErrors.near(written, List.copyOf(engine.keySet())) + "; the columns are " + engine.keySet();
         }
 
+        /** Whether the column (as written) holds numbers, so that its values are numbers in SQL, not strings. */
+        boolean numeric(String written) {
+            String c = find(written);
+            return c != null && TypeMap.numeric(engine.get(c));
+        }
+
         /** The column as the result names it; a split's read fails without it (its plan found it). */
         String column(String written, String option) throws IOException {
             String c = find(written);
@@ -208,7 +214,7 @@ final class JdbcSource implements Source, Windowed {
             Shape shape = inspect(c);
             if (s.incremental() != null) return incremental(c, known, last, shape);
             if (last != null) {
-                List<Split> rest = unregistered(known, last);
+                List<Split> rest = unregistered(known, last, shape);
                 if (!rest.isEmpty()) {
                     return new Proposal(rest, List.of(), null, List.of(), List.of(), true)
                             .withNotice(s.name() + ": registering the " + rest.size()
@@ -262,10 +268,10 @@ final class JdbcSource implements Source, Windowed {
         List<String> bounds = estimated.isPresent()
                 ? estimated.get()
                 : dialect == Dialect.MYSQL && s.table() != null && n <= STEPPED_RANGES
-                        ? stepped(c, col, n)
+                        ? stepped(c, col, n, shape.numeric(col))
                         : ntile(c, col, n);
         if (bounds.isEmpty()) return List.of(split(key + "#all", 0, new Payload(s.base(), "all rows")));
-        return ranges(bounds);
+        return ranges(bounds, shape.numeric(col));
     }
 
     /** The upper bounds of {@code n} ranges of about equal rows: the last value of each {@code NTILE}, the last one left out. */
@@ -291,13 +297,13 @@ final class JdbcSource implements Source, Windowed {
      * query seeks and steps through its range alone, so the column is read about once in all, where MariaDB's
      * {@code NTILE} sorts it whole (25 s of server time for ten million keys, measured).
      */
-    private List<String> stepped(java.sql.Connection c, String col, long n) throws SQLException {
+    private List<String> stepped(java.sql.Connection c, String col, long n, boolean numeric) throws SQLException {
         long keys = single(c, "SELECT count(" + col + ") FROM (" + s.base() + ") s");
         long step = (keys + n - 1) / n;
         List<String> bounds = new ArrayList<>();
         if (step == 0) return bounds;
         for (long i = 1; i < n && i * step < keys; i++) {
-            String after = bounds.isEmpty() ? "" : " AND " + col + " > " + dialect.literal(bounds.getLast());
+            String after = bounds.isEmpty() ? "" : " AND " + col + " > " + dialect.literal(bounds.getLast(), numeric);
             String next = "SELECT " + col + " FROM (" + s.base() + ") s WHERE " + col + " IS NOT NULL" + after
                     + " ORDER BY " + col + " LIMIT 1 OFFSET " + (step - 1);
             try (Statement st = c.createStatement();
@@ -313,24 +319,24 @@ final class JdbcSource implements Source, Windowed {
      * The ranges of a full read not registered yet: registration goes in order and stops at the first range refused
      * (or when the planner dies), so the ranges after the latest registered one, rebuilt from the bounds it holds.
      */
-    private List<Split> unregistered(KnownSplits known, KnownMember last) throws IOException {
+    private List<Split> unregistered(KnownSplits known, KnownMember last, Shape shape) throws IOException {
         Optional<Split> latest = known.split(last.splitId());
         if (latest.isEmpty()) return List.of();
         List<String> bounds = Payload.of(latest.get()).bounds();
         if (bounds == null || s.partition() == null) return List.of();
-        List<Split> all = ranges(bounds);
+        List<Split> all = ranges(bounds, shape.numeric(s.partition().column()));
         return all.subList((int) Math.min(all.size(), last.start() + 1), all.size());
     }
 
     /** One split a key range of the partition column: up to the first bound (and NULL), between bounds, above the last. */
-    private List<Split> ranges(List<String> bounds) {
+    private List<Split> ranges(List<String> bounds, boolean numeric) {
         String col = s.partition().column();
         String tag = Digests.sha256Hex(String.join("\0", bounds), 8);
         int count = bounds.size() + 1;
         List<Split> splits = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            String low = i == 0 ? null : dialect.literal(bounds.get(i - 1));
-            String high = i == count - 1 ? null : dialect.literal(bounds.get(i));
+            String low = i == 0 ? null : dialect.literal(bounds.get(i - 1), numeric);
+            String high = i == count - 1 ? null : dialect.literal(bounds.get(i), numeric);
             String where;
             String range;
             if (low == null) {
@@ -404,7 +410,7 @@ final class JdbcSource implements Source, Windowed {
             }
         }
         String order = " ORDER BY " + col + (tb == null ? "" : ", " + tb);
-        String ranged = "SELECT * FROM (" + s.base() + ") s WHERE " + between(lower, end);
+        String ranged = "SELECT * FROM (" + s.base() + ") s WHERE " + between(lower, end, shape);
         // a count, not "LIMIT 1": with the limit the run after 100,000 changes of 10 million took 0.8 s more (B9),
         // likely a scan in table order for a first row after the watermark, where changed rows sit at the end
         long rows = single(c, "SELECT count(*) FROM (" + ranged + ") r");
@@ -439,7 +445,7 @@ final class JdbcSource implements Source, Windowed {
         for (int k = 0; k < cuts.size(); k++) {
             Bound to = cuts.get(k);
             boolean withNulls = readNulls && k == 0; // the first run's NULL cursors: in its first split
-            String where = between(from, to) + (withNulls ? " OR " + col + " IS NULL" : "");
+            String where = between(from, to, shape) + (withNulls ? " OR " + col + " IS NULL" : "");
             String range = (tb == null ? col : "(" + col + ", " + tb + ")")
                     + (from == null ? "" : " > " + from.text() + " and") + " <= " + to.text()
                     + (withNulls ? ", or NULL" : "");
@@ -458,18 +464,21 @@ final class JdbcSource implements Source, Windowed {
     }
 
     /** Rows after {@code from} (null: from the first) up to {@code to}, in {@code (column, tie_breaker)} order. */
-    private String between(Bound from, Bound to) {
+    private String between(Bound from, Bound to, Shape shape) {
         String col = s.incremental().column();
         String tb = s.incremental().tieBreaker();
+        boolean tieNumeric = tb != null && shape.numeric(tb);
         String upTo = to.tie() == null
-                ? col + " <= " + dialect.literal(to.at())
-                : "(" + col + " < " + dialect.literal(to.at()) + " OR (" + col + " = " + dialect.literal(to.at())
-                        + " AND " + tb + " <= " + dialect.literal(to.tie()) + "))";
+                ? col + " <= " + dialect.literal(to.at(), false)
+                : "(" + col + " < " + dialect.literal(to.at(), false) + " OR (" + col + " = "
+                        + dialect.literal(to.at(), false) + " AND " + tb + " <= "
+                        + dialect.literal(to.tie(), tieNumeric) + "))";
         if (from == null) return "(" + upTo + ")";
         String after = from.tie() == null
-                ? col + " > " + dialect.literal(from.at())
-                : "(" + col + " > " + dialect.literal(from.at()) + " OR (" + col + " = " + dialect.literal(from.at())
-                        + " AND " + tb + " > " + dialect.literal(from.tie()) + "))";
+                ? col + " > " + dialect.literal(from.at(), false)
+                : "(" + col + " > " + dialect.literal(from.at(), false) + " OR (" + col + " = "
+                        + dialect.literal(from.at(), false) + " AND " + tb + " > "
+                        + dialect.literal(from.tie(), tieNumeric) + "))";
         return "(" + after + " AND " + upTo + ")";
     }
 

@@ -137,6 +137,14 @@ final class TypeMap {
         };
     }
 
+    /** Whether an engine type (of {@link #columns}) is a number, whose values are written as numbers in SQL. */
+    static boolean numeric(String engineType) {
+        return switch (engineType) {
+            case "SMALLINT", "INTEGER", "BIGINT", "UBIGINT", "FLOAT", "DOUBLE" -> true;
+            default -> engineType.startsWith("DECIMAL(");
+        };
+    }
+
     /** The bytes of {@code column} as hex text, in the SQL of the database {@code product} (only SQLite's is tested). */
     static String hex(String product, String column) {
         String p = product == null ? "" : product.toLowerCase(Locale.ROOT);

@@ -116,6 +116,38 @@ class JdbcPartitionIncrementalPostgresTest {
         assertThat(perFile(stale)).hasSize(4).allSatisfy(n -> assertThat(n).isEqualTo(5_150L));
     }
 
+    /**
+     * Text keys that look like numbers (zero-padded codes) are compared as text: they were written as numbers
+     * ({@code code <= 0025}), which PostgreSQL refuses for a text column, so every range but the last failed.
+     */
+    @Test
+    void textKeysThatLookLikeNumbersAreRangesAndTieBreakersOfText() throws Exception {
+        db.sql(
+                "CREATE TABLE ev (code text PRIMARY KEY, updated_at timestamptz)",
+                "INSERT INTO ev SELECT lpad(g::text, 4, '0'), timestamptz '2026-01-01 00:00:00+00' "
+                        + "FROM generate_series(1, 100) g",
+                "INSERT INTO ev SELECT 'x' || g, timestamptz '2026-01-01 00:00:00+00' FROM generate_series(1, 100) g");
+        Path ranges = dir.resolve("ranges");
+        PipelineRun.Result r = PipelineRun.run(
+                pipeline(ranges, "{ connection: pg, table: ev, partition: { column: code, count: 4 } }"));
+        assertThat(r.summary().splitsDone()).isEqualTo(4);
+        assertThat(r.summary().died()).isZero();
+        assertThat(count(ranges, "true")).isEqualTo(200L);
+        assertThat(PipelineRun.query(ranges.resolve("out"), "SELECT count(DISTINCT code) FROM rows"))
+                .isEqualTo(200L);
+
+        Path ties = dir.resolve("ties");
+        PipelineRun.Result t = PipelineRun.run(pipeline(
+                ties,
+                "{ connection: pg, table: ev, "
+                        + "incremental: { column: updated_at, tie_breaker: code, lag: 1s, rows_per_split: 30 } }"));
+        assertThat(t.summary().splitsDone()).isEqualTo(7);
+        assertThat(t.summary().died()).isZero();
+        assertThat(count(ties, "true")).isEqualTo(200L);
+        assertThat(PipelineRun.query(ties.resolve("out"), "SELECT count(DISTINCT code) FROM rows"))
+                .isEqualTo(200L);
+    }
+
     @Test
     void aPlanThatStoppedAfterItsFirstRangeIsCompletedByTheNext() throws Exception {
         db.sql("CREATE TABLE ev (id bigint, v int)", "INSERT INTO ev SELECT g, g FROM generate_series(1, 1000) g");
