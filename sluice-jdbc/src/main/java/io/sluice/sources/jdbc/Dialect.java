@@ -42,18 +42,19 @@ enum Dialect {
     /**
      * The query a streamed read runs: on MariaDB and MySQL, date-times come as the server's text
      * ({@code CAST(... AS CHAR)}), because the driver parses each one and prints it again with {@code String.format}
-     * (most of the client's CPU a row); else {@code sql} itself.
+     * (most of the client's CPU a row), and so do years, which a driver may print as a date ({@code 2024-01-01});
+     * else {@code sql} itself.
      *
      * @param driverTypes each column's type as the driver names it, in order
      * @param order the columns {@code sql} is ordered by (a derived table's order is not kept, so it is repeated
      *     outside, on the derived table's own columns, which an index can still serve)
      */
     String streamedQuery(String sql, Map<String, String> driverTypes, List<String> order) {
-        if (this != MYSQL || driverTypes.values().stream().noneMatch(Dialect::isDateTime)) return sql;
+        if (this != MYSQL || driverTypes.values().stream().noneMatch(Dialect::readAsText)) return sql;
         List<String> items = new ArrayList<>();
         for (Map.Entry<String, String> column : driverTypes.entrySet()) {
             String name = quoted(column.getKey());
-            items.add(isDateTime(column.getValue()) ? "CAST(" + name + " AS CHAR) AS " + name : name);
+            items.add(readAsText(column.getValue()) ? "CAST(" + name + " AS CHAR) AS " + name : name);
         }
         String outer = "SELECT " + String.join(", ", items) + " FROM (" + sql + ") sluice_rows";
         if (order.isEmpty()) return outer;
@@ -67,9 +68,9 @@ enum Dialect {
         return "`" + mysqlName.replace("`", "``") + "`";
     }
 
-    private static boolean isDateTime(String driverType) {
+    private static boolean readAsText(String driverType) {
         String t = driverType.toUpperCase(Locale.ROOT);
-        return t.equals("DATETIME") || t.equals("TIMESTAMP");
+        return t.equals("DATETIME") || t.equals("TIMESTAMP") || t.equals("YEAR");
     }
 
     /**

@@ -103,6 +103,9 @@ final class TypeMap {
             throws SQLException, Unmappable {
         String t = md.getColumnTypeName(i).toUpperCase(Locale.ROOT);
         boolean signed = md.isSigned(i);
+        // MariaDB's and MySQL's drivers call a YEAR a DATE (yearIsDateType), but its values are years: 2024, not
+        // 2024-01-01; read as a date, every row of it was a bad record
+        if (dialect == Dialect.MYSQL && t.equals("YEAR")) return "SMALLINT";
         return switch (md.getColumnType(i)) {
             case Types.BOOLEAN -> "BOOLEAN";
             case Types.BIT -> {

@@ -97,6 +97,19 @@ class JdbcSourceMariaDbTest {
                 .isZero();
     }
 
+    /** A YEAR is its number: the drivers call it a DATE, and every row of one was a bad record. */
+    @Test
+    void aYearIsReadAsItsNumber() throws Exception {
+        db.sql("CREATE TABLE cars (id INT, built YEAR)", "INSERT INTO cars VALUES (1, 2024), (2, 1999), (3, NULL)");
+        PipelineRun.Result r = PipelineRun.run(pipeline(dir, "{ connection: maria, table: cars }"));
+        assertThat(r.summary().splitsDone()).isEqualTo(1);
+        assertThat(PipelineRun.rows(dir.resolve("out"), "SELECT id, built, typeof(built) FROM rows ORDER BY id"))
+                .containsExactly(
+                        List.of(1, (short) 2024, "SMALLINT"),
+                        List.of(2, (short) 1999, "SMALLINT"),
+                        java.util.Arrays.asList(3, null, "SMALLINT"));
+    }
+
     @Test
     void partitionsOfASkewedKeyAreBalanced() throws Exception {
         db.sql(
