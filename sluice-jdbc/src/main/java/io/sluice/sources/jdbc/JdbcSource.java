@@ -66,8 +66,20 @@ final class JdbcSource implements Source, Windowed {
     /** {@code count} ranges, or ranges of about {@code size} rows (the other is 0). */
     record Partition(String column, long count, long size) {}
 
-    /** @param rowsPerSplit 0: one split a run */
-    record Incremental(String column, String tieBreaker, Duration lag, String nulls, long rowsPerSplit) {}
+    /**
+     * @param rowsPerSplit 0: one split a run
+     * @param zone the zone a cursor without one (PostgreSQL {@code timestamp}, MariaDB {@code DATETIME}) is written
+     *     in: its range's upper bound is the database's clock as a wall-clock time there
+     * @param zoneGiven whether {@code time_zone} was written (it is refused for a cursor that has a zone)
+     */
+    record Incremental(
+            String column,
+            String tieBreaker,
+            Duration lag,
+            String nulls,
+            long rowsPerSplit,
+            java.time.ZoneId zone,
+            boolean zoneGiven) {}
 
     /**
      * A point in {@code (column, tie_breaker)} order: {@code tie} null stands after every row whose column is
@@ -385,7 +397,7 @@ final class JdbcSource implements Source, Windowed {
         try (Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery(clock)) {
             rs.next();
-            end = new Bound(rs.getString(1), null);
+            end = new Bound(wallClock(rs.getString(1), inc.zone()), null);
         }
         List<String> notices = new ArrayList<>();
         long nulls = single(c, "SELECT count(*) FROM (" + s.base() + ") s WHERE " + col + " IS NULL");
@@ -461,6 +473,20 @@ final class JdbcSource implements Source, Windowed {
             from = to;
         }
         return new Proposal(splits, List.of(), null, List.of(), notices, true);
+    }
+
+    private static final java.time.format.DateTimeFormatter WALL_CLOCK =
+            java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS");
+
+    /**
+     * The database's clock (a UTC time, as its sessions run in UTC) as the wall-clock time in {@code zone} that a
+     * cursor written there has now; the clock's own text in UTC. Converted here, not by the database: MariaDB knows
+     * zone names only when its time zone tables are loaded.
+     */
+    private static String wallClock(String utc, java.time.ZoneId zone) {
+        if (zone.equals(java.time.ZoneOffset.UTC)) return utc;
+        return java.time.LocalDateTime.ofInstant(CursorValue.parse(utc, "the database's clock"), zone)
+                .format(WALL_CLOCK);
     }
 
     /** Rows after {@code from} (null: from the first) up to {@code to}, in {@code (column, tie_breaker)} order. */
@@ -555,6 +581,14 @@ final class JdbcSource implements Source, Windowed {
                         JdbcSourceFactory.CURSOR,
                         "'" + inc.column() + "' has type " + type + "; it must be a timestamp ("
                                 + dialect.timestampTypes() + ") that grows with every change");
+            }
+            if (inc.zoneGiven()
+                    && "TIMESTAMP WITH TIME ZONE".equals(shape.engine().get(cursor))) {
+                throw i.problem(
+                        JdbcSourceFactory.TIME_ZONE,
+                        "'" + inc.column() + "' has type " + type + ", whose values are instants, compared as such; "
+                                + "time_zone is for a timestamp without a time zone (PostgreSQL timestamp, MariaDB "
+                                + "and MySQL DATETIME): drop it");
             }
         }
         return shape;
@@ -672,7 +706,10 @@ final class JdbcSource implements Source, Windowed {
         List<Split> meeting = new ArrayList<>();
         Instant lower = null;
         for (Split range : ranges) {
-            Instant upper = CursorValue.parse(Payload.of(range).upper(), "the upper bound of split " + range.id());
+            Instant upper = CursorValue.parse(
+                    Payload.of(range).upper(),
+                    "the upper bound of split " + range.id(),
+                    s.incremental().zone());
             if (!upper.isBefore(start) && (lower == null || lower.isBefore(end))) meeting.add(range);
             lower = upper;
         }

@@ -8,6 +8,8 @@ import io.sluice.spi.PipelineContext;
 import io.sluice.spi.source.Source;
 import io.sluice.spi.source.SourceFactory;
 import java.time.Duration;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.List;
 
 /** Declares the {@code jdbc} source: a table or query of a database named in the connections file. */
@@ -68,6 +70,15 @@ public final class JdbcSourceFactory implements SourceFactory<Options> {
             "Each run reads rows up to the database's own clock minus this: a transaction that commits later than "
                     + "this after it wrote its `column` value would be missed, so make it longer than your longest "
                     + "writing transaction.");
+    static final Field<String> TIME_ZONE = Field.computed(
+            "time_zone",
+            Type.STRING,
+            "UTC",
+            "For a `column` without a time zone (PostgreSQL `timestamp`, MariaDB and MySQL `DATETIME`): the zone "
+                    + "its values are written in (`America/New_York`, as the tz database names it), when the "
+                    + "writers set it with their local clock (`now()` in a session of that zone). Each run's upper "
+                    + "bound is the database's clock as a wall-clock time there. Left at UTC for values written west of it "
+                    + "(the Americas), each run's bound lies hours past the rows written after it, which are never read.");
     static final Field<String> NULLS = Field.optional(
             "nulls",
             Type.choice("fail", "skip", "first_run"),
@@ -82,7 +93,13 @@ public final class JdbcSourceFactory implements SourceFactory<Options> {
                     + "at rows of the `(column, tie_breaker)` order, so rows with one timestamp on both sides of a cut "
                     + "are each read once.");
     static final Type.Obj INCREMENTAL = Type.Obj.of(
-            "Reads only the rows changed since the last run.", CURSOR, TIE_BREAKER, LAG, NULLS, ROWS_PER_SPLIT);
+            "Reads only the rows changed since the last run.",
+            CURSOR,
+            TIE_BREAKER,
+            LAG,
+            TIME_ZONE,
+            NULLS,
+            ROWS_PER_SPLIT);
     static final Field<Options> INCREMENTAL_BLOCK = Field.computed(
             "incremental",
             INCREMENTAL,
@@ -176,12 +193,21 @@ public final class JdbcSourceFactory implements SourceFactory<Options> {
                 throw i.problem(
                         ROWS_PER_SPLIT, "needs tie_breaker: a unique column that orders rows of one " + i.get(CURSOR));
             }
+            String zone = i.find(TIME_ZONE).orElse("UTC");
+            if (!zone.equals("UTC") && !ZoneId.getAvailableZoneIds().contains(zone)) {
+                throw i.problem(
+                        TIME_ZONE,
+                        "`" + zone + "` is not a time zone of the tz database: write one such as `UTC`, "
+                                + "`Europe/Paris`, `America/New_York`");
+            }
             incremental = new JdbcSource.Incremental(
                     i.get(CURSOR),
                     i.find(TIE_BREAKER).orElse(null),
                     i.get(LAG),
                     i.get(NULLS),
-                    i.find(ROWS_PER_SPLIT).orElse(0L));
+                    i.find(ROWS_PER_SPLIT).orElse(0L),
+                    zone.equals("UTC") ? ZoneOffset.UTC : ZoneId.of(zone),
+                    i.has(TIME_ZONE));
         }
         return new JdbcSource.Settings(
                 o,

@@ -25,6 +25,19 @@ class CursorValueTest {
     }
 
     @Test
+    void aValueWithoutAnOffsetIsAWallClockTimeOfTheCursorsZone() {
+        java.time.ZoneId newYork = java.time.ZoneId.of("America/New_York");
+        assertThat(CursorValue.parse("2026-11-01 01:30:00", "x", newYork))
+                .as("the first of the two 01:30 of the day clocks go back: the earlier offset")
+                .isEqualTo(Instant.parse("2026-11-01T05:30:00Z"));
+        assertThat(CursorValue.parse("2026-12-01 01:30:00", "x", newYork))
+                .isEqualTo(Instant.parse("2026-12-01T06:30:00Z"));
+        assertThat(CursorValue.parse("2026-12-01 01:30:00+00", "x", newYork))
+                .as("an offset decides")
+                .isEqualTo(Instant.parse("2026-12-01T01:30:00Z"));
+    }
+
+    @Test
     void anythingElseNamesTheOptionAndTheForms() {
         assertThatThrownBy(() -> CursorValue.parse("yesterday", "--to"))
                 .isInstanceOf(IllegalArgumentException.class)

@@ -243,6 +243,45 @@ class JdbcPartitionIncrementalPostgresTest {
         assertThat(count(dir, "true")).isEqualTo(6L);
     }
 
+    /**
+     * A {@code timestamp} written with the writers' local clock (sessions in New York, five hours behind UTC): with
+     * {@code time_zone} each run's bound is New York's wall-clock time, so the rows written after a run are read by
+     * the next. Compared with UTC's clock, the first run's bound lay five hours past every later row: all were missed.
+     */
+    @Test
+    void aTimestampWrittenInAnotherZoneIsBoundedByTheClockOfThatZone() throws Exception {
+        db.sql("CREATE TABLE ev (id int PRIMARY KEY, updated_at timestamp, at timestamptz)");
+        String newYork = "SET TimeZone = 'America/New_York'";
+        Path yaml = pipeline(
+                dir,
+                "{ connection: pg, table: ev, incremental: { column: updated_at, tie_breaker: id, lag: 1s, "
+                        + "time_zone: America/New_York } }");
+        db.sql(newYork, "INSERT INTO ev SELECT g, now(), now() FROM generate_series(1, 10) g");
+        db.waitUntil("SELECT now() - interval '1 second' > (SELECT max(at) FROM ev)");
+        assertThat(PipelineRun.run(yaml).summary().rowsOut()).isEqualTo(10);
+        db.sql(newYork, "INSERT INTO ev SELECT g, now(), now() FROM generate_series(11, 20) g");
+        db.waitUntil("SELECT now() - interval '1 second' > (SELECT max(at) FROM ev)");
+        assertThat(PipelineRun.run(yaml).summary().rowsOut()).isEqualTo(10);
+        assertThat(count(dir, "true")).isEqualTo(20L);
+        assertThat(PipelineRun.query(dir.resolve("out"), "SELECT count(DISTINCT id) FROM rows"))
+                .isEqualTo(20L);
+
+        Path instants = pipeline(
+                dir.resolve("instants"),
+                "{ connection: pg, table: ev, incremental: { column: at, time_zone: America/New_York } }");
+        assertThatThrownBy(() -> PipelineRun.run(instants))
+                .isInstanceOf(io.sluice.config.ConfigException.class)
+                .hasMessageContaining(
+                        "source.jdbc.incremental.time_zone: 'at' has type timestamptz, whose values " + "are instants");
+        Path unknown = pipeline(
+                dir.resolve("unknown"),
+                "{ connection: pg, table: ev, incremental: { column: updated_at, time_zone: EST5 } }");
+        assertThatThrownBy(() -> PipelineRun.run(unknown))
+                .isInstanceOf(io.sluice.config.ConfigException.class)
+                .hasMessageContaining(
+                        "source.jdbc.incremental.time_zone: `EST5` is not a time zone of the tz database");
+    }
+
     /** The one reason: PostgreSQL reads incrementally, the column is what does not fit; at its line, before a plan. */
     @Test
     void aCursorThatIsNoTimestampIsNamedAtItsOptionWithTheTypesItMayHave() throws Exception {

@@ -205,6 +205,26 @@ class JdbcSourceMariaDbTest {
         assertThat(count(dir, "id = 900")).isZero();
     }
 
+    /** A DATETIME written with a local clock (sessions five hours behind UTC) is bounded by that zone's clock. */
+    @Test
+    void aDateTimeWrittenInAnotherZoneIsBoundedByTheClockOfThatZone() throws Exception {
+        db.sql("CREATE TABLE ev (id INT PRIMARY KEY, updated_at DATETIME(6), at TIMESTAMP(6) NULL)");
+        String newYork = "SET time_zone = '-05:00'"; // New York in December, without the server's zone tables
+        Path yaml = pipeline(
+                dir,
+                "{ connection: maria, table: ev, incremental: { column: updated_at, tie_breaker: id, lag: 1s, "
+                        + "time_zone: America/New_York } }");
+        db.sql(newYork, "INSERT INTO ev SELECT seq, NOW(6), NOW(6) FROM seq_1_to_10");
+        db.waitUntil("SELECT NOW(6) - INTERVAL 1 SECOND > (SELECT max(at) FROM ev)");
+        assertThat(PipelineRun.run(yaml).summary().rowsOut()).isEqualTo(10);
+        db.sql(newYork, "INSERT INTO ev SELECT seq, NOW(6), NOW(6) FROM seq_11_to_20");
+        db.waitUntil("SELECT NOW(6) - INTERVAL 1 SECOND > (SELECT max(at) FROM ev)");
+        assertThat(PipelineRun.run(yaml).summary().rowsOut()).isEqualTo(10);
+        assertThat(count(dir, "true")).isEqualTo(20L);
+        assertThat(PipelineRun.query(dir.resolve("out"), "SELECT count(DISTINCT id) FROM rows"))
+                .isEqualTo(20L);
+    }
+
     @Test
     void aWrongPasswordIsNamedButNeverShown() throws Exception {
         db.sql("CREATE TABLE t (id INT)");
