@@ -68,6 +68,11 @@ enum Dialect {
         return "`" + mysqlName.replace("`", "``") + "`";
     }
 
+    /** A column's name, exactly as a result names it, as a quoted identifier of this database. */
+    String quote(String name) {
+        return this == MYSQL ? quoted(name) : "\"" + name.replace("\"", "\"\"") + "\"";
+    }
+
     private static boolean readAsText(String driverType) {
         String t = driverType.toUpperCase(Locale.ROOT);
         return t.equals("DATETIME") || t.equals("TIMESTAMP") || t.equals("YEAR");

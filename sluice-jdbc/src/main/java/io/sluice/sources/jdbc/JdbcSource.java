@@ -126,10 +126,21 @@ final class JdbcSource implements Source, Windowed {
 
     /** A result's columns: the engine's type of each, and the driver's name of its type. */
     private record Shape(Map<String, String> engine, Map<String, String> driver) {
-        /** The column as the result names it (any case); null when there is none. */
+        /**
+         * The column as the result names it: written as it is, or quoted as the database quotes it ({@code "OrderId"},
+         * {@code `order`}), or in another case; null when there is none.
+         */
         String find(String written) {
+            if (engine.containsKey(written)) return written;
+            String name = written;
+            if (name.length() > 2
+                    && (name.startsWith("\"") && name.endsWith("\"") || name.startsWith("`") && name.endsWith("`"))) {
+                char q = name.charAt(0);
+                name = name.substring(1, name.length() - 1).replace(q + "" + q, q + "");
+                if (engine.containsKey(name)) return name;
+            }
             for (String c : engine.keySet()) {
-                if (c.equalsIgnoreCase(written)) return c;
+                if (c.equalsIgnoreCase(name)) return c;
             }
             return null;
         }
@@ -252,6 +263,14 @@ final class JdbcSource implements Source, Windowed {
         }
     }
 
+    /**
+     * A column of the result (written in an option) as SQL: its name as the result has it, quoted, so that a
+     * mixed-case ({@code "updatedAt"}), reserved ({@code order}) or odd name is the column it names.
+     */
+    private String sqlName(Shape shape, String written) {
+        return dialect.quote(shape.find(written)); // inspect() made sure it is there
+    }
+
     private Split split(String id, long index, Payload payload) {
         String fingerprint = payload.upper() == null ? FULL : INCREMENTAL;
         return new Split(id, List.of(new Member(key, fingerprint, index, index + 1, null)), 0, payload.json(), null);
@@ -265,7 +284,7 @@ final class JdbcSource implements Source, Windowed {
      */
     private List<Split> partitions(java.sql.Connection c, Shape shape) throws SQLException, IOException {
         Partition p = s.partition();
-        String col = p.column(); // a column of the result: inspect() made sure
+        String col = sqlName(shape, p.column());
         Optional<KeyStatistics> statistics =
                 dialect == Dialect.POSTGRES ? KeyStatistics.of(c, s.table(), col) : Optional.empty();
         long n = p.count();
@@ -280,10 +299,10 @@ final class JdbcSource implements Source, Windowed {
         List<String> bounds = estimated.isPresent()
                 ? estimated.get()
                 : dialect == Dialect.MYSQL && s.table() != null && n <= STEPPED_RANGES
-                        ? stepped(c, col, n, shape.numeric(col))
+                        ? stepped(c, col, n, shape.numeric(p.column()))
                         : ntile(c, col, n);
         if (bounds.isEmpty()) return List.of(split(key + "#all", 0, new Payload(s.base(), "all rows")));
-        return ranges(bounds, shape.numeric(col));
+        return ranges(bounds, shape);
     }
 
     /** The upper bounds of {@code n} ranges of about equal rows: the last value of each {@code NTILE}, the last one left out. */
@@ -336,13 +355,15 @@ final class JdbcSource implements Source, Windowed {
         if (latest.isEmpty()) return List.of();
         List<String> bounds = Payload.of(latest.get()).bounds();
         if (bounds == null || s.partition() == null) return List.of();
-        List<Split> all = ranges(bounds, shape.numeric(s.partition().column()));
+        List<Split> all = ranges(bounds, shape);
         return all.subList((int) Math.min(all.size(), last.start() + 1), all.size());
     }
 
     /** One split a key range of the partition column: up to the first bound (and NULL), between bounds, above the last. */
-    private List<Split> ranges(List<String> bounds, boolean numeric) {
-        String col = s.partition().column();
+    private List<Split> ranges(List<String> bounds, Shape shape) {
+        String col = sqlName(shape, s.partition().column());
+        String written = s.partition().column();
+        boolean numeric = shape.numeric(written);
         String tag = Digests.sha256Hex(String.join("\0", bounds), 8);
         int count = bounds.size() + 1;
         List<Split> splits = new ArrayList<>();
@@ -353,13 +374,13 @@ final class JdbcSource implements Source, Windowed {
             String range;
             if (low == null) {
                 where = col + " IS NULL OR " + col + " <= " + high;
-                range = col + " <= " + bounds.get(i) + " or NULL";
+                range = written + " <= " + bounds.get(i) + " or NULL";
             } else if (high == null) {
                 where = col + " > " + low;
-                range = col + " > " + bounds.get(i - 1);
+                range = written + " > " + bounds.get(i - 1);
             } else {
                 where = col + " > " + low + " AND " + col + " <= " + high;
-                range = col + " in (" + bounds.get(i - 1) + ", " + bounds.get(i) + "]";
+                range = written + " in (" + bounds.get(i - 1) + ", " + bounds.get(i) + "]";
             }
             String sql = "SELECT * FROM (" + s.base() + ") s WHERE " + where;
             splits.add(split(key + "#p" + (i + 1) + "of" + count + "-" + tag, i, Payload.range(sql, range, bounds)));
@@ -380,6 +401,8 @@ final class JdbcSource implements Source, Windowed {
         String tb = inc.tieBreaker();
         // inspect() made sure of the columns and of the cursor's type
         String clock = dialect.clockMinus(inc.lag(), shape.driver().get(shape.find(col)));
+        String sqlCol = sqlName(shape, col);
+        String sqlTb = tb == null ? null : sqlName(shape, tb);
         Bound lower = null;
         long index = 0;
         if (last != null) {
@@ -400,7 +423,7 @@ final class JdbcSource implements Source, Windowed {
             end = new Bound(wallClock(rs.getString(1), inc.zone()), null);
         }
         List<String> notices = new ArrayList<>();
-        long nulls = single(c, "SELECT count(*) FROM (" + s.base() + ") s WHERE " + col + " IS NULL");
+        long nulls = single(c, "SELECT count(*) FROM (" + s.base() + ") s WHERE " + sqlCol + " IS NULL");
         boolean readNulls = false;
         if (nulls > 0) {
             switch (inc.nulls()) {
@@ -421,7 +444,7 @@ final class JdbcSource implements Source, Windowed {
                 }
             }
         }
-        String order = " ORDER BY " + col + (tb == null ? "" : ", " + tb);
+        String order = " ORDER BY " + sqlCol + (tb == null ? "" : ", " + sqlTb);
         String ranged = "SELECT * FROM (" + s.base() + ") s WHERE " + between(lower, end, shape);
         // a count, not "LIMIT 1": with the limit the run after 100,000 changes of 10 million took 0.8 s more (B9),
         // likely a scan in table order for a first row after the watermark, where changed rows sit at the end
@@ -442,7 +465,7 @@ final class JdbcSource implements Source, Windowed {
         List<Bound> cuts = new ArrayList<>();
         long per = inc.rowsPerSplit();
         if (per > 0 && rows > per) {
-            String numbered = "SELECT " + col + ", " + tb + " FROM (SELECT " + col + ", " + tb
+            String numbered = "SELECT " + sqlCol + ", " + sqlTb + " FROM (SELECT " + sqlCol + ", " + sqlTb
                     + ", ROW_NUMBER() OVER (" + order.strip() + ") AS sluice_row FROM (" + ranged
                     + ") r) n WHERE MOD(sluice_row, " + per + ") = 0 AND sluice_row < " + rows
                     + " ORDER BY sluice_row";
@@ -457,7 +480,7 @@ final class JdbcSource implements Source, Windowed {
         for (int k = 0; k < cuts.size(); k++) {
             Bound to = cuts.get(k);
             boolean withNulls = readNulls && k == 0; // the first run's NULL cursors: in its first split
-            String where = between(from, to, shape) + (withNulls ? " OR " + col + " IS NULL" : "");
+            String where = between(from, to, shape) + (withNulls ? " OR " + sqlCol + " IS NULL" : "");
             String range = (tb == null ? col : "(" + col + ", " + tb + ")")
                     + (from == null ? "" : " > " + from.text() + " and") + " <= " + to.text()
                     + (withNulls ? ", or NULL" : "");
@@ -491,9 +514,10 @@ final class JdbcSource implements Source, Windowed {
 
     /** Rows after {@code from} (null: from the first) up to {@code to}, in {@code (column, tie_breaker)} order. */
     private String between(Bound from, Bound to, Shape shape) {
-        String col = s.incremental().column();
-        String tb = s.incremental().tieBreaker();
-        boolean tieNumeric = tb != null && shape.numeric(tb);
+        String tieBreaker = s.incremental().tieBreaker();
+        String col = sqlName(shape, s.incremental().column());
+        String tb = tieBreaker == null ? null : sqlName(shape, tieBreaker);
+        boolean tieNumeric = tieBreaker != null && shape.numeric(tieBreaker);
         String upTo = to.tie() == null
                 ? col + " <= " + dialect.literal(to.at(), false)
                 : "(" + col + " < " + dialect.literal(to.at(), false) + " OR (" + col + " = "

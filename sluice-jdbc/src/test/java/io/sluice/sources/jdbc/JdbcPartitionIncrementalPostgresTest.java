@@ -148,6 +148,39 @@ class JdbcPartitionIncrementalPostgresTest {
                 .isEqualTo(200L);
     }
 
+    /**
+     * Columns named in mixed case (an ORM's {@code "orderId"}, {@code "updatedAt"}) or by a reserved word are the
+     * columns named, written plainly or quoted. Plain, they were folded to lower case ({@code column "orderid" does
+     * not exist}); quoted, they were "not a column of the rows read": no way to partition or read them incrementally.
+     */
+    @Test
+    void mixedCaseAndReservedColumnNamesArePartitionAndCursorColumns() throws Exception {
+        db.sql(
+                "CREATE TABLE \"Invoices\" (\"orderId\" int, \"updatedAt\" timestamptz, \"select\" int)",
+                "INSERT INTO \"Invoices\" SELECT g, timestamptz '2026-01-01 00:00:00+00' + (g / 10) * interval '1 hour', "
+                        + "g FROM generate_series(1, 100) g");
+        for (String column : List.of("orderId", "'\"orderId\"'", "select")) {
+            Path folder = dir.resolve("p" + Math.abs(column.hashCode()));
+            PipelineRun.Result r = PipelineRun.run(pipeline(
+                    folder,
+                    "{ connection: pg, table: '\"Invoices\"', partition: { column: " + column + ", count: 4 } }"));
+            assertThat(r.summary().splitsDone()).as(column).isEqualTo(4);
+            assertThat(count(folder, "true")).as(column).isEqualTo(100L);
+            assertThat(PipelineRun.query(folder.resolve("out"), "SELECT count(DISTINCT \"orderId\") FROM rows"))
+                    .as(column)
+                    .isEqualTo(100L);
+        }
+        Path incremental = dir.resolve("incremental");
+        PipelineRun.Result r = PipelineRun.run(pipeline(
+                incremental,
+                "{ connection: pg, table: '\"Invoices\"', incremental: { column: updatedAt, tie_breaker: '\"select\"', "
+                        + "lag: 1s, rows_per_split: 30 } }"));
+        assertThat(r.summary().splitsDone()).isEqualTo(4);
+        assertThat(count(incremental, "true")).isEqualTo(100L);
+        assertThat(PipelineRun.query(incremental.resolve("out"), "SELECT count(DISTINCT \"orderId\") FROM rows"))
+                .isEqualTo(100L);
+    }
+
     @Test
     void aPlanThatStoppedAfterItsFirstRangeIsCompletedByTheNext() throws Exception {
         db.sql("CREATE TABLE ev (id bigint, v int)", "INSERT INTO ev SELECT g, g FROM generate_series(1, 1000) g");

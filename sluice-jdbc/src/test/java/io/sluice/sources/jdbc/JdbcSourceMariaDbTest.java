@@ -167,6 +167,31 @@ class JdbcSourceMariaDbTest {
                 .isEqualTo(300L);
     }
 
+    /** A reserved word ({@code order}) or a name with a space is the column it names, plain or quoted. */
+    @Test
+    void reservedAndOddColumnNamesArePartitionAndCursorColumns() throws Exception {
+        db.sql(
+                "CREATE TABLE t (`order` INT, `updated at` DATETIME(6))",
+                "INSERT INTO t SELECT seq, '2026-01-01 00:00:00' + INTERVAL (seq DIV 10) HOUR FROM seq_1_to_100");
+        for (String column : List.of("order", "'`order`'")) {
+            Path folder = dir.resolve("p" + Math.abs(column.hashCode()));
+            PipelineRun.Result r = PipelineRun.run(pipeline(
+                    folder, "{ connection: maria, table: t, partition: { column: " + column + ", count: 4 } }"));
+            assertThat(r.summary().splitsDone()).as(column).isEqualTo(4);
+            assertThat(PipelineRun.query(folder.resolve("out"), "SELECT count(DISTINCT \"order\") FROM rows"))
+                    .as(column)
+                    .isEqualTo(100L);
+        }
+        Path incremental = dir.resolve("incremental");
+        PipelineRun.Result r = PipelineRun.run(pipeline(
+                incremental,
+                "{ connection: maria, table: t, incremental: { column: updated at, tie_breaker: order, lag: 1s, "
+                        + "rows_per_split: 30 } }"));
+        assertThat(r.summary().splitsDone()).isEqualTo(4);
+        assertThat(PipelineRun.query(incremental.resolve("out"), "SELECT count(DISTINCT \"order\") FROM rows"))
+                .isEqualTo(100L);
+    }
+
     @Test
     void incrementalReadsEqualTimestampsOnceAndALateTransactionWithinLag() throws Exception {
         db.sql(
