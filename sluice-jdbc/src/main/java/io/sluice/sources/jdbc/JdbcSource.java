@@ -300,15 +300,19 @@ final class JdbcSource implements Source, Windowed {
                 ? estimated.get()
                 : dialect == Dialect.MYSQL && s.table() != null && n <= STEPPED_RANGES
                         ? stepped(c, col, n, shape.numeric(p.column()))
-                        : ntile(c, col, n);
+                        : ntile(c, col, n, shape.engine().get(shape.find(p.column())));
         if (bounds.isEmpty()) return List.of(split(key + "#all", 0, new Payload(s.base(), "all rows")));
         return ranges(bounds, shape);
     }
 
     /** The upper bounds of {@code n} ranges of about equal rows: the last value of each {@code NTILE}, the last one left out. */
-    private List<String> ntile(java.sql.Connection c, String col, long n) throws SQLException {
+    private List<String> ntile(java.sql.Connection c, String col, long n, String engineType) throws SQLException {
         List<String> bounds = new ArrayList<>();
-        String ntile = "SELECT max(" + col + ") FROM (SELECT " + col + ", NTILE(" + n + ") OVER (ORDER BY " + col
+        // PostgreSQL has no max(uuid); a uuid's text in byte order ("C") is in the uuid's own order
+        String last = dialect == Dialect.POSTGRES && engineType.equals("UUID")
+                ? "max(" + col + "::text COLLATE \"C\")"
+                : "max(" + col + ")";
+        String ntile = "SELECT " + last + " FROM (SELECT " + col + ", NTILE(" + n + ") OVER (ORDER BY " + col
                 + ") AS sluice_tile FROM (" + s.base() + ") s WHERE " + col + " IS NOT NULL) t GROUP BY sluice_tile "
                 + "ORDER BY sluice_tile";
         try (Statement st = c.createStatement();
