@@ -148,6 +148,27 @@ public final class JdbcSourceFactory implements SourceFactory<Options> {
         return new JdbcSource(settings(o), context);
     }
 
+    /**
+     * SQL that is wrapped in more SQL ({@code SELECT * FROM (query) s WHERE ...}), with a line break after a comment on
+     * its last line ({@code ... -- new rows only}), which would otherwise comment out the rest of the wrapping SQL.
+     * Without such a comment it is left as written: the member key of the input is a hash of it.
+     */
+    static String endingComment(String sql) {
+        String last = sql.substring(sql.lastIndexOf('\n') + 1);
+        char quote = 0;
+        for (int i = 0; i < last.length(); i++) {
+            char ch = last.charAt(i);
+            if (quote != 0) {
+                if (ch == quote) quote = 0;
+            } else if (ch == '\'' || ch == '"' || ch == '`') {
+                quote = ch;
+            } else if (ch == '-' && last.startsWith("--", i)) {
+                return sql + "\n";
+            }
+        }
+        return sql;
+    }
+
     /** The options checked against each other. */
     static JdbcSource.Settings settings(Options o) {
         if (o.has(TABLE) == o.has(QUERY)) throw o.problem(TABLE, "give either table or query");
@@ -160,9 +181,12 @@ public final class JdbcSourceFactory implements SourceFactory<Options> {
             name = o.get(TABLE).strip();
             List<String> columns = o.get(COLUMNS);
             base = "SELECT " + (columns.isEmpty() ? "*" : String.join(", ", columns)) + " FROM " + name
-                    + (o.has(WHERE) ? " WHERE (" + o.get(WHERE) + ")" : "");
+                    + (o.has(WHERE) ? " WHERE (" + endingComment(o.get(WHERE)) + ")" : "");
         } else {
-            base = o.get(QUERY).strip().replaceFirst(";\\s*$", "");
+            String query = o.get(QUERY).strip().replaceFirst(";\\s*$", "");
+            // "...; -- note": the statement's end, then a comment; both go (such a query never ran)
+            String statement = query.replaceFirst(";(\\s|--[^\\n]*|/\\*.*?\\*/)*$", "");
+            base = statement.equals(query) ? endingComment(query) : statement.strip();
             name = "query";
         }
         JdbcSource.Partition partition = null;

@@ -111,6 +111,27 @@ class JdbcSourcePostgresTest {
         assertThat(out("SELECT count(*) FROM rows")).isEqualTo(3L);
     }
 
+    /**
+     * A query or a where that ends in a comment, as pasted from an editor, reads as it does there. The comment
+     * commented out the SQL the source wraps around it ({@code ) s WHERE 1 = 0}): "syntax error at end of input".
+     */
+    @Test
+    void aQueryOrWhereEndingInACommentIsReadAsWritten() throws Exception {
+        db.sql("CREATE TABLE t (id int, note text)", "INSERT INTO t SELECT g, '--' FROM generate_series(1, 10) g");
+        List<String> sources = List.of(
+                "query: \"SELECT id, note FROM t WHERE id <= 5 ORDER BY id; -- the first five\"",
+                "query: \"SELECT id, note FROM t WHERE id <= 5 -- the first five\"",
+                "query: \"SELECT id, note FROM t WHERE id <= 5; /* the first five */ \"",
+                "table: t, where: \"id <= 5 -- the first five\"",
+                "query: \"SELECT id, note FROM t WHERE id <= 5 AND note = '--'\"");
+        for (int i = 0; i < sources.size(); i++) {
+            Path folder = dir.resolve("q" + i);
+            PipelineRun.Result r = PipelineRun.run(
+                    PipelineRun.pipeline(folder, db.connection("pg"), "{ connection: pg, " + sources.get(i) + " }"));
+            assertThat(r.summary().rowsOut()).as(sources.get(i)).isEqualTo(5);
+        }
+    }
+
     @Test
     void aTypeWithoutAnEngineTypeFailsThePlanWithTheCastToUse() throws Exception {
         db.sql("CREATE TABLE t (id int, doc bytea, span interval)", "INSERT INTO t VALUES (1, 'x', '1 day')");
