@@ -41,11 +41,13 @@ final class Catalog {
 
     /**
      * The table's columns in order, each with its type without length or precision (what a text value is cast to
-     * before the column's own type applies); empty when there is no such table.
+     * before the column's own type applies); empty when there is no such table. The type modifier is given as -1, not
+     * left out: {@code character(3)} is then {@code bpchar} and {@code bit(4)} {@code "bit"}, of any length, where
+     * {@code character} and {@code bit} would be of length 1 and the cast would cut 'ABC' to 'A'.
      */
     static Map<String, String> columns(Connection c, TableName t) throws SQLException {
         Map<String, String> out = new LinkedHashMap<>();
-        try (PreparedStatement s = c.prepareStatement("SELECT a.attname, format_type(a.atttypid, NULL)"
+        try (PreparedStatement s = c.prepareStatement("SELECT a.attname, format_type(a.atttypid, -1)"
                 + " FROM pg_attribute a WHERE a.attrelid = (" + TABLE + ") AND a.attnum > 0 AND NOT a.attisdropped"
                 + " ORDER BY a.attnum")) {
             s.setString(1, t.schema());

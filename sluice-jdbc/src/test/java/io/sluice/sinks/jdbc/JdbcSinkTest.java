@@ -9,6 +9,7 @@ import io.sluice.spi.sink.BadRows;
 import io.sluice.spi.sink.Sink;
 import io.sluice.spi.sink.SinkWriter;
 import io.sluice.spi.sink.WriteContext;
+import io.sluice.spi.sink.Written;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -140,6 +141,38 @@ class JdbcSinkTest extends JdbcSinkCases {
                 .containsExactly("10|r1", "11|r1", "20|r2");
         sink.deleteOutput();
         assertThat(stored("SELECT count(*) FROM SCHEMA.old")).containsExactly("0");
+    }
+
+    /**
+     * A value is cast to its column's type without the length (the column's own length then applies): for
+     * {@code character(n)} and {@code bit(n)} that must not be the SQL type of length 1, which would cut 'ABC' to 'A'.
+     * Each mode that writes through the staging table: upsert, merge, and an append whose COPY met a refused row.
+     */
+    @Test
+    void fixedLengthColumnsKeepTheWholeValueAndRefuseOneTooLong() throws Exception {
+        for (String mode : List.of("upsert", "merge", "append")) {
+            String table = "codes_" + mode;
+            target.sql("CREATE TABLE " + target.schema + "." + table
+                    + " (id integer PRIMARY KEY, code char(3) NOT NULL, flags bit(4))");
+            Sink sink = sink("table: SCHEMA." + table + "\nmode: " + mode + "\nkeys: [id]\n");
+            Written w = write(
+                    sink,
+                    split("r1"),
+                    "SELECT * FROM (VALUES (1, 'ABC', '1010'), (2, 'XY', '0001'), (3, 'LONG', '1111'),"
+                            + " (4, 'OK', '11')) t(id, code, flags)",
+                    claim(1));
+
+            assertThat(stored("SELECT id, code, flags FROM SCHEMA." + table + " ORDER BY id"))
+                    .as(mode + ": whole values, a shorter one padded as char(3) does")
+                    .containsExactly("1|ABC|1010", "2|XY |0001");
+            assertThat(List.of(w.rowsOut(), w.refused())).as(mode).containsExactly(2L, 2L);
+            assertThat(stored("SELECT line, reason FROM SCHEMA._sluice_dead_letter WHERE target = '" + target.schema
+                            + "." + table + "' ORDER BY line"))
+                    .as(mode + ": too long for char(3), too short for bit(4): refused, never cut or padded")
+                    .containsExactly(
+                            "3|refused by the database: value too long for type character(3)",
+                            "4|refused by the database: bit string length 2 does not match type bit(4)");
+        }
     }
 
     @Test
