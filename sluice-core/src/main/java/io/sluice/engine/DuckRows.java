@@ -8,6 +8,11 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -85,11 +90,21 @@ public final class DuckRows implements Rows {
                 + Sql.literal(spec.extension().substring(1)) + ", OVERWRITE_OR_IGNORE true)";
     }
 
+    /**
+     * The rows one by one. Date-times do not pass through the JVM's time zone, as DuckDB's driver would take them (a
+     * {@code java.sql.Timestamp} made from local time: 02:30 on a day whose clocks jump from 02:00 to 03:00 became
+     * 03:30, and an instant in the hour that repeats in autumn moved by an hour): a TIMESTAMP (and _S, _MS, _NS) is a
+     * {@link LocalDateTime}, a TIMESTAMP WITH TIME ZONE an {@link OffsetDateTime} in UTC made from its microseconds.
+     */
     @Override
     public RowCursor cursor() throws SQLException {
         Statement s = c.createStatement();
         try {
             ResultSet r = s.executeQuery(query);
+            List<String> types = new ArrayList<>();
+            for (int i = 1; i <= r.getMetaData().getColumnCount(); i++) {
+                types.add(r.getMetaData().getColumnTypeName(i));
+            }
             return new RowCursor() {
                 @Override
                 public boolean next() throws SQLException {
@@ -98,7 +113,19 @@ public final class DuckRows implements Rows {
 
                 @Override
                 public Object get(int index) throws SQLException {
-                    return r.getObject(index + 1);
+                    int column = index + 1;
+                    return switch (types.get(index)) {
+                        case "TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS" ->
+                            r.getObject(column, LocalDateTime.class);
+                        case "TIMESTAMP WITH TIME ZONE" -> {
+                            long micros = r.getLong(column); // the instant's microseconds since 1970 UTC
+                            yield r.wasNull()
+                                    ? null
+                                    : OffsetDateTime.ofInstant(
+                                            Instant.EPOCH.plus(micros, ChronoUnit.MICROS), ZoneOffset.UTC);
+                        }
+                        default -> r.getObject(column);
+                    };
                 }
 
                 @Override

@@ -50,6 +50,40 @@ class JdbcSinkMariaDbTest extends JdbcSinkCases {
                 .containsExactly("a'b\"c\\d|625", "tab\tnew\nline|625", "ünïcødé ✓ 𝄞 \\N|625", "|625");
     }
 
+    /**
+     * Rows reach MariaDB as Java values; their dates and times must not pass through the JVM's time zone, which on a
+     * machine in New York has no 02:30 on 2024-03-10 and reads 06:30 UTC on 2024-11-03 as 05:30 (the hour is there
+     * twice), nor through the Julian calendar of java.sql.Timestamp before 1582.
+     */
+    @Test
+    void datesAndTimesArriveUnchangedWhateverTheJvmsTimeZone() throws Exception {
+        java.util.TimeZone jvm = java.util.TimeZone.getDefault();
+        java.util.TimeZone.setDefault(java.util.TimeZone.getTimeZone("America/New_York"));
+        try {
+            Sink sink = sink("table: SCHEMA.times\n");
+            write(
+                    sink,
+                    split("r1"),
+                    "SELECT TIMESTAMP '2024-03-10 02:30:00' AS gap, TIMESTAMP '1500-01-01 12:00:00.25' AS old, "
+                            + "TIMESTAMP_NS '2024-03-10 02:30:00.123456789' AS ns, "
+                            + "TIMESTAMP_S '1969-12-31 23:59:59' AS s, TIMESTAMP_MS '2024-03-10 02:30:00.5' AS ms, "
+                            + "TIMESTAMPTZ '2024-03-10 07:30:00.123456+00' AS spring, "
+                            + "TIMESTAMPTZ '2024-11-03 06:30:00+00' AS autumn, "
+                            + "TIMESTAMPTZ '1500-01-01 12:00:00+00' AS old_tz, DATE '1500-01-01' AS d, "
+                            + "NULL::TIMESTAMP AS no_ts, NULL::TIMESTAMPTZ AS no_tz",
+                    claim(1));
+            assertThat(stored("SELECT CAST(gap AS CHAR), CAST(old AS CHAR), CAST(ns AS CHAR), CAST(s AS CHAR), "
+                            + "CAST(ms AS CHAR), CAST(spring AS CHAR), CAST(autumn AS CHAR), CAST(old_tz AS CHAR), d, "
+                            + "no_ts, no_tz FROM SCHEMA.times"))
+                    .containsExactly("2024-03-10 02:30:00.000000|1500-01-01 12:00:00.250000"
+                            + "|2024-03-10 02:30:00.123456|1969-12-31 23:59:59.000000|2024-03-10 02:30:00.500000"
+                            + "|2024-03-10 07:30:00.123456|2024-11-03 06:30:00.000000|1500-01-01 12:00:00.000000"
+                            + "|1500-01-01|null|null");
+        } finally {
+            java.util.TimeZone.setDefault(jvm);
+        }
+    }
+
     /** The bookkeeping tables' keys hold 500 characters here (InnoDB's index limit): a longer split id is named. */
     @Test
     void aSplitIdLongerThanTheBookkeepingKeyIsRefusedSayingSo() throws Exception {
