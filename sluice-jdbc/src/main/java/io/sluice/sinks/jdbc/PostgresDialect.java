@@ -208,9 +208,14 @@ final class PostgresDialect implements Dialect {
         return "CAST(? AS text)";
     }
 
+    /**
+     * A row with a NULL key is a row of its own, as the table takes it (ON CONFLICT and MERGE match no row by NULL),
+     * where DISTINCT ON would keep only the split's last of them: its position joins the key.
+     */
     @Override
     public String latestPerKey(List<String> values, String from, List<String> keyExpressions) {
-        String keys = String.join(", ", keyExpressions);
+        String anyNull = keyExpressions.stream().map(k -> k + " IS NULL").collect(Collectors.joining(" OR "));
+        String keys = String.join(", ", keyExpressions) + ", CASE WHEN " + anyNull + " THEN s._sluice_row END";
         return "SELECT DISTINCT ON (" + keys + ") " + String.join(", ", values) + from + " ORDER BY " + keys
                 + ", s._sluice_row DESC";
     }

@@ -152,6 +152,26 @@ abstract class JdbcSinkCases {
     }
 
     /**
+     * Rows whose key is NULL do not have "the same keys" (a unique index holds many NULLs; a later split's NULL-key row
+     * is added, not written over): each one of a split is written, not only the split's last one.
+     */
+    @Test
+    void upsertWritesEveryRowWhoseKeyIsNull() throws Exception {
+        target.sql("CREATE TABLE " + target.schema + ".contacts (email varchar(50) UNIQUE, name varchar(50))");
+        Sink sink = sink("table: SCHEMA.contacts\nmode: upsert\nkeys: [email]\n");
+        Written w = write(
+                sink,
+                split("r1"),
+                "SELECT * FROM (VALUES (NULL, 'ann'), ('b@x', 'bob'), (NULL, 'cid'), ('b@x', 'bea'), (NULL, 'dan'))"
+                        + " t(email, name)",
+                claim(1));
+
+        assertThat(stored("SELECT email, name FROM SCHEMA.contacts ORDER BY name"))
+                .containsExactly("null|ann", "b@x|bea", "null|cid", "null|dan");
+        assertThat(List.of(w.rowsOut(), w.refused())).containsExactly(5L, 0L);
+    }
+
+    /**
      * Two writers race on one split: the newer claim (token 2) commits first; the older one passed its fence check
      * just before it lost the claim, so only the token stored with the rows can stop it.
      */

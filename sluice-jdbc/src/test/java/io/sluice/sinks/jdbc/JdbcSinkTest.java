@@ -186,6 +186,22 @@ class JdbcSinkTest extends JdbcSinkCases {
                 .containsExactly("a|1", "b|20", "c|30");
     }
 
+    /** Merge matches no row by a NULL key: each row of the split with a NULL key is inserted, not only its last. */
+    @Test
+    void mergeInsertsEveryRowWhoseKeyIsNull() throws Exception {
+        target.sql("CREATE TABLE " + target.schema + ".stock (sku text, qty integer)");
+        Sink sink = sink("table: SCHEMA.stock\nmode: merge\nkeys: [sku]\n");
+        Written w = write(
+                sink,
+                split("r1"),
+                "SELECT * FROM (VALUES (NULL, 1), ('a', 2), (NULL, 3), ('a', 4)) t(sku, qty)",
+                claim(1));
+
+        assertThat(target.rows("SELECT sku, qty FROM " + target.schema + ".stock ORDER BY qty"))
+                .containsExactly("null|1", "null|3", "a|4");
+        assertThat(w.rowsOut()).isEqualTo(4);
+    }
+
     @Test
     void aMissingTableIsCreatedWithTheMappedTypes() throws Exception {
         Sink sink = sink("table: SCHEMA.typed\n");
