@@ -30,6 +30,17 @@ interface Dialect {
      */
     Optional<String> columnType(String engineType, boolean key);
 
+    /**
+     * The form in which the database tells column names apart: two names of the same form are one column (PostgreSQL
+     * keeps the first 63 bytes of a name; MariaDB does not tell case apart).
+     */
+    default String columnKey(String name) {
+        return name;
+    }
+
+    /** Why two names of the same {@link #columnKey} are one column, as a message says it. */
+    String sameColumnBecause();
+
     /** A text column that can be part of a primary key or index, holding up to {@code length} characters. */
     String keyText(int length);
 

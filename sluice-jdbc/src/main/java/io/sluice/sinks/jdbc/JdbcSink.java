@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.sluice.config.JdbcDrivers;
 import io.sluice.config.Options;
 import io.sluice.config.Validator;
+import io.sluice.spi.AttemptFailure;
 import io.sluice.spi.BadRecordPolicy;
 import io.sluice.spi.OutputKey;
 import io.sluice.spi.PipelineContext;
@@ -30,10 +31,12 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeSet;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -122,7 +125,7 @@ final class JdbcSink implements Sink {
                 return;
             }
             for (String key : keys) {
-                if (!columns.containsKey(key)) {
+                if (tableColumn(columns, key) == null) {
                     throw options.problem(
                             JdbcSinkFactory.KEYS,
                             "no column \"" + key + "\" in table " + t + Validator.suggestion(key, columns.keySet())
@@ -130,7 +133,11 @@ final class JdbcSink implements Sink {
                 }
             }
             List<String> match = keys(c, t);
-            if (mode.equals("upsert") && !dialect.uniqueIndexes(c, t).contains(new TreeSet<>(match))) {
+            Set<String> matchKeys = columnKeys(match);
+            if (mode.equals("upsert")
+                    && dialect.uniqueIndexes(c, t).stream()
+                            .map(this::columnKeys)
+                            .noneMatch(matchKeys::equals)) {
                 throw options.problem(
                         JdbcSinkFactory.MODE,
                         "mode upsert writes over the rows with the same " + String.join(", ", match) + ", which "
@@ -220,6 +227,46 @@ final class JdbcSink implements Sink {
         return k;
     }
 
+    /**
+     * The table's column that a column of the output (or a key) is, as the database matches names ({@code id} is
+     * {@code ID} in MariaDB; PostgreSQL keeps 63 bytes of a longer name); null when the table has none.
+     */
+    private String tableColumn(Map<String, String> tableColumns, String name) {
+        if (tableColumns.containsKey(name)) return name;
+        String key = dialect.columnKey(name);
+        for (String col : tableColumns.keySet()) if (dialect.columnKey(col).equals(key)) return col;
+        return null;
+    }
+
+    private Set<String> columnKeys(Collection<String> names) {
+        return names.stream().map(dialect::columnKey).collect(Collectors.toSet());
+    }
+
+    /**
+     * Refuses an output with two columns that are one in the database (or the sink's own {@link #SPLIT_COLUMN}):
+     * every attempt would fail the same way, so the split is dead at once, naming both.
+     */
+    private void checkDistinct(Split split, List<String> columns) throws AttemptFailure {
+        Map<String, String> seen = new HashMap<>();
+        seen.put(dialect.columnKey(SPLIT_COLUMN), SPLIT_COLUMN);
+        for (String col : columns) {
+            String other = seen.putIfAbsent(dialect.columnKey(col), col);
+            if (other == null) continue;
+            if (other.equals(SPLIT_COLUMN)) {
+                throw new AttemptFailure(
+                        "the records of split " + split.id() + " have a column " + col + ", which the jdbc sink keeps "
+                                + "for itself (the split that wrote each row, in " + SPLIT_COLUMN
+                                + "); rename it in a step",
+                        false);
+            }
+            throw new AttemptFailure(
+                    "the output's columns \"" + other + "\" and \"" + col + "\" (split " + split.id() + ") are one "
+                            + "column in " + dialect.name() + ", " + dialect.sameColumnBecause() + "; rename one of "
+                            + "them in a step (SELECT ... AS shorter_name)",
+                    false);
+        }
+    }
+
     private String qualified(TableName t) {
         return dialect.quote(t.schema()) + "." + dialect.quote(t.name());
     }
@@ -276,10 +323,13 @@ final class JdbcSink implements Sink {
      */
     private Map<String, String> table(Connection c, TableName t, List<String> columns, List<String> types)
             throws SQLException {
-        Map<String, String> existing = dialect.columns(c, t);
-        if (!existing.isEmpty() && existing.keySet().containsAll(columns) && existing.containsKey(SPLIT_COLUMN)) {
-            return existing;
+        Map<String, String> found = dialect.columns(c, t);
+        if (!found.isEmpty()
+                && columns.stream().allMatch(col -> tableColumn(found, col) != null)
+                && found.containsKey(SPLIT_COLUMN)) {
+            return found;
         }
+        Map<String, String> existing;
         String lock = "sluice:" + t;
         dialect.lock(c, lock);
         try (Statement s = c.createStatement()) {
@@ -302,7 +352,7 @@ final class JdbcSink implements Sink {
                 return dialect.columns(c, t);
             }
             List<String> missing = new ArrayList<>();
-            for (String col : columns) if (!existing.containsKey(col)) missing.add(col);
+            for (String col : columns) if (tableColumn(existing, col) == null) missing.add(col);
             if (!missing.isEmpty() && !addColumns) {
                 throw options.problem(
                         JdbcSinkFactory.SCHEMA_CHANGE,
@@ -410,11 +460,7 @@ final class JdbcSink implements Sink {
             if (c != null) throw new IllegalStateException("split " + split.id() + " is staged already");
             columns = rows.columns();
             types = rows.columnTypes();
-            if (columns.contains(SPLIT_COLUMN)) {
-                throw new IllegalArgumentException(
-                        "the records have a column " + SPLIT_COLUMN
-                                + ", which the jdbc sink keeps for itself (the split that wrote each row); rename it in a step");
-            }
+            checkDistinct(split, columns);
             try {
                 c = pool().getConnection();
                 c.setAutoCommit(false);
@@ -493,7 +539,7 @@ final class JdbcSink implements Sink {
                 if (!refused.isEmpty() && context.onBadRecord() == BadRecordPolicy.FAIL) {
                     DeadLetter first = refused.getFirst();
                     // the same rows are refused at every attempt: the split is dead at once, not retried
-                    throw new io.sluice.spi.AttemptFailure(
+                    throw new AttemptFailure(
                             refused.size() + " row(s) of split " + split.id() + " refused by " + t + ", the first (row "
                                     + first.line() + (first.key() == null ? "" : ", key " + first.key()) + "): "
                                     + first.reason() + "; fix the rows, or set on_bad_record: dead_letter to keep them "
@@ -732,8 +778,8 @@ final class JdbcSink implements Sink {
             target.add(SPLIT_COLUMN);
             List<String> values = new ArrayList<>();
             for (String col : columns) {
-                values.add(
-                        dialect.value("s." + dialect.quote(col), tableColumns.get(col)) + " AS " + dialect.quote(col));
+                values.add(dialect.value("s." + dialect.quote(col), tableColumns.get(tableColumn(tableColumns, col)))
+                        + " AS " + dialect.quote(col));
             }
             values.add((number != null ? "CAST(? AS bigint)" : dialect.textParameter()) + " AS "
                     + dialect.quote(SPLIT_COLUMN));
@@ -745,7 +791,7 @@ final class JdbcSink implements Sink {
             }
             // one row per key, the split's last: a statement may not write one row twice
             List<String> keyExprs = match.stream()
-                    .map(k -> dialect.value("s." + dialect.quote(k), tableColumns.get(k)))
+                    .map(k -> dialect.value("s." + dialect.quote(k), tableColumns.get(tableColumn(tableColumns, k))))
                     .toList();
             String select = dialect.latestPerKey(values, from, keyExprs);
             if (mode.equals("upsert")) return dialect.upsert(qualified(t), target, select, match);

@@ -67,6 +67,17 @@ final class MariaDbDialect implements Dialect {
         return "`" + identifier.replace("`", "``") + "`";
     }
 
+    /** Column names are not case-sensitive in MariaDB and MySQL. */
+    @Override
+    public String columnKey(String name) {
+        return name.toLowerCase(Locale.ROOT);
+    }
+
+    @Override
+    public String sameColumnBecause() {
+        return "which does not tell upper and lower case apart in column names";
+    }
+
     /** The documented type mapping (docs/sinks/jdbc.md): DuckDB's type names to MariaDB's. */
     @Override
     public Optional<String> columnType(String engineType, boolean key) {

@@ -22,6 +22,8 @@ import org.postgresql.PGConnection;
 final class PostgresDialect implements Dialect {
     /** jsonb_build_object takes at most 100 arguments: wider rows are built from pieces joined with {@code ||}. */
     private static final int JSON_PAIRS = 50;
+    /** The bytes of a name PostgreSQL keeps (NAMEDATALEN - 1); the rest is dropped, with a NOTICE. */
+    private static final int MAX_NAME_BYTES = 63;
 
     @Override
     public String name() {
@@ -31,6 +33,27 @@ final class PostgresDialect implements Dialect {
     @Override
     public String quote(String identifier) {
         return "\"" + identifier.replace("\"", "\"\"") + "\"";
+    }
+
+    /** A name's longest prefix of at most 63 bytes in UTF-8 (NAMEDATALEN - 1), cut between characters. */
+    @Override
+    public String columnKey(String name) {
+        if (name.length() * 3 <= MAX_NAME_BYTES) return name; // no character takes more than 3 bytes per char
+        int bytes = 0;
+        int end = 0;
+        while (end < name.length()) {
+            int cp = name.codePointAt(end);
+            int size = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+            if (bytes + size > MAX_NAME_BYTES) break;
+            bytes += size;
+            end += Character.charCount(cp);
+        }
+        return name.substring(0, end);
+    }
+
+    @Override
+    public String sameColumnBecause() {
+        return "which keeps the first " + MAX_NAME_BYTES + " bytes of a longer name";
     }
 
     /** The documented type mapping (docs/sinks/jdbc.md): DuckDB's type names to PostgreSQL's. */

@@ -84,6 +84,25 @@ class JdbcSinkMariaDbTest extends JdbcSinkCases {
         }
     }
 
+    /**
+     * MariaDB does not tell upper and lower case apart in column names: the output's {@code id} and {@code name} are
+     * the table's {@code ID} and {@code Name}, in keys too, never new columns to add (which MariaDB refused as
+     * duplicates at every attempt).
+     */
+    @Test
+    void columnsMatchTheTablesWhateverTheirCase() throws Exception {
+        target.sql("CREATE TABLE " + target.schema + ".people (ID int PRIMARY KEY, Name varchar(20))");
+        Sink upsert = sink("table: SCHEMA.people\nmode: upsert\nkeys: [id]\n");
+        write(upsert, split("r1"), "SELECT * FROM (VALUES (1, 'ann'), (2, 'bob'), (1, 'amy')) t(id, name)", claim(1));
+        Sink append = sink("table: SCHEMA.people\n");
+        write(append, split("r2"), "SELECT 3 AS id, 'cid' AS NAME", claim(1));
+
+        assertThat(stored("SELECT ID, Name FROM SCHEMA.people ORDER BY ID")).containsExactly("1|amy", "2|bob", "3|cid");
+        assertThat(stored("SELECT column_name FROM information_schema.columns WHERE table_schema = 'SCHEMA'"
+                        + " AND table_name = 'people' ORDER BY ordinal_position"))
+                .containsExactly("ID", "Name", "_sluice_split");
+    }
+
     /** The bookkeeping tables' keys hold 500 characters here (InnoDB's index limit): a longer split id is named. */
     @Test
     void aSplitIdLongerThanTheBookkeepingKeyIsRefusedSayingSo() throws Exception {

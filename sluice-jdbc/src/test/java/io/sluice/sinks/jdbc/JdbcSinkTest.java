@@ -186,6 +186,37 @@ class JdbcSinkTest extends JdbcSinkCases {
                 .containsExactly("a|1", "b|20", "c|30");
     }
 
+    /**
+     * PostgreSQL keeps the first 63 bytes of a longer name: the table made by the first split has the column under
+     * that name, and every later split's output column of the full name is that column, not a new one to add. Two
+     * output columns that 63 bytes cannot tell apart are refused naming both, at once (not retried).
+     */
+    @Test
+    void aColumnNameLongerThan63BytesIsTheColumnPostgresqlKeeps() throws Exception {
+        String longName = "measurement_" + "é".repeat(30) + "_in_kilowatt_hours"; // 90 bytes in UTF-8
+        Sink sink = sink("table: SCHEMA.readings\nmode: upsert\nkeys: [id]\n");
+        write(sink, split("r1"), "SELECT 1 AS id, 10.5 AS \"" + longName + "\"", claim(1));
+        write(sink, split("r2"), "SELECT 2 AS id, 20.5 AS \"" + longName + "\"", claim(1));
+        Sink appending = sink("table: SCHEMA.readings\n");
+        write(appending, split("r3"), "SELECT 3 AS id, 30.5 AS \"" + longName + "\"", claim(1));
+
+        assertThat(stored("SELECT * FROM SCHEMA.readings ORDER BY id"))
+                .extracting(r -> r.substring(0, r.lastIndexOf('|')))
+                .containsExactly("1|10.5", "2|20.5", "3|30.5");
+
+        String a = "x".repeat(63) + "_a";
+        String b = "x".repeat(63) + "_b";
+        Sink colliding = sink("table: SCHEMA.wide\n");
+        assertThatThrownBy(
+                        () -> write(colliding, split("r4"), "SELECT 1 AS \"" + a + "\", 2 AS \"" + b + "\"", claim(1)))
+                .isInstanceOf(io.sluice.spi.AttemptFailure.class)
+                .hasMessageContaining("\"" + a + "\" and \"" + b + "\"")
+                .hasMessageContaining("63 bytes")
+                .hasMessageContaining("rename")
+                .satisfies(e -> assertThat(((io.sluice.spi.AttemptFailure) e).retryable())
+                        .isFalse());
+    }
+
     /** Merge matches no row by a NULL key: each row of the split with a NULL key is inserted, not only its last. */
     @Test
     void mergeInsertsEveryRowWhoseKeyIsNull() throws Exception {
