@@ -167,13 +167,25 @@ final class PostgresDialect implements Dialect {
         }
     }
 
-    /** Staged as CSV written by the engine, copied in by {@code COPY ... FROM STDIN}. */
+    /**
+     * Staged as CSV written by the engine, copied in by {@code COPY ... FROM STDIN}. Each line ends with one more
+     * column (an empty {@code _sluice_split}, unread: the commit gives the rows theirs), as a direct append's do: a
+     * line {@code \.} alone ends COPY's data, and a one-column output's value {@code \.} would be such a line.
+     */
     @Override
     public long stage(Connection c, String staging, List<String> columns, Rows rows, Path scratch) throws Exception {
         Path csv = Files.createTempFile(scratch, "staging-", ".csv");
         try {
-            rows.writeFiles(csv, new FileSpec("csv", "none", List.of(), "rows"));
-            return stageFile(c, staging, columns, csv);
+            long written = rows.writeFiles(
+                    csv, new FileSpec("csv", "none", List.of(), "rows").withColumn(JdbcSink.SPLIT_COLUMN, ""));
+            List<String> all = new ArrayList<>(columns);
+            all.add(JdbcSink.SPLIT_COLUMN);
+            long copied = stageFile(c, staging, all, csv);
+            if (copied != written) { // never a silent loss of the rows after some line COPY read otherwise
+                throw new IllegalStateException("COPY staged " + copied + " of the " + written + " rows the engine "
+                        + "wrote; the split fails rather than lose rows");
+            }
+            return copied;
         } finally {
             Files.deleteIfExists(csv);
         }

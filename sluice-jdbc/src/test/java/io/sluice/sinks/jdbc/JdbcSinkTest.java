@@ -217,6 +217,27 @@ class JdbcSinkTest extends JdbcSinkCases {
                         .isFalse());
     }
 
+    /**
+     * A line {@code \.} alone ends the data of a COPY: a one-column output whose value is a backslash and a dot must
+     * not end the split's rows there (the rows after it were lost, counted neither out nor bad). In a value of many
+     * lines too, in every mode.
+     */
+    @Test
+    void aValueOfABackslashAndADotDoesNotEndTheRows() throws Exception {
+        for (String mode : List.of("upsert", "merge", "append")) {
+            Sink one = sink("table: SCHEMA.one_" + mode + "\nmode: " + mode + "\nkeys: [v]\n");
+            Written w = write(
+                    one,
+                    split("r1"),
+                    "SELECT * FROM (VALUES ('a'), ('\\.'), ('b'), ('c' || chr(10) || '\\.' || chr(10) || 'd')) t(v)",
+                    claim(1));
+            assertThat(stored("SELECT replace(v, chr(10), '<LF>') FROM SCHEMA.one_" + mode + " ORDER BY v"))
+                    .as(mode)
+                    .containsExactly("\\.", "a", "b", "c<LF>\\.<LF>d");
+            assertThat(w.rowsOut()).as(mode).isEqualTo(4);
+        }
+    }
+
     /** Merge matches no row by a NULL key: each row of the split with a NULL key is inserted, not only its last. */
     @Test
     void mergeInsertsEveryRowWhoseKeyIsNull() throws Exception {
