@@ -38,6 +38,11 @@ interface Dialect {
         return name;
     }
 
+    /** The most characters of a column's name (longer ones are refused, not cut, by the database). */
+    default int maxNameLength() {
+        return Integer.MAX_VALUE;
+    }
+
     /** Why two names of the same {@link #columnKey} are one column, as a message says it. */
     String sameColumnBecause();
 

@@ -250,6 +250,13 @@ final class JdbcSink implements Sink {
         Map<String, String> seen = new HashMap<>();
         seen.put(dialect.columnKey(SPLIT_COLUMN), SPLIT_COLUMN);
         for (String col : columns) {
+            if (col.length() > dialect.maxNameLength()) {
+                throw new AttemptFailure(
+                        "the output's column \"" + col + "\" (split " + split.id() + ") has a name of " + col.length()
+                                + " characters, and " + dialect.name() + "'s are at most " + dialect.maxNameLength()
+                                + " characters long; rename it in a step (SELECT ... AS shorter_name)",
+                        false);
+            }
             String other = seen.putIfAbsent(dialect.columnKey(col), col);
             if (other == null) continue;
             if (other.equals(SPLIT_COLUMN)) {
@@ -322,7 +329,7 @@ final class JdbcSink implements Sink {
      * @return the table's columns and their types
      */
     private Map<String, String> table(Connection c, TableName t, List<String> columns, List<String> types)
-            throws SQLException {
+            throws SQLException, AttemptFailure {
         Map<String, String> found = dialect.columns(c, t);
         if (!found.isEmpty()
                 && columns.stream().allMatch(col -> tableColumn(found, col) != null)
@@ -354,11 +361,15 @@ final class JdbcSink implements Sink {
             List<String> missing = new ArrayList<>();
             for (String col : columns) if (tableColumn(existing, col) == null) missing.add(col);
             if (!missing.isEmpty() && !addColumns) {
-                throw options.problem(
-                        JdbcSinkFactory.SCHEMA_CHANGE,
-                        "the output has column(s) " + String.join(", ", missing) + " that table " + t + " lacks, and "
-                                + "schema_change is fail; add them to the table, drop them in a step, or set "
-                                + "schema_change: add_columns");
+                // every attempt would find them missing: dead at once (fix the table, then sluice retry)
+                throw new AttemptFailure(
+                        options.problem(
+                                        JdbcSinkFactory.SCHEMA_CHANGE,
+                                        "the output has column(s) " + String.join(", ", missing) + " that table " + t
+                                                + " lacks, and schema_change is fail; add them to the table, drop them "
+                                                + "in a step, or set schema_change: add_columns")
+                                .getMessage(),
+                        false);
             }
             for (String col : missing) {
                 s.execute("ALTER TABLE " + qualified(t) + " ADD COLUMN " + dialect.quote(col) + " "
@@ -396,12 +407,15 @@ final class JdbcSink implements Sink {
         return known;
     }
 
-    private String type(String column, String engineType, boolean key) {
+    /** The database's type of an output column; none fails the split at once (every attempt would fail so). */
+    private String type(String column, String engineType, boolean key) throws AttemptFailure {
         return dialect.columnType(engineType, key)
-                .orElseThrow(() -> new IllegalArgumentException("column \"" + column + "\" has type " + engineType
-                        + ", which the jdbc sink cannot map to a " + dialect.name()
-                        + " type; cast it in a step (to VARCHAR, or "
-                        + "to_json(" + column + ")::VARCHAR for JSON text), or create the table yourself"));
+                .orElseThrow(() -> new AttemptFailure(
+                        "column \"" + column + "\" has type " + engineType
+                                + ", which the jdbc sink cannot map to a " + dialect.name()
+                                + " type; cast it in a step (to VARCHAR, or "
+                                + "to_json(" + column + ")::VARCHAR for JSON text), or create the table yourself",
+                        false));
     }
 
     // ---- writing -------------------------------------------------------------------------------------------

@@ -74,6 +74,11 @@ final class MariaDbDialect implements Dialect {
     }
 
     @Override
+    public int maxNameLength() {
+        return 64;
+    }
+
+    @Override
     public String sameColumnBecause() {
         return "which does not tell upper and lower case apart in column names";
     }

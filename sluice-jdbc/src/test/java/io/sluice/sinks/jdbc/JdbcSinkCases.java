@@ -247,9 +247,25 @@ abstract class JdbcSinkCases {
 
         Sink failing = sink("table: SCHEMA.grow\nschema_change: fail\n");
         assertThatThrownBy(() -> write(failing, split("r3"), "SELECT 3 AS a, 'x' AS b, 4 AS c", claim(1)))
-                .isInstanceOf(ConfigException.class)
-                .hasMessageContaining("schema_change")
+                .as("every attempt would fail the same way: the split is dead at once, not retried")
+                .isInstanceOf(io.sluice.spi.AttemptFailure.class)
+                .satisfies(e -> assertThat(((io.sluice.spi.AttemptFailure) e).retryable())
+                        .isFalse())
+                .hasMessageContaining("sink.jdbc.schema_change")
                 .hasMessageContaining("column(s) c");
+    }
+
+    /** A column of a type the sink cannot create fails its split at once, naming it, instead of at every retry. */
+    @Test
+    void aColumnOfATypeWithoutATableTypeFailsTheSplitAtOnce() throws Exception {
+        Sink sink = sink("table: SCHEMA.nested\n");
+        assertThatThrownBy(() -> write(sink, split("r1"), "SELECT 1 AS id, {'city': 'X'} AS addr", claim(1)))
+                .isInstanceOf(io.sluice.spi.AttemptFailure.class)
+                .satisfies(e -> assertThat(((io.sluice.spi.AttemptFailure) e).retryable())
+                        .isFalse())
+                .hasMessageContaining("column \"addr\" has type STRUCT")
+                .hasMessageContaining("to_json(addr)");
+        assertThat(target.exists("nested")).isFalse();
     }
 
     @Test

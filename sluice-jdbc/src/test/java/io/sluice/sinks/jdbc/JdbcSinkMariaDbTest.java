@@ -103,6 +103,20 @@ class JdbcSinkMariaDbTest extends JdbcSinkCases {
                 .containsExactly("ID", "Name", "_sluice_split");
     }
 
+    /** MariaDB's names are at most 64 characters: a longer output column fails its split at once, naming it. */
+    @Test
+    void aColumnNameLongerThan64CharactersIsRefusedSayingWhatToDo() throws Exception {
+        String name = "c".repeat(65);
+        Sink sink = sink("table: SCHEMA.wide\n");
+        assertThatThrownBy(() -> write(sink, split("r1"), "SELECT 1 AS id, 2 AS " + name, claim(1)))
+                .isInstanceOf(io.sluice.spi.AttemptFailure.class)
+                .satisfies(e -> assertThat(((io.sluice.spi.AttemptFailure) e).retryable())
+                        .isFalse())
+                .hasMessageContaining(name)
+                .hasMessageContaining("64 characters")
+                .hasMessageContaining("rename it in a step");
+    }
+
     /** The bookkeeping tables' keys hold 500 characters here (InnoDB's index limit): a longer split id is named. */
     @Test
     void aSplitIdLongerThanTheBookkeepingKeyIsRefusedSayingSo() throws Exception {
