@@ -51,6 +51,27 @@ public final class DuckRows implements Rows {
         }
     }
 
+    /** DuckDB's {@code to_json} of each nested column, under its own name and in its place. */
+    @Override
+    public Rows nestedAsJson() throws SQLException {
+        List<String> names = columns();
+        List<String> types = columnTypes();
+        List<String> replaced = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            if (nested(types.get(i))) {
+                String col = Sql.identifier(names.get(i));
+                replaced.add("to_json(" + col + ")::VARCHAR AS " + col);
+            }
+        }
+        if (replaced.isEmpty()) return this;
+        return new DuckRows(c, "SELECT * REPLACE (" + String.join(", ", replaced) + ") FROM (" + query + ")");
+    }
+
+    /** Whether DuckDB's type name is of a nested type: INTEGER[], INTEGER[3], STRUCT(...), MAP(...), UNION(...). */
+    private static boolean nested(String type) {
+        return type.endsWith("]") || type.startsWith("STRUCT(") || type.startsWith("MAP(") || type.startsWith("UNION(");
+    }
+
     @Override
     public long writeFiles(Path target, FileSpec spec) throws SQLException {
         try (Statement s = c.createStatement()) {

@@ -64,6 +64,16 @@ public interface Rows {
     }
 
     /**
+     * The same rows with each value of a nested type (a STRUCT, a LIST or fixed-size array, a MAP, a UNION) as its
+     * JSON text, in a text column: what a row sink writes into an existing JSON or text column, the same whichever way
+     * it reads the rows ({@link #writeFiles} as CSV printed lists and structs one way, {@link #cursor}'s Java values
+     * another, neither of them JSON). These rows themselves when no column is nested.
+     */
+    default Rows nestedAsJson() throws Exception {
+        return this;
+    }
+
+    /**
      * Writes every row as local files in {@code spec}'s format: one file at {@code target}, or, when the spec
      * partitions, hive-style folders under {@code target} (a folder).
      *

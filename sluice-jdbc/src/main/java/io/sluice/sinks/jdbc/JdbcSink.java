@@ -473,7 +473,8 @@ final class JdbcSink implements Sink {
         public long stage(Rows rows, BadRows bad) throws Exception {
             if (c != null) throw new IllegalStateException("split " + split.id() + " is staged already");
             columns = rows.columns();
-            types = rows.columnTypes();
+            types = rows.columnTypes(); // the engine's own: a created table refuses nested types, naming the column
+            rows = rows.nestedAsJson(); // an existing table's json or text column takes them as JSON
             checkDistinct(split, columns);
             try {
                 c = pool().getConnection();

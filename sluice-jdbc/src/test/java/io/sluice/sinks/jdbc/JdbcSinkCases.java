@@ -255,6 +255,29 @@ abstract class JdbcSinkCases {
                 .hasMessageContaining("column(s) c");
     }
 
+    /**
+     * "Create the table yourself with the types you want: an existing table's own types apply": a list, a struct and a
+     * map arrive as JSON (in a json column, or as text), the same on every database, not as the engine's or the JVM's
+     * printing of them ({@code [x, y, z]} for two strings, {@code {a=x}}), which a json column refused.
+     */
+    @Test
+    void nestedValuesArriveAsJsonInAnExistingTable() throws Exception {
+        target.sql("CREATE TABLE " + target.schema + ".docs (id int, tags json, addr json, counts json, notes text)");
+        Sink sink = sink("table: SCHEMA.docs\n");
+        Written w = write(
+                sink,
+                split("r1"),
+                "SELECT 1 AS id, ['x, y', 'z'] AS tags, {'city': 'Q\"x', 'zip': 1} AS addr, MAP {'k': 1} AS counts, "
+                        + "[[1, 2], [3]] AS notes UNION ALL SELECT 2, [], NULL, MAP {}, NULL",
+                claim(1));
+
+        assertThat(w.rowsOut()).isEqualTo(2);
+        assertThat(stored("SELECT id, tags, addr, counts, notes FROM SCHEMA.docs ORDER BY id"))
+                .containsExactly(
+                        "1|[\"x, y\",\"z\"]|{\"city\":\"Q\\\"x\",\"zip\":1}|{\"k\":1}|[[1,2],[3]]",
+                        "2|[]|null|{}|null");
+    }
+
     /** A column of a type the sink cannot create fails its split at once, naming it, instead of at every retry. */
     @Test
     void aColumnOfATypeWithoutATableTypeFailsTheSplitAtOnce() throws Exception {
