@@ -67,6 +67,22 @@ public final class DuckRows implements Rows {
         return new DuckRows(c, "SELECT * REPLACE (" + String.join(", ", replaced) + ") FROM (" + query + ")");
     }
 
+    /** DuckDB's {@code hex} of each BLOB column, under its own name and in its place. */
+    @Override
+    public Rows blobsAsHex() throws SQLException {
+        List<String> names = columns();
+        List<String> types = columnTypes();
+        List<String> replaced = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            if (types.get(i).equals("BLOB")) {
+                String col = Sql.identifier(names.get(i));
+                replaced.add("hex(" + col + ") AS " + col);
+            }
+        }
+        if (replaced.isEmpty()) return this;
+        return new DuckRows(c, "SELECT * REPLACE (" + String.join(", ", replaced) + ") FROM (" + query + ")");
+    }
+
     /** Whether DuckDB's type name is of a nested type: INTEGER[], INTEGER[3], STRUCT(...), MAP(...), UNION(...). */
     private static boolean nested(String type) {
         return type.endsWith("]") || type.startsWith("STRUCT(") || type.startsWith("MAP(") || type.startsWith("UNION(");

@@ -74,6 +74,15 @@ public interface Rows {
     }
 
     /**
+     * The same rows with each BLOB value as the hex digits of its bytes, in a text column: text that no way of reading
+     * the rows changes (CSV printed a BLOB's bytes past ASCII as {@code \xC3}, the cursor gave a driver's object), for
+     * a sink to turn back into bytes. These rows themselves when no column is a BLOB.
+     */
+    default Rows blobsAsHex() throws Exception {
+        return this;
+    }
+
+    /**
      * Writes every row as local files in {@code spec}'s format: one file at {@code target}, or, when the spec
      * partitions, hive-style folders under {@code target} (a folder).
      *

@@ -174,6 +174,12 @@ interface Dialect {
     /** The expression converting a staged text value to a column of the given type (from {@link #columns}). */
     String value(String staged, String columnType);
 
+    /**
+     * The expression converting staged hex digits (a BLOB's bytes) to a column of the given type: the bytes themselves
+     * in a binary column, the text they are in UTF-8 in a text column (refused when they are not UTF-8).
+     */
+    String fromHex(String staged, String columnType);
+
     /** The expression of a text parameter ({@code ?}) in a SELECT list. */
     String textParameter();
 

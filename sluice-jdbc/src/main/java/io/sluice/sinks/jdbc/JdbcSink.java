@@ -51,6 +51,9 @@ import java.util.stream.Collectors;
  */
 final class JdbcSink implements Sink {
     static final String SPLIT_COLUMN = "_sluice_split";
+    /** The engine's type of bytes. */
+    private static final String BLOB = "BLOB";
+
     static final String COMMITS = "_sluice_commits";
     static final String OUTPUTS = "_sluice_outputs";
     static final String DEAD_LETTER = "_sluice_dead_letter";
@@ -475,6 +478,7 @@ final class JdbcSink implements Sink {
             columns = rows.columns();
             types = rows.columnTypes(); // the engine's own: a created table refuses nested types, naming the column
             rows = rows.nestedAsJson(); // an existing table's json or text column takes them as JSON
+            rows = rows.blobsAsHex(); // bytes as text no reader changes, turned back into bytes by the insert
             checkDistinct(split, columns);
             try {
                 c = pool().getConnection();
@@ -482,7 +486,7 @@ final class JdbcSink implements Sink {
                 if (numbered(c)) number = nextNumber();
                 if (columns.isEmpty()) {
                     staged = 0; // a split of empty files (Rows.NONE): its commit only replaces earlier output
-                } else if (mode.equals("append") && dialect.appendsDirectly()) {
+                } else if (mode.equals("append") && dialect.appendsDirectly() && !types.contains(BLOB)) {
                     direct = Files.createTempFile(scratch, "append-", ".csv");
                     staged = rows.writeFiles(
                             direct,
@@ -792,8 +796,12 @@ final class JdbcSink implements Sink {
             List<String> target = new ArrayList<>(columns);
             target.add(SPLIT_COLUMN);
             List<String> values = new ArrayList<>();
-            for (String col : columns) {
-                values.add(dialect.value("s." + dialect.quote(col), tableColumns.get(tableColumn(tableColumns, col)))
+            for (int i = 0; i < columns.size(); i++) {
+                String col = columns.get(i);
+                String staged = "s." + dialect.quote(col);
+                String type = tableColumns.get(tableColumn(tableColumns, col));
+                // a BLOB is staged as its bytes in hex (Rows.blobsAsHex)
+                values.add((types.get(i).equals(BLOB) ? dialect.fromHex(staged, type) : dialect.value(staged, type))
                         + " AS " + dialect.quote(col));
             }
             values.add((number != null ? "CAST(? AS bigint)" : dialect.textParameter()) + " AS "

@@ -111,6 +111,7 @@ final class MariaDbDialect implements Dialect {
             case "TIMESTAMP WITH TIME ZONE" -> "datetime(6)"; // the instant in UTC
             case "UUID" -> "char(36)";
             case "JSON" -> "json";
+            case "BLOB" -> "longblob";
             default -> null;
         };
         return Optional.ofNullable(mapped);
@@ -451,6 +452,12 @@ final class MariaDbDialect implements Dialect {
     @Override
     public String value(String staged, String columnType) {
         return staged;
+    }
+
+    /** Bytes, which MariaDB checks as UTF-8 when the column holds text (strict mode: refused when they are not). */
+    @Override
+    public String fromHex(String staged, String columnType) {
+        return "UNHEX(" + staged + ")";
     }
 
     @Override

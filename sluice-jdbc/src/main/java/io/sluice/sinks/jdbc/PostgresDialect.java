@@ -82,6 +82,7 @@ final class PostgresDialect implements Dialect {
             case "INTERVAL" -> "interval";
             case "UUID" -> "uuid";
             case "JSON" -> "jsonb";
+            case "BLOB" -> "bytea";
             default -> null;
         };
         return Optional.ofNullable(mapped);
@@ -236,6 +237,12 @@ final class PostgresDialect implements Dialect {
     @Override
     public String value(String staged, String columnType) {
         return "CAST(" + staged + " AS " + columnType + ")";
+    }
+
+    @Override
+    public String fromHex(String staged, String columnType) {
+        String bytes = "decode(" + staged + ", 'hex')";
+        return columnType.equals("bytea") ? bytes : value("convert_from(" + bytes + ", 'UTF8')", columnType);
     }
 
     @Override

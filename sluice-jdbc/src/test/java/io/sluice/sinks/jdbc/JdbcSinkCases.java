@@ -56,6 +56,11 @@ abstract class JdbcSinkCases {
     /** The refused row {@code (4, 'charlotte', 20)} as its dead letter holds it: JSON, keys in the database's order. */
     abstract String refusedRecord();
 
+    /** The database's column type of any bytes, and the SQL of a column's bytes as lower-case hex digits. */
+    abstract String binaryType();
+
+    abstract String hexOf(String column);
+
     @BeforeEach
     void setUp() throws Exception {
         target = newTarget(dir);
@@ -276,6 +281,32 @@ abstract class JdbcSinkCases {
                 .containsExactly(
                         "1|[\"x, y\",\"z\"]|{\"city\":\"Q\\\"x\",\"zip\":1}|{\"k\":1}|[[1,2],[3]]",
                         "2|[]|null|{}|null");
+    }
+
+    /**
+     * A BLOB (a Parquet byte array without a string annotation reads as one) arrives byte for byte: in a binary column
+     * as its bytes, in a text column as the text its bytes are in UTF-8 (refused when they are not UTF-8), and a
+     * missing table gets a binary column for it; not as the engine's printing ({@code caf\xC3\xA9}) or the JVM's
+     * ({@code DuckDBBlobResult{...}}).
+     */
+    @Test
+    void blobsArriveByteForByte() throws Exception {
+        target.sql("CREATE TABLE " + target.schema + ".files (id int, raw " + binaryType() + ", name text)"
+                + target.utf8());
+        Sink sink = sink("table: SCHEMA.files\n");
+        Written w = write(
+                sink,
+                split("r1"),
+                "SELECT 1 AS id, '\\xAA\\x00\\x5C\\x0A'::BLOB AS raw, encode('café 😀') AS name "
+                        + "UNION ALL SELECT 2, NULL, '\\xFF'::BLOB UNION ALL SELECT 3, ''::BLOB, NULL",
+                claim(1));
+        assertThat(List.of(w.rowsOut(), w.refused())).containsExactly(2L, 1L);
+        assertThat(stored("SELECT id, " + hexOf("raw") + ", name FROM SCHEMA.files ORDER BY id"))
+                .containsExactly("1|aa005c0a|café 😀", "3||null");
+
+        Sink creating = sink("table: SCHEMA.made\n");
+        write(creating, split("r2"), "SELECT 1 AS id, '\\x00\\xFFz'::BLOB AS raw", claim(1));
+        assertThat(stored("SELECT id, " + hexOf("raw") + " FROM SCHEMA.made")).containsExactly("1|00ff7a");
     }
 
     /** A column of a type the sink cannot create fails its split at once, naming it, instead of at every retry. */

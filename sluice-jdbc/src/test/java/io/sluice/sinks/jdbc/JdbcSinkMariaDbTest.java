@@ -31,6 +31,16 @@ class JdbcSinkMariaDbTest extends JdbcSinkCases {
     }
 
     @Override
+    String binaryType() {
+        return "longblob";
+    }
+
+    @Override
+    String hexOf(String column) {
+        return "lower(hex(" + column + "))";
+    }
+
+    @Override
     String refusedRecord() {
         return "{\"id\": \"4\", \"name\": \"charlotte\", \"age\": \"20\"}";
     }

@@ -32,6 +32,16 @@ class JdbcSinkTest extends JdbcSinkCases {
     }
 
     @Override
+    String binaryType() {
+        return "bytea";
+    }
+
+    @Override
+    String hexOf(String column) {
+        return "encode(" + column + ", 'hex')";
+    }
+
+    @Override
     String refusedRecord() {
         return "{\"id\": \"4\", \"age\": \"20\", \"name\": \"charlotte\"}"; // jsonb: shorter keys first
     }

@@ -74,6 +74,11 @@ final class TestTarget {
         return mariaDb(dir, "jdbc:mariadb:");
     }
 
+    /** What a CREATE TABLE ends with for text of any language: MariaDB's default character set may be latin1. */
+    String utf8() {
+        return mariaDb ? " DEFAULT CHARSET=utf8mb4" : "";
+    }
+
     /** The identifier quoted for this target's database. */
     String quote(String identifier) {
         return mariaDb ? "`" + identifier + "`" : "\"" + identifier + "\"";
