@@ -106,7 +106,7 @@ final class JdbcErrors {
         String message = firstLine(e.getMessage());
         try {
             if (missingTable(e)) {
-                String hint = near(table != null ? table : missingName(e), tables(c.getMetaData()));
+                String hint = nearTable(table != null ? table : missingName(e), c.getMetaData(), c.getSchema());
                 return message + (hint.isEmpty() ? "; check the table name (and schema)" : hint);
             }
             boolean column = state.equals("42703") || state.equals("42S22") || message.contains("no such column");
@@ -132,17 +132,33 @@ final class JdbcErrors {
         return m.find() ? m.group(1) : "";
     }
 
-    private static List<String> tables(DatabaseMetaData md) throws SQLException {
-        List<String> names = new ArrayList<>();
+    /**
+     * The nearest table a query can name: one of the connection's schema (or of a database without schemas) by its
+     * name, else one of another schema near in name, given with its schema, which the query needs to reach it.
+     */
+    private static String nearTable(String written, DatabaseMetaData md, String current) throws SQLException {
+        List<String> reachable = new ArrayList<>();
+        java.util.Map<String, String> elsewhere = new java.util.LinkedHashMap<>();
         try (ResultSet rs = md.getTables(null, null, "%", new String[] {"TABLE", "VIEW"})) {
             while (rs.next()) {
                 String schema = rs.getString("TABLE_SCHEM");
                 String name = rs.getString("TABLE_NAME");
-                names.add(name);
-                if (schema != null) names.add(schema + "." + name);
+                if (schema == null || current == null || schema.equals(current)) reachable.add(name);
+                if (schema != null) {
+                    reachable.add(schema + "." + name);
+                    if (!schema.equals(current)) elsewhere.putIfAbsent(name, schema + "." + name);
+                }
             }
         }
-        return names;
+        String hint = near(written, reachable);
+        if (!hint.isEmpty() || written == null || written.isEmpty()) return hint;
+        String bare = written.substring(written.lastIndexOf('.') + 1);
+        return elsewhere.keySet().stream()
+                .filter(name -> !Validator.suggestion(bare, List.of(name)).isEmpty())
+                .min(java.util.Comparator.comparingInt(
+                        name -> Validator.distance(bare.toLowerCase(Locale.ROOT), name.toLowerCase(Locale.ROOT))))
+                .map(name -> " (did you mean '" + elsewhere.get(name) + "'?)")
+                .orElse("");
     }
 
     private static List<String> columns(DatabaseMetaData md, String table) throws SQLException {

@@ -153,6 +153,15 @@ class JdbcSourcePostgresTest {
     }
 
     @Test
+    void aTableOfAnotherSchemaIsSuggestedWithItsSchema() throws Exception {
+        db.sql("CREATE SCHEMA billing");
+        db.sql("CREATE TABLE billing.receipt (id int)");
+        // the bare name would not find it: public is the connection's schema
+        assertThatThrownBy(() -> PipelineRun.run(pipeline("{ connection: pg, table: receipts }")))
+                .hasStackTraceContaining("did you mean 'billing.receipt'?");
+    }
+
+    @Test
     void anUnreachableServerIsNamedWithoutItsPassword() throws Exception {
         Path yaml = PipelineRun.pipeline(
                 dir,
