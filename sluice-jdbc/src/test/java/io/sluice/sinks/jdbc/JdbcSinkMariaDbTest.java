@@ -31,6 +31,11 @@ class JdbcSinkMariaDbTest extends JdbcSinkCases {
     }
 
     @Override
+    String jsonText(String column, String path) {
+        return "JSON_UNQUOTE(JSON_EXTRACT(" + column + ", '" + path + "'))";
+    }
+
+    @Override
     String binaryType() {
         return "longblob";
     }

@@ -32,6 +32,11 @@ class JdbcSinkTest extends JdbcSinkCases {
     }
 
     @Override
+    String jsonText(String column, String path) {
+        return "jsonb_path_query_first(" + column + ", '" + path + "') #>> '{}'";
+    }
+
+    @Override
     String binaryType() {
         return "bytea";
     }
