@@ -2,6 +2,7 @@ package io.sluice.ledger;
 
 import io.sluice.spi.Member;
 import io.sluice.spi.Split;
+import io.sluice.spi.ledger.PlanStore;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -30,18 +31,37 @@ public record Registration(List<Split> accepted, Map<String, String> newDigests)
      * @throws IllegalArgumentException when a split lists one input twice, or two new splits share an id
      */
     public static Registration decide(List<Split> splits, Set<Identity> registered, Map<String, String> digestOwners) {
+        return decide(splits, registered, digestOwners, Map.of(), Map.of());
+    }
+
+    /**
+     * The same, where a split is also skipped when a member's key is in {@code follows} and its latest registration
+     * is another than the one the planner saw ({@code PlanStore.register(splits, follows)}).
+     *
+     * @param follows the fingerprint of each key's registration the planner saw last ({@link PlanStore#NOTHING}: none)
+     * @param latest  the fingerprint of the latest registration the ledger holds of each key of {@code follows};
+     *                keys without one are absent
+     */
+    public static Registration decide(
+            List<Split> splits,
+            Set<Identity> registered,
+            Map<String, String> digestOwners,
+            Map<String, String> follows,
+            Map<String, String> latest) {
         splits.forEach(Registration::requireDistinctMembers);
         Set<Identity> taken = new HashSet<>(registered);
         Map<String, String> owners = new HashMap<>(digestOwners);
         Map<String, String> newDigests = new HashMap<>();
+        Map<String, String> now = new HashMap<>(latest);
         Set<String> ids = new HashSet<>();
         List<Split> accepted = new ArrayList<>();
         for (Split split : splits) {
-            if (!registrable(split, taken, owners)) continue;
+            if (!registrable(split, taken, owners) || !follows(split, follows, now)) continue;
             if (!ids.add(split.id())) throw idReused(split.id());
             accepted.add(split);
             for (Member m : split.members()) {
                 taken.add(Identity.of(m));
+                now.put(m.key(), m.fingerprint());
                 if (m.digest() != null && owners.putIfAbsent(m.digest(), m.key()) == null) {
                     newDigests.put(m.digest(), m.key());
                 }
@@ -55,6 +75,20 @@ public record Registration(List<Split> accepted, Map<String, String> newDigests)
             if (taken.contains(Identity.of(m))) return false;
             String owner = m.digest() == null ? null : owners.get(m.digest());
             if (owner != null && !owner.equals(m.key())) return false;
+        }
+        return true;
+    }
+
+    /**
+     * Whether each member whose key is in {@code follows} still follows the key's latest registration ({@code latest}:
+     * key to fingerprint, absent when none), or is another range of the version registered last.
+     */
+    public static boolean follows(Split split, Map<String, String> follows, Map<String, String> latest) {
+        for (Member m : split.members()) {
+            String saw = follows.get(m.key());
+            if (saw == null) continue;
+            String now = latest.getOrDefault(m.key(), PlanStore.NOTHING);
+            if (!now.equals(saw) && !now.equals(m.fingerprint())) return false;
         }
         return true;
     }

@@ -78,7 +78,7 @@ public final class Planner {
                 for (Skipped s : p.skipped()) if (first || s.why() != Skipped.Why.SEEN) tally.add(s);
                 notices.addAll(p.notices());
                 List<Split> planned = packed(p);
-                List<Split> accepted = register(planned, p.ordered());
+                List<Split> accepted = register(planned, p.ordered(), p.follows());
                 source.registered(accepted);
                 registered.addAll(accepted);
                 if (accepted.size() < planned.size()) refused[0] = true;
@@ -110,15 +110,15 @@ public final class Planner {
     }
 
     /** The splits the ledger took; ordered: one at a time, stopping at the first refused (later ones build on it). */
-    private List<Split> register(List<Split> planned, boolean ordered) {
+    private List<Split> register(List<Split> planned, boolean ordered, Map<String, String> follows) {
         if (planned.isEmpty()) return List.of();
         if (!ordered) {
-            Set<String> ids = new HashSet<>(ledger.register(planned));
+            Set<String> ids = new HashSet<>(ledger.register(planned, follows));
             return planned.stream().filter(s -> ids.contains(s.id())).toList();
         }
         List<Split> accepted = new ArrayList<>();
         for (Split split : planned) {
-            if (ledger.register(List.of(split)).isEmpty()) break;
+            if (ledger.register(List.of(split), follows).isEmpty()) break;
             accepted.add(split);
         }
         return accepted;

@@ -192,9 +192,9 @@ public final class DynamoDbLedger implements Ledger {
     }
 
     @Override
-    public List<String> register(List<Split> splits) {
+    public List<String> register(List<Split> splits, Map<String, String> follows) {
         if (splits.isEmpty()) return List.of();
-        return call("register splits", () -> registrar.register(splits));
+        return call("register splits", () -> registrar.register(splits, follows));
     }
 
     // ---- work -----------------------------------------------------------------------------------------

@@ -68,10 +68,10 @@ final class Registrar {
         this.clock = clock;
     }
 
-    List<String> register(List<Split> splits) {
+    List<String> register(List<Split> splits, Map<String, String> follows) {
         splits.forEach(Registration::requireDistinctMembers);
         return locked(lock -> {
-            Decision decision = decide(splits, null);
+            Decision decision = decide(splits, null, follows);
             Registration plan = decision.plan();
             long seq = lock.meta.seq();
             lock.seq = seq + plan.accepted().size();
@@ -105,7 +105,7 @@ final class Registrar {
      * What {@code Ledger.register}'s rule accepts of these splits, from what the table holds; the inputs and id of
      * {@code replaced} (the item of a split being replaced, or null) count as free, as do the ids of forgotten splits.
      */
-    private Decision decide(List<Split> splits, Map<String, AttributeValue> replaced) {
+    private Decision decide(List<Split> splits, Map<String, AttributeValue> replaced, Map<String, String> follows) {
         Split freed = replaced == null ? null : Codec.split(replaced);
         List<Member> members =
                 splits.stream().flatMap(s -> s.members().stream()).toList();
@@ -124,7 +124,11 @@ final class Registrar {
                         .map(m -> items.digest(m.digest()))
                         .toList())
                 .forEach(i -> owners.put(i.get(Items.SK).s(), i.get("key").s()));
-        Registration plan = Registration.decide(splits, registered, owners);
+        // the keys' latest registrations, read under the lock: no other registration comes in between
+        Map<String, String> latest = new HashMap<>();
+        reads.get(follows.keySet().stream().map(items::latest).toList())
+                .forEach(l -> latest.put(l.get("key").s(), l.get("fp").s()));
+        Registration plan = Registration.decide(splits, registered, owners, follows, latest);
         Map<String, Long> floors = new HashMap<>();
         for (Map<String, AttributeValue> taken :
                 reads.get(plan.accepted().stream().map(s -> items.split(s.id())).toList())) {
@@ -154,7 +158,7 @@ final class Registrar {
                     .item();
             if (!Codec.heldBy(held, claim.token())) return null;
             Split old = Codec.split(held);
-            Decision decision = decide(replacements, held);
+            Decision decision = decide(replacements, held, Map.of());
             Registration plan = decision.plan();
             // tokens count per split: the replacements' start above the replaced split's, so that a sink fencing an
             // output by token takes theirs as newer

@@ -48,15 +48,15 @@ final class Book {
     long lastToken;
 
     /** Registers what the shared rule accepts, all or nothing. */
-    List<String> register(List<Split> splits, Instant now) {
-        return replace(null, splits, now);
+    List<String> register(List<Split> splits, Map<String, String> follows, Instant now) {
+        return replace(null, splits, follows, now);
     }
 
     /**
      * Forgets the split of {@code old} (unless null) with its inputs, and registers what the shared rule accepts in
      * its place, all or nothing: the old split's inputs and id count as free. Digest owners stay.
      */
-    List<String> replace(Row old, List<Split> splits, Instant now) {
+    List<String> replace(Row old, List<Split> splits, Map<String, String> follows, Instant now) {
         Set<Registration.Identity> forgotten = new HashSet<>();
         if (old != null) old.split().members().forEach(m -> forgotten.add(Registration.Identity.of(m)));
         Set<Registration.Identity> registered = new HashSet<>();
@@ -69,7 +69,12 @@ final class Book {
                 if (owner != null) owners.put(m.digest(), owner);
             }
         }
-        Registration plan = Registration.decide(splits, registered, owners);
+        Map<String, String> latestNow = new HashMap<>();
+        for (String key : follows.keySet()) {
+            Latest l = latest.get(key);
+            if (l != null) latestNow.put(key, l.member().fingerprint());
+        }
+        Registration plan = Registration.decide(splits, registered, owners, follows, latestNow);
         // checked before anything changes, so a refused batch leaves no trace
         for (Split s : plan.accepted()) {
             boolean freed = old != null && old.split().id().equals(s.id());

@@ -94,9 +94,9 @@ public final class MemoryLedger implements Ledger {
     }
 
     @Override
-    public List<String> register(List<Split> splits) {
+    public List<String> register(List<Split> splits, Map<String, String> follows) {
         if (splits.isEmpty()) return List.of();
-        return locked(book -> book.register(splits, now()));
+        return locked(book -> book.register(splits, follows, now()));
     }
 
     @Override
@@ -185,7 +185,7 @@ public final class MemoryLedger implements Ledger {
     public List<String> replace(Claim claim, List<Split> replacements) throws StaleClaimException {
         List<String> registered = locked(book -> {
             Row held = book.held(claim.splitId(), claim.token());
-            return held == null ? null : book.replace(held, replacements, now());
+            return held == null ? null : book.replace(held, replacements, Map.of(), now());
         });
         if (registered == null) throw new StaleClaimException(claim.splitId(), claim.token());
         return registered;

@@ -5,6 +5,7 @@ import static io.sluice.ledger.LedgerArgs.requirePositive;
 
 import io.sluice.config.NativeCopies;
 import io.sluice.ledger.LedgerRows;
+import io.sluice.ledger.Registration;
 import io.sluice.spi.Claim;
 import io.sluice.spi.Completion;
 import io.sluice.spi.KnownMember;
@@ -326,15 +327,26 @@ public final class SqliteLedger implements Ledger {
     }
 
     @Override
-    public List<String> register(List<Split> splits) {
+    public List<String> register(List<Split> splits, Map<String, String> follows) {
         if (splits.isEmpty()) return List.of();
-        return write("register splits", () -> registerAll(splits, clock.millis()));
+        return write("register splits", () -> registerAll(splits, follows, clock.millis()));
     }
 
-    private List<String> registerAll(List<Split> splits, long now) throws SQLException {
+    private List<String> registerAll(List<Split> splits, Map<String, String> follows, long now) throws SQLException {
+        // the keys' latest registrations, read in the write transaction: no planner registers in between
+        Map<String, String> latest = new HashMap<>();
+        if (!follows.isEmpty()) {
+            try (ResultSet rs =
+                    bind(KNOWN, pipeline, LedgerRows.json(follows.keySet())).executeQuery()) {
+                while (rs.next()) latest.put(rs.getString(1), rs.getString(2));
+            }
+        }
         List<String> registered = new ArrayList<>();
         for (Split split : splits) {
-            if (registerOne(split, now)) registered.add(split.id());
+            if (!Registration.follows(split, follows, latest)) continue;
+            if (!registerOne(split, now)) continue;
+            registered.add(split.id());
+            split.members().forEach(m -> latest.put(m.key(), m.fingerprint()));
         }
         return registered;
     }
@@ -558,7 +570,7 @@ public final class SqliteLedger implements Ledger {
             }
             // digests stay: the replacements' members keep the keys that own them
             for (String sql : FORGET) bind(sql, seq).executeUpdate();
-            return registerAll(replacements, clock.millis());
+            return registerAll(replacements, Map.of(), clock.millis());
         });
         if (registered == null) throw new StaleClaimException(claim.splitId(), claim.token());
         return registered;

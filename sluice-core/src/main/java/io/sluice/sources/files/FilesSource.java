@@ -6,6 +6,7 @@ import io.sluice.spi.LineParse;
 import io.sluice.spi.Member;
 import io.sluice.spi.OutputKey;
 import io.sluice.spi.Split;
+import io.sluice.spi.ledger.PlanStore;
 import io.sluice.spi.source.KnownSplits;
 import io.sluice.spi.source.LocalFiles;
 import io.sluice.spi.source.LocalFiles.Part;
@@ -471,6 +472,9 @@ final class FilesSource implements Source {
             throws IOException {
         List<Split> out = new ArrayList<>();
         List<Packing.Unit> units = new ArrayList<>();
+        // each file proposed follows the registration of it this plan saw (none for a new file): the ledger refuses
+        // it if another planner registered the file since, whose newer view decides what comes next (rule 1)
+        Map<String, String> follows = new HashMap<>();
         Map<String, List<Found>> repacks = new LinkedHashMap<>();
         Map<String, Optional<Split>> earlierSplits = new HashMap<>();
         long cutAbove = more || fresh.size() >= 2L * parallelism ? WHOLE_UP_TO * s.splitSize() : s.splitSize();
@@ -485,6 +489,7 @@ final class FilesSource implements Source {
                 continue;
             }
             boolean later = earlier != null;
+            follows.put(f.key(), later ? earlier.fingerprint() : PlanStore.NOTHING);
             // a later version registers under a fingerprint tagged by the registration it follows: its own alone
             // may be registered already, when the input returned to an earlier version
             String fingerprint = later ? OutputKey.after(f.fingerprint(), earlier.fingerprint()) : f.fingerprint();
@@ -521,11 +526,11 @@ final class FilesSource implements Source {
             }
         }
         for (var e : repacks.entrySet()) {
-            repack(e.getKey(), e.getValue(), digests, known, ledger, earlierSplits, listing, skipped)
+            repack(e.getKey(), e.getValue(), digests, known, ledger, earlierSplits, listing, skipped, follows)
                     .ifPresent(out::add);
         }
         Packing packing = new Packing(s.packFiles(), s.packBytes(), MIN_PACK_BYTES, more ? 1 : parallelism, true);
-        return new Proposal(out, units, packing, skipped, List.of(), false);
+        return new Proposal(out, units, packing, skipped, List.of(), false, follows);
     }
 
     /**
@@ -555,7 +560,8 @@ final class FilesSource implements Source {
             KnownSplits ledger,
             Map<String, Optional<Split>> earlierSplits,
             Listing listing,
-            List<Skipped> skipped) {
+            List<Skipped> skipped,
+            Map<String, String> follows) {
         // the pack's files: the members of the split a changed file was last registered in (the pack, or its
         // latest version), each counted while its own latest registration is of this pack
         Set<String> packed = new HashSet<>();
@@ -630,6 +636,7 @@ final class FilesSource implements Source {
                                 ? null
                                 : digests.get(f.key())))
                 .toList();
+        files.forEach(f -> follows.put(f.key(), packKnown.get(f.key()).fingerprint()));
         return Optional.of(SplitNames.repack(
                 packKey, version, members, files.stream().mapToLong(Found::size).sum(), null));
     }

@@ -22,14 +22,30 @@ public interface PlanStore {
      */
     Optional<Split> split(String splitId);
 
+    /** Stands, in {@link #register(List, Map)}'s {@code follows}, for "no registration of this key". */
+    String NOTHING = "";
+
+    /** Registers new splits atomically, without conditions on what they follow: {@link #register(List, Map)}. */
+    default List<String> register(List<Split> splits) {
+        return register(splits, Map.of());
+    }
+
     /**
      * Registers new splits atomically. A split is skipped (not an error) when any of its members
      * (key, fingerprint, start) is already registered, or when a member's digest is already owned by another
      * key: that is how concurrent planners agree. Registering the same split twice is a no-op.
      *
+     * <p>A split is also skipped when one of its members' keys is in {@code follows} and the key's latest registration
+     * (the one {@link #known} gives, counting the splits this call registered before it) is neither the one the
+     * planner saw ({@code follows} maps the key to its fingerprint, or to {@link #NOTHING} when it saw none) nor of
+     * this member's fingerprint (another range of the same version). So a planner that read the ledger before another
+     * one registered a later version of the input cannot register a version after the earlier one too: two planners
+     * that saw different histories of an input never both register the version they found (rule 1).
+     *
+     * @param follows for some member keys, the fingerprint of the registration of the key the planner saw last
      * @return the ids of the splits this call registered
      */
-    List<String> register(List<Split> splits);
+    List<String> register(List<Split> splits, Map<String, String> follows);
 
     /**
      * An id of this ledger's record of the pipeline: made at first use, and made anew after {@link LedgerAdmin#reset}

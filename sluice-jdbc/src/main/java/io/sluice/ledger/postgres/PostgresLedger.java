@@ -164,17 +164,19 @@ public final class PostgresLedger implements Ledger {
     }
 
     @Override
-    public List<String> register(List<Split> splits) {
+    public List<String> register(List<Split> splits, Map<String, String> follows) {
         if (splits.isEmpty()) return List.of();
         return transaction("register splits", c -> {
             lockRegistrations(c);
-            return registerLocked(c, splits);
+            return registerLocked(c, splits, follows);
         });
     }
 
     /** Registers what the shared rule accepts; the caller holds the pipeline's registration lock. */
-    private List<String> registerLocked(Connection c, List<Split> splits) throws SQLException {
-        Registration plan = Registration.decide(splits, registeredMembers(c, splits), digestOwners(c, splits));
+    private List<String> registerLocked(Connection c, List<Split> splits, Map<String, String> follows)
+            throws SQLException {
+        Registration plan = Registration.decide(
+                splits, registeredMembers(c, splits), digestOwners(c, splits), follows, latest(c, follows.keySet()));
         refuseTakenIds(c, plan.accepted());
         insert(c, plan.accepted());
         insertDigests(c, plan.newDigests());
@@ -259,6 +261,20 @@ public final class PostgresLedger implements Ledger {
             }
         }
         return found;
+    }
+
+    /** The fingerprint of each key's latest registration, read under the registration lock; none: absent. */
+    private Map<String, String> latest(Connection c, Set<String> keys) throws SQLException {
+        Map<String, String> latest = new HashMap<>();
+        if (keys.isEmpty()) return latest;
+        try (PreparedStatement ps = c.prepareStatement(sql.known)) {
+            ps.setString(1, pipeline);
+            ps.setArray(2, c.createArrayOf("text", keys.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) latest.put(rs.getString(1), rs.getString(2));
+            }
+        }
+        return latest;
     }
 
     private Map<String, String> digestOwners(Connection c, List<Split> splits) throws SQLException {
@@ -488,7 +504,7 @@ public final class PostgresLedger implements Ledger {
             }
             // digests stay: the replacements' members keep the keys that own them
             update(c, sql.forget, seq);
-            return registerLocked(c, replacements);
+            return registerLocked(c, replacements, Map.of());
         });
         if (registered == null) throw new StaleClaimException(claim.splitId(), claim.token());
         return registered;

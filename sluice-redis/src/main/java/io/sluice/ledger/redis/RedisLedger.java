@@ -180,11 +180,11 @@ public final class RedisLedger implements Ledger {
     }
 
     @Override
-    public List<String> register(List<Split> splits) {
+    public List<String> register(List<Split> splits, Map<String, String> follows) {
         if (splits.isEmpty()) return List.of();
         List<Object> args = new ArrayList<>();
         args.add(now());
-        List<String> digests = registration(splits, args);
+        List<String> digests = registration(splits, follows, args);
         return call("register splits", () -> {
             List<Object> ids = registering(Script.REGISTER, digests, args);
             return ids.stream().map(String.class::cast).toList();
@@ -192,7 +192,7 @@ public final class RedisLedger implements Ledger {
     }
 
     /** Adds the splits to a registering script's arguments (registration.lua); returns their members' digests. */
-    private static List<String> registration(List<Split> splits, List<Object> args) {
+    private static List<String> registration(List<Split> splits, Map<String, String> follows, List<Object> args) {
         splits.forEach(Registration::requireDistinctMembers);
         List<String> digests = new ArrayList<>();
         for (Split s : splits) {
@@ -207,6 +207,8 @@ public final class RedisLedger implements Ledger {
                 args.add(m.fingerprint());
                 args.add(Long.toString(m.start()));
                 args.add(m.digest() == null ? "" : m.digest());
+                String saw = follows.get(m.key());
+                args.add(saw == null ? "" : "=" + saw);
                 if (m.digest() != null) digests.add(m.digest());
             }
         }
@@ -320,7 +322,7 @@ public final class RedisLedger implements Ledger {
     @Override
     public List<String> replace(Claim claim, List<Split> replacements) throws StaleClaimException {
         List<Object> args = new ArrayList<>(List.of(claim.splitId(), Long.toString(claim.token()), now()));
-        List<String> digests = registration(replacements, args);
+        List<String> digests = registration(replacements, Map.of(), args);
         List<Object> out = call("replace split " + claim.splitId(), () -> registering(Script.REPLACE, digests, args));
         if ((Long) out.getFirst() == 0) throw new StaleClaimException(claim.splitId(), claim.token());
         return out.subList(1, out.size()).stream().map(String.class::cast).toList();

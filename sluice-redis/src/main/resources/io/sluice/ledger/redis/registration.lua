@@ -1,6 +1,7 @@
 -- Registration, for register.lua and replace.lua. A split is given as: id, bytes, members (JSON, stored as is),
 -- payload ('' for none, else '=' and the payload), output key (JSON, stored as is; '' for none), n, and n times key,
--- fingerprint, start, digest ('' for none).
+-- fingerprint, start, digest ('' for none), follows ('' for no condition, else '=' and the fingerprint of the key's
+-- registration the planner saw last, '=' alone for none).
 
 -- the splits given from ARGV[i] on
 local function parse(i)
@@ -11,8 +12,8 @@ local function parse(i)
     i = i + 6
     for j = 1, n do
       s.m[j] = {key = ARGV[i], ident = ARGV[i] .. '\0' .. ARGV[i + 1] .. '\0' .. ARGV[i + 2], fp = ARGV[i + 1],
-        digest = ARGV[i + 3]}
-      i = i + 4
+        digest = ARGV[i + 3], follows = ARGV[i + 4]}
+      i = i + 5
     end
     splits[#splits + 1] = s
   end
@@ -23,10 +24,24 @@ end
 -- members. Decides the whole batch before anything is written: a script that fails half-way keeps its writes.
 -- freed: the split being replaced (its inputs and its id count as free), or nil.
 local function decide(splits, freed)
-  local taken, owners, ids, accepted = {}, {}, {}, {}
+  local taken, owners, ids, accepted, latest = {}, {}, {}, {}, {}
   local function owner(digest) -- false when nobody owns it
     if owners[digest] == nil then owners[digest] = redis.call('HGET', DIGESTS, digest) end
     return owners[digest]
+  end
+  -- the fingerprint of the key's latest registration ('' for none), counting the splits accepted before
+  local function latestFp(key)
+    if latest[key] == nil then
+      local v = redis.call('HGET', LATEST, key)
+      latest[key] = v and string.sub(v, 1, string.find(v, '\0', 1, true) - 1) or ''
+    end
+    return latest[key]
+  end
+  -- a member that follows a registration of its key that is no longer the latest (nor another range of its version)
+  local function overtaken(m)
+    if m.follows == '' then return false end
+    local now = latestFp(m.key)
+    return now ~= string.sub(m.follows, 2) and now ~= m.fp
   end
   local function registered(ident)
     return taken[ident] or (not (freed and freed.idents[ident]) and redis.call('SISMEMBER', IDENT, ident) == 1)
@@ -34,7 +49,7 @@ local function decide(splits, freed)
   for _, s in ipairs(splits) do
     local ok = true
     for _, m in ipairs(s.m) do
-      if registered(m.ident) then ok = false break end
+      if registered(m.ident) or overtaken(m) then ok = false break end
       if m.digest ~= '' then
         local o = owner(m.digest)
         if o and o ~= m.key then ok = false break end
@@ -48,6 +63,7 @@ local function decide(splits, freed)
       accepted[#accepted + 1] = s
       for _, m in ipairs(s.m) do
         taken[m.ident] = true
+        latest[m.key] = m.fp
         if m.digest ~= '' and not owner(m.digest) then owners[m.digest] = m.key end
       end
     end

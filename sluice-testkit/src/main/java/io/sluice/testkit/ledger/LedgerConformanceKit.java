@@ -24,6 +24,7 @@ import io.sluice.spi.Totals;
 import io.sluice.spi.WorkerInfo;
 import io.sluice.spi.WorkerStatus;
 import io.sluice.spi.ledger.OutputLocks.Lock;
+import io.sluice.spi.ledger.PlanStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -135,6 +136,54 @@ public abstract class LedgerConformanceKit {
         assertThat(ids(ledger.splits(ALL, 100))).containsExactly("p1-0", "p2-1");
         assertThat(ledger.known(List.of("y.csv")))
                 .as("a skipped split registers none of its inputs")
+                .isEmpty();
+    }
+
+    /**
+     * Two planners read the ledger when only version A of x.csv was registered; then one registers B after A. The
+     * other, which found C, cannot register C after A any more (a third planner that saw B registers C after B), nor
+     * a planner that saw no registration register a first version: each version is registered once, after the
+     * registration it really follows.
+     */
+    @Test
+    void aSplitFollowingARegistrationThatIsNoLongerTheLatestIsSkipped() {
+        assertThat(ledger.register(List.of(split("x", file("x.csv", "A"))), Map.of("x.csv", PlanStore.NOTHING)))
+                .containsExactly("x");
+        assertThat(ledger.register(List.of(split("x@B", file("x.csv", "B~a"))), Map.of("x.csv", "A")))
+                .containsExactly("x@B");
+
+        Ledger stale = anotherHandle(PIPELINE);
+        assertThat(stale.register(List.of(split("x@C~a", file("x.csv", "C~a"))), Map.of("x.csv", "A")))
+                .as("C after A, once B followed A")
+                .isEmpty();
+        assertThat(stale.register(
+                        List.of(split("x", file("x.csv", "C")), split("y", file("y.csv", "A"))),
+                        Map.of("x.csv", PlanStore.NOTHING, "y.csv", PlanStore.NOTHING)))
+                .as(
+                        "a first version of x.csv (under the id of the one registered: refused, not an error), once x.csv has one")
+                .containsExactly("y");
+        assertThat(ledger.register(List.of(split("x@C~b", file("x.csv", "C~b"))), Map.of("x.csv", "B~a")))
+                .containsExactly("x@C~b");
+        assertThat(ledger.known(List.of("x.csv")).get("x.csv").fingerprint()).isEqualTo("C~b");
+        assertThat(ledger.register(List.of(split("x@D", file("x.csv", "D~c"))))) // no condition: as before
+                .containsExactly("x@D");
+    }
+
+    /** The ranges of one version follow the same registration: each registers, in one call or one by one. */
+    @Test
+    void rangesOfAVersionFollowTheSameRegistration() {
+        ledger.register(List.of(split("r", file("r.csv", "A"))));
+        Map<String, String> afterA = Map.of("r.csv", "A");
+        assertThat(ledger.register(
+                        List.of(
+                                split("r#0@B", new Member("r.csv", "B~a", 0, 100, null)),
+                                split("r#100@B", new Member("r.csv", "B~a", 100, 200, null))),
+                        afterA))
+                .containsExactly("r#0@B", "r#100@B");
+        assertThat(ledger.register(List.of(split("r#200@B", new Member("r.csv", "B~a", 200, 300, null))), afterA))
+                .containsExactly("r#200@B");
+        assertThat(ledger.register(List.of(split("r#0@C", new Member("r.csv", "C~a", 0, 150, null))), afterA))
+                .as("another version after A")
                 .isEmpty();
     }
 
