@@ -29,14 +29,21 @@ import java.util.zip.GZIPInputStream;
  * a new {@code app.log} created) the renamed file continues where its reading stopped, and the new file starts at 0.
  * Each scan registers the bytes appended since the end of the last registered range, up to the last complete line.
  * A file shorter than its registered end was truncated: it is read again from the start as a new generation.
- * A gzipped rotation is read once, from where the plain file's reading stopped to its end.
+ * A gzipped rotation is read once, from where the plain file's reading stopped to its end; one shorter than
+ * {@value #IDENTITY_BYTES} bytes is known by all its bytes and its modification time.
  */
 final class TailPlanner {
     static final int IDENTITY_BYTES = 256;
     private static final String FIRST_GENERATION = "g1";
 
-    /** A listed file and the log it is. */
-    record Log(String identity, String key, Path path, long size, boolean compressed, String format) {}
+    /**
+     * A listed file and the log it is.
+     *
+     * @param bytesAlone for a gzipped rotation shorter than {@value #IDENTITY_BYTES} bytes, the identity an earlier
+     *                   Sluice gave it (a hash of its bytes alone); null otherwise
+     */
+    record Log(
+            String identity, String key, Path path, long size, boolean compressed, String format, String bytesAlone) {}
 
     /** New bytes {@code [start, end)} of one log; {@code index} counts this log's ranges in one plan, from 0. */
     private record Range(Log log, String generation, long start, long end, int index) {}
@@ -76,8 +83,18 @@ final class TailPlanner {
                                 + "from other logs; it is read once it has grown"));
                 continue;
             }
-            Log log = new Log(identity(head.bytes()), f.key(), f.path(), head.size(), gz, f.format());
+            boolean whole = gz && head.bytes().length < IDENTITY_BYTES;
+            long mtime = f.object().lastModified().toEpochMilli();
+            Log log = new Log(
+                    whole ? identity(head.bytes(), mtime) : identity(head.bytes()),
+                    f.key(),
+                    f.path(),
+                    head.size(),
+                    gz,
+                    f.format(),
+                    whole ? identity(head.bytes()) : null);
             located.put(log.identity(), f.path());
+            if (whole) located.putIfAbsent(log.bytesAlone(), f.path()); // (a split an earlier Sluice planned)
             Log twin = gz ? null : plain.putIfAbsent(log.identity(), log);
             if (gz) {
                 compressed.add(log);
@@ -113,12 +130,11 @@ final class TailPlanner {
      */
     Planned plan(List<Log> logs, KnownSplits ledger, long splitSize, List<Skipped> skipped, List<String> notices)
             throws IOException {
-        Map<String, KnownMember> known =
-                ledger.members(logs.stream().map(Log::identity).toList());
+        Map<String, KnownMember> known = known(logs, ledger);
         List<Split> splits = new ArrayList<>();
         List<Range> ranges = new ArrayList<>();
         for (Log log : logs) {
-            KnownMember k = known.get(log.identity());
+            KnownMember k = knownOf(log, known);
             if (k != null && k.end() == Member.WHOLE) {
                 skipped.add(Skipped.seen(
                         log.key(),
@@ -226,13 +242,31 @@ final class TailPlanner {
         return out;
     }
 
+    /** What the ledger holds of these logs, by identity (and of short rotations, by their bytes alone too). */
+    private static Map<String, KnownMember> known(List<Log> logs, KnownSplits ledger) {
+        List<String> identities = new ArrayList<>();
+        for (Log log : logs) {
+            identities.add(log.identity());
+            if (log.bytesAlone() != null) identities.add(log.bytesAlone());
+        }
+        return ledger.members(identities);
+    }
+
+    /**
+     * The latest registration of a log. A short gzipped rotation that an earlier Sluice read, knowing it by its bytes
+     * alone, was read: which of the files with these bytes it was is not known, so each counts as read, as before.
+     */
+    private static KnownMember knownOf(Log log, Map<String, KnownMember> known) {
+        KnownMember k = known.get(log.identity());
+        return k != null || log.bytesAlone() == null ? k : known.get(log.bytesAlone());
+    }
+
     /** Per log: how far it is registered, whether that last range is done, and how many bytes are not read yet. */
     List<String> status(List<Log> logs, KnownSplits ledger) {
-        Map<String, KnownMember> known =
-                ledger.members(logs.stream().map(Log::identity).toList());
+        Map<String, KnownMember> known = known(logs, ledger);
         List<String> lines = new ArrayList<>();
         for (Log log : logs) {
-            KnownMember k = known.get(log.identity());
+            KnownMember k = knownOf(log, known);
             if (k == null) {
                 lines.add(log.key() + ": not read yet (" + log.size() + " bytes)");
             } else if (k.end() == Member.WHOLE) {
@@ -273,9 +307,13 @@ final class TailPlanner {
                 return true;
             }
         }
+        long mtime = Files.getLastModifiedTime(file).toMillis();
         try (InputStream in = new GZIPInputStream(Files.newInputStream(file), 1 << 16)) {
             byte[] head = in.readNBytes(IDENTITY_BYTES); // shorter: the whole of a short rotation (identify)
-            if (!identity(head).equals(identity)) return false;
+            if (!identity(head).equals(identity)
+                    && !(head.length < IDENTITY_BYTES && identity(head, mtime).equals(identity))) {
+                return false;
+            }
             try (OutputStream out = Files.newOutputStream(spool, StandardOpenOption.CREATE_NEW)) {
                 if (header != null) out.write(header);
                 // a range planned in the plain file may be read after the file was rotated and compressed: then only
@@ -328,6 +366,18 @@ final class TailPlanner {
 
     private static String identity(byte[] head) {
         return "tail:" + sha256(head).substring(0, 24);
+    }
+
+    /**
+     * A gzipped rotation shorter than {@value #IDENTITY_BYTES} bytes is known by all its bytes and its modification
+     * time: two rotations of a quiet log with the same lines (heartbeats, one day and the next) are two files to read,
+     * while a rotation renamed by the next one (.1.gz to .2.gz) keeps its time, so it is still the one read. gzip gives
+     * the compressed file the time of the log it compressed.
+     */
+    private static String identity(byte[] head, long mtime) {
+        byte[] withTime = java.util.Arrays.copyOf(head, head.length + Long.BYTES);
+        ByteBuffer.wrap(withTime, head.length, Long.BYTES).putLong(mtime);
+        return "tail:" + sha256(withTime).substring(0, 24);
     }
 
     /** One past the last newline in {@code [from, size)}, or {@code from} when there is none. */

@@ -623,6 +623,53 @@ class TailPlannerTest {
         assertThat(skippedOf(after, "quiet.log.1.gz").reason()).contains("read completely");
     }
 
+    /**
+     * Two short gzipped rotations with the same bytes (a quiet log's heartbeats, one day and the next) are two files:
+     * each is read once. The first one, renamed by the next rotation, is still the one read.
+     */
+    @Test
+    void twoShortGzippedRotationsWithTheSameBytesAreEachReadOnce() throws IOException {
+        source = source("path: in\ninclude: \"hb.log*\"\nformat: text\ntail: true\n");
+        String beats = "heartbeat ok\n".repeat(3);
+        Path dayOne = gzip("hb.log.1.gz", beats, OLD - Duration.ofDays(1).toMillis());
+        assertThat(read(splitOf(plan(), "hb.log.1.gz"))).isEqualTo(beats);
+        completeAll();
+
+        Files.move(dayOne, in.resolve("hb.log.2.gz"));
+        gzip("hb.log.1.gz", beats, OLD);
+        Plan next = plan();
+        assertThat(read(splitOf(next, "hb.log.1.gz")))
+                .as("the next day's rotation")
+                .isEqualTo(beats);
+        assertThat(next.splits()).as("the renamed one is not read again").hasSize(1);
+        assertThat(skippedOf(next, "hb.log.2.gz").reason()).contains("read completely");
+        completeAll();
+        assertThat(plan().splits()).isEmpty();
+    }
+
+    /** Short gzipped rotations read before their identity named their modification time are not read again. */
+    @Test
+    void aShortGzippedRotationReadUnderItsBytesAloneIsNotReadAgain() throws Exception {
+        source = source("path: in\ninclude: \"hb.log*\"\nformat: text\ntail: true\n");
+        String beats = "heartbeat ok\n".repeat(3);
+        gzip("hb.log.1.gz", beats, OLD);
+        // as an earlier Sluice registered it: known by a hash of its bytes alone
+        String bytesAlone = "tail:"
+                + java.util.HexFormat.of()
+                        .formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                                .digest(beats.getBytes(StandardCharsets.UTF_8)))
+                        .substring(0, 24);
+        Split earlier = new Split(
+                "hb.log.1.gz#0-end@" + bytesAlone.substring(5, 13),
+                List.of(new Member(bytesAlone, "g1", 0, Member.WHOLE, null)),
+                40);
+        assertThat(ledger.register(List.of(earlier))).hasSize(1);
+        Plan plan = plan();
+        assertThat(plan.splits()).isEmpty();
+        assertThat(skippedOf(plan, "hb.log.1.gz").reason()).contains("read completely");
+        assertThat(read(earlier)).as("that split, still to run, reads the file").isEqualTo(beats);
+    }
+
     @Test
     void twoLogsWithTheSameFirstBytesAreReportedNotSilentlyDropped() throws IOException {
         String banner = "# usage log " + "=".repeat(260) + "\n";
