@@ -148,16 +148,101 @@ class RacingPlannersTest {
         assertThat(outputRows()).containsExactly("eu,10");
     }
 
+    /**
+     * A planner listed the folder when a.csv was B, and read the ledger only after another planner had registered C
+     * (after A): its B would follow C, a newer version than itself, and the next plan would then register C again. It
+     * sees that a.csv changed since its listing, and leaves it to the next scan.
+     */
+    @Test
+    void aPlannerThatListedAVersionBeforeAnotherRegisteredANewerOneDoesNotRegisterItAfterIt() throws Exception {
+        Pipeline p = pipeline("sink: { files: { path: out, format: csv } }");
+        version("region,amount\neu,1\n", 0); // A
+        try (Assembly first = assembly(p);
+                Assembly second = assembly(p);
+                Assembly third = assembly(p)) {
+            new Planner(first.source(), first.ledger()).plan();
+            version("region,amount\neu,10\n", 1); // B
+            Paused listedB = new Paused(second, "known");
+            version("region,amount\neu,100\nus,5\n", 2); // C
+            new Planner(third.source(), third.ledger()).plan();
+
+            Plan late = listedB.register();
+            assertThat(late.splits()).as("B, after C").isEmpty();
+            assertThat(late.skipped())
+                    .anySatisfy(s -> assertThat(s.reason()).contains("changed again while it was being planned"));
+            new Planner(third.source(), third.ledger()).plan();
+            assertThat(versionsRegistered(first.ledger()))
+                    .as("C once, not again after a B registered after it")
+                    .containsExactly(Map.entry(fingerprint("A"), 1L), Map.entry(fingerprint("C"), 1L));
+
+            RunSummary run =
+                    new LocalRunner(first, Clock.systemUTC(), OwnerId.forThisProcess(), new RunListener() {}).run();
+            assertThat(run.rowsIn()).as("C's rows, read once").isEqualTo(2);
+        }
+        assertThat(outputRows()).containsExactlyInAnyOrder("eu,100", "us,5");
+    }
+
+    /**
+     * Four planners plan over and over on their own threads while the file goes through 30 versions: the versions
+     * registered are registered once each, in the order the file had them, and the last one is registered last.
+     */
+    @Test
+    void plannersPlanningWhileTheFileChangesRegisterEachVersionOnceInOrder() throws Exception {
+        Pipeline p = pipeline("sink: { files: { path: out, format: csv } }");
+        version("region,amount\neu,0\n", 0);
+        List<Assembly> planners = new ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) planners.add(assembly(p));
+            java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+            List<CompletableFuture<Void>> running = new ArrayList<>();
+            for (Assembly a : planners) {
+                Planner planner = new Planner(a.source(), a.ledger());
+                running.add(CompletableFuture.runAsync(
+                        () -> {
+                            try {
+                                while (writing.get()) planner.plan();
+                            } catch (java.io.IOException e) {
+                                throw new java.io.UncheckedIOException(e);
+                            }
+                        },
+                        r -> Thread.ofPlatform().daemon().start(r)));
+            }
+            for (int n = 1; n < 30; n++) {
+                version("region,amount\neu," + n + "\n", n);
+                Thread.sleep(7);
+            }
+            writing.set(false);
+            for (CompletableFuture<Void> r : running) r.get(60, TimeUnit.SECONDS);
+            new Planner(planners.getFirst().source(), planners.getFirst().ledger()).plan();
+
+            Ledger ledger = planners.getFirst().ledger();
+            List<Integer> order = new ArrayList<>();
+            for (SplitInfo s : ledger.splits(EnumSet.allOf(SplitState.class), Integer.MAX_VALUE)) {
+                String v = OutputKey.fileVersion(
+                        ledger.split(s.id()).orElseThrow().members().getFirst().fingerprint());
+                order.add((int) ((Long.parseLong(v.substring(v.indexOf(':') + 1)) - OLD) / 10_000));
+            }
+            assertThat(order).as("versions in registration order").isSorted().doesNotHaveDuplicates();
+            assertThat(order.getLast()).as("the last version").isEqualTo(29);
+        } finally {
+            for (Assembly a : planners) a.close();
+        }
+    }
+
     // ---- helpers -------------------------------------------------------------------------------------
 
     /** The versions' contents, by name, as {@link #version} wrote them. */
     private final Map<String, String> versions = new TreeMap<>();
 
-    /** Writes a.csv in its {@code n}th version (A, B, C), with a modification time of its own. */
+    /**
+     * Delivers a.csv in its {@code n}th version (A, B, C), with a modification time of its own, whole: written aside
+     * and renamed into place, as a finished file is delivered (the time set in the past would defeat `settle`).
+     */
     private void version(String content, int n) throws Exception {
         Path a = Files.createDirectories(dir.resolve("in")).resolve("a.csv");
-        Files.writeString(a, content);
-        Files.setLastModifiedTime(a, FileTime.fromMillis(OLD + n * 10_000L));
+        Path aside = Files.writeString(dir.resolve("in/.a.csv.tmp"), content);
+        Files.setLastModifiedTime(aside, FileTime.fromMillis(OLD + n * 10_000L));
+        Files.move(aside, a, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         versions.put(String.valueOf((char) ('A' + n)), content.length() + ":" + (OLD + n * 10_000L));
     }
 
@@ -210,6 +295,7 @@ class RacingPlannersTest {
     /**
      * A planner on a thread of its own that has listed the folder and read the ledger, and waits before its first
      * registration until {@link #register} lets it go: a process paused between the two (a GC pause, a slow disk).
+     * Or one paused before its first call of another ledger method ({@code known}: after its listing).
      */
     private static final class Paused {
         private final CountDownLatch proposed = new CountDownLatch(1);
@@ -217,11 +303,15 @@ class RacingPlannersTest {
         private final CompletableFuture<Plan> plan;
 
         Paused(Assembly a) throws InterruptedException {
+            this(a, "register");
+        }
+
+        Paused(Assembly a, String before) throws InterruptedException {
             Ledger real = a.ledger();
             boolean[] paused = {false};
             Ledger pausing = (Ledger) Proxy.newProxyInstance(
                     Ledger.class.getClassLoader(), new Class<?>[] {Ledger.class}, (proxy, m, args) -> {
-                        if (m.getName().equals("register") && !paused[0]) {
+                        if (m.getName().equals(before) && !paused[0]) {
                             paused[0] = true;
                             proposed.countDown();
                             assertThat(go.await(30, TimeUnit.SECONDS)).isTrue();

@@ -478,8 +478,10 @@ final class FilesSource implements Source {
         Map<String, List<Found>> repacks = new LinkedHashMap<>();
         Map<String, Optional<Split>> earlierSplits = new HashMap<>();
         long cutAbove = more || fresh.size() >= 2L * parallelism ? WHOLE_UP_TO * s.splitSize() : s.splitSize();
+        Set<String> moving = changedSinceListed(fresh, known, skipped);
         for (Found f : fresh) {
             KnownMember earlier = known.get(f.key());
+            if (moving.contains(f.key())) continue;
             Optional<Split> earlierSplit = earlier == null
                     ? Optional.empty()
                     : earlierSplits.computeIfAbsent(earlier.splitId(), ledger::split);
@@ -526,11 +528,35 @@ final class FilesSource implements Source {
             }
         }
         for (var e : repacks.entrySet()) {
-            repack(e.getKey(), e.getValue(), digests, known, ledger, earlierSplits, listing, skipped, follows)
+            repack(e.getKey(), e.getValue(), digests, known, ledger, earlierSplits, listing, skipped, follows, moving)
                     .ifPresent(out::add);
         }
         Packing packing = new Packing(s.packFiles(), s.packBytes(), MIN_PACK_BYTES, more ? 1 : parallelism, true);
         return new Proposal(out, units, packing, skipped, List.of(), false, follows);
+    }
+
+    /**
+     * The later versions of files (those the ledger holds an earlier one of) that changed again, or went, since the
+     * listing: each is reported as still changing and planned at the next scan. A later version registers after the
+     * registration the plan read from the ledger, and the ledger refuses it if another planner registered one since
+     * ({@code PlanStore.register}); that order holds only when the version was seen after that read, or a plan that
+     * listed before another planner registered and read the ledger after would register an older version after a
+     * newer one (which the next plan would then register, and read, again). New files follow no registration: none.
+     */
+    private Set<String> changedSinceListed(List<Found> fresh, Map<String, KnownMember> known, List<Skipped> skipped)
+            throws IOException {
+        Set<String> moving = new HashSet<>();
+        for (Found f : fresh) {
+            if (!known.containsKey(f.key())) continue;
+            Optional<StoredObject> now = s.storage().stat(f.key());
+            if (now.isPresent() && s.storage().fingerprint(now.get()).equals(f.fingerprint())) continue;
+            moving.add(f.key());
+            skipped.add(Skipped.waiting(
+                    f.key(),
+                    "still changing (changed again while it was being planned); planned at the next scan",
+                    s.settle().toMillis()));
+        }
+        return moving;
     }
 
     /**
@@ -561,7 +587,8 @@ final class FilesSource implements Source {
             Map<String, Optional<Split>> earlierSplits,
             Listing listing,
             List<Skipped> skipped,
-            Map<String, String> follows) {
+            Map<String, String> follows,
+            Set<String> moving) {
         // the pack's files: the members of the split a changed file was last registered in (the pack, or its
         // latest version), each counted while its own latest registration is of this pack
         Set<String> packed = new HashSet<>();
@@ -585,6 +612,7 @@ final class FilesSource implements Source {
                 listing.ready().stream().filter(f -> inPack.test(f.key())).toList());
         List<String> waiting =
                 new ArrayList<>(listing.notReady().stream().filter(inPack).toList());
+        files.stream().map(Found::key).filter(moving::contains).forEach(waiting::add);
         for (String k : elsewhere) {
             if (!inPack.test(k) || leftOut(k)) continue;
             Optional<StoredObject> o = stat(k);
