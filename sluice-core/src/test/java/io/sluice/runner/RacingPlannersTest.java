@@ -149,6 +149,41 @@ class RacingPlannersTest {
     }
 
     /**
+     * The same race for a file read in a pack with b.csv: planned again with b.csv at each change, after the pack's
+     * registration the planner saw. The planner that saw only the first pack does not plan C with b.csv again.
+     */
+    @Test
+    void aPackPlannedAgainByAPlannerThatSawAnOlderLedgerIsNotRegisteredAgain() throws Exception {
+        Pipeline p = pipeline("sink: { files: { path: out, format: csv } }");
+        version("region,amount\neu,1\n", 0); // A
+        Path b = dir.resolve("in/b.csv");
+        Files.writeString(b, "region,amount\nasia,7\n");
+        Files.setLastModifiedTime(b, FileTime.fromMillis(OLD));
+        try (Assembly first = assembly(p);
+                Assembly second = assembly(p);
+                Assembly third = assembly(p)) {
+            assertThat(new Planner(first.source(), first.ledger()).plan().splits())
+                    .singleElement()
+                    .satisfies(s -> assertThat(s.members()).hasSize(2));
+            version("region,amount\neu,10\n", 1); // B
+            Paused afterPack = new Paused(first);
+            version("region,amount\neu,100\nus,5\n", 2); // C
+            Paused alsoAfterPack = new Paused(second);
+            afterPack.register();
+            new Planner(third.source(), third.ledger()).plan();
+            assertThat(alsoAfterPack.register().splits()).isEmpty();
+            assertThat(versionsRegistered(first.ledger()).get(fingerprint("C")))
+                    .as("C registered once")
+                    .isEqualTo(1L);
+
+            RunSummary run =
+                    new LocalRunner(first, Clock.systemUTC(), OwnerId.forThisProcess(), new RunListener() {}).run();
+            assertThat(run.died()).isZero();
+        }
+        assertThat(outputRows()).containsExactlyInAnyOrder("eu,100", "us,5", "asia,7");
+    }
+
+    /**
      * A planner listed the folder when a.csv was B, and read the ledger only after another planner had registered C
      * (after A): its B would follow C, a newer version than itself, and the next plan would then register C again. It
      * sees that a.csv changed since its listing, and leaves it to the next scan.
