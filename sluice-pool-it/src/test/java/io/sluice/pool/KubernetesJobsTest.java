@@ -273,6 +273,39 @@ class KubernetesJobsTest {
         }
     }
 
+    /**
+     * A pod that cannot load the pipeline (here a variable the controller has and its Secret does not) exits 2 before
+     * it claims anything. Its attempt is recorded with the reason from its log, retried, then dead, and the {@code once}
+     * run ends: it does not start a new Job for the split after every such pod, for ever, with nothing in the ledger.
+     */
+    @Test
+    void aPodThatCannotLoadThePipelineCountsAnAttemptThenTheSplitIsDead() throws Exception {
+        Path ledgerFile = tmp.resolve("ledger.db");
+        Scenario s = new Scenario(tmp, Backend.sqlite(ledgerFile), "k8snovar", runner(2, ""));
+        Files.writeString(
+                s.pipeline,
+                Files.readString(s.pipeline)
+                        .replace("path: out,", "path: \"${K8SNOVAR_OUT}\",")
+                        .replace("retries: { max: 20,", "retries: { max: 1,"));
+        s.writeFiles(0, 1);
+        Procs.Proc c = controller(s, "controller", Map.of("K8SNOVAR_OUT", "out"));
+        assertThat(c.exitCode(180))
+                .as("the split is dead: exit 1; log:%n%s", c.tail())
+                .isEqualTo(1);
+        try (Ledger ledger = Backend.sqlite(ledgerFile).open("k8snovar")) {
+            List<SplitInfo> splits = ledger.splits(EnumSet.allOf(SplitState.class), 10);
+            assertThat(splits).singleElement().satisfies(i -> {
+                assertThat(i.state()).isEqualTo(SplitState.DEAD);
+                assertThat(i.attempts()).as("one attempt per pod").isEqualTo(2);
+                assertThat(i.lastError())
+                        .contains("exit code 2")
+                        .contains("K8SNOVAR_OUT")
+                        .contains("env_from_secrets");
+            });
+        }
+        assertThat(kubelet.created()).as("one Job per attempt").hasSize(2);
+    }
+
     /** Two controllers of one pipeline at once: the leader lease lets one of them create every Job. */
     @Test
     void twoControllersOneCreatesTheJobs() throws Exception {

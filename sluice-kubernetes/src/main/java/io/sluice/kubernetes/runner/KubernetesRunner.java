@@ -492,11 +492,12 @@ final class KubernetesRunner implements Runner {
                 return;
             }
             if (outcome.exitCode() != null
-                    && outcome.container() == null // the split's own exit codes, not the download's
-                    && (outcome.exitCode() == SplitExecution.NOT_CLAIMABLE
-                            || outcome.exitCode() == io.sluice.runner.RunSummary.INVALID)) {
-                return; // the pod found the split not claimable, or unknown: it did nothing to record
+                    && outcome.container() == null // the split's own exit code, not the download's
+                    && outcome.exitCode() == SplitExecution.NOT_CLAIMABLE) {
+                return; // the pod found the split not claimable: it did nothing to record
             }
+            // any other end counts, exit code 2 too (the pod could not load the pipeline, or its ledger does not
+            // know the split): left unrecorded, the split would stay pending and get a new Job after every such pod
             Optional<Claim> claim = ledger.claim(splitId, owner, run.lease());
             if (claim.isEmpty()) return; // recorded by its pod (waiting for its retry, dead), or done
             if (claim.get().attempt() - 1 > before) {
@@ -512,6 +513,10 @@ final class KubernetesRunner implements Runner {
     private static final String DOWNLOAD_HINT = "; the pod could not download its split's files from the controller's"
             + " file server (its next Job gets new URLs; URLs that expired before the pod started need a longer"
             + " run.kubernetes.file_server.url_lifetime)";
+
+    private static final String INVALID_HINT = "; the pod could not load the pipeline, or its ledger does not know"
+            + " the split: check what the Job's pod reads (run.kubernetes.config_map, pipeline_file, and the"
+            + " variables of env_from_secrets)";
 
     /** The inputs of a split, by the keys its pod knows them by. */
     private List<String> inputs(String splitId) {
@@ -553,6 +558,10 @@ final class KubernetesRunner implements Runner {
                 + outcome.describe(job.getMetadata().getName())
                 + (retry ? "" : " (not retried: exit code in run.kubernetes.no_retry_exit_codes)")
                 + (JobTemplate.FETCH_CONTAINER.equals(outcome.container()) ? DOWNLOAD_HINT : "")
+                + (outcome.container() == null
+                                && Integer.valueOf(RunSummary.INVALID).equals(outcome.exitCode())
+                        ? INVALID_HINT
+                        : "")
                 + logTail(outcome);
         error = Secret.redact(error);
         ledger.fail(claim, error, retryAt);
