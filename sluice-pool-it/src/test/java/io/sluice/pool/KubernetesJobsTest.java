@@ -306,6 +306,22 @@ class KubernetesJobsTest {
         assertThat(kubelet.created()).as("one Job per attempt").hasSize(2);
     }
 
+    /**
+     * A file whose name holds {@code $$} and {@code $(NAME)}, which a kubelet rewrites in a container's args: its Job's
+     * pod still gets the split id as the ledger has it, and the split is done like the others.
+     */
+    @Test
+    void aSplitNamedWithDollarSignsIsDone() throws Exception {
+        Scenario s = new Scenario(tmp, Backend.sqlite(tmp.resolve("ledger.db")), "k8sdollar", runner(2, ""));
+        s.writeFiles(0, 2);
+        Path in = s.ws.in();
+        Files.move(in.resolve("d1/f1.csv"), in.resolve("d1/price$$list $(HOME).csv"));
+        Procs.Proc c = controller(s, "controller");
+        assertThat(c.exitCode(180)).as("controller's exit; log:%n%s", c.tail()).isZero();
+        assertThat(kubelet.created()).as("one Job per split").hasSize(2);
+        s.assertExactlyOnce();
+    }
+
     /** Two controllers of one pipeline at once: the leader lease lets one of them create every Job. */
     @Test
     void twoControllersOneCreatesTheJobs() throws Exception {

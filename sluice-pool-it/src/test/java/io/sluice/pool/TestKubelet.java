@@ -33,6 +33,7 @@ import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.http.Dispatcher;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.sluice.testkit.KubeletExpansion;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URLDecoder;
@@ -62,7 +63,7 @@ import java.util.regex.Pattern;
  * run on this machine (none is packaged for it; test frameworks that start one download it), so the mock stores and
  * serves objects, with watches, and this class does what the Job controller and a kubelet would. It watches Jobs;
  * for each new one it creates the Pod (the Job's template, with the {@code job-name} label), runs the pod's container
- * command as a local process ({@code sluice} is the release archive's {@code bin/sluice}, {@link Dist}) with the container's args and env (and its {@code envFrom} Secrets), and
+ * command as a local process ({@code sluice} is the release archive's {@code bin/sluice}, {@link Dist}) with the container's args and env (and its {@code envFrom} Secrets), {@code $(NAME)} and {@code $$} in them rewritten as a kubelet does ({@link KubeletExpansion}), and
  * writes the Pod's and the Job's status from its exit: phase, exit code, reason, {@code Complete}/{@code Failed}
  * conditions. Deleting a Job deletes its pods (garbage collection) and kills a process still running.
  *
@@ -659,20 +660,28 @@ public final class TestKubelet implements AutoCloseable {
         } else {
             cmd.addAll(c.getCommand());
         }
-        if (behavior != Behavior.CRASH && c.getArgs() != null)
-            for (String arg : c.getArgs()) cmd.add(inPod(c, root, arg));
+        // the container's own variables, each env value expanded with those before it, as a kubelet does
+        Map<String, String> declared = new HashMap<>();
+        if (c.getEnvFrom() != null) {
+            for (EnvFromSource from : c.getEnvFrom()) {
+                if (from.getSecretRef() == null) continue;
+                declared.putAll(secretData(from.getSecretRef().getName()));
+            }
+        }
+        if (c.getEnv() != null)
+            for (EnvVar v : c.getEnv())
+                if (v.getValue() != null) declared.put(v.getName(), KubeletExpansion.expand(v.getValue(), declared));
+        if (behavior != Behavior.CRASH) {
+            // a kubelet rewrites $(NAME) and $$ in the command and args too
+            for (int i = 0; i < cmd.size(); i++) cmd.set(i, KubeletExpansion.expand(cmd.get(i), declared));
+            if (c.getArgs() != null)
+                for (String arg : c.getArgs()) cmd.add(inPod(c, root, KubeletExpansion.expand(arg, declared)));
+        }
         ProcessBuilder pb = new ProcessBuilder(cmd)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         Map<String, String> env = pb.environment();
-        if (c.getEnvFrom() != null) {
-            for (EnvFromSource from : c.getEnvFrom()) {
-                if (from.getSecretRef() == null) continue;
-                env.putAll(secretData(from.getSecretRef().getName()));
-            }
-        }
-        if (c.getEnv() != null)
-            for (EnvVar v : c.getEnv()) if (v.getValue() != null) env.put(v.getName(), v.getValue());
+        env.putAll(declared);
         env.put("HOSTNAME", podName);
         env.put("JAVA_HOME", System.getProperty("java.home")); // the image's Java
         env.put("SLUICE_JAVA_OPTS", "-Xmx256m"); // small pods: many run at once

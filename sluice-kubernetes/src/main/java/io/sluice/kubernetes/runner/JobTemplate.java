@@ -183,7 +183,7 @@ final class JobTemplate {
                 .withName(FETCH_CONTAINER)
                 .withImage(o.image())
                 .withCommand(o.command().isEmpty() ? null : o.command())
-                .withArgs(fetchArgs)
+                .withArgs(literal(fetchArgs))
                 .withVolumeMounts(inputs);
         f.caConfigMap().ifPresent(cm -> {
             fetch.addNewVolumeMount()
@@ -205,7 +205,7 @@ final class JobTemplate {
     private List<String> args(String splitId) {
         List<String> args = new ArrayList<>(List.of("run", pipelineFile, "--split", splitId));
         if (exec.isPresent()) args.addAll(List.of("--exec-results", RESULTS_FOLDER));
-        return args;
+        return literal(args);
     }
 
     /**
@@ -235,15 +235,15 @@ final class JobTemplate {
             String key = inputs.get(i);
             Map<String, String> values =
                     Map.of("input", folder + key, "output_dir", OUTPUT_FOLDER, "split", splitId, "key", key);
-            List<String> command = e.command().stream()
+            List<String> command = literal(e.command().stream()
                     .map(a -> FileStep.Container.fill(a, values))
-                    .toList();
+                    .toList());
             List<EnvVar> env = new ArrayList<>();
-            e.env().forEach((k, v) -> env.add(new EnvVar(k, FileStep.Container.fill(v, values), null)));
-            env.add(new EnvVar("SLUICE_INPUT", values.get("input"), null));
+            e.env().forEach((k, v) -> env.add(new EnvVar(k, literal(FileStep.Container.fill(v, values)), null)));
+            env.add(new EnvVar("SLUICE_INPUT", literal(values.get("input")), null));
             env.add(new EnvVar("SLUICE_OUTPUT_DIR", OUTPUT_FOLDER, null));
-            env.add(new EnvVar("SLUICE_SPLIT", splitId, null));
-            env.add(new EnvVar("SLUICE_KEY", key, null));
+            env.add(new EnvVar("SLUICE_SPLIT", literal(splitId), null));
+            env.add(new EnvVar("SLUICE_KEY", literal(key), null));
             pod.addToInitContainers(new ContainerBuilder()
                     .withName(EXEC_CONTAINER + i)
                     .withImage(e.image())
@@ -268,6 +268,19 @@ final class JobTemplate {
                     .endResources()
                     .build());
         }
+    }
+
+    /**
+     * A value a kubelet passes on as it is written: it rewrites {@code $(NAME)} in a container's command, args and env
+     * values to the variable's value and {@code $$} to {@code $}, and a split id, a file's key or a path may hold
+     * either (a file named {@code price$$list.csv}); each {@code $} doubled comes out as one.
+     */
+    static String literal(String value) {
+        return value.replace("$", "$$");
+    }
+
+    private static List<String> literal(List<String> values) {
+        return values.stream().map(JobTemplate::literal).toList();
     }
 
     private List<EnvFromSource> envFrom() {
