@@ -32,13 +32,15 @@ public record Names(String pipeline, String base) {
     public static Names of(String pipeline) {
         String plain = pipeline.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-");
         plain = plain.replaceAll("^[^a-z]+", ""); // a Service's name starts with a letter
+        // and ends with a letter or digit: `orders-` must not become another pipeline's `orders`
+        plain = trimDashes(plain);
         boolean changed = !plain.equals(pipeline);
         if (plain.isEmpty()) plain = "p";
         if (changed || plain.length() > MAX_BASE) {
             String hash = hash(pipeline);
             plain = trimDashes(plain.substring(0, Math.min(plain.length(), MAX_BASE - hash.length() - 1))) + "-" + hash;
         }
-        return new Names(pipeline, trimDashes(plain));
+        return new Names(pipeline, plain);
     }
 
     /** The Secret holding the values of the pipeline's {@code ${VARIABLES}}: one key per variable, named as it. */

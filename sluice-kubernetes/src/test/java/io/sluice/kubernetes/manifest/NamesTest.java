@@ -33,6 +33,22 @@ class NamesTest {
         assertThat(Names.of(pipeline).instance()).isEqualTo(pipeline);
     }
 
+    /**
+     * A pipeline name may end in {@code -}, which no object name may: {@code orders-} must not become {@code orders},
+     * the name (and the instance label) of another pipeline, whose objects {@code apply} would overwrite and prune.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"orders-", "orders--", "orders-_"})
+    void aNameCutToAnotherPipelinesNameGetsAHash(String pipeline) {
+        Names n = Names.of(pipeline);
+        assertThat(n.base())
+                .startsWith("orders-")
+                .isNotEqualTo(Names.of("orders").base());
+        assertThat(n.instance()).isNotEqualTo(Names.of("orders").instance());
+        assertThat(n.selector()).isNotEqualTo(Names.of("orders").selector());
+        assertThat(n.named("controller")).matches("[a-z]([-a-z0-9]*[a-z0-9])?");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"my_pipe", "my.pipe", "My-pipe"})
     void namesThatHadToChangeNeverMeetTheNameTheyBecame(String pipeline) {
