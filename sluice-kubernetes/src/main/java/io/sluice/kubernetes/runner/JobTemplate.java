@@ -108,7 +108,9 @@ final class JobTemplate {
                 .withRestartPolicy("Never")
                 .withNodeSelector(o.nodeSelector().isEmpty() ? null : o.nodeSelector())
                 .withTolerations(tolerations())
-                .withServiceAccountName(o.serviceAccount().orElse(null));
+                .withServiceAccountName(o.serviceAccount().orElse(null))
+                // nothing in the pod calls the API, and an exec image is someone else's code: no token for it
+                .withAutomountServiceAccountToken(false);
         o.configMap().ifPresent(cm -> {
             String folder = FileServing.parent(pipelineFile);
             container

@@ -108,6 +108,36 @@ class ExecImageJobTest {
                 .anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/sluice-exec/results"));
     }
 
+    /**
+     * No container of a split's pod calls the Kubernetes API, and the exec step's image is someone else's code: the pod
+     * gets no API token, even under a service account that has one (the controller's, reused for its cloud identity,
+     * may create and delete Jobs). Workload identity (EKS, AKS) projects a token of its own, which this leaves alone.
+     */
+    @Test
+    void aSplitsPodGetsNoApiToken() throws Exception {
+        Pipeline p = pipeline("""
+                pipeline_file: /etc/sluice/rebuild.yaml
+                service_account: rebuild
+                file_server: {}
+                """);
+        Options o = (Options) p.run().runner().orElseThrow().value();
+        FileStep.Container image;
+        try (Assembly a = Assembly.forChecking(p, Components.discover(), Clock.systemUTC())) {
+            image = KubernetesRunner.container(a).orElseThrow();
+        }
+        Job job = new JobTemplate(
+                        JobOptions.of(o),
+                        new JobNames(p.name()),
+                        p.file(),
+                        "test",
+                        FileServing.of(o, p),
+                        java.util.Optional.of(image))
+                .job("s1", 0, List.of("fetch", "http://u1", "--to", "/etc/sluice/in"), List.of("a.bin"));
+        var pod = job.getSpec().getTemplate().getSpec();
+        assertThat(pod.getServiceAccountName()).isEqualTo("rebuild");
+        assertThat(pod.getAutomountServiceAccountToken()).isFalse();
+    }
+
     @Test
     void anImageWithoutTheFileServerIsRefusedAtTheOption() throws Exception {
         Pipeline p = pipeline("max_active: 2");
