@@ -351,11 +351,56 @@ public final class Manifests {
         });
         metricsService(out, "controller");
         notes.add("no probes on the controller: `sluice run` has no health endpoint (only `sluice worker` has)");
-        // the Jobs' pods are the runner's: what they mount and read is said in the pipeline's run.kubernetes block
-        notes.add("the Jobs' pods read the pipeline and its variables as the pipeline's run.kubernetes block says: "
-                + "config_map: " + names.base() + " (mounted at " + FOLDER + ", where the controller reads "
-                + facts.fileName() + ")"
-                + (facts.variables().isEmpty() ? "" : ", env_from_secrets: [" + names.secret() + "]"));
+        noteJobsBlock();
+    }
+
+    /**
+     * The Jobs' pods are the runner's: what they mount and read is what the pipeline's {@code run.kubernetes} block
+     * says, not what is generated here. Each way the block misses the generated objects is said: every Job would fail
+     * for it (a ConfigMap that is not there, variables the pods lack, a namespace the controller's Role is not in).
+     */
+    private void noteJobsBlock() {
+        String should = "config_map: " + names.base()
+                + (facts.variables().isEmpty() ? "" : ", env_from_secrets: [" + names.secret() + "]");
+        if (facts.jobs().isEmpty()) return; // no run.kubernetes: noteLocalRunner said it
+        Map<String, String> block = facts.jobs().get().scalars();
+        List<String> misses = new ArrayList<>();
+        String configMap = block.get("config_map");
+        String file = FOLDER + "/" + facts.fileName();
+        if (configMap == null) {
+            misses.add("run.kubernetes.config_map is not set, so the Jobs' pods look for the pipeline file in their "
+                    + "image; write config_map: " + names.base() + " to mount the ConfigMap generated here");
+        } else if (!configMap.equals(names.base()) && !configMap.contains("${")) {
+            misses.add("run.kubernetes.config_map is " + configMap + ", but the pipeline is in the ConfigMap "
+                    + names.base() + " generated here: the Jobs' pods would mount " + configMap
+                    + "; write config_map: " + names.base());
+        } else if (block.containsKey("pipeline_file")
+                && !block.get("pipeline_file").endsWith("/" + facts.fileName())
+                && !block.get("pipeline_file").contains("${")) {
+            misses.add("run.kubernetes.pipeline_file is " + block.get("pipeline_file") + ", but the ConfigMap "
+                    + names.base() + " holds the pipeline as " + facts.fileName() + "; write pipeline_file: " + file
+                    + " (or leave it out)");
+        }
+        List<String> secrets = facts.jobs().get().envFromSecrets();
+        if (!facts.variables().isEmpty() && !secrets.contains(names.secret())) {
+            misses.add("run.kubernetes.env_from_secrets " + (secrets.isEmpty() ? "is not set" : "is " + secrets)
+                    + ": the Jobs' pods get the pipeline's variables ("
+                    + String.join(", ", facts.variables().keySet())
+                    + ") from there, not from the Secret " + names.secret() + " the controller reads; add "
+                    + names.secret() + " to it, or put them in those Secrets too");
+        }
+        String namespace = block.get("namespace");
+        if (namespace != null && !namespace.equals(options.namespace()) && !namespace.contains("${")) {
+            misses.add("run.kubernetes.namespace is " + namespace + ", but the controller's Role (create and delete "
+                    + "Jobs, read their pods) is generated in " + options.namespace() + ": it could create no Job; "
+                    + "leave run.kubernetes.namespace out, or generate with --namespace " + namespace);
+        }
+        if (misses.isEmpty()) {
+            notes.add("the Jobs' pods read the pipeline and its variables as the pipeline's run.kubernetes block says: "
+                    + should + " (mounted at " + FOLDER + ", where the controller reads " + facts.fileName() + ")");
+        } else {
+            misses.forEach(m -> notes.add("warning: " + m));
+        }
     }
 
     /**
@@ -372,6 +417,7 @@ public final class Manifests {
         List<String> args = new ArrayList<>(List.of("run", pipelinePath(), "--mode", "once"));
         if (jobs) {
             noteLocalRunner();
+            noteJobsBlock();
         } else {
             args.addAll(List.of("--parallelism", Integer.toString(options.parallelism())));
         }

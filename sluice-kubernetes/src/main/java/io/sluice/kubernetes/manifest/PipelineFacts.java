@@ -40,6 +40,7 @@ import java.util.regex.Pattern;
  * @param fileServer {@code run.kubernetes.file_server}'s scalars as written ({@code tls.keystore} for those of
  *     {@code tls}), when the block is there
  * @param metrics    {@code run.metrics}: the pods serve Prometheus metrics, and get a Service for them
+ * @param jobs       {@code run.kubernetes} as written, when the block is there: what the Jobs' pods mount and read
  */
 public record PipelineFacts(
         Names names,
@@ -57,7 +58,16 @@ public record PipelineFacts(
         List<LocalPaths.Found> data,
         Map<String, String> configFiles,
         Optional<Map<String, String>> fileServer,
-        Optional<MetricsOptions> metrics) {
+        Optional<MetricsOptions> metrics,
+        Optional<JobsBlock> jobs) {
+
+    /** {@code run.kubernetes} as written (references unresolved): its scalar options, and {@code env_from_secrets}. */
+    public record JobsBlock(Map<String, String> scalars, List<String> envFromSecrets) {
+        public JobsBlock {
+            scalars = Map.copyOf(scalars);
+            envFromSecrets = List.copyOf(envFromSecrets);
+        }
+    }
 
     /** As the Validator reads references: {@code $$}, {@code ${file:PATH}}, {@code ${NAME}}, {@code ${NAME:-x}}. */
     private static final Pattern REFERENCE =
@@ -125,7 +135,22 @@ public record PipelineFacts(
                 data,
                 configFiles,
                 fileServer(child(child(child(root, "run"), "kubernetes"), "file_server")),
-                p.run().metrics());
+                p.run().metrics(),
+                jobs(child(child(root, "run"), "kubernetes")));
+    }
+
+    private static Optional<JobsBlock> jobs(ConfigNode block) {
+        if (block == null) return Optional.empty();
+        List<String> secrets = new ArrayList<>();
+        switch (child(block, "env_from_secrets")) {
+            case ConfigNode.Sequence seq ->
+                seq.items().forEach(i -> {
+                    if (i instanceof ConfigNode.Scalar sc && !sc.isNull()) secrets.add(sc.value());
+                });
+            case ConfigNode.Scalar sc when !sc.isNull() -> secrets.add(sc.value());
+            case null, default -> {}
+        }
+        return Optional.of(new JobsBlock(scalars(block), secrets));
     }
 
     private static Optional<Map<String, String>> fileServer(ConfigNode block) {
