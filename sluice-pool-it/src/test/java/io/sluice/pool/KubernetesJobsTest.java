@@ -307,6 +307,40 @@ class KubernetesJobsTest {
     }
 
     /**
+     * A {@code config_map} that is not there (a typo, or not applied yet): each pod starts without the pipeline file
+     * and fails naming it, recorded with a hint, then dead, and the run ends; it does not wait to mount it for ever
+     * with its Job unfinished, holding a place of {@code max_active} with nothing in the ledger.
+     */
+    @Test
+    void aConfigMapThatIsNotThereFailsThePodsNamingTheFile() throws Exception {
+        Path ledgerFile = tmp.resolve("ledger.db");
+        Scenario s = new Scenario(
+                tmp,
+                Backend.sqlite(ledgerFile),
+                "k8snocm",
+                runner(2, "config_map: k8snocm-typo\npipeline_file: /etc/sluice/pipeline.yaml"));
+        Files.writeString(
+                s.pipeline, Files.readString(s.pipeline).replace("retries: { max: 20,", "retries: { max: 1,"));
+        s.writeFiles(0, 1);
+        Procs.Proc c = controller(s, "controller");
+        assertThat(c.exitCode(180))
+                .as("the split is dead: exit 1; log:%n%s", c.tail())
+                .isEqualTo(1);
+        try (Ledger ledger = Backend.sqlite(ledgerFile).open("k8snocm")) {
+            assertThat(ledger.splits(EnumSet.allOf(SplitState.class), 10))
+                    .singleElement()
+                    .satisfies(i -> {
+                        assertThat(i.state()).isEqualTo(SplitState.DEAD);
+                        assertThat(i.attempts()).isEqualTo(2);
+                        assertThat(i.lastError())
+                                .contains("exit code 2")
+                                .contains("/etc/sluice/pipeline.yaml")
+                                .contains("run.kubernetes.config_map");
+                    });
+        }
+    }
+
+    /**
      * A file whose name holds {@code $$} and {@code $(NAME)}, which a kubelet rewrites in a container's args: its Job's
      * pod still gets the split id as the ledger has it, and the split is done like the others.
      */

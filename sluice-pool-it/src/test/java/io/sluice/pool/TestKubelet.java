@@ -592,9 +592,11 @@ public final class TestKubelet implements AutoCloseable {
                             .inNamespace(NAMESPACE)
                             .withName(v.getConfigMap().getName())
                             .get();
-                    if (cm == null)
+                    // as a kubelet: an optional one that is not there is an empty folder; a required one, a pod
+                    // that waits (this thread ends, the pod stays Pending and its Job active)
+                    if (cm == null && !Boolean.TRUE.equals(v.getConfigMap().getOptional()))
                         throw new IOException("no ConfigMap " + v.getConfigMap().getName());
-                    data.putAll(cm.getData());
+                    if (cm != null) data.putAll(cm.getData());
                 } else if (v.getSecret() != null) {
                     data.putAll(secretData(v.getSecret().getSecretName()));
                 } else if (v.getEmptyDir() == null) {

@@ -119,10 +119,14 @@ final class JobTemplate {
                     .withMountPath(folder)
                     .withReadOnly(true)
                     .endVolumeMount();
+            // optional: a ConfigMap that is not there leaves the folder empty, and the pod fails at once naming the
+            // file it lacks (recorded, retried, then dead), where a required one would leave it waiting to mount it
+            // for ever, holding one of max_active's places, with nothing in the ledger
             pod.addNewVolume()
                     .withName(PIPELINE_VOLUME)
                     .withNewConfigMap()
                     .withName(cm)
+                    .withOptional(true)
                     .endConfigMap()
                     .endVolume();
         });
@@ -197,6 +201,7 @@ final class JobTemplate {
                     .withName(CA_VOLUME)
                     .withNewConfigMap()
                     .withName(cm)
+                    .withOptional(true) // as the pipeline's: a missing one fails the download, naming the file
                     .endConfigMap()
                     .endVolume();
         });
