@@ -136,6 +136,14 @@ record FileServing(
             String podBase = parent(podPipelineFile);
             podFolder = rel.isEmpty() ? podBase : (podBase.endsWith("/") ? podBase : podBase + "/") + rel;
         }
+        if (parent.has(JobOptions.CONFIG_MAP) && podFolder.equals(parent(podPipelineFile))) {
+            // two volumes at one path: the API server would refuse every Job, and the controller try for ever
+            throw parent.problem(
+                    field,
+                    "the pods' copy of the source's folder would be " + podFolder + ", where config_map is mounted "
+                            + "(the folder of pipeline_file): put the inputs in a folder below the pipeline's (path: "
+                            + "in), or give " + source.path() + ".path an absolute path outside it");
+        }
         Optional<Options> tls = o.find(TLS);
         Optional<URI> publicUrl = Optional.empty();
         if (o.has(PUBLIC_URL)) {

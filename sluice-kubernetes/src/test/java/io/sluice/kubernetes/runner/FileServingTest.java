@@ -104,6 +104,26 @@ class FileServingTest {
                 .hasMessageContaining("their own copies");
     }
 
+    /** The copy's emptyDir and the ConfigMap at one path: the API server refuses such a pod, so every Job. */
+    @Test
+    void aCopyWhereTheConfigMapIsMountedIsRefused() throws Exception {
+        assertThatThrownBy(() -> serving("{ path: ., include: \"in/*.csv\" }", """
+                        config_map: served
+                        pipeline_file: /etc/sluice/pipeline.yaml
+                        file_server: {}
+                        """))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("run.kubernetes.file_server")
+                .hasMessageContaining("would be /etc/sluice, where config_map is mounted")
+                .hasMessageContaining("source.files.path");
+        assertThat(serving("{ path: . }", """
+                        pipeline_file: /etc/sluice/pipeline.yaml
+                        file_server: {}
+                        """))
+                .as("without config_map nothing is mounted there")
+                .isPresent();
+    }
+
     @Test
     void anObjectStoreSourceIsRefused() {
         assertThatThrownBy(() -> serving("{ path: \"s3://bucket/in/\" }", "file_server: {}"))
