@@ -118,7 +118,11 @@ public final class DynamoDbLedger implements Ledger {
                                         : Duration.ofSeconds(5)))
                 .overrideConfiguration(o -> o.apiCallTimeout(config.timeout()));
         config.endpoint().ifPresent(builder::endpointOverride);
-        DynamoDbClient db = builder.build();
+        return open(config, pipeline, clock, builder.build());
+    }
+
+    /** Opens the ledger on this client (closed with the ledger), creating the table when it is missing. */
+    static DynamoDbLedger open(DynamoDbConfig config, String pipeline, Clock clock, DynamoDbClient db) {
         try {
             Table.ensure(db, config);
         } catch (SdkException e) {
@@ -143,9 +147,19 @@ public final class DynamoDbLedger implements Ledger {
         return call("look up registered inputs", () -> {
             List<Map<String, AttributeValue>> latest =
                     reads.get(keys.stream().map(items::latest).toList());
+            List<Map<String, AttributeValue>> splits = reads.get(
+                    latest.stream().map(l -> items.split(l.get("split").s())).toList());
+            if (splits.stream().anyMatch(DynamoDbLedger::unfinished)) {
+                // a registration or replace left half written (or being written): finished (or waited for) first, so
+                // that an input is reported as registered only once all the splits registered with it are
+                registrar.finishUnfinished();
+                latest = reads.get(keys.stream().map(items::latest).toList());
+                splits = reads.get(latest.stream()
+                        .map(l -> items.split(l.get("split").s()))
+                        .toList());
+            }
             Map<String, SplitState> states = new HashMap<>();
-            reads.get(latest.stream().map(l -> items.split(l.get("split").s())).toList())
-                    .forEach(split -> states.put(split.get(Items.SK).s(), Codec.state(split)));
+            splits.forEach(split -> states.put(split.get(Items.SK).s(), Codec.state(split)));
             Map<String, KnownMember> known = new HashMap<>();
             for (Map<String, AttributeValue> l : latest) {
                 String key = l.get("key").s();
@@ -162,6 +176,11 @@ public final class DynamoDbLedger implements Ledger {
             }
             return known;
         });
+    }
+
+    private static boolean unfinished(Map<String, AttributeValue> split) {
+        String state = split.get("state").s();
+        return state.equals(Items.REGISTERING) || state.equals(Items.REPLACED);
     }
 
     @Override

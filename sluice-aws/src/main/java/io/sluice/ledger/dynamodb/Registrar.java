@@ -50,6 +50,12 @@ final class Registrar {
     private static final String MINE = "#lock_owner = :me";
     private static final String FINISH = "SET #st = :st, #state = :pending REMOVE #nd";
     private static final String REGISTERING = "#state = :registering";
+    /** On a split of a group written in several transactions: the group's first split, and its number of splits. */
+    private static final String GROUP = "grp";
+
+    private static final String GROUP_SIZE = "gn";
+    /** The split ids of one group the meta item may list (of its 400 KB), with room for the rest of it. */
+    private static final int MAX_LISTED = 300_000;
 
     /** The meta item under the lock: the reset epoch (high bits of every token), the last seq, unfinished splits. */
     record Meta(long epoch, long seq, Set<String> inflight) {}
@@ -75,17 +81,72 @@ final class Registrar {
             Registration plan = decision.plan();
             long seq = lock.meta.seq();
             lock.seq = seq + plan.accepted().size();
-            for (Split split : plan.accepted()) {
-                Map<String, String> digests = new HashMap<>();
-                split.members().stream()
-                        .filter(m -> m.digest() != null
-                                && m.key().equals(plan.newDigests().get(m.digest())))
-                        .forEach(m -> digests.put(m.digest(), m.key()));
-                lock.add(split, ++seq, decision.firstToken(split.id(), lock.tokenBase()), digests);
+            for (List<Split> group : byInput(plan.accepted())) {
+                List<New> fresh = new ArrayList<>();
+                for (Split split : group) {
+                    Map<String, String> digests = new HashMap<>();
+                    split.members().stream()
+                            .filter(m -> m.digest() != null
+                                    && m.key().equals(plan.newDigests().get(m.digest())))
+                            .forEach(m -> digests.put(m.digest(), m.key()));
+                    fresh.add(new New(split, ++seq, decision.firstToken(split.id(), lock.tokenBase()), digests));
+                }
+                lock.add(fresh);
             }
             lock.flush();
             return plan.accepted().stream().map(Split::id).toList();
         });
+    }
+
+    /** A split to write, with its registration seq, first token and the digests it brings first. */
+    private record New(Split split, long seq, long token, Map<String, String> digests) {}
+
+    /**
+     * The splits in groups that register together: those that read one input (the ranges of a file, directly or
+     * through a split they share an input with), in the order of their first split, each in the given order. A planner
+     * takes an input's version as seen once the ledger holds any split of it, so a version registered in part would
+     * never have its other splits registered: each group is written all or nothing.
+     */
+    static List<List<Split>> byInput(List<Split> splits) {
+        Map<String, Integer> groupOfKey = new HashMap<>();
+        List<List<Split>> groups = new ArrayList<>();
+        List<Integer> mergedInto = new ArrayList<>();
+        for (Split split : splits) {
+            Set<Integer> joined = new java.util.TreeSet<>();
+            for (Member m : split.members()) {
+                Integer g = groupOfKey.get(m.key());
+                if (g != null) joined.add(root(mergedInto, g));
+            }
+            int into;
+            if (joined.isEmpty()) {
+                into = groups.size();
+                groups.add(new ArrayList<>());
+                mergedInto.add(into);
+            } else {
+                into = joined.iterator().next(); // the earliest group: the others join it, in order
+                for (int other : joined) {
+                    if (other == into) continue;
+                    groups.get(into).addAll(groups.get(other));
+                    groups.get(other).clear();
+                    mergedInto.set(other, into);
+                }
+            }
+            groups.get(into).add(split);
+            for (Member m : split.members()) groupOfKey.put(m.key(), into);
+        }
+        Map<Split, Integer> at = new HashMap<>();
+        for (int i = 0; i < splits.size(); i++) at.put(splits.get(i), i);
+        return groups.stream()
+                .filter(g -> !g.isEmpty())
+                .map(g -> g.stream()
+                        .sorted(java.util.Comparator.comparing(at::get))
+                        .toList())
+                .toList();
+    }
+
+    private static int root(List<Integer> mergedInto, int g) {
+        while (mergedInto.get(g) != g) g = mergedInto.get(g);
+        return g;
     }
 
     /**
@@ -301,6 +362,15 @@ final class Registrar {
         });
     }
 
+    /**
+     * Takes the lock, so finishing what a planner that died left half written (a planner that holds it now is waited
+     * for): a lookup that found an input of a split still being written calls this before it answers, since a plan
+     * that took that input as seen would otherwise register nothing, and nothing would finish the split.
+     */
+    void finishUnfinished() {
+        locked(lock -> null);
+    }
+
     private <T> T locked(Function<Lock, T> work) {
         Lock lock = new Lock(UUID.randomUUID().toString());
         lock.meta = acquire(lock.owner);
@@ -398,41 +468,116 @@ final class Registrar {
             return (epoch < 0 ? meta.epoch() : epoch) << 32;
         }
 
-        /** Finishes splits a planner before this one left half written (they were listed in the meta item). */
+        /**
+         * Finishes what a planner before this one left half written (listed in the meta item): a replace, or a group
+         * of splits too large for one transaction ({@link #add}). A group all of whose splits were written gets their
+         * inputs and becomes pending; one whose writing stopped before its last split was written had none of its
+         * inputs written yet, and is forgotten (each split keeping its token): no input of it counts as registered,
+         * so the next plan plans it again, whole.
+         */
         void finishInflight() {
+            Map<String, List<Map<String, AttributeValue>>> groups = new LinkedHashMap<>();
             for (Map<String, AttributeValue> split :
                     reads.get(meta.inflight().stream().map(items::split).toList())) {
                 if (Items.REPLACED.equals(split.get("state").s())) {
                     finishReplace(split, Replacement.of(split.get("plan").s()));
-                } else if (Items.REGISTERING.equals(split.get("state").s())) {
-                    Map<String, String> digests = new HashMap<>();
-                    if (split.containsKey("nd")) split.get("nd").m().forEach((d, k) -> digests.put(d, k.s()));
-                    memberWrites(split.get(Items.SK).s(), Codec.members(split), digests)
-                            .forEach(this::write);
-                    finish(split.get(Items.SK).s());
                 } else {
-                    inflightDone.add(split.get(Items.SK).s());
+                    // a split written alone (or by an earlier Sluice) is a group of one
+                    String group = split.containsKey(GROUP)
+                            ? split.get(GROUP).s()
+                            : split.get(Items.SK).s();
+                    groups.computeIfAbsent(group, g -> new ArrayList<>()).add(split);
+                }
+            }
+            for (List<Map<String, AttributeValue>> group : groups.values()) {
+                group.sort(java.util.Comparator.comparingLong(i -> Codec.number(i, Items.SEQ)));
+                long size = group.getFirst().containsKey(GROUP_SIZE) ? Codec.number(group.getFirst(), GROUP_SIZE) : 1;
+                List<Map<String, AttributeValue>> registering = group.stream()
+                        .filter(i -> Items.REGISTERING.equals(i.get("state").s()))
+                        .toList();
+                if (group.size() == size) {
+                    finishGroup(registering);
+                } else {
+                    for (Map<String, AttributeValue> split : registering) {
+                        write(put(with(
+                                items.split(split.get(Items.SK).s()),
+                                Map.of(
+                                        "state",
+                                        s(Items.FORGOTTEN),
+                                        "token",
+                                        split.get("token"),
+                                        "updated",
+                                        n(clock.millis())))));
+                    }
                 }
             }
             inflightDone.addAll(meta.inflight());
             flush();
         }
 
-        void add(Split split, long seq, long token, Map<String, String> digests) {
-            List<TransactWriteItem> members = memberWrites(split.id(), split.members(), digests);
-            if (members.size() + 1 <= ACTIONS) {
-                if (pending.size() + members.size() + 1 > ACTIONS) flush();
-                write(put(Codec.newSplit(items, split, seq, token, clock.millis(), "pending", Map.of())));
-                members.forEach(this::write);
+        /**
+         * Writes a group of new splits: in the next transaction when it fits in one, or else each split
+         * {@code registering} (invisible to claims), listed in the meta item and marked with the group's first split
+         * and size, then, once all are written, their inputs, then all made pending; they leave the meta item's list
+         * only then. Whoever takes the lock after a planner that died in between finishes the group, or forgets it
+         * when not all of its splits were written ({@link #finishInflight}).
+         */
+        void add(List<New> group) {
+            // by item: the ranges of a file share its latest version's item, written once (by the last range)
+            Map<Map<String, AttributeValue>, TransactWriteItem> whole = new LinkedHashMap<>();
+            for (New n : group) {
+                Split split = n.split();
+                TransactWriteItem item =
+                        put(Codec.newSplit(items, split, n.seq(), n.token(), clock.millis(), "pending", Map.of()));
+                whole.put(keyOf(item), item);
+                memberWrites(split.id(), split.members(), n.digests()).forEach(w -> whole.put(keyOf(w), w));
+            }
+            if (whole.size() <= ACTIONS) {
+                if (pending.size() + whole.size() > ACTIONS) flush();
+                whole.values().forEach(this::write);
                 return;
             }
-            // too large for one transaction: written as 'registering', listed in the meta item until whole
+            int listed =
+                    group.stream().mapToInt(n -> n.split().id().length() + 8).sum();
+            if (listed > MAX_LISTED) {
+                throw new LedgerException(
+                        config.describe() + ": cannot register the " + group.size()
+                                + " splits of "
+                                + group.getFirst().split().members().getFirst().key()
+                                + " together: the DynamoDB ledger lists a registration in progress in one item, which "
+                                + "holds about " + MAX_LISTED / 1_000
+                                + " KB of split ids; raise the source's split_size "
+                                + "so that the file is cut into fewer ranges",
+                        null);
+            }
             flush();
-            inflightAdded.add(split.id());
-            write(put(Codec.newSplit(items, split, seq, token, clock.millis(), Items.REGISTERING, digests)));
+            String first = group.getFirst().split().id();
+            List<Map<String, AttributeValue>> written = new ArrayList<>();
+            for (New n : group) {
+                Map<String, AttributeValue> item = new HashMap<>(Codec.newSplit(
+                        items, n.split(), n.seq(), n.token(), clock.millis(), Items.REGISTERING, n.digests()));
+                item.put(GROUP, s(first));
+                item.put(GROUP_SIZE, n(group.size()));
+                write(put(item));
+                inflightAdded.add(n.split().id()); // after write(), which may send the items before this one first
+                written.add(item);
+            }
             flush();
-            members.forEach(this::write);
-            finish(split.id());
+            finishGroup(written);
+        }
+
+        /** Writes the inputs of a group's splits (all written, still registering), then makes them pending. */
+        private void finishGroup(List<Map<String, AttributeValue>> registering) {
+            for (Map<String, AttributeValue> split : registering) {
+                Map<String, String> digests = new HashMap<>();
+                if (split.containsKey("nd")) split.get("nd").m().forEach((d, k) -> digests.put(d, k.s()));
+                memberWrites(split.get(Items.SK).s(), Codec.members(split), digests)
+                        .forEach(this::write);
+            }
+            // listed until all are pending: a planner finishing the group after this one died counts them all
+            for (Map<String, AttributeValue> split : registering)
+                finish(split.get(Items.SK).s());
+            registering.forEach(split -> inflightDone.add(split.get(Items.SK).s()));
             flush();
         }
 
@@ -500,6 +645,7 @@ final class Registrar {
             flush();
         }
 
+        /** Makes a registering split pending; it stays in the meta item's list until the caller takes it off. */
         private void finish(String id) {
             if (pending.size() + 1 > ACTIONS) flush();
             write(TransactWriteItem.builder()
@@ -518,7 +664,6 @@ final class Registrar {
                                     s(Items.REGISTERING)))
                             .build())
                     .build());
-            inflightDone.add(id);
         }
 
         private List<TransactWriteItem> memberWrites(
@@ -556,11 +701,15 @@ final class Registrar {
         }
 
         void write(TransactWriteItem w) {
-            Map<String, AttributeValue> key = w.put() != null
-                    ? Codec.keyOf(w.put().item())
-                    : w.delete() != null ? w.delete().key() : w.update().key();
+            Map<String, AttributeValue> key = keyOf(w);
             if (!pending.containsKey(key) && pending.size() == ACTIONS) flush();
             pending.put(key, w);
+        }
+
+        private static Map<String, AttributeValue> keyOf(TransactWriteItem w) {
+            return w.put() != null
+                    ? Codec.keyOf(w.put().item())
+                    : w.delete() != null ? w.delete().key() : w.update().key();
         }
 
         /** Writes what is waiting, in one transaction with the lock's check and renewal. */

@@ -42,6 +42,11 @@ public interface PlanStore {
      * one registered a later version of the input cannot register a version after the earlier one too: two planners
      * that saw different histories of an input never both register the version they found (rule 1).
      *
+     * <p>"Atomically": all or none. A ledger that cannot write a whole call in one step (DynamoDB's transactions hold
+     * 100 items) still registers the splits of one input together (a file's byte ranges), all or none, as another
+     * process sees them: a planner takes an input's version as seen once {@link #known} reports any split of it, so
+     * a version registered in part would never have its other splits registered.
+     *
      * @param follows for some member keys, the fingerprint of the registration of the key the planner saw last
      * @return the ids of the splits this call registered
      */
