@@ -89,6 +89,16 @@ public abstract class LedgerConformanceKit {
      */
     protected abstract Ledger reopen(Ledger existing, String pipeline, Clock clock);
 
+    /**
+     * For a ledger that writes one {@code register} call in several steps (DynamoDB: transactions of 100 items): a
+     * handle on the store behind {@code existing} whose process dies right before its {@code step}th write (that call
+     * and every later one fail, and it releases nothing it holds). Null, the default, for a ledger that writes each
+     * call in one step (one database transaction, one script), which a death cannot leave half done.
+     */
+    protected Ledger dyingBefore(Ledger existing, int step, String pipeline, Clock clock) {
+        return null;
+    }
+
     @BeforeEach
     void openTheLedger() {
         ledger = track(openLedger(PIPELINE, clock));
@@ -277,6 +287,109 @@ public abstract class LedgerConformanceKit {
                                 new KnownMember("c.csv", "v1~t2", 0, Member.WHOLE, "pack:a+2:0000@t2", PENDING)));
         Claim claim = claim(ledger, "w1");
         assertThat(claim.split()).isEqualTo(again);
+    }
+
+    /**
+     * A planner takes an input's version as seen once the ledger holds any split of it ({@link PlanStore#known}), so
+     * a registration that dies midway must leave each version of an input (a file's byte ranges, a pack) registered
+     * whole or not at all: registered in part, its other splits would never be planned again. For a ledger that
+     * writes a registration in several steps, a death before each step in turn; then another process sees each
+     * version whole or not at all, and registers the plan again, one file having changed meanwhile: every input ends
+     * with a version registered whole, and no version in part. Rule 1.
+     */
+    @Test
+    void aRegistrationThatDiesMidwayLeavesEachInputWholeOrNotAtAll() {
+        List<Split> first = new ArrayList<>();
+        List<Split> again = new ArrayList<>();
+        Map<String, String> follows = new java.util.HashMap<>();
+        for (var file : Map.of("a.csv", 40, "b.csv", 40, "c.csv", 100).entrySet()) {
+            String key = file.getKey();
+            for (int i = 0; i < file.getValue(); i++) {
+                first.add(split(key + "#" + i, new Member(key, "v1", i * 100L, i * 100L + 100, null)));
+                // c.csv changed while no planner was alive: planned again in its new version
+                again.add(
+                        key.equals("c.csv")
+                                ? split(key + "#" + i + "@v2", new Member(key, "v2", i * 90L, i * 90L + 90, null))
+                                : first.getLast());
+            }
+            follows.put(key, PlanStore.NOTHING);
+        }
+        Split pack = split(
+                "pack",
+                IntStream.range(0, 60)
+                        .mapToObj(i -> file("p/" + i + ".csv", "v1"))
+                        .toArray(Member[]::new));
+        Split single = split("d.csv@v1", file("d.csv", "v1"));
+        first.addAll(List.of(pack, single));
+        again.addAll(List.of(pack, single));
+
+        for (int step = 1; ; step++) {
+            Ledger store = track(openLedger(PIPELINE, clock));
+            Ledger dying = dyingBefore(store, step, PIPELINE, clock);
+            if (dying == null) {
+                assertThat(store.register(first, follows))
+                        .as("one step: all at once")
+                        .hasSize(first.size());
+                assertEachVersionWholeOrNone(store, first, again, "registered in one step");
+                return;
+            }
+            try {
+                assertThat(dying.register(first, follows)).hasSize(first.size());
+                assertThat(step).as("the registration took several steps").isGreaterThan(2);
+                return; // it took fewer steps: every point of death was tried
+            } catch (RuntimeException died) {
+                // as asked
+            } finally {
+                dying.close();
+            }
+            clock.advance(Duration.ofMinutes(2)); // whatever the dead process held has run out
+
+            Ledger next = track(reopen(store, PIPELINE, clock));
+            assertEachVersionWholeOrNone(next, first, again, "died before step " + step);
+            next.register(again, follows);
+            Map<String, KnownMember> known =
+                    assertEachVersionWholeOrNone(next, first, again, "died before step " + step + ", registered again");
+            assertThat(known.keySet())
+                    .as("died before step %d, registered again: every input", step)
+                    .containsAll(follows.keySet());
+        }
+    }
+
+    /**
+     * Each version of an input in these plans (the splits holding it in that fingerprint) is held whole or not at all,
+     * and an input is known only in a version held whole. Returns what {@code known} said.
+     */
+    private static Map<String, KnownMember> assertEachVersionWholeOrNone(
+            Ledger ledger, List<Split> first, List<Split> again, String when) {
+        Map<String, Set<String>> versions = new java.util.TreeMap<>();
+        for (List<Split> plan : List.of(first, again)) {
+            for (Split s : plan) {
+                for (Member m : s.members()) {
+                    versions.computeIfAbsent(m.key() + " in " + m.fingerprint(), v -> new java.util.HashSet<>())
+                            .add(s.id());
+                }
+            }
+        }
+        // known first, as a planner asks: a ledger may finish what a dead process left half written before it answers
+        Map<String, KnownMember> known = ledger.known(versions.keySet().stream()
+                .map(v -> v.substring(0, v.indexOf(" in ")))
+                .collect(Collectors.toSet()));
+        Set<String> held = ledger.splits(ALL, Integer.MAX_VALUE).stream()
+                .map(SplitInfo::id)
+                .collect(Collectors.toSet());
+        for (var version : versions.entrySet()) {
+            if (version.getValue().stream().noneMatch(held::contains)) continue;
+            assertThat(held)
+                    .as("%s: the splits of %s, all registered or none", when, version.getKey())
+                    .containsAll(version.getValue());
+        }
+        known.forEach((key, k) -> assertThat(held)
+                .as("%s: %s known in %s, registered whole", when, key, k.fingerprint())
+                .containsAll(versions.get(key + " in " + k.fingerprint())));
+        assertThat(ledger.counts().getOrDefault(PENDING, 0L))
+                .as("%s: each split once, pending", when)
+                .isEqualTo(held.size());
+        return known;
     }
 
     @Test
