@@ -167,6 +167,13 @@ public final class Planner {
             public Optional<Split> split(String splitId) {
                 return ledger.split(splitId);
             }
+
+            @Override
+            public List<String> splitIds() {
+                return ledger.splits(java.util.EnumSet.allOf(SplitState.class), Integer.MAX_VALUE).stream()
+                        .map(io.sluice.spi.SplitInfo::id)
+                        .toList();
+            }
         };
     }
 }

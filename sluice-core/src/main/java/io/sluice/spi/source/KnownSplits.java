@@ -3,6 +3,7 @@ package io.sluice.spi.source;
 import io.sluice.spi.KnownMember;
 import io.sluice.spi.Split;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -20,4 +21,11 @@ public interface KnownSplits {
 
     /** A registered split by id, with its members, payload and output key as registered; empty when unknown. */
     Optional<Split> split(String splitId);
+
+    /**
+     * The id of every split registered, oldest first: for a source that looks for what an earlier definition of
+     * itself registered under other member keys (the jdbc source, when its own key has no watermark). It lists the
+     * whole ledger: call it only where a key of the source's own is unknown.
+     */
+    List<String> splitIds();
 }

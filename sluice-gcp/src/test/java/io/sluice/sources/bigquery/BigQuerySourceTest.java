@@ -83,6 +83,11 @@ class BigQuerySourceTest {
         public Optional<Split> split(String splitId) {
             return Optional.empty();
         }
+
+        @Override
+        public java.util.List<String> splitIds() {
+            return java.util.List.of();
+        }
     };
 
     private LocalFiles read(Source source) throws IOException {

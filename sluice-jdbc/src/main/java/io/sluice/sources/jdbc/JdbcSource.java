@@ -71,6 +71,8 @@ final class JdbcSource implements Source, Windowed {
      * @param zone the zone a cursor without one (PostgreSQL {@code timestamp}, MariaDB {@code DATETIME}) is written
      *     in: its range's upper bound is the database's clock as a wall-clock time there
      * @param zoneGiven whether {@code time_zone} was written (it is refused for a cursor that has a zone)
+     * @param afterChange {@code fail}, {@code continue} or {@code from_start}: what a definition with no watermark of
+     *     its own does when the ledger holds an earlier definition's ({@link #earlier})
      */
     record Incremental(
             String column,
@@ -79,7 +81,8 @@ final class JdbcSource implements Source, Windowed {
             String nulls,
             long rowsPerSplit,
             java.time.ZoneId zone,
-            boolean zoneGiven) {}
+            boolean zoneGiven,
+            String afterChange) {}
 
     /**
      * A point in {@code (column, tie_breaker)} order: {@code tie} null stands after every row whose column is
@@ -99,15 +102,25 @@ final class JdbcSource implements Source, Windowed {
      * @param upper    incremental: the range's upper bound, the watermark the next range starts after; else null
      * @param upperTie incremental: the tie breaker's value at {@code upper} when the range ends at a row; null when
      *                 it ends after every row of {@code upper}
+     * @param column     incremental: {@code column} as written, so that a later definition can tell whether it may
+     *                   continue from {@code upper}; null in splits registered before it was kept
+     * @param tieBreaker incremental: {@code tie_breaker} as written (null: none, or not kept)
      */
-    record Payload(String sql, String range, String upper, String upperTie, List<String> bounds) {
+    record Payload(
+            String sql,
+            String range,
+            String upper,
+            String upperTie,
+            List<String> bounds,
+            String column,
+            String tieBreaker) {
         Payload(String sql, String range) {
-            this(sql, range, null, null, null);
+            this(sql, range, null, null, null, null, null);
         }
 
         /** A key range of a full read, with every range's bounds, so that an interrupted registration resumes. */
         static Payload range(String sql, String range, List<String> bounds) {
-            return new Payload(sql, range, null, null, bounds);
+            return new Payload(sql, range, null, null, bounds, null, null);
         }
 
         String json() {
@@ -172,9 +185,12 @@ final class JdbcSource implements Source, Windowed {
     private final Dialect dialect;
     /** The member key of this input: its name and a hash of what it reads, so another query starts afresh. */
     private final String key;
+    /** The pipeline's file, for the commands an error suggests. */
+    private final String pipelineFile;
 
     JdbcSource(Settings settings, PipelineContext context) {
         this.s = settings;
+        this.pipelineFile = context.pipelineFile().toString();
         this.dialect = Dialect.of(settings.connection().url().reveal());
         Incremental inc = settings.incremental();
         String identity = settings.base() + (inc == null ? "" : "\0" + inc.column() + "\0" + inc.tieBreaker());
@@ -407,9 +423,12 @@ final class JdbcSource implements Source, Windowed {
         String clock = dialect.clockMinus(inc.lag(), shape.driver().get(shape.find(col)));
         String sqlCol = sqlName(shape, col);
         String sqlTb = tb == null ? null : sqlName(shape, tb);
+        List<String> notices = new ArrayList<>();
         Bound lower = null;
         long index = 0;
-        if (last != null) {
+        if (last == null) {
+            lower = afterChange(known, notices);
+        } else {
             Optional<Split> previous = known.split(last.splitId());
             if (previous.isEmpty()) {
                 throw new IOException("the ledger no longer holds split " + last.splitId() + " of " + s.name()
@@ -426,7 +445,6 @@ final class JdbcSource implements Source, Windowed {
             rs.next();
             end = new Bound(wallClock(rs.getString(1), inc.zone()), null);
         }
-        List<String> notices = new ArrayList<>();
         long nulls = single(c, "SELECT count(*) FROM (" + s.base() + ") s WHERE " + sqlCol + " IS NULL");
         boolean readNulls = false;
         if (nulls > 0) {
@@ -496,10 +514,140 @@ final class JdbcSource implements Source, Windowed {
                             range,
                             to.at(),
                             to.tie(),
-                            null)));
+                            null,
+                            inc.column(),
+                            inc.tieBreaker())));
             from = to;
         }
         return new Proposal(splits, List.of(), null, List.of(), notices, true);
+    }
+
+    /** The ids of this source's splits: the member key, then the whole read, a key range or an incremental range. */
+    private static final java.util.regex.Pattern SPLIT_ID =
+            java.util.regex.Pattern.compile("(.+@[0-9a-f]{12})#(?:all|p\\d+of\\d+-[0-9a-f]{8}|i\\d+-[0-9a-f]{8})");
+
+    /**
+     * What an earlier definition of this read registered last: its member key, its latest split and that split's
+     * payload, whose upper bound is its watermark (none: it read in full).
+     */
+    private record Earlier(String key, Split split, KnownMember member, Payload payload) {
+        String describe() {
+            return "an earlier definition of it (" + key + ") read "
+                    + (payload.upper() == null ? "it in full (" + payload.range() + ")" : payload.range())
+                    + " last (split " + split.id() + ", " + member.state().label() + ")";
+        }
+
+        String upperText() {
+            return new Bound(payload.upper(), payload.upperTie()).text();
+        }
+
+        /** Why this definition cannot go on from the earlier watermark; null when it can. */
+        String cannotContinue(Incremental inc) {
+            if (payload.upper() == null) return "it read in full, with no watermark to continue from";
+            String range = payload.range();
+            boolean sameColumn = payload.column() != null
+                    ? sameName(payload.column(), inc.column())
+                    // a split registered before the column was kept: its range names it first
+                    : range.startsWith(inc.column() + " ") || range.startsWith("(" + inc.column() + ", ");
+            if (!sameColumn) {
+                return "its watermark is a value of "
+                        + (payload.column() == null ? "another column" : payload.column()) + ", not of "
+                        + inc.column();
+            }
+            if (payload.upperTie() == null) return null;
+            boolean sameTie = payload.tieBreaker() != null
+                    ? inc.tieBreaker() != null && sameName(payload.tieBreaker(), inc.tieBreaker())
+                    : inc.tieBreaker() != null && range.startsWith("(" + inc.column() + ", " + inc.tieBreaker() + ")");
+            if (sameTie) return null;
+            return "its last range ends inside the rows of " + inc.column() + " = " + payload.upper()
+                    + ", at a value of its own tie_breaker, which is not this one's; restore the earlier definition "
+                    + "for one run (a run's last range ends after every row of its timestamp), then change it again";
+        }
+
+        /** Two column names as written, the same column: quotes and case aside (as {@link Shape#find} finds one). */
+        private static boolean sameName(String a, String b) {
+            return unquoted(a).equalsIgnoreCase(unquoted(b));
+        }
+
+        private static String unquoted(String name) {
+            boolean quoted = name.length() > 2
+                    && (name.startsWith("\"") && name.endsWith("\"") || name.startsWith("`") && name.endsWith("`"));
+            return quoted ? name.substring(1, name.length() - 1) : name;
+        }
+    }
+
+    /**
+     * The latest split of another member key than this one's, if any. The ledger is the pipeline's and this is its
+     * source, so such a split was registered by an earlier definition of this read: one whose {@code table},
+     * {@code columns}, {@code where}, {@code query}, {@code column} or {@code tie_breaker} differed (the member key
+     * is a hash of them). Lists the ledger: called only while this definition has registered nothing.
+     */
+    private Optional<Earlier> earlier(KnownSplits known) throws IOException {
+        String other = null;
+        for (String id : known.splitIds()) { // oldest first: the last one found is the latest definition's
+            java.util.regex.Matcher m = SPLIT_ID.matcher(id);
+            if (m.matches() && !m.group(1).equals(key)) other = m.group(1);
+        }
+        if (other == null) return Optional.empty();
+        KnownMember member = known.members(List.of(other)).get(other);
+        if (member == null) return Optional.empty();
+        Optional<Split> split = known.split(member.splitId());
+        if (split.isEmpty()) return Optional.empty();
+        return Optional.of(new Earlier(other, split.get(), member, Payload.of(split.get())));
+    }
+
+    /**
+     * Where this definition starts when it has no watermark of its own: the start, unless an earlier definition of
+     * this read left one ({@link #earlier}). Then reading from the start would put the rows the earlier one read in
+     * the output again (a files sink, a jdbc sink in append mode hold them twice), and going on from its watermark
+     * would leave out the older rows that only this definition selects: which is right is the user's to say
+     * ({@code after_change}), so by default the plan fails, naming the watermark and the choices.
+     */
+    private Bound afterChange(KnownSplits known, List<String> notices) throws IOException {
+        Optional<Earlier> found = earlier(known);
+        if (found.isEmpty()) return null;
+        Earlier e = found.get();
+        Incremental inc = s.incremental();
+        Options block = s.options().get(JdbcSourceFactory.INCREMENTAL_BLOCK);
+        String cannot = e.cannotContinue(inc);
+        switch (inc.afterChange()) {
+            case "from_start" -> {
+                notices.add(s.name() + ": reading every row from the start (incremental.after_change: from_start); "
+                        + e.describe() + ", and what it wrote stays in the output");
+                return null;
+            }
+            case "continue" -> {
+                if (cannot != null) {
+                    throw block.problem(
+                            JdbcSourceFactory.AFTER_CHANGE,
+                            s.name() + ": cannot continue: " + e.describe() + ", and " + cannot + ". "
+                                    + choices(e, cannot));
+                }
+                notices.add(s.name() + ": continuing after " + e.upperText()
+                        + " (incremental.after_change: continue), where " + e.describe());
+                return new Bound(e.payload().upper(), e.payload().upperTie());
+            }
+            default ->
+                throw block.problem(
+                        JdbcSourceFactory.AFTER_CHANGE,
+                        s.name() + ": this definition has read nothing yet, and " + e.describe() + ": its table, "
+                                + "columns, where, query, column or tie_breaker changed since, and read from the start "
+                                + "now, the rows read before would be in the output again (twice in a files sink). "
+                                + choices(e, cannot));
+        }
+    }
+
+    /** The ways on from a changed definition; {@code cannot}: why {@code continue} is not one of them (null: it is). */
+    private String choices(Earlier e, String cannot) {
+        String cont = cannot == null
+                ? "incremental.after_change: continue, to read the rows after " + e.upperText()
+                        + " with this definition (the output keeps what the earlier one read); "
+                : "";
+        return "Choose: sluice reset " + pipelineFile
+                + " --delete-output --yes, then run, to read every row once with this "
+                + "definition; " + cont + "incremental.after_change: from_start, to read every row again, keeping "
+                + "the earlier output (a jdbc sink with upsert keys replaces those rows; a files sink holds them "
+                + "twice); or restore the earlier definition, which goes on from its watermark";
     }
 
     private static final java.time.format.DateTimeFormatter WALL_CLOCK =

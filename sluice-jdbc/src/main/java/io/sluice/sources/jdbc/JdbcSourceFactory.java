@@ -92,6 +92,16 @@ public final class JdbcSourceFactory implements SourceFactory<Options> {
             "With `tie_breaker`: cut a run's rows into splits of this many rows (a first run over a large table), "
                     + "at rows of the `(column, tie_breaker)` order, so rows with one timestamp on both sides of a cut "
                     + "are each read once.");
+    static final Field<String> AFTER_CHANGE = Field.optional(
+            "after_change",
+            Type.choice("fail", "continue", "from_start"),
+            "fail",
+            "When `table`, `columns`, `where`, `query`, `column` or `tie_breaker` changed, this definition has no "
+                    + "watermark of its own while the ledger holds an earlier definition's: `fail` the plan, naming "
+                    + "the earlier watermark and the choices; `continue` from the earlier watermark (same `column`), "
+                    + "the rows before it staying as they were read; or read every row `from_start` again, knowing "
+                    + "that a files sink then holds the earlier rows twice. `sluice reset --delete-output` instead "
+                    + "reads every row once with the new definition.");
     static final Type.Obj INCREMENTAL = Type.Obj.of(
             "Reads only the rows changed since the last run.",
             CURSOR,
@@ -99,7 +109,8 @@ public final class JdbcSourceFactory implements SourceFactory<Options> {
             LAG,
             TIME_ZONE,
             NULLS,
-            ROWS_PER_SPLIT);
+            ROWS_PER_SPLIT,
+            AFTER_CHANGE);
     static final Field<Options> INCREMENTAL_BLOCK = Field.computed(
             "incremental",
             INCREMENTAL,
@@ -231,7 +242,8 @@ public final class JdbcSourceFactory implements SourceFactory<Options> {
                     i.get(NULLS),
                     i.find(ROWS_PER_SPLIT).orElse(0L),
                     zone.equals("UTC") ? ZoneOffset.UTC : ZoneId.of(zone),
-                    i.has(TIME_ZONE));
+                    i.has(TIME_ZONE),
+                    i.get(AFTER_CHANGE));
         }
         return new JdbcSource.Settings(
                 o,
