@@ -30,7 +30,17 @@ final class ValidateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Pipeline p = args.load();
         try (Assembly a = Assembly.forChecking(p, args.components(), Clock.systemUTC())) {
-            java.util.Optional<String> source = a.source().check();
+            java.util.Optional<String> source;
+            // the ledger of earlier runs, when there is one: a plan's refusal that depends on it is found here too
+            java.util.Optional<io.sluice.spi.Ledger> ledger =
+                    Assembly.existingLedger(p, args.components(), Clock.systemUTC());
+            try {
+                source = ledger.isPresent()
+                        ? a.source().check(io.sluice.planning.Planner.view(ledger.get()))
+                        : a.source().check();
+            } finally {
+                ledger.ifPresent(io.sluice.spi.Ledger::close);
+            }
             a.sink().check();
             StepCheck.Outcome steps = StepCheck.standalone(a);
             PrintWriter out = spec.commandLine().getOut();

@@ -106,6 +106,11 @@ public record Assembly(Pipeline pipeline, Source source, List<Step> steps, Sink 
         return c.openLedger(p.state(), context(p, clock));
     }
 
+    /** The ledger when it exists, for validate, which creates none: empty before the first run. */
+    public static java.util.Optional<Ledger> existingLedger(Pipeline p, Components c, Clock clock) {
+        return c.openExistingLedger(p.state(), context(p, clock));
+    }
+
     /** Only the sink: for reset, which removes its output when asked. */
     public static Sink openSink(Pipeline p, Components c, Clock clock) {
         return c.sink(p.sink(), context(p, clock));

@@ -58,6 +58,11 @@ public record Components(
         return open(ledgers.get(s.kind()), s, context);
     }
 
+    /** The ledger when it exists ({@link LedgerFactory#openExisting}): for validate, which creates none. */
+    public java.util.Optional<Ledger> openExistingLedger(Options.Selected s, PipelineContext context) {
+        return openExisting(ledgers.get(s.kind()), s, context);
+    }
+
     public void checkLedger(Options.Selected s, PipelineContext context) {
         check(ledgers.get(s.kind()), s, context);
     }
@@ -80,6 +85,11 @@ public record Components(
 
     private static <O> Ledger open(LedgerFactory<O> f, Options.Selected s, PipelineContext context) {
         return f.open(valueFor(f, s), context);
+    }
+
+    private static <O> java.util.Optional<Ledger> openExisting(
+            LedgerFactory<O> f, Options.Selected s, PipelineContext context) {
+        return f.openExisting(valueFor(f, s), context);
     }
 
     private static <O> void check(LedgerFactory<O> f, Options.Selected s, PipelineContext context) {

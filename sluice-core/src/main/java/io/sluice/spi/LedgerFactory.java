@@ -12,6 +12,14 @@ public interface LedgerFactory<O> extends ComponentFactory<O> {
         open(options, context).close();
     }
 
+    /**
+     * The ledger as it is, for {@code sluice validate} to read what earlier runs registered; empty when there is none
+     * yet, and then nothing is created (as for {@link #check}). The default opens it, as {@link #check} does.
+     */
+    default java.util.Optional<Ledger> openExisting(O options, PipelineContext context) {
+        return java.util.Optional.of(open(options, context));
+    }
+
     /** Where the ledger lives, for messages ("SQLite ledger .sluice/x.db"). */
     String describe(O options);
 

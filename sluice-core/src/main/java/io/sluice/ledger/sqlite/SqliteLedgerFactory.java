@@ -50,6 +50,13 @@ public final class SqliteLedgerFactory implements LedgerFactory<Path> {
                     "SQLite ledger " + file + ": " + problem + "; choose another state.sqlite path", null);
     }
 
+    /** Only a file that is there: validate creates no ledger. */
+    @Override
+    public java.util.Optional<Ledger> openExisting(Path options, PipelineContext context) {
+        if (!Files.isRegularFile(options)) return java.util.Optional.empty();
+        return java.util.Optional.of(open(options, context));
+    }
+
     @Override
     public String describe(Path options) {
         return "SQLite ledger " + options;

@@ -31,6 +31,15 @@ public interface Source extends AutoCloseable {
     }
 
     /**
+     * {@link #check()}, and the options against what the ledger holds of earlier runs ({@code known}), for
+     * {@code sluice validate} when the pipeline's ledger exists: a mistake a run's plan would stop at (the jdbc
+     * source's changed incremental definition) is found there too. The default checks the input only.
+     */
+    default Optional<String> check(KnownSplits known) throws IOException {
+        return check();
+    }
+
+    /**
      * Lists the input and proposes the new splits, comparing what it finds with {@code known}. Changes nothing: called
      * again when a registration was refused (another planner came first), and for a preview ({@code sluice plan}).
      */

@@ -788,6 +788,15 @@ final class JdbcSource implements Source, Windowed {
      */
     @Override
     public Optional<String> check() throws IOException {
+        return check(null);
+    }
+
+    /**
+     * {@link #check()}, and for an incremental read with no watermark of its own, what its plan does when an earlier
+     * definition left one ({@link #afterChange}): the same refusal as a run's.
+     */
+    @Override
+    public Optional<String> check(KnownSplits known) throws IOException {
         java.sql.Connection c;
         try {
             c = connectToPlan();
@@ -796,6 +805,11 @@ final class JdbcSource implements Source, Windowed {
         }
         try {
             inspect(c);
+            if (known != null
+                    && s.incremental() != null
+                    && known.members(List.of(key)).get(key) == null) {
+                afterChange(known, new ArrayList<>());
+            }
             return Optional.empty();
         } catch (SQLException e) {
             // the server's trouble, not the pipeline's (a broken connection, a timeout): a run meets it when it plans
