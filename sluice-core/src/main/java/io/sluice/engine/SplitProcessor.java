@@ -116,7 +116,8 @@ public final class SplitProcessor {
                                 : "SELECT * FROM (" + unreadableRows + ") UNION ALL SELECT * FROM (" + rejectedRows
                                         + ")";
                 // the same bytes hold the same bad records at every attempt: the split is dead at once, not retried
-                if (onBadRecord == BadRecordPolicy.FAIL) throw SplitFailure.of(firstBad(s, deadLetters, bad[0]), false);
+                if (onBadRecord == BadRecordPolicy.FAIL)
+                    throw SplitFailure.of(firstBad(s, deadLetters, bad[0], input.fix()), false);
                 return onBadRecord == BadRecordPolicy.DEAD_LETTER
                         ? Optional.of(new DuckRows(c, deadLetters))
                         : Optional.empty();
@@ -369,12 +370,12 @@ public final class SplitProcessor {
     }
 
     /** on_bad_record: fail: the error names the first bad record's file, line and reason. */
-    private static String firstBad(Statement s, String deadLetters, long bad) throws SQLException {
+    private static String firstBad(Statement s, String deadLetters, long bad, String fix) throws SQLException {
         try (ResultSet r = s.executeQuery("SELECT file, line, reason FROM (" + deadLetters + ") LIMIT 1")) {
             r.next();
             return bad + " bad record(s) and run.on_bad_record is fail; the first: " + r.getString(1)
                     + (r.getObject(2) == null ? "" : " line " + r.getLong(2)) + ": " + r.getString(3)
-                    + "; fix the file, or set run.on_bad_record to dead_letter or skip";
+                    + "; " + fix + ", or set run.on_bad_record to dead_letter or skip";
         }
     }
 

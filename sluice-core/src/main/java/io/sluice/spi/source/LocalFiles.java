@@ -23,6 +23,9 @@ import java.util.Map;
  * @param textColumns csv only, without {@code columns}: every column is read as text, exactly as written (no type is
  *                detected: {@code 01234}, {@code f} and {@code 1e5} stay as they are)
  * @param encoding csv and text: the files' character encoding, {@code utf-8} or {@code latin-1}
+ * @param fix what a user does about a bad record of these files, for the error of a split that fails on one
+ *     ({@code run.on_bad_record: fail}): {@link #FIX_THE_FILE}, or for a spool of a database's rows, what to select
+ *     instead (there is no file to fix)
  */
 public record LocalFiles(
         List<Part> parts,
@@ -31,7 +34,15 @@ public record LocalFiles(
         LineParse parse,
         Map<String, String> columns,
         boolean textColumns,
-        String encoding) {
+        String encoding,
+        String fix) {
+    /** What to do about a bad record of a file a user gave. */
+    public static final String FIX_THE_FILE = "fix the file";
+
+    /** What to do about a bad row of a query's result, when the source says nothing more precise. */
+    public static final String FIX_THE_QUERY = "it is a row of the query's result, not a file: select the column so "
+            + "that its values can be read (a cast in the query)";
+
     /** The encodings the engine reads besides UTF-8: ASCII-compatible, so lines and quotes are found as in UTF-8. */
     public static final List<String> ENCODINGS = List.of("utf-8", "latin-1");
 
@@ -44,32 +55,45 @@ public record LocalFiles(
         if (!columns.isEmpty() && !format.equals("csv")) {
             throw new IllegalArgumentException("typed columns are for csv files, not " + format);
         }
+        java.util.Objects.requireNonNull(fix);
     }
 
     /** Files whose columns the engine detects. */
     public LocalFiles(List<Part> parts, String format, boolean header, LineParse parse) {
-        this(parts, format, header, parse, Map.of(), false, "utf-8");
+        this(parts, format, header, parse, Map.of(), false, "utf-8", FIX_THE_FILE);
     }
 
     /** CSV files with a header line, written with these columns and types (see {@link #columns}). */
     public static LocalFiles typedCsv(List<Part> parts, Map<String, String> columns) {
-        return new LocalFiles(parts, "csv", true, null, columns, false, "utf-8");
+        return new LocalFiles(parts, "csv", true, null, columns, false, "utf-8", FIX_THE_QUERY);
+    }
+
+    /** The same files, with this advice about a bad record ({@link #fix}). */
+    public LocalFiles withFix(String advice) {
+        return new LocalFiles(parts, format, header, parse, columns, textColumns, encoding, advice);
     }
 
     /** The same files but these parts. */
     public LocalFiles withParts(List<Part> other) {
-        return new LocalFiles(other, format, header, parse, columns, textColumns, encoding);
+        return new LocalFiles(other, format, header, parse, columns, textColumns, encoding, fix);
     }
 
     /** The same files, csv ones read with every column as text ({@link #textColumns}) when {@code text}. */
     public LocalFiles withTextColumns(boolean text) {
         return new LocalFiles(
-                parts, format, header, parse, columns, text && format.equals("csv") && columns.isEmpty(), encoding);
+                parts,
+                format,
+                header,
+                parse,
+                columns,
+                text && format.equals("csv") && columns.isEmpty(),
+                encoding,
+                fix);
     }
 
     /** The same files, read in {@code charset} (one of {@link #ENCODINGS}). */
     public LocalFiles withEncoding(String charset) {
-        return new LocalFiles(parts, format, header, parse, columns, textColumns, charset);
+        return new LocalFiles(parts, format, header, parse, columns, textColumns, charset, fix);
     }
 
     /**

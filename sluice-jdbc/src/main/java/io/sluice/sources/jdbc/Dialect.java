@@ -93,6 +93,24 @@ enum Dialect {
         return "'" + v + "'";
     }
 
+    /**
+     * What to do about a value the engine cannot read (a split with a bad row fails naming its column and value): a row
+     * of the database has no file to fix, so select the column differently, with the values this database is known to
+     * keep that the engine refuses.
+     */
+    String badValueFix() {
+        String select = "it is a row of the database, not a file: select the column so that its value can be read, "
+                + "in the source's columns: or query:";
+        return switch (this) {
+            case MYSQL ->
+                select + " (a zero date: NULLIF(day, '0000-00-00') AS day, or NULLIF(at, '0000-00-00 00:00:00') "
+                        + "AS at for a DATETIME; a TIME beyond a day, such as -838:59:59: TIME_TO_SEC(span) AS span, "
+                        + "in seconds; anything else: CAST(x AS CHAR) AS x)";
+            case POSTGRES -> select + " (a cast: x::text AS x)";
+            case GENERIC -> select + " (a cast: CAST(x AS VARCHAR) AS x)";
+        };
+    }
+
     /** The types an incremental cursor may have here, as a user reads them. */
     String timestampTypes() {
         return switch (this) {

@@ -846,7 +846,8 @@ final class JdbcSource implements Source, Windowed {
             Shape shape = shape(c, payload.sql());
             spool(c, payload.sql(), shape, order(payload, shape), file, 0);
             return SplitReader.of(
-                    LocalFiles.typedCsv(List.of(LocalFiles.Part.whole(file, describe(split))), shape.engine()),
+                    LocalFiles.typedCsv(List.of(LocalFiles.Part.whole(file, describe(split))), shape.engine())
+                            .withFix(dialect.badValueFix()),
                     List.of());
         } catch (SQLException e) {
             throw JdbcErrors.statement(s.connection(), c, s.table(), "cannot read " + describe(split), e);

@@ -272,4 +272,52 @@ class JdbcSourceMariaDbTest {
         assertThatThrownBy(() -> PipelineRun.run(pipeline(dir, "{ connection: maria, table: ordrs }")))
                 .hasStackTraceContaining("did you mean 'orders'?");
     }
+
+    /**
+     * A zero date and a TIME beyond a day, which MariaDB keeps (a server without strict mode) and the engine cannot
+     * read, fail the split naming the column and the value; the advice is what works for a database's row, a
+     * {@code NULLIF} or a cast in {@code columns:} or {@code query:}, not "fix the file" (there is none). Selected so, the
+     * rows are read.
+     */
+    @Test
+    void aZeroDateOrALongTimeFailsTheSplitWithTheSelectThatReadsIt() throws Exception {
+        db.sql(
+                "SET SESSION sql_mode = ''",
+                "CREATE TABLE legacy (id INT PRIMARY KEY, day DATE, span TIME)",
+                "INSERT INTO legacy VALUES (1, '2026-01-02', '01:00:00'), (2, '0000-00-00', '01:00:00'), "
+                        + "(3, '2026-01-03', '-838:59:59')");
+        Path days = pipeline(dir.resolve("days"), "{ connection: maria, table: legacy, columns: [id, day] }");
+        assertThat(PipelineRun.run(days).summary().dead()).isEqualTo(1);
+        assertThat(lastError(days))
+                .contains("column \"day\". Could not convert string \"0000-00-00\" to 'DATE'")
+                .contains("it is a row of the database, not a file: select the column so that its value can be read, "
+                        + "in the source's columns: or query:")
+                .contains("NULLIF")
+                .doesNotContain("fix the file");
+        Path spans = pipeline(dir.resolve("spans"), "{ connection: maria, table: legacy, columns: [id, span] }");
+        assertThat(PipelineRun.run(spans).summary().dead()).isEqualTo(1);
+        assertThat(lastError(spans))
+                .contains("column \"span\". Could not convert string \"-838:59:59\" to 'TIME'")
+                .contains("TIME_TO_SEC(span) AS span")
+                .doesNotContain("fix the file");
+
+        Path selected = pipeline(
+                dir.resolve("selected"),
+                "{ connection: maria, table: legacy, columns: [id, \"NULLIF(day, '0000-00-00') AS day\", "
+                        + "\"TIME_TO_SEC(span) AS span\"] }");
+        assertThat(PipelineRun.run(selected).summary().rowsOut()).isEqualTo(3);
+        assertThat(count(dir.resolve("selected"), "day IS NULL")).isEqualTo(1L);
+        assertThat(count(dir.resolve("selected"), "span = -3020399")).isEqualTo(1L);
+    }
+
+    /** The error of the split that failed last in the pipeline's ledger. */
+    private static String lastError(Path yaml) throws Exception {
+        io.sluice.pipeline.Components c = io.sluice.pipeline.Components.discover();
+        io.sluice.pipeline.Pipeline p = new io.sluice.pipeline.PipelineLoader(c, name -> null).load(yaml);
+        try (io.sluice.spi.Ledger ledger = io.sluice.pipeline.Assembly.openLedger(p, c, java.time.Clock.systemUTC())) {
+            return ledger.splits(java.util.EnumSet.of(io.sluice.spi.SplitState.DEAD), 10)
+                    .getFirst()
+                    .lastError();
+        }
+    }
 }
