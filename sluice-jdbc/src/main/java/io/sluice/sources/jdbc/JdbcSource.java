@@ -287,9 +287,15 @@ final class JdbcSource implements Source, Windowed {
         return dialect.quote(shape.find(written)); // inspect() made sure it is there
     }
 
+    /**
+     * A split of this input, its member the {@code index}-th range of the key, open to the end: after a reset, a files
+     * sink removes the outputs of earlier incarnations whose inputs overlap a new split's, and a run's first range
+     * reads from the start, over what every earlier range read. Ended at {@code index + 1}, it replaced only the
+     * first earlier range's output: a table read in two runs was in the output one and a half times.
+     */
     private Split split(String id, long index, Payload payload) {
         String fingerprint = payload.upper() == null ? FULL : INCREMENTAL;
-        return new Split(id, List.of(new Member(key, fingerprint, index, index + 1, null)), 0, payload.json(), null);
+        return new Split(id, List.of(new Member(key, fingerprint, index, Member.WHOLE, null)), 0, payload.json(), null);
     }
 
     /**

@@ -168,4 +168,32 @@ class JdbcIncrementalChangeTest {
         assertThat(count(dir, "SELECT count(*) FROM rows")).isEqualTo(14L);
         assertThat(count(dir, "SELECT count(DISTINCT id) FROM rows")).isEqualTo(14L);
     }
+
+    /**
+     * {@code sluice reset --yes} (the output kept) says the next run's output replaces the old input by input: each
+     * range's member ended where the next began, so the new first range (every row, read from the start) replaced
+     * only the old first range's file, and a table read in two runs of 5 rows was in the output 15 times, not 10.
+     */
+    @Test
+    void aResetThatKeepsTheOutputReplacesEveryEarlierRange() throws Exception {
+        TestDatabase db = TestDatabase.postgres();
+        db.sql(
+                "CREATE TABLE ev (id int PRIMARY KEY, updated_at timestamptz)",
+                "INSERT INTO ev SELECT g, now() - interval '1 hour' FROM generate_series(1, 5) g");
+        Path yaml = PipelineRun.pipeline(
+                dir,
+                db.connection("pg"),
+                "{ connection: pg, table: ev, incremental: { column: updated_at, lag: 1s } }");
+        assertThat(PipelineRun.run(yaml).summary().rowsOut()).isEqualTo(5);
+        db.sql("INSERT INTO ev SELECT g, now() FROM generate_series(6, 10) g");
+        db.waitUntil("SELECT now() - interval '1 second' > (SELECT max(updated_at) FROM ev)");
+        assertThat(PipelineRun.run(yaml).summary().rowsOut()).isEqualTo(5);
+        Components c = Components.discover();
+        Pipeline p = new PipelineLoader(c, name -> null).load(yaml);
+        try (Ledger ledger = Assembly.openLedger(p, c, Clock.systemUTC())) {
+            ledger.reset();
+        }
+        assertThat(PipelineRun.run(yaml).summary().rowsOut()).isEqualTo(10);
+        assertThat(count(dir, "SELECT count(*) FROM rows")).isEqualTo(10L);
+    }
 }

@@ -297,7 +297,8 @@ class JdbcSourceMariaDbTest {
         Path spans = pipeline(dir.resolve("spans"), "{ connection: maria, table: legacy, columns: [id, span] }");
         assertThat(PipelineRun.run(spans).summary().dead()).isEqualTo(1);
         assertThat(lastError(spans))
-                .contains("column \"span\". Could not convert string \"-838:59:59\" to 'TIME'")
+                // MySQL's driver (JdbcSourceMySqlDriverTest) prints -838:59:59 as -794:59:59: refused as well
+                .containsPattern("column \"span\"\\. Could not convert string \"-(838|794):59:59\" to 'TIME'")
                 .contains("TIME_TO_SEC(span) AS span")
                 .doesNotContain("fix the file");
 
