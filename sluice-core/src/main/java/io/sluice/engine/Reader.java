@@ -10,6 +10,8 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,6 +35,7 @@ import java.util.zip.GZIPInputStream;
  * @param scans    how many file scans {@code relation} runs, each of which counts every record it reads (0: the
  *                 records come from a table that {@code prepare} filled, or a scan may skip records)
  * @param count    a query of the number of records, for when the scans cannot tell
+ * @param json     JSON lines whose columns {@link #resolved} detects before {@code relation} is read; empty otherwise
  */
 record Reader(
         List<String> prepare,
@@ -41,7 +44,29 @@ record Reader(
         String rejects,
         List<String> drops,
         int scans,
-        String count) {
+        String count,
+        List<Path> json) {
+    Reader(
+            List<String> prepare,
+            String relation,
+            List<String> after,
+            String rejects,
+            List<String> drops,
+            int scans,
+            String count) {
+        this(prepare, relation, after, rejects, drops, scans, count, List.of());
+    }
+
+    /**
+     * This reader with its columns detected where it reads JSON lines (their numbers typed to hold every value: {@link
+     * JsonColumns}), so that no later bind of {@code relation} detects them again; else this reader.
+     */
+    Reader resolved(Statement s) throws SQLException {
+        if (json.isEmpty()) return this;
+        String typed = JsonColumns.relation(s, json);
+        return new Reader(prepare, typed, after, rejects, drops, scans, "SELECT count(*) FROM (" + typed + ")");
+    }
+
     /** A separator that does not occur in text, so that a text line is one column. */
     static final String LINE_ONLY = "columns = {'line': 'VARCHAR'}, header = false, delim = E'\\x1F', "
             + "quote = '', escape = '', auto_detect = false";
@@ -223,14 +248,12 @@ record Reader(
     /**
      * DuckDB's JSON reader drops bad lines without a trace; find them first so none is lost silently. It also takes
      * its columns and their types from a sample (the first 20,480 records of the first 32 files): a key first seen
-     * after it was dropped, and a value of another type read as NULL. Every record of every file is sampled instead,
-     * which costs a second parse of the JSON (about half as long again to read it).
+     * after it was dropped, and a value of another type read as NULL. Every record of every file is sampled instead, once
+     * ({@link #resolved}), which costs a second parse of the JSON.
      */
     private static Reader json(String prefix, List<Path> files) {
         String rejects = prefix + "_rejects";
-        String relation = "SELECT * FROM read_json(" + Sql.pathList(files)
-                + ", format = 'newline_delimited', ignore_errors = true, sample_size = -1, "
-                + "maximum_sample_files = -1)";
+        String relation = JsonColumns.sampled(files);
         return new Reader(
                 List.of("CREATE TEMP TABLE " + rejects
                         + " AS SELECT file_path, line_no AS line, 'INVALID JSON' AS error_type, "
@@ -242,7 +265,8 @@ record Reader(
                 rejects,
                 List.of("DROP TABLE IF EXISTS " + rejects),
                 1,
-                "SELECT count(*) FROM (" + relation + ")");
+                "SELECT count(*) FROM (" + relation + ")",
+                List.copyOf(files));
     }
 
     /**

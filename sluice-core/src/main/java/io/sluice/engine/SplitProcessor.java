@@ -69,11 +69,12 @@ public final class SplitProcessor {
             }
             return new Result(0, written.rowsOut(), written.refused(), written.outputs());
         }
-        Reader reader = read.get();
-        List<String> drops = new java.util.ArrayList<>(reader.drops()); // what this split created, to drop at the end
+        List<String> drops =
+                new java.util.ArrayList<>(read.get().drops()); // what this split created, to drop at the end
         List<String> queries = new java.util.ArrayList<>(); // the source's records, then each step's result
         try (Statement s = c.createStatement()) {
-            Loaded loaded = load(s, reader, input, source, drops);
+            Loaded loaded = load(s, read.get(), input, source, drops);
+            Reader reader = loaded.reader();
             long[] good = {loaded.good()};
             String query = transformed(loaded.from(), queries);
             String rejectColumn = steps.isEmpty() ? null : steps.getLast().rejectColumn();
@@ -281,14 +282,15 @@ public final class SplitProcessor {
      * Where the split's records are selected from ({@code from}), and how many good records they are when that is
      * known now ({@code good}; -1: counted later).
      */
-    private record Loaded(String from, long good) {}
+    private record Loaded(String from, long good, Reader reader) {}
 
     /**
      * Makes the split's records selectable: a table of the good records (JSON lines), else the reader's query itself,
      * named {@code source}.
      */
-    private static Loaded load(Statement s, Reader reader, LocalFiles input, String source, List<String> drops)
+    private static Loaded load(Statement s, Reader unresolved, LocalFiles input, String source, List<String> drops)
             throws SQLException {
+        Reader reader = unresolved.resolved(s);
         for (String prepare : reader.prepare()) s.execute(prepare);
         long jsonBad = input.format().equals("jsonl") ? count(s, "SELECT count(*) FROM " + reader.rejects()) : 0;
         if (jsonBad > 0) {
@@ -300,12 +302,13 @@ public final class SplitProcessor {
                     source,
                     read
                             - s.executeUpdate("DELETE FROM " + source + " WHERE rowid IN (SELECT rowid FROM " + source
-                                    + " WHERE COLUMNS(*) IS NULL LIMIT " + jsonBad + ")"));
+                                    + " WHERE COLUMNS(*) IS NULL LIMIT " + jsonBad + ")"),
+                    reader);
         }
         // a subquery, not a table: the sink's write is the one pass over the files, reading only the columns the steps
         // use; nor a view, whose creation binds the read: DuckDB sniffs the CSV files at each bind (about half its
         // work on a 10 MB file), and the write binds it again
-        return new Loaded("(" + reader.relation() + ") AS " + source, -1);
+        return new Loaded("(" + reader.relation() + ") AS " + source, -1, reader);
     }
 
     /** Drops what a read created, on a statement of its own: a failed query may have closed the read's statement. */
@@ -331,12 +334,12 @@ public final class SplitProcessor {
         }
         Optional<Reader> read = reader(input, "sluice_src_" + NAMES.incrementAndGet());
         if (read.isEmpty()) return 0;
-        Reader reader = read.get();
         try (Statement s = c.createStatement()) {
+            Reader reader = read.get().resolved(s);
             for (String prepare : reader.prepare()) s.execute(prepare);
             return count(s, "SELECT count(*) FROM (" + reader.relation() + ")");
         } finally {
-            drop(c, reader.drops());
+            drop(c, read.get().drops());
         }
     }
 

@@ -106,13 +106,13 @@ public final class StepCheck {
         Optional<Reader> read =
                 Reader.of(input, view, !steps.isEmpty() && steps.getFirst().inputAsText());
         if (read.isEmpty()) return Optional.empty();
-        Reader reader = read.get();
-        List<String> drops = new ArrayList<>(reader.drops());
+        List<String> drops = new ArrayList<>(read.get().drops());
         drops.add("DROP TABLE IF EXISTS " + view);
         try {
             String query = "SELECT * FROM " + view;
             List<String> columns;
             try (Statement s = c.createStatement()) {
+                Reader reader = read.get().resolved(s);
                 for (String prepare : reader.prepare()) s.execute(prepare);
                 // an empty table of the input's columns: the reader detects them once, and each step binds over it
                 // without detecting them again

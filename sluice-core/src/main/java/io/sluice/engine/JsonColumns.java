@@ -1,0 +1,126 @@
+package io.sluice.engine;
+
+import io.sluice.spi.Sql;
+import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The columns of JSON lines, detected once from every record, and typed so that every number is held as written.
+ *
+ * <p>DuckDB reads an integer past 64 bits ({@code 123456789012345678901234567890}) as a DOUBLE: the output held
+ * {@code 1.2345678901234568e+29}, silently. Its reader keeps such a number's digits when it is read into another type,
+ * so a column DuckDB types DOUBLE is looked at once more, as text: when every value is an integer it is read as
+ * HUGEINT (a BIGNUM past 38 digits), and when it mixes fractions with an integer no DOUBLE holds exactly, it is a
+ * {@code JSON} column, as a column of values of different types is. A column of objects or arrays with DOUBLE numbers
+ * in it is a {@code JSON} column when its text holds such an integer. Only columns of DOUBLE numbers cost that look.
+ *
+ * <p>The columns are then given to the reader, so that DuckDB does not detect them again from every record at each
+ * bind of the query (the sink binds it more than once): that detection costs more than reading the records.
+ */
+final class JsonColumns {
+    /** How every JSON read here takes its files: one value per line, a bad line left to the rejects. */
+    static final String OPTIONS = "format = 'newline_delimited', ignore_errors = true";
+
+    /** An integer token of 16 digits or more in JSON text: past 2^53, where a DOUBLE stops holding every integer. */
+    private static final String LONG_INTEGER = "(^|[\\[,:])\\s*-?[0-9]{16,}\\s*([\\],}]|$)";
+
+    private JsonColumns() {}
+
+    /** The read of every record of {@code files}, DuckDB detecting the columns and their types from all of them. */
+    static String sampled(List<Path> files) {
+        return "SELECT * FROM read_json(" + Sql.pathList(files) + ", " + OPTIONS
+                + ", sample_size = -1, maximum_sample_files = -1)";
+    }
+
+    /** The query of the records of {@code files}, every number of which holds the value written. */
+    static String relation(Statement s, List<Path> files) throws SQLException {
+        String sampled = sampled(files);
+        List<String> names = new ArrayList<>();
+        List<String> types = new ArrayList<>();
+        try (ResultSet r = s.executeQuery("DESCRIBE " + sampled)) {
+            while (r.next()) {
+                names.add(r.getString("column_name"));
+                types.add(r.getString("column_type"));
+            }
+        }
+        // one column "json": the lines are not objects (or none has a key), read as DuckDB reads them; names alike but
+        // for their case are renamed by DuckDB (a_1), which the columns given to it could not say
+        Set<String> folded = new HashSet<>();
+        boolean distinct = names.stream().allMatch(n -> folded.add(n.toLowerCase(Locale.ROOT)));
+        if (names.isEmpty() || (names.size() == 1 && names.getFirst().equals("json")) || !distinct) return sampled;
+
+        List<Integer> doubles = new ArrayList<>();
+        for (int i = 0; i < types.size(); i++) {
+            if (types.get(i).contains("DOUBLE")) doubles.add(i);
+        }
+        List<String> read = new ArrayList<>(types); // the type each column is read as
+        List<String> casts = new ArrayList<>(); // a column read as text, then cast
+        if (!doubles.isEmpty()) {
+            List<String> raw = new ArrayList<>(types);
+            List<String> facts = new ArrayList<>();
+            for (int i : doubles) {
+                String v = Sql.identifier(names.get(i));
+                if (types.get(i).equals("DOUBLE")) {
+                    raw.set(i, "VARCHAR");
+                    String integer =
+                            "NOT (contains(" + v + ", '.') OR contains(" + v + ", 'e') OR contains(" + v + ", 'E'))";
+                    String digits = "length(ltrim(" + v + ", '-'))";
+                    facts.add("count(" + v + ") = count(" + v + ") FILTER (WHERE " + integer + ")");
+                    facts.add("coalesce(bool_or(" + integer + " AND " + digits + " >= 16 AND (" + digits + " > 38 OR "
+                            + "TRY_CAST(" + v + " AS HUGEINT) IS DISTINCT FROM TRY_CAST(TRY_CAST(" + v
+                            + " AS DOUBLE) AS HUGEINT))), false)");
+                    facts.add("coalesce(max(" + digits + ") FILTER (WHERE " + integer + "), 0)");
+                } else {
+                    raw.set(i, "JSON");
+                    facts.add("coalesce(bool_or(regexp_matches(" + v + "::VARCHAR, " + Sql.literal(LONG_INTEGER)
+                            + ")), false)");
+                }
+            }
+            try (ResultSet r = s.executeQuery("SELECT " + String.join(", ", facts) + " FROM "
+                    + read(files, names, raw, doubles.stream().map(names::get).toList()))) {
+                r.next();
+                int f = 1;
+                for (int i : doubles) {
+                    if (types.get(i).equals("DOUBLE")) {
+                        boolean integers = r.getBoolean(f++);
+                        boolean inexact = r.getBoolean(f++);
+                        long digits = r.getLong(f++);
+                        if (integers && digits > 0) {
+                            if (digits <= 38) {
+                                read.set(i, "HUGEINT");
+                            } else {
+                                read.set(i, "VARCHAR");
+                                String v = Sql.identifier(names.get(i));
+                                casts.add(v + "::BIGNUM AS " + v);
+                            }
+                        } else if (inexact) {
+                            read.set(i, "JSON");
+                        }
+                    } else if (r.getBoolean(f++)) {
+                        read.set(i, "JSON");
+                    }
+                }
+            }
+        }
+        String records = "SELECT * FROM " + read(files, names, read, names);
+        return casts.isEmpty() ? records : "SELECT * REPLACE (" + String.join(", ", casts) + ") FROM (" + records + ")";
+    }
+
+    /** A read of {@code files} given the columns and their types, of which only {@code selected} are parsed. */
+    private static String read(List<Path> files, List<String> names, List<String> types, List<String> selected) {
+        List<String> columns = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            if (selected.contains(names.get(i)))
+                columns.add(Sql.literal(names.get(i)) + ": " + Sql.literal(types.get(i)));
+        }
+        return "read_json(" + Sql.pathList(files) + ", " + OPTIONS + ", columns = {" + String.join(", ", columns)
+                + "})";
+    }
+}
