@@ -336,6 +336,42 @@ class TextParseTest {
         assertThat(deadLetters().getFirst().get("record").asText()).isEqualTo("this is not a usage line");
     }
 
+    /**
+     * DuckDB's cast rounds 1.5 to the bigint 2 and 0.129 to the decimal(10,2) 0.13, and cuts nanoseconds and a date's
+     * time of day: such a value is a bad line naming its column, not a changed value in the output.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"regex", "delimiter"})
+    void aValueItsTypeWouldRoundOrCutIsABadLineNamingIt(String split) throws Exception {
+        List<String> lines = List.of(
+                "a|1|0.12|2026-03-29T02:30:00.123456|2026-03-29",
+                "b|1.5|0.12|2026-03-29T02:30:00|2026-03-29",
+                "c|2|0.129|2026-03-29T02:30:00|2026-03-29",
+                "d|3|0.1|2026-03-29T02:30:00.123456789|2026-03-29",
+                "e|4|0.1|2026-03-29T02:30:00|2026-03-29 10:00",
+                "f|5.0|1.50|2026-03-29T02:30:00.1230000|2026-03-29 00:00:00");
+        ws.input("a.log", String.join("\n", lines) + "\n");
+        String parse = split.equals("regex")
+                ? "regex: '^(?<k>[^|]+)[|](?<n>[^|]+)[|](?<d>[^|]+)[|](?<ts>[^|]+)[|](?<day>[^|]+)$'"
+                : "delimiter: '|'\ncolumns: [k, n, d, ts, day]";
+        Path p = pipeline(parse + "\ntypes: { n: bigint, d: 'decimal(10,2)', ts: timestamp, day: date }\n", "", "");
+        CliRun r = run(p);
+        assertThat(r.code()).as(r.toString()).isZero();
+        CliRun.assertSameRows(
+                ws.outputRows("k, n, d::VARCHAR, ts::VARCHAR, day::VARCHAR", "parquet"),
+                List.of(
+                        "a|1|0.12|2026-03-29 02:30:00.123456|2026-03-29",
+                        "f|5|1.50|2026-03-29 02:30:00.123|2026-03-29"));
+        String reason = "CAST: a value does not convert exactly to its type in source.files.parse.types: ";
+        assertThat(deadLetters().stream()
+                        .map(d -> d.get("line").asInt() + " " + d.get("reason").asText()))
+                .containsExactly(
+                        "2 " + reason + "n 1.5 as bigint",
+                        "3 " + reason + "d 0.129 as decimal(10,2)",
+                        "4 " + reason + "ts 2026-03-29T02:30:00.123456789 as timestamp",
+                        "5 " + reason + "day 2026-03-29 10:00 as date");
+    }
+
     @Test
     void aWrongNumberOfDelimitedFieldsOrAValueThatDoesNotCastIsDeadLettered() throws Exception {
         ws.input("a.log", "alice,cpu,1\nbob,mem\ncarol,cpu,2,extra,more,most\ndave,disk,x\nerin,net,5\n");

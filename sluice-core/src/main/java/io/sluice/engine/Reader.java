@@ -176,9 +176,29 @@ record Reader(
 
     /**
      * Delimited lines are CSV without quoting: DuckDB's own reader splits and types the fields (fast, in parallel),
-     * and its reject tables catch lines with another number of fields or a value that does not convert.
+     * and its reject tables catch lines with another number of fields or a value that does not convert. Its casts
+     * round some values ({@link ExactCasts}): when a type would, the lines are split and cast as matched ones are.
      */
     private static Reader delimited(String prefix, List<Path> files, LineParse parse, String encoding) {
+        if (parse.types().values().stream().anyMatch(type -> ExactCasts.changes("v", type) != null)) {
+            List<String> fields = new ArrayList<>();
+            for (int i = 0; i < parse.columns().size(); i++) {
+                fields.add(Sql.literal(parse.columns().get(i)) + ": s[" + (i + 1) + "]");
+            }
+            int expected = parse.columns().size();
+            // the messages of DuckDB's reader, which the dead letters shorten to "expected 3 fields, found 2"
+            String found = "len(string_split(line, " + Sql.literal(parse.delimiter()) + "))";
+            return lines(
+                    prefix,
+                    files,
+                    parse,
+                    "string_split(line, " + Sql.literal(parse.delimiter()) + ") AS s",
+                    "{" + String.join(", ", fields) + "}",
+                    "len(s) = " + expected + " AND line <> ''",
+                    "CASE WHEN " + found + " < " + expected + " THEN 'MISSING COLUMNS' ELSE 'TOO MANY COLUMNS' END",
+                    "'Expected Number of Columns: " + expected + " Found: ' || " + found,
+                    encoding);
+        }
         List<String> columns = new ArrayList<>();
         for (String name : parse.columns()) {
             columns.add(Sql.literal(name) + ": " + Sql.literal(parse.types().getOrDefault(name, "VARCHAR")));
@@ -188,44 +208,80 @@ record Reader(
         return csv(prefix, List.of(files), options);
     }
 
-    /**
-     * Lines matched by a regular expression. One pass parses every line into a table; the good rows come from it,
-     * and the bad ones (numbered per file only when there are some) form the rejects view.
-     */
+    /** Lines matched by a regular expression. */
     private static Reader regex(String prefix, List<Path> files, LineParse parse, String encoding) {
-        String parsed = prefix + "_parsed";
-        List<String> columns = parse.columns();
         // the groups are taken from a match of the whole line: unanchored, the first match may be shorter (lazy
         // quantifiers, alternation) and give other columns than the match that made the line valid
         String whole = Sql.literal("^(?:" + parse.regex() + ")$");
-        String fields = "regexp_extract(line, " + whole + ", ["
-                + String.join(", ", columns.stream().map(Sql::literal).toList()) + "])";
-        String matches = "regexp_full_match(line, " + Sql.literal(parse.regex()) + ")";
+        return lines(
+                prefix,
+                files,
+                parse,
+                "NULL AS s",
+                "regexp_extract(line, " + whole + ", ["
+                        + String.join(
+                                ", ", parse.columns().stream().map(Sql::literal).toList()) + "])",
+                "regexp_full_match(line, " + Sql.literal(parse.regex()) + ")",
+                "'NO MATCH'",
+                "'the line does not match source.files.parse.regex'",
+                encoding);
+    }
+
+    /**
+     * Text lines parsed into columns by SQL. One pass parses every line into a table; the good rows come from it, and
+     * the bad ones (numbered per file only when there are some) form the rejects view.
+     *
+     * @param split      what each line is split into first, as {@code s} (for {@code fields})
+     * @param fields     the struct of the line's fields as text, named as the columns
+     * @param ok         whether the line has its fields
+     * @param noMatch    the error type of a line that has not, and {@code message} its message
+     */
+    private static Reader lines(
+            String prefix,
+            List<Path> files,
+            LineParse parse,
+            String split,
+            String fields,
+            String ok,
+            String noMatch,
+            String message,
+            String encoding) {
+        String parsed = prefix + "_parsed";
         List<String> values = new ArrayList<>();
         List<String> casts = new ArrayList<>();
-        for (String name : columns) {
+        List<String> failures = new ArrayList<>(); // what a bad line's reason says of each value that fails
+        for (String name : parse.columns()) {
             String raw = "nullif(f." + Sql.identifier(name) + ", '')";
             String type = parse.types().get(name);
             if (type == null) {
                 values.add(raw + " AS " + Sql.identifier(name));
             } else {
                 values.add("TRY_CAST(" + raw + " AS " + type + ") AS " + Sql.identifier(name));
-                casts.add("(" + raw + " IS NULL OR TRY_CAST(" + raw + " AS " + type + ") IS NOT NULL)");
+                // a value the cast would round or cut is no more a value of the type than one it refuses
+                String changes = ExactCasts.changes(raw, type);
+                String cast = "(" + raw + " IS NULL OR (TRY_CAST(" + raw + " AS " + type + ") IS NOT NULL"
+                        + (changes == null ? "" : " AND NOT (" + changes + ")") + "))";
+                casts.add(cast);
+                failures.add("CASE WHEN NOT " + cast + " THEN " + Sql.literal(name + " ") + " || " + raw + " || "
+                        + Sql.literal(" as " + type) + " END");
             }
         }
         String good = "ok AND " + (casts.isEmpty() ? "true" : String.join(" AND ", casts));
+        String castFailure = failures.isEmpty() ? "''" : "': ' || concat_ws(', ', " + String.join(", ", failures) + ")";
         String rejects = prefix + "_rejects";
         return new Reader(
-                List.of("CREATE TEMP TABLE " + parsed + " AS SELECT filename AS file_path, line, " + matches
-                        + " AS ok, " + fields + " AS f FROM read_csv(" + Sql.pathList(files) + ", " + LINE_ONLY
-                        + encoding + ", filename = true)"),
+                List.of("CREATE TEMP TABLE " + parsed + " AS SELECT file_path, line, ok, CASE WHEN ok THEN " + fields
+                        + " END AS f FROM (SELECT *, " + ok + " AS ok FROM (SELECT filename AS file_path, line, "
+                        + split + " FROM read_csv(" + Sql.pathList(files) + ", " + LINE_ONLY + encoding
+                        + ", filename = true)))"),
                 "SELECT " + String.join(", ", values) + " FROM " + parsed + " WHERE " + good,
                 // rows keep the files' order (insertion order), so a line's number is its rank within its file
                 List.of("CREATE TEMP VIEW " + rejects + " AS SELECT * FROM (SELECT file_path, "
                         + "row_number() OVER (PARTITION BY file_path ORDER BY rowid) AS line, "
-                        + "CASE WHEN NOT ok THEN 'NO MATCH' ELSE 'CAST' END AS error_type, "
-                        + "CASE WHEN NOT ok THEN 'the line does not match source.files.parse.regex' "
-                        + "ELSE 'a value does not convert to its type in source.files.parse.types' END AS error_message, "
+                        + "CASE WHEN NOT ok THEN " + noMatch + " ELSE 'CAST' END AS error_type, "
+                        + "CASE WHEN NOT ok THEN " + message + " "
+                        + "ELSE 'a value does not convert exactly to its type in source.files.parse.types' || "
+                        + castFailure + " END AS error_message, "
                         + "line AS csv_line, " + good + " AS good FROM " + parsed
                         + ") WHERE trim(csv_line) <> '' AND NOT good"),
                 rejects,

@@ -1,0 +1,85 @@
+package io.sluice.engine;
+
+import io.sluice.spi.Sql;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Which casts of text would change the value instead of refusing it. DuckDB's cast rounds {@code '1.5'} to the BIGINT
+ * 2, {@code '0.129'} to the DECIMAL(10,2) 0.13, cuts {@code '...00.123456789'} to a TIMESTAMP's microseconds and a
+ * DATE's time of day: a value of a parsed text line must arrive as written, or its line is a bad line saying why.
+ * (FLOAT and DOUBLE are left alone: a decimal fraction is read as the nearest binary one, which is what they are.)
+ */
+final class ExactCasts {
+    private static final Set<String> INTEGERS = Set.of(
+            "tinyint",
+            "int1",
+            "smallint",
+            "int2",
+            "short",
+            "integer",
+            "int4",
+            "int",
+            "signed",
+            "bigint",
+            "int8",
+            "long",
+            "hugeint",
+            "int128",
+            "utinyint",
+            "uint8",
+            "usmallint",
+            "uint16",
+            "uinteger",
+            "uint32",
+            "ubigint",
+            "uint64",
+            "uhugeint",
+            "uint128");
+    private static final Pattern DECIMAL =
+            Pattern.compile("(?:decimal|numeric|dec)\\s*(?:\\(\\s*\\d+\\s*(?:,\\s*(\\d+)\\s*)?\\))?");
+
+    private ExactCasts() {}
+
+    /**
+     * A SQL condition, true when the cast of the non-NULL text {@code raw} to {@code type} would change its value;
+     * null when the cast of every text that converts is exact.
+     */
+    static String changes(String raw, String type) {
+        String t = type.strip().toLowerCase(Locale.ROOT).replaceAll("\\s+", " ");
+        if (INTEGERS.contains(t)) return fractionBeyond(raw, type, 0);
+        Matcher decimal = DECIMAL.matcher(t);
+        if (decimal.matches()) {
+            // DuckDB's DECIMAL without a scale is DECIMAL(18,3); with a precision only, the scale is 0
+            int scale = decimal.group(1) != null ? Integer.parseInt(decimal.group(1)) : t.contains("(") ? 0 : 3;
+            return fractionBeyond(raw, type, scale);
+        }
+        return switch (t) {
+            case "timestamp", "datetime", "timestamp_us", "timestamptz", "timestamp with time zone", "time", "timetz" ->
+                digitsBeyond(raw, 6);
+            case "timestamp_ms" -> digitsBeyond(raw, 3);
+            case "timestamp_s" -> digitsBeyond(raw, 0);
+            case "timestamp_ns" -> digitsBeyond(raw, 9);
+            case "date" ->
+                "TRY_CAST(" + raw + " AS TIMESTAMP) IS DISTINCT FROM TRY_CAST(" + raw + " AS DATE)::TIMESTAMP"
+                        + " AND TRY_CAST(" + raw + " AS TIMESTAMP) IS NOT NULL";
+            default -> null;
+        };
+    }
+
+    /** A number with a non-zero digit past {@code scale} decimals (an exponent's value compared as a DOUBLE). */
+    private static String fractionBeyond(String raw, String type, int scale) {
+        return "CASE WHEN contains(" + raw + ", 'e') OR contains(" + raw + ", 'E') THEN TRY_CAST(" + raw
+                + " AS DOUBLE) <> TRY_CAST(" + raw + " AS " + type + ")::DOUBLE ELSE " + digitsBeyond(raw, scale)
+                + " END";
+    }
+
+    /** Text with a non-zero digit more than {@code digits} places after its point (seconds' fractions, decimals). */
+    private static String digitsBeyond(String raw, int digits) {
+        // the regular expression only where there is a point: most values of most columns have none
+        return "(contains(" + raw + ", '.') AND regexp_matches(" + raw + ", "
+                + Sql.literal("\\.[0-9]{" + digits + "}[0-9]*[1-9]") + "))";
+    }
+}
