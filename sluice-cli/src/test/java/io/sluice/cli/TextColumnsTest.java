@@ -40,6 +40,33 @@ class TextColumnsTest {
                 .containsExactly("zip,flag,code,amount", "01234,f,1e5,0.50", "98765,t,2e3,12.00");
     }
 
+    /**
+     * A quoted empty field is an empty string, an unquoted one NULL (as DuckDB's own csv writer and PostgreSQL's
+     * {@code COPY ... CSV} tell them apart): DuckDB's reader took both for NULL, so an empty name became a missing one.
+     */
+    @Test
+    void withoutTypeDetectionAQuotedEmptyFieldStaysAnEmptyString() throws Exception {
+        Workspace ws = Workspace.in(tmp);
+        ws.input("a.csv", "id,name,note\n1,\"\",\n2,,\"\"\n3,\" \",x\n");
+        Path p = ws.pipeline("""
+                pipeline: copy
+                source: { files: { path: in, detect_types: false } }
+                sink: { files: { path: out, format: jsonl } }
+                """);
+        CliRun.run(p).ok();
+        assertThat(Files.readAllLines(ws.outputFiles(".jsonl").getFirst()))
+                .containsExactly(
+                        "{\"id\":\"1\",\"name\":\"\",\"note\":null}",
+                        "{\"id\":\"2\",\"name\":null,\"note\":\"\"}",
+                        "{\"id\":\"3\",\"name\":\" \",\"note\":\"x\"}");
+
+        Files.writeString(p, Files.readString(p).replace("format: jsonl", "format: csv"));
+        ws.forgetRuns();
+        CliRun.run(p).ok();
+        assertThat(Files.readAllLines(ws.outputFiles(".csv").getFirst()))
+                .containsExactly("id,name,note", "1,\"\",", "2,,\"\"", "3, ,x");
+    }
+
     @Test
     void withTypeDetectionTheValuesAreRetyped() throws Exception {
         // what the option is for: the default reads types, and writes them as DuckDB does

@@ -83,8 +83,12 @@ record Reader(
             return Optional.of(of(input, files, prefix, text));
         List<List<Path>> groups = csvGroups(files, input.header());
         if (groups.isEmpty()) return Optional.empty();
-        return Optional.of(csv(
-                prefix, groups, "header = " + input.header() + (text ? ", all_varchar = true" : "") + encoding(input)));
+        // read as written, a quoted empty field is the empty string (DuckDB would take it for NULL, as an unquoted
+        // one);
+        // not for a step that types the text itself (focus): there "" is a missing number, as DuckDB takes it
+        String varchar =
+                input.textColumns() ? ", all_varchar = true, allow_quoted_nulls = false" : ", all_varchar = true";
+        return Optional.of(csv(prefix, groups, "header = " + input.header() + (text ? varchar : "") + encoding(input)));
     }
 
     /** The read_csv option for the files' encoding; none for UTF-8, DuckDB's default. */

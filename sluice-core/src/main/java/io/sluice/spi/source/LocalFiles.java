@@ -21,7 +21,7 @@ import java.util.Map;
  *                field is NULL, a quoted one ({@code ""}) the empty string, as PostgreSQL's {@code COPY ... CSV}
  *                writes them. Empty: the engine detects the columns and types from the files
  * @param textColumns csv only, without {@code columns}: every column is read as text, exactly as written (no type is
- *                detected: {@code 01234}, {@code f} and {@code 1e5} stay as they are)
+ *                detected: {@code 01234}, {@code f} and {@code 1e5} stay as they are; {@code ""} is the empty string)
  * @param encoding csv and text: the files' character encoding, {@code utf-8} or {@code latin-1}
  * @param fix what a user does about a bad record of these files, for the error of a split that fails on one
  *     ({@code run.on_bad_record: fail}): {@link #FIX_THE_FILE}, or for a spool of a database's rows, what to select
