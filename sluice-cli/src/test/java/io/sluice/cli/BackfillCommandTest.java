@@ -12,8 +12,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,22 +22,12 @@ import org.junit.jupiter.api.io.TempDir;
  * in, deleted rows out, no row twice).
  */
 class BackfillCommandTest {
-    private static EmbeddedPostgres server;
+    private static final EmbeddedPostgres server = TestPostgres.server();
 
     @TempDir
     Path dir;
 
     private Path pipeline;
-
-    @BeforeAll
-    static void start() throws IOException {
-        server = EmbeddedPostgres.builder().setServerConfig("fsync", "off").start();
-    }
-
-    @AfterAll
-    static void stop() throws IOException {
-        server.close();
-    }
 
     /**
      * 300 rows over three days, 100 a day from midnight, one a minute; rows_per_split: 100 cuts them into three

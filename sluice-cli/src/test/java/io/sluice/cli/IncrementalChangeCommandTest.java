@@ -10,8 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,20 +20,10 @@ import org.junit.jupiter.api.io.TempDir;
  * each row once.
  */
 class IncrementalChangeCommandTest {
-    private static EmbeddedPostgres server;
+    private static final EmbeddedPostgres server = TestPostgres.server();
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void start() throws IOException {
-        server = EmbeddedPostgres.builder().setServerConfig("fsync", "off").start();
-    }
-
-    @AfterAll
-    static void stop() throws IOException {
-        server.close();
-    }
 
     @Test
     void validatePlanAndRunStopAtAChangedDefinitionAndResetReadsEachRowOnce() throws Exception {
