@@ -58,7 +58,7 @@ public final class DuckRows implements Rows {
         List<String> types = columnTypes();
         List<String> replaced = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
-            if (nested(types.get(i))) {
+            if (Rows.nested(types.get(i))) {
                 String col = Sql.identifier(names.get(i));
                 replaced.add("to_json(" + col + ")::VARCHAR AS " + col);
             }
@@ -81,11 +81,6 @@ public final class DuckRows implements Rows {
         }
         if (replaced.isEmpty()) return this;
         return new DuckRows(c, "SELECT * REPLACE (" + String.join(", ", replaced) + ") FROM (" + query + ")");
-    }
-
-    /** Whether DuckDB's type name is of a nested type: INTEGER[], INTEGER[3], STRUCT(...), MAP(...), UNION(...). */
-    private static boolean nested(String type) {
-        return type.endsWith("]") || type.startsWith("STRUCT(") || type.startsWith("MAP(") || type.startsWith("UNION(");
     }
 
     @Override

@@ -64,6 +64,15 @@ public interface Rows {
     }
 
     /**
+     * Whether a type of {@link #columnTypes} is nested: a LIST or fixed-size array ({@code INTEGER[]},
+     * {@code INTEGER[3]}), a STRUCT, a MAP or a UNION, whose values {@link #nestedAsJson} turns into JSON text.
+     */
+    static boolean nested(String engineType) {
+        String t = engineType.toUpperCase(java.util.Locale.ROOT).trim();
+        return t.endsWith("]") || t.startsWith("STRUCT(") || t.startsWith("MAP(") || t.startsWith("UNION(");
+    }
+
+    /**
      * The same rows with each value of a nested type (a STRUCT, a LIST or fixed-size array, a MAP, a UNION) as its
      * JSON text, in a text column: what a row sink writes into an existing JSON or text column, the same whichever way
      * it reads the rows ({@link #writeFiles} as CSV printed lists and structs one way, {@link #cursor}'s Java values

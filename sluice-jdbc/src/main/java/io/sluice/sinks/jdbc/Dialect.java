@@ -30,12 +30,6 @@ interface Dialect {
      */
     Optional<String> columnType(String engineType, boolean key);
 
-    /** Whether an engine type is a list, struct, map or union: its values reach the database as JSON text. */
-    static boolean nested(String engineType) {
-        String t = engineType.toUpperCase(java.util.Locale.ROOT).trim();
-        return t.endsWith("]") || t.startsWith("STRUCT(") || t.startsWith("MAP(") || t.startsWith("UNION(");
-    }
-
     /**
      * The form in which the database tells column names apart: two names of the same form are one column (PostgreSQL
      * keeps the first 63 bytes of a name; MariaDB does not tell case apart).

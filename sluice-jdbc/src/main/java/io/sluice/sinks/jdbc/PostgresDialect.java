@@ -61,7 +61,7 @@ final class PostgresDialect implements Dialect {
     public Optional<String> columnType(String engineType, boolean key) {
         String t = engineType.toUpperCase(Locale.ROOT).trim();
         // first: a list of VARCHAR or DECIMAL is no VARCHAR or DECIMAL
-        if (Dialect.nested(t)) return key ? Optional.empty() : Optional.of("jsonb"); // arrives as JSON text
+        if (Rows.nested(t)) return key ? Optional.empty() : Optional.of("jsonb"); // arrives as JSON text
         if (t.startsWith("DECIMAL") || t.startsWith("NUMERIC")) {
             int open = t.indexOf('(');
             return Optional.of(open < 0 ? "numeric" : "numeric" + t.substring(open));
