@@ -15,72 +15,87 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 
 /** Rows of a DuckDB query, written by DuckDB's COPY (the fast path) or read through a JDBC result set. */
 public final class DuckRows implements Rows {
     private final Connection c;
     private final String query;
+    /** The result's names and types, bound once when first asked (a sink asks several times per split). */
+    private Described described;
+
+    /** A result's column names and their DuckDB type names, in order. */
+    private record Described(List<String> names, List<String> types) {}
 
     public DuckRows(Connection c, String query) {
         this.c = c;
         this.query = query;
     }
 
+    private DuckRows(Connection c, String query, Described described) {
+        this(c, query);
+        this.described = described;
+    }
+
     @Override
     public List<String> columns() throws SQLException {
-        return described(false);
+        return described().names();
     }
 
     @Override
     public List<String> columnTypes() throws SQLException {
-        return described(true);
+        return described().types();
     }
 
-    /** The result's column names, or their DuckDB type names, without running the query. */
-    private List<String> described(boolean types) throws SQLException {
+    /** The result's column names and types, without running the query. */
+    private Described described() throws SQLException {
+        if (described != null) return described;
         try (Statement s = c.createStatement();
                 ResultSet r = s.executeQuery("SELECT * FROM (" + query + ") LIMIT 0")) {
-            List<String> out = new ArrayList<>();
+            List<String> names = new ArrayList<>();
+            List<String> types = new ArrayList<>();
             for (int i = 1; i <= r.getMetaData().getColumnCount(); i++) {
-                out.add(
-                        types
-                                ? r.getMetaData().getColumnTypeName(i)
-                                : r.getMetaData().getColumnName(i));
+                names.add(r.getMetaData().getColumnName(i));
+                types.add(r.getMetaData().getColumnTypeName(i));
             }
-            return out;
+            described = new Described(List.copyOf(names), List.copyOf(types));
+            return described;
         }
     }
 
     /** DuckDB's {@code to_json} of each nested column, under its own name and in its place. */
     @Override
     public Rows nestedAsJson() throws SQLException {
-        List<String> names = columns();
-        List<String> types = columnTypes();
-        List<String> replaced = new ArrayList<>();
-        for (int i = 0; i < names.size(); i++) {
-            if (Rows.nested(types.get(i))) {
-                String col = Sql.identifier(names.get(i));
-                replaced.add("to_json(" + col + ")::VARCHAR AS " + col);
-            }
-        }
-        if (replaced.isEmpty()) return this;
-        return new DuckRows(c, "SELECT * REPLACE (" + String.join(", ", replaced) + ") FROM (" + query + ")");
+        return asText(Rows::nested, col -> "to_json(" + col + ")::VARCHAR");
     }
 
     /** DuckDB's {@code hex} of each BLOB column, under its own name and in its place. */
     @Override
     public Rows blobsAsHex() throws SQLException {
-        List<String> names = columns();
-        List<String> types = columnTypes();
+        return asText(type -> type.equals("BLOB"), col -> "hex(" + col + ")");
+    }
+
+    /**
+     * These rows with each column of a type {@code which} takes replaced by {@code text} of it (a VARCHAR), under its
+     * own name and in its place; these rows themselves when there is no such column.
+     */
+    private Rows asText(Predicate<String> which, UnaryOperator<String> text) throws SQLException {
+        Described d = described();
         List<String> replaced = new ArrayList<>();
-        for (int i = 0; i < names.size(); i++) {
-            if (types.get(i).equals("BLOB")) {
-                String col = Sql.identifier(names.get(i));
-                replaced.add("hex(" + col + ") AS " + col);
+        List<String> types = new ArrayList<>(d.types());
+        for (int i = 0; i < types.size(); i++) {
+            if (which.test(types.get(i))) {
+                String col = Sql.identifier(d.names().get(i));
+                replaced.add(text.apply(col) + " AS " + col);
+                types.set(i, "VARCHAR");
             }
         }
         if (replaced.isEmpty()) return this;
-        return new DuckRows(c, "SELECT * REPLACE (" + String.join(", ", replaced) + ") FROM (" + query + ")");
+        return new DuckRows(
+                c,
+                "SELECT * REPLACE (" + String.join(", ", replaced) + ") FROM (" + query + ")",
+                new Described(d.names(), List.copyOf(types)));
     }
 
     @Override
