@@ -476,10 +476,10 @@ final class JdbcSink implements Sink {
         public long stage(Rows rows, BadRows bad) throws Exception {
             if (c != null) throw new IllegalStateException("split " + split.id() + " is staged already");
             columns = rows.columns();
-            types = rows.columnTypes(); // the engine's own: a created table refuses nested types, naming the column
-            rows = rows.nestedAsJson(); // an existing table's json or text column takes them as JSON
-            rows = rows.blobsAsHex(); // bytes as text no reader changes, turned back into bytes by the insert
             checkDistinct(split, columns);
+            types = rows.columnTypes(); // the engine's own, before the two below: a created table's, and BLOB's hex
+            rows = rows.nestedAsJson(); // a json or text column takes them as JSON
+            rows = rows.blobsAsHex(); // bytes as text no reader changes, turned back into bytes by the insert
             try {
                 c = pool().getConnection();
                 c.setAutoCommit(false);
