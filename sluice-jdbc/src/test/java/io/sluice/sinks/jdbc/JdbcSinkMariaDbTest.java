@@ -207,4 +207,19 @@ class JdbcSinkMariaDbTest extends JdbcSinkCases {
                         + "|2024-02-29|10:11:12.250000|2024-02-29 10:11:12.500000|2024-02-29 08:11:12.000000"
                         + "|6ba7b810-9dad-11d1-80b4-00c04fd430c8|{\"a\": 1}|null");
     }
+
+    /** MariaDB refuses a key without a length (BLOB/TEXT in a key): no created key of bytes or JSON, at once. */
+    @Test
+    void aCreatedKeyOfBytesOrJsonFailsTheSplitAtOnce() throws Exception {
+        Sink upsert = sink("table: SCHEMA.by_raw\nmode: upsert\nkeys: [raw]\n");
+        assertThatThrownBy(() -> write(upsert, split("r1"), "SELECT '\\x01'::BLOB AS raw, 1 AS v", claim(1)))
+                .isInstanceOf(io.sluice.spi.AttemptFailure.class)
+                .satisfies(e -> assertThat(((io.sluice.spi.AttemptFailure) e).retryable())
+                        .isFalse())
+                .hasMessageContaining("column \"raw\" has type BLOB");
+        Sink byDoc = sink("table: SCHEMA.by_doc\nmode: upsert\nkeys: [doc]\n");
+        assertThatThrownBy(() -> write(byDoc, split("r1"), "SELECT '{}'::JSON AS doc, 1 AS v", claim(1)))
+                .isInstanceOf(io.sluice.spi.AttemptFailure.class)
+                .hasMessageContaining("column \"doc\" has type JSON");
+    }
 }
