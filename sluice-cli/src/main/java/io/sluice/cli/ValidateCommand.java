@@ -3,10 +3,20 @@ package io.sluice.cli;
 import io.sluice.engine.StepCheck;
 import io.sluice.pipeline.Assembly;
 import io.sluice.pipeline.Pipeline;
+import io.sluice.planning.Planner;
+import io.sluice.spi.KnownMember;
+import io.sluice.spi.Ledger;
+import io.sluice.spi.Split;
+import io.sluice.spi.source.KnownSplits;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
@@ -30,16 +40,11 @@ final class ValidateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Pipeline p = args.load();
         try (Assembly a = Assembly.forChecking(p, args.components(), Clock.systemUTC())) {
-            java.util.Optional<String> source;
-            // the ledger of earlier runs, when there is one: a plan's refusal that depends on it is found here too
-            java.util.Optional<io.sluice.spi.Ledger> ledger =
-                    Assembly.existingLedger(p, args.components(), Clock.systemUTC());
-            try {
-                source = ledger.isPresent()
-                        ? a.source().check(io.sluice.planning.Planner.view(ledger.get()))
-                        : a.source().check();
-            } finally {
-                ledger.ifPresent(io.sluice.spi.Ledger::close);
+            Optional<String> source;
+            // the ledger of earlier runs: a plan's refusal that depends on it is found here too
+            try (EarlierRuns known =
+                    new EarlierRuns(() -> Assembly.existingLedger(p, args.components(), Clock.systemUTC()))) {
+                source = a.source().check(known);
             }
             a.sink().check();
             StepCheck.Outcome steps = StepCheck.standalone(a);
@@ -59,5 +64,75 @@ final class ValidateCommand implements Callable<Integer> {
             p.run().schedule().ifPresent(s -> out.println("  next run at " + s.nextRun(Instant.now())));
         }
         return 0;
+    }
+
+    /**
+     * The ledger of earlier runs, opened when the source first asks about it (the jdbc source's incremental read
+     * does): a source that asks nothing, every other one, has no ledger opened for it, beside the check above. Before
+     * the first run there is none, and nothing is created: it answers as an empty ledger.
+     */
+    private static final class EarlierRuns implements KnownSplits, AutoCloseable {
+        private final Supplier<Optional<Ledger>> open;
+        private Optional<Ledger> ledger;
+        private KnownSplits view;
+
+        EarlierRuns(Supplier<Optional<Ledger>> open) {
+            this.open = open;
+        }
+
+        private KnownSplits view() {
+            if (view == null) {
+                ledger = open.get();
+                view = ledger.map(Planner::view).orElse(NONE);
+            }
+            return view;
+        }
+
+        @Override
+        public Map<String, KnownMember> members(Collection<String> keys) {
+            return view().members(keys);
+        }
+
+        @Override
+        public Optional<String> digestOwner(String digest) {
+            return view().digestOwner(digest);
+        }
+
+        @Override
+        public Optional<Split> split(String splitId) {
+            return view().split(splitId);
+        }
+
+        @Override
+        public List<String> splitIds() {
+            return view().splitIds();
+        }
+
+        @Override
+        public void close() {
+            if (ledger != null) ledger.ifPresent(Ledger::close);
+        }
+
+        private static final KnownSplits NONE = new KnownSplits() {
+            @Override
+            public Map<String, KnownMember> members(Collection<String> keys) {
+                return Map.of();
+            }
+
+            @Override
+            public Optional<String> digestOwner(String digest) {
+                return Optional.empty();
+            }
+
+            @Override
+            public Optional<Split> split(String splitId) {
+                return Optional.empty();
+            }
+
+            @Override
+            public List<String> splitIds() {
+                return List.of();
+            }
+        };
     }
 }
