@@ -137,6 +137,16 @@ final class JdbcSource implements Source, Windowed {
         }
     }
 
+    /** A column's name as written in an option, without the quotes the database's SQL puts around it, if any. */
+    private static String unquoted(String written) {
+        boolean quoted = written.length() > 2
+                && (written.startsWith("\"") && written.endsWith("\"")
+                        || written.startsWith("`") && written.endsWith("`"));
+        if (!quoted) return written;
+        String q = written.substring(0, 1);
+        return written.substring(1, written.length() - 1).replace(q + q, q);
+    }
+
     /** A result's columns: the engine's type of each, and the driver's name of its type. */
     private record Shape(Map<String, String> engine, Map<String, String> driver) {
         /**
@@ -145,13 +155,8 @@ final class JdbcSource implements Source, Windowed {
          */
         String find(String written) {
             if (engine.containsKey(written)) return written;
-            String name = written;
-            if (name.length() > 2
-                    && (name.startsWith("\"") && name.endsWith("\"") || name.startsWith("`") && name.endsWith("`"))) {
-                char q = name.charAt(0);
-                name = name.substring(1, name.length() - 1).replace(q + "" + q, q + "");
-                if (engine.containsKey(name)) return name;
-            }
+            String name = unquoted(written);
+            if (engine.containsKey(name)) return name;
             for (String c : engine.keySet()) {
                 if (c.equalsIgnoreCase(name)) return c;
             }
@@ -573,12 +578,6 @@ final class JdbcSource implements Source, Windowed {
         /** Two column names as written, the same column: quotes and case aside (as {@link Shape#find} finds one). */
         private static boolean sameName(String a, String b) {
             return unquoted(a).equalsIgnoreCase(unquoted(b));
-        }
-
-        private static String unquoted(String name) {
-            boolean quoted = name.length() > 2
-                    && (name.startsWith("\"") && name.endsWith("\"") || name.startsWith("`") && name.endsWith("`"));
-            return quoted ? name.substring(1, name.length() - 1) : name;
         }
     }
 
