@@ -1,5 +1,8 @@
 package io.sluice.sources.jdbc;
 
+import static io.sluice.sources.jdbc.PipelineRun.count;
+import static io.sluice.sources.jdbc.PipelineRun.distinct;
+import static io.sluice.sources.jdbc.PipelineRun.perFile;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -41,22 +44,6 @@ class JdbcPartitionIncrementalPostgresTest {
         return PipelineRun.pipeline(folder, db.connection("pg"), source);
     }
 
-    private static long count(Path folder, String where) throws Exception {
-        return (Long) PipelineRun.query(folder.resolve("out"), "SELECT count(*) FROM rows WHERE " + where);
-    }
-
-    /** Rows in each file the sink wrote (one file a split here), largest first. */
-    private static List<Long> perFile(Path folder) throws Exception {
-        List<Long> n = new ArrayList<>();
-        for (List<Object> r : PipelineRun.rows(
-                folder.resolve("out"),
-                "SELECT count(*) FROM read_parquet('" + folder.resolve("out") + "/**/*.parquet', filename = true) "
-                        + "GROUP BY filename ORDER BY 1 DESC")) {
-            n.add((Long) r.getFirst());
-        }
-        return n;
-    }
-
     @Test
     void partitionsOfASkewedKeyAreBalancedFromItsDistribution() throws Exception {
         // 9,000 dense keys, 1,000 spread up to 10^9 and 5 NULLs: min/max ranges would put 9,000 rows in one
@@ -71,8 +58,7 @@ class JdbcPartitionIncrementalPostgresTest {
         assertThat(r.summary().splitsDone()).isEqualTo(4);
         assertThat(count(byCount, "true")).isEqualTo(10_005L);
         assertThat(count(byCount, "id IS NULL")).isEqualTo(5L);
-        assertThat(PipelineRun.query(byCount.resolve("out"), "SELECT count(DISTINCT id) FROM rows"))
-                .isEqualTo(10_000L);
+        assertThat(distinct(byCount, "id")).isEqualTo(10_000L);
         assertThat(perFile(byCount)).hasSize(4).allSatisfy(n -> assertThat(n).isBetween(2_400L, 2_600L));
         assertThat(PipelineRun.run(byCount.resolve("pipeline.yaml")).summary().splitsDone())
                 .as("read once")
@@ -99,8 +85,7 @@ class JdbcPartitionIncrementalPostgresTest {
         Path fresh = dir.resolve("fresh");
         PipelineRun.run(pipeline(fresh, "{ connection: pg, table: ev, partition: { column: id, count: 4 } }"));
         assertThat(count(fresh, "true")).isEqualTo(10_600L);
-        assertThat(PipelineRun.query(fresh.resolve("out"), "SELECT count(DISTINCT id) FROM rows"))
-                .isEqualTo(10_600L);
+        assertThat(distinct(fresh, "id")).isEqualTo(10_600L);
         assertThat(perFile(fresh)).hasSize(4).satisfies(n -> {
             assertThat(n.getFirst())
                     .as("the last range, with the keys added since ANALYZE")
@@ -133,8 +118,7 @@ class JdbcPartitionIncrementalPostgresTest {
         assertThat(r.summary().splitsDone()).isEqualTo(4);
         assertThat(r.summary().died()).isZero();
         assertThat(count(ranges, "true")).isEqualTo(200L);
-        assertThat(PipelineRun.query(ranges.resolve("out"), "SELECT count(DISTINCT code) FROM rows"))
-                .isEqualTo(200L);
+        assertThat(distinct(ranges, "code")).isEqualTo(200L);
 
         Path ties = dir.resolve("ties");
         PipelineRun.Result t = PipelineRun.run(pipeline(
@@ -144,8 +128,7 @@ class JdbcPartitionIncrementalPostgresTest {
         assertThat(t.summary().splitsDone()).isEqualTo(7);
         assertThat(t.summary().died()).isZero();
         assertThat(count(ties, "true")).isEqualTo(200L);
-        assertThat(PipelineRun.query(ties.resolve("out"), "SELECT count(DISTINCT code) FROM rows"))
-                .isEqualTo(200L);
+        assertThat(distinct(ties, "code")).isEqualTo(200L);
     }
 
     /**
@@ -166,9 +149,7 @@ class JdbcPartitionIncrementalPostgresTest {
                     "{ connection: pg, table: '\"Invoices\"', partition: { column: " + column + ", count: 4 } }"));
             assertThat(r.summary().splitsDone()).as(column).isEqualTo(4);
             assertThat(count(folder, "true")).as(column).isEqualTo(100L);
-            assertThat(PipelineRun.query(folder.resolve("out"), "SELECT count(DISTINCT \"orderId\") FROM rows"))
-                    .as(column)
-                    .isEqualTo(100L);
+            assertThat(distinct(folder, "\"orderId\"")).as(column).isEqualTo(100L);
         }
         Path incremental = dir.resolve("incremental");
         PipelineRun.Result r = PipelineRun.run(pipeline(
@@ -177,8 +158,7 @@ class JdbcPartitionIncrementalPostgresTest {
                         + "lag: 1s, rows_per_split: 30 } }"));
         assertThat(r.summary().splitsDone()).isEqualTo(4);
         assertThat(count(incremental, "true")).isEqualTo(100L);
-        assertThat(PipelineRun.query(incremental.resolve("out"), "SELECT count(DISTINCT \"orderId\") FROM rows"))
-                .isEqualTo(100L);
+        assertThat(distinct(incremental, "\"orderId\"")).isEqualTo(100L);
     }
 
     /** A uuid key is cut into ranges (PostgreSQL has no max(uuid): the plan failed, saying so). */
@@ -194,9 +174,7 @@ class JdbcPartitionIncrementalPostgresTest {
                     pipeline(folder, "{ connection: pg, " + source + ", partition: { column: id, count: 4 } }"));
             assertThat(r.summary().splitsDone()).as(source).isEqualTo(4);
             assertThat(count(folder, "true")).as(source).isEqualTo(1001L);
-            assertThat(PipelineRun.query(folder.resolve("out"), "SELECT count(DISTINCT id) FROM rows"))
-                    .as(source)
-                    .isEqualTo(1000L);
+            assertThat(distinct(folder, "id")).as(source).isEqualTo(1000L);
             assertThat(perFile(folder)).as(source).allSatisfy(n -> assertThat(n).isBetween(240L, 260L));
         }
     }
@@ -215,8 +193,7 @@ class JdbcPartitionIncrementalPostgresTest {
         assertThat(r.notices()).anySatisfy(n -> assertThat(n).contains("registering the 3 key range(s) left"));
         assertThat(r.summary().splitsDone()).isEqualTo(4);
         assertThat(count(dir, "true")).isEqualTo(1000L);
-        assertThat(PipelineRun.query(dir.resolve("out"), "SELECT count(DISTINCT id) FROM rows"))
-                .isEqualTo(1000L);
+        assertThat(distinct(dir, "id")).isEqualTo(1000L);
         assertThat(PipelineRun.run(yaml).summary().splitsDone()).isZero();
     }
 
@@ -239,8 +216,7 @@ class JdbcPartitionIncrementalPostgresTest {
         assertThat(third.notices()).anySatisfy(n -> assertThat(n).contains("no rows with updated_at after"));
         assertThat(count(dir, "true")).isEqualTo(801L);
         assertThat(count(dir, "id = 7")).as("the change is read again").isEqualTo(2L);
-        assertThat(PipelineRun.query(dir.resolve("out"), "SELECT count(DISTINCT (id, updated_at)) FROM rows"))
-                .isEqualTo(801L);
+        assertThat(distinct(dir, "(id, updated_at)")).isEqualTo(801L);
     }
 
     @Test
@@ -258,8 +234,7 @@ class JdbcPartitionIncrementalPostgresTest {
         assertThat(first.summary().splitsDone()).isEqualTo(7);
         assertThat(first.summary().rowsOut()).isEqualTo(1000);
         assertThat(perFile(dir)).hasSize(7).allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(150L));
-        assertThat(PipelineRun.query(dir.resolve("out"), "SELECT count(DISTINCT id) FROM rows"))
-                .isEqualTo(1000L);
+        assertThat(distinct(dir, "id")).isEqualTo(1000L);
 
         db.sql("INSERT INTO ev SELECT g, now() FROM generate_series(1001, 1120) g");
         Thread.sleep(1_200);
@@ -267,8 +242,7 @@ class JdbcPartitionIncrementalPostgresTest {
         assertThat(second.summary().splitsDone()).isEqualTo(1);
         assertThat(second.summary().rowsOut()).isEqualTo(120);
         assertThat(count(dir, "true")).isEqualTo(1120L);
-        assertThat(PipelineRun.query(dir.resolve("out"), "SELECT count(DISTINCT id) FROM rows"))
-                .isEqualTo(1120L);
+        assertThat(distinct(dir, "id")).isEqualTo(1120L);
     }
 
     @Test
@@ -316,8 +290,7 @@ class JdbcPartitionIncrementalPostgresTest {
         db.waitUntil("SELECT now() - interval '1 second' > (SELECT max(at) FROM ev)");
         assertThat(PipelineRun.run(yaml).summary().rowsOut()).isEqualTo(10);
         assertThat(count(dir, "true")).isEqualTo(20L);
-        assertThat(PipelineRun.query(dir.resolve("out"), "SELECT count(DISTINCT id) FROM rows"))
-                .isEqualTo(20L);
+        assertThat(distinct(dir, "id")).isEqualTo(20L);
 
         Path instants = pipeline(
                 dir.resolve("instants"),

@@ -1,5 +1,8 @@
 package io.sluice.sources.jdbc;
 
+import static io.sluice.sources.jdbc.PipelineRun.count;
+import static io.sluice.sources.jdbc.PipelineRun.distinct;
+import static io.sluice.sources.jdbc.PipelineRun.perFile;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,7 +12,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.OffsetDateTime;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,10 +40,6 @@ class JdbcSourceMariaDbTest {
 
     private Path pipeline(Path folder, String source) throws Exception {
         return PipelineRun.pipeline(folder, db.connection("maria"), source);
-    }
-
-    private static long count(Path folder, String where) throws Exception {
-        return (Long) PipelineRun.query(folder.resolve("out"), "SELECT count(*) FROM rows WHERE " + where);
     }
 
     @Test
@@ -121,16 +119,8 @@ class JdbcSourceMariaDbTest {
                 PipelineRun.run(pipeline(dir, "{ connection: maria, table: ev, partition: { column: id, count: 4 } }"));
         assertThat(r.summary().splitsDone()).isEqualTo(4);
         assertThat(count(dir, "true")).isEqualTo(10_005L);
-        assertThat(PipelineRun.query(dir.resolve("out"), "SELECT count(DISTINCT id) FROM rows"))
-                .isEqualTo(10_000L);
-        List<Long> perFile = new ArrayList<>();
-        for (List<Object> row : PipelineRun.rows(
-                dir.resolve("out"),
-                "SELECT count(*) FROM read_parquet('" + dir.resolve("out")
-                        + "/**/*.parquet', filename = true) GROUP BY filename")) {
-            perFile.add((Long) row.getFirst());
-        }
-        assertThat(perFile).hasSize(4).allSatisfy(n -> assertThat(n).isBetween(2_400L, 2_600L));
+        assertThat(distinct(dir, "id")).isEqualTo(10_000L);
+        assertThat(perFile(dir)).hasSize(4).allSatisfy(n -> assertThat(n).isBetween(2_400L, 2_600L));
     }
 
     /**
@@ -152,9 +142,7 @@ class JdbcSourceMariaDbTest {
                     pipeline(folder, "{ connection: maria, " + source + ", partition: { column: k, count: 3 } }"));
             assertThat(r.summary().splitsDone()).as(source).isEqualTo(3);
             assertThat(count(folder, "true")).as(source).isEqualTo(300L);
-            assertThat(PipelineRun.query(folder.resolve("out"), "SELECT count(DISTINCT k) FROM rows"))
-                    .as(source)
-                    .isEqualTo(300L);
+            assertThat(distinct(folder, "k")).as(source).isEqualTo(300L);
         }
         Path ties = dir.resolve("ties");
         PipelineRun.Result t = PipelineRun.run(pipeline(
@@ -163,8 +151,7 @@ class JdbcSourceMariaDbTest {
                         + "incremental: { column: at, tie_breaker: k, lag: 1s, rows_per_split: 40 } }"));
         assertThat(t.summary().splitsDone()).isEqualTo(8);
         assertThat(count(ties, "true")).isEqualTo(300L);
-        assertThat(PipelineRun.query(ties.resolve("out"), "SELECT count(DISTINCT k) FROM rows"))
-                .isEqualTo(300L);
+        assertThat(distinct(ties, "k")).isEqualTo(300L);
     }
 
     /** A reserved word ({@code order}) or a name with a space is the column it names, plain or quoted. */
@@ -178,9 +165,7 @@ class JdbcSourceMariaDbTest {
             PipelineRun.Result r = PipelineRun.run(pipeline(
                     folder, "{ connection: maria, table: t, partition: { column: " + column + ", count: 4 } }"));
             assertThat(r.summary().splitsDone()).as(column).isEqualTo(4);
-            assertThat(PipelineRun.query(folder.resolve("out"), "SELECT count(DISTINCT \"order\") FROM rows"))
-                    .as(column)
-                    .isEqualTo(100L);
+            assertThat(distinct(folder, "\"order\"")).as(column).isEqualTo(100L);
         }
         Path incremental = dir.resolve("incremental");
         PipelineRun.Result r = PipelineRun.run(pipeline(
@@ -188,8 +173,7 @@ class JdbcSourceMariaDbTest {
                 "{ connection: maria, table: t, incremental: { column: updated at, tie_breaker: order, lag: 1s, "
                         + "rows_per_split: 30 } }"));
         assertThat(r.summary().splitsDone()).isEqualTo(4);
-        assertThat(PipelineRun.query(incremental.resolve("out"), "SELECT count(DISTINCT \"order\") FROM rows"))
-                .isEqualTo(100L);
+        assertThat(distinct(incremental, "\"order\"")).isEqualTo(100L);
     }
 
     @Test
@@ -246,8 +230,7 @@ class JdbcSourceMariaDbTest {
         db.waitUntil("SELECT NOW(6) - INTERVAL 1 SECOND > (SELECT max(at) FROM ev)");
         assertThat(PipelineRun.run(yaml).summary().rowsOut()).isEqualTo(10);
         assertThat(count(dir, "true")).isEqualTo(20L);
-        assertThat(PipelineRun.query(dir.resolve("out"), "SELECT count(DISTINCT id) FROM rows"))
-                .isEqualTo(20L);
+        assertThat(distinct(dir, "id")).isEqualTo(20L);
     }
 
     @Test

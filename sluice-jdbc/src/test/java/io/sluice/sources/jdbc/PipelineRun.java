@@ -61,6 +61,28 @@ final class PipelineRun {
         return yaml;
     }
 
+    /** Rows the pipeline in {@code folder} wrote to {@code out} that match {@code where}. */
+    static long count(Path folder, String where) throws Exception {
+        return (Long) query(folder.resolve("out"), "SELECT count(*) FROM rows WHERE " + where);
+    }
+
+    /** Distinct values of {@code expression} in the rows the pipeline in {@code folder} wrote to {@code out}. */
+    static long distinct(Path folder, String expression) throws Exception {
+        return (Long) query(folder.resolve("out"), "SELECT count(DISTINCT " + expression + ") FROM rows");
+    }
+
+    /** Rows in each file the sink wrote under {@code folder}'s {@code out} (one file a split here), largest first. */
+    static List<Long> perFile(Path folder) throws Exception {
+        List<Long> n = new ArrayList<>();
+        for (List<Object> r : rows(
+                folder.resolve("out"),
+                "SELECT count(*) FROM read_parquet('" + folder.resolve("out") + "/**/*.parquet', filename = true) "
+                        + "GROUP BY filename ORDER BY 1 DESC")) {
+            n.add((Long) r.getFirst());
+        }
+        return n;
+    }
+
     /** The value of a query over the Parquet files under {@code out} ({@code rows} is the view of them). */
     static Object query(Path out, String sql) throws Exception {
         List<List<Object>> rows = rows(out, sql);
