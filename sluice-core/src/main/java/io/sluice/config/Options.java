@@ -55,6 +55,21 @@ public record Options(
         return path.isEmpty() ? name : path + "." + name;
     }
 
+    /**
+     * The time zone a text option names, of the tz database ({@code UTC} when not written); a name that is none fails
+     * naming the option, with {@code usage} (what takes the zone, or empty) after the examples.
+     */
+    public java.time.ZoneId zone(Field<String> field, String usage) {
+        String name = find(field).orElse("UTC");
+        if (!java.time.ZoneId.getAvailableZoneIds().contains(name)) {
+            throw problem(
+                    field,
+                    "`" + name + "` is not a time zone of the tz database: write one such as `UTC`, `Europe/Paris`, "
+                            + "`America/New_York`" + usage);
+        }
+        return java.time.ZoneId.of(name);
+    }
+
     /** A problem about one option, for checks made after validation. */
     public ConfigException problem(Field<?> field, String message) {
         return problem(field.name(), message);

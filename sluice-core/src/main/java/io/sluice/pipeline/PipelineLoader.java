@@ -138,14 +138,7 @@ public final class PipelineLoader {
             }
             return Optional.empty();
         }
-        String name = zoneName.orElse("UTC");
-        if (!ZoneId.getAvailableZoneIds().contains(name)) {
-            throw run.problem(
-                    PipelineSchema.TIME_ZONE,
-                    "`" + name + "` is not a time zone of the tz database: write one such as `UTC`, `Europe/Paris`, "
-                            + "`America/New_York` (as a Kubernetes CronJob's timeZone takes)");
-        }
-        ZoneId zone = ZoneId.of(name);
+        ZoneId zone = run.zone(PipelineSchema.TIME_ZONE, " (as a Kubernetes CronJob's timeZone takes)");
         try {
             return Optional.of(CronSchedule.parse(expression.get(), zone));
         } catch (IllegalArgumentException e) {

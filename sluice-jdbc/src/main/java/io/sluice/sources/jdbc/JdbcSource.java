@@ -664,7 +664,7 @@ final class JdbcSource implements Source, Windowed {
      * zone names only when its time zone tables are loaded.
      */
     private static String wallClock(String utc, java.time.ZoneId zone) {
-        if (zone.equals(java.time.ZoneOffset.UTC)) return utc;
+        if (zone.normalized().equals(java.time.ZoneOffset.UTC)) return utc; // UTC, Etc/UTC
         return java.time.LocalDateTime.ofInstant(CursorValue.parse(utc, "the database's clock"), zone)
                 .format(WALL_CLOCK);
     }

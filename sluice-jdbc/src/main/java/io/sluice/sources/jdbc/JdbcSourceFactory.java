@@ -8,8 +8,6 @@ import io.sluice.spi.PipelineContext;
 import io.sluice.spi.source.Source;
 import io.sluice.spi.source.SourceFactory;
 import java.time.Duration;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 
 /** Declares the {@code jdbc} source: a table or query of a database named in the connections file. */
@@ -228,20 +226,13 @@ public final class JdbcSourceFactory implements SourceFactory<Options> {
                 throw i.problem(
                         ROWS_PER_SPLIT, "needs tie_breaker: a unique column that orders rows of one " + i.get(CURSOR));
             }
-            String zone = i.find(TIME_ZONE).orElse("UTC");
-            if (!zone.equals("UTC") && !ZoneId.getAvailableZoneIds().contains(zone)) {
-                throw i.problem(
-                        TIME_ZONE,
-                        "`" + zone + "` is not a time zone of the tz database: write one such as `UTC`, "
-                                + "`Europe/Paris`, `America/New_York`");
-            }
             incremental = new JdbcSource.Incremental(
                     i.get(CURSOR),
                     i.find(TIE_BREAKER).orElse(null),
                     i.get(LAG),
                     i.get(NULLS),
                     i.find(ROWS_PER_SPLIT).orElse(0L),
-                    zone.equals("UTC") ? ZoneOffset.UTC : ZoneId.of(zone),
+                    i.zone(TIME_ZONE, ""),
                     i.has(TIME_ZONE),
                     i.get(AFTER_CHANGE));
         }
