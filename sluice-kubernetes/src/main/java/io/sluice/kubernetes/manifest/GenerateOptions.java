@@ -50,11 +50,11 @@ public record GenerateOptions(
         Objects.requireNonNull(image, "image");
         Objects.requireNonNull(namespace, "namespace");
         if (image.isBlank()) throw new IllegalArgumentException("--image must not be blank");
-        if (!namespace.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
+        if (!ApiValues.isLabel(namespace)) {
             throw new IllegalArgumentException("namespace '" + namespace
                     + "' is not a valid Kubernetes namespace: lower-case letters, digits and '-', at most 63");
         }
-        if (volumeClaim != null && !volumeClaim.matches("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")) {
+        if (volumeClaim != null && !ApiValues.isSubdomain(volumeClaim)) {
             throw new IllegalArgumentException("volume claim '" + volumeClaim
                     + "' is not a valid PersistentVolumeClaim name: lower-case letters, digits, '-' and '.'");
         }
@@ -71,10 +71,7 @@ public record GenerateOptions(
     }
 
     private static void quantity(String option, String value) {
-        try {
-            io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(
-                    new io.fabric8.kubernetes.api.model.Quantity(value));
-        } catch (IllegalArgumentException | ArithmeticException e) {
+        if (!ApiValues.isQuantity(value)) {
             throw new IllegalArgumentException(
                     option + " '" + value + "' is not a Kubernetes quantity (e.g. 500m, 2, 512Mi, 4Gi)");
         }

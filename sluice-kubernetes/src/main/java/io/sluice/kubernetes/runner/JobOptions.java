@@ -3,6 +3,7 @@ package io.sluice.kubernetes.runner;
 import io.sluice.config.Field;
 import io.sluice.config.Options;
 import io.sluice.config.Type;
+import io.sluice.kubernetes.manifest.ApiValues;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -141,14 +142,6 @@ public record JobOptions(
             LOG_LINES,
             FILE_SERVER);
 
-    /** A Kubernetes quantity (resource.Quantity): a number with a binary or decimal SI suffix, or an exponent. */
-    private static final java.util.regex.Pattern QUANTITY =
-            java.util.regex.Pattern.compile("(\\d+(\\.\\d*)?|\\.\\d+)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E|[eE][+-]?\\d+)?");
-    /** The name of a ConfigMap, a Secret or a ServiceAccount: a DNS-1123 subdomain. */
-    private static final String SUBDOMAIN = "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
-    /** The name of a namespace: a DNS-1123 label. */
-    private static final String LABEL = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
-
     /**
      * @throws io.sluice.config.ConfigException naming the option, for what the API server would refuse in every Job (a
      *     quantity such as {@code 2GB}, a name with {@code _} or upper case): each create would fail, and the splits
@@ -158,7 +151,7 @@ public record JobOptions(
         Options resources = o.get(RESOURCES);
         for (Field<Map<String, String>> f : List.of(REQUESTS, LIMITS)) {
             resources.get(f).forEach((resource, amount) -> {
-                if (!QUANTITY.matcher(amount).matches()) {
+                if (!ApiValues.isQuantity(amount)) {
                     throw resources.problem(
                             f,
                             "`" + resource + ": " + amount + "` is not a Kubernetes quantity: write e.g. 500m or 2 "
@@ -166,10 +159,10 @@ public record JobOptions(
                 }
             });
         }
-        o.find(NAMESPACE).ifPresent(n -> name(o, NAMESPACE, n, LABEL, 63));
-        o.find(CONFIG_MAP).ifPresent(n -> name(o, CONFIG_MAP, n, SUBDOMAIN, 253));
-        o.find(SERVICE_ACCOUNT).ifPresent(n -> name(o, SERVICE_ACCOUNT, n, SUBDOMAIN, 253));
-        o.get(ENV_FROM_SECRETS).forEach(n -> name(o, ENV_FROM_SECRETS, n, SUBDOMAIN, 253));
+        o.find(NAMESPACE).ifPresent(n -> name(o, NAMESPACE, n, true));
+        o.find(CONFIG_MAP).ifPresent(n -> name(o, CONFIG_MAP, n, false));
+        o.find(SERVICE_ACCOUNT).ifPresent(n -> name(o, SERVICE_ACCOUNT, n, false));
+        o.get(ENV_FROM_SECRETS).forEach(n -> name(o, ENV_FROM_SECRETS, n, false));
         return new JobOptions(
                 o.get(IMAGE),
                 o.find(NAMESPACE),
@@ -189,13 +182,14 @@ public record JobOptions(
                 Math.toIntExact(o.get(LOG_LINES)));
     }
 
-    private static void name(Options o, Field<?> field, String name, String pattern, int max) {
-        if (name.length() > max || !name.matches(pattern)) {
+    /** @param label a DNS-1123 label (a namespace), else a DNS-1123 subdomain */
+    private static void name(Options o, Field<?> field, String name, boolean label) {
+        if (!(label ? ApiValues.isLabel(name) : ApiValues.isSubdomain(name))) {
             throw o.problem(
                     field,
                     "`" + name + "` is not a Kubernetes object name: lower-case letters, digits and `-`"
-                            + (pattern.equals(LABEL) ? "" : " (and `.`)") + ", starting and ending with a letter or "
-                            + "digit, at most " + max + " characters");
+                            + (label ? "" : " (and `.`)") + ", starting and ending with a letter or "
+                            + "digit, at most " + (label ? 63 : 253) + " characters");
         }
     }
 }

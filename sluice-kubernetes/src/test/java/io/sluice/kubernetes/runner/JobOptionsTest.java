@@ -46,6 +46,7 @@ class JobOptionsTest {
             value = {
                 "resources: { limits: { memory: 2GB } }|run.kubernetes.resources.limits|memory: 2GB",
                 "resources: { requests: { cpu: 2 cores } }|run.kubernetes.resources.requests|cpu: 2 cores",
+                "resources: { requests: { cpu: -1 } }|run.kubernetes.resources.requests|cpu: -1",
                 "namespace: Data_Jobs|run.kubernetes.namespace|Data_Jobs",
                 "config_map: billing_pipeline|run.kubernetes.config_map|billing_pipeline",
                 "env_from_secrets: [ledger-env, Ledger_Env]|run.kubernetes.env_from_secrets|Ledger_Env",
@@ -68,7 +69,7 @@ class JobOptionsTest {
                 service_account: sluice-job
                 resources:
                   requests: { cpu: 500m, memory: 1Gi, ephemeral-storage: 2G, nvidia.com/gpu: "1" }
-                  limits: { memory: 1.5Gi, cpu: "0.5", other: 1e3 }
+                  limits: { memory: 1.5Gi, cpu: "0.5", other: 1e3, micro: 100u }
                 """));
         assertThat(o.requests()).containsEntry("cpu", "500m");
         assertThat(o.limits()).containsEntry("memory", "1.5Gi");
