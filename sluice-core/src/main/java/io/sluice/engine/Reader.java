@@ -72,7 +72,8 @@ record Reader(
             + "quote = '', escape = '', auto_detect = false";
 
     /**
-     * @param text csv: every column as text (the first step types them itself)
+     * @param stepsTypeText csv: every column as text, as with {@link LocalFiles#textColumns} (the first step types
+     *     them itself)
      * @return empty when the input has nothing to read, not even columns: every file is a csv file that is empty or
      *     blank
      */
@@ -83,12 +84,13 @@ record Reader(
             return Optional.of(of(input, files, prefix, text));
         List<List<Path>> groups = csvGroups(files, input.header());
         if (groups.isEmpty()) return Optional.empty();
-        // read as written, a quoted empty field is the empty string (DuckDB would take it for NULL, as an unquoted
-        // one);
-        // not for a step that types the text itself (focus): there "" is a missing number, as DuckDB takes it
-        String varchar =
-                input.textColumns() ? ", all_varchar = true, allow_quoted_nulls = false" : ", all_varchar = true";
-        return Optional.of(csv(prefix, groups, "header = " + input.header() + (text ? varchar : "") + encoding(input)));
+        // read as written (textColumns), a quoted empty field is the empty string: DuckDB would take it for NULL, as
+        // an unquoted one; not where only a step types the text itself (focus): there "" is a missing number
+        return Optional.of(csv(
+                prefix,
+                groups,
+                "header = " + input.header() + (text ? ", all_varchar = true" : "")
+                        + (input.textColumns() ? ", allow_quoted_nulls = false" : "") + encoding(input)));
     }
 
     /** The read_csv option for the files' encoding; none for UTF-8, DuckDB's default. */
