@@ -69,6 +69,11 @@ final class ExactCasts {
         };
     }
 
+    /** Whether the cast of some text to {@code type} would change its value ({@link #changes} says which text). */
+    static boolean mayChange(String type) {
+        return changes("v", type) != null;
+    }
+
     /** A number with a non-zero digit past {@code scale} decimals (an exponent's value compared as a DOUBLE). */
     private static String fractionBeyond(String raw, String type, int scale) {
         return "CASE WHEN contains(" + raw + ", 'e') OR contains(" + raw + ", 'E') THEN TRY_CAST(" + raw

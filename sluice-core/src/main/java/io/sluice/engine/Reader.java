@@ -186,7 +186,7 @@ record Reader(
      * round some values ({@link ExactCasts}): when a type would, the lines are split and cast as matched ones are.
      */
     private static Reader delimited(String prefix, List<Path> files, LineParse parse, String encoding) {
-        if (parse.types().values().stream().anyMatch(type -> ExactCasts.changes("v", type) != null)) {
+        if (parse.types().values().stream().anyMatch(ExactCasts::mayChange)) {
             List<String> fields = new ArrayList<>();
             for (int i = 0; i < parse.columns().size(); i++) {
                 fields.add(Sql.literal(parse.columns().get(i)) + ": s[" + (i + 1) + "]");
