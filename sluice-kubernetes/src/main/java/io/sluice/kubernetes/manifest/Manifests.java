@@ -360,12 +360,11 @@ public final class Manifests {
      * for it (a ConfigMap that is not there, variables the pods lack, a namespace the controller's Role is not in).
      */
     private void noteJobsBlock() {
-        String should = "config_map: " + names.base()
-                + (facts.variables().isEmpty() ? "" : ", env_from_secrets: [" + names.secret() + "]");
         if (facts.jobs().isEmpty()) return; // no run.kubernetes: noteLocalRunner said it
         Map<String, String> block = facts.jobs().get().scalars();
         List<String> misses = new ArrayList<>();
         String configMap = block.get("config_map");
+        String pipelineFile = block.get("pipeline_file");
         String file = FOLDER + "/" + facts.fileName();
         if (configMap == null) {
             misses.add("run.kubernetes.config_map is not set, so the Jobs' pods look for the pipeline file in their "
@@ -374,10 +373,10 @@ public final class Manifests {
             misses.add("run.kubernetes.config_map is " + configMap + ", but the pipeline is in the ConfigMap "
                     + names.base() + " generated here: the Jobs' pods would mount " + configMap
                     + "; write config_map: " + names.base());
-        } else if (block.containsKey("pipeline_file")
-                && !block.get("pipeline_file").endsWith("/" + facts.fileName())
-                && !block.get("pipeline_file").contains("${")) {
-            misses.add("run.kubernetes.pipeline_file is " + block.get("pipeline_file") + ", but the ConfigMap "
+        } else if (pipelineFile != null
+                && !pipelineFile.endsWith("/" + facts.fileName())
+                && !pipelineFile.contains("${")) {
+            misses.add("run.kubernetes.pipeline_file is " + pipelineFile + ", but the ConfigMap "
                     + names.base() + " holds the pipeline as " + facts.fileName() + "; write pipeline_file: " + file
                     + " (or leave it out)");
         }
@@ -397,7 +396,9 @@ public final class Manifests {
         }
         if (misses.isEmpty()) {
             notes.add("the Jobs' pods read the pipeline and its variables as the pipeline's run.kubernetes block says: "
-                    + should + " (mounted at " + FOLDER + ", where the controller reads " + facts.fileName() + ")");
+                    + "config_map: " + names.base()
+                    + (facts.variables().isEmpty() ? "" : ", env_from_secrets: [" + names.secret() + "]")
+                    + " (mounted at " + FOLDER + ", where the controller reads " + facts.fileName() + ")");
         } else {
             misses.forEach(m -> notes.add("warning: " + m));
         }
