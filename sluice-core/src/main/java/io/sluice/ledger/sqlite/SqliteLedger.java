@@ -294,23 +294,26 @@ public final class SqliteLedger implements Ledger {
     @Override
     public Map<String, KnownMember> known(Collection<String> keys) {
         if (keys.isEmpty()) return Map.of();
-        return read("look up registered inputs", () -> {
-            Map<String, KnownMember> known = new HashMap<>();
-            try (ResultSet rs = bind(KNOWN, pipeline, LedgerRows.json(keys)).executeQuery()) {
-                while (rs.next()) {
-                    known.put(
-                            rs.getString(1),
-                            new KnownMember(
-                                    rs.getString(1),
-                                    rs.getString(2),
-                                    rs.getLong(5),
-                                    rs.getLong(6),
-                                    rs.getString(3),
-                                    SplitState.ofLabel(rs.getString(4))));
-                }
+        return read("look up registered inputs", () -> knownNow(keys));
+    }
+
+    /** The latest registration of each of these keys that has one. */
+    private Map<String, KnownMember> knownNow(Collection<String> keys) throws SQLException {
+        Map<String, KnownMember> known = new HashMap<>();
+        try (ResultSet rs = bind(KNOWN, pipeline, LedgerRows.json(keys)).executeQuery()) {
+            while (rs.next()) {
+                known.put(
+                        rs.getString(1),
+                        new KnownMember(
+                                rs.getString(1),
+                                rs.getString(2),
+                                rs.getLong(5),
+                                rs.getLong(6),
+                                rs.getString(3),
+                                SplitState.ofLabel(rs.getString(4))));
             }
-            return known;
-        });
+        }
+        return known;
     }
 
     @Override
@@ -335,12 +338,7 @@ public final class SqliteLedger implements Ledger {
     private List<String> registerAll(List<Split> splits, Map<String, String> follows, long now) throws SQLException {
         // the keys' latest registrations, read in the write transaction: no planner registers in between
         Map<String, String> latest = new HashMap<>();
-        if (!follows.isEmpty()) {
-            try (ResultSet rs =
-                    bind(KNOWN, pipeline, LedgerRows.json(follows.keySet())).executeQuery()) {
-                while (rs.next()) latest.put(rs.getString(1), rs.getString(2));
-            }
-        }
+        if (!follows.isEmpty()) knownNow(follows.keySet()).forEach((key, m) -> latest.put(key, m.fingerprint()));
         List<String> registered = new ArrayList<>();
         for (Split split : splits) {
             if (!Registration.follows(split, follows, latest)) continue;

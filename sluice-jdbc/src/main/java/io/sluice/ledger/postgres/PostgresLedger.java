@@ -127,27 +127,30 @@ public final class PostgresLedger implements Ledger {
     @Override
     public Map<String, KnownMember> known(Collection<String> keys) {
         if (keys.isEmpty()) return Map.of();
-        return call("look up registered inputs", c -> {
-            Map<String, KnownMember> known = new HashMap<>();
-            try (PreparedStatement ps = c.prepareStatement(sql.known)) {
-                ps.setString(1, pipeline);
-                ps.setArray(2, c.createArrayOf("text", keys.toArray()));
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        known.put(
-                                rs.getString(1),
-                                new KnownMember(
-                                        rs.getString(1),
-                                        rs.getString(2),
-                                        rs.getLong(5),
-                                        rs.getLong(6),
-                                        rs.getString(3),
-                                        SplitState.ofLabel(rs.getString(4))));
-                    }
+        return call("look up registered inputs", c -> known(c, keys));
+    }
+
+    /** The latest registration of each of these keys that has one. */
+    private Map<String, KnownMember> known(Connection c, Collection<String> keys) throws SQLException {
+        Map<String, KnownMember> known = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(sql.known)) {
+            ps.setString(1, pipeline);
+            ps.setArray(2, c.createArrayOf("text", keys.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    known.put(
+                            rs.getString(1),
+                            new KnownMember(
+                                    rs.getString(1),
+                                    rs.getString(2),
+                                    rs.getLong(5),
+                                    rs.getLong(6),
+                                    rs.getString(3),
+                                    SplitState.ofLabel(rs.getString(4))));
                 }
             }
-            return known;
-        });
+        }
+        return known;
     }
 
     @Override
@@ -266,14 +269,7 @@ public final class PostgresLedger implements Ledger {
     /** The fingerprint of each key's latest registration, read under the registration lock; none: absent. */
     private Map<String, String> latest(Connection c, Set<String> keys) throws SQLException {
         Map<String, String> latest = new HashMap<>();
-        if (keys.isEmpty()) return latest;
-        try (PreparedStatement ps = c.prepareStatement(sql.known)) {
-            ps.setString(1, pipeline);
-            ps.setArray(2, c.createArrayOf("text", keys.toArray()));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) latest.put(rs.getString(1), rs.getString(2));
-            }
-        }
+        if (!keys.isEmpty()) known(c, keys).forEach((key, m) -> latest.put(key, m.fingerprint()));
         return latest;
     }
 
