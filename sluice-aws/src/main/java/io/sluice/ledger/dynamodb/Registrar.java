@@ -108,45 +108,30 @@ final class Registrar {
      * never have its other splits registered: each group is written all or nothing.
      */
     static List<List<Split>> byInput(List<Split> splits) {
-        Map<String, Integer> groupOfKey = new HashMap<>();
-        List<List<Split>> groups = new ArrayList<>();
-        List<Integer> mergedInto = new ArrayList<>();
-        for (Split split : splits) {
-            Set<Integer> joined = new java.util.TreeSet<>();
-            for (Member m : split.members()) {
-                Integer g = groupOfKey.get(m.key());
-                if (g != null) joined.add(root(mergedInto, g));
-            }
-            int into;
-            if (joined.isEmpty()) {
-                into = groups.size();
-                groups.add(new ArrayList<>());
-                mergedInto.add(into);
-            } else {
-                into = joined.iterator().next(); // the earliest group: the others join it, in order
-                for (int other : joined) {
-                    if (other == into) continue;
-                    groups.get(into).addAll(groups.get(other));
-                    groups.get(other).clear();
-                    mergedInto.set(other, into);
+        // each split points to an earlier one it shares an input with; a group is named by its first split
+        int[] joins = new int[splits.size()];
+        Map<String, Integer> firstWithKey = new HashMap<>();
+        for (int i = 0; i < splits.size(); i++) {
+            joins[i] = i;
+            for (Member m : splits.get(i).members()) {
+                Integer earlier = firstWithKey.putIfAbsent(m.key(), i);
+                if (earlier != null) {
+                    int a = first(joins, earlier), b = first(joins, i);
+                    joins[Math.max(a, b)] = Math.min(a, b);
                 }
             }
-            groups.get(into).add(split);
-            for (Member m : split.members()) groupOfKey.put(m.key(), into);
         }
-        Map<Split, Integer> at = new HashMap<>();
-        for (int i = 0; i < splits.size(); i++) at.put(splits.get(i), i);
-        return groups.stream()
-                .filter(g -> !g.isEmpty())
-                .map(g -> g.stream()
-                        .sorted(java.util.Comparator.comparing(at::get))
-                        .toList())
-                .toList();
+        Map<Integer, List<Split>> groups = new LinkedHashMap<>();
+        for (int i = 0; i < splits.size(); i++) {
+            groups.computeIfAbsent(first(joins, i), g -> new ArrayList<>()).add(splits.get(i));
+        }
+        return List.copyOf(groups.values());
     }
 
-    private static int root(List<Integer> mergedInto, int g) {
-        while (mergedInto.get(g) != g) g = mergedInto.get(g);
-        return g;
+    /** The first split of split {@code i}'s group. */
+    private static int first(int[] joins, int i) {
+        while (joins[i] != i) i = joins[i];
+        return i;
     }
 
     /**
