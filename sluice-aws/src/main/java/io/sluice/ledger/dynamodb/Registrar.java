@@ -76,7 +76,7 @@ final class Registrar {
 
     List<String> register(List<Split> splits, Map<String, String> follows) {
         splits.forEach(Registration::requireDistinctMembers);
-        return locked(lock -> {
+        return locked("register splits", lock -> {
             Decision decision = decide(splits, null, follows);
             Registration plan = decision.plan();
             long seq = lock.meta.seq();
@@ -197,7 +197,7 @@ final class Registrar {
      */
     List<String> replace(Claim claim, List<Split> replacements) {
         replacements.forEach(Registration::requireDistinctMembers);
-        return locked(lock -> {
+        return locked("replace split " + claim.splitId(), lock -> {
             Map<String, AttributeValue> held = db.getItem(b -> b.tableName(config.table())
                             .key(items.split(claim.splitId()))
                             .consistentRead(true))
@@ -327,7 +327,7 @@ final class Registrar {
      * output locks: they are freed, and keep their last token so that the next holder's is greater.
      */
     void reset() {
-        locked(lock -> {
+        locked("reset the pipeline", lock -> {
             lock.epoch = lock.meta.epoch() + 1;
             lock.inflightDone.addAll(lock.meta.inflight());
             lock.flush();
@@ -353,12 +353,13 @@ final class Registrar {
      * that took that input as seen would otherwise register nothing, and nothing would finish the split.
      */
     void finishUnfinished() {
-        locked(lock -> null);
+        locked("look up registered inputs (finishing a registration left half written)", lock -> null);
     }
 
-    private <T> T locked(Function<Lock, T> work) {
+    /** Runs {@code work} under the lock; {@code action} names what waits for it in the error when it is held. */
+    private <T> T locked(String action, Function<Lock, T> work) {
         Lock lock = new Lock(UUID.randomUUID().toString());
-        lock.meta = acquire(lock.owner);
+        lock.meta = acquire(lock.owner, action);
         try {
             lock.finishInflight();
             return work.apply(lock);
@@ -369,7 +370,7 @@ final class Registrar {
 
     // ---- the lock -------------------------------------------------------------------------------------
 
-    private Meta acquire(String owner) {
+    private Meta acquire(String owner, String action) {
         long deadline = System.nanoTime() + LOCK_LEASE.plusSeconds(10).toNanos();
         for (int attempt = 0; ; attempt++) {
             long now = clock.millis();
@@ -400,7 +401,7 @@ final class Registrar {
             } catch (ConditionalCheckFailedException held) {
                 if (System.nanoTime() > deadline) {
                     throw new LedgerException(
-                            config.describe() + ": cannot register splits: another process has "
+                            config.describe() + ": cannot " + action + ": another process has "
                                     + "held the pipeline's registration lock for over " + LOCK_LEASE.toSeconds()
                                     + " s; if it "
                                     + "died, the lock frees itself when its lease runs out",
