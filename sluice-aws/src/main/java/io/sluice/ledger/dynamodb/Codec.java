@@ -88,10 +88,15 @@ final class Codec {
      * being replaced: its inputs are pending in its replacements once the replace is finished.
      */
     static SplitState state(Map<String, AttributeValue> item) {
-        String state = item.get("state").s();
-        return state.equals(Items.REGISTERING) || state.equals(Items.REPLACED)
+        return unfinished(item)
                 ? SplitState.PENDING
-                : SplitState.ofLabel(state);
+                : SplitState.ofLabel(item.get("state").s());
+    }
+
+    /** True when the split is still being registered or replaced: written in part, finished under the lock. */
+    static boolean unfinished(Map<String, AttributeValue> item) {
+        String state = item.get("state").s();
+        return state.equals(Items.REGISTERING) || state.equals(Items.REPLACED);
     }
 
     /** True when the item (null: none) is a split claimed under this token. */

@@ -149,7 +149,7 @@ public final class DynamoDbLedger implements Ledger {
                     reads.get(keys.stream().map(items::latest).toList());
             List<Map<String, AttributeValue>> splits = reads.get(
                     latest.stream().map(l -> items.split(l.get("split").s())).toList());
-            if (splits.stream().anyMatch(DynamoDbLedger::unfinished)) {
+            if (splits.stream().anyMatch(Codec::unfinished)) {
                 // a registration or replace left half written (or being written): finished (or waited for) first, so
                 // that an input is reported as registered only once all the splits registered with it are
                 registrar.finishUnfinished();
@@ -176,11 +176,6 @@ public final class DynamoDbLedger implements Ledger {
             }
             return known;
         });
-    }
-
-    private static boolean unfinished(Map<String, AttributeValue> split) {
-        String state = split.get("state").s();
-        return state.equals(Items.REGISTERING) || state.equals(Items.REPLACED);
     }
 
     @Override
