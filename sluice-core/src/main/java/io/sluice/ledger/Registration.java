@@ -13,8 +13,9 @@ import java.util.Set;
 /**
  * Which splits of a batch a ledger registers, given what it already holds: the rule of {@code Ledger.register} in
  * one place for the server ledgers, which read what they need in bulk and then decide here. A split is skipped when
- * one of its members is registered (before or earlier in the batch), or when a member's digest belongs to another
- * key; the first key to register a digest owns it.
+ * one of its members is registered (before or earlier in the batch), when a member's digest belongs to another
+ * key (the first key to register a digest owns it), or when it follows a registration of an input that is no longer
+ * the input's latest ({@link #follows}, which the SQLite ledger calls alone).
  */
 public record Registration(List<Split> accepted, Map<String, String> newDigests) {
 
@@ -26,21 +27,16 @@ public record Registration(List<Split> accepted, Map<String, String> newDigests)
     }
 
     /**
+     * A split is also skipped when a member's key is in {@code follows} and its latest registration is another than
+     * the one the planner saw ({@code PlanStore.register(splits, follows)}; empty maps: no such condition).
+     *
      * @param registered   the identities among the batch's members that the ledger already holds
      * @param digestOwners the owners the ledger already holds of the batch's digests
+     * @param follows      the fingerprint of each key's registration the planner saw last ({@link PlanStore#NOTHING}:
+     *                     none)
+     * @param latest       the fingerprint of the latest registration the ledger holds of each key of {@code follows};
+     *                     keys without one are absent
      * @throws IllegalArgumentException when a split lists one input twice, or two new splits share an id
-     */
-    public static Registration decide(List<Split> splits, Set<Identity> registered, Map<String, String> digestOwners) {
-        return decide(splits, registered, digestOwners, Map.of(), Map.of());
-    }
-
-    /**
-     * The same, where a split is also skipped when a member's key is in {@code follows} and its latest registration
-     * is another than the one the planner saw ({@code PlanStore.register(splits, follows)}).
-     *
-     * @param follows the fingerprint of each key's registration the planner saw last ({@link PlanStore#NOTHING}: none)
-     * @param latest  the fingerprint of the latest registration the ledger holds of each key of {@code follows};
-     *                keys without one are absent
      */
     public static Registration decide(
             List<Split> splits,
