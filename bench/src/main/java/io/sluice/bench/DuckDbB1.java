@@ -12,8 +12,9 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * B1 peer: the pipeline's SQL run directly on DuckDB (same JDBC driver as Sluice), CSV in, Parquet zstd out.
- * {@code input} is a view over read_csv, so the SQL text is byte for byte the one in the pipeline file.
+ * B1 peer: the pipeline's SQL run directly on DuckDB (same JDBC driver as Sluice), CSV (or JSON lines) in,
+ * Parquet zstd out. {@code input} is a view over read_csv (or read_json with DuckDB's defaults), so the SQL text
+ * is byte for byte the one in the pipeline file.
  *
  * <p>Usage: {@code DuckDbB1 PIPELINE_YAML IN_DIR OUT_DIR [one|per-file]}: {@code one} is a single COPY over
  * all files writing one Parquet file per DuckDB thread (PER_THREAD_OUTPUT: the writers run in parallel, a
@@ -24,7 +25,9 @@ public final class DuckDbB1 {
         String sql = stepSql(Path.of(args[0]));
         List<Path> inputs;
         try (Stream<Path> s = Files.list(Path.of(args[1]))) {
-            inputs = s.filter(p -> p.toString().endsWith(".csv")).sorted().toList();
+            inputs = s.filter(p -> p.toString().endsWith(".csv") || p.toString().endsWith(".jsonl"))
+                    .sorted()
+                    .toList();
         }
         Path out = Path.of(args[2]);
         String mode = args.length > 3 ? args[3] : "one";
@@ -40,7 +43,7 @@ public final class DuckDbB1 {
                 case "one" -> rows = copy(st, sql, inputs, out, ", PER_THREAD_OUTPUT true");
                 case "per-file" -> {
                     for (Path in : inputs) {
-                        String name = in.getFileName().toString().replace(".csv", ".parquet");
+                        String name = in.getFileName().toString().replaceFirst("\\.(csv|jsonl)$", ".parquet");
                         rows += copy(st, sql, List.of(in), out.resolve(name), "");
                     }
                 }
@@ -53,7 +56,8 @@ public final class DuckDbB1 {
     private static long copy(Statement st, String sql, List<Path> inputs, Path target, String options)
             throws SQLException {
         String files = inputs.stream().map(p -> quote(p.toString())).collect(Collectors.joining(", ", "[", "]"));
-        st.execute("CREATE OR REPLACE TEMP VIEW input AS SELECT * FROM read_csv(" + files + ")");
+        String reader = inputs.getFirst().toString().endsWith(".jsonl") ? "read_json" : "read_csv";
+        st.execute("CREATE OR REPLACE TEMP VIEW input AS SELECT * FROM " + reader + "(" + files + ")");
         return st.executeUpdate("COPY (" + sql + ") TO " + quote(target.toString())
                 + " (FORMAT parquet, COMPRESSION zstd" + options + ")");
     }
