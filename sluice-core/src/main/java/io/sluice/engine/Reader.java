@@ -10,7 +10,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -61,29 +60,12 @@ record Reader(
     /**
      * This reader with its columns detected where it reads JSON lines (their numbers typed to hold every value: {@link
      * JsonColumns}), so that no later bind of {@code relation} detects them again; else this reader.
-     *
-     * <p>Its bad lines are looked for first with a scan that stops at the first: only when there is one are they
-     * collected with their line numbers, which numbers every line of the split (a window over all of them, held in
-     * memory).
      */
     Reader resolved(Statement s) throws SQLException {
         if (json.isEmpty()) return this;
-        boolean anyBad;
-        try (ResultSet r = s.executeQuery("SELECT 1 FROM read_csv(" + Sql.pathList(json) + ", " + LINE_ONLY + ") WHERE "
-                + INVALID_JSON + " LIMIT 1")) {
-            anyBad = r.next();
-        }
         String typed = JsonColumns.relation(s, json);
-        List<String> collect = anyBad
-                ? prepare
-                : List.of("CREATE TEMP TABLE " + rejects + " AS SELECT NULL::VARCHAR AS file_path, 0::BIGINT AS line, "
-                        + "NULL::VARCHAR AS error_type, NULL::VARCHAR AS error_message, NULL::VARCHAR AS csv_line "
-                        + "WHERE false");
-        return new Reader(collect, typed, after, rejects, drops, scans, "SELECT count(*) FROM (" + typed + ")");
+        return new Reader(prepare, typed, after, rejects, drops, scans, "SELECT count(*) FROM (" + typed + ")");
     }
-
-    /** A line of JSON lines that is neither blank nor one JSON value. */
-    private static final String INVALID_JSON = "trim(line) <> '' AND NOT json_valid(line)";
 
     /** A separator that does not occur in text, so that a text line is one column. */
     static final String LINE_ONLY = "columns = {'line': 'VARCHAR'}, header = false, delim = E'\\x1F', "
@@ -338,7 +320,8 @@ record Reader(
                 List.of("CREATE TEMP TABLE " + rejects
                         + " AS SELECT file_path, line_no AS line, 'INVALID JSON' AS error_type, "
                         + "'not a valid JSON value' AS error_message, line AS csv_line FROM (" + numberedLines(files)
-                        + ") WHERE " + INVALID_JSON),
+                        + ") "
+                        + "WHERE trim(line) <> '' AND NOT json_valid(line)"),
                 relation,
                 List.of(),
                 rejects,
