@@ -15,6 +15,7 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 
@@ -101,10 +102,13 @@ public final class DuckRows implements Rows {
     @Override
     public long writeFiles(Path target, FileSpec spec) throws SQLException {
         try (Statement s = c.createStatement()) {
-            // Parquet would hold a HUGEINT as a DOUBLE: integers past 64 bits are written exactly, as decimals
-            String rows = spec.format().equals("parquet")
-                    ? ExactIntegers.of(s, "(" + query + ")", "a column of the output")
-                    : query;
+            // Parquet would hold a HUGEINT as a DOUBLE: integers past 64 bits are written exactly, as decimals;
+            // JSON has no NaN, and a FLOAT is written with its own digits
+            String rows = switch (spec.format()) {
+                case "parquet" -> ExactIntegers.of(s, "(" + query + ")", "a column of the output");
+                case "jsonl" -> JsonNumbers.of(s, "(" + query + ")", Set.copyOf(spec.partitionBy()));
+                default -> query;
+            };
             return s.executeUpdate(copy(rows, target, spec));
         }
     }
