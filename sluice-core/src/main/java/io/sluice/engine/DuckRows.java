@@ -16,8 +16,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.BinaryOperator;
 import java.util.function.Predicate;
-import java.util.function.UnaryOperator;
 
 /** Rows of a DuckDB query, written by DuckDB's COPY (the fast path) or read through a JDBC result set. */
 public final class DuckRows implements Rows {
@@ -65,30 +65,36 @@ public final class DuckRows implements Rows {
         }
     }
 
-    /** DuckDB's {@code to_json} of each nested column, under its own name and in its place. */
+    /**
+     * DuckDB's {@code to_json} of each nested column, under its own name and in its place, with the numbers in it that
+     * JSON has not (NaN, infinities) as strings ({@link JsonNumbers}): a JSON column refused the whole value.
+     */
     @Override
     public Rows nestedAsJson() throws SQLException {
-        return asText(Rows::nested, col -> "to_json(" + col + ")::VARCHAR");
+        return asText(Rows::nested, (col, type) -> {
+            String numbers = JsonNumbers.json(col, type, 0);
+            return "to_json(" + (numbers == null ? col : numbers) + ")::VARCHAR";
+        });
     }
 
     /** DuckDB's {@code hex} of each BLOB column, under its own name and in its place. */
     @Override
     public Rows blobsAsHex() throws SQLException {
-        return asText(type -> type.equals("BLOB"), col -> "hex(" + col + ")");
+        return asText(type -> type.equals("BLOB"), (col, type) -> "hex(" + col + ")");
     }
 
     /**
-     * These rows with each column of a type {@code which} takes replaced by {@code text} of it (a VARCHAR), under its
-     * own name and in its place; these rows themselves when there is no such column.
+     * These rows with each column of a type {@code which} takes replaced by {@code text} of it and its type (a
+     * VARCHAR), under its own name and in its place; these rows themselves when there is no such column.
      */
-    private Rows asText(Predicate<String> which, UnaryOperator<String> text) throws SQLException {
+    private Rows asText(Predicate<String> which, BinaryOperator<String> text) throws SQLException {
         Described d = described();
         List<String> replaced = new ArrayList<>();
         List<String> types = new ArrayList<>(d.types());
         for (int i = 0; i < types.size(); i++) {
             if (which.test(types.get(i))) {
                 String col = Sql.identifier(d.names().get(i));
-                replaced.add(text.apply(col) + " AS " + col);
+                replaced.add(text.apply(col, types.get(i)) + " AS " + col);
                 types.set(i, "VARCHAR");
             }
         }

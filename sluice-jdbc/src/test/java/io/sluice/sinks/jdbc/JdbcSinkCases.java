@@ -283,6 +283,24 @@ abstract class JdbcSinkCases {
                         "2|[]|null|{}|null");
     }
 
+    /**
+     * A NaN or an infinity inside a nested value, which JSON has no number for, arrives as a JSON string, and a FLOAT
+     * with its own digits: a json column refused the whole row ({@code NaN} is not JSON).
+     */
+    @Test
+    void nanAndInfinitiesInNestedValuesArriveAsJsonStrings() throws Exception {
+        target.sql("CREATE TABLE " + target.schema + ".samples (id int, v json, s json)");
+        Written w = write(
+                sink("table: SCHEMA.samples\n"),
+                split("r1"),
+                "SELECT 1 AS id, [1.5, 'nan'::DOUBLE, '-inf'::DOUBLE] AS v, {'x': 3.14::FLOAT, 'y': 'inf'::FLOAT} AS s",
+                claim(1));
+
+        assertThat(w.rowsOut()).isEqualTo(1);
+        assertThat(stored("SELECT id, v, s FROM SCHEMA.samples"))
+                .containsExactly("1|[1.5,\"NaN\",\"-Infinity\"]|{\"x\":3.14,\"y\":\"Infinity\"}");
+    }
+
     /** A missing table gets a JSON column for a list, struct, map or union (jsonb, json), holding each value as JSON. */
     @Test
     void nestedValuesGetAJsonColumnInACreatedTable() throws Exception {
