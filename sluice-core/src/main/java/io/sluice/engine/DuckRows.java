@@ -70,7 +70,7 @@ public final class DuckRows implements Rows {
      * JSON has not (NaN, infinities) as strings ({@link JsonNumbers}): a JSON column refused the whole value.
      */
     @Override
-    public Rows nestedAsJson() throws SQLException {
+    public DuckRows nestedAsJson() throws SQLException {
         return asText(Rows::nested, (col, type) -> {
             String numbers = JsonNumbers.json(col, type, 0);
             return "to_json(" + (numbers == null ? col : numbers) + ")::VARCHAR";
@@ -79,7 +79,7 @@ public final class DuckRows implements Rows {
 
     /** DuckDB's {@code hex} of each BLOB column, under its own name and in its place. */
     @Override
-    public Rows blobsAsHex() throws SQLException {
+    public DuckRows blobsAsHex() throws SQLException {
         return asText(type -> type.equals("BLOB"), (col, type) -> "hex(" + col + ")");
     }
 
@@ -87,7 +87,7 @@ public final class DuckRows implements Rows {
      * These rows with each column of a type {@code which} takes replaced by {@code text} of it and its type (a
      * VARCHAR), under its own name and in its place; these rows themselves when there is no such column.
      */
-    private Rows asText(Predicate<String> which, BinaryOperator<String> text) throws SQLException {
+    private DuckRows asText(Predicate<String> which, BinaryOperator<String> text) throws SQLException {
         Described d = described();
         List<String> replaced = new ArrayList<>();
         List<String> types = new ArrayList<>(d.types());
@@ -113,7 +113,9 @@ public final class DuckRows implements Rows {
             String rows = switch (spec.format()) {
                 case "parquet" -> ExactIntegers.of(s, "(" + query + ")", "a column of the output");
                 case "jsonl" -> JsonNumbers.of(s, "(" + query + ")", Set.copyOf(spec.partitionBy()));
-                default -> query;
+                // csv: a list or struct as JSON, not as DuckDB prints it ([x, y] for two strings, {'a': b}), which
+                // no reader of the file could parse back
+                default -> nestedAsJson().query;
             };
             return s.executeUpdate(copy(rows, target, spec));
         }

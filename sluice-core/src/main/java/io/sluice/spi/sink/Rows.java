@@ -75,8 +75,8 @@ public interface Rows {
     /**
      * The same rows with each value of a nested type (a STRUCT, a LIST or fixed-size array, a MAP, a UNION) as its
      * JSON text, in a text column: what a row sink writes into an existing JSON or text column, the same whichever way
-     * it reads the rows ({@link #writeFiles} as CSV printed lists and structs one way, {@link #cursor}'s Java values
-     * another, neither of them JSON). These rows themselves when no column is nested.
+     * it reads the rows ({@link #cursor}'s Java values are no JSON; {@link #writeFiles} writes them as JSON in csv files
+     * too). These rows themselves when no column is nested.
      */
     default Rows nestedAsJson() throws Exception {
         return this;
