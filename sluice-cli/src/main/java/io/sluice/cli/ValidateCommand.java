@@ -67,8 +67,9 @@ final class ValidateCommand implements Callable<Integer> {
     }
 
     /**
-     * The ledger of earlier runs, opened when the source first asks about it (the jdbc source's incremental read
-     * does): a source that asks nothing, every other one, has no ledger opened for it, beside the check above. Before
+     * The ledger of earlier runs, opened when the source first asks about it (the jdbc source does, whether an
+     * earlier definition of it read): a source that asks nothing, every other one, has no ledger opened for it,
+     * beside the check above. Before
      * the first run there is none, and nothing is created: it answers as an empty ledger.
      */
     private static final class EarlierRuns implements KnownSplits, AutoCloseable {

@@ -32,8 +32,8 @@ public interface Source extends AutoCloseable {
 
     /**
      * {@link #check()}, and the options against what the ledger holds of earlier runs ({@code known}), for
-     * {@code sluice validate}: a mistake a run's plan would stop at (the jdbc source's changed incremental
-     * definition) is found there too. {@code known} opens the ledger at the first question, and is empty before the
+     * {@code sluice validate}: a mistake a run's plan would stop at (the jdbc source's changed definition)
+     * is found there too. {@code known} opens the ledger at the first question, and is empty before the
      * first run (validate creates no ledger). The default checks the input only.
      */
     default Optional<String> check(KnownSplits known) throws IOException {

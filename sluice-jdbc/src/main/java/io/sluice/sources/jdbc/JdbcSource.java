@@ -273,6 +273,7 @@ final class JdbcSource implements Source, Windowed {
                                         + last.state().label()
                                         + "): a full read happens once per ledger; use incremental to read changes")));
             }
+            refuseChangedFullRead(known);
             List<Split> splits = s.partition() == null
                     ? List.of(split(key + "#all", 0, new Payload(s.base(), "all rows")))
                     : partitions(c, shape);
@@ -543,9 +544,12 @@ final class JdbcSource implements Source, Windowed {
      */
     private record Earlier(String key, Split split, KnownMember member, Payload payload) {
         String describe() {
-            return "an earlier definition of it (" + key + ") read "
-                    + (payload.upper() == null ? "it in full (" + payload.range() + ")" : payload.range())
-                    + " last (split " + split.id() + ", " + member.state().label() + ")";
+            String read;
+            if (payload.upper() != null) read = payload.range() + " last";
+            else if (payload.bounds() == null) read = "it in full (" + payload.range() + ")";
+            else read = "it in full in " + (payload.bounds().size() + 1) + " key ranges, the last " + payload.range();
+            return "an earlier definition of it (" + key + ") read " + read + " (split " + split.id() + ", "
+                    + member.state().label() + ")";
         }
 
         String upperText() {
@@ -640,6 +644,34 @@ final class JdbcSource implements Source, Windowed {
                                 + "now, the rows read before would be in the output again (twice in a files sink). "
                                 + choices(e, cannot));
         }
+    }
+
+    /**
+     * A full read that has registered nothing, while the ledger holds an earlier definition's splits ({@link #earlier}):
+     * read now, under its own split ids and output names, its rows would stand in the output beside what the earlier
+     * definition wrote (every row twice in a files sink, old and new rows mixed), since no sink replaces the output of
+     * another member key. So the plan fails, naming the earlier definition and the choices. A sink could replace the
+     * earlier output by an output key shared by the definitions, but the jdbc sink replaces every other split of a key
+     * (a partitioned read's ranges too), and nothing would stand for the earlier definition once it is read over.
+     */
+    private void refuseChangedFullRead(KnownSplits known) throws IOException {
+        Optional<Earlier> found = earlier(known);
+        if (found.isEmpty()) return;
+        Earlier e = found.get();
+        String restore = e.payload().upper() == null
+                ? "or restore the earlier definition, which was read in full already"
+                : "or restore the earlier incremental definition, which goes on from its watermark";
+        throw s.options()
+                .problem(
+                        s.table() == null ? JdbcSourceFactory.QUERY : JdbcSourceFactory.TABLE,
+                        s.name() + ": this definition has read nothing yet, and " + e.describe() + ": its table, "
+                                + "columns, where or query changed since (or incremental was dropped), and read in "
+                                + "full now, its rows would be in the output beside those the earlier one wrote "
+                                + "(twice in a files sink). Choose: sluice reset " + pipelineFile
+                                + " --delete-output --yes, then run, to have the output hold what this definition "
+                                + "reads, once; sluice reset " + pipelineFile + " --yes, then run, to read it "
+                                + "keeping the earlier output (a jdbc sink with upsert keys replaces those rows; a "
+                                + "files sink holds them twice); " + restore);
     }
 
     /** The ways on from a changed definition; {@code cannot}: why {@code continue} is not one of them (null: it is). */
@@ -810,10 +842,9 @@ final class JdbcSource implements Source, Windowed {
         }
         try {
             inspect(c);
-            if (known != null
-                    && s.incremental() != null
-                    && known.members(List.of(key)).get(key) == null) {
-                afterChange(known, new ArrayList<>());
+            if (known != null && known.members(List.of(key)).get(key) == null) {
+                if (s.incremental() != null) afterChange(known, new ArrayList<>());
+                else refuseChangedFullRead(known);
             }
             return Optional.empty();
         } catch (SQLException e) {
