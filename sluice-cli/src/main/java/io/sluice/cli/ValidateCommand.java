@@ -12,7 +12,6 @@ import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Collection;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -105,8 +104,8 @@ final class ValidateCommand implements Callable<Integer> {
         }
 
         @Override
-        public List<String> splitIds() {
-            return view().splitIds();
+        public Optional<String> newestSplit() {
+            return view().newestSplit();
         }
 
         @Override
@@ -131,8 +130,8 @@ final class ValidateCommand implements Callable<Integer> {
             }
 
             @Override
-            public List<String> splitIds() {
-                return List.of();
+            public Optional<String> newestSplit() {
+                return Optional.empty();
             }
         };
     }

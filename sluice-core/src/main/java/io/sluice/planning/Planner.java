@@ -169,10 +169,8 @@ public final class Planner {
             }
 
             @Override
-            public List<String> splitIds() {
-                return ledger.splits(java.util.EnumSet.allOf(SplitState.class), Integer.MAX_VALUE).stream()
-                        .map(io.sluice.spi.SplitInfo::id)
-                        .toList();
+            public Optional<String> newestSplit() {
+                return ledger.newestSplit();
             }
         };
     }

@@ -205,6 +205,34 @@ public final class DynamoDbLedger implements Ledger {
                         .map(Codec::split));
     }
 
+    /**
+     * The newest item of each state in the {@code by_state} index (sorted by seq): one query of one item each. The
+     * index is read eventually consistent, as DynamoDB's indexes are: a split registered a moment ago may be missed,
+     * which a source asking about earlier runs does not meet.
+     */
+    @Override
+    public Optional<String> newestSplit() {
+        return call("find the newest split", () -> {
+            Map<String, AttributeValue> newest = null;
+            for (SplitState state : SplitState.values()) {
+                List<Map<String, AttributeValue>> found = db.query(b -> b.tableName(config.table())
+                                .indexName(Items.BY_STATE)
+                                .keyConditionExpression("#st = :st")
+                                .expressionAttributeNames(Names.of("#st"))
+                                .expressionAttributeValues(Map.of(":st", s(items.st(state.label()))))
+                                .scanIndexForward(false)
+                                .limit(1))
+                        .items();
+                if (!found.isEmpty()
+                        && (newest == null
+                                || Codec.number(found.getFirst(), Items.SEQ) > Codec.number(newest, Items.SEQ))) {
+                    newest = found.getFirst();
+                }
+            }
+            return Optional.ofNullable(newest).map(i -> i.get(Items.SK).s());
+        });
+    }
+
     @Override
     public List<String> register(List<Split> splits, Map<String, String> follows) {
         if (splits.isEmpty()) return List.of();

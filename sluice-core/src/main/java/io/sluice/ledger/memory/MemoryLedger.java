@@ -94,6 +94,13 @@ public final class MemoryLedger implements Ledger {
     }
 
     @Override
+    public Optional<String> newestSplit() {
+        return locked(book -> book.rows.values().stream()
+                .max(java.util.Comparator.comparingLong(Row::seq))
+                .map(r -> r.split().id()));
+    }
+
+    @Override
     public List<String> register(List<Split> splits, Map<String, String> follows) {
         if (splits.isEmpty()) return List.of();
         return locked(book -> book.register(splits, follows, now()));

@@ -76,6 +76,13 @@ public final class SqliteLedger implements Ledger {
             WHERE pipeline = ?1 AND id = ?2 AND (state = 'pending' OR (state = 'failed' AND next_retry <= ?3)
                 OR (state = 'claimed' AND lease_until <= ?3))""";
     private static final String SPLIT = SPLIT_COLUMNS + "WHERE pipeline = ? AND id = ?";
+    // the greatest seq of each state, by the (pipeline, state, seq) index: five look-ups, whatever the ledger holds
+    private static final String NEWEST = "SELECT id FROM splits WHERE seq = (SELECT max(seq) FROM ("
+            + java.util.Arrays.stream(SplitState.values())
+                    .map(st ->
+                            "SELECT max(seq) AS seq FROM splits WHERE pipeline = ?1 AND state = '" + st.label() + "'")
+                    .collect(java.util.stream.Collectors.joining(" UNION ALL "))
+            + "))";
     private static final String NEXT_TOKEN =
             "UPDATE counters SET value = value + 1 WHERE name = 'token' RETURNING value";
     private static final String GRANT = """
@@ -326,6 +333,15 @@ public final class SqliteLedger implements Ledger {
         return transaction("read split " + splitId, "BEGIN", () -> {
             Registered found = registered(bind(SPLIT, pipeline, splitId));
             return Optional.ofNullable(found).map(Registered::split);
+        });
+    }
+
+    @Override
+    public Optional<String> newestSplit() {
+        return read("find the newest split", () -> {
+            try (ResultSet rs = bind(NEWEST, pipeline).executeQuery()) {
+                return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+            }
         });
     }
 

@@ -22,6 +22,14 @@ public interface PlanStore {
      */
     Optional<Split> split(String splitId);
 
+    /**
+     * The id of the split registered last (the greatest registration order), whatever its state; empty when none is
+     * (a new ledger, or one {@link LedgerAdmin#reset}). A look-up, not a listing: a source asks it at each plan to
+     * find what an earlier definition of itself registered (the jdbc source), so it costs what {@link #split} costs,
+     * however many splits the ledger holds.
+     */
+    Optional<String> newestSplit();
+
     /** Stands, in {@link #register(List, Map)}'s {@code follows}, for "no registration of this key". */
     String NOTHING = "";
 

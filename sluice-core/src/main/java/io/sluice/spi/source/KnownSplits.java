@@ -3,7 +3,6 @@ package io.sluice.spi.source;
 import io.sluice.spi.KnownMember;
 import io.sluice.spi.Split;
 import java.util.Collection;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -23,9 +22,8 @@ public interface KnownSplits {
     Optional<Split> split(String splitId);
 
     /**
-     * The id of every split registered, oldest first: for a source that looks for what an earlier definition of
-     * itself registered under other member keys (the jdbc source, when its own key has no watermark). It lists the
-     * whole ledger: call it only where a key of the source's own is unknown.
+     * The id of the split registered last, if any ({@code PlanStore.newestSplit}): for a source that looks for what an
+     * earlier definition of itself registered under other member keys (the jdbc source). A look-up, not a listing.
      */
-    List<String> splitIds();
+    Optional<String> newestSplit();
 }

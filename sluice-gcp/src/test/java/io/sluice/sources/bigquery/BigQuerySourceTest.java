@@ -85,8 +85,8 @@ class BigQuerySourceTest {
         }
 
         @Override
-        public java.util.List<String> splitIds() {
-            return java.util.List.of();
+        public Optional<String> newestSplit() {
+            return Optional.empty();
         }
     };
 

@@ -196,6 +196,22 @@ public final class PostgresLedger implements Ledger {
         });
     }
 
+    @Override
+    public Optional<String> newestSplit() {
+        return call("find the newest split", c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql.newest)) {
+                ps.setString(1, pipeline);
+                Object[] states = Arrays.stream(SplitState.values())
+                        .map(SplitState::label)
+                        .toArray();
+                ps.setArray(2, c.createArrayOf("text", states));
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+                }
+            }
+        });
+    }
+
     /**
      * The split in the claim function's columns (seq, id, bytes, attempts, token, payload, the output key's four
      * columns, then one member per row, in order), from the current row on: reads every row.

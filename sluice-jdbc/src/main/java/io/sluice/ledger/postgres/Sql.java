@@ -40,6 +40,7 @@ final class Sql {
     final String fail;
     final String release;
     final String counts;
+    final String newest;
     final String splits;
     final String retryAll;
     final String retrySome;
@@ -142,6 +143,11 @@ final class Sql {
         counts = """
                 SELECT st, (SELECT count(*) FROM {s}.splits WHERE state = st AND pipeline = ?)
                 FROM unnest(?::text[]) AS st""".replace("{s}", s);
+        // the greatest seq of each state, each an index-only look-up on (state, pipeline, seq); arguments as counts
+        newest = """
+                SELECT id FROM {s}.splits WHERE seq = (SELECT max(m) FROM (
+                    SELECT (SELECT max(seq) FROM {s}.splits WHERE state = st AND pipeline = ?) AS m
+                    FROM unnest(?::text[]) AS st) n)""".replace("{s}", s);
         splits = """
                 SELECT id, state, attempts, last_error, owner, token, lease_until, next_retry, bytes, members,
                     rows_in, rows_out, rejected, CASE state WHEN 'done' THEN coalesce(pipeline_version, '') END, updated

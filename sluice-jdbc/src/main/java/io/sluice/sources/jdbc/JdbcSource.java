@@ -586,18 +586,17 @@ final class JdbcSource implements Source, Windowed {
     }
 
     /**
-     * The latest split of another member key than this one's, if any. The ledger is the pipeline's and this is its
-     * source, so such a split was registered by an earlier definition of this read: one whose {@code table},
-     * {@code columns}, {@code where}, {@code query}, {@code column} or {@code tie_breaker} differed (the member key
-     * is a hash of them). Lists the ledger: called only while this definition has registered nothing.
+     * The split registered last, when it is of another member key than this one's. The ledger is the pipeline's and
+     * this is its source, so such a split was registered by an earlier definition of this read: one whose
+     * {@code table}, {@code columns}, {@code where}, {@code query}, {@code column} or {@code tie_breaker} differed (the
+     * member key is a hash of them). One look-up ({@link KnownSplits#newestSplit}), whatever the ledger holds.
      */
     private Optional<Earlier> earlier(KnownSplits known) throws IOException {
-        String other = null;
-        for (String id : known.splitIds()) { // oldest first: the last one found is the latest definition's
-            java.util.regex.Matcher m = SPLIT_ID.matcher(id);
-            if (m.matches() && !m.group(1).equals(key)) other = m.group(1);
-        }
-        if (other == null) return Optional.empty();
+        Optional<String> newest = known.newestSplit();
+        if (newest.isEmpty()) return Optional.empty();
+        java.util.regex.Matcher m = SPLIT_ID.matcher(newest.get());
+        if (!m.matches() || m.group(1).equals(key)) return Optional.empty();
+        String other = m.group(1);
         KnownMember member = known.members(List.of(other)).get(other);
         if (member == null) return Optional.empty();
         Optional<Split> split = known.split(member.splitId());

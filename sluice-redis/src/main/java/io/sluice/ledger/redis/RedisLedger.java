@@ -180,6 +180,12 @@ public final class RedisLedger implements Ledger {
     }
 
     @Override
+    public Optional<String> newestSplit() {
+        String id = run("find the newest split", Script.NEWEST, RScript.ReturnType.VALUE);
+        return Optional.ofNullable(id);
+    }
+
+    @Override
     public List<String> register(List<Split> splits, Map<String, String> follows) {
         if (splits.isEmpty()) return List.of();
         List<Object> args = new ArrayList<>();

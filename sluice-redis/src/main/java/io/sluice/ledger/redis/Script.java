@@ -16,6 +16,7 @@ enum Script {
     KNOWN,
     INCARNATION,
     SPLIT,
+    NEWEST,
     CLAIM("token", "grant"),
     CLAIM_NAMED("token", "grant"),
     HEARTBEAT,

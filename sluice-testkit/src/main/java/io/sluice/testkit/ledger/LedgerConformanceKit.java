@@ -134,6 +134,33 @@ public abstract class LedgerConformanceKit {
         assertThat(ledger.counts()).containsOnly(entry(DONE, 1L), entry(PENDING, 1L));
     }
 
+    /**
+     * {@code newestSplit}: the split registered last, whatever the state of it and of the others (a ledger may keep
+     * one index per state), of this pipeline only, and none after a reset. The jdbc source asks it to find an earlier
+     * definition of itself.
+     */
+    @Test
+    void theNewestSplitIsTheOneRegisteredLastInAnyStateOfThisPipeline() throws Exception {
+        assertThat(ledger.newestSplit()).isEmpty();
+        ledger.register(List.of(fileSplit("a.csv"), fileSplit("b.csv")));
+        assertThat(ledger.newestSplit()).contains("b.csv@v1");
+        ledger.complete(claim(ledger, "w1"), completion("a.csv@v1"));
+        ledger.fail(claim(ledger, "w1"), "broke", Optional.empty());
+        assertThat(ledger.newestSplit())
+                .as("b dead, a done: b is still the newest")
+                .contains("b.csv@v1");
+        Ledger other = anotherHandle("another-pipeline");
+        other.register(List.of(fileSplit("z.csv")));
+        assertThat(ledger.newestSplit()).contains("b.csv@v1");
+        assertThat(other.newestSplit()).contains("z.csv@v1");
+        ledger.register(List.of(fileSplit("c.csv")));
+        claim(ledger, "w2");
+        assertThat(ledger.newestSplit()).as("c, claimed").contains("c.csv@v1");
+        ledger.reset();
+        assertThat(ledger.newestSplit()).isEmpty();
+        assertThat(other.newestSplit()).contains("z.csv@v1");
+    }
+
     @Test
     void aSecondPlannerSkipsSplitsWhoseInputsAreAlreadyRegistered() {
         assertThat(ledger.register(List.of(split("p1-0", file("x.csv", "v1"))))).containsExactly("p1-0");
