@@ -71,8 +71,8 @@ final class JdbcSource implements Source, Windowed {
      * @param zone the zone a cursor without one (PostgreSQL {@code timestamp}, MariaDB {@code DATETIME}) is written
      *     in: its range's upper bound is the database's clock as a wall-clock time there
      * @param zoneGiven whether {@code time_zone} was written (it is refused for a cursor that has a zone)
-     * @param afterChange {@code fail}, {@code continue} or {@code from_start}: what a definition with no watermark of
-     *     its own does when the ledger holds an earlier definition's ({@link #earlier})
+     * @param afterChange {@code fail}, {@code continue} or {@code from_start}: what a definition does when another
+     *     one registered last ({@link #earlier}): it has no watermark of its own, or the other read after it
      */
     record Incremental(
             String column,
@@ -264,6 +264,7 @@ final class JdbcSource implements Source, Windowed {
                             .withNotice(s.name() + ": registering the " + rest.size()
                                     + " key range(s) left of a plan that stopped part way");
                 }
+                refuseChangedFullRead(known, last);
                 return new Proposal(
                         List.of(),
                         List.of(Skipped.seen(
@@ -273,7 +274,7 @@ final class JdbcSource implements Source, Windowed {
                                         + last.state().label()
                                         + "): a full read happens once per ledger; use incremental to read changes")));
             }
-            refuseChangedFullRead(known);
+            refuseChangedFullRead(known, null);
             List<Split> splits = s.partition() == null
                     ? List.of(split(key + "#all", 0, new Payload(s.base(), "all rows")))
                     : partitions(c, shape);
@@ -438,19 +439,8 @@ final class JdbcSource implements Source, Windowed {
         List<String> notices = new ArrayList<>();
         Bound lower = null;
         long index = 0;
-        if (last == null) {
-            lower = afterChange(known, notices);
-        } else {
-            Optional<Split> previous = known.split(last.splitId());
-            if (previous.isEmpty()) {
-                throw new IOException("the ledger no longer holds split " + last.splitId() + " of " + s.name()
-                        + ", whose upper bound is where this run starts; reset the pipeline's ledger to read "
-                        + s.name() + " from the start");
-            }
-            Payload p = Payload.of(previous.get());
-            lower = new Bound(p.upper(), p.upperTie());
-            index = last.start() + 1;
-        }
+        if (last != null) index = last.start() + 1;
+        lower = afterChange(known, last, notices);
         Bound end;
         try (Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery(clock)) {
@@ -544,11 +534,16 @@ final class JdbcSource implements Source, Windowed {
      */
     private record Earlier(String key, Split split, KnownMember member, Payload payload) {
         String describe() {
+            return describe("an earlier");
+        }
+
+        /** What it read, as {@code which} definition ("an earlier", "another") of this read. */
+        String describe(String which) {
             String read;
             if (payload.upper() != null) read = payload.range() + " last";
             else if (payload.bounds() == null) read = "it in full (" + payload.range() + ")";
             else read = "it in full in " + (payload.bounds().size() + 1) + " key ranges, the last " + payload.range();
-            return "an earlier definition of it (" + key + ") read " + read + " (split " + split.id() + ", "
+            return which + " definition of it (" + key + ") read " + read + " (split " + split.id() + ", "
                     + member.state().label() + ")";
         }
 
@@ -605,85 +600,120 @@ final class JdbcSource implements Source, Windowed {
     }
 
     /**
-     * Where this definition starts when it has no watermark of its own: the start, unless an earlier definition of
-     * this read left one ({@link #earlier}). Then reading from the start would put the rows the earlier one read in
-     * the output again (a files sink, a jdbc sink in append mode hold them twice), and going on from its watermark
-     * would leave out the older rows that only this definition selects: which is right is the user's to say
-     * ({@code after_change}), so by default the plan fails, naming the watermark and the choices.
+     * Where this definition's next range starts: after its own watermark ({@code last}'s upper bound; the start when it
+     * has none), unless the split registered last is another definition's ({@link #earlier}). With no watermark of its
+     * own, reading from the start would put the rows the earlier one read in the output again (a files sink, a jdbc
+     * sink in append mode hold them twice), and going on from its watermark would leave out the older rows that only
+     * this definition selects. With one, another definition read after it (this one was restored after
+     * {@code after_change: continue}): going on from its own watermark would read again what the other read after it.
+     * Which is right is the user's to say ({@code after_change}), so by default the plan fails, naming the watermark
+     * and the choices.
      */
-    private Bound afterChange(KnownSplits known, List<String> notices) throws IOException {
+    private Bound afterChange(KnownSplits known, KnownMember last, List<String> notices) throws IOException {
+        Bound own = last == null ? null : watermark(known, last);
         Optional<Earlier> found = earlier(known);
-        if (found.isEmpty()) return null;
+        if (found.isEmpty()) return own;
         Earlier e = found.get();
         Incremental inc = s.incremental();
         Options block = s.options().get(JdbcSourceFactory.INCREMENTAL_BLOCK);
         String cannot = e.cannotContinue(inc);
+        String which = last == null ? "earlier" : "other";
+        String other = e.describe(last == null ? "an earlier" : "another");
         switch (inc.afterChange()) {
             case "from_start" -> {
                 notices.add(s.name() + ": reading every row from the start (incremental.after_change: from_start); "
-                        + e.describe() + ", and what it wrote stays in the output");
+                        + other + ", and what it wrote stays in the output");
                 return null;
             }
             case "continue" -> {
                 if (cannot != null) {
                     throw block.problem(
                             JdbcSourceFactory.AFTER_CHANGE,
-                            s.name() + ": cannot continue: " + e.describe() + ", and " + cannot + ". "
-                                    + choices(e, cannot));
+                            s.name() + ": cannot continue: " + other + ", and " + cannot + ". "
+                                    + choices(e, cannot, which));
                 }
                 notices.add(s.name() + ": continuing after " + e.upperText()
-                        + " (incremental.after_change: continue), where " + e.describe());
+                        + " (incremental.after_change: continue), where " + other);
                 return new Bound(e.payload().upper(), e.payload().upperTie());
             }
-            default ->
-                throw block.problem(
-                        JdbcSourceFactory.AFTER_CHANGE,
-                        s.name() + ": this definition has read nothing yet, and " + e.describe() + ": its table, "
-                                + "columns, where, query, column or tie_breaker changed since, and read from the start "
-                                + "now, the rows read before would be in the output again (twice in a files sink). "
-                                + choices(e, cannot));
+            default -> {
+                String what = last == null
+                        ? "this definition has read nothing yet, and " + other + ": its table, columns, where, query, "
+                                + "column or tie_breaker changed since, and read from the start now, the rows read "
+                                + "before would be in the output again (twice in a files sink). "
+                        : "this definition read up to " + own.text() + " (split " + last.splitId() + "), and then "
+                                + other + ": going on from its own watermark now, the rows the other one read after "
+                                + own.text() + " would be in the output again (twice in a files sink). ";
+                throw block.problem(JdbcSourceFactory.AFTER_CHANGE, s.name() + ": " + what + choices(e, cannot, which));
+            }
         }
     }
 
     /**
-     * A full read that has registered nothing, while the ledger holds an earlier definition's splits ({@link #earlier}):
-     * read now, under its own split ids and output names, its rows would stand in the output beside what the earlier
-     * definition wrote (every row twice in a files sink, old and new rows mixed), since no sink replaces the output of
-     * another member key. So the plan fails, naming the earlier definition and the choices. A sink could replace the
-     * earlier output by an output key shared by the definitions, but the jdbc sink replaces every other split of a key
-     * (a partitioned read's ranges too), and nothing would stand for the earlier definition once it is read over.
+     * A full read whose own key has registered nothing, while the split registered last is another definition's
+     * ({@link #earlier}): read now, under its own split ids and output names, its rows would stand in the output beside
+     * what the earlier definition wrote (every row twice in a files sink, old and new rows mixed), since no sink
+     * replaces the output of another member key. So the plan fails, naming the earlier definition and the choices. A
+     * sink could replace the earlier output by an output key shared by the definitions, but the jdbc sink replaces
+     * every other split of a key (a partitioned read's ranges too), and nothing would stand for the earlier definition
+     * once it is read over. Read already ({@code last}), while another definition read after it (an incremental one
+     * with {@code after_change: from_start}): the output holds the rows of both, and the plan fails too.
      */
-    private void refuseChangedFullRead(KnownSplits known) throws IOException {
+    private void refuseChangedFullRead(KnownSplits known, KnownMember last) throws IOException {
         Optional<Earlier> found = earlier(known);
         if (found.isEmpty()) return;
         Earlier e = found.get();
+        Field<String> option = s.table() == null ? JdbcSourceFactory.QUERY : JdbcSourceFactory.TABLE;
+        String once = "Choose: sluice reset " + pipelineFile + " --delete-output --yes, then run, to have the output "
+                + "hold what this definition reads, once; ";
+        if (last != null) {
+            throw s.options()
+                    .problem(
+                            option,
+                            s.name() + ": this definition was read in full (split " + last.splitId() + ", "
+                                    + last.state().label() + "), and then " + e.describe("another") + ": the "
+                                    + "output holds the rows of both. " + once + "or restore the other definition");
+        }
         String restore = e.payload().upper() == null
                 ? "or restore the earlier definition, which was read in full already"
                 : "or restore the earlier incremental definition, which goes on from its watermark";
         throw s.options()
                 .problem(
-                        s.table() == null ? JdbcSourceFactory.QUERY : JdbcSourceFactory.TABLE,
+                        option,
                         s.name() + ": this definition has read nothing yet, and " + e.describe() + ": its table, "
                                 + "columns, where or query changed since (or incremental was dropped), and read in "
                                 + "full now, its rows would be in the output beside those the earlier one wrote "
-                                + "(twice in a files sink). Choose: sluice reset " + pipelineFile
-                                + " --delete-output --yes, then run, to have the output hold what this definition "
-                                + "reads, once; sluice reset " + pipelineFile + " --yes, then run, to read it "
-                                + "keeping the earlier output (a jdbc sink with upsert keys replaces those rows; a "
-                                + "files sink holds them twice); " + restore);
+                                + "(twice in a files sink). " + once + "sluice reset " + pipelineFile + " --yes, then "
+                                + "run, to read it keeping the earlier output (a jdbc sink with upsert keys replaces "
+                                + "those rows; a files sink holds them twice); " + restore);
     }
 
-    /** The ways on from a changed definition; {@code cannot}: why {@code continue} is not one of them (null: it is). */
-    private String choices(Earlier e, String cannot) {
+    /** This definition's own watermark: the upper bound of its latest range ({@code last}). */
+    private Bound watermark(KnownSplits known, KnownMember last) throws IOException {
+        Optional<Split> previous = known.split(last.splitId());
+        if (previous.isEmpty()) {
+            throw new IOException("the ledger no longer holds split " + last.splitId() + " of " + s.name()
+                    + ", whose upper bound is where this run starts; reset the pipeline's ledger to read "
+                    + s.name() + " from the start");
+        }
+        Payload p = Payload.of(previous.get());
+        return new Bound(p.upper(), p.upperTie());
+    }
+
+    /**
+     * The ways on from a changed definition; {@code cannot}: why {@code continue} is not one of them (null: it is);
+     * {@code which}: how the definition that read last is called ("earlier", "other").
+     */
+    private String choices(Earlier e, String cannot, String which) {
         String cont = cannot == null
                 ? "incremental.after_change: continue, to read the rows after " + e.upperText()
-                        + " with this definition (the output keeps what the earlier one read); "
+                        + " with this definition (the output keeps what the " + which + " one read); "
                 : "";
         return "Choose: sluice reset " + pipelineFile
                 + " --delete-output --yes, then run, to read every row once with this "
                 + "definition; " + cont + "incremental.after_change: from_start, to read every row again, keeping "
-                + "the earlier output (a jdbc sink with upsert keys replaces those rows; a files sink holds them "
-                + "twice); or restore the earlier definition, which goes on from its watermark";
+                + "the " + which + " output (a jdbc sink with upsert keys replaces those rows; a files sink holds them "
+                + "twice); or restore the " + which + " definition, which goes on from its watermark";
     }
 
     private static final java.time.format.DateTimeFormatter WALL_CLOCK =
@@ -828,8 +858,8 @@ final class JdbcSource implements Source, Windowed {
     }
 
     /**
-     * {@link #check()}, and for an incremental read with no watermark of its own, what its plan does when an earlier
-     * definition left one ({@link #afterChange}): the same refusal as a run's.
+     * {@link #check()}, and what the plan does when another definition of this read registered last
+     * ({@link #afterChange}, {@link #refuseChangedFullRead}): the same refusal as a run's.
      */
     @Override
     public Optional<String> check(KnownSplits known) throws IOException {
@@ -841,9 +871,10 @@ final class JdbcSource implements Source, Windowed {
         }
         try {
             inspect(c);
-            if (known != null && known.members(List.of(key)).get(key) == null) {
-                if (s.incremental() != null) afterChange(known, new ArrayList<>());
-                else refuseChangedFullRead(known);
+            if (known != null) {
+                KnownMember own = known.members(List.of(key)).get(key);
+                if (s.incremental() != null) afterChange(known, own, new ArrayList<>());
+                else refuseChangedFullRead(known, own);
             }
             return Optional.empty();
         } catch (SQLException e) {

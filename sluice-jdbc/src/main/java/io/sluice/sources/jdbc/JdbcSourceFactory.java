@@ -95,7 +95,8 @@ public final class JdbcSourceFactory implements SourceFactory<Options> {
             Type.choice("fail", "continue", "from_start"),
             "fail",
             "When `table`, `columns`, `where`, `query`, `column` or `tie_breaker` changed, this definition has no "
-                    + "watermark of its own while the ledger holds an earlier definition's: `fail` the plan, naming "
+                    + "watermark of its own while the ledger holds an earlier definition's (or, put back, another "
+                    + "definition read on after its watermark): `fail` the plan, naming "
                     + "the earlier watermark and the choices; `continue` from the earlier watermark (same `column`), "
                     + "the rows before it staying as they were read; or read every row `from_start` again, knowing "
                     + "that a files sink then holds the earlier rows twice. `sluice reset --delete-output` instead "

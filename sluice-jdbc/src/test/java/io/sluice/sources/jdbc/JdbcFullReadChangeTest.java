@@ -113,6 +113,36 @@ class JdbcFullReadChangeTest {
         assertThat(distinct(dir, "id")).isEqualTo(8L);
     }
 
+    /**
+     * A full read put back after an incremental read of another definition read every row again
+     * ({@code after_change: from_start}): read already, it said nothing, and the output held every row twice.
+     */
+    @Test
+    void aFullReadRestoredAfterAnotherDefinitionReadStops() throws Exception {
+        TestDatabase db = TestDatabase.postgres();
+        db.sql(
+                "CREATE TABLE ev (id int PRIMARY KEY, updated_at timestamptz)",
+                "INSERT INTO ev SELECT g, now() - interval '1 hour' FROM generate_series(1, 6) g");
+        String conn = db.connection("pg");
+        String full = "{ connection: pg, table: ev }";
+        assertThat(PipelineRun.run(PipelineRun.pipeline(dir, conn, full))
+                        .summary()
+                        .rowsOut())
+                .isEqualTo(6);
+        Path incremental = PipelineRun.pipeline(
+                dir,
+                conn,
+                "{ connection: pg, table: ev, incremental: { column: updated_at, lag: 1s, after_change: from_start } }");
+        assertThat(PipelineRun.run(incremental).summary().rowsOut()).isEqualTo(6);
+        Path restored = PipelineRun.pipeline(dir, conn, full);
+        assertThatThrownBy(() -> PipelineRun.run(restored))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("source.jdbc.table: ev: this definition was read in full (split ev@")
+                .hasMessageContaining("and then another definition of it (ev@")
+                .hasMessageContaining("the output holds the rows of both")
+                .hasMessageContaining("sluice reset " + restored + " --delete-output --yes");
+    }
+
     /** An incremental read made a full one: its rows would be in the output twice too. */
     @Test
     void anIncrementalReadMadeAFullOneStops() throws Exception {

@@ -164,6 +164,60 @@ class JdbcIncrementalChangeTest {
     }
 
     /**
+     * An earlier definition put back after another one read on from its watermark ({@code after_change: continue}):
+     * it went on from its own watermark, and read again the rows the other read after it (13 rows, then 5 more read
+     * where 2 were new: 18). Now the plan stops, and {@code continue} goes on from the other's watermark.
+     */
+    @Test
+    void aDefinitionRestoredAfterAnotherReadOnStopsAndContinuesFromTheOthersWatermark() throws Exception {
+        TestDatabase db = TestDatabase.postgres();
+        db.sql(
+                "CREATE TABLE ev (id int PRIMARY KEY, updated_at timestamptz, v text)",
+                "INSERT INTO ev SELECT g, now() - interval '1 hour', 'a' FROM generate_series(1, 10) g");
+        String conn = db.connection("pg");
+        String cursor = "column: updated_at, tie_breaker: id, lag: 1s";
+        String first = "{ connection: pg, table: ev, incremental: { " + cursor + " } }";
+        assertThat(PipelineRun.run(PipelineRun.pipeline(dir, conn, first))
+                        .summary()
+                        .rowsOut())
+                .isEqualTo(10);
+        db.sql("INSERT INTO ev SELECT g, now(), 'b' FROM generate_series(11, 13) g");
+        db.waitUntil("SELECT now() - interval '1 second' > (SELECT max(updated_at) FROM ev)");
+        Path other = PipelineRun.pipeline(
+                dir,
+                conn,
+                "{ connection: pg, table: ev, columns: [id, updated_at, v], incremental: { " + cursor
+                        + ", after_change: continue } }");
+        assertThat(PipelineRun.run(other).summary().rowsOut()).isEqualTo(3);
+
+        db.sql("INSERT INTO ev SELECT g, now(), 'c' FROM generate_series(14, 15) g");
+        db.waitUntil("SELECT now() - interval '1 second' > (SELECT max(updated_at) FROM ev)");
+        Path restored = PipelineRun.pipeline(dir, conn, first);
+        assertThatThrownBy(() -> PipelineRun.run(restored))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("source.jdbc.incremental.after_change: ev: this definition read up to ")
+                .hasMessageContaining(" (split ev@")
+                .hasMessageContaining("and then another definition of it (ev@")
+                .hasMessageContaining("sluice reset " + restored + " --delete-output --yes")
+                .hasMessageContaining("incremental.after_change: continue, to read the rows after ")
+                .hasMessageContaining("or restore the other definition");
+        assertThat(count(dir, "true")).isEqualTo(13L);
+
+        Path continuing = PipelineRun.pipeline(
+                dir, conn, "{ connection: pg, table: ev, incremental: { " + cursor + ", after_change: continue } }");
+        PipelineRun.Result r = PipelineRun.run(continuing);
+        assertThat(r.summary().rowsOut()).as("the 2 new rows only").isEqualTo(2);
+        assertThat(r.notices()).anySatisfy(n -> assertThat(n).contains("ev: continuing after "));
+        assertThat(count(dir, "true")).isEqualTo(15L);
+        assertThat(distinct(dir, "id")).isEqualTo(15L);
+        assertThat(PipelineRun.run(PipelineRun.pipeline(dir, conn, first))
+                        .summary()
+                        .splitsDone())
+                .as("its own watermark again from then on: nothing new, nothing refused")
+                .isZero();
+    }
+
+    /**
      * {@code sluice reset --yes} (the output kept) says the next run's output replaces the old input by input: each
      * range's member ended where the next began, so the new first range (every row, read from the start) replaced
      * only the old first range's file, and a table read in two runs of 5 rows was in the output 15 times, not 10.
