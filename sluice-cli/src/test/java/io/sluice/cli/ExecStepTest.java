@@ -190,6 +190,35 @@ class ExecStepTest {
         assertThat(byName(output())).containsExactly(java.util.Map.entry("back\\slash.txt", "bs"));
     }
 
+    /**
+     * A file the command writes beside its folder ({@code {output_dir}/../x}) fails the split, at once: committed, it
+     * landed at the sink's root outside the split's folder (or in {@code _sluice/}, among the manifests), where another
+     * split could write the same name.
+     */
+    @Test
+    void aFileWrittenBesideTheOutputFolderFailsTheSplitAndNothingIsCommitted() throws Exception {
+        ws = Workspace.in(dir);
+        ws.input("a.txt", "x\n");
+        ws.input("b.txt", "y\n");
+        Path p = ws.pipeline("""
+                pipeline: stray
+                source: { files: { path: in } }
+                steps:
+                  - exec:
+                      command: [sh, -c, 'echo ok > "$SLUICE_OUTPUT_DIR/ok.txt"; case "$SLUICE_KEY" in b*) echo x > "$SLUICE_OUTPUT_DIR/../stray.txt";; esac']
+                sink: { files: { path: out } }
+                run: { retries: { max: 2, backoff: 10ms } }
+                """);
+        CliRun r = run(p);
+        assertThat(r.code()).as(r.toString()).isEqualTo(1);
+        assertThat(output()).as("a.txt's file only").hasSize(1).containsValue("ok\n");
+        assertThat(ws.out().resolve("stray.txt")).doesNotExist();
+        String status = CliRun.status(p).toString();
+        assertThat(status)
+                .contains("the step wrote stray.txt for split b.txt outside its output folder")
+                .contains("\"attempts\":1");
+    }
+
     /** The placeholders are filled per input, and a command past its timeout is killed and fails its split. */
     @Test
     void placeholdersAreFilledAndACommandPastItsTimeoutIsKilled() throws Exception {

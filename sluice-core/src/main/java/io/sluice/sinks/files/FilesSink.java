@@ -292,7 +292,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
 
         /** Moves each input's files under the output's folder (a rename: same disk), refusing a path written twice. */
         @Override
-        public long stage() throws IOException {
+        public long stage() throws IOException, AttemptFailure {
             if (produced != null) throw new IllegalStateException("split " + split.id() + " is staged already");
             if (staging == null) staging = newAttemptStaging(attempts, token);
             Folders.deleteTree(staging.resolve(SCRATCH));
@@ -324,9 +324,33 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
                 }
                 Folders.deleteTree(folder.getKey());
             }
+            refuseStray(output);
             produced = listFiles(staging, false);
             rows = produced.size();
             return rows;
+        }
+
+        /**
+         * Fails when the step wrote beside its folders ({@code {output_dir}/../x}, a {@code {output_dir}.tmp}):
+         * committed, such a file would land at the sink's root, or in its {@code _sluice} bookkeeping, outside the
+         * split's folder, where another split could write the same name.
+         */
+        private void refuseStray(Path output) throws IOException, AttemptFailure {
+            List<String> stray;
+            try (Stream<Path> entries = Files.list(staging)) {
+                stray = entries.filter(p -> !p.equals(output))
+                        .map(p -> p.getFileName().toString())
+                        .sorted()
+                        .toList();
+            }
+            if (stray.isEmpty()) return;
+            throw new AttemptFailure(
+                    "the step wrote " + String.join(", ", stray.subList(0, Math.min(5, stray.size())))
+                            + (stray.size() > 5 ? " and " + (stray.size() - 5) + " more" : "") + " for split "
+                            + split.id() + " outside its output folder ({output_dir}, SLUICE_OUTPUT_DIR), beside "
+                            + "it: only files under that folder are output; write every file there (temp files "
+                            + "under the system's temp folder), then run the split again with `sluice retry`",
+                    false);
         }
 
         @Override
