@@ -219,6 +219,27 @@ class ExecStepTest {
                 .contains("\"attempts\":1");
     }
 
+    /**
+     * A file name near the 255 bytes a folder allows is committed under that name: the sink's temp file beside it,
+     * named after it, made a name too long for the folder and failed every attempt.
+     */
+    @Test
+    void aFileWithANameNearTheLongestAFolderAllowsIsCommitted() throws Exception {
+        ws = Workspace.in(dir);
+        ws.input("a.txt", "x\n");
+        String name = "ü".repeat(100) + "-" + "n".repeat(40) + ".txt"; // 245 bytes in UTF-8
+        Path p = ws.pipeline("""
+                pipeline: long
+                source: { files: { path: in } }
+                steps:
+                  - exec: { command: [sh, -c, 'echo long > "$SLUICE_OUTPUT_DIR/%s"'] }
+                sink: { files: { path: out } }
+                """.formatted(name));
+        CliRun r = run(p);
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(byName(output())).containsExactly(Map.entry(name, "long\n"));
+    }
+
     /** The placeholders are filled per input, and a command past its timeout is killed and fails its split. */
     @Test
     void placeholdersAreFilledAndACommandPastItsTimeoutIsKilled() throws Exception {

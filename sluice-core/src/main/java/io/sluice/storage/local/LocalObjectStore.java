@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -51,6 +52,16 @@ import java.util.stream.StreamSupport;
 public final class LocalObjectStore implements ObjectStore {
     /** Temp files are {@code .<name>.sluice-tmp-<random>} beside their target: hidden from listings. */
     static final String TEMP_MARK = ".sluice-tmp-";
+
+    /**
+     * Marks a temp file whose target's name was cut to fit ({@code .<start of name>.sluice-tmp-cut-<random>}): a file
+     * system allows 255 bytes a name, and a name near that (a file an exec step wrote) would leave no room for the
+     * mark.
+     */
+    private static final String CUT = "cut-";
+
+    /** The longest file name, in bytes, that local file systems allow (ext4, XFS, APFS, NTFS in UTF-16 units). */
+    private static final int NAME_MAX = 255;
 
     private final Path root;
 
@@ -211,7 +222,7 @@ public final class LocalObjectStore implements ObjectStore {
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
                 String name = file.getFileName().toString();
                 if (isTemp(name)
-                        && key(file.resolveSibling(targetName(name))).startsWith(prefix)
+                        && targets(key(file.resolveSibling(targetName(name))), isCut(name), prefix)
                         && attrs.lastModifiedTime().toInstant().isBefore(startedBefore)) stale.add(file);
                 return FileVisitResult.CONTINUE;
             }
@@ -290,7 +301,27 @@ public final class LocalObjectStore implements ObjectStore {
 
     private Path temp(Path target) throws IOException {
         Files.createDirectories(target.getParent());
-        return target.resolveSibling("." + target.getFileName() + TEMP_MARK + UUID.randomUUID());
+        String name = target.getFileName().toString();
+        String random = UUID.randomUUID().toString();
+        int room = NAME_MAX - (1 + TEMP_MARK.length() + random.length());
+        if (name.getBytes(StandardCharsets.UTF_8).length <= room) {
+            return target.resolveSibling("." + name + TEMP_MARK + random);
+        }
+        return target.resolveSibling("." + cut(name, room - CUT.length()) + TEMP_MARK + CUT + random);
+    }
+
+    /** The longest start of {@code name} that takes at most {@code bytes} bytes in UTF-8, whole characters only. */
+    static String cut(String name, int bytes) {
+        int end = 0;
+        int used = 0;
+        while (end < name.length()) {
+            int cp = name.codePointAt(end);
+            int size = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8).length;
+            if (used + size > bytes) break;
+            used += size;
+            end += Character.charCount(cp);
+        }
+        return name.substring(0, end);
     }
 
     private Path path(String key) {
@@ -338,6 +369,19 @@ public final class LocalObjectStore implements ObjectStore {
 
     private static String targetName(String tempName) {
         return tempName.substring(1, tempName.lastIndexOf(TEMP_MARK));
+    }
+
+    /** Whether the temp file's name holds only the start of its target's ({@link #CUT}). */
+    private static boolean isCut(String tempName) {
+        return tempName.startsWith(CUT, tempName.lastIndexOf(TEMP_MARK) + TEMP_MARK.length());
+    }
+
+    /**
+     * Whether a temp file for {@code target} may be for a key starting with {@code prefix}; when its name was cut,
+     * {@code target} is only the start of the key, which may end inside the prefix.
+     */
+    private static boolean targets(String target, boolean cut, String prefix) {
+        return target.startsWith(prefix) || (cut && prefix.startsWith(target));
     }
 
     private static String folderOf(String prefix) {

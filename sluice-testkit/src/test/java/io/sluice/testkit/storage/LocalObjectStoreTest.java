@@ -129,4 +129,28 @@ class LocalObjectStoreTest extends ObjectStoreConformanceKit {
         assertThat(listKeys("", null)).containsExactly("a/b.csv");
         assertThat(Files.readString(tmp.resolve("store/a/b.csv"))).isEqualTo("x");
     }
+
+    /**
+     * A file name near the 255 bytes a folder allows (one an exec step wrote) leaves no room for the temp file's mark:
+     * the write still succeeds (its temp file holds the start of the name), and a killed write of it is removed by its
+     * key like any other.
+     */
+    @Test
+    void aNameNearTheLongestAFolderAllowsIsWrittenAndAKilledWriteOfItRemoved() throws IOException {
+        String name = "é".repeat(120) + ".parquet"; // 248 bytes in UTF-8
+        store.write("out/" + name, "x".getBytes(UTF_8), WriteCondition.none());
+        assertThat(Files.readString(tmp.resolve("store/out").resolve(name))).isEqualTo("x");
+
+        // what a write killed before its move leaves: the cut temp file
+        Files.writeString(
+                tmp.resolve("store/out").resolve("." + "é".repeat(90) + ".sluice-tmp-cut-" + UUID.randomUUID()),
+                "half");
+        assertThat(listKeys("", null)).containsExactly("out/" + name);
+        assertThat(store.abortIncompleteWrites("out/" + name, Instant.now().plusSeconds(60)))
+                .as("the cut temp file is the key's")
+                .isEqualTo(1);
+        try (var names = Files.list(tmp.resolve("store/out"))) {
+            assertThat(names).containsExactly(tmp.resolve("store/out").resolve(name));
+        }
+    }
 }
