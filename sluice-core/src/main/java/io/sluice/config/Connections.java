@@ -139,8 +139,50 @@ public final class Connections {
         ConfigNode node = entries.entries().get(name).value();
         Validator validator = new Validator(file.toAbsolutePath().getParent(), env);
         Options o = validator.validate(node, SETTINGS, name);
+        // a password among the driver properties is a secret too: the last filter of what is printed masks it
+        o.get(PROPERTIES).forEach((k, v) -> {
+            if (Secret.secretName(k) && !v.isEmpty()) Secret.of(v);
+        });
         return new Connection(
                 name, o.get(URL), o.get(USER), o.get(PASSWORD), o.get(POOL_SIZE).intValue(), o.get(PROPERTIES), file);
+    }
+
+    /**
+     * The secrets written as their values, not as references, in every connection of the file, used or not: its
+     * {@code password}, a url's password, and driver properties named like one ({@code sslpassword}). Each problem is
+     * at the value's place in the file; {@code sluice k8s generate} refuses to copy such a file into a ConfigMap.
+     */
+    public List<ConfigProblem> literalSecrets() {
+        if (entries == null) return List.of();
+        List<ConfigProblem> out = new java.util.ArrayList<>();
+        for (var entry : entries.entries().entrySet()) {
+            String name = entry.getKey();
+            Validator validator = new Validator(file.toAbsolutePath().getParent(), env);
+            try {
+                validator.validate(entry.getValue().value(), SETTINGS, name);
+            } catch (ConfigException invalid) {
+                // its problems are reported where it is used; the secrets it has are found all the same
+            }
+            validator.warnings().stream()
+                    .filter(Validator::isLiteralSecret)
+                    .forEach(w -> out.add(new ConfigProblem(w.location(), w.path(), "a secret written as its value")));
+            if (entry.getValue().value() instanceof ConfigNode.Mapping settings
+                    && settings.entries().get(PROPERTIES.name()) instanceof ConfigNode.Entry props
+                    && props.value() instanceof ConfigNode.Mapping properties) {
+                properties.entries().forEach((key, e) -> {
+                    if (Secret.secretName(key)
+                            && e.value() instanceof ConfigNode.Scalar v
+                            && !v.isNull()
+                            && Secret.literalIn(v.value().strip(), false)) {
+                        out.add(new ConfigProblem(
+                                v.location(),
+                                name + "." + PROPERTIES.name() + "." + key,
+                                "a secret written as its value"));
+                    }
+                });
+            }
+        }
+        return out;
     }
 
     /** What to do about a name that is not in the file. */

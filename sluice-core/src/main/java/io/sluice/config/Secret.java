@@ -29,8 +29,13 @@ public final class Secret {
     /** Credentials in a url: the user info's password (or all of a user info without ':'), password-like parameters. */
     private static final Pattern USER_INFO = Pattern.compile("(://)([^/?#@]*)@");
 
-    private static final Pattern PARAMETER = Pattern.compile(
-            "(?i)([?&;](?:[a-z_]*password|passwd|pwd|[a-z_]*secret[a-z_]*|[a-z_]*token|access_?key(?:_id)?)=)([^&;#]*)");
+    /** The name of a url parameter or driver property that carries a secret ({@code password}, {@code sslpassword}). */
+    private static final String SECRET_NAME =
+            "(?:[a-z_]*password|passwd|pwd|[a-z_]*secret[a-z_]*|[a-z_]*token|access_?key(?:_id)?)";
+
+    private static final Pattern PARAMETER = Pattern.compile("(?i)([?&;]" + SECRET_NAME + "=)([^&;#]*)");
+
+    private static final Pattern SECRET_NAMED = Pattern.compile("(?i)" + SECRET_NAME);
     /** A whole value written as one reference: {@code ${NAME}}, {@code ${NAME:-default}}, {@code ${file:/path}}. */
     private static final Pattern REFERENCE = Pattern.compile("\\$\\{[^}]+}");
 
@@ -57,6 +62,11 @@ public final class Secret {
     static Secret fromOption(String value, String written, boolean url) {
         if (url) return new Secret(value, maskUrl(value));
         return new Secret(value, literalIn(written, false) ? MASK : written.replaceAll(":-[^}]*}", ":-" + MASK + "}"));
+    }
+
+    /** Whether a driver property or url parameter of this name carries a secret ({@code keyStorePassword}). */
+    public static boolean secretName(String name) {
+        return SECRET_NAMED.matcher(name).matches();
     }
 
     /** The value, for the one place that hands it to the system that needs it. Never print it or put it in a message. */

@@ -80,6 +80,15 @@ public final class Validator {
         return java.util.Collections.unmodifiableMap(connectionsUsed);
     }
 
+    /** Ends the warning about a secret written as its value, which {@link #isLiteralSecret} finds by it. */
+    static final String LITERAL_SECRET =
+            ": anyone who can read the file or its history has it; write ${ENV_VAR} or ${file:/path/to/secret} instead";
+
+    /** Whether the warning is about a secret written as its value in the file, not as a reference. */
+    public static boolean isLiteralSecret(ConfigProblem warning) {
+        return warning.message().endsWith(LITERAL_SECRET);
+    }
+
     /** What looks wrong without being certainly wrong (a {@code $NAME} that may be meant literally), after {@link #validate}. */
     public List<ConfigProblem> warnings() {
         return List.copyOf(warnings);
@@ -270,8 +279,7 @@ public final class Validator {
                     (type.url()
                                     ? "the url carries a password written " + "in the pipeline file"
                                     : "a secret written in the pipeline file")
-                            + ": anyone who can read the file "
-                            + "or its history has it; write ${ENV_VAR} or ${file:/path/to/secret} instead"));
+                            + LITERAL_SECRET));
         }
         return Secret.fromOption(type.url() ? text.strip() : text, written, type.url());
     }

@@ -97,6 +97,23 @@ class ConnectionsTest {
                 .hasMessageContaining("broken.pool_size");
     }
 
+    /**
+     * A password given as a driver property ({@code sslpassword}, {@code keyStorePassword}) is a secret as much as
+     * {@code password}: what Sluice prints masks its value, as a driver's error quoting it would otherwise show it.
+     */
+    @Test
+    void aPasswordAmongTheDriverPropertiesIsMaskedInWhatIsPrinted() throws IOException {
+        connections("""
+                dw: { url: "jdbc:postgresql://db:5432/dw", properties: { sslmode: verify-full, sslpassword: "${KEY_PW}", keyStorePassword: "${KS_PW}" } }
+                """);
+        env.put("KEY_PW", "key-pw-in-a-property");
+        env.put("KS_PW", "store-pw-in-a-property");
+        assertThat(resolve("dw").jdbcProperties()).containsEntry("sslpassword", "key-pw-in-a-property");
+        assertThat(Secret.redact("cannot read the key with key-pw-in-a-property, store store-pw-in-a-property"))
+                .isEqualTo("cannot read the key with ***, store ***");
+        assertThat(Secret.redact("sslmode verify-full")).isEqualTo("sslmode verify-full");
+    }
+
     @Test
     void anExplicitFileMustExistAndMustMapNamesToSettings() throws IOException {
         assertThatThrownBy(() -> Connections.find(dir, dir.resolve("nope.yaml"), env::get))

@@ -1,8 +1,10 @@
 package io.sluice.kubernetes.manifest;
 
 import io.sluice.config.ConfigNode;
+import io.sluice.config.ConfigProblem;
 import io.sluice.config.Connections;
 import io.sluice.config.Options;
+import io.sluice.config.Validator;
 import io.sluice.config.YamlReader;
 import io.sluice.pipeline.CronSchedule;
 import io.sluice.pipeline.MetricsOptions;
@@ -82,7 +84,12 @@ public record PipelineFacts(
         fileServer = fileServer.map(Map::copyOf);
     }
 
+    /**
+     * @throws ManifestException when the pipeline, or its connections file, holds a secret written as its value: both
+     *     files go into the ConfigMap as written, in plain text for whoever may read ConfigMaps
+     */
     public static PipelineFacts of(Pipeline p) {
+        refuseLiteralSecrets(p);
         Path folder = p.file().getParent();
         String text;
         try {
@@ -137,6 +144,23 @@ public record PipelineFacts(
                 fileServer(child(child(child(root, "run"), "kubernetes"), "file_server")),
                 p.run().metrics(),
                 jobs(child(child(root, "run"), "kubernetes")));
+    }
+
+    private static void refuseLiteralSecrets(Pipeline p) {
+        List<ConfigProblem> literal = new ArrayList<>();
+        p.warnings().stream().filter(Validator::isLiteralSecret).forEach(literal::add);
+        if (p.connectionsFile().isPresent()) {
+            // every connection of the file goes into the ConfigMap, the ones this pipeline does not use too
+            literal.addAll(Connections.load(p.connectionsFile().get(), name -> "unset-" + name)
+                    .literalSecrets());
+        }
+        if (literal.isEmpty()) return;
+        StringBuilder m = new StringBuilder("a secret is written as its value, not as ${VARIABLE}, where the "
+                + "ConfigMap would hold it in plain text for anyone who may read ConfigMaps:");
+        literal.forEach(w -> m.append("\n  ").append(w.location()).append(": ").append(w.path()));
+        m.append("\nwrite each as ${VARIABLE} (the pods read it from the pipeline's Secret, which generate's notes "
+                + "name) or ${file:/path} (a mounted Secret), then run it again; nothing was generated");
+        throw new ManifestException(m.toString());
     }
 
     private static Optional<JobsBlock> jobs(ConfigNode block) {

@@ -81,4 +81,53 @@ class ConnectionsManifestTest {
                 .contains("userName: \"sluice\"")
                 .contains("passwordFromEnv: \"LEDGER_PW\"");
     }
+
+    /**
+     * A secret written as its value, in the pipeline or in any connection of its connections file (used or not, in the
+     * password, the url or a driver property named like a password), is refused: the ConfigMap holds both files as
+     * written, in plain text for whoever may read ConfigMaps. Generate copied them there without a word.
+     */
+    @Test
+    void aSecretWrittenAsItsValueIsRefusedNotCopiedIntoTheConfigMap() throws IOException {
+        Files.createDirectories(dir.resolve("in"));
+        Files.writeString(dir.resolve("connections.yaml"), """
+                ledger_db: { url: "jdbc:postgresql://ledger:5432/sluice", user: sluice, password: "${LEDGER_PW}" }
+                unused: { url: "jdbc:postgresql://r:5432/r", user: r, password: "plain-pw-1" }
+                in_url: { url: "jdbc:postgresql://r:5432/r?user=r&password=plain-pw-2" }
+                in_properties: { url: "jdbc:postgresql://r:5432/r", user: r, properties: { sslmode: require, sslpassword: "plain-pw-3" } }
+                """);
+        Path p = Files.writeString(dir.resolve("named.yaml"), """
+                pipeline: named
+                source: { files: { path: in } }
+                sink: { files: { path: out } }
+                state:
+                  postgres: { connection: ledger_db }
+                """);
+        var loader = new PipelineLoader(Components.discover(), Map.of("LEDGER_PW", PASSWORD)::get);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> PipelineFacts.of(loader.load(p)))
+                .isInstanceOf(ManifestException.class)
+                .hasMessageContaining("connections.yaml:2:")
+                .hasMessageContaining("unused.password")
+                .hasMessageContaining("in_url.url")
+                .hasMessageContaining("connections.yaml:4:")
+                .hasMessageContaining("in_properties.properties.sslpassword")
+                .hasMessageContaining("write each as ${VARIABLE}")
+                .hasMessageNotContaining("plain-pw")
+                .hasMessageNotContaining("sslmode");
+
+        // in the pipeline itself
+        Files.writeString(dir.resolve("connections.yaml"), "ledger_db: { url: \"jdbc:postgresql://l/s\" }\n");
+        Path literal = Files.writeString(dir.resolve("literal.yaml"), """
+                pipeline: literal
+                source: { files: { path: in } }
+                sink: { files: { path: out } }
+                state:
+                  postgres: { url: "jdbc:postgresql://ledger:5432/sluice", user: sluice, password: plain-pw-4 }
+                """);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> PipelineFacts.of(loader.load(literal)))
+                .isInstanceOf(ManifestException.class)
+                .hasMessageContaining("literal.yaml:5:")
+                .hasMessageContaining("state.postgres.password")
+                .hasMessageNotContaining("plain-pw");
+    }
 }
