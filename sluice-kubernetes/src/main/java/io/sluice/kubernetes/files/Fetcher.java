@@ -158,7 +158,8 @@ public final class Fetcher {
         }
         try (InputStream body = c.getInputStream()) {
             Files.createDirectories(target.getParent());
-            Path part = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".sluice-part");
+            // not named after the file: a name near the folder's 255 bytes would leave no room for the random part
+            Path part = Files.createTempFile(target.getParent(), ".", ".sluice-part");
             try {
                 MessageDigest sha = MessageDigest.getInstance("SHA-256");
                 long size = 0;

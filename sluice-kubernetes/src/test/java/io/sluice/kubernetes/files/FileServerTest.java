@@ -92,6 +92,25 @@ class FileServerTest {
         }
     }
 
+    /**
+     * A file whose name is near the 255 bytes a folder allows is fetched: the pod side's partial download, named after
+     * the file, made a name too long for the folder, and the pod failed.
+     */
+    @Test
+    void aFileWithANameNearTheLongestAFolderAllowsIsFetched() throws Exception {
+        String name = "\u00e4".repeat(110) + "-" + "x".repeat(20) + ".csv"; // 245 bytes in UTF-8
+        Files.writeString(root.resolve(name), "id\n9\n");
+        FileServer named = FileServer.start(FileServer.Settings.of(root, key).withClock(clock), id -> Set.of(name));
+        try {
+            List<URI> urls = named.urlsFor("s9", List.of(name), Duration.ofMinutes(5));
+            Path to = dir.resolve("pod-long");
+            assertThat(new Fetcher(null).fetch(urls, to)).containsExactly(to.resolve(name));
+            assertThat(Files.readString(to.resolve(name))).isEqualTo("id\n9\n");
+        } finally {
+            named.close();
+        }
+    }
+
     @Test
     void refusesAnotherSplitsFile() throws Exception {
         assertThatThrownBy(() -> server.urlsFor("s1", List.of("c.csv"), Duration.ofMinutes(5)))
