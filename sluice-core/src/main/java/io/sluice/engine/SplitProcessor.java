@@ -54,6 +54,25 @@ public final class SplitProcessor {
     /** @param write what the sink's writer may use: the attempt's scratch folder, which the caller removes */
     public Result process(Connection c, Split split, LocalFiles input, CommitContext context, WriteContext write)
             throws Exception {
+        try {
+            return read(c, split, input, context, write);
+        } catch (SplitFailure | SQLException e) {
+            // a file whose lines end some in LF, some in CRLF: read again from copies with one line ending (the first
+            // attempt's writer was closed, so it staged nothing)
+            if (!LineEnds.maybe(e, input)) throw e;
+            java.nio.file.Path dir = write.scratch().resolve("line-ends");
+            Optional<LocalFiles> evened = LineEnds.evened(input, dir);
+            if (evened.isEmpty()) throw e;
+            try {
+                return read(c, split, evened.get(), context, write);
+            } finally {
+                io.sluice.spi.Folders.deleteTree(dir);
+            }
+        }
+    }
+
+    private Result read(Connection c, Split split, LocalFiles input, CommitContext context, WriteContext write)
+            throws Exception {
         // every input changed since the split was planned and is processed as its new version: nothing left to read
         if (input.parts().isEmpty()) return new Result(0, 0, 0, List.of());
         if (fileStep() instanceof FileStep files) return processFiles(files, split, input, context, write);
