@@ -46,6 +46,74 @@ class ShortRotationsTest {
         assertThat(totals(ws)).as("nothing read again").containsExactly("heartbeat ok,6");
     }
 
+    /**
+     * A quiet log rotated without compression: with {@code rotated} naming the rotations, each short one is read whole
+     * once, and not again when the next rotation renames it (or gzips it, keeping its time); the short live log is not
+     * read until it has grown past 256 bytes, then from its start, once. {@code sluice plan} says why the live log waits
+     * and names the option.
+     */
+    @Test
+    void aShortPlainRotationNamedByRotatedIsReadOnceAndAShortLiveLogWaitsUntilItGrows() throws Exception {
+        Workspace ws = Workspace.in(tmp);
+        String beat = "heartbeat ok\n";
+        Files.setLastModifiedTime(ws.input("hb.log.1", beat.repeat(3)), daysAgo(2));
+        Path live = ws.input("hb.log", beat);
+        Path pipeline = ws.pipeline("""
+                pipeline: beats
+                source:
+                  files: { path: in, include: "hb.log*", format: text, tail: true, rotated: "hb.log.[0-9]*" }
+                steps:
+                  - aggregate: { group_by: [line], measures: { beats: count(*) } }
+                sink: { files: { path: out, format: csv } }
+                """);
+        run(pipeline).ok();
+        assertThat(totals(ws)).as("the rotation, not the short live log").containsExactly("heartbeat ok,3");
+        assertThat(CliRun.sluice("plan", pipeline.toString()).ok().out())
+                .contains("hb.log")
+                .contains("shorter than 256 bytes")
+                .contains("source.files.rotated");
+
+        // the next day's rotation: hb.log.1 to hb.log.2 (its time kept), the live log to hb.log.1, a new live log
+        Files.move(ws.in().resolve("hb.log.1"), ws.in().resolve("hb.log.2"));
+        Files.move(live, ws.in().resolve("hb.log.1"));
+        Files.setLastModifiedTime(ws.in().resolve("hb.log.1"), daysAgo(1));
+        ws.input("hb.log", beat.repeat(2));
+        run(pipeline).ok();
+        assertThat(totals(ws))
+                .as("the new rotation once, the renamed one not again")
+                .containsExactly("heartbeat ok,4");
+
+        // hb.log.2 gzipped as hb.log.3.gz, keeping its time (as gzip does): the same rotation, not read again
+        Path two = ws.in().resolve("hb.log.2");
+        FileTime twoTime = Files.getLastModifiedTime(two);
+        Files.write(ws.in().resolve("hb.log.3.gz"), Workspace.gzip(Files.readString(two)));
+        Files.setLastModifiedTime(ws.in().resolve("hb.log.3.gz"), twoTime);
+        Files.delete(two);
+        run(pipeline).ok();
+        assertThat(totals(ws)).containsExactly("heartbeat ok,4");
+
+        // the live log grows past 256 bytes: read from its start, once
+        Files.writeString(ws.in().resolve("hb.log"), beat.repeat(23), java.nio.file.StandardOpenOption.APPEND);
+        run(pipeline).ok();
+        assertThat(totals(ws)).as("25 lines of the live log").containsExactly("heartbeat ok,29");
+        run(pipeline).ok();
+        assertThat(totals(ws)).as("nothing read again").containsExactly("heartbeat ok,29");
+    }
+
+    @Test
+    void rotatedIsRefusedWithoutTail() throws Exception {
+        Workspace ws = Workspace.in(tmp);
+        ws.input("a.log", "x\n");
+        Path pipeline = ws.pipeline("""
+                pipeline: beats
+                source: { files: { path: in, format: text, rotated: "*.log.*" } }
+                sink: { files: { path: out, format: csv } }
+                """);
+        CliRun r = CliRun.sluice("validate", pipeline.toString());
+        assertThat(r.code()).as(r.toString()).isNotZero();
+        assertThat(r.all()).contains("rotated").contains("tail: true");
+    }
+
     private static FileTime daysAgo(int days) {
         return FileTime.fromMillis(
                 System.currentTimeMillis() - Duration.ofDays(days).toMillis());

@@ -87,6 +87,7 @@ final class FilesSource implements Source {
             String encoding,
             LineParse parse,
             boolean tail,
+            Globs rotated,
             Duration settle,
             Optional<String> marker,
             boolean dedupe,
@@ -113,7 +114,7 @@ final class FilesSource implements Source {
     private final int batchSize;
 
     private final int parallelism;
-    private final TailPlanner tails = new TailPlanner();
+    private final TailPlanner tails;
     private final SeenVersions seen;
 
     FilesSource(Settings settings, Clock clock, int parallelism) {
@@ -127,6 +128,7 @@ final class FilesSource implements Source {
         this.parallelism = parallelism;
         this.batchSize = batchSize;
         this.seen = new SeenVersions(clock);
+        this.tails = new TailPlanner(settings.rotated());
     }
 
     /** All batches as one proposal (the framework proposes batch by batch: {@link #propose(KnownSplits, java.util.function.Consumer)}). */
@@ -366,9 +368,10 @@ final class FilesSource implements Source {
                         key, "waiting for its marker " + name(key) + s.marker().get()));
                 return Optional.empty();
             }
-        } else if ((!s.tail() || Formats.compressed(key))
+        } else if ((!s.tail() || Formats.compressed(key) || s.rotated().included(Path.of(key)))
                 && now - mtime < s.settle().toMillis()) {
-            // a tailed log is read by complete lines and needs no settling; its compressed rotations do
+            // a tailed log is read by complete lines and needs no settling; its compressed rotations do, and the
+            // rotations `rotated` names (a short one is read whole)
             skipped.add(Skipped.waiting(
                     key,
                     "still changing (modified " + (now - mtime) + " ms ago, settle "

@@ -125,6 +125,14 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
             Boolean.FALSE,
             "The files keep growing (logs): each scan reads the complete lines appended since the last one. "
                     + "Rotation (rename + new file), truncation and gzipped rotations are handled; see the files source page.");
+    static final Field<List<String>> ROTATED = Field.optional(
+            "rotated",
+            Type.oneOrMany(Type.STRING),
+            List.of(),
+            "With `tail`: glob(s) of the files that are finished rotations, never a live log (`\"*.log.[0-9]*\"`). "
+                    + "Such a file shorter than 256 bytes is read whole, once, known by its bytes and modification "
+                    + "time, as a short gzipped rotation is; without it, a plain rotation that short is never read. "
+                    + "It must settle first, and must not change afterwards.");
     static final Field<Duration> SETTLE = Field.optional(
             "settle",
             Type.DURATION,
@@ -181,6 +189,7 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
                 ENCODING,
                 PARSE_BLOCK,
                 TAIL,
+                ROTATED,
                 SETTLE,
                 MARKER,
                 DEDUPE,
@@ -293,6 +302,10 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
                     "tail reads growing files on local disk only: an object in a store is never "
                             + "appended to, only replaced whole (a new version, which on_change: reprocess reads again)");
         }
+        if (!o.get(ROTATED).isEmpty() && !o.get(TAIL)) {
+            throw o.problem(
+                    ROTATED, "rotated names the finished rotations of tailed logs: set tail: true, or remove rotated");
+        }
         After after = null;
         if (o.has(AFTER_BLOCK)) {
             Options a = o.get(AFTER_BLOCK);
@@ -331,6 +344,7 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
                 o.get(ENCODING),
                 o.has(PARSE_BLOCK) ? parse(o.get(PARSE_BLOCK)) : null,
                 o.get(TAIL),
+                new Globs(o.get(ROTATED), List.of()),
                 o.get(SETTLE),
                 o.find(MARKER),
                 o.get(DEDUPE).equals("content"),

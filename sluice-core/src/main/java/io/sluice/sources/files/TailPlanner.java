@@ -30,7 +30,8 @@ import java.util.zip.GZIPInputStream;
  * Each scan registers the bytes appended since the end of the last registered range, up to the last complete line.
  * A file shorter than its registered end was truncated: it is read again from the start as a new generation.
  * A gzipped rotation is read once, from where the plain file's reading stopped to its end; one shorter than
- * {@value #IDENTITY_BYTES} bytes is known by all its bytes and its modification time.
+ * {@value #IDENTITY_BYTES} bytes is known by all its bytes and its modification time, and so is a plain one the
+ * {@code rotated} globs name as finished (nothing else tells a short finished rotation from a live log that will grow).
  */
 final class TailPlanner {
     static final int IDENTITY_BYTES = 256;
@@ -41,9 +42,18 @@ final class TailPlanner {
      *
      * @param bytesAlone for a gzipped rotation shorter than {@value #IDENTITY_BYTES} bytes, the identity an earlier
      *                   Sluice gave it (a hash of its bytes alone); null otherwise
+     * @param whole      a finished rotation shorter than {@value #IDENTITY_BYTES} bytes (gzipped, or plain and named by
+     *                   {@code rotated}): read whole, once, known by its bytes and modification time
      */
     record Log(
-            String identity, String key, Path path, long size, boolean compressed, String format, String bytesAlone) {}
+            String identity,
+            String key,
+            Path path,
+            long size,
+            boolean compressed,
+            String format,
+            String bytesAlone,
+            boolean whole) {}
 
     /** New bytes {@code [start, end)} of one log; {@code index} counts this log's ranges in one plan, from 0. */
     private record Range(Log log, String generation, long start, long end, int index) {}
@@ -52,6 +62,12 @@ final class TailPlanner {
     record Planned(List<Split> splits, List<Packing.Unit> units) {}
 
     private final Map<String, Path> located = new ConcurrentHashMap<>();
+    private final Globs rotated;
+
+    /** @param rotated the files that are finished rotations ({@code source.files.rotated}) */
+    TailPlanner(Globs rotated) {
+        this.rotated = rotated;
+    }
 
     /** The identities of the listed files; files too short to identify (or unreadable) are reported and left out. */
     List<Log> identify(List<FilesSource.Found> files, List<Skipped> skipped) throws IOException {
@@ -73,17 +89,21 @@ final class TailPlanner {
                 skipped.add(Skipped.because(f.key(), "not a readable gzip file: " + e.getMessage()));
                 continue;
             }
-            // a gzipped rotation is complete: a shorter one is known by all its bytes (its plain file, as short, was
-            // never read), else a rotated log's last few lines would wait for ever for a file that no longer grows
-            if (head.bytes().length < IDENTITY_BYTES && !gz) {
+            // a gzipped rotation is complete, and so is one `rotated` names: a shorter one is known by all its bytes
+            // (its live file, as short, was never read), else a rotated log's last few lines would wait for ever for a
+            // file that no longer grows
+            boolean finished = gz || rotated.included(Path.of(f.key()));
+            if (head.bytes().length < IDENTITY_BYTES && !finished) {
                 // skipped, not seen: the run's summary must not count it as processed
                 skipped.add(Skipped.because(
                         f.key(),
                         "shorter than " + IDENTITY_BYTES + " bytes: too short to tell it apart "
-                                + "from other logs; it is read once it has grown"));
+                                + "from other logs; it is read once it has grown. If it is a finished rotation "
+                                + "that stays this short, name it in source.files.rotated (e.g. \"*.log.[0-9]*\") "
+                                + "to have it read whole, once"));
                 continue;
             }
-            boolean whole = gz && head.bytes().length < IDENTITY_BYTES;
+            boolean whole = finished && head.bytes().length < IDENTITY_BYTES;
             long mtime = f.object().lastModified().toEpochMilli();
             Log log = new Log(
                     whole ? identity(head.bytes(), mtime) : identity(head.bytes()),
@@ -92,9 +112,10 @@ final class TailPlanner {
                     head.size(),
                     gz,
                     f.format(),
-                    whole ? identity(head.bytes()) : null);
+                    whole && gz ? identity(head.bytes()) : null,
+                    whole);
             located.put(log.identity(), f.path());
-            if (whole) located.putIfAbsent(log.bytesAlone(), f.path()); // (a split an earlier Sluice planned)
+            if (log.bytesAlone() != null) located.putIfAbsent(log.bytesAlone(), f.path()); // (an earlier Sluice's)
             Log twin = gz ? null : plain.putIfAbsent(log.identity(), log);
             if (gz) {
                 compressed.add(log);
@@ -145,7 +166,7 @@ final class TailPlanner {
             }
             String generation = k == null ? FIRST_GENERATION : k.fingerprint();
             long from = k == null ? 0 : k.end();
-            if (log.compressed()) {
+            if (log.compressed() || log.whole()) {
                 splits.add(new Split(
                         log.key() + "#" + from + "-end" + tag(log.identity(), generation),
                         List.of(new Member(log.identity(), generation, from, Member.WHOLE, null)),
@@ -270,8 +291,10 @@ final class TailPlanner {
             if (k == null) {
                 lines.add(log.key() + ": not read yet (" + log.size() + " bytes)");
             } else if (k.end() == Member.WHOLE) {
-                lines.add(log.key() + ": compressed rotation, read from byte " + k.start() + " to its end ("
-                        + k.state().label() + ")");
+                lines.add(
+                        log.key() + ": " + (log.compressed() ? "compressed" : "finished") + " rotation, read from byte "
+                                + k.start() + " to its end ("
+                                + k.state().label() + ")");
             } else {
                 long behind = Math.max(0, log.size() - k.end());
                 lines.add(log.key() + ": read to byte " + k.end() + " of " + log.size() + " (last range "
@@ -297,12 +320,25 @@ final class TailPlanner {
         if (!gz) {
             try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
                 byte[] head = readHead(in);
-                if (head.length < IDENTITY_BYTES || !identity(head).equals(identity)) return false;
+                // a short finished rotation (`rotated`) is known by its bytes and time, and read whole
+                boolean whole = head.length < IDENTITY_BYTES
+                        && end == Member.WHOLE
+                        && identity(head, Files.getLastModifiedTime(file).toMillis())
+                                .equals(identity);
+                if (!whole && (head.length < IDENTITY_BYTES || !identity(head).equals(identity))) return false;
+                long to = whole ? in.size() : end;
                 try (OutputStream out = Files.newOutputStream(spool, StandardOpenOption.CREATE_NEW);
                         var ch = java.nio.channels.Channels.newChannel(out)) {
                     if (header != null) out.write(header);
                     long pos = start;
-                    while (pos < end) pos += in.transferTo(pos, end - pos, ch);
+                    while (pos < to) {
+                        long n = in.transferTo(pos, to - pos, ch);
+                        if (n <= 0) {
+                            throw new java.io.EOFException(file + " ends at byte " + pos + ", before the range ["
+                                    + start + ", " + to + ") planned in this log");
+                        }
+                        pos += n;
+                    }
                 }
                 return true;
             }

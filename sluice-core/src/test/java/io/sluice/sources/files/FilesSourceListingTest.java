@@ -89,6 +89,7 @@ class FilesSourceListingTest {
                 "utf-8",
                 null,
                 false,
+                new Globs(List.of(), List.of()),
                 Duration.ZERO,
                 marker,
                 false,
