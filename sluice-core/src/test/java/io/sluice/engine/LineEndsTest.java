@@ -1,0 +1,85 @@
+package io.sluice.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sluice.spi.source.LocalFiles;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The copy a file of mixed line ends is read from: every CRLF is an LF, whatever buffer its two bytes fall in, and
+ * nothing else changes (a CR inside a line, a CR ending the file); where the line ends change is named by line.
+ */
+class LineEndsTest {
+    @TempDir
+    Path dir;
+
+    /** LF lines, then a CRLF whose CR is the last byte of the copy's first 64 KB buffer, a lone CR, a CR at the end. */
+    private static String mixed() {
+        StringBuilder b = new StringBuilder();
+        while (b.length() < (1 << 16) - 20) b.append("x".repeat(9)).append('\n');
+        b.append("y".repeat((1 << 16) - 1 - b.length())).append("\r\n"); // CR at 65535, LF at 65536
+        b.append("a\rb\r\n").append("last\n").append("tail\r");
+        return b.toString();
+    }
+
+    private LocalFiles text(Path file) {
+        return new LocalFiles(List.of(LocalFiles.Part.whole(file, "app.log")), "text", false, null);
+    }
+
+    @Test
+    void aPlainFileIsCopiedWithEachCrlfAnLfAcrossBuffers() throws Exception {
+        String text = mixed();
+        Path file = Files.writeString(dir.resolve("app.log"), text, StandardCharsets.ISO_8859_1);
+        LocalFiles evened = LineEnds.evened(text(file), dir.resolve("copies")).orElseThrow();
+        Path copy = evened.parts().getFirst().file();
+        assertThat(evened.parts().getFirst().key()).isEqualTo("app.log");
+        assertThat(Files.readString(copy, StandardCharsets.ISO_8859_1)).isEqualTo(text.replace("\r\n", "\n"));
+        long lfLines = text.chars().filter(c -> c == '\n').count() - 3;
+        assertThat(LineEnds.scan(file, false, false).orElseThrow().describe())
+                .isEqualTo("lines 1-" + lfLines + " end in LF, line " + (lfLines + 1) + " in CRLF");
+    }
+
+    @Test
+    void aGzippedFileIsCopiedDecompressed() throws Exception {
+        String text = mixed();
+        ByteArrayOutputStream gz = new ByteArrayOutputStream();
+        try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
+            out.write(text.getBytes(StandardCharsets.ISO_8859_1));
+        }
+        Path file = Files.write(dir.resolve("app.log.1.gz"), gz.toByteArray());
+        Path copy = LineEnds.evened(text(file), dir.resolve("copies"))
+                .orElseThrow()
+                .parts()
+                .getFirst()
+                .file();
+        assertThat(copy.getFileName().toString()).doesNotEndWith(".gz");
+        assertThat(Files.readString(copy, StandardCharsets.ISO_8859_1)).isEqualTo(text.replace("\r\n", "\n"));
+    }
+
+    @Test
+    void filesThatEndEveryLineAlikeAreNotCopied() throws Exception {
+        Path lf = Files.writeString(dir.resolve("lf.log"), "a\nb\n");
+        Path crlf = Files.writeString(dir.resolve("crlf.log"), "a\r\nb\r\n");
+        assertThat(LineEnds.evened(text(lf), dir.resolve("copies"))).isEmpty();
+        assertThat(LineEnds.evened(text(crlf), dir.resolve("copies"))).isEmpty();
+    }
+
+    @Test
+    void aQuotedCsvFileIsNotCopiedButFailsNamingTheFileAndLineNotRetryable() throws Exception {
+        Path file = Files.writeString(dir.resolve("q.csv"), "a,\"x\r\ny\"\r\nb,c\n");
+        LocalFiles csv = new LocalFiles(List.of(LocalFiles.Part.whole(file, "in/q.csv")), "csv", false, null);
+        assertThatThrownBy(() -> LineEnds.evened(csv, dir.resolve("copies")))
+                .isInstanceOfSatisfying(
+                        SplitFailure.class, f -> assertThat(f.retryable()).isFalse())
+                .hasMessageContaining("in/q.csv mixes line ends: lines 1-2 end in CRLF, line 3 in LF")
+                .hasMessageContaining("dos2unix");
+    }
+}
