@@ -98,6 +98,17 @@ final class KubernetesRunner implements Runner {
     private final Map<String, Long> created = new HashMap<>();
     /** Jobs whose deletion this process asked for, until the informer shows them gone. */
     private final Set<String> deleting = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /**
+     * Jobs whose delete the API server refused (403: the controller's Role lacks {@code delete} on Jobs), by name: a
+     * split's next Job has the same name, so none can be made while one stays. Tried again every
+     * {@link #REFUSED_DELETE_RETRY_MS}; meanwhile the split's attempts fail with the refusal as their reason.
+     */
+    private final Map<String, Refused> undeletable = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private record Refused(String why, long nextTry) {}
+
+    /** How often a delete refused for lack of permission is tried again (the Role may have been fixed meanwhile). */
+    private static final long REFUSED_DELETE_RETRY_MS = 30_000;
 
     private volatile boolean stopping;
     private volatile boolean interrupted;
@@ -386,9 +397,15 @@ final class KubernetesRunner implements Runner {
 
     /** Records how each finished Job ended and deletes it; a Job whose pod cannot start is ended the same way. */
     private void endJobs() {
-        deleting.retainAll(jobNamesInCache());
+        Set<String> cached = jobNamesInCache();
+        deleting.retainAll(cached);
+        undeletable.keySet().retainAll(cached); // deleted by someone else: the split may have a new Job
         Map<String, SplitInfo> claimed = null;
         List<String> ended = new ArrayList<>();
+        long now = clock.millis();
+        undeletable.forEach((name, refused) -> {
+            if (now >= refused.nextTry()) ended.add(name); // already recorded: only its delete is due again
+        });
         for (Job job : jobs.getStore().list()) {
             String name = job.getMetadata().getName();
             if (deleting.contains(name)) continue;
@@ -530,15 +547,23 @@ final class KubernetesRunner implements Runner {
      * arguments) gets no Job: its attempt fails here, retried as any failure, or dead at once when no retry helps.
      */
     private void unsent(String splitId, Exception why) {
+        failUnsent(
+                splitId,
+                "no Job created: its files could not be signed for the file server: " + why.getMessage(),
+                !(why instanceof FileServing.TooLarge));
+    }
+
+    /**
+     * A split that gets no Job: its attempt fails here with {@code reason}, retried under {@code run.retries} (so it
+     * ends dead when the reason stays), or dead at once without {@code retry}.
+     */
+    private void failUnsent(String splitId, String reason, boolean retry) {
         Optional<Claim> claim = ledger.claim(splitId, owner, run.lease());
         if (claim.isEmpty()) return; // taken or ended meanwhile
         Instant now = clock.instant();
-        boolean retry = !(why instanceof FileServing.TooLarge);
         Optional<Instant> retryAt = retry ? run.retries().nextTry(claim.get().attempt(), now) : Optional.empty();
-        String error =
-                Secret.redact("split " + splitId + ", attempt " + claim.get().attempt()
-                        + ": no Job created: its files could not be signed for the file server: " + why.getMessage()
-                        + (retry ? "" : " (not retried)"));
+        String error = Secret.redact("split " + splitId + ", attempt "
+                + claim.get().attempt() + ": " + reason + (retry ? "" : " (not retried)"));
         failedAttempts++;
         try {
             ledger.fail(claim.get(), error, retryAt);
@@ -596,12 +621,54 @@ final class KubernetesRunner implements Runner {
                     .withName(jobName)
                     .withPropagationPolicy(DeletionPropagation.BACKGROUND)
                     .delete();
+            undeletable.remove(jobName);
         } catch (KubernetesClientException e) {
+            if (e.getCode() == 403) {
+                refusedDelete(jobName, e);
+                return;
+            }
             // an API that did not answer (no code, 429, 5xx): the next turn deletes it again; a refusal (403) stays
             // refused, and a once run must not wait for it forever
             if (e.getCode() == 0 || e.getCode() == 429 || e.getCode() >= 500) deleting.remove(jobName);
             throw e;
         }
+    }
+
+    /**
+     * A delete refused for lack of permission: said once per Job, in full (the Job, its namespace, its split, the verb
+     * and the Role to fix), kept in {@link #deleting} so that it is not recorded again, and tried again later.
+     */
+    private void refusedDelete(String jobName, KubernetesClientException e) {
+        Job job = jobs.getStore().getByKey(namespace + "/" + jobName);
+        Map<String, String> notes = job == null ? null : job.getMetadata().getAnnotations();
+        String splitId = notes == null ? null : notes.get(JobNames.SPLIT_ANNOTATION);
+        String why = "its last Job " + jobName + " in namespace " + namespace + " could not be deleted, and a split's"
+                + " new Job has the same name: the API server refused the delete (" + apiRefusal(e) + "). The"
+                + " controller's service account needs the verb delete on jobs (API group batch) in namespace "
+                + namespace + ": add it to the Role bound to it (Role " + roleName() + " as `sluice k8s generate"
+                + " --mode jobs` writes it), or delete the Job yourself (kubectl -n " + namespace + " delete job "
+                + jobName + "); then `sluice retry` the split if it is dead by then";
+        Refused before = undeletable.put(jobName, new Refused(why, clock.millis() + REFUSED_DELETE_RETRY_MS));
+        if (before == null)
+            listener.info("could not delete Job " + jobName + " in namespace " + namespace
+                    + (splitId == null ? "" : " (split " + splitId + ")") + ": " + apiRefusal(e)
+                    + ". The controller's service account needs the verb delete on jobs (API group batch) there: add it"
+                    + " to the Role bound to it (Role " + roleName() + " as `sluice k8s generate --mode jobs` writes"
+                    + " it), or delete the Job yourself (kubectl -n " + namespace + " delete job " + jobName + ")."
+                    + " Until then its split gets no new Job (its attempts fail with this reason, then it is dead);"
+                    + " the delete is tried again every " + REFUSED_DELETE_RETRY_MS / 1000 + " s");
+    }
+
+    /** The Role {@code sluice k8s generate --mode jobs} writes for this pipeline's controller. */
+    private String roleName() {
+        return io.sluice.kubernetes.manifest.Names.of(names.pipeline()).named("jobs");
+    }
+
+    /** The API server's answer in one line: its code, reason and message, not fabric8's whole request. */
+    private static String apiRefusal(KubernetesClientException e) {
+        io.fabric8.kubernetes.api.model.Status st = e.getStatus();
+        if (st == null || st.getMessage() == null) return e.getCode() + ": " + e.getMessage();
+        return e.getCode() + (st.getReason() == null ? "" : " " + st.getReason()) + ": " + st.getMessage();
     }
 
     /** Creates Jobs for claimable splits without one, oldest first, while fewer than {@code max_active} are unfinished. */
@@ -632,6 +699,11 @@ final class KubernetesRunner implements Runner {
         for (SplitInfo s : candidates) {
             if (free == 0 || stopping) break;
             String name = names.jobName(s.id());
+            Refused refused = undeletable.get(name);
+            if (refused != null) {
+                failUnsent(s.id(), "no Job created: " + refused.why(), true);
+                continue;
+            }
             if (existing.contains(name) || created.containsKey(name) || deleting.contains(name)) continue;
             if (!chosen.add(name)) continue;
             List<String> fetch = List.of();
@@ -650,6 +722,7 @@ final class KubernetesRunner implements Runner {
             free--;
         }
         Set<String> made = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        Map<Job, KubernetesClientException> refused = new java.util.concurrent.ConcurrentHashMap<>();
         try {
             concurrently(toCreate, job -> {
                 try {
@@ -660,6 +733,10 @@ final class KubernetesRunner implements Runner {
                             .resource(job)
                             .create();
                 } catch (KubernetesClientException e) {
+                    if (REFUSED_FOR_GOOD.contains(e.getCode())) {
+                        refused.put(job, e);
+                        return;
+                    }
                     if (e.getCode() != 409) throw e;
                     // AlreadyExists: another controller's, or one this process made before it restarted
                 }
@@ -667,6 +744,31 @@ final class KubernetesRunner implements Runner {
             });
         } finally {
             for (String name : made) created.put(name, now); // a failed create is tried again at the next look
+            refused.forEach(this::refusedCreate);
         }
+    }
+
+    /**
+     * Answers to a create that the same Job gets again however often it is sent: 422 Invalid (a field the API server's
+     * validation refuses, or a policy engine's denial) and 400 BadRequest (an admission webhook's denial without a
+     * code of its own). Not 403: a quota exceeded is one, and passes once Jobs end.
+     */
+    private static final Set<Integer> REFUSED_FOR_GOOD = Set.of(400, 422);
+
+    /**
+     * A Job the API server refused to create, for a reason that a retry a moment later would meet again: the split's
+     * attempt fails with the server's message, retried under {@code run.retries} (a webhook or policy fixed meanwhile
+     * lets a later attempt through) and dead once they are spent, instead of a create sent every moment for ever.
+     */
+    private void refusedCreate(Job job, KubernetesClientException e) {
+        String splitId = job.getMetadata().getAnnotations().get(JobNames.SPLIT_ANNOTATION);
+        failUnsent(
+                splitId,
+                "no Job created: the API server refused to create Job "
+                        + job.getMetadata().getName()
+                        + " in namespace " + namespace + " (" + apiRefusal(e) + "); an admission webhook or policy"
+                        + " that refuses the Job or its pod refuses it again at every retry: change the policy or"
+                        + " run.kubernetes, then `sluice retry` the split if it is dead by then",
+                true);
     }
 }

@@ -1,0 +1,232 @@
+package io.sluice.kubernetes.runner;
+
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.Dispatcher;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.sluice.config.Options;
+import io.sluice.pipeline.Assembly;
+import io.sluice.pipeline.Components;
+import io.sluice.pipeline.Pipeline;
+import io.sluice.pipeline.PipelineLoader;
+import io.sluice.runner.RunListener;
+import io.sluice.runner.RunSummary;
+import io.sluice.spi.Claim;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Function;
+
+/**
+ * The kubernetes runner's controller, in this JVM, against fabric8's mock API server in CRUD mode: no real API server
+ * can run here. The mock stores Jobs and Pods and serves watches, but nothing runs them: a test plays the Job
+ * controller and the kubelet by writing the Jobs' and Pods' status itself, and plays a split's pod through the
+ * pipeline's ledger (a memory ledger, shared with the controller). {@link #refuse} makes the API server answer some
+ * requests with an error, as RBAC, an admission webhook or a policy engine would.
+ */
+final class MockCluster implements AutoCloseable {
+    static final String NS = "test";
+    private static final PatchContext MERGE = PatchContext.of(PatchType.JSON_MERGE);
+    /** Kept: java.util.logging holds loggers weakly. The mock logs every request at INFO. */
+    private static final java.util.logging.Logger MOCK_LOG = quiet();
+
+    private static java.util.logging.Logger quiet() {
+        java.util.logging.Logger l = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+        l.setLevel(java.util.logging.Level.WARNING);
+        return l;
+    }
+
+    private final KubernetesMockServer server;
+    private final KubernetesClient client;
+    private volatile Function<RecordedRequest, MockResponse> refusal = r -> null;
+    /** Requests answered with a refusal. */
+    final java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+
+    private final ExecutorService controller = Executors.newSingleThreadExecutor();
+    final List<String> infos = new CopyOnWriteArrayList<>();
+    final List<String> failures = new CopyOnWriteArrayList<>();
+    Assembly assembly;
+    private KubernetesRunner runner;
+
+    MockCluster() throws IOException {
+        KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher();
+        Dispatcher dispatcher = new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+                MockResponse answer = refusal.apply(request);
+                if (answer == null) return crud.dispatch(request);
+                refused.incrementAndGet();
+                return answer;
+            }
+
+            @Override
+            public void shutdown() {
+                crud.shutdown();
+            }
+        };
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
+        server.init(InetAddress.getLoopbackAddress(), 0);
+        client = server.createClient();
+    }
+
+    KubernetesClient client() {
+        return client;
+    }
+
+    /** Requests {@code when} matches get {@code code} with a Status carrying {@code reason} and {@code message}. */
+    void refuse(String method, String pathPart, int code, String reason, String message) {
+        String body = Serialization.asJson(Map.of(
+                "kind",
+                "Status",
+                "apiVersion",
+                "v1",
+                "status",
+                "Failure",
+                "reason",
+                reason,
+                "message",
+                message,
+                "code",
+                code));
+        refusal = r -> r.getMethod().equals(method) && r.getPath().contains(pathPart)
+                ? new MockResponse().setResponseCode(code).setBody(body)
+                : null;
+    }
+
+    void refuseNothing() {
+        refusal = r -> null;
+    }
+
+    /**
+     * A pipeline {@code refusals} over one settled file in {@code dir/in}, with a memory ledger and
+     * {@code run.runner: kubernetes} in namespace {@value #NS}; {@code run} is the rest of the {@code run:} block.
+     */
+    Pipeline pipeline(Path dir, String run) throws IOException {
+        Path in = Files.createDirectories(dir.resolve("in"));
+        Path file = Files.writeString(in.resolve("a.csv"), "id\n1\n");
+        Files.setLastModifiedTime(file, FileTime.from(Instant.now().minusSeconds(3600))); // settled
+        Path yaml = Files.writeString(dir.resolve("refusals.yaml"), """
+                pipeline: refusals
+                source: { files: { path: in } }
+                sink: { files: { path: out } }
+                state: { memory: {} }
+                run:
+                  mode: once
+                  runner: kubernetes
+                  kubernetes: { image: "sluice:test", namespace: %s }
+                %s""".formatted(NS, run.indent(2)));
+        return new PipelineLoader(Components.discover(), Map.<String, String>of()::get).load(yaml);
+    }
+
+    /** Starts the controller ({@code sluice run} of the pipeline) on a client of its own; it closes that client. */
+    Future<RunSummary> start(Pipeline p) {
+        assembly = Assembly.of(p, Components.discover(), Clock.systemUTC());
+        Options o = (Options) p.run().runner().orElseThrow().value();
+        RunListener listener = new RunListener() {
+            @Override
+            public void info(String message) {
+                infos.add(message);
+            }
+
+            @Override
+            public void failed(Claim claim, String error, long retryInMillis) {
+                failures.add(error);
+            }
+        };
+        runner = new KubernetesRunner(
+                JobOptions.of(o),
+                Optional.empty(),
+                assembly,
+                Clock.systemUTC(),
+                "controller",
+                listener,
+                server.createClient());
+        return controller.submit(runner::run);
+    }
+
+    /** The Jobs of the namespace now. */
+    List<Job> jobs() {
+        return client.batch().v1().jobs().inNamespace(NS).list().getItems();
+    }
+
+    /** Waits for a Job other than the ones named in {@code seen} (by uid) to exist, and returns it. */
+    Job awaitJob(java.util.Set<String> seenUids) throws InterruptedException {
+        long until = System.currentTimeMillis() + 20_000;
+        while (System.currentTimeMillis() < until) {
+            for (Job j : jobs()) if (!seenUids.contains(j.getMetadata().getUid())) return j;
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no new Job within 20 s; Jobs: " + jobs() + "; controller said: " + infos);
+    }
+
+    /** What the Job controller writes when a Job's pod failed: the condition Failed with {@code reason}. */
+    void failJob(String name, String reason) {
+        jobStatus(
+                name,
+                new JobStatusBuilder()
+                        .withActive(0)
+                        .withFailed(1)
+                        .withConditions(new JobConditionBuilder()
+                                .withType("Failed")
+                                .withStatus("True")
+                                .withReason(reason)
+                                .withLastTransitionTime(Instant.now().toString())
+                                .build()));
+    }
+
+    void completeJob(String name) {
+        String now = Instant.now().toString();
+        jobStatus(
+                name,
+                new JobStatusBuilder()
+                        .withActive(0)
+                        .withSucceeded(1)
+                        .withCompletionTime(now)
+                        .withConditions(new JobConditionBuilder()
+                                .withType("Complete")
+                                .withStatus("True")
+                                .withLastTransitionTime(now)
+                                .build()));
+    }
+
+    void jobStatus(String name, JobStatusBuilder status) {
+        client.batch()
+                .v1()
+                .jobs()
+                .inNamespace(NS)
+                .withName(name)
+                .subresource("status")
+                .patch(MERGE, Serialization.asJson(Map.of("status", status.build())));
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (runner != null) runner.requestStop();
+        controller.shutdownNow();
+        if (assembly != null) assembly.close();
+        client.close();
+        server.destroy();
+    }
+}
