@@ -6,6 +6,8 @@ import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -14,7 +16,8 @@ import java.util.Set;
 /**
  * How a Job ended, read from the Job and its pods as the informers hold them: done, failed (with the exit code and the
  * reason Kubernetes gives: OOMKilled, Evicted, DeadlineExceeded, Error...), stuck (a pod that cannot start:
- * ImagePullBackOff...; Kubernetes would wait forever), or still running.
+ * ImagePullBackOff...; Kubernetes would wait forever), lost (a pod deleted long ago that never ended: its node is gone),
+ * or still running.
  *
  * @param pod      the pod the outcome is about; null when none was created
  * @param exitCode its container's exit code; null when it never ran to an end
@@ -43,12 +46,43 @@ record JobOutcome(
             "CreateContainerConfigError",
             "CreateContainerError");
 
-    static JobOutcome of(Job job, List<Pod> pods) {
+    /** The reason recorded for a pod that was deleted and never ended (its node is gone or cut off). */
+    static final String NODE_LOST = "NodeLost";
+
+    /**
+     * How long after a pod's {@code deletionTimestamp} it is given up as lost: {@code run.lease}, at least this. The
+     * timestamp is already the end of its grace period (the delete's time plus {@code terminationGracePeriodSeconds});
+     * this is slack for a kubelet's late report and for the API server's and the controller's clocks.
+     */
+    static final Duration MIN_LOST_MARGIN = Duration.ofMinutes(1);
+
+    /**
+     * @param now        the controller's time
+     * @param lostMargin how long past its deletion time a pod that has not ended is taken for lost (its node gone)
+     */
+    static JobOutcome of(Job job, List<Pod> pods, Instant now, Duration lostMargin) {
         Optional<Pod> last = pods.stream()
                 .max(Comparator.comparing(p -> p.getMetadata().getCreationTimestamp() == null
                         ? ""
                         : p.getMetadata().getCreationTimestamp()));
         if (condition(job, "Complete")) return new JobOutcome(State.DONE, "Complete", null, 0, true, "");
+        for (Pod p : pods) {
+            // a pod being deleted on a node that is gone stays Terminating for ever: nothing will end it, and the
+            // Job cannot end before it; its claim is fenced off by recording the failure under its token
+            Instant deleted = deletion(p);
+            if (deleted == null || terminal(p) || !now.isAfter(deleted.plus(lostMargin))) continue;
+            String node = p.getSpec() == null ? null : p.getSpec().getNodeName();
+            return new JobOutcome(
+                    State.FAILED,
+                    NODE_LOST,
+                    p.getMetadata().getName(),
+                    null,
+                    false, // its log is on a node that does not answer
+                    "the pod was deleted (its grace period ending " + deleted + ") and still had not ended "
+                            + Duration.between(deleted, now).toSeconds() + " s later"
+                            + (node == null ? "" : ": its node " + node + " is gone or cut off")
+                            + "; given up after " + lostMargin.toSeconds() + " s (run.lease, at least a minute)");
+        }
         if (condition(job, "Failed")) {
             // no pod of the Job may still run: its claim is only then known to be abandoned
             if (job.getStatus().getActive() != null && job.getStatus().getActive() > 0) return running();
@@ -131,6 +165,17 @@ record JobOutcome(
         if (exitCode != null) s.append(" (exit code ").append(exitCode).append(')');
         if (!message.isBlank()) s.append(": ").append(message.strip());
         return s.toString();
+    }
+
+    /** The pod's deletionTimestamp, when it is being deleted. */
+    private static Instant deletion(Pod p) {
+        String at = p.getMetadata().getDeletionTimestamp();
+        if (at == null) return null;
+        try {
+            return Instant.parse(at);
+        } catch (java.time.format.DateTimeParseException e) {
+            return null; // not what an API server writes: left to the other checks
+        }
     }
 
     private static boolean terminal(Pod p) {

@@ -398,6 +398,9 @@ final class KubernetesRunner implements Runner {
     /** Records how each finished Job ended and deletes it; a Job whose pod cannot start is ended the same way. */
     private void endJobs() {
         Set<String> cached = jobNamesInCache();
+        // seen: no longer awaited; a Job that ends and is deleted before startJobs looks would otherwise block the
+        // split's next Job for CREATED_GRACE_MS
+        created.keySet().removeAll(cached);
         deleting.retainAll(cached);
         undeletable.keySet().retainAll(cached); // deleted by someone else: the split may have a new Job
         Map<String, SplitInfo> claimed = null;
@@ -409,7 +412,7 @@ final class KubernetesRunner implements Runner {
         for (Job job : jobs.getStore().list()) {
             String name = job.getMetadata().getName();
             if (deleting.contains(name)) continue;
-            JobOutcome outcome = JobOutcome.of(job, podsOf(name));
+            JobOutcome outcome = JobOutcome.of(job, podsOf(job), clock.instant(), lostMargin());
             if (outcome.state() == JobOutcome.State.RUNNING) continue;
             if (outcome.state() != JobOutcome.State.DONE) {
                 if (claimed == null) claimed = claimed();
@@ -468,10 +471,25 @@ final class KubernetesRunner implements Runner {
         return out;
     }
 
-    private List<Pod> podsOf(String jobName) {
+    /**
+     * The pods of this Job, not of an earlier Job of the same name: a pod given up as lost on a gone node stays
+     * (Terminating) beside the split's next Job, with the same {@code job-name} label.
+     */
+    private List<Pod> podsOf(Job job) {
+        String jobName = job.getMetadata().getName();
+        String uid = job.getMetadata().getUid();
         return pods.getStore().list().stream()
                 .filter(p -> jobName.equals(p.getMetadata().getLabels().get(JobNames.JOB_NAME_LABEL)))
+                .filter(p -> uid == null
+                        || p.getMetadata().getOwnerReferences() == null
+                        || p.getMetadata().getOwnerReferences().isEmpty()
+                        || p.getMetadata().getOwnerReferences().stream().anyMatch(r -> uid.equals(r.getUid())))
                 .toList();
+    }
+
+    /** How long past its deletion time a pod that has not ended is given up as lost: run.lease, at least a minute. */
+    private Duration lostMargin() {
+        return run.lease().compareTo(JobOutcome.MIN_LOST_MARGIN) > 0 ? run.lease() : JobOutcome.MIN_LOST_MARGIN;
     }
 
     private Map<String, SplitInfo> claimed() {

@@ -1,5 +1,8 @@
 package io.sluice.kubernetes.runner;
 
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
@@ -178,7 +181,10 @@ final class MockCluster implements AutoCloseable {
             for (Job j : jobs()) if (!seenUids.contains(j.getMetadata().getUid())) return j;
             Thread.sleep(50);
         }
-        throw new AssertionError("no new Job within 20 s; Jobs: " + jobs() + "; controller said: " + infos);
+        throw new AssertionError("no new Job within 20 s; Jobs: "
+                + jobs().stream().map(j -> j.getMetadata().getName()).toList() + "; controller said: " + infos
+                + "; failures: " + failures + "; splits: "
+                + assembly.ledger().splits(java.util.EnumSet.allOf(io.sluice.spi.SplitState.class), 10));
     }
 
     /** What the Job controller writes when a Job's pod failed: the condition Failed with {@code reason}. */
@@ -209,6 +215,51 @@ final class MockCluster implements AutoCloseable {
                                 .withStatus("True")
                                 .withLastTransitionTime(now)
                                 .build()));
+    }
+
+    /**
+     * What the Job controller creates for a Job: its pod, running on {@code node}; with {@code deletedAt}, a pod being
+     * deleted (its deletionTimestamp: the delete's time plus its grace period) whose kubelet never reported its end.
+     */
+    Pod runningPod(Job job, String name, String node, Instant deletedAt) {
+        Pod pod = new PodBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(NS)
+                .withLabels(Map.of(
+                        JobNames.JOB_NAME_LABEL,
+                        job.getMetadata().getName(),
+                        JobNames.PIPELINE_LABEL,
+                        job.getMetadata().getLabels().get(JobNames.PIPELINE_LABEL)))
+                .withOwnerReferences(new OwnerReferenceBuilder()
+                        .withApiVersion("batch/v1")
+                        .withKind("Job")
+                        .withName(job.getMetadata().getName())
+                        .withUid(job.getMetadata().getUid())
+                        .withController(true)
+                        .build())
+                // what keeps a deleted pod in a cluster until its kubelet reports it gone; here, the mock
+                .withFinalizers(deletedAt == null ? List.of() : List.of("test.sluice.io/lost-node"))
+                .endMetadata()
+                .withSpec(job.getSpec().getTemplate().getSpec())
+                .editSpec()
+                .withNodeName(node)
+                .endSpec()
+                .withNewStatus()
+                .withPhase("Running")
+                .endStatus()
+                .build();
+        Pod created = client.pods().inNamespace(NS).resource(pod).create();
+        if (deletedAt == null) return created;
+        // the mock drops a deletionTimestamp sent with a create, and sets its own (now) on a delete: a patch sets it
+        return client.pods()
+                .inNamespace(NS)
+                .withName(name)
+                .patch(
+                        MERGE,
+                        Serialization.asJson(Map.of(
+                                "metadata",
+                                Map.of("deletionTimestamp", deletedAt.toString(), "deletionGracePeriodSeconds", 30))));
     }
 
     void jobStatus(String name, JobStatusBuilder status) {
