@@ -256,12 +256,29 @@ public final class Manifests {
 
     private ConfigMap configMap() {
         Map<String, String> data = new LinkedHashMap<>();
-        data.put(key(facts.fileName()), facts.text());
-        facts.configFiles().forEach((path, text) -> data.put(key(path), text));
+        Map<String, String> fileOfKey = new java.util.HashMap<>();
+        putFile(data, fileOfKey, facts.fileName(), facts.text());
+        facts.configFiles().forEach((path, text) -> putFile(data, fileOfKey, path, text));
         return new ConfigMapBuilder()
                 .withMetadata(meta(names.base(), "config"))
                 .withData(data)
                 .build();
+    }
+
+    /**
+     * Adds a file under its key, refusing a second file whose key is the same: a ConfigMap's keys are flat, so
+     * {@code a/b.yaml} and {@code a__b.yaml} are both {@code a__b.yaml}, and one file would silently replace the other
+     * in every pod.
+     */
+    private static void putFile(Map<String, String> data, Map<String, String> fileOfKey, String path, String text) {
+        String key = key(path);
+        String other = fileOfKey.putIfAbsent(key, path);
+        if (other != null && !other.equals(path))
+            throw new ManifestException("the files " + other + " and " + path + " of the pipeline's folder would both"
+                    + " be the ConfigMap key " + key + " (a ConfigMap's keys are flat: / becomes __, and a character"
+                    + " other than letters, digits, -, _ and . becomes _), so one would replace the other in the pods:"
+                    + " rename one of them (and the option that names it) so that their keys differ");
+        data.put(key, text);
     }
 
     /** A ConfigMap key for a file: its path relative to the pipeline's folder, {@code /} as {@code __}. */
