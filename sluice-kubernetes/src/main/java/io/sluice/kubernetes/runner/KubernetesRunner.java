@@ -645,8 +645,8 @@ final class KubernetesRunner implements Runner {
                 refusedDelete(jobName, e);
                 return;
             }
-            // an API that did not answer (no code, 429, 5xx): the next turn deletes it again; a refusal (403) stays
-            // refused, and a once run must not wait for it forever
+            // an API that did not answer (no code, 429, 5xx): the next turn deletes it again; another answer (404:
+            // gone already) leaves it in deleting, so a once run does not wait for it
             if (e.getCode() == 0 || e.getCode() == 429 || e.getCode() >= 500) deleting.remove(jobName);
             throw e;
         }
@@ -673,7 +673,8 @@ final class KubernetesRunner implements Runner {
                     + ". The controller's service account needs the verb delete on jobs (API group batch) there: add it"
                     + " to the Role bound to it (Role " + roleName() + " as `sluice k8s generate --mode jobs` writes"
                     + " it), or delete the Job yourself (kubectl -n " + namespace + " delete job " + jobName + ")."
-                    + " Until then its split gets no new Job (its attempts fail with this reason, then it is dead);"
+                    + " Until then its split, if it needs another attempt, gets no new Job (its attempts fail with this"
+                    + " reason, then it is dead);"
                     + " the delete is tried again every " + REFUSED_DELETE_RETRY_MS / 1000 + " s");
     }
 
@@ -740,7 +741,8 @@ final class KubernetesRunner implements Runner {
             free--;
         }
         Set<String> made = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        Map<Job, KubernetesClientException> refused = new java.util.concurrent.ConcurrentHashMap<>();
+        List<Map.Entry<Job, KubernetesClientException>> refusedCreates =
+                new java.util.concurrent.CopyOnWriteArrayList<>();
         try {
             concurrently(toCreate, job -> {
                 try {
@@ -752,7 +754,7 @@ final class KubernetesRunner implements Runner {
                             .create();
                 } catch (KubernetesClientException e) {
                     if (REFUSED_FOR_GOOD.contains(e.getCode())) {
-                        refused.put(job, e);
+                        refusedCreates.add(Map.entry(job, e));
                         return;
                     }
                     if (e.getCode() != 409) throw e;
@@ -762,7 +764,7 @@ final class KubernetesRunner implements Runner {
             });
         } finally {
             for (String name : made) created.put(name, now); // a failed create is tried again at the next look
-            refused.forEach(this::refusedCreate);
+            refusedCreates.forEach(r -> refusedCreate(r.getKey(), r.getValue()));
         }
     }
 
