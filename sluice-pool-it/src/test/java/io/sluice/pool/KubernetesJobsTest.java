@@ -210,8 +210,9 @@ class KubernetesJobsTest {
     @Test
     void failingPodsAreRecordedRetriedThenDead() throws Exception {
         Path ledgerFile = tmp.resolve("ledger.db");
+        // the deadline also bounds the pods that succeed: 8 JVMs starting at once on 2 busy cores took more than 12 s
         Scenario s =
-                new Scenario(tmp, Backend.sqlite(ledgerFile), "k8sfail", runner(8, "active_deadline_seconds: 12s"));
+                new Scenario(tmp, Backend.sqlite(ledgerFile), "k8sfail", runner(8, "active_deadline_seconds: 20s"));
         // one retry: each failing split is dead after two pods
         Files.writeString(
                 s.pipeline, Files.readString(s.pipeline).replace("retries: { max: 20,", "retries: { max: 1,"));
