@@ -11,6 +11,7 @@ import io.sluice.spi.KnownMember;
 import io.sluice.spi.Member;
 import io.sluice.spi.PipelineContext;
 import io.sluice.spi.Split;
+import io.sluice.spi.source.EarlierDefinition;
 import io.sluice.spi.source.KnownSplits;
 import io.sluice.spi.source.LocalFiles;
 import io.sluice.spi.source.Proposal;
@@ -532,7 +533,7 @@ final class JdbcSource implements Source, Windowed {
      * What an earlier definition of this read registered last: its member key, its latest split and that split's
      * payload, whose upper bound is its watermark (none: it read in full).
      */
-    private record Earlier(String key, Split split, KnownMember member, Payload payload) {
+    private record Earlier(EarlierDefinition found, Payload payload) {
         String describe() {
             return describe("an earlier");
         }
@@ -543,8 +544,7 @@ final class JdbcSource implements Source, Windowed {
             if (payload.upper() != null) read = payload.range() + " last";
             else if (payload.bounds() == null) read = "it in full (" + payload.range() + ")";
             else read = "it in full in " + (payload.bounds().size() + 1) + " key ranges, the last " + payload.range();
-            return which + " definition of it (" + key + ") read " + read + " (split " + split.id() + ", "
-                    + member.state().label() + ")";
+            return which + " definition of it (" + found.key() + ") read " + read + " " + found.where();
         }
 
         String upperText() {
@@ -587,16 +587,9 @@ final class JdbcSource implements Source, Windowed {
      * member key is a hash of them). One look-up ({@link KnownSplits#newestSplit}), whatever the ledger holds.
      */
     private Optional<Earlier> earlier(KnownSplits known) throws IOException {
-        Optional<String> newest = known.newestSplit();
-        if (newest.isEmpty()) return Optional.empty();
-        java.util.regex.Matcher m = SPLIT_ID.matcher(newest.get());
-        if (!m.matches() || m.group(1).equals(key)) return Optional.empty();
-        String other = m.group(1);
-        KnownMember member = known.members(List.of(other)).get(other);
-        if (member == null) return Optional.empty();
-        Optional<Split> split = known.split(member.splitId());
-        if (split.isEmpty()) return Optional.empty();
-        return Optional.of(new Earlier(other, split.get(), member, Payload.of(split.get())));
+        Optional<EarlierDefinition> found = EarlierDefinition.find(known, key, SPLIT_ID);
+        if (found.isEmpty()) return Optional.empty();
+        return Optional.of(new Earlier(found.get(), Payload.of(found.get().split())));
     }
 
     /**
@@ -664,8 +657,7 @@ final class JdbcSource implements Source, Windowed {
         if (found.isEmpty()) return;
         Earlier e = found.get();
         Field<String> option = s.table() == null ? JdbcSourceFactory.QUERY : JdbcSourceFactory.TABLE;
-        String once = "Choose: sluice reset " + pipelineFile + " --delete-output --yes, then run, to have the output "
-                + "hold what this definition reads, once; ";
+        String once = "Choose: " + EarlierDefinition.deleteOutputChoice(pipelineFile) + "; ";
         if (last != null) {
             throw s.options()
                     .problem(
@@ -683,9 +675,9 @@ final class JdbcSource implements Source, Windowed {
                         s.name() + ": this definition has read nothing yet, and " + e.describe() + ": its table, "
                                 + "columns, where or query changed since (or incremental was dropped), and read in "
                                 + "full now, its rows would be in the output beside those the earlier one wrote "
-                                + "(twice in a files sink). " + once + "sluice reset " + pipelineFile + " --yes, then "
-                                + "run, to read it keeping the earlier output (a jdbc sink with upsert keys replaces "
-                                + "those rows; a files sink holds them twice); " + restore);
+                                + "(twice in a files sink). " + once
+                                + EarlierDefinition.keepOutputChoice(pipelineFile, "a jdbc sink with upsert keys")
+                                + "; " + restore);
     }
 
     /** This definition's own watermark: the upper bound of its latest range ({@code last}). */
