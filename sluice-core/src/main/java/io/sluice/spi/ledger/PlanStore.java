@@ -25,7 +25,7 @@ public interface PlanStore {
     /**
      * The id of the split registered last (the greatest registration order), whatever its state; empty when none is
      * (a new ledger, or one {@link LedgerAdmin#reset}). A look-up, not a listing: a source asks it at each plan to
-     * find what an earlier definition of itself registered (the jdbc source), so it costs what {@link #split} costs,
+     * find what an earlier definition of itself registered (the jdbc and bigquery sources), so it costs what {@link #split} costs,
      * however many splits the ledger holds.
      */
     Optional<String> newestSplit();

@@ -23,7 +23,7 @@ public interface KnownSplits {
 
     /**
      * The id of the split registered last, if any ({@code PlanStore.newestSplit}): for a source that looks for what an
-     * earlier definition of itself registered under other member keys (the jdbc source). A look-up, not a listing.
+     * earlier definition of itself registered under other member keys (the jdbc and bigquery sources, through {@link EarlierDefinition}). A look-up, not a listing.
      */
     Optional<String> newestSplit();
 }

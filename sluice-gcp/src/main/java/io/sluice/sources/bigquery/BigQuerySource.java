@@ -7,11 +7,13 @@ import com.google.cloud.bigquery.FieldValue;
 import com.google.cloud.bigquery.FieldValueList;
 import com.google.cloud.bigquery.StandardSQLTypeName;
 import com.google.cloud.bigquery.TableResult;
+import io.sluice.config.Options;
 import io.sluice.gcp.bigquery.BigQueryAccess;
 import io.sluice.spi.Digests;
 import io.sluice.spi.KnownMember;
 import io.sluice.spi.Member;
 import io.sluice.spi.Split;
+import io.sluice.spi.source.EarlierDefinition;
 import io.sluice.spi.source.KnownSplits;
 import io.sluice.spi.source.LocalFiles;
 import io.sluice.spi.source.Proposal;
@@ -30,28 +32,43 @@ import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
- * The result of a query, read once per ledger as one split (its id: a hash of project and query, so another query is
- * new work). The query runs as a query job when the split is read; its rows come through the REST API's
- * {@code getQueryResults} and {@code tabledata.list} pages and are spooled as typed CSV (NULL an unquoted empty field,
- * text quoted), as the jdbc source hands rows over.
+ * The result of a query, read once per ledger as one split (its id: a hash of project and query; its payload the
+ * query). An edited query stops the plan until the user chooses ({@link #refuseChangedQuery}). The query runs as a
+ * query job when the split is read; its rows come through the REST API's {@code getQueryResults} and
+ * {@code tabledata.list} pages and are spooled as typed CSV (NULL an unquoted empty field, text quoted), as the jdbc
+ * source hands rows over.
  */
 final class BigQuerySource implements Source {
     private static final int SAMPLE_ROWS = 100;
     private static final DateTimeFormatter INSTANT =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS").withZone(ZoneOffset.UTC);
 
+    /** This source's split ids: the member key (a hash of project and query), then the whole result. */
+    private static final Pattern SPLIT_ID = Pattern.compile("(bigquery@[0-9a-f]{12})#all");
+    /** How much of an earlier query a message quotes. */
+    private static final int QUOTED = 200;
+
     private final BigQueryAccess access;
     private final String query;
     private final int pageSize;
     private final String key;
+    /** The source's block as written, for a refusal at the query's line. */
+    private final Options options;
+    /** The pipeline's file, for the commands a refusal suggests. */
+    private final String pipelineFile;
+
     private BigQuery client;
 
-    BigQuerySource(BigQueryAccess access, String query, int pageSize) {
+    BigQuerySource(BigQueryAccess access, String query, int pageSize, Options options, String pipelineFile) {
         this.access = access;
         this.query = query;
         this.pageSize = pageSize;
+        this.options = options;
+        this.pipelineFile = pipelineFile;
         this.key = "bigquery@" + Digests.sha256Hex(access.project() + "\0" + query, 12);
     }
 
@@ -63,6 +80,7 @@ final class BigQuerySource implements Source {
     @Override
     public Proposal propose(KnownSplits known) {
         KnownMember last = known.members(List.of(key)).get(key);
+        refuseChangedQuery(known, last);
         if (last != null) {
             return new Proposal(
                     List.of(),
@@ -72,14 +90,64 @@ final class BigQuerySource implements Source {
                             "read in full already (split " + last.splitId() + ", "
                                     + last.state().label() + "): a query is read once per ledger")));
         }
-        Split split = new Split(key + "#all", List.of(new Member(key, "full", 0, 1, null)), 0, null, null);
+        Split split = new Split(key + "#all", List.of(new Member(key, "full", 0, 1, null)), 0, query, null);
         return new Proposal(List.of(split), List.of(), null, List.of(), List.of(), true);
     }
 
+    /** The refusal a run's plan would meet ({@link #refuseChangedQuery}), for {@code sluice validate}. */
+    @Override
+    public Optional<String> check(KnownSplits known) {
+        if (known != null) refuseChangedQuery(known, known.members(List.of(key)).get(key));
+        return Optional.empty();
+    }
+
+    /**
+     * Fails the plan when the ledger's newest split is another query's ({@link EarlierDefinition}): the query was
+     * edited since that one was read. Read now under its own split id and output names, the new query's rows would
+     * stand in the output beside the earlier query's (every row twice in a files sink, old and new rows mixed), since
+     * no sink replaces the output of another input; read already ({@code last}) while another query read after it,
+     * the output holds the rows of both. Which way on is the user's to say: the message names the earlier query and
+     * the choices, as the jdbc source's full read does.
+     */
+    private void refuseChangedQuery(KnownSplits known, KnownMember last) {
+        Optional<EarlierDefinition> found = EarlierDefinition.find(known, key, SPLIT_ID);
+        if (found.isEmpty()) return;
+        EarlierDefinition e = found.get();
+        String earlier = (last == null ? "an earlier" : "another") + " query (" + e.key() + ": "
+                + quoted(e.split().payload()) + ") was read " + e.where();
+        String once = "Choose: " + EarlierDefinition.deleteOutputChoice(pipelineFile) + "; ";
+        if (last != null) {
+            throw options.problem(
+                    BigQuerySourceFactory.QUERY,
+                    "this query was read (split " + last.splitId() + ", "
+                            + last.state().label() + "), and then " + earlier + ": the output holds the rows of both. "
+                            + once + "or put the other query back");
+        }
+        throw options.problem(
+                BigQuerySourceFactory.QUERY,
+                "this query has read nothing yet, and " + earlier + ": the query was edited since, and read now, its "
+                        + "rows would be in the output beside those the earlier one wrote (twice in a files sink). "
+                        + once
+                        + EarlierDefinition.keepOutputChoice(
+                                pipelineFile, "a jdbc sink with upsert keys or a bigquery sink with merge keys")
+                        + "; or put the earlier query back, which was read already");
+    }
+
+    /** An earlier query (its split's payload; null before splits kept it) as a message quotes it: one line, short. */
+    private static String quoted(String earlierQuery) {
+        if (earlierQuery == null) return "its text was not kept";
+        String line = earlierQuery.strip().replaceAll("\\s+", " ");
+        return line.length() <= QUOTED ? line : line.substring(0, QUOTED) + "...";
+    }
+
+    /**
+     * Runs the split's own query (its payload), so that a split planned before the query was edited reads what it was
+     * planned with; a split registered before the query was kept reads the query as written now, its id's query.
+     */
     @Override
     public SplitReader open(Split split, ReadContext context) throws IOException {
         Path file = context.scratch().resolve("rows.csv");
-        Map<String, String> columns = spool(query, file, 0);
+        Map<String, String> columns = spool(split.payload() == null ? query : split.payload(), file, 0);
         return SplitReader.of(LocalFiles.typedCsv(List.of(LocalFiles.Part.whole(file, "query")), columns), List.of());
     }
 

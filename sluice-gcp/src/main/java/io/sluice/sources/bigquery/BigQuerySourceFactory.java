@@ -39,14 +39,20 @@ public final class BigQuerySourceFactory implements SourceFactory<Options> {
     @Override
     public String description() {
         return "Reads the result of a BigQuery query: one split, read once per ledger (like a full read of the jdbc "
-                + "source); a changed query is new work. Column types are kept (docs/sources/bigquery.md); a column "
-                + "of a type Sluice cannot map fails the read with the cast to use.";
+                + "source); a changed query stops the plan until the ledger is reset or the query put back. Column "
+                + "types are kept (docs/sources/bigquery.md); a column of a type Sluice cannot map fails the read with "
+                + "the cast to use.";
     }
 
     @Override
     public Source create(Options o, PipelineContext context) {
         String query = o.get(QUERY).strip().replaceFirst(";\\s*$", "");
         if (query.isEmpty()) throw o.problem(QUERY, "the query is empty");
-        return new BigQuerySource(BigQueryAccess.of(o, PROJECT), query, Math.toIntExact(o.get(PAGE_SIZE)));
+        return new BigQuerySource(
+                BigQueryAccess.of(o, PROJECT),
+                query,
+                Math.toIntExact(o.get(PAGE_SIZE)),
+                o,
+                context.pipelineFile().toString());
     }
 }

@@ -3,12 +3,16 @@ package io.sluice.sources.bigquery;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.config.ConfigException;
 import io.sluice.config.Type;
 import io.sluice.config.Validator;
 import io.sluice.config.YamlReader;
 import io.sluice.gcp.bigquery.BigQueryStandIn;
+import io.sluice.ledger.memory.MemoryLedger;
 import io.sluice.spi.BadRecordPolicy;
 import io.sluice.spi.KnownMember;
+import io.sluice.spi.Ledger;
+import io.sluice.spi.Member;
 import io.sluice.spi.PipelineContext;
 import io.sluice.spi.Split;
 import io.sluice.spi.source.KnownSplits;
@@ -136,6 +140,76 @@ class BigQuerySourceTest {
                         .getFirst()
                         .id())
                 .isNotEqualTo(split.id());
+    }
+
+    /** The ledger as a source sees it while it plans. */
+    private static KnownSplits known(Ledger ledger) {
+        return new KnownSplits() {
+            @Override
+            public Map<String, KnownMember> members(Collection<String> keys) {
+                return ledger.known(keys);
+            }
+
+            @Override
+            public Optional<String> digestOwner(String digest) {
+                return ledger.digestOwner(digest);
+            }
+
+            @Override
+            public Optional<Split> split(String splitId) {
+                return ledger.split(splitId);
+            }
+
+            @Override
+            public Optional<String> newestSplit() {
+                return ledger.newestSplit();
+            }
+        };
+    }
+
+    /**
+     * Two rarer ledgers, from before queries were refused: a query put back after another one was read (read already,
+     * it said nothing, while the output held the rows of both), and an earlier split without its query (its payload
+     * was empty then).
+     */
+    @Test
+    void aQueryPutBackAfterAnotherWasReadStopsAndAnOlderSplitIsNamedWithoutItsQuery() throws Exception {
+        Ledger ledger = MemoryLedger.open("p", Clock.systemUTC());
+        Split first =
+                source("query: SELECT 1 AS x\n").propose(known(ledger)).splits().getFirst();
+        Split older = new Split(first.id(), first.members(), 0, null, null);
+        ledger.register(List.of(older));
+        assertThatThrownBy(() -> source("query: SELECT 2 AS x\n").propose(known(ledger)))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("this query has read nothing yet, and an earlier query (bigquery@")
+                .hasMessageContaining(": its text was not kept) was read (split " + first.id() + ", pending)");
+
+        Split second = new Split(
+                "bigquery@" + "0".repeat(12) + "#all",
+                List.of(new Member("bigquery@" + "0".repeat(12), "full", 0, 1, null)),
+                0,
+                "SELECT 2 AS x",
+                null);
+        ledger.register(List.of(second));
+        assertThatThrownBy(() -> source("query: SELECT 1 AS x\n").propose(known(ledger)))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("this query was read (split " + first.id() + ", pending), and then another "
+                        + "query (bigquery@000000000000: SELECT 2 AS x) was read")
+                .hasMessageContaining("the output holds the rows of both")
+                .hasMessageContaining("--delete-output --yes")
+                .hasMessageContaining("or put the other query back");
+    }
+
+    /** A split keeps its query: read (or retried) after an edit, it reads what it was planned with. */
+    @Test
+    void aSplitReadsTheQueryItWasPlannedWith() throws Exception {
+        Split planned =
+                source("query: SELECT 1 AS x\n").propose(NOTHING).splits().getFirst();
+        Path scratch = Files.createDirectories(dir.resolve("scratch"));
+        LocalFiles files = source("query: SELECT 2 AS x\n")
+                .open(planned, new ReadContext(scratch))
+                .files();
+        assertThat(Files.readAllLines(files.parts().getFirst().file())).containsExactly("\"x\"", "1");
     }
 
     @Test
