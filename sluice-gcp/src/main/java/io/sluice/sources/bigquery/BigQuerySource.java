@@ -58,15 +58,24 @@ final class BigQuerySource implements Source {
     private final String key;
     /** The source's block as written, for a refusal at the query's line. */
     private final Options options;
+    /** {@code after_change: add}: an edited query is new work read beside the earlier output, not refused. */
+    private final boolean addAfterChange;
     /** The pipeline's file, for the commands a refusal suggests. */
     private final String pipelineFile;
 
     private BigQuery client;
 
-    BigQuerySource(BigQueryAccess access, String query, int pageSize, Options options, String pipelineFile) {
+    BigQuerySource(
+            BigQueryAccess access,
+            String query,
+            int pageSize,
+            boolean addAfterChange,
+            Options options,
+            String pipelineFile) {
         this.access = access;
         this.query = query;
         this.pageSize = pageSize;
+        this.addAfterChange = addAfterChange;
         this.options = options;
         this.pipelineFile = pipelineFile;
         this.key = "bigquery@" + Digests.sha256Hex(access.project() + "\0" + query, 12);
@@ -110,6 +119,7 @@ final class BigQuerySource implements Source {
      * the choices, as the jdbc source's full read does.
      */
     private void refuseChangedQuery(KnownSplits known, KnownMember last) {
+        if (addAfterChange) return;
         Optional<EarlierDefinition> found = EarlierDefinition.find(known, key, SPLIT_ID);
         if (found.isEmpty()) return;
         EarlierDefinition e = found.get();
@@ -130,7 +140,8 @@ final class BigQuerySource implements Source {
                         + once
                         + EarlierDefinition.keepOutputChoice(
                                 pipelineFile, "a jdbc sink with upsert keys or a bigquery sink with merge keys")
-                        + "; or put the earlier query back, which was read already");
+                        + "; or put the earlier query back, which was read already; or, for a query per range, set "
+                        + "source.bigquery.after_change: add to read each edited query beside the earlier output");
     }
 
     /** An earlier query (its split's payload; null before splits kept it) as a message quotes it: one line, short. */

@@ -14,6 +14,13 @@ public final class BigQuerySourceFactory implements SourceFactory<Options> {
             Field.required("project", Type.STRING, "The Google Cloud project the query runs (and is billed) in.");
     static final Field<String> QUERY = Field.required(
             "query", Type.STRING, "A GoogleSQL SELECT; tables written `project.dataset.table` or `dataset.table`.");
+    static final Field<String> AFTER_CHANGE = Field.optional(
+            "after_change",
+            Type.choice("fail", "add"),
+            "fail",
+            "What an edited query does: fail stops the plan until you choose (reset, or put the earlier query back); "
+                    + "add reads it as new work beside what earlier queries wrote, for a query per range (each range "
+                    + "read once, an edit that reads rows again doubles them).");
     static final Field<Long> PAGE_SIZE =
             Field.optional("page_size", Type.POSITIVE_INT, 10_000L, "Rows fetched per request of the result.");
 
@@ -24,7 +31,8 @@ public final class BigQuerySourceFactory implements SourceFactory<Options> {
             BigQueryAccess.LOCATION,
             BigQueryAccess.CREDENTIALS,
             BigQueryAccess.ENDPOINT,
-            PAGE_SIZE);
+            PAGE_SIZE,
+            AFTER_CHANGE);
 
     @Override
     public String kind() {
@@ -39,7 +47,8 @@ public final class BigQuerySourceFactory implements SourceFactory<Options> {
     @Override
     public String description() {
         return "Reads the result of a BigQuery query: one split, read once per ledger (like a full read of the jdbc "
-                + "source); a changed query stops the plan until the ledger is reset or the query put back. Column "
+                + "source); a changed query stops the plan until the ledger is reset or the query put back (or, with "
+                + "after_change: add, is read beside the earlier output). Column "
                 + "types are kept (docs/sources/bigquery.md); a column of a type Sluice cannot map fails the read with "
                 + "the cast to use.";
     }
@@ -52,6 +61,7 @@ public final class BigQuerySourceFactory implements SourceFactory<Options> {
                 BigQueryAccess.of(o, PROJECT),
                 query,
                 Math.toIntExact(o.get(PAGE_SIZE)),
+                o.get(AFTER_CHANGE).equals("add"),
                 o,
                 context.pipelineFile().toString());
     }

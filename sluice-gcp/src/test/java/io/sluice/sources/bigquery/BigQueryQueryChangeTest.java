@@ -56,6 +56,10 @@ class BigQueryQueryChangeTest {
 
     /** Writes the pipeline file reading {@code query} into CSV files under {@code out}. */
     private Path pipeline(String query) throws Exception {
+        return pipeline(query, "fail");
+    }
+
+    private Path pipeline(String query, String afterChange) throws Exception {
         Path file = dir.resolve("export.yaml");
         Files.writeString(file, """
                 pipeline: export
@@ -64,8 +68,9 @@ class BigQueryQueryChangeTest {
                     project: proj
                     query: "%s"
                     endpoint: "%s"
+                    after_change: %s
                 sink: { files: { path: out, format: csv } }
-                """.formatted(query, bq.endpoint()));
+                """.formatted(query, bq.endpoint(), afterChange));
         return file;
     }
 
@@ -186,5 +191,20 @@ class BigQueryQueryChangeTest {
         reset(file, false);
         assertThat(run(file).rowsOut()).isEqualTo(1);
         assertThat(output()).containsExactly("1,o1", "3,o3", "4,o4", "5,o5");
+    }
+
+    /** {@code after_change: add}: a query per range, each edit new work read once beside the earlier ranges' rows. */
+    @Test
+    void withAfterChangeAddEachEditedQueryIsReadOnceBesideTheEarlierOutput() throws Exception {
+        String first = "SELECT id, name FROM `proj.shop.orders` WHERE id <= 2";
+        Path file = pipeline(first, "add");
+        assertThat(run(file).rowsOut()).isEqualTo(2);
+        pipeline("SELECT id, name FROM `proj.shop.orders` WHERE id > 2", "add");
+        preview(file);
+        validate(file);
+        assertThat(run(file).rowsOut()).isEqualTo(3);
+        pipeline(first, "add");
+        assertThat(run(file).splitsDone()).as("a range read already").isZero();
+        assertThat(output()).containsExactly("1,o1", "2,o2", "3,o3", "4,o4", "5,o5");
     }
 }
