@@ -102,6 +102,8 @@ final class ConnectionsCommand implements Runnable {
                     out.printf(
                             "  %-16s %s%s, pool %d%n",
                             name, c.url(), c.user() == null ? "" : " as " + c.user(), c.poolSize());
+                    // a password written as its value: named with its place, never shown
+                    all.warnings(name).forEach(w -> out.println("      warning: " + w));
                 } catch (ConfigException e) {
                     invalid++;
                     out.printf("  %-16s invalid:%n", name);
@@ -153,6 +155,7 @@ final class ConnectionsCommand implements Runnable {
                         failed++;
                         continue;
                     }
+                    all.warnings(name).forEach(w -> spec.commandLine().getErr().println("sluice: warning: " + w));
                 } catch (ConfigException e) {
                     out.println(name + ": invalid in " + all.file() + ":");
                     e.problems().forEach(p -> out.println("    " + p));

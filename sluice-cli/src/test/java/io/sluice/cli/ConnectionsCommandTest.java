@@ -125,6 +125,38 @@ class ConnectionsCommandTest {
         assertThat(list.all()).doesNotContain(PASSWORD);
     }
 
+    /** docs/connections.md: a literal password works, and every command that reads it warns, naming its line. */
+    @Test
+    void aLiteralPasswordIsWarnedAboutByListAndByThePipelineThatUsesIt() throws Exception {
+        try (Connection c = server.getPostgresDatabase().getConnection();
+                Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS literal_pw_orders (id int PRIMARY KEY)");
+            s.execute("GRANT SELECT ON literal_pw_orders TO etl");
+        }
+        Path file = Files.writeString(dir.resolve("connections.yaml"), """
+                dw: { url: "jdbc:postgresql://127.0.0.1:%d/postgres", user: etl, password: %s }
+                """.formatted(server.getPort(), PASSWORD));
+        Files.writeString(dir.resolve("p.yaml"), """
+                pipeline: p
+                source: { jdbc: { connection: dw, table: literal_pw_orders } }
+                sink: { files: { path: out, format: csv } }
+                """);
+
+        CliRun list = CliRun.sluice("connections", "list", "--connections", file.toString());
+        assertThat(list.code()).as(list.toString()).isZero();
+        assertThat(list.out())
+                .contains("dw               jdbc:postgresql://127.0.0.1:" + server.getPort() + "/postgres as etl")
+                .contains("      warning: " + file + ":1:")
+                .contains("dw.password: a secret written in the connections file");
+
+        CliRun validate = CliRun.sluice("validate", dir.resolve("p.yaml").toString());
+        assertThat(validate.code()).as(validate.toString()).isZero();
+        assertThat(validate.err())
+                .contains("sluice: warning: " + file + ":1:")
+                .contains("dw.password: a secret written in the connections file: anyone who can read the file");
+        assertThat(list.all() + validate.all()).doesNotContain(PASSWORD);
+    }
+
     @Test
     void aMissingOrEmptyFileIsAnInvalidInvocationThatSaysWhatToWrite() throws IOException {
         CliRun missing = CliRun.sluice(

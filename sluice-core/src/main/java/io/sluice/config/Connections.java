@@ -50,6 +50,7 @@ public final class Connections {
     private final ConfigNode.Mapping entries;
     private final Function<String, String> env;
     private final Map<String, Connection> validated = new ConcurrentHashMap<>();
+    private final Map<String, List<ConfigProblem>> warnings = new ConcurrentHashMap<>();
 
     private Connections(Path file, ConfigNode.Mapping entries, Function<String, String> env) {
         this.file = file;
@@ -135,16 +136,56 @@ public final class Connections {
         return Optional.of(validated.computeIfAbsent(name, this::validate));
     }
 
+    /**
+     * What looks wrong in the named connection's settings without being an error: a password written as its value
+     * (never the value itself), each at its place in the connections file. A pipeline that uses the connection warns
+     * about them as about its own.
+     *
+     * @throws ConfigException when the connection is not valid (as {@link #find(String)})
+     */
+    public List<ConfigProblem> warnings(String name) {
+        return find(name).isPresent() ? warnings.getOrDefault(name, List.of()) : List.of();
+    }
+
     private Connection validate(String name) {
         ConfigNode node = entries.entries().get(name).value();
-        Validator validator = new Validator(file.toAbsolutePath().getParent(), env);
+        Validator validator = validator();
         Options o = validator.validate(node, SETTINGS, name);
         // a password among the driver properties is a secret too: the last filter of what is printed masks it
         o.get(PROPERTIES).forEach((k, v) -> {
             if (Secret.secretName(k) && !v.isEmpty()) Secret.of(v);
         });
+        List<ConfigProblem> found = new java.util.ArrayList<>(validator.warnings());
+        found.addAll(literalProperties(name, node));
+        warnings.put(name, List.copyOf(found));
         return new Connection(
                 name, o.get(URL), o.get(USER), o.get(PASSWORD), o.get(POOL_SIZE).intValue(), o.get(PROPERTIES), file);
+    }
+
+    private Validator validator() {
+        Path folder = file.toAbsolutePath().getParent();
+        return new Validator(folder, env, none(folder.resolve(FILE_NAME)), "the connections file");
+    }
+
+    /** The driver properties named like a password ({@code sslpassword}) whose value is written in the file. */
+    private static List<ConfigProblem> literalProperties(String name, ConfigNode settings) {
+        List<ConfigProblem> out = new java.util.ArrayList<>();
+        if (settings instanceof ConfigNode.Mapping m
+                && m.entries().get(PROPERTIES.name()) instanceof ConfigNode.Entry props
+                && props.value() instanceof ConfigNode.Mapping properties) {
+            properties.entries().forEach((key, e) -> {
+                if (Secret.secretName(key)
+                        && e.value() instanceof ConfigNode.Scalar v
+                        && !v.isNull()
+                        && Secret.literalIn(v.value().strip(), false)) {
+                    out.add(new ConfigProblem(
+                            v.location(),
+                            name + "." + PROPERTIES.name() + "." + key,
+                            "a secret written in the connections file" + Validator.LITERAL_SECRET));
+                }
+            });
+        }
+        return out;
     }
 
     /**
@@ -157,30 +198,17 @@ public final class Connections {
         List<ConfigProblem> out = new java.util.ArrayList<>();
         for (var entry : entries.entries().entrySet()) {
             String name = entry.getKey();
-            Validator validator = new Validator(file.toAbsolutePath().getParent(), env);
+            Validator validator = validator();
             try {
                 validator.validate(entry.getValue().value(), SETTINGS, name);
             } catch (ConfigException invalid) {
                 // its problems are reported where it is used; the secrets it has are found all the same
             }
-            validator.warnings().stream()
+            List<ConfigProblem> found = new java.util.ArrayList<>(validator.warnings());
+            found.addAll(literalProperties(name, entry.getValue().value()));
+            found.stream()
                     .filter(Validator::isLiteralSecret)
                     .forEach(w -> out.add(new ConfigProblem(w.location(), w.path(), "a secret written as its value")));
-            if (entry.getValue().value() instanceof ConfigNode.Mapping settings
-                    && settings.entries().get(PROPERTIES.name()) instanceof ConfigNode.Entry props
-                    && props.value() instanceof ConfigNode.Mapping properties) {
-                properties.entries().forEach((key, e) -> {
-                    if (Secret.secretName(key)
-                            && e.value() instanceof ConfigNode.Scalar v
-                            && !v.isNull()
-                            && Secret.literalIn(v.value().strip(), false)) {
-                        out.add(new ConfigProblem(
-                                v.location(),
-                                name + "." + PROPERTIES.name() + "." + key,
-                                "a secret written as its value"));
-                    }
-                });
-            }
         }
         return out;
     }

@@ -44,6 +44,9 @@ public final class Validator {
     private final Path baseDir;
     private final Function<String, String> env;
     private final Connections connections;
+    /** How a message names the file being validated ("the pipeline file"). */
+    private final String fileKind;
+
     private final Map<String, Connection> connectionsUsed = new LinkedHashMap<>();
     private final List<ConfigProblem> problems = new ArrayList<>();
     private final List<ConfigProblem> warnings = new ArrayList<>();
@@ -58,9 +61,15 @@ public final class Validator {
 
     /** @param connections what {@code connection: NAME} options name ({@link Type#CONNECTION}) */
     public Validator(Path baseDir, Function<String, String> env, Connections connections) {
+        this(baseDir, env, connections, "the pipeline file");
+    }
+
+    /** @param fileKind how messages name the file validated: "the connections file" */
+    Validator(Path baseDir, Function<String, String> env, Connections connections, String fileKind) {
         this.baseDir = baseDir;
         this.env = env;
         this.connections = connections;
+        this.fileKind = fileKind;
     }
 
     /** Validates the root block; throws {@link ConfigException} with every problem found. */
@@ -277,8 +286,8 @@ public final class Validator {
                     scalar.location(),
                     path,
                     (type.url()
-                                    ? "the url carries a password written " + "in the pipeline file"
-                                    : "a secret written in the pipeline file")
+                                    ? "the url carries a password written in " + fileKind
+                                    : "a secret written in " + fileKind)
                             + LITERAL_SECRET));
         }
         return Secret.fromOption(type.url() ? text.strip() : text, written, type.url());
@@ -289,7 +298,8 @@ public final class Validator {
         try {
             Optional<Connection> found = connections.find(name);
             if (found.isPresent()) {
-                connectionsUsed.put(name, found.get());
+                // its warnings (a password written as its value) are the pipeline's: it uses them
+                if (connectionsUsed.put(name, found.get()) == null) warnings.addAll(connections.warnings(name));
                 return found.get();
             }
             problems.add(new ConfigProblem(at, path, connections.unknown(name)));

@@ -114,6 +114,38 @@ class ConnectionsTest {
         assertThat(Secret.redact("sslmode verify-full")).isEqualTo("sslmode verify-full");
     }
 
+    /**
+     * A password written as its value in the connections file is warned about by the pipelines that use the
+     * connection, at its line in that file and naming the file, never with the value; a connection the pipeline does
+     * not use is not its warning.
+     */
+    @Test
+    void aLiteralPasswordInAUsedConnectionIsThePipelinesWarningAtItsLineInTheConnectionsFile() throws IOException {
+        connections("""
+                dw: { url: "jdbc:postgresql://db:5432/dw", user: etl, password: hunter2 }
+                key: { url: "jdbc:postgresql://db:5432/dw", properties: { sslpassword: keyhunter2 } }
+                other: { url: "jdbc:postgresql://db:5432/dw", password: unused-literal }
+                """);
+
+        ConfigNode pipeline = YamlReader.parse(dir.resolve("p.yaml").toString(), "connection: dw\n");
+        Validator v = new Validator(dir, env::get, Connections.find(dir, null, env::get));
+        v.validate(pipeline, SINK);
+
+        assertThat(v.warnings()).hasSize(1);
+        ConfigProblem w = v.warnings().getFirst();
+        assertThat(Validator.isLiteralSecret(w)).isTrue();
+        assertThat(w.toString())
+                .startsWith(dir.resolve("connections.yaml") + ":1:")
+                .contains("dw.password: a secret written in the connections file: anyone who can read the file")
+                .doesNotContain("hunter2")
+                .doesNotContain("pipeline file");
+
+        assertThat(Connections.find(dir, null, env::get).warnings("key"))
+                .singleElement()
+                .hasToString(dir.resolve("connections.yaml") + ":2:72: key.properties.sslpassword: a secret "
+                        + "written in the connections file" + Validator.LITERAL_SECRET);
+    }
+
     @Test
     void anExplicitFileMustExistAndMustMapNamesToSettings() throws IOException {
         assertThatThrownBy(() -> Connections.find(dir, dir.resolve("nope.yaml"), env::get))

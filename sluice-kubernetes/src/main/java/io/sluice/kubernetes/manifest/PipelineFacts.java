@@ -1,7 +1,6 @@
 package io.sluice.kubernetes.manifest;
 
 import io.sluice.config.ConfigNode;
-import io.sluice.config.ConfigProblem;
 import io.sluice.config.Connections;
 import io.sluice.config.Options;
 import io.sluice.config.Validator;
@@ -147,17 +146,20 @@ public record PipelineFacts(
     }
 
     private static void refuseLiteralSecrets(Pipeline p) {
-        List<ConfigProblem> literal = new ArrayList<>();
-        p.warnings().stream().filter(Validator::isLiteralSecret).forEach(literal::add);
+        // a used connection's secrets are among the pipeline's warnings and the file's too: each is named once
+        java.util.Set<String> literal = new java.util.LinkedHashSet<>();
+        p.warnings().stream()
+                .filter(Validator::isLiteralSecret)
+                .forEach(w -> literal.add(w.location() + ": " + w.path()));
         if (p.connectionsFile().isPresent()) {
             // every connection of the file goes into the ConfigMap, the ones this pipeline does not use too
-            literal.addAll(Connections.load(p.connectionsFile().get(), name -> "unset-" + name)
-                    .literalSecrets());
+            Connections.load(p.connectionsFile().get(), name -> "unset-" + name).literalSecrets().stream()
+                    .forEach(w -> literal.add(w.location() + ": " + w.path()));
         }
         if (literal.isEmpty()) return;
         StringBuilder m = new StringBuilder("a secret is written as its value, not as ${VARIABLE}, where the "
                 + "ConfigMap would hold it in plain text for anyone who may read ConfigMaps:");
-        literal.forEach(w -> m.append("\n  ").append(w.location()).append(": ").append(w.path()));
+        literal.forEach(w -> m.append("\n  ").append(w));
         m.append("\nwrite each as ${VARIABLE} (the pods read it from the pipeline's Secret, which generate's notes "
                 + "name) or ${file:/path} (a mounted Secret), then run it again; nothing was generated");
         throw new ManifestException(m.toString());

@@ -115,6 +115,19 @@ class ConnectionsManifestTest {
                 .hasMessageNotContaining("plain-pw")
                 .hasMessageNotContaining("sslmode");
 
+        // a used connection's secret is the pipeline's warning and the file's too: named once
+        Path usesLiteral = Files.writeString(dir.resolve("uses_literal.yaml"), """
+                pipeline: uses_literal
+                source: { files: { path: in } }
+                sink: { files: { path: out } }
+                state:
+                  postgres: { connection: unused }
+                """);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> PipelineFacts.of(loader.load(usesLiteral)))
+                .isInstanceOf(ManifestException.class)
+                .satisfies(e -> org.assertj.core.api.Assertions.assertThat(e.getMessage())
+                        .containsOnlyOnce("unused.password"));
+
         // in the pipeline itself
         Files.writeString(dir.resolve("connections.yaml"), "ledger_db: { url: \"jdbc:postgresql://l/s\" }\n");
         Path literal = Files.writeString(dir.resolve("literal.yaml"), """
