@@ -197,10 +197,16 @@ final class ConnectionsCommand implements Runnable {
                     + "url's `jdbc:postgresql:` or `jdbc:mariadb:` prefix, or put the driver's jar in lib/";
         }
         if (state.startsWith("28") || lower.contains("access denied") || lower.contains("password authentication")) {
+            String from = c.passwordSetting();
             return "the server refused the login of "
                     + (c.user() == null ? "the url's user" : "user " + c.user())
                     + ": check the user and the password ("
-                    + (c.password() == null ? "none is set" : "written " + c.password()) + ") (" + said + ")";
+                    + (from == null ? "none is set" : "it comes from " + from) + ") (" + said + ")";
+        }
+        if (io.sluice.config.JdbcDrivers.sslRefused(e)) {
+            // the server answered: its refusal of SSL is a setting to change, not a server down
+            return "the server does not accept SSL, which the connection asks for: set sslmode to prefer or disable "
+                    + "in " + c.sslSetting() + ", or turn SSL on in the server (" + said + ")";
         }
         if (state.startsWith("08")
                 || lower.contains("connection refused")

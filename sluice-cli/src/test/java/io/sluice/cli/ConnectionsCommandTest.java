@@ -84,7 +84,7 @@ class ConnectionsCommandTest {
         assertThat(all.out())
                 .contains("warehouse: ok")
                 .contains("wrong_pw: failed: the server refused the login of user etl: check the user and the "
-                        + "password (written ${file:wrong.pw})")
+                        + "password (it comes from wrong_pw.password (written ${file:wrong.pw}))")
                 .contains("nowhere: failed: cannot reach the server of jdbc:postgresql://127.0.0.1:")
                 .contains("no_db: failed: the database named in jdbc:postgresql://127.0.0.1:")
                 .contains("does not exist");
@@ -93,6 +93,38 @@ class ConnectionsCommandTest {
         CliRun unknown = CliRun.sluice("connections", "test", "warehuose", "--connections", file.toString());
         assertThat(unknown.code()).isEqualTo(RunSummary.SOME_DEAD);
         assertThat(unknown.out()).contains("no connection 'warehuose'").contains("did you mean 'warehouse'?");
+    }
+
+    /**
+     * The server (without SSL) refusing {@code sslmode=require} is a setting, named where it is written, not a server
+     * to reach; a refused password given in the url or the driver properties is named there, not "none is set".
+     */
+    @Test
+    void sslRefusedAndPasswordsFromTheUrlOrPropertiesAreNamedWhereTheyAreWritten() throws IOException {
+        Path file = Files.writeString(dir.resolve("connections.yaml"), """
+                ssl_url:   { url: "jdbc:postgresql://127.0.0.1:%1$d/postgres?sslmode=require", user: etl, password: "${file:pw}" }
+                ssl_props: { url: "jdbc:postgresql://127.0.0.1:%1$d/postgres", user: etl, password: "${file:pw}", properties: { sslmode: require } }
+                pw_url:    { url: "jdbc:postgresql://127.0.0.1:%1$d/postgres?user=etl&password=wrong-in-url" }
+                pw_props:  { url: "jdbc:postgresql://127.0.0.1:%1$d/postgres", user: etl, properties: { password: "${file:wrong.pw}" } }
+                """.formatted(server.getPort()));
+        Files.writeString(dir.resolve("pw"), PASSWORD);
+        Files.writeString(dir.resolve("wrong.pw"), "not-" + PASSWORD);
+
+        CliRun all = CliRun.sluice("connections", "test", "--connections", file.toString(), "--timeout", "5");
+
+        assertThat(all.code()).as(all.toString()).isEqualTo(RunSummary.SOME_DEAD);
+        assertThat(all.out())
+                .contains("ssl_url: failed: the server does not accept SSL, which the connection asks for: set "
+                        + "sslmode to prefer or disable in the `sslmode` parameter of ssl_url.url")
+                .contains("ssl_props: failed: the server does not accept SSL, which the connection asks for: set "
+                        + "sslmode to prefer or disable in ssl_props.properties.sslmode")
+                .contains("pw_url: failed: the server refused the login of the url's user: check the user and the "
+                        + "password (it comes from pw_url.url (its `password` parameter))")
+                .contains("pw_props: failed: the server refused the login of user etl: check the user and the "
+                        + "password (it comes from pw_props.properties.password)")
+                .doesNotContain("cannot reach")
+                .doesNotContain("none is set");
+        assertThat(all.all()).doesNotContain(PASSWORD).doesNotContain("wrong-in-url");
     }
 
     @Test

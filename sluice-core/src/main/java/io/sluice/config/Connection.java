@@ -47,6 +47,22 @@ public record Connection(
         return JdbcDrivers.connect(url.reveal(), jdbcProperties());
     }
 
+    /**
+     * Which setting gives the password, for advice after a refused login: the url's {@code password} parameter (the
+     * driver takes it over the others), else {@code password}, else {@code properties.password}; null when none does.
+     */
+    public String passwordSetting() {
+        if (JdbcDrivers.urlHasPassword(url.reveal())) return name + ".url (its `password` parameter)";
+        if (password != null) return name + ".password (written " + password + ")";
+        if (properties.containsKey("password")) return name + ".properties.password";
+        return null;
+    }
+
+    /** Where its {@code sslmode} is set, for advice when the server refuses SSL. */
+    public String sslSetting() {
+        return JdbcDrivers.sslSetting(url.reveal(), properties, name + ".url", name + ".properties");
+    }
+
     /** How it reads in a message: its name, its file and its url with credentials masked. */
     public String describe() {
         return "connection '" + name + "' (" + url + (file == null ? "" : ", from " + file) + ")";

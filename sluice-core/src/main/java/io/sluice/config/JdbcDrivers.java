@@ -30,6 +30,49 @@ public final class JdbcDrivers {
 
     private JdbcDrivers() {}
 
+    /**
+     * Whether connecting failed because the client asks for SSL ({@code sslmode=require}) and the server offers none: a
+     * setting to change, not an outage. The drivers say so only in words: PostgreSQL's with SQL state 08004, as it
+     * does for a server that is going away.
+     */
+    public static boolean sslRefused(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String m = String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT);
+            if (m.contains("server does not support ssl") // PostgreSQL
+                    || m.contains("ssl not enabled in the server")) { // MariaDB
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Where a connection's {@code sslmode} (or {@code ssl}) is set, in words, for advice: {@code url} parameters win
+     * over driver {@code properties}. {@code urlName} and {@code propertiesName} name the options, as a user wrote them
+     * ({@code propertiesName} null where there are none).
+     */
+    public static String sslSetting(String url, Map<String, String> properties, String urlName, String propertiesName) {
+        for (String key : java.util.List.of("sslmode", "ssl")) {
+            if (java.util.regex.Pattern.compile("[?&;]" + key + "=", java.util.regex.Pattern.CASE_INSENSITIVE)
+                    .matcher(url)
+                    .find()) {
+                return "the `" + key + "` parameter of " + urlName;
+            }
+        }
+        for (String key : java.util.List.of("sslmode", "ssl", "sslMode")) {
+            if (properties.containsKey(key)) return propertiesName + "." + key;
+        }
+        return propertiesName == null ? urlName : urlName + " or " + propertiesName;
+    }
+
+    /** Whether the url carries a password: a {@code password=} parameter, or {@code user:password@} before the host. */
+    public static boolean urlHasPassword(String url) {
+        return java.util.regex.Pattern.compile("[?&;]password=", java.util.regex.Pattern.CASE_INSENSITIVE)
+                        .matcher(url)
+                        .find()
+                || url.matches("(?s)jdbc:[a-z0-9]+://[^/@?]*:[^/@?]*@.*");
+    }
+
     /** A new connection to {@code url}; the caller closes it. */
     public static java.sql.Connection connect(String url, Properties properties) throws SQLException {
         Driver driver = shipped(url);

@@ -1,5 +1,7 @@
 package io.sluice.ledger.postgres;
 
+import io.sluice.config.Connection;
+import io.sluice.config.JdbcDrivers;
 import io.sluice.config.Secret;
 import java.time.Duration;
 import java.util.Map;
@@ -15,6 +17,8 @@ import java.util.Objects;
  * @param maxConnections connections this process keeps open at most
  * @param connectTimeout how long a call waits for a connection before it fails
  * @param properties     driver properties (from a named connection's {@code properties})
+ * @param connection     the named connection the settings come from, for advice; null when written in
+ *                       {@code state.postgres}
  */
 public record PostgresConfig(
         Secret url,
@@ -23,7 +27,8 @@ public record PostgresConfig(
         String schema,
         int maxConnections,
         Duration connectTimeout,
-        Map<String, String> properties) {
+        Map<String, String> properties,
+        Connection connection) {
     public static final String DEFAULT_SCHEMA = "sluice";
     public static final int DEFAULT_MAX_CONNECTIONS = 8;
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
@@ -44,6 +49,18 @@ public record PostgresConfig(
         if (connectTimeout.toMillis() < 250) throw new IllegalArgumentException("connectTimeout must be >= 250ms");
     }
 
+    /** Written in {@code state.postgres}, not named by a connection. */
+    public PostgresConfig(
+            Secret url,
+            String user,
+            Secret password,
+            String schema,
+            int maxConnections,
+            Duration connectTimeout,
+            Map<String, String> properties) {
+        this(url, user, password, schema, maxConnections, connectTimeout, properties, null);
+    }
+
     /** Without driver properties. */
     public PostgresConfig(
             Secret url, String user, Secret password, String schema, int maxConnections, Duration connectTimeout) {
@@ -62,7 +79,27 @@ public record PostgresConfig(
     }
 
     public PostgresConfig withSchema(String other) {
-        return new PostgresConfig(url, user, password, other, maxConnections, connectTimeout, properties);
+        return new PostgresConfig(url, user, password, other, maxConnections, connectTimeout, properties, connection);
+    }
+
+    /** Which setting to check after a refused login: the one the password comes from, or where to write one. */
+    String passwordAdvice() {
+        if (connection != null) {
+            String from = connection.passwordSetting();
+            return "check the user and the password of the connection '" + connection.name() + "' in "
+                    + connection.file() + (from == null ? " (it sets no password)" : ": the password is " + from);
+        }
+        if (JdbcDrivers.urlHasPassword(url.reveal())) {
+            return "check state.postgres.user and the password in state.postgres.url (its `password` parameter)";
+        }
+        return "check state.postgres.user and state.postgres.password"
+                + (password == null ? " (none is set)" : " (written " + password + ")");
+    }
+
+    /** Where {@code sslmode} is set (or would be), for advice when the server refuses SSL. */
+    String sslSetting() {
+        if (connection != null) return connection.sslSetting() + " in " + connection.file();
+        return JdbcDrivers.sslSetting(url.reveal(), properties, "state.postgres.url", null);
     }
 
     /** For messages: the url without any password it may carry, and the schema. */

@@ -1,5 +1,6 @@
 package io.sluice.ledger.postgres;
 
+import io.sluice.config.JdbcDrivers;
 import io.sluice.spi.LedgerException;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
@@ -14,6 +15,7 @@ final class PostgresErrors {
 
     /** True when the server could not be reached or went away: the call may succeed once it is back. */
     private static boolean unreachable(SQLException e) {
+        if (JdbcDrivers.sslRefused(e)) return false;
         String state = e.getSQLState();
         return e instanceof SQLTransientConnectionException // the pool timed out waiting for a connection
                 || (state != null && (state.startsWith("08") || state.startsWith("57P")));
@@ -22,6 +24,12 @@ final class PostgresErrors {
     private static String explain(PostgresConfig config, SQLException e) {
         String state = e.getSQLState() == null ? "" : e.getSQLState();
         String detail = " (" + rootMessage(e) + ")";
+        if (JdbcDrivers.sslRefused(e)) {
+            // 08004 like a server going away, but no wait makes it answer: the settings must change
+            return "the server does not accept SSL, which this ledger's settings ask for" + detail + "; set sslmode "
+                    + "to prefer or disable in " + config.sslSetting() + ", or turn SSL on in the server (ssl = on "
+                    + "in postgresql.conf). This is a setting, not an outage: trying again will not help";
+        }
         if (unreachable(e)) {
             return "the server is unreachable or restarting" + detail + "; check that PostgreSQL runs and accepts "
                     + "connections at this url. Nothing is lost meanwhile: a split this worker holds is taken over "
@@ -29,8 +37,8 @@ final class PostgresErrors {
         }
         return switch (state.length() >= 2 ? state.substring(0, 2) : state) {
             case "28" ->
-                "authentication failed" + (config.user() == null ? "" : " for user " + config.user())
-                        + "; check state.postgres.user and state.postgres.password" + detail;
+                "authentication failed" + (config.user() == null ? "" : " for user " + config.user()) + "; "
+                        + config.passwordAdvice() + detail;
             case "3D" -> "the database in the url does not exist; create it (CREATE DATABASE) or fix the url" + detail;
             case "42" ->
                 state.equals("42501")

@@ -77,6 +77,61 @@ class PostgresLedgerFactoryTest {
                 .hasMessageContaining("or `connection`");
     }
 
+    /**
+     * A server without SSL (the test server has none) refusing {@code sslmode=require} is a setting to change, named
+     * where it is written; it was reported as the server unreachable, to wait for.
+     */
+    @Test
+    void sslRefusedByTheServerIsASettingNamedWhereItIsWrittenNotAnOutage() throws Exception {
+        String url = TestPostgres.url(TestPostgres.server().getPort());
+        Pipeline inUrl = load("postgres: { url: \"%s?sslmode=require\", user: postgres }".formatted(url), Map.of());
+        assertThatThrownBy(() -> Assembly.openLedger(inUrl, Components.discover(), Clock.systemUTC()))
+                .isInstanceOf(io.sluice.spi.LedgerException.class)
+                .hasMessageContaining("the server does not accept SSL, which this ledger's settings ask for")
+                .hasMessageContaining(
+                        "set sslmode to prefer or disable in the `sslmode` parameter of state.postgres.url")
+                .hasMessageContaining("not an outage")
+                .message()
+                .doesNotContain("unreachable")
+                .doesNotContain("once the server is back");
+
+        Files.writeString(dir.resolve("connections.yaml"), """
+                ledger_db: { url: "%s", user: postgres, properties: { sslmode: require } }
+                """.formatted(url));
+        Pipeline named = load("postgres: { connection: ledger_db }", Map.of());
+        assertThatThrownBy(() -> Assembly.openLedger(named, Components.discover(), Clock.systemUTC()))
+                .isInstanceOf(io.sluice.spi.LedgerException.class)
+                .hasMessageContaining("in ledger_db.properties.sslmode in " + dir.resolve("connections.yaml"))
+                .message()
+                .doesNotContain("unreachable");
+    }
+
+    /** A refused login names the setting the password came from: here a driver property of the connection. */
+    @Test
+    void aRefusedLoginNamesWhereThePasswordCameFrom() throws Exception {
+        String url = TestPostgres.url(TestPostgres.server().getPort());
+        Files.writeString(dir.resolve("connections.yaml"), """
+                ledger_db: { url: "%s", user: no_such_role, properties: { password: "${LEDGER_PW}" } }
+                """.formatted(url));
+        Pipeline p = load("postgres: { connection: ledger_db }", Map.of("LEDGER_PW", "pw-in-a-property"));
+        assertThatThrownBy(() -> Assembly.openLedger(p, Components.discover(), Clock.systemUTC()))
+                .isInstanceOf(io.sluice.spi.LedgerException.class)
+                .hasMessageContaining("authentication failed for user no_such_role")
+                .hasMessageContaining("check the user and the password of the connection 'ledger_db' in "
+                        + dir.resolve("connections.yaml") + ": the password is ledger_db.properties.password")
+                .message()
+                .doesNotContain("state.postgres.password")
+                .doesNotContain("pw-in-a-property");
+
+        Pipeline inUrl =
+                load("postgres: { url: \"%s?user=no_such_role&password=pw-in-the-url\" }".formatted(url), Map.of());
+        assertThatThrownBy(() -> Assembly.openLedger(inUrl, Components.discover(), Clock.systemUTC()))
+                .isInstanceOf(io.sluice.spi.LedgerException.class)
+                .hasMessageContaining("the password in state.postgres.url (its `password` parameter)")
+                .message()
+                .doesNotContain("pw-in-the-url");
+    }
+
     @Test
     void badOptionsAreNamedWithTheirPath() throws Exception {
         assertThatThrownBy(() -> load("postgres: { url: \"jdbc:postgresql://h/db\", password: \"${NOPE}\" }", Map.of()))
