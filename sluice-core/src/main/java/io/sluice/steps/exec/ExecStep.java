@@ -4,9 +4,8 @@ import io.sluice.config.Options;
 import io.sluice.spi.AttemptFailure;
 import io.sluice.spi.FileStep;
 import java.io.IOException;
-import java.io.RandomAccessFile;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -72,42 +71,67 @@ final class ExecStep implements FileStep {
         pb.environment().put("SLUICE_OUTPUT_DIR", values.get("output_dir"));
         pb.environment().put("SLUICE_SPLIT", splitId);
         pb.environment().put("SLUICE_KEY", key);
-        Path stderr = Files.createTempFile(scratch, "exec-", ".stderr");
+        // standard error through a pipe into a bounded tail: a command writing gigabytes of it fills no disk
+        pb.redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.PIPE);
+        ProcessTree tree = new ProcessTree();
+        Process p;
         try {
-            pb.redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(stderr.toFile());
-            ProcessTree tree = new ProcessTree();
-            Process p;
-            try {
-                p = tree.mark(pb).start();
-            } catch (IOException e) {
-                // the program went missing since validation, or cannot be run: every attempt would fail alike
-                throw new AttemptFailure(
-                        name + ": cannot run " + args.getFirst() + " for " + key + ": " + cause(e)
-                                + "; install it, or fix the command",
-                        false);
-            }
-            boolean ended;
-            try {
-                ended = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            } finally {
-                // however it ended (exit 0, past its timeout, the worker stopping): nothing it started outlives it
-                tree.kill(p);
-            }
-            if (!ended) {
-                throw new AttemptFailure(
-                        name + ": " + args.getFirst() + " ran longer than its timeout (" + seconds(timeout) + ") on "
-                                + key + " and was killed" + tail(stderr),
-                        true);
-            }
-            if (p.exitValue() != 0) {
-                throw new AttemptFailure(
-                        name + ": " + args.getFirst() + " exited with code " + p.exitValue() + " on " + key
-                                + tail(stderr),
-                        true);
-            }
-        } finally {
-            Files.deleteIfExists(stderr);
+            p = tree.mark(pb).start();
+        } catch (IOException e) {
+            // the program went missing since validation, or cannot be run: every attempt would fail alike
+            throw new AttemptFailure(
+                    name + ": cannot run " + args.getFirst() + " for " + key + ": " + cause(e)
+                            + "; install it, or fix the command",
+                    false);
         }
+        StderrTail stderr = new StderrTail(TAIL_BYTES);
+        Thread reader = Thread.ofVirtual().name("exec-stderr").start(() -> stderr.readAll(p.getErrorStream()));
+        boolean ended;
+        try {
+            ended = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } finally {
+            // however it ended (exit 0, past its timeout, the worker stopping): nothing it started outlives it
+            tree.kill(p);
+            // its children are gone, so the pipe ends; a grandchild that escaped keeps it open: do not wait on it
+            reader.join(Duration.ofSeconds(2));
+            p.getErrorStream().close();
+        }
+        if (!ended) {
+            throw new AttemptFailure(
+                    name + ": " + args.getFirst() + " ran longer than its timeout (" + seconds(timeout) + ") on " + key
+                            + " and was killed" + tail(stderr),
+                    true);
+        }
+        if (p.exitValue() != 0) {
+            throw new AttemptFailure(
+                    name + ": " + args.getFirst() + " " + exit(p.exitValue()) + " on " + key + tail(stderr), true);
+        }
+    }
+
+    /**
+     * How a non-zero exit reads: on Unix a code of 128 + N is how a process killed by signal N shows (as a shell
+     * reports it too), and 137, SIGKILL, is most often the kernel's out-of-memory killer.
+     */
+    static String exit(int code) {
+        boolean unix = java.io.File.separatorChar == '/';
+        if (!unix || code < 129 || code > 159) return "exited with code " + code;
+        int signal = code - 128;
+        String sig = switch (signal) {
+            case 1 -> "SIGHUP";
+            case 2 -> "SIGINT";
+            case 3 -> "SIGQUIT";
+            case 4 -> "SIGILL";
+            case 6 -> "SIGABRT";
+            case 7 -> "SIGBUS";
+            case 8 -> "SIGFPE";
+            case 9 -> "SIGKILL; out of memory?";
+            case 11 -> "SIGSEGV";
+            case 13 -> "SIGPIPE";
+            case 14 -> "SIGALRM";
+            case 15 -> "SIGTERM";
+            default -> null;
+        };
+        return "was killed by signal " + signal + (sig == null ? "" : " (" + sig + ")") + " (exit code " + code + ")";
     }
 
     private static String seconds(Duration d) {
@@ -123,16 +147,10 @@ final class ExecStep implements FileStep {
     }
 
     /** The last lines of the command's standard error, as the failure quotes them; empty when it wrote none. */
-    static String tail(Path stderr) throws IOException {
-        long size = Files.size(stderr);
+    static String tail(StderrTail stderr) {
+        long size = stderr.total();
         if (size == 0) return " (it wrote nothing to standard error)";
-        byte[] bytes;
-        try (RandomAccessFile f = new RandomAccessFile(stderr.toFile(), "r")) {
-            long from = Math.max(0, size - TAIL_BYTES);
-            f.seek(from);
-            bytes = new byte[(int) (size - from)];
-            f.readFully(bytes);
-        }
+        byte[] bytes = stderr.last();
         List<String> lines =
                 new String(bytes, StandardCharsets.UTF_8).strip().lines().toList();
         boolean cut = size > TAIL_BYTES || lines.size() > TAIL_LINES;
@@ -140,6 +158,45 @@ final class ExecStep implements FileStep {
         if (lines.size() > TAIL_LINES) lines = lines.subList(lines.size() - TAIL_LINES, lines.size());
         return "; standard error" + (cut ? " (last " + lines.size() + " lines)" : "") + ":\n"
                 + String.join("\n", lines);
+    }
+
+    /** The last bytes read from a stream, in a ring of fixed size, and how many were read in all. */
+    static final class StderrTail {
+        private final byte[] ring;
+        private long total;
+
+        StderrTail(int size) {
+            this.ring = new byte[size];
+        }
+
+        /** Reads the stream to its end (or until it is closed), keeping only the last bytes. */
+        void readAll(InputStream in) {
+            byte[] buf = new byte[8192];
+            try {
+                for (int n; (n = in.read(buf)) > 0; ) add(buf, n);
+            } catch (IOException closed) {
+                // closed once the command ended: what was read is the tail
+            }
+        }
+
+        synchronized void add(byte[] buf, int n) {
+            for (int i = Math.max(0, n - ring.length); i < n; i++) {
+                ring[(int) ((total + i) % ring.length)] = buf[i];
+            }
+            total += n;
+        }
+
+        synchronized long total() {
+            return total;
+        }
+
+        /** The last bytes read, oldest first. */
+        synchronized byte[] last() {
+            int kept = (int) Math.min(total, ring.length);
+            byte[] out = new byte[kept];
+            for (int i = 0; i < kept; i++) out[i] = ring[(int) ((total - kept + i) % ring.length)];
+            return out;
+        }
     }
 
     private static String cause(IOException e) {
