@@ -203,6 +203,8 @@ interface Dialect {
 
     /** Whether the failure is the connection breaking (the server stopped or unreachable): another attempt may pass. */
     default boolean connectionLost(SQLException e) {
+        // SSL asked of a server without it: PostgreSQL's driver says so with an 08 state, but no retry will pass
+        if (io.sluice.config.JdbcDrivers.sslRefused(e)) return false;
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SQLException s && s.getSQLState() != null) {
                 String state = s.getSQLState();

@@ -1,6 +1,7 @@
 package io.sluice.sources.jdbc;
 
 import io.sluice.config.Connection;
+import io.sluice.config.JdbcDrivers;
 import io.sluice.config.Validator;
 import java.io.IOException;
 import java.sql.DatabaseMetaData;
@@ -33,6 +34,17 @@ final class JdbcErrors {
                     + (conn.user() == null ? "" : " for user " + conn.user())
                     + "; check the user and password of connection '" + conn.name() + "' (SQLSTATE " + state + ")");
         }
+        if (JdbcDrivers.sslRefused(e)) {
+            // PostgreSQL's driver says so with an 08 state, as for a server going away: a setting, not an outage
+            return new IOException(conn.describe() + ": the server does not accept SSL, which "
+                    + JdbcDrivers.sslSetting(
+                            conn.url().reveal(),
+                            conn.properties(),
+                            "connection '" + conn.name() + "''s url",
+                            conn.name() + ".properties")
+                    + " asks for; set sslmode to prefer or disable there, or turn SSL on in the server ("
+                    + e.getMessage() + ")");
+        }
         if (unreachable(e)) {
             return new IOException(
                     conn.describe() + ": cannot reach the database (" + e.getMessage()
@@ -54,9 +66,12 @@ final class JdbcErrors {
                 || e.getCause() instanceof java.net.UnknownHostException;
     }
 
-    /** Whether connecting failed for the connection's own options: the user or password, or the url's database. */
+    /**
+     * Whether connecting failed for the connection's own options: the user or password, the url's database, or SSL
+     * asked of a server without it.
+     */
     static boolean optionsFault(SQLException e) {
-        return state(e).startsWith("28") || missingDatabase(e);
+        return state(e).startsWith("28") || missingDatabase(e) || JdbcDrivers.sslRefused(e);
     }
 
     private static boolean missingDatabase(SQLException e) {

@@ -176,6 +176,20 @@ class JdbcSourcePostgresTest {
                 .satisfies(e -> assertThat(stackTrace(e)).doesNotContain("s3cret-pw"));
     }
 
+    /** SSL asked of a server without it is the connection's setting, named where it is written: no retry would pass. */
+    @Test
+    void sslRefusedByTheServerIsTheConnectionsSettingNotAnOutage() throws Exception {
+        String pg = db.connection("pg").replaceFirst("url: \"([^\"]*)\"", "url: \"$1&sslmode=require\"");
+        assertThat(pg).contains("sslmode=require");
+        Path yaml = PipelineRun.pipeline(dir, pg, "{ connection: pg, table: t }");
+        assertThatThrownBy(() -> PipelineRun.run(yaml))
+                .hasStackTraceContaining("the server does not accept SSL, which the `sslmode` parameter of "
+                        + "connection 'pg''s url asks for")
+                .satisfies(e -> assertThat(stackTrace(e))
+                        .contains("ConfigException")
+                        .doesNotContain("cannot reach the database"));
+    }
+
     static String stackTrace(Throwable e) {
         java.io.StringWriter w = new java.io.StringWriter();
         e.printStackTrace(new java.io.PrintWriter(w));
