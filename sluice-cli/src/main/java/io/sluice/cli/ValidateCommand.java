@@ -83,7 +83,7 @@ final class ValidateCommand implements Callable<Integer> {
         private KnownSplits view() {
             if (view == null) {
                 ledger = open.get();
-                view = ledger.map(Planner::view).orElse(NONE);
+                view = ledger.map(Planner::view).orElse(KnownSplits.NONE);
             }
             return view;
         }
@@ -112,27 +112,5 @@ final class ValidateCommand implements Callable<Integer> {
         public void close() {
             if (ledger != null) ledger.ifPresent(Ledger::close);
         }
-
-        private static final KnownSplits NONE = new KnownSplits() {
-            @Override
-            public Map<String, KnownMember> members(Collection<String> keys) {
-                return Map.of();
-            }
-
-            @Override
-            public Optional<String> digestOwner(String digest) {
-                return Optional.empty();
-            }
-
-            @Override
-            public Optional<Split> split(String splitId) {
-                return Optional.empty();
-            }
-
-            @Override
-            public Optional<String> newestSplit() {
-                return Optional.empty();
-            }
-        };
     }
 }

@@ -11,6 +11,28 @@ import java.util.Optional;
  * the ledger; the framework registers what it proposes ({@code io.sluice.planning.Planner}).
  */
 public interface KnownSplits {
+    /** An empty ledger: before a pipeline's first run, or for a check that has no ledger to read. */
+    KnownSplits NONE = new KnownSplits() {
+        @Override
+        public Map<String, KnownMember> members(Collection<String> keys) {
+            return Map.of();
+        }
+
+        @Override
+        public Optional<String> digestOwner(String digest) {
+            return Optional.empty();
+        }
+
+        @Override
+        public Optional<Split> split(String splitId) {
+            return Optional.empty();
+        }
+
+        @Override
+        public Optional<String> newestSplit() {
+            return Optional.empty();
+        }
+    };
 
     /** The latest registered version of each of these member keys (with its split's id and state); unknown keys are absent. */
     Map<String, KnownMember> members(Collection<String> keys);

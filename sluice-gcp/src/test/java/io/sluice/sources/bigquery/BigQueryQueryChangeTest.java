@@ -13,18 +13,12 @@ import io.sluice.planning.Planner;
 import io.sluice.runner.LocalRunner;
 import io.sluice.runner.RunListener;
 import io.sluice.runner.RunSummary;
-import io.sluice.spi.KnownMember;
 import io.sluice.spi.Ledger;
-import io.sluice.spi.Split;
-import io.sluice.spi.source.KnownSplits;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -94,28 +88,7 @@ class BigQueryQueryChangeTest {
     /** What {@code sluice validate} asks the source: its check against the ledger of earlier runs. */
     private static void validate(Path file) throws Exception {
         try (Assembly a = Assembly.of(load(file), Components.discover(), Clock.systemUTC())) {
-            Ledger ledger = a.ledger();
-            a.source().check(new KnownSplits() {
-                @Override
-                public Map<String, KnownMember> members(Collection<String> keys) {
-                    return ledger.known(keys);
-                }
-
-                @Override
-                public Optional<String> digestOwner(String digest) {
-                    return ledger.digestOwner(digest);
-                }
-
-                @Override
-                public Optional<Split> split(String splitId) {
-                    return ledger.split(splitId);
-                }
-
-                @Override
-                public Optional<String> newestSplit() {
-                    return ledger.newestSplit();
-                }
-            });
+            a.source().check(Planner.view(a.ledger()));
         }
     }
 

@@ -9,8 +9,8 @@ import io.sluice.config.Validator;
 import io.sluice.config.YamlReader;
 import io.sluice.gcp.bigquery.BigQueryStandIn;
 import io.sluice.ledger.memory.MemoryLedger;
+import io.sluice.planning.Planner;
 import io.sluice.spi.BadRecordPolicy;
-import io.sluice.spi.KnownMember;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.Member;
 import io.sluice.spi.PipelineContext;
@@ -25,10 +25,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -72,30 +70,8 @@ class BigQuerySourceTest {
                         new PipelineContext("p", dir.resolve("p.yaml"), 2, BadRecordPolicy.FAIL, Clock.systemUTC()));
     }
 
-    private static final KnownSplits NOTHING = new KnownSplits() {
-        @Override
-        public Map<String, KnownMember> members(Collection<String> keys) {
-            return Map.of();
-        }
-
-        @Override
-        public Optional<String> digestOwner(String digest) {
-            return Optional.empty();
-        }
-
-        @Override
-        public Optional<Split> split(String splitId) {
-            return Optional.empty();
-        }
-
-        @Override
-        public Optional<String> newestSplit() {
-            return Optional.empty();
-        }
-    };
-
     private LocalFiles read(Source source) throws IOException {
-        Proposal p = source.propose(NOTHING);
+        Proposal p = source.propose(KnownSplits.NONE);
         assertThat(p.splits()).hasSize(1);
         Path scratch = Files.createDirectories(dir.resolve("scratch"));
         SplitReader reader = source.open(p.splits().getFirst(), new ReadContext(scratch));
@@ -126,45 +102,20 @@ class BigQuerySourceTest {
     @Test
     void aQueryIsReadOncePerLedger() throws Exception {
         Source source = source("query: SELECT 1 AS x\n");
-        Split split = source.propose(NOTHING).splits().getFirst();
+        Split split = source.propose(KnownSplits.NONE).splits().getFirst();
         assertThat(source("query: SELECT 1 AS x\n")
-                        .propose(NOTHING)
+                        .propose(KnownSplits.NONE)
                         .splits()
                         .getFirst()
                         .id())
                 .as("the same query, the same split id")
                 .isEqualTo(split.id());
         assertThat(source("query: SELECT 2 AS x\n")
-                        .propose(NOTHING)
+                        .propose(KnownSplits.NONE)
                         .splits()
                         .getFirst()
                         .id())
                 .isNotEqualTo(split.id());
-    }
-
-    /** The ledger as a source sees it while it plans. */
-    private static KnownSplits known(Ledger ledger) {
-        return new KnownSplits() {
-            @Override
-            public Map<String, KnownMember> members(Collection<String> keys) {
-                return ledger.known(keys);
-            }
-
-            @Override
-            public Optional<String> digestOwner(String digest) {
-                return ledger.digestOwner(digest);
-            }
-
-            @Override
-            public Optional<Split> split(String splitId) {
-                return ledger.split(splitId);
-            }
-
-            @Override
-            public Optional<String> newestSplit() {
-                return ledger.newestSplit();
-            }
-        };
     }
 
     /**
@@ -175,11 +126,13 @@ class BigQuerySourceTest {
     @Test
     void aQueryPutBackAfterAnotherWasReadStopsAndAnOlderSplitIsNamedWithoutItsQuery() throws Exception {
         Ledger ledger = MemoryLedger.open("p", Clock.systemUTC());
-        Split first =
-                source("query: SELECT 1 AS x\n").propose(known(ledger)).splits().getFirst();
+        Split first = source("query: SELECT 1 AS x\n")
+                .propose(Planner.view(ledger))
+                .splits()
+                .getFirst();
         Split older = new Split(first.id(), first.members(), 0, null, null);
         ledger.register(List.of(older));
-        assertThatThrownBy(() -> source("query: SELECT 2 AS x\n").propose(known(ledger)))
+        assertThatThrownBy(() -> source("query: SELECT 2 AS x\n").propose(Planner.view(ledger)))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("this query has read nothing yet, and an earlier query (bigquery@")
                 .hasMessageContaining(": its text was not kept) was read (split " + first.id() + ", pending)");
@@ -191,7 +144,7 @@ class BigQuerySourceTest {
                 "SELECT 2 AS x",
                 null);
         ledger.register(List.of(second));
-        assertThatThrownBy(() -> source("query: SELECT 1 AS x\n").propose(known(ledger)))
+        assertThatThrownBy(() -> source("query: SELECT 1 AS x\n").propose(Planner.view(ledger)))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("this query was read (split " + first.id() + ", pending), and then another "
                         + "query (bigquery@000000000000: SELECT 2 AS x) was read")
@@ -203,8 +156,10 @@ class BigQuerySourceTest {
     /** A split keeps its query: read (or retried) after an edit, it reads what it was planned with. */
     @Test
     void aSplitReadsTheQueryItWasPlannedWith() throws Exception {
-        Split planned =
-                source("query: SELECT 1 AS x\n").propose(NOTHING).splits().getFirst();
+        Split planned = source("query: SELECT 1 AS x\n")
+                .propose(KnownSplits.NONE)
+                .splits()
+                .getFirst();
         Path scratch = Files.createDirectories(dir.resolve("scratch"));
         LocalFiles files = source("query: SELECT 2 AS x\n")
                 .open(planned, new ReadContext(scratch))
