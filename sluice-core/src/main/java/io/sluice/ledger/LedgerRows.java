@@ -3,6 +3,7 @@ package io.sluice.ledger;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.spi.KnownMember;
 import io.sluice.spi.Member;
 import io.sluice.spi.OutputKey;
 import io.sluice.spi.SplitInfo;
@@ -87,6 +88,20 @@ public final class LedgerRows {
         return key == null
                 ? null
                 : new OutputKey(key, rs.getString(first + 1), rs.getLong(first + 2), rs.getLong(first + 3));
+    }
+
+    /**
+     * A row of the SQL ledgers' known query: key, fingerprint, split id, state, range start, range end (the latest
+     * registration of a member key).
+     */
+    public static KnownMember knownMember(ResultSet rs) throws SQLException {
+        return new KnownMember(
+                rs.getString(1),
+                rs.getString(2),
+                rs.getLong(5),
+                rs.getLong(6),
+                rs.getString(3),
+                SplitState.ofLabel(rs.getString(4)));
     }
 
     /** An epoch-milliseconds column; null when SQL NULL. */

@@ -308,17 +308,7 @@ public final class SqliteLedger implements Ledger {
     private Map<String, KnownMember> knownNow(Collection<String> keys) throws SQLException {
         Map<String, KnownMember> known = new HashMap<>();
         try (ResultSet rs = bind(KNOWN, pipeline, LedgerRows.json(keys)).executeQuery()) {
-            while (rs.next()) {
-                known.put(
-                        rs.getString(1),
-                        new KnownMember(
-                                rs.getString(1),
-                                rs.getString(2),
-                                rs.getLong(5),
-                                rs.getLong(6),
-                                rs.getString(3),
-                                SplitState.ofLabel(rs.getString(4))));
-            }
+            while (rs.next()) known.put(rs.getString(1), LedgerRows.knownMember(rs));
         }
         return known;
     }

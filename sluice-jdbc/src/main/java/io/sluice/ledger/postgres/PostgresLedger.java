@@ -137,17 +137,7 @@ public final class PostgresLedger implements Ledger {
             ps.setString(1, pipeline);
             ps.setArray(2, c.createArrayOf("text", keys.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    known.put(
-                            rs.getString(1),
-                            new KnownMember(
-                                    rs.getString(1),
-                                    rs.getString(2),
-                                    rs.getLong(5),
-                                    rs.getLong(6),
-                                    rs.getString(3),
-                                    SplitState.ofLabel(rs.getString(4))));
-                }
+                while (rs.next()) known.put(rs.getString(1), LedgerRows.knownMember(rs));
             }
         }
         return known;
