@@ -15,9 +15,7 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.function.BinaryOperator;
-import java.util.function.Predicate;
 
 /** Rows of a DuckDB query, written by DuckDB's COPY (the fast path) or read through a JDBC result set. */
 public final class DuckRows implements Rows {
@@ -71,38 +69,50 @@ public final class DuckRows implements Rows {
      */
     @Override
     public DuckRows nestedAsJson() throws SQLException {
-        return asText(Rows::nested, (col, type) -> {
-            String numbers = JsonNumbers.json(col, type, 0);
-            return "to_json(" + (numbers == null ? col : numbers) + ")::VARCHAR";
-        });
+        return replaced(
+                (col, type) -> {
+                    if (!Rows.nested(type)) return null;
+                    String numbers = JsonNumbers.json(col, type, 0);
+                    return "to_json(" + (numbers == null ? col : numbers) + ")::VARCHAR";
+                },
+                true);
     }
 
     /** DuckDB's {@code hex} of each BLOB column, under its own name and in its place. */
     @Override
     public DuckRows blobsAsHex() throws SQLException {
-        return asText(type -> type.equals("BLOB"), (col, type) -> "hex(" + col + ")");
+        return replaced((col, type) -> type.equals("BLOB") ? "hex(" + col + ")" : null, true);
     }
 
     /**
-     * These rows with each column of a type {@code which} takes replaced by {@code text} of it and its type (a
-     * VARCHAR), under its own name and in its place; these rows themselves when there is no such column.
+     * These rows with each column for which {@code rewrite} (of the quoted column and its type) gives an expression
+     * replaced by it, under its own name and in its place; these rows themselves when it gives none. {@code text}: the
+     * expressions are VARCHARs (the columns' types are known without asking DuckDB again).
      */
-    private DuckRows asText(Predicate<String> which, BinaryOperator<String> text) throws SQLException {
+    private DuckRows replaced(BinaryOperator<String> rewrite, boolean text) throws SQLException {
         Described d = described();
         List<String> replaced = new ArrayList<>();
         List<String> types = new ArrayList<>(d.types());
         for (int i = 0; i < types.size(); i++) {
-            if (which.test(types.get(i))) {
-                String col = Sql.identifier(d.names().get(i));
-                replaced.add(text.apply(col, types.get(i)) + " AS " + col);
+            String col = Sql.identifier(d.names().get(i));
+            String expression = rewrite.apply(col, types.get(i));
+            if (expression != null) {
+                replaced.add(expression + " AS " + col);
                 types.set(i, "VARCHAR");
             }
         }
         if (replaced.isEmpty()) return this;
-        return new DuckRows(
-                c,
-                "SELECT * REPLACE (" + String.join(", ", replaced) + ") FROM (" + query + ")",
-                new Described(d.names(), List.copyOf(types)));
+        String rows = "SELECT * REPLACE (" + String.join(", ", replaced) + ") FROM (" + query + ")";
+        return text ? new DuckRows(c, rows, new Described(d.names(), List.copyOf(types))) : new DuckRows(c, rows);
+    }
+
+    /**
+     * These rows with their numbers as JSON holds them ({@link JsonNumbers}); the {@code kept} columns (the partition
+     * columns, written as folder names) as they are.
+     */
+    private DuckRows jsonNumbers(List<String> kept) throws SQLException {
+        List<String> keptColumns = kept.stream().map(Sql::identifier).toList();
+        return replaced((col, type) -> keptColumns.contains(col) ? null : JsonNumbers.json(col, type, 0), false);
     }
 
     @Override
@@ -112,7 +122,7 @@ public final class DuckRows implements Rows {
             // JSON has no NaN, and a FLOAT is written with its own digits
             String rows = switch (spec.format()) {
                 case "parquet" -> ExactIntegers.of(s, "(" + query + ")", "a column of the output");
-                case "jsonl" -> JsonNumbers.of(s, "(" + query + ")", Set.copyOf(spec.partitionBy()));
+                case "jsonl" -> jsonNumbers(spec.partitionBy()).query;
                 // csv: a list or struct as JSON, not as DuckDB prints it ([x, y] for two strings, {'a': b}), which
                 // no reader of the file could parse back
                 default -> nestedAsJson().query;

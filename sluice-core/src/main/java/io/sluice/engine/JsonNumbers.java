@@ -1,12 +1,8 @@
 package io.sluice.engine;
 
 import io.sluice.spi.Sql;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Rows as JSON lines hold them. DuckDB's JSON writer writes a NaN or an infinite double as {@code NaN} and
@@ -17,25 +13,6 @@ import java.util.Set;
  */
 final class JsonNumbers {
     private JsonNumbers() {}
-
-    /**
-     * A query of the rows of {@code relation} (a table, or a query in parentheses) whose numbers JSON holds; the
-     * {@code kept} columns (the partition columns, written as folder names, not as JSON) are left as they are.
-     */
-    static String of(Statement s, String relation, Set<String> kept) throws SQLException {
-        List<String> replaced = new ArrayList<>();
-        try (ResultSet r = s.executeQuery("DESCRIBE SELECT * FROM " + relation)) {
-            while (r.next()) {
-                String column = r.getString("column_name");
-                if (kept.contains(column)) continue;
-                String json = json(Sql.identifier(column), r.getString("column_type"), 0);
-                if (json != null) replaced.add(json + " AS " + Sql.identifier(column));
-            }
-        }
-        return replaced.isEmpty()
-                ? "SELECT * FROM " + relation
-                : "SELECT * REPLACE (" + String.join(", ", replaced) + ") FROM " + relation;
-    }
 
     /**
      * The JSON of {@code value}, of DuckDB type {@code type}, with its numbers as JSON holds them; null when it need
