@@ -54,6 +54,9 @@ import java.util.function.Function;
  * clocks, which must agree to well within a lease), not from the server.
  */
 public final class PostgresLedger implements Ledger {
+    /** Every state's label: the queries that look at each state in turn (one index look-up per state) take them. */
+    private static final Object[] ALL_STATES =
+            Arrays.stream(SplitState.values()).map(SplitState::label).toArray();
 
     private final PostgresConfig config;
     private final String pipeline;
@@ -191,10 +194,7 @@ public final class PostgresLedger implements Ledger {
         return call("find the newest split", c -> {
             try (PreparedStatement ps = c.prepareStatement(sql.newest)) {
                 ps.setString(1, pipeline);
-                Object[] states = Arrays.stream(SplitState.values())
-                        .map(SplitState::label)
-                        .toArray();
-                ps.setArray(2, c.createArrayOf("text", states));
+                ps.setArray(2, c.createArrayOf("text", ALL_STATES));
                 try (ResultSet rs = ps.executeQuery()) {
                     return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
                 }
@@ -582,10 +582,7 @@ public final class PostgresLedger implements Ledger {
             Map<SplitState, Long> counts = new EnumMap<>(SplitState.class);
             try (PreparedStatement ps = c.prepareStatement(sql.counts)) {
                 ps.setString(1, pipeline);
-                Object[] states = Arrays.stream(SplitState.values())
-                        .map(SplitState::label)
-                        .toArray();
-                ps.setArray(2, c.createArrayOf("text", states));
+                ps.setArray(2, c.createArrayOf("text", ALL_STATES));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         if (rs.getLong(2) > 0) counts.put(SplitState.ofLabel(rs.getString(1)), rs.getLong(2));
