@@ -16,9 +16,8 @@ import java.util.Objects;
  * @param schema         the schema holding the ledger's tables; created on first use
  * @param maxConnections connections this process keeps open at most
  * @param connectTimeout how long a call waits for a connection before it fails
- * @param properties     driver properties (from a named connection's {@code properties})
- * @param connection     the named connection the settings come from, for advice; null when written in
- *                       {@code state.postgres}
+ * @param connection     the named connection the settings come from (its driver properties, and where a setting is
+ *                       written, for advice); null when written in {@code state.postgres}
  */
 public record PostgresConfig(
         Secret url,
@@ -27,7 +26,6 @@ public record PostgresConfig(
         String schema,
         int maxConnections,
         Duration connectTimeout,
-        Map<String, String> properties,
         Connection connection) {
     public static final String DEFAULT_SCHEMA = "sluice";
     public static final int DEFAULT_MAX_CONNECTIONS = 8;
@@ -36,7 +34,6 @@ public record PostgresConfig(
     public PostgresConfig {
         Objects.requireNonNull(url, "url");
         Objects.requireNonNull(schema, "schema");
-        properties = Map.copyOf(properties);
         if (!url.reveal().startsWith("jdbc:postgresql:")) {
             throw new IllegalArgumentException(
                     "not a PostgreSQL JDBC url (jdbc:postgresql://host:5432/database): " + url);
@@ -51,20 +48,13 @@ public record PostgresConfig(
 
     /** Written in {@code state.postgres}, not named by a connection. */
     public PostgresConfig(
-            Secret url,
-            String user,
-            Secret password,
-            String schema,
-            int maxConnections,
-            Duration connectTimeout,
-            Map<String, String> properties) {
-        this(url, user, password, schema, maxConnections, connectTimeout, properties, null);
+            Secret url, String user, Secret password, String schema, int maxConnections, Duration connectTimeout) {
+        this(url, user, password, schema, maxConnections, connectTimeout, null);
     }
 
-    /** Without driver properties. */
-    public PostgresConfig(
-            Secret url, String user, Secret password, String schema, int maxConnections, Duration connectTimeout) {
-        this(url, user, password, schema, maxConnections, connectTimeout, Map.of());
+    /** The driver properties: a named connection's {@code properties}; none in {@code state.postgres}. */
+    public Map<String, String> properties() {
+        return connection == null ? Map.of() : connection.properties();
     }
 
     /** For code and tests: a url and password given as plain strings. */
@@ -79,7 +69,7 @@ public record PostgresConfig(
     }
 
     public PostgresConfig withSchema(String other) {
-        return new PostgresConfig(url, user, password, other, maxConnections, connectTimeout, properties, connection);
+        return new PostgresConfig(url, user, password, other, maxConnections, connectTimeout, connection);
     }
 
     /** Which setting to check after a refused login: the one the password comes from, or where to write one. */
@@ -99,7 +89,7 @@ public record PostgresConfig(
     /** Where {@code sslmode} is set (or would be), for advice when the server refuses SSL. */
     String sslSetting() {
         if (connection != null) return connection.sslSetting() + " in " + connection.file();
-        return JdbcDrivers.sslSetting(url.reveal(), properties, "state.postgres.url", null);
+        return JdbcDrivers.sslSetting(url.reveal(), properties(), "state.postgres.url", null);
     }
 
     /** For messages: the url without any password it may carry, and the schema. */

@@ -126,7 +126,6 @@ public final class PostgresLedgerFactory implements LedgerFactory<Options> {
                 schema,
                 Math.toIntExact(o.get(MAX_CONNECTIONS)),
                 o.get(CONNECT_TIMEOUT),
-                named != null ? named.properties() : java.util.Map.of(),
                 named);
     }
 }
