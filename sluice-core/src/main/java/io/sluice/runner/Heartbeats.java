@@ -80,8 +80,8 @@ final class Heartbeats implements AutoCloseable {
                 // one
                 if (!claims.heartbeat(c, lease)) lost.add(c.splitId());
             } catch (LedgerException e) {
-                if (outage.ridesOut()) outage.failed(e);
-                else listener.info("heartbeat for " + c.splitId() + " failed: " + e.getMessage());
+                outage.failed(e);
+                if (!outage.ridesOut()) listener.info("heartbeat for " + c.splitId() + " failed: " + e.getMessage());
             } catch (RuntimeException e) {
                 listener.info("heartbeat for " + c.splitId() + " failed: " + e.getMessage());
             }

@@ -107,7 +107,7 @@ public final class LocalRunner implements Runner {
                 takeover,
                 clock,
                 listener);
-        this.outage = new Outage(listener, clock, member != null, run.lease(), stop::stopping, stats);
+        this.outage = new Outage(listener, clock, member != null, run.lease(), stop::stopping, stop::stop, stats);
         this.heartbeats = new Heartbeats(ledger, run.lease(), listener, outage);
         this.claimLoop = new ClaimLoop(ledger, owner, run.lease(), stop, outage, stats);
         this.membership = member == null ? null : new PoolMembership(ledger, member, run.lease(), listener, outage);
@@ -182,6 +182,7 @@ public final class LocalRunner implements Runner {
             coordinate(done, first, engine);
             stop.stop();
             done.await();
+            outage.throwIfStopped();
             if (merger != null) merger.merge(engine, stats.splitsDone(), Merger.WAIT);
         } finally {
             heartbeats.close();

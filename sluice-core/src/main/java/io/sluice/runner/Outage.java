@@ -1,6 +1,7 @@
 package io.sluice.runner;
 
 import io.sluice.spi.LedgerException;
+import io.sluice.spi.LedgerRefusedException;
 import io.sluice.spi.StaleClaimException;
 import java.time.Clock;
 import java.time.Duration;
@@ -10,7 +11,9 @@ import java.util.function.BooleanSupplier;
  * Whether the ledger answers, and what a run does when it does not. A plain run stops at the first failed call (its
  * user sees the error). A pool member rides the outage out: calls about a split in flight are retried with backoff
  * ({@link #patiently}), claimers pause ({@link #pause}), and the first failed call reports the outage and the first call
- * that succeeds after it reports the end, so a worker's log says each once, not once per call and thread.
+ * that succeeds after it reports the end, so a worker's log says each once, not once per call and thread. A ledger
+ * that refuses the process ({@link LedgerRefusedException}: a login, a permission) is no outage: waiting does not help,
+ * so it stops a member as it stops a plain run, and the run ends with that error.
  */
 final class Outage {
     private static final long FIRST_PAUSE_MS = 200;
@@ -21,13 +24,16 @@ final class Outage {
     private final boolean ridesOut;
     private final Duration lease;
     private final BooleanSupplier stopping;
+    private final Runnable stopRun;
     private final RunStats stats;
     private volatile boolean down;
     private long since;
+    private volatile LedgerException stoppedBy;
 
     /**
      * @param ridesOut    true for a pool member: retry instead of failing the run
      * @param lease       how long a stopping member still retries a call about a split before it gives up
+     * @param stopRun     ends the run (its claimers and coordinator) when a ledger error stops it
      * @param stats       where the time of answered calls adds up (the run's ledger share), and the failed calls
      */
     Outage(
@@ -36,12 +42,14 @@ final class Outage {
             boolean ridesOut,
             Duration lease,
             BooleanSupplier stopping,
+            Runnable stopRun,
             RunStats stats) {
         this.listener = listener;
         this.clock = clock;
         this.ridesOut = ridesOut;
         this.lease = lease;
         this.stopping = stopping;
+        this.stopRun = stopRun;
         this.stats = stats;
     }
 
@@ -50,20 +58,46 @@ final class Outage {
         return ridesOut;
     }
 
-    /** A call failed: a plain run gets the error back, a member records the outage and carries on. */
+    /**
+     * A call failed: a member records the outage and carries on; a plain run, or a member refused, gets the error back
+     * and the run stops.
+     */
     void survive(LedgerException e) {
-        if (!ridesOut) throw e;
+        if (!ridesOut || e instanceof LedgerRefusedException) throw stop(e);
         failed(e);
     }
 
+    /**
+     * A call of a caller that throws nothing (a beat) failed: a member records the outage; a refusal stops the run. A
+     * plain run's caller reports the failure itself.
+     */
     synchronized void failed(LedgerException e) {
         stats.ledgerFailures.incrementAndGet();
-        if (down) return;
+        if (e instanceof LedgerRefusedException) {
+            stop(e);
+            return;
+        }
+        if (down || !ridesOut) return;
         down = true;
         stats.ledgerDown.set(true);
         since = clock.millis();
         listener.info("ledger unreachable; claiming nothing until it answers again, retrying with backoff (up to "
                 + MAX_PAUSE_MS / 1000 + "s): " + e.getMessage());
+    }
+
+    /** Stops the run because of {@code e}; the first such error is the one the run ends with. */
+    private LedgerException stop(LedgerException e) {
+        synchronized (this) {
+            if (stoppedBy == null) stoppedBy = e;
+        }
+        stopRun.run();
+        return e;
+    }
+
+    /** Throws the ledger error that stopped the run, if one did: the run ends with it, after its workers stopped. */
+    void throwIfStopped() {
+        LedgerException e = stoppedBy;
+        if (e != null) throw e;
     }
 
     void answered() {

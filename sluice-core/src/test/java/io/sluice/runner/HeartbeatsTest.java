@@ -30,7 +30,7 @@ class HeartbeatsTest {
             ledger,
             LEASE,
             RunListener.NONE,
-            new Outage(RunListener.NONE, clock, false, LEASE, () -> false, new RunStats()));
+            new Outage(RunListener.NONE, clock, false, LEASE, () -> false, () -> {}, new RunStats()));
 
     @AfterEach
     void close() {

@@ -212,6 +212,81 @@ class LocalRunnerTest {
         assertThat(opened).as("the sink opened for the stale attempt").isEmpty();
     }
 
+    /**
+     * A pool member rides outages out, but a ledger that refuses its login (a password rotated under a running worker)
+     * does not come back by waiting: the member stops with the ledger's message, for its supervisor to show and to
+     * start it again with the new settings, instead of reporting an outage and retrying for ever.
+     */
+    @Test
+    void aPoolMemberStopsWhenTheLedgerRefusesItsClaims() throws Exception {
+        assertThatThrownBy(() -> runRefused("claim", member()))
+                .isInstanceOf(io.sluice.spi.LedgerRefusedException.class)
+                .hasMessageContaining("authentication failed");
+    }
+
+    /** The same refusal met by the member's pool beat (announcing itself), which retries nothing itself. */
+    @Test
+    void aPoolMemberStopsWhenTheLedgerRefusesItsBeat() throws Exception {
+        assertThatThrownBy(() -> runRefused("lead", member()))
+                .isInstanceOf(io.sluice.spi.LedgerRefusedException.class)
+                .hasMessageContaining("authentication failed");
+    }
+
+    /** A plain run whose claims fail stops with the ledger's error; it does not end as if all were done. */
+    @Test
+    void aPlainRunStopsWhenTheLedgerFailsItsClaims() throws Exception {
+        assertThatThrownBy(() -> runRefused("claim", null))
+                .isInstanceOf(io.sluice.spi.LedgerRefusedException.class)
+                .hasMessageContaining("authentication failed");
+    }
+
+    /**
+     * Runs a pipeline over one input whose ledger refuses every call of the method {@code refused} from its second on
+     * (the first succeeds, as a worker's first calls did before a password was rotated): returns how the run ended.
+     */
+    private RunSummary runRefused(String refused, io.sluice.spi.WorkerInfo member) throws Exception {
+        input("a.csv", "id\n1\n");
+        Pipeline p = load("""
+                pipeline: refused
+                source: { files: { path: in } }
+                sink: { files: { path: out, format: csv } }
+                run: { parallelism: 2, interval: 100ms }
+                """);
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        try (Assembly real = Assembly.of(p, PipelineLoader.withSystemEnv().components(), Clock.systemUTC())) {
+            Ledger ledger = real.ledger();
+            Ledger refusing = proxy(Ledger.class, (proxy, m, args) -> {
+                if (m.getName().equals(refused) && calls.incrementAndGet() > 1)
+                    throw new io.sluice.spi.LedgerRefusedException(
+                            "PostgreSQL ledger: authentication failed for user sluice", null);
+                return call(ledger, m, args);
+            });
+            Assembly a = new Assembly(p, real.source(), real.steps(), real.sink(), refusing, real.ledgerName());
+            LocalRunner runner = member == null
+                    ? new LocalRunner(a, Clock.systemUTC(), OwnerId.forThisProcess(), new RunListener() {})
+                    : new LocalRunner(a, Clock.systemUTC(), member, new RunListener() {});
+            var result = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return runner.run();
+                } catch (Exception e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            });
+            try {
+                return result.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw (Exception) e.getCause();
+            } finally {
+                runner.requestStop(); // a run still retrying after 30 s (the test fails) is not left behind
+            }
+        }
+    }
+
+    private static io.sluice.spi.WorkerInfo member() {
+        return new io.sluice.spi.WorkerInfo(
+                "member-1", "host", ProcessHandle.current().pid(), java.time.Instant.now(), 1);
+    }
+
     /** A secret this process knows, quoted by an error, is masked in the failure the ledger stores, not only when shown. */
     @Test
     void aFailureQuotingASecretIsStoredMasked() throws Exception {

@@ -39,7 +39,7 @@ class PoolMembershipTest {
                 said.add(id + ": " + message);
             }
         };
-        Outage outage = new Outage(listener, clock, true, LEASE, () -> false, new RunStats());
+        Outage outage = new Outage(listener, clock, true, LEASE, () -> false, () -> {}, new RunStats());
         PoolMembership m =
                 new PoolMembership(ledger, new WorkerInfo(id, "host", 1, Instant.EPOCH, 2), LEASE, listener, outage);
         members.add(m);

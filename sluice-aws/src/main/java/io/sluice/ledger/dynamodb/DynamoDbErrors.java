@@ -1,6 +1,7 @@
 package io.sluice.ledger.dynamodb;
 
 import io.sluice.spi.LedgerException;
+import io.sluice.spi.LedgerRefusedException;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -14,7 +15,24 @@ final class DynamoDbErrors {
     private DynamoDbErrors() {}
 
     static LedgerException failure(DynamoDbConfig config, String action, SdkException e) {
-        return new LedgerException(config.describe() + ": cannot " + action + ": " + explain(e), e);
+        String message = config.describe() + ": cannot " + action + ": " + explain(e);
+        return refused(e) ? new LedgerRefusedException(message, e) : new LedgerException(message, e);
+    }
+
+    /**
+     * True when DynamoDB answered and refused: access denied, or the table gone (a member stops, and is started again
+     * to create it). Missing credentials are not: an instance's role may answer a moment later.
+     */
+    private static boolean refused(SdkException e) {
+        return e instanceof ResourceNotFoundException || accessDenied(e);
+    }
+
+    private static boolean accessDenied(SdkException e) {
+        return e instanceof DynamoDbException d
+                && d.statusCode() == 400
+                && d.awsErrorDetails() != null
+                && d.awsErrorDetails().errorCode() != null
+                && d.awsErrorDetails().errorCode().matches("AccessDenied.*|UnrecognizedClient.*|.*Signature.*");
     }
 
     private static String explain(SdkException e) {
@@ -32,10 +50,7 @@ final class DynamoDbErrors {
             case ProvisionedThroughputExceededException p -> throttled(detail);
             case RequestLimitExceededException r -> throttled(detail);
             case DynamoDbException d
-            when d.statusCode() == 400
-                    && d.awsErrorDetails() != null
-                    && d.awsErrorDetails().errorCode() != null
-                    && d.awsErrorDetails().errorCode().matches("AccessDenied.*|UnrecognizedClient.*|.*Signature.*") ->
+            when accessDenied(d) ->
                 "access denied; the credentials need dynamodb:* on the table and its indexes" + detail;
             default -> e.getMessage();
         };

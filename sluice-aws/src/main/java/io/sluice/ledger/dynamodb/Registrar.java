@@ -6,6 +6,7 @@ import static io.sluice.ledger.dynamodb.Items.s;
 import io.sluice.ledger.Registration;
 import io.sluice.spi.Claim;
 import io.sluice.spi.LedgerException;
+import io.sluice.spi.LedgerRefusedException;
 import io.sluice.spi.Member;
 import io.sluice.spi.Split;
 import java.time.Clock;
@@ -526,7 +527,7 @@ final class Registrar {
             int listed =
                     group.stream().mapToInt(n -> n.split().id().length() + 8).sum();
             if (listed > MAX_LISTED) {
-                throw new LedgerException(
+                throw new LedgerRefusedException(
                         config.describe() + ": cannot register the " + group.size()
                                 + " splits of "
                                 + group.getFirst().split().members().getFirst().key()

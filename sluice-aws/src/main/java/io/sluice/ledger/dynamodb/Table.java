@@ -1,6 +1,6 @@
 package io.sluice.ledger.dynamodb;
 
-import io.sluice.spi.LedgerException;
+import io.sluice.spi.LedgerRefusedException;
 import java.util.List;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
@@ -60,7 +60,7 @@ final class Table {
                 .anyMatch(i -> i.indexName().equals(Items.BY_STATE)
                         && i.keySchema().equals(List.of(key(Items.ST, KeyType.HASH), key(Items.SEQ, KeyType.RANGE))));
         if (!keys || !index) {
-            throw new LedgerException(
+            throw new LedgerRefusedException(
                     config.describe() + " exists but is not a Sluice ledger table (it needs keys pk, "
                             + "sk and the index by_state); set state.dynamodb.table to a table of its own, which Sluice "
                             + "creates",

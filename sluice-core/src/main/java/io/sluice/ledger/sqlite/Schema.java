@@ -1,6 +1,6 @@
 package io.sluice.ledger.sqlite;
 
-import io.sluice.spi.LedgerException;
+import io.sluice.spi.LedgerRefusedException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -162,14 +162,14 @@ final class Schema {
     private static boolean isCurrent(Statement s, Path file) throws SQLException {
         int application = pragma(s, "application_id");
         if (application != APPLICATION_ID && (application != 0 || hasTables(s))) {
-            throw new LedgerException(
+            throw new LedgerRefusedException(
                     "SQLite ledger " + file + " is a SQLite database of another application, "
                             + "not a Sluice ledger; point state.sqlite at another file",
                     null);
         }
         int version = pragma(s, "user_version");
         if (version > VERSION) {
-            throw new LedgerException(
+            throw new LedgerRefusedException(
                     "SQLite ledger " + file + " was written by a newer Sluice (ledger schema " + version
                             + ", this version knows " + VERSION + "); upgrade Sluice",
                     null);

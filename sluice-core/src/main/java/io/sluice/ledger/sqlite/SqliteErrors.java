@@ -1,6 +1,7 @@
 package io.sluice.ledger.sqlite;
 
 import io.sluice.spi.LedgerException;
+import io.sluice.spi.LedgerRefusedException;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -11,8 +12,16 @@ final class SqliteErrors {
     private SqliteErrors() {}
 
     static LedgerException failure(Path file, String action, Duration busyTimeout, SQLException e) {
-        return new LedgerException(
-                "SQLite ledger " + file + ": cannot " + action + ": " + explain(file, busyTimeout, e), e);
+        String message = "SQLite ledger " + file + ": cannot " + action + ": " + explain(file, busyTimeout, e);
+        return refused(e) ? new LedgerRefusedException(message, e) : new LedgerException(message, e);
+    }
+
+    /** True for a file that is no ledger, corrupt, or not writable: no wait makes it work (a lock or full disk may). */
+    private static boolean refused(SQLException e) {
+        return switch (e.getErrorCode() & 0xff) {
+            case 3, 8, 11, 14, 23, 26 -> true;
+            default -> false;
+        };
     }
 
     private static String explain(Path file, Duration busyTimeout, SQLException e) {

@@ -11,6 +11,7 @@ import io.sluice.spi.Completion;
 import io.sluice.spi.KnownMember;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.LedgerException;
+import io.sluice.spi.LedgerRefusedException;
 import io.sluice.spi.Member;
 import io.sluice.spi.OutputKey;
 import io.sluice.spi.Split;
@@ -282,7 +283,7 @@ public final class SqliteLedger implements Ledger {
                 sleep(50);
             }
             if (!"wal".equalsIgnoreCase(mode)) {
-                throw new LedgerException(
+                throw new LedgerRefusedException(
                         "SQLite ledger " + file + ": cannot use write-ahead logging (journal " + "mode stays '" + mode
                                 + "'); put the file on a local disk",
                         null);

@@ -2,8 +2,8 @@ package io.sluice.ledger.sqlite;
 
 import io.sluice.config.Type;
 import io.sluice.spi.Ledger;
-import io.sluice.spi.LedgerException;
 import io.sluice.spi.LedgerFactory;
+import io.sluice.spi.LedgerRefusedException;
 import io.sluice.spi.PipelineContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +46,7 @@ public final class SqliteLedgerFactory implements LedgerFactory<Path> {
                                 ? "cannot create it in " + existing + " (permission denied or read-only)"
                                 : null;
         if (problem != null)
-            throw new LedgerException(
+            throw new LedgerRefusedException(
                     "SQLite ledger " + file + ": " + problem + "; choose another state.sqlite path", null);
     }
 

@@ -2,6 +2,7 @@ package io.sluice.ledger.postgres;
 
 import io.sluice.config.JdbcDrivers;
 import io.sluice.spi.LedgerException;
+import io.sluice.spi.LedgerRefusedException;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 
@@ -10,7 +11,15 @@ final class PostgresErrors {
     private PostgresErrors() {}
 
     static LedgerException failure(PostgresConfig config, String action, SQLException e) {
-        return new LedgerException(config.describe() + ": cannot " + action + ": " + explain(config, e), e);
+        String message = config.describe() + ": cannot " + action + ": " + explain(config, e);
+        return refused(e) ? new LedgerRefusedException(message, e) : new LedgerException(message, e);
+    }
+
+    /** True when the server answered and refused (a login, a database, a privilege, SSL): no wait makes it work. */
+    private static boolean refused(SQLException e) {
+        String state = e.getSQLState();
+        return JdbcDrivers.sslRefused(e)
+                || (state != null && (state.startsWith("28") || state.startsWith("3D") || state.startsWith("42")));
     }
 
     /** True when the server could not be reached or went away: the call may succeed once it is back. */

@@ -14,6 +14,7 @@ import io.sluice.spi.Completion;
 import io.sluice.spi.KnownMember;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.LedgerException;
+import io.sluice.spi.LedgerRefusedException;
 import io.sluice.spi.Member;
 import io.sluice.spi.OutputKey;
 import io.sluice.spi.Split;
@@ -84,7 +85,7 @@ public final class PostgresLedger implements Ledger {
         } catch (
                 RuntimeException
                         e) { // the driver refused the url: Hikari's message quotes it whole (LedgerException masks it)
-            throw new LedgerException(
+            throw new LedgerRefusedException(
                     config.describe() + ": cannot connect: " + e.getMessage() + "; check state.postgres.url", e);
         }
         try (Connection c = pool.getConnection()) {

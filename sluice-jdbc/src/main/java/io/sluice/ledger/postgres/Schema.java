@@ -1,6 +1,6 @@
 package io.sluice.ledger.postgres;
 
-import io.sluice.spi.LedgerException;
+import io.sluice.spi.LedgerRefusedException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -261,7 +261,7 @@ final class Schema {
         }
         if (!versioned) {
             if (splits) {
-                throw new LedgerException(
+                throw new LedgerRefusedException(
                         config.describe() + ": the schema holds a table 'splits' that Sluice did "
                                 + "not create; set state.postgres.schema to a schema of its own",
                         null);
@@ -276,7 +276,7 @@ final class Schema {
             version = rs.getInt(1);
         }
         if (version > VERSION) {
-            throw new LedgerException(
+            throw new LedgerRefusedException(
                     config.describe() + " was written by a newer Sluice (ledger schema " + version
                             + ", this version knows " + VERSION + "); upgrade Sluice",
                     null);

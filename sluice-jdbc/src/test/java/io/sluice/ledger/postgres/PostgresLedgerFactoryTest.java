@@ -115,7 +115,8 @@ class PostgresLedgerFactoryTest {
                 """.formatted(url));
         Pipeline p = load("postgres: { connection: ledger_db }", Map.of("LEDGER_PW", "pw-in-a-property"));
         assertThatThrownBy(() -> Assembly.openLedger(p, Components.discover(), Clock.systemUTC()))
-                .isInstanceOf(io.sluice.spi.LedgerException.class)
+                .as("no outage: a pool member stops on it rather than waiting")
+                .isInstanceOf(io.sluice.spi.LedgerRefusedException.class)
                 .hasMessageContaining("authentication failed for user no_such_role")
                 .hasMessageContaining("check the user and the password of the connection 'ledger_db' in "
                         + dir.resolve("connections.yaml") + ": the password is ledger_db.properties.password")

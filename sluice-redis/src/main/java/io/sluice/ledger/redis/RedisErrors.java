@@ -1,6 +1,7 @@
 package io.sluice.ledger.redis;
 
 import io.sluice.spi.LedgerException;
+import io.sluice.spi.LedgerRefusedException;
 import java.io.IOException;
 import org.redisson.client.RedisConnectionException;
 import org.redisson.client.RedisException;
@@ -14,7 +15,14 @@ final class RedisErrors {
     private RedisErrors() {}
 
     static LedgerException failure(RedisConfig config, String action, RedisException e) {
-        return new LedgerException(config.describe() + ": cannot " + action + ": " + explain(e), e);
+        String message = config.describe() + ": cannot " + action + ": " + explain(e);
+        return refused(e) ? new LedgerRefusedException(message, e) : new LedgerException(message, e);
+    }
+
+    /** True when the server answered and refused this client (a password, an ACL): no wait makes it work. */
+    private static boolean refused(RedisException e) {
+        String message = e.getMessage() == null ? "" : e.getMessage();
+        return wrongPassword(e, 0) || message.contains("NOAUTH") || message.contains("NOPERM");
     }
 
     private static String explain(RedisException e) {

@@ -12,7 +12,7 @@ import io.sluice.spi.Claim;
 import io.sluice.spi.Completion;
 import io.sluice.spi.KnownMember;
 import io.sluice.spi.Ledger;
-import io.sluice.spi.LedgerException;
+import io.sluice.spi.LedgerRefusedException;
 import io.sluice.spi.Member;
 import io.sluice.spi.Split;
 import io.sluice.spi.SplitInfo;
@@ -619,7 +619,7 @@ public final class RedisLedger implements Ledger {
                 .info(RedisNode.InfoSection.MEMORY)
                 .getOrDefault("maxmemory_policy", "noeviction");
         if (policy.startsWith("allkeys-")) {
-            throw new LedgerException(
+            throw new LedgerRefusedException(
                     config.describe() + ": the server's maxmemory-policy is " + policy + ", which "
                             + "may evict ledger keys and with them claims; set it to noeviction (or a volatile-* policy: "
                             + "ledger keys have no expiry), or use a Redis of its own for the ledger",

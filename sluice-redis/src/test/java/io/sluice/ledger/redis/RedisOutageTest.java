@@ -49,7 +49,9 @@ class RedisOutageTest {
             assertThatThrownBy(() -> ledger.claim("w2", LEASE))
                     .isInstanceOf(LedgerException.class)
                     .hasMessageContaining("Redis ledger " + config.url() + " (key prefix sluice): cannot claim a split")
-                    .hasMessageContaining("check that Redis runs");
+                    .hasMessageContaining("check that Redis runs")
+                    .as("an outage, which a pool member waits out")
+                    .isNotInstanceOf(io.sluice.spi.LedgerRefusedException.class);
             assertThatThrownBy(() -> ledger.complete(held, new Completion(1, 1, 0, List.of(), "v1")))
                     .isInstanceOf(LedgerException.class)
                     .hasMessageContaining("cannot record a completed split");

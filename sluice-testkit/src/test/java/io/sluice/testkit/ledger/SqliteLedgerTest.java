@@ -202,7 +202,7 @@ class SqliteLedgerTest {
         Files.writeString(file, csv);
 
         assertThatThrownBy(() -> open(file))
-                .isInstanceOf(LedgerException.class)
+                .isInstanceOf(io.sluice.spi.LedgerRefusedException.class)
                 .hasMessageContaining("not a SQLite database: " + file)
                 .hasMessageContaining("state.sqlite");
         assertThat(file).hasContent(csv);

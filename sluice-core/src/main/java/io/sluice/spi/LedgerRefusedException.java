@@ -1,0 +1,13 @@
+package io.sluice.spi;
+
+/**
+ * The ledger answered and refused this process: a login or a permission, a database, table or file that is missing or
+ * not a ledger. Unlike an outage, waiting does not help: the settings (or the ledger) must change, so a pool member
+ * that rides outages out stops on this one, and its supervisor (a Deployment, systemd) starts it again with the new
+ * settings.
+ */
+public class LedgerRefusedException extends LedgerException {
+    public LedgerRefusedException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}
