@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
-/** What PostgreSQL's catalog says about a table (its columns, primary key and unique indexes) and a sequence. */
+/** What PostgreSQL's catalog says about a table: its columns, primary key and unique indexes. */
 final class Catalog {
     private static final String RELATION = "SELECT c.oid FROM pg_class c JOIN pg_namespace n"
             + " ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = ? AND c.relkind ";
@@ -22,10 +22,6 @@ final class Catalog {
 
     static boolean exists(Connection c, TableName t) throws SQLException {
         return found(c, TABLE, t);
-    }
-
-    static boolean sequenceExists(Connection c, TableName sequence) throws SQLException {
-        return found(c, RELATION + "= 'S'", sequence);
     }
 
     /** Whether the query, given the schema and the name, finds a row. */

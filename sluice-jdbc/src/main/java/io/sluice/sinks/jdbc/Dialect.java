@@ -103,11 +103,6 @@ interface Dialect {
         return false;
     }
 
-    /** Whether the sequence exists (where {@link #numbersRows}). */
-    default boolean sequenceExists(Connection c, TableName sequence) throws SQLException {
-        throw new UnsupportedOperationException(name() + " does not number rows");
-    }
-
     /** The statement creating the sequence unless it exists (where {@link #numbersRows}). */
     default String createSequence(String qualifiedSequence) {
         throw new UnsupportedOperationException(name() + " does not number rows");

@@ -61,6 +61,14 @@ final class JdbcSink implements Sink {
     static final String NUMBERS = "_sluice_commit_numbers";
     /** The column of {@link #COMMITS} holding the number in {@link #SPLIT_COLUMN} of the commit's rows. */
     static final String NUMBER = "commit_number";
+    /**
+     * The columns of {@link #COMMITS} holding the version and byte range of the output the split committed
+     * ({@link OutputKey}): a commit removes the other versions' rows and keeps its siblings' (ranges of its version).
+     */
+    static final String OUTPUT_VERSION = "output_version";
+
+    static final String OUTPUT_START = "output_start";
+    static final String OUTPUT_END = "output_end";
 
     private static final String SPLIT_INDEX = "_sluice_split_idx";
     private static final String STAGING = "_sluice_staging";
@@ -287,13 +295,13 @@ final class JdbcSink implements Sink {
 
     /**
      * The commit records, the output versions' lock tokens, the dead letters and the sequence of commit numbers, in the
-     * table's schema. The last one made says whether all are there.
+     * table's schema. The commit records come last, and the column an earlier Sluice's records lack is added last of
+     * all: the commit records holding {@link #OUTPUT_END} say that all are there (a DDL statement of MariaDB commits at
+     * once, so a crash midway leaves what was made, and the next attempt makes the rest).
      */
     private void bookkeeping(Connection c, TableName t) throws SQLException {
-        boolean made = dialect.numbersRows()
-                ? dialect.sequenceExists(c, new TableName(t.schema(), NUMBERS))
-                : dialect.exists(c, new TableName(t.schema(), DEAD_LETTER));
-        if (made) return;
+        TableName commits = new TableName(t.schema(), COMMITS);
+        if (dialect.columns(c, commits).containsKey(OUTPUT_END)) return;
         String lock = "sluice:" + t.schema();
         dialect.lock(c, lock);
         try (Statement s = c.createStatement()) {
@@ -301,11 +309,6 @@ final class JdbcSink implements Sink {
             String text = dialect.text();
             String pipeline = "pipeline " + dialect.keyText(PIPELINE_LENGTH) + " NOT NULL, target "
                     + dialect.keyText(TARGET_LENGTH) + " NOT NULL";
-            s.execute("CREATE TABLE IF NOT EXISTS " + bookkeepingTable(t, COMMITS) + " (" + pipeline + ", split_id "
-                    + dialect.keyText(KEY_LENGTH) + " NOT NULL, token bigint NOT NULL, output_key " + text
-                    + ", incarnation " + text + ", committed_at " + dialect.timestamp() + ", "
-                    + dialect.quote("rows") + " bigint, " + (dialect.numbersRows() ? NUMBER + " bigint, " : "")
-                    + "PRIMARY KEY (pipeline, target, split_id))" + dialect.tableOptions());
             s.execute("CREATE TABLE IF NOT EXISTS " + bookkeepingTable(t, OUTPUTS) + " (" + pipeline + ", output_key "
                     + dialect.keyText(KEY_LENGTH) + " NOT NULL, lock_token bigint NOT NULL,"
                     + " PRIMARY KEY (pipeline, target, output_key))" + dialect.tableOptions());
@@ -313,11 +316,21 @@ final class JdbcSink implements Sink {
                     + ", split_id " + text + " NOT NULL, file " + text + ", line bigint, " + dialect.quote("key") + " "
                     + text + ", reason " + text + ", record " + text + ", at " + dialect.timestampNow() + ")"
                     + dialect.tableOptions());
-            if (dialect.numbersRows()) {
-                // the records of a schema that an earlier Sluice made
-                s.execute("ALTER TABLE " + bookkeepingTable(t, COMMITS) + " ADD COLUMN IF NOT EXISTS " + NUMBER
-                        + " bigint");
-                s.execute(dialect.createSequence(bookkeepingTable(t, NUMBERS)));
+            if (dialect.numbersRows()) s.execute(dialect.createSequence(bookkeepingTable(t, NUMBERS)));
+            s.execute("CREATE TABLE IF NOT EXISTS " + bookkeepingTable(t, COMMITS) + " (" + pipeline + ", split_id "
+                    + dialect.keyText(KEY_LENGTH) + " NOT NULL, token bigint NOT NULL, output_key " + text
+                    + ", incarnation " + text + ", committed_at " + dialect.timestamp() + ", "
+                    + dialect.quote("rows") + " bigint, " + (dialect.numbersRows() ? NUMBER + " bigint, " : "")
+                    + OUTPUT_VERSION + " " + text + ", " + OUTPUT_START + " bigint, " + OUTPUT_END + " bigint, "
+                    + "PRIMARY KEY (pipeline, target, split_id))" + dialect.tableOptions());
+            // the records of a schema that an earlier Sluice made: OUTPUT_END last, the sign that all are there
+            Map<String, String> has = dialect.columns(c, commits);
+            List<String> added = new ArrayList<>();
+            if (dialect.numbersRows()) added.add(NUMBER + " bigint");
+            added.addAll(List.of(OUTPUT_VERSION + " " + text, OUTPUT_START + " bigint", OUTPUT_END + " bigint"));
+            for (String column : added) {
+                if (has.containsKey(column.substring(0, column.indexOf(' ')))) continue;
+                s.execute("ALTER TABLE " + bookkeepingTable(t, COMMITS) + " ADD COLUMN " + column);
             }
         } finally {
             dialect.unlock(c, lock);
@@ -692,29 +705,43 @@ final class JdbcSink implements Sink {
 
         /**
          * What the rows of the splits that committed other versions of the output carry in {@link #SPLIT_COLUMN}:
-         * those rows and the splits' records go.
+         * those rows and the splits' records go. Siblings stay: the other byte ranges of this version
+         * ({@link OutputKey#sibling}, as the files sink decides). A record without a version (committed by a Sluice
+         * that kept none) counts as another version: its rows go.
          */
         private List<Object> otherVersions(TableName t, OutputKey key) throws SQLException {
             List<Object> marks = new ArrayList<>();
             String where = " WHERE pipeline = ? AND target = ? AND output_key = ? AND split_id <> ?";
             // the output's row, locked by output(), keeps other writers of this output out until the commit
-            try (PreparedStatement select = c.prepareStatement("SELECT " + (number != null ? NUMBER : "split_id")
-                            + " FROM " + bookkeepingTable(t, COMMITS) + where);
-                    PreparedStatement delete =
-                            c.prepareStatement("DELETE FROM " + bookkeepingTable(t, COMMITS) + where)) {
-                for (PreparedStatement s : List.of(select, delete)) {
-                    s.setString(1, context.pipeline());
-                    s.setString(2, t.toString());
-                    s.setString(3, key.key());
-                    s.setString(4, split.id());
-                }
+            try (PreparedStatement select = c.prepareStatement("SELECT split_id, "
+                            + (number != null ? NUMBER : "split_id") + ", " + OUTPUT_VERSION + ", " + OUTPUT_START
+                            + ", " + OUTPUT_END + " FROM " + bookkeepingTable(t, COMMITS) + where);
+                    PreparedStatement delete = c.prepareStatement("DELETE FROM " + bookkeepingTable(t, COMMITS)
+                            + " WHERE pipeline = ? AND target = ? AND split_id = ?")) {
+                select.setString(1, context.pipeline());
+                select.setString(2, t.toString());
+                select.setString(3, key.key());
+                select.setString(4, split.id());
+                List<String> others = new ArrayList<>();
                 try (ResultSet r = select.executeQuery()) {
                     while (r.next()) {
-                        Object mark = r.getObject(1);
+                        String version = r.getString(3);
+                        if (version != null
+                                && key.sibling(new OutputKey(key.key(), version, r.getLong(4), r.getLong(5)))) {
+                            continue;
+                        }
+                        others.add(r.getString(1));
+                        Object mark = r.getObject(2);
                         if (mark != null) marks.add(mark); // no number: committed before rows were numbered
                     }
                 }
-                delete.executeUpdate();
+                for (String other : others) {
+                    delete.setString(1, context.pipeline());
+                    delete.setString(2, t.toString());
+                    delete.setString(3, other);
+                    delete.addBatch();
+                }
+                if (!others.isEmpty()) delete.executeBatch();
             }
             return marks;
         }
@@ -723,14 +750,18 @@ final class JdbcSink implements Sink {
             try (PreparedStatement s = c.prepareStatement("UPDATE " + bookkeepingTable(t, COMMITS)
                     + " SET token = ?, output_key = ?, incarnation = ?, committed_at = CURRENT_TIMESTAMP, "
                     + dialect.quote("rows") + " = ?" + (number != null ? ", " + NUMBER + " = " + number : "")
+                    + ", " + OUTPUT_VERSION + " = ?, " + OUTPUT_START + " = ?, " + OUTPUT_END + " = ?"
                     + " WHERE pipeline = ? AND target = ? AND split_id = ?")) {
                 s.setLong(1, ctx.token());
                 s.setString(2, key == null ? null : key.key());
                 s.setString(3, ctx.incarnation());
                 s.setLong(4, rowsOut);
-                s.setString(5, context.pipeline());
-                s.setString(6, t.toString());
-                s.setString(7, split.id());
+                s.setString(5, key == null ? null : key.version());
+                s.setObject(6, key == null ? null : key.start(), java.sql.Types.BIGINT);
+                s.setObject(7, key == null ? null : key.end(), java.sql.Types.BIGINT);
+                s.setString(8, context.pipeline());
+                s.setString(9, t.toString());
+                s.setString(10, split.id());
                 s.executeUpdate();
             }
         }

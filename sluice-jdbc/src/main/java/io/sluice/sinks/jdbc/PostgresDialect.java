@@ -148,11 +148,6 @@ final class PostgresDialect implements Dialect {
     }
 
     @Override
-    public boolean sequenceExists(Connection c, TableName sequence) throws SQLException {
-        return Catalog.sequenceExists(c, sequence);
-    }
-
-    @Override
     public String createSequence(String qualifiedSequence) {
         return "CREATE SEQUENCE IF NOT EXISTS " + qualifiedSequence;
     }

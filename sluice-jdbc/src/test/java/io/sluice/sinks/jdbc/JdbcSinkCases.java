@@ -10,6 +10,7 @@ import io.sluice.runner.LedgerLocks;
 import io.sluice.runner.SplitCommit;
 import io.sluice.spi.BadRecordPolicy;
 import io.sluice.spi.Member;
+import io.sluice.spi.OutputKey;
 import io.sluice.spi.Split;
 import io.sluice.spi.StaleClaimException;
 import io.sluice.spi.sink.BadRows;
@@ -96,6 +97,19 @@ abstract class JdbcSinkCases {
     /** A split of a log's range: no output key, so rows of different splits add up. */
     static Split split(String id) {
         return new Split(id, List.of(Member.whole(id, "v1", null)), 10, null, null);
+    }
+
+    /**
+     * A split of a byte range of one version of a file, as the files source cuts a large file: its output key is the
+     * file's, with the version and the range, shared by the file's other ranges.
+     */
+    static Split range(String file, String version, long start, long end) {
+        return new Split(
+                file + "#" + start + "-" + end + "@" + version,
+                List.of(new Member(file, version, start, end, null)),
+                end - start,
+                null,
+                new OutputKey(file, version, start, end));
     }
 
     SplitCommit claim(long token) {
@@ -356,6 +370,60 @@ abstract class JdbcSinkCases {
                 .hasMessageContaining("column \"addr\" has type BIT")
                 .hasMessageContaining("to_json(addr)");
         assertThat(target.exists("nested")).isFalse();
+    }
+
+    /**
+     * The ranges of one version of a file keep each other's rows (siblings); a replay of a range replaces its own rows;
+     * a new version replaces the rows of every range of the old one; a cut of the same version that overlaps earlier
+     * ranges (planned again after a reset) replaces them. The commit records follow the rows.
+     */
+    @Test
+    void rangesOfOneVersionKeepEachOtherAndANewVersionReplacesThemAll() throws Exception {
+        Sink sink = sink("table: SCHEMA.lines\n");
+        write(sink, range("a.log", "v1", 0, 100), "SELECT 'v1 0' AS v FROM range(2)", claim(1));
+        write(sink, range("a.log", "v1", 100, 200), "SELECT 'v1 100' AS v FROM range(3)", claim(1));
+        write(sink, range("a.log", "v1", 200, 300), "SELECT 'v1 200' AS v", claim(1));
+        assertThat(stored("SELECT v, count(*) FROM SCHEMA.lines GROUP BY v ORDER BY v"))
+                .as("every range's rows")
+                .containsExactly("v1 0|2", "v1 100|3", "v1 200|1");
+
+        write(sink, range("a.log", "v1", 100, 200), "SELECT 'v1 100 again' AS v FROM range(2)", claim(2));
+        assertThat(stored("SELECT v, count(*) FROM SCHEMA.lines GROUP BY v ORDER BY v"))
+                .as("a replay of a range replaces its own rows and keeps its siblings'")
+                .containsExactly("v1 0|2", "v1 100 again|2", "v1 200|1");
+
+        write(sink, range("a.log", "v2", 0, 150), "SELECT 'v2 0' AS v FROM range(4)", claim(1));
+        assertThat(stored("SELECT v, count(*) FROM SCHEMA.lines GROUP BY v ORDER BY v"))
+                .as("the first range of a new version replaces every range of the old one")
+                .containsExactly("v2 0|4");
+        write(sink, range("a.log", "v2", 150, 300), "SELECT 'v2 150' AS v", claim(1));
+        assertThat(stored("SELECT v, count(*) FROM SCHEMA.lines GROUP BY v ORDER BY v"))
+                .containsExactly("v2 0|4", "v2 150|1");
+
+        write(sink, range("a.log", "v2", 100, 300), "SELECT 'v2 recut' AS v FROM range(2)", claim(1));
+        assertThat(stored("SELECT v, count(*) FROM SCHEMA.lines GROUP BY v ORDER BY v"))
+                .as("a range overlapping both earlier ranges of its version replaces both")
+                .containsExactly("v2 recut|2");
+        assertThat(stored("SELECT split_id, output_version, output_start, output_end FROM SCHEMA._sluice_commits"))
+                .as("one record, with the version and range of the output it holds")
+                .containsExactly("a.log#100-300@v2|v2|100|300");
+    }
+
+    /**
+     * Commit records of an earlier Sluice, which kept no version or range: the columns are added, and such a record
+     * counts as another version, whose rows the next version's commit replaces (never kept beside it).
+     */
+    @Test
+    void recordsWithoutAVersionAreReplacedByTheNextVersion() throws Exception {
+        Sink sink = sink("table: SCHEMA.lines\n");
+        write(sink, range("a.log", "v1", 0, 100), "SELECT 'v1' AS v FROM range(3)", claim(1));
+        target.sql("ALTER TABLE " + target.schema + "._sluice_commits DROP COLUMN output_version,"
+                + " DROP COLUMN output_start, DROP COLUMN output_end");
+
+        write(sink, range("a.log", "v2", 0, 100), "SELECT 'v2' AS v", claim(1));
+        assertThat(stored("SELECT v FROM SCHEMA.lines")).containsExactly("v2");
+        assertThat(stored("SELECT split_id, output_version, output_start, output_end FROM SCHEMA._sluice_commits"))
+                .containsExactly("a.log#0-100@v2|v2|0|100");
     }
 
     @Test

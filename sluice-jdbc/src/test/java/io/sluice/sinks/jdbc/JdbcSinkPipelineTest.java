@@ -94,6 +94,63 @@ class JdbcSinkPipelineTest {
     }
 
     /**
+     * A csv file larger than {@code split_size} is cut into byte ranges, whose splits share the file's output key (one
+     * version, disjoint ranges): each range's commit keeps the rows of the others, and a new version of the file
+     * replaces the rows of every range of the old one.
+     */
+    @Test
+    void theRangesOfALargeFileKeepEachOthersRowsOnPostgres() throws Exception {
+        rangesKeepEachOther(new TestTarget(dir));
+    }
+
+    @Test
+    void theRangesOfALargeFileKeepEachOthersRowsOnMariaDb() throws Exception {
+        rangesKeepEachOther(TestTarget.mariaDb(dir));
+    }
+
+    private void rangesKeepEachOther(TestTarget target) throws Exception {
+        input("big.csv", numbered(0, 400, "v1"));
+        Path file = dir.resolve("p.yaml");
+        Files.writeString(
+                file,
+                "pipeline: ranges\n"
+                        + "source: { files: { path: in, split_size: 1KB } }\n"
+                        + "sink:\n  jdbc: { connection: " + target.connection + ", table: " + target.schema
+                        + ".lines }\n"
+                        + "run: { parallelism: 2 }\n");
+
+        RunSummary first = run(file);
+        assertThat(first.splitsDone()).as("the file is cut into ranges").isGreaterThan(2);
+        assertThat(target.rows("SELECT count(*), count(DISTINCT id), min(id), max(id), min(v), max(v) FROM "
+                        + target.schema + ".lines"))
+                .as("every range's rows, once")
+                .containsExactly("400|400|0|399|v1|v1");
+        assertThat(target.rows("SELECT count(*) FROM " + target.schema + "._sluice_commits"))
+                .as("one commit record per range")
+                .containsExactly(Long.toString(first.splitsDone()));
+
+        input("big.csv", numbered(1000, 300, "v2"));
+        Files.setLastModifiedTime(dir.resolve("in/big.csv"), FileTime.fromMillis(60_000)); // a new version
+        RunSummary second = run(file);
+        assertThat(second.splitsDone()).isGreaterThan(1);
+        assertThat(target.rows("SELECT count(*), count(DISTINCT id), min(id), max(id), min(v), max(v) FROM "
+                        + target.schema + ".lines"))
+                .as("the new version's ranges replace every range of the old one, and keep each other")
+                .containsExactly("300|300|1000|1299|v2|v2");
+        assertThat(target.rows("SELECT count(*) FROM " + target.schema + "._sluice_commits"))
+                .as("the old version's records went with its rows")
+                .containsExactly(Long.toString(second.splitsDone()));
+    }
+
+    /** A csv of {@code n} rows numbered from {@code from}, each with the text {@code v}. */
+    private static String numbered(int from, int n, String v) {
+        StringBuilder csv = new StringBuilder("id,v\n");
+        for (int i = from; i < from + n; i++)
+            csv.append(i).append(',').append(v).append('\n');
+        return csv.toString();
+    }
+
+    /**
      * The user's case: a row the database refuses (a NULL key) is a bad record of the run, of the split and of status,
      * not a row out; its dead letter names the input file. Two rows with one key in a split are both rows out (the
      * later one overwrote the earlier, as a later split's row would): in = out + bad.
