@@ -560,7 +560,9 @@ final class JdbcSink implements Sink {
                     held.check();
                     if (!output(t, key, held)) {
                         throw new IOException("the lock of output " + key.key() + " was taken over while this writer "
-                                + "was paused, and a newer version committed: split " + split.id() + " writes nothing");
+                                + "was paused, and a newer grant committed (another version, or another range of "
+                                + "this one): this attempt of split " + split.id() + " writes nothing, and the split "
+                                + "is tried again");
                     }
                 }
                 // after the output's row: every writer of one output locks the two in this order
