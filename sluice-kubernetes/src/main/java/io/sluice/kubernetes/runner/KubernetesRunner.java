@@ -213,6 +213,7 @@ final class KubernetesRunner implements Runner {
         listener.info("kubernetes runner: Jobs in namespace " + namespace + ", at most " + o.maxActive()
                 + " at a time, labelled " + JobNames.PIPELINE_LABEL + "=" + names.label());
         try {
+            checkAccess();
             if (serving.isPresent()) {
                 // every controller serves (a Service may send a pod to any); only the leader signs
                 fileServer = serving.get().start(ledger);
@@ -281,6 +282,23 @@ final class KubernetesRunner implements Runner {
                 (System.nanoTime() - start) / 1_000_000,
                 interrupted,
                 after);
+    }
+
+    /**
+     * Stops the controller before it plans or creates anything when the API server says its identity may not do what
+     * it must in the namespace: every split's attempts would fail (or its Jobs never be recorded) until the Role is
+     * fixed, so one error naming every missing verb is worth more.
+     */
+    private void checkAccess() {
+        List<AccessCheck.Access> denied = AccessCheck.denied(client, namespace, listener::info);
+        if (denied.isEmpty()) return;
+        throw new IllegalStateException("the API server denies the controller's service account "
+                + String.join(
+                        ", ", denied.stream().map(AccessCheck.Access::toString).toList())
+                + " in namespace " + namespace + ", which the kubernetes runner needs: add the verbs to the Role bound"
+                + " to it (Role " + roleName() + " as `sluice k8s generate --mode jobs` writes it: create, get, list,"
+                + " watch and delete on jobs in API group batch; get, list and watch on pods and pods/log), or set"
+                + " run.kubernetes.namespace to the namespace its Role is in; then start the controller again");
     }
 
     /**
@@ -685,9 +703,7 @@ final class KubernetesRunner implements Runner {
 
     /** The API server's answer in one line: its code, reason and message, not fabric8's whole request. */
     private static String apiRefusal(KubernetesClientException e) {
-        io.fabric8.kubernetes.api.model.Status st = e.getStatus();
-        if (st == null || st.getMessage() == null) return e.getCode() + ": " + e.getMessage();
-        return e.getCode() + (st.getReason() == null ? "" : " " + st.getReason()) + ": " + st.getMessage();
+        return ApiRefusal.of(e).toString();
     }
 
     /** Creates Jobs for claimable splits without one, oldest first, while fewer than {@code max_active} are unfinished. */
@@ -753,7 +769,8 @@ final class KubernetesRunner implements Runner {
                             .resource(job)
                             .create();
                 } catch (KubernetesClientException e) {
-                    if (REFUSED_FOR_GOOD.contains(e.getCode())) {
+                    if (REFUSED_FOR_GOOD.contains(e.getCode())
+                            || (e.getCode() == 403 && !ApiRefusal.of(e).quotaExceeded())) {
                         refusedCreates.add(Map.entry(job, e));
                         return;
                     }
@@ -771,24 +788,43 @@ final class KubernetesRunner implements Runner {
     /**
      * Answers to a create that the same Job gets again however often it is sent: 422 Invalid (a field the API server's
      * validation refuses, or a policy engine's denial) and 400 BadRequest (an admission webhook's denial without a
-     * code of its own). Not 403: a quota exceeded is one, and passes once Jobs end.
+     * code of its own). A 403 too, unless it is a quota exceeded, which passes once Jobs end ({@link ApiRefusal}).
      */
     private static final Set<Integer> REFUSED_FOR_GOOD = Set.of(400, 422);
 
     /**
      * A Job the API server refused to create, for a reason that a retry a moment later would meet again: the split's
-     * attempt fails with the server's message, retried under {@code run.retries} (a webhook or policy fixed meanwhile
-     * lets a later attempt through) and dead once they are spent, instead of a create sent every moment for ever.
+     * attempt fails with the server's message and what to change, retried under {@code run.retries} (a Role, webhook
+     * or policy fixed meanwhile lets a later attempt through) and dead once they are spent, instead of a create sent
+     * every moment for ever.
      */
     private void refusedCreate(Job job, KubernetesClientException e) {
         String splitId = job.getMetadata().getAnnotations().get(JobNames.SPLIT_ANNOTATION);
+        ApiRefusal refusal = ApiRefusal.of(e);
         failUnsent(
                 splitId,
                 "no Job created: the API server refused to create Job "
                         + job.getMetadata().getName()
-                        + " in namespace " + namespace + " (" + apiRefusal(e) + "); an admission webhook or policy"
-                        + " that refuses the Job or its pod refuses it again at every retry: change the policy or"
-                        + " run.kubernetes, then `sluice retry` the split if it is dead by then",
+                        + " in namespace " + namespace + " (" + refusal + "); " + whatToChange(refusal)
+                        + ", then `sluice retry` the split if it is dead by then",
                 true);
+    }
+
+    /** What the user changes so that the API server accepts the Job, by the kind of its refusal. */
+    private String whatToChange(ApiRefusal refusal) {
+        if (refusal.podSecurity().isPresent())
+            return "namespace " + namespace + " enforces the Pod Security level "
+                    + refusal.podSecurity().get()
+                    + " (its label pod-security.kubernetes.io/enforce), which the Job's pod does not meet (the Jobs'"
+                    + " pods set no securityContext): run them in a namespace whose level is baseline or privileged,"
+                    + " or relax its label (kubectl label namespace " + namespace
+                    + " pod-security.kubernetes.io/enforce=baseline --overwrite)";
+        if (refusal.permission())
+            return "the controller's service account ("
+                    + refusal.user().orElse("the one it runs as") + ") needs the verb create on jobs (API group"
+                    + " batch) in namespace " + namespace + ": add it to the Role bound to it (Role " + roleName()
+                    + " as `sluice k8s generate --mode jobs` writes it)";
+        return "an admission webhook or policy that refuses the Job or its pod refuses it again at every retry: change"
+                + " the policy or run.kubernetes";
     }
 }

@@ -2,8 +2,14 @@ package io.sluice.kubernetes.runner;
 
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.fabric8.kubernetes.api.model.authorization.v1.ResourceAttributes;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview;
+import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewStatusBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.http.MockResponse;
 import io.sluice.pipeline.Pipeline;
 import io.sluice.runner.RunSummary;
 import io.sluice.spi.SplitInfo;
@@ -12,6 +18,7 @@ import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -98,6 +105,130 @@ class JobRefusalsTest {
             assertThat(k.failures).hasSize(3).allSatisfy(e -> assertThat(e).contains(denial));
             assertThat(k.refused.get()).isEqualTo(3);
             assertThat(summary.died()).isEqualTo(1);
+            assertThat(k.jobs()).isEmpty();
+        }
+    }
+
+    /**
+     * A Role without {@code create} on Jobs (the start-up check could not tell: the mock's review has no decision):
+     * each create's 403 fails the split's attempt naming the verb, the service account, the namespace and the Role,
+     * and the split ends dead, instead of a create sent every moment for ever with nothing in the ledger.
+     */
+    @Test
+    void aJobCreateTheControllerMayNotMakeFailsTheAttemptNamingTheVerbServiceAccountAndRole() throws Exception {
+        try (MockCluster k = new MockCluster()) {
+            String denial = "jobs.batch is forbidden: User \"system:serviceaccount:test:refusals\" cannot create"
+                    + " resource \"jobs\" in API group \"batch\" in the namespace \"test\"";
+            k.refuse("POST", "/jobs", 403, "Forbidden", denial);
+            Pipeline p = k.pipeline(dir, "retries: { max: 1, backoff: 100ms }");
+
+            RunSummary summary = k.start(p).get(30, SECONDS); // before the fix: creates for ever, the run never ended
+
+            SplitInfo split = onlySplit(k);
+            String job = new JobNames("refusals").jobName(split.id());
+            assertThat(split.state()).isEqualTo(SplitState.DEAD);
+            assertThat(split.attempts()).isEqualTo(2);
+            assertThat(split.lastError())
+                    .contains("refused to create Job " + job, "namespace test", "403 Forbidden: " + denial)
+                    .contains("service account (system:serviceaccount:test:refusals) needs the verb create on jobs"
+                            + " (API group batch) in namespace test")
+                    .contains("Role refusals-jobs", "sluice retry");
+            assertThat(k.refused.get()).isEqualTo(2);
+            assertThat(summary.died()).isEqualTo(1);
+            assertThat(k.jobs()).isEmpty();
+        }
+    }
+
+    /** A Pod Security admission refusal names the level the namespace enforces and the label that sets it. */
+    @Test
+    void aJobCreateRefusedByPodSecurityNamesTheLevelAndTheNamespaceLabel() throws Exception {
+        try (MockCluster k = new MockCluster()) {
+            String denial = "jobs.batch \"x\" is forbidden: violates PodSecurity \"restricted:latest\":"
+                    + " allowPrivilegeEscalation != false (container \"sluice\" must set"
+                    + " securityContext.allowPrivilegeEscalation=false)";
+            k.refuse("POST", "/jobs", 403, "Forbidden", denial);
+            Pipeline p = k.pipeline(dir, "retries: { max: 0 }");
+
+            RunSummary summary = k.start(p).get(30, SECONDS); // before the fix: creates for ever, the run never ended
+
+            SplitInfo split = onlySplit(k);
+            assertThat(split.state()).isEqualTo(SplitState.DEAD);
+            assertThat(split.lastError())
+                    .contains(denial)
+                    .contains("namespace test enforces the Pod Security level restricted:latest")
+                    .contains("pod-security.kubernetes.io/enforce")
+                    .doesNotContain("needs the verb create");
+            assertThat(summary.died()).isEqualTo(1);
+        }
+    }
+
+    /**
+     * A quota exceeded (also 403) passes once the namespace's Jobs end: the create is sent again, and no attempt of
+     * the split is spent on it. Guards the line drawn between it and a permission refusal.
+     */
+    @Test
+    void aJobCreateRefusedForAnExceededQuotaIsSentAgainWithoutFailingTheSplit() throws Exception {
+        try (MockCluster k = new MockCluster()) {
+            k.refuse(
+                    "POST",
+                    "/jobs",
+                    403,
+                    "Forbidden",
+                    "jobs.batch \"x\" is forbidden: exceeded quota: jobs, requested: count/jobs.batch=1,"
+                            + " used: count/jobs.batch=4, limited: count/jobs.batch=4");
+            Pipeline p = k.pipeline(dir, "retries: { max: 0 }");
+            k.start(p);
+            long until = System.currentTimeMillis() + 20_000;
+            while (k.refused.get() < 3 && System.currentTimeMillis() < until) Thread.sleep(50);
+            assertThat(k.refused.get()).isGreaterThanOrEqualTo(3);
+            assertThat(onlySplit(k).attempts()).isZero();
+
+            k.refuseNothing(); // a Job of the namespace ended
+            k.awaitJob(Set.of());
+
+            SplitInfo split = onlySplit(k);
+            assertThat(split.state()).isEqualTo(SplitState.PENDING);
+            assertThat(split.attempts()).isZero();
+            assertThat(k.failures).isEmpty();
+        }
+    }
+
+    /**
+     * The controller asks the API server at start what it may do (SelfSubjectAccessReview, answered here as RBAC would
+     * for a Role without create and delete on jobs): it stops at once naming each missing verb, the namespace and the
+     * Role, before it plans or creates anything.
+     */
+    @Test
+    void aControllerWhoseRoleLacksVerbsStopsAtOnceNamingThem() throws Exception {
+        try (MockCluster k = new MockCluster()) {
+            List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+            k.answer(r -> {
+                if (!r.getPath().contains("/selfsubjectaccessreviews")) return null;
+                SelfSubjectAccessReview review =
+                        Serialization.unmarshal(r.getUtf8Body(), SelfSubjectAccessReview.class);
+                ResourceAttributes what = review.getSpec().getResourceAttributes();
+                asked.add(what.getVerb() + " " + what.getResource() + " in " + what.getNamespace());
+                boolean allowed = !(what.getResource().equals("jobs")
+                        && Set.of("create", "delete").contains(what.getVerb()));
+                review.setStatus(new SubjectAccessReviewStatusBuilder()
+                        .withAllowed(allowed)
+                        .build());
+                return new MockResponse().setResponseCode(201).setBody(Serialization.asJson(review));
+            });
+            Pipeline p = k.pipeline(dir, "retries: { max: 1, backoff: 100ms }");
+
+            Future<RunSummary> run = k.start(p);
+
+            assertThatThrownBy(() -> run.get(10, SECONDS)) // before the fix: ran, every create refused later
+                    .isInstanceOf(ExecutionException.class)
+                    .cause()
+                    .hasMessageContaining(
+                            "denies the controller's service account create jobs (API group batch), delete jobs (API"
+                                    + " group batch) in namespace test")
+                    .hasMessageContaining("Role refusals-jobs", "sluice k8s generate --mode jobs");
+            assertThat(asked).contains("create jobs in test", "list pods in test", "get pods in test");
+            assertThat(k.assembly.ledger().splits(EnumSet.allOf(SplitState.class), 10))
+                    .isEmpty(); // planned nothing
             assertThat(k.jobs()).isEmpty();
         }
     }

@@ -64,7 +64,7 @@ final class MockCluster implements AutoCloseable {
     private final KubernetesMockServer server;
     private final KubernetesClient client;
     private volatile Function<RecordedRequest, MockResponse> refusal = r -> null;
-    /** Requests answered with a refusal. */
+    /** Requests answered by {@link #refuse} or {@link #answer} instead of the CRUD mock. */
     final java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
 
     private final ExecutorService controller = Executors.newSingleThreadExecutor();
@@ -100,7 +100,22 @@ final class MockCluster implements AutoCloseable {
 
     /** Requests {@code when} matches get {@code code} with a Status carrying {@code reason} and {@code message}. */
     void refuse(String method, String pathPart, int code, String reason, String message) {
-        String body = Serialization.asJson(Map.of(
+        String body = status(code, reason, message);
+        refusal = r -> r.getMethod().equals(method) && r.getPath().contains(pathPart)
+                ? new MockResponse().setResponseCode(code).setBody(body)
+                : null;
+    }
+
+    /**
+     * Answers every request as {@code answer} says, or as the CRUD mock does where it says null. The CRUD mock stores
+     * a {@code SelfSubjectAccessReview} and returns it without a decision; a test answers it as RBAC would.
+     */
+    void answer(Function<RecordedRequest, MockResponse> answer) {
+        refusal = answer;
+    }
+
+    static String status(int code, String reason, String message) {
+        return Serialization.asJson(Map.of(
                 "kind",
                 "Status",
                 "apiVersion",
@@ -113,9 +128,6 @@ final class MockCluster implements AutoCloseable {
                 message,
                 "code",
                 code));
-        refusal = r -> r.getMethod().equals(method) && r.getPath().contains(pathPart)
-                ? new MockResponse().setResponseCode(code).setBody(body)
-                : null;
     }
 
     void refuseNothing() {

@@ -1,0 +1,53 @@
+package io.sluice.kubernetes.runner;
+
+import io.fabric8.kubernetes.api.model.Status;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What an error answer of the API server says, read from its Status: the kind of refusal decides whether sending the
+ * request again can help. A 403 is a permission refusal (RBAC), a quota exceeded (passes once Jobs end) or a Pod
+ * Security admission refusal, and only its message tells them apart.
+ */
+record ApiRefusal(int code, String reason, String message) {
+    private static final Pattern POD_SECURITY = Pattern.compile("violates PodSecurity \"([^\"]+)\"");
+    private static final Pattern USER = Pattern.compile("User \"([^\"]+)\"");
+
+    static ApiRefusal of(KubernetesClientException e) {
+        Status st = e.getStatus();
+        if (st == null || st.getMessage() == null) return new ApiRefusal(e.getCode(), null, e.getMessage());
+        return new ApiRefusal(e.getCode(), st.getReason(), st.getMessage());
+    }
+
+    /** The answer in one line: its code, reason and message, not fabric8's whole request. */
+    @Override
+    public String toString() {
+        return code + (reason == null ? "" : " " + reason) + ": " + message;
+    }
+
+    /** A ResourceQuota's refusal (403): it passes once the namespace's Jobs end, so sending it again is right. */
+    boolean quotaExceeded() {
+        return message != null && message.contains("exceeded quota");
+    }
+
+    /** The Pod Security level and version the request violates ({@code restricted:latest}), when it is that refusal. */
+    Optional<String> podSecurity() {
+        if (message == null) return Optional.empty();
+        Matcher m = POD_SECURITY.matcher(message);
+        return m.find() ? Optional.of(m.group(1)) : Optional.empty();
+    }
+
+    /** RBAC's refusal: every 403 but a quota's and Pod Security's. */
+    boolean permission() {
+        return code == 403 && !quotaExceeded() && podSecurity().isEmpty();
+    }
+
+    /** The user RBAC refused ({@code system:serviceaccount:NS:NAME}), as its message names it. */
+    Optional<String> user() {
+        if (message == null) return Optional.empty();
+        Matcher m = USER.matcher(message);
+        return m.find() ? Optional.of(m.group(1)) : Optional.empty();
+    }
+}
