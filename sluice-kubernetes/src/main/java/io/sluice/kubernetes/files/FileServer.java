@@ -155,8 +155,9 @@ public final class FileServer implements AutoCloseable {
     }
 
     /**
-     * A signed URL per file of the split, valid for {@code ttl}; each carries the file's size and sha256 (read now, one
-     * pass over the file) for the pod's check.
+     * A signed URL per file of the split, valid for {@code ttl}; each carries the file's size and sha256 for the pod's
+     * check. The sha256 is read once per version of a file (its path, size and modification time), not again at each
+     * of the split's retries: the controller signs in its one loop, and a large file took it a whole pass each time.
      *
      * @param files paths under the root, as the ledger records the split's members
      * @throws IllegalArgumentException when a file is not one of the split's, or not under the root
@@ -170,11 +171,66 @@ public final class FileServer implements AutoCloseable {
                 throw new IllegalArgumentException(file + " is not a file of split " + splitId + " in the ledger");
             }
             Path p = SafePaths.existingUnder(settings.root(), file);
-            FileUrl grant = new FileUrl(
-                    splitId, file, Files.size(p), Files.getLastModifiedTime(p).toMillis(), sha256(p), expires);
+            Version v = Version.of(p);
+            FileUrl grant = new FileUrl(splitId, file, v.size(), v.mtime(), checksum(v), expires);
             urls.add(grant.toUri(url, settings.key()));
         }
         return urls;
+    }
+
+    /** One version of a file, as the server tells versions apart: what a URL signs besides its checksum. */
+    private record Version(Path path, long size, long mtime) {
+        static Version of(Path p) throws IOException {
+            return new Version(p, Files.size(p), Files.getLastModifiedTime(p).toMillis());
+        }
+    }
+
+    /** Checksums of the versions signed lately, the least recently used dropped past {@link #CHECKSUMS_KEPT}. */
+    private final java.util.Map<Version, String> checksums = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<Version, String> eldest) {
+            return size() > CHECKSUMS_KEPT;
+        }
+    };
+
+    private static final int CHECKSUMS_KEPT = 10_000;
+
+    /** The version's sha256, from the cache or read now; kept only when the file did not change while it was read. */
+    private String checksum(Version v) throws IOException {
+        synchronized (checksums) {
+            String known = checksums.get(v);
+            if (known != null) return known;
+        }
+        String sha = sha256(v.path());
+        if (!Version.of(v.path()).equals(v)) {
+            throw new IOException(v.path().getFileName() + " changed while its checksum was read (it was " + v.size()
+                    + " bytes, modified at " + v.mtime() + " ms): is it still being written?");
+        }
+        synchronized (checksums) {
+            checksums.put(v, sha);
+        }
+        return sha;
+    }
+
+    /**
+     * Forgets the checksums of these files of the split, so that their next URLs read them again: a pod found one
+     * whose content no longer matched its URL though its size and modification time did (rewritten, its time put
+     * back).
+     */
+    public void forget(List<String> files) {
+        java.util.Set<Path> paths = new java.util.HashSet<>();
+        for (String f : files) {
+            try {
+                paths.add(SafePaths.existingUnder(settings.root(), f)); // the real path, as signing keys them
+            } catch (IOException | IllegalArgumentException e) {
+                // gone or not under the root: its next signing fails anyway, and no checksum of it helps
+            }
+        }
+        synchronized (checksums) {
+            checksums.keySet().removeIf(v -> paths.contains(v.path()));
+        }
     }
 
     /** The one endpoint: checks the grant before touching the disk, then streams the file. */

@@ -624,6 +624,10 @@ final class KubernetesRunner implements Runner {
                         ? INVALID_HINT
                         : "")
                 + logTail(outcome);
+        if (fileServer != null && JobTemplate.FETCH_CONTAINER.equals(outcome.container())) {
+            // a download that failed its checksum gets the same cached one again: the next Job's URLs read it anew
+            fileServer.forget(claim.split().members().stream().map(Member::key).toList());
+        }
         error = Secret.redact(error);
         ledger.fail(claim, error, retryAt);
         listener.failed(

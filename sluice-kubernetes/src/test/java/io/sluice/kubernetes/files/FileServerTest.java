@@ -242,6 +242,47 @@ class FileServerTest {
         assertThat(get(url).statusCode()).isEqualTo(409);
     }
 
+    /**
+     * Signing a split's URLs again (its next Job after a failure) reads no file again whose size and modification time
+     * are those it had: the controller signs in its one loop, and a large file's checksum took it a whole pass at
+     * every retry. Shown by a rewrite that keeps both: the checksum signed is still the first one until the server is
+     * told to forget it (as the controller is when a download failed); another time or size is read anew at once.
+     */
+    @Test
+    void aFilesChecksumIsReadOncePerVersion() throws Exception {
+        Path file = root.resolve("a.csv");
+        String first = FileUrl.of(server.urlsFor("s1", List.of("a.csv"), Duration.ofMinutes(5))
+                        .getFirst())
+                .sha256();
+        assertThat(first).isEqualTo(sha256("id\n1\n"));
+        var signedAt = Files.getLastModifiedTime(file);
+        Files.writeString(file, "id\n9\n");
+        Files.setLastModifiedTime(file, signedAt);
+
+        assertThat(FileUrl.of(server.urlsFor("s1", List.of("a.csv"), Duration.ofMinutes(5))
+                                .getFirst())
+                        .sha256())
+                .isEqualTo(first); // before the fix: read again, a whole pass over the file at every signing
+
+        server.forget(List.of("a.csv"));
+        assertThat(FileUrl.of(server.urlsFor("s1", List.of("a.csv"), Duration.ofMinutes(5))
+                                .getFirst())
+                        .sha256())
+                .isEqualTo(sha256("id\n9\n"));
+        Files.writeString(file, "id\n7\n"); // a new time: another version
+        Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(signedAt.toMillis() + 1000));
+        assertThat(FileUrl.of(server.urlsFor("s1", List.of("a.csv"), Duration.ofMinutes(5))
+                                .getFirst())
+                        .sha256())
+                .isEqualTo(sha256("id\n7\n"));
+    }
+
+    private static String sha256(String text) throws Exception {
+        return HexFormat.of()
+                .formatHex(MessageDigest.getInstance("SHA-256")
+                        .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
     @Test
     void servesOverTlsWithAPkcs12Keystore() throws Exception {
         TestCertificates.Pair pair = TestCertificates.localhost(dir, "changeit");

@@ -35,7 +35,6 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -139,6 +138,11 @@ final class MockCluster implements AutoCloseable {
      * {@code run.runner: kubernetes} in namespace {@value #NS}; {@code run} is the rest of the {@code run:} block.
      */
     Pipeline pipeline(Path dir, String run) throws IOException {
+        return pipeline(dir, "", run);
+    }
+
+    /** {@link #pipeline(Path, String)} with {@code kubernetes}, more entries of {@code run.kubernetes} ({@code a: 1,}). */
+    Pipeline pipeline(Path dir, String kubernetes, String run) throws IOException {
         Path in = Files.createDirectories(dir.resolve("in"));
         Path file = Files.writeString(in.resolve("a.csv"), "id\n1\n");
         Files.setLastModifiedTime(file, FileTime.from(Instant.now().minusSeconds(3600))); // settled
@@ -150,8 +154,8 @@ final class MockCluster implements AutoCloseable {
                 run:
                   mode: once
                   runner: kubernetes
-                  kubernetes: { image: "sluice:test", namespace: %s }
-                %s""".formatted(NS, run.indent(2)));
+                  kubernetes: { %s image: "sluice:test", namespace: %s }
+                %s""".formatted(kubernetes, NS, run.indent(2)));
         return new PipelineLoader(Components.discover(), Map.<String, String>of()::get).load(yaml);
     }
 
@@ -172,7 +176,7 @@ final class MockCluster implements AutoCloseable {
         };
         runner = new KubernetesRunner(
                 JobOptions.of(o),
-                Optional.empty(),
+                FileServing.of(o, p),
                 assembly,
                 Clock.systemUTC(),
                 "controller",
@@ -272,6 +276,24 @@ final class MockCluster implements AutoCloseable {
                         Serialization.asJson(Map.of(
                                 "metadata",
                                 Map.of("deletionTimestamp", deletedAt.toString(), "deletionGracePeriodSeconds", 30))));
+    }
+
+    /**
+     * What the kubelet writes when a pod's init container {@code container} exited with {@code exitCode}: the pod
+     * failed, its main container never started.
+     */
+    void failedInit(Job job, String pod, String container, int exitCode) {
+        runningPod(job, pod, "node-1", null);
+        Map<String, Object> terminated = Map.of(
+                "name", container, "state", Map.of("terminated", Map.of("exitCode", exitCode, "reason", "Error")));
+        client.pods()
+                .inNamespace(NS)
+                .withName(pod)
+                .subresource("status")
+                .patch(
+                        MERGE,
+                        Serialization.asJson(Map.of(
+                                "status", Map.of("phase", "Failed", "initContainerStatuses", List.of(terminated)))));
     }
 
     void jobStatus(String name, JobStatusBuilder status) {

@@ -1,0 +1,74 @@
+package io.sluice.kubernetes.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.sluice.kubernetes.files.FileUrl;
+import io.sluice.pipeline.Pipeline;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A split's download that failed (its init container) gets URLs signed anew in its next Job: the controller keeps the
+ * checksums it signed, and a file rewritten since with its size and time kept would otherwise get the stale checksum
+ * at every retry, each download failing alike until the split is dead. On fabric8's mock API server (no real one can
+ * run here), the test playing the kubelet that reports the init container's failure.
+ */
+class FetchFailureTest {
+    @TempDir
+    Path dir;
+
+    private static String sha256(String text) throws Exception {
+        return HexFormat.of()
+                .formatHex(MessageDigest.getInstance("SHA-256")
+                        .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    /** The sha256 the Job's download URL carries for its one file. */
+    private static String signedSha(Job job) {
+        Container fetch = job.getSpec().getTemplate().getSpec().getInitContainers().stream()
+                .filter(c -> c.getName().equals(JobTemplate.FETCH_CONTAINER))
+                .findFirst()
+                .orElseThrow();
+        assertThat(fetch.getArgs().get(0)).isEqualTo("fetch");
+        return FileUrl.of(URI.create(fetch.getArgs().get(1))).sha256();
+    }
+
+    @Test
+    void aFailedDownloadsNextJobCarriesTheChecksumOfTheFileAsItIsNow() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        try (MockCluster k = new MockCluster()) {
+            Pipeline p = k.pipeline(
+                    dir, "file_server: { port: %d },".formatted(port), "retries: { max: 1, backoff: 100ms }");
+            k.start(p);
+            Job first = k.awaitJob(Set.of());
+            assertThat(signedSha(first)).isEqualTo(sha256("id\n1\n"));
+
+            // rewritten on the volume with the same size, its time put back: the pod's checksum fails
+            Path file = dir.resolve("in/a.csv");
+            FileTime signedAt = Files.getLastModifiedTime(file);
+            Files.writeString(file, "id\n2\n");
+            Files.setLastModifiedTime(file, signedAt);
+            k.failedInit(first, first.getMetadata().getName() + "-p1", JobTemplate.FETCH_CONTAINER, 1);
+            k.failJob(first.getMetadata().getName(), "BackoffLimitExceeded");
+
+            Job second = k.awaitJob(Set.of(first.getMetadata().getUid()));
+
+            // before the fix: the cached checksum of the old content, and the same failure at every retry
+            assertThat(signedSha(second)).isEqualTo(sha256("id\n2\n"));
+            assertThat(k.failures).singleElement().asString().contains("Init:Error", "could not download");
+        }
+    }
+}
