@@ -28,8 +28,8 @@ import javax.net.ssl.TrustManagerFactory;
  * The pod's side of the {@link FileServer}: downloads a split's files from their signed URLs into a folder, each to
  * the path its URL names (never outside the folder), streamed to a temporary file, checked against the size and
  * sha256 the URL carries, given the original's modification time, then renamed into place. A refusal (403, 404, 409)
- * fails at once; a lost connection, a server error, or a server that stops sending for the read timeout is tried
- * again.
+ * and a checksum mismatch fail at once; a lost connection, a server error, or a server that stops sending for the
+ * read timeout is tried again.
  *
  * <p>{@link HttpURLConnection}, not {@code java.net.http.HttpClient}: its read timeout bounds every wait for data, in
  * the body too, where HttpClient's request timeout ends with the headers and a stalled body would hang the pod.
@@ -177,8 +177,13 @@ public final class Fetcher {
                 }
                 String digest = HexFormat.of().formatHex(sha.digest());
                 if (size != grant.size() || !digest.equals(grant.sha256())) {
-                    throw new Retryable("checksum mismatch for " + what + ": got " + size + " bytes, sha256 " + digest
-                            + "; expected " + grant.size() + " bytes, sha256 " + grant.sha256());
+                    // the server sent the whole file, of the signed size and time: its content changed since the URL
+                    // was signed, and every download would get the same bytes, so none is tried again
+                    throw new IOException("checksum mismatch for " + what + ": got " + size + " bytes, sha256 "
+                            + digest + "; expected " + grant.size() + " bytes, sha256 " + grant.sha256()
+                            + ". The file was rewritten on the controller's volume since its URL was signed, its size"
+                            + " and modification time kept; not downloaded again (the split's next Job gets URLs"
+                            + " signed for its content now)");
                 }
                 // the original's time: a files source reading the copy sees the version the split was planned with
                 Files.setLastModifiedTime(part, java.nio.file.attribute.FileTime.fromMillis(grant.mtime()));
@@ -195,7 +200,7 @@ public final class Fetcher {
         return "the server sent nothing for " + readTimeout.toMillis() + " ms (the read timeout; --read-timeout): " + e;
     }
 
-    /** A failure another attempt may not meet: a lost connection, a server error, a truncated body. */
+    /** A failure another attempt may not meet: a lost connection, a server error, a body broken off. */
     private static final class Retryable extends IOException {
         Retryable(String message) {
             super(message);
