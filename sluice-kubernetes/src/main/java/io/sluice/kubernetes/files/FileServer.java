@@ -295,8 +295,13 @@ public final class FileServer implements AutoCloseable {
             }
             x.getResponseHeaders().set("Content-Type", "application/octet-stream");
             x.getResponseHeaders().set("Cache-Control", "no-store");
-            x.sendResponseHeaders(200, head ? -1 : size == 0 ? -1 : size);
-            if (head) return;
+            if (head) {
+                // the JDK's server sends no length for a HEAD by itself: set here, it says what a GET would send
+                x.getResponseHeaders().set("Content-Length", Long.toString(size));
+                x.sendResponseHeaders(200, -1);
+                return;
+            }
+            x.sendResponseHeaders(200, size == 0 ? -1 : size);
             try (InputStream in = Files.newInputStream(file);
                     OutputStream out = x.getResponseBody()) {
                 in.transferTo(out); // streamed: a buffer at a time, whatever the size

@@ -280,6 +280,21 @@ class FileServerTest {
                 .isEqualTo(sha256("id\n7\n"));
     }
 
+    /** A HEAD says what a GET would send: its length, and no body. */
+    @Test
+    void aHeadRequestGivesTheFilesLength() throws Exception {
+        URI url = server.urlsFor("s1", List.of("a.csv"), Duration.ofMinutes(5)).getFirst();
+        HttpResponse<String> head = http.send(
+                HttpRequest.newBuilder(url)
+                        .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(head.statusCode()).isEqualTo(200);
+        // before the fix: no Content-Length
+        assertThat(head.headers().firstValueAsLong("Content-Length")).hasValue(5);
+        assertThat(head.body()).isEmpty();
+    }
+
     private static String sha256(String text) throws Exception {
         return HexFormat.of()
                 .formatHex(MessageDigest.getInstance("SHA-256")
