@@ -117,16 +117,21 @@ public final class Manifests {
                     .filter(Map.Entry::getValue)
                     .map(Map.Entry::getKey)
                     .toList();
+            // with no variable needed, the command lists the optional ones: it had no key at all, and ran into them
+            List<String> keys = needed.isEmpty() ? optional : needed;
             notes.add("the pods read " + String.join(", ", facts.variables().keySet()) + " from the Secret "
                     + names.secret() + " (one key per variable, named as it); create it before applying, e.g. "
                     + "kubectl -n " + options.namespace() + " create secret generic " + names.secret() + " "
-                    + needed.stream()
+                    + keys.stream()
                             .map(v -> "--from-literal=" + v + "=...")
                             .collect(java.util.stream.Collectors.joining(" "))
                     + (optional.isEmpty()
                             ? ""
-                            : (needed.isEmpty() ? "" : "; ") + "optional (a default, or a connection the pipeline does "
-                                    + "not use): " + String.join(", ", optional)));
+                            : needed.isEmpty()
+                                    ? " (each optional: it has a default, or only a connection the pipeline does not"
+                                            + " use names it; leave out the keys you do not set)"
+                                    : "; optional (a default, or a connection the pipeline does not use): "
+                                            + String.join(", ", optional)));
         }
         if (!facts.fileRefs().isEmpty()) {
             notes.add("the pipeline reads "

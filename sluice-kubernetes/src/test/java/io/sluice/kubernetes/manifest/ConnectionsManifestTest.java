@@ -143,4 +143,37 @@ class ConnectionsManifestTest {
                 .hasMessageContaining("state.postgres.password")
                 .hasMessageNotContaining("plain-pw");
     }
+
+    /**
+     * Every variable optional (here each has a default): the note's command names them as keys to set. It read
+     * "create secret generic seck-env optional (...)", a command kubectl refuses.
+     */
+    @Test
+    void aSecretOfOptionalVariablesOnlyGetsACommandNamingThem() throws IOException {
+        Files.createDirectories(dir.resolve("in"));
+        Path p = Files.writeString(dir.resolve("seck.yaml"), """
+                pipeline: seck
+                source: { files: { path: in } }
+                sink: { files: { path: out } }
+                state:
+                  postgres: { url: "jdbc:postgresql://${DB_HOST:-db}:5432/sluice", user: "${DB_USER:-sluice}" }
+                """);
+        PipelineFacts facts =
+                PipelineFacts.of(new PipelineLoader(Components.discover(), Map.<String, String>of()::get).load(p));
+
+        List<String> notes = Manifests.generate(
+                        facts,
+                        GenerateOptions.of(GenerateOptions.Mode.POOL, "registry.example/sluice:0.1.0", "data")
+                                .withVolumeClaim("sluice-data"))
+                .notes();
+
+        assertThat(notes)
+                .filteredOn(n -> n.contains("from the Secret seck-env"))
+                .singleElement()
+                .asString()
+                .contains("kubectl -n data create secret generic seck-env --from-literal=")
+                .contains("--from-literal=DB_HOST=...", "--from-literal=DB_USER=...")
+                .contains("(each optional: it has a default, or only a connection the pipeline does not use names it")
+                .doesNotContain("seck-env optional", "; optional");
+    }
 }
