@@ -100,6 +100,47 @@ class ShortRotationsTest {
         assertThat(totals(ws)).as("nothing read again").containsExactly("heartbeat ok,29");
     }
 
+    /**
+     * A {@code rotated} glob that also names the live log ({@code "*.log*"}) would read a short live log whole, then
+     * again from its start once it passes 256 bytes. It is refused by validate and by every run, before anything is
+     * read, naming the option, the glob and the live file; with the rotations named alone, each line is read once.
+     */
+    @Test
+    void aRotatedGlobThatNamesALiveLogIsRefusedAndNothingIsReadTwice() throws Exception {
+        Workspace ws = Workspace.in(tmp);
+        String beat = "heartbeat ok\n";
+        Path live = ws.input("hb.log", beat);
+        Files.setLastModifiedTime(live, daysAgo(1)); // quiet for longer than settle, as a live log can be
+        String pipelineText = """
+                pipeline: beats
+                source:
+                  files: { path: in, include: "*.log*", format: text, tail: true, rotated: "ROTATED" }
+                steps:
+                  - aggregate: { group_by: [line], measures: { beats: count(*) } }
+                sink: { files: { path: out, format: csv } }
+                """;
+        Path pipeline = ws.pipeline(pipelineText.replace("ROTATED", "*.log*"));
+        CliRun v = CliRun.sluice("validate", pipeline.toString());
+        assertThat(v.code()).as(v.toString()).isNotZero();
+        assertThat(v.all())
+                .contains("source.files.rotated")
+                .contains("\"*.log*\"")
+                .contains("hb.log,")
+                .contains("*.log.[0-9]*");
+        CliRun r = run(pipeline);
+        assertThat(r.code()).as(r.toString()).isNotZero();
+        assertThat(r.all()).contains("source.files.rotated").contains("hb.log,");
+
+        Files.writeString(live, beat.repeat(24), java.nio.file.StandardOpenOption.APPEND);
+        Files.setLastModifiedTime(live, daysAgo(1));
+        r = run(pipeline);
+        assertThat(r.code()).as("still refused once it has grown: " + r).isNotZero();
+
+        Files.writeString(pipeline, pipelineText.replace("ROTATED", "*.log.[0-9]*"));
+        run(pipeline).ok();
+        assertThat(totals(ws)).as("the live log's 25 lines, once").containsExactly("heartbeat ok,25");
+    }
+
     @Test
     void rotatedIsRefusedWithoutTail() throws Exception {
         Workspace ws = Workspace.in(tmp);

@@ -87,7 +87,7 @@ final class FilesSource implements Source {
             String encoding,
             LineParse parse,
             boolean tail,
-            Globs rotated,
+            Rotated rotated,
             Duration settle,
             Optional<String> marker,
             boolean dedupe,
@@ -297,6 +297,13 @@ final class FilesSource implements Source {
                 .orElse(List.of());
     }
 
+    /** For {@code sluice validate}: with {@code tail}, refuses a {@code rotated} glob that names a live log. */
+    @Override
+    public Optional<String> check() throws IOException {
+        if (s.tail()) list(new ArrayList<>(), null);
+        return Optional.empty();
+    }
+
     @Override
     public List<String> status(KnownSplits known) throws IOException {
         if (!s.tail()) return List.of();
@@ -334,6 +341,8 @@ final class FilesSource implements Source {
         try (Stream<StoredObject> listed = s.storage().list(s.startAfter().orElse(null))) {
             listed.forEach(o -> {
                 if (leftOut(o.key())) return;
+                // before anything is read, settled or not: a live log that `rotated` names would be read twice
+                if (s.globs().matches(Path.of(o.key()))) s.rotated().checkNotLive(o.key());
                 names.add(o.key());
                 objects.add(o);
             });
@@ -368,7 +377,7 @@ final class FilesSource implements Source {
                         key, "waiting for its marker " + name(key) + s.marker().get()));
                 return Optional.empty();
             }
-        } else if ((!s.tail() || Formats.compressed(key) || s.rotated().included(Path.of(key)))
+        } else if ((!s.tail() || Formats.compressed(key) || s.rotated().names(key))
                 && now - mtime < s.settle().toMillis()) {
             // a tailed log is read by complete lines and needs no settling; its compressed rotations do, and the
             // rotations `rotated` names (a short one is read whole)

@@ -62,10 +62,10 @@ final class TailPlanner {
     record Planned(List<Split> splits, List<Packing.Unit> units) {}
 
     private final Map<String, Path> located = new ConcurrentHashMap<>();
-    private final Globs rotated;
+    private final Rotated rotated;
 
     /** @param rotated the files that are finished rotations ({@code source.files.rotated}) */
-    TailPlanner(Globs rotated) {
+    TailPlanner(Rotated rotated) {
         this.rotated = rotated;
     }
 
@@ -92,7 +92,7 @@ final class TailPlanner {
             // a gzipped rotation is complete, and so is one `rotated` names: a shorter one is known by all its bytes
             // (its live file, as short, was never read), else a rotated log's last few lines would wait for ever for a
             // file that no longer grows
-            boolean finished = gz || rotated.included(Path.of(f.key()));
+            boolean finished = gz || rotated.names(f.key());
             if (head.bytes().length < IDENTITY_BYTES && !finished) {
                 // skipped, not seen: the run's summary must not count it as processed
                 skipped.add(Skipped.because(

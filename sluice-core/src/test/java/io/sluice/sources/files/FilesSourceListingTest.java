@@ -89,7 +89,7 @@ class FilesSourceListingTest {
                 "utf-8",
                 null,
                 false,
-                new Globs(List.of(), List.of()),
+                Rotated.none(),
                 Duration.ZERO,
                 marker,
                 false,
