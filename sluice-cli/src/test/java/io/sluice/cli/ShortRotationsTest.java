@@ -141,6 +141,45 @@ class ShortRotationsTest {
         assertThat(totals(ws)).as("the live log's 25 lines, once").containsExactly("heartbeat ok,25");
     }
 
+    /**
+     * A rotation of 256 bytes or more that {@code rotated} names is finished: its last line, without a newline, is
+     * read once it has settled (the live log waited for its newline), and not again when it is gzipped later.
+     */
+    @Test
+    void aLongRotationNamedByRotatedHasItsLastLineWithoutANewlineReadOnce() throws Exception {
+        Workspace ws = Workspace.in(tmp);
+        String beat = "heartbeat ok\n";
+        Path live = ws.input("hb.log", beat.repeat(30) + "last words");
+        Path pipeline = ws.pipeline("""
+                pipeline: beats
+                source:
+                  files: { path: in, include: "hb.log*", format: text, tail: true, rotated: "hb.log.[0-9]*" }
+                steps:
+                  - aggregate: { group_by: [line], measures: { n: count(*) } }
+                sink: { files: { path: out, format: csv } }
+                """);
+        run(pipeline).ok();
+        assertThat(totals(ws)).as("the live log's complete lines").containsExactly("heartbeat ok,30");
+
+        // rotated: renamed, quiet since; its unfinished last line will never get its newline
+        Path one = ws.in().resolve("hb.log.1");
+        Files.move(live, one);
+        Files.setLastModifiedTime(one, daysAgo(1));
+        run(pipeline).ok();
+        assertThat(totals(ws)).as("the last line, once").containsExactlyInAnyOrder("heartbeat ok,30", "last words,1");
+        run(pipeline).ok();
+        assertThat(totals(ws)).as("nothing read again").containsExactlyInAnyOrder("heartbeat ok,30", "last words,1");
+
+        // gzipped as hb.log.2.gz, keeping its time: the same log, read to its end already
+        Files.write(ws.in().resolve("hb.log.2.gz"), Workspace.gzip(Files.readString(one)));
+        Files.setLastModifiedTime(ws.in().resolve("hb.log.2.gz"), Files.getLastModifiedTime(one));
+        Files.delete(one);
+        run(pipeline).ok();
+        assertThat(totals(ws))
+                .as("not read again gzipped")
+                .containsExactlyInAnyOrder("heartbeat ok,30", "last words,1");
+    }
+
     @Test
     void rotatedIsRefusedWithoutTail() throws Exception {
         Workspace ws = Workspace.in(tmp);

@@ -132,7 +132,8 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
             "With `tail`: glob(s) of the files that are finished rotations, never a live log (`\"*.log.[0-9]*\"`). "
                     + "Such a file shorter than 256 bytes is read whole, once, known by its bytes and modification "
                     + "time, as a short gzipped rotation is; without it, a plain rotation that short is never read. "
-                    + "It must settle first, and must not change afterwards. A glob naming a file without a rotation mark after the "
+                    + "Longer ones are read to their end, a last line without a newline included. It must settle "
+                    + "first, and must not change afterwards. A glob naming a file without a rotation mark after the "
                     + "log's name (`app.log`, not `app.log.1` or `app-20261120.log`), a live log, is refused.");
     static final Field<Duration> SETTLE = Field.optional(
             "settle",

@@ -44,6 +44,8 @@ final class TailPlanner {
      *                   Sluice gave it (a hash of its bytes alone); null otherwise
      * @param whole      a finished rotation shorter than {@value #IDENTITY_BYTES} bytes (gzipped, or plain and named by
      *                   {@code rotated}): read whole, once, known by its bytes and modification time
+     * @param finished   a finished rotation (gzipped, or named by {@code rotated}): it grows no more, so it is read to
+     *                   its end, a last line without a newline included
      */
     record Log(
             String identity,
@@ -53,7 +55,8 @@ final class TailPlanner {
             boolean compressed,
             String format,
             String bytesAlone,
-            boolean whole) {}
+            boolean whole,
+            boolean finished) {}
 
     /** New bytes {@code [start, end)} of one log; {@code index} counts this log's ranges in one plan, from 0. */
     private record Range(Log log, String generation, long start, long end, int index) {}
@@ -113,7 +116,8 @@ final class TailPlanner {
                     gz,
                     f.format(),
                     whole && gz ? identity(head.bytes()) : null,
-                    whole);
+                    whole,
+                    finished);
             located.put(log.identity(), f.path());
             if (log.bytesAlone() != null) located.putIfAbsent(log.bytesAlone(), f.path()); // (an earlier Sluice's)
             Log twin = gz ? null : plain.putIfAbsent(log.identity(), log);
@@ -184,7 +188,9 @@ final class TailPlanner {
                     generation = nextGeneration(generation);
                     from = 0;
                 }
-                long to = endOfLastLine(ch, from, size);
+                // a live log's bytes after its last newline are a line still being written; a finished rotation's
+                // are its last line, which will never get its newline
+                long to = log.finished() ? size : endOfLastLine(ch, from, size);
                 if (to <= from) {
                     skipped.add(Skipped.seen(
                             log.key(),
