@@ -21,7 +21,8 @@ import java.util.zip.GZIPInputStream;
  * then read from a copy whose CRLF line ends are LF: the same lines, so line numbers stay those of the file.
  *
  * <p>A csv file with quotes is not copied so: a CRLF inside a quoted field is the field's text, and dropping its CR
- * would change a value. Its read fails, not retried, naming the file, the line and what to do.
+ * would change a value. Its read fails, not retried, naming the file, the line and what to do. So does a read of a
+ * file with a CR inside a line (outside quotes), which the reader takes for a line end at every attempt.
  */
 final class LineEnds {
     private LineEnds() {}
@@ -97,6 +98,53 @@ final class LineEnds {
             any = true;
         }
         return any ? Optional.of(input.withParts(parts)) : Optional.empty();
+    }
+
+    /**
+     * Refuses the input when a file holds a CR inside a line (not followed by a line feed, outside a csv field's
+     * quotes): DuckDB's reader takes it for a line end, cutting the line in two or failing the file, at every attempt.
+     *
+     * @throws SplitFailure (not retryable) naming the file and the line
+     */
+    static void refuseLoneCr(LocalFiles input) throws IOException, SplitFailure {
+        for (LocalFiles.Part p : input.parts()) {
+            String name = p.file().getFileName().toString().toLowerCase(Locale.ROOT);
+            if (name.endsWith(".zst") || name.endsWith(".zstd")) continue; // no decoder here
+            long line = loneCr(p.file(), name.endsWith(".gz"), input.format().equals("csv"));
+            if (line == 0) continue;
+            throw SplitFailure.of(
+                    p.key() + " line " + (line + p.shift().lines()) + " holds a carriage return (CR) inside the line,"
+                            + " not followed by a line feed: the reader would take it for a line end and cut the line"
+                            + " in two, so the file is not read. Remove that CR, or replace it (a csv value that"
+                            + " holds one must be quoted; convert a file whose lines all end so, an old Mac file, with"
+                            + " `mac2unix`), then `sluice retry` the pipeline",
+                    false);
+        }
+    }
+
+    /**
+     * The first line (1-based) holding a CR not followed by a line feed, outside a csv field's quotes; 0 when there is
+     * none. A CR ending the file counts as none: the reader takes it for the last line's end, which it is.
+     */
+    static long loneCr(Path file, boolean gz, boolean csv) throws IOException {
+        try (InputStream raw = Files.newInputStream(file);
+                InputStream in = gz ? new GZIPInputStream(raw, 1 << 16) : raw) {
+            byte[] buf = new byte[1 << 16];
+            long line = 1;
+            boolean cr = false; // the byte before was a CR outside quotes
+            boolean quoted = false; // a doubled quote inside quotes toggles twice: still inside
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                for (int i = 0; i < n; i++) {
+                    byte b = buf[i];
+                    if (cr && b != '\n') return line;
+                    cr = b == '\r' && !quoted;
+                    if (csv && b == '"') quoted = !quoted;
+                    if (b == '\n') line++;
+                }
+            }
+            return 0;
+        }
     }
 
     /**

@@ -60,6 +60,7 @@ public final class SplitProcessor {
             // a file whose lines end some in LF, some in CRLF: read again from copies with one line ending (the first
             // attempt's writer was closed, so it staged nothing)
             if (!LineEnds.maybe(e, input)) throw e;
+            LineEnds.refuseLoneCr(input); // a CR inside a line fails every attempt: not retried, named by line
             java.nio.file.Path dir = write.scratch().resolve("line-ends");
             Optional<LocalFiles> evened = LineEnds.evened(input, dir);
             if (evened.isEmpty()) throw e;

@@ -73,6 +73,33 @@ class LineEndsTest {
     }
 
     @Test
+    void aCrInsideALineIsFoundByItsLineOutsideQuotesAcrossBuffers() throws Exception {
+        assertThat(LineEnds.loneCr(Files.writeString(dir.resolve("a.log"), "one\r\ntwo\rhalf\r\n"), false, false))
+                .isEqualTo(2);
+        assertThat(LineEnds.loneCr(Files.writeString(dir.resolve("b.log"), "one\r\ntwo\ntail\r"), false, false))
+                .as("CRLF and LF line ends, a CR ending the file")
+                .isZero();
+        Path quoted = Files.writeString(dir.resolve("q.csv"), "a,\"x\ry\"\nb,\"say \"\"hi\"\"\"\r\nc,d\re\n");
+        assertThat(LineEnds.loneCr(quoted, false, true))
+                .as("inside quotes it is a value's")
+                .isEqualTo(3);
+        String across = "x".repeat((1 << 16) - 1) + "\ry\n"; // the CR is the first buffer's last byte
+        assertThat(LineEnds.loneCr(Files.writeString(dir.resolve("c.log"), across), false, false))
+                .isEqualTo(1);
+    }
+
+    @Test
+    void aFileWithACrInsideALineIsRefusedNotRetryableNamingItsLine() throws Exception {
+        Path file = Files.writeString(dir.resolve("a.log"), "a\nb\rc\n");
+        LocalFiles in = new LocalFiles(List.of(LocalFiles.Part.whole(file, "in/a.log")), "text", false, null);
+        assertThatThrownBy(() -> LineEnds.refuseLoneCr(in))
+                .isInstanceOfSatisfying(
+                        SplitFailure.class, f -> assertThat(f.retryable()).isFalse())
+                .hasMessageContaining("in/a.log line 2 holds a carriage return (CR)")
+                .hasMessageContaining("sluice retry");
+    }
+
+    @Test
     void aQuotedCsvFileIsNotCopiedButFailsNamingTheFileAndLineNotRetryable() throws Exception {
         Path file = Files.writeString(dir.resolve("q.csv"), "a,\"x\r\ny\"\r\nb,c\n");
         LocalFiles csv = new LocalFiles(List.of(LocalFiles.Part.whole(file, "in/q.csv")), "csv", false, null);
