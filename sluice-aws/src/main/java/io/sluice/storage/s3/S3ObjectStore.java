@@ -543,8 +543,13 @@ public final class S3ObjectStore implements ObjectStore {
                 throw errors.translate(e, "listing " + describe(keyPrefix), null);
             }
             // S3 lists every object with its ETag; S3Proxy's file system store lists an object being overwritten
-            // without one for a moment: it is not there yet, as an unfinished upload is not (a later listing has it)
-            page = r.contents().stream().filter(o -> o.eTag() != null).iterator();
+            // without one for a moment: it is not there yet, as an unfinished upload is not (a later listing has it).
+            // A "folder" made in the S3 console (or by s3fs, rclone, Hadoop) is an empty object named "a/b/": no
+            // file's key ends so, and read as a file it would be an empty input (or a broken Parquet one)
+            page = r.contents().stream()
+                    .filter(o -> o.eTag() != null)
+                    .filter(o -> !(o.key().endsWith("/") && o.size() == 0))
+                    .iterator();
             token = r.nextContinuationToken();
             last = !Boolean.TRUE.equals(r.isTruncated()) || token == null;
         }

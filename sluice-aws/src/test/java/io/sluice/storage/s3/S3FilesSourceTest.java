@@ -126,6 +126,24 @@ class S3FilesSourceTest extends SourceConformanceKit {
     }
 
     @Test
+    void aFolderMadeInTheConsoleIsNoInput() throws Exception {
+        // the S3 console's "Create folder" (and s3fs, rclone, Hadoop) leaves an empty object named like the folder
+        objects.write("2026-11/", new byte[0], WriteCondition.none());
+        write("2026-11/usage", "id,name\n1,a\n");
+        String yaml = "path: \"" + url + "\"\nsettle: 0s\nformat: csv\ns3: { endpoint: \"" + SERVER.endpoint()
+                + "\", region: " + S3ProxyServer.REGION + ", path_style: true, profile: sluice-kit }";
+        try (Source source = FilesSources.create(tmp, yaml, 1, Map.of())) {
+            var plan = new Planner(source, ledger).plan();
+            assertThat(plan.splits())
+                    .flatExtracting(Split::members)
+                    .extracting(Member::key)
+                    .as("the folder is not read as an empty csv (nor as a broken Parquet file with format: parquet)")
+                    .containsExactly("2026-11/usage");
+            assertThat(plan.skipped()).as("nor reported as a skipped file").isEmpty();
+        }
+    }
+
+    @Test
     void tailIsRefusedOnAStoreWithTheReason() {
         String yaml = "path: \"" + url + "\"\ntail: true\nformat: text\ns3: { endpoint: \"" + SERVER.endpoint()
                 + "\", region: " + S3ProxyServer.REGION + ", path_style: true, profile: sluice-kit }";
