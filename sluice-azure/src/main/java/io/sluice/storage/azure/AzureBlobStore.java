@@ -329,6 +329,25 @@ public final class AzureBlobStore implements ObjectStore {
         }
     }
 
+    /** One Delete Blob with {@code If-Match}: Azure removes the blob only while it is that version. */
+    @Override
+    public void delete(String key, String version) throws IOException {
+        try {
+            blob(key)
+                    .deleteIfExistsWithResponse(
+                            DeleteSnapshotsOptionType.INCLUDE,
+                            new BlobRequestConditions().setIfMatch(version),
+                            null,
+                            Context.NONE);
+        } catch (BlobStorageException e) {
+            // If-Match fails on a blob that is gone too (412 as for another version): gone is no error here
+            if (e.getStatusCode() == 412 && stat(key).isEmpty()) return;
+            throw failure("delete", key, e);
+        } catch (RuntimeException e) {
+            throw unreachable("delete", key, e);
+        }
+    }
+
     /**
      * Removes the blobs under {@code prefix} that have uncommitted blocks and no committed content (a write that died
      * before its Put Block List). Uncommitted blocks staged over an existing blob cannot be listed without a request

@@ -1012,8 +1012,9 @@ final class FilesSource implements Source {
 
     /**
      * {@code after: delete | move_to}, once the split is committed and recorded (the runner calls this only then).
-     * Only the version the split read is removed: a file overwritten since is new work, and stays. A crash between the
-     * record and this leaves the inputs in place; they are not read again (the ledger has them done).
+     * Only the version the split read is removed: a file overwritten since (also while it was being copied) is new work,
+     * and stays. A crash between the record and this leaves the inputs in place; they are not read again (the ledger
+     * has them done).
      */
     @Override
     public void processed(Split split) throws IOException {
@@ -1028,7 +1029,12 @@ final class FilesSource implements Source {
                 // read
                 target.copyFrom(s.storage().store(), m.key(), now.get().version(), m.key());
             }
-            s.storage().store().delete(m.key());
+            try {
+                // that version only: a copy can take minutes, and a writer may replace the input meanwhile
+                s.storage().store().delete(m.key(), now.get().version());
+            } catch (ObjectChangedException newer) {
+                // overwritten since it was read: new work, which the next plan finds
+            }
         }
     }
 

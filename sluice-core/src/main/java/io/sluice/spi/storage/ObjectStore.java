@@ -96,6 +96,23 @@ public interface ObjectStore extends AutoCloseable {
     void delete(String key) throws IOException;
 
     /**
+     * Removes the object only while it is {@code version}, so that one written over it since (new work) stays; no error
+     * when there is none. This default checks, then removes: a write landing between the two is removed with it. A
+     * store whose service can make the removal conditional (Azure's {@code If-Match}) does so in one request.
+     *
+     * @throws ObjectChangedException when the object is another version now; nothing is removed
+     */
+    default void delete(String key, String version) throws IOException {
+        Optional<StoredObject> now = stat(key);
+        if (now.isEmpty()) return;
+        if (!now.get().version().equals(version)) {
+            throw new ObjectChangedException(
+                    key, describe(key) + " is no longer version " + version + ", so it was not removed");
+        }
+        delete(key);
+    }
+
+    /**
      * Removes what writes under {@code prefix} that started before {@code startedBefore} left unfinished (multipart
      * uploads, uncommitted blocks, temporary files of a killed process).
      *

@@ -60,6 +60,7 @@ class GcsObjectStoreTest extends ObjectStoreConformanceKit {
                     "ifVersionRefusesAStaleVersion",
                     NO_GENERATION + "; and its one-request upload ignores " + "ifGenerationMatch"),
             Map.entry("deletesAndDeletingNothingIsNoError", NO_GENERATION),
+            Map.entry("deletingAVersionLeavesANewerOne", NO_GENERATION),
             Map.entry("copiesInsideTheStore", NO_GENERATION),
             Map.entry("copiesFromAnotherRootTheVersionAskedFor", NO_GENERATION),
             Map.entry("copiesFromAStoreOfAnotherKindTheVersionAskedFor", NO_GENERATION));

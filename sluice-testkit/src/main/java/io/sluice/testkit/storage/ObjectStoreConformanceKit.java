@@ -252,6 +252,21 @@ public abstract class ObjectStoreConformanceKit {
     }
 
     @Test
+    void deletingAVersionLeavesANewerOne() throws Exception {
+        StoredObject v1 = store.write("d/v", "read".getBytes(UTF_8), WriteCondition.none());
+        store.write("d/v", "written over it since".getBytes(UTF_8), WriteCondition.none());
+
+        assertThatThrownBy(() -> store.delete("d/v", v1.version()))
+                .isInstanceOf(ObjectChangedException.class)
+                .hasMessageContaining("d/v");
+        assertThat(read("d/v", null, 0, -1)).as("the newer version stays").isEqualTo("written over it since");
+
+        store.delete("d/v", store.stat("d/v").orElseThrow().version());
+        assertThat(store.stat("d/v")).as("the version named goes").isEmpty();
+        store.delete("d/v", v1.version()); // nothing there: no error
+    }
+
+    @Test
     void copiesInsideTheStore() throws Exception {
         store.write("from/a", "payload".getBytes(UTF_8), WriteCondition.none());
 
