@@ -5,6 +5,7 @@ import java.nio.file.NoSuchFileException;
 import java.util.function.Supplier;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.s3.model.InvalidObjectStateException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
@@ -64,6 +65,20 @@ final class S3Errors {
         }
         if (status == 404 && url != null) {
             return new NoSuchFileException(url, null, "no such object (deleted since it was listed?)");
+        }
+        if ("InvalidObjectState".equals(code) && url != null) {
+            // a 403 too, but no permission is missing: a lifecycle rule moved the object to an archive class
+            String storageClass = e instanceof InvalidObjectStateException i && i.storageClassAsString() != null
+                    ? "storage class " + i.storageClassAsString()
+                    : "an archive storage class (Glacier Flexible Retrieval, Deep Archive, an Intelligent-Tiering "
+                            + "archive tier)";
+            String key = url.substring(("s3://" + bucket + "/").length());
+            return new IOException(
+                    url + " is archived in " + storageClass + " (InvalidObjectState while " + doing + "): S3 serves "
+                            + "it only once restored: `aws s3api restore-object --bucket " + bucket + " --key " + key
+                            + " --restore-request Days=7`, then `sluice retry` once it is restored; or leave such "
+                            + "objects out with the source's `exclude`",
+                    e);
         }
         if (status == 403) {
             // "doing" names the object or prefix; the rest says who was refused and what to do, once each

@@ -58,6 +58,26 @@ class S3ErrorResponsesTest {
         }
     }
 
+    @Test
+    void anArchivedObjectSaysToRestoreItNotToFixPermissions() throws IOException {
+        // S3's answer to a GET of an object in Glacier Flexible Retrieval or Deep Archive (a lifecycle rule moved it)
+        answer(
+                403,
+                Map.of(),
+                "InvalidObjectState",
+                "The operation is not valid for the object's storage class",
+                "<StorageClass>DEEP_ARCHIVE</StorageClass>");
+        try (ObjectStore s = open(Map.of())) {
+            assertThatThrownBy(() -> s.read("2024/01/usage.csv.gz", null, 0, -1))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining(
+                            "s3://far-bucket/p/2024/01/usage.csv.gz is archived in storage class " + "DEEP_ARCHIVE")
+                    .hasMessageContaining("restore-object --bucket far-bucket --key p/2024/01/usage.csv.gz")
+                    .hasMessageContaining("exclude")
+                    .hasMessageNotContaining("give that identity");
+        }
+    }
+
     private ObjectStore open(Map<String, Object> more) throws IOException {
         Map<String, Object> s3 = new java.util.HashMap<>(Map.of(
                 "endpoint",
@@ -73,12 +93,18 @@ class S3ErrorResponsesTest {
     }
 
     private void answer(int status, Map<String, String> headers, String code, String message) throws IOException {
+        answer(status, headers, code, message, "");
+    }
+
+    /** @param more further elements of the error, after its message */
+    private void answer(int status, Map<String, String> headers, String code, String message, String more)
+            throws IOException {
         TestProfiles.install(); // the requests are signed (never checked here), so the chain must find keys
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", exchange -> {
             requests.incrementAndGet();
             byte[] body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + code + "</Code><Message>"
-                            + message + "</Message><RequestId>test</RequestId></Error>")
+                            + message + "</Message>" + more + "<RequestId>test</RequestId></Error>")
                     .getBytes(UTF_8);
             headers.forEach((k, v) -> exchange.getResponseHeaders().add(k, v));
             exchange.getResponseHeaders().add("Content-Type", "application/xml");
