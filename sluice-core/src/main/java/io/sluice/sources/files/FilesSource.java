@@ -405,6 +405,27 @@ final class FilesSource implements Source {
         return key.substring(key.lastIndexOf('/') + 1);
     }
 
+    /** Bytes of an object's name a local spool file keeps: local disks take 255, a store's key 1,024. */
+    private static final int SPOOL_NAME_BYTES = 128;
+
+    /**
+     * The name of the local file an object is downloaded into: {@code unique} (the member's place in its split) and the
+     * end of the object's name, which holds its extensions ({@code .csv.gz}), cut to {@value #SPOOL_NAME_BYTES} bytes.
+     */
+    static String spoolName(String unique, String key) {
+        String name = name(key);
+        int start = name.length();
+        int bytes = 0;
+        while (start > 0) {
+            int cp = name.codePointBefore(start);
+            int size = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+            if (bytes + size > SPOOL_NAME_BYTES) break;
+            bytes += size;
+            start -= Character.charCount(cp);
+        }
+        return unique + name.substring(start);
+    }
+
     /** Drops files the ledger already holds in this version (or in any version, with on_change: ignore). */
     private List<Found> newWork(List<Found> ready, Map<String, KnownMember> known, List<Skipped> skipped) {
         List<Found> fresh = new ArrayList<>();
@@ -744,7 +765,7 @@ final class FilesSource implements Source {
                 }
                 String f = s.format().or(() -> Formats.fromName(m.key())).orElseThrow();
                 format = format == null ? f : format;
-                Path spool = scratch.resolve((n++) + "-" + name(m.key()));
+                Path spool = scratch.resolve(spoolName((n++) + "-", m.key()));
                 if (s.storage().local() || !m.isWhole()) {
                     // a local file read in place is checked here; a downloaded object by its GET
                     List<Skipped> left = new ArrayList<>();
@@ -934,7 +955,7 @@ final class FilesSource implements Source {
         List<Part> parts = new ArrayList<>();
         Files.createDirectories(scratch);
         for (String key : picked) {
-            String name = "sample-" + parts.size() + "-" + name(key);
+            String name = spoolName("sample-" + parts.size() + "-", key);
             String lower = key.toLowerCase(java.util.Locale.ROOT);
             if (!Formats.lineFormat(format) || lower.endsWith(".zst") || lower.endsWith(".zstd")) {
                 Path spool = scratch.resolve(name);
