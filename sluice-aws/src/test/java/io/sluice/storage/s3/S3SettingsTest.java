@@ -3,6 +3,8 @@ package io.sluice.storage.s3;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.spi.storage.ObjectStore;
+import io.sluice.spi.storage.ObjectStores;
 import java.io.IOException;
 import java.net.URI;
 import java.util.Map;
@@ -11,6 +13,30 @@ import org.junit.jupiter.api.Test;
 class S3SettingsTest {
     static {
         TestProfiles.install(); // an empty config file: no region from the user's ~/.aws
+    }
+
+    @Test
+    void aPathWhoseQueryOrFragmentWouldCutThePrefixShortIsRefused() throws IOException {
+        Map<String, Map<String, Object>> blocks =
+                Map.of("s3", Map.of("endpoint", "http://127.0.0.1:9", "region", "us-east-1", "path_style", true));
+        // read as a URL, "out?v=2/" is the prefix "out" and a query: the sink would write under s3://b-1/out/
+        assertThatThrownBy(() -> ObjectStores.open("s3://b-1/out?v=2/", blocks))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("s3://b-1/out?v=2/")
+                .hasMessageContaining("s3://b-1/out/")
+                .hasMessageContaining("%3F");
+        assertThatThrownBy(() -> ObjectStores.open("s3://b-1/run#3/", blocks))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("s3://b-1/run/")
+                .hasMessageContaining("%23");
+        assertThatThrownBy(() -> ObjectStores.open("s3://b-1/my data/", blocks))
+                .as("not an IllegalArgumentException from java.net.URI, which no option names")
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("s3://b-1/my data/")
+                .hasMessageContaining("%20");
+        try (ObjectStore encoded = ObjectStores.open("s3://b-1/out%3Fv=2/my%20data/", blocks)) {
+            assertThat(encoded.root()).isEqualTo("s3://b-1/out?v=2/my data/");
+        }
     }
 
     @Test

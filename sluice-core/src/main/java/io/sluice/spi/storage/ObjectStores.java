@@ -22,11 +22,35 @@ public final class ObjectStores {
     public static ObjectStore open(String location, Map<String, ? extends Map<String, Object>> blocks)
             throws IOException {
         URI root = isUrl(location)
-                ? URI.create(location)
+                ? url(location)
                 : Path.of(location).toAbsolutePath().toUri();
         ObjectStoreFactory factory = factory(root.getScheme());
         Map<String, Object> settings = factory.settingsBlock() == null ? null : blocks.get(factory.settingsBlock());
         return factory.open(root, settings == null ? Map.of() : settings);
+    }
+
+    /**
+     * The URL of a store's root. A URL's path is percent-encoded and ends at a {@code ?} or {@code #}: a prefix written
+     * with one of them as it is named in the bucket ({@code s3://b/out?v=2/}) would open another prefix ({@code out/}),
+     * so it is refused, as is what {@link URI} cannot read (a space), each with its encoding.
+     */
+    private static URI url(String location) throws IOException {
+        String encode = "write a key's characters a URL reserves percent-encoded: '?' as %3F, '#' as %23, a space as "
+                + "%20, '%' as %25";
+        URI uri;
+        try {
+            uri = new URI(location);
+        } catch (java.net.URISyntaxException e) {
+            throw new IOException(
+                    location + " is not a URL: " + e.getReason() + " at index " + e.getIndex() + "; " + encode);
+        }
+        if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            String path = uri.getRawPath() == null ? "/" : uri.getRawPath();
+            String cut = uri.getScheme() + "://" + uri.getRawAuthority() + path + (path.endsWith("/") ? "" : "/");
+            throw new IOException(location + ": a URL's path ends at its '" + (uri.getRawQuery() != null ? "?" : "#")
+                    + "', so this one names " + cut + ", not the place written; " + encode);
+        }
+        return uri;
     }
 
     /** Whether {@code location} names a store by URL rather than a local path. */
