@@ -144,6 +144,36 @@ class S3FilesSourceTest extends SourceConformanceKit {
     }
 
     @Test
+    void moveToAPrefixInsideTheSourcesIsRefusedUnlessItIsNeverListed() throws Exception {
+        String s3 = "\ns3: { endpoint: \"" + SERVER.endpoint() + "\", region: " + S3ProxyServer.REGION
+                + ", path_style: true, profile: sluice-kit }";
+        // moved under done/, each input would be listed by the next run as a new file and read twice
+        assertThatThrownBy(() -> FilesSources.create(
+                        tmp,
+                        "path: \"" + url + "\"\nsettle: 0s\nafter: { move_to: \"" + url + "done/\" }" + s3,
+                        1,
+                        Map.of()))
+                .hasMessageContaining("move_to")
+                .hasMessageContaining(url + "done/")
+                .hasMessageContaining("read again")
+                .hasMessageContaining(url + "_done/");
+
+        write("a.csv", "id,name\n1,a\n");
+        try (Source source = FilesSources.create(
+                tmp,
+                "path: \"" + url + "\"\nsettle: 0s\nafter: { move_to: \"" + url + "_done/\" }" + s3,
+                1,
+                Map.of())) {
+            Split split = new Planner(source, ledger).plan().splits().getFirst();
+            source.processed(split);
+            assertThat(objects.stat("_done/a.csv")).as("moved").isPresent();
+            assertThat(new Planner(source, ledger).plan().splits())
+                    .as("a prefix starting with _ is never listed")
+                    .isEmpty();
+        }
+    }
+
+    @Test
     void tailIsRefusedOnAStoreWithTheReason() {
         String yaml = "path: \"" + url + "\"\ntail: true\nformat: text\ns3: { endpoint: \"" + SERVER.endpoint()
                 + "\", region: " + S3ProxyServer.REGION + ", path_style: true, profile: sluice-kit }";

@@ -421,10 +421,33 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
             }
             to = target.toString();
         }
+        io.sluice.spi.storage.ObjectStore target;
         try {
-            return ObjectStores.open(to, StoreSettings.given(o, STORE_BLOCKS));
+            target = ObjectStores.open(to, StoreSettings.given(o, STORE_BLOCKS));
         } catch (IOException e) {
             throw a.problem(MOVE_TO, e.getMessage());
         }
+        if (ObjectStores.isUrl(to)) {
+            // a prefix inside the source's on the same store (both roots as the store writes them): as on local disk
+            Optional<String> inside = source.local() ? Optional.empty() : source.prefixOf(target.root());
+            String first =
+                    inside.map(p -> p.substring(0, Math.max(p.indexOf('/'), 0))).orElse("_");
+            if (!first.startsWith("_") && !first.startsWith(".")) {
+                try {
+                    target.close();
+                } catch (IOException ignored) {
+                    // nothing was done with it
+                }
+                throw a.problem(
+                        MOVE_TO,
+                        to
+                                + (first.isEmpty()
+                                        ? " is the source's own path"
+                                        : " is inside the source's path " + source.root())
+                                + ", so moved objects would be listed and read again; move them outside it, or under "
+                                + "a prefix whose name starts with _ (e.g. " + source.describe("_done/") + ")");
+            }
+        }
+        return target;
     }
 }
