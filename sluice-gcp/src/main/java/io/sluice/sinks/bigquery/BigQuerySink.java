@@ -27,6 +27,7 @@ import io.sluice.config.Validator;
 import io.sluice.gcp.bigquery.BigQueryAccess;
 import io.sluice.spi.AttemptFailure;
 import io.sluice.spi.Digests;
+import io.sluice.spi.Member;
 import io.sluice.spi.OutputKey;
 import io.sluice.spi.PipelineContext;
 import io.sluice.spi.Split;
@@ -72,8 +73,9 @@ import java.util.stream.Collectors;
  *   <li>one multi-statement transaction, whose job id is made the same way (a duplicate that succeeded is the commit
  *       already made), refuses a token lower than the split's token recorded in {@code _sluice_commits} and, for a
  *       versioned output, a lock token lower than the one recorded in {@code _sluice_outputs}; deletes the rows the
- *       split (and the other versions of its output) committed before (every row carries its split in
- *       {@code _sluice_split}); inserts or merges the staged rows; and records the split with its token.
+ *       split (and the other versions of its output, not its siblings: {@link OutputKey#sibling}) committed before
+ *       (every row carries its split in {@code _sluice_split}); inserts or merges the staged rows; and records the
+ *       split with its token and its output's version and range.
  * </ol>
  *
  * BigQuery aborts one of two transactions that change one table at once; the loser is tried again here. A crash
@@ -86,6 +88,14 @@ final class BigQuerySink implements Sink {
     static final String OUTPUTS = "_sluice_outputs";
     static final String DEAD_LETTER = "_sluice_dead_letter";
     static final String STAGING = "_sluice_stage_";
+    /**
+     * The columns of {@link #COMMITS} holding the version and byte range of the output the split committed
+     * ({@link OutputKey}): a commit removes the other versions' rows and keeps its siblings' (ranges of its version).
+     */
+    static final String OUTPUT_VERSION = "output_version";
+
+    static final String OUTPUT_START = "output_start";
+    static final String OUTPUT_END = "output_end";
 
     static final String STALE_CLAIM = "sluice-stale-claim";
     static final String STALE_LOCK = "sluice-stale-output-lock";
@@ -196,7 +206,10 @@ final class BigQuerySink implements Sink {
                             text("output_key"),
                             text("incarnation"),
                             Field.of("committed_at", StandardSQLTypeName.TIMESTAMP),
-                            int64("row_count")));
+                            int64("row_count"),
+                            text(OUTPUT_VERSION),
+                            int64(OUTPUT_START),
+                            int64(OUTPUT_END)));
             ensure(OUTPUTS, Schema.of(text("pipeline"), text("target"), text("output_key"), int64("lock_token")));
             ensure(
                     DEAD_LETTER,
@@ -223,13 +236,38 @@ final class BigQuerySink implements Sink {
         return Field.of(name, StandardSQLTypeName.INT64);
     }
 
+    /** Creates the table, or adds the fields an earlier Sluice's table lacks (all NULLABLE, so its rows stay). */
     private void ensure(String name, Schema schema) throws IOException {
         TableId id = sibling(name);
-        if (bq().getTable(id) != null) return;
+        Table existing = bq().getTable(id);
+        if (existing == null) {
+            try {
+                bq().create(TableInfo.of(id, StandardTableDefinition.of(schema)));
+                return;
+            } catch (BigQueryException e) {
+                if (e.getCode() != 409) throw e; // made by another worker meanwhile
+            }
+            existing = bq().getTable(id);
+            if (existing == null)
+                throw new IOException("the table " + id.getTable() + " was dropped while Sluice made it");
+        }
+        List<Field> have = new ArrayList<>(existing.getDefinition().getSchema().getFields());
+        List<String> names = have.stream().map(Field::getName).toList();
+        List<Field> missing = schema.getFields().stream()
+                .filter(f -> !names.contains(f.getName()))
+                .toList();
+        if (missing.isEmpty()) return;
+        have.addAll(missing);
         try {
-            bq().create(TableInfo.of(id, StandardTableDefinition.of(schema)));
+            bq().update(existing.toBuilder()
+                    .setDefinition(StandardTableDefinition.of(Schema.of(have)))
+                    .build());
         } catch (BigQueryException e) {
-            if (e.getCode() != 409) throw e; // made by another worker meanwhile
+            // another worker may have added them meanwhile: fine when they are all there now
+            Table now = bq().getTable(id);
+            if (now == null) throw e;
+            List<String> fields = columns(now);
+            if (!missing.stream().allMatch(f -> fields.contains(f.getName()))) throw e;
         }
     }
 
@@ -389,6 +427,9 @@ final class BigQuerySink implements Sink {
                 params.put("token", QueryParameterValue.int64(ctx.token()));
                 params.put("key", QueryParameterValue.string(key == null ? null : key.key()));
                 params.put("lock", QueryParameterValue.int64(held == null ? 0L : held.token()));
+                params.put("out_version", QueryParameterValue.string(key == null ? null : key.version()));
+                params.put("out_start", QueryParameterValue.int64(key == null ? null : key.start()));
+                params.put("out_end", QueryParameterValue.int64(key == null ? null : key.end()));
                 params.put("incarnation", QueryParameterValue.string(ctx.incarnation()));
                 params.put("rows", QueryParameterValue.int64(staged));
                 params.put("now", QueryParameterValue.timestamp(Instant.now().toEpochMilli() * 1000));
@@ -496,13 +537,20 @@ final class BigQuerySink implements Sink {
                     + "(token ', CAST(lock_token AS STRING), ')')) FROM " + outputs + " WHERE " + mine
                     + " AND output_key = @key AND lock_token > @lock");
         }
+        // the splits that committed other versions of the output: not its siblings (OutputKey.sibling), and every
+        // record without a version (an earlier Sluice kept none), whose rows never stay beside a new version's
+        String others = "output_key = @key AND NOT (" + OUTPUT_VERSION + " IS NOT NULL AND " + OUTPUT_START
+                + " IS NOT NULL AND " + OUTPUT_END + " IS NOT NULL AND " + OUTPUT_VERSION
+                + " = @out_version AND ((@out_end"
+                + " <> " + Member.WHOLE + " AND @out_end <= " + OUTPUT_START + ") OR (" + OUTPUT_END + " <> "
+                + Member.WHOLE + " AND " + OUTPUT_END + " <= @out_start)))";
         s.add("DELETE FROM " + t + " WHERE " + col(SPLIT_COLUMN) + " = @split"
                 + (versioned
                         ? " OR " + col(SPLIT_COLUMN) + " IN (SELECT split_id FROM " + commits + " WHERE " + mine
-                                + " AND output_key = @key)"
+                                + " AND " + others + ")"
                         : ""));
         s.add("DELETE FROM " + commits + " WHERE " + mine + " AND (split_id = @split"
-                + (versioned ? " OR output_key = @key" : "") + ")");
+                + (versioned ? " OR " + others : "") + ")");
         if (versioned) {
             s.add("DELETE FROM " + outputs + " WHERE " + mine + " AND output_key = @key");
             s.add("INSERT INTO " + outputs + " (pipeline, target, output_key, lock_token) VALUES (@pipeline, @target, "
@@ -510,7 +558,8 @@ final class BigQuerySink implements Sink {
         }
         if (rows != null) s.add(write(target, staged, rows));
         s.add("INSERT INTO " + commits + " (pipeline, target, split_id, token, output_key, incarnation, committed_at, "
-                + "row_count) VALUES (@pipeline, @target, @split, @token, @key, @incarnation, @now, @rows)");
+                + "row_count, " + OUTPUT_VERSION + ", " + OUTPUT_START + ", " + OUTPUT_END + ") VALUES (@pipeline, "
+                + "@target, @split, @token, @key, @incarnation, @now, @rows, @out_version, @out_start, @out_end)");
         s.add("DELETE FROM " + quoted(sibling(DEAD_LETTER)) + " WHERE " + mine + " AND split_id = @split");
         if (dead != null) {
             s.add("INSERT INTO " + quoted(sibling(DEAD_LETTER)) + " (pipeline, target, split_id, file, line, reason, "
@@ -582,8 +631,9 @@ final class BigQuerySink implements Sink {
             if (message.contains(STALE_CLAIM)) throw new StaleClaimException(splitOf(params), token);
             if (message.contains(STALE_LOCK)) {
                 throw new IOException("the lock of output " + params.get("key").getValue() + " was taken over while "
-                        + "this writer was paused, and a newer version committed: split " + splitOf(params)
-                        + " writes nothing (" + message + ")");
+                        + "this writer was paused, and a newer grant committed (another version, or another range of "
+                        + "this one): this attempt of split " + splitOf(params) + " writes nothing, and the split is "
+                        + "tried again (" + message + ")");
             }
             if (round < COMMIT_ROUNDS
                     && message.toLowerCase(java.util.Locale.ROOT).contains("concurrent update")) {

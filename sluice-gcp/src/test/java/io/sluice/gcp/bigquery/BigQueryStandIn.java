@@ -110,6 +110,20 @@ public final class BigQueryStandIn implements AutoCloseable {
         }
     }
 
+    /**
+     * Drops columns of a table, as {@code ALTER TABLE ... DROP COLUMN} does in BigQuery: a table as an earlier
+     * Sluice made it.
+     */
+    public synchronized void dropColumns(String dataset, String table, String... columns) throws SQLException {
+        ArrayNode fields = schemas.get(dataset + "." + table);
+        for (String c : columns) {
+            sql("ALTER TABLE " + ident(dataset) + "." + ident(table) + " DROP COLUMN " + ident(c));
+            for (int i = fields.size() - 1; i >= 0; i--) {
+                if (fields.get(i).path("name").asText().equals(c)) fields.remove(i);
+            }
+        }
+    }
+
     /** The rows of a DuckDB query, each as its columns' text joined by {@code |}. */
     public synchronized List<String> rows(String query) throws SQLException {
         List<String> out = new ArrayList<>();

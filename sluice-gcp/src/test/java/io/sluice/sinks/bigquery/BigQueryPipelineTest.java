@@ -12,6 +12,7 @@ import io.sluice.runner.RunListener;
 import io.sluice.runner.RunSummary;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -83,6 +84,55 @@ class BigQueryPipelineTest {
         assertThat(bq.rows("SELECT id, amount FROM shop.orders ORDER BY id"))
                 .as("merged on id")
                 .containsExactly("1|1.50", "2|2.25", "3|3.00", "4|4.75", "5|50.00", "6|6.00");
+    }
+
+    /**
+     * A csv file larger than {@code split_size} is cut into byte ranges, whose splits share the file's output key (one
+     * version, disjoint ranges): each range's commit keeps the rows of the others, and a new version of the file
+     * replaces the rows of every range of the old one.
+     */
+    @Test
+    void theRangesOfALargeFileKeepEachOthersRows() throws Exception {
+        Files.createDirectories(dir.resolve("in"));
+        Files.writeString(dir.resolve("in/big.csv"), numbered(0, 400, "v1"));
+        Path file = dir.resolve("ranges.yaml");
+        Files.writeString(file, """
+                pipeline: ranges
+                source: { files: { path: in, split_size: 1KB, settle: 0s } }
+                sink:
+                  bigquery: { project: proj, dataset: shop, table: lines, endpoint: "%s" }
+                run: { parallelism: 2, retries: { backoff: 10ms } }
+                """.formatted(bq.endpoint()));
+
+        RunSummary first = run(file);
+        assertThat(first.exitCode()).isZero();
+        assertThat(first.splitsDone()).as("the file is cut into ranges").isGreaterThan(2);
+        assertThat(bq.rows("SELECT count(*), count(DISTINCT id), min(id), max(id), min(v), max(v) FROM shop.lines"))
+                .as("every range's rows, once")
+                .containsExactly("400|400|0|399|v1|v1");
+        assertThat(bq.rows("SELECT count(*) FROM shop._sluice_commits"))
+                .as("one commit record per range")
+                .containsExactly(Long.toString(first.splitsDone()));
+
+        Files.writeString(dir.resolve("in/big.csv"), numbered(1000, 300, "v2"));
+        Files.setLastModifiedTime(dir.resolve("in/big.csv"), FileTime.fromMillis(60_000)); // a new version
+        RunSummary second = run(file);
+        assertThat(second.exitCode()).isZero();
+        assertThat(second.splitsDone()).isGreaterThan(1);
+        assertThat(bq.rows("SELECT count(*), count(DISTINCT id), min(id), max(id), min(v), max(v) FROM shop.lines"))
+                .as("the new version's ranges replace every range of the old one, and keep each other")
+                .containsExactly("300|300|1000|1299|v2|v2");
+        assertThat(bq.rows("SELECT count(*) FROM shop._sluice_commits"))
+                .as("the old version's records went with its rows")
+                .containsExactly(Long.toString(second.splitsDone()));
+    }
+
+    /** A csv of {@code n} rows numbered from {@code from}, each with the text {@code v}. */
+    private static String numbered(int from, int n, String v) {
+        StringBuilder csv = new StringBuilder("id,v\n");
+        for (int i = from; i < from + n; i++)
+            csv.append(i).append(',').append(v).append('\n');
+        return csv.toString();
     }
 
     @Test

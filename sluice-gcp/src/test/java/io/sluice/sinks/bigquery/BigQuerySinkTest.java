@@ -14,6 +14,7 @@ import io.sluice.runner.SplitCommit;
 import io.sluice.spi.AttemptFailure;
 import io.sluice.spi.BadRecordPolicy;
 import io.sluice.spi.Member;
+import io.sluice.spi.OutputKey;
 import io.sluice.spi.PipelineContext;
 import io.sluice.spi.Split;
 import io.sluice.spi.StaleClaimException;
@@ -72,6 +73,19 @@ class BigQuerySinkTest {
         return new Split(id, List.of(Member.whole(id, "v1", null)), 10, null, null);
     }
 
+    /**
+     * A split of a byte range of one version of a file, as the files source cuts a large file: its output key is the
+     * file's, with the version and the range, shared by the file's other ranges.
+     */
+    private static Split range(String file, String version, long start, long end) {
+        return new Split(
+                file + "#" + start + "-" + end + "@" + version,
+                List.of(new Member(file, version, start, end, null)),
+                end - start,
+                null,
+                new OutputKey(file, version, start, end));
+    }
+
     /** A claim's commit context with this fencing token. */
     private SplitCommit claim(long token) {
         return new SplitCommit(
@@ -84,7 +98,11 @@ class BigQuerySinkTest {
     }
 
     private Written write(Sink sink, String split, String query, long token) throws Exception {
-        try (SinkWriter w = sink.open(split(split), scratch())) {
+        return write(sink, split(split), query, token);
+    }
+
+    private Written write(Sink sink, Split split, String query, long token) throws Exception {
+        try (SinkWriter w = sink.open(split, scratch())) {
             w.stage(new DuckRows(duck, query), BadRows.NONE);
             return w.commit(claim(token));
         }
@@ -134,6 +152,65 @@ class BigQuerySinkTest {
         assertThat(target.bq.tables("ds"))
                 .as("no staging table is left")
                 .noneMatch(t -> t.startsWith("_sluice_stage_"));
+    }
+
+    /**
+     * The ranges of one version of a file keep each other's rows (siblings); a replay of a range replaces its own rows;
+     * a new version replaces the rows of every range of the old one; a cut of the same version that overlaps earlier
+     * ranges (planned again after a reset) replaces them. The commit records follow the rows.
+     */
+    @Test
+    void rangesOfOneVersionKeepEachOtherAndANewVersionReplacesThemAll() throws Exception {
+        Sink sink = sink("dataset: ds\ntable: items\n");
+        write(sink, range("a.log", "v1", 0, 100), tagged("v1 0", 2), 1);
+        write(sink, range("a.log", "v1", 100, 200), tagged("v1 100", 3), 1);
+        write(sink, range("a.log", "v1", 200, 300), tagged("v1 200", 1), 1);
+        assertThat(tags()).as("every range's rows").containsExactly("v1 0|2", "v1 100|3", "v1 200|1");
+
+        write(sink, range("a.log", "v1", 100, 200), tagged("v1 100 again", 2), 2);
+        assertThat(tags())
+                .as("a replay of a range replaces its own rows and keeps its siblings'")
+                .containsExactly("v1 0|2", "v1 100 again|2", "v1 200|1");
+
+        write(sink, range("a.log", "v2", 0, 150), tagged("v2 0", 4), 1);
+        assertThat(tags())
+                .as("the first range of a new version replaces every range of the old one")
+                .containsExactly("v2 0|4");
+        write(sink, range("a.log", "v2", 150, 300), tagged("v2 150", 1), 1);
+        assertThat(tags()).containsExactly("v2 0|4", "v2 150|1");
+
+        write(sink, range("a.log", "v2", 100, 300), tagged("v2 recut", 2), 1);
+        assertThat(tags())
+                .as("a range overlapping both earlier ranges of its version replaces both")
+                .containsExactly("v2 recut|2");
+        assertThat(target.bq.rows("SELECT split_id, output_version, output_start, output_end FROM ds._sluice_commits"))
+                .as("one record, with the version and range of the output it holds")
+                .containsExactly("a.log#100-300@v2|v2|100|300");
+    }
+
+    /**
+     * Commit records of an earlier Sluice, which kept no version or range: the next run adds the columns, and such a
+     * record counts as another version, whose rows the next commit of the output replaces (never kept beside it), even
+     * a commit of a range that would be its sibling: without a version, none can tell.
+     */
+    @Test
+    void recordsWithoutAVersionCountAsAnotherVersion() throws Exception {
+        Sink sink = sink("dataset: ds\ntable: items\n");
+        write(sink, range("a.log", "v1", 0, 100), tagged("v1", 3), 1);
+        target.bq.dropColumns("ds", "_sluice_commits", "output_version", "output_start", "output_end");
+
+        Sink next = sink("dataset: ds\ntable: items\n");
+        assertThat(target.bq.schema("ds", "_sluice_commits"))
+                .as("the next run adds the columns")
+                .contains("output_version:STRING", "output_start:INTEGER", "output_end:INTEGER");
+        write(next, range("a.log", "v1", 100, 200), tagged("v1 100", 1), 1);
+        assertThat(tags()).containsExactly("v1 100|1");
+        assertThat(target.bq.rows("SELECT split_id, output_version, output_start, output_end FROM ds._sluice_commits"))
+                .containsExactly("a.log#100-200@v1|v1|100|200");
+    }
+
+    private List<String> tags() throws Exception {
+        return target.bq.rows("SELECT tag, count(*) FROM ds.items GROUP BY tag ORDER BY tag");
     }
 
     @Test
