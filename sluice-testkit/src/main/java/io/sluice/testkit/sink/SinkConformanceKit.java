@@ -113,6 +113,19 @@ public abstract class SinkConformanceKit {
                 new OutputKey(key, fingerprint, 0, Member.WHOLE));
     }
 
+    /**
+     * A split of the byte range {@code [start, end)} of one version of an input, as the files source cuts a large line
+     * file: its output key is the input's, with the version and the range, shared by the version's other ranges.
+     */
+    protected static Split range(String key, String version, long start, long end) {
+        return new Split(
+                key + "#" + start + "-" + end + "@" + version,
+                List.of(new Member(key, version, start, end, null)),
+                end - start,
+                null,
+                new OutputKey(key, version, start, end));
+    }
+
     /** A commit context of a current claim, taking locks as worker {@code owner}. */
     protected SplitCommit current(String owner) {
         return new SplitCommit(() -> {}, () -> true, "incarnation-1", new LedgerLocks(ledger, owner, LEASE));
@@ -270,6 +283,59 @@ public abstract class SinkConformanceKit {
                 .isEqualTo(expected("v2", 3));
         write(split("a.csv", "v3"), "v3", 1, current("w1"));
         assertThat(visible()).isEqualTo(expected("v3", 1));
+    }
+
+    /**
+     * The byte ranges of one version of an input are siblings ({@link OutputKey#sibling}): each range's commit keeps
+     * the others' output (a file larger than {@code split_size} is loaded whole), a replay of one range replaces only
+     * its own, and a new version replaces the output of every range of the old one.
+     */
+    @Test
+    void rangesOfOneVersionKeepEachOtherAndANewVersionReplacesThemAll() throws Exception {
+        write(split("b.csv", null), "b", 2, current("w1"));
+        write(range("a.csv", "v1", 0, 100), "v1r0", 2, current("w1"));
+        write(range("a.csv", "v1", 100, 200), "v1r1", 3, current("w2"));
+        write(range("a.csv", "v1", 200, 300), "v1r2", 1, current("w1"));
+        assertThat(visible())
+                .as("every range's output, each once")
+                .isEqualTo(sorted(
+                        sorted(expected("v1r0", 2), expected("v1r1", 3)),
+                        sorted(expected("v1r2", 1), expected("b", 2))));
+
+        write(range("a.csv", "v1", 100, 200), "v1r1again", 2, current("w3"));
+        assertThat(visible())
+                .as("a replay of a range replaces its own output and keeps its siblings'")
+                .isEqualTo(sorted(
+                        sorted(expected("v1r0", 2), expected("v1r1again", 2)),
+                        sorted(expected("v1r2", 1), expected("b", 2))));
+
+        write(range("a.csv", "v2", 0, 150), "v2r0", 4, current("w1"));
+        assertThat(visible())
+                .as("the first range of a new version replaces every range of the old one; other inputs stay")
+                .isEqualTo(sorted(expected("v2r0", 4), expected("b", 2)));
+        write(range("a.csv", "v2", 150, 300), "v2r1", 1, current("w2"));
+        assertThat(visible())
+                .as("the new version's ranges keep each other")
+                .isEqualTo(sorted(sorted(expected("v2r0", 4), expected("v2r1", 1)), expected("b", 2)));
+    }
+
+    /**
+     * A range of a version that overlaps earlier ranges of that version (the input cut otherwise, planned again after a
+     * reset) replaces them: two outputs holding the same bytes never both stay. A range it does not overlap stays.
+     */
+    @Test
+    void aRangeOverlappingEarlierRangesOfItsVersionReplacesThem() throws Exception {
+        write(range("a.csv", "v1", 0, 100), "r0", 2, current("w1"));
+        write(range("a.csv", "v1", 100, 200), "r1", 3, current("w1"));
+        write(range("a.csv", "v1", 200, 300), "r2", 1, current("w1"));
+        write(range("a.csv", "v1", 50, 250), "recut", 2, current("w1"));
+        assertThat(visible())
+                .as("the recut range replaces all three ranges it overlaps")
+                .isEqualTo(expected("recut", 2));
+        write(range("a.csv", "v1", 250, 300), "tail", 1, current("w1"));
+        assertThat(visible())
+                .as("a range after it is its sibling")
+                .isEqualTo(sorted(expected("recut", 2), expected("tail", 1)));
     }
 
     @Test
