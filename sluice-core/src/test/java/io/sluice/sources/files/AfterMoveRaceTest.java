@@ -85,7 +85,7 @@ class AfterMoveRaceTest {
                 "utf-8",
                 null,
                 false,
-                new Globs(List.of(), List.of()),
+                Rotated.none(),
                 Duration.ZERO,
                 Optional.empty(),
                 false,

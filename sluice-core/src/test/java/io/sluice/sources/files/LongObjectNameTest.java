@@ -96,7 +96,7 @@ class LongObjectNameTest {
                 "utf-8",
                 null,
                 false,
-                new Globs(List.of(), List.of()),
+                Rotated.none(),
                 Duration.ZERO,
                 Optional.empty(),
                 false,
