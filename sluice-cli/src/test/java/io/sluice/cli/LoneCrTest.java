@@ -3,19 +3,30 @@ package io.sluice.cli;
 import static io.sluice.cli.CliRun.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.testkit.Workspace;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A carriage return (CR) inside a line, not followed by a line feed: DuckDB's reader takes it for a line end and gives
- * up on the file. The split fails at once (not retried as if the failure were passing), naming the file, the line and
- * what to do, and nothing is written; a CR inside a quoted csv field is part of its value, read as written.
+ * up on the file. A text file (a log: progress bars, Windows tools) is read anyway, each LF- or CRLF-ended line one
+ * record that keeps its CR bytes, whole, cut into byte ranges or tailed, with bad lines named at their line. A csv
+ * file's split fails at once (not retried), naming the file, the line and what to do, and nothing is written; a CR
+ * inside a quoted csv field is part of its value, read as written.
  */
 class LoneCrTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     @TempDir
     Path dir;
 
@@ -27,12 +38,29 @@ class LoneCrTest {
     }
 
     private Path pipeline(String format) throws Exception {
+        return pipeline(format, "");
+    }
+
+    private Path pipeline(String format, String extra) throws Exception {
         return ws.pipeline("""
                 pipeline: cr
-                source: { files: { path: in, format: %s } }
+                source:
+                  files:
+                    path: in
+                    format: %s
+                    %s
                 sink: { files: { path: out, format: parquet } }
                 run: { retries: { max: 3, backoff: 100ms } }
-                """.formatted(format));
+                """.formatted(format, extra));
+    }
+
+    /** The output's lines, each CR shown as {@code <CR>}, with their length in characters. */
+    private List<String> lines() throws Exception {
+        return ws.outputRows("replace(line, chr(13), '<CR>'), length(line)", "parquet");
+    }
+
+    private static String shown(String line) {
+        return line.replace("\r", "<CR>") + "|" + line.length();
     }
 
     private void failsOnceNaming(Path pipeline, String where) throws Exception {
@@ -48,10 +76,30 @@ class LoneCrTest {
         assertThat(ws.outputFiles(".parquet")).as("nothing written").isEmpty();
     }
 
+    /**
+     * LF, CRLF and gzipped logs, a CR ending one, and a file holding the byte 0x01 (which must stay itself): every line
+     * once, its CRs kept.
+     */
     @Test
-    void aTextLineWithALoneCrFailsItsSplitOnceNamingTheFileAndLine() throws Exception {
+    void textLinesWithLoneCrsAreReadWholeKeepingTheirCrs() throws Exception {
         ws.input("a.log", "one\ntwo\rhalf\nthree\n");
-        failsOnceNaming(pipeline("text"), "a.log line 2");
+        ws.input("b.log", "10%\r50%\r100%\r\ndone\r\n");
+        ws.input("c.log.gz", Workspace.gzip("x\ry\nlast\r"));
+        ws.input("d.log", "\u0001ctl\u0002\n");
+        CliRun r = run(pipeline("text"));
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.out()).contains("rows 8 in, 8 out");
+        CliRun.assertSameRows(
+                lines(),
+                List.of(
+                        shown("one"),
+                        shown("two\rhalf"),
+                        shown("three"),
+                        shown("10%\r50%\r100%"),
+                        shown("done"),
+                        shown("x\ry"),
+                        shown("last\r"),
+                        shown("\u0001ctl\u0002")));
     }
 
     @Test
@@ -60,28 +108,94 @@ class LoneCrTest {
         failsOnceNaming(pipeline("csv"), "u.csv line 3");
     }
 
-    /** A file cut into byte ranges: the range with the CR fails once, named by its line in the file; the others are read. */
+    /**
+     * Lines parsed into columns keep the CR in their values, and a bad line, with a CR or after one, is a dead letter
+     * naming its line and holding its bytes.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"delimiter", "delimiter-exact", "regex"})
+    void parsedLinesKeepTheirCrsAndBadOnesAreNamedAtTheirLine(String how) throws Exception {
+        String parse = switch (how) {
+            case "delimiter" -> "parse: { delimiter: ' ', columns: [who, n, note], types: { n: bigint } }";
+            case "delimiter-exact" ->
+                "parse: { delimiter: ' ', columns: [who, n, note], types: { n: 'decimal(10,0)' } }";
+            default -> "parse: { regex: '^(?<who>\\S+) (?<n>\\d+) (?<note>.*)$', types: { n: bigint } }";
+        };
+        ws.input("p.log", "a 1 x\rX\nb 2 plain\nc three\rbad\nd 4 y\r\r\n"); // d: a CR, then CRLF
+        CliRun r = run(pipeline("text", parse + "\n    "));
+        assertThat(r.code()).as(r.toString()).isZero();
+        CliRun.assertSameRows(
+                ws.outputRows("who, CAST(n AS BIGINT), replace(note, chr(13), '<CR>'), length(note)", "parquet"),
+                List.of("a|1|x<CR>X|3", "b|2|plain|5", "d|4|y<CR>|2"));
+        List<String> dead = ws.deadLetters();
+        assertThat(dead).hasSize(1);
+        JsonNode d = JSON.readTree(dead.getFirst());
+        assertThat(d.get("file").asText()).isEqualTo("p.log");
+        assertThat(d.get("line").asLong()).isEqualTo(3);
+        assertThat(d.get("record").asText()).isEqualTo("c three\rbad");
+    }
+
+    /**
+     * A file cut into byte ranges: every line once, the CR kept, and a bad line after the CR named at its line in the
+     * file (not in its range).
+     */
     @Test
-    void aLoneCrInALargeFileFailsOnlyItsRangeNamingItsLineInTheFile() throws Exception {
+    void aLoneCrInALargeFileCutIntoRangesIsReadWithExactLines() throws Exception {
         StringBuilder text = new StringBuilder();
-        for (int i = 1; i <= 3000; i++) text.append("line ").append(i).append(i == 1234 ? "\rmore\n" : "\n");
+        List<String> expected = new ArrayList<>();
+        for (int i = 1; i <= 3000; i++) {
+            String rest = i == 1234 ? "\rmore" : "";
+            text.append(i == 1236 ? "bad" : "c" + i + " " + i + rest).append(i % 7 == 0 ? "\r\n" : "\n");
+            if (i != 1236) expected.add("c" + i + "|" + i + "|" + rest.replace("\r", "<CR>"));
+        }
         ws.input("big.log", text.toString());
-        Path p = ws.pipeline("""
-                pipeline: cr
-                source: { files: { path: in, format: text, split_size: 4KB } }
-                sink: { files: { path: out, format: parquet } }
-                run: { retries: { max: 3, backoff: 100ms } }
-                """);
+        Path p = pipeline(
+                "text",
+                "split_size: 4KB\n    parse: { regex: '^(?<who>\\S+) (?<n>\\d+)(?<rest>.*)$', types: { n: bigint } }");
         CliRun r = run(p);
-        assertThat(r.code()).as(r.toString()).isNotZero();
-        assertThat(r.all()).contains("big.log line 1234 holds a carriage return");
-        CliRun status = CliRun.sluice("status", p.toString());
-        assertThat(status.out()).as(status.toString()).contains("dead     1").contains("attempts 1");
-        List<String> rows = ws.outputRows("line", "parquet");
-        assertThat(rows)
-                .as("the other ranges are read")
-                .hasSizeGreaterThan(2500)
-                .doesNotContain("line 1234");
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(ws.outputFiles(".parquet").size()).as("cut into ranges").isGreaterThan(5);
+        CliRun.assertSameRows(
+                ws.outputRows("who, n, coalesce(replace(rest, chr(13), '<CR>'), '')", "parquet"), expected);
+        List<String> dead = ws.deadLetters();
+        assertThat(dead).hasSize(1);
+        JsonNode d = JSON.readTree(dead.getFirst());
+        assertThat(d.get("file").asText()).isEqualTo("big.log");
+        assertThat(d.get("line").asLong()).isEqualTo(1236);
+        assertThat(d.get("record").asText()).isEqualTo("bad");
+    }
+
+    /** A tailed log that a progress bar writes to: each line read once across runs, its CRs kept. */
+    @Test
+    void aTailedLogWithLoneCrsIsReadOnceAcrossRuns() throws Exception {
+        List<String> expected = new ArrayList<>();
+        StringBuilder first = new StringBuilder();
+        for (int i = 0; i < 40; i++) {
+            String line = i % 3 == 0 ? "step " + i + " 0%\r50%\r100%" : "step " + i;
+            first.append(line).append('\n');
+            expected.add(shown(line));
+        }
+        Path log = ws.input("app.log", first.toString());
+        Path p = pipeline("text", "tail: true\n    split_size: 256B");
+        run(p).ok();
+        CliRun.assertSameRows(lines(), expected);
+
+        StringBuilder more = new StringBuilder();
+        for (int i = 40; i < 80; i++) {
+            String line = i % 4 == 0 ? "pull " + i + " 1/3\r2/3\r3/3" : "pull " + i;
+            more.append(line).append(i % 5 == 0 ? "\r\n" : "\n");
+            expected.add(shown(line));
+        }
+        more.append("pull 80 1/2\r"); // unfinished: waits for its line end
+        Files.writeString(log, more.toString(), StandardOpenOption.APPEND);
+        run(p).ok();
+        CliRun.assertSameRows(lines(), expected);
+
+        Files.writeString(log, "2/2\nend\n", StandardOpenOption.APPEND);
+        expected.add(shown("pull 80 1/2\r2/2"));
+        expected.add(shown("end"));
+        run(p).ok();
+        CliRun.assertSameRows(lines(), expected);
     }
 
     @Test

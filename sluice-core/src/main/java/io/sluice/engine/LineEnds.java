@@ -22,7 +22,11 @@ import java.util.zip.GZIPInputStream;
  *
  * <p>A csv file with quotes is not copied so: a CRLF inside a quoted field is the field's text, and dropping its CR
  * would change a value. Its read fails, not retried, naming the file, the line and what to do. So does a read of a
- * file with a CR inside a line (outside quotes), which the reader takes for a line end at every attempt.
+ * csv file with a CR inside a line (outside quotes), which the reader takes for a line end at every attempt.
+ *
+ * <p>A text file (a log) with a CR inside a line (a progress bar's redraws) is read from a copy in which each such CR
+ * is a byte that occurs in none of the split's files, which the reader turns back into a CR in every line it yields:
+ * each LF-ended line stays one record holding its CR bytes, and line numbers stay those of the file.
  */
 final class LineEnds {
     private LineEnds() {}
@@ -93,11 +97,119 @@ final class LineEnds {
             }
             Files.createDirectories(dir);
             Path copy = dir.resolve((n++) + "-" + (gz ? name.substring(0, name.length() - 3) : name));
-            copy(p.file(), gz, copy);
+            copy(p.file(), gz, copy, 0);
             parts.add(new LocalFiles.Part(copy, p.key(), p.shift()));
             any = true;
         }
         return any ? Optional.of(input.withParts(parts)) : Optional.empty();
+    }
+
+    /**
+     * What a failed read is read again from: copies of the files whose line ends DuckDB could not follow, and the byte
+     * that stands for a CR inside a line in them ({@code crMark}; 0: none, every CR there ends a line).
+     */
+    record Copies(LocalFiles input, int crMark) {}
+
+    /**
+     * The input of a read that DuckDB gave up on ({@link #maybe}), with its files copied so that it can follow their
+     * line ends; empty when no file needs a copy (the read failed for another reason). Text files: see {@link
+     * #marked}; csv files: a CR inside a line is refused, mixed line ends are evened out ({@link #evened}).
+     *
+     * @throws SplitFailure (not retryable) for a file that cannot be read so, naming it and its line
+     */
+    static Optional<Copies> copies(LocalFiles input, Path dir) throws IOException, SplitFailure {
+        if (input.format().equals("text")) return marked(input, dir);
+        refuseLoneCr(input);
+        return evened(input, dir).map(evened -> new Copies(evened, 0));
+    }
+
+    /**
+     * The bytes that may stand for a CR inside a text line: control bytes no log line is expected to hold (not NUL,
+     * tab, LF, CR, nor the unit separator, which {@link Reader#LINE_ONLY} reads lines by).
+     */
+    private static final byte[] MARKS = {
+        1, 2, 3, 4, 5, 6, 7, 8, 0x0B, 0x0C, 0x0E, 0x0F, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19,
+        0x1A, 0x1B, 0x1C, 0x1D, 0x1E
+    };
+
+    /**
+     * Text files: a copy of each file with a CR in it, its CRLF line ends LF and each CR not followed by a line feed (a
+     * last one too) the returned mark, a byte that occurs in none of the split's files; the files without a CR are read
+     * as they are. Empty when no file holds a CR.
+     *
+     * @throws SplitFailure (not retryable) when a CR is inside a line and no byte can stand for it: every candidate
+     *     occurs in the files, or a zstd file, which Java cannot read here, may hold it
+     */
+    static Optional<Copies> marked(LocalFiles input, Path dir) throws IOException, SplitFailure {
+        boolean[] seen = new boolean[256];
+        boolean lone = false;
+        boolean zstd = false;
+        List<Boolean> crs = new ArrayList<>(); // per part: whether it holds a CR (a zstd part: false)
+        for (LocalFiles.Part p : input.parts()) {
+            String name = p.file().getFileName().toString().toLowerCase(Locale.ROOT);
+            if (name.endsWith(".zst") || name.endsWith(".zstd")) {
+                zstd = true;
+                crs.add(false);
+                continue;
+            }
+            boolean[] own = new boolean[256];
+            lone |= bytes(p.file(), name.endsWith(".gz"), own);
+            crs.add(own['\r']);
+            for (int b = 0; b < 256; b++) seen[b] |= own[b];
+        }
+        if (!seen['\r']) return Optional.empty();
+        int mark = 0;
+        if (lone) {
+            for (byte m : MARKS) {
+                if (!seen[m]) {
+                    mark = m;
+                    break;
+                }
+            }
+            if (mark == 0 || zstd) {
+                refuseLoneCr(input);
+                return Optional.empty(); // only a last CR: the read's own error stands
+            }
+        }
+        List<LocalFiles.Part> parts = new ArrayList<>();
+        int n = 0;
+        for (int i = 0; i < crs.size(); i++) {
+            LocalFiles.Part p = input.parts().get(i);
+            if (!crs.get(i)) {
+                parts.add(p);
+                continue;
+            }
+            String name = p.file().getFileName().toString().toLowerCase(Locale.ROOT);
+            boolean gz = name.endsWith(".gz");
+            Files.createDirectories(dir);
+            Path copy = dir.resolve((n++) + "-" + (gz ? name.substring(0, name.length() - 3) : name));
+            copy(p.file(), gz, copy, mark);
+            parts.add(new LocalFiles.Part(copy, p.key(), p.shift()));
+        }
+        return Optional.of(new Copies(input.withParts(parts), mark));
+    }
+
+    /**
+     * Marks in {@code seen} every byte the file holds; returns whether a CR in it is not followed by a line feed (one
+     * ending the file too).
+     */
+    private static boolean bytes(Path file, boolean gz, boolean[] seen) throws IOException {
+        try (InputStream raw = Files.newInputStream(file);
+                InputStream in = gz ? new GZIPInputStream(raw, 1 << 16) : raw) {
+            byte[] buf = new byte[1 << 16];
+            boolean lone = false;
+            boolean cr = false;
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                for (int i = 0; i < n; i++) {
+                    byte b = buf[i];
+                    if (cr && b != '\n') lone = true;
+                    cr = b == '\r';
+                    seen[b & 0xFF] = true;
+                }
+            }
+            return lone || cr;
+        }
     }
 
     /**
@@ -180,8 +292,12 @@ final class LineEnds {
         }
     }
 
-    /** Copies the file (decompressed) with the CR of every CRLF dropped. */
-    private static void copy(Path file, boolean gz, Path copy) throws IOException {
+    /**
+     * Copies the file (decompressed) with the CR of every CRLF dropped, and every other CR (one ending the file too)
+     * written as {@code mark}; 0: kept as it is.
+     */
+    private static void copy(Path file, boolean gz, Path copy, int mark) throws IOException {
+        int inLine = mark == 0 ? '\r' : mark;
         try (InputStream raw = Files.newInputStream(file);
                 InputStream in = gz ? new GZIPInputStream(raw, 1 << 16) : raw;
                 OutputStream out =
@@ -190,19 +306,19 @@ final class LineEnds {
             boolean cr = false; // a CR ended the previous buffer, not written yet
             int n;
             while ((n = in.read(buf)) > 0) {
-                if (cr && buf[0] != '\n') out.write('\r');
+                if (cr && buf[0] != '\n') out.write(inLine);
                 cr = false;
                 int from = 0; // the first byte of buf not written yet
                 for (int i = 0; i < n; i++) {
                     if (buf[i] != '\r') continue;
-                    if (i + 1 < n && buf[i + 1] != '\n') continue; // a CR inside a line stays
                     out.write(buf, from, i - from);
                     from = i + 1;
+                    if (i + 1 < n && buf[i + 1] != '\n') out.write(inLine); // a CR inside a line
                     cr = i + 1 == n;
                 }
                 out.write(buf, from, n - from);
             }
-            if (cr) out.write('\r'); // a CR ending the file ends no line here: kept as it was
+            if (cr) out.write(inLine); // a CR ending the file ends no line here: kept as it was, or marked
         }
     }
 }

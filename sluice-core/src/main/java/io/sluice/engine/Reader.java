@@ -78,10 +78,18 @@ record Reader(
      *     blank
      */
     static Optional<Reader> of(LocalFiles input, String prefix, boolean stepsTypeText) throws IOException {
+        return of(input, prefix, stepsTypeText, 0);
+    }
+
+    /**
+     * @param crMark text: the byte that stands for a CR inside a line in the files ({@link LineEnds#marked}), turned
+     *     back into a CR in every line read; 0: none
+     */
+    static Optional<Reader> of(LocalFiles input, String prefix, boolean stepsTypeText, int crMark) throws IOException {
         boolean text = stepsTypeText || input.textColumns();
         List<Path> files = input.parts().stream().map(LocalFiles.Part::file).toList();
         if (!input.format().equals("csv") || !input.columns().isEmpty())
-            return Optional.of(of(input, files, prefix, text));
+            return Optional.of(of(input, files, prefix, text, crMark));
         List<List<Path>> groups = csvGroups(files, input.header());
         if (groups.isEmpty()) return Optional.empty();
         // read as written (textColumns), a quoted empty field is the empty string: DuckDB would take it for NULL, as
@@ -90,7 +98,8 @@ record Reader(
                 prefix,
                 groups,
                 "header = " + input.header() + (text ? ", all_varchar = true" : "")
-                        + (input.textColumns() ? ", allow_quoted_nulls = false" : "") + encoding(input)));
+                        + (input.textColumns() ? ", allow_quoted_nulls = false" : "") + encoding(input),
+                0));
     }
 
     /** The read_csv option for the files' encoding; none for UTF-8, DuckDB's default. */
@@ -99,13 +108,13 @@ record Reader(
     }
 
     /** The reader of every input but csv files whose columns DuckDB detects. */
-    private static Reader of(LocalFiles input, List<Path> files, String prefix, boolean text) {
+    private static Reader of(LocalFiles input, List<Path> files, String prefix, boolean text, int crMark) {
         return switch (input.format()) {
-            case "csv" -> csv(prefix, List.of(files), typed(input, text));
+            case "csv" -> csv(prefix, List.of(files), typed(input, text), 0);
             case "text" ->
                 input.parse() == null
-                        ? csv(prefix, List.of(files), LINE_ONLY + encoding(input))
-                        : parsed(prefix, files, input.parse(), encoding(input));
+                        ? csv(prefix, List.of(files), LINE_ONLY + encoding(input), crMark)
+                        : parsed(prefix, files, input.parse(), encoding(input), crMark);
             case "parquet" ->
                 new Reader(
                         List.of(),
@@ -140,7 +149,16 @@ record Reader(
      * One {@code read_csv} per group of files sharing a header line, unioned by column name: files of one pack may
      * have different columns, and DuckDB cannot combine {@code union_by_name} with its reject tables.
      */
-    private static Reader csv(String prefix, List<List<Path>> groups, String options) {
+    /**
+     * An expression's text with {@code crMark} (when not 0) turned back into the CR it stands for ({@link
+     * LineEnds#marked}).
+     */
+    private static String unmarked(String expression, int crMark) {
+        return crMark == 0 ? expression : "replace(" + expression + ", chr(" + crMark + "), chr(13))";
+    }
+
+    /** @param crMark lines read with {@link #LINE_ONLY}: see {@link #unmarked}; 0 for every other read */
+    private static Reader csv(String prefix, List<List<Path>> groups, String options, int crMark) {
         List<String> reads = new ArrayList<>();
         List<String> rejectParts = new ArrayList<>();
         List<String> drops = new ArrayList<>();
@@ -148,11 +166,12 @@ record Reader(
         for (int g = 0; g < groups.size(); g++) {
             String rej = prefix + "_rej" + g;
             String scan = prefix + "_scan" + g;
-            reads.add("SELECT * FROM read_csv(" + Sql.pathList(groups.get(g)) + ", " + options
+            reads.add("SELECT " + (crMark == 0 ? "*" : unmarked("line", crMark) + " AS line") + " FROM read_csv("
+                    + Sql.pathList(groups.get(g)) + ", " + options
                     + ", store_rejects = true, " + "rejects_table = " + Sql.literal(rej) + ", rejects_scan = "
                     + Sql.literal(scan) + ")");
             rejectParts.add("SELECT sc.file_path, e.line, e.line_byte_position AS line_start, e.error_type, "
-                    + "e.error_message, e.csv_line FROM " + rej
+                    + "e.error_message, " + unmarked("e.csv_line", crMark) + " AS csv_line FROM " + rej
                     + " e JOIN " + scan + " sc USING (scan_id, file_id)");
             drops.add("DROP TABLE IF EXISTS " + rej);
             drops.add("DROP TABLE IF EXISTS " + scan);
@@ -174,19 +193,20 @@ record Reader(
      * Text lines parsed into columns. Lines are numbered per file (for dead letters), parsed once into a table,
      * and split into the good rows (matched, every typed value casts) and the bad ones.
      */
-    private static Reader parsed(String prefix, List<Path> files, LineParse parse, String encoding) {
+    private static Reader parsed(String prefix, List<Path> files, LineParse parse, String encoding, int crMark) {
         return parse.regex() != null
-                ? regex(prefix, files, parse, encoding)
-                : delimited(prefix, files, parse, encoding);
+                ? regex(prefix, files, parse, encoding, crMark)
+                : delimited(prefix, files, parse, encoding, crMark);
     }
 
     /**
      * Delimited lines are CSV without quoting: DuckDB's own reader splits and types the fields (fast, in parallel),
      * and its reject tables catch lines with another number of fields or a value that does not convert. Its casts
-     * round some values ({@link ExactCasts}): when a type would, the lines are split and cast as matched ones are.
+     * round some values ({@link ExactCasts}): when a type would, the lines are split and cast as matched ones are; so
+     * are lines with a marked CR ({@code crMark}), which must be a CR again before they are split.
      */
-    private static Reader delimited(String prefix, List<Path> files, LineParse parse, String encoding) {
-        if (parse.types().values().stream().anyMatch(ExactCasts::mayChange)) {
+    private static Reader delimited(String prefix, List<Path> files, LineParse parse, String encoding, int crMark) {
+        if (crMark != 0 || parse.types().values().stream().anyMatch(ExactCasts::mayChange)) {
             List<String> fields = new ArrayList<>();
             for (int i = 0; i < parse.columns().size(); i++) {
                 fields.add(Sql.literal(parse.columns().get(i)) + ": s[" + (i + 1) + "]");
@@ -203,7 +223,8 @@ record Reader(
                     "len(s) = " + expected + " AND line <> ''",
                     "CASE WHEN " + found + " < " + expected + " THEN 'MISSING COLUMNS' ELSE 'TOO MANY COLUMNS' END",
                     "'Expected Number of Columns: " + expected + " Found: ' || " + found,
-                    encoding);
+                    encoding,
+                    crMark);
         }
         List<String> columns = new ArrayList<>();
         for (String name : parse.columns()) {
@@ -211,11 +232,11 @@ record Reader(
         }
         String options = "columns = {" + String.join(", ", columns) + "}, header = false, delim = "
                 + Sql.literal(parse.delimiter()) + ", quote = '', escape = '', auto_detect = false" + encoding;
-        return csv(prefix, List.of(files), options);
+        return csv(prefix, List.of(files), options, 0);
     }
 
     /** Lines matched by a regular expression. */
-    private static Reader regex(String prefix, List<Path> files, LineParse parse, String encoding) {
+    private static Reader regex(String prefix, List<Path> files, LineParse parse, String encoding, int crMark) {
         // the groups are taken from a match of the whole line: unanchored, the first match may be shorter (lazy
         // quantifiers, alternation) and give other columns than the match that made the line valid
         String whole = Sql.literal("^(?:" + parse.regex() + ")$");
@@ -230,7 +251,8 @@ record Reader(
                 "regexp_full_match(line, " + Sql.literal(parse.regex()) + ")",
                 "'NO MATCH'",
                 "'the line does not match source.files.parse.regex'",
-                encoding);
+                encoding,
+                crMark);
     }
 
     /**
@@ -241,6 +263,7 @@ record Reader(
      * @param fields     the struct of the line's fields as text, named as the columns
      * @param ok         whether the line has its fields
      * @param noMatch    the error type of a line that has not, and {@code message} its message
+     * @param crMark     see {@link #unmarked}
      */
     private static Reader lines(
             String prefix,
@@ -251,7 +274,8 @@ record Reader(
             String ok,
             String noMatch,
             String message,
-            String encoding) {
+            String encoding,
+            int crMark) {
         String parsed = prefix + "_parsed";
         List<String> values = new ArrayList<>();
         List<String> casts = new ArrayList<>();
@@ -277,9 +301,9 @@ record Reader(
         String rejects = prefix + "_rejects";
         return new Reader(
                 List.of("CREATE TEMP TABLE " + parsed + " AS SELECT file_path, line, ok, CASE WHEN ok THEN " + fields
-                        + " END AS f FROM (SELECT *, " + ok + " AS ok FROM (SELECT filename AS file_path, line, "
-                        + split + " FROM read_csv(" + Sql.pathList(files) + ", " + LINE_ONLY + encoding
-                        + ", filename = true)))"),
+                        + " END AS f FROM (SELECT *, " + ok + " AS ok FROM (SELECT file_path, line, " + split
+                        + " FROM (SELECT filename AS file_path, " + unmarked("line", crMark) + " AS line FROM read_csv("
+                        + Sql.pathList(files) + ", " + LINE_ONLY + encoding + ", filename = true))))"),
                 "SELECT " + String.join(", ", values) + " FROM " + parsed + " WHERE " + good,
                 // rows keep the files' order (insertion order), so a line's number is its rank within its file
                 List.of("CREATE TEMP VIEW " + rejects + " AS SELECT * FROM (SELECT file_path, "

@@ -55,30 +55,37 @@ public final class SplitProcessor {
     public Result process(Connection c, Split split, LocalFiles input, CommitContext context, WriteContext write)
             throws Exception {
         try {
-            return read(c, split, input, context, write);
+            return read(c, split, input, context, write, 0);
         } catch (SplitFailure | SQLException e) {
-            // a file whose lines end some in LF, some in CRLF: read again from copies with one line ending (the first
-            // attempt's writer was closed, so it staged nothing)
+            // a file whose lines end some in LF, some in CRLF, or a log with a CR inside a line: read again from copies
+            // DuckDB can follow (the first attempt's writer was closed, so it staged nothing)
             if (!LineEnds.maybe(e, input)) throw e;
-            LineEnds.refuseLoneCr(input); // a CR inside a line fails every attempt: not retried, named by line
             java.nio.file.Path dir = write.scratch().resolve("line-ends");
-            Optional<LocalFiles> evened = LineEnds.evened(input, dir);
-            if (evened.isEmpty()) throw e;
+            Optional<LineEnds.Copies> copies = LineEnds.copies(input, dir);
+            if (copies.isEmpty()) throw e;
             try {
-                return read(c, split, evened.get(), context, write);
+                return read(
+                        c,
+                        split,
+                        copies.get().input(),
+                        context,
+                        write,
+                        copies.get().crMark());
             } finally {
                 io.sluice.spi.Folders.deleteTree(dir);
             }
         }
     }
 
-    private Result read(Connection c, Split split, LocalFiles input, CommitContext context, WriteContext write)
+    /** @param crMark the byte that stands for a CR inside a text line in the input ({@link LineEnds#marked}); 0: none */
+    private Result read(
+            Connection c, Split split, LocalFiles input, CommitContext context, WriteContext write, int crMark)
             throws Exception {
         // every input changed since the split was planned and is processed as its new version: nothing left to read
         if (input.parts().isEmpty()) return new Result(0, 0, 0, List.of());
         if (fileStep() instanceof FileStep files) return processFiles(files, split, input, context, write);
         String source = "sluice_src_" + NAMES.incrementAndGet();
-        Optional<Reader> read = reader(input, source);
+        Optional<Reader> read = reader(input, source, crMark);
         // every input is an empty csv file: no row, and no column for the steps to bind; the commit still replaces
         // what the inputs' earlier versions wrote (a file overwritten by an empty one leaves no output)
         if (read.isEmpty()) {
@@ -162,7 +169,7 @@ public final class SplitProcessor {
             boolean conversion =
                     EngineErrors.of(e).map(EngineErrors.EngineError::conversion).orElse(false);
             if (conversion && input.parts().size() > 1) {
-                Optional<String> file = holderOfBadValue(c, input);
+                Optional<String> file = holderOfBadValue(c, input, crMark);
                 if (file.isPresent())
                     failure = failure.in(
                             file.get() + " (one of the split's " + input.parts().size() + " files)");
@@ -177,12 +184,12 @@ public final class SplitProcessor {
      * The first file of a pack whose records alone make the steps fail on a value (DuckDB does not say which file a
      * value came from), read one file at a time, as the split's own read would; empty when none fails alone.
      */
-    private Optional<String> holderOfBadValue(Connection c, LocalFiles input) {
+    private Optional<String> holderOfBadValue(Connection c, LocalFiles input, int crMark) {
         for (LocalFiles.Part part : input.parts()) {
             String name = "sluice_src_" + NAMES.incrementAndGet();
             List<String> drops = new java.util.ArrayList<>();
             try (Statement s = c.createStatement()) {
-                Optional<Reader> read = reader(input.withParts(List.of(part)), name);
+                Optional<Reader> read = reader(input.withParts(List.of(part)), name, crMark);
                 if (read.isEmpty()) continue;
                 drops.addAll(read.get().drops());
                 String query =
@@ -368,7 +375,12 @@ public final class SplitProcessor {
      * them itself.
      */
     private Optional<Reader> reader(LocalFiles input, String name) throws IOException {
-        return Reader.of(input, name, !steps.isEmpty() && steps.getFirst().inputAsText());
+        return reader(input, name, 0);
+    }
+
+    /** @param crMark the byte that stands for a CR inside a text line ({@link LineEnds#marked}); 0: none */
+    private Optional<Reader> reader(LocalFiles input, String name, int crMark) throws IOException {
+        return Reader.of(input, name, !steps.isEmpty() && steps.getFirst().inputAsText(), crMark);
     }
 
     /**

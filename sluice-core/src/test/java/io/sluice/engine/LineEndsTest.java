@@ -88,6 +88,32 @@ class LineEndsTest {
                 .isEqualTo(1);
     }
 
+    /**
+     * A text file with CRs inside its lines is copied with each such CR (one ending the file, one across buffers) the
+     * first mark that no file of the split holds, and each CRLF an LF; a file without a CR is read as it is.
+     */
+    @Test
+    void textCrsInsideLinesAreMarkedWithAByteNoFileOfTheSplitHolds() throws Exception {
+        String across = "x".repeat((1 << 16) - 1) + "\ry\r\n"; // the first CR is the first buffer's last byte
+        Path a = Files.writeString(dir.resolve("a.log"), across + "p\rq\nend\r", StandardCharsets.ISO_8859_1);
+        Path b = Files.writeString(dir.resolve("b.log"), "\u0001\u0002\n", StandardCharsets.ISO_8859_1);
+        LocalFiles in = new LocalFiles(
+                List.of(LocalFiles.Part.whole(a, "a.log"), LocalFiles.Part.whole(b, "b.log")), "text", false, null);
+        LineEnds.Copies copies = LineEnds.copies(in, dir.resolve("copies")).orElseThrow();
+        assertThat(copies.crMark()).as("0x01 and 0x02 occur in b.log").isEqualTo(3);
+        assertThat(Files.readString(copies.input().parts().getFirst().file(), StandardCharsets.ISO_8859_1))
+                .isEqualTo("x".repeat((1 << 16) - 1) + "\u0003y\n" + "p\u0003q\nend\u0003");
+        assertThat(copies.input().parts().get(1).file()).isEqualTo(b);
+        assertThat(copies.input().parts().getFirst().key()).isEqualTo("a.log");
+
+        Path crlf = Files.writeString(dir.resolve("c.log"), "a\r\nb\n");
+        LineEnds.Copies evened =
+                LineEnds.copies(text(crlf), dir.resolve("copies2")).orElseThrow();
+        assertThat(evened.crMark()).as("no CR inside a line: nothing to mark").isZero();
+        assertThat(Files.readString(evened.input().parts().getFirst().file())).isEqualTo("a\nb\n");
+        assertThat(LineEnds.copies(text(b), dir.resolve("copies3"))).as("no CR").isEmpty();
+    }
+
     @Test
     void aFileWithACrInsideALineIsRefusedNotRetryableNamingItsLine() throws Exception {
         Path file = Files.writeString(dir.resolve("a.log"), "a\nb\rc\n");
