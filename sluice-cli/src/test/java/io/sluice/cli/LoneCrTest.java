@@ -108,6 +108,13 @@ class LoneCrTest {
         failsOnceNaming(pipeline("csv"), "u.csv line 3");
     }
 
+    /** A CR ending a csv file after LF line ends: the reader gives up on it too, so it is named like any other. */
+    @Test
+    void aCsvFileEndingInALoneCrFailsItsSplitOnceNamingTheLastLine() throws Exception {
+        ws.input("e.csv", "id,name\n1,ok\n2,x\r");
+        failsOnceNaming(pipeline("csv"), "e.csv line 3");
+    }
+
     /**
      * Lines parsed into columns keep the CR in their values, and a bad line, with a CR or after one, is a dead letter
      * naming its line and holding its bytes.

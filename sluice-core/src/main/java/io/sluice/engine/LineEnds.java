@@ -236,7 +236,7 @@ final class LineEnds {
 
     /**
      * The first line (1-based) holding a CR not followed by a line feed, outside a csv field's quotes; 0 when there is
-     * none. A CR ending the file counts as none: the reader takes it for the last line's end, which it is.
+     * none. A CR ending the file counts (its line is the last): after LF line ends, the reader gives up on it too.
      */
     static long loneCr(Path file, boolean gz, boolean csv) throws IOException {
         try (InputStream raw = Files.newInputStream(file);
@@ -255,7 +255,7 @@ final class LineEnds {
                     if (b == '\n') line++;
                 }
             }
-            return 0;
+            return cr ? line : 0;
         }
     }
 

@@ -77,7 +77,10 @@ class LineEndsTest {
         assertThat(LineEnds.loneCr(Files.writeString(dir.resolve("a.log"), "one\r\ntwo\rhalf\r\n"), false, false))
                 .isEqualTo(2);
         assertThat(LineEnds.loneCr(Files.writeString(dir.resolve("b.log"), "one\r\ntwo\ntail\r"), false, false))
-                .as("CRLF and LF line ends, a CR ending the file")
+                .as("a CR ending the file, which the reader gives up on after LF line ends")
+                .isEqualTo(3);
+        assertThat(LineEnds.loneCr(Files.writeString(dir.resolve("d.log"), "one\r\ntwo\n"), false, false))
+                .as("CRLF and LF line ends")
                 .isZero();
         Path quoted = Files.writeString(dir.resolve("q.csv"), "a,\"x\ry\"\nb,\"say \"\"hi\"\"\"\r\nc,d\re\n");
         assertThat(LineEnds.loneCr(quoted, false, true))
