@@ -102,6 +102,25 @@ class LoneCrTest {
                         shown("\u0001ctl\u0002")));
     }
 
+    /**
+     * {@code sluice head} reads a split as a run does, line ends evened out: a log with a CR inside a line and mixed
+     * LF/CRLF ends shows its lines (the CR kept), rather than DuckDB's error.
+     */
+    @Test
+    void headShowsTheLinesOfALogWithALoneCrAndMixedLineEnds() throws Exception {
+        ws.input("a.log", "one\r\ntwo\rhalf\nthree\n");
+        Path p = ws.pipeline("""
+                pipeline: cr
+                source: { files: { path: in, format: text } }
+                steps:
+                  - sql: "SELECT replace(line, chr(13), '<CR>') AS shown FROM input"
+                sink: { files: { path: out, format: parquet } }
+                """);
+        CliRun head = CliRun.sluice("head", p.toString()).ok();
+        assertThat(head.out().lines().skip(3).toList()).containsExactly("one", "two<CR>half", "three");
+        assertThat(ws.out()).as("no output written").doesNotExist();
+    }
+
     @Test
     void anUnquotedCsvFieldWithALoneCrFailsItsSplitOnceNamingTheFileAndLine() throws Exception {
         ws.input("u.csv", "id,name\n1,ok\n2,x\ry\n3,z\n");

@@ -54,23 +54,31 @@ public final class SplitProcessor {
     /** @param write what the sink's writer may use: the attempt's scratch folder, which the caller removes */
     public Result process(Connection c, Split split, LocalFiles input, CommitContext context, WriteContext write)
             throws Exception {
+        return evenLineEnds(input, write.scratch(), (in, crMark) -> read(c, split, in, context, write, crMark));
+    }
+
+    /** A read of the input, or of its copies with even line ends, where {@code crMark} stands for a CR in a line. */
+    @FunctionalInterface
+    private interface ReadOf<T> {
+        T read(LocalFiles input, int crMark) throws Exception;
+    }
+
+    /**
+     * Reads the input; when DuckDB fails on a file whose lines end some in LF, some in CRLF, or a log with a CR inside
+     * a line, reads again from copies under {@code scratch} that DuckDB can follow (the first read's writer was
+     * closed, so it staged nothing). Every read of a split's records goes through here: a run, {@code sluice head},
+     * and the divider's reads of one file alone, which would otherwise name such a file unreadable.
+     */
+    private static <T> T evenLineEnds(LocalFiles input, java.nio.file.Path scratch, ReadOf<T> read) throws Exception {
         try {
-            return read(c, split, input, context, write, 0);
+            return read.read(input, 0);
         } catch (SplitFailure | SQLException e) {
-            // a file whose lines end some in LF, some in CRLF, or a log with a CR inside a line: read again from copies
-            // DuckDB can follow (the first attempt's writer was closed, so it staged nothing)
             if (!LineEnds.maybe(e, input)) throw e;
-            java.nio.file.Path dir = write.scratch().resolve("line-ends");
+            java.nio.file.Path dir = scratch.resolve("line-ends");
             Optional<LineEnds.Copies> copies = LineEnds.copies(input, dir);
             if (copies.isEmpty()) throw e;
             try {
-                return read(
-                        c,
-                        split,
-                        copies.get().input(),
-                        context,
-                        write,
-                        copies.get().crMark());
+                return read.read(copies.get().input(), copies.get().crMark());
             } finally {
                 io.sluice.spi.Folders.deleteTree(dir);
             }
@@ -255,14 +263,18 @@ public final class SplitProcessor {
      * does, without the rows the last step rejects, and with an aggregate's rows merged as this split alone makes
      * them. Writes nothing.
      */
-    public Preview preview(Connection c, LocalFiles input, int limit) throws Exception {
+    public Preview preview(Connection c, LocalFiles input, int limit, java.nio.file.Path scratch) throws Exception {
         if (fileStep() != null) {
             throw new IllegalArgumentException(
                     "an exec step writes files, not rows: there are no rows to show; run the pipeline and look in the sink's folder");
         }
         if (input.parts().isEmpty()) return new Preview(List.of(), List.of());
+        return evenLineEnds(input, scratch, (in, crMark) -> preview(c, in, limit, crMark));
+    }
+
+    private Preview preview(Connection c, LocalFiles input, int limit, int crMark) throws Exception {
         String source = "sluice_src_" + NAMES.incrementAndGet();
-        Optional<Reader> read = reader(input, source);
+        Optional<Reader> read = reader(input, source, crMark);
         if (read.isEmpty()) return new Preview(List.of(), List.of());
         Reader reader = read.get();
         List<String> drops = new java.util.ArrayList<>(reader.drops());
@@ -351,7 +363,7 @@ public final class SplitProcessor {
      * Reads the input to its end through the same reader as {@link #process} and counts its records, writing nothing.
      * Throws what stops the read (a truncated gzip, a file that is gone), as processing the input would.
      */
-    public long count(Connection c, LocalFiles input) throws Exception {
+    public long count(Connection c, LocalFiles input, java.nio.file.Path scratch) throws Exception {
         if (input.parts().isEmpty()) return 0;
         if (fileStep() != null) {
             // read whole by a command: an input is readable when it is there and can be opened
@@ -359,7 +371,11 @@ public final class SplitProcessor {
                 java.nio.file.Files.newInputStream(part.file()).close();
             return input.parts().size();
         }
-        Optional<Reader> read = reader(input, "sluice_src_" + NAMES.incrementAndGet());
+        return evenLineEnds(input, scratch, (in, crMark) -> count(c, in, crMark));
+    }
+
+    private long count(Connection c, LocalFiles input, int crMark) throws Exception {
+        Optional<Reader> read = reader(input, "sluice_src_" + NAMES.incrementAndGet(), crMark);
         if (read.isEmpty()) return 0;
         try (Statement s = c.createStatement()) {
             Reader reader = read.get().resolved(s);
@@ -373,12 +389,9 @@ public final class SplitProcessor {
     /**
      * The reader of a split's input (none when it has nothing to read); csv columns stay text when the first step types
      * them itself.
+     *
+     * @param crMark the byte that stands for a CR inside a text line ({@link LineEnds#marked}); 0: none
      */
-    private Optional<Reader> reader(LocalFiles input, String name) throws IOException {
-        return reader(input, name, 0);
-    }
-
-    /** @param crMark the byte that stands for a CR inside a text line ({@link LineEnds#marked}); 0: none */
     private Optional<Reader> reader(LocalFiles input, String name, int crMark) throws IOException {
         return Reader.of(input, name, !steps.isEmpty() && steps.getFirst().inputAsText(), crMark);
     }

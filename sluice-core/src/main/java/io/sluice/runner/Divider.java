@@ -77,7 +77,7 @@ final class Divider {
             try {
                 Files.createDirectories(dir);
                 try (SplitReader reader = source.open(alone, new ReadContext(dir))) {
-                    processor.count(c, reader.files());
+                    processor.count(c, reader.files(), dir);
                 }
             } catch (Exception e) {
                 unreadable.put(m, source.describe(alone) + ": " + cause(e));

@@ -26,7 +26,7 @@ public final class SplitPreview {
                 Connection c = engine.connect()) {
             Files.createDirectories(scratch);
             try (SplitReader reader = a.source().open(split, new ReadContext(scratch))) {
-                return LocalRunner.processor(a).preview(c, reader.files(), rows);
+                return LocalRunner.processor(a).preview(c, reader.files(), rows, scratch);
             }
         } finally {
             Folders.deleteTree(scratch);
