@@ -58,7 +58,7 @@ public final class Manifests {
     static final String METRICS_PORT = "metrics";
 
     /** The user and group the project's image runs as (sluice-dist/Dockerfile). */
-    static final long IMAGE_USER = 10001;
+    public static final long IMAGE_USER = 10001;
 
     /** The objects, and what the user must know or do besides (the Secret to create, what was left out and why). */
     public record Generated(List<HasMetadata> objects, List<String> notes) {
@@ -243,6 +243,12 @@ public final class Manifests {
                                 .withApiGroups("")
                                 .withResources("pods", "pods/log")
                                 .withVerbs("get", "list", "watch")
+                                .build(),
+                        // a Job whose pod the API server refuses (Pod Security, a webhook) says why only in them
+                        new PolicyRuleBuilder()
+                                .withApiGroups("")
+                                .withResources("events")
+                                .withVerbs("get", "list")
                                 .build())
                 .build();
     }

@@ -18,6 +18,7 @@ import java.util.Optional;
  * @param command     the container's command; its arguments are {@code run PIPELINE_FILE --split ID}
  * @param pipelineFile the pipeline file as the pod sees it
  * @param configMap   a ConfigMap holding the pipeline file, mounted at its folder; empty: the image has it
+ * @param security    which containers of a Job's pod get the restricted securityContext
  */
 public record JobOptions(
         String image,
@@ -35,10 +36,26 @@ public record JobOptions(
         Optional<Duration> ttlAfterFinished,
         Optional<Duration> activeDeadline,
         List<Integer> noRetryExitCodes,
-        int logLines) {
+        int logLines,
+        Security security) {
+
+    /** Which containers of a Job's pod get the securityContext that Pod Security's {@code restricted} level asks for. */
+    public enum Security {
+        /** All of them, the exec step's image too: the pods pass {@code restricted}. */
+        RESTRICTED,
+        /** Sluice's own; the exec step's image runs as it is built (root, if so): {@code baseline} at most. */
+        EXEC_AS_IMAGE,
+        /** None: every container runs as its image says (an image of your own that needs root). */
+        NONE;
+
+        String value() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
 
     public JobOptions {
         Objects.requireNonNull(image, "image");
+        Objects.requireNonNull(security, "security");
         if (maxActive < 1) throw new IllegalArgumentException("max_active must be >= 1");
         command = List.copyOf(command);
         requests = Map.copyOf(requests);
@@ -116,6 +133,17 @@ public record JobOptions(
     static final Field<Long> LOG_LINES = Field.optional(
             "log_lines", new Type.Int(0, 1000), 20L, "Last lines of a failed pod's log kept with the failure.");
 
+    static final Field<String> SECURITY_CONTEXT = Field.optional(
+            "security_context",
+            Type.choice("restricted", "exec_as_image", "none"),
+            "restricted",
+            "The securityContext of the Jobs' pods. `restricted`: every container runs as the user of Sluice's image"
+                    + " (10001), non-root, without privilege escalation or capabilities, with the RuntimeDefault"
+                    + " seccomp profile, so the pods pass the Pod Security level `restricted`. `exec_as_image`: the"
+                    + " same for Sluice's own containers, while the exec step's image runs as it is built (root, if"
+                    + " so; the pods meet `baseline`). `none`: no securityContext (an image of your own that needs"
+                    + " root). See [Pod Security](kubernetes.md#pod-security).");
+
     static final Field<Options> FILE_SERVER = Field.computed(
             "file_server",
             FileServing.TYPE,
@@ -140,6 +168,7 @@ public record JobOptions(
             DEADLINE,
             NO_RETRY_EXIT_CODES,
             LOG_LINES,
+            SECURITY_CONTEXT,
             FILE_SERVER);
 
     /**
@@ -179,7 +208,8 @@ public record JobOptions(
                 o.find(TTL),
                 o.find(DEADLINE),
                 o.get(NO_RETRY_EXIT_CODES).stream().map(Long::intValue).toList(),
-                Math.toIntExact(o.get(LOG_LINES)));
+                Math.toIntExact(o.get(LOG_LINES)),
+                Security.valueOf(o.get(SECURITY_CONTEXT).toUpperCase(java.util.Locale.ROOT)));
     }
 
     /** @param label a DNS-1123 label (a namespace), else a DNS-1123 subdomain */

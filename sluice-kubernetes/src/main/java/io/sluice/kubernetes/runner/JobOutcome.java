@@ -3,6 +3,7 @@ package io.sluice.kubernetes.runner;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStateWaiting;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
@@ -55,6 +56,61 @@ record JobOutcome(
      * this is slack for a kubelet's late report and for the API server's and the controller's clocks.
      */
     static final Duration MIN_LOST_MARGIN = Duration.ofMinutes(1);
+
+    /** The reason recorded for a Job whose Job controller could not create its pod (its events' reason). */
+    static final String FAILED_CREATE = "FailedCreate";
+
+    /**
+     * How long a Job may be without any pod (as this controller sees it) before its events are read for why: the Job
+     * controller creates the pod at once, and tries again with a backoff when the API server refuses it (Pod Security, a webhook, a missing service
+     * account), so a refusal that lasts this long is taken for one that stays.
+     */
+    static final Duration POD_CREATE_PATIENCE = Duration.ofMinutes(1);
+
+    /**
+     * Whether the Job has no pod, no pod counted active, done or failed, and no end: its Job controller has not made
+     * its pod (yet), and Kubernetes adds no condition when the API server refuses it.
+     */
+    static boolean podless(Job job, List<Pod> pods) {
+        if (!pods.isEmpty() || condition(job, "Complete") || condition(job, "Failed")) return false;
+        var st = job.getStatus();
+        return st == null || !(positive(st.getActive()) || positive(st.getSucceeded()) || positive(st.getFailed()));
+    }
+
+    private static boolean positive(Integer n) {
+        return n != null && n > 0;
+    }
+
+    /**
+     * The newest {@code FailedCreate} event of this Job (by uid, else by name) among {@code events}, unless it is a
+     * ResourceQuota's refusal, which passes once other pods end: empty then, and when there is none (waiting helps).
+     */
+    static Optional<String> podsRefused(Job job, List<Event> events) {
+        String name = job.getMetadata().getName();
+        String uid = job.getMetadata().getUid();
+        return events.stream()
+                .filter(e -> FAILED_CREATE.equals(e.getReason()) && e.getInvolvedObject() != null)
+                .filter(e -> "Job".equals(e.getInvolvedObject().getKind()))
+                .filter(e -> uid != null && e.getInvolvedObject().getUid() != null
+                        ? uid.equals(e.getInvolvedObject().getUid())
+                        : name.equals(e.getInvolvedObject().getName()))
+                .max(Comparator.comparing(JobOutcome::lastSeen))
+                .map(Event::getMessage)
+                .filter(m -> m != null && !m.contains("exceeded quota"));
+    }
+
+    /** When an event was last seen: its lastTimestamp, else (events.k8s.io written) its eventTime. */
+    private static String lastSeen(Event e) {
+        if (e.getLastTimestamp() != null) return e.getLastTimestamp();
+        if (e.getEventTime() != null && e.getEventTime().getTime() != null)
+            return e.getEventTime().getTime();
+        return "";
+    }
+
+    /** A Job none of whose pods could be created, for {@code why}: its attempt ends, to be retried. */
+    static JobOutcome unmade(String why) {
+        return new JobOutcome(State.STUCK, FAILED_CREATE, null, null, false, why);
+    }
 
     /**
      * @param now        the controller's time

@@ -6,6 +6,8 @@ import io.fabric8.kubernetes.api.model.EnvFromSourceBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
@@ -14,6 +16,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyRuleBuilder;
+import io.sluice.kubernetes.manifest.Manifests;
 import io.sluice.kubernetes.manifest.Names;
 import io.sluice.spi.FileStep;
 import java.nio.file.Path;
@@ -103,7 +106,8 @@ final class JobTemplate {
                 .withNewResources()
                 .withRequests(quantities(o.requests()))
                 .withLimits(quantities(o.limits()))
-                .endResources();
+                .endResources()
+                .withSecurityContext(sluiceSecurity());
         var pod = new PodSpecBuilder()
                 .withRestartPolicy("Never")
                 .withNodeSelector(o.nodeSelector().isEmpty() ? null : o.nodeSelector())
@@ -190,7 +194,8 @@ final class JobTemplate {
                 .withImage(o.image())
                 .withCommand(o.command().isEmpty() ? null : o.command())
                 .withArgs(literal(fetchArgs))
-                .withVolumeMounts(inputs);
+                .withVolumeMounts(inputs)
+                .withSecurityContext(sluiceSecurity());
         f.caConfigMap().ifPresent(cm -> {
             fetch.addNewVolumeMount()
                     .withName(CA_VOLUME)
@@ -273,8 +278,34 @@ final class JobTemplate {
                     .withRequests(quantities(o.requests()))
                     .withLimits(quantities(o.limits()))
                     .endResources()
+                    .withSecurityContext(o.security() == JobOptions.Security.RESTRICTED ? restricted() : null)
                     .build());
         }
+    }
+
+    /** Sluice's own containers (the split's, the download's): restricted unless {@code security_context: none}. */
+    private SecurityContext sluiceSecurity() {
+        return o.security() == JobOptions.Security.NONE ? null : restricted();
+    }
+
+    /**
+     * What Pod Security's {@code restricted} level asks of a container, as the Deployments of {@code k8s generate}
+     * run Sluice's image: its user, never root, no privilege escalation, no capabilities, the runtime's seccomp
+     * profile. Set on each container, not the pod, so that an exec image left as it is built inherits none of it.
+     */
+    static SecurityContext restricted() {
+        return new SecurityContextBuilder()
+                .withRunAsNonRoot(true)
+                .withRunAsUser(Manifests.IMAGE_USER)
+                .withRunAsGroup(Manifests.IMAGE_USER)
+                .withAllowPrivilegeEscalation(false)
+                .withNewCapabilities()
+                .withDrop("ALL")
+                .endCapabilities()
+                .withNewSeccompProfile()
+                .withType("RuntimeDefault")
+                .endSeccompProfile()
+                .build();
     }
 
     /**

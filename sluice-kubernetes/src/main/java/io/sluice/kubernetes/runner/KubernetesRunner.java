@@ -128,6 +128,20 @@ final class KubernetesRunner implements Runner {
             String owner,
             RunListener listener,
             KubernetesClient client) {
+        this(o, serving, a, clock, owner, listener, client, JobOutcome.POD_CREATE_PATIENCE);
+    }
+
+    /** @param podPatience how long a Job may be seen without a pod before its events are read for why */
+    KubernetesRunner(
+            JobOptions o,
+            Optional<FileServing> serving,
+            Assembly a,
+            Clock clock,
+            String owner,
+            RunListener listener,
+            KubernetesClient client,
+            Duration podPatience) {
+        this.podPatience = podPatience;
         this.a = a;
         this.serving = serving;
         this.ledger = a.ledger();
@@ -430,7 +444,11 @@ final class KubernetesRunner implements Runner {
         for (Job job : jobs.getStore().list()) {
             String name = job.getMetadata().getName();
             if (deleting.contains(name)) continue;
-            JobOutcome outcome = JobOutcome.of(job, podsOf(job), clock.instant(), lostMargin());
+            List<Pod> itsPods = podsOf(job);
+            JobOutcome outcome = JobOutcome.of(job, itsPods, clock.instant(), lostMargin());
+            if (outcome.state() == JobOutcome.State.RUNNING && JobOutcome.podless(job, itsPods))
+                outcome = unmade(job).orElse(outcome);
+            else podlessSince.remove(String.valueOf(job.getMetadata().getUid()));
             if (outcome.state() == JobOutcome.State.RUNNING) continue;
             if (outcome.state() != JobOutcome.State.DONE) {
                 if (claimed == null) claimed = claimed();
@@ -439,7 +457,81 @@ final class KubernetesRunner implements Runner {
             ended.add(name);
         }
         deleting.addAll(ended);
+        Set<String> uids = new HashSet<>();
+        for (Job j : jobs.getStore().list()) uids.add(j.getMetadata().getUid());
+        eventsLooked.keySet().retainAll(uids);
+        podlessSince.keySet().retainAll(uids);
         concurrently(ended, this::delete);
+    }
+
+    /** How often the events of a Job without a pod are read again, while they say waiting helps (a quota). */
+    private static final long EVENTS_LOOK_MS = 10_000;
+
+    /** Jobs without a pod whose events were read, by uid (a split's next Job has the same name): when again. */
+    private final Map<String, Long> eventsLooked = new HashMap<>();
+
+    /** Jobs seen without a pod, by uid: since when (this controller's clock; a restarted one waits anew). */
+    private final Map<String, Long> podlessSince = new HashMap<>();
+
+    /** How long a Job may be seen without a pod before its events are read: {@link JobOutcome#POD_CREATE_PATIENCE}. */
+    private final Duration podPatience;
+
+    /**
+     * The end of a Job that has had no pod for {@link JobOutcome#POD_CREATE_PATIENCE}, read from its
+     * {@code FailedCreate} events: the API server refuses its pod (Pod Security enforced on the namespace, an admission
+     * webhook, a service account that is not there) and the Job controller tries again for ever, holding a place of
+     * {@code max_active} with nothing in the ledger. Empty while waiting helps: no such event yet, or a quota's.
+     */
+    private Optional<JobOutcome> unmade(Job job) {
+        String name = job.getMetadata().getName();
+        String uid = String.valueOf(job.getMetadata().getUid());
+        long now = clock.millis();
+        long since = podlessSince.computeIfAbsent(uid, u -> now);
+        if (now - since < podPatience.toMillis() || now < eventsLooked.getOrDefault(uid, 0L)) return Optional.empty();
+        eventsLooked.put(uid, now + EVENTS_LOOK_MS);
+        String waited = "no pod of the Job was created in " + (now - since) / 1000 + " s";
+        List<io.fabric8.kubernetes.api.model.Event> events;
+        try {
+            events = client.v1()
+                    .events()
+                    .inNamespace(namespace)
+                    .withField("involvedObject.name", name) // not every event of a busy namespace
+                    .list()
+                    .getItems();
+        } catch (KubernetesClientException e) {
+            return Optional.of(JobOutcome.unmade(waited + ", and its events, which say why, could not be read ("
+                    + apiRefusal(e) + "): the controller's service account needs get and list on events in namespace "
+                    + namespace + " (Role " + roleName() + " as `sluice k8s generate --mode jobs` writes it); `kubectl"
+                    + " -n " + namespace + " describe job " + name + "` shows them"));
+        }
+        return JobOutcome.podsRefused(job, events)
+                .map(why ->
+                        JobOutcome.unmade(waited + ": the API server refuses it (" + why + ")" + podRefusalHint(why)));
+    }
+
+    /** What in run.kubernetes makes the Jobs' pods meet a stricter Pod Security level, by its security_context. */
+    private String podSecurityHint() {
+        return switch (o.security()) {
+            case NONE, EXEC_AS_IMAGE ->
+                "run.kubernetes.security_context is " + o.security().value()
+                        + "; restricted (the default) makes every container of the pod meet the level restricted";
+            case RESTRICTED ->
+                "run.kubernetes.security_context is restricted, so the pod's containers meet it: what"
+                        + " the message names comes from elsewhere (a field of run.kubernetes, a policy's own version)";
+        };
+    }
+
+    /** What to change for a pod the API server refuses, by what refused it. */
+    private String podRefusalHint(String why) {
+        java.util.regex.Matcher level = java.util.regex.Pattern.compile("violates PodSecurity \"([^\"]+)\"")
+                .matcher(why);
+        if (level.find())
+            return "; namespace " + namespace + " enforces the Pod Security level " + level.group(1)
+                    + " (its label pod-security.kubernetes.io/enforce), which the Job's pod does not meet: "
+                    + podSecurityHint() + ", or relax the label (kubectl label namespace " + namespace
+                    + " pod-security.kubernetes.io/enforce=baseline --overwrite)";
+        return "; change what refuses it (an admission webhook or policy, a service account that is not there) or"
+                + " run.kubernetes, then `sluice retry` the split if it is dead by then";
     }
 
     /**
@@ -819,9 +911,9 @@ final class KubernetesRunner implements Runner {
         if (refusal.podSecurity().isPresent())
             return "namespace " + namespace + " enforces the Pod Security level "
                     + refusal.podSecurity().get()
-                    + " (its label pod-security.kubernetes.io/enforce), which the Job's pod does not meet (the Jobs'"
-                    + " pods set no securityContext): run them in a namespace whose level is baseline or privileged,"
-                    + " or relax its label (kubectl label namespace " + namespace
+                    + " (its label pod-security.kubernetes.io/enforce), which the Job's pod does not meet: "
+                    + podSecurityHint() + ", or run them in a namespace whose level is baseline or privileged, or"
+                    + " relax its label (kubectl label namespace " + namespace
                     + " pod-security.kubernetes.io/enforce=baseline --overwrite)";
         if (refusal.permission())
             return "the controller's service account ("

@@ -96,6 +96,12 @@ class GenerateExamplesTest {
                     .contains("pipeline = '" + facts.names().pipeline() + "'");
         } else {
             assertThat(kinds).containsExactly("ServiceAccount", "Role", "RoleBinding", "ConfigMap", "Deployment");
+            // the controller reads why the API server refuses a Job's pod in the Job's FailedCreate events
+            assertThat(((io.fabric8.kubernetes.api.model.rbac.Role) back.get(1)).getRules())
+                    .anySatisfy(r -> {
+                        assertThat(r.getResources()).containsExactly("events");
+                        assertThat(r.getVerbs()).contains("get", "list");
+                    });
             assertThat(((Deployment) back.get(4)).getSpec().getReplicas()).isEqualTo(1);
             assertThat(args(back.get(4))).containsExactly("run", "/sluice/" + example.getFileName(), "--mode", "watch");
         }

@@ -138,6 +138,91 @@ class ExecImageJobTest {
         assertThat(pod.getAutomountServiceAccountToken()).isFalse();
     }
 
+    private io.fabric8.kubernetes.api.model.PodSpec podOf(String security) throws Exception {
+        Pipeline p = pipeline("pipeline_file: /etc/sluice/rebuild.yaml\nfile_server: {}\n" + security);
+        Options o = (Options) p.run().runner().orElseThrow().value();
+        FileStep.Container image;
+        try (Assembly a = Assembly.forChecking(p, Components.discover(), Clock.systemUTC())) {
+            image = KubernetesRunner.container(a).orElseThrow();
+        }
+        return new JobTemplate(
+                        JobOptions.of(o),
+                        new JobNames(p.name()),
+                        p.file(),
+                        "test",
+                        FileServing.of(o, p),
+                        java.util.Optional.of(image))
+                .job("s1", 0, List.of("fetch", "http://u1", "--to", "/etc/sluice/in"), List.of("a.bin"))
+                .getSpec()
+                .getTemplate()
+                .getSpec();
+    }
+
+    /**
+     * What Pod Security's {@code restricted} level checks of one container, with the pod's own context as the
+     * fallback where the level allows one (runAsNonRoot, runAsUser, seccompProfile): the violations, empty when none.
+     */
+    private static List<String> restrictedViolations(io.fabric8.kubernetes.api.model.PodSpec pod, Container c) {
+        var ps = pod.getSecurityContext();
+        var cs = c.getSecurityContext();
+        List<String> out = new java.util.ArrayList<>();
+        Boolean nonRoot = cs != null && cs.getRunAsNonRoot() != null
+                ? cs.getRunAsNonRoot()
+                : ps == null ? null : ps.getRunAsNonRoot();
+        if (!Boolean.TRUE.equals(nonRoot)) out.add("runAsNonRoot != true");
+        Long user = cs != null && cs.getRunAsUser() != null ? cs.getRunAsUser() : ps == null ? null : ps.getRunAsUser();
+        if (user != null && user == 0) out.add("runAsUser=0");
+        if (cs == null || !Boolean.FALSE.equals(cs.getAllowPrivilegeEscalation()))
+            out.add("allowPrivilegeEscalation != false");
+        if (cs == null
+                || cs.getCapabilities() == null
+                || !cs.getCapabilities().getDrop().contains("ALL")) out.add("unrestricted capabilities");
+        var seccomp = cs != null && cs.getSeccompProfile() != null
+                ? cs.getSeccompProfile()
+                : ps == null ? null : ps.getSeccompProfile();
+        if (seccomp == null || !List.of("RuntimeDefault", "Localhost").contains(seccomp.getType()))
+            out.add("seccompProfile");
+        return out;
+    }
+
+    /**
+     * By default every container of a split's pod (the download, the exec image, Sluice's) meets Pod Security's
+     * {@code restricted} level, running as the user of Sluice's image, so the pods run in a namespace that enforces it
+     * (before: no securityContext, and every pod was refused there).
+     */
+    @Test
+    void everyContainerOfASplitsPodMeetsTheRestrictedPodSecurityLevelByDefault() throws Exception {
+        var pod = podOf("");
+        List<Container> all = new java.util.ArrayList<>(pod.getInitContainers());
+        all.addAll(pod.getContainers());
+        assertThat(all).extracting(Container::getName).containsExactly("fetch", "exec-0", "sluice");
+        for (Container c : all) {
+            assertThat(restrictedViolations(pod, c)).as(c.getName()).isEmpty();
+            assertThat(c.getSecurityContext().getRunAsUser()).as(c.getName()).isEqualTo(10001L);
+        }
+    }
+
+    /**
+     * An exec image that must run as it is built (root, if so) with {@code exec_as_image}: only its containers are left
+     * without a securityContext, and nothing set on the pod reaches them; with {@code none}, no container has one.
+     */
+    @Test
+    void anExecImageMayRunAsItIsBuiltAndNoneLeavesEveryContainerAsItsImageSays() throws Exception {
+        var pod = podOf("security_context: exec_as_image");
+        assertThat(pod.getSecurityContext()).isNull();
+        assertThat(pod.getInitContainers().get(1).getSecurityContext()).isNull();
+        assertThat(restrictedViolations(pod, pod.getInitContainers().getFirst()))
+                .isEmpty();
+        assertThat(restrictedViolations(pod, pod.getContainers().getFirst())).isEmpty();
+
+        var none = podOf("security_context: none");
+        assertThat(none.getSecurityContext()).isNull();
+        assertThat(none.getInitContainers())
+                .allSatisfy(c -> assertThat(c.getSecurityContext()).isNull());
+        assertThat(none.getContainers())
+                .allSatisfy(c -> assertThat(c.getSecurityContext()).isNull());
+    }
+
     @Test
     void anImageWithoutTheFileServerIsRefusedAtTheOption() throws Exception {
         Pipeline p = pipeline("max_active: 2");

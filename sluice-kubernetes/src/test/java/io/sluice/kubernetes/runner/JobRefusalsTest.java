@@ -232,4 +232,106 @@ class JobRefusalsTest {
             assertThat(k.jobs()).isEmpty();
         }
     }
+
+    /**
+     * Pod Security enforced on the namespace refuses not the Job but each pod the Job controller tries to make: the
+     * Job has no pod and no condition, only FailedCreate events. After a while without a pod (a minute; here a
+     * second) the attempt ends with the event's message, the level and what to change; the next
+     * Job (retries: max 1) is refused alike and the split ends dead, so the {@code once} run ends.
+     */
+    @Test
+    void aJobWhosePodsPodSecurityRefusesEndsItsAttemptWithTheReasonAndTheRunEnds() throws Exception {
+        try (MockCluster k = new MockCluster()) {
+            k.podPatience = java.time.Duration.ofSeconds(1); // a minute by default
+            String denial = "Error creating: pods \"x-abcde\" is forbidden: violates PodSecurity"
+                    + " \"restricted:latest\": runAsNonRoot != true (pod or container \"exec-0\" must set"
+                    + " securityContext.runAsNonRoot=true)";
+            Pipeline p = k.pipeline(dir, "security_context: none,", "retries: { max: 1, backoff: 100ms }");
+            Future<RunSummary> run = k.start(p);
+            Job first = k.awaitJob(Set.of());
+            k.podRefused(first, java.time.Duration.ofMinutes(2), denial);
+            Job second = k.awaitJob(Set.of(first.getMetadata().getUid()));
+            k.podRefused(second, java.time.Duration.ofMinutes(2), denial);
+
+            RunSummary summary = run.get(30, SECONDS); // before the fix: RUNNING for ever, the run never ended
+
+            SplitInfo split = onlySplit(k);
+            assertThat(split.state()).isEqualTo(SplitState.DEAD);
+            assertThat(split.attempts()).isEqualTo(2);
+            assertThat(split.lastError())
+                    .contains("Job " + first.getMetadata().getName() + ": FailedCreate")
+                    .contains("no pod of the Job was created in 1 s", denial)
+                    .contains("namespace test enforces the Pod Security level restricted:latest")
+                    .contains("run.kubernetes.security_context is none", "pod-security.kubernetes.io/enforce");
+            assertThat(k.failures).hasSize(2);
+            assertThat(summary.died()).isEqualTo(1);
+            assertThat(k.jobs()).isEmpty(); // each Job deleted once its attempt was recorded
+        }
+    }
+
+    /**
+     * A pod refused for an exceeded quota is made once other pods end: the Job waits, holding its place, and no
+     * attempt is spent, though its events were read.
+     */
+    @Test
+    void aJobWhosePodsAQuotaRefusesWaits() throws Exception {
+        try (MockCluster k = new MockCluster()) {
+            java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+            k.answer(r -> {
+                if (r.getMethod().equals("GET") && r.getPath().contains("/events")) reads.incrementAndGet();
+                return null; // the CRUD mock answers
+            });
+            k.podPatience = java.time.Duration.ofSeconds(1);
+            Pipeline p = k.pipeline(dir, "retries: { max: 0 }");
+            k.start(p);
+            Job job = k.awaitJob(Set.of());
+            k.podRefused(
+                    job,
+                    java.time.Duration.ofMinutes(2),
+                    "Error creating: pods \"x\" is forbidden: exceeded quota: pods, requested: pods=1, used: pods=10,"
+                            + " limited: pods=10");
+            long until = System.currentTimeMillis() + 20_000;
+            while (reads.get() == 0 && System.currentTimeMillis() < until) Thread.sleep(50);
+            assertThat(reads.get()).isPositive();
+            Thread.sleep(1000);
+
+            assertThat(onlySplit(k).attempts()).isZero();
+            assertThat(k.failures).isEmpty();
+            assertThat(k.jobs())
+                    .extracting(j -> j.getMetadata().getUid())
+                    .containsExactly(job.getMetadata().getUid());
+        }
+    }
+
+    /**
+     * A Role without {@code list} on events (one written before the controller read them): a Job without a pod for a
+     * while still ends its attempt, saying its events could not be read and the verbs the Role needs.
+     */
+    @Test
+    void aJobWithoutAPodWhoseEventsTheControllerMayNotReadEndsItsAttemptNamingTheVerbs() throws Exception {
+        try (MockCluster k = new MockCluster()) {
+            k.refuse(
+                    "GET",
+                    "/events",
+                    403,
+                    "Forbidden",
+                    "events is forbidden: User \"system:serviceaccount:test:refusals\" cannot list resource"
+                            + " \"events\" in API group \"\" in the namespace \"test\"");
+            k.podPatience = java.time.Duration.ofSeconds(1);
+            Pipeline p = k.pipeline(dir, "retries: { max: 0 }");
+            Future<RunSummary> run = k.start(p);
+            Job job = k.awaitJob(Set.of());
+            k.podRefused(job, java.time.Duration.ofMinutes(2), "ignored: cannot be read");
+
+            RunSummary summary = run.get(30, SECONDS);
+
+            assertThat(onlySplit(k).lastError())
+                    .contains("no pod of the Job was created in 1 s, and its events, which say why, could not be read")
+                    .contains("cannot list resource \"events\"", "get and list on events in namespace test")
+                    .contains(
+                            "Role refusals-jobs",
+                            "describe job " + job.getMetadata().getName());
+            assertThat(summary.died()).isEqualTo(1);
+        }
+    }
 }

@@ -71,6 +71,8 @@ final class MockCluster implements AutoCloseable {
     final List<String> failures = new CopyOnWriteArrayList<>();
     Assembly assembly;
     private KubernetesRunner runner;
+    /** How long the controller lets a Job be without a pod before it reads why; a test shortens the minute. */
+    java.time.Duration podPatience = JobOutcome.POD_CREATE_PATIENCE;
 
     MockCluster() throws IOException {
         KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher();
@@ -78,9 +80,9 @@ final class MockCluster implements AutoCloseable {
             @Override
             public MockResponse dispatch(RecordedRequest request) {
                 MockResponse answer = refusal.apply(request);
-                if (answer == null) return crud.dispatch(request);
-                refused.incrementAndGet();
-                return answer;
+                if (answer == null) answer = eventsOf(request);
+                else refused.incrementAndGet();
+                return answer == null ? crud.dispatch(request) : answer;
             }
 
             @Override
@@ -91,6 +93,30 @@ final class MockCluster implements AutoCloseable {
         server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
         server.init(InetAddress.getLoopbackAddress(), 0);
         client = server.createClient();
+    }
+
+    /** The events {@link #podRefused} recorded. */
+    private final List<io.fabric8.kubernetes.api.model.Event> events = new CopyOnWriteArrayList<>();
+
+    /**
+     * A list of events by {@code fieldSelector=involvedObject.name=NAME}, answered as a real API server does: the CRUD
+     * mock filters by no field but a name and a namespace, and answers nothing to the others.
+     */
+    private MockResponse eventsOf(RecordedRequest r) {
+        String path = r.getPath();
+        String selector = "fieldSelector=involvedObject.name%3D";
+        if (!r.getMethod().equals("GET") || !path.contains("/events?") || !path.contains(selector)) return null;
+        String rest = path.substring(path.indexOf(selector) + selector.length());
+        String name = java.net.URLDecoder.decode(rest.split("&", 2)[0], java.nio.charset.StandardCharsets.UTF_8);
+        var list = new io.fabric8.kubernetes.api.model.EventListBuilder()
+                .withNewMetadata()
+                .withResourceVersion("1")
+                .endMetadata()
+                .withItems(events.stream()
+                        .filter(e -> name.equals(e.getInvolvedObject().getName()))
+                        .toList())
+                .build();
+        return new MockResponse().setResponseCode(200).setBody(Serialization.asJson(list));
     }
 
     KubernetesClient client() {
@@ -181,7 +207,8 @@ final class MockCluster implements AutoCloseable {
                 Clock.systemUTC(),
                 "controller",
                 listener,
-                server.createClient());
+                server.createClient(),
+                podPatience);
         return controller.submit(runner::run);
     }
 
@@ -294,6 +321,36 @@ final class MockCluster implements AutoCloseable {
                         MERGE,
                         Serialization.asJson(Map.of(
                                 "status", Map.of("phase", "Failed", "initContainerStatuses", List.of(terminated)))));
+    }
+
+    /**
+     * What a real API server shows of a Job whose pod it refuses (Pod Security enforced on the namespace, an admission
+     * webhook, a service account that is not there): the Job with no pod and no condition, and the Job controller's
+     * {@code FailedCreate} event carrying {@code message}, as it records its refused tries (counted, seen first
+     * {@code ago} and last now).
+     */
+    void podRefused(Job job, java.time.Duration ago, String message) {
+        Instant now = Instant.now();
+        events.add(new io.fabric8.kubernetes.api.model.EventBuilder()
+                .withNewMetadata()
+                .withName(job.getMetadata().getName() + "." + Long.toHexString(System.nanoTime()))
+                .withNamespace(NS)
+                .endMetadata()
+                .withNewInvolvedObject()
+                .withKind("Job")
+                .withApiVersion("batch/v1")
+                .withNamespace(NS)
+                .withName(job.getMetadata().getName())
+                .withUid(job.getMetadata().getUid())
+                .endInvolvedObject()
+                .withType("Warning")
+                .withReason("FailedCreate")
+                .withMessage(message)
+                .withCount(5)
+                .withFirstTimestamp(now.minus(ago).toString())
+                .withLastTimestamp(now.toString())
+                .withNewSource("job-controller", null)
+                .build());
     }
 
     void jobStatus(String name, JobStatusBuilder status) {
