@@ -17,7 +17,13 @@ record ApiRefusal(int code, String reason, String message) {
 
     static ApiRefusal of(KubernetesClientException e) {
         Status st = e.getStatus();
-        if (st == null || st.getMessage() == null) return new ApiRefusal(e.getCode(), null, e.getMessage());
+        if (st == null || st.getMessage() == null) {
+            // no answer (code 0): fabric8's message names the request, its cause what went wrong
+            String what = e.getCause() == null || e.getCause().getMessage() == null
+                    ? e.getMessage()
+                    : e.getMessage() + " (" + e.getCause().getMessage() + ")";
+            return new ApiRefusal(e.getCode(), null, what == null ? e.toString() : what.replace('\n', ' '));
+        }
         return new ApiRefusal(e.getCode(), st.getReason(), st.getMessage());
     }
 

@@ -255,14 +255,14 @@ final class KubernetesRunner implements Runner {
                         startJobs();
                     }
                     observe(before, totalsBefore, false);
+                    apiAnswers();
                     if (!watch && finished()) break;
                 } catch (LedgerException e) {
                     listener.info("the ledger did not answer (tried again in a moment): " + e.getMessage());
                     leading = false;
                     nextBeat = 0;
                 } catch (KubernetesClientException e) {
-                    listener.info("the Kubernetes API refused or did not answer (tried again in a moment): "
-                            + e.getMessage());
+                    apiTrouble(e);
                 }
                 synchronized (wake) {
                     if (!stopping) wake.wait(TICK_MS);
@@ -296,6 +296,31 @@ final class KubernetesRunner implements Runner {
                 (System.nanoTime() - start) / 1_000_000,
                 interrupted,
                 after);
+    }
+
+    /** The API's answer that failed a turn, in one line, while turns keep failing; null while it answers. */
+    private String apiTrouble;
+
+    private long apiTroubleSince;
+
+    /**
+     * A turn failed on the API (a quota exceeded, a 5xx, no answer): said once, when the turns start failing, in the
+     * one line of {@link ApiRefusal}, not at every turn (4 a second) with fabric8's whole request.
+     */
+    private void apiTrouble(KubernetesClientException e) {
+        if (apiTrouble != null) return;
+        apiTrouble = ApiRefusal.of(e).toString();
+        apiTroubleSince = clock.millis();
+        listener.info("the Kubernetes API refused or did not answer (" + apiTrouble + "); tried again at every turn,"
+                + " said again when it answers");
+    }
+
+    /** A turn went through: the end of an episode of {@link #apiTrouble}, said. */
+    private void apiAnswers() {
+        if (apiTrouble == null) return;
+        listener.info("the Kubernetes API answers again, after " + (clock.millis() - apiTroubleSince) / 1000 + " s of: "
+                + apiTrouble);
+        apiTrouble = null;
     }
 
     /**

@@ -182,9 +182,21 @@ class JobRefusalsTest {
             while (k.refused.get() < 3 && System.currentTimeMillis() < until) Thread.sleep(50);
             assertThat(k.refused.get()).isGreaterThanOrEqualTo(3);
             assertThat(onlySplit(k).attempts()).isZero();
+            // said once, in one line, not at every turn with fabric8's whole request (before: once per refusal)
+            assertThat(k.infos.stream().filter(l -> l.contains("refused or did not answer")))
+                    .singleElement()
+                    .satisfies(l -> assertThat(l)
+                            .contains("(403 Forbidden: jobs.batch \"x\" is forbidden: exceeded quota: jobs,")
+                            .doesNotContain("\n", "Failure executing"));
 
             k.refuseNothing(); // a Job of the namespace ended
             k.awaitJob(Set.of());
+            long said = System.currentTimeMillis() + 5_000;
+            while (k.infos.stream().noneMatch(l -> l.contains("answers again")) && System.currentTimeMillis() < said)
+                Thread.sleep(50);
+            assertThat(k.infos.stream().filter(l -> l.contains("the Kubernetes API answers again")))
+                    .singleElement()
+                    .satisfies(l -> assertThat(l).contains("exceeded quota"));
 
             SplitInfo split = onlySplit(k);
             assertThat(split.state()).isEqualTo(SplitState.PENDING);
