@@ -25,6 +25,7 @@ import io.sluice.runner.SplitExecution;
 import io.sluice.spi.Claim;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.LedgerException;
+import io.sluice.spi.LedgerRefusedException;
 import io.sluice.spi.Member;
 import io.sluice.spi.Split;
 import io.sluice.spi.SplitInfo;
@@ -257,6 +258,11 @@ final class KubernetesRunner implements Runner {
                     observe(before, totalsBefore, false);
                     apiAnswers();
                     if (!watch && finished()) break;
+                } catch (LedgerRefusedException e) {
+                    // a login or permission the ledger refuses: waiting does not help, a restart with new settings does
+                    listener.info("the ledger refuses this controller (a login, a permission, a missing table):"
+                            + " stopping, for its Deployment to start it again once the settings are fixed");
+                    throw e;
                 } catch (LedgerException e) {
                     listener.info("the ledger did not answer (tried again in a moment): " + e.getMessage());
                     leading = false;

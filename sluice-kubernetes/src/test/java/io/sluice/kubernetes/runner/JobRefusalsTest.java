@@ -346,4 +346,27 @@ class JobRefusalsTest {
             assertThat(summary.died()).isEqualTo(1);
         }
     }
+
+    /**
+     * A ledger that answers and refuses the controller (a rotated password, a revoked privilege): waiting does not
+     * help, so the controller stops with the ledger's message (exit 1, for its Deployment to start it again with the
+     * settings fixed) instead of trying again every moment for ever.
+     */
+    @Test
+    void aLedgerThatRefusesTheControllerStopsItWithTheLedgersMessage() throws Exception {
+        try (MockCluster k = new MockCluster()) {
+            Pipeline p = k.pipeline(dir, "retries: { max: 0 }");
+            Future<RunSummary> run = k.start(p);
+            k.awaitJob(Set.of()); // running, leading
+            k.ledgerRefusal = new io.sluice.spi.LedgerRefusedException(
+                    "ledger: password authentication failed for user \"sluice\" (state.postgres.password)", null);
+
+            assertThatThrownBy(() -> run.get(10, SECONDS)) // before the fix: "did not answer" every moment for ever
+                    .isInstanceOf(ExecutionException.class)
+                    .cause()
+                    .isInstanceOf(io.sluice.spi.LedgerRefusedException.class)
+                    .hasMessageContaining("password authentication failed", "state.postgres.password");
+            assertThat(k.infos).noneMatch(l -> l.contains("the ledger did not answer"));
+        }
+    }
 }

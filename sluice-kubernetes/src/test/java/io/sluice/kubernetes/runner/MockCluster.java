@@ -185,9 +185,37 @@ final class MockCluster implements AutoCloseable {
         return new PipelineLoader(Components.discover(), Map.<String, String>of()::get).load(yaml);
     }
 
+    /**
+     * Once set, every call the controller makes to its ledger throws this, as a ledger that answers and refuses (a
+     * rotated password, a revoked privilege) does; the test's own calls (as the pods') still go through.
+     */
+    volatile io.sluice.spi.LedgerRefusedException ledgerRefusal;
+
+    /** The controller's ledger: the pipeline's, refusing once {@link #ledgerRefusal} is set. */
+    private io.sluice.spi.Ledger refusable(io.sluice.spi.Ledger ledger) {
+        return (io.sluice.spi.Ledger) java.lang.reflect.Proxy.newProxyInstance(
+                io.sluice.spi.Ledger.class.getClassLoader(),
+                new Class<?>[] {io.sluice.spi.Ledger.class},
+                (proxy, method, args) -> {
+                    if (ledgerRefusal != null && method.getDeclaringClass() != Object.class) throw ledgerRefusal;
+                    try {
+                        return method.invoke(ledger, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
     /** Starts the controller ({@code sluice run} of the pipeline) on a client of its own; it closes that client. */
     Future<RunSummary> start(Pipeline p) {
         assembly = Assembly.of(p, Components.discover(), Clock.systemUTC());
+        Assembly controllers = new Assembly(
+                p,
+                assembly.source(),
+                assembly.steps(),
+                assembly.sink(),
+                refusable(assembly.ledger()),
+                assembly.ledgerName());
         Options o = (Options) p.run().runner().orElseThrow().value();
         RunListener listener = new RunListener() {
             @Override
@@ -203,7 +231,7 @@ final class MockCluster implements AutoCloseable {
         runner = new KubernetesRunner(
                 JobOptions.of(o),
                 FileServing.of(o, p),
-                assembly,
+                controllers,
                 Clock.systemUTC(),
                 "controller",
                 listener,
