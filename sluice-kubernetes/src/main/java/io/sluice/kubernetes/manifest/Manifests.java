@@ -690,6 +690,10 @@ public final class Manifests {
                 .withRunAsUser(IMAGE_USER)
                 .withRunAsGroup(IMAGE_USER)
                 .withFsGroup(IMAGE_USER)
+                // with the container's hardening, what Pod Security's restricted level asks
+                .withNewSeccompProfile()
+                .withType("RuntimeDefault")
+                .endSeccompProfile()
                 .endSecurityContext()
                 .withContainers(container)
                 .withVolumes(volumes(work, pipeline))

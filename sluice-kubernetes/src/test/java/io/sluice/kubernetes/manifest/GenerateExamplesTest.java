@@ -147,6 +147,8 @@ class GenerateExamplesTest {
         assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
         assertThat(pod.getContainers().getFirst().getSecurityContext().getReadOnlyRootFilesystem())
                 .isTrue();
+        // the one field Pod Security's restricted level asks that the pods lacked (they were refused there)
+        assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
         assertThat(pod.getAutomountServiceAccountToken()).isEqualTo(mode == GenerateOptions.Mode.JOBS);
         assertThat(g.notes())
                 .anyMatch(n -> n.startsWith(
