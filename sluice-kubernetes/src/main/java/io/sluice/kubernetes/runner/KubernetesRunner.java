@@ -257,6 +257,7 @@ final class KubernetesRunner implements Runner {
                     }
                     observe(before, totalsBefore, false);
                     apiAnswers();
+                    ledgerAnswers();
                     if (!watch && finished()) break;
                 } catch (LedgerRefusedException e) {
                     // a login or permission the ledger refuses: waiting does not help, a restart with new settings does
@@ -264,7 +265,7 @@ final class KubernetesRunner implements Runner {
                             + " stopping, for its Deployment to start it again once the settings are fixed");
                     throw e;
                 } catch (LedgerException e) {
-                    listener.info("the ledger did not answer (tried again in a moment): " + e.getMessage());
+                    ledgerTrouble(e);
                     leading = false;
                     nextBeat = 0;
                 } catch (KubernetesClientException e) {
@@ -319,6 +320,28 @@ final class KubernetesRunner implements Runner {
         apiTroubleSince = clock.millis();
         listener.info("the Kubernetes API refused or did not answer (" + apiTrouble + "); tried again at every turn,"
                 + " said again when it answers");
+    }
+
+    /** The ledger's error that failed a turn, while turns keep failing on it; null while it answers. */
+    private String ledgerTrouble;
+
+    private long ledgerTroubleSince;
+
+    /** A turn failed on the ledger (an outage): said once when the turns start failing, as {@link #apiTrouble}. */
+    private void ledgerTrouble(LedgerException e) {
+        if (ledgerTrouble != null) return;
+        ledgerTrouble = e.getMessage();
+        ledgerTroubleSince = clock.millis();
+        listener.info("the ledger did not answer (" + ledgerTrouble + "); tried again at every turn, said again when it"
+                + " answers");
+    }
+
+    /** A turn went through: the end of an episode of {@link #ledgerTrouble}, said. */
+    private void ledgerAnswers() {
+        if (ledgerTrouble == null) return;
+        listener.info("the ledger answers again, after " + (clock.millis() - ledgerTroubleSince) / 1000 + " s of: "
+                + ledgerTrouble);
+        ledgerTrouble = null;
     }
 
     /** A turn went through: the end of an episode of {@link #apiTrouble}, said. */

@@ -358,7 +358,7 @@ class JobRefusalsTest {
             Pipeline p = k.pipeline(dir, "retries: { max: 0 }");
             Future<RunSummary> run = k.start(p);
             k.awaitJob(Set.of()); // running, leading
-            k.ledgerRefusal = new io.sluice.spi.LedgerRefusedException(
+            k.ledgerFailure = new io.sluice.spi.LedgerRefusedException(
                     "ledger: password authentication failed for user \"sluice\" (state.postgres.password)", null);
 
             assertThatThrownBy(() -> run.get(10, SECONDS)) // before the fix: "did not answer" every moment for ever
@@ -367,6 +367,35 @@ class JobRefusalsTest {
                     .isInstanceOf(io.sluice.spi.LedgerRefusedException.class)
                     .hasMessageContaining("password authentication failed", "state.postgres.password");
             assertThat(k.infos).noneMatch(l -> l.contains("the ledger did not answer"));
+        }
+    }
+
+    /**
+     * A ledger outage is waited out, and said once when it begins and once when it ends, not at every turn (4 a
+     * second) for as long as it lasts.
+     */
+    @Test
+    void aLedgerOutageIsSaidOnceAndItsEndOnce() throws Exception {
+        try (MockCluster k = new MockCluster()) {
+            Pipeline p = k.pipeline(dir, "retries: { max: 0 }");
+            Future<RunSummary> run = k.start(p);
+            k.awaitJob(Set.of()); // running, leading
+            k.ledgerFailure = new io.sluice.spi.LedgerException("ledger: connection refused", null);
+            Thread.sleep(2_000); // 8 turns
+            k.ledgerFailure = null;
+            long until = System.currentTimeMillis() + 10_000;
+            while (k.infos.stream().noneMatch(l -> l.contains("the ledger answers again"))
+                    && System.currentTimeMillis() < until) Thread.sleep(50);
+            assertThat(run).as("waited out, not stopped").isNotDone();
+
+            assertThat(k.infos.stream().filter(l -> l.contains("the ledger did not answer")))
+                    .singleElement()
+                    .asString()
+                    .contains("connection refused");
+            assertThat(k.infos.stream().filter(l -> l.contains("the ledger answers again")))
+                    .singleElement()
+                    .asString()
+                    .contains("connection refused");
         }
     }
 }

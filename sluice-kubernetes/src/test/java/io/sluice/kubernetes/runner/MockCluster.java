@@ -186,18 +186,20 @@ final class MockCluster implements AutoCloseable {
     }
 
     /**
-     * Once set, every call the controller makes to its ledger throws this, as a ledger that answers and refuses (a
-     * rotated password, a revoked privilege) does; the test's own calls (as the pods') still go through.
+     * While set, every call the controller makes to its ledger throws this, as a ledger that is down (a plain
+     * LedgerException) or that answers and refuses (a LedgerRefusedException: a rotated password, a revoked
+     * privilege) does; the test's own calls (as the pods') still go through.
      */
-    volatile io.sluice.spi.LedgerRefusedException ledgerRefusal;
+    volatile io.sluice.spi.LedgerException ledgerFailure;
 
-    /** The controller's ledger: the pipeline's, refusing once {@link #ledgerRefusal} is set. */
+    /** The controller's ledger: the pipeline's, failing while {@link #ledgerFailure} is set. */
     private io.sluice.spi.Ledger refusable(io.sluice.spi.Ledger ledger) {
         return (io.sluice.spi.Ledger) java.lang.reflect.Proxy.newProxyInstance(
                 io.sluice.spi.Ledger.class.getClassLoader(),
                 new Class<?>[] {io.sluice.spi.Ledger.class},
                 (proxy, method, args) -> {
-                    if (ledgerRefusal != null && method.getDeclaringClass() != Object.class) throw ledgerRefusal;
+                    io.sluice.spi.LedgerException failure = ledgerFailure;
+                    if (failure != null && method.getDeclaringClass() != Object.class) throw failure;
                     try {
                         return method.invoke(ledger, args);
                     } catch (java.lang.reflect.InvocationTargetException e) {
