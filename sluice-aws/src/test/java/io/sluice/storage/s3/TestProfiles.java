@@ -10,12 +10,12 @@ import java.nio.file.Path;
  * Credentials for the tests, through the SDK's real profile chain: a credentials file of the tests' own (the user's
  * ~/.aws stays out of it), with profile {@code sluice-kit} (S3Proxy's keys) and {@code sluice-wrong} (a wrong secret).
  */
-final class TestProfiles {
+public final class TestProfiles {
     private static boolean installed;
 
     private TestProfiles() {}
 
-    static synchronized void install() {
+    public static synchronized void install() {
         if (installed) return;
         try {
             Path dir = Files.createTempDirectory("sluice-aws-profile-");

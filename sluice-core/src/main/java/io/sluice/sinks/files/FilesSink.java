@@ -529,7 +529,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
     private boolean publish(Split split, String name, Path staging, List<String> produced, CommitContext context)
             throws IOException, StaleClaimException {
         if (split == null) { // merged results: one merge at a time (its lock, checked by the caller), no input replaced
-            target(name, produced).commit(staging, Manifest.merged());
+            target(name, produced).commit(staging, Manifest.merged(), false);
             return true;
         }
         Optional<OutputKey> key = Optional.ofNullable(split.outputKey());
@@ -547,9 +547,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
             // read before the last check: a writer paused after it finds the output changed, and writes nothing
             Target target = target(name, produced);
             if (held != null) held.check();
-            // after the fence: a stale attempt must not abort the current holder's uploads
-            if (context.attempt() > 1) abandonUploads(produced, null);
-            target.commit(staging, manifest);
+            target.commit(staging, manifest, context.attempt() > 1);
             if (key.isPresent()) versions.removeOthers(name, key.get(), this::remove);
             replaced.replace(name, manifest.inputs());
             return true;
@@ -583,6 +581,8 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
         String manifest = manifest(name);
         Optional<Manifest> output = Manifest.read(store, manifest);
         if (output.isEmpty()) return;
+        // its commit was killed mid-upload: its unfinished uploads go too (no commit of it runs: its lock is held)
+        if (output.get().committing()) abandonUploads(List.copyOf(output.get().files()), null);
         for (String rel : output.get().files()) store.delete(rel);
         store.delete(manifest);
     }
@@ -603,14 +603,17 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
         String key = manifest(name);
         boolean conditional = store.capabilities().conditionalWrites();
         Optional<String> version = conditional ? store.stat(key).map(StoredObject::version) : Optional.empty();
-        // none there: nothing to read (one written meanwhile fails this commit's If-None-Match)
-        Set<String> previous = conditional && version.isEmpty() ? Set.of() : files(key);
+        // none there: nothing to read (one written meanwhile fails this commit's If-None-Match), and nothing killed
+        // mid-upload (a commit writes its manifest before its first upload)
+        Optional<Manifest> found = conditional && version.isEmpty() ? Optional.empty() : Manifest.read(store, key);
+        Set<String> previous = found.map(Manifest::files).orElse(Set.of());
+        boolean interrupted = found.map(Manifest::committing).orElse(false);
         java.util.Map<String, String> versions = new java.util.HashMap<>();
         // a key no manifest lists holds nothing of Sluice's (a manifest lists every file before it is written): absent
         for (String rel : conditional ? produced : List.<String>of()) {
             if (previous.contains(rel)) store.stat(rel).ifPresent(o -> versions.put(rel, o.version()));
         }
-        return new Target(key, conditional, version, previous, produced, versions);
+        return new Target(key, conditional, version, previous, interrupted, produced, versions);
     }
 
     /**
@@ -622,6 +625,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
         private final boolean conditional;
         private final Optional<String> version;
         private final Set<String> previous;
+        private final boolean interrupted;
         private final List<String> produced;
         private final java.util.Map<String, String> versions;
 
@@ -630,12 +634,14 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
                 boolean conditional,
                 Optional<String> version,
                 Set<String> previous,
+                boolean interrupted,
                 List<String> produced,
                 java.util.Map<String, String> versions) {
             this.key = key;
             this.conditional = conditional;
             this.version = version;
             this.previous = previous;
+            this.interrupted = interrupted;
             this.produced = produced;
             this.versions = versions;
         }
@@ -648,12 +654,19 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
          * files only is written last: the commit's record. Where the store's conditional writes are atomic, every
          * write is conditional on what the commit read before its last check (If-Match / If-None-Match): a writer
          * paused past its lock's lease (a stale one) fails at its next write instead of writing over the newer output.
-         * A failed upload leaves no object, and what it left unfinished (a multipart upload) is aborted.
+         * A failed upload leaves no object, and what it left unfinished (a multipart upload) is aborted. What a killed
+         * commit left unfinished is aborted first: under every key its manifest (still flagged as committing) lists,
+         * whichever attempt, version or incarnation commits next; on a retry, under the keys this commit writes too.
+         * Called after the last check of the claim and lock: a stale attempt must not abort the holder's uploads.
+         *
+         * @param retry a later attempt of the split (for outputs an older Sluice committed: its manifests carry no flag)
          */
-        void commit(Path staging, Manifest manifest) throws IOException {
+        void commit(Path staging, Manifest manifest, boolean retry) throws IOException {
             Set<String> union = new LinkedHashSet<>(previous);
             union.addAll(produced);
-            StoredObject first = manifest.withFiles(union)
+            if (interrupted) abandonUploads(List.copyOf(union), null);
+            else if (retry) abandonUploads(produced, null);
+            StoredObject first = manifest.committing(union)
                     .write(
                             store,
                             key,

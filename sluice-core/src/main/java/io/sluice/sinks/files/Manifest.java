@@ -31,14 +31,17 @@ import java.util.Set;
  *  "files": ["region=eu/part-3f2a1b0c9d8e7f60-0.parquet", "_dead_letter/part-3f2a1b0c9d8e7f60.jsonl"]}
  * </pre>
  *
+ * A commit writes it twice: first with {@code "committing": true} and the old and new files, then without the flag and
+ * with the new files only. A manifest still flagged is one whose commit was killed: its uploads may be unfinished.
  * A manifest an older Sluice wrote is a plain array of files: its split and inputs are unknown.
  *
  * @param split       the split id; null for merged results, and in an older manifest
  * @param incarnation the ledger's incarnation the split was committed in; null when unknown
  * @param inputs      what the output holds; empty when unknown
  * @param files       the output's files, relative to the sink's folder
+ * @param committing  written before the commit's uploads: true until the commit's last write (false when unknown)
  */
-record Manifest(String split, String incarnation, List<Input> inputs, Set<String> files) {
+record Manifest(String split, String incarnation, List<Input> inputs, Set<String> files, boolean committing) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     Manifest {
@@ -76,16 +79,22 @@ record Manifest(String split, String incarnation, List<Input> inputs, Set<String
     /** The manifest of a split's output, without files yet. */
     static Manifest of(Split split, String incarnation) {
         return new Manifest(
-                split.id(), incarnation, split.members().stream().map(Input::of).toList(), Set.of());
+                split.id(), incarnation, split.members().stream().map(Input::of).toList(), Set.of(), false);
     }
 
     /** The manifest of merged results: files only. */
     static Manifest merged() {
-        return new Manifest(null, null, List.of(), Set.of());
+        return new Manifest(null, null, List.of(), Set.of(), false);
     }
 
+    /** The commit's record: these files, the commit done. */
     Manifest withFiles(Set<String> files) {
-        return new Manifest(split, incarnation, inputs, files);
+        return new Manifest(split, incarnation, inputs, files, false);
+    }
+
+    /** Written before a commit's uploads: every file the output may hold meanwhile, the commit under way. */
+    Manifest committing(Set<String> files) {
+        return new Manifest(split, incarnation, inputs, files, true);
     }
 
     /** The manifest at this key of the store; empty when there is none. */
@@ -103,7 +112,7 @@ record Manifest(String split, String incarnation, List<Input> inputs, Set<String
         }
         if (root == null || root.isMissingNode())
             return Optional.empty(); // an empty file: never written by Sluice, whose writes are atomic
-        if (root.isArray()) return Optional.of(new Manifest(null, null, List.of(), strings(root))); // an older Sluice
+        if (root.isArray()) return Optional.of(new Manifest(null, null, List.of(), strings(root), false)); // older
         List<Input> inputs = new ArrayList<>();
         for (JsonNode i : root.path("inputs")) {
             inputs.add(new Input(
@@ -112,8 +121,12 @@ record Manifest(String split, String incarnation, List<Input> inputs, Set<String
                     i.get("start").asLong(),
                     i.get("end").asLong()));
         }
-        return Optional.of(
-                new Manifest(text(root, "split"), text(root, "incarnation"), inputs, strings(root.path("files"))));
+        return Optional.of(new Manifest(
+                text(root, "split"),
+                text(root, "incarnation"),
+                inputs,
+                strings(root.path("files")),
+                root.path("committing").asBoolean(false)));
     }
 
     /** Writes the manifest as one object (which stores make visible whole, or not at all), under {@code condition}. */
@@ -133,6 +146,7 @@ record Manifest(String split, String incarnation, List<Input> inputs, Set<String
         }
         ArrayNode list = root.putArray("files");
         files.forEach(list::add);
+        if (committing) root.put("committing", true);
         return store.write(key, JSON.writeValueAsBytes(root), condition);
     }
 

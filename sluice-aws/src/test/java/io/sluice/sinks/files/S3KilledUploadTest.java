@@ -1,0 +1,260 @@
+package io.sluice.sinks.files;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sluice.config.Options;
+import io.sluice.config.Validator;
+import io.sluice.config.YamlReader;
+import io.sluice.engine.DuckRows;
+import io.sluice.ledger.memory.MemoryLedger;
+import io.sluice.runner.LedgerLocks;
+import io.sluice.runner.SplitCommit;
+import io.sluice.spi.Member;
+import io.sluice.spi.OutputKey;
+import io.sluice.spi.Split;
+import io.sluice.spi.sink.BadRows;
+import io.sluice.spi.sink.OutputLocks;
+import io.sluice.spi.sink.SinkWriter;
+import io.sluice.spi.sink.WriteContext;
+import io.sluice.spi.storage.ObjectStore;
+import io.sluice.spi.storage.ObjectStores;
+import io.sluice.spi.storage.StoredObject;
+import io.sluice.spi.storage.WriteCondition;
+import io.sluice.storage.s3.TestProfiles;
+import io.sluice.testkit.storage.S3ProxyServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * A process killed in the middle of a commit's multipart upload leaves the upload's parts on S3 (S3Proxy here), stored
+ * and billed but invisible. The next commit of the same output removes them, whatever its attempt number: after
+ * {@code sluice retry} or {@code sluice reset}, and for a new version of the input, the split's attempt is 1 again.
+ */
+class S3KilledUploadTest {
+    private static final S3ProxyServer SERVER = S3ProxyServer.shared();
+    private static final String BUCKET = "sluice-kit";
+
+    static {
+        TestProfiles.install();
+        SERVER.createBucket(BUCKET);
+    }
+
+    @TempDir
+    Path dir;
+
+    private final String prefix = "killed-" + UUID.randomUUID() + "/";
+    private final S3Client s3 = S3Client.builder()
+            .endpointOverride(SERVER.endpoint())
+            .region(Region.of(S3ProxyServer.REGION))
+            .forcePathStyle(true)
+            .credentialsProvider(StaticCredentialsProvider.create(
+                    AwsBasicCredentials.create(S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY)))
+            .build();
+    private final AtomicInteger aborts = new AtomicInteger();
+    private final OutputLocks locks =
+            new LedgerLocks(MemoryLedger.open("test", Clock.systemUTC()), "test", Duration.ofSeconds(30));
+    private ObjectStore store;
+
+    @AfterEach
+    void close() throws IOException {
+        if (store != null) store.close();
+        s3.close();
+    }
+
+    /** The files sink on this test's prefix; {@code killed}: its process dies during the upload of a data file. */
+    private FilesSink sink(boolean killed) throws IOException {
+        if (store == null) {
+            store = ObjectStores.open(
+                    "s3://" + BUCKET + "/" + prefix,
+                    Map.of(
+                            "s3",
+                            Map.of(
+                                    "endpoint",
+                                    SERVER.endpoint().toString(),
+                                    "region",
+                                    S3ProxyServer.REGION,
+                                    "path_style",
+                                    true,
+                                    "profile",
+                                    "sluice-kit")));
+        }
+        Options o = new Validator(dir, k -> null)
+                .validate(
+                        YamlReader.parse("sink.yaml", "path: s3://" + BUCKET + "/" + prefix + "\nformat: csv\n"),
+                        FilesSinkFactory.OPTIONS);
+        FilesSink sink = new FilesSink(new Watched(store, killed), null, "csv", "none", List.of(), o, dir);
+        sink.prepare();
+        return sink;
+    }
+
+    private void commit(FilesSink sink, String version, int attempt) throws Exception {
+        Split split = new Split(
+                "a.csv@" + version,
+                List.of(Member.whole("a.csv", version, null)),
+                10,
+                null,
+                new OutputKey("a.csv", version, 0, Member.WHOLE));
+        Path scratch = Files.createTempDirectory(dir, "attempt-");
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+                SinkWriter w = sink.open(split, new WriteContext(scratch))) {
+            w.stage(new DuckRows(c, "SELECT '" + version + "' AS v FROM range(3)"), BadRows.NONE);
+            w.commit(new SplitCommit(() -> {}, () -> true, "incarnation-1", attempt, attempt, locks));
+        }
+    }
+
+    private List<String> unfinishedUploads() {
+        return s3.listMultipartUploads(b -> b.bucket(BUCKET).prefix(prefix)).uploads().stream()
+                .map(u -> u.key().substring(prefix.length()))
+                .toList();
+    }
+
+    @Test
+    void aNewVersionAtItsFirstAttemptAbortsWhatAKilledCommitLeftUnfinished() throws Exception {
+        commit(sink(false), "v1", 1);
+        String data = FilesSink.name("a.csv") + ".csv";
+
+        assertThatThrownBy(() -> commit(sink(true), "v2", 1)).isInstanceOf(Killed.class);
+        assertThat(unfinishedUploads()).as("what the killed process left").containsExactly(data);
+
+        commit(sink(false), "v3", 1); // a newer version: a new split, at its first attempt
+        assertThat(unfinishedUploads())
+                .as("aborted by the next commit of the output")
+                .isEmpty();
+        try (InputStream in = store.read(data, null, 0, -1)) {
+            assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("v\nv3\nv3\nv3\n");
+        }
+    }
+
+    @Test
+    void aCommitThatFollowsNoKilledOneLooksForNoUnfinishedUpload() throws Exception {
+        commit(sink(false), "v1", 1);
+        commit(sink(false), "v2", 1);
+        assertThat(aborts)
+                .as("ListMultipartUploads requests: none, nothing was killed")
+                .hasValue(0);
+
+        assertThatThrownBy(() -> commit(sink(true), "v3", 1)).isInstanceOf(Killed.class);
+        commit(sink(false), "v3", 1); // after `sluice retry`: attempt 1 again
+        assertThat(aborts).as("one per key the killed commit's manifest lists").hasValue(1);
+        assertThat(unfinishedUploads()).isEmpty();
+    }
+
+    /** A kill: no catch block of the sink's runs (they catch exceptions, not errors), as none runs in a dead process. */
+    static final class Killed extends Error {
+        private static final long serialVersionUID = 1L;
+
+        Killed() {
+            super("killed mid-upload");
+        }
+    }
+
+    /**
+     * The S3 store, counting the searches for unfinished uploads; {@code killed}: the upload of a data file starts a
+     * real multipart upload, sends its first part, and the process dies.
+     */
+    private final class Watched implements ObjectStore {
+        private final ObjectStore store;
+        private final boolean killed;
+
+        Watched(ObjectStore store, boolean killed) {
+            this.store = store;
+            this.killed = killed;
+        }
+
+        @Override
+        public StoredObject write(String key, Path file, WriteCondition condition) throws IOException {
+            if (killed && !key.startsWith("_")) {
+                String id = s3.createMultipartUpload(b -> b.bucket(BUCKET).key(prefix + key))
+                        .uploadId();
+                s3.uploadPart(
+                        b -> b.bucket(BUCKET).key(prefix + key).uploadId(id).partNumber(1), RequestBody.fromFile(file));
+                throw new Killed();
+            }
+            return store.write(key, file, condition);
+        }
+
+        @Override
+        public int abortIncompleteWrites(String keyPrefix, Instant startedBefore) throws IOException {
+            aborts.incrementAndGet();
+            return store.abortIncompleteWrites(keyPrefix, startedBefore);
+        }
+
+        @Override
+        public String root() {
+            return store.root();
+        }
+
+        @Override
+        public String describe(String key) {
+            return store.describe(key);
+        }
+
+        @Override
+        public Stream<StoredObject> list(String keyPrefix, String startAfter) throws IOException {
+            return store.list(keyPrefix, startAfter);
+        }
+
+        @Override
+        public Optional<StoredObject> stat(String key) throws IOException {
+            return store.stat(key);
+        }
+
+        @Override
+        public InputStream read(String key, String version, long offset, long length) throws IOException {
+            return store.read(key, version, offset, length);
+        }
+
+        @Override
+        public StoredObject write(String key, byte[] content, WriteCondition condition) throws IOException {
+            return store.write(key, content, condition);
+        }
+
+        @Override
+        public StoredObject copy(String fromKey, String toKey) throws IOException {
+            return store.copy(fromKey, toKey);
+        }
+
+        @Override
+        public void delete(String key) throws IOException {
+            store.delete(key);
+        }
+
+        @Override
+        public Capabilities capabilities() {
+            return store.capabilities();
+        }
+
+        @Override
+        public String credentialSource() {
+            return store.credentialSource();
+        }
+
+        @Override
+        public void close() {
+            // the test closes the store
+        }
+    }
+}
