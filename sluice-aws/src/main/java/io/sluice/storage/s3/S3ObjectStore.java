@@ -115,6 +115,9 @@ public final class S3ObjectStore implements ObjectStore {
         try {
             HeadObjectResponse r =
                     s3.headObject(b -> b.bucket(bucket).key(prefix + key).checksumMode(ChecksumMode.ENABLED));
+            // S3 answers every object with its ETag; an S3-compatible server may not (S3Proxy's file system store for a
+            // folder "dir/"): no version to read it by, so no object, as the listing leaves it out too
+            if (r.eTag() == null) return Optional.empty();
             return Optional.of(object(key, r.contentLength(), r.lastModified(), r.eTag(), r.checksumSHA256()));
         } catch (SdkException e) {
             // a HEAD answer has no body: a missing bucket looks like a missing key here (list names it)

@@ -83,6 +83,21 @@ class S3ObjectStoreTest extends ObjectStoreConformanceKit {
     }
 
     @Test
+    void aHeadAnsweredWithoutAnETagIsNoObject() throws IOException {
+        // a "folder" object (the S3 console's Create folder): S3Proxy's file system store makes it a folder, and
+        // answers its HEAD with no ETag
+        store.write("dir/", new byte[0], WriteCondition.none());
+        store.write("dir/a.csv", "id\n1\n".getBytes(UTF_8), WriteCondition.none());
+        assertThat(store.stat("dir/"))
+                .as("no version to read it by: not an object, as the listing says")
+                .isEmpty();
+        try (Stream<StoredObject> s = store.list("dir", null)) {
+            assertThat(s.map(StoredObject::key)).containsExactly("dir/a.csv");
+        }
+        assertThat(store.stat("dir/a.csv")).isPresent();
+    }
+
+    @Test
     void aMissingBucketIsNamed() throws IOException {
         try (ObjectStore s = open(SERVER, "s3://no-such-bucket-here/p/", Map.of())) {
             assertThatThrownBy(() -> s.list("", null))
