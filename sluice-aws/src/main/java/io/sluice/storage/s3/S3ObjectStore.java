@@ -63,6 +63,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 public final class S3ObjectStore implements ObjectStore {
     private static final long MAX_SINGLE_COPY = 5L << 30; // CopyObject's limit; larger copies go in parts
     static final int PARTS_IN_FLIGHT = 4;
+    /** S3 takes at most 10,000 parts per multipart upload. */
+    static final int MAX_PARTS = 10_000;
 
     private final S3Client s3;
     private final CredentialChain credentials;
@@ -70,14 +72,17 @@ public final class S3ObjectStore implements ObjectStore {
     private final String prefix;
     private final S3Settings settings;
     private final S3Errors errors;
+    private final int maxParts;
     private final ExecutorService uploads = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "s3-upload-part");
         t.setDaemon(true);
         return t;
     });
 
-    S3ObjectStore(S3Client s3, CredentialChain credentials, String bucket, String prefix, S3Settings settings) {
+    S3ObjectStore(
+            S3Client s3, CredentialChain credentials, String bucket, String prefix, S3Settings settings, int maxParts) {
         this.s3 = s3;
+        this.maxParts = maxParts;
         this.credentials = credentials;
         this.bucket = bucket;
         this.prefix = prefix;
@@ -191,8 +196,9 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     /**
-     * In parts of {@code part_size}, {@value #PARTS_IN_FLIGHT} at a time (so at most that many parts in memory);
-     * completed under the condition, aborted on any failure once no part is in flight.
+     * In parts of {@code part_size} (larger for a file that would need more than S3's 10,000 parts: {@link #partSize}),
+     * {@value #PARTS_IN_FLIGHT} at a time (so at most that many parts in memory); completed under the condition,
+     * aborted on any failure once no part is in flight.
      */
     private StoredObject multipart(String key, Path file, long size, WriteCondition condition) throws IOException {
         String uploadId;
@@ -202,9 +208,10 @@ public final class S3ObjectStore implements ObjectStore {
         } catch (SdkException e) {
             throw errors.translate(e, "starting the upload of " + describe(key), describe(key));
         }
-        int count = (int) ((size + settings.partSize() - 1) / settings.partSize());
+        long part = partSize(size);
+        int count = (int) ((size + part - 1) / part);
         BlockingQueue<byte[]> buffers = new ArrayBlockingQueue<>(Math.min(PARTS_IN_FLIGHT, count));
-        while (buffers.remainingCapacity() > 0) buffers.add(new byte[(int) settings.partSize()]);
+        while (buffers.remainingCapacity() > 0) buffers.add(new byte[Math.toIntExact(part)]);
         List<Future<CompletedPart>> inFlight = new ArrayList<>();
         try (FileChannel ch = FileChannel.open(file)) {
             for (int number = 1; number <= count; number++) {
@@ -338,7 +345,7 @@ public final class S3ObjectStore implements ObjectStore {
                 .uploadId();
         long size = from.object().size();
         try {
-            long part = Math.max(settings.partSize(), (size + 9_999) / 10_000); // S3 takes 10,000 parts
+            long part = partSize(size);
             List<CompletedPart> parts = new ArrayList<>();
             for (long start = 0; start < size; start += part) {
                 int number = parts.size() + 1;
@@ -365,6 +372,14 @@ public final class S3ObjectStore implements ObjectStore {
             abort(toKey, uploadId, e);
             throw e;
         }
+    }
+
+    /**
+     * {@code part_size}, or larger for an object that would need more parts than S3 takes (a write of over 160 GiB at
+     * the default 16 MiB): the size over 10,000, so that any object up to S3's 5 TiB fits.
+     */
+    private long partSize(long size) {
+        return Math.max(settings.partSize(), (size + maxParts - 1) / maxParts);
     }
 
     @Override

@@ -22,13 +22,20 @@ import software.amazon.awssdk.services.s3.S3ClientBuilder;
  */
 public final class S3ObjectStoreFactory implements ObjectStoreFactory {
     private final Function<String, String> env;
+    private final int maxParts;
 
     public S3ObjectStoreFactory() {
         this(System::getenv);
     }
 
     S3ObjectStoreFactory(Function<String, String> env) {
+        this(env, S3ObjectStore.MAX_PARTS);
+    }
+
+    /** @param maxParts the parts an upload may have: S3's 10,000, fewer in tests (not 160 GiB to reach the limit) */
+    S3ObjectStoreFactory(Function<String, String> env, int maxParts) {
         this.env = env;
+        this.maxParts = maxParts;
     }
 
     @Override
@@ -67,6 +74,6 @@ public final class S3ObjectStoreFactory implements ObjectStoreFactory {
                         .numRetries(s.maxAttempts() - 1)
                         .build()));
         s.endpoint().ifPresent(b::endpointOverride);
-        return new S3ObjectStore(b.build(), credentials, bucket, prefix, s);
+        return new S3ObjectStore(b.build(), credentials, bucket, prefix, s, maxParts);
     }
 }

@@ -163,6 +163,36 @@ class S3ObjectStoreTest extends ObjectStoreConformanceKit {
     }
 
     @Test
+    void aFileThatWouldNeedMorePartsThanS3TakesGoesUpInLargerParts() throws Exception {
+        // S3 takes 10,000 parts: over 160 GiB at the default 16 MiB. Here the limit is 2 parts, and 11 MiB at 5 MiB
+        Path file = tmp.resolve("eleven.bin");
+        byte[] content = new byte[11 << 20];
+        new java.util.Random(7).nextBytes(content);
+        Files.write(file, content);
+        Map<String, Object> s3 = Map.of(
+                "endpoint",
+                SERVER.endpoint().toString(),
+                "region",
+                S3ProxyServer.REGION,
+                "path_style",
+                true,
+                "profile",
+                "sluice-kit",
+                "part_size",
+                "5MiB");
+        String url = "s3://" + BUCKET + "/" + UUID.randomUUID() + "/";
+        try (ObjectStore s = new S3ObjectStoreFactory(System::getenv, 2).open(URI.create(url), s3)) {
+            StoredObject written = s.write("big", file, WriteCondition.ifAbsent());
+            assertThat(written.version())
+                    .as("two parts of 5.5 MiB, not three of 5 MiB")
+                    .endsWith("-2");
+            try (var in = s.read("big", written.version(), 0, -1)) {
+                assertThat(in.readAllBytes()).isEqualTo(content);
+            }
+        }
+    }
+
+    @Test
     void aFileAbovePartSizeGoesUpInPartsAndALostRaceLeavesNoUpload() throws IOException {
         Path file = tmp.resolve("eleven.bin");
         Files.write(file, new byte[11 << 20]);
