@@ -154,8 +154,9 @@ public final class GcsObjectStore implements ObjectStore {
             }
         };
         return StreamSupport.stream(Spliterators.spliteratorUnknownSize(translated, Spliterator.ORDERED), false)
-                // "folders" made in the console are empty objects named like "a/b/"; no key of a file ends so
-                .filter(b -> !b.getName().endsWith("/"))
+                // "folders" made in the console are empty objects named like "a/b/": no files. An object so named
+                // that holds bytes is data, listed (as on S3)
+                .filter(b -> !(b.getName().endsWith("/") && (b.getSize() == null || b.getSize() == 0)))
                 .map(b -> {
                     try {
                         return stored(b.getName().substring(location.prefix().length()), b);

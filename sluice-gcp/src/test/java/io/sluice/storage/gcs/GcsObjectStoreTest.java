@@ -137,6 +137,27 @@ class GcsObjectStoreTest extends ObjectStoreConformanceKit {
     }
 
     @Test
+    void aListingLeavesOutEmptyFolderObjectsButNotDataUnderAKeyEndingInSlash() throws IOException {
+        GcsLocation location = GcsLocation.parse(URI.create("gs://kit/" + UUID.randomUUID() + "/"), Map.of());
+        var options = LocalStorageHelper.customOptions(false);
+        try (ObjectStore s = new GcsObjectStore(location, options, "none: in-process fake", SINGLE_REQUEST_LIMIT)) {
+            // the console's "Create folder": an empty object (written straight to the fake: see NO_GENERATION)
+            options.getService()
+                    .create(
+                            com.google.cloud.storage.BlobInfo.newBuilder("kit", location.prefix() + "in/folder/")
+                                    .build(),
+                            new byte[0]);
+            Path file = tmp.resolve("data.bin");
+            Files.write(file, new byte[(int) SINGLE_REQUEST_LIMIT + 1]);
+            s.write("in/data/", file, WriteCondition.none()); // bytes under a name ending in '/': data
+            s.write("in/a.bin", file, WriteCondition.none());
+            try (Stream<StoredObject> listed = s.list("in/", null)) {
+                assertThat(listed.map(StoredObject::key)).containsExactlyInAnyOrder("in/a.bin", "in/data/");
+            }
+        }
+    }
+
+    @Test
     void opensThroughTheFactoryWithoutReachingTheNetwork() throws IOException {
         try (ObjectStore s = ObjectStores.open("gs://my-bucket/raw", Map.of("gcs", Map.of("project", "p1")))) {
             assertThat(s).isInstanceOf(GcsObjectStore.class);
