@@ -44,6 +44,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ChecksumMode;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.EncodingType;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
@@ -401,6 +402,7 @@ public final class S3ObjectStore implements ObjectStore {
                 String km = keyMarker;
                 String um = uploadIdMarker;
                 ListMultipartUploadsResponse page = s3.listMultipartUploads(b -> b.bucket(bucket)
+                        .encodingType(EncodingType.URL) // as in a listing: the key to abort, exactly
                         .prefix(prefix + keyPrefix)
                         .keyMarker(km)
                         .uploadIdMarker(um));
@@ -552,7 +554,10 @@ public final class S3ObjectStore implements ObjectStore {
             String continuation = token;
             ListObjectsV2Response r;
             try {
+                // keys URL-encoded in the XML (the SDK decodes them): raw, a key's \r would be read as \n (that
+                // object then looks deleted) and a control character breaks the page
                 r = s3.listObjectsV2(b -> b.bucket(bucket)
+                        .encodingType(EncodingType.URL)
                         .prefix(prefix + keyPrefix)
                         .maxKeys(settings.pageSize())
                         .continuationToken(continuation)

@@ -18,6 +18,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -95,6 +96,36 @@ class S3ObjectStoreTest extends ObjectStoreConformanceKit {
             assertThat(s.map(StoredObject::key)).containsExactly("dir/a.csv");
         }
         assertThat(store.stat("dir/a.csv")).isPresent();
+    }
+
+    @Test
+    void aKeyWithControlCharactersIsListedAsWritten() throws IOException {
+        // XML 1.0 reads a raw \r as \n and cannot hold \u0001: listed raw, such keys came back changed (a \r key then
+        // looked deleted) or broke the page
+        List<String> keys = List.of("in/a\rb.csv", "in/c\u0001d.csv", "in/e\nf.csv", "in/g h%2F&<i>.csv");
+        for (String k : keys) store.write(k, k.getBytes(UTF_8), WriteCondition.none());
+        try (Stream<StoredObject> s = store.list("in/", null)) {
+            assertThat(s.map(StoredObject::key)).containsExactlyInAnyOrderElementsOf(keys);
+        }
+        try (Stream<StoredObject> s = store.list("in/a\r", null)) {
+            assertThat(s.map(StoredObject::key)).containsExactly("in/a\rb.csv");
+        }
+        try (Stream<StoredObject> s = store.list("in/", "in/c\u0001d.csv")) {
+            assertThat(s.map(StoredObject::key)).doesNotContain("in/a\rb.csv", "in/c\u0001d.csv");
+        }
+        // killed uploads: not of the \u0001 key, whose CreateMultipartUpload answer (raw XML) the SDK cannot read.
+        // S3Proxy aborts by upload id whatever the key says, so this part passes unencoded there too; S3 does not
+        List<String> uploads = List.of("out/a\rb.csv", "out/e\nf.csv", "out/g h%2F&<i>.csv");
+        String root = store.root().substring(("s3://" + BUCKET + "/").length());
+        try (S3Client s3 = client()) {
+            for (String k : uploads)
+                s3.createMultipartUpload(b -> b.bucket(BUCKET).key(root + k));
+        }
+        assertThat(store.abortIncompleteWrites("out/", Instant.now().plusSeconds(60)))
+                .as("each killed upload found and aborted under its own key")
+                .isEqualTo(uploads.size());
+        assertThat(store.abortIncompleteWrites("out/", Instant.now().plusSeconds(60)))
+                .isZero();
     }
 
     @Test
