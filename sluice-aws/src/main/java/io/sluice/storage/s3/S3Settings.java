@@ -39,6 +39,9 @@ record S3Settings(
         int maxAttempts) {
     static final long MIB = 1 << 20;
     static final long MIN_PART = 5 * MIB; // S3's smallest part but the last
+    /** Under S3's 5 GiB: a part (and a file up to it) is read into one array, which holds under 2 GiB. */
+    static final long MAX_PART = 1024 * MIB;
+
     static final Type.Obj DECLARED = Type.Obj.of(
             "How to reach S3 or an S3-compatible server (MinIO, R2, Ceph, "
                     + "S3Proxy); the AWS environment variables and profile fill in what is left out. Credentials come "
@@ -68,7 +71,8 @@ record S3Settings(
                     "part_size",
                     Type.SIZE,
                     16L << 20,
-                    "Bytes per part of a multipart upload (5MB to 5GB); larger files go up in parts."),
+                    "Bytes per part of a multipart upload (5MB to 1GB: a part is held in memory); larger files go "
+                            + "up in parts."),
             Field.optional(
                     "max_attempts",
                     new Type.Int(1, 100),
@@ -111,8 +115,10 @@ record S3Settings(
         int pageSize = integer(block, "page_size", 1000);
         if (pageSize < 1 || pageSize > 1000) throw new IOException("s3.page_size: " + pageSize + " is not 1 to 1000");
         long partSize = size(block, "part_size", 16 * MIB);
-        if (partSize < MIN_PART || partSize > 5L * 1024 * MIB) {
-            throw new IOException("s3.part_size: " + partSize + " bytes is not 5 MiB to 5 GiB (S3's part limits)");
+        if (partSize < MIN_PART || partSize > MAX_PART) {
+            throw new IOException("s3.part_size: " + partSize + " bytes is not 5 MiB (S3's smallest part) to 1 GiB "
+                    + "(a part is held in memory, four at a time); files above 10,000 parts go up in larger parts "
+                    + "by themselves");
         }
         int maxAttempts = integer(block, "max_attempts", 5);
         if (maxAttempts < 1) throw new IOException("s3.max_attempts: must be at least 1");

@@ -7,6 +7,7 @@ import io.sluice.spi.storage.ObjectStore;
 import io.sluice.spi.storage.ObjectStores;
 import java.io.IOException;
 import java.net.URI;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -72,6 +73,19 @@ class S3SettingsTest {
         assertThat(s.describe()).isEqualTo("region eu-west-1 (s3.region), path-style");
         assertThat(S3Settings.parse(Map.of("part_size", "64MB"), k -> null).partSize())
                 .isEqualTo(64L << 20);
+    }
+
+    @Test
+    void aPartLargerThanAnArrayHoldsIsRefused() throws IOException {
+        // a part is read into one byte array: at 5 GiB, (int) made it 1 GiB and every part lost 4 GiB of the file
+        assertThat(S3Settings.parse(Map.of("part_size", "1GiB"), k -> null).partSize())
+                .isEqualTo(1L << 30);
+        for (String size : List.of("2GiB", "4GiB", "5GiB")) {
+            assertThatThrownBy(() -> S3Settings.parse(Map.of("part_size", size), k -> null))
+                    .as(size)
+                    .hasMessageContaining("s3.part_size")
+                    .hasMessageContaining("to 1 GiB");
+        }
     }
 
     @Test
