@@ -27,7 +27,9 @@ public interface CommitContext extends OutputLocks {
 
     /**
      * 1 for the split's first attempt, more for a retry: a retry may find what a killed attempt left unfinished in the
-     * target (multipart uploads, say) and removes it first.
+     * target (multipart uploads, say) and removes it first. Not enough alone: {@code sluice retry} and {@code reset}
+     * start the count over, and a new version of an input is a new split at attempt 1, so a sink that must find what a
+     * killed commit left records it in the target itself (the files sink flags its manifest until the commit ends).
      */
     int attempt();
 
