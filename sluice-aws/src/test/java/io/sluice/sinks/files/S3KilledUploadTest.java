@@ -110,18 +110,26 @@ class S3KilledUploadTest {
         return sink;
     }
 
-    private void commit(FilesSink sink, String version, int attempt) throws Exception {
-        Split split = new Split(
+    private static Split split(String version) {
+        return new Split(
                 "a.csv@" + version,
                 List.of(Member.whole("a.csv", version, null)),
                 10,
                 null,
                 new OutputKey("a.csv", version, 0, Member.WHOLE));
+    }
+
+    private SplitCommit context(int attempt) {
+        return new SplitCommit(() -> {}, () -> true, "incarnation-1", attempt, attempt, locks);
+    }
+
+    private void commit(FilesSink sink, String version, int attempt) throws Exception {
+        Split split = split(version);
         Path scratch = Files.createTempDirectory(dir, "attempt-");
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
                 SinkWriter w = sink.open(split, new WriteContext(scratch))) {
             w.stage(new DuckRows(c, "SELECT '" + version + "' AS v FROM range(3)"), BadRows.NONE);
-            w.commit(new SplitCommit(() -> {}, () -> true, "incarnation-1", attempt, attempt, locks));
+            w.commit(context(attempt));
         }
     }
 
@@ -160,6 +168,18 @@ class S3KilledUploadTest {
         commit(sink(false), "v3", 1); // after `sluice retry`: attempt 1 again
         assertThat(aborts).as("one per key the killed commit's manifest lists").hasValue(1);
         assertThat(unfinishedUploads()).isEmpty();
+    }
+
+    @Test
+    void removingTheOutputOfAKilledCommitAbortsItsUnfinishedUploads() throws Exception {
+        assertThatThrownBy(() -> commit(sink(true), "v1", 1)).isInstanceOf(Killed.class);
+        assertThat(unfinishedUploads()).hasSize(1);
+
+        sink(false).discard(split("v1"), context(2)); // what a failed attempt's output goes through, as a replaced one
+        assertThat(unfinishedUploads()).isEmpty();
+        try (Stream<StoredObject> left = store.list("", null)) {
+            assertThat(left.map(StoredObject::key)).noneMatch(k -> k.startsWith("_sluice/manifests/"));
+        }
     }
 
     /** A kill: no catch block of the sink's runs (they catch exceptions, not errors), as none runs in a dead process. */
