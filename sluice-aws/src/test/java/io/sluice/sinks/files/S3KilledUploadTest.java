@@ -77,9 +77,11 @@ class S3KilledUploadTest {
     private final OutputLocks locks =
             new LedgerLocks(MemoryLedger.open("test", Clock.systemUTC()), "test", Duration.ofSeconds(30));
     private ObjectStore store;
+    private final List<FilesSink> sinks = new java.util.ArrayList<>();
 
     @AfterEach
     void close() throws IOException {
+        sinks.forEach(FilesSink::finish); // their staging folders in the temp folder
         if (store != null) store.close();
         s3.close();
     }
@@ -107,6 +109,7 @@ class S3KilledUploadTest {
                         FilesSinkFactory.OPTIONS);
         FilesSink sink = new FilesSink(new Watched(store, killed), null, "csv", "none", List.of(), o, dir);
         sink.prepare();
+        sinks.add(sink);
         return sink;
     }
 
