@@ -1,8 +1,10 @@
 package io.sluice.sources.files;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -22,7 +24,9 @@ final class Rotated {
     /** A number or date ending the name before its extension: {@code app-20261120.log}, {@code app.2026-11-20.log}. */
     private static final Pattern NUMBERED = Pattern.compile(".*[._-][0-9][0-9._-]*(?:\\." + EXTENSIONS + ")?");
 
-    private final List<String> globs;
+    /** Each glob as written, with its matcher compiled once: every listed key of every plan is matched. */
+    private final Map<String, Globs> globs = new LinkedHashMap<>();
+
     private final Function<String, RuntimeException> problem;
 
     /**
@@ -30,7 +34,7 @@ final class Rotated {
      * @param problem the error about the option for a message (its file and line), for a glob that names a live log
      */
     Rotated(List<String> globs, Function<String, RuntimeException> problem) {
-        this.globs = List.copyOf(globs);
+        for (String g : globs) this.globs.put(g, new Globs(List.of(g), List.of()));
         this.problem = problem;
     }
 
@@ -49,9 +53,8 @@ final class Rotated {
      * (a gzipped file is a finished rotation whatever its name).
      */
     void checkNotLive(String key) {
-        if (Formats.compressed(key) || rotationMark(key)) return;
         Optional<String> glob = glob(key);
-        if (glob.isEmpty()) return;
+        if (glob.isEmpty() || Formats.compressed(key) || rotationMark(key)) return;
         String name = key.substring(key.lastIndexOf('/') + 1);
         throw problem.apply("\"" + glob.get() + "\" names " + key + ", whose name has no rotation mark, so it is a live"
                 + " log: named as a finished rotation, a short one would be read whole, and again from its start once"
@@ -61,8 +64,12 @@ final class Rotated {
     }
 
     private Optional<String> glob(String key) {
+        if (globs.isEmpty()) return Optional.empty();
         Path path = Path.of(key);
-        return globs.stream().filter(g -> Globs.matches(g, path)).findFirst();
+        return globs.entrySet().stream()
+                .filter(g -> g.getValue().included(path))
+                .map(Map.Entry::getKey)
+                .findFirst();
     }
 
     /** Whether the file's name says it is a rotation: a suffix after its extension, or a number or date before it. */
