@@ -293,6 +293,17 @@ public final class GcsObjectStore implements ObjectStore {
         }
     }
 
+    /** One delete with {@code ifGenerationMatch}: GCS removes the object only while it is that generation. */
+    @Override
+    public void delete(String key, String version) throws IOException {
+        try {
+            // false, no error, when there is no object; 412 (another generation) is ObjectChangedException
+            storage().delete(id(key), BlobSourceOption.generationMatch(generation(key, version)));
+        } catch (StorageException e) {
+            throw failure("delete", key, e);
+        }
+    }
+
     /**
      * Nothing to remove: an unfinished resumable upload is no object, cannot be listed, costs nothing, and expires
      * after a week.
