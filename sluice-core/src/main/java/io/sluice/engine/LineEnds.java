@@ -95,10 +95,7 @@ final class LineEnds {
                                 + " `unix2dos`), then `sluice retry` the pipeline",
                         false);
             }
-            Files.createDirectories(dir);
-            Path copy = dir.resolve((n++) + "-" + (gz ? name.substring(0, name.length() - 3) : name));
-            copy(p.file(), gz, copy, 0);
-            parts.add(new LocalFiles.Part(copy, p.key(), p.shift()));
+            parts.add(copied(p, dir, n++, 0));
             any = true;
         }
         return any ? Optional.of(input.withParts(parts)) : Optional.empty();
@@ -179,14 +176,19 @@ final class LineEnds {
                 parts.add(p);
                 continue;
             }
-            String name = p.file().getFileName().toString().toLowerCase(Locale.ROOT);
-            boolean gz = name.endsWith(".gz");
-            Files.createDirectories(dir);
-            Path copy = dir.resolve((n++) + "-" + (gz ? name.substring(0, name.length() - 3) : name));
-            copy(p.file(), gz, copy, mark);
-            parts.add(new LocalFiles.Part(copy, p.key(), p.shift()));
+            parts.add(copied(p, dir, n++, mark));
         }
         return Optional.of(new Copies(input.withParts(parts), mark));
+    }
+
+    /** The part read from a copy under {@code dir}, the {@code n}th there: see {@link #copy}. */
+    private static LocalFiles.Part copied(LocalFiles.Part p, Path dir, int n, int mark) throws IOException {
+        String name = p.file().getFileName().toString().toLowerCase(Locale.ROOT);
+        boolean gz = name.endsWith(".gz");
+        Files.createDirectories(dir);
+        Path copy = dir.resolve(n + "-" + (gz ? name.substring(0, name.length() - 3) : name));
+        copy(p.file(), gz, copy, mark);
+        return new LocalFiles.Part(copy, p.key(), p.shift());
     }
 
     /**
