@@ -98,7 +98,8 @@ public interface ObjectStore extends AutoCloseable {
     /**
      * Removes the object only while it is {@code version}, so that one written over it since (new work) stays; no error
      * when there is none. This default checks, then removes: a write landing between the two is removed with it. A
-     * store whose service can make the removal conditional (Azure's {@code If-Match}) does so in one request.
+     * store whose service can make the removal conditional (Azure's {@code If-Match}, GCS's {@code ifGenerationMatch})
+     * does so in one request.
      *
      * @throws ObjectChangedException when the object is another version now; nothing is removed
      */
