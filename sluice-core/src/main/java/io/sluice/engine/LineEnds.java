@@ -164,8 +164,8 @@ final class LineEnds {
                 }
             }
             if (mark == 0 || zstd) {
-                refuseLoneCr(input);
-                return Optional.empty(); // only a last CR: the read's own error stands
+                refuseLoneCr(input); // throws: it finds the CR that made lone true (zstd files aside, as here)
+                return Optional.empty(); // not reached
             }
         }
         List<LocalFiles.Part> parts = new ArrayList<>();
