@@ -341,8 +341,6 @@ final class FilesSource implements Source {
         try (Stream<StoredObject> listed = s.storage().list(s.startAfter().orElse(null))) {
             listed.forEach(o -> {
                 if (leftOut(o.key())) return;
-                // before anything is read, settled or not: a live log that `rotated` names would be read twice
-                if (s.globs().matches(Path.of(o.key()))) s.rotated().checkNotLive(o.key());
                 names.add(o.key());
                 objects.add(o);
             });
@@ -367,6 +365,8 @@ final class FilesSource implements Source {
             if (noMatch != null && noMatch.collecting()) noMatch.unmatched(key);
             return Optional.empty();
         }
+        // before anything is read, settled or not: a live log that `rotated` names would be read twice
+        s.rotated().checkNotLive(key);
         if (s.marker().isPresent() && key.endsWith(s.marker().get())) return Optional.empty();
         if (noMatch != null) noMatch.matched();
         long now = clock.millis();
