@@ -146,10 +146,6 @@ record Reader(
     }
 
     /**
-     * One {@code read_csv} per group of files sharing a header line, unioned by column name: files of one pack may
-     * have different columns, and DuckDB cannot combine {@code union_by_name} with its reject tables.
-     */
-    /**
      * An expression's text with {@code crMark} (when not 0) turned back into the CR it stands for ({@link
      * LineEnds#marked}).
      */
@@ -157,7 +153,12 @@ record Reader(
         return crMark == 0 ? expression : "replace(" + expression + ", chr(" + crMark + "), chr(13))";
     }
 
-    /** @param crMark lines read with {@link #LINE_ONLY}: see {@link #unmarked}; 0 for every other read */
+    /**
+     * One {@code read_csv} per group of files sharing a header line, unioned by column name: files of one pack may
+     * have different columns, and DuckDB cannot combine {@code union_by_name} with its reject tables.
+     *
+     * @param crMark lines read with {@link #LINE_ONLY}: see {@link #unmarked}; 0 for every other read
+     */
     private static Reader csv(String prefix, List<List<Path>> groups, String options, int crMark) {
         List<String> reads = new ArrayList<>();
         List<String> rejectParts = new ArrayList<>();
