@@ -6,7 +6,6 @@ import static io.sluice.ledger.dynamodb.Items.s;
 import io.sluice.ledger.Registration;
 import io.sluice.spi.Claim;
 import io.sluice.spi.LedgerException;
-import io.sluice.spi.LedgerRefusedException;
 import io.sluice.spi.Member;
 import io.sluice.spi.Split;
 import java.time.Clock;
@@ -527,7 +526,8 @@ final class Registrar {
             int listed =
                     group.stream().mapToInt(n -> n.split().id().length() + 8).sum();
             if (listed > MAX_LISTED) {
-                throw new LedgerRefusedException(
+                // not a refusal, though it repeats: the pool's other work goes on while the leader's plan fails
+                throw new LedgerException(
                         config.describe() + ": cannot register the " + group.size()
                                 + " splits of "
                                 + group.getFirst().split().members().getFirst().key()
