@@ -67,7 +67,8 @@ public final class SplitProcessor {
      * Reads the input; when DuckDB fails on a file whose lines end some in LF, some in CRLF, or a log with a CR inside
      * a line, reads again from copies under {@code scratch} that DuckDB can follow (the first read's writer was
      * closed, so it staged nothing). Every read of a split's records goes through here: a run, {@code sluice head},
-     * and the divider's reads of one file alone, which would otherwise name such a file unreadable.
+     * and the divider's reads of one file alone, which would otherwise name such a file unreadable. (The step check's
+     * sample does not: a sample it cannot read skips the check, and the split's own read evens the line ends.)
      */
     private static <T> T evenLineEnds(LocalFiles input, java.nio.file.Path scratch, ReadOf<T> read) throws Exception {
         try {
