@@ -35,11 +35,24 @@ record ApiRefusal(int code, String reason, String message) {
 
     /** A ResourceQuota's refusal (403): it passes once the namespace's Jobs end, so sending it again is right. */
     boolean quotaExceeded() {
+        return quotaExceeded(message);
+    }
+
+    /**
+     * Whether a refusal's message (an answer's, or a Job's {@code FailedCreate} event's) is a ResourceQuota's: it
+     * passes once other Jobs or pods end.
+     */
+    static boolean quotaExceeded(String message) {
         return message != null && message.contains("exceeded quota");
     }
 
     /** The Pod Security level and version the request violates ({@code restricted:latest}), when it is that refusal. */
     Optional<String> podSecurity() {
+        return podSecurity(message);
+    }
+
+    /** The Pod Security level a refusal's message (an answer's, or a {@code FailedCreate} event's) says is violated. */
+    static Optional<String> podSecurity(String message) {
         if (message == null) return Optional.empty();
         Matcher m = POD_SECURITY.matcher(message);
         return m.find() ? Optional.of(m.group(1)) : Optional.empty();

@@ -96,7 +96,7 @@ record JobOutcome(
                         : name.equals(e.getInvolvedObject().getName()))
                 .max(Comparator.comparing(JobOutcome::lastSeen))
                 .map(Event::getMessage)
-                .filter(m -> m != null && !m.contains("exceeded quota"));
+                .filter(m -> m != null && !ApiRefusal.quotaExceeded(m));
     }
 
     /** When an event was last seen: its lastTimestamp, else (events.k8s.io written) its eventTime. */

@@ -577,15 +577,19 @@ final class KubernetesRunner implements Runner {
 
     /** What to change for a pod the API server refuses, by what refused it. */
     private String podRefusalHint(String why) {
-        java.util.regex.Matcher level = java.util.regex.Pattern.compile("violates PodSecurity \"([^\"]+)\"")
-                .matcher(why);
-        if (level.find())
-            return "; namespace " + namespace + " enforces the Pod Security level " + level.group(1)
-                    + " (its label pod-security.kubernetes.io/enforce), which the Job's pod does not meet: "
-                    + podSecurityHint() + ", or relax the label (kubectl label namespace " + namespace
-                    + " pod-security.kubernetes.io/enforce=baseline --overwrite)";
-        return "; change what refuses it (an admission webhook or policy, a service account that is not there) or"
-                + " run.kubernetes, then `sluice retry` the split if it is dead by then";
+        return ApiRefusal.podSecurity(why)
+                .map(level -> "; " + podSecurityFix(level))
+                .orElse("; change what refuses it (an admission webhook or policy, a service account that is not"
+                        + " there) or run.kubernetes, then `sluice retry` the split if it is dead by then");
+    }
+
+    /** What to change when the namespace's Pod Security {@code level} refuses the Jobs' pods (or the Jobs). */
+    private String podSecurityFix(String level) {
+        return "namespace " + namespace + " enforces the Pod Security level " + level
+                + " (its label pod-security.kubernetes.io/enforce), which the Job's pod does not meet: "
+                + podSecurityHint() + ", or run them in a namespace whose level is baseline or privileged, or"
+                + " relax its label (kubectl label namespace " + namespace
+                + " pod-security.kubernetes.io/enforce=baseline --overwrite)";
     }
 
     /**
@@ -963,12 +967,7 @@ final class KubernetesRunner implements Runner {
     /** What the user changes so that the API server accepts the Job, by the kind of its refusal. */
     private String whatToChange(ApiRefusal refusal) {
         if (refusal.podSecurity().isPresent())
-            return "namespace " + namespace + " enforces the Pod Security level "
-                    + refusal.podSecurity().get()
-                    + " (its label pod-security.kubernetes.io/enforce), which the Job's pod does not meet: "
-                    + podSecurityHint() + ", or run them in a namespace whose level is baseline or privileged, or"
-                    + " relax its label (kubectl label namespace " + namespace
-                    + " pod-security.kubernetes.io/enforce=baseline --overwrite)";
+            return podSecurityFix(refusal.podSecurity().get());
         if (refusal.permission())
             return "the controller's service account ("
                     + refusal.user().orElse("the one it runs as") + ") needs the verb create on jobs (API group"
