@@ -365,7 +365,8 @@ final class KubernetesRunner implements Runner {
                         ", ", denied.stream().map(AccessCheck.Access::toString).toList())
                 + " in namespace " + namespace + ", which the kubernetes runner needs: add the verbs to the Role bound"
                 + " to it (Role " + roleName() + " as `sluice k8s generate --mode jobs` writes it: create, get, list,"
-                + " watch and delete on jobs in API group batch; get, list and watch on pods and pods/log), or set"
+                + " watch and delete on jobs in API group batch; get, list and watch on pods and pods/log; get and list"
+                + " on events), or set"
                 + " run.kubernetes.namespace to the namespace its Role is in; then start the controller again");
     }
 
