@@ -33,6 +33,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -317,20 +318,26 @@ final class JdbcSink implements Sink {
                     + text + ", reason " + text + ", record " + text + ", at " + dialect.timestampNow() + ")"
                     + dialect.tableOptions());
             if (dialect.numbersRows()) s.execute(dialect.createSequence(bookkeepingTable(t, NUMBERS)));
+            // the columns of the commit records an earlier Sluice's lack, by name, in order: OUTPUT_END last
+            Map<String, String> late = new LinkedHashMap<>();
+            if (dialect.numbersRows()) late.put(NUMBER, "bigint");
+            late.put(OUTPUT_VERSION, text);
+            late.put(OUTPUT_START, "bigint");
+            late.put(OUTPUT_END, "bigint");
             s.execute("CREATE TABLE IF NOT EXISTS " + bookkeepingTable(t, COMMITS) + " (" + pipeline + ", split_id "
                     + dialect.keyText(KEY_LENGTH) + " NOT NULL, token bigint NOT NULL, output_key " + text
                     + ", incarnation " + text + ", committed_at " + dialect.timestamp() + ", "
-                    + dialect.quote("rows") + " bigint, " + (dialect.numbersRows() ? NUMBER + " bigint, " : "")
-                    + OUTPUT_VERSION + " " + text + ", " + OUTPUT_START + " bigint, " + OUTPUT_END + " bigint, "
+                    + dialect.quote("rows") + " bigint, "
+                    + late.entrySet().stream()
+                            .map(e -> e.getKey() + " " + e.getValue() + ", ")
+                            .collect(Collectors.joining())
                     + "PRIMARY KEY (pipeline, target, split_id))" + dialect.tableOptions());
             // the records of a schema that an earlier Sluice made: OUTPUT_END last, the sign that all are there
             Map<String, String> has = dialect.columns(c, commits);
-            List<String> added = new ArrayList<>();
-            if (dialect.numbersRows()) added.add(NUMBER + " bigint");
-            added.addAll(List.of(OUTPUT_VERSION + " " + text, OUTPUT_START + " bigint", OUTPUT_END + " bigint"));
-            for (String column : added) {
-                if (has.containsKey(column.substring(0, column.indexOf(' ')))) continue;
-                s.execute("ALTER TABLE " + bookkeepingTable(t, COMMITS) + " ADD COLUMN " + column);
+            for (Map.Entry<String, String> column : late.entrySet()) {
+                if (has.containsKey(column.getKey())) continue;
+                s.execute("ALTER TABLE " + bookkeepingTable(t, COMMITS) + " ADD COLUMN " + column.getKey() + " "
+                        + column.getValue());
             }
         } finally {
             dialect.unlock(c, lock);
