@@ -256,8 +256,8 @@ final class KubernetesRunner implements Runner {
                         startJobs();
                     }
                     observe(before, totalsBefore, false);
-                    apiAnswers();
-                    ledgerAnswers();
+                    apiTrouble.answered();
+                    ledgerTrouble.answered();
                     if (!watch && finished()) break;
                 } catch (LedgerRefusedException e) {
                     // a login or permission the ledger refuses: waiting does not help, a restart with new settings does
@@ -265,11 +265,11 @@ final class KubernetesRunner implements Runner {
                             + " stopping, for its Deployment to start it again once the settings are fixed");
                     throw e;
                 } catch (LedgerException e) {
-                    ledgerTrouble(e);
+                    ledgerTrouble.failed(e.getMessage());
                     leading = false;
                     nextBeat = 0;
                 } catch (KubernetesClientException e) {
-                    apiTrouble(e);
+                    apiTrouble.failed(ApiRefusal.of(e).toString());
                 }
                 synchronized (wake) {
                     if (!stopping) wake.wait(TICK_MS);
@@ -305,51 +305,42 @@ final class KubernetesRunner implements Runner {
                 after);
     }
 
-    /** The API's answer that failed a turn, in one line, while turns keep failing; null while it answers. */
-    private String apiTrouble;
-
-    private long apiTroubleSince;
-
     /**
      * A turn failed on the API (a quota exceeded, a 5xx, no answer): said once, when the turns start failing, in the
      * one line of {@link ApiRefusal}, not at every turn (4 a second) with fabric8's whole request.
      */
-    private void apiTrouble(KubernetesClientException e) {
-        if (apiTrouble != null) return;
-        apiTrouble = ApiRefusal.of(e).toString();
-        apiTroubleSince = clock.millis();
-        listener.info("the Kubernetes API refused or did not answer (" + apiTrouble + "); tried again at every turn,"
-                + " said again when it answers");
-    }
-
-    /** The ledger's error that failed a turn, while turns keep failing on it; null while it answers. */
-    private String ledgerTrouble;
-
-    private long ledgerTroubleSince;
+    private final Trouble apiTrouble =
+            new Trouble("the Kubernetes API refused or did not answer", "the Kubernetes API answers again");
 
     /** A turn failed on the ledger (an outage): said once when the turns start failing, as {@link #apiTrouble}. */
-    private void ledgerTrouble(LedgerException e) {
-        if (ledgerTrouble != null) return;
-        ledgerTrouble = e.getMessage();
-        ledgerTroubleSince = clock.millis();
-        listener.info("the ledger did not answer (" + ledgerTrouble + "); tried again at every turn, said again when it"
-                + " answers");
-    }
+    private final Trouble ledgerTrouble = new Trouble("the ledger did not answer", "the ledger answers again");
 
-    /** A turn went through: the end of an episode of {@link #ledgerTrouble}, said. */
-    private void ledgerAnswers() {
-        if (ledgerTrouble == null) return;
-        listener.info("the ledger answers again, after " + (clock.millis() - ledgerTroubleSince) / 1000 + " s of: "
-                + ledgerTrouble);
-        ledgerTrouble = null;
-    }
+    /** An episode of failed turns on one service: said once when it starts, and once when a turn goes through. */
+    private final class Trouble {
+        private final String failing;
+        private final String answering;
+        /** The error that failed the first turn of the episode, in one line; null while the service answers. */
+        private String what;
 
-    /** A turn went through: the end of an episode of {@link #apiTrouble}, said. */
-    private void apiAnswers() {
-        if (apiTrouble == null) return;
-        listener.info("the Kubernetes API answers again, after " + (clock.millis() - apiTroubleSince) / 1000 + " s of: "
-                + apiTrouble);
-        apiTrouble = null;
+        private long since;
+
+        Trouble(String failing, String answering) {
+            this.failing = failing;
+            this.answering = answering;
+        }
+
+        void failed(String error) {
+            if (what != null) return;
+            what = error;
+            since = clock.millis();
+            listener.info(failing + " (" + what + "); tried again at every turn, said again when it answers");
+        }
+
+        void answered() {
+            if (what == null) return;
+            listener.info(answering + ", after " + (clock.millis() - since) / 1000 + " s of: " + what);
+            what = null;
+        }
     }
 
     /**
