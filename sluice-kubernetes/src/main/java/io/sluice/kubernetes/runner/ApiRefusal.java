@@ -33,6 +33,15 @@ record ApiRefusal(int code, String reason, String message) {
         return code + (reason == null ? "" : " " + reason) + ": " + message;
     }
 
+    /**
+     * Whether the same request gets this answer again however often it is sent: 422 Invalid (a field the API server's
+     * validation refuses, or a policy engine's denial), 400 BadRequest (an admission webhook's denial without a code
+     * of its own), and a 403 (RBAC, Pod Security) unless it is a quota exceeded, which passes once Jobs end.
+     */
+    boolean forGood() {
+        return code == 400 || code == 422 || (code == 403 && !quotaExceeded());
+    }
+
     /** A ResourceQuota's refusal (403): it passes once the namespace's Jobs end, so sending it again is right. */
     boolean quotaExceeded() {
         return quotaExceeded(message);

@@ -915,8 +915,7 @@ final class KubernetesRunner implements Runner {
                             .resource(job)
                             .create();
                 } catch (KubernetesClientException e) {
-                    if (REFUSED_FOR_GOOD.contains(e.getCode())
-                            || (e.getCode() == 403 && !ApiRefusal.of(e).quotaExceeded())) {
+                    if (ApiRefusal.of(e).forGood()) {
                         refusedCreates.add(Map.entry(job, e));
                         return;
                     }
@@ -930,13 +929,6 @@ final class KubernetesRunner implements Runner {
             refusedCreates.forEach(r -> refusedCreate(r.getKey(), r.getValue()));
         }
     }
-
-    /**
-     * Answers to a create that the same Job gets again however often it is sent: 422 Invalid (a field the API server's
-     * validation refuses, or a policy engine's denial) and 400 BadRequest (an admission webhook's denial without a
-     * code of its own). A 403 too, unless it is a quota exceeded, which passes once Jobs end ({@link ApiRefusal}).
-     */
-    private static final Set<Integer> REFUSED_FOR_GOOD = Set.of(400, 422);
 
     /**
      * A Job the API server refused to create, for a reason that a retry a moment later would meet again: the split's
