@@ -487,14 +487,17 @@ final class KubernetesRunner implements Runner {
         undeletable.forEach((name, refused) -> {
             if (now >= refused.nextTry()) ended.add(name); // already recorded: only its delete is due again
         });
+        Set<String> uids = new HashSet<>(); // of the Jobs in the cache: what is kept of the others goes
         for (Job job : jobs.getStore().list()) {
             String name = job.getMetadata().getName();
+            String uid = String.valueOf(job.getMetadata().getUid());
+            uids.add(uid);
             if (deleting.contains(name)) continue;
             List<Pod> itsPods = podsOf(job);
             JobOutcome outcome = JobOutcome.of(job, itsPods, clock.instant(), lostMargin());
             if (outcome.state() == JobOutcome.State.RUNNING && JobOutcome.podless(job, itsPods))
                 outcome = unmade(job).orElse(outcome);
-            else podlessSince.remove(String.valueOf(job.getMetadata().getUid()));
+            else podlessSince.remove(uid);
             if (outcome.state() == JobOutcome.State.RUNNING) continue;
             if (outcome.state() != JobOutcome.State.DONE) {
                 if (claimed == null) claimed = claimed();
@@ -503,8 +506,6 @@ final class KubernetesRunner implements Runner {
             ended.add(name);
         }
         deleting.addAll(ended);
-        Set<String> uids = new HashSet<>();
-        for (Job j : jobs.getStore().list()) uids.add(j.getMetadata().getUid());
         eventsLooked.keySet().retainAll(uids);
         podlessSince.keySet().retainAll(uids);
         concurrently(ended, this::delete);
