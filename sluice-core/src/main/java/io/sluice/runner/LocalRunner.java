@@ -303,7 +303,11 @@ public final class LocalRunner implements Runner {
                     }
                 }
             } catch (LedgerException e) {
-                outage.survive(e);
+                try {
+                    outage.survive(e);
+                } catch (LedgerException stopped) {
+                    return; // the run stops: it ends with this error once its workers stopped (throwIfStopped)
+                }
                 stop.planFailed(); // planned again at the next interval
             }
         }

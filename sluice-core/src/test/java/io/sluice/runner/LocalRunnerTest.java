@@ -232,6 +232,17 @@ class LocalRunnerTest {
                 .hasMessageContaining("authentication failed");
     }
 
+    /**
+     * The same refusal met by the member's planning (its second round): the coordinator leaves the run to end with it
+     * once the workers stopped, as a refused claim does.
+     */
+    @Test
+    void aPoolMemberStopsWhenTheLedgerRefusesItsPlanning() throws Exception {
+        assertThatThrownBy(() -> runRefused("known", member()))
+                .isInstanceOf(io.sluice.spi.LedgerRefusedException.class)
+                .hasMessageContaining("authentication failed");
+    }
+
     /** A plain run whose claims fail stops with the ledger's error; it does not end as if all were done. */
     @Test
     void aPlainRunStopsWhenTheLedgerFailsItsClaims() throws Exception {
