@@ -16,10 +16,13 @@ final class SqliteErrors {
         return refused(e) ? new LedgerRefusedException(message, e) : new LedgerException(message, e);
     }
 
-    /** True for a file that is no ledger, corrupt, or not writable: no wait makes it work (a lock or full disk may). */
+    /**
+     * True for a file that is no ledger, corrupt, or not writable: no wait makes it work (a lock, a full disk, a file
+     * that cannot be opened for want of file handles or a volume not mounted yet may).
+     */
     private static boolean refused(SQLException e) {
         return switch (e.getErrorCode() & 0xff) {
-            case 3, 8, 11, 14, 23, 26 -> true;
+            case 3, 8, 11, 23, 26 -> true;
             default -> false;
         };
     }
