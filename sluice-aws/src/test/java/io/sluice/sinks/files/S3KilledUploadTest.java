@@ -17,6 +17,7 @@ import io.sluice.spi.sink.BadRows;
 import io.sluice.spi.sink.OutputLocks;
 import io.sluice.spi.sink.SinkWriter;
 import io.sluice.spi.sink.WriteContext;
+import io.sluice.spi.storage.ForwardingObjectStore;
 import io.sluice.spi.storage.ObjectStore;
 import io.sluice.spi.storage.ObjectStores;
 import io.sluice.spi.storage.StoredObject;
@@ -35,7 +36,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -198,12 +198,11 @@ class S3KilledUploadTest {
      * The S3 store, counting the searches for unfinished uploads; {@code killed}: the upload of a data file starts a
      * real multipart upload, sends its first part, and the process dies.
      */
-    private final class Watched implements ObjectStore {
-        private final ObjectStore store;
+    private final class Watched extends ForwardingObjectStore {
         private final boolean killed;
 
         Watched(ObjectStore store, boolean killed) {
-            this.store = store;
+            super(store);
             this.killed = killed;
         }
 
@@ -223,56 +222,6 @@ class S3KilledUploadTest {
         public int abortIncompleteWrites(String keyPrefix, Instant startedBefore) throws IOException {
             aborts.incrementAndGet();
             return store.abortIncompleteWrites(keyPrefix, startedBefore);
-        }
-
-        @Override
-        public String root() {
-            return store.root();
-        }
-
-        @Override
-        public String describe(String key) {
-            return store.describe(key);
-        }
-
-        @Override
-        public Stream<StoredObject> list(String keyPrefix, String startAfter) throws IOException {
-            return store.list(keyPrefix, startAfter);
-        }
-
-        @Override
-        public Optional<StoredObject> stat(String key) throws IOException {
-            return store.stat(key);
-        }
-
-        @Override
-        public InputStream read(String key, String version, long offset, long length) throws IOException {
-            return store.read(key, version, offset, length);
-        }
-
-        @Override
-        public StoredObject write(String key, byte[] content, WriteCondition condition) throws IOException {
-            return store.write(key, content, condition);
-        }
-
-        @Override
-        public StoredObject copy(String fromKey, String toKey) throws IOException {
-            return store.copy(fromKey, toKey);
-        }
-
-        @Override
-        public void delete(String key) throws IOException {
-            store.delete(key);
-        }
-
-        @Override
-        public Capabilities capabilities() {
-            return store.capabilities();
-        }
-
-        @Override
-        public String credentialSource() {
-            return store.credentialSource();
         }
 
         @Override

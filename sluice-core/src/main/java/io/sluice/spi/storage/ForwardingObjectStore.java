@@ -8,8 +8,9 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * A store that hands every call to another: tests override the calls they watch or change. The default methods
- * ({@code writeMoving}, {@code copyFrom}) are not forwarded, so they reach the overridden calls.
+ * A store that hands every call to another: a decorator (and a test) overrides the calls it watches or changes. The
+ * default methods ({@code writeMoving}, {@code copyFrom}, {@code delete(key, version)}) are not forwarded, so they reach
+ * the overridden calls.
  */
 public abstract class ForwardingObjectStore implements ObjectStore {
     protected final ObjectStore store;
