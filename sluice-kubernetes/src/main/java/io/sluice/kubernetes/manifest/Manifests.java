@@ -27,6 +27,7 @@ import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJobBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
@@ -233,24 +234,41 @@ public final class Manifests {
     private HasMetadata role() {
         return new RoleBuilder()
                 .withMetadata(meta(names.named("jobs"), "controller"))
-                .withRules(
-                        new PolicyRuleBuilder()
-                                .withApiGroups("batch")
-                                .withResources("jobs")
-                                .withVerbs("create", "get", "list", "watch", "delete")
-                                .build(),
-                        new PolicyRuleBuilder()
-                                .withApiGroups("")
-                                .withResources("pods", "pods/log")
-                                .withVerbs("get", "list", "watch")
-                                .build(),
-                        // a Job whose pod the API server refuses (Pod Security, a webhook) says why only in them
-                        new PolicyRuleBuilder()
-                                .withApiGroups("")
-                                .withResources("events")
-                                .withVerbs("get", "list")
-                                .build())
+                .withRules(jobsControllerRules())
                 .build();
+    }
+
+    /** What the controller of the Jobs mode does in its namespace: the rules of the Role generate writes for it. */
+    public static List<PolicyRule> jobsControllerRules() {
+        return List.of(
+                new PolicyRuleBuilder()
+                        .withApiGroups("batch")
+                        .withResources("jobs")
+                        .withVerbs("create", "get", "list", "watch", "delete")
+                        .build(),
+                new PolicyRuleBuilder()
+                        .withApiGroups("")
+                        .withResources("pods", "pods/log")
+                        .withVerbs("get", "list", "watch")
+                        .build(),
+                // a Job whose pod the API server refuses (Pod Security, a webhook) says why only in them
+                new PolicyRuleBuilder()
+                        .withApiGroups("")
+                        .withResources("events")
+                        .withVerbs("get", "list")
+                        .build());
+    }
+
+    /** The rules in words, as an error names what a Role must grant: "create, get on jobs in API group batch; ...". */
+    public static String describe(List<PolicyRule> rules) {
+        return String.join(
+                "; ",
+                rules.stream()
+                        .map(r -> String.join(", ", r.getVerbs()) + " on " + String.join(" and ", r.getResources())
+                                + (r.getApiGroups().equals(List.of(""))
+                                        ? ""
+                                        : " in API group " + String.join(", ", r.getApiGroups())))
+                        .toList());
     }
 
     private HasMetadata roleBinding() {

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.sluice.config.Secret;
 import io.sluice.engine.DuckEngine;
 import io.sluice.kubernetes.files.FileServer;
+import io.sluice.kubernetes.manifest.Manifests;
 import io.sluice.pipeline.Assembly;
 import io.sluice.pipeline.RunOptions;
 import io.sluice.planning.Plan;
@@ -351,14 +352,18 @@ final class KubernetesRunner implements Runner {
     private void checkAccess() {
         List<AccessCheck.Access> denied = AccessCheck.denied(client, namespace, listener::info);
         if (denied.isEmpty()) return;
-        throw new IllegalStateException("the API server denies the controller's service account "
-                + String.join(
-                        ", ", denied.stream().map(AccessCheck.Access::toString).toList())
-                + " in namespace " + namespace + ", which the kubernetes runner needs: add the verbs to the Role bound"
-                + " to it (Role " + roleName() + " as `sluice k8s generate --mode jobs` writes it: create, get, list,"
-                + " watch and delete on jobs in API group batch; get, list and watch on pods and pods/log; get and list"
-                + " on events), or set"
-                + " run.kubernetes.namespace to the namespace its Role is in; then start the controller again");
+        throw new IllegalStateException(
+                "the API server denies the controller's service account "
+                        + String.join(
+                                ", ",
+                                denied.stream()
+                                        .map(AccessCheck.Access::toString)
+                                        .toList())
+                        + " in namespace " + namespace
+                        + ", which the kubernetes runner needs: add the verbs to the Role bound"
+                        + " to it (Role " + roleName() + " as `sluice k8s generate --mode jobs` writes it: "
+                        + Manifests.describe(Manifests.jobsControllerRules())
+                        + "), or set run.kubernetes.namespace to the namespace its Role is in; then start the controller again");
     }
 
     /**
