@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,8 +40,10 @@ class AfterMoveRaceTest {
         try (ObjectStore source = new LocalObjectStore(in);
                 ObjectStore archive = new OverwrittenWhileCopied(new LocalObjectStore(dir.resolve("done")), source);
                 SqliteLedger ledger = SqliteLedger.open(dir.resolve("ledger.db"), "test", Clock.systemUTC())) {
-            FilesSource files =
-                    new FilesSource(settings(new Storage(source, in), new After.MoveTo(archive)), Clock.systemUTC(), 1);
+            FilesSource files = new FilesSource(
+                    CsvSettings.of(new Storage(source, in), Optional.empty(), new After.MoveTo(archive)),
+                    Clock.systemUTC(),
+                    1);
             Split split = new Planner(files, ledger).plan().splits().getFirst();
 
             files.processed(split);
@@ -73,28 +74,5 @@ class AfterMoveRaceTest {
                     fromKey, "x\n2, written during the move\n".getBytes(StandardCharsets.UTF_8), WriteCondition.none());
             return copied;
         }
-    }
-
-    private static FilesSource.Settings settings(Storage storage, After after) {
-        return new FilesSource.Settings(
-                storage,
-                new Globs(List.of("**/*.csv"), List.of()),
-                Optional.empty(),
-                true,
-                true,
-                "utf-8",
-                null,
-                false,
-                Rotated.none(),
-                Duration.ZERO,
-                Optional.empty(),
-                false,
-                true,
-                64L << 20,
-                1000,
-                64L << 20,
-                Optional.empty(),
-                after,
-                Optional.empty());
     }
 }

@@ -76,30 +76,8 @@ class FilesSourceListingTest {
 
     /** A files source on the counting store, as an object store reached over the network (no local folder). */
     private FilesSource source(int batch) {
-        return new FilesSource(settings(Optional.empty()), Clock.systemUTC(), 1, batch);
-    }
-
-    private FilesSource.Settings settings(Optional<String> marker) {
-        return new FilesSource.Settings(
-                new Storage(store, null),
-                new Globs(List.of("**/*.csv"), List.of()),
-                Optional.empty(),
-                true,
-                true,
-                "utf-8",
-                null,
-                false,
-                Rotated.none(),
-                Duration.ZERO,
-                marker,
-                false,
-                true,
-                64L << 20,
-                1000,
-                64L << 20,
-                Optional.empty(),
-                null,
-                Optional.empty());
+        return new FilesSource(
+                CsvSettings.of(new Storage(store, null), Optional.empty(), null), Clock.systemUTC(), 1, batch);
     }
 
     @Test
@@ -159,8 +137,14 @@ class FilesSourceListingTest {
         file("a.csv", "x\n1\n", OLD);
         file("a.csv.done", "", OLD);
         file("b.csv", "x\n2\n", OLD);
-        Plan plan =
-                new Planner(new FilesSource(settings(Optional.of(".done")), Clock.systemUTC(), 1, 1), ledger).plan();
+        Plan plan = new Planner(
+                        new FilesSource(
+                                CsvSettings.of(new Storage(store, null), Optional.of(".done"), null),
+                                Clock.systemUTC(),
+                                1,
+                                1),
+                        ledger)
+                .plan();
         Set<String> keys = new HashSet<>();
         plan.splits().forEach(s -> s.members().forEach(m -> keys.add(m.key())));
         assertThat(keys).containsExactly("a.csv");

@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -44,7 +43,8 @@ class LongObjectNameTest {
         Files.setLastModifiedTime(in.resolve("short.csv"), FileTime.fromMillis(OLD));
         try (ObjectStore store = new LongNamed(new LocalObjectStore(in));
                 SqliteLedger ledger = SqliteLedger.open(dir.resolve("ledger.db"), "test", Clock.systemUTC())) {
-            FilesSource files = new FilesSource(settings(new Storage(store, null)), Clock.systemUTC(), 1);
+            FilesSource files = new FilesSource(
+                    CsvSettings.of(new Storage(store, null), Optional.empty(), null), Clock.systemUTC(), 1);
             Split split = new Planner(files, ledger).plan().splits().getFirst();
             assertThat(split.members().getFirst().key()).isEqualTo(LONG);
 
@@ -84,28 +84,5 @@ class LongObjectNameTest {
         public InputStream read(String key, String version, long offset, long length) throws IOException {
             return store.read(key.equals(LONG) ? "short.csv" : key, version, offset, length);
         }
-    }
-
-    private static FilesSource.Settings settings(Storage storage) {
-        return new FilesSource.Settings(
-                storage,
-                new Globs(List.of("**/*.csv"), List.of()),
-                Optional.empty(),
-                true,
-                true,
-                "utf-8",
-                null,
-                false,
-                Rotated.none(),
-                Duration.ZERO,
-                Optional.empty(),
-                false,
-                true,
-                64L << 20,
-                1000,
-                64L << 20,
-                Optional.empty(),
-                null,
-                Optional.empty());
     }
 }
