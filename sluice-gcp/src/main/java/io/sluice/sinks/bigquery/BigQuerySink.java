@@ -251,12 +251,13 @@ final class BigQuerySink implements Sink {
             if (existing == null)
                 throw new IOException("the table " + id.getTable() + " was dropped while Sluice made it");
         }
-        List<Field> have = new ArrayList<>(existing.getDefinition().getSchema().getFields());
-        List<String> names = have.stream().map(Field::getName).toList();
+        List<String> names = columns(existing);
         List<Field> missing = schema.getFields().stream()
                 .filter(f -> !names.contains(f.getName()))
                 .toList();
         if (missing.isEmpty()) return;
+        Schema had = existing.getDefinition().getSchema();
+        List<Field> have = new ArrayList<>(had == null ? List.of() : had.getFields());
         have.addAll(missing);
         try {
             bq().update(existing.toBuilder()
