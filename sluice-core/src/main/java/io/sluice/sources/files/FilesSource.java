@@ -6,6 +6,7 @@ import io.sluice.spi.LineParse;
 import io.sluice.spi.Member;
 import io.sluice.spi.OutputKey;
 import io.sluice.spi.Split;
+import io.sluice.spi.Utf8;
 import io.sluice.spi.ledger.PlanStore;
 import io.sluice.spi.source.KnownSplits;
 import io.sluice.spi.source.LocalFiles;
@@ -413,17 +414,7 @@ final class FilesSource implements Source {
      * end of the object's name, which holds its extensions ({@code .csv.gz}), cut to {@value #SPOOL_NAME_BYTES} bytes.
      */
     static String spoolName(String unique, String key) {
-        String name = name(key);
-        int start = name.length();
-        int bytes = 0;
-        while (start > 0) {
-            int cp = name.codePointBefore(start);
-            int size = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-            if (bytes + size > SPOOL_NAME_BYTES) break;
-            bytes += size;
-            start -= Character.charCount(cp);
-        }
-        return unique + name.substring(start);
+        return unique + Utf8.tail(name(key), SPOOL_NAME_BYTES);
     }
 
     /** Drops files the ledger already holds in this version (or in any version, with on_change: ignore). */

@@ -1,6 +1,7 @@
 package io.sluice.storage.local;
 
 import io.sluice.spi.Folders;
+import io.sluice.spi.Utf8;
 import io.sluice.spi.storage.ObjectChangedException;
 import io.sluice.spi.storage.ObjectStore;
 import io.sluice.spi.storage.StoredObject;
@@ -307,21 +308,7 @@ public final class LocalObjectStore implements ObjectStore {
         if (name.getBytes(StandardCharsets.UTF_8).length <= room) {
             return target.resolveSibling("." + name + TEMP_MARK + random);
         }
-        return target.resolveSibling("." + cut(name, room - CUT.length()) + TEMP_MARK + CUT + random);
-    }
-
-    /** The longest start of {@code name} that takes at most {@code bytes} bytes in UTF-8, whole characters only. */
-    static String cut(String name, int bytes) {
-        int end = 0;
-        int used = 0;
-        while (end < name.length()) {
-            int cp = name.codePointAt(end);
-            int size = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8).length;
-            if (used + size > bytes) break;
-            used += size;
-            end += Character.charCount(cp);
-        }
-        return name.substring(0, end);
+        return target.resolveSibling("." + Utf8.head(name, room - CUT.length()) + TEMP_MARK + CUT + random);
     }
 
     private Path path(String key) {

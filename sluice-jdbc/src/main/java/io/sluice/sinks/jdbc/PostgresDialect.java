@@ -1,5 +1,6 @@
 package io.sluice.sinks.jdbc;
 
+import io.sluice.spi.Utf8;
 import io.sluice.spi.sink.FileSpec;
 import io.sluice.spi.sink.Rows;
 import java.io.IOException;
@@ -39,16 +40,7 @@ final class PostgresDialect implements Dialect {
     @Override
     public String columnKey(String name) {
         if (name.length() * 3 <= MAX_NAME_BYTES) return name; // no character takes more than 3 bytes per char
-        int bytes = 0;
-        int end = 0;
-        while (end < name.length()) {
-            int cp = name.codePointAt(end);
-            int size = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-            if (bytes + size > MAX_NAME_BYTES) break;
-            bytes += size;
-            end += Character.charCount(cp);
-        }
-        return name.substring(0, end);
+        return Utf8.head(name, MAX_NAME_BYTES);
     }
 
     @Override
