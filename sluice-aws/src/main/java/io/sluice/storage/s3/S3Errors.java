@@ -30,6 +30,9 @@ final class S3Errors {
      * @param url   the object's URL when the call was about one object, else null
      */
     IOException translate(SdkException e, String doing, String url) {
+        for (Throwable t : e.getSuppressed()) {
+            if (t instanceof AnswerCheck.NotS3Answer answer) return notS3(e, doing, answer.getMessage());
+        }
         if (e instanceof S3Exception s) return translate(s, doing, url);
         if (e instanceof SdkClientException) {
             return new IOException(
@@ -38,6 +41,29 @@ final class S3Errors {
                     e);
         }
         return new IOException("S3 failed while " + doing + ": " + e.getMessage(), e);
+    }
+
+    /** An endpoint that answered, but not as S3 does: a web page, a proxy, another API. */
+    private IOException notS3(SdkException e, String doing, String answer) {
+        return new IOException(
+                settings.endpoint().map(x -> "the endpoint " + x).orElse("S3") + " answered " + doing
+                        + " with something that is not S3's XML (" + answer + "): check the endpoint (s3.endpoint, "
+                        + "else AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL): it must be the URL of an S3 API, not of a web "
+                        + "page, a console or a proxy's login",
+                e);
+    }
+
+    /**
+     * An answer that S3 always gives but this one lacked (an ETag), from a server that does not answer as S3 does.
+     *
+     * @param what e.g. "the write of s3://b/p/k"
+     */
+    IOException missing(String header, String what) {
+        return new IOException(
+                settings.endpoint().map(x -> "the endpoint " + x).orElse("S3") + " answered " + what + " without an "
+                        + header + ", which S3 always sends: the object may be in place, but without a version it can be "
+                        + "neither read safely nor written over conditionally, so this counts as failed; check the "
+                        + "endpoint (s3.endpoint): it must be an S3 API, or an S3-compatible server that sends ETags");
     }
 
     private IOException translate(S3Exception e, String doing, String url) {

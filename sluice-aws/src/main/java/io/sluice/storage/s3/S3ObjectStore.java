@@ -176,7 +176,8 @@ public final class S3ObjectStore implements ObjectStore {
                                     content.length,
                                     "application/octet-stream"))
                     .eTag();
-            StoredObject o = object(key, content.length, Instant.now(), etag, null);
+            StoredObject o =
+                    object(key, content.length, Instant.now(), etag(etag, "the write of " + describe(key)), null);
             Map<String, String> sums = new HashMap<>(o.checksums());
             sums.put("sha256", HexFormat.of().formatHex(sha256));
             return new StoredObject(key, o.size(), o.lastModified(), o.version(), sums);
@@ -250,7 +251,7 @@ public final class S3ObjectStore implements ObjectStore {
                             .multipartUpload(m -> m.parts(parts))
                             .overrideConfiguration(conditional(condition)))
                     .eTag();
-            return object(key, size, Instant.now(), etag, null);
+            return object(key, size, Instant.now(), etag(etag, "the write of " + describe(key)), null);
         } catch (ExecutionException | InterruptedException | IOException | RuntimeException e) {
             Exception cause = e instanceof ExecutionException x && x.getCause() instanceof Exception c ? c : e;
             for (Future<CompletedPart> f : inFlight) awaitQuietly(f); // an abort with parts in flight may not hold
@@ -328,7 +329,7 @@ public final class S3ObjectStore implements ObjectStore {
                     toKey,
                     o.size(),
                     r.copyObjectResult().lastModified(),
-                    r.copyObjectResult().eTag(),
+                    etag(r.copyObjectResult().eTag(), "the copy to " + describe(toKey)),
                     null);
         } catch (SdkException e) {
             if (S3Errors.conditionFailed(e) || S3Errors.notFound(e)) {
@@ -341,7 +342,7 @@ public final class S3ObjectStore implements ObjectStore {
     /** The source of a server-side copy: its bucket, its full key, and the version copied. */
     private record Copy(String bucket, String key, StoredObject object) {}
 
-    private StoredObject copyInParts(Copy from, String toKey) {
+    private StoredObject copyInParts(Copy from, String toKey) throws IOException {
         String uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key(prefix + toKey))
                 .uploadId();
         long size = from.object().size();
@@ -368,8 +369,8 @@ public final class S3ObjectStore implements ObjectStore {
                             .uploadId(uploadId)
                             .multipartUpload(m -> m.parts(parts)))
                     .eTag();
-            return object(toKey, size, Instant.now(), etag, null);
-        } catch (RuntimeException e) {
+            return object(toKey, size, Instant.now(), etag(etag, "the copy to " + describe(toKey)), null);
+        } catch (IOException | RuntimeException e) {
             abort(toKey, uploadId, e);
             throw e;
         }
@@ -440,6 +441,12 @@ public final class S3ObjectStore implements ObjectStore {
         uploads.shutdownNow();
         s3.close();
         credentials.close();
+    }
+
+    /** An answer's ETag; S3 always sends one, and without it the object has no version (was a NullPointerException). */
+    private String etag(String etag, String what) throws IOException {
+        if (etag == null) throw errors.missing("ETag", what);
+        return etag;
     }
 
     private StoredObject object(String key, long size, Instant modified, String etag, String sha256Base64) {
@@ -522,7 +529,7 @@ public final class S3ObjectStore implements ObjectStore {
     /** ListObjectsV2 page by page as the stream is read; the first page before {@link #list} returns. */
     private final class Pages implements Iterator<StoredObject> {
         private final String keyPrefix;
-        private Iterator<S3Object> page;
+        private Iterator<StoredObject> page;
         private String token;
         private boolean last;
 
@@ -546,8 +553,7 @@ public final class S3ObjectStore implements ObjectStore {
         @Override
         public StoredObject next() {
             if (!hasNext()) throw new NoSuchElementException();
-            S3Object o = page.next();
-            return object(o.key().substring(prefix.length()), o.size(), o.lastModified(), o.eTag(), null);
+            return page.next();
         }
 
         private void fetch(String startAfter) throws IOException {
@@ -569,10 +575,19 @@ public final class S3ObjectStore implements ObjectStore {
             // without one for a moment: it is not there yet, as an unfinished upload is not (a later listing has it).
             // A "folder" made in the S3 console (or by s3fs, rclone, Hadoop) is an empty object named "a/b/": no
             // file's key ends so, and read as a file it would be an empty input (or a broken Parquet one)
-            page = r.contents().stream()
-                    .filter(o -> o.eTag() != null)
-                    .filter(o -> !(o.key().endsWith("/") && o.size() == 0))
-                    .iterator();
+            List<StoredObject> objects = new ArrayList<>();
+            for (S3Object o : r.contents()) {
+                if (o.eTag() == null) continue;
+                String key = o.key().substring(prefix.length());
+                if (o.size() == null) {
+                    // S3 always sends Size; without it this may be data as well as a folder object: never skip
+                    // data, so a HEAD tells (its Content-Length), and only what it cannot find is left out
+                    stat(key).filter(x -> !(key.endsWith("/") && x.size() == 0)).ifPresent(objects::add);
+                } else if (!(o.key().endsWith("/") && o.size() == 0)) {
+                    objects.add(object(key, o.size(), o.lastModified(), o.eTag(), null));
+                }
+            }
+            page = objects.iterator();
             token = r.nextContinuationToken();
             last = !Boolean.TRUE.equals(r.isTruncated()) || token == null;
         }

@@ -71,8 +71,9 @@ public final class S3ObjectStoreFactory implements ObjectStoreFactory {
                 .httpClientBuilder(ApacheHttpClient.builder().maxConnections(64))
                 // the SDK's standard policy: exponential backoff with jitter on throttling, 5xx and I/O errors
                 .overrideConfiguration(o -> o.retryPolicy(RetryPolicy.builder(RetryMode.STANDARD)
-                        .numRetries(s.maxAttempts() - 1)
-                        .build()));
+                                .numRetries(s.maxAttempts() - 1)
+                                .build())
+                        .addExecutionInterceptor(new AnswerCheck()));
         s.endpoint().ifPresent(b::endpointOverride);
         return new S3ObjectStore(b.build(), credentials, bucket, prefix, s, maxParts);
     }

@@ -4,20 +4,26 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.sluice.spi.storage.ObjectStore;
 import io.sluice.spi.storage.ObjectStores;
+import io.sluice.spi.storage.StoredObject;
+import io.sluice.spi.storage.WriteCondition;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Answers that S3Proxy never gives (a bucket in another region, throttling), from a small HTTP server that speaks
- * S3's error format: the real SDK, its retries and its parsing run against them.
+ * Answers that S3Proxy never gives (a bucket in another region, throttling, a web page, a missing ETag or Size), from a
+ * small HTTP server that speaks S3's formats (or, where that is the case, does not): the real SDK, its retries and its
+ * parsing run against them.
  */
 class S3ErrorResponsesTest {
     private HttpServer server;
@@ -26,6 +32,7 @@ class S3ErrorResponsesTest {
     @AfterEach
     void stop() {
         if (server != null) server.stop(0);
+        server = null;
     }
 
     @Test
@@ -76,6 +83,132 @@ class S3ErrorResponsesTest {
                     .hasMessageContaining("exclude")
                     .hasMessageNotContaining("give that identity");
         }
+    }
+
+    @Test
+    void anEndpointThatAnswersSomethingElseThanS3SaysWhatItAnsweredNotThatItCannotBeReached() throws IOException {
+        // a web page (a proxy's login, a console URL as endpoint): the SDK read it as an empty listing, so a source
+        // found no work and said nothing
+        serve(exchange -> reply(
+                exchange,
+                200,
+                "text/html",
+                "<html><head><title>Sign in to the network</title></head><body>Welcome</body></html>"));
+        try (ObjectStore s = open(Map.of())) {
+            assertThatThrownBy(() -> s.list("", null))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining(
+                            "the endpoint http://127.0.0.1:"
+                                    + server.getAddress().getPort()
+                                    + " answered listing s3://far-bucket/p/ with something that is not S3's XML (HTTP 200, "
+                                    + "Content-Type text/html, starting: <html><head><title>Sign in to the network</title></head>")
+                    .hasMessageContaining("check the endpoint (s3.endpoint");
+        }
+        stop();
+        // a body the SDK cannot parse: was "cannot reach S3 ... Could not parse XML response."
+        serve(exchange -> reply(exchange, 200, "text/plain", "Hello from another service " + "x".repeat(300)));
+        try (ObjectStore s = open(Map.of())) {
+            assertThatThrownBy(() -> s.list("", null))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("not S3's XML (HTTP 200, Content-Type text/plain, starting: Hello from "
+                            + "another service xxx")
+                    .hasMessageNotContaining("x".repeat(200))
+                    .hasMessageNotContaining("cannot reach");
+        }
+        stop();
+        // an error page in place of S3's error XML (a proxy's 502): was "S3 kept failing ... 502 null"
+        serve(exchange -> reply(exchange, 502, "text/html", "<html><body>Bad Gateway</body></html>"));
+        try (ObjectStore s = open(Map.of("max_attempts", 2))) {
+            assertThatThrownBy(() -> s.write("k", new byte[1], WriteCondition.none()))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("answered writing s3://far-bucket/p/k with something that is not S3's XML "
+                            + "(HTTP 502, Content-Type text/html, starting: <html><body>Bad Gateway</body></html>)");
+        }
+    }
+
+    @Test
+    void aWriteOrACopyAnsweredWithoutAnETagFailsClearly() throws IOException {
+        // S3 always sends an ETag; a server that does not gave a NullPointerException
+        serve(exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            if (exchange.getRequestMethod().equals("HEAD")) {
+                exchange.getResponseHeaders().add("ETag", "\"0123456789abcdef0123456789abcdef\"");
+                exchange.getResponseHeaders().add("Content-Length", "5");
+                exchange.getResponseHeaders().add("Last-Modified", "Sat, 05 Dec 2026 10:00:00 GMT");
+                exchange.sendResponseHeaders(200, -1);
+                exchange.close();
+            } else if (exchange.getRequestHeaders().containsKey("x-amz-copy-source")) {
+                reply(
+                        exchange,
+                        200,
+                        "application/xml",
+                        "<CopyObjectResult><LastModified>2026-12-05T10:00:00.000Z</LastModified></CopyObjectResult>");
+            } else {
+                exchange.sendResponseHeaders(200, -1);
+                exchange.close();
+            }
+        });
+        try (ObjectStore s = open(Map.of())) {
+            assertThatThrownBy(() -> s.write("out/k.csv", "a\n1\n".getBytes(UTF_8), WriteCondition.none()))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("answered the write of s3://far-bucket/p/out/k.csv without an ETag")
+                    .hasMessageContaining("check the endpoint");
+            assertThatThrownBy(() -> s.copy("in/k.csv", "done/k.csv"))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("answered the copy to s3://far-bucket/p/done/k.csv without an ETag");
+        }
+    }
+
+    @Test
+    void aListingEntryWithoutASizeIsReadAsDataNeverSkipped() throws IOException {
+        // S3 always sends Size; without it the folder-object filter threw a NullPointerException. A HEAD tells
+        serve(exchange -> {
+            String path = exchange.getRequestURI().getPath();
+            if (exchange.getRequestMethod().equals("HEAD")) {
+                exchange.getResponseHeaders().add("ETag", "\"0123456789abcdef0123456789abcdef\"");
+                exchange.getResponseHeaders().add("Content-Length", path.endsWith("/") ? "0" : "7");
+                exchange.getResponseHeaders().add("Last-Modified", "Sat, 05 Dec 2026 10:00:00 GMT");
+                exchange.sendResponseHeaders(200, -1);
+                exchange.close();
+                return;
+            }
+            reply(
+                    exchange,
+                    200,
+                    "application/xml",
+                    "<ListBucketResult><Name>far-bucket</Name><Prefix>p/</Prefix><KeyCount>3</KeyCount>"
+                            + "<IsTruncated>false</IsTruncated>"
+                            + "<Contents><Key>p/a.csv</Key><Size>5</Size><ETag>\"aa\"</ETag>"
+                            + "<LastModified>2026-12-05T10:00:00.000Z</LastModified></Contents>"
+                            + "<Contents><Key>p/b.csv</Key><ETag>\"bb\"</ETag>"
+                            + "<LastModified>2026-12-05T10:00:00.000Z</LastModified></Contents>"
+                            + "<Contents><Key>p/dir/</Key><ETag>\"cc\"</ETag>"
+                            + "<LastModified>2026-12-05T10:00:00.000Z</LastModified></Contents>"
+                            + "</ListBucketResult>");
+        });
+        try (ObjectStore s = open(Map.of());
+                Stream<StoredObject> listed = s.list("", null)) {
+            assertThat(listed.map(o -> o.key() + "=" + o.size()))
+                    .as("the sizeless data object listed with the size its HEAD gives; the empty folder object not")
+                    .containsExactly("a.csv=5", "b.csv=7");
+        }
+    }
+
+    private void serve(HttpHandler handler) throws IOException {
+        TestProfiles.install(); // the requests are signed (never checked here), so the chain must find keys
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", handler);
+        server.start();
+    }
+
+    private static void reply(HttpExchange exchange, int status, String contentType, String text) throws IOException {
+        exchange.getRequestBody().readAllBytes();
+        byte[] body = text.getBytes(UTF_8);
+        exchange.getResponseHeaders().add("Content-Type", contentType);
+        boolean head = exchange.getRequestMethod().equals("HEAD");
+        exchange.sendResponseHeaders(status, head ? -1 : body.length);
+        if (!head) exchange.getResponseBody().write(body);
+        exchange.close();
     }
 
     private ObjectStore open(Map<String, Object> more) throws IOException {
