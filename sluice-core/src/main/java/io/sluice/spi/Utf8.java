@@ -33,6 +33,25 @@ public final class Utf8 {
         return text.substring(start);
     }
 
+    /**
+     * Orders keys by their UTF-8 bytes, as S3, GCS and Azure list them, without encoding them: by code points, which is
+     * the same order. {@link String#compareTo} differs for characters outside the BMP (a surrogate pair, from U+D800)
+     * against U+E000..U+FFFF, so a listing resumed after such a key would skip or repeat keys. A lone surrogate sorts by
+     * its value.
+     */
+    public static int compare(String a, String b) {
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+            int x = a.codePointAt(i);
+            int y = b.codePointAt(j);
+            if (x != y) return Integer.compare(x, y);
+            i += Character.charCount(x);
+            j += Character.charCount(y);
+        }
+        return Integer.compare(a.length() - i, b.length() - j);
+    }
+
     /** Bytes of a code point in UTF-8 (a lone surrogate counts as the 3 bytes of its replacement). */
     private static int size(int cp) {
         return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;

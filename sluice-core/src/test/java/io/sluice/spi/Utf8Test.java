@@ -1,7 +1,10 @@
 package io.sluice.spi;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class Utf8Test {
@@ -24,5 +27,23 @@ class Utf8Test {
         assertThat(Utf8.tail(TEXT, 4)).isEqualTo("b");
         assertThat(Utf8.tail(TEXT, 8)).isEqualTo("€😀b");
         assertThat(Utf8.tail(TEXT, 0)).isEmpty();
+    }
+
+    @Test
+    void keysCompareByTheirUtf8Bytes() {
+        List<String> keys =
+                List.of("", "a", "a/b", "a0", "k\u007f", "k\u00e9", "k\ud7ff", "k\ue000", "k\uffff", "k😀", "k😀x");
+        for (String a : keys) {
+            for (String b : keys) {
+                int bytes = Arrays.compareUnsigned(a.getBytes(UTF_8), b.getBytes(UTF_8));
+                assertThat(Integer.signum(Utf8.compare(a, b)))
+                        .as("%s against %s", a, b)
+                        .isEqualTo(Integer.signum(bytes));
+            }
+        }
+        assertThat("k😀".compareTo("k\ue000"))
+                .as("String order puts the pair (U+D83D U+DE00) first: what listings must not use")
+                .isNegative();
+        assertThat(Utf8.compare("k😀", "k\ue000")).isPositive();
     }
 }

@@ -28,6 +28,7 @@ import com.azure.storage.blob.options.BlobUploadFromFileOptions;
 import com.azure.storage.blob.options.BlockBlobSimpleUploadOptions;
 import com.azure.storage.common.policy.RequestRetryOptions;
 import com.azure.storage.common.policy.RetryPolicyType;
+import io.sluice.spi.Utf8;
 import io.sluice.spi.storage.ObjectChangedException;
 import io.sluice.spi.storage.ObjectStore;
 import io.sluice.spi.storage.StoredObject;
@@ -186,7 +187,8 @@ public final class AzureBlobStore implements ObjectStore {
         return translated(items::iterator, "list", prefix)
                 .filter(item -> !isDirectory(item.getMetadata()))
                 .map(item -> stored(item.getName(), item.getProperties()))
-                .filter(o -> startAfter == null || o.key().compareTo(startAfter) > 0);
+                // by UTF-8 bytes, Azure's order: String order differs past the BMP and would skip or repeat keys
+                .filter(o -> startAfter == null || Utf8.compare(o.key(), startAfter) > 0);
     }
 
     @Override

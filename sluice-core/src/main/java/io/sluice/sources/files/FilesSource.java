@@ -1120,9 +1120,7 @@ final class FilesSource implements Source {
 
     /** Keys in the order stores list them: by their UTF-8 bytes. */
     private static int byUtf8(String a, String b) {
-        return java.util.Arrays.compareUnsigned(
-                a.getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                b.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return io.sluice.spi.Utf8.compare(a, b);
     }
 
     /** The longest common prefix of two keys, cut to whole code points. */

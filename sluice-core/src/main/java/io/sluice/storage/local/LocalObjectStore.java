@@ -457,18 +457,19 @@ public final class LocalObjectStore implements ObjectStore {
             } catch (NoSuchFileException deleted) {
                 return List.of();
             }
-            entries.sort(java.util.Comparator.comparing(Entry::sortKey));
+            entries.sort(java.util.Comparator.comparing(Entry::sortKey, Utf8::compare));
             return entries;
         }
 
         private boolean matches(String key) {
-            return key.startsWith(prefix) && (startAfter == null || key.compareTo(startAfter) > 0);
+            return key.startsWith(prefix) && (startAfter == null || Utf8.compare(key, startAfter) > 0);
         }
 
         /** Whether a folder ({@code key/}) can hold a key listed: inside the prefix and not wholly before startAfter. */
         private boolean wanted(String folder) {
             boolean inPrefix = folder.startsWith(prefix) || prefix.startsWith(folder);
-            boolean notBefore = startAfter == null || startAfter.startsWith(folder) || folder.compareTo(startAfter) > 0;
+            boolean notBefore =
+                    startAfter == null || startAfter.startsWith(folder) || Utf8.compare(folder, startAfter) > 0;
             return inPrefix && notBefore;
         }
     }

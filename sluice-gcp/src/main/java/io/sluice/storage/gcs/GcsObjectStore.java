@@ -15,6 +15,7 @@ import com.google.cloud.storage.Storage.BlobTargetOption;
 import com.google.cloud.storage.Storage.BlobWriteOption;
 import com.google.cloud.storage.StorageException;
 import com.google.cloud.storage.StorageOptions;
+import io.sluice.spi.Utf8;
 import io.sluice.spi.storage.ObjectChangedException;
 import io.sluice.spi.storage.ObjectStore;
 import io.sluice.spi.storage.StoredObject;
@@ -164,7 +165,7 @@ public final class GcsObjectStore implements ObjectStore {
                         throw new UncheckedIOException(e);
                     }
                 })
-                .filter(o -> startAfter == null || o.key().compareTo(startAfter) > 0);
+                .filter(o -> startAfter == null || Utf8.compare(o.key(), startAfter) > 0); // GCS's order, not String's
     }
 
     @Override
