@@ -109,6 +109,20 @@ final class S3Errors {
         if (status == 403) {
             // "doing" names the object or prefix; the rest says who was refused and what to do, once each
             boolean badKey = "SignatureDoesNotMatch".equals(code) || "InvalidAccessKeyId".equals(code);
+            String key = url == null ? null : url.substring(("s3://" + bucket + "/").length());
+            if ("SignatureDoesNotMatch".equals(code) && key != null && (key.contains("//") || key.startsWith("/"))) {
+                // the SDK sends a key's "//" as "/%2F" and signs that, as S3 itself checks it; a server that
+                // decodes the path before checking the signature (S3Proxy) computes another one
+                return new IOException(
+                        "the server did not accept the signature of a request for the key '" + key + "' (" + code
+                                + " while " + doing + "): the key holds an empty path segment (//), whose second "
+                                + "slash the AWS SDK sends encoded as %2F; AWS S3 accepts that, some S3-compatible "
+                                + "servers (S3Proxy among them) check the signature against the decoded path and "
+                                + "refuse it. Rename such objects (no // in the key, nor / after the prefix), or use "
+                                + "a server that accepts them; if requests for other keys fail too, check the "
+                                + "credentials (" + credentialSource.get() + ")",
+                        e);
+            }
             String todo = badKey
                     ? "S3 does not accept that key (wrong or expired): fix it, or use other credentials"
                     : "give that identity s3:ListBucket on arn:aws:s3:::" + bucket

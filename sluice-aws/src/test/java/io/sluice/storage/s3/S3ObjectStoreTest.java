@@ -129,6 +129,20 @@ class S3ObjectStoreTest extends ObjectStoreConformanceKit {
     }
 
     @Test
+    void aKeyWithAnEmptySegmentIsNamedAsTheCauseNotTheCredentials() throws IOException {
+        // the SDK sends "a//b" as "a/%2Fb" and signs it so (AWS S3 accepts it); S3Proxy checks the signature against
+        // the decoded path and refuses. The error said the credentials were wrong, while every other key works
+        store.write("in/ok.csv", new byte[1], WriteCondition.none());
+        assertThatThrownBy(() -> store.write("in//b.csv", new byte[1], WriteCondition.none()))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining(
+                        "for the key '" + store.root().substring(("s3://" + BUCKET + "/").length()) + "in//b.csv'")
+                .hasMessageContaining("empty path segment (//)")
+                .hasMessageContaining("Rename such objects")
+                .hasMessageNotContaining("wrong or expired");
+    }
+
+    @Test
     void aMissingBucketIsNamed() throws IOException {
         try (ObjectStore s = open(SERVER, "s3://no-such-bucket-here/p/", Map.of())) {
             assertThatThrownBy(() -> s.list("", null))
