@@ -59,11 +59,11 @@ final class S3Errors {
      * @param what e.g. "the write of s3://b/p/k"
      */
     IOException missing(String header, String what) {
-        return new IOException(
-                settings.endpoint().map(x -> "the endpoint " + x).orElse("S3") + " answered " + what + " without an "
-                        + header + ", which S3 always sends: the object may be in place, but without a version it can be "
-                        + "neither read safely nor written over conditionally, so this counts as failed; check the "
-                        + "endpoint (s3.endpoint): it must be an S3 API, or an S3-compatible server that sends ETags");
+        return new IOException(settings.endpoint().map(x -> "the endpoint " + x).orElse("S3") + " answered " + what
+                + " without an "
+                + header + ", which S3 always sends: the object may be in place, but without a version it can be "
+                + "neither read safely nor written over conditionally, so this counts as failed; check the "
+                + "endpoint (s3.endpoint): it must be an S3 API, or an S3-compatible server that sends ETags");
     }
 
     private IOException translate(S3Exception e, String doing, String url) {
