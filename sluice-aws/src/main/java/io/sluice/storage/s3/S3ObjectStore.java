@@ -37,6 +37,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -74,6 +76,8 @@ public final class S3ObjectStore implements ObjectStore {
     private final S3Settings settings;
     private final S3Errors errors;
     private final int maxParts;
+    private static final Logger LOG = LoggerFactory.getLogger(S3ObjectStore.class);
+    private volatile IfMatchDelete ifMatchDelete = IfMatchDelete.UNKNOWN;
     private final ExecutorService uploads = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "s3-upload-part");
         t.setDaemon(true);
@@ -391,6 +395,60 @@ public final class S3ObjectStore implements ObjectStore {
         } catch (SdkException e) {
             throw errors.translate(e, "deleting " + describe(key), null);
         }
+    }
+
+    /**
+     * One DELETE with {@code If-Match} (S3 since 2025, and S3Proxy 4.1.0): the server removes the object only while it
+     * is that version, so an input written over since it was read stays. A server that answers such a DELETE with 204
+     * and deletes nothing is found by a HEAD after this store's first one: the object still there as that version. From then on this store checks, then deletes (logged once), as {@link ObjectStore#delete(String, String)}
+     * does.
+     */
+    @Override
+    public void delete(String key, String version) throws IOException {
+        if (ifMatchDelete == IfMatchDelete.IGNORED) {
+            ObjectStore.super.delete(key, version);
+            return;
+        }
+        try {
+            s3.deleteObject(b -> b.bucket(bucket)
+                    .key(prefix + key)
+                    .overrideConfiguration(o -> o.putHeader("If-Match", quoted(version))));
+        } catch (SdkException e) {
+            if (S3Errors.notFound(e)) return; // nothing there: no error
+            if (S3Errors.conditionFailed(e)) {
+                if (stat(key).isEmpty()) return; // gone since, as a 412 may also say
+                throw new ObjectChangedException(
+                        key, describe(key) + " is no longer version " + version + ", so it was not removed");
+            }
+            throw errors.translate(e, "deleting " + describe(key), null);
+        }
+        if (ifMatchDelete == IfMatchDelete.UNKNOWN) {
+            Optional<StoredObject> left = stat(key);
+            if (left.isEmpty()) {
+                ifMatchDelete = IfMatchDelete.HONOURED;
+            } else if (!left.get().version().equals(version)) {
+                // a server that honours If-Match deleted it and a new version landed since, or one that ignores it
+                // answered for an object that was already another version: undecided, and the new version stays
+                throw new ObjectChangedException(
+                        key, describe(key) + " is no longer version " + version + "; the version there now was left");
+            } else {
+                ifMatchDelete = IfMatchDelete.IGNORED;
+                LOG.warn(
+                        "{} answered a DELETE with If-Match without deleting (an S3-compatible server without "
+                                + "conditional deletes): {} deletes one version by a HEAD, then a DELETE; an object "
+                                + "written over in the milliseconds between them is deleted unread",
+                        settings.endpoint().map(Object::toString).orElse("S3"),
+                        root());
+                ObjectStore.super.delete(key, version);
+            }
+        }
+    }
+
+    /** Whether this store's server applies {@code If-Match} on a DELETE: found out by its first such DELETE. */
+    private enum IfMatchDelete {
+        UNKNOWN,
+        HONOURED,
+        IGNORED
     }
 
     @Override
