@@ -398,15 +398,20 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     /**
-     * One DELETE with {@code If-Match} (S3 since 2025, and S3Proxy 4.1.0): the server removes the object only while it
-     * is that version, so an input written over since it was read stays. A server that answers such a DELETE with 204
-     * and deletes nothing is found by a HEAD after this store's first one: the object still there as that version. From then on this store checks, then deletes (logged once), as {@link ObjectStore#delete(String, String)}
-     * does.
+     * A HEAD, then one DELETE with {@code If-Match} (S3 since 2025, and S3Proxy 4.1.0): the server removes the object
+     * only while it is that version, so an input written over since it was read stays, even in the moment between the
+     * two. The HEAD first, because a server without conditional deletes may ignore the header and delete whatever is
+     * there: it then has only that moment's window, not the whole time since the read. One that answers 204 and
+     * deletes nothing is found by a HEAD after this store's first DELETE (the object still there as that version);
+     * from then on this store deletes after the HEAD without the header (logged once).
      */
     @Override
     public void delete(String key, String version) throws IOException {
+        Optional<StoredObject> now = stat(key);
+        if (now.isEmpty()) return;
+        if (!now.get().version().equals(version)) throw changed(key, version);
         if (ifMatchDelete == IfMatchDelete.IGNORED) {
-            ObjectStore.super.delete(key, version);
+            delete(key);
             return;
         }
         try {
@@ -417,8 +422,7 @@ public final class S3ObjectStore implements ObjectStore {
             if (S3Errors.notFound(e)) return; // nothing there: no error
             if (S3Errors.conditionFailed(e)) {
                 if (stat(key).isEmpty()) return; // gone since, as a 412 may also say
-                throw new ObjectChangedException(
-                        key, describe(key) + " is no longer version " + version + ", so it was not removed");
+                throw changed(key, version);
             }
             throw errors.translate(e, "deleting " + describe(key), null);
         }
@@ -439,9 +443,14 @@ public final class S3ObjectStore implements ObjectStore {
                                 + "written over in the milliseconds between them is deleted unread",
                         settings.endpoint().map(Object::toString).orElse("S3"),
                         root());
-                ObjectStore.super.delete(key, version);
+                delete(key);
             }
         }
+    }
+
+    private ObjectChangedException changed(String key, String version) {
+        return new ObjectChangedException(
+                key, describe(key) + " is no longer version " + version + ", so it was not removed");
     }
 
     /** Whether this store's server applies {@code If-Match} on a DELETE: found out by its first such DELETE. */

@@ -200,43 +200,51 @@ class S3ErrorResponsesTest {
 
     @Test
     void deletingOneVersionIsOneDeleteWithIfMatchWhereTheServerHonoursIt() throws IOException {
-        // S3 (2025) applies If-Match on a DELETE; S3Proxy does not, so this stand-in answers as S3 does
+        // a stand-in that applies If-Match on a DELETE as S3 does, and whose changed.csv is written over between the
+        // store's HEAD and its DELETE (S3Proxy honours If-Match too, but cannot be made to change an object then)
+        Map<String, String> objects = new ConcurrentHashMap<>(
+                Map.of("/far-bucket/p/a.csv", "v1", "/far-bucket/p/b.csv", "v2", "/far-bucket/p/changed.csv", "v3"));
         List<String> seen = new CopyOnWriteArrayList<>();
         serve(exchange -> {
             String key = exchange.getRequestURI().getPath();
-            seen.add(exchange.getRequestMethod() + " " + key + " "
-                    + exchange.getRequestHeaders().getFirst("If-Match"));
-            boolean changed = key.endsWith("/changed.csv");
+            String ifMatch = exchange.getRequestHeaders().getFirst("If-Match");
+            seen.add(exchange.getRequestMethod() + " " + key + " " + ifMatch);
             if (exchange.getRequestMethod().equals("DELETE")) {
-                if (changed) {
+                if (key.endsWith("/changed.csv")) objects.put(key, "v4"); // written over since the HEAD
+                if (ifMatch != null && !ifMatch.equals("\"" + objects.get(key) + "\"")) {
                     reply(exchange, 412, "application/xml", "<Error><Code>PreconditionFailed</Code></Error>");
-                } else {
-                    exchange.sendResponseHeaders(204, -1);
-                    exchange.close();
+                    return;
                 }
-            } else if (changed) { // HEAD: the object written over since
-                exchange.getResponseHeaders().add("ETag", "\"0123456789abcdef0123456789abcdef\"");
+                objects.remove(key);
+                exchange.sendResponseHeaders(204, -1);
+            } else if (objects.containsKey(key)) { // HEAD
+                exchange.getResponseHeaders().add("ETag", "\"" + objects.get(key) + "\"");
                 exchange.getResponseHeaders().add("Content-Length", "5");
                 exchange.getResponseHeaders().add("Last-Modified", "Sat, 05 Dec 2026 10:00:00 GMT");
                 exchange.sendResponseHeaders(200, -1);
-                exchange.close();
             } else {
                 exchange.sendResponseHeaders(404, -1);
-                exchange.close();
             }
+            exchange.close();
         });
         try (ObjectStore s = open(Map.of())) {
             s.delete("a.csv", "v1");
             s.delete("b.csv", "v2");
+            assertThat(objects).containsOnlyKeys("/far-bucket/p/changed.csv");
             assertThat(seen)
-                    .as("the first delete checked once that the server honours If-Match; the next needs no HEAD")
+                    .as(
+                            "a HEAD, then a DELETE with If-Match; after the first, one HEAD found that the server honours it")
                     .containsExactly(
+                            "HEAD /far-bucket/p/a.csv null",
                             "DELETE /far-bucket/p/a.csv \"v1\"",
                             "HEAD /far-bucket/p/a.csv null",
+                            "HEAD /far-bucket/p/b.csv null",
                             "DELETE /far-bucket/p/b.csv \"v2\"");
             assertThatThrownBy(() -> s.delete("changed.csv", "v3"))
+                    .as("written over between the HEAD and the DELETE: the server's 412 keeps it")
                     .isInstanceOf(ObjectChangedException.class)
                     .hasMessageContaining("s3://far-bucket/p/changed.csv is no longer version v3");
+            assertThat(objects).containsEntry("/far-bucket/p/changed.csv", "v4");
         }
     }
 
@@ -244,8 +252,8 @@ class S3ErrorResponsesTest {
     void deletingOneVersionWhereTheServerIgnoresIfMatchFallsBackToCheckThenDelete() throws IOException {
         // a server that answers 204 to a DELETE with If-Match and deletes nothing (S3Proxy 4.1.0 honours it, so it
         // cannot show this): trusting the answer left every read input in place
-        Map<String, String> objects =
-                new ConcurrentHashMap<>(Map.of("/far-bucket/p/a.csv", "v1", "/far-bucket/p/b.csv", "v2"));
+        Map<String, String> objects = new ConcurrentHashMap<>(
+                Map.of("/far-bucket/p/a.csv", "v1", "/far-bucket/p/b.csv", "v2", "/far-bucket/p/c.csv", "v5"));
         List<String> seen = new CopyOnWriteArrayList<>();
         serve(exchange -> {
             String key = exchange.getRequestURI().getPath();
@@ -268,16 +276,21 @@ class S3ErrorResponsesTest {
             s.delete("a.csv", "v1");
             assertThat(objects).as("the input is really deleted").doesNotContainKey("/far-bucket/p/a.csv");
             s.delete("b.csv", "v2");
-            assertThat(objects).isEmpty();
+            assertThat(objects).containsOnlyKeys("/far-bucket/p/c.csv");
+            assertThatThrownBy(() -> s.delete("c.csv", "v4"))
+                    .as("read as v4, written over since: the HEAD before the DELETE keeps it")
+                    .isInstanceOf(ObjectChangedException.class);
+            assertThat(objects).containsEntry("/far-bucket/p/c.csv", "v5");
             assertThat(seen)
                     .as("found out once; from then on a HEAD, then a DELETE")
                     .containsExactly(
-                            "DELETE /far-bucket/p/a.csv \"v1\"",
                             "HEAD /far-bucket/p/a.csv null",
+                            "DELETE /far-bucket/p/a.csv \"v1\"",
                             "HEAD /far-bucket/p/a.csv null",
                             "DELETE /far-bucket/p/a.csv null",
                             "HEAD /far-bucket/p/b.csv null",
-                            "DELETE /far-bucket/p/b.csv null");
+                            "DELETE /far-bucket/p/b.csv null",
+                            "HEAD /far-bucket/p/c.csv null");
         }
     }
 
