@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 record ApiRefusal(int code, String reason, String message) {
     private static final Pattern POD_SECURITY = Pattern.compile("violates PodSecurity \"([^\"]+)\"");
     private static final Pattern USER = Pattern.compile("User \"([^\"]+)\"");
+    private static final Pattern RBAC = Pattern.compile("User \"[^\"]*\" cannot \\S+ resource");
 
     static ApiRefusal of(KubernetesClientException e) {
         Status st = e.getStatus();
@@ -67,9 +68,13 @@ record ApiRefusal(int code, String reason, String message) {
         return m.find() ? Optional.of(m.group(1)) : Optional.empty();
     }
 
-    /** RBAC's refusal: every 403 but a quota's and Pod Security's. */
+    /**
+     * An authorizer's refusal (RBAC): a 403 whose message says {@code User "X" cannot VERB resource ...}, as the API
+     * server's authorization filter writes it. Not a quota's or Pod Security's 403, nor an admission webhook's that
+     * answers 403 (Gatekeeper does): those refuse this Job, not every Job.
+     */
     boolean permission() {
-        return code == 403 && !quotaExceeded() && podSecurity().isEmpty();
+        return code == 403 && message != null && RBAC.matcher(message).find();
     }
 
     /** The user RBAC refused ({@code system:serviceaccount:NS:NAME}), as its message names it. */

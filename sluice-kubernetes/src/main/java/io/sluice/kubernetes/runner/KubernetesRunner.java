@@ -259,6 +259,7 @@ final class KubernetesRunner implements Runner {
                     observe(before, totalsBefore, false);
                     apiTrouble.answered();
                     ledgerTrouble.answered();
+                    if (!watch && leading && gaveUpCreating()) break;
                     if (!watch && finished()) break;
                 } catch (LedgerRefusedException e) {
                     // a login or permission the ledger refuses: waiting does not help, a restart with new settings does
@@ -289,6 +290,15 @@ final class KubernetesRunner implements Runner {
         }
         if (!watch && !interrupted) mergeAtEnd();
         Map<SplitState, Long> after = ledger.counts();
+        long left = after.entrySet().stream()
+                .filter(e -> e.getKey() != SplitState.DONE && e.getKey() != SplitState.DEAD)
+                .mapToLong(Map.Entry::getValue)
+                .sum();
+        if (!watch && !interrupted && paused != null && left > 0) {
+            throw new IllegalStateException("no Job could be created for " + (clock.millis() - paused.since) / 1000
+                    + " s: " + createForbidden(paused.refusal) + "; " + left + " split(s) left pending"
+                    + " with no attempt spent, for the next run once the Role allows it");
+        }
         Totals totals = ledger.totals();
         observe(before, totalsBefore, true);
         return new RunSummary(
@@ -867,6 +877,10 @@ final class KubernetesRunner implements Runner {
         long unfinished = jobs.getStore().list().stream().filter(j -> !ended(j)).count() + created.size();
         int free = (int) Math.max(0, o.maxActive() - unfinished);
         if (free == 0) return;
+        if (paused != null) {
+            if (now < paused.nextTry) return;
+            free = 1; // one create asks whether the Role allows it again; the others wait for its answer
+        }
         Map<SplitState, Long> counts = ledger.counts();
         Instant at = clock.instant();
         List<SplitInfo> candidates = new ArrayList<>();
@@ -932,14 +946,92 @@ final class KubernetesRunner implements Runner {
             });
         } finally {
             for (String name : made) created.put(name, now); // a failed create is tried again at the next look
-            refusedCreates.forEach(r -> refusedCreate(r.getKey(), r.getValue()));
+            List<Map.Entry<Job, KubernetesClientException>> forbidden = refusedCreates.stream()
+                    .filter(r -> ApiRefusal.of(r.getValue()).permission())
+                    .toList();
+            refusedCreates.stream()
+                    .filter(r -> !forbidden.contains(r))
+                    .forEach(r -> refusedCreate(r.getKey(), r.getValue()));
+            if (!forbidden.isEmpty()) pause(ApiRefusal.of(forbidden.getFirst().getValue()));
+            else if (paused != null && !made.isEmpty()) resume();
         }
     }
 
     /**
-     * A Job the API server refused to create, for a reason that a retry a moment later would meet again: the split's
-     * attempt fails with the server's message and what to change, retried under {@code run.retries} (a Role, webhook
-     * or policy fixed meanwhile lets a later attempt through) and dead once they are spent, instead of a create sent
+     * Job creation paused because RBAC refuses the verb create on jobs: the Role changed after the start-up check (or
+     * the check had no answer). Null while creates go through. No split is failed for it: the refusal is the
+     * controller's, not a split's, so the splits stay claimable, with no attempt spent, and creation resumes when a
+     * create is allowed again.
+     */
+    private Pause paused;
+
+    private static final class Pause {
+        final long since;
+        /** The refusal that began the episode. */
+        final ApiRefusal refusal;
+
+        long backoff = CREATE_RETRY_FIRST_MS;
+        long nextTry;
+
+        Pause(long since, ApiRefusal refusal) {
+            this.since = since;
+            this.refusal = refusal;
+        }
+    }
+
+    /** The first wait before a paused creation is tried again; it doubles up to {@link #CREATE_RETRY_MAX_MS}. */
+    private static final long CREATE_RETRY_FIRST_MS = 1_000;
+
+    private static final long CREATE_RETRY_MAX_MS = 30_000;
+
+    /** Pauses Job creation (said once per episode), or, paused already, waits longer before the next try. */
+    private void pause(ApiRefusal refusal) {
+        long now = clock.millis();
+        if (paused == null) {
+            paused = new Pause(now, refusal);
+            listener.info("Job creation paused: " + createForbidden(refusal) + ". No split is failed for it: they"
+                    + " stay pending, with no attempt spent. Creation is tried again with a backoff (up to every "
+                    + CREATE_RETRY_MAX_MS / 1000 + " s)"
+                    + (run.mode() == RunOptions.Mode.WATCH
+                            ? ""
+                            : "; this once run ends with an error if it is still refused after "
+                                    + podPatience.toSeconds() + " s")
+                    + "; said again when it resumes");
+        } else paused.backoff = Math.min(CREATE_RETRY_MAX_MS, paused.backoff * 2);
+        paused.nextTry = now + paused.backoff;
+    }
+
+    private void resume() {
+        listener.info("Job creation resumed: the API server allows the controller to create Jobs again, after "
+                + (clock.millis() - paused.since) / 1000 + " s of: " + paused.refusal);
+        paused = null;
+    }
+
+    /** What RBAC refused and what to fix, in words: the verb, the resource, the service account and the Role. */
+    private String createForbidden(ApiRefusal refusal) {
+        return "the API server refuses the controller's service account ("
+                + refusal.user().orElse("the one it runs as") + ") the verb create on jobs (API group batch) in"
+                + " namespace " + namespace + " (" + refusal + "): add it to the Role bound to it (Role " + roleName()
+                + " as `sluice k8s generate --mode jobs` writes it: "
+                + Manifests.describe(Manifests.jobsControllerRules()) + ")";
+    }
+
+    /**
+     * Whether a {@code once} run gives up: Job creation has been refused longer than {@link #podPatience} (the minute
+     * a Job's pods may be refused), and none of its Jobs is left unfinished or unrecorded. Its splits stay pending.
+     */
+    private boolean gaveUpCreating() {
+        return paused != null
+                && clock.millis() - paused.since >= podPatience.toMillis()
+                && jobs.getStore().list().stream()
+                        .allMatch(j ->
+                                ended(j) && deleting.contains(j.getMetadata().getName()));
+    }
+
+    /**
+     * A Job the API server refused to create, for a reason that a retry a moment later would meet again (not RBAC's:
+     * that {@link #pause}s creation): the split's attempt fails with the server's message and what to change, retried
+     * under {@code run.retries} (a webhook or policy fixed meanwhile lets a later attempt through) and dead once they are spent, instead of a create sent
      * every moment for ever.
      */
     private void refusedCreate(Job job, KubernetesClientException e) {
@@ -958,11 +1050,6 @@ final class KubernetesRunner implements Runner {
     private String whatToChange(ApiRefusal refusal) {
         if (refusal.podSecurity().isPresent())
             return podSecurityFix(refusal.podSecurity().get());
-        if (refusal.permission())
-            return "the controller's service account ("
-                    + refusal.user().orElse("the one it runs as") + ") needs the verb create on jobs (API group"
-                    + " batch) in namespace " + namespace + ": add it to the Role bound to it (Role " + roleName()
-                    + " as `sluice k8s generate --mode jobs` writes it)";
         return "an admission webhook or policy that refuses the Job or its pod refuses it again at every retry: change"
                 + " the policy or run.kubernetes";
     }

@@ -14,7 +14,10 @@ import io.sluice.pipeline.Pipeline;
 import io.sluice.runner.RunSummary;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -109,33 +112,116 @@ class JobRefusalsTest {
         }
     }
 
+    private static final String CREATE_DENIED = "jobs.batch is forbidden: User \"system:serviceaccount:test:refusals\""
+            + " cannot create resource \"jobs\" in API group \"batch\" in the namespace \"test\"";
+
+    /** Plays a split's pod: claims the split in the ledger, commits it, and its Job completes. */
+    private static void podDone(MockCluster k, Job job) throws Exception {
+        String splitId = job.getMetadata().getAnnotations().get(JobNames.SPLIT_ANNOTATION);
+        var ledger = k.assembly.ledger();
+        var claim = ledger.claim(splitId, "pod-" + splitId, java.time.Duration.ofMinutes(1))
+                .orElseThrow();
+        ledger.complete(claim, new io.sluice.spi.Completion(1, 1, 0, List.of(), "v1"));
+        k.completeJob(job.getMetadata().getName());
+    }
+
     /**
-     * A Role without {@code create} on Jobs (the start-up check could not tell: the mock's review has no decision):
-     * each create's 403 fails the split's attempt naming the verb, the service account, the namespace and the Role,
-     * and the split ends dead, instead of a create sent every moment for ever with nothing in the ledger.
+     * The Role loses {@code create} on Jobs mid-run (after the start-up check passed): Job creation pauses instead of
+     * failing every split one by one. The refused split stays pending with no attempt spent, the pause is said once
+     * (the verb, the resource, the service account, the Role), creates are tried again with a backoff, and when the
+     * Role allows them again creation resumes (said once) and the run ends with every split done.
      */
     @Test
-    void aJobCreateTheControllerMayNotMakeFailsTheAttemptNamingTheVerbServiceAccountAndRole() throws Exception {
+    void aJobCreateRbacRefusesMidRunPausesCreationWithoutFailingSplitsAndResumes() throws Exception {
         try (MockCluster k = new MockCluster()) {
-            String denial = "jobs.batch is forbidden: User \"system:serviceaccount:test:refusals\" cannot create"
-                    + " resource \"jobs\" in API group \"batch\" in the namespace \"test\"";
-            k.refuse("POST", "/jobs", 403, "Forbidden", denial);
+            Pipeline p = k.pipeline(dir, "max_active: 1,", "retries: { max: 0 }");
+            Path second = Files.writeString(dir.resolve("in/b.csv"), "id\n2\n");
+            Files.setLastModifiedTime(second, FileTime.from(Instant.now().minusSeconds(3600)));
+            Future<RunSummary> run = k.start(p);
+            Job first = k.awaitJob(Set.of());
+            k.refuse("POST", "/jobs", 403, "Forbidden", CREATE_DENIED); // the Role was edited
+            podDone(k, first);
+            long until = System.currentTimeMillis() + 20_000;
+            while (k.refused.get() < 3 && System.currentTimeMillis() < until) Thread.sleep(50);
+            assertThat(k.refused.get()).as("tried again").isGreaterThanOrEqualTo(3);
+
+            List<SplitInfo> open = k.assembly.ledger().splits(EnumSet.of(SplitState.PENDING), 10);
+            assertThat(open)
+                    .singleElement()
+                    .satisfies(s -> assertThat(s.attempts()).isZero());
+            assertThat(k.failures).isEmpty(); // before the fix: the split failed, then was dead
+            assertThat(k.infos.stream().filter(l -> l.contains("Job creation paused")))
+                    .singleElement()
+                    .satisfies(l -> assertThat(l)
+                            .contains("service account (system:serviceaccount:test:refusals)")
+                            .contains("the verb create on jobs (API group batch) in namespace test", CREATE_DENIED)
+                            .contains("Role refusals-jobs", "sluice k8s generate --mode jobs")
+                            .contains("No split is failed for it"));
+            assertThat(k.infos).noneMatch(l -> l.contains("refused or did not answer"));
+
+            k.refuseNothing(); // the Role is fixed
+            Job next = k.awaitJob(Set.of(first.getMetadata().getUid()));
+            podDone(k, next);
+            RunSummary summary = run.get(30, SECONDS);
+
+            assertThat(k.infos.stream().filter(l -> l.contains("Job creation resumed")))
+                    .singleElement()
+                    .satisfies(l -> assertThat(l).contains(CREATE_DENIED));
+            assertThat(k.assembly.ledger().splits(EnumSet.allOf(SplitState.class), 10))
+                    .hasSize(2)
+                    .allSatisfy(s -> assertThat(s.state()).isEqualTo(SplitState.DONE));
+            assertThat(summary.died()).isZero();
+        }
+    }
+
+    /**
+     * A {@code once} run whose creates RBAC keeps refusing does not wait for ever: after the minute a Job's pods may be
+     * refused (here a second) it ends with an error naming the verb, the service account and the Role, its split left
+     * pending with no attempt spent, for the next run.
+     */
+    @Test
+    void aOnceRunWhoseJobCreatesRbacKeepsRefusingEndsWithAnErrorLeavingTheSplitPending() throws Exception {
+        try (MockCluster k = new MockCluster()) {
+            k.podPatience = java.time.Duration.ofSeconds(1); // a minute by default
+            k.refuse("POST", "/jobs", 403, "Forbidden", CREATE_DENIED);
             Pipeline p = k.pipeline(dir, "retries: { max: 1, backoff: 100ms }");
 
-            RunSummary summary = k.start(p).get(30, SECONDS); // before the fix: creates for ever, the run never ended
+            Future<RunSummary> run = k.start(p);
 
+            assertThatThrownBy(() -> run.get(30, SECONDS))
+                    .isInstanceOf(ExecutionException.class)
+                    .cause()
+                    .hasMessageContaining("no Job could be created for")
+                    .hasMessageContaining("service account (system:serviceaccount:test:refusals) the verb create on"
+                            + " jobs (API group batch) in namespace test")
+                    .hasMessageContaining("Role refusals-jobs", "1 split(s) left pending with no attempt spent");
             SplitInfo split = onlySplit(k);
-            String job = new JobNames("refusals").jobName(split.id());
-            assertThat(split.state()).isEqualTo(SplitState.DEAD);
-            assertThat(split.attempts()).isEqualTo(2);
-            assertThat(split.lastError())
-                    .contains("refused to create Job " + job, "namespace test", "403 Forbidden: " + denial)
-                    .contains("service account (system:serviceaccount:test:refusals) needs the verb create on jobs"
-                            + " (API group batch) in namespace test")
-                    .contains("Role refusals-jobs", "sluice retry");
-            assertThat(k.refused.get()).isEqualTo(2);
-            assertThat(summary.died()).isEqualTo(1);
+            assertThat(split.state()).isEqualTo(SplitState.PENDING);
+            assertThat(split.attempts()).isZero();
+            assertThat(k.failures).isEmpty();
+            assertThat(k.refused.get()).as("tried again before giving up").isGreaterThanOrEqualTo(2);
             assertThat(k.jobs()).isEmpty();
+        }
+    }
+
+    /**
+     * An admission webhook that denies with 403 (Gatekeeper does) refuses this Job, not every Job: it is not taken for
+     * RBAC (no pause), and the split's attempt fails with the webhook's message as a 422 would.
+     */
+    @Test
+    void aWebhooksForbiddenIsNotTakenForRbac() throws Exception {
+        try (MockCluster k = new MockCluster()) {
+            String denial = "admission webhook \"validation.gatekeeper.sh\" denied the request: [must-run-as-nonroot]"
+                    + " containers must not run as root";
+            k.refuse("POST", "/jobs", 403, "Forbidden", denial);
+            Pipeline p = k.pipeline(dir, "retries: { max: 0 }");
+
+            RunSummary summary = k.start(p).get(30, SECONDS);
+
+            assertThat(onlySplit(k).state()).isEqualTo(SplitState.DEAD);
+            assertThat(onlySplit(k).lastError()).contains(denial, "admission webhook or policy");
+            assertThat(k.infos).noneMatch(l -> l.contains("Job creation paused"));
+            assertThat(summary.died()).isEqualTo(1);
         }
     }
 
@@ -157,7 +243,8 @@ class JobRefusalsTest {
                     .contains(denial)
                     .contains("namespace test enforces the Pod Security level restricted:latest")
                     .contains("pod-security.kubernetes.io/enforce")
-                    .doesNotContain("needs the verb create");
+                    .doesNotContain("the verb create");
+            assertThat(k.infos).noneMatch(l -> l.contains("Job creation paused"));
             assertThat(summary.died()).isEqualTo(1);
         }
     }
