@@ -14,6 +14,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * {@code sluice k8s apply|delete|status}: the generated objects on a cluster, found again by their labels.
@@ -128,6 +129,7 @@ public final class Cluster {
      * one line each, grouped by pipeline.
      */
     public List<String> status(Names names, String namespace) {
+        events = null; // read anew by each status
         Map<String, String> selector = names != null
                 ? names.selector()
                 : Map.of(Names.MANAGED_LABEL, Names.MANAGER, Names.NAME_LABEL, "sluice");
@@ -143,7 +145,7 @@ public final class Cluster {
                 lines.add("pipeline " + i + " (namespace " + namespace + "):");
                 instance = i;
             }
-            lines.add("  " + o.getKind() + "/" + o.getMetadata().getName() + state(o));
+            lines.add("  " + o.getKind() + "/" + o.getMetadata().getName() + state(o) + unmade(o, namespace));
         }
         var pods =
                 client.pods().inNamespace(namespace).withLabels(selector).list().getItems();
@@ -158,6 +160,39 @@ public final class Cluster {
             lines.add("pods: " + phases);
         }
         return lines;
+    }
+
+    /** The namespace's events, listed once per {@link #status} call, when a Job without a pod needs them. */
+    private List<io.fabric8.kubernetes.api.model.Event> events;
+
+    /**
+     * Why a Job has no pod, when it has none and no end: the newest of its {@code FailedCreate} events (a quota
+     * exceeded, Pod Security, a webhook), which the Job controller writes and nothing else shows. Empty otherwise, and
+     * when the events may not be read.
+     */
+    private String unmade(GenericKubernetesResource o, String namespace) {
+        if (!"Job".equals(o.getKind())) return "";
+        Map<?, ?> s = o.getAdditionalProperties().get("status") instanceof Map<?, ?> m ? m : Map.of();
+        if (s.get("conditions") instanceof List<?> c && !c.isEmpty()
+                || Stream.of("active", "succeeded", "failed")
+                        .anyMatch(k -> s.get(k) instanceof Number n && n.intValue() > 0)) return "";
+        try {
+            if (events == null)
+                events = client.v1().events().inNamespace(namespace).list().getItems();
+        } catch (KubernetesClientException e) {
+            return "";
+        }
+        String uid = o.getMetadata().getUid();
+        return events.stream()
+                .filter(e -> "FailedCreate".equals(e.getReason()) && e.getInvolvedObject() != null)
+                .filter(e -> "Job".equals(e.getInvolvedObject().getKind()))
+                .filter(e -> uid != null && e.getInvolvedObject().getUid() != null
+                        ? uid.equals(e.getInvolvedObject().getUid())
+                        : o.getMetadata().getName().equals(e.getInvolvedObject().getName()))
+                .max(java.util.Comparator.comparing(e -> e.getLastTimestamp() == null ? "" : e.getLastTimestamp()))
+                .map(e -> "; no pod: FailedCreate " + (e.getCount() == null ? "" : e.getCount() + "x ") + "(last "
+                        + e.getLastTimestamp() + "): " + e.getMessage())
+                .orElse("");
     }
 
     private static String state(GenericKubernetesResource o) {

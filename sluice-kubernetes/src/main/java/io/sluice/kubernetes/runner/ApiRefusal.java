@@ -13,6 +13,7 @@ import java.util.regex.Pattern;
  */
 record ApiRefusal(int code, String reason, String message) {
     private static final Pattern POD_SECURITY = Pattern.compile("violates PodSecurity \"([^\"]+)\"");
+    private static final Pattern QUOTA = Pattern.compile("exceeded quota: ([^,\\s]+)");
     private static final Pattern USER = Pattern.compile("User \"([^\"]+)\"");
     private static final Pattern RBAC = Pattern.compile("User \"[^\"]*\" cannot \\S+ resource");
 
@@ -54,6 +55,13 @@ record ApiRefusal(int code, String reason, String message) {
      */
     static boolean quotaExceeded(String message) {
         return message != null && message.contains("exceeded quota");
+    }
+
+    /** The name of the ResourceQuota a refusal's message says is exceeded ({@code exceeded quota: NAME, ...}). */
+    static Optional<String> quota(String message) {
+        if (message == null) return Optional.empty();
+        Matcher m = QUOTA.matcher(message);
+        return m.find() ? Optional.of(m.group(1)) : Optional.empty();
     }
 
     /** The Pod Security level and version the request violates ({@code restricted:latest}), when it is that refusal. */

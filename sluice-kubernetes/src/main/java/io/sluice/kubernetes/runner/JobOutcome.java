@@ -81,11 +81,8 @@ record JobOutcome(
         return n != null && n > 0;
     }
 
-    /**
-     * The newest {@code FailedCreate} event of this Job (by uid, else by name) among {@code events}, unless it is a
-     * ResourceQuota's refusal, which passes once other pods end: empty then, and when there is none (waiting helps).
-     */
-    static Optional<String> podsRefused(Job job, List<Event> events) {
+    /** The message of the newest {@code FailedCreate} event of this Job (by uid, else by name) among {@code events}. */
+    static Optional<String> newestFailedCreate(Job job, List<Event> events) {
         String name = job.getMetadata().getName();
         String uid = job.getMetadata().getUid();
         return events.stream()
@@ -96,7 +93,7 @@ record JobOutcome(
                         : name.equals(e.getInvolvedObject().getName()))
                 .max(Comparator.comparing(JobOutcome::lastSeen))
                 .map(Event::getMessage)
-                .filter(m -> m != null && !ApiRefusal.quotaExceeded(m));
+                .filter(m -> m != null);
     }
 
     /** When an event was last seen: its lastTimestamp, else (events.k8s.io written) its eventTime. */

@@ -523,6 +523,7 @@ final class KubernetesRunner implements Runner {
         deleting.addAll(ended);
         eventsLooked.keySet().retainAll(uids);
         podlessSince.keySet().retainAll(uids);
+        quotaSaid.retainAll(podlessSince.keySet()); // a Job that got its pod, or went: its next episode is said again
         concurrently(ended, this::delete);
     }
 
@@ -566,9 +567,31 @@ final class KubernetesRunner implements Runner {
                     + namespace + " (Role " + roleName() + " as `sluice k8s generate --mode jobs` writes it); `kubectl"
                     + " -n " + namespace + " describe job " + name + "` shows them"));
         }
-        return JobOutcome.podsRefused(job, events)
-                .map(why ->
-                        JobOutcome.unmade(waited + ": the API server refuses it (" + why + ")" + podRefusalHint(why)));
+        Optional<String> newest = JobOutcome.newestFailedCreate(job, events);
+        if (newest.isPresent() && ApiRefusal.quotaExceeded(newest.get())) {
+            quotaRefused(job, uid, newest.get());
+            return Optional.empty(); // passes once other pods end: no attempt spent
+        }
+        return newest.map(
+                why -> JobOutcome.unmade(waited + ": the API server refuses it (" + why + ")" + podRefusalHint(why)));
+    }
+
+    /** Jobs whose pods a quota refuses, by uid, said once each until the Job gets a pod or goes. */
+    private final Set<String> quotaSaid = new HashSet<>();
+
+    /**
+     * A Job whose pods a ResourceQuota refuses waits (the quota passes once other pods end), holding a place of
+     * {@code max_active}: said once per Job, so that a run that seems stuck says why.
+     */
+    private void quotaRefused(Job job, String uid, String message) {
+        if (!quotaSaid.add(uid)) return;
+        Map<String, String> notes = job.getMetadata().getAnnotations();
+        String splitId = notes == null ? "?" : notes.getOrDefault(JobNames.SPLIT_ANNOTATION, "?");
+        listener.info("pods of split " + splitId + " (Job " + job.getMetadata().getName() + ") refused by quota "
+                + ApiRefusal.quota(message).orElse("?") + " in namespace " + namespace + ": " + message
+                + ". The Job waits, holding its place of max_active, and no attempt is spent: the quota passes once"
+                + " other pods end; otherwise raise it (kubectl -n " + namespace + " describe resourcequota) or lower"
+                + " run.kubernetes.max_active or the pods' resources");
     }
 
     /** What in run.kubernetes makes the Jobs' pods meet a stricter Pod Security level, by its security_context. */

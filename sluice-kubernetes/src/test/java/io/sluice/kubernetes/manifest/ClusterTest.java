@@ -210,6 +210,53 @@ class ClusterTest {
                 .isNotNull();
     }
 
+    /**
+     * A runner's Job whose pods a quota refuses has no pod and no end, and only its FailedCreate events say why: status
+     * shows the newest of them on the Job's line, so a run that holds places of max_active says what holds them.
+     */
+    @Test
+    void statusShowsWhyARunnersJobHasNoPod() throws IOException {
+        Pipeline p = load(Pipelines.REDIS
+                + "run: { runner: kubernetes, kubernetes: { image: \"sluice:1\", config_map: orders } }\n");
+        Names names = Names.of("orders");
+        Job job = client.batch()
+                .v1()
+                .jobs()
+                .inNamespace(NS)
+                .resource(new JobBuilder(RunnerJobs.job(p, "a.csv"))
+                        .withNewStatus()
+                        .withActive(0)
+                        .endStatus()
+                        .build())
+                .create();
+        String quota = "Error creating: pods \"x\" is forbidden: exceeded quota: compute, requested: pods=1, used:"
+                + " pods=4, limited: pods=4";
+        for (String message : List.of("an older refusal", quota)) {
+            client.v1()
+                    .events()
+                    .inNamespace(NS)
+                    .resource(new io.fabric8.kubernetes.api.model.EventBuilder()
+                            .withNewMetadata()
+                            .withName(job.getMetadata().getName() + "." + message.length())
+                            .endMetadata()
+                            .withNewInvolvedObject()
+                            .withKind("Job")
+                            .withName(job.getMetadata().getName())
+                            .withUid(job.getMetadata().getUid())
+                            .endInvolvedObject()
+                            .withReason("FailedCreate")
+                            .withMessage(message)
+                            .withCount(3)
+                            .withLastTimestamp(message.equals(quota) ? "2026-12-05T10:00:02Z" : "2026-12-05T10:00:01Z")
+                            .build())
+                    .create();
+        }
+
+        assertThat(new Cluster(client).status(names, NS))
+                .contains("  Job/" + job.getMetadata().getName() + " active 0, succeeded 0, failed 0; no pod:"
+                        + " FailedCreate 3x (last 2026-12-05T10:00:02Z): " + quota);
+    }
+
     @Test
     void theMockHasNoServerSideApplySoTheFallbackIsWhatRuns() {
         // what the fallback rests on: if a later mock learns server-side apply, this fails, and the class javadoc and

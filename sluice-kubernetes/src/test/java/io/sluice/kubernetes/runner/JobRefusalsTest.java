@@ -370,7 +370,7 @@ class JobRefusalsTest {
 
     /**
      * A pod refused for an exceeded quota is made once other pods end: the Job waits, holding its place, and no
-     * attempt is spent, though its events were read.
+     * attempt is spent, though its events were read; the controller says so once, naming the split and the quota.
      */
     @Test
     void aJobWhosePodsAQuotaRefusesWaits() throws Exception {
@@ -387,13 +387,22 @@ class JobRefusalsTest {
             k.podRefused(
                     job,
                     java.time.Duration.ofMinutes(2),
-                    "Error creating: pods \"x\" is forbidden: exceeded quota: pods, requested: pods=1, used: pods=10,"
-                            + " limited: pods=10");
-            long until = System.currentTimeMillis() + 20_000;
-            while (reads.get() == 0 && System.currentTimeMillis() < until) Thread.sleep(50);
-            assertThat(reads.get()).isPositive();
+                    "Error creating: pods \"x\" is forbidden: exceeded quota: compute, requested: pods=1, used:"
+                            + " pods=10, limited: pods=10");
+            long until = System.currentTimeMillis() + 30_000;
+            while (reads.get() < 2 && System.currentTimeMillis() < until) Thread.sleep(50);
+            assertThat(reads.get()).as("read again while it waits").isGreaterThanOrEqualTo(2);
             Thread.sleep(1000);
 
+            // said once, with the split, the quota and its message (before: nothing, the Job held its place silently)
+            assertThat(k.infos.stream().filter(l -> l.contains("refused by quota")))
+                    .singleElement()
+                    .satisfies(l -> assertThat(l)
+                            .contains("pods of split " + onlySplit(k).id() + " (Job "
+                                    + job.getMetadata().getName())
+                            .contains("refused by quota compute in namespace test: Error creating: pods \"x\" is"
+                                    + " forbidden: exceeded quota: compute, requested: pods=1")
+                            .contains("no attempt is spent", "max_active"));
             assertThat(onlySplit(k).attempts()).isZero();
             assertThat(k.failures).isEmpty();
             assertThat(k.jobs())
