@@ -680,6 +680,22 @@ public final class Manifests {
                 .build();
     }
 
+    /**
+     * The user the generated pods run as: {@code run.kubernetes.run_as_user} when the pipeline sets it (an image of
+     * its own, built with another {@code USER}), else the user of Sluice's image. Root is refused: the pods say
+     * {@code runAsNonRoot}.
+     */
+    private long runAsUser() {
+        String written = facts.jobs().map(b -> b.scalars().get("run_as_user")).orElse(null);
+        if (written == null) return IMAGE_USER;
+        long user = Long.parseLong(written.strip()); // validated as an integer when the pipeline was loaded
+        if (user == 0)
+            throw new ManifestException("run.kubernetes.run_as_user is 0 (root), and the generated pods set"
+                    + " runAsNonRoot: true, so no pod would start: write the non-zero uid your image runs as (10001"
+                    + " for Sluice's)");
+        return user;
+    }
+
     private PodTemplateSpec template(String component, String configHash, Container container, boolean apiAccess) {
         Volume work = options.volumeClaim() != null
                 ? new VolumeBuilder()
@@ -702,12 +718,13 @@ public final class Manifests {
                 .withServiceAccountName(names.base())
                 .withAutomountServiceAccountToken(apiAccess)
                 .withTerminationGracePeriodSeconds(options.gracePeriod().toSeconds())
-                // the image's user (sluice-dist/Dockerfile); fsGroup lets it write the volume of the pipeline's folder
+                // the image's user (sluice-dist/Dockerfile, or run_as_user); fsGroup lets it write the pipeline's
+                // volume
                 .withNewSecurityContext()
                 .withRunAsNonRoot(true)
-                .withRunAsUser(IMAGE_USER)
-                .withRunAsGroup(IMAGE_USER)
-                .withFsGroup(IMAGE_USER)
+                .withRunAsUser(runAsUser())
+                .withRunAsGroup(runAsUser())
+                .withFsGroup(runAsUser())
                 // with the container's hardening, what Pod Security's restricted level asks
                 .withNewSeccompProfile()
                 .withType("RuntimeDefault")

@@ -4,6 +4,7 @@ import io.sluice.config.Field;
 import io.sluice.config.Options;
 import io.sluice.config.Type;
 import io.sluice.kubernetes.manifest.ApiValues;
+import io.sluice.kubernetes.manifest.Manifests;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,7 @@ import java.util.Optional;
  * @param pipelineFile the pipeline file as the pod sees it
  * @param configMap   a ConfigMap holding the pipeline file, mounted at its folder; empty: the image has it
  * @param security    which containers of a Job's pod get the restricted securityContext
+ * @param runAsUser   the user (and group) that securityContext runs them as; never 0 (root) while there is one
  */
 public record JobOptions(
         String image,
@@ -37,7 +39,8 @@ public record JobOptions(
         Optional<Duration> activeDeadline,
         List<Integer> noRetryExitCodes,
         int logLines,
-        Security security) {
+        Security security,
+        long runAsUser) {
 
     /** Which containers of a Job's pod get the securityContext that Pod Security's {@code restricted} level asks for. */
     public enum Security {
@@ -56,6 +59,8 @@ public record JobOptions(
     public JobOptions {
         Objects.requireNonNull(image, "image");
         Objects.requireNonNull(security, "security");
+        if (runAsUser < 0 || runAsUser == 0 && security != Security.NONE)
+            throw new IllegalArgumentException("run_as_user must be a non-root uid (> 0), not " + runAsUser);
         if (maxActive < 1) throw new IllegalArgumentException("max_active must be >= 1");
         command = List.copyOf(command);
         requests = Map.copyOf(requests);
@@ -137,12 +142,21 @@ public record JobOptions(
             "security_context",
             Type.choice("restricted", "exec_as_image", "none"),
             "restricted",
-            "The securityContext of the Jobs' pods. `restricted`: every container runs as the user of Sluice's image"
-                    + " (10001), non-root, without privilege escalation or capabilities, with the RuntimeDefault"
+            "The securityContext of the Jobs' pods. `restricted`: every container runs as `run_as_user` (by default"
+                    + " 10001, the user of Sluice's image), non-root, without privilege escalation or capabilities, with the RuntimeDefault"
                     + " seccomp profile, so the pods pass the Pod Security level `restricted`. `exec_as_image`: the"
                     + " same for Sluice's own containers, while the exec step's image runs as it is built (root, if"
                     + " so; the pods meet `baseline`). `none`: no securityContext (an image of your own that needs"
                     + " root). See [Pod Security](kubernetes.md#pod-security).");
+
+    static final Field<Long> RUN_AS_USER = Field.optional(
+            "run_as_user",
+            new Type.Int(0, Integer.MAX_VALUE),
+            Manifests.IMAGE_USER,
+            "The user (and group) the securityContext of `security_context: restricted` or `exec_as_image` runs the"
+                    + " containers as, in the Jobs' pods and in the pods `sluice k8s generate` writes: the user of"
+                    + " Sluice's image (10001) by default; the numeric uid of an image of your own built with another"
+                    + " `USER`. Not 0: `runAsNonRoot` refuses root. Unused with `security_context: none`.");
 
     static final Field<Options> FILE_SERVER = Field.computed(
             "file_server",
@@ -169,6 +183,7 @@ public record JobOptions(
             NO_RETRY_EXIT_CODES,
             LOG_LINES,
             SECURITY_CONTEXT,
+            RUN_AS_USER,
             FILE_SERVER);
 
     /**
@@ -192,6 +207,7 @@ public record JobOptions(
         o.find(CONFIG_MAP).ifPresent(n -> name(o, CONFIG_MAP, n, false));
         o.find(SERVICE_ACCOUNT).ifPresent(n -> name(o, SERVICE_ACCOUNT, n, false));
         o.get(ENV_FROM_SECRETS).forEach(n -> name(o, ENV_FROM_SECRETS, n, false));
+        Security security = Security.valueOf(o.get(SECURITY_CONTEXT).toUpperCase(java.util.Locale.ROOT));
         return new JobOptions(
                 o.get(IMAGE),
                 o.find(NAMESPACE),
@@ -209,7 +225,22 @@ public record JobOptions(
                 o.find(DEADLINE),
                 o.get(NO_RETRY_EXIT_CODES).stream().map(Long::intValue).toList(),
                 Math.toIntExact(o.get(LOG_LINES)),
-                Security.valueOf(o.get(SECURITY_CONTEXT).toUpperCase(java.util.Locale.ROOT)));
+                security,
+                runAsUser(o, security));
+    }
+
+    /** {@code run_as_user}, refused when it is root under a securityContext that says {@code runAsNonRoot}. */
+    private static long runAsUser(Options o, Security security) {
+        long user = o.get(RUN_AS_USER);
+        if (user == 0 && security != Security.NONE) {
+            throw o.problem(
+                    RUN_AS_USER,
+                    "0 is root, and security_context " + security.value() + " sets runAsNonRoot: true, so the kubelet"
+                            + " would refuse to start every Job's pod (CreateContainerConfigError). Write the non-zero"
+                            + " uid your image runs as (10001 for Sluice's), or security_context: none for an image"
+                            + " that must run as root");
+        }
+        return user;
     }
 
     /** @param label a DNS-1123 label (a namespace), else a DNS-1123 subdomain */

@@ -16,7 +16,6 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyRuleBuilder;
-import io.sluice.kubernetes.manifest.Manifests;
 import io.sluice.kubernetes.manifest.Names;
 import io.sluice.spi.FileStep;
 import java.nio.file.Path;
@@ -290,14 +289,14 @@ final class JobTemplate {
 
     /**
      * What Pod Security's {@code restricted} level asks of a container, as the Deployments of {@code k8s generate}
-     * run Sluice's image: its user, never root, no privilege escalation, no capabilities, the runtime's seccomp
+     * run Sluice's image: {@code run_as_user} (Sluice's image's user by default), never root, no privilege escalation, no capabilities, the runtime's seccomp
      * profile. Set on each container, not the pod, so that an exec image left as it is built inherits none of it.
      */
-    static SecurityContext restricted() {
+    private SecurityContext restricted() {
         return new SecurityContextBuilder()
                 .withRunAsNonRoot(true)
-                .withRunAsUser(Manifests.IMAGE_USER)
-                .withRunAsGroup(Manifests.IMAGE_USER)
+                .withRunAsUser(o.runAsUser())
+                .withRunAsGroup(o.runAsUser())
                 .withAllowPrivilegeEscalation(false)
                 .withNewCapabilities()
                 .withDrop("ALL")

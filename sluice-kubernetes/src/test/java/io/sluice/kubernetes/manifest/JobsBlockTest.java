@@ -22,6 +22,10 @@ class JobsBlockTest {
     Path dir;
 
     private List<String> notes(String kubernetes, boolean scheduled) throws Exception {
+        return generated(kubernetes, scheduled).notes();
+    }
+
+    private Manifests.Generated generated(String kubernetes, boolean scheduled) throws Exception {
         Path file = Files.writeString(dir.resolve("billing.yaml"), """
                 pipeline: billing
                 source: { files: { path: "s3://finops/in/" } }
@@ -38,8 +42,48 @@ class JobsBlockTest {
         PipelineFacts facts =
                 PipelineFacts.of(new PipelineLoader(Components.discover(), Pipelines.ENV::get).load(file));
         return Manifests.generate(
-                        facts, GenerateOptions.of(GenerateOptions.Mode.JOBS, "registry.example/sluice:0.1.0", "data"))
-                .notes();
+                facts, GenerateOptions.of(GenerateOptions.Mode.JOBS, "registry.example/sluice:0.1.0", "data"));
+    }
+
+    /**
+     * {@code run_as_user} is the user the generated controller's pod runs as, as the Jobs' pods do (an image of one's
+     * own built with another USER); without it, Sluice's image's 10001; 0 is refused naming the option.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void runAsUserIsTheGeneratedPodsUser(boolean scheduled) throws Exception {
+        String block = "image: sluice:1\nconfig_map: billing\nenv_from_secrets: [billing-env]\n";
+        assertThat(podSecurity(generated(block + "run_as_user: 1000", scheduled)))
+                .singleElement()
+                .satisfies(sc -> {
+                    assertThat(sc.getRunAsUser()).isEqualTo(1000L);
+                    assertThat(sc.getRunAsGroup()).isEqualTo(1000L);
+                    assertThat(sc.getFsGroup()).isEqualTo(1000L);
+                    assertThat(sc.getRunAsNonRoot()).isTrue();
+                });
+        assertThat(podSecurity(generated(block, scheduled)))
+                .singleElement()
+                .satisfies(sc -> assertThat(sc.getRunAsUser()).isEqualTo(10001L));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> generated(block + "run_as_user: 0", scheduled))
+                .isInstanceOf(ManifestException.class)
+                .hasMessageContaining("run.kubernetes.run_as_user is 0 (root)");
+    }
+
+    /** The pod-level securityContext of every pod template generated (the controller's Deployment or CronJob). */
+    private static List<io.fabric8.kubernetes.api.model.PodSecurityContext> podSecurity(Manifests.Generated g) {
+        List<io.fabric8.kubernetes.api.model.PodSecurityContext> out = new java.util.ArrayList<>();
+        for (var o : g.objects()) {
+            if (o instanceof io.fabric8.kubernetes.api.model.apps.Deployment d)
+                out.add(d.getSpec().getTemplate().getSpec().getSecurityContext());
+            if (o instanceof io.fabric8.kubernetes.api.model.batch.v1.CronJob c)
+                out.add(c.getSpec()
+                        .getJobTemplate()
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getSecurityContext());
+        }
+        return out;
     }
 
     @ParameterizedTest

@@ -203,6 +203,23 @@ class ExecImageJobTest {
     }
 
     /**
+     * An image of one's own built with another {@code USER}: {@code run_as_user} is the uid every container runs as
+     * (user and group), still meeting {@code restricted} (before: 10001 whatever the image's user).
+     */
+    @Test
+    void runAsUserIsTheUserEveryContainerRunsAs() throws Exception {
+        var pod = podOf("run_as_user: 1000");
+        List<Container> all = new java.util.ArrayList<>(pod.getInitContainers());
+        all.addAll(pod.getContainers());
+        assertThat(all).hasSize(3);
+        for (Container c : all) {
+            assertThat(restrictedViolations(pod, c)).as(c.getName()).isEmpty();
+            assertThat(c.getSecurityContext().getRunAsUser()).as(c.getName()).isEqualTo(1000L);
+            assertThat(c.getSecurityContext().getRunAsGroup()).as(c.getName()).isEqualTo(1000L);
+        }
+    }
+
+    /**
      * An exec image that must run as it is built (root, if so) with {@code exec_as_image}: only its containers are left
      * without a securityContext, and nothing set on the pod reaches them; with {@code none}, no container has one.
      */

@@ -60,6 +60,24 @@ class JobOptionsTest {
                 .hasMessageContaining(what);
     }
 
+    /** Root under a securityContext that says runAsNonRoot would keep every Job's pod from starting. */
+    @Test
+    void runAsUserZeroIsRefusedUnderARestrictedContextNamingTheOption() throws Exception {
+        for (String security : new String[] {"", "security_context: restricted", "security_context: exec_as_image"}) {
+            Options o = kubernetes("run_as_user: 0\n" + security);
+            assertThatThrownBy(() -> JobOptions.of(o))
+                    .as(security)
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("run.kubernetes.run_as_user")
+                    .hasMessageContaining("0 is root", "runAsNonRoot", "security_context: none");
+        }
+        assertThat(JobOptions.of(kubernetes("run_as_user: 0\nsecurity_context: none"))
+                        .runAsUser())
+                .isZero();
+        assertThat(JobOptions.of(kubernetes("")).runAsUser()).isEqualTo(10001L);
+        assertThat(JobOptions.of(kubernetes("run_as_user: 1000")).runAsUser()).isEqualTo(1000L);
+    }
+
     @Test
     void kubernetesQuantitiesAndNamesPass() throws Exception {
         JobOptions o = JobOptions.of(kubernetes("""
