@@ -3,6 +3,7 @@ package io.sluice.ledger.redis;
 import io.sluice.spi.LedgerException;
 import io.sluice.spi.LedgerRefusedException;
 import java.io.IOException;
+import java.util.function.Predicate;
 import org.redisson.client.RedisConnectionException;
 import org.redisson.client.RedisException;
 import org.redisson.client.RedisOutOfMemoryException;
@@ -21,52 +22,63 @@ final class RedisErrors {
 
     /** True when the server answered and refused this client (a password, an ACL): no wait makes it work. */
     private static boolean refused(RedisException e) {
-        String message = e.getMessage() == null ? "" : e.getMessage();
-        return wrongPassword(e, 0) || message.contains("NOAUTH") || message.contains("NOPERM");
+        return wrongPassword(e)
+                || noAuth(e)
+                || e.getMessage() != null && e.getMessage().contains("NOPERM");
     }
 
     private static String explain(RedisException e) {
         String detail = " (" + e.getMessage() + ")";
-        if (wrongPassword(e, 0)) {
+        if (wrongPassword(e)) {
             // checked first: Redisson wraps a refused AUTH at connect in a connection error
             return "authentication failed; check the password (state.redis.password or the url's user:password)" + " ("
                     + rootMessage(e) + ")";
         }
-        if (lostConnection(e, 0)) return unreachable(" (" + rootMessage(e) + ")");
+        if (noAuth(e)) {
+            // checked before a lost connection too: a connection without a password is refused at connect
+            return "the server wants a password; set state.redis.password" + " (" + rootMessage(e) + ")";
+        }
+        if (lostConnection(e)) return unreachable(" (" + rootMessage(e) + ")");
         return switch (e) {
             case RedisOutOfMemoryException m ->
                 "Redis reached its maxmemory; raise it or free memory. The ledger "
                         + "needs maxmemory-policy noeviction (or volatile-*): evicted ledger keys lose claims" + detail;
             case RedisReadonlyException r -> "the server is a read-only replica; point the url at the primary" + detail;
-            default ->
-                e.getMessage() != null && e.getMessage().contains("NOAUTH")
-                        ? "the server wants a password; set state.redis.password" + detail
-                        : e.getMessage();
+            default -> e.getMessage();
         };
     }
 
-    private static boolean wrongPassword(Throwable t, int depth) {
-        if (t == null || depth > 10) return false;
-        if (t instanceof RedisWrongPasswordException
-                || (t.getMessage() != null && t.getMessage().startsWith("WRONGPASS"))) {
-            return true;
-        }
-        for (Throwable s : t.getSuppressed()) {
-            if (wrongPassword(s, depth + 1)) return true;
-        }
-        return t.getCause() != t && wrongPassword(t.getCause(), depth + 1);
+    private static boolean wrongPassword(Throwable e) {
+        return anywhere(
+                e,
+                0,
+                t -> t instanceof RedisWrongPasswordException
+                        || (t.getMessage() != null && t.getMessage().startsWith("WRONGPASS")));
+    }
+
+    /** A NOAUTH reply, on a call or (wrapped in a connection error) on the connection's first command. */
+    private static boolean noAuth(Throwable e) {
+        return anywhere(e, 0, t -> t.getMessage() != null && t.getMessage().contains("NOAUTH"));
     }
 
     /** Redisson reports a refused connection as a generic exception with the cause attached or suppressed. */
-    private static boolean lostConnection(Throwable t, int depth) {
+    private static boolean lostConnection(Throwable e) {
+        return anywhere(
+                e,
+                0,
+                t -> t instanceof RedisConnectionException
+                        || t instanceof RedisTimeoutException
+                        || t instanceof IOException);
+    }
+
+    /** True when {@code t}, a cause or a suppressed exception of it (Redisson attaches either) matches. */
+    private static boolean anywhere(Throwable t, int depth, Predicate<Throwable> matches) {
         if (t == null || depth > 10) return false;
-        if (t instanceof RedisConnectionException || t instanceof RedisTimeoutException || t instanceof IOException) {
-            return true;
-        }
+        if (matches.test(t)) return true;
         for (Throwable s : t.getSuppressed()) {
-            if (lostConnection(s, depth + 1)) return true;
+            if (anywhere(s, depth + 1, matches)) return true;
         }
-        return t.getCause() != t && lostConnection(t.getCause(), depth + 1);
+        return t.getCause() != t && anywhere(t.getCause(), depth + 1, matches);
     }
 
     private static String rootMessage(Throwable t) {
