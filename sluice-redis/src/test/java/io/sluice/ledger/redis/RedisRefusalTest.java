@@ -10,14 +10,9 @@ import io.sluice.spi.LedgerRefusedException;
 import io.sluice.spi.Member;
 import io.sluice.spi.Split;
 import io.sluice.spi.SplitState;
+import io.sluice.testkit.RedisAdmin;
 import io.sluice.testkit.ledger.MutableClock;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -119,15 +114,14 @@ class RedisRefusalTest {
                 config(PASSWORD).withKeyPrefix("rotated").withTimeout(Duration.ofSeconds(2)), "p", CLOCK)) {
             ledger.register(List.of(split()));
             try {
-                command(PASSWORD, "CONFIG", "SET", "requirepass", rotated);
-                command(rotated, "CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
+                RedisAdmin.rotatePassword(port, PASSWORD, rotated);
 
                 assertThat(firstRefusal(ledger))
                         .hasMessageContaining("Redis ledger redis://127.0.0.1:" + port + "/0 (key prefix rotated): "
                                 + "cannot claim a split")
                         .hasMessageContaining("check the password");
             } finally {
-                command(rotated, "CONFIG", "SET", "requirepass", PASSWORD);
+                RedisAdmin.command(port, rotated, "CONFIG", "SET", "requirepass", PASSWORD);
             }
         }
     }
@@ -162,35 +156,5 @@ class RedisRefusalTest {
 
     private static Split split() {
         return new Split("a", List.of(Member.whole("a.csv", "v1", null)), 1);
-    }
-
-    /** Sends one command (after AUTH) over a plain socket and returns the server's first reply line. */
-    private static String command(String password, String... args) {
-        try (Socket s = new Socket("127.0.0.1", port)) {
-            s.setSoTimeout(5_000);
-            OutputStream out = s.getOutputStream();
-            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
-            out.write(resp("AUTH", password));
-            String auth = in.readLine();
-            if (!auth.startsWith("+OK")) throw new IllegalStateException("AUTH: " + auth);
-            out.write(resp(args));
-            String reply = in.readLine();
-            if (reply.startsWith("-")) throw new IllegalStateException(String.join(" ", args) + ": " + reply);
-            return reply;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static byte[] resp(String... args) {
-        StringBuilder b = new StringBuilder("*").append(args.length).append("\r\n");
-        for (String a : args) {
-            b.append('$')
-                    .append(a.getBytes(StandardCharsets.UTF_8).length)
-                    .append("\r\n")
-                    .append(a)
-                    .append("\r\n");
-        }
-        return b.toString().getBytes(StandardCharsets.UTF_8);
     }
 }
