@@ -10,4 +10,12 @@ public class LedgerRefusedException extends LedgerException {
     public LedgerRefusedException(String message, Throwable cause) {
         super(message, cause);
     }
+
+    /**
+     * The failure a ledger's error translation returns: a refusal when the backend answered and refused
+     * ({@code refused}), else a plain {@link LedgerException}, which a pool member waits out as an outage.
+     */
+    public static LedgerException when(boolean refused, String message, Throwable cause) {
+        return refused ? new LedgerRefusedException(message, cause) : new LedgerException(message, cause);
+    }
 }

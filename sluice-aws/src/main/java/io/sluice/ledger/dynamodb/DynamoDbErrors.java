@@ -16,7 +16,7 @@ final class DynamoDbErrors {
 
     static LedgerException failure(DynamoDbConfig config, String action, SdkException e) {
         String message = config.describe() + ": cannot " + action + ": " + explain(e);
-        return refused(e) ? new LedgerRefusedException(message, e) : new LedgerException(message, e);
+        return LedgerRefusedException.when(refused(e), message, e);
     }
 
     /**

@@ -13,7 +13,7 @@ final class SqliteErrors {
 
     static LedgerException failure(Path file, String action, Duration busyTimeout, SQLException e) {
         String message = "SQLite ledger " + file + ": cannot " + action + ": " + explain(file, busyTimeout, e);
-        return refused(e) ? new LedgerRefusedException(message, e) : new LedgerException(message, e);
+        return LedgerRefusedException.when(refused(e), message, e);
     }
 
     /**

@@ -12,7 +12,7 @@ final class PostgresErrors {
 
     static LedgerException failure(PostgresConfig config, String action, SQLException e) {
         String message = config.describe() + ": cannot " + action + ": " + explain(config, e);
-        return refused(e) ? new LedgerRefusedException(message, e) : new LedgerException(message, e);
+        return LedgerRefusedException.when(refused(e), message, e);
     }
 
     /** True when the server answered and refused (a login, a database, a privilege, SSL): no wait makes it work. */

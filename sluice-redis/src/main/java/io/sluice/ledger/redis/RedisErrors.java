@@ -17,7 +17,7 @@ final class RedisErrors {
 
     static LedgerException failure(RedisConfig config, String action, RedisException e) {
         String message = config.describe() + ": cannot " + action + ": " + explain(e);
-        return refused(e) ? new LedgerRefusedException(message, e) : new LedgerException(message, e);
+        return LedgerRefusedException.when(refused(e), message, e);
     }
 
     /** True when the server answered and refused this client (a password, an ACL): no wait makes it work. */
