@@ -152,13 +152,14 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
     }
 
     /**
-     * Creates the staging folder (and, for a local store, the output folder), and proves that an object can be written
-     * there and removed.
+     * Creates the staging folder and the output folder of a local store, and proves that an object can be written
+     * there and removed. An object store's staging folder, in the temp folder, is made by the first write that stages:
+     * a sink that never writes (a check, a plan) would leave it behind empty, one per bucket and prefix.
      */
     @Override
     public void prepare() throws IOException {
         try {
-            Files.createDirectories(stagingRoot);
+            if (root != null) Files.createDirectories(stagingRoot);
             String probe = "_sluice/probe-" + java.util.UUID.randomUUID();
             store.write(probe, new byte[0], WriteCondition.none());
             store.delete(probe);
@@ -368,7 +369,9 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
 
         @Override
         public void abort() throws IOException {
-            if (staging != null) Folders.deleteTree(staging);
+            if (staging == null) return;
+            Folders.deleteTree(staging);
+            removeStagingRootIfEmpty();
         }
 
         @Override
@@ -456,8 +459,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
     public Written replaceMerged(Rows merged, Optional<Rows> changes, OutputLocks.Held lock) throws Exception {
         if (changes.isEmpty()) return stageMerged("totals", merged, lock);
         Written written = stageMerged("changes-" + epoch(), changes.get(), lock);
-        Files.createDirectories(stagingRoot);
-        Path staging = Files.createTempDirectory(stagingRoot, "merged-");
+        Path staging = newStaging("merged-", d -> false, "merged");
         try {
             Path file = staging.resolve("merged.parquet");
             merged.writeFiles(file, FileSpec.parquet("merged"));
@@ -465,6 +467,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
             store.writeMoving(MERGED, file, WriteCondition.none()); // replaced whole: a reader sees the old or the new
         } finally {
             Folders.deleteTree(staging);
+            removeStagingRootIfEmpty();
         }
         return written;
     }
@@ -483,6 +486,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
             return new Written(n, produced);
         } finally {
             Folders.deleteTree(staging);
+            removeStagingRootIfEmpty();
         }
     }
 
@@ -798,8 +802,8 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
 
     /**
      * A fresh staging folder {@code PREFIX-RANDOM}, once the folders of {@code name} that are {@code abandoned} are
-     * removed. The staging root is made again when another run on this machine removed it, empty, at its end
-     * ({@link #finish}) meanwhile.
+     * removed. The staging root is made again when another attempt or run on this machine removed it, empty, meanwhile
+     * ({@link #removeStagingRootIfEmpty}).
      */
     private Path newStaging(String prefix, Predicate<Path> abandoned, String name) throws IOException {
         for (int tries = 1; ; tries++) {
@@ -808,18 +812,23 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
                 removeAbandoned(name, abandoned);
                 return Files.createTempDirectory(stagingRoot, prefix);
             } catch (java.nio.file.NoSuchFileException removedMeanwhile) {
-                if (tries == 3) throw removedMeanwhile;
+                if (tries == 5) throw removedMeanwhile;
             }
         }
     }
 
-    /**
-     * Removes the temp staging folder of an object store (and the {@code sluice-staging} folder above it) when empty:
-     * one per bucket and prefix written would pile up in the temp folder otherwise. A local store's staging stays in
-     * its {@code _sluice} folder with the rest of the sink's bookkeeping.
-     */
     @Override
     public void finish() {
+        removeStagingRootIfEmpty();
+    }
+
+    /**
+     * Removes the temp staging folder of an object store (and the {@code sluice-staging} folder above it) when empty,
+     * after each attempt and at the end of a run: one per bucket and prefix written would pile up in the temp folder
+     * otherwise, also from a sink that is never finished (a test's). A local store's staging stays in its
+     * {@code _sluice} folder with the rest of the sink's bookkeeping.
+     */
+    private void removeStagingRootIfEmpty() {
         if (root != null) return;
         for (Path folder : List.of(stagingRoot, stagingRoot.getParent())) {
             try {

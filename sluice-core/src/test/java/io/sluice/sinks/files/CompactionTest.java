@@ -112,7 +112,7 @@ class CompactionTest {
         write(sink, id, from, to, seed);
     }
 
-    private void write(FilesSink into, String id, long from, long to, long seed) throws Exception {
+    void write(FilesSink into, String id, long from, long to, long seed) throws Exception {
         Split split = new Split(id, List.of(Member.whole(id, "f", null)), 1);
         commits.writePartial(into, c, split, step.apply(input(from, to, seed)));
         inputs.put(id, new long[] {from, to, seed});

@@ -41,6 +41,35 @@ class DownloadedCompactionTest extends CompactionTest {
         }
     }
 
+    /**
+     * A remote store's staging folder is in the temp folder: made by the first write, not by {@code prepare}, and
+     * removed once its attempt is over, also when the sink is never finished (a test's, a killed run's).
+     */
+    @Test
+    void anUnfinishedSinkLeavesNoStagingFolderInTheTempFolder() throws Exception {
+        Path tmp = Files.createDirectories(dir.resolve("tmp"));
+        String before = System.getProperty("java.io.tmpdir");
+        System.setProperty("java.io.tmpdir", tmp.toString()); // read when the sink is made: this test's own
+        FilesSink sink;
+        try {
+            sink = newSink();
+        } finally {
+            System.setProperty("java.io.tmpdir", before);
+        }
+        sink.check();
+        sink.prepare();
+        assertThat(tmp.resolve("sluice-staging")).as("after prepare").doesNotExist();
+
+        write(sink, "s1", 0, 100, 1);
+
+        assertThat(tmp.resolve("sluice-staging")).as("after a committed split").doesNotExist();
+        try (Stream<Path> out = Files.walk(dir.resolve("out"))) {
+            assertThat(out.filter(Files::isRegularFile).toList())
+                    .as("the partial was committed")
+                    .isNotEmpty();
+        }
+    }
+
     /** A local folder that says it is not local, so that its objects are downloaded like a bucket's. */
     private static final class Remote extends ForwardingObjectStore {
         Remote(ObjectStore local) {
