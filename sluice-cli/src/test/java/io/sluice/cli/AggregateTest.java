@@ -15,14 +15,14 @@ import java.util.Map;
 import java.util.Random;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The {@code aggregate} step: however the input is cut into splits, and however often a split is replayed, the
  * totals are those of one query over all the input, computed here by DuckDB reading the files directly.
  */
+@ExtendWith(WorkspaceExtension.class)
 class AggregateTest {
     private static final String[] CONSUMERS = {"alice", "bob", "zoë", "日本", ""};
     private static final String[] RESOURCES = {"cpu", "mem", "disk"};
@@ -48,14 +48,10 @@ class AggregateTest {
     private static final String COLUMNS = "{'ts': 'TIMESTAMP', 'consumer': 'VARCHAR', 'resource': 'VARCHAR', "
             + "'amount': 'BIGINT', 'price': 'DECIMAL(18,4)', 'user': 'VARCHAR'}";
 
-    @TempDir
-    Path dir;
+    private final Workspace ws;
 
-    private Workspace ws;
-
-    @BeforeEach
-    void workspace() throws Exception {
-        ws = Workspace.in(dir);
+    AggregateTest(Workspace ws) {
+        this.ws = ws;
     }
 
     // ---- helpers -------------------------------------------------------------------------------------
@@ -258,7 +254,7 @@ class AggregateTest {
                 "consumer, time_bucket(INTERVAL 15 minutes, ts) AS ws, ws + INTERVAL 15 minutes, " + "count(*)",
                 "consumer, ws");
         List<String> actual = Workspace.query("SELECT consumer, window_start, window_end, lines FROM read_parquet('"
-                + dir.resolve("out15/totals.parquet") + "')");
+                + ws.dir().resolve("out15/totals.parquet") + "')");
         CliRun.assertSameRows(actual, quarter);
     }
 

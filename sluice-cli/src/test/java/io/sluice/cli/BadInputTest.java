@@ -13,9 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -23,17 +22,14 @@ import org.junit.jupiter.params.provider.CsvSource;
  * Bad input of every kind a user meets: each gets a clear message (what, where, what to do), and no good row is
  * ever lost.
  */
+@ExtendWith(WorkspaceExtension.class)
 class BadInputTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir
-    Path dir;
+    private final Workspace ws;
 
-    private Workspace ws;
-
-    @BeforeEach
-    void workspace() throws Exception {
-        ws = Workspace.in(dir);
+    BadInputTest(Workspace ws) {
+        this.ws = ws;
     }
 
     private Path pipeline(String runExtra) throws Exception {
@@ -448,7 +444,7 @@ class BadInputTest {
             assertThat(r.code()).as(command + ": " + r).isEqualTo(2);
             assertThat(r.err())
                     .contains(p + ":4:11: source.files.path: ")
-                    .contains(dir.resolve("no/such/folder").toString())
+                    .contains(ws.dir().resolve("no/such/folder").toString())
                     .contains("does not exist");
         }
         // status, retry and reset need only the ledger: they still work
@@ -460,7 +456,7 @@ class BadInputTest {
         // Tests run as root here, so a chmod'ed folder would not stop anything: use a path whose parent is a regular
         // file, which no user (root included) can create a folder in.
         ws.input("a.csv", "id,name,v\n" + goodRows("a", 0, 5));
-        Files.writeString(dir.resolve("blocker"), "a file, not a folder");
+        Files.writeString(ws.dir().resolve("blocker"), "a file, not a folder");
         Path p = ws.pipeline("""
                 pipeline: bad
                 source:
@@ -473,7 +469,8 @@ class BadInputTest {
         for (CliRun r : List.of(run(p), sluice("validate", p.toString()))) {
             assertThat(r.code()).as(r.toString()).isEqualTo(2);
             assertThat(r.err())
-                    .contains(p + ":7:11: sink.files.path: cannot write to " + dir.resolve("blocker/out"))
+                    .contains(p + ":7:11: sink.files.path: cannot write to "
+                            + ws.dir().resolve("blocker/out"))
                     .contains("choose another path");
         }
         JsonNode status = CliRun.status(p);

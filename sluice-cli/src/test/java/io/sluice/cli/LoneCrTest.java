@@ -11,9 +11,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -24,17 +23,14 @@ import org.junit.jupiter.params.provider.ValueSource;
  * file's split fails at once (not retried), naming the file, the line and what to do, and nothing is written; a CR
  * inside a quoted csv field is part of its value, read as written.
  */
+@ExtendWith(WorkspaceExtension.class)
 class LoneCrTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir
-    Path dir;
+    private final Workspace ws;
 
-    private Workspace ws;
-
-    @BeforeEach
-    void workspace() throws Exception {
-        ws = Workspace.in(dir);
+    LoneCrTest(Workspace ws) {
+        this.ws = ws;
     }
 
     private Path pipeline(String format) throws Exception {

@@ -11,8 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -21,17 +20,14 @@ import org.junit.jupiter.params.provider.ValueSource;
  * line is read once, without its CR, whole or cut into byte ranges or tailed, by every way of reading lines; a bad line
  * is named at its line. DuckDB's reader alone fails the whole file, the same way at every attempt.
  */
+@ExtendWith(WorkspaceExtension.class)
 class MixedLineEndsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir
-    Path dir;
+    private final Workspace ws;
 
-    private Workspace ws;
-
-    @BeforeEach
-    void workspace() throws Exception {
-        ws = Workspace.in(dir);
+    MixedLineEndsTest(Workspace ws) {
+        this.ws = ws;
     }
 
     /** How each kind of read turns {@code c<i> <i> n<i>} into columns; the rows come out as consumer|amount|note. */

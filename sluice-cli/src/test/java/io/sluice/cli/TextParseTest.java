@@ -14,9 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -26,19 +25,16 @@ import org.junit.jupiter.params.provider.ValueSource;
  * is cut into byte ranges), following {@code on_bad_record}; CRLF files parse like LF files; a parse block that
  * cannot work is refused before anything runs, at its line and option.
  */
+@ExtendWith(WorkspaceExtension.class)
 class TextParseTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String USAGE_REGEX =
             "^(?<ts>\\S+ \\S+) (?<consumer>\\S+) (?<resource>\\S+) (?<amount>\\d+) (?<price>\\S+)$";
 
-    @TempDir
-    Path dir;
+    private final Workspace ws;
 
-    private Workspace ws;
-
-    @BeforeEach
-    void workspace() throws Exception {
-        ws = Workspace.in(dir);
+    TextParseTest(Workspace ws) {
+        this.ws = ws;
     }
 
     /** A pipeline reading {@code in/*.log} as text with the given parse block (indented under parse:). */
@@ -271,9 +267,9 @@ class TextParseTest {
 
     private List<String> rowsUnder(String out, String select) throws Exception {
         List<Path> files;
-        try (var walk = Files.walk(dir.resolve(out))) {
+        try (var walk = Files.walk(ws.dir().resolve(out))) {
             files = walk.filter(f -> f.toString().endsWith(".parquet")
-                            && !dir.resolve(out).relativize(f).toString().startsWith("_"))
+                            && !ws.dir().resolve(out).relativize(f).toString().startsWith("_"))
                     .toList();
         }
         String list = files.stream().map(f -> "'" + f + "'").collect(Collectors.joining(", ", "[", "]"));
@@ -282,7 +278,7 @@ class TextParseTest {
 
     private List<JsonNode> deadLettersUnder(String out) throws Exception {
         List<JsonNode> nodes = new ArrayList<>();
-        try (var walk = Files.walk(dir.resolve(out).resolve("_dead_letter"))) {
+        try (var walk = Files.walk(ws.dir().resolve(out).resolve("_dead_letter"))) {
             for (Path f : walk.filter(Files::isRegularFile).toList()) {
                 for (String line : Files.readAllLines(f)) nodes.add(JSON.readTree(line));
             }
@@ -566,7 +562,8 @@ class TextParseTest {
                         .replace("path: out", "path: out-tab"));
         CliRun t = run(tab);
         assertThat(t.code()).as(t.toString()).isZero();
-        assertThat(Workspace.query("SELECT name, n FROM read_parquet('" + dir.resolve("out-tab") + "/*.parquet')"))
+        assertThat(Workspace.query(
+                        "SELECT name, n FROM read_parquet('" + ws.dir().resolve("out-tab") + "/*.parquet')"))
                 .containsExactly("carol|3");
     }
 }
