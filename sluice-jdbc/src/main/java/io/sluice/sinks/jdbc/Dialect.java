@@ -68,6 +68,17 @@ interface Dialect {
     /** The statement creating an index on one column (name unique in the table). */
     String createIndex(String qualifiedTable, String indexName, String column);
 
+    /**
+     * A text column of {@link #text} as an index's column: where the database indexes such a column only by a prefix
+     * (MariaDB's {@code longtext}), its first {@code length} characters.
+     */
+    default String indexedText(String column, int length) {
+        return column;
+    }
+
+    /** Whether the table has an index of this name. */
+    boolean hasIndex(Connection c, TableName t, String indexName) throws SQLException;
+
     /** A statement run on every new connection of the sink's pool; null for none. */
     default String connectionInit() {
         return null;

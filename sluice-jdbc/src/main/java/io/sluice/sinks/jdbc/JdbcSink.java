@@ -7,6 +7,7 @@ import io.sluice.config.Options;
 import io.sluice.config.Validator;
 import io.sluice.spi.AttemptFailure;
 import io.sluice.spi.BadRecordPolicy;
+import io.sluice.spi.Member;
 import io.sluice.spi.OutputKey;
 import io.sluice.spi.PipelineContext;
 import io.sluice.spi.Split;
@@ -72,6 +73,12 @@ final class JdbcSink implements Sink {
     static final String OUTPUT_END = "output_end";
 
     private static final String SPLIT_INDEX = "_sluice_split_idx";
+    /**
+     * The index of {@link #COMMITS} on the output key, which each commit of a versioned output reads by: without it
+     * every commit of a file's range scans all the records of the schema.
+     */
+    static final String OUTPUT_INDEX = "_sluice_commits_output_idx";
+
     private static final String STAGING = "_sluice_staging";
     /** Lengths of the bookkeeping tables' key columns where a database needs one to index text (MariaDB). */
     private static final int PIPELINE_LENGTH = 128;
@@ -296,13 +303,14 @@ final class JdbcSink implements Sink {
 
     /**
      * The commit records, the output versions' lock tokens, the dead letters and the sequence of commit numbers, in the
-     * table's schema. The commit records come last, and the column an earlier Sluice's records lack is added last of
-     * all: the commit records holding {@link #OUTPUT_END} say that all are there (a DDL statement of MariaDB commits at
-     * once, so a crash midway leaves what was made, and the next attempt makes the rest).
+     * table's schema. The commit records come last, the columns an earlier Sluice's records lack after them, and the
+     * index on the output key last of all: the commit records holding {@link #OUTPUT_END} and {@link #OUTPUT_INDEX}
+     * say that all are there (a DDL statement of MariaDB commits at once, so a crash midway leaves what was made, and
+     * the next attempt makes the rest).
      */
     private void bookkeeping(Connection c, TableName t) throws SQLException {
         TableName commits = new TableName(t.schema(), COMMITS);
-        if (dialect.columns(c, commits).containsKey(OUTPUT_END)) return;
+        if (dialect.columns(c, commits).containsKey(OUTPUT_END) && dialect.hasIndex(c, commits, OUTPUT_INDEX)) return;
         String lock = "sluice:" + t.schema();
         dialect.lock(c, lock);
         try (Statement s = c.createStatement()) {
@@ -338,6 +346,11 @@ final class JdbcSink implements Sink {
                 if (has.containsKey(column.getKey())) continue;
                 s.execute("ALTER TABLE " + bookkeepingTable(t, COMMITS) + " ADD COLUMN " + column.getKey() + " "
                         + column.getValue());
+            }
+            // of a table made with the columns above but before the index, too: it gets the index here
+            if (!dialect.hasIndex(c, commits, OUTPUT_INDEX)) {
+                s.execute("CREATE INDEX " + dialect.quote(OUTPUT_INDEX) + " ON " + bookkeepingTable(t, COMMITS)
+                        + " (pipeline, target, " + dialect.indexedText("output_key", KEY_LENGTH) + ")");
             }
         } finally {
             dialect.unlock(c, lock);
@@ -714,31 +727,36 @@ final class JdbcSink implements Sink {
 
         /**
          * What the rows of the splits that committed other versions of the output carry in {@link #SPLIT_COLUMN}:
-         * those rows and the splits' records go. Siblings stay: the other byte ranges of this version
-         * ({@link OutputKey#sibling}, as the files sink decides). A record without a version (committed by a Sluice
-         * that kept none) counts as another version: its rows go.
+         * those rows and the splits' records go. Siblings stay: the other byte ranges of this version that do not
+         * overlap this one ({@link OutputKey#sibling}, as the files sink decides), left out by the query itself, so
+         * that the commit of each of a file's N ranges reads only what it replaces, not the N records of the file. A
+         * record without a version (committed by a Sluice that kept none) counts as another version: its rows go.
          */
         private List<Object> otherVersions(TableName t, OutputKey key) throws SQLException {
             List<Object> marks = new ArrayList<>();
-            String where = " WHERE pipeline = ? AND target = ? AND output_key = ? AND split_id <> ?";
+            // OutputKey.sibling in SQL: same version, and this range ends before the record's or starts after it
+            // (a record without a version makes it NULL: not a sibling)
+            String sibling = OUTPUT_VERSION + " = ? AND (" + OUTPUT_START + " >= ? OR (" + OUTPUT_END + " <> "
+                    + Member.WHOLE + " AND " + OUTPUT_END + " <= ?))";
+            String where = " WHERE pipeline = ? AND target = ? AND output_key = ? AND split_id <> ?"
+                    + " AND NOT COALESCE(" + sibling + ", FALSE)";
             // the output's row, locked by output(), keeps other writers of this output out until the commit
-            try (PreparedStatement select = c.prepareStatement("SELECT split_id, "
-                            + (number != null ? NUMBER : "split_id") + ", " + OUTPUT_VERSION + ", " + OUTPUT_START
-                            + ", " + OUTPUT_END + " FROM " + bookkeepingTable(t, COMMITS) + where);
+            try (PreparedStatement select =
+                            c.prepareStatement("SELECT split_id, " + (number != null ? NUMBER : "split_id") + " FROM "
+                                    + bookkeepingTable(t, COMMITS) + where);
                     PreparedStatement delete = c.prepareStatement("DELETE FROM " + bookkeepingTable(t, COMMITS)
                             + " WHERE pipeline = ? AND target = ? AND split_id = ?")) {
                 select.setString(1, context.pipeline());
                 select.setString(2, t.toString());
                 select.setString(3, key.key());
                 select.setString(4, split.id());
+                select.setString(5, key.version());
+                // a range to the end of the input ends before no other
+                select.setLong(6, key.end() == Member.WHOLE ? Long.MAX_VALUE : key.end());
+                select.setLong(7, key.start());
                 List<String> others = new ArrayList<>();
                 try (ResultSet r = select.executeQuery()) {
                     while (r.next()) {
-                        String version = r.getString(3);
-                        if (version != null
-                                && key.sibling(new OutputKey(key.key(), version, r.getLong(4), r.getLong(5)))) {
-                            continue;
-                        }
                         others.add(r.getString(1));
                         Object mark = r.getObject(2);
                         if (mark != null) marks.add(mark); // no number: committed before rows were numbered

@@ -175,6 +175,24 @@ final class MariaDbDialect implements Dialect {
         }
     }
 
+    @Override
+    public String indexedText(String column, int length) {
+        return column + "(" + length + ")";
+    }
+
+    @Override
+    public boolean hasIndex(Connection c, TableName t, String indexName) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM information_schema.statistics"
+                + " WHERE table_schema = ? AND table_name = ? AND index_name = ? LIMIT 1")) {
+            s.setString(1, t.schema());
+            s.setString(2, t.name());
+            s.setString(3, indexName);
+            try (ResultSet r = s.executeQuery()) {
+                return r.next();
+            }
+        }
+    }
+
     /** Each column with its full type ({@code varchar(5)}): staged text is inserted as it is, strict mode checks it. */
     @Override
     public Map<String, String> columns(Connection c, TableName t) throws SQLException {

@@ -8,6 +8,8 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -117,6 +119,19 @@ final class PostgresDialect implements Dialect {
     @Override
     public boolean exists(Connection c, TableName t) throws SQLException {
         return Catalog.exists(c, t);
+    }
+
+    @Override
+    public boolean hasIndex(Connection c, TableName t, String indexName) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(
+                "SELECT 1 FROM pg_indexes WHERE schemaname = ? AND tablename = ? AND indexname = ?")) {
+            s.setString(1, t.schema());
+            s.setString(2, t.name());
+            s.setString(3, indexName);
+            try (ResultSet r = s.executeQuery()) {
+                return r.next();
+            }
+        }
     }
 
     @Override

@@ -426,6 +426,36 @@ abstract class JdbcSinkCases {
                 .containsExactly("a.log#0-100@v2|v2|0|100");
     }
 
+    /**
+     * The commit records are indexed on the output key, which every commit of a versioned output (each range of a large
+     * file) reads by: in a schema made now, and added to the records of an earlier Sluice (without the version and
+     * range columns) and to those of the Sluice before the index (with them), by the first commit that meets them.
+     */
+    @Test
+    void theCommitRecordsAreIndexedByOutputKeyAlsoAfterMigratingAnOldTable() throws Exception {
+        String outputIndex = "pipeline,target,output_key";
+        Sink sink = sink("table: SCHEMA.lines\n");
+        assertThat(target.indexes("_sluice_commits")).as("made with the table").contains(outputIndex);
+
+        write(sink, range("a.log", "v1", 0, 100), "SELECT 'v1' AS v", claim(1));
+        // the records as an earlier Sluice left them: no version, no range, no index
+        target.dropIndex("_sluice_commits", JdbcSink.OUTPUT_INDEX);
+        target.sql("ALTER TABLE " + target.schema + "._sluice_commits DROP COLUMN output_version,"
+                + " DROP COLUMN output_start, DROP COLUMN output_end");
+        assertThat(target.indexes("_sluice_commits")).doesNotContain(outputIndex);
+        write(sink, range("a.log", "v2", 0, 100), "SELECT 'v2' AS v", claim(1));
+        assertThat(target.indexes("_sluice_commits"))
+                .as("added by the migration that adds the version and range")
+                .contains(outputIndex);
+        assertThat(stored("SELECT v FROM SCHEMA.lines")).containsExactly("v2");
+
+        // the records of the Sluice before the index: every column, no index
+        target.dropIndex("_sluice_commits", JdbcSink.OUTPUT_INDEX);
+        write(sink, range("a.log", "v2", 100, 200), "SELECT 'v2 100' AS v", claim(1));
+        assertThat(target.indexes("_sluice_commits")).contains(outputIndex);
+        assertThat(stored("SELECT v FROM SCHEMA.lines ORDER BY v")).containsExactly("v2", "v2 100");
+    }
+
     @Test
     void discardRemovesTheSplitsCommittedRows() throws Exception {
         Sink sink = sink("table: SCHEMA.events\n");

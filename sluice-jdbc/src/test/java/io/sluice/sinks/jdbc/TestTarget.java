@@ -186,6 +186,26 @@ final class TestTarget {
                         + "._sluice_split)";
     }
 
+    /** The columns of each index of the table of this schema, in each index's order, joined by {@code ,}. */
+    List<String> indexes(String table) throws SQLException {
+        String query = mariaDb
+                ? "SELECT GROUP_CONCAT(column_name ORDER BY seq_in_index) FROM information_schema.statistics"
+                        + " WHERE table_schema = '" + schema + "' AND table_name = '" + table + "' GROUP BY index_name"
+                : "SELECT string_agg(a.attname, ',' ORDER BY k.n) FROM pg_index i"
+                        + " JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace s ON s.oid = t.relnamespace"
+                        + " CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY k(attnum, n)"
+                        + " JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum"
+                        + " WHERE s.nspname = '" + schema + "' AND t.relname = '" + table + "' GROUP BY i.indexrelid";
+        return rows(query);
+    }
+
+    void dropIndex(String table, String index) throws SQLException {
+        sql(
+                mariaDb
+                        ? "DROP INDEX " + quote(index) + " ON " + schema + "." + quote(table)
+                        : "DROP INDEX " + schema + "." + quote(index));
+    }
+
     boolean exists(String table) throws SQLException {
         return !rows("SELECT 1 FROM information_schema.tables WHERE table_schema = '" + schema + "' AND table_name = '"
                         + table + "'")
