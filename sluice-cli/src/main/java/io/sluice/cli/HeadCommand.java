@@ -54,7 +54,7 @@ final class HeadCommand implements Callable<Integer> {
         Pipeline p = args.load();
         PrintWriter out = spec.commandLine().getOut();
         try (Assembly a = Assembly.of(p, args.components(), Clock.systemUTC())) {
-            Plan plan = new Planner(a.source(), a.ledger()).preview();
+            Plan plan = new Planner(a.source(), a.pipeline().source(), a.ledger()).preview();
             Optional<Split> next = plan.splits().stream().findFirst().or(() -> waiting(a));
             if (next.isEmpty()) {
                 out.println(p.name() + ": nothing to show: " + nothing(p, plan));

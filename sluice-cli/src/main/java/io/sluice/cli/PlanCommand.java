@@ -67,14 +67,14 @@ final class PlanCommand implements Callable<Integer> {
         try (Assembly a = Assembly.of(p, args.components(), Clock.systemUTC())) {
             if (register) {
                 args.requireSharedLedger(p, "the splits it registers would be gone when it exits");
-                Plan plan = new Planner(a.source(), a.ledger()).plan();
+                Plan plan = new Planner(a.source(), a.pipeline().source(), a.ledger()).plan();
                 plan.notices().forEach(n -> out.println("  note: " + n));
                 out.printf(
                         "pipeline %s: registered %d new split(s)%n",
                         p.name(), plan.splits().size());
                 return 0;
             }
-            Plan plan = new Planner(a.source(), a.ledger()).preview();
+            Plan plan = new Planner(a.source(), a.pipeline().source(), a.ledger()).preview();
             List<SplitInfo> waiting = a.ledger()
                     .splits(
                             EnumSet.of(SplitState.PENDING, SplitState.FAILED, SplitState.CLAIMED),

@@ -1,5 +1,6 @@
 package io.sluice.planning;
 
+import io.sluice.config.Options;
 import io.sluice.spi.KnownMember;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.Split;
@@ -35,14 +36,31 @@ public final class Planner {
     static final int SEEN_KEPT = 1_000;
 
     private final Source source;
+    /** The pipeline's source block, whose kind each plan checks against the ledger's newest split; null: none. */
+    private final Options.Selected declared;
+
     private final Ledger ledger;
     private final KnownSplits view;
     private Set<String> said = Set.of();
 
+    /** A planner that does not check the source's kind against the ledger's (a source made without a pipeline). */
     public Planner(Source source, Ledger ledger) {
+        this(source, null, ledger);
+    }
+
+    /**
+     * A planner of the pipeline's source, declared by {@code declared}: each plan and preview first refuses a ledger
+     * whose newest split is another source kind's ({@link SourceKinds#check}).
+     */
+    public Planner(Source source, Options.Selected declared, Ledger ledger) {
         this.source = source;
+        this.declared = declared;
         this.ledger = ledger;
         this.view = view(ledger);
+    }
+
+    private void checkKind() {
+        if (declared != null) SourceKinds.discover().check(ledger, declared);
     }
 
     /**
@@ -51,6 +69,7 @@ public final class Planner {
      * register it once.
      */
     public Plan preview() throws IOException {
+        checkKind();
         Map<String, Split> splits = new java.util.LinkedHashMap<>();
         Tally tally = new Tally();
         Set<String> notices = new LinkedHashSet<>();
@@ -68,6 +87,7 @@ public final class Planner {
      * not what this plan or a rival registered meanwhile); notices the previous plan gave are not repeated.
      */
     public synchronized Plan plan() throws IOException {
+        checkKind();
         List<Split> registered = new ArrayList<>();
         Tally tally = new Tally();
         Set<String> notices = new LinkedHashSet<>();

@@ -91,7 +91,7 @@ public final class LocalRunner implements Runner {
 
     private LocalRunner(Assembly assembly, Clock clock, String owner, RunListener listener, WorkerInfo member) {
         this.a = assembly;
-        this.planner = new Planner(assembly.source(), assembly.ledger());
+        this.planner = new Planner(assembly.source(), assembly.pipeline().source(), assembly.ledger());
         this.run = assembly.pipeline().run();
         this.clock = clock;
         this.owner = owner;

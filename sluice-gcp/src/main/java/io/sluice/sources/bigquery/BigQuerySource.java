@@ -48,7 +48,7 @@ final class BigQuerySource implements Source {
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS").withZone(ZoneOffset.UTC);
 
     /** This source's split ids: the member key (a hash of project and query), then the whole result. */
-    private static final Pattern SPLIT_ID = Pattern.compile("(bigquery@[0-9a-f]{12})#all");
+    static final Pattern SPLIT_ID = Pattern.compile("(bigquery@[0-9a-f]{12})#all");
     /** How much of an earlier query a message quotes. */
     private static final int QUOTED = 200;
 

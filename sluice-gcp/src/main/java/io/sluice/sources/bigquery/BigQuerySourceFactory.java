@@ -39,6 +39,12 @@ public final class BigQuerySourceFactory implements SourceFactory<Options> {
         return "bigquery";
     }
 
+    /** A member key with its hash, then the part ({@code #all}, a key range, an incremental range). */
+    @Override
+    public java.util.Optional<java.util.regex.Pattern> splitIds() {
+        return java.util.Optional.of(BigQuerySource.SPLIT_ID);
+    }
+
     @Override
     public Type<Options> options() {
         return OPTIONS;

@@ -526,7 +526,7 @@ final class JdbcSource implements Source, Windowed {
     }
 
     /** The ids of this source's splits: the member key, then the whole read, a key range or an incremental range. */
-    private static final java.util.regex.Pattern SPLIT_ID =
+    static final java.util.regex.Pattern SPLIT_ID =
             java.util.regex.Pattern.compile("(.+@[0-9a-f]{12})#(?:all|p\\d+of\\d+-[0-9a-f]{8}|i\\d+-[0-9a-f]{8})");
 
     /**

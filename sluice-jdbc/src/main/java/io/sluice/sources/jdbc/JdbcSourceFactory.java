@@ -139,6 +139,12 @@ public final class JdbcSourceFactory implements SourceFactory<Options> {
         return "jdbc";
     }
 
+    /** A member key with its hash, then the part ({@code #all}, a key range, an incremental range). */
+    @Override
+    public java.util.Optional<java.util.regex.Pattern> splitIds() {
+        return java.util.Optional.of(JdbcSource.SPLIT_ID);
+    }
+
     @Override
     public Type<Options> options() {
         return OPTIONS;

@@ -159,7 +159,7 @@ final class KubernetesRunner implements Runner {
                     + "namespace of its own (none in the kubeconfig, not in a pod): set run.kubernetes.namespace");
         this.names = new JobNames(a.pipeline().name());
         this.template = new JobTemplate(o, names, a.pipeline().file(), owner, serving, container(a));
-        this.planner = new Planner(a.source(), ledger);
+        this.planner = new Planner(a.source(), a.pipeline().source(), ledger);
     }
 
     /**
