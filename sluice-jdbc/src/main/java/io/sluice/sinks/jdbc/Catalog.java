@@ -73,11 +73,20 @@ final class Catalog {
 
     /** The column sets of the table's unique indexes (primary key included) that ON CONFLICT can use. */
     static Set<Set<String>> uniqueIndexes(Connection c, TableName t) throws SQLException {
+        return uniqueIndexes(c, t, "");
+    }
+
+    /** The column sets of the unique indexes that count NULLs as equal ({@code NULLS NOT DISTINCT}, PostgreSQL 15+). */
+    static Set<Set<String>> nullsNotDistinct(Connection c, TableName t) throws SQLException {
+        return uniqueIndexes(c, t, " AND i.indnullsnotdistinct");
+    }
+
+    private static Set<Set<String>> uniqueIndexes(Connection c, TableName t, String and) throws SQLException {
         Set<Set<String>> out = new HashSet<>();
         try (PreparedStatement s = c.prepareStatement("SELECT i.indexrelid, a.attname FROM pg_index i"
                 + " JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)"
                 + " WHERE i.indrelid = (" + TABLE + ") AND i.indisunique AND i.indpred IS NULL"
-                + " AND i.indexprs IS NULL")) {
+                + " AND i.indexprs IS NULL" + and)) {
             s.setString(1, t.schema());
             s.setString(2, t.name());
             Map<Long, Set<String>> byIndex = new LinkedHashMap<>();

@@ -191,9 +191,18 @@ interface Dialect {
 
     /**
      * The SELECT of the staged rows {@code from} with one row per key, the split's last one winning, where the writing
-     * statement needs that (PostgreSQL's may not write one row twice); rows in the split's order otherwise.
+     * statement needs that (PostgreSQL's may not write one row twice); rows in the split's order otherwise. A row with
+     * a NULL key is a key of its own, unless {@code nullsEqual} ({@link #nullKeysEqual}).
      */
-    String latestPerKey(List<String> values, String from, List<String> keyExpressions);
+    String latestPerKey(List<String> values, String from, List<String> keyExpressions, boolean nullsEqual);
+
+    /**
+     * Whether the table's unique index on exactly these columns counts NULLs as equal (PostgreSQL 15's
+     * {@code NULLS NOT DISTINCT}): rows whose keys are NULL are then one key, and the split's last one wins.
+     */
+    default boolean nullKeysEqual(Connection c, TableName t, List<String> keys) throws SQLException {
+        return false;
+    }
 
     /** The statement writing the selected rows over the rows with the same keys, inserting the others. */
     String upsert(String table, List<String> columns, String select, List<String> keys);

@@ -850,7 +850,8 @@ final class JdbcSink implements Sink {
          * column's type (without length or precision: the table's own then applies, so a value too long is refused,
          * never cut); parameters: what the rows carry in {@link #SPLIT_COLUMN}, first row, last row.
          */
-        private String writeStatement(TableName t, Map<String, String> tableColumns, List<String> match) {
+        private String writeStatement(TableName t, Map<String, String> tableColumns, List<String> match)
+                throws SQLException {
             List<String> target = new ArrayList<>(columns);
             target.add(SPLIT_COLUMN);
             List<String> values = new ArrayList<>();
@@ -874,7 +875,7 @@ final class JdbcSink implements Sink {
             List<String> keyExprs = match.stream()
                     .map(k -> dialect.value("s." + dialect.quote(k), tableColumns.get(tableColumn(tableColumns, k))))
                     .toList();
-            String select = dialect.latestPerKey(values, from, keyExprs);
+            String select = dialect.latestPerKey(values, from, keyExprs, dialect.nullKeysEqual(c, t, match));
             if (mode.equals("upsert")) return dialect.upsert(qualified(t), target, select, match);
             return dialect.merge(qualified(t), target, select, match)
                     .orElseThrow(() ->

@@ -488,7 +488,7 @@ final class MariaDbDialect implements Dialect {
 
     /** Every row in the split's order: ON DUPLICATE KEY UPDATE writes a later row of the same key over an earlier. */
     @Override
-    public String latestPerKey(List<String> values, String from, List<String> keyExpressions) {
+    public String latestPerKey(List<String> values, String from, List<String> keyExpressions, boolean nullsEqual) {
         return "SELECT " + String.join(", ", values) + from + " ORDER BY s._sluice_row";
     }
 

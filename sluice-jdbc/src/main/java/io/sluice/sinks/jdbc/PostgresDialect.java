@@ -150,6 +150,12 @@ final class PostgresDialect implements Dialect {
     }
 
     @Override
+    public boolean nullKeysEqual(Connection c, TableName t, List<String> keys) throws SQLException {
+        if (c.getMetaData().getDatabaseMajorVersion() < 15) return false; // no NULLS NOT DISTINCT before
+        return Catalog.nullsNotDistinct(c, t).contains(Set.copyOf(keys));
+    }
+
+    @Override
     public boolean numbersRows() {
         return true;
     }
@@ -259,9 +265,11 @@ final class PostgresDialect implements Dialect {
      * where DISTINCT ON would keep only the split's last of them: its position joins the key.
      */
     @Override
-    public String latestPerKey(List<String> values, String from, List<String> keyExpressions) {
+    public String latestPerKey(List<String> values, String from, List<String> keyExpressions, boolean nullsEqual) {
         String anyNull = keyExpressions.stream().map(k -> k + " IS NULL").collect(Collectors.joining(" OR "));
-        String keys = String.join(", ", keyExpressions) + ", CASE WHEN " + anyNull + " THEN s._sluice_row END";
+        // DISTINCT ON takes NULLs as equal: a row with a NULL key stays apart only where the index does too
+        String keys = String.join(", ", keyExpressions)
+                + (nullsEqual ? "" : ", CASE WHEN " + anyNull + " THEN s._sluice_row END");
         return "SELECT DISTINCT ON (" + keys + ") " + String.join(", ", values) + from + " ORDER BY " + keys
                 + ", s._sluice_row DESC";
     }

@@ -55,6 +55,30 @@ class JdbcSinkTest extends JdbcSinkCases {
      * An append's CSV waits for the commit in the attempt's scratch folder, which the runner removes even after a kill,
      * not in the JVM's temp folder, where a killed process's file would stay; the commit and an abort delete it.
      */
+    /**
+     * A unique index {@code NULLS NOT DISTINCT} (PostgreSQL 15+) takes rows whose key is NULL as one key: of those in
+     * one split the last wins, as of any other key (they failed the whole split: "ON CONFLICT DO UPDATE command cannot
+     * affect row a second time"), and a later split's replaces it.
+     */
+    @Test
+    void upsertOnAnIndexWhoseNullsAreNotDistinctTakesTheLastNullKeyRow() throws Exception {
+        target.sql("CREATE TABLE " + target.schema + ".contacts (email varchar(50), name varchar(50),"
+                + " UNIQUE NULLS NOT DISTINCT (email))");
+        Sink sink = sink("table: SCHEMA.contacts\nmode: upsert\nkeys: [email]\n");
+        Written w = write(
+                sink,
+                split("r1"),
+                "SELECT * FROM (VALUES (NULL, 'ann'), ('b@x', 'bob'), (NULL, 'cid')) t(email, name)",
+                claim(1));
+        assertThat(stored("SELECT email, name FROM SCHEMA.contacts ORDER BY name"))
+                .containsExactly("b@x|bob", "null|cid");
+        assertThat(List.of(w.rowsOut(), w.refused())).containsExactly(3L, 0L);
+
+        write(sink, split("r2"), "SELECT NULL::VARCHAR AS email, 'dan' AS name", claim(1));
+        assertThat(stored("SELECT email, name FROM SCHEMA.contacts ORDER BY name"))
+                .containsExactly("b@x|bob", "null|dan");
+    }
+
     @Test
     void anAppendsCsvLiesInTheAttemptsScratchFolderUntilTheCommitOrAbort() throws Exception {
         Sink sink = sink("table: SCHEMA.events\n");
