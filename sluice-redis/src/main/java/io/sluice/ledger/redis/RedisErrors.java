@@ -85,7 +85,8 @@ final class RedisErrors {
         Throwable root = t;
         while (root.getCause() != null && root.getCause() != root) root = root.getCause();
         if (root == t && t.getSuppressed().length > 0) return rootMessage(t.getSuppressed()[0]);
-        return root.getMessage();
+        // a call cut off by a dropped connection may carry no message: its class says what it was
+        return root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
     }
 
     private static String unreachable(String detail) {
