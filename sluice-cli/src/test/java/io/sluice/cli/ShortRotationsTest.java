@@ -180,6 +180,60 @@ class ShortRotationsTest {
                 .containsExactlyInAnyOrder("heartbeat ok,30", "last words,1");
     }
 
+    /**
+     * Two nodes' live logs, {@code node-1.log} and {@code node-2.log}, whose names end in a number as a dated rotation's
+     * do: a {@code rotated} glob for dated rotations that names them is refused (a short one would be read whole, then
+     * again from its start), since no live {@code node.log} is there for them to be rotations of.
+     */
+    @Test
+    void liveLogsWhoseNamesEndInANumberAreNotTakenForRotations() throws Exception {
+        Workspace ws = Workspace.in(tmp);
+        Files.setLastModifiedTime(ws.input("node-1.log", "heartbeat ok\n"), daysAgo(1));
+        Files.setLastModifiedTime(ws.input("node-2.log", "heartbeat ok\n"), daysAgo(1));
+        Path pipeline = ws.pipeline("""
+                pipeline: beats
+                source:
+                  files: { path: in, include: "*.log", format: text, tail: true, rotated: "*-[0-9]*.log" }
+                sink: { files: { path: out, format: csv } }
+                """);
+        CliRun v = CliRun.sluice("validate", pipeline.toString());
+        assertThat(v.code()).as(v.toString()).isNotZero();
+        assertThat(v.all()).contains("source.files.rotated").contains("names node-1.log,");
+        CliRun r = run(pipeline);
+        assertThat(r.code()).as(r.toString()).isNotZero();
+        try (java.util.stream.Stream<Path> written =
+                Files.exists(ws.out()) ? Files.walk(ws.out()) : java.util.stream.Stream.empty()) {
+            assertThat(written.filter(p -> p.toString().endsWith(".csv")))
+                    .as("nothing read")
+                    .isEmpty();
+        }
+    }
+
+    /**
+     * logrotate's {@code olddir}: the rotation moved to {@code old/app.log} keeps its live log's name. With
+     * {@code rotated: "old/*"} and the live {@code app.log} beside it, it is a rotation: a short one is read whole, once.
+     */
+    @Test
+    void aRotationMovedToAnotherFolderUnderItsLiveLogsNameIsReadWholeOnce() throws Exception {
+        Workspace ws = Workspace.in(tmp);
+        Files.createDirectories(ws.in().resolve("old"));
+        Files.setLastModifiedTime(ws.input("old/app.log", "heartbeat ok\n".repeat(3)), daysAgo(1));
+        ws.input("app.log", "heartbeat ok\n");
+        Path pipeline = ws.pipeline("""
+                pipeline: beats
+                source:
+                  files: { path: in, include: "**/*.log", format: text, tail: true, rotated: "old/*" }
+                steps:
+                  - aggregate: { group_by: [line], measures: { beats: count(*) } }
+                sink: { files: { path: out, format: csv } }
+                """);
+        CliRun.sluice("validate", pipeline.toString()).ok();
+        run(pipeline).ok();
+        assertThat(totals(ws)).as("the rotation, not the short live log").containsExactly("heartbeat ok,3");
+        run(pipeline).ok();
+        assertThat(totals(ws)).as("nothing read again").containsExactly("heartbeat ok,3");
+    }
+
     @Test
     void rotatedIsRefusedWithoutTail() throws Exception {
         Workspace ws = Workspace.in(tmp);

@@ -348,6 +348,15 @@ final class FilesSource implements Source {
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
+        // before anything is read, settled or not: a live log that `rotated` names would be read twice; whether a file
+        // is one depends on the live logs listed beside it
+        s.rotated()
+                .checkNotLive(objects.stream()
+                        .map(StoredObject::key)
+                        .filter(k -> s.globs().matches(Path.of(k)))
+                        .filter(k ->
+                                s.marker().isEmpty() || !k.endsWith(s.marker().get()))
+                        .toList());
         List<Found> found = new ArrayList<>();
         for (StoredObject o : objects)
             ready(o, names::contains, skipped, noMatch).ifPresent(found::add);
@@ -366,8 +375,6 @@ final class FilesSource implements Source {
             if (noMatch != null && noMatch.collecting()) noMatch.unmatched(key);
             return Optional.empty();
         }
-        // before anything is read, settled or not: a live log that `rotated` names would be read twice
-        s.rotated().checkNotLive(key);
         if (s.marker().isPresent() && key.endsWith(s.marker().get())) return Optional.empty();
         if (noMatch != null) noMatch.matched();
         long now = clock.millis();

@@ -133,8 +133,10 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
                     + "Such a file shorter than 256 bytes is read whole, once, known by its bytes and modification "
                     + "time, as a short gzipped rotation is; without it, a plain rotation that short is never read. "
                     + "Longer ones are read to their end, a last line without a newline included. It must settle "
-                    + "first, and must not change afterwards. A glob naming a file without a rotation mark after the "
-                    + "log's name (`app.log`, not `app.log.1` or `app-20261120.log`), a live log, is refused.");
+                    + "first, and must not change afterwards. A glob naming a live log is refused: an uncompressed "
+                    + "file it names must be a rotation of a live log listed beside it (`app.log.1`, "
+                    + "`app-20261120.log` or `old/app.log` beside `app.log`), or carry a suffix after its extension "
+                    + "(`app.log.1`); see the files source page.");
     static final Field<Duration> SETTLE = Field.optional(
             "settle",
             Type.DURATION,
