@@ -234,6 +234,32 @@ class ShortRotationsTest {
         assertThat(totals(ws)).as("nothing read again").containsExactly("heartbeat ok,3");
     }
 
+    /**
+     * A {@code rotated} glob changed to one that names the live log: runs are refused, and {@code sluice status} still
+     * shows what the ledger holds of each log, with the configuration's problem as a warning line.
+     */
+    @Test
+    void statusShowsTheLogsWithAWarningWhenRotatedNamesALiveLog() throws Exception {
+        Workspace ws = Workspace.in(tmp);
+        ws.input("hb.log", "heartbeat ok\n".repeat(30));
+        String pipelineText = """
+                pipeline: beats
+                source:
+                  files: { path: in, include: "*.log*", format: text, tail: true, rotated: "ROTATED" }
+                sink: { files: { path: out, format: csv } }
+                """;
+        Path pipeline = ws.pipeline(pipelineText.replace("ROTATED", "*.log.[0-9]*"));
+        run(pipeline).ok();
+
+        Files.writeString(pipeline, pipelineText.replace("ROTATED", "*.log*"));
+        CliRun status = CliRun.sluice("status", pipeline.toString()).ok();
+        assertThat(status.out())
+                .contains("done     1")
+                .contains("hb.log: read to byte 390 of 390")
+                .containsPattern("warning: .*source.files.rotated: \"\\*.log\\*\" names hb.log,");
+        assertThat(run(pipeline).code()).as("runs are still refused").isNotZero();
+    }
+
     @Test
     void rotatedIsRefusedWithoutTail() throws Exception {
         Workspace ws = Workspace.in(tmp);

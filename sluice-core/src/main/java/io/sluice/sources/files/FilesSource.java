@@ -308,7 +308,13 @@ final class FilesSource implements Source {
     @Override
     public List<String> status(KnownSplits known) throws IOException {
         if (!s.tail()) return List.of();
-        return tails.status(tails.identify(list(new ArrayList<>(), null), new ArrayList<>()), known);
+        // what the ledger holds is shown also when the configuration would be refused: status is where one looks then
+        List<String> warnings = new ArrayList<>();
+        List<TailPlanner.Log> logs = tails.identify(list(new ArrayList<>(), null, warnings), new ArrayList<>());
+        List<String> lines = new ArrayList<>();
+        warnings.forEach(w -> lines.add("warning: " + w + " (runs refuse this configuration until it is fixed)"));
+        lines.addAll(tails.status(logs, known));
+        return lines;
     }
 
     /**
@@ -337,6 +343,14 @@ final class FilesSource implements Source {
      * reported as waiting; see {@link #ready}.
      */
     private List<Found> list(List<Skipped> skipped, NoMatch noMatch) throws IOException {
+        return list(skipped, noMatch, null);
+    }
+
+    /**
+     * {@link #list(List, NoMatch)}, with a {@code rotated} glob that names a live log added to {@code warnings} instead
+     * of refused (null: refused).
+     */
+    private List<Found> list(List<Skipped> skipped, NoMatch noMatch, List<String> warnings) throws IOException {
         List<StoredObject> objects = new ArrayList<>();
         Set<String> names = new HashSet<>();
         try (Stream<StoredObject> listed = s.storage().list(s.startAfter().orElse(null))) {
@@ -350,13 +364,17 @@ final class FilesSource implements Source {
         }
         // before anything is read, settled or not: a live log that `rotated` names would be read twice; whether a file
         // is one depends on the live logs listed beside it
-        s.rotated()
-                .checkNotLive(objects.stream()
+        Optional<RuntimeException> liveNamed = s.rotated()
+                .liveNamed(objects.stream()
                         .map(StoredObject::key)
                         .filter(k -> s.globs().matches(Path.of(k)))
                         .filter(k ->
                                 s.marker().isEmpty() || !k.endsWith(s.marker().get()))
                         .toList());
+        if (liveNamed.isPresent()) {
+            if (warnings == null) throw liveNamed.get();
+            warnings.add(liveNamed.get().getMessage());
+        }
         List<Found> found = new ArrayList<>();
         for (StoredObject o : objects)
             ready(o, names::contains, skipped, noMatch).ifPresent(found::add);

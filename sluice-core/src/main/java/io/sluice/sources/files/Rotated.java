@@ -57,11 +57,20 @@ final class Rotated {
 
     /**
      * Refuses a glob that names a live log among {@code matched} (every key the include globs match, settled or not):
-     * an uncompressed file it names that is no rotation of a live log, the matched uncompressed files it does not
-     * name. A gzipped file is a finished rotation whatever its name.
+     * throws {@link #liveNamed}'s error.
      */
     void checkNotLive(Collection<String> matched) {
-        if (globs.isEmpty()) return;
+        Optional<RuntimeException> e = liveNamed(matched);
+        if (e.isPresent()) throw e.get();
+    }
+
+    /**
+     * The error about the option when a glob names a live log among {@code matched}: an uncompressed file it names that
+     * is no rotation of a live log, the matched uncompressed files it does not name, and has no suffix after a log
+     * extension. A gzipped file is a finished rotation whatever its name.
+     */
+    Optional<RuntimeException> liveNamed(Collection<String> matched) {
+        if (globs.isEmpty()) return Optional.empty();
         List<String> live = matched.stream()
                 .filter(k -> !Formats.compressed(k) && !names(k))
                 .toList();
@@ -71,15 +80,16 @@ final class Rotated {
             if (AFTER_EXTENSION.matcher(name(key).toLowerCase(Locale.ROOT)).matches()) continue;
             if (live.stream().anyMatch(l -> rotationOf(key, l))) continue;
             String name = name(key);
-            throw problem.apply("\"" + glob.get() + "\" names " + key + ", which is no rotation of a live log listed"
-                    + " beside it (a rotation's name is its live log's with a mark: " + name + ".1, " + stem(name)
-                    + "-20261120" + extension(name) + ", or " + name + " in another folder; the live logs are the"
-                    + " files include matches and rotated does not name), so it is taken for a live log: named as a"
-                    + " finished rotation, a short one would be read whole, and again from its start once it has grown"
-                    + " past 256 bytes. Name the rotations only, by the mark each gets after the log's name: \"" + name
-                    + ".[0-9]*\" (" + name + ".1, " + name + ".2.gz) or \"" + name + "-[0-9]*\" (dates)"
-                    + "; a glob such as \"*.log.[0-9]*\" names no live log");
+            return Optional.of(problem.apply("\"" + glob.get() + "\" names " + key
+                    + ", which is no rotation of a live log listed beside it (a rotation's name is its live log's with"
+                    + " a mark: " + name + ".1, " + stem(name) + "-20261120" + extension(name) + ", or " + name
+                    + " in another folder; the live logs are the files include matches and rotated does not name),"
+                    + " so it is taken for a live log: named as a finished rotation, a short one would be read whole,"
+                    + " and again from its start once it has grown past 256 bytes. Name the rotations only, by the"
+                    + " mark each gets after the log's name: \"" + name + ".[0-9]*\" (" + name + ".1, " + name
+                    + ".2.gz) or \"" + name + "-[0-9]*\" (dates); a glob such as \"*.log.[0-9]*\" names no live log"));
         }
+        return Optional.empty();
     }
 
     /**
