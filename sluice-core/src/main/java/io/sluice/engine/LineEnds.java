@@ -1,5 +1,6 @@
 package io.sluice.engine;
 
+import io.sluice.spi.CsvRecords;
 import io.sluice.spi.source.LocalFiles;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -239,6 +240,8 @@ final class LineEnds {
     /**
      * The first line (1-based) holding a CR not followed by a line feed, outside a csv field's quotes; 0 when there is
      * none. A CR ending the file counts (its line is the last): after LF line ends, the reader gives up on it too.
+     * Quotes are read as RFC 4180 (and DuckDB) read them: a quote opens a quoted field only at a field's start, with
+     * the delimiter the first line uses most, so a stray one inside a field ({@code TV 55" screen}) hides no later CR.
      */
     static long loneCr(Path file, boolean gz, boolean csv) throws IOException {
         try (InputStream raw = Files.newInputStream(file);
@@ -246,19 +249,27 @@ final class LineEnds {
             byte[] buf = new byte[1 << 16];
             long line = 1;
             boolean cr = false; // the byte before was a CR outside quotes
-            boolean quoted = false; // a doubled quote inside quotes toggles twice: still inside
+            CsvRecords quotes = null; // csv only: where quoted fields are, from the first buffer's first line on
             int n;
             while ((n = in.read(buf)) > 0) {
+                if (csv && quotes == null) quotes = CsvRecords.delimitedAs(firstLine(buf, n));
                 for (int i = 0; i < n; i++) {
                     byte b = buf[i];
                     if (cr && b != '\n') return line;
+                    boolean quoted = quotes != null && quotes.inQuotedField();
+                    if (quotes != null) quotes.endsRecord(b);
                     cr = b == '\r' && !quoted;
-                    if (csv && b == '"') quoted = !quoted;
                     if (b == '\n') line++;
                 }
             }
             return cr ? line : 0;
         }
+    }
+
+    private static byte[] firstLine(byte[] buf, int n) {
+        int end = 0;
+        while (end < n && buf[end] != '\n') end++;
+        return java.util.Arrays.copyOf(buf, end);
     }
 
     /**

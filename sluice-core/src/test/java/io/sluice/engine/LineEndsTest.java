@@ -91,6 +91,21 @@ class LineEndsTest {
                 .isEqualTo(1);
     }
 
+    /** RFC 4180: a quote inside an unquoted field is text, so it opens nothing and hides no later CR. */
+    @Test
+    void aStrayQuoteInsideAnUnquotedCsvFieldHidesNoLaterCr() throws Exception {
+        Path stray = Files.writeString(dir.resolve("s.csv"), "item,size\nTV 55\" screen,big\nradio,sm\rall\n");
+        assertThat(LineEnds.loneCr(stray, false, true)).isEqualTo(3);
+        Path tabs = Files.writeString(dir.resolve("t.tsv"), "a\tb\nx,\"y\tz\rw\n\"q\"\tv\n");
+        assertThat(LineEnds.loneCr(tabs, false, true))
+                .as("a quote after a comma in a tab-delimited file is text too")
+                .isEqualTo(2);
+        Path quoted = Files.writeString(dir.resolve("r.csv"), "a,b\n1,\"x\ry\"\n2,\"say \"\"hi\"\"\"\n");
+        assertThat(LineEnds.loneCr(quoted, false, true))
+                .as("a CR inside a quoted field, after a doubled quote")
+                .isZero();
+    }
+
     /**
      * A text file with CRs inside its lines is copied with each such CR (one ending the file, one across buffers) the
      * first mark that no file of the split holds, and each CRLF an LF; a file without a CR is read as it is.

@@ -1,5 +1,6 @@
 package io.sluice.sources.files;
 
+import io.sluice.spi.CsvRecords;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -1,13 +1,14 @@
-package io.sluice.sources.files;
+package io.sluice.spi;
 
 /**
  * Where CSV records end, byte by byte, as DuckDB reads them: a quote opens a quoted field only at the start of a field
  * (spaces before it aside); inside one, an escaped quote is a quote (RFC 4180's doubled quote, or a backslash and a
  * quote in {@link #backslashEscapes} files) and a single one closes the field. A quote anywhere else is text
  * ({@code TV 55" screen}), so counting quotes would misplace every record end after it. A closed quoted field followed
- * by anything but spaces, a delimiter or a line end is {@link #malformed}: the file is quoted some other way.
+ * by anything but spaces, a delimiter or a line end is {@link #malformed}: the file is quoted some other way. In the SPI
+ * because the files source cuts csv files at record ends with it and the engine finds CRs outside quotes with it.
  */
-final class CsvRecords {
+public final class CsvRecords {
     /** The delimiters DuckDB's sniffer tries. */
     private static final byte[] CANDIDATES = {',', '\t', ';', '|'};
 
@@ -33,17 +34,17 @@ final class CsvRecords {
     }
 
     /** Records of a file whose delimiter is not known yet (its first line): any of DuckDB's candidates ends a field. */
-    static CsvRecords anyDelimiter() {
+    public static CsvRecords anyDelimiter() {
         return new CsvRecords(CANDIDATES, false);
     }
 
     /** The same records, from the start, read with a backslash as the escape inside quoted fields ({@code "5\" screen"}). */
-    CsvRecords backslashEscapes() {
+    public CsvRecords backslashEscapes() {
         return new CsvRecords(delimiters, true);
     }
 
     /** Records whose fields end at the delimiter the first line uses most (none: one column a line). */
-    static CsvRecords delimitedAs(byte[] firstLine) {
+    public static CsvRecords delimitedAs(byte[] firstLine) {
         int[] counts = new int[CANDIDATES.length];
         CsvRecords fields = anyDelimiter();
         for (byte b : firstLine) {
@@ -58,7 +59,7 @@ final class CsvRecords {
     }
 
     /** Takes the next byte; true when it is the newline that ends a record. */
-    boolean endsRecord(byte b) {
+    public boolean endsRecord(byte b) {
         switch (state) {
             case QUOTED -> {
                 if (b == '"') state = State.QUOTE_IN_QUOTED;
@@ -99,7 +100,7 @@ final class CsvRecords {
      * when none is there (all of them taken). The same as {@link #endsRecord} byte by byte, but inside a field only
      * the bytes that can end it are looked at: planning reads every byte of a file it cuts.
      */
-    int nextRecordEnd(byte[] buf, int from, int n) {
+    public int nextRecordEnd(byte[] buf, int from, int n) {
         int i = from;
         while (i < n) {
             switch (state) {
@@ -156,12 +157,12 @@ final class CsvRecords {
     }
 
     /** Whether the bytes so far end inside a quoted field (one that never closes, if they are the whole file). */
-    boolean inQuotedField() {
+    public boolean inQuotedField() {
         return state == State.QUOTED || state == State.ESCAPED;
     }
 
     /** Whether a quoted field was followed by text: the file's quoting is not RFC 4180's. */
-    boolean malformed() {
+    public boolean malformed() {
         return malformed;
     }
 }
