@@ -55,6 +55,14 @@ class LoneCrTest {
         return ws.outputRows("replace(line, chr(13), '<CR>'), length(line)", "parquet");
     }
 
+    /** The records of the dead letters, each shown by {@link #shown}. */
+    private List<String> deadRecords() throws Exception {
+        List<String> records = new java.util.ArrayList<>();
+        for (String l : ws.deadLetters())
+            records.add(shown(JSON.readTree(l).get("record").asText()));
+        return records;
+    }
+
     private static String shown(String line) {
         return line.replace("\r", "<CR>") + "|" + line.length();
     }
@@ -155,6 +163,30 @@ class LoneCrTest {
         assertThat(d.get("file").asText()).isEqualTo("p.log");
         assertThat(d.get("line").asLong()).isEqualTo(3);
         assertThat(d.get("record").asText()).isEqualTo("c three\rbad");
+    }
+
+    /**
+     * A bad line's dead letter holds the line's bytes as read, CRs at its ends included (only its line end, LF or CRLF,
+     * is not part of it); a bad row of a csv file with CRLF line ends holds no CR.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"delimiter", "regex"})
+    void aBadLinesDeadLetterKeepsTheCrsAtItsEnds(String how) throws Exception {
+        String parse = how.equals("delimiter")
+                ? "parse: { delimiter: ' ', columns: [who, n, note], types: { n: bigint } }"
+                : "parse: { regex: '^(?<who>\\S+) (?<n>\\d+) (?<note>.*)$', types: { n: bigint } }";
+        ws.input("p.log", "a 1 x\ne bad\r\r\n\rf bad\nb 2 y\n");
+        CliRun r = run(pipeline("text", parse + "\n    "));
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(deadRecords()).containsExactly("e bad<CR>|6", "<CR>f bad|6");
+    }
+
+    @Test
+    void aBadRowOfACrlfCsvFileIsADeadLetterWithoutTheLineEndsCr() throws Exception {
+        ws.input("c.csv", "a,b\r\n1,2\r\n3,4,5\r\n6,7\r\n");
+        CliRun r = run(pipeline("csv"));
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(deadRecords()).containsExactly("3,4,5|5");
     }
 
     /**

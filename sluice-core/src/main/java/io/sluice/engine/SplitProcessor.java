@@ -460,7 +460,7 @@ public final class SplitProcessor {
         String counts = "'Expected Number of Columns: (\\d+) Found: (\\d+)'";
         return """
                 SELECT %s AS split, file, line, string_agg(reason, '; ' ORDER BY reason) AS reason,
-                       trim(any_value(record), chr(13) || chr(10)) AS record
+                       regexp_replace(any_value(record), '^\\n+|\\r?\\n+$', '', 'g') AS record
                 FROM (
                     SELECT f.key AS file, %s + f.shift AS line,
                            CASE WHEN count(*) = count(nullif(regexp_extract(e.error_message, %s, 2), ''))
