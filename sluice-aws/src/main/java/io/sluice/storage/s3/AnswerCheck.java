@@ -40,7 +40,9 @@ final class AnswerCheck implements ExecutionInterceptor {
         if (r.isSuccessful() && start.notXml()) {
             // parsed, an HTML page is a listing without objects: a source would find no work and say nothing
             try (kept) {
-                kept.readNBytes(KEPT);
+                // an empty answer is no page, whatever its label (a write's or a delete's: Swift's S3 layer and GCS's
+                // XML API say text/html)
+                if (kept.readNBytes(KEPT).length == 0) return Optional.of(InputStream.nullInputStream());
             } catch (IOException e) {
                 // the message says what arrived before the failure
             }
