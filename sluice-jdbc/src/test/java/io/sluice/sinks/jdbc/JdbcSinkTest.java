@@ -52,10 +52,6 @@ class JdbcSinkTest extends JdbcSinkCases {
     }
 
     /**
-     * An append's CSV waits for the commit in the attempt's scratch folder, which the runner removes even after a kill,
-     * not in the JVM's temp folder, where a killed process's file would stay; the commit and an abort delete it.
-     */
-    /**
      * A unique index {@code NULLS NOT DISTINCT} (PostgreSQL 15+) takes rows whose key is NULL as one key: of those in
      * one split the last wins, as of any other key (they failed the whole split: "ON CONFLICT DO UPDATE command cannot
      * affect row a second time"), and a later split's replaces it.
@@ -79,6 +75,10 @@ class JdbcSinkTest extends JdbcSinkCases {
                 .containsExactly("b@x|bob", "null|dan");
     }
 
+    /**
+     * An append's CSV waits for the commit in the attempt's scratch folder, which the runner removes even after a kill,
+     * not in the JVM's temp folder, where a killed process's file would stay; the commit and an abort delete it.
+     */
     @Test
     void anAppendsCsvLiesInTheAttemptsScratchFolderUntilTheCommitOrAbort() throws Exception {
         Sink sink = sink("table: SCHEMA.events\n");
