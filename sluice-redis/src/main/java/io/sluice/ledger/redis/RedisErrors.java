@@ -22,9 +22,7 @@ final class RedisErrors {
 
     /** True when the server answered and refused this client (a password, an ACL): no wait makes it work. */
     private static boolean refused(RedisException e) {
-        return wrongPassword(e)
-                || noAuth(e)
-                || e.getMessage() != null && e.getMessage().contains("NOPERM");
+        return wrongPassword(e) || noAuth(e) || noPermission(e);
     }
 
     private static String explain(RedisException e) {
@@ -37,6 +35,11 @@ final class RedisErrors {
         if (noAuth(e)) {
             // checked before a lost connection too: a connection without a password is refused at connect
             return "the server wants a password; set state.redis.password" + " (" + rootMessage(e) + ")";
+        }
+        if (noPermission(e)) {
+            // checked before a lost connection too: an ACL may refuse the connection's SELECT of the url's database
+            return "the server's ACL refuses this user a command the ledger runs; allow it, or use another user ("
+                    + rootMessage(e) + ")";
         }
         if (lostConnection(e)) return unreachable(" (" + rootMessage(e) + ")");
         return switch (e) {
@@ -59,6 +62,11 @@ final class RedisErrors {
     /** A NOAUTH reply, on a call or (wrapped in a connection error) on the connection's first command. */
     private static boolean noAuth(Throwable e) {
         return anywhere(e, 0, t -> t.getMessage() != null && t.getMessage().contains("NOAUTH"));
+    }
+
+    /** A NOPERM reply (an ACL), on a call or (wrapped in a connection error) on the connection's first command. */
+    private static boolean noPermission(Throwable e) {
+        return anywhere(e, 0, t -> t.getMessage() != null && t.getMessage().contains("NOPERM"));
     }
 
     /** Redisson reports a refused connection as a generic exception with the cause attached or suppressed. */

@@ -33,6 +33,7 @@ import redis.embedded.RedisServer;
 class RedisRefusalTest {
     private static final String PASSWORD = "ledger-pw-" + UUID.randomUUID();
     private static final String READER_PASSWORD = "reader-pw-" + UUID.randomUUID();
+    private static final String NO_SELECT_PASSWORD = "noselect-pw-" + UUID.randomUUID();
     private static final Clock CLOCK = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
     private static RedisServer server;
     private static int port;
@@ -47,6 +48,8 @@ class RedisRefusalTest {
                 .setting("requirepass " + PASSWORD)
                 // a user that may log in and read, but not run the ledger's scripts
                 .setting("user reader on >" + READER_PASSWORD + " ~* +@read +@connection +info")
+                // a user that may run everything but choose a database, which a connection does first
+                .setting("user noselect on >" + NO_SELECT_PASSWORD + " ~* +@all -select")
                 .build();
         server.start();
     }
@@ -101,6 +104,20 @@ class RedisRefusalTest {
                 .hasMessageContaining("NOPERM")
                 .message()
                 .doesNotContain(READER_PASSWORD);
+    }
+
+    @Test
+    void aUserRefusedTheDatabaseAtConnectIsRefusedNotUnreachable() {
+        RedisConfig noSelect = RedisConfig.of("redis://noselect:" + NO_SELECT_PASSWORD + "@127.0.0.1:" + port + "/1");
+        assertThatThrownBy(() -> RedisLedger.open(noSelect, "p", CLOCK))
+                .as("NOPERM on the connection's SELECT, wrapped in a connection error: no wait makes it work")
+                .isInstanceOf(LedgerRefusedException.class)
+                .hasMessageStartingWith(
+                        "Redis ledger redis://noselect:***@127.0.0.1:" + port + "/1 (key prefix " + "sluice): cannot ")
+                .hasMessageContaining("NOPERM")
+                .message()
+                .doesNotContain("unreachable")
+                .doesNotContain(NO_SELECT_PASSWORD);
     }
 
     /**
