@@ -54,16 +54,26 @@ final class S3Errors {
     }
 
     /**
-     * An answer that S3 always gives but this one lacked (an ETag), from a server that does not answer as S3 does.
+     * An answer that S3 always gives but this one lacked (an ETag, a size), from a server that does not answer as S3
+     * does.
      *
-     * @param what e.g. "the write of s3://b/p/k"
+     * @param header e.g. "an ETag"
+     * @param what   e.g. "the write of s3://b/p/k"
      */
     IOException missing(String header, String what) {
+        return missing(
+                header,
+                what,
+                "the object may be in place, but without a version it can be neither read safely nor written over "
+                        + "conditionally");
+    }
+
+    /** @param why what cannot be done without it, e.g. "without its size the object cannot be read safely" */
+    IOException missing(String header, String what, String why) {
+        String name = header.substring(header.indexOf(' ') + 1);
         return new IOException(settings.endpoint().map(x -> "the endpoint " + x).orElse("S3") + " answered " + what
-                + " without an "
-                + header + ", which S3 always sends: the object may be in place, but without a version it can be "
-                + "neither read safely nor written over conditionally, so this counts as failed; check the "
-                + "endpoint (s3.endpoint): it must be an S3 API, or an S3-compatible server that sends ETags");
+                + " without " + header + ", which S3 always sends: " + why + ", so this counts as failed; check the "
+                + "endpoint (s3.endpoint): it must be an S3 API, or an S3-compatible server that sends " + name);
     }
 
     private IOException translate(S3Exception e, String doing, String url) {

@@ -69,6 +69,9 @@ public final class S3ObjectStore implements ObjectStore {
     /** S3 takes at most 10,000 parts per multipart upload. */
     static final int MAX_PARTS = 10_000;
 
+    private static final String PART_WITHOUT_ETAG =
+            "CompleteMultipartUpload names each part by its ETag, so the upload is aborted, never completed";
+
     private final S3Client s3;
     private final CredentialChain credentials;
     private final String bucket;
@@ -128,6 +131,21 @@ public final class S3ObjectStore implements ObjectStore {
             // S3 answers every object with its ETag; an S3-compatible server may not (S3Proxy's file system store for a
             // folder "dir/"): no version to read it by, so no object, as the listing leaves it out too
             if (r.eTag() == null) return Optional.empty();
+            // S3 always sends both; without them (was a NullPointerException) the size and settle time would be
+            // guesses, and a split planned on a guessed size reads too little or too much
+            String what = "the metadata request (HEAD) for " + describe(key);
+            if (r.contentLength() == null) {
+                throw errors.missing(
+                        "a Content-Length",
+                        what,
+                        "without the object's size it can be neither planned nor read safely");
+            }
+            if (r.lastModified() == null) {
+                throw errors.missing(
+                        "a Last-Modified",
+                        what,
+                        "without the time it was written Sluice cannot tell whether it is settled (finished)");
+            }
             return Optional.of(object(key, r.contentLength(), r.lastModified(), r.eTag(), r.checksumSHA256()));
         } catch (SdkException e) {
             // a HEAD answer has no body: a missing bucket looks like a missing key here (list names it)
@@ -238,6 +256,13 @@ public final class S3ObjectStore implements ObjectStore {
                                                 n,
                                                 "application/octet-stream"))
                                 .eTag();
+                        // CompleteMultipartUpload names each part by its ETag: a null one went into it as nothing
+                        if (etag == null) {
+                            throw errors.missing(
+                                    "an ETag",
+                                    "part " + partNumber + " of the upload of " + describe(key),
+                                    PART_WITHOUT_ETAG);
+                        }
                         return CompletedPart.builder()
                                 .partNumber(partNumber)
                                 .eTag(etag)
@@ -366,6 +391,10 @@ public final class S3ObjectStore implements ObjectStore {
                                 .partNumber(number))
                         .copyPartResult()
                         .eTag();
+                if (etag == null) {
+                    throw errors.missing(
+                            "an ETag", "part " + number + " of the copy to " + describe(toKey), PART_WITHOUT_ETAG);
+                }
                 parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
             }
             String etag = s3.completeMultipartUpload(b -> b.bucket(bucket)
@@ -512,7 +541,7 @@ public final class S3ObjectStore implements ObjectStore {
 
     /** An answer's ETag; S3 always sends one, and without it the object has no version (was a NullPointerException). */
     private String etag(String etag, String what) throws IOException {
-        if (etag == null) throw errors.missing("ETag", what);
+        if (etag == null) throw errors.missing("an ETag", what);
         return etag;
     }
 

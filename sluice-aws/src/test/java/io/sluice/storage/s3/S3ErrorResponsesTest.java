@@ -183,6 +183,88 @@ class S3ErrorResponsesTest {
     }
 
     @Test
+    void aHeadAnsweredWithoutASizeFailsNamingTheObjectAndTheEndpoint() throws IOException {
+        // S3 always sends Content-Length on a HEAD; without it stat threw a NullPointerException
+        serve(exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            exchange.getResponseHeaders().add("ETag", "\"0123456789abcdef0123456789abcdef\"");
+            if (!exchange.getRequestURI().getPath().endsWith("/undated.csv")) {
+                exchange.getResponseHeaders().add("Last-Modified", "Sat, 05 Dec 2026 10:00:00 GMT");
+            } else {
+                exchange.getResponseHeaders().add("Content-Length", "5");
+            }
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        String endpoint = "http://127.0.0.1:" + server.getAddress().getPort();
+        try (ObjectStore s = open(Map.of())) {
+            assertThatThrownBy(() -> s.stat("in/k.csv"))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("the endpoint " + endpoint + " answered the metadata request (HEAD) for "
+                            + "s3://far-bucket/p/in/k.csv without a Content-Length")
+                    .hasMessageContaining("check the endpoint (s3.endpoint)");
+            assertThatThrownBy(() -> s.stat("undated.csv"))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("the endpoint " + endpoint + " answered the metadata request (HEAD) for "
+                            + "s3://far-bucket/p/undated.csv without a Last-Modified");
+        }
+    }
+
+    @Test
+    void anUploadPartAnsweredWithoutAnETagFailsNamingThePartAndAbortsTheUpload() throws IOException {
+        // S3 answers every UploadPart with the part's ETag, which CompleteMultipartUpload must name; a null one went
+        // into it, and a server that took that completed an object that the store could not vouch for
+        List<String> seen = new CopyOnWriteArrayList<>();
+        serve(exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            String query = String.valueOf(exchange.getRequestURI().getQuery());
+            String method = exchange.getRequestMethod();
+            seen.add(method + " " + query.replaceAll("uploadId=[^&]*", "uploadId"));
+            if (method.equals("POST") && query.startsWith("uploads")) {
+                reply(
+                        exchange,
+                        200,
+                        "application/xml",
+                        "<InitiateMultipartUploadResult><Bucket>far-bucket</Bucket><Key>p/big.bin</Key>"
+                                + "<UploadId>up-1</UploadId></InitiateMultipartUploadResult>");
+            } else if (method.equals("PUT") && query.contains("partNumber=1")) {
+                exchange.getResponseHeaders().add("ETag", "\"11111111111111111111111111111111\"");
+                exchange.sendResponseHeaders(200, -1);
+                exchange.close();
+            } else if (method.equals("POST")) { // CompleteMultipartUpload
+                reply(
+                        exchange,
+                        200,
+                        "application/xml",
+                        "<CompleteMultipartUploadResult><Bucket>far-bucket</Bucket><Key>p/big.bin</Key>"
+                                + "<ETag>\"22222222222222222222222222222222-2\"</ETag></CompleteMultipartUploadResult>");
+            } else if (method.equals("DELETE")) {
+                exchange.sendResponseHeaders(204, -1);
+                exchange.close();
+            } else { // the second part: no ETag
+                exchange.sendResponseHeaders(200, -1);
+                exchange.close();
+            }
+        });
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("sluice-part-", ".bin");
+        try (ObjectStore s = open(Map.of("part_size", "5MiB"))) {
+            java.nio.file.Files.write(file, new byte[(5 << 20) + 1]);
+            assertThatThrownBy(() -> s.write("big.bin", file, WriteCondition.none()))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("the endpoint http://127.0.0.1:"
+                            + server.getAddress().getPort()
+                            + " answered part 2 of the upload of s3://far-bucket/p/big.bin without an ETag")
+                    .hasMessageContaining("check the endpoint (s3.endpoint)");
+            assertThat(seen)
+                    .as("never completed with a part it cannot name; aborted instead")
+                    .noneMatch(r -> r.startsWith("POST uploadId"))
+                    .contains("DELETE uploadId");
+        } finally {
+            java.nio.file.Files.delete(file);
+        }
+    }
+
+    @Test
     void aListingEntryWithoutASizeIsReadAsDataNeverSkipped() throws IOException {
         // S3 always sends Size; without it the folder-object filter threw a NullPointerException. A HEAD tells
         serve(exchange -> {
