@@ -19,13 +19,16 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
+import java.util.Set;
 import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -35,6 +38,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 import org.slf4j.Logger;
@@ -491,6 +495,43 @@ public final class S3ObjectStore implements ObjectStore {
 
     @Override
     public int abortIncompleteWrites(String keyPrefix, Instant startedBefore) throws IOException {
+        return abortUploads(keyPrefix, u -> true, startedBefore, "under " + describe(keyPrefix));
+    }
+
+    /**
+     * One search for all the keys (ListMultipartUploads under their longest common prefix, a request per 1000 open
+     * uploads there), not one per key: a killed commit of a partitioned output lists many files. Only uploads of
+     * exactly these keys are aborted, not those of a longer key that starts with one (another output's).
+     */
+    @Override
+    public int abortIncompleteWrites(Collection<String> keys, Instant startedBefore) throws IOException {
+        if (keys.isEmpty()) return 0;
+        Set<String> wanted = new HashSet<>();
+        for (String k : keys) wanted.add(prefix + k);
+        String common = commonPrefix(keys);
+        return abortUploads(
+                common,
+                u -> wanted.contains(u.key()),
+                startedBefore,
+                "of " + keys.size() + " files under " + describe(common));
+    }
+
+    private static String commonPrefix(Collection<String> keys) {
+        String common = keys.iterator().next();
+        for (String k : keys) {
+            int n = 0;
+            while (n < common.length() && n < k.length() && common.charAt(n) == k.charAt(n)) n++;
+            common = common.substring(0, n);
+        }
+        // not into the middle of a surrogate pair: S3 compares the prefix as UTF-8 bytes
+        if (!common.isEmpty() && Character.isHighSurrogate(common.charAt(common.length() - 1))) {
+            common = common.substring(0, common.length() - 1);
+        }
+        return common;
+    }
+
+    private int abortUploads(String keyPrefix, Predicate<MultipartUpload> which, Instant startedBefore, String what)
+            throws IOException {
         int aborted = 0;
         String keyMarker = null;
         String uploadIdMarker = null;
@@ -504,7 +545,7 @@ public final class S3ObjectStore implements ObjectStore {
                         .keyMarker(km)
                         .uploadIdMarker(um));
                 for (MultipartUpload u : page.uploads()) {
-                    if (!u.initiated().isBefore(startedBefore)) continue;
+                    if (!u.initiated().isBefore(startedBefore) || !which.test(u)) continue;
                     try {
                         s3.abortMultipartUpload(
                                 b -> b.bucket(bucket).key(u.key()).uploadId(u.uploadId()));
@@ -518,7 +559,7 @@ public final class S3ObjectStore implements ObjectStore {
                 uploadIdMarker = page.nextUploadIdMarker();
             }
         } catch (SdkException e) {
-            throw errors.translate(e, "aborting unfinished uploads under " + describe(keyPrefix), null);
+            throw errors.translate(e, "aborting unfinished uploads " + what, null);
         }
     }
 

@@ -169,7 +169,9 @@ class S3KilledUploadTest {
 
         assertThatThrownBy(() -> commit(sink(true), "v3", 1)).isInstanceOf(Killed.class);
         commit(sink(false), "v3", 1); // after `sluice retry`: attempt 1 again
-        assertThat(aborts).as("one per key the killed commit's manifest lists").hasValue(1);
+        assertThat(aborts)
+                .as("one for all the keys the killed commit's manifest lists")
+                .hasValue(1);
         assertThat(unfinishedUploads()).isEmpty();
     }
 
@@ -222,6 +224,12 @@ class S3KilledUploadTest {
         public int abortIncompleteWrites(String keyPrefix, Instant startedBefore) throws IOException {
             aborts.incrementAndGet();
             return store.abortIncompleteWrites(keyPrefix, startedBefore);
+        }
+
+        @Override
+        public int abortIncompleteWrites(java.util.Collection<String> keys, Instant startedBefore) throws IOException {
+            aborts.incrementAndGet();
+            return store.abortIncompleteWrites(keys, startedBefore);
         }
 
         @Override

@@ -265,6 +265,63 @@ class S3ErrorResponsesTest {
     }
 
     @Test
+    void theUnfinishedUploadsOfManyFilesAreFoundByOneSearchNotOnePerFile() throws IOException {
+        // what a commit does for the files of an output whose commit was killed: 20 partition files were one
+        // ListMultipartUploads each; now one search under their common prefix (two pages here), and only their uploads
+        List<String> uploads = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++) uploads.add(String.format("p/out/date=2026-12-%02d/a.csv", i + 1));
+        uploads.add("p/out/date=2026-12-01/a.csv.gz"); // another output's key, longer: its upload is not this one's
+        uploads.sort(null);
+        List<String> listed = new CopyOnWriteArrayList<>();
+        List<String> aborted = new CopyOnWriteArrayList<>();
+        serve(exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            String query = String.valueOf(exchange.getRequestURI().getQuery());
+            if (exchange.getRequestMethod().equals("DELETE")) {
+                aborted.add(exchange.getRequestURI().getPath());
+                exchange.sendResponseHeaders(204, -1);
+                exchange.close();
+                return;
+            }
+            listed.add(query);
+            boolean second = query.contains("key-marker=");
+            List<String> page = second ? uploads.subList(12, uploads.size()) : uploads.subList(0, 12);
+            StringBuilder xml = new StringBuilder("<ListMultipartUploadsResult><Bucket>far-bucket</Bucket>"
+                    + "<IsTruncated>" + !second + "</IsTruncated>");
+            if (!second) {
+                xml.append("<NextKeyMarker>")
+                        .append(page.get(page.size() - 1))
+                        .append("</NextKeyMarker><NextUploadIdMarker>u</NextUploadIdMarker>");
+            }
+            for (String key : page) {
+                xml.append("<Upload><Key>")
+                        .append(key)
+                        .append("</Key><UploadId>u</UploadId>")
+                        .append("<Initiated>2026-01-05T10:00:00.000Z</Initiated></Upload>");
+            }
+            reply(
+                    exchange,
+                    200,
+                    "application/xml",
+                    xml.append("</ListMultipartUploadsResult>").toString());
+        });
+        List<String> keys = new java.util.ArrayList<>();
+        for (int i = 20; i >= 1; i--) keys.add(String.format("out/date=2026-12-%02d/a.csv", i));
+        try (ObjectStore s = open(Map.of())) {
+            assertThat(s.abortIncompleteWrites(keys, java.time.Instant.now())).isEqualTo(20);
+        }
+        assertThat(listed)
+                .as("one search, page by page, under the files' common prefix")
+                .hasSize(2);
+        assertThat(listed).allMatch(q -> q.contains("prefix=p/out/date=2026-12-"));
+        assertThat(aborted)
+                .as("each file's upload, and no other")
+                .hasSize(20)
+                .doesNotContain("/far-bucket/p/out/date=2026-12-01/a.csv.gz")
+                .contains("/far-bucket/p/out/date=2026-12-01/a.csv", "/far-bucket/p/out/date=2026-12-20/a.csv");
+    }
+
+    @Test
     void aListingEntryWithoutASizeIsReadAsDataNeverSkipped() throws IOException {
         // S3 always sends Size; without it the folder-object filter threw a NullPointerException. A HEAD tells
         serve(exchange -> {

@@ -713,16 +713,17 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
 
     /**
      * Aborts what uploads of these keys left unfinished (a failed one, or a killed attempt's): only this split's keys,
-     * and only uploads begun before now, so no other writer's. Failures are added to {@code failure} when there is one.
+     * and only uploads begun before now, so no other writer's. One search for all the keys where the store can (S3: one
+     * ListMultipartUploads per 1000 open uploads, not one per file of a partitioned output). Failures are added to
+     * {@code failure} when there is one.
      */
     private void abandonUploads(List<String> keys, Exception failure) throws IOException {
-        for (String rel : keys) {
-            try {
-                store.abortIncompleteWrites(rel, Instant.now());
-            } catch (IOException | RuntimeException e) {
-                if (failure == null) throw e;
-                failure.addSuppressed(e);
-            }
+        if (keys.isEmpty()) return;
+        try {
+            store.abortIncompleteWrites(keys, Instant.now());
+        } catch (IOException | RuntimeException e) {
+            if (failure == null) throw e;
+            failure.addSuppressed(e);
         }
     }
 

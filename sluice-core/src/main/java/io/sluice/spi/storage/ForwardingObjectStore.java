@@ -70,6 +70,11 @@ public abstract class ForwardingObjectStore implements ObjectStore {
     }
 
     @Override
+    public int abortIncompleteWrites(java.util.Collection<String> keys, Instant startedBefore) throws IOException {
+        return store.abortIncompleteWrites(keys, startedBefore);
+    }
+
+    @Override
     public Capabilities capabilities() {
         return store.capabilities();
     }

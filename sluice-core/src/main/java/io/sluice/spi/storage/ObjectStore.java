@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -120,6 +121,21 @@ public interface ObjectStore extends AutoCloseable {
      * @return how many it removed
      */
     int abortIncompleteWrites(String prefix, Instant startedBefore) throws IOException;
+
+    /**
+     * Removes what writes of these keys that started before {@code startedBefore} left unfinished: what a commit does
+     * for the files of an output a killed commit left. This default asks once per key
+     * ({@link #abortIncompleteWrites(String, Instant)}, whose prefix also takes longer keys); a store whose search is a
+     * request per call (S3's ListMultipartUploads) overrides it to search once for them all, and removes only
+     * these keys' writes.
+     *
+     * @return how many it removed
+     */
+    default int abortIncompleteWrites(Collection<String> keys, Instant startedBefore) throws IOException {
+        int removed = 0;
+        for (String key : keys) removed += abortIncompleteWrites(key, startedBefore);
+        return removed;
+    }
 
     /** What this store can promise, so that a sink knows what its commit rests on. */
     Capabilities capabilities();
