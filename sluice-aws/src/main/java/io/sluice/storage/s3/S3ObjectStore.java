@@ -112,6 +112,15 @@ public final class S3ObjectStore implements ObjectStore {
         return root() + key;
     }
 
+    /**
+     * The endpoint, then the root: another S3-compatible server's bucket of the same name is another place (AWS's
+     * bucket names are global, so without an endpoint the root says it all).
+     */
+    @Override
+    public String place() {
+        return settings.endpoint().map(e -> e + " ").orElse("") + root();
+    }
+
     /** Bucket, prefix, region and endpoint, for {@code validate}. */
     @Override
     public String toString() {

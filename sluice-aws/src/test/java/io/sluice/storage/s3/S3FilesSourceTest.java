@@ -3,9 +3,15 @@ package io.sluice.storage.s3;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.config.Type;
+import io.sluice.config.Validator;
+import io.sluice.config.YamlReader;
 import io.sluice.planning.Planner;
+import io.sluice.spi.BadRecordPolicy;
 import io.sluice.spi.Member;
+import io.sluice.spi.PipelineContext;
 import io.sluice.spi.Split;
+import io.sluice.spi.sink.Sink;
 import io.sluice.spi.source.ReadContext;
 import io.sluice.spi.source.Source;
 import io.sluice.spi.source.SplitReader;
@@ -18,6 +24,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -171,6 +178,61 @@ class S3FilesSourceTest extends SourceConformanceKit {
                     .as("a prefix starting with _ is never listed")
                     .isEmpty();
         }
+    }
+
+    @Test
+    void theSinksFolderOnAnotherEndpointIsAnotherPlaceThoughItsBucketAndPrefixReadTheSame() throws Exception {
+        // two S3-compatible servers may each have a bucket of that name: the check compared bucket and prefix only,
+        // so a sink writing to out/ on the other server made this source skip out/ here without a word, and a sink
+        // writing to this very prefix there was refused as the source's own folder
+        S3ProxyServer other = S3ProxyServer.create();
+        try {
+            other.createBucket(BUCKET);
+            write("a.csv", "id,name\n1,a\n");
+            write("out/b.csv", "id,name\n2,b\n");
+            try (Source source = withSinkAt(other, url + "out/")) {
+                assertThat(new Planner(source, ledger).plan().splits())
+                        .flatExtracting(Split::members)
+                        .extracting(Member::key)
+                        .as("out/ here is input: the sink writes out/ on the other server")
+                        .containsExactlyInAnyOrder("a.csv", "out/b.csv");
+            }
+            withSinkAt(other, url).close(); // not refused: the other server's prefix, not this one
+            assertThatThrownBy(() -> withSinkAt(SERVER, url))
+                    .as("on the same server, still refused")
+                    .hasMessageContaining("is also the folder the sink writes in");
+        } finally {
+            other.close();
+        }
+    }
+
+    /** This test's source, in a pipeline whose files sink writes to {@code sinkUrl} on {@code server}. */
+    private Source withSinkAt(S3ProxyServer server, String sinkUrl) {
+        String s3 = "\ns3: { endpoint: \"" + server.endpoint() + "\", region: " + S3ProxyServer.REGION
+                + ", path_style: true, profile: sluice-kit }";
+        io.sluice.sinks.files.FilesSinkFactory sinks = new io.sluice.sinks.files.FilesSinkFactory();
+        PipelineContext context =
+                new PipelineContext("kit", tmp.resolve("kit.yaml"), 1, BadRecordPolicy.DEAD_LETTER, Clock.systemUTC());
+        Sink sink = sinks.create(
+                new Validator(tmp, k -> null)
+                        .validate(
+                                YamlReader.parse("sink.yaml", "path: \"" + sinkUrl + "\"\nformat: csv" + s3),
+                                (Type.Obj) sinks.options()),
+                context);
+        String folder = sink.outputFolder().orElseThrow(); // what a run gives the source
+        sink.finish();
+        io.sluice.sources.files.FilesSourceFactory sources = new io.sluice.sources.files.FilesSourceFactory();
+        return sources.create(
+                new Validator(tmp, k -> null)
+                        .validate(
+                                YamlReader.parse(
+                                        "kit.yaml",
+                                        "path: \"" + url + "\"\nsettle: 0s"
+                                                + s3.replace(
+                                                        server.endpoint().toString(),
+                                                        SERVER.endpoint().toString())),
+                                (Type.Obj) sources.options()),
+                context.withSinkFolder(folder));
     }
 
     @Test

@@ -203,7 +203,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
 
     @Override
     public Optional<String> outputFolder() {
-        return Optional.of(store.root());
+        return Optional.of(store.place());
     }
 
     /** Files made by a step have no columns: {@code partition_by} cannot apply ({@code format} is simply unused). */

@@ -430,8 +430,9 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
             throw a.problem(MOVE_TO, e.getMessage());
         }
         if (ObjectStores.isUrl(to)) {
-            // a prefix inside the source's on the same store (both roots as the store writes them): as on local disk
-            Optional<String> inside = source.local() ? Optional.empty() : source.prefixOf(target.root());
+            // a prefix inside the source's on the same store (both places as the stores give them, endpoint
+            // included): as on local disk
+            Optional<String> inside = source.local() ? Optional.empty() : source.prefixOf(target.place());
             String first =
                     inside.map(p -> p.substring(0, Math.max(p.indexOf('/'), 0))).orElse("_");
             if (!first.startsWith("_") && !first.startsWith(".")) {

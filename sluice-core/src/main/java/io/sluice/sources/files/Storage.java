@@ -48,9 +48,10 @@ final class Storage implements AutoCloseable {
     }
 
     /**
-     * Where {@code folder} (a local path, or a store's URL) lies in this store: {@code ""} when it is the root itself,
-     * the key prefix ({@code out/}) when it is inside it, empty when it is elsewhere (another folder, store, bucket or
-     * prefix). Local paths are compared with their links resolved, so a link to the folder is the folder.
+     * Where {@code folder} (a local path, or a store's {@link ObjectStore#place()}) lies in this store: {@code ""} when
+     * it is the root itself, the key prefix ({@code out/}) when it is inside it, empty when it is elsewhere (another
+     * folder, store, endpoint, bucket or prefix). Local paths are compared with their links resolved, so a link to the
+     * folder is the folder.
      */
     Optional<String> prefixOf(String folder) {
         boolean url = io.sluice.spi.storage.ObjectStores.isUrl(folder);
@@ -63,7 +64,8 @@ final class Storage implements AutoCloseable {
             return Optional.of(rel.isEmpty() ? "" : rel + "/");
         }
         if (!url) return Optional.empty();
-        String root = withSlash(store.root());
+        // places, not roots: the same bucket and prefix on another endpoint is elsewhere
+        String root = withSlash(store.place());
         String other = withSlash(folder);
         return other.startsWith(root) ? Optional.of(other.substring(root.length())) : Optional.empty();
     }

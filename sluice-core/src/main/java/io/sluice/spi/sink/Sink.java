@@ -52,7 +52,8 @@ public interface Sink {
     }
 
     /**
-     * The folder (an absolute path) or object store prefix (its URL) this sink writes files under, when it writes
+     * The folder (an absolute path) or object store prefix (its {@link io.sluice.spi.storage.ObjectStore#place()},
+     * endpoint included) this sink writes files under, when it writes
      * files: a source that lists the same place leaves it out, so that a pipeline never reads its own output again.
      */
     default Optional<String> outputFolder() {

@@ -25,6 +25,11 @@ public abstract class ForwardingObjectStore implements ObjectStore {
     }
 
     @Override
+    public String place() {
+        return store.place();
+    }
+
+    @Override
     public String describe(String key) {
         return store.describe(key);
     }

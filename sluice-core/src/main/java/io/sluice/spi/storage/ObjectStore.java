@@ -19,6 +19,16 @@ public interface ObjectStore extends AutoCloseable {
     /** The root as the user wrote it ({@code s3://bucket/prefix/}, a local folder), for messages. */
     String root();
 
+    /**
+     * The root with whatever else tells this store from another whose root reads the same, such as the endpoint of an
+     * S3-compatible server (two servers may each have a bucket {@code b}). Two stores are one place when their places
+     * are equal, and one lies inside the other when its place starts with the other's: what the files source compares
+     * with its sink's folder and its {@code move_to}. Not for messages (use {@link #root()}).
+     */
+    default String place() {
+        return root();
+    }
+
     /** The URL of an object, as a user knows it: {@code s3://bucket/prefix/key}, or a local path. */
     String describe(String key);
 
