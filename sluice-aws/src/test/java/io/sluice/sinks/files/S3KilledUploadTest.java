@@ -88,6 +88,10 @@ class S3KilledUploadTest {
 
     /** The files sink on this test's prefix; {@code killed}: its process dies during the upload of a data file. */
     private FilesSink sink(boolean killed) throws IOException {
+        return sink(killed, List.of());
+    }
+
+    private FilesSink sink(boolean killed, List<String> partitionBy) throws IOException {
         if (store == null) {
             store = ObjectStores.open(
                     "s3://" + BUCKET + "/" + prefix,
@@ -107,7 +111,7 @@ class S3KilledUploadTest {
                 .validate(
                         YamlReader.parse("sink.yaml", "path: s3://" + BUCKET + "/" + prefix + "\nformat: csv\n"),
                         FilesSinkFactory.OPTIONS);
-        FilesSink sink = new FilesSink(new Watched(store, killed), null, "csv", "none", List.of(), o, dir);
+        FilesSink sink = new FilesSink(new Watched(store, killed), null, "csv", "none", partitionBy, o, dir);
         sink.prepare();
         sinks.add(sink);
         return sink;
@@ -127,11 +131,15 @@ class S3KilledUploadTest {
     }
 
     private void commit(FilesSink sink, String version, int attempt) throws Exception {
+        commit(sink, version, attempt, "SELECT '" + version + "' AS v FROM range(3)");
+    }
+
+    private void commit(FilesSink sink, String version, int attempt, String rows) throws Exception {
         Split split = split(version);
         Path scratch = Files.createTempDirectory(dir, "attempt-");
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
                 SinkWriter w = sink.open(split, new WriteContext(scratch))) {
-            w.stage(new DuckRows(c, "SELECT '" + version + "' AS v FROM range(3)"), BadRows.NONE);
+            w.stage(new DuckRows(c, rows), BadRows.NONE);
             w.commit(context(attempt));
         }
     }
@@ -173,6 +181,25 @@ class S3KilledUploadTest {
                 .as("one for all the keys the killed commit's manifest lists")
                 .hasValue(1);
         assertThat(unfinishedUploads()).isEmpty();
+    }
+
+    @Test
+    void aKilledCommitOfManyPartitionFilesIsCleanedUpByOneSearchNotOnePerFile() throws Exception {
+        // 12 partition files: the commit after the killed one searched for unfinished uploads 12 times (12
+        // ListMultipartUploads on S3); one search under the files' common prefix finds the killed one's upload
+        String rows = "SELECT i % 12 AS day, i AS n FROM range(24) t(i)";
+        assertThatThrownBy(() -> commit(sink(true, List.of("day")), "v1", 1, rows))
+                .isInstanceOf(Killed.class);
+        assertThat(unfinishedUploads()).as("what the killed process left").hasSize(1);
+
+        commit(sink(false, List.of("day")), "v1", 2, rows);
+        assertThat(aborts)
+                .as("searches for unfinished uploads: one for the 12 files")
+                .hasValue(1);
+        assertThat(unfinishedUploads()).isEmpty();
+        try (Stream<StoredObject> files = store.list("day=", null)) {
+            assertThat(files).hasSize(12);
+        }
     }
 
     @Test
