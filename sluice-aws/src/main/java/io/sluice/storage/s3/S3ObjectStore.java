@@ -725,9 +725,10 @@ public final class S3ObjectStore implements ObjectStore {
             for (S3Object o : r.contents()) {
                 if (o.eTag() == null) continue;
                 String key = o.key().substring(prefix.length());
-                if (o.size() == null) {
-                    // S3 always sends Size; without it this may be data as well as a folder object: never skip
-                    // data, so a HEAD tells (its Content-Length), and only what it cannot find is left out
+                if (o.size() == null || o.lastModified() == null) {
+                    // S3 always sends Size and LastModified; without Size this may be data as well as a folder
+                    // object: never skip data, so a HEAD tells (its Content-Length, its Last-Modified: without one
+                    // the entry was a NullPointerException), and only what it cannot find is left out
                     stat(key).filter(x -> !(key.endsWith("/") && x.size() == 0)).ifPresent(objects::add);
                 } else if (!(o.key().endsWith("/") && o.size() == 0)) {
                     objects.add(object(key, o.size(), o.lastModified(), o.eTag(), null));

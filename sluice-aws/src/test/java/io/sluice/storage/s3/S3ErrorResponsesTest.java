@@ -346,13 +346,18 @@ class S3ErrorResponsesTest {
                             + "<LastModified>2026-12-05T10:00:00.000Z</LastModified></Contents>"
                             + "<Contents><Key>p/dir/</Key><ETag>\"cc\"</ETag>"
                             + "<LastModified>2026-12-05T10:00:00.000Z</LastModified></Contents>"
+                            + "<Contents><Key>p/undated.csv</Key><Size>7</Size><ETag>\"dd\"</ETag></Contents>"
                             + "</ListBucketResult>");
         });
         try (ObjectStore s = open(Map.of());
                 Stream<StoredObject> listed = s.list("", null)) {
-            assertThat(listed.map(o -> o.key() + "=" + o.size()))
-                    .as("the sizeless data object listed with the size its HEAD gives; the empty folder object not")
-                    .containsExactly("a.csv=5", "b.csv=7");
+            assertThat(listed.map(o -> o.key() + "=" + o.size() + "@" + o.lastModified()))
+                    .as("the sizeless data object listed with the size its HEAD gives; the empty folder object not; "
+                            + "one without LastModified (was a NullPointerException) with its HEAD's time")
+                    .containsExactly(
+                            "a.csv=5@2026-12-05T10:00:00Z",
+                            "b.csv=7@2026-12-05T10:00:00Z",
+                            "undated.csv=7@2026-12-05T10:00:00Z");
         }
     }
 
