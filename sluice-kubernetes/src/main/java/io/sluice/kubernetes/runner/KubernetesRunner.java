@@ -542,8 +542,9 @@ final class KubernetesRunner implements Runner {
     /**
      * The end of a Job that has had no pod for {@link JobOutcome#POD_CREATE_PATIENCE}, read from its
      * {@code FailedCreate} events: the API server refuses its pod (Pod Security enforced on the namespace, an admission
-     * webhook, a service account that is not there) and the Job controller tries again for ever, holding a place of
-     * {@code max_active} with nothing in the ledger. Empty while waiting helps: no such event yet, or a quota's.
+     * webhook, a service account that is not there, a ResourceQuota one pod exceeds on its own) and the Job controller
+     * tries again for ever, holding a place of {@code max_active} with nothing in the ledger. Empty while waiting helps:
+     * no such event yet, or a quota that is only full.
      */
     private Optional<JobOutcome> unmade(Job job) {
         String name = job.getMetadata().getName();
@@ -569,6 +570,11 @@ final class KubernetesRunner implements Runner {
         }
         Optional<String> newest = JobOutcome.newestFailedCreate(job, events);
         if (newest.isPresent() && ApiRefusal.quotaExceeded(newest.get())) {
+            Optional<QuotaRefusal.Excess> never =
+                    QuotaRefusal.parse(newest.get()).flatMap(QuotaRefusal::neverFits);
+            if (never.isPresent()) // no pod ends that would let it pass: the attempt ends, as Pod Security's
+            return Optional.of(JobOutcome.unmade(
+                    waited + ": the API server refuses it (" + newest.get() + "); " + quotaNeverFits(never.get())));
             quotaRefused(job, uid, newest.get());
             return Optional.empty(); // passes once other pods end: no attempt spent
         }
@@ -592,6 +598,27 @@ final class KubernetesRunner implements Runner {
                 + ". The Job waits, holding its place of max_active, and no attempt is spent: the quota passes once"
                 + " other pods end; otherwise raise it (kubectl -n " + namespace + " describe resourcequota) or lower"
                 + " run.kubernetes.max_active or the pods' resources");
+    }
+
+    /**
+     * Why a quota that one pod exceeds on its own never lets it pass, and what to change: the pipeline's resources (the
+     * option that sets the resource, where there is one) or the quota.
+     */
+    private String quotaNeverFits(QuotaRefusal.Excess e) {
+        String r = e.resource();
+        String option = r.startsWith("limits.")
+                ? "run.kubernetes.resources.limits." + r.substring("limits.".length())
+                : r.startsWith("requests.")
+                        ? "run.kubernetes.resources.requests." + r.substring("requests.".length())
+                        : Set.of("cpu", "memory", "ephemeral-storage").contains(r)
+                                ? "run.kubernetes.resources.requests." + r
+                                : null;
+        return "quota " + e.quota() + " in namespace " + namespace + " allows " + r + "=" + e.limited()
+                + " in all, and one pod of the Job requests " + r + "=" + e.requested() + " on its own, so it never"
+                + " fits however many other pods end: lower the pipeline's resources"
+                + (option == null ? "" : " (" + option + ")")
+                + " or raise the quota (kubectl -n " + namespace + " edit resourcequota " + e.quota()
+                + "), then `sluice retry` the split if it is dead by then";
     }
 
     /** What in run.kubernetes makes the Jobs' pods meet a stricter Pod Security level, by its security_context. */

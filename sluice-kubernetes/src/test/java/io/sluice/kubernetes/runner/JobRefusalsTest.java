@@ -412,6 +412,74 @@ class JobRefusalsTest {
     }
 
     /**
+     * A quota that one pod exceeds on its own (it asks 4Gi of a quota of 2Gi) never lets it pass, however many other
+     * pods end: after the minute (here a second) the attempt ends, as for Pod Security, naming the quota, the
+     * resource, both amounts, the option to lower and the quota to raise; the split ends dead and the {@code once} run
+     * ends.
+     */
+    @Test
+    void aJobWhosePodAloneExceedsAQuotaEndsItsAttemptNamingTheQuotaAndTheRunEnds() throws Exception {
+        try (MockCluster k = new MockCluster()) {
+            k.podPatience = java.time.Duration.ofSeconds(1);
+            Pipeline p = k.pipeline(dir, "resources: { limits: { memory: 4Gi } },", "retries: { max: 0 }");
+            Future<RunSummary> run = k.start(p);
+            Job job = k.awaitJob(Set.of());
+            String denial = "Error creating: pods \"x\" is forbidden: exceeded quota: compute, requested:"
+                    + " limits.cpu=1,limits.memory=4Gi, used: limits.cpu=0,limits.memory=0, limited:"
+                    + " limits.cpu=2,limits.memory=2Gi";
+            k.podRefused(job, java.time.Duration.ofMinutes(2), denial);
+
+            RunSummary summary = run.get(30, SECONDS); // before the fix: the Job waited for ever, the run never ended
+
+            SplitInfo split = onlySplit(k);
+            assertThat(split.state()).isEqualTo(SplitState.DEAD);
+            assertThat(split.attempts()).isEqualTo(1);
+            assertThat(split.lastError())
+                    .contains("Job " + job.getMetadata().getName() + ": FailedCreate", denial)
+                    .contains("quota compute in namespace test allows limits.memory=2Gi in all")
+                    .contains("requests limits.memory=4Gi on its own")
+                    .contains("run.kubernetes.resources.limits.memory", "edit resourcequota compute")
+                    .doesNotContain("limits.cpu=1 on its own");
+            assertThat(k.infos).noneMatch(l -> l.contains("refused by quota"));
+            assertThat(summary.died()).isEqualTo(1);
+            assertThat(k.jobs()).isEmpty();
+        }
+    }
+
+    /**
+     * A quota that is only full (1536Mi asked, 1Gi used, 2Gi allowed: the pod fits once others end) keeps waiting, in
+     * the units the API server writes, with no attempt spent.
+     */
+    @Test
+    void aJobWhosePodFitsAnEmptyQuotaKeepsWaitingWhileTheQuotaIsFull() throws Exception {
+        try (MockCluster k = new MockCluster()) {
+            java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+            k.answer(r -> {
+                if (r.getMethod().equals("GET") && r.getPath().contains("/events")) reads.incrementAndGet();
+                return null;
+            });
+            k.podPatience = java.time.Duration.ofSeconds(1);
+            Pipeline p = k.pipeline(dir, "retries: { max: 0 }");
+            Future<RunSummary> run = k.start(p);
+            Job job = k.awaitJob(Set.of());
+            k.podRefused(
+                    job,
+                    java.time.Duration.ofMinutes(2),
+                    "Error creating: pods \"x\" is forbidden: exceeded quota: compute, requested:"
+                            + " limits.memory=1536Mi,requests.cpu=500m, used: limits.memory=1Gi,requests.cpu=1,"
+                            + " limited: limits.memory=2Gi,requests.cpu=1");
+            long until = System.currentTimeMillis() + 30_000;
+            while (reads.get() < 2 && System.currentTimeMillis() < until) Thread.sleep(50);
+            assertThat(reads.get()).as("read again while it waits").isGreaterThanOrEqualTo(2);
+
+            assertThat(run).isNotDone();
+            assertThat(onlySplit(k).attempts()).isZero();
+            assertThat(k.failures).isEmpty();
+            assertThat(k.infos).anySatisfy(l -> assertThat(l).contains("refused by quota compute"));
+        }
+    }
+
+    /**
      * A Role without {@code list} on events (one written before the controller read them): a Job without a pod for a
      * while still ends its attempt, saying its events could not be read and the verbs the Role needs.
      */
