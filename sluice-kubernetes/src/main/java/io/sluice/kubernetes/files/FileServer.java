@@ -178,6 +178,116 @@ public final class FileServer implements AutoCloseable {
         return urls;
     }
 
+    /**
+     * {@link #urlsFor}, without reading a file in the caller's thread: the URLs when the checksum of every file's
+     * current version is known; otherwise empty, while the unknown ones are read on the server's own checksum threads
+     * ({@link #CHECKSUM_THREADS}), and {@code whenRead} runs once a read ends, so that the caller asks again. The
+     * controller signs in its one loop: a large file read there held up every other Job's creation.
+     *
+     * @throws IOException a file gone or unreadable, or the failure of its read (it changed while it was read); the
+     *     next call reads it again
+     * @throws IllegalArgumentException when a file is not one of the split's, or not under the root
+     */
+    public Optional<List<URI>> urlsWhenRead(String splitId, List<String> files, Duration ttl, Runnable whenRead)
+            throws IOException {
+        var own = splits.files(splitId);
+        List<Version> versions = new ArrayList<>();
+        boolean unknown = false;
+        for (String file : files) {
+            if (!own.contains(file)) {
+                throw new IllegalArgumentException(file + " is not a file of split " + splitId + " in the ledger");
+            }
+            Version v = Version.of(SafePaths.existingUnder(settings.root(), file));
+            versions.add(v);
+            if (known(v) == null) unknown |= !readAhead(v, whenRead);
+        }
+        if (unknown) return Optional.empty();
+        java.time.Instant expires = settings.clock().instant().plus(ttl);
+        List<URI> urls = new ArrayList<>();
+        for (int i = 0; i < files.size(); i++) {
+            Version v = versions.get(i);
+            String sha = known(v);
+            if (sha == null) return Optional.empty(); // dropped from the cache meanwhile: read again
+            urls.add(new FileUrl(splitId, files.get(i), v.size(), v.mtime(), sha, expires).toUri(url, settings.key()));
+        }
+        return Optional.of(urls);
+    }
+
+    private String known(Version v) {
+        synchronized (checksums) {
+            return checksums.get(v);
+        }
+    }
+
+    /**
+     * Starts reading the version's checksum on a checksum thread, unless a read of it is under way. True when a read
+     * of it ended just now (its checksum is known now); a failed read is thrown, once.
+     */
+    private boolean readAhead(Version v, Runnable whenRead) throws IOException {
+        java.util.concurrent.CompletableFuture<String> read;
+        synchronized (reading) {
+            read = reading.get(v);
+            if (read == null) {
+                // an older version's read that failed (the file changed while it was read): told once, as urlsFor
+                // throws it, so that the split's attempt fails with it rather than waiting while the file changes
+                var older = reading.entrySet().stream()
+                        .filter(e -> e.getKey().path().equals(v.path()))
+                        .map(java.util.Map.Entry::getValue)
+                        .filter(java.util.concurrent.CompletableFuture::isCompletedExceptionally)
+                        .findFirst();
+                reading.keySet().removeIf(old -> old.path().equals(v.path()));
+                if (older.isPresent()) return endedWell(older.get(), v);
+                read = java.util.concurrent.CompletableFuture.supplyAsync(
+                        () -> {
+                            try {
+                                return checksum(v);
+                            } catch (IOException e) {
+                                throw new java.io.UncheckedIOException(e);
+                            }
+                        },
+                        checksumThreads);
+                reading.put(v, read);
+                read.whenComplete((sha, failure) -> {
+                    if (failure == null) {
+                        synchronized (reading) {
+                            reading.remove(v); // in the cache now
+                        }
+                    }
+                    whenRead.run();
+                });
+                return false;
+            }
+            if (!read.isDone()) return false;
+            reading.remove(v);
+        }
+        return endedWell(read, v);
+    }
+
+    /** True for a read that ended well; the failure of one that did not, thrown. */
+    private static boolean endedWell(java.util.concurrent.CompletableFuture<String> read, Version v)
+            throws IOException {
+        try {
+            read.join();
+            return true;
+        } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+            if (e.getCause() instanceof java.io.UncheckedIOException u) throw u.getCause();
+            throw new IOException("reading the checksum of " + v.path().getFileName() + " failed: " + e, e);
+        }
+    }
+
+    /** Reads of checksums under way, or failed and not yet told, by version. */
+    private final java.util.Map<Version, java.util.concurrent.CompletableFuture<String>> reading =
+            new java.util.HashMap<>();
+
+    /** Files read at once for their checksums: two disks' worth, and the controller's loop keeps its own thread. */
+    static final int CHECKSUM_THREADS = 2;
+
+    private final ExecutorService checksumThreads = Executors.newFixedThreadPool(CHECKSUM_THREADS, r -> {
+        Thread t = new Thread(r, "sluice-file-checksums");
+        t.setDaemon(true);
+        return t;
+    });
+
     /** One version of a file, as the server tells versions apart: what a URL signs besides its checksum. */
     private record Version(Path path, long size, long mtime) {
         static Version of(Path p) throws IOException {
@@ -230,6 +340,9 @@ public final class FileServer implements AutoCloseable {
         }
         synchronized (checksums) {
             checksums.keySet().removeIf(v -> paths.contains(v.path()));
+        }
+        synchronized (reading) {
+            reading.keySet().removeIf(v -> paths.contains(v.path()));
         }
     }
 
@@ -353,5 +466,6 @@ public final class FileServer implements AutoCloseable {
     public void close() {
         server.stop(0);
         threads.shutdownNow();
+        checksumThreads.shutdownNow();
     }
 }

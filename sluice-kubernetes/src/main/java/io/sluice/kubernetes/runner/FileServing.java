@@ -213,7 +213,20 @@ record FileServing(
      * @throws TooLarge when its URLs would not fit in a Job
      */
     List<String> fetchArgs(FileServer server, String splitId, List<String> files) throws IOException {
-        List<URI> urls = server.urlsFor(splitId, files, urlLifetime);
+        return fetchArgs(files, server.urlsFor(splitId, files, urlLifetime));
+    }
+
+    /**
+     * {@link #fetchArgs(FileServer, String, List)} once the checksums of the split's files are known: empty while they
+     * are read off the caller's thread ({@link FileServer#urlsWhenRead}), {@code whenRead} running when a read ends.
+     */
+    Optional<List<String>> fetchArgsWhenRead(FileServer server, String splitId, List<String> files, Runnable whenRead)
+            throws IOException {
+        Optional<List<URI>> urls = server.urlsWhenRead(splitId, files, urlLifetime, whenRead);
+        return urls.isEmpty() ? Optional.empty() : Optional.of(fetchArgs(files, urls.get()));
+    }
+
+    private List<String> fetchArgs(List<String> files, List<URI> urls) throws TooLarge {
         long bytes = urls.stream().mapToLong(u -> u.toString().length() + 1).sum();
         if (bytes > MAX_URL_BYTES) {
             throw new TooLarge("its " + files.size() + " files need " + bytes / 1024 + " KiB of signed URLs in the "

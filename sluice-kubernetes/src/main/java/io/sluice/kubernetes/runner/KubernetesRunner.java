@@ -963,7 +963,10 @@ final class KubernetesRunner implements Runner {
                 try {
                     // the init container's arguments: a URL per file of the split, signed now
                     inputs = inputs(s.id());
-                    fetch = serving.orElseThrow().fetchArgs(fileServer, s.id(), inputs);
+                    Optional<List<String>> signed =
+                            serving.orElseThrow().fetchArgsWhenRead(fileServer, s.id(), inputs, this::wakeUp);
+                    if (signed.isEmpty()) continue; // its files are read for their sha256 off this loop: others first
+                    fetch = signed.get();
                 } catch (IOException | IllegalArgumentException e) {
                     unsent(s.id(), e);
                     continue;

@@ -280,6 +280,80 @@ class FileServerTest {
                 .isEqualTo(sha256("id\n7\n"));
     }
 
+    /** A sparse file of {@code size} bytes (zeros, no disk), long enough to read that its checksum takes a while. */
+    private Path sparse(String name, long size) throws Exception {
+        Path big = root.resolve(name);
+        try (var f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+            f.setLength(size);
+        }
+        return big;
+    }
+
+    /**
+     * The controller's way to sign: a file whose checksum is not known yet is read on the server's own threads, the
+     * call answering at once with nothing and calling back when the read ended; asked again, it signs from the cache.
+     */
+    @Test
+    void urlsWhenReadReadsUnknownChecksumsOffTheCallersThread() throws Exception {
+        sparse("big.bin", 64L << 20);
+        try (FileServer s = FileServer.start(
+                FileServer.Settings.of(root, key).withClock(clock), id -> Set.of("a.csv", "big.bin"))) {
+            var read = new java.util.concurrent.CountDownLatch(1);
+            assertThat(s.urlsWhenRead("s", List.of("a.csv", "big.bin"), Duration.ofMinutes(5), read::countDown))
+                    .isEmpty();
+            assertThat(read.await(2, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
+            long until = System.currentTimeMillis() + 60_000;
+            java.util.Optional<List<URI>> urls;
+            do urls = s.urlsWhenRead("s", List.of("a.csv", "big.bin"), Duration.ofMinutes(5), () -> {});
+            while (urls.isEmpty() && System.currentTimeMillis() < until && sleep());
+            String small = sha256("id\n1\n");
+            String large = urlsOf(s, "big.bin"); // from the cache the read filled
+            assertThat(urls)
+                    .hasValueSatisfying(u -> assertThat(u)
+                            .extracting(x -> FileUrl.of(x).sha256())
+                            .containsExactly(small, large));
+            assertThat(large)
+                    .isEqualTo(HexFormat.of()
+                            .formatHex(MessageDigest.getInstance("SHA-256").digest(new byte[64 << 20])));
+        }
+    }
+
+    private static boolean sleep() throws InterruptedException {
+        Thread.sleep(20);
+        return true;
+    }
+
+    /** The sha256 {@link FileServer#urlsFor} signs for one file, read in this thread. */
+    private static String urlsOf(FileServer s, String file) throws Exception {
+        return FileUrl.of(s.urlsFor("s", List.of(file), Duration.ofMinutes(5)).getFirst())
+                .sha256();
+    }
+
+    /**
+     * A file that changed while it was read off the caller's thread (still being written) is not cached with what was
+     * read: the next call throws what {@link FileServer#urlsFor} would, so the split's attempt fails with it.
+     */
+    @Test
+    void aFileChangedWhileReadOffTheCallersThreadIsToldToTheNextCall() throws Exception {
+        Path big = sparse("big.bin", 64L << 20);
+        try (FileServer s =
+                FileServer.start(FileServer.Settings.of(root, key).withClock(clock), id -> Set.of("big.bin"))) {
+            var read = new java.util.concurrent.CountDownLatch(1);
+            assertThat(s.urlsWhenRead("s", List.of("big.bin"), Duration.ofMinutes(5), read::countDown))
+                    .isEmpty();
+            Files.setLastModifiedTime(
+                    big, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5000));
+            assertThat(read.await(2, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
+
+            assertThatThrownBy(() -> s.urlsWhenRead("s", List.of("big.bin"), Duration.ofMinutes(5), () -> {}))
+                    .isInstanceOf(java.io.IOException.class)
+                    .hasMessageContaining("big.bin changed while its checksum was read");
+            // told once: the next call reads the file as it is now
+            assertThat(s.urlsWhenRead("s", List.of("big.bin"), Duration.ofMinutes(5), () -> {}))
+                    .isEmpty();
+        }
+    }
+
     /** A HEAD says what a GET would send: its length, and no body. */
     @Test
     void aHeadRequestGivesTheFilesLength() throws Exception {
