@@ -25,7 +25,8 @@ import picocli.CommandLine.Spec;
         },
         description = "Download a split's files from the Kubernetes controller's file server (signed URLs, as the "
                 + "controller gives its pods) into a folder, each checked against the size and sha256 its URL "
-                + "carries. Exit 0 when every file arrived whole, 1 otherwise.")
+                + "carries. Exit 0 when every file arrived whole, 3 when one's content did not match its checksum (rewritten "
+                + "since its URL was signed), 1 for any other failure.")
 final class FetchCommand implements Callable<Integer> {
     @Mixin
     HelpOption help;
@@ -69,6 +70,9 @@ final class FetchCommand implements Callable<Integer> {
             }
             Fetcher fetcher = new Fetcher(ca == null ? null : Fetcher.trusting(ca), Fetcher.CONNECT_TIMEOUT, read);
             for (Path file : fetcher.fetch(urls, to)) out.println("fetched " + file);
+        } catch (Fetcher.ChecksumMismatch e) {
+            // its own code: the controller reads the file's checksum anew for the next Job only on this one
+            throw new UserError("sluice fetch: " + e.getMessage(), Fetcher.CHECKSUM_MISMATCH_EXIT);
         } catch (IOException e) {
             throw new UserError("sluice fetch: " + e.getMessage(), 1);
         }

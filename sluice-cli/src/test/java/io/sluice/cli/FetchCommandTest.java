@@ -63,6 +63,20 @@ class FetchCommandTest {
                             .ok()
                             .out())
                     .contains("fetched " + dir.resolve("in4/2026/a.csv"));
+
+            // rewritten with its size and time kept: a checksum mismatch has its own exit code, which tells the
+            // controller that this URL's checksum is stale (exit 1 would be any other failure)
+            Path a = volume.resolve("a.csv");
+            var signedAt = Files.getLastModifiedTime(a);
+            Files.writeString(a, "id\n9\n");
+            Files.setLastModifiedTime(a, signedAt);
+            CliRun mismatch = sluice(
+                    "fetch",
+                    urls.getFirst().toString(),
+                    "--to",
+                    dir.resolve("in5").toString());
+            assertThat(mismatch.code()).as(mismatch.toString()).isEqualTo(3);
+            assertThat(mismatch.err()).contains("checksum mismatch for 2026/a.csv of split pack:1");
         }
     }
 }

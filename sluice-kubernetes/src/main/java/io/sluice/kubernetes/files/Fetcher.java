@@ -179,7 +179,7 @@ public final class Fetcher {
                 if (size != grant.size() || !digest.equals(grant.sha256())) {
                     // the server sent the whole file, of the signed size and time: its content changed since the URL
                     // was signed, and every download would get the same bytes, so none is tried again
-                    throw new IOException("checksum mismatch for " + what + ": got " + size + " bytes, sha256 "
+                    throw new ChecksumMismatch("checksum mismatch for " + what + ": got " + size + " bytes, sha256 "
                             + digest + "; expected " + grant.size() + " bytes, sha256 " + grant.sha256()
                             + ". The file was rewritten on the controller's volume since its URL was signed, its size"
                             + " and modification time kept; not downloaded again (the split's next Job gets URLs"
@@ -198,6 +198,24 @@ public final class Fetcher {
 
     private String stalled(SocketTimeoutException e) {
         return "the server sent nothing for " + readTimeout.toMillis() + " ms (the read timeout; --read-timeout): " + e;
+    }
+
+    /**
+     * {@code sluice fetch}'s exit code for a {@link ChecksumMismatch}: the controller tells it from the other failures
+     * of the download (exit 1) by it, and reads the files' checksums anew only then.
+     */
+    public static final int CHECKSUM_MISMATCH_EXIT = 3;
+
+    /**
+     * A file that arrived whole, of the signed size and time, with other content: rewritten since its URL was signed.
+     * Not tried again (every download gets the same bytes); the URL's checksum is stale, not the download.
+     */
+    public static final class ChecksumMismatch extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        ChecksumMismatch(String message) {
+            super(message);
+        }
     }
 
     /** A failure another attempt may not meet: a lost connection, a server error, a body broken off. */

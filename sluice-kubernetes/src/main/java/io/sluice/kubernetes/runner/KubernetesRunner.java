@@ -832,8 +832,12 @@ final class KubernetesRunner implements Runner {
                         ? INVALID_HINT
                         : "")
                 + logTail(outcome);
-        if (fileServer != null && JobTemplate.FETCH_CONTAINER.equals(outcome.container())) {
-            // a download that failed its checksum gets the same cached one again: the next Job's URLs read it anew
+        if (fileServer != null
+                && JobTemplate.FETCH_CONTAINER.equals(outcome.container())
+                && Integer.valueOf(io.sluice.kubernetes.files.Fetcher.CHECKSUM_MISMATCH_EXIT)
+                        .equals(outcome.exitCode())) {
+            // a download that failed its checksum gets the same cached one again: the next Job's URLs read it anew.
+            // Only then: an expired URL or an unreachable server leaves the checksums right, and a large file unread
             fileServer.forget(claim.split().members().stream().map(Member::key).toList());
         }
         error = Secret.redact(error);

@@ -61,7 +61,12 @@ class FetchFailureTest {
             FileTime signedAt = Files.getLastModifiedTime(file);
             Files.writeString(file, "id\n2\n");
             Files.setLastModifiedTime(file, signedAt);
-            k.failedInit(first, first.getMetadata().getName() + "-p1", JobTemplate.FETCH_CONTAINER, 1);
+            k.failedInit(
+                    first,
+                    first.getMetadata().getName() + "-p1",
+                    JobTemplate.FETCH_CONTAINER,
+                    io.sluice.kubernetes.files.Fetcher.CHECKSUM_MISMATCH_EXIT);
+            Thread.sleep(500); // the pod's status in the controller's cache before its Job's end, as the kubelet's is
             k.failJob(first.getMetadata().getName(), "BackoffLimitExceeded");
 
             Job second = k.awaitJob(Set.of(first.getMetadata().getUid()));
@@ -69,6 +74,40 @@ class FetchFailureTest {
             // before the fix: the cached checksum of the old content, and the same failure at every retry
             assertThat(signedSha(second)).isEqualTo(sha256("id\n2\n"));
             assertThat(k.failures).singleElement().asString().contains("Init:Error", "could not download");
+        }
+    }
+
+    /**
+     * A download that failed for another reason (an expired URL, an unreachable server: {@code sluice fetch} exits 1,
+     * not {@link io.sluice.kubernetes.files.Fetcher#CHECKSUM_MISMATCH_EXIT}) leaves the checksums the controller
+     * signed: they are right, and reading a large file again would hold up the next Job for nothing. Shown by a file
+     * rewritten with its size and time kept, which only a read would notice: the next Job still carries the checksum
+     * signed first.
+     */
+    @Test
+    void aDownloadThatFailedForAnotherReasonKeepsTheChecksumsSigned() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        try (MockCluster k = new MockCluster()) {
+            Pipeline p = k.pipeline(
+                    dir, "file_server: { port: %d },".formatted(port), "retries: { max: 1, backoff: 100ms }");
+            k.start(p);
+            Job first = k.awaitJob(Set.of());
+            Path file = dir.resolve("in/a.csv");
+            FileTime signedAt = Files.getLastModifiedTime(file);
+            Files.writeString(file, "id\n2\n");
+            Files.setLastModifiedTime(file, signedAt);
+            k.failedInit(first, first.getMetadata().getName() + "-p1", JobTemplate.FETCH_CONTAINER, 1);
+            Thread.sleep(500); // the pod's status in the controller's cache before its Job's end, as the kubelet's is
+            k.failJob(first.getMetadata().getName(), "BackoffLimitExceeded");
+
+            Job second = k.awaitJob(Set.of(first.getMetadata().getUid()));
+
+            // before the fix: forgotten at every failed download, the file read again
+            assertThat(signedSha(second)).isEqualTo(sha256("id\n1\n"));
+            assertThat(k.failures).singleElement().asString().contains("Init:Error (exit code 1)");
         }
     }
 }
