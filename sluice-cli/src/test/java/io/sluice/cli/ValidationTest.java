@@ -63,6 +63,40 @@ class ValidationTest {
         }
     }
 
+    // ---- the runner's block ----------------------------------------------------------------------------
+
+    /**
+     * {@code run_as_user: 0} under the restricted securityContext (runAsNonRoot) would have every Job's pod refused by
+     * the kubelet: validate says so as the controller's start does, naming the option and its line, before anything
+     * reaches a cluster; with {@code security_context: none} it is valid.
+     */
+    @Test
+    void validateRefusesRunAsUserZeroUnderARestrictedSecurityContext() throws Exception {
+        String yaml = """
+                pipeline: check
+                source:
+                  files: { path: in, include: "**/*.csv" }
+                sink:
+                  files: { path: out }
+                state: { memory: {} }
+                run:
+                  runner: kubernetes
+                  kubernetes:
+                    image: "sluice:test"
+                    namespace: data
+                    run_as_user: 0
+                %s""";
+        Path root = ws.pipeline(yaml.formatted(""));
+        // before the fix: valid, and refused only when the controller started
+        assertThat(invalid(root))
+                .contains("run.kubernetes.run_as_user")
+                .contains("0 is root, and security_context restricted sets runAsNonRoot: true");
+
+        Path none = ws.pipeline(yaml.formatted("    security_context: none\n"));
+        CliRun ok = sluice("validate", none.toString());
+        assertThat(ok.code()).as(ok.toString()).isZero();
+    }
+
     // ---- steps checked against the input ---------------------------------------------------------------
 
     @Test

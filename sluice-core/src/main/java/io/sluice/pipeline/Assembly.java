@@ -26,11 +26,13 @@ public record Assembly(Pipeline pipeline, Source source, List<Step> steps, Sink 
     }
 
     /**
-     * The source, steps and sink, for {@code sluice validate}, which changes nothing: the ledger is checked
-     * ({@link LedgerFactory#check}) but not kept open, and {@link #ledger()} is null.
+     * The source, steps and sink, for {@code sluice validate}, which changes nothing: the runner's block is checked
+     * ({@link io.sluice.spi.RunnerKind#check}), the ledger is checked ({@link LedgerFactory#check}) but not kept
+     * open, and {@link #ledger()} is null.
      */
     public static Assembly forChecking(Pipeline p, Components c, Clock clock) {
         Assembly parts = withoutLedger(p, c, clock);
+        p.run().runner().ifPresent(c::checkRunner); // what the runner refuses at its start, run.kubernetes' too
         c.checkLedger(p.state(), context(p, clock));
         return parts;
     }

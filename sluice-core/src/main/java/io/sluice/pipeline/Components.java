@@ -67,6 +67,15 @@ public record Components(
         check(ledgers.get(s.kind()), s, context);
     }
 
+    /** The runner's own checks of its {@code run.KIND} block ({@link RunnerKind#check}), for validate. */
+    public void checkRunner(Options.Selected s) {
+        check(runners.get(s.kind()), s);
+    }
+
+    private static <O> void check(RunnerKind<O> f, Options.Selected s) {
+        f.check(valueFor(f, s));
+    }
+
     public String describeLedger(Options.Selected s) {
         return describe(ledgers.get(s.kind()), s);
     }

@@ -7,4 +7,13 @@ package io.sluice.spi;
  *
  * @param <O> the Java type of the validated {@code run.KIND} block
  */
-public interface RunnerKind<O> extends ComponentFactory<O> {}
+public interface RunnerKind<O> extends ComponentFactory<O> {
+    /**
+     * Fails, naming the option, on what the runner would refuse when it starts though each option alone is valid (two
+     * options that contradict each other), for {@code sluice validate}: it reaches no cluster or server. The default
+     * finds nothing.
+     *
+     * @throws io.sluice.config.ConfigException naming the option
+     */
+    default void check(O options) {}
+}

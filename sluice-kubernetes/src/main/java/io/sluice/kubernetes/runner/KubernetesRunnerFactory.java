@@ -33,6 +33,15 @@ public final class KubernetesRunnerFactory implements RunnerFactory<Options> {
                 + "run PIPELINE --split ID` on the shared ledger. See [the kubernetes runner](kubernetes.md).";
     }
 
+    /**
+     * What {@link #create} refuses before it reaches the cluster, for {@code sluice validate}: {@code run_as_user: 0}
+     * under a securityContext that says runAsNonRoot, a quantity or a name the API server would refuse.
+     */
+    @Override
+    public void check(Options options) {
+        JobOptions.of(options);
+    }
+
     @Override
     public Runner create(Options options, Assembly assembly, Clock clock, String owner, RunListener listener) {
         Optional<FileServing> files = FileServing.of(options, assembly.pipeline()); // checked before any client
