@@ -279,7 +279,7 @@ public final class FileServer implements AutoCloseable {
     private final java.util.Map<Version, java.util.concurrent.CompletableFuture<String>> reading =
             new java.util.HashMap<>();
 
-    /** Files read at once for their checksums: two disks' worth, and the controller's loop keeps its own thread. */
+    /** Files read at once for their checksums, beside the controller's loop, which keeps its own thread. */
     static final int CHECKSUM_THREADS = 2;
 
     private final ExecutorService checksumThreads = Executors.newFixedThreadPool(CHECKSUM_THREADS, r -> {
