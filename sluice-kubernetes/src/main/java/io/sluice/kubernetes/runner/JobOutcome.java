@@ -141,6 +141,10 @@ record JobOutcome(
             if (job.getStatus().getActive() != null && job.getStatus().getActive() > 0) return running();
             if (pods.stream().anyMatch(p -> !terminal(p))) return running();
             JobCondition failed = find(job, "Failed").orElseThrow();
+            // the pods and the Jobs come by two watches: a Job's end may be seen before its pod is; recorded then, the
+            // attempt would lose the pod's reason, exit code and log. A Job whose pods are gone for good (deleted at
+            // its deadline, or by hand) is recorded once the grace is over.
+            if (pods.isEmpty() && endedWithin(failed, now, POD_GRACE)) return running();
             return failed(last, failed.getReason(), failed.getMessage());
         }
         for (Pod p : pods) {
@@ -161,6 +165,18 @@ record JobOutcome(
             }
         }
         return running();
+    }
+
+    /** How long a failed Job without a pod in the cache waits for its pod to arrive there. */
+    static final Duration POD_GRACE = Duration.ofSeconds(5);
+
+    private static boolean endedWithin(JobCondition c, Instant now, Duration grace) {
+        if (c.getLastTransitionTime() == null) return false;
+        try {
+            return now.isBefore(Instant.parse(c.getLastTransitionTime()).plus(grace));
+        } catch (java.time.format.DateTimeParseException e) {
+            return false; // no time to go by: recorded at once, as before
+        }
     }
 
     private static JobOutcome running() {

@@ -66,7 +66,6 @@ class FetchFailureTest {
                     first.getMetadata().getName() + "-p1",
                     JobTemplate.FETCH_CONTAINER,
                     io.sluice.kubernetes.files.Fetcher.CHECKSUM_MISMATCH_EXIT);
-            Thread.sleep(500); // the pod's status in the controller's cache before its Job's end, as the kubelet's is
             k.failJob(first.getMetadata().getName(), "BackoffLimitExceeded");
 
             Job second = k.awaitJob(Set.of(first.getMetadata().getUid()));
@@ -100,7 +99,6 @@ class FetchFailureTest {
             Files.writeString(file, "id\n2\n");
             Files.setLastModifiedTime(file, signedAt);
             k.failedInit(first, first.getMetadata().getName() + "-p1", JobTemplate.FETCH_CONTAINER, 1);
-            Thread.sleep(500); // the pod's status in the controller's cache before its Job's end, as the kubelet's is
             k.failJob(first.getMetadata().getName(), "BackoffLimitExceeded");
 
             Job second = k.awaitJob(Set.of(first.getMetadata().getUid()));

@@ -11,7 +11,10 @@ import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** How a Job's end is read from it and its pods: here, when a pod that is being deleted and never ends is given up. */
+/**
+ * How a Job's end is read from it and its pods: when a pod that is being deleted and never ends is given up, and how
+ * long a failed Job waits for its pod to reach the cache.
+ */
 class JobOutcomeTest {
     private static final Instant NOW = Instant.parse("2026-12-05T12:00:00Z");
     private static final Duration MARGIN = Duration.ofSeconds(60);
@@ -62,5 +65,39 @@ class JobOutcomeTest {
         assertThat(JobOutcome.of(RUNNING, List.of(pod(longAgo, "Succeeded")), NOW, MARGIN)
                         .reason())
                 .isNotEqualTo("NodeLost");
+    }
+
+    private static Job failed(Instant at) {
+        return new JobBuilder()
+                .withNewMetadata()
+                .withName("j")
+                .endMetadata()
+                .withNewStatus()
+                .withActive(0)
+                .withFailed(1)
+                .addNewCondition()
+                .withType("Failed")
+                .withStatus("True")
+                .withReason("BackoffLimitExceeded")
+                .withLastTransitionTime(at.toString())
+                .endCondition()
+                .endStatus()
+                .build();
+    }
+
+    @Test
+    void aFailedJobSeenBeforeItsPodWaitsForItAMomentThenIsRecordedWithoutIt() {
+        // the Job's watch may deliver its end before the pod's watch delivers the pod: recorded at once, the attempt
+        // lost the pod's exit code (a checksum mismatch's exit 3, an OOMKilled) and its log
+        assertThat(JobOutcome.of(failed(NOW), List.of(), NOW.plusSeconds(1), MARGIN)
+                        .state())
+                .isEqualTo(JobOutcome.State.RUNNING);
+        JobOutcome gone = JobOutcome.of(failed(NOW), List.of(), NOW.plus(JobOutcome.POD_GRACE), MARGIN);
+        assertThat(gone.state()).as("its pods gone for good").isEqualTo(JobOutcome.State.FAILED);
+        assertThat(gone.reason()).isEqualTo("Error"); // the Job's BackoffLimitExceeded says no more
+        assertThat(JobOutcome.of(failed(NOW), List.of(pod(null, "Failed")), NOW, MARGIN)
+                        .state())
+                .as("its pod there and ended: at once")
+                .isEqualTo(JobOutcome.State.FAILED);
     }
 }

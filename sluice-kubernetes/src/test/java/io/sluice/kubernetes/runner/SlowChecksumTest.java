@@ -50,7 +50,6 @@ class SlowChecksumTest {
 
             long until = System.currentTimeMillis() + 60_000;
             while (jobOf(k, "a.csv").isEmpty() && System.currentTimeMillis() < until) Thread.sleep(10);
-            long small = System.currentTimeMillis();
             assertThat(jobOf(k, "a.csv")).as("the small file's Job").isPresent();
             // before the fix: created in the same turn as the large file's, after its whole read
             assertThat(jobOf(k, "big.csv.gz"))
@@ -63,7 +62,6 @@ class SlowChecksumTest {
                             + k.failures + "; splits "
                             + k.assembly.ledger().splits(java.util.EnumSet.allOf(io.sluice.spi.SplitState.class), 10))
                     .isPresent();
-            assertThat(System.currentTimeMillis() - small).isGreaterThan(300);
             assertThat(k.failures).isEmpty();
             assertThat(k.jobs()).hasSize(2);
             assertThat(k.assembly.ledger().splits(java.util.EnumSet.allOf(io.sluice.spi.SplitState.class), 10))
