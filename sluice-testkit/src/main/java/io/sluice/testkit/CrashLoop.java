@@ -27,7 +27,7 @@ public final class CrashLoop {
      * first is handed to {@code ended}. A kill drawn later than a whole run takes only lets the run end, which costs a
      * run and kills nothing (half the draws did in the JDBC crash tests), so the window follows the runs: after a run
      * ends on its own it spans the longest run seen so far, and after each kill it widens by a tenth (up to the
-     * spread given), so that it grows again when the runs it cuts short are longer (a fresh start after a short
+     * spread given, or twice that while no run has ended), so that it grows again when the runs it cuts short are longer (a fresh start after a short
      * resumed run). Stops early when {@code 3 * kills} runs ended on their own (a fast machine finishes runs inside
      * the window; the caller's count of kills then says so).
      */
@@ -63,7 +63,9 @@ public final class CrashLoop {
             if (!p.waitFor(minMillis + random.nextInt(spread), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly().waitFor();
                 killed++;
-                spread = Math.min(spreadMillis, spread + spread / 10);
+                // until a run has ended on its own, past the spread given: on a loaded machine (CI beside other
+                // work) a whole run can take longer than it, and a loop that never lets one end tests no restart
+                spread = Math.min(finished == 0 ? 2 * spreadMillis : spreadMillis, spread + spread / 10);
             } else {
                 finished++;
                 endedMillis.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
