@@ -35,6 +35,23 @@ final class Catalog {
         }
     }
 
+    /** Whether the table has the column and the index, in one query. */
+    static boolean hasColumnAndIndex(Connection c, TableName t, String column, String indexName) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = ("
+                + TABLE + ") AND a.attname = ? AND NOT a.attisdropped) AND EXISTS (SELECT 1 FROM pg_indexes"
+                + " WHERE schemaname = ? AND tablename = ? AND indexname = ?)")) {
+            s.setString(1, t.schema());
+            s.setString(2, t.name());
+            s.setString(3, column);
+            s.setString(4, t.schema());
+            s.setString(5, t.name());
+            s.setString(6, indexName);
+            try (ResultSet r = s.executeQuery()) {
+                return r.next() && r.getBoolean(1);
+            }
+        }
+    }
+
     /**
      * The table's columns in order, each with its type without length or precision (what a text value is cast to
      * before the column's own type applies); empty when there is no such table. The type modifier is given as -1, not

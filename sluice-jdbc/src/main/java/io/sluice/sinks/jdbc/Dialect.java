@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -51,6 +52,43 @@ interface Dialect {
 
     /** A column of any text. */
     String text();
+
+    /**
+     * The text type given, comparing byte for byte: for the bookkeeping's keys and the split ids in
+     * {@code _sluice_split}, where {@code A.csv} must never be {@code a.csv} (MariaDB's default collations ignore case
+     * and accents). PostgreSQL's text compares so already.
+     */
+    default String exact(String textType) {
+        return textType;
+    }
+
+    /**
+     * The expression of a text column, comparing byte for byte whatever the column's collation: for the split ids in
+     * {@code _sluice_split} of a table an earlier Sluice made (a filter beside the indexed one, not instead of it).
+     */
+    default String exactly(String column) {
+        return column;
+    }
+
+    /**
+     * Whether a bookkeeping table is as this Sluice makes it, in one catalog query: it has the column and the index,
+     * and the text columns named compare as {@link #exact}. The check every commit makes before the bookkeeping's DDL.
+     */
+    boolean complete(Connection c, TableName t, String column, String indexName, Collection<String> exactColumns)
+            throws SQLException;
+
+    /** Of the table's columns named, those whose text does not compare as {@link #exact} (an earlier Sluice's). */
+    default Set<String> inexact(Connection c, TableName t, Collection<String> columns) throws SQLException {
+        return Set.of();
+    }
+
+    /**
+     * The statement that gives the table's columns these definitions, keeping their values (where {@link #inexact}
+     * finds columns).
+     */
+    default String redefine(String qualifiedTable, Map<String, String> definitions) {
+        throw new UnsupportedOperationException(name() + " compares text exactly");
+    }
 
     /** A column holding when something happened. */
     String timestamp();

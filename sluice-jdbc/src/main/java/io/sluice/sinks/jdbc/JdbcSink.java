@@ -303,43 +303,52 @@ final class JdbcSink implements Sink {
 
     /**
      * The commit records, the output versions' lock tokens, the dead letters and the sequence of commit numbers, in the
-     * table's schema. The commit records come last, the columns an earlier Sluice's records lack after them, and the
-     * index on the output key last of all: the commit records holding {@link #OUTPUT_END} and {@link #OUTPUT_INDEX}
-     * say that all are there (a DDL statement of MariaDB commits at once, so a crash midway leaves what was made, and
-     * the next attempt makes the rest).
+     * table's schema. The commit records come last, the columns an earlier Sluice's records lack after them, then the
+     * key columns an earlier Sluice made comparing text inexactly are made exact ({@link Dialect#exact}: the outputs'
+     * and dead letters' before the commit records'), and the index on the output key last of all: the commit records
+     * holding {@link #OUTPUT_END}, {@link #OUTPUT_INDEX} and exact keys say that all are there (a DDL statement of
+     * MariaDB commits at once, so a crash midway leaves what was made, and the next attempt makes the rest).
      */
     private void bookkeeping(Connection c, TableName t) throws SQLException {
         TableName commits = new TableName(t.schema(), COMMITS);
-        if (dialect.columns(c, commits).containsKey(OUTPUT_END) && dialect.hasIndex(c, commits, OUTPUT_INDEX)) return;
+        // the key columns (compared by = or in a key) of each table, defined as created and as migrated
+        String text = dialect.text();
+        Map<String, String> names = new LinkedHashMap<>();
+        names.put("pipeline", dialect.exact(dialect.keyText(PIPELINE_LENGTH)) + " NOT NULL");
+        names.put("target", dialect.exact(dialect.keyText(TARGET_LENGTH)) + " NOT NULL");
+        Map<String, String> outputKeys = new LinkedHashMap<>(names);
+        outputKeys.put("output_key", dialect.exact(dialect.keyText(KEY_LENGTH)) + " NOT NULL");
+        Map<String, String> deadLetterKeys = new LinkedHashMap<>(names);
+        deadLetterKeys.put("split_id", dialect.exact(text) + " NOT NULL");
+        Map<String, String> commitKeys = new LinkedHashMap<>(names);
+        commitKeys.put("split_id", dialect.exact(dialect.keyText(KEY_LENGTH)) + " NOT NULL");
+        commitKeys.put("output_key", dialect.exact(text));
+        commitKeys.put(OUTPUT_VERSION, dialect.exact(text));
+        if (dialect.complete(c, commits, OUTPUT_END, OUTPUT_INDEX, commitKeys.keySet())) return;
         String lock = "sluice:" + t.schema();
         dialect.lock(c, lock);
         try (Statement s = c.createStatement()) {
             // lengths where the database needs them to index text (MariaDB: a key of at most 768 characters)
-            String text = dialect.text();
-            String pipeline = "pipeline " + dialect.keyText(PIPELINE_LENGTH) + " NOT NULL, target "
-                    + dialect.keyText(TARGET_LENGTH) + " NOT NULL";
-            s.execute("CREATE TABLE IF NOT EXISTS " + bookkeepingTable(t, OUTPUTS) + " (" + pipeline + ", output_key "
-                    + dialect.keyText(KEY_LENGTH) + " NOT NULL, lock_token bigint NOT NULL,"
-                    + " PRIMARY KEY (pipeline, target, output_key))" + dialect.tableOptions());
-            s.execute("CREATE TABLE IF NOT EXISTS " + bookkeepingTable(t, DEAD_LETTER) + " (" + pipeline
-                    + ", split_id " + text + " NOT NULL, file " + text + ", line bigint, " + dialect.quote("key") + " "
+            s.execute("CREATE TABLE IF NOT EXISTS " + bookkeepingTable(t, OUTPUTS) + " (" + definitions(outputKeys)
+                    + ", lock_token bigint NOT NULL, PRIMARY KEY (pipeline, target, output_key))"
+                    + dialect.tableOptions());
+            s.execute("CREATE TABLE IF NOT EXISTS " + bookkeepingTable(t, DEAD_LETTER) + " ("
+                    + definitions(deadLetterKeys) + ", file " + text + ", line bigint, " + dialect.quote("key") + " "
                     + text + ", reason " + text + ", record " + text + ", at " + dialect.timestampNow() + ")"
                     + dialect.tableOptions());
             if (dialect.numbersRows()) s.execute(dialect.createSequence(bookkeepingTable(t, NUMBERS)));
             // the columns of the commit records an earlier Sluice's lack, by name, in order: OUTPUT_END last
             Map<String, String> late = new LinkedHashMap<>();
             if (dialect.numbersRows()) late.put(NUMBER, "bigint");
-            late.put(OUTPUT_VERSION, text);
+            late.put(OUTPUT_VERSION, commitKeys.get(OUTPUT_VERSION));
             late.put(OUTPUT_START, "bigint");
             late.put(OUTPUT_END, "bigint");
-            s.execute("CREATE TABLE IF NOT EXISTS " + bookkeepingTable(t, COMMITS) + " (" + pipeline + ", split_id "
-                    + dialect.keyText(KEY_LENGTH) + " NOT NULL, token bigint NOT NULL, output_key " + text
-                    + ", incarnation " + text + ", committed_at " + dialect.timestamp() + ", "
-                    + dialect.quote("rows") + " bigint, "
-                    + late.entrySet().stream()
-                            .map(e -> e.getKey() + " " + e.getValue() + ", ")
-                            .collect(Collectors.joining())
-                    + "PRIMARY KEY (pipeline, target, split_id))" + dialect.tableOptions());
+            Map<String, String> created = new LinkedHashMap<>(names);
+            created.put("split_id", commitKeys.get("split_id"));
+            s.execute("CREATE TABLE IF NOT EXISTS " + bookkeepingTable(t, COMMITS) + " (" + definitions(created)
+                    + ", token bigint NOT NULL, output_key " + commitKeys.get("output_key") + ", incarnation " + text
+                    + ", committed_at " + dialect.timestamp() + ", " + dialect.quote("rows") + " bigint, "
+                    + definitions(late) + ", PRIMARY KEY (pipeline, target, split_id))" + dialect.tableOptions());
             // the records of a schema that an earlier Sluice made: OUTPUT_END last, the sign that all are there
             Map<String, String> has = dialect.columns(c, commits);
             for (Map.Entry<String, String> column : late.entrySet()) {
@@ -347,6 +356,10 @@ final class JdbcSink implements Sink {
                 s.execute("ALTER TABLE " + bookkeepingTable(t, COMMITS) + " ADD COLUMN " + column.getKey() + " "
                         + column.getValue());
             }
+            // keys an earlier Sluice made comparing text inexactly (MariaDB: A.csv was a.csv); the records' last
+            makeExact(c, s, new TableName(t.schema(), OUTPUTS), outputKeys);
+            makeExact(c, s, new TableName(t.schema(), DEAD_LETTER), deadLetterKeys);
+            makeExact(c, s, commits, commitKeys);
             // of a table made with the columns above but before the index, too: it gets the index here
             if (!dialect.hasIndex(c, commits, OUTPUT_INDEX)) {
                 s.execute("CREATE INDEX " + dialect.quote(OUTPUT_INDEX) + " ON " + bookkeepingTable(t, COMMITS)
@@ -355,6 +368,24 @@ final class JdbcSink implements Sink {
         } finally {
             dialect.unlock(c, lock);
         }
+    }
+
+    private static String definitions(Map<String, String> columns) {
+        return columns.entrySet().stream()
+                .map(e -> e.getKey() + " " + e.getValue())
+                .collect(Collectors.joining(", "));
+    }
+
+    /**
+     * Redefines the table's key columns that compare text inexactly, in one statement: on MariaDB a copy of the table
+     * (one row per split committed, or per dead letter), under the schema's lock.
+     */
+    private void makeExact(Connection c, Statement s, TableName table, Map<String, String> keys) throws SQLException {
+        Set<String> inexact = dialect.inexact(c, table, keys.keySet());
+        if (inexact.isEmpty()) return;
+        Map<String, String> redefined = new LinkedHashMap<>(keys);
+        redefined.keySet().retainAll(inexact);
+        s.execute(dialect.redefine(bookkeepingTable(table, table.name()), redefined));
     }
 
     /**
@@ -424,7 +455,7 @@ final class JdbcSink implements Sink {
 
     /** The type of {@link #SPLIT_COLUMN} in a table Sluice creates or adds it to. */
     private String splitColumnType() {
-        return dialect.numbersRows() ? "bigint" : dialect.keyText(KEY_LENGTH);
+        return dialect.numbersRows() ? "bigint" : dialect.exact(dialect.keyText(KEY_LENGTH));
     }
 
     /** Whether rows in a table whose {@link #SPLIT_COLUMN} has this type (null: none yet) carry commit numbers. */
@@ -918,9 +949,18 @@ final class JdbcSink implements Sink {
 
     /** Deletes the rows that carry these commit numbers or split ids in {@link #SPLIT_COLUMN}. */
     private void remove(Connection c, TableName t, List<Object> marks) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("DELETE FROM " + qualified(t) + " WHERE "
-                + dialect.quote(SPLIT_COLUMN) + " IN (" + "?, ".repeat(marks.size() - 1) + "?)")) {
-            for (int i = 0; i < marks.size(); i++) s.setObject(i + 1, marks.get(i));
+        String column = dialect.quote(SPLIT_COLUMN);
+        String in = " IN (" + "?, ".repeat(marks.size() - 1) + "?)";
+        // split ids in the column of a table an earlier Sluice made may compare inexactly (MariaDB: a.csv finds
+        // A.csv's rows): the index finds the candidates, the exact comparison keeps the split's own
+        String exactly = marks.getFirst() instanceof String ? dialect.exactly(column) : column;
+        boolean twice = !exactly.equals(column);
+        try (PreparedStatement s = c.prepareStatement(
+                "DELETE FROM " + qualified(t) + " WHERE " + column + in + (twice ? " AND " + exactly + in : ""))) {
+            for (int i = 0; i < marks.size(); i++) {
+                s.setObject(i + 1, marks.get(i));
+                if (twice) s.setObject(marks.size() + i + 1, marks.get(i));
+            }
             s.executeUpdate();
         }
     }

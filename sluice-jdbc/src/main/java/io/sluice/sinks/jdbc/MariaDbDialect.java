@@ -17,6 +17,7 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -128,6 +129,71 @@ final class MariaDbDialect implements Dialect {
     @Override
     public String text() {
         return "longtext";
+    }
+
+    /**
+     * utf8mb4_bin: byte for byte as to case and accents (the character set's default collation, utf8mb4_general_ci
+     * or MySQL's utf8mb4_0900_ai_ci, ignores both), on MariaDB and MySQL alike. Like every PAD SPACE collation it
+     * still ignores trailing spaces.
+     */
+    static final String EXACT = "utf8mb4_bin";
+
+    @Override
+    public String exact(String textType) {
+        return textType + " CHARACTER SET utf8mb4 COLLATE " + EXACT;
+    }
+
+    /** Converted first: a column of another character set (latin1) takes no utf8mb4 collation. */
+    @Override
+    public String exactly(String column) {
+        return "CONVERT(" + column + " USING utf8mb4) COLLATE " + EXACT;
+    }
+
+    @Override
+    public boolean complete(Connection c, TableName t, String column, String indexName, Collection<String> exactColumns)
+            throws SQLException {
+        String where = " WHERE table_schema = ? AND table_name = ? AND ";
+        try (PreparedStatement s = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM information_schema.columns" + where
+                + "column_name = ?) AND EXISTS (SELECT 1 FROM information_schema.statistics" + where
+                + "index_name = ?) AND NOT EXISTS (SELECT 1 FROM information_schema.columns" + where
+                + "column_name IN (" + "?, ".repeat(exactColumns.size() - 1) + "?) AND collation_name <> '" + EXACT
+                + "')")) {
+            int i = 0;
+            for (String name : List.of(column, indexName)) {
+                s.setString(++i, t.schema());
+                s.setString(++i, t.name());
+                s.setString(++i, name);
+            }
+            s.setString(++i, t.schema());
+            s.setString(++i, t.name());
+            for (String name : exactColumns) s.setString(++i, name);
+            try (ResultSet r = s.executeQuery()) {
+                return r.next() && r.getBoolean(1);
+            }
+        }
+    }
+
+    @Override
+    public Set<String> inexact(Connection c, TableName t, Collection<String> columns) throws SQLException {
+        Set<String> out = new TreeSet<>();
+        try (PreparedStatement s = c.prepareStatement("SELECT column_name FROM information_schema.columns"
+                + " WHERE table_schema = ? AND table_name = ? AND collation_name <> '" + EXACT + "'")) {
+            s.setString(1, t.schema());
+            s.setString(2, t.name());
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) if (columns.contains(r.getString(1))) out.add(r.getString(1));
+            }
+        }
+        return out;
+    }
+
+    /** One statement: InnoDB copies the table once for all the columns. */
+    @Override
+    public String redefine(String qualifiedTable, Map<String, String> definitions) {
+        return "ALTER TABLE " + qualifiedTable + " "
+                + definitions.entrySet().stream()
+                        .map(e -> "MODIFY " + quote(e.getKey()) + " " + e.getValue())
+                        .collect(Collectors.joining(", "));
     }
 
     @Override

@@ -13,6 +13,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -119,6 +120,13 @@ final class PostgresDialect implements Dialect {
     @Override
     public boolean exists(Connection c, TableName t) throws SQLException {
         return Catalog.exists(c, t);
+    }
+
+    /** Text compares byte for byte here (a deterministic collation): the column and the index decide. */
+    @Override
+    public boolean complete(Connection c, TableName t, String column, String indexName, Collection<String> exactColumns)
+            throws SQLException {
+        return Catalog.hasColumnAndIndex(c, t, column, indexName);
     }
 
     @Override

@@ -7,6 +7,7 @@ import io.sluice.config.ConfigException;
 import io.sluice.spi.sink.Sink;
 import io.sluice.spi.sink.Written;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -139,6 +140,71 @@ class JdbcSinkMariaDbTest extends JdbcSinkCases {
         assertThatThrownBy(() -> write(sink, split("x".repeat(600)), "SELECT 1 AS v", claim(1)))
                 .hasMessageContaining("at most 500 characters long (it is 600)");
         assertThat(stored("SELECT count(*) FROM SCHEMA.events")).containsExactly("0");
+    }
+
+    /**
+     * The bookkeeping tables of an earlier Sluice compare text as the character set's default collation does,
+     * ignoring case and accents, and the rows of a target table it made carry their split id so: the first commit that
+     * meets them makes the bookkeeping keys compare exactly, so that {@code a.csv} no longer replaces {@code A.csv}
+     * as "another version of the same output", and a replay of {@code a.csv} removes its own rows, not {@code A.csv}'s.
+     */
+    @Test
+    void bookkeepingOfAnEarlierSluiceIsMigratedToCompareKeysExactly() throws Exception {
+        Sink sink = sink("table: SCHEMA.lines\n");
+        write(sink, range("A.csv", "v1", 0, 100), "SELECT 'A v1' AS v FROM range(2)", claim(1));
+        // as an earlier Sluice made them: DEFAULT CHARSET=utf8mb4, its default collation (utf8mb4_general_ci)
+        for (String table : List.of("_sluice_commits", "_sluice_outputs", "_sluice_dead_letter", "lines")) {
+            target.sql("ALTER TABLE " + target.schema + "." + table + " CONVERT TO CHARACTER SET utf8mb4");
+        }
+        assertThat(stored("SELECT DISTINCT collation_name FROM information_schema.columns WHERE table_schema = "
+                        + "'SCHEMA' AND table_name LIKE '%sluice%' AND collation_name IS NOT NULL"))
+                .containsExactly("utf8mb4_general_ci");
+
+        // the same version: split ids that differ only in case too
+        write(sink, range("a.csv", "v1", 0, 100), "SELECT 'lower a v1' AS v FROM range(3)", claim(1));
+        write(sink, range("a.csv", "v1", 0, 100), "SELECT 'lower a v1 again' AS v", claim(2));
+        assertThat(stored("SELECT v, count(*) FROM SCHEMA.lines GROUP BY v ORDER BY v"))
+                .containsExactlyInAnyOrder("A v1|2", "lower a v1 again|1");
+        assertThat(stored("SELECT split_id, output_key FROM SCHEMA._sluice_commits"))
+                .as("each split its own record: a later replay of either finds its rows")
+                .containsExactlyInAnyOrder("A.csv#0-100@v1|A.csv", "a.csv#0-100@v1|a.csv");
+        write(sink, range("a.csv", "v9", 0, 100), "SELECT 'lower a v9' AS v", claim(1));
+        assertThat(stored("SELECT v, count(*) FROM SCHEMA.lines GROUP BY v ORDER BY v"))
+                .as("a new version of a.csv replaces a.csv's rows, not A.csv's")
+                .containsExactlyInAnyOrder("A v1|2", "lower a v9|1");
+        assertThat(stored("SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = "
+                        + "'SCHEMA' AND table_name LIKE '\\_sluice\\_%' AND collation_name <> 'utf8mb4_bin' "
+                        + "AND column_name IN ('pipeline', 'target', 'split_id', 'output_key', 'output_version')"))
+                .as("every key column of the bookkeeping compares exactly")
+                .isEmpty();
+
+        // another pipeline's split whose id differs from one of this pipeline's only in case
+        Sink other = target.sink(
+                "table: SCHEMA.lines\n".replace("SCHEMA", target.schema),
+                io.sluice.spi.BadRecordPolicy.DEAD_LETTER,
+                "q");
+        try {
+            write(other, range("A.CSV", "V9", 0, 100), "SELECT 'q' AS v", claim(1));
+            sink.deleteOutput();
+        } finally {
+            other.finish();
+        }
+        assertThat(stored("SELECT v FROM SCHEMA.lines"))
+                .as("this pipeline's reset keeps the other's rows")
+                .containsExactly("q");
+    }
+
+    /** A table Sluice creates carries its rows' split ids in a column that compares them exactly. */
+    @Test
+    void aCreatedTablesSplitColumnComparesExactly() throws Exception {
+        Sink sink = sink("table: SCHEMA.events\n");
+        write(sink, split("R1"), "SELECT 1 AS v", claim(1));
+        write(sink, split("r1"), "SELECT 2 AS v", claim(1));
+        write(sink, split("r1"), "SELECT 3 AS v", claim(2));
+        assertThat(stored("SELECT v FROM SCHEMA.events ORDER BY v")).containsExactly("1", "3");
+        assertThat(stored("SELECT collation_name FROM information_schema.columns WHERE table_schema = 'SCHEMA'"
+                        + " AND table_name = 'events' AND column_name = '_sluice_split'"))
+                .containsExactly("utf8mb4_bin");
     }
 
     @Test
