@@ -2,6 +2,7 @@ package io.sluice.storage.azure;
 
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
+import com.azure.core.http.policy.HttpPipelinePolicy;
 import com.azure.core.http.rest.PagedIterable;
 import com.azure.core.util.BinaryData;
 import com.azure.core.util.Context;
@@ -45,12 +46,17 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.Spliterator;
 import java.util.Spliterators;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
@@ -100,6 +106,16 @@ public final class AzureBlobStore implements ObjectStore {
     }
 
     static AzureBlobStore open(URI root, Map<String, Object> settings, Map<String, String> env, long blockSize) {
+        return open(root, settings, env, blockSize, List.of());
+    }
+
+    /** With {@code policies} in the request pipeline: what a test counts or changes of the service's answers. */
+    static AzureBlobStore open(
+            URI root,
+            Map<String, Object> settings,
+            Map<String, String> env,
+            long blockSize,
+            List<HttpPipelinePolicy> policies) {
         AzureLocation location = AzureLocation.parse(root, settings, env);
         // the JDK's HTTP client, not Netty: see this module's pom
         HttpClient http = new JdkHttpClientBuilder().build();
@@ -108,6 +124,7 @@ public final class AzureBlobStore implements ObjectStore {
                 RetryPolicyType.EXPONENTIAL, 4, (Duration) null, Duration.ofMillis(500), Duration.ofSeconds(4), null);
         BlobServiceClientBuilder builder =
                 new BlobServiceClientBuilder().httpClient(http).retryOptions(retries);
+        policies.forEach(builder::addPolicy);
         String credentialSource;
         if (location.connectionString().isPresent()) {
             String cs = location.connectionString().get();
@@ -357,6 +374,37 @@ public final class AzureBlobStore implements ObjectStore {
      */
     @Override
     public int abortIncompleteWrites(String prefix, Instant startedBefore) throws IOException {
+        return abortUncommitted(prefix, name -> true, startedBefore);
+    }
+
+    /**
+     * One search for all the keys (the two listings under their longest common prefix, a request per 1000 blobs there
+     * each), not two per key: a killed commit of a partitioned output lists many files. Only blobs of exactly these
+     * keys are removed, not those of a longer key that starts with one (another output's).
+     */
+    @Override
+    public int abortIncompleteWrites(Collection<String> keys, Instant startedBefore) throws IOException {
+        if (keys.isEmpty()) return 0;
+        Set<String> wanted = new HashSet<>();
+        for (String k : keys) wanted.add(location.blobName(k));
+        return abortUncommitted(commonPrefix(keys), wanted::contains, startedBefore);
+    }
+
+    private static String commonPrefix(Collection<String> keys) {
+        String common = keys.iterator().next();
+        for (String k : keys) {
+            int n = 0;
+            while (n < common.length() && n < k.length() && common.charAt(n) == k.charAt(n)) n++;
+            common = common.substring(0, n);
+        }
+        // not into the middle of a surrogate pair: Azure compares the prefix as UTF-8 bytes
+        if (!common.isEmpty() && Character.isHighSurrogate(common.charAt(common.length() - 1))) {
+            common = common.substring(0, common.length() - 1);
+        }
+        return common;
+    }
+
+    private int abortUncommitted(String prefix, Predicate<String> which, Instant startedBefore) throws IOException {
         String name = location.blobName(prefix);
         ListBlobsOptions all = new ListBlobsOptions()
                 .setPrefix(name)
@@ -365,7 +413,10 @@ public final class AzureBlobStore implements ObjectStore {
         ListBlobsOptions committed = new ListBlobsOptions().setPrefix(name).setMaxResultsPerPage(PAGE_SIZE);
         String action = "list unfinished writes under";
         int removed = 0;
-        // both listings are in name order: walking them side by side finds the names only the first one has
+        // Both listings are in the service's name order (UTF-8 bytes on Azure, UTF-16 on Azurite): walking them side
+        // by side finds the names only the first one has. The walk only proposes; a name it proposes is removed only
+        // once a Get Blob Properties finds no committed blob there, so an order other than the one assumed here costs
+        // a request, never a committed blob.
         try (Stream<BlobItem> withUncommitted =
                         translated(() -> container.listBlobs(all, null).iterator(), action, prefix);
                 Stream<BlobItem> done =
@@ -374,21 +425,36 @@ public final class AzureBlobStore implements ObjectStore {
             String doneName = null;
             for (Iterator<BlobItem> it = withUncommitted.iterator(); it.hasNext(); ) {
                 BlobItem item = it.next();
-                while ((doneName == null || doneName.compareTo(item.getName()) < 0) && doneIt.hasNext()) {
+                while ((doneName == null || Utf8.compare(doneName, item.getName()) < 0) && doneIt.hasNext()) {
                     doneName = doneIt.next().getName();
                 }
-                boolean uncommittedOnly = !item.getName().equals(doneName);
-                if (uncommittedOnly
-                        && item.getProperties().getLastModified().toInstant().isBefore(startedBefore)) {
-                    String key = item.getName().substring(location.prefix().length());
-                    delete(key);
-                    removed++;
+                if (item.getName().equals(doneName)
+                        || !which.test(item.getName())
+                        || !item.getProperties().getLastModified().toInstant().isBefore(startedBefore)) {
+                    continue;
                 }
+                String key = item.getName().substring(location.prefix().length());
+                if (hasCommittedContent(key)) continue;
+                delete(key);
+                removed++;
             }
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
         return removed;
+    }
+
+    /** Get Blob Properties: a blob with uncommitted blocks only is not found (404). */
+    private boolean hasCommittedContent(String key) throws IOException {
+        try {
+            blob(key).getProperties();
+            return true;
+        } catch (BlobStorageException e) {
+            if (e.getStatusCode() == 404 && e.getErrorCode() == BlobErrorCode.BLOB_NOT_FOUND) return false;
+            throw failure("read the properties of", key, e);
+        } catch (RuntimeException e) {
+            throw unreachable("read the properties of", key, e);
+        }
     }
 
     @Override
