@@ -185,6 +185,16 @@ public final class AzureBlobStore implements ObjectStore {
         return location.root();
     }
 
+    /**
+     * The container's URL on its account's Blob service, then the prefix: {@code az://c/p/} and
+     * {@code abfss://c@acct.dfs.core.windows.net/p/} of one account are one place, and another account's container of
+     * the same name is another.
+     */
+    @Override
+    public String place() {
+        return container.getBlobContainerUrl() + "/" + location.prefix();
+    }
+
     @Override
     public String describe(String key) {
         return location.describe(key);

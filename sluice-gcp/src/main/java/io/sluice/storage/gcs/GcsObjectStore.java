@@ -115,6 +115,16 @@ public final class GcsObjectStore implements ObjectStore {
         return location.root();
     }
 
+    /**
+     * The endpoint the client talks to (storage.googleapis.com unless {@code gcs.endpoint} says otherwise), then the
+     * root: the same bucket name on an emulator or another endpoint is another place.
+     */
+    @Override
+    public String place() {
+        String host = options.getHost();
+        return (host.endsWith("/") ? host.substring(0, host.length() - 1) : host) + " " + root();
+    }
+
     @Override
     public String describe(String key) {
         return location.describe(key);

@@ -230,6 +230,23 @@ class GcsObjectStoreTest extends ObjectStoreConformanceKit {
     }
 
     @Test
+    void theSameBucketOnAnotherEndpointIsAnotherPlace() throws IOException {
+        // what the files source compares with its sink's folder and its move_to: the root alone made an emulator's
+        // bucket of the same name the source's own
+        try (ObjectStore gcs = ObjectStores.open("gs://my-bucket/in", Map.of());
+                ObjectStore named = ObjectStores.open(
+                        "gs://my-bucket/in/", Map.of("gcs", Map.of("endpoint", "https://storage.googleapis.com/")));
+                ObjectStore emulator = ObjectStores.open(
+                        "gs://my-bucket/in/", Map.of("gcs", Map.of("endpoint", "http://127.0.0.1:4443")));
+                ObjectStore inside = ObjectStores.open("gs://my-bucket/in/_done/", Map.of())) {
+            assertThat(named.place()).as("GCS's own endpoint, written out").isEqualTo(gcs.place());
+            assertThat(emulator.place()).isNotEqualTo(gcs.place()).startsWith("http://127.0.0.1:4443 ");
+            assertThat(inside.place()).startsWith(gcs.place());
+            assertThat(gcs.root()).as("messages still name the root").isEqualTo("gs://my-bucket/in/");
+        }
+    }
+
+    @Test
     void urlsSettingsAndCredentialSources() {
         GcsLocation l = GcsLocation.parse(
                 URI.create("gs://b-1/a/b"), Map.of("project", "p", "endpoint", "https://storage.example.com"));
