@@ -54,4 +54,76 @@ class WatchModeTest {
         }
         assertThat(p.exitValue()).as("a stopped watch run exits 0").isZero();
     }
+
+    /**
+     * logrotate renames a log, then creates it again: between the two, {@code app-20261120.log} (a rotation named by a
+     * date before its extension) has no live {@code app.log} beside it, and is taken for a live log that
+     * {@code rotated} names. A watching run leaves it out of those scans, says why once, and reads it as a rotation once
+     * the new {@code app.log} is there: every line once, the run still watching. On that quiet folder, validate and a
+     * {@code once} run refuse the configuration.
+     */
+    @Test
+    void aWatchRunOutlivesTheMomentARotatedLogHasNoLiveLogBesideIt() throws Exception {
+        Workspace ws = Workspace.in(tmp);
+        List<String> expected = new ArrayList<>();
+        Path live = ws.input("app.log", lines("day1", 0, 10, expected));
+        Path pipeline = ws.pipeline("""
+                pipeline: rotation-gap
+                source:
+                  files: { path: in, include: "*.log", rotated: "app-[0-9]*.log", format: text, tail: true, settle: 300ms }
+                sink: { files: { path: out, format: csv } }
+                run: { mode: watch, interval: 200ms }
+                """);
+        Path log = tmp.resolve("run.log");
+        Process p = ChildJvm.start(log, "io.sluice.cli.Main", "run", pipeline.toString(), "--progress", "log");
+        try {
+            awaitRows(ws, expected.size(), log);
+            // the last lines of the day, then logrotate's rename: no app.log for a while, several scans long
+            Files.writeString(live, lines("day1", 10, 15, expected), java.nio.file.StandardOpenOption.APPEND);
+            Files.move(live, ws.in().resolve("app-20261120.log"));
+            Thread.sleep(1500);
+            assertThat(p.isAlive())
+                    .as("still watching: %s", Files.readString(log))
+                    .isTrue();
+            CliRun v = CliRun.sluice("validate", pipeline.toString());
+            assertThat(v.code()).as("validate on the quiet folder: " + v).isNotZero();
+            assertThat(v.all()).contains("source.files.rotated").contains("app-20261120.log");
+
+            Files.writeString(live, lines("day2", 0, 10, expected));
+            expected.sort(null);
+            awaitRows(ws, expected.size(), log);
+            assertThat(ws.outputRows("line", "csv")).as("log: %s", log).isEqualTo(expected);
+            assertThat(p.isAlive()).isTrue();
+            String said = Files.readString(log);
+            assertThat(said.split("app-20261120.log left out of this scan", -1))
+                    .as("said once: %s", said)
+                    .hasSize(2);
+        } finally {
+            p.destroy();
+            p.waitFor(30, TimeUnit.SECONDS);
+        }
+        assertThat(p.exitValue()).as("a stopped watch run exits 0").isZero();
+
+        Files.delete(live); // the service is gone, its last rotation left behind
+        CliRun once = CliRun.run(pipeline, "--mode", "once");
+        assertThat(once.code()).as(once.toString()).isNotZero();
+        assertThat(once.all()).contains("source.files.rotated").contains("app-20261120.log");
+    }
+
+    /** Lines {@code from} to {@code to} of a day's log (each about 40 bytes), added to {@code expected}. */
+    private static String lines(String day, int from, int to, List<String> expected) {
+        StringBuilder text = new StringBuilder();
+        for (int i = from; i < to; i++) {
+            String line = day + " line " + i + " of the service's log, padded";
+            expected.add(line);
+            text.append(line).append('\n');
+        }
+        return text.toString();
+    }
+
+    private static void awaitRows(Workspace ws, int rows, Path log) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (ws.outputRows("line", "csv").size() < rows && System.nanoTime() < deadline) Thread.sleep(200);
+        assertThat(ws.outputRows("line", "csv")).as("log: %s", log).hasSize(rows);
+    }
 }

@@ -117,6 +117,8 @@ final class FilesSource implements Source {
     private final int parallelism;
     private final TailPlanner tails;
     private final SeenVersions seen;
+    /** Set by a watching run once it planned: see {@link #watching()}. */
+    private volatile boolean watching;
 
     FilesSource(Settings settings, Clock clock, int parallelism) {
         this(settings, clock, parallelism, LIST_BATCH);
@@ -163,7 +165,11 @@ final class FilesSource implements Source {
         NoMatch noMatch = new NoMatch(s.globs());
         if (s.tail()) {
             List<Skipped> skipped = new ArrayList<>();
-            batches.accept(withNoMatch(proposeTails(list(skipped, noMatch), ledger, skipped), noMatch));
+            List<String> notices = new ArrayList<>();
+            List<Found> found = watching
+                    ? list(skipped, noMatch, LiveNamed.LEAVE_OUT, notices)
+                    : list(skipped, noMatch, LiveNamed.REFUSE, null);
+            batches.accept(withNoMatch(proposeTails(found, ledger, skipped, notices), noMatch));
             return;
         }
         Map<String, String> digests = new HashMap<>(); // content digest -> key, over the whole listing
@@ -301,8 +307,19 @@ final class FilesSource implements Source {
     /** For {@code sluice validate}: with {@code tail}, refuses a {@code rotated} glob that names a live log. */
     @Override
     public Optional<String> check() throws IOException {
-        if (s.tail()) list(new ArrayList<>(), null);
+        if (s.tail()) list(new ArrayList<>(), null, LiveNamed.REFUSE, null);
         return Optional.empty();
+    }
+
+    /**
+     * From now on a file {@code rotated} names that is taken for a live log is left out of each scan, with the reason,
+     * instead of refused: a rotation named by a number before its extension, or moved into another folder, is taken
+     * for one while its live log is missing (logrotate renames the log, then creates it again), and that moment must
+     * not end a watching run.
+     */
+    @Override
+    public void watching() {
+        watching = true;
     }
 
     @Override
@@ -310,7 +327,8 @@ final class FilesSource implements Source {
         if (!s.tail()) return List.of();
         // what the ledger holds is shown also when the configuration would be refused: status is where one looks then
         List<String> warnings = new ArrayList<>();
-        List<TailPlanner.Log> logs = tails.identify(list(new ArrayList<>(), null, warnings), new ArrayList<>());
+        List<TailPlanner.Log> logs =
+                tails.identify(list(new ArrayList<>(), null, LiveNamed.KEEP, warnings), new ArrayList<>());
         List<String> lines = new ArrayList<>();
         warnings.forEach(w -> lines.add("warning: " + w + " (runs refuse this configuration until it is fixed)"));
         lines.addAll(tails.status(logs, known));
@@ -322,9 +340,9 @@ final class FilesSource implements Source {
      * continue a log from a range of an earlier one), so a refused one stops the registration and the logs are
      * proposed again from what the ledger holds then.
      */
-    private Proposal proposeTails(List<Found> ready, KnownSplits known, List<Skipped> skipped) throws IOException {
+    private Proposal proposeTails(List<Found> ready, KnownSplits known, List<Skipped> skipped, List<String> notices)
+            throws IOException {
         List<TailPlanner.Log> logs = tails.identify(ready, skipped);
-        List<String> notices = new ArrayList<>();
         TailPlanner.Planned planned = tails.plan(logs, known, s.splitSize(), skipped, notices);
         Packing packing = new Packing(s.packFiles(), s.packBytes(), MIN_PACK_BYTES, parallelism, false);
         return new Proposal(planned.splits(), planned.units(), packing, skipped, notices, true);
@@ -338,19 +356,23 @@ final class FilesSource implements Source {
         return s.tail() ? TailPlanner.pack(units.getFirst().id(), members) : SplitNames.pack(members, bytes, null);
     }
 
-    /**
-     * Lists the whole store (from {@code start_after} on): tailed logs only, a few local files. Files not ready yet are
-     * reported as waiting; see {@link #ready}.
-     */
-    private List<Found> list(List<Skipped> skipped, NoMatch noMatch) throws IOException {
-        return list(skipped, noMatch, null);
+    /** What a listing does with a file a {@code rotated} glob names that is taken for a live log. */
+    private enum LiveNamed {
+        /** Refuses the configuration: validate, plan, a once run, a watching run's first plan. */
+        REFUSE,
+        /** Lists it, with the refusal added to {@code said} as a warning: status, and reading a planned range. */
+        KEEP,
+        /** Leaves it out of this listing, skipped with the refusal, added to {@code said} as a notice: later scans. */
+        LEAVE_OUT
     }
 
     /**
-     * {@link #list(List, NoMatch)}, with a {@code rotated} glob that names a live log added to {@code warnings} instead
-     * of refused (null: refused).
+     * Lists the whole store (from {@code start_after} on): tailed logs only, a few local files. Files not ready yet are
+     * reported as waiting; see {@link #ready}. A file {@code rotated} names that is taken for a live log is handled as
+     * {@code live} says, its reason going to {@code said} (null with {@link LiveNamed#REFUSE}).
      */
-    private List<Found> list(List<Skipped> skipped, NoMatch noMatch, List<String> warnings) throws IOException {
+    private List<Found> list(List<Skipped> skipped, NoMatch noMatch, LiveNamed live, List<String> said)
+            throws IOException {
         List<StoredObject> objects = new ArrayList<>();
         Set<String> names = new HashSet<>();
         try (Stream<StoredObject> listed = s.storage().list(s.startAfter().orElse(null))) {
@@ -364,16 +386,29 @@ final class FilesSource implements Source {
         }
         // before anything is read, settled or not: a live log that `rotated` names would be read twice; whether a file
         // is one depends on the live logs listed beside it
-        Optional<RuntimeException> liveNamed = s.rotated()
-                .liveNamed(objects.stream()
+        Map<String, RuntimeException> liveNamed = s.rotated()
+                .liveNamedAll(objects.stream()
                         .map(StoredObject::key)
                         .filter(k -> s.globs().matches(Path.of(k)))
                         .filter(k ->
                                 s.marker().isEmpty() || !k.endsWith(s.marker().get()))
                         .toList());
-        if (liveNamed.isPresent()) {
-            if (warnings == null) throw liveNamed.get();
-            warnings.add(liveNamed.get().getMessage());
+        if (!liveNamed.isEmpty()) {
+            switch (live) {
+                case REFUSE -> throw liveNamed.values().iterator().next();
+                case KEEP -> said.add(liveNamed.values().iterator().next().getMessage());
+                case LEAVE_OUT -> {
+                    // nothing of it is read or registered: once its live log is listed again it is a rotation, read
+                    // from where the live log's reading stopped
+                    objects.removeIf(o -> liveNamed.containsKey(o.key()));
+                    if (noMatch != null) noMatch.matched(); // (include matched them: not "matches nothing")
+                    liveNamed.forEach((key, e) -> {
+                        String why = "left out of this scan, and listed again at the next: " + e.getMessage();
+                        skipped.add(Skipped.because(key, why));
+                        said.add(key + " " + why);
+                    });
+                }
+            }
         }
         List<Found> found = new ArrayList<>();
         for (StoredObject o : objects)
@@ -1184,7 +1219,8 @@ final class FilesSource implements Source {
                 }
                 Files.deleteIfExists(spool);
             }
-            tails.identify(list(new ArrayList<>(), null), new ArrayList<>());
+            // every file, as named now: a rotation caught before its live log is created again holds this log
+            tails.identify(list(new ArrayList<>(), null, LiveNamed.KEEP, new ArrayList<>()), new ArrayList<>());
         }
         Path last = tails.locate(m.key());
         throw new NoSuchFileException(

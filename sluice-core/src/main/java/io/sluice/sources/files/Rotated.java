@@ -65,31 +65,43 @@ final class Rotated {
     }
 
     /**
-     * The error about the option when a glob names a live log among {@code matched}: an uncompressed file it names that
-     * is no rotation of a live log, the matched uncompressed files it does not name, and has no suffix after a log
-     * extension. A gzipped file is a finished rotation whatever its name.
+     * The error about the option when a glob names a live log among {@code matched}: the first of {@link #liveNamedAll}.
      */
     Optional<RuntimeException> liveNamed(Collection<String> matched) {
-        if (globs.isEmpty()) return Optional.empty();
+        return liveNamedAll(matched).values().stream().findFirst();
+    }
+
+    /**
+     * Each file of {@code matched} a glob names that is taken for a live log, with the error about the option, in the
+     * order listed: an uncompressed file a glob names that is no rotation of a live log (the matched uncompressed files
+     * it does not name), and has no suffix after a log extension. A gzipped file is a finished rotation whatever its
+     * name.
+     */
+    Map<String, RuntimeException> liveNamedAll(Collection<String> matched) {
+        if (globs.isEmpty()) return Map.of();
         List<String> live = matched.stream()
                 .filter(k -> !Formats.compressed(k) && !names(k))
                 .toList();
+        Map<String, RuntimeException> refused = new LinkedHashMap<>();
         for (String key : matched) {
             Optional<String> glob = glob(key);
             if (glob.isEmpty() || Formats.compressed(key)) continue;
             if (AFTER_EXTENSION.matcher(name(key).toLowerCase(Locale.ROOT)).matches()) continue;
             if (live.stream().anyMatch(l -> rotationOf(key, l))) continue;
             String name = name(key);
-            return Optional.of(problem.apply("\"" + glob.get() + "\" names " + key
-                    + ", which is no rotation of a live log listed beside it (a rotation's name is its live log's with"
-                    + " a mark: " + name + ".1, " + stem(name) + "-20261120" + extension(name) + ", or " + name
-                    + " in another folder; the live logs are the files include matches and rotated does not name),"
-                    + " so it is taken for a live log: named as a finished rotation, a short one would be read whole,"
-                    + " and again from its start once it has grown past 256 bytes. Name the rotations only, by the"
-                    + " mark each gets after the log's name: \"" + name + ".[0-9]*\" (" + name + ".1, " + name
-                    + ".2.gz) or \"" + name + "-[0-9]*\" (dates); a glob such as \"*.log.[0-9]*\" names no live log"));
+            refused.put(
+                    key,
+                    problem.apply("\"" + glob.get() + "\" names " + key
+                            + ", which is no rotation of a live log listed beside it (a rotation's name is its live log's"
+                            + " with a mark: " + name + ".1, " + stem(name) + "-20261120" + extension(name) + ", or "
+                            + name + " in another folder; the live logs are the files include matches and rotated does"
+                            + " not name), so it is taken for a live log: named as a finished rotation, a short one"
+                            + " would be read whole, and again from its start once it has grown past 256 bytes. Name"
+                            + " the rotations only, by the mark each gets after the log's name: \"" + name
+                            + ".[0-9]*\" (" + name + ".1, " + name + ".2.gz) or \"" + name + "-[0-9]*\" (dates); a"
+                            + " glob such as \"*.log.[0-9]*\" names no live log"));
         }
-        return Optional.empty();
+        return refused;
     }
 
     /**

@@ -64,6 +64,14 @@ public interface Source extends AutoCloseable {
         throw new UnsupportedOperationException("this source proposes no units to pack");
     }
 
+    /**
+     * Tells the source that the run watches (a watch run, a pool member) and has planned once: a mistake its listing
+     * would refuse that a moment of the input can make (a rotated log's name while its live log is being created
+     * again) leaves those inputs out of each later plan, with the reason, instead of ending the run. The run's first
+     * plan, {@code sluice validate} and a {@code once} run still refuse it.
+     */
+    default void watching() {}
+
     /** Tells the source which of its proposals were registered, in order (to ask the ledger less next time). */
     default void registered(List<Split> splits) {}
 
