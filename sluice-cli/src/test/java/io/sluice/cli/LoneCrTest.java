@@ -125,6 +125,32 @@ class LoneCrTest {
         assertThat(ws.out()).as("no output written").doesNotExist();
     }
 
+    /**
+     * {@code sluice validate} reads its sample as a split is read, line ends evened out: the steps over a csv file whose
+     * lines end some in LF, some in CRLF (which DuckDB's sniffer gives up on) are checked, a wrong column refused at the
+     * step's line, instead of the check being skipped.
+     */
+    @Test
+    void validateChecksTheStepsOverACsvFileWithMixedLineEnds() throws Exception {
+        ws.input("a.csv", "id,name\n1,a\n2,b\r\n3,c\r\n");
+        String pipeline = """
+                pipeline: cr
+                source: { files: { path: in, format: csv } }
+                steps:
+                  - sql: "SELECT upper(COLUMN) AS shown FROM input"
+                sink: { files: { path: out, format: parquet } }
+                """;
+        Path good = ws.pipeline("good.yaml", pipeline.replace("COLUMN", "name"));
+        CliRun v = CliRun.sluice("validate", good.toString()).ok();
+        assertThat(v.out()).contains("checked against a sample of the input: the sink receives shown");
+
+        Path wrong = ws.pipeline("wrong.yaml", pipeline.replace("COLUMN", "nam"));
+        v = CliRun.sluice("validate", wrong.toString());
+        assertThat(v.code()).as(v.toString()).isEqualTo(2);
+        assertThat(v.all()).contains("wrong.yaml:4").contains("nam");
+        assertThat(ws.out()).as("no output written").doesNotExist();
+    }
+
     @Test
     void anUnquotedCsvFieldWithALoneCrFailsItsSplitOnceNamingTheFileAndLine() throws Exception {
         ws.input("u.csv", "id,name\n1,ok\n2,x\ry\n3,z\n");

@@ -59,7 +59,7 @@ public final class SplitProcessor {
 
     /** A read of the input, or of its copies with even line ends, where {@code crMark} stands for a CR in a line. */
     @FunctionalInterface
-    private interface ReadOf<T> {
+    interface ReadOf<T> {
         T read(LocalFiles input, int crMark) throws Exception;
     }
 
@@ -67,10 +67,10 @@ public final class SplitProcessor {
      * Reads the input; when DuckDB fails on a file whose lines end some in LF, some in CRLF, or a log with a CR inside
      * a line, reads again from copies under {@code scratch} that DuckDB can follow (the first read's writer was
      * closed, so it staged nothing). Every read of a split's records goes through here: a run, {@code sluice head},
-     * and the divider's reads of one file alone, which would otherwise name such a file unreadable. (The step check's
-     * sample does not: a sample it cannot read skips the check, and the split's own read evens the line ends.)
+     * the divider's reads of one file alone, which would otherwise name such a file unreadable, and the step check's
+     * read of its sample ({@link StepCheck}), which would otherwise skip the check.
      */
-    private static <T> T evenLineEnds(LocalFiles input, java.nio.file.Path scratch, ReadOf<T> read) throws Exception {
+    static <T> T evenLineEnds(LocalFiles input, java.nio.file.Path scratch, ReadOf<T> read) throws Exception {
         try {
             return read.read(input, 0);
         } catch (SplitFailure | SQLException e) {

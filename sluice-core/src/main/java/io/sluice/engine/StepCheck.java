@@ -87,24 +87,50 @@ public final class StepCheck {
         if (all.parts().size() > 1) {
             try {
                 // each file costs a detection of its columns: the first alone is the cheap check that mostly suffices
-                Optional<Outcome> first = check(a, c, all.withParts(all.parts().subList(0, 1)));
+                Optional<Outcome> first = check(a, c, all.withParts(all.parts().subList(0, 1)), scratch);
                 if (first.isPresent()) return first.get();
                 // an empty first file: the others may have columns
             } catch (ConfigException e) {
                 // files packed together are read by column name: a column the first file lacks may come from the others
             }
         }
-        return check(a, c, all)
+        return check(a, c, all, scratch)
                 .orElseGet(() -> new Outcome(List.of(), "the sampled files are empty (" + names(all) + ")"));
     }
 
-    /** Empty when the input has nothing to read, not even columns (empty files). */
-    private static Optional<Outcome> check(Assembly a, Connection c, LocalFiles input)
+    /**
+     * Empty when the input has nothing to read, not even columns (empty files). A sample whose line ends DuckDB cannot
+     * follow (mixed LF and CRLF, a log's CR inside a line) is read again from copies under {@code scratch} with even
+     * ones, as a split's read is; a sample that cannot be read even so skips the check (its split reports why).
+     */
+    private static Optional<Outcome> check(Assembly a, Connection c, LocalFiles input, Path scratch)
+            throws IOException, SQLException {
+        try {
+            return SplitProcessor.evenLineEnds(
+                    input, scratch.resolve("check"), (in, crMark) -> check(a, c, in, crMark));
+        } catch (SQLException | SplitFailure e) {
+            // a broken input file is not a mistake in the pipeline: its split reports it
+            return Optional.of(new Outcome(
+                    List.of(),
+                    "a sample of " + names(input) + " could not be read (" + EngineErrors.withoutExcerpt(e.getMessage())
+                            + ")"));
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e); // (the read throws nothing else)
+        }
+    }
+
+    /**
+     * @param crMark the byte that stands for a CR inside a text line in the input ({@link LineEnds#marked}); 0: none
+     * @throws SQLException when the input cannot be read
+     */
+    private static Optional<Outcome> check(Assembly a, Connection c, LocalFiles input, int crMark)
             throws IOException, SQLException {
         List<Step> steps = a.steps();
         String view = "sluice_check_" + NAMES.incrementAndGet();
         Optional<Reader> read =
-                Reader.of(input, view, !steps.isEmpty() && steps.getFirst().inputAsText());
+                Reader.of(input, view, !steps.isEmpty() && steps.getFirst().inputAsText(), crMark);
         if (read.isEmpty()) return Optional.empty();
         List<String> drops = new ArrayList<>(read.get().drops());
         drops.add("DROP TABLE IF EXISTS " + view);
@@ -118,12 +144,6 @@ public final class StepCheck {
                 // without detecting them again
                 s.execute("CREATE TEMP TABLE " + view + " AS SELECT * FROM (" + reader.relation() + ") LIMIT 0");
                 columns = describe(c, query);
-            } catch (SQLException e) {
-                // a broken input file is not a mistake in the pipeline: its split reports it
-                return Optional.of(new Outcome(
-                        List.of(),
-                        "a sample of " + names(input) + " could not be read ("
-                                + EngineErrors.withoutExcerpt(e.getMessage()) + ")"));
             }
             for (int i = 0; i < steps.size(); i++) {
                 Options.Selected declared = a.pipeline().steps().get(i);
