@@ -4,6 +4,7 @@ import io.sluice.engine.StepCheck;
 import io.sluice.pipeline.Assembly;
 import io.sluice.pipeline.Pipeline;
 import io.sluice.planning.Planner;
+import io.sluice.planning.SourceKinds;
 import io.sluice.spi.KnownMember;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.Split;
@@ -44,6 +45,8 @@ final class ValidateCommand implements Callable<Integer> {
             try (EarlierRuns known =
                     new EarlierRuns(() -> Assembly.existingLedger(p, args.components(), Clock.systemUTC()))) {
                 source = a.source().check(known);
+                // a run's plan refuses a ledger whose splits are another source kind's: so does validate
+                SourceKinds.of(args.components()).check(known, p.source());
             }
             a.sink().check();
             StepCheck.Outcome steps = StepCheck.standalone(a);
@@ -66,10 +69,9 @@ final class ValidateCommand implements Callable<Integer> {
     }
 
     /**
-     * The ledger of earlier runs, opened when the source first asks about it (the jdbc source does, whether an
-     * earlier definition of it read): a source that asks nothing, every other one, has no ledger opened for it,
-     * beside the check above. Before
-     * the first run there is none, and nothing is created: it answers as an empty ledger.
+     * The ledger of earlier runs, opened at the first question: the jdbc source's (whether an earlier definition of it
+     * read), and the source-kind check's (which kind registered the newest split). Before the first run there is none,
+     * and nothing is created: it answers as an empty ledger.
      */
     private static final class EarlierRuns implements KnownSplits, AutoCloseable {
         private final Supplier<Optional<Ledger>> open;

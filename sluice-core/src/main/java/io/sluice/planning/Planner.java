@@ -60,7 +60,7 @@ public final class Planner {
     }
 
     private void checkKind() {
-        if (declared != null) SourceKinds.discover().check(ledger, declared);
+        if (declared != null) SourceKinds.discover().check(view, declared);
     }
 
     /**

@@ -3,22 +3,23 @@ package io.sluice.planning;
 import io.sluice.config.ConfigException;
 import io.sluice.config.ConfigProblem;
 import io.sluice.config.Options;
-import io.sluice.spi.ledger.PlanStore;
+import io.sluice.pipeline.Components;
+import io.sluice.spi.source.KnownSplits;
 import io.sluice.spi.source.SourceFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.ServiceLoader;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
  * Which source kind registered a split, told by its id ({@link SourceFactory#splitIds}): a pipeline whose source kind
  * changed under one ledger (files to jdbc, jdbc to bigquery) would otherwise register the new kind's splits beside the
- * earlier kind's done ones, and its sink would hold both outputs.
+ * earlier kind's done ones, and its sink would hold both outputs. A plan checks it ({@link Planner}), and so does
+ * {@code sluice validate} against the ledger of earlier runs.
  */
-final class SourceKinds {
+public final class SourceKinds {
     /** The kinds whose ids a pattern tells apart, by kind. */
     private final Map<String, Pattern> patterned;
     /** The kinds whose ids are their inputs' names (files): the ids no pattern matches. */
@@ -34,17 +35,23 @@ final class SourceKinds {
 
     private static volatile SourceKinds discovered;
 
-    /** The kinds of the sources on the class path. */
+    /**
+     * The kinds of the sources on the class path, as the component registry finds them ({@link Components#discover}),
+     * which refuses two sources claiming one kind: a loop of its own kept the last of them, silently.
+     */
     static SourceKinds discover() {
         SourceKinds found = discovered;
         if (found != null) return found;
-        Map<String, Optional<Pattern>> kinds = new TreeMap<>();
-        for (SourceFactory<?> f : ServiceLoader.load(SourceFactory.class, SourceKinds.class.getClassLoader())) {
-            kinds.put(f.kind(), f.splitIds());
-        }
-        found = new SourceKinds(kinds);
+        found = of(Components.discover());
         discovered = found;
         return found;
+    }
+
+    /** The kinds of the registry's sources. */
+    public static SourceKinds of(Components components) {
+        Map<String, Optional<Pattern>> kinds = new TreeMap<>();
+        components.sources().forEach((kind, f) -> kinds.put(kind, f.splitIds()));
+        return new SourceKinds(kinds);
     }
 
     /**
@@ -63,9 +70,9 @@ final class SourceKinds {
 
     /**
      * Refuses to plan when the ledger's newest split is another source kind's; one look-up
-     * ({@link PlanStore#newestSplit}). A new ledger, or one reset, holds none.
+     * ({@link KnownSplits#newestSplit}). A new ledger, or one reset, holds none.
      */
-    void check(PlanStore ledger, Options.Selected source) {
+    public void check(KnownSplits ledger, Options.Selected source) {
         Optional<String> newest = ledger.newestSplit();
         if (newest.isEmpty()) return;
         Optional<String> other = other(source.kind(), newest.get());
