@@ -56,4 +56,21 @@ public final class Utf8 {
     private static int size(int cp) {
         return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
     }
+
+    /**
+     * The longest prefix all {@code keys} share, never ending inside a character (a store compares a listing's prefix
+     * as UTF-8 bytes, so half a surrogate pair would match nothing).
+     */
+    public static String commonPrefix(java.util.Collection<String> keys) {
+        String common = keys.iterator().next();
+        for (String k : keys) {
+            int n = 0;
+            while (n < common.length() && n < k.length() && common.charAt(n) == k.charAt(n)) n++;
+            common = common.substring(0, n);
+        }
+        if (!common.isEmpty() && Character.isHighSurrogate(common.charAt(common.length() - 1))) {
+            common = common.substring(0, common.length() - 1);
+        }
+        return common;
+    }
 }

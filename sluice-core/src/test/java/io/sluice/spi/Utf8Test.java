@@ -46,4 +46,14 @@ class Utf8Test {
                 .isNegative();
         assertThat(Utf8.compare("k😀", "k\ue000")).isPositive();
     }
+
+    @Test
+    void theCommonPrefixOfKeysNeverEndsInsideACharacter() {
+        assertThat(Utf8.commonPrefix(List.of("out/date=2026-12-01/a.csv", "out/date=2026-12-02/a.csv")))
+                .isEqualTo("out/date=2026-12-0");
+        assertThat(Utf8.commonPrefix(List.of("k\uD83D\uDE00.csv", "k\uD83D\uDE01.csv")))
+                .isEqualTo("k");
+        assertThat(Utf8.commonPrefix(List.of("a.csv"))).isEqualTo("a.csv");
+        assertThat(Utf8.commonPrefix(List.of("a", "b"))).isEmpty();
+    }
 }

@@ -1,5 +1,6 @@
 package io.sluice.storage.s3;
 
+import io.sluice.spi.Utf8;
 import io.sluice.spi.storage.ObjectChangedException;
 import io.sluice.spi.storage.ObjectStore;
 import io.sluice.spi.storage.StoredObject;
@@ -517,26 +518,12 @@ public final class S3ObjectStore implements ObjectStore {
         if (keys.isEmpty()) return 0;
         Set<String> wanted = new HashSet<>();
         for (String k : keys) wanted.add(prefix + k);
-        String common = commonPrefix(keys);
+        String common = Utf8.commonPrefix(keys);
         return abortUploads(
                 common,
                 u -> wanted.contains(u.key()),
                 startedBefore,
                 "of " + keys.size() + " files under " + describe(common));
-    }
-
-    private static String commonPrefix(Collection<String> keys) {
-        String common = keys.iterator().next();
-        for (String k : keys) {
-            int n = 0;
-            while (n < common.length() && n < k.length() && common.charAt(n) == k.charAt(n)) n++;
-            common = common.substring(0, n);
-        }
-        // not into the middle of a surrogate pair: S3 compares the prefix as UTF-8 bytes
-        if (!common.isEmpty() && Character.isHighSurrogate(common.charAt(common.length() - 1))) {
-            common = common.substring(0, common.length() - 1);
-        }
-        return common;
     }
 
     private int abortUploads(String keyPrefix, Predicate<MultipartUpload> which, Instant startedBefore, String what)

@@ -397,21 +397,7 @@ public final class AzureBlobStore implements ObjectStore {
         if (keys.isEmpty()) return 0;
         Set<String> wanted = new HashSet<>();
         for (String k : keys) wanted.add(location.blobName(k));
-        return abortUncommitted(commonPrefix(keys), wanted::contains, startedBefore);
-    }
-
-    private static String commonPrefix(Collection<String> keys) {
-        String common = keys.iterator().next();
-        for (String k : keys) {
-            int n = 0;
-            while (n < common.length() && n < k.length() && common.charAt(n) == k.charAt(n)) n++;
-            common = common.substring(0, n);
-        }
-        // not into the middle of a surrogate pair: Azure compares the prefix as UTF-8 bytes
-        if (!common.isEmpty() && Character.isHighSurrogate(common.charAt(common.length() - 1))) {
-            common = common.substring(0, common.length() - 1);
-        }
-        return common;
+        return abortUncommitted(Utf8.commonPrefix(keys), wanted::contains, startedBefore);
     }
 
     private int abortUncommitted(String prefix, Predicate<String> which, Instant startedBefore) throws IOException {
