@@ -27,6 +27,11 @@ class StorageTest {
                     public String root() {
                         return url;
                     }
+
+                    @Override
+                    public String place() {
+                        return url; // what the folders are compared by: the root, for a store without an endpoint
+                    }
                 },
                 null);
     }
