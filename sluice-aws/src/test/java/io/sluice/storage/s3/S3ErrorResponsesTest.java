@@ -380,13 +380,8 @@ class S3ErrorResponsesTest {
                 }
                 objects.remove(key);
                 exchange.sendResponseHeaders(204, -1);
-            } else if (objects.containsKey(key)) { // HEAD
-                exchange.getResponseHeaders().add("ETag", "\"" + objects.get(key) + "\"");
-                exchange.getResponseHeaders().add("Content-Length", "5");
-                exchange.getResponseHeaders().add("Last-Modified", "Sat, 05 Dec 2026 10:00:00 GMT");
-                exchange.sendResponseHeaders(200, -1);
             } else {
-                exchange.sendResponseHeaders(404, -1);
+                head(exchange, objects.get(key));
             }
             exchange.close();
         });
@@ -425,13 +420,8 @@ class S3ErrorResponsesTest {
             if (exchange.getRequestMethod().equals("DELETE")) {
                 if (ifMatch == null) objects.remove(key);
                 exchange.sendResponseHeaders(204, -1);
-            } else if (objects.containsKey(key)) { // HEAD
-                exchange.getResponseHeaders().add("ETag", "\"" + objects.get(key) + "\"");
-                exchange.getResponseHeaders().add("Content-Length", "5");
-                exchange.getResponseHeaders().add("Last-Modified", "Sat, 05 Dec 2026 10:00:00 GMT");
-                exchange.sendResponseHeaders(200, -1);
             } else {
-                exchange.sendResponseHeaders(404, -1);
+                head(exchange, objects.get(key));
             }
             exchange.close();
         });
@@ -455,6 +445,18 @@ class S3ErrorResponsesTest {
                             "DELETE /far-bucket/p/b.csv null",
                             "HEAD /far-bucket/p/c.csv null");
         }
+    }
+
+    /** A HEAD of a 5-byte object in {@code version}, or 404 when {@code version} is null (no such object). */
+    private static void head(HttpExchange exchange, String version) throws IOException {
+        if (version == null) {
+            exchange.sendResponseHeaders(404, -1);
+            return;
+        }
+        exchange.getResponseHeaders().add("ETag", "\"" + version + "\"");
+        exchange.getResponseHeaders().add("Content-Length", "5");
+        exchange.getResponseHeaders().add("Last-Modified", "Sat, 05 Dec 2026 10:00:00 GMT");
+        exchange.sendResponseHeaders(200, -1);
     }
 
     private void serve(HttpHandler handler) throws IOException {
