@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,35 +46,11 @@ class FetchFailureTest {
 
     @Test
     void aFailedDownloadsNextJobCarriesTheChecksumOfTheFileAsItIsNow() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        try (MockCluster k = new MockCluster()) {
-            Pipeline p = k.pipeline(
-                    dir, "file_server: { port: %d },".formatted(port), "retries: { max: 1, backoff: 100ms }");
-            k.start(p);
-            Job first = k.awaitJob(Set.of());
-            assertThat(signedSha(first)).isEqualTo(sha256("id\n1\n"));
-
-            // rewritten on the volume with the same size, its time put back: the pod's checksum fails
-            Path file = dir.resolve("in/a.csv");
-            FileTime signedAt = Files.getLastModifiedTime(file);
-            Files.writeString(file, "id\n2\n");
-            Files.setLastModifiedTime(file, signedAt);
-            k.failedInit(
-                    first,
-                    first.getMetadata().getName() + "-p1",
-                    JobTemplate.FETCH_CONTAINER,
-                    io.sluice.kubernetes.files.Fetcher.CHECKSUM_MISMATCH_EXIT);
-            k.failJob(first.getMetadata().getName(), "BackoffLimitExceeded");
-
-            Job second = k.awaitJob(Set.of(first.getMetadata().getUid()));
-
-            // before the fix: the cached checksum of the old content, and the same failure at every retry
-            assertThat(signedSha(second)).isEqualTo(sha256("id\n2\n"));
-            assertThat(k.failures).singleElement().asString().contains("Init:Error", "could not download");
-        }
+        var after = retryAfterAFailedDownload(io.sluice.kubernetes.files.Fetcher.CHECKSUM_MISMATCH_EXIT);
+        assertThat(after.first()).isEqualTo(sha256("id\n1\n"));
+        // before the fix: the cached checksum of the old content, and the same failure at every retry
+        assertThat(after.second()).isEqualTo(sha256("id\n2\n"));
+        assertThat(after.failures()).singleElement().asString().contains("Init:Error", "could not download");
     }
 
     /**
@@ -85,6 +62,20 @@ class FetchFailureTest {
      */
     @Test
     void aDownloadThatFailedForAnotherReasonKeepsTheChecksumsSigned() throws Exception {
+        var after = retryAfterAFailedDownload(1);
+        // before the fix: forgotten at every failed download, the file read again
+        assertThat(after.second()).isEqualTo(sha256("id\n1\n"));
+        assertThat(after.failures()).singleElement().asString().contains("Init:Error (exit code 1)");
+    }
+
+    /** The checksums the first and the second Job of a split carry, and the failures recorded, in between. */
+    private record Retried(String first, String second, List<String> failures) {}
+
+    /**
+     * A split's first Job, then its file rewritten on the volume with the same size and its time put back (only a
+     * read tells it changed), its download failing with {@code fetchExit}, and the Job retried.
+     */
+    private Retried retryAfterAFailedDownload(int fetchExit) throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
@@ -98,14 +89,10 @@ class FetchFailureTest {
             FileTime signedAt = Files.getLastModifiedTime(file);
             Files.writeString(file, "id\n2\n");
             Files.setLastModifiedTime(file, signedAt);
-            k.failedInit(first, first.getMetadata().getName() + "-p1", JobTemplate.FETCH_CONTAINER, 1);
+            k.failedInit(first, first.getMetadata().getName() + "-p1", JobTemplate.FETCH_CONTAINER, fetchExit);
             k.failJob(first.getMetadata().getName(), "BackoffLimitExceeded");
-
             Job second = k.awaitJob(Set.of(first.getMetadata().getUid()));
-
-            // before the fix: forgotten at every failed download, the file read again
-            assertThat(signedSha(second)).isEqualTo(sha256("id\n1\n"));
-            assertThat(k.failures).singleElement().asString().contains("Init:Error (exit code 1)");
+            return new Retried(signedSha(first), signedSha(second), List.copyOf(k.failures));
         }
     }
 }
