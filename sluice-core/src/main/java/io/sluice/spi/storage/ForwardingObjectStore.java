@@ -10,7 +10,9 @@ import java.util.stream.Stream;
 /**
  * A store that hands every call to another: a decorator (and a test) overrides the calls it watches or changes. The
  * default methods ({@code writeMoving}, {@code copyFrom}, {@code delete(key, version)}) are not forwarded, so they reach
- * the overridden calls.
+ * the overridden calls. A wrapper that moves the root ({@link #root()}) overrides {@link #place()} too: the place is
+ * forwarded, so it would still name the delegate's, and the files source would compare its sink's folder with a place
+ * that is not this store's.
  */
 public abstract class ForwardingObjectStore implements ObjectStore {
     protected final ObjectStore store;
