@@ -441,18 +441,21 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     /**
-     * A HEAD, then one DELETE with {@code If-Match} (S3 since 2025, and S3Proxy 4.1.0): the server removes the object
-     * only while it is that version, so an input written over since it was read stays, even in the moment between the
-     * two. The HEAD first, because a server without conditional deletes may ignore the header and delete whatever is
-     * there: it then has only that moment's window, not the whole time since the read. One that answers 204 and
-     * deletes nothing is found by a HEAD after this store's first DELETE (the object still there as that version);
-     * from then on this store deletes after the HEAD without the header (logged once).
+     * One DELETE with {@code If-Match} (S3 since 2025, and S3Proxy 4.1.0): the server removes the object only while it
+     * is that version, so an input written over since it was read stays, even in the moment between the caller's read
+     * and this. Until this store's server is known to honour the header, a HEAD goes first, because a server without
+     * conditional deletes may ignore the header and delete whatever is there: it then has only that moment's window,
+     * not the whole time since the read. The first DELETE is followed by a HEAD that finds out: one that answered 204
+     * and deleted nothing ignores the header, and this store then deletes after a HEAD without it (logged once); one
+     * that deleted is trusted, and later deletes are the DELETE alone.
      */
     @Override
     public void delete(String key, String version) throws IOException {
-        Optional<StoredObject> now = stat(key);
-        if (now.isEmpty()) return;
-        if (!now.get().version().equals(version)) throw changed(key, version);
+        if (ifMatchDelete != IfMatchDelete.HONOURED) {
+            Optional<StoredObject> now = stat(key);
+            if (now.isEmpty()) return;
+            if (!now.get().version().equals(version)) throw changed(key, version);
+        }
         if (ifMatchDelete == IfMatchDelete.IGNORED) {
             delete(key);
             return;
