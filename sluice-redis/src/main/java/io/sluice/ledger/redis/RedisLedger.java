@@ -45,7 +45,6 @@ import org.redisson.api.redisnode.RedisNodes;
 import org.redisson.client.RedisException;
 import org.redisson.client.codec.StringCodec;
 import org.redisson.config.Config;
-import org.redisson.config.SingleServerConfig;
 
 /**
  * A ledger in Redis, shared by any number of workers. Every method is one Lua script, which Redis runs atomically:
@@ -112,7 +111,7 @@ public final class RedisLedger implements Ledger {
         c.setThreads(2);
         c.setNettyThreads(4);
         int timeout = Math.toIntExact(config.timeout().toMillis());
-        SingleServerConfig s = c.useSingleServer()
+        c.useSingleServer()
                 .setAddress(config.address())
                 .setDatabase(config.database())
                 .setConnectTimeout(timeout)
@@ -124,11 +123,12 @@ public final class RedisLedger implements Ledger {
                 .setConnectionMinimumIdleSize(1)
                 .setConnectionPoolSize(16)
                 .setClientName("sluice");
+        // on Config, not the server's settings: Redisson 4 logs a deprecation warning at every open for those
         config.credentials().ifPresent(given -> {
-            if (given.user() != null) s.setUsername(given.user());
-            s.setPassword(given.password());
+            if (given.user() != null) c.setUsername(given.user());
+            c.setPassword(given.password());
         });
-        if (config.password() != null) s.setPassword(config.password().reveal());
+        if (config.password() != null) c.setPassword(config.password().reveal());
         return c;
     }
 
