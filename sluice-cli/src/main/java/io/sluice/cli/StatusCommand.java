@@ -118,6 +118,8 @@ final class StatusCommand implements Callable<Integer> {
                     workers.stream()
                             .map(w -> asMap(w, stopped(w, at, p.run().lease())))
                             .toList());
+            // the source's lines as text: what it says differs by source (a tailed log's progress, a warning)
+            doc.put("source", sourceStatus.get());
             doc.put("splits", splits.stream().map(StatusCommand::asMap).toList());
             out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(doc));
             return 0;

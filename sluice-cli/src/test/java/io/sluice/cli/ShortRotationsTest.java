@@ -3,6 +3,8 @@ package io.sluice.cli;
 import static io.sluice.cli.CliRun.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.testkit.Workspace;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -257,6 +259,15 @@ class ShortRotationsTest {
                 .contains("done     1")
                 .contains("hb.log: read to byte 390 of 390")
                 .containsPattern("warning: .*source.files.rotated: \"\\*.log\\*\" names hb.log,");
+        JsonNode json = new ObjectMapper()
+                .readTree(CliRun.sluice("status", pipeline.toString(), "--json")
+                        .ok()
+                        .out());
+        assertThat(json.get("source"))
+                .as("--json gives the source's lines too")
+                .extracting(JsonNode::asText)
+                .anySatisfy(line -> assertThat(line).startsWith("hb.log: read to byte 390 of 390"))
+                .anySatisfy(line -> assertThat(line).contains("source.files.rotated: \"*.log*\" names hb.log,"));
         assertThat(run(pipeline).code()).as("runs are still refused").isNotZero();
     }
 
