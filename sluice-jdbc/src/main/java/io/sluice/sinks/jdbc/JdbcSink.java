@@ -37,6 +37,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -601,7 +602,7 @@ final class JdbcSink implements Sink {
                             + tableColumns.get(SPLIT_COLUMN) + " while split " + split.id() + " was staged; the split "
                             + "is tried again");
                 }
-                List<Object> replaced = new ArrayList<>();
+                List<Replaced> replaced = new ArrayList<>();
                 if (held != null) {
                     if (!ctx.inputsCurrent()) {
                         abort();
@@ -619,7 +620,13 @@ final class JdbcSink implements Sink {
                 // after the output's row: every writer of one output locks the two in this order
                 claim(t, ctx).ifPresent(replaced::add);
                 if (held != null) replaced.addAll(otherVersions(t, key));
-                if (!replaced.isEmpty() && hasTable) remove(c, t, replaced);
+                List<Object> marks = replaced.stream()
+                        .map(Replaced::mark)
+                        .filter(Objects::nonNull)
+                        .toList();
+                if (!marks.isEmpty() && hasTable) remove(c, t, marks);
+                // whatever the policy now: the dead letters of the replaced rows describe rows no longer there
+                deleteDeadLetters(c, t, replaced.stream().map(Replaced::splitId).toList());
                 List<DeadLetter> refused = hasTable ? insert(t, tableColumns, keys(c, t)) : List.of();
                 if (!refused.isEmpty() && context.onBadRecord() == BadRecordPolicy.FAIL) {
                     DeadLetter first = refused.getFirst();
@@ -693,11 +700,11 @@ final class JdbcSink implements Sink {
         /**
          * Locks the split's commit record (made when missing) until the transaction ends, and refuses a claim token
          * lower than the stored one: the split was taken over and committed by a newer claim. Then checks the fence,
-         * under that lock. Returns what the rows of the split's earlier commit carry in {@link #SPLIT_COLUMN}, when
-         * the record was there: a split's rows and its record are committed together and removed together, so without
-         * a record the table holds no row of the split.
+         * under that lock. Returns the split's earlier commit, when the record was there: a split's rows, dead letters
+         * and record are committed together and removed together, so without a record the table holds no row of the
+         * split and no dead letter.
          */
-        private Optional<Object> claim(TableName t, CommitContext ctx) throws SQLException, StaleClaimException {
+        private Optional<Replaced> claim(TableName t, CommitContext ctx) throws SQLException, StaleClaimException {
             try (PreparedStatement insert = c.prepareStatement(dialect.insertIfMissing(
                             bookkeepingTable(t, COMMITS), List.of("pipeline", "target", "split_id", "token")));
                     PreparedStatement lock = c.prepareStatement("SELECT token" + (number != null ? ", " + NUMBER : "")
@@ -718,7 +725,7 @@ final class JdbcSink implements Sink {
                     earlier = number == null ? split.id() : r.getObject(2, Long.class);
                 }
                 ctx.checkFence();
-                return committedBefore ? Optional.ofNullable(earlier) : Optional.empty();
+                return committedBefore ? Optional.of(new Replaced(split.id(), earlier)) : Optional.empty();
             }
         }
 
@@ -757,14 +764,14 @@ final class JdbcSink implements Sink {
         }
 
         /**
-         * What the rows of the splits that committed other versions of the output carry in {@link #SPLIT_COLUMN}:
-         * those rows and the splits' records go. Siblings stay: the other byte ranges of this version that do not
-         * overlap this one ({@link OutputKey#sibling}, as the files sink decides), left out by the query itself, so
-         * that the commit of each of a file's N ranges reads only what it replaces, not the N records of the file. A
-         * record without a version (committed by a Sluice that kept none) counts as another version: its rows go.
+         * The splits that committed other versions of the output: their rows, dead letters and records go. Siblings
+         * stay: the other byte ranges of this version that do not overlap this one ({@link OutputKey#sibling}, as the
+         * files sink decides), left out by the query itself, so that the commit of each of a file's N ranges reads only
+         * what it replaces, not the N records of the file. A record without a version (committed by a Sluice that kept
+         * none) counts as another version: its rows go.
          */
-        private List<Object> otherVersions(TableName t, OutputKey key) throws SQLException {
-            List<Object> marks = new ArrayList<>();
+        private List<Replaced> otherVersions(TableName t, OutputKey key) throws SQLException {
+            List<Replaced> replaced = new ArrayList<>();
             // OutputKey.sibling in SQL: same version, and this range ends before the record's or starts after it
             // (a record without a version makes it NULL: not a sibling)
             String sibling = OUTPUT_VERSION + " = ? AND (" + OUTPUT_START + " >= ? OR (" + OUTPUT_END + " <> "
@@ -785,23 +792,18 @@ final class JdbcSink implements Sink {
                 // a range to the end of the input ends before no other
                 select.setLong(6, key.end() == Member.WHOLE ? Long.MAX_VALUE : key.end());
                 select.setLong(7, key.start());
-                List<String> others = new ArrayList<>();
                 try (ResultSet r = select.executeQuery()) {
-                    while (r.next()) {
-                        others.add(r.getString(1));
-                        Object mark = r.getObject(2);
-                        if (mark != null) marks.add(mark); // no number: committed before rows were numbered
-                    }
+                    while (r.next()) replaced.add(new Replaced(r.getString(1), r.getObject(2)));
                 }
-                for (String other : others) {
+                for (Replaced other : replaced) {
                     delete.setString(1, context.pipeline());
                     delete.setString(2, t.toString());
-                    delete.setString(3, other);
+                    delete.setString(3, other.splitId());
                     delete.addBatch();
                 }
-                if (!others.isEmpty()) delete.executeBatch();
+                if (!replaced.isEmpty()) delete.executeBatch();
             }
-            return marks;
+            return replaced;
         }
 
         private void record(TableName t, OutputKey key, CommitContext ctx, long rowsOut) throws SQLException {
@@ -965,11 +967,35 @@ final class JdbcSink implements Sink {
         }
     }
 
+    /**
+     * A split's earlier commit that a commit replaces: its id, and what its rows carry in {@link #SPLIT_COLUMN} (null
+     * when they carry nothing this commit can find: committed before rows were numbered).
+     */
+    private record Replaced(String splitId, Object mark) {}
+
+    /**
+     * Deletes the dead letters of these splits, whose rows are replaced or removed. Their ids are compared exactly
+     * ({@link Dialect#exactly}), though a commit made the column exact: a discard may meet the dead letters of an
+     * earlier Sluice before any commit migrated them, and {@code a.csv}'s must not take {@code A.csv}'s (the table has
+     * no index on the split that the expression would lose).
+     */
+    private void deleteDeadLetters(Connection c, TableName t, List<String> splitIds) throws SQLException {
+        if (splitIds.isEmpty()) return;
+        try (PreparedStatement s = c.prepareStatement("DELETE FROM " + bookkeepingTable(t, DEAD_LETTER)
+                + " WHERE pipeline = ? AND target = ? AND " + dialect.exactly("split_id") + " IN ("
+                + "?, ".repeat(splitIds.size() - 1) + "?)")) {
+            s.setString(1, context.pipeline());
+            s.setString(2, t.toString());
+            for (int i = 0; i < splitIds.size(); i++) s.setString(i + 3, splitIds.get(i));
+            s.executeUpdate();
+        }
+    }
+
     // ---- discard and reset ---------------------------------------------------------------------------------
 
     /**
-     * Removes the rows the split committed and its record, in one transaction that holds the record's lock and
-     * checks the claim's token and fence, as a commit does.
+     * Removes the rows the split committed, its dead letters and its record, in one transaction that holds the
+     * record's lock and checks the claim's token and fence, as a commit does.
      */
     @Override
     public void discard(Split split, CommitContext ctx) throws Exception {
@@ -1002,6 +1028,8 @@ final class JdbcSink implements Sink {
                 ctx.checkFence();
                 if (held != null) held.check();
                 if (splitColumn != null && mark != null) remove(c, t, List.of(mark));
+                // also without a record: an earlier Sluice's discard left the dead letters
+                deleteDeadLetters(c, t, List.of(split.id()));
                 try (PreparedStatement s = c.prepareStatement("DELETE FROM " + bookkeepingTable(t, COMMITS)
                         + " WHERE pipeline = ? AND target = ? AND split_id = ?")) {
                     s.setString(1, context.pipeline());

@@ -27,6 +27,7 @@ import java.sql.DriverManager;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -482,6 +483,102 @@ abstract class JdbcSinkCases {
         assertThat(stored("SELECT output_key, output_version FROM SCHEMA._sluice_commits"))
                 .containsExactlyInAnyOrder("A.csv|v1", "a.csv|v9", "e.csv|v1", "é.csv|v1", "E.csv|V1");
         assertThat(stored("SELECT count(*) FROM SCHEMA._sluice_outputs")).containsExactly("5");
+    }
+
+    /** A table that refuses a name longer than five characters, and what its dead letters hold. */
+    Sink people(BadRecordPolicy policy) throws Exception {
+        target.sql("CREATE TABLE IF NOT EXISTS " + target.schema
+                + ".people (id integer PRIMARY KEY, name varchar(5) NOT NULL)");
+        return sink("table: SCHEMA.people\nkeys: [id]\n", policy);
+    }
+
+    /** Each dead letter as {@code split|line}. */
+    List<String> deadLetters() throws Exception {
+        return stored("SELECT split_id, line FROM SCHEMA._sluice_dead_letter ORDER BY split_id, line");
+    }
+
+    /**
+     * A replay replaces the split's dead letters as it replaces its rows (refused rows and the reader's rejects): the
+     * dead letters describe the rows the table holds, whatever the policy of the run that replays.
+     */
+    @Test
+    void aReplayReplacesTheSplitsDeadLetters() throws Exception {
+        Sink sink = people(BadRecordPolicy.DEAD_LETTER);
+        try (SinkWriter w = sink.open(split("r1"), scratch())) {
+            w.stage(
+                    rows("SELECT * FROM (VALUES (1, 'ann'), (2, 'charlotte'), (3, 'bob')) t(id, name)"),
+                    () -> Optional.of(rows("SELECT 'r1' AS split, 'r1' AS file, 7 AS line, 'unreadable' AS reason,"
+                            + " 'x;y' AS record")));
+            w.commit(claim(1));
+        }
+        write(sink, split("r2"), "SELECT 10 AS id, 'frederika' AS name", claim(1));
+        assertThat(deadLetters()).containsExactly("r1|2", "r1|7", "r2|1");
+
+        // row 2 fixed, row 3 now too long
+        write(sink, split("r1"), "SELECT * FROM (VALUES (1, 'ann'), (2, 'carl'), (3, 'robert')) t(id, name)", claim(2));
+        assertThat(stored("SELECT id FROM SCHEMA.people ORDER BY id")).containsExactly("1", "2");
+        assertThat(deadLetters())
+                .as("the replay's dead letters replace the split's earlier ones; another split's stay")
+                .containsExactly("r1|3", "r2|1");
+
+        write(people(BadRecordPolicy.SKIP), split("r1"), "SELECT 1 AS id, 'ann' AS name", claim(3));
+        assertThat(deadLetters())
+                .as("a replay under another policy removes them too: they described rows no longer there")
+                .containsExactly("r2|1");
+    }
+
+    /**
+     * A new version of an input, or a range of a file cut again, replaces the dead letters of the splits whose rows it
+     * replaces; a sibling range keeps its own, and so does an input whose name differs only in case.
+     */
+    @Test
+    void aNewVersionOrAnOverlappingRangeReplacesTheReplacedSplitsDeadLetters() throws Exception {
+        Sink sink = people(BadRecordPolicy.DEAD_LETTER);
+        write(
+                sink,
+                range("a.csv", "v1", 0, 100),
+                "SELECT * FROM (VALUES (1, 'ann'), (2, 'charlotte')) t(id, name)",
+                claim(1));
+        write(
+                sink,
+                range("a.csv", "v1", 100, 200),
+                "SELECT * FROM (VALUES (3, 'bob'), (4, 'dorothea')) t(id, name)",
+                claim(1));
+        write(
+                sink,
+                range("A.csv", "v1", 0, 100),
+                "SELECT * FROM (VALUES (5, 'eve'), (6, 'gwendolyn')) t(id, name)",
+                claim(1));
+        assertThat(deadLetters())
+                .containsExactlyInAnyOrder("A.csv#0-100@v1|2", "a.csv#0-100@v1|2", "a.csv#100-200@v1|2");
+
+        write(
+                sink,
+                range("a.csv", "v1", 0, 50),
+                "SELECT * FROM (VALUES (1, 'ann'), (2, 'carl')) t(id, name)",
+                claim(1));
+        assertThat(deadLetters())
+                .as("a range overlapping an earlier one replaces its dead letters; its sibling keeps its own")
+                .containsExactlyInAnyOrder("A.csv#0-100@v1|2", "a.csv#100-200@v1|2");
+
+        write(sink, range("a.csv", "v2", 0, 100), "SELECT 7 AS id, 'ivy' AS name", claim(1));
+        assertThat(stored("SELECT id FROM SCHEMA.people ORDER BY id")).containsExactly("5", "7");
+        assertThat(deadLetters())
+                .as("a new version replaces every range's dead letters, not those of A.csv")
+                .containsExactly("A.csv#0-100@v1|2");
+    }
+
+    /** A discarded split leaves no dead letter: the split is forgotten, and a later commit of it starts afresh. */
+    @Test
+    void discardRemovesTheSplitsDeadLetters() throws Exception {
+        Sink sink = people(BadRecordPolicy.DEAD_LETTER);
+        write(sink, split("r1"), "SELECT * FROM (VALUES (1, 'ann'), (2, 'charlotte')) t(id, name)", claim(1));
+        write(sink, split("r2"), "SELECT 10 AS id, 'frederika' AS name", claim(1));
+        sink.discard(split("r1"), claim(1));
+        assertThat(deadLetters()).containsExactly("r2|1");
+
+        write(sink, split("r1"), "SELECT * FROM (VALUES (1, 'ann'), (2, 'charlotte')) t(id, name)", claim(1));
+        assertThat(deadLetters()).containsExactly("r1|2", "r2|1");
     }
 
     @Test
