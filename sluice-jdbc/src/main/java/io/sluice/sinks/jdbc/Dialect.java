@@ -21,6 +21,14 @@ interface Dialect {
     /** The database's name as a message says it. */
     String name();
 
+    /**
+     * This dialect for the server the connection is to, where what it writes depends on what the server has (MariaDB's
+     * and MySQL's exact collation, {@link #exact}); asked once per sink, at its first connection.
+     */
+    default Dialect on(Connection c) throws SQLException {
+        return this;
+    }
+
     /** An identifier quoted as written (case kept). */
     String quote(String identifier);
 
@@ -55,8 +63,9 @@ interface Dialect {
 
     /**
      * The text type given, comparing byte for byte: for the bookkeeping's keys and the split ids in
-     * {@code _sluice_split}, where {@code A.csv} must never be {@code a.csv} (MariaDB's default collations ignore case
-     * and accents). PostgreSQL's text compares so already.
+     * {@code _sluice_split}, where {@code A.csv} must never be {@code a.csv} nor {@code a.csv } (MariaDB's default
+     * collations ignore case and accents, its {@code utf8mb4_bin} trailing spaces). PostgreSQL's text compares so
+     * already.
      */
     default String exact(String textType) {
         return textType;

@@ -81,6 +81,8 @@ final class JdbcSink implements Sink {
     static final String OUTPUT_INDEX = "_sluice_commits_output_idx";
 
     private static final String STAGING = "_sluice_staging";
+    /** Split ids or commit numbers in one statement of a reset's delete. */
+    private static final int MARKS_PER_DELETE = 1000;
     /** Lengths of the bookkeeping tables' key columns where a database needs one to index text (MariaDB). */
     private static final int PIPELINE_LENGTH = 128;
 
@@ -92,7 +94,11 @@ final class JdbcSink implements Sink {
     private final String mode;
     private final List<String> keys;
     private final boolean addColumns;
-    private final Dialect dialect;
+    /** The database's dialect: made for its server by the sink's first connection from the pool ({@link #pooled}). */
+    private volatile Dialect dialect;
+    /** Whether {@link #dialect} is the server's. */
+    private volatile boolean dialectOfServer;
+
     private final Options options;
     private final PipelineContext context;
 
@@ -180,7 +186,7 @@ final class JdbcSink implements Sink {
     /** Creates the bookkeeping tables beside the target table. */
     @Override
     public void prepare() throws SQLException {
-        try (Connection c = pool().getConnection()) {
+        try (Connection c = pooled()) {
             c.setAutoCommit(false);
             bookkeeping(c, resolve(c));
             c.commit();
@@ -209,6 +215,25 @@ final class JdbcSink implements Sink {
             pool = new HikariDataSource(config);
         }
         return pool;
+    }
+
+    /** A connection from the pool; the sink's first also makes {@link #dialect} the server's, once. */
+    private Connection pooled() throws SQLException {
+        Connection c = pool().getConnection();
+        if (!dialectOfServer) {
+            try {
+                synchronized (this) {
+                    if (!dialectOfServer) {
+                        dialect = dialect.on(c);
+                        dialectOfServer = true;
+                    }
+                }
+            } catch (SQLException | RuntimeException e) {
+                c.close();
+                throw e;
+            }
+        }
+        return c;
     }
 
     private TableName resolve(Connection c) throws SQLException {
@@ -546,7 +571,7 @@ final class JdbcSink implements Sink {
             rows = rows.nestedAsJson(); // a json or text column takes them as JSON
             rows = rows.blobsAsHex(); // bytes as text no reader changes, turned back into bytes by the insert
             try {
-                c = pool().getConnection();
+                c = pooled();
                 c.setAutoCommit(false);
                 if (numbered(c)) number = nextNumber();
                 if (columns.isEmpty()) {
@@ -1001,7 +1026,7 @@ final class JdbcSink implements Sink {
     public void discard(Split split, CommitContext ctx) throws Exception {
         OutputKey key = split.outputKey();
         try (OutputLocks.Held held = key == null ? null : ctx.lock(lockName(key.key()));
-                Connection c = pool().getConnection()) {
+                Connection c = pooled()) {
             c.setAutoCommit(false);
             try {
                 TableName t = resolve(c);
@@ -1047,7 +1072,7 @@ final class JdbcSink implements Sink {
     /** The table, when this pipeline committed rows to it. */
     @Override
     public List<String> listOutput() throws SQLException {
-        try (Connection c = pool().getConnection()) {
+        try (Connection c = pooled()) {
             TableName t = resolve(c);
             if (!dialect.exists(c, new TableName(t.schema(), COMMITS))) return List.of();
             try (PreparedStatement s = c.prepareStatement(
@@ -1066,7 +1091,7 @@ final class JdbcSink implements Sink {
     @Override
     public List<String> deleteOutput() throws SQLException {
         List<String> listed = listOutput();
-        try (Connection c = pool().getConnection()) {
+        try (Connection c = pooled()) {
             c.setAutoCommit(false);
             TableName t = resolve(c);
             if (!dialect.exists(c, new TableName(t.schema(), COMMITS))) return listed;
@@ -1075,9 +1100,16 @@ final class JdbcSink implements Sink {
                         + Sql.literal(t.toString());
                 String splitColumn = dialect.columns(c, t).get(SPLIT_COLUMN);
                 if (splitColumn != null) {
-                    s.executeUpdate("DELETE FROM " + qualified(t) + " WHERE " + dialect.quote(SPLIT_COLUMN)
-                            + " IN (SELECT " + (numbers(splitColumn) ? NUMBER : "split_id") + " FROM "
-                            + bookkeepingTable(t, COMMITS) + where + ")");
+                    // by the marks themselves, as a replay's delete: a subquery would compare the table's column with
+                    // the records' in two collations where an earlier Sluice made the table (MariaDB refuses the mix)
+                    List<Object> marks = new ArrayList<>();
+                    try (ResultSet r = s.executeQuery("SELECT " + (numbers(splitColumn) ? NUMBER : "split_id")
+                            + " FROM " + bookkeepingTable(t, COMMITS) + where)) {
+                        while (r.next()) if (r.getObject(1) != null) marks.add(r.getObject(1));
+                    }
+                    for (int i = 0; i < marks.size(); i += MARKS_PER_DELETE) {
+                        remove(c, t, marks.subList(i, Math.min(marks.size(), i + MARKS_PER_DELETE)));
+                    }
                 }
                 s.executeUpdate("DELETE FROM " + bookkeepingTable(t, COMMITS) + where);
                 s.executeUpdate("DELETE FROM " + bookkeepingTable(t, OUTPUTS) + where);

@@ -27,6 +27,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * MariaDB and MySQL: staged into a temporary table by {@code LOAD DATA LOCAL INFILE} streamed from the rows where the
@@ -36,6 +38,8 @@ import java.util.stream.Collectors;
  * created and changed before the split's record is locked, under a named lock ({@code GET_LOCK}).
  */
 final class MariaDbDialect implements Dialect {
+    private static final Logger LOG = LoggerFactory.getLogger(MariaDbDialect.class);
+
     /** Rows per INSERT statement. */
     static final int ROWS_PER_INSERT = 1000;
     /** At most this many parameters in one statement (the protocol's limit is 65535). */
@@ -48,6 +52,18 @@ final class MariaDbDialect implements Dialect {
      * {@code allowLocalInfile} and the server's {@code local_infile} both decide; null until then.
      */
     private volatile Boolean localInfile;
+
+    /** The collation of the bookkeeping's keys on this server ({@link #on}); null until a server was asked. */
+    private final String exact;
+
+    /** The dialect before a server was asked: {@link #on} gives the one that writes. */
+    MariaDbDialect() {
+        this(null);
+    }
+
+    private MariaDbDialect(String exact) {
+        this.exact = exact;
+    }
 
     private static final DateTimeFormatter DATETIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS");
 
@@ -132,21 +148,60 @@ final class MariaDbDialect implements Dialect {
     }
 
     /**
-     * utf8mb4_bin: byte for byte as to case and accents (the character set's default collation, utf8mb4_general_ci
-     * or MySQL's utf8mb4_0900_ai_ci, ignores both), on MariaDB and MySQL alike. Like every PAD SPACE collation it
-     * still ignores trailing spaces.
+     * Binary collations of utf8mb4 that compare byte for byte as to case and accents (the character set's default
+     * collation, utf8mb4_general_ci or MySQL's utf8mb4_0900_ai_ci, ignores both) and as to trailing spaces too (NO
+     * PAD): MariaDB's since 10.2, MySQL's since 8.0.17; in this order of preference.
      */
-    static final String EXACT = "utf8mb4_bin";
+    static final List<String> NO_PAD = List.of("utf8mb4_nopad_bin", "utf8mb4_0900_bin");
+
+    /** Byte for byte as to case and accents on every MariaDB and MySQL; PAD SPACE: {@code a} and {@code a } are one. */
+    static final String PAD_SPACE = "utf8mb4_bin";
+
+    /**
+     * This dialect for the connection's server: its keys in the first {@link #NO_PAD} collation the server has, else
+     * in {@link #PAD_SPACE} (said once, with what it means). Asked of the server, not of the driver: MySQL's driver
+     * may talk to MariaDB.
+     */
+    @Override
+    public MariaDbDialect on(Connection c) throws SQLException {
+        List<String> found = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement("SELECT collation_name FROM information_schema.collations"
+                + " WHERE collation_name IN (" + "?, ".repeat(NO_PAD.size() - 1) + "?)")) {
+            for (int i = 0; i < NO_PAD.size(); i++) s.setString(i + 1, NO_PAD.get(i));
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) found.add(r.getString(1).toLowerCase(Locale.ROOT));
+            }
+        }
+        Optional<String> noPad = NO_PAD.stream().filter(found::contains).findFirst();
+        if (noPad.isEmpty()) {
+            LOG.warn(
+                    "the server ({} {}) has none of the collations {} (MariaDB 10.2+, MySQL 8.0.17+): the jdbc sink's "
+                            + "bookkeeping keys compare as {}, which ignores trailing spaces, so two inputs or splits "
+                            + "whose names differ only in trailing spaces ('a.csv' and 'a.csv ') are taken for one, "
+                            + "and one's commit replaces the other's rows; upgrade the server, or keep such names apart",
+                    c.getMetaData().getDatabaseProductName(),
+                    c.getMetaData().getDatabaseProductVersion(),
+                    NO_PAD,
+                    PAD_SPACE);
+        }
+        return new MariaDbDialect(noPad.orElse(PAD_SPACE));
+    }
+
+    /** The collation of the bookkeeping's keys: known once a server was asked ({@link #on}). */
+    private String exact() {
+        if (exact == null) throw new IllegalStateException("the exact collation is the server's: use on(connection)");
+        return exact;
+    }
 
     @Override
     public String exact(String textType) {
-        return textType + " CHARACTER SET utf8mb4 COLLATE " + EXACT;
+        return textType + " CHARACTER SET utf8mb4 COLLATE " + exact();
     }
 
     /** Converted first: a column of another character set (latin1) takes no utf8mb4 collation. */
     @Override
     public String exactly(String column) {
-        return "CONVERT(" + column + " USING utf8mb4) COLLATE " + EXACT;
+        return "CONVERT(" + column + " USING utf8mb4) COLLATE " + exact();
     }
 
     @Override
@@ -156,8 +211,7 @@ final class MariaDbDialect implements Dialect {
         try (PreparedStatement s = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM information_schema.columns" + where
                 + "column_name = ?) AND EXISTS (SELECT 1 FROM information_schema.statistics" + where
                 + "index_name = ?) AND NOT EXISTS (SELECT 1 FROM information_schema.columns" + where
-                + "column_name IN (" + "?, ".repeat(exactColumns.size() - 1) + "?) AND collation_name <> '" + EXACT
-                + "')")) {
+                + "column_name IN (" + "?, ".repeat(exactColumns.size() - 1) + "?) AND collation_name <> ?)")) {
             int i = 0;
             for (String name : List.of(column, indexName)) {
                 s.setString(++i, t.schema());
@@ -167,6 +221,7 @@ final class MariaDbDialect implements Dialect {
             s.setString(++i, t.schema());
             s.setString(++i, t.name());
             for (String name : exactColumns) s.setString(++i, name);
+            s.setString(++i, exact());
             try (ResultSet r = s.executeQuery()) {
                 return r.next() && r.getBoolean(1);
             }
@@ -177,9 +232,10 @@ final class MariaDbDialect implements Dialect {
     public Set<String> inexact(Connection c, TableName t, Collection<String> columns) throws SQLException {
         Set<String> out = new TreeSet<>();
         try (PreparedStatement s = c.prepareStatement("SELECT column_name FROM information_schema.columns"
-                + " WHERE table_schema = ? AND table_name = ? AND collation_name <> '" + EXACT + "'")) {
+                + " WHERE table_schema = ? AND table_name = ? AND collation_name <> ?")) {
             s.setString(1, t.schema());
             s.setString(2, t.name());
+            s.setString(3, exact());
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) if (columns.contains(r.getString(1))) out.add(r.getString(1));
             }

@@ -581,6 +581,44 @@ abstract class JdbcSinkCases {
         assertThat(deadLetters()).containsExactly("r1|2", "r2|1");
     }
 
+    /**
+     * Names that differ only in trailing spaces ({@code a.csv}, {@code a.csv }) are two inputs too: each keeps its rows,
+     * through a new version and a replay, where a PAD SPACE collation (MariaDB's and MySQL's {@code utf8mb4_bin}) took
+     * one for the other's output or split and removed its rows.
+     */
+    @Test
+    void outputsAndSplitsWhoseNamesDifferOnlyInTrailingSpacesKeepEachOthersRows() throws Exception {
+        Sink sink = sink("table: SCHEMA.lines\n");
+        writeWithoutTrailingSpaces(sink);
+        writeWithTrailingSpacesBeside(sink);
+    }
+
+    /** Into {@code SCHEMA.lines}: a version of {@code a.csv} (2 rows) and the split {@code r1} (1 row). */
+    void writeWithoutTrailingSpaces(Sink sink) throws Exception {
+        write(sink, range("a.csv", "v1", 0, 100), "SELECT 'a v1' AS v FROM range(2)", claim(1));
+        write(sink, split("r1"), "SELECT 'r1' AS v", claim(1));
+    }
+
+    /**
+     * Beside {@link #writeWithoutTrailingSpaces}: another version of {@code a.csv } and the split {@code r1 }, written
+     * and replayed; each of the four keeps its own rows.
+     */
+    void writeWithTrailingSpacesBeside(Sink sink) throws Exception {
+        write(sink, range("a.csv ", "v9", 0, 100), "SELECT 'a-space v9' AS v FROM range(3)", claim(1));
+        write(sink, split("r1 "), "SELECT 'r1-space' AS v FROM range(2)", claim(1));
+        assertThat(stored("SELECT v, count(*) FROM SCHEMA.lines GROUP BY v ORDER BY v"))
+                .as("four outputs and splits, none another's version or replay")
+                .containsExactlyInAnyOrder("a v1|2", "a-space v9|3", "r1|1", "r1-space|2");
+
+        write(sink, range("a.csv ", "v9", 0, 100), "SELECT 'a-space v9 again' AS v", claim(2));
+        write(sink, split("r1 "), "SELECT 'r1-space again' AS v", claim(2));
+        assertThat(stored("SELECT v, count(*) FROM SCHEMA.lines GROUP BY v ORDER BY v"))
+                .as("a replay replaces its own split's rows only")
+                .containsExactlyInAnyOrder("a v1|2", "a-space v9 again|1", "r1|1", "r1-space again|1");
+        assertThat(stored("SELECT concat('[', output_key, ']') FROM SCHEMA._sluice_outputs"))
+                .containsExactlyInAnyOrder("[a.csv]", "[a.csv ]");
+    }
+
     @Test
     void discardRemovesTheSplitsCommittedRows() throws Exception {
         Sink sink = sink("table: SCHEMA.events\n");

@@ -173,18 +173,26 @@ class JdbcSinkMariaDbTest extends JdbcSinkCases {
                 .as("a new version of a.csv replaces a.csv's rows, not A.csv's")
                 .containsExactlyInAnyOrder("A v1|2", "lower a v9|1");
         assertThat(stored("SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = "
-                        + "'SCHEMA' AND table_name LIKE '\\_sluice\\_%' AND collation_name <> 'utf8mb4_bin' "
+                        + "'SCHEMA' AND table_name LIKE '\\_sluice\\_%' AND collation_name <> 'utf8mb4_nopad_bin' "
                         + "AND column_name IN ('pipeline', 'target', 'split_id', 'output_key', 'output_version')"))
                 .as("every key column of the bookkeeping compares exactly")
                 .isEmpty();
 
         // another pipeline's split whose id differs from one of this pipeline's only in case
+        resetKeepsTheRowsOfAnotherPipelinesSplit(sink, range("A.CSV", "V9", 0, 100));
+    }
+
+    /**
+     * Writes the split to {@code lines} for pipeline {@code q}, resets the sink's pipeline, and checks that only q's row
+     * is left.
+     */
+    private void resetKeepsTheRowsOfAnotherPipelinesSplit(Sink sink, io.sluice.spi.Split split) throws Exception {
         Sink other = target.sink(
                 "table: SCHEMA.lines\n".replace("SCHEMA", target.schema),
                 io.sluice.spi.BadRecordPolicy.DEAD_LETTER,
                 "q");
         try {
-            write(other, range("A.CSV", "V9", 0, 100), "SELECT 'q' AS v", claim(1));
+            write(other, split, "SELECT 'q' AS v", claim(1));
             sink.deleteOutput();
         } finally {
             other.finish();
@@ -209,6 +217,81 @@ class JdbcSinkMariaDbTest extends JdbcSinkCases {
         assertThat(deadLetters()).containsExactly("A.csv|1");
     }
 
+    /**
+     * The Sluice before this one made the bookkeeping's keys and a created table's {@code _sluice_split} in
+     * {@code utf8mb4_bin}, which ignores trailing spaces (PAD SPACE): the first commit that meets them makes the keys
+     * NO PAD, once (a later commit finds them so and changes nothing), and leaves the target table's column as it is
+     * (a replay's delete and a reset compare split ids exactly beside it).
+     */
+    @Test
+    void bookkeepingInUtf8mb4BinIsMigratedOnceToTellTrailingSpacesApart() throws Exception {
+        Sink sink = sink("table: SCHEMA.lines\n");
+        writeWithoutTrailingSpaces(sink);
+        List<String> keyColumns = stored("SELECT concat(table_name, '.', column_name) FROM information_schema.columns"
+                + " WHERE table_schema = 'SCHEMA' AND collation_name = 'utf8mb4_nopad_bin'");
+        assertThat(keyColumns)
+                .containsExactlyInAnyOrder(
+                        "_sluice_commits.output_key",
+                        "_sluice_commits.output_version",
+                        "_sluice_commits.pipeline",
+                        "_sluice_commits.split_id",
+                        "_sluice_commits.target",
+                        "_sluice_dead_letter.pipeline",
+                        "_sluice_dead_letter.split_id",
+                        "_sluice_dead_letter.target",
+                        "_sluice_outputs.output_key",
+                        "_sluice_outputs.pipeline",
+                        "_sluice_outputs.target",
+                        "lines._sluice_split");
+        // as the Sluice before made them: the same columns in utf8mb4_bin
+        for (String row : stored(
+                "SELECT table_name, column_name, column_type, is_nullable FROM "
+                        + "information_schema.columns WHERE table_schema = 'SCHEMA' AND collation_name = 'utf8mb4_nopad_bin'")) {
+            String[] c = row.split("\\|");
+            target.sql("ALTER TABLE " + target.schema + "." + c[0] + " MODIFY " + c[1] + " " + c[2]
+                    + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin" + (c[3].equals("NO") ? " NOT NULL" : ""));
+        }
+
+        writeWithTrailingSpacesBeside(sink);
+        assertThat(stored("SELECT concat(table_name, '.', column_name) FROM information_schema.columns"
+                        + " WHERE table_schema = 'SCHEMA' AND collation_name = 'utf8mb4_nopad_bin'"))
+                .as("the bookkeeping's keys migrated; the target table's column left as it was")
+                .containsExactlyInAnyOrderElementsOf(keyColumns.stream()
+                        .filter(c -> !c.equals("lines._sluice_split"))
+                        .toList());
+
+        // a column changed again by a later commit would lose this comment
+        target.sql("ALTER TABLE " + target.schema + "._sluice_commits MODIFY split_id varchar(500) CHARACTER SET "
+                + "utf8mb4 COLLATE utf8mb4_nopad_bin NOT NULL COMMENT 'migrated'");
+        write(sink, range("a.csv ", "v9", 0, 100), "SELECT 'a-space v9 once more' AS v", claim(3));
+        assertThat(stored("SELECT column_comment FROM information_schema.columns WHERE table_schema = 'SCHEMA'"
+                        + " AND table_name = '_sluice_commits' AND column_name = 'split_id'"))
+                .as("migrated once: the next commit changes nothing")
+                .containsExactly("migrated");
+
+        // another pipeline's split whose id differs from this pipeline's r1 and r1  only in trailing spaces
+        resetKeepsTheRowsOfAnotherPipelinesSplit(sink, split("r1  "));
+    }
+
+    /**
+     * The user's key columns keep the server's default collation, which ignores case: {@code ABC} and {@code abc} are
+     * one key for upsert in a created table; a key column declared with a binary NO PAD collation, as the docs say to,
+     * keeps them (and {@code abc }) apart.
+     */
+    @Test
+    void upsertKeysCompareAsTheKeyColumnsCollationSays() throws Exception {
+        Sink created = sink("table: SCHEMA.by_default\nmode: upsert\nkeys: [k]\n");
+        write(created, split("r1"), "SELECT * FROM (VALUES ('ABC', 1), ('abc', 2)) t(k, v)", claim(1));
+        assertThat(stored("SELECT k, v FROM SCHEMA.by_default")).containsExactly("ABC|2");
+
+        target.sql("CREATE TABLE " + target.schema + ".by_bytes (k varchar(64) CHARACTER SET utf8mb4"
+                + " COLLATE utf8mb4_nopad_bin PRIMARY KEY, v int)");
+        Sink declared = sink("table: SCHEMA.by_bytes\nmode: upsert\nkeys: [k]\n");
+        write(declared, split("r1"), "SELECT * FROM (VALUES ('ABC', 1), ('abc', 2), ('abc ', 3)) t(k, v)", claim(1));
+        assertThat(stored("SELECT concat('[', k, ']'), v FROM SCHEMA.by_bytes"))
+                .containsExactlyInAnyOrder("[ABC]|1", "[abc]|2", "[abc ]|3");
+    }
+
     /** A table Sluice creates carries its rows' split ids in a column that compares them exactly. */
     @Test
     void aCreatedTablesSplitColumnComparesExactly() throws Exception {
@@ -219,7 +302,7 @@ class JdbcSinkMariaDbTest extends JdbcSinkCases {
         assertThat(stored("SELECT v FROM SCHEMA.events ORDER BY v")).containsExactly("1", "3");
         assertThat(stored("SELECT collation_name FROM information_schema.columns WHERE table_schema = 'SCHEMA'"
                         + " AND table_name = 'events' AND column_name = '_sluice_split'"))
-                .containsExactly("utf8mb4_bin");
+                .containsExactly("utf8mb4_nopad_bin");
     }
 
     @Test
