@@ -172,7 +172,7 @@ public final class FileServer implements AutoCloseable {
             }
             Path p = SafePaths.existingUnder(settings.root(), file);
             Version v = Version.of(p);
-            FileUrl grant = new FileUrl(splitId, file, v.size(), v.mtime(), checksum(v), expires);
+            FileUrl grant = new FileUrl(splitId, file, v.size(), v.mtime(), checksum(v, forgets()), expires);
             urls.add(grant.toUri(url, settings.key()));
         }
         return urls;
@@ -237,10 +237,11 @@ public final class FileServer implements AutoCloseable {
                         .findFirst();
                 reading.keySet().removeIf(old -> old.path().equals(v.path()));
                 if (older.isPresent()) return endedWell(older.get(), v);
+                long forgetsBefore = forgets();
                 read = java.util.concurrent.CompletableFuture.supplyAsync(
                         () -> {
                             try {
-                                return checksum(v);
+                                return checksum(v, forgetsBefore);
                             } catch (IOException e) {
                                 throw new java.io.UncheckedIOException(e);
                             }
@@ -307,8 +308,23 @@ public final class FileServer implements AutoCloseable {
 
     private static final int CHECKSUMS_KEPT = 10_000;
 
-    /** The version's sha256, from the cache or read now; kept only when the file did not change while it was read. */
-    private String checksum(Version v) throws IOException {
+    /**
+     * How many times {@link #forget} ran: a read that began before one may have read the content forgotten (same size
+     * and time), so it must not put its checksum back in the cache. Guarded by {@link #checksums}.
+     */
+    private long forgets;
+
+    private long forgets() {
+        synchronized (checksums) {
+            return forgets;
+        }
+    }
+
+    /**
+     * The version's sha256, from the cache or read now; kept only when the file did not change while it was read, and
+     * no {@link #forget} ran since {@code forgetsBefore} was taken (when the read was asked for).
+     */
+    private String checksum(Version v, long forgetsBefore) throws IOException {
         synchronized (checksums) {
             String known = checksums.get(v);
             if (known != null) return known;
@@ -319,7 +335,7 @@ public final class FileServer implements AutoCloseable {
                     + " bytes, modified at " + v.mtime() + " ms): is it still being written?");
         }
         synchronized (checksums) {
-            checksums.put(v, sha);
+            if (forgets == forgetsBefore) checksums.put(v, sha);
         }
         return sha;
     }
@@ -340,6 +356,7 @@ public final class FileServer implements AutoCloseable {
         }
         synchronized (checksums) {
             checksums.keySet().removeIf(v -> paths.contains(v.path()));
+            forgets++; // reads under way keep their checksum out of the cache: see checksum()
         }
         synchronized (reading) {
             reading.keySet().removeIf(v -> paths.contains(v.path()));

@@ -280,6 +280,38 @@ class FileServerTest {
                 .isEqualTo(sha256("id\n7\n"));
     }
 
+    /**
+     * A checksum read that was under way when the server was told to forget the file must not put what it read back in
+     * the cache: it may have read the content forgotten (a rewrite that kept the size and time), and every later URL
+     * would sign it. A named pipe holds the read open until the test lets it end, after the forget.
+     */
+    @Test
+    void aReadUnderWayWhenTheFileIsForgottenDoesNotFillTheCache() throws Exception {
+        Path pipe = root.resolve("p.csv");
+        assertThat(new ProcessBuilder("mkfifo", pipe.toString()).start().waitFor())
+                .isZero();
+        FileServer piped = FileServer.start(FileServer.Settings.of(root, key).withClock(clock), id -> Set.of("p.csv"));
+        try {
+            java.util.concurrent.CountDownLatch read = new java.util.concurrent.CountDownLatch(1);
+            assertThat(piped.urlsWhenRead("s1", List.of("p.csv"), Duration.ofMinutes(5), read::countDown))
+                    .as("read on the checksum threads, blocked on the pipe")
+                    .isEmpty();
+            piped.forget(List.of("p.csv"));
+            Files.newOutputStream(pipe).close(); // no byte written: the pipe's time stays, the read ends
+            assertThat(read.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+
+            java.util.concurrent.CountDownLatch readAgain = new java.util.concurrent.CountDownLatch(1);
+            assertThat(piped.urlsWhenRead("s1", List.of("p.csv"), Duration.ofMinutes(5), readAgain::countDown))
+                    .as("not signed from the read that began before the forget: read again")
+                    .isEmpty();
+            Files.newOutputStream(pipe).close(); // the second read ends too: no checksum thread left blocked
+            assertThat(readAgain.await(30, java.util.concurrent.TimeUnit.SECONDS))
+                    .isTrue();
+        } finally {
+            piped.close();
+        }
+    }
+
     /** A sparse file of {@code size} bytes (zeros, no disk), long enough to read that its checksum takes a while. */
     private Path sparse(String name, long size) throws Exception {
         Path big = root.resolve(name);
