@@ -27,8 +27,7 @@ class WatchModeTest {
                 run: { mode: watch, interval: 300ms, parallelism: 2 }
                 """);
         Path log = tmp.resolve("run.log");
-        Process p = ChildJvm.start(log, "io.sluice.cli.Main", "run", pipeline.toString(), "--progress", "log");
-        try {
+        watchRun(pipeline, log, p -> {
             List<String> expected = new ArrayList<>();
             for (int batch = 0; batch < 4; batch++) {
                 // written in two halves: a file seen half-written must not be claimed before it settles
@@ -48,35 +47,24 @@ class WatchModeTest {
                 Thread.sleep(200);
             }
             assertThat(ws.outputRows("id, batch", "csv")).as("log: %s", log).isEqualTo(expected);
-        } finally {
-            p.destroy();
-            p.waitFor(30, TimeUnit.SECONDS);
-        }
-        assertThat(p.exitValue()).as("a stopped watch run exits 0").isZero();
+        });
     }
 
     /**
      * logrotate renames a log, then creates it again: between the two, {@code app-20261120.log} (a rotation named by a
      * date before its extension) has no live {@code app.log} beside it, and is taken for a live log that
      * {@code rotated} names. A watching run leaves it out of those scans, says why once, and reads it as a rotation once
-     * the new {@code app.log} is there: every line once, the run still watching. On that quiet folder, validate and a
-     * {@code once} run refuse the configuration.
+     * the new {@code app.log} is there: every line once, the run still watching. On that quiet folder, validate
+     * refuses the configuration, and so does a {@code once} run once no live log comes in the seconds it waits.
      */
     @Test
     void aWatchRunOutlivesTheMomentARotatedLogHasNoLiveLogBesideIt() throws Exception {
         Workspace ws = Workspace.in(tmp);
         List<String> expected = new ArrayList<>();
         Path live = ws.input("app.log", lines("day1", 0, 10, expected));
-        Path pipeline = ws.pipeline("""
-                pipeline: rotation-gap
-                source:
-                  files: { path: in, include: "*.log", rotated: "app-[0-9]*.log", format: text, tail: true, settle: 300ms }
-                sink: { files: { path: out, format: csv } }
-                run: { mode: watch, interval: 200ms }
-                """);
+        Path pipeline = ws.pipeline(GAP_PIPELINE);
         Path log = tmp.resolve("run.log");
-        Process p = ChildJvm.start(log, "io.sluice.cli.Main", "run", pipeline.toString(), "--progress", "log");
-        try {
+        watchRun(pipeline, log, p -> {
             awaitRows(ws, expected.size(), log);
             // the last lines of the day, then logrotate's rename: no app.log for a while, several scans long
             Files.writeString(live, lines("day1", 10, 15, expected), java.nio.file.StandardOpenOption.APPEND);
@@ -98,16 +86,86 @@ class WatchModeTest {
             assertThat(said.split("app-20261120.log left out of this scan", -1))
                     .as("said once: %s", said)
                     .hasSize(2);
-        } finally {
-            p.destroy();
-            p.waitFor(30, TimeUnit.SECONDS);
-        }
-        assertThat(p.exitValue()).as("a stopped watch run exits 0").isZero();
+        });
 
         Files.delete(live); // the service is gone, its last rotation left behind
         CliRun once = CliRun.run(pipeline, "--mode", "once");
         assertThat(once.code()).as(once.toString()).isNotZero();
         assertThat(once.all()).contains("source.files.rotated").contains("app-20261120.log");
+    }
+
+    /**
+     * A watch run (as a pool worker restarted by Kubernetes) started in logrotate's gap: {@code app-20261120.log} is
+     * there, the new {@code app.log} not yet. Its first scan does not take that moment for a mistake of the
+     * configuration: it says it waits for the live log, and goes on once {@code app.log} is created, reading both.
+     */
+    @Test
+    void aWatchRunStartedBetweenARotationAndItsNewLiveLogWaitsForTheLiveLog() throws Exception {
+        Workspace ws = Workspace.in(tmp);
+        List<String> expected = new ArrayList<>();
+        ws.input("app-20261120.log", lines("day1", 0, 10, expected));
+        Path pipeline = ws.pipeline(GAP_PIPELINE);
+        Path log = tmp.resolve("run.log");
+        watchRun(pipeline, log, p -> {
+            awaitSaid(p, log, "waiting up to");
+            Files.writeString(ws.in().resolve("app.log"), lines("day2", 0, 10, expected));
+            expected.sort(null);
+            awaitRows(ws, expected.size(), log);
+            assertThat(ws.outputRows("line", "csv")).as("log: %s", log).isEqualTo(expected);
+            assertThat(p.isAlive())
+                    .as("still watching: %s", Files.readString(log))
+                    .isTrue();
+        });
+    }
+
+    /**
+     * A {@code rotated} glob that names live logs for good ({@code node-1.log} and {@code node-2.log}, two nodes'
+     * logs): a watch run waits the few seconds of a rotation's gap, then refuses the configuration as before.
+     */
+    @Test
+    void aWatchRunWhoseRotatedNamesLiveLogsIsStillRefused() throws Exception {
+        Workspace ws = Workspace.in(tmp);
+        ws.input("node-1.log", lines("node1", 0, 3, new ArrayList<>()));
+        ws.input("node-2.log", lines("node2", 0, 3, new ArrayList<>()));
+        Path pipeline = ws.pipeline(GAP_PIPELINE.replace("app-[0-9]*.log", "node-[0-9]*.log"));
+        CliRun r = CliRun.run(pipeline, "--mode", "watch");
+        assertThat(r.code()).as(r.toString()).isNotZero();
+        assertThat(r.all())
+                .contains("source.files.rotated")
+                .contains("\"node-[0-9]*.log\" names node-1.log, which is no rotation of a live log");
+        assertThat(ws.outputRows("line", "csv")).as("nothing read").isEmpty();
+    }
+
+    private static final String GAP_PIPELINE = """
+            pipeline: rotation-gap
+            source:
+              files: { path: in, include: "*.log", rotated: "app-[0-9]*.log", format: text, tail: true, settle: 300ms }
+            sink: { files: { path: out, format: csv } }
+            run: { mode: watch, interval: 200ms }
+            """;
+
+    /** What a test does while its watch run runs. */
+    private interface WhileRunning {
+        void accept(Process run) throws Exception;
+    }
+
+    /** Runs {@code pipeline} in a child JVM (its output in {@code log}) while {@code test} runs; stopped, it exits 0. */
+    private static void watchRun(Path pipeline, Path log, WhileRunning test) throws Exception {
+        Process p = ChildJvm.start(log, "io.sluice.cli.Main", "run", pipeline.toString(), "--progress", "log");
+        try {
+            test.accept(p);
+        } finally {
+            p.destroy();
+            p.waitFor(30, TimeUnit.SECONDS);
+        }
+        assertThat(p.exitValue()).as("a stopped watch run exits 0").isZero();
+    }
+
+    /** Waits until the run's log says {@code what}; fails at once if the run ended first. */
+    private static void awaitSaid(Process p, Path log, String what) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Files.readString(log).contains(what) && p.isAlive() && System.nanoTime() < deadline) Thread.sleep(50);
+        assertThat(Files.readString(log)).as("the run said: %s", what).contains(what);
     }
 
     /** Lines {@code from} to {@code to} of a day's log (each about 40 bytes), added to {@code expected}. */

@@ -160,6 +160,7 @@ public final class LocalRunner implements Runner {
             } catch (LedgerException e) {
                 outage.survive(e); // looked at again at the next interval
             }
+            a.source().running(stop.watching(), listener::info);
             Plan first = mayList() && stop.plansAtStart() ? planRound() : Plan.NOTHING;
             stats.seen.set(first.processed());
             DuckEngine engine = starting.engine();
@@ -324,9 +325,6 @@ public final class LocalRunner implements Runner {
 
     private Plan planRound() throws IOException {
         Plan plan = planner.plan();
-        // the first plan refuses a mistake of the configuration; a later scan of a watching run leaves out the inputs
-        // a passing moment makes look like one (a log between its rotation and its new file) instead of dying there
-        if (stop.watching()) a.source().watching();
         stats.planned.addAndGet(plan.splits().size());
         stats.skipped.set(plan.count(Skipped.Why.SKIPPED));
         plan.notices().forEach(listener::info);

@@ -194,13 +194,7 @@ class LocalRunnerTest {
                     stale.add(claim.splitId());
                 }
             });
-            var result = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                try {
-                    return runner.run();
-                } catch (Exception e) {
-                    throw new java.util.concurrent.CompletionException(e);
-                }
-            });
+            var result = started(runner);
             Await.until("the stale attempt given up", () -> !stale.isEmpty());
             runner.requestStop();
             result.get(30, java.util.concurrent.TimeUnit.SECONDS);
@@ -276,13 +270,7 @@ class LocalRunnerTest {
             LocalRunner runner = member == null
                     ? new LocalRunner(a, Clock.systemUTC(), OwnerId.forThisProcess(), new RunListener() {})
                     : new LocalRunner(a, Clock.systemUTC(), member, new RunListener() {});
-            var result = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                try {
-                    return runner.run();
-                } catch (Exception e) {
-                    throw new java.util.concurrent.CompletionException(e);
-                }
-            });
+            var result = started(runner);
             try {
                 return result.get(30, java.util.concurrent.TimeUnit.SECONDS);
             } catch (java.util.concurrent.ExecutionException e) {
@@ -291,6 +279,61 @@ class LocalRunnerTest {
                 runner.requestStop(); // a run still retrying after 30 s (the test fails) is not left behind
             }
         }
+    }
+
+    /**
+     * A pool member (a {@code sluice worker} Kubernetes has just restarted) whose first plan falls in logrotate's gap:
+     * {@code app-20261120.log} is listed, the new {@code app.log} not yet. It says it waits for the live log instead of
+     * stopping with the configuration's refusal, and reads both once {@code app.log} is there.
+     */
+    @Test
+    void aPoolMemberStartedInARotationsGapWaitsForTheLiveLog() throws Exception {
+        String day = "a line of the service's log, padded to forty\n".repeat(10);
+        input("app-20261120.log", "day 1\n" + day);
+        Pipeline p = load("""
+                pipeline: gap
+                source:
+                  files: { path: in, include: "*.log", rotated: "app-[0-9]*.log", format: text, tail: true, settle: 100ms }
+                sink: { files: { path: out, format: csv } }
+                run: { parallelism: 1, interval: 100ms }
+                """);
+        List<String> said = Collections.synchronizedList(new ArrayList<>());
+        try (Assembly a = Assembly.of(p, PipelineLoader.withSystemEnv().components(), Clock.systemUTC())) {
+            LocalRunner runner = new LocalRunner(a, Clock.systemUTC(), member(), new RunListener() {
+                @Override
+                public void info(String message) {
+                    said.add(message);
+                }
+            });
+            var result = started(runner);
+            try {
+                Await.until("waiting said, or the run ended", () -> result.isDone() || waitingSaid(said));
+                assertThat(result).as("still running").isNotDone();
+                input("app.log", "day 2\n" + day);
+                Await.until("both logs read", () -> runner.stats().rowsOut() >= 22);
+            } finally {
+                runner.requestStop();
+            }
+            RunSummary summary = result.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(summary.rowsOut()).as("each line once").isEqualTo(22);
+        }
+    }
+
+    private static boolean waitingSaid(List<String> said) {
+        synchronized (said) {
+            return said.stream().anyMatch(m -> m.startsWith("app-20261120.log: taken for a live log"));
+        }
+    }
+
+    /** The run, on a thread of its own. */
+    private static java.util.concurrent.CompletableFuture<RunSummary> started(LocalRunner runner) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return runner.run();
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
     }
 
     private static io.sluice.spi.WorkerInfo member() {
@@ -350,13 +393,7 @@ class LocalRunnerTest {
         java.time.Instant newYear = p.run().schedule().orElseThrow().next(clock.instant());
         try (Assembly a = Assembly.of(p, PipelineLoader.withSystemEnv().components(), clock)) {
             LocalRunner runner = new LocalRunner(a, clock, OwnerId.forThisProcess(), listener);
-            var result = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                try {
-                    return runner.run();
-                } catch (Exception e) {
-                    throw new java.util.concurrent.CompletionException(e);
-                }
-            });
+            var result = started(runner);
             Thread.sleep(1500); // 15 intervals
             assertThat(runner.stats().planned())
                     .as("nothing listed before the scheduled time")

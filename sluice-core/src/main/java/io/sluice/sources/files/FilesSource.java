@@ -41,6 +41,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -117,8 +118,22 @@ final class FilesSource implements Source {
     private final int parallelism;
     private final TailPlanner tails;
     private final SeenVersions seen;
-    /** Set by a watching run once it planned: see {@link #watching()}. */
+    /**
+     * How long a run's scan waits for a rotation taken for a live log to get its live log back before it refuses the
+     * configuration: logrotate creates the new log milliseconds after renaming the old one; a service that reopens its
+     * log on a signal takes longer, but not seconds.
+     */
+    private static final Duration ROTATION_GAP = Duration.ofSeconds(5);
+
+    private static final long GAP_POLL_MS = 100;
+
+    /** Where a run says what a scan waits for; null outside a run (validate, plan, status): see {@link #running}. */
+    private volatile Consumer<String> say;
+
+    /** The run watches (a watch run, a pool member): see {@link #running}. */
     private volatile boolean watching;
+    /** A run's scan listed the logs: a watching run leaves a rotation in its gap out of later scans. */
+    private volatile boolean scanned;
 
     FilesSource(Settings settings, Clock clock, int parallelism) {
         this(settings, clock, parallelism, LIST_BATCH);
@@ -166,9 +181,10 @@ final class FilesSource implements Source {
         if (s.tail()) {
             List<Skipped> skipped = new ArrayList<>();
             List<String> notices = new ArrayList<>();
-            List<Found> found = watching
-                    ? list(skipped, noMatch, LiveNamed.LEAVE_OUT, notices)
-                    : list(skipped, noMatch, LiveNamed.REFUSE, null);
+            LiveNamed live =
+                    say == null ? LiveNamed.REFUSE : watching && scanned ? LiveNamed.LEAVE_OUT : LiveNamed.AWAIT;
+            List<Found> found = list(skipped, noMatch, live, notices);
+            scanned = true;
             batches.accept(withNoMatch(proposeTails(found, ledger, skipped, notices), noMatch));
             return;
         }
@@ -312,14 +328,15 @@ final class FilesSource implements Source {
     }
 
     /**
-     * From now on a file {@code rotated} names that is taken for a live log is left out of each scan, with the reason,
-     * instead of refused: a rotation named by a number before its extension, or moved into another folder, is taken
-     * for one while its live log is missing (logrotate renames the log, then creates it again), and that moment must
-     * not end a watching run.
+     * A rotation named by a number before its extension, or moved into another folder, is taken for a live log while
+     * its live log is missing (logrotate renames the log, then creates it again), and that moment must not end a run:
+     * a run's scan that meets one waits up to {@link #ROTATION_GAP} for its live log before refusing the configuration
+     * (a mistake is still there then), and a watching run's later scans leave it out, with the reason.
      */
     @Override
-    public void watching() {
-        watching = true;
+    public void running(boolean watching, Consumer<String> say) {
+        this.watching = watching;
+        this.say = say;
     }
 
     @Override
@@ -358,11 +375,16 @@ final class FilesSource implements Source {
 
     /** What a listing does with a file a {@code rotated} glob names that is taken for a live log. */
     private enum LiveNamed {
-        /** Refuses the configuration: validate, plan, a once run, a watching run's first plan. */
+        /** Refuses the configuration: validate, plan. */
         REFUSE,
+        /** Lists again until none is left, for up to {@link #ROTATION_GAP}, then refuses: a run's (first) scan. */
+        AWAIT,
         /** Lists it, with the refusal added to {@code said} as a warning: status, and reading a planned range. */
         KEEP,
-        /** Leaves it out of this listing, skipped with the refusal, added to {@code said} as a notice: later scans. */
+        /**
+         * Leaves it out of this listing, skipped with the refusal, added to {@code said} as a notice: a watching run's
+         * later scans.
+         */
         LEAVE_OUT
     }
 
@@ -373,29 +395,15 @@ final class FilesSource implements Source {
      */
     private List<Found> list(List<Skipped> skipped, NoMatch noMatch, LiveNamed live, List<String> said)
             throws IOException {
-        List<StoredObject> objects = new ArrayList<>();
+        Listed listed = listed();
+        if (live == LiveNamed.AWAIT && !listed.liveNamed().isEmpty()) listed = afterGap(listed);
+        List<StoredObject> objects = new ArrayList<>(listed.objects());
         Set<String> names = new HashSet<>();
-        try (Stream<StoredObject> listed = s.storage().list(s.startAfter().orElse(null))) {
-            listed.forEach(o -> {
-                if (leftOut(o.key())) return;
-                names.add(o.key());
-                objects.add(o);
-            });
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
-        // before anything is read, settled or not: a live log that `rotated` names would be read twice; whether a file
-        // is one depends on the live logs listed beside it
-        Map<String, RuntimeException> liveNamed = s.rotated()
-                .liveNamedAll(objects.stream()
-                        .map(StoredObject::key)
-                        .filter(k -> s.globs().matches(Path.of(k)))
-                        .filter(k ->
-                                s.marker().isEmpty() || !k.endsWith(s.marker().get()))
-                        .toList());
+        objects.forEach(o -> names.add(o.key()));
+        Map<String, RuntimeException> liveNamed = listed.liveNamed();
         if (!liveNamed.isEmpty()) {
             switch (live) {
-                case REFUSE -> throw liveNamed.values().iterator().next();
+                case REFUSE, AWAIT -> throw liveNamed.values().iterator().next();
                 case KEEP -> said.add(liveNamed.values().iterator().next().getMessage());
                 case LEAVE_OUT -> {
                     // nothing of it is read or registered: once its live log is listed again it is a rotation, read
@@ -414,6 +422,50 @@ final class FilesSource implements Source {
         for (StoredObject o : objects)
             ready(o, names::contains, skipped, noMatch).ifPresent(found::add);
         return found;
+    }
+
+    /** One listing of the store, with the files {@code rotated} names that are taken for live logs, and why. */
+    private record Listed(List<StoredObject> objects, Map<String, RuntimeException> liveNamed) {}
+
+    private Listed listed() throws IOException {
+        List<StoredObject> objects = new ArrayList<>();
+        try (Stream<StoredObject> listed = s.storage().list(s.startAfter().orElse(null))) {
+            listed.filter(o -> !leftOut(o.key())).forEach(objects::add);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        // before anything is read, settled or not: a live log that `rotated` names would be read twice; whether a file
+        // is one depends on the live logs listed beside it
+        Map<String, RuntimeException> liveNamed = s.rotated()
+                .liveNamedAll(objects.stream()
+                        .map(StoredObject::key)
+                        .filter(k -> s.globs().matches(Path.of(k)))
+                        .filter(k ->
+                                s.marker().isEmpty() || !k.endsWith(s.marker().get()))
+                        .toList());
+        return new Listed(objects, liveNamed);
+    }
+
+    /**
+     * Lists again until no file {@code rotated} names is taken for a live log, or {@link #ROTATION_GAP} has passed:
+     * between logrotate's rename and the new live log, a rotation looks like one for a moment, which is no mistake of
+     * the configuration. Returns the last listing, to refuse when still taken for one.
+     */
+    private Listed afterGap(Listed listed) throws IOException {
+        say.accept(String.join(", ", listed.liveNamed().keySet()) + ": taken for a live log that rotated names (no"
+                + " live log is listed beside it); waiting up to " + ROTATION_GAP.toSeconds() + " s for logrotate to"
+                + " create its live log again before refusing the configuration");
+        long deadline = System.nanoTime() + ROTATION_GAP.toNanos();
+        while (!listed.liveNamed().isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(GAP_POLL_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("stopped while waiting for a rotated log's live log");
+            }
+            listed = listed();
+        }
+        return listed;
     }
 
     /**

@@ -65,12 +65,14 @@ public interface Source extends AutoCloseable {
     }
 
     /**
-     * Tells the source that the run watches (a watch run, a pool member) and has planned once: a mistake its listing
-     * would refuse that a moment of the input can make (a rotated log's name while its live log is being created
-     * again) leaves those inputs out of each later plan, with the reason, instead of ending the run. The run's first
-     * plan, {@code sluice validate} and a {@code once} run still refuse it.
+     * Tells the source, before its first plan, that a run plans with it ({@code sluice run}, a pool member; not
+     * {@code validate}, {@code plan} or {@code status}), whether it watches (a watch run, a pool member), and where to
+     * say, as it happens, what it waits for. A mistake its listing would refuse that a passing moment of the input can
+     * make (a rotated log's name while logrotate creates its live log again) is refused in a run only when it is still
+     * there after a short wait; a watching run that has planned once leaves such inputs out of each later plan, with
+     * the reason, instead of ending there.
      */
-    default void watching() {}
+    default void running(boolean watching, java.util.function.Consumer<String> say) {}
 
     /** Tells the source which of its proposals were registered, in order (to ask the ledger less next time). */
     default void registered(List<Split> splits) {}

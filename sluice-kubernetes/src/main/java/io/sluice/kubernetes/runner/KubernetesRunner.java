@@ -248,6 +248,7 @@ final class KubernetesRunner implements Runner {
                     .inform(cast(handler), 0);
             giveUp = clock.millis() + MIN_PATIENCE_MS;
             if (watch && run.schedule().isPresent()) nextPlan = scheduled(); // the first plan waits for its time
+            a.source().running(watch, listener::info); // (a tailed log in logrotate's gap: waited for, not refused)
             while (!stopping) {
                 try {
                     beat();
