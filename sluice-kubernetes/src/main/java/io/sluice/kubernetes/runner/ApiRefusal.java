@@ -38,13 +38,21 @@ record ApiRefusal(int code, String reason, String message) {
     /**
      * Whether the same request gets this answer again however often it is sent: 422 Invalid (a field the API server's
      * validation refuses, or a policy engine's denial), 400 BadRequest (an admission webhook's denial without a code
-     * of its own), and a 403 (RBAC, Pod Security) unless it is a quota exceeded, which passes once Jobs end.
+     * of its own), and a 403 (RBAC, Pod Security) unless it is a quota exceeded that passes once Jobs end: one the
+     * request alone exceeds ({@code count/jobs.batch: 0}) never passes.
      */
     boolean forGood() {
-        return code == 400 || code == 422 || (code == 403 && !quotaExceeded());
+        return code == 400
+                || code == 422
+                || (code == 403 && (!quotaExceeded() || quotaNeverFits().isPresent()));
     }
 
-    /** A ResourceQuota's refusal (403): it passes once the namespace's Jobs end, so sending it again is right. */
+    /** The resource of a ResourceQuota's refusal that the request alone asks more of than the quota allows. */
+    Optional<QuotaRefusal.Excess> quotaNeverFits() {
+        return QuotaRefusal.neverFits(message);
+    }
+
+    /** A ResourceQuota's refusal (403): unless the request alone exceeds it, it passes once the namespace's Jobs end. */
     boolean quotaExceeded() {
         return quotaExceeded(message);
     }

@@ -571,11 +571,10 @@ final class KubernetesRunner implements Runner {
         }
         Optional<String> newest = JobOutcome.newestFailedCreate(job, events);
         if (newest.isPresent() && ApiRefusal.quotaExceeded(newest.get())) {
-            Optional<QuotaRefusal.Excess> never =
-                    QuotaRefusal.parse(newest.get()).flatMap(QuotaRefusal::neverFits);
+            Optional<QuotaRefusal.Excess> never = QuotaRefusal.neverFits(newest.get());
             if (never.isPresent()) // no pod ends that would let it pass: the attempt ends, as Pod Security's
-            return Optional.of(JobOutcome.unmade(
-                    waited + ": the API server refuses it (" + newest.get() + "); " + quotaNeverFits(never.get())));
+            return Optional.of(JobOutcome.unmade(waited + ": the API server refuses it (" + newest.get() + "); "
+                    + podQuotaNeverFits(never.get()) + ", then `sluice retry` the split if it is dead by then"));
             quotaRefused(job, uid, newest.get());
             return Optional.empty(); // passes once other pods end: no attempt spent
         }
@@ -605,7 +604,7 @@ final class KubernetesRunner implements Runner {
      * Why a quota that one pod exceeds on its own never lets it pass, and what to change: the pipeline's resources (the
      * option that sets the resource, where there is one) or the quota.
      */
-    private String quotaNeverFits(QuotaRefusal.Excess e) {
+    private String podQuotaNeverFits(QuotaRefusal.Excess e) {
         String r = e.resource();
         String option = r.startsWith("limits.")
                 ? "run.kubernetes.resources.limits." + r.substring("limits.".length())
@@ -614,12 +613,35 @@ final class KubernetesRunner implements Runner {
                         : Set.of("cpu", "memory", "ephemeral-storage").contains(r)
                                 ? "run.kubernetes.resources.requests." + r
                                 : null;
-        return "quota " + e.quota() + " in namespace " + namespace + " allows " + r + "=" + e.limited()
-                + " in all, and one pod of the Job requests " + r + "=" + e.requested() + " on its own, so it never"
-                + " fits however many other pods end: lower the pipeline's resources"
-                + (option == null ? "" : " (" + option + ")")
-                + " or raise the quota (kubectl -n " + namespace + " edit resourcequota " + e.quota()
-                + "), then `sluice retry` the split if it is dead by then";
+        return quotaNeverFits(
+                e,
+                "one pod of the Job",
+                "pods",
+                "lower the pipeline's resources" + (option == null ? "" : " (" + option + ")") + " or raise the quota ("
+                        + editQuota(e) + ")");
+    }
+
+    /**
+     * Why a quota that the Job itself exceeds ({@code count/jobs.batch: 0}) never lets it be created, and what to
+     * change: no option of the pipeline asks less of it, so the quota, or the namespace the Jobs are made in.
+     */
+    private String jobQuotaNeverFits(QuotaRefusal.Excess e) {
+        return quotaNeverFits(
+                e,
+                "the Job",
+                "Jobs",
+                "raise the quota (" + editQuota(e) + ") or set run.kubernetes.namespace to a namespace whose quotas"
+                        + " allow it");
+    }
+
+    private String quotaNeverFits(QuotaRefusal.Excess e, String asker, String others, String fix) {
+        return "quota " + e.quota() + " in namespace " + namespace + " allows " + e.resource() + "=" + e.limited()
+                + " in all, and " + asker + " requests " + e.resource() + "=" + e.requested() + " on its own, so it"
+                + " never fits however many other " + others + " end: " + fix;
+    }
+
+    private String editQuota(QuotaRefusal.Excess e) {
+        return "kubectl -n " + namespace + " edit resourcequota " + e.quota();
     }
 
     /** What in run.kubernetes makes the Jobs' pods meet a stricter Pod Security level, by its security_context. */
@@ -1087,8 +1109,8 @@ final class KubernetesRunner implements Runner {
     }
 
     /**
-     * A Job the API server refused to create, for a reason that a retry a moment later would meet again (not RBAC's:
-     * that {@link #pause}s creation): the split's attempt fails with the server's message and what to change, retried
+     * A Job the API server refused to create, for a reason that a retry a moment later would meet again (a policy, Pod
+     * Security, a quota the Job alone exceeds; not RBAC's: that {@link #pause}s creation): the split's attempt fails with the server's message and what to change, retried
      * under {@code run.retries} (a webhook or policy fixed meanwhile lets a later attempt through) and dead once they are spent, instead of a create sent
      * every moment for ever.
      */
@@ -1106,6 +1128,8 @@ final class KubernetesRunner implements Runner {
 
     /** What the user changes so that the API server accepts the Job, by the kind of its refusal. */
     private String whatToChange(ApiRefusal refusal) {
+        Optional<QuotaRefusal.Excess> never = refusal.quotaNeverFits();
+        if (never.isPresent()) return jobQuotaNeverFits(never.get());
         if (refusal.podSecurity().isPresent())
             return podSecurityFix(refusal.podSecurity().get());
         return "an admission webhook or policy that refuses the Job or its pod refuses it again at every retry: change"

@@ -44,6 +44,11 @@ record QuotaRefusal(
         }
     }
 
+    /** The resource a quota's refusal {@code message} says one object alone asks too much of; see {@link #neverFits()}. */
+    static Optional<Excess> neverFits(String message) {
+        return parse(message).flatMap(QuotaRefusal::neverFits);
+    }
+
     private static Map<String, String> amounts(String list) {
         Map<String, String> out = new LinkedHashMap<>();
         for (String pair : list.split(",")) {

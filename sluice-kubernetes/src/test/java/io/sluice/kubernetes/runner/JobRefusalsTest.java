@@ -93,23 +93,35 @@ class JobRefusalsTest {
         try (MockCluster k = new MockCluster()) {
             String denial = "admission webhook \"validate.kyverno.svc\" denied the request: policy require-run-as-"
                     + "non-root: validation error: containers must set runAsNonRoot";
-            k.refuse("POST", "/jobs", 422, "Invalid", denial);
-            Pipeline p = k.pipeline(dir, "retries: { max: 2, backoff: 100ms }");
 
-            RunSummary summary = k.start(p).get(30, SECONDS); // before the fix: creates for ever, the run never ended
+            SplitInfo split = deadAfterRefusedCreates(k, 422, "Invalid", denial, 3);
 
-            SplitInfo split = onlySplit(k);
-            String job = new JobNames("refusals").jobName(split.id());
-            assertThat(split.state()).isEqualTo(SplitState.DEAD);
-            assertThat(split.attempts()).isEqualTo(3);
             assertThat(split.lastError())
-                    .contains("attempt 3", "refused to create Job " + job, "namespace test")
+                    .contains("attempt 3", "namespace test")
                     .contains("422 Invalid: " + denial, "sluice retry");
             assertThat(k.failures).hasSize(3).allSatisfy(e -> assertThat(e).contains(denial));
-            assertThat(k.refused.get()).isEqualTo(3);
-            assertThat(summary.died()).isEqualTo(1);
-            assertThat(k.jobs()).isEmpty();
         }
+    }
+
+    /**
+     * Has every Job create refused with {@code code}, runs the {@code once} run with {@code attempts} attempts, and
+     * returns its split: dead, each attempt one create, the run ended, no Job made.
+     */
+    private SplitInfo deadAfterRefusedCreates(MockCluster k, int code, String reason, String denial, int attempts)
+            throws Exception {
+        k.refuse("POST", "/jobs", code, reason, denial);
+        Pipeline p = k.pipeline(dir, "retries: { max: %d, backoff: 100ms }".formatted(attempts - 1));
+
+        RunSummary summary = k.start(p).get(30, SECONDS); // before the fix: creates for ever, the run never ended
+
+        SplitInfo split = onlySplit(k);
+        assertThat(split.state()).isEqualTo(SplitState.DEAD);
+        assertThat(split.attempts()).isEqualTo(attempts);
+        assertThat(split.lastError()).contains("refused to create Job " + new JobNames("refusals").jobName(split.id()));
+        assertThat(k.refused.get()).isEqualTo(attempts);
+        assertThat(summary.died()).isEqualTo(1);
+        assertThat(k.jobs()).isEmpty();
+        return split;
     }
 
     private static final String CREATE_DENIED = "jobs.batch is forbidden: User \"system:serviceaccount:test:refusals\""
@@ -289,6 +301,31 @@ class JobRefusalsTest {
             assertThat(split.state()).isEqualTo(SplitState.PENDING);
             assertThat(split.attempts()).isZero();
             assertThat(k.failures).isEmpty();
+        }
+    }
+
+    /**
+     * A quota that the Job alone exceeds ({@code count/jobs.batch: 0}: no Job may be made in the namespace) never
+     * passes, however many Jobs end: each create fails the split's attempt, naming the quota, the resource, what the
+     * Job requests and what the quota allows, and what to change, and the split ends dead so that the {@code once}
+     * run ends, instead of the create being sent for ever.
+     */
+    @Test
+    void aJobCreateRefusedByAQuotaItNeverFitsFailsTheAttemptNamingTheQuotaUntilTheSplitIsDead() throws Exception {
+        try (MockCluster k = new MockCluster()) {
+            String denial = "jobs.batch \"refusals-x\" is forbidden: exceeded quota: no-jobs, requested:"
+                    + " count/jobs.batch=1, used: count/jobs.batch=0, limited: count/jobs.batch=0";
+
+            SplitInfo split = deadAfterRefusedCreates(k, 403, "Forbidden", denial, 2);
+
+            assertThat(split.lastError())
+                    .contains("403 Forbidden: " + denial)
+                    .contains("quota no-jobs in namespace test allows count/jobs.batch=0 in all, and the Job"
+                            + " requests count/jobs.batch=1 on its own")
+                    .contains("kubectl -n test edit resourcequota no-jobs", "run.kubernetes.namespace")
+                    .contains("sluice retry")
+                    .doesNotContain("admission webhook", "run.kubernetes.resources");
+            assertThat(k.infos).noneMatch(l -> l.contains("refused or did not answer"));
         }
     }
 
