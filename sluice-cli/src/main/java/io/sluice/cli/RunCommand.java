@@ -4,6 +4,7 @@ import io.sluice.pipeline.Assembly;
 import io.sluice.pipeline.Pipeline;
 import io.sluice.pipeline.RunOptions;
 import io.sluice.runner.LocalRunner;
+import io.sluice.runner.RunGaveUpException;
 import io.sluice.runner.RunSummary;
 import io.sluice.runner.Runner;
 import io.sluice.runner.RunnerFactory;
@@ -131,19 +132,26 @@ final class RunCommand implements Callable<Integer> {
                         + "pipeline sent back to pending: processed again now, their new output replacing the old");
             }
             RunSummary summary;
+            RunGaveUpException gaveUp = null;
             try (Signals signals = Signals.install(runner, err);
                     RunMetrics metrics = run.metrics().isEmpty()
                             ? null
                             : RunMetrics.start(
                                     run.metrics().get(), p.name(), runner.stats(), a.ledger(), progress::info)) {
                 summary = runner.run();
+            } catch (RunGaveUpException e) {
+                gaveUp = e; // its summary first, as at the end of any run; then its error
+                summary = e.summary();
             } finally {
                 progress.close();
             }
             printSummary(out, p, summary, a, runner.stats());
             // a watching run, like a worker, ends by being stopped: a systemd unit must not see that as a failure
-            int code = run.mode() == RunOptions.Mode.WATCH ? summary.exitCodeWhenWatching() : summary.exitCode();
+            int code = gaveUp != null
+                    ? RunSummary.SOME_DEAD
+                    : run.mode() == RunOptions.Mode.WATCH ? summary.exitCodeWhenWatching() : summary.exitCode();
             if (summaryJson != null) SummaryJson.write(summaryJson, p, null, summary, runner.stats(), code);
+            if (gaveUp != null) throw gaveUp;
             return code;
         }
     }

@@ -295,14 +295,9 @@ final class KubernetesRunner implements Runner {
                 .filter(e -> e.getKey() != SplitState.DONE && e.getKey() != SplitState.DEAD)
                 .mapToLong(Map.Entry::getValue)
                 .sum();
-        if (!watch && !interrupted && paused != null && left > 0) {
-            throw new IllegalStateException("no Job could be created for " + (clock.millis() - paused.since) / 1000
-                    + " s: " + createForbidden(paused.refusal) + "; " + left + " split(s) left pending"
-                    + " with no attempt spent, for the next run once the Role allows it");
-        }
         Totals totals = ledger.totals();
         observe(before, totalsBefore, true);
-        return new RunSummary(
+        RunSummary summary = new RunSummary(
                 since(before, after, SplitState.DONE),
                 failedAttempts,
                 since(before, after, SplitState.DEAD),
@@ -315,6 +310,15 @@ final class KubernetesRunner implements Runner {
                 (System.nanoTime() - start) / 1_000_000,
                 interrupted,
                 after);
+        if (!watch && !interrupted && paused != null && left > 0) {
+            // after the summary: what the run did and left is printed before the error
+            throw new io.sluice.runner.RunGaveUpException(
+                    "no Job could be created for " + (clock.millis() - paused.since) / 1000 + " s: "
+                            + createForbidden(paused.refusal) + "; " + left + " split(s) left pending"
+                            + " with no attempt spent, for the next run once the Role allows it",
+                    summary);
+        }
+        return summary;
     }
 
     /**

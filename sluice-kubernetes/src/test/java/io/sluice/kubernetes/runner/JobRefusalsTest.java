@@ -206,7 +206,12 @@ class JobRefusalsTest {
                     .hasMessageContaining("no Job could be created for")
                     .hasMessageContaining("service account (system:serviceaccount:test:refusals) the verb create on"
                             + " jobs (API group batch) in namespace test")
-                    .hasMessageContaining("Role refusals-jobs", "1 split(s) left pending with no attempt spent");
+                    .hasMessageContaining("Role refusals-jobs", "1 split(s) left pending with no attempt spent")
+                    // the run's summary goes with the error, for `sluice run` to print it first (before: lost)
+                    .isInstanceOfSatisfying(io.sluice.runner.RunGaveUpException.class, e -> {
+                        assertThat(e.summary().splitsDone()).isZero();
+                        assertThat(e.summary().ledger()).containsEntry(SplitState.PENDING, 1L);
+                    });
             SplitInfo split = onlySplit(k);
             assertThat(split.state()).isEqualTo(SplitState.PENDING);
             assertThat(split.attempts()).isZero();
