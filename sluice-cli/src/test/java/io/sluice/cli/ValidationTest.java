@@ -72,11 +72,28 @@ class ValidationTest {
      */
     @Test
     void validateRefusesRunAsUserZeroUnderARestrictedSecurityContext() throws Exception {
-        String yaml = """
+        Path root = kubernetes(IN, "", "    run_as_user: 0\n");
+        // before the fix: valid, and refused only when the controller started
+        assertThat(invalid(root))
+                .contains("run.kubernetes.run_as_user")
+                .contains("0 is root, and security_context restricted sets runAsNonRoot: true");
+
+        Path none = kubernetes(IN, "", "    run_as_user: 0\n    security_context: none\n");
+        CliRun ok = sluice("validate", none.toString());
+        assertThat(ok.code()).as(ok.toString()).isZero();
+    }
+
+    /**
+     * A pipeline run by {@code run.runner: kubernetes}: {@code files} the files source's options, {@code steps} its
+     * steps block ("steps:\n  - ...\n"), and {@code run.kubernetes} followed by {@code kubernetes} (lines indented by
+     * 4).
+     */
+    private Path kubernetes(String files, String steps, String kubernetes) throws Exception {
+        return ws.pipeline("""
                 pipeline: check
                 source:
-                  files: { path: in, include: "**/*.csv" }
-                sink:
+                  files: { %s }
+                %ssink:
                   files: { path: out }
                 state: { memory: {} }
                 run:
@@ -84,16 +101,45 @@ class ValidationTest {
                   kubernetes:
                     image: "sluice:test"
                     namespace: data
-                    run_as_user: 0
-                %s""";
-        Path root = ws.pipeline(yaml.formatted(""));
-        // before the fix: valid, and refused only when the controller started
-        assertThat(invalid(root))
-                .contains("run.kubernetes.run_as_user")
-                .contains("0 is root, and security_context restricted sets runAsNonRoot: true");
+                %s""".formatted(files, steps, kubernetes));
+    }
 
-        Path none = ws.pipeline(yaml.formatted("    security_context: none\n"));
-        CliRun ok = sluice("validate", none.toString());
+    /** The files source's options of {@link #kubernetes}'s usual pipeline. */
+    private static final String IN = "path: in, include: \"**/*.csv\"";
+
+    /**
+     * {@code run.kubernetes.file_server} is checked against the pipeline as the controller's start checks it, so
+     * {@code validate} reports what {@code run} would refuse, with the same message, naming the file and the option,
+     * and starts no server: inputs the pods would delete (source.files.after), a copy where config_map is mounted, an
+     * exec step's image without the file server.
+     */
+    @Test
+    void validateChecksTheFileServerAgainstThePipelineAsRunDoes() throws Exception {
+        Path after = kubernetes(IN + ", after: { delete: true }", "", "    file_server: {}\n");
+        assertThat(invalid(after)) // before the fix: valid, and refused only when the controller started
+                .contains(after.toString())
+                .contains("run.kubernetes.file_server: cannot be used with source.files.after: the pods would delete"
+                        + " or move their own copies, not the inputs; remove one");
+
+        Path mounted = kubernetes(
+                "path: ., include: \"in/*.csv\"",
+                "",
+                "    config_map: served\n    pipeline_file: /etc/sluice/served.yaml\n    file_server: {}\n");
+        assertThat(invalid(mounted))
+                .contains("run.kubernetes.file_server: the pods' copy of the source's folder would be /etc/sluice,"
+                        + " where config_map is mounted");
+
+        Path image = kubernetes(
+                IN,
+                "steps:\n  - exec: { image: \"ghcr.io/acme/rebuild:1.4\", command: [rebuild, \"{input}\","
+                        + " \"{output_dir}\"] }\n",
+                "");
+        assertThat(invalid(image))
+                .contains("run.kubernetes.file_server: the exec step's image: runs in the Job's pod")
+                .contains("set run.kubernetes.file_server");
+
+        Path served = kubernetes(IN, "", "    file_server: {}\n");
+        CliRun ok = sluice("validate", served.toString());
         assertThat(ok.code()).as(ok.toString()).isZero();
     }
 

@@ -32,7 +32,11 @@ public record Assembly(Pipeline pipeline, Source source, List<Step> steps, Sink 
      */
     public static Assembly forChecking(Pipeline p, Components c, Clock clock) {
         Assembly parts = withoutLedger(p, c, clock);
-        p.run().runner().ifPresent(c::checkRunner); // what the runner refuses at its start, run.kubernetes' too
+        // what the runner refuses at its start, run.kubernetes' file server too
+        p.run()
+                .runner()
+                .ifPresent(r ->
+                        c.checkRunner(r, new io.sluice.spi.RunnerKind.Pipeline(p.file(), p.source(), parts.steps())));
         c.checkLedger(p.state(), context(p, clock));
         return parts;
     }

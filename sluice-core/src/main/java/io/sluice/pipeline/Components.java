@@ -67,13 +67,13 @@ public record Components(
         check(ledgers.get(s.kind()), s, context);
     }
 
-    /** The runner's own checks of its {@code run.KIND} block ({@link RunnerKind#check}), for validate. */
-    public void checkRunner(Options.Selected s) {
-        check(runners.get(s.kind()), s);
+    /** The runner's checks of its {@code run.KIND} block against the pipeline ({@link RunnerKind#check}): validate. */
+    public void checkRunner(Options.Selected s, RunnerKind.Pipeline pipeline) {
+        check(runners.get(s.kind()), s, pipeline);
     }
 
-    private static <O> void check(RunnerKind<O> f, Options.Selected s) {
-        f.check(valueFor(f, s));
+    private static <O> void check(RunnerKind<O> f, Options.Selected s, RunnerKind.Pipeline pipeline) {
+        f.check(valueFor(f, s), pipeline);
     }
 
     public String describeLedger(Options.Selected s) {

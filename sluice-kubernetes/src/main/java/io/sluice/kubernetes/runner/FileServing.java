@@ -7,7 +7,6 @@ import io.sluice.config.Type;
 import io.sluice.kubernetes.files.FileServer;
 import io.sluice.kubernetes.files.SigningKey;
 import io.sluice.kubernetes.files.SplitFiles;
-import io.sluice.pipeline.Pipeline;
 import io.sluice.spi.Folders;
 import io.sluice.spi.ledger.PlanStore;
 import java.io.IOException;
@@ -98,13 +97,15 @@ record FileServing(
             URL_LIFETIME,
             TLS);
 
-    /** {@code file_server} of a {@code run.kubernetes} block, checked against the pipeline; empty when not set. */
-    static Optional<FileServing> of(Options kubernetes, Pipeline p) {
-        String podPipelineFile =
-                JobOptions.of(kubernetes).pipelineFile().orElse(p.file().toString());
+    /**
+     * {@code file_server} of a {@code run.kubernetes} block, checked against the pipeline's {@code file} and
+     * {@code source}; empty when not set.
+     */
+    static Optional<FileServing> of(Options kubernetes, Path file, Options.Selected source) {
+        String podPipelineFile = JobOptions.of(kubernetes).pipelineFile().orElse(file.toString());
         return kubernetes
                 .find(JobOptions.FILE_SERVER)
-                .map(fs -> of(fs, kubernetes, JobOptions.FILE_SERVER, p, podPipelineFile));
+                .map(fs -> of(fs, kubernetes, JobOptions.FILE_SERVER, file, source, podPipelineFile));
     }
 
     /**
@@ -112,8 +113,13 @@ record FileServing(
      *
      * @param podPipelineFile the pipeline file as the pods see it
      */
-    private static FileServing of(Options o, Options parent, Field<Options> field, Pipeline p, String podPipelineFile) {
-        Options.Selected source = p.source();
+    private static FileServing of(
+            Options o,
+            Options parent,
+            Field<Options> field,
+            Path file,
+            Options.Selected source,
+            String podPipelineFile) {
         Object path = source.value() instanceof Options s ? s.values().get("path") : null;
         if (!source.kind().equals("files") || path == null || Type.PathOrUrl.isUrl(path.toString())) {
             throw parent.problem(
@@ -129,7 +135,7 @@ record FileServing(
                             + ".after: the pods would delete or move their own copies, not the inputs; remove one");
         }
         Path root = Path.of(path.toString()).toAbsolutePath().normalize();
-        Path base = p.file().toAbsolutePath().normalize().getParent();
+        Path base = file.toAbsolutePath().normalize().getParent();
         String podFolder = root.toString();
         if (root.startsWith(base)) {
             String rel = Folders.key(base, root);

@@ -158,7 +158,7 @@ final class KubernetesRunner implements Runner {
             throw new IllegalStateException("run.kubernetes.namespace is not set and the Kubernetes client has no "
                     + "namespace of its own (none in the kubeconfig, not in a pod): set run.kubernetes.namespace");
         this.names = new JobNames(a.pipeline().name());
-        this.template = new JobTemplate(o, names, a.pipeline().file(), owner, serving, container(a));
+        this.template = new JobTemplate(o, names, a.pipeline().file(), owner, serving, container(a.steps()));
         this.planner = new Planner(a.source(), a.pipeline().source(), ledger);
     }
 
@@ -179,8 +179,8 @@ final class KubernetesRunner implements Runner {
     }
 
     /** The image the pipeline's exec step runs in, when it names one: an init container per input of a Job. */
-    static Optional<io.sluice.spi.FileStep.Container> container(Assembly a) {
-        return a.steps().stream()
+    static Optional<io.sluice.spi.FileStep.Container> container(List<io.sluice.spi.Step> steps) {
+        return steps.stream()
                 .filter(io.sluice.spi.FileStep.class::isInstance)
                 .map(s -> ((io.sluice.spi.FileStep) s).container())
                 .flatMap(Optional::stream)

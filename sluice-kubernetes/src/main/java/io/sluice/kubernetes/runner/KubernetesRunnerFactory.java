@@ -7,6 +7,7 @@ import io.sluice.pipeline.Assembly;
 import io.sluice.runner.RunListener;
 import io.sluice.runner.Runner;
 import io.sluice.runner.RunnerFactory;
+import io.sluice.spi.RunnerKind.Pipeline;
 import java.time.Clock;
 import java.util.Optional;
 
@@ -35,23 +36,32 @@ public final class KubernetesRunnerFactory implements RunnerFactory<Options> {
 
     /**
      * What {@link #create} refuses before it reaches the cluster, for {@code sluice validate}: {@code run_as_user: 0}
-     * under a securityContext that says runAsNonRoot, a quantity or a name the API server would refuse.
+     * under a securityContext that says runAsNonRoot, a quantity or a name the API server would refuse, a
+     * {@code file_server} the pipeline's source rules out, an exec step's image without one. Starts no server.
      */
     @Override
-    public void check(Options options) {
-        JobOptions.of(options);
+    public void check(Options options, Pipeline pipeline) {
+        fileServing(options, pipeline);
     }
 
     @Override
     public Runner create(Options options, Assembly assembly, Clock clock, String owner, RunListener listener) {
-        Optional<FileServing> files = FileServing.of(options, assembly.pipeline()); // checked before any client
-        if (files.isEmpty() && KubernetesRunner.container(assembly).isPresent()) {
+        var p = assembly.pipeline();
+        // checked before any client, as validate checks it
+        Optional<FileServing> files = fileServing(options, new Pipeline(p.file(), p.source(), assembly.steps()));
+        return new KubernetesRunner(
+                JobOptions.of(options), files, assembly, clock, owner, listener, new KubernetesClientBuilder().build());
+    }
+
+    /** {@code run.kubernetes} and its {@code file_server} checked against the pipeline; empty without a file server. */
+    private static Optional<FileServing> fileServing(Options options, Pipeline pipeline) {
+        Optional<FileServing> files = FileServing.of(options, pipeline.file(), pipeline.source());
+        if (files.isEmpty() && KubernetesRunner.container(pipeline.steps()).isPresent()) {
             throw options.problem(
                     "file_server",
                     "the exec step's image: runs in the Job's pod on a copy of the split's files that the controller's "
                             + "file server hands it: set run.kubernetes.file_server (see docs/kubernetes.md#the-file-server)");
         }
-        return new KubernetesRunner(
-                JobOptions.of(options), files, assembly, clock, owner, listener, new KubernetesClientBuilder().build());
+        return files;
     }
 }

@@ -61,14 +61,14 @@ class ExecImageJobTest {
         Options o = (Options) p.run().runner().orElseThrow().value();
         FileStep.Container image;
         try (Assembly a = Assembly.forChecking(p, Components.discover(), Clock.systemUTC())) {
-            image = KubernetesRunner.container(a).orElseThrow();
+            image = KubernetesRunner.container(a.steps()).orElseThrow();
         }
         JobTemplate template = new JobTemplate(
                 JobOptions.of(o),
                 new JobNames(p.name()),
                 p.file(),
                 "test",
-                FileServing.of(o, p),
+                FileServing.of(o, p.file(), p.source()),
                 java.util.Optional.of(image));
 
         Job job = template.job(
@@ -123,14 +123,14 @@ class ExecImageJobTest {
         Options o = (Options) p.run().runner().orElseThrow().value();
         FileStep.Container image;
         try (Assembly a = Assembly.forChecking(p, Components.discover(), Clock.systemUTC())) {
-            image = KubernetesRunner.container(a).orElseThrow();
+            image = KubernetesRunner.container(a.steps()).orElseThrow();
         }
         Job job = new JobTemplate(
                         JobOptions.of(o),
                         new JobNames(p.name()),
                         p.file(),
                         "test",
-                        FileServing.of(o, p),
+                        FileServing.of(o, p.file(), p.source()),
                         java.util.Optional.of(image))
                 .job("s1", 0, List.of("fetch", "http://u1", "--to", "/etc/sluice/in"), List.of("a.bin"));
         var pod = job.getSpec().getTemplate().getSpec();
@@ -143,14 +143,14 @@ class ExecImageJobTest {
         Options o = (Options) p.run().runner().orElseThrow().value();
         FileStep.Container image;
         try (Assembly a = Assembly.forChecking(p, Components.discover(), Clock.systemUTC())) {
-            image = KubernetesRunner.container(a).orElseThrow();
+            image = KubernetesRunner.container(a.steps()).orElseThrow();
         }
         return new JobTemplate(
                         JobOptions.of(o),
                         new JobNames(p.name()),
                         p.file(),
                         "test",
-                        FileServing.of(o, p),
+                        FileServing.of(o, p.file(), p.source()),
                         java.util.Optional.of(image))
                 .job("s1", 0, List.of("fetch", "http://u1", "--to", "/etc/sluice/in"), List.of("a.bin"))
                 .getSpec()
@@ -240,10 +240,16 @@ class ExecImageJobTest {
                 .allSatisfy(c -> assertThat(c.getSecurityContext()).isNull());
     }
 
+    /** Refused alike by validate (the runner's check) and by run (the runner's creation), at the option. */
     @Test
     void anImageWithoutTheFileServerIsRefusedAtTheOption() throws Exception {
         Pipeline p = pipeline("max_active: 2");
-        try (Assembly a = Assembly.forChecking(p, Components.discover(), Clock.systemUTC())) {
+        assertThatThrownBy(() -> Assembly.forChecking(p, Components.discover(), Clock.systemUTC())
+                        .close())
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("run.kubernetes.file_server")
+                .hasMessageContaining("the exec step's image:");
+        try (Assembly a = Assembly.of(p, Components.discover(), Clock.systemUTC())) {
             assertThatThrownBy(() -> new KubernetesRunnerFactory()
                             .create(
                                     (Options) p.run().runner().orElseThrow().value(),

@@ -41,7 +41,7 @@ class FileServingTest {
                     namespace: test
                 %s""".formatted(source, kubernetes.indent(4)));
         Pipeline p = new PipelineLoader(Components.discover(), Map.of("TLS_PASSWORD", "not-printed")::get).load(file);
-        return FileServing.of((Options) p.run().runner().orElseThrow().value(), p);
+        return FileServing.of((Options) p.run().runner().orElseThrow().value(), p.file(), p.source());
     }
 
     @Test

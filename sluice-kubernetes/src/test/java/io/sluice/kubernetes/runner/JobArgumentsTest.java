@@ -68,8 +68,8 @@ class JobArgumentsTest {
                     new JobNames(p.name()),
                     p.file(),
                     "test",
-                    FileServing.of(o, p),
-                    KubernetesRunner.container(a));
+                    FileServing.of(o, p.file(), p.source()),
+                    KubernetesRunner.container(a.steps()));
         }
         String url = "http://files:8443/v1/file?split=x&path=a%24b";
         Job job = template.job(ODD, 0, List.of("fetch", url, "--to", "/etc/sluice/in$$"), List.of(ODD));

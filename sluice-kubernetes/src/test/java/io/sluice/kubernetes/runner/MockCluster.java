@@ -232,7 +232,7 @@ final class MockCluster implements AutoCloseable {
         };
         runner = new KubernetesRunner(
                 JobOptions.of(o),
-                FileServing.of(o, p),
+                FileServing.of(o, p.file(), p.source()),
                 controllers,
                 Clock.systemUTC(),
                 "controller",
