@@ -35,17 +35,22 @@ final class Catalog {
         }
     }
 
-    /** Whether the table has the column and the index, in one query. */
-    static boolean hasColumnAndIndex(Connection c, TableName t, String column, String indexName) throws SQLException {
+    /** Whether the table has the column and each table of its schema the index named beside it, in one query. */
+    static boolean hasColumnAndIndexes(Connection c, TableName t, String column, Map<String, String> indexes)
+            throws SQLException {
+        String index =
+                " AND EXISTS (SELECT 1 FROM pg_indexes WHERE schemaname = ? AND tablename = ? AND indexname = ?)";
         try (PreparedStatement s = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = ("
-                + TABLE + ") AND a.attname = ? AND NOT a.attisdropped) AND EXISTS (SELECT 1 FROM pg_indexes"
-                + " WHERE schemaname = ? AND tablename = ? AND indexname = ?)")) {
-            s.setString(1, t.schema());
-            s.setString(2, t.name());
-            s.setString(3, column);
-            s.setString(4, t.schema());
-            s.setString(5, t.name());
-            s.setString(6, indexName);
+                + TABLE + ") AND a.attname = ? AND NOT a.attisdropped)" + index.repeat(indexes.size()))) {
+            int i = 0;
+            s.setString(++i, t.schema());
+            s.setString(++i, t.name());
+            s.setString(++i, column);
+            for (Map.Entry<String, String> e : indexes.entrySet()) {
+                s.setString(++i, t.schema());
+                s.setString(++i, e.getKey());
+                s.setString(++i, e.getValue());
+            }
             try (ResultSet r = s.executeQuery()) {
                 return r.next() && r.getBoolean(1);
             }

@@ -80,10 +80,14 @@ interface Dialect {
     }
 
     /**
-     * Whether a bookkeeping table is as this Sluice makes it, in one catalog query: it has the column and the index,
-     * and the text columns named compare as {@link #exact}. The check every commit makes before the bookkeeping's DDL.
+     * Whether the bookkeeping is as this Sluice makes it, in one catalog query: the table has the column, the text
+     * columns named compare as {@link #exact}, and each table of its schema named in {@code indexes} has the index
+     * named there. The check every commit makes before the bookkeeping's DDL.
+     *
+     * @param indexes of tables in {@code t}'s schema, each table's name and the name of an index it must have
      */
-    boolean complete(Connection c, TableName t, String column, String indexName, Collection<String> exactColumns)
+    boolean complete(
+            Connection c, TableName t, String column, Map<String, String> indexes, Collection<String> exactColumns)
             throws SQLException;
 
     /** Of the table's columns named, those whose text does not compare as {@link #exact} (an earlier Sluice's). */

@@ -79,6 +79,11 @@ final class JdbcSink implements Sink {
      * every commit of a file's range scans all the records of the schema.
      */
     static final String OUTPUT_INDEX = "_sluice_commits_output_idx";
+    /**
+     * The index of {@link #DEAD_LETTER} on the split, which a commit that replaces splits deletes their dead letters
+     * by: without it each such commit scans (and on InnoDB locks) every dead letter of the schema.
+     */
+    static final String DEAD_LETTER_INDEX = "_sluice_dead_letter_split_idx";
 
     private static final String STAGING = "_sluice_staging";
     /** Split ids or commit numbers in one statement of a reset's delete. */
@@ -88,6 +93,13 @@ final class JdbcSink implements Sink {
 
     private static final int TARGET_LENGTH = 128;
     private static final int KEY_LENGTH = 500;
+
+    /** An index of a bookkeeping table on pipeline, target and a text column (on MariaDB its first characters). */
+    private record Index(String table, String name, String column) {}
+
+    /** The bookkeeping's indexes besides the primary keys, each table's made once, by the first commit that lacks it. */
+    private static final List<Index> INDEXES = List.of(
+            new Index(COMMITS, OUTPUT_INDEX, "output_key"), new Index(DEAD_LETTER, DEAD_LETTER_INDEX, "split_id"));
 
     private final io.sluice.config.Connection connection;
     private final TableName written;
@@ -331,9 +343,9 @@ final class JdbcSink implements Sink {
      * The commit records, the output versions' lock tokens, the dead letters and the sequence of commit numbers, in the
      * table's schema. The commit records come last, the columns an earlier Sluice's records lack after them, then the
      * key columns an earlier Sluice made comparing text inexactly are made exact ({@link Dialect#exact}: the outputs'
-     * and dead letters' before the commit records'), and the index on the output key last of all: the commit records
-     * holding {@link #OUTPUT_END}, {@link #OUTPUT_INDEX} and exact keys say that all are there (a DDL statement of
-     * MariaDB commits at once, so a crash midway leaves what was made, and the next attempt makes the rest).
+     * and dead letters' before the commit records'), and the {@link #INDEXES} last of all: the commit records holding
+     * {@link #OUTPUT_END} and exact keys, and the indexes there, say that all are there (a DDL statement of MariaDB
+     * commits at once, so a crash midway leaves what was made, and the next attempt makes the rest).
      */
     private void bookkeeping(Connection c, TableName t) throws SQLException {
         TableName commits = new TableName(t.schema(), COMMITS);
@@ -350,7 +362,9 @@ final class JdbcSink implements Sink {
         commitKeys.put("split_id", dialect.exact(dialect.keyText(KEY_LENGTH)) + " NOT NULL");
         commitKeys.put("output_key", dialect.exact(text));
         commitKeys.put(OUTPUT_VERSION, dialect.exact(text));
-        if (dialect.complete(c, commits, OUTPUT_END, OUTPUT_INDEX, commitKeys.keySet())) return;
+        Map<String, String> indexes = new LinkedHashMap<>();
+        for (Index index : INDEXES) indexes.put(index.table(), index.name());
+        if (dialect.complete(c, commits, OUTPUT_END, indexes, commitKeys.keySet())) return;
         String lock = "sluice:" + t.schema();
         dialect.lock(c, lock);
         try (Statement s = c.createStatement()) {
@@ -386,10 +400,11 @@ final class JdbcSink implements Sink {
             makeExact(c, s, new TableName(t.schema(), OUTPUTS), outputKeys);
             makeExact(c, s, new TableName(t.schema(), DEAD_LETTER), deadLetterKeys);
             makeExact(c, s, commits, commitKeys);
-            // of a table made with the columns above but before the index, too: it gets the index here
-            if (!dialect.hasIndex(c, commits, OUTPUT_INDEX)) {
-                s.execute("CREATE INDEX " + dialect.quote(OUTPUT_INDEX) + " ON " + bookkeepingTable(t, COMMITS)
-                        + " (pipeline, target, " + dialect.indexedText("output_key", KEY_LENGTH) + ")");
+            // of tables made with the columns above but before an index, too: they get it here
+            for (Index index : INDEXES) {
+                if (dialect.hasIndex(c, new TableName(t.schema(), index.table()), index.name())) continue;
+                s.execute("CREATE INDEX " + dialect.quote(index.name()) + " ON " + bookkeepingTable(t, index.table())
+                        + " (pipeline, target, " + dialect.indexedText(index.column(), KEY_LENGTH) + ")");
             }
         } finally {
             dialect.unlock(c, lock);
@@ -651,7 +666,7 @@ final class JdbcSink implements Sink {
                         .toList();
                 if (!marks.isEmpty() && hasTable) remove(c, t, marks);
                 // whatever the policy now: the dead letters of the replaced rows describe rows no longer there
-                deleteDeadLetters(c, t, replaced.stream().map(Replaced::splitId).toList());
+                deleteDeadLetters(c, t, replaced.stream().map(Replaced::splitId).toList(), true);
                 List<DeadLetter> refused = hasTable ? insert(t, tableColumns, keys(c, t)) : List.of();
                 if (!refused.isEmpty() && context.onBadRecord() == BadRecordPolicy.FAIL) {
                     DeadLetter first = refused.getFirst();
@@ -976,20 +991,36 @@ final class JdbcSink implements Sink {
 
     /** Deletes the rows that carry these commit numbers or split ids in {@link #SPLIT_COLUMN}. */
     private void remove(Connection c, TableName t, List<Object> marks) throws SQLException {
-        String column = dialect.quote(SPLIT_COLUMN);
-        String in = " IN (" + "?, ".repeat(marks.size() - 1) + "?)";
         // split ids in the column of a table an earlier Sluice made may compare inexactly (MariaDB: a.csv finds
-        // A.csv's rows): the index finds the candidates, the exact comparison keeps the split's own
-        String exactly = marks.getFirst() instanceof String ? dialect.exactly(column) : column;
-        boolean twice = !exactly.equals(column);
-        try (PreparedStatement s = c.prepareStatement(
-                "DELETE FROM " + qualified(t) + " WHERE " + column + in + (twice ? " AND " + exactly + in : ""))) {
-            for (int i = 0; i < marks.size(); i++) {
-                s.setObject(i + 1, marks.get(i));
-                if (twice) s.setObject(marks.size() + i + 1, marks.get(i));
-            }
+        // A.csv's rows); the column is never migrated (that would copy the user's table)
+        Among among = among(dialect.quote(SPLIT_COLUMN), marks.size(), marks.getFirst() instanceof String);
+        try (PreparedStatement s = c.prepareStatement("DELETE FROM " + qualified(t) + " WHERE " + among.sql())) {
+            among.bind(s, 1, marks);
             s.executeUpdate();
         }
+    }
+
+    /**
+     * A condition that a text column is one of some values: {@code sql} holds {@code times} lists of parameters, each
+     * to be given the values ({@link #bind}).
+     */
+    private record Among(String sql, int times) {
+        void bind(PreparedStatement s, int first, List<?> values) throws SQLException {
+            int i = first;
+            for (int time = 0; time < times; time++) for (Object value : values) s.setObject(i++, value);
+        }
+    }
+
+    /**
+     * {@code column IN (?, ...)} for {@code n} values; and where the column may compare inexactly ({@code inexact}: of
+     * a table an earlier Sluice made, not migrated), the same of {@link Dialect#exactly} beside it: the index on the
+     * column finds the candidates, the exact comparison keeps the split's own (the expression alone would lose the
+     * index).
+     */
+    private Among among(String column, int n, boolean inexact) {
+        String in = " IN (" + "?, ".repeat(n - 1) + "?)";
+        String exactly = inexact ? dialect.exactly(column) : column;
+        return exactly.equals(column) ? new Among(column + in, 1) : new Among(column + in + " AND " + exactly + in, 2);
     }
 
     /**
@@ -999,21 +1030,35 @@ final class JdbcSink implements Sink {
     private record Replaced(String splitId, Object mark) {}
 
     /**
-     * Deletes the dead letters of these splits, whose rows are replaced or removed. Their ids are compared exactly
-     * ({@link Dialect#exactly}), though a commit made the column exact: a discard may meet the dead letters of an
-     * earlier Sluice before any commit migrated them, and {@code a.csv}'s must not take {@code A.csv}'s (the table has
-     * no index on the split that the expression would lose).
+     * Deletes the dead letters of these splits, whose rows are replaced or removed, by {@link #DEAD_LETTER_INDEX}.
+     *
+     * @param migrated whether this transaction ran {@link #bookkeeping}, which made the split ids exact (a commit);
+     *     else (a discard, which makes no DDL) they may be an earlier Sluice's, not migrated, and {@code a.csv}'s must
+     *     not take {@code A.csv}'s: they are then compared exactly too
      */
-    private void deleteDeadLetters(Connection c, TableName t, List<String> splitIds) throws SQLException {
+    private void deleteDeadLetters(Connection c, TableName t, List<String> splitIds, boolean migrated)
+            throws SQLException {
         if (splitIds.isEmpty()) return;
-        try (PreparedStatement s = c.prepareStatement("DELETE FROM " + bookkeepingTable(t, DEAD_LETTER)
-                + " WHERE pipeline = ? AND target = ? AND " + dialect.exactly("split_id") + " IN ("
-                + "?, ".repeat(splitIds.size() - 1) + "?)")) {
+        Among among = among("split_id", splitIds.size(), !migrated);
+        try (PreparedStatement s = c.prepareStatement(deadLettersDelete(t, among))) {
             s.setString(1, context.pipeline());
             s.setString(2, t.toString());
-            for (int i = 0; i < splitIds.size(); i++) s.setString(i + 3, splitIds.get(i));
+            among.bind(s, 3, splitIds);
             s.executeUpdate();
         }
+    }
+
+    /**
+     * The statement {@link #deleteDeadLetters} runs for {@code n} split ids; its parameters: the pipeline, the target,
+     * then the ids, twice where not {@code migrated}.
+     */
+    String deadLettersDelete(TableName t, int n, boolean migrated) {
+        return deadLettersDelete(t, among("split_id", n, !migrated));
+    }
+
+    private String deadLettersDelete(TableName t, Among splits) {
+        return "DELETE FROM " + bookkeepingTable(t, DEAD_LETTER) + " WHERE pipeline = ? AND target = ? AND "
+                + splits.sql();
     }
 
     // ---- discard and reset ---------------------------------------------------------------------------------
@@ -1054,7 +1099,7 @@ final class JdbcSink implements Sink {
                 if (held != null) held.check();
                 if (splitColumn != null && mark != null) remove(c, t, List.of(mark));
                 // also without a record: an earlier Sluice's discard left the dead letters
-                deleteDeadLetters(c, t, List.of(split.id()));
+                deleteDeadLetters(c, t, List.of(split.id()), false);
                 try (PreparedStatement s = c.prepareStatement("DELETE FROM " + bookkeepingTable(t, COMMITS)
                         + " WHERE pipeline = ? AND target = ? AND split_id = ?")) {
                     s.setString(1, context.pipeline());

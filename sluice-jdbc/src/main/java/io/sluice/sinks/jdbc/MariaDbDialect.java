@@ -205,18 +205,25 @@ final class MariaDbDialect implements Dialect {
     }
 
     @Override
-    public boolean complete(Connection c, TableName t, String column, String indexName, Collection<String> exactColumns)
+    public boolean complete(
+            Connection c, TableName t, String column, Map<String, String> indexes, Collection<String> exactColumns)
             throws SQLException {
+        // each with the table's name: information_schema then opens that table alone, not the whole schema's
         String where = " WHERE table_schema = ? AND table_name = ? AND ";
         try (PreparedStatement s = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM information_schema.columns" + where
-                + "column_name = ?) AND EXISTS (SELECT 1 FROM information_schema.statistics" + where
-                + "index_name = ?) AND NOT EXISTS (SELECT 1 FROM information_schema.columns" + where
+                + "column_name = ?)"
+                + (" AND EXISTS (SELECT 1 FROM information_schema.statistics" + where + "index_name = ?)")
+                        .repeat(indexes.size())
+                + " AND NOT EXISTS (SELECT 1 FROM information_schema.columns" + where
                 + "column_name IN (" + "?, ".repeat(exactColumns.size() - 1) + "?) AND collation_name <> ?)")) {
             int i = 0;
-            for (String name : List.of(column, indexName)) {
+            s.setString(++i, t.schema());
+            s.setString(++i, t.name());
+            s.setString(++i, column);
+            for (Map.Entry<String, String> index : indexes.entrySet()) {
                 s.setString(++i, t.schema());
-                s.setString(++i, t.name());
-                s.setString(++i, name);
+                s.setString(++i, index.getKey());
+                s.setString(++i, index.getValue());
             }
             s.setString(++i, t.schema());
             s.setString(++i, t.name());
@@ -385,7 +392,8 @@ final class MariaDbDialect implements Dialect {
         }
     }
 
-    private static String lockName(String name) {
+    /** The server's name of the lock {@code name} (at most 64 characters). */
+    static String lockName(String name) {
         try {
             byte[] hash = MessageDigest.getInstance("SHA-1").digest(name.getBytes(StandardCharsets.UTF_8));
             return "sluice:" + HexFormat.of().formatHex(hash);

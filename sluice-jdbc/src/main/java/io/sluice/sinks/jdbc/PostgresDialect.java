@@ -124,9 +124,10 @@ final class PostgresDialect implements Dialect {
 
     /** Text compares byte for byte here (a deterministic collation): the column and the index decide. */
     @Override
-    public boolean complete(Connection c, TableName t, String column, String indexName, Collection<String> exactColumns)
+    public boolean complete(
+            Connection c, TableName t, String column, Map<String, String> indexes, Collection<String> exactColumns)
             throws SQLException {
-        return Catalog.hasColumnAndIndex(c, t, column, indexName);
+        return Catalog.hasColumnAndIndexes(c, t, column, indexes);
     }
 
     @Override

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -197,6 +198,45 @@ final class TestTarget {
                         + " JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum"
                         + " WHERE s.nspname = '" + schema + "' AND t.relname = '" + table + "' GROUP BY i.indexrelid";
         return rows(query);
+    }
+
+    /**
+     * Holds, until closed, the lock under which the sink's commits change the bookkeeping of this schema (its DDL): a
+     * commit that finds the bookkeeping complete never asks for it.
+     */
+    Connection holdBookkeepingLock() throws SQLException {
+        String name = "sluice:" + schema;
+        Connection c = open();
+        try (PreparedStatement s =
+                c.prepareStatement(mariaDb ? "SELECT GET_LOCK(?, 0)" : "SELECT pg_advisory_lock(hashtext(?))")) {
+            s.setString(1, mariaDb ? MariaDbDialect.lockName(name) : name);
+            s.executeQuery().close();
+        } catch (SQLException e) {
+            c.close();
+            throw e;
+        }
+        return c;
+    }
+
+    /** The table's statistics brought up to date, for the planner. */
+    void analyze(String table) throws SQLException {
+        sql((mariaDb ? "ANALYZE TABLE " : "ANALYZE ") + schema + "." + quote(table));
+    }
+
+    /**
+     * How the database would run the statement with these parameters: PostgreSQL's plan, each line; MariaDB's index
+     * chosen for each table ({@code key}, null for none: a scan), not the ones it considered.
+     */
+    List<String> plan(String statement, List<String> parameters) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Connection c = open();
+                PreparedStatement s = c.prepareStatement("EXPLAIN " + statement)) {
+            for (int i = 0; i < parameters.size(); i++) s.setString(i + 1, parameters.get(i));
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) out.add(mariaDb ? "key: " + r.getString("key") : r.getString(1));
+            }
+        }
+        return out;
     }
 
     void dropIndex(String table, String index) throws SQLException {
