@@ -73,6 +73,14 @@ enum Dialect {
         return this == MYSQL ? quoted(name) : "\"" + name.replace("\"", "\"\"") + "\"";
     }
 
+    /**
+     * An ascending order item with NULLs first, as MariaDB and MySQL sort them (PostgreSQL puts them last): a cut of an
+     * incremental range at a row of a timestamp takes the rows whose tie breaker is NULL with the rows before it.
+     */
+    String nullsFirst(String column) {
+        return this == POSTGRES ? column + " NULLS FIRST" : column;
+    }
+
     private static boolean readAsText(String driverType) {
         String t = driverType.toUpperCase(Locale.ROOT);
         return t.equals("DATETIME") || t.equals("TIMESTAMP") || t.equals("YEAR");

@@ -469,7 +469,7 @@ final class JdbcSource implements Source, Windowed {
                 }
             }
         }
-        String order = " ORDER BY " + sqlCol + (tb == null ? "" : ", " + sqlTb);
+        String order = " ORDER BY " + sqlCol + (tb == null ? "" : ", " + dialect.nullsFirst(sqlTb));
         String ranged = "SELECT * FROM (" + s.base() + ") s WHERE " + between(lower, end, shape);
         // a count, not "LIMIT 1": with the limit the run after 100,000 changes of 10 million took 0.8 s more (B9),
         // likely a scan in table order for a first row after the watermark, where changed rows sit at the end
@@ -728,11 +728,12 @@ final class JdbcSource implements Source, Windowed {
         String col = sqlName(shape, s.incremental().column());
         String tb = tieBreaker == null ? null : sqlName(shape, tieBreaker);
         boolean tieNumeric = tieBreaker != null && shape.numeric(tieBreaker);
+        // a NULL tie breaker is neither <= nor > a cut's: it goes up to the cut, where the order puts it (first)
         String upTo = to.tie() == null
                 ? col + " <= " + dialect.literal(to.at(), false)
                 : "(" + col + " < " + dialect.literal(to.at(), false) + " OR (" + col + " = "
-                        + dialect.literal(to.at(), false) + " AND " + tb + " <= "
-                        + dialect.literal(to.tie(), tieNumeric) + "))";
+                        + dialect.literal(to.at(), false) + " AND (" + tb + " IS NULL OR " + tb + " <= "
+                        + dialect.literal(to.tie(), tieNumeric) + ")))";
         if (from == null) return "(" + upTo + ")";
         String after = from.tie() == null
                 ? col + " > " + dialect.literal(from.at(), false)

@@ -214,6 +214,28 @@ class JdbcSourceMariaDbTest {
         assertThat(count(dir, "id = 900")).isZero();
     }
 
+    /**
+     * A unique tie breaker may hold NULLs, which MariaDB orders first. A cut among rows of one timestamp compared
+     * {@code id <= 1} on one side and {@code id > 1} on the other: a NULL id is neither, so no split read those rows.
+     */
+    @Test
+    void rowsPerSplitReadsRowsWithANullTieBreakerAtACut() throws Exception {
+        db.sql(
+                "CREATE TABLE ev (id INT UNIQUE, updated_at DATETIME(6))",
+                "INSERT INTO ev SELECT seq, '2026-01-01 00:00:00' FROM seq_1_to_10",
+                "INSERT INTO ev SELECT NULL, '2026-01-01 00:00:00' FROM seq_1_to_3");
+        Path yaml = pipeline(
+                dir,
+                "{ connection: maria, table: ev, "
+                        + "incremental: { column: updated_at, tie_breaker: id, lag: 1s, rows_per_split: 4 } }");
+        PipelineRun.Result first = PipelineRun.run(yaml);
+        assertThat(first.summary().splitsDone()).isEqualTo(4);
+        assertThat(count(dir, "true")).isEqualTo(13L);
+        assertThat(count(dir, "id IS NULL")).isEqualTo(3L);
+        assertThat(distinct(dir, "id")).isEqualTo(10L);
+        assertThat(perFile(dir)).allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(4L));
+    }
+
     /** A DATETIME written with a local clock (sessions five hours behind UTC) is bounded by that zone's clock. */
     @Test
     void aDateTimeWrittenInAnotherZoneIsBoundedByTheClockOfThatZone() throws Exception {
