@@ -9,6 +9,7 @@ import io.sluice.spi.source.Source;
 import io.sluice.spi.source.SourceFactory;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /** Declares the {@code jdbc} source: a table or query of a database named in the connections file. */
 public final class JdbcSourceFactory implements SourceFactory<Options> {
@@ -227,6 +228,18 @@ public final class JdbcSourceFactory implements SourceFactory<Options> {
                         "incremental reads need PostgreSQL, MariaDB or MySQL (their clock bounds each range), and "
                                 + conn.describe() + " is another database; drop incremental to read the "
                                 + (o.has(TABLE) ? "table" : "query") + " in full, once per ledger");
+            }
+            Optional<String> limit = o.has(QUERY)
+                    ? RowLimit.of(base, Dialect.of(conn.url().reveal()) == Dialect.MYSQL)
+                    : Optional.empty();
+            if (limit.isPresent()) {
+                // each run's range is filtered out of the query's rows, and the new rows are not among its first N
+                throw o.problem(
+                        QUERY,
+                        "the query's " + limit.get() + " keeps some of its rows only, and incremental reads each run's "
+                                + "range among those: the rows past them, new ones too, would never be read (each plan "
+                                + "saying no rows after the watermark); drop " + limit.get() + " (to cut a large run "
+                                + "into smaller splits, use incremental.rows_per_split)");
             }
             Options i = o.get(INCREMENTAL_BLOCK);
             if (i.has(ROWS_PER_SPLIT) && !i.has(TIE_BREAKER)) {

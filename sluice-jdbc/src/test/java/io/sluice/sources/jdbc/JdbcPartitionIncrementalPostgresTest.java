@@ -267,6 +267,42 @@ class JdbcPartitionIncrementalPostgresTest {
         assertThat(perFile(dir)).allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(4L));
     }
 
+    /**
+     * A query with its own LIMIT is read as if it were a table of those rows only: each run's range was filtered out
+     * of the oldest ten rows, so the rows inserted after the first run were never read, every plan saying "no rows".
+     * Such a query is refused; a LIMIT in a subquery, a string or a comment is not the query's.
+     */
+    @Test
+    void anIncrementalQueryWithItsOwnLimitIsRefusedAtTheQuery() throws Exception {
+        db.sql(
+                "CREATE TABLE ev (id int PRIMARY KEY, updated_at timestamptz, note text)",
+                "INSERT INTO ev SELECT g, '2026-01-01 00:00:00+00', 'no limit' FROM generate_series(1, 10) g");
+        String incremental = "incremental: { column: updated_at, tie_breaker: id, lag: 1s } }";
+        for (String limit : List.of("LIMIT 10", "limit 10 offset 0", "OFFSET 0", "FETCH FIRST 10 ROWS ONLY")) {
+            Path p = pipeline(
+                    dir.resolve("refused"),
+                    "{ connection: pg, query: \"SELECT id, updated_at FROM ev ORDER BY updated_at " + limit + "\", "
+                            + incremental);
+            assertThatThrownBy(() -> PipelineRun.run(p))
+                    .as(limit)
+                    .isInstanceOf(io.sluice.config.ConfigException.class)
+                    .hasMessageContaining(p + ":3:")
+                    .hasMessageContaining("source.jdbc.query: the query's "
+                            + limit.substring(0, 5).toUpperCase())
+                    .hasMessageContaining("would never be read");
+        }
+        Path yaml = pipeline(
+                dir,
+                "{ connection: pg, query: \"SELECT id, updated_at, note FROM ev WHERE note <> 'limit 1' AND id IN "
+                        + "(SELECT id FROM ev ORDER BY id LIMIT 1000) -- no LIMIT of its own\", "
+                        + incremental);
+        assertThat(PipelineRun.run(yaml).summary().rowsOut()).isEqualTo(10);
+        db.sql("INSERT INTO ev SELECT g, now(), 'new' FROM generate_series(11, 15) g");
+        db.waitUntil("SELECT now() - interval '1 second' > (SELECT max(updated_at) FROM ev)");
+        assertThat(PipelineRun.run(yaml).summary().rowsOut()).isEqualTo(5);
+        assertThat(count(dir, "true")).isEqualTo(15L);
+    }
+
     @Test
     void aTransactionCommittedAfterARunWithinLagIsReadByTheNext() throws Exception {
         db.sql(
