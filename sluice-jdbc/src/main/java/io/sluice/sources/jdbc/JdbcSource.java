@@ -315,8 +315,9 @@ final class JdbcSource implements Source, Windowed {
     private List<Split> partitions(java.sql.Connection c, Shape shape) throws SQLException, IOException {
         Partition p = s.partition();
         String col = sqlName(shape, p.column());
-        Optional<KeyStatistics> statistics =
-                dialect == Dialect.POSTGRES ? KeyStatistics.of(c, s.table(), col) : Optional.empty();
+        Optional<KeyStatistics> statistics = dialect == Dialect.POSTGRES && tablesOwn(shape.find(p.column()))
+                ? KeyStatistics.of(c, s.table(), col)
+                : Optional.empty();
         long n = p.count();
         if (n == 0) {
             long rows = statistics.isPresent()
@@ -333,6 +334,21 @@ final class JdbcSource implements Source, Windowed {
                         : ntile(c, col, n, shape.engine().get(shape.find(p.column())));
         if (bounds.isEmpty()) return List.of(split(key + "#all", 0, new Payload(s.base(), "all rows")));
         return ranges(bounds, shape);
+    }
+
+    /**
+     * Whether the output column {@code name} is the table's column of that name as it is (all columns are read, or
+     * it is listed as such), so that the table's statistics order it as the ranges compare it. Selected otherwise
+     * ({@code id::text AS id}, another collation), the histogram's bounds could be out of its order, and ranges cut
+     * at them overlap.
+     */
+    private boolean tablesOwn(String name) {
+        List<String> columns = s.options().get(JdbcSourceFactory.COLUMNS);
+        return columns.isEmpty()
+                || columns.stream()
+                        .map(String::strip)
+                        .anyMatch(item -> item.equals(dialect.quote(name))
+                                || !item.startsWith("\"") && item.equalsIgnoreCase(name));
     }
 
     /** The upper bounds of {@code n} ranges of about equal rows: the last value of each {@code NTILE}, the last one left out. */
