@@ -278,16 +278,7 @@ class JdbcPartitionIncrementalPostgresTest {
                 "CREATE TABLE ev (id int UNIQUE, updated_at timestamptz)",
                 "INSERT INTO ev SELECT g, '2026-01-01 00:00:00+00' FROM generate_series(1, 10) g",
                 "INSERT INTO ev SELECT NULL, '2026-01-01 00:00:00+00' FROM generate_series(1, 3) g");
-        Path yaml = pipeline(
-                dir,
-                "{ connection: pg, table: ev, "
-                        + "incremental: { column: updated_at, tie_breaker: id, lag: 1s, rows_per_split: 4 } }");
-        PipelineRun.Result first = PipelineRun.run(yaml);
-        assertThat(first.summary().splitsDone()).isEqualTo(4);
-        assertThat(count(dir, "true")).isEqualTo(13L);
-        assertThat(count(dir, "id IS NULL")).isEqualTo(3L);
-        assertThat(distinct(dir, "id")).isEqualTo(10L);
-        assertThat(perFile(dir)).allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(4L));
+        PipelineRun.readsTheRowsOfOneTimestampOnceInSplitsOfFour(dir, db.connection("pg"), "pg");
     }
 
     /**

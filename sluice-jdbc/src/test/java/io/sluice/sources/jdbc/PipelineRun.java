@@ -1,5 +1,7 @@
 package io.sluice.sources.jdbc;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.sluice.config.NativeCopies;
 import io.sluice.pipeline.Assembly;
 import io.sluice.pipeline.Components;
@@ -59,6 +61,24 @@ final class PipelineRun {
                 run: { on_bad_record: fail }
                 """.formatted(jdbc));
         return yaml;
+    }
+
+    /**
+     * Reads table {@code ev} of the database of {@code connection} (ten ids and three NULL ones, all of one
+     * {@code updated_at}) incrementally in splits of four rows, and checks that each row is read once.
+     */
+    static void readsTheRowsOfOneTimestampOnceInSplitsOfFour(Path dir, String connections, String connection)
+            throws Exception {
+        Path yaml = pipeline(
+                dir,
+                connections,
+                "{ connection: " + connection + ", table: ev, "
+                        + "incremental: { column: updated_at, tie_breaker: id, lag: 1s, rows_per_split: 4 } }");
+        assertThat(run(yaml).summary().splitsDone()).isEqualTo(4);
+        assertThat(count(dir, "true")).isEqualTo(13L);
+        assertThat(count(dir, "id IS NULL")).isEqualTo(3L);
+        assertThat(distinct(dir, "id")).isEqualTo(10L);
+        assertThat(perFile(dir)).allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(4L));
     }
 
     /** Rows the pipeline in {@code folder} wrote to {@code out} that match {@code where}. */
