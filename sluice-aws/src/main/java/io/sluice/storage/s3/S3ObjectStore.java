@@ -445,9 +445,10 @@ public final class S3ObjectStore implements ObjectStore {
      * is that version, so an input written over since it was read stays, even in the moment between the caller's read
      * and this. Until this store's server is known to honour the header, a HEAD goes first, because a server without
      * conditional deletes may ignore the header and delete whatever is there: it then has only that moment's window,
-     * not the whole time since the read. The first DELETE is followed by a HEAD that finds out: one that answered 204
-     * and deleted nothing ignores the header, and this store then deletes after a HEAD without it (logged once); one
-     * that deleted is trusted, and later deletes are the DELETE alone.
+     * not the whole time since the read. The first DELETE finds out, with an ETag no object has ({@link #PROBE}): a
+     * 412 proves the server honours the header, and later deletes are the conditional DELETE alone; a removal proves
+     * nothing (a server that ignores the header deletes too), so a 2xx means it is ignored, and this store then deletes
+     * after a HEAD without it (logged once).
      */
     @Override
     public void delete(String key, String version) throws IOException {
@@ -460,10 +461,29 @@ public final class S3ObjectStore implements ObjectStore {
             delete(key);
             return;
         }
+        if (ifMatchDelete == IfMatchDelete.UNKNOWN) {
+            try {
+                deleteIfMatch(key, PROBE);
+            } catch (SdkException e) {
+                if (S3Errors.notFound(e)) return; // gone since the HEAD: nothing to delete, nothing learnt
+                if (!S3Errors.conditionFailed(e)) throw errors.translate(e, "deleting " + describe(key), null);
+                ifMatchDelete = IfMatchDelete.HONOURED; // then the DELETE below
+            }
+            if (ifMatchDelete == IfMatchDelete.UNKNOWN) {
+                ifMatchDelete = IfMatchDelete.IGNORED;
+                LOG.warn(
+                        "{} answered a DELETE with an If-Match that no object matches without refusing it (an "
+                                + "S3-compatible server without conditional deletes): {} deletes one version by a "
+                                + "HEAD, then a DELETE; an object written over in the milliseconds between them is "
+                                + "deleted unread",
+                        settings.endpoint().map(Object::toString).orElse("S3"),
+                        root());
+                delete(key, version); // it may have deleted the object, or left it: looked at again
+                return;
+            }
+        }
         try {
-            s3.deleteObject(b -> b.bucket(bucket)
-                    .key(prefix + key)
-                    .overrideConfiguration(o -> o.putHeader("If-Match", quoted(version))));
+            deleteIfMatch(key, version);
         } catch (SdkException e) {
             if (S3Errors.notFound(e)) return; // nothing there: no error
             if (S3Errors.conditionFailed(e)) {
@@ -472,26 +492,15 @@ public final class S3ObjectStore implements ObjectStore {
             }
             throw errors.translate(e, "deleting " + describe(key), null);
         }
-        if (ifMatchDelete == IfMatchDelete.UNKNOWN) {
-            Optional<StoredObject> left = stat(key);
-            if (left.isEmpty()) {
-                ifMatchDelete = IfMatchDelete.HONOURED;
-            } else if (!left.get().version().equals(version)) {
-                // a server that honours If-Match deleted it and a new version landed since, or one that ignores it
-                // answered for an object that was already another version: undecided, and the new version stays
-                throw new ObjectChangedException(
-                        key, describe(key) + " is no longer version " + version + "; the version there now was left");
-            } else {
-                ifMatchDelete = IfMatchDelete.IGNORED;
-                LOG.warn(
-                        "{} answered a DELETE with If-Match without deleting (an S3-compatible server without "
-                                + "conditional deletes): {} deletes one version by a HEAD, then a DELETE; an object "
-                                + "written over in the milliseconds between them is deleted unread",
-                        settings.endpoint().map(Object::toString).orElse("S3"),
-                        root());
-                delete(key);
-            }
-        }
+    }
+
+    /** An ETag no object has (not hex): a DELETE with it as {@code If-Match} tells whether the server applies it. */
+    static final String PROBE = "sluice-if-match-probe";
+
+    private void deleteIfMatch(String key, String version) {
+        s3.deleteObject(b -> b.bucket(bucket)
+                .key(prefix + key)
+                .overrideConfiguration(o -> o.putHeader("If-Match", quoted(version))));
     }
 
     private ObjectChangedException changed(String key, String version) {

@@ -364,8 +364,7 @@ class S3ErrorResponsesTest {
     @Test
     void deletingOneVersionIsOneDeleteWithIfMatchWhereTheServerHonoursIt() throws IOException {
         // a stand-in that applies If-Match on a DELETE as S3 does, and whose changed.csv is written over just before
-        // the
-        // store's DELETE (S3Proxy honours If-Match too, but cannot be made to change an object then)
+        // the store's DELETE (S3Proxy honours If-Match too, but cannot be made to change an object then)
         Map<String, String> objects = new ConcurrentHashMap<>(
                 Map.of("/far-bucket/p/a.csv", "v1", "/far-bucket/p/b.csv", "v2", "/far-bucket/p/changed.csv", "v3"));
         List<String> seen = new CopyOnWriteArrayList<>();
@@ -391,12 +390,12 @@ class S3ErrorResponsesTest {
             s.delete("b.csv", "v2");
             assertThat(objects).containsOnlyKeys("/far-bucket/p/changed.csv");
             assertThat(seen)
-                    .as("a HEAD, then a DELETE with If-Match; after the first, one HEAD found that the server honours "
-                            + "it, and from then on the conditional DELETE alone")
+                    .as("a HEAD, then a DELETE with an If-Match no object matches: its 412 proves that the server "
+                            + "honours it, and from then on the conditional DELETE alone")
                     .containsExactly(
                             "HEAD /far-bucket/p/a.csv null",
+                            "DELETE /far-bucket/p/a.csv \"" + S3ObjectStore.PROBE + "\"",
                             "DELETE /far-bucket/p/a.csv \"v1\"",
-                            "HEAD /far-bucket/p/a.csv null",
                             "DELETE /far-bucket/p/b.csv \"v2\"");
             assertThatThrownBy(() -> s.delete("changed.csv", "v3"))
                     .as("written over since it was read: the server's 412 keeps it, and a HEAD tells it from a removal")
@@ -438,12 +437,39 @@ class S3ErrorResponsesTest {
                     .as("found out once; from then on a HEAD, then a DELETE")
                     .containsExactly(
                             "HEAD /far-bucket/p/a.csv null",
-                            "DELETE /far-bucket/p/a.csv \"v1\"",
+                            "DELETE /far-bucket/p/a.csv \"" + S3ObjectStore.PROBE + "\"",
                             "HEAD /far-bucket/p/a.csv null",
                             "DELETE /far-bucket/p/a.csv null",
                             "HEAD /far-bucket/p/b.csv null",
                             "DELETE /far-bucket/p/b.csv null",
                             "HEAD /far-bucket/p/c.csv null");
+        }
+    }
+
+    @Test
+    void deletingOneVersionWhereTheServerIgnoresIfMatchAndDeletesNeverTrustsItsDeletes() throws IOException {
+        // a server without conditional deletes that ignores the header and deletes whatever is there: its first
+        // DELETE removes the object, as one that honours If-Match does, so that removal proves nothing
+        Map<String, String> objects = new ConcurrentHashMap<>(
+                Map.of("/far-bucket/p/a.csv", "v1", "/far-bucket/p/b.csv", "v2", "/far-bucket/p/c.csv", "v5"));
+        serve(exchange -> {
+            String key = exchange.getRequestURI().getPath();
+            if (exchange.getRequestMethod().equals("DELETE")) {
+                objects.remove(key);
+                exchange.sendResponseHeaders(204, -1);
+            } else {
+                head(exchange, objects.get(key));
+            }
+            exchange.close();
+        });
+        try (ObjectStore s = open(Map.of())) {
+            s.delete("a.csv", "v1");
+            s.delete("b.csv", "v2");
+            assertThat(objects).containsOnlyKeys("/far-bucket/p/c.csv");
+            assertThatThrownBy(() -> s.delete("c.csv", "v4"))
+                    .as("read as v4, written over since: the HEAD before the DELETE keeps it")
+                    .isInstanceOf(ObjectChangedException.class);
+            assertThat(objects).containsEntry("/far-bucket/p/c.csv", "v5");
         }
     }
 
