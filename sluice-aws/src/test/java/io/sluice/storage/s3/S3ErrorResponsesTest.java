@@ -368,22 +368,14 @@ class S3ErrorResponsesTest {
         Map<String, String> objects = new ConcurrentHashMap<>(
                 Map.of("/far-bucket/p/a.csv", "v1", "/far-bucket/p/b.csv", "v2", "/far-bucket/p/changed.csv", "v3"));
         List<String> seen = new CopyOnWriteArrayList<>();
-        serve(exchange -> {
-            String key = exchange.getRequestURI().getPath();
-            String ifMatch = exchange.getRequestHeaders().getFirst("If-Match");
-            seen.add(exchange.getRequestMethod() + " " + key + " " + ifMatch);
-            if (exchange.getRequestMethod().equals("DELETE")) {
-                if (key.endsWith("/changed.csv")) objects.put(key, "v4"); // written over since the HEAD
-                if (ifMatch != null && !ifMatch.equals("\"" + objects.get(key) + "\"")) {
-                    reply(exchange, 412, "application/xml", "<Error><Code>PreconditionFailed</Code></Error>");
-                    return;
-                }
-                objects.remove(key);
-                exchange.sendResponseHeaders(204, -1);
-            } else {
-                head(exchange, objects.get(key));
+        serveObjects(objects, seen, (exchange, key, ifMatch) -> {
+            if (key.endsWith("/changed.csv")) objects.put(key, "v4"); // written over since the HEAD
+            if (ifMatch != null && !ifMatch.equals("\"" + objects.get(key) + "\"")) {
+                reply(exchange, 412, "application/xml", "<Error><Code>PreconditionFailed</Code></Error>");
+                return; // closing an exchange again does nothing
             }
-            exchange.close();
+            objects.remove(key);
+            exchange.sendResponseHeaders(204, -1);
         });
         try (ObjectStore s = open(Map.of())) {
             s.delete("a.csv", "v1");
@@ -412,17 +404,9 @@ class S3ErrorResponsesTest {
         Map<String, String> objects = new ConcurrentHashMap<>(
                 Map.of("/far-bucket/p/a.csv", "v1", "/far-bucket/p/b.csv", "v2", "/far-bucket/p/c.csv", "v5"));
         List<String> seen = new CopyOnWriteArrayList<>();
-        serve(exchange -> {
-            String key = exchange.getRequestURI().getPath();
-            String ifMatch = exchange.getRequestHeaders().getFirst("If-Match");
-            seen.add(exchange.getRequestMethod() + " " + key + " " + ifMatch);
-            if (exchange.getRequestMethod().equals("DELETE")) {
-                if (ifMatch == null) objects.remove(key);
-                exchange.sendResponseHeaders(204, -1);
-            } else {
-                head(exchange, objects.get(key));
-            }
-            exchange.close();
+        serveObjects(objects, seen, (exchange, key, ifMatch) -> {
+            if (ifMatch == null) objects.remove(key);
+            exchange.sendResponseHeaders(204, -1);
         });
         try (ObjectStore s = open(Map.of())) {
             s.delete("a.csv", "v1");
@@ -452,15 +436,9 @@ class S3ErrorResponsesTest {
         // DELETE removes the object, as one that honours If-Match does, so that removal proves nothing
         Map<String, String> objects = new ConcurrentHashMap<>(
                 Map.of("/far-bucket/p/a.csv", "v1", "/far-bucket/p/b.csv", "v2", "/far-bucket/p/c.csv", "v5"));
-        serve(exchange -> {
-            String key = exchange.getRequestURI().getPath();
-            if (exchange.getRequestMethod().equals("DELETE")) {
-                objects.remove(key);
-                exchange.sendResponseHeaders(204, -1);
-            } else {
-                head(exchange, objects.get(key));
-            }
-            exchange.close();
+        serveObjects(objects, new CopyOnWriteArrayList<>(), (exchange, key, ifMatch) -> {
+            objects.remove(key);
+            exchange.sendResponseHeaders(204, -1);
         });
         try (ObjectStore s = open(Map.of())) {
             s.delete("a.csv", "v1");
@@ -471,6 +449,29 @@ class S3ErrorResponsesTest {
                     .isInstanceOf(ObjectChangedException.class);
             assertThat(objects).containsEntry("/far-bucket/p/c.csv", "v5");
         }
+    }
+
+    /** What a stand-in answers to a DELETE of {@code key} (its path) with this {@code If-Match} (null: none). */
+    private interface DeleteAnswer {
+        void answer(HttpExchange exchange, String key, String ifMatch) throws IOException;
+    }
+
+    /**
+     * A stand-in holding {@code objects} (path to version): a HEAD answers from them, a DELETE as {@code delete} says;
+     * each request is added to {@code seen} as its method, path and If-Match.
+     */
+    private void serveObjects(Map<String, String> objects, List<String> seen, DeleteAnswer delete) throws IOException {
+        serve(exchange -> {
+            String key = exchange.getRequestURI().getPath();
+            String ifMatch = exchange.getRequestHeaders().getFirst("If-Match");
+            seen.add(exchange.getRequestMethod() + " " + key + " " + ifMatch);
+            if (exchange.getRequestMethod().equals("DELETE")) {
+                delete.answer(exchange, key, ifMatch);
+            } else {
+                head(exchange, objects.get(key));
+            }
+            exchange.close();
+        });
     }
 
     /** A HEAD of a 5-byte object in {@code version}, or 404 when {@code version} is null (no such object). */
