@@ -466,13 +466,16 @@ public final class S3ObjectStore implements ObjectStore {
                 deleteIfMatch(key, PROBE);
             } catch (SdkException e) {
                 if (S3Errors.notFound(e)) return; // gone since the HEAD: nothing to delete, nothing learnt
-                if (!S3Errors.conditionFailed(e)) throw errors.translate(e, "deleting " + describe(key), null);
-                ifMatchDelete = IfMatchDelete.HONOURED; // then the DELETE below
+                if (S3Errors.conditionFailed(e)) {
+                    ifMatchDelete = IfMatchDelete.HONOURED; // then the DELETE below
+                } else if (!(e instanceof S3Exception x && (x.statusCode() == 400 || x.statusCode() == 501))) {
+                    throw errors.translate(e, "deleting " + describe(key), null);
+                } // else a server that refuses the header (400) or conditional deletes (501): as one that ignores it
             }
             if (ifMatchDelete == IfMatchDelete.UNKNOWN) {
                 ifMatchDelete = IfMatchDelete.IGNORED;
                 LOG.warn(
-                        "{} answered a DELETE with an If-Match that no object matches without refusing it (an "
+                        "{} answered a DELETE with an If-Match that no object matches without a 412 (an "
                                 + "S3-compatible server without conditional deletes): {} deletes one version by a "
                                 + "HEAD, then a DELETE; an object written over in the milliseconds between them is "
                                 + "deleted unread",
@@ -494,8 +497,11 @@ public final class S3ObjectStore implements ObjectStore {
         }
     }
 
-    /** An ETag no object has (not hex): a DELETE with it as {@code If-Match} tells whether the server applies it. */
-    static final String PROBE = "sluice-if-match-probe";
+    /**
+     * An ETag no object has (an MD5 no content has, in an ETag's form, for servers that check it): a DELETE with it as
+     * {@code If-Match} tells whether the server applies the header.
+     */
+    static final String PROBE = "00000000000000000000000000000000";
 
     private void deleteIfMatch(String key, String version) {
         s3.deleteObject(b -> b.bucket(bucket)

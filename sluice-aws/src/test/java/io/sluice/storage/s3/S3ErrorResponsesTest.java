@@ -451,6 +451,31 @@ class S3ErrorResponsesTest {
         }
     }
 
+    @Test
+    void deletingOneVersionWhereTheServerRefusesIfMatchOnADeleteFallsBackToCheckThenDelete() throws IOException {
+        // a server that refuses the header on a DELETE (400 InvalidArgument; 501 NotImplemented alike) rather than
+        // ignoring it: every after: delete failed at its probe
+        Map<String, String> objects = new ConcurrentHashMap<>(
+                Map.of("/far-bucket/p/a.csv", "v1", "/far-bucket/p/b.csv", "v2", "/far-bucket/p/c.csv", "v5"));
+        serveObjects(objects, new CopyOnWriteArrayList<>(), (exchange, key, ifMatch) -> {
+            if (ifMatch != null) {
+                reply(exchange, 400, "application/xml", "<Error><Code>InvalidArgument</Code></Error>");
+                return;
+            }
+            objects.remove(key);
+            exchange.sendResponseHeaders(204, -1);
+        });
+        try (ObjectStore s = open(Map.of())) {
+            s.delete("a.csv", "v1");
+            s.delete("b.csv", "v2");
+            assertThat(objects).containsOnlyKeys("/far-bucket/p/c.csv");
+            assertThatThrownBy(() -> s.delete("c.csv", "v4"))
+                    .as("read as v4, written over since: the HEAD before the DELETE keeps it")
+                    .isInstanceOf(ObjectChangedException.class);
+            assertThat(objects).containsEntry("/far-bucket/p/c.csv", "v5");
+        }
+    }
+
     /** What a stand-in answers to a DELETE of {@code key} (its path) with this {@code If-Match} (null: none). */
     private interface DeleteAnswer {
         void answer(HttpExchange exchange, String key, String ifMatch) throws IOException;
