@@ -447,8 +447,8 @@ public final class S3ObjectStore implements ObjectStore {
      * conditional deletes may ignore the header and delete whatever is there: it then has only that moment's window,
      * not the whole time since the read. The first DELETE finds out, with an ETag no object has ({@link #PROBE}): a
      * 412 proves the server honours the header, and later deletes are the conditional DELETE alone; a removal proves
-     * nothing (a server that ignores the header deletes too), so a 2xx means it is ignored, and this store then deletes
-     * after a HEAD without it (logged once).
+     * nothing (a server that ignores the header deletes too), so a 2xx, or a 400 or 501 refusing the header, means it
+     * is not applied, and this store then deletes after a HEAD without it (logged once).
      */
     @Override
     public void delete(String key, String version) throws IOException {
