@@ -24,6 +24,10 @@ final class JdbcErrors {
     /** SQLite's driver wraps the message: {@code [SQLITE_ERROR] SQL error or missing database (no such table: t)}. */
     private static final Pattern SQLITE = Pattern.compile("^\\[SQLITE_\\w+\\][^(]*\\((.*)\\)$");
 
+    /** What to do about two output columns of one name (to the engine), which the engine cannot tell apart. */
+    static final String OWN_NAMES = "each column needs a name of its own: name one in the query or columns: "
+            + "(`b.id AS b_id`, b its table; for `SELECT *` over a join, list the columns), or drop it";
+
     private JdbcErrors() {}
 
     /** A failure to connect. */
@@ -124,6 +128,8 @@ final class JdbcErrors {
                 String hint = nearTable(table != null ? table : missingName(e), c.getMetaData(), c.getSchema());
                 return message + (hint.isEmpty() ? "; check the table name (and schema)" : hint);
             }
+            // MariaDB and MySQL refuse a derived table with two columns of one name: "Duplicate column name 'id'"
+            if (state.equals("42S21")) return message + "; " + OWN_NAMES;
             boolean column = state.equals("42703") || state.equals("42S22") || message.contains("no such column");
             if (column && table != null) return message + near(missingName(e), columns(c.getMetaData(), table));
         } catch (SQLException ignored) {

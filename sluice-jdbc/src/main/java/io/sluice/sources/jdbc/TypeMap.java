@@ -3,6 +3,7 @@ package io.sluice.sources.jdbc;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -17,11 +18,26 @@ final class TypeMap {
 
     private TypeMap() {}
 
-    /** A column Sluice cannot map, with the cast that makes it readable. */
+    /**
+     * A column Sluice cannot map to an engine column, with what makes it readable: its type has no engine type (the
+     * cast to use), or its name is an earlier column's to the engine (the name to give it).
+     */
     static final class Unmappable extends Exception {
         Unmappable(String column, String type, String cast) {
             super("column '" + column + "' has type " + type + ", which Sluice cannot map to an engine type; "
                     + "select it cast, e.g. `" + cast + " AS " + column + "` (in `columns:` or the `query:`)");
+        }
+
+        private Unmappable(String message) {
+            super(message);
+        }
+
+        static Unmappable sameName(String earlier, String column) {
+            String named = earlier.equals(column)
+                    ? "two columns named '" + column + "'"
+                    : "columns '" + earlier + "' and '" + column + "', one name to the engine (it ignores the case "
+                            + "of names)";
+            return new Unmappable("the rows read have " + named + "; " + JdbcErrors.OWN_NAMES);
         }
     }
 
@@ -33,14 +49,25 @@ final class TypeMap {
     static Map<String, String> columns(Dialect dialect, String product, ResultSetMetaData md)
             throws SQLException, Unmappable {
         Map<String, String> out = new LinkedHashMap<>();
+        Map<String, String> byEngineName = new HashMap<>();
         for (int i = 1; i <= md.getColumnCount(); i++) {
             String name = md.getColumnLabel(i);
+            // the spool holds every column (COPY writes them all) and the engine reads each by its name, ignoring
+            // ASCII case: two of one name cannot both be read (names differing in case failed every split with
+            // "Duplicate named argument", after the plan had passed)
+            String earlier = byEngineName.putIfAbsent(engineName(name), name);
+            if (earlier != null) throw Unmappable.sameName(earlier, name);
             String type = dialect == Dialect.POSTGRES ? postgres(md, i, name) : generic(dialect, product, md, i, name);
-            if (out.put(name, type) != null) {
-                throw new Unmappable(name, "(a second column of this name)", "another name: expression");
-            }
+            out.put(name, type);
         }
         return out;
+    }
+
+    /** A column's name as the engine compares names: ASCII letters in either case are one ({@code ID}, {@code id}). */
+    private static String engineName(String name) {
+        StringBuilder b = new StringBuilder(name.length());
+        for (char ch : name.toCharArray()) b.append(ch >= 'A' && ch <= 'Z' ? (char) (ch + ('a' - 'A')) : ch);
+        return b.toString();
     }
 
     private static String postgres(ResultSetMetaData md, int i, String name) throws SQLException, Unmappable {

@@ -259,6 +259,15 @@ class JdbcSourceMariaDbTest {
                 .satisfies(e -> assertThat(JdbcSourcePostgresTest.stackTrace(e)).doesNotContain("wrong-pw-4711"));
     }
 
+    /**
+     * MariaDB refuses a derived table with two columns of one name (in any case): its "Duplicate column name 'id'" now
+     * says what to do.
+     */
+    @Test
+    void twoColumnsOfOneNameAreRefusedUntilNamed() throws Exception {
+        PipelineRun.twoColumnsOfOneNameAreRefusedUntilNamed(dir, db, "maria", "`");
+    }
+
     @Test
     void aMissingColumnSaysWhatIsNear() throws Exception {
         db.sql("CREATE TABLE orders (id INT, amount INT)");

@@ -140,6 +140,16 @@ class JdbcSourcePostgresTest {
                 .hasStackTraceContaining("encode(doc, 'hex') AS doc");
     }
 
+    /**
+     * A join's {@code id} of both tables: COPY writes both columns, which the engine cannot read under one name. The
+     * plan said the second had a type Sluice cannot map ("select it cast"), and names that differ only in case
+     * ({@code "ID"} and {@code id}) passed the plan and failed every split ("Duplicate named argument").
+     */
+    @Test
+    void twoColumnsOfOneNameAreRefusedUntilNamed() throws Exception {
+        PipelineRun.twoColumnsOfOneNameAreRefusedUntilNamed(dir, db, "pg", "\"");
+    }
+
     @Test
     void aMissingTableOrColumnSaysWhatIsNear() throws Exception {
         db.sql("CREATE TABLE orders (id int, amount int)");

@@ -1,7 +1,9 @@
 package io.sluice.sources.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.config.ConfigException;
 import io.sluice.config.NativeCopies;
 import io.sluice.pipeline.Assembly;
 import io.sluice.pipeline.Components;
@@ -79,6 +81,53 @@ final class PipelineRun {
         assertThat(count(dir, "id IS NULL")).isEqualTo(3L);
         assertThat(distinct(dir, "id")).isEqualTo(10L);
         assertThat(perFile(dir)).allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(4L));
+    }
+
+    /**
+     * Reads tables {@code a} and {@code b} of {@code db} (at {@code connection}) joined: two output columns of one name,
+     * or of names that differ only in case ({@code quote} quotes a name as the database does, to keep its case), fail
+     * the plan at the option they are written in, naming them and how to name one; each column named, both are read
+     * with their own values.
+     */
+    static void twoColumnsOfOneNameAreRefusedUntilNamed(Path dir, TestDatabase db, String connection, String quote)
+            throws Exception {
+        db.sql(
+                "CREATE TABLE a (id INT, v VARCHAR(10))",
+                "CREATE TABLE b (id INT, a_id INT, w VARCHAR(10))",
+                "INSERT INTO a VALUES (1, 'a1'), (2, 'a2')",
+                "INSERT INTO b VALUES (101, 1, 'b1'), (102, 2, 'b2')");
+        String join = " FROM a JOIN b ON b.a_id = a.id";
+        record Refused(String source, String option, String name) {}
+        List<Refused> refused = List.of(
+                new Refused("query: 'SELECT a.id, b.id, a.v" + join + "'", "query", "id"),
+                new Refused("query: 'SELECT *" + join + "'", "query", "id"),
+                new Refused("query: 'SELECT a.id AS " + quote + "ID" + quote + ", b.id" + join + "'", "query", "id"),
+                new Refused("table: a, columns: [id, id, v]", "columns", "id"),
+                new Refused("table: a, columns: [id, v, 'v AS " + quote + "V" + quote + "']", "columns", "v"));
+        for (int i = 0; i < refused.size(); i++) {
+            Refused r = refused.get(i);
+            Path yaml = pipeline(
+                    dir.resolve("refused" + i),
+                    db.connection(connection),
+                    "{ connection: " + connection + ", " + r.source() + " }");
+            assertThatThrownBy(() -> run(yaml))
+                    .as(r.source())
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("source.jdbc." + r.option() + ": ")
+                    .hasMessageFindingMatch("(?i)'" + r.name() + "'")
+                    .hasMessageContaining("each column needs a name of its own: name one in the query or columns: "
+                            + "(`b.id AS b_id`, b its table; for `SELECT *` over a join, list the columns), or drop it")
+                    .hasMessageNotContaining("cannot map");
+        }
+
+        Path named = dir.resolve("named");
+        Path yaml = pipeline(
+                named,
+                db.connection(connection),
+                "{ connection: " + connection + ", query: 'SELECT a.id, b.id AS b_id, a.v, b.w" + join + "' }");
+        assertThat(run(yaml).summary().rowsOut()).isEqualTo(2);
+        assertThat(rows(named.resolve("out"), "SELECT id, b_id, v, w FROM rows ORDER BY id"))
+                .containsExactly(List.of(1, 101, "a1", "b1"), List.of(2, 102, "a2", "b2"));
     }
 
     /** Rows the pipeline in {@code folder} wrote to {@code out} that match {@code where}. */
