@@ -205,17 +205,7 @@ public final class TestKubelet implements AutoCloseable {
         jobs = client.batch().v1().jobs().inNamespace(NAMESPACE).inform(new ResourceEventHandler<>() {
             @Override
             public void onAdd(Job job) {
-                created.add(new Created(
-                        job.getMetadata().getName(),
-                        job.getMetadata().getUid(),
-                        job.getMetadata().getAnnotations().get("sluice.io/split"),
-                        job.getMetadata().getAnnotations().get("sluice.io/created-by"),
-                        Instant.now()));
-                if (started.add(job.getMetadata().getUid())) {
-                    unfinished.add(job.getMetadata().getUid());
-                    maxUnfinished.accumulateAndGet(unfinished.size(), Math::max);
-                    pods.submit(() -> run(job));
-                }
+                seen(job);
             }
 
             @Override
@@ -227,6 +217,42 @@ public final class TestKubelet implements AutoCloseable {
                 collect(job);
             }
         });
+        relist.scheduleWithFixedDelay(this::relistJobs, 3, 3, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /**
+     * A Job seen for the first time, by the watch or by the relist: recorded once, and its pod started. The mock's
+     * watches lose an event now and then on a loaded machine (a killed controller's watch blocks the mock's event
+     * loop: "VertxMockWebSocket write did not complete within 30s"), and a Job whose creation this kubelet missed never
+     * got a pod, so a run waited for it for ever; a relist every few seconds finds it, as a real Job controller's
+     * informer would after its watch broke.
+     */
+    private void seen(Job job) {
+        if (!started.add(job.getMetadata().getUid())) return;
+        created.add(new Created(
+                job.getMetadata().getName(),
+                job.getMetadata().getUid(),
+                job.getMetadata().getAnnotations().get("sluice.io/split"),
+                job.getMetadata().getAnnotations().get("sluice.io/created-by"),
+                Instant.now()));
+        unfinished.add(job.getMetadata().getUid());
+        maxUnfinished.accumulateAndGet(unfinished.size(), Math::max);
+        pods.submit(() -> run(job));
+    }
+
+    private final java.util.concurrent.ScheduledExecutorService relist =
+            Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "test-kubelet-relist");
+                t.setDaemon(true);
+                return t;
+            });
+
+    private void relistJobs() {
+        try {
+            client.batch().v1().jobs().inNamespace(NAMESPACE).list().getItems().forEach(this::seen);
+        } catch (RuntimeException e) {
+            // the mock closing, or busy: the next relist tries again
+        }
     }
 
     /**
@@ -755,6 +781,7 @@ public final class TestKubelet implements AutoCloseable {
 
     @Override
     public void close() {
+        relist.shutdownNow();
         jobs.close();
         running.values().forEach(Process::destroyForcibly);
         pods.shutdownNow();
