@@ -67,6 +67,9 @@ import java.util.stream.StreamSupport;
  * becomes visible all at once, and a write that dies before the commit leaves only uncommitted blocks, invisible to
  * readers (removed by {@link #abortIncompleteWrites}, or by Azure after 7 days). Every write stores the content's
  * MD5 (Content-MD5), which a listing returns as the {@code md5} checksum.
+ *
+ * <p>Azure gives an ETag in quotes in a header ({@code "0x8D..."}) and bare in a listing ({@code 0x8D...}): a version
+ * is the bare form wherever it was found ({@link #version}), and goes back in quotes in a condition ({@link #etag}).
  */
 public final class AzureBlobStore implements ObjectStore {
     /** Files up to this size go up in one Put Blob; larger ones in blocks of this size. */
@@ -226,7 +229,11 @@ public final class AzureBlobStore implements ObjectStore {
                 return Optional.empty();
             }
             return Optional.of(new StoredObject(
-                    key, p.getBlobSize(), p.getLastModified().toInstant(), p.getETag(), md5(p.getContentMd5())));
+                    key,
+                    p.getBlobSize(),
+                    p.getLastModified().toInstant(),
+                    version(p.getETag()),
+                    md5(p.getContentMd5())));
         } catch (BlobStorageException e) {
             if (e.getStatusCode() == 404 && e.getErrorCode() == BlobErrorCode.BLOB_NOT_FOUND) {
                 return Optional.empty();
@@ -239,7 +246,8 @@ public final class AzureBlobStore implements ObjectStore {
 
     @Override
     public InputStream read(String key, String version, long offset, long length) throws IOException {
-        BlobRequestConditions conditions = version == null ? null : new BlobRequestConditions().setIfMatch(version);
+        BlobRequestConditions conditions =
+                version == null ? null : new BlobRequestConditions().setIfMatch(etag(version));
         try {
             if (length == 0) {
                 // nothing to download; the object and its version are still checked
@@ -328,7 +336,7 @@ public final class AzureBlobStore implements ObjectStore {
             var options = new com.azure.storage.blob.options.BlobBeginCopyOptions(
                             from.blob(fromKey).getBlobUrl())
                     .setSourceRequestConditions(new com.azure.storage.blob.models.BlobBeginCopySourceRequestConditions()
-                            .setIfMatch(version));
+                            .setIfMatch(version == null ? null : etag(version)));
             // inside one account the copy completes at once, the poll only confirms it
             blob(toKey).beginCopy(options).waitForCompletion();
         } catch (BlobStorageException e) {
@@ -365,7 +373,7 @@ public final class AzureBlobStore implements ObjectStore {
             blob(key)
                     .deleteIfExistsWithResponse(
                             DeleteSnapshotsOptionType.INCLUDE,
-                            new BlobRequestConditions().setIfMatch(version),
+                            new BlobRequestConditions().setIfMatch(etag(version)),
                             null,
                             Context.NONE);
         } catch (BlobStorageException e) {
@@ -477,12 +485,27 @@ public final class AzureBlobStore implements ObjectStore {
                 blobName.substring(location.prefix().length()),
                 p.getContentLength(),
                 p.getLastModified().toInstant(),
-                p.getETag(),
+                version(p.getETag()),
                 md5(p.getContentMd5()));
     }
 
     private static StoredObject written(String key, long size, BlockBlobItem item, byte[] md5) {
-        return new StoredObject(key, size, item.getLastModified().toInstant(), item.getETag(), md5(md5));
+        return new StoredObject(key, size, item.getLastModified().toInstant(), version(item.getETag()), md5(md5));
+    }
+
+    /**
+     * The version an ETag names, bare: the form of a listing, which recorded versions of inputs hold, so that an
+     * object's version is the same whether a listing, a HEAD or a write gave it.
+     */
+    static String version(String etag) {
+        return etag.length() >= 2 && etag.startsWith("\"") && etag.endsWith("\"")
+                ? etag.substring(1, etag.length() - 1)
+                : etag;
+    }
+
+    /** A version as a condition header names it: in quotes, as Azure documents it (a quoted one stays as it is). */
+    static String etag(String version) {
+        return "\"" + version(version) + "\"";
     }
 
     private static Map<String, String> md5(byte[] md5) {
@@ -497,7 +520,7 @@ public final class AzureBlobStore implements ObjectStore {
         return switch (condition) {
             case WriteCondition.None none -> null;
             case WriteCondition.IfAbsent absent -> new BlobRequestConditions().setIfNoneMatch("*");
-            case WriteCondition.IfVersion v -> new BlobRequestConditions().setIfMatch(v.version());
+            case WriteCondition.IfVersion v -> new BlobRequestConditions().setIfMatch(etag(v.version()));
         };
     }
 
