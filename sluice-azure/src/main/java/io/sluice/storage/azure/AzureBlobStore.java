@@ -6,11 +6,14 @@ import com.azure.core.http.policy.HttpPipelinePolicy;
 import com.azure.core.http.rest.PagedIterable;
 import com.azure.core.util.BinaryData;
 import com.azure.core.util.Context;
+import com.azure.core.util.polling.LongRunningOperationStatus;
+import com.azure.core.util.polling.PollResponse;
 import com.azure.identity.DefaultAzureCredentialBuilder;
 import com.azure.storage.blob.BlobClient;
 import com.azure.storage.blob.BlobContainerAsyncClient;
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.BlobServiceClientBuilder;
+import com.azure.storage.blob.models.BlobCopyInfo;
 import com.azure.storage.blob.models.BlobDownloadAsyncResponse;
 import com.azure.storage.blob.models.BlobErrorCode;
 import com.azure.storage.blob.models.BlobHttpHeaders;
@@ -337,8 +340,16 @@ public final class AzureBlobStore implements ObjectStore {
                             from.blob(fromKey).getBlobUrl())
                     .setSourceRequestConditions(new com.azure.storage.blob.models.BlobBeginCopySourceRequestConditions()
                             .setIfMatch(version == null ? null : etag(version)));
-            // inside one account the copy completes at once, the poll only confirms it
-            blob(toKey).beginCopy(options).waitForCompletion();
+            // inside one account the copy usually completes at once, the poll only confirms it; one Azure carries on
+            // in the background can end failed or aborted, with no copy of the input at toKey
+            PollResponse<BlobCopyInfo> end = blob(toKey).beginCopy(options).waitForCompletion();
+            if (end.getStatus() != LongRunningOperationStatus.SUCCESSFULLY_COMPLETED) {
+                BlobCopyInfo copy = end.getValue();
+                throw new IOException("Azure ended the copy of " + from.describe(fromKey) + " to " + describe(toKey)
+                        + " as "
+                        + (copy == null ? end.getStatus() : copy.getCopyStatus() + " (" + copy.getError() + ")")
+                        + ": what is at " + describe(toKey) + " is not a copy of it; the input stays where it is");
+            }
         } catch (BlobStorageException e) {
             if (e.getStatusCode() == 404) {
                 throw new NoSuchFileException(from.describe(fromKey), null, "no object to copy to " + describe(toKey));

@@ -149,7 +149,7 @@ class AzureBlobStoreTest extends ObjectStoreConformanceKit {
                 .hasMessageContaining("check the endpoint");
     }
 
-    private static BlobContainerClient containerClient(String name) {
+    static BlobContainerClient containerClient(String name) {
         return new BlobServiceClientBuilder()
                 .connectionString(AZURITE.connectionString())
                 .buildClient()
