@@ -29,6 +29,7 @@ import com.azure.storage.blob.models.DeleteSnapshotsOptionType;
 import com.azure.storage.blob.models.ListBlobsOptions;
 import com.azure.storage.blob.models.ParallelTransferOptions;
 import com.azure.storage.blob.options.BlobUploadFromFileOptions;
+import com.azure.storage.blob.options.BlockBlobCommitBlockListOptions;
 import com.azure.storage.blob.options.BlockBlobSimpleUploadOptions;
 import com.azure.storage.common.policy.RequestRetryOptions;
 import com.azure.storage.common.policy.RetryPolicyType;
@@ -430,8 +431,8 @@ public final class AzureBlobStore implements ObjectStore {
         int removed = 0;
         // Both listings are in the service's name order (UTF-8 bytes on Azure, UTF-16 on Azurite): walking them side
         // by side finds the names only the first one has. The walk only proposes; a name it proposes is removed only
-        // once a Get Blob Properties finds no committed blob there, so an order other than the one assumed here costs
-        // a request, never a committed blob.
+        // where nothing is committed (removeUncommitted), so an order other than the one assumed here costs a request,
+        // never a committed blob.
         try (Stream<BlobItem> withUncommitted =
                         translated(() -> container.listBlobs(all, null).iterator(), action, prefix);
                 Stream<BlobItem> done =
@@ -448,10 +449,7 @@ public final class AzureBlobStore implements ObjectStore {
                         || !item.getProperties().getLastModified().toInstant().isBefore(startedBefore)) {
                     continue;
                 }
-                String key = item.getName().substring(location.prefix().length());
-                if (hasCommittedContent(key)) continue;
-                delete(key);
-                removed++;
+                if (removeUncommitted(item.getName().substring(location.prefix().length()))) removed++;
             }
         } catch (UncheckedIOException e) {
             throw e.getCause();
@@ -459,17 +457,40 @@ public final class AzureBlobStore implements ObjectStore {
         return removed;
     }
 
-    /** Get Blob Properties: a blob with uncommitted blocks only is not found (404). */
-    private boolean hasCommittedContent(String key) throws IOException {
+    /**
+     * Drops the uncommitted blocks of a blob that has nothing committed, in two steps that each hold whatever a live
+     * write does meanwhile: a Put Block List of no blocks with {@code If-None-Match: *} commits an empty blob only
+     * where none is committed (a write committed since: 409, left alone), and drops the uncommitted blocks (a write
+     * that commits them later fails, and knows it); then a Delete Blob with that empty blob's ETag as its
+     * {@code If-Match} (a write over it since: 412, left alone). A check, then a plain delete, removed a write that
+     * committed in between, after it was told it had succeeded.
+     *
+     * @return whether it dropped uncommitted blocks (false: a blob was committed there)
+     */
+    private boolean removeUncommitted(String key) throws IOException {
+        String empty;
         try {
-            blob(key).getProperties();
-            return true;
+            empty = blob(key)
+                    .getBlockBlobClient()
+                    .commitBlockListWithResponse(
+                            new BlockBlobCommitBlockListOptions(List.of())
+                                    .setRequestConditions(new BlobRequestConditions().setIfNoneMatch("*")),
+                            null,
+                            Context.NONE)
+                    .getValue()
+                    .getETag();
         } catch (BlobStorageException e) {
-            if (e.getStatusCode() == 404 && e.getErrorCode() == BlobErrorCode.BLOB_NOT_FOUND) return false;
-            throw failure("read the properties of", key, e);
+            if (e.getStatusCode() == 409 || e.getStatusCode() == 412) return false;
+            throw failure("drop the uncommitted blocks of", key, e);
         } catch (RuntimeException e) {
-            throw unreachable("read the properties of", key, e);
+            throw unreachable("drop the uncommitted blocks of", key, e);
         }
+        try {
+            delete(key, version(empty));
+        } catch (ObjectChangedException written) {
+            // a write committed over the empty blob since: its own content, kept
+        }
+        return true;
     }
 
     @Override

@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.azure.core.http.HttpHeaders;
+import com.azure.core.http.HttpMethod;
 import com.azure.core.http.HttpPipelineCallContext;
 import com.azure.core.http.HttpPipelineNextPolicy;
 import com.azure.core.http.HttpPipelineNextSyncPolicy;
@@ -14,6 +15,7 @@ import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.BlobServiceClientBuilder;
 import com.azure.storage.blob.models.BlobItem;
 import com.azure.storage.blob.models.BlobListDetails;
+import com.azure.storage.blob.models.BlobStorageException;
 import com.azure.storage.blob.models.ListBlobsOptions;
 import io.sluice.spi.Utf8;
 import io.sluice.spi.storage.WriteCondition;
@@ -30,6 +32,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -109,6 +112,39 @@ class AzureUnfinishedWritesTest {
         }
     }
 
+    @Test
+    void aWriteThatCommitsWhileItIsRemovedIsKeptOrFailsItsCommit() throws IOException {
+        // a write begun before the cut-off, still alive: its Put Block List lands in the moment before the removal's
+        // DELETE. The removal found nothing committed (Get Blob Properties: 404), then deleted what the write had just
+        // committed, a write told it had succeeded. Now the write either commits first and is kept, or finds its blocks
+        // gone and fails (InvalidBlockList, what Azurite answers here), knowing it
+        String name = prefix + "out/live.csv";
+        stageOnly(name);
+        AtomicReference<String> committed = new AtomicReference<>();
+        HttpPipelinePolicy commitsFirst = (context, next) -> {
+            if (context.getHttpRequest().getHttpMethod() == HttpMethod.DELETE && committed.get() == null) {
+                try {
+                    RAW.getBlobClient(name).getBlockBlobClient().commitBlockList(List.of(BLOCK), true);
+                    committed.set("committed");
+                } catch (BlobStorageException e) {
+                    committed.set("refused: " + e.getErrorCode()); // the writer knows its write failed
+                }
+            }
+            return next.process();
+        };
+        try (AzureBlobStore store = open(prefix, List.of(commitsFirst))) {
+            store.abortIncompleteWrites("out/", Instant.now().plusSeconds(60));
+            assertThat(committed.get())
+                    .as("the write's commit came before a DELETE")
+                    .isNotNull();
+            if (committed.get().equals("committed")) {
+                assertThat(store.stat("out/live.csv"))
+                        .as("a committed write is never removed")
+                        .isPresent();
+            }
+        }
+    }
+
     private static AzureBlobStore open(String prefix, List<HttpPipelinePolicy> policies) {
         return AzureBlobStore.open(
                 URI.create("az://" + AzureBlobStoreTest.CONTAINER + "/" + prefix),
@@ -120,12 +156,10 @@ class AzureUnfinishedWritesTest {
 
     /** What a process killed between Put Block and Put Block List leaves: a blob with uncommitted blocks only. */
     private static void stageOnly(String blobName) {
-        RAW.getBlobClient(blobName)
-                .getBlockBlobClient()
-                .stageBlock(
-                        Base64.getEncoder().encodeToString("block-0".getBytes(UTF_8)),
-                        BinaryData.fromString("half of it"));
+        RAW.getBlobClient(blobName).getBlockBlobClient().stageBlock(BLOCK, BinaryData.fromString("half of it"));
     }
+
+    private static final String BLOCK = Base64.getEncoder().encodeToString("block-0".getBytes(UTF_8));
 
     private static Set<String> namesWithUncommitted(String prefix) {
         return RAW
