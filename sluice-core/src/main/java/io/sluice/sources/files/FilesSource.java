@@ -1080,7 +1080,8 @@ final class FilesSource implements Source {
             try (java.io.OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(spool), 1 << 16);
                     InputStream raw = s.storage().read(key, null, 0, gz ? -1 : SAMPLE_BYTES);
                     InputStream in = gz ? new java.util.zip.GZIPInputStream(raw, 1 << 16) : raw) {
-                copyHead(in, out, parts.isEmpty() ? SAMPLE_LINES : OTHER_FILE_LINES);
+                // a tailed csv log's last record may be still being written
+                copyHead(in, out, parts.isEmpty() ? SAMPLE_LINES : OTHER_FILE_LINES, s.tail() && format.equals("csv"));
             } catch (java.util.zip.ZipException | java.io.EOFException e) {
                 // a broken or truncated gzip: what was read before is a fine sample; its split reports the file
             }
@@ -1091,17 +1092,23 @@ final class FilesSource implements Source {
                 .withEncoding(s.encoding()));
     }
 
-    /** The first {@code maxLines} lines, or fewer complete lines within {@link #SAMPLE_BYTES}, or all of a short stream. */
-    private static void copyHead(InputStream in, java.io.OutputStream out, int maxLines) throws IOException {
+    /**
+     * The first {@code maxLines} lines, or fewer complete lines within {@link #SAMPLE_BYTES}, or all of a short stream.
+     * With {@code csvLog}, the lines are csv records (a newline inside a quoted field ends none), and a short stream
+     * ends at its last record end when it stops inside a quoted field (a tailed log's record still being written).
+     */
+    private static void copyHead(InputStream in, java.io.OutputStream out, int maxLines, boolean csvLog)
+            throws IOException {
         java.io.ByteArrayOutputStream head = new java.io.ByteArrayOutputStream();
         byte[] buf = new byte[1 << 16];
+        io.sluice.spi.CsvRecords records = csvLog ? io.sluice.spi.CsvRecords.anyDelimiter() : null;
         long lines = 0;
         int lastNewline = -1;
         int n;
         try {
             while (lines < maxLines && head.size() < SAMPLE_BYTES && (n = in.read(buf)) > 0) {
                 for (int i = 0; i < n; i++) {
-                    if (buf[i] != '\n') continue;
+                    if (csvLog ? !records.endsRecord(buf[i]) : buf[i] != '\n') continue;
                     lastNewline = head.size() + i;
                     if (++lines == maxLines) {
                         n = i + 1;
@@ -1112,7 +1119,7 @@ final class FilesSource implements Source {
             }
         } finally {
             // a long stream ends at its last complete line; a short one (or a broken gzip) is taken as it is
-            boolean cut = head.size() >= SAMPLE_BYTES && lastNewline >= 0;
+            boolean cut = (head.size() >= SAMPLE_BYTES || csvLog && records.inQuotedField()) && lastNewline >= 0;
             out.write(head.toByteArray(), 0, cut ? lastNewline + 1 : head.size());
         }
     }

@@ -45,11 +45,33 @@ final class LineCutter {
         byte[] buf = new byte[1 << 20];
         int[] firstEnd = new int[1];
         int n = firstLine(in, buf, (int) Math.min(buf.length, to - from), firstEnd);
-        // the first line tells the delimiter: a quote opens a field only after one; the escape inside quoted fields
-        // is told by the file as a whole: the doubled quote's reading, unless the file does not parse so
+        // the first line tells the delimiter: a quote opens a field only after one
+        byte[] firstLine = quotes ? java.util.Arrays.copyOf(buf, firstEnd[0]) : null;
+        return cuts(in, buf, n, from, to, target, firstLine);
+    }
+
+    /**
+     * Cuts {@code [from, to)} of a csv log at record ends, {@code from} being one (where the reading of the log
+     * stopped): its records are followed from there, with the delimiter of the log's first line ({@code header}).
+     */
+    static List<Long> csvCuts(java.nio.channels.FileChannel ch, byte[] header, long from, long to, long target)
+            throws IOException {
+        if (to - from <= target) return List.of(from, to);
+        ch.position(from);
+        InputStream in = java.nio.channels.Channels.newInputStream(ch); // not closed: the caller owns the channel
+        byte[] buf = new byte[1 << 20];
+        int n = Math.max(0, in.read(buf, 0, (int) Math.min(buf.length, to - from)));
+        return cuts(in, buf, n, from, to, target, header);
+    }
+
+    /** The cuts of the bytes {@code buf[0, n)} and the rest of {@code in}, by csv records when {@code firstLine} is given. */
+    private static List<Long> cuts(InputStream in, byte[] buf, int n, long from, long to, long target, byte[] firstLine)
+            throws IOException {
+        // the escape inside quoted fields is told by the file as a whole: the doubled quote's reading, unless the
+        // file does not parse so
         List<Cutter> readings = new ArrayList<>();
-        if (quotes) {
-            CsvRecords rfc = CsvRecords.delimitedAs(java.util.Arrays.copyOf(buf, firstEnd[0]));
+        if (firstLine != null) {
+            CsvRecords rfc = CsvRecords.delimitedAs(firstLine);
             readings.add(new Cutter(rfc, from, to, target));
             readings.add(new Cutter(rfc.backslashEscapes(), from, to, target));
         } else {
@@ -66,6 +88,32 @@ final class LineCutter {
         }
         // a quoted field that never closes, or quoting of another kind: no cut point can be trusted
         return List.of(from, to);
+    }
+
+    /**
+     * One past the last record end in {@code [from, size)} of a csv log that is still being written, {@code from}
+     * being a record end: a record whose last newline so far is inside a quoted field is not complete. Its records
+     * are followed with the delimiter of the log's first line ({@code header}), the doubled quote's reading unless the
+     * bytes do not parse so, then the backslash's; -1 when neither does (quoted some other way).
+     */
+    static long endOfLastRecord(java.nio.channels.FileChannel ch, byte[] header, long from, long size)
+            throws IOException {
+        CsvRecords rfc = CsvRecords.delimitedAs(header);
+        List<CsvRecords> readings = List.of(rfc, rfc.backslashEscapes());
+        long[] ends = {from, from};
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(1 << 16);
+        for (long pos = from; pos < size; ) {
+            buf.clear().limit((int) Math.min(buf.capacity(), size - pos));
+            int n = ch.read(buf, pos);
+            if (n <= 0) break;
+            for (int r = 0; r < readings.size(); r++) {
+                CsvRecords reading = readings.get(r);
+                for (int i = 0; (i = reading.nextRecordEnd(buf.array(), i, n)) >= 0; ) ends[r] = pos + i;
+            }
+            pos += n;
+        }
+        for (int r = 0; r < readings.size(); r++) if (!readings.get(r).malformed()) return ends[r];
+        return -1;
     }
 
     /** The cut points of one reading of the records: after the first record end past each {@code target} bytes. */
@@ -145,6 +193,23 @@ final class LineCutter {
         try (InputStream raw = Files.newInputStream(file)) {
             return headerLine(raw, gz);
         }
+    }
+
+    /** The first line of an open file, read where it is (the channel's position is not moved). */
+    static byte[] headerLine(java.nio.channels.FileChannel ch) throws IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        CsvRecords records = CsvRecords.anyDelimiter();
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(4096);
+        for (long pos = 0; ch.read(buf.clear(), pos) > 0; pos += buf.position()) {
+            for (int i = 0; i < buf.position(); i++) {
+                if (records.endsRecord(buf.get(i))) {
+                    out.write(buf.array(), 0, i + 1);
+                    return out.toByteArray();
+                }
+            }
+            out.write(buf.array(), 0, buf.position());
+        }
+        return out.toByteArray();
     }
 
     /** The first line of the stream (gunzipped when {@code gz}); reads no further. */

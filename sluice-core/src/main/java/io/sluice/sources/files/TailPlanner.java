@@ -188,9 +188,11 @@ final class TailPlanner {
                     generation = nextGeneration(generation);
                     from = 0;
                 }
-                // a live log's bytes after its last newline are a line still being written; a finished rotation's
-                // are its last line, which will never get its newline
-                long to = log.finished() ? size : endOfLastLine(ch, from, size);
+                // a live log's bytes after its last newline are a line still being written (in a csv log, after its
+                // last record end: a newline inside a quoted field ends no record); a finished rotation's are its last
+                // line, which will never get its newline
+                byte[] header = "csv".equals(log.format()) ? LineCutter.headerLine(ch) : null;
+                long to = log.finished() ? size : endOfLastRecord(ch, header, from, size);
                 if (to <= from) {
                     skipped.add(Skipped.seen(
                             log.key(),
@@ -202,7 +204,9 @@ final class TailPlanner {
                                             : "")));
                     continue;
                 }
-                List<Long> cuts = LineCutter.cuts(ch, from, to, splitSize, false);
+                List<Long> cuts = header == null
+                        ? LineCutter.cuts(ch, from, to, splitSize, false)
+                        : LineCutter.csvCuts(ch, header, from, to, splitSize);
                 for (int i = 0; i + 1 < cuts.size(); i++) {
                     ranges.add(new Range(log, generation, cuts.get(i), cuts.get(i + 1), i));
                 }
@@ -420,6 +424,12 @@ final class TailPlanner {
         byte[] withTime = java.util.Arrays.copyOf(head, head.length + Long.BYTES);
         ByteBuffer.wrap(withTime, head.length, Long.BYTES).putLong(mtime);
         return "tail:" + sha256(withTime).substring(0, 24);
+    }
+
+    /** The end of the last complete record in {@code [from, size)}: of a csv log (its first line given), or line. */
+    private static long endOfLastRecord(FileChannel ch, byte[] csvHeader, long from, long size) throws IOException {
+        long end = csvHeader == null ? -1 : LineCutter.endOfLastRecord(ch, csvHeader, from, size);
+        return end >= 0 ? end : endOfLastLine(ch, from, size);
     }
 
     /** One past the last newline in {@code [from, size)}, or {@code from} when there is none. */
