@@ -118,12 +118,14 @@ final class TailPlanner {
                     whole && gz ? identity(head.bytes()) : null,
                     whole,
                     finished);
-            located.put(log.identity(), f.path());
-            if (log.bytesAlone() != null) located.putIfAbsent(log.bytesAlone(), f.path()); // (an earlier Sluice's)
             Log twin = gz ? null : plain.putIfAbsent(log.identity(), log);
             if (gz) {
                 compressed.add(log);
-            } else if (twin != null) {
+            } else if (twin == null) {
+                // a log is read from the file its ranges are planned in, never from a twin left out below: a twin has
+                // other bytes after the first ones (another node's log with the same banner, a copytruncate's copy)
+                located.put(log.identity(), f.path());
+            } else {
                 skipped.add(Skipped.because(
                         f.key(),
                         "its first " + IDENTITY_BYTES + " bytes are the same as " + twin.key()
@@ -139,7 +141,9 @@ final class TailPlanner {
                 skipped.add(Skipped.seen(
                         gz.key(), null, "the same log as " + same.key() + ", which is still there uncompressed"));
             } else {
-                logs.add(gz);
+                logs.add(gz); // while its plain file is there, that one is read
+                located.put(gz.identity(), gz.path());
+                if (gz.bytesAlone() != null) located.putIfAbsent(gz.bytesAlone(), gz.path()); // (an earlier Sluice's)
             }
         }
         return logs;
