@@ -186,6 +186,17 @@ final class TailPlanner {
             try (FileChannel ch = FileChannel.open(log.path(), StandardOpenOption.READ)) {
                 if (!identity(readHead(ch)).equals(log.identity())) continue; // rotated meanwhile: next scan
                 long size = ch.size();
+                if (size < from && log.finished()) {
+                    // a finished rotation is never truncated: it is a copy made before the live log's last lines
+                    // (logrotate's copytruncate), which were read from the live log
+                    skipped.add(Skipped.seen(
+                            log.key(),
+                            k.state(),
+                            "a finished rotation of " + size + " bytes, and its log was read to byte " + from
+                                    + " from its live file: nothing in it is left to read (a copy made before the "
+                                    + "live log's last lines, as logrotate's copytruncate makes)"));
+                    continue;
+                }
                 if (size < from) {
                     notices.add(log.key() + " was truncated (" + size + " bytes, read to " + from
                             + "): reading it again from the start");
@@ -373,8 +384,11 @@ final class TailPlanner {
                     int n = (int) Math.min(left, head.length - start);
                     out.write(head, (int) start, n);
                     left -= n;
-                } else {
-                    in.skipNBytes(start - head.length);
+                } else if (in.skip(start - head.length) < start - head.length && in.read() < 0) {
+                    // a gzipped copy made before the live log's last lines, which were read from the live log
+                    if (end == Member.WHOLE) return true;
+                    throw new java.io.EOFException(
+                            file + " ends before the range [" + start + ", " + end + ") planned in this log");
                 }
                 byte[] buf = new byte[1 << 16];
                 int n;
