@@ -119,6 +119,26 @@ class AwsCur2ConversionTest {
                 .containsEntry("CommitmentDiscountId", "arn:aws:ec2:us-east-1:012345678901:reserved-instances/ri-0001");
     }
 
+    /**
+     * Legacy CUR delivered as Parquet (Athena names) has one column per tag, {@code resource_tags_user_team}, and
+     * an empty string where a resource lacks the tag; CUR 2.0 has the {@code resource_tags} map instead.
+     */
+    @Test
+    void legacyParquetTagColumnsAreTheTags() throws Exception {
+        Path parquet = dir.resolve("legacy.parquet");
+        d.run("COPY (SELECT * EXCLUDE (resource_tags, cost_category),"
+                + " coalesce(resource_tags['user_team'], '') AS resource_tags_user_team,"
+                + " coalesce(resource_tags['aws_created_by'], '') AS resource_tags_aws_created_by"
+                + " FROM (" + TO_CUR2 + ")) TO '" + parquet + "' (FORMAT parquet)");
+        d.load("legacy_parquet", "read_parquet('" + parquet + "')");
+        Convert.into(d, "aws-cur2", "legacy_parquet", "f_legacy_parquet");
+        assertThat(d.value("SELECT Tags::VARCHAR FROM f_legacy_parquet WHERE ResourceId = 'i-0abc1234'"))
+                .isEqualTo("{\"user_team\":\"web\",\"aws_created_by\":\"IAMUser:AIDA:alice\"}");
+        assertThat(d.value("SELECT Tags::VARCHAR FROM f_legacy_parquet WHERE ResourceId = 'i-0spot999'"))
+                .as("an untagged resource's empty tag columns are no tags")
+                .isNull();
+    }
+
     @Test
     void billedCostIsTheSumOfUnblendedCost() throws Exception {
         assertThat((BigDecimal) d.value("SELECT sum(BilledCost) FROM f_cur2")).isEqualByComparingTo("906.7000002839");
