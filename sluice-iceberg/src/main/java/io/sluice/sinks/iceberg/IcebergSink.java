@@ -817,14 +817,16 @@ final class IcebergSink implements Sink {
                 // rows without columns make no table; without a table there is no earlier output to replace
                 if (table == null) return new Written(0, List.of());
             }
-            if (table == null) {
-                table = create(columns);
-                if (!identityColumns(table).equals(parts)) {
-                    throw new IllegalStateException("the table " + id + " was created meanwhile, partitioned by "
-                            + table.spec() + "; run the split again");
-                }
-            }
+            if (table == null) table = create(columns);
             table.refresh();
+            if (!identityColumns(table).equals(parts)) {
+                // the staged files were cut for other partitions: labelled with this spec, a reader's filter on a
+                // partition column would skip their rows; a new attempt cuts them the table's way
+                throw new AttemptFailure(
+                        "the table " + id + " is partitioned by " + identityColumns(table) + " since the split "
+                                + split.id() + " was staged (its rows cut by " + parts + "); the split runs again",
+                        true);
+            }
             TableMetadata now = ((HasTableOperations) table).operations().current();
             List<Snapshot> earlier = history(now, s -> mine(s, split.id()));
             Optional<Snapshot> latest = latest(earlier);

@@ -346,6 +346,62 @@ class IcebergSinkTest {
         assertThat(countsByTag()).isEqualTo(Map.of("a.csv", 3L, "x.csv", 1L));
     }
 
+    @Test
+    void aTablePartitionedAnewWhileASplitWasStagedGetsTheSplitsRowsInTheirPartitions() throws Exception {
+        Sink sink = prepared(lake.sink("db.sales", "append", null));
+        write(sink, duck, split("a.csv"), "SELECT 'eu' AS region, 1::BIGINT AS n", claim(1));
+        String sql = "SELECT (['eu', 'us'])[1 + i % 2] AS region, i::BIGINT AS n FROM range(10) t(i)";
+        try (SinkWriter w = sink.open(split("b.csv"), new WriteContext(Files.createTempDirectory(dir, "scratch-")))) {
+            w.stage(new DuckRows(duck, sql), BadRows.NONE);
+            // another tool partitions the table between the split's stage and its commit
+            lake.table("db.sales").updateSpec().addField("region").commit();
+            assertThatThrownBy(() -> w.commit(claim(2)))
+                    .isInstanceOf(AttemptFailure.class)
+                    .hasMessageContaining("partitioned by [region] since the split b.csv was staged")
+                    .matches(e -> ((AttemptFailure) e).retryable(), "retryable");
+        }
+        write(sink, duck, split("b.csv"), sql, claim(3)); // the next attempt
+        sink.finish();
+
+        assertThat(lake.rows("db.sales", "region", "n")).hasSize(11);
+        // the manifests label each file with its rows' partition: a filter on it finds every row of it
+        Table t = lake.table("db.sales");
+        assertThat(scanned(t, org.apache.iceberg.expressions.Expressions.equal("region", "eu")))
+                .isEqualTo(6);
+        assertThat(scanned(t, org.apache.iceberg.expressions.Expressions.equal("region", "us")))
+                .isEqualTo(5);
+        assertThat(stagedFiles())
+                .as("the refused attempt's staged files are gone")
+                .isEmpty();
+    }
+
+    @Test
+    void aNullPartitionValueIsItsOwnPartition() throws Exception {
+        Sink sink = prepared(lake.sink("db.sales", "append", "region"));
+        write(
+                sink,
+                duck,
+                split("s.csv"),
+                "SELECT CASE WHEN i % 2 = 0 THEN NULL ELSE 'eu' END AS region, i::BIGINT AS n FROM range(10) t(i)",
+                claim(1));
+        sink.finish();
+        Table t = lake.table("db.sales");
+        assertThat(scanned(t, org.apache.iceberg.expressions.Expressions.isNull("region")))
+                .isEqualTo(5);
+        assertThat(scanned(t, org.apache.iceberg.expressions.Expressions.equal("region", "eu")))
+                .isEqualTo(5);
+    }
+
+    /** The rows Iceberg's reader gives for a filter (the files the partition values in the manifests keep). */
+    private static long scanned(Table t, org.apache.iceberg.expressions.Expression filter) throws Exception {
+        long n = 0;
+        try (var rows =
+                org.apache.iceberg.data.IcebergGenerics.read(t).where(filter).build()) {
+            for (var r : rows) n++;
+        }
+        return n;
+    }
+
     private List<Path> dataFiles() throws Exception {
         try (var walk = java.nio.file.Files.walk(lake.warehouse())) {
             return walk.filter(p -> p.toString().endsWith(".parquet"))
