@@ -48,6 +48,14 @@ public final class PostgresLedgerFactory implements LedgerFactory<Options> {
             PostgresConfig.DEFAULT_CONNECT_TIMEOUT,
             "How long a ledger call waits for a connection before it fails "
                     + "(the worker then retries with backoff).");
+    static final Field<Duration> MAX_CLOCK_SKEW = Field.optional(
+            "max_clock_skew",
+            Type.DURATION,
+            Duration.ofSeconds(5),
+            "How far this machine's clock may be from the database server's: a worker further off is refused when it "
+                    + "opens the ledger. Leases and output locks are measured by the workers' clocks, so a worker whose "
+                    + "clock runs ahead takes over others' live work; two workers within this of the server are within "
+                    + "twice it of each other.");
     static final Type.Obj OPTIONS = Type.Obj.of(
             "A PostgreSQL database shared by every worker.",
             CONNECTION,
@@ -56,7 +64,8 @@ public final class PostgresLedgerFactory implements LedgerFactory<Options> {
             PASSWORD,
             SCHEMA,
             MAX_CONNECTIONS,
-            CONNECT_TIMEOUT);
+            CONNECT_TIMEOUT,
+            MAX_CLOCK_SKEW);
 
     @Override
     public String kind() {
@@ -77,7 +86,14 @@ public final class PostgresLedgerFactory implements LedgerFactory<Options> {
 
     @Override
     public Ledger open(Options options, PipelineContext context) {
-        return PostgresLedger.open(config(options), context.pipeline(), context.clock());
+        PostgresLedger ledger = PostgresLedger.open(config(options), context.pipeline(), context.clock());
+        try {
+            ledger.refuseClockSkew(options.get(MAX_CLOCK_SKEW));
+        } catch (RuntimeException e) {
+            ledger.close();
+            throw e;
+        }
+        return ledger;
     }
 
     @Override

@@ -10,12 +10,14 @@ import io.sluice.pipeline.Components;
 import io.sluice.pipeline.Pipeline;
 import io.sluice.pipeline.PipelineLoader;
 import io.sluice.spi.Ledger;
+import io.sluice.spi.LedgerRefusedException;
 import io.sluice.spi.Member;
 import io.sluice.spi.Split;
 import io.sluice.spi.SplitState;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -131,6 +133,38 @@ class PostgresLedgerFactoryTest {
                 .hasMessageContaining("the password in state.postgres.url (its `password` parameter)")
                 .message()
                 .doesNotContain("pw-in-the-url");
+    }
+
+    @Test
+    void aWorkerWhoseClockIsOffTheServersIsRefusedBeforeItCanTakeOverLiveLocks() throws Exception {
+        String url = TestPostgres.url(TestPostgres.server().getPort());
+        Pipeline p = load("postgres: { url: \"%s\", user: postgres, schema: skew }".formatted(url), Map.of());
+        // leases are measured by the workers' clocks: an output lock's lease is at most 30 s, renewed every third of it
+        Duration lockLease = Duration.ofSeconds(30);
+        Clock ahead = Clock.offset(Clock.systemUTC(), Duration.ofSeconds(35));
+
+        try (Ledger inSync = Assembly.openLedger(p, Components.discover(), Clock.systemUTC())) {
+            assertThat(inSync.lock("out/a", "in-sync", lockLease)).isPresent();
+
+            assertThatThrownBy(() -> {
+                        try (Ledger fast = Assembly.openLedger(p, Components.discover(), ahead)) {
+                            assertThat(fast.lock("out/a", "fast", lockLease))
+                                    .as("the live lock of a worker whose clock is right")
+                                    .isEmpty();
+                        }
+                    })
+                    .isInstanceOf(LedgerRefusedException.class)
+                    .hasMessageMatching(
+                            "(?s).*this machine's clock is 3[45](\\.\\d)? s ahead of the database server's.*")
+                    .hasMessageContaining("state.postgres.max_clock_skew (5s)");
+        }
+        Pipeline tolerant = load(
+                "postgres: { url: \"%s\", user: postgres, schema: skew, max_clock_skew: 1m }".formatted(url), Map.of());
+        try (Ledger fast = Assembly.openLedger(tolerant, Components.discover(), ahead)) {
+            assertThat(fast.counts())
+                    .as("opened: the skew is within the bound given")
+                    .isEmpty();
+        }
     }
 
     @Test
