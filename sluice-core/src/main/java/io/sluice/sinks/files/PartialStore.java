@@ -31,7 +31,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -328,10 +327,16 @@ final class PartialStore {
         return v.fresh().size();
     }
 
-    /** Removes a partial file unless it was written again since it was listed (a replay after a reset): keep that. */
+    /**
+     * Removes a partial file unless it was written again since it was listed (a replay after a reset): keep that. One
+     * delete of the version listed, not a look then a delete: a replay landing between the two would lose its rows.
+     */
     private void deleteIfUnchanged(StoredObject listed) throws IOException {
-        Optional<StoredObject> now = store.stat(listed.key());
-        if (now.isPresent() && now.get().version().equals(listed.version())) store.delete(listed.key());
+        try {
+            store.delete(listed.key(), listed.version());
+        } catch (ObjectChangedException writtenAgain) {
+            // the replay's partial: a merge reads it
+        }
     }
 
     /**

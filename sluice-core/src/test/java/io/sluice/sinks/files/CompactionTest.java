@@ -14,7 +14,11 @@ import io.sluice.spi.MergingStep;
 import io.sluice.spi.PipelineContext;
 import io.sluice.spi.Split;
 import io.sluice.spi.sink.PartialResults;
+import io.sluice.spi.storage.ForwardingObjectStore;
+import io.sluice.spi.storage.ObjectStore;
 import io.sluice.steps.aggregate.AggregateStepFactory;
+import io.sluice.storage.local.LocalObjectStore;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -30,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -95,9 +100,39 @@ class CompactionTest {
 
     /** A sink as a new process opens it: nothing cached. */
     FilesSink newSink() {
+        return sinkOver(new LocalObjectStore(dir.resolve("out")), dir.resolve("out"));
+    }
+
+    /** A sink over this store (its folder {@code local} when it is a local one, else null), deletes watched. */
+    FilesSink sinkOver(ObjectStore store, Path local) {
         Options o = new Validator(dir, k -> null)
                 .validate(YamlReader.parse("sink.yaml", "path: out\nformat: csv\n"), FilesSinkFactory.OPTIONS);
-        return (FilesSink) new FilesSinkFactory().create(o, context);
+        return new FilesSink(new Deletes(store), local, "csv", "none", List.of(), o, dir);
+    }
+
+    /** Called with the key before each delete reaches the store: another process's write may land there. */
+    private volatile Consumer<String> beforeDelete = key -> {};
+
+    /**
+     * Runs {@link #beforeDelete} before each delete. A delete of one version reaches the store's own in one call, as
+     * the conditional delete of S3, GCS and Azure does (one request: no write lands between its check and removal).
+     */
+    private final class Deletes extends ForwardingObjectStore {
+        Deletes(ObjectStore store) {
+            super(store);
+        }
+
+        @Override
+        public void delete(String key) throws IOException {
+            beforeDelete.accept(key);
+            store.delete(key);
+        }
+
+        @Override
+        public void delete(String key, String version) throws IOException {
+            beforeDelete.accept(key);
+            store.delete(key, version);
+        }
     }
 
     private static String input(long from, long to, long seed) {
@@ -390,6 +425,28 @@ class CompactionTest {
         assertThat(compact(4)).isEqualTo(4);
         assertThat(files(partials()))
                 .as("the new partial is not one the compaction folded")
+                .containsExactly("part-" + FilesSink.hash("s0") + ".parquet");
+        assertThat(totals()).isNotEmpty().isEqualTo(oracle());
+    }
+
+    @Test
+    void aPartialWrittenAgainAfterAResetJustBeforeACompactionDeletesItIsKept() throws Exception {
+        for (int i = 0; i < 4; i++) run("s" + i, i * 20, i * 20 + 20, i + 1);
+        String s0 = PartialStore.DIR + PartialStore.partialName("s0");
+        // after the compaction looked at s0's folded partial, before its delete lands: a reset, and s0 runs again
+        beforeDelete = key -> {
+            if (!key.equals(s0)) return;
+            beforeDelete = k -> {};
+            done.clear();
+            try {
+                run("s0", 900, 947, 5);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        assertThat(compact(4)).isEqualTo(4);
+        assertThat(files(partials()))
+                .as("the partial s0 wrote again is not the one the compaction folded")
                 .containsExactly("part-" + FilesSink.hash("s0") + ".parquet");
         assertThat(totals()).isNotEmpty().isEqualTo(oracle());
     }

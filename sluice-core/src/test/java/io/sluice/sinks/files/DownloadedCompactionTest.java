@@ -2,15 +2,11 @@ package io.sluice.sinks.files;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sluice.config.Options;
-import io.sluice.config.Validator;
-import io.sluice.config.YamlReader;
 import io.sluice.spi.storage.ForwardingObjectStore;
 import io.sluice.spi.storage.ObjectStore;
 import io.sluice.storage.local.LocalObjectStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -22,10 +18,7 @@ import org.junit.jupiter.api.Test;
 class DownloadedCompactionTest extends CompactionTest {
     @Override
     FilesSink newSink() {
-        Options o = new Validator(dir, k -> null)
-                .validate(YamlReader.parse("sink.yaml", "path: out\nformat: csv\n"), FilesSinkFactory.OPTIONS);
-        return new FilesSink(
-                new Remote(new LocalObjectStore(dir.resolve("out"))), null, "csv", "none", List.of(), o, dir);
+        return sinkOver(new Remote(new LocalObjectStore(dir.resolve("out"))), null);
     }
 
     @Test
