@@ -198,6 +198,46 @@ public final class LocalObjectStore implements ObjectStore {
         if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) Files.deleteIfExists(p);
     }
 
+    /** For tests: runs after a delete of one version found that version at the key, before it removes anything. */
+    volatile Runnable afterVersionCheck = () -> {};
+
+    /**
+     * Moves the file aside (a rename, atomic) and removes it only when the file moved is the version named: a write
+     * that lands after the check is what is moved, and is put back (unless a newer one is there by then). Deleting
+     * whatever is at the key after a check would remove a file written in between: a replayed split's partial, an
+     * input delivered again.
+     */
+    @Override
+    public void delete(String key, String version) throws IOException {
+        Optional<StoredObject> now = stat(key);
+        if (now.isEmpty()) return;
+        if (!now.get().version().equals(version)) throw notVersion(key, version);
+        afterVersionCheck.run();
+        Path p = path(key);
+        Path aside = temp(p); // a temp file's name: a crash before it goes leaves what abortIncompleteWrites removes
+        try {
+            Files.move(p, aside, StandardCopyOption.ATOMIC_MOVE);
+        } catch (NoSuchFileException gone) {
+            return;
+        }
+        try {
+            if (version(Files.readAttributes(aside, BasicFileAttributes.class)).equals(version)) return;
+            try {
+                Files.createLink(p, aside); // put back; never over a write newer still
+            } catch (FileAlreadyExistsException newer) {
+                // that one stays
+            }
+            throw notVersion(key, version);
+        } finally {
+            Files.deleteIfExists(aside);
+        }
+    }
+
+    private ObjectChangedException notVersion(String key, String version) {
+        return new ObjectChangedException(
+                key, describe(key) + " is no longer version " + version + ", so it was not removed");
+    }
+
     /**
      * Temp files lie beside their targets, so only the prefix's folder and the folders below it that keys of the prefix
      * can be in are looked at: a commit that clears its own key's leftovers does not walk the whole output (the bookkeeping
