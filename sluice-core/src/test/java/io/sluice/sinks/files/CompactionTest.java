@@ -411,44 +411,42 @@ class CompactionTest {
 
     @Test
     void aPartialWrittenAgainAfterAResetWhileACompactionDeletesTheFoldedOnesIsKept() throws Exception {
-        for (int i = 0; i < 4; i++) run("s" + i, i * 20, i * 20 + 20, i + 1);
-        // between the compaction's commit and its deletes: a reset, and s0 runs again over changed input
-        sink.partialStore().afterStep = s -> {
-            if (!s.equals("manifest committed")) return;
-            done.clear();
-            try {
-                run("s0", 900, 947, 5);
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        };
-        assertThat(compact(4)).isEqualTo(4);
-        assertThat(files(partials()))
-                .as("the new partial is not one the compaction folded")
-                .containsExactly("part-" + FilesSink.hash("s0") + ".parquet");
-        assertThat(totals()).isNotEmpty().isEqualTo(oracle());
+        // between the compaction's commit and its deletes
+        assertAResetAndAReplayOfS0DuringACompactionCountS0sNewPartial(() -> sink.partialStore().afterStep = s -> {
+            if (s.equals("manifest committed")) resetAndRunS0Again();
+        });
     }
 
     @Test
     void aPartialWrittenAgainAfterAResetJustBeforeACompactionDeletesItIsKept() throws Exception {
-        for (int i = 0; i < 4; i++) run("s" + i, i * 20, i * 20 + 20, i + 1);
         String s0 = PartialStore.DIR + PartialStore.partialName("s0");
-        // after the compaction looked at s0's folded partial, before its delete lands: a reset, and s0 runs again
-        beforeDelete = key -> {
+        // after the compaction looked at s0's folded partial, before its delete lands
+        assertAResetAndAReplayOfS0DuringACompactionCountS0sNewPartial(() -> beforeDelete = key -> {
             if (!key.equals(s0)) return;
             beforeDelete = k -> {};
-            done.clear();
-            try {
-                run("s0", 900, 947, 5);
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        };
+            resetAndRunS0Again();
+        });
+    }
+
+    /** Four splits done, then a compaction during which {@code meanwhile} makes {@link #resetAndRunS0Again} happen. */
+    private void assertAResetAndAReplayOfS0DuringACompactionCountS0sNewPartial(Runnable meanwhile) throws Exception {
+        for (int i = 0; i < 4; i++) run("s" + i, i * 20, i * 20 + 20, i + 1);
+        meanwhile.run();
         assertThat(compact(4)).isEqualTo(4);
         assertThat(files(partials()))
-                .as("the partial s0 wrote again is not the one the compaction folded")
+                .as("the partial s0 wrote again is not one the compaction folded")
                 .containsExactly("part-" + FilesSink.hash("s0") + ".parquet");
         assertThat(totals()).isNotEmpty().isEqualTo(oracle());
+    }
+
+    /** A reset, and s0 runs again over changed input. */
+    private void resetAndRunS0Again() {
+        done.clear();
+        try {
+            run("s0", 900, 947, 5);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
