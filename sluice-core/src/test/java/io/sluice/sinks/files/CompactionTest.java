@@ -11,6 +11,7 @@ import io.sluice.engine.Merges;
 import io.sluice.spi.BadRecordPolicy;
 import io.sluice.spi.Member;
 import io.sluice.spi.MergingStep;
+import io.sluice.spi.OutputKey;
 import io.sluice.spi.PipelineContext;
 import io.sluice.spi.Split;
 import io.sluice.spi.sink.PartialResults;
@@ -38,6 +39,7 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -447,6 +449,44 @@ class CompactionTest {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    @Test
+    @Disabled("gap: a new version's partial commit removes the earlier version's partial before the "
+            + "ledger records the new version done, so a merge in between (another worker's, or every merge until a "
+            + "crashed commit's split runs again) counts the input in neither version")
+    void aMergeBetweenANewVersionsCommitAndItsRecordCountsTheInputInOneVersion() throws Exception {
+        for (int i = 0; i < 3; i++) run("s" + i, i * 20, i * 20 + 20, i + 1);
+        commits.writePartial(sink, c, aCsv("a.csv", "f1"), step.apply(input(500, 540, 3)));
+        inputs.put("a.csv", new long[] {500, 540, 3});
+        complete("a.csv");
+        assertThat(totals()).isEqualTo(oracle());
+        List<String> withFirst = oracle();
+
+        // the file delivered again: its new version's partial commits; the ledger has not recorded it done yet
+        commits.writePartial(sink, c, aCsv("a.csv@f2", "f2"), step.apply(input(700, 760, 9)));
+        inputs.remove("a.csv");
+        inputs.put("a.csv@f2", new long[] {700, 760, 9});
+        Map<String, String> ledger = new LinkedHashMap<>(done);
+        done.remove("a.csv");
+        done.put("a.csv@f2", "as if done");
+        List<String> withSecond = oracle();
+        done.clear();
+        done.putAll(ledger);
+
+        assertThat(totals())
+                .as("a.csv in its first version or its second, not missing")
+                .isIn(withFirst, withSecond);
+    }
+
+    /** A version of the whole file {@code a.csv}, as the files source proposes it. */
+    private static Split aCsv(String id, String fingerprint) {
+        return new Split(
+                id,
+                List.of(Member.whole("a.csv", fingerprint, null)),
+                1,
+                null,
+                new OutputKey("a.csv", fingerprint, 0, Member.WHOLE));
     }
 
     @Test
