@@ -33,6 +33,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -45,6 +46,7 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
 import software.amazon.awssdk.services.dynamodb.model.Select;
 
 /**
@@ -431,9 +433,10 @@ public final class DynamoDbLedger implements Ledger {
 
     @Override
     public void complete(Claim claim, Completion completion) throws StaleClaimException {
-        boolean done = held(
+        boolean done = ended(
                 "record a completed split",
                 claim,
+                SplitState.DONE.label(),
                 "SET #state = :done, #st = :st, #rows_in = :in, #rows_out = :out, #rejected = :rejected, "
                         + "#outputs = :outputs, #pv = :pv, #updated = :now REMOVE #lease, #retry, #error",
                 Map.of(
@@ -466,7 +469,7 @@ public final class DynamoDbLedger implements Ledger {
         String update = retryAt.isPresent()
                 ? "SET #state = :state, #st = :st, #error = :error, #updated = :now, #retry = :retry REMOVE #lease"
                 : "SET #state = :state, #st = :st, #error = :error, #updated = :now REMOVE #lease, #retry";
-        if (!held("record a failed split", claim, update, values)) {
+        if (!ended("record a failed split", claim, next, update, values)) {
             throw new StaleClaimException(claim.splitId(), claim.token());
         }
     }
@@ -513,6 +516,22 @@ public final class DynamoDbLedger implements Ledger {
         return registered;
     }
 
+    /**
+     * The end of a claim (done, failed or dead: {@code state}), recorded while the claim holds the current token. True
+     * also when this claim recorded it already: the SDK sends a write again when its answer is lost, and the second
+     * send then finds the first one's record, which is not a stale claim.
+     */
+    private boolean ended(String action, Claim claim, String state, String update, Map<String, AttributeValue> values) {
+        return held(
+                action,
+                claim.splitId(),
+                claim.token(),
+                update,
+                "",
+                values,
+                found -> state.equals(found.get("state").s()) && Codec.number(found, "token") == claim.token());
+    }
+
     /** An update of the claim's split, made only while the claim holds the current token. */
     private boolean held(String action, Claim claim, String update, Map<String, AttributeValue> values) {
         return held(action, claim.splitId(), claim.token(), update, "", values);
@@ -521,24 +540,50 @@ public final class DynamoDbLedger implements Ledger {
     /** An update of a split, made only while it is claimed under this token and {@code more} holds. */
     private boolean held(
             String action, String splitId, long token, String update, String more, Map<String, AttributeValue> values) {
+        return held(action, splitId, token, update, more, values, found -> false);
+    }
+
+    /** {@link #held}, or true when the split as found shows the update {@code made} already. */
+    private boolean held(
+            String action,
+            String splitId,
+            long token,
+            String update,
+            String more,
+            Map<String, AttributeValue> values,
+            Predicate<Map<String, AttributeValue>> made) {
         Map<String, AttributeValue> all = new HashMap<>(values);
         all.put(":token", n(token));
         all.put(":claimed", s("claimed"));
-        return call(action, () -> updateIf(splitId, update, Codec.HELD + more, all));
+        return call(action, () -> updateIf(splitId, update, Codec.HELD + more, all, made));
     }
 
     /** One update of a split, made only when {@code condition} holds; false when it did not (nothing changed). */
     private boolean updateIf(String splitId, String update, String condition, Map<String, AttributeValue> values) {
+        return updateIf(splitId, update, condition, values, found -> false);
+    }
+
+    /**
+     * One update of a split, made only when {@code condition} holds; when it did not, whether the split as found
+     * (never absent) shows the update {@code made} already.
+     */
+    private boolean updateIf(
+            String splitId,
+            String update,
+            String condition,
+            Map<String, AttributeValue> values,
+            Predicate<Map<String, AttributeValue>> made) {
         try {
             db.updateItem(b -> b.tableName(config.table())
                     .key(items.split(splitId))
                     .updateExpression(update)
                     .conditionExpression(condition)
                     .expressionAttributeNames(Names.of(update, condition))
-                    .expressionAttributeValues(values));
+                    .expressionAttributeValues(values)
+                    .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD));
             return true;
         } catch (ConditionalCheckFailedException unmet) {
-            return false;
+            return unmet.hasItem() && made.test(unmet.item());
         }
     }
 

@@ -23,7 +23,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -32,6 +34,8 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.http.SdkHttpRequest;
+import software.amazon.awssdk.http.SdkHttpResponse;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -72,6 +76,22 @@ class DynamoDbLedgerTest {
         return ledger;
     }
 
+    /** A handle whose client's requests and answers pass through {@code interceptor}. */
+    private DynamoDbLedger open(DynamoDbConfig config, ExecutionInterceptor interceptor) {
+        DynamoDbLedger ledger = DynamoDbLedger.open(config, "p", clock, client(interceptor));
+        opened.add(ledger);
+        return ledger;
+    }
+
+    private static DynamoDbClient client(ExecutionInterceptor interceptor) {
+        return DynamoDbClient.builder()
+                .endpointOverride(TestDynamo.endpoint(TestDynamo.port()))
+                .region(Region.US_EAST_1)
+                .credentialsProvider(TestDynamo.CREDENTIALS)
+                .overrideConfiguration(o -> o.addExecutionInterceptor(interceptor))
+                .build();
+    }
+
     /** A commit's lock costs three requests: taken, checked once, released; a lock another owner holds, one. */
     @Test
     void anOutputLockCostsOneRequestPerCall() {
@@ -84,12 +104,7 @@ class DynamoDbLedgerTest {
                 requests.incrementAndGet();
             }
         };
-        try (DynamoDbClient counted = DynamoDbClient.builder()
-                .endpointOverride(TestDynamo.endpoint(TestDynamo.port()))
-                .region(Region.US_EAST_1)
-                .credentialsProvider(TestDynamo.CREDENTIALS)
-                .overrideConfiguration(o -> o.addExecutionInterceptor(counter))
-                .build()) {
+        try (DynamoDbClient counted = client(counter)) {
             Locks locks = new Locks(counted, config.table(), new Items("p"), clock);
 
             Lock a = locks.lock("out/a", "w1", LEASE).orElseThrow();
@@ -353,6 +368,101 @@ class DynamoDbLedgerTest {
                 .map(Claim::splitId)
                 .as("within DUE_EVERY")
                 .contains(third.splitId());
+    }
+
+    /**
+     * A registration whose answer is lost is sent again by the SDK. Applied a second time, it would put back as
+     * pending a split a worker claimed in between, with the token before that claim: the next claim would get the same
+     * token, and both workers would pass the fence. The transaction's client token (which the SDK adds) prevents it.
+     */
+    @Test
+    void aRegistrationSentAgainAfterItsAnswerWasLostDoesNotUndoAClaimMadeMeanwhile() {
+        DynamoDbConfig config = TestDynamo.freshTable();
+        DynamoDbLedger other = open(config);
+        AtomicReference<Claim> meanwhile = new AtomicReference<>();
+        // the registration was applied; a worker claims the new split before the SDK sends it again
+        LoseAnAnswer lose = new LoseAnAnswer(
+                "TransactWriteItems",
+                () -> meanwhile.set(other.claim("a", "w1", LEASE).orElseThrow()));
+        DynamoDbLedger planner = open(config, lose);
+
+        lose.arm();
+        planner.register(List.of(split("a")));
+
+        assertThat(lose.sends).as("sent again by the SDK").hasValue(2);
+        assertThat(other.isCurrent(meanwhile.get()))
+                .as("the claim made meanwhile holds")
+                .isTrue();
+        assertThat(other.claim("a", "w2", LEASE))
+                .as("a second claim while the first holds")
+                .isEmpty();
+    }
+
+    /**
+     * A completion or failure whose answer is lost is sent again by the SDK; applied the first time, it then fails its
+     * condition. Read as a stale claim, the runner would report the split lost and skip what follows a completion
+     * ({@code after: delete | move_to}).
+     */
+    @Test
+    void aCompletionOrFailureSentAgainAfterItsAnswerWasLostIsAccepted() throws Exception {
+        LoseAnAnswer lose = new LoseAnAnswer("UpdateItem", () -> {});
+        DynamoDbLedger ledger = open(TestDynamo.freshTable(), lose);
+        ledger.register(List.of(split("a"), split("b")));
+        Claim a = ledger.claim("a", "w1", LEASE).orElseThrow();
+        Claim b = ledger.claim("b", "w1", LEASE).orElseThrow();
+        Completion completion = new Completion(3, 3, 0, List.of(), "v1");
+
+        lose.arm();
+        ledger.complete(a, completion);
+        assertThat(lose.sends).as("sent again by the SDK").hasValue(2);
+        lose.arm();
+        ledger.fail(b, "boom", Optional.of(clock.instant().plusSeconds(60)));
+
+        assertThat(ledger.counts()).containsOnly(entry(SplitState.DONE, 1L), entry(SplitState.FAILED, 1L));
+        assertThatThrownBy(() -> ledger.complete(b, completion))
+                .as("an end other than the one recorded is still refused")
+                .isInstanceOf(StaleClaimException.class);
+    }
+
+    /**
+     * Once armed, turns the next successful answer to a request of one kind ({@code X-Amz-Target}) into a 500 (what
+     * DynamoDB answers when a write may or may not have been applied) after running {@code meanwhile}; counts the
+     * sends of that kind from the moment it is armed.
+     */
+    private static final class LoseAnAnswer implements ExecutionInterceptor {
+        private final AtomicBoolean armed = new AtomicBoolean();
+        final AtomicInteger sends = new AtomicInteger();
+        private final String target;
+        private final Runnable meanwhile;
+
+        LoseAnAnswer(String target, Runnable meanwhile) {
+            this.target = target;
+            this.meanwhile = meanwhile;
+        }
+
+        private boolean ofKind(SdkHttpRequest request) {
+            return request.firstMatchingHeader("X-Amz-Target").orElse("").endsWith("." + target);
+        }
+
+        void arm() {
+            sends.set(0);
+            armed.set(true);
+        }
+
+        @Override
+        public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
+            if (ofKind(context.httpRequest())) sends.incrementAndGet();
+        }
+
+        @Override
+        public SdkHttpResponse modifyHttpResponse(Context.ModifyHttpResponse context, ExecutionAttributes attributes) {
+            SdkHttpResponse answer = context.httpResponse();
+            if (!ofKind(context.httpRequest()) || !answer.isSuccessful() || !armed.compareAndSet(true, false)) {
+                return answer;
+            }
+            meanwhile.run();
+            return answer.toBuilder().statusCode(500).build();
+        }
     }
 
     @SafeVarargs

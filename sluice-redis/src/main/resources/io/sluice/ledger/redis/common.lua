@@ -23,6 +23,14 @@ local function held(id, token)
   return nil
 end
 
+-- 1 when the split is already in state under this token: the same call sent again after its answer was lost (a
+-- timeout while Redis ran it), which finds its own record; 0 otherwise (a stale claim)
+local function recorded(id, token, state)
+  local f = redis.call('HMGET', skey(id), 'state', 'token')
+  if f[1] == state and tonumber(f[2]) == tonumber(token) then return 1 end
+  return 0
+end
+
 -- moves a split from one state's index to another's (indexes are ordered by registration)
 local function move(id, k, from, to)
   local seq = redis.call('HGET', k, 'seq')

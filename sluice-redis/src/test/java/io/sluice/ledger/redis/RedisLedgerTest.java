@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
@@ -168,6 +169,35 @@ class RedisLedgerTest {
                 .get()
                 .extracting(Claim::splitId)
                 .isEqualTo("held");
+    }
+
+    /**
+     * A completion whose answer was lost (the call timed out, Redis ran it all the same) is sent again by the runner
+     * ({@code Outage}): the second call is the same record of the same claim, not a stale claim, or the runner would
+     * report the split lost and skip what follows a completion ({@code after: delete | move_to}). Likewise a failure.
+     */
+    @Test
+    void aCompletionOrFailureSentAgainAfterItsAnswerWasLostIsAccepted() throws Exception {
+        RedisLedger ledger = open(TestRedis.freshPrefix());
+        ledger.register(List.of(split("a", null), split("b", null)));
+        Claim a = ledger.claim("a", "w1", LEASE).orElseThrow();
+        Claim b = ledger.claim("b", "w1", LEASE).orElseThrow();
+        Completion completion = new Completion(3, 3, 0, List.of(), "v1");
+        ledger.complete(a, completion);
+        ledger.fail(b, "boom", Optional.empty());
+
+        ledger.complete(a, completion);
+        ledger.fail(b, "boom", Optional.empty());
+
+        assertThat(ledger.totals().rowsIn()).as("counted once").isEqualTo(3);
+        assertThat(ledger.counts()).containsOnly(entry(SplitState.DONE, 1L), entry(SplitState.DEAD, 1L));
+        assertThatThrownBy(() -> ledger.complete(b, completion))
+                .as("an end other than the one recorded is still refused")
+                .isInstanceOf(StaleClaimException.class);
+        ledger.replay(List.of("a"));
+        assertThatThrownBy(() -> ledger.complete(a, completion))
+                .as("a completion sent back to pending is no longer this claim's")
+                .isInstanceOf(StaleClaimException.class);
     }
 
     private RedisLedger handle(RedisConfig config, MutableClock clock) {
