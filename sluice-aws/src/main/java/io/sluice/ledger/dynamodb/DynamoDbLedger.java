@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
@@ -68,9 +69,12 @@ public final class DynamoDbLedger implements Ledger {
     static final Duration DUE_EVERY = Duration.ofSeconds(1);
     /** Conditional writes and queries one claim makes at most before it looks for due work and gives up. */
     private static final int MAX_TRIES = 30;
-    /** A grant of a split: the next token, the lease, one attempt more. */
+    /**
+     * A grant of a split: the next token, the lease, one attempt more, and an id of this grant alone, by which a claim
+     * the SDK sent again (its answer lost) knows its own grant.
+     */
     private static final String GRANT = "SET #state = :claimed, #st = :st, #owner = :owner, #lease = :until, "
-            + "#token = #token + :one, #attempts = #attempts + :one, #updated = :now REMOVE #retry";
+            + "#token = #token + :one, #attempts = #attempts + :one, #updated = :now, #grant = :grant REMOVE #retry";
 
     private static final String CLAIMABLE =
             "#state = :pending OR (#state = :claimed AND #lease <= :now) OR (#state = :failed AND #retry <= :now)";
@@ -366,7 +370,9 @@ public final class DynamoDbLedger implements Ledger {
                 ":one",
                 n(1),
                 ":now",
-                n(now)));
+                n(now),
+                ":grant",
+                s(UUID.randomUUID().toString())));
         try {
             return Optional.of(db.updateItem(b -> b.tableName(config.table())
                             .key(items.split(splitId))
@@ -374,10 +380,15 @@ public final class DynamoDbLedger implements Ledger {
                             .conditionExpression(condition)
                             .expressionAttributeNames(Names.of(GRANT, condition))
                             .expressionAttributeValues(values)
-                            .returnValues(ReturnValue.ALL_NEW))
+                            .returnValues(ReturnValue.ALL_NEW)
+                            .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD))
                     .attributes());
         } catch (ConditionalCheckFailedException taken) {
-            return Optional.empty();
+            // the SDK sends a write again when its answer is lost: the second send finds this call's own grant
+            boolean mine = taken.hasItem()
+                    && "claimed".equals(taken.item().get("state").s())
+                    && values.get(":grant").equals(taken.item().get("grant"));
+            return mine ? Optional.of(taken.item()) : Optional.empty();
         }
     }
 

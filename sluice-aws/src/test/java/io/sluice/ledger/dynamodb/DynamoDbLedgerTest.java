@@ -425,6 +425,32 @@ class DynamoDbLedgerTest {
     }
 
     /**
+     * A claim whose answer is lost is sent again by the SDK and fails its condition (the split is claimed now, by this
+     * very call): read as taken by another, the split was stranded until its lease ran out, with an attempt spent, and
+     * a Kubernetes Job's pod gave its split up.
+     */
+    @Test
+    void aClaimSentAgainAfterItsAnswerWasLostIsGranted() {
+        LoseAnAnswer lose = new LoseAnAnswer("UpdateItem", () -> {});
+        DynamoDbLedger ledger = open(TestDynamo.freshTable(), lose);
+        ledger.register(List.of(split("a"), split("b")));
+
+        lose.arm();
+        Optional<Claim> named = ledger.claim("a", "w1", LEASE);
+        assertThat(lose.sends).as("sent again by the SDK").hasValue(2);
+        lose.arm();
+        Optional<Claim> oldest = ledger.claim("w1", LEASE);
+
+        assertThat(named).map(Claim::splitId).contains("a");
+        assertThat(oldest).map(Claim::splitId).contains("b");
+        assertThat(List.of(named.orElseThrow(), oldest.orElseThrow())).allSatisfy(c -> {
+            assertThat(c.attempt()).isEqualTo(1);
+            assertThat(ledger.isCurrent(c)).isTrue();
+        });
+        assertThat(ledger.claim("a", "w2", LEASE)).as("held").isEmpty();
+    }
+
+    /**
      * Once armed, turns the next successful answer to a request of one kind ({@code X-Amz-Target}) into a 500 (what
      * DynamoDB answers when a write may or may not have been applied) after running {@code meanwhile}; counts the
      * sends of that kind from the moment it is armed.
