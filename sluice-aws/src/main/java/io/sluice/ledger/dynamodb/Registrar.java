@@ -323,8 +323,10 @@ final class Registrar {
     }
 
     /**
-     * Forgets the pipeline: a new epoch (so no token from before can match), then every item deleted, except the
-     * output locks: they are freed, and keep their last token so that the next holder's is greater.
+     * Forgets the pipeline: a new epoch (so no claim from before matches a split registered after it), then every item
+     * deleted, except the output locks: they are freed, and keep their last token so that the next holder's is
+     * greater; then the incarnation. Until its split is deleted, a claim from before (or one made meanwhile) still
+     * holds, and commits under the incarnation of the record it belongs to.
      */
     void reset() {
         locked("reset the pipeline", lock -> {
@@ -342,6 +344,8 @@ final class Registrar {
                                 .build(),
                         key -> lock.write(kind.equals("lock") ? lock.free(key) : lock.delete(key)));
             }
+            // only now: a split claimed while the items were deleted commits under the record it belongs to
+            lock.forgetIncarnation = true;
             lock.flush();
             return null;
         });
@@ -440,6 +444,9 @@ final class Registrar {
         Meta meta;
         long epoch = -1;
         long seq = -1;
+        /** A reset's last write: the next use makes a new incarnation. */
+        boolean forgetIncarnation;
+
         final Set<String> inflightAdded = new HashSet<>();
         final Set<String> inflightDone = new HashSet<>();
         // keyed by item: a transaction may name an item once; a later write of the same item (a member key's
@@ -701,7 +708,11 @@ final class Registrar {
 
         /** Writes what is waiting, in one transaction with the lock's check and renewal. */
         void flush() {
-            if (pending.isEmpty() && epoch < 0 && inflightAdded.isEmpty() && inflightDone.isEmpty()) return;
+            if (pending.isEmpty()
+                    && epoch < 0
+                    && inflightAdded.isEmpty()
+                    && inflightDone.isEmpty()
+                    && !forgetIncarnation) return;
             List<TransactWriteItem> all = new ArrayList<>(pending.values());
             all.add(TransactWriteItem.builder().update(lockUpdate()).build());
             try {
@@ -724,6 +735,7 @@ final class Registrar {
             inflightDone.clear();
             if (epoch >= 0) meta = new Meta(epoch, meta.seq(), Set.of());
             epoch = -1;
+            forgetIncarnation = false;
         }
 
         private Update lockUpdate() {
@@ -747,7 +759,7 @@ final class Registrar {
                 set.append(" DELETE #inflight :done");
                 values.put(":done", AttributeValue.fromSs(List.copyOf(inflightDone)));
             }
-            if (epoch >= 0) set.append(" REMOVE #incarnation"); // a reset: the next use makes a new one
+            if (forgetIncarnation) set.append(" REMOVE #incarnation");
             return Update.builder()
                     .tableName(config.table())
                     .key(items.meta())

@@ -451,6 +451,35 @@ class DynamoDbLedgerTest {
     }
 
     /**
+     * A reset deletes the splits after it starts the new epoch, so a worker may still claim and commit a split of the
+     * old record meanwhile. Its output must carry the old record's incarnation (the runner asks it after the claim),
+     * which sinks take for an earlier record's; a new incarnation made then would stay the ledger's after the reset
+     * and label that output as the new record's, though the ledger forgot its split.
+     */
+    @Test
+    void aSplitClaimedWhileAResetDeletesCommitsUnderTheRecordItBelongsTo() {
+        DynamoDbConfig config = TestDynamo.freshTable();
+        DynamoDbLedger worker = open(config);
+        worker.register(List.of(split("a")));
+        String before = worker.incarnation();
+        AtomicReference<String> whileResetting = new AtomicReference<>();
+        // after the reset's first transaction (the new epoch), before it deletes the split
+        LoseAnAnswer lose = new LoseAnAnswer("TransactWriteItems", () -> {
+            assertThat(worker.claim("a", "w1", LEASE))
+                    .as("claimable while the reset runs")
+                    .isPresent();
+            whileResetting.set(worker.incarnation());
+        });
+        DynamoDbLedger admin = open(config, lose);
+
+        lose.arm();
+        admin.reset();
+
+        assertThat(whileResetting.get()).as("while the reset deletes").isEqualTo(before);
+        assertThat(worker.incarnation()).as("after the reset").isNotEqualTo(before);
+    }
+
+    /**
      * Once armed, turns the next successful answer to a request of one kind ({@code X-Amz-Target}) into a 500 (what
      * DynamoDB answers when a write may or may not have been applied) after running {@code meanwhile}; counts the
      * sends of that kind from the moment it is armed.
