@@ -70,6 +70,30 @@ class GcpConversionTest {
                 .isEqualTo("{\"InstanceType\":\"n1-standard-4\"}");
     }
 
+    /**
+     * Google prices some SKUs per many units: {@code price.effective_price} is the price of
+     * {@code price.pricing_unit_quantity} units (Cloud Functions: 0.40 per 1,000,000 invocations), while
+     * {@code usage.amount_in_pricing_units} counts single units. FOCUS's ContractedUnitPrice is the price of one
+     * pricing unit, and times PricingQuantity it is ContractedCost.
+     */
+    @Test
+    void aPriceForManyUnitsIsDividedIntoAPricePerUnit() throws Exception {
+        d.run("""
+                CREATE OR REPLACE TABLE per_million AS SELECT * REPLACE (
+                  {'effective_price': 0.4, 'tier_start_amount': 2000000, 'unit': 'count', 'pricing_unit_quantity': 1000000} AS price,
+                  {'amount': 2500000, 'unit': 'requests', 'amount_in_pricing_units': 2500000, 'pricing_unit': 'count'} AS usage,
+                  1.0 AS cost, 1.0 AS cost_at_list)
+                FROM export WHERE resource.name = 'vm-1' AND invoice.month = '202401'""");
+        Convert.into(d, "gcp", "per_million", "focus_per_million");
+        assertThat(Convert.rowWhere(d, "focus_per_million", "true"))
+                .containsEntry("PricingQuantity", dec("2500000"))
+                .containsEntry("ContractedUnitPrice", dec("0.0000004"))
+                .as("0.40 per million x 2.5 million: the cost Google charged")
+                .containsEntry("ContractedCost", dec("1"))
+                .containsEntry("ListUnitPrice", dec("0.0000004"))
+                .containsEntry("ListCost", dec("1"));
+    }
+
     @Test
     void committedUseDiscounts() throws Exception {
         Map<String, Object> resource = Convert.row(d, "focus", "ResourceName", "vm-2");
