@@ -94,6 +94,25 @@ class GcpConversionTest {
                 .containsEntry("ListCost", dec("1"));
     }
 
+    /**
+     * Exports before April 2023 have no {@code price} (nor, before June 2023, {@code cost_at_list}). FOCUS wants a
+     * unit price on every usage row, and price x quantity = cost: the price the cost implies, not 0.
+     */
+    @Test
+    void withoutAPriceTheUnitPricesAreTheOnesTheCostImplies() throws Exception {
+        d.run("""
+                CREATE OR REPLACE TABLE no_price AS SELECT * REPLACE (NULL AS price, NULL AS cost_at_list)
+                FROM export WHERE resource.name = 'vm-1' AND invoice.month = '202401'""");
+        Convert.into(d, "gcp", "no_price", "focus_no_price");
+        assertThat(Convert.rowWhere(d, "focus_no_price", "true"))
+                .as("cost 10 for 10 hours")
+                .containsEntry("PricingQuantity", dec("10"))
+                .containsEntry("ContractedUnitPrice", dec("1"))
+                .containsEntry("ContractedCost", dec("10"))
+                .containsEntry("ListUnitPrice", dec("1"))
+                .containsEntry("ListCost", dec("10"));
+    }
+
     @Test
     void committedUseDiscounts() throws Exception {
         Map<String, Object> resource = Convert.row(d, "focus", "ResourceName", "vm-2");
