@@ -125,18 +125,67 @@ class AwsCur2ConversionTest {
      */
     @Test
     void legacyParquetTagColumnsAreTheTags() throws Exception {
-        Path parquet = dir.resolve("legacy.parquet");
-        d.run("COPY (SELECT * EXCLUDE (resource_tags, cost_category),"
-                + " coalesce(resource_tags['user_team'], '') AS resource_tags_user_team,"
-                + " coalesce(resource_tags['aws_created_by'], '') AS resource_tags_aws_created_by"
-                + " FROM (" + TO_CUR2 + ")) TO '" + parquet + "' (FORMAT parquet)");
-        d.load("legacy_parquet", "read_parquet('" + parquet + "')");
-        Convert.into(d, "aws-cur2", "legacy_parquet", "f_legacy_parquet");
-        assertThat(d.value("SELECT Tags::VARCHAR FROM f_legacy_parquet WHERE ResourceId = 'i-0abc1234'"))
+        String f = legacyParquet(
+                "legacy_parquet",
+                "coalesce(resource_tags['user_team'], '') AS resource_tags_user_team,"
+                        + " coalesce(resource_tags['aws_created_by'], '') AS resource_tags_aws_created_by");
+        assertThat(tags(f, "i-0abc1234"))
                 .isEqualTo("{\"user_team\":\"web\",\"aws_created_by\":\"IAMUser:AIDA:alice\"}");
-        assertThat(d.value("SELECT Tags::VARCHAR FROM f_legacy_parquet WHERE ResourceId = 'i-0spot999'"))
+        assertThat(tags(f, "i-0spot999"))
                 .as("an untagged resource's empty tag columns are no tags")
                 .isNull();
+    }
+
+    /**
+     * Cost categories are tags {@code costCategory/<name>} (AWS's prefix for them in its tags map) whatever the
+     * report's shape: CUR 2.0's {@code cost_category} map, legacy CSV's {@code costCategory/<name>} columns, legacy
+     * Parquet's {@code cost_category_<name>} columns. A category with no value for the row is no tag, as a
+     * resource tag with no value is none.
+     */
+    @Test
+    void costCategoriesAreTagsInEveryShapeOfTheReport() throws Exception {
+        d.run("CREATE OR REPLACE TABLE legacy_cc AS SELECT *,"
+                + " CASE WHEN \"identity/LineItemId\" = 'usage-od' THEN 'engineering' END AS \"costCategory/team-cost\","
+                + " '' AS \"costCategory/env\" FROM legacy");
+        Convert.into(d, "aws-cur", "legacy_cc", "f_legacy_cc");
+        assertThat(tags("f_legacy_cc", "i-0abc1234"))
+                .as("legacy CSV")
+                .isEqualTo("{\"costCategory/team-cost\":\"engineering\",\"user:team\":\"web\","
+                        + "\"aws:createdBy\":\"IAMUser:AIDA:alice\"}");
+
+        String f = legacyParquet(
+                "legacy_parquet_cc",
+                "coalesce(resource_tags['user_team'], '') AS resource_tags_user_team,"
+                        + " cost_category['team-cost'] AS cost_category_team_cost, '' AS cost_category_env");
+        assertThat(tags(f, "i-0abc1234"))
+                .as("legacy Parquet")
+                .isEqualTo("{\"costCategory/team_cost\":\"engineering\",\"user_team\":\"web\"}");
+
+        d.run(
+                "CREATE OR REPLACE TABLE cur2_cc AS SELECT * REPLACE (MAP {'team-cost': 'engineering', 'env': ''} AS cost_category)"
+                        + " FROM (" + TO_CUR2 + ")");
+        Convert.into(d, "aws-cur2", "cur2_cc", "f_cur2_cc");
+        assertThat(tags("f_cur2_cc", "i-0abc1234"))
+                .as("CUR 2.0")
+                .isEqualTo("{\"costCategory/team-cost\":\"engineering\",\"user_team\":\"web\","
+                        + "\"aws_created_by\":\"IAMUser:AIDA:alice\"}");
+    }
+
+    /**
+     * The CUR 2.0 rows as legacy CUR delivered as Parquet: no maps, {@code columns} (a tag or cost category each)
+     * instead; converted into {@code f_<name>}, whose name it returns.
+     */
+    private static String legacyParquet(String name, String columns) throws Exception {
+        Path parquet = dir.resolve(name + ".parquet");
+        d.run("COPY (SELECT * EXCLUDE (resource_tags, cost_category), " + columns + " FROM (" + TO_CUR2 + ")) TO '"
+                + parquet + "' (FORMAT parquet)");
+        d.load(name, "read_parquet('" + parquet + "')");
+        Convert.into(d, "aws-cur2", name, "f_" + name);
+        return "f_" + name;
+    }
+
+    private static Object tags(String table, String resourceId) throws Exception {
+        return d.value("SELECT Tags::VARCHAR FROM " + table + " WHERE ResourceId = '" + resourceId + "'");
     }
 
     @Test
