@@ -21,6 +21,7 @@ import java.util.Optional;
  * @param configMap   a ConfigMap holding the pipeline file, mounted at its folder; empty: the image has it
  * @param security    which containers of a Job's pod get the restricted securityContext
  * @param runAsUser   the user (and group) that securityContext runs them as; never 0 (root) while there is one
+ * @param startTimeout how long a Job may go without a started pod before its attempt ends as failed
  */
 public record JobOptions(
         String image,
@@ -40,7 +41,8 @@ public record JobOptions(
         List<Integer> noRetryExitCodes,
         int logLines,
         Security security,
-        long runAsUser) {
+        long runAsUser,
+        Duration startTimeout) {
 
     /** Which containers of a Job's pod get the securityContext that Pod Security's {@code restricted} level asks for. */
     public enum Security {
@@ -59,6 +61,7 @@ public record JobOptions(
     public JobOptions {
         Objects.requireNonNull(image, "image");
         Objects.requireNonNull(security, "security");
+        Objects.requireNonNull(startTimeout, "startTimeout");
         if (runAsUser < 0 || runAsUser == 0 && security != Security.NONE)
             throw new IllegalArgumentException("run_as_user must be a non-root uid (> 0), not " + runAsUser);
         if (maxActive < 1) throw new IllegalArgumentException("max_active must be >= 1");
@@ -129,6 +132,15 @@ public record JobOptions(
             Type.DURATION,
             "none",
             "A Job still running after this is stopped (DeadlineExceeded), recorded as a failed attempt.");
+    static final Field<Duration> START_TIMEOUT = Field.optional(
+            "start_timeout",
+            Type.DURATION,
+            Duration.ofMinutes(15),
+            "A Job whose pod has not started after this (no pod made and no event saying why, or a pod left"
+                    + " Pending: no node fits it, a volume it waits for) has its attempt recorded as failed, with what"
+                    + " was seen, and is deleted; `run.retries` decides the next. Until then the controller says which"
+                    + " split waits and why, after a minute and every 5 minutes after. At least a minute: a pod the API server refuses is ended first by"
+                    + " the reason its events give. A pod a full quota refuses is not timed: it waits.");
     static final Field<List<Long>> NO_RETRY_EXIT_CODES = Field.optional(
             "no_retry_exit_codes",
             Type.listOf(new Type.Int(1, 255)),
@@ -180,6 +192,7 @@ public record JobOptions(
             ENV_FROM_SECRETS,
             TTL,
             DEADLINE,
+            START_TIMEOUT,
             NO_RETRY_EXIT_CODES,
             LOG_LINES,
             SECURITY_CONTEXT,
@@ -226,7 +239,8 @@ public record JobOptions(
                 o.get(NO_RETRY_EXIT_CODES).stream().map(Long::intValue).toList(),
                 Math.toIntExact(o.get(LOG_LINES)),
                 security,
-                runAsUser(o, security));
+                runAsUser(o, security),
+                o.get(START_TIMEOUT));
     }
 
     /** {@code run_as_user}, refused when it is root under a securityContext that says {@code runAsNonRoot}. */

@@ -109,15 +109,71 @@ record JobOutcome(
         return new JobOutcome(State.STUCK, FAILED_CREATE, null, null, false, why);
     }
 
+    /** The reason recorded for a Job whose pod did not start within {@code run.kubernetes.start_timeout}. */
+    static final String NOT_STARTED = "NotStarted";
+
+    /**
+     * Whether a pod of the Job has started: a container of it (an init container too) runs or ran, or the Job counts
+     * one that ended. A pod the scheduler places nowhere, or one a kubelet never starts, stays Pending for ever.
+     */
+    static boolean started(Job job, List<Pod> pods) {
+        var st = job.getStatus();
+        if (st != null && (positive(st.getSucceeded()) || positive(st.getFailed()))) return true;
+        for (Pod p : pods) {
+            String phase = p.getStatus() == null ? null : p.getStatus().getPhase();
+            if (phase != null && !phase.equals("Pending")) return true;
+            for (ContainerStatus cs : allStatuses(p))
+                if (cs.getState() != null
+                        && (cs.getState().getRunning() != null || cs.getState().getTerminated() != null)) return true;
+        }
+        return false;
+    }
+
+    /**
+     * What is seen of a Job whose pod has not started, in words: no pod, or a Pending pod with why it is not scheduled
+     * ({@code PodScheduled} False: {@code Unschedulable} and the scheduler's message) or what its container waits for.
+     */
+    static String notStartedWhy(List<Pod> pods) {
+        if (pods.isEmpty())
+            return "no pod of the Job was created, and no FailedCreate event says why (an admission webhook or a"
+                    + " policy that drops it without an answer, a Job controller that does not run)";
+        Pod p = newest(pods).orElseThrow();
+        StringBuilder why =
+                new StringBuilder("its pod ").append(p.getMetadata().getName()).append(" is Pending");
+        var conditions = p.getStatus() == null || p.getStatus().getConditions() == null
+                ? List.<io.fabric8.kubernetes.api.model.PodCondition>of()
+                : p.getStatus().getConditions();
+        conditions.stream()
+                .filter(c -> "PodScheduled".equals(c.getType()) && "False".equals(c.getStatus()))
+                .findFirst()
+                .ifPresentOrElse(
+                        c -> why.append(": ")
+                                .append(c.getReason() == null ? "not scheduled" : c.getReason())
+                                .append(c.getMessage() == null ? "" : ": " + c.getMessage()),
+                        () -> statuses(p).stream()
+                                .map(cs -> cs.getState() == null
+                                        ? null
+                                        : cs.getState().getWaiting())
+                                .filter(w -> w != null && w.getReason() != null)
+                                .findFirst()
+                                .ifPresent(w -> why.append(": ")
+                                        .append(w.getReason())
+                                        .append(w.getMessage() == null ? "" : ": " + w.getMessage())));
+        return why.toString();
+    }
+
+    /** A Job whose pod did not start in time, for {@code why}: its attempt ends, to be retried. */
+    static JobOutcome notStarted(List<Pod> pods, String why) {
+        String pod = newest(pods).map(p -> p.getMetadata().getName()).orElse(null);
+        return new JobOutcome(State.STUCK, NOT_STARTED, pod, null, false, why);
+    }
+
     /**
      * @param now        the controller's time
      * @param lostMargin how long past its deletion time a pod that has not ended is taken for lost (its node gone)
      */
     static JobOutcome of(Job job, List<Pod> pods, Instant now, Duration lostMargin) {
-        Optional<Pod> last = pods.stream()
-                .max(Comparator.comparing(p -> p.getMetadata().getCreationTimestamp() == null
-                        ? ""
-                        : p.getMetadata().getCreationTimestamp()));
+        Optional<Pod> last = newest(pods);
         if (condition(job, "Complete")) return new JobOutcome(State.DONE, "Complete", null, 0, true, "");
         for (Pod p : pods) {
             // a pod being deleted on a node that is gone stays Terminating for ever: nothing will end it, and the
@@ -148,9 +204,7 @@ record JobOutcome(
             return failed(last, failed.getReason(), failed.getMessage());
         }
         for (Pod p : pods) {
-            List<ContainerStatus> all = new java.util.ArrayList<>(initStatuses(p)); // an init image too
-            all.addAll(statuses(p));
-            for (ContainerStatus cs : all) {
+            for (ContainerStatus cs : allStatuses(p)) {
                 ContainerStateWaiting w =
                         cs.getState() == null ? null : cs.getState().getWaiting();
                 if (w != null && STUCK_REASONS.contains(w.getReason())) {
@@ -165,6 +219,14 @@ record JobOutcome(
             }
         }
         return running();
+    }
+
+    /** The pod created last (a Job's pods, when it has several). */
+    private static Optional<Pod> newest(List<Pod> pods) {
+        return pods.stream()
+                .max(Comparator.comparing(p -> p.getMetadata().getCreationTimestamp() == null
+                        ? ""
+                        : p.getMetadata().getCreationTimestamp()));
     }
 
     /** How long a failed Job without a pod in the cache waits for its pod to arrive there. */
@@ -256,6 +318,13 @@ record JobOutcome(
         return p.getStatus() == null || p.getStatus().getContainerStatuses() == null
                 ? List.of()
                 : p.getStatus().getContainerStatuses();
+    }
+
+    /** The statuses of the pod's init containers (the download, an exec image), then of its main one. */
+    private static List<ContainerStatus> allStatuses(Pod p) {
+        List<ContainerStatus> all = new java.util.ArrayList<>(initStatuses(p));
+        all.addAll(statuses(p));
+        return all;
     }
 
     private static List<ContainerStatus> initStatuses(Pod p) {

@@ -518,6 +518,8 @@ final class KubernetesRunner implements Runner {
             if (outcome.state() == JobOutcome.State.RUNNING && JobOutcome.podless(job, itsPods))
                 outcome = unmade(job).orElse(outcome);
             else podlessSince.remove(uid);
+            if (outcome.state() == JobOutcome.State.RUNNING)
+                outcome = notStarted(job, uid, itsPods).orElse(outcome);
             if (outcome.state() == JobOutcome.State.RUNNING) continue;
             if (outcome.state() != JobOutcome.State.DONE) {
                 if (claimed == null) claimed = claimed();
@@ -528,6 +530,8 @@ final class KubernetesRunner implements Runner {
         deleting.addAll(ended);
         eventsLooked.keySet().retainAll(uids);
         podlessSince.keySet().retainAll(uids);
+        unstartedSince.keySet().retainAll(uids);
+        unstartedSaid.keySet().retainAll(uids);
         quotaSaid.retainAll(podlessSince.keySet()); // a Job that got its pod, or went: its next episode is said again
         concurrently(ended, this::delete);
     }
@@ -586,6 +590,53 @@ final class KubernetesRunner implements Runner {
                 why -> JobOutcome.unmade(waited + ": the API server refuses it (" + why + ")" + podRefusalHint(why)));
     }
 
+    /** Jobs whose pod has not started, by uid: since when (this controller's clock; a restarted one waits anew). */
+    private final Map<String, Long> unstartedSince = new HashMap<>();
+
+    /** Jobs whose pod has not started, by uid: when it is said again that they wait. */
+    private final Map<String, Long> unstartedSaid = new HashMap<>();
+
+    /** How often a Job whose pod has not started is said again to wait, in {@link #podPatience}s (5 minutes). */
+    private static final int UNSTARTED_SAID_EVERY = 5;
+
+    /**
+     * The end of a Job whose pod has not started in {@code run.kubernetes.start_timeout}: no pod and no event saying
+     * why, or a pod left Pending (no node fits it, a volume that never binds), which Kubernetes waits for for ever.
+     * Until then the controller says so after {@link #podPatience}, and again every {@link #UNSTARTED_SAID_EVERY}, so
+     * that a run that seems stuck says which split waits and why. A pod a full quota refuses is not timed: it waits
+     * as long as it takes ({@link #quotaRefused}), and its time starts once it is past the quota.
+     */
+    private Optional<JobOutcome> notStarted(Job job, String uid, List<Pod> itsPods) {
+        if (JobOutcome.started(job, itsPods) || quotaSaid.contains(uid)) {
+            unstartedSince.remove(uid);
+            unstartedSaid.remove(uid);
+            return Optional.empty();
+        }
+        long now = clock.millis();
+        long since = unstartedSince.computeIfAbsent(uid, u -> now);
+        String why = JobOutcome.notStartedWhy(itsPods);
+        String timeout = "run.kubernetes.start_timeout (" + o.startTimeout().toSeconds() + " s)";
+        // never before a pod's refusal had its minute to be read from the events, whose reason says more
+        if (now - since >= Math.max(o.startTimeout().toMillis(), podPatience.toMillis()))
+            return Optional.of(JobOutcome.notStarted(
+                    itsPods, "not started after " + (now - since) / 1000 + " s, " + timeout + ": " + why));
+        if (now >= unstartedSaid.getOrDefault(uid, since + podPatience.toMillis())) {
+            unstartedSaid.put(uid, now + UNSTARTED_SAID_EVERY * podPatience.toMillis());
+            listener.info("split " + splitOf(job) + " (Job " + job.getMetadata().getName() + ") has not started after "
+                    + (now - since) / 1000 + " s: " + why + ". It waits, holding its place of max_active; its attempt"
+                    + " ends as failed once it has waited " + timeout + " (`kubectl -n " + namespace
+                    + " describe job " + job.getMetadata().getName() + "` and its pod's events may say more); said"
+                    + " again every " + UNSTARTED_SAID_EVERY * podPatience.toSeconds() + " s");
+        }
+        return Optional.empty();
+    }
+
+    /** The split a Job is for, from its annotation; "?" for a Job this runner did not make. */
+    private static String splitOf(Job job) {
+        Map<String, String> notes = job.getMetadata().getAnnotations();
+        return notes == null ? "?" : notes.getOrDefault(JobNames.SPLIT_ANNOTATION, "?");
+    }
+
     /** Jobs whose pods a quota refuses, by uid, said once each until the Job gets a pod or goes. */
     private final Set<String> quotaSaid = new HashSet<>();
 
@@ -595,9 +646,8 @@ final class KubernetesRunner implements Runner {
      */
     private void quotaRefused(Job job, String uid, String message) {
         if (!quotaSaid.add(uid)) return;
-        Map<String, String> notes = job.getMetadata().getAnnotations();
-        String splitId = notes == null ? "?" : notes.getOrDefault(JobNames.SPLIT_ANNOTATION, "?");
-        listener.info("pods of split " + splitId + " (Job " + job.getMetadata().getName() + ") refused by quota "
+        listener.info("pods of split " + splitOf(job) + " (Job "
+                + job.getMetadata().getName() + ") refused by quota "
                 + ApiRefusal.quota(message).orElse("?") + " in namespace " + namespace + ": " + message
                 + ". The Job waits, holding its place of max_active, and no attempt is spent: the quota passes once"
                 + " other pods end; otherwise raise it (kubectl -n " + namespace + " describe resourcequota) or lower"

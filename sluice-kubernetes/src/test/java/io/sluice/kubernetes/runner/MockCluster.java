@@ -295,26 +295,11 @@ final class MockCluster implements AutoCloseable {
      * deleted (its deletionTimestamp: the delete's time plus its grace period) whose kubelet never reported its end.
      */
     Pod runningPod(Job job, String name, String node, Instant deletedAt) {
-        Pod pod = new PodBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .withNamespace(NS)
-                .withLabels(Map.of(
-                        JobNames.JOB_NAME_LABEL,
-                        job.getMetadata().getName(),
-                        JobNames.PIPELINE_LABEL,
-                        job.getMetadata().getLabels().get(JobNames.PIPELINE_LABEL)))
-                .withOwnerReferences(new OwnerReferenceBuilder()
-                        .withApiVersion("batch/v1")
-                        .withKind("Job")
-                        .withName(job.getMetadata().getName())
-                        .withUid(job.getMetadata().getUid())
-                        .withController(true)
-                        .build())
+        Pod pod = podOf(job, name)
                 // what keeps a deleted pod in a cluster until its kubelet reports it gone; here, the mock
+                .editMetadata()
                 .withFinalizers(deletedAt == null ? List.of() : List.of("test.sluice.io/lost-node"))
                 .endMetadata()
-                .withSpec(job.getSpec().getTemplate().getSpec())
                 .editSpec()
                 .withNodeName(node)
                 .endSpec()
@@ -333,6 +318,47 @@ final class MockCluster implements AutoCloseable {
                         Serialization.asJson(Map.of(
                                 "metadata",
                                 Map.of("deletionTimestamp", deletedAt.toString(), "deletionGracePeriodSeconds", 30))));
+    }
+
+    /**
+     * What the scheduler leaves of a pod no node fits: Pending, its condition PodScheduled False with {@code reason}
+     * and {@code message}, and no event of the Job's.
+     */
+    void unscheduledPod(Job job, String name, String reason, String message) {
+        Pod pod = podOf(job, name)
+                .withNewStatus()
+                .withPhase("Pending")
+                .addNewCondition()
+                .withType("PodScheduled")
+                .withStatus("False")
+                .withReason(reason)
+                .withMessage(message)
+                .endCondition()
+                .endStatus()
+                .build();
+        client.pods().inNamespace(NS).resource(pod).create();
+    }
+
+    /** The pod the Job controller makes for {@code job}: its labels, its owner and the Job's pod spec. */
+    private static PodBuilder podOf(Job job, String name) {
+        return new PodBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(NS)
+                .withLabels(Map.of(
+                        JobNames.JOB_NAME_LABEL,
+                        job.getMetadata().getName(),
+                        JobNames.PIPELINE_LABEL,
+                        job.getMetadata().getLabels().get(JobNames.PIPELINE_LABEL)))
+                .withOwnerReferences(new OwnerReferenceBuilder()
+                        .withApiVersion("batch/v1")
+                        .withKind("Job")
+                        .withName(job.getMetadata().getName())
+                        .withUid(job.getMetadata().getUid())
+                        .withController(true)
+                        .build())
+                .endMetadata()
+                .withSpec(job.getSpec().getTemplate().getSpec());
     }
 
     /**
