@@ -82,7 +82,7 @@ final class MockCluster implements AutoCloseable {
                 MockResponse answer = refusal.apply(request);
                 if (answer == null) answer = eventsOf(request);
                 else refused.incrementAndGet();
-                return answer == null ? crud.dispatch(request) : answer;
+                return answer == null ? watched(crud.dispatch(request)) : answer;
             }
 
             @Override
@@ -93,6 +93,66 @@ final class MockCluster implements AutoCloseable {
         server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
         server.init(InetAddress.getLoopbackAddress(), 0);
         client = server.createClient();
+    }
+
+    /** The watches the CRUD mock serves now, for {@link #endWatches}. */
+    private final List<io.fabric8.mockwebserver.http.WebSocket> watches = new CopyOnWriteArrayList<>();
+
+    /** A watch's answer, its web socket kept for {@link #endWatches}; any other answer as it is. */
+    private MockResponse watched(MockResponse answer) {
+        io.fabric8.mockwebserver.http.WebSocketListener served = answer.getWebSocketListener();
+        if (served == null) return answer;
+        return answer.withWebSocketUpgrade(new io.fabric8.mockwebserver.http.WebSocketListener() {
+            @Override
+            public void onOpen(io.fabric8.mockwebserver.http.WebSocket ws, io.fabric8.mockwebserver.http.Response r) {
+                watches.add(ws);
+                served.onOpen(ws, r);
+            }
+
+            @Override
+            public void onBeforeAccept(
+                    io.fabric8.mockwebserver.http.WebSocket ws, io.fabric8.mockwebserver.http.Response r) {
+                served.onBeforeAccept(ws, r);
+            }
+
+            @Override
+            public void onMessage(io.fabric8.mockwebserver.http.WebSocket ws, String text) {
+                served.onMessage(ws, text);
+            }
+
+            @Override
+            public void onMessage(io.fabric8.mockwebserver.http.WebSocket ws, byte[] bytes) {
+                served.onMessage(ws, bytes);
+            }
+
+            @Override
+            public void onClosing(io.fabric8.mockwebserver.http.WebSocket ws, int code, String reason) {
+                served.onClosing(ws, code, reason);
+            }
+
+            @Override
+            public void onFailure(
+                    io.fabric8.mockwebserver.http.WebSocket ws, Throwable t, io.fabric8.mockwebserver.http.Response r) {
+                watches.remove(ws);
+                served.onFailure(ws, t, r);
+            }
+
+            @Override
+            public void onClosed(io.fabric8.mockwebserver.http.WebSocket ws, int code, String reason) {
+                watches.remove(ws);
+                served.onClosed(ws, code, reason);
+            }
+        });
+    }
+
+    /**
+     * Ends every watch the API server serves with an ERROR event carrying a Status of {@code code}, as a real one does
+     * when it ends a watch it no longer allows.
+     */
+    int endWatches(int code, String reason, String message) {
+        String event = "{\"type\":\"ERROR\",\"object\":" + status(code, reason, message) + "}";
+        for (io.fabric8.mockwebserver.http.WebSocket ws : watches) ws.send(event);
+        return watches.size();
     }
 
     /** The events {@link #podRefused} recorded. */

@@ -1,0 +1,79 @@
+package io.sluice.kubernetes.runner;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.sluice.pipeline.Pipeline;
+import io.sluice.runner.RunSummary;
+import io.sluice.spi.SplitState;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The controller sees its Jobs end only through its watches. The API server ending them and refusing them anew (the
+ * Role lost {@code list} and {@code watch} after the start-up check) leaves it blind: the informers try again, but
+ * until they are allowed no end is seen and a {@code once} run waits. The controller says so, naming the verbs and the
+ * Role, creates no Job meanwhile, and says when it sees again.
+ */
+class WatchRefusedTest {
+    @TempDir
+    Path dir;
+
+    private static final String WATCH_DENIED = "jobs.batch is forbidden: User \"system:serviceaccount:test:refusals\""
+            + " cannot watch resource \"jobs\" in API group \"batch\" in the namespace \"test\"";
+
+    @Test
+    @Disabled("not fixed: while the API server refuses the re-watch (fabric8 tries again on its own: 8 refused"
+            + " requests in 30 s here), the informers' isWatching() does not show it: a fix that said so after 5 s of"
+            + " isWatching() false said nothing. The run waits, silent, until the watch is allowed again (then it"
+            + " ends). A fix needs another signal, e.g. a periodic list of the pipeline's Jobs compared with the cache")
+    void watchesTheApiServerEndsAndRefusesAreSaidAndTheRunEndsOnceTheyAreAllowedAgain() throws Exception {
+        try (MockCluster k = new MockCluster()) {
+            Pipeline p = k.pipeline(dir, "retries: { max: 0 }");
+            Future<RunSummary> run = k.start(p);
+            Job job = k.awaitJob(Set.of());
+            String denied = MockCluster.status(403, "Forbidden", WATCH_DENIED);
+            k.answer(r -> r.getMethod().equals("GET") && r.getPath().contains("labelSelector=")
+                    ? new MockResponse().setResponseCode(403).setBody(denied)
+                    : null); // the informers' lists and watches, not the test's own list
+            assertThat(k.endWatches(403, "Forbidden", WATCH_DENIED)).isEqualTo(2); // of the Jobs and of the pods
+            // its pod commits the split and the Job completes, unseen
+            var ledger = k.assembly.ledger();
+            String splitId = job.getMetadata().getAnnotations().get(JobNames.SPLIT_ANNOTATION);
+            var claim = ledger.claim(splitId, "pod", Duration.ofMinutes(1)).orElseThrow();
+            ledger.complete(claim, new io.sluice.spi.Completion(1, 1, 0, List.of(), "v1"));
+            k.completeJob(job.getMetadata().getName());
+
+            long until = System.currentTimeMillis() + 30_000;
+            while (k.infos.stream().noneMatch(l -> l.contains("cannot see")) && System.currentTimeMillis() < until)
+                Thread.sleep(50);
+            assertThat(k.infos) // before the fix: nothing said while the run waited
+                    .filteredOn(l -> l.contains("cannot see"))
+                    .singleElement()
+                    .satisfies(l -> assertThat(l)
+                            .contains("the controller cannot see its Jobs and pods")
+                            .contains("namespace test", "403 Forbidden", WATCH_DENIED)
+                            .contains("list and watch on jobs (API group batch) and pods", "Role refusals-jobs"));
+            assertThat(run).isNotDone();
+
+            k.refuseNothing();
+            RunSummary summary = run.get(90, SECONDS);
+
+            assertThat(k.infos).anyMatch(l -> l.startsWith("the controller sees the Jobs and pods again"));
+            assertThat(ledger.splits(EnumSet.allOf(SplitState.class), 10))
+                    .singleElement()
+                    .satisfies(s -> assertThat(s.state()).isEqualTo(SplitState.DONE));
+            assertThat(summary.died()).isZero();
+            assertThat(k.jobs()).isEmpty();
+        }
+    }
+}
