@@ -359,7 +359,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
             if (produced == null) throw new IllegalStateException("split " + split.id() + " has nothing staged");
             if (committed) throw new IllegalStateException("split " + split.id() + " is committed already");
             try {
-                if (!publish(split, name, staging, produced, context)) return Written.NOTHING;
+                if (!publish(split, partial, name, staging, produced, context)) return Written.NOTHING;
                 return new Written(rows, produced);
             } finally {
                 committed = true;
@@ -419,6 +419,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
     @Override
     public Optional<List<Path>> read(DoneSplits done, Path scratch) throws IOException {
         PartialStore.Read read = partialStore.read(done, scratch);
+        partialStore.removeSuperseded(read.view());
         merged = read.view().done();
         return read.files().isEmpty() ? Optional.empty() : Optional.of(read.files());
     }
@@ -482,7 +483,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
             List<String> produced = listFiles(staging, n == 0);
             requireStaged(n, produced, staging, "the merged results " + name, "the merge is tried again");
             lock.check();
-            publish(null, name, staging, produced, null);
+            publish(null, false, name, staging, produced, null);
             return new Written(n, produced);
         } finally {
             Folders.deleteTree(staging);
@@ -529,8 +530,14 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
      * Then the outputs that earlier incarnations of the ledger committed with any of its inputs are removed
      * ({@link Lineage}). A crash anywhere leaves each file listed in a manifest, and each manifest findable from the
      * key or the inputs, for the next commit.
+     *
+     * <p>A partial of an aggregate keeps the other versions' partials: it records, before its own is written, that it
+     * supersedes them ({@link PartialStore#supersede}); a merge counts the newest version the ledger holds as done, and
+     * removes the others' partials then. Removed here, a merge before the ledger recorded this version done would
+     * count the input in neither version.
      */
-    private boolean publish(Split split, String name, Path staging, List<String> produced, CommitContext context)
+    private boolean publish(
+            Split split, boolean partial, String name, Path staging, List<String> produced, CommitContext context)
             throws IOException, StaleClaimException {
         if (split == null) { // merged results: one merge at a time (its lock, checked by the caller), no input replaced
             target(name, produced).commit(staging, Manifest.merged(), false);
@@ -551,8 +558,10 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
             // read before the last check: a writer paused after it finds the output changed, and writes nothing
             Target target = target(name, produced);
             if (held != null) held.check();
+            if (key.isPresent() && partial)
+                versions.removeOthers(name, key.get(), older -> supersede(older, name, key.get()));
             target.commit(staging, manifest, context.attempt() > 1);
-            if (key.isPresent()) versions.removeOthers(name, key.get(), this::remove);
+            if (key.isPresent() && !partial) versions.removeOthers(name, key.get(), this::remove);
             replaced.replace(name, manifest.inputs());
             return true;
         }
@@ -591,10 +600,20 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
         store.delete(manifest);
     }
 
+    /**
+     * Records that the partial {@code newer} supersedes {@code older}: always for a version named by a record (one
+     * killed before it committed passes on what it superseded, whose record it removed), for the key's first version
+     * (tried for every key: it needs no record) only when it committed anything.
+     */
+    private void supersede(String older, String newer, OutputKey key) throws IOException {
+        if (!older.equals(name(key.key())) || store.stat(manifest(older)).isPresent())
+            partialStore.supersede(older, newer);
+    }
+
     /** Where the manifests of outputs are kept, one per output name. */
     static final String MANIFESTS = "_sluice/manifests/";
 
-    private static String manifest(String name) {
+    static String manifest(String name) {
         return MANIFESTS + name + ".json";
     }
 

@@ -46,6 +46,7 @@ import java.util.stream.Stream;
  * _sluice/partials/compacted/c-&lt;seq&gt;-&lt;rand&gt;.parquet      the partials of many done splits, folded into one
  * _sluice/partials/compacted/c-&lt;seq&gt;-&lt;rand&gt;.json         its manifest: the data file and the segments
  * _sluice/partials/compacted/s-&lt;seq&gt;-&lt;rand&gt;.json         a segment: splits folded, each with its completion
+ * _sluice/partials/superseded/part-&lt;older&gt;~part-&lt;newer&gt;    a new version of an input supersedes an earlier one
  * </pre>
  *
  * <p>Why the merged result stays exact:
@@ -59,6 +60,12 @@ import java.util.stream.Stream;
  * files the manifest lists (ignored, removed later).</li>
  * <li>A split is folded at most once: a new compaction folds the usable compacted file and the partials of done
  * splits it does not list. A replayed split that the manifest lists (a stale worker writing again) is ignored.</li>
+ * <li>A new version of an input (a file delivered again) keeps the earlier versions' partials, and records before its
+ * own partial is written that it supersedes them. A merge leaves out a done split's partial when a version that
+ * supersedes it (directly, or through versions that superseded each other) is done and committed (its partial is
+ * listed, or its commit of no rows is complete): so an input counts in the newest version that is done, once, at
+ * every moment; a new version not done yet (or never: failed for good) leaves the earlier one counted. Only then
+ * is the earlier partial removed (the version listed).</li>
  * <li>Done is final in a ledger, until a reset forgets every split: the splits run again then complete anew (with
  * new partial files), so the manifest stops being usable as a whole, and its folded data is then not needed. A
  * rebuild of the splits an earlier pipeline version made sends back some done splits only; the runner compacts nothing
@@ -71,6 +78,9 @@ import java.util.stream.Stream;
 final class PartialStore {
     static final String DIR = "_sluice/partials/";
     private static final String COMPACTED = DIR + "compacted/";
+    /** {@code <older partial>~<newer partial>}: a new version of an input committed over an earlier one. */
+    private static final String SUPERSEDED = DIR + "superseded/";
+
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The ledger lock a compaction holds. */
     static final String LOCK = "files-compaction";
@@ -133,7 +143,8 @@ final class PartialStore {
             StoredObject baseData,
             List<Fresh> fresh,
             Map<String, StoredObject> listed,
-            Collection<Done> done) {
+            Collection<Done> done,
+            List<StoredObject> superseded) {
         /** The objects a merge reads. */
         List<StoredObject> objects() {
             List<StoredObject> objects = new ArrayList<>();
@@ -197,16 +208,86 @@ final class PartialStore {
                                     + "and run again to rebuild every partial from the input");
                 }
             }
+            Set<String> superseded = superseded(done, listed);
             List<Fresh> fresh = new ArrayList<>();
             for (Done d : done) {
                 if (base != null && base.splits().containsKey(d.splitId())) continue;
-                StoredObject partial = listed.get(partialName(d.splitId()));
-                if (partial != null) fresh.add(new Fresh(d, partial));
+                String name = partialName(d.splitId());
+                StoredObject partial = listed.get(name);
+                if (partial != null && !superseded.contains(name)) fresh.add(new Fresh(d, partial));
             }
-            return new View(newest, base, baseData, fresh, listed, done);
+            List<StoredObject> gone = superseded.stream().map(listed::get).toList();
+            return new View(newest, base, baseData, fresh, listed, done, gone);
         }
         throw new IOException(
                 "the partials in " + store.describe(DIR) + " kept being compacted while they were listed; try again");
+    }
+
+    /** Records that the partial {@code newer} (a name without extension) supersedes {@code older}. */
+    void supersede(String older, String newer) throws IOException {
+        try {
+            store.write(SUPERSEDED + older + "~" + newer, new byte[0], WriteCondition.ifAbsent());
+        } catch (ObjectChangedException e) {
+            // recorded by an earlier attempt of the split
+        }
+    }
+
+    /**
+     * The partial files listed (by name) that a version done and committed supersedes: reached from the partial
+     * through the records, so a version in between that is not done (killed, failed for good) passes it on. Such a
+     * partial never counts again while that version is done (a replay of an earlier version commits nothing: its input
+     * is no longer current), whether its own split is done or not.
+     */
+    private Set<String> superseded(Collection<Done> done, Map<String, StoredObject> listed) throws IOException {
+        Map<String, List<String>> newer = new HashMap<>();
+        for (StoredObject o : list(SUPERSEDED)) {
+            String[] pair = o.key().substring(SUPERSEDED.length()).split("~");
+            if (pair.length == 2)
+                newer.computeIfAbsent(pair[0], k -> new ArrayList<>()).add(pair[1]);
+        }
+        if (newer.isEmpty()) return Set.of();
+        Set<String> doneNames = new HashSet<>();
+        done.forEach(d -> doneNames.add(FilesSink.name(d.splitId())));
+        Map<String, Boolean> counts = new HashMap<>();
+        Set<String> superseded = new HashSet<>();
+        for (String older : newer.keySet()) {
+            if (!listed.containsKey(older + ".parquet")) continue; // removed already: nothing to leave out
+            Set<String> seen = new HashSet<>(Set.of(older));
+            List<String> next = new ArrayList<>(newer.get(older));
+            while (!next.isEmpty()) {
+                String v = next.removeLast();
+                if (!seen.add(v)) continue;
+                if (doneNames.contains(v) && counts(v, listed, counts)) {
+                    superseded.add(older + ".parquet");
+                    break;
+                }
+                next.addAll(newer.getOrDefault(v, List.of()));
+            }
+        }
+        return superseded;
+    }
+
+    /**
+     * A done version counts when its commit finished: its partial is listed, or its manifest is complete (a version of
+     * no rows writes no partial). A done split whose commit never finished (killed, then planned again after a newer
+     * version came: it commits nothing) does not count, and the version before it still does.
+     */
+    private boolean counts(String name, Map<String, StoredObject> listed, Map<String, Boolean> known)
+            throws IOException {
+        Boolean k = known.get(name);
+        if (k == null) {
+            k = listed.containsKey(name + ".parquet")
+                    || io.sluice.sinks.files.Manifest.read(store, FilesSink.manifest(name))
+                            .filter(m -> !m.committing())
+                            .isPresent();
+            known.put(name, k);
+        }
+        return k;
+    }
+
+    /** Removes the superseded partials a view left out: each the version listed (see {@link #deleteIfUnchanged}). */
+    void removeSuperseded(View v) throws IOException {
+        for (StoredObject o : v.superseded()) deleteIfUnchanged(o);
     }
 
     static String partialName(String splitId) {
