@@ -49,6 +49,7 @@ import org.junit.jupiter.api.io.TempDir;
  * partial so that a merge reads a few files, and the totals stay those of one query over every done split's input,
  * counted once, across many merges, a crash at any step of a compaction, a stale worker writing a folded split's
  * partial again, a reset that runs splits again (with other content, or no rows), and a split retried after it failed.
+ * A file delivered again counts in one version, the newest done, whatever point its new version's commit stopped at.
  */
 class CompactionTest {
     /** Every kind of measure, with a time window: each partial column kind is folded. */
