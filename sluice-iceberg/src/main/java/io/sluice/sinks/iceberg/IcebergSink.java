@@ -60,7 +60,6 @@ import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.exceptions.AlreadyExistsException;
 import org.apache.iceberg.exceptions.NoSuchTableException;
 import org.apache.iceberg.io.FileIO;
-import org.apache.iceberg.io.LocationProvider;
 import org.apache.iceberg.mapping.MappingUtil;
 import org.apache.iceberg.mapping.NameMappingParser;
 import org.apache.iceberg.types.Conversions;
@@ -550,17 +549,7 @@ final class IcebergSink implements Sink {
         }
     }
 
-    private record Guarded(TableOperations ops, Check check) implements TableOperations {
-        @Override
-        public TableMetadata current() {
-            return ops.current();
-        }
-
-        @Override
-        public TableMetadata refresh() {
-            return ops.refresh();
-        }
-
+    private record Guarded(TableOperations ops, Check check) implements ForwardingTableOperations {
         @Override
         public void commit(TableMetadata base, TableMetadata metadata) {
             try {
@@ -571,41 +560,6 @@ final class IcebergSink implements Sink {
                 throw new Refused(e);
             }
             ops.commit(base, metadata);
-        }
-
-        @Override
-        public FileIO io() {
-            return ops.io();
-        }
-
-        @Override
-        public org.apache.iceberg.encryption.EncryptionManager encryption() {
-            return ops.encryption();
-        }
-
-        @Override
-        public String metadataFileLocation(String fileName) {
-            return ops.metadataFileLocation(fileName);
-        }
-
-        @Override
-        public LocationProvider locationProvider() {
-            return ops.locationProvider();
-        }
-
-        @Override
-        public TableOperations temp(TableMetadata uncommittedMetadata) {
-            return ops.temp(uncommittedMetadata);
-        }
-
-        @Override
-        public long newSnapshotId() {
-            return ops.newSnapshotId();
-        }
-
-        @Override
-        public boolean requireStrictCleanup() {
-            return ops.requireStrictCleanup();
         }
     }
 
@@ -890,18 +844,66 @@ final class IcebergSink implements Sink {
             try {
                 commitUnwrapped(update);
             } catch (AlreadyCommitted a) {
+                // another attempt's snapshot: Iceberg's own retry after a lost answer finds its snapshot there and
+                // stops (IcebergLostAnswerTest, "commit failed")
                 unplace(files);
                 return already(a.snapshot);
-            } catch (org.apache.iceberg.exceptions.CommitStateUnknownException e) {
-                throw e; // it may have committed: its files stay where the snapshot would name them
             } catch (Exception e) {
-                unplace(files);
-                throw e;
+                settle(e, files, context);
             }
             staged.clear();
             long rows = files.stream().mapToLong(DataFile::recordCount).sum();
             return new Written(
                     rows, files.stream().map(f -> id + ":" + f.location()).toList());
+        }
+
+        /**
+         * After a commit threw: returns when this attempt's snapshot landed all the same (its answer was lost: a
+         * timeout, a dropped connection, a 5xx, an interrupt), else throws. The files go back only when no snapshot
+         * lists them and the commit surely failed; when the catalog cannot be asked, or did not say, they stay where
+         * the snapshot would list them, and the split runs again: its next attempt finds it committed, or commits it
+         * anew (the files are then orphans, which {@code remove_orphan_files} removes).
+         */
+        private void settle(Exception thrown, List<DataFile> files, CommitContext context) throws Exception {
+            boolean landed;
+            try {
+                landed = landed(files, context);
+            } catch (RuntimeException lookFailed) {
+                thrown.addSuppressed(lookFailed);
+                throw unknown(thrown);
+            }
+            if (landed) return;
+            if (!surelyFailed(thrown)) throw unknown(thrown);
+            unplace(files);
+            throw thrown;
+        }
+
+        /** Whether a snapshot of this split and claim lists the attempt's files (they carry the attempt's id). */
+        private boolean landed(List<DataFile> files, CommitContext context) {
+            String token = Long.toString(context.token());
+            if (files.isEmpty()) return false; // nothing to keep: the next attempt looks for the split's commit
+            String first = files.getFirst().location();
+            TableMetadata now = ((HasTableOperations) table).operations().refresh();
+            for (Snapshot s : history(now, s -> mine(s, split.id()))) {
+                if (!token.equals(s.summary().get(TOKEN))) continue;
+                for (DataFile f : added(table, s)) if (f.location().equals(first)) return true;
+            }
+            return false;
+        }
+
+        /** Refused before the compare-and-swap (by the checks or Iceberg's validation), or a lost compare-and-swap. */
+        private static boolean surelyFailed(Exception e) {
+            return !(e instanceof RuntimeException)
+                    || e instanceof org.apache.iceberg.exceptions.CommitFailedException
+                    || e instanceof org.apache.iceberg.exceptions.ValidationException;
+        }
+
+        private IOException unknown(Exception e) {
+            return new IOException(
+                    "the catalog did not say whether the commit of the split " + split.id() + " to the table " + id
+                            + " landed (" + e + "); its data files are kept, and the split runs again: its next "
+                            + "attempt finds it committed, or commits it anew",
+                    e);
         }
 
         /**

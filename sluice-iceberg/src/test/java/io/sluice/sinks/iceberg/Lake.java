@@ -53,6 +53,11 @@ final class Lake {
                 storeSettings + "\n");
     }
 
+    /** A catalog given whole as its {@code catalog:} block (e.g. a {@code catalog-impl} of a test's own). */
+    static Lake withCatalog(Path dir, String catalog) {
+        return new Lake(dir, catalog, "");
+    }
+
     /** A REST catalog at {@code uri}; its server decides where tables live. */
     static Lake rest(Path dir, String uri) {
         return new Lake(dir, "{ type: rest, uri: \"" + uri + "\" }", "");

@@ -43,6 +43,8 @@ import org.apache.iceberg.rest.responses.ErrorResponse;
 final class RestCatalogServer implements AutoCloseable {
     private final HttpServer http;
     private final Catalog backing;
+    private final java.util.concurrent.atomic.AtomicInteger lostAnswer =
+            new java.util.concurrent.atomic.AtomicInteger();
     /** As Iceberg's client maps its messages: kebab-case names, fields read directly (its requests have no setters). */
     private final ObjectMapper json = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
@@ -71,6 +73,25 @@ final class RestCatalogServer implements AutoCloseable {
         http.setExecutor(Executors.newFixedThreadPool(4));
         http.createContext("/v1/", this::handle);
         http.start();
+    }
+
+    /** The next commit to a table lands, but its answer is this status: a gateway's timeout, a crash after the write. */
+    void loseNextCommitAnswer(int status) {
+        lostAnswer.set(status);
+    }
+
+    /** Whether the armed loss has happened. */
+    boolean commitAnswerLost() {
+        return lostAnswer.get() == 0;
+    }
+
+    private static final class LostAnswer extends RuntimeException {
+        final int status;
+
+        LostAnswer(int status) {
+            super("the commit landed, but its answer was lost (" + status + ")");
+            this.status = status;
+        }
     }
 
     String uri() {
@@ -112,7 +133,13 @@ final class RestCatalogServer implements AutoCloseable {
                                 CatalogHandlers.tableExists(backing, id);
                                 yield null;
                             }
-                            case "POST" -> CatalogHandlers.updateTable(backing, id, read(x, UpdateTableRequest.class));
+                            case "POST" -> {
+                                Object done =
+                                        CatalogHandlers.updateTable(backing, id, read(x, UpdateTableRequest.class));
+                                int lost = lostAnswer.getAndSet(0);
+                                if (lost != 0) throw new LostAnswer(lost);
+                                yield done;
+                            }
                             case "DELETE" -> {
                                 CatalogHandlers.dropTable(backing, id);
                                 yield null;
@@ -134,6 +161,9 @@ final class RestCatalogServer implements AutoCloseable {
                 return;
             } catch (ValidationException | IllegalArgumentException e) {
                 error(x, 400, e);
+                return;
+            } catch (LostAnswer e) {
+                error(x, e.status, e);
                 return;
             } catch (RuntimeException e) {
                 error(x, 500, e);
