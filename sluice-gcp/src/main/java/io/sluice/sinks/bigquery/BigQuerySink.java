@@ -657,12 +657,17 @@ final class BigQuerySink implements Sink {
         try {
             done = job.waitFor();
         } catch (BigQueryException e) {
-            // a failed query job is reported by getQueryResults as an error; its status says the same
+            // a failed query job is reported by getQueryResults as an error; its status says the same. A job that
+            // finished without error ran, whatever the call for its results answered (a lost answer, a 5xx)
             done = bq().getJob(id);
-            if (done == null || failed(done).isEmpty()) return Optional.of(BigQueryAccess.message(e));
+            if (done == null || !completed(done)) return Optional.of(BigQueryAccess.message(e));
         }
         if (done == null) throw new IOException("the job " + id.getJob() + " is gone");
         return failed(done);
+    }
+
+    private static boolean completed(Job job) {
+        return job.getStatus() != null && job.getStatus().getState() == JobStatus.State.DONE;
     }
 
     private static Optional<String> failed(Job job) {

@@ -70,6 +70,13 @@ public final class BigQueryStandIn implements AutoCloseable {
     /** How many of the next transactions fail as BigQuery fails the loser of two concurrent ones. */
     public final AtomicInteger concurrentUpdates = new AtomicInteger();
 
+    /**
+     * How many of the next commit jobs (ids with {@code _commit}) finish, but the client's call for their results
+     * fails: an answer lost after the job ran (here a 404 the client does not retry; a 5xx ends the same way once the
+     * client's retries are spent).
+     */
+    public final AtomicInteger lostCommitResults = new AtomicInteger();
+
     private record Upload(ObjectNode job, ByteArrayOutputStream bytes) {}
 
     public BigQueryStandIn() throws IOException, SQLException {
@@ -298,6 +305,9 @@ public final class BigQueryStandIn implements AutoCloseable {
         if (p.length == 6 && p[4].equals("queries") && method.equals("GET")) {
             ObjectNode job = jobs.get(p[5]);
             if (job == null) throw new Failure(404, "notFound", "Not found: Job " + project + ":" + p[5]);
+            if (p[5].contains("_commit") && lostCommitResults.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new Failure(404, "notFound", "stand-in: the results of job " + p[5] + " were lost");
+            }
             JsonNode error = job.path("status").path("errorResult");
             if (!error.isMissingNode()) {
                 throw new Failure(

@@ -220,6 +220,13 @@ class BigQuerySinkTest {
         assertThatThrownBy(() -> write(sink, "a", tagged("stale", 7), 3)).isInstanceOf(StaleClaimException.class);
         assertThat(counts()).containsExactly("newer|4|a");
         assertThat(target.bq.tables("ds")).noneMatch(t -> t.startsWith("_sluice_stage_"));
+
+        int before = target.bq.duplicates.get();
+        assertThatThrownBy(() -> write(sink, "a", tagged("stale", 7), 3))
+                .as("the same attempt again: its jobs exist (HTTP 409), and its commit job failed: not a commit")
+                .isInstanceOf(StaleClaimException.class);
+        assertThat(target.bq.duplicates.get() - before).isEqualTo(2);
+        assertThat(counts()).containsExactly("newer|4|a");
     }
 
     @Test
@@ -232,6 +239,19 @@ class BigQuerySinkTest {
                 .as("the load job and the commit job of split a with token 7 exist already: HTTP 409 each")
                 .isEqualTo(2);
         assertThat(counts()).as("the commit made first stands, once").containsExactly("first|5|a");
+    }
+
+    @Test
+    void aCommitThatRanButWhoseResultsWereLostCountsAsCommitted() throws Exception {
+        Sink sink = sink("dataset: ds\ntable: items\n");
+        target.bq.lostCommitResults.set(1);
+        Written w = write(sink, "a", tagged("a", 3), 4);
+        assertThat(w.rowsOut()).isEqualTo(3);
+        assertThat(counts()).containsExactly("a|3|a");
+        assertThat(target.bq.jobIds())
+                .as("one commit job: not run again")
+                .filteredOn(id -> id.contains("_commit"))
+                .hasSize(1);
     }
 
     @Test
