@@ -5,11 +5,13 @@ import static io.sluice.ledger.LedgerArgs.requirePositive;
 import static io.sluice.ledger.dynamodb.Items.n;
 import static io.sluice.ledger.dynamodb.Items.s;
 
+import io.sluice.ledger.ClockSkew;
 import io.sluice.ledger.LedgerRows;
 import io.sluice.spi.Claim;
 import io.sluice.spi.Completion;
 import io.sluice.spi.KnownMember;
 import io.sluice.spi.Ledger;
+import io.sluice.spi.LedgerRefusedException;
 import io.sluice.spi.Split;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
@@ -20,6 +22,8 @@ import io.sluice.spi.WorkerStatus;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -39,6 +43,7 @@ import java.util.function.Supplier;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.http.SdkHttpResponse;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -139,6 +144,30 @@ public final class DynamoDbLedger implements Ledger {
             throw e;
         }
         return new DynamoDbLedger(config, pipeline, clock, db);
+    }
+
+    /**
+     * Refuses this worker when its clock is more than {@code max} off DynamoDB's (see {@link ClockSkew}). DynamoDB has
+     * no call that reads its clock, but every answer carries one in its {@code Date} header, in whole seconds.
+     */
+    void refuseClockSkew(Duration max) {
+        ClockSkew read = call(
+                "read DynamoDB's clock",
+                () -> ClockSkew.read(clock, 999, () -> {
+                    SdkHttpResponse answer =
+                            db.describeTable(b -> b.tableName(config.table())).sdkHttpResponse();
+                    String date = answer.firstMatchingHeader("Date")
+                            .orElseThrow(() -> new LedgerRefusedException(
+                                    config.describe()
+                                            + ": the endpoint answered without a Date header, so this machine's "
+                                            + "clock cannot be compared with DynamoDB's (leases and output locks are measured "
+                                            + "by the workers' clocks): use an endpoint that sends one, as AWS's do",
+                                    null));
+                    return ZonedDateTime.parse(date, DateTimeFormatter.RFC_1123_DATE_TIME)
+                            .toInstant()
+                            .toEpochMilli();
+                }));
+        read.refuseBeyond(max, config.describe(), "DynamoDB's", "state.dynamodb.max_clock_skew");
     }
 
     public DynamoDbConfig config() {

@@ -3,6 +3,7 @@ package io.sluice.ledger.dynamodb;
 import io.sluice.config.Field;
 import io.sluice.config.Options;
 import io.sluice.config.Type;
+import io.sluice.ledger.ClockSkew;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.LedgerFactory;
 import io.sluice.spi.PipelineContext;
@@ -29,8 +30,9 @@ public final class DynamoDbLedgerFactory implements LedgerFactory<Options> {
             DynamoDbConfig.DEFAULT_TIMEOUT,
             "How long one ledger call may take, the SDK's retries included, before it fails (the worker "
                     + "then retries with backoff).");
+    static final Field<Duration> MAX_CLOCK_SKEW = ClockSkew.option("DynamoDB's");
     static final Type.Obj OPTIONS =
-            Type.Obj.of("A DynamoDB table shared by every worker.", TABLE, REGION, ENDPOINT, TIMEOUT);
+            Type.Obj.of("A DynamoDB table shared by every worker.", TABLE, REGION, ENDPOINT, TIMEOUT, MAX_CLOCK_SKEW);
 
     @Override
     public String kind() {
@@ -52,7 +54,9 @@ public final class DynamoDbLedgerFactory implements LedgerFactory<Options> {
 
     @Override
     public Ledger open(Options options, PipelineContext context) {
-        return DynamoDbLedger.open(config(options), context.pipeline(), context.clock());
+        return ClockSkew.checked(
+                DynamoDbLedger.open(config(options), context.pipeline(), context.clock()),
+                ledger -> ledger.refuseClockSkew(options.get(MAX_CLOCK_SKEW)));
     }
 
     @Override

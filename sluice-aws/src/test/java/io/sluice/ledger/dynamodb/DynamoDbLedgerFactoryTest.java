@@ -10,12 +10,14 @@ import io.sluice.pipeline.Components;
 import io.sluice.pipeline.Pipeline;
 import io.sluice.pipeline.PipelineLoader;
 import io.sluice.spi.Ledger;
+import io.sluice.spi.LedgerRefusedException;
 import io.sluice.spi.Member;
 import io.sluice.spi.Split;
 import io.sluice.spi.SplitState;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -52,6 +54,28 @@ class DynamoDbLedgerFactoryTest {
             assertThat(ledger.toString())
                     .isEqualTo(
                             "DynamoDB ledger table factory-ledger (eu-west-1, endpoint " + endpoint + ") (pipeline p)");
+        }
+    }
+
+    @Test
+    void aWorkerWhoseClockIsOffDynamoDbsIsRefused() throws Exception {
+        String endpoint = TestDynamo.endpoint(TestDynamo.port()).toString();
+        Clock behind = Clock.offset(Clock.systemUTC(), Duration.ofSeconds(-35));
+        Pipeline p = load("dynamodb: { table: skew-ledger, region: eu-west-1, endpoint: \"" + endpoint + "\" }");
+
+        try (Ledger inSync = Assembly.openLedger(p, Components.discover(), Clock.systemUTC())) {
+            assertThat(inSync.counts()).as("opened: its clock is DynamoDB's").isEmpty();
+        }
+        assertThatThrownBy(() -> Assembly.openLedger(p, Components.discover(), behind))
+                .isInstanceOf(LedgerRefusedException.class)
+                .hasMessageMatching("(?s).*this machine's clock is 3[45](\\.\\d)? s behind DynamoDB's.*")
+                .hasMessageContaining("state.dynamodb.max_clock_skew (5s)");
+        Pipeline tolerant = load("dynamodb: { table: skew-ledger, region: eu-west-1, endpoint: \"" + endpoint
+                + "\", max_clock_skew: 1m }");
+        try (Ledger slow = Assembly.openLedger(tolerant, Components.discover(), behind)) {
+            assertThat(slow.counts())
+                    .as("opened: the skew is within the bound given")
+                    .isEmpty();
         }
     }
 

@@ -7,6 +7,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.pool.HikariPool;
 import io.sluice.config.JdbcDrivers;
+import io.sluice.ledger.ClockSkew;
 import io.sluice.ledger.LedgerRows;
 import io.sluice.ledger.Registration;
 import io.sluice.spi.Claim;
@@ -126,43 +127,20 @@ public final class PostgresLedger implements Ledger {
         return config;
     }
 
-    /**
-     * Refuses this worker when its clock is more than {@code max} off the server's. Leases and output locks are
-     * measured by the workers' clocks: a worker whose clock runs ahead takes over the live claims and locks of others
-     * (an output lock's lease is at most 30 s, renewed every third of it: 20 s ahead can be enough), one that lags keeps
-     * expired ones. The server is the one clock every worker can be compared with: two workers each within {@code max}
-     * of it are within twice that of each other.
-     */
+    /** Refuses this worker when its clock is more than {@code max} off the server's (see {@link ClockSkew}). */
     void refuseClockSkew(Duration max) {
-        long[] read = call("read the server's clock", c -> {
+        ClockSkew read = call("read the server's clock", c -> {
             try (PreparedStatement ps =
                     c.prepareStatement("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint")) {
-                long before = clock.millis();
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    return new long[] {before, rs.getLong(1), clock.millis()};
-                }
+                return ClockSkew.read(clock, 0, () -> {
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        return rs.getLong(1);
+                    }
+                });
             }
         });
-        // the server read its clock between before and after: refused only when off by more than max either way
-        long ahead = read[0] - read[1];
-        long behind = read[1] - read[2];
-        long off = Math.max(ahead, behind);
-        if (off <= max.toMillis()) return;
-        throw new LedgerRefusedException(
-                config.describe() + ": this machine's clock is " + seconds(off) + " s "
-                        + (ahead > behind ? "ahead of" : "behind") + " the database server's; leases and output "
-                        + "locks are measured by the workers' clocks, so a worker whose clock is off takes over the "
-                        + "live work of others or keeps expired work: sync this machine's clock (NTP), or the server's "
-                        + "if it is the one off, or raise state.postgres.max_clock_skew (" + seconds(max.toMillis())
-                        + "s)",
-                null);
-    }
-
-    private static String seconds(long millis) {
-        return java.math.BigDecimal.valueOf(Math.round(millis / 100.0), 1)
-                .stripTrailingZeros()
-                .toPlainString();
+        read.refuseBeyond(max, config.describe(), "the database server's", "state.postgres.max_clock_skew");
     }
 
     // ---- planning -------------------------------------------------------------------------------------

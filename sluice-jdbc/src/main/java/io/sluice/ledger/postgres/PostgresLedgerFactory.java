@@ -5,6 +5,7 @@ import io.sluice.config.Field;
 import io.sluice.config.Options;
 import io.sluice.config.Secret;
 import io.sluice.config.Type;
+import io.sluice.ledger.ClockSkew;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.LedgerFactory;
 import io.sluice.spi.PipelineContext;
@@ -48,14 +49,7 @@ public final class PostgresLedgerFactory implements LedgerFactory<Options> {
             PostgresConfig.DEFAULT_CONNECT_TIMEOUT,
             "How long a ledger call waits for a connection before it fails "
                     + "(the worker then retries with backoff).");
-    static final Field<Duration> MAX_CLOCK_SKEW = Field.optional(
-            "max_clock_skew",
-            Type.DURATION,
-            Duration.ofSeconds(5),
-            "How far this machine's clock may be from the database server's: a worker further off is refused when it "
-                    + "opens the ledger. Leases and output locks are measured by the workers' clocks, so a worker whose "
-                    + "clock runs ahead takes over others' live work; two workers within this of the server are within "
-                    + "twice it of each other.");
+    static final Field<Duration> MAX_CLOCK_SKEW = ClockSkew.option("the database server's");
     static final Type.Obj OPTIONS = Type.Obj.of(
             "A PostgreSQL database shared by every worker.",
             CONNECTION,
@@ -86,14 +80,9 @@ public final class PostgresLedgerFactory implements LedgerFactory<Options> {
 
     @Override
     public Ledger open(Options options, PipelineContext context) {
-        PostgresLedger ledger = PostgresLedger.open(config(options), context.pipeline(), context.clock());
-        try {
-            ledger.refuseClockSkew(options.get(MAX_CLOCK_SKEW));
-        } catch (RuntimeException e) {
-            ledger.close();
-            throw e;
-        }
-        return ledger;
+        return ClockSkew.checked(
+                PostgresLedger.open(config(options), context.pipeline(), context.clock()),
+                ledger -> ledger.refuseClockSkew(options.get(MAX_CLOCK_SKEW)));
     }
 
     @Override

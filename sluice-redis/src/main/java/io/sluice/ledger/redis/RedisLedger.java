@@ -6,6 +6,7 @@ import static io.sluice.ledger.LedgerArgs.requirePositive;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.ledger.ClockSkew;
 import io.sluice.ledger.LedgerRows;
 import io.sluice.ledger.Registration;
 import io.sluice.spi.Claim;
@@ -44,6 +45,7 @@ import org.redisson.api.redisnode.RedisNode;
 import org.redisson.api.redisnode.RedisNodes;
 import org.redisson.client.RedisException;
 import org.redisson.client.codec.StringCodec;
+import org.redisson.client.protocol.Time;
 import org.redisson.config.Config;
 
 /**
@@ -610,6 +612,18 @@ public final class RedisLedger implements Ledger {
         do {
             left = script(Script.TRASH, RScript.ReturnType.LONG, "1000");
         } while (left > 0);
+    }
+
+    /** Refuses this worker when its clock is more than {@code max} off the server's (see {@link ClockSkew}). */
+    void refuseClockSkew(Duration max) {
+        RedisNode server = client.getRedisNodes(RedisNodes.SINGLE).getInstance();
+        ClockSkew read = call(
+                "read the server's clock",
+                () -> ClockSkew.read(clock, 0, () -> {
+                    Time time = server.time();
+                    return Integer.toUnsignedLong(time.getSeconds()) * 1000 + time.getMicroseconds() / 1000;
+                }));
+        read.refuseBeyond(max, config.describe(), "the Redis server's", "state.redis.max_clock_skew");
     }
 
     /** An evicted claim or split would be granted again: only policies that never evict keys without a TTL do. */

@@ -4,6 +4,7 @@ import io.sluice.config.Field;
 import io.sluice.config.Options;
 import io.sluice.config.Secret;
 import io.sluice.config.Type;
+import io.sluice.ledger.ClockSkew;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.LedgerFactory;
 import io.sluice.spi.PipelineContext;
@@ -49,8 +50,9 @@ public final class RedisLedgerFactory implements LedgerFactory<Options> {
             RedisConfig.DEFAULT_TIMEOUT,
             "How long a ledger call waits for Redis (connecting or answering) before it fails (the worker "
                     + "then retries with backoff).");
-    static final Type.Obj OPTIONS =
-            Type.Obj.of("A Redis server shared by every worker.", URL, PASSWORD, KEY_PREFIX, BLOOM_BLOCK, TIMEOUT);
+    static final Field<Duration> MAX_CLOCK_SKEW = ClockSkew.option("the Redis server's");
+    static final Type.Obj OPTIONS = Type.Obj.of(
+            "A Redis server shared by every worker.", URL, PASSWORD, KEY_PREFIX, BLOOM_BLOCK, TIMEOUT, MAX_CLOCK_SKEW);
 
     @Override
     public String kind() {
@@ -72,7 +74,9 @@ public final class RedisLedgerFactory implements LedgerFactory<Options> {
 
     @Override
     public Ledger open(Options options, PipelineContext context) {
-        return RedisLedger.open(config(options), context.pipeline(), context.clock());
+        return ClockSkew.checked(
+                RedisLedger.open(config(options), context.pipeline(), context.clock()),
+                ledger -> ledger.refuseClockSkew(options.get(MAX_CLOCK_SKEW)));
     }
 
     @Override

@@ -10,12 +10,14 @@ import io.sluice.pipeline.Components;
 import io.sluice.pipeline.Pipeline;
 import io.sluice.pipeline.PipelineLoader;
 import io.sluice.spi.Ledger;
+import io.sluice.spi.LedgerRefusedException;
 import io.sluice.spi.Member;
 import io.sluice.spi.Split;
 import io.sluice.spi.SplitState;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -37,6 +39,28 @@ class RedisLedgerFactoryTest {
             assertThat(ledger.counts()).containsOnly(entry(SplitState.PENDING, 1L));
             assertThat(ledger.digestOwner("d".repeat(64))).contains("a.csv");
             assertThat(ledger.toString()).isEqualTo("Redis ledger " + url + " (key prefix factory) (pipeline p)");
+        }
+    }
+
+    @Test
+    void aWorkerWhoseClockIsOffTheServersIsRefused() throws Exception {
+        String url = "redis://127.0.0.1:" + TestRedis.port() + "/3";
+        Clock ahead = Clock.offset(Clock.systemUTC(), Duration.ofSeconds(35));
+        Pipeline p = load("redis: { url: \"%s\", key_prefix: skew }".formatted(url), Map.of());
+
+        try (Ledger inSync = Assembly.openLedger(p, Components.discover(), Clock.systemUTC())) {
+            assertThat(inSync.counts()).as("opened: its clock is the server's").isEmpty();
+        }
+        assertThatThrownBy(() -> Assembly.openLedger(p, Components.discover(), ahead))
+                .isInstanceOf(LedgerRefusedException.class)
+                .hasMessageMatching("(?s).*this machine's clock is 3[45](\\.\\d)? s ahead of the Redis server's.*")
+                .hasMessageContaining("state.redis.max_clock_skew (5s)");
+        Pipeline tolerant =
+                load("redis: { url: \"%s\", key_prefix: skew, max_clock_skew: 1m }".formatted(url), Map.of());
+        try (Ledger fast = Assembly.openLedger(tolerant, Components.discover(), ahead)) {
+            assertThat(fast.counts())
+                    .as("opened: the skew is within the bound given")
+                    .isEmpty();
         }
     }
 
