@@ -151,6 +151,12 @@ final class Book {
         return r != null && r.heldWith(token) ? r : null;
     }
 
+    /** True when the split is in {@code state} under {@code token}: the claim with that token ended it so. */
+    boolean ended(String splitId, long token, SplitState state) {
+        Row r = rows.get(splitId);
+        return r != null && r.state() == state && r.token() == token;
+    }
+
     boolean leads(String workerId, Instant now) {
         return leader != null && leader.until().isAfter(now) && leader.holder().equals(workerId);
     }

@@ -159,7 +159,7 @@ public final class MemoryLedger implements Ledger {
     @Override
     public void complete(Claim claim, Completion completion) throws StaleClaimException {
         Objects.requireNonNull(completion, "completion");
-        if (!change(claim, (row, now) -> row.completed(completion, now))) {
+        if (!end(claim, SplitState.DONE, (row, now) -> row.completed(completion, now))) {
             throw new StaleClaimException(claim.splitId(), claim.token());
         }
     }
@@ -168,7 +168,10 @@ public final class MemoryLedger implements Ledger {
     public void fail(Claim claim, String error, Optional<Instant> retryAt) throws StaleClaimException {
         Objects.requireNonNull(error, "error");
         Instant retry = retryAt.map(t -> Instant.ofEpochMilli(t.toEpochMilli())).orElse(null);
-        if (!change(claim, (row, now) -> row.failed(error, retry, now))) {
+        if (!end(
+                claim,
+                retry == null ? SplitState.DEAD : SplitState.FAILED,
+                (row, now) -> row.failed(error, retry, now))) {
             throw new StaleClaimException(claim.splitId(), claim.token());
         }
     }
@@ -204,6 +207,11 @@ public final class MemoryLedger implements Ledger {
     }
 
     /** Applies a holder's change when the claim is current; false (nothing changed) when it is stale. */
+    /** {@link #change}, or true when the claim ended the split in {@code state} already: the same call made again. */
+    private boolean end(Claim claim, SplitState state, Transition transition) {
+        return locked(book -> change(claim, transition) || book.ended(claim.splitId(), claim.token(), state));
+    }
+
     private boolean change(Claim claim, Transition transition) {
         return locked(book -> {
             Row held = book.held(claim.splitId(), claim.token());

@@ -94,6 +94,8 @@ public final class SqliteLedger implements Ledger {
             SELECT key, fingerprint, range_start, range_end, digest FROM members WHERE split_seq = ? ORDER BY ord""";
     private static final String HEARTBEAT = "UPDATE splits SET lease_until = ?, updated = ?" + HELD;
     private static final String IS_CURRENT = "SELECT 1 FROM splits" + HELD;
+    private static final String ENDED =
+            "SELECT 1 FROM splits WHERE pipeline = ? AND id = ? AND token = ? AND state = ?";
     private static final String COMPLETE = """
             UPDATE splits SET state = 'done', lease_until = NULL, next_retry = NULL, last_error = NULL,
                 rows_in = ?, rows_out = ?, rejected = ?, outputs = ?, pipeline_version = ?, updated = ?""" + HELD;
@@ -527,18 +529,20 @@ public final class SqliteLedger implements Ledger {
     @Override
     public void complete(Claim claim, Completion completion) throws StaleClaimException {
         String outputs = LedgerRows.json(completion.outputs());
-        int updated = write(
+        boolean recorded = write(
                 "record a completed split",
                 () -> held(
-                        COMPLETE,
-                        claim,
-                        completion.rowsIn(),
-                        completion.rowsOut(),
-                        completion.rejected(),
-                        outputs,
-                        completion.pipelineVersion(),
-                        clock.millis()));
-        if (updated == 0) throw new StaleClaimException(claim.splitId(), claim.token());
+                                        COMPLETE,
+                                        claim,
+                                        completion.rowsIn(),
+                                        completion.rowsOut(),
+                                        completion.rejected(),
+                                        outputs,
+                                        completion.pipelineVersion(),
+                                        clock.millis())
+                                == 1
+                        || ended(claim, SplitState.DONE));
+        if (!recorded) throw new StaleClaimException(claim.splitId(), claim.token());
     }
 
     @Override
@@ -546,9 +550,10 @@ public final class SqliteLedger implements Ledger {
         Objects.requireNonNull(error, "error");
         SplitState next = retryAt.isPresent() ? SplitState.FAILED : SplitState.DEAD;
         Long retry = retryAt.map(Instant::toEpochMilli).orElse(null);
-        int updated =
-                write("record a failed split", () -> held(FAIL, claim, next.label(), retry, error, clock.millis()));
-        if (updated == 0) throw new StaleClaimException(claim.splitId(), claim.token());
+        boolean recorded = write(
+                "record a failed split",
+                () -> held(FAIL, claim, next.label(), retry, error, clock.millis()) == 1 || ended(claim, next));
+        if (!recorded) throw new StaleClaimException(claim.splitId(), claim.token());
     }
 
     @Override
@@ -582,6 +587,17 @@ public final class SqliteLedger implements Ledger {
     }
 
     /** Runs an update guarded by the claim's token: its leading arguments, then pipeline, split id and token. */
+    /**
+     * True when the claim ended the split in {@code state} already: the same call made again (as a worker does when the
+     * answer to the first did not reach it), which is not a stale claim.
+     */
+    private boolean ended(Claim claim, SplitState state) throws SQLException {
+        try (ResultSet rs = bind(ENDED, pipeline, claim.splitId(), claim.token(), state.label())
+                .executeQuery()) {
+            return rs.next();
+        }
+    }
+
     private int held(String sql, Claim claim, Object... leading) throws SQLException {
         return held(sql, claim.splitId(), claim.token(), leading);
     }

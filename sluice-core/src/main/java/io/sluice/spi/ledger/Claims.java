@@ -35,12 +35,17 @@ public interface Claims {
     /** True while this claim holds the split's current token and its lease has not been taken over. */
     boolean isCurrent(Claim claim);
 
-    /** Marks the split done with its result. Refused when the claim's token is stale. */
+    /**
+     * Marks the split done with its result. Refused when the claim's token is stale; accepted when this claim marked it
+     * done already (the same call made again after its answer was lost: a connection reset after the commit went
+     * through, which a pool member retries).
+     */
     void complete(Claim claim, Completion completion) throws StaleClaimException;
 
     /**
      * Records a failed attempt. With {@code retryAt} present the split becomes {@code failed} and claimable again
-     * from then; with it empty the split is {@code dead}.
+     * from then; with it empty the split is {@code dead}. Refused when the claim's token is stale; accepted, like
+     * {@link #complete}, when this claim recorded the same end already.
      */
     void fail(Claim claim, String error, Optional<Instant> retryAt) throws StaleClaimException;
 

@@ -472,19 +472,21 @@ public final class PostgresLedger implements Ledger {
     @Override
     public void complete(Claim claim, Completion completion) throws StaleClaimException {
         String outputs = LedgerRows.json(completion.outputs());
-        int updated = call(
+        boolean recorded = call(
                 "record a completed split",
                 c -> held(
-                        c,
-                        sql.complete,
-                        claim,
-                        completion.rowsIn(),
-                        completion.rowsOut(),
-                        completion.rejected(),
-                        outputs,
-                        completion.pipelineVersion(),
-                        clock.millis()));
-        if (updated == 0) throw new StaleClaimException(claim.splitId(), claim.token());
+                                        c,
+                                        sql.complete,
+                                        claim,
+                                        completion.rowsIn(),
+                                        completion.rowsOut(),
+                                        completion.rejected(),
+                                        outputs,
+                                        completion.pipelineVersion(),
+                                        clock.millis())
+                                == 1
+                        || ended(c, claim, SplitState.DONE));
+        if (!recorded) throw new StaleClaimException(claim.splitId(), claim.token());
     }
 
     @Override
@@ -492,9 +494,11 @@ public final class PostgresLedger implements Ledger {
         Objects.requireNonNull(error, "error");
         SplitState next = retryAt.isPresent() ? SplitState.FAILED : SplitState.DEAD;
         Long retry = retryAt.map(Instant::toEpochMilli).orElse(null);
-        int updated = call(
-                "record a failed split", c -> held(c, sql.fail, claim, next.label(), retry, error, clock.millis()));
-        if (updated == 0) throw new StaleClaimException(claim.splitId(), claim.token());
+        boolean recorded = call(
+                "record a failed split",
+                c -> held(c, sql.fail, claim, next.label(), retry, error, clock.millis()) == 1
+                        || ended(c, claim, next));
+        if (!recorded) throw new StaleClaimException(claim.splitId(), claim.token());
     }
 
     @Override
@@ -528,6 +532,22 @@ public final class PostgresLedger implements Ledger {
         });
         if (registered == null) throw new StaleClaimException(claim.splitId(), claim.token());
         return registered;
+    }
+
+    /**
+     * True when the claim ended the split in {@code state} already: the same call made again after its answer was lost
+     * (a connection reset after the commit went through, which a pool member retries), not a stale claim.
+     */
+    private boolean ended(Connection c, Claim claim, SplitState state) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql.ended)) {
+            ps.setString(1, pipeline);
+            ps.setString(2, claim.splitId());
+            ps.setLong(3, claim.token());
+            ps.setString(4, state.label());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
     }
 
     /** Runs an update guarded by the claim's token: its leading arguments, then the guard's (see {@code Sql.HELD}). */

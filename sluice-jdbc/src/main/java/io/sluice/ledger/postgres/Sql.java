@@ -36,6 +36,7 @@ final class Sql {
     final String forget;
     final String heartbeat;
     final String isCurrent;
+    final String ended;
     final String complete;
     final String fail;
     final String release;
@@ -131,6 +132,7 @@ final class Sql {
         forget = "DELETE FROM {s}.splits WHERE seq = ?".replace("{s}", s); // its members go with it
         heartbeat = "UPDATE {s}.splits SET lease_until = ?, updated = ?".replace("{s}", s) + held;
         isCurrent = "SELECT 1 FROM {s}.splits".replace("{s}", s) + held;
+        ended = "SELECT 1 FROM {s}.splits WHERE pipeline = ? AND id = ? AND token = ? AND state = ?".replace("{s}", s);
         complete = """
                 UPDATE {s}.splits SET state = 'done', lease_until = NULL, next_retry = NULL, last_error = NULL,
                     rows_in = ?, rows_out = ?, rejected = ?, outputs = ?::jsonb, pipeline_version = ?, updated = ?""".replace("{s}", s) + held;

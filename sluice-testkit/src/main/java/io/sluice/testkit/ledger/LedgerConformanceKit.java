@@ -639,6 +639,36 @@ public abstract class LedgerConformanceKit {
     }
 
     @Test
+    void aCompletionOrFailureMadeAgainByItsClaimIsAccepted() throws Exception {
+        // the same call sent again after its answer was lost (a connection reset after the commit went through, which
+        // a pool member retries): it finds its own record, and is not refused as stale (the worker would report the
+        // split lost and skip after: delete/move_to)
+        ledger.register(List.of(fileSplit("a.csv"), fileSplit("b.csv"), fileSplit("c.csv")));
+        Claim a = claim(ledger, "w1");
+        ledger.complete(a, completion("a.csv@v1"));
+        ledger.complete(a, completion("a.csv@v1"));
+        Claim b = claim(ledger, "w1");
+        Optional<Instant> retryAt = Optional.of(START.plus(Duration.ofHours(1)));
+        ledger.fail(b, "b broke", retryAt);
+        ledger.fail(b, "b broke", retryAt);
+        Claim c = claim(ledger, "w1");
+        ledger.fail(c, "c broke", Optional.empty());
+        ledger.fail(c, "c broke", Optional.empty());
+
+        assertThat(ledger.counts()).containsOnly(entry(DONE, 1L), entry(FAILED, 1L), entry(DEAD, 1L));
+        assertThat(info("a.csv@v1").rowsIn()).isEqualTo(10);
+        assertThatThrownBy(() -> ledger.fail(a, "late", Optional.empty()))
+                .as("another end of a claim already ended is stale")
+                .isInstanceOf(StaleClaimException.class);
+        assertThatThrownBy(() -> ledger.complete(c, completion("c.csv@v1")))
+                .as("another end of a claim already ended is stale")
+                .isInstanceOf(StaleClaimException.class);
+        assertThatThrownBy(() -> ledger.fail(b, "b broke", Optional.empty()))
+                .as("another end of a claim already ended is stale")
+                .isInstanceOf(StaleClaimException.class);
+    }
+
+    @Test
     void aHeartbeatExtendsTheLease() {
         ledger.register(List.of(fileSplit("a.csv")));
         Claim c = claim(ledger, "w1");
