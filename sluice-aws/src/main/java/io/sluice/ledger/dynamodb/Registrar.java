@@ -45,7 +45,9 @@ final class Registrar {
     private static final int ACTIONS = 99; // TransactWriteItems takes 100 actions; one is the lock's
     private static final String ACQUIRE = "SET #lock_owner = :me, #lock_until = :until, "
             + "#epoch = if_not_exists(#epoch, :zero), #seq = if_not_exists(#seq, :zero)";
-    private static final String FREE = "attribute_not_exists(#lock_owner) OR #lock_until < :now";
+    // free, or taken already by this very taking (each has an owner id of its own): the SDK sends it again when its
+    // answer is lost, and the resend must not wait for the lock it holds
+    private static final String FREE = "attribute_not_exists(#lock_owner) OR #lock_until < :now OR #lock_owner = :me";
     private static final String RELEASE = "REMOVE #lock_owner, #lock_until";
     private static final String MINE = "#lock_owner = :me";
     private static final String FINISH = "SET #st = :st, #state = :pending REMOVE #nd";

@@ -399,6 +399,25 @@ class DynamoDbLedgerTest {
     }
 
     /**
+     * The registration lock's taking whose answer is lost is sent again by the SDK and finds the lock held, by this
+     * very call: read as another planner's, the registration waited for its own lock until it gave up (60 s of its
+     * lease, then 10 more) and failed.
+     */
+    @Test
+    void aRegistrationLockTakenAgainAfterItsAnswerWasLostIsHeld() {
+        LoseAnAnswer lose = new LoseAnAnswer("UpdateItem", () -> {});
+        DynamoDbLedger ledger = open(TestDynamo.freshTable(), lose);
+
+        lose.arm(); // a registration's first UpdateItem takes the lock
+        assertThat(ledger.register(List.of(split("a")))).containsExactly("a");
+
+        assertThat(lose.sends).as("sent again by the SDK").hasValueGreaterThanOrEqualTo(2);
+        assertThat(ledger.register(List.of(split("b"))))
+                .as("registered: the lock was released")
+                .containsExactly("b");
+    }
+
+    /**
      * A completion or failure whose answer is lost is sent again by the SDK; applied the first time, it then fails its
      * condition. Read as a stale claim, the runner would report the split lost and skip what follows a completion
      * ({@code after: delete | move_to}).
