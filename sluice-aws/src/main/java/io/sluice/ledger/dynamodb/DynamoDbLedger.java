@@ -70,7 +70,7 @@ import software.amazon.awssdk.services.dynamodb.model.Select;
 public final class DynamoDbLedger implements Ledger {
     /** Pending splits read per query and kept in the handle as candidates. */
     static final int BATCH = 100;
-    /** How long, at most, expired leases and due retries wait while pending splits remain (ledger clock). */
+    /** How long, at most, expired leases and due retries wait while pending splits remain (this worker's clock). */
     static final Duration DUE_EVERY = Duration.ofSeconds(1);
     /** Conditional writes and queries one claim makes at most before it looks for due work and gives up. */
     private static final int MAX_TRIES = 30;
