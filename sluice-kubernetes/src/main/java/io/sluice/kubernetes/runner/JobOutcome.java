@@ -309,7 +309,7 @@ record JobOutcome(
         }
     }
 
-    private static boolean terminal(Pod p) {
+    static boolean terminal(Pod p) {
         String phase = p.getStatus() == null ? null : p.getStatus().getPhase();
         return "Succeeded".equals(phase) || "Failed".equals(phase);
     }

@@ -252,6 +252,7 @@ final class KubernetesRunner implements Runner {
             while (!stopping) {
                 try {
                     beat();
+                    lookPastWatches();
                     if (leading) {
                         if (!planningOver && clock.millis() >= nextPlan) seen = Math.max(seen, plan(watch));
                         endJobs();
@@ -262,6 +263,7 @@ final class KubernetesRunner implements Runner {
                     ledgerTrouble.answered();
                     if (!watch && leading && gaveUpCreating()) break;
                     if (!watch && finished()) break;
+                    if (!watch && blindTooLong()) break;
                 } catch (LedgerRefusedException e) {
                     // a login or permission the ledger refuses: waiting does not help, a restart with new settings does
                     listener.info("the ledger refuses this controller (a login, a permission, a missing table):"
@@ -310,6 +312,15 @@ final class KubernetesRunner implements Runner {
                 (System.nanoTime() - start) / 1_000_000,
                 interrupted,
                 after);
+        if (!watch && !interrupted && blind != null && blindTooLong()) {
+            // after the summary, as below
+            throw new io.sluice.runner.RunGaveUpException(
+                    "the controller could not see its Jobs and pods for " + (clock.millis() - blind.since) / 1000
+                            + " s: " + cannotSee(blind.refusal) + "; " + left + " split(s) left open. Their Jobs run"
+                            + " on and their pods record their ends in the ledger; the next run, once the Role allows"
+                            + " it, records and deletes the Jobs",
+                    summary);
+        }
         if (!watch && !interrupted && paused != null && left > 0) {
             // after the summary: what the run did and left is printed before the error
             throw new io.sluice.runner.RunGaveUpException(
@@ -359,6 +370,93 @@ final class KubernetesRunner implements Runner {
         }
     }
 
+    /** The last list of the pipeline's Jobs and pods, for what their informers missed. */
+    private Sighting<Job> jobsListed = Sighting.none();
+
+    private Sighting<Pod> podsListed = Sighting.none();
+    private long nextLook;
+    /** Since when the API server refuses the lists (and so the watches): null while they are allowed. */
+    private Pause blind;
+
+    /** The Jobs as the informer shows them, with what the last list showed that it missed. */
+    private List<Job> jobList() {
+        return jobsListed.view(jobs.getStore().list());
+    }
+
+    /**
+     * Lists the pipeline's Jobs and pods every third of {@code run.lease} (at most a minute), by label, and keeps what
+     * their informers missed ({@link Sighting}): fabric8 says nothing when the API server ends a watch and refuses it
+     * anew (it tries again on its own, its informer still watching), nor when a watch breaks silently. A list refused
+     * for good (a Role that lost list or watch, credentials no longer accepted) is said once and tried again with the
+     * backoff of a refused create; until it is allowed no Job is created.
+     */
+    private void lookPastWatches() {
+        long now = clock.millis();
+        if (now < (blind == null ? nextLook : blind.nextTry)) return;
+        nextLook = now + Math.clamp(run.lease().toMillis() / 3, 1_000, LOOK_MAX_MS);
+        List<Job> jobsBefore = jobs.getStore().list();
+        List<Pod> podsBefore = pods.getStore().list();
+        try {
+            List<Job> listedJobs = client.batch()
+                    .v1()
+                    .jobs()
+                    .inNamespace(namespace)
+                    .withLabel(JobNames.PIPELINE_LABEL, names.label())
+                    .list()
+                    .getItems();
+            List<Pod> listedPods = client.pods()
+                    .inNamespace(namespace)
+                    .withLabel(JobNames.PIPELINE_LABEL, names.label())
+                    .list()
+                    .getItems();
+            jobsListed = Sighting.of(jobsBefore, listedJobs, this::ended);
+            podsListed = Sighting.of(podsBefore, listedPods, JobOutcome::terminal);
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 401 && e.getCode() != 403) throw e; // not answered: the turn's trouble says it
+            ApiRefusal refusal = ApiRefusal.of(e);
+            if (blind == null) {
+                blind = new Pause(now, refusal);
+                listener.info(cannotSee(refusal) + ". No Job is created meanwhile and no split is failed for it. The"
+                        + " list is tried again with a backoff (up to every " + CREATE_RETRY_MAX_MS / 1000 + " s)"
+                        + (run.mode() == RunOptions.Mode.WATCH
+                                ? ""
+                                : "; this once run ends with an error if it still cannot see them after "
+                                        + podPatience.toSeconds() + " s")
+                        + "; said again when it sees them");
+            } else blind.backoff = Math.min(CREATE_RETRY_MAX_MS, blind.backoff * 2);
+            blind.nextTry = now + blind.backoff;
+            return;
+        }
+        if (blind != null) {
+            listener.info("the controller sees the Jobs and pods again, after " + (now - blind.since) / 1000 + " s of: "
+                    + blind.refusal);
+            blind = null;
+            wakeUp();
+        }
+    }
+
+    /** The longest time between two lists of {@link #lookPastWatches}. */
+    private static final long LOOK_MAX_MS = 60_000;
+
+    /** What the refused list means and what to fix: the verbs, the resources, the service account and the Role. */
+    private String cannotSee(ApiRefusal refusal) {
+        String what = "the controller cannot see its Jobs and pods in namespace " + namespace + ": the API server"
+                + " refuses to list them (" + refusal + "), and so their watches, which fabric8 tries again without a"
+                + " word: no Job's end is seen meanwhile. ";
+        if (refusal.code() == 401)
+            return what + "It no longer accepts the controller's credentials (an expired or revoked service account"
+                    + " token, a kubeconfig's credentials): renew them and start the controller again";
+        return what + "The controller's service account (" + refusal.user().orElse("the one it runs as") + ") needs"
+                + " list and watch on jobs (API group batch) and pods there: add them to the Role bound to it (Role "
+                + roleName() + " as `sluice k8s generate --mode jobs` writes it: "
+                + Manifests.describe(Manifests.jobsControllerRules()) + ")";
+    }
+
+    /** Whether a once run gives up: the lists have been refused longer than {@link #podPatience}, as a create. */
+    private boolean blindTooLong() {
+        return blind != null && clock.millis() - blind.since >= podPatience.toMillis();
+    }
+
     /**
      * Stops the controller before it plans or creates anything when the API server says its identity may not do what
      * it must in the namespace: every split's attempts would fail (or its Jobs never be recorded) until the Role is
@@ -394,9 +492,8 @@ final class KubernetesRunner implements Runner {
         long open = counts.getOrDefault(SplitState.PENDING, 0L)
                 + counts.getOrDefault(SplitState.FAILED, 0L)
                 + counts.getOrDefault(SplitState.CLAIMED, 0L);
-        long running = jobs == null
-                ? 0
-                : jobs.getStore().list().stream().filter(j -> !ended(j)).count();
+        long running =
+                jobs == null ? 0 : jobList().stream().filter(j -> !ended(j)).count();
         stats.fromLedger(
                 done + open,
                 done,
@@ -481,9 +578,11 @@ final class KubernetesRunner implements Runner {
         long open = counts.getOrDefault(SplitState.PENDING, 0L)
                 + counts.getOrDefault(SplitState.FAILED, 0L)
                 + counts.getOrDefault(SplitState.CLAIMED, 0L);
-        // the leader leaves no ended Job behind: one that ended after this turn's endJobs waits for the next turn
+        // the leader leaves no ended Job behind: one that ended after this turn's endJobs waits for the next turn, and
+        // one it created and has not seen yet (its watch may have missed it: the next list shows it) waits to be seen
         return open == 0
-                && jobs.getStore().list().stream()
+                && (!leading || created.isEmpty())
+                && jobList().stream()
                         .allMatch(j -> ended(j)
                                 && (!leading
                                         || deleting.contains(j.getMetadata().getName())));
@@ -508,7 +607,7 @@ final class KubernetesRunner implements Runner {
             if (now >= refused.nextTry()) ended.add(name); // already recorded: only its delete is due again
         });
         Set<String> uids = new HashSet<>(); // of the Jobs in the cache: what is kept of the others goes
-        for (Job job : jobs.getStore().list()) {
+        for (Job job : jobList()) {
             String name = job.getMetadata().getName();
             String uid = String.valueOf(job.getMetadata().getUid());
             uids.add(uid);
@@ -770,7 +869,7 @@ final class KubernetesRunner implements Runner {
 
     private Set<String> jobNamesInCache() {
         Set<String> out = new HashSet<>();
-        for (Job j : jobs.getStore().list()) out.add(j.getMetadata().getName());
+        for (Job j : jobList()) out.add(j.getMetadata().getName());
         return out;
     }
 
@@ -781,7 +880,7 @@ final class KubernetesRunner implements Runner {
     private List<Pod> podsOf(Job job) {
         String jobName = job.getMetadata().getName();
         String uid = job.getMetadata().getUid();
-        return pods.getStore().list().stream()
+        return podsListed.view(pods.getStore().list()).stream()
                 .filter(p -> jobName.equals(p.getMetadata().getLabels().get(JobNames.JOB_NAME_LABEL)))
                 .filter(p -> uid == null
                         || p.getMetadata().getOwnerReferences() == null
@@ -1001,11 +1100,12 @@ final class KubernetesRunner implements Runner {
 
     /** Creates Jobs for claimable splits without one, oldest first, while fewer than {@code max_active} are unfinished. */
     private void startJobs() {
+        if (blind != null) return; // a Job it cannot see end would hold its place of max_active for ever
         long now = clock.millis();
         Set<String> existing = jobNamesInCache();
         created.keySet().removeIf(n -> existing.contains(n));
         created.values().removeIf(t -> now - t > CREATED_GRACE_MS);
-        long unfinished = jobs.getStore().list().stream().filter(j -> !ended(j)).count() + created.size();
+        long unfinished = jobList().stream().filter(j -> !ended(j)).count() + created.size();
         int free = (int) Math.max(0, o.maxActive() - unfinished);
         if (free == 0) return;
         if (paused != null) {
@@ -1157,7 +1257,7 @@ final class KubernetesRunner implements Runner {
     private boolean gaveUpCreating() {
         return paused != null
                 && clock.millis() - paused.since >= podPatience.toMillis()
-                && jobs.getStore().list().stream()
+                && jobList().stream()
                         .allMatch(j ->
                                 ended(j) && deleting.contains(j.getMetadata().getName()));
     }

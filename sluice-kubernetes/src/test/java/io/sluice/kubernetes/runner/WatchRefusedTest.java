@@ -14,7 +14,6 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,10 +31,6 @@ class WatchRefusedTest {
             + " cannot watch resource \"jobs\" in API group \"batch\" in the namespace \"test\"";
 
     @Test
-    @Disabled("not fixed: while the API server refuses the re-watch (fabric8 tries again on its own: 8 refused"
-            + " requests in 30 s here), the informers' isWatching() does not show it: a fix that said so after 5 s of"
-            + " isWatching() false said nothing. The run waits, silent, until the watch is allowed again (then it"
-            + " ends). A fix needs another signal, e.g. a periodic list of the pipeline's Jobs compared with the cache")
     void watchesTheApiServerEndsAndRefusesAreSaidAndTheRunEndsOnceTheyAreAllowedAgain() throws Exception {
         try (MockCluster k = new MockCluster()) {
             Pipeline p = k.pipeline(dir, "retries: { max: 0 }");
