@@ -416,15 +416,9 @@ final class KubernetesRunner implements Runner {
             ApiRefusal refusal = ApiRefusal.of(e);
             if (blind == null) {
                 blind = new Pause(now, refusal);
-                listener.info(cannotSee(refusal) + ". No Job is created meanwhile and no split is failed for it. The"
-                        + " list is tried again with a backoff (up to every " + CREATE_RETRY_MAX_MS / 1000 + " s)"
-                        + (run.mode() == RunOptions.Mode.WATCH
-                                ? ""
-                                : "; this once run ends with an error if it still cannot see them after "
-                                        + podPatience.toSeconds() + " s")
-                        + "; said again when it sees them");
-            } else blind.backoff = Math.min(CREATE_RETRY_MAX_MS, blind.backoff * 2);
-            blind.nextTry = now + blind.backoff;
+                listener.info(cannotSee(refusal) + ". No Job is created meanwhile and no split is failed for it. "
+                        + triedAgain("The list", "still cannot see them", "sees them"));
+            } else blind.later(now);
             return;
         }
         if (blind != null) {
@@ -1199,6 +1193,7 @@ final class KubernetesRunner implements Runner {
      */
     private Pause paused;
 
+    /** An episode of a request RBAC refuses (a create, or {@link #blind}'s list), tried again with a backoff. */
     private static final class Pause {
         final long since;
         /** The refusal that began the episode. */
@@ -1210,6 +1205,13 @@ final class KubernetesRunner implements Runner {
         Pause(long since, ApiRefusal refusal) {
             this.since = since;
             this.refusal = refusal;
+            this.nextTry = since + backoff;
+        }
+
+        /** Refused again: the next try waits twice as long, up to {@link #CREATE_RETRY_MAX_MS}. */
+        void later(long now) {
+            backoff = Math.min(CREATE_RETRY_MAX_MS, backoff * 2);
+            nextTry = now + backoff;
         }
     }
 
@@ -1224,15 +1226,19 @@ final class KubernetesRunner implements Runner {
         if (paused == null) {
             paused = new Pause(now, refusal);
             listener.info("Job creation paused: " + createForbidden(refusal) + ". No split is failed for it: they"
-                    + " stay pending, with no attempt spent. Creation is tried again with a backoff (up to every "
-                    + CREATE_RETRY_MAX_MS / 1000 + " s)"
-                    + (run.mode() == RunOptions.Mode.WATCH
-                            ? ""
-                            : "; this once run ends with an error if it is still refused after "
-                                    + podPatience.toSeconds() + " s")
-                    + "; said again when it resumes");
-        } else paused.backoff = Math.min(CREATE_RETRY_MAX_MS, paused.backoff * 2);
-        paused.nextTry = now + paused.backoff;
+                    + " stay pending, with no attempt spent. "
+                    + triedAgain("Creation", "is still refused", "resumes"));
+        } else paused.later(now);
+    }
+
+    /** How a {@link Pause} goes on, in words: its backoff, a once run's give-up, and that its end is said. */
+    private String triedAgain(String what, String still, String ends) {
+        return what + " is tried again with a backoff (up to every " + CREATE_RETRY_MAX_MS / 1000 + " s)"
+                + (run.mode() == RunOptions.Mode.WATCH
+                        ? ""
+                        : "; this once run ends with an error if it " + still + " after " + podPatience.toSeconds()
+                                + " s")
+                + "; said again when it " + ends;
     }
 
     private void resume() {
