@@ -2,6 +2,7 @@ package io.sluice.kubernetes.runner;
 
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.mockwebserver.http.MockResponse;
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -69,6 +71,35 @@ class WatchRefusedTest {
                     .satisfies(s -> assertThat(s.state()).isEqualTo(SplitState.DONE));
             assertThat(summary.died()).isZero();
             assertThat(k.jobs()).isEmpty();
+        }
+    }
+
+    /** A once run that still cannot see its Jobs after the minute a refused create is given ends with what to fix. */
+    @Test
+    void aOnceRunThatKeepsBeingRefusedItsListsEndsWithAnErrorLeavingItsJobRunning() throws Exception {
+        try (MockCluster k = new MockCluster()) {
+            k.podPatience = Duration.ofSeconds(1); // a minute by default
+            Pipeline p = k.pipeline(dir, "retries: { max: 0 }\nlease: 3s"); // a list a second
+            Future<RunSummary> run = k.start(p);
+            Job job = k.awaitJob(Set.of());
+            String denied = MockCluster.status(403, "Forbidden", WATCH_DENIED);
+            k.answer(r -> r.getMethod().equals("GET") && r.getPath().contains("labelSelector=")
+                    ? new MockResponse().setResponseCode(403).setBody(denied)
+                    : null);
+            k.endWatches(403, "Forbidden", WATCH_DENIED);
+
+            assertThatThrownBy(() -> run.get(30, SECONDS))
+                    .isInstanceOf(ExecutionException.class)
+                    .cause()
+                    .isInstanceOf(io.sluice.runner.RunGaveUpException.class)
+                    .hasMessageContaining("the controller could not see its Jobs and pods for")
+                    .hasMessageContaining("403 Forbidden: " + WATCH_DENIED)
+                    .hasMessageContaining("list and watch on jobs (API group batch) and pods", "Role refusals-jobs")
+                    .hasMessageContaining("1 split(s) left open. Their Jobs run on");
+            assertThat(k.infos).filteredOn(l -> l.contains("cannot see")).hasSize(1); // said once, not at every list
+            assertThat(k.jobs())
+                    .extracting(j -> j.getMetadata().getName())
+                    .containsExactly(job.getMetadata().getName());
         }
     }
 }
