@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -22,6 +23,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -49,6 +51,10 @@ import java.util.stream.StreamSupport;
  * <p>A version is the modification time in nanoseconds and the size: a stat gives both at no cost, where a content
  * hash would read the whole file. The size catches a rewrite within the file system's time granularity (a second on
  * some), and every write here makes a new file (new inode, new time) rather than changing one in place.
+ *
+ * <p>A write returns once it survives a power loss: the temp file's bytes are flushed to the disk before the rename,
+ * the folder after it (and the folders it created, and the folder a delete removed from), so a ledger that records the
+ * output as committed never names an empty or missing file.
  */
 public final class LocalObjectStore implements ObjectStore {
     /** Temp files are {@code .<name>.sluice-tmp-<random>} beside their target: hidden from listings. */
@@ -65,6 +71,36 @@ public final class LocalObjectStore implements ObjectStore {
     private static final int NAME_MAX = 255;
 
     private final Path root;
+
+    /** Flushes to the disk what this store wrote: a file's bytes, a folder's entries. A seam for tests. */
+    interface Disk {
+        void syncFile(Path file) throws IOException;
+
+        void syncFolder(Path folder) throws IOException;
+    }
+
+    /** The disk; tests put a recorder here: a power loss cannot be caused in a test, the flushes' order can be seen. */
+    volatile Disk disk = new Disk() {
+        @Override
+        public void syncFile(Path file) throws IOException {
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                ch.force(true);
+            }
+        }
+
+        @Override
+        public void syncFolder(Path folder) throws IOException {
+            FileChannel ch;
+            try {
+                ch = FileChannel.open(folder, StandardOpenOption.READ);
+            } catch (IOException cannotOpenAFolder) { // Windows opens no folder as a file: nothing to flush with
+                return;
+            }
+            try (ch) {
+                ch.force(true);
+            }
+        }
+    };
 
     public LocalObjectStore(Path root) {
         this.root = root.toAbsolutePath().normalize();
@@ -186,7 +222,10 @@ public final class LocalObjectStore implements ObjectStore {
         Path temp = temp(target);
         try {
             fill.into(temp);
-            return commit(key, target, temp, condition);
+            disk.syncFile(temp); // first: a rename the disk kept must never name a file whose bytes it lost
+            StoredObject written = commit(key, target, temp, condition);
+            disk.syncFolder(target.getParent()); // then the rename itself
+            return written;
         } finally {
             Files.deleteIfExists(temp);
         }
@@ -195,7 +234,9 @@ public final class LocalObjectStore implements ObjectStore {
     @Override
     public void delete(String key) throws IOException {
         Path p = path(key);
-        if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) Files.deleteIfExists(p);
+        if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) && Files.deleteIfExists(p)) {
+            disk.syncFolder(p.getParent()); // a stale output that came back after a power loss would be read again
+        }
     }
 
     /** For tests: runs after a delete of one version found that version at the key, before it removes anything. */
@@ -230,6 +271,7 @@ public final class LocalObjectStore implements ObjectStore {
             throw notVersion(key, version);
         } finally {
             Files.deleteIfExists(aside);
+            disk.syncFolder(p.getParent()); // the removal, or the put-back (else only its temp name might be kept)
         }
     }
 
@@ -341,7 +383,7 @@ public final class LocalObjectStore implements ObjectStore {
     }
 
     private Path temp(Path target) throws IOException {
-        Files.createDirectories(target.getParent());
+        createFolders(target.getParent());
         String name = target.getFileName().toString();
         String random = UUID.randomUUID().toString();
         int room = NAME_MAX - (1 + TEMP_MARK.length() + random.length());
@@ -349,6 +391,18 @@ public final class LocalObjectStore implements ObjectStore {
             return target.resolveSibling("." + name + TEMP_MARK + random);
         }
         return target.resolveSibling("." + Utf8.head(name, room - CUT.length()) + TEMP_MARK + CUT + random);
+    }
+
+    /** Creates the folder and those missing above it, each kept by a flush of the folder it was made in. */
+    private void createFolders(Path folder) throws IOException {
+        if (Files.isDirectory(folder)) return;
+        createFolders(folder.getParent());
+        try {
+            Files.createDirectory(folder);
+        } catch (FileAlreadyExistsException raced) {
+            if (!Files.isDirectory(folder)) throw raced;
+        }
+        disk.syncFolder(folder.getParent());
     }
 
     private Path path(String key) {
