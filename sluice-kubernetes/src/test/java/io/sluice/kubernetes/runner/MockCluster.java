@@ -146,6 +146,15 @@ final class MockCluster implements AutoCloseable {
     }
 
     /**
+     * Waits for the controller's two watches (Jobs, pods) to be open: its informers open them a moment after their
+     * first list, and a busy machine stretches that moment past the first Job's creation.
+     */
+    void awaitWatches() throws InterruptedException {
+        long until = System.currentTimeMillis() + 30_000;
+        while (watches.size() < 2 && System.currentTimeMillis() < until) Thread.sleep(20);
+    }
+
+    /**
      * Ends every watch the API server serves with an ERROR event carrying a Status of {@code code}, as a real one does
      * when it ends a watch it no longer allows.
      */

@@ -38,6 +38,7 @@ class WatchRefusedTest {
             Pipeline p = k.pipeline(dir, "retries: { max: 0 }");
             Future<RunSummary> run = k.start(p);
             Job job = k.awaitJob(Set.of());
+            k.awaitWatches();
             String denied = MockCluster.status(403, "Forbidden", WATCH_DENIED);
             k.answer(r -> r.getMethod().equals("GET") && r.getPath().contains("labelSelector=")
                     ? new MockResponse().setResponseCode(403).setBody(denied)
@@ -82,6 +83,7 @@ class WatchRefusedTest {
             Pipeline p = k.pipeline(dir, "retries: { max: 0 }\nlease: 3s"); // a list a second
             Future<RunSummary> run = k.start(p);
             Job job = k.awaitJob(Set.of());
+            k.awaitWatches();
             String denied = MockCluster.status(403, "Forbidden", WATCH_DENIED);
             k.answer(r -> r.getMethod().equals("GET") && r.getPath().contains("labelSelector=")
                     ? new MockResponse().setResponseCode(403).setBody(denied)
