@@ -206,12 +206,12 @@ public final class MemoryLedger implements Ledger {
         Row next(Row held, Instant now);
     }
 
-    /** Applies a holder's change when the claim is current; false (nothing changed) when it is stale. */
     /** {@link #change}, or true when the claim ended the split in {@code state} already: the same call made again. */
     private boolean end(Claim claim, SplitState state, Transition transition) {
         return locked(book -> change(claim, transition) || book.ended(claim.splitId(), claim.token(), state));
     }
 
+    /** Applies a holder's change when the claim is current; false (nothing changed) when it is stale. */
     private boolean change(Claim claim, Transition transition) {
         return locked(book -> {
             Row held = book.held(claim.splitId(), claim.token());

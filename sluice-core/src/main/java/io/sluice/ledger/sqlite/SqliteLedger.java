@@ -586,7 +586,6 @@ public final class SqliteLedger implements Ledger {
         return registered;
     }
 
-    /** Runs an update guarded by the claim's token: its leading arguments, then pipeline, split id and token. */
     /**
      * True when the claim ended the split in {@code state} already: the same call made again (as a worker does when the
      * answer to the first did not reach it), which is not a stale claim.
@@ -598,6 +597,7 @@ public final class SqliteLedger implements Ledger {
         }
     }
 
+    /** Runs an update guarded by the claim's token: its leading arguments, then pipeline, split id and token. */
     private int held(String sql, Claim claim, Object... leading) throws SQLException {
         return held(sql, claim.splitId(), claim.token(), leading);
     }
