@@ -37,8 +37,9 @@ public record ClockSkew(long before, long server, long resolution, long after) {
                 OPTION,
                 Type.DURATION,
                 Duration.ofSeconds(5),
-                "How far this machine's clock may be from " + server + ": a worker further off is refused when it "
-                        + "opens the ledger. Leases and output locks are measured by the workers' clocks, so a worker "
+                "How far this machine's clock may be from " + server + ": a process further off (a worker, and "
+                        + "the commands too: `sluice status`, `validate`, `retry`, `reset`) is refused when it opens "
+                        + "the ledger. Leases and output locks are measured by the workers' clocks, so a worker "
                         + "whose clock runs ahead takes over others' live work; two workers within this of the server "
                         + "are within twice it of each other.");
     }
