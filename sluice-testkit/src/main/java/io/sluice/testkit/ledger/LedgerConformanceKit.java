@@ -669,6 +669,33 @@ public abstract class LedgerConformanceKit {
     }
 
     @Test
+    void anEndRecordedByAnotherClaimIsNeverTakenForThisClaimsRepeat() throws Exception {
+        // accepting a repeated complete/fail must not accept a claim that did not record it: not one from before a
+        // reset (whose split's new record another claim ended), nor one a replay sent back and another claim ended
+        ledger.register(List.of(fileSplit("a.csv"), fileSplit("b.csv")));
+        Claim beforeReset = claim(ledger, "w1");
+        ledger.reset();
+        ledger.register(List.of(fileSplit("a.csv")));
+        ledger.complete(claim(ledger, "w2"), completion("a.csv@v1"));
+        assertThatThrownBy(() -> ledger.complete(beforeReset, completion("a.csv@v1")))
+                .as("a claim from before the reset, the new record done by another")
+                .isInstanceOf(StaleClaimException.class);
+
+        ledger.register(List.of(fileSplit("b.csv")));
+        Claim first = claim(ledger, "w1");
+        ledger.complete(first, completion("b.csv@v1"));
+        assertThat(ledger.replay(List.of("b.csv@v1"))).isEqualTo(1);
+        ledger.fail(claim(ledger, "w2"), "b broke", Optional.empty());
+        assertThatThrownBy(() -> ledger.complete(first, completion("b.csv@v1")))
+                .as("a claim whose split was replayed and ended by another")
+                .isInstanceOf(StaleClaimException.class);
+        assertThatThrownBy(() -> ledger.fail(first, "b broke", Optional.empty()))
+                .as("a claim whose split was replayed and ended by another")
+                .isInstanceOf(StaleClaimException.class);
+        assertThat(ledger.counts()).containsOnly(entry(DONE, 1L), entry(DEAD, 1L));
+    }
+
+    @Test
     void aHeartbeatExtendsTheLease() {
         ledger.register(List.of(fileSplit("a.csv")));
         Claim c = claim(ledger, "w1");
