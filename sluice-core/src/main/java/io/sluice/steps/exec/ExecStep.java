@@ -88,6 +88,9 @@ final class ExecStep implements FileStep {
         Thread reader = Thread.ofVirtual().name("exec-stderr").start(() -> stderr.readAll(p.getErrorStream()));
         boolean ended;
         try {
+            // nothing is written to its standard input: ended at once, a command that reads it (a tool reading its
+            // input there when given no file, one asking a question) goes on rather than waiting until its timeout
+            p.getOutputStream().close();
             ended = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } finally {
             // however it ended (exit 0, past its timeout, the worker stopping): nothing it started outlives it
