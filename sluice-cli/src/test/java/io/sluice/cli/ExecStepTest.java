@@ -432,6 +432,61 @@ class ExecStepTest {
     }
 
     /**
+     * A second SIGTERM (or Ctrl-C) gives the splits in flight back and quits at once: the commands they run are
+     * killed with it, not left running (and writing) beside the attempt that replays their split.
+     */
+    @Test
+    void aSecondSigtermKillsTheCommandsInFlight() throws Exception {
+        Path p = pipeline(", env: { PIDS: \"" + dir.resolve("pids") + "\" }");
+        Files.writeString(
+                p,
+                Files.readString(p)
+                        .replace(
+                                "[./rebuild.sh, \"{input}\", \"{output_dir}\"]",
+                                "[sh, -c, 'echo $$$$ > \"$PIDS/pid\"; exec sleep 307']"));
+        Files.createDirectories(dir.resolve("pids"));
+        inputs(1);
+        Path log = dir.resolve("run.log");
+        Process run = ChildJvm.start(log, "io.sluice.cli.Main", "run", p.toString(), "--progress", "none");
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (pids().isEmpty() && System.nanoTime() < deadline) Thread.sleep(100);
+            assertThat(pids()).as("the command started (log: %s)", log).hasSize(1);
+
+            run.destroy(); // SIGTERM: the split in flight would finish
+            while (!Files.readString(log).contains("stopping") && System.nanoTime() < deadline) Thread.sleep(100);
+            run.destroy(); // the second: give it back and quit now
+            assertThat(run.waitFor(60, TimeUnit.SECONDS))
+                    .as("quit (log: %s)", log)
+                    .isTrue();
+            assertThat(run.exitValue()).as("exit code (log: %s)", log).isEqualTo(3);
+
+            long pid = pids().getFirst();
+            var command = ProcessHandle.of(pid);
+            if (command.isPresent()) {
+                // a bound, not a pause: a killed command is gone at once (once its new parent reaps it)
+                assertThat(command.get().onExit())
+                        .as("the command %s killed with the run", pid)
+                        .succeedsWithin(Duration.ofSeconds(20));
+            }
+        } finally {
+            run.destroyForcibly();
+            for (long pid : pids()) ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    private List<Long> pids() throws Exception {
+        try (Stream<Path> files = Files.list(dir.resolve("pids"))) {
+            List<Long> out = new ArrayList<>();
+            for (Path f : files.toList()) {
+                String pid = Files.readString(f).strip();
+                if (!pid.isEmpty()) out.add(Long.parseLong(pid));
+            }
+            return out;
+        }
+    }
+
+    /**
      * The Jobs mode with inputs on a volume only the controller mounts: the controller plans and serves each split's
      * files; a "pod" (this test, in another folder) fetches them with {@code sluice fetch}, which keeps their size and
      * modification time, and runs {@code sluice run --split} over the copies: the split reads them as the version it

@@ -130,9 +130,13 @@ public final class LocalRunner implements Runner {
         stop.wake();
     }
 
-    /** Give every split in flight back to the ledger at once (a second Ctrl-C): another run will replay it. */
+    /**
+     * Give every split in flight back to the ledger at once (a second Ctrl-C): another run will replay it. The
+     * commands an exec step runs for them are killed first: the process quits next, and they would outlive it.
+     */
     @Override
     public void releaseAll() {
+        for (var step : a.steps()) if (step instanceof io.sluice.spi.FileStep files) files.stopNow();
         for (Claim c : heartbeats.held()) a.ledger().release(c);
     }
 

@@ -23,6 +23,14 @@ public interface FileStep extends Step {
     void run(Path input, String key, Path outputDir, Path scratch, String splitId) throws Exception;
 
     /**
+     * Ends at once, without waiting, what the step runs outside this process now (an exec step's commands and what
+     * they started): called when the process quits with splits in flight (a second Ctrl-C or SIGTERM), which would
+     * otherwise leave them running, and writing, beside the attempt that replays their split. Each {@link #run} under
+     * way then fails.
+     */
+    default void stopNow() {}
+
+    /**
      * Fails, with a {@link io.sluice.config.ConfigException} at the option, when this process cannot run the step
      * itself (it names a container image, which only a Kubernetes Job runs): called before any split is claimed.
      */

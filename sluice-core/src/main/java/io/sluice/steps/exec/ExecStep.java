@@ -26,6 +26,8 @@ final class ExecStep implements FileStep {
     private final Path workdir;
     /** The options, when they name an image: refused where this process runs the step. */
     private final Options imageOptions;
+    /** The commands running now, each with its process tree: {@link #stopNow} kills them. */
+    private final Map<Process, ProcessTree> running = new java.util.concurrent.ConcurrentHashMap<>();
 
     ExecStep(
             String name,
@@ -51,6 +53,11 @@ final class ExecStep implements FileStep {
                             + "Job runs the image); local runs and worker pools run a command on this machine: give "
                             + "command: without image:");
         }
+    }
+
+    @Override
+    public void stopNow() {
+        running.forEach((p, tree) -> tree.killNow(p));
     }
 
     @Override
@@ -87,6 +94,7 @@ final class ExecStep implements FileStep {
         StderrTail stderr = new StderrTail(TAIL_BYTES);
         Thread reader = Thread.ofVirtual().name("exec-stderr").start(() -> stderr.readAll(p.getErrorStream()));
         boolean ended;
+        running.put(p, tree);
         try {
             // nothing is written to its standard input: ended at once, a command that reads it (a tool reading its
             // input there when given no file, one asking a question) goes on rather than waiting until its timeout
@@ -94,6 +102,7 @@ final class ExecStep implements FileStep {
             ended = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } finally {
             // however it ended (exit 0, past its timeout, the worker stopping): nothing it started outlives it
+            running.remove(p);
             tree.kill(p);
             // its children are gone, so the pipe ends; a grandchild that escaped keeps it open: do not wait on it
             reader.join(Duration.ofSeconds(2));

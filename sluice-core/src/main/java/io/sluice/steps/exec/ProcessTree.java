@@ -36,10 +36,7 @@ final class ProcessTree {
 
     /** Kills the command, if still running, and every process it started that is still there; waits for them. */
     void kill(Process p) throws InterruptedException {
-        List<ProcessHandle> all = new ArrayList<>(p.descendants().toList());
-        all.addAll(marked());
-        all.add(p.toHandle());
-        all.forEach(ProcessHandle::destroyForcibly);
+        List<ProcessHandle> all = killNow(p);
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         for (ProcessHandle h : all) {
             long left = until - System.nanoTime();
@@ -50,6 +47,15 @@ final class ProcessTree {
                 // gone already, or beyond reach: nothing more to do for it
             }
         }
+    }
+
+    /** Kills the command and every process it started that is still there, without waiting; returns them. */
+    List<ProcessHandle> killNow(Process p) {
+        List<ProcessHandle> all = new ArrayList<>(p.descendants().toList());
+        all.addAll(marked());
+        all.add(p.toHandle());
+        all.forEach(ProcessHandle::destroyForcibly);
+        return all;
     }
 
     /** The live processes whose environment carries this command's marker (Linux); none elsewhere. */
