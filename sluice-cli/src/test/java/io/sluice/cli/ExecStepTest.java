@@ -193,19 +193,30 @@ class ExecStepTest {
     /**
      * A file the command writes beside its folder ({@code {output_dir}/../x}) fails the split, at once: committed, it
      * landed at the sink's root outside the split's folder (or in {@code _sluice/}, among the manifests), where another
-     * split could write the same name.
+     * split could write the same name. So does a link (or a file) planted by a command that writes nothing else where
+     * its split's output folder goes, named as the sink names it ({@code part-} and the first 16 hex digits of the
+     * SHA-256 of the input's key): committed, the link's target ({@code /etc/passwd}) was the split's output.
      */
     @Test
     void aFileWrittenBesideTheOutputFolderFailsTheSplitAndNothingIsCommitted() throws Exception {
         ws = Workspace.in(dir);
-        ws.input("a.txt", "x\n");
-        ws.input("b.txt", "y\n");
+        for (String input : List.of("a.txt", "b.txt", "link.txt", "file.txt")) ws.input(input, "x\n");
         Path p = ws.pipeline("""
                 pipeline: stray
                 source: { files: { path: in } }
                 steps:
                   - exec:
-                      command: [sh, -c, 'echo ok > "$SLUICE_OUTPUT_DIR/ok.txt"; case "$SLUICE_KEY" in b*) echo x > "$SLUICE_OUTPUT_DIR/../stray.txt";; esac']
+                      command:
+                        - sh
+                        - -c
+                        - |
+                          at="$SLUICE_OUTPUT_DIR/../part-$(printf %s "$SLUICE_KEY" | sha256sum | cut -c1-16)"
+                          case "$SLUICE_KEY" in
+                            link*) ln -s /etc/passwd "$$at";;
+                            file*) echo planted > "$$at";;
+                            b*) echo ok > "$SLUICE_OUTPUT_DIR/ok.txt"; echo x > "$SLUICE_OUTPUT_DIR/../stray.txt";;
+                            *) echo ok > "$SLUICE_OUTPUT_DIR/ok.txt";;
+                          esac
                 sink: { files: { path: out } }
                 run: { retries: { max: 2, backoff: 10ms } }
                 """);
@@ -216,7 +227,9 @@ class ExecStepTest {
         String status = CliRun.status(p).toString();
         assertThat(status)
                 .contains("the step wrote stray.txt for split b.txt outside its output folder")
-                .contains("\"attempts\":1");
+                .contains("for split link.txt outside its output folder")
+                .contains("for split file.txt outside its output folder")
+                .doesNotContain("\"attempts\":2");
     }
 
     /**

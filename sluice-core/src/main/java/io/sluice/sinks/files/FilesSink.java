@@ -26,6 +26,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
@@ -298,17 +299,19 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
             if (staging == null) staging = newAttemptStaging(attempts, token);
             Folders.deleteTree(staging.resolve(SCRATCH));
             Path output = staging.resolve(name);
+            // before any move: a link planted where the output folder goes would take the inputs' files through it
+            refuseStray(folders.keySet());
             java.util.Map<String, String> writtenBy = new java.util.HashMap<>();
             for (var folder : folders.entrySet()) {
                 List<Path> made;
                 try (Stream<Path> walk = Files.walk(folder.getKey())) {
-                    made = walk.filter(p -> !Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+                    made = walk.filter(p -> !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
                             .sorted()
                             .toList();
                 }
                 for (Path p : made) {
                     String rel = Folders.key(folder.getKey(), p);
-                    if (!Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
                         throw new IOException("the step wrote " + rel + " for " + folder.getValue()
                                 + ", which is not a regular file (a link, say): only files are copied to the sink");
                     }
@@ -325,7 +328,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
                 }
                 Folders.deleteTree(folder.getKey());
             }
-            refuseStray(output);
+            refuseStray(Set.of(output));
             produced = listFiles(staging, false);
             rows = produced.size();
             return rows;
@@ -334,12 +337,13 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
         /**
          * Fails when the step wrote beside its folders ({@code {output_dir}/../x}, a {@code {output_dir}.tmp}):
          * committed, such a file would land at the sink's root, or in its {@code _sluice} bookkeeping, outside the
-         * split's folder, where another split could write the same name.
+         * split's folder, where another split could write the same name. Only the {@code own} folders may be there,
+         * as folders: a link or a file under one of their names (the output folder's, say) is stray too.
          */
-        private void refuseStray(Path output) throws IOException, AttemptFailure {
+        private void refuseStray(Set<Path> own) throws IOException, AttemptFailure {
             List<String> stray;
             try (Stream<Path> entries = Files.list(staging)) {
-                stray = entries.filter(p -> !p.equals(output))
+                stray = entries.filter(p -> !own.contains(p) || !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
                         .map(p -> p.getFileName().toString())
                         .sorted()
                         .toList();
@@ -508,12 +512,21 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
         return PartialStore.epoch(merged == null ? List.of() : merged);
     }
 
-    /** Every file under staging, relative; an empty data file (no rows) is dropped rather than committed. */
+    /**
+     * Every file under staging, relative; an empty data file (no rows) is dropped rather than committed. A link (or
+     * any other entry that is neither a file nor a folder) fails: committed, the file it points to would be the output.
+     */
     private List<String> listFiles(Path staging, boolean dropData) throws IOException {
         List<String> out = new ArrayList<>();
         try (Stream<Path> walk = Files.walk(staging)) {
-            for (Path p : walk.filter(Files::isRegularFile).sorted().toList()) {
+            for (Path p : walk.filter(p -> !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
+                    .sorted()
+                    .toList()) {
                 String rel = Folders.key(staging, p);
+                if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                    throw new IOException("the staging folder " + staging + " holds " + rel + ", which is not a "
+                            + "regular file (a link, say): only files are copied to the sink; nothing is committed");
+                }
                 if (dropData && !rel.startsWith("_dead_letter/")) continue;
                 out.add(rel);
             }
