@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.sluice.pipeline.Pipeline;
+import io.sluice.runner.RunGaveUpException;
 import io.sluice.runner.RunSummary;
 import io.sluice.spi.SplitState;
 import java.nio.file.Path;
@@ -38,13 +39,7 @@ class WatchRefusedTest {
             Pipeline p = k.pipeline(dir, "retries: { max: 0 }");
             Future<RunSummary> run = k.start(p);
             Job job = k.awaitJob(Set.of());
-            k.awaitWatches();
-            String denied = MockCluster.status(403, "Forbidden", WATCH_DENIED);
-            k.answer(r -> r.getMethod().equals("GET") && r.getPath().contains("labelSelector=")
-                    ? new MockResponse().setResponseCode(403).setBody(denied)
-                    : null); // the informers' lists and watches, not the test's own list
-            // of the Jobs and of the pods; one the informer was reopening just now is refused at its reopening
-            assertThat(k.endWatches(403, "Forbidden", WATCH_DENIED)).isPositive();
+            refuseTheInformers(k);
             // its pod commits the split and the Job completes, unseen
             var ledger = k.assembly.ledger();
             String splitId = job.getMetadata().getAnnotations().get(JobNames.SPLIT_ANNOTATION);
@@ -84,17 +79,12 @@ class WatchRefusedTest {
             Pipeline p = k.pipeline(dir, "retries: { max: 0 }\nlease: 3s"); // a list a second
             Future<RunSummary> run = k.start(p);
             Job job = k.awaitJob(Set.of());
-            k.awaitWatches();
-            String denied = MockCluster.status(403, "Forbidden", WATCH_DENIED);
-            k.answer(r -> r.getMethod().equals("GET") && r.getPath().contains("labelSelector=")
-                    ? new MockResponse().setResponseCode(403).setBody(denied)
-                    : null);
-            k.endWatches(403, "Forbidden", WATCH_DENIED);
+            refuseTheInformers(k);
 
             assertThatThrownBy(() -> run.get(30, SECONDS))
                     .isInstanceOf(ExecutionException.class)
                     .cause()
-                    .isInstanceOf(io.sluice.runner.RunGaveUpException.class)
+                    .isInstanceOf(RunGaveUpException.class)
                     .hasMessageContaining("the controller could not see its Jobs and pods for")
                     .hasMessageContaining("403 Forbidden: " + WATCH_DENIED)
                     .hasMessageContaining("list and watch on jobs (API group batch) and pods", "Role refusals-jobs")
@@ -104,5 +94,18 @@ class WatchRefusedTest {
                     .extracting(j -> j.getMetadata().getName())
                     .containsExactly(job.getMetadata().getName());
         }
+    }
+
+    /**
+     * The Role loses list and watch: the informers' lists and watches are refused from now on, and their open watches
+     * ended (of the Jobs and of the pods; one the informer was reopening just now is refused at its reopening).
+     */
+    private static void refuseTheInformers(MockCluster k) throws InterruptedException {
+        k.awaitWatches();
+        String denied = MockCluster.status(403, "Forbidden", WATCH_DENIED);
+        k.answer(r -> r.getMethod().equals("GET") && r.getPath().contains("labelSelector=")
+                ? new MockResponse().setResponseCode(403).setBody(denied)
+                : null); // the informers' lists and watches, not the test's own list
+        assertThat(k.endWatches(403, "Forbidden", WATCH_DENIED)).isPositive();
     }
 }
