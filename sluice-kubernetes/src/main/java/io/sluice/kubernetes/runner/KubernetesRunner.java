@@ -18,6 +18,7 @@ import io.sluice.planning.Plan;
 import io.sluice.planning.Planner;
 import io.sluice.runner.LedgerLocks;
 import io.sluice.runner.Merger;
+import io.sluice.runner.RunGaveUpException;
 import io.sluice.runner.RunListener;
 import io.sluice.runner.RunStats;
 import io.sluice.runner.RunSummary;
@@ -314,7 +315,7 @@ final class KubernetesRunner implements Runner {
                 after);
         if (!watch && !interrupted && blind != null && blindTooLong()) {
             // after the summary, as below
-            throw new io.sluice.runner.RunGaveUpException(
+            throw new RunGaveUpException(
                     "the controller could not see its Jobs and pods for " + (clock.millis() - blind.since) / 1000
                             + " s: " + cannotSee(blind.refusal) + "; " + left + " split(s) left open. Their Jobs run"
                             + " on and their pods record their ends in the ledger; the next run, once the Role allows"
@@ -323,7 +324,7 @@ final class KubernetesRunner implements Runner {
         }
         if (!watch && !interrupted && paused != null && left > 0) {
             // after the summary: what the run did and left is printed before the error
-            throw new io.sluice.runner.RunGaveUpException(
+            throw new RunGaveUpException(
                     "no Job could be created for " + (clock.millis() - paused.since) / 1000 + " s: "
                             + createForbidden(paused.refusal) + "; " + left + " split(s) left pending"
                             + " with no attempt spent, for the next run once the Role allows it",
