@@ -93,7 +93,7 @@ final class PartialStore {
     /** The store's root when its objects are local files, read in place; null when they are downloaded. */
     private final Path local;
     /** The last manifest read or written: manifests never change once committed. */
-    private volatile Manifest cached;
+    private volatile CompactionManifest cached;
     /** The segments of the last manifest, by name: segments never change once written. */
     private final Map<String, Segment> segments = new ConcurrentHashMap<>();
     /** For tests: called after each step of a compaction or a merge's view with its name; may throw to stop there. */
@@ -117,7 +117,7 @@ final class PartialStore {
     record Segment(String name, Map<String, Entry> splits) {}
 
     /** A committed compaction: its number, its data file, its segments, and every split they list. */
-    record Manifest(String name, long seq, String data, List<String> segments, Map<String, Entry> splits) {
+    record CompactionManifest(String name, long seq, String data, List<String> segments, Map<String, Entry> splits) {
         Set<String> partialNames() {
             Set<String> names = new HashSet<>();
             splits.values().forEach(e -> names.add(e.partial()));
@@ -138,8 +138,8 @@ final class PartialStore {
      * file listed, by name, and {@code done} the listing of done splits the view was made from.
      */
     record View(
-            Manifest newest,
-            Manifest base,
+            CompactionManifest newest,
+            CompactionManifest base,
             StoredObject baseData,
             List<Fresh> fresh,
             Map<String, StoredObject> listed,
@@ -183,7 +183,7 @@ final class PartialStore {
         Collection<Done> done = splits.list(false);
         String relistedFor = null;
         for (int attempt = 0; attempt < VIEW_ATTEMPTS; attempt++) {
-            Manifest newest = newest();
+            CompactionManifest newest = newest();
             afterStep.accept("newest manifest read");
             Map<String, String> completions = completions(done);
             if (newest != null && !usable(newest, completions) && !newest.name().equals(relistedFor)) {
@@ -194,7 +194,7 @@ final class PartialStore {
             Map<String, StoredObject> listed = listed();
             Map<String, StoredObject> compacted = compacted();
             if (!Objects.equals(name(newest), newestName(compacted))) continue;
-            Manifest base = usable(newest, completions) ? newest : null;
+            CompactionManifest base = usable(newest, completions) ? newest : null;
             StoredObject baseData = null;
             if (base != null) {
                 // listed with its manifest: it was written before it, and is deleted only after a newer one
@@ -277,7 +277,7 @@ final class PartialStore {
         Boolean k = known.get(name);
         if (k == null) {
             k = listed.containsKey(name + ".parquet")
-                    || io.sluice.sinks.files.Manifest.read(store, FilesSink.manifest(name))
+                    || Manifest.read(store, FilesSink.manifest(name))
                             .filter(m -> !m.committing())
                             .isPresent();
             known.put(name, k);
@@ -301,7 +301,7 @@ final class PartialStore {
     }
 
     /** Every split the manifest folded is done now, and done in the same completion as when it was folded. */
-    private static boolean usable(Manifest m, Map<String, String> completions) {
+    private static boolean usable(CompactionManifest m, Map<String, String> completions) {
         if (m == null) return false;
         for (Map.Entry<String, Entry> e : m.splits().entrySet()) {
             if (!e.getValue().completion().equals(completions.get(e.getKey()))) return false;
@@ -375,7 +375,7 @@ final class PartialStore {
         Map<String, Entry> splits =
                 new LinkedHashMap<>(v.base() == null ? Map.of() : v.base().splits());
         splits.putAll(foldedSplits);
-        Manifest m = new Manifest(
+        CompactionManifest m = new CompactionManifest(
                 name + ".json",
                 seq,
                 name + ".parquet",
@@ -510,10 +510,10 @@ final class PartialStore {
     }
 
     /** The committed manifest with the highest number, or null. */
-    private Manifest newest() throws IOException {
+    private CompactionManifest newest() throws IOException {
         String newest = newestName(compacted());
         if (newest == null) return null;
-        Manifest m = cached;
+        CompactionManifest m = cached;
         if (m != null && m.name().equals(newest)) return m;
         try {
             m = readManifest(newest);
@@ -556,11 +556,11 @@ final class PartialStore {
         return max + 1;
     }
 
-    private static String name(Manifest m) {
+    private static String name(CompactionManifest m) {
         return m == null ? null : m.name();
     }
 
-    private void write(Manifest m) throws IOException {
+    private void write(CompactionManifest m) throws IOException {
         ObjectNode root = JSON.createObjectNode();
         root.put("seq", m.seq());
         root.put("data", m.data());
@@ -606,12 +606,13 @@ final class PartialStore {
     }
 
     /** A manifest and its segments (those not read before). */
-    private Manifest readManifest(String name) throws IOException {
+    private CompactionManifest readManifest(String name) throws IOException {
         JsonNode root = readJson(name);
         List<String> names = new ArrayList<>();
         root.get("segments").forEach(n -> names.add(n.asText()));
         Map<String, Entry> splits = new LinkedHashMap<>();
         for (String segment : names) splits.putAll(segment(segment).splits());
-        return new Manifest(name, root.get("seq").asLong(), root.get("data").asText(), List.copyOf(names), splits);
+        return new CompactionManifest(
+                name, root.get("seq").asLong(), root.get("data").asText(), List.copyOf(names), splits);
     }
 }
