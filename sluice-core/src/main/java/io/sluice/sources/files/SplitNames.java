@@ -13,7 +13,8 @@ import java.util.List;
  * How the files source names its splits and what their outputs stand for ({@link OutputKey}). Ids are stable across
  * planners (the same files give the same id) and readable:
  * <ul>
- *   <li>A whole file: id {@code KEY}, or {@code KEY@FINGERPRINT} for a later version. Output key: the file's key;
+ *   <li>A whole file: id {@code KEY}, or {@code KEY@FINGERPRINT} for a later version. In ids, a key's {@code #} and
+ *       {@code @} are doubled ({@link #inId}). Output key: the file's key;
  *       version: its fingerprint.</li>
  *   <li>A byte range: {@code KEY#START-END}, or {@code KEY#START-END@FINGERPRINT}. Output key: the file's key and
  *       range; version: its fingerprint.</li>
@@ -26,10 +27,20 @@ import java.util.List;
 final class SplitNames {
     private SplitNames() {}
 
+    /**
+     * A key as ids hold it: {@code #} and {@code @}, which start a range and a version in an id, doubled, so that no
+     * file's id is another's (a file named {@code big.csv#0-1028} and the first range of {@code big.csv}; a file named
+     * {@code a.csv@6:1700000000000} and a later version of {@code a.csv}): the ledger refused the second id, and every
+     * plan failed. Keys without them keep the ids earlier Sluice versions gave them.
+     */
+    static String inId(String key) {
+        return key.replace("#", "##").replace("@", "@@");
+    }
+
     /** A whole file; {@code later}: a version after the first. */
     static Split file(Member m, long bytes, boolean later, String payload) {
         return new Split(
-                later ? m.key() + "@" + m.fingerprint() : m.key(),
+                later ? inId(m.key()) + "@" + m.fingerprint() : inId(m.key()),
                 List.of(m),
                 bytes,
                 payload,
@@ -38,7 +49,7 @@ final class SplitNames {
 
     /** A byte range of a file; {@code later}: a version after the first. */
     static Split range(Member m, boolean later, String payload) {
-        String id = m.key() + "#" + m.start() + "-" + m.end();
+        String id = inId(m.key()) + "#" + m.start() + "-" + m.end();
         return new Split(
                 later ? id + "@" + m.fingerprint() : id,
                 List.of(m),

@@ -560,6 +560,67 @@ class FilesSourceTest {
     }
 
     @Test
+    void aFileNamedLikeARangeOfAnotherFileIsReadToo() throws IOException {
+        file("big.csv", "id,v\n" + "1,abcdefgh\n".repeat(300), OLD);
+        Source s = source("path: in\nformat: csv\nsplit_size: 1KB");
+        List<Split> ranges = TestSources.plan(s, ledger).splits();
+        assertThat(ranges).hasSizeGreaterThan(1);
+        // a legal name, on disks and in buckets, that reads like the first range of big.csv (read as csv by `format`)
+        String lookalike = ranges.getFirst().id();
+        assertThat(lookalike).startsWith("big.csv#0-");
+        file(lookalike, "id,v\n2,x\n");
+
+        Plan plan = TestSources.plan(s, ledger);
+        assertThat(keys(plan)).containsExactly(lookalike);
+        assertThat(plan.splits().getFirst().id()).isNotEqualTo(lookalike);
+        assertThat(TestSources.plan(s, ledger).splits()).isEmpty();
+    }
+
+    @Test
+    void aFileNamedLikeAnotherFilesLaterVersionIsReadToo() throws IOException {
+        file("a.csv", "x\n1\n");
+        Source s = source("path: in\nformat: csv");
+        TestSources.plan(s, ledger);
+        file("a.csv", "x\n1\n2\n", OLD + 60_000);
+        String later = TestSources.preview(s, ledger).splits().getFirst().id();
+        assertThat(later).startsWith("a.csv@");
+        file(later, "x\n3\n");
+
+        Plan plan = TestSources.plan(s, ledger);
+        assertThat(keys(plan)).containsExactlyInAnyOrder("a.csv", later);
+        assertThat(plan.splits()).extracting(Split::id).doesNotHaveDuplicates();
+        assertThat(TestSources.plan(s, ledger).splits()).isEmpty();
+    }
+
+    @Test
+    void aFileNamedLikeARangeIdIsNotTakenForItWhenItComesFirst() throws IOException {
+        // the look-alike registered first, then the file it looks like a range of: every range of it is read
+        Path scratch = Files.createDirectories(dir.resolve("probe"));
+        file("big.csv", "id,v\n" + "1,abcdefgh\n".repeat(300), OLD);
+        String lookalike;
+        try (SqliteLedger other = SqliteLedger.open(scratch.resolve("l.db"), "probe", Clock.systemUTC())) {
+            lookalike = TestSources.preview(source("path: in\nformat: csv\nsplit_size: 1KB"), other)
+                    .splits()
+                    .getFirst()
+                    .id();
+        }
+        Files.move(in.resolve("big.csv"), scratch.resolve("big.csv"));
+        file(lookalike, "id,v\n2,x\n");
+        Source s = source("path: in\nformat: csv\nsplit_size: 1KB");
+        assertThat(keys(TestSources.plan(s, ledger))).containsExactly(lookalike);
+        Files.move(scratch.resolve("big.csv"), in.resolve("big.csv"));
+
+        List<Split> ranges = TestSources.plan(s, ledger).splits();
+        assertThat(ranges)
+                .hasSizeGreaterThan(1)
+                .allSatisfy(r -> assertThat(r.members())
+                        .singleElement()
+                        .extracting(Member::key)
+                        .isEqualTo("big.csv"));
+        assertThat(ranges.getFirst().members().getFirst().start()).isZero();
+    }
+
+    @Test
     void aSplitWhoseEveryFileChangedHasNothingToRead() throws IOException {
         file("a.csv", "x\n1\n");
         Source s = source("path: in");

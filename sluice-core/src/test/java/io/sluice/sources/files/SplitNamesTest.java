@@ -15,11 +15,11 @@ class SplitNamesTest {
     void aWholeFileIsKeyedByItsPathInEveryVersion() {
         Member v1 = Member.whole("a@b.csv", "10:1", null);
         Member v2 = Member.whole("a@b.csv", "12:2", null);
-        assertThat(SplitNames.file(v1, 10, false, null).id()).isEqualTo("a@b.csv");
+        assertThat(SplitNames.file(v1, 10, false, null).id()).isEqualTo("a@@b.csv");
         assertThat(SplitNames.file(v1, 10, false, null).outputKey())
                 .isEqualTo(new OutputKey("a@b.csv", "10:1", 0, Member.WHOLE));
         Split later = SplitNames.file(v2, 12, true, null);
-        assertThat(later.id()).isEqualTo("a@b.csv@12:2");
+        assertThat(later.id()).isEqualTo("a@@b.csv@12:2");
         assertThat(later.outputKey()).isEqualTo(new OutputKey("a@b.csv", "12:2", 0, Member.WHOLE));
     }
 
@@ -30,6 +30,27 @@ class SplitNamesTest {
         assertThat(SplitNames.range(m, true, null).id()).isEqualTo("big.csv#100-200@99:5");
         assertThat(SplitNames.range(m, false, null).outputKey()).isEqualTo(new OutputKey("big.csv", "99:5", 100, 200));
         assertThat(SplitNames.range(m, true, null).outputKey()).isEqualTo(new OutputKey("big.csv", "99:5", 100, 200));
+    }
+
+    @Test
+    void aKeysSeparatorsAreDoubledInIdsSoThatNoFilesIdIsAnothersRangeOrVersion() {
+        Member big = new Member("big.csv", "99:5", 0, 100, null);
+        Member lookalike = Member.whole("big.csv#0-100", "10:1", null);
+        assertThat(SplitNames.file(lookalike, 10, false, null).id())
+                .isEqualTo("big.csv##0-100")
+                .isNotEqualTo(SplitNames.range(big, false, null).id());
+        Member later = Member.whole("a.csv@12:2", "10:1", null);
+        assertThat(SplitNames.file(later, 10, false, null).id())
+                .isEqualTo("a.csv@@12:2")
+                .isNotEqualTo(SplitNames.file(Member.whole("a.csv", "12:2", null), 12, true, null)
+                        .id());
+        assertThat(SplitNames.range(new Member("x#@.csv", "9:9", 0, 5, null), true, null)
+                        .id())
+                .isEqualTo("x##@@.csv#0-5@9:9");
+        assertThat(SplitNames.file(Member.whole("plain-2024:01.csv", "1:1", null), 1, false, null)
+                        .id())
+                .as("unchanged for keys without them, as ledgers hold them")
+                .isEqualTo("plain-2024:01.csv");
     }
 
     @Test
