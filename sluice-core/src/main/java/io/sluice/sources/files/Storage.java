@@ -167,7 +167,18 @@ final class Storage implements AutoCloseable {
                 if (header != null) out.write(java.nio.ByteBuffer.wrap(header));
                 long to = end < 0 ? in.size() : end;
                 long pos = start;
-                while (pos < to) pos += in.transferTo(pos, to - pos, out);
+                while (pos < to) {
+                    long n = in.transferTo(pos, to - pos, out);
+                    // cut short since its version was checked (truncated, or written over in place): another
+                    // version, not one to wait on (transferTo gives 0 at the end, for ever)
+                    if (n <= 0) {
+                        throw new ObjectChangedException(
+                                key,
+                                key + " is " + in.size() + " bytes now, too short for the range [" + start + ", " + to
+                                        + ") planned in it: it changed while it was being read");
+                    }
+                    pos += n;
+                }
             }
             return;
         }

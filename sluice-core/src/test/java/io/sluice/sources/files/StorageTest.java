@@ -1,16 +1,24 @@
 package io.sluice.sources.files;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.sluice.spi.storage.ForwardingObjectStore;
+import io.sluice.spi.storage.ObjectChangedException;
+import io.sluice.spi.storage.StoredObject;
 import io.sluice.storage.local.LocalObjectStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Where the pipeline's sink folder lies in the source's store: the part of the listing to leave out. */
+/**
+ * Where the pipeline's sink folder lies in the source's store: the part of the listing to leave out; and how a planned
+ * range of a local file is copied out.
+ */
 class StorageTest {
     @TempDir
     Path dir;
@@ -67,5 +75,32 @@ class StorageTest {
         assertThat(source.prefixOf("gs://b/in/out/")).isEmpty();
         assertThat(source.prefixOf(dir.resolve("in/out").toString())).isEmpty();
         assertThat(remote("s3://b/").prefixOf("s3://b/out/")).isEqualTo(Optional.of("out/"));
+    }
+
+    @Test
+    void aLocalFileCutShortAfterItsVersionWasCheckedFailsItsRangeInsteadOfSpinning() throws Exception {
+        Path in = Files.createDirectories(dir.resolve("in"));
+        Path file = Files.writeString(in.resolve("big.csv"), "id\n" + "1\n".repeat(50));
+        LocalObjectStore disk = new LocalObjectStore(in);
+        StoredObject planned = disk.stat("big.csv").orElseThrow();
+        // the version check sees the planned file; it is cut short (truncated in place) right after
+        Storage storage = new Storage(
+                new ForwardingObjectStore(disk) {
+                    @Override
+                    public Optional<StoredObject> stat(String key) {
+                        return Optional.of(planned);
+                    }
+                },
+                in);
+        Files.writeString(file, "id\n1\n");
+        Path spool = dir.resolve("range.spool");
+
+        assertTimeoutPreemptively(
+                Duration.ofSeconds(10),
+                () -> assertThatThrownBy(() ->
+                                storage.spool("big.csv", storage.fingerprint(planned), 40, planned.size(), null, spool))
+                        .isInstanceOf(ObjectChangedException.class)
+                        .hasMessageContaining("big.csv")
+                        .hasMessageContaining("is 5 bytes now"));
     }
 }
