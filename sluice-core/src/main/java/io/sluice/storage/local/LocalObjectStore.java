@@ -487,6 +487,8 @@ public final class LocalObjectStore implements ObjectStore {
         private final String startAfter;
         private final Deque<Iterator<Entry>> stack = new ArrayDeque<>();
         private StoredObject next;
+        /** The root with its links resolved, once a link is met. */
+        private Path realRoot;
 
         Walk(String prefix, String startAfter) throws IOException {
             this.prefix = prefix;
@@ -539,9 +541,13 @@ public final class LocalObjectStore implements ObjectStore {
                     if (isTemp(name)) continue;
                     BasicFileAttributes a;
                     try {
-                        a = Files.readAttributes(p, BasicFileAttributes.class);
+                        a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                        if (a.isSymbolicLink()) {
+                            if (!followed(p, folder)) continue;
+                            a = Files.readAttributes(p, BasicFileAttributes.class);
+                        }
                     } catch (NoSuchFileException deleted) {
-                        continue;
+                        continue; // (or a link to nothing)
                     }
                     String key = key(p);
                     if (a.isDirectory() ? wanted(key + "/") : a.isRegularFile() && matches(key)) {
@@ -553,6 +559,18 @@ public final class LocalObjectStore implements ObjectStore {
             }
             entries.sort(java.util.Comparator.comparing(Entry::sortKey, Utf8::compare));
             return entries;
+        }
+
+        /**
+         * Whether a link is listed as what it points to: not when that lies under the root, where it is listed under
+         * its own name (read twice otherwise: {@code latest -> 2026-11}), nor when it is a folder the walk is in (a
+         * loop, listed again and again until the system refuses the path); a link out of the root is how its files are
+         * reached.
+         */
+        private boolean followed(Path link, Path folder) throws IOException {
+            Path target = link.toRealPath();
+            if (realRoot == null) realRoot = root.toRealPath();
+            return !target.startsWith(realRoot) && !folder.toRealPath().startsWith(target);
         }
 
         private boolean matches(String key) {

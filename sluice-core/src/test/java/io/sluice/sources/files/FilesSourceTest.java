@@ -621,6 +621,25 @@ class FilesSourceTest {
     }
 
     @Test
+    void aFileReachedThroughALinkInsideTheFolderIsListedOnceUnderItsOwnName() throws IOException {
+        file("2026-11/a.csv", "x\n1\n");
+        file("b.csv", "x\n2\n");
+        Files.createSymbolicLink(in.resolve("latest"), in.resolve("2026-11"));
+        Files.createSymbolicLink(in.resolve("b-link.csv"), in.resolve("b.csv"));
+        Files.createSymbolicLink(in.resolve("2026-11/loop"), in); // would list the folder again, and again
+        Path outside = Files.createDirectories(dir.resolve("elsewhere"));
+        Files.writeString(outside.resolve("c.csv"), "x\n3\n");
+        Files.setLastModifiedTime(outside.resolve("c.csv"), FileTime.fromMillis(OLD));
+        Files.createSymbolicLink(in.resolve("ext"), outside);
+
+        Plan plan = TestSources.plan(source("path: in\ninclude: [\"**/*.csv\"]"), ledger);
+        assertThat(keys(plan))
+                .as("a link to a place inside the folder is a second name of what is listed anyway; a link out of it"
+                        + " is how its files are reached, once")
+                .containsExactlyInAnyOrder("2026-11/a.csv", "b.csv", "ext/c.csv");
+    }
+
+    @Test
     void aSplitWhoseEveryFileChangedHasNothingToRead() throws IOException {
         file("a.csv", "x\n1\n");
         Source s = source("path: in");
