@@ -2,10 +2,18 @@ package io.sluice.cli;
 
 import io.sluice.pipeline.Assembly;
 import io.sluice.pipeline.Pipeline;
+import io.sluice.runner.OwnerId;
 import io.sluice.runner.RunSummary;
 import io.sluice.spi.Ledger;
+import io.sluice.spi.SplitInfo;
+import io.sluice.spi.SplitState;
+import io.sluice.spi.ledger.LedgerAdmin;
 import java.io.PrintWriter;
 import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -65,6 +73,7 @@ final class ResetCommand implements Callable<Integer> {
                     + "that runs it and was forgotten when that process ended");
         } else {
             try (Ledger ledger = Assembly.openLedger(p, args.components(), Clock.systemUTC())) {
+                refuseWhileHeld(p, ledger);
                 ledger.reset();
             }
             out.println("pipeline " + p.name() + ": state forgotten");
@@ -82,5 +91,32 @@ final class ResetCommand implements Callable<Integer> {
                     + " --delete-output --yes");
         }
         return 0;
+    }
+
+    /**
+     * Refuses while a live worker holds a split: a commit already past its fence check when the ledger forgets the
+     * split would land after the reset, beside its replacement or in the output {@code --delete-output} removed. A
+     * claim whose lease ran out, or whose worker was a process of this machine that is gone, holds nothing up.
+     */
+    private void refuseWhileHeld(Pipeline p, LedgerAdmin ledger) {
+        Instant now = Instant.now();
+        List<SplitInfo> held = ledger.splits(EnumSet.of(SplitState.CLAIMED), Integer.MAX_VALUE).stream()
+                .filter(s -> s.leaseUntil() != null && s.leaseUntil().isAfter(now))
+                .filter(s -> OwnerId.parse(s.owner()).filter(OwnerId::gone).isEmpty())
+                .toList();
+        if (held.isEmpty()) return;
+        SplitInfo first = held.getFirst();
+        Instant lastLease = held.stream()
+                .map(SplitInfo::leaseUntil)
+                .max(Comparator.naturalOrder())
+                .orElseThrow();
+        throw new UserError(
+                "pipeline " + p.name() + " is being processed: split " + first.id() + " is held by worker "
+                        + first.owner() + (held.size() > 1 ? " (and " + (held.size() - 1) + " more split(s))" : "")
+                        + ", and what a worker commits after a reset stays beside its replacement; nothing was "
+                        + "changed. To reset, stop the run or its workers first (`sluice status " + p.file()
+                        + "` lists them), then reset again; the claims of a worker that stopped without giving them "
+                        + "back run out by " + lastLease.truncatedTo(ChronoUnit.SECONDS),
+                RunSummary.INVALID);
     }
 }

@@ -2,13 +2,20 @@ package io.sluice.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.ledger.sqlite.SqliteLedger;
+import io.sluice.runner.OwnerId;
+import io.sluice.spi.Ledger;
+import io.sluice.spi.SplitState;
 import io.sluice.testkit.ChildJvm;
 import io.sluice.testkit.Workspace;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -262,6 +269,49 @@ class ResetTest {
         assertThat(run(p).ok().out()).contains("2 split(s) done");
         assertEveryRowOnce();
         assertThat(ws.deadLetters()).hasSize(1);
+    }
+
+    /**
+     * A reset while a worker holds a split would let that worker's commit, already past its fence check, land beside
+     * the split's replacement (or after {@code --delete-output} removed the output): refused, naming the split, its
+     * worker and when its lease ends. A claim whose worker is gone (a killed process of this machine) or whose lease
+     * ran out holds nothing up.
+     */
+    @Test
+    void aResetWhileAWorkerHoldsASplitIsRefusedUntilItsClaimEnds() throws Exception {
+        Path p = quickstart(50);
+        run(p).ok();
+        Path db = ws.dir().resolve(".sluice").resolve("quickstart.db");
+        String held;
+        try (Ledger ledger = SqliteLedger.open(db, "quickstart", Clock.systemUTC())) {
+            held = ledger.splits(EnumSet.of(SplitState.DONE), 1).getFirst().id();
+            ledger.replay(List.of(held));
+            assertThat(ledger.claim(held, OwnerId.forThisProcess(), Duration.ofMinutes(5)))
+                    .isPresent();
+        }
+        List<Path> files = ws.outputFiles(".parquet");
+
+        CliRun refused = sluice("reset", p.toString(), "--delete-output", "--yes");
+        assertThat(refused.code()).as(refused.toString()).isEqualTo(2);
+        assertThat(refused.out())
+                .contains("split " + held + " is held by worker "
+                        + OwnerId.forThisProcess().split(":")[0])
+                .contains("stop the run or its workers first")
+                .contains("sluice status " + p);
+        assertThat(ws.outputFiles(".parquet")).as("nothing removed").isEqualTo(files);
+        assertThat(CliRun.status(p).get("counts").get("claimed").asInt()).isEqualTo(1);
+
+        Process killed = new ProcessBuilder("sleep", "60").start();
+        String gone = OwnerId.of(killed.pid()).orElseThrow().toString();
+        killed.destroyForcibly().waitFor();
+        try (Ledger ledger = SqliteLedger.open(db, "quickstart", Clock.systemUTC())) {
+            ledger.expire(
+                    held,
+                    ledger.splits(EnumSet.of(SplitState.CLAIMED), 1).getFirst().token());
+            assertThat(ledger.claim(held, gone, Duration.ofMinutes(5))).isPresent();
+        }
+        sluice("reset", p.toString(), "--yes").ok();
+        assertThat(CliRun.status(p).get("counts").get("claimed").asInt()).isZero();
     }
 
     /**
