@@ -94,8 +94,10 @@ final class BackfillCommand implements Callable<Integer> {
             }
             List<String> done = new ArrayList<>();
             List<String> stopped = new ArrayList<>();
+            List<String> reading = new ArrayList<>();
             for (Split s : window.splits()) {
-                SplitState state = infos.get(s.id()).state();
+                SplitInfo info = infos.get(s.id());
+                SplitState state = info.state();
                 String verb = switch (state) {
                     case DONE -> {
                         done.add(s.id());
@@ -104,6 +106,10 @@ final class BackfillCommand implements Callable<Integer> {
                     case FAILED, DEAD -> {
                         stopped.add(s.id());
                         yield dryRun ? "would retry (" + state.label() + ")" : "retried (was " + state.label() + ")";
+                    }
+                    case CLAIMED -> { // its worker may have read the rows before they changed: not to be trusted
+                        reading.add(s.id());
+                        yield "being read now by " + info.owner();
                     }
                     default -> "already to be read (" + state.label() + ")";
                 };
@@ -121,7 +127,11 @@ final class BackfillCommand implements Callable<Integer> {
             int sent = ledger.replay(done) + (stopped.isEmpty() ? 0 : ledger.retry(stopped));
             out.println(sent + " split(s) sent back to pending; run the pipeline to read them again (sluice run "
                     + args.file + "): each one's new output replaces what it wrote before");
-            return RunSummary.OK;
+            if (reading.isEmpty()) return RunSummary.OK;
+            out.println(reading.size() + " split(s) of the window are being read now and were left as they are ("
+                    + String.join(", ", reading) + "): their workers may have read the rows before they changed; "
+                    + "run this backfill again once they are done (sluice status " + args.file + " --all)");
+            return RunSummary.SOME_DEAD;
         }
     }
 }

@@ -2,7 +2,10 @@ package io.sluice.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.ledger.sqlite.SqliteLedger;
 import io.sluice.runner.RunSummary;
+import io.sluice.spi.Ledger;
+import io.sluice.spi.SplitState;
 import io.sluice.testkit.TestMariaDb;
 import io.sluice.testkit.Workspace;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -12,6 +15,10 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -110,6 +117,38 @@ class BackfillCommandTest {
         assertThat(rows("count(*)", "v = 'a' AND (id <= 100 OR id > 200)"))
                 .as("the other splits' output as it was")
                 .containsExactly("200");
+    }
+
+    /**
+     * A split of the window that a worker is reading now may have read its rows before they were corrected: the
+     * backfill cannot send it back (it is not done), so it says so, names it, tells to backfill again once it is done,
+     * and exits with 1, never "already to be read" as if the correction were sure to be read.
+     */
+    @Test
+    void aSplitOfTheWindowBeingReadNowIsNamedWithTheBackfillToRunAgain() throws Exception {
+        Path db = dir.resolve(".sluice").resolve("backfilled.db");
+        String second;
+        try (Ledger ledger = SqliteLedger.open(db, "backfilled", Clock.systemUTC())) {
+            second = ledger.splits(EnumSet.of(SplitState.DONE), 3).get(1).id();
+            ledger.replay(List.of(second));
+            // a worker reading the second range again, from before the correction below
+            assertThat(ledger.claim(second, "worker-1", Duration.ofMinutes(5))).isPresent();
+        }
+        sql("UPDATE ev SET v = 'fixed' WHERE id BETWEEN 101 AND 200");
+
+        CliRun dry = CliRun.sluice(
+                "backfill", pipeline.toString(), "--from", "2026-01-02", "--to", "2026-01-02T01:00:00Z", "--dry-run");
+        assertThat(dry.code()).as(dry.toString()).isZero();
+        assertThat(dry.out()).contains("being read now by worker-1: " + second);
+
+        CliRun backfill =
+                CliRun.sluice("backfill", pipeline.toString(), "--from", "2026-01-02", "--to", "2026-01-02T01:00:00Z");
+        assertThat(backfill.code()).as(backfill.toString()).isEqualTo(RunSummary.SOME_DEAD);
+        assertThat(backfill.out())
+                .contains("being read now by worker-1: " + second)
+                .contains("1 split(s) of the window are being read now and were left as they are")
+                .contains("run this backfill again once they are done")
+                .doesNotContain("already to be read");
     }
 
     /** The same on MariaDB (Debian's mariadb-server, see {@link TestMariaDb}): DATETIME(6) bounds, read in UTC. */
