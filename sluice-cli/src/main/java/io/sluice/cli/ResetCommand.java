@@ -7,9 +7,9 @@ import io.sluice.runner.RunSummary;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
-import io.sluice.spi.ledger.LedgerAdmin;
 import java.io.PrintWriter;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Comparator;
@@ -73,7 +73,7 @@ final class ResetCommand implements Callable<Integer> {
                     + "that runs it and was forgotten when that process ended");
         } else {
             try (Ledger ledger = Assembly.openLedger(p, args.components(), Clock.systemUTC())) {
-                refuseWhileHeld(p, ledger);
+                refuseWhileProcessed(p, ledger);
                 ledger.reset();
             }
             out.println("pipeline " + p.name() + ": state forgotten");
@@ -94,29 +94,47 @@ final class ResetCommand implements Callable<Integer> {
     }
 
     /**
-     * Refuses while a live worker holds a split: a commit already past its fence check when the ledger forgets the
-     * split would land after the reset, beside its replacement or in the output {@code --delete-output} removed. A
-     * claim whose lease ran out, or whose worker was a process of this machine that is gone, holds nothing up.
+     * Refuses while a live worker holds a split, or beats in the pipeline's pool: a commit already past its fence
+     * check when the ledger forgets the split lands after the reset, beside its replacement; a pool worker plans and
+     * claims again at once, and commits while {@code --delete-output} removes the output (done in the ledger, gone
+     * from the sink). A claim whose lease ran out, and a worker that is silent or was a process of this machine that
+     * is gone, hold nothing up. (A run that is not a pool member announces nothing: only its claims are seen.)
      */
-    private void refuseWhileHeld(Pipeline p, LedgerAdmin ledger) {
+    private void refuseWhileProcessed(Pipeline p, Ledger ledger) {
         Instant now = Instant.now();
+        Duration lease = p.run().lease();
         List<SplitInfo> held = ledger.splits(EnumSet.of(SplitState.CLAIMED), Integer.MAX_VALUE).stream()
                 .filter(s -> s.leaseUntil() != null && s.leaseUntil().isAfter(now))
                 .filter(s -> OwnerId.parse(s.owner()).filter(OwnerId::gone).isEmpty())
                 .toList();
-        if (held.isEmpty()) return;
-        SplitInfo first = held.getFirst();
-        Instant lastLease = held.stream()
-                .map(SplitInfo::leaseUntil)
-                .max(Comparator.naturalOrder())
-                .orElseThrow();
+        List<String> workers = ledger.workers(lease.multipliedBy(3)).stream()
+                .filter(w -> StatusCommand.stopped(w, now, lease).isEmpty())
+                .map(w -> w.worker().id())
+                .toList();
+        String what;
+        if (!held.isEmpty()) {
+            SplitInfo first = held.getFirst();
+            Instant lastLease = held.stream()
+                    .map(SplitInfo::leaseUntil)
+                    .max(Comparator.naturalOrder())
+                    .orElseThrow();
+            what = "split " + first.id() + " is held by worker " + first.owner() + more(held.size(), "split(s)")
+                    + " until " + lastLease.truncatedTo(ChronoUnit.SECONDS);
+        } else if (!workers.isEmpty()) {
+            what = "worker " + workers.getFirst() + " of its pool is running" + more(workers.size(), "worker(s)");
+        } else {
+            return;
+        }
         throw new UserError(
-                "pipeline " + p.name() + " is being processed: split " + first.id() + " is held by worker "
-                        + first.owner() + (held.size() > 1 ? " (and " + (held.size() - 1) + " more split(s))" : "")
-                        + ", and what a worker commits after a reset stays beside its replacement; nothing was "
-                        + "changed. To reset, stop the run or its workers first (`sluice status " + p.file()
-                        + "` lists them), then reset again; the claims of a worker that stopped without giving them "
-                        + "back run out by " + lastLease.truncatedTo(ChronoUnit.SECONDS),
+                "pipeline " + p.name() + " is being processed: " + what + ", and what a worker commits after a reset "
+                        + "stays beside its replacement, or is lost with the output --delete-output removes; nothing "
+                        + "was changed. To reset, stop the run or its workers first (`sluice status " + p.file()
+                        + "` lists them), then reset again; a worker that stopped without saying so holds nothing "
+                        + "once its lease (" + Text.millis(lease.toMillis()) + ") runs out",
                 RunSummary.INVALID);
+    }
+
+    private static String more(int n, String what) {
+        return n > 1 ? " (and " + (n - 1) + " more " + what + ")" : "";
     }
 }

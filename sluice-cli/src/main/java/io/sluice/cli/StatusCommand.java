@@ -203,7 +203,7 @@ final class StatusCommand implements Callable<Integer> {
      * while it beats every third of one (stopped, or cut off from the ledger). Its claims are then taken over once
      * their leases run out (at once by a process of this machine). Empty for a worker that beats.
      */
-    private static Optional<String> stopped(WorkerStatus w, Instant now, Duration lease) {
+    static Optional<String> stopped(WorkerStatus w, Instant now, Duration lease) {
         if (OwnerId.parse(w.worker().id()).filter(OwnerId::gone).isPresent()) {
             return Optional.of("gone: its process no longer runs");
         }

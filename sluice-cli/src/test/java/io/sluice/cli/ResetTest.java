@@ -6,6 +6,7 @@ import io.sluice.ledger.sqlite.SqliteLedger;
 import io.sluice.runner.OwnerId;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.SplitState;
+import io.sluice.spi.WorkerInfo;
 import io.sluice.testkit.ChildJvm;
 import io.sluice.testkit.Workspace;
 import java.math.BigDecimal;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -312,6 +314,37 @@ class ResetTest {
         }
         sluice("reset", p.toString(), "--yes").ok();
         assertThat(CliRun.status(p).get("counts").get("claimed").asInt()).isZero();
+    }
+
+    /**
+     * A worker of a pool holding nothing yet plans and claims at once after a reset, and would commit while
+     * {@code --delete-output} removes the output (done in the ledger, gone from the sink): a reset is refused while a
+     * pool member beats, and goes through once it has left the pool.
+     */
+    @Test
+    void aResetWhileAPoolWorkerBeatsIsRefusedUntilItLeaves() throws Exception {
+        Path p = quickstart(50);
+        run(p).ok();
+        Path db = ws.dir().resolve(".sluice").resolve("quickstart.db");
+        WorkerInfo worker = new WorkerInfo("pool-worker-1", "elsewhere", 42, Instant.now(), 2);
+        try (Ledger ledger = SqliteLedger.open(db, "quickstart", Clock.systemUTC())) {
+            ledger.announce(worker, Duration.ofMinutes(5));
+        }
+        List<Path> files = ws.outputFiles(".parquet");
+
+        // in this process: a child JVM may start slower than the pipeline's lease, after which a worker counts as gone
+        CliRun refused = CliRun.sluice("reset", p.toString(), "--delete-output", "--yes");
+        assertThat(refused.code()).as(refused.toString()).isEqualTo(2);
+        assertThat(refused.all())
+                .contains("worker pool-worker-1 of its pool is running")
+                .contains("stop the run or its workers first");
+        assertThat(ws.outputFiles(".parquet")).as("nothing removed").isEqualTo(files);
+
+        try (Ledger ledger = SqliteLedger.open(db, "quickstart", Clock.systemUTC())) {
+            ledger.retire(worker.id());
+        }
+        CliRun.sluice("reset", p.toString(), "--delete-output", "--yes").ok();
+        assertThat(ws.outputFiles(".parquet")).isEmpty();
     }
 
     /**
