@@ -18,6 +18,7 @@ import io.sluice.spi.sink.OutputLocks;
 import io.sluice.spi.sink.SinkWriter;
 import io.sluice.spi.sink.WriteContext;
 import io.sluice.spi.storage.ForwardingObjectStore;
+import io.sluice.spi.storage.ObjectChangedException;
 import io.sluice.spi.storage.ObjectStore;
 import io.sluice.spi.storage.ObjectStores;
 import io.sluice.spi.storage.StoredObject;
@@ -52,6 +53,7 @@ import software.amazon.awssdk.services.s3.S3Client;
  * A process killed in the middle of a commit's multipart upload leaves the upload's parts on S3 (S3Proxy here), stored
  * and billed but invisible. The next commit of the same output removes them, whatever its attempt number: after
  * {@code sluice retry} or {@code sluice reset}, and for a new version of the input, the split's attempt is 1 again.
+ * A commit paused past its lock removes no file the lock's next holder wrote.
  */
 class S3KilledUploadTest {
     private static final S3ProxyServer SERVER = S3ProxyServer.shared();
@@ -74,6 +76,9 @@ class S3KilledUploadTest {
                     AwsBasicCredentials.create(S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY)))
             .build();
     private final AtomicInteger aborts = new AtomicInteger();
+    /** Runs just before the sink removes a key: what another writer does meanwhile. */
+    private Hook beforeDelete = key -> {};
+
     private final OutputLocks locks =
             new LedgerLocks(MemoryLedger.open("test", Clock.systemUTC()), "test", Duration.ofSeconds(30));
     private ObjectStore store;
@@ -214,6 +219,34 @@ class S3KilledUploadTest {
         }
     }
 
+    @Test
+    void aFileWrittenAgainByTheLocksNextHolderIsNotRemovedByTheCommitThatLostTheLock() throws Exception {
+        // v1 wrote days 0 and 1; v2 has no day 1, so its commit removes day 1's file after checking that the
+        // manifest is still its own. A worker paused between that check and the removal (a GC pause, a frozen VM)
+        // has lost its lock meanwhile, and the next holder has written day 1 again: a plain DELETE removed the next
+        // holder's file, which its manifest lists (lost data, no error anywhere)
+        commit(sink(false, List.of("day")), "v1", 1, "SELECT i AS day, i AS n FROM range(2) t(i)");
+        String dayOne;
+        try (Stream<StoredObject> files = store.list("day=1/", null)) {
+            dayOne = files.map(StoredObject::key).findFirst().orElseThrow();
+        }
+        beforeDelete = key -> {
+            if (key.equals(dayOne)) {
+                store.write(key, "day,n\n1,100\n".getBytes(StandardCharsets.UTF_8), WriteCondition.none());
+            }
+        };
+
+        assertThatThrownBy(() -> commit(sink(false, List.of("day")), "v2", 1, "SELECT 0 AS day, 0 AS n"))
+                .isInstanceOf(ObjectChangedException.class)
+                .hasMessageContaining(store.describe(dayOne))
+                .hasMessageContaining("lost its lock");
+        try (InputStream in = store.read(dayOne, null, 0, -1)) {
+            assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8))
+                    .as("the next holder's file stays")
+                    .isEqualTo("day,n\n1,100\n");
+        }
+    }
+
     /** A kill: no catch block of the sink's runs (they catch exceptions, not errors), as none runs in a dead process. */
     static final class Killed extends Error {
         private static final long serialVersionUID = 1L;
@@ -221,6 +254,10 @@ class S3KilledUploadTest {
         Killed() {
             super("killed mid-upload");
         }
+    }
+
+    interface Hook {
+        void run(String key) throws IOException;
     }
 
     /**
@@ -245,6 +282,18 @@ class S3KilledUploadTest {
                 throw new Killed();
             }
             return store.write(key, file, condition);
+        }
+
+        @Override
+        public void delete(String key) throws IOException {
+            beforeDelete.run(key);
+            store.delete(key);
+        }
+
+        @Override
+        public void delete(String key, String version) throws IOException {
+            beforeDelete.run(key);
+            store.delete(key, version);
         }
 
         @Override

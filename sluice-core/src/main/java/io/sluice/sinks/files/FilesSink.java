@@ -645,16 +645,18 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
         Set<String> previous = found.map(Manifest::files).orElse(Set.of());
         boolean interrupted = found.map(Manifest::committing).orElse(false);
         java.util.Map<String, String> versions = new java.util.HashMap<>();
-        // a key no manifest lists holds nothing of Sluice's (a manifest lists every file before it is written): absent
-        for (String rel : conditional ? produced : List.<String>of()) {
-            if (previous.contains(rel)) store.stat(rel).ifPresent(o -> versions.put(rel, o.version()));
+        // a key no manifest lists holds nothing of Sluice's (a manifest lists every file before it is written): absent.
+        // The files the output no longer produces too: each is removed only while it is the version read here
+        for (String rel : conditional ? previous : Set.<String>of()) {
+            store.stat(rel).ifPresent(o -> versions.put(rel, o.version()));
         }
         return new Target(key, conditional, version, previous, interrupted, produced, versions);
     }
 
     /**
      * One commit of an output: its manifest's key, and, read before the commit's last check of its claim, the
-     * manifest's version and files and the version of each key it writes (on a store with atomic conditional writes).
+     * manifest's version and files and the version of each file the manifest lists (on a store with atomic conditional
+     * writes: what each write and removal of the commit is conditional on).
      */
     private final class Target {
         private final String key;
@@ -688,8 +690,9 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
          * point leaves every file of the output findable by the next attempt, which replaces or removes it; files the
          * output no longer produces are removed only once every new file is in place; the manifest that lists the new
          * files only is written last: the commit's record. Where the store's conditional writes are atomic, every
-         * write is conditional on what the commit read before its last check (If-Match / If-None-Match): a writer
-         * paused past its lock's lease (a stale one) fails at its next write instead of writing over the newer output.
+         * write and removal is conditional on what the commit read before its last check (If-Match / If-None-Match):
+         * a writer paused past its lock's lease (a stale one) fails at its next write or removal instead of writing
+         * over or removing the newer output.
          * A failed upload leaves no object, and what it left unfinished (a multipart upload) is aborted. What a killed
          * commit left unfinished is aborted first: under every key its manifest (still flagged as committing) lists,
          * whichever attempt, version or incarnation commits next; on a retry, under the keys this commit writes too.
@@ -720,7 +723,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
             List<String> stale =
                     previous.stream().filter(f -> !produced.contains(f)).toList();
             if (!stale.isEmpty() && conditional) unchanged(first);
-            for (String f : stale) store.delete(f);
+            for (String f : stale) removeStale(f);
             manifest.withFiles(new LinkedHashSet<>(produced))
                     .write(store, key, conditional ? WriteCondition.ifVersion(first.version()) : WriteCondition.none());
         }
@@ -731,7 +734,31 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
             return v == null ? WriteCondition.ifAbsent() : WriteCondition.ifVersion(v);
         }
 
-        /** Deletes cannot be conditional: the manifest must still be this commit's, else another writer took over. */
+        /**
+         * A file the output no longer produces: only the version this commit read, where the store's conditional writes
+         * are atomic (its deletes are then conditional too: S3, GCS and Azure), so that a writer paused past its lock
+         * after {@link #unchanged} removes nothing the lock's next holder wrote since.
+         */
+        private void removeStale(String rel) throws IOException {
+            String v = versions.get(rel);
+            if (!conditional) {
+                store.delete(rel);
+            } else if (v != null) {
+                try {
+                    store.delete(rel, v);
+                } catch (ObjectChangedException e) {
+                    throw new ObjectChangedException(
+                            rel,
+                            store.describe(rel) + " was written by another commit of the same output while this one "
+                                    + "ran (this worker lost its lock): it was not removed");
+                }
+            } // else none was there when this commit read: nothing of its to remove
+        }
+
+        /**
+         * One look at the manifest before the first removal: it must still be this commit's, else another writer took
+         * over and this one removes nothing.
+         */
         private void unchanged(StoredObject first) throws IOException {
             Optional<StoredObject> now = store.stat(key);
             if (now.isEmpty() || !now.get().version().equals(first.version())) {
