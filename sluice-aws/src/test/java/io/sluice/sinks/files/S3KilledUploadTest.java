@@ -247,6 +247,31 @@ class S3KilledUploadTest {
         }
     }
 
+    @Test
+    void aDiscardThatLostTheLockRemovesNothingTheNextHolderWrote() throws Exception {
+        // a failed attempt's output is discarded after a check of the output's lock; a worker paused between that
+        // check and the removals (the next holder has committed the split again meanwhile) removed the next holder's
+        // files and manifest with plain DELETEs: a split recorded done with no output
+        commit(sink(false), "v1", 1);
+        String data = FilesSink.name("a.csv") + ".csv";
+        beforeDelete = key -> {
+            if (key.equals(data)) store.write(key, "v\nnext\n".getBytes(StandardCharsets.UTF_8), WriteCondition.none());
+        };
+
+        assertThatThrownBy(() -> sink(false).discard(split("v1"), context(2)))
+                .isInstanceOf(ObjectChangedException.class)
+                .hasMessageContaining(store.describe(data))
+                .hasMessageContaining("lost its lock");
+        try (InputStream in = store.read(data, null, 0, -1)) {
+            assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8))
+                    .as("the next holder's file stays")
+                    .isEqualTo("v\nnext\n");
+        }
+        try (Stream<StoredObject> left = store.list("_sluice/manifests/", null)) {
+            assertThat(left).as("and the manifest that lists it").hasSize(1);
+        }
+    }
+
     /** A kill: no catch block of the sink's runs (they catch exceptions, not errors), as none runs in a dead process. */
     static final class Killed extends Error {
         private static final long serialVersionUID = 1L;

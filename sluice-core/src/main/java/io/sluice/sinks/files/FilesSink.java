@@ -38,6 +38,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -590,12 +591,14 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
         String key = split.outputKey() == null ? split.id() : split.outputKey().key();
         try (OutputLocks.Held held = context.lock(lockName(key))) {
             context.checkFence();
-            held.check();
             // the attempts so far: this one (its writer is closed) and older ones, never a newer claim's
             String attempts = name(split.id());
             long token = context.token();
+            // read before the last check: a worker paused after it removes nothing the lock's next holder wrote
+            Removal removal = removal(name);
+            held.check();
             removeAbandoned(attempts, olderThan(attempts, token == UNFENCED ? UNFENCED : token + 1));
-            remove(name);
+            removal.run();
         }
     }
 
@@ -604,13 +607,75 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
      * looks for its key's first version this way, and a DELETE of what is absent is one more request each time.
      */
     private void remove(String name) throws IOException {
+        removal(name).run();
+    }
+
+    /**
+     * What removing a committed output removes: its manifest and files, each in the version read here. Where the
+     * store's conditional writes are atomic, each is removed only while it is that version, so a worker that read
+     * this before its last check of the output's lock and was paused after it removes nothing the lock's next holder
+     * wrote meanwhile (it fails instead).
+     */
+    private Removal removal(String name) throws IOException {
         String manifest = manifest(name);
-        Optional<Manifest> output = Manifest.read(store, manifest);
-        if (output.isEmpty()) return;
-        // its commit was killed mid-upload: its unfinished uploads go too (no commit of it runs: its lock is held)
-        if (output.get().committing()) abandonUploads(List.copyOf(output.get().files()), null);
-        for (String rel : output.get().files()) store.delete(rel);
-        store.delete(manifest);
+        boolean conditional = store.capabilities().conditionalWrites();
+        Optional<String> version = Optional.empty();
+        if (conditional) {
+            version = store.stat(manifest).map(StoredObject::version);
+            if (version.isEmpty()) return new Removal(manifest, null, null, Map.of());
+        }
+        Optional<Manifest> output = Manifest.read(store, manifest, version.orElse(null));
+        if (output.isEmpty()) return new Removal(manifest, null, null, Map.of());
+        Map<String, String> versions = new java.util.HashMap<>();
+        for (String rel : conditional ? output.get().files() : Set.<String>of()) {
+            store.stat(rel).ifPresent(o -> versions.put(rel, o.version()));
+        }
+        return new Removal(manifest, output.get(), version.orElse(null), versions);
+    }
+
+    /**
+     * A committed output to remove ({@code output} null: none), with the versions read of its manifest and files (null
+     * and empty where the store's conditional writes are not atomic: removed whatever version they are).
+     */
+    private final class Removal {
+        private final String manifest;
+        private final Manifest output;
+        private final String version;
+        private final Map<String, String> versions;
+
+        Removal(String manifest, Manifest output, String version, Map<String, String> versions) {
+            this.manifest = manifest;
+            this.output = output;
+            this.version = version;
+            this.versions = versions;
+        }
+
+        void run() throws IOException {
+            if (output == null) return;
+            // its commit was killed mid-upload: its unfinished uploads go too (no commit of it runs: its lock is held)
+            if (output.committing()) abandonUploads(List.copyOf(output.files()), null);
+            for (String rel : output.files()) {
+                if (version == null) store.delete(rel);
+                else if (versions.containsKey(rel)) removeRead(rel, versions.get(rel));
+            }
+            if (version == null) store.delete(manifest);
+            else removeRead(manifest, version);
+        }
+    }
+
+    /**
+     * Removes {@code rel} only while it is the version a commit (or a removal) read before its last check of the lock:
+     * another version is the lock's next holder's, written while this worker was paused.
+     */
+    private void removeRead(String rel, String version) throws IOException {
+        try {
+            store.delete(rel, version);
+        } catch (ObjectChangedException e) {
+            throw new ObjectChangedException(
+                    rel,
+                    store.describe(rel) + " was written by another commit of the same output while this one ran (this "
+                            + "worker lost its lock): it was not removed");
+        }
     }
 
     /**
@@ -740,19 +805,9 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
          * after {@link #unchanged} removes nothing the lock's next holder wrote since.
          */
         private void removeStale(String rel) throws IOException {
-            String v = versions.get(rel);
-            if (!conditional) {
-                store.delete(rel);
-            } else if (v != null) {
-                try {
-                    store.delete(rel, v);
-                } catch (ObjectChangedException e) {
-                    throw new ObjectChangedException(
-                            rel,
-                            store.describe(rel) + " was written by another commit of the same output while this one "
-                                    + "ran (this worker lost its lock): it was not removed");
-                }
-            } // else none was there when this commit read: nothing of its to remove
+            if (!conditional) store.delete(rel);
+            else if (versions.containsKey(rel)) removeRead(rel, versions.get(rel));
+            // else none was there when this commit read: nothing of its to remove
         }
 
         /**

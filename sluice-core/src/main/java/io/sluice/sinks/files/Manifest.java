@@ -99,11 +99,22 @@ record Manifest(String split, String incarnation, List<Input> inputs, Set<String
 
     /** The manifest at this key of the store; empty when there is none. */
     static Optional<Manifest> read(ObjectStore store, String key) throws IOException {
+        return read(store, key, null);
+    }
+
+    /**
+     * The manifest at this key in this version (null: whichever is there); empty when there is none.
+     *
+     * @throws io.sluice.spi.storage.ObjectChangedException when it is another version now
+     */
+    static Optional<Manifest> read(ObjectStore store, String key, String version) throws IOException {
         JsonNode root;
-        try (InputStream in = store.read(key, null, 0, -1)) {
+        try (InputStream in = store.read(key, version, 0, -1)) {
             root = JSON.readTree(in);
         } catch (java.io.FileNotFoundException | NoSuchFileException e) {
             return Optional.empty();
+        } catch (io.sluice.spi.storage.ObjectChangedException e) {
+            throw e; // written since the version was read: intact, not broken
         } catch (IOException e) {
             throw new IOException(
                     "cannot read the manifest " + store.describe(key) + " (" + e.getMessage() + "); if it "
