@@ -40,6 +40,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -230,21 +231,9 @@ class S3KilledUploadTest {
         try (Stream<StoredObject> files = store.list("day=1/", null)) {
             dayOne = files.map(StoredObject::key).findFirst().orElseThrow();
         }
-        beforeDelete = key -> {
-            if (key.equals(dayOne)) {
-                store.write(key, "day,n\n1,100\n".getBytes(StandardCharsets.UTF_8), WriteCondition.none());
-            }
-        };
+        FilesSink sink = sink(false, List.of("day"));
 
-        assertThatThrownBy(() -> commit(sink(false, List.of("day")), "v2", 1, "SELECT 0 AS day, 0 AS n"))
-                .isInstanceOf(ObjectChangedException.class)
-                .hasMessageContaining(store.describe(dayOne))
-                .hasMessageContaining("lost its lock");
-        try (InputStream in = store.read(dayOne, null, 0, -1)) {
-            assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8))
-                    .as("the next holder's file stays")
-                    .isEqualTo("day,n\n1,100\n");
-        }
+        theNextHoldersFileStaysWhen(dayOne, () -> commit(sink, "v2", 1, "SELECT 0 AS day, 0 AS n"));
     }
 
     @Test
@@ -254,21 +243,31 @@ class S3KilledUploadTest {
         // files and manifest with plain DELETEs: a split recorded done with no output
         commit(sink(false), "v1", 1);
         String data = FilesSink.name("a.csv") + ".csv";
-        beforeDelete = key -> {
-            if (key.equals(data)) store.write(key, "v\nnext\n".getBytes(StandardCharsets.UTF_8), WriteCondition.none());
-        };
+        FilesSink sink = sink(false);
 
-        assertThatThrownBy(() -> sink(false).discard(split("v1"), context(2)))
-                .isInstanceOf(ObjectChangedException.class)
-                .hasMessageContaining(store.describe(data))
-                .hasMessageContaining("lost its lock");
-        try (InputStream in = store.read(data, null, 0, -1)) {
-            assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8))
-                    .as("the next holder's file stays")
-                    .isEqualTo("v\nnext\n");
-        }
+        theNextHoldersFileStaysWhen(data, () -> sink.discard(split("v1"), context(2)));
         try (Stream<StoredObject> left = store.list("_sluice/manifests/", null)) {
             assertThat(left).as("and the manifest that lists it").hasSize(1);
+        }
+    }
+
+    /**
+     * The lock's next holder writes {@code key} just before the removal of it that {@code removing} makes (a worker
+     * paused past its lock): the removal fails, naming the key, and the next holder's file stays.
+     */
+    private void theNextHoldersFileStaysWhen(String key, ThrowingCallable removing) throws IOException {
+        String next = "v\nwritten by the lock's next holder\n";
+        beforeDelete = k -> {
+            if (k.equals(key)) store.write(k, next.getBytes(StandardCharsets.UTF_8), WriteCondition.none());
+        };
+        assertThatThrownBy(removing)
+                .isInstanceOf(ObjectChangedException.class)
+                .hasMessageContaining(store.describe(key))
+                .hasMessageContaining("lost its lock");
+        try (InputStream in = store.read(key, null, 0, -1)) {
+            assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8))
+                    .as("the next holder's file stays")
+                    .isEqualTo(next);
         }
     }
 
