@@ -23,7 +23,9 @@ final class Heartbeats implements AutoCloseable {
     private final RunListener listener;
     private final Outage outage;
     private final Map<String, Claim> held = new ConcurrentHashMap<>();
-    private final Set<String> lost = ConcurrentHashMap.newKeySet();
+    /** The claims a beat found taken over, by token: a refused beat of an ended claim names no later claim. */
+    private final Set<Lost> lost = ConcurrentHashMap.newKeySet();
+
     private Periodic periodic;
 
     Heartbeats(Claims claims, Duration lease, RunListener listener, Outage outage) {
@@ -58,13 +60,20 @@ final class Heartbeats implements AutoCloseable {
 
     /** The split's work ended (recorded, failed or given up): nothing to renew or remember about it any more. */
     void drop(Claim claim) {
-        held.remove(claim.splitId());
-        lost.remove(claim.splitId());
+        held.remove(claim.splitId(), claim);
+        lost.remove(Lost.of(claim));
     }
 
     /** True once a beat found that this claim was taken over: its holder must not commit. */
     boolean lost(Claim claim) {
-        return lost.contains(claim.splitId());
+        return lost.contains(Lost.of(claim));
+    }
+
+    /** A claim found taken over: its split and token (a later claim of the split has a greater one). */
+    private record Lost(String splitId, long token) {
+        static Lost of(Claim claim) {
+            return new Lost(claim.splitId(), claim.token());
+        }
     }
 
     /** The claims held now, to give back at once on a second Ctrl-C. */
@@ -78,7 +87,7 @@ final class Heartbeats implements AutoCloseable {
             try {
                 // not reported here: a claim completed a moment ago is refused too; the fence check reports the stale
                 // one
-                if (!claims.heartbeat(c, lease)) lost.add(c.splitId());
+                if (!claims.heartbeat(c, lease)) markLost(c);
             } catch (LedgerException e) {
                 outage.failed(e);
                 if (!outage.ridesOut()) listener.info("heartbeat for " + c.splitId() + " failed: " + e.getMessage());
@@ -86,6 +95,15 @@ final class Heartbeats implements AutoCloseable {
                 listener.info("heartbeat for " + c.splitId() + " failed: " + e.getMessage());
             }
         }
+    }
+
+    /**
+     * Remembers a claim the ledger refused to renew, unless its split's work ended meanwhile ({@link #drop} came first):
+     * then nothing would ever forget it.
+     */
+    private void markLost(Claim c) {
+        lost.add(Lost.of(c));
+        if (held.get(c.splitId()) != c) lost.remove(Lost.of(c));
     }
 
     @Override

@@ -11,10 +11,15 @@ import io.sluice.spi.Split;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
 import io.sluice.spi.StaleClaimException;
+import io.sluice.spi.ledger.Claims;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -89,6 +94,50 @@ class HeartbeatsTest {
         heartbeats.drop(mine);
         assertThat(heartbeats.lost(mine)).as("dropped: nothing remembered").isFalse();
         assertThat(heartbeats.held()).isEmpty();
+    }
+
+    /**
+     * A beat that renews a claim as its split ends (here: fails, to be retried) is refused, since the claim just ended.
+     * That refusal must not mark the split's next claim lost: this process claiming the split again would process it
+     * whole, then have its commit refused and the split left claimed until its lease runs out, an attempt spent.
+     */
+    @Test
+    void aBeatRefusedAsTheSplitEndsDoesNotMarkItsNextClaimLost() throws Exception {
+        CountDownLatch renewing = new CountDownLatch(1);
+        CountDownLatch ended = new CountDownLatch(1);
+        Claims slowBeat = (Claims) Proxy.newProxyInstance(
+                Claims.class.getClassLoader(), new Class<?>[] {Claims.class}, (proxy, m, args) -> {
+                    if (m.getName().equals("heartbeat")) {
+                        renewing.countDown();
+                        ended.await();
+                    }
+                    try {
+                        return m.invoke(ledger, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        Heartbeats beats = new Heartbeats(
+                slowBeat,
+                LEASE,
+                RunListener.NONE,
+                new Outage(RunListener.NONE, clock, false, LEASE, () -> false, () -> {}, new RunStats()));
+        Claim first = registerAndClaim("w1");
+        beats.hold(first);
+        Thread beat = Thread.ofVirtual().start(beats::beat);
+        renewing.await();
+
+        ledger.fail(first, "a failed attempt", Optional.of(clock.instant()));
+        beats.drop(first);
+        ended.countDown();
+        beat.join();
+
+        Claim again = ledger.claim("w1", LEASE).orElseThrow();
+        assertThat(again.splitId()).isEqualTo(first.splitId());
+        beats.hold(again);
+        assertThat(beats.lost(again))
+                .as("the refused beat was about the ended claim, not this one")
+                .isFalse();
     }
 
     @Test
