@@ -184,9 +184,14 @@ public final class LocalRunner implements Runner {
                         "sluice-worker-" + i);
                 t.start();
             }
-            coordinate(done, first, engine);
-            stop.stop();
-            done.await();
+            try {
+                coordinate(done, first, engine);
+            } finally {
+                // also when the coordinator failed (a listing of the source): the splits in flight end and are
+                // recorded, and no worker claims on after the run, its engine and its heartbeats ended
+                stop.stop();
+                done.await();
+            }
             outage.throwIfStopped();
             if (merger != null) merger.merge(engine, stats.splitsDone(), Merger.WAIT);
         } finally {

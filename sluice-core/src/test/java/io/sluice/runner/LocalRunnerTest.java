@@ -450,6 +450,45 @@ class LocalRunnerTest {
         assertThat(sampled).hasSize(1);
     }
 
+    /**
+     * A watching run whose listing of the source fails ends with that error, but only once its workers stopped: the
+     * split in flight then is committed and recorded, and no worker goes on claiming, without heartbeats, after the
+     * run ended (or has the engine and its scratch folder closed under it).
+     */
+    @Test
+    void aWatchRunEndedByAFailedListingStopsItsWorkersFirst() throws Exception {
+        input("a.csv", "id\n1\n");
+        Pipeline p = load("""
+                pipeline: listing-fails
+                source: { files: { path: in } }
+                sink: { files: { path: out, format: csv } }
+                run: { mode: watch, interval: 100ms, parallelism: 1 }
+                """);
+        java.util.concurrent.CountDownLatch listingFailed = new java.util.concurrent.CountDownLatch(1);
+        try (Assembly real = Assembly.of(p, PipelineLoader.withSystemEnv().components(), Clock.systemUTC())) {
+            Source source = real.source();
+            java.util.concurrent.atomic.AtomicInteger listings = new java.util.concurrent.atomic.AtomicInteger();
+            Source failing = proxy(Source.class, (proxy, m, args) -> {
+                if (m.getName().equals("propose") && args.length == 2 && listings.incrementAndGet() > 1) {
+                    listingFailed.countDown();
+                    throw new IOException("listing the input failed");
+                }
+                // the split stays in flight until the run's second listing failed
+                if (m.getName().equals("open")) listingFailed.await();
+                return call(source, m, args);
+            });
+            Assembly a = new Assembly(p, failing, real.steps(), real.sink(), real.ledger(), real.ledgerName());
+            LocalRunner runner = new LocalRunner(a, Clock.systemUTC(), OwnerId.forThisProcess(), new RunListener() {});
+            assertThatThrownBy(runner::run).hasMessageContaining("listing the input failed");
+            assertThat(Thread.getAllStackTraces().keySet())
+                    .as("no worker of the run is left running")
+                    .noneMatch(t -> t.getName().startsWith("sluice-worker-") && t.isAlive());
+            assertThat(real.ledger().counts())
+                    .as("the split in flight was recorded")
+                    .containsEntry(io.sluice.spi.SplitState.DONE, 1L);
+        }
+    }
+
     /** Writes an input file under {@code in/}, settled long ago (its modification time 1970). */
     private void input(String name, String content) throws IOException {
         Files.createDirectories(dir.resolve("in"));
