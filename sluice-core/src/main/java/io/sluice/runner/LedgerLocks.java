@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * Locks held in the ledger ({@link Ledger#lock}), so that a commit's lock holds across processes and machines. Each
@@ -32,15 +33,30 @@ public final class LedgerLocks implements OutputLocks {
     private final Ledger ledger;
     private final String owner;
     private final Duration lease;
+    private final Patience patience;
+
+    /** How a commit's call to take or check its lock is made: once, or retried while the ledger is unreachable. */
+    @FunctionalInterface
+    interface Patience {
+        <T> T call(Supplier<T> call);
+    }
 
     /**
+     * Locks whose calls are made once: a ledger that does not answer fails the commit at once.
+     *
      * @param owner names this process in the ledger's locks (each grant adds a suffix of its own)
      * @param lease how long a grant lasts unless renewed (at most {@link #MAX_LEASE}): a holder paused longer loses it
      */
     public LedgerLocks(Ledger ledger, String owner, Duration lease) {
+        this(ledger, owner, lease, Supplier::get);
+    }
+
+    /** @param patience how taking and checking a lock call the ledger: a pool member rides an outage out there too */
+    LedgerLocks(Ledger ledger, String owner, Duration lease, Patience patience) {
         this.ledger = Objects.requireNonNull(ledger, "ledger");
         this.owner = Objects.requireNonNull(owner, "owner");
         this.lease = Objects.requireNonNull(lease, "lease").compareTo(MAX_LEASE) > 0 ? MAX_LEASE : lease;
+        this.patience = Objects.requireNonNull(patience, "patience");
     }
 
     @Override
@@ -167,7 +183,7 @@ public final class LedgerLocks implements OutputLocks {
 
     private Optional<Ledger.Lock> take(String name, String holder) throws IOException {
         try {
-            return ledger.lock(name, holder, lease);
+            return patience.call(() -> ledger.lock(name, holder, lease));
         } catch (LedgerException e) {
             throw new IOException("cannot take the lock " + name + " in the ledger: " + e.getMessage(), e);
         }
@@ -215,7 +231,7 @@ public final class LedgerLocks implements OutputLocks {
         public void check() throws IOException {
             boolean holds;
             try {
-                holds = !lost && ledger.holds(lock);
+                holds = !lost && patience.call(() -> ledger.holds(lock));
             } catch (LedgerException e) {
                 throw new IOException("cannot check the lock " + lock.name() + " in the ledger: " + e.getMessage(), e);
             }

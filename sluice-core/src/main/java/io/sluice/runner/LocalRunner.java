@@ -111,7 +111,7 @@ public final class LocalRunner implements Runner {
         this.heartbeats = new Heartbeats(ledger, run.lease(), listener, outage);
         this.claimLoop = new ClaimLoop(ledger, owner, run.lease(), stop, outage, stats);
         this.membership = member == null ? null : new PoolMembership(ledger, member, run.lease(), listener, outage);
-        this.locks = new LedgerLocks(ledger, owner, run.lease());
+        this.locks = new LedgerLocks(ledger, owner, run.lease(), outage::duringCommit);
         this.merger = Merger.of(assembly, locks, listener).orElse(null);
     }
 
@@ -516,7 +516,7 @@ public final class LocalRunner implements Runner {
     }
 
     /** A ledger call about a split in flight: a pool member rides an outage out ({@link Outage#patiently}). */
-    private <T> T patiently(Outage.LedgerCall<T> call) throws StaleClaimException {
+    private <T> T patiently(Outage.LedgerCall<T, StaleClaimException> call) throws StaleClaimException {
         return outage.patiently(call);
     }
 

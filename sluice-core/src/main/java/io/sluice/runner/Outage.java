@@ -2,10 +2,10 @@ package io.sluice.runner;
 
 import io.sluice.spi.LedgerException;
 import io.sluice.spi.LedgerRefusedException;
-import io.sluice.spi.StaleClaimException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Whether the ledger answers, and what a run does when it does not. A plain run stops at the first failed call (its
@@ -110,9 +110,10 @@ final class Outage {
         }
     }
 
+    /** A call to the ledger; {@code E} is what it throws besides a {@link LedgerException}. */
     @FunctionalInterface
-    interface LedgerCall<T> {
-        T call() throws StaleClaimException;
+    interface LedgerCall<T, E extends Exception> {
+        T call() throws E;
     }
 
     /**
@@ -120,7 +121,7 @@ final class Outage {
      * the split's work is done and only waits to be recorded. While stopping it gives up after one lease; the split
      * then runs again elsewhere, which the sink's replace-on-replay makes harmless.
      */
-    <T> T patiently(LedgerCall<T> call) throws StaleClaimException {
+    <T, E extends Exception> T patiently(LedgerCall<T, E> call) throws E {
         long firstFailure = -1;
         for (int failures = 1; ; failures++) {
             long start = System.nanoTime();
@@ -136,6 +137,15 @@ final class Outage {
                 sleep(pause(failures));
             }
         }
+    }
+
+    /**
+     * A ledger call of a split's commit that names no claim (taking or checking an output lock): a pool member rides an
+     * outage out as {@link #patiently} does, rather than fail an attempt for it; a plain run calls once, and a failure
+     * fails its caller.
+     */
+    <T> T duringCommit(Supplier<T> call) {
+        return ridesOut ? patiently(call::get) : call.get();
     }
 
     /** Doubles from 200 ms up to 5 s: a pool of workers does not hammer a ledger that is coming back. */

@@ -489,6 +489,48 @@ class LocalRunnerTest {
         }
     }
 
+    /**
+     * A pool member whose split reaches its commit while the ledger is unreachable rides the outage out there too: the
+     * commit's output lock is asked for again with backoff until the ledger answers, instead of failing the attempt
+     * (with no retries left, the split would be dead for an outage).
+     */
+    @Test
+    void aPoolMemberWhoseCommitFallsInAnOutageWaitsForTheLedger() throws Exception {
+        input("a.csv", "id\n1\n");
+        Pipeline p = load("""
+                pipeline: commit-outage
+                source: { files: { path: in } }
+                sink: { files: { path: out, format: csv } }
+                run: { parallelism: 1, interval: 100ms, retries: { max: 0 } }
+                """);
+        java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+        try (Assembly real = Assembly.of(p, PipelineLoader.withSystemEnv().components(), Clock.systemUTC())) {
+            Ledger ledger = real.ledger();
+            Ledger down = proxy(Ledger.class, (proxy, m, args) -> {
+                // the ledger goes away as the split's commit asks for its output lock, for three calls
+                if (m.getName().equals("lock") && refused.incrementAndGet() <= 3)
+                    throw new io.sluice.spi.LedgerException("connection refused", null);
+                return call(ledger, m, args);
+            });
+            Assembly a = new Assembly(p, real.source(), real.steps(), real.sink(), down, real.ledgerName());
+            LocalRunner runner = new LocalRunner(a, Clock.systemUTC(), member(), new RunListener() {});
+            var result = started(runner);
+            try {
+                Await.until(
+                        "the split ended",
+                        () -> runner.stats().splitsDone() + runner.stats().attemptsFailed() > 0);
+            } finally {
+                runner.requestStop();
+            }
+            RunSummary summary = result.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(summary.attemptsFailed())
+                    .as("no attempt failed for the outage")
+                    .isZero();
+            assertThat(summary.splitsDone()).isEqualTo(1);
+        }
+        assertThat(refused).as("the outage met the commit").hasValueGreaterThan(3);
+    }
+
     /** Writes an input file under {@code in/}, settled long ago (its modification time 1970). */
     private void input(String name, String content) throws IOException {
         Files.createDirectories(dir.resolve("in"));
