@@ -213,6 +213,53 @@ class RedeliveryTest {
         assertThat(ws.outputFiles(".parquet")).containsExactly(ws.out().resolve("totals.parquet"));
     }
 
+    /**
+     * A pipeline that ran with {@code on_change: ignore} compacted its partials (more than 16 splits); switched to
+     * {@code reprocess}, a file delivered again is a new version whose partial supersedes the earlier one, folded in the
+     * compacted file, which cannot give up its rows. The merge must not count the file twice (nor leave it out): it
+     * refuses, the totals stay as they were, and after {@code sluice reset --yes} a run counts the new version once.
+     */
+    @Test
+    void aFileDeliveredAgainAfterTheSwitchToReprocessIsNotCountedTwice() throws Exception {
+        ws = Workspace.in(dir);
+        for (int f = 0; f < 20; f++) deliver("day-" + f + ".csv", f * 1000, 10, 1);
+        String aggregate = """
+                - aggregate:
+                    group_by: [region]
+                    measures: { lines: count(*), total: sum(amount) }
+                """;
+        Path p = pipeline("on_change: ignore\npack: { max_files: 1 }", aggregate, "");
+        run(p).ok();
+        assertThat(sluiceFiles("partials/compacted"))
+                .as("the 20 splits' partials were compacted")
+                .isNotEmpty();
+        assertThat(sluiceFiles("partials").stream()
+                        .filter(f -> f.getFileName().toString().startsWith("part-")))
+                .isEmpty();
+        List<String> before = expectedTotals();
+        assertThat(totals()).isEqualTo(before);
+
+        pipeline("on_change: reprocess\npack: { max_files: 1 }", aggregate, "");
+        deliver("day-3.csv", 3000, 7, 2); // fewer rows, other amounts and regions
+        CliRun switched = run(p);
+        assertThat(switched.code()).as(switched.toString()).isNotZero();
+        assertThat(switched.err())
+                .as(switched.toString())
+                .contains("is a new version of the input of split")
+                .contains("day-3.csv")
+                .contains("count that input twice")
+                .contains("sluice reset --yes")
+                .doesNotContain("trying again");
+        assertThat(totals()).as("the totals committed before stay").isEqualTo(before);
+
+        assertThat(sluice("reset", p.toString(), "--yes").code()).isZero();
+        run(p).ok();
+        assertThat(totals()).isEqualTo(expectedTotals());
+        deliver("day-4.csv", 4000, 12, 3); // and delivered again from then on: replaced, not compacted
+        run(p).ok();
+        assertThat(totals()).isEqualTo(expectedTotals());
+    }
+
     private List<String> totals() throws Exception {
         return Workspace.query("SELECT region, lines, total FROM read_parquet('"
                 + ws.out().resolve("totals.parquet") + "') ORDER BY region");

@@ -120,7 +120,7 @@ public final class Merger {
                                 + "; that merge rebuilds them, or the next run does",
                         busy);
             } catch (Exception e) {
-                if (attempt >= ATTEMPTS) throw e;
+                if (attempt >= ATTEMPTS || e instanceof PartialResults.Unmergeable) throw e;
                 listener.info("merging the partial results failed, trying again: " + e.getMessage());
             }
         }

@@ -8,6 +8,7 @@ import io.sluice.spi.sink.OutputLocks;
 import io.sluice.spi.sink.PartialResults.Done;
 import io.sluice.spi.sink.PartialResults.DoneSplits;
 import io.sluice.spi.sink.PartialResults.Fold;
+import io.sluice.spi.sink.PartialResults.Unmergeable;
 import io.sluice.spi.storage.ObjectChangedException;
 import io.sluice.spi.storage.ObjectStore;
 import io.sluice.spi.storage.StoredObject;
@@ -65,7 +66,8 @@ import java.util.stream.Stream;
  * supersedes it (directly, or through versions that superseded each other) is done and committed (its partial is
  * listed, or its commit of no rows is complete): so an input counts in the newest version that is done, once, at
  * every moment; a new version not done yet (or never: failed for good) leaves the earlier one counted. Only then
- * is the earlier partial removed (the version listed).</li>
+ * is the earlier partial removed (the version listed). An earlier version folded in the compacted file the merge
+ * reads (compacted before the source planned new versions) cannot be left out: the merge refuses.</li>
  * <li>Done is final in a ledger, until a reset forgets every split: the splits run again then complete anew (with
  * new partial files), so the manifest stops being usable as a whole, and its folded data is then not needed. A
  * rebuild of the splits an earlier pipeline version made sends back some done splits only; the runner compacts nothing
@@ -208,7 +210,7 @@ final class PartialStore {
                                     + "and run again to rebuild every partial from the input");
                 }
             }
-            Set<String> superseded = superseded(done, listed);
+            Set<String> superseded = superseded(done, listed, base);
             List<Fresh> fresh = new ArrayList<>();
             for (Done d : done) {
                 if (base != null && base.splits().containsKey(d.splitId())) continue;
@@ -221,6 +223,24 @@ final class PartialStore {
         }
         throw new IOException(
                 "the partials in " + store.describe(DIR) + " kept being compacted while they were listed; try again");
+    }
+
+    /**
+     * A new version of an input is done while the earlier version's partial is folded in the compacted file the merge
+     * reads (compacted while the source planned no new versions: {@code on_change: ignore}, then switched to
+     * {@code reprocess}). The file cannot give up that version's rows, so totals would count the input twice: the
+     * merge refuses, and the totals committed before stay.
+     */
+    static final class FoldedVersionException extends Unmergeable {
+        FoldedVersionException(String older, String newer, String compacted) {
+            super("split " + newer + " is a new version of the input of split " + older
+                    + ", whose partial is folded into the compacted partials " + compacted
+                    + " (compacted while the source planned no new versions of a file, as with on_change: ignore); "
+                    + "a compacted file cannot give up one split's rows, so the totals would count that input twice "
+                    + "and are not rebuilt (those committed before stay). Run `sluice reset --yes` and run again: "
+                    + "every input is read again in its current version, and with on_change: reprocess the partials "
+                    + "are not compacted");
+        }
     }
 
     /** Records that the partial {@code newer} (a name without extension) supersedes {@code older}. */
@@ -237,8 +257,11 @@ final class PartialStore {
      * through the records, so a version in between that is not done (killed, failed for good) passes it on. Such a
      * partial never counts again while that version is done (a replay of an earlier version commits nothing: its input
      * is no longer current), whether its own split is done or not.
+     *
+     * @throws FoldedVersionException when such a partial is folded in {@code base}, which cannot give up its rows
      */
-    private Set<String> superseded(Collection<Done> done, Map<String, StoredObject> listed) throws IOException {
+    private Set<String> superseded(Collection<Done> done, Map<String, StoredObject> listed, CompactionManifest base)
+            throws IOException {
         Map<String, List<String>> newer = new HashMap<>();
         for (StoredObject o : list(SUPERSEDED)) {
             String[] pair = o.key().substring(SUPERSEDED.length()).split("~");
@@ -246,19 +269,27 @@ final class PartialStore {
                 newer.computeIfAbsent(pair[0], k -> new ArrayList<>()).add(pair[1]);
         }
         if (newer.isEmpty()) return Set.of();
-        Set<String> doneNames = new HashSet<>();
-        done.forEach(d -> doneNames.add(FilesSink.name(d.splitId())));
+        Map<String, String> doneNames = new HashMap<>(); // partial name (no extension) -> split id
+        done.forEach(d -> doneNames.put(FilesSink.name(d.splitId()), d.splitId()));
+        Map<String, String> folded = new HashMap<>(); // partial file -> split id, of the splits base reads
+        if (base != null) base.splits().forEach((id, e) -> folded.put(e.partial(), id));
         Map<String, Boolean> counts = new HashMap<>();
         Set<String> superseded = new HashSet<>();
         for (String older : newer.keySet()) {
-            if (!listed.containsKey(older + ".parquet")) continue; // removed already: nothing to leave out
+            String file = older + ".parquet";
+            // removed already: nothing to leave out
+            if (!listed.containsKey(file) && !folded.containsKey(file)) continue;
             Set<String> seen = new HashSet<>(Set.of(older));
             List<String> next = new ArrayList<>(newer.get(older));
             while (!next.isEmpty()) {
                 String v = next.removeLast();
                 if (!seen.add(v)) continue;
-                if (doneNames.contains(v) && counts(v, listed, counts)) {
-                    superseded.add(older + ".parquet");
+                if (doneNames.containsKey(v) && counts(v, listed, counts)) {
+                    if (folded.containsKey(file)) {
+                        throw new FoldedVersionException(
+                                folded.get(file), doneNames.get(v), store.describe(COMPACTED + base.data()));
+                    }
+                    superseded.add(file);
                     break;
                 }
                 next.addAll(newer.getOrDefault(v, List.of()));

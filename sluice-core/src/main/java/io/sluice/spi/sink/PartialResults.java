@@ -51,6 +51,16 @@ public interface PartialResults {
      */
     Written replaceMerged(Rows merged, Optional<Rows> changes, OutputLocks.Held lock) throws Exception;
 
+    /**
+     * The partials as they are cannot give exact merged results, and trying again gives the same: the merge stops at
+     * once, and the merged output committed before stays. The message says what the user must do.
+     */
+    class Unmergeable extends java.io.IOException {
+        public Unmergeable(String message) {
+            super(message);
+        }
+    }
+
     /** Folds partial files into one partial file with the same columns: the engine's, given to {@link #compact}. */
     @FunctionalInterface
     interface Fold {
