@@ -103,7 +103,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
         this.compression = compression;
         this.partitionBy = List.copyOf(partitionBy);
         this.partialStore = new PartialStore(store, root);
-        this.lineage = new Lineage(store, this::remove);
+        this.lineage = new Lineage(store, this::removal);
         this.base = base;
     }
 
@@ -569,13 +569,18 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
                 if (!context.inputsCurrent()) return false;
                 versions.record(split, name, key.get());
             }
-            // read before the last check: a writer paused after it finds the output changed, and writes nothing
+            // read before the last check: a writer paused after it finds the output changed, and writes nothing; it
+            // removes only the other versions read here, never one that the lock's next holder committed meanwhile
             Target target = target(name, produced);
+            Versions.Removal others = key.isEmpty()
+                    ? () -> {}
+                    : partial
+                            ? versions.others(name, key.get(), older -> () -> supersede(older, name, key.get()))
+                            : versions.others(name, key.get(), this::removal);
             if (held != null) held.check();
-            if (key.isPresent() && partial)
-                versions.removeOthers(name, key.get(), older -> supersede(older, name, key.get()));
+            if (partial) others.run();
             target.commit(staging, manifest, context.attempt() > 1);
-            if (key.isPresent() && !partial) versions.removeOthers(name, key.get(), this::remove);
+            if (!partial) others.run();
             replaced.replace(name, manifest.inputs());
             return true;
         }
@@ -603,18 +608,11 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
     }
 
     /**
-     * Removes a committed output: its files, then its manifest. No manifest, nothing to remove: a log's every range
-     * looks for its key's first version this way, and a DELETE of what is absent is one more request each time.
-     */
-    private void remove(String name) throws IOException {
-        removal(name).run();
-    }
-
-    /**
-     * What removing a committed output removes: its manifest and files, each in the version read here. Where the
-     * store's conditional writes are atomic, each is removed only while it is that version, so a worker that read
-     * this before its last check of the output's lock and was paused after it removes nothing the lock's next holder
-     * wrote meanwhile (it fails instead).
+     * What removing a committed output removes: its files, then its manifest, each in the version read here. No
+     * manifest, nothing to remove: a log's every range looks for its key's first version this way, and a DELETE of what
+     * is absent is one more request each time. Where the store's conditional writes are atomic, each is removed only
+     * while it is that version, so a worker that read this before its last check of the output's lock and was paused
+     * after it removes nothing the lock's next holder wrote meanwhile (it fails instead).
      */
     private Removal removal(String name) throws IOException {
         String manifest = manifest(name);
@@ -637,7 +635,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
      * A committed output to remove ({@code output} null: none), with the versions read of its manifest and files (null
      * and empty where the store's conditional writes are not atomic: removed whatever version they are).
      */
-    private final class Removal {
+    private final class Removal implements Versions.Removal {
         private final String manifest;
         private final Manifest output;
         private final String version;
@@ -650,7 +648,8 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
             this.versions = versions;
         }
 
-        void run() throws IOException {
+        @Override
+        public void run() throws IOException {
             if (output == null) return;
             // its commit was killed mid-upload: its unfinished uploads go too (no commit of it runs: its lock is held)
             if (output.committing()) abandonUploads(List.copyOf(output.files()), null);

@@ -51,7 +51,7 @@ final class Lineage {
     private Index index;
 
     /**
-     * @param remover removes one output, all its files and then its manifest
+     * @param remover reads what removing one output removes: all its files and then its manifest
      */
     Lineage(ObjectStore store, Versions.Remover remover) {
         this.store = store;
@@ -126,7 +126,7 @@ final class Lineage {
                 if (m.isPresent()
                         && m.get().incarnation() != null
                         && !m.get().incarnation().equals(index.incarnation)) {
-                    lineage.remover.remove(candidate);
+                    lineage.remover.read(candidate).run();
                 }
                 index.forget(candidate);
             }

@@ -27,10 +27,19 @@ final class Versions {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String DIR = "_sluice/versions/";
 
-    /** Removes one output (its files, then its manifest) by name; removing an absent one does nothing. */
+    /** A removal read before a commit's last check of its lock, to run after the commit. */
+    @FunctionalInterface
+    interface Removal {
+        void run() throws IOException;
+    }
+
+    /**
+     * Reads what removing one output (its files, then its manifest) by name removes; removing an absent one does
+     * nothing.
+     */
     @FunctionalInterface
     interface Remover {
-        void remove(String name) throws IOException;
+        Removal read(String name) throws IOException;
     }
 
     private final ObjectStore store;
@@ -63,15 +72,21 @@ final class Versions {
     }
 
     /**
-     * Removes the outputs of every other version of the key (and of other cuts of this version, after a reset),
-     * keeping the other ranges of this version. Every version of a key (and range) has one output name, which the
-     * commit just wrote over: under it, only the records of other versions go. Another name goes (its files, then its
-     * manifest, then its records, so that a crash in between leaves the rest for the next commit of the key) unless one
-     * of its records is of this version: a range of it, committed before this one, or about to be. Names of other
+     * Reads what removing the outputs of every other version of the key (and of other cuts of this version, after a
+     * reset) removes, keeping the other ranges of this version. Every version of a key (and range) has one output name,
+     * which the commit writes over: under it, only the records of other versions go. Another name goes (its files, then
+     * its manifest, then its records, so that a crash in between leaves the rest for the next commit of the key) unless
+     * one of its records is of this version: a range of it, committed before this one, or about to be. Names of other
      * versions come from the records of earlier Sluice versions, which named a later version by its split id, and from
      * the ranges of a version cut otherwise.
+     *
+     * <p>Read before the commit's last check of the key's lock, run after the commit: a worker paused past the check
+     * (a GC pause, a frozen VM) while the lock's next holder committed a newer version removes only what it read, never
+     * the newer version's record or output (listed after the pause, they were removed as another version's: its rows
+     * lost, or, its record lost, left beside the version after). A record never changes, so its name is all there is
+     * to read of it.
      */
-    void removeOthers(String name, OutputKey mine, Remover remover) throws IOException {
+    Removal others(String name, OutputKey mine, Remover remover) throws IOException {
         String folder = folder(mine.key());
         Map<String, List<Entry>> byName = new TreeMap<>();
         try (Stream<StoredObject> list = store.list(folder, null)) {
@@ -82,19 +97,24 @@ final class Versions {
         }
         // versions compared by their hashes, as the records' names hold them
         OutputKey me = new OutputKey(mine.key(), FilesSink.hash(mine.version()), mine.start(), mine.end());
+        List<Removal> steps = new ArrayList<>();
         for (var output : byName.entrySet()) {
             List<Entry> entries = output.getValue();
-            if (output.getKey().equals(name)) {
-                for (Entry e : entries) if (!e.version().equals(me.version())) store.delete(e.object());
-                continue;
-            }
-            List<Entry> ours =
-                    entries.stream().filter(e -> e.key(mine.key()).sibling(me)).toList();
-            if (ours.isEmpty()) remover.remove(output.getKey());
-            for (Entry e : entries) if (!ours.contains(e)) store.delete(e.object());
+            List<Entry> kept = output.getKey().equals(name)
+                    ? entries.stream()
+                            .filter(e -> e.version().equals(me.version()))
+                            .toList()
+                    : entries.stream()
+                            .filter(e -> e.key(mine.key()).sibling(me))
+                            .toList();
+            if (!output.getKey().equals(name) && kept.isEmpty()) steps.add(remover.read(output.getKey()));
+            for (Entry e : entries) if (!kept.contains(e)) steps.add(() -> store.delete(e.object()));
         }
         String first = FilesSink.name(mine.key());
-        if (!first.equals(name) && !byName.containsKey(first)) remover.remove(first);
+        if (!first.equals(name) && !byName.containsKey(first)) steps.add(remover.read(first));
+        return () -> {
+            for (Removal step : steps) step.run();
+        };
     }
 
     /** A record: {@code NAME~VERSION HASH~START~END.json} under the key's folder. */

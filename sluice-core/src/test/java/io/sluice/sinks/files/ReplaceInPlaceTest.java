@@ -49,6 +49,8 @@ class ReplaceInPlaceTest {
     private final List<List<String>> seen = new ArrayList<>();
     /** The data files the reader listed after each step. */
     private final List<Set<String>> listed = new ArrayList<>();
+    /** Runs once a key is written: what another worker does meanwhile. */
+    private Hook afterWrite = key -> {};
 
     @BeforeEach
     void setUp() throws Exception {
@@ -99,11 +101,14 @@ class ReplaceInPlaceTest {
 
     /** {@code n} rows of the split's first input in this version, ids {@code from..}, partition {@code p = id % 3}. */
     private void write(FilesSink sink, Split split, int from, int n, String where) throws Exception {
+        commits.write(sink, c, split, query(split, from, n, where), commits.in("incarnation-1"));
+    }
+
+    private static String query(Split split, int from, int n, String where) {
         Member m = split.members().getFirst();
         String v = split.outputKey().version();
-        String query = "SELECT '" + m.key() + "#" + m.start() + "' AS input, '" + v + "' AS version, i AS id, "
+        return "SELECT '" + m.key() + "#" + m.start() + "' AS input, '" + v + "' AS version, i AS id, "
                 + "i % 3 AS p FROM range(" + from + ", " + (from + n) + ") t(i)" + where;
-        commits.write(sink, c, split, query, commits.in("incarnation-1"));
     }
 
     /** Data files a reader lists: not under a folder or name starting with {@code _} or {@code .}. */
@@ -293,12 +298,79 @@ class ReplaceInPlaceTest {
                 .isEmpty();
     }
 
+    /**
+     * A worker paused past its lock (a GC pause, a frozen VM) after its commit of one version of a log, before it
+     * removes the key's other versions; the lock's next holder commits a newer version meanwhile, whose ranges are cut
+     * otherwise. Waking, the paused worker must remove nothing the next holder committed: it listed the versions after
+     * its pause, and removed the newer version's output with its record (its rows gone, the ledger holding it done).
+     */
+    @Test
+    void aWorkerPausedPastItsLockRemovesNoOutputTheLocksNextHolderCommitted() throws Exception {
+        FilesSink sink = sink(List.of());
+        write(sink, range("big.csv", "v1", 0, 100), 0, 2, "");
+
+        pausedAfterItsCommit(sink, range("big.csv", "v1", 100, 200), 10, range("big.csv", "v2", 0, 150), 0);
+
+        assertThat(rows())
+                .as("the next holder's version, whole")
+                .containsExactly("big.csv#0|v2|0", "big.csv#0|v2|1", "big.csv#0|v2|2");
+        assertThat(versionRecords("big.csv")).as("and its record").hasSize(1);
+    }
+
+    /**
+     * The same pause, the next holder committing the same range of a newer version: it writes over the paused worker's
+     * output, under the same name. Waking, the paused worker removed the newer version's record (it is not its own
+     * version), so the version after, cut otherwise, no longer found that output: its rows stayed beside the new ones.
+     */
+    @Test
+    void aRecordTheLocksNextHolderWroteIsNotRemovedByAWorkerPausedPastItsLock() throws Exception {
+        FilesSink sink = sink(List.of());
+
+        pausedAfterItsCommit(sink, range("big.csv", "v1", 0, 100), 0, range("big.csv", "v2", 0, 100), 0);
+        assertThat(versionRecords("big.csv"))
+                .as("the next holder's record")
+                .containsExactly(FilesSink.outputName(range("big.csv", "v2", 0, 100)) + "~" + FilesSink.hash("v2")
+                        + "~0~100.json");
+        write(sink, range("big.csv", "v3", 0, 200), 20, 2, "");
+
+        assertThat(rows()).as("v3 alone: v2's output went").containsExactly("big.csv#0|v3|20", "big.csv#0|v3|21");
+    }
+
+    /**
+     * Commits {@code paused}'s 2 rows from {@code from}; right after its commit writes its manifest, the lock's next
+     * holder (another worker, with a ledger of its own: the paused one's lease ran out) commits {@code next}'s 3 rows
+     * from {@code nextFrom}.
+     */
+    private void pausedAfterItsCommit(FilesSink sink, Split paused, int from, Split next, int nextFrom)
+            throws Exception {
+        String manifest = FilesSink.manifest(FilesSink.outputName(paused));
+        FilesSink other = sink(List.of());
+        Commits nextHolder = new Commits();
+        int[] writes = {0};
+        afterWrite = key -> {
+            // its second write of the manifest: the commit's last (the first lists old and new files while it runs)
+            if (!key.equals(manifest) || ++writes[0] != 2) return;
+            afterWrite = k -> {}; // once: the next holder writes the same keys
+            try {
+                nextHolder.write(other, c, next, query(next, nextFrom, 3, ""), nextHolder.in("incarnation-1"));
+            } catch (Exception e) {
+                throw new AssertionError("the next holder's commit failed", e);
+            }
+        };
+        write(sink, paused, from, 2, "");
+        assertThat(writes[0]).as("the next holder committed during the pause").isEqualTo(2);
+    }
+
     private List<String> versionRecords(String key) throws IOException {
         Path folder = out().resolve("_sluice/versions/" + FilesSink.hash(key));
         if (!Files.isDirectory(folder)) return List.of();
         try (Stream<Path> list = Files.list(folder)) {
             return list.map(p -> p.getFileName().toString()).sorted().toList();
         }
+    }
+
+    interface Hook {
+        void run(String key) throws IOException;
     }
 
     /** A local store whose every write and delete lets the reader look once it is done. */
@@ -311,6 +383,7 @@ class ReplaceInPlaceTest {
         public StoredObject write(String key, Path file, WriteCondition condition) throws IOException {
             StoredObject o = store.write(key, file, condition);
             look();
+            afterWrite.run(key);
             return o;
         }
 
@@ -318,6 +391,7 @@ class ReplaceInPlaceTest {
         public StoredObject write(String key, byte[] content, WriteCondition condition) throws IOException {
             StoredObject o = store.write(key, content, condition);
             look();
+            afterWrite.run(key);
             return o;
         }
 
