@@ -30,6 +30,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -337,11 +338,39 @@ class ReplaceInPlaceTest {
     }
 
     /**
+     * The pause falls after the paused worker's first write of its manifest (old and new files listed, the commit
+     * under way), before its data files: the next holder, cutting a newer version otherwise, removes that manifest and
+     * the paused worker's record. Waking, the paused worker writes its data files, which no manifest or record then
+     * names: the older version's rows stay beside the newer one's, and no later version finds them. Seen here on a
+     * local folder; on S3, by reading the code, the same (nothing was at the data files' keys, so their
+     * {@code If-None-Match} holds; only the last manifest write fails, and the files it wrote stay).
+     */
+    @Test
+    @Disabled("open, no fix yet: a commit paused past its lock between its first manifest write and its data files"
+            + " writes them after the next holder removed its manifest and record; nothing names them then")
+    void aWorkerPausedPastItsLockInTheMiddleOfItsCommitLeavesNoFileBesideTheNextHoldersOutput() throws Exception {
+        FilesSink sink = sink(List.of());
+        write(sink, range("big.csv", "v1", 0, 100), 0, 2, "");
+
+        pausedAfterItsCommit(sink, range("big.csv", "v1", 100, 200), 10, range("big.csv", "v2", 0, 150), 0, 1);
+
+        assertThat(rows())
+                .as("the next holder's version alone")
+                .containsExactly("big.csv#0|v2|0", "big.csv#0|v2|1", "big.csv#0|v2|2");
+    }
+
+    /**
      * Commits {@code paused}'s 2 rows from {@code from}; right after its commit writes its manifest, the lock's next
      * holder (another worker, with a ledger of its own: the paused one's lease ran out) commits {@code next}'s 3 rows
      * from {@code nextFrom}.
      */
     private void pausedAfterItsCommit(FilesSink sink, Split paused, int from, Split next, int nextFrom)
+            throws Exception {
+        pausedAfterItsCommit(sink, paused, from, next, nextFrom, 2);
+    }
+
+    /** As above, the pause after the {@code write}th write of the paused worker's manifest. */
+    private void pausedAfterItsCommit(FilesSink sink, Split paused, int from, Split next, int nextFrom, int write)
             throws Exception {
         String manifest = FilesSink.manifest(FilesSink.outputName(paused));
         FilesSink other = sink(List.of());
@@ -349,7 +378,7 @@ class ReplaceInPlaceTest {
         int[] writes = {0};
         afterWrite = key -> {
             // its second write of the manifest: the commit's last (the first lists old and new files while it runs)
-            if (!key.equals(manifest) || ++writes[0] != 2) return;
+            if (!key.equals(manifest) || ++writes[0] != write) return;
             afterWrite = k -> {}; // once: the next holder writes the same keys
             try {
                 nextHolder.write(other, c, next, query(next, nextFrom, 3, ""), nextHolder.in("incarnation-1"));
@@ -358,7 +387,7 @@ class ReplaceInPlaceTest {
             }
         };
         write(sink, paused, from, 2, "");
-        assertThat(writes[0]).as("the next holder committed during the pause").isEqualTo(2);
+        assertThat(writes[0]).as("the next holder committed during the pause").isEqualTo(write);
     }
 
     private List<String> versionRecords(String key) throws IOException {
