@@ -370,7 +370,12 @@ final class FilesSource implements Source {
     public Split pack(List<Split> units) {
         List<Member> members = units.stream().flatMap(u -> u.members().stream()).toList();
         long bytes = units.stream().mapToLong(Split::bytes).sum();
-        return s.tail() ? TailPlanner.pack(units.getFirst().id(), members) : SplitNames.pack(members, bytes, null);
+        return s.tail()
+                ? TailPlanner.pack(
+                        units.getFirst().id(),
+                        members,
+                        units.stream().flatMap(u -> EndMarks.of(u).stream()).toList())
+                : SplitNames.pack(members, bytes, null);
     }
 
     /** What a listing does with a file a {@code rotated} glob names that is taken for a live log. */
@@ -858,12 +863,16 @@ final class FilesSource implements Source {
         List<Future<Opened>> opened = new ArrayList<>(); // in the members' order, whatever order the downloads end in
         String format = null;
         int n = 0;
+        List<String> marks = s.tail() ? EndMarks.of(split) : List.of();
         try (ExecutorService downloads = Executors.newFixedThreadPool(DOWNLOADS_IN_FLIGHT, DOWNLOADERS)) {
             for (Member m : split.members()) {
                 if (s.tail()) {
-                    Part part = openTail(m, scratch.resolve((n++) + ".spool"));
-                    format = s.format().or(() -> Formats.fromName(part.key())).orElseThrow();
-                    opened.add(CompletableFuture.completedFuture(new Opened(part, null)));
+                    Opened tail = openTail(m, marks.get(n), scratch.resolve((n++) + ".spool"));
+                    String key = tail.part() != null
+                            ? tail.part().key()
+                            : tail.left().key();
+                    format = s.format().or(() -> Formats.fromName(key)).orElseThrow();
+                    opened.add(CompletableFuture.completedFuture(tail));
                     continue;
                 }
                 String f = s.format().or(() -> Formats.fromName(m.key())).orElseThrow();
@@ -1254,7 +1263,7 @@ final class FilesSource implements Source {
      * Finds the log by its identity (it may have been renamed since it was planned) and spools the member's bytes.
      * The file found at planning is tried first; if a rotation put another log there, the folder is listed again.
      */
-    private Part openTail(Member m, Path spool) throws IOException {
+    private Opened openTail(Member m, String mark, Path spool) throws IOException {
         for (int attempt = 0; attempt < 2; attempt++) {
             Path file = tails.locate(m.key());
             if (file != null && Files.exists(file)) {
@@ -1270,11 +1279,16 @@ final class FilesSource implements Source {
                             m.start(),
                             m.end(),
                             header ? LineCutter.headerLine(file, gz) : null,
+                            mark,
                             spool)) {
-                        return new Part(spool, key, s.storage().shift(key, null, m.start(), header));
+                        return new Opened(new Part(spool, key, s.storage().shift(key, null, m.start(), header)), null);
                     }
                 } catch (NoSuchFileException e) {
                     // rotated away between the look-up and the open: list again
+                } catch (EndMarks.Rewritten e) {
+                    // nothing holds these bytes any more: another attempt would find the same
+                    Files.deleteIfExists(spool);
+                    return new Opened(null, Skipped.because(key, e.getMessage()));
                 }
                 Files.deleteIfExists(spool);
             }

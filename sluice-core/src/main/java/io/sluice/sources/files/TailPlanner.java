@@ -58,8 +58,11 @@ final class TailPlanner {
             boolean whole,
             boolean finished) {}
 
-    /** New bytes {@code [start, end)} of one log; {@code index} counts this log's ranges in one plan, from 0. */
-    private record Range(Log log, String generation, long start, long end, int index) {}
+    /**
+     * New bytes {@code [start, end)} of one log; {@code index} counts this log's ranges in one plan, from 0;
+     * {@code mark} is the range's {@link EndMarks mark}.
+     */
+    private record Range(Log log, String generation, long start, long end, int index, String mark) {}
 
     /** What a scan proposes: gzipped rotations as splits of their own, and the new ranges of plain logs to pack. */
     record Planned(List<Split> splits, List<Packing.Unit> units) {}
@@ -223,7 +226,9 @@ final class TailPlanner {
                         ? LineCutter.cuts(ch, from, to, splitSize, false)
                         : LineCutter.csvCuts(ch, header, from, to, splitSize);
                 for (int i = 0; i + 1 < cuts.size(); i++) {
-                    ranges.add(new Range(log, generation, cuts.get(i), cuts.get(i + 1), i));
+                    long start = cuts.get(i);
+                    long end = cuts.get(i + 1);
+                    ranges.add(new Range(log, generation, start, end, i, EndMarks.of(ch, start, end)));
                 }
             } catch (java.nio.file.NoSuchFileException e) {
                 // rotated away since it was listed: the next scan finds it under its new name
@@ -234,7 +239,8 @@ final class TailPlanner {
                 .map(r -> new Packing.Unit(
                         packSplit(
                                 List.of(new Member(r.log().identity(), r.generation(), r.start(), r.end(), null)),
-                                r.log().key()),
+                                r.log().key(),
+                                List.of(r.mark())),
                         r.log().format(),
                         r.log().identity()))
                 .toList();
@@ -246,16 +252,22 @@ final class TailPlanner {
      * range, the number of others and a hash of every member, so the id is the same for every planner that plans
      * the same ranges, and differs for any other set.
      */
-    private static Split packSplit(List<Member> members, String firstFile) {
+    private static Split packSplit(List<Member> members, String firstFile, List<String> marks) {
         Member first = members.getFirst();
         return pack(
-                firstFile + "#" + first.start() + "-" + first.end() + tag(first.key(), first.fingerprint()), members);
+                firstFile + "#" + first.start() + "-" + first.end() + tag(first.key(), first.fingerprint()),
+                members,
+                marks);
     }
 
-    /** Ranges packed under the name of the first one's split ({@code first}); one range is that split. */
-    static Split pack(String first, List<Member> members) {
+    /**
+     * Ranges packed under the name of the first one's split ({@code first}); one range is that split. Its payload
+     * carries each range's {@link EndMarks mark} ({@code marks}, in the members' order).
+     */
+    static Split pack(String first, List<Member> members, List<String> marks) {
         long bytes = members.stream().mapToLong(m -> m.end() - m.start()).sum();
-        if (members.size() == 1) return new Split(first, members, bytes);
+        String payload = EndMarks.payload(marks);
+        if (members.size() == 1) return new Split(first, members, bytes, payload, null);
         StringBuilder all = new StringBuilder();
         members.forEach(m -> all.append(m.key())
                 .append('\0')
@@ -270,7 +282,9 @@ final class TailPlanner {
                         + sha256(all.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8))
                                 .substring(0, 16),
                 members,
-                bytes);
+                bytes,
+                payload,
+                null);
     }
 
     /**
@@ -281,9 +295,10 @@ final class TailPlanner {
      */
     List<Split> divide(Split split, List<Member> readable, java.util.function.UnaryOperator<String> fileOf) {
         List<Split> out = new ArrayList<>();
-        out.add(packSplit(readable, fileOf.apply(readable.getFirst().key())));
+        out.add(packSplit(readable, fileOf.apply(readable.getFirst().key()), EndMarks.of(split, readable)));
         for (Member m : split.members()) {
-            if (!readable.contains(m)) out.add(packSplit(List.of(m), fileOf.apply(m.key())));
+            if (!readable.contains(m))
+                out.add(packSplit(List.of(m), fileOf.apply(m.key()), EndMarks.of(split, List.of(m))));
         }
         return out;
     }
@@ -340,7 +355,21 @@ final class TailPlanner {
      * after checking, on the same open file, that it still is the log with this identity: a rotation may have put
      * another log under the name since it was planned. Returns false when it is not.
      */
-    static boolean spool(Path file, boolean gz, String identity, long start, long end, byte[] header, Path spool)
+    static boolean spool(
+            Path file, boolean gz, String identity, long start, long end, byte[] header, String mark, Path spool)
+            throws IOException {
+        boolean spooled = copy(file, gz, identity, start, end, header, spool);
+        if (spooled && mark != null && end != Member.WHOLE && !mark.equals(EndMarks.ofSpool(spool, end - start))) {
+            throw new EndMarks.Rewritten("its bytes [" + start + ", " + end + ") are no longer the ones planned: the"
+                    + " log was truncated and written again since (it starts with the same " + IDENTITY_BYTES
+                    + " bytes, so it is read again from its start as a new generation); the planned bytes went with"
+                    + " the truncation");
+        }
+        return spooled;
+    }
+
+    /** {@link #spool}'s copy, without the check of its bytes. */
+    private static boolean copy(Path file, boolean gz, String identity, long start, long end, byte[] header, Path spool)
             throws IOException {
         if (!gz) {
             try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {

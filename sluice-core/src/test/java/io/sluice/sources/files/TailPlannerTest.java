@@ -492,6 +492,45 @@ class TailPlannerTest {
         assertThat(s3.id()).contains(".g2");
     }
 
+    /**
+     * A range planned before its log was truncated and written again (a log with a banner keeps its identity), read
+     * after the new generation grew past the range's end: the range's bytes went with the truncation, and the bytes at
+     * its offsets now are the new generation's, which its own ranges read. Read by the old range too, they would be
+     * counted twice, and a line cut at the old range's end.
+     */
+    @Test
+    void aRangePlannedBeforeItsLogWasTruncatedAndWrittenAgainReadsNothingOfTheNewBytes() throws IOException {
+        String banner = "# service usage log, format: ts consumer resource amount " + "-".repeat(220) + "\n";
+        String first = banner + lines("app", 0, 30);
+        write("app.log", first);
+        Split stale = splitOf(plan(), "app.log"); // registered; its worker lags
+
+        String again = banner + lines("app", 100, 103);
+        write("app.log", again);
+        Split fresh = splitOf(plan(), "app.log");
+        assertThat(fresh.id()).contains(".g2");
+        String more = lines("app", 103, 140);
+        append("app.log", more);
+        assertThat(size(again + more))
+                .as("grew past the stale range's end")
+                .isGreaterThan(stale.members().getFirst().end());
+
+        Path scratch = Files.createDirectories(dir.resolve("scratch-stale"));
+        try (var reader = source.open(stale, new io.sluice.spi.source.ReadContext(scratch))) {
+            assertThat(reader.files().parts())
+                    .as("nothing of the new generation")
+                    .isEmpty();
+            assertThat(reader.skipped()).singleElement().satisfies(left -> {
+                assertThat(left.key()).isEqualTo("app.log");
+                assertThat(left.reason()).contains("[0, " + size(first) + ")").contains("truncated and written again");
+            });
+        }
+        completeAll();
+        assertThat(read(fresh) + read(splitOf(plan(), "app.log")))
+                .as("the new generation, once")
+                .isEqualTo(again + more);
+    }
+
     // ---- gzipped rotations -------------------------------------------------------------------------
 
     @Test
