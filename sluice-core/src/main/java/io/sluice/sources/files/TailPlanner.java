@@ -122,12 +122,22 @@ final class TailPlanner {
                     whole,
                     finished);
             Log twin = gz ? null : plain.putIfAbsent(log.identity(), log);
+            if (twin != null && twin.finished() && !log.finished()) {
+                // copytruncate's copy, listed before its live log (app-20261120.log sorts before app.log): the log is
+                // read from the live file, which also holds the lines written after the copy
+                plain.put(log.identity(), log);
+                Log copy = twin;
+                twin = null;
+                skipped.add(copyOf(copy, log));
+            }
             if (gz) {
                 compressed.add(log);
             } else if (twin == null) {
                 // a log is read from the file its ranges are planned in, never from a twin left out below: a twin has
                 // other bytes after the first ones (another node's log with the same banner, a copytruncate's copy)
                 located.put(log.identity(), f.path());
+            } else if (log.finished() && !twin.finished()) {
+                skipped.add(copyOf(log, twin));
             } else {
                 skipped.add(Skipped.because(
                         f.key(),
@@ -150,6 +160,16 @@ final class TailPlanner {
             }
         }
         return logs;
+    }
+
+    /** A finished rotation with the same first bytes as a live log: a copy of it, left out while the live one is read. */
+    private static Skipped copyOf(Log copy, Log live) {
+        return Skipped.seen(
+                copy.key(),
+                null,
+                "a copy of " + live.key() + " (the same first " + IDENTITY_BYTES + " bytes), as logrotate's "
+                        + "copytruncate makes before it truncates the live log: the log is read from " + live.key()
+                        + ", and the copy once the live log no longer starts with these bytes");
     }
 
     /**

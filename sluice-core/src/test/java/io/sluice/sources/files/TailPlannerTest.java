@@ -531,6 +531,42 @@ class TailPlannerTest {
                 .isEqualTo(again + more);
     }
 
+    /**
+     * logrotate's copytruncate with dated names ({@code dateext}, {@code extension .log}): the copy
+     * {@code app-20261120.log} sorts before the live {@code app.log}. Until the truncation the two have the same first
+     * 256 bytes; the log is read from the live file, where the lines written after the copy are, not from the copy,
+     * which lacks them (they were lost with the truncation).
+     */
+    @Test
+    void duringACopytruncateTheLiveLogIsReadNotItsCopyThatSortsBeforeIt() throws IOException {
+        source = source("path: in\ninclude: \"app*.log\"\nformat: text\ntail: true\n"
+                + "rotated: \"app-[0-9]*.log\"\nsettle: 1ms\n");
+        String first = lines("day1", 0, 20);
+        write("app.log", first);
+        assertThat(read(splitOf(plan(), "app.log"))).isEqualTo(first);
+        completeAll();
+
+        String beforeCopy = lines("day1", 20, 25);
+        append("app.log", beforeCopy);
+        Path copy = Files.copy(in.resolve("app.log"), in.resolve("app-20261120.log"));
+        Files.setLastModifiedTime(copy, FileTime.fromMillis(OLD));
+        String afterCopy = lines("day1", 25, 28);
+        append("app.log", afterCopy);
+        Plan window = plan();
+        assertThat(read(splitOf(window, "app.log"))).isEqualTo(beforeCopy + afterCopy);
+        assertThat(skippedOf(window, "app-20261120.log").reason()).contains("a copy of app.log");
+        completeAll();
+
+        String day2 = lines("day2", 0, 20);
+        Files.writeString(in.resolve("app.log"), day2, StandardOpenOption.TRUNCATE_EXISTING);
+        Plan after = plan();
+        assertThat(after.splits())
+                .as("the new day only; the copy holds nothing new")
+                .hasSize(1);
+        assertThat(read(splitOf(after, "app.log"))).isEqualTo(day2);
+        assertThat(skippedOf(after, "app-20261120.log").reason()).contains("nothing in it is left to read");
+    }
+
     // ---- gzipped rotations -------------------------------------------------------------------------
 
     @Test
