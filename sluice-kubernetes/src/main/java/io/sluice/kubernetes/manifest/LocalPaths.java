@@ -1,54 +1,80 @@
 package io.sluice.kubernetes.manifest;
 
+import io.sluice.config.Connection;
 import io.sluice.config.Field;
 import io.sluice.config.Options;
 import io.sluice.config.Type;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
-/** The local paths a pipeline's source, steps and sink name: what a pod needs on a volume or in the ConfigMap. */
+/**
+ * The local paths a pipeline's source, steps and sink name: what a pod needs on a volume or in the ConfigMap; and the
+ * connections its blocks name: whose variables a pod cannot start without.
+ */
 final class LocalPaths {
     /** One path option: where it is written ({@code source.files.path}) and the path made absolute. */
     record Found(String option, Path path) {}
+
+    /** One option's value, with where it is written and its type. */
+    private interface Visitor {
+        void value(String option, Object value, Type<?> type);
+    }
 
     private LocalPaths() {}
 
     /** Every local path (not an object-store URL) written in a block or below it. */
     static List<Found> in(Options.Selected block) {
         List<Found> found = new ArrayList<>();
-        if (block.value() instanceof Options o) walk(o, found);
+        walk(block, (option, v, type) -> {
+            switch (type) {
+                case Type.FilePath p -> found.add(new Found(option, (Path) v));
+                case Type.PathOrUrl l -> {
+                    if (!Type.PathOrUrl.isUrl(v.toString())) found.add(new Found(option, Path.of(v.toString())));
+                }
+                default -> {}
+            }
+        });
         return found;
     }
 
-    private static void walk(Options o, List<Found> found) {
+    /** The names of the connections ({@code connection: NAME}) written in the blocks or below them. */
+    static Set<String> connections(List<Options.Selected> blocks) {
+        Set<String> names = new LinkedHashSet<>();
+        blocks.forEach(b -> walk(b, (option, v, type) -> {
+            if (type instanceof Type.ConnectionName) names.add(((Connection) v).name());
+        }));
+        return names;
+    }
+
+    private static void walk(Options.Selected block, Visitor visitor) {
+        if (block.value() instanceof Options o) walk(o, visitor);
+    }
+
+    private static void walk(Options o, Visitor visitor) {
         for (Field<?> f : o.declared().fields()) {
             Object v = o.values().get(f.name());
-            if (v != null) value(o.pathOf(f.name()), v, f.type(), found);
+            if (v != null) value(o.pathOf(f.name()), v, f.type(), visitor);
         }
     }
 
-    private static void value(String option, Object v, Type<?> type, List<Found> found) {
+    private static void value(String option, Object v, Type<?> type, Visitor visitor) {
         switch (type) {
-            case Type.FilePath p -> found.add(new Found(option, (Path) v));
-            case Type.PathOrUrl l -> {
-                if (!Type.PathOrUrl.isUrl(v.toString())) found.add(new Found(option, Path.of(v.toString())));
-            }
-            case Type.Obj obj -> walk((Options) v, found);
-            case Type.Variant variant -> {
-                if (((Options.Selected) v).value() instanceof Options o) walk(o, found);
-            }
+            case Type.Obj obj -> walk((Options) v, visitor);
+            case Type.Variant variant -> walk((Options.Selected) v, visitor);
             case Type.ListOf<?> list -> {
                 int i = 0;
-                for (Object item : (List<?>) v) value(option + "[" + i++ + "]", item, list.element(), found);
+                for (Object item : (List<?>) v) value(option + "[" + i++ + "]", item, list.element(), visitor);
             }
             case Type.MapOf<?> map -> {
                 for (Map.Entry<?, ?> e : ((Map<?, ?>) v).entrySet()) {
-                    value(option + "." + e.getKey(), e.getValue(), map.value(), found);
+                    value(option + "." + e.getKey(), e.getValue(), map.value(), visitor);
                 }
             }
-            default -> {}
+            default -> visitor.value(option, v, type);
         }
     }
 }

@@ -29,7 +29,8 @@ import java.util.regex.Pattern;
  * local paths it reads and writes.
  *
  * @param text       the pipeline file as written: {@code ${VARIABLES}} unresolved, so no secret value is in it
- * @param variables  each {@code ${NAME}} the file names, with whether it has a default ({@code ${NAME:-x}})
+ * @param variables  each {@code ${NAME}} the file and its connections file name, with whether a pod may start without
+ *     it: it has a default ({@code ${NAME:-x}}), or only connections the pipeline does not use name it
  * @param fileRefs   each {@code ${file:PATH}} the file names (a mounted secret the user provides)
  * @param ledger     the kind of {@code state:} ({@code sqlite} when left out)
  * @param ledgerText the ledger's scalar options as written (references unresolved)
@@ -119,9 +120,17 @@ public record PipelineFacts(
             configFiles.put(Connections.FILE_NAME, read(file));
             ConfigNode connections = YamlReader.read(file);
             // a pod fails only on the variables of the connections it uses: the others need not be in the Secret
-            Map<String, Boolean> optional = new LinkedHashMap<>();
-            references(connections, optional, fileRefs);
-            optional.keySet().forEach(v -> variables.merge(v, true, Boolean::logicalAnd));
+            List<Options.Selected> blocks = new ArrayList<>(p.steps());
+            blocks.addAll(List.of(p.source(), p.sink(), p.state()));
+            java.util.Set<String> used = LocalPaths.connections(blocks);
+            if (connections instanceof ConfigNode.Mapping all) {
+                all.entries().forEach((name, e) -> {
+                    Map<String, Boolean> found = new LinkedHashMap<>();
+                    references(e.value(), found, fileRefs);
+                    boolean optional = !used.contains(name);
+                    found.forEach((v, hasDefault) -> variables.merge(v, optional || hasDefault, Boolean::logicalAnd));
+                });
+            }
             String named = ledgerText.get("connection");
             if (named != null) ledgerText.putAll(scalars(child(connections, named)));
         }

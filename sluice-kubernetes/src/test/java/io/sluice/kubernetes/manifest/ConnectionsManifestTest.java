@@ -72,6 +72,20 @@ class ConnectionsManifestTest {
                 .satisfies(e -> assertThat(e.getValueFrom().getSecretKeyRef().getOptional())
                         .as("a connection the pipeline does not use needs no key in the Secret")
                         .isTrue());
+        assertThat(worker.getEnv())
+                .filteredOn(e -> e.getName().equals("LEDGER_PW"))
+                .singleElement()
+                .satisfies(e -> assertThat(e.getValueFrom().getSecretKeyRef().getOptional())
+                        .as("the ledger's connection is used: a pod without its password must not start (nor KEDA"
+                                + " scale on an empty passwordFromEnv)")
+                        .isNull());
+        assertThat(g.notes())
+                .filteredOn(n -> n.contains("from the Secret named-env"))
+                .singleElement()
+                .asString()
+                .contains("--from-literal=LEDGER_PW=...")
+                .doesNotContain("--from-literal=REPORTING_PW")
+                .contains("; optional (a default, or a connection the pipeline does not use): REPORTING_PW");
 
         String yaml = ManifestYaml.all(g.objects());
         assertThat(yaml)
