@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -16,8 +17,15 @@ import java.util.Set;
  * connections its blocks name: whose variables a pod cannot start without.
  */
 final class LocalPaths {
-    /** One path option: where it is written ({@code source.files.path}) and the path made absolute. */
-    record Found(String option, Path path) {}
+    /**
+     * One path option: where it is written ({@code source.files.path}), the path made absolute, and the way out besides
+     * a volume for it.
+     */
+    record Found(String option, Path path, String otherwise) {
+        Found(String option, Path path) {
+            this(option, path, "use an object store (s3://, gs://, az://)");
+        }
+    }
 
     /** One option's value, with where it is written and its type. */
     private interface Visitor {
@@ -39,6 +47,26 @@ final class LocalPaths {
             }
         });
         return found;
+    }
+
+    /**
+     * The program of an {@code exec} step that runs in the pods (no {@code image}) when it is a file of the pipeline's
+     * folder: a program with a {@code /} is relative to the pipeline file, so the pods run it from their copy of the
+     * folder, which holds it only on a volume. One with a placeholder is known per input only.
+     */
+    static Optional<Found> program(Options.Selected step, Path folder) {
+        if (!step.kind().equals("exec") || !(step.value() instanceof Options o)) return Optional.empty();
+        if (o.values().get("image") != null || !(o.values().get("command") instanceof List<?> command)) {
+            return Optional.empty();
+        }
+        if (command.isEmpty() || !(command.getFirst() instanceof String program)) return Optional.empty();
+        if (!program.contains("/") || program.contains("{")) return Optional.empty();
+        Path path = folder.resolve(program).normalize();
+        if (!path.startsWith(folder)) return Optional.empty(); // elsewhere: the image's own, at the same path
+        return Optional.of(new Found(
+                o.pathOf("command") + "[0]",
+                path,
+                "name a program of the image (on its PATH, or its absolute path there)"));
     }
 
     /** The names of the connections ({@code connection: NAME}) written in the blocks or below them. */

@@ -167,7 +167,7 @@ public final class Manifests {
                 throw new ManifestException(f.option() + " is the local path "
                         + PipelineFacts.relative(facts.folder(), f.path()) + ": pods need it on a volume they share. "
                         + "Give --volume-claim NAME, a PersistentVolumeClaim (ReadWriteMany for several pods) that "
-                        + "holds the pipeline's folder, or use an object store (s3://, gs://, az://)");
+                        + "holds the pipeline's folder, or " + f.otherwise());
             }
         }
     }

@@ -36,7 +36,8 @@ import java.util.regex.Pattern;
  * @param ledgerText the ledger's scalar options as written (references unresolved)
  * @param schedule   {@code run.schedule}: a CronJob of {@code once} runs instead of the long-running pods
  * @param runner     {@code run.runner} as written, if any
- * @param data       local paths of the source, steps and sink that are not files of the steps' configuration
+ * @param data       local paths of the source, steps and sink that are not files of the steps' configuration, and an
+ *     exec step's program in the pipeline's folder
  * @param configFiles files the pipeline reads configuration from, relative to the folder: a FOCUS mapping of a step,
  *     and the connections file its {@code connection: NAME} options name, as {@code connections.yaml} beside it
  * @param fileServer {@code run.kubernetes.file_server}'s scalars as written ({@code tls.keystore} for those of
@@ -111,6 +112,7 @@ public record PipelineFacts(
                     data.add(f);
                 }
             }
+            LocalPaths.program(step, folder).ifPresent(data::add);
         }
         data.addAll(LocalPaths.in(p.sink()));
         Map<String, String> ledgerText =
