@@ -20,7 +20,13 @@ public sealed interface Type<T> {
     Type<Boolean> BOOL = new Bool();
     Type<java.time.Duration> DURATION = new Dur();
     Type<Long> SIZE = new Size();
-    Type<java.nio.file.Path> PATH = new FilePath();
+    Type<java.nio.file.Path> PATH = new FilePath(false);
+    /**
+     * A file holding a key (a service-account key file): where pods run it comes from a mounted Secret, never from the
+     * pipeline's folder or its shared volume.
+     */
+    Type<java.nio.file.Path> SECRET_PATH = new FilePath(true);
+
     Type<String> LOCATION = new PathOrUrl();
     Type<Double> PROBABILITY = new Decimal(0, 1);
     /** A password, key or token: never shown (see {@link Secret}). */
@@ -73,8 +79,12 @@ public sealed interface Type<T> {
         }
     }
 
-    /** A file or folder path; relative paths are relative to the pipeline file's folder. */
-    record FilePath() implements Type<java.nio.file.Path> {
+    /**
+     * A file or folder path; relative paths are relative to the pipeline file's folder.
+     *
+     * @param secret the file holds a key ({@link #SECRET_PATH})
+     */
+    record FilePath(boolean secret) implements Type<java.nio.file.Path> {
         public String describe() {
             return "path (relative to the pipeline file)";
         }

@@ -40,7 +40,7 @@ public record BigQueryAccess(String project, String location, String endpoint, P
             "Where jobs run: the location of the datasets they touch (`US`, `EU`, `europe-west1`).");
     public static final Field<Path> CREDENTIALS = Field.computed(
             "credentials",
-            Type.PATH,
+            Type.SECRET_PATH,
             "application default credentials",
             "A service-account key file (JSON), relative to the pipeline file; without it the application default "
                     + "credentials (GOOGLE_APPLICATION_CREDENTIALS, gcloud's login, or the metadata server).");

@@ -34,11 +34,12 @@ final class LocalPaths {
 
     private LocalPaths() {}
 
-    /** Every local path (not an object-store URL) written in a block or below it. */
+    /** Every local path (not an object-store URL) written in a block or below it, but the key files. */
     static List<Found> in(Options.Selected block) {
         List<Found> found = new ArrayList<>();
         walk(block, (option, v, type) -> {
             switch (type) {
+                case Type.FilePath p when p.secret() -> {}
                 case Type.FilePath p -> found.add(new Found(option, (Path) v));
                 case Type.PathOrUrl l -> {
                     if (!Type.PathOrUrl.isUrl(v.toString())) found.add(new Found(option, Path.of(v.toString())));
@@ -67,6 +68,15 @@ final class LocalPaths {
                 o.pathOf("command") + "[0]",
                 path,
                 "name a program of the image (on its PATH, or its absolute path there)"));
+    }
+
+    /** The key files ({@link Type#SECRET_PATH}) written in the blocks or below them. */
+    static List<Found> keyFiles(List<Options.Selected> blocks) {
+        List<Found> found = new ArrayList<>();
+        blocks.forEach(b -> walk(b, (option, v, type) -> {
+            if (type instanceof Type.FilePath p && p.secret()) found.add(new Found(option, (Path) v));
+        }));
+        return found;
     }
 
     /** The names of the connections ({@code connection: NAME}) written in the blocks or below them. */

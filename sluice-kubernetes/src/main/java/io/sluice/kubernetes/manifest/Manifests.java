@@ -139,6 +139,14 @@ public final class Manifests {
                     + facts.fileRefs().stream().map(f -> "${file:" + f + "}").toList()
                     + ": mount those files into the pods yourself (a Secret volume); they are not generated");
         }
+        for (LocalPaths.Found key : facts.keyFiles()) {
+            String inPod = key.path().startsWith(facts.folder())
+                    ? FOLDER + "/" + PipelineFacts.relative(facts.folder(), key.path())
+                    : key.path().toString();
+            notes.add(key.option() + " is a key file: the pods read it at " + inPod + "; mount it there yourself from"
+                    + " a Secret (a secret volume, subPath for one file); it is not generated, and it does not belong"
+                    + " on the shared volume");
+        }
         return new Generated(out, notes);
     }
 

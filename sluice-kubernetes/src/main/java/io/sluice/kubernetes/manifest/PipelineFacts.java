@@ -32,6 +32,8 @@ import java.util.regex.Pattern;
  * @param variables  each {@code ${NAME}} the file and its connections file name, with whether a pod may start without
  *     it: it has a default ({@code ${NAME:-x}}), or only connections the pipeline does not use name it
  * @param fileRefs   each {@code ${file:PATH}} the file names (a mounted secret the user provides)
+ * @param keyFiles   the key files the source, steps, sink and ledger read (a bigquery {@code credentials}): a mounted
+ *     secret the user provides too
  * @param ledger     the kind of {@code state:} ({@code sqlite} when left out)
  * @param ledgerText the ledger's scalar options as written (references unresolved)
  * @param schedule   {@code run.schedule}: a CronJob of {@code once} runs instead of the long-running pods
@@ -52,6 +54,7 @@ public record PipelineFacts(
         String text,
         Map<String, Boolean> variables,
         List<String> fileRefs,
+        List<LocalPaths.Found> keyFiles,
         String ledger,
         Map<String, String> ledgerText,
         Duration lease,
@@ -79,6 +82,7 @@ public record PipelineFacts(
     public PipelineFacts {
         variables = java.util.Collections.unmodifiableMap(new TreeMap<>(variables));
         fileRefs = List.copyOf(fileRefs);
+        keyFiles = List.copyOf(keyFiles);
         ledgerText = Map.copyOf(ledgerText);
         data = List.copyOf(data);
         configFiles = java.util.Collections.unmodifiableMap(new TreeMap<>(configFiles));
@@ -115,6 +119,8 @@ public record PipelineFacts(
             LocalPaths.program(step, folder).ifPresent(data::add);
         }
         data.addAll(LocalPaths.in(p.sink()));
+        List<Options.Selected> blocks = new ArrayList<>(p.steps());
+        blocks.addAll(List.of(p.source(), p.sink(), p.state()));
         Map<String, String> ledgerText =
                 scalars(child(child(root, "state"), p.state().kind()));
         if (p.connectionsFile().isPresent()) {
@@ -122,8 +128,6 @@ public record PipelineFacts(
             configFiles.put(Connections.FILE_NAME, read(file));
             ConfigNode connections = YamlReader.read(file);
             // a pod fails only on the variables of the connections it uses: the others need not be in the Secret
-            List<Options.Selected> blocks = new ArrayList<>(p.steps());
-            blocks.addAll(List.of(p.source(), p.sink(), p.state()));
             java.util.Set<String> used = LocalPaths.connections(blocks);
             if (connections instanceof ConfigNode.Mapping all) {
                 all.entries().forEach((name, e) -> {
@@ -143,6 +147,7 @@ public record PipelineFacts(
                 text,
                 variables,
                 fileRefs,
+                LocalPaths.keyFiles(blocks),
                 p.state().kind(),
                 ledgerText,
                 p.run().lease(),
