@@ -54,6 +54,10 @@ final class FileServerObjects {
         return path.startsWith("/") ? path : Manifests.FOLDER + "/" + path;
     }
 
+    int port() {
+        return port;
+    }
+
     String keySecret() {
         return names.named("files-key");
     }

@@ -198,6 +198,14 @@ public final class Manifests {
         }
     }
 
+    /** The controller serves files and metrics from one container: two servers cannot listen on one port. */
+    private void requireOtherPortThanMetrics(FileServerObjects files) {
+        facts.metrics().filter(m -> m.port() == files.port()).ifPresent(m -> {
+            throw new ManifestException("run.metrics.port " + m.port() + " is also run.kubernetes.file_server.port: "
+                    + "the controller serves both, so give one of them another port");
+        });
+    }
+
     /** The container's named port {@code metrics}, when the pipeline serves metrics. */
     private void addMetricsPort(ContainerBuilder c) {
         facts.metrics()
@@ -382,6 +390,7 @@ public final class Manifests {
     private void controller(List<HasMetadata> out, String configHash) {
         noteLocalRunner();
         Optional<FileServerObjects> files = FileServerObjects.of(facts, options);
+        files.ifPresent(this::requireOtherPortThanMetrics);
         ContainerBuilder cb = container(List.of("run", pipelinePath(), "--mode", "watch"))
                 .addToEnv(fieldEnv("POD_NAMESPACE", "metadata.namespace"));
         files.ifPresent(f -> f.addTo(cb));

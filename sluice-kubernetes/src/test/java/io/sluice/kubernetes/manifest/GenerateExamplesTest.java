@@ -335,6 +335,29 @@ class GenerateExamplesTest {
         }
     }
 
+    /** The controller serves its files and its metrics from one container: one port cannot be both. */
+    @Test
+    void aFileServerOnTheMetricsPortIsRefused() throws IOException {
+        Files.createDirectories(dir.resolve("in"));
+        Path p = Files.writeString(dir.resolve("clash.yaml"), """
+                pipeline: clash
+                source: { files: { path: in } }
+                sink: { files: { path: "s3://out/" } }
+                %s
+                run:
+                  runner: kubernetes
+                  metrics: { port: 8443 }
+                  kubernetes:
+                    image: registry.example/sluice:0.1.0
+                    file_server: { port: 8443 }
+                """.formatted(Pipelines.POSTGRES));
+        PipelineFacts facts = PipelineFacts.of(Pipelines.load(p));
+        assertThatThrownBy(() -> Manifests.generate(
+                        facts, options(GenerateOptions.Mode.JOBS).withVolumeClaim("sluice-data")))
+                .isInstanceOf(ManifestException.class)
+                .hasMessageContaining("run.metrics.port 8443 is also run.kubernetes.file_server.port");
+    }
+
     /**
      * A Redis pool with {@code run.metrics} and {@code --prometheus-url}: KEDA's {@code prometheus} trigger on what the
      * workers report, from one worker up (at zero nothing would report), so no planner CronJob.
