@@ -2,7 +2,9 @@ package io.sluice.cli;
 
 import io.sluice.runner.Runner;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
@@ -21,20 +23,38 @@ final class Signals implements AutoCloseable {
     }
 
     static Signals install(Runner runner, PrintWriter err) {
+        return new Signals(handler(runner, err, code -> Runtime.getRuntime().halt(code)));
+    }
+
+    /**
+     * What each signal does; {@code halt} ends the process. The second signal halts whatever giving the splits back
+     * did: during a ledger outage a split that cannot be given back waits out its lease, and the process quits anyway.
+     */
+    static SignalHandler handler(Runner runner, PrintWriter err, IntConsumer halt) {
         AtomicInteger count = new AtomicInteger();
-        return new Signals(sig -> {
+        return sig -> {
             if (count.incrementAndGet() == 1) {
                 err.println(
                         "\nsluice: stopping: no new splits are claimed; splits in flight finish (press Ctrl-C again to give them back and quit now)");
                 err.flush();
                 runner.requestStop();
-            } else {
-                runner.releaseAll();
-                err.println("sluice: splits in flight given back; they run again next time");
-                err.flush();
-                Runtime.getRuntime().halt(3);
+                return;
             }
-        });
+            try {
+                List<String> kept = runner.releaseAll();
+                err.println(
+                        kept.isEmpty()
+                                ? "sluice: splits in flight given back; they run again next time"
+                                : "sluice: splits in flight given back, except " + String.join(", ", kept)
+                                        + ": the ledger did not take them back; they run again once their lease runs out");
+            } catch (RuntimeException e) {
+                err.println("sluice: the splits in flight could not be given back (" + e.getMessage()
+                        + "); they run again once their lease runs out");
+            } finally {
+                err.flush();
+                halt.accept(3);
+            }
+        };
     }
 
     @Override

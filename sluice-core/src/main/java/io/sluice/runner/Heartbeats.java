@@ -4,6 +4,7 @@ import io.sluice.spi.Claim;
 import io.sluice.spi.LedgerException;
 import io.sluice.spi.ledger.Claims;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -76,9 +77,27 @@ final class Heartbeats implements AutoCloseable {
         }
     }
 
-    /** The claims held now, to give back at once on a second Ctrl-C. */
+    /** The claims held now. */
     Collection<Claim> held() {
         return List.copyOf(held.values());
+    }
+
+    /**
+     * Gives every claim held now back to the ledger (a second Ctrl-C), each on its own: one the ledger does not take
+     * back (it is unreachable) does not keep the others.
+     *
+     * @return the splits not given back, each with the ledger's error: they wait until their lease runs out
+     */
+    List<String> releaseAll() {
+        List<String> kept = new ArrayList<>();
+        for (Claim c : held()) {
+            try {
+                claims.release(c);
+            } catch (RuntimeException e) {
+                kept.add(c.splitId() + " (" + e.getMessage() + ")");
+            }
+        }
+        return kept;
     }
 
     /** Renews every claim held now; one that the ledger refuses is lost from then on. */

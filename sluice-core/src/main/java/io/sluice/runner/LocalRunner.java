@@ -135,9 +135,9 @@ public final class LocalRunner implements Runner {
      * commands an exec step runs for them are killed first: the process quits next, and they would outlive it.
      */
     @Override
-    public void releaseAll() {
+    public List<String> releaseAll() {
         for (var step : a.steps()) if (step instanceof io.sluice.spi.FileStep files) files.stopNow();
-        for (Claim c : heartbeats.held()) a.ledger().release(c);
+        return heartbeats.releaseAll();
     }
 
     @Override

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.sluice.ledger.memory.MemoryLedger;
 import io.sluice.spi.Claim;
 import io.sluice.spi.Completion;
+import io.sluice.spi.LedgerException;
 import io.sluice.spi.Member;
 import io.sluice.spi.Split;
 import io.sluice.spi.SplitInfo;
@@ -138,6 +139,48 @@ class HeartbeatsTest {
         assertThat(beats.lost(again))
                 .as("the refused beat was about the ended claim, not this one")
                 .isFalse();
+    }
+
+    /**
+     * A second Ctrl-C during a ledger outage: a claim the ledger does not take back must not keep the others, and is
+     * named (it waits out its lease).
+     */
+    @Test
+    void releaseAllGivesBackEachClaimThoughOneReleaseFails() {
+        ledger.register(List.of(split("a.csv"), split("b.csv"), split("c.csv")));
+        List<Claim> claimed = List.of(
+                ledger.claim("w1", LEASE).orElseThrow(),
+                ledger.claim("w1", LEASE).orElseThrow(),
+                ledger.claim("w1", LEASE).orElseThrow());
+        Claims downForA = (Claims) Proxy.newProxyInstance(
+                Claims.class.getClassLoader(), new Class<?>[] {Claims.class}, (proxy, m, args) -> {
+                    if (m.getName().equals("release")
+                            && ((Claim) args[0]).splitId().equals("a.csv"))
+                        throw new LedgerException("the ledger is unreachable", null);
+                    try {
+                        return m.invoke(ledger, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        Heartbeats beats = new Heartbeats(
+                downForA,
+                LEASE,
+                RunListener.NONE,
+                new Outage(RunListener.NONE, clock, false, LEASE, () -> false, () -> {}, new RunStats()));
+        claimed.forEach(beats::hold);
+
+        List<String> kept = beats.releaseAll();
+
+        assertThat(kept).singleElement().asString().contains("a.csv").contains("the ledger is unreachable");
+        assertThat(ledger.counts())
+                .as("the claims the ledger took back are pending again; the other waits out its lease")
+                .containsEntry(SplitState.PENDING, 2L)
+                .containsEntry(SplitState.CLAIMED, 1L);
+    }
+
+    private static Split split(String file) {
+        return new Split(file, List.of(Member.whole(file, "10:1", null)), 10);
     }
 
     @Test

@@ -202,7 +202,9 @@ final class KubernetesRunner implements Runner {
 
     /** This process holds no claims of its own beyond a moment: the pods hold them, and keep them. */
     @Override
-    public void releaseAll() {}
+    public List<String> releaseAll() {
+        return List.of();
+    }
 
     @Override
     public RunSummary run() throws Exception {
