@@ -32,11 +32,7 @@ class HeartbeatsTest {
 
     private final ManualClock clock = new ManualClock();
     private final MemoryLedger ledger = MemoryLedger.open("beats", clock);
-    private final Heartbeats heartbeats = new Heartbeats(
-            ledger,
-            LEASE,
-            RunListener.NONE,
-            new Outage(RunListener.NONE, clock, false, LEASE, () -> false, () -> {}, new RunStats()));
+    private final Heartbeats heartbeats = over(ledger);
 
     @AfterEach
     void close() {
@@ -106,23 +102,12 @@ class HeartbeatsTest {
     void aBeatRefusedAsTheSplitEndsDoesNotMarkItsNextClaimLost() throws Exception {
         CountDownLatch renewing = new CountDownLatch(1);
         CountDownLatch ended = new CountDownLatch(1);
-        Claims slowBeat = (Claims) Proxy.newProxyInstance(
-                Claims.class.getClassLoader(), new Class<?>[] {Claims.class}, (proxy, m, args) -> {
-                    if (m.getName().equals("heartbeat")) {
-                        renewing.countDown();
-                        ended.await();
-                    }
-                    try {
-                        return m.invoke(ledger, args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
-        Heartbeats beats = new Heartbeats(
-                slowBeat,
-                LEASE,
-                RunListener.NONE,
-                new Outage(RunListener.NONE, clock, false, LEASE, () -> false, () -> {}, new RunStats()));
+        Heartbeats beats = over(ledgerWith((method, args) -> {
+            if (method.equals("heartbeat")) {
+                renewing.countDown();
+                ended.await();
+            }
+        }));
         Claim first = registerAndClaim("w1");
         beats.hold(first);
         Thread beat = Thread.ofVirtual().start(beats::beat);
@@ -152,22 +137,10 @@ class HeartbeatsTest {
                 ledger.claim("w1", LEASE).orElseThrow(),
                 ledger.claim("w1", LEASE).orElseThrow(),
                 ledger.claim("w1", LEASE).orElseThrow());
-        Claims downForA = (Claims) Proxy.newProxyInstance(
-                Claims.class.getClassLoader(), new Class<?>[] {Claims.class}, (proxy, m, args) -> {
-                    if (m.getName().equals("release")
-                            && ((Claim) args[0]).splitId().equals("a.csv"))
-                        throw new LedgerException("the ledger is unreachable", null);
-                    try {
-                        return m.invoke(ledger, args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
-        Heartbeats beats = new Heartbeats(
-                downForA,
-                LEASE,
-                RunListener.NONE,
-                new Outage(RunListener.NONE, clock, false, LEASE, () -> false, () -> {}, new RunStats()));
+        Heartbeats beats = over(ledgerWith((method, args) -> {
+            if (method.equals("release") && ((Claim) args[0]).splitId().equals("a.csv"))
+                throw new LedgerException("the ledger is unreachable", null);
+        }));
         claimed.forEach(beats::hold);
 
         List<String> kept = beats.releaseAll();
@@ -177,6 +150,32 @@ class HeartbeatsTest {
                 .as("the claims the ledger took back are pending again; the other waits out its lease")
                 .containsEntry(SplitState.PENDING, 2L)
                 .containsEntry(SplitState.CLAIMED, 1L);
+    }
+
+    private Heartbeats over(Claims claims) {
+        return new Heartbeats(
+                claims,
+                LEASE,
+                RunListener.NONE,
+                new Outage(RunListener.NONE, clock, false, LEASE, () -> false, () -> {}, new RunStats()));
+    }
+
+    /** The ledger's claims, each call seen first by {@code before} (which may hold it, or fail it). */
+    private Claims ledgerWith(Before before) {
+        return (Claims) Proxy.newProxyInstance(
+                Claims.class.getClassLoader(), new Class<?>[] {Claims.class}, (proxy, m, args) -> {
+                    before.call(m.getName(), args);
+                    try {
+                        return m.invoke(ledger, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    @FunctionalInterface
+    private interface Before {
+        void call(String method, Object[] args) throws Exception;
     }
 
     private static Split split(String file) {
