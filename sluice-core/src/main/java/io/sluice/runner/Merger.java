@@ -131,6 +131,11 @@ public final class Merger {
     private record Before(long done, Optional<Long> token) {}
 
     private void mergeOnce(DuckEngine engine, OutputLocks.Held lock) throws Exception {
+        PartialResults partials = a.sink()
+                .partialResults()
+                .orElseThrow(() -> new IllegalStateException(
+                        "the sink cannot hold partial results: an aggregate step needs another sink"));
+        partials.mergeBegins(); // before the listing: a newer merge's results, of more splits, are not written over
         // one listing of the done splits serves the compaction and the merge, unless the sink asks for a new one
         List<SplitInfo> first = doneSplits();
         var listed = new AtomicReference<>(asDone(first));
@@ -138,10 +143,6 @@ public final class Merger {
             if (again) listed.set(asDone(doneSplits()));
             return listed.get();
         };
-        PartialResults partials = a.sink()
-                .partialResults()
-                .orElseThrow(() -> new IllegalStateException(
-                        "the sink cannot hold partial results: an aggregate step needs another sink"));
         try (Scratch merge = Scratch.create(a.pipeline().run().engine().spillPath(), "merge");
                 Connection c = engine.connect()) {
             Path scratch = merge.folder("m" + Thread.currentThread().threadId());

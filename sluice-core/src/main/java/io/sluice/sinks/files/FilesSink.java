@@ -60,6 +60,9 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
     /** The last merged output of an aggregate that writes changes only, to compare the next merge with. */
     private static final String MERGED = "_sluice/merged.parquet";
 
+    /** The output name of an aggregate's totals. */
+    private static final String TOTALS = "totals";
+
     /** Where the output goes: a local folder or a bucket's prefix. */
     private final ObjectStore store;
     /** The output folder when the store is a local folder; null for an object store. */
@@ -75,6 +78,8 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
     private final PartialStore partialStore;
     /** The done splits whose partials the last {@link #read} call read. */
     private volatile java.util.Collection<Done> merged;
+    /** What the merged output was when the merge under way began ({@link #mergeBegins}); null: not told. */
+    private volatile MergeBase mergeBase;
 
     /** Replaces the outputs of splits an earlier incarnation of the ledger committed, by their inputs. */
     private final Lineage lineage;
@@ -439,6 +444,44 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
         return partialStore.compact(done, fold, atLeast, locks, scratch);
     }
 
+    /**
+     * Notes the versions of the totals' manifest and of the last merged output before the merge lists the done splits:
+     * it publishes only over those ({@link #stillNewest}).
+     */
+    @Override
+    public void mergeBegins() throws IOException {
+        mergeBase = new MergeBase(version(manifest(TOTALS)), version(MERGED));
+    }
+
+    /** The versions of the merged outputs when a merge began; empty: none was there. */
+    private record MergeBase(Optional<String> totals, Optional<String> lastMerged) {}
+
+    private Optional<String> version(String key) throws IOException {
+        return store.stat(key).map(StoredObject::version);
+    }
+
+    /**
+     * Fails when another merge published this merged output since this merge began: this one listed fewer done splits
+     * and was paused past its lock's lease (after its last check of the lock), so its results are older and must not
+     * replace the newer ones. Read after the commit's {@link #target}: on a store with atomic conditional writes, a
+     * newer merge that publishes after this look fails this commit's writes instead.
+     */
+    private void stillNewest(String key, Optional<String> atBegin) throws IOException {
+        if (atBegin == null) return;
+        if (!version(key).equals(atBegin)) {
+            throw new ObjectChangedException(
+                    key,
+                    store.describe(key) + " was written by a newer merge since this one began (this merge was paused "
+                            + "past its lock's lease, and listed fewer done splits): its older results are dropped");
+        }
+    }
+
+    /** Where the store's conditional writes are atomic, a write only over {@code atBegin} (empty: none there). */
+    private WriteCondition overVersion(Optional<String> atBegin) {
+        if (atBegin == null || !store.capabilities().conditionalWrites()) return WriteCondition.none();
+        return atBegin.map(WriteCondition::ifVersion).orElse(WriteCondition.ifAbsent());
+    }
+
     /** The last merged output: in place in a local folder, else downloaded under {@code scratch}. */
     @Override
     public Optional<Path> lastMerged(Path scratch) throws IOException {
@@ -463,14 +506,20 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
      */
     @Override
     public Written replaceMerged(Rows merged, Optional<Rows> changes, OutputLocks.Held lock) throws Exception {
-        if (changes.isEmpty()) return stageMerged("totals", merged, lock);
-        Written written = stageMerged("changes-" + epoch(), changes.get(), lock);
+        MergeBase base = mergeBase;
+        if (changes.isEmpty())
+            return stageMerged(TOTALS, merged, lock, manifest(TOTALS), base == null ? null : base.totals());
+        Optional<String> lastMerged = base == null ? null : base.lastMerged();
+        Written written = stageMerged("changes-" + epoch(), changes.get(), lock, MERGED, lastMerged);
         Path staging = newStaging("merged-", d -> false, "merged");
         try {
             Path file = staging.resolve("merged.parquet");
             merged.writeFiles(file, FileSpec.parquet("merged"));
             lock.check();
-            store.writeMoving(MERGED, file, WriteCondition.none()); // replaced whole: a reader sees the old or the new
+            stillNewest(MERGED, lastMerged);
+            // replaced whole: a reader sees the old or the new; where atomic, only over the version the merge began
+            // with
+            store.writeMoving(MERGED, file, overVersion(lastMerged));
         } finally {
             Folders.deleteTree(staging);
             removeStagingRootIfEmpty();
@@ -478,8 +527,12 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
         return written;
     }
 
-    /** Stages and commits merged results under {@code name}; changes with no rows commit nothing. */
-    private Written stageMerged(String name, Rows rows, OutputLocks.Held lock) throws Exception {
+    /**
+     * Stages and commits merged results under {@code name}, one merge at a time (its lock), and only while {@code key}
+     * is still the version {@code atBegin} ({@link #stillNewest}); changes with no rows commit nothing.
+     */
+    private Written stageMerged(String name, Rows rows, OutputLocks.Held lock, String key, Optional<String> atBegin)
+            throws Exception {
         // merges run one at a time (the lock), but a crashed one leaves its staging: removed once untouched for long
         Path staging = newStaging(name + "-", untouchedFor(ABANDONED_MERGE), name);
         try {
@@ -487,8 +540,10 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
             if (n == 0 && name.startsWith("changes-")) return Written.NOTHING;
             List<String> produced = listFiles(staging, n == 0);
             requireStaged(n, produced, staging, "the merged results " + name, "the merge is tried again");
+            Target target = target(name, produced); // read first: a merge that publishes after the checks fails it
             lock.check();
-            publish(null, false, name, staging, produced, null);
+            stillNewest(key, atBegin);
+            target.commit(staging, Manifest.merged(), false);
             return new Written(n, produced);
         } finally {
             Folders.deleteTree(staging);
@@ -553,10 +608,6 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
     private boolean publish(
             Split split, boolean partial, String name, Path staging, List<String> produced, CommitContext context)
             throws IOException, StaleClaimException {
-        if (split == null) { // merged results: one merge at a time (its lock, checked by the caller), no input replaced
-            target(name, produced).commit(staging, Manifest.merged(), false);
-            return true;
-        }
         Optional<OutputKey> key = Optional.ofNullable(split.outputKey());
         Manifest manifest = Manifest.of(split, context.incarnation());
         Versions versions = new Versions(store);

@@ -37,6 +37,14 @@ public interface PartialResults {
      */
     int compact(DoneSplits done, Fold fold, int atLeast, OutputLocks locks, Path scratch) throws Exception;
 
+    /**
+     * Called by a merge once it holds the merge lock, before it lists the done splits: the sink notes what merged output
+     * is published now, and {@link #replaceMerged} of this merge publishes only over that. A merge paused past its
+     * lock's lease after its last check, while a newer merge published results of more splits, then fails (and is
+     * tried again) instead of writing its older results over the newer ones.
+     */
+    default void mergeBegins() throws Exception {}
+
     /** The merged output as last written (local Parquet file), for a merge that writes changes only; empty before the first. */
     Optional<Path> lastMerged(Path scratch) throws Exception;
 

@@ -24,6 +24,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Clock;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -45,14 +46,19 @@ class StagingTest {
 
     @BeforeEach
     void sink() throws Exception {
+        sink = newSink();
+    }
+
+    private FilesSink newSink() throws Exception {
         Options o = new Validator(dir, k -> null)
                 .validate(YamlReader.parse("sink.yaml", "path: out\nformat: csv\n"), FilesSinkFactory.OPTIONS);
-        sink = (FilesSink) new FilesSinkFactory()
+        FilesSink created = (FilesSink) new FilesSinkFactory()
                 .create(
                         o,
                         new PipelineContext(
                                 "local", dir.resolve("p.yaml"), 1, BadRecordPolicy.FAIL, Clock.systemUTC()));
-        sink.prepare();
+        created.prepare();
+        return created;
     }
 
     @Test
@@ -186,6 +192,67 @@ class StagingTest {
         assertThat(dir.resolve("out/_sluice/merged.parquet")).doesNotExist();
         try (Stream<Path> out = Files.list(dir.resolve("out"))) {
             assertThat(out.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("changes-"));
+        }
+    }
+
+    /**
+     * A merge paused after its last check of the lock (a GC pause, a frozen VM) for longer than the lock's lease, while
+     * a newer merge of more splits published its totals: the paused merge must not write its older totals over them
+     * (in a {@code once} run that ended they would stay for good). It fails instead, and is tried again.
+     */
+    @Test
+    void aMergePausedAfterItsLastLockCheckDoesNotOverwriteNewerTotals() throws Exception {
+        CountDownLatch checked = new CountDownLatch(1);
+        CountDownLatch newerPublished = new CountDownLatch(1);
+        OutputLocks.Held pausedAfterCheck = new OutputLocks.Held() {
+            @Override
+            public long token() {
+                return 1;
+            }
+
+            @Override
+            public void check() {
+                checked.countDown(); // the check passed: the lease ran out only after it
+                try {
+                    newerPublished.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+
+            @Override
+            public void close() {}
+        };
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+                Connection c2 = DriverManager.getConnection("jdbc:duckdb:")) {
+            sink.mergeBegins(); // the stale merge, listing two splits done
+            var stale = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return sink.replaceMerged(
+                            new DuckRows(c2, "SELECT i FROM range(2) t(i)"),
+                            java.util.Optional.empty(),
+                            pausedAfterCheck);
+                } catch (Exception e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            });
+            checked.await();
+
+            FilesSink another = newSink(); // another worker's merge, once the paused one's lease ran out: five splits
+            another.mergeBegins();
+            try (OutputLocks.Held lock = new Commits().mergeLock()) {
+                another.replaceMerged(new DuckRows(c, "SELECT i FROM range(5) t(i)"), java.util.Optional.empty(), lock);
+            }
+            newerPublished.countDown();
+            Throwable staleFailed = org.assertj.core.api.Assertions.catchThrowable(stale::join);
+
+            assertThat(Files.readAllLines(dir.resolve("out/totals.csv")))
+                    .as("the newer merge's totals stay")
+                    .containsExactly("i", "0", "1", "2", "3", "4");
+            assertThat(staleFailed)
+                    .as("the paused merge fails, to be tried again")
+                    .hasRootCauseInstanceOf(io.sluice.spi.storage.ObjectChangedException.class)
+                    .hasMessageContaining("written by a newer merge since this one began");
         }
     }
 
