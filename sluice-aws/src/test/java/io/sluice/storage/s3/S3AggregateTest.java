@@ -329,6 +329,11 @@ class S3AggregateTest {
         }
 
         @Override
+        public void mergeBegins() throws Exception {
+            partials().mergeBegins();
+        }
+
+        @Override
         public Optional<Path> lastMerged(Path scratch) throws Exception {
             return partials().lastMerged(scratch);
         }
