@@ -1264,6 +1264,7 @@ final class FilesSource implements Source {
      * The file found at planning is tried first; if a rotation put another log there, the folder is listed again.
      */
     private Opened openTail(Member m, String mark, Path spool) throws IOException {
+        List<Skipped> unready = new ArrayList<>();
         for (int attempt = 0; attempt < 2; attempt++) {
             Path file = tails.locate(m.key());
             if (file != null && Files.exists(file)) {
@@ -1293,14 +1294,30 @@ final class FilesSource implements Source {
                 Files.deleteIfExists(spool);
             }
             // every file, as named now: a rotation caught before its live log is created again holds this log
-            tails.identify(list(new ArrayList<>(), null, LiveNamed.KEEP, new ArrayList<>()), new ArrayList<>());
+            unready.clear();
+            tails.identify(list(unready, null, LiveNamed.KEEP, new ArrayList<>()), new ArrayList<>());
         }
         Path last = tails.locate(m.key());
+        String seen = last == null ? "" : "last seen as " + key(last) + "; ";
+        List<String> settling = unready.stream()
+                .filter(Skipped::waiting)
+                .map(Skipped::key)
+                .filter(k -> TailPlanner.mayBe(s.storage().file(k), k, m.key()))
+                .toList();
+        if (!settling.isEmpty()) {
+            // a rotation is read once settled (a gzip being written is not whole yet): the engine's retry reads it then
+            throw new NoSuchFileException(
+                    m.key(),
+                    null,
+                    "this log is now in " + String.join(", ", settling) + " (" + seen + "rotated since this range "
+                            + "was planned), which is not settled yet (settle "
+                            + s.settle().toMillis() + " ms): the "
+                            + "split is tried again and reads its bytes there once it has settled");
+        }
         throw new NoSuchFileException(
                 m.key(),
                 null,
-                "no file under " + s.storage().root() + " holds this log any more "
-                        + "(" + (last == null ? "" : "last seen as " + key(last) + "; ")
+                "no file under " + s.storage().root() + " holds this log any more " + "(" + seen
                         + "removed before it was read); restore it, or `sluice reset` the pipeline");
     }
 

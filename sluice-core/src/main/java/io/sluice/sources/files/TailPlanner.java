@@ -454,6 +454,22 @@ final class TailPlanner {
         }
     }
 
+    /**
+     * Whether a file not settled yet may be the log with {@code identity}: its first bytes are that log's, or it is a
+     * gzip whose first bytes cannot be read yet (still being written).
+     */
+    static boolean mayBe(Path file, String key, String identity) {
+        boolean gz = key.toLowerCase(java.util.Locale.ROOT).endsWith(".gz");
+        try {
+            byte[] head = head(file, gz).bytes();
+            return head.length < IDENTITY_BYTES ? gz : identity(head).equals(identity);
+        } catch (java.util.zip.ZipException | java.io.EOFException e) {
+            return gz;
+        } catch (IOException e) {
+            return false; // gone, or unreadable: not where this log is read from
+        }
+    }
+
     /** The first bytes of a log and its size, read from one open file so that both belong to the same file. */
     private record Head(byte[] bytes, long size) {}
 

@@ -1,6 +1,7 @@
 package io.sluice.sources.files;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.config.Options;
 import io.sluice.config.Validator;
@@ -625,6 +626,43 @@ class TailPlannerTest {
         Split rest = splitOf(plan(), "app.log.1.gz");
         assertThat(read(rest)).isEqualTo(last);
         assertThat(read(s1) + read(s2) + read(rest)).as("every byte once").isEqualTo(whole);
+    }
+
+    /**
+     * A lagging range whose bytes are now in a rotation that has not settled yet fails, saying so: it is tried again
+     * and reads them once the rotation settles. A reset (which reads everything again) is no advice for that.
+     */
+    @Test
+    void aRangeWhoseRotationIsNotSettledYetFailsSayingItIsTriedAgainNotToReset() throws IOException {
+        source = source("path: in\ninclude: \"app.log*\"\nformat: text\ntail: true\n");
+        String first = lines("app-gen1", 0, 20);
+        write("app.log", first);
+        Split lagging = splitOf(plan(), "app.log");
+        Files.delete(in.resolve("app.log"));
+        Path gz = gzip("app.log.1.gz", first + lines("app-gen1", 20, 22), System.currentTimeMillis());
+
+        assertThatThrownBy(() -> read(lagging))
+                .isInstanceOf(java.nio.file.NoSuchFileException.class)
+                .hasMessageContaining("app.log.1.gz")
+                .hasMessageContaining("not settled yet")
+                .hasMessageContaining("tried again")
+                .hasMessageNotContaining("reset");
+
+        Files.setLastModifiedTime(gz, FileTime.fromMillis(OLD));
+        assertThat(read(lagging)).as("the retry, once it settled").isEqualTo(first);
+    }
+
+    @Test
+    void aRangeWhoseLogIsGoneFailsSuggestingARestoreOrAReset() throws IOException {
+        String first = lines("app-gen1", 0, 20);
+        write("app.log", first);
+        Split lagging = splitOf(plan(), "app.log");
+        Files.delete(in.resolve("app.log"));
+
+        assertThatThrownBy(() -> read(lagging))
+                .isInstanceOf(java.nio.file.NoSuchFileException.class)
+                .hasMessageContaining("last seen as app.log")
+                .hasMessageContaining("`sluice reset`");
     }
 
     @Test
