@@ -33,9 +33,12 @@ final class EndMarks {
 
     private EndMarks() {}
 
-    /** The bytes a range planned in a log are no longer in it: the log was truncated and written again since. */
-    static final class Rewritten extends IOException {
-        Rewritten(String message) {
+    /**
+     * The bytes a range planned in a log are no longer in it: the log was truncated since (and maybe written again).
+     * Nothing holds them any more, so the range is left out, named, not retried.
+     */
+    static final class Gone extends IOException {
+        Gone(String message) {
             super(message);
         }
     }

@@ -1286,7 +1286,7 @@ final class FilesSource implements Source {
                     }
                 } catch (NoSuchFileException e) {
                     // rotated away between the look-up and the open: list again
-                } catch (EndMarks.Rewritten e) {
+                } catch (EndMarks.Gone e) {
                     // nothing holds these bytes any more: another attempt would find the same
                     Files.deleteIfExists(spool);
                     return new Opened(null, Skipped.because(key, e.getMessage()));

@@ -373,14 +373,15 @@ final class TailPlanner {
     /**
      * Copies the log's bytes {@code [start, end)} (gzip: of its decompressed content, to its end) into the spool,
      * after checking, on the same open file, that it still is the log with this identity: a rotation may have put
-     * another log under the name since it was planned. Returns false when it is not.
+     * another log under the name since it was planned. Returns false when it is not; throws {@link EndMarks.Gone} when
+     * its planned bytes are no longer in it (it was truncated since).
      */
     static boolean spool(
             Path file, boolean gz, String identity, long start, long end, byte[] header, String mark, Path spool)
             throws IOException {
         boolean spooled = copy(file, gz, identity, start, end, header, spool);
         if (spooled && mark != null && end != Member.WHOLE && !mark.equals(EndMarks.ofSpool(spool, end - start))) {
-            throw new EndMarks.Rewritten("its bytes [" + start + ", " + end + ") are no longer the ones planned: the"
+            throw new EndMarks.Gone("its bytes [" + start + ", " + end + ") are no longer the ones planned: the"
                     + " log was truncated and written again since (it starts with the same " + IDENTITY_BYTES
                     + " bytes, so it is read again from its start as a new generation); the planned bytes went with"
                     + " the truncation");
@@ -407,6 +408,14 @@ final class TailPlanner {
                     long pos = start;
                     while (pos < to) {
                         long n = in.transferTo(pos, to - pos, ch);
+                        if (n <= 0 && in.size() < to) {
+                            // checked above to start with this log's bytes: a plain file only gets shorter when it is
+                            // truncated, and the planned bytes go with that
+                            throw new EndMarks.Gone("its bytes [" + start + ", " + to + ") are no longer in it: the"
+                                    + " log was truncated since (it is " + in.size() + " bytes now, and starts with the"
+                                    + " same " + IDENTITY_BYTES + " bytes, so it is read again from its start as a new"
+                                    + " generation); the planned bytes went with the truncation");
+                        }
                         if (n <= 0) {
                             throw new java.io.EOFException(file + " ends at byte " + pos + ", before the range ["
                                     + start + ", " + to + ") planned in this log");

@@ -159,6 +159,33 @@ class TailPlannerTest {
         return b.toString();
     }
 
+    /** A first line longer than a log's identity: the log is the same one after a truncation and restart. */
+    private static final String BANNER =
+            "# service usage log, format: ts consumer resource amount " + "-".repeat(220) + "\n";
+
+    /** Writes a log and returns the one range planned in it. */
+    private Split plannedIn(String name, String content) throws IOException {
+        write(name, content);
+        return splitOf(plan(), name);
+    }
+
+    /** Writes a log again from its start and returns the range of its new generation. */
+    private Split truncatedTo(String name, String content) throws IOException {
+        Split fresh = plannedIn(name, content);
+        assertThat(fresh.id()).contains(".g2");
+        return fresh;
+    }
+
+    /** Opens a split of one range that reads nothing: the one input it left out. */
+    private Skipped leftOut(Split split) throws IOException {
+        Path dir = Files.createDirectories(this.dir.resolve("scratch-" + (scratch++)));
+        try (var reader = source.open(split, new io.sluice.spi.source.ReadContext(dir))) {
+            assertThat(reader.files().parts()).as("nothing read").isEmpty();
+            assertThat(reader.skipped()).hasSize(1);
+            return reader.skipped().getFirst();
+        }
+    }
+
     /** Claims and completes every pending split, as a run would after its sink committed. */
     private void completeAll() {
         Optional<Claim> c;
@@ -461,13 +488,12 @@ class TailPlannerTest {
     @Test
     void aTruncatedLogIsReadAgainFromTheStartAsANewGeneration() throws IOException {
         // a log that starts with the same banner every time it is started: same identity after truncation
-        String banner = "# service usage log, format: ts consumer resource amount " + "-".repeat(220) + "\n";
-        String first = banner + lines("app", 0, 30);
+        String first = BANNER + lines("app", 0, 30);
         write("app.log", first);
         Split s1 = splitOf(plan(), "app.log");
         completeAll();
 
-        String again = banner + lines("app", 100, 103);
+        String again = BANNER + lines("app", 100, 103);
         assertThat(size(again)).isLessThan(size(first));
         write("app.log", again);
         Plan plan = plan();
@@ -501,35 +527,47 @@ class TailPlannerTest {
      */
     @Test
     void aRangePlannedBeforeItsLogWasTruncatedAndWrittenAgainReadsNothingOfTheNewBytes() throws IOException {
-        String banner = "# service usage log, format: ts consumer resource amount " + "-".repeat(220) + "\n";
-        String first = banner + lines("app", 0, 30);
-        write("app.log", first);
-        Split stale = splitOf(plan(), "app.log"); // registered; its worker lags
+        String first = BANNER + lines("app", 0, 30);
+        Split stale = plannedIn("app.log", first); // registered; its worker lags
 
-        String again = banner + lines("app", 100, 103);
-        write("app.log", again);
-        Split fresh = splitOf(plan(), "app.log");
-        assertThat(fresh.id()).contains(".g2");
+        String again = BANNER + lines("app", 100, 103);
+        Split fresh = truncatedTo("app.log", again);
         String more = lines("app", 103, 140);
         append("app.log", more);
         assertThat(size(again + more))
                 .as("grew past the stale range's end")
                 .isGreaterThan(stale.members().getFirst().end());
 
-        Path scratch = Files.createDirectories(dir.resolve("scratch-stale"));
-        try (var reader = source.open(stale, new io.sluice.spi.source.ReadContext(scratch))) {
-            assertThat(reader.files().parts())
-                    .as("nothing of the new generation")
-                    .isEmpty();
-            assertThat(reader.skipped()).singleElement().satisfies(left -> {
-                assertThat(left.key()).isEqualTo("app.log");
-                assertThat(left.reason()).contains("[0, " + size(first) + ")").contains("truncated and written again");
-            });
-        }
+        Skipped left = leftOut(stale);
+        assertThat(left.key()).isEqualTo("app.log");
+        assertThat(left.reason()).contains("[0, " + size(first) + ")").contains("truncated and written again");
         completeAll();
         assertThat(read(fresh) + read(splitOf(plan(), "app.log")))
                 .as("the new generation, once")
                 .isEqualTo(again + more);
+    }
+
+    /**
+     * A log with a banner truncated after a range was planned, and never grown past that range's end again: the range's
+     * bytes went with the truncation, so it is left out, named, as a range whose bytes were written over is, not
+     * failed at the end of the file and retried until its split is dead.
+     */
+    @Test
+    void aRangePastTheEndOfItsTruncatedLogIsLeftOutNamedNotRetried() throws IOException {
+        String first = BANNER + lines("app", 0, 30);
+        Split stale = plannedIn("app.log", first); // registered; its worker lags
+
+        String again = BANNER + lines("app", 100, 103);
+        assertThat(size(again)).as("shorter than the stale range's end").isLessThan(size(first));
+        Split fresh = truncatedTo("app.log", again);
+
+        Skipped left = leftOut(stale);
+        assertThat(left.key()).isEqualTo("app.log");
+        assertThat(left.reason())
+                .contains("[0, " + size(first) + ")")
+                .contains("truncated")
+                .contains(size(again) + " bytes");
+        assertThat(read(fresh)).as("the new generation, once").isEqualTo(again);
     }
 
     /**
