@@ -79,6 +79,8 @@ class S3KilledUploadTest {
     private final AtomicInteger aborts = new AtomicInteger();
     /** Runs just before the sink removes a key: what another writer does meanwhile. */
     private Hook beforeDelete = key -> {};
+    /** Runs once the sink wrote a key from memory (a manifest, a record): what another writer does meanwhile. */
+    private Hook afterWrite = key -> {};
 
     private final OutputLocks locks =
             new LedgerLocks(MemoryLedger.open("test", Clock.systemUTC()), "test", Duration.ofSeconds(30));
@@ -141,12 +143,15 @@ class S3KilledUploadTest {
     }
 
     private void commit(FilesSink sink, String version, int attempt, String rows) throws Exception {
-        Split split = split(version);
+        commit(sink, split(version), rows, context(attempt));
+    }
+
+    private void commit(FilesSink sink, Split split, String rows, SplitCommit context) throws Exception {
         Path scratch = Files.createTempDirectory(dir, "attempt-");
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
                 SinkWriter w = sink.open(split, new WriteContext(scratch))) {
             w.stage(new DuckRows(c, rows), BadRows.NONE);
-            w.commit(context(attempt));
+            w.commit(context);
         }
     }
 
@@ -251,6 +256,56 @@ class S3KilledUploadTest {
         }
     }
 
+    @Test
+    void aCommitPausedPastItsLockBeforeItsDataFileRemovesItOnceItsManifestIsGone() throws Exception {
+        // v1's first range is committed; a worker commits its second range and pauses (a GC pause, a frozen VM) after
+        // the first write of its manifest, before its data file. The lock's next holder commits v2, cut in one range,
+        // and removes the paused worker's manifest and record as another version's. Waking, the paused worker wrote
+        // its data file (If-None-Match: nothing was there) and only its manifest's last write (If-Match) failed: the
+        // file, which nothing named, stayed beside v2's output for good
+        commit(sink(false), range("v1", 0, 100), "SELECT 'v1' AS v FROM range(2)", context(1));
+        Split paused = range("v1", 100, 200);
+        Split v2 = range("v2", 0, 150);
+        String manifest = FilesSink.manifest(FilesSink.outputName(paused));
+        FilesSink next = sink(false);
+        SplitCommit nextHolder = new SplitCommit(
+                () -> {},
+                () -> true,
+                "incarnation-1",
+                1,
+                1,
+                new LedgerLocks(MemoryLedger.open("next", Clock.systemUTC()), "next", Duration.ofSeconds(30)));
+        afterWrite = key -> {
+            if (!key.equals(manifest)) return;
+            afterWrite = k -> {}; // once: the first write of the paused worker's manifest
+            try {
+                commit(next, v2, "SELECT 'v2' AS v FROM range(3)", nextHolder);
+            } catch (Exception e) {
+                throw new AssertionError("the next holder's commit failed", e);
+            }
+        };
+
+        assertThatThrownBy(() -> commit(sink(false), paused, "SELECT 'v1' AS v FROM range(2)", context(1)))
+                .isInstanceOf(ObjectChangedException.class)
+                .hasMessageContaining(store.describe(manifest))
+                .hasMessageContaining("lost its lock");
+        try (Stream<StoredObject> left = store.list("", null)) {
+            assertThat(left.map(StoredObject::key).filter(k -> !k.startsWith("_sluice/")))
+                    .as("the next holder's file alone")
+                    .containsExactly(FilesSink.outputName(v2) + ".csv");
+        }
+    }
+
+    /** Range {@code start..end} of version {@code version} of big.csv, as the files source cuts a log. */
+    private static Split range(String version, long start, long end) {
+        return new Split(
+                "big.csv#" + start + "-" + end + "@" + version,
+                List.of(new Member("big.csv", version, start, end, null)),
+                end - start,
+                null,
+                new OutputKey("big.csv", version, start, end));
+    }
+
     /**
      * The lock's next holder writes {@code key} just before the removal of it that {@code removing} makes (a worker
      * paused past its lock): the removal fails, naming the key, and the next holder's file stays.
@@ -306,6 +361,13 @@ class S3KilledUploadTest {
                 throw new Killed();
             }
             return store.write(key, file, condition);
+        }
+
+        @Override
+        public StoredObject write(String key, byte[] content, WriteCondition condition) throws IOException {
+            StoredObject o = store.write(key, content, condition);
+            afterWrite.run(key);
+            return o;
         }
 
         @Override

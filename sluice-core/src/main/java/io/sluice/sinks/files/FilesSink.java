@@ -807,7 +807,8 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
          * files only is written last: the commit's record. Where the store's conditional writes are atomic, every
          * write and removal is conditional on what the commit read before its last check (If-Match / If-None-Match):
          * a writer paused past its lock's lease (a stale one) fails at its next write or removal instead of writing
-         * over or removing the newer output.
+         * over or removing the newer output; its manifest's last write is conditional everywhere, and when it fails so,
+         * the files the commit wrote are removed again ({@link #lostManifest}).
          * A failed upload leaves no object, and what it left unfinished (a multipart upload) is aborted. What a killed
          * commit left unfinished is aborted first: under every key its manifest (still flagged as committing) lists,
          * whichever attempt, version or incarnation commits next; on a retry, under the keys this commit writes too.
@@ -827,20 +828,70 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
                             !conditional
                                     ? WriteCondition.none()
                                     : version.map(WriteCondition::ifVersion).orElse(WriteCondition.ifAbsent()));
+            // this commit's files, by the version it wrote: removed again if its manifest is no longer its own
+            Map<String, String> written = new java.util.LinkedHashMap<>();
             try {
                 // moved, not copied, on a local disk: each attempt stages afresh, so nothing reads the staged file
                 // again
-                for (String rel : produced) store.writeMoving(rel, staging.resolve(rel), condition(rel));
+                for (String rel : produced) {
+                    written.put(
+                            rel,
+                            store.writeMoving(rel, staging.resolve(rel), condition(rel))
+                                    .version());
+                }
             } catch (IOException | RuntimeException e) {
                 abandonUploads(produced, e);
                 throw e;
             }
             List<String> stale =
                     previous.stream().filter(f -> !produced.contains(f)).toList();
-            if (!stale.isEmpty() && conditional) unchanged(first);
-            for (String f : stale) removeStale(f);
-            manifest.withFiles(new LinkedHashSet<>(produced))
-                    .write(store, key, conditional ? WriteCondition.ifVersion(first.version()) : WriteCondition.none());
+            try {
+                if (!stale.isEmpty() && conditional) unchanged(first);
+                for (String f : stale) removeStale(f);
+                // conditional on a local folder too: checked there, not atomically, but a manifest the lock's next
+                // holder removed or wrote while this worker was paused is seen
+                manifest.withFiles(new LinkedHashSet<>(produced))
+                        .write(store, key, WriteCondition.ifVersion(first.version()));
+            } catch (ObjectChangedException e) {
+                // a stale file written over, the manifest still this commit's: it lists every file for the next commit
+                Optional<StoredObject> now = store.stat(key);
+                if (now.isPresent() && now.get().version().equals(first.version())) throw e;
+                throw lostManifest(written, e);
+            }
+        }
+
+        /**
+         * The manifest is no longer this commit's: the lock's next holder removed it (as another version's output) or
+         * wrote its own while this worker was paused past its lock. A file this commit wrote that no manifest names
+         * then would stay beside the next holder's output for good: each is removed while it is the version this
+         * commit wrote. One the manifest there now lists stays: its commit replaces or removes it, and the next
+         * holder's write of the same bytes may have the same version (an S3 ETag is the content's MD5).
+         */
+        private ObjectChangedException lostManifest(Map<String, String> written, ObjectChangedException cause) {
+            int removed = 0;
+            try {
+                Set<String> named =
+                        Manifest.read(store, key).map(Manifest::files).orElse(Set.of());
+                for (var file : written.entrySet()) {
+                    if (named.contains(file.getKey())) continue;
+                    try {
+                        store.delete(file.getKey(), file.getValue());
+                        removed++;
+                    } catch (ObjectChangedException nextHolders) {
+                        // written over since: another commit's
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                cause.addSuppressed(e);
+            }
+            ObjectChangedException lost = new ObjectChangedException(
+                    key,
+                    store.describe(key) + " was removed or written by another commit of the same output while this "
+                            + "one ran (this worker lost its lock): nothing is committed, and the files this commit wrote "
+                            + "that no manifest names now were removed again (" + removed + " of the " + written.size()
+                            + " files); the output is the lock's next holder's to write");
+            lost.initCause(cause);
+            return lost;
         }
 
         private WriteCondition condition(String rel) {
