@@ -20,7 +20,9 @@ public final class PipelineSchema {
             "max",
             new Type.Int(0, 1000),
             3L,
-            "Retries after the first attempt; then the split is dead (see `sluice status`, `sluice retry`).");
+            "Retries after the first attempt; then the split is dead (see `sluice status`, `sluice retry`). A split"
+                    + " whose input is not ready yet (a tailed log's rotation still settling) is tried again once it"
+                    + " is, not at the backoff; that attempt counts too.");
     static final Field<Duration> BACKOFF = Field.optional(
             "backoff",
             Type.DURATION,

@@ -19,6 +19,7 @@ import io.sluice.spi.SplitState;
 import io.sluice.spi.StaleClaimException;
 import io.sluice.spi.WorkerInfo;
 import io.sluice.spi.sink.WriteContext;
+import io.sluice.spi.source.NotReadyYet;
 import io.sluice.spi.source.ReadContext;
 import io.sluice.spi.source.Skipped;
 import io.sluice.spi.source.SplitReader;
@@ -394,10 +395,14 @@ public final class LocalRunner implements Runner {
             if (member == null) throw e;
             listener.info("split " + claim.splitId() + " left unrecorded while stopping; another worker takes it over "
                     + "when its lease ends: " + e.getMessage());
+        } catch (NotReadyYet e) {
+            // nothing to divide either: the split is whole once its input is ready
+            fail(claim, describe(claim, e), true, Optional.of(e.readyAt()));
         } catch (Exception e) {
             // an error that repeats comes from the steps, not from one unreadable input: nothing to divide
             boolean retryable = EngineErrors.retryable(e);
-            if (!retryable || !divided(c, processor, dir, claim)) fail(claim, describe(claim, e), retryable);
+            if (!retryable || !divided(c, processor, dir, claim))
+                fail(claim, describe(claim, e), retryable, Optional.empty());
         } finally {
             heartbeats.drop(claim);
             stats.inFlight.decrementAndGet();
@@ -455,16 +460,24 @@ public final class LocalRunner implements Runner {
         }
     }
 
-    /** @param retryable false: another attempt would fail the same way, so the split is dead at once */
-    private void fail(Claim claim, String cause, boolean retryable) {
+    /**
+     * @param retryable false: another attempt would fail the same way, so the split is dead at once
+     * @param readyAt   when the split's input is ready ({@link NotReadyYet}): it is tried again then, not at its
+     *                  backoff, which may run out before; the attempt counts, so an input never ready still ends
+     */
+    private void fail(Claim claim, String cause, boolean retryable, Optional<Instant> readyAt) {
         Instant now = clock.instant();
-        Optional<Instant> retryAt = retryable ? run.retries().nextTry(claim.attempt(), now) : Optional.empty();
+        Optional<Instant> retryAt = nextTry(claim, retryable, readyAt, now);
+        String why = !retryable
+                ? " (not retried: it fails the same way on every attempt; fix the cause, then `sluice retry`)"
+                : readyAt.isPresent() && retryAt.isEmpty()
+                        ? " (not tried again: still not ready after " + claim.attempt() + " attempt(s), each made "
+                                + "when it was due to be ready (run.retries.max "
+                                + run.retries().max()
+                                + "); `sluice retry` the split once it is)"
+                        : "";
         // masked before it is stored: the ledger's reason is read later by status, by other machines, by tools
-        String error = Secret.redact(
-                retryable
-                        ? cause
-                        : cause + " (not retried: it fails the same way on every attempt; fix the "
-                                + "cause, then `sluice retry`)");
+        String error = Secret.redact(cause + why);
         try {
             patiently(() -> {
                 a.ledger().fail(claim, error, retryAt);
@@ -483,6 +496,14 @@ public final class LocalRunner implements Runner {
             listener.info("the failure of split " + claim.splitId() + " left unrecorded while stopping; it runs again "
                     + "when its lease ends: " + e.getMessage());
         }
+    }
+
+    /** When to try the split again: at its backoff, or once its input is ready when it said when; empty: dead. */
+    private Optional<Instant> nextTry(Claim claim, boolean retryable, Optional<Instant> readyAt, Instant now) {
+        if (!retryable) return Optional.empty();
+        return run.retries()
+                .nextTry(claim.attempt(), now)
+                .map(backoff -> readyAt.map(r -> r.isAfter(now) ? r : now).orElse(backoff));
     }
 
     /**

@@ -531,6 +531,76 @@ class LocalRunnerTest {
         assertThat(refused).as("the outage met the commit").hasValueGreaterThan(3);
     }
 
+    /**
+     * A tailed range that lags behind while its log is rotated into a gzip not settled yet fails "not settled yet": it
+     * is tried again once the rotation has settled, not at the retry backoff, so {@code run.retries} running out
+     * (here one retry, a second after) does not leave it dead with its lines missing from the output.
+     */
+    @Test
+    void aLaggingRangeWaitsForItsRotationToSettleInsteadOfDyingOfItsRetries() throws Exception {
+        String first = "a line of the service's log, padded to forty\n".repeat(20);
+        input("app.log", first);
+        Pipeline p = load("""
+                pipeline: lagging
+                source:
+                  files: { path: in, include: "app.log*", format: text, tail: true, settle: 4s }
+                sink: { files: { path: out, format: csv } }
+                run: { parallelism: 1, interval: 100ms, retries: { max: 1, backoff: 1s } }
+                """);
+        try (Assembly a = Assembly.of(p, PipelineLoader.withSystemEnv().components(), Clock.systemUTC())) {
+            assertThat(new io.sluice.planning.Planner(a.source(), a.ledger())
+                            .plan()
+                            .splits())
+                    .as("the range planned in the live log")
+                    .hasSize(1);
+            // before the range is read, the log is rotated and compressed just now: settled in 4 s
+            Files.delete(dir.resolve("in/app.log"));
+            try (var gz = new java.util.zip.GZIPOutputStream(Files.newOutputStream(dir.resolve("in/app.log.1.gz")))) {
+                gz.write((first + "two more lines\nthe last one\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            RunSummary summary =
+                    new LocalRunner(a, Clock.systemUTC(), OwnerId.forThisProcess(), new RunListener() {}).run();
+            assertThat(summary.died()).as("no split dead").isZero();
+            assertThat(summary.rowsOut()).as("each line once").isEqualTo(22);
+        }
+    }
+
+    /**
+     * An input never ready (a rotation that keeps changing) still ends: each attempt is made when it was due to be
+     * ready and counts, so the split is dead after {@code run.retries.max} retries, saying why and what to do.
+     */
+    @Test
+    void aSplitWhoseInputIsNeverReadyEndsDeadSayingSoAfterItsRetries() throws Exception {
+        input("a.csv", "id\n1\n");
+        Pipeline p = load("""
+                pipeline: never
+                source: { files: { path: in } }
+                sink: { files: { path: out, format: csv } }
+                run: { parallelism: 1, retries: { max: 1, backoff: 1h } }
+                """);
+        try (Assembly real = Assembly.of(p, PipelineLoader.withSystemEnv().components(), Clock.systemUTC())) {
+            Source source = real.source();
+            Source neverReady = proxy(Source.class, (proxy, m, args) -> {
+                if (m.getName().equals("open"))
+                    throw new io.sluice.spi.source.NotReadyYet(
+                            "a.csv is still changing", java.time.Instant.now().plusMillis(200));
+                return call(source, m, args);
+            });
+            Assembly a = new Assembly(p, neverReady, real.steps(), real.sink(), real.ledger(), real.ledgerName());
+            RunSummary summary =
+                    new LocalRunner(a, Clock.systemUTC(), OwnerId.forThisProcess(), new RunListener() {}).run();
+            assertThat(summary.died())
+                    .as("tried again when due, not after the hour of backoff, then dead")
+                    .isEqualTo(1);
+            assertThat(real.ledger().splits(java.util.EnumSet.of(io.sluice.spi.SplitState.DEAD), 10))
+                    .singleElement()
+                    .satisfies(s -> assertThat(s.lastError())
+                            .contains("a.csv is still changing")
+                            .contains("still not ready after 2 attempt(s)")
+                            .contains("`sluice retry`"));
+        }
+    }
+
     /** Writes an input file under {@code in/}, settled long ago (its modification time 1970). */
     private void input(String name, String content) throws IOException {
         Files.createDirectories(dir.resolve("in"));

@@ -11,6 +11,7 @@ import io.sluice.spi.ledger.PlanStore;
 import io.sluice.spi.source.KnownSplits;
 import io.sluice.spi.source.LocalFiles;
 import io.sluice.spi.source.LocalFiles.Part;
+import io.sluice.spi.source.NotReadyYet;
 import io.sluice.spi.source.Packing;
 import io.sluice.spi.source.Proposal;
 import io.sluice.spi.source.ReadContext;
@@ -27,6 +28,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -1305,20 +1307,33 @@ final class FilesSource implements Source {
                 .filter(k -> TailPlanner.mayBe(s.storage().file(k), k, m.key()))
                 .toList();
         if (!settling.isEmpty()) {
-            // a rotation is read once settled (a gzip being written is not whole yet): the engine's retry reads it then
-            throw new NoSuchFileException(
-                    m.key(),
-                    null,
-                    "this log is now in " + String.join(", ", settling) + " (" + seen + "rotated since this range "
-                            + "was planned), which is not settled yet (settle "
-                            + s.settle().toMillis() + " ms): the "
-                            + "split is tried again and reads its bytes there once it has settled");
+            // a rotation is read once settled (a gzip being written is not whole yet): the runner tries again then
+            throw new NotReadyYet(
+                    m.key() + ": this log is now in " + String.join(", ", settling) + " (" + seen + "rotated since "
+                            + "this range was planned), which is not settled yet (settle "
+                            + s.settle().toMillis() + " ms): the split is tried again once it has settled and "
+                            + "reads its bytes there",
+                    settledAt(settling));
         }
         throw new NoSuchFileException(
                 m.key(),
                 null,
                 "no file under " + s.storage().root() + " holds this log any more " + "(" + seen
                         + "removed before it was read); restore it, or `sluice reset` the pipeline");
+    }
+
+    /** When the last of these files settles if none changes again: {@code settle} after its last change. */
+    private Instant settledAt(List<String> keys) {
+        long last = 0;
+        for (String k : keys) {
+            try {
+                last = Math.max(
+                        last, Files.getLastModifiedTime(s.storage().file(k)).toMillis());
+            } catch (IOException e) {
+                // gone meanwhile: the next attempt, at once, finds where the log went
+            }
+        }
+        return Instant.ofEpochMilli(last).plus(s.settle());
     }
 
     /** A local file's key: its path relative to the folder, with {@code /}. */

@@ -667,8 +667,8 @@ class TailPlannerTest {
     }
 
     /**
-     * A lagging range whose bytes are now in a rotation that has not settled yet fails, saying so: it is tried again
-     * and reads them once the rotation settles. A reset (which reads everything again) is no advice for that.
+     * A lagging range whose bytes are now in a rotation that has not settled yet fails, saying so and when it settles:
+     * it is tried again then and reads them. A reset (which reads everything again) is no advice for that.
      */
     @Test
     void aRangeWhoseRotationIsNotSettledYetFailsSayingItIsTriedAgainNotToReset() throws IOException {
@@ -680,11 +680,14 @@ class TailPlannerTest {
         Path gz = gzip("app.log.1.gz", first + lines("app-gen1", 20, 22), System.currentTimeMillis());
 
         assertThatThrownBy(() -> read(lagging))
-                .isInstanceOf(java.nio.file.NoSuchFileException.class)
+                .isInstanceOf(io.sluice.spi.source.NotReadyYet.class)
                 .hasMessageContaining("app.log.1.gz")
                 .hasMessageContaining("not settled yet")
                 .hasMessageContaining("tried again")
-                .hasMessageNotContaining("reset");
+                .hasMessageNotContaining("reset")
+                .satisfies(e -> assertThat(((io.sluice.spi.source.NotReadyYet) e).readyAt())
+                        .as("when it settles: settle after its last change")
+                        .isEqualTo(Files.getLastModifiedTime(gz).toInstant().plus(java.time.Duration.ofSeconds(2))));
 
         Files.setLastModifiedTime(gz, FileTime.fromMillis(OLD));
         assertThat(read(lagging)).as("the retry, once it settled").isEqualTo(first);
