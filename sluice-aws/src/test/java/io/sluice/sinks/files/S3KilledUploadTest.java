@@ -79,6 +79,8 @@ class S3KilledUploadTest {
     private final AtomicInteger aborts = new AtomicInteger();
     /** Runs just before the sink removes a key: what another writer does meanwhile. */
     private Hook beforeDelete = key -> {};
+    /** Runs once the sink removed a key: what another writer does while the sink goes on to the next. */
+    private Hook afterDelete = key -> {};
     /** Runs once the sink wrote a key from memory (a manifest, a record): what another writer does meanwhile. */
     private Hook afterWrite = key -> {};
 
@@ -268,13 +270,7 @@ class S3KilledUploadTest {
         Split v2 = range("v2", 0, 150);
         String manifest = FilesSink.manifest(FilesSink.outputName(paused));
         FilesSink next = sink(false);
-        SplitCommit nextHolder = new SplitCommit(
-                () -> {},
-                () -> true,
-                "incarnation-1",
-                1,
-                1,
-                new LedgerLocks(MemoryLedger.open("next", Clock.systemUTC()), "next", Duration.ofSeconds(30)));
+        SplitCommit nextHolder = nextHolder();
         afterWrite = key -> {
             if (!key.equals(manifest)) return;
             afterWrite = k -> {}; // once: the first write of the paused worker's manifest
@@ -294,6 +290,90 @@ class S3KilledUploadTest {
                     .as("the next holder's file alone")
                     .containsExactly(FilesSink.outputName(v2) + ".csv");
         }
+    }
+
+    @Test
+    void aCommitPausedBetweenTwoStaleRemovalsLeavesTheNextHoldersSameBytesFile() throws Exception {
+        // v0 wrote days 0, 1 and 2; v1 has day 0 only, so its commit removes days 1 and 2, each DELETE If-Match the
+        // version it read. Paused after the first removal, past its lock, it woke after the next holder committed v2,
+        // whose days 1 and 2 hold v0's rows again: on S3 a simple PUT's ETag is its content's MD5, so v2's day 2 had
+        // v0's ETag, the If-Match held, and v2's day 2 was removed (its rows lost, the ledger holding v2 done)
+        afterDelete = sameBytesByTheNextHolder();
+
+        assertThatThrownBy(this::commitDayZeroOnly)
+                .isInstanceOf(ObjectChangedException.class)
+                .hasMessageContaining("lost its lock")
+                .hasMessageNotContaining("lacks those rows");
+        assertThat(days()).as("v2's output, whole").containsExactly("day=0", "day=1", "day=2");
+        try (InputStream in = store.read(dayFile(0), null, 0, -1)) {
+            assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8))
+                    .as("v2's day 0, not the paused worker's")
+                    .isEqualTo("n\n0\n");
+        }
+    }
+
+    @Test
+    void aSameBytesFileWrittenJustBeforeItsRemovalIsNamedInTheError() throws Exception {
+        // the moment no check closes: the next holder writes day 2 again, with v0's bytes (v0's ETag), between the
+        // paused worker's last look at its manifest and its DELETE If-Match of day 2. The file is lost: the error says
+        // so, naming it, instead of nothing anywhere
+        Hook nextHolder = sameBytesByTheNextHolder();
+        beforeDelete = key -> {
+            if (key.equals(dayFile(2))) nextHolder.run(key);
+        };
+
+        assertThatThrownBy(this::commitDayZeroOnly)
+                .isInstanceOf(ObjectChangedException.class)
+                .hasMessageContaining("lost its lock")
+                .hasMessageContaining("But it removed [" + store.describe(dayFile(2)) + "]")
+                .hasMessageContaining("lacks those rows");
+        assertThat(days()).as("v2's day 2, removed").containsExactly("day=0", "day=1");
+    }
+
+    private static final String DAYS = "SELECT i AS day, i AS n FROM range(3) t(i)";
+
+    /** v0 writes days 0, 1 and 2, then v1 (day 0 only) is committed: its commit removes days 1 and 2. */
+    private void commitDayZeroOnly() throws Exception {
+        commit(sink(false, List.of("day")), split("v0"), DAYS, context(1));
+        commit(sink(false, List.of("day")), split("v1"), "SELECT 0 AS day, 10 AS n", context(1));
+    }
+
+    /** Once, at the first data file: the lock's next holder commits v2, whose rows are v0's, byte for byte. */
+    private Hook sameBytesByTheNextHolder() throws IOException {
+        FilesSink next = sink(false, List.of("day"));
+        AtomicInteger runs = new AtomicInteger();
+        return key -> {
+            if (key.startsWith("_sluice/") || runs.getAndIncrement() > 0) return;
+            try {
+                commit(next, split("v2"), DAYS, nextHolder());
+            } catch (Exception e) {
+                throw new AssertionError("the next holder's commit failed", e);
+            }
+        };
+    }
+
+    private String dayFile(int day) {
+        return "day=" + day + "/" + FilesSink.name("a.csv") + "-0.csv";
+    }
+
+    /** The partition folders holding a file. */
+    private List<String> days() throws IOException {
+        try (Stream<StoredObject> files = store.list("day=", null)) {
+            return files.map(o -> o.key().substring(0, o.key().indexOf('/')))
+                    .sorted()
+                    .toList();
+        }
+    }
+
+    /** A context of the output lock's next holder, from another ledger's locks: a worker that took the lock over. */
+    private static SplitCommit nextHolder() {
+        return new SplitCommit(
+                () -> {},
+                () -> true,
+                "incarnation-1",
+                1,
+                1,
+                new LedgerLocks(MemoryLedger.open("next", Clock.systemUTC()), "next", Duration.ofSeconds(30)));
     }
 
     /** Range {@code start..end} of version {@code version} of big.csv, as the files source cuts a log. */
@@ -380,6 +460,7 @@ class S3KilledUploadTest {
         public void delete(String key, String version) throws IOException {
             beforeDelete.run(key);
             store.delete(key, version);
+            afterDelete.run(key);
         }
 
         @Override

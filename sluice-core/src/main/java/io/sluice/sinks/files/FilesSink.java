@@ -845,9 +845,16 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
             }
             List<String> stale =
                     previous.stream().filter(f -> !produced.contains(f)).toList();
+            List<String> removed = new java.util.ArrayList<>();
             try {
-                if (!stale.isEmpty() && conditional) unchanged(first);
-                for (String f : stale) removeStale(f);
+                for (String f : stale) {
+                    // a look at the manifest before each removal, not once before them all: a worker paused past its
+                    // lock between two removals stops at the next look. The If-Match alone does not: on S3 the lock's
+                    // next holder writing the file again with the same bytes gets the version read (the ETag is the
+                    // content's MD5), which its removal would match
+                    if (conditional) unchanged(first);
+                    if (removeStale(f)) removed.add(f);
+                }
                 // conditional on a local folder too: checked there, not atomically, but a manifest the lock's next
                 // holder removed or wrote while this worker was paused is seen
                 manifest.withFiles(new LinkedHashSet<>(produced))
@@ -856,7 +863,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
                 // a stale file written over, the manifest still this commit's: it lists every file for the next commit
                 Optional<StoredObject> now = store.stat(key);
                 if (now.isPresent() && now.get().version().equals(first.version())) throw e;
-                throw lostManifest(written, e);
+                throw lostManifest(written, removed, e);
             }
         }
 
@@ -866,12 +873,19 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
          * then would stay beside the next holder's output for good: each is removed while it is the version this
          * commit wrote. One the manifest there now lists stays: its commit replaces or removes it, and the next
          * holder's write of the same bytes may have the same version (an S3 ETag is the content's MD5).
+         *
+         * <p>{@code stale}: the files this commit removed as ones its output no longer writes. One that the next
+         * holder's committed manifest lists and that is gone was written again with the same bytes in the moment between
+         * this commit's last look at the manifest and its removal (the one window no check closes): it is named in the
+         * error, its output lacks it.
          */
-        private ObjectChangedException lostManifest(Map<String, String> written, ObjectChangedException cause) {
+        private ObjectChangedException lostManifest(
+                Map<String, String> written, List<String> stale, ObjectChangedException cause) {
             int removed = 0;
+            List<String> gone = new java.util.ArrayList<>();
             try {
-                Set<String> named =
-                        Manifest.read(store, key).map(Manifest::files).orElse(Set.of());
+                Optional<Manifest> now = Manifest.read(store, key);
+                Set<String> named = now.map(Manifest::files).orElse(Set.of());
                 for (var file : written.entrySet()) {
                     if (named.contains(file.getKey())) continue;
                     try {
@@ -879,6 +893,12 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
                         removed++;
                     } catch (ObjectChangedException nextHolders) {
                         // written over since: another commit's
+                    }
+                }
+                // a manifest still committing lists files its commit has yet to write
+                if (now.isPresent() && !now.get().committing()) {
+                    for (String f : stale) {
+                        if (named.contains(f) && store.stat(f).isEmpty()) gone.add(f);
                     }
                 }
             } catch (IOException | RuntimeException e) {
@@ -889,7 +909,15 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
                     store.describe(key) + " was removed or written by another commit of the same output while this "
                             + "one ran (this worker lost its lock): nothing is committed, and the files this commit wrote "
                             + "that no manifest names now were removed again (" + removed + " of the " + written.size()
-                            + " files); the output is the lock's next holder's to write");
+                            + " files); the output is the lock's next holder's to write"
+                            + (gone.isEmpty()
+                                    ? ""
+                                    : ". But it removed "
+                                            + gone.stream().map(store::describe).toList()
+                                            + ", which the next holder's committed manifest lists: written again with the"
+                                            + " bytes this commit read (the same version, an S3 ETag being the content's"
+                                            + " MD5) just before its removal, so that output lacks those rows; commit its"
+                                            + " input again (write a new version of it, or `sluice reset` the pipeline)"));
             lost.initCause(cause);
             return lost;
         }
@@ -903,17 +931,21 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
         /**
          * A file the output no longer produces: only the version this commit read, where the store's conditional writes
          * are atomic (its deletes are then conditional too: S3, GCS and Azure), so that a writer paused past its lock
-         * after {@link #unchanged} removes nothing the lock's next holder wrote since.
+         * after {@link #unchanged} removes nothing the lock's next holder wrote since (but one written with the same
+         * bytes: {@link #lostManifest}).
+         *
+         * @return whether it was removed
          */
-        private void removeStale(String rel) throws IOException {
+        private boolean removeStale(String rel) throws IOException {
             if (!conditional) store.delete(rel);
             else if (versions.containsKey(rel)) removeRead(rel, versions.get(rel));
-            // else none was there when this commit read: nothing of its to remove
+            else return false; // none was there when this commit read: nothing of its to remove
+            return true;
         }
 
         /**
-         * One look at the manifest before the first removal: it must still be this commit's, else another writer took
-         * over and this one removes nothing.
+         * One look at the manifest before each removal: it must still be this commit's, else another writer took over
+         * and this one removes nothing more.
          */
         private void unchanged(StoredObject first) throws IOException {
             Optional<StoredObject> now = store.stat(key);
@@ -921,7 +953,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
                 throw new ObjectChangedException(
                         key,
                         store.describe(key) + " was written by another commit of the same "
-                                + "output while this one ran (this worker lost its lock): it removes nothing");
+                                + "output while this one ran (this worker lost its lock): it removes nothing more");
             }
         }
     }
