@@ -191,7 +191,7 @@ final class FilesSource implements Source {
             return;
         }
         Map<String, String> digests = new HashMap<>(); // content digest -> key, over the whole listing
-        try (Stream<StoredObject> listed = s.storage().list(s.startAfter().orElse(null))) {
+        try (Stream<StoredObject> listed = s.storage().list("", s.startAfter().orElse(null), this::lists)) {
             List<StoredObject> batch = new ArrayList<>();
             for (java.util.Iterator<StoredObject> it = listed.iterator(); it.hasNext(); ) {
                 StoredObject o = it.next();
@@ -436,7 +436,7 @@ final class FilesSource implements Source {
 
     private Listed listed() throws IOException {
         List<StoredObject> objects = new ArrayList<>();
-        try (Stream<StoredObject> listed = s.storage().list(s.startAfter().orElse(null))) {
+        try (Stream<StoredObject> listed = s.storage().list("", s.startAfter().orElse(null), this::lists)) {
             listed.filter(o -> !leftOut(o.key())).forEach(objects::add);
         } catch (UncheckedIOException e) {
             throw e.getCause();
@@ -1042,7 +1042,7 @@ final class FilesSource implements Source {
         NoMatch noMatch = new NoMatch(s.globs());
         List<String> picked = new ArrayList<>();
         String format = null;
-        try (Stream<StoredObject> listed = s.storage().list(s.startAfter().orElse(null))) {
+        try (Stream<StoredObject> listed = s.storage().list("", s.startAfter().orElse(null), this::lists)) {
             for (java.util.Iterator<StoredObject> it = listed.iterator();
                     it.hasNext() && picked.size() < SAMPLE_FILES; ) {
                 String key = it.next().key();
@@ -1223,7 +1223,7 @@ final class FilesSource implements Source {
         long budget = LISTED_PER_MEMBER * members.size();
         boolean complete = false; // every key up to the last member's was listed
         try (Stream<StoredObject> listed =
-                s.storage().store().list(commonPrefix(first, last), before.isEmpty() ? null : before)) {
+                s.storage().list(commonPrefix(first, last), before.isEmpty() ? null : before, this::lists)) {
             java.util.Iterator<StoredObject> it = listed.iterator();
             for (; budget > 0; budget--) {
                 if (!it.hasNext()) {
@@ -1342,6 +1342,14 @@ final class FilesSource implements Source {
     }
 
     /** Keys never read: hidden ones, and the pipeline's own output. */
+    /**
+     * Whether a listing of the source lists this key (as a file to read or to wait for): a link in a local folder to
+     * it is then a second name of it, left out of the listing.
+     */
+    private boolean lists(String key) {
+        return !leftOut(key) && s.globs().matches(Path.of(key));
+    }
+
     private boolean leftOut(String key) {
         return hidden(key) || s.sinkPrefix().filter(key::startsWith).isPresent();
     }

@@ -18,6 +18,7 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -102,9 +103,13 @@ final class Storage implements AutoCloseable {
         return local == null ? null : local.resolve(key);
     }
 
-    /** Every object in key order, after {@code startAfter} when given, page by page. Close the stream. */
-    Stream<StoredObject> list(String startAfter) throws IOException {
-        return store.list("", startAfter);
+    /**
+     * The objects under {@code prefix} in key order, after {@code startAfter} when given, page by page. Close the
+     * stream. In a local folder, a file reached through a link to a place inside it is listed under the link's name
+     * only when {@code listed} does not take the file's own key (then it is listed under that name anyway).
+     */
+    Stream<StoredObject> list(String prefix, String startAfter, Predicate<String> listed) throws IOException {
+        return store.list(prefix, startAfter, listed);
     }
 
     Optional<StoredObject> stat(String key) throws IOException {

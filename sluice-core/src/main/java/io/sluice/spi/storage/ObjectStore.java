@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -40,6 +41,15 @@ public interface ObjectStore extends AutoCloseable {
      * bytes, as S3, GCS and Azure list them (the same as {@link String#compareTo} for keys without surrogate pairs).
      */
     Stream<StoredObject> list(String prefix, String startAfter) throws IOException;
+
+    /**
+     * {@link #list}, for a lister that knows which keys it takes ({@code listed}): a store with links (a local folder)
+     * lists a file reached through a link to a place inside its root under the link's name only when {@code listed}
+     * does not take the file's own key, under which it is listed anyway. Stores without links list as {@link #list}.
+     */
+    default Stream<StoredObject> list(String prefix, String startAfter, Predicate<String> listed) throws IOException {
+        return list(prefix, startAfter);
+    }
 
     /** The object's metadata, or empty when there is none at {@code key}. */
     Optional<StoredObject> stat(String key) throws IOException;

@@ -39,6 +39,7 @@ import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
@@ -118,7 +119,20 @@ public final class LocalObjectStore implements ObjectStore {
 
     @Override
     public Stream<StoredObject> list(String prefix, String startAfter) throws IOException {
-        Walk walk = new Walk(prefix, startAfter);
+        return list(prefix, startAfter, key -> true);
+    }
+
+    /**
+     * A link to a place inside the root is followed unless what it leads to is listed anyway: a file reached through
+     * it is left out when {@code listedAnyway} takes the key the file has under its own name ({@code latest -> 2026-11}
+     * read every file twice), and listed under the link's name otherwise (an include that names only
+     * {@code latest/*.csv}, or {@code current.csv -> archive/v3.csv}). A link to a folder the walk is in (a loop) is
+     * never followed; a link out of the root always is.
+     */
+    @Override
+    public Stream<StoredObject> list(String prefix, String startAfter, Predicate<String> listedAnyway)
+            throws IOException {
+        Walk walk = new Walk(prefix, startAfter, listedAnyway);
         return StreamSupport.stream(
                 Spliterators.spliteratorUnknownSize(
                         walk, Spliterator.ORDERED | Spliterator.NONNULL | Spliterator.DISTINCT),
@@ -476,7 +490,11 @@ public final class LocalObjectStore implements ObjectStore {
      * wholly before {@code startAfter} or outside the prefix are never opened.
      */
     private final class Walk implements Iterator<StoredObject> {
-        private record Entry(String key, boolean folder, BasicFileAttributes attributes) {
+        /**
+         * {@code own}: the key it has under its own name when it was reached through a link to a place inside the
+         * root, else null.
+         */
+        private record Entry(String key, boolean folder, BasicFileAttributes attributes, String own) {
             /** A folder sorts as {@code name/}: the keys inside it all start so. */
             String sortKey() {
                 return folder ? key + "/" : key;
@@ -485,18 +503,29 @@ public final class LocalObjectStore implements ObjectStore {
 
         private final String prefix;
         private final String startAfter;
+        private final Predicate<String> listedAnyway;
+        /** The folders the walk is in, innermost first. */
         private final Deque<Iterator<Entry>> stack = new ArrayDeque<>();
+        /** Their paths, in the same order: a link met is a loop when it leads to one of them. */
+        private final Deque<Path> real = new ArrayDeque<>();
+
         private StoredObject next;
         /** The root with its links resolved, once a link is met. */
         private Path realRoot;
 
-        Walk(String prefix, String startAfter) throws IOException {
+        Walk(String prefix, String startAfter, Predicate<String> listedAnyway) throws IOException {
             this.prefix = prefix;
             this.startAfter = startAfter;
+            this.listedAnyway = listedAnyway;
             String folder = folderOf(prefix);
             Path start = folder.isEmpty() ? root : path(folder);
-            if (Files.isDirectory(start)) stack.push(entries(start).iterator());
+            if (Files.isDirectory(start)) push(start, null);
             advance();
+        }
+
+        private void push(Path folder, String own) throws IOException {
+            stack.push(entries(folder, own).iterator());
+            real.push(folder);
         }
 
         @Override
@@ -522,28 +551,34 @@ public final class LocalObjectStore implements ObjectStore {
                 Iterator<Entry> top = stack.peek();
                 if (!top.hasNext()) {
                     stack.pop();
+                    real.pop();
                     continue;
                 }
                 Entry e = top.next();
                 if (e.folder()) {
-                    stack.push(entries(path(e.key())).iterator());
-                } else {
+                    push(path(e.key()), e.own());
+                } else if (e.own() == null || !listedAnyway.test(e.own())) {
                     next = object(e.key(), e.attributes());
                 }
             }
         }
 
-        private List<Entry> entries(Path folder) throws IOException {
+        /** {@code own}: the folder's key under its own name, when it was reached through a link inside the root. */
+        private List<Entry> entries(Path folder, String own) throws IOException {
             List<Entry> entries = new ArrayList<>();
             try (DirectoryStream<Path> dir = Files.newDirectoryStream(folder)) {
                 for (Path p : dir) {
                     String name = p.getFileName().toString();
                     if (isTemp(name)) continue;
                     BasicFileAttributes a;
+                    String ownKey = own == null ? null : own + "/" + name;
                     try {
                         a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
                         if (a.isSymbolicLink()) {
-                            if (!followed(p, folder)) continue;
+                            Path target = p.toRealPath();
+                            if (loop(target)) continue;
+                            if (realRoot == null) realRoot = root.toRealPath();
+                            ownKey = target.startsWith(realRoot) ? Folders.key(realRoot, target) : null;
                             a = Files.readAttributes(p, BasicFileAttributes.class);
                         }
                     } catch (NoSuchFileException deleted) {
@@ -551,7 +586,7 @@ public final class LocalObjectStore implements ObjectStore {
                     }
                     String key = key(p);
                     if (a.isDirectory() ? wanted(key + "/") : a.isRegularFile() && matches(key)) {
-                        entries.add(new Entry(key, a.isDirectory(), a));
+                        entries.add(new Entry(key, a.isDirectory(), a, ownKey));
                     }
                 }
             } catch (NoSuchFileException deleted) {
@@ -562,15 +597,12 @@ public final class LocalObjectStore implements ObjectStore {
         }
 
         /**
-         * Whether a link is listed as what it points to: not when that lies under the root, where it is listed under
-         * its own name (read twice otherwise: {@code latest -> 2026-11}), nor when it is a folder the walk is in (a
-         * loop, listed again and again until the system refuses the path); a link out of the root is how its files are
-         * reached.
+         * Whether a link leads to a folder the walk is in: followed, it would list that folder again and again until the
+         * system refuses the path.
          */
-        private boolean followed(Path link, Path folder) throws IOException {
-            Path target = link.toRealPath();
-            if (realRoot == null) realRoot = root.toRealPath();
-            return !target.startsWith(realRoot) && !folder.toRealPath().startsWith(target);
+        private boolean loop(Path target) throws IOException {
+            for (Path folder : real) if (folder.toRealPath().startsWith(target)) return true;
+            return false;
         }
 
         private boolean matches(String key) {

@@ -640,6 +640,22 @@ class FilesSourceTest {
     }
 
     @Test
+    void aLinkInsideTheFolderThatOnlyItsNameIsIncludedByIsFollowed() throws IOException {
+        file("2026-11/a.csv", "x\n1\n");
+        file("archive/v3.csv", "x\n2\n");
+        Files.createSymbolicLink(in.resolve("latest"), in.resolve("2026-11"));
+        Files.createSymbolicLink(in.resolve("current.csv"), in.resolve("archive/v3.csv"));
+        Files.createSymbolicLink(in.resolve("2026-11/up"), in.resolve("archive")); // a loop of two links
+        Files.createSymbolicLink(in.resolve("archive/down"), in.resolve("2026-11"));
+
+        Plan plan = TestSources.plan(
+                source("path: in\ninclude: [\"latest/*.csv\", \"latest/*/*.csv\", \"current.csv\"]"), ledger);
+        assertThat(keys(plan))
+                .as("what the link points to is not included under its own name: read under the link's, once")
+                .containsExactlyInAnyOrder("latest/a.csv", "latest/up/v3.csv", "current.csv");
+    }
+
+    @Test
     void aSplitWhoseEveryFileChangedHasNothingToRead() throws IOException {
         file("a.csv", "x\n1\n");
         Source s = source("path: in");
