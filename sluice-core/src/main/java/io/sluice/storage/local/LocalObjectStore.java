@@ -578,7 +578,9 @@ public final class LocalObjectStore implements ObjectStore {
                             Path target = p.toRealPath();
                             if (loop(target)) continue;
                             if (realRoot == null) realRoot = root.toRealPath();
-                            ownKey = target.startsWith(realRoot) ? Folders.key(realRoot, target) : null;
+                            // under a folder reached through a link inside the root, the link is listed at its own
+                            // name too, whatever it leads to
+                            if (own == null && target.startsWith(realRoot)) ownKey = Folders.key(realRoot, target);
                             a = Files.readAttributes(p, BasicFileAttributes.class);
                         }
                     } catch (NoSuchFileException deleted) {

@@ -631,12 +631,13 @@ class FilesSourceTest {
         Files.writeString(outside.resolve("c.csv"), "x\n3\n");
         Files.setLastModifiedTime(outside.resolve("c.csv"), FileTime.fromMillis(OLD));
         Files.createSymbolicLink(in.resolve("ext"), outside);
+        Files.createSymbolicLink(in.resolve("2026-11/more"), outside); // reached through latest too
 
         Plan plan = TestSources.plan(source("path: in\ninclude: [\"**/*.csv\"]"), ledger);
         assertThat(keys(plan))
                 .as("a link to a place inside the folder is a second name of what is listed anyway; a link out of it"
                         + " is how its files are reached, once")
-                .containsExactlyInAnyOrder("2026-11/a.csv", "b.csv", "ext/c.csv");
+                .containsExactlyInAnyOrder("2026-11/a.csv", "b.csv", "ext/c.csv", "2026-11/more/c.csv");
     }
 
     @Test
