@@ -362,6 +362,35 @@ class BadInputTest {
         CliRun.assertSameRows(output(), expected);
     }
 
+    /**
+     * A damaged file reads the same at every attempt: its split is dead at the first one, and the error says the file
+     * is damaged and what to do, not only DuckDB's words ("Unexpected end of GZIP stream").
+     */
+    @Test
+    void aDamagedFileIsDeadAtOnceSayingItIsDamagedAndWhatToDo() throws Exception {
+        ws.input("a.csv", "id,name,v\n" + goodRows("a", 0, 50));
+        byte[] whole = Workspace.gzip("id,name,v\n" + goodRows("t", 200, 2000));
+        ws.input("cut.csv.gz", java.util.Arrays.copyOf(whole, whole.length / 2));
+        ws.input("plain.csv.gz", "id,name,v\n" + goodRows("p", 0, 5));
+        Path p = pipeline("");
+        CliRun r = run(p);
+        assertThat(r.code()).as(r.toString()).isEqualTo(1);
+        List<JsonNode> dead = new ArrayList<>();
+        for (JsonNode s : CliRun.status(p).get("splits"))
+            if (s.get("state").asText().equals("dead")) dead.add(s);
+        assertThat(dead).hasSize(2);
+        for (JsonNode s : dead) {
+            assertThat(s.get("attempts").asInt()).as(s.toString()).isEqualTo(1);
+            assertThat(s.get("last_error").asText())
+                    .as(s.toString())
+                    .contains("is damaged or cut short")
+                    .contains("replace it with a good copy")
+                    .contains("`exclude`")
+                    .contains("sluice retry");
+        }
+        CliRun.assertSameRows(output(), expectedRows("a", 0, 50));
+    }
+
     @Test
     void aNonUtf8ByteIsDeadLetteredAndTheRestIsKept() throws Exception {
         ByteArrayOutputStream b = new ByteArrayOutputStream();

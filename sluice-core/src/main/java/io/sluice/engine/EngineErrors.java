@@ -16,10 +16,18 @@ import java.util.regex.Pattern;
 public final class EngineErrors {
     /**
      * Kinds that fail the same way on every attempt over the same bytes: the SQL is wrong (parser, binder, catalog)
-     * or a value in the data does not convert. I/O, memory and the rest may pass on another attempt.
+     * or a value in the data does not convert. I/O, memory and the rest may pass on another attempt, except a damaged
+     * file ({@link #DAMAGED}).
      */
     private static final Set<String> SAME_EVERY_TIME = Set.of(
             "Parser", "Syntax", "Binder", "Catalog", "Conversion", "Out of Range", "Type Mismatch", "Not implemented");
+
+    /**
+     * DuckDB's words for a file whose bytes are cut short or are not what its name says (a gzip that ends early, a
+     * Parquet file without its footer): the same bytes fail the same way at every attempt.
+     */
+    private static final Pattern DAMAGED = Pattern.compile("Unexpected end of GZIP stream|Input is not a GZIP stream"
+            + "|No magic bytes found at end of file|Footer length error in file");
 
     private static final Pattern KIND = Pattern.compile("([A-Z][A-Za-z ]*?) Error: ");
     /** DuckDB ends a message with an excerpt of the statement: "LINE 1: ..." and carets under the culprit. */
@@ -61,7 +69,12 @@ public final class EngineErrors {
     public record EngineError(String kind, String message) {
         /** Fails the same way on every attempt over the same input: retrying cannot help. */
         public boolean sameEveryTime() {
-            return SAME_EVERY_TIME.contains(kind);
+            return SAME_EVERY_TIME.contains(kind) || damagedInput();
+        }
+
+        /** An input file that cannot be read as what it is named: damaged, or copied only in part. */
+        public boolean damagedInput() {
+            return DAMAGED.matcher(message).find();
         }
 
         /** A value in the data that does not convert to a type. */
@@ -95,6 +108,11 @@ public final class EngineErrors {
             if (t instanceof io.sluice.spi.AttemptFailure f) return f.retryable();
         }
         return of(e).map(err -> !err.sameEveryTime()).orElse(true);
+    }
+
+    /** Whether the failure is an input file that cannot be read as what it is named ({@link EngineError#damagedInput}). */
+    public static boolean damagedInput(Throwable e) {
+        return of(e).map(EngineError::damagedInput).orElse(false);
     }
 
     /** The column a binder error says is missing. */
@@ -134,6 +152,10 @@ public final class EngineErrors {
         if (e.kind().equals("Parser") || e.kind().equals("Syntax")) return "SQL " + text;
         String oneLine = text.replaceAll("\\s*\\n+\\s*", " ");
         if (e.conversion()) return e.kind() + " Error: " + oneLine + "; " + tryCastHint(oneLine);
+        if (e.damagedInput())
+            return e.kind() + " Error: " + oneLine
+                    + "; the file is damaged or cut short (was it copied whole?): replace "
+                    + "it with a good copy, or leave it out with the source's `exclude`, then `sluice retry`";
         return e.kind() + " Error: " + oneLine;
     }
 

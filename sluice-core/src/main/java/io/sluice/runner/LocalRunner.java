@@ -399,9 +399,11 @@ public final class LocalRunner implements Runner {
             // nothing to divide either: the split is whole once its input is ready
             fail(claim, describe(claim, e), true, Optional.of(e.readyAt()));
         } catch (Exception e) {
-            // an error that repeats comes from the steps, not from one unreadable input: nothing to divide
+            // an error that repeats comes from the steps, not from one unreadable input: nothing to divide; but a
+            // damaged file repeats too, and the split's other inputs are read without it
             boolean retryable = EngineErrors.retryable(e);
-            if (!retryable || !divided(c, processor, dir, claim))
+            boolean divisible = retryable || EngineErrors.damagedInput(e);
+            if (!divisible || !divided(c, processor, dir, claim))
                 fail(claim, describe(claim, e), retryable, Optional.empty());
         } finally {
             heartbeats.drop(claim);
