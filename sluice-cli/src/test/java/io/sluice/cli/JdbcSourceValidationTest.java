@@ -58,6 +58,23 @@ class JdbcSourceValidationTest {
         assertThat(CliRun.status(p).get("counts").path("pending").asLong()).isZero();
     }
 
+    /** A url without {@code jdbc:} (as psql writes it) can never connect: not "cannot reach the database", exit 0. */
+    @Test
+    void aUrlThatIsNoJdbcUrlIsInvalidAtItsLineInTheConnectionsFile() throws Exception {
+        Path connections = dir.resolve("connections.yaml");
+        Files.writeString(connections, "shop: { url: \"postgresql://etl:hunter2@127.0.0.1:5432/shop\" }\n");
+        Path p = pipeline("connection: shop\ntable: orders");
+        for (CliRun r : List.of(sluice("validate", p.toString()), run(p))) {
+            assertThat(r.code()).as(r.toString()).isEqualTo(2);
+            assertThat(r.err())
+                    .as(r.toString())
+                    .contains(p + ":4:17: source.jdbc.connection: connection 'shop' is not valid: ")
+                    .contains(connections + ":1:14: shop.url: not a JDBC url: write it with `jdbc:` first, e.g. "
+                            + "`jdbc:postgresql://host:5432/db`");
+            assertThat(r.all()).doesNotContain("hunter2");
+        }
+    }
+
     @Test
     void aMissingTableIsNamedAtItsLineWithTheNearestName() throws Exception {
         Path p = pipeline("connection: shop\ntable: ordrs");

@@ -151,6 +151,14 @@ public final class Connections {
         ConfigNode node = entries.entries().get(name).value();
         Validator validator = validator();
         Options o = validator.validate(node, SETTINGS, name);
+        // every user of a connection opens it with a JDBC driver: without `jdbc:` (a url as psql writes it) none ever
+        // connects, and the driver's "No suitable driver" would read as a server that cannot be reached
+        if (!o.get(URL).reveal().regionMatches(true, 0, "jdbc:", 0, 5)) {
+            throw o.problem(
+                    URL,
+                    "not a JDBC url: write it with `jdbc:` first, e.g. `jdbc:postgresql://host:5432/db`, "
+                            + "`jdbc:mariadb://host:3306/db`");
+        }
         // a password among the driver properties is a secret too: the last filter of what is printed masks it
         o.get(PROPERTIES).forEach((k, v) -> {
             if (Secret.secretName(k) && !v.isEmpty()) Secret.of(v);
