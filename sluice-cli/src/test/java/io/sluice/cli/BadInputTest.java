@@ -437,6 +437,25 @@ class BadInputTest {
         assertThat(Files.exists(ws.out())).as("nothing written").isFalse();
     }
 
+    /** YAML reads `{ path: ${DATA} }` as a mapping inside the value: the error says to quote it. */
+    @Test
+    void anUnquotedVariableInBracesSaysToQuoteIt() throws Exception {
+        Path p = ws.pipeline("""
+                pipeline: bad
+                source:
+                  files: { path: ${DATA_DIR}/in }
+                sink:
+                  files: { path: out }
+                """);
+        CliRun r = sluice("validate", p.toString());
+        assertThat(r.code()).as(r.toString()).isEqualTo(2);
+        assertThat(r.err())
+                .as(r.toString())
+                .contains(p + ":3:")
+                .contains("syntax error")
+                .contains("quote a value that starts with ${ inside { } or [ ]: \"${DATA_DIR}/in\"");
+    }
+
     @Test
     void anUnknownKeyExitsTwoWithTheOptionPathAndWhatIsAllowed() throws Exception {
         Path p = ws.pipeline("""

@@ -11,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.exceptions.Mark;
@@ -51,6 +53,8 @@ public final class YamlReader {
         return parse(name, text);
     }
 
+    private static final Pattern UNQUOTED_VARIABLE = Pattern.compile("[:\\[,{]\\s*(\\$\\{[^}\\s]*}[^\\s,}\\]]*)");
+
     public static ConfigNode parse(String name, String text) {
         LoadSettings settings = LoadSettings.builder()
                 .setLabel(name)
@@ -63,7 +67,8 @@ public final class YamlReader {
             Location at = e.getProblemMark().map(m -> location(name, m)).orElse(Location.unknown(name));
             String problem = e.getProblem() == null ? e.getMessage() : e.getProblem();
             String context = e.getContext() == null ? "" : " (" + e.getContext() + ")";
-            throw new ConfigException(new ConfigProblem(at, "", "syntax error: " + problem + context));
+            String hint = e.getProblemMark().map(m -> unquotedVariable(text, m)).orElse("");
+            throw new ConfigException(new ConfigProblem(at, "", "syntax error: " + problem + context + hint));
         } catch (YamlEngineException e) {
             throw new ConfigException(new ConfigProblem(Location.unknown(name), "", "syntax error: " + e.getMessage()));
         }
@@ -108,6 +113,17 @@ public final class YamlReader {
             }
             default -> throw new ConfigException(new ConfigProblem(at, "", "unsupported YAML node"));
         };
+    }
+
+    /**
+     * In braces or brackets, YAML reads the braces of {@code path: ${DATA}} as a mapping inside the value and fails;
+     * quoted, it is the text that {@code ${DATA}} is substituted in.
+     */
+    private static String unquotedVariable(String text, Mark mark) {
+        String[] lines = text.split("\\R", -1);
+        if (mark.getLine() >= lines.length) return "";
+        Matcher m = UNQUOTED_VARIABLE.matcher(lines[mark.getLine()]);
+        return m.find() ? "; quote a value that starts with ${ inside { } or [ ]: \"" + m.group(1) + "\"" : "";
     }
 
     private static Location location(String name, Mark mark) {
