@@ -494,6 +494,12 @@ final class MockCluster implements AutoCloseable {
         controller.shutdownNow();
         if (assembly != null) assembly.close();
         client.close();
-        server.destroy();
+        try {
+            server.destroy();
+        } catch (IllegalStateException e) {
+            // fabric8's mock server can time out closing while a watch of a stopped controller drains its executor on
+            // the event loop ("Thread blocked", seen under CI load); the test has asserted by now (as TestKubelet)
+            System.err.println("mock cluster: the mock API server did not close in time: " + e.getMessage());
+        }
     }
 }
