@@ -164,16 +164,13 @@ class ConnectionsManifestTest {
      */
     @Test
     void aSecretOfOptionalVariablesOnlyGetsACommandNamingThem() throws IOException {
-        Files.createDirectories(dir.resolve("in"));
-        Path p = Files.writeString(dir.resolve("seck.yaml"), """
+        PipelineFacts facts = Pipelines.facts(dir, "seck.yaml", """
                 pipeline: seck
                 source: { files: { path: in } }
                 sink: { files: { path: out } }
                 state:
                   postgres: { url: "jdbc:postgresql://${DB_HOST:-db}:5432/sluice", user: "${DB_USER:-sluice}" }
                 """);
-        PipelineFacts facts =
-                PipelineFacts.of(new PipelineLoader(Components.discover(), Map.<String, String>of()::get).load(p));
 
         List<String> notes = Manifests.generate(
                         facts,

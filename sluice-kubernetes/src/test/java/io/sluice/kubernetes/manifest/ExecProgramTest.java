@@ -3,12 +3,9 @@ package io.sluice.kubernetes.manifest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.sluice.pipeline.Components;
-import io.sluice.pipeline.PipelineLoader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,7 +21,7 @@ class ExecProgramTest {
     private PipelineFacts facts(String program) throws IOException {
         Path script = Files.writeString(dir.resolve("convert.sh"), "#!/bin/sh\ncp \"$1\" \"$2\"\n");
         assertThat(script.toFile().setExecutable(true)).isTrue();
-        Path p = Files.writeString(dir.resolve("ex.yaml"), """
+        return Pipelines.facts(dir, "ex.yaml", """
                 pipeline: ex
                 source: { files: { path: "s3://bucket/in/" } }
                 steps:
@@ -32,7 +29,6 @@ class ExecProgramTest {
                 sink: { files: { path: "s3://bucket/out/" } }
                 state: { postgres: { url: "jdbc:postgresql://ledger-db:5432/sluice", user: sluice } }
                 """.formatted(program));
-        return PipelineFacts.of(new PipelineLoader(Components.discover(), Map.<String, String>of()::get).load(p));
     }
 
     private static GenerateOptions pool() {

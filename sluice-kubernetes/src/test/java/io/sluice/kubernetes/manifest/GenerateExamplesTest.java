@@ -177,8 +177,7 @@ class GenerateExamplesTest {
      */
     @Test
     void aFileServerGetsAServiceAndTheControllerItsPortAndSecrets() throws IOException {
-        Files.createDirectories(dir.resolve("in"));
-        Path p = Files.writeString(dir.resolve("served.yaml"), """
+        PipelineFacts facts = Pipelines.facts(dir, "served.yaml", """
                 pipeline: served
                 source: { files: { path: in } }
                 sink: { files: { path: out } }
@@ -193,7 +192,6 @@ class GenerateExamplesTest {
                       key_file: /etc/sluice/files-key/key
                       tls: { keystore: /etc/sluice/tls/server.p12, password: "${FILES_TLS_PASSWORD}", ca_config_map: served-ca }
                 """.formatted(Pipelines.POSTGRES));
-        PipelineFacts facts = PipelineFacts.of(Pipelines.load(p));
         Manifests.Generated g =
                 Manifests.generate(facts, options(GenerateOptions.Mode.JOBS).withVolumeClaim("sluice-data"));
         List<HasMetadata> back = readBack(g.objects());
@@ -227,8 +225,7 @@ class GenerateExamplesTest {
     /** With {@code run.schedule}, the controller is a CronJob's pod: the Service selects it, and it has its port. */
     @Test
     void aScheduledControllerServesItsFilesToo() throws IOException {
-        Files.createDirectories(dir.resolve("in"));
-        Path p = Files.writeString(dir.resolve("nightly.yaml"), """
+        PipelineFacts facts = Pipelines.facts(dir, "nightly.yaml", """
                 pipeline: nightly
                 source: { files: { path: in } }
                 sink: { files: { path: out } }
@@ -240,9 +237,8 @@ class GenerateExamplesTest {
                     image: registry.example/sluice:0.1.0
                     file_server: { port: 8443, public_url: "http://nightly-files.data-pipelines.svc:8443" }
                 """.formatted(Pipelines.POSTGRES));
-        Manifests.Generated g = Manifests.generate(
-                PipelineFacts.of(Pipelines.load(p)),
-                options(GenerateOptions.Mode.JOBS).withVolumeClaim("sluice-data"));
+        Manifests.Generated g =
+                Manifests.generate(facts, options(GenerateOptions.Mode.JOBS).withVolumeClaim("sluice-data"));
         List<HasMetadata> back = readBack(g.objects());
         assertThat(ManifestChecks.check(back)).isEmpty();
         assertThat(back.stream().map(HasMetadata::getKind))
@@ -268,8 +264,7 @@ class GenerateExamplesTest {
     @ParameterizedTest(name = "{0} scheduled={1}")
     @org.junit.jupiter.params.provider.CsvSource({"POOL,false", "JOBS,false", "POOL,true", "JOBS,true"})
     void metricsGetANamedPortAndAnAnnotatedService(GenerateOptions.Mode mode, boolean scheduled) throws IOException {
-        Files.createDirectories(dir.resolve("in"));
-        Path p = Files.writeString(dir.resolve("measured.yaml"), """
+        PipelineFacts facts = Pipelines.facts(dir, "measured.yaml", """
                 pipeline: measured
                 source: { files: { path: "s3://in/" } }
                 sink: { files: { path: "s3://out/" } }
@@ -279,7 +274,7 @@ class GenerateExamplesTest {
                   metrics: { port: 9500 }
                 """.formatted(
                         Pipelines.POSTGRES, scheduled ? "schedule: \"0 2 * * *\"" : "interval: 1m"));
-        Manifests.Generated g = Manifests.generate(PipelineFacts.of(Pipelines.load(p)), options(mode));
+        Manifests.Generated g = Manifests.generate(facts, options(mode));
         List<HasMetadata> back = readBack(g.objects());
         assertThat(ManifestChecks.check(back)).isEmpty();
         Service svc = back.stream()
@@ -338,8 +333,7 @@ class GenerateExamplesTest {
     /** The controller serves its files and its metrics from one container: one port cannot be both. */
     @Test
     void aFileServerOnTheMetricsPortIsRefused() throws IOException {
-        Files.createDirectories(dir.resolve("in"));
-        Path p = Files.writeString(dir.resolve("clash.yaml"), """
+        PipelineFacts facts = Pipelines.facts(dir, "clash.yaml", """
                 pipeline: clash
                 source: { files: { path: in } }
                 sink: { files: { path: "s3://out/" } }
@@ -351,7 +345,6 @@ class GenerateExamplesTest {
                     image: registry.example/sluice:0.1.0
                     file_server: { port: 8443 }
                 """.formatted(Pipelines.POSTGRES));
-        PipelineFacts facts = PipelineFacts.of(Pipelines.load(p));
         assertThatThrownBy(() -> Manifests.generate(
                         facts, options(GenerateOptions.Mode.JOBS).withVolumeClaim("sluice-data")))
                 .isInstanceOf(ManifestException.class)

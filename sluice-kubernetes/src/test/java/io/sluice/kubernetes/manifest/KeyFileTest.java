@@ -2,12 +2,8 @@ package io.sluice.kubernetes.manifest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sluice.pipeline.Components;
-import io.sluice.pipeline.PipelineLoader;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,14 +18,12 @@ class KeyFileTest {
     Path dir;
 
     private Manifests.Generated generate(String credentials) throws IOException {
-        Path p = Files.writeString(dir.resolve("bq.yaml"), """
+        PipelineFacts facts = Pipelines.facts(dir, "bq.yaml", """
                 pipeline: bq
                 source: { files: { path: "s3://bucket/in/" } }
                 sink: { bigquery: { project: acme, dataset: billing, table: focus, credentials: %s } }
                 state: { postgres: { url: "jdbc:postgresql://ledger-db:5432/sluice", user: sluice } }
                 """.formatted(credentials));
-        PipelineFacts facts =
-                PipelineFacts.of(new PipelineLoader(Components.discover(), Map.<String, String>of()::get).load(p));
         return Manifests.generate(
                 facts, GenerateOptions.of(GenerateOptions.Mode.POOL, "registry.example/sluice:0.1.0", "data"));
     }

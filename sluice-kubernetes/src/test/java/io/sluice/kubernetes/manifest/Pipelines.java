@@ -54,6 +54,15 @@ final class Pipelines {
     }
 
     /**
+     * Writes a pipeline file named {@code file} in {@code dir}, beside the empty folder {@code in} a local source may
+     * read, and loads the facts generate works from.
+     */
+    static PipelineFacts facts(Path dir, String file, String text) throws IOException {
+        Files.createDirectories(dir.resolve("in"));
+        return PipelineFacts.of(load(Files.writeString(dir.resolve(file), text)));
+    }
+
+    /**
      * A copy of an example in {@code dir} with its {@code state:} replaced by {@code state}: the example's folder's
      * YAML files (a FOCUS mapping it names) are copied beside it; its data folders are not needed to generate.
      */
