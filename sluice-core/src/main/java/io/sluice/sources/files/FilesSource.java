@@ -1341,7 +1341,6 @@ final class FilesSource implements Source {
         return Folders.key(s.storage().file(""), file);
     }
 
-    /** Keys never read: hidden ones, and the pipeline's own output. */
     /**
      * Whether a listing of the source lists this key (as a file to read or to wait for): a link in a local folder to
      * it is then a second name of it, left out of the listing.
@@ -1350,6 +1349,7 @@ final class FilesSource implements Source {
         return !leftOut(key) && s.globs().matches(Path.of(key));
     }
 
+    /** Keys never read: hidden ones, and the pipeline's own output. */
     private boolean leftOut(String key) {
         return hidden(key) || s.sinkPrefix().filter(key::startsWith).isPresent();
     }
