@@ -24,8 +24,11 @@ final class Heartbeats implements AutoCloseable {
     private final RunListener listener;
     private final Outage outage;
     private final Map<String, Claim> held = new ConcurrentHashMap<>();
-    /** The claims a beat found taken over, by token: a refused beat of an ended claim names no later claim. */
-    private final Set<Lost> lost = ConcurrentHashMap.newKeySet();
+    /**
+     * The claims a beat found taken over, each whole (its token with it): a refused beat of an ended claim names no later
+     * claim of its split.
+     */
+    private final Set<Claim> lost = ConcurrentHashMap.newKeySet();
 
     private Periodic periodic;
 
@@ -62,19 +65,12 @@ final class Heartbeats implements AutoCloseable {
     /** The split's work ended (recorded, failed or given up): nothing to renew or remember about it any more. */
     void drop(Claim claim) {
         held.remove(claim.splitId(), claim);
-        lost.remove(Lost.of(claim));
+        lost.remove(claim);
     }
 
     /** True once a beat found that this claim was taken over: its holder must not commit. */
     boolean lost(Claim claim) {
-        return lost.contains(Lost.of(claim));
-    }
-
-    /** A claim found taken over: its split and token (a later claim of the split has a greater one). */
-    private record Lost(String splitId, long token) {
-        static Lost of(Claim claim) {
-            return new Lost(claim.splitId(), claim.token());
-        }
+        return lost.contains(claim);
     }
 
     /** The claims held now. */
@@ -121,8 +117,8 @@ final class Heartbeats implements AutoCloseable {
      * then nothing would ever forget it.
      */
     private void markLost(Claim c) {
-        lost.add(Lost.of(c));
-        if (held.get(c.splitId()) != c) lost.remove(Lost.of(c));
+        lost.add(c);
+        if (held.get(c.splitId()) != c) lost.remove(c);
     }
 
     @Override
