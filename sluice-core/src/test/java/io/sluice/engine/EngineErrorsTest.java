@@ -123,6 +123,22 @@ class EngineErrorsTest {
                         + "leave it out with the source's `exclude`, then `sluice retry`");
     }
 
+    /** An I/O error of DuckDB's other than a damaged file (a file gone since it was listed) may pass next time. */
+    @Test
+    void anIoErrorOtherThanADamagedFileIsRetried() {
+        SQLException e;
+        try (Statement s = c.createStatement()) {
+            s.execute("SELECT count(*) FROM read_csv("
+                    + Sql.literal(dir.resolve("gone.csv").toString()) + ")");
+            throw new AssertionError("a missing file was read");
+        } catch (SQLException thrown) {
+            e = thrown;
+        }
+        assertThat(error(e).kind()).isEqualTo("IO");
+        assertThat(EngineErrors.damagedInput(e)).isFalse();
+        assertThat(EngineErrors.retryable(e)).isTrue();
+    }
+
     @Test
     void theCauseDecidesWhenDuckDbsErrorIsWrappedAndOtherErrorsAreRetried() {
         SQLException binder = failing("SELECT nope FROM input");
