@@ -57,13 +57,7 @@ class LocalRunnerTest {
      */
     @Test
     void aCommitTakesTheOutputLockOfAKilledRunAtOnce() throws Exception {
-        input("a.csv", "id\n1\n");
-        Pipeline p = load("""
-                pipeline: killed-commit
-                source: { files: { path: in } }
-                sink: { files: { path: out, format: csv } }
-                run: { parallelism: 1, lease: 1h, retries: { max: 0 } }
-                """);
+        Pipeline p = oneFileToCsv("killed-commit", "{ parallelism: 1, lease: 1h, retries: { max: 0 } }");
         Process killed = new ProcessBuilder("sleep", "600").start();
         String killedId = OwnerId.of(killed.pid()).orElseThrow().toString();
         killed.destroyForcibly().waitFor();
@@ -154,13 +148,7 @@ class LocalRunnerTest {
      */
     @Test
     void aClaimTakenOverDuringAnOutageIsNotProcessed() throws Exception {
-        input("a.csv", "id\n1\n");
-        Pipeline p = load("""
-                pipeline: outage
-                source: { files: { path: in } }
-                sink: { files: { path: out, format: csv } }
-                run: { parallelism: 1, interval: 100ms }
-                """);
+        Pipeline p = oneFileToCsv("outage", "{ parallelism: 1, interval: 100ms }");
         List<io.sluice.spi.Claim> claims = Collections.synchronizedList(new ArrayList<>());
         List<String> stale = Collections.synchronizedList(new ArrayList<>());
         List<String> opened = Collections.synchronizedList(new ArrayList<>());
@@ -250,13 +238,7 @@ class LocalRunnerTest {
      * (the first succeeds, as a worker's first calls did before a password was rotated): returns how the run ended.
      */
     private RunSummary runRefused(String refused, io.sluice.spi.WorkerInfo member) throws Exception {
-        input("a.csv", "id\n1\n");
-        Pipeline p = load("""
-                pipeline: refused
-                source: { files: { path: in } }
-                sink: { files: { path: out, format: csv } }
-                run: { parallelism: 2, interval: 100ms }
-                """);
+        Pipeline p = oneFileToCsv("refused", "{ parallelism: 2, interval: 100ms }");
         java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
         try (Assembly real = Assembly.of(p, PipelineLoader.withSystemEnv().components(), Clock.systemUTC())) {
             Ledger ledger = real.ledger();
@@ -375,13 +357,8 @@ class LocalRunnerTest {
      */
     @Test
     void aScheduledWatchRunListsAtTheScheduledTimeNotAtItsStart() throws Exception {
-        input("a.csv", "id\n1\n");
-        Pipeline p = load("""
-                pipeline: nightly
-                source: { files: { path: in } }
-                sink: { files: { path: out, format: csv } }
-                run: { mode: watch, interval: 100ms, parallelism: 1, schedule: "0 0 1 1 *" }
-                """);
+        Pipeline p =
+                oneFileToCsv("nightly", "{ mode: watch, interval: 100ms, parallelism: 1, schedule: \"0 0 1 1 *\" }");
         ManualClock clock = new ManualClock();
         List<String> said = Collections.synchronizedList(new ArrayList<>());
         RunListener listener = new RunListener() {
@@ -457,13 +434,7 @@ class LocalRunnerTest {
      */
     @Test
     void aWatchRunEndedByAFailedListingStopsItsWorkersFirst() throws Exception {
-        input("a.csv", "id\n1\n");
-        Pipeline p = load("""
-                pipeline: listing-fails
-                source: { files: { path: in } }
-                sink: { files: { path: out, format: csv } }
-                run: { mode: watch, interval: 100ms, parallelism: 1 }
-                """);
+        Pipeline p = oneFileToCsv("listing-fails", "{ mode: watch, interval: 100ms, parallelism: 1 }");
         java.util.concurrent.CountDownLatch listingFailed = new java.util.concurrent.CountDownLatch(1);
         try (Assembly real = Assembly.of(p, PipelineLoader.withSystemEnv().components(), Clock.systemUTC())) {
             Source source = real.source();
@@ -496,13 +467,7 @@ class LocalRunnerTest {
      */
     @Test
     void aPoolMemberWhoseCommitFallsInAnOutageWaitsForTheLedger() throws Exception {
-        input("a.csv", "id\n1\n");
-        Pipeline p = load("""
-                pipeline: commit-outage
-                source: { files: { path: in } }
-                sink: { files: { path: out, format: csv } }
-                run: { parallelism: 1, interval: 100ms, retries: { max: 0 } }
-                """);
+        Pipeline p = oneFileToCsv("commit-outage", "{ parallelism: 1, interval: 100ms, retries: { max: 0 } }");
         java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
         try (Assembly real = Assembly.of(p, PipelineLoader.withSystemEnv().components(), Clock.systemUTC())) {
             Ledger ledger = real.ledger();
@@ -571,13 +536,7 @@ class LocalRunnerTest {
      */
     @Test
     void aSplitWhoseInputIsNeverReadyEndsDeadSayingSoAfterItsRetries() throws Exception {
-        input("a.csv", "id\n1\n");
-        Pipeline p = load("""
-                pipeline: never
-                source: { files: { path: in } }
-                sink: { files: { path: out, format: csv } }
-                run: { parallelism: 1, retries: { max: 1, backoff: 1h } }
-                """);
+        Pipeline p = oneFileToCsv("never", "{ parallelism: 1, retries: { max: 1, backoff: 1h } }");
         try (Assembly real = Assembly.of(p, PipelineLoader.withSystemEnv().components(), Clock.systemUTC())) {
             Source source = real.source();
             Source neverReady = proxy(Source.class, (proxy, m, args) -> {
@@ -625,6 +584,20 @@ class LocalRunnerTest {
         } catch (InvocationTargetException e) {
             throw e.getCause();
         }
+    }
+
+    /**
+     * A pipeline {@code name} without steps over one input file ({@code a.csv}, one row), into csv files, with the run
+     * options {@code run}.
+     */
+    private Pipeline oneFileToCsv(String name, String run) throws Exception {
+        input("a.csv", "id\n1\n");
+        return load("""
+                pipeline: %s
+                source: { files: { path: in } }
+                sink: { files: { path: out, format: csv } }
+                run: %s
+                """.formatted(name, run));
     }
 
     /** A pipeline without steps over one input file, into a files sink of {@code sink}'s options. */
