@@ -651,7 +651,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
             String attempts = name(split.id());
             long token = context.token();
             // read before the last check: a worker paused after it removes nothing the lock's next holder wrote
-            Removal removal = removal(name);
+            Versions.Removal removal = removal(name);
             held.check();
             removeAbandoned(attempts, olderThan(attempts, token == UNFENCED ? UNFENCED : token + 1));
             removal.run();
@@ -659,58 +659,12 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
     }
 
     /**
-     * What removing a committed output removes: its files, then its manifest, each in the version read here. No
-     * manifest, nothing to remove: a log's every range looks for its key's first version this way, and a DELETE of what
-     * is absent is one more request each time. Where the store's conditional writes are atomic, each is removed only
-     * while it is that version, so a worker that read this before its last check of the output's lock and was paused
-     * after it removes nothing the lock's next holder wrote meanwhile (it fails instead).
+     * What removing a committed output removes: its files, then its manifest, each in the version read here, by the
+     * same read as a commit's ({@link #target}, {@link Target#remove}). Read before the last check of the output's
+     * lock, so a worker paused after it removes nothing the lock's next holder wrote meanwhile (it fails instead).
      */
-    private Removal removal(String name) throws IOException {
-        String manifest = manifest(name);
-        boolean conditional = store.capabilities().conditionalWrites();
-        Optional<String> version = Optional.empty();
-        if (conditional) {
-            version = store.stat(manifest).map(StoredObject::version);
-            if (version.isEmpty()) return new Removal(manifest, null, null, Map.of());
-        }
-        Optional<Manifest> output = Manifest.read(store, manifest, version.orElse(null));
-        if (output.isEmpty()) return new Removal(manifest, null, null, Map.of());
-        Map<String, String> versions = new java.util.HashMap<>();
-        for (String rel : conditional ? output.get().files() : Set.<String>of()) {
-            store.stat(rel).ifPresent(o -> versions.put(rel, o.version()));
-        }
-        return new Removal(manifest, output.get(), version.orElse(null), versions);
-    }
-
-    /**
-     * A committed output to remove ({@code output} null: none), with the versions read of its manifest and files (null
-     * and empty where the store's conditional writes are not atomic: removed whatever version they are).
-     */
-    private final class Removal implements Versions.Removal {
-        private final String manifest;
-        private final Manifest output;
-        private final String version;
-        private final Map<String, String> versions;
-
-        Removal(String manifest, Manifest output, String version, Map<String, String> versions) {
-            this.manifest = manifest;
-            this.output = output;
-            this.version = version;
-            this.versions = versions;
-        }
-
-        @Override
-        public void run() throws IOException {
-            if (output == null) return;
-            // its commit was killed mid-upload: its unfinished uploads go too (no commit of it runs: its lock is held)
-            if (output.committing()) abandonUploads(List.copyOf(output.files()), null);
-            for (String rel : output.files()) {
-                if (version == null) store.delete(rel);
-                else if (versions.containsKey(rel)) removeRead(rel, versions.get(rel));
-            }
-            if (version == null) store.delete(manifest);
-            else removeRead(manifest, version);
-        }
+    private Versions.Removal removal(String name) throws IOException {
+        return target(name, List.of())::remove;
     }
 
     /**
@@ -756,16 +710,17 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
         Optional<String> version = conditional ? store.stat(key).map(StoredObject::version) : Optional.empty();
         // none there: nothing to read (one written meanwhile fails this commit's If-None-Match), and nothing killed
         // mid-upload (a commit writes its manifest before its first upload)
-        Optional<Manifest> found = conditional && version.isEmpty() ? Optional.empty() : Manifest.read(store, key);
+        Optional<Manifest> found = conditional && version.isEmpty()
+                ? Optional.empty()
+                : Manifest.read(store, key, version.orElse(null)); // its files are of the version read
         Set<String> previous = found.map(Manifest::files).orElse(Set.of());
-        boolean interrupted = found.map(Manifest::committing).orElse(false);
         java.util.Map<String, String> versions = new java.util.HashMap<>();
         // a key no manifest lists holds nothing of Sluice's (a manifest lists every file before it is written): absent.
         // The files the output no longer produces too: each is removed only while it is the version read here
         for (String rel : conditional ? previous : Set.<String>of()) {
             store.stat(rel).ifPresent(o -> versions.put(rel, o.version()));
         }
-        return new Target(key, conditional, version, previous, interrupted, produced, versions);
+        return new Target(key, conditional, version, found, produced, versions);
     }
 
     /**
@@ -777,6 +732,9 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
         private final String key;
         private final boolean conditional;
         private final Optional<String> version;
+        /** The manifest read, empty when there was none. */
+        private final Optional<Manifest> found;
+
         private final Set<String> previous;
         private final boolean interrupted;
         private final List<String> produced;
@@ -786,17 +744,32 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
                 String key,
                 boolean conditional,
                 Optional<String> version,
-                Set<String> previous,
-                boolean interrupted,
+                Optional<Manifest> found,
                 List<String> produced,
                 java.util.Map<String, String> versions) {
             this.key = key;
             this.conditional = conditional;
             this.version = version;
-            this.previous = previous;
-            this.interrupted = interrupted;
+            this.found = found;
+            this.previous = found.map(Manifest::files).orElse(Set.of());
+            this.interrupted = found.map(Manifest::committing).orElse(false);
             this.produced = produced;
             this.versions = versions;
+        }
+
+        /**
+         * Removes the output read: its files, then its manifest (none read: nothing to remove; a log's every range
+         * looks for its key's first version this way, and a DELETE of what is absent is one more request each time).
+         * Where the store's conditional writes are atomic, each only while it is the version read ({@link
+         * #removeFile}). Called after the last check of the lock, which no commit of this output then runs under.
+         */
+        void remove() throws IOException {
+            if (found.isEmpty()) return;
+            // its commit was killed mid-upload: its unfinished uploads go too (no commit of it runs: its lock is held)
+            if (interrupted) abandonUploads(List.copyOf(previous), null);
+            for (String rel : previous) removeFile(rel);
+            if (!conditional) store.delete(key);
+            else removeRead(key, version.orElseThrow());
         }
 
         /**
@@ -853,7 +826,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
                     // next holder writing the file again with the same bytes gets the version read (the ETag is the
                     // content's MD5), which its removal would match
                     if (conditional) unchanged(first);
-                    if (removeStale(f)) removed.add(f);
+                    if (removeFile(f)) removed.add(f);
                 }
                 // conditional on a local folder too: checked there, not atomically, but a manifest the lock's next
                 // holder removed or wrote while this worker was paused is seen
@@ -929,14 +902,14 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
         }
 
         /**
-         * A file the output no longer produces: only the version this commit read, where the store's conditional writes
-         * are atomic (its deletes are then conditional too: S3, GCS and Azure), so that a writer paused past its lock
-         * after {@link #unchanged} removes nothing the lock's next holder wrote since (but one written with the same
-         * bytes: {@link #lostManifest}).
+         * A file of the output read (one it no longer produces, or all of them when it is removed): only the version
+         * read, where the store's conditional writes are atomic (its deletes are then conditional too: S3, GCS and
+         * Azure), so that a writer paused past its lock after {@link #unchanged} removes nothing the lock's next holder
+         * wrote since (but one written with the same bytes: {@link #lostManifest}).
          *
          * @return whether it was removed
          */
-        private boolean removeStale(String rel) throws IOException {
+        private boolean removeFile(String rel) throws IOException {
             if (!conditional) store.delete(rel);
             else if (versions.containsKey(rel)) removeRead(rel, versions.get(rel));
             else return false; // none was there when this commit read: nothing of its to remove
