@@ -26,7 +26,7 @@ public final class Merges {
     /**
      * Rebuilds the merged output from the partials of the done splits and hands it to the sink; with
      * {@link MergingStep#changesOnly}, also the rows that differ from the sink's last merged output. The caller holds
-     * the merge's {@code lock} ({@link PartialResults#replaceMerged}).
+     * the merge's {@code lock} and {@code began} it ({@link PartialResults#replaceMerged}).
      *
      * @return what the sink wrote; empty when there are no partials
      */
@@ -36,13 +36,14 @@ public final class Merges {
             PartialResults sink,
             PartialResults.DoneSplits done,
             OutputLocks.Held lock,
+            PartialResults.Began began,
             Path scratch)
             throws Exception {
         Optional<List<Path>> partials = sink.read(done, scratch);
         if (partials.isEmpty()) return Optional.empty();
         String merged = step.merge(read(partials.get()));
         if (!step.changesOnly())
-            return Optional.of(sink.replaceMerged(new DuckRows(c, merged), Optional.empty(), lock));
+            return Optional.of(sink.replaceMerged(new DuckRows(c, merged), Optional.empty(), lock, began));
         // computed once, so that the changes and the new snapshot are of the same rows
         String table = "sluice_merged_" + Math.abs(System.nanoTime());
         try (Statement s = c.createStatement()) {
@@ -53,7 +54,7 @@ public final class Merges {
                             + Sql.literal(last.get().toString()) + ")"
                     : "SELECT * FROM " + table;
             return Optional.of(sink.replaceMerged(
-                    new DuckRows(c, "SELECT * FROM " + table), Optional.of(new DuckRows(c, changed)), lock));
+                    new DuckRows(c, "SELECT * FROM " + table), Optional.of(new DuckRows(c, changed)), lock, began));
         } finally {
             try (Statement s = c.createStatement()) {
                 s.execute("DROP TABLE IF EXISTS " + table);

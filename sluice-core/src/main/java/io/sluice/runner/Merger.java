@@ -135,7 +135,8 @@ public final class Merger {
                 .partialResults()
                 .orElseThrow(() -> new IllegalStateException(
                         "the sink cannot hold partial results: an aggregate step needs another sink"));
-        partials.mergeBegins(); // before the listing: a newer merge's results, of more splits, are not written over
+        // before the listing: a newer merge's results, of more splits, are not written over
+        PartialResults.Began began = partials.mergeBegins();
         // one listing of the done splits serves the compaction and the merge, unless the sink asks for a new one
         List<SplitInfo> first = doneSplits();
         var listed = new AtomicReference<>(asDone(first));
@@ -158,7 +159,7 @@ public final class Merger {
                 listener.info(
                         "compacting the partial results failed (tried again at the next merge): " + e.getMessage());
             }
-            var written = Merges.merge(c, step, partials, done, lock, scratch);
+            var written = Merges.merge(c, step, partials, done, lock, began, scratch);
             if (written.isPresent()) {
                 listener.info((step.changesOnly() ? "changed groups written: " : "totals rebuilt: ")
                         + written.get().rowsOut() + " row(s)");

@@ -329,8 +329,8 @@ class S3AggregateTest {
         }
 
         @Override
-        public void mergeBegins() throws Exception {
-            partials().mergeBegins();
+        public Began mergeBegins() throws Exception {
+            return partials().mergeBegins();
         }
 
         @Override
@@ -339,8 +339,9 @@ class S3AggregateTest {
         }
 
         @Override
-        public Written replaceMerged(Rows merged, Optional<Rows> changes, OutputLocks.Held lock) throws Exception {
-            return partials().replaceMerged(merged, changes, lock);
+        public Written replaceMerged(Rows merged, Optional<Rows> changes, OutputLocks.Held lock, Began began)
+                throws Exception {
+            return partials().replaceMerged(merged, changes, lock, began);
         }
     }
 }

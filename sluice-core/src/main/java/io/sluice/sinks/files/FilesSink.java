@@ -78,8 +78,6 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
     private final PartialStore partialStore;
     /** The done splits whose partials the last {@link #read} call read. */
     private volatile java.util.Collection<Done> merged;
-    /** What the merged output was when the merge under way began ({@link #mergeBegins}); null: not told. */
-    private volatile MergeBase mergeBase;
 
     /** Replaces the outputs of splits an earlier incarnation of the ledger committed, by their inputs. */
     private final Lineage lineage;
@@ -449,12 +447,12 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
      * it publishes only over those ({@link #stillNewest}).
      */
     @Override
-    public void mergeBegins() throws IOException {
-        mergeBase = new MergeBase(version(manifest(TOTALS)), version(MERGED));
+    public MergeBase mergeBegins() throws IOException {
+        return new MergeBase(version(manifest(TOTALS)), version(MERGED));
     }
 
     /** The versions of the merged outputs when a merge began; empty: none was there. */
-    private record MergeBase(Optional<String> totals, Optional<String> lastMerged) {}
+    record MergeBase(Optional<String> totals, Optional<String> lastMerged) implements Began {}
 
     private Optional<String> version(String key) throws IOException {
         return store.stat(key).map(StoredObject::version);
@@ -467,7 +465,6 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
      * newer merge that publishes after this look fails this commit's writes instead.
      */
     private void stillNewest(String key, Optional<String> atBegin) throws IOException {
-        if (atBegin == null) return;
         if (!version(key).equals(atBegin)) {
             throw new ObjectChangedException(
                     key,
@@ -478,7 +475,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
 
     /** Where the store's conditional writes are atomic, a write only over {@code atBegin} (empty: none there). */
     private WriteCondition overVersion(Optional<String> atBegin) {
-        if (atBegin == null || !store.capabilities().conditionalWrites()) return WriteCondition.none();
+        if (!store.capabilities().conditionalWrites()) return WriteCondition.none();
         return atBegin.map(WriteCondition::ifVersion).orElse(WriteCondition.ifAbsent());
     }
 
@@ -505,11 +502,11 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
      * earlier file of this epoch (a merge repeated after a crash) stays; staging an empty result would remove it.
      */
     @Override
-    public Written replaceMerged(Rows merged, Optional<Rows> changes, OutputLocks.Held lock) throws Exception {
-        MergeBase base = mergeBase;
-        if (changes.isEmpty())
-            return stageMerged(TOTALS, merged, lock, manifest(TOTALS), base == null ? null : base.totals());
-        Optional<String> lastMerged = base == null ? null : base.lastMerged();
+    public Written replaceMerged(Rows merged, Optional<Rows> changes, OutputLocks.Held lock, Began began)
+            throws Exception {
+        MergeBase base = (MergeBase) began;
+        if (changes.isEmpty()) return stageMerged(TOTALS, merged, lock, manifest(TOTALS), base.totals());
+        Optional<String> lastMerged = base.lastMerged();
         Written written = stageMerged("changes-" + epoch(), changes.get(), lock, MERGED, lastMerged);
         Path staging = newStaging("merged-", d -> false, "merged");
         try {

@@ -38,12 +38,15 @@ public interface PartialResults {
     int compact(DoneSplits done, Fold fold, int atLeast, OutputLocks locks, Path scratch) throws Exception;
 
     /**
-     * Called by a merge once it holds the merge lock, before it lists the done splits: the sink notes what merged output
-     * is published now, and {@link #replaceMerged} of this merge publishes only over that. A merge paused past its
+     * Called by a merge once it holds the merge lock, before it lists the done splits: what merged output is published
+     * now, which {@link #replaceMerged} of this merge is given back and publishes only over. A merge paused past its
      * lock's lease after its last check, while a newer merge published results of more splits, then fails (and is
      * tried again) instead of writing its older results over the newer ones.
      */
-    default void mergeBegins() throws Exception {}
+    Began mergeBegins() throws Exception;
+
+    /** What the merged output was when a merge began ({@link #mergeBegins}), as the sink noted it: its own to read. */
+    interface Began {}
 
     /** The merged output as last written (local Parquet file), for a merge that writes changes only; empty before the first. */
     Optional<Path> lastMerged(Path scratch) throws Exception;
@@ -56,8 +59,10 @@ public interface PartialResults {
      *             workers and pods run one at a time, each over a listing at least as new as the last one committed.
      *             Checked ({@link OutputLocks.Held#check}) before each write readers see, so that a merge paused past
      *             its lease (another merge may have committed newer results meanwhile) commits nothing.
+     * @param began what {@link #mergeBegins} of this merge returned: the merged output is replaced only while it is
+     *             still that one
      */
-    Written replaceMerged(Rows merged, Optional<Rows> changes, OutputLocks.Held lock) throws Exception;
+    Written replaceMerged(Rows merged, Optional<Rows> changes, OutputLocks.Held lock, Began began) throws Exception;
 
     /**
      * The partials as they are cannot give exact merged results, and trying again gives the same: the merge stops at

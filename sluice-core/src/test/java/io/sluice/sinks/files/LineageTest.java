@@ -286,7 +286,8 @@ class LineageTest {
         first.replaceMerged(
                 new io.sluice.engine.DuckRows(c, "SELECT 'totals' AS input, 0 AS pos, 0 AS i"),
                 java.util.Optional.empty(),
-                commits.mergeLock());
+                commits.mergeLock(),
+                first.mergeBegins());
         Split ab = pack("a.csv", "b.csv");
         write(sink(""), ab, "two");
         List<String> expected = new ArrayList<>(expected(a, ab));

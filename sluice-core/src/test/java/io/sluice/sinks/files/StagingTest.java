@@ -142,7 +142,11 @@ class StagingTest {
                         java.time.Instant.now().minus(FilesSink.ABANDONED_MERGE).minusSeconds(60)));
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
                 OutputLocks.Held lock = new Commits().mergeLock()) {
-            sink.replaceMerged(new DuckRows(c, "SELECT i FROM range(2) t(i)"), java.util.Optional.empty(), lock);
+            sink.replaceMerged(
+                    new DuckRows(c, "SELECT i FROM range(2) t(i)"),
+                    java.util.Optional.empty(),
+                    lock,
+                    sink.mergeBegins());
         }
         assertThat(stagingFolders()).containsExactly(running);
         try (Stream<Path> out = Files.list(dir.resolve("out"))) {
@@ -172,19 +176,28 @@ class StagingTest {
         };
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
                 OutputLocks.Held lock = new Commits().mergeLock()) {
-            sink.replaceMerged(new DuckRows(c, "SELECT i FROM range(2) t(i)"), java.util.Optional.empty(), lock);
+            sink.replaceMerged(
+                    new DuckRows(c, "SELECT i FROM range(2) t(i)"),
+                    java.util.Optional.empty(),
+                    lock,
+                    sink.mergeBegins());
             assertThatThrownBy(() -> sink.replaceMerged(
-                            new DuckRows(c, "SELECT i FROM range(5) t(i)"), java.util.Optional.empty(), lost))
+                            new DuckRows(c, "SELECT i FROM range(5) t(i)"),
+                            java.util.Optional.empty(),
+                            lost,
+                            sink.mergeBegins()))
                     .hasMessageContaining("was lost");
             assertThatThrownBy(() -> sink.replaceMerged(
                             new DuckRows(c, "SELECT i FROM range(5) t(i)"),
                             java.util.Optional.of(new DuckRows(c, "SELECT i FROM range(3) t(i)")),
-                            lost))
+                            lost,
+                            sink.mergeBegins()))
                     .hasMessageContaining("was lost");
             assertThatThrownBy(() -> sink.replaceMerged(
                             new DuckRows(c, "SELECT i FROM range(5) t(i)"),
                             java.util.Optional.of(new DuckRows(c, "SELECT i FROM range(0) t(i)")),
-                            lost))
+                            lost,
+                            sink.mergeBegins()))
                     .as("no changes, and the last merged output kept for the next merge's comparison")
                     .hasMessageContaining("was lost");
         }
@@ -225,13 +238,14 @@ class StagingTest {
         };
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
                 Connection c2 = DriverManager.getConnection("jdbc:duckdb:")) {
-            sink.mergeBegins(); // the stale merge, listing two splits done
+            var began = sink.mergeBegins(); // the stale merge, listing two splits done
             var stale = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
                 try {
                     return sink.replaceMerged(
                             new DuckRows(c2, "SELECT i FROM range(2) t(i)"),
                             java.util.Optional.empty(),
-                            pausedAfterCheck);
+                            pausedAfterCheck,
+                            began);
                 } catch (Exception e) {
                     throw new java.util.concurrent.CompletionException(e);
                 }
@@ -239,9 +253,10 @@ class StagingTest {
             checked.await();
 
             FilesSink another = newSink(); // another worker's merge, once the paused one's lease ran out: five splits
-            another.mergeBegins();
+            var anotherBegan = another.mergeBegins();
             try (OutputLocks.Held lock = new Commits().mergeLock()) {
-                another.replaceMerged(new DuckRows(c, "SELECT i FROM range(5) t(i)"), java.util.Optional.empty(), lock);
+                another.replaceMerged(
+                        new DuckRows(c, "SELECT i FROM range(5) t(i)"), java.util.Optional.empty(), lock, anotherBegan);
             }
             newerPublished.countDown();
             Throwable staleFailed = org.assertj.core.api.Assertions.catchThrowable(stale::join);
