@@ -16,9 +16,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -128,7 +130,7 @@ public record PipelineFacts(
             configFiles.put(Connections.FILE_NAME, read(file));
             ConfigNode connections = YamlReader.read(file);
             // a pod fails only on the variables of the connections it uses: the others need not be in the Secret
-            java.util.Set<String> used = LocalPaths.connections(blocks);
+            Set<String> used = LocalPaths.connections(blocks);
             if (connections instanceof ConfigNode.Mapping all) {
                 all.entries().forEach((name, e) -> {
                     Map<String, Boolean> found = new LinkedHashMap<>();
@@ -163,7 +165,7 @@ public record PipelineFacts(
 
     private static void refuseLiteralSecrets(Pipeline p) {
         // a used connection's secrets are among the pipeline's warnings and the file's too: each is named once
-        java.util.Set<String> literal = new java.util.LinkedHashSet<>();
+        Set<String> literal = new LinkedHashSet<>();
         p.warnings().stream()
                 .filter(Validator::isLiteralSecret)
                 .forEach(w -> literal.add(w.location() + ": " + w.path()));
