@@ -193,10 +193,8 @@ public final class RedisLedger implements Ledger {
         List<Object> args = new ArrayList<>();
         args.add(now());
         List<String> digests = registration(splits, follows, args);
-        return call("register splits", () -> {
-            List<Object> ids = registering(Script.REGISTER, digests, args);
-            return ids.stream().map(String.class::cast).toList();
-        });
+        return call("register splits", () -> registering(Script.REGISTER, digests, args))
+                .orElseThrow(); // register.lua has no claim to find stale
     }
 
     /** Adds the splits to a registering script's arguments (registration.lua); returns their members' digests. */
@@ -223,21 +221,23 @@ public final class RedisLedger implements Ledger {
         return digests;
     }
 
-    /** Runs a script that registers splits; a split id registered with other members is the caller's error. */
-    private List<Object> registering(Script script, List<String> digests, List<Object> args) {
+    /**
+     * Runs a script that registers splits (register.lua, replace.lua): the ids registered, or empty when the script
+     * found the claim it replaces stale. A split id registered with other members is the caller's error.
+     */
+    private Optional<List<String>> registering(Script script, List<String> digests, List<Object> args) {
         // into the bloom before the exact hash, so the bloom never misses a digest the hash holds
         if (bloom.isPresent() && !digests.isEmpty()) bloom.get().add(digests);
-        try {
-            return script(script, RScript.ReturnType.LIST, args.toArray());
-        } catch (RedisException e) {
-            String reused = "SLUICE_ID_REUSED ";
-            if (e.getMessage() != null && e.getMessage().contains(reused)) {
-                String msg = e.getMessage();
-                String id = msg.substring(msg.indexOf(reused) + reused.length()).split("[ .\\n]")[0];
-                throw Registration.idReused(id);
-            }
-            throw e;
-        }
+        List<Object> out = script(script, RScript.ReturnType.LIST, args.toArray());
+        // the id comes back as a value, not in an error's text: ids hold dots and spaces, which end that text's parts
+        return switch (Math.toIntExact((Long) out.getFirst())) {
+            case 0 -> Optional.empty();
+            case 1 ->
+                Optional.of(out.subList(1, out.size()).stream()
+                        .map(String.class::cast)
+                        .toList());
+            default -> throw Registration.idReused((String) out.get(1));
+        };
     }
 
     // ---- work -----------------------------------------------------------------------------------------
@@ -331,9 +331,8 @@ public final class RedisLedger implements Ledger {
     public List<String> replace(Claim claim, List<Split> replacements) throws StaleClaimException {
         List<Object> args = new ArrayList<>(List.of(claim.splitId(), Long.toString(claim.token()), now()));
         List<String> digests = registration(replacements, Map.of(), args);
-        List<Object> out = call("replace split " + claim.splitId(), () -> registering(Script.REPLACE, digests, args));
-        if ((Long) out.getFirst() == 0) throw new StaleClaimException(claim.splitId(), claim.token());
-        return out.subList(1, out.size()).stream().map(String.class::cast).toList();
+        return call("replace split " + claim.splitId(), () -> registering(Script.REPLACE, digests, args))
+                .orElseThrow(() -> new StaleClaimException(claim.splitId(), claim.token()));
     }
 
     private boolean held(String action, Script script, Claim claim, String... more) {

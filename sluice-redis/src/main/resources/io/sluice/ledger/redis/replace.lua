@@ -1,5 +1,6 @@
 -- ARGV: 2 id, 3 token, 4 now, 5.. the replacements (registration.lua). Forgets the claimed split and registers the
--- replacements, its inputs and id counting as free. Returns 1 and the ids registered, or 0 when the claim is stale.
+-- replacements, its inputs and id counting as free. Returns 1 and the ids registered, 0 when the claim is stale, or 2
+-- and the id of a replacement that is registered with other members (nothing changed).
 local id, now = ARGV[2], ARGV[4]
 local k = held(id, ARGV[3])
 if not k then return {0} end
@@ -7,7 +8,7 @@ local old = cjson.decode(redis.call('HGET', k, 'members'))
 local freed = {id = id, idents = {}}
 for _, m in ipairs(old) do freed.idents[m[1] .. '\0' .. m[2] .. '\0' .. string.format('%d', m[3])] = true end
 local accepted, reused = decide(parse(5), freed)
-if not accepted then return redis.error_reply('SLUICE_ID_REUSED ' .. reused) end
+if not accepted then return {2, reused} end
 
 -- the member of key the split holds last (its registration of key), or nil
 local function memberOf(split, key)

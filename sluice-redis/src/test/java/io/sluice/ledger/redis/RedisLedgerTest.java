@@ -242,6 +242,23 @@ class RedisLedgerTest {
         }
     }
 
+    /** Real ids hold dots, spaces and colons (a file's path, a pack's name): the refusal names the whole id. */
+    @Test
+    void aSplitIdRegisteredWithOtherMembersIsNamedWhole() throws Exception {
+        RedisLedger ledger = open(TestRedis.freshPrefix());
+        String id = "in/2026-01 01.csv@6:1700000000000";
+        ledger.register(List.of(split("first", null), new Split(id, List.of(Member.whole("a.csv", "v1", null)), 10)));
+        Split other = new Split(id, List.of(Member.whole("b.csv", "v1", null)), 10);
+
+        assertThatThrownBy(() -> ledger.register(List.of(other)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("split " + id + " is already registered with other members");
+        Claim first = ledger.claim("w1", LEASE).orElseThrow();
+        assertThatThrownBy(() -> ledger.replace(first, List.of(split("c", null), other)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("split " + id + " is already registered with other members");
+    }
+
     @Test
     void aPasswordInTheUrlNeverAppearsInMessages() {
         RedisConfig config = RedisConfig.of("redis://app:s3cret@cache:6379/2");
