@@ -58,7 +58,7 @@ class RedisClaimModelTest {
             opened.add(ledgers[i]);
         }
         List<Claim> claims = new ArrayList<>();
-        for (int seed = 0; seed < 10; seed++) {
+        for (int seed = 0; seed < 4; seed++) { // seed 1 already finds a lease a fast clock moved not put back
             ledgers[0].reset();
             run(new Random(seed), "seed " + seed, clocks, ledgers, claims);
         }
