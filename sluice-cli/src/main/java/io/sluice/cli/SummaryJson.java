@@ -15,8 +15,7 @@ final class SummaryJson {
 
     /**
      * @param worker the worker's id, or null for {@code sluice run}
-     * @param stats  this process's counters: splits that died in it (the ledger's counts say how many are dead in
-     *               all), inputs left out while reading
+     * @param stats  this process's counters: inputs left out while reading
      */
     static void write(Path file, Pipeline p, String worker, RunSummary s, RunStats stats, int exitCode)
             throws IOException {
@@ -31,7 +30,9 @@ final class SummaryJson {
                 "exit_code", exitCode,
                 "seconds", s.millis() / 1000.0,
                 "splits_done", s.splitsDone(),
-                "splits_dead", stats.splitsDead(),
+                // the run's, not the counter's: a Jobs mode controller's come from the ledger (its own stay 0); the
+                // ledger's counts below say how many are dead in all
+                "splits_dead", s.died(),
                 "failed_attempts", s.attemptsFailed(),
                 "inputs_already_processed", s.seen(),
                 "inputs_skipped", s.skipped(),

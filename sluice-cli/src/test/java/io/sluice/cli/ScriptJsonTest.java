@@ -105,6 +105,26 @@ class ScriptJsonTest {
         assertThat(second.get("inputs_already_processed").asLong()).isEqualTo(3);
     }
 
+    /**
+     * The Jobs mode's controller runs no split itself: its summary's counts come from the ledger, and its own counters
+     * stay 0. The JSON's {@code splits_dead} is the run's, as its {@code splits_done} is, not the counter's.
+     */
+    @Test
+    void aSummaryOfSplitsRunElsewhereSaysTheSplitsThatDied() throws Exception {
+        var p = io.sluice.pipeline.PipelineLoader.withSystemEnv().load(pipeline);
+        var ledger = java.util.Map.of(io.sluice.spi.SplitState.DONE, 3L, io.sluice.spi.SplitState.DEAD, 2L);
+        var summary = new io.sluice.runner.RunSummary(3, 4, 2, 0, 0, 30, 30, 0, 0, 1000, false, ledger);
+        Path file = dir.resolve("controller.json");
+
+        SummaryJson.write(file, p, null, summary, new io.sluice.runner.RunStats(), summary.exitCode());
+
+        JsonNode s = JSON.readTree(file.toFile());
+        assertThat(s.get("splits_done").asLong()).isEqualTo(3);
+        assertThat(s.get("failed_attempts").asLong()).isEqualTo(4);
+        assertThat(s.get("splits_dead").asLong()).as(s.toString()).isEqualTo(2);
+        assertThat(s.get("exit_code").asInt()).isEqualTo(1);
+    }
+
     /** A worker writes its summary when SIGTERM stops it. */
     @Test
     void workerWritesItsSummaryWhenStopped() throws Exception {
