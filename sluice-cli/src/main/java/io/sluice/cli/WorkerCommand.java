@@ -82,6 +82,13 @@ final class WorkerCommand implements Callable<Integer> {
             run = run.withParallelism(parallelism);
         }
         if (id != null && id.isBlank()) throw new UserError("--id must not be blank", RunSummary.INVALID);
+        // checked before anything is opened: a port no socket can have failed as an unexpected error (exit 1, "a split
+        // died"); 0 (any free port) is refused too: the probes could not know it
+        if (healthPort != null && (healthPort < 1 || healthPort > 65535)) {
+            throw new UserError(
+                    "--health-port " + healthPort + ": a port is 1 to 65535 (the one the pod's probes ask)",
+                    RunSummary.INVALID);
+        }
         p = p.withRun(run);
         long pid = ProcessHandle.current().pid();
         WorkerInfo self = new WorkerInfo(

@@ -151,6 +151,23 @@ class K8sCommandTest {
         assertThat(p.exitValue()).as(Files.readString(log)).isZero();
     }
 
+    /** A port no socket can have is a mistake in the command (exit 2, naming the option), not a split that died (1). */
+    @Test
+    void aHealthPortOutOfRangeIsRefusedWithWhatToDo() throws Exception {
+        Path pipeline = dir.resolve("pipeline.yaml");
+        Files.createDirectories(dir.resolve("in"));
+        Files.writeString(pipeline, """
+                pipeline: probed
+                source: { files: { path: in } }
+                sink: { files: { path: out } }
+                """);
+        for (String port : new String[] {"70000", "-1"}) {
+            CliRun r = sluice("worker", pipeline.toString(), "--health-port", port);
+            assertThat(r.code()).as(r.toString()).isEqualTo(2);
+            assertThat(r.err()).contains("--health-port " + port, "1 to 65535");
+        }
+    }
+
     @Test
     void planRegisterRegistersTheNewSplitsAndProcessesNone() throws Exception {
         Path pipeline = dir.resolve("pipeline.yaml");
