@@ -93,7 +93,10 @@ final class Catalog {
         return out;
     }
 
-    /** The column sets of the table's unique indexes (primary key included) that ON CONFLICT can use. */
+    /**
+     * The column sets of the table's unique indexes (primary key included) that ON CONFLICT can use: whole, on
+     * columns, not deferrable.
+     */
     static Set<Set<String>> uniqueIndexes(Connection c, TableName t) throws SQLException {
         return uniqueIndexes(c, t, "");
     }
@@ -108,7 +111,7 @@ final class Catalog {
         try (PreparedStatement s = c.prepareStatement("SELECT i.indexrelid, a.attname FROM pg_index i"
                 + " JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)"
                 + " WHERE i.indrelid = (" + TABLE + ") AND i.indisunique AND i.indpred IS NULL"
-                + " AND i.indexprs IS NULL" + and)) {
+                + " AND i.indexprs IS NULL AND i.indimmediate" + and)) {
             s.setString(1, t.schema());
             s.setString(2, t.name());
             Map<Long, Set<String>> byIndex = new LinkedHashMap<>();

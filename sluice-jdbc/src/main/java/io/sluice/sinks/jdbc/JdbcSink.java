@@ -171,11 +171,7 @@ final class JdbcSink implements Sink {
                 }
             }
             List<String> match = keys(c, t);
-            Set<String> matchKeys = columnKeys(match);
-            if (mode.equals("upsert")
-                    && dialect.uniqueIndexes(c, t).stream()
-                            .map(this::columnKeys)
-                            .noneMatch(matchKeys::equals)) {
+            if (mode.equals("upsert") && !uniqueKeys(c, t, match)) {
                 throw options.problem(
                         JdbcSinkFactory.MODE,
                         "mode upsert writes over the rows with the same " + String.join(", ", match) + ", which "
@@ -282,6 +278,12 @@ final class JdbcSink implements Sink {
             matchKeys = k;
         }
         return k;
+    }
+
+    /** Whether the table has a primary key or unique index on exactly these columns, which an upsert matches by. */
+    private boolean uniqueKeys(Connection c, TableName t, List<String> match) throws SQLException {
+        Set<String> matchKeys = columnKeys(match);
+        return dialect.uniqueIndexes(c, t).stream().map(this::columnKeys).anyMatch(matchKeys::equals);
     }
 
     /**
@@ -949,7 +951,12 @@ final class JdbcSink implements Sink {
                     .map(k -> dialect.value("s." + dialect.quote(k), tableColumns.get(tableColumn(tableColumns, k))))
                     .toList();
             String select = dialect.latestPerKey(values, from, keyExprs, dialect.nullKeysEqual(c, t, match));
-            if (mode.equals("upsert")) return dialect.upsert(qualified(t), target, select, match);
+            // merge on keys the table holds unique writes as upsert: ON CONFLICT waits for a key another commit
+            // inserts and then writes over its row, where MERGE fails on it (a unique violation, taken for a refused
+            // row)
+            if (mode.equals("upsert") || uniqueKeys(c, t, match)) {
+                return dialect.upsert(qualified(t), target, select, match);
+            }
             return dialect.merge(qualified(t), target, select, match)
                     .orElseThrow(() ->
                             options.problem(JdbcSinkFactory.MODE, dialect.name() + " has no MERGE; use mode: upsert"));

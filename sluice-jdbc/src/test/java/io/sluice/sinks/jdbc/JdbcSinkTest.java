@@ -226,6 +226,44 @@ class JdbcSinkTest extends JdbcSinkCases {
     }
 
     /**
+     * Another split's commit inserts a key (uncommitted) that this split's merge inserts too: the merge waits for it,
+     * then must write over its row, as it would a moment later, not take its own row for a duplicate and refuse it
+     * (a dead letter, or the split dead at once with {@code on_bad_record: fail}). A table Sluice makes for
+     * {@code merge} has the keys as its primary key, so this is any two splits inserting one key at once.
+     */
+    @Test
+    void aMergeOfAKeyThatAnotherCommitInsertsMeanwhileWritesOverItsRow() throws Exception {
+        for (BadRecordPolicy policy : List.of(BadRecordPolicy.DEAD_LETTER, BadRecordPolicy.FAIL)) {
+            String table = "stock_" + policy.name().toLowerCase(java.util.Locale.ROOT);
+            Sink sink = sink("table: SCHEMA." + table + "\nmode: merge\nkeys: [sku]\n", policy);
+            write(sink, split("r1"), "SELECT 'a' AS sku, 1 AS qty", claim(1));
+            try (java.sql.Connection other = TestTarget.connect()) {
+                other.setAutoCommit(false);
+                try (java.sql.Statement s = other.createStatement()) {
+                    s.execute("INSERT INTO " + target.schema + "." + table + " (sku, qty) VALUES ('b', 2)");
+                }
+                java.util.concurrent.CompletableFuture<Written> merged =
+                        java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                            try {
+                                return write(sink, split("r2"), "SELECT 'b' AS sku, 20 AS qty", claim(1));
+                            } catch (Exception e) {
+                                throw new java.util.concurrent.CompletionException(e);
+                            }
+                        });
+                target.awaitDoneOrBlocked(merged, target.quote(target.schema) + "." + target.quote(table));
+                other.commit();
+                Written w = merged.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(List.of(w.rowsOut(), w.refused())).as(policy.name()).containsExactly(1L, 0L);
+            }
+            assertThat(stored("SELECT sku, qty FROM SCHEMA." + table + " ORDER BY sku"))
+                    .as(policy.name())
+                    .containsExactly("a|1", "b|20");
+            assertThat(stored("SELECT count(*) FROM SCHEMA._sluice_dead_letter"))
+                    .containsExactly("0");
+        }
+    }
+
+    /**
      * PostgreSQL keeps the first 63 bytes of a longer name: the table made by the first split has the column under
      * that name, and every later split's output column of the full name is that column, not a new one to add. Two
      * output columns that 63 bytes cannot tell apart are refused naming both, at once (not retried).

@@ -187,6 +187,36 @@ final class TestTarget {
                         + "._sluice_split)";
     }
 
+    /**
+     * Whether a session of the server waits for a lock (a row another transaction holds) while it runs a statement
+     * that contains {@code statementPart}.
+     */
+    boolean waitsForALock(String statementPart) throws SQLException {
+        String query = mariaDb
+                ? "SELECT count(*) FROM information_schema.innodb_trx WHERE trx_state = 'LOCK WAIT' AND trx_query LIKE ?"
+                : "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE ?";
+        try (Connection c = open();
+                PreparedStatement s = c.prepareStatement(query)) {
+            s.setString(1, "%" + statementPart + "%");
+            try (ResultSet r = s.executeQuery()) {
+                return r.next() && r.getInt(1) > 0;
+            }
+        }
+    }
+
+    /**
+     * Waits until {@code done} is complete or a session waits for a lock in a statement containing
+     * {@code statementPart} ({@link #waitsForALock}): what another transaction does next then meets that statement
+     * blocked, or after it.
+     */
+    void awaitDoneOrBlocked(java.util.concurrent.Future<?> done, String statementPart) throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (!done.isDone() && !waitsForALock(statementPart)) {
+            if (System.nanoTime() > deadline) throw new AssertionError("neither done nor blocked: " + statementPart);
+            Thread.sleep(10);
+        }
+    }
+
     /** The columns of each index of the table of this schema, in each index's order, joined by {@code ,}. */
     List<String> indexes(String table) throws SQLException {
         String query = mariaDb
