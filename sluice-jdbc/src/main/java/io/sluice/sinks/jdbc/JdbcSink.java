@@ -705,13 +705,6 @@ final class JdbcSink implements Sink {
             }
         }
 
-        /** A bookkeeping row that its insert did not store: MariaDB's INSERT IGNORE cuts a value too long to warn. */
-        private SQLException notStored(String what, String value) {
-            return new SQLException("the jdbc sink could not store the " + what + " " + value + " in " + COMMITS
-                    + " or " + OUTPUTS + ": on " + dialect.name() + " it may be at most " + KEY_LENGTH
-                    + " characters long (it is " + value.length() + "); give the inputs shorter names");
-        }
-
         /**
          * Whether the failure is the connection's: the database says so, or the pool has closed the connection (it
          * does after such a failure, and later calls say only "Connection is closed").
@@ -740,35 +733,14 @@ final class JdbcSink implements Sink {
         }
 
         /**
-         * Locks the split's commit record (made when missing) until the transaction ends, and refuses a claim token
-         * lower than the stored one: the split was taken over and committed by a newer claim. Then checks the fence,
-         * under that lock. Returns the split's earlier commit, when the record was there: a split's rows, dead letters
-         * and record are committed together and removed together, so without a record the table holds no row of the
-         * split and no dead letter.
+         * Locks the split's commit record ({@link #lockRecord}) and checks the fence under that lock. Returns the
+         * split's earlier commit, when the record was there: a split's rows, dead letters and record are committed
+         * together and removed together, so without a record the table holds no row of the split and no dead letter.
          */
         private Optional<Replaced> claim(TableName t, CommitContext ctx) throws SQLException, StaleClaimException {
-            try (PreparedStatement insert = c.prepareStatement(dialect.insertIfMissing(
-                            bookkeepingTable(t, COMMITS), List.of("pipeline", "target", "split_id", "token")));
-                    PreparedStatement lock = c.prepareStatement("SELECT token" + (number != null ? ", " + NUMBER : "")
-                            + " FROM " + bookkeepingTable(t, COMMITS)
-                            + " WHERE pipeline = ? AND target = ? AND split_id = ? FOR UPDATE")) {
-                insert.setString(1, context.pipeline());
-                insert.setString(2, t.toString());
-                insert.setString(3, split.id());
-                insert.setLong(4, ctx.token());
-                boolean committedBefore = insert.executeUpdate() == 0;
-                lock.setString(1, context.pipeline());
-                lock.setString(2, t.toString());
-                lock.setString(3, split.id());
-                Object earlier;
-                try (ResultSet r = lock.executeQuery()) {
-                    if (!r.next()) throw notStored("split id", split.id());
-                    if (r.getLong(1) > ctx.token()) throw new StaleClaimException(split.id(), ctx.token());
-                    earlier = number == null ? split.id() : r.getObject(2, Long.class);
-                }
-                ctx.checkFence();
-                return committedBefore ? Optional.of(new Replaced(split.id(), earlier)) : Optional.empty();
-            }
+            Optional<Replaced> earlier = lockRecord(c, t, split, ctx, number != null);
+            ctx.checkFence();
+            return earlier;
         }
 
         /**
@@ -1031,6 +1003,47 @@ final class JdbcSink implements Sink {
     }
 
     /**
+     * Locks the split's commit record until the transaction ends, made with the claim's token when missing, and refuses
+     * a claim token lower than the stored one (the split was taken over and committed by a newer claim). The insert,
+     * not a locking read, finds a record another transaction made and has not committed: it waits for that one's end
+     * (PostgreSQL's SELECT ... FOR UPDATE does not see the row, and would not wait).
+     *
+     * @param numbers whether the split's rows carry the commit number the record holds (else its id)
+     * @return the split's commit that was recorded before, with what its rows carry; empty when this call made the
+     *     record
+     */
+    private Optional<Replaced> lockRecord(Connection c, TableName t, Split split, CommitContext ctx, boolean numbers)
+            throws SQLException, StaleClaimException {
+        String commits = bookkeepingTable(t, COMMITS);
+        try (PreparedStatement insert = c.prepareStatement(
+                        dialect.insertIfMissing(commits, List.of("pipeline", "target", "split_id", "token")));
+                PreparedStatement lock = c.prepareStatement("SELECT token" + (numbers ? ", " + NUMBER : "") + " FROM "
+                        + commits + " WHERE pipeline = ? AND target = ? AND split_id = ? FOR UPDATE")) {
+            insert.setString(1, context.pipeline());
+            insert.setString(2, t.toString());
+            insert.setString(3, split.id());
+            insert.setLong(4, ctx.token());
+            boolean recordedBefore = insert.executeUpdate() == 0;
+            lock.setString(1, context.pipeline());
+            lock.setString(2, t.toString());
+            lock.setString(3, split.id());
+            try (ResultSet r = lock.executeQuery()) {
+                if (!r.next()) throw notStored("split id", split.id());
+                if (r.getLong(1) > ctx.token()) throw new StaleClaimException(split.id(), ctx.token());
+                Object mark = numbers ? r.getObject(2, Long.class) : split.id();
+                return recordedBefore ? Optional.of(new Replaced(split.id(), mark)) : Optional.empty();
+            }
+        }
+    }
+
+    /** A bookkeeping row that its insert did not store: MariaDB's INSERT IGNORE cuts a value too long to warn. */
+    private SQLException notStored(String what, String value) {
+        return new SQLException("the jdbc sink could not store the " + what + " " + value + " in " + COMMITS
+                + " or " + OUTPUTS + ": on " + dialect.name() + " it may be at most " + KEY_LENGTH
+                + " characters long (it is " + value.length() + "); give the inputs shorter names");
+    }
+
+    /**
      * A split's earlier commit that a commit replaces: its id, and what its rows carry in {@link #SPLIT_COLUMN} (null
      * when they carry nothing this commit can find: committed before rows were numbered).
      */
@@ -1086,22 +1099,17 @@ final class JdbcSink implements Sink {
                     ctx.checkFence();
                     return;
                 }
+                // records of an earlier Sluice may lack the number (a discard makes no DDL)
+                boolean numbered = dialect.numbersRows()
+                        && dialect.columns(c, new TableName(t.schema(), COMMITS))
+                                .containsKey(NUMBER);
+                // before the table is looked at: an older claim's unfinished first commit (that may make the table)
+                // is waited for, not missed
+                Optional<Replaced> committed = lockRecord(c, t, split, ctx, numbered);
                 String splitColumn = dialect.columns(c, t).get(SPLIT_COLUMN);
-                boolean numbers = splitColumn != null && numbers(splitColumn);
-                Object mark = null;
-                try (PreparedStatement lock = c.prepareStatement("SELECT token" + (numbers ? ", " + NUMBER : "")
-                        + " FROM " + bookkeepingTable(t, COMMITS)
-                        + " WHERE pipeline = ? AND target = ? AND split_id = ? FOR UPDATE")) {
-                    lock.setString(1, context.pipeline());
-                    lock.setString(2, t.toString());
-                    lock.setString(3, split.id());
-                    try (ResultSet r = lock.executeQuery()) {
-                        if (r.next()) {
-                            if (r.getLong(1) > ctx.token()) throw new StaleClaimException(split.id(), ctx.token());
-                            mark = numbers ? r.getObject(2, Long.class) : split.id();
-                        }
-                    }
-                }
+                Object mark = committed
+                        .map(r -> numbers(splitColumn) ? r.mark() : split.id())
+                        .orElse(null);
                 ctx.checkFence();
                 if (held != null) held.check();
                 if (splitColumn != null && mark != null) remove(c, t, List.of(mark));

@@ -700,6 +700,52 @@ abstract class JdbcSinkCases {
                 .isInstanceOf(StaleClaimException.class);
     }
 
+    /**
+     * An older claim of a split's first commit holds its new record when a newer claim discards the split (its attempt
+     * found unreadable inputs, and the split is divided): the discard must wait for that record, or find nothing,
+     * commit, and leave the older claim's rows to commit after it, beside the divided splits' own.
+     */
+    @Test
+    void aDiscardRacingAnOlderClaimsFirstCommitLeavesNoRowOfTheSplit() throws Exception {
+        Sink sink = sink("table: SCHEMA.events\n");
+        write(sink, split("r0"), "SELECT 'other' AS v", claim(1));
+        Split split = split("r1");
+        CompletableFuture<Void> discarded = new CompletableFuture<>();
+        try (SinkWriter older = sink.open(split, scratch())) {
+            older.stage(rows("SELECT 'older' AS v FROM range(3)"), BadRows.NONE);
+            SplitCommit raced = new SplitCommit(
+                    () -> {
+                        CompletableFuture.runAsync(() -> {
+                            try {
+                                sink.discard(split, claim(2));
+                                discarded.complete(null);
+                            } catch (Exception e) {
+                                discarded.completeExceptionally(e);
+                            }
+                        });
+                        try {
+                            target.awaitDoneOrBlocked(
+                                    discarded, target.quote(target.schema) + "." + target.quote(JdbcSink.COMMITS));
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                    },
+                    () -> true,
+                    "incarnation-1",
+                    1,
+                    1,
+                    locks);
+            try {
+                older.commit(raced);
+            } catch (StaleClaimException refused) {
+                // as good: the older claim commits nothing
+            }
+        }
+        discarded.get(30, TimeUnit.SECONDS);
+        assertThat(stored("SELECT v FROM SCHEMA.events")).containsExactly("other");
+        assertThat(stored("SELECT split_id FROM SCHEMA._sluice_commits")).containsExactly("r0");
+    }
+
     @Test
     void deleteOutputRemovesThisPipelinesRowsAndBookkeepingButNotOthers() throws Exception {
         target.sql("CREATE TABLE " + target.schema + ".events (v integer)");
