@@ -476,6 +476,25 @@ class BadInputTest {
         assertThat(sluice("validate", p.toString()).code()).isEqualTo(2);
     }
 
+    /** A connections file written as `connections: { NAME: ... }`: the top level names the connections. */
+    @Test
+    void aConnectionsFileWrappedInAConnectionsKeySaysTheTopLevelNamesTheConnections() throws Exception {
+        Path file = ws.dir().resolve("connections.yaml");
+        Files.writeString(file, """
+                connections:
+                  warehouse: { url: "jdbc:postgresql://db:5432/dw", user: etl }
+                """);
+        CliRun r = sluice("connections", "list", "--connections", file.toString());
+        assertThat(r.code()).as(r.toString()).isEqualTo(2);
+        assertThat(r.err())
+                .as(r.toString())
+                .contains(file + ":1:1: connections: ")
+                .contains("the top level of the connections file names the connections themselves")
+                .contains("remove `connections:`")
+                .contains("warehouse: { url: ")
+                .doesNotContain("unknown option");
+    }
+
     @Test
     void aMissingInputFolderExitsTwoNamingTheOptionAndTheFolder() throws Exception {
         Path p = ws.pipeline("""

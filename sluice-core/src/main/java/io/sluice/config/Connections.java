@@ -108,7 +108,29 @@ public final class Connections {
                     "expected a map of connection names to their settings (`warehouse: { url: ..., user: ... }`), "
                             + "found " + root.kindName()));
         }
+        wrapped(mapping).ifPresent(problem -> {
+            throw new ConfigException(problem);
+        });
         return new Connections(file, mapping, env);
+    }
+
+    /**
+     * A file written as {@code connections: { warehouse: ... }}: its one top-level key holds the connections, which
+     * would be read as one connection named {@code connections} with an unknown option per name.
+     */
+    private static Optional<ConfigProblem> wrapped(ConfigNode.Mapping root) {
+        if (root.entries().size() != 1
+                || !(root.entries().get("connections") instanceof ConfigNode.Entry e)
+                || !(e.value() instanceof ConfigNode.Mapping inner)
+                || inner.entries().isEmpty()
+                || inner.entries().containsKey(URL.name())) return Optional.empty();
+        String first = inner.entries().keySet().iterator().next();
+        return Optional.of(new ConfigProblem(
+                e.keyLocation(),
+                "connections",
+                "the top level of the connections file names the connections themselves: remove `connections:` "
+                        + "and write each name at the start of its line, e.g. `" + first
+                        + ": { url: \"jdbc:postgresql://host:5432/db\", user: etl }`"));
     }
 
     /** The file the connections come from (or where one was looked for). */
