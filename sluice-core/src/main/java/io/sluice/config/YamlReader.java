@@ -34,6 +34,9 @@ public final class YamlReader {
 
     public static ConfigNode read(Path file) {
         String name = file.toString();
+        if (Files.isDirectory(file)) {
+            throw new ConfigException(new ConfigProblem(Location.unknown(name), "", folderInstead(file)));
+        }
         String text;
         try {
             text = StandardCharsets.UTF_8
@@ -53,6 +56,23 @@ public final class YamlReader {
         return parse(name, text);
     }
 
+    /** What a folder given as the pipeline gets told: which files in it would be one. */
+    private static String folderInstead(Path folder) {
+        List<String> yaml;
+        try (var files = Files.list(folder)) {
+            yaml = files.map(f -> f.getFileName().toString())
+                    .filter(f -> f.endsWith(".yaml") || f.endsWith(".yml"))
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            yaml = List.of();
+        }
+        return "the path is a folder; a pipeline is a .yaml file"
+                + (yaml.isEmpty()
+                        ? ", and this folder has none"
+                        : ": give one of the .yaml files in it: " + String.join(", ", yaml));
+    }
+
     private static final Pattern UNQUOTED_VARIABLE = Pattern.compile("[:\\[,{]\\s*(\\$\\{[^}\\s]*}[^\\s,}\\]]*)");
 
     public static ConfigNode parse(String name, String text) {
@@ -65,6 +85,13 @@ public final class YamlReader {
             root = new Compose(settings).composeString(text);
         } catch (MarkedYamlEngineException e) {
             Location at = e.getProblemMark().map(m -> location(name, m)).orElse(Location.unknown(name));
+            if (at.line() > 0 && indentedWithTab(text, at.line())) {
+                // SnakeYAML says "found character '\t' that cannot start any token", in its own words
+                throw new ConfigException(new ConfigProblem(
+                        new Location(name, at.line(), 1),
+                        "",
+                        "line " + at.line() + ": a tab is used for indentation; YAML indents with spaces"));
+            }
             String problem = e.getProblem() == null ? e.getMessage() : e.getProblem();
             String context = e.getContext() == null ? "" : " (" + e.getContext() + ")";
             String hint = e.getProblemMark().map(m -> unquotedVariable(text, m)).orElse("");
@@ -124,6 +151,15 @@ public final class YamlReader {
         if (mark.getLine() >= lines.length) return "";
         Matcher m = UNQUOTED_VARIABLE.matcher(lines[mark.getLine()]);
         return m.find() ? "; quote a value that starts with ${ inside { } or [ ]: \"" + m.group(1) + "\"" : "";
+    }
+
+    /** Whether the 1-based line's indentation holds a tab. */
+    private static boolean indentedWithTab(String text, int line) {
+        String[] lines = text.split("\\R", -1);
+        if (line > lines.length) return false;
+        String l = lines[line - 1];
+        String indentation = l.substring(0, l.length() - l.stripLeading().length());
+        return indentation.indexOf('\t') >= 0;
     }
 
     private static Location location(String name, Mark mark) {
