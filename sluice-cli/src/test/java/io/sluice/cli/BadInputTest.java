@@ -525,6 +525,47 @@ class BadInputTest {
     }
 
     @Test
+    void aTabUsedForIndentationSaysYamlIndentsWithSpaces() throws Exception {
+        Path p = ws.pipeline("pipeline: bad\nsource:\n  files:\n\tpath: in\nsink:\n  files: { path: out }\n");
+        CliRun r = sluice("validate", p.toString());
+        assertThat(r.code()).as(r.toString()).isEqualTo(2);
+        assertThat(r.err())
+                .as(r.toString())
+                .contains(p + ":4:")
+                .contains("line 4: a tab is used for indentation; YAML indents with spaces")
+                .doesNotContain("found character");
+    }
+
+    @Test
+    void aPipelinePathThatIsAFolderSaysSoAndListsTheYamlFilesInIt() throws Exception {
+        Path p = pipeline("");
+        Files.writeString(ws.dir().resolve("notes.txt"), "not a pipeline");
+        for (String command : List.of("run", "validate", "status")) {
+            CliRun r = sluice(command, ws.dir().toString());
+            assertThat(r.code()).as(command + ": " + r).isEqualTo(2);
+            assertThat(r.err())
+                    .as(command + ": " + r)
+                    .contains(ws.dir() + ": ")
+                    .contains("is a folder; a pipeline is a .yaml file")
+                    .contains("the .yaml files in it: " + p.getFileName())
+                    .doesNotContain("notes.txt")
+                    .doesNotContain("Is a directory");
+        }
+    }
+
+    @Test
+    void anOptionValueOfTheWrongTypeNamesTheOptionAndWhatItTakes() throws Exception {
+        Path p = pipeline("");
+        CliRun r = sluice("run", p.toString(), "--parallelism", "x");
+        assertThat(r.code()).as(r.toString()).isEqualTo(2);
+        assertThat(r.err())
+                .as(r.toString())
+                .contains("--parallelism")
+                .contains("'x'")
+                .contains("takes a whole number");
+    }
+
+    @Test
     void aMissingInputFolderExitsTwoNamingTheOptionAndTheFolder() throws Exception {
         Path p = ws.pipeline("""
                 pipeline: bad
