@@ -1,10 +1,13 @@
 package io.sluice.cli;
 
+import io.sluice.pipeline.Assembly;
 import io.sluice.pipeline.Components;
 import io.sluice.pipeline.Pipeline;
 import io.sluice.pipeline.PipelineLoader;
 import io.sluice.runner.RunSummary;
+import io.sluice.spi.Ledger;
 import java.nio.file.Path;
+import java.time.Clock;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
@@ -43,6 +46,21 @@ final class PipelineArgs {
     /** True when the pipeline's ledger lives inside the process that opens it: this command would get an empty one. */
     boolean ledgerInProcess(Pipeline p) {
         return components().ledgers().get(p.state().kind()).inProcess();
+    }
+
+    /**
+     * The pipeline's ledger for a command that only reads or changes what runs recorded ({@code status},
+     * {@code retry}): refused when no run has made one yet, and then none is created.
+     */
+    Ledger recordedLedger(Pipeline p, Clock clock) {
+        return Assembly.existingLedger(p, components(), clock)
+                .orElseThrow(() -> new UserError(
+                        "pipeline " + p.name() + " was never run (no ledger at "
+                                + (p.state().value() instanceof Path path
+                                        ? path
+                                        : components().describeLedger(p.state()))
+                                + "); run it first: sluice run " + p.file(),
+                        RunSummary.INVALID));
     }
 
     /** Refuses a ledger that lives inside one process, for commands that need what another process recorded. */

@@ -1,6 +1,5 @@
 package io.sluice.cli;
 
-import io.sluice.pipeline.Assembly;
 import io.sluice.pipeline.Pipeline;
 import io.sluice.runner.RunSummary;
 import io.sluice.spi.Ledger;
@@ -49,7 +48,7 @@ final class RetryCommand implements Callable<Integer> {
         Pipeline p = args.load();
         args.requireSharedLedger(p, "`sluice retry` runs in a process of its own and cannot reach it");
         PrintWriter out = spec.commandLine().getOut();
-        try (Ledger ledger = Assembly.openLedger(p, args.components(), Clock.systemUTC())) {
+        try (Ledger ledger = args.recordedLedger(p, Clock.systemUTC())) {
             int n = ledger.retry(splits);
             out.println(n + " split(s) sent back to pending" + (n > 0 ? "; run the pipeline to process them" : ""));
             // fewer than named: say which names are not failed or dead splits (listing every split only then)

@@ -63,7 +63,7 @@ final class StatusCommand implements Callable<Integer> {
         args.requireSharedLedger(p, "`sluice status` runs in a process of its own and would only see an empty one");
         Components c = args.components();
         PrintWriter out = spec.commandLine().getOut();
-        try (Ledger ledger = Assembly.openLedger(p, c, Clock.systemUTC())) {
+        try (Ledger ledger = args.recordedLedger(p, Clock.systemUTC())) {
             return print(p, c, ledger, ledger, () -> sourceStatus(p, c, ledger), out);
         }
     }

@@ -525,32 +525,20 @@ class BadInputTest {
     }
 
     @Test
-    void aTabUsedForIndentationSaysYamlIndentsWithSpaces() throws Exception {
-        Path p = ws.pipeline("pipeline: bad\nsource:\n  files:\n\tpath: in\nsink:\n  files: { path: out }\n");
-        CliRun r = sluice("validate", p.toString());
-        assertThat(r.code()).as(r.toString()).isEqualTo(2);
-        assertThat(r.err())
-                .as(r.toString())
-                .contains(p + ":4:")
-                .contains("line 4: a tab is used for indentation; YAML indents with spaces")
-                .doesNotContain("found character");
-    }
-
-    @Test
-    void aPipelinePathThatIsAFolderSaysSoAndListsTheYamlFilesInIt() throws Exception {
+    void statusAndRetryOfAPipelineNeverRunSaySoAndCreateNoLedger() throws Exception {
         Path p = pipeline("");
-        Files.writeString(ws.dir().resolve("notes.txt"), "not a pipeline");
-        for (String command : List.of("run", "validate", "status")) {
-            CliRun r = sluice(command, ws.dir().toString());
+        Path ledger = ws.dir().resolve(".sluice/bad.db");
+        for (String command : List.of("status", "retry")) {
+            CliRun r = sluice(command, p.toString());
             assertThat(r.code()).as(command + ": " + r).isEqualTo(2);
             assertThat(r.err())
                     .as(command + ": " + r)
-                    .contains(ws.dir() + ": ")
-                    .contains("is a folder; a pipeline is a .yaml file")
-                    .contains("the .yaml files in it: " + p.getFileName())
-                    .doesNotContain("notes.txt")
-                    .doesNotContain("Is a directory");
+                    .contains("pipeline bad was never run (no ledger at " + ledger + ")")
+                    .contains("sluice run " + p);
+            assertThat(r.out()).as(command + ": " + r).doesNotContain("pending");
         }
+        assertThat(Files.exists(ledger)).as("no ledger was created").isFalse();
+        assertThat(Files.exists(ws.dir().resolve(".sluice"))).isFalse();
     }
 
     @Test
@@ -584,8 +572,9 @@ class BadInputTest {
                     .contains(ws.dir().resolve("no/such/folder").toString())
                     .contains("does not exist");
         }
-        // status, retry and reset need only the ledger: they still work
-        assertThat(sluice("status", p.toString()).code()).isZero();
+        // status needs only the ledger: it does not stop at the source, and says there is none yet
+        // status needs only the ledger, not the source: it says no run made one
+        assertThat(sluice("status", p.toString()).err()).contains("pipeline bad was never run");
     }
 
     @Test

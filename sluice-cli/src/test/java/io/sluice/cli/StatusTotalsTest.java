@@ -28,6 +28,7 @@ class StatusTotalsTest {
                 steps: [ { sql: "SELECT * FROM input WHERE id <> 2" } ]
                 sink: { files: { path: out, format: parquet } }
                 """);
+        sluice("plan", p.toString(), "--register").ok(); // splits registered, none done yet
         assertThat(sluice("status", p.toString()).ok().out())
                 .contains("rows 0 in, 0 out, 0 bad record(s); no split done yet");
 
