@@ -282,9 +282,11 @@ final class IcebergSink implements Sink {
         } catch (NoSuchTableException e) {
             return;
         }
-        List<Snapshot> earlier =
-                history(((HasTableOperations) table).operations().current(), s -> mine(s, split.id()));
-        if (earlier.isEmpty()) return;
+        TableMetadata current = ((HasTableOperations) table).operations().current();
+        List<Snapshot> earlier = history(current, s -> mine(s, split.id()));
+        DataFileName name = DataFileName.of(pipeline, split);
+        List<DataFile> unrecorded = unrecorded(table, current, earlier, n -> n.sameSplit(name));
+        if (earlier.isEmpty() && unrecorded.isEmpty()) return;
         Table guarded = guarded(table, base -> {
             List<Snapshot> now = history(base, s -> mine(s, split.id()));
             long recorded =
@@ -296,6 +298,7 @@ final class IcebergSink implements Sink {
         for (Snapshot s : earlier) {
             for (DataFile f : added(table, s)) delete.deleteFile(f.location());
         }
+        unrecorded.forEach(f -> delete.deleteFile(f.location()));
         delete.set(PIPELINE, pipeline)
                 .set(SPLIT, split.id())
                 .set(TOKEN, Long.toString(context.token()))
@@ -353,11 +356,17 @@ final class IcebergSink implements Sink {
                 s -> pipeline.equals(s.summary().get(PIPELINE)))) {
             for (DataFile f : added(table, s)) theirs.add(f.location());
         }
+        // and those whose snapshots were expired, by their names
+        String me = DataFileName.pipelineHash(pipeline);
         List<DataFile> out = new ArrayList<>();
         if (table.currentSnapshot() == null) return out;
         try (var tasks = table.newScan().planFiles()) {
             for (var task : tasks) {
-                if (theirs.contains(task.file().location())) out.add(task.file());
+                String location = task.file().location();
+                if (theirs.contains(location)
+                        || DataFileName.parse(location)
+                                .filter(n -> n.pipeline().equals(me))
+                                .isPresent()) out.add(task.file());
             }
         }
         return out;
@@ -459,6 +468,42 @@ final class IcebergSink implements Sink {
             out.add(table.schema().findColumnName(f.sourceId()));
         }
         return out;
+    }
+
+    /**
+     * The live data files, named as {@code which} says, that none of {@code recorded} added: those of the snapshots that
+     * were expired (their summaries, which said whose they were, gone). Looked for only when the table lost snapshots;
+     * it reads every manifest of the table version.
+     */
+    private static List<DataFile> unrecorded(
+            Table table,
+            TableMetadata metadata,
+            List<Snapshot> recorded,
+            java.util.function.Predicate<DataFileName> which)
+            throws IOException {
+        if (metadata.currentSnapshot() == null || !expired(metadata)) return List.of();
+        java.util.Set<String> known = new java.util.HashSet<>();
+        for (Snapshot s : recorded) for (DataFile f : added(table, s)) known.add(f.location());
+        List<DataFile> out = new ArrayList<>();
+        try (var tasks = table.newScan()
+                .useSnapshot(metadata.currentSnapshot().snapshotId())
+                .planFiles()) {
+            for (var task : tasks) {
+                String location = task.file().location();
+                if (!known.contains(location)
+                        && DataFileName.parse(location).filter(which).isPresent())
+                    out.add(task.file().copy());
+            }
+        }
+        return out;
+    }
+
+    /** Whether snapshots of the table were expired: one's parent is gone. */
+    private static boolean expired(TableMetadata metadata) {
+        for (Snapshot s : metadata.snapshots()) {
+            if (s.parentId() != null && metadata.snapshot(s.parentId()) == null) return true;
+        }
+        return false;
     }
 
     /** The data files a snapshot added (read from its manifests, with the table's partition specs). */
@@ -789,10 +834,15 @@ final class IcebergSink implements Sink {
                 if (!overwrite && sameVersion(latest.get(), context)) return already(latest.get());
             }
             // overwrite: every snapshot of this split or of the other versions of its output key; append: the
-            // split's snapshots when the split was committed by another version of the pipeline (a rebuild)
-            boolean replace = overwrite || latest.isPresent();
-            List<Snapshot> replaced =
-                    replace ? history(now, s -> mine(s, split.id()) || (key != null && replacedBy(s, key))) : List.of();
+            // split's snapshots when the split was committed by another version of the pipeline (a rebuild). What
+            // expired snapshots added is found by the files' names: append replaces a split's rows found so (their
+            // version unknown) rather than add them twice
+            List<Snapshot> before = history(now, s -> mine(s, split.id()) || (key != null && replacedBy(s, key)));
+            DataFileName name = DataFileName.of(pipeline, split);
+            List<DataFile> unrecorded =
+                    unrecorded(table, now, before, n -> n.sameSplit(name) || (key != null && n.replacedBy(name)));
+            boolean replace = overwrite || latest.isPresent() || !unrecorded.isEmpty();
+            List<Snapshot> replaced = replace ? before : List.of();
             java.util.Set<Long> seen = new java.util.HashSet<>();
             for (Snapshot s : replaced) seen.add(s.snapshotId());
 
@@ -822,6 +872,7 @@ final class IcebergSink implements Sink {
                 for (Snapshot s : replaced) {
                     for (DataFile f : added(table, s)) o.deleteFile(f);
                 }
+                unrecorded.forEach(o::deleteFile);
                 files.forEach(o::addFile);
                 update = o;
             } else {
@@ -946,10 +997,10 @@ final class IcebergSink implements Sink {
         private List<DataFile> place() throws IOException {
             List<DataFile> out = new ArrayList<>();
             PartitionSpec spec = table.spec();
-            String prefix = hash(split.id()) + "-" + attemptId;
+            DataFileName names = DataFileName.of(pipeline, split);
             int i = 0;
             for (Staged s : staged) {
-                String name = prefix + "-" + i++ + ".parquet";
+                String name = names.file(attemptId, i++);
                 String location = s.partition().isEmpty()
                         ? table.locationProvider().newDataLocation(name)
                         : table.locationProvider().newDataLocation(spec, struct(s.partition()), name);

@@ -1,0 +1,155 @@
+package io.sluice.sinks.iceberg;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.engine.DuckRows;
+import io.sluice.ledger.memory.MemoryLedger;
+import io.sluice.runner.LedgerLocks;
+import io.sluice.runner.SplitCommit;
+import io.sluice.spi.Member;
+import io.sluice.spi.OutputKey;
+import io.sluice.spi.Split;
+import io.sluice.spi.sink.BadRows;
+import io.sluice.spi.sink.Sink;
+import io.sluice.spi.sink.SinkWriter;
+import io.sluice.spi.sink.WriteContext;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The sink after the table's old snapshots were expired (Iceberg's {@code expire_snapshots}, routine upkeep that these
+ * docs advise): the summaries that named which split and which version of an input each data file holds are gone, but
+ * the files themselves are still live. What must replace them still does.
+ */
+class IcebergExpiredSnapshotsTest {
+    @TempDir
+    Path dir;
+
+    private Lake lake;
+    private Connection duck;
+    private final MemoryLedger ledger = MemoryLedger.open("iceberg-expiry", Clock.systemUTC());
+
+    @BeforeEach
+    void open() throws Exception {
+        lake = new Lake(dir);
+        duck = DriverManager.getConnection("jdbc:duckdb:");
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        duck.close();
+    }
+
+    private SplitCommit claim(long token, String version) {
+        return new SplitCommit(
+                () -> {},
+                () -> true,
+                "inc-1",
+                1,
+                token,
+                new LedgerLocks(ledger, "w" + token, Duration.ofSeconds(30)),
+                version);
+    }
+
+    /** A version of the file {@code key}, as the files source names it ({@code key}, then {@code key@version}). */
+    private static Split version(String key, String version, boolean first) {
+        return new Split(
+                first ? key : key + "@" + version,
+                java.util.List.of(Member.whole(key, version, null)),
+                10,
+                null,
+                new OutputKey(key, version, 0, Member.WHOLE));
+    }
+
+    private void write(Sink sink, Split split, String tag, int n, SplitCommit claim) throws Exception {
+        try (SinkWriter w = sink.open(split, new WriteContext(Files.createTempDirectory(dir, "scratch-")))) {
+            w.stage(
+                    new DuckRows(duck, "SELECT '" + tag + "' AS tag, i::BIGINT AS n FROM range(" + n + ") t(i)"),
+                    BadRows.NONE);
+            w.commit(claim);
+        }
+    }
+
+    /** Commits a.csv (tagged {@code tag}) and b.csv, then expires every snapshot but the last (b.csv's). */
+    private void twoSplitsThenExpiry(Sink sink, String tag) throws Exception {
+        write(sink, version("a.csv", "v1", true), tag, 3, claim(1, "p1"));
+        write(sink, version("b.csv", "v1", true), "b", 2, claim(1, "p1"));
+        expireAllButTheLast();
+    }
+
+    private void expireAllButTheLast() {
+        lake.table("db.events")
+                .expireSnapshots()
+                .expireOlderThan(System.currentTimeMillis() + 1)
+                .retainLast(1)
+                .commit();
+    }
+
+    private Map<String, Long> countsByTag() throws Exception {
+        return lake.rows("db.events", "tag").stream()
+                .collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
+    }
+
+    private static Sink prepared(Sink sink) throws Exception {
+        sink.check();
+        sink.prepare();
+        return sink;
+    }
+
+    @Test
+    void overwriteReplacesAnEarlierVersionWhoseSnapshotWasExpired() throws Exception {
+        Sink other = prepared(lake.sink("table: db.events\ncatalog: " + Lake.CATALOG + "\nmode: overwrite\n", "other"));
+        write(other, version("a.csv", "v1", true), "other-pipeline", 1, claim(1, "p1"));
+        other.finish();
+        Sink sink = prepared(lake.sink("db.events", "overwrite", null));
+        twoSplitsThenExpiry(sink, "a-v1");
+
+        write(sink, version("a.csv", "v2", false), "a-v2", 4, claim(1, "p1"));
+        sink.finish();
+        assertThat(countsByTag()).isEqualTo(Map.of("a-v2", 4L, "b", 2L, "other-pipeline", 1L));
+    }
+
+    @Test
+    void aReplayAfterExpiryReplacesTheSplitsRowsInsteadOfAddingThemAgain() throws Exception {
+        Sink sink = prepared(lake.sink("db.events", "append", null));
+        twoSplitsThenExpiry(sink, "a");
+
+        // the worker died between the commit of a.csv and the ledger's record, and the split runs again
+        write(sink, version("a.csv", "v1", true), "a", 3, claim(2, "p1"));
+        sink.finish();
+        assertThat(countsByTag()).isEqualTo(Map.of("a", 3L, "b", 2L));
+    }
+
+    @Test
+    void aRebuildReplacesTheSplitsRowsOfAnExpiredSnapshot() throws Exception {
+        Sink sink = prepared(lake.sink("db.events", "append", null));
+        twoSplitsThenExpiry(sink, "old-steps");
+
+        // the steps changed: run --rebuild-outdated runs the split again under the new pipeline version
+        write(sink, version("a.csv", "v1", true), "new-steps", 3, claim(2, "p2"));
+        sink.finish();
+        assertThat(countsByTag()).isEqualTo(Map.of("new-steps", 3L, "b", 2L));
+    }
+
+    @Test
+    void deleteOutputRemovesTheFilesOfExpiredSnapshotsToo() throws Exception {
+        Sink sink = prepared(lake.sink("db.events", "append", null));
+        twoSplitsThenExpiry(sink, "a");
+
+        assertThat(sink.listOutput()).hasSize(2);
+        sink.deleteOutput();
+        sink.finish();
+        assertThat(countsByTag()).isEmpty();
+    }
+}
