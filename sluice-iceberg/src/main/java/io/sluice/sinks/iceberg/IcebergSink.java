@@ -775,8 +775,7 @@ final class IcebergSink implements Sink {
                     for (int i = 0; i < parts.size(); i++) {
                         String text = r.getString(i + 2);
                         Type type = partTypes.get(parts.get(i));
-                        values.add(
-                                text == null ? null : Conversions.fromPartitionString(type, partitionText(type, text)));
+                        values.add(text == null ? null : partitionValue(type, text));
                     }
                     staged.add(new Staged(f, r.getLong(1), values));
                 }
@@ -1091,8 +1090,13 @@ final class IcebergSink implements Sink {
         };
     }
 
-    /** DuckDB's text of a value as Iceberg's partition strings read it (timestamps with a {@code T}). */
-    private static String partitionText(Type type, String text) {
-        return type.typeId() == Type.TypeID.TIMESTAMP ? text.replace(' ', 'T') : text;
+    /**
+     * A partition's value from DuckDB's text of it. A string is itself: Iceberg's partition strings read the text
+     * {@code __HIVE_DEFAULT_PARTITION__} as NULL. A timestamp's text gets Iceberg's {@code T}.
+     */
+    private static Object partitionValue(Type type, String text) {
+        if (type.typeId() == Type.TypeID.STRING) return text;
+        return Conversions.fromPartitionString(
+                type, type.typeId() == Type.TypeID.TIMESTAMP ? text.replace(' ', 'T') : text);
     }
 }

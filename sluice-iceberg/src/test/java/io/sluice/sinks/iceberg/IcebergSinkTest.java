@@ -392,6 +392,25 @@ class IcebergSinkTest {
                 .isEqualTo(5);
     }
 
+    @Test
+    void aNullAndTheTextThatNamesANullPartitionAreNotOnePartition() throws Exception {
+        // Iceberg's partition strings read the text __HIVE_DEFAULT_PARTITION__ as NULL: its rows were labelled NULL
+        Sink sink = prepared(lake.sink("db.sales", "append", "region"));
+        write(
+                sink,
+                duck,
+                split("s.csv"),
+                "SELECT CASE WHEN i % 2 = 0 THEN NULL ELSE '__HIVE_DEFAULT_PARTITION__' END AS region, i::BIGINT AS n "
+                        + "FROM range(10) t(i)",
+                claim(1));
+        sink.finish();
+        Table t = lake.table("db.sales");
+        assertThat(scanned(t, org.apache.iceberg.expressions.Expressions.isNull("region")))
+                .isEqualTo(5);
+        assertThat(scanned(t, org.apache.iceberg.expressions.Expressions.equal("region", "__HIVE_DEFAULT_PARTITION__")))
+                .isEqualTo(5);
+    }
+
     /** The rows Iceberg's reader gives for a filter (the files the partition values in the manifests keep). */
     private static long scanned(Table t, org.apache.iceberg.expressions.Expression filter) throws Exception {
         long n = 0;
