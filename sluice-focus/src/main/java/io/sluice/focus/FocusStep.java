@@ -76,14 +76,15 @@ final class FocusStep implements Step {
 
     /**
      * The step's own checks, raised with {@code error()} in its SQL: a row that breaks a FOCUS rule (RowRules, with
-     * {@code on_bad_record: fail}), that no provider claims (provider: auto), or whose cost is not a number. The same rows break them at every
+     * {@code on_bad_record: fail}), that no provider claims (provider: auto), or whose cost or date does not read. The same rows break them at every
      * attempt.
      */
     @Override
     public boolean raised(String message) {
         return message.contains("focus validate: a row breaks the FOCUS rule(s)")
                 || message.contains("focus (provider: auto): a row matches none of the exports")
-                || message.contains(SourceType.NOT_A_NUMBER);
+                || message.contains(SourceType.NOT_A_NUMBER)
+                || message.contains(SourceType.NOT_A_DATE);
     }
 
     /** Every mapping types the source columns it reads itself (see {@code source:} in a mapping file). */

@@ -226,8 +226,51 @@ class PipelineRunTest {
                 sink:
                   files: { path: out, format: parquet }
                 """);
+        Failed failed = runFailing(yaml);
+        // DuckDB said: Could not convert string "12.5 USD" to DECIMAL(38,12); use TRY_CAST(x AS DECIMAL(38,12)) in the
+        // step (which a focus step has no SQL for)
+        failed.assertDeadOnce("the export's column \"lineItem/UnblendedCost\" holds \"12.5 USD\", which is not a "
+                + "decimal number");
+    }
+
+    /**
+     * A date Azure's reader cannot read (day first, as a portal download in a European locale writes it) was read
+     * as null: the row kept its cost under a null ChargePeriodStart, and under a null BillingPeriodStart where the
+     * export has no billing period columns, so it counted in no month, and nothing said so.
+     */
+    @Test
+    void aDateThatIsNotADateFailsItsSplitNamingTheColumnAndValue() throws Exception {
+        Path azure = Files.createDirectories(dir.resolve("azure"));
+        Files.writeString(azure.resolve("cost.csv"), """
+                BillingAccountId,Date,ChargeType,Cost,BillingCurrency,Quantity,ProductName
+                8611537,09/20/2023,Usage,1.25,USD,1,Virtual Machines
+                8611537,21/09/2023,Usage,3.50,USD,1,Virtual Machines
+                """);
+        settle(azure);
+        Path yaml = dir.resolve("bad-date.yaml");
+        Files.writeString(yaml, """
+                pipeline: bad-date
+                source:
+                  files: { path: azure, include: "*.csv", settle: 1ms }
+                steps:
+                  - focus: { provider: azure }
+                sink:
+                  files: { path: out, format: parquet }
+                """);
+        runFailing(yaml).assertDeadOnce("the export's column \"Date\" holds \"21/09/2023\", which is not a date");
+    }
+
+    /** A run whose one split dies, and the errors its attempts failed with. */
+    private record Failed(RunSummary summary, List<String> errors) {
+        void assertDeadOnce(String error) {
+            assertThat(summary.dead()).isEqualTo(1);
+            assertThat(errors).singleElement().asString().contains(error);
+            assertThat(summary.attemptsFailed()).as("not retried").isEqualTo(1);
+        }
+    }
+
+    private static Failed runFailing(Path yaml) throws Exception {
         List<String> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
-        RunSummary failed;
         Components c = Components.discover();
         Pipeline p = new PipelineLoader(c, name -> null).load(yaml);
         try (Assembly a = Assembly.of(p, c, Clock.systemUTC())) {
@@ -237,17 +280,8 @@ class PipelineRunTest {
                     errors.add(error);
                 }
             };
-            failed = new LocalRunner(a, Clock.systemUTC(), "test", listener).run();
+            return new Failed(new LocalRunner(a, Clock.systemUTC(), "test", listener).run(), errors);
         }
-        assertThat(failed.dead()).isEqualTo(1);
-        // DuckDB said: Could not convert string "12.5 USD" to DECIMAL(38,12); use TRY_CAST(x AS DECIMAL(38,12)) in the
-        // step (which a focus step has no SQL for)
-        assertThat(errors)
-                .singleElement()
-                .asString()
-                .contains("the export's column \"lineItem/UnblendedCost\" holds \"12.5 USD\", which is not a "
-                        + "decimal number");
-        assertThat(failed.attemptsFailed()).as("not retried").isEqualTo(1);
     }
 
     /**

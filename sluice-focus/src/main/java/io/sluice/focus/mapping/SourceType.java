@@ -27,17 +27,27 @@ public enum SourceType {
     /** How a value that is not a decimal number fails its split: {@code FocusStep#raised} knows it by these words. */
     public static final String NOT_A_NUMBER = "which is not a decimal number of at most 26 digits before the point";
 
+    /** How a date that is neither ISO nor US month/day/year fails its split (see {@link #NOT_A_NUMBER}). */
+    public static final String NOT_A_DATE = "which is not a date as year-month-day or month/day/year";
+
     /**
-     * The SQL that converts the export's column {@code name} ({@code c}: its reference) to this type. A decimal that
-     * does not convert fails, naming the column and the value (DuckDB's cast error names neither).
+     * The SQL that converts the export's column {@code name} ({@code c}: its reference) to this type. A decimal or a
+     * date that does not convert fails, naming the column and the value (DuckDB's cast error names neither, and a
+     * date read with try_strptime would be null: a row counted in no period, silently).
      */
     public String convert(String c, String name) {
-        if (this != DECIMAL) return convert(c);
-        String text = "NULLIF(CAST(" + c + " AS VARCHAR), '')";
-        return "COALESCE(TRY_CAST(" + text + " AS DECIMAL(38,12)), CASE WHEN " + text + " IS NOT NULL THEN error("
+        String why = switch (this) {
+            case DECIMAL -> NOT_A_NUMBER;
+            case DATE -> NOT_A_DATE;
+            default -> null;
+        };
+        if (why == null) return convert(c);
+        String text = "NULLIF(trim(CAST(" + c + " AS VARCHAR)), '')";
+        String converted = this == DECIMAL ? "TRY_CAST(" + text + " AS DECIMAL(38,12))" : convert(c);
+        return "COALESCE(" + converted + ", CASE WHEN " + text + " IS NOT NULL THEN error("
                 + Sql.literal("focus: the export's column \"" + name + "\" holds \"") + " || " + text
                 + " || "
-                + Sql.literal("\", " + NOT_A_NUMBER + "; fix the export, or read the "
+                + Sql.literal("\", " + why + "; fix the export, or read the "
                         + "column in a mapping file of your own (see `sluice focus mapping`)")
                 + ") END)";
     }
