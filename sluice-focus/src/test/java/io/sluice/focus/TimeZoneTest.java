@@ -3,6 +3,7 @@ package io.sluice.focus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.OffsetDateTime;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Output instants do not depend on the engine session's time zone, whatever type the reader guessed. */
@@ -27,6 +28,28 @@ class TimeZoneTest {
                         .as(table)
                         .isEqualTo(OffsetDateTime.parse("2023-11-03T10:00:00Z"));
             }
+        }
+    }
+
+    /**
+     * A date column a reader typed as an instant (a Parquet export) is the UTC day: cast in the session's zone,
+     * 2023-09-01T00:00Z was 31 August west of UTC, and the row went to August's billing period.
+     */
+    @Test
+    void datesTypedAsInstantsAreUtcDays() throws Exception {
+        try (Duck d = new Duck()) {
+            d.run("SET TimeZone = 'America/Los_Angeles'");
+            d.run("CREATE TABLE azure AS SELECT 'Usage' AS ChargeType, '8611537' AS BillingAccountId, "
+                    + "TIMESTAMPTZ '2023-09-01 00:00:00+00' AS \"Date\", "
+                    + "TIMESTAMPTZ '2023-09-01 00:00:00+00' AS BillingPeriodStartDate, "
+                    + "TIMESTAMPTZ '2023-09-30 00:00:00+00' AS BillingPeriodEndDate, "
+                    + "'1.25' AS Cost, 'USD' AS BillingCurrency");
+            Convert.into(d, "azure", "azure", "focus");
+            Map<String, Object> r = Convert.rowWhere(d, "focus", "true");
+            assertThat(r)
+                    .containsEntry("ChargePeriodStart", OffsetDateTime.parse("2023-09-01T00:00:00Z"))
+                    .containsEntry("BillingPeriodStart", OffsetDateTime.parse("2023-09-01T00:00:00Z"))
+                    .containsEntry("BillingPeriodEnd", OffsetDateTime.parse("2023-10-01T00:00:00Z"));
         }
     }
 }

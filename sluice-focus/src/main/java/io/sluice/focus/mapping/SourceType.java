@@ -15,7 +15,10 @@ public enum SourceType {
     DECIMAL,
     /** A UTC instant (TIMESTAMPTZ). Values without a zone are UTC. */
     TIMESTAMP,
-    /** A calendar day (DATE): ISO text (2023-09-01, with or without a time) or US text (9/1/2023, 09/01/2023 12:00:00 AM). */
+    /**
+     * A calendar day (DATE): ISO text (2023-09-01, with or without a time) or US text (9/1/2023, 09/01/2023 12:00:00
+     * AM); an instant is its UTC day.
+     */
     DATE,
     /** JSON, from nested records and lists (whatever types a reader inferred) or from JSON text. */
     JSON,
@@ -70,6 +73,9 @@ public enum SourceType {
             case DATE ->
                 "CASE typeof(" + c + ")"
                         + " WHEN 'DATE' THEN CAST(" + c + " AS DATE)"
+                        // the UTC day: a cast alone takes the day in the session's time zone
+                        + " WHEN 'TIMESTAMP WITH TIME ZONE' THEN CAST(timezone('UTC', CAST(" + c
+                        + " AS TIMESTAMPTZ)) AS DATE)"
                         + " WHEN '\"NULL\"' THEN CAST(NULL AS DATE)"
                         + " WHEN 'VARCHAR' THEN " + date("trim(CAST(" + c + " AS VARCHAR))")
                         + " ELSE CAST(" + c + " AS DATE) END";
