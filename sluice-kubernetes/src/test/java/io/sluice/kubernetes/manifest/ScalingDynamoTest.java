@@ -180,6 +180,7 @@ class ScalingDynamoTest {
         return new Split(id, List.of(Member.whole(id + ".csv", "v1", null)), 1);
     }
 
+    /** A long ledger timeout: DynamoDB Local's first calls (the table made) outlast the 10 s default under load. */
     private Pipeline pipeline(String name) throws Exception {
         Path file = dir.resolve(name + ".yaml");
         Files.writeString(file, """
@@ -187,7 +188,7 @@ class ScalingDynamoTest {
                 source: { files: { path: "s3://in/" } }
                 sink: { files: { path: "s3://out/" } }
                 state:
-                  dynamodb: { table: sluice-ledger, region: us-east-1, endpoint: "http://127.0.0.1:%d" }
+                  dynamodb: { table: sluice-ledger, region: us-east-1, endpoint: "http://127.0.0.1:%d", timeout: 60s }
                 """.formatted(name, port));
         return new PipelineLoader(Components.discover(), Map.<String, String>of()::get).load(file);
     }
