@@ -230,7 +230,8 @@ final class MockCluster implements AutoCloseable {
 
     /**
      * A pipeline {@code refusals} over one settled file in {@code dir/in}, with a memory ledger and
-     * {@code run.runner: kubernetes} in namespace {@value #NS}; {@code run} is the rest of the {@code run:} block.
+     * {@code run.runner: kubernetes} in namespace {@value #NS}; {@code run} is the rest of the {@code run:} block
+     * ({@code mode: once} unless it sets a mode).
      */
     Pipeline pipeline(Path dir, String run) throws IOException {
         return pipeline(dir, "", run);
@@ -247,10 +248,10 @@ final class MockCluster implements AutoCloseable {
                 sink: { files: { path: out } }
                 state: { memory: {} }
                 run:
-                  mode: once
                   runner: kubernetes
                   kubernetes: { %s image: "sluice:test", namespace: %s }
-                %s""".formatted(kubernetes, NS, run.indent(2)));
+                %s""".formatted(
+                        kubernetes, NS, (run.contains("mode:") ? run : "mode: once\n" + run).indent(2)));
         return new PipelineLoader(Components.discover(), Map.<String, String>of()::get).load(yaml);
     }
 
@@ -309,6 +310,16 @@ final class MockCluster implements AutoCloseable {
                 server.createClient(),
                 podPatience);
         return controller.submit(runner::run);
+    }
+
+    /** The controller's live counters, as its progress line and Prometheus endpoint read them. */
+    io.sluice.runner.RunStats stats() {
+        return runner.stats();
+    }
+
+    /** Asks the controller to stop, as its SIGTERM does; {@link #start}'s future then gives its summary. */
+    void stop() {
+        runner.requestStop();
     }
 
     /** The Jobs of the namespace now. */
