@@ -102,7 +102,9 @@ final class WorkerCommand implements Callable<Integer> {
             RunSummary s;
             java.util.concurrent.atomic.AtomicBoolean ready = new java.util.concurrent.atomic.AtomicBoolean(true);
             try (Signals signals = Signals.install(runner, err);
-                    WorkerHealth health = healthPort == null ? null : WorkerHealth.start(healthPort, ready::get);
+                    WorkerHealth health = healthPort == null
+                            ? null
+                            : WorkerHealth.start(healthPort, () -> ready.get() && !runner.stopping());
                     RunMetrics metrics = run.metrics().isEmpty()
                             ? null
                             : RunMetrics.start(

@@ -12,8 +12,8 @@ import java.util.function.BooleanSupplier;
 /**
  * {@code sluice worker --health-port}: the answers of a worker to Kubernetes' probes. {@code /healthz} (liveness):
  * 200 while the process answers at all. {@code /readyz} (readiness): 200 from when the worker has opened its ledger
- * (the server starts only then) until its run has ended, 503 after. Nothing else is served: the metrics are on their own port
- * ({@code run.metrics}, {@link RunMetrics}).
+ * (the server starts only then) until it is asked to stop (SIGTERM), 503 after, while its splits in flight finish.
+ * Nothing else is served: the metrics are on their own port ({@code run.metrics}, {@link RunMetrics}).
  */
 final class WorkerHealth implements AutoCloseable {
     private final HttpServer server;
@@ -28,9 +28,10 @@ final class WorkerHealth implements AutoCloseable {
         try {
             HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
             server.createContext("/healthz", e -> answer(e, 200, "ok\n"));
-            server.createContext(
-                    "/readyz",
-                    e -> answer(e, ready.getAsBoolean() ? 200 : 503, ready.getAsBoolean() ? "ready\n" : "not ready\n"));
+            server.createContext("/readyz", e -> {
+                boolean now = ready.getAsBoolean(); // asked once: a code and a body that agree
+                answer(e, now ? 200 : 503, now ? "ready\n" : "not ready\n");
+            });
             ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
             server.setExecutor(threads);
             server.start();

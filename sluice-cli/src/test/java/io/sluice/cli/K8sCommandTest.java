@@ -151,6 +151,71 @@ class K8sCommandTest {
         assertThat(p.exitValue()).as(Files.readString(log)).isZero();
     }
 
+    /**
+     * A worker asked to stop (SIGTERM) is not ready from that moment: Kubernetes sends it nothing more while its split in
+     * flight finishes, and its liveness still answers until it exits.
+     */
+    @Test
+    void aStoppingWorkerIsNotReadyWhileItsSplitInFlightFinishes() throws Exception {
+        Path gate = Files.createDirectories(dir.resolve("gate"));
+        Path input =
+                Files.writeString(Files.createDirectories(dir.resolve("in")).resolve("a.csv"), "id\n1\n");
+        Files.setLastModifiedTime(
+                input,
+                java.nio.file.attribute.FileTime.from(java.time.Instant.now().minusSeconds(3600)));
+        Path pipeline = Files.writeString(dir.resolve("pipeline.yaml"), """
+                pipeline: draining
+                source:
+                  files: { path: in, include: "*.csv" }
+                steps:
+                  - exec:
+                      command: [sh, -c, 'touch "$GATE/started"; while [ ! -f "$GATE/go" ]; do sleep 0.1; done; cp "$1" "$2"/', sh, "{input}", "{output_dir}"]
+                      env: { GATE: "%s" }
+                sink:
+                  files: { path: out }
+                run: { interval: 1s }
+                """.formatted(gate));
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path log = dir.resolve("worker.log");
+        Process p =
+                ChildJvm.start(log, "io.sluice.cli.Main", "worker", pipeline.toString(), "--health-port", "" + port);
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!Files.exists(gate.resolve("started")) && p.isAlive() && System.nanoTime() < deadline)
+                Thread.sleep(100);
+            assertThat(gate.resolve("started"))
+                    .as("the split started (log: %s)", log)
+                    .exists();
+            assertThat(http.send(get(port, "/readyz"), HttpResponse.BodyHandlers.ofString())
+                            .statusCode())
+                    .isEqualTo(200);
+
+            p.destroy(); // SIGTERM: the split in flight finishes
+            while (!Files.readString(log).contains("stopping") && System.nanoTime() < deadline) Thread.sleep(100);
+            assertThat(Files.readString(log)).contains("stopping");
+            // before the fix: 200 until the split had finished and the server closed
+            assertThat(http.send(get(port, "/readyz"), HttpResponse.BodyHandlers.ofString())
+                            .statusCode())
+                    .as("readiness of a stopping worker")
+                    .isEqualTo(503);
+            assertThat(http.send(get(port, "/healthz"), HttpResponse.BodyHandlers.ofString())
+                            .statusCode())
+                    .as("liveness of a stopping worker")
+                    .isEqualTo(200);
+            assertThat(p.isAlive()).as("the split in flight holds the worker").isTrue();
+
+            Files.writeString(gate.resolve("go"), "");
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            p.destroyForcibly();
+        }
+        assertThat(p.exitValue()).as(Files.readString(log)).isZero();
+        assertThat(dir.resolve("out")).isNotEmptyDirectory();
+    }
+
     /** A port no socket can have is a mistake in the command (exit 2, naming the option), not a split that died (1). */
     @Test
     void aHealthPortOutOfRangeIsRefusedWithWhatToDo() throws Exception {

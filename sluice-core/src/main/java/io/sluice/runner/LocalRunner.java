@@ -127,6 +127,11 @@ public final class LocalRunner implements Runner {
         stop.requestStop();
     }
 
+    /** Whether the run is stopping: asked to (SIGTERM), or ended by an outage; its splits in flight may still run. */
+    public boolean stopping() {
+        return stop.stopping();
+    }
+
     private void wakeWorkers() {
         stop.wake();
     }
