@@ -117,13 +117,9 @@ class K8sCommandTest {
                   files: { path: out }
                 run: { interval: 1s }
                 """);
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = freePort();
         Path log = dir.resolve("worker.log");
-        Process p =
-                ChildJvm.start(log, "io.sluice.cli.Main", "worker", pipeline.toString(), "--health-port", "" + port);
+        Process p = worker(log, pipeline, port);
         try (HttpClient http = HttpClient.newHttpClient()) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             HttpResponse<String> ready = null;
@@ -175,13 +171,9 @@ class K8sCommandTest {
                   files: { path: out }
                 run: { interval: 1s }
                 """.formatted(gate));
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = freePort();
         Path log = dir.resolve("worker.log");
-        Process p =
-                ChildJvm.start(log, "io.sluice.cli.Main", "worker", pipeline.toString(), "--health-port", "" + port);
+        Process p = worker(log, pipeline, port);
         try (HttpClient http = HttpClient.newHttpClient()) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (!Files.exists(gate.resolve("started")) && p.isAlive() && System.nanoTime() < deadline)
@@ -251,6 +243,17 @@ class K8sCommandTest {
         var status = CliRun.status(pipeline);
         assertThat(status.toString()).contains("pending");
         assertThat(dir.resolve("out")).doesNotExist();
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** {@code sluice worker PIPELINE --health-port PORT} in a JVM of its own, its output in {@code log}. */
+    private static Process worker(Path log, Path pipeline, int port) throws java.io.IOException {
+        return ChildJvm.start(log, "io.sluice.cli.Main", "worker", pipeline.toString(), "--health-port", "" + port);
     }
 
     private static HttpRequest get(int port, String path) {
