@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -36,6 +37,8 @@ import java.util.zip.GZIPInputStream;
  *                 records come from a table that {@code prepare} filled, or a scan may skip records)
  * @param count    a query of the number of records, for when the scans cannot tell
  * @param json     JSON lines whose columns {@link #resolved} detects before {@code relation} is read; empty otherwise
+ * @param detected csv files whose column types DuckDB detects, which {@link #resolved} checks against every value;
+ *                 null otherwise
  */
 record Reader(
         List<String> prepare,
@@ -45,7 +48,8 @@ record Reader(
         List<String> drops,
         int scans,
         String count,
-        List<Path> json) {
+        List<Path> json,
+        DetectedCsv detected) {
     Reader(
             List<String> prepare,
             String relation,
@@ -54,7 +58,7 @@ record Reader(
             List<String> drops,
             int scans,
             String count) {
-        this(prepare, relation, after, rejects, drops, scans, count, List.of());
+        this(prepare, relation, after, rejects, drops, scans, count, List.of(), null);
     }
 
     /**
@@ -62,6 +66,10 @@ record Reader(
      * JsonColumns}), so that no later bind of {@code relation} detects them again; else this reader.
      */
     Reader resolved(Statement s) throws SQLException {
+        if (detected != null)
+            return detected.exact(s)
+                    .map(options -> csv(detected.prefix(), detected.groups(), options, 0))
+                    .orElse(this);
         if (json.isEmpty()) return this;
         String typed = JsonColumns.relation(s, json);
         return new Reader(prepare, typed, after, rejects, drops, scans, "SELECT count(*) FROM (" + typed + ")");
@@ -94,12 +102,15 @@ record Reader(
         if (groups.isEmpty()) return Optional.empty();
         // read as written (textColumns), a quoted empty field is the empty string: DuckDB would take it for NULL, as
         // an unquoted one; not where only a step types the text itself (focus): there "" is a missing number
-        return Optional.of(csv(
-                prefix,
-                groups,
-                "header = " + input.header() + (text ? ", all_varchar = true" : "")
-                        + (input.textColumns() ? ", allow_quoted_nulls = false" : "") + encoding(input),
-                0));
+        String options = "header = " + input.header() + (text ? ", all_varchar = true" : "")
+                + (input.textColumns() ? ", allow_quoted_nulls = false" : "") + encoding(input);
+        Reader read = csv(prefix, groups, options, 0);
+        return Optional.of(text ? read : read.withDetected(new DetectedCsv(prefix, groups, options)));
+    }
+
+    /** This reader, its csv files' detected column types to be checked against every value by {@link #resolved}. */
+    private Reader withDetected(DetectedCsv csv) {
+        return new Reader(prepare, relation, after, rejects, drops, scans, count, json, csv);
     }
 
     /** The read_csv option for the files' encoding; none for UTF-8, DuckDB's default. */
@@ -160,6 +171,11 @@ record Reader(
      * @param crMark lines read with {@link #LINE_ONLY}: see {@link #unmarked}; 0 for every other read
      */
     private static Reader csv(String prefix, List<List<Path>> groups, String options, int crMark) {
+        return csv(prefix, groups, Collections.nCopies(groups.size(), options), crMark);
+    }
+
+    /** {@link #csv(String, List, String, int)} with each group's own options. */
+    private static Reader csv(String prefix, List<List<Path>> groups, List<String> options, int crMark) {
         List<String> reads = new ArrayList<>();
         List<String> rejectParts = new ArrayList<>();
         List<String> drops = new ArrayList<>();
@@ -168,7 +184,7 @@ record Reader(
             String rej = prefix + "_rej" + g;
             String scan = prefix + "_scan" + g;
             reads.add("SELECT " + (crMark == 0 ? "*" : unmarked("line", crMark) + " AS line") + " FROM read_csv("
-                    + Sql.pathList(groups.get(g)) + ", " + options
+                    + Sql.pathList(groups.get(g)) + ", " + options.get(g)
                     + ", store_rejects = true, " + "rejects_table = " + Sql.literal(rej) + ", rejects_scan = "
                     + Sql.literal(scan) + ")");
             rejectParts.add("SELECT sc.file_path, e.line, e.line_byte_position AS line_start, e.error_type, "
@@ -353,7 +369,8 @@ record Reader(
                 List.of("DROP TABLE IF EXISTS " + rejects),
                 1,
                 "SELECT count(*) FROM (" + relation + ")",
-                List.copyOf(files));
+                List.copyOf(files),
+                null);
     }
 
     /**

@@ -1,0 +1,87 @@
+package io.sluice.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.pipeline.Assembly;
+import io.sluice.pipeline.Pipeline;
+import io.sluice.pipeline.PipelineLoader;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Clock;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * DuckDB types a csv column from a sample (the first 20,480 rows of the first 10 files of a read) and casts every later
+ * value to that type: a value past the sample that the type would change arrives as written, never rounded or cut.
+ */
+class CsvDetectedTypesTest {
+    @TempDir
+    Path dir;
+
+    /** A pack of 12 files: the 12th, past the 10 DuckDB samples, holds a ZIP code and an amount the others' types change. */
+    @Test
+    void aValuePastTheSampledFilesArrivesAsWritten() throws Exception {
+        for (int i = 10; i < 21; i++) input("f" + i + ".csv", "zip,amount\n100" + i + ",250\n");
+        input("f21.csv", "zip,amount\n02134,19.99\n");
+        assertThat(run()).contains("02134,19.99").contains("10010,250");
+    }
+
+    /** One file whose values past its first 20,480 rows are a ZIP code with a leading zero and a price with cents. */
+    @Test
+    void aValuePastTheSampledRowsArrivesAsWritten() throws Exception {
+        StringBuilder csv = new StringBuilder("zip,amount\n");
+        for (int i = 0; i < 30_000; i++)
+            csv.append(10_000 + i).append(',').append(i).append('\n');
+        csv.append("02134,19.99\n");
+        input("big.csv", csv.toString());
+        assertThat(run()).contains("02134,19.99").contains("39999,29999");
+    }
+
+    /** A timestamp with nanoseconds, which a TIMESTAMP would cut to microseconds, is text as written. */
+    @Test
+    void nanosecondsAreKept() throws Exception {
+        input("t.csv", "at,n\n2026-03-29 02:30:00.123456789,1\n2026-03-29 02:31:00,2\n");
+        assertThat(run()).contains("2026-03-29 02:30:00.123456789,1").contains("2026-03-29 02:31:00,2");
+    }
+
+    /** Runs the pipeline (no steps, into csv files) and gives the output's text. */
+    private String run() throws Exception {
+        Pipeline p = PipelineLoader.withSystemEnv().load(Files.writeString(dir.resolve("p.yaml"), """
+                pipeline: fidelity
+                source: { files: { path: in } }
+                sink: { files: { path: out, format: csv } }
+                run: { parallelism: 1 }
+                """));
+        try (Assembly a = Assembly.of(p, PipelineLoader.withSystemEnv().components(), Clock.systemUTC())) {
+            RunSummary summary =
+                    new LocalRunner(a, Clock.systemUTC(), OwnerId.forThisProcess(), new RunListener() {}).run();
+            assertThat(summary.splitsDone()).isEqualTo(1);
+        }
+        try (Stream<Path> files = Files.walk(dir.resolve("out"))) {
+            return files.filter(
+                            f -> f.toString().endsWith(".csv") && !f.toString().contains("_sluice"))
+                    .map(CsvDetectedTypesTest::text)
+                    .collect(Collectors.joining());
+        }
+    }
+
+    private static String text(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Writes an input file under {@code in/}, settled long ago. */
+    private void input(String name, String content) throws IOException {
+        Files.createDirectories(dir.resolve("in"));
+        Files.writeString(dir.resolve("in/" + name), content);
+        Files.setLastModifiedTime(dir.resolve("in/" + name), FileTime.fromMillis(0));
+    }
+}
