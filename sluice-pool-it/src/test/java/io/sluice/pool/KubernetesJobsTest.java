@@ -88,23 +88,23 @@ class KubernetesJobsTest {
     }
 
     /**
-     * 80 files, {@code max_active: 8}: one Job per split, never more than 8 unfinished at once, every row once (each
-     * pod is a JVM of its own here: 80 keep the test near a minute and still fill the 8 slots many times over).
+     * 40 files, {@code max_active: 8}: one Job per split, never more than 8 unfinished at once, every row once (each
+     * pod is a JVM of its own here: 40 fill the 8 slots five times over, and each pod costs the suite a JVM start).
      */
     @Test
-    void eightySplitsEightJobsAtATime() throws Exception {
-        Scenario s = new Scenario(tmp, Backend.sqlite(tmp.resolve("ledger.db")), "k8s80", runner(8, ""));
-        s.writeFiles(0, 80);
+    void fortySplitsEightJobsAtATime() throws Exception {
+        Scenario s = new Scenario(tmp, Backend.sqlite(tmp.resolve("ledger.db")), "k8s40", runner(8, ""));
+        s.writeFiles(0, 40);
         Procs.Proc c = controller(s, "controller");
         assertThat(c.exitCode(900)).as("controller's exit; log:%n%s", c.tail()).isZero();
         List<TestKubelet.Created> jobs = kubelet.created();
-        assertThat(jobs).as("one Job per split").hasSize(80);
-        assertThat(jobs.stream().map(TestKubelet.Created::split).distinct()).hasSize(80);
+        assertThat(jobs).as("one Job per split").hasSize(40);
+        assertThat(jobs.stream().map(TestKubelet.Created::split).distinct()).hasSize(40);
         assertThat(kubelet.maxUnfinished()).as("Jobs unfinished at once").isBetween(2, 8);
         s.assertExactlyOnce();
         // the progress line counts the splits the Jobs did, as a local run's does (it said 0/0)
         assertThat(Files.readString(s.logs.resolve("controller.log")))
-                .containsPattern("k8s80: [1-9][0-9]*/80 split\\(s\\) done, [0-9] in flight, rows [1-9]");
+                .containsPattern("k8s40: [1-9][0-9]*/40 split\\(s\\) done, [0-9] in flight, rows [1-9]");
         assertThat(kubelet.client()
                         .batch()
                         .v1()
@@ -113,7 +113,7 @@ class KubernetesJobsTest {
                         .list()
                         .getItems())
                 .as("finished Jobs deleted")
-                .noneMatch(j -> j.getMetadata().getName().startsWith("sluice-k8s80-"));
+                .noneMatch(j -> j.getMetadata().getName().startsWith("sluice-k8s40-"));
     }
 
     /**
