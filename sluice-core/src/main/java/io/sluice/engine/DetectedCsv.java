@@ -33,8 +33,10 @@ record DetectedCsv(String prefix, List<List<Path>> groups, String options) {
         boolean changed = false;
         for (List<Path> files : groups) {
             List<String> text;
-            try {
-                text = changing(s, files);
+            // a statement of its own: DuckDB closes a statement whose query fails, and the split's read, on s, must
+            // report its own error (a damaged gzip, say), not "Statement was closed"
+            try (Statement own = s.getConnection().createStatement()) {
+                text = changing(own, files);
             } catch (SQLException e) {
                 return Optional.empty();
             }
