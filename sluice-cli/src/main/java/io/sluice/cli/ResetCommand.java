@@ -2,7 +2,7 @@ package io.sluice.cli;
 
 import io.sluice.pipeline.Assembly;
 import io.sluice.pipeline.Pipeline;
-import io.sluice.runner.OwnerId;
+import io.sluice.runner.Lease;
 import io.sluice.runner.RunSummary;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.SplitInfo;
@@ -104,8 +104,7 @@ final class ResetCommand implements Callable<Integer> {
         Instant now = Instant.now();
         Duration lease = p.run().lease();
         List<SplitInfo> held = ledger.splits(EnumSet.of(SplitState.CLAIMED), Integer.MAX_VALUE).stream()
-                .filter(s -> s.leaseUntil() != null && s.leaseUntil().isAfter(now))
-                .filter(s -> OwnerId.parse(s.owner()).filter(OwnerId::gone).isEmpty())
+                .filter(s -> new Lease(s.owner(), s.leaseUntil()).live(now))
                 .toList();
         List<String> workers = ledger.workers(lease.multipliedBy(3)).stream()
                 .filter(w -> StatusCommand.stopped(w, now, lease).isEmpty())

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.pipeline.Assembly;
 import io.sluice.pipeline.Components;
 import io.sluice.pipeline.Pipeline;
-import io.sluice.runner.OwnerId;
+import io.sluice.runner.Lease;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
@@ -199,19 +199,17 @@ final class StatusCommand implements Callable<Integer> {
 
     /**
      * Why a listed worker no longer works, when status can tell: it was a process of this machine that no longer runs
-     * (killed; an id Sluice made, see {@link OwnerId#gone}), or it has not announced itself for longer than a lease
+     * (killed; an id Sluice made, see {@link Lease#live}), or it has not announced itself for longer than a lease
      * while it beats every third of one (stopped, or cut off from the ledger). Its claims are then taken over once
      * their leases run out (at once by a process of this machine). Empty for a worker that beats.
      */
     static Optional<String> stopped(WorkerStatus w, Instant now, Duration lease) {
-        if (OwnerId.parse(w.worker().id()).filter(OwnerId::gone).isPresent()) {
-            return Optional.of("gone: its process no longer runs");
-        }
-        if (Duration.between(w.lastSeen(), now).compareTo(lease) > 0) {
-            return Optional.of("silent for longer than the lease, " + Text.millis(lease.toMillis())
-                    + ": stopped or cut off from the ledger");
-        }
-        return Optional.empty();
+        // a worker's heartbeat is its lease on its place in the pool
+        Lease held = new Lease(w.worker().id(), w.lastSeen().plus(lease));
+        if (held.live(now)) return Optional.empty();
+        if (held.holderGone()) return Optional.of("gone: its process no longer runs");
+        return Optional.of("silent for longer than the lease, " + Text.millis(lease.toMillis())
+                + ": stopped or cut off from the ledger");
     }
 
     private static Map<String, Object> asMap(WorkerStatus w, Optional<String> stopped) {

@@ -158,7 +158,7 @@ public final class LedgerLocks implements OutputLocks {
     }
 
     /**
-     * Releases the lock when its holder is a process of this machine that is gone ({@link OwnerId#gone}): a run killed
+     * Releases the lock when its holder is a process of this machine that is gone ({@link Lease#holderGone}): a run killed
      * during a commit would otherwise hold it for its whole lease, and the next run's commit would wait that long. The
      * release names the holder's grant, so a grant taken meanwhile stays.
      */
@@ -175,10 +175,7 @@ public final class LedgerLocks implements OutputLocks {
     /** A grant's owner is its process's id, a slash and a suffix of the grant's own ({@link #lock}). */
     static boolean ofGoneProcess(String grantOwner) {
         int slash = grantOwner.lastIndexOf('/');
-        return slash > 0
-                && OwnerId.parse(grantOwner.substring(0, slash))
-                        .map(OwnerId::gone)
-                        .orElse(false);
+        return slash > 0 && Lease.holderGone(grantOwner.substring(0, slash));
     }
 
     private Optional<Ledger.Lock> take(String name, String holder) throws IOException {

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Ends at once the leases of claims whose holder is a process of this machine that is gone ({@link OwnerId#gone}), so
+ * Ends at once the leases of claims whose holder is a process of this machine that is gone ({@link Lease#holderGone}), so
  * they are claimed again now rather than after their lease. A holder it cannot see (another machine, an id without a
  * start time) keeps its claim until the lease runs out.
  */
@@ -45,12 +45,9 @@ final class Takeover {
         List<SplitInfo> others = new ArrayList<>();
         boolean any = false;
         for (SplitInfo s : admin.splits(EnumSet.of(SplitState.CLAIMED), SCAN)) {
-            if (owner.equals(s.owner())
-                    || s.leaseUntil() == null
-                    || !s.leaseUntil().isAfter(now)) continue;
-            boolean holderGone = s.owner() != null
-                    && gone.computeIfAbsent(
-                            s.owner(), o -> OwnerId.parse(o).map(OwnerId::gone).orElse(false));
+            if (owner.equals(s.owner()) || !new Lease(s.owner(), s.leaseUntil()).runs(now)) continue;
+            // Lease#live with the holder's verdict looked up once per holder: one holds many claims
+            boolean holderGone = gone.computeIfAbsent(s.owner(), Lease::holderGone);
             if (holderGone && claims.expire(s.id(), s.token())) {
                 any = true;
                 listener.info("split " + s.id() + " was claimed by " + s.owner() + ", a process of this machine that "
