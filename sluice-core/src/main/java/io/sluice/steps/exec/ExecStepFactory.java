@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
 
 /** Declares the {@code exec} step: a command (or, in Kubernetes Jobs, a container image) run once per input file. */
 public final class ExecStepFactory implements StepFactory<Options> {
-    static final Field<List<String>> COMMAND = Field.computed(
+    /** Public: the Kubernetes manifest reads a step's program from it (a file of the folder goes on a volume). */
+    public static final Field<List<String>> COMMAND = Field.computed(
             "command",
             Type.listOf(Type.STRING),
             "none (with `image`: the image's own)",
@@ -28,7 +29,8 @@ public final class ExecStepFactory implements StepFactory<Options> {
                     + "Placeholders: `{input}` the input as a local file, `{output_dir}` an empty folder whose files go "
                     + "to the sink, `{split}` the split id, `{key}` the input's name under the source. A program "
                     + "named with a `/` is relative to the pipeline file; without one it is looked up on `PATH`.");
-    static final Field<String> IMAGE = Field.computed(
+
+    public static final Field<String> IMAGE = Field.computed(
             "image",
             Type.STRING,
             "none",

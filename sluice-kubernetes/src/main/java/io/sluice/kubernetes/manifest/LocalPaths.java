@@ -4,6 +4,7 @@ import io.sluice.config.Connection;
 import io.sluice.config.Field;
 import io.sluice.config.Options;
 import io.sluice.config.Type;
+import io.sluice.steps.exec.ExecStepFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -57,15 +58,15 @@ final class LocalPaths {
      */
     static Optional<Found> program(Options.Selected step, Path folder) {
         if (!step.kind().equals("exec") || !(step.value() instanceof Options o)) return Optional.empty();
-        if (o.values().get("image") != null || !(o.values().get("command") instanceof List<?> command)) {
-            return Optional.empty();
-        }
-        if (command.isEmpty() || !(command.getFirst() instanceof String program)) return Optional.empty();
+        if (o.has(ExecStepFactory.IMAGE)) return Optional.empty();
+        List<String> command = o.find(ExecStepFactory.COMMAND).orElse(List.of());
+        if (command.isEmpty()) return Optional.empty();
+        String program = command.getFirst();
         if (!program.contains("/") || program.contains("{")) return Optional.empty();
         Path path = folder.resolve(program).normalize();
         if (!path.startsWith(folder)) return Optional.empty(); // elsewhere: the image's own, at the same path
         return Optional.of(new Found(
-                o.pathOf("command") + "[0]",
+                o.pathOf(ExecStepFactory.COMMAND.name()) + "[0]",
                 path,
                 "name a program of the image (on its PATH, or its absolute path there)"));
     }
