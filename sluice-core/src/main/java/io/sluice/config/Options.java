@@ -10,16 +10,29 @@ import java.util.Optional;
  *
  * @param declared the block's declaration: every field read from it must be one of its fields
  * @param values   by option name, for code that walks every option (the pipeline version, tests)
+ * @param references the values below this block written with a {@code ${VAR}} or {@code ${file:...}} reference, by
+ *                   their path from it ({@code env.API_TOKEN}): their text is the environment's, not the file's
  */
 public record Options(
         String path,
         Location location,
         Type.Obj declared,
         Map<String, Object> values,
-        Map<String, Location> locations) {
+        Map<String, Location> locations,
+        java.util.Set<String> references) {
     public Options {
         values = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(values));
         locations = Map.copyOf(locations);
+        references = java.util.Set.copyOf(references);
+    }
+
+    /**
+     * Whether the value at {@code option} (a name of this block, or a path below it: {@code env.API_TOKEN}) was written
+     * with a reference, so that it holds what the environment or a file gave: a secret, maybe, which the file never
+     * showed.
+     */
+    public boolean fromReference(String option) {
+        return references.contains(option);
     }
 
     /**

@@ -50,6 +50,8 @@ public final class Validator {
     private final Map<String, Connection> connectionsUsed = new LinkedHashMap<>();
     private final List<ConfigProblem> problems = new ArrayList<>();
     private final List<ConfigProblem> warnings = new ArrayList<>();
+    /** The paths of the values written with a {@code ${...}} reference, for {@link Options#fromReference}. */
+    private final java.util.Set<String> referenced = new java.util.HashSet<>();
 
     /**
      * @param baseDir relative paths are resolved against it (the pipeline file's folder)
@@ -151,7 +153,15 @@ public final class Validator {
                 values.put(field.name(), defaultOf(field, mapping.location(), join(path, field.name())));
             }
         }
-        return new Options(path, mapping.location(), obj, values, locations);
+        return new Options(path, mapping.location(), obj, values, locations, referencedBelow(path));
+    }
+
+    /** The referenced values below {@code path}, by their path from it. */
+    private java.util.Set<String> referencedBelow(String path) {
+        String prefix = path.isEmpty() ? "" : path + ".";
+        java.util.Set<String> below = new java.util.HashSet<>();
+        for (String p : referenced) if (p.startsWith(prefix)) below.add(p.substring(prefix.length()));
+        return below;
     }
 
     /** A nested block with no value written gets its own defaults, so code never meets a missing block. */
@@ -402,6 +412,7 @@ public final class Validator {
             ok &= bareVariables(text.substring(plain, m.start()), text, at, path);
             plain = m.end();
             String replacement;
+            if (!m.group().equals("$$")) referenced.add(path);
             if (m.group().equals("$$")) {
                 replacement = "$";
             } else if (m.group(1) != null) {

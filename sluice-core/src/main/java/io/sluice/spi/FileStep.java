@@ -47,8 +47,15 @@ public interface FileStep extends Step {
     /**
      * A step's container: its image, and the command (empty: the image's own entry point) and environment, each
      * with {@code {placeholders}} for {@link #filled}.
+     *
+     * @param secretEnv variables the container gets from a Kubernetes Secret's key, by reference: the Job names the
+     *                  Secret and the key, never the value
      */
-    record Container(String image, java.util.List<String> command, java.util.Map<String, String> env) {
+    record Container(
+            String image,
+            java.util.List<String> command,
+            java.util.Map<String, String> env,
+            java.util.Map<String, SecretKey> secretEnv) {
         /** {@code {input}}, {@code {output_dir}}, {@code {split}} or {@code {key}}. */
         public static final java.util.regex.Pattern PLACEHOLDER =
                 java.util.regex.Pattern.compile("\\{([A-Za-z_][A-Za-z0-9_]*)}");
@@ -56,7 +63,11 @@ public interface FileStep extends Step {
         public Container {
             command = java.util.List.copyOf(command);
             env = java.util.Map.copyOf(env);
+            secretEnv = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(secretEnv));
         }
+
+        /** A key of a Kubernetes Secret of the Job's namespace. */
+        public record SecretKey(String secret, String key) {}
 
         /**
          * The folder, under the pod's results volume, where the container run on one input writes its output: the

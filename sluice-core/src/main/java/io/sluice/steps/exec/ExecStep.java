@@ -26,6 +26,8 @@ final class ExecStep implements FileStep {
     private final Path workdir;
     /** The options, when they name an image: refused where this process runs the step. */
     private final Options imageOptions;
+    /** The image's variables from Kubernetes Secrets. */
+    private final Map<String, Container.SecretKey> secretEnv;
     /** The commands running now, each with its process tree: {@link #stopNow} kills them. */
     private final Map<Process, ProcessTree> running = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -35,13 +37,15 @@ final class ExecStep implements FileStep {
             Map<String, String> env,
             Duration timeout,
             Path workdir,
-            Options imageOptions) {
+            Options imageOptions,
+            Map<String, Container.SecretKey> secretEnv) {
         this.name = name;
         this.command = List.copyOf(command);
         this.env = Map.copyOf(env);
         this.timeout = timeout;
         this.workdir = workdir;
         this.imageOptions = imageOptions;
+        this.secretEnv = Map.copyOf(secretEnv);
     }
 
     @Override
@@ -63,7 +67,7 @@ final class ExecStep implements FileStep {
     @Override
     public java.util.Optional<Container> container() {
         if (imageOptions == null) return java.util.Optional.empty();
-        return java.util.Optional.of(new Container(imageOptions.get(ExecStepFactory.IMAGE), command, env));
+        return java.util.Optional.of(new Container(imageOptions.get(ExecStepFactory.IMAGE), command, env, secretEnv));
     }
 
     @Override

@@ -2,7 +2,9 @@ package io.sluice.steps.exec;
 
 import io.sluice.config.Field;
 import io.sluice.config.Options;
+import io.sluice.config.Secret;
 import io.sluice.config.Type;
+import io.sluice.spi.FileStep;
 import io.sluice.spi.PipelineContext;
 import io.sluice.spi.Step;
 import io.sluice.spi.StepFactory;
@@ -42,6 +44,20 @@ public final class ExecStepFactory implements StepFactory<Options> {
             Map.of(),
             "Environment variables added to Sluice's own (placeholders work in the values). The command also gets "
                     + "`SLUICE_INPUT`, `SLUICE_OUTPUT_DIR`, `SLUICE_SPLIT` and `SLUICE_KEY`.");
+    static final Field<String> SECRET = Field.required(
+            "secret", Type.STRING, "The name of a Kubernetes Secret in the Jobs' namespace (you create it).");
+    static final Field<String> KEY =
+            Field.computed("key", Type.STRING, "the variable's name", "The key of the Secret that holds the value.");
+    static final Type.Obj SECRET_KEY = Type.Obj.of("A key of a Kubernetes Secret.", SECRET, KEY);
+    static final Field<Map<String, Options>> SECRET_ENV = Field.optional(
+            "secret_env",
+            Type.mapOf(SECRET_KEY),
+            Map.of(),
+            "With `image` only: environment variables of the image's container taken from a Kubernetes Secret's key "
+                    + "(`API_TOKEN: { secret: acme-api, key: token }`: `secret` the Secret's name, in the Jobs' namespace; "
+                    + "`key` its key, default the variable's name), by reference: the Job names the Secret and the "
+                    + "key, never the value, so whoever may read Jobs and pods but not Secrets does not see it. A "
+                    + "`${VAR}` in `env` would be written into the Job as its value, and is refused with `image`.");
     static final Field<Duration> TIMEOUT = Field.optional(
             "timeout",
             Type.DURATION,
@@ -56,6 +72,7 @@ public final class ExecStepFactory implements StepFactory<Options> {
             COMMAND,
             IMAGE,
             ENV,
+            SECRET_ENV,
             TIMEOUT,
             WORKDIR);
 
@@ -112,6 +129,7 @@ public final class ExecStepFactory implements StepFactory<Options> {
         }
         for (String arg : command.orElse(List.of())) checkPlaceholders(o, COMMAND, arg);
         for (String value : o.get(ENV).values()) checkPlaceholders(o, ENV, value);
+        Map<String, FileStep.Container.SecretKey> secretEnv = secretEnv(o, image.isPresent());
         if (o.get(TIMEOUT).isZero()) throw o.problem(TIMEOUT, "must be more than 0");
         Path workdir = o.find(WORKDIR).orElse(context.baseDir());
         if (!Files.isDirectory(workdir)) throw o.problem(WORKDIR, "the folder " + workdir + " does not exist");
@@ -122,7 +140,65 @@ public final class ExecStepFactory implements StepFactory<Options> {
             program.set(0, executable(o, program.getFirst(), context.baseDir()));
         }
         String name = "exec step at " + o.location();
-        return new ExecStep(name, program, o.get(ENV), o.get(TIMEOUT), workdir, image.isPresent() ? o : null);
+        return new ExecStep(
+                name, program, o.get(ENV), o.get(TIMEOUT), workdir, image.isPresent() ? o : null, secretEnv);
+    }
+
+    /** A Kubernetes Secret's name: a DNS-1123 subdomain. */
+    private static final Pattern SECRET_NAME =
+            Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+    /** A key of a Secret's data. */
+    private static final Pattern SECRET_DATA_KEY = Pattern.compile("[-._a-zA-Z0-9]+");
+
+    /**
+     * The image's variables from Secrets, checked; and its {@code env} checked for what would put a secret in the
+     * Job's text, which anyone who may read Jobs or pods reads (Kubernetes' {@code view} role, which cannot read
+     * Secrets): a value from a {@code ${VAR}} (the controller resolves it when it loads the pipeline, so the Job would
+     * hold the value), or one whose name says it is a secret ({@code API_TOKEN}, as the validator judges names).
+     */
+    private static Map<String, FileStep.Container.SecretKey> secretEnv(Options o, boolean image) {
+        Map<String, Options> written = o.get(SECRET_ENV);
+        if (!written.isEmpty() && !image) {
+            throw o.problem(
+                    SECRET_ENV,
+                    "applies to image: only (a Kubernetes Secret's key, by reference); a command run here gets "
+                            + "Sluice's own environment: write env: { NAME: \"${NAME}\" }, or leave it out and set "
+                            + "NAME where Sluice runs");
+        }
+        if (image) {
+            for (String name : o.get(ENV).keySet()) {
+                boolean reference = o.fromReference(ENV.name() + "." + name);
+                if (reference || Secret.secretName(name)) {
+                    throw o.problem(
+                            ENV,
+                            name + (reference ? " is a ${...} reference" : " looks like a secret")
+                                    + ": with image: its value would be written in clear into every split's Job, "
+                                    + "which whoever may read Jobs or pods in the namespace reads; take it from a "
+                                    + "Kubernetes Secret instead: secret_env: { " + name + ": { secret: SECRET, "
+                                    + "key: KEY } } (see docs/steps/exec.md)"
+                                    + (reference ? "" : ", or write a value that is no secret under another name"));
+                }
+            }
+        }
+        Map<String, FileStep.Container.SecretKey> out = new java.util.TreeMap<>();
+        written.forEach((name, ref) -> {
+            String secret = ref.get(SECRET);
+            String key = ref.find(KEY).orElse(name);
+            if (o.get(ENV).containsKey(name)) {
+                throw o.problem(SECRET_ENV, name + " is in env too: give each variable once");
+            }
+            if (!SECRET_NAME.matcher(secret).matches() || secret.length() > 253) {
+                throw ref.problem(
+                        SECRET,
+                        "'" + secret + "' is not a Kubernetes object name (lowercase letters, digits, '-' and '.', "
+                                + "e.g. acme-api)");
+            }
+            if (!SECRET_DATA_KEY.matcher(key).matches() || key.length() > 253) {
+                throw ref.problem(KEY, "'" + key + "' is not a key a Secret may hold (letters, digits, '-', '_', '.')");
+            }
+            out.put(name, new FileStep.Container.SecretKey(secret, key));
+        });
+        return out;
     }
 
     private static void checkPlaceholders(Options o, Field<?> field, String text) {

@@ -26,7 +26,7 @@ class ExecStepChildrenTest {
         Path input = Files.writeString(dir.resolve("in.txt"), "x");
         Path out = Files.createDirectories(dir.resolve("out"));
         Path scratch = Files.createDirectories(dir.resolve("scratch"));
-        ExecStep step = new ExecStep("exec step", List.of("sh", "-c", script), Map.of(), timeout, dir, null);
+        ExecStep step = new ExecStep("exec step", List.of("sh", "-c", script), Map.of(), timeout, dir, null, Map.of());
         if (fails) {
             assertThatThrownBy(() -> step.run(input, "in.txt", out, scratch, "s1"))
                     .isInstanceOf(AttemptFailure.class);

@@ -21,8 +21,8 @@ class ExecStepStderrTest {
         Path input = Files.writeString(dir.resolve("in.txt"), "x");
         Path out = Files.createDirectories(dir.resolve("out"));
         Path scratch = Files.createDirectories(dir.resolve("scratch"));
-        ExecStep step =
-                new ExecStep("exec step", List.of("sh", "-c", script), Map.of(), Duration.ofSeconds(120), dir, null);
+        ExecStep step = new ExecStep(
+                "exec step", List.of("sh", "-c", script), Map.of(), Duration.ofSeconds(120), dir, null, Map.of());
         return (AttemptFailure) catchFailure(() -> step.run(input, "in.txt", out, scratch, "s1"));
     }
 

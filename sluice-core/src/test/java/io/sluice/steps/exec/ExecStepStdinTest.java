@@ -31,7 +31,8 @@ class ExecStepStdinTest {
                 Map.of(),
                 Duration.ofSeconds(20),
                 dir,
-                null);
+                null,
+                Map.of());
 
         step.run(input, "in.txt", out, scratch, "s1");
 

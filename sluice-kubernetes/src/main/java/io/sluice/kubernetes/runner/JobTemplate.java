@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvFromSource;
 import io.fabric8.kubernetes.api.model.EnvFromSourceBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.SecurityContext;
@@ -251,6 +252,17 @@ final class JobTemplate {
                     .toList());
             List<EnvVar> env = new ArrayList<>();
             e.env().forEach((k, v) -> env.add(new EnvVar(k, literal(FileStep.Container.fill(v, values)), null)));
+            // by reference: the kubelet reads the Secret, and the Job, which the view role reads, names only its key
+            e.secretEnv()
+                    .forEach((k, ref) -> env.add(new EnvVarBuilder()
+                            .withName(k)
+                            .withNewValueFrom()
+                            .withNewSecretKeyRef()
+                            .withName(ref.secret())
+                            .withKey(ref.key())
+                            .endSecretKeyRef()
+                            .endValueFrom()
+                            .build()));
             env.add(new EnvVar("SLUICE_INPUT", literal(values.get("input")), null));
             env.add(new EnvVar("SLUICE_OUTPUT_DIR", OUTPUT_FOLDER, null));
             env.add(new EnvVar("SLUICE_SPLIT", literal(splitId), null));
