@@ -41,8 +41,6 @@ record FileServing(
         Optional<Secret> password,
         Optional<String> caConfigMap) {
 
-    /** The URLs of one pod's download: past this, a Job (and its pod, a copy of it) nears etcd's 1.5 MiB object limit. */
-    static final int MAX_URL_BYTES = 512 * 1024;
     /** Where the pods find the server's certificate: {@code ca_config_map} is mounted there in the init container. */
     static final String CA_FOLDER = "/etc/sluice/files-ca";
 
@@ -213,13 +211,9 @@ record FileServing(
         return URI.create((keystore.isPresent() ? "https" : "http") + "://" + host + ":" + port);
     }
 
-    /**
-     * The {@code sluice fetch} arguments of a split's download.
-     *
-     * @throws TooLarge when its URLs would not fit in a Job
-     */
+    /** The {@code sluice fetch} arguments of a split's download (their size is the Job's: {@link JobTemplate#job}). */
     List<String> fetchArgs(FileServer server, String splitId, List<String> files) throws IOException {
-        return fetchArgs(files, server.urlsFor(splitId, files, urlLifetime));
+        return fetchArgs(server.urlsFor(splitId, files, urlLifetime));
     }
 
     /**
@@ -229,16 +223,10 @@ record FileServing(
     Optional<List<String>> fetchArgsWhenRead(FileServer server, String splitId, List<String> files, Runnable whenRead)
             throws IOException {
         Optional<List<URI>> urls = server.urlsWhenRead(splitId, files, urlLifetime, whenRead);
-        return urls.isEmpty() ? Optional.empty() : Optional.of(fetchArgs(files, urls.get()));
+        return urls.isEmpty() ? Optional.empty() : Optional.of(fetchArgs(urls.get()));
     }
 
-    private List<String> fetchArgs(List<String> files, List<URI> urls) throws TooLarge {
-        long bytes = urls.stream().mapToLong(u -> u.toString().length() + 1).sum();
-        if (bytes > MAX_URL_BYTES) {
-            throw new TooLarge("its " + files.size() + " files need " + bytes / 1024 + " KiB of signed URLs in the "
-                    + "pod's arguments, more than " + MAX_URL_BYTES / 1024 + " KiB (a Job must stay well under "
-                    + "Kubernetes' 1.5 MiB object limit): lower source.files.pack.max_files for new splits");
-        }
+    private List<String> fetchArgs(List<URI> urls) {
         List<String> args = new java.util.ArrayList<>();
         args.add("fetch");
         urls.forEach(u -> args.add(u.toString()));
@@ -249,15 +237,6 @@ record FileServing(
             args.add(CA_FOLDER + "/" + CA_KEY);
         }
         return args;
-    }
-
-    /** A split whose download cannot be put in a Job: no retry helps. */
-    static final class TooLarge extends IOException {
-        private static final long serialVersionUID = 1L;
-
-        TooLarge(String message) {
-            super(message);
-        }
     }
 
     static String parent(String file) {

@@ -17,8 +17,10 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyRuleBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.sluice.kubernetes.manifest.Names;
 import io.sluice.spi.FileStep;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -86,7 +88,7 @@ final class JobTemplate {
      * @param fetchArgs with a file server: the init container's {@code fetch URL... --to FOLDER} arguments
      * @param inputs    with a file server: the keys of the split's files, in order
      */
-    Job job(String splitId, int attempts, List<String> fetchArgs, List<String> inputs) {
+    Job job(String splitId, int attempts, List<String> fetchArgs, List<String> inputs) throws TooLarge {
         // the labels of the generated objects too: `sluice k8s status` lists the pipeline's Jobs and pods by them
         Map<String, String> labels =
                 new LinkedHashMap<>(Names.of(names.pipeline()).labels(COMPONENT));
@@ -171,7 +173,39 @@ final class JobTemplate {
                             .build())
                     .build());
         }
-        return spec.endSpec().build();
+        Job job = spec.endSpec().build();
+        long bytes = SERIALIZATION.asJson(job).getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > MAX_JOB_BYTES) {
+            throw new TooLarge("its Job would be " + bytes / 1024 + " KiB as sent to the API server ("
+                    + inputs.size() + " files: their download URLs"
+                    + (exec.isPresent() ? " and an exec container each" : "")
+                    + "), more than the " + MAX_JOB_BYTES / 1024
+                    + " KiB a Job may be (etcd keeps no object over 1.5 MiB, "
+                    + "and the API server adds to what is sent): lower source.files.pack.max_files for new splits"
+                    + (exec.isPresent()
+                            ? ""
+                            : ", or give the pods the source's folder on a volume instead of the file "
+                                    + "server (no file_server: no URL in the Job)"));
+        }
+        return job;
+    }
+
+    /**
+     * The largest Job sent, as JSON: etcd keeps no object over 1.5 MiB, and the API server adds to what it is sent (each
+     * container's defaults, and managedFields, which name every field set, of each exec container too), so a third is
+     * kept for that. A larger Job would be refused by the API server (413, or a 500 from etcd), which looks temporary.
+     */
+    static final int MAX_JOB_BYTES = 1024 * 1024;
+
+    private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+
+    /** A split whose Job would be too large for the API server: no retry helps. */
+    static final class TooLarge extends java.io.IOException {
+        private static final long serialVersionUID = 1L;
+
+        TooLarge(String message) {
+            super(message);
+        }
     }
 
     /**

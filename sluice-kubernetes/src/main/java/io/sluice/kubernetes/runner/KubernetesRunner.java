@@ -958,15 +958,12 @@ final class KubernetesRunner implements Runner {
         return split.members().stream().map(Member::key).toList();
     }
 
-    /**
-     * A split whose files could not be signed (one is gone or unreadable, or there are too many for a pod's
-     * arguments) gets no Job: its attempt fails here, retried as any failure, or dead at once when no retry helps.
-     */
+    /** A split whose files could not be signed (one is gone or unreadable) gets no Job: its attempt fails here, retried. */
     private void unsent(String splitId, Exception why) {
         failUnsent(
                 splitId,
                 "no Job created: its files could not be signed for the file server: " + why.getMessage(),
-                !(why instanceof FileServing.TooLarge));
+                true);
     }
 
     /**
@@ -1149,7 +1146,12 @@ final class KubernetesRunner implements Runner {
                     continue;
                 }
             }
-            toCreate.add(template.job(s.id(), s.attempts(), fetch, inputs));
+            try {
+                toCreate.add(template.job(s.id(), s.attempts(), fetch, inputs));
+            } catch (JobTemplate.TooLarge e) {
+                failUnsent(s.id(), "no Job created: " + e.getMessage(), false);
+                continue;
+            }
             free--;
         }
         Set<String> made = java.util.concurrent.ConcurrentHashMap.newKeySet();

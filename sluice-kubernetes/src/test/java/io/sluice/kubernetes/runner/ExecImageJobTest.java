@@ -52,24 +52,29 @@ class ExecImageJobTest {
         return new PipelineLoader(Components.discover(), Map.<String, String>of()::get).load(file);
     }
 
-    @Test
-    void eachInputRunsTheImageInAnInitContainerOfItsOwnThenSluiceTakesTheirFolders() throws Exception {
-        Pipeline p = pipeline("""
-                pipeline_file: /etc/sluice/rebuild.yaml
-                file_server: {}
-                """);
+    /** The Jobs' template of a pipeline whose exec step names an image. */
+    private static JobTemplate template(Pipeline p) {
         Options o = (Options) p.run().runner().orElseThrow().value();
         FileStep.Container image;
         try (Assembly a = Assembly.forChecking(p, Components.discover(), Clock.systemUTC())) {
             image = KubernetesRunner.container(a.steps()).orElseThrow();
         }
-        JobTemplate template = new JobTemplate(
+        return new JobTemplate(
                 JobOptions.of(o),
                 new JobNames(p.name()),
                 p.file(),
                 "test",
                 FileServing.of(o, p.file(), p.source()),
                 java.util.Optional.of(image));
+    }
+
+    @Test
+    void eachInputRunsTheImageInAnInitContainerOfItsOwnThenSluiceTakesTheirFolders() throws Exception {
+        Pipeline p = pipeline("""
+                pipeline_file: /etc/sluice/rebuild.yaml
+                file_server: {}
+                """);
+        JobTemplate template = template(p);
 
         Job job = template.job(
                 "s1",
@@ -120,19 +125,7 @@ class ExecImageJobTest {
                 service_account: rebuild
                 file_server: {}
                 """);
-        Options o = (Options) p.run().runner().orElseThrow().value();
-        FileStep.Container image;
-        try (Assembly a = Assembly.forChecking(p, Components.discover(), Clock.systemUTC())) {
-            image = KubernetesRunner.container(a.steps()).orElseThrow();
-        }
-        Job job = new JobTemplate(
-                        JobOptions.of(o),
-                        new JobNames(p.name()),
-                        p.file(),
-                        "test",
-                        FileServing.of(o, p.file(), p.source()),
-                        java.util.Optional.of(image))
-                .job("s1", 0, List.of("fetch", "http://u1", "--to", "/etc/sluice/in"), List.of("a.bin"));
+        Job job = template(p).job("s1", 0, List.of("fetch", "http://u1", "--to", "/etc/sluice/in"), List.of("a.bin"));
         var pod = job.getSpec().getTemplate().getSpec();
         assertThat(pod.getServiceAccountName()).isEqualTo("rebuild");
         assertThat(pod.getAutomountServiceAccountToken()).isFalse();
@@ -140,18 +133,7 @@ class ExecImageJobTest {
 
     private io.fabric8.kubernetes.api.model.PodSpec podOf(String security) throws Exception {
         Pipeline p = pipeline("pipeline_file: /etc/sluice/rebuild.yaml\nfile_server: {}\n" + security);
-        Options o = (Options) p.run().runner().orElseThrow().value();
-        FileStep.Container image;
-        try (Assembly a = Assembly.forChecking(p, Components.discover(), Clock.systemUTC())) {
-            image = KubernetesRunner.container(a.steps()).orElseThrow();
-        }
-        return new JobTemplate(
-                        JobOptions.of(o),
-                        new JobNames(p.name()),
-                        p.file(),
-                        "test",
-                        FileServing.of(o, p.file(), p.source()),
-                        java.util.Optional.of(image))
+        return template(p)
                 .job("s1", 0, List.of("fetch", "http://u1", "--to", "/etc/sluice/in"), List.of("a.bin"))
                 .getSpec()
                 .getTemplate()
@@ -238,6 +220,35 @@ class ExecImageJobTest {
                 .allSatisfy(c -> assertThat(c.getSecurityContext()).isNull());
         assertThat(none.getContainers())
                 .allSatisfy(c -> assertThat(c.getSecurityContext()).isNull());
+    }
+
+    /**
+     * The size that counts is the whole Job's as it is sent: a split of many files with long paths makes an exec
+     * container and a URL each, and its Job past what the API server (etcd, 1.5 MiB) stores would be refused with a
+     * 413 or a 500, which looks temporary. Before: only the URLs were counted (at most 512 KiB), and this split's Job,
+     * of 1,000 files, was sent, its exec containers uncounted.
+     */
+    @Test
+    void aSplitWhoseJobWouldBeTooLargeGetsNoneNamingItsSizeTheLimitAndWhatToDo() throws Exception {
+        Pipeline p = pipeline("pipeline_file: /etc/sluice/rebuild.yaml\nfile_server: {}\n");
+        JobTemplate template = template(p);
+        List<String> keys = new java.util.ArrayList<>();
+        List<String> fetch = new java.util.ArrayList<>(List.of("fetch"));
+        for (int i = 0; i < 1000; i++) {
+            String key = "2026-11/account-%06d/usage-report-%04d.csv".formatted(i, i);
+            keys.add(key);
+            fetch.add("https://files:8443/v1/file?split=big&path=" + key + "&sha256=" + "0".repeat(64)
+                    + "&expires=1795000000&sig=" + "A".repeat(43));
+        }
+        fetch.addAll(List.of("--to", "/etc/sluice/in"));
+
+        assertThat(template.job("small", 0, fetch.subList(0, 11), keys.subList(0, 10)))
+                .isNotNull();
+        assertThatThrownBy(() -> template.job("big", 0, fetch, keys))
+                .isInstanceOf(JobTemplate.TooLarge.class)
+                .hasMessageMatching("its Job would be \\d+ KiB as sent to the API server \\(1000 files: .*")
+                .hasMessageContaining("more than the 1024 KiB a Job may be")
+                .hasMessageContaining("lower source.files.pack.max_files");
     }
 
     /** Refused alike by validate (the runner's check) and by run (the runner's creation), at the option. */
