@@ -298,13 +298,16 @@ public final class LocalRunner implements Runner {
     /** Plans again when useful and merges aggregates when due, until the {@link StopPolicy} ends the run. */
     private void coordinate(CountDownLatch workersDone, Plan first, DuckEngine engine) throws Exception {
         boolean watch = stop.watching();
-        stop.firstPlan(first.waiting(), settleHint(first));
+        stop.planned(first.waiting(), settleHint(first));
         while (!stop.stopping()) {
             stop.awaitTurn(IDLE_POLL_MS); // a worker that stops nudges: no wait after the last one
             if (workersDone.getCount() == 0) return;
             try {
                 // in a pool only the leader lists; the others keep their turn for when they lead
-                if (stop.planDue() && mayList()) stop.planned(planRound().waiting());
+                if (stop.planDue() && mayList()) {
+                    Plan plan = planRound();
+                    stop.planned(plan.waiting(), settleHint(plan));
+                }
                 if (stop.finished(() -> stats.inFlight() > 0 || claimLoop.claiming())) return;
                 if (watch && clock.millis() >= nextTakeoverCheck) {
                     takeover.freeGone();

@@ -18,9 +18,10 @@ import java.util.function.BooleanSupplier;
  * the times of {@code run.schedule} when it has one (not at its start then: the first plan waits for the schedule), and ends
  * only when asked ({@link #requestStop}: Ctrl-C, SIGTERM). A {@code once} run ends when nothing is left that it could
  * claim: no split pending, failed (waiting for a retry) or claimed, none in its own hands. It waits for inputs that are
- * still being written to settle, but not forever: after {@link #SETTLE_PATIENCE} settle periods it leaves them to the
- * next run. Idle claimers wait on this policy ({@link #idle}); new splits and a stop wake them. The coordinator waits
- * on it too ({@link #awaitTurn}); workers nudge it when they find nothing to claim (as they do after their last split).
+ * still being written to settle (so does a scheduled watch at each of its times), but not forever: after
+ * {@link #SETTLE_PATIENCE} settle periods it leaves them to the next run. Idle claimers wait on this policy
+ * ({@link #idle}); new splits and a stop wake them. The coordinator waits on it too ({@link #awaitTurn}); workers
+ * nudge it when they find nothing to claim (as they do after their last split).
  */
 final class StopPolicy {
     private static final long RECHECK_MS = 500;
@@ -45,6 +46,7 @@ final class StopPolicy {
     private volatile boolean interrupted;
     // the coordinating thread's alone
     private long giveUp;
+    private boolean settling; // the plans since giveUp was set saw inputs still being written
     private long nextPlan;
     private long nextTakeoverCheck;
     private boolean reportedWaiting;
@@ -130,32 +132,35 @@ final class StopPolicy {
         }
     }
 
-    /**
-     * The run's first plan: how many inputs were still being written, and the longest settle time they asked for.
-     * A {@code once} run waits for them {@link #SETTLE_PATIENCE} times that (at least 5 s).
-     */
-    void firstPlan(long waiting, long settleMillis) {
-        giveUp = clock.millis() + Math.max(MIN_PATIENCE_MS, SETTLE_PATIENCE * settleMillis);
-        planned(waiting);
-    }
-
     /** Whether it is time to list the source again. */
     boolean planDue() {
         return clock.millis() >= nextPlan;
     }
 
-    /** A plan is over, with {@code waiting} inputs still being written: when to plan again (never, for a done once run). */
-    void planned(long waiting) {
+    /**
+     * A plan is over, with {@code waiting} inputs still being written that asked for up to {@code settleMillis}: when
+     * to plan again (never, for a done once run). A {@code once} run, and a scheduled watch at each of its times (what
+     * the CronJob's once run does then), looks again shortly for them, {@link #SETTLE_PATIENCE} settle periods (at least
+     * 5 s) from the first plan that saw them; then they are left for the next run. An interval watch sees them at its
+     * next interval.
+     */
+    void planned(long waiting, long settleMillis) {
         long now = clock.millis();
+        if (waiting > 0 && (!watch || schedule.isPresent())) {
+            if (!settling) giveUp = now + Math.max(MIN_PATIENCE_MS, SETTLE_PATIENCE * settleMillis);
+            settling = true;
+            if (now < giveUp) {
+                nextPlan = now + RECHECK_MS;
+                return;
+            }
+            listener.info(waiting + " file(s) still changing; left for the next run");
+        }
+        settling = false;
         if (watch && schedule.isPresent()) {
             nextPlan = schedule.get().next(clock.instant()).toEpochMilli();
             listener.info("next run at " + schedule.get().nextRun(clock.instant()));
         } else if (watch) nextPlan = now + interval.toMillis();
-        else if (waiting > 0 && now < giveUp) nextPlan = now + RECHECK_MS;
-        else {
-            if (waiting > 0) listener.info(waiting + " file(s) still changing; left for the next run");
-            nextPlan = NEVER;
-        }
+        else nextPlan = NEVER;
     }
 
     /**

@@ -61,7 +61,7 @@ class StopPolicyTest {
         register("a");
         register("b");
         StopPolicy once = policy(false);
-        once.firstPlan(0, 0);
+        once.planned(0, 0);
         assertThat(once.finished(() -> false)).as("two pending").isFalse();
 
         Claim a = ledger.claim("me", LEASE).orElseThrow();
@@ -86,7 +86,7 @@ class StopPolicyTest {
         register("a");
         Claim theirs = ledger.claim("other-machine", LEASE).orElseThrow();
         StopPolicy once = policy(false);
-        once.firstPlan(0, 0);
+        once.planned(0, 0);
         assertThat(once.finished(() -> false)).isFalse();
         assertThat(said).anyMatch(m -> m.startsWith("waiting for 1 split(s) claimed by other processes"));
         ledger.complete(theirs, completion());
@@ -96,17 +96,17 @@ class StopPolicyTest {
     @Test
     void onceWaitsForSettlingInputsThenLeavesThemToTheNextRun() {
         StopPolicy once = policy(false);
-        once.firstPlan(2, 1_000); // patience: 5 settle periods
+        once.planned(2, 1_000); // patience: 5 settle periods
         assertThat(once.finished(() -> false)).as("inputs still being written").isFalse();
         assertThat(once.planDue()).isFalse();
         clock.advance(Duration.ofMillis(500));
         assertThat(once.planDue()).as("looks again shortly").isTrue();
-        once.planned(2);
+        once.planned(2, 1_000);
         assertThat(once.finished(() -> false)).isFalse();
 
         clock.advance(Duration.ofSeconds(5));
         assertThat(once.planDue()).isTrue();
-        once.planned(2);
+        once.planned(2, 1_000);
         assertThat(once.finished(() -> false)).as("patience ran out").isTrue();
         assertThat(said).contains("2 file(s) still changing; left for the next run");
     }
@@ -118,7 +118,7 @@ class StopPolicyTest {
         assertThat(watch.plansAtStart())
                 .as("the first plan waits for the schedule")
                 .isFalse();
-        watch.firstPlan(0, 0);
+        watch.planned(0, 0);
         assertThat(said).contains("next run at 2026-12-03T12:00Z (0 */6 * * * in Z)");
         clock.advance(INTERVAL);
         assertThat(watch.planDue()).as("run.interval is not the schedule").isFalse();
@@ -126,7 +126,7 @@ class StopPolicyTest {
         assertThat(watch.planDue()).isFalse();
         clock.set(Instant.parse("2026-12-03T12:00:00Z"));
         assertThat(watch.planDue()).isTrue();
-        watch.planned(0);
+        watch.planned(0, 0);
         assertThat(watch.planDue()).isFalse();
         assertThat(said).last().isEqualTo("next run at 2026-12-03T18:00Z (0 */6 * * * in Z)");
 
@@ -141,10 +141,40 @@ class StopPolicyTest {
                 .isTrue();
     }
 
+    /**
+     * At each of its times a scheduled watch waits for inputs still being written, as the {@code once} run a CronJob
+     * starts at the same time does, instead of leaving a file written at 01:59:59 to the next night.
+     */
+    @Test
+    void aScheduledWatchWaitsForInputsStillBeingWrittenAtEachTimeAsAOnceRunDoes() {
+        clock.set(Instant.parse("2026-12-03T10:20:00Z"));
+        StopPolicy watch = policy(true, Optional.of(CronSchedule.parse("0 2 * * *", ZoneOffset.UTC)));
+        watch.planned(0, 0);
+        clock.set(Instant.parse("2026-12-04T02:00:00Z"));
+        assertThat(watch.planDue()).isTrue();
+        watch.planned(1, 1_000);
+        clock.advance(Duration.ofMillis(500));
+        assertThat(watch.planDue())
+                .as("looks again shortly, not the next night")
+                .isTrue();
+        watch.planned(0, 0);
+        assertThat(watch.planDue()).isFalse();
+        assertThat(said).last().isEqualTo("next run at 2026-12-05T02:00Z (0 2 * * * in Z)");
+
+        clock.set(Instant.parse("2026-12-05T02:00:00Z"));
+        watch.planned(1, 1_000);
+        clock.advance(Duration.ofSeconds(5)); // 5 settle periods of 1 s, at least 5 s: patience runs out
+        assertThat(watch.planDue()).isTrue();
+        watch.planned(1, 1_000);
+        assertThat(watch.planDue()).isFalse();
+        assertThat(said).contains("1 file(s) still changing; left for the next run");
+        assertThat(said).last().isEqualTo("next run at 2026-12-06T02:00Z (0 2 * * * in Z)");
+    }
+
     @Test
     void watchPlansEachIntervalAndEndsOnlyWhenStopped() throws Exception {
         StopPolicy watch = policy(true);
-        watch.firstPlan(0, 0);
+        watch.planned(0, 0);
         assertThat(watch.finished(() -> false))
                 .as("nothing to do, still watching")
                 .isFalse();
