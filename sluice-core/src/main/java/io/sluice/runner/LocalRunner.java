@@ -298,7 +298,7 @@ public final class LocalRunner implements Runner {
     /** Plans again when useful and merges aggregates when due, until the {@link StopPolicy} ends the run. */
     private void coordinate(CountDownLatch workersDone, Plan first, DuckEngine engine) throws Exception {
         boolean watch = stop.watching();
-        stop.planned(first.waiting(), settleHint(first));
+        stop.planned(first.waiting(), SettlePatience.settleMillis(first));
         while (!stop.stopping()) {
             stop.awaitTurn(IDLE_POLL_MS); // a worker that stops nudges: no wait after the last one
             if (workersDone.getCount() == 0) return;
@@ -306,7 +306,7 @@ public final class LocalRunner implements Runner {
                 // in a pool only the leader lists; the others keep their turn for when they lead
                 if (stop.planDue() && mayList()) {
                     Plan plan = planRound();
-                    stop.planned(plan.waiting(), settleHint(plan));
+                    stop.planned(plan.waiting(), SettlePatience.settleMillis(plan));
                 }
                 if (stop.finished(() -> stats.inFlight() > 0 || claimLoop.claiming())) return;
                 if (watch && clock.millis() >= nextTakeoverCheck) {
@@ -330,15 +330,6 @@ public final class LocalRunner implements Runner {
                 stop.planFailed(); // planned again at the next interval
             }
         }
-    }
-
-    /** The longest time a waiting input said it needs; the files source reports its settle time. */
-    private static long settleHint(Plan plan) {
-        return plan.skipped().stream()
-                .filter(Skipped::waiting)
-                .mapToLong(Skipped::settleMillis)
-                .max()
-                .orElse(0);
     }
 
     private Plan planRound() throws IOException {

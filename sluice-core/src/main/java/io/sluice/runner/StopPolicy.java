@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -18,19 +19,16 @@ import java.util.function.BooleanSupplier;
  * the times of {@code run.schedule} when it has one (not at its start then: the first plan waits for the schedule), and ends
  * only when asked ({@link #requestStop}: Ctrl-C, SIGTERM). A {@code once} run ends when nothing is left that it could
  * claim: no split pending, failed (waiting for a retry) or claimed, none in its own hands. It waits for inputs that are
- * still being written to settle (so does a scheduled watch at each of its times), but not forever: after
- * {@link #SETTLE_PATIENCE} settle periods it leaves them to the next run. Idle claimers wait on this policy
+ * still being written to settle (so does a scheduled watch at each of its times), but not forever
+ * ({@link SettlePatience}). Idle claimers wait on this policy
  * ({@link #idle}); new splits and a stop wake them. The coordinator waits on it too ({@link #awaitTurn}); workers
  * nudge it when they find nothing to claim (as they do after their last split).
  */
 final class StopPolicy {
-    private static final long RECHECK_MS = 500;
     /** How often a run waiting for other processes' claims looks whether their holders are gone. */
     private static final long TAKEOVER_CHECK_MS = 1000;
 
     private static final long NEVER = Long.MAX_VALUE;
-    private static final int SETTLE_PATIENCE = 5;
-    private static final long MIN_PATIENCE_MS = 5_000;
 
     private final boolean watch;
     private final Duration interval;
@@ -45,8 +43,7 @@ final class StopPolicy {
     private volatile boolean stopping;
     private volatile boolean interrupted;
     // the coordinating thread's alone
-    private long giveUp;
-    private boolean settling; // the plans since giveUp was set saw inputs still being written
+    private final SettlePatience settling = new SettlePatience();
     private long nextPlan;
     private long nextTakeoverCheck;
     private boolean reportedWaiting;
@@ -139,23 +136,18 @@ final class StopPolicy {
 
     /**
      * A plan is over, with {@code waiting} inputs still being written that asked for up to {@code settleMillis}: when
-     * to plan again (never, for a done once run). A {@code once} run, and a scheduled watch at each of its times (what
-     * the CronJob's once run does then), looks again shortly for them, {@link #SETTLE_PATIENCE} settle periods (at least
-     * 5 s) from the first plan that saw them; then they are left for the next run. An interval watch sees them at its
-     * next interval.
+     * to plan again (never, for a done once run). A {@code once} run, and a scheduled watch at each of its times, looks
+     * again shortly for them ({@link SettlePatience}); an interval watch sees them at its next interval.
      */
     void planned(long waiting, long settleMillis) {
         long now = clock.millis();
-        if (waiting > 0 && (!watch || schedule.isPresent())) {
-            if (!settling) giveUp = now + Math.max(MIN_PATIENCE_MS, SETTLE_PATIENCE * settleMillis);
-            settling = true;
-            if (now < giveUp) {
-                nextPlan = now + RECHECK_MS;
+        if (!watch || schedule.isPresent()) {
+            OptionalLong again = settling.again(now, waiting, settleMillis, listener);
+            if (again.isPresent()) {
+                nextPlan = again.getAsLong();
                 return;
             }
-            listener.info(waiting + " file(s) still changing; left for the next run");
         }
-        settling = false;
         if (watch && schedule.isPresent()) {
             nextPlan = schedule.get().next(clock.instant()).toEpochMilli();
             listener.info("next run at " + schedule.get().nextRun(clock.instant()));

@@ -23,6 +23,7 @@ import io.sluice.runner.RunListener;
 import io.sluice.runner.RunStats;
 import io.sluice.runner.RunSummary;
 import io.sluice.runner.Runner;
+import io.sluice.runner.SettlePatience;
 import io.sluice.runner.SplitExecution;
 import io.sluice.spi.Claim;
 import io.sluice.spi.Ledger;
@@ -33,7 +34,6 @@ import io.sluice.spi.Split;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
 import io.sluice.spi.StaleClaimException;
-import io.sluice.spi.source.Skipped;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -45,6 +45,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -74,9 +75,6 @@ final class KubernetesRunner implements Runner {
     private static final int CONCURRENT_REQUESTS = 8;
     /** A Job created is expected in the informer's cache within this; until then it is not created again. */
     private static final long CREATED_GRACE_MS = 30_000;
-
-    private static final long MIN_PATIENCE_MS = 5_000;
-    private static final int SETTLE_PATIENCE = 5;
 
     private final Assembly a;
     private final Ledger ledger;
@@ -117,7 +115,7 @@ final class KubernetesRunner implements Runner {
     private boolean leading;
     private long nextBeat;
     private long nextPlan;
-    private long giveUp;
+    private final SettlePatience settling = new SettlePatience();
     private boolean planningOver;
     private SharedIndexInformer<Job> jobs;
     private SharedIndexInformer<Pod> pods;
@@ -248,7 +246,6 @@ final class KubernetesRunner implements Runner {
                     .inNamespace(namespace)
                     .withLabel(JobNames.PIPELINE_LABEL, names.label())
                     .inform(cast(handler), 0);
-            giveUp = clock.millis() + MIN_PATIENCE_MS;
             if (watch && run.schedule().isPresent()) nextPlan = scheduled(); // the first plan waits for its time
             a.source().running(watch, listener::info); // (a tailed log in logrotate's gap: waited for, not refused)
             while (!stopping) {
@@ -531,30 +528,24 @@ final class KubernetesRunner implements Runner {
         if (was && !leading) listener.info("another controller leads now; this one waits");
     }
 
-    /** Lists the source and registers new splits; a {@code once} run plans again only for inputs still settling. */
+    /**
+     * Lists the source and registers new splits. A {@code once} run plans again only for inputs still settling, and a
+     * scheduled watch waits for them at each of its times too ({@link SettlePatience}).
+     */
     private long plan(boolean watch) throws java.io.IOException {
         Plan plan = planner.plan();
         plan.notices().forEach(listener::info);
         listener.planned(plan);
         long now = clock.millis();
-        if (watch) {
+        OptionalLong again = !watch || run.schedule().isPresent()
+                ? settling.again(now, plan.waiting(), SettlePatience.settleMillis(plan), listener)
+                : OptionalLong.empty();
+        if (again.isPresent()) nextPlan = again.getAsLong();
+        else if (!watch) planningOver = true;
+        else
             nextPlan = run.schedule().isPresent()
                     ? scheduled()
                     : now + run.interval().toMillis();
-        } else {
-            long settle = plan.skipped().stream()
-                    .filter(Skipped::waiting)
-                    .mapToLong(Skipped::settleMillis)
-                    .max()
-                    .orElse(0);
-            giveUp = Math.max(giveUp, now + SETTLE_PATIENCE * settle);
-            if (plan.waiting() > 0 && now < giveUp) nextPlan = now + 500;
-            else {
-                if (plan.waiting() > 0)
-                    listener.info(plan.waiting() + " file(s) still changing; left for the next run");
-                planningOver = true;
-            }
-        }
         return plan.processed();
     }
 
