@@ -7,10 +7,13 @@ import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.temporal.ChronoUnit;
+import java.time.zone.ZoneOffsetTransition;
+import java.time.zone.ZoneRules;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * {@code run.schedule}: a cron schedule as a Kubernetes CronJob takes it, so a pipeline runs at the same times on a
@@ -174,9 +177,40 @@ public record CronSchedule(String expression, ZoneId zone, Fields fields) {
 
     /**
      * The first time of the schedule strictly after {@code after}, in its zone. A local time that a daylight-saving
-     * change skips runs at the change (as java.time shifts it), once; one that a change repeats runs the first time.
+     * change skips runs shifted by the change (02:30 on a day that goes from 02:00 to 03:00 runs at 03:30), once; one
+     * that a change repeats runs the first time, except that a schedule of every hour runs in the repeated hour too
+     * (it is an hour of real time, and Kubernetes runs it).
      */
     public Instant next(Instant after) {
+        Instant first = nextFirstOccurrence(after);
+        if (fields.hours() != EVERY_HOUR) return first;
+        ZoneRules rules = zone.getRules();
+        return Stream.of(rules.previousTransition(after.plusNanos(1)), rules.nextTransition(after))
+                .filter(tr -> tr != null && tr.isOverlap())
+                .map(tr -> inRepeatedHour(tr, after))
+                .flatMap(Optional::stream)
+                .filter(t -> t.isBefore(first))
+                .findFirst()
+                .orElse(first);
+    }
+
+    private static final long EVERY_HOUR = (1L << 24) - 1;
+
+    /** The first time after {@code after} in the local times the clock set back at {@code tr} repeats, repeated. */
+    private Optional<Instant> inRepeatedHour(ZoneOffsetTransition tr, Instant after) {
+        LocalDateTime from = after.isBefore(tr.getInstant())
+                ? tr.getDateTimeAfter()
+                : LocalDateTime.ofInstant(after, tr.getOffsetAfter())
+                        .truncatedTo(ChronoUnit.MINUTES)
+                        .plusMinutes(1);
+        return next(from, 1)
+                .filter(t -> t.isBefore(tr.getDateTimeBefore()))
+                .map(t -> t.toInstant(tr.getOffsetAfter()))
+                .filter(at -> at.isAfter(after));
+    }
+
+    /** {@link #next(Instant)} where each local time runs once, at its first occurrence. */
+    private Instant nextFirstOccurrence(Instant after) {
         LocalDateTime from = LocalDateTime.ofInstant(after, zone)
                 .truncatedTo(ChronoUnit.MINUTES)
                 .plusMinutes(1);

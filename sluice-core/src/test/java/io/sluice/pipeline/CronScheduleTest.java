@@ -84,12 +84,42 @@ class CronScheduleTest {
         assertThat(times("0 2 * * *", paris, "2026-12-03T00:00:00Z", 1))
                 .as("02:00 in Paris is 01:00 UTC in winter")
                 .containsExactly("2026-12-03T01:00:00Z");
-        // 29 March 2026: 02:00-03:00 does not exist in Paris; the run happens at the change, once
+        // 29 March 2026: 02:00-03:00 does not exist in Paris; 02:30 runs shifted by the change (03:30 CEST), once
         assertThat(times("30 2 * * *", paris, "2026-03-28T12:00:00Z", 2))
                 .containsExactly("2026-03-29T01:30:00Z", "2026-03-30T00:30:00Z");
         // 25 October 2026: 02:00-03:00 happens twice; the run happens the first time only
         assertThat(times("30 2 * * *", paris, "2026-10-24T12:00:00Z", 2))
                 .containsExactly("2026-10-25T00:30:00Z", "2026-10-26T01:30:00Z");
+    }
+
+    /**
+     * The hour a clock set back repeats is an hour of real time: a schedule of every hour runs in it again, as
+     * Kubernetes does (robfig/cron walks real time), instead of waiting two hours for its next run. A schedule of fixed
+     * hours still runs once that day (Kubernetes would run {@code 30 2 * * *} twice).
+     */
+    @Test
+    void aScheduleOfEveryHourRunsInTheHourAClockSetBackRepeats() {
+        ZoneId paris = ZoneId.of("Europe/Paris");
+        // 25 October 2026: 03:00 CEST (01:00Z) becomes 02:00 CET
+        assertThat(times("0 * * * *", paris, "2026-10-24T23:30:00Z", 4))
+                .containsExactly(
+                        "2026-10-25T00:00:00Z", // 02:00 CEST
+                        "2026-10-25T01:00:00Z", // 02:00 CET
+                        "2026-10-25T02:00:00Z", // 03:00 CET
+                        "2026-10-25T03:00:00Z");
+        assertThat(times("*/20 * * * *", paris, "2026-10-25T00:30:00Z", 5))
+                .containsExactly(
+                        "2026-10-25T00:40:00Z", // 02:40 CEST
+                        "2026-10-25T01:00:00Z", // 02:00 CET
+                        "2026-10-25T01:20:00Z",
+                        "2026-10-25T01:40:00Z",
+                        "2026-10-25T02:00:00Z"); // 03:00 CET
+        assertThat(times("30 * * * *", paris, "2026-10-25T01:10:00Z", 1))
+                .as("started at 02:10 CET, in the repeated hour")
+                .containsExactly("2026-10-25T01:30:00Z");
+        assertThat(times("*/30 2 * * *", paris, "2026-10-24T12:00:00Z", 3))
+                .as("fixed hours: each local time once")
+                .containsExactly("2026-10-25T00:00:00Z", "2026-10-25T00:30:00Z", "2026-10-26T01:00:00Z");
     }
 
     @Test
