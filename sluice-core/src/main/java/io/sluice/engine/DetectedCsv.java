@@ -14,8 +14,13 @@ import java.util.Set;
  * Csv files whose column types DuckDB detects. It types each column from a sample (the first 20,480 rows of the first
  * 10 files of a read) and casts every later value to that type, where the cast may change it: past the sample, ZIP code
  * {@code 02134} in a column of integers was read as {@code 2134} and the amount {@code 19.99} as {@code 20}, silently,
- * while in the sample either would have made its column text. Every value is looked at once more, as text: a column
- * holding one its detected type would change is read as text, as DuckDB reads it when the sample holds the value.
+ * while in the sample either would have made its column text. Every value is looked at as text: a column holding one
+ * its detected type would change is read as text, as DuckDB reads it when the sample holds the value.
+ *
+ * <p>Two ways to look: {@link #checkedInRead} reads the columns to check as text and casts them in the read itself,
+ * which fails ({@link #raised}) at the first value the cast would change or refuse; {@link #exact} reads every value
+ * once more before the read, and reads as text the columns holding such a value. A split runs the first, and the second
+ * only after the first failed (rare: a value that changes or is bad).
  *
  * @param groups  the files, in groups of one header line, each read by one {@code read_csv}
  * @param options the {@code read_csv} options of every group
@@ -23,6 +28,56 @@ import java.util.Set;
 record DetectedCsv(String prefix, List<List<Path>> groups, String options) {
     /** The types DuckDB's sniffer gives a number only when it is written without a leading zero, {@code +} or {@code _}. */
     private static final Set<String> NUMBERS = Set.of("BIGINT", "DOUBLE");
+
+    /** The message of the error a read of {@link #checkedInRead} raises; no user sees it. */
+    private static final String RECHECK = "sluice: a csv value its detected type would change or refuse";
+
+    /** One group's read: its {@code read_csv} options and what it selects from them. */
+    record Read(String options, String select) {}
+
+    /** A column whose detected type some value of it could change, and the condition on its text that says so. */
+    private record Checked(String name, String type, String changes) {}
+
+    /**
+     * Each group's read, the columns to check read as text and cast to their detected type by the read's select, which
+     * raises an error ({@link #raised}) at a value the cast would change or refuse; empty when no column needs a check
+     * (or a description of the files fails: the split's read itself reports why).
+     */
+    Optional<List<Read>> checkedInRead(Statement s) throws SQLException {
+        List<Read> reads = new ArrayList<>();
+        boolean any = false;
+        for (List<Path> files : groups) {
+            List<Checked> checked;
+            try {
+                checked = checked(s, files);
+            } catch (SQLException e) {
+                return Optional.empty();
+            }
+            any |= !checked.isEmpty();
+            List<String> casts = new ArrayList<>();
+            for (Checked c : checked) {
+                String column = Sql.identifier(c.name());
+                casts.add("CASE WHEN " + column + " IS NOT NULL AND (" + c.changes() + " OR TRY_CAST(" + column
+                        + " AS " + c.type() + ") IS NULL) THEN error(" + Sql.literal(RECHECK) + ") ELSE CAST(" + column
+                        + " AS " + c.type() + ") END AS " + column);
+            }
+            reads.add(
+                    checked.isEmpty()
+                            ? new Read(options, "*")
+                            : new Read(
+                                    asText(checked.stream().map(Checked::name).toList()),
+                                    "* REPLACE (" + String.join(", ", casts) + ")"));
+        }
+        return any ? Optional.of(reads) : Optional.empty();
+    }
+
+    /** Whether {@code e} (or its cause) is the error of a read of {@link #checkedInRead} at a value to look at again. */
+    static boolean raised(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (String.valueOf(t.getMessage()).contains(RECHECK)) return true;
+        }
+        return false;
+    }
 
     /**
      * Each group's options, reading as text the columns some value of which their detected type would change; empty
@@ -41,40 +96,55 @@ record DetectedCsv(String prefix, List<List<Path>> groups, String options) {
                 return Optional.empty();
             }
             changed |= !text.isEmpty();
-            read.add(
-                    text.isEmpty()
-                            ? options
-                            : options + ", types = {"
-                                    + String.join(
-                                            ", ",
-                                            text.stream()
-                                                    .map(c -> Sql.literal(c) + ": 'VARCHAR'")
-                                                    .toList()) + "}");
+            read.add(text.isEmpty() ? options : asText(text));
         }
         return changed ? Optional.of(read) : Optional.empty();
     }
 
-    /** The columns of {@code files} that hold a value their detected type would change. */
-    private List<String> changing(Statement s, List<Path> files) throws SQLException {
-        String paths = Sql.pathList(files);
-        List<String> names = new ArrayList<>();
-        List<String> checks = new ArrayList<>();
-        try (ResultSet r = s.executeQuery("DESCRIBE SELECT * FROM read_csv(" + paths + ", " + options + ")")) {
+    /** The options reading {@code columns} as text. */
+    private String asText(List<String> columns) {
+        return options + ", types = {"
+                + String.join(
+                        ", ",
+                        columns.stream()
+                                .map(c -> Sql.literal(c) + ": 'VARCHAR'")
+                                .toList()) + "}";
+    }
+
+    /** The columns of {@code files} whose detected type some value could change (the sniffer's types: one more sniff). */
+    private List<Checked> checked(Statement read, List<Path> files) throws SQLException {
+        List<Checked> checked = new ArrayList<>();
+        // a statement of its own: DuckDB closes a statement whose query failed, and the read's own error must be seen
+        try (Statement s = read.getConnection().createStatement();
+                ResultSet r = s.executeQuery(
+                        "DESCRIBE SELECT * FROM read_csv(" + Sql.pathList(files) + ", " + options + ")")) {
             while (r.next()) {
                 String name = r.getString("column_name");
-                String check = changes(Sql.identifier(name), r.getString("column_type"));
-                if (check == null) continue;
-                names.add(name);
-                checks.add("coalesce(bool_or(" + check + "), false)");
+                String type = r.getString("column_type");
+                String check = changes(Sql.identifier(name), type);
+                if (check != null) checked.add(new Checked(name, type, check));
             }
         }
-        if (names.isEmpty()) return List.of();
+        return checked;
+    }
+
+    /** The columns of {@code files} that hold a value their detected type would change. */
+    private List<String> changing(Statement read, List<Path> files) throws SQLException {
+        List<Checked> checked = checked(read, files);
+        if (checked.isEmpty()) return List.of();
         List<String> text = new ArrayList<>();
-        try (ResultSet r = s.executeQuery("SELECT " + String.join(", ", checks) + " FROM read_csv(" + paths + ", "
-                + options + ", all_varchar = true, ignore_errors = true)")) {
+        try (Statement s = read.getConnection().createStatement();
+                ResultSet r = s.executeQuery("SELECT "
+                        + String.join(
+                                ", ",
+                                checked.stream()
+                                        .map(c -> "coalesce(bool_or(" + c.changes() + "), false)")
+                                        .toList())
+                        + " FROM read_csv(" + Sql.pathList(files) + ", " + options
+                        + ", all_varchar = true, ignore_errors = true)")) {
             r.next();
-            for (int i = 0; i < names.size(); i++) {
-                if (r.getBoolean(i + 1)) text.add(names.get(i));
+            for (int i = 0; i < checked.size(); i++) {
+                if (r.getBoolean(i + 1)) text.add(checked.get(i).name());
             }
         }
         return text;

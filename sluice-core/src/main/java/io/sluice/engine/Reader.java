@@ -68,11 +68,29 @@ record Reader(
     Reader resolved(Statement s) throws SQLException {
         if (detected != null)
             return detected.exact(s)
-                    .map(options -> csv(detected.prefix(), detected.groups(), options, 0))
+                    .map(options -> csv(
+                            detected.prefix(),
+                            detected.groups(),
+                            options.stream()
+                                    .map(o -> new DetectedCsv.Read(o, "*"))
+                                    .toList(),
+                            0))
                     .orElse(this);
         if (json.isEmpty()) return this;
         String typed = JsonColumns.relation(s, json);
         return new Reader(prepare, typed, after, rejects, drops, scans, "SELECT count(*) FROM (" + typed + ")");
+    }
+
+    /**
+     * {@link #resolved}, but csv files' detected column types are checked by the read itself, in one pass: its query
+     * fails ({@link DetectedCsv#raised}) at a value its type would change or refuse, and the split is then read again
+     * through {@link #resolved}.
+     */
+    Reader checkedInRead(Statement s) throws SQLException {
+        if (detected == null) return resolved(s);
+        return detected.checkedInRead(s)
+                .map(reads -> csv(detected.prefix(), detected.groups(), reads, 0))
+                .orElse(this);
     }
 
     /** A separator that does not occur in text, so that a text line is one column. */
@@ -171,11 +189,17 @@ record Reader(
      * @param crMark lines read with {@link #LINE_ONLY}: see {@link #unmarked}; 0 for every other read
      */
     private static Reader csv(String prefix, List<List<Path>> groups, String options, int crMark) {
-        return csv(prefix, groups, Collections.nCopies(groups.size(), options), crMark);
+        return csv(
+                prefix,
+                groups,
+                Collections.nCopies(
+                        groups.size(),
+                        new DetectedCsv.Read(options, crMark == 0 ? "*" : unmarked("line", crMark) + " AS line")),
+                crMark);
     }
 
-    /** {@link #csv(String, List, String, int)} with each group's own options. */
-    private static Reader csv(String prefix, List<List<Path>> groups, List<String> options, int crMark) {
+    /** {@link #csv(String, List, String, int)} with each group's own options and select. */
+    private static Reader csv(String prefix, List<List<Path>> groups, List<DetectedCsv.Read> groupReads, int crMark) {
         List<String> reads = new ArrayList<>();
         List<String> rejectParts = new ArrayList<>();
         List<String> drops = new ArrayList<>();
@@ -183,8 +207,8 @@ record Reader(
         for (int g = 0; g < groups.size(); g++) {
             String rej = prefix + "_rej" + g;
             String scan = prefix + "_scan" + g;
-            reads.add("SELECT " + (crMark == 0 ? "*" : unmarked("line", crMark) + " AS line") + " FROM read_csv("
-                    + Sql.pathList(groups.get(g)) + ", " + options.get(g)
+            reads.add("SELECT " + groupReads.get(g).select() + " FROM read_csv(" + Sql.pathList(groups.get(g)) + ", "
+                    + groupReads.get(g).options()
                     + ", store_rejects = true, " + "rejects_table = " + Sql.literal(rej) + ", rejects_scan = "
                     + Sql.literal(scan) + ")");
             rejectParts.add("SELECT sc.file_path, e.line, e.line_byte_position AS line_start, e.error_type, "

@@ -54,7 +54,16 @@ public final class SplitProcessor {
     /** @param write what the sink's writer may use: the attempt's scratch folder, which the caller removes */
     public Result process(Connection c, Split split, LocalFiles input, CommitContext context, WriteContext write)
             throws Exception {
-        return evenLineEnds(input, write.scratch(), (in, crMark) -> read(c, split, in, context, write, crMark));
+        return evenLineEnds(input, write.scratch(), (in, crMark) -> {
+            try {
+                return read(c, split, in, context, write, crMark, true);
+            } catch (Exception e) {
+                // a value its detected csv type would change or refuse stopped the one-pass read; its writer was
+                // closed, so it staged nothing: read again, every value looked at first
+                if (!DetectedCsv.raised(e)) throw e;
+                return read(c, split, in, context, write, crMark, false);
+            }
+        });
     }
 
     /** A read of the input, or of its copies with even line ends, where {@code crMark} stands for a CR in a line. */
@@ -86,9 +95,19 @@ public final class SplitProcessor {
         }
     }
 
-    /** @param crMark the byte that stands for a CR inside a text line in the input ({@link LineEnds#marked}); 0: none */
+    /**
+     * @param crMark the byte that stands for a CR inside a text line in the input ({@link LineEnds#marked}); 0: none
+     * @param checkedInRead csv columns' detected types checked by the read itself ({@link Reader#checkedInRead}), which
+     *     fails at a value to look at again; else by a look at every value before ({@link Reader#resolved})
+     */
     private Result read(
-            Connection c, Split split, LocalFiles input, CommitContext context, WriteContext write, int crMark)
+            Connection c,
+            Split split,
+            LocalFiles input,
+            CommitContext context,
+            WriteContext write,
+            int crMark,
+            boolean checkedInRead)
             throws Exception {
         // every input changed since the split was planned and is processed as its new version: nothing left to read
         if (input.parts().isEmpty()) return new Result(0, 0, 0, List.of());
@@ -109,7 +128,7 @@ public final class SplitProcessor {
                 new java.util.ArrayList<>(read.get().drops()); // what this split created, to drop at the end
         List<String> queries = new java.util.ArrayList<>(); // the source's records, then each step's result
         try (Statement s = c.createStatement()) {
-            Loaded loaded = load(s, read.get(), input, source, drops);
+            Loaded loaded = load(s, read.get(), input, source, drops, checkedInRead);
             Reader reader = loaded.reader();
             long[] good = {loaded.good()};
             String query = transformed(loaded.from(), queries);
@@ -168,6 +187,7 @@ public final class SplitProcessor {
             return new Result(
                     good[0] + bad[0] - stepBad, written.rowsOut(), bad[0] + written.refused(), written.outputs());
         } catch (SQLException e) {
+            if (DetectedCsv.raised(e)) throw e;
             SplitFailure failure = SplitFailure.of(c, e, queries, stepNames, input);
             if (failure == null) throw e;
             String message = String.valueOf(e.getMessage());
@@ -330,7 +350,14 @@ public final class SplitProcessor {
      */
     private static Loaded load(Statement s, Reader unresolved, LocalFiles input, String source, List<String> drops)
             throws SQLException {
-        Reader reader = unresolved.resolved(s);
+        return load(s, unresolved, input, source, drops, false);
+    }
+
+    /** @param checkedInRead see {@link #read(Connection, Split, LocalFiles, CommitContext, WriteContext, int, boolean)} */
+    private static Loaded load(
+            Statement s, Reader unresolved, LocalFiles input, String source, List<String> drops, boolean checkedInRead)
+            throws SQLException {
+        Reader reader = checkedInRead ? unresolved.checkedInRead(s) : unresolved.resolved(s);
         for (String prepare : reader.prepare()) s.execute(prepare);
         long jsonBad = input.format().equals("jsonl") ? count(s, "SELECT count(*) FROM " + reader.rejects()) : 0;
         if (jsonBad > 0) {

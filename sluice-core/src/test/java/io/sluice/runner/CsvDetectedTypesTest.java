@@ -49,6 +49,26 @@ class CsvDetectedTypesTest {
         assertThat(run()).contains("2026-03-29 02:30:00.123456789,1").contains("2026-03-29 02:31:00,2");
     }
 
+    /**
+     * A value past the sampled rows that its column's type refuses is a bad record, the column keeps its type: the read
+     * that checks each value as it casts it stops there, and the split is read again as before.
+     */
+    @Test
+    void aRefusedValuePastTheSampleIsABadRecord() throws Exception {
+        StringBuilder csv = new StringBuilder("n,amount\n");
+        for (int i = 0; i < 30_000; i++) csv.append(i).append(',').append(i).append('\n');
+        csv.append("30000,n/a\n");
+        input("big.csv", csv.toString());
+        assertThat(run()).contains("29999,29999").doesNotContain("n/a").doesNotContain("30000,");
+    }
+
+    /** Dates in a format the sniffer found (not ISO), which a plain cast of the text refuses, are read as dates. */
+    @Test
+    void datesInTheSniffedFormatAreRead() throws Exception {
+        input("d.csv", "day,n\n03/29/2026,1\n12/31/2025,2\n");
+        assertThat(run()).contains("2026-03-29,1").contains("2025-12-31,2");
+    }
+
     /** Runs the pipeline (no steps, into csv files) and gives the output's text. */
     private String run() throws Exception {
         Pipeline p = PipelineLoader.withSystemEnv().load(Files.writeString(dir.resolve("p.yaml"), """
