@@ -43,17 +43,10 @@ record DetectedCsv(String prefix, List<List<Path>> groups, String options) {
      * raises an error ({@link #raised}) at a value the cast would change or refuse; empty when no column needs a check
      * (or a description of the files fails: the split's read itself reports why).
      */
-    Optional<List<Read>> checkedInRead(Statement s) throws SQLException {
-        List<Read> reads = new ArrayList<>();
-        boolean any = false;
-        for (List<Path> files : groups) {
-            List<Checked> checked;
-            try {
-                checked = checked(s, files);
-            } catch (SQLException e) {
-                return Optional.empty();
-            }
-            any |= !checked.isEmpty();
+    Optional<List<Read>> checkedInRead(Statement s) {
+        return reads(files -> {
+            List<Checked> checked = checked(s, files);
+            if (checked.isEmpty()) return null;
             List<String> casts = new ArrayList<>();
             for (Checked c : checked) {
                 String column = Sql.identifier(c.name());
@@ -61,14 +54,10 @@ record DetectedCsv(String prefix, List<List<Path>> groups, String options) {
                         + " AS " + c.type() + ") IS NULL) THEN error(" + Sql.literal(RECHECK) + ") ELSE CAST(" + column
                         + " AS " + c.type() + ") END AS " + column);
             }
-            reads.add(
-                    checked.isEmpty()
-                            ? new Read(options, "*")
-                            : new Read(
-                                    asText(checked.stream().map(Checked::name).toList()),
-                                    "* REPLACE (" + String.join(", ", casts) + ")"));
-        }
-        return any ? Optional.of(reads) : Optional.empty();
+            return new Read(
+                    asText(checked.stream().map(Checked::name).toList()),
+                    "* REPLACE (" + String.join(", ", casts) + ")");
+        });
     }
 
     /** Whether {@code e} (or its cause) is the error of a read of {@link #checkedInRead} at a value to look at again. */
@@ -80,25 +69,37 @@ record DetectedCsv(String prefix, List<List<Path>> groups, String options) {
     }
 
     /**
-     * Each group's options, reading as text the columns some value of which their detected type would change; empty
-     * when every value converts as written (or a read fails: the split's read itself reports why).
+     * Each group's read, with the columns some value of which their detected type would change as text; empty when
+     * every value converts as written (or a read fails: the split's read itself reports why).
      */
-    Optional<List<String>> exact(Statement s) throws SQLException {
-        List<String> read = new ArrayList<>();
-        boolean changed = false;
+    Optional<List<Read>> exact(Statement s) {
+        return reads(files -> {
+            List<String> text = changing(s, files);
+            return text.isEmpty() ? null : new Read(asText(text), "*");
+        });
+    }
+
+    /** How one group of files is read; null: as DuckDB detects it, without a check. */
+    @FunctionalInterface
+    private interface GroupRead {
+        Read of(List<Path> files) throws SQLException;
+    }
+
+    /** Each group's read; empty when every group is read as detected, or when one fails. */
+    private Optional<List<Read>> reads(GroupRead read) {
+        List<Read> reads = new ArrayList<>();
+        boolean any = false;
         for (List<Path> files : groups) {
-            List<String> text;
-            // a statement of its own: DuckDB closes a statement whose query fails, and the split's read, on s, must
-            // report its own error (a damaged gzip, say), not "Statement was closed"
-            try (Statement own = s.getConnection().createStatement()) {
-                text = changing(own, files);
+            Read r;
+            try {
+                r = read.of(files);
             } catch (SQLException e) {
                 return Optional.empty();
             }
-            changed |= !text.isEmpty();
-            read.add(text.isEmpty() ? options : asText(text));
+            any |= r != null;
+            reads.add(r == null ? new Read(options, "*") : r);
         }
-        return changed ? Optional.of(read) : Optional.empty();
+        return any ? Optional.of(reads) : Optional.empty();
     }
 
     /** The options reading {@code columns} as text. */
@@ -153,12 +154,14 @@ record DetectedCsv(String prefix, List<List<Path>> groups, String options) {
     /**
      * A condition on a column's text, true when the cast to {@code type} would change the value: a number written with
      * a leading zero, a {@code +} or a {@code _} (which the sniffer would have left text), or a value the type rounds
-     * or cuts ({@link ExactCasts}); null when no value of the type can change.
+     * or cuts ({@link ExactCasts}); null when no value of the type can change. (A number starting with a digit 1-9,
+     * nearly every one, needs no regular expression.)
      */
     private static String changes(String column, String type) {
         String exact = ExactCasts.changes(column, type);
         String number = NUMBERS.contains(type)
-                ? "(regexp_matches(" + column + ", '^\\s*([-+]?0[0-9]|\\+)') OR contains(" + column + ", '_'))"
+                ? "((ascii(" + column + ") NOT BETWEEN 49 AND 57 AND regexp_matches(" + column
+                        + ", '^\\s*([-+]?0[0-9]|\\+)')) OR contains(" + column + ", '_'))"
                 : null;
         if (exact == null) return number;
         return number == null ? exact : "(" + number + " OR " + exact + ")";

@@ -68,13 +68,7 @@ record Reader(
     Reader resolved(Statement s) throws SQLException {
         if (detected != null)
             return detected.exact(s)
-                    .map(options -> csv(
-                            detected.prefix(),
-                            detected.groups(),
-                            options.stream()
-                                    .map(o -> new DetectedCsv.Read(o, "*"))
-                                    .toList(),
-                            0))
+                    .map(reads -> csv(detected.prefix(), detected.groups(), reads, 0))
                     .orElse(this);
         if (json.isEmpty()) return this;
         String typed = JsonColumns.relation(s, json);
