@@ -412,28 +412,30 @@ public final class Validator {
             ok &= bareVariables(text.substring(plain, m.start()), text, at, path);
             plain = m.end();
             String replacement;
-            if (!m.group().equals("$$")) referenced.add(path);
             if (m.group().equals("$$")) {
                 replacement = "$";
-            } else if (m.group(1) != null) {
-                replacement = fileContent(m.group(1).strip(), at, path);
-                if (replacement == null) {
-                    ok = false;
-                    replacement = "";
-                }
             } else {
-                String value = env.apply(m.group(2));
-                if (value == null || (value.isEmpty() && m.group(3) != null)) value = m.group(3);
-                if (value == null) {
-                    problems.add(new ConfigProblem(
-                            at,
-                            path,
-                            "environment variable " + m.group(2) + " is not set; set it, or write ${" + m.group(2)
-                                    + ":-default}"));
-                    ok = false;
-                    value = "";
+                referenced.add(path); // the value is the environment's or a file's: Options#fromReference
+                if (m.group(1) != null) {
+                    replacement = fileContent(m.group(1).strip(), at, path);
+                    if (replacement == null) {
+                        ok = false;
+                        replacement = "";
+                    }
+                } else {
+                    String value = env.apply(m.group(2));
+                    if (value == null || (value.isEmpty() && m.group(3) != null)) value = m.group(3);
+                    if (value == null) {
+                        problems.add(new ConfigProblem(
+                                at,
+                                path,
+                                "environment variable " + m.group(2) + " is not set; set it, or write ${" + m.group(2)
+                                        + ":-default}"));
+                        ok = false;
+                        value = "";
+                    }
+                    replacement = value;
                 }
-                replacement = value;
             }
             m.appendReplacement(out, Matcher.quoteReplacement(replacement));
         }
