@@ -199,7 +199,7 @@ final class StatusCommand implements Callable<Integer> {
 
     /**
      * Why a listed worker no longer works, when status can tell: it was a process of this machine that no longer runs
-     * (killed; an id Sluice made, see {@link Lease#live}), or it has not announced itself for longer than a lease
+     * (killed; an id Sluice made, see {@link Lease#holderGone}), or it has not announced itself for longer than a lease
      * while it beats every third of one (stopped, or cut off from the ledger). Its claims are then taken over once
      * their leases run out (at once by a process of this machine). Empty for a worker that beats.
      */

@@ -127,7 +127,10 @@ public final class LocalRunner implements Runner {
         stop.requestStop();
     }
 
-    /** Whether the run is stopping: asked to (SIGTERM), or ended by an outage; its splits in flight may still run. */
+    /**
+     * Whether the run is stopping: asked to (SIGTERM), or over (nothing left for a once run, or its coordinator
+     * failed: an outage, a listing); its splits in flight may still run.
+     */
     public boolean stopping() {
         return stop.stopping();
     }

@@ -11,7 +11,7 @@ import java.util.OptionalLong;
  * keep the run listing for ever); then they are left for the next run.
  */
 public final class SettlePatience {
-    public static final long RECHECK_MS = 500;
+    private static final long RECHECK_MS = 500;
     private static final int TIMES = 5;
     private static final long MIN_MS = 5_000;
 
