@@ -66,7 +66,8 @@ final class WorkerCommand implements Callable<Integer> {
             names = "--health-port",
             paramLabel = "PORT",
             description = "Answer HTTP probes on this port: /healthz (the process is alive) and /readyz (it has opened "
-                    + "its ledger and has not stopped), for Kubernetes (docs/kubernetes.md). Default: no server.")
+                    + "its ledger and is not asked to stop: 503 from its SIGTERM on), for Kubernetes (docs/kubernetes.md). "
+                    + "Default: no server.")
     Integer healthPort;
 
     @Spec

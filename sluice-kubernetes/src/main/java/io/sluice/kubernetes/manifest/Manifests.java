@@ -349,7 +349,7 @@ public final class Manifests {
                         .withName("health")
                         .withContainerPort(options.healthPort())
                         .build())
-                // live: the process answers; ready: it opened its ledger and has not stopped
+                // live: the process answers; ready: it opened its ledger and is not asked to stop (SIGTERM)
                 .withLivenessProbe(probe("/healthz", 30))
                 .withReadinessProbe(probe("/readyz", 5));
         addMetricsPort(wb);
