@@ -31,13 +31,14 @@ public final class ExecStepFactory implements StepFactory<Options> {
                     + "Placeholders: `{input}` the input as a local file, `{output_dir}` an empty folder whose files go "
                     + "to the sink, `{split}` the split id, `{key}` the input's name under the source. A program "
                     + "named with a `/` is relative to the pipeline file; without one it is looked up on `PATH`.");
-
+    /** Public: the Kubernetes manifest reads it too (a step with an image puts no program of the folder on a volume). */
     public static final Field<String> IMAGE = Field.computed(
             "image",
             Type.STRING,
             "none",
             "A container image that runs `command` (or its own entrypoint), with `run.runner: kubernetes` only: "
                     + "one Job per split. Local runs and worker pools refuse it.");
+
     static final Field<Map<String, String>> ENV = Field.optional(
             "env",
             Type.mapOf(Type.STRING),
