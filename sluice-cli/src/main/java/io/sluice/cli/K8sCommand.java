@@ -242,8 +242,8 @@ final class K8sCommand implements Runnable {
             description = "Write the pipeline's Kubernetes objects as YAML: a ConfigMap with the pipeline, a "
                     + "ServiceAccount (and in jobs mode a Role and RoleBinding), the pool's Deployment, "
                     + "PodDisruptionBudget and KEDA ScaledObject, or the Jobs controller. Secrets stay "
-                    + "references (${VARIABLES} become secretKeyRefs). What to create besides (the Secret) is "
-                    + "said on stderr.",
+                    + "references (${VARIABLES}, and an exec image's secret_env, become secretKeyRefs). What to "
+                    + "create besides (the Secrets) is said on stderr.",
             footer = {
                 "%nExamples:",
                 "  sluice k8s generate pipeline.yaml > k8s.yaml && kubectl apply -f k8s.yaml",

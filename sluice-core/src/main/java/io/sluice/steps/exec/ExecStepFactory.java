@@ -152,6 +152,14 @@ public final class ExecStepFactory implements StepFactory<Options> {
     private static final Pattern SECRET_DATA_KEY = Pattern.compile("[-._a-zA-Z0-9]+");
 
     /**
+     * The variables an exec step's image takes from Secrets ({@code secret_env}), by variable. Public: the Kubernetes
+     * manifest names the Secrets, which the user creates.
+     */
+    public static Map<String, FileStep.Container.SecretKey> secretEnv(Options o) {
+        return secretEnv(o, o.has(IMAGE));
+    }
+
+    /**
      * The image's variables from Secrets, checked; and its {@code env} checked for what would put a secret in the
      * Job's text, which anyone who may read Jobs or pods reads (Kubernetes' {@code view} role, which cannot read
      * Secrets): a value from a {@code ${VAR}} (the controller resolves it when it loads the pipeline, so the Job would

@@ -134,6 +134,7 @@ public final class Manifests {
                                     : "; optional (a default, or a connection the pipeline does not use): "
                                             + String.join(", ", optional)));
         }
+        imageSecretNotes();
         if (!facts.fileRefs().isEmpty()) {
             notes.add("the pipeline reads "
                     + facts.fileRefs().stream().map(f -> "${file:" + f + "}").toList()
@@ -148,6 +149,25 @@ public final class Manifests {
                     + " on the shared volume");
         }
         return new Generated(out, notes);
+    }
+
+    /** Each Secret an exec step's image reads ({@code secret_env}): its variables and keys, and how to create it. */
+    private void imageSecretNotes() {
+        Map<String, Map<String, String>> bySecret = new TreeMap<>(); // secret -> variable -> key
+        facts.imageSecretEnv()
+                .forEach((variable, ref) -> bySecret.computeIfAbsent(ref.secret(), s -> new TreeMap<>())
+                        .put(variable, ref.key()));
+        bySecret.forEach((secret, variables) -> notes.add("the exec step's image reads "
+                + variables.entrySet().stream()
+                        .map(v -> v.getKey() + " (key " + v.getValue() + ")")
+                        .collect(java.util.stream.Collectors.joining(", "))
+                + " from the Secret " + secret + " (secret_env); create it before applying, e.g. kubectl -n "
+                + options.namespace() + " create secret generic " + secret + " "
+                + variables.values().stream()
+                        .distinct()
+                        .sorted()
+                        .map(k -> "--from-literal=" + k + "=...")
+                        .collect(java.util.stream.Collectors.joining(" "))));
     }
 
     private void requireSharedLedger() {

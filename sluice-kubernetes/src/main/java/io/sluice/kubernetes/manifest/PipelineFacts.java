@@ -8,7 +8,9 @@ import io.sluice.config.YamlReader;
 import io.sluice.pipeline.CronSchedule;
 import io.sluice.pipeline.MetricsOptions;
 import io.sluice.pipeline.Pipeline;
+import io.sluice.spi.FileStep;
 import io.sluice.spi.Folders;
+import io.sluice.steps.exec.ExecStepFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -36,6 +38,8 @@ import java.util.regex.Pattern;
  * @param fileRefs   each {@code ${file:PATH}} the file names (a mounted secret the user provides)
  * @param keyFiles   the key files the source, steps, sink and ledger read (a bigquery {@code credentials}): a mounted
  *     secret the user provides too
+ * @param imageSecretEnv each variable an exec step's image takes from a Secret's key ({@code secret_env}): Secrets the
+ *     user creates too
  * @param ledger     the kind of {@code state:} ({@code sqlite} when left out)
  * @param ledgerText the ledger's scalar options as written (references unresolved)
  * @param schedule   {@code run.schedule}: a CronJob of {@code once} runs instead of the long-running pods
@@ -57,6 +61,7 @@ public record PipelineFacts(
         Map<String, Boolean> variables,
         List<String> fileRefs,
         List<LocalPaths.Found> keyFiles,
+        Map<String, FileStep.Container.SecretKey> imageSecretEnv,
         String ledger,
         Map<String, String> ledgerText,
         Duration lease,
@@ -85,6 +90,7 @@ public record PipelineFacts(
         variables = java.util.Collections.unmodifiableMap(new TreeMap<>(variables));
         fileRefs = List.copyOf(fileRefs);
         keyFiles = List.copyOf(keyFiles);
+        imageSecretEnv = java.util.Collections.unmodifiableMap(new TreeMap<>(imageSecretEnv));
         ledgerText = Map.copyOf(ledgerText);
         data = List.copyOf(data);
         configFiles = java.util.Collections.unmodifiableMap(new TreeMap<>(configFiles));
@@ -110,6 +116,7 @@ public record PipelineFacts(
         references(root, variables, fileRefs);
         List<LocalPaths.Found> data = new ArrayList<>(LocalPaths.in(p.source()));
         Map<String, String> configFiles = new LinkedHashMap<>();
+        Map<String, FileStep.Container.SecretKey> imageSecretEnv = new TreeMap<>();
         for (Options.Selected step : p.steps()) {
             for (LocalPaths.Found f : LocalPaths.in(step)) {
                 if (Files.isRegularFile(f.path()) && f.path().startsWith(folder)) {
@@ -119,6 +126,9 @@ public record PipelineFacts(
                 }
             }
             LocalPaths.program(step, folder).ifPresent(data::add);
+            if (step.kind().equals("exec") && step.value() instanceof Options exec) {
+                imageSecretEnv.putAll(ExecStepFactory.secretEnv(exec));
+            }
         }
         data.addAll(LocalPaths.in(p.sink()));
         List<Options.Selected> blocks = new ArrayList<>(p.steps());
@@ -150,6 +160,7 @@ public record PipelineFacts(
                 variables,
                 fileRefs,
                 LocalPaths.keyFiles(blocks),
+                imageSecretEnv,
                 p.state().kind(),
                 ledgerText,
                 p.run().lease(),
