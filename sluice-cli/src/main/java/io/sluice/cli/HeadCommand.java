@@ -84,8 +84,7 @@ final class HeadCommand implements Callable<Integer> {
 
     private static String nothing(Pipeline p, Plan plan) {
         if (plan.waiting() > 0) {
-            return plan.waiting()
-                    + " input(s) are still being written (or have not settled yet); try again in a moment";
+            return plan.waiting() + " input(s) " + Text.stillBeingWritten(plan) + "; try again in a moment";
         }
         long seen = plan.count(Skipped.Why.SEEN);
         long skipped = plan.count(Skipped.Why.SKIPPED);

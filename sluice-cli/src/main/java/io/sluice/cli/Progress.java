@@ -86,10 +86,11 @@ abstract class Progress implements RunListener, AutoCloseable {
         if (!plan.splits().isEmpty() || plan.waiting() > 0) {
             print(String.format(
                     Locale.ROOT,
-                    "planned %d new split(s); %d input(s) skipped, %d still being written",
+                    "planned %d new split(s); %d input(s) skipped, %d %s",
                     plan.splits().size(),
                     plan.count(Skipped.Why.SKIPPED),
-                    plan.waiting()));
+                    plan.waiting(),
+                    Text.stillBeingWritten(plan)));
         }
     }
 

@@ -1,5 +1,8 @@
 package io.sluice.cli;
 
+import io.sluice.config.Validator;
+import io.sluice.planning.Plan;
+import io.sluice.runner.SettlePatience;
 import io.sluice.spi.SplitInfo;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,6 +26,19 @@ final class Text {
             u++;
         }
         return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+
+    /**
+     * What follows the count of a plan's inputs still being written: the files source's {@code settle}, which decides
+     * when they are read (a writer that keeps touching a file, or a settle written too long, keeps it waiting).
+     */
+    static String stillBeingWritten(Plan plan) {
+        long settle = SettlePatience.settleMillis(plan);
+        return "still being written"
+                + (settle == 0
+                        ? ""
+                        : " (source.files.settle is " + Validator.formatDuration(Duration.ofMillis(settle))
+                                + ": a file is read once it has not changed for that long)");
     }
 
     static String count(long n) {

@@ -116,4 +116,17 @@ class HeadTest {
         assertThat(r.code()).isNotZero();
         assertThat(r.err()).contains("nope");
     }
+
+    /** An input not settled yet: head names the option that decides when it is read, with its value. */
+    @Test
+    void anInputStillBeingWrittenIsSaidWithTheSettleThatDecidesWhenItIsRead() throws Exception {
+        Path p = ws.pipeline("""
+                pipeline: head
+                source: { files: { path: in, settle: 2h } }
+                sink: { files: { path: out, format: parquet } }
+                """);
+        assertThat(sluice("head", p.toString()).ok().out())
+                .contains("head: nothing to show: 1 input(s) still being written (source.files.settle is 2h: "
+                        + "a file is read once it has not changed for that long); try again in a moment");
+    }
 }

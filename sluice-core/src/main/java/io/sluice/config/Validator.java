@@ -361,6 +361,16 @@ public final class Validator {
         };
     }
 
+    /** A duration as a pipeline file writes it, in its largest whole unit: {@code 2s}, {@code 1h}, {@code 500ms}. */
+    public static String formatDuration(Duration d) {
+        long ms = d.toMillis();
+        if (ms % 86_400_000 == 0 && ms > 0) return ms / 86_400_000 + "d";
+        if (ms % 3_600_000 == 0 && ms > 0) return ms / 3_600_000 + "h";
+        if (ms % 60_000 == 0 && ms > 0) return ms / 60_000 + "m";
+        if (ms % 1000 == 0) return ms / 1000 + "s";
+        return ms + "ms";
+    }
+
     public static Duration parseDuration(String text) {
         Matcher m = DURATION.matcher(text.trim());
         if (!m.matches()) return null;

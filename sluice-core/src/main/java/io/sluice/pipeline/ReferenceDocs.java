@@ -2,6 +2,7 @@ package io.sluice.pipeline;
 
 import io.sluice.config.Field;
 import io.sluice.config.Type;
+import io.sluice.config.Validator;
 import io.sluice.spi.ComponentFactory;
 import java.time.Duration;
 import java.util.List;
@@ -165,7 +166,7 @@ public final class ReferenceDocs {
         Object d = f.defaultValue();
         return switch (d) {
             case null -> f.type() instanceof Type.Obj ? "(defaults below)" : "none";
-            case Duration dur -> formatDuration(dur);
+            case Duration dur -> "`" + Validator.formatDuration(dur) + "`";
             case List<?> l ->
                 l.isEmpty()
                         ? "none"
@@ -173,15 +174,6 @@ public final class ReferenceDocs {
             case Long n when f.type() instanceof Type.Size -> formatSize(n);
             default -> "`" + d + "`";
         };
-    }
-
-    private static String formatDuration(Duration d) {
-        long ms = d.toMillis();
-        if (ms % 86_400_000 == 0) return "`" + ms / 86_400_000 + "d`";
-        if (ms % 3_600_000 == 0) return "`" + ms / 3_600_000 + "h`";
-        if (ms % 60_000 == 0) return "`" + ms / 60_000 + "m`";
-        if (ms % 1000 == 0) return "`" + ms / 1000 + "s`";
-        return "`" + ms + "ms`";
     }
 
     private static String formatSize(long n) {
