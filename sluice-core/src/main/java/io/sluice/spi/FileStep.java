@@ -46,7 +46,7 @@ public interface FileStep extends Step {
 
     /**
      * A step's container: its image, and the command (empty: the image's own entry point) and environment, each
-     * with {@code {placeholders}} for {@link #filled}.
+     * with {@code {placeholders}} for {@link #fill}.
      *
      * @param secretEnv variables the container gets from a Kubernetes Secret's key, by reference: the Job names the
      *                  Secret and the key, never the value
