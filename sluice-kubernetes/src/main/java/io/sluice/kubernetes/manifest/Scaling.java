@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
  *
  * <p>PostgreSQL: KEDA's {@code postgresql} scaler runs {@link #postgresQuery} against the ledger's tables. DynamoDB:
  * KEDA's {@code aws-dynamodb} scaler counts the items of a Query; the ledger's index {@code by_state} has one
- * partition per pipeline and state, so one trigger per open state ({@link #dynamoStates}) counts exactly those splits.
+ * partition per pipeline and state, so one trigger per open state ({@link #DYNAMO_STATES}) counts exactly those splits.
  * Redis: the ledger keeps its splits in sorted sets, and KEDA's Redis scalers read the length of a list ({@code LLEN})
  * or a stream, never of a sorted set; a list kept beside them would have to follow every change of state, leases
  * running out included, which no write does. So a Redis pool scales on what its workers report to Prometheus
