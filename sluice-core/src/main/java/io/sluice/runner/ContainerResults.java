@@ -6,6 +6,7 @@ import io.sluice.spi.FileStep;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -61,13 +62,23 @@ public final class ContainerResults implements FileStep {
         }
         for (Path f : files) {
             Path to = outputDir.resolve(folder.relativize(f).toString());
-            if (Files.isSymbolicLink(f)) {
+            // judged before anything opens it: a named pipe opened for reading waits for a writer, and the container
+            // that could write is gone, so the pod would hang until its deadline; a device may never end
+            BasicFileAttributes kind = Files.readAttributes(f, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (kind.isSymbolicLink()) {
                 throw new AttemptFailure(
                         "the exec container (" + image + ") wrote a symbolic link for " + key + " ("
                                 + folder.relativize(f) + "): write the files themselves",
                         false);
             }
-            if (Files.isDirectory(f)) {
+            if (kind.isOther()) {
+                throw new AttemptFailure(
+                        "the exec container (" + image + ") left " + folder.relativize(f) + " for " + key
+                                + ", which is not a file (a named pipe, a device or a socket): only files are output; "
+                                + "remove it before the command ends, or make it outside {output_dir}",
+                        false);
+            }
+            if (kind.isDirectory()) {
                 Files.createDirectories(to);
             } else {
                 Files.createDirectories(to.getParent());

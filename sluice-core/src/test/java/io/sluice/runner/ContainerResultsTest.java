@@ -1,0 +1,91 @@
+package io.sluice.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.pipeline.Assembly;
+import io.sluice.pipeline.Pipeline;
+import io.sluice.pipeline.PipelineLoader;
+import io.sluice.spi.Claim;
+import io.sluice.spi.FileStep;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What the pod's Sluice of a Kubernetes Job does with what the exec image's init containers left in the results
+ * volume ({@code sluice run --split ID --exec-results DIR}), run here as that pod runs it: a local run of the pipeline
+ * whose step is {@link ContainerResults}.
+ */
+class ContainerResultsTest {
+    @TempDir
+    Path dir;
+
+    /**
+     * A named pipe (or a device, or a socket) the image left in its output folder is not a file: the split fails,
+     * not retried, naming it, and nothing reaches the sink. Before, the copy opened the pipe for reading and waited
+     * for a writer that had ended with its container: the pod hung until {@code active_deadline_seconds}.
+     */
+    @Test
+    void aNamedPipeLeftInTheOutputFolderFailsTheSplitNamingItInsteadOfHangingThePod() throws Exception {
+        Path results = Files.createDirectories(dir.resolve("results"));
+        Path folder = Files.createDirectories(results.resolve(FileStep.Container.resultFolder("a.bin")));
+        Files.writeString(folder.resolve("a.out"), "rebuilt\n");
+        Process mkfifo = new ProcessBuilder("mkfifo", folder.resolve("progress").toString())
+                .inheritIO()
+                .start();
+        assertThat(mkfifo.waitFor()).isZero();
+
+        List<String> errors = Collections.synchronizedList(new ArrayList<>());
+        RunSummary summary = Assertions.assertTimeoutPreemptively(
+                Duration.ofSeconds(60), () -> runPod(results, errors), "the pod's run hung on the named pipe");
+
+        assertThat(summary.died()).isEqualTo(1);
+        assertThat(errors)
+                .singleElement()
+                .asString()
+                .contains("progress", "a.bin", "named pipe", "ghcr.io/acme/rebuild:1.4");
+        assertThat(filesUnder(dir.resolve("out"))).isEmpty();
+    }
+
+    /** Runs the pipeline as the pod's Sluice does, the image's outputs in {@code results}; notes each failure. */
+    private RunSummary runPod(Path results, List<String> errors) throws Exception {
+        Files.createDirectories(dir.resolve("in"));
+        Files.writeString(dir.resolve("in/a.bin"), "input\n");
+        Pipeline p = PipelineLoader.withSystemEnv().load(Files.writeString(dir.resolve("p.yaml"), """
+                pipeline: rebuild
+                source: { files: { path: in } }
+                steps:
+                  - exec: { image: "ghcr.io/acme/rebuild:1.4", command: [rebuild, "{input}", "{output_dir}"] }
+                sink: { files: { path: out } }
+                run: { parallelism: 1, retries: { max: 3, backoff: 1s } }
+                """));
+        RunListener listener = new RunListener() {
+            @Override
+            public void failed(Claim claim, String error, long retryInMillis) {
+                errors.add(error);
+            }
+        };
+        try (Assembly a = Assembly.of(p, PipelineLoader.withSystemEnv().components(), Clock.systemUTC())) {
+            return new LocalRunner(
+                            ContainerResults.in(a, results), Clock.systemUTC(), OwnerId.forThisProcess(), listener)
+                    .run();
+        }
+    }
+
+    private static List<Path> filesUnder(Path folder) throws Exception {
+        if (!Files.exists(folder)) return List.of();
+        try (Stream<Path> all = Files.walk(folder)) {
+            return all.filter(Files::isRegularFile)
+                    .filter(f -> !folder.relativize(f).startsWith("_sluice"))
+                    .toList();
+        }
+    }
+}
