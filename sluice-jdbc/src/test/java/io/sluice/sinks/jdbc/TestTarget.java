@@ -189,11 +189,14 @@ final class TestTarget {
 
     /**
      * Whether a session of the server waits for a lock (a row another transaction holds) while it runs a statement
-     * that contains {@code statementPart}.
+     * that contains {@code statementPart}; on MariaDB, whether another session runs such a statement at all.
      */
     boolean waitsForALock(String statementPart) throws SQLException {
+        // MariaDB: innodb_trx does not always show an INSERT waiting for a row's lock as LOCK WAIT (seen in CI), so
+        // another session running the statement counts: it cannot end while the lock is held
         String query = mariaDb
-                ? "SELECT count(*) FROM information_schema.innodb_trx WHERE trx_state = 'LOCK WAIT' AND trx_query LIKE ?"
+                ? "SELECT count(*) FROM information_schema.processlist WHERE command = 'Query' AND info LIKE ?"
+                        + " AND id <> CONNECTION_ID()"
                 : "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE ?";
         try (Connection c = open();
                 PreparedStatement s = c.prepareStatement(query)) {
@@ -212,7 +215,13 @@ final class TestTarget {
     void awaitDoneOrBlocked(java.util.concurrent.Future<?> done, String statementPart) throws Exception {
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
         while (!done.isDone() && !waitsForALock(statementPart)) {
-            if (System.nanoTime() > deadline) throw new AssertionError("neither done nor blocked: " + statementPart);
+            if (System.nanoTime() > deadline)
+                throw new AssertionError("neither done nor blocked: " + statementPart + "; the server's sessions: "
+                        + rows(
+                                mariaDb
+                                        ? "SELECT concat_ws(' | ', id, command, state, info) FROM information_schema.processlist"
+                                        : "SELECT concat_ws(' | ', pid, state, wait_event_type, wait_event, query)"
+                                                + " FROM pg_stat_activity"));
             Thread.sleep(10);
         }
     }
