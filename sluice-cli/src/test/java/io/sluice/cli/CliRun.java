@@ -36,6 +36,14 @@ record CliRun(int code, String out, String err) {
         return new ObjectMapper().readTree(r.out());
     }
 
+    /** The splits done so far, 0 while no process has made the ledger yet (status then says "was never run"). */
+    static int doneSoFar(Path pipeline) throws Exception {
+        CliRun r = sluice("status", pipeline.toString(), "--json");
+        if (r.code() == 2 && r.err().contains("was never run")) return 0;
+        if (r.code() != 0) throw new AssertionError("status failed: " + r);
+        return new ObjectMapper().readTree(r.out()).get("counts").get("done").asInt();
+    }
+
     /** Asserts exit 0, showing the output when not; returns this for further checks. */
     CliRun ok() {
         org.assertj.core.api.Assertions.assertThat(code).as(toString()).isZero();

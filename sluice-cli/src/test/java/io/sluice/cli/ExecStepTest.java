@@ -548,8 +548,7 @@ class ExecStepTest {
                 workers.add(ChildJvm.start(log, "io.sluice.cli.Main", "worker", p.toString(), "--progress", "log"));
             }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-            while (System.nanoTime() < deadline
-                    && CliRun.status(p).get("counts").get("done").asInt() < n) {
+            while (System.nanoTime() < deadline && CliRun.doneSoFar(p) < n) {
                 Thread.sleep(300);
             }
         } finally {
