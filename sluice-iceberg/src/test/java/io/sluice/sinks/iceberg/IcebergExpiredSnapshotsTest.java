@@ -122,24 +122,35 @@ class IcebergExpiredSnapshotsTest {
 
     @Test
     void aReplayAfterExpiryReplacesTheSplitsRowsInsteadOfAddingThemAgain() throws Exception {
-        Sink sink = prepared(lake.sink("db.events", "append", null));
-        twoSplitsThenExpiry(sink, "a");
-
         // the worker died between the commit of a.csv and the ledger's record, and the split runs again
-        write(sink, version("a.csv", "v1", true), "a", 3, claim(2, "p1"));
-        sink.finish();
-        assertThat(countsByTag()).isEqualTo(Map.of("a", 3L, "b", 2L));
+        assertThat(aRunAgainAfterExpiry("a", "a", "p1")).isEqualTo(Map.of("a", 3L, "b", 2L));
     }
 
     @Test
     void aRebuildReplacesTheSplitsRowsOfAnExpiredSnapshot() throws Exception {
-        Sink sink = prepared(lake.sink("db.events", "append", null));
-        twoSplitsThenExpiry(sink, "old-steps");
-
         // the steps changed: run --rebuild-outdated runs the split again under the new pipeline version
-        write(sink, version("a.csv", "v1", true), "new-steps", 3, claim(2, "p2"));
+        assertThat(aRunAgainAfterExpiry("old-steps", "new-steps", "p2")).isEqualTo(Map.of("new-steps", 3L, "b", 2L));
+    }
+
+    /** The rows after a.csv's split, committed in {@code mode: append} and expired, runs again under a newer claim. */
+    private Map<String, Long> aRunAgainAfterExpiry(String before, String again, String pipelineVersion)
+            throws Exception {
+        Sink sink = prepared(lake.sink("db.events", "append", null));
+        twoSplitsThenExpiry(sink, before);
+        write(sink, version("a.csv", "v1", true), again, 3, claim(2, pipelineVersion));
         sink.finish();
-        assertThat(countsByTag()).isEqualTo(Map.of("new-steps", 3L, "b", 2L));
+        return countsByTag();
+    }
+
+    @Test
+    void appendAddsAChangedInputBesideAnEarlierVersionWhoseSnapshotWasExpired() throws Exception {
+        Sink sink = prepared(lake.sink("db.events", "append", null));
+        twoSplitsThenExpiry(sink, "a-v1");
+
+        // as when the snapshot is still there (docs/sinks/iceberg.md, "mode: append and a changed input")
+        write(sink, version("a.csv", "v2", false), "a-v2", 4, claim(1, "p1"));
+        sink.finish();
+        assertThat(countsByTag()).isEqualTo(Map.of("a-v1", 3L, "a-v2", 4L, "b", 2L));
     }
 
     @Test
