@@ -1100,12 +1100,12 @@ final class JdbcSink implements Sink {
                     return;
                 }
                 // records of an earlier Sluice may lack the number (a discard makes no DDL)
-                boolean numbered = dialect.numbersRows()
+                boolean recordsNumbered = dialect.numbersRows()
                         && dialect.columns(c, new TableName(t.schema(), COMMITS))
                                 .containsKey(NUMBER);
                 // before the table is looked at: an older claim's unfinished first commit (that may make the table)
                 // is waited for, not missed
-                Optional<Replaced> committed = lockRecord(c, t, split, ctx, numbered);
+                Optional<Replaced> committed = lockRecord(c, t, split, ctx, recordsNumbered);
                 String splitColumn = dialect.columns(c, t).get(SPLIT_COLUMN);
                 Object mark = committed
                         .map(r -> numbers(splitColumn) ? r.mark() : split.id())
