@@ -4,7 +4,7 @@ import static io.sluice.cli.CliRun.sluice;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.testkit.ChildJvm;
-import java.net.ServerSocket;
+import io.sluice.testkit.Ports;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -117,7 +117,7 @@ class K8sCommandTest {
                   files: { path: out }
                 run: { interval: 1s }
                 """);
-        int port = freePort();
+        int port = Ports.free();
         Path log = dir.resolve("worker.log");
         Process p = worker(log, pipeline, port);
         try (HttpClient http = HttpClient.newHttpClient()) {
@@ -171,7 +171,7 @@ class K8sCommandTest {
                   files: { path: out }
                 run: { interval: 1s }
                 """.formatted(gate));
-        int port = freePort();
+        int port = Ports.free();
         Path log = dir.resolve("worker.log");
         Process p = worker(log, pipeline, port);
         try (HttpClient http = HttpClient.newHttpClient()) {
@@ -243,12 +243,6 @@ class K8sCommandTest {
         var status = CliRun.status(pipeline);
         assertThat(status.toString()).contains("pending");
         assertThat(dir.resolve("out")).doesNotExist();
-    }
-
-    private static int freePort() throws java.io.IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 
     /** {@code sluice worker PIPELINE --health-port PORT} in a JVM of its own, its output in {@code log}. */

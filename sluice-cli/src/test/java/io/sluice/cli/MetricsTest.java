@@ -4,6 +4,7 @@ import static io.sluice.cli.CliRun.sluice;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.testkit.ChildJvm;
+import io.sluice.testkit.Ports;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -31,7 +32,7 @@ class MetricsTest {
         Path in = Files.createDirectories(dir.resolve("in"));
         for (int i = 0; i < 5; i++) Files.writeString(in.resolve("f" + i + ".csv"), "id,v\n1,a\n2,b\n3,c\n");
         Files.writeString(in.resolve("bad.csv.gz"), "not gzip at all"); // its split fails, and dies (no retry)
-        int port = freePort();
+        int port = Ports.free();
         Path pipeline = dir.resolve("pipeline.yaml");
         Files.writeString(pipeline, """
                 pipeline: scraped
@@ -115,7 +116,7 @@ class MetricsTest {
     void aWatchingRunServesItsMetricsToo() throws Exception {
         Path in = Files.createDirectories(dir.resolve("in"));
         for (int i = 0; i < 3; i++) Files.writeString(in.resolve("f" + i + ".csv"), "id\n" + i + "\n");
-        int port = freePort();
+        int port = Ports.free();
         Path pipeline = dir.resolve("pipeline.yaml");
         Files.writeString(pipeline, """
                 pipeline: watched
@@ -207,12 +208,6 @@ class MetricsTest {
                 .mapToDouble(Map.Entry::getValue)
                 .findFirst()
                 .orElse(Double.NaN);
-    }
-
-    private static int freePort() throws java.io.IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 
     private static HttpRequest get(int port, String path) {

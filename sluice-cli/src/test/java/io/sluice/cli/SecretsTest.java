@@ -2,9 +2,9 @@ package io.sluice.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.testkit.Ports;
 import io.sluice.testkit.Workspace;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,7 +34,7 @@ class SecretsTest {
 
     @BeforeAll
     static void redisWithAPassword() throws IOException {
-        port = freePort();
+        port = Ports.free();
         redis = RedisServer.newRedisServer()
                 .port(port)
                 .bind("127.0.0.1")
@@ -111,7 +111,7 @@ class SecretsTest {
                 """);
 
         Output o = sluice(
-                Map.of("SLUICE_TEST_URL", "redis://app:" + secret + "@127.0.0.1:" + freePort() + "/0"),
+                Map.of("SLUICE_TEST_URL", "redis://app:" + secret + "@127.0.0.1:" + Ports.free() + "/0"),
                 List.of("status", p.toString()));
 
         assertThat(o.code).as("%s", o).isNotZero();
@@ -185,11 +185,5 @@ class SecretsTest {
             throw new AssertionError("sluice " + args + " did not end in 120s");
         }
         return new Output(process.exitValue(), Files.readString(out), Files.readString(err));
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

@@ -12,7 +12,7 @@ import io.sluice.pipeline.Assembly;
 import io.sluice.pipeline.Components;
 import io.sluice.pipeline.Pipeline;
 import io.sluice.pipeline.PipelineLoader;
-import java.net.ServerSocket;
+import io.sluice.testkit.Ports;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -63,10 +63,7 @@ class ExecSecretEnvTest {
 
     @Test
     void aSecretEnvReachesTheImagesContainerAsASecretKeyRefAndTheJobHoldsNoValue() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = Ports.free();
         try (MockCluster k = new MockCluster()) {
             Pipeline p = pipeline("""
                     image: "ghcr.io/acme/rebuild:1.4", command: [rebuild, "{input}"], env: { MODE: strict },

@@ -6,7 +6,7 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.sluice.kubernetes.files.FileUrl;
 import io.sluice.pipeline.Pipeline;
-import java.net.ServerSocket;
+import io.sluice.testkit.Ports;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,10 +76,7 @@ class FetchFailureTest {
      * read tells it changed), its download failing with {@code fetchExit}, and the Job retried.
      */
     private Retried retryAfterAFailedDownload(int fetchExit) throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = Ports.free();
         try (MockCluster k = new MockCluster()) {
             Pipeline p = k.pipeline(
                     dir, "file_server: { port: %d },".formatted(port), "retries: { max: 1, backoff: 100ms }");

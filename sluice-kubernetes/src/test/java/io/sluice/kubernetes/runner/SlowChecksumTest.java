@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.sluice.pipeline.Pipeline;
+import io.sluice.testkit.Ports;
 import java.io.RandomAccessFile;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -34,10 +34,7 @@ class SlowChecksumTest {
 
     @Test
     void aLargeFilesFirstChecksumDoesNotDelayAnotherSplitsJob() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = Ports.free();
         try (MockCluster k = new MockCluster()) {
             Pipeline p =
                     k.pipeline(dir, "max_active: 2, file_server: { port: %d },".formatted(port), "retries: { max: 0 }");
