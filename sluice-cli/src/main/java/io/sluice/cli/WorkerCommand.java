@@ -101,11 +101,10 @@ final class WorkerCommand implements Callable<Integer> {
             LocalRunner runner = new LocalRunner(a, Clock.systemUTC(), self, progress);
             progress.attachMember(runner.stats());
             RunSummary s;
-            java.util.concurrent.atomic.AtomicBoolean ready = new java.util.concurrent.atomic.AtomicBoolean(true);
             try (Signals signals = Signals.install(runner, err);
                     WorkerHealth health = healthPort == null
                             ? null
-                            : WorkerHealth.start(healthPort, () -> ready.get() && !runner.stopping());
+                            : WorkerHealth.start(healthPort, () -> !runner.stopping()); // asked to stop, or over
                     RunMetrics metrics = run.metrics().isEmpty()
                             ? null
                             : RunMetrics.start(
@@ -113,11 +112,7 @@ final class WorkerCommand implements Callable<Integer> {
                 // said once the signals are ours: from here on a SIGTERM is a clean stop
                 progress.info("worker " + self.id() + " joins the pool (" + a.ledgerName() + ", " + run.parallelism()
                         + " thread(s), lease " + Text.millis(run.lease().toMillis()) + ")");
-                try {
-                    s = runner.run();
-                } finally {
-                    ready.set(false); // a stopping worker claims nothing more
-                }
+                s = runner.run();
             } finally {
                 progress.close();
             }
