@@ -502,8 +502,7 @@ class BadInputTest {
         assertThat(r.code()).as(r.toString()).isEqualTo(2);
         assertThat(r.err())
                 .as(r.toString())
-                .contains(p + ":4:")
-                .contains("line 4: a tab is used for indentation; YAML indents with spaces")
+                .contains(p + ":4:1: a tab is used for indentation; YAML indents with spaces")
                 .doesNotContain("found character");
     }
 

@@ -90,7 +90,7 @@ public final class YamlReader {
                 throw new ConfigException(new ConfigProblem(
                         new Location(name, at.line(), 1),
                         "",
-                        "line " + at.line() + ": a tab is used for indentation; YAML indents with spaces"));
+                        "a tab is used for indentation; YAML indents with spaces"));
             }
             String problem = e.getProblem() == null ? e.getMessage() : e.getProblem();
             String context = e.getContext() == null ? "" : " (" + e.getContext() + ")";
