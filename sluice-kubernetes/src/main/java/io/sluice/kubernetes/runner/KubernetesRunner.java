@@ -206,8 +206,10 @@ final class KubernetesRunner implements Runner {
     @Override
     public RunSummary run() throws Exception {
         long start = System.nanoTime();
-        Map<SplitState, Long> before = ledger.counts();
-        DoneCount done = new DoneCount(doneSplits());
+        ReachedCount done = new ReachedCount(splitsIn(SplitState.DONE));
+        // each split that dies during the run, by split and token: the dead count now minus at the start is 0 when
+        // splits dead at the start were retried meanwhile, however many others died
+        ReachedCount died = new ReachedCount(splitsIn(SplitState.DEAD));
         boolean watch = run.mode() == RunOptions.Mode.WATCH;
         long seen = 0;
         ResourceEventHandler<HasMetadata> handler = new ResourceEventHandler<>() {
@@ -257,7 +259,7 @@ final class KubernetesRunner implements Runner {
                         endJobs();
                         startJobs();
                     }
-                    observe(done, false);
+                    observe(done, died, false);
                     apiTrouble.answered();
                     ledgerTrouble.answered();
                     if (!watch && leading && gaveUpCreating()) break;
@@ -296,11 +298,11 @@ final class KubernetesRunner implements Runner {
                 .filter(e -> e.getKey() != SplitState.DONE && e.getKey() != SplitState.DEAD)
                 .mapToLong(Map.Entry::getValue)
                 .sum();
-        observe(done, true);
+        observe(done, died, true);
         RunSummary summary = new RunSummary(
                 done.splits(),
                 failedAttempts,
-                since(before, after, SplitState.DEAD),
+                died.splits(),
                 seen,
                 0,
                 done.rowsIn(),
@@ -473,14 +475,16 @@ final class KubernetesRunner implements Runner {
 
     /**
      * The progress line's counts from the ledger, at most once a second (the pods, not this process, run the splits):
-     * the splits done since the start of the run and their rows ({@link DoneCount}: they only grow), of those done and
-     * open now; in flight, the Jobs not ended. A ledger with many done splits is read less often: at most a tenth of
-     * the controller's time goes to it.
+     * the splits done since the start of the run and their rows ({@link ReachedCount}: they only grow), of those done
+     * and open now; in flight, the Jobs not ended. The splits that died, for the summary, are counted at the same
+     * looks (a split that died and was retried between two looks is missed). A ledger with many done splits is read
+     * less often: at most a tenth of the controller's time goes to it.
      */
-    private void observe(DoneCount count, boolean now) {
+    private void observe(ReachedCount count, ReachedCount died, boolean now) {
         if (!now && clock.millis() < nextObserve) return;
         long started = clock.millis();
-        count.look(doneSplits());
+        count.look(splitsIn(SplitState.DONE));
+        died.look(splitsIn(SplitState.DEAD));
         Map<SplitState, Long> counts = ledger.counts();
         nextObserve = clock.millis() + Math.max(OBSERVE_MS, 10 * (clock.millis() - started));
         long done = count.splits();
@@ -492,12 +496,8 @@ final class KubernetesRunner implements Runner {
         stats.fromLedger(done + open, done, running, count.rowsIn(), count.rowsOut(), count.rejected());
     }
 
-    private List<SplitInfo> doneSplits() {
-        return ledger.splits(EnumSet.of(SplitState.DONE), Integer.MAX_VALUE);
-    }
-
-    private static long since(Map<SplitState, Long> before, Map<SplitState, Long> after, SplitState s) {
-        return Math.max(0, after.getOrDefault(s, 0L) - before.getOrDefault(s, 0L));
+    private List<SplitInfo> splitsIn(SplitState state) {
+        return ledger.splits(EnumSet.of(state), Integer.MAX_VALUE);
     }
 
     private long nextObserve;

@@ -6,11 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.sluice.runner.RunStats;
 import io.sluice.runner.RunSummary;
-import io.sluice.spi.Claim;
-import io.sluice.spi.Completion;
 import io.sluice.spi.Ledger;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Future;
@@ -33,8 +30,8 @@ class DoneCountTest {
             Future<RunSummary> run = k.start(k.pipeline(dir, "mode: watch\ninterval: 1h"));
             Ledger ledger = k.assembly.ledger();
             Job first = k.awaitJob(Set.of());
-            String splitId = first.getMetadata().getAnnotations().get(JobNames.SPLIT_ANNOTATION);
-            podDoes(k, ledger, first, splitId);
+            String splitId = MockCluster.splitOf(first);
+            k.podDoes(first);
             RunStats stats = k.stats();
             awaitStats(k, s -> s.splitsDone() == 1 && s.rowsIn() == 5);
 
@@ -45,7 +42,7 @@ class DoneCountTest {
             assertThat(stats.splitsDone()).isEqualTo(1);
             assertThat(stats.rowsIn()).isEqualTo(5);
 
-            podDoes(k, ledger, second, splitId);
+            k.podDoes(second);
             // before the fix: 1 and 5, the second completion cancelling the backfill out
             awaitStats(k, s -> s.splitsDone() == 2 && s.rowsIn() == 10 && s.rowsOut() == 8 && s.rejected() == 2);
             k.stop();
@@ -55,14 +52,6 @@ class DoneCountTest {
             assertThat(summary.rowsOut()).isEqualTo(8);
             assertThat(summary.rejected()).isEqualTo(2);
         }
-    }
-
-    /** What the split's pod does: claims it, commits 5 rows in, 4 out and 1 rejected, and its Job completes. */
-    private static void podDoes(MockCluster k, Ledger ledger, Job job, String splitId) throws Exception {
-        Claim claim = ledger.claim(splitId, "pod-" + job.getMetadata().getUid(), Duration.ofMinutes(1))
-                .orElseThrow();
-        ledger.complete(claim, new Completion(5, 4, 1, List.of(), "v1"));
-        k.completeJob(job.getMetadata().getName());
     }
 
     /** Waits for the controller's counters to show {@code expected} (it reads the ledger once a second). */

@@ -280,7 +280,18 @@ final class MockCluster implements AutoCloseable {
 
     /** Starts the controller ({@code sluice run} of the pipeline) on a client of its own; it closes that client. */
     Future<RunSummary> start(Pipeline p) {
+        assemble(p);
+        return start();
+    }
+
+    /** Opens the pipeline's parts and ledger ({@link #assembly}) for a test to write to before {@link #start()}. */
+    void assemble(Pipeline p) {
         assembly = Assembly.of(p, Components.discover(), Clock.systemUTC());
+    }
+
+    /** Starts the controller of the pipeline {@link #assemble} opened, on its ledger. */
+    Future<RunSummary> start() {
+        Pipeline p = assembly.pipeline();
         Assembly controllers = new Assembly(
                 p,
                 assembly.source(),
@@ -338,6 +349,23 @@ final class MockCluster implements AutoCloseable {
                 + jobs().stream().map(j -> j.getMetadata().getName()).toList() + "; controller said: " + infos
                 + "; failures: " + failures + "; splits: "
                 + assembly.ledger().splits(java.util.EnumSet.allOf(io.sluice.spi.SplitState.class), 10));
+    }
+
+    /**
+     * What a Job's pod does for its split, through the ledger: claims it, commits 5 rows in, 4 out and 1 rejected, and
+     * the Job completes.
+     */
+    void podDoes(Job job) throws Exception {
+        io.sluice.spi.Ledger ledger = assembly.ledger();
+        Claim claim = ledger.claim(splitOf(job), "pod-" + job.getMetadata().getUid(), java.time.Duration.ofMinutes(1))
+                .orElseThrow();
+        ledger.complete(claim, new io.sluice.spi.Completion(5, 4, 1, List.of(), "v1"));
+        completeJob(job.getMetadata().getName());
+    }
+
+    /** The id of the split {@code job} runs. */
+    static String splitOf(Job job) {
+        return job.getMetadata().getAnnotations().get(JobNames.SPLIT_ANNOTATION);
     }
 
     /** What the Job controller writes when a Job's pod failed: the condition Failed with {@code reason}. */
