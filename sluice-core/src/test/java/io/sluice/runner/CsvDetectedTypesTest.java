@@ -23,6 +23,9 @@ class CsvDetectedTypesTest {
     @TempDir
     Path dir;
 
+    /** What the last {@link #run} summed up. */
+    private RunSummary summary;
+
     /** A pack of 12 files: the 12th, past the 10 DuckDB samples, holds a ZIP code and an amount the others' types change. */
     @Test
     void aValuePastTheSampledFilesArrivesAsWritten() throws Exception {
@@ -60,6 +63,20 @@ class CsvDetectedTypesTest {
         csv.append("30000,n/a\n");
         input("big.csv", csv.toString());
         assertThat(run()).contains("29999,29999").doesNotContain("n/a").doesNotContain("30000,");
+        // the read that stopped at the value counted, dead-lettered and left nothing: only the read again did
+        assertThat(summary.rowsIn()).isEqualTo(30_001);
+        assertThat(summary.rejected()).isEqualTo(1);
+        try (Stream<Path> files = Files.walk(dir.resolve("out/_dead_letter"))) {
+            assertThat(files.filter(Files::isRegularFile).map(CsvDetectedTypesTest::text))
+                    .singleElement()
+                    .satisfies(letters -> assertThat(letters.lines())
+                            .singleElement()
+                            .asString()
+                            .contains("n/a"));
+        }
+        try (Stream<Path> staged = Files.walk(dir.resolve("out/_sluice/staging"))) {
+            assertThat(staged.filter(Files::isRegularFile)).isEmpty();
+        }
     }
 
     /** Dates in a format the sniffer found (not ISO), which a plain cast of the text refuses, are read as dates. */
@@ -78,8 +95,7 @@ class CsvDetectedTypesTest {
                 run: { parallelism: 1 }
                 """));
         try (Assembly a = Assembly.of(p, PipelineLoader.withSystemEnv().components(), Clock.systemUTC())) {
-            RunSummary summary =
-                    new LocalRunner(a, Clock.systemUTC(), OwnerId.forThisProcess(), new RunListener() {}).run();
+            summary = new LocalRunner(a, Clock.systemUTC(), OwnerId.forThisProcess(), new RunListener() {}).run();
             assertThat(summary.splitsDone()).isEqualTo(1);
         }
         try (Stream<Path> files = Files.walk(dir.resolve("out"))) {
