@@ -187,16 +187,7 @@ class PipelineRunTest {
         }
         Files.writeString(cur.resolve("cur.csv"), without);
         settle(cur);
-        Path yaml = dir.resolve("no-cost.yaml");
-        Files.writeString(yaml, """
-                pipeline: no-cost
-                source:
-                  files: { path: cur, include: "*.csv", settle: 1ms }
-                steps:
-                  - focus: { provider: aws-cur }
-                sink:
-                  files: { path: out, format: parquet }
-                """);
+        Path yaml = oneFocusStep("no-cost", "cur", "aws-cur");
         // DuckDB said: Column "lineItem/UnblendedCost" referenced that exists in the SELECT clause - but this column
         // cannot be referenced before it is defined
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> run(yaml))
@@ -216,16 +207,7 @@ class PipelineRunTest {
                 2023-11-01T01:00:00Z,AmazonEC2,USD,12.5 USD
                 """);
         settle(cur);
-        Path yaml = dir.resolve("bad-cost.yaml");
-        Files.writeString(yaml, """
-                pipeline: bad-cost
-                source:
-                  files: { path: cur, include: "*.csv", settle: 1ms }
-                steps:
-                  - focus: { provider: aws-cur }
-                sink:
-                  files: { path: out, format: parquet }
-                """);
+        Path yaml = oneFocusStep("bad-cost", "cur", "aws-cur");
         Failed failed = runFailing(yaml);
         // DuckDB said: Could not convert string "12.5 USD" to DECIMAL(38,12); use TRY_CAST(x AS DECIMAL(38,12)) in the
         // step (which a focus step has no SQL for)
@@ -247,17 +229,21 @@ class PipelineRunTest {
                 8611537,21/09/2023,Usage,3.50,USD,1,Virtual Machines
                 """);
         settle(azure);
-        Path yaml = dir.resolve("bad-date.yaml");
-        Files.writeString(yaml, """
-                pipeline: bad-date
+        Path yaml = oneFocusStep("bad-date", "azure", "azure");
+        runFailing(yaml).assertDeadOnce("the export's column \"Date\" holds \"21/09/2023\", which is not a date");
+    }
+
+    /** A pipeline {@code name} of one focus step of {@code provider} over the csv files of {@code folder}, into Parquet. */
+    private Path oneFocusStep(String name, String folder, String provider) throws Exception {
+        return Files.writeString(dir.resolve(name + ".yaml"), """
+                pipeline: %s
                 source:
-                  files: { path: azure, include: "*.csv", settle: 1ms }
+                  files: { path: %s, include: "*.csv", settle: 1ms }
                 steps:
-                  - focus: { provider: azure }
+                  - focus: { provider: %s }
                 sink:
                   files: { path: out, format: parquet }
-                """);
-        runFailing(yaml).assertDeadOnce("the export's column \"Date\" holds \"21/09/2023\", which is not a date");
+                """.formatted(name, folder, provider));
     }
 
     /** A run whose one split dies, and the errors its attempts failed with. */
