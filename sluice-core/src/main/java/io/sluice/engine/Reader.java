@@ -63,13 +63,12 @@ record Reader(
 
     /**
      * This reader with its columns detected where it reads JSON lines (their numbers typed to hold every value: {@link
-     * JsonColumns}), so that no later bind of {@code relation} detects them again; else this reader.
+     * JsonColumns}), so that no later bind of {@code relation} detects them again; where it reads csv files whose types
+     * DuckDB detects, with the columns holding a value their type would change read as text ({@link
+     * DetectedCsv#exact}: every value looked at first); else this reader.
      */
     Reader resolved(Statement s) throws SQLException {
-        if (detected != null)
-            return detected.exact(s)
-                    .map(reads -> csv(detected.prefix(), detected.groups(), reads, 0))
-                    .orElse(this);
+        if (detected != null) return detectedRead(detected.exact(s));
         if (json.isEmpty()) return this;
         String typed = JsonColumns.relation(s, json);
         return new Reader(prepare, typed, after, rejects, drops, scans, "SELECT count(*) FROM (" + typed + ")");
@@ -81,10 +80,12 @@ record Reader(
      * through {@link #resolved}.
      */
     Reader checkedInRead(Statement s) throws SQLException {
-        if (detected == null) return resolved(s);
-        return detected.checkedInRead(s)
-                .map(reads -> csv(detected.prefix(), detected.groups(), reads, 0))
-                .orElse(this);
+        return detected == null ? resolved(s) : detectedRead(detected.checkedInRead(s));
+    }
+
+    /** The csv files read group by group as {@code reads} says; this reader when they are read as detected. */
+    private Reader detectedRead(Optional<List<DetectedCsv.Read>> reads) {
+        return reads.map(r -> csv(detected.prefix(), detected.groups(), r, 0)).orElse(this);
     }
 
     /** A separator that does not occur in text, so that a text line is one column. */
