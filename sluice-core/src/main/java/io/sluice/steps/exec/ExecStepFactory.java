@@ -5,6 +5,7 @@ import io.sluice.config.Options;
 import io.sluice.config.Secret;
 import io.sluice.config.Type;
 import io.sluice.spi.FileStep;
+import io.sluice.spi.KubernetesNames;
 import io.sluice.spi.PipelineContext;
 import io.sluice.spi.Step;
 import io.sluice.spi.StepFactory;
@@ -145,9 +146,6 @@ public final class ExecStepFactory implements StepFactory<Options> {
                 name, program, o.get(ENV), o.get(TIMEOUT), workdir, image.isPresent() ? o : null, secretEnv);
     }
 
-    /** A Kubernetes Secret's name: a DNS-1123 subdomain. */
-    private static final Pattern SECRET_NAME =
-            Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
     /** A key of a Secret's data. */
     private static final Pattern SECRET_DATA_KEY = Pattern.compile("[-._a-zA-Z0-9]+");
 
@@ -196,7 +194,7 @@ public final class ExecStepFactory implements StepFactory<Options> {
             if (o.get(ENV).containsKey(name)) {
                 throw o.problem(SECRET_ENV, name + " is in env too: give each variable once");
             }
-            if (!SECRET_NAME.matcher(secret).matches() || secret.length() > 253) {
+            if (!KubernetesNames.isSubdomain(secret)) {
                 throw ref.problem(
                         SECRET,
                         "'" + secret + "' is not a Kubernetes object name (lowercase letters, digits, '-' and '.', "

@@ -1,5 +1,6 @@
 package io.sluice.kubernetes.manifest;
 
+import io.sluice.spi.KubernetesNames;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -50,11 +51,11 @@ public record GenerateOptions(
         Objects.requireNonNull(image, "image");
         Objects.requireNonNull(namespace, "namespace");
         if (image.isBlank()) throw new IllegalArgumentException("--image must not be blank");
-        if (!ApiValues.isLabel(namespace)) {
+        if (!KubernetesNames.isLabel(namespace)) {
             throw new IllegalArgumentException("namespace '" + namespace
                     + "' is not a valid Kubernetes namespace: lower-case letters, digits and '-', at most 63");
         }
-        if (volumeClaim != null && !ApiValues.isSubdomain(volumeClaim)) {
+        if (volumeClaim != null && !KubernetesNames.isSubdomain(volumeClaim)) {
             throw new IllegalArgumentException("volume claim '" + volumeClaim
                     + "' is not a valid PersistentVolumeClaim name: lower-case letters, digits, '-' and '.'");
         }

@@ -5,6 +5,7 @@ import io.sluice.config.Options;
 import io.sluice.config.Type;
 import io.sluice.kubernetes.manifest.ApiValues;
 import io.sluice.kubernetes.manifest.Manifests;
+import io.sluice.spi.KubernetesNames;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -259,7 +260,7 @@ public record JobOptions(
 
     /** @param label a DNS-1123 label (a namespace), else a DNS-1123 subdomain */
     private static void name(Options o, Field<?> field, String name, boolean label) {
-        if (!(label ? ApiValues.isLabel(name) : ApiValues.isSubdomain(name))) {
+        if (!(label ? KubernetesNames.isLabel(name) : KubernetesNames.isSubdomain(name))) {
             throw o.problem(
                     field,
                     "`" + name + "` is not a Kubernetes object name: lower-case letters, digits and `-`"
