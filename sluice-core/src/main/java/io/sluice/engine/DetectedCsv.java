@@ -48,11 +48,13 @@ record DetectedCsv(String prefix, List<List<Path>> groups, String options) {
             List<Checked> checked = checked(s, files);
             if (checked.isEmpty()) return null;
             List<String> casts = new ArrayList<>();
+            String recheck = "error(" + Sql.literal(RECHECK) + ")";
             for (Checked c : checked) {
                 String column = Sql.identifier(c.name());
-                casts.add("CASE WHEN " + column + " IS NOT NULL AND (" + c.changes() + " OR TRY_CAST(" + column
-                        + " AS " + c.type() + ") IS NULL) THEN error(" + Sql.literal(RECHECK) + ") ELSE CAST(" + column
-                        + " AS " + c.type() + ") END AS " + column);
+                // each value cast once (the read's hot path): a NULL cast of a value that is not NULL is a refusal
+                casts.add("CASE WHEN " + column + " IS NOT NULL AND " + c.changes() + " THEN " + recheck
+                        + " ELSE coalesce(TRY_CAST(" + column + " AS " + c.type() + "), CASE WHEN " + column
+                        + " IS NOT NULL THEN " + recheck + " END) END AS " + column);
             }
             return new Read(
                     asText(checked.stream().map(Checked::name).toList()),
