@@ -67,9 +67,9 @@ import java.util.stream.Collectors;
  *
  * <ol>
  *   <li>the staged Parquet goes up through a resumable upload as a load job into a staging table of the split's
- *       attempt; the job's id is made of the pipeline, table, split id and the claim's fencing token, so BigQuery
- *       itself refuses a second load of one attempt (a duplicate, HTTP 409, is looked up: done without error, its
- *       staging table is used);
+ *       attempt; the job's id is made of the pipeline, table, split id, ledger incarnation and the claim's fencing
+ *       token, so BigQuery itself refuses a second load of one attempt (a duplicate, HTTP 409, is looked up: done
+ *       without error, its staging table is used);
  *   <li>one multi-statement transaction, whose job id is made the same way (a duplicate that succeeded is the commit
  *       already made), refuses a token lower than the split's token recorded in {@code _sluice_commits} and, for a
  *       versioned output, a lock token lower than the one recorded in {@code _sluice_outputs}; deletes the rows the
@@ -326,9 +326,19 @@ final class BigQuerySink implements Sink {
         return "bigquery-output:" + name() + ":" + outputKey;
     }
 
-    /** The part of every job and staging table name that belongs to this split: a hash of pipeline, table, split. */
-    private String splitHash(String splitId) {
-        return hash(context.pipeline() + "\0" + name() + "\0" + splitId);
+    /**
+     * The part of every job and staging table name that belongs to one attempt: a hash of pipeline, table, split and
+     * ledger incarnation, then the claim's token. Tokens start over in a new ledger (a lost SQLite file, another
+     * ledger, each run of the memory ledger), so without the incarnation an attempt would take a job id an earlier
+     * ledger's attempt used: BigQuery refuses it (HTTP 409), the client hands back that earlier job, and its commit
+     * would count as this one's, the new rows never loaded. No token (0): a name of its own.
+     */
+    private String attempt(Split split, CommitContext ctx) {
+        String incarnation = ctx.incarnation() == null ? "" : ctx.incarnation();
+        return hash(context.pipeline() + "\0" + name() + "\0" + split.id() + "\0" + incarnation) + "_"
+                + (ctx.token() > 0
+                        ? "t" + ctx.token()
+                        : "x" + UUID.randomUUID().toString().replace("-", ""));
     }
 
     /**
@@ -406,11 +416,8 @@ final class BigQuerySink implements Sink {
                 if (columns.isEmpty() && fields == null && bq().getTable(table) == null)
                     return new Written(0, List.of());
                 Map<String, Field> target = target(columns, wanted);
-                // the attempt's names: fixed by split and token, so a second load or commit of it is refused
-                String attempt = splitHash(split.id()) + "_"
-                        + (ctx.token() > 0
-                                ? "t" + ctx.token()
-                                : "x" + UUID.randomUUID().toString().replace("-", ""));
+                // the attempt's names: fixed by split, incarnation and token, so a second load or commit is refused
+                String attempt = attempt(split, ctx);
                 TableId rowsTable = columns.isEmpty() ? null : sibling(STAGING + attempt);
                 if (rowsTable != null) load(rowsTable, parquet, "sluice_" + attempt + "_load");
                 TableId deadTable = null;
@@ -699,11 +706,7 @@ final class BigQuerySink implements Sink {
         params.put("target", QueryParameterValue.string(name()));
         params.put("split", QueryParameterValue.string(split.id()));
         params.put("token", QueryParameterValue.int64(ctx.token()));
-        String attempt = splitHash(split.id()) + "_"
-                + (ctx.token() > 0
-                        ? "t" + ctx.token()
-                        : "x" + UUID.randomUUID().toString().replace("-", ""));
-        run(transaction(s), params, "sluice_" + attempt + "_discard", ctx.token());
+        run(transaction(s), params, "sluice_" + attempt(split, ctx) + "_discard", ctx.token());
     }
 
     /** The table, when this pipeline committed rows to it. */

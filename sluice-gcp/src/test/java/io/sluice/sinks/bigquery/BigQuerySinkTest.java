@@ -88,8 +88,13 @@ class BigQuerySinkTest {
 
     /** A claim's commit context with this fencing token. */
     private SplitCommit claim(long token) {
+        return claim(token, "inc-1");
+    }
+
+    /** A claim's commit context with this fencing token, in this ledger incarnation. */
+    private SplitCommit claim(long token, String incarnation) {
         return new SplitCommit(
-                () -> {}, () -> true, "inc-1", 1, token, new LedgerLocks(ledger, "w", Duration.ofSeconds(30)));
+                () -> {}, () -> true, incarnation, 1, token, new LedgerLocks(ledger, "w", Duration.ofSeconds(30)));
     }
 
     /** A fresh scratch folder for a writer, as a split's attempt gets one. */
@@ -239,6 +244,28 @@ class BigQuerySinkTest {
                 .as("the load job and the commit job of split a with token 7 exist already: HTTP 409 each")
                 .isEqualTo(2);
         assertThat(counts()).as("the commit made first stands, once").containsExactly("first|5|a");
+    }
+
+    /**
+     * Tokens start over in a new ledger (a lost SQLite file, the memory ledger's next run, another ledger): a split's
+     * attempt with a token an earlier ledger used is another attempt, not that one again. BigQuery refuses its job ids
+     * as taken (HTTP 409), and Google's client hands back the earlier ledger's jobs (made within the last day), so
+     * naming jobs by split and token alone took the earlier commit for this one: the new rows were never loaded.
+     */
+    @Test
+    void anAttemptOfANewLedgerWithATokenAnEarlierLedgerUsedLoadsItsOwnRows() throws Exception {
+        Sink sink = sink("dataset: ds\ntable: items\n");
+        try (SinkWriter w = sink.open(split("a"), scratch())) {
+            w.stage(new DuckRows(duck, tagged("earlier ledger", 5)), BadRows.NONE);
+            w.commit(claim(1, "inc-1"));
+        }
+        int before = target.bq.duplicates.get();
+        try (SinkWriter w = sink.open(split("a"), scratch())) {
+            w.stage(new DuckRows(duck, tagged("new ledger", 3)), BadRows.NONE);
+            assertThat(w.commit(claim(1, "inc-2")).rowsOut()).isEqualTo(3);
+        }
+        assertThat(counts()).containsExactly("new ledger|3|a");
+        assertThat(target.bq.duplicates.get() - before).as("no job id taken").isZero();
     }
 
     @Test
