@@ -585,7 +585,9 @@ final class BigQuerySink implements Sink {
 
     /**
      * The statement that writes the staged rows (the table's other columns stay NULL): an INSERT, or a MERGE on the
-     * keys in which a key's last row in the split wins.
+     * keys in which a key's last row in the split wins. A row with a NULL key matches no row, in the split or in the
+     * table (the MERGE's {@code =} is not true for NULL): each is inserted, as the jdbc sink does, where the window's
+     * PARTITION BY alone would put a split's NULL keys together and keep only one of those rows.
      */
     private String write(Map<String, Field> target, List<String> names, TableId rows) {
         List<String> select = new ArrayList<>();
@@ -599,8 +601,10 @@ final class BigQuerySink implements Sink {
                     + ", @split FROM " + quoted(rows) + " x";
         }
         String partition = keys.stream().map(k -> "x." + col(k)).collect(Collectors.joining(", "));
+        String nullKey = keys.stream().map(k -> " OR x." + col(k) + " IS NULL").collect(Collectors.joining());
         String source = "SELECT " + String.join(", ", select) + " FROM " + quoted(rows) + " x WHERE TRUE QUALIFY "
-                + "ROW_NUMBER() OVER (PARTITION BY " + partition + " ORDER BY x." + col(ROW_COLUMN) + " DESC) = 1";
+                + "ROW_NUMBER() OVER (PARTITION BY " + partition + " ORDER BY x." + col(ROW_COLUMN) + " DESC) = 1"
+                + nullKey;
         String on = keys.stream().map(k -> "t." + col(k) + " = s." + col(k)).collect(Collectors.joining(" AND "));
         String set = names.stream().map(c -> col(c) + " = s." + col(c)).collect(Collectors.joining(", ")) + ", "
                 + col(SPLIT_COLUMN) + " = @split";

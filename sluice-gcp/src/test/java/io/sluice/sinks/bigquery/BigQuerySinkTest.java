@@ -293,6 +293,29 @@ class BigQuerySinkTest {
         assertThat(target.bq.rows("SELECT id, v FROM ds.m ORDER BY id")).containsExactly("1|a", "2|b2", "3|a");
     }
 
+    /**
+     * A NULL key matches no row (BigQuery's {@code =} is not true for NULL, so MERGE inserts such a row), as in the jdbc
+     * sink: every row of a split with a NULL key is kept, not only the last (a window's PARTITION BY puts the NULLs of
+     * a key together, which kept one of them and dropped the rest).
+     */
+    @Test
+    void mergeKeepsEveryRowWhoseKeyIsNull() throws Exception {
+        Sink sink = sink("dataset: ds\ntable: m\nmode: merge\nkeys: [id, part]\n");
+        write(
+                sink,
+                "a",
+                "SELECT * FROM (VALUES (NULL::BIGINT, 'p', 'x'), (NULL, 'p', 'y'), (1, NULL, 'n1'), (1, NULL, 'n2'),"
+                        + " (1, 'p', 'a-first'), (1, 'p', 'a-last')) t(id, part, v)",
+                1);
+        write(sink, "b", "SELECT * FROM (VALUES (NULL::BIGINT, 'p', 'z'), (1, 'p', 'b')) t(id, part, v)", 1);
+        assertThat(target.bq.rows("SELECT id, part, v, _sluice_split FROM ds.m ORDER BY v"))
+                .containsExactly("1|p|b|b", "1|null|n1|a", "1|null|n2|a", "null|p|x|a", "null|p|y|a", "null|p|z|b");
+        write(sink, "a", "SELECT NULL::BIGINT AS id, 'p' AS part, 'x2' AS v", 2);
+        assertThat(target.bq.rows("SELECT id, part, v FROM ds.m ORDER BY v"))
+                .as("a replay replaces the split's NULL-key rows as its others")
+                .containsExactly("1|p|b", "null|p|x2", "null|p|z");
+    }
+
     @Test
     void badRecordsGoToTheDeadLetterTableAndAReplayReplacesThem() throws Exception {
         Sink sink = sink("dataset: ds\ntable: items\n");
