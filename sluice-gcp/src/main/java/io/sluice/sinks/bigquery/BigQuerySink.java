@@ -454,6 +454,7 @@ final class BigQuerySink implements Sink {
          */
         private void load(TableId into, Path file, String jobName) throws IOException, InterruptedException {
             stagingTables.add(into);
+            stagingTable(into);
             JobId jobId = JobId.newBuilder()
                     .setJob(jobName)
                     .setLocation(access.location())
@@ -485,17 +486,30 @@ final class BigQuerySink implements Sink {
                 throw new IllegalStateException(
                         "BigQuery refused to load split " + split.id() + " (job " + jobName + "): " + error);
             });
+        }
+
+        /**
+         * Makes a staging table, without a schema (the load gives it the Parquet file's), that expires in a day: one
+         * that a killed worker leaves behind (its load job still running, or done before the commit) goes by itself,
+         * and no later attempt takes its name (it holds the token). Set when the table is made, not after the load:
+         * a load that overwrites a table (WRITE_TRUNCATE) keeps its expiration time (BigQuery's reference,
+         * https://cloud.google.com/bigquery/docs/reference/rest/v2/Job#DestinationTableProperties: "For an existing
+         * table, no change is made to the table's expiration time"), where a table the load job made had none.
+         */
+        private void stagingTable(TableId id) throws IOException {
             try {
-                Table t = bq().getTable(into);
-                if (t != null) {
-                    // a staging table a crash leaves behind goes by itself
-                    bq().update(t.toBuilder()
-                            .setExpirationTime(
-                                    Instant.now().plus(Duration.ofDays(1)).toEpochMilli())
-                            .build());
-                }
+                bq().create(TableInfo.newBuilder(
+                                id, StandardTableDefinition.newBuilder().build())
+                        .setExpirationTime(
+                                Instant.now().plus(Duration.ofDays(1)).toEpochMilli())
+                        .build());
             } catch (BigQueryException e) {
-                // best effort: the commit drops it
+                if (e.getCode() != 409) { // 409: made by this attempt's earlier try
+                    throw new IOException(
+                            access.explain(
+                                    "cannot make the staging table " + id.getTable() + " of split " + split.id(), e),
+                            e);
+                }
             }
         }
 

@@ -60,6 +60,13 @@ public final class BigQueryStandIn implements AutoCloseable {
     private final Set<String> denied = new HashSet<>();
     /** Each table's BigQuery schema (its {@code fields}), by {@code dataset.table}. */
     private final Map<String, ArrayNode> schemas = new HashMap<>();
+    /**
+     * The tables' expiration times (ms since the epoch), by {@code dataset.table}: set by tables.insert and patch, kept
+     * by a load that overwrites the table (WRITE_TRUNCATE), none on a table a load job creates, as BigQuery documents
+     * (https://cloud.google.com/bigquery/docs/reference/rest/v2/Job#DestinationTableProperties, expirationTime: "For an
+     * existing table, no change is made to the table's expiration time").
+     */
+    private final Map<String, Long> expirations = new HashMap<>();
 
     private final Map<String, ObjectNode> jobs = new LinkedHashMap<>();
     private final Map<String, Upload> uploads = new HashMap<>();
@@ -76,6 +83,16 @@ public final class BigQueryStandIn implements AutoCloseable {
      * client's retries are spent).
      */
     public final AtomicInteger lostCommitResults = new AtomicInteger();
+
+    /**
+     * When set, the next load job runs to its end and then the caller is gone: every later call fails (HTTP 400, not
+     * retried) until {@link #reachable} is called. What BigQuery holds then is what a worker killed while its load
+     * job ran leaves behind.
+     */
+    public final java.util.concurrent.atomic.AtomicBoolean goneAfterLoad =
+            new java.util.concurrent.atomic.AtomicBoolean();
+
+    private boolean gone;
 
     private record Upload(ObjectNode job, ByteArrayOutputStream bytes) {}
 
@@ -169,6 +186,16 @@ public final class BigQueryStandIn implements AutoCloseable {
         return out;
     }
 
+    /** Calls are answered again after {@link #goneAfterLoad}. */
+    public synchronized void reachable() {
+        gone = false;
+    }
+
+    /** A table's expiration time (ms since the epoch), if it has one. */
+    public synchronized java.util.Optional<Long> expiration(String dataset, String table) {
+        return java.util.Optional.ofNullable(expirations.get(dataset + "." + table));
+    }
+
     /** The job ids made so far, in order. */
     public synchronized List<String> jobIds() {
         return List.copyOf(jobs.keySet());
@@ -214,6 +241,7 @@ public final class BigQueryStandIn implements AutoCloseable {
     }
 
     private void route(HttpExchange x) throws Exception {
+        if (gone) throw new Failure(400, "invalid", "stand-in: the caller is gone (goneAfterLoad)");
         String method = x.getRequestMethod();
         String override = x.getRequestHeaders().getFirst("X-HTTP-Method-Override");
         if (override != null) method = override;
@@ -260,7 +288,15 @@ public final class BigQueryStandIn implements AutoCloseable {
                     throw new Failure(
                             409, "duplicate", "Already Exists: Table " + project + ":" + dataset + "." + table);
                 }
-                createTable(dataset, table, (ArrayNode) body.path("schema").path("fields"));
+                createTable(
+                        dataset,
+                        table,
+                        body.path("schema").path("fields") instanceof ArrayNode fields
+                                ? fields
+                                : JSON.createArrayNode());
+                if (body.has("expirationTime"))
+                    expirations.put(
+                            dataset + "." + table, body.path("expirationTime").asLong());
                 send(x, 200, table(project, dataset, table));
                 return;
             }
@@ -276,14 +312,17 @@ public final class BigQueryStandIn implements AutoCloseable {
             switch (method) {
                 case "GET" -> send(x, 200, table(project, dataset, table));
                 case "DELETE" -> {
-                    sql("DROP TABLE " + ident(dataset) + "." + ident(table));
+                    sql("DROP TABLE IF EXISTS " + ident(dataset) + "." + ident(table));
                     schemas.remove(key);
+                    expirations.remove(key);
                     x.sendResponseHeaders(204, -1);
                 }
                 case "PATCH", "PUT" -> {
                     JsonNode body = JSON.readTree(body(x));
                     if (body.path("schema").has("fields"))
                         alter(dataset, table, (ArrayNode) body.path("schema").path("fields"));
+                    if (body.has("expirationTime"))
+                        expirations.put(key, body.path("expirationTime").asLong());
                     send(x, 200, table(project, dataset, table));
                 }
                 default -> throw new Failure(400, "invalid", "stand-in: no " + method + " on a table");
@@ -377,6 +416,7 @@ public final class BigQueryStandIn implements AutoCloseable {
         }
         uploads.remove(session);
         send(x, 200, load(u.job, u.bytes.toByteArray()));
+        if (goneAfterLoad.getAndSet(false)) gone = true;
     }
 
     /** A load job: the uploaded Parquet file becomes the destination table (WRITE_TRUNCATE) or is appended to it. */
@@ -493,6 +533,10 @@ public final class BigQueryStandIn implements AutoCloseable {
     // ---- tables --------------------------------------------------------------------------------------------
 
     private void createTable(String dataset, String table, ArrayNode fields) throws SQLException {
+        if (fields.isEmpty()) { // a table without a schema (a load gives it one): nothing in DuckDB yet
+            schemas.put(dataset + "." + table, JSON.createArrayNode());
+            return;
+        }
         List<String> defs = new ArrayList<>();
         for (JsonNode f : fields) defs.add(ident(f.path("name").asText()) + " " + duckType(f));
         sql("CREATE TABLE " + ident(dataset) + "." + ident(table) + " (" + String.join(", ", defs) + ")");
@@ -521,7 +565,11 @@ public final class BigQueryStandIn implements AutoCloseable {
                 .put("tableId", table);
         t.put("type", "TABLE");
         t.putObject("schema").set("fields", schemas.get(dataset + "." + table));
-        t.put("numRows", Long.toString(count(dataset + "." + table)));
+        t.put(
+                "numRows",
+                schemas.get(dataset + "." + table).isEmpty() ? "0" : Long.toString(count(dataset + "." + table)));
+        Long expires = expirations.get(dataset + "." + table);
+        if (expires != null) t.put("expirationTime", Long.toString(expires));
         t.put("creationTime", Long.toString(System.currentTimeMillis()));
         return t;
     }

@@ -281,6 +281,32 @@ class BigQuerySinkTest {
                 .hasSize(1);
     }
 
+    /**
+     * A worker killed while its load job runs (or before its commit) leaves the attempt's staging table behind, and no
+     * later attempt uses that name (it holds the token): it must expire by itself, as the docs say, so its expiry is
+     * set when the table is made, not after the load.
+     */
+    @Test
+    void aStagingTableThatAKilledWorkerLeavesBehindExpires() throws Exception {
+        Sink sink = sink("dataset: ds\ntable: items\n");
+        target.bq.goneAfterLoad.set(true);
+        long before = System.currentTimeMillis();
+        assertThatThrownBy(() -> write(sink, "a", tagged("a", 3), 5))
+                .as("the worker is gone after its load")
+                .hasMessageContaining("the caller is gone");
+        target.bq.reachable();
+        List<String> staging = target.bq.tables("ds").stream()
+                .filter(t -> t.startsWith("_sluice_stage_"))
+                .toList();
+        assertThat(staging).as("left behind").hasSize(1);
+        assertThat(target.bq.expiration("ds", staging.getFirst()))
+                .as("expires within a day")
+                .hasValueSatisfying(at -> assertThat(at)
+                        .isBetween(
+                                before + Duration.ofHours(23).toMillis(),
+                                before + Duration.ofHours(25).toMillis()));
+    }
+
     @Test
     void mergeWritesOverRowsWithTheSameKeysAndASplitsLastRowForAKeyWins() throws Exception {
         Sink sink = sink("dataset: ds\ntable: m\nmode: merge\nkeys: [id]\n");
