@@ -183,6 +183,26 @@ class ValidationTest {
                 .contains("steps[1].sql: SQL syntax error at or near \"SELEC\" (line 1, column 1 of the step's SQL)");
     }
 
+    /**
+     * A step whose result has two columns of one name ({@code SELECT *, upper(region) AS region}, meant to replace the
+     * column) stops validate and run at its line. Before, the step's wrapping renamed the second to {@code region_1}:
+     * the sink got the untouched {@code region} and a column the step never named, and a run wrote it so.
+     */
+    @Test
+    void aStepReturningTwoColumnsOfOneNameStopsValidateAndRunAtItsLine() throws Exception {
+        Path p = pipeline(
+                "  - sql: SELECT region, amount FROM input\n  - sql: SELECT *, upper(region) AS Region FROM input\n",
+                "");
+        for (CliRun r : List.of(sluice("validate", p.toString()), run(p))) {
+            assertThat(r.code()).as(r.toString()).isEqualTo(2);
+            assertThat(r.err())
+                    .contains(p + ":6:")
+                    .contains("steps[1].sql: the step's result has two columns named \"region\" (columns 1 and 3)")
+                    .contains("SELECT * REPLACE (");
+        }
+        assertNothingRan(p);
+    }
+
     @Test
     void aPartitionColumnTheStepsDoNotProduceIsNamedAtPartitionBy() throws Exception {
         Path p = pipeline("  - sql: SELECT amount, ts FROM input\n", ", partition_by: [region]");

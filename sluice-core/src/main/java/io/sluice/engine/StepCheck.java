@@ -148,8 +148,10 @@ public final class StepCheck {
             for (int i = 0; i < steps.size(); i++) {
                 Options.Selected declared = a.pipeline().steps().get(i);
                 Step step = steps.get(i);
+                String stepInput = query;
                 query = step.apply(query);
                 columns = describeStep(c, query, declared, columns, step.sql());
+                if (step.sql() != null) refuseTwoColumnsOfOneName(c, stepInput, step.sql(), declared);
                 if (step instanceof MergingStep m) columns = describeStep(c, m.merge(query), declared, columns, null);
             }
             String reject = steps.isEmpty() ? null : steps.getLast().rejectColumn();
@@ -200,6 +202,41 @@ public final class StepCheck {
             return describe(c, query);
         } catch (SQLException e) {
             throw problem(c, declared, e, input, ownSql);
+        }
+    }
+
+    /**
+     * A step's own SQL whose result names two columns alike (DuckDB's names ignore case): {@link Step#apply}'s wrapping
+     * would rename the second ({@code region_1}), and the sink would get, under the first name, a column the step may
+     * have meant to replace ({@code SELECT *, upper(region) AS region}).
+     *
+     * @param input the query of the step's input, bound here as {@code input} for the step's SQL alone
+     */
+    private static void refuseTwoColumnsOfOneName(Connection c, String input, String sql, Options.Selected declared)
+            throws SQLException {
+        List<String> names;
+        try (Statement s = c.createStatement()) {
+            s.execute("CREATE OR REPLACE TEMP VIEW input AS " + input);
+            try {
+                names = describe(c, sql);
+            } catch (SQLException e) {
+                return; // it bound through the wrapping: an error here is not the user's to fix
+            } finally {
+                s.execute("DROP VIEW IF EXISTS input");
+            }
+        }
+        Map<String, Integer> first = new java.util.HashMap<>();
+        for (int i = 0; i < names.size(); i++) {
+            Integer seen = first.putIfAbsent(names.get(i).toLowerCase(java.util.Locale.ROOT), i);
+            if (seen == null) continue;
+            String name = names.get(seen);
+            throw new ConfigException(new ConfigProblem(
+                    declared.location(),
+                    declared.path(),
+                    "the step's result has two columns named \"" + name + "\" (columns " + (seen + 1) + " and "
+                            + (i + 1) + "), and the sink would get the second as \"" + names.get(i) + "_1\": give it "
+                            + "a name of its own (`... AS " + name + "_2`), or replace the column in place: "
+                            + "`SELECT * REPLACE (expression AS " + name + ") FROM input`"));
         }
     }
 
