@@ -184,6 +184,39 @@ class ValidationTest {
     }
 
     /**
+     * A step is one query. SQL that closes the parenthesis Sluice wraps around it ran statements of its own: validate
+     * wrote a file (and said "no table input (did you mean 'input'?)"). Two statements got "syntax error at or near
+     * ';'", and so did a query ending in {@code ; -- note}, which runs as written in DuckDB's shell.
+     */
+    @Test
+    void aStepIsOneQueryAndItsSqlCannotCloseTheWrappingAroundIt() throws Exception {
+        Path escaped = dir.resolve("escaped.csv");
+        Path closes = pipeline(
+                "  - sql: \"SELECT * FROM input); COPY (SELECT 42 AS x) TO '" + escaped
+                        + "'; SELECT * FROM (SELECT * FROM input\"\n",
+                "");
+        for (CliRun r : List.of(sluice("validate", closes.toString()), run(closes))) {
+            assertThat(r.code()).as(r.toString()).isEqualTo(2);
+            assertThat(r.err())
+                    .contains(closes + ":5:")
+                    .contains("steps[0].sql: the `)` at line 1, column 20 of the step's SQL closes a parenthesis it"
+                            + " does not open");
+        }
+        assertThat(escaped).doesNotExist();
+
+        Path two = pipeline("  - sql: \"SELECT * FROM input; SELECT 1 AS x\"\n", "");
+        assertThat(invalid(two))
+                .contains(two + ":5:")
+                .contains("steps[0].sql: a step is one query, and a second statement follows the `;` at line 1, "
+                        + "column 20 of the step's SQL");
+
+        Path note = pipeline("  - sql: \"SELECT region, ';' AS semi FROM input; -- the regions\"\n", "");
+        CliRun ran = run(note);
+        assertThat(ran.code()).as(ran.toString()).isZero();
+        assertThat(CliRun.status(note).get("counts").path("done").asLong()).isEqualTo(1);
+    }
+
+    /**
      * A step whose result has two columns of one name ({@code SELECT *, upper(region) AS region}, meant to replace the
      * column) stops validate and run at its line. Before, the step's wrapping renamed the second to {@code region_1}:
      * the sink got the untouched {@code region} and a column the step never named, and a run wrote it so.

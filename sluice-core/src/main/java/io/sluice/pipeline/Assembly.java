@@ -51,7 +51,12 @@ public record Assembly(Pipeline pipeline, Source source, List<Step> steps, Sink 
                         .withSinkFolder(sink.outputFolder().orElse(null)));
         List<Step> steps = new ArrayList<>();
         for (Options.Selected step : p.steps()) {
-            Step created = c.step(step, ctx);
+            Step created;
+            try {
+                created = c.step(step, ctx);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(new ConfigProblem(step.location(), step.path(), e.getMessage()));
+            }
             if (!steps.isEmpty() && steps.getLast() instanceof io.sluice.spi.MergingStep) {
                 throw new ConfigException(
                         new ConfigProblem(

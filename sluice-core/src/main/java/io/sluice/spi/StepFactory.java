@@ -2,6 +2,7 @@ package io.sluice.spi;
 
 /** Creates record steps from validated options. */
 public interface StepFactory<O> extends ComponentFactory<O> {
+    /** @throws IllegalArgumentException when the options cannot make a step: its message is shown at the step's line */
     Step create(O options, PipelineContext context);
 
     /**

@@ -28,9 +28,7 @@ public final class SqlStepFactory implements StepFactory<String> {
 
     @Override
     public Step create(String options, PipelineContext context) {
-        String sql = options.strip();
-        if (sql.endsWith(";")) sql = sql.substring(0, sql.length() - 1);
-        String body = sql;
+        String body = OneQuery.of(options.strip());
         return new Step() {
             @Override
             public String apply(String input) {
