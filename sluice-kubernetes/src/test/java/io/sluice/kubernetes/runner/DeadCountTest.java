@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A watching controller's summary counts each split that died during its run ({@code splits_dead}, and the exit code
  * 1), though splits dead at its start were {@code sluice retry}'d and done meanwhile: the ledger's dead count is then
- * no higher than at the start. On fabric8's mock API server; the test plays the splits' pods through the ledger.
+ * no higher than at the start; so does its {@code sluice_splits_dead_total} counter. On fabric8's mock API server; the test plays the splits' pods through the ledger.
  */
 class DeadCountTest {
     @TempDir
@@ -62,6 +62,8 @@ class DeadCountTest {
             // before the fix: 0 (1 dead now, 2 at the start) and exit 0, as if nothing had failed
             assertThat(summary.died()).as("controller said %s", k.infos).isEqualTo(1);
             assertThat(summary.exitCodeWhenWatching()).isEqualTo(RunSummary.SOME_DEAD);
+            // what sluice_splits_dead_total reads: before the fix 0, the controller's counters had no dead count
+            assertThat(k.stats().splitsDead()).isEqualTo(1);
         }
     }
 
