@@ -131,6 +131,7 @@ public final class ExecStepFactory implements StepFactory<Options> {
         }
         for (String arg : command.orElse(List.of())) checkPlaceholders(o, COMMAND, arg);
         for (String value : o.get(ENV).values()) checkPlaceholders(o, ENV, value);
+        for (String variable : o.get(ENV).keySet()) checkVariable(o, ENV, variable, image.isPresent());
         Map<String, FileStep.Container.SecretKey> secretEnv = secretEnv(o, image.isPresent());
         if (o.get(TIMEOUT).isZero()) throw o.problem(TIMEOUT, "must be more than 0");
         Path workdir = o.find(WORKDIR).orElse(context.baseDir());
@@ -194,6 +195,7 @@ public final class ExecStepFactory implements StepFactory<Options> {
             if (o.get(ENV).containsKey(name)) {
                 throw o.problem(SECRET_ENV, name + " is in env too: give each variable once");
             }
+            checkVariable(o, SECRET_ENV, name, true);
             if (!KubernetesNames.isSubdomain(secret)) {
                 throw ref.problem(
                         SECRET,
@@ -206,6 +208,25 @@ public final class ExecStepFactory implements StepFactory<Options> {
             out.put(name, new FileStep.Container.SecretKey(secret, key));
         });
         return out;
+    }
+
+    /**
+     * A variable's name: in an image's container, as the API server takes it (else it refuses every split's Job); for
+     * a command run here, one a process's environment can hold (else every split's command fails to start).
+     */
+    private static void checkVariable(Options o, Field<?> field, String name, boolean image) {
+        if (image && !KubernetesNames.isEnvVarName(name)) {
+            throw o.problem(
+                    field,
+                    "'" + name + "' is not a name Kubernetes takes for a container's environment variable: letters,"
+                            + " digits, '_', '-' and '.', not starting with a digit (" + KubernetesNames.ENV_VAR_NAME
+                            + ", the rule every Kubernetes version applies); rename it");
+        }
+        if (name.isEmpty() || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0) {
+            throw o.problem(
+                    field,
+                    "'" + name + "' is not the name of an environment variable: it is empty or holds '=' (or a NUL)");
+        }
     }
 
     private static void checkPlaceholders(Options o, Field<?> field, String text) {

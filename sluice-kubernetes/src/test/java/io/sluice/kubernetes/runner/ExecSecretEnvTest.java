@@ -158,4 +158,40 @@ class ExecSecretEnvTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("A is in env too");
     }
+
+    /**
+     * Before: loaded, and the API server refused every split's Job (an image's variable), or each split's command failed
+     * to start (one run here): a variable's name is checked where it is written.
+     */
+    @Test
+    void aVariablesNameIsCheckedWhereItIsWritten() throws Exception {
+        String image = "image: \"ghcr.io/acme/rebuild:1.4\", ";
+        for (String bad : new String[] {"1ST", "MY VAR", "A=B", "ÉTÉ"}) {
+            assertThatThrownBy(() -> check(pipeline(image + "env: { \"%s\": x }".formatted(bad), "file_server: {}")))
+                    .as(bad)
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("steps[0].exec.env")
+                    .hasMessageContaining("'" + bad + "' is not")
+                    .hasMessageContaining("[-._a-zA-Z][-._a-zA-Z0-9]*");
+            assertThatThrownBy(() -> check(pipeline(
+                            image + "secret_env: { \"%s\": { secret: acme-api, key: k } }".formatted(bad),
+                            "file_server: {}")))
+                    .as(bad)
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("steps[0].exec.secret_env")
+                    .hasMessageContaining("'" + bad + "' is not")
+                    .hasMessageContaining("[-._a-zA-Z][-._a-zA-Z0-9]*");
+        }
+        check(pipeline(image + "env: { _a.b-C9: x }, secret_env: { -X: { secret: s, key: k } }", "file_server: {}"));
+        // a command run here: any name a process's environment holds, but not an empty one nor one with =
+        for (String bad : new String[] {"", "A=B"}) {
+            assertThatThrownBy(() -> check(
+                            pipeline("command: [sh, \"{input}\"], env: { \"%s\": x }".formatted(bad), "max_active: 1")))
+                    .as(bad)
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("steps[0].exec.env")
+                    .hasMessageContaining("'" + bad + "' is not the name of an environment variable");
+        }
+        check(pipeline("command: [sh, \"{input}\"], env: { \"1ST\": x }", "max_active: 1"));
+    }
 }
