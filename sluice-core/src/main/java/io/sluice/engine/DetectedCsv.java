@@ -18,7 +18,8 @@ import java.util.Set;
  * its detected type would change is read as text, as DuckDB reads it when the sample holds the value.
  *
  * <p>Two ways to look: {@link #checkedInRead} reads the columns to check as text and casts them in the read itself,
- * which fails ({@link #raised}) at the first value the cast would change or refuse; {@link #exact} reads every value
+ * which fails ({@link #raised}) at the first value the cast would change or refuse (or, cheaper to look at, at an
+ * integer not written as the cast writes it back, such as {@code 5.0}); {@link #exact} reads every value
  * once more before the read, and reads as text the columns holding such a value. A split runs the first, and the second
  * only after the first failed (rare: a value that changes or is bad).
  *
@@ -51,10 +52,18 @@ record DetectedCsv(String prefix, List<List<Path>> groups, String options) {
             String recheck = "error(" + Sql.literal(RECHECK) + ")";
             for (Checked c : checked) {
                 String column = Sql.identifier(c.name());
+                String cast = "TRY_CAST(" + column + " AS " + c.type() + ")";
                 // each value cast once (the read's hot path): a NULL cast of a value that is not NULL is a refusal
-                casts.add("CASE WHEN " + column + " IS NOT NULL AND " + c.changes() + " THEN " + recheck
-                        + " ELSE coalesce(TRY_CAST(" + column + " AS " + c.type() + "), CASE WHEN " + column
-                        + " IS NOT NULL THEN " + recheck + " END) END AS " + column);
+                if (c.type().equals("BIGINT")) {
+                    // an integer written as its cast writes it back: one comparison instead of c.changes()' five
+                    // looks at the text; one written otherwise (5.0, 05, +5, " 5") is looked at again by exact(),
+                    // which keeps the column typed when the value is unchanged (5.0)
+                    casts.add("CASE WHEN " + cast + "::VARCHAR = " + column + " THEN " + cast + " WHEN " + column
+                            + " IS NOT NULL THEN " + recheck + " END AS " + column);
+                } else {
+                    casts.add("CASE WHEN " + c.changes() + " THEN " + recheck + " ELSE coalesce(" + cast
+                            + ", CASE WHEN " + column + " IS NOT NULL THEN " + recheck + " END) END AS " + column);
+                }
             }
             return new Read(
                     asText(checked.stream().map(Checked::name).toList()),

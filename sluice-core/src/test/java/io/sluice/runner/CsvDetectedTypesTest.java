@@ -45,6 +45,20 @@ class CsvDetectedTypesTest {
         assertThat(run()).contains("02134,19.99").contains("39999,29999");
     }
 
+    /**
+     * An integer past the sampled rows written other than as its number writes it ({@code 30000.0}), which its type
+     * does not change: the column keeps its type (the read looks at such a value again, then reads it as before).
+     */
+    @Test
+    void anIntegerWrittenOtherwiseThatItsTypeKeepsKeepsTheColumnTyped() throws Exception {
+        StringBuilder csv = new StringBuilder("n,count\n");
+        for (int i = 0; i < 30_000; i++) csv.append(i).append(',').append(i).append('\n');
+        csv.append("30000,30000.0\n");
+        input("big.csv", csv.toString());
+        assertThat(run()).contains("29999,29999\n").contains("30000,30000\n").doesNotContain("30000.0");
+        assertThat(summary.rejected()).isZero();
+    }
+
     /** A timestamp with nanoseconds, which a TIMESTAMP would cut to microseconds, is text as written. */
     @Test
     void nanosecondsAreKept() throws Exception {
