@@ -59,6 +59,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.stream.Collectors;
 
@@ -109,7 +110,7 @@ final class BigQuerySink implements Sink {
     private final Options options;
     private final PipelineContext context;
     private BigQuery client;
-    /** The target's fields once checked or created, by name. */
+    /** The target's fields once checked or created, by name in any case ({@link #byName}). */
     private volatile Map<String, Field> fields;
 
     BigQuerySink(
@@ -148,6 +149,20 @@ final class BigQuerySink implements Sink {
         return "`" + name + "`";
     }
 
+    /**
+     * A map keyed by column name as BigQuery compares column names: without case ("Column names are
+     * case-insensitive", https://cloud.google.com/bigquery/docs/schemas#column_names), so that an output's {@code ID}
+     * is a table's {@code id}.
+     */
+    private static <V> Map<String, V> byName() {
+        return new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    }
+
+    /** Whether {@code names} holds {@code column} in any case, as BigQuery matches column names. */
+    private static boolean has(List<String> names, String column) {
+        return names.stream().anyMatch(column::equalsIgnoreCase);
+    }
+
     // ---- checks --------------------------------------------------------------------------------------------
 
     /** The dataset exists and the credentials may read it; an existing table has the keys. Changes nothing. */
@@ -167,7 +182,7 @@ final class BigQuerySink implements Sink {
             if (t != null) {
                 List<String> names = columns(t);
                 for (String key : keys) {
-                    if (!names.contains(key)) {
+                    if (!has(names, key)) {
                         throw options.problem(
                                 BigQuerySinkFactory.KEYS,
                                 "no column \"" + key + "\" in table " + name() + Validator.suggestion(key, names)
@@ -186,10 +201,10 @@ final class BigQuerySink implements Sink {
         return schema.getFields().stream().map(Field::getName).toList();
     }
 
-    /** Each key must be a column of the rows the steps give. */
+    /** Each key must be a column of the rows the steps give, in any case (BigQuery's names ignore it). */
     @Override
     public Optional<ColumnCheck> columnCheck() {
-        return ColumnCheck.eachOf(keys, false, options, BigQuerySinkFactory.KEYS.name());
+        return ColumnCheck.eachOf(keys, true, options, BigQuerySinkFactory.KEYS.name());
     }
 
     /** Creates the bookkeeping tables beside the target, when missing. */
@@ -253,7 +268,7 @@ final class BigQuerySink implements Sink {
         }
         List<String> names = columns(existing);
         List<Field> missing = schema.getFields().stream()
-                .filter(f -> !names.contains(f.getName()))
+                .filter(f -> !has(names, f.getName()))
                 .toList();
         if (missing.isEmpty()) return;
         Schema had = existing.getDefinition().getSchema();
@@ -268,17 +283,17 @@ final class BigQuerySink implements Sink {
             Table now = bq().getTable(id);
             if (now == null) throw e;
             List<String> fields = columns(now);
-            if (!missing.stream().allMatch(f -> fields.contains(f.getName()))) throw e;
+            if (!missing.stream().allMatch(f -> has(fields, f.getName()))) throw e;
         }
     }
 
     /**
-     * The target's fields: created from the output's columns when the table is missing; {@code _sluice_split} added
-     * when it lacks it; fails naming a column of the output the table lacks.
+     * The target's fields, by name in any case: created from the output's columns when the table is missing;
+     * {@code _sluice_split} added when it lacks it; fails naming a column of the output the table lacks.
      */
     private Map<String, Field> target(List<String> columns, List<Field> wanted) throws IOException, AttemptFailure {
-        Map<String, Field> known = fields;
-        if (known != null && known.keySet().containsAll(columns)) return known;
+        Map<String, Field> cached = fields;
+        if (cached != null && cached.keySet().containsAll(columns)) return cached;
         Table t = bq().getTable(table);
         if (t == null) {
             List<Field> all = new ArrayList<>(wanted);
@@ -291,28 +306,31 @@ final class BigQuerySink implements Sink {
             t = bq().getTable(table);
             if (t == null) throw new IOException("the table " + name() + " was dropped while it was being created");
         }
-        Map<String, Field> byName = new LinkedHashMap<>();
-        for (Field f : t.getDefinition().getSchema().getFields()) byName.put(f.getName(), f);
+        Map<String, Field> known = byName();
+        for (Field f : t.getDefinition().getSchema().getFields()) known.put(f.getName(), f);
         List<String> missing =
-                columns.stream().filter(c -> !byName.containsKey(c)).toList();
+                columns.stream().filter(c -> !known.containsKey(c)).toList();
         if (!missing.isEmpty()) {
             // the same rows fail the same way at every attempt: the split is dead at once, not retried
+            String first = missing.getFirst();
             throw new AttemptFailure(
                     "the output has column(s) " + String.join(", ", missing) + " that table " + name()
-                            + " lacks; add them (ALTER TABLE " + quoted(table) + " ADD COLUMN " + missing.getFirst()
-                            + " <type>) or leave them out in a step",
+                            + " lacks (its columns: " + String.join(", ", columns(t)) + "); add them (ALTER TABLE "
+                            + quoted(table) + " ADD COLUMN " + col(first) + " "
+                            + BigQueryTypes.castType(wanted.get(columns.indexOf(first)))
+                            + ") or leave them out in a step",
                     false);
         }
-        if (!byName.containsKey(SPLIT_COLUMN)) {
+        if (!known.containsKey(SPLIT_COLUMN)) {
             List<Field> all = new ArrayList<>(t.getDefinition().getSchema().getFields());
             all.add(text(SPLIT_COLUMN));
             bq().update(t.toBuilder()
                     .setDefinition(StandardTableDefinition.of(Schema.of(all)))
                     .build());
-            byName.put(SPLIT_COLUMN, text(SPLIT_COLUMN));
+            known.put(SPLIT_COLUMN, text(SPLIT_COLUMN));
         }
-        fields = byName;
-        return byName;
+        fields = known;
+        return known;
     }
 
     // ---- writing -------------------------------------------------------------------------------------------
@@ -365,10 +383,20 @@ final class BigQuerySink implements Sink {
         @Override
         public long stage(Rows rows, BadRows bad) throws Exception {
             columns = rows.columns();
-            if (columns.contains(SPLIT_COLUMN) || columns.contains(ROW_COLUMN)) {
+            Map<String, String> seen = byName();
+            for (String c : columns) {
+                String same = seen.putIfAbsent(c, c);
+                if (same != null) { // BigQuery would refuse the table, or the load, for them
+                    throw new AttemptFailure(
+                            "the records have the columns " + same + " and " + c + ", which BigQuery takes for one "
+                                    + "column (its column names ignore case); rename one in a step",
+                            false);
+                }
+            }
+            if (seen.containsKey(SPLIT_COLUMN) || seen.containsKey(ROW_COLUMN)) {
                 throw new AttemptFailure(
                         "the records have a column " + SPLIT_COLUMN + " or " + ROW_COLUMN
-                                + ", which the bigquery sink keeps for itself; rename it in a step",
+                                + " (in some case), which the bigquery sink keeps for itself; rename it in a step",
                         false);
             }
             List<String> types = rows.columnTypes();
@@ -714,7 +742,7 @@ final class BigQuerySink implements Sink {
         s.add("SELECT ERROR(CONCAT('" + STALE_CLAIM + ": split ', split_id, ' was committed under a newer claim')) "
                 + "FROM " + quoted(sibling(COMMITS)) + " WHERE pipeline = @pipeline AND target = @target AND split_id "
                 + "= @split AND token > @token");
-        if (t != null && columns(t).contains(SPLIT_COLUMN)) {
+        if (t != null && has(columns(t), SPLIT_COLUMN)) {
             s.add("DELETE FROM " + quoted(table) + " WHERE " + col(SPLIT_COLUMN) + " = @split");
         }
         s.add("DELETE FROM " + quoted(sibling(COMMITS)) + " WHERE pipeline = @pipeline AND target = @target AND "
@@ -744,7 +772,7 @@ final class BigQuerySink implements Sink {
         String mine = " WHERE pipeline = @pipeline AND target = @target";
         List<String> s = new ArrayList<>();
         Table t = bq().getTable(table);
-        if (t != null && columns(t).contains(SPLIT_COLUMN)) {
+        if (t != null && has(columns(t), SPLIT_COLUMN)) {
             s.add("DELETE FROM " + quoted(table) + " WHERE " + col(SPLIT_COLUMN) + " IN (SELECT split_id FROM "
                     + quoted(sibling(COMMITS)) + mine + ")");
         }

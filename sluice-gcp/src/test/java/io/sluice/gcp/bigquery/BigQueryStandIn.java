@@ -288,12 +288,10 @@ public final class BigQueryStandIn implements AutoCloseable {
                     throw new Failure(
                             409, "duplicate", "Already Exists: Table " + project + ":" + dataset + "." + table);
                 }
-                createTable(
-                        dataset,
-                        table,
-                        body.path("schema").path("fields") instanceof ArrayNode fields
-                                ? fields
-                                : JSON.createArrayNode());
+                ArrayNode fields =
+                        body.path("schema").path("fields") instanceof ArrayNode given ? given : JSON.createArrayNode();
+                distinct(fields);
+                createTable(dataset, table, fields);
                 if (body.has("expirationTime"))
                     expirations.put(
                             dataset + "." + table, body.path("expirationTime").asLong());
@@ -319,8 +317,10 @@ public final class BigQueryStandIn implements AutoCloseable {
                 }
                 case "PATCH", "PUT" -> {
                     JsonNode body = JSON.readTree(body(x));
-                    if (body.path("schema").has("fields"))
+                    if (body.path("schema").has("fields")) {
+                        distinct((ArrayNode) body.path("schema").path("fields"));
                         alter(dataset, table, (ArrayNode) body.path("schema").path("fields"));
+                    }
                     if (body.has("expirationTime"))
                         expirations.put(key, body.path("expirationTime").asLong());
                     send(x, 200, table(project, dataset, table));
@@ -531,6 +531,22 @@ public final class BigQueryStandIn implements AutoCloseable {
     }
 
     // ---- tables --------------------------------------------------------------------------------------------
+
+    /**
+     * Refuses a schema with two fields whose names differ only in case, as BigQuery does: "Duplicate column names are
+     * not allowed even if the case differs" (https://cloud.google.com/bigquery/docs/schemas#column_names).
+     */
+    private static void distinct(ArrayNode fields) throws Failure {
+        Map<String, String> seen = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        for (JsonNode f : fields) {
+            String name = f.path("name").asText();
+            String same = seen.putIfAbsent(name, name);
+            if (same != null) {
+                throw new Failure(
+                        400, "invalid", "stand-in: duplicate column names " + same + " and " + name + " in the schema");
+            }
+        }
+    }
 
     private void createTable(String dataset, String table, ArrayNode fields) throws SQLException {
         if (fields.isEmpty()) { // a table without a schema (a load gives it one): nothing in DuckDB yet

@@ -19,6 +19,8 @@ import io.sluice.spi.PipelineContext;
 import io.sluice.spi.Split;
 import io.sluice.spi.StaleClaimException;
 import io.sluice.spi.sink.BadRows;
+import io.sluice.spi.sink.FileSpec;
+import io.sluice.spi.sink.Rows;
 import io.sluice.spi.sink.Sink;
 import io.sluice.spi.sink.SinkWriter;
 import io.sluice.spi.sink.WriteContext;
@@ -452,9 +454,84 @@ class BigQuerySinkTest {
         write(sink, "a", tagged("a", 1), 1);
         assertThatThrownBy(() -> write(sink, "b", "SELECT 'b' AS tag, 1::INTEGER AS n, 2 AS extra", 1))
                 .hasMessageContaining("the output has column(s) extra that table")
+                .hasMessageContaining("proj.ds.items")
+                .hasMessageContaining("its columns: tag, n, _sluice_split")
+                .hasMessageContaining("ADD COLUMN `extra` INT64")
                 .isInstanceOfSatisfying(
                         AttemptFailure.class, f -> assertThat(f.retryable()).isFalse());
         assertThat(counts()).containsExactly("a|1|a");
+    }
+
+    /**
+     * BigQuery's column names ignore case (https://cloud.google.com/bigquery/docs/schemas#column_names): an output
+     * column {@code ID} is the table's column {@code id}. Compared exactly, such an output was a column the table
+     * "lacks", and the split was dead.
+     */
+    @Test
+    void anOutputColumnThatDiffersFromTheTablesOnlyInCaseIsThatColumn() throws Exception {
+        Sink sink = sink("dataset: ds\ntable: items\n");
+        write(sink, "a", "SELECT 1::BIGINT AS id, 'a' AS tag", 1);
+        write(sink, "b", "SELECT 2::BIGINT AS ID, 'b' AS Tag", 1);
+        assertThat(target.bq.rows("SELECT id, tag, _sluice_split FROM ds.items ORDER BY id"))
+                .containsExactly("1|a|a", "2|b|b");
+        assertThat(target.bq.schema("ds", "items"))
+                .as("the table's own names stay")
+                .containsExactly("id:INTEGER", "tag:STRING", "_sluice_split:STRING");
+    }
+
+    /** Merge keys, too, are the table's and the output's columns in any case. */
+    @Test
+    void mergeMatchesKeysWhateverTheirCase() throws Exception {
+        Sink first = sink("dataset: ds\ntable: m\nmode: merge\nkeys: [Id]\n");
+        write(first, "a", "SELECT i::BIGINT AS Id, 'a' AS v FROM range(1, 3) t(i)", 1);
+        Sink sink = sink("dataset: ds\ntable: m\nmode: merge\nkeys: [id]\n");
+        sink.columnCheck().orElseThrow().check(List.of("ID", "V"));
+        write(sink, "b", "SELECT 2::BIGINT AS ID, 'b' AS V", 1);
+        assertThat(target.bq.rows("SELECT Id, v, _sluice_split FROM ds.m ORDER BY Id"))
+                .containsExactly("1|a|a", "2|b|b");
+    }
+
+    /**
+     * BigQuery takes two names that differ only in case for one column: refused before anything is loaded. DuckDB
+     * renames the second of such columns in a query's result ({@code Amount_1}), so these rows are a sink's {@link Rows}
+     * that keeps both names, as another engine's might.
+     */
+    @Test
+    void twoOutputColumnsThatDifferOnlyInCaseAreRefusedNamingBoth() throws Exception {
+        Sink sink = sink("dataset: ds\ntable: items\n");
+        DuckRows duckRows = new DuckRows(duck, "SELECT 1 AS amount, 2 AS other");
+        Rows rows = new Rows() {
+            @Override
+            public List<String> columns() {
+                return List.of("amount", "Amount");
+            }
+
+            @Override
+            public List<String> columnTypes() {
+                return List.of("INTEGER", "INTEGER");
+            }
+
+            @Override
+            public long writeFiles(Path to, FileSpec spec) throws Exception {
+                return duckRows.writeFiles(to, spec);
+            }
+
+            @Override
+            public RowCursor cursor() throws Exception {
+                return duckRows.cursor();
+            }
+        };
+        assertThatThrownBy(() -> {
+                    try (SinkWriter w = sink.open(split("a"), scratch())) {
+                        w.stage(rows, BadRows.NONE);
+                        w.commit(claim(1));
+                    }
+                })
+                .hasMessageContaining("amount and Amount")
+                .hasMessageContaining("rename one in a step")
+                .isInstanceOfSatisfying(
+                        AttemptFailure.class, f -> assertThat(f.retryable()).isFalse());
+        assertThat(target.bq.tables("ds")).doesNotContain("items");
     }
 
     @Test
