@@ -110,7 +110,10 @@ final class BigQuerySink implements Sink {
     private final Options options;
     private final PipelineContext context;
     private BigQuery client;
-    /** The target's fields once checked or created, by name in any case ({@link #byName}). */
+    /**
+     * The target's fields once checked or created, by name in any case ({@link #byName}). Kept for the worker's life;
+     * read again when a commit fails and the table is gone or no longer has them ({@link #changed}).
+     */
     private volatile Map<String, Field> fields;
 
     BigQuerySink(
@@ -333,6 +336,29 @@ final class BigQuerySink implements Sink {
         return known;
     }
 
+    /**
+     * Whether the table is gone or its columns are not {@code known} (names and types): dropped, replaced or altered
+     * since this worker read it. A table that cannot be read counts as unchanged: the commit's own error stands.
+     */
+    private boolean changed(Map<String, Field> known) throws IOException {
+        Table t;
+        try {
+            t = bq().getTable(table);
+        } catch (BigQueryException e) {
+            return false;
+        }
+        if (t == null) return true;
+        List<Field> now = t.getDefinition().getSchema() == null
+                ? List.of()
+                : t.getDefinition().getSchema().getFields();
+        if (now.size() != known.size()) return true;
+        for (Field f : now) {
+            Field had = known.get(f.getName());
+            if (had == null || had.getType().getStandardType() != f.getType().getStandardType()) return true;
+        }
+        return false;
+    }
+
     // ---- writing -------------------------------------------------------------------------------------------
 
     @Override
@@ -455,7 +481,6 @@ final class BigQuerySink implements Sink {
                 }
                 ctx.checkFence();
                 if (held != null) held.check();
-                String script = script(target, columns, rowsTable, deadTable, key != null);
                 Map<String, QueryParameterValue> params = new LinkedHashMap<>();
                 params.put("pipeline", QueryParameterValue.string(context.pipeline()));
                 params.put("target", QueryParameterValue.string(name()));
@@ -469,8 +494,22 @@ final class BigQuerySink implements Sink {
                 params.put("incarnation", QueryParameterValue.string(ctx.incarnation()));
                 params.put("rows", QueryParameterValue.int64(staged));
                 params.put("now", QueryParameterValue.timestamp(Instant.now().toEpochMilli() * 1000));
-                run(script, params, "sluice_" + attempt + "_commit", ctx.token());
-                return new Written(staged, List.of(name()));
+                for (boolean reread = false; ; reread = true) {
+                    // a failed job's id is taken: the commit after a reread has its own
+                    String job = "sluice_" + attempt + "_commit" + (reread ? "_reread" : "");
+                    try {
+                        run(script(target, columns, rowsTable, deadTable, key != null), params, job, ctx.token());
+                        return new Written(staged, List.of(name()));
+                    } catch (IOException refused) {
+                        if (reread || !changed(target)) throw refused;
+                    }
+                    // dropped or altered since this worker read it: read it again (made anew where it is missing)
+                    fields = null;
+                    if (columns.isEmpty() && bq().getTable(table) == null) return new Written(0, List.of());
+                    target = target(columns, wanted);
+                    ctx.checkFence();
+                    if (held != null) held.check();
+                }
             } finally {
                 abort();
             }

@@ -53,6 +53,7 @@ public final class BigQueryStandIn implements AutoCloseable {
             Pattern.compile("\\bAS\\s+(INT64|FLOAT64|BOOL|STRING|BYTES|DATETIME|TIMESTAMP|NUMERIC|BIGNUMERIC)\\s*\\)");
     private static final Pattern PARAM = Pattern.compile("(?<![@\\w])@(\\w+)");
     private static final Pattern BACKQUOTED = Pattern.compile("`([^`]+)`");
+    private static final Pattern MISSING_TABLE = Pattern.compile("Table with name (\\S+?) does not exist");
 
     private final HttpServer server;
     private final Connection duck;
@@ -146,6 +147,13 @@ public final class BigQueryStandIn implements AutoCloseable {
                 if (fields.get(i).path("name").asText().equals(c)) fields.remove(i);
             }
         }
+    }
+
+    /** Drops a table, as {@code DROP TABLE} or tables.delete does in BigQuery (a user's, behind the sink's back). */
+    public synchronized void dropTable(String dataset, String table) throws SQLException {
+        sql("DROP TABLE IF EXISTS " + ident(dataset) + "." + ident(table));
+        schemas.remove(dataset + "." + table);
+        expirations.remove(dataset + "." + table);
     }
 
     /** The rows of a DuckDB query, each as its columns' text joined by {@code |}. */
@@ -480,8 +488,22 @@ public final class BigQueryStandIn implements AutoCloseable {
             }
         } catch (SQLException e) {
             error = e.getMessage();
+            Matcher missing = MISSING_TABLE.matcher(error);
+            if (missing.find()) return finish(id, job, notFound(project, sql, missing.group(1)), "notFound");
         }
         return finish(id, job, error, "invalidQuery");
+    }
+
+    /**
+     * BigQuery's error for a query naming a table that is not there: "Not found: Table PROJECT:DATASET.TABLE was not
+     * found in location US" (reason notFound, https://cloud.google.com/bigquery/docs/error-messages), where DuckDB
+     * names the table alone.
+     */
+    private static String notFound(String project, String sql, String table) {
+        Matcher m = Pattern.compile("\"([^\"]+)\"\\.\"" + Pattern.quote(table) + "\"")
+                .matcher(sql);
+        return "Not found: Table " + project + ":" + (m.find() ? m.group(1) + "." : "") + table
+                + " was not found in location US";
     }
 
     /** The body of a {@code BEGIN ... EXCEPTION WHEN ERROR THEN ... END;} script, or null for one statement. */

@@ -534,6 +534,35 @@ class BigQuerySinkTest {
         assertThat(target.bq.tables("ds")).doesNotContain("items");
     }
 
+    /**
+     * The sink keeps the table's fields for the worker's life: a table dropped meanwhile failed every later split of
+     * that worker (its commit named a table that is gone) until the worker restarted. Read again, it is made anew.
+     */
+    @Test
+    void aTableDroppedBetweenTwoSplitsIsMadeAgain() throws Exception {
+        Sink sink = sink("dataset: ds\ntable: items\n");
+        write(sink, "a", tagged("a", 2), 1);
+        target.bq.dropTable("ds", "items");
+        assertThat(write(sink, "b", tagged("b", 3), 1).rowsOut()).isEqualTo(3);
+        assertThat(counts()).containsExactly("b|3|b");
+        assertThat(target.bq.jobIds())
+                .as("the commit that found no table, then the one after the table was read again")
+                .anyMatch(id -> id.endsWith("_t1_commit"))
+                .anyMatch(id -> id.endsWith("_t1_commit_reread"));
+    }
+
+    /** A column dropped from the table meanwhile: read again, the split is refused naming it, not with a SQL error. */
+    @Test
+    void aColumnDroppedBetweenTwoSplitsIsNamed() throws Exception {
+        Sink sink = sink("dataset: ds\ntable: items\n");
+        write(sink, "a", tagged("a", 2), 1);
+        target.bq.dropColumns("ds", "items", "n");
+        assertThatThrownBy(() -> write(sink, "b", tagged("b", 3), 1))
+                .hasMessageContaining("the output has column(s) n that table proj.ds.items lacks")
+                .isInstanceOfSatisfying(
+                        AttemptFailure.class, f -> assertThat(f.retryable()).isFalse());
+    }
+
     @Test
     void aMissingDatasetIsNamedWithTheCommandThatCreatesIt() {
         Sink sink = target.sink("dataset: nope\ntable: items\n");
