@@ -17,6 +17,11 @@ final class JobNames {
     static final String PIPELINE_ANNOTATION = "sluice.io/pipeline";
     /** The split's attempts when its Job was created: a pod that claimed the split counted one more. */
     static final String ATTEMPTS_ANNOTATION = "sluice.io/attempts";
+    /**
+     * The fencing token of the split's last claim when its Job was created: the pod's claim, if it made one, is the
+     * first granted after it, so a Job's end is recorded against that claim only, not a later one.
+     */
+    static final String TOKEN_ANNOTATION = "sluice.io/token";
 
     static final String CREATED_BY_ANNOTATION = "sluice.io/created-by";
 

@@ -85,10 +85,11 @@ final class JobTemplate {
 
     /**
      * @param attempts the split's attempts now, kept to tell later whether the pod claimed the split
+     * @param token    the fencing token of the split's last claim now, kept for the same
      * @param fetchArgs with a file server: the init container's {@code fetch URL... --to FOLDER} arguments
      * @param inputs    with a file server: the keys of the split's files, in order
      */
-    Job job(String splitId, int attempts, List<String> fetchArgs, List<String> inputs) throws TooLarge {
+    Job job(String splitId, int attempts, long token, List<String> fetchArgs, List<String> inputs) throws TooLarge {
         // the labels of the generated objects too: `sluice k8s status` lists the pipeline's Jobs and pods by them
         Map<String, String> labels =
                 new LinkedHashMap<>(Names.of(names.pipeline()).labels(COMPONENT));
@@ -97,6 +98,7 @@ final class JobTemplate {
         annotations.put(JobNames.PIPELINE_ANNOTATION, names.pipeline());
         annotations.put(JobNames.SPLIT_ANNOTATION, splitId);
         annotations.put(JobNames.ATTEMPTS_ANNOTATION, Integer.toString(attempts));
+        annotations.put(JobNames.TOKEN_ANNOTATION, Long.toString(token));
         annotations.put(JobNames.CREATED_BY_ANNOTATION, owner);
 
         var container = new ContainerBuilder()

@@ -587,7 +587,7 @@ final class KubernetesRunner implements Runner {
         created.keySet().removeAll(cached);
         deleting.retainAll(cached);
         undeletable.keySet().retainAll(cached); // deleted by someone else: the split may have a new Job
-        Map<String, SplitInfo> claimed = null;
+        Map<String, SplitInfo> open = null;
         List<String> ended = new ArrayList<>();
         long now = clock.millis();
         undeletable.forEach((name, refused) -> {
@@ -608,8 +608,8 @@ final class KubernetesRunner implements Runner {
                 outcome = notStarted(job, uid, itsPods).orElse(outcome);
             if (outcome.state() == JobOutcome.State.RUNNING) continue;
             if (outcome.state() != JobOutcome.State.DONE) {
-                if (claimed == null) claimed = claimed();
-                record(job, outcome, claimed);
+                if (open == null) open = open();
+                record(job, outcome, open);
             }
             ended.add(name);
         }
@@ -881,29 +881,40 @@ final class KubernetesRunner implements Runner {
         return run.lease().compareTo(JobOutcome.MIN_LOST_MARGIN) > 0 ? run.lease() : JobOutcome.MIN_LOST_MARGIN;
     }
 
-    private Map<String, SplitInfo> claimed() {
+    /** The oldest {@link #SCAN} open splits (claimed, pending, failed), by id. */
+    private Map<String, SplitInfo> open() {
         Map<String, SplitInfo> out = new HashMap<>();
-        for (SplitInfo s : ledger.splits(EnumSet.of(SplitState.CLAIMED), SCAN)) out.put(s.id(), s);
+        for (SplitInfo s : ledger.splits(EnumSet.of(SplitState.CLAIMED, SplitState.PENDING, SplitState.FAILED), SCAN))
+            out.put(s.id(), s);
         return out;
     }
 
     /**
-     * Records a failed Job's attempt in the ledger, once. The Job's annotation holds the split's attempts when it was
-     * created: a pod that claimed the split counted one more. Its pod may have recorded its failure itself (then
-     * nothing is added), died holding its claim (then the failure is recorded under that claim's own token, so the
-     * attempt counts once), or never claimed (then this controller claims the split and records the failure).
+     * Records a failed Job's attempt in the ledger, once, and only against the claim the Job was made for: its
+     * annotations hold the split's attempts and last fencing token when it was created, and a pod that claimed the
+     * split got the first claim after that token, counting one attempt more. Its pod may have recorded its failure
+     * itself (then nothing is added), died holding its claim (then the failure is recorded under that claim's own
+     * token, so the attempt counts once), or never claimed (then this controller claims the split and records the
+     * failure, if no one claimed it since and no {@code sluice retry} reset its attempts: a retried split starts
+     * afresh, with a new Job).
      */
-    private void record(Job job, JobOutcome outcome, Map<String, SplitInfo> claimed) {
+    private void record(Job job, JobOutcome outcome, Map<String, SplitInfo> open) {
         Map<String, String> notes = job.getMetadata().getAnnotations();
         String splitId = notes == null ? null : notes.get(JobNames.SPLIT_ANNOTATION);
         if (splitId == null) return; // not a Job this runner made: it only goes away
         int before = Integer.parseInt(notes.getOrDefault(JobNames.ATTEMPTS_ANNOTATION, "0"));
+        // none on a Job an earlier version of the controller made: then the attempts alone tell
+        String token = notes.get(JobNames.TOKEN_ANNOTATION);
+        OptionalLong madeAfter = token == null ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(token));
         failedAttempts++;
         Instant now = clock.instant();
-        SplitInfo held = claimed.get(splitId);
+        SplitInfo seen = open.get(splitId); // null: done, dead, or past the oldest SCAN (then the claim below tells)
+        SplitInfo held = seen != null && seen.state() == SplitState.CLAIMED ? seen : null;
         try {
             if (held != null) {
-                if (held.attempts() <= before) return; // an older claim: this Job's pod never got the split
+                // the pod's claim is the first after the Job was made: an older one never reached its pod, and a
+                // later one (the split retried and claimed again) is not this Job's
+                if (held.attempts() != before + 1 || held.token() <= madeAfter.orElse(Long.MIN_VALUE)) return;
                 Optional<Split> split = ledger.split(splitId);
                 if (split.isEmpty()) return;
                 Claim abandoned = new Claim(
@@ -911,7 +922,7 @@ final class KubernetesRunner implements Runner {
                         held.owner() == null ? owner : held.owner(),
                         held.token(),
                         held.leaseUntil() == null ? now : held.leaseUntil(),
-                        Math.max(1, held.attempts()));
+                        held.attempts());
                 fail(abandoned, job, outcome, now);
                 return;
             }
@@ -922,10 +933,12 @@ final class KubernetesRunner implements Runner {
             }
             // any other end counts, exit code 2 too (the pod could not load the pipeline, or its ledger does not
             // know the split): left unrecorded, the split would stay pending and get a new Job after every such pod
+            if (seen != null && (seen.attempts() != before || seen.token() > madeAfter.orElse(Long.MAX_VALUE)))
+                return; // its pod claimed it and recorded its failure, or a sluice retry sent it back since
             Optional<Claim> claim = ledger.claim(splitId, owner, run.lease());
             if (claim.isEmpty()) return; // recorded by its pod (waiting for its retry, dead), or done
-            if (claim.get().attempt() - 1 > before) {
-                ledger.release(claim.get()); // its pod claimed it and recorded its failure; the retry is due now
+            if (claim.get().attempt() != before + 1) {
+                ledger.release(claim.get()); // as above, for a split past the oldest SCAN: nothing is recorded
                 return;
             }
             fail(claim.get(), job, outcome, now);
@@ -1138,7 +1151,7 @@ final class KubernetesRunner implements Runner {
                 }
             }
             try {
-                toCreate.add(template.job(s.id(), s.attempts(), fetch, inputs));
+                toCreate.add(template.job(s.id(), s.attempts(), s.token(), fetch, inputs));
             } catch (JobTemplate.TooLarge e) {
                 failUnsent(s.id(), "no Job created: " + e.getMessage(), false);
                 continue;

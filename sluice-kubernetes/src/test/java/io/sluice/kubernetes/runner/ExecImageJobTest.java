@@ -79,6 +79,7 @@ class ExecImageJobTest {
         Job job = template.job(
                 "s1",
                 0,
+                0,
                 List.of("fetch", "http://u1", "http://u2", "--to", "/etc/sluice/in"),
                 List.of("a.bin", "d/b.bin"));
 
@@ -125,7 +126,8 @@ class ExecImageJobTest {
                 service_account: rebuild
                 file_server: {}
                 """);
-        Job job = template(p).job("s1", 0, List.of("fetch", "http://u1", "--to", "/etc/sluice/in"), List.of("a.bin"));
+        Job job =
+                template(p).job("s1", 0, 0, List.of("fetch", "http://u1", "--to", "/etc/sluice/in"), List.of("a.bin"));
         var pod = job.getSpec().getTemplate().getSpec();
         assertThat(pod.getServiceAccountName()).isEqualTo("rebuild");
         assertThat(pod.getAutomountServiceAccountToken()).isFalse();
@@ -134,7 +136,7 @@ class ExecImageJobTest {
     private io.fabric8.kubernetes.api.model.PodSpec podOf(String security) throws Exception {
         Pipeline p = pipeline("pipeline_file: /etc/sluice/rebuild.yaml\nfile_server: {}\n" + security);
         return template(p)
-                .job("s1", 0, List.of("fetch", "http://u1", "--to", "/etc/sluice/in"), List.of("a.bin"))
+                .job("s1", 0, 0, List.of("fetch", "http://u1", "--to", "/etc/sluice/in"), List.of("a.bin"))
                 .getSpec()
                 .getTemplate()
                 .getSpec();
@@ -242,9 +244,9 @@ class ExecImageJobTest {
         }
         fetch.addAll(List.of("--to", "/etc/sluice/in"));
 
-        assertThat(template.job("small", 0, fetch.subList(0, 11), keys.subList(0, 10)))
+        assertThat(template.job("small", 0, 0, fetch.subList(0, 11), keys.subList(0, 10)))
                 .isNotNull();
-        assertThatThrownBy(() -> template.job("big", 0, fetch, keys))
+        assertThatThrownBy(() -> template.job("big", 0, 0, fetch, keys))
                 .isInstanceOf(JobTemplate.TooLarge.class)
                 .hasMessageMatching("its Job would be \\d+ KiB as sent to the API server \\(1000 files: .*")
                 .hasMessageContaining("more than the 1024 KiB a Job may be")

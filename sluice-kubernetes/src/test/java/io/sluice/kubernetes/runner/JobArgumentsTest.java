@@ -72,7 +72,7 @@ class JobArgumentsTest {
                     KubernetesRunner.container(a.steps()));
         }
         String url = "http://files:8443/v1/file?split=x&path=a%24b";
-        Job job = template.job(ODD, 0, List.of("fetch", url, "--to", "/etc/sluice/in$$"), List.of(ODD));
+        Job job = template.job(ODD, 0, 0, List.of("fetch", url, "--to", "/etc/sluice/in$$"), List.of(ODD));
 
         var pod = job.getSpec().getTemplate().getSpec();
         Container main = pod.getContainers().getFirst();

@@ -351,6 +351,18 @@ final class MockCluster implements AutoCloseable {
                 + assembly.ledger().splits(java.util.EnumSet.allOf(io.sluice.spi.SplitState.class), 10));
     }
 
+    /** Waits for {@code job} to be gone (the controller deletes a Job once it recorded its end). */
+    void awaitGone(Job job) throws InterruptedException {
+        String uid = job.getMetadata().getUid();
+        long until = System.currentTimeMillis() + 20_000;
+        while (System.currentTimeMillis() < until) {
+            if (jobs().stream().noneMatch(j -> uid.equals(j.getMetadata().getUid()))) return;
+            Thread.sleep(50);
+        }
+        throw new AssertionError("Job " + job.getMetadata().getName() + " not deleted within 20 s; controller said: "
+                + infos + "; failures: " + failures);
+    }
+
     /**
      * What a Job's pod does for its split, through the ledger: claims it, commits 5 rows in, 4 out and 1 rejected, and
      * the Job completes.

@@ -18,7 +18,7 @@ public final class RunnerJobs {
                             "test",
                             java.util.Optional.empty(),
                             java.util.Optional.empty())
-                    .job(splitId, 0, java.util.List.of(), java.util.List.of());
+                    .job(splitId, 0, 0, java.util.List.of(), java.util.List.of());
         } catch (JobTemplate.TooLarge e) {
             throw new IllegalStateException(e); // a split without files: a Job of a few KiB
         }
