@@ -126,13 +126,15 @@ public final class RunStats {
     /**
      * For a runner whose splits run in other processes (one Kubernetes Job each) and end in the ledger: the counts
      * since the run began as the ledger has them, so the progress line and the metrics read as a local run's.
-     * {@code planned} is the splits done since the start and those open now; {@code dead} the splits that died since
-     * the start, each once (the runner keeps it from dropping: a counter only grows).
+     * {@code planned} is the splits done since the start and those open now; {@code failed} the failed attempts the
+     * runner recorded or saw end since the start; {@code dead} the splits that died since the start, each once (the
+     * runner keeps both from dropping: a counter only grows).
      */
     public void fromLedger(
-            long planned, long done, long dead, long inFlight, long rowsIn, long rowsOut, long rejected) {
+            long planned, long done, long failed, long dead, long inFlight, long rowsIn, long rowsOut, long rejected) {
         this.planned.set(planned);
         this.splitsDone.set(done);
+        this.attemptsFailed.set(failed);
         this.splitsDead.set(dead);
         this.inFlight.set(inFlight);
         this.rowsIn.set(rowsIn);

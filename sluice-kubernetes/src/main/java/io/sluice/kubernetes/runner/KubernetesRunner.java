@@ -477,8 +477,9 @@ final class KubernetesRunner implements Runner {
      * The progress line's counts from the ledger, at most once a second (the pods, not this process, run the splits):
      * the splits done since the start of the run and their rows ({@link ReachedCount}: they only grow), of those done
      * and open now; in flight, the Jobs not ended. The splits that died, for the summary and the dead counter, are
-     * counted at the same looks (a split that died and was retried between two looks is missed). A ledger with many done splits is read
-     * less often: at most a tenth of the controller's time goes to it.
+     * counted at the same looks (a split that died and was retried between two looks is missed); the failed attempts,
+     * for the failed counter, are the controller's own count ({@link #failedAttempts}), which only grows. A ledger with
+     * many done splits is read less often: at most a tenth of the controller's time goes to it.
      */
     private void observe(ReachedCount count, ReachedCount died, boolean now) {
         if (!now && clock.millis() < nextObserve) return;
@@ -493,7 +494,15 @@ final class KubernetesRunner implements Runner {
                 + counts.getOrDefault(SplitState.CLAIMED, 0L);
         long running =
                 jobs == null ? 0 : jobList().stream().filter(j -> !ended(j)).count();
-        stats.fromLedger(done + open, done, died.splits(), running, count.rowsIn(), count.rowsOut(), count.rejected());
+        stats.fromLedger(
+                done + open,
+                done,
+                failedAttempts,
+                died.splits(),
+                running,
+                count.rowsIn(),
+                count.rowsOut(),
+                count.rejected());
     }
 
     private List<SplitInfo> splitsIn(SplitState state) {
