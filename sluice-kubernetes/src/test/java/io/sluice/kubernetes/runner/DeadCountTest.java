@@ -21,9 +21,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A watching controller's summary counts each split that died during its run ({@code splits_dead}, and the exit code
- * 1), though splits dead at its start were {@code sluice retry}'d and done meanwhile: the ledger's dead count is then
- * no higher than at the start; so does its {@code sluice_splits_dead_total} counter. On fabric8's mock API server; the test plays the splits' pods through the ledger.
+ * A watching controller's summary ({@code splits_dead}, and the exit code 1) and its {@code sluice_splits_dead_total}
+ * counter count each split that died during its run, though splits dead at its start were {@code sluice retry}'d and
+ * done meanwhile: the ledger's dead count is then no higher than at the start. On fabric8's mock API server; the test
+ * plays the splits' pods through the ledger.
  */
 class DeadCountTest {
     @TempDir
