@@ -33,6 +33,9 @@ public final class DuckEngine implements AutoCloseable {
             int cores = Runtime.getRuntime().availableProcessors();
             s.execute("SET threads = "
                     + (options.threads() != null ? options.threads() : Math.max(1, cores / parallelism)));
+            if (options.files() != null)
+                s.execute(
+                        "SET file_search_path = " + Sql.literal(options.files().toString()));
             if (options.memoryLimit() != null) s.execute("SET memory_limit = " + Sql.literal(options.memoryLimit()));
             if (options.spillPath() != null) {
                 Files.createDirectories(options.spillPath());

@@ -175,7 +175,10 @@ public final class StepCheck {
      */
     public static Outcome standalone(Assembly a) throws IOException, SQLException {
         Path scratch = Files.createTempDirectory("sluice-check-");
-        try (DuckEngine engine = new DuckEngine(new EngineOptions(null, 1, null), 1);
+        try (DuckEngine engine = new DuckEngine(
+                        new EngineOptions(
+                                null, 1, null, a.pipeline().run().engine().files()),
+                        1);
                 Connection c = engine.connect()) {
             return run(a, c, scratch);
         } finally {

@@ -109,7 +109,8 @@ public final class PipelineLoader {
                         engine.get(PipelineSchema.MEMORY_LIMIT),
                         engine.find(PipelineSchema.THREADS).map(Long::intValue).orElse(null),
                         engine.find(PipelineSchema.SPILL_PATH)
-                                .orElse(base.resolve(".sluice").resolve("spill"))),
+                                .orElse(base.resolve(".sluice").resolve("spill")),
+                        base),
                 runner(run, runners),
                 metrics(run));
     }

@@ -22,7 +22,7 @@ class NativeCopiesTest {
     @Test
     void theDriversNativeLibrariesLeaveNoFileInTheTempFolderOnceLoaded() throws Exception {
         assumeTrue(Files.isReadable(Path.of("/proc/self/maps")), "reads /proc/self/maps (Linux)");
-        try (DuckEngine engine = new DuckEngine(new EngineOptions(null, 1, null), 1);
+        try (DuckEngine engine = new DuckEngine(new EngineOptions(null, 1, null, null), 1);
                 SqliteLedger ledger = SqliteLedger.open(dir.resolve("ledger.db"), "p", java.time.Clock.systemUTC())) {
             List<String> mapped = Files.readAllLines(Path.of("/proc/self/maps")).stream()
                     .filter(l -> l.contains("libduckdb_java") || l.contains("libsqlitejdbc"))

@@ -28,7 +28,7 @@ class EngineErrorsTest {
 
     @BeforeEach
     void open() throws Exception {
-        engine = new DuckEngine(new io.sluice.pipeline.EngineOptions(null, 1, null), 1);
+        engine = new DuckEngine(new io.sluice.pipeline.EngineOptions(null, 1, null, null), 1);
         c = engine.connect();
         try (Statement s = c.createStatement()) {
             s.execute(

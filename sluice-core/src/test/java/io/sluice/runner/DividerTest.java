@@ -78,7 +78,7 @@ class DividerTest {
                 run: { parallelism: 1 }
                 """.formatted(sourceExtra));
         a = Assembly.of(PipelineLoader.withSystemEnv().load(file), Components.discover(), Clock.systemUTC());
-        engine = new DuckEngine(new EngineOptions(null, 1, null), 1);
+        engine = new DuckEngine(new EngineOptions(null, 1, null, null), 1);
         c = engine.connect();
     }
 

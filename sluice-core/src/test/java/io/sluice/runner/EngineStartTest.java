@@ -14,7 +14,7 @@ class EngineStartTest {
 
     @Test
     void theEngineStartedAsideServesTheRun() throws Exception {
-        try (EngineStart starting = EngineStart.begin(new EngineOptions(null, 1, null), 1);
+        try (EngineStart starting = EngineStart.begin(new EngineOptions(null, 1, null, null), 1);
                 Connection c = starting.engine().connect();
                 Statement s = c.createStatement();
                 ResultSet r = s.executeQuery("SELECT 42")) {
@@ -26,7 +26,7 @@ class EngineStartTest {
     /** The run meets a mistake in {@code run.engine} as it did when it started the engine itself, before any split. */
     @Test
     void aMistakeInTheEngineOptionsIsThrownWhenTheEngineIsAskedFor() throws Exception {
-        EngineStart starting = EngineStart.begin(new EngineOptions("lots", null, null), 1);
+        EngineStart starting = EngineStart.begin(new EngineOptions("lots", null, null, null), 1);
         assertThatThrownBy(starting::engine)
                 .isInstanceOf(SQLException.class)
                 .hasMessageStartingWith("invalid engine option (run.engine): ");

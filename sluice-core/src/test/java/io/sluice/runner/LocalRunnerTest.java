@@ -142,6 +142,37 @@ class LocalRunnerTest {
     }
 
     /**
+     * A step's SQL reads a file by a relative path (a lookup table joined to the records) from the pipeline file's
+     * folder, as every other path of the pipeline, not from the folder the run was started in: both its check on the
+     * sample and the split's read find it (the tests run in the module's folder, the pipeline is elsewhere).
+     */
+    @Test
+    void aStepReadsARelativePathFromThePipelineFilesFolder() throws Exception {
+        input("a.csv", "id,region\n1,eu\n2,us\n");
+        Files.writeString(dir.resolve("regions.csv"), "region,name\neu,Europe\nus,America\n");
+        assertThat(Path.of("").toAbsolutePath()).isNotEqualTo(dir);
+        Pipeline p = load("""
+                pipeline: lookup
+                source: { files: { path: in } }
+                steps:
+                  - sql: SELECT id, name FROM input JOIN read_csv('regions.csv') USING (region) ORDER BY id
+                sink: { files: { path: out, format: csv } }
+                run: { parallelism: 1 }
+                """);
+        RunSummary summary;
+        try (Assembly a = Assembly.of(p, PipelineLoader.withSystemEnv().components(), Clock.systemUTC())) {
+            assertThat(io.sluice.engine.StepCheck.standalone(a).columns()).containsExactly("id", "name");
+            summary = new LocalRunner(a, Clock.systemUTC(), OwnerId.forThisProcess(), new RunListener() {}).run();
+        }
+        assertThat(summary.splitsDone()).isEqualTo(1);
+        try (var parts = Files.list(dir.resolve("out"))) {
+            Path part =
+                    parts.filter(f -> f.toString().endsWith(".csv")).findFirst().orElseThrow();
+            assertThat(Files.readAllLines(part)).containsExactly("id,name", "1,Europe", "2,America");
+        }
+    }
+
+    /**
      * A pool member that waited out a ledger outage between its claim and the split's processing checks its claim
      * before processing: the lease may have run out meanwhile and another worker taken the split over (as in
      * LedgerRestartTest). The stale attempt stages nothing, instead of doing the work for a commit the fence refuses.
