@@ -3,10 +3,16 @@ package io.sluice.runner;
 import io.sluice.pipeline.Assembly;
 import io.sluice.spi.AttemptFailure;
 import io.sluice.spi.FileStep;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -18,10 +24,19 @@ import java.util.stream.Stream;
 public final class ContainerResults implements FileStep {
     private final Path results;
     private final String image;
+    private final Copy copy;
 
-    private ContainerResults(Path results, String image) {
+    private ContainerResults(Path results, String image, Copy copy) {
         this.results = results;
         this.image = image;
+        this.copy = copy;
+    }
+
+    /** How a file of the results volume reaches the step's output folder: {@link Files#copy}, or a test's stand-in. */
+    interface Copy {
+        Copy FILES = (from, to) -> Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
+
+        void copy(Path from, Path to) throws IOException;
     }
 
     /**
@@ -31,6 +46,10 @@ public final class ContainerResults implements FileStep {
      * @throws IllegalArgumentException when the pipeline's only step names no container image
      */
     public static Assembly in(Assembly a, Path results) {
+        return in(a, results, Copy.FILES);
+    }
+
+    static Assembly in(Assembly a, Path results, Copy copy) {
         if (a.steps().size() != 1
                 || !(a.steps().getFirst() instanceof FileStep step)
                 || step.container().isEmpty()) {
@@ -40,7 +59,7 @@ public final class ContainerResults implements FileStep {
         return new Assembly(
                 a.pipeline(),
                 a.source(),
-                List.of(new ContainerResults(results, step.container().get().image())),
+                List.of(new ContainerResults(results, step.container().get().image(), copy)),
                 a.sink(),
                 a.ledger(),
                 a.ledgerName());
@@ -59,6 +78,10 @@ public final class ContainerResults implements FileStep {
         List<Path> files;
         try (Stream<Path> all = Files.walk(folder)) {
             files = all.filter(f -> !f.equals(folder)).sorted().toList();
+        } catch (UncheckedIOException e) {
+            // a folder of the output that the image's user kept to itself (mode 0700, as root)
+            if (e.getCause() instanceof AccessDeniedException denied) throw unreadable(key, folder, denied);
+            throw e;
         }
         for (Path f : files) {
             Path to = outputDir.resolve(folder.relativize(f).toString());
@@ -82,8 +105,50 @@ public final class ContainerResults implements FileStep {
                 Files.createDirectories(to);
             } else {
                 Files.createDirectories(to.getParent());
-                Files.copy(f, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                try {
+                    copy.copy(f, to);
+                } catch (AccessDeniedException denied) {
+                    throw unreadable(key, folder, denied);
+                }
             }
+        }
+    }
+
+    /**
+     * The image wrote a file Sluice may not read: an image run as it is built ({@code security_context: exec_as_image})
+     * runs as its own user, often root, and a file it made with mode 0600 stays closed to Sluice's user whatever the
+     * attempt, so the split is not retried.
+     */
+    private AttemptFailure unreadable(String key, Path folder, AccessDeniedException denied) {
+        Path file = Path.of(denied.getFile());
+        return new AttemptFailure(
+                "the exec container (" + image + ") wrote " + folder.relativize(file) + " for " + key + " "
+                        + ownership(file) + ", which Sluice, running as " + ownUser() + " in the pod's sluice "
+                        + "container, may not read, so it cannot be copied to the sink at any attempt: make the "
+                        + "command's outputs readable by others (end it with chmod -R a+rX \"$SLUICE_OUTPUT_DIR\", or "
+                        + "run it under umask 022), or run the image as Sluice's user (run.kubernetes.security_context: "
+                        + "restricted, with run_as_user), then `sluice retry` the split",
+                false);
+    }
+
+    /** A file's mode and owner as {@code ls -l} shows them, or what could be read of them. */
+    private static String ownership(Path file) {
+        try {
+            var a = Files.readAttributes(file, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            return "(mode " + PosixFilePermissions.toString(a.permissions()) + ", owner "
+                    + a.owner().getName() + ", group " + a.group().getName() + ")";
+        } catch (IOException | UnsupportedOperationException e) {
+            return "(its mode and owner unreadable: " + e.getMessage() + ")";
+        }
+    }
+
+    /** This process's user: its name and, on Linux, its uid (a container's user may have no name). */
+    private static String ownUser() {
+        String name = System.getProperty("user.name");
+        try {
+            return "uid " + Files.getAttribute(Path.of("/proc/self"), "unix:uid") + " (" + name + ")";
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return "the user " + name;
         }
     }
 }

@@ -55,8 +55,43 @@ class ContainerResultsTest {
         assertThat(filesUnder(dir.resolve("out"))).isEmpty();
     }
 
+    /**
+     * A file the image wrote as root with mode 0600 ({@code security_context: exec_as_image}) cannot be read by the
+     * pod's Sluice, which runs as another user: the split fails once, not retried, naming the file, its mode and owner,
+     * Sluice's user and what to do. Before, a bare {@code AccessDeniedException} was retried, failing alike each time.
+     * The tests run as root, which reads any file: the copy fails here as it does for Sluice's user in a pod.
+     */
+    @Test
+    void aFileSluiceMayNotReadFailsTheSplitOnceNamingItsModeAndOwner() throws Exception {
+        Path results = Files.createDirectories(dir.resolve("results"));
+        Path folder = Files.createDirectories(results.resolve(FileStep.Container.resultFolder("a.bin")));
+        Path secret = Files.writeString(folder.resolve("a.out"), "rebuilt\n");
+        Files.setPosixFilePermissions(secret, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        String owner = Files.getOwner(secret).getName();
+        ContainerResults.Copy denied = (from, to) -> {
+            throw new java.nio.file.AccessDeniedException(from.toString());
+        };
+
+        List<String> errors = Collections.synchronizedList(new ArrayList<>());
+        RunSummary summary = runPod(results, errors, denied);
+
+        assertThat(summary.died()).isEqualTo(1);
+        assertThat(errors)
+                .as("one attempt: another would fail alike")
+                .singleElement()
+                .asString()
+                .contains("wrote a.out for a.bin", "mode rw-------", "owner " + owner, "ghcr.io/acme/rebuild:1.4")
+                .containsPattern("running as (uid \\d+|the user)")
+                .contains("chmod -R a+rX", "security_context");
+        assertThat(filesUnder(dir.resolve("out"))).isEmpty();
+    }
+
     /** Runs the pipeline as the pod's Sluice does, the image's outputs in {@code results}; notes each failure. */
     private RunSummary runPod(Path results, List<String> errors) throws Exception {
+        return runPod(results, errors, ContainerResults.Copy.FILES);
+    }
+
+    private RunSummary runPod(Path results, List<String> errors, ContainerResults.Copy copy) throws Exception {
         Files.createDirectories(dir.resolve("in"));
         Files.writeString(dir.resolve("in/a.bin"), "input\n");
         Pipeline p = PipelineLoader.withSystemEnv().load(Files.writeString(dir.resolve("p.yaml"), """
@@ -75,7 +110,10 @@ class ContainerResultsTest {
         };
         try (Assembly a = Assembly.of(p, PipelineLoader.withSystemEnv().components(), Clock.systemUTC())) {
             return new LocalRunner(
-                            ContainerResults.in(a, results), Clock.systemUTC(), OwnerId.forThisProcess(), listener)
+                            ContainerResults.in(a, results, copy),
+                            Clock.systemUTC(),
+                            OwnerId.forThisProcess(),
+                            listener)
                     .run();
         }
     }
