@@ -2,14 +2,9 @@ package io.sluice.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sluice.pipeline.Assembly;
-import io.sluice.pipeline.Pipeline;
-import io.sluice.pipeline.PipelineLoader;
-import io.sluice.spi.Claim;
 import io.sluice.spi.FileStep;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -92,30 +87,14 @@ class ContainerResultsTest {
     }
 
     private RunSummary runPod(Path results, List<String> errors, ContainerResults.Copy copy) throws Exception {
-        Files.createDirectories(dir.resolve("in"));
-        Files.writeString(dir.resolve("in/a.bin"), "input\n");
-        Pipeline p = PipelineLoader.withSystemEnv().load(Files.writeString(dir.resolve("p.yaml"), """
+        return FailuresNoted.run(dir, "a.bin", """
                 pipeline: rebuild
                 source: { files: { path: in } }
                 steps:
                   - exec: { image: "ghcr.io/acme/rebuild:1.4", command: [rebuild, "{input}", "{output_dir}"] }
                 sink: { files: { path: out } }
                 run: { parallelism: 1, retries: { max: 3, backoff: 1s } }
-                """));
-        RunListener listener = new RunListener() {
-            @Override
-            public void failed(Claim claim, String error, long retryInMillis) {
-                errors.add(error);
-            }
-        };
-        try (Assembly a = Assembly.of(p, PipelineLoader.withSystemEnv().components(), Clock.systemUTC())) {
-            return new LocalRunner(
-                            ContainerResults.in(a, results, copy),
-                            Clock.systemUTC(),
-                            OwnerId.forThisProcess(),
-                            listener)
-                    .run();
-        }
+                """, a -> ContainerResults.in(a, results, copy), errors);
     }
 
     private static List<Path> filesUnder(Path folder) throws Exception {

@@ -319,6 +319,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
                         throw new IOException("the step wrote " + rel + " for " + folder.getValue()
                                 + ", which is not a regular file (a link, say): only files are copied to the sink");
                     }
+                    refuseReserved(rel, folder.getValue());
                     String earlier = writtenBy.putIfAbsent(rel, folder.getValue());
                     if (earlier != null) {
                         throw new IOException("inputs " + earlier + " and " + folder.getValue() + " of split "
@@ -336,6 +337,23 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
             produced = listFiles(staging, false);
             rows = produced.size();
             return rows;
+        }
+
+        /**
+         * Fails when a file's path holds a name the store would hide ({@link ObjectStore#reservedName}): committed, it
+         * would be in the manifest but in no listing, and a clean-up could remove it. Another attempt writes it alike.
+         */
+        private void refuseReserved(String rel, String input) throws AttemptFailure {
+            for (String segment : rel.split("/")) {
+                Optional<String> why = store.reservedName(segment);
+                if (why.isPresent()) {
+                    throw new AttemptFailure(
+                            "the step wrote " + rel + " for " + input + " of split " + split.id() + ": " + why.get()
+                                    + " (in " + store.root() + "); name it otherwise (no leading '.', say), then run "
+                                    + "the split again with `sluice retry`",
+                            false);
+                }
+            }
         }
 
         /**

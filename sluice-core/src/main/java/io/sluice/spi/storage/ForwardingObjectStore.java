@@ -37,6 +37,11 @@ public abstract class ForwardingObjectStore implements ObjectStore {
     }
 
     @Override
+    public Optional<String> reservedName(String name) {
+        return store.reservedName(name);
+    }
+
+    @Override
     public Stream<StoredObject> list(String prefix, String startAfter) throws IOException {
         return store.list(prefix, startAfter);
     }

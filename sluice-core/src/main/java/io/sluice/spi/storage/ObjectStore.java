@@ -34,6 +34,14 @@ public interface ObjectStore extends AutoCloseable {
     String describe(String key);
 
     /**
+     * Why an object's name (one segment of a key, a file's or a folder's) would be lost in this store, or empty when it
+     * is not: a sink refuses such a name rather than commit what no listing shows.
+     */
+    default Optional<String> reservedName(String name) {
+        return Optional.empty();
+    }
+
+    /**
      * The objects whose key starts with {@code prefix}, in key order, read page by page as the stream is consumed:
      * memory does not grow with the bucket. Only keys after {@code startAfter} when it is not null. Close the stream.
      * The first page is read before this returns, so a missing bucket or a refused access fails here; a later page

@@ -458,6 +458,15 @@ public final class LocalObjectStore implements ObjectStore {
         return a.lastModifiedTime().to(TimeUnit.NANOSECONDS) + "-" + a.size();
     }
 
+    /** A name like the temp files': listings skip it, and {@link #abortIncompleteWrites} removes it once old. */
+    @Override
+    public Optional<String> reservedName(String name) {
+        if (!isTemp(name)) return Optional.empty();
+        return Optional.of(
+                "a name starting with '.' and holding '" + TEMP_MARK + "' is how a local folder's store names "
+                        + "its temp files: listings skip such a file, and the clean-up of interrupted writes removes it");
+    }
+
     static boolean isTemp(String name) {
         return name.startsWith(".") && name.contains(TEMP_MARK);
     }

@@ -1,0 +1,51 @@
+package io.sluice.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** An exec output named as a local folder's store names its temp files, which its listings skip. */
+class ExecReservedNameTest {
+    @TempDir
+    Path dir;
+
+    /**
+     * A command that writes {@code .report.sluice-tmp-1} (the local store's temp name, {@code .<name>.sluice-tmp-...})
+     * fails its split once, not retried, naming the file and what to do, and nothing is committed. Before, the split
+     * committed it: in the manifest, on disk, but skipped by every listing and removed by the clean-up of interrupted
+     * writes.
+     */
+    @Test
+    void anOutputNamedLikeTheLocalStoresTempFilesFailsTheSplitOnce() throws Exception {
+        List<String> errors = Collections.synchronizedList(new ArrayList<>());
+        RunSummary summary = FailuresNoted.run(dir, "a.txt", """
+                pipeline: hidden
+                source: { files: { path: in } }
+                steps:
+                  - exec:
+                      command: [sh, -c, 'echo ok > "$SLUICE_OUTPUT_DIR/ok.txt"; mkdir "$SLUICE_OUTPUT_DIR/r"; echo x > "$SLUICE_OUTPUT_DIR/r/.report.sluice-tmp-1"']
+                sink: { files: { path: out } }
+                run: { parallelism: 1, retries: { max: 3, backoff: 10ms } }
+                """, a -> a, errors);
+
+        assertThat(summary.died()).isEqualTo(1);
+        assertThat(errors)
+                .as("one attempt: another would write the same name")
+                .singleElement()
+                .asString()
+                .contains("wrote r/.report.sluice-tmp-1 for a.txt", "listings skip", "name it otherwise");
+        try (Stream<Path> all = Files.walk(dir.resolve("out"))) {
+            assertThat(all.filter(Files::isRegularFile)
+                            .filter(f -> !dir.resolve("out").relativize(f).startsWith("_sluice")))
+                    .as("nothing committed")
+                    .isEmpty();
+        }
+    }
+}
