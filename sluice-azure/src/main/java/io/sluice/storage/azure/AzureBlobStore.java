@@ -293,7 +293,7 @@ public final class AzureBlobStore implements ObjectStore {
                     .getValue();
             return written(key, size, item, md5);
         } catch (BlobStorageException e) {
-            throw writeFailure(key, condition, e);
+            return ownBytesOrFailure(key, condition, md5, e);
         } catch (UncheckedIOException e) {
             throw e.getCause();
         } catch (RuntimeException e) {
@@ -315,7 +315,7 @@ public final class AzureBlobStore implements ObjectStore {
                     .getValue();
             return written(key, content.length, item, md5);
         } catch (BlobStorageException e) {
-            throw writeFailure(key, condition, e);
+            return ownBytesOrFailure(key, condition, md5, e);
         } catch (RuntimeException e) {
             throw unreachable("write", key, e);
         }
@@ -570,6 +570,27 @@ public final class AzureBlobStore implements ObjectStore {
             in.transferTo(java.io.OutputStream.nullOutputStream());
         }
         return md5.digest();
+    }
+
+    /**
+     * A conditional write the service refused may be this write's own retry: the SDK sends a Put Blob or Put Block List
+     * again when its answer was lost (a timeout, a reset connection), and a first attempt that landed makes the retry
+     * fail its own condition (409 BlobAlreadyExists, 412). The bytes this write sent in place (the Content-MD5 every
+     * write stores) mean it is done, as S3's write judges it; anything else is the refusal.
+     */
+    private StoredObject ownBytesOrFailure(String key, WriteCondition condition, byte[] md5, BlobStorageException e)
+            throws IOException {
+        IOException failure = writeFailure(key, condition, e);
+        if (failure instanceof ObjectChangedException) {
+            Optional<StoredObject> now = stat(key);
+            if (now.isPresent()
+                    && HexFormat.of()
+                            .formatHex(md5)
+                            .equals(now.get().checksums().get("md5"))) {
+                return now.get();
+            }
+        }
+        throw failure;
     }
 
     /** A write whose condition does not hold: 409 when an If-None-Match: * blob exists, 412 on an If-Match miss. */
