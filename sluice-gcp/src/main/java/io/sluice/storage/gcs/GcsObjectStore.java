@@ -258,7 +258,25 @@ public final class GcsObjectStore implements ObjectStore {
         try {
             return stored(key, storage().create(BlobInfo.newBuilder(id(key)).build(), content, options));
         } catch (StorageException e) {
-            throw writeFailure(key, condition, e);
+            IOException failure = writeFailure(key, condition, e);
+            if (failure instanceof ObjectChangedException) {
+                // The client sends a request with a generation condition again when its answer was lost (a timeout, a
+                // reset connection: GCS's retry strategy calls it conditionally idempotent), and a first attempt that
+                // landed makes the retry fail its own condition (412). Exactly these bytes in place (the MD5 GCS keeps
+                // of every object but composite ones) mean the write is done, as S3's write judges it.
+                Optional<StoredObject> now = stat(key);
+                String md5 = HexFormat.of().formatHex(md5(content));
+                if (now.isPresent() && md5.equals(now.get().checksums().get("md5"))) return now.get();
+            }
+            throw failure;
+        }
+    }
+
+    private static byte[] md5(byte[] content) {
+        try {
+            return java.security.MessageDigest.getInstance("MD5").digest(content);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JVM has no MD5", e);
         }
     }
 
