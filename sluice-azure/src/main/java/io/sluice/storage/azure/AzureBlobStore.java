@@ -352,6 +352,7 @@ public final class AzureBlobStore implements ObjectStore {
                         + ": what is at " + describe(toKey) + " is not a copy of it; the input stays where it is");
             }
         } catch (BlobStorageException e) {
+            if (offline(e)) throw from.offline(fromKey, "copy it to " + describe(toKey), e);
             if (e.getStatusCode() == 404) {
                 throw new NoSuchFileException(from.describe(fromKey), null, "no object to copy to " + describe(toKey));
             }
@@ -623,6 +624,7 @@ public final class AzureBlobStore implements ObjectStore {
         if (code == BlobErrorCode.BLOB_NOT_FOUND) {
             return new NoSuchFileException(describe(key), null, "could not " + action + " it: no such blob");
         }
+        if (offline(e)) return offline(key, action + " it", e);
         if (code == BlobErrorCode.CONTAINER_NOT_FOUND) {
             return new IOException("could not " + action + " " + describe(key) + ": the container '"
                     + location.container() + "' does not exist at " + container.getAccountUrl()
@@ -638,6 +640,33 @@ public final class AzureBlobStore implements ObjectStore {
         }
         return new IOException(
                 "could not " + action + " " + describe(key) + ": Azure answered " + status + " " + code, e);
+    }
+
+    /** A blob in the Archive tier, or on its way out of it: offline, so Azure neither reads nor copies it (409). */
+    private static boolean offline(BlobStorageException e) {
+        return e.getErrorCode() == BlobErrorCode.BLOB_ARCHIVED
+                || e.getErrorCode() == BlobErrorCode.BLOB_BEING_REHYDRATED;
+    }
+
+    /**
+     * What to do about an offline blob: no permission is missing, and retrying at once changes nothing. A lifecycle
+     * rule moves blobs to the Archive tier; a Set Blob Tier to an online tier rehydrates one, in hours.
+     */
+    private IOException offline(String key, String doing, BlobStorageException e) {
+        String then =
+                ", then `sluice retry` once it is rehydrated; or leave such blobs out with the source's `exclude`";
+        if (e.getErrorCode() == BlobErrorCode.BLOB_BEING_REHYDRATED) {
+            return new IOException(
+                    describe(key) + " is being rehydrated from the Archive tier (BlobBeingRehydrated while "
+                            + "trying to " + doing + "): Azure serves it once that is done, in up to 15 hours" + then,
+                    e);
+        }
+        return new IOException(
+                describe(key) + " is in the Archive tier (BlobArchived while trying to " + doing + "): Azure serves it "
+                        + "only once rehydrated to an online tier, which takes hours: `az storage blob set-tier "
+                        + "--account-name " + container.getAccountName() + " --container-name " + location.container()
+                        + " --name " + location.blobName(key) + " --tier Hot --rehydrate-priority Standard`" + then,
+                e);
     }
 
     private IOException unreachable(String action, String key, RuntimeException e) {

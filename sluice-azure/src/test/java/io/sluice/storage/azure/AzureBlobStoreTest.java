@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.azure.core.util.BinaryData;
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.BlobServiceClientBuilder;
+import com.azure.storage.blob.models.AccessTier;
 import io.sluice.spi.storage.ObjectChangedException;
 import io.sluice.spi.storage.ObjectStore;
 import io.sluice.spi.storage.ObjectStores;
@@ -115,6 +116,27 @@ class AzureBlobStoreTest extends ObjectStoreConformanceKit {
         try (Stream<StoredObject> s = store.list("u/", "u/k😀.csv")) {
             assertThat(s.map(StoredObject::key)).isEmpty();
         }
+    }
+
+    @Test
+    void anArchivedBlobIsNamedWithHowToRehydrateIt() throws IOException {
+        // a lifecycle rule moves blobs to the Archive tier, where Azure neither reads nor copies them (409
+        // BlobArchived)
+        // until they are rehydrated, in hours; no permission is missing, and retrying at once does nothing
+        StoredObject o = store.write("in/a.csv", "id\n1\n".getBytes(UTF_8), WriteCondition.none());
+        String name = URI.create(store.describe("in/a.csv")).getPath().substring(1);
+        containerClient(CONTAINER).getBlobClient(name).setAccessTier(AccessTier.ARCHIVE);
+
+        assertThatThrownBy(() -> store.read("in/a.csv", o.version(), 0, -1).close())
+                .hasMessageContaining(store.describe("in/a.csv") + " is in the Archive tier (BlobArchived")
+                .hasMessageContaining("az storage blob set-tier --account-name " + AzuriteServer.ACCOUNT
+                        + " --container-name " + CONTAINER + " --name " + name + " --tier Hot")
+                .hasMessageContaining("then `sluice retry`")
+                .hasMessageContaining("`exclude`");
+        assertThatThrownBy(() -> store.copy("in/a.csv", "done/a.csv"))
+                .as("move_to copies: the archived blob is the source, not the copy")
+                .hasMessageContaining(store.describe("in/a.csv") + " is in the Archive tier")
+                .hasMessageContaining("--name " + name + " ");
     }
 
     @Test
