@@ -11,7 +11,11 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** An exec output named as a local folder's store names its temp files, which its listings skip. */
+/**
+ * Exec outputs the files sink cannot take as written: named as a local folder's store names its temp files (which its
+ * listings skip), a link, or one name written for two inputs of a pack. Each is the command's doing, so the split
+ * fails once, not retried, saying what to do.
+ */
 class ExecReservedNameTest {
     @TempDir
     Path dir;
@@ -47,5 +51,51 @@ class ExecReservedNameTest {
                     .as("nothing committed")
                     .isEmpty();
         }
+    }
+
+    /** A link among a command's outputs fails the split once (it was retried as if the disk had failed). */
+    @Test
+    void aLinkAmongTheOutputsFailsTheSplitOnce() throws Exception {
+        List<String> errors = Collections.synchronizedList(new ArrayList<>());
+        RunSummary summary = FailuresNoted.run(dir, "a.txt", """
+                pipeline: linked
+                source: { files: { path: in } }
+                steps:
+                  - exec:
+                      command: [sh, -c, 'echo ok > "$SLUICE_OUTPUT_DIR/ok.txt"; ln -s ok.txt "$SLUICE_OUTPUT_DIR/link.txt"']
+                sink: { files: { path: out } }
+                run: { parallelism: 1, retries: { max: 3, backoff: 10ms } }
+                """, a -> a, errors);
+
+        assertThat(summary.died()).isEqualTo(1);
+        assertThat(errors)
+                .as("one attempt: another would write the same link")
+                .singleElement()
+                .asString()
+                .contains("wrote link.txt for a.txt", "not a regular file", "write a copy");
+    }
+
+    /** Two inputs of a pack that write one name fail their split once, naming both and what to do. */
+    @Test
+    void twoInputsOfAPackWritingOneNameFailTheSplitOnce() throws Exception {
+        Files.createDirectories(dir.resolve("in"));
+        Files.writeString(dir.resolve("in/b.txt"), "input\n");
+        List<String> errors = Collections.synchronizedList(new ArrayList<>());
+        RunSummary summary = FailuresNoted.run(dir, "a.txt", """
+                pipeline: packed
+                source: { files: { path: in, pack: { max_files: 2 } } }
+                steps:
+                  - exec:
+                      command: [sh, -c, 'echo ok > "$SLUICE_OUTPUT_DIR/same.txt"']
+                sink: { files: { path: out } }
+                run: { parallelism: 1, retries: { max: 3, backoff: 10ms } }
+                """, a -> a, errors);
+
+        assertThat(summary.died()).isEqualTo(1);
+        assertThat(errors)
+                .as("one attempt: the inputs would write the same name again")
+                .singleElement()
+                .asString()
+                .contains("inputs a.txt and b.txt", "both wrote same.txt", "derive the names");
     }
 }

@@ -315,17 +315,24 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
                 }
                 for (Path p : made) {
                     String rel = Folders.key(folder.getKey(), p);
+                    // both refusals are the command's doing: another attempt writes the same, so none is made
                     if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-                        throw new IOException("the step wrote " + rel + " for " + folder.getValue()
-                                + ", which is not a regular file (a link, say): only files are copied to the sink");
+                        throw new AttemptFailure(
+                                "the step wrote " + rel + " for " + folder.getValue() + " of split " + split.id()
+                                        + ", which is not a regular file (a link, say): only files are copied to "
+                                        + "the sink; write a copy of the file instead, then run the split again with "
+                                        + "`sluice retry`",
+                                false);
                     }
                     refuseReserved(rel, folder.getValue());
                     String earlier = writtenBy.putIfAbsent(rel, folder.getValue());
                     if (earlier != null) {
-                        throw new IOException("inputs " + earlier + " and " + folder.getValue() + " of split "
-                                + split.id() + " both wrote " + rel + ": the inputs of a split share its output "
-                                + "folder; derive the names from the input's, or leave source.files.pack out (one "
-                                + "file a split)");
+                        throw new AttemptFailure(
+                                "inputs " + earlier + " and " + folder.getValue() + " of split " + split.id()
+                                        + " both wrote " + rel + ": the inputs of a split share its output folder; "
+                                        + "derive the names from the input's, or leave source.files.pack out (one "
+                                        + "file a split), then run the split again with `sluice retry`",
+                                false);
                     }
                     Path to = output.resolve(rel);
                     Files.createDirectories(to.getParent());
