@@ -35,21 +35,25 @@ final class Catalog {
         }
     }
 
-    /** Whether the table has the column and each table of its schema the index named beside it, in one query. */
-    static boolean hasColumnAndIndexes(Connection c, TableName t, String column, Map<String, String> indexes)
-            throws SQLException {
+    /**
+     * Whether each table of the schema named in {@code columns} has the column named beside it, and each named in
+     * {@code indexes} the index, in one query.
+     */
+    static boolean hasColumnsAndIndexes(
+            Connection c, String schema, Map<String, String> columns, Map<String, String> indexes) throws SQLException {
+        String column = " AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = (" + TABLE
+                + ") AND a.attname = ? AND NOT a.attisdropped)";
         String index =
                 " AND EXISTS (SELECT 1 FROM pg_indexes WHERE schemaname = ? AND tablename = ? AND indexname = ?)";
-        try (PreparedStatement s = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = ("
-                + TABLE + ") AND a.attname = ? AND NOT a.attisdropped)" + index.repeat(indexes.size()))) {
+        try (PreparedStatement s =
+                c.prepareStatement("SELECT TRUE" + column.repeat(columns.size()) + index.repeat(indexes.size()))) {
             int i = 0;
-            s.setString(++i, t.schema());
-            s.setString(++i, t.name());
-            s.setString(++i, column);
-            for (Map.Entry<String, String> e : indexes.entrySet()) {
-                s.setString(++i, t.schema());
-                s.setString(++i, e.getKey());
-                s.setString(++i, e.getValue());
+            for (Map<String, String> named : List.of(columns, indexes)) {
+                for (Map.Entry<String, String> e : named.entrySet()) {
+                    s.setString(++i, schema);
+                    s.setString(++i, e.getKey());
+                    s.setString(++i, e.getValue());
+                }
             }
             try (ResultSet r = s.executeQuery()) {
                 return r.next() && r.getBoolean(1);

@@ -80,14 +80,20 @@ interface Dialect {
     }
 
     /**
-     * Whether the bookkeeping is as this Sluice makes it, in one catalog query: the table has the column, the text
-     * columns named compare as {@link #exact}, and each table of its schema named in {@code indexes} has the index
-     * named there. The check every commit makes before the bookkeeping's DDL.
+     * Whether the bookkeeping is as this Sluice makes it, in one catalog query: each table of {@code t}'s schema named
+     * in {@code columns} has the column named there, the text columns of {@code t} named in {@code exactColumns}
+     * compare as {@link #exact}, and each table named in {@code indexes} has the index named there. The check every
+     * commit makes before the bookkeeping's DDL.
      *
+     * @param columns of tables in {@code t}'s schema, each table's name and the name of a column it must have
      * @param indexes of tables in {@code t}'s schema, each table's name and the name of an index it must have
      */
     boolean complete(
-            Connection c, TableName t, String column, Map<String, String> indexes, Collection<String> exactColumns)
+            Connection c,
+            TableName t,
+            Map<String, String> columns,
+            Map<String, String> indexes,
+            Collection<String> exactColumns)
             throws SQLException;
 
     /** Of the table's columns named, those whose text does not compare as {@link #exact} (an earlier Sluice's). */

@@ -45,7 +45,7 @@ import java.util.stream.Collectors;
 /**
  * A database table. Exactly once per split (contract rules 2 and 3): the split's rows and its record in
  * {@code _sluice_commits} (split id, claim token) are written in one transaction, which first locks that record and
- * refuses a token lower than the one stored; so a replay replaces the split's rows (every row carries, in
+ * refuses a token lower than the one stored under the same ledger incarnation; so a replay replaces the split's rows (every row carries, in
  * {@code _sluice_split}, the number of the commit that wrote it, which the record keeps, or, in tables of databases
  * without sequences and in tables an earlier Sluice made, its split's id), and a worker whose claim was taken over cannot
  * commit, even one that passed its fence check just before losing the claim. A split's rows are staged into a temporary table of the session (COPY in PostgreSQL,
@@ -59,6 +59,9 @@ final class JdbcSink implements Sink {
 
     static final String COMMITS = "_sluice_commits";
     static final String OUTPUTS = "_sluice_outputs";
+    /** The column of {@link #COMMITS} and {@link #OUTPUTS} holding the ledger incarnation a token belongs to. */
+    private static final String INCARNATION = "incarnation";
+
     static final String DEAD_LETTER = "_sluice_dead_letter";
     /** The sequence of the numbers that mark each commit's rows (where the dialect numbers rows). */
     static final String NUMBERS = "_sluice_commit_numbers";
@@ -366,14 +369,20 @@ final class JdbcSink implements Sink {
         commitKeys.put(OUTPUT_VERSION, dialect.exact(text));
         Map<String, String> indexes = new LinkedHashMap<>();
         for (Index index : INDEXES) indexes.put(index.table(), index.name());
-        if (dialect.complete(c, commits, OUTPUT_END, indexes, commitKeys.keySet())) return;
+        // the columns added last to each table: the signs that an earlier Sluice's tables were migrated
+        Map<String, String> lastColumns = Map.of(COMMITS, OUTPUT_END, OUTPUTS, INCARNATION);
+        if (dialect.complete(c, commits, lastColumns, indexes, commitKeys.keySet())) return;
         String lock = "sluice:" + t.schema();
         dialect.lock(c, lock);
         try (Statement s = c.createStatement()) {
             // lengths where the database needs them to index text (MariaDB: a key of at most 768 characters)
             s.execute("CREATE TABLE IF NOT EXISTS " + bookkeepingTable(t, OUTPUTS) + " (" + definitions(outputKeys)
-                    + ", lock_token bigint NOT NULL, PRIMARY KEY (pipeline, target, output_key))"
-                    + dialect.tableOptions());
+                    + ", lock_token bigint NOT NULL, " + INCARNATION + " " + text
+                    + ", PRIMARY KEY (pipeline, target, output_key))" + dialect.tableOptions());
+            // the lock tokens of an earlier Sluice, kept without their incarnation
+            if (!dialect.columns(c, new TableName(t.schema(), OUTPUTS)).containsKey(INCARNATION)) {
+                s.execute("ALTER TABLE " + bookkeepingTable(t, OUTPUTS) + " ADD COLUMN " + INCARNATION + " " + text);
+            }
             s.execute("CREATE TABLE IF NOT EXISTS " + bookkeepingTable(t, DEAD_LETTER) + " ("
                     + definitions(deadLetterKeys) + ", file " + text + ", line bigint, " + dialect.quote("key") + " "
                     + text + ", reason " + text + ", record " + text + ", at " + dialect.timestampNow() + ")"
@@ -652,7 +661,7 @@ final class JdbcSink implements Sink {
                     }
                     // checked before the database lock: a writer paused here must not hold a row its successor needs
                     held.check();
-                    if (!output(t, key, held)) {
+                    if (!output(t, key, held, ctx)) {
                         throw new IOException("the lock of output " + key.key() + " was taken over while this writer "
                                 + "was paused, and a newer grant committed (another version, or another range of "
                                 + "this one): this attempt of split " + split.id() + " writes nothing, and the split "
@@ -748,30 +757,33 @@ final class JdbcSink implements Sink {
          * newer grant's token is stored: this writer lost the output's lock (paused past its lease) and a newer
          * version committed meanwhile.
          */
-        private boolean output(TableName t, OutputKey key, OutputLocks.Held held) throws SQLException {
+        private boolean output(TableName t, OutputKey key, OutputLocks.Held held, CommitContext ctx)
+                throws SQLException {
             String outputs = bookkeepingTable(t, OUTPUTS);
             try (PreparedStatement insert = c.prepareStatement(dialect.insertIfMissing(
-                            outputs, List.of("pipeline", "target", "output_key", "lock_token")));
-                    PreparedStatement lock = c.prepareStatement("SELECT lock_token FROM " + outputs
+                            outputs, List.of("pipeline", "target", "output_key", "lock_token", INCARNATION)));
+                    PreparedStatement lock = c.prepareStatement("SELECT lock_token, " + INCARNATION + " FROM " + outputs
                             + " WHERE pipeline = ? AND target = ? AND output_key = ? FOR UPDATE");
-                    PreparedStatement update = c.prepareStatement("UPDATE " + outputs
-                            + " SET lock_token = ? WHERE pipeline = ? AND target = ? AND output_key = ?")) {
+                    PreparedStatement update = c.prepareStatement("UPDATE " + outputs + " SET lock_token = ?, "
+                            + INCARNATION + " = ? WHERE pipeline = ? AND target = ? AND output_key = ?")) {
                 insert.setString(1, context.pipeline());
                 insert.setString(2, t.toString());
                 insert.setString(3, key.key());
                 insert.setLong(4, held.token());
+                insert.setString(5, ctx.incarnation());
                 insert.executeUpdate();
                 lock.setString(1, context.pipeline());
                 lock.setString(2, t.toString());
                 lock.setString(3, key.key());
                 try (ResultSet r = lock.executeQuery()) {
                     if (!r.next()) throw notStored("output key", key.key());
-                    if (r.getLong(1) > held.token()) return false;
+                    if (newer(r.getLong(1), r.getString(2), held.token(), ctx.incarnation())) return false;
                 }
                 update.setLong(1, held.token());
-                update.setString(2, context.pipeline());
-                update.setString(3, t.toString());
-                update.setString(4, key.key());
+                update.setString(2, ctx.incarnation());
+                update.setString(3, context.pipeline());
+                update.setString(4, t.toString());
+                update.setString(5, key.key());
                 update.executeUpdate();
                 return true;
             }
@@ -1017,8 +1029,9 @@ final class JdbcSink implements Sink {
         String commits = bookkeepingTable(t, COMMITS);
         try (PreparedStatement insert = c.prepareStatement(
                         dialect.insertIfMissing(commits, List.of("pipeline", "target", "split_id", "token")));
-                PreparedStatement lock = c.prepareStatement("SELECT token" + (numbers ? ", " + NUMBER : "") + " FROM "
-                        + commits + " WHERE pipeline = ? AND target = ? AND split_id = ? FOR UPDATE")) {
+                PreparedStatement lock =
+                        c.prepareStatement("SELECT token, " + INCARNATION + (numbers ? ", " + NUMBER : "") + " FROM "
+                                + commits + " WHERE pipeline = ? AND target = ? AND split_id = ? FOR UPDATE")) {
             insert.setString(1, context.pipeline());
             insert.setString(2, t.toString());
             insert.setString(3, split.id());
@@ -1029,11 +1042,26 @@ final class JdbcSink implements Sink {
             lock.setString(3, split.id());
             try (ResultSet r = lock.executeQuery()) {
                 if (!r.next()) throw notStored("split id", split.id());
-                if (r.getLong(1) > ctx.token()) throw new StaleClaimException(split.id(), ctx.token());
-                Object mark = numbers ? r.getObject(2, Long.class) : split.id();
+                if (newer(r.getLong(1), r.getString(2), ctx.token(), ctx.incarnation())) {
+                    throw new StaleClaimException(split.id(), ctx.token());
+                }
+                Object mark = numbers ? r.getObject(3, Long.class) : split.id();
                 return recordedBefore ? Optional.of(new Replaced(split.id(), mark)) : Optional.empty();
             }
         }
+    }
+
+    /**
+     * Whether a stored token (a commit record's claim token, an output's lock token) is newer than this commit's: only
+     * a higher token of the same ledger incarnation is. Tokens start over in a new ledger (a reset, a lost ledger, every
+     * run of the memory ledger), so a higher token of another incarnation says nothing of this claim, and refusing it
+     * would refuse the split at every retry. Replacing the other incarnation's commit is safe: this runs inside the
+     * target's transaction, under the record's lock, and {@link CommitContext#checkFence} follows under that lock; a
+     * worker of the forgotten incarnation that comes later must pass its fence check against the ledger it claimed in,
+     * whose claim a reset (or the loss) ended, so it cannot commit over this one.
+     */
+    private static boolean newer(long stored, String storedIncarnation, long token, String incarnation) {
+        return stored > token && Objects.equals(storedIncarnation, incarnation);
     }
 
     /** A bookkeeping row that its insert did not store: MariaDB's INSERT IGNORE cuts a value too long to warn. */

@@ -206,24 +206,28 @@ final class MariaDbDialect implements Dialect {
 
     @Override
     public boolean complete(
-            Connection c, TableName t, String column, Map<String, String> indexes, Collection<String> exactColumns)
+            Connection c,
+            TableName t,
+            Map<String, String> columns,
+            Map<String, String> indexes,
+            Collection<String> exactColumns)
             throws SQLException {
         // each with the table's name: information_schema then opens that table alone, not the whole schema's
         String where = " WHERE table_schema = ? AND table_name = ? AND ";
-        try (PreparedStatement s = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM information_schema.columns" + where
-                + "column_name = ?)"
+        try (PreparedStatement s = c.prepareStatement("SELECT TRUE"
+                + (" AND EXISTS (SELECT 1 FROM information_schema.columns" + where + "column_name = ?)")
+                        .repeat(columns.size())
                 + (" AND EXISTS (SELECT 1 FROM information_schema.statistics" + where + "index_name = ?)")
                         .repeat(indexes.size())
                 + " AND NOT EXISTS (SELECT 1 FROM information_schema.columns" + where
                 + "column_name IN (" + "?, ".repeat(exactColumns.size() - 1) + "?) AND collation_name <> ?)")) {
             int i = 0;
-            s.setString(++i, t.schema());
-            s.setString(++i, t.name());
-            s.setString(++i, column);
-            for (Map.Entry<String, String> index : indexes.entrySet()) {
-                s.setString(++i, t.schema());
-                s.setString(++i, index.getKey());
-                s.setString(++i, index.getValue());
+            for (Map<String, String> named : List.of(columns, indexes)) {
+                for (Map.Entry<String, String> e : named.entrySet()) {
+                    s.setString(++i, t.schema());
+                    s.setString(++i, e.getKey());
+                    s.setString(++i, e.getValue());
+                }
             }
             s.setString(++i, t.schema());
             s.setString(++i, t.name());

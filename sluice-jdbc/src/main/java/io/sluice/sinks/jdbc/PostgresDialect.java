@@ -125,9 +125,13 @@ final class PostgresDialect implements Dialect {
     /** Text compares byte for byte here (a deterministic collation): the column and the index decide. */
     @Override
     public boolean complete(
-            Connection c, TableName t, String column, Map<String, String> indexes, Collection<String> exactColumns)
+            Connection c,
+            TableName t,
+            Map<String, String> columns,
+            Map<String, String> indexes,
+            Collection<String> exactColumns)
             throws SQLException {
-        return Catalog.hasColumnAndIndexes(c, t, column, indexes);
+        return Catalog.hasColumnsAndIndexes(c, t.schema(), columns, indexes);
     }
 
     @Override

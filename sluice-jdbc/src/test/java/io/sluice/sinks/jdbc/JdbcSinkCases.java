@@ -67,7 +67,7 @@ abstract class JdbcSinkCases {
     void setUp() throws Exception {
         target = newTarget(dir);
         duck = DriverManager.getConnection("jdbc:duckdb:");
-        locks = new LedgerLocks(MemoryLedger.open("jdbc-sink", Clock.systemUTC()), "w1", Duration.ofSeconds(30));
+        locks = newLedgerLocks();
     }
 
     @AfterEach
@@ -114,7 +114,17 @@ abstract class JdbcSinkCases {
     }
 
     SplitCommit claim(long token) {
-        return new SplitCommit(() -> {}, () -> true, "incarnation-1", 1, token, locks);
+        return claim("incarnation-1", token, locks);
+    }
+
+    /** A claim of another ledger incarnation, its output locks that incarnation's. */
+    static SplitCommit claim(String incarnation, long token, OutputLocks locks) {
+        return new SplitCommit(() -> {}, () -> true, incarnation, 1, token, locks);
+    }
+
+    /** The output locks of a new ledger: their tokens start over. */
+    static OutputLocks newLedgerLocks() {
+        return new LedgerLocks(MemoryLedger.open("jdbc-sink", Clock.systemUTC()), "w1", Duration.ofSeconds(30));
     }
 
     DuckRows rows(String query) {
@@ -207,6 +217,71 @@ abstract class JdbcSinkCases {
             assertThatThrownBy(() -> stale.commit(claim(1))).isInstanceOf(StaleClaimException.class);
         }
         assertThat(target.rows("SELECT v FROM " + target.schema + ".events")).containsExactly("current", "current");
+    }
+
+    /**
+     * Tokens start over in a new ledger (a reset, a lost ledger, every run of the memory ledger): the new ledger's first
+     * claim of a split (token 1) replaces what the earlier ledger committed with a higher token, not refused as stale at
+     * every retry; within the new incarnation a lower token is refused again.
+     */
+    @Test
+    void aNewLedgersLowerTokenReplacesTheEarlierLedgersCommit() throws Exception {
+        Sink sink = sink("table: SCHEMA.events\n");
+        write(sink, split("r1"), "SELECT 'old' AS v FROM range(3)", claim("ledger-a", 5, locks));
+        write(sink, split("r2"), "SELECT 'other' AS v FROM range(2)", claim("ledger-a", 7, locks));
+
+        OutputLocks newLocks = newLedgerLocks();
+        Written replaced = write(sink, split("r1"), "SELECT 'new' AS v FROM range(2)", claim("ledger-b", 1, newLocks));
+
+        assertThat(replaced.rowsOut()).isEqualTo(2);
+        assertThat(stored("SELECT v, count(*) FROM SCHEMA.events GROUP BY v ORDER BY v"))
+                .containsExactly("new|2", "other|2");
+        assertThat(stored("SELECT split_id, token, incarnation FROM SCHEMA._sluice_commits ORDER BY split_id"))
+                .containsExactly("r1|1|ledger-b", "r2|7|ledger-a");
+        write(sink, split("r1"), "SELECT 'newer' AS v", claim("ledger-b", 2, newLocks));
+        assertThatThrownBy(() -> write(sink, split("r1"), "SELECT 'stale' AS v", claim("ledger-b", 1, newLocks)))
+                .as("within one incarnation a lower token is still stale")
+                .isInstanceOf(StaleClaimException.class);
+        assertThat(stored("SELECT v FROM SCHEMA.events ORDER BY v")).containsExactly("newer", "other", "other");
+    }
+
+    /**
+     * The same for an output's lock: a version of a file written under the earlier ledger's later grants (token 3) is
+     * replaced by the new ledger's first grant (token 1) of the output, not refused as taken over.
+     */
+    @Test
+    void aNewLedgersFirstOutputLockReplacesTheEarlierLedgersVersion() throws Exception {
+        Sink sink = sink("table: SCHEMA.lines\n");
+        write(sink, range("a.log", "v1", 0, 100), "SELECT 'v1 0' AS v FROM range(2)", claim("ledger-a", 1, locks));
+        write(sink, range("a.log", "v1", 100, 200), "SELECT 'v1 100' AS v", claim("ledger-a", 1, locks));
+        write(sink, range("a.log", "v1", 0, 100), "SELECT 'v1 0 again' AS v", claim("ledger-a", 2, locks));
+        assertThat(stored("SELECT lock_token FROM SCHEMA._sluice_outputs")).containsExactly("3");
+
+        OutputLocks newLocks = newLedgerLocks();
+        write(sink, range("a.log", "v2", 0, 200), "SELECT 'v2' AS v FROM range(3)", claim("ledger-b", 1, newLocks));
+
+        assertThat(stored("SELECT v, count(*) FROM SCHEMA.lines GROUP BY v ORDER BY v"))
+                .containsExactly("v2|3");
+        assertThat(stored("SELECT lock_token, incarnation FROM SCHEMA._sluice_outputs"))
+                .containsExactly("1|ledger-b");
+    }
+
+    /**
+     * The output lock tokens of an earlier Sluice, kept without their incarnation: the column is added, and such a token
+     * counts as another incarnation's (within the same ledger a newer grant's token then holds it again).
+     */
+    @Test
+    void anEarlierSluicesOutputLocksGetTheirIncarnationColumn() throws Exception {
+        Sink sink = sink("table: SCHEMA.lines\n");
+        write(sink, range("a.log", "v1", 0, 100), "SELECT 'v1' AS v", claim("ledger-a", 1, locks));
+        write(sink, range("a.log", "v1", 0, 100), "SELECT 'v1 again' AS v", claim("ledger-a", 2, locks));
+        target.sql("ALTER TABLE " + target.schema + "._sluice_outputs DROP COLUMN incarnation");
+
+        Sink restarted = sink("table: SCHEMA.lines\n");
+        write(restarted, range("a.log", "v2", 0, 100), "SELECT 'v2' AS v", claim("ledger-b", 1, newLedgerLocks()));
+        assertThat(stored("SELECT v FROM SCHEMA.lines")).containsExactly("v2");
+        assertThat(stored("SELECT lock_token, incarnation FROM SCHEMA._sluice_outputs"))
+                .containsExactly("1|ledger-b");
     }
 
     /**
