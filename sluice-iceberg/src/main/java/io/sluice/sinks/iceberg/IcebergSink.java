@@ -289,9 +289,9 @@ final class IcebergSink implements Sink {
         if (earlier.isEmpty() && unrecorded.isEmpty()) return;
         Table guarded = guarded(table, base -> {
             List<Snapshot> now = history(base, s -> mine(s, split.id()));
-            long recorded =
-                    now.isEmpty() ? 0 : Long.parseLong(now.getLast().summary().getOrDefault(TOKEN, "0"));
-            if (recorded > context.token()) throw new StaleClaimException(split.id(), context.token());
+            if (!now.isEmpty() && newer(now.getLast(), TOKEN, context.token(), context)) {
+                throw new StaleClaimException(split.id(), context.token());
+            }
             context.checkFence();
         });
         var delete = guarded.newDelete();
@@ -303,7 +303,22 @@ final class IcebergSink implements Sink {
                 .set(SPLIT, split.id())
                 .set(TOKEN, Long.toString(context.token()))
                 .set(DISCARDED, split.id());
+        if (context.incarnation() != null) delete.set(INCARNATION, context.incarnation());
         commitUnwrapped(delete);
+    }
+
+    /**
+     * Whether the snapshot's token (a claim's, or an output lock grant's, under {@code tokenKey}) is newer than this
+     * one: higher, and of the same ledger incarnation. Tokens start over in a new ledger (a reset, a lost ledger, every
+     * run of the memory ledger), so a higher token of another incarnation says nothing of this claim, and refusing it
+     * would refuse the split at every retry. Replacing the other incarnation's snapshot is safe: the fence check runs
+     * right before the compare-and-swap, and a worker of the forgotten incarnation that comes later must pass its own
+     * against the ledger it claimed in, whose claim the reset (or the loss) ended. A snapshot without an incarnation
+     * (an earlier Sluice's) counts as another's.
+     */
+    private static boolean newer(Snapshot s, String tokenKey, long token, CommitContext context) {
+        return Long.parseLong(s.summary().getOrDefault(tokenKey, "0")) > token
+                && java.util.Objects.equals(s.summary().get(INCARNATION), context.incarnation());
     }
 
     /** The live data files this pipeline's snapshots added, and its bad records' files. */
@@ -856,7 +871,7 @@ final class IcebergSink implements Sink {
                 }
                 if (replace) {
                     for (Snapshot s : history(base, s -> mine(s, split.id()) || (key != null && replacedBy(s, key)))) {
-                        if (key != null && held != null && lockToken(s) > held.token()) {
+                        if (key != null && held != null && newer(s, LOCK_TOKEN, held.token(), context)) {
                             throw new StaleClaimException(split.id(), context.token());
                         }
                         if (!seen.contains(s.snapshotId())) throw new Moved();
@@ -969,12 +984,7 @@ final class IcebergSink implements Sink {
 
         /** Throws when the split was committed under a newer claim than this one. */
         private void refuseStale(Snapshot s, CommitContext context) throws StaleClaimException {
-            long theirs = Long.parseLong(s.summary().getOrDefault(TOKEN, "0"));
-            if (theirs > context.token()) throw new StaleClaimException(split.id(), context.token());
-        }
-
-        private long lockToken(Snapshot s) {
-            return Long.parseLong(s.summary().getOrDefault(LOCK_TOKEN, "0"));
+            if (newer(s, TOKEN, context.token(), context)) throw new StaleClaimException(split.id(), context.token());
         }
 
         /** The split's latest commit, unless a discard came after it. */

@@ -9,6 +9,7 @@ import io.sluice.runner.LedgerLocks;
 import io.sluice.runner.SplitCommit;
 import io.sluice.spi.AttemptFailure;
 import io.sluice.spi.Member;
+import io.sluice.spi.OutputKey;
 import io.sluice.spi.Split;
 import io.sluice.spi.StaleClaimException;
 import io.sluice.spi.sink.BadRows;
@@ -70,8 +71,32 @@ class IcebergSinkTest {
     }
 
     private SplitCommit claim(long token) {
+        return claim("inc-1", token);
+    }
+
+    private SplitCommit claim(String incarnation, long token) {
+        return claim(incarnation, token, ledger);
+    }
+
+    /** The same, its output locks taken in this ledger. */
+    private static SplitCommit claim(String incarnation, long token, MemoryLedger ledger) {
         return new SplitCommit(
-                () -> {}, () -> true, "inc-1", 1, token, new LedgerLocks(ledger, "w" + token, Duration.ofSeconds(30)));
+                () -> {},
+                () -> true,
+                incarnation,
+                1,
+                token,
+                new LedgerLocks(ledger, "w" + token, Duration.ofSeconds(30)));
+    }
+
+    /** A split of one version of a file: its output key is the file's, with the version. */
+    private static Split version(String file, String version) {
+        return new Split(
+                file + "@" + version,
+                List.of(Member.whole(file, version, null)),
+                10,
+                null,
+                new OutputKey(file, version, 0, Member.WHOLE));
     }
 
     private SplitCommit staleClaim(String split, long token) {
@@ -168,6 +193,47 @@ class IcebergSinkTest {
         assertThat(countsByTag()).isEqualTo(Map.of("a.csv", 4L));
         assertThat(lake.snapshots("db.events")).hasSize(1);
         assertThat(dataFiles()).as("refused attempts leave no data file").hasSize(1);
+    }
+
+    /**
+     * Tokens start over in a new ledger (a reset, a lost ledger, every run of the memory ledger): the new ledger's
+     * first claim of a split (token 1) replaces what the earlier ledger committed under token 7, not refused as stale at
+     * every retry; within the new incarnation a lower token is refused again.
+     */
+    @Test
+    void aNewLedgersLowerTokenReplacesTheEarlierLedgersCommit() throws Exception {
+        Sink sink = prepared(lake.sink("db.events", "overwrite", null));
+        write(sink, duck, split("a.csv"), rows("a.csv", 4), claim("inc-old", 7));
+
+        write(sink, duck, split("a.csv"), rows("a.csv", 2), claim("inc-new", 2));
+        assertThatThrownBy(() -> write(sink, duck, split("a.csv"), rows("a.csv", 9), claim("inc-new", 1)))
+                .as("within one incarnation a lower token is still stale")
+                .isInstanceOf(StaleClaimException.class);
+        sink.finish();
+
+        assertThat(countsByTag()).isEqualTo(Map.of("a.csv", 2L));
+        assertThat(lake.snapshots("db.events").getLast().summary())
+                .containsEntry(IcebergSink.TOKEN, "2")
+                .containsEntry(IcebergSink.INCARNATION, "inc-new");
+    }
+
+    /**
+     * The same for an output's lock: a version of a file committed under the earlier ledger's later grants (token 2) is
+     * replaced by the new ledger's first grant (token 1) of the output, not refused as taken over.
+     */
+    @Test
+    void aNewLedgersFirstOutputLockReplacesTheEarlierLedgersVersion() throws Exception {
+        Sink sink = prepared(lake.sink("db.events", "overwrite", null));
+        write(sink, duck, version("a.csv", "v1"), rows("v1", 4), claim("inc-old", 1));
+        write(sink, duck, version("a.csv", "v1"), rows("v1 again", 3), claim("inc-old", 2));
+        assertThat(lake.snapshots("db.events").getLast().summary()).containsEntry(IcebergSink.LOCK_TOKEN, "2");
+
+        MemoryLedger newLedger = MemoryLedger.open("iceberg-new", Clock.systemUTC());
+        write(sink, duck, version("a.csv", "v2"), rows("v2", 2), claim("inc-new", 1, newLedger));
+        sink.finish();
+
+        assertThat(countsByTag()).isEqualTo(Map.of("v2", 2L));
+        assertThat(lake.snapshots("db.events").getLast().summary()).containsEntry(IcebergSink.LOCK_TOKEN, "1");
     }
 
     @Test
