@@ -73,7 +73,8 @@ import java.util.stream.Collectors;
  *       without error, its staging table is used);
  *   <li>one multi-statement transaction, whose job id is made the same way (a duplicate that succeeded is the commit
  *       already made), refuses a token lower than the split's token recorded in {@code _sluice_commits} and, for a
- *       versioned output, a lock token lower than the one recorded in {@code _sluice_outputs}; deletes the rows the
+ *       versioned output, a lock token lower than the one recorded in {@code _sluice_outputs}, each when recorded
+ *       under the same ledger incarnation (tokens start over in a new ledger); deletes the rows the
  *       split (and the other versions of its output, not its siblings: {@link OutputKey#sibling}) committed before
  *       (every row carries its split in {@code _sluice_split}); inserts or merges the staged rows; and records the
  *       split with its token and its output's version and range.
@@ -100,6 +101,19 @@ final class BigQuerySink implements Sink {
 
     static final String STALE_CLAIM = "sluice-stale-claim";
     static final String STALE_LOCK = "sluice-stale-output-lock";
+    /**
+     * The commit records that make a claim stale: a higher token of the same ledger incarnation. Tokens start over in a
+     * new ledger (a reset, a lost ledger, every run of the memory ledger), so a higher token of another incarnation says
+     * nothing of this claim, and refusing it would refuse the split at every retry. Replacing the other incarnation's
+     * commit is safe: the claim's fence check comes right before the transaction, and a worker of the forgotten
+     * incarnation must pass its own against the ledger it claimed in, whose claim the reset (or the loss) ended.
+     */
+    private static final String NEWER_CLAIM = "token > @token AND incarnation IS NOT DISTINCT FROM @incarnation";
+    /**
+     * The same for an output's lock: a higher grant of the same incarnation (a record of an earlier Sluice, without
+     * one, counts as another incarnation's).
+     */
+    private static final String NEWER_LOCK = "lock_token > @lock AND incarnation IS NOT DISTINCT FROM @incarnation";
     /** Tries of a commit BigQuery aborts for a concurrent one; the runner retries the split after that. */
     private static final int COMMIT_ROUNDS = 8;
 
@@ -228,7 +242,14 @@ final class BigQuerySink implements Sink {
                             text(OUTPUT_VERSION),
                             int64(OUTPUT_START),
                             int64(OUTPUT_END)));
-            ensure(OUTPUTS, Schema.of(text("pipeline"), text("target"), text("output_key"), int64("lock_token")));
+            ensure(
+                    OUTPUTS,
+                    Schema.of(
+                            text("pipeline"),
+                            text("target"),
+                            text("output_key"),
+                            int64("lock_token"),
+                            text("incarnation")));
             ensure(
                     DEAD_LETTER,
                     Schema.of(
@@ -620,11 +641,11 @@ final class BigQuerySink implements Sink {
         List<String> s = new ArrayList<>();
         s.add("SELECT ERROR(CONCAT('" + STALE_CLAIM + ": split ', split_id, ' was committed under a newer claim "
                 + "(token ', CAST(token AS STRING), ')')) FROM " + commits + " WHERE " + mine
-                + " AND split_id = @split AND token > @token");
+                + " AND split_id = @split AND " + NEWER_CLAIM);
         if (versioned) {
             s.add("SELECT ERROR(CONCAT('" + STALE_LOCK + ": output ', output_key, ' was committed under a newer lock "
                     + "(token ', CAST(lock_token AS STRING), ')')) FROM " + outputs + " WHERE " + mine
-                    + " AND output_key = @key AND lock_token > @lock");
+                    + " AND output_key = @key AND " + NEWER_LOCK);
         }
         // the splits that committed other versions of the output: not its siblings (OutputKey.sibling), and every
         // record without a version (an earlier Sluice kept none), whose rows never stay beside a new version's
@@ -642,8 +663,9 @@ final class BigQuerySink implements Sink {
                 + (versioned ? " OR " + others : "") + ")");
         if (versioned) {
             s.add("DELETE FROM " + outputs + " WHERE " + mine + " AND output_key = @key");
-            s.add("INSERT INTO " + outputs + " (pipeline, target, output_key, lock_token) VALUES (@pipeline, @target, "
-                    + "@key, @lock)");
+            s.add("INSERT INTO " + outputs
+                    + " (pipeline, target, output_key, lock_token, incarnation) VALUES (@pipeline, "
+                    + "@target, @key, @lock, @incarnation)");
         }
         if (rows != null) s.add(write(target, staged, rows));
         s.add("INSERT INTO " + commits + " (pipeline, target, split_id, token, output_key, incarnation, committed_at, "
@@ -780,7 +802,7 @@ final class BigQuerySink implements Sink {
         List<String> s = new ArrayList<>();
         s.add("SELECT ERROR(CONCAT('" + STALE_CLAIM + ": split ', split_id, ' was committed under a newer claim')) "
                 + "FROM " + quoted(sibling(COMMITS)) + " WHERE pipeline = @pipeline AND target = @target AND split_id "
-                + "= @split AND token > @token");
+                + "= @split AND " + NEWER_CLAIM);
         if (t != null && has(columns(t), SPLIT_COLUMN)) {
             s.add("DELETE FROM " + quoted(table) + " WHERE " + col(SPLIT_COLUMN) + " = @split");
         }
@@ -791,6 +813,7 @@ final class BigQuerySink implements Sink {
         params.put("target", QueryParameterValue.string(name()));
         params.put("split", QueryParameterValue.string(split.id()));
         params.put("token", QueryParameterValue.int64(ctx.token()));
+        params.put("incarnation", QueryParameterValue.string(ctx.incarnation()));
         run(transaction(s), params, "sluice_" + attempt(split, ctx) + "_discard", ctx.token());
     }
 

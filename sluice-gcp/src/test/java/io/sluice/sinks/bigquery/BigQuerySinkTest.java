@@ -95,6 +95,11 @@ class BigQuerySinkTest {
 
     /** A claim's commit context with this fencing token, in this ledger incarnation. */
     private SplitCommit claim(long token, String incarnation) {
+        return claim(token, incarnation, ledger);
+    }
+
+    /** The same, its output locks taken in this ledger. */
+    private static SplitCommit claim(long token, String incarnation, MemoryLedger ledger) {
         return new SplitCommit(
                 () -> {}, () -> true, incarnation, 1, token, new LedgerLocks(ledger, "w", Duration.ofSeconds(30)));
     }
@@ -109,9 +114,13 @@ class BigQuerySinkTest {
     }
 
     private Written write(Sink sink, Split split, String query, long token) throws Exception {
+        return commit(sink, split, query, claim(token));
+    }
+
+    private Written commit(Sink sink, Split split, String query, SplitCommit claim) throws Exception {
         try (SinkWriter w = sink.open(split, scratch())) {
             w.stage(new DuckRows(duck, query), BadRows.NONE);
-            return w.commit(claim(token));
+            return w.commit(claim);
         }
     }
 
@@ -268,6 +277,41 @@ class BigQuerySinkTest {
         }
         assertThat(counts()).containsExactly("new ledger|3|a");
         assertThat(target.bq.duplicates.get() - before).as("no job id taken").isZero();
+    }
+
+    /**
+     * Tokens start over in a new ledger: the new ledger's claim with a token lower than the earlier ledger's replaces
+     * that commit, not refused as stale at every retry; within the new incarnation a lower token is refused again.
+     */
+    @Test
+    void aNewLedgersLowerTokenReplacesTheEarlierLedgersCommit() throws Exception {
+        Sink sink = sink("dataset: ds\ntable: items\n");
+        commit(sink, split("a"), tagged("earlier ledger", 5), claim(7, "inc-1"));
+        commit(sink, split("a"), tagged("new ledger", 3), claim(2, "inc-2"));
+        assertThat(counts()).containsExactly("new ledger|3|a");
+        assertThatThrownBy(() -> commit(sink, split("a"), tagged("stale", 4), claim(1, "inc-2")))
+                .as("within one incarnation a lower token is still stale")
+                .isInstanceOf(StaleClaimException.class);
+        assertThat(counts()).containsExactly("new ledger|3|a");
+    }
+
+    /**
+     * The same for an output's lock: a version of a file written under the earlier ledger's later grants (token 3) is
+     * replaced by the new ledger's first grant (token 1) of the output, not refused as taken over.
+     */
+    @Test
+    void aNewLedgersFirstOutputLockReplacesTheEarlierLedgersVersion() throws Exception {
+        Sink sink = sink("dataset: ds\ntable: items\n");
+        commit(sink, range("a.log", "v1", 0, 100), tagged("v1 0", 2), claim(1, "inc-1"));
+        commit(sink, range("a.log", "v1", 100, 200), tagged("v1 100", 1), claim(1, "inc-1"));
+        commit(sink, range("a.log", "v1", 0, 100), tagged("v1 0 again", 1), claim(2, "inc-1"));
+        assertThat(target.bq.rows("SELECT lock_token FROM ds._sluice_outputs")).containsExactly("3");
+
+        MemoryLedger newLedger = MemoryLedger.open("bigquery-new", Clock.systemUTC());
+        commit(sink, range("a.log", "v2", 0, 200), tagged("v2", 3), claim(1, "inc-2", newLedger));
+        assertThat(tags()).containsExactly("v2|3");
+        assertThat(target.bq.rows("SELECT lock_token, incarnation FROM ds._sluice_outputs"))
+                .containsExactly("1|inc-2");
     }
 
     @Test
