@@ -37,8 +37,9 @@ public interface CommitContext extends OutputLocks {
      * The claim's fencing token: greater than the token of any earlier claim of the split; 0 for what no claim
      * fences. A sink that records its commits in the target itself (a table of committed splits, a table format's
      * snapshot summary) stores it with the split id, in the same transaction as the rows, and refuses a commit whose
-     * token is lower than one stored: a stale worker that passed {@link #checkFence} just before losing its claim
-     * still cannot commit over its successor.
+     * token is lower than one stored under the same {@link #incarnation}: a stale worker that passed {@link
+     * #checkFence} just before losing its claim still cannot commit over its successor. Tokens start over in a new
+     * ledger, so a token of another incarnation is no newer claim: that commit is replaced.
      */
     long token();
 
