@@ -28,22 +28,9 @@ class ExecReservedNameTest {
      */
     @Test
     void anOutputNamedLikeTheLocalStoresTempFilesFailsTheSplitOnce() throws Exception {
-        List<String> errors = Collections.synchronizedList(new ArrayList<>());
-        RunSummary summary = FailuresNoted.run(dir, "a.txt", """
-                pipeline: hidden
-                source: { files: { path: in } }
-                steps:
-                  - exec:
-                      command: [sh, -c, 'echo ok > "$SLUICE_OUTPUT_DIR/ok.txt"; mkdir "$SLUICE_OUTPUT_DIR/r"; echo x > "$SLUICE_OUTPUT_DIR/r/.report.sluice-tmp-1"']
-                sink: { files: { path: out } }
-                run: { parallelism: 1, retries: { max: 3, backoff: 10ms } }
-                """, a -> a, errors);
-
-        assertThat(summary.died()).isEqualTo(1);
-        assertThat(errors)
-                .as("one attempt: another would write the same name")
-                .singleElement()
-                .asString()
+        assertThat(onlyError("{ path: in }", """
+                        echo ok > "$SLUICE_OUTPUT_DIR/ok.txt"; mkdir "$SLUICE_OUTPUT_DIR/r"; \
+                        echo x > "$SLUICE_OUTPUT_DIR/r/.report.sluice-tmp-1\""""))
                 .contains("wrote r/.report.sluice-tmp-1 for a.txt", "listings skip", "name it otherwise");
         try (Stream<Path> all = Files.walk(dir.resolve("out"))) {
             assertThat(all.filter(Files::isRegularFile)
@@ -56,22 +43,8 @@ class ExecReservedNameTest {
     /** A link among a command's outputs fails the split once (it was retried as if the disk had failed). */
     @Test
     void aLinkAmongTheOutputsFailsTheSplitOnce() throws Exception {
-        List<String> errors = Collections.synchronizedList(new ArrayList<>());
-        RunSummary summary = FailuresNoted.run(dir, "a.txt", """
-                pipeline: linked
-                source: { files: { path: in } }
-                steps:
-                  - exec:
-                      command: [sh, -c, 'echo ok > "$SLUICE_OUTPUT_DIR/ok.txt"; ln -s ok.txt "$SLUICE_OUTPUT_DIR/link.txt"']
-                sink: { files: { path: out } }
-                run: { parallelism: 1, retries: { max: 3, backoff: 10ms } }
-                """, a -> a, errors);
-
-        assertThat(summary.died()).isEqualTo(1);
-        assertThat(errors)
-                .as("one attempt: another would write the same link")
-                .singleElement()
-                .asString()
+        assertThat(onlyError("{ path: in }", """
+                        echo ok > "$SLUICE_OUTPUT_DIR/ok.txt"; ln -s ok.txt "$SLUICE_OUTPUT_DIR/link.txt\""""))
                 .contains("wrote link.txt for a.txt", "not a regular file", "write a copy");
     }
 
@@ -80,22 +53,29 @@ class ExecReservedNameTest {
     void twoInputsOfAPackWritingOneNameFailTheSplitOnce() throws Exception {
         Files.createDirectories(dir.resolve("in"));
         Files.writeString(dir.resolve("in/b.txt"), "input\n");
+        assertThat(onlyError("{ path: in, pack: { max_files: 2 } }", """
+                        echo ok > "$SLUICE_OUTPUT_DIR/same.txt\""""))
+                .contains("inputs a.txt and b.txt", "both wrote same.txt", "derive the names");
+    }
+
+    /**
+     * The error of the one attempt at the split of {@code in/a.txt} (and what else is in {@code in}) read by a files
+     * source of {@code source}'s options through an exec step running {@code script} in {@code sh}: the split died
+     * after it, with retries left, because another attempt would fail the same way.
+     */
+    private String onlyError(String source, String script) throws Exception {
         List<String> errors = Collections.synchronizedList(new ArrayList<>());
+        String command = "[sh, -c, '" + script + "']"; // no ' in the scripts
         RunSummary summary = FailuresNoted.run(dir, "a.txt", """
-                pipeline: packed
-                source: { files: { path: in, pack: { max_files: 2 } } }
+                pipeline: refused
+                source: { files: %s }
                 steps:
-                  - exec:
-                      command: [sh, -c, 'echo ok > "$SLUICE_OUTPUT_DIR/same.txt"']
+                  - exec: { command: %s }
                 sink: { files: { path: out } }
                 run: { parallelism: 1, retries: { max: 3, backoff: 10ms } }
-                """, a -> a, errors);
-
+                """.formatted(source, command), a -> a, errors);
         assertThat(summary.died()).isEqualTo(1);
-        assertThat(errors)
-                .as("one attempt: the inputs would write the same name again")
-                .singleElement()
-                .asString()
-                .contains("inputs a.txt and b.txt", "both wrote same.txt", "derive the names");
+        assertThat(errors).as("one attempt").hasSize(1);
+        return errors.getFirst();
     }
 }
