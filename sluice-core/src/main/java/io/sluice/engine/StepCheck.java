@@ -151,7 +151,11 @@ public final class StepCheck {
                 String stepInput = query;
                 query = step.apply(query);
                 columns = describeStep(c, query, declared, columns, step.sql());
-                if (step.sql() != null) refuseTwoColumnsOfOneName(c, stepInput, step.sql(), declared);
+                if (step.sql() != null) {
+                    refuseTwoColumnsOfOneName(c, stepInput, step.sql(), declared);
+                    refuseFilesInTwoFolders(
+                            c, step.sql(), a.pipeline().run().engine().files(), declared);
+                }
                 if (step instanceof MergingStep m) columns = describeStep(c, m.merge(query), declared, columns, null);
             }
             String reject = steps.isEmpty() ? null : steps.getLast().rejectColumn();
@@ -243,6 +247,61 @@ public final class StepCheck {
         }
     }
 
+    /**
+     * A relative path in a step's SQL ({@code read_csv('regions.csv')}) naming a file both in the folder the run started
+     * in and in the pipeline file's folder: DuckDB reads the first, and searches the second ({@code file_search_path})
+     * only for a path missing there, while the pipeline means the second, as every path of it.
+     *
+     * @param folder the pipeline file's folder; null: none (relative paths are read from the working folder)
+     */
+    private static void refuseFilesInTwoFolders(Connection c, String sql, Path folder, Options.Selected declared) {
+        if (folder == null) return;
+        for (String text : pathsIn(c, sql)) {
+            Path here;
+            try {
+                here = Path.of(text);
+            } catch (java.nio.file.InvalidPathException e) {
+                continue;
+            }
+            Path there = folder.resolve(here);
+            if (here.isAbsolute() || !Files.isRegularFile(here) || !Files.isRegularFile(there)) continue;
+            try {
+                if (Files.isSameFile(here, there)) continue;
+            } catch (IOException e) {
+                continue; // gone meanwhile: nothing to choose between
+            }
+            throw new ConfigException(new ConfigProblem(
+                    declared.location(),
+                    declared.path(),
+                    "the step reads '" + text + "', a relative path, which names " + there + " (in the pipeline "
+                            + "file's folder, where the pipeline's relative paths are read from) but also "
+                            + here.toAbsolutePath() + " (in the folder the run started in), which DuckDB would read "
+                            + "instead: run from the pipeline file's folder, remove or rename the other file, or "
+                            + "give the path as an absolute one"));
+        }
+    }
+
+    /**
+     * The text constants and file names read as tables ({@code FROM 'regions.csv'}) in a query, as DuckDB parses it;
+     * none when it does not parse (its bind reports why).
+     */
+    private static List<String> pathsIn(Connection c, String sql) {
+        List<String> paths = new ArrayList<>();
+        parsed(c, sql).ifPresent(tree -> collectPaths(tree, paths));
+        return paths;
+    }
+
+    private static void collectPaths(JsonNode node, List<String> paths) {
+        JsonNode literal = node.path("literal");
+        if (node.path("class").asText().equals("CONSTANT")
+                && literal.path("kind").asText().equals("STRING")) {
+            paths.add(literal.path("text").asText());
+        }
+        String table = node.path("table_name").asText("");
+        if (node.path("type").asText().equals("BASE_TABLE") && table.contains(".")) paths.add(table);
+        for (JsonNode child : node) collectPaths(child, paths);
+    }
+
     /** A step's query does not bind: the problem at the step's line, or at the option naming the missing column. */
     private static ConfigException problem(
             Connection c, Options.Selected declared, SQLException e, List<String> input, String ownSql) {
@@ -271,22 +330,27 @@ public final class StepCheck {
      * how it meets the wrapping, and DuckDB's message on the whole query stands).
      */
     static Optional<String> syntaxError(Connection c, String sql) {
+        // empty when it cannot be parsed for another reason: the message on the whole query stands
+        return parsed(c, sql).filter(p -> p.path("error").asBoolean(false)).map(parsed -> {
+            String message = "SQL " + parsed.path("error_message").asText("syntax error");
+            int at = parsed.path("position").asInt(-1);
+            if (at < 0 || at > sql.length()) return message;
+            String before = sql.substring(0, at);
+            int line = (int) before.chars().filter(ch -> ch == '\n').count() + 1;
+            int column = at - (before.lastIndexOf('\n') + 1) + 1;
+            return message + " (line " + line + ", column " + column + " of the step's SQL)";
+        });
+    }
+
+    /** DuckDB's parse of a query ({@code json_serialize_sql}: its tree, or its syntax error); empty when it fails. */
+    private static Optional<JsonNode> parsed(Connection c, String sql) {
         try (PreparedStatement p = c.prepareStatement("SELECT json_serialize_sql(?::VARCHAR)")) {
             p.setString(1, sql);
             try (ResultSet r = p.executeQuery()) {
-                if (!r.next()) return Optional.empty();
-                JsonNode parsed = JSON.readTree(r.getString(1));
-                if (!parsed.path("error").asBoolean(false)) return Optional.empty();
-                String message = "SQL " + parsed.path("error_message").asText("syntax error");
-                int at = parsed.path("position").asInt(-1);
-                if (at < 0 || at > sql.length()) return Optional.of(message);
-                String before = sql.substring(0, at);
-                int line = (int) before.chars().filter(ch -> ch == '\n').count() + 1;
-                int column = at - (before.lastIndexOf('\n') + 1) + 1;
-                return Optional.of(message + " (line " + line + ", column " + column + " of the step's SQL)");
+                return r.next() ? Optional.of(JSON.readTree(r.getString(1))) : Optional.empty();
             }
         } catch (SQLException | IOException e) {
-            return Optional.empty(); // the message on the whole query stands
+            return Optional.empty();
         }
     }
 

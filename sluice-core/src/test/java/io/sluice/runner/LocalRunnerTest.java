@@ -173,6 +173,49 @@ class LocalRunnerTest {
     }
 
     /**
+     * DuckDB reads a relative path from the folder the run started in when a file of that name is there, and searches
+     * the pipeline file's folder only for a path missing there: a lookup file of the same name in both would be read
+     * from the wrong one, silently. The check refuses it, naming both, before any split runs.
+     */
+    @Test
+    void aStepsRelativePathInTheWorkingFolderAndThePipelinesIsRefused() throws Exception {
+        String name = "lookup-" + ProcessHandle.current().pid() + "-" + System.nanoTime() + ".csv";
+        Path here = Path.of(name);
+        assertThat(here.toAbsolutePath().getParent()).isNotEqualTo(dir);
+        input("a.csv", "id,region\n1,eu\n");
+        Files.writeString(dir.resolve(name), "region,name\neu,Europe\n");
+        Files.writeString(here, "region,name\neu,Elsewhere\n");
+        try {
+            Pipeline p = load("""
+                    pipeline: lookup
+                    source: { files: { path: in } }
+                    steps:
+                      - sql: SELECT id, name FROM input JOIN read_csv('%s') USING (region)
+                    sink: { files: { path: out, format: csv } }
+                    run: { parallelism: 1 }
+                    """.formatted(name));
+            try (Assembly a = Assembly.of(p, PipelineLoader.withSystemEnv().components(), Clock.systemUTC())) {
+                assertThatThrownBy(() -> io.sluice.engine.StepCheck.standalone(a))
+                        .isInstanceOf(ConfigException.class)
+                        .hasMessageContaining(here.toAbsolutePath().toString())
+                        .hasMessageContaining(dir.resolve(name).toString());
+                assertThatThrownBy(() -> new LocalRunner(
+                                        a, Clock.systemUTC(), OwnerId.forThisProcess(), new RunListener() {})
+                                .run())
+                        .isInstanceOf(ConfigException.class);
+            }
+            if (Files.exists(dir.resolve("out"))) {
+                try (var written = Files.walk(dir.resolve("out"))) {
+                    assertThat(written.filter(f -> f.toString().endsWith(".csv")))
+                            .isEmpty();
+                }
+            }
+        } finally {
+            Files.deleteIfExists(here);
+        }
+    }
+
+    /**
      * A pool member that waited out a ledger outage between its claim and the split's processing checks its claim
      * before processing: the lease may have run out meanwhile and another worker taken the split over (as in
      * LedgerRestartTest). The stale attempt stages nothing, instead of doing the work for a commit the fence refuses.
