@@ -67,7 +67,19 @@ class SniffedCsvReadTest {
                 csv("tabs", "id\tname\n1\ta\n2\tb\n"),
                 csv("a comment line", "# exported\nid,name\n1,a\n"),
                 csv("duplicate and empty names", "id,id,\n1,2,3\n"),
-                csv("blank lines and a missing last newline", "id,name\n1,a\n\n2,b"));
+                csv("blank lines and a missing last newline", "id,name\n1,a\n\n2,b"),
+                csv("a line before the header and a malformed row", "my export\nid,name,n\n1,a,2\n2,b,3,4\n5,c,6\n"),
+                csv("a header and blank lines", "id,name\n\n\n"),
+                csv("blank lines before the header, a malformed row", "\n\nid,name\n1,a\n2,b,c\n3,d\n"),
+                csv("no header, a malformed row", "1,a\n2,b,c\n3,d\n").header(false),
+                csv("too few columns past the sample", sampled("id,name", "#,n#") + "21000\n21001,z\n"),
+                csv("too many columns past the sample", sampled("id,name", "#,n#") + "21000,a,b\n21001,z\n"),
+                csv("a quote and unicode in names", "\"it's\",\"na\"\"me\",é\n1,2,3\n"),
+                csv("a backslash escape", "id,s\n1,\"a\\\"b\"\n2,\"c\"\n"),
+                csv("single quotes", "id,name\n1,'a,b'\n2,'c'\n"),
+                csv("cr line ends", "id,name\r1,a\r2,b\r"),
+                csv("time zones", "at,n\n2024-01-01 10:00:00+02,1\n2024-01-02 11:00:00+02,2\n"),
+                csv("short rows in the sample", "a,b,c\n1,2\n3,4,5\n"));
     }
 
     private static Case csv(String what, String text) {
