@@ -213,9 +213,13 @@ final class BigQuerySink implements Sink {
     }
 
     private static List<String> columns(Table t) {
+        return fields(t).stream().map(Field::getName).toList();
+    }
+
+    /** A table's fields; none for one made without a schema (BigQuery allows it, and its tables.get has none). */
+    private static List<Field> fields(Table t) {
         Schema schema = t.getDefinition().getSchema();
-        if (schema == null) return List.of();
-        return schema.getFields().stream().map(Field::getName).toList();
+        return schema == null ? List.of() : schema.getFields();
     }
 
     /** Each key must be a column of the rows the steps give, in any case (BigQuery's names ignore it). */
@@ -295,8 +299,7 @@ final class BigQuerySink implements Sink {
                 .filter(f -> !has(names, f.getName()))
                 .toList();
         if (missing.isEmpty()) return;
-        Schema had = existing.getDefinition().getSchema();
-        List<Field> have = new ArrayList<>(had == null ? List.of() : had.getFields());
+        List<Field> have = new ArrayList<>(fields(existing));
         have.addAll(missing);
         try {
             bq().update(existing.toBuilder()
@@ -331,7 +334,7 @@ final class BigQuerySink implements Sink {
             if (t == null) throw new IOException("the table " + name() + " was dropped while it was being created");
         }
         Map<String, Field> known = byName();
-        for (Field f : t.getDefinition().getSchema().getFields()) known.put(f.getName(), f);
+        for (Field f : fields(t)) known.put(f.getName(), f);
         List<String> missing =
                 columns.stream().filter(c -> !known.containsKey(c)).toList();
         if (!missing.isEmpty()) {
@@ -339,14 +342,16 @@ final class BigQuerySink implements Sink {
             String first = missing.getFirst();
             throw new AttemptFailure(
                     "the output has column(s) " + String.join(", ", missing) + " that table " + name()
-                            + " lacks (its columns: " + String.join(", ", columns(t)) + "); add them (ALTER TABLE "
+                            + " lacks ("
+                            + (known.isEmpty() ? "it has no columns" : "its columns: " + String.join(", ", columns(t)))
+                            + "); add them (ALTER TABLE "
                             + quoted(table) + " ADD COLUMN " + col(first) + " "
                             + BigQueryTypes.castType(wanted.get(columns.indexOf(first)))
                             + ") or leave them out in a step",
                     false);
         }
         if (!known.containsKey(SPLIT_COLUMN)) {
-            List<Field> all = new ArrayList<>(t.getDefinition().getSchema().getFields());
+            List<Field> all = new ArrayList<>(fields(t));
             all.add(text(SPLIT_COLUMN));
             bq().update(t.toBuilder()
                     .setDefinition(StandardTableDefinition.of(Schema.of(all)))
@@ -369,9 +374,7 @@ final class BigQuerySink implements Sink {
             return false;
         }
         if (t == null) return true;
-        List<Field> now = t.getDefinition().getSchema() == null
-                ? List.of()
-                : t.getDefinition().getSchema().getFields();
+        List<Field> now = fields(t);
         if (now.size() != known.size()) return true;
         for (Field f : now) {
             Field had = known.get(f.getName());

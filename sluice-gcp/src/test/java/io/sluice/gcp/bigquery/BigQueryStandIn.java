@@ -149,6 +149,11 @@ public final class BigQueryStandIn implements AutoCloseable {
         }
     }
 
+    /** Makes a table without columns, as tables.insert without a schema does in BigQuery (a user's placeholder). */
+    public synchronized void createTableWithoutSchema(String dataset, String table) throws SQLException {
+        createTable(dataset, table, JSON.createArrayNode());
+    }
+
     /** Drops a table, as {@code DROP TABLE} or tables.delete does in BigQuery (a user's, behind the sink's back). */
     public synchronized void dropTable(String dataset, String table) throws SQLException {
         sql("DROP TABLE IF EXISTS " + ident(dataset) + "." + ident(table));
@@ -602,7 +607,9 @@ public final class BigQueryStandIn implements AutoCloseable {
                 .put("datasetId", dataset)
                 .put("tableId", table);
         t.put("type", "TABLE");
-        t.putObject("schema").set("fields", schemas.get(dataset + "." + table));
+        // BigQuery's tables.get leaves "schema" out for a table without columns
+        if (!schemas.get(dataset + "." + table).isEmpty())
+            t.putObject("schema").set("fields", schemas.get(dataset + "." + table));
         t.put(
                 "numRows",
                 schemas.get(dataset + "." + table).isEmpty() ? "0" : Long.toString(count(dataset + "." + table)));

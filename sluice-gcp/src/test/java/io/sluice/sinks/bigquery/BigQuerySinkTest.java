@@ -507,6 +507,22 @@ class BigQuerySinkTest {
     }
 
     /**
+     * BigQuery lets a table be made without a schema; its tables.get then has no {@code schema}. Read as null, the
+     * sink threw a NullPointerException: it is a table with no columns, so the output's columns are ones it lacks.
+     */
+    @Test
+    void aTableWithoutASchemaIsATableWithoutColumns() throws Exception {
+        target.bq.createTableWithoutSchema("ds", "items");
+        Sink sink = sink("dataset: ds\ntable: items\n");
+        assertThatThrownBy(() -> write(sink, "a", tagged("a", 1), 1))
+                .hasMessageContaining("the output has column(s) tag, n that table proj.ds.items lacks")
+                .hasMessageContaining("it has no columns")
+                .hasMessageContaining("ADD COLUMN `tag` STRING")
+                .isInstanceOfSatisfying(
+                        AttemptFailure.class, f -> assertThat(f.retryable()).isFalse());
+    }
+
+    /**
      * BigQuery's column names ignore case (https://cloud.google.com/bigquery/docs/schemas#column_names): an output
      * column {@code ID} is the table's column {@code id}. Compared exactly, such an output was a column the table
      * "lacks", and the split was dead.
