@@ -365,6 +365,8 @@ final class IcebergSink implements Sink {
 
     /** The data files of the table's current version that this pipeline's snapshots added. */
     private List<DataFile> ours(Table table) throws IOException {
+        // a table without a current version (new, or replaced) holds nothing: its snapshots' manifests go unread
+        if (table.currentSnapshot() == null) return List.of();
         java.util.Set<String> theirs = new java.util.HashSet<>();
         for (Snapshot s : history(
                 ((HasTableOperations) table).operations().current(),
@@ -374,7 +376,6 @@ final class IcebergSink implements Sink {
         // and those whose snapshots were expired, by their names
         String me = DataFileName.pipelineHash(pipeline);
         List<DataFile> out = new ArrayList<>();
-        if (table.currentSnapshot() == null) return out;
         try (var tasks = table.newScan().planFiles()) {
             for (var task : tasks) {
                 String location = task.file().location();

@@ -395,6 +395,33 @@ class IcebergSinkTest {
         assertThat(countsByTag()).isEqualTo(Map.of("a.csv", 4L, "b.csv", 2L));
     }
 
+    /**
+     * A table replaced (CREATE OR REPLACE TABLE) keeps its snapshots but has no current one: nothing of the pipeline's
+     * is in it, and listing its output reads no manifest (it read each of the pipeline's snapshots' first).
+     */
+    @Test
+    void listingTheOutputOfATableWithoutACurrentSnapshotReadsNoManifest() throws Exception {
+        Lake counted = Lake.withCatalog(
+                dir,
+                "{ type: jdbc, uri: \"jdbc:sqlite:lake/catalog.db\", warehouse: lake/warehouse, io-impl: "
+                        + OpenCountingFileIO.class.getName() + " }");
+        Sink sink = prepared(counted.sink("db.events", "append", null));
+        write(sink, "a.csv", 3, 1);
+        write(sink, "b.csv", 2, 1);
+        var id = org.apache.iceberg.catalog.TableIdentifier.parse("db.events");
+        var catalog = counted.catalog();
+        catalog.newReplaceTableTransaction(id, catalog.loadTable(id).schema(), false)
+                .commitTransaction(); // replaced: no current snapshot
+        assertThat(lake.snapshots("db.events")).as("the snapshots stay").hasSize(2);
+        String warehouse = lake.warehouse().toString();
+        int before = OpenCountingFileIO.read(warehouse, ".avro").size();
+
+        assertThat(sink.listOutput()).isEmpty();
+        assertThat(OpenCountingFileIO.read(warehouse, ".avro"))
+                .as("no manifest list or manifest read")
+                .hasSize(before);
+    }
+
     @Test
     void deleteOutputRemovesThePipelinesRowsAndARunAfterItAddsThemAnew() throws Exception {
         Sink other = prepared(lake.sink("table: db.events\ncatalog: " + Lake.CATALOG + "\n", "another-pipeline"));
