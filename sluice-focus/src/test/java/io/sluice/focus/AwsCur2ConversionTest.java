@@ -120,6 +120,37 @@ class AwsCur2ConversionTest {
     }
 
     /**
+     * A cost of only spaces is an empty cost, null, also where a mapping of one's own reads the CUR 2.0 column as text
+     * (as the not-a-number error suggests): the legacy column its rename makes was cast without a trim, and DuckDB
+     * failed the split with "Could not convert string" naming no column, while an empty cost was null.
+     */
+    @Test
+    void aCostOfOnlySpacesIsAnEmptyCostWhereverItIsConverted() throws Exception {
+        Path mine = dir.resolve("cur2-cost-as-text.yaml");
+        java.nio.file.Files.writeString(mine, """
+                extends: aws-cur2
+                source:
+                  required:
+                    "line_item_unblended_cost": string
+                """);
+        d.run("CREATE TABLE blank_costs AS SELECT * REPLACE (CASE line_item_resource_id WHEN 'i-0abc1234' THEN ''"
+                + " WHEN 'i-0spot999' THEN '   ' ELSE line_item_unblended_cost END AS line_item_unblended_cost)"
+                + " FROM cur2csv");
+        for (Path mapping : java.util.Arrays.asList(null, mine)) {
+            String sql = FocusStep.of("aws-cur2", "1.2", mapping, false, false, io.sluice.spi.BadRecordPolicy.FAIL)
+                    .apply("SELECT * FROM blank_costs");
+            String out = mapping == null ? "blank_built_in" : "blank_own";
+            d.run("CREATE TABLE " + out + " AS " + sql);
+            assertThat(Convert.row(d, out, "ResourceId", "i-0abc1234"))
+                    .as(out + ": an empty cost")
+                    .containsEntry("BilledCost", null);
+            assertThat(Convert.row(d, out, "ResourceId", "i-0spot999"))
+                    .as(out + ": a cost of spaces, as an empty one")
+                    .containsEntry("BilledCost", null);
+        }
+    }
+
+    /**
      * Legacy CUR delivered as Parquet (Athena names) has one column per tag, {@code resource_tags_user_team}, and
      * an empty string where a resource lacks the tag; CUR 2.0 has the {@code resource_tags} map instead.
      */

@@ -59,7 +59,8 @@ public enum SourceType {
     public String convert(String c) {
         return switch (this) {
             case STRING -> "CAST(" + c + " AS VARCHAR)";
-            case DECIMAL -> "CAST(NULLIF(CAST(" + c + " AS VARCHAR), '') AS DECIMAL(38,12))";
+            // trimmed: a cell of only spaces is an empty one, as convert(c, name) reads it
+            case DECIMAL -> "CAST(NULLIF(trim(CAST(" + c + " AS VARCHAR)), '') AS DECIMAL(38,12))";
             // typeof() picks the branch per input type; every branch must still bind for every type
             case TIMESTAMP ->
                 "CASE typeof(" + c + ")"
