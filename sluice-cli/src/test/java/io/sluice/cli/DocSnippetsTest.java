@@ -63,7 +63,7 @@ class DocSnippetsTest {
      * placeholder; the value of a variable is not what the docs show.
      */
     private static final Function<String, String> ENV =
-            name -> name.endsWith("_URL") ? "jdbc:postgresql://db:5432/sluice" : "value-of-" + name;
+            name -> name.endsWith("_URL") ? "jdbc:postgresql://docs-snippet-db:5432/sluice" : "value-of-" + name;
 
     /** Files the docs' blocks name without showing them. */
     private static final Map<String, String> DATA_FILES = Map.of("teams.csv", "Team,CostCenter\nplatform,CC-1\n");
@@ -174,7 +174,9 @@ class DocSnippetsTest {
     /** Absolute {@code ${file:...}} secrets made relative to the block's folder, each file made with a value. */
     private static String withSecrets(String text, Path folder) {
         Matcher m = ABSOLUTE_SECRET.matcher(text);
-        while (m.find()) write(folder.resolve(m.group(1)), "secret");
+        // a value no other test's output holds: the process redacts every secret it read (Secret.redact), in every
+        // later message of this JVM, and "secret" turned K8sCommandTest's "create secret generic" into a reference
+        while (m.find()) write(folder.resolve(m.group(1)), "value-of-docs-secret-file");
         return m.replaceAll("\\${file:$1}");
     }
 
