@@ -47,7 +47,8 @@ class WatchRefusedTest {
             ledger.complete(claim, new io.sluice.spi.Completion(1, 1, 0, List.of(), "v1"));
             k.completeJob(job.getMetadata().getName());
 
-            long until = System.currentTimeMillis() + 30_000;
+            // the controller lists every third of the lease (20 s here): a minute leaves room for a busy machine
+            long until = System.currentTimeMillis() + 60_000;
             while (k.infos.stream().noneMatch(l -> l.contains("cannot see")) && System.currentTimeMillis() < until)
                 Thread.sleep(50);
             assertThat(k.infos) // before the fix: nothing said while the run waited
