@@ -39,9 +39,22 @@ public interface CommitContext extends OutputLocks {
      * snapshot summary) stores it with the split id, in the same transaction as the rows, and refuses a commit whose
      * token is lower than one stored under the same {@link #incarnation}: a stale worker that passed {@link
      * #checkFence} just before losing its claim still cannot commit over its successor. Tokens start over in a new
-     * ledger, so a token of another incarnation is no newer claim: that commit is replaced.
+     * ledger, so a token of another incarnation is no newer claim: that commit is replaced ({@link #newer}).
      */
     long token();
+
+    /**
+     * Whether a token stored in the target (a commit's claim token, an output lock's grant token) is newer than
+     * {@code token} of {@code incarnation}: only a higher token of the same ledger incarnation is. Tokens start over in a
+     * new ledger (a reset, a lost ledger, every run of the memory ledger), so refusing a higher token of another
+     * incarnation would refuse the split at every retry. Replacing that commit is safe where the sink checks the fence
+     * after reading the stored token and before its own commit lands: a worker of the forgotten incarnation must pass
+     * its fence check against the ledger it claimed in, whose claim the reset (or the loss) ended. A stored token
+     * without an incarnation (an earlier Sluice's) counts as another incarnation's.
+     */
+    static boolean newer(long stored, String storedIncarnation, long token, String incarnation) {
+        return stored > token && java.util.Objects.equals(storedIncarnation, incarnation);
+    }
 
     /**
      * The version of the pipeline committing the split ({@link io.sluice.spi.Completion#pipelineVersion}): its steps

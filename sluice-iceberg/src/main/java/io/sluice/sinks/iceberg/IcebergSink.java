@@ -308,17 +308,15 @@ final class IcebergSink implements Sink {
     }
 
     /**
-     * Whether the snapshot's token (a claim's, or an output lock grant's, under {@code tokenKey}) is newer than this
-     * one: higher, and of the same ledger incarnation. Tokens start over in a new ledger (a reset, a lost ledger, every
-     * run of the memory ledger), so a higher token of another incarnation says nothing of this claim, and refusing it
-     * would refuse the split at every retry. Replacing the other incarnation's snapshot is safe: the fence check runs
-     * right before the compare-and-swap, and a worker of the forgotten incarnation that comes later must pass its own
-     * against the ledger it claimed in, whose claim the reset (or the loss) ended. A snapshot without an incarnation
-     * (an earlier Sluice's) counts as another's.
+     * Whether the snapshot's token (a claim's, or an output lock grant's, under {@code tokenKey}) is newer than this one
+     * ({@link CommitContext#newer}): the fence check runs right before the compare-and-swap.
      */
     private static boolean newer(Snapshot s, String tokenKey, long token, CommitContext context) {
-        return Long.parseLong(s.summary().getOrDefault(tokenKey, "0")) > token
-                && java.util.Objects.equals(s.summary().get(INCARNATION), context.incarnation());
+        return CommitContext.newer(
+                Long.parseLong(s.summary().getOrDefault(tokenKey, "0")),
+                s.summary().get(INCARNATION),
+                token,
+                context.incarnation());
     }
 
     /** The live data files this pipeline's snapshots added, and its bad records' files. */

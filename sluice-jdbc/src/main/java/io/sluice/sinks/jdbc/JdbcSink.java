@@ -777,7 +777,9 @@ final class JdbcSink implements Sink {
                 lock.setString(3, key.key());
                 try (ResultSet r = lock.executeQuery()) {
                     if (!r.next()) throw notStored("output key", key.key());
-                    if (newer(r.getLong(1), r.getString(2), held.token(), ctx.incarnation())) return false;
+                    // another incarnation's lock is replaced: the fence check follows under this row's lock
+                    if (CommitContext.newer(r.getLong(1), r.getString(2), held.token(), ctx.incarnation()))
+                        return false;
                 }
                 update.setLong(1, held.token());
                 update.setString(2, ctx.incarnation());
@@ -1042,26 +1044,14 @@ final class JdbcSink implements Sink {
             lock.setString(3, split.id());
             try (ResultSet r = lock.executeQuery()) {
                 if (!r.next()) throw notStored("split id", split.id());
-                if (newer(r.getLong(1), r.getString(2), ctx.token(), ctx.incarnation())) {
+                // checkFence follows under the record's lock, inside the target's transaction
+                if (CommitContext.newer(r.getLong(1), r.getString(2), ctx.token(), ctx.incarnation())) {
                     throw new StaleClaimException(split.id(), ctx.token());
                 }
                 Object mark = numbers ? r.getObject(3, Long.class) : split.id();
                 return recordedBefore ? Optional.of(new Replaced(split.id(), mark)) : Optional.empty();
             }
         }
-    }
-
-    /**
-     * Whether a stored token (a commit record's claim token, an output's lock token) is newer than this commit's: only
-     * a higher token of the same ledger incarnation is. Tokens start over in a new ledger (a reset, a lost ledger, every
-     * run of the memory ledger), so a higher token of another incarnation says nothing of this claim, and refusing it
-     * would refuse the split at every retry. Replacing the other incarnation's commit is safe: this runs inside the
-     * target's transaction, under the record's lock, and {@link CommitContext#checkFence} follows under that lock; a
-     * worker of the forgotten incarnation that comes later must pass its fence check against the ledger it claimed in,
-     * whose claim a reset (or the loss) ended, so it cannot commit over this one.
-     */
-    private static boolean newer(long stored, String storedIncarnation, long token, String incarnation) {
-        return stored > token && Objects.equals(storedIncarnation, incarnation);
     }
 
     /** A bookkeeping row that its insert did not store: MariaDB's INSERT IGNORE cuts a value too long to warn. */
