@@ -221,13 +221,9 @@ public final class S3ObjectStore implements ObjectStore {
             if (S3Errors.conditionFailed(e)) {
                 // the SDK retries a PUT whose answer was lost: its first attempt may have landed, and the retry
                 // then fails its own condition; the same bytes in place mean the write is done
-                Optional<StoredObject> now = stat(key);
-                if (now.isPresent()
-                        && HexFormat.of()
-                                .formatHex(sha256)
-                                .equals(now.get().checksums().get("sha256"))) {
-                    return now.get();
-                }
+                Optional<StoredObject> now =
+                        holding(key, "sha256", HexFormat.of().formatHex(sha256));
+                if (now.isPresent()) return now.get();
             }
             throw writeError(e, key, condition);
         }

@@ -577,19 +577,14 @@ public final class AzureBlobStore implements ObjectStore {
      * A conditional write the service refused may be this write's own retry: the SDK sends a Put Blob or Put Block List
      * again when its answer was lost (a timeout, a reset connection), and a first attempt that landed makes the retry
      * fail its own condition (409 BlobAlreadyExists, 412). The bytes this write sent in place (the Content-MD5 every
-     * write stores) mean it is done, as S3's write judges it; anything else is the refusal.
+     * write stores) mean it is done ({@link #holding}); anything else is the refusal.
      */
     private StoredObject ownBytesOrFailure(String key, WriteCondition condition, byte[] md5, BlobStorageException e)
             throws IOException {
         IOException failure = writeFailure(key, condition, e);
         if (failure instanceof ObjectChangedException) {
-            Optional<StoredObject> now = stat(key);
-            if (now.isPresent()
-                    && HexFormat.of()
-                            .formatHex(md5)
-                            .equals(now.get().checksums().get("md5"))) {
-                return now.get();
-            }
+            Optional<StoredObject> now = holding(key, "md5", HexFormat.of().formatHex(md5));
+            if (now.isPresent()) return now.get();
         }
         throw failure;
     }

@@ -63,6 +63,16 @@ public interface ObjectStore extends AutoCloseable {
     Optional<StoredObject> stat(String key) throws IOException;
 
     /**
+     * The object at {@code key} when it holds the bytes whose {@code algorithm} checksum (hex, as {@link
+     * StoredObject#checksums} keys it) is {@code hex}. For a conditional write the store refused: an SDK sends a write
+     * again when its answer was lost, and a first attempt that landed makes the retry fail its own condition; its own
+     * bytes in place mean the write is done.
+     */
+    default Optional<StoredObject> holding(String key, String algorithm, String hex) throws IOException {
+        return stat(key).filter(o -> hex.equals(o.checksums().get(algorithm)));
+    }
+
+    /**
      * Reads {@code length} bytes from {@code offset} ({@code length < 0}: to the end) of the object, in one request
      * (a ranged GET). With {@code version} not null, the read fails with {@link ObjectChangedException} when the object
      * is no longer that version, so that a split never mixes two versions of an input. From an offset at or past the

@@ -263,10 +263,9 @@ public final class GcsObjectStore implements ObjectStore {
                 // The client sends a request with a generation condition again when its answer was lost (a timeout, a
                 // reset connection: GCS's retry strategy calls it conditionally idempotent), and a first attempt that
                 // landed makes the retry fail its own condition (412). Exactly these bytes in place (the MD5 GCS keeps
-                // of every object but composite ones) mean the write is done, as S3's write judges it.
-                Optional<StoredObject> now = stat(key);
-                String md5 = HexFormat.of().formatHex(md5(content));
-                if (now.isPresent() && md5.equals(now.get().checksums().get("md5"))) return now.get();
+                // of every object but composite ones) mean the write is done (holding).
+                Optional<StoredObject> now = holding(key, "md5", HexFormat.of().formatHex(md5(content)));
+                if (now.isPresent()) return now.get();
             }
             throw failure;
         }
