@@ -1,18 +1,19 @@
 package io.sluice.gcp.bigquery;
 
+import static io.sluice.gcp.GoogleJsonApi.JSON;
+import static io.sluice.gcp.GoogleJsonApi.body;
+import static io.sluice.gcp.GoogleJsonApi.query;
+import static io.sluice.gcp.GoogleJsonApi.send;
+
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.sluice.gcp.GoogleJsonApi;
+import io.sluice.gcp.GoogleJsonApi.Failure;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -28,7 +29,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -48,7 +48,6 @@ import java.util.regex.Pattern;
  * named by {@link #deny} answers 403, nothing else does), locations, and job ids older than a day.
  */
 public final class BigQueryStandIn implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern TYPE =
             Pattern.compile("\\bAS\\s+(INT64|FLOAT64|BOOL|STRING|BYTES|DATETIME|TIMESTAMP|NUMERIC|BIGNUMERIC)\\s*\\)");
     private static final Pattern PARAM = Pattern.compile("(?<![@\\w])@(\\w+)");
@@ -107,15 +106,12 @@ public final class BigQueryStandIn implements AutoCloseable {
             datasets.add("_anon"); // where query results go, as BigQuery keeps them in a hidden dataset
         }
         scratch = Files.createTempDirectory("sluice-bq-standin-");
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.setExecutor(Executors.newCachedThreadPool());
-        server.createContext("/", this::handle);
-        server.start();
+        server = GoogleJsonApi.serve(this::handle);
     }
 
     /** The endpoint to give the client ({@code endpoint:}). */
     public String endpoint() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
+        return GoogleJsonApi.endpoint(server);
     }
 
     public synchronized void createDataset(String dataset) throws SQLException {
@@ -216,8 +212,7 @@ public final class BigQueryStandIn implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        server.stop(0);
-        ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+        GoogleJsonApi.stop(server);
         duck.close();
         try (var files = Files.list(scratch)) {
             for (Path p : files.toList()) Files.deleteIfExists(p);
@@ -233,23 +228,11 @@ public final class BigQueryStandIn implements AutoCloseable {
                 route(x);
             }
         } catch (Failure f) {
-            error(x, f.code, f.reason, f.getMessage());
+            GoogleJsonApi.error(x, f);
         } catch (Exception e) {
-            error(x, 500, "internalError", "stand-in: " + e);
+            GoogleJsonApi.error(x, new Failure(500, "internalError", "stand-in: " + e));
         } finally {
             x.close();
-        }
-    }
-
-    /** An error answer: HTTP code, BigQuery's reason and message. */
-    private static final class Failure extends Exception {
-        final int code;
-        final String reason;
-
-        Failure(int code, String reason, String message) {
-            super(message, null, false, false);
-            this.code = code;
-            this.reason = reason;
         }
     }
 
@@ -261,7 +244,7 @@ public final class BigQueryStandIn implements AutoCloseable {
         String path = x.getRequestURI().getRawPath();
         Map<String, String> query = query(x.getRequestURI().getRawQuery());
         String[] p = path.substring(1).split("/", -1);
-        for (int i = 0; i < p.length; i++) p[i] = URLDecoder.decode(p[i], StandardCharsets.UTF_8);
+        for (int i = 0; i < p.length; i++) p[i] = GoogleJsonApi.decode(p[i]);
         if (p[0].equals("upload") && p.length >= 2 && p[1].equals("session")) {
             uploadChunk(x, p[2]);
             return;
@@ -777,49 +760,5 @@ public final class BigQueryStandIn implements AutoCloseable {
 
     private static String ident(String name) {
         return "\"" + name.replace("\"", "\"\"") + "\"";
-    }
-
-    private static Map<String, String> query(String raw) {
-        Map<String, String> out = new HashMap<>();
-        if (raw == null) return out;
-        for (String kv : raw.split("&", -1)) {
-            int eq = kv.indexOf('=');
-            if (eq < 0) continue;
-            out.put(
-                    URLDecoder.decode(kv.substring(0, eq), StandardCharsets.UTF_8),
-                    URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8));
-        }
-        return out;
-    }
-
-    /** The request's body, gunzipped when the client compressed it (it does, for JSON). */
-    private static byte[] body(HttpExchange x) throws IOException {
-        byte[] raw = x.getRequestBody().readAllBytes();
-        if (!"gzip".equalsIgnoreCase(x.getRequestHeaders().getFirst("Content-Encoding"))) return raw;
-        try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(raw))) {
-            return in.readAllBytes();
-        }
-    }
-
-    private static void send(HttpExchange x, int code, JsonNode body) throws IOException {
-        byte[] bytes = JSON.writeValueAsBytes(body);
-        x.getResponseHeaders().set("Content-Type", "application/json; charset=UTF-8");
-        x.sendResponseHeaders(code, bytes.length);
-        try (OutputStream out = x.getResponseBody()) {
-            out.write(bytes);
-        }
-    }
-
-    private static void error(HttpExchange x, int code, String reason, String message) throws IOException {
-        ObjectNode body = JSON.createObjectNode();
-        ObjectNode e = body.putObject("error");
-        e.put("code", code);
-        e.put("message", message);
-        e.putArray("errors")
-                .addObject()
-                .put("reason", reason)
-                .put("message", message)
-                .put("domain", "global");
-        send(x, code, body);
     }
 }
