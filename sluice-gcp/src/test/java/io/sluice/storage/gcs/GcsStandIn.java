@@ -114,11 +114,6 @@ public final class GcsStandIn implements AutoCloseable {
         }
     }
 
-    /** The resumable upload sessions started and not finalized. */
-    public synchronized int openSessions() {
-        return sessions.size();
-    }
-
     @Override
     public void close() {
         GoogleJsonApi.stop(server);
@@ -151,7 +146,7 @@ public final class GcsStandIn implements AutoCloseable {
         int at = p[0].equals("upload") || p[0].equals("download") ? 1 : 0;
         boolean upload = p[0].equals("upload");
         if (p.length < at + 4 || !p[at].equals("storage") || !p[at + 1].equals("v1") || !p[at + 2].equals("b")) {
-            throw new Failure(404, "notFound", "stand-in: no route " + method + " " + path);
+            throw unknown(method, path);
         }
         String bucket = p[at + 3];
         List<String> rest = List.of(p).subList(at + 4, p.length);
@@ -187,7 +182,12 @@ public final class GcsStandIn implements AutoCloseable {
             }
             return;
         }
-        throw new Failure(404, "notFound", "stand-in: no route " + method + " " + path);
+        throw unknown(method, path);
+    }
+
+    /** 400, not 404: a call the stand-in does not know must fail, not read as a missing object. */
+    private static Failure unknown(String method, String path) {
+        return new Failure(400, "invalid", "stand-in: no route " + method + " " + path);
     }
 
     // ---- objects ------------------------------------------------------------------------------------------
