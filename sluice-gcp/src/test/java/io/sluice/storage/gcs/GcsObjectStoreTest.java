@@ -23,8 +23,6 @@ import java.util.Random;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.assertj.core.api.InstanceOfAssertFactories;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,18 +33,7 @@ import org.junit.jupiter.api.Test;
  */
 class GcsObjectStoreTest extends ObjectStoreConformanceKit {
     private static final long SINGLE_REQUEST_LIMIT = GcsObjectStore.DEFAULT_SINGLE_REQUEST_LIMIT;
-    private static GcsStandIn gcs;
-
-    @BeforeAll
-    static void start() throws IOException {
-        gcs = new GcsStandIn();
-        gcs.createBucket("kit");
-    }
-
-    @AfterAll
-    static void stop() {
-        gcs.close();
-    }
+    static final GcsStandIn GCS = GcsStandIn.withBuckets("kit");
 
     @Override
     protected ObjectStore openStore() throws IOException {
@@ -54,7 +41,7 @@ class GcsObjectStoreTest extends ObjectStoreConformanceKit {
     }
 
     private static ObjectStore open(String root) throws IOException {
-        return ObjectStores.open(root, Map.of("gcs", Map.of("endpoint", gcs.endpoint())));
+        return ObjectStores.open(root, Map.of("gcs", Map.of("endpoint", GCS.endpoint())));
     }
 
     @Override
@@ -116,10 +103,10 @@ class GcsObjectStoreTest extends ObjectStoreConformanceKit {
     void deletingAGenerationIsOneConditionalDelete() throws IOException {
         StoredObject v1 = store.write("d/v", "one".getBytes(UTF_8), WriteCondition.none());
         store.write("d/v", "two".getBytes(UTF_8), WriteCondition.none());
-        int before = gcs.requests.size();
+        int before = GCS.requests.size();
 
         assertThatThrownBy(() -> store.delete("d/v", v1.version())).isInstanceOf(ObjectChangedException.class);
-        assertThat(gcs.requests.subList(before, gcs.requests.size()))
+        assertThat(GCS.requests.subList(before, GCS.requests.size()))
                 .as("one conditional delete, not a stat then a delete")
                 .singleElement(as(InstanceOfAssertFactories.STRING))
                 .startsWith("DELETE ")
@@ -130,7 +117,7 @@ class GcsObjectStoreTest extends ObjectStoreConformanceKit {
     void aListingLeavesOutEmptyFolderObjectsButNotDataUnderAKeyEndingInSlash() throws IOException {
         String prefix = UUID.randomUUID() + "/";
         try (ObjectStore s = open("gs://kit/" + prefix)) {
-            gcs.put("kit", prefix + "in/folder/", new byte[0]); // the console's "Create folder": an empty object
+            GCS.put("kit", prefix + "in/folder/", new byte[0]); // the console's "Create folder": an empty object
             s.write("in/data/", "x".getBytes(UTF_8), WriteCondition.none()); // bytes under a name ending in '/': data
             s.write("in/a.bin", "y".getBytes(UTF_8), WriteCondition.none());
             try (Stream<StoredObject> listed = s.list("in/", null)) {

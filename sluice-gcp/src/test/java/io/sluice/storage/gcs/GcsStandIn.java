@@ -101,6 +101,20 @@ public final class GcsStandIn implements AutoCloseable {
         return GoogleJsonApi.endpoint(server);
     }
 
+    /**
+     * A stand-in with these buckets, for a test class's static field: it lives as long as the test JVM (as the S3
+     * tests' S3Proxy does).
+     */
+    public static GcsStandIn withBuckets(String... names) {
+        try {
+            GcsStandIn gcs = new GcsStandIn();
+            for (String name : names) gcs.createBucket(name);
+            return gcs;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     public synchronized void createBucket(String bucket) {
         buckets.computeIfAbsent(bucket, b -> new TreeMap<>(NAME_ORDER));
     }
