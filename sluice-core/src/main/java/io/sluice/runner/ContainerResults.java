@@ -18,25 +18,41 @@ import java.util.stream.Stream;
 
 /**
  * A file step whose container already ran, in the init containers of a Kubernetes Job's pod: each input's output is
- * the folder {@link FileStep.Container#resultFolder} under the pod's results volume, copied as the step's output.
+ * the folder {@link FileStep.Container#OUTPUT} of its {@link FileStep.Container#resultFolder} under the pod's results
+ * volume, copied as the step's output; anything else the container left in that result folder was written beside its
+ * output, which fails the split as in a local run.
  * The container ran before the split was claimed; nothing is committed but under the claim, as for any step.
  */
 public final class ContainerResults implements FileStep {
     private final Path results;
     private final String image;
-    private final Copy copy;
+    private final Volume volume;
 
-    private ContainerResults(Path results, String image, Copy copy) {
+    private ContainerResults(Path results, String image, Volume volume) {
         this.results = results;
         this.image = image;
-        this.copy = copy;
+        this.volume = volume;
     }
 
-    /** How a file of the results volume reaches the step's output folder: {@link Files#copy}, or a test's stand-in. */
-    interface Copy {
-        Copy FILES = (from, to) -> Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
+    /**
+     * How Sluice's user reads the results volume: {@link Files}, or a test's stand-in for what that user may not read
+     * (the tests run as root, which reads anything).
+     */
+    interface Volume {
+        Volume FILES = new Volume() {};
 
-        void copy(Path from, Path to) throws IOException;
+        /** What is under {@code folder}, to {@code depth} levels, sorted, the folder itself left out. */
+        default List<Path> entries(Path folder, int depth) throws IOException {
+            try (Stream<Path> all = Files.walk(folder, depth)) {
+                return all.filter(f -> !f.equals(folder)).sorted().toList();
+            } catch (UncheckedIOException e) {
+                throw e.getCause(); // a folder under it that could not be read
+            }
+        }
+
+        default void copy(Path from, Path to) throws IOException {
+            Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
     }
 
     /**
@@ -46,10 +62,10 @@ public final class ContainerResults implements FileStep {
      * @throws IllegalArgumentException when the pipeline's only step names no container image
      */
     public static Assembly in(Assembly a, Path results) {
-        return in(a, results, Copy.FILES);
+        return in(a, results, Volume.FILES);
     }
 
-    static Assembly in(Assembly a, Path results, Copy copy) {
+    static Assembly in(Assembly a, Path results, Volume volume) {
         if (a.steps().size() != 1
                 || !(a.steps().getFirst() instanceof FileStep step)
                 || step.container().isEmpty()) {
@@ -59,7 +75,7 @@ public final class ContainerResults implements FileStep {
         return new Assembly(
                 a.pipeline(),
                 a.source(),
-                List.of(new ContainerResults(results, step.container().get().image(), copy)),
+                List.of(new ContainerResults(results, step.container().get().image(), volume)),
                 a.sink(),
                 a.ledger(),
                 a.ledgerName());
@@ -67,7 +83,9 @@ public final class ContainerResults implements FileStep {
 
     @Override
     public void run(Path input, String key, Path outputDir, Path scratch, String splitId) throws Exception {
-        Path folder = results.resolve(FileStep.Container.resultFolder(key));
+        // the container's {output_dir}/.. is its input's folder of the volume, and {output_dir} a folder in it
+        Path own = results.resolve(FileStep.Container.resultFolder(key));
+        Path folder = own.resolve(FileStep.Container.OUTPUT);
         if (!Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS)) {
             throw new AttemptFailure(
                     "the exec container (" + image + ") left no output folder for " + key + " (" + folder
@@ -76,12 +94,16 @@ public final class ContainerResults implements FileStep {
                     true);
         }
         List<Path> files;
-        try (Stream<Path> all = Files.walk(folder)) {
-            files = all.filter(f -> !f.equals(folder)).sorted().toList();
-        } catch (UncheckedIOException e) {
-            // a folder of the output that the image's user kept to itself (mode 0700, as root)
-            if (e.getCause() instanceof AccessDeniedException denied) throw unreadable(key, folder, denied);
-            throw e;
+        try {
+            List<String> beside = volume.entries(own, 1).stream()
+                    .filter(p -> !p.equals(folder))
+                    .map(p -> p.getFileName().toString())
+                    .toList();
+            if (!beside.isEmpty()) throw FileStep.writtenBeside(beside, splitId);
+            files = volume.entries(folder, Integer.MAX_VALUE);
+        } catch (AccessDeniedException denied) {
+            // a folder that the image's user kept to itself (mode 0700, as root): the output folder or one under it
+            throw unreadable(key, folder, denied);
         }
         for (Path f : files) {
             Path to = outputDir.resolve(folder.relativize(f).toString());
@@ -106,7 +128,7 @@ public final class ContainerResults implements FileStep {
             } else {
                 Files.createDirectories(to.getParent());
                 try {
-                    copy.copy(f, to);
+                    volume.copy(f, to);
                 } catch (AccessDeniedException denied) {
                     throw unreadable(key, folder, denied);
                 }
@@ -115,15 +137,20 @@ public final class ContainerResults implements FileStep {
     }
 
     /**
-     * The image wrote a file Sluice may not read: an image run as it is built ({@code security_context: exec_as_image})
-     * runs as its own user, often root, and a file it made with mode 0600 stays closed to Sluice's user whatever the
-     * attempt, so the split is not retried.
+     * The image wrote a file or folder Sluice may not read: an image run as it is built ({@code security_context:
+     * exec_as_image}) runs as its own user, often root, and a file it made with mode 0600, or a folder with 0700 (the
+     * output folder itself, say), stays closed to Sluice's user whatever the attempt, so the split is not retried.
      */
     private AttemptFailure unreadable(String key, Path folder, AccessDeniedException denied) {
         Path file = Path.of(denied.getFile());
+        String what = file.equals(folder)
+                ? "left its output folder ({output_dir})"
+                : file.startsWith(folder)
+                        ? "wrote " + folder.relativize(file)
+                        : "left the folder that holds {output_dir} ({output_dir}/..)";
         return new AttemptFailure(
-                "the exec container (" + image + ") wrote " + folder.relativize(file) + " for " + key + " "
-                        + ownership(file) + ", which Sluice, running as " + ownUser() + " in the pod's sluice "
+                "the exec container (" + image + ") " + what + " for " + key + " " + ownership(file)
+                        + ", which Sluice, running as " + ownUser() + " in the pod's sluice "
                         + "container, may not read, so it cannot be copied to the sink at any attempt: make the "
                         + "command's outputs readable by others (end it with chmod -R a+rX \"$SLUICE_OUTPUT_DIR\", or "
                         + "run it under umask 022), or run the image as Sluice's user (run.kubernetes.security_context: "

@@ -1,6 +1,7 @@
 package io.sluice.spi;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * A step that turns files into files, not records into records (the {@code exec} step): it runs once per input file
@@ -37,6 +38,20 @@ public interface FileStep extends Step {
     default void checkRunsHere() {}
 
     /**
+     * The step wrote {@code names} beside its output folder ({@code {output_dir}/../x}, a {@code {output_dir}.tmp}):
+     * only files under that folder are output, and another attempt writes the same, so the split is not retried.
+     */
+    static AttemptFailure writtenBeside(List<String> names, String splitId) {
+        return new AttemptFailure(
+                "the step wrote " + String.join(", ", names.subList(0, Math.min(5, names.size())))
+                        + (names.size() > 5 ? " and " + (names.size() - 5) + " more" : "") + " for split "
+                        + splitId + " outside its output folder ({output_dir}, SLUICE_OUTPUT_DIR), beside "
+                        + "it: only files under that folder are output; write every file there (temp files "
+                        + "under the system's temp folder), then run the split again with `sluice retry`",
+                false);
+    }
+
+    /**
      * The container image that runs this step, when it names one: a Kubernetes Job runs it in an init container of the
      * split's pod, and the pod's Sluice takes what it wrote as the step's output. Empty for a step this process runs.
      */
@@ -68,6 +83,13 @@ public interface FileStep extends Step {
 
         /** A key of a Kubernetes Secret of the Job's namespace. */
         public record SecretKey(String secret, String key) {}
+
+        /**
+         * The output folder ({@code {output_dir}}) inside an input's {@link #resultFolder}: the container gets the
+         * result folder too, so that what it writes beside its output lands in the volume, where the pod's Sluice
+         * sees it and fails the split, as a local run does.
+         */
+        public static final String OUTPUT = "output";
 
         /**
          * The folder, under the pod's results volume, where the container run on one input writes its output: the

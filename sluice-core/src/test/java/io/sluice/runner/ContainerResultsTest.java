@@ -30,8 +30,8 @@ class ContainerResultsTest {
      */
     @Test
     void aNamedPipeLeftInTheOutputFolderFailsTheSplitNamingItInsteadOfHangingThePod() throws Exception {
-        Path results = Files.createDirectories(dir.resolve("results"));
-        Path folder = Files.createDirectories(results.resolve(FileStep.Container.resultFolder("a.bin")));
+        Path results = dir.resolve("results");
+        Path folder = outputOfABin(results);
         Files.writeString(folder.resolve("a.out"), "rebuilt\n");
         Process mkfifo = new ProcessBuilder("mkfifo", folder.resolve("progress").toString())
                 .inheritIO()
@@ -58,35 +58,101 @@ class ContainerResultsTest {
      */
     @Test
     void aFileSluiceMayNotReadFailsTheSplitOnceNamingItsModeAndOwner() throws Exception {
-        Path results = Files.createDirectories(dir.resolve("results"));
-        Path folder = Files.createDirectories(results.resolve(FileStep.Container.resultFolder("a.bin")));
+        Path results = dir.resolve("results");
+        Path folder = outputOfABin(results);
         Path secret = Files.writeString(folder.resolve("a.out"), "rebuilt\n");
         Files.setPosixFilePermissions(secret, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         String owner = Files.getOwner(secret).getName();
-        ContainerResults.Copy denied = (from, to) -> {
-            throw new java.nio.file.AccessDeniedException(from.toString());
+        ContainerResults.Volume denied = new ContainerResults.Volume() {
+            @Override
+            public void copy(Path from, Path to) throws java.io.IOException {
+                throw new java.nio.file.AccessDeniedException(from.toString());
+            }
         };
 
-        List<String> errors = Collections.synchronizedList(new ArrayList<>());
-        RunSummary summary = runPod(results, errors, denied);
+        assertThat(failedOnce(results, denied))
+                .contains("wrote a.out for a.bin", "mode rw-------", "owner " + owner)
+                .satisfies(ContainerResultsTest::namesSluicesUserAndWhatToDo);
+    }
 
+    /**
+     * An output folder the image's user kept to itself (mode 0700, made by root under {@code exec_as_image}): the
+     * split fails once, naming the folder, its mode and owner, Sluice's user and what to do, as for such a file.
+     * Before, the listing's bare {@code AccessDeniedException} was retried, failing alike each time. The tests run as
+     * root, which reads any folder: the listing fails here as it does for Sluice's user in a pod.
+     */
+    @Test
+    void anOutputFolderSluiceMayNotReadFailsTheSplitOnceNamingItsModeAndOwner() throws Exception {
+        Path results = dir.resolve("results");
+        Path folder = outputOfABin(results);
+        Files.writeString(folder.resolve("a.out"), "rebuilt\n");
+        Files.setPosixFilePermissions(folder, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        String owner = Files.getOwner(folder).getName();
+        ContainerResults.Volume closed = new ContainerResults.Volume() {
+            @Override
+            public List<Path> entries(Path f, int depth) throws java.io.IOException {
+                // as Files.walk fails on a folder it may not open: the checked exception, not an unchecked one
+                if (f.equals(folder)) throw new java.nio.file.AccessDeniedException(f.toString());
+                return ContainerResults.Volume.FILES.entries(f, depth);
+            }
+        };
+
+        assertThat(failedOnce(results, closed))
+                .contains("left its output folder ({output_dir}) for a.bin", "mode rwx------", "owner " + owner)
+                .satisfies(ContainerResultsTest::namesSluicesUserAndWhatToDo);
+    }
+
+    /**
+     * What the image wrote beside its {@code {output_dir}} ({@code {output_dir}/../x}, {@code {output_dir}.tmp}) is in
+     * the results volume, as the exec container mounts the input's folder at {@code /sluice-exec} and its output
+     * folder inside it: the split fails, not retried, naming each, as a local run fails it. Before, the exec container
+     * mounted only the output folder, so such a file stayed in the container and was dropped without a word.
+     */
+    @Test
+    void aFileWrittenBesideTheOutputFolderFailsTheSplitOnceNamingItAsALocalRunDoes() throws Exception {
+        Path results = dir.resolve("results");
+        Path output = outputOfABin(results);
+        Path own = output.getParent();
+        Files.writeString(output.resolve("a.out"), "rebuilt\n");
+        Files.writeString(own.resolve("x"), "astray\n");
+        Files.createDirectories(own.resolve("output.tmp"));
+
+        assertThat(failedOnce(results, ContainerResults.Volume.FILES))
+                .contains("wrote output.tmp, x for split", "outside its output folder ({output_dir}", "sluice retry");
+    }
+
+    /** The output folder of the input a.bin in the results volume, as its exec container left it: empty. */
+    private static Path outputOfABin(Path results) throws java.io.IOException {
+        return Files.createDirectories(
+                results.resolve(FileStep.Container.resultFolder("a.bin")).resolve(FileStep.Container.OUTPUT));
+    }
+
+    /**
+     * The only error of a pod's run that failed its split at the first attempt (another would fail alike), nothing
+     * reaching the sink.
+     */
+    private String failedOnce(Path results, ContainerResults.Volume volume) throws Exception {
+        List<String> errors = Collections.synchronizedList(new ArrayList<>());
+        RunSummary summary = runPod(results, errors, volume);
         assertThat(summary.died()).isEqualTo(1);
-        assertThat(errors)
-                .as("one attempt: another would fail alike")
-                .singleElement()
-                .asString()
-                .contains("wrote a.out for a.bin", "mode rw-------", "owner " + owner, "ghcr.io/acme/rebuild:1.4")
+        assertThat(errors).as("one attempt: another would fail alike").hasSize(1);
+        assertThat(filesUnder(dir.resolve("out"))).isEmpty();
+        return errors.getFirst();
+    }
+
+    private static void namesSluicesUserAndWhatToDo(String error) {
+        assertThat(error)
+                .contains("ghcr.io/acme/rebuild:1.4")
                 .containsPattern("running as (uid \\d+|the user)")
                 .contains("chmod -R a+rX", "security_context");
-        assertThat(filesUnder(dir.resolve("out"))).isEmpty();
     }
 
     /** Runs the pipeline as the pod's Sluice does, the image's outputs in {@code results}; notes each failure. */
     private RunSummary runPod(Path results, List<String> errors) throws Exception {
-        return runPod(results, errors, ContainerResults.Copy.FILES);
+        return runPod(results, errors, ContainerResults.Volume.FILES);
     }
 
-    private RunSummary runPod(Path results, List<String> errors, ContainerResults.Copy copy) throws Exception {
+    private RunSummary runPod(Path results, List<String> errors, ContainerResults.Volume volume) throws Exception {
         return FailuresNoted.run(dir, "a.bin", """
                 pipeline: rebuild
                 source: { files: { path: in } }
@@ -94,7 +160,7 @@ class ContainerResultsTest {
                   - exec: { image: "ghcr.io/acme/rebuild:1.4", command: [rebuild, "{input}", "{output_dir}"] }
                 sink: { files: { path: out } }
                 run: { parallelism: 1, retries: { max: 3, backoff: 1s } }
-                """, a -> ContainerResults.in(a, results, copy), errors);
+                """, a -> ContainerResults.in(a, results, volume), errors);
     }
 
     private static List<Path> filesUnder(Path folder) throws Exception {

@@ -491,11 +491,13 @@ class KubernetesJobsTest {
      * The exec step's {@code image:} in Jobs mode: each pod runs the image's command in an init container on its
      * downloaded input, writing into its own output folder (a subPath of an {@code emptyDir}), and the pod's Sluice
      * commits those files under its claim. The test kubelet runs the "image" as a local {@code sh}; a command that
-     * fails is the split's failure with its standard error, retried, then dead.
+     * fails is the split's failure with its standard error, retried, then dead; one that writes beside its {@code
+     * {output_dir}} fails its split once, as a local run does.
      */
     @Test
     void anExecImageRunsInAnInitContainerAndItsFilesAreTheSplitsOutput() throws Exception {
         String script = "if grep -q BAD \"$0\"; then echo \"cannot rebuild $0\" >&2; exit 3; fi; "
+                + "if grep -q STRAY \"$0\"; then echo astray > \"$1/../stray.txt\"; fi; "
                 + "tr a-z A-Z < \"$0\" > \"$1/upper.txt\"; mkdir -p \"$1/meta\"; echo \"$2\" > \"$1/meta/key\"";
         Scenario s = served(
                 "k8sexec",
@@ -509,6 +511,7 @@ class KubernetesJobsTest {
                         .replace(", format: csv", "")
                         .replace("retries: { max: 20,", "retries: { max: 1,"));
         s.ws.input("d9/bad.csv", "id,grp,v\nBAD\n"); // settled: dated a minute back
+        s.ws.input("d8/stray.csv", "id,grp,v\nSTRAY\n");
 
         Procs.Proc c = controller(s, "controller");
         assertThat(c.exitCode(600))
@@ -518,7 +521,14 @@ class KubernetesJobsTest {
         try (Ledger ledger = s.backend.open("k8sexec")) {
             Map<String, SplitInfo> byFile = ledger.splits(EnumSet.allOf(SplitState.class), 100).stream()
                     .collect(Collectors.toMap(i -> i.id().replaceAll(".*?([^/]+\\.csv).*", "$1"), i -> i));
-            assertThat(byFile).as("splits by the file they hold").hasSize(4);
+            assertThat(byFile).as("splits by the file they hold").hasSize(5);
+            assertThat(byFile.get("stray.csv")).satisfies(i -> {
+                assertThat(i.state()).isEqualTo(SplitState.DEAD);
+                assertThat(i.attempts())
+                        .as("a file written beside {output_dir} is seen in the pod, as in a local run: not retried")
+                        .isEqualTo(1);
+                assertThat(i.lastError()).contains("wrote stray.txt for split", "outside its output folder");
+            });
             assertThat(byFile.get("bad.csv")).satisfies(i -> {
                 assertThat(i.state()).isEqualTo(SplitState.DEAD);
                 assertThat(i.attempts()).isEqualTo(2);

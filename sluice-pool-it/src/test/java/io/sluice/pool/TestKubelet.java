@@ -639,14 +639,19 @@ public final class TestKubelet implements AutoCloseable {
      * A mount of a volume's {@code subPath}: as a kubelet does, the folder is created in the volume (where another
      * container mounts the volume whole, else under {@code ROOT/.volumes}), and the container's mount path is a
      * symbolic link to it, made when the container starts (init containers mounting other subPaths at the same
-     * path run one after the other).
+     * path run one after the other). As a runtime does, the shorter mount paths go first, so a mount nested in another
+     * (a subPath's folder mounted inside the mount of its parent folder) is seen through it: there, it already is.
      */
     private static void subPaths(Job job, Container c, Path root) throws IOException {
         if (c.getVolumeMounts() == null) return;
         var spec = job.getSpec().getTemplate().getSpec();
         List<Container> all = new ArrayList<>(spec.getContainers());
         if (spec.getInitContainers() != null) all.addAll(spec.getInitContainers());
-        for (VolumeMount m : c.getVolumeMounts()) {
+        List<VolumeMount> byDepth = c.getVolumeMounts().stream()
+                .sorted(java.util.Comparator.comparingInt(
+                        (VolumeMount m) -> Path.of(m.getMountPath()).getNameCount()))
+                .toList();
+        for (VolumeMount m : byDepth) {
             if (m.getSubPath() == null) continue;
             Path volume = all.stream()
                     .flatMap(o -> o.getVolumeMounts() == null
@@ -658,6 +663,7 @@ public final class TestKubelet implements AutoCloseable {
                     .orElse(root.resolve(".volumes").resolve(m.getName()));
             Path target = Files.createDirectories(volume.resolve(m.getSubPath()));
             Path link = inRoot(root, m.getMountPath());
+            if (Files.exists(link) && Files.isSameFile(link, target)) continue; // nested in the mount of its parent
             Files.createDirectories(link.getParent());
             Files.deleteIfExists(link);
             Files.createSymbolicLink(link, target);

@@ -1,6 +1,7 @@
 package io.sluice.sinks.files;
 
 import io.sluice.spi.AttemptFailure;
+import io.sluice.spi.FileStep;
 import io.sluice.spi.Folders;
 import io.sluice.spi.OutputKey;
 import io.sluice.spi.Split;
@@ -377,14 +378,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
                         .sorted()
                         .toList();
             }
-            if (stray.isEmpty()) return;
-            throw new AttemptFailure(
-                    "the step wrote " + String.join(", ", stray.subList(0, Math.min(5, stray.size())))
-                            + (stray.size() > 5 ? " and " + (stray.size() - 5) + " more" : "") + " for split "
-                            + split.id() + " outside its output folder ({output_dir}, SLUICE_OUTPUT_DIR), beside "
-                            + "it: only files under that folder are output; write every file there (temp files "
-                            + "under the system's temp folder), then run the split again with `sluice retry`",
-                    false);
+            if (!stray.isEmpty()) throw FileStep.writtenBeside(stray, split.id());
         }
 
         @Override

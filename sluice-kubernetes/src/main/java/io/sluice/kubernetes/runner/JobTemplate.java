@@ -45,10 +45,18 @@ final class JobTemplate {
 
     /** The init container that runs the exec step's image on the {@code i}-th input: {@code exec-i}. */
     static final String EXEC_CONTAINER = "exec-";
-    /** Where the exec containers' outputs are, in the main container ({@code run --exec-results}). */
-    static final String RESULTS_FOLDER = "/sluice-exec/results";
-    /** An exec container's {@code {output_dir}}: its own folder of the results volume (a subPath). */
-    static final String OUTPUT_FOLDER = "/sluice-exec/output";
+    /**
+     * Where the exec containers' outputs are, in the main container ({@code run --exec-results}): the whole volume,
+     * apart from the exec containers' {@link #EXEC_FOLDER}.
+     */
+    static final String RESULTS_FOLDER = "/sluice-results";
+    /**
+     * An exec container's folder of its input in the results volume (a subPath): {@code {output_dir}/..}, so that a
+     * file written beside the output folder lands in the volume, where the pod's Sluice sees it and fails the split.
+     */
+    static final String EXEC_FOLDER = "/sluice-exec";
+    /** An exec container's {@code {output_dir}}: a folder in its {@link #EXEC_FOLDER} (a subPath nested in it). */
+    static final String OUTPUT_FOLDER = EXEC_FOLDER + "/" + FileStep.Container.OUTPUT;
 
     private static final String RESULTS_VOLUME = "exec-results";
     private static final String INPUT_VOLUME = "inputs";
@@ -258,8 +266,9 @@ final class JobTemplate {
 
     /**
      * The exec step's image as init containers, one per input after the download, each writing into a folder of its
-     * own of an {@code emptyDir} (a subPath, which the kubelet creates empty) that the main container reads as the
-     * step's output: the command runs before the split is claimed, and its output is committed only under the claim.
+     * own of an {@code emptyDir} (a subPath, which the kubelet creates empty, and its output folder nested in it) that
+     * the main container reads as the step's output: the command runs before the split is claimed, and its output is
+     * committed only under the claim.
      */
     private void execute(
             FileStep.Container e,
@@ -316,10 +325,17 @@ final class JobTemplate {
                                     .withMountPath(downloaded.getMountPath())
                                     .withReadOnly(true)
                                     .build(),
+                            // the kubelet creates both subPath folders, with the emptyDir's mode (writable by
+                            // any user); the runtime mounts the shorter path first, so the output is seen in it
+                            new VolumeMountBuilder()
+                                    .withName(RESULTS_VOLUME)
+                                    .withMountPath(EXEC_FOLDER)
+                                    .withSubPath(FileStep.Container.resultFolder(key))
+                                    .build(),
                             new VolumeMountBuilder()
                                     .withName(RESULTS_VOLUME)
                                     .withMountPath(OUTPUT_FOLDER)
-                                    .withSubPath(FileStep.Container.resultFolder(key))
+                                    .withSubPath(FileStep.Container.resultFolder(key) + "/" + FileStep.Container.OUTPUT)
                                     .build())
                     .withNewResources()
                     .withRequests(quantities(o.requests()))

@@ -98,10 +98,13 @@ class ExecImageJobTest {
                         org.assertj.core.groups.Tuple.tuple("SLUICE_KEY", "d/b.bin"));
         assertThat(second.getVolumeMounts())
                 .extracting(VolumeMount::getMountPath, VolumeMount::getSubPath, VolumeMount::getReadOnly)
+                .as("{output_dir}/.. is the input's folder of the volume, so what is written beside it is seen")
                 .containsExactly(
                         org.assertj.core.groups.Tuple.tuple("/etc/sluice/in", null, true),
                         org.assertj.core.groups.Tuple.tuple(
-                                "/sluice-exec/output", FileStep.Container.resultFolder("d/b.bin"), null));
+                                "/sluice-exec", FileStep.Container.resultFolder("d/b.bin"), null),
+                        org.assertj.core.groups.Tuple.tuple(
+                                "/sluice-exec/output", FileStep.Container.resultFolder("d/b.bin") + "/output", null));
         assertThat(FileStep.Container.resultFolder("d/b.bin"))
                 .isNotEqualTo(FileStep.Container.resultFolder("a.bin"))
                 .matches("input-[0-9a-f]{16}");
@@ -109,9 +112,9 @@ class ExecImageJobTest {
         Container main = pod.getContainers().getFirst();
         assertThat(main.getArgs())
                 .containsExactly(
-                        "run", "/etc/sluice/rebuild.yaml", "--split", "s1", "--exec-results", "/sluice-exec/results");
+                        "run", "/etc/sluice/rebuild.yaml", "--split", "s1", "--exec-results", "/sluice-results");
         assertThat(main.getVolumeMounts())
-                .anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/sluice-exec/results"));
+                .anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/sluice-results"));
     }
 
     /**

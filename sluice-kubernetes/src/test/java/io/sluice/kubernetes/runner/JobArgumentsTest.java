@@ -78,7 +78,7 @@ class JobArgumentsTest {
         Container main = pod.getContainers().getFirst();
         assertThat(received(main, main.getArgs()))
                 .containsExactly(
-                        "run", "/etc/sluice/rebuild.yaml", "--split", ODD, "--exec-results", "/sluice-exec/results");
+                        "run", "/etc/sluice/rebuild.yaml", "--split", ODD, "--exec-results", "/sluice-results");
         Container fetch = pod.getInitContainers().get(0);
         assertThat(received(fetch, fetch.getArgs())).containsExactly("fetch", url, "--to", "/etc/sluice/in$$");
 
