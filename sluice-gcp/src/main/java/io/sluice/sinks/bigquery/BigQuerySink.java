@@ -199,6 +199,17 @@ final class BigQuerySink implements Sink {
             if (t != null) {
                 List<String> names = columns(t);
                 for (String key : keys) {
+                    if (names.isEmpty()) {
+                        // made without a schema: the first split's load does not add the output's columns either
+                        throw options.problem(
+                                BigQuerySinkFactory.KEYS,
+                                "no column \"" + key + "\" in table " + name() + ": it has no columns yet (it was "
+                                        + "made without a schema); add the output's columns, the keys among them "
+                                        + "(ALTER TABLE " + quoted(table) + " ADD COLUMN " + col(key) + " <type>), or "
+                                        + "drop the table (bq rm -t " + table.getProject() + ":" + table.getDataset()
+                                        + "." + table.getTable() + ") so that the first split creates it with the "
+                                        + "output's columns");
+                    }
                     if (!has(names, key)) {
                         throw options.problem(
                                 BigQuerySinkFactory.KEYS,

@@ -523,6 +523,23 @@ class BigQuerySinkTest {
     }
 
     /**
+     * {@code keys:} on a table made without a schema: the check says the table has no columns yet and what to do.
+     * Before, its message ended with an empty list, "its columns: ".
+     */
+    @Test
+    void keysOnATableWithoutASchemaSayItHasNoColumnsYetAndWhatToDo() throws Exception {
+        target.bq.createTableWithoutSchema("ds", "m");
+        Sink sink = target.sink("dataset: ds\ntable: m\nmode: merge\nkeys: [id]\n");
+        assertThatThrownBy(sink::check)
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("no column \"id\" in table proj.ds.m")
+                .hasMessageContaining("it has no columns yet")
+                .hasMessageContaining("ALTER TABLE `proj.ds.m` ADD COLUMN `id`")
+                .hasMessageContaining("bq rm -t proj:ds.m")
+                .hasMessageNotContaining("its columns:");
+    }
+
+    /**
      * BigQuery's column names ignore case (https://cloud.google.com/bigquery/docs/schemas#column_names): an output
      * column {@code ID} is the table's column {@code id}. Compared exactly, such an output was a column the table
      * "lacks", and the split was dead.
