@@ -446,6 +446,15 @@ final class IcebergSink implements Sink {
                         false);
             }
         }
+        for (Types.NestedField field : schema.columns()) {
+            if (field.isRequired() && !columns.isEmpty() && !columns.containsKey(field.name())) {
+                // readers refuse a data file without it ("Missing required field")
+                throw new AttemptFailure(
+                        "the table " + id + " requires the column " + field.name() + ", which the rows lack; give it "
+                                + "a value in a sql step (... AS " + ident(field.name()) + ")",
+                        false);
+            }
+        }
         if (!partitionBy.isEmpty() && !identityColumns(table).equals(partitionBy)) {
             throw new AttemptFailure(
                     "sink.iceberg.partition_by: the table " + id + " is partitioned by "
@@ -719,6 +728,7 @@ final class IcebergSink implements Sink {
             try (Connection c = duck()) {
                 columns = types(c, whole);
                 table = existing(columns).orElse(null);
+                if (table != null) refuseNulls(c, whole, table.schema());
                 parts = table == null ? partitionBy : identityColumns(table);
                 if (parts.isEmpty()) {
                     if (n > 0) staged.add(new Staged(whole, n, List.of()));
@@ -750,6 +760,27 @@ final class IcebergSink implements Sink {
                 throw new AttemptFailure(refused.getMessage(), false);
             }
             return out;
+        }
+
+        /** Refuses NULLs in the table's required columns: readers would take them for values they cannot be. */
+        private void refuseNulls(Connection c, Path file, Schema schema) throws SQLException, AttemptFailure {
+            for (Types.NestedField field : schema.columns()) {
+                if (!field.isRequired()) continue;
+                try (Statement s = c.createStatement();
+                        ResultSet r = s.executeQuery("SELECT count(*) FROM read_parquet(" + Sql.literal(file.toString())
+                                + ") WHERE " + ident(field.name()) + " IS NULL")) {
+                    r.next();
+                    long nulls = r.getLong(1);
+                    if (nulls > 0) {
+                        throw new AttemptFailure(
+                                nulls + " row(s) have no value (NULL) in the column " + field.name()
+                                        + ", which the table " + id + " requires; filter them out or give them a "
+                                        + "value in a sql step (WHERE " + ident(field.name()) + " IS NOT NULL, or "
+                                        + "coalesce(" + ident(field.name()) + ", ...))",
+                                false);
+                    }
+                }
+            }
         }
 
         /**

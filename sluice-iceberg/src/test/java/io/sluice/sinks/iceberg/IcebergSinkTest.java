@@ -338,6 +338,48 @@ class IcebergSinkTest {
         assertThat(countsByTag()).isEqualTo(Map.of("a.csv", 2L));
     }
 
+    /**
+     * A table made by another tool may have required (NOT NULL) columns. Rows without one, or with a NULL in one, would
+     * make a table its readers refuse ("Missing required field") or read wrongly: they are refused before any commit.
+     */
+    @Test
+    void rowsAreRefusedWhenTheyLackARequiredColumnOrHoldANullInOne() throws Exception {
+        Files.createDirectories(dir.resolve("lake"));
+        try (var c = (org.apache.iceberg.jdbc.JdbcCatalog) lake.catalog()) {
+            c.createNamespace(org.apache.iceberg.catalog.Namespace.of("db"));
+            c.createTable(
+                    org.apache.iceberg.catalog.TableIdentifier.of("db", "people"),
+                    new org.apache.iceberg.Schema(
+                            org.apache.iceberg.types.Types.NestedField.required(
+                                    1, "id", org.apache.iceberg.types.Types.LongType.get()),
+                            org.apache.iceberg.types.Types.NestedField.optional(
+                                    2, "name", org.apache.iceberg.types.Types.StringType.get()),
+                            org.apache.iceberg.types.Types.NestedField.required(
+                                    3, "region", org.apache.iceberg.types.Types.StringType.get())));
+        }
+        Sink sink = prepared(lake.sink("db.people", "append", null));
+        assertThatThrownBy(() -> write(sink, duck, split("a.csv"), "SELECT 1::BIGINT AS id, 'x' AS name", claim(1)))
+                .hasMessageContaining("the table db.people requires the column region, which the rows lack")
+                .isInstanceOfSatisfying(
+                        AttemptFailure.class, f -> assertThat(f.retryable()).isFalse());
+        assertThatThrownBy(() -> write(
+                        sink,
+                        duck,
+                        split("b.csv"),
+                        "SELECT * FROM (VALUES (1::BIGINT, 'eu'), (NULL, 'us'), (NULL, 'ap')) t(id, region)",
+                        claim(1)))
+                .hasMessageContaining(
+                        "2 row(s) have no value (NULL) in the column id, which the table db.people " + "requires")
+                .isInstanceOfSatisfying(
+                        AttemptFailure.class, f -> assertThat(f.retryable()).isFalse());
+        write(sink, duck, split("c.csv"), "SELECT 2::BIGINT AS id, 'x' AS name, 'eu' AS region", claim(1));
+        sink.finish();
+        assertThat(lake.rows("db.people", "id", "name", "region")).containsExactly("2|x|eu");
+        assertThat(lake.snapshots("db.people"))
+                .as("nothing of the refused splits")
+                .hasSize(1);
+    }
+
     @Test
     void everyMappedTypeReadsBackWithIcebergsReader() throws Exception {
         Sink sink = prepared(lake.sink("db.types", "append", null));
