@@ -130,6 +130,16 @@ final class IcebergSink implements Sink {
         for (Path folder : localFolders()) {
             Path existing = folder;
             while (existing != null && !Files.exists(existing)) existing = existing.getParent();
+            if (existing != null && !Files.isDirectory(existing)) {
+                throw options.problem(
+                        "catalog",
+                        existing + " is a file, not a folder; the catalog's warehouse (and a SQLite catalog's file) "
+                                + "must be in a folder: give another path");
+            }
+            if (existing != null && !Files.isWritable(existing)) {
+                throw options.problem(
+                        "catalog", "cannot write in the folder " + existing + "; give a folder this user can write");
+            }
             if (existing == null || (!existing.equals(folder) && !folder.startsWith(base))) {
                 throw options.problem(
                         "catalog",
@@ -162,7 +172,19 @@ final class IcebergSink implements Sink {
     public void prepare() throws IOException {
         for (Path folder : localFolders()) Files.createDirectories(folder);
         removeAbandonedStaging();
-        catalog();
+        try {
+            catalog();
+        } catch (RuntimeException e) {
+            // Iceberg says only "Failed to connect: <uri>"; why is in its cause
+            String why = e.getCause() != null && e.getCause().getMessage() != null
+                    ? e.getCause().getMessage()
+                    : String.valueOf(e.getMessage());
+            String type = properties.getOrDefault("type", "custom");
+            throw options.problem(
+                    "catalog",
+                    "cannot open the " + type + " catalog: " + why + "; check catalog.uri (and the user and password "
+                            + "it needs), and that the catalog's database or server runs and is reachable from here");
+        }
     }
 
     /** Names a staging folder's process: {@code @host@pid@}, between the split's hash and the attempt's id. */
@@ -432,6 +454,15 @@ final class IcebergSink implements Sink {
         Schema schema = table.schema();
         for (var column : columns.entrySet()) {
             Types.NestedField field = schema.findField(column.getKey());
+            Types.NestedField otherCase = schema.caseInsensitiveFindField(column.getKey());
+            if (field == null && otherCase != null) {
+                // Iceberg's names are case-sensitive: a reader would not find the file's column under the table's name
+                throw new AttemptFailure(
+                        "the table " + id + " has no column " + column.getKey() + " but " + otherCase.name()
+                                + " (names differ by case); rename it in a sql step: " + column.getKey() + " AS "
+                                + ident(otherCase.name()),
+                        false);
+            }
             if (field == null) {
                 throw new AttemptFailure(
                         "the table " + id + " has no column " + column.getKey()

@@ -48,7 +48,8 @@ final class IcebergTypes {
             case "UINTEGER" -> "BIGINT";
             case "UBIGINT", "HUGEINT", "UHUGEINT" -> "DECIMAL(38,0)";
             case "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS" -> "TIMESTAMP";
-            case "UUID", "TIME WITH TIME ZONE", "INTERVAL" -> "VARCHAR";
+            // JSON: Iceberg has no JSON type (readers keep it as a string); "NULL": a column of NULLs only, untyped
+            case "UUID", "TIME WITH TIME ZONE", "INTERVAL", "JSON", "\"NULL\"" -> "VARCHAR";
             default -> type.contains("ENUM") ? "VARCHAR" : null;
         };
         String what = "column " + column + " has the type " + type + ", which the iceberg sink cannot write";

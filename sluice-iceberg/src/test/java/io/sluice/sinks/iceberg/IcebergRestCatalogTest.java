@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The {@code rest} catalog type's options; commits through a REST server: {@link IcebergRestConformanceTest}. */
+/** The catalog's options and the errors of opening it; commits through a REST server: {@link IcebergRestConformanceTest}. */
 class IcebergRestCatalogTest {
     @TempDir
     Path dir;
@@ -27,5 +27,32 @@ class IcebergRestCatalogTest {
         assertThatThrownBy(() -> lake.sink("table: db.t\ncatalog: { type: glue }\n", "p"))
                 .hasMessageContaining("unknown catalog type glue");
         assertThat(IcebergSinkFactory.OPTIONS.field("catalog")).isNotNull();
+    }
+
+    @Test
+    void aCatalogThatCannotBeOpenedIsNamedWithTheCauseAndWhatToCheck() throws Exception {
+        Lake lake = new Lake(dir);
+        var sink = lake.sink(
+                "table: db.t\ncatalog: { type: jdbc, uri: \"jdbc:postgresql://127.0.0.1:1/lake\", "
+                        + "warehouse: lake/warehouse }\n",
+                "p");
+        sink.check();
+        assertThatThrownBy(sink::prepare)
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("catalog: cannot open the jdbc catalog")
+                .hasMessageContaining("Connection to 127.0.0.1:1 refused")
+                .hasMessageContaining("check catalog.uri");
+        sink.finish();
+    }
+
+    @Test
+    void aWarehouseThatIsAFileIsRefusedWhenChecked() throws Exception {
+        Lake lake = new Lake(dir);
+        java.nio.file.Files.writeString(dir.resolve("lake.txt"), "x");
+        var sink = lake.sink(
+                "table: db.t\ncatalog: { type: jdbc, uri: \"jdbc:sqlite:lake/c.db\", warehouse: lake.txt }\n", "p");
+        assertThatThrownBy(sink::check)
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("is a file, not a folder");
     }
 }

@@ -380,6 +380,21 @@ class IcebergSinkTest {
                 .hasSize(1);
     }
 
+    /** A refusal says what to write: the cast of a JSON or untyped NULL column, the table's spelling of a column. */
+    @Test
+    void refusedColumnsSayWhatToWriteInstead() throws Exception {
+        Sink sink = prepared(lake.sink("db.events", "append", null));
+        assertThatThrownBy(() -> write(sink, duck, split("j.csv"), "SELECT '{\"a\": 1}'::JSON AS doc", claim(1)))
+                .hasMessageContaining("doc::VARCHAR");
+        assertThatThrownBy(() -> write(sink, duck, split("n.csv"), "SELECT 1 AS n, NULL AS note", claim(1)))
+                .hasMessageContaining("note::VARCHAR");
+        write(sink, duck, split("a.csv"), "SELECT 'a' AS \"Tag\"", claim(1));
+        assertThatThrownBy(() -> write(sink, duck, split("b.csv"), "SELECT 'b' AS tag", claim(1)))
+                .hasMessageContaining("the table db.events has no column tag but Tag (names differ by case)")
+                .hasMessageContaining("tag AS \"Tag\"");
+        sink.finish();
+    }
+
     @Test
     void everyMappedTypeReadsBackWithIcebergsReader() throws Exception {
         Sink sink = prepared(lake.sink("db.types", "append", null));
