@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Database column types as engine (DuckDB) types: the table in {@code docs/sources/jdbc.md}. A type with no faithful
@@ -23,9 +24,10 @@ final class TypeMap {
      * cast to use), or its name is an earlier column's to the engine (the name to give it).
      */
     static final class Unmappable extends Exception {
-        Unmappable(String column, String type, String cast) {
+        /** {@code cast} of {@code ref}, the column's name as the SQL of the suggested select item writes it. */
+        Unmappable(String column, String ref, String type, String cast) {
             super("column '" + column + "' has type " + type + ", which Sluice cannot map to an engine type; "
-                    + "select it cast, e.g. `" + cast + " AS " + column + "` (in `columns:` or the `query:`)");
+                    + "select it cast, e.g. `" + cast + " AS " + ref + "` (in `columns:` or the `query:`)");
         }
 
         private Unmappable(String message) {
@@ -70,8 +72,29 @@ final class TypeMap {
         return b.toString();
     }
 
+    /**
+     * A column's name as SQL writes it: bare when it is a plain name, else quoted, so that a suggested cast runs as it
+     * is (bare, {@code encode(Bin Data, 'hex') AS Bin Data} was a syntax error).
+     */
+    static String ref(Dialect dialect, String name) {
+        boolean plain = dialect == Dialect.MYSQL
+                ? name.matches("[A-Za-z_][A-Za-z0-9_]*")
+                : name.matches("[a-z_][a-z0-9_]*"); // PostgreSQL folds bare names to lower case
+        return plain && !RESERVED.contains(name.toLowerCase(Locale.ROOT)) ? name : dialect.quote(name);
+    }
+
+    /** Reserved words of PostgreSQL and MariaDB that make likely column names, which a select item must quote. */
+    private static final Set<String> RESERVED =
+            Set.of(("all and any as asc between by case check column constraint create "
+                            + "cross default desc distinct else end except from grant group having in "
+                            + "index inner interval is join key left like limit not null on or order "
+                            + "primary references right select table then to union unique user using "
+                            + "values when where with")
+                    .split(" "));
+
     private static String postgres(ResultSetMetaData md, int i, String name) throws SQLException, Unmappable {
         String t = md.getColumnTypeName(i).toLowerCase(Locale.ROOT);
+        String ref = ref(Dialect.POSTGRES, name);
         switch (t) {
             case "int2":
                 return "SMALLINT";
@@ -84,7 +107,7 @@ final class TypeMap {
             case "float8":
                 return "DOUBLE";
             case "numeric":
-                return decimal(md, i, name, t);
+                return decimal(md, i, name, ref, t);
             case "bool":
                 return "BOOLEAN";
             case "text",
@@ -111,24 +134,25 @@ final class TypeMap {
             case "timestamptz":
                 return "TIMESTAMP WITH TIME ZONE";
             case "bytea":
-                throw new Unmappable(name, t, "encode(" + name + ", 'hex')");
+                throw new Unmappable(name, ref, t, "encode(" + ref + ", 'hex')");
             case "interval":
-                throw new Unmappable(name, t, "extract(epoch FROM " + name + ")");
+                throw new Unmappable(name, ref, t, "extract(epoch FROM " + ref + ")");
             case "money":
-                throw new Unmappable(name, t, name + "::numeric(18,2)");
+                throw new Unmappable(name, ref, t, ref + "::numeric(18,2)");
             default:
                 if (t.startsWith("_"))
-                    throw new Unmappable(name, t.substring(1) + "[]", "array_to_json(" + name + ")::text");
+                    throw new Unmappable(name, ref, t.substring(1) + "[]", "array_to_json(" + ref + ")::text");
                 // an enum or a domain over text reads as its text
                 int jdbc = md.getColumnType(i);
                 if (jdbc == Types.VARCHAR || jdbc == Types.CHAR) return "VARCHAR";
-                throw new Unmappable(name, t, name + "::text");
+                throw new Unmappable(name, ref, t, ref + "::text");
         }
     }
 
     private static String generic(Dialect dialect, String product, ResultSetMetaData md, int i, String name)
             throws SQLException, Unmappable {
         String t = md.getColumnTypeName(i).toUpperCase(Locale.ROOT);
+        String ref = ref(dialect, name);
         boolean signed = md.isSigned(i);
         // MariaDB's and MySQL's drivers call a YEAR a DATE (yearIsDateType), but its values are years: 2024, not
         // 2024-01-01; read as a date, every row of it was a bad record
@@ -136,7 +160,7 @@ final class TypeMap {
         return switch (md.getColumnType(i)) {
             case Types.BOOLEAN -> "BOOLEAN";
             case Types.BIT -> {
-                if (md.getPrecision(i) > 1) throw new Unmappable(name, t, "CAST(" + name + " AS UNSIGNED)");
+                if (md.getPrecision(i) > 1) throw new Unmappable(name, ref, t, "CAST(" + ref + " AS UNSIGNED)");
                 yield "BOOLEAN";
             }
             case Types.TINYINT -> "SMALLINT";
@@ -146,7 +170,7 @@ final class TypeMap {
             // REAL is single precision by the JDBC book, but not by every driver's (SQLite's is a double); DOUBLE
             // holds either, and the value's text converts exactly
             case Types.REAL, Types.FLOAT, Types.DOUBLE -> "DOUBLE";
-            case Types.DECIMAL, Types.NUMERIC -> decimal(md, i, name, t);
+            case Types.DECIMAL, Types.NUMERIC -> decimal(md, i, name, ref, t);
             case Types.CHAR,
                     Types.VARCHAR,
                     Types.LONGVARCHAR,
@@ -162,8 +186,8 @@ final class TypeMap {
                 dialect == Dialect.MYSQL && t.equals("TIMESTAMP") ? "TIMESTAMP WITH TIME ZONE" : "TIMESTAMP";
             case Types.TIMESTAMP_WITH_TIMEZONE -> "TIMESTAMP WITH TIME ZONE";
             case Types.BINARY, Types.VARBINARY, Types.LONGVARBINARY, Types.BLOB ->
-                throw new Unmappable(name, t, dialect == Dialect.MYSQL ? "HEX(" + name + ")" : hex(product, name));
-            default -> throw new Unmappable(name, t, "CAST(" + name + " AS CHAR)");
+                throw new Unmappable(name, ref, t, dialect == Dialect.MYSQL ? "HEX(" + ref + ")" : hex(product, ref));
+            default -> throw new Unmappable(name, ref, t, "CAST(" + ref + " AS CHAR)");
         };
     }
 
@@ -183,15 +207,17 @@ final class TypeMap {
         return "hex(" + column + ")"; // SQLite's (the generic dialect's tested database), also DB2's
     }
 
-    private static String decimal(ResultSetMetaData md, int i, String name, String t) throws SQLException, Unmappable {
+    private static String decimal(ResultSetMetaData md, int i, String name, String ref, String t)
+            throws SQLException, Unmappable {
         int precision = md.getPrecision(i);
         int scale = md.getScale(i);
         if (precision <= 0 || precision > 1000) return UNCONSTRAINED_NUMERIC; // PostgreSQL reports none as 0 or 131089
         if (precision > 38) {
             throw new Unmappable(
                     name,
+                    ref,
                     t + "(" + precision + "," + scale + ")",
-                    "CAST(" + name + " AS numeric(38," + Math.min(scale, 37) + "))");
+                    "CAST(" + ref + " AS numeric(38," + Math.min(scale, 37) + "))");
         }
         return "DECIMAL(" + precision + "," + Math.max(0, scale) + ")";
     }

@@ -141,6 +141,25 @@ class JdbcSourcePostgresTest {
     }
 
     /**
+     * The cast a refusal suggests is SQL that runs as it is: a name with a space or capitals, or a reserved word, is
+     * quoted in it. It was written bare ({@code encode(Bin Data, 'hex') AS Bin Data}), a syntax error.
+     */
+    @Test
+    void theCastSuggestedForAnOddlyNamedColumnReadsIt() throws Exception {
+        db.sql(
+                "CREATE TABLE t (id int, \"Bin Data\" bytea, \"order\" money)",
+                "INSERT INTO t VALUES (1, '\\x00ff', 2.5)");
+        assertThatThrownBy(() -> PipelineRun.run(pipeline("{ connection: pg, table: t }")))
+                .hasStackTraceContaining("encode(\"Bin Data\", 'hex') AS \"Bin Data\"");
+        assertThatThrownBy(() -> PipelineRun.run(pipeline("{ connection: pg, table: t, columns: [id, '\"order\"'] }")))
+                .hasStackTraceContaining("`\"order\"::numeric(18,2) AS \"order\"`");
+        PipelineRun.run(
+                pipeline("{ connection: pg, table: t, columns: [id, 'encode(\"Bin Data\", ''hex'') AS \"Bin Data\"', "
+                        + "'\"order\"::numeric(18,2) AS \"order\"'] }"));
+        assertThat(out("SELECT \"Bin Data\" || ' ' || \"order\" FROM rows")).isEqualTo("00ff 2.50");
+    }
+
+    /**
      * A join's {@code id} of both tables: COPY writes both columns, which the engine cannot read under one name. The
      * plan said the second had a type Sluice cannot map ("select it cast"), and names that differ only in case
      * ({@code "ID"} and {@code id}) passed the plan and failed every split ("Duplicate named argument").
