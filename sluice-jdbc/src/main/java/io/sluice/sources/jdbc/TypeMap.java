@@ -107,7 +107,7 @@ final class TypeMap {
             case "float8":
                 return "DOUBLE";
             case "numeric":
-                return decimal(md, i, name, ref, t);
+                return decimal(Dialect.POSTGRES, md, i, name, ref, t);
             case "bool":
                 return "BOOLEAN";
             case "text",
@@ -170,7 +170,7 @@ final class TypeMap {
             // REAL is single precision by the JDBC book, but not by every driver's (SQLite's is a double); DOUBLE
             // holds either, and the value's text converts exactly
             case Types.REAL, Types.FLOAT, Types.DOUBLE -> "DOUBLE";
-            case Types.DECIMAL, Types.NUMERIC -> decimal(md, i, name, ref, t);
+            case Types.DECIMAL, Types.NUMERIC -> decimal(dialect, md, i, name, ref, t);
             case Types.CHAR,
                     Types.VARCHAR,
                     Types.LONGVARCHAR,
@@ -207,7 +207,7 @@ final class TypeMap {
         return "hex(" + column + ")"; // SQLite's (the generic dialect's tested database), also DB2's
     }
 
-    private static String decimal(ResultSetMetaData md, int i, String name, String ref, String t)
+    private static String decimal(Dialect dialect, ResultSetMetaData md, int i, String name, String ref, String t)
             throws SQLException, Unmappable {
         int precision = md.getPrecision(i);
         int scale = md.getScale(i);
@@ -217,7 +217,9 @@ final class TypeMap {
                     name,
                     ref,
                     t + "(" + precision + "," + scale + ")",
-                    "CAST(" + ref + " AS numeric(38," + Math.min(scale, 37) + "))");
+                    // MariaDB's and MySQL's CAST takes DECIMAL, not numeric (a syntax error there)
+                    "CAST(" + ref + " AS " + (dialect == Dialect.MYSQL ? "DECIMAL" : "numeric") + "(38,"
+                            + Math.min(scale, 37) + "))");
         }
         return "DECIMAL(" + precision + "," + Math.max(0, scale) + ")";
     }

@@ -108,6 +108,24 @@ class JdbcSourceMariaDbTest {
                         java.util.Arrays.asList(3, null, "SMALLINT"));
     }
 
+    /**
+     * A DECIMAL wider than the engine's is refused with a cast MariaDB runs: it was {@code CAST(x AS numeric(38,s))},
+     * PostgreSQL's, which MariaDB's CAST refuses as a syntax error.
+     */
+    @Test
+    void aWideDecimalIsRefusedWithACastThatReadsIt() throws Exception {
+        db.sql("CREATE TABLE ledger (id INT, amount DECIMAL(65,30))", "INSERT INTO ledger VALUES (1, 12.5)");
+        assertThatThrownBy(() -> PipelineRun.run(pipeline(dir, "{ connection: maria, table: ledger }")))
+                .hasStackTraceContaining("`CAST(amount AS DECIMAL(38,30)) AS amount`");
+        PipelineRun.Result r = PipelineRun.run(pipeline(
+                dir,
+                "{ connection: maria, table: ledger, columns: [id, 'CAST(amount AS DECIMAL(38,30)) AS amount'] }"));
+        assertThat(r.summary().rowsOut()).isEqualTo(1);
+        assertThat(PipelineRun.rows(dir.resolve("out"), "SELECT amount::VARCHAR FROM rows")
+                        .getFirst())
+                .containsExactly("12.500000000000000000000000000000");
+    }
+
     @Test
     void partitionsOfASkewedKeyAreBalanced() throws Exception {
         db.sql(
