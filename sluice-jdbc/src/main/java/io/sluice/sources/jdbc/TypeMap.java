@@ -3,8 +3,10 @@ package io.sluice.sources.jdbc;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -24,14 +26,34 @@ final class TypeMap {
      * cast to use), or its name is an earlier column's to the engine (the name to give it).
      */
     static final class Unmappable extends Exception {
+        private final String typed;
+        private final String select;
+
         /** {@code cast} of {@code ref}, the column's name as the SQL of the suggested select item writes it. */
         Unmappable(String column, String ref, String type, String cast) {
-            super("column '" + column + "' has type " + type + ", which Sluice cannot map to an engine type; "
-                    + "select it cast, e.g. `" + cast + " AS " + ref + "` (in `columns:` or the `query:`)");
+            this("column '" + column + "' has type " + type, "`" + cast + " AS " + ref + "`", false);
+        }
+
+        private Unmappable(String typed, String select, boolean several) {
+            super(typed + ", which Sluice cannot map to " + (several ? "engine types" : "an engine type") + "; select "
+                    + (several ? "them" : "it") + " cast, e.g. " + select + " (in `columns:` or the `query:`)");
+            this.typed = typed;
+            this.select = select;
         }
 
         private Unmappable(String message) {
             super(message);
+            this.typed = null;
+            this.select = null;
+        }
+
+        /** One refusal naming every column of {@code each}, so that one round of fixes reads them all. */
+        static Unmappable all(List<Unmappable> each) {
+            if (each.size() == 1) return each.getFirst();
+            return new Unmappable(
+                    String.join(", ", each.stream().map(u -> u.typed).toList()),
+                    String.join(", ", each.stream().map(u -> u.select).toList()),
+                    true);
         }
 
         static Unmappable sameName(String earlier, String column) {
@@ -52,6 +74,7 @@ final class TypeMap {
             throws SQLException, Unmappable {
         Map<String, String> out = new LinkedHashMap<>();
         Map<String, String> byEngineName = new HashMap<>();
+        List<Unmappable> refused = new ArrayList<>();
         for (int i = 1; i <= md.getColumnCount(); i++) {
             String name = md.getColumnLabel(i);
             // the spool holds every column (COPY writes them all) and the engine reads each by its name, ignoring
@@ -59,9 +82,15 @@ final class TypeMap {
             // "Duplicate named argument", after the plan had passed)
             String earlier = byEngineName.putIfAbsent(engineName(name), name);
             if (earlier != null) throw Unmappable.sameName(earlier, name);
-            String type = dialect == Dialect.POSTGRES ? postgres(md, i, name) : generic(dialect, product, md, i, name);
-            out.put(name, type);
+            try {
+                out.put(
+                        name,
+                        dialect == Dialect.POSTGRES ? postgres(md, i, name) : generic(dialect, product, md, i, name));
+            } catch (Unmappable e) {
+                refused.add(e);
+            }
         }
+        if (!refused.isEmpty()) throw Unmappable.all(refused);
         return out;
     }
 
