@@ -479,8 +479,9 @@ final class JdbcSource implements Source, Windowed {
                     if (lower == null) {
                         readNulls = true;
                     } else {
-                        notices.add(s.name() + ": " + nulls + " row(s) with a NULL " + col + " are not read "
-                                + "(incremental.nulls: first_run read those there were in the first run)");
+                        // the count is of every NULL row now, those the first run read among them
+                        notices.add(s.name() + ": " + nulls + " row(s) have a NULL " + col + ": the first run read "
+                                + "those there were then, and later ones are not read (incremental.nulls: first_run)");
                     }
                 }
             }
