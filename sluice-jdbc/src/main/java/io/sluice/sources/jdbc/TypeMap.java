@@ -242,13 +242,14 @@ final class TypeMap {
         int scale = md.getScale(i);
         if (precision <= 0 || precision > 1000) return UNCONSTRAINED_NUMERIC; // PostgreSQL reports none as 0 or 131089
         if (precision > 38) {
+            // keep every integer digit and give up decimals: keeping the scale left DECIMAL(65,30) 8 integer digits,
+            // and MariaDB's CAST turns a larger value into 99999999.99... with a warning only
+            int integerDigits = precision - Math.max(0, scale);
+            String text = dialect == Dialect.MYSQL ? "CAST(" + ref + " AS CHAR)" : ref + "::text";
+            String decimal = "CAST(" + ref + " AS " + (dialect == Dialect.MYSQL ? "DECIMAL" : "numeric") + "(38,"
+                    + Math.min(Math.max(0, scale), 38 - integerDigits) + "))";
             throw new Unmappable(
-                    name,
-                    ref,
-                    t + "(" + precision + "," + scale + ")",
-                    // MariaDB's and MySQL's CAST takes DECIMAL, not numeric (a syntax error there)
-                    "CAST(" + ref + " AS " + (dialect == Dialect.MYSQL ? "DECIMAL" : "numeric") + "(38,"
-                            + Math.min(scale, 37) + "))");
+                    name, ref, t + "(" + precision + "," + scale + ")", integerDigits > 38 ? text : decimal);
         }
         return "DECIMAL(" + precision + "," + Math.max(0, scale) + ")";
     }

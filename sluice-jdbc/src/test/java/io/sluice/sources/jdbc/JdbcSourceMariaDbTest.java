@@ -109,21 +109,27 @@ class JdbcSourceMariaDbTest {
     }
 
     /**
-     * A DECIMAL wider than the engine's is refused with a cast MariaDB runs: it was {@code CAST(x AS numeric(38,s))},
-     * PostgreSQL's, which MariaDB's CAST refuses as a syntax error.
+     * A DECIMAL wider than the engine's is refused with a cast MariaDB runs and that keeps every integer digit: it was
+     * {@code CAST(x AS numeric(38,s))}, PostgreSQL's, a syntax error in MariaDB, and with MariaDB's DECIMAL it kept the
+     * scale, leaving {@code DECIMAL(65,30)} 8 integer digits: a larger value was read as 99999999.99... (MariaDB clamps
+     * it with a warning). Integer digits beyond the engine's 38 are read as text.
      */
     @Test
     void aWideDecimalIsRefusedWithACastThatReadsIt() throws Exception {
-        db.sql("CREATE TABLE ledger (id INT, amount DECIMAL(65,30))", "INSERT INTO ledger VALUES (1, 12.5)");
+        db.sql(
+                "CREATE TABLE ledger (id INT, amount DECIMAL(65,30), huge DECIMAL(65,0))",
+                "INSERT INTO ledger VALUES (1, 123456789012345678901234567890.5, 1e60)");
         assertThatThrownBy(() -> PipelineRun.run(pipeline(dir, "{ connection: maria, table: ledger }")))
-                .hasStackTraceContaining("`CAST(amount AS DECIMAL(38,30)) AS amount`");
+                .hasStackTraceContaining("`CAST(amount AS DECIMAL(38,3)) AS amount`")
+                .hasStackTraceContaining("`CAST(huge AS CHAR) AS huge`");
         PipelineRun.Result r = PipelineRun.run(pipeline(
                 dir,
-                "{ connection: maria, table: ledger, columns: [id, 'CAST(amount AS DECIMAL(38,30)) AS amount'] }"));
+                "{ connection: maria, table: ledger, columns: [id, 'CAST(amount AS DECIMAL(38,3)) AS amount', "
+                        + "'CAST(huge AS CHAR) AS huge'] }"));
         assertThat(r.summary().rowsOut()).isEqualTo(1);
-        assertThat(PipelineRun.rows(dir.resolve("out"), "SELECT amount::VARCHAR FROM rows")
+        assertThat(PipelineRun.rows(dir.resolve("out"), "SELECT amount::VARCHAR, huge FROM rows")
                         .getFirst())
-                .containsExactly("12.500000000000000000000000000000");
+                .containsExactly("123456789012345678901234567890.500", "1" + "0".repeat(60));
     }
 
     @Test
