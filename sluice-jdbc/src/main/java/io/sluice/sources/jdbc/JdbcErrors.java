@@ -3,6 +3,7 @@ package io.sluice.sources.jdbc;
 import io.sluice.config.Connection;
 import io.sluice.config.JdbcDrivers;
 import io.sluice.config.Validator;
+import io.sluice.spi.AttemptFailure;
 import java.io.IOException;
 import java.sql.DatabaseMetaData;
 import java.sql.ResultSet;
@@ -107,6 +108,21 @@ final class JdbcErrors {
                     e);
         }
         return new IOException(conn.describe() + ": " + what + ": " + explain(c, table, e), e);
+    }
+
+    /**
+     * A failure of a split's read: as {@link #statement}, and a data exception (SQLSTATE class 22: a value out of a
+     * cast's range, a division by zero), which repeats on the same rows, fails the split once instead of after every
+     * retry.
+     */
+    static IOException reading(Connection conn, java.sql.Connection c, String table, String what, SQLException e) {
+        IOException failure = statement(conn, c, table, what, e);
+        if (!state(e).startsWith("22")) return failure;
+        String message = failure.getMessage() + " (SQLSTATE " + state(e) + ": the database refuses a value of these "
+                + "rows, at every attempt; fix the source's query or columns:, or the rows, then sluice retry)";
+        IOException once = new IOException(message, new AttemptFailure(message, false));
+        once.addSuppressed(e);
+        return once;
     }
 
     /**

@@ -926,7 +926,7 @@ final class JdbcSource implements Source, Windowed {
                             .withFix(dialect.badValueFix()),
                     List.of());
         } catch (SQLException e) {
-            throw JdbcErrors.statement(s.connection(), c, s.table(), "cannot read " + describe(split), e);
+            throw JdbcErrors.reading(s.connection(), c, s.table(), "cannot read " + describe(split), e);
         } finally {
             close(c);
         }

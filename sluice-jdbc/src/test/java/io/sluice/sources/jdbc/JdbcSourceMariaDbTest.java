@@ -317,7 +317,7 @@ class JdbcSourceMariaDbTest {
                         + "(3, '2026-01-03', '-838:59:59')");
         Path days = pipeline(dir.resolve("days"), "{ connection: maria, table: legacy, columns: [id, day] }");
         assertThat(PipelineRun.run(days).summary().dead()).isEqualTo(1);
-        assertThat(lastError(days))
+        assertThat(PipelineRun.lastError(days))
                 .contains("column \"day\". Could not convert string \"0000-00-00\" to 'DATE'")
                 .contains("it is a row of the database, not a file: select the column so that its value can be read, "
                         + "in the source's columns: or query:")
@@ -325,7 +325,7 @@ class JdbcSourceMariaDbTest {
                 .doesNotContain("fix the file");
         Path spans = pipeline(dir.resolve("spans"), "{ connection: maria, table: legacy, columns: [id, span] }");
         assertThat(PipelineRun.run(spans).summary().dead()).isEqualTo(1);
-        assertThat(lastError(spans))
+        assertThat(PipelineRun.lastError(spans))
                 // MySQL's driver (JdbcSourceMySqlDriverTest) prints -838:59:59 as -794:59:59: refused as well
                 .containsPattern("column \"span\"\\. Could not convert string \"-(838|794):59:59\" to 'TIME'")
                 .contains("TIME_TO_SEC(span) AS span")
@@ -338,16 +338,5 @@ class JdbcSourceMariaDbTest {
         assertThat(PipelineRun.run(selected).summary().rowsOut()).isEqualTo(3);
         assertThat(count(dir.resolve("selected"), "day IS NULL")).isEqualTo(1L);
         assertThat(count(dir.resolve("selected"), "span = -3020399")).isEqualTo(1L);
-    }
-
-    /** The error of the split that failed last in the pipeline's ledger. */
-    private static String lastError(Path yaml) throws Exception {
-        io.sluice.pipeline.Components c = io.sluice.pipeline.Components.discover();
-        io.sluice.pipeline.Pipeline p = new io.sluice.pipeline.PipelineLoader(c, name -> null).load(yaml);
-        try (io.sluice.spi.Ledger ledger = io.sluice.pipeline.Assembly.openLedger(p, c, java.time.Clock.systemUTC())) {
-            return ledger.splits(java.util.EnumSet.of(io.sluice.spi.SplitState.DEAD), 10)
-                    .getFirst()
-                    .lastError();
-        }
     }
 }

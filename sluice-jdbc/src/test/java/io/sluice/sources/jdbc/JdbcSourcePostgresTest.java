@@ -3,6 +3,7 @@ package io.sluice.sources.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.runner.RunSummary;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.OffsetDateTime;
@@ -144,6 +145,27 @@ class JdbcSourcePostgresTest {
                 .hasStackTraceContaining("encode(doc, 'hex') AS doc")
                 .hasStackTraceContaining("column 'span' has type interval")
                 .hasStackTraceContaining("extract(epoch FROM span) AS span");
+    }
+
+    /**
+     * A value the database refuses while a split is read (a cast's overflow, past the rows the plan's sample read)
+     * fails the split once, naming the SQLSTATE and what to do: every attempt would fail on the same rows. It was
+     * retried until the split died, each attempt the same.
+     */
+    @Test
+    void aValueTheDatabaseRefusesOnTheReadFailsTheSplitOnce() throws Exception {
+        db.sql(
+                "CREATE TABLE wide (id int PRIMARY KEY, v numeric(50,5))",
+                "INSERT INTO wide SELECT g, CASE WHEN g = 500 THEN 123456789012345 ELSE g END "
+                        + "FROM generate_series(1, 500) g");
+        Path yaml = pipeline("{ connection: pg, table: wide, columns: [id, 'CAST(v AS numeric(20,10)) AS v'] }");
+        RunSummary run = PipelineRun.run(yaml).summary();
+        assertThat(run.dead()).isEqualTo(1);
+        assertThat(run.attemptsFailed()).as("one attempt, not one per retry").isEqualTo(1);
+        assertThat(PipelineRun.lastError(yaml))
+                .contains("numeric field overflow")
+                .contains("SQLSTATE 22003")
+                .contains("then sluice retry");
     }
 
     /**

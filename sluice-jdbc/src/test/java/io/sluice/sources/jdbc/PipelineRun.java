@@ -13,6 +13,8 @@ import io.sluice.planning.Plan;
 import io.sluice.runner.LocalRunner;
 import io.sluice.runner.RunListener;
 import io.sluice.runner.RunSummary;
+import io.sluice.spi.Ledger;
+import io.sluice.spi.SplitState;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.DriverManager;
@@ -20,6 +22,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 
 /** Runs a pipeline file the way {@code sluice run} does, and reads what its files sink wrote. */
@@ -43,6 +46,15 @@ final class PipelineRun {
                     })
                     .run();
             return new Result(summary, notices);
+        }
+    }
+
+    /** The last error of the pipeline's first dead split, as its ledger keeps it. */
+    static String lastError(Path pipelineFile) throws Exception {
+        Components c = Components.discover();
+        Pipeline p = new PipelineLoader(c, name -> null).load(pipelineFile);
+        try (Ledger ledger = Assembly.openLedger(p, c, Clock.systemUTC())) {
+            return ledger.splits(EnumSet.of(SplitState.DEAD), 10).getFirst().lastError();
         }
     }
 
