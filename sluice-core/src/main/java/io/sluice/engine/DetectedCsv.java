@@ -7,7 +7,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -29,34 +28,18 @@ import java.util.Set;
  * sniff the file again (about 0.06 s of CPU per 100 MB); a group of several is described by DuckDB, whose sniff of a
  * multi-file read samples up to 10 of them, and its read detects them again.
  *
- * <p>A byte range of a large file is typed by the file's head ({@code heads}): sniffed there, so that every range of
- * the file is read with the same columns and types, whatever its own values. A value of the range that its column's
- * type would change or refuse is then a bad record, not a reason to read the column as text: as text in one range and
- * typed in the others, the ranges' outputs would not agree on their schema.
- *
  * @param groups  the files, in groups of one header line, each read by one {@code read_csv}
  * @param options the {@code read_csv} options of every group
- * @param heads   the head of the file a file of {@code groups} is a byte range of, which types it; none for most
  */
-record DetectedCsv(String prefix, List<List<Path>> groups, String options, Map<Path, Path> heads) {
+record DetectedCsv(String prefix, List<List<Path>> groups, String options) {
     /** The types DuckDB's sniffer gives a number only when it is written without a leading zero, {@code +} or {@code _}. */
     private static final Set<String> NUMBERS = Set.of("BIGINT", "DOUBLE");
 
     /** The message of the error a read of {@link #checkedInRead} raises; no user sees it. */
     private static final String RECHECK = "sluice: a csv value its detected type would change or refuse";
 
-    /**
-     * One group's read: its {@code read_csv} options and what it selects from them.
-     *
-     * @param where    the condition on the records selected; null: all
-     * @param rejected the records left out by {@code where}, as bad records of the rejects view ({@code file_path,
-     *     line, line_start, error_type, error_message, csv_line}); null: none
-     */
-    record Read(String options, String select, String where, String rejected) {
-        Read(String options, String select) {
-            this(options, select, null, null);
-        }
-    }
+    /** One group's read: its {@code read_csv} options and what it selects from them. */
+    record Read(String options, String select) {}
 
     /** A column whose detected type some value of it could change, and the condition on its text that says so. */
     private record Checked(String name, String type, String changes) {}
@@ -111,8 +94,6 @@ record DetectedCsv(String prefix, List<List<Path>> groups, String options, Map<P
         return reads(files -> {
             Detection detected = detect(s, files);
             List<String> text = changing(s, files, detected);
-            if (!text.isEmpty() && heads.containsKey(files.getFirst()) && detected.dialect() != null)
-                return typedByHead(detected, files.getFirst(), text);
             return text.isEmpty() && detected.dialect() == null ? null : read(detected, text, "*");
         });
     }
@@ -147,7 +128,7 @@ record DetectedCsv(String prefix, List<List<Path>> groups, String options, Map<P
      *     detects nothing again; null: the read detects them itself (a group of several files, whose sample spans up to
      *     10 of them)
      */
-    private record Detection(List<Column> columns, String dialect, String delimiter) {}
+    private record Detection(List<Column> columns, String dialect) {}
 
     private record Column(String name, String type) {}
 
@@ -170,54 +151,9 @@ record DetectedCsv(String prefix, List<List<Path>> groups, String options, Map<P
         return new Read(options + detected.dialect() + ", columns = {" + columns + "}", select);
     }
 
-    /**
-     * A byte range read with the types of its file's head, though some values of {@code text} would change or fail
-     * to convert: those columns read as text and cast, the records holding such a value left out of the read and
-     * made bad records, numbered as DuckDB numbers records (the spool's header line is line 1).
-     */
-    private Read typedByHead(Detection detected, Path file, List<String> text) {
-        List<String> casts = new ArrayList<>();
-        List<String> bad = new ArrayList<>();
-        List<String> reasons = new ArrayList<>();
-        for (Checked c : checked(detected)) {
-            if (!text.contains(c.name())) continue;
-            String column = Sql.identifier(c.name());
-            casts.add("CAST(" + column + " AS " + c.type() + ") AS " + column);
-            String wrong = "(coalesce(" + c.changes() + ", false) OR (" + column + " IS NOT NULL AND TRY_CAST(" + column
-                    + " AS " + c.type() + ") IS NULL))";
-            bad.add(wrong);
-            reasons.add("CASE WHEN " + wrong + " THEN "
-                    + Sql.literal("Error when converting column \"" + c.name() + "\". Could not convert string \"")
-                    + " || " + column + " || "
-                    + Sql.literal("\" to '"
-                            + c.type()
-                            + "' as written: every byte range of a file is read with the column types detected "
-                            + "from the head of the file")
-                    + " END");
-        }
-        String anyBad = String.join(" OR ", bad);
-        List<String> all = detected.columns().stream().map(Column::name).toList();
-        String asText = read(detected, all, "*").options() + ", ignore_errors = true";
-        String record = "concat_ws(" + Sql.literal(detected.delimiter()) + ", "
-                + String.join(", ", all.stream().map(Sql::identifier).toList()) + ")";
-        String rejected = "SELECT " + Sql.literal(file.toString()) + " AS file_path, line, NULL::BIGINT AS line_start, "
-                + "'CAST' AS error_type, reason AS error_message, csv_line FROM (SELECT row_number() OVER () + 1 AS "
-                + "line, " + anyBad + " AS bad, concat_ws('; ', " + String.join(", ", reasons) + ") AS reason, "
-                + record + " AS csv_line FROM read_csv(" + Sql.literal(file.toString()) + ", " + asText
-                + ")) WHERE bad";
-        return new Read(
-                read(detected, text, "*").options(),
-                "* REPLACE (" + String.join(", ", casts) + ")",
-                "NOT (" + anyBad + ")",
-                rejected);
-    }
-
-    /**
-     * The columns of {@code files} as DuckDB detects them: one file's by its sniff (of its file's head, for a byte
-     * range), several files' by a description.
-     */
+    /** The columns of {@code files} as DuckDB detects them: one file's by its sniff, several files' by a description. */
     private Detection detect(Statement read, List<Path> files) throws SQLException {
-        if (files.size() == 1) return sniffed(read, heads.getOrDefault(files.getFirst(), files.getFirst()));
+        if (files.size() == 1) return sniffed(read, files.getFirst());
         List<Column> columns = new ArrayList<>();
         // a statement of its own: DuckDB closes a statement whose query failed, and the read's own error must be seen
         try (Statement s = read.getConnection().createStatement();
@@ -225,14 +161,13 @@ record DetectedCsv(String prefix, List<List<Path>> groups, String options, Map<P
                         "DESCRIBE SELECT * FROM read_csv(" + Sql.pathList(files) + ", " + options + ")")) {
             while (r.next()) columns.add(new Column(r.getString("column_name"), r.getString("column_type")));
         }
-        return new Detection(columns, null, null);
+        return new Detection(columns, null);
     }
 
     /** A file's columns and dialect from DuckDB's {@code sniff_csv}: the sniff its {@code read_csv} would run. */
     private Detection sniffed(Statement read, Path file) throws SQLException {
         List<Column> columns = new ArrayList<>();
         String dialect = null;
-        String delimiter = null;
         // store_rejects as the split's read: without it, the strict sniffer takes a file with a malformed row for
         // one column of text (it creates no table)
         try (Statement s = read.getConnection().createStatement();
@@ -241,7 +176,6 @@ record DetectedCsv(String prefix, List<List<Path>> groups, String options, Map<P
                         + Sql.literal(file.toString()) + ", " + options + ", store_rejects = true)")) {
             while (r.next()) {
                 columns.add(new Column(r.getString("name"), r.getString("type")));
-                delimiter = r.getString("Delimiter");
                 dialect = ", auto_detect = false, delim = " + Sql.literal(r.getString("Delimiter")) + ", quote = "
                         + sniffedChar(r.getString("Quote")) + ", escape = " + sniffedChar(r.getString("Escape"))
                         + ", new_line = " + Sql.literal(r.getString("NewLineDelimiter")) + ", comment = "
@@ -250,7 +184,7 @@ record DetectedCsv(String prefix, List<List<Path>> groups, String options, Map<P
                         + format("timestampformat", r.getString("TimestampFormat"));
             }
         }
-        return new Detection(columns, dialect, delimiter);
+        return new Detection(columns, dialect);
     }
 
     /** A quote, escape or comment character as {@code sniff_csv} gives it, as a literal ({@code (empty)}: none). */

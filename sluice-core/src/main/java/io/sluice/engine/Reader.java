@@ -118,10 +118,7 @@ record Reader(
         String options = "header = " + input.header() + (text ? ", all_varchar = true" : "")
                 + (input.textColumns() ? ", allow_quoted_nulls = false" : "") + encoding(input);
         Reader read = csv(prefix, groups, options, 0);
-        Map<Path, Path> heads = new java.util.HashMap<>();
-        input.parts().stream().filter(p -> p.head() != null).forEach(p -> heads.put(p.file(), p.head()));
-        return Optional.of(
-                text ? read : read.withDetected(new DetectedCsv(prefix, groups, options, Map.copyOf(heads))));
+        return Optional.of(text ? read : read.withDetected(new DetectedCsv(prefix, groups, options)));
     }
 
     /** This reader, its csv files' detected column types to be checked against every value by {@link #resolved}. */
@@ -202,20 +199,16 @@ record Reader(
         List<String> rejectParts = new ArrayList<>();
         List<String> drops = new ArrayList<>();
         drops.add("DROP VIEW IF EXISTS " + prefix + "_rejects");
-        boolean filtered = false; // a scan counts records the read leaves out
         for (int g = 0; g < groups.size(); g++) {
             String rej = prefix + "_rej" + g;
             String scan = prefix + "_scan" + g;
-            DetectedCsv.Read read = groupReads.get(g);
-            reads.add("SELECT " + read.select() + " FROM read_csv(" + Sql.pathList(groups.get(g)) + ", "
-                    + read.options()
+            reads.add("SELECT " + groupReads.get(g).select() + " FROM read_csv(" + Sql.pathList(groups.get(g)) + ", "
+                    + groupReads.get(g).options()
                     + ", store_rejects = true, " + "rejects_table = " + Sql.literal(rej) + ", rejects_scan = "
-                    + Sql.literal(scan) + ")" + (read.where() == null ? "" : " WHERE " + read.where()));
+                    + Sql.literal(scan) + ")");
             rejectParts.add("SELECT sc.file_path, e.line, e.line_byte_position AS line_start, e.error_type, "
                     + "e.error_message, " + unmarked("e.csv_line", crMark) + " AS csv_line FROM " + rej
                     + " e JOIN " + scan + " sc USING (scan_id, file_id)");
-            if (read.rejected() != null) rejectParts.add(read.rejected());
-            filtered |= read.where() != null;
             drops.add("DROP TABLE IF EXISTS " + rej);
             drops.add("DROP TABLE IF EXISTS " + scan);
         }
@@ -228,7 +221,7 @@ record Reader(
                 List.of("CREATE TEMP VIEW " + prefix + "_rejects AS " + String.join(" UNION ALL ", rejectParts)),
                 prefix + "_rejects",
                 drops,
-                filtered ? 0 : reads.size(),
+                reads.size(),
                 "SELECT count(*) FROM (" + relation + ")");
     }
 

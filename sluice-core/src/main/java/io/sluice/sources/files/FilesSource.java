@@ -974,13 +974,11 @@ final class FilesSource implements Source {
             if (m.isWhole()) return Optional.of(Part.whole(s.storage().file(m.key()), m.key()));
         }
         boolean header = format.equals("csv") && s.header() && m.start() > 0;
-        Path typedBy;
         try {
             byte[] head = header ? RangePayload.header(split.payload()).orElse(null) : null;
             if (header && head == null) head = s.storage().headerLine(m.key(), m.fingerprint(), false);
             files.create(spool);
             s.storage().spool(m.key(), m.fingerprint(), m.start(), m.end(), head, spool);
-            typedBy = typedByHead(format) ? head(m.key(), m.fingerprint(), spool, files) : null;
         } catch (ObjectChangedException e) {
             Files.deleteIfExists(spool);
             if (s.reprocessChanged()) {
@@ -993,27 +991,7 @@ final class FilesSource implements Source {
             left.add(deleted(split, m));
             return Optional.empty();
         }
-        return Optional.of(
-                new Part(spool, m.key(), s.storage().shift(m.key(), m.fingerprint(), m.start(), header), typedBy));
-    }
-
-    /**
-     * Whether the byte ranges of a file in this format are read with the columns and types of the file's head: csv
-     * files with a header whose types are detected, so that every range of one file is read alike, whatever its values.
-     */
-    private boolean typedByHead(String format) {
-        return format.equals("csv") && s.header() && s.detectTypes();
-    }
-
-    /**
-     * The head of a file cut into ranges ({@link Storage#head}), spooled beside its range's {@code spool} with one
-     * bounded read; null when no record ends in it (the range is typed by its own records).
-     */
-    private Path head(String key, String fingerprint, Path spool, ReadContext.FileMaker files) throws IOException {
-        Path head = files.create(spool.resolveSibling("head-" + spool.getFileName()));
-        if (s.storage().head(key, fingerprint, head)) return head;
-        Files.deleteIfExists(head);
-        return null;
+        return Optional.of(new Part(spool, m.key(), s.storage().shift(m.key(), m.fingerprint(), m.start(), header)));
     }
 
     private static Skipped stale(Member m) {
@@ -1306,10 +1284,7 @@ final class FilesSource implements Source {
                             header ? LineCutter.headerLine(file, gz) : null,
                             mark,
                             spool)) {
-                        // a log's head as it is now: the same for every range once the log holds more than it
-                        Path head = typedByHead(format) && !gz ? head(key, null, spool, f -> f) : null;
-                        return new Opened(
-                                new Part(spool, key, s.storage().shift(key, null, m.start(), header), head), null);
+                        return new Opened(new Part(spool, key, s.storage().shift(key, null, m.start(), header)), null);
                     }
                 } catch (NoSuchFileException e) {
                     // rotated away between the look-up and the open: list again

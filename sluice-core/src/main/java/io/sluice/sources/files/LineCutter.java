@@ -116,22 +116,6 @@ final class LineCutter {
         return -1;
     }
 
-    /**
-     * How many of the first {@code n} bytes of a csv file (its header line first) are whole records: up to the last
-     * record end among them, followed as the cuts follow them (the doubled quote's reading unless the bytes do not
-     * parse so, then the backslash's); all {@code n} when they are the whole file; 0 when no record ends in them.
-     */
-    static int wholeRecords(byte[] buf, int n, boolean wholeFile) throws IOException {
-        if (wholeFile) return n;
-        CsvRecords rfc = CsvRecords.delimitedAs(headerLine(new java.io.ByteArrayInputStream(buf, 0, n), false));
-        for (CsvRecords reading : List.of(rfc, rfc.backslashEscapes())) {
-            int end = 0;
-            for (int i = 0; (i = reading.nextRecordEnd(buf, i, n)) >= 0; ) end = i;
-            if (!reading.malformed()) return end;
-        }
-        return 0;
-    }
-
     /** The cut points of one reading of the records: after the first record end past each {@code target} bytes. */
     private static final class Cutter {
         private final CsvRecords records;

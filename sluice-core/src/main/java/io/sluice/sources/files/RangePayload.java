@@ -9,8 +9,7 @@ import java.util.Optional;
 
 /**
  * The payload of a CSV byte range that does not start at the top of its file: the file's header line, read once
- * while planning, so that reading the range is one ranged GET (the spool is the header, then the range), and one more
- * of the file's head when its types are detected ({@link Storage#head}). Other splits
+ * while planning, so that reading the range is one ranged GET (the spool is the header, then the range). Other splits
  * carry no payload: their members say all there is to read. A split without payload (one planned by an older Sluice,
  * or with a header too long to carry) reads the header from the file.
  */

@@ -194,35 +194,6 @@ final class Storage implements AutoCloseable {
         }
     }
 
-    /**
-     * Bytes of a csv object's head ({@link #head}): a few MB, so that its records hold DuckDB's sample of 20,480 rows
-     * of up to about 200 bytes each.
-     */
-    static final int HEAD_BYTES = 4 << 20;
-
-    /**
-     * The head of a csv object (null fingerprint: as it is now) into {@code spool}: its first {@value #HEAD_BYTES}
-     * bytes (with one ranged read), cut after the last whole record in them; all of a planned version that is
-     * shorter. False (nothing spooled) when no record ends in them.
-     */
-    boolean head(String key, String fingerprint, Path spool) throws IOException {
-        long size = fingerprint != null
-                ? size(fingerprint)
-                : stat(key).map(StoredObject::size).orElseThrow(() -> new NoSuchFileException(describe(key)));
-        int length = (int) Math.min(size, HEAD_BYTES);
-        byte[] buf;
-        try (InputStream in = read(key, fingerprint, 0, length)) {
-            buf = in.readNBytes(length);
-        }
-        // a log read as it is now may end in a record still being written: only a planned version ends whole
-        int whole = LineCutter.wholeRecords(buf, buf.length, buf.length == size && fingerprint != null);
-        if (whole == 0) return false;
-        try (OutputStream out = Files.newOutputStream(spool)) {
-            out.write(buf, 0, whole);
-        }
-        return true;
-    }
-
     /** The first line of the object (the CSV header), in the planned version. */
     byte[] headerLine(String key, String fingerprint, boolean gz) throws IOException {
         try (InputStream in = read(key, fingerprint, 0, -1)) {

@@ -103,15 +103,8 @@ public record LocalFiles(
      * @param key   the name the user knows the input by
      * @param shift how many lines of the input come before the file's first line of data, so that a dead letter
      *              names the line of the input (a spool of a byte range, its header line copied in front)
-     * @param head  csv: the head of the input this part is a byte range of (its header line and first records), from
-     *              which the engine detects the part's columns and types, so that every range of one input is read
-     *              with the same ones; null: they are detected from the part itself
      */
-    public record Part(Path file, String key, LineShift shift, Path head) {
-        public Part(Path file, String key, LineShift shift) {
-            this(file, key, shift, null);
-        }
-
+    public record Part(Path file, String key, LineShift shift) {
         public static Part whole(Path file, String key) {
             return new Part(file, key, LineShift.NONE);
         }
