@@ -459,7 +459,7 @@ final class IcebergSink implements Sink {
                 // Iceberg's names are case-sensitive: a reader would not find the file's column under the table's name
                 throw new AttemptFailure(
                         "the table " + id + " has no column " + column.getKey() + " but " + otherCase.name()
-                                + " (names differ by case); rename it in a sql step: " + column.getKey() + " AS "
+                                + " (names differ by case); rename it in a sql step: " + ident(column.getKey()) + " AS "
                                 + ident(otherCase.name()),
                         false);
             }
