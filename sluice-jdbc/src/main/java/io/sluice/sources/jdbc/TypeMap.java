@@ -112,13 +112,20 @@ final class TypeMap {
         return plain && !RESERVED.contains(name.toLowerCase(Locale.ROOT)) ? name : dialect.quote(name);
     }
 
-    /** Reserved words of PostgreSQL and MariaDB that make likely column names, which a select item must quote. */
+    /**
+     * Reserved words of PostgreSQL, MariaDB and MySQL 8 (its window functions' words) that make likely column names,
+     * which a select item must quote.
+     */
     private static final Set<String> RESERVED =
             Set.of(("all and any as asc between by case check column constraint create "
                             + "cross default desc distinct else end except from grant group having in "
                             + "index inner interval is join key left like limit not null on or order "
                             + "primary references right select table then to union unique user using "
-                            + "values when where with")
+                            + "values when where with "
+                            + "rank dense_rank percent_rank cume_dist ntile row_number first_value last_value "
+                            + "nth_value lead lag over window range rows row groups partition grouping cube "
+                            + "system lateral recursive of read write update delete insert into div mod "
+                            + "function empty member")
                     .split(" "));
 
     private static String postgres(ResultSetMetaData md, int i, String name) throws SQLException, Unmappable {

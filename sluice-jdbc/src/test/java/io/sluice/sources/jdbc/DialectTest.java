@@ -33,4 +33,17 @@ class DialectTest {
         assertThat(Dialect.MYSQL.streamedQuery("SELECT * FROM t", Map.of("id", "BIGINT"), List.of("id")))
                 .isEqualTo("SELECT * FROM t");
     }
+
+    /**
+     * A name that a suggested cast writes bare must be one the database takes bare: MySQL 8's window words
+     * ({@code rank}, {@code window}, {@code range}) are reserved there, and a cast naming them bare did not run.
+     */
+    @Test
+    void namesReservedInMySql8OrPostgresAreQuotedInASuggestedCast() {
+        for (String word : List.of("rank", "window", "range", "rows", "row", "groups", "lead", "lag", "over")) {
+            assertThat(TypeMap.ref(Dialect.MYSQL, word)).as(word).isEqualTo("`" + word + "`");
+            assertThat(TypeMap.ref(Dialect.POSTGRES, word)).as(word).isEqualTo("\"" + word + "\"");
+        }
+        assertThat(TypeMap.ref(Dialect.MYSQL, "amount")).isEqualTo("amount");
+    }
 }
