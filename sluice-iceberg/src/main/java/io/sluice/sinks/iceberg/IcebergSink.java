@@ -793,23 +793,34 @@ final class IcebergSink implements Sink {
             return out;
         }
 
-        /** Refuses NULLs in the table's required columns: readers would take them for values they cannot be. */
+        /**
+         * Refuses NULLs in the table's required columns: readers would take them for values they cannot be. One scan
+         * of the staged file counts them all.
+         */
         private void refuseNulls(Connection c, Path file, Schema schema) throws SQLException, AttemptFailure {
-            for (Types.NestedField field : schema.columns()) {
-                if (!field.isRequired()) continue;
-                try (Statement s = c.createStatement();
-                        ResultSet r = s.executeQuery("SELECT count(*) FROM read_parquet(" + Sql.literal(file.toString())
-                                + ") WHERE " + ident(field.name()) + " IS NULL")) {
-                    r.next();
-                    long nulls = r.getLong(1);
-                    if (nulls > 0) {
-                        throw new AttemptFailure(
-                                nulls + " row(s) have no value (NULL) in the column " + field.name()
-                                        + ", which the table " + id + " requires; filter them out or give them a "
-                                        + "value in a sql step (WHERE " + ident(field.name()) + " IS NOT NULL, or "
-                                        + "coalesce(" + ident(field.name()) + ", ...))",
-                                false);
-                    }
+            List<String> required = schema.columns().stream()
+                    .filter(Types.NestedField::isRequired)
+                    .map(Types.NestedField::name)
+                    .toList();
+            if (required.isEmpty()) return;
+            String counts = String.join(
+                    ", ",
+                    required.stream()
+                            .map(name -> "count(*) FILTER (WHERE " + ident(name) + " IS NULL)")
+                            .toList());
+            try (Statement s = c.createStatement();
+                    ResultSet r = s.executeQuery(
+                            "SELECT " + counts + " FROM read_parquet(" + Sql.literal(file.toString()) + ")")) {
+                r.next();
+                for (int i = 0; i < required.size(); i++) {
+                    long nulls = r.getLong(i + 1);
+                    if (nulls == 0) continue;
+                    String column = required.get(i);
+                    throw new AttemptFailure(
+                            nulls + " row(s) have no value (NULL) in the column " + column + ", which the table " + id
+                                    + " requires; filter them out or give them a value in a sql step (WHERE "
+                                    + ident(column) + " IS NOT NULL, or coalesce(" + ident(column) + ", ...))",
+                            false);
                 }
             }
         }

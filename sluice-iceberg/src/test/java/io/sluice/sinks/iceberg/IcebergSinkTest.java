@@ -372,6 +372,14 @@ class IcebergSinkTest {
                         "2 row(s) have no value (NULL) in the column id, which the table db.people " + "requires")
                 .isInstanceOfSatisfying(
                         AttemptFailure.class, f -> assertThat(f.retryable()).isFalse());
+        assertThatThrownBy(() -> write(
+                        sink,
+                        duck,
+                        split("d.csv"),
+                        "SELECT * FROM (VALUES (3::BIGINT, 'eu'), (4, NULL)) t(id, region)",
+                        claim(1)))
+                .as("the second required column's NULLs, counted in the same scan")
+                .hasMessageContaining("1 row(s) have no value (NULL) in the column region");
         write(sink, duck, split("c.csv"), "SELECT 2::BIGINT AS id, 'x' AS name, 'eu' AS region", claim(1));
         sink.finish();
         assertThat(lake.rows("db.people", "id", "name", "region")).containsExactly("2|x|eu");
