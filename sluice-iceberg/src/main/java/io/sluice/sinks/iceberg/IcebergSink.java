@@ -180,10 +180,12 @@ final class IcebergSink implements Sink {
                     ? e.getCause().getMessage()
                     : String.valueOf(e.getMessage());
             String type = properties.getOrDefault("type", "custom");
-            throw options.problem(
-                    "catalog",
-                    "cannot open the " + type + " catalog: " + why + "; check catalog.uri (and the user and password "
-                            + "it needs), and that the catalog's database or server runs and is reachable from here");
+            // a catalog without a uri (a warehouse alone) fails on its other options, not on a server
+            String check = properties.containsKey(CatalogProperties.URI)
+                    ? "check catalog.uri (and the user and password it needs), and that the catalog's database or "
+                            + "server runs and is reachable from here"
+                    : "check the catalog's options (warehouse, and those its type needs)";
+            throw options.problem("catalog", "cannot open the " + type + " catalog: " + why + "; " + check);
         }
     }
 
