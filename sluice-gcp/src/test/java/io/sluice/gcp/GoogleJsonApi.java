@@ -64,6 +64,24 @@ public final class GoogleJsonApi {
         }
     }
 
+    /**
+     * A call as both APIs route it: its method ({@code X-HTTP-Method-Override} wins: the client sends PATCH as a POST
+     * so), its raw path (for messages), the path's decoded segments, and its query.
+     */
+    public record Call(String method, String rawPath, String[] path, Map<String, String> query) {
+        public static Call of(HttpExchange x) {
+            String override = x.getRequestHeaders().getFirst("X-HTTP-Method-Override");
+            String raw = x.getRequestURI().getRawPath();
+            String[] segments = raw.substring(1).split("/", -1);
+            for (int i = 0; i < segments.length; i++) segments[i] = decode(segments[i]);
+            return new Call(
+                    override != null ? override : x.getRequestMethod(),
+                    raw,
+                    segments,
+                    GoogleJsonApi.query(x.getRequestURI().getRawQuery()));
+        }
+    }
+
     /** Decodes a path segment or query value: {@code %xx} only (the client escapes a space as %20; '+' is a plus). */
     public static String decode(String s) {
         return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);

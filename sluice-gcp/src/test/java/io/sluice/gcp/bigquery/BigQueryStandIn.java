@@ -2,7 +2,6 @@ package io.sluice.gcp.bigquery;
 
 import static io.sluice.gcp.GoogleJsonApi.JSON;
 import static io.sluice.gcp.GoogleJsonApi.body;
-import static io.sluice.gcp.GoogleJsonApi.query;
 import static io.sluice.gcp.GoogleJsonApi.send;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -238,13 +237,11 @@ public final class BigQueryStandIn implements AutoCloseable {
 
     private void route(HttpExchange x) throws Exception {
         if (gone) throw new Failure(400, "invalid", "stand-in: the caller is gone (goneAfterLoad)");
-        String method = x.getRequestMethod();
-        String override = x.getRequestHeaders().getFirst("X-HTTP-Method-Override");
-        if (override != null) method = override;
-        String path = x.getRequestURI().getRawPath();
-        Map<String, String> query = query(x.getRequestURI().getRawQuery());
-        String[] p = path.substring(1).split("/", -1);
-        for (int i = 0; i < p.length; i++) p[i] = GoogleJsonApi.decode(p[i]);
+        GoogleJsonApi.Call call = GoogleJsonApi.Call.of(x);
+        String method = call.method();
+        String path = call.rawPath();
+        Map<String, String> query = call.query();
+        String[] p = call.path();
         if (p[0].equals("upload") && p.length >= 2 && p[1].equals("session")) {
             uploadChunk(x, p[2]);
             return;

@@ -1,8 +1,6 @@
 package io.sluice.storage.gcs;
 
 import static io.sluice.gcp.GoogleJsonApi.JSON;
-import static io.sluice.gcp.GoogleJsonApi.decode;
-import static io.sluice.gcp.GoogleJsonApi.query;
 import static io.sluice.gcp.GoogleJsonApi.send;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
@@ -150,13 +148,11 @@ public final class GcsStandIn implements AutoCloseable {
     }
 
     private void route(HttpExchange x, byte[] body) throws Exception {
-        String method = x.getRequestMethod();
-        String override = x.getRequestHeaders().getFirst("X-HTTP-Method-Override");
-        if (override != null) method = override;
-        String path = x.getRequestURI().getRawPath();
-        Map<String, String> q = query(x.getRequestURI().getRawQuery());
-        String[] p = path.substring(1).split("/", -1);
-        for (int i = 0; i < p.length; i++) p[i] = decode(p[i]);
+        GoogleJsonApi.Call call = GoogleJsonApi.Call.of(x);
+        String method = call.method();
+        String path = call.rawPath();
+        Map<String, String> q = call.query();
+        String[] p = call.path();
         int at = p[0].equals("upload") || p[0].equals("download") ? 1 : 0;
         boolean upload = p[0].equals("upload");
         if (p.length < at + 4 || !p[at].equals("storage") || !p[at + 1].equals("v1") || !p[at + 2].equals("b")) {
@@ -398,23 +394,22 @@ public final class GcsStandIn implements AutoCloseable {
     private synchronized Obj conditionalStore(
             String bucket, String name, JsonNode metadata, Map<String, String> q, byte[] bytes, String contentType)
             throws Failure {
-        String crc = metadata.path("crc32c").asText(null);
-        if (crc != null && !crc.equals(crc32c(bytes))) {
-            throw new Failure(
-                    400,
-                    "invalid",
-                    "Provided CRC32C \"" + crc + "\" doesn't match calculated CRC32C \"" + crc32c(bytes) + "\".");
-        }
-        String md5 = metadata.path("md5Hash").asText(null);
-        if (md5 != null && !md5.equals(md5(bytes))) {
-            throw new Failure(
-                    400,
-                    "invalid",
-                    "Provided MD5 hash \"" + md5 + "\" doesn't match calculated MD5 hash \"" + md5(bytes) + "\".");
-        }
+        checksum(metadata.path("crc32c").asText(null), crc32c(bytes), "CRC32C");
+        checksum(metadata.path("md5Hash").asText(null), md5(bytes), "MD5 hash");
         preconditions(q, objects(bucket).get(name), true);
         String type = metadata.path("contentType").asText(contentType);
         return store(bucket, name, bytes, type == null ? "application/octet-stream" : type);
+    }
+
+    /** A checksum the upload's metadata gave ({@code given}, or null: none) must be the stored bytes' one. */
+    private static void checksum(String given, String calculated, String what) throws Failure {
+        if (given != null && !given.equals(calculated)) {
+            throw new Failure(
+                    400,
+                    "invalid",
+                    "Provided " + what + " \"" + given + "\" doesn't match calculated " + what + " \"" + calculated
+                            + "\".");
+        }
     }
 
     private synchronized Obj store(String bucket, String name, byte[] bytes, String contentType) throws Failure {
