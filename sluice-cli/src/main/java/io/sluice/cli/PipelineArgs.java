@@ -4,6 +4,7 @@ import io.sluice.pipeline.Assembly;
 import io.sluice.pipeline.Components;
 import io.sluice.pipeline.Pipeline;
 import io.sluice.pipeline.PipelineLoader;
+import io.sluice.pipeline.RunOptions;
 import io.sluice.runner.RunSummary;
 import io.sluice.spi.Ledger;
 import java.nio.file.Path;
@@ -32,6 +33,16 @@ final class PipelineArgs {
         Pipeline p = loader().withConnections(connections.file).load(file);
         p.warnings().forEach(w -> command.commandLine().getErr().println("sluice: warning: " + w));
         return p;
+    }
+
+    /**
+     * The run options with {@code --parallelism} applied (null: not given). How a source cuts and packs its splits
+     * depends on it, so {@code plan} takes the flag too and shows what a run with it would do.
+     */
+    static RunOptions withParallelism(RunOptions run, Integer parallelism) {
+        if (parallelism == null) return run;
+        if (parallelism < 1) throw new UserError("--parallelism must be at least 1", RunSummary.INVALID);
+        return run.withParallelism(parallelism);
     }
 
     Components components() {

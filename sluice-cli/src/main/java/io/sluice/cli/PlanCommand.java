@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
             "%nExamples:",
             "  sluice plan pipeline.yaml",
             "  sluice plan pipeline.yaml --json > plan.json",
+            "  sluice plan pipeline.yaml --parallelism 8   # the splits of `sluice run --parallelism 8`",
             "  sluice plan pipeline.yaml --register   # register new splits, run none"
         },
         description = "List the splits a run would process now, and why the other inputs are skipped. Changes nothing "
@@ -52,6 +53,13 @@ final class PlanCommand implements Callable<Integer> {
     boolean json;
 
     @Option(
+            names = "--parallelism",
+            paramLabel = "N",
+            description = "Plan as `sluice run --parallelism N` would: large files are cut and packs made smaller so "
+                    + "that N splits can run at once (default: run.parallelism).")
+    Integer parallelism;
+
+    @Option(
             names = "--register",
             description = "List the source and register the new splits in the ledger, processing none: what a "
                     + "pool's leader does each interval, for a pool scaled to zero (docs/kubernetes.md).")
@@ -63,6 +71,7 @@ final class PlanCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Pipeline p = args.load();
+        p = p.withRun(PipelineArgs.withParallelism(p.run(), parallelism));
         PrintWriter out = spec.commandLine().getOut();
         try (Assembly a = Assembly.of(p, args.components(), Clock.systemUTC())) {
             if (register) {

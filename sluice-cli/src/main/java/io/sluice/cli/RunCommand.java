@@ -99,14 +99,11 @@ final class RunCommand implements Callable<Integer> {
             plan.args = args;
             plan.spec = spec;
             plan.limit = 100;
+            plan.parallelism = parallelism;
             return plan.call();
         }
         Pipeline p = args.load();
-        RunOptions run = p.run();
-        if (parallelism != null) {
-            if (parallelism < 1) throw new UserError("--parallelism must be at least 1", RunSummary.INVALID);
-            run = run.withParallelism(parallelism);
-        }
+        RunOptions run = PipelineArgs.withParallelism(p.run(), parallelism);
         if (mode != null) run = run.withMode(mode);
         p = p.withRun(run);
         if (execResults != null && split == null)

@@ -77,11 +77,7 @@ final class WorkerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Pipeline p = args.load();
         args.requireSharedLedger(p, "workers would not share it, so each of them would process every split");
-        RunOptions run = p.run().withMode(RunOptions.Mode.WATCH);
-        if (parallelism != null) {
-            if (parallelism < 1) throw new UserError("--parallelism must be at least 1", RunSummary.INVALID);
-            run = run.withParallelism(parallelism);
-        }
+        RunOptions run = PipelineArgs.withParallelism(p.run().withMode(RunOptions.Mode.WATCH), parallelism);
         if (id != null && id.isBlank()) throw new UserError("--id must not be blank", RunSummary.INVALID);
         // checked before anything is opened: a port no socket can have failed as an unexpected error (exit 1, "a split
         // died"); 0 (any free port) is refused too: the probes could not know it

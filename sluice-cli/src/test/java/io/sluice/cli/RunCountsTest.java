@@ -54,6 +54,31 @@ class RunCountsTest {
                 .contains("2 input(s) already processed by earlier runs");
     }
 
+    /**
+     * Packs are made smaller so that every one of a run's parallel splits has one: `plan --parallelism N` and `run
+     * --dry-run --parallelism N` show the splits `run --parallelism N` makes, not those of run.parallelism.
+     */
+    @Test
+    void planAndDryRunWithParallelismShowTheSplitsOfARunWithIt() throws Exception {
+        Workspace ws = Workspace.in(tmp);
+        String rows = "id,v\n" + "123456,abcdefghij\n".repeat(64_000); // 1.2 MB: above the smallest pack
+        for (int i = 0; i < 8; i++) ws.input("f" + i + ".csv", rows);
+        Path pipeline = ws.pipeline("""
+                pipeline: packed
+                source: { files: { path: in } }
+                sink: { files: { path: out, format: csv } }
+                run: { parallelism: 1 }
+                """);
+        String p = pipeline.toString();
+        assertThat(sluice("plan", p).ok().out()).contains("a run now would process 1 new split(s)");
+        assertThat(sluice("plan", p, "--parallelism", "8").ok().out())
+                .contains("a run now would process 8 new split(s)");
+        assertThat(sluice("run", p, "--dry-run", "--parallelism", "8").ok().out())
+                .contains("a run now would process 8 new split(s)");
+        assertThat(sluice("plan", p, "--parallelism", "0").code()).isEqualTo(2);
+        assertThat(run(pipeline, "--parallelism", "8").ok().out()).contains("8 split(s) done");
+    }
+
     /** A split sent back by `retry` is processed by the next run: it was not processed by an earlier one. */
     @Test
     void aRunAfterRetryCountsOnlyTheInputsDoneEarlier() throws Exception {
