@@ -497,12 +497,10 @@ final class JdbcSource implements Source, Windowed {
                     List.of(Skipped.seen(
                             s.name(),
                             last == null ? null : last.state(),
-                            "no rows with " + col + " after " + (lower == null ? "the start" : lower.text())
-                                    + " up to " + end.text() + " (the database's clock minus lag "
-                                    + inc.lag().toString().substring(2).toLowerCase(java.util.Locale.ROOT)
-                                    + ")")));
+                            "no rows with " + col + " after " + (lower == null ? "the start" : lower.text()) + " up to "
+                                    + end.text() + " (the database's clock minus lag " + lag() + ")")));
             for (String n : notices) none = none.withNotice(n);
-            return none;
+            return none.withNotice(nothingNew(c, lower, shape));
         }
         List<Bound> cuts = new ArrayList<>();
         long per = inc.rowsPerSplit();
@@ -739,6 +737,52 @@ final class JdbcSource implements Source, Windowed {
                 .format(WALL_CLOCK);
     }
 
+    /**
+     * Why a run has nothing to read, in one line a scheduled run prints: no row after the watermark, or rows after it
+     * that the upper bound (the clock minus lag) has not passed yet. Without the clock's value, so that a watching run,
+     * which says a notice again only when it changes, does not say it every interval.
+     */
+    private String nothingNew(java.sql.Connection c, Bound lower, Shape shape) throws SQLException {
+        Incremental inc = s.incremental();
+        String bound = "now - lag " + lag();
+        // a watermark from the clock stands after every row of its time; one cut at a row names the tie breaker too
+        String cursor = lower == null || lower.tie() == null
+                ? inc.column()
+                : "(" + inc.column() + ", " + inc.tieBreaker() + ")";
+        String after = lower == null ? sqlName(shape, inc.column()) + " IS NOT NULL" : after(lower, shape);
+        long later = single(c, "SELECT count(*) FROM (" + s.base() + ") s WHERE " + after);
+        if (lower == null) {
+            return later == 0
+                    ? "nothing new in " + s.name() + ": no row with " + inc.column() + " up to " + bound
+                            + " yet (a first run reads from the start)"
+                    : "nothing new in " + s.name() + ": " + later + " row(s) with " + inc.column()
+                            + " are not before the upper bound " + bound + " yet: a later run reads them";
+        }
+        return later == 0
+                ? "nothing new in " + s.name() + ": no row after " + cursor + " " + lower.text() + " (upper bound "
+                        + bound + ")"
+                : "nothing new in " + s.name() + ": " + later + " row(s) after " + cursor + " " + lower.text()
+                        + " are not before the upper bound " + bound + " yet: a later run reads them";
+    }
+
+    /** {@code lag} as written in short: 5m, 1h30m, 10s. */
+    private String lag() {
+        return s.incremental().lag().toString().substring(2).toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** The rows after {@code from} in {@code (column, tie_breaker)} order. */
+    private String after(Bound from, Shape shape) {
+        String tieBreaker = s.incremental().tieBreaker();
+        String col = sqlName(shape, s.incremental().column());
+        String tb = tieBreaker == null ? null : sqlName(shape, tieBreaker);
+        boolean tieNumeric = tieBreaker != null && shape.numeric(tieBreaker);
+        return from.tie() == null
+                ? col + " > " + dialect.literal(from.at(), false)
+                : "(" + col + " > " + dialect.literal(from.at(), false) + " OR (" + col + " = "
+                        + dialect.literal(from.at(), false) + " AND " + tb + " > "
+                        + dialect.literal(from.tie(), tieNumeric) + "))";
+    }
+
     /** Rows after {@code from} (null: from the first) up to {@code to}, in {@code (column, tie_breaker)} order. */
     private String between(Bound from, Bound to, Shape shape) {
         String tieBreaker = s.incremental().tieBreaker();
@@ -752,12 +796,7 @@ final class JdbcSource implements Source, Windowed {
                         + dialect.literal(to.at(), false) + " AND (" + tb + " IS NULL OR " + tb + " <= "
                         + dialect.literal(to.tie(), tieNumeric) + ")))";
         if (from == null) return "(" + upTo + ")";
-        String after = from.tie() == null
-                ? col + " > " + dialect.literal(from.at(), false)
-                : "(" + col + " > " + dialect.literal(from.at(), false) + " OR (" + col + " = "
-                        + dialect.literal(from.at(), false) + " AND " + tb + " > "
-                        + dialect.literal(from.tie(), tieNumeric) + "))";
-        return "(" + after + " AND " + upTo + ")";
+        return "(" + after(from, shape) + " AND " + upTo + ")";
     }
 
     private static long single(java.sql.Connection c, String sql) throws SQLException {
