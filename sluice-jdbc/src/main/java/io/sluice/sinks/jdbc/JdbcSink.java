@@ -188,10 +188,41 @@ final class JdbcSink implements Sink {
         }
     }
 
-    /** Each key must be a column of the rows the steps give. */
+    /**
+     * Each key must be a column of the rows the steps give; with {@code schema_change: fail}, each of their columns
+     * one of the table's when it exists (else the first commit refuses them). Changes nothing.
+     */
     @Override
     public Optional<ColumnCheck> columnCheck() {
-        return ColumnCheck.eachOf(keys, false, options, JdbcSinkFactory.KEYS.name());
+        Optional<ColumnCheck> keyed = ColumnCheck.eachOf(keys, false, options, JdbcSinkFactory.KEYS.name());
+        if (addColumns) return keyed;
+        return Optional.of(columns -> {
+            keyed.ifPresent(check -> check.check(columns));
+            refuseColumnsTheTableLacks(columns);
+        });
+    }
+
+    private void refuseColumnsTheTableLacks(List<String> columns) {
+        try (Connection c = connection.connect()) {
+            TableName t = resolve(c);
+            Map<String, String> existing = dialect.columns(c, t);
+            if (existing.isEmpty()) return; // created from the output's columns by the first commit
+            List<String> missing = columns.stream()
+                    .filter(col -> tableColumn(existing, col) == null)
+                    .toList();
+            if (!missing.isEmpty()) throw lacking(t, missing);
+        } catch (SQLException e) {
+            throw options.problem(JdbcSinkFactory.CONNECTION, Errors.explain(connection, e));
+        }
+    }
+
+    /** The output has columns the table lacks, and {@code schema_change: fail} does not add them. */
+    private io.sluice.config.ConfigException lacking(TableName t, List<String> missing) {
+        return options.problem(
+                JdbcSinkFactory.SCHEMA_CHANGE,
+                "the output has column(s) " + String.join(", ", missing) + " that table " + t + " lacks, and "
+                        + "schema_change is fail; add them to the table, drop them in a step, or set "
+                        + "schema_change: add_columns");
     }
 
     /** Creates the bookkeeping tables beside the target table. */
@@ -481,14 +512,7 @@ final class JdbcSink implements Sink {
             for (String col : columns) if (tableColumn(existing, col) == null) missing.add(col);
             if (!missing.isEmpty() && !addColumns) {
                 // every attempt would find them missing: dead at once (fix the table, then sluice retry)
-                throw new AttemptFailure(
-                        options.problem(
-                                        JdbcSinkFactory.SCHEMA_CHANGE,
-                                        "the output has column(s) " + String.join(", ", missing) + " that table " + t
-                                                + " lacks, and schema_change is fail; add them to the table, drop them "
-                                                + "in a step, or set schema_change: add_columns")
-                                .getMessage(),
-                        false);
+                throw new AttemptFailure(lacking(t, missing).getMessage(), false);
             }
             for (String col : missing) {
                 s.execute("ALTER TABLE " + qualified(t) + " ADD COLUMN " + dialect.quote(col) + " "

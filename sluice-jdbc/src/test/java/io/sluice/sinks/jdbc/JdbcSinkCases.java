@@ -351,6 +351,40 @@ abstract class JdbcSinkCases {
     }
 
     /**
+     * {@code validate} checks the output's columns against an existing table: with {@code schema_change: fail} a
+     * column the table lacks is refused there, naming the table, the columns, the option and what to do, and the table
+     * is left as it was (the first run's splits were dead on it). With {@code add_columns}, or no table yet, it passes.
+     */
+    @Test
+    void theColumnCheckRefusesColumnsTheTableLacksWhenSchemaChangeIsFail() throws Exception {
+        target.sql("CREATE TABLE " + target.schema + ".narrow (a integer, b text)");
+        List<String> output = List.of("a", "b", "c", "d");
+        Sink failing = sink("table: SCHEMA.narrow\nschema_change: fail\n");
+        assertThatThrownBy(() -> failing.columnCheck().orElseThrow().check(output))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("sink.jdbc.schema_change")
+                .hasMessageContaining("column(s) c, d that table " + target.schema + ".narrow lacks")
+                .hasMessageContaining("add them to the table")
+                .hasMessageContaining("schema_change: add_columns");
+        failing.columnCheck().orElseThrow().check(List.of("a", "b"));
+        assertThat(target.rows("SELECT count(*) FROM " + target.schema + ".narrow"))
+                .containsExactly("0");
+        assertThat(target.rows(columnsOf("narrow"))).as("the table unchanged").containsExactly("a", "b");
+
+        Sink adding = sink("table: SCHEMA.narrow\n");
+        adding.columnCheck().ifPresent(check -> check.check(output));
+        Sink fresh = sink("table: SCHEMA.not_yet\nschema_change: fail\n");
+        fresh.columnCheck().ifPresent(check -> check.check(output));
+        assertThat(target.rows(columnsOf("narrow"))).containsExactly("a", "b");
+    }
+
+    /** The query of a table's columns in this target's schema, in order. */
+    private String columnsOf(String table) {
+        return "SELECT column_name FROM information_schema.columns WHERE table_schema = '" + target.schema
+                + "' AND table_name = '" + table + "' ORDER BY ordinal_position";
+    }
+
+    /**
      * "Create the table yourself with the types you want: an existing table's own types apply": a list, a struct and a
      * map arrive as JSON (in a json column, or as text), the same on every database, not as the engine's or the JVM's
      * printing of them ({@code [x, y, z]} for two strings, {@code {a=x}}), which a json column refused.
