@@ -733,6 +733,11 @@ final class IcebergSink implements Sink {
         private Path dead;
         private Table table;
         private Map<String, Type> columns;
+        /** The table columns the staged files hold, or hold as NULL (all the table had when they were staged). */
+        private java.util.Set<String> covered = java.util.Set.of();
+        /** The {@code FIELD_IDS} option of the staged files' COPY, when they carry the table's field ids, or "". */
+        private String fieldIds = "";
+
         private List<String> parts;
         private boolean done;
 
@@ -761,7 +766,12 @@ final class IcebergSink implements Sink {
             try (Connection c = duck()) {
                 columns = types(c, whole);
                 table = existing(columns).orElse(null);
-                if (table != null) refuseNulls(c, whole, table.schema());
+                if (table != null) {
+                    refuseNulls(c, whole, table.schema());
+                    withEveryColumn(c, whole, table.schema());
+                }
+                covered = new java.util.HashSet<>(columns.keySet());
+                if (table != null) table.schema().columns().forEach(f -> covered.add(f.name()));
                 parts = table == null ? partitionBy : identityColumns(table);
                 if (parts.isEmpty()) {
                     if (n > 0) staged.add(new Staged(whole, n, List.of()));
@@ -828,6 +838,48 @@ final class IcebergSink implements Sink {
         }
 
         /**
+         * Writes the staged file again, when its columns are not the table's own by position: with every column of the
+         * table in the table's order (a missing optional column as a NULL of its type), each carrying its Iceberg field
+         * id. Readers that find no field ids in a file (Iceberg's generic reader among them) number its columns by
+         * position: a file without a column, or with columns in another order than the table's ids, was read into the
+         * wrong columns ("Missing required field" when a required one was shifted). A column of a type DuckDB does not
+         * write (nested, UUID, fixed) stays out; the field ids still say which column is which.
+         */
+        private void withEveryColumn(Connection c, Path file, Schema schema) throws SQLException, IOException {
+            List<String> select = new ArrayList<>();
+            List<String> ids = new ArrayList<>();
+            for (Types.NestedField f : schema.columns()) {
+                if (columns.containsKey(f.name())) {
+                    select.add(ident(f.name()));
+                } else {
+                    Optional<String> type = IcebergTypes.duckType(f.type());
+                    if (type.isEmpty()) continue;
+                    select.add("NULL::" + type.get() + " AS " + ident(f.name()));
+                }
+                ids.add(Sql.literal(f.name()) + ": " + f.fieldId());
+            }
+            if (byPosition(schema)) return;
+            fieldIds = ", FIELD_IDS {" + String.join(", ", ids) + "}";
+            Path full = file.resolveSibling("every-column.parquet");
+            try (Statement s = c.createStatement()) {
+                s.execute("COPY (SELECT " + String.join(", ", select) + " FROM read_parquet("
+                        + Sql.literal(file.toString()) + ")) TO " + Sql.literal(full.toString())
+                        + " (FORMAT parquet, COMPRESSION zstd" + fieldIds + ")");
+            }
+            Files.move(full, file, StandardCopyOption.REPLACE_EXISTING);
+        }
+
+        /** Whether the rows hold every column of the table, the n-th column's field id being n. */
+        private boolean byPosition(Schema schema) {
+            if (columns.size() != schema.columns().size()) return false;
+            int position = 1;
+            for (String name : columns.keySet()) {
+                if (schema.findField(name).fieldId() != position++) return false;
+            }
+            return true;
+        }
+
+        /**
          * Cuts the staged file into one file per partition (DuckDB's hive partitioning, partition columns kept in the
          * files), and reads each file's row count and partition values back.
          */
@@ -840,7 +892,7 @@ final class IcebergSink implements Sink {
                 s.execute("COPY (SELECT * FROM read_parquet(" + Sql.literal(whole.toString()) + ")) TO "
                         + Sql.literal(folder.toString())
                         + " (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (" + columns + "), "
-                        + "WRITE_PARTITION_COLUMNS true, FILENAME_PATTERN 'part-{i}')");
+                        + "WRITE_PARTITION_COLUMNS true, FILENAME_PATTERN 'part-{i}'" + fieldIds + ")");
             }
             List<Path> files = List.of();
             if (Files.exists(folder)) { // no rows, no folder
@@ -912,6 +964,17 @@ final class IcebergSink implements Sink {
                 throw new AttemptFailure(
                         "the table " + id + " is partitioned by " + identityColumns(table) + " since the split "
                                 + split.id() + " was staged (its rows cut by " + parts + "); the split runs again",
+                        true);
+            }
+            List<String> added = table.schema().columns().stream()
+                    .map(Types.NestedField::name)
+                    .filter(n -> !covered.contains(n))
+                    .toList();
+            if (!staged.isEmpty() && !added.isEmpty()) {
+                // the staged files lack them: a new attempt writes them (as NULL) with the rows
+                throw new AttemptFailure(
+                        "the table " + id + " has the column(s) " + added + " since the split " + split.id()
+                                + " was staged; the split runs again",
                         true);
             }
             TableMetadata now = ((HasTableOperations) table).operations().current();

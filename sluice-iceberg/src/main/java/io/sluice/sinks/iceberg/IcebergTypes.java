@@ -1,6 +1,7 @@
 package io.sluice.sinks.iceberg;
 
 import java.util.Locale;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.iceberg.types.Type;
@@ -40,6 +41,32 @@ final class IcebergTypes {
             case "TIMESTAMP WITH TIME ZONE" -> Types.TimestampType.withZone();
             default -> throw new IllegalArgumentException(refusal(column, t));
         };
+    }
+
+    /**
+     * The DuckDB type that writes a column of this Iceberg type to Parquet (the inverse of {@link #of}), when there is
+     * one: nested, UUID, fixed and nanosecond types have none here.
+     */
+    static Optional<String> duckType(Type type) {
+        return Optional.ofNullable(
+                switch (type.typeId()) {
+                    case BOOLEAN -> "BOOLEAN";
+                    case INTEGER -> "INTEGER";
+                    case LONG -> "BIGINT";
+                    case FLOAT -> "FLOAT";
+                    case DOUBLE -> "DOUBLE";
+                    case DECIMAL -> {
+                        Types.DecimalType d = (Types.DecimalType) type;
+                        yield "DECIMAL(" + d.precision() + "," + d.scale() + ")";
+                    }
+                    case STRING -> "VARCHAR";
+                    case BINARY -> "BLOB";
+                    case DATE -> "DATE";
+                    case TIME -> "TIME";
+                    case TIMESTAMP ->
+                        ((Types.TimestampType) type).shouldAdjustToUTC() ? "TIMESTAMP WITH TIME ZONE" : "TIMESTAMP";
+                    default -> null;
+                });
     }
 
     private static String refusal(String column, String type) {

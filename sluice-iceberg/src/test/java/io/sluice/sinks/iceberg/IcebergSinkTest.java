@@ -1,5 +1,7 @@
 package io.sluice.sinks.iceberg;
 
+import static org.apache.iceberg.types.Types.NestedField.optional;
+import static org.apache.iceberg.types.Types.NestedField.required;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -344,19 +346,11 @@ class IcebergSinkTest {
      */
     @Test
     void rowsAreRefusedWhenTheyLackARequiredColumnOrHoldANullInOne() throws Exception {
-        Files.createDirectories(dir.resolve("lake"));
-        try (var c = (org.apache.iceberg.jdbc.JdbcCatalog) lake.catalog()) {
-            c.createNamespace(org.apache.iceberg.catalog.Namespace.of("db"));
-            c.createTable(
-                    org.apache.iceberg.catalog.TableIdentifier.of("db", "people"),
-                    new org.apache.iceberg.Schema(
-                            org.apache.iceberg.types.Types.NestedField.required(
-                                    1, "id", org.apache.iceberg.types.Types.LongType.get()),
-                            org.apache.iceberg.types.Types.NestedField.optional(
-                                    2, "name", org.apache.iceberg.types.Types.StringType.get()),
-                            org.apache.iceberg.types.Types.NestedField.required(
-                                    3, "region", org.apache.iceberg.types.Types.StringType.get())));
-        }
+        tableOfAnotherTool(
+                "people",
+                required(1, "id", org.apache.iceberg.types.Types.LongType.get()),
+                optional(2, "name", org.apache.iceberg.types.Types.StringType.get()),
+                required(3, "region", org.apache.iceberg.types.Types.StringType.get()));
         Sink sink = prepared(lake.sink("db.people", "append", null));
         assertThatThrownBy(() -> write(sink, duck, split("a.csv"), "SELECT 1::BIGINT AS id, 'x' AS name", claim(1)))
                 .hasMessageContaining("the table db.people requires the column region, which the rows lack")
@@ -386,6 +380,66 @@ class IcebergSinkTest {
         assertThat(lake.snapshots("db.people"))
                 .as("nothing of the refused splits")
                 .hasSize(1);
+    }
+
+    /**
+     * Rows without an optional column of the table get it as NULL in their data files: a file that lacks a column
+     * placed before a required one failed Iceberg's own reader (positions shifted), so every table column is written.
+     */
+    @Test
+    void rowsWithoutAnOptionalColumnReadBackWithItAsNull() throws Exception {
+        tableOfAnotherTool(
+                "abc",
+                required(1, "a", org.apache.iceberg.types.Types.LongType.get()),
+                optional(2, "b", org.apache.iceberg.types.Types.DecimalType.of(9, 2)),
+                required(3, "c", org.apache.iceberg.types.Types.StringType.get()));
+        Sink sink = prepared(lake.sink("db.abc", "append", null));
+        write(sink, duck, split("ac.csv"), "SELECT 1::BIGINT AS a, 'x' AS c", claim(1));
+        write(sink, duck, split("ca.csv"), "SELECT 'y' AS c, 2::BIGINT AS a", claim(1));
+        write(sink, duck, split("abc.csv"), "SELECT 3::BIGINT AS a, 1.5::DECIMAL(9,2) AS b, 'z' AS c", claim(1));
+        sink.finish();
+
+        assertThat(lake.rows("db.abc", "a", "b", "c")).containsExactlyInAnyOrder("1|null|x", "2|null|y", "3|1.50|z");
+        try (var files = lake.table("db.abc").newScan().planFiles()) {
+            for (var f : files) {
+                try (var s = duck.createStatement();
+                        var r = s.executeQuery("SELECT string_agg(column_name, ',') FROM (DESCRIBE SELECT * FROM "
+                                + "read_parquet('" + f.file().location().replace("file:", "") + "'))")) {
+                    r.next();
+                    assertThat(r.getString(1))
+                            .as("every table column, in the table's order")
+                            .isEqualTo("a,b,c");
+                }
+            }
+        }
+    }
+
+    /** A column another tool adds between a split's stage and its commit: the split runs again, with it as NULL. */
+    @Test
+    void aColumnAddedWhileASplitWasStagedIsWrittenByTheNextAttempt() throws Exception {
+        Sink sink = prepared(lake.sink("db.events", "append", null));
+        write(sink, "a.csv", 1, 1);
+        try (SinkWriter w = sink.open(split("b.csv"), new WriteContext(Files.createTempDirectory(dir, "scratch-")))) {
+            w.stage(new DuckRows(duck, rows("b.csv", 2)), BadRows.NONE);
+            lake.table("db.events")
+                    .updateSchema()
+                    .addColumn("note", org.apache.iceberg.types.Types.StringType.get())
+                    .moveFirst("note")
+                    .commit();
+            assertThatThrownBy(() -> w.commit(claim(2)))
+                    .isInstanceOf(AttemptFailure.class)
+                    .hasMessageContaining("has the column(s) [note] since the split b.csv was staged")
+                    .matches(e -> ((AttemptFailure) e).retryable(), "retryable");
+        }
+        lake.table("db.events")
+                .updateSchema()
+                .allowIncompatibleChanges()
+                .requireColumn("n") // required after the added column: the reader refused a file without it
+                .commit();
+        write(sink, "b.csv", 2, 3); // the next attempt
+        sink.finish();
+        assertThat(lake.rows("db.events", "note", "tag", "n"))
+                .containsExactlyInAnyOrder("null|a.csv|0", "null|b.csv|0", "null|b.csv|1");
     }
 
     /** A refusal says what to write: the cast of a JSON or untyped NULL column, the table's spelling of a column. */
@@ -557,6 +611,17 @@ class IcebergSinkTest {
                 .isEqualTo(5);
         assertThat(scanned(t, org.apache.iceberg.expressions.Expressions.equal("region", region)))
                 .isEqualTo(5);
+    }
+
+    /** A table {@code db.name} made with these columns by another tool than Sluice (e.g. with NOT NULL ones). */
+    private void tableOfAnotherTool(String name, org.apache.iceberg.types.Types.NestedField... columns)
+            throws Exception {
+        Files.createDirectories(dir.resolve("lake"));
+        try (var c = (org.apache.iceberg.jdbc.JdbcCatalog) lake.catalog()) {
+            c.createNamespace(org.apache.iceberg.catalog.Namespace.of("db"));
+            c.createTable(
+                    org.apache.iceberg.catalog.TableIdentifier.of("db", name), new org.apache.iceberg.Schema(columns));
+        }
     }
 
     /** The rows Iceberg's reader gives for a filter (the files the partition values in the manifests keep). */
