@@ -185,7 +185,9 @@ final class IcebergSink implements Sink {
                     ? "check catalog.uri (and the user and password it needs), and that the catalog's database or "
                             + "server runs and is reachable from here"
                     : "check the catalog's options (warehouse, and those its type needs)";
-            throw options.problem("catalog", "cannot open the " + type + " catalog: " + why + "; " + check);
+            var problem = options.problem("catalog", "cannot open the " + type + " catalog: " + why + "; " + check);
+            problem.initCause(e); // the driver's stack, for --verbose and the logs
+            throw problem;
         }
     }
 

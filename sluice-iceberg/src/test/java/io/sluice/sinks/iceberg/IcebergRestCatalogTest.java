@@ -41,7 +41,9 @@ class IcebergRestCatalogTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("catalog: cannot open the jdbc catalog")
                 .hasMessageContaining("Connection to 127.0.0.1:1 refused")
-                .hasMessageContaining("check catalog.uri");
+                .hasMessageContaining("check catalog.uri")
+                .as("the driver's exception is kept as the cause: --verbose and the logs show its stack")
+                .hasRootCauseInstanceOf(java.net.ConnectException.class);
         sink.finish();
     }
 
