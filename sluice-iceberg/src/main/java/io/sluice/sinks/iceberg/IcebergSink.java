@@ -345,21 +345,24 @@ final class IcebergSink implements Sink {
                 context.incarnation());
     }
 
-    /** The live data files this pipeline's snapshots added, and its bad records' files. */
+    /**
+     * The rows of the live data files this pipeline's snapshots added, as one line for the table (its data files are
+     * not removed: a new snapshot deletes them from the table, and its earlier snapshots still list them), and its bad
+     * records' files.
+     */
     @Override
     public List<String> listOutput() throws Exception {
         List<String> out = new ArrayList<>();
         Optional<Table> table = loaded();
-        if (table.isPresent())
-            out.addAll(ours(table.get()).stream().map(DataFile::location).toList());
+        if (table.isPresent()) rowsOf(ours(table.get())).ifPresent(out::add);
         out.addAll(deadLetterFiles().stream().map(Path::toString).toList());
         return out;
     }
 
     /**
-     * Removes what {@link #listOutput} lists: one snapshot deleting the data files (its summary says so, and the
-     * commits before it no longer count as the pipeline's: a split run again after a reset is added anew), then the bad
-     * records' files. The table stays.
+     * Removes what {@link #listOutput} lists: one snapshot deleting the data files from the table (its summary says so,
+     * and the commits before it no longer count as the pipeline's: a split run again after a reset is added anew), then
+     * the bad records' files. The table stays, and so do the data files, for its earlier snapshots.
      */
     @Override
     public List<String> deleteOutput() throws Exception {
@@ -370,13 +373,25 @@ final class IcebergSink implements Sink {
             var delete = table.get().newDelete();
             files.forEach(delete::deleteFile);
             delete.set(PIPELINE, pipeline).set(DELETED_OUTPUT, "true").commit();
-            files.forEach(f -> removed.add(f.location()));
+            rowsOf(files).ifPresent(removed::add);
         }
         for (Path p : deadLetterFiles()) {
             Files.deleteIfExists(p);
             removed.add(p.toString());
         }
         return removed;
+    }
+
+    /**
+     * What deleting these data files does, as {@code sluice reset} prints it after "removed" or "would remove": Iceberg
+     * keeps a deleted file for the snapshots that list it, so the rows go, not the files.
+     */
+    private Optional<String> rowsOf(List<DataFile> files) {
+        if (files.isEmpty()) return Optional.empty();
+        long rows = files.stream().mapToLong(DataFile::recordCount).sum();
+        return Optional.of("the " + rows + " row(s) of " + files.size() + " data file(s) from the table " + id
+                + " (in a new snapshot; the files stay on disk for the table's earlier snapshots, time travel, until "
+                + "you expire those snapshots in your engine, e.g. Spark's CALL system.expire_snapshots)");
     }
 
     private Optional<Table> loaded() {

@@ -550,10 +550,26 @@ class IcebergSinkTest {
         Sink sink = prepared(lake.sink("db.events", "append", null));
         write(sink, "a.csv", 3, 1);
         write(sink, "b.csv", 2, 1);
-        assertThat(sink.listOutput()).hasSize(2).allMatch(f -> f.endsWith(".parquet"));
+        String rows = "the 5 row(s) of 2 data file(s) from the table db.events (in a new snapshot; the files stay on "
+                + "disk for the table's earlier snapshots";
+        assertThat(sink.listOutput())
+                .as("`sluice reset --delete-output` prints 'would remove' and this")
+                .singleElement()
+                .asString()
+                .startsWith(rows)
+                .contains("expire_snapshots");
+        List<Path> files = dataFiles();
 
-        assertThat(sink.deleteOutput()).hasSize(2);
+        assertThat(sink.deleteOutput())
+                .as("printed after 'removed': the rows, not the files")
+                .singleElement()
+                .asString()
+                .startsWith(rows);
         assertThat(countsByTag()).as("another pipeline's rows stay").isEqualTo(Map.of("x.csv", 1L));
+        assertThat(dataFiles()).as("the files stay, as it says").containsExactlyInAnyOrderElementsOf(files);
+        assertThat(lake.snapshots("db.events").getLast().summary())
+                .containsEntry("deleted-records", "5")
+                .containsEntry(IcebergSink.DELETED_OUTPUT, "true");
         assertThat(sink.listOutput()).isEmpty();
         // the ledger was reset: the splits run again under their ids and the same tokens
         write(sink, "a.csv", 3, 1);
