@@ -414,6 +414,24 @@ class IcebergSinkTest {
         }
     }
 
+    /** Rows whose columns come in another order than the table's: each partition's file says which column is which. */
+    @Test
+    void rowsInAnotherColumnOrderReadBackInTheirColumnsInAPartitionedTable() throws Exception {
+        Sink sink = prepared(lake.sink("db.sales", "append", "region"));
+        write(sink, duck, split("a.csv"), "SELECT 'eu' AS region, 1::BIGINT AS n", claim(1));
+        write(
+                sink,
+                duck,
+                split("b.csv"),
+                "SELECT i::BIGINT AS n, (['eu', 'us'])[1 + i % 2] AS region FROM range(4) t(i)",
+                claim(1));
+        sink.finish();
+        assertThat(lake.rows("db.sales", "region", "n"))
+                .containsExactlyInAnyOrder("eu|1", "eu|0", "us|1", "eu|2", "us|3");
+        assertThat(scanned(lake.table("db.sales"), org.apache.iceberg.expressions.Expressions.equal("region", "us")))
+                .isEqualTo(2);
+    }
+
     /** A column another tool adds between a split's stage and its commit: the split runs again, with it as NULL. */
     @Test
     void aColumnAddedWhileASplitWasStagedIsWrittenByTheNextAttempt() throws Exception {
