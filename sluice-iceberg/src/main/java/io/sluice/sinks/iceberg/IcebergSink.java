@@ -186,7 +186,7 @@ final class IcebergSink implements Sink {
                             + "server runs and is reachable from here"
                     : "check the catalog's options (warehouse, and those its type needs)";
             var problem = options.problem("catalog", "cannot open the " + type + " catalog: " + why + "; " + check);
-            problem.initCause(e); // the driver's stack, for --verbose and the logs
+            problem.initCause(e); // the driver's stack, for the logs and a program that embeds Sluice
             throw problem;
         }
     }
@@ -863,6 +863,7 @@ final class IcebergSink implements Sink {
          * write (nested, UUID, fixed) stays out; the field ids still say which column is which.
          */
         private void withEveryColumn(Connection c, Path file, Schema schema) throws SQLException, IOException {
+            if (byPosition(schema)) return;
             List<String> select = new ArrayList<>();
             List<String> ids = new ArrayList<>();
             for (Types.NestedField f : schema.columns()) {
@@ -875,7 +876,6 @@ final class IcebergSink implements Sink {
                 }
                 ids.add(Sql.literal(f.name()) + ": " + f.fieldId());
             }
-            if (byPosition(schema)) return;
             fieldIds = ", FIELD_IDS {" + String.join(", ", ids) + "}";
             Path full = file.resolveSibling("every-column.parquet");
             try (Statement s = c.createStatement()) {
