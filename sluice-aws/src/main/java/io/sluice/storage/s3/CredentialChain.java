@@ -22,11 +22,27 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
 final class CredentialChain implements AwsCredentialsProvider, SdkAutoCloseable {
     private record Link(String name, AwsCredentialsProvider provider) {}
 
+    /**
+     * Why no link gave credentials, as the cause of the SDK's exception: S3Errors reports it as missing credentials,
+     * not as a server that cannot be reached.
+     */
+    static final class NoCredentials extends RuntimeException {
+        /** What each link said, and what to do. */
+        final String tried;
+
+        NoCredentials(String tried) {
+            super("no AWS credentials found; " + tried, null, false, false);
+            this.tried = tried;
+        }
+    }
+
     private final List<Link> links;
+    private final String advice;
     private volatile Link answered;
 
-    private CredentialChain(List<Link> links) {
+    private CredentialChain(List<Link> links, String advice) {
         this.links = links;
+        this.advice = advice;
     }
 
     /** The default chain, or only the named profile when the {@code s3} block names one. */
@@ -36,7 +52,10 @@ final class CredentialChain implements AwsCredentialsProvider, SdkAutoCloseable 
             links.add(new Link(
                     "profile " + profile.get() + " (~/.aws/credentials, ~/.aws/config)",
                     ProfileCredentialsProvider.create(profile.get())));
-            return new CredentialChain(links);
+            return new CredentialChain(
+                    links,
+                    "Add profile " + profile.get() + " to ~/.aws/credentials (or AWS_SHARED_CREDENTIALS_FILE), or "
+                            + "drop s3: { profile } to use the default chain");
         }
         links.add(new Link(
                 "Java system properties aws.accessKeyId / aws.secretAccessKey",
@@ -54,7 +73,8 @@ final class CredentialChain implements AwsCredentialsProvider, SdkAutoCloseable 
                 "container credentials (ECS task role, EKS pod identity)",
                 ContainerCredentialsProvider.builder().build()));
         links.add(new Link("instance metadata (EC2 instance profile)", InstanceProfileCredentialsProvider.create()));
-        return new CredentialChain(links);
+        return new CredentialChain(
+                links, "Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or s3: { profile: ... }");
     }
 
     @Override
@@ -71,8 +91,8 @@ final class CredentialChain implements AwsCredentialsProvider, SdkAutoCloseable 
                 tried.add(link.name() + ": " + notHere.getMessage());
             }
         }
-        throw SdkClientException.create("no AWS credentials found; tried " + String.join("; ", tried)
-                + ". Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or s3: { profile: ... }");
+        NoCredentials none = new NoCredentials("tried " + String.join("; ", tried) + ". " + advice);
+        throw SdkClientException.create(none.getMessage(), none);
     }
 
     /** Which link gave the credentials (resolving them if none has yet), or why none did. Never the secret. */

@@ -34,6 +34,12 @@ final class S3Errors {
             if (t instanceof AnswerCheck.NotS3Answer answer) return notS3(e, doing, answer.getMessage());
         }
         if (e instanceof S3Exception s) return translate(s, doing, url);
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof CredentialChain.NoCredentials none) {
+                // no request left this machine: neither the endpoint nor the attempts are the problem
+                return new IOException("no AWS credentials found while " + doing + ": " + none.tried, e);
+            }
+        }
         if (e instanceof SdkClientException) {
             return new IOException(
                     "cannot reach S3" + settings.endpoint().map(x -> " at " + x).orElse("") + " while " + doing + " ("

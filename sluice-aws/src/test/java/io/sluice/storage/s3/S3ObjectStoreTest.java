@@ -165,6 +165,21 @@ class S3ObjectStoreTest extends ObjectStoreConformanceKit {
     }
 
     @Test
+    void noCredentialsAreReportedAsSuchNotAsAServerThatCannotBeReached() throws IOException {
+        // the server is up: what is missing is a key, and the message must say that first and what to set
+        try (ObjectStore s = open(SERVER, "s3://" + BUCKET + "/in/", Map.of("profile", "sluice-absent"))) {
+            assertThatThrownBy(() -> s.list("", null))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageStartingWith("no AWS credentials found while listing s3://" + BUCKET + "/in/")
+                    .hasMessageContaining("profile sluice-absent")
+                    .as("with s3.profile only that profile is asked: the advice is about it, not the environment")
+                    .hasMessageContaining("Add profile sluice-absent to ~/.aws/credentials")
+                    .hasMessageNotContaining("cannot reach S3")
+                    .hasMessageNotContaining("attempts");
+        }
+    }
+
+    @Test
     void anObjectDeletedBetweenListingAndReadingIsNamed() throws IOException {
         store.write("in/a.csv", "id\n1\n".getBytes(UTF_8), WriteCondition.none());
         StoredObject listed;
