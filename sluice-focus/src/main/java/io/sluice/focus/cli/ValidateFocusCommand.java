@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -42,8 +43,8 @@ import picocli.CommandLine.Parameters;
             "Exit codes: 0 conformant, 1 a MUST rule failed, 2 bad arguments or unreadable files."
         })
 final class ValidateFocusCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "FILES", arity = "1..*", description = "FOCUS files or folders.")
-    List<Path> inputs;
+    @Parameters(paramLabel = "FILES", arity = "1..*", description = "FOCUS files or folders (local).")
+    List<String> inputs;
 
     @Option(
             names = "--version",
@@ -84,12 +85,28 @@ final class ValidateFocusCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** s3://, gs://, az://, abfss://...: read as a path, the URL would lose a slash and be "no such file". */
+    private static final Pattern STORE_URL = Pattern.compile("(?!file:)[a-zA-Z][a-zA-Z0-9+.-]*://");
+
+    /** The dataset is read by DuckDB from local files: what to run to get a bucket's copy here. */
+    private static String copyFirst(String url) {
+        String copy = url.startsWith("s3://")
+                ? "aws s3 sync " + url + " focus-copy/"
+                : url.startsWith("gs://")
+                        ? "gcloud storage cp -r " + url + " focus-copy/"
+                        : "azcopy copy '" + url + "' focus-copy/ --recursive";
+        return url + " is an object store URL; focus validate reads local files and folders only: copy the output "
+                + "here first (" + copy + ") and validate that folder";
+    }
+
     @Override
     public Integer call() throws Exception {
         if (!FocusSpec.VERSIONS.contains(version))
             return usage("FOCUS version " + version + " is not supported; use " + FocusSpec.VERSIONS);
         List<Path> files = new ArrayList<>();
-        for (Path p : inputs) {
+        for (String input : inputs) {
+            if (STORE_URL.matcher(input).lookingAt()) return usage(copyFirst(input));
+            Path p = Path.of(input);
             if (!Files.exists(p)) return usage("no such file or folder: " + p);
             files.addAll(files(p));
         }
@@ -111,13 +128,8 @@ final class ValidateFocusCommand implements Callable<Integer> {
                 return usage("cannot read the files: "
                         + e.getMessage().lines().findFirst().orElse(""));
             }
-            Report report = new FocusValidator(version)
-                    .validate(
-                            c,
-                            "focus_dataset",
-                            inputs.stream().map(Path::toString).toList(),
-                            criteria,
-                            Dataset.notes(c, files));
+            Report report =
+                    new FocusValidator(version).validate(c, "focus_dataset", inputs, criteria, Dataset.notes(c, files));
             spec.commandLine()
                     .getOut()
                     .print(

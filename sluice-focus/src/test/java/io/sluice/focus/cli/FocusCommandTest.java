@@ -125,6 +125,16 @@ class FocusCommandTest {
     }
 
     @Test
+    void anObjectStoreUrlIsRefusedSayingToCopyTheOutputHereFirst() {
+        // a focus step's output is often in a bucket: the URL must come back whole, with what to do
+        assertThat(run("validate", "s3://finops-lake/focus/")).isEqualTo(2);
+        assertThat(err.toString())
+                .contains("s3://finops-lake/focus/ is an object store URL")
+                .contains("aws s3 sync s3://finops-lake/focus/ focus-copy/")
+                .doesNotContain("s3:/finops-lake");
+    }
+
+    @Test
     void badArgumentsExitTwo() throws Exception {
         assertThat(run("validate", dir.resolve("missing.csv").toString())).isEqualTo(2);
         assertThat(err.toString()).contains("no such file or folder");
