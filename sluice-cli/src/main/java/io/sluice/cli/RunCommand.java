@@ -227,7 +227,7 @@ final class RunCommand implements Callable<Integer> {
         List<String> divided = stats.divided();
         if (!divided.isEmpty()) {
             out.printf(
-                    "  %d split(s) planned again without their unreadable files (these fail alone, the others go on):%n",
+                    "  %d split(s) planned again without their bad files (these fail alone, the others go on):%n",
                     divided.size());
             divided.stream().limit(5).forEach(d -> out.println("    " + d));
         }

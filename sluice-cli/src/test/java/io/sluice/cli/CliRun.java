@@ -36,6 +36,14 @@ record CliRun(int code, String out, String err) {
         return new ObjectMapper().readTree(r.out());
     }
 
+    /** The splits in {@code state} ({@code done}, {@code dead}, ...), as {@link #status} shows them. */
+    static List<JsonNode> splits(Path pipeline, String state) throws Exception {
+        List<JsonNode> out = new ArrayList<>();
+        for (JsonNode s : status(pipeline).get("splits"))
+            if (s.get("state").asText().equals(state)) out.add(s);
+        return out;
+    }
+
     /** The splits done so far, 0 while no process has made the ledger yet (status then says "was never run"). */
     static int doneSoFar(Path pipeline) throws Exception {
         CliRun r = sluice("status", pipeline.toString(), "--json");

@@ -67,10 +67,7 @@ class UnreadablePackMemberTest {
     }
 
     private List<JsonNode> splits(String state) throws Exception {
-        List<JsonNode> out = new ArrayList<>();
-        for (JsonNode s : CliRun.status(pipeline).get("splits"))
-            if (s.get("state").asText().equals(state)) out.add(s);
-        return out;
+        return CliRun.splits(pipeline, state);
     }
 
     @Test
@@ -85,7 +82,7 @@ class UnreadablePackMemberTest {
                 .contains("1 of 10 files unreadable (f04.csv.gz: ")
                 .contains("planned again as pack:f00.csv.gz+8:")
                 .contains("(9 files) and f04.csv.gz alone");
-        assertThat(r.out()).contains("1 split(s) planned again without their unreadable files");
+        assertThat(r.out()).contains("1 split(s) planned again without their bad files");
 
         // status: the 9 good files done in one pack, the bad one dead alone with its name and error
         assertThat(splits("done")).singleElement().satisfies(s -> {

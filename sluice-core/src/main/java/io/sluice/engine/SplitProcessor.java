@@ -215,27 +215,61 @@ public final class SplitProcessor {
      */
     private Optional<String> holderOfBadValue(Connection c, LocalFiles input, int crMark) {
         for (LocalFiles.Part part : input.parts()) {
-            String name = "sluice_src_" + NAMES.incrementAndGet();
-            List<String> drops = new java.util.ArrayList<>();
-            try (Statement s = c.createStatement()) {
-                Optional<Reader> read = reader(input.withParts(List.of(part)), name, crMark);
-                if (read.isEmpty()) continue;
-                drops.addAll(read.get().drops());
-                String query =
-                        transformed(load(s, read.get(), input, name, drops).from(), new java.util.ArrayList<>());
-                // every column counted, so that every value is computed (count(*) would not compute them)
-                s.executeQuery("SELECT count(COLUMNS(*)) FROM (" + query + ")").close();
+            try {
+                throughSteps(c, input.withParts(List.of(part)), crMark, new java.util.ArrayList<>());
             } catch (SQLException e) {
                 if (EngineErrors.of(e).map(EngineErrors.EngineError::conversion).orElse(false)) {
                     return Optional.of(part.key());
                 }
             } catch (IOException e) {
                 // this file cannot be read alone: not the one to name
-            } finally {
-                drop(c, drops);
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Reads the input and runs the steps over all of it, as {@link #process} would, writing nothing: throws what stops
+     * the read (a truncated gzip) or a step (a value it refuses, named as a run names it). An aggregate's share of the
+     * totals is computed, not merged with other splits' (a merge's error is not one split's). An exec step's command
+     * is not run: it may be slow, act outside the sink, or answer differently the next time; its input is only opened.
+     */
+    public void check(Connection c, LocalFiles input, java.nio.file.Path scratch) throws Exception {
+        if (fileStep() != null) {
+            count(c, input, scratch);
+            return;
+        }
+        if (input.parts().isEmpty()) return;
+        evenLineEnds(input, scratch, (in, crMark) -> {
+            List<String> queries = new java.util.ArrayList<>();
+            try {
+                throughSteps(c, in, crMark, queries);
+            } catch (SQLException e) {
+                SplitFailure failure = SplitFailure.of(c, e, queries, stepNames, in);
+                throw failure == null ? e : failure;
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Computes every value of the steps' result over the input (every column counted: count(*) would not compute
+     * them), each column's detected csv type checked first.
+     *
+     * @param queries gets the source's records, then each step's result ({@link #transformed})
+     */
+    private void throughSteps(Connection c, LocalFiles input, int crMark, List<String> queries)
+            throws SQLException, IOException {
+        String name = "sluice_src_" + NAMES.incrementAndGet();
+        Optional<Reader> read = reader(input, name, crMark);
+        if (read.isEmpty()) return;
+        List<String> drops = new java.util.ArrayList<>(read.get().drops());
+        try (Statement s = c.createStatement()) {
+            String query = transformed(load(s, read.get(), input, name, drops).from(), queries);
+            s.executeQuery("SELECT count(COLUMNS(*)) FROM (" + query + ")").close();
+        } finally {
+            drop(c, drops);
+        }
     }
 
     /** The only step when it turns files into files ({@link FileStep}), else null. */

@@ -21,22 +21,39 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Finds the inputs of a failed split that fail on their own, so that one truncated gzip does not hold back the other
- * files of its pack. Each member is read alone, to its end, through the engine's reader; when some fail and others do
- * not, the source divides the split ({@link Source#divide}): the readable members together, each unreadable one alone.
- * When every member reads (the error came from a step or the sink), or none does, the split stays whole and fails as
- * usual.
+ * Finds the inputs of a failed split that fail on their own, so that one truncated gzip, or one file holding a value a
+ * step refuses, does not hold back the other files of its pack. Each member is read alone, to its end, through the
+ * engine's reader ({@link Check#READ}), or also through the steps ({@link Check#STEPS}); when some fail and others do
+ * not, the source divides the split ({@link Source#divide}): the good members together, each bad one alone. When every
+ * member passes (the error needs them together, or came from the sink), or none does, the split stays whole and fails
+ * as usual.
  */
 final class Divider {
     /** How much of an input's error the message about the division quotes. */
     private static final int CAUSE_CHARS = 200;
+
+    /** How far each member alone is taken to see whether it fails. */
+    enum Check {
+        /** Read to its end: for an error that may be one input's bytes (a damaged file, one that cannot be opened). */
+        READ("unreadable"),
+        /** Read and run through the steps, writing nothing: for an error that repeats (a value a step refuses). */
+        STEPS("fail the steps alone");
+
+        /** How the message about the division says what the bad members did. */
+        private final String failed;
+
+        Check(String failed) {
+            this.failed = failed;
+        }
+    }
 
     /**
      * The splits that replace a failed one, and the message that says so.
      *
      * @param splits  every member of the failed split in exactly one of them
      * @param message e.g. {@code split pack:a.csv.gz+9:1a2b3c4d: 1 of 10 files unreadable (b.csv.gz: ...); planned
-     *                again as pack:a.csv.gz+8:5e6f7a8b (9 files) and b.csv.gz alone}
+     *                again as pack:a.csv.gz+8:5e6f7a8b (9 files) and b.csv.gz alone}, or {@code 1 of 10 files fail the
+     *                steps alone (b.csv.gz: ...)}
      */
     record Division(List<Split> splits, String message) {
         Division {
@@ -55,21 +72,21 @@ final class Divider {
     }
 
     /**
-     * How to plan the failed split again without its unreadable members; empty when it stays whole. Reads with the
+     * How to plan the failed split again without its members that fail alone; empty when it stays whole. Reads with the
      * worker's connection, under {@code scratch} (which the caller deletes).
      */
-    Optional<Division> divide(Connection c, Split split, Path scratch) {
+    Optional<Division> divide(Connection c, Split split, Path scratch, Check check) {
         if (split.members().size() < 2) return Optional.empty();
-        Map<Member, String> unreadable = unreadable(c, split, scratch);
-        if (unreadable.isEmpty() || unreadable.size() == split.members().size()) return Optional.empty();
-        List<Split> splits = source.divide(split, unreadable.keySet());
+        Map<Member, String> bad = failingAlone(c, split, scratch, check);
+        if (bad.isEmpty() || bad.size() == split.members().size()) return Optional.empty();
+        List<Split> splits = source.divide(split, bad.keySet());
         if (splits.isEmpty() || !holdsEachOnce(splits, split) || laterSplitsHold(split)) return Optional.empty();
-        return Optional.of(new Division(splits, message(split, unreadable, splits)));
+        return Optional.of(new Division(splits, message(split, bad, splits, check)));
     }
 
-    /** The members that fail when read alone, each with what stopped it, in the split's order. */
-    private Map<Member, String> unreadable(Connection c, Split split, Path scratch) {
-        Map<Member, String> unreadable = new LinkedHashMap<>();
+    /** The members that fail alone, each with what stopped it, in the split's order. */
+    private Map<Member, String> failingAlone(Connection c, Split split, Path scratch, Check check) {
+        Map<Member, String> bad = new LinkedHashMap<>();
         int n = 0;
         for (Member m : split.members()) {
             Split alone = new Split(split.id(), List.of(m), split.bytes());
@@ -77,10 +94,11 @@ final class Divider {
             try {
                 Files.createDirectories(dir);
                 try (SplitReader reader = source.open(alone, new ReadContext(dir))) {
-                    processor.count(c, reader.files(), dir);
+                    if (check == Check.STEPS) processor.check(c, reader.files(), dir);
+                    else processor.count(c, reader.files(), dir);
                 }
             } catch (Exception e) {
-                unreadable.put(m, source.describe(alone) + ": " + cause(e));
+                bad.put(m, source.describe(alone) + ": " + cause(e));
             } finally {
                 try {
                     Folders.deleteTree(dir);
@@ -89,7 +107,7 @@ final class Divider {
                 }
             }
         }
-        return unreadable;
+        return bad;
     }
 
     /** The replacements hold every member of the split once, and nothing else: replacing loses and doubles nothing. */
@@ -113,18 +131,17 @@ final class Divider {
                         || !known.get(m.key()).splitId().equals(split.id()));
     }
 
-    private String message(Split split, Map<Member, String> unreadable, List<Split> splits) {
+    private String message(Split split, Map<Member, String> bad, List<Split> splits, Check check) {
         List<String> parts = new ArrayList<>();
         for (Split s : splits) {
             parts.add(
-                    s.members().size() == 1
-                                    && unreadable.containsKey(s.members().getFirst())
+                    s.members().size() == 1 && bad.containsKey(s.members().getFirst())
                             ? s.id() + " alone"
                             : s.id() + " (" + s.members().size() + (s.members().size() == 1 ? " file)" : " files)"));
         }
         String planned = String.join(", ", parts.subList(0, parts.size() - 1)) + " and " + parts.getLast();
-        return "split " + split.id() + ": " + unreadable.size() + " of "
-                + split.members().size() + " files unreadable (" + String.join("; ", unreadable.values())
+        return "split " + split.id() + ": " + bad.size() + " of "
+                + split.members().size() + " files " + check.failed + " (" + String.join("; ", bad.values())
                 + "); planned again as " + planned;
     }
 

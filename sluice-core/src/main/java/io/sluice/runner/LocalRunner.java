@@ -401,12 +401,12 @@ public final class LocalRunner implements Runner {
             // nothing to divide either: the split is whole once its input is ready
             fail(claim, describe(claim, e), true, Optional.of(e.readyAt()));
         } catch (Exception e) {
-            // an error that repeats comes from the steps, not from one unreadable input: nothing to divide; but a
-            // damaged file repeats too, and the split's other inputs are read without it
+            // a bad input harms no other in its pack: one that cannot be read (an error that may pass, or a damaged
+            // file) is found by reading each input alone; an error that repeats (a value a step refuses) by also
+            // running the steps over each alone
             boolean retryable = EngineErrors.retryable(e);
-            boolean divisible = retryable || EngineErrors.damagedInput(e);
-            if (!divisible || !divided(c, processor, dir, claim))
-                fail(claim, describe(claim, e), retryable, Optional.empty());
+            Divider.Check check = retryable || EngineErrors.damagedInput(e) ? Divider.Check.READ : Divider.Check.STEPS;
+            if (!divided(c, processor, dir, claim, check)) fail(claim, describe(claim, e), retryable, Optional.empty());
         } finally {
             heartbeats.drop(claim);
             stats.inFlight.decrementAndGet();
@@ -417,15 +417,16 @@ public final class LocalRunner implements Runner {
 
     /**
      * A failed split of several inputs of which some fail on their own is replaced, without counting an attempt, by a
-     * split of the others and one split per unreadable input ({@link Divider}); first the sink removes anything the
-     * split's attempts left. False when the split stays whole and fails as usual.
+     * split of the others and one split per input that fails alone ({@link Divider}); first the sink removes anything
+     * the split's attempts left. False when the split stays whole and fails as usual.
      */
-    private boolean divided(Connection c, SplitProcessor processor, Path scratch, Claim claim) {
+    private boolean divided(Connection c, SplitProcessor processor, Path scratch, Claim claim, Divider.Check check) {
         Optional<Divider.Division> division;
         try {
-            division = new Divider(a.source(), a.ledger(), processor).divide(c, claim.split(), scratch);
+            division = new Divider(a.source(), a.ledger(), processor).divide(c, claim.split(), scratch, check);
         } catch (RuntimeException e) { // the ledger unreachable, say: the split fails as usual
-            listener.info("split " + claim.splitId() + " stays whole: looking for its unreadable inputs failed: " + e);
+            listener.info(
+                    "split " + claim.splitId() + " stays whole: looking for its inputs that fail alone failed: " + e);
             return false;
         }
         if (division.isEmpty()) return false;
@@ -441,7 +442,7 @@ public final class LocalRunner implements Runner {
             listener.stale(claim, stale.getMessage());
         } catch (LedgerException e) {
             if (member == null) throw e;
-            listener.info("split " + claim.splitId() + " was not planned again without its unreadable inputs (the "
+            listener.info("split " + claim.splitId() + " was not planned again without its inputs that fail alone (the "
                     + "ledger is unreachable); it runs again when its lease ends: " + e.getMessage());
         } catch (Exception e) {
             listener.info("split " + claim.splitId() + " stays whole: what its attempts left in the sink could not be "

@@ -23,7 +23,7 @@ public final class RunStats {
     final java.util.concurrent.atomic.AtomicBoolean ledgerDown = new java.util.concurrent.atomic.AtomicBoolean();
     /** Told the time of each split from its claim to its record (a metrics timer); none by default. */
     private volatile java.util.function.LongConsumer splitTimes = nanos -> {};
-    /** What each split planned again without its unreadable inputs became, one line each. */
+    /** What each split planned again without its inputs that fail alone became, one line each. */
     final java.util.List<String> divided = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Inputs left out while their split was read (deleted or replaced since the listing): how many, and the first lines. */
     final AtomicLong leftOut = new AtomicLong();

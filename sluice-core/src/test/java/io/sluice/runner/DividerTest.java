@@ -128,7 +128,11 @@ class DividerTest {
     private Optional<Divider.Division> divide(Claim claim) throws IOException {
         SplitProcessor processor = LocalRunner.processor(a);
         return new Divider(a.source(), ledger(), processor)
-                .divide(c, claim.split(), Files.createDirectories(dir.resolve("scratch-" + scratch++)));
+                .divide(
+                        c,
+                        claim.split(),
+                        Files.createDirectories(dir.resolve("scratch-" + scratch++)),
+                        Divider.Check.READ);
     }
 
     private static Member member(Split split, String key) {
