@@ -4,10 +4,13 @@ import io.sluice.pipeline.Assembly;
 import io.sluice.pipeline.Pipeline;
 import io.sluice.planning.Plan;
 import io.sluice.planning.Planner;
+import io.sluice.planning.Replacements;
+import io.sluice.planning.Replacements.Replaced;
 import io.sluice.spi.Member;
 import io.sluice.spi.Split;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
+import io.sluice.spi.source.KnownSplits;
 import io.sluice.spi.source.Source;
 import java.io.PrintWriter;
 import java.time.Clock;
@@ -88,8 +91,10 @@ final class PlanCommand implements Callable<Integer> {
                     .splits(
                             EnumSet.of(SplitState.PENDING, SplitState.FAILED, SplitState.CLAIMED),
                             json ? Integer.MAX_VALUE : limit);
+            KnownSplits known = Planner.view(a.ledger());
             if (json) {
-                out.println(Json.pretty(asMap(p, a.source().notes(), plan, waiting)));
+                out.println(Json.pretty(
+                        asMap(p, a.source().notes(), plan, Replacements.of(known, plan.splits()), waiting)));
                 return 0;
             }
             out.printf(
@@ -98,7 +103,10 @@ final class PlanCommand implements Callable<Integer> {
             Text.outdated(a.ledger().doneByVersion(), p.version(), p.file()).forEach(out::println);
             a.source().notes().forEach(n -> out.println("  note: " + n));
             plan.notices().forEach(n -> out.println("  note: " + n));
-            plan.splits().stream().limit(limit).forEach(s -> out.println("  new      " + describe(a.source(), s)));
+            List<Split> listed = plan.splits().stream().limit(limit).toList();
+            Map<String, List<Replaced>> replaced = Replacements.of(known, listed);
+            listed.forEach(s -> out.println(
+                    "  new      " + describe(a.source(), s) + replaces(replaced.getOrDefault(s.id(), List.of()))));
             waiting.forEach(s -> out.println(Text.splitLine(s)));
             if (plan.leftOut() > 0) {
                 out.printf("skipped (%d):%n", plan.leftOut());
@@ -110,7 +118,8 @@ final class PlanCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static Map<String, Object> asMap(Pipeline p, List<String> notes, Plan plan, List<SplitInfo> waiting) {
+    private static Map<String, Object> asMap(
+            Pipeline p, List<String> notes, Plan plan, Map<String, List<Replaced>> replaced, List<SplitInfo> waiting) {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("pipeline", p.name());
         doc.put(
@@ -132,6 +141,10 @@ final class PlanCommand implements Callable<Integer> {
                                                 m.end() == Member.WHOLE ? null : m.end(),
                                                 "fingerprint",
                                                 m.fingerprint()))
+                                        .toList(),
+                                "replaces",
+                                replaced.getOrDefault(s.id(), List.of()).stream()
+                                        .map(r -> Json.map("split", r.split(), "inputs", r.inputs()))
                                         .toList()))
                         .toList());
         doc.put(
@@ -165,6 +178,21 @@ final class PlanCommand implements Callable<Integer> {
                 java.util.stream.Stream.concat(notes.stream(), plan.notices().stream())
                         .toList());
         return doc;
+    }
+
+    /**
+     * What a split that reads a new version of inputs an earlier done split read says: that its output replaces that
+     * split's (a user would otherwise count the rows twice).
+     */
+    private static String replaces(List<Replaced> replaced) {
+        if (replaced.isEmpty()) return "";
+        List<String> inputs =
+                replaced.stream().flatMap(r -> r.inputs().stream()).toList();
+        String of =
+                inputs.size() == 1 ? inputs.getFirst() : inputs.getFirst() + " and " + (inputs.size() - 1) + " more";
+        return " (new version of " + of + ": replaces the output of split"
+                + (replaced.size() == 1 ? " " : "s ")
+                + String.join(", ", replaced.stream().map(Replaced::split).toList()) + ")";
     }
 
     /** A split of files by its files and bytes; one of another source (a key range, offsets) as the source names it. */

@@ -127,6 +127,11 @@ final class StatusCommand implements Callable<Integer> {
         out.printf("pipeline %s (%s)%n", p.name(), c.describeLedger(p.state()));
         for (SplitState s : SplitState.values()) out.printf("  %-8s %d%n", s.label(), counts.getOrDefault(s, 0L));
         out.println(totalsLine(totals, Instant.now()));
+        // the ledger keeps every split done, also one whose output a later version of its input replaced: a user who
+        // adds up the input files' rows must not read the difference as rows written twice
+        if (counts.getOrDefault(SplitState.DONE, 0L) > 0)
+            out.println("  (totals of the work done: a split whose output a newer version of its input replaced counts"
+                    + " too)");
         out.printf("  version  %s (of the steps and sink)%n", p.version());
         p.run().schedule().ifPresent(s -> out.println("  next run " + s.nextRun(Instant.now())));
         Text.outdated(byVersion, p.version(), p.file()).forEach(line -> out.println("  " + line));
