@@ -130,7 +130,7 @@ final class StatusCommand implements Callable<Integer> {
         // the ledger keeps every split done, also one whose output a later version of its input replaced: a user who
         // adds up the input files' rows must not read the difference as rows written twice
         if (counts.getOrDefault(SplitState.DONE, 0L) > 0)
-            out.println("  (totals of the work done: a split whose output a newer version of its input replaced counts"
+            out.println("(totals of the work done: a split whose output a newer version of its input replaced counts"
                     + " too)");
         out.printf("  version  %s (of the steps and sink)%n", p.version());
         p.run().schedule().ifPresent(s -> out.println("  next run " + s.nextRun(Instant.now())));

@@ -60,7 +60,7 @@ class NewVersionPlanTest {
         assertThat(status).contains("  done     4\n");
         assertThat(status)
                 .contains("rows 8 in, 8 out, 0 bad record(s)")
-                .contains("  (totals of the work done: a split whose output a newer version of its input replaced "
+                .contains("\n(totals of the work done: a split whose output a newer version of its input replaced "
                         + "counts too)");
 
         // a plan with nothing new says nothing of versions; a new file is no new version
