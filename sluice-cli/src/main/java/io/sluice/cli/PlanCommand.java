@@ -144,7 +144,8 @@ final class PlanCommand implements Callable<Integer> {
                                         .toList(),
                                 "replaces",
                                 replaced.getOrDefault(s.id(), List.of()).stream()
-                                        .map(r -> Json.map("split", r.split(), "inputs", r.inputs()))
+                                        .map(r -> Json.map(
+                                                "split", r.split(), "inputs", r.inputs(), "byte_range", r.range()))
                                         .toList()))
                         .toList());
         doc.put(
@@ -186,13 +187,18 @@ final class PlanCommand implements Callable<Integer> {
      */
     private static String replaces(List<Replaced> replaced) {
         if (replaced.isEmpty()) return "";
-        List<String> inputs =
-                replaced.stream().flatMap(r -> r.inputs().stream()).toList();
-        String of =
-                inputs.size() == 1 ? inputs.getFirst() : inputs.getFirst() + " and " + (inputs.size() - 1) + " more";
-        return " (new version of " + of + ": replaces the output of split"
-                + (replaced.size() == 1 ? " " : "s ")
-                + String.join(", ", replaced.stream().map(Replaced::split).toList()) + ")";
+        if (replaced.size() > 1) {
+            return " (new version of the inputs of splits "
+                    + String.join(", ", replaced.stream().map(Replaced::split).toList()) + ": replaces their output)";
+        }
+        Replaced r = replaced.getFirst();
+        if (r.inputs().size() > 1) {
+            return " (new version of the " + r.inputs().size() + " inputs of split " + r.split()
+                    + ": replaces its output)";
+        }
+        // a version read in byte ranges: the ledger names the range registered last; every range's output goes
+        return " (new version of " + r.inputs().getFirst() + ": replaces the output of split " + r.split()
+                + (r.range() ? " and of the other byte ranges of that version)" : ")");
     }
 
     /** A split of files by its files and bytes; one of another source (a key range, offsets) as the source names it. */

@@ -38,8 +38,7 @@ class NewVersionPlanTest {
         run(p).ok();
         String earlier = idOfSplitReading(p, "b.csv");
 
-        Path b = ws.input("b.csv", "id,v\n3,31\n4,41\n6,61\n");
-        Files.setLastModifiedTime(b, FileTime.from(Instant.now().minusSeconds(30)));
+        deliverAgain(ws, "b.csv", "id,v\n3,31\n4,41\n6,61\n");
 
         String plan = sluice("plan", p.toString()).ok().out();
         assertThat(plan)
@@ -53,6 +52,7 @@ class NewVersionPlanTest {
         assertThat(split.get("replaces")).hasSize(1);
         assertThat(split.get("replaces").get(0).get("split").asText()).isEqualTo(earlier);
         assertThat(split.get("replaces").get(0).get("inputs").get(0).asText()).isEqualTo("b.csv");
+        assertThat(split.get("replaces").get(0).get("byte_range").asBoolean()).isFalse();
 
         run(p).ok();
         assertThat(ws.outputRows("id, v", "parquet")).hasSize(6);
@@ -67,12 +67,73 @@ class NewVersionPlanTest {
         ws.input("d.csv", "id,v\n7,70\n");
         String next = sluice("plan", p.toString()).ok().out();
         assertThat(next).containsPattern("(?m)^  new      d\\.csv\\S*  \\[whole file, [^\\]]*\\]$");
-        assertThat(new ObjectMapper()
-                        .readTree(sluice("plan", p.toString(), "--json").ok().out())
-                        .get("splits")
-                        .get(0)
-                        .get("replaces"))
-                .isEmpty();
+        assertThat(firstSplitsReplaces(p)).isEmpty();
+    }
+
+    @Test
+    void aNewVersionOfAPackedFileReplacesThePacksOutput() throws Exception {
+        Workspace ws = Workspace.in(dir);
+        for (int i = 0; i < 3; i++) ws.input("day-" + i + ".csv", "id,v\n" + i + ",1\n");
+        Path p = ws.pipeline("""
+                pipeline: versions
+                source: { files: { path: in, pack: { max_files: 3 } } }
+                sink: { files: { path: out, format: parquet } }
+                run: { parallelism: 1 }
+                """);
+        run(p).ok();
+        String pack = idOfSplitReading(p, "pack:");
+
+        deliverAgain(ws, "day-1.csv", "id,v\n1,2\n11,2\n");
+
+        assertThat(sluice("plan", p.toString()).ok().out())
+                .containsPattern("(?m)^  new      \\S+  \\[3 files, .*\\] \\(new version of the 3 inputs of split "
+                        + java.util.regex.Pattern.quote(pack) + ": replaces its output\\)$");
+        JsonNode replaces = firstSplitsReplaces(p);
+        assertThat(replaces).hasSize(1);
+        assertThat(replaces.get(0).get("split").asText()).isEqualTo(pack);
+        assertThat(replaces.get(0).get("inputs")).hasSize(3);
+    }
+
+    @Test
+    void aNewVersionOfAFileReadInRangesSaysEveryRangesOutputGoes() throws Exception {
+        Workspace ws = Workspace.in(dir);
+        StringBuilder csv = new StringBuilder("id,v\n");
+        for (int i = 0; i < 2000; i++) csv.append(i).append(",1\n");
+        ws.input("big.csv", csv.toString());
+        Path p = ws.pipeline("""
+                pipeline: versions
+                source: { files: { path: in, split_size: 4KB } }
+                sink: { files: { path: out, format: parquet } }
+                """);
+        run(p).ok();
+        assertThat(CliRun.status(p).get("counts").get("done").asInt())
+                .as("cut into ranges")
+                .isGreaterThan(2);
+
+        deliverAgain(ws, "big.csv", "id,v\n1,2\n");
+
+        assertThat(sluice("plan", p.toString()).ok().out())
+                .containsPattern(
+                        "(?m)^  new      big\\.csv\\S*  \\[whole file, .*\\] \\(new version of big\\.csv: replaces the "
+                                + "output of split big\\.csv\\S* and of the other byte ranges of that version\\)$");
+        JsonNode replaced = firstSplitsReplaces(p).get(0);
+        assertThat(replaced.get("byte_range").asBoolean()).isTrue();
+        assertThat(replaced.get("inputs").get(0).asText()).isEqualTo("big.csv");
+    }
+
+    /** The file again with other content and a later modification time: a new version of it. */
+    private static void deliverAgain(Workspace ws, String name, String content) throws Exception {
+        Path f = ws.input(name, content);
+        Files.setLastModifiedTime(f, FileTime.from(Instant.now().minusSeconds(30)));
+    }
+
+    /** {@code replaces} of the first split of {@code sluice plan --json}. */
+    private static JsonNode firstSplitsReplaces(Path p) throws Exception {
+        return new ObjectMapper()
+                .readTree(sluice("plan", p.toString(), "--json").ok().out())
+                .get("splits")
+                .get(0)
+                .get("replaces");
     }
 
     private static String idOfSplitReading(Path p, String name) throws Exception {

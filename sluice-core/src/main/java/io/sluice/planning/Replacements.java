@@ -33,8 +33,9 @@ public final class Replacements {
      *
      * @param inputs the keys of the planned split's inputs that the replaced split read (an earlier version of)
      * @param split  the replaced split's id
+     * @param range  the replaced split's output is a byte range of its version, whose other ranges are replaced too
      */
-    public record Replaced(List<String> inputs, String split) {
+    public record Replaced(List<String> inputs, String split, boolean range) {
         public Replaced {
             inputs = List.copyOf(inputs);
         }
@@ -51,20 +52,23 @@ public final class Replacements {
         Map<String, Optional<Split>> earlier = new HashMap<>();
         Map<String, List<Replaced>> out = new LinkedHashMap<>();
         for (Split s : keyed) {
-            // earlier split id -> the inputs of s it read
-            Map<String, List<String>> read = new LinkedHashMap<>();
+            // earlier split -> the inputs of s it read
+            Map<Split, List<String>> read = new LinkedHashMap<>();
             for (Member m : s.members()) {
                 KnownMember k = latest.get(m.key());
                 if (k == null || k.state() != SplitState.DONE || k.splitId().equals(s.id())) continue;
                 Optional<Split> e = earlier.computeIfAbsent(k.splitId(), known::split);
                 if (e.isEmpty() || !replaces(s.outputKey(), e.get().outputKey())) continue;
-                read.computeIfAbsent(k.splitId(), x -> new ArrayList<>()).add(m.key());
+                read.computeIfAbsent(e.get(), x -> new ArrayList<>()).add(m.key());
             }
             if (!read.isEmpty()) {
                 out.put(
                         s.id(),
                         read.entrySet().stream()
-                                .map(e -> new Replaced(e.getValue(), e.getKey()))
+                                .map(e -> new Replaced(
+                                        e.getValue(),
+                                        e.getKey().id(),
+                                        isRange(e.getKey().outputKey())))
                                 .toList());
             }
         }
@@ -76,6 +80,10 @@ public final class Replacements {
         return older != null
                 && newer.key().equals(older.key())
                 && !newer.version().equals(older.version());
+    }
+
+    private static boolean isRange(OutputKey key) {
+        return key.start() > 0 || key.end() != Member.WHOLE;
     }
 
     private static Map<String, KnownMember> latest(KnownSplits known, List<Split> splits) {
