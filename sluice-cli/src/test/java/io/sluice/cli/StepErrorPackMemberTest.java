@@ -38,14 +38,18 @@ class StepErrorPackMemberTest {
                 """.formatted(step));
     }
 
+    /** Runs the pipeline over a.csv, b.csv and c.csv, which its source packs in one split. */
+    private CliRun runOver(Path pipeline, String a, String b, String c) throws Exception {
+        ws.input("a.csv", a);
+        ws.input("b.csv", b);
+        ws.input("c.csv", c);
+        return run(pipeline);
+    }
+
     @Test
     void aValueACastRefusesInOneFileOfAPackFailsThatFileAlone() throws Exception {
         Path pipeline = pipeline("SELECT id, CAST(v AS INTEGER) AS v FROM input");
-        ws.input("a.csv", "id,v\n1,10\n2,20\n");
-        ws.input("b.csv", "id,v\n3,30\n4,12.5 USD\n");
-        ws.input("c.csv", "id,v\n5,50\n6,60\n");
-
-        CliRun r = run(pipeline);
+        CliRun r = runOver(pipeline, "id,v\n1,10\n2,20\n", "id,v\n3,30\n4,12.5 USD\n", "id,v\n5,50\n6,60\n");
 
         assertThat(r.code()).as("the bad file is dead: %s", r).isEqualTo(1);
         List<String> expected = List.of("1|10", "2|20", "5|50", "6|60");
@@ -80,11 +84,7 @@ class StepErrorPackMemberTest {
         // each file alone has 2 rows and converts; the 6 rows of the pack make the step cast 'x'
         Path pipeline = pipeline("SELECT id, CAST(CASE WHEN (SELECT count(*) FROM input) > 4 THEN 'x' "
                 + "ELSE CAST(v AS VARCHAR) END AS INTEGER) AS v FROM input");
-        ws.input("a.csv", "id,v\n1,10\n2,20\n");
-        ws.input("b.csv", "id,v\n3,30\n4,40\n");
-        ws.input("c.csv", "id,v\n5,50\n6,60\n");
-
-        CliRun r = run(pipeline);
+        CliRun r = runOver(pipeline, "id,v\n1,10\n2,20\n", "id,v\n3,30\n4,40\n", "id,v\n5,50\n6,60\n");
 
         assertThat(r.code()).as(r.toString()).isEqualTo(1);
         assertThat(r.all()).doesNotContain("planned again as");
@@ -95,5 +95,48 @@ class StepErrorPackMemberTest {
             assertThat(s.get("last_error").asText()).contains("Conversion Error");
         });
         assertThat(ws.outputFiles("parquet")).isEmpty();
+    }
+
+    @Test
+    void aSinkErrorLeavesThePackWholeThoughAFileAloneFailsTheStepsOtherwise() throws Exception {
+        // the sink refuses a.csv's long partition value; b.csv, with no value of v, reads v as text alone (a number
+        // in the pack), and `v + 1` does not bind: b.csv fails the steps alone, but it is not what failed the pack
+        Path pipeline = ws.pipeline("""
+                pipeline: packs
+                source: { files: { path: in, include: "*.csv", pack: { max_files: 100 } } }
+                steps:
+                  - sql: SELECT id, v + 1 AS v, p FROM input
+                sink: { files: { path: out, format: parquet, partition_by: [p] } }
+                run: { parallelism: 1, retries: { max: 1, backoff: 50ms } }
+                """);
+        CliRun r = runOver(
+                pipeline,
+                "id,v,p\n1,10,x\n2,20," + "y".repeat(300) + "\n",
+                "id,v,p\n3,,x\n4,,x\n",
+                "id,v,p\n5,50,x\n6,60,x\n");
+
+        assertThat(r.code()).as(r.toString()).isEqualTo(1);
+        assertThat(r.all()).contains("too long for a folder name").doesNotContain("planned again as");
+        assertThat(splits(pipeline, "dead")).singleElement().satisfies(s -> {
+            assertThat(s.get("members").asInt()).isEqualTo(3);
+            assertThat(s.get("last_error").asText()).contains("too long for a folder name");
+        });
+    }
+
+    @Test
+    void aFileThatFailsAloneOnlyByItsOwnColumnTypesStaysWithTheGoodFiles() throws Exception {
+        // b.csv holds the refused value; c.csv, with no value of v, reads v as text alone (a number in the pack), and
+        // `v + 1` does not bind over it alone: it is not what failed the pack, and its rows go with a.csv's
+        Path pipeline = pipeline("SELECT id, v + 1 AS v, CAST(w AS INTEGER) AS w FROM input");
+        CliRun r = runOver(
+                pipeline, "id,v,w\n1,10,1\n2,20,2\n", "id,v,w\n3,30,3\n4,40,12.5 USD\n", "id,v,w\n5,,5\n6,,6\n");
+
+        assertThat(r.code()).as("the bad file is dead: %s", r).isEqualTo(1);
+        assertThat(r.all()).contains("1 of 3 files fail the steps alone (b.csv: ");
+        CliRun.assertSameRows(
+                ws.outputRows("id, v, w", "parquet"), List.of("1|11|1", "2|21|2", "5|null|5", "6|null|6"));
+        assertThat(splits(pipeline, "dead"))
+                .singleElement()
+                .satisfies(s -> assertThat(s.get("id").asText()).isEqualTo("b.csv"));
     }
 }

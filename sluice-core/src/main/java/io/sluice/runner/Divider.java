@@ -1,5 +1,6 @@
 package io.sluice.runner;
 
+import io.sluice.engine.EngineErrors;
 import io.sluice.engine.SplitProcessor;
 import io.sluice.spi.Folders;
 import io.sluice.spi.KnownMember;
@@ -25,8 +26,8 @@ import java.util.Optional;
  * step refuses, does not hold back the other files of its pack. Each member is read alone, to its end, through the
  * engine's reader ({@link Check#READ}), or also through the steps ({@link Check#STEPS}); when some fail and others do
  * not, the source divides the split ({@link Source#divide}): the good members together, each bad one alone. When every
- * member passes (the error needs them together, or came from the sink), or none does, the split stays whole and fails
- * as usual.
+ * member passes (the error needs them together), or none does, the split stays whole and fails as usual; so does a
+ * split whose error no member can hold alone ({@link Check#of}).
  */
 final class Divider {
     /** How much of an input's error the message about the division quotes. */
@@ -36,7 +37,7 @@ final class Divider {
     enum Check {
         /** Read to its end: for an error that may be one input's bytes (a damaged file, one that cannot be opened). */
         READ("unreadable"),
-        /** Read and run through the steps, writing nothing: for an error that repeats (a value a step refuses). */
+        /** Read and run through the steps, writing nothing: for a value a step refuses, an error that repeats. */
         STEPS("fail the steps alone");
 
         /** How the message about the division says what the bad members did. */
@@ -44,6 +45,28 @@ final class Divider {
 
         Check(String failed) {
             this.failed = failed;
+        }
+
+        /**
+         * How to find the members that caused a split's failure, empty when no one member can have: a sink's or a
+         * command's refusal, a step that does not bind, are the same for every member (the steps alone would only find
+         * a member whose own column types differ, which the pack read fine).
+         */
+        static Optional<Check> of(Throwable failure) {
+            if (EngineErrors.retryable(failure) || EngineErrors.damagedInput(failure)) return Optional.of(READ);
+            return refusedValue(failure) ? Optional.of(STEPS) : Optional.empty();
+        }
+
+        /**
+         * Whether a member that failed alone so holds what failed its split: under {@link #STEPS}, only a value it
+         * refuses; a member whose error alone is another one (its columns detected as text, say) stays with the good.
+         */
+        boolean blames(Throwable alone) {
+            return this == READ || refusedValue(alone);
+        }
+
+        private static boolean refusedValue(Throwable e) {
+            return EngineErrors.of(e).map(EngineErrors.EngineError::conversion).orElse(false);
         }
     }
 
@@ -98,7 +121,7 @@ final class Divider {
                     else processor.count(c, reader.files(), dir);
                 }
             } catch (Exception e) {
-                bad.put(m, source.describe(alone) + ": " + cause(e));
+                if (check.blames(e)) bad.put(m, source.describe(alone) + ": " + cause(e));
             } finally {
                 try {
                     Folders.deleteTree(dir);

@@ -402,11 +402,12 @@ public final class LocalRunner implements Runner {
             fail(claim, describe(claim, e), true, Optional.of(e.readyAt()));
         } catch (Exception e) {
             // a bad input harms no other in its pack: one that cannot be read (an error that may pass, or a damaged
-            // file) is found by reading each input alone; an error that repeats (a value a step refuses) by also
-            // running the steps over each alone
+            // file) is found by reading each input alone; one holding a value a step refuses by also running the steps
+            // over each alone
             boolean retryable = EngineErrors.retryable(e);
-            Divider.Check check = retryable || EngineErrors.damagedInput(e) ? Divider.Check.READ : Divider.Check.STEPS;
-            if (!divided(c, processor, dir, claim, check)) fail(claim, describe(claim, e), retryable, Optional.empty());
+            Optional<Divider.Check> check = Divider.Check.of(e);
+            if (check.isEmpty() || !divided(c, processor, dir, claim, check.get()))
+                fail(claim, describe(claim, e), retryable, Optional.empty());
         } finally {
             heartbeats.drop(claim);
             stats.inFlight.decrementAndGet();
