@@ -65,8 +65,11 @@ final class Divider {
             return this == READ || refusedValue(alone);
         }
 
+        /** A value that does not convert, or that a step refuses with {@code error()} (the focus step's checks). */
         private static boolean refusedValue(Throwable e) {
-            return EngineErrors.of(e).map(EngineErrors.EngineError::conversion).orElse(false);
+            return EngineErrors.of(e)
+                    .map(x -> x.conversion() || x.kind().equals("Invalid Input"))
+                    .orElse(false);
         }
     }
 
