@@ -407,8 +407,9 @@ class ValidationTest {
 
     // ---- failures at run time --------------------------------------------------------------------------
 
+    /** The pack is divided (docs/sources/files.md#a-bad-file-in-a-pack): the file holding the value is dead alone. */
     @Test
-    void aValueAStepCannotCastInAPackNamesTheFileThatHoldsIt() throws Exception {
+    void aValueAStepCannotCastInAPackFailsTheFileThatHoldsItAlone() throws Exception {
         ws.input("a.csv", "id,v\n1,10\n2,20\n");
         ws.input("b.csv", "id,v\n3,30\n4,x4\n");
         ws.input("c.csv", "id,v\n5,50\n");
@@ -423,12 +424,19 @@ class ValidationTest {
                 """);
         CliRun r = run(p);
         assertThat(r.code()).as(r.toString()).isEqualTo(1);
-        JsonNode split = CliRun.status(p).get("splits").get(0);
-        assertThat(split.get("state").asText()).isEqualTo("dead");
-        assertThat(split.get("last_error").asText())
+        assertThat(r.err()).contains("1 of 3 files fail the steps alone (b.csv: ");
+        Map<String, JsonNode> byState = new java.util.TreeMap<>();
+        CliRun.status(p)
+                .get("splits")
+                .forEach(split -> byState.put(split.get("state").asText(), split));
+        assertThat(byState).as(r.toString()).containsOnlyKeys("dead", "done");
+        assertThat(byState.get("dead").get("id").asText()).isEqualTo("b.csv");
+        assertThat(byState.get("dead").get("last_error").asText())
                 .contains("Could not convert string 'x4' to INT32")
-                .contains("in b.csv (one of the split's 3 files)")
                 .doesNotContain("sluice_src_");
+        assertThat(byState.get("done").get("rows_out").asLong())
+                .as("a.csv and c.csv")
+                .isEqualTo(3);
     }
 
     @Test
