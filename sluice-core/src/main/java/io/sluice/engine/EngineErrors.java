@@ -82,6 +82,14 @@ public final class EngineErrors {
             return kind.equals("Conversion") || kind.equals("Out of Range");
         }
 
+        /**
+         * A value in the data that a step refuses: one that does not convert, or one a step's {@code error()} rejects
+         * (an {@code Invalid Input} error, as the focus step raises for a cost that is not a number).
+         */
+        public boolean refusedValue() {
+            return conversion() || kind.equals("Invalid Input");
+        }
+
         /** An error in the SQL itself, found before any row is read. */
         public boolean inTheSql() {
             return kind.equals("Parser") || kind.equals("Syntax") || kind.equals("Binder") || kind.equals("Catalog");

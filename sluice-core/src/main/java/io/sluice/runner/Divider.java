@@ -65,10 +65,9 @@ final class Divider {
             return this == READ || refusedValue(alone);
         }
 
-        /** A value that does not convert, or that a step refuses with {@code error()} (the focus step's checks). */
         private static boolean refusedValue(Throwable e) {
             return EngineErrors.of(e)
-                    .map(x -> x.conversion() || x.kind().equals("Invalid Input"))
+                    .map(EngineErrors.EngineError::refusedValue)
                     .orElse(false);
         }
     }
