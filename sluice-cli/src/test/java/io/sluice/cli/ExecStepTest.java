@@ -88,6 +88,13 @@ class ExecStepTest {
         return files;
     }
 
+    /** The files a reader that skips hidden names (a dot first, in any folder of the path) sees. */
+    private static Map<String, String> withoutHidden(Map<String, String> output) {
+        Map<String, String> out = new TreeMap<>(output);
+        out.keySet().removeIf(rel -> rel.startsWith(".") || rel.contains("/."));
+        return out;
+    }
+
     /** What each input's files hold, by file name without the output folder: the same however splits are named. */
     private static Map<String, String> byName(Map<String, String> output) {
         Map<String, String> out = new TreeMap<>();
@@ -422,7 +429,9 @@ class ExecStepTest {
                 run.destroyForcibly().waitFor();
                 kills++;
             }
-            assertThat(byName(output()).entrySet())
+            // a kill inside a commit may leave its hidden temp file (.NAME.sluice-tmp-...), as readers that skip
+            // hidden files (Spark, Hive, Trino) expect; the split's next commit removes it (checked at the end)
+            assertThat(byName(withoutHidden(output())).entrySet())
                     .as("what a reader sees between runs: whole files of committed splits only")
                     .isSubsetOf(expected(n).entrySet());
             if (run.exitValue() == 0) {
