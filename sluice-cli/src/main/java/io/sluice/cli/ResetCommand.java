@@ -62,7 +62,8 @@ final class ResetCommand implements Callable<Integer> {
                 List<String> output = Assembly.openSink(p, args.components(), Clock.systemUTC())
                         .listOutput();
                 output.forEach(path -> out.println("would remove " + path));
-                also = " and removes " + output.size() + " path(s) of its output, listed above";
+                also = " and removes " + output.size()
+                        + " item(s) of its output (files, or a table's rows), listed above";
             }
             throw new UserError(
                     "reset forgets every split of pipeline " + p.name() + also + "; add --yes to confirm",
@@ -83,7 +84,7 @@ final class ResetCommand implements Callable<Integer> {
             List<String> removed =
                     Assembly.openSink(p, args.components(), Clock.systemUTC()).deleteOutput();
             removed.forEach(path -> out.println("removed " + path));
-            out.println(removed.size() + " path(s) of the output removed; the next run writes it again from the input");
+            out.println(removed.size() + " item(s) of the output removed; the next run writes it again from the input");
         } else if (!args.ledgerInProcess(p)) {
             out.println("The output stays: the next run processes every input again, and the new output replaces the "
                     + "old input by input, as each split commits (output an older Sluice wrote, without inputs in its "

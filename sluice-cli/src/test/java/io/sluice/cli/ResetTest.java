@@ -260,7 +260,7 @@ class ResetTest {
 
         CliRun reset = sluice("reset", p.toString(), "--delete-output", "--yes").ok();
         for (Path f : files) assertThat(reset.out()).contains("removed " + f);
-        assertThat(reset.out()).contains("path(s) of the output removed");
+        assertThat(reset.out()).contains("item(s) of the output removed");
         try (Stream<Path> left = Files.walk(ws.out())) {
             assertThat(left.filter(Files::isRegularFile).toList())
                     .as("the user's file only")
