@@ -1033,7 +1033,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
      * commit without them. Tokens grow with every claim of a split, so a newer attempt's folder always stays; an
      * unfenced write removes every earlier one.
      */
-    private Path newAttemptStaging(String name, long token) throws IOException {
+    Path newAttemptStaging(String name, long token) throws IOException {
         return newStaging(name + "-t" + token + "-", olderThan(name, token), name);
     }
 
@@ -1048,7 +1048,9 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
                 Files.createDirectories(stagingRoot);
                 removeAbandoned(name, abandoned);
                 return Files.createTempDirectory(stagingRoot, prefix);
-            } catch (java.nio.file.NoSuchFileException removedMeanwhile) {
+            } catch (java.nio.file.NoSuchFileException | java.nio.file.FileAlreadyExistsException removedMeanwhile) {
+                // createDirectories finds the root there, then checks it is a folder after it was removed: the
+                // exception says "exists" of a root that is gone
                 if (tries == 5) throw removedMeanwhile;
             }
         }
