@@ -36,11 +36,6 @@ public final class SplitFailure extends Exception {
         return new SplitFailure(getMessage(), false, getCause());
     }
 
-    /** The same failure, saying in which input it happened. */
-    SplitFailure in(String input) {
-        return new SplitFailure(getMessage() + "; in " + input, retryable, getCause());
-    }
-
     /** False when another attempt would fail the same way (see {@link EngineErrors}). */
     public boolean retryable() {
         return retryable;

@@ -195,37 +195,12 @@ public final class SplitProcessor {
                     && (ExactIntegers.raised(message) || steps.stream().anyMatch(st -> st.raised(message)))) {
                 failure = failure.notRetryable();
             }
-            boolean conversion =
-                    EngineErrors.of(e).map(EngineErrors.EngineError::conversion).orElse(false);
-            if (conversion && input.parts().size() > 1) {
-                Optional<String> file = holderOfBadValue(c, input, crMark);
-                if (file.isPresent())
-                    failure = failure.in(
-                            file.get() + " (one of the split's " + input.parts().size() + " files)");
-            }
+            // which file of a pack holds a refused value (DuckDB does not say) is found by the runner's division,
+            // which runs each file alone once (io.sluice.runner.Divider), not here as well
             throw failure;
         } finally {
             drop(c, drops);
         }
-    }
-
-    /**
-     * The first file of a pack whose records alone make the steps fail on a value (DuckDB does not say which file a
-     * value came from), read one file at a time, as the split's own read would; empty when none fails alone.
-     */
-    private Optional<String> holderOfBadValue(Connection c, LocalFiles input, int crMark) {
-        for (LocalFiles.Part part : input.parts()) {
-            try {
-                throughSteps(c, input.withParts(List.of(part)), crMark, new java.util.ArrayList<>());
-            } catch (SQLException e) {
-                if (EngineErrors.of(e).map(EngineErrors.EngineError::conversion).orElse(false)) {
-                    return Optional.of(part.key());
-                }
-            } catch (IOException e) {
-                // this file cannot be read alone: not the one to name
-            }
-        }
-        return Optional.empty();
     }
 
     /**

@@ -26,12 +26,24 @@ import java.util.Optional;
  * step refuses, does not hold back the other files of its pack. Each member is read alone, to its end, through the
  * engine's reader ({@link Check#READ}), or also through the steps ({@link Check#STEPS}); when some fail and others do
  * not, the source divides the split ({@link Source#divide}): the good members together, each bad one alone. When every
- * member passes (the error needs them together), or none does, the split stays whole and fails as usual; so does a
- * split whose error no member can hold alone ({@link Check#of}).
+ * member passes (the error needs them together), or every one tried fails, the split stays whole and fails as usual,
+ * its error naming the members that fail alone ({@link Whole}); so does a split whose error no member can hold alone
+ * ({@link Check#of}). This is the only search of a pack's members one by one: the failed attempt itself does not look
+ * for the file that holds a refused value.
  */
 final class Divider {
     /** How much of an input's error the message about the division quotes. */
     private static final int CAUSE_CHARS = 200;
+
+    /**
+     * When this many members, tried first, all fail alone, the others are not tried: the cause is then most likely in
+     * every member (a step wrong for this data, a store that cannot be reached), and trying on would read the whole
+     * pack once more, file by file, only to divide nothing (a pack of 1,000 files, each holding the refused value).
+     * The price: a pack whose first three files fail alone, and some later one would not, stays whole; its error names
+     * the three, and once they are fixed or left out (`exclude`) the others are read. Three, not one or two: a pack of
+     * monthly exports with two bad months in a row is still divided.
+     */
+    static final int FIRST_FAILURES = 3;
 
     /** How far each member alone is taken to see whether it fails. */
     enum Check {
@@ -50,10 +62,17 @@ final class Divider {
         /**
          * How to find the members that caused a split's failure, empty when no one member can have: a sink's or a
          * command's refusal, a step that does not bind, are the same for every member (the steps alone would only find
-         * a member whose own column types differ, which the pack read fine).
+         * a member whose own column types differ, which the pack read fine). An error that may pass is looked into
+         * only when it came from reading the inputs: thrown while opening them (an object that cannot be fetched), or
+         * by the engine, which reads them; not one of the sink's (its stage or commit, as an outage of its store) or
+         * the ledger's, which would otherwise have every member read again at every attempt.
+         *
+         * @param whileOpening thrown by the source's {@link Source#open}, before the engine read anything
          */
-        static Optional<Check> of(Throwable failure) {
-            if (EngineErrors.retryable(failure) || EngineErrors.damagedInput(failure)) return Optional.of(READ);
+        static Optional<Check> of(Throwable failure, boolean whileOpening) {
+            boolean reading = whileOpening || EngineErrors.of(failure).isPresent();
+            if (EngineErrors.damagedInput(failure) || (reading && EngineErrors.retryable(failure)))
+                return Optional.of(READ);
             return refusedValue(failure) ? Optional.of(STEPS) : Optional.empty();
         }
 
@@ -72,6 +91,9 @@ final class Divider {
         }
     }
 
+    /** What trying each member alone came to: a {@link Division}, or the split left {@link Whole}. */
+    sealed interface Outcome permits Division, Whole {}
+
     /**
      * The splits that replace a failed one, and the message that says so.
      *
@@ -80,9 +102,27 @@ final class Divider {
      *                again as pack:a.csv.gz+8:5e6f7a8b (9 files) and b.csv.gz alone}, or {@code 1 of 10 files fail the
      *                steps alone (b.csv.gz: ...)}
      */
-    record Division(List<Split> splits, String message) {
+    record Division(List<Split> splits, String message) implements Outcome {
         Division {
             splits = List.copyOf(splits);
+        }
+    }
+
+    /**
+     * The split stays whole and fails as usual.
+     *
+     * @param found what its error should add, empty when nothing failed alone: which members fail alone, e.g.
+     *     {@code all 3 files fail the steps alone (a.csv: ...; b.csv: ...; c.csv: ...)}
+     */
+    record Whole(Optional<String> found) implements Outcome {
+        static final Whole QUIET = new Whole(Optional.empty());
+    }
+
+    /** The members that fail alone, each with what stopped it, in the split's order, and how many were tried. */
+    private record Tried(Map<Member, String> bad, int tried) {
+        /** Every member tried failed: nothing to divide. */
+        boolean allFailed() {
+            return bad.size() == tried;
         }
     }
 
@@ -97,23 +137,41 @@ final class Divider {
     }
 
     /**
-     * How to plan the failed split again without its members that fail alone; empty when it stays whole. Reads with the
+     * How to plan the failed split again without its members that fail alone, or why it stays whole. Reads with the
      * worker's connection, under {@code scratch} (which the caller deletes).
      */
-    Optional<Division> divide(Connection c, Split split, Path scratch, Check check) {
-        if (split.members().size() < 2) return Optional.empty();
-        Map<Member, String> bad = failingAlone(c, split, scratch, check);
-        if (bad.isEmpty() || bad.size() == split.members().size()) return Optional.empty();
+    Outcome divide(Connection c, Split split, Path scratch, Check check) {
+        if (split.members().size() < 2) return Whole.QUIET;
+        Tried tried = failingAlone(c, split, scratch, check);
+        Map<Member, String> bad = tried.bad();
+        if (bad.isEmpty()) return Whole.QUIET;
+        int n = split.members().size();
+        String which = " files " + check.failed + " (" + String.join("; ", bad.values()) + ")";
+        if (tried.allFailed()) {
+            return new Whole(Optional.of(
+                    tried.tried() == n
+                            ? "all " + n + which
+                            : "the first " + tried.tried() + " of its " + n + which + "; "
+                                    + (n - tried.tried() == 1
+                                            ? "the last was"
+                                            : "the other " + (n - tried.tried()) + " were")
+                                    + " not tried: the cause is most likely in every file"));
+        }
         List<Split> splits = source.divide(split, bad.keySet());
-        if (splits.isEmpty() || !holdsEachOnce(splits, split) || laterSplitsHold(split)) return Optional.empty();
-        return Optional.of(new Division(splits, message(split, bad, splits, check)));
+        if (splits.isEmpty() || !holdsEachOnce(splits, split) || laterSplitsHold(split))
+            return new Whole(Optional.of(bad.size() + " of " + n + which + ", but the split is kept whole (its output "
+                    + "must hold every file, or a file of it was planned again since)"));
+        return new Division(splits, message(split, bad, splits, check));
     }
 
-    /** The members that fail alone, each with what stopped it, in the split's order. */
-    private Map<Member, String> failingAlone(Connection c, Split split, Path scratch, Check check) {
+    /**
+     * The members that fail alone, tried in the split's order, until the first {@link #FIRST_FAILURES} all failed.
+     */
+    private Tried failingAlone(Connection c, Split split, Path scratch, Check check) {
         Map<Member, String> bad = new LinkedHashMap<>();
         int n = 0;
         for (Member m : split.members()) {
+            if (n == FIRST_FAILURES && bad.size() == n) break;
             Split alone = new Split(split.id(), List.of(m), split.bytes());
             Path dir = scratch.resolve("member-" + n++);
             try {
@@ -132,7 +190,7 @@ final class Divider {
                 }
             }
         }
-        return bad;
+        return new Tried(bad, n);
     }
 
     /** The replacements hold every member of the split once, and nothing else: replacing loses and doubles nothing. */

@@ -353,11 +353,14 @@ public final class LocalRunner implements Runner {
         Path dir = scratch.forSplit(claim);
         // the reader's and the writer's folders apart: each is given an empty one
         Path reading = dir.resolve("source");
+        boolean opened = false; // an error before: the source's, opening the inputs (fetching them from a store)
         try {
             Files.createDirectories(reading);
             Path writing = Files.createDirectories(dir.resolve("sink"));
             SplitProcessor.Result r;
-            try (SplitReader reader = a.source().open(claim.split(), new ReadContext(reading, scratch::newFile))) {
+            SplitReader opening = a.source().open(claim.split(), new ReadContext(reading, scratch::newFile));
+            opened = true;
+            try (SplitReader reader = opening) {
                 for (Skipped s : reader.skipped()) {
                     listener.info("split " + claim.splitId() + ": " + s.key() + " left out: " + s.reason());
                     stats.leftOut(claim.splitId(), s);
@@ -401,13 +404,19 @@ public final class LocalRunner implements Runner {
             // nothing to divide either: the split is whole once its input is ready
             fail(claim, describe(claim, e), true, Optional.of(e.readyAt()));
         } catch (Exception e) {
-            // a bad input harms no other in its pack: one that cannot be read (an error that may pass, or a damaged
-            // file) is found by reading each input alone; one holding a value a step refuses by also running the steps
-            // over each alone
+            // a bad input harms no other in its pack: one that cannot be read (an error of reading that may pass, or
+            // a damaged file) is found by reading each input alone; one holding a value a step refuses by also
+            // running the steps over each alone
             boolean retryable = EngineErrors.retryable(e);
-            Optional<Divider.Check> check = Divider.Check.of(e);
-            if (check.isEmpty() || !divided(c, processor, dir, claim, check.get()))
-                fail(claim, describe(claim, e), retryable, Optional.empty());
+            Optional<Divider.Check> check = Divider.Check.of(e, !opened);
+            Divider.Outcome outcome =
+                    check.isEmpty() ? Divider.Whole.QUIET : divided(c, processor, dir, claim, check.get());
+            if (outcome instanceof Divider.Whole whole)
+                fail(
+                        claim,
+                        describe(claim, e) + whole.found().map(f -> "; " + f).orElse(""),
+                        retryable,
+                        Optional.empty());
         } finally {
             heartbeats.drop(claim);
             stats.inFlight.decrementAndGet();
@@ -419,25 +428,25 @@ public final class LocalRunner implements Runner {
     /**
      * A failed split of several inputs of which some fail on their own is replaced, without counting an attempt, by a
      * split of the others and one split per input that fails alone ({@link Divider}); first the sink removes anything
-     * the split's attempts left. False when the split stays whole and fails as usual.
+     * the split's attempts left. {@link Divider.Whole} when the split stays whole and fails as usual.
      */
-    private boolean divided(Connection c, SplitProcessor processor, Path scratch, Claim claim, Divider.Check check) {
-        Optional<Divider.Division> division;
+    private Divider.Outcome divided(
+            Connection c, SplitProcessor processor, Path scratch, Claim claim, Divider.Check check) {
+        Divider.Outcome outcome;
         try {
-            division = new Divider(a.source(), a.ledger(), processor).divide(c, claim.split(), scratch, check);
+            outcome = new Divider(a.source(), a.ledger(), processor).divide(c, claim.split(), scratch, check);
         } catch (RuntimeException e) { // the ledger unreachable, say: the split fails as usual
             listener.info(
                     "split " + claim.splitId() + " stays whole: looking for its inputs that fail alone failed: " + e);
-            return false;
+            return Divider.Whole.QUIET;
         }
-        if (division.isEmpty()) return false;
+        if (!(outcome instanceof Divider.Division division)) return outcome;
         try {
             a.sink().discard(claim.split(), commitContext(claim, null));
-            List<String> registered =
-                    patiently(() -> a.ledger().replace(claim, division.get().splits()));
+            List<String> registered = patiently(() -> a.ledger().replace(claim, division.splits()));
             stats.planned.addAndGet(registered.size() - 1);
-            stats.divided.add(division.get().message());
-            listener.info(division.get().message());
+            stats.divided.add(division.message());
+            listener.info(division.message());
             wakeWorkers();
         } catch (StaleClaimException stale) {
             listener.stale(claim, stale.getMessage());
@@ -448,9 +457,9 @@ public final class LocalRunner implements Runner {
         } catch (Exception e) {
             listener.info("split " + claim.splitId() + " stays whole: what its attempts left in the sink could not be "
                     + "removed: " + e.getMessage());
-            return false;
+            return Divider.Whole.QUIET;
         }
-        return true;
+        return division;
     }
 
     /**

@@ -68,15 +68,21 @@ class DividerTest {
 
     /** A pipeline over {@code in/} with a memory ledger, one worker (so small files make one pack). */
     private void pipeline(String sourceExtra) throws Exception {
+        pipeline(sourceExtra, "");
+    }
+
+    /** The same, with {@code steps}, a {@code steps:} line (or none). */
+    private void pipeline(String sourceExtra, String steps) throws Exception {
         Files.createDirectories(dir.resolve("in"));
         Path file = dir.resolve("p.yaml");
         Files.writeString(file, """
                 pipeline: divide
                 source: { files: { path: in, pack: { max_files: 100 }%s } }
+                %s
                 sink: { files: { path: out, format: parquet } }
                 state: { memory: {} }
                 run: { parallelism: 1 }
-                """.formatted(sourceExtra));
+                """.formatted(sourceExtra, steps));
         a = Assembly.of(PipelineLoader.withSystemEnv().load(file), Components.discover(), Clock.systemUTC());
         engine = new DuckEngine(new EngineOptions(null, 1, null, null), 1);
         c = engine.connect();
@@ -126,13 +132,14 @@ class DividerTest {
     }
 
     private Optional<Divider.Division> divide(Claim claim) throws IOException {
+        return divide(claim, Divider.Check.READ);
+    }
+
+    private Optional<Divider.Division> divide(Claim claim, Divider.Check check) throws IOException {
         SplitProcessor processor = LocalRunner.processor(a);
-        return new Divider(a.source(), ledger(), processor)
-                .divide(
-                        c,
-                        claim.split(),
-                        Files.createDirectories(dir.resolve("scratch-" + scratch++)),
-                        Divider.Check.READ);
+        Divider.Outcome outcome = new Divider(a.source(), ledger(), processor)
+                .divide(c, claim.split(), Files.createDirectories(dir.resolve("scratch-" + scratch++)), check);
+        return outcome instanceof Divider.Division division ? Optional.of(division) : Optional.empty();
     }
 
     private static Member member(Split split, String key) {
@@ -228,6 +235,44 @@ class DividerTest {
                 .contains("2 of 4 files unreadable (a.csv.gz: ")
                 .contains("; d.csv.gz: ")
                 .endsWith(" (2 files), a.csv.gz alone and d.csv.gz alone");
+    }
+
+    @Test
+    void aPackWhoseFirstTwoFilesAreBadIsStillDivided() throws Exception {
+        pipeline("");
+        input("a.csv.gz", truncatedGzip());
+        input("b.csv.gz", truncatedGzip());
+        input("c.csv", csv("c", 3));
+        input("d.csv", csv("d", 3));
+        assertThat(divide(planAndClaim()).orElseThrow().splits())
+                .extracting(Split::id)
+                .endsWith("a.csv.gz", "b.csv.gz");
+    }
+
+    /**
+     * Once the first files tried all fail alone, the others are not tried ({@link Divider#FIRST_FAILURES}): the pack
+     * stays whole, even when a later file would have read, and its error names the files that failed.
+     */
+    @Test
+    void aPackWhoseFirstThreeFilesAreBadStaysWholeWithoutTryingTheRest() throws Exception {
+        pipeline("");
+        input("a.csv.gz", truncatedGzip());
+        input("b.csv.gz", truncatedGzip());
+        input("c.csv.gz", truncatedGzip());
+        input("d.csv", csv("d", 3));
+        input("e.csv", csv("e", 3));
+        Divider.Outcome outcome = new Divider(a.source(), ledger(), LocalRunner.processor(a))
+                .divide(c, planAndClaim().split(), Files.createDirectories(dir.resolve("scratch")), Divider.Check.READ);
+        assertThat(outcome)
+                .isInstanceOfSatisfying(
+                        Divider.Whole.class,
+                        whole -> assertThat(whole.found())
+                                .hasValueSatisfying(
+                                        found -> assertThat(found)
+                                                .startsWith("the first 3 of its 5 files unreadable (a.csv.gz: ")
+                                                .contains("; c.csv.gz: ")
+                                                .endsWith(
+                                                        "; the other 2 were not tried: the cause is most likely in every file")));
     }
 
     @Test
@@ -368,6 +413,46 @@ class DividerTest {
                                         locks())))
                 .as("a split taken over is left alone")
                 .isInstanceOf(StaleClaimException.class);
+    }
+
+    /**
+     * A pack's failed attempt on a value a step refuses reads no file alone: the division's search, once, finds the
+     * file that holds it (before, the attempt itself read each file alone to name the holder in its error, and then
+     * the division read every file alone again).
+     */
+    @Test
+    void aFailedAttemptReadsNoFileAloneTheDivisionLooksOnce() throws Exception {
+        pipeline("", "steps: [ { sql: 'SELECT id, CAST(name AS INTEGER) AS n FROM input' } ]");
+        input("a.csv", "id,name\n1,10\n".getBytes(StandardCharsets.UTF_8));
+        input("b.csv", "id,name\n2,x2\n".getBytes(StandardCharsets.UTF_8));
+        input("c.csv", "id,name\n3,30\n".getBytes(StandardCharsets.UTF_8));
+        a.sink().prepare();
+        Claim claim = planAndClaim();
+        try (java.sql.Statement s = c.createStatement()) {
+            s.execute("CALL enable_logging('QueryLog')");
+        }
+        assertThatThrownBy(() -> LocalRunner.processor(a)
+                        .process(
+                                c,
+                                claim.split(),
+                                TestSources.open(
+                                        a.source(), claim.split(), Files.createDirectories(dir.resolve("read"))),
+                                SplitCommit.unfenced(locks()),
+                                new WriteContext(Files.createDirectories(dir.resolve("sink-scratch")))))
+                .hasMessageContaining("Could not convert string 'x2'");
+        List<String> queries = new java.util.ArrayList<>();
+        try (java.sql.Statement s = c.createStatement();
+                java.sql.ResultSet r = s.executeQuery("SELECT message FROM duckdb_logs WHERE type = 'QueryLog'")) {
+            while (r.next()) queries.add(r.getString(1));
+        }
+        assertThat(queries).as("the pack was read").anyMatch(q -> q.contains("a.csv") && q.contains("b.csv"));
+        assertThat(queries)
+                .as("no file was read alone")
+                .noneMatch(
+                        q -> q.contains("a.csv") != q.contains("b.csv") || q.contains("a.csv") != q.contains("c.csv"));
+
+        Divider.Division division = divide(claim, Divider.Check.STEPS).orElseThrow();
+        assertThat(division.message()).contains("1 of 3 files fail the steps alone (b.csv: ");
     }
 
     private List<Path> outputs() throws IOException {

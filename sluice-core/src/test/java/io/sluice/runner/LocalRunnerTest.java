@@ -1,5 +1,7 @@
 package io.sluice.runner;
 
+import static io.sluice.runner.Proxies.call;
+import static io.sluice.runner.Proxies.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,8 +12,6 @@ import io.sluice.pipeline.PipelineLoader;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.source.Source;
 import java.io.IOException;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -644,20 +644,6 @@ class LocalRunnerTest {
     /** Writes the pipeline file {@code p.yaml} and loads it. */
     private Pipeline load(String yaml) throws Exception {
         return PipelineLoader.withSystemEnv().load(Files.writeString(dir.resolve("p.yaml"), yaml));
-    }
-
-    /** A proxy of {@code type} whose calls go to {@code handler}. */
-    private static <T> T proxy(Class<T> type, java.lang.reflect.InvocationHandler handler) {
-        return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, handler));
-    }
-
-    /** Calls the real object's method for a proxy, throwing what it threw. */
-    private static Object call(Object real, java.lang.reflect.Method m, Object[] args) throws Throwable {
-        try {
-            return m.invoke(real, args);
-        } catch (InvocationTargetException e) {
-            throw e.getCause();
-        }
     }
 
     /**
