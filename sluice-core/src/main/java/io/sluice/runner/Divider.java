@@ -40,8 +40,8 @@ final class Divider {
      * every member (a step wrong for this data, a store that cannot be reached), and trying on would read the whole
      * pack once more, file by file, only to divide nothing (a pack of 1,000 files, each holding the refused value).
      * The price: a pack whose first three files fail alone, and some later one would not, stays whole; its error names
-     * the three, and once they are fixed or left out (`exclude`) the others are read. Three, not one or two: a pack of
-     * monthly exports with two bad months in a row is still divided.
+     * the three, and its good files wait with them until they are fixed. Three, not one or two: a pack of monthly
+     * exports with two bad months in a row is still divided.
      */
     static final int FIRST_FAILURES = 3;
 
