@@ -1023,6 +1023,9 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
     /** The token of a write no claim fences: tests and tools. */
     private static final long UNFENCED = 0;
 
+    /** Held while a temp staging root is made and used, or removed: every sink of the process shares the temp folder. */
+    private static final Object STAGING_ROOTS = new Object();
+
     /** A merge's staging untouched this long was left by a merge that crashed: none takes this long. */
     static final Duration ABANDONED_MERGE = Duration.ofHours(1);
 
@@ -1043,14 +1046,16 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
      * ({@link #removeStagingRootIfEmpty}).
      */
     private Path newStaging(String prefix, Predicate<Path> abandoned, String name) throws IOException {
+        removeAbandoned(name, abandoned);
         for (int tries = 1; ; tries++) {
             try {
-                Files.createDirectories(stagingRoot);
-                removeAbandoned(name, abandoned);
-                return Files.createTempDirectory(stagingRoot, prefix);
+                synchronized (STAGING_ROOTS) { // no worker of this process removes the root between these two
+                    Files.createDirectories(stagingRoot);
+                    return Files.createTempDirectory(stagingRoot, prefix);
+                }
             } catch (java.nio.file.NoSuchFileException | java.nio.file.FileAlreadyExistsException removedMeanwhile) {
-                // createDirectories finds the root there, then checks it is a folder after it was removed: the
-                // exception says "exists" of a root that is gone
+                // by another process's attempt or finish; createDirectories says "exists" of a root it found there,
+                // then saw gone
                 if (tries == 5) throw removedMeanwhile;
             }
         }
@@ -1069,11 +1074,13 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
      */
     private void removeStagingRootIfEmpty() {
         if (root != null) return;
-        for (Path folder : List.of(stagingRoot, stagingRoot.getParent())) {
-            try {
-                Files.deleteIfExists(folder);
-            } catch (IOException notEmpty) {
-                return; // another run's staging, or a crashed attempt's that the split's next attempt removes
+        synchronized (STAGING_ROOTS) {
+            for (Path folder : List.of(stagingRoot, stagingRoot.getParent())) {
+                try {
+                    Files.deleteIfExists(folder);
+                } catch (IOException notEmpty) {
+                    return; // another run's staging, or a crashed attempt's that the split's next attempt removes
+                }
             }
         }
     }
