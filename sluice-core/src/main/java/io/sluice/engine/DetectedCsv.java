@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -28,10 +29,23 @@ import java.util.Set;
  * sniff the file again (about 0.06 s of CPU per 100 MB); a group of several is described by DuckDB, whose sniff of a
  * multi-file read samples up to 10 of them, and its read detects them again.
  *
+ * <p>A byte range of a file that does not start at its top takes its columns, their types and its date and timestamp
+ * formats from a sniff of the file's head ({@code heads}), the sample the range at byte 0 is typed by, and only its
+ * dialect from its own sniff: sniffed alone, a range of integers typed a column BIGINT where the file's other ranges
+ * had DOUBLE, and a range where a column is empty typed it VARCHAR, so the outputs of one file disagreed on types. The
+ * checks above then apply to the range as to a whole file: a column holding a value its head's type would change is
+ * text in that range only.
+ *
  * @param groups  the files, in groups of one header line, each read by one {@code read_csv}
  * @param options the {@code read_csv} options of every group
+ * @param heads   the head of the input a file is a byte range of ({@code LocalFiles.Part#head}), by file; a file not
+ *     here is typed by its own sniff
  */
-record DetectedCsv(String prefix, List<List<Path>> groups, String options) {
+record DetectedCsv(String prefix, List<List<Path>> groups, String options, Map<Path, Path> heads) {
+    DetectedCsv {
+        heads = Map.copyOf(heads);
+    }
+
     /** The types DuckDB's sniffer gives a number only when it is written without a leading zero, {@code +} or {@code _}. */
     private static final Set<String> NUMBERS = Set.of("BIGINT", "DOUBLE");
 
@@ -124,11 +138,12 @@ record DetectedCsv(String prefix, List<List<Path>> groups, String options) {
     /**
      * One group's columns as DuckDB detects them.
      *
-     * @param dialect the {@code read_csv} options of the dialect, dates and timestamps the sniffer found, for a read that
-     *     detects nothing again; null: the read detects them itself (a group of several files, whose sample spans up to
+     * @param dialect the {@code read_csv} options of the dialect the sniffer found, for a read that detects nothing
+     *     again; null: the read detects it and the columns itself (a group of several files, whose sample spans up to
      *     10 of them)
+     * @param formats the {@code read_csv} options of the date and timestamp formats the sniffer found with the columns
      */
-    private record Detection(List<Column> columns, String dialect) {}
+    private record Detection(List<Column> columns, String dialect, String formats) {}
 
     private record Column(String name, String type) {}
 
@@ -148,12 +163,12 @@ record DetectedCsv(String prefix, List<List<Path>> groups, String options) {
                         .map(c -> Sql.literal(c.name()) + ": "
                                 + Sql.literal(text.contains(c.name()) ? "VARCHAR" : c.type()))
                         .toList());
-        return new Read(options + detected.dialect() + ", columns = {" + columns + "}", select);
+        return new Read(options + detected.dialect() + detected.formats() + ", columns = {" + columns + "}", select);
     }
 
     /** The columns of {@code files} as DuckDB detects them: one file's by its sniff, several files' by a description. */
     private Detection detect(Statement read, List<Path> files) throws SQLException {
-        if (files.size() == 1) return sniffed(read, files.getFirst());
+        if (files.size() == 1) return sniffed(read, files.getFirst(), heads.get(files.getFirst()));
         List<Column> columns = new ArrayList<>();
         // a statement of its own: DuckDB closes a statement whose query failed, and the read's own error must be seen
         try (Statement s = read.getConnection().createStatement();
@@ -161,13 +176,35 @@ record DetectedCsv(String prefix, List<List<Path>> groups, String options) {
                         "DESCRIBE SELECT * FROM read_csv(" + Sql.pathList(files) + ", " + options + ")")) {
             while (r.next()) columns.add(new Column(r.getString("column_name"), r.getString("column_type")));
         }
-        return new Detection(columns, null);
+        return new Detection(columns, null, "");
     }
 
-    /** A file's columns and dialect from DuckDB's {@code sniff_csv}: the sniff its {@code read_csv} would run. */
+    /**
+     * A file's columns and dialect from DuckDB's {@code sniff_csv}: the sniff its {@code read_csv} would run; a byte
+     * range's columns, types and formats from the sniff of its file's {@code head} (when given, and when it finds the
+     * range's columns: the same header line read with the same delimiter), its dialect from its own.
+     */
+    private Detection sniffed(Statement read, Path file, Path head) throws SQLException {
+        Detection own = sniffed(read, file);
+        if (head == null || own.dialect() == null) return own;
+        Detection top;
+        try {
+            top = sniffed(read, head);
+        } catch (SQLException e) {
+            return own; // the range is read as it sniffs itself, as before heads were sniffed
+        }
+        return names(top).equals(names(own)) ? new Detection(top.columns(), own.dialect(), top.formats()) : own;
+    }
+
+    private static List<String> names(Detection d) {
+        return d.columns().stream().map(Column::name).toList();
+    }
+
+    /** A file's columns, dialect and formats from its own sniff. */
     private Detection sniffed(Statement read, Path file) throws SQLException {
         List<Column> columns = new ArrayList<>();
         String dialect = null;
+        String formats = "";
         // store_rejects as the split's read: without it, the strict sniffer takes a file with a malformed row for
         // one column of text (it creates no table)
         try (Statement s = read.getConnection().createStatement();
@@ -179,12 +216,12 @@ record DetectedCsv(String prefix, List<List<Path>> groups, String options) {
                 dialect = ", auto_detect = false, delim = " + Sql.literal(r.getString("Delimiter")) + ", quote = "
                         + sniffedChar(r.getString("Quote")) + ", escape = " + sniffedChar(r.getString("Escape"))
                         + ", new_line = " + Sql.literal(r.getString("NewLineDelimiter")) + ", comment = "
-                        + sniffedChar(r.getString("Comment")) + ", skip = " + r.getLong("SkipRows")
-                        + format("dateformat", r.getString("DateFormat"))
+                        + sniffedChar(r.getString("Comment")) + ", skip = " + r.getLong("SkipRows");
+                formats = format("dateformat", r.getString("DateFormat"))
                         + format("timestampformat", r.getString("TimestampFormat"));
             }
         }
-        return new Detection(columns, dialect);
+        return new Detection(columns, dialect, formats);
     }
 
     /** A quote, escape or comment character as {@code sniff_csv} gives it, as a literal ({@code (empty)}: none). */

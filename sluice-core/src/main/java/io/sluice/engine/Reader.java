@@ -118,7 +118,9 @@ record Reader(
         String options = "header = " + input.header() + (text ? ", all_varchar = true" : "")
                 + (input.textColumns() ? ", allow_quoted_nulls = false" : "") + encoding(input);
         Reader read = csv(prefix, groups, options, 0);
-        return Optional.of(text ? read : read.withDetected(new DetectedCsv(prefix, groups, options)));
+        Map<Path, Path> heads = new java.util.HashMap<>();
+        for (LocalFiles.Part p : input.parts()) if (p.head() != null) heads.put(p.file(), p.head());
+        return Optional.of(text ? read : read.withDetected(new DetectedCsv(prefix, groups, options, heads)));
     }
 
     /** This reader, its csv files' detected column types to be checked against every value by {@link #resolved}. */

@@ -648,7 +648,8 @@ final class FilesSource implements Source {
                 try {
                     boolean csv = f.format().equals("csv");
                     cuts = s.storage().cuts(f.key(), f.fingerprint(), f.size(), s.splitSize(), csv);
-                    payload = csv && s.header() && cuts.size() > 2 ? RangePayload.of(s.storage(), f) : null;
+                    payload =
+                            csv && s.header() && cuts.size() > 2 ? RangePayload.of(s.storage(), f, cuts.get(1)) : null;
                 } catch (NoSuchFileException | ObjectChangedException e) {
                     skipped.add(gone(f, e));
                     continue;
@@ -974,11 +975,14 @@ final class FilesSource implements Source {
             if (m.isWhole()) return Optional.of(Part.whole(s.storage().file(m.key()), m.key()));
         }
         boolean header = format.equals("csv") && s.header() && m.start() > 0;
+        Path top = null;
         try {
             byte[] head = header ? RangePayload.header(split.payload()).orElse(null) : null;
             if (header && head == null) head = s.storage().headerLine(m.key(), m.fingerprint(), false);
             files.create(spool);
             s.storage().spool(m.key(), m.fingerprint(), m.start(), m.end(), head, spool);
+            // without a header line too: a range's columns are then column0, column1, ... as in its head
+            if (format.equals("csv") && m.start() > 0 && s.detectTypes()) top = spoolHead(split, m, spool, files);
         } catch (ObjectChangedException e) {
             Files.deleteIfExists(spool);
             if (s.reprocessChanged()) {
@@ -991,7 +995,33 @@ final class FilesSource implements Source {
             left.add(deleted(split, m));
             return Optional.empty();
         }
-        return Optional.of(new Part(spool, m.key(), s.storage().shift(m.key(), m.fingerprint(), m.start(), header)));
+        return Optional.of(
+                new Part(spool, m.key(), s.storage().shift(m.key(), m.fingerprint(), m.start(), header), top));
+    }
+
+    /** The records of a file's head that DuckDB's sniffer samples for the columns' types (its {@code sample_size}). */
+    static final int HEAD_RECORDS = 20_480;
+
+    /** The most bytes of a file's head read for its types, whatever its records' length. */
+    static final int HEAD_BYTES = 8 << 20;
+
+    /**
+     * A spool of the head of the file a csv byte range {@code m} (not at its top) is cut from, in the range's version:
+     * the records of its first range that DuckDB's sniffer of that range samples, whose types every range of the file
+     * takes (the engine's {@code DetectedCsv}); null when no record end in it can be trusted (the range is typed by
+     * itself).
+     */
+    private Path spoolHead(Split split, Member m, Path spool, ReadContext.FileMaker files) throws IOException {
+        long end = Math.min(RangePayload.headEnd(split.payload()).orElse(m.start()), m.start());
+        Path head = files.create(spool.resolveSibling("head-" + spool.getFileName()));
+        boolean spooled = false;
+        try {
+            spooled = s.storage()
+                    .spoolHead(m.key(), m.fingerprint(), (int) Math.min(end, HEAD_BYTES), HEAD_RECORDS, head);
+        } finally {
+            if (!spooled) Files.deleteIfExists(head);
+        }
+        return spooled ? head : null;
     }
 
     private static Skipped stale(Member m) {

@@ -116,6 +116,23 @@ final class LineCutter {
         return -1;
     }
 
+    /**
+     * How many bytes of {@code head} (the first bytes of a csv file) hold its first line and up to {@code records}
+     * records after it, cut at a record end; 0 when no record end can be trusted (quoted some other way). Records are
+     * followed as {@link #cuts} follows them: the doubled quote's reading, unless the bytes do not parse so, then the
+     * backslash's.
+     */
+    static int headLength(byte[] head, int records) {
+        int firstEnd = Math.max(0, CsvRecords.anyDelimiter().nextRecordEnd(head, 0, head.length));
+        CsvRecords rfc = CsvRecords.delimitedAs(java.util.Arrays.copyOf(head, firstEnd));
+        for (CsvRecords reading : List.of(rfc, rfc.backslashEscapes())) {
+            int end = 0;
+            for (int i = 0, n = 0; n <= records && (i = reading.nextRecordEnd(head, i, head.length)) >= 0; n++) end = i;
+            if (!reading.malformed()) return end;
+        }
+        return 0;
+    }
+
     /** The cut points of one reading of the records: after the first record end past each {@code target} bytes. */
     private static final class Cutter {
         private final CsvRecords records;

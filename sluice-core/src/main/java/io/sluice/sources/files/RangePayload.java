@@ -9,9 +9,11 @@ import java.util.Optional;
 
 /**
  * The payload of a CSV byte range that does not start at the top of its file: the file's header line, read once
- * while planning, so that reading the range is one ranged GET (the spool is the header, then the range). Other splits
- * carry no payload: their members say all there is to read. A split without payload (one planned by an older Sluice,
- * or with a header too long to carry) reads the header from the file.
+ * while planning, so that reading the range is one ranged GET (the spool is the header, then the range), and where
+ * the file's first range ends, whose head gives every range its columns' types. Other splits carry no payload: their
+ * members say all there is to read. A split without payload (one planned by an older Sluice) or without a header (too
+ * long to carry) reads the header from the file, and one without the first range's end takes the head up to its own
+ * start.
  */
 final class RangePayload {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -20,11 +22,20 @@ final class RangePayload {
 
     private RangePayload() {}
 
-    /** The payload of the ranges of this file after its first, or null when its header is too long to carry. */
-    static String of(Storage storage, FilesSource.Found f) throws IOException {
+    /** The payload of the ranges of this file after its first, which ends at {@code firstEnd}. */
+    static String of(Storage storage, FilesSource.Found f, long firstEnd) throws IOException {
         byte[] header = storage.headerLine(f.key(), f.fingerprint(), false);
-        if (header.length > MAX_HEADER) return null;
-        return JSON.writeValueAsString(Map.of("header", Base64.getEncoder().encodeToString(header)));
+        Map<String, Object> payload = new java.util.LinkedHashMap<>();
+        if (header.length <= MAX_HEADER)
+            payload.put("header", Base64.getEncoder().encodeToString(header));
+        payload.put("head_end", firstEnd);
+        return JSON.writeValueAsString(payload);
+    }
+
+    /** Where the file's first range ends, as a payload says; empty when it does not. */
+    static java.util.OptionalLong headEnd(String payload) throws IOException {
+        JsonNode end = payload == null ? null : JSON.readTree(payload).get("head_end");
+        return end == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(end.asLong());
     }
 
     /** The header line a payload carries. */

@@ -194,6 +194,24 @@ final class Storage implements AutoCloseable {
         }
     }
 
+    /**
+     * Copies the head of a csv object, in the planned version, into {@code spool} (an empty file, or none yet): its
+     * first line and up to {@code records} records after it, within its first {@code max} bytes; one ranged read. False
+     * when no record end in those bytes can be trusted ({@link LineCutter#headLength}): nothing is copied.
+     */
+    boolean spoolHead(String key, String fingerprint, int max, int records, Path spool) throws IOException {
+        byte[] head;
+        try (InputStream in = read(key, fingerprint, 0, max)) {
+            head = in.readNBytes(max);
+        }
+        int length = LineCutter.headLength(head, records);
+        if (length == 0) return false;
+        try (OutputStream out = Files.newOutputStream(spool)) {
+            out.write(head, 0, length);
+        }
+        return true;
+    }
+
     /** The first line of the object (the CSV header), in the planned version. */
     byte[] headerLine(String key, String fingerprint, boolean gz) throws IOException {
         try (InputStream in = read(key, fingerprint, 0, -1)) {

@@ -103,8 +103,15 @@ public record LocalFiles(
      * @param key   the name the user knows the input by
      * @param shift how many lines of the input come before the file's first line of data, so that a dead letter
      *              names the line of the input (a spool of a byte range, its header line copied in front)
+     * @param head  csv, a byte range that does not start at the top of its input: a spool of the input's head (its
+     *              header line and first records, of the same version as the range), from whose sniff the range takes
+     *              its columns' types, so that every range of one input is typed alike; null: the file's own sniff
      */
-    public record Part(Path file, String key, LineShift shift) {
+    public record Part(Path file, String key, LineShift shift, Path head) {
+        public Part(Path file, String key, LineShift shift) {
+            this(file, key, shift, null);
+        }
+
         public static Part whole(Path file, String key) {
             return new Part(file, key, LineShift.NONE);
         }

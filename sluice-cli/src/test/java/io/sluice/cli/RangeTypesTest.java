@@ -1,0 +1,114 @@
+package io.sluice.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.testkit.Workspace;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The byte ranges of one csv file are typed alike: each takes its columns' types from the file's head (what the range
+ * at byte 0 is typed by), so the outputs of one file agree on their schema, and a reader that unions Parquet files by
+ * schema, or a table sink, takes them all. A value past the head that its type would change makes that column text in
+ * its range only, as a whole file's column is text when such a value is in it.
+ */
+class RangeTypesTest {
+    private static final int ROWS = 3000;
+
+    @TempDir
+    Path dir;
+
+    private static Path pipeline(Workspace ws) throws Exception {
+        return ws.pipeline("""
+                pipeline: range-types
+                source:
+                  files:
+                    path: in
+                    split_size: 16KB
+                sink: { files: { path: out, format: parquet } }
+                run: { parallelism: 2 }
+                """);
+    }
+
+    /**
+     * Integers in {@code amount}, decimals in {@code discount} in the first two thirds of the file and none after:
+     * sniffed alone, a range of the last third typed {@code discount} VARCHAR where the others had DOUBLE.
+     */
+    private static String csv(String lastAmount) {
+        StringBuilder b = new StringBuilder("id,amount,discount,note\n");
+        for (int i = 0; i < ROWS; i++) {
+            String amount = i == ROWS - 1 ? lastAmount : i > ROWS / 2 ? "7" : Integer.toString(i % 1000);
+            String discount = i < ROWS * 2 / 3 ? (i % 100) + ".25" : "";
+            b.append(i)
+                    .append(',')
+                    .append(amount)
+                    .append(',')
+                    .append(discount)
+                    .append(",note ")
+                    .append(i)
+                    .append('\n');
+        }
+        return b.toString();
+    }
+
+    /** Each output file's schema: its columns and their types, in order. */
+    private static List<String> schemas(Workspace ws) throws Exception {
+        List<Path> outputs = ws.outputFiles(".parquet");
+        assertThat(outputs)
+                .as("one output per range: the file was cut into 3 ranges or more")
+                .hasSizeGreaterThan(3);
+        return outputs.stream()
+                .map(p -> {
+                    try {
+                        return String.join(
+                                ", ",
+                                Workspace.query("SELECT column_name || ' ' || column_type FROM (DESCRIBE SELECT id, "
+                                        + "amount, discount, note FROM read_parquet('" + p + "'))"));
+                    } catch (java.sql.SQLException e) {
+                        throw new IllegalStateException(e);
+                    }
+                })
+                .toList();
+    }
+
+    @Test
+    void everyRangeOfAFileHasTheTypesOfItsHead() throws Exception {
+        Workspace ws = Workspace.in(dir);
+        Path file = ws.input("big.csv", csv("7"));
+        CliRun r = CliRun.run(pipeline(ws));
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(ws.deadLetters()).isEmpty();
+
+        assertThat(schemas(ws))
+                .as("every range's output has the columns and types of the file's head")
+                .containsOnly("amount BIGINT, discount DOUBLE, id BIGINT, note VARCHAR");
+        CliRun.assertSameRows(
+                ws.outputRows("id, amount, discount, note", "parquet"),
+                Workspace.query("SELECT id, amount, discount, note FROM read_csv('" + file + "', header = true)"));
+    }
+
+    @Test
+    void aValueItsHeadsTypeWouldChangeMakesItsColumnTextInItsRangeOnly() throws Exception {
+        Workspace ws = Workspace.in(dir);
+        ws.input("big.csv", csv("12.5"));
+        CliRun r = CliRun.run(pipeline(ws));
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(ws.deadLetters()).as("no row is refused: its column is text").isEmpty();
+
+        List<String> schemas = schemas(ws);
+        assertThat(schemas)
+                .as("amount is text in the last range alone, which holds 12.5; the other ranges keep the head's types")
+                .filteredOn(s -> s.contains("amount VARCHAR"))
+                .containsExactly("amount VARCHAR, discount DOUBLE, id BIGINT, note VARCHAR");
+        assertThat(schemas)
+                .filteredOn(s -> !s.contains("amount VARCHAR"))
+                .hasSize(schemas.size() - 1)
+                .containsOnly("amount BIGINT, discount DOUBLE, id BIGINT, note VARCHAR");
+        assertThat(ws.outputRows("count(*), count(amount)", "parquet")).containsExactly(ROWS + "|" + ROWS);
+        assertThat(ws.outputRows("amount::VARCHAR", "parquet"))
+                .as("the value as written")
+                .contains("12.5");
+    }
+}
