@@ -53,6 +53,18 @@ class RangeTypesTest {
         return b.toString();
     }
 
+    private static String rows(int from, int to, boolean discount) {
+        StringBuilder b = new StringBuilder();
+        for (int i = from; i < to; i++) {
+            b.append(i).append(',').append(discount ? i % 1000 : 7).append(',');
+            b.append(discount ? (i % 100) + ".25" : "")
+                    .append(",note ")
+                    .append(i)
+                    .append('\n');
+        }
+        return b.toString();
+    }
+
     /** Each output file's schema: its columns and their types, in order. */
     private static List<String> schemas(Workspace ws) throws Exception {
         List<Path> outputs = ws.outputFiles(".parquet");
@@ -87,6 +99,26 @@ class RangeTypesTest {
         CliRun.assertSameRows(
                 ws.outputRows("id, amount, discount, note", "parquet"),
                 Workspace.query("SELECT id, amount, discount, note FROM read_csv('" + file + "', header = true)"));
+    }
+
+    @Test
+    void theNewBytesOfATailedLogHaveTheTypesOfItsHead() throws Exception {
+        Workspace ws = Workspace.in(dir);
+        Path log = ws.input("app.log", "id,amount,discount,note\n" + rows(0, 100, true));
+        Path p = ws.pipeline("""
+                pipeline: tailed-types
+                source:
+                  files: { path: in, include: "*.log", format: csv, tail: true, split_size: 1KB }
+                sink: { files: { path: out, format: parquet } }
+                """);
+        CliRun.run(p).ok();
+        java.nio.file.Files.writeString(log, rows(100, 300, false), java.nio.file.StandardOpenOption.APPEND);
+        CliRun.run(p).ok();
+
+        assertThat(schemas(ws))
+                .as("the ranges of the bytes appended, where discount is empty, keep the head's types")
+                .containsOnly("amount BIGINT, discount DOUBLE, id BIGINT, note VARCHAR");
+        assertThat(ws.outputRows("count(*), count(discount)", "parquet")).containsExactly("300|100");
     }
 
     @Test

@@ -83,6 +83,12 @@ class S3FilesSourceTest extends SourceConformanceKit {
         try (Source source = FilesSources.create(tmp, yaml, 1, Map.of())) {
             List<Split> splits = new Planner(source, ledger).plan().splits();
             assertThat(splits).hasSizeGreaterThan(3);
+            long firstEnd = splits.stream()
+                    .map(sp -> sp.members().getFirst())
+                    .filter(m -> m.start() == 0)
+                    .findFirst()
+                    .orElseThrow()
+                    .end();
             StringBuilder rows = new StringBuilder();
             for (Split split : splits) {
                 Member m = split.members().getFirst();
@@ -99,6 +105,16 @@ class S3FilesSourceTest extends SourceConformanceKit {
                             .chars()
                             .filter(c -> c == '\n')
                             .count();
+                    Path head = reader.files().parts().getFirst().head();
+                    if (m.start() > 0) {
+                        assertThat(Files.readString(head))
+                                .as("a range's types come from the object's first range, read by a GET of its version")
+                                .isEqualTo(csv.substring(0, (int) firstEnd));
+                    } else {
+                        assertThat(head)
+                                .as("the first range is typed by itself")
+                                .isNull();
+                    }
                     assertThat(reader.files().parts().getFirst().shift().lines())
                             .as("dead letters name the object's lines")
                             .isEqualTo(m.start() == 0 ? 0 : before - 1);

@@ -1304,6 +1304,12 @@ final class FilesSource implements Source {
                 boolean gz = key.toLowerCase(java.util.Locale.ROOT).endsWith(".gz");
                 String format = s.format().or(() -> Formats.fromName(key)).orElseThrow();
                 boolean header = format.equals("csv") && s.header() && m.start() > 0;
+                // the head the range's types come from, of the log whose identity the spool checks (a rotation may
+                // put another log under the name)
+                Path head = format.equals("csv") && m.start() > 0 && s.detectTypes()
+                        ? spool.resolveSibling("head-" + spool.getFileName())
+                        : null;
+                if (head != null) Files.deleteIfExists(head);
                 try {
                     if (TailPlanner.spool(
                             file,
@@ -1313,8 +1319,11 @@ final class FilesSource implements Source {
                             m.end(),
                             header ? LineCutter.headerLine(file, gz) : null,
                             mark,
-                            spool)) {
-                        return new Opened(new Part(spool, key, s.storage().shift(key, null, m.start(), header)), null);
+                            spool,
+                            head)) {
+                        Path top = head != null && Files.exists(head) ? head : null;
+                        return new Opened(
+                                new Part(spool, key, s.storage().shift(key, null, m.start(), header), top), null);
                     }
                 } catch (NoSuchFileException e) {
                     // rotated away between the look-up and the open: list again

@@ -133,6 +133,19 @@ final class LineCutter {
         return 0;
     }
 
+    /**
+     * Writes the {@link #headLength head} of a csv file's first bytes to {@code spool}; false, writing nothing, when no
+     * record end in them can be trusted.
+     */
+    static boolean writeHead(byte[] first, int records, Path spool) throws IOException {
+        int length = headLength(first, records);
+        if (length == 0) return false;
+        try (java.io.OutputStream out = Files.newOutputStream(spool)) {
+            out.write(first, 0, length);
+        }
+        return true;
+    }
+
     /** The cut points of one reading of the records: after the first record end past each {@code target} bytes. */
     private static final class Cutter {
         private final CsvRecords records;

@@ -200,16 +200,9 @@ final class Storage implements AutoCloseable {
      * when no record end in those bytes can be trusted ({@link LineCutter#headLength}): nothing is copied.
      */
     boolean spoolHead(String key, String fingerprint, int max, int records, Path spool) throws IOException {
-        byte[] head;
         try (InputStream in = read(key, fingerprint, 0, max)) {
-            head = in.readNBytes(max);
+            return LineCutter.writeHead(in.readNBytes(max), records, spool);
         }
-        int length = LineCutter.headLength(head, records);
-        if (length == 0) return false;
-        try (OutputStream out = Files.newOutputStream(spool)) {
-            out.write(head, 0, length);
-        }
-        return true;
     }
 
     /** The first line of the object (the CSV header), in the planned version. */

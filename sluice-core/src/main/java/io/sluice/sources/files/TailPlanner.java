@@ -375,11 +375,23 @@ final class TailPlanner {
      * after checking, on the same open file, that it still is the log with this identity: a rotation may have put
      * another log under the name since it was planned. Returns false when it is not; throws {@link EndMarks.Gone} when
      * its planned bytes are no longer in it (it was truncated since).
+     *
+     * @param head null, or where to write the log's head from the same open file ({@link LineCutter#writeHead}: its
+     *     first records before {@code start}, within {@link FilesSource#HEAD_BYTES}), which gives a csv range its
+     *     columns' types; not written when no record end in it can be trusted
      */
     static boolean spool(
-            Path file, boolean gz, String identity, long start, long end, byte[] header, String mark, Path spool)
+            Path file,
+            boolean gz,
+            String identity,
+            long start,
+            long end,
+            byte[] header,
+            String mark,
+            Path spool,
+            Path head)
             throws IOException {
-        boolean spooled = copy(file, gz, identity, start, end, header, spool);
+        boolean spooled = copy(file, gz, identity, start, end, header, spool, head);
         if (spooled && mark != null && end != Member.WHOLE && !mark.equals(EndMarks.ofSpool(spool, end - start))) {
             throw new EndMarks.Gone("its bytes [" + start + ", " + end + ") are no longer the ones planned: the"
                     + " log was truncated and written again since (it starts with the same " + IDENTITY_BYTES
@@ -390,8 +402,10 @@ final class TailPlanner {
     }
 
     /** {@link #spool}'s copy, without the check of its bytes. */
-    private static boolean copy(Path file, boolean gz, String identity, long start, long end, byte[] header, Path spool)
+    private static boolean copy(
+            Path file, boolean gz, String identity, long start, long end, byte[] header, Path spool, Path headSpool)
             throws IOException {
+        int headBytes = (int) Math.min(start, FilesSource.HEAD_BYTES);
         if (!gz) {
             try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
                 byte[] head = readHead(in);
@@ -401,6 +415,14 @@ final class TailPlanner {
                         && identity(head, Files.getLastModifiedTime(file).toMillis())
                                 .equals(identity);
                 if (!whole && (head.length < IDENTITY_BYTES || !identity(head).equals(identity))) return false;
+                if (headSpool != null) {
+                    java.nio.ByteBuffer first = java.nio.ByteBuffer.allocate(headBytes);
+                    while (first.hasRemaining() && in.read(first, first.position()) > 0) {}
+                    LineCutter.writeHead(
+                            java.util.Arrays.copyOf(first.array(), first.position()),
+                            FilesSource.HEAD_RECORDS,
+                            headSpool);
+                }
                 long to = whole ? in.size() : end;
                 try (OutputStream out = Files.newOutputStream(spool, StandardOpenOption.CREATE_NEW);
                         var ch = java.nio.channels.Channels.newChannel(out)) {
@@ -438,16 +460,24 @@ final class TailPlanner {
                 // a range planned in the plain file may be read after the file was rotated and compressed: then only
                 // its bytes, or the rest of the log would be read twice (again by the compressed rotation's own split)
                 long left = end == Member.WHOLE ? Long.MAX_VALUE : end - start;
+                byte[] first = java.util.Arrays.copyOf(head, Math.min(head.length, headBytes));
                 if (start < head.length) {
                     int n = (int) Math.min(left, head.length - start);
                     out.write(head, (int) start, n);
                     left -= n;
-                } else if (in.skip(start - head.length) < start - head.length && in.read() < 0) {
-                    // a gzipped copy made before the live log's last lines, which were read from the live log
-                    if (end == Member.WHOLE) return true;
-                    throw new java.io.EOFException(
-                            file + " ends before the range [" + start + ", " + end + ") planned in this log");
+                } else {
+                    // the bytes before the range: the head's are kept (headSpool), the rest skipped
+                    byte[] more = headSpool == null ? new byte[0] : in.readNBytes(headBytes - head.length);
+                    first = headSpool == null ? first : concat(head, more);
+                    long gap = start - head.length - more.length;
+                    if (in.skip(gap) < gap && in.read() < 0) {
+                        // a gzipped copy made before the live log's last lines, which were read from the live log
+                        if (end == Member.WHOLE) return true;
+                        throw new java.io.EOFException(
+                                file + " ends before the range [" + start + ", " + end + ") planned in this log");
+                    }
                 }
+                if (headSpool != null) LineCutter.writeHead(first, FilesSource.HEAD_RECORDS, headSpool);
                 byte[] buf = new byte[1 << 16];
                 int n;
                 while (left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0) {
@@ -461,6 +491,12 @@ final class TailPlanner {
             }
             return true;
         }
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] both = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, both, a.length, b.length);
+        return both;
     }
 
     /**
