@@ -65,6 +65,15 @@ class RangeTypesTest {
         return b.toString();
     }
 
+    /** A workspace whose pipeline ran, successfully, over {@code big.csv} holding {@code content}. */
+    private Workspace ran(String content) throws Exception {
+        Workspace ws = Workspace.in(dir);
+        ws.input("big.csv", content);
+        CliRun r = CliRun.run(pipeline(ws));
+        assertThat(r.code()).as(r.toString()).isZero();
+        return ws;
+    }
+
     /** Each output file's schema: its columns and their types, in order. */
     private static List<String> schemas(Workspace ws) throws Exception {
         List<Path> outputs = ws.outputFiles(".parquet");
@@ -87,10 +96,8 @@ class RangeTypesTest {
 
     @Test
     void everyRangeOfAFileHasTheTypesOfItsHead() throws Exception {
-        Workspace ws = Workspace.in(dir);
-        Path file = ws.input("big.csv", csv("7"));
-        CliRun r = CliRun.run(pipeline(ws));
-        assertThat(r.code()).as(r.toString()).isZero();
+        Workspace ws = ran(csv("7"));
+        Path file = ws.in().resolve("big.csv");
         assertThat(ws.deadLetters()).isEmpty();
 
         assertThat(schemas(ws))
@@ -123,10 +130,7 @@ class RangeTypesTest {
 
     @Test
     void aValueItsHeadsTypeWouldChangeMakesItsColumnTextInItsRangeOnly() throws Exception {
-        Workspace ws = Workspace.in(dir);
-        ws.input("big.csv", csv("12.5"));
-        CliRun r = CliRun.run(pipeline(ws));
-        assertThat(r.code()).as(r.toString()).isZero();
+        Workspace ws = ran(csv("12.5"));
         assertThat(ws.deadLetters()).as("no row is refused: its column is text").isEmpty();
 
         List<String> schemas = schemas(ws);
@@ -142,5 +146,21 @@ class RangeTypesTest {
         assertThat(ws.outputRows("amount::VARCHAR", "parquet"))
                 .as("the value as written")
                 .contains("12.5");
+    }
+
+    @Test
+    void aValueItsHeadsTypeRefusesIsABadRecordNamingItsLineInTheFile() throws Exception {
+        Workspace ws = ran(csv("n/a"));
+
+        assertThat(ws.deadLetters())
+                .as("DuckDB's own reject, its line shifted to the file's: the header is line 1, the last row line "
+                        + (ROWS + 1))
+                .singleElement()
+                .satisfies(d -> assertThat(d)
+                        .contains("\"file\":\"big.csv\"")
+                        .contains("\"line\":" + (ROWS + 1))
+                        .contains("n/a"));
+        assertThat(schemas(ws)).containsOnly("amount BIGINT, discount DOUBLE, id BIGINT, note VARCHAR");
+        assertThat(ws.outputRows("count(*)", "parquet")).containsExactly(Integer.toString(ROWS - 1));
     }
 }
