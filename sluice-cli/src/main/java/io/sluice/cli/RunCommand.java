@@ -3,13 +3,13 @@ package io.sluice.cli;
 import io.sluice.pipeline.Assembly;
 import io.sluice.pipeline.Pipeline;
 import io.sluice.pipeline.RunOptions;
+import io.sluice.planning.Superseded;
 import io.sluice.runner.LocalRunner;
 import io.sluice.runner.RunGaveUpException;
 import io.sluice.runner.RunSummary;
 import io.sluice.runner.Runner;
 import io.sluice.runner.RunnerFactory;
 import io.sluice.runner.SplitExecution;
-import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
 import java.io.PrintWriter;
 import java.time.Clock;
@@ -231,12 +231,25 @@ final class RunCommand implements Callable<Integer> {
                     divided.size());
             divided.stream().limit(5).forEach(d -> out.println("    " + d));
         }
+        if (s.replaced() > 0) {
+            out.printf(
+                    "  %d dead split(s) replaced: a newer version of their inputs is done, nothing is left to do"
+                            + " (`sluice status %s` lists them)%n",
+                    s.replaced(), p.file());
+        }
         if (s.dead() > 0) {
             out.printf(
                     "  %d split(s) dead: see `sluice status %s`, fix the cause, then `sluice retry %s`%n",
                     s.dead(), p.file(), p.file());
-            List<SplitInfo> dead = a.ledger().splits(EnumSet.of(SplitState.DEAD), 5);
-            dead.forEach(d -> out.println(Text.splitLine(d)));
+            java.util.Set<String> replaced = s.replaced() > 0
+                    ? Superseded.of(a.ledger()).stream()
+                            .map(r -> r.split().id())
+                            .collect(java.util.stream.Collectors.toSet())
+                    : java.util.Set.of();
+            a.ledger().splits(EnumSet.of(SplitState.DEAD), replaced.size() + 5).stream()
+                    .filter(d -> !replaced.contains(d.id()))
+                    .limit(5)
+                    .forEach(d -> out.println(Text.splitLine(d)));
         }
         if (s.rejected() > 0)
             out.printf(

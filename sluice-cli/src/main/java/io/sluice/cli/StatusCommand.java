@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.pipeline.Assembly;
 import io.sluice.pipeline.Components;
 import io.sluice.pipeline.Pipeline;
+import io.sluice.planning.Superseded;
 import io.sluice.runner.Lease;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.SplitInfo;
@@ -64,24 +65,33 @@ final class StatusCommand implements Callable<Integer> {
         Components c = args.components();
         PrintWriter out = spec.commandLine().getOut();
         try (Ledger ledger = args.recordedLedger(p, Clock.systemUTC())) {
-            return print(p, c, ledger, ledger, () -> sourceStatus(p, c, ledger), out);
+            return print(p, c, ledger, ledger, Superseded.of(ledger), () -> sourceStatus(p, c, ledger), out);
         }
     }
 
-    /** The report, from the two roles of the ledger it reads: the splits' admin view and the pool's members. */
+    /**
+     * The report, from the two roles of the ledger it reads: the splits' admin view and the pool's members. Failed and
+     * dead splits that a newer version of their inputs replaced ({@code replaced}, by the done splits that replace
+     * them) are counted and listed apart: nothing is left to do for them.
+     */
     private int print(
             Pipeline p,
             Components c,
             LedgerAdmin ledger,
             WorkerPool pool,
+            List<Superseded.Replaced> replaced,
             java.util.function.Supplier<List<String>> sourceStatus,
             PrintWriter out)
             throws java.io.IOException {
-        Map<SplitState, Long> counts = ledger.counts();
+        Map<SplitState, Long> counts = new java.util.EnumMap<>(SplitState.class);
+        counts.putAll(ledger.counts());
         Totals totals = ledger.totals();
         EnumSet<SplitState> listed =
                 all ? EnumSet.allOf(SplitState.class) : EnumSet.of(SplitState.FAILED, SplitState.DEAD);
-        List<SplitInfo> splits = ledger.splits(listed, limit);
+        Map<String, List<String>> replacedBy = new LinkedHashMap<>();
+        replaced.forEach(r -> replacedBy.put(r.split().id(), r.by()));
+        // counted apart from their state: nothing is left to do for a replaced split, which a dead one stands for
+        replaced.forEach(r -> counts.merge(r.split().state(), -1L, Long::sum));
         // a worker beats every third of a lease: one not seen for three leases is gone (its claims expire)
         Duration seenWithin = p.run().lease().multipliedBy(3);
         List<WorkerStatus> workers = pool.workers(seenWithin);
@@ -92,6 +102,7 @@ final class StatusCommand implements Callable<Integer> {
             doc.put("ledger", c.describeLedger(p.state()));
             Map<String, Long> byState = new LinkedHashMap<>();
             for (SplitState s : SplitState.values()) byState.put(s.label(), counts.getOrDefault(s, 0L));
+            byState.put("replaced", (long) replaced.size());
             doc.put("counts", byState);
             doc.put("version", p.version());
             doc.put(
@@ -120,12 +131,25 @@ final class StatusCommand implements Callable<Integer> {
                             .toList());
             // the source's lines as text: what it says differs by source (a tailed log's progress, a warning)
             doc.put("source", sourceStatus.get());
-            doc.put("splits", splits.stream().map(StatusCommand::asMap).toList());
+            List<SplitInfo> listedSplits = ledger.splits(listed, limit);
+            doc.put(
+                    "splits",
+                    listedSplits.stream()
+                            .map(i -> {
+                                Map<String, Object> m = asMap(i);
+                                m.put("replaced_by", replacedBy.get(i.id()));
+                                return m;
+                            })
+                            .toList());
             out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(doc));
             return 0;
         }
         out.printf("pipeline %s (%s)%n", p.name(), c.describeLedger(p.state()));
         for (SplitState s : SplitState.values()) out.printf("  %-8s %d%n", s.label(), counts.getOrDefault(s, 0L));
+        if (!replaced.isEmpty())
+            out.printf(
+                    "  %-8s %d (failed or dead; a newer version of their inputs is done)%n",
+                    "replaced", replaced.size());
         out.println(totalsLine(totals, Instant.now()));
         // the ledger keeps every split done, also one whose output a later version of its input replaced: a user who
         // adds up the input files' rows must not read the difference as rows written twice
@@ -143,6 +167,11 @@ final class StatusCommand implements Callable<Integer> {
                 out.println(workerLine(w, now, p.run().lease()));
         }
         List<String> source = sourceStatus.get();
+        // in text, a replaced split is listed apart, with what replaced it
+        List<SplitInfo> splits = ledger.splits(listed, limit + replacedBy.size()).stream()
+                .filter(i -> !replacedBy.containsKey(i.id()))
+                .limit(limit)
+                .toList();
         if (!source.isEmpty()) {
             out.println();
             out.println("source:");
@@ -152,6 +181,12 @@ final class StatusCommand implements Callable<Integer> {
             out.println();
             out.println(all ? "splits:" : "failed and dead splits (`sluice retry` sends them back to pending):");
             for (SplitInfo s : splits) out.println(Text.splitLine(s));
+        }
+        if (!replaced.isEmpty()) {
+            out.println();
+            out.println("replaced splits (a newer version of their inputs is done: nothing to retry):");
+            for (Superseded.Replaced r : replaced.stream().limit(limit).toList())
+                out.println(Text.splitLine(r.split()) + "\n           replaced by: " + String.join(", ", r.by()));
         }
         long shown = splits.size();
         long total = listed.stream().mapToLong(s -> counts.getOrDefault(s, 0L)).sum();

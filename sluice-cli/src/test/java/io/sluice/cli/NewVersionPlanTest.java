@@ -132,6 +132,77 @@ class NewVersionPlanTest {
                     + "version's split), and KnownSplits cannot give the latest done one; the rows are right (1|11, 2|20)")
     void aNewVersionAfterADeadOneReplacesTheOutputOfTheDoneOne() throws Exception {
         Workspace ws = Workspace.in(dir);
+        Path p = doneThenDead(ws);
+        String done = idOfSplitReading(p, "a.csv");
+
+        deliverAgain(ws, "a.csv", "id,v\n1,11\n2,20\n");
+
+        JsonNode replaces = firstSplitsReplaces(p);
+        assertThat(replaces)
+                .as("plan names the done split the new version replaces")
+                .hasSize(1);
+        assertThat(replaces.get(0).get("split").asText()).isEqualTo(done);
+        run(p).ok(); // the second version's dead split is replaced
+        CliRun.assertSameRows(ws.outputRows("id, v", "parquet"), java.util.List.of("1|11", "2|20"));
+    }
+
+    /**
+     * A version that ended dead, then a newer one done: nothing is left to do, so a run exits 0 (a cron job alerting
+     * on the exit code does not alert forever), status counts and lists the dead version apart as replaced, and retry
+     * leaves it as it is (run again, it would read nothing: its version of the file is gone).
+     */
+    @Test
+    void aDeadVersionThatANewerDoneOneReplacedNoLongerFailsRunsNorIsRetried() throws Exception {
+        Workspace ws = Workspace.in(dir);
+        ws.input("b.csv", "id,v\n3,30\n");
+        Path p = doneThenDead(ws);
+        String first = idOfSplitReading(p, "a.csv");
+        String dead = CliRun.splits(p, "dead").get(0).get("id").asText();
+        assertThat(run(p).code())
+                .as("a dead split that nothing replaced still fails a run")
+                .isEqualTo(1);
+
+        deliverAgain(ws, "a.csv", "id,v\n1,11\n2,20\n");
+        CliRun third = run(p);
+        assertThat(third.code()).as(third.toString()).isZero();
+        assertThat(third.out())
+                .contains("1 dead split(s) replaced: a newer version of their inputs is done")
+                .doesNotContain("sluice retry");
+        assertThat(run(p).code()).as("and every run after").isZero();
+        String newest = idOfSplitReading(p, "a.csv", "done", first);
+
+        String status = sluice("status", p.toString()).ok().out();
+        assertThat(status)
+                .contains("  dead     0\n")
+                .contains("  replaced 1 (failed or dead; a newer version of their inputs is done)\n")
+                .contains("replaced splits (a newer version of their inputs is done: nothing to retry):\n  dead     "
+                        + dead)
+                .contains("replaced by: " + newest)
+                .doesNotContain("failed and dead splits");
+        JsonNode json = CliRun.status(p);
+        assertThat(json.get("counts").get("dead").asInt()).isZero();
+        assertThat(json.get("counts").get("replaced").asInt()).isEqualTo(1);
+        JsonNode listed = StreamSupport.stream(json.get("splits").spliterator(), false)
+                .filter(s -> s.get("id").asText().equals(dead))
+                .findFirst()
+                .orElseThrow();
+        assertThat(listed.get("state").asText()).as("its history stays").isEqualTo("dead");
+        assertThat(listed.get("replaced_by").get(0).asText()).isEqualTo(newest);
+
+        assertThat(sluice("retry", p.toString()).ok().out())
+                .contains("0 split(s) sent back to pending")
+                .contains("1 replaced split(s) left as they are");
+        assertThat(sluice("retry", p.toString(), dead).ok().out())
+                .contains("0 split(s) sent back to pending")
+                .contains("split " + dead + " is replaced by " + newest + " (a newer version of its inputs, done): "
+                        + "left as it is");
+        assertThat(CliRun.splits(p, "dead")).hasSize(1);
+        assertThat(run(p).ok().out()).contains("0 split(s) done");
+        CliRun.assertSameRows(ws.outputRows("id, v", "parquet"), java.util.List.of("1|11", "2|20", "3|30"));
+    }
+
+    /** a.csv done, then a second version of it dead: a step refuses its value. */
+    private static Path doneThenDead(Workspace ws) throws Exception {
         ws.input("a.csv", "id,v\n1,10\n");
         Path p = ws.pipeline("""
                 pipeline: versions
@@ -141,21 +212,11 @@ class NewVersionPlanTest {
                 sink: { files: { path: out, format: parquet } }
                 """);
         run(p).ok();
-        String done = idOfSplitReading(p, "a.csv");
         deliverAgain(ws, "a.csv", "id,v\n1,12.5 USD\n");
         assertThat(run(p).code())
                 .as("the refused value leaves the second version dead")
                 .isEqualTo(1);
-
-        deliverAgain(ws, "a.csv", "id,v\n1,11\n2,20\n");
-
-        JsonNode replaces = firstSplitsReplaces(p);
-        assertThat(replaces)
-                .as("plan names the done split the new version replaces")
-                .hasSize(1);
-        assertThat(replaces.get(0).get("split").asText()).isEqualTo(done);
-        run(p); // exit 1: the second version's split stays dead
-        CliRun.assertSameRows(ws.outputRows("id, v", "parquet"), java.util.List.of("1|11", "2|20"));
+        return p;
     }
 
     /** The file again with other content and a later modification time: a new version of it. */
@@ -171,6 +232,15 @@ class NewVersionPlanTest {
                 .get("splits")
                 .get(0)
                 .get("replaces");
+    }
+
+    /** The split reading {@code name} in {@code state}, other than {@code not}. */
+    private static String idOfSplitReading(Path p, String name, String state, String not) throws Exception {
+        return CliRun.splits(p, state).stream()
+                .map(s -> s.get("id").asText())
+                .filter(id -> id.startsWith(name) && !id.equals(not))
+                .findFirst()
+                .orElseThrow();
     }
 
     private static String idOfSplitReading(Path p, String name) throws Exception {

@@ -113,7 +113,7 @@ class ScriptJsonTest {
     void aSummaryOfSplitsRunElsewhereSaysTheSplitsThatDied() throws Exception {
         var p = io.sluice.pipeline.PipelineLoader.withSystemEnv().load(pipeline);
         var ledger = java.util.Map.of(io.sluice.spi.SplitState.DONE, 3L, io.sluice.spi.SplitState.DEAD, 2L);
-        var summary = new io.sluice.runner.RunSummary(3, 4, 2, 0, 0, 30, 30, 0, 0, 1000, false, ledger);
+        var summary = new io.sluice.runner.RunSummary(3, 4, 2, 0, 0, 30, 30, 0, 0, 1000, false, ledger, 0);
         Path file = dir.resolve("controller.json");
 
         SummaryJson.write(file, p, null, summary, new io.sluice.runner.RunStats(), summary.exitCode());

@@ -76,8 +76,9 @@ public final class Replacements {
     }
 
     /** A sink replaces the outputs of the other versions of a key, and keeps those of its own version. */
-    private static boolean replaces(OutputKey newer, OutputKey older) {
-        return older != null
+    static boolean replaces(OutputKey newer, OutputKey older) {
+        return newer != null
+                && older != null
                 && newer.key().equals(older.key())
                 && !newer.version().equals(older.version());
     }

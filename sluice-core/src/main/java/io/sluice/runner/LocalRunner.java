@@ -9,6 +9,7 @@ import io.sluice.pipeline.Assembly;
 import io.sluice.pipeline.RunOptions;
 import io.sluice.planning.Plan;
 import io.sluice.planning.Planner;
+import io.sluice.planning.Superseded;
 import io.sluice.spi.Claim;
 import io.sluice.spi.Completion;
 import io.sluice.spi.Folders;
@@ -208,6 +209,7 @@ public final class LocalRunner implements Runner {
             if (membership != null) membership.close();
             a.sink().finish();
         }
+        Map<SplitState, Long> counts = finalCounts();
         return new RunSummary(
                 stats.splitsDone(),
                 stats.attemptsFailed(),
@@ -220,7 +222,8 @@ public final class LocalRunner implements Runner {
                 stats.bytes(),
                 stats.elapsedMillis(),
                 stop.interrupted(),
-                finalCounts());
+                counts,
+                counts.getOrDefault(SplitState.DEAD, 0L) > 0 ? Superseded.dead(a.ledger()) : 0);
     }
 
     /**

@@ -311,7 +311,8 @@ final class KubernetesRunner implements Runner {
                 0,
                 (System.nanoTime() - start) / 1_000_000,
                 interrupted,
-                after);
+                after,
+                after.getOrDefault(SplitState.DEAD, 0L) > 0 ? io.sluice.planning.Superseded.dead(ledger) : 0);
         if (!watch && !interrupted && blind != null && blindTooLong()) {
             // after the summary, as below
             throw new RunGaveUpException(

@@ -1,0 +1,83 @@
+package io.sluice.planning;
+
+import io.sluice.spi.KnownMember;
+import io.sluice.spi.Ledger;
+import io.sluice.spi.Member;
+import io.sluice.spi.Split;
+import io.sluice.spi.SplitInfo;
+import io.sluice.spi.SplitState;
+import io.sluice.spi.ledger.PlanStore;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Failed and dead splits that are replaced: a newer version of every one of their inputs was registered last and is
+ * done, in a split whose output replaces theirs ({@link io.sluice.spi.OutputKey}: a sink keeps one version of a key).
+ * Nothing is left to do for them, so they count neither for a run's exit code nor for {@code retry}; {@code status}
+ * shows them apart. Found from what the ledger records (each input's latest registration, a split's output key), no
+ * state of its own: a replaced split stays failed or dead in the ledger, so its claim rules are unchanged.
+ */
+public final class Superseded {
+    /** Failed and dead splits looked at: past that many, the others count as failed or dead. */
+    static final int MOST = 10_000;
+
+    private Superseded() {}
+
+    /**
+     * A replaced split, as status shows it.
+     *
+     * @param by the done splits that replace it
+     */
+    public record Replaced(SplitInfo split, List<String> by) {
+        public Replaced {
+            by = List.copyOf(by);
+        }
+    }
+
+    /** The failed and dead splits that are replaced, oldest first. */
+    public static List<Replaced> of(Ledger ledger) {
+        return among(ledger, ledger.splits(EnumSet.of(SplitState.FAILED, SplitState.DEAD), MOST));
+    }
+
+    /** How many dead splits are replaced. */
+    public static long dead(Ledger ledger) {
+        return among(ledger, ledger.splits(EnumSet.of(SplitState.DEAD), MOST)).size();
+    }
+
+    /** Of these splits, those replaced. */
+    static List<Replaced> among(PlanStore ledger, List<SplitInfo> infos) {
+        List<Replaced> out = new ArrayList<>();
+        Map<String, Optional<Split>> splits = new HashMap<>();
+        for (SplitInfo info : infos) {
+            Optional<Split> s = splits.computeIfAbsent(info.id(), ledger::split);
+            if (s.isEmpty() || s.get().outputKey() == null) continue;
+            by(ledger, s.get(), splits).ifPresent(by -> out.add(new Replaced(info, by)));
+        }
+        return out;
+    }
+
+    /** The done splits that replace this one, when each of its inputs was registered last in one of them. */
+    private static Optional<List<String>> by(PlanStore ledger, Split s, Map<String, Optional<Split>> splits) {
+        Set<String> keys = new LinkedHashSet<>();
+        for (Member m : s.members()) keys.add(m.key());
+        Map<String, KnownMember> latest = ledger.known(keys);
+        Set<String> by = new LinkedHashSet<>();
+        for (String key : keys) {
+            KnownMember k = latest.get(key);
+            // registered last in this very split (no newer version), or a newer version not done yet
+            if (k == null || k.splitId().equals(s.id()) || k.state() != SplitState.DONE) return Optional.empty();
+            Optional<Split> newer = splits.computeIfAbsent(k.splitId(), ledger::split);
+            // an output that stays beside this one's (the next chunk of a tailed log) replaces nothing
+            if (newer.isEmpty() || !Replacements.replaces(newer.get().outputKey(), s.outputKey()))
+                return Optional.empty();
+            by.add(k.splitId());
+        }
+        return Optional.of(new ArrayList<>(by));
+    }
+}
