@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Which done splits a plan's splits replace the output of: a split whose inputs an earlier done split read, in
@@ -88,6 +89,12 @@ public final class Replacements {
     }
 
     private static Map<String, KnownMember> latest(KnownSplits known, List<Split> splits) {
+        return latest(splits, known::members);
+    }
+
+    /** The latest registration of each input of these splits, asked of {@code lookup} a batch of keys at a time. */
+    static Map<String, KnownMember> latest(
+            Collection<Split> splits, Function<List<String>, Map<String, KnownMember>> lookup) {
         Set<String> keys = new LinkedHashSet<>();
         splits.forEach(s -> s.members().forEach(m -> keys.add(m.key())));
         Map<String, KnownMember> latest = new HashMap<>();
@@ -95,11 +102,11 @@ public final class Replacements {
         for (String k : keys) {
             batch.add(k);
             if (batch.size() == KEYS_PER_LOOKUP) {
-                latest.putAll(known.members(batch));
+                latest.putAll(lookup.apply(batch));
                 batch.clear();
             }
         }
-        if (!batch.isEmpty()) latest.putAll(known.members(batch));
+        if (!batch.isEmpty()) latest.putAll(lookup.apply(batch));
         return latest;
     }
 }

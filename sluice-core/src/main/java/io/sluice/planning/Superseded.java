@@ -52,24 +52,29 @@ public final class Superseded {
 
     /** Of these splits, those replaced. */
     static List<Replaced> among(PlanStore ledger, List<SplitInfo> infos) {
-        List<Replaced> out = new ArrayList<>();
         Map<String, Optional<Split>> splits = new HashMap<>();
+        infos.forEach(i -> splits.put(i.id(), ledger.split(i.id())));
+        List<Split> keyed = splits.values().stream()
+                .flatMap(Optional::stream)
+                .filter(s -> s.outputKey() != null)
+                .toList();
+        // one look-up per batch of inputs, not one per split: status may look at thousands of dead splits
+        Map<String, KnownMember> latest = Replacements.latest(keyed, ledger::known);
+        List<Replaced> out = new ArrayList<>();
         for (SplitInfo info : infos) {
-            Optional<Split> s = splits.computeIfAbsent(info.id(), ledger::split);
+            Optional<Split> s = splits.get(info.id());
             if (s.isEmpty() || s.get().outputKey() == null) continue;
-            by(ledger, s.get(), splits).ifPresent(by -> out.add(new Replaced(info, by)));
+            by(ledger, s.get(), latest, splits).ifPresent(by -> out.add(new Replaced(info, by)));
         }
         return out;
     }
 
     /** The done splits that replace this one, when each of its inputs was registered last in one of them. */
-    private static Optional<List<String>> by(PlanStore ledger, Split s, Map<String, Optional<Split>> splits) {
-        Set<String> keys = new LinkedHashSet<>();
-        for (Member m : s.members()) keys.add(m.key());
-        Map<String, KnownMember> latest = ledger.known(keys);
+    private static Optional<List<String>> by(
+            PlanStore ledger, Split s, Map<String, KnownMember> latest, Map<String, Optional<Split>> splits) {
         Set<String> by = new LinkedHashSet<>();
-        for (String key : keys) {
-            KnownMember k = latest.get(key);
+        for (Member m : s.members()) {
+            KnownMember k = latest.get(m.key());
             // registered last in this very split (no newer version), or a newer version not done yet
             if (k == null || k.splitId().equals(s.id()) || k.state() != SplitState.DONE) return Optional.empty();
             Optional<Split> newer = splits.computeIfAbsent(k.splitId(), ledger::split);
