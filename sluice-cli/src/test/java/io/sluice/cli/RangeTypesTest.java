@@ -81,17 +81,20 @@ class RangeTypesTest {
                 .as("one output per range: the file was cut into 3 ranges or more")
                 .hasSizeGreaterThan(3);
         return outputs.stream()
-                .map(p -> {
-                    try {
-                        return String.join(
-                                ", ",
-                                Workspace.query("SELECT column_name || ' ' || column_type FROM (DESCRIBE SELECT id, "
-                                        + "amount, discount, note FROM read_parquet('" + p + "'))"));
-                    } catch (java.sql.SQLException e) {
-                        throw new IllegalStateException(e);
-                    }
-                })
+                .map(p -> schema(p, "id, amount, discount, note"))
                 .toList();
+    }
+
+    /** An output file's schema: these columns and their types, in order. */
+    private static String schema(Path output, String columns) {
+        try {
+            return String.join(
+                    ", ",
+                    Workspace.query("SELECT column_name || ' ' || column_type FROM (DESCRIBE SELECT " + columns
+                            + " FROM read_parquet('" + output + "'))"));
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
@@ -106,6 +109,42 @@ class RangeTypesTest {
         CliRun.assertSameRows(
                 ws.outputRows("id, amount, discount, note", "parquet"),
                 Workspace.query("SELECT id, amount, discount, note FROM read_csv('" + file + "', header = true)"));
+    }
+
+    /**
+     * Rows of about 1 KB whose {@code discount} is empty in the first 10,000 (10 MB) and a decimal after: the head the
+     * later ranges are typed by stops at {@code FilesSource.HEAD_BYTES} (8 MB), before the first decimal, while
+     * DuckDB's own sniff of the range at byte 0 reads its 20,480 records, decimals among them.
+     */
+    @Test
+    void theRangeAtByteZeroHasTheTypesOfTheHeadTheOthersTake() throws Exception {
+        String pad = "x".repeat(1000);
+        StringBuilder b = new StringBuilder("id,discount,note\n");
+        for (int i = 0; i < 40_000; i++)
+            b.append(i)
+                    .append(',')
+                    .append(i < 10_000 ? "" : (i % 100) + ".25")
+                    .append(',')
+                    .append(pad)
+                    .append('\n');
+        Workspace ws = Workspace.in(dir);
+        ws.input("wide.csv", b.toString());
+        CliRun r = CliRun.run(ws.pipeline("""
+                pipeline: wide-types
+                source:
+                  files:
+                    path: in
+                    split_size: 12MB
+                sink: { files: { path: out, format: parquet } }
+                """));
+        assertThat(r.code()).as(r.toString()).isZero();
+
+        List<Path> outputs = ws.outputFiles(".parquet");
+        assertThat(outputs).as("one output per range").hasSizeGreaterThan(2);
+        assertThat(outputs.stream().map(p -> schema(p, "id, discount")).distinct())
+                .as("every range's output has one schema, the range at byte 0's too")
+                .hasSize(1);
+        assertThat(ws.outputRows("count(*), count(discount)", "parquet")).containsExactly("40000|30000");
     }
 
     @Test

@@ -106,15 +106,10 @@ class S3FilesSourceTest extends SourceConformanceKit {
                             .filter(c -> c == '\n')
                             .count();
                     Path head = reader.files().parts().getFirst().head();
-                    if (m.start() > 0) {
-                        assertThat(Files.readString(head))
-                                .as("a range's types come from the object's first range, read by a GET of its version")
-                                .isEqualTo(csv.substring(0, (int) firstEnd));
-                    } else {
-                        assertThat(head)
-                                .as("the first range is typed by itself")
-                                .isNull();
-                    }
+                    assertThat(Files.readString(head))
+                            .as("every range's types, the first's too, come from the object's first range, read by a"
+                                    + " GET of its version")
+                            .isEqualTo(csv.substring(0, (int) firstEnd));
                     assertThat(reader.files().parts().getFirst().shift().lines())
                             .as("dead letters name the object's lines")
                             .isEqualTo(m.start() == 0 ? 0 : before - 1);

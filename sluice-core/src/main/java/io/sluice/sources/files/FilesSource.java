@@ -981,8 +981,10 @@ final class FilesSource implements Source {
             if (header && head == null) head = s.storage().headerLine(m.key(), m.fingerprint(), false);
             files.create(spool);
             s.storage().spool(m.key(), m.fingerprint(), m.start(), m.end(), head, spool);
-            // without a header line too: a range's columns are then column0, column1, ... as in its head
-            if (format.equals("csv") && m.start() > 0 && s.detectTypes()) top = spoolHead(split, m, spool, files);
+            // without a header line too: a range's columns are then column0, column1, ... as in its head; the range
+            // at byte 0 as well, or its own sniff (20,480 records, whatever their bytes) could type it apart from the
+            // others, whose head stops at HEAD_BYTES
+            if (format.equals("csv") && !m.isWhole() && s.detectTypes()) top = spoolHead(split, m, spool, files);
         } catch (ObjectChangedException e) {
             Files.deleteIfExists(spool);
             if (s.reprocessChanged()) {
@@ -1006,13 +1008,15 @@ final class FilesSource implements Source {
     static final int HEAD_BYTES = 8 << 20;
 
     /**
-     * A spool of the head of the file a csv byte range {@code m} (not at its top) is cut from, in the range's version:
-     * the records of its first range that DuckDB's sniffer of that range samples, whose types every range of the file
-     * takes (the engine's {@code DetectedCsv}); null when no record end in it can be trusted (the range is typed by
-     * itself).
+     * A spool of the head of the file a csv byte range {@code m} is cut from, in the range's version: the records of
+     * its first range that DuckDB's sniffer of that range samples, within {@link #HEAD_BYTES}, whose types every range
+     * of the file takes, the first range too (the engine's {@code DetectedCsv}); null when no record end in it can be
+     * trusted (the range is typed by itself).
      */
     private Path spoolHead(Split split, Member m, Path spool, ReadContext.FileMaker files) throws IOException {
-        long end = Math.min(RangePayload.headEnd(split.payload()).orElse(m.start()), m.start());
+        long end = m.start() == 0
+                ? m.end()
+                : Math.min(RangePayload.headEnd(split.payload()).orElse(m.start()), m.start());
         Path head = files.create(spool.resolveSibling("head-" + spool.getFileName()));
         boolean spooled = false;
         try {
