@@ -189,7 +189,7 @@ final class LineEnds {
         Files.createDirectories(dir);
         Path copy = dir.resolve(n + "-" + (gz ? name.substring(0, name.length() - 3) : name));
         copy(p.file(), gz, copy, mark);
-        return new LocalFiles.Part(copy, p.key(), p.shift());
+        return new LocalFiles.Part(copy, p.key(), p.shift(), p.head()); // a range keeps its file's head
     }
 
     /**
