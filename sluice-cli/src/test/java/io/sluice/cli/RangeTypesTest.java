@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.testkit.Workspace;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -63,6 +64,16 @@ class RangeTypesTest {
                     .append('\n');
         }
         return b.toString();
+    }
+
+    /** A pipeline tailing the csv logs {@code in/*.log} in ranges of 1 KB. */
+    private static Path tailed(Workspace ws) throws Exception {
+        return ws.pipeline("""
+                pipeline: tailed-types
+                source:
+                  files: { path: in, include: "*.log", format: csv, tail: true, split_size: 1KB }
+                sink: { files: { path: out, format: parquet } }
+                """);
     }
 
     /** A workspace whose pipeline ran, successfully, over {@code big.csv} holding {@code content}. */
@@ -147,16 +158,29 @@ class RangeTypesTest {
         assertThat(ws.outputRows("count(*), count(discount)", "parquet")).containsExactly("40000|30000");
     }
 
+    /**
+     * A log whose first records leave {@code discount} empty and whose later ones hold decimals, read in ranges of 1 KB
+     * in one run: each range's head is the log up to that range (within 20,480 records), so the ranges read before a
+     * decimal is in the log type it VARCHAR and the others DOUBLE.
+     */
+    @Test
+    @Disabled("a tailed log's head grows with the log: each range takes the bytes before it, not its first range")
+    void theRangesOfATailedLogAgreeOnTheirTypesWhileItsHeadGrows() throws Exception {
+        Workspace ws = Workspace.in(dir);
+        ws.input("app.log", "id,amount,discount,note\n" + rows(0, 100, false) + rows(100, 300, true));
+        Path p = tailed(ws);
+        CliRun.run(p).ok();
+
+        assertThat(schemas(ws).stream().distinct())
+                .as("the ranges of one log agree on its types")
+                .hasSize(1);
+    }
+
     @Test
     void theNewBytesOfATailedLogHaveTheTypesOfItsHead() throws Exception {
         Workspace ws = Workspace.in(dir);
         Path log = ws.input("app.log", "id,amount,discount,note\n" + rows(0, 100, true));
-        Path p = ws.pipeline("""
-                pipeline: tailed-types
-                source:
-                  files: { path: in, include: "*.log", format: csv, tail: true, split_size: 1KB }
-                sink: { files: { path: out, format: parquet } }
-                """);
+        Path p = tailed(ws);
         CliRun.run(p).ok();
         java.nio.file.Files.writeString(log, rows(100, 300, false), java.nio.file.StandardOpenOption.APPEND);
         CliRun.run(p).ok();
