@@ -22,6 +22,9 @@ final class SummaryJson {
         Map<String, Long> ledger = new LinkedHashMap<>();
         for (SplitState state : SplitState.values())
             ledger.put(state.label(), s.ledger().getOrDefault(state, 0L));
+        // as status --json counts them: a replaced dead split is not work left, and the exit code does not count it
+        ledger.put(SplitState.DEAD.label(), s.dead());
+        ledger.put("replaced", s.replaced());
         Map<String, Object> doc =
                 Json.map("pipeline", p.name(), "file", p.file().toString());
         if (worker != null) doc.put("worker", worker);

@@ -105,24 +105,41 @@ class ScriptJsonTest {
         assertThat(second.get("inputs_already_processed").asLong()).isEqualTo(3);
     }
 
+    /** A ledger after a run: 3 splits done, 2 dead. */
+    private static final java.util.Map<io.sluice.spi.SplitState, Long> DEAD_TWO =
+            java.util.Map.of(io.sluice.spi.SplitState.DONE, 3L, io.sluice.spi.SplitState.DEAD, 2L);
+
+    /** The JSON summary a run writes of {@code summary}, as a controller (no worker) writes it. */
+    private JsonNode summaryOf(io.sluice.runner.RunSummary summary) throws Exception {
+        var p = io.sluice.pipeline.PipelineLoader.withSystemEnv().load(pipeline);
+        Path file = dir.resolve("summary.json");
+        SummaryJson.write(file, p, null, summary, new io.sluice.runner.RunStats(), summary.exitCode());
+        return JSON.readTree(file.toFile());
+    }
+
     /**
      * The Jobs mode's controller runs no split itself: its summary's counts come from the ledger, and its own counters
      * stay 0. The JSON's {@code splits_dead} is the run's, as its {@code splits_done} is, not the counter's.
      */
     @Test
     void aSummaryOfSplitsRunElsewhereSaysTheSplitsThatDied() throws Exception {
-        var p = io.sluice.pipeline.PipelineLoader.withSystemEnv().load(pipeline);
-        var ledger = java.util.Map.of(io.sluice.spi.SplitState.DONE, 3L, io.sluice.spi.SplitState.DEAD, 2L);
-        var summary = new io.sluice.runner.RunSummary(3, 4, 2, 0, 0, 30, 30, 0, 0, 1000, false, ledger, 0);
-        Path file = dir.resolve("controller.json");
-
-        SummaryJson.write(file, p, null, summary, new io.sluice.runner.RunStats(), summary.exitCode());
-
-        JsonNode s = JSON.readTree(file.toFile());
+        JsonNode s = summaryOf(new io.sluice.runner.RunSummary(3, 4, 2, 0, 0, 30, 30, 0, 0, 1000, false, DEAD_TWO, 0));
         assertThat(s.get("splits_done").asLong()).isEqualTo(3);
         assertThat(s.get("failed_attempts").asLong()).isEqualTo(4);
         assertThat(s.get("splits_dead").asLong()).as(s.toString()).isEqualTo(2);
         assertThat(s.get("exit_code").asInt()).isEqualTo(1);
+    }
+
+    /**
+     * A dead split whose inputs' newer version is done (replaced) does not fail the run: the summary's ledger counts it
+     * apart, as {@code status --json} does, so that a script reading {@code ledger.dead} agrees with the exit code.
+     */
+    @Test
+    void aSummaryCountsReplacedDeadSplitsApart() throws Exception {
+        JsonNode s = summaryOf(new io.sluice.runner.RunSummary(3, 0, 0, 0, 0, 30, 30, 0, 0, 1000, false, DEAD_TWO, 2));
+        assertThat(s.get("exit_code").asInt()).isZero();
+        assertThat(s.get("ledger").get("dead").asLong()).as(s.toString()).isZero();
+        assertThat(s.get("ledger").get("replaced").asLong()).as(s.toString()).isEqualTo(2);
     }
 
     /** A worker writes its summary when SIGTERM stops it. */
