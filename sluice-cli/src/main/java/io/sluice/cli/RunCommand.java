@@ -241,15 +241,14 @@ final class RunCommand implements Callable<Integer> {
             out.printf(
                     "  %d split(s) dead: see `sluice status %s`, fix the cause, then `sluice retry %s`%n",
                     s.dead(), p.file(), p.file());
+            // the first dead splits that are not replaced: only these few are looked at again, not every failed one
+            List<io.sluice.spi.SplitInfo> dead = a.ledger().splits(EnumSet.of(SplitState.DEAD), (int) s.replaced() + 5);
             java.util.Set<String> replaced = s.replaced() > 0
-                    ? Superseded.of(a.ledger()).stream()
+                    ? Superseded.among(a.ledger(), dead).stream()
                             .map(r -> r.split().id())
                             .collect(java.util.stream.Collectors.toSet())
                     : java.util.Set.of();
-            a.ledger().splits(EnumSet.of(SplitState.DEAD), replaced.size() + 5).stream()
-                    .filter(d -> !replaced.contains(d.id()))
-                    .limit(5)
-                    .forEach(d -> out.println(Text.splitLine(d)));
+            dead.stream().filter(d -> !replaced.contains(d.id())).limit(5).forEach(d -> out.println(Text.splitLine(d)));
         }
         if (s.rejected() > 0)
             out.printf(

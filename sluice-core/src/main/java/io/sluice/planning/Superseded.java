@@ -51,7 +51,7 @@ public final class Superseded {
     }
 
     /** Of these splits, those replaced. */
-    static List<Replaced> among(PlanStore ledger, List<SplitInfo> infos) {
+    public static List<Replaced> among(PlanStore ledger, List<SplitInfo> infos) {
         Map<String, Optional<Split>> splits = new HashMap<>();
         infos.forEach(i -> splits.put(i.id(), ledger.split(i.id())));
         List<Split> keyed = splits.values().stream()
