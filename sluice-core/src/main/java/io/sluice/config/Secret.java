@@ -140,9 +140,24 @@ public final class Secret {
                                 (Map.Entry<String, String> k) -> k.getKey().length())
                         .reversed())
                 .toList()) {
-            if (out.contains(e.getKey())) out = out.replace(e.getKey(), e.getValue());
+            if (!out.contains(e.getKey())) continue;
+            out = wordLike(e.getKey())
+                    ? Pattern.compile("(?<![\\p{L}\\p{N}_])" + Pattern.quote(e.getKey()) + "(?![\\p{L}\\p{N}_])")
+                            .matcher(out)
+                            .replaceAll(Matcher.quoteReplacement(e.getValue()))
+                    : out.replace(e.getKey(), e.getValue());
         }
         return out;
+    }
+
+    /**
+     * A value of letters and digits only ({@code postgres}, {@code admin2024}) is replaced where it stands as a word of
+     * its own, not inside a longer one: a password {@code postgres} must not turn every {@code postgresql} in a
+     * message into {@code ***ql} (which tells the value anyway). A value with any other character is replaced
+     * wherever it appears.
+     */
+    private static boolean wordLike(String value) {
+        return value.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '_');
     }
 
     /**

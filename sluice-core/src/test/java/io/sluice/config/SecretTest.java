@@ -121,6 +121,23 @@ class SecretTest {
     }
 
     @Test
+    void aPasswordThatIsAWordIsRedactedAsAWordNotInsideOthers() {
+        validate("password: ${P}\n", Map.of("P", "postgres"));
+
+        assertThat(Secret.redact("jdbc:postgresql://db/x: password postgres refused for user \"postgres\""))
+                .isEqualTo("jdbc:postgresql://db/x: password ${P} refused for user \"${P}\"");
+        assertThat(Secret.redact("postgres_user, xpostgres and postgres2 are other words; postgres@db is not"))
+                .isEqualTo("postgres_user, xpostgres and postgres2 are other words; ${P}@db is not");
+    }
+
+    @Test
+    void aPasswordWithOtherCharactersIsRedactedWhereverItAppears() {
+        validate("password: ${P}\n", Map.of("P", "s3cr-t!"));
+
+        assertThat(Secret.redact("auth xs3cr-t!x failed")).isEqualTo("auth x${P}x failed");
+    }
+
+    @Test
     void aVeryShortSecretLeavesOtherTextAlone() {
         validate("url: ${U}\npassword: ${P}\n", Map.of("U", "jdbc:postgresql://h/db?password=7", "P", "pw1"));
 
