@@ -54,7 +54,9 @@ public final class GcsObjectStore implements ObjectStore {
     /** Files up to this size go up in one request; larger ones as a resumable upload. */
     static final long DEFAULT_SINGLE_REQUEST_LIMIT = 8L * 1024 * 1024;
 
-    private static final int RESUMABLE_CHUNK = 16 * 1024 * 1024;
+    /** The chunk size given to the client for a resumable upload (it streams a file in one PUT whatever it is). */
+    static final int RESUMABLE_CHUNK = 16 * 1024 * 1024;
+
     private static final long PAGE_SIZE = 1000;
     private static final BlobField[] FIELDS = {
         BlobField.NAME, BlobField.SIZE, BlobField.UPDATED, BlobField.GENERATION, BlobField.MD5HASH, BlobField.CRC32C

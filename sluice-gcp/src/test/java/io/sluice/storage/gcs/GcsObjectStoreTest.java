@@ -100,6 +100,40 @@ class GcsObjectStoreTest extends ObjectStoreConformanceKit {
     }
 
     @Test
+    void aFileAboveTheChunkSizeGoesUpWholeAndOnlyIfItsConditionHolds() throws IOException {
+        Path file = tmp.resolve("chunks.bin");
+        byte[] content = new byte[2 * GcsObjectStore.RESUMABLE_CHUNK + 3];
+        new Random(12).nextBytes(content);
+        Files.write(file, content);
+        int before = GCS.requests.size();
+
+        StoredObject o = store.write("c/chunks.bin", file, WriteCondition.ifAbsent());
+
+        // google-cloud-storage 2.x sends a file's resumable upload as one streamed PUT, whatever the chunk size given
+        assertThat(GCS.requests.subList(before, GCS.requests.size()).stream()
+                        .filter(r -> r.startsWith("PUT "))
+                        .map(r -> r.substring(r.indexOf("upload_id=")))
+                        .distinct())
+                .as("one resumable session")
+                .hasSize(1);
+        assertThat(o.size()).isEqualTo(content.length);
+        try (InputStream in = store.read("c/chunks.bin", o.version(), 0, -1)) {
+            assertThat(in.readAllBytes()).isEqualTo(content);
+        }
+        try (InputStream in = store.read("c/chunks.bin", o.version(), GcsObjectStore.RESUMABLE_CHUNK - 2, 5)) {
+            assertThat(in.readAllBytes())
+                    .as("the bytes across the first chunk's end")
+                    .isEqualTo(Arrays.copyOfRange(
+                            content, GcsObjectStore.RESUMABLE_CHUNK - 2, GcsObjectStore.RESUMABLE_CHUNK + 3));
+        }
+        assertThatThrownBy(() -> store.write("c/chunks.bin", file, WriteCondition.ifAbsent()))
+                .as("the condition of a write of several chunks holds: a second write if absent is refused")
+                .isInstanceOf(ObjectChangedException.class);
+        assertThat(store.stat("c/chunks.bin").orElseThrow().version()).isEqualTo(o.version());
+        store.delete("c/chunks.bin");
+    }
+
+    @Test
     void deletingAGenerationIsOneConditionalDelete() throws IOException {
         StoredObject v1 = store.write("d/v", "one".getBytes(UTF_8), WriteCondition.none());
         store.write("d/v", "two".getBytes(UTF_8), WriteCondition.none());
