@@ -173,6 +173,16 @@ class LocalRunnerTest {
     }
 
     /**
+     * DuckDB's {@code file_search_path} is a comma-separated list: a pipeline in a folder named with a comma
+     * ({@code reports, 2024}) had its folder split in two and a step's relative path not found.
+     */
+    @Test
+    void aStepReadsARelativePathFromAPipelineFolderWithACommaInItsName() throws Exception {
+        dir = Files.createDirectories(dir.resolve("reports, 2024"));
+        aStepReadsARelativePathFromThePipelineFilesFolder();
+    }
+
+    /**
      * DuckDB reads a relative path from the folder the run started in when a file of that name is there, and searches
      * the pipeline file's folder only for a path missing there: a lookup file of the same name in both would be read
      * from the wrong one, silently. The check refuses it, naming both, before any split runs.
