@@ -96,6 +96,11 @@ final class ValidateCommand implements Callable<Integer> {
         }
 
         @Override
+        public Map<String, KnownMember> latestDone(Collection<String> keys) {
+            return view().latestDone(keys);
+        }
+
+        @Override
         public Optional<String> digestOwner(String digest) {
             return view().digestOwner(digest);
         }

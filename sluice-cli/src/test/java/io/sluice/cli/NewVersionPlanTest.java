@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.stream.StreamSupport;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -127,9 +126,6 @@ class NewVersionPlanTest {
      * output (the sink keeps one version of a file), and plan says so.
      */
     @Test
-    @Disabled(
-            "plan says nothing: Replacements asks the ledger for each input's latest registration only (here the dead "
-                    + "version's split), and KnownSplits cannot give the latest done one; the rows are right (1|11, 2|20)")
     void aNewVersionAfterADeadOneReplacesTheOutputOfTheDoneOne() throws Exception {
         Workspace ws = Workspace.in(dir);
         Path p = doneThenDead(ws);

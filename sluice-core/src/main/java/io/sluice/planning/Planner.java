@@ -179,6 +179,11 @@ public final class Planner {
             }
 
             @Override
+            public Map<String, KnownMember> latestDone(Collection<String> keys) {
+                return ledger.latestDone(keys);
+            }
+
+            @Override
             public Optional<String> digestOwner(String digest) {
                 return ledger.digestOwner(digest);
             }

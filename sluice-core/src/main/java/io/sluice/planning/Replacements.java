@@ -4,7 +4,6 @@ import io.sluice.spi.KnownMember;
 import io.sluice.spi.Member;
 import io.sluice.spi.OutputKey;
 import io.sluice.spi.Split;
-import io.sluice.spi.SplitState;
 import io.sluice.spi.source.KnownSplits;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -21,7 +20,9 @@ import java.util.function.Function;
  * Which done splits a plan's splits replace the output of: a split whose inputs an earlier done split read, in
  * another version of the same output key ({@link OutputKey}: a sink keeps one version of a key), is a new version of
  * those inputs ({@code sluice plan} says so). Found from the ledger as a source sees it, each input's latest
- * registration and its split; no split id or fingerprint is parsed, so it holds for every source that sets output keys.
+ * registration in a done split (past later versions that ended dead or are not done yet: the sink still holds the done
+ * one's output) and that split; no split id or fingerprint is parsed, so it holds for every source that sets output
+ * keys.
  */
 public final class Replacements {
     /** Keys asked of the ledger at once, so that a plan of a large listing does not make one huge look-up. */
@@ -49,15 +50,15 @@ public final class Replacements {
      */
     public static Map<String, List<Replaced>> of(KnownSplits known, Collection<Split> planned) {
         List<Split> keyed = planned.stream().filter(s -> s.outputKey() != null).toList();
-        Map<String, KnownMember> latest = latest(known, keyed);
+        Map<String, KnownMember> done = latest(keyed, known::latestDone);
         Map<String, Optional<Split>> earlier = new HashMap<>();
         Map<String, List<Replaced>> out = new LinkedHashMap<>();
         for (Split s : keyed) {
             // earlier split -> the inputs of s it read
             Map<Split, List<String>> read = new LinkedHashMap<>();
             for (Member m : s.members()) {
-                KnownMember k = latest.get(m.key());
-                if (k == null || k.state() != SplitState.DONE || k.splitId().equals(s.id())) continue;
+                KnownMember k = done.get(m.key());
+                if (k == null || k.splitId().equals(s.id())) continue;
                 Optional<Split> e = earlier.computeIfAbsent(k.splitId(), known::split);
                 if (e.isEmpty() || !replaces(s.outputKey(), e.get().outputKey())) continue;
                 read.computeIfAbsent(e.get(), x -> new ArrayList<>()).add(m.key());
@@ -88,11 +89,7 @@ public final class Replacements {
         return key.start() > 0 || key.end() != Member.WHOLE;
     }
 
-    private static Map<String, KnownMember> latest(KnownSplits known, List<Split> splits) {
-        return latest(splits, known::members);
-    }
-
-    /** The latest registration of each input of these splits, asked of {@code lookup} a batch of keys at a time. */
+    /** What {@code lookup} gives for each input of these splits, asked a batch of keys at a time. */
     static Map<String, KnownMember> latest(
             Collection<Split> splits, Function<List<String>, Map<String, KnownMember>> lookup) {
         Set<String> keys = new LinkedHashSet<>();

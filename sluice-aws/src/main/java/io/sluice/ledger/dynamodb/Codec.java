@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /** Split items to and from the ledger's values. */
@@ -42,6 +43,20 @@ final class Codec {
             item.put("nd", AttributeValue.fromM(nd)); // for whoever finishes the registration
         }
         return item;
+    }
+
+    /**
+     * The split of the registration before those of the members at these positions of the split's item (one key's),
+     * as {@link Items#PREVIOUS} links them; empty when none is linked.
+     */
+    static Optional<String> previous(Map<String, AttributeValue> item, List<Integer> positions) {
+        AttributeValue links = item.get(Items.PREVIOUS);
+        if (links == null) return Optional.empty();
+        List<String> wanted = positions.stream().map(String::valueOf).toList();
+        return links.m().entrySet().stream()
+                .filter(e -> List.of(e.getValue().s().split(",")).stream().anyMatch(wanted::contains))
+                .map(Map.Entry::getKey)
+                .findFirst();
     }
 
     static Split split(Map<String, AttributeValue> item) {

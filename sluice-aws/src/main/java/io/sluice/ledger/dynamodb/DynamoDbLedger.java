@@ -12,6 +12,7 @@ import io.sluice.spi.Completion;
 import io.sluice.spi.KnownMember;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.LedgerRefusedException;
+import io.sluice.spi.Member;
 import io.sluice.spi.Split;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
@@ -40,6 +41,7 @@ import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import java.util.stream.IntStream;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -210,6 +212,50 @@ public final class DynamoDbLedger implements Ledger {
                                 states.get(split)));
             }
             return known;
+        });
+    }
+
+    /**
+     * Batched reads of split items {@link #latestDone} makes at most, walking back from each key's latest registration:
+     * past that many registrations that are not done the key is left out (plan then says less).
+     */
+    private static final int MOST_STEPS_BACK = 16;
+
+    @Override
+    public Map<String, KnownMember> latestDone(Collection<String> keys) {
+        if (keys.isEmpty()) return Map.of();
+        return call("look up the done registrations of inputs", () -> {
+            // key -> the split of the registration looked at: the latest, then the one before it (Items.PREVIOUS)
+            Map<String, String> at = new HashMap<>();
+            reads.get(keys.stream().map(items::latest).toList())
+                    .forEach(l -> at.put(l.get("key").s(), l.get("split").s()));
+            Map<String, KnownMember> done = new HashMap<>();
+            for (int step = 0; step < MOST_STEPS_BACK && !at.isEmpty(); step++) {
+                Map<String, Map<String, AttributeValue>> splits = new HashMap<>();
+                reads.get(at.values().stream().distinct().map(items::split).toList())
+                        .forEach(split -> splits.put(split.get(Items.SK).s(), split));
+                Map<String, String> before = new HashMap<>();
+                at.forEach((key, id) -> {
+                    Map<String, AttributeValue> split = splits.get(id);
+                    if (split == null || !split.containsKey("members")) return; // forgotten by a replace
+                    List<Member> members = Codec.members(split);
+                    // the key's positions: a split registers a key once, or in several ranges (the last one counts)
+                    List<Integer> positions = IntStream.range(0, members.size())
+                            .filter(i -> members.get(i).key().equals(key))
+                            .boxed()
+                            .toList();
+                    if (positions.isEmpty()) return;
+                    if ("done".equals(split.get("state").s())) {
+                        Member m = members.get(positions.getLast());
+                        done.put(key, new KnownMember(key, m.fingerprint(), m.start(), m.end(), id, SplitState.DONE));
+                    } else {
+                        Codec.previous(split, positions).ifPresent(earlier -> before.put(key, earlier));
+                    }
+                });
+                at.clear();
+                at.putAll(before);
+            }
+            return done;
         });
     }
 

@@ -31,6 +31,13 @@ final class Items {
      * continues from it (tokens count per split) and no claim of the forgotten split can match the new one.
      */
     static final String FORGOTTEN = "forgotten";
+    /**
+     * On a split's item, the splits of its inputs' registrations before it: a map from split id to the positions of
+     * those inputs among the split's members ("0,2"; positions, not keys, so that a pack of a thousand files planned
+     * again stays far from the 400 KB an item holds). Written at registration; {@code latestDone} walks back along
+     * them. Splits registered before these links, and replacements, have none.
+     */
+    static final String PREVIOUS = "prev";
 
     private final String pipeline;
 

@@ -83,6 +83,7 @@ final class Registrar {
             Registration plan = decision.plan();
             long seq = lock.meta.seq();
             lock.seq = seq + plan.accepted().size();
+            Map<String, String> before = new HashMap<>(decision.latest());
             for (List<Split> group : byInput(plan.accepted())) {
                 List<New> fresh = new ArrayList<>();
                 for (Split split : group) {
@@ -91,7 +92,15 @@ final class Registrar {
                             .filter(m -> m.digest() != null
                                     && m.key().equals(plan.newDigests().get(m.digest())))
                             .forEach(m -> digests.put(m.digest(), m.key()));
-                    fresh.add(new New(split, ++seq, decision.firstToken(split.id(), lock.tokenBase()), digests));
+                    // each input's registration before this one, for latestDone's walk back to a done one
+                    Map<String, List<Integer>> links = new HashMap<>();
+                    for (int i = 0; i < split.members().size(); i++) {
+                        String earlier = before.put(split.members().get(i).key(), split.id());
+                        if (earlier != null && !earlier.equals(split.id()))
+                            links.computeIfAbsent(earlier, e -> new ArrayList<>())
+                                    .add(i);
+                    }
+                    fresh.add(new New(split, ++seq, decision.firstToken(split.id(), lock.tokenBase()), digests, links));
                 }
                 lock.add(fresh);
             }
@@ -100,8 +109,27 @@ final class Registrar {
         });
     }
 
-    /** A split to write, with its registration seq, first token and the digests it brings first. */
-    private record New(Split split, long seq, long token, Map<String, String> digests) {}
+    /**
+     * A split to write, with its registration seq, first token, the digests it brings first, and the splits of its
+     * inputs' registrations before it, each with the positions of those inputs among its members
+     * ({@link Items#PREVIOUS}).
+     */
+    private record New(
+            Split split, long seq, long token, Map<String, String> digests, Map<String, List<Integer>> links) {
+        /** Its item, in this state. */
+        Map<String, AttributeValue> item(Items items, long now, String state, Map<String, String> newDigests) {
+            Map<String, AttributeValue> item =
+                    new HashMap<>(Codec.newSplit(items, split, seq, token, now, state, newDigests));
+            if (!links.isEmpty()) {
+                Map<String, AttributeValue> previous = new HashMap<>();
+                links.forEach((id, positions) -> previous.put(
+                        id,
+                        s(positions.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",")))));
+                item.put(Items.PREVIOUS, AttributeValue.fromM(previous));
+            }
+            return item;
+        }
+    }
 
     /**
      * The splits in groups that register together: those that read one input (the ranges of a file, directly or
@@ -141,8 +169,9 @@ final class Registrar {
      *
      * @param floors the token of the split forgotten under each accepted id that had one: a split registered under
      *               that id continues from it, so no claim of the forgotten split can match the new one
+     * @param latest the split of each member key's latest registration, for the keys that have one
      */
-    private record Decision(Registration plan, Map<String, Long> floors) {
+    private record Decision(Registration plan, Map<String, Long> floors, Map<String, String> latest) {
         /** The token a new split's item starts with: its first claim gets the next one. */
         long firstToken(String id, long tokenBase) {
             return Math.max(tokenBase, floors.getOrDefault(id, tokenBase));
@@ -174,8 +203,12 @@ final class Registrar {
                 .forEach(i -> owners.put(i.get(Items.SK).s(), i.get("key").s()));
         // the keys' latest registrations, read under the lock: no other registration comes in between
         Map<String, String> latest = new HashMap<>();
-        reads.get(follows.keySet().stream().map(items::latest).toList())
-                .forEach(l -> latest.put(l.get("key").s(), l.get("fp").s()));
+        Map<String, String> latestSplits = new HashMap<>();
+        reads.get(members.stream().map(m -> items.latest(m.key())).toList()).forEach(l -> {
+            String key = l.get("key").s();
+            if (follows.containsKey(key)) latest.put(key, l.get("fp").s());
+            latestSplits.put(key, l.get("split").s());
+        });
         Registration plan = Registration.decide(splits, registered, owners, follows, latest);
         Map<String, Long> floors = new HashMap<>();
         for (Map<String, AttributeValue> taken :
@@ -185,7 +218,7 @@ final class Registrar {
             if (!free) throw Registration.idReused(id);
             floors.put(id, Codec.number(taken, "token"));
         }
-        return new Decision(plan, floors);
+        return new Decision(plan, floors, latestSplits);
     }
 
     /**
@@ -522,8 +555,7 @@ final class Registrar {
             Map<Map<String, AttributeValue>, TransactWriteItem> whole = new LinkedHashMap<>();
             for (New n : group) {
                 Split split = n.split();
-                TransactWriteItem item =
-                        put(Codec.newSplit(items, split, n.seq(), n.token(), clock.millis(), "pending", Map.of()));
+                TransactWriteItem item = put(n.item(items, clock.millis(), "pending", Map.of()));
                 whole.put(keyOf(item), item);
                 memberWrites(split.id(), split.members(), n.digests()).forEach(w -> whole.put(keyOf(w), w));
             }
@@ -550,8 +582,7 @@ final class Registrar {
             String first = group.getFirst().split().id();
             List<Map<String, AttributeValue>> written = new ArrayList<>();
             for (New n : group) {
-                Map<String, AttributeValue> item = new HashMap<>(Codec.newSplit(
-                        items, n.split(), n.seq(), n.token(), clock.millis(), Items.REGISTERING, n.digests()));
+                Map<String, AttributeValue> item = n.item(items, clock.millis(), Items.REGISTERING, n.digests());
                 item.put(GROUP, s(first));
                 item.put(GROUP_SIZE, n(group.size()));
                 write(put(item));

@@ -7,6 +7,7 @@ import io.sluice.spi.Split;
 import io.sluice.spi.SplitState;
 import io.sluice.spi.WorkerInfo;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -32,7 +33,7 @@ final class Book {
     record Held(String owner, long token, Instant until) {}
 
     // by id, in registration order (replacing a row keeps its place)
-    final Map<String, Row> rows = new LinkedHashMap<>();
+    final LinkedHashMap<String, Row> rows = new LinkedHashMap<>();
     // seq -> id of the rows not yet done or dead, so a claim looks at open work only, oldest first
     final NavigableMap<Long, String> open = new TreeMap<>();
     final Set<Registration.Identity> inputs = new HashSet<>();
@@ -124,6 +125,33 @@ final class Book {
                 m.end(),
                 l.splitId(),
                 rows.get(l.splitId()).state());
+    }
+
+    /**
+     * Each key's latest registration in a done split, newest rows first: a look through the rows, which a memory
+     * ledger (one process's) holds few of.
+     */
+    Map<String, KnownMember> latestDone(Collection<String> keys) {
+        Set<String> wanted = new HashSet<>(keys);
+        Map<String, KnownMember> done = new HashMap<>();
+        for (Row r : rows.sequencedValues().reversed()) {
+            if (done.size() == wanted.size()) break;
+            if (r.state() != SplitState.DONE) continue;
+            for (Member m : r.split().members()) {
+                if (wanted.contains(m.key()) && !done.containsKey(m.key())) {
+                    done.put(
+                            m.key(),
+                            new KnownMember(
+                                    m.key(),
+                                    m.fingerprint(),
+                                    m.start(),
+                                    m.end(),
+                                    r.split().id(),
+                                    SplitState.DONE));
+                }
+            }
+        }
+        return done;
     }
 
     /** The oldest claimable row, or null. */

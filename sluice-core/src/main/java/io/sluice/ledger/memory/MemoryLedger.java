@@ -84,6 +84,11 @@ public final class MemoryLedger implements Ledger {
     }
 
     @Override
+    public Map<String, KnownMember> latestDone(Collection<String> keys) {
+        return locked(book -> book.latestDone(keys));
+    }
+
+    @Override
     public Optional<String> digestOwner(String sha256) {
         return locked(book -> Optional.ofNullable(book.digestOwners.get(sha256)));
     }

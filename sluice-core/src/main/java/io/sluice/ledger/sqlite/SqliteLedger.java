@@ -123,11 +123,18 @@ public final class SqliteLedger implements Ledger {
     private static final String INSERT_DIGEST =
             "INSERT INTO digests (pipeline, sha256, key) VALUES (?, ?, ?) ON CONFLICT DO NOTHING";
     // for each key the member registered last; SQLite takes the bare columns from the row holding the max
-    private static final String KNOWN = """
-            SELECT m.key, m.fingerprint, s.id, s.state, m.range_start, m.range_end, max(m.split_seq)
-            FROM members m JOIN splits s ON s.seq = m.split_seq
-            WHERE m.pipeline = ?1 AND m.key IN (SELECT value FROM json_each(?2))
-            GROUP BY m.key""";
+    private static final String KNOWN = latest("");
+    // the same among the registrations whose split is done, by the members index: a key's registrations are few
+    private static final String LATEST_DONE = latest(" AND s.state = 'done'");
+
+    private static String latest(String condition) {
+        return """
+                SELECT m.key, m.fingerprint, s.id, s.state, m.range_start, m.range_end, max(m.split_seq)
+                FROM members m JOIN splits s ON s.seq = m.split_seq
+                WHERE m.pipeline = ?1 AND m.key IN (SELECT value FROM json_each(?2))%s
+                GROUP BY m.key""".formatted(condition);
+    }
+
     private static final String COUNTS = "SELECT state, count(*) FROM splits WHERE pipeline = ? GROUP BY state";
     private static final String SPLITS = """
             SELECT id, state, attempts, last_error, owner, token, lease_until, next_retry, bytes, members,
@@ -305,6 +312,19 @@ public final class SqliteLedger implements Ledger {
     public Map<String, KnownMember> known(Collection<String> keys) {
         if (keys.isEmpty()) return Map.of();
         return read("look up registered inputs", () -> knownNow(keys));
+    }
+
+    @Override
+    public Map<String, KnownMember> latestDone(Collection<String> keys) {
+        if (keys.isEmpty()) return Map.of();
+        return read("look up the done registrations of inputs", () -> {
+            Map<String, KnownMember> done = new HashMap<>();
+            try (ResultSet rs =
+                    bind(LATEST_DONE, pipeline, LedgerRows.json(keys)).executeQuery()) {
+                while (rs.next()) done.put(rs.getString(1), LedgerRows.knownMember(rs));
+            }
+            return done;
+        });
     }
 
     /** The latest registration of each of these keys that has one. */

@@ -13,6 +13,15 @@ public interface PlanStore {
     /** The latest registered version of each of these member keys; keys never registered are absent. */
     Map<String, KnownMember> known(Collection<String> keys);
 
+    /**
+     * For each of these member keys, its latest registration whose split is done, past later ones that are not (a
+     * version that ended dead, one not processed yet); keys with no done registration are absent. What a new version
+     * of an input replaces in a sink that keeps one version of a key ({@code sluice plan}). A batched look-up (a
+     * planner asks up to 1,000 keys at once), not a listing. A ledger that links registrations as it writes them may
+     * not reach past a registration written before it kept those links (Redis, DynamoDB): the key is then absent.
+     */
+    Map<String, KnownMember> latestDone(Collection<String> keys);
+
     /** The member key that first registered this content digest, if any. */
     Optional<String> digestOwner(String sha256);
 

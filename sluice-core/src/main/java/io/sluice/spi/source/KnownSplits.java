@@ -19,6 +19,11 @@ public interface KnownSplits {
         }
 
         @Override
+        public Map<String, KnownMember> latestDone(Collection<String> keys) {
+            return Map.of();
+        }
+
+        @Override
         public Optional<String> digestOwner(String digest) {
             return Optional.empty();
         }
@@ -36,6 +41,12 @@ public interface KnownSplits {
 
     /** The latest registered version of each of these member keys (with its split's id and state); unknown keys are absent. */
     Map<String, KnownMember> members(Collection<String> keys);
+
+    /**
+     * For each of these member keys, its latest registration whose split is done, past later versions that are not
+     * ({@code PlanStore.latestDone}): what a new version of the input replaces. Keys never done are absent.
+     */
+    Map<String, KnownMember> latestDone(Collection<String> keys);
 
     /** The member key that first registered this content digest, if any ({@code dedupe: content}). */
     Optional<String> digestOwner(String digest);

@@ -151,10 +151,21 @@ public final class PostgresLedger implements Ledger {
         return call("look up registered inputs", c -> known(c, keys));
     }
 
+    @Override
+    public Map<String, KnownMember> latestDone(Collection<String> keys) {
+        if (keys.isEmpty()) return Map.of();
+        return call("look up the done registrations of inputs", c -> latest(c, sql.latestDone, keys));
+    }
+
     /** The latest registration of each of these keys that has one. */
     private Map<String, KnownMember> known(Connection c, Collection<String> keys) throws SQLException {
+        return latest(c, sql.known, keys);
+    }
+
+    /** A row per key of {@code query} (Sql's known or latestDone) for these keys. */
+    private Map<String, KnownMember> latest(Connection c, String query, Collection<String> keys) throws SQLException {
         Map<String, KnownMember> known = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement(sql.known)) {
+        try (PreparedStatement ps = c.prepareStatement(query)) {
             ps.setString(1, pipeline);
             ps.setArray(2, c.createArrayOf("text", keys.toArray()));
             try (ResultSet rs = ps.executeQuery()) {

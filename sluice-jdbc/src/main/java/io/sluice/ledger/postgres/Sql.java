@@ -21,6 +21,7 @@ final class Sql {
               AND pipeline = ? AND id = ? AND token = ? AND state = 'claimed'""";
 
     final String known;
+    final String latestDone;
     final String digestOwner;
     final String registeredMembers;
     final String digestOwners;
@@ -70,6 +71,8 @@ final class Sql {
                 FROM {s}.members m JOIN {s}.splits s ON s.seq = m.split_seq
                 WHERE m.pipeline = ? AND m.key = ANY (?)
                 ORDER BY m.key, m.split_seq DESC""".replace("{s}", s);
+        // the same among the registrations whose split is done: a key's registrations are few
+        latestDone = known.replace("= ANY (?)", "= ANY (?) AND s.state = 'done'");
         digestOwner = "SELECT key FROM {s}.digests WHERE pipeline = ? AND sha256 = ?".replace("{s}", s);
         registeredMembers = """
                 SELECT key, fingerprint, range_start FROM {s}.members

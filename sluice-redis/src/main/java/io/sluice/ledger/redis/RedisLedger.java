@@ -142,12 +142,18 @@ public final class RedisLedger implements Ledger {
 
     @Override
     public Map<String, KnownMember> known(Collection<String> memberKeys) {
+        return members("look up registered inputs", Script.KNOWN, memberKeys);
+    }
+
+    @Override
+    public Map<String, KnownMember> latestDone(Collection<String> memberKeys) {
+        return members("look up the done registrations of inputs", Script.LATEST_DONE, memberKeys);
+    }
+
+    /** What {@code script} (known.lua, latest_done.lua) gives for these keys: six values per key it found. */
+    private Map<String, KnownMember> members(String action, Script script, Collection<String> memberKeys) {
         if (memberKeys.isEmpty()) return Map.of();
-        List<Object> out = run(
-                "look up registered inputs",
-                Script.KNOWN,
-                RScript.ReturnType.LIST,
-                new ArrayList<>(memberKeys).toArray());
+        List<Object> out = run(action, script, RScript.ReturnType.LIST, new ArrayList<>(memberKeys).toArray());
         Map<String, KnownMember> known = new HashMap<>();
         for (int i = 0; i < out.size(); i += 6) {
             String key = (String) out.get(i);

@@ -14,6 +14,7 @@ enum Script {
     REGISTER("registration"),
     REPLACE("registration"),
     KNOWN,
+    LATEST_DONE,
     INCARNATION,
     SPLIT,
     NEWEST,

@@ -283,6 +283,35 @@ public abstract class LedgerConformanceKit {
     }
 
     /**
+     * {@code latestDone} gives each key's latest registration whose split is done, past later versions that ended
+     * dead or are not processed yet: the done version whose output a new version replaces ({@code sluice plan}).
+     */
+    @Test
+    void latestDoneGivesTheDoneVersionPastLaterOnesThatAreNot() throws Exception {
+        ledger.register(List.of(fileSplit("a.csv"), fileSplit("b.csv")));
+        ledger.complete(claim(ledger, "w1"), completion("a.csv@v1"));
+        ledger.fail(claim(ledger, "w1"), "refused", Optional.empty());
+        ledger.register(List.of(split("a.csv@v2", file("a.csv", "v2"))));
+        ledger.fail(claim(ledger, "w1"), "refused", Optional.empty());
+        ledger.register(List.of(split("a.csv@v3", file("a.csv", "v3"))));
+
+        KnownMember first = new KnownMember("a.csv", "v1", 0, Member.WHOLE, "a.csv@v1", DONE);
+        assertThat(ledger.latestDone(List.of("a.csv", "b.csv", "never.csv")))
+                .as("a.csv: v2 dead, v3 pending; b.csv: its only version dead; never.csv unknown")
+                .containsOnly(entry("a.csv", first));
+        assertThat(ledger.known(List.of("a.csv")).get("a.csv").splitId()).isEqualTo("a.csv@v3");
+
+        ledger.complete(claim(ledger, "w1"), completion("a.csv@v3"));
+        assertThat(ledger.latestDone(List.of("a.csv")))
+                .containsOnly(entry("a.csv", new KnownMember("a.csv", "v3", 0, Member.WHOLE, "a.csv@v3", DONE)));
+        ledger.replay(List.of("a.csv@v3"));
+        assertThat(ledger.latestDone(List.of("a.csv")))
+                .as("sent back to pending: no longer done")
+                .containsOnly(entry("a.csv", first));
+        assertThat(ledger.latestDone(List.of())).isEmpty();
+    }
+
+    /**
      * A pack planned again because one of its inputs changed holds every input of the pack; the files source registers
      * the unchanged ones again under their fingerprint tagged with the new pack's version. Those are new identities:
      * the split is new work, {@code known} points every input to it, and another planner's split with the same
