@@ -175,6 +175,39 @@ class DynamoDbLedgerTest {
                 .isEmpty();
     }
 
+    /**
+     * latestDone walks back from a key's latest registration along the links registration writes; a split registered
+     * by an earlier Sluice has none, so the walk ends there and the key is left out (plan says less, nothing wrong).
+     */
+    @Test
+    void latestDoneEndsAtASplitRegisteredBeforeTheLinks() throws Exception {
+        DynamoDbConfig config = TestDynamo.freshTable();
+        DynamoDbLedger ledger = open(config);
+        ledger.register(List.of(version("v1")));
+        ledger.complete(ledger.claim("w1", LEASE).orElseThrow(), new Completion(1, 1, 0, List.of(), "v1"));
+        ledger.register(List.of(version("v2")));
+        ledger.fail(ledger.claim("w1", LEASE).orElseThrow(), "refused", Optional.empty());
+        ledger.register(List.of(version("v3")));
+        assertThat(ledger.latestDone(List.of("a.csv")).get("a.csv").splitId())
+                .as("v3 pending, v2 dead: walked back to v1")
+                .isEqualTo("a@v1");
+
+        // v2's item as a Sluice before the links wrote it
+        db.updateItem(b -> b.tableName(config.table())
+                .key(new Items("p").split("a@v2"))
+                .updateExpression("REMOVE #prev")
+                .expressionAttributeNames(Map.of("#prev", Items.PREVIOUS)));
+
+        assertThat(ledger.latestDone(List.of("a.csv")))
+                .as("the walk ends at v2")
+                .isEmpty();
+        assertThat(ledger.known(List.of("a.csv")).get("a.csv").splitId()).isEqualTo("a@v3");
+    }
+
+    private static Split version(String fingerprint) {
+        return new Split("a@" + fingerprint, List.of(Member.whole("a.csv", fingerprint, null)), 1);
+    }
+
     @Test
     void aRegistrationLeftHalfDoneIsFinishedByTheNextPlanner() {
         DynamoDbConfig config = TestDynamo.freshTable();
