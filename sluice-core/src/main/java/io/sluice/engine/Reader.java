@@ -123,6 +123,44 @@ record Reader(
         return Optional.of(text ? read : read.withDetected(new DetectedCsv(prefix, groups, options, heads)));
     }
 
+    /**
+     * The input's records read again file by file, as {@link #of} reads them when the first step types the text itself,
+     * each with the column {@code column}: {@link RecordOrigins#mark} of its file's index in {@code input.parts()} and its
+     * record number there (1-based). Numbering records reads each file in order, on one thread: only after a step's own
+     * check failed, to say where. Null for text lines, which a step typing its input itself does not read.
+     */
+    static String numbered(Statement s, LocalFiles input, String column) throws IOException, SQLException {
+        if (!List.of("csv", "parquet", "jsonl").contains(input.format())) return null;
+        List<String> reads = new ArrayList<>();
+        List<LocalFiles.Part> parts = input.parts();
+        for (int i = 0; i < parts.size(); i++) {
+            List<Path> file = List.of(parts.get(i).file());
+            String read = switch (input.format()) {
+                case "csv" ->
+                    csvGroups(file, input.header()).isEmpty()
+                            ? null // no row, nor columns to bind
+                            : "SELECT *, row_number() OVER () AS __record FROM read_csv(" + Sql.pathList(file) + ", "
+                                    + (input.columns().isEmpty()
+                                            ? "header = " + input.header() + ", all_varchar = true"
+                                                    + (input.textColumns() ? ", allow_quoted_nulls = false" : "")
+                                                    + encoding(input)
+                                            : typed(input, true))
+                                    + ")";
+                case "parquet" ->
+                    "SELECT *, file_row_number + 1 AS __record FROM read_parquet(" + Sql.pathList(file) + ")";
+                // a bad line is a row of NULLs (ignore_errors): numbered, then left out, as the run leaves it out
+                default ->
+                    "SELECT * FROM (SELECT *, row_number() OVER () AS __record FROM ("
+                            + JsonColumns.relation(s, file) + ")) WHERE json_merge_patch('{}', "
+                            + "to_json(struct_pack(*COLUMNS(* EXCLUDE (__record))))) <> '{}'";
+            };
+            if (read == null) continue;
+            reads.add("SELECT * EXCLUDE (__record), " + RecordOrigins.mark(i, "__record") + " AS " + column + " FROM ("
+                    + read + ")");
+        }
+        return reads.isEmpty() ? null : "SELECT * FROM (" + String.join(") UNION ALL BY NAME (", reads) + ")";
+    }
+
     /** This reader, its csv files' detected column types to be checked against every value by {@link #resolved}. */
     private Reader withDetected(DetectedCsv csv) {
         return new Reader(prepare, relation, after, rejects, drops, scans, count, json, csv);

@@ -31,6 +31,11 @@ public final class SplitFailure extends Exception {
         return new SplitFailure(message, retryable, null);
     }
 
+    /** The same failure, told in other words (its cause kept: the runner's division reads it). */
+    SplitFailure withMessage(String message) {
+        return new SplitFailure(message, retryable, getCause());
+    }
+
     /** The same failure, known to happen again at every attempt (a step's own check of the data). */
     SplitFailure notRetryable() {
         return new SplitFailure(getMessage(), false, getCause());

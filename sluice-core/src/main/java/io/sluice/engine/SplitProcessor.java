@@ -195,6 +195,8 @@ public final class SplitProcessor {
                     && (ExactIntegers.raised(message) || steps.stream().anyMatch(st -> st.raised(message)))) {
                 failure = failure.notRetryable();
             }
+            if (!steps.isEmpty() && steps.getFirst().raised(message) && !queries.isEmpty())
+                failure = located(c, input, e, queries.getFirst(), failure);
             // which file of a pack holds a refused value (DuckDB does not say) is found by the runner's division,
             // which runs each file alone once (io.sluice.runner.Divider), not here as well
             throw failure;
@@ -245,6 +247,53 @@ public final class SplitProcessor {
         } finally {
             drop(c, drops);
         }
+    }
+
+    /** The column that tells the first step where each record was read ({@link Step#located}). */
+    private static final String ORIGIN = "__sluice_origin";
+
+    /**
+     * The first step's own check failed ({@code e}): its query is run again over the records numbered file by file, so
+     * that the error names the file and line of a record that fails it ({@link RecordOrigins}). The words are the
+     * step's (which name it), without DuckDB's kind of error. When the records cannot be numbered, the message names
+     * the split's files; {@code failure} as it is when the step cannot name records.
+     *
+     * @param records the query of the split's records the step failed over
+     */
+    private SplitFailure located(Connection c, LocalFiles input, SQLException e, String records, SplitFailure failure) {
+        Step first = steps.getFirst();
+        if (first.located(records, ORIGIN) == null) return failure;
+        String why;
+        try (Statement s = c.createStatement()) {
+            String numbered = Reader.numbered(s, input, ORIGIN);
+            if (numbered == null) why = "the records of " + input.format() + " files are not numbered";
+            else {
+                s.executeQuery("SELECT count(COLUMNS(*)) FROM (" + first.located(numbered, ORIGIN) + ")")
+                        .close();
+                why = "read again, the split passed the check";
+            }
+        } catch (SQLException again) {
+            EngineErrors.EngineError error = EngineErrors.of(again).orElse(null);
+            if (error != null && first.raised(again.getMessage()) && RecordOrigins.marked(error.message())) {
+                try {
+                    return failure.withMessage(
+                            RecordOrigins.named(EngineErrors.withoutExcerpt(error.message()), input));
+                } catch (IOException io) {
+                    why = "its line could not be counted: " + io.getMessage();
+                }
+            } else {
+                why = "read again, the split failed otherwise: "
+                        + EngineErrors.withoutExcerpt(String.valueOf(again.getMessage()));
+            }
+        } catch (IOException io) {
+            why = "its file could not be read again: " + io.getMessage();
+        }
+        String text = EngineErrors.of(e)
+                .map(error -> EngineErrors.withoutExcerpt(error.message()))
+                .orElse(String.valueOf(e.getMessage()));
+        List<String> keys = input.parts().stream().map(LocalFiles.Part::key).toList();
+        return failure.withMessage(text + " (in "
+                + (keys.size() == 1 ? keys.getFirst() : "one of " + String.join(", ", keys)) + "; " + why + ")");
     }
 
     /** The only step when it turns files into files ({@link FileStep}), else null. */

@@ -35,6 +35,16 @@ public interface Step {
     }
 
     /**
+     * {@link #apply}'s query, but its own checks ({@link #raised}) name the record that fails them by the text of the
+     * input's column {@code origin}, which says where the record was read (its output may keep the column); null when
+     * they cannot. The engine runs it only after {@link #apply}'s query failed such a check, to tell which record did:
+     * numbering records costs a read in order.
+     */
+    default String located(String input, String origin) {
+        return null;
+    }
+
+    /**
      * Whether the engine's error {@code message} is this step's own check of the data failing (a rule its SQL raises
      * with {@code error()}): it fails the same way at every attempt over the same input, so the split is dead at once.
      */

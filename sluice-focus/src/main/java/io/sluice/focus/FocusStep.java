@@ -13,17 +13,22 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.StringJoiner;
-import java.util.function.UnaryOperator;
+import java.util.function.BinaryOperator;
 
 /**
  * The {@code focus} step: the SQL of one provider's mapping, or for {@code auto} one branch per provider, each
  * converting the rows its {@code detect} predicate claims.
  */
 final class FocusStep implements Step {
-    private final UnaryOperator<String> query;
+    /** How a row no provider claims fails its split (provider: auto). */
+    private static final String NO_PROVIDER = "a row matches none of the exports";
+
+    /** The query over an input, its rows named by the input's column given (null: not named). */
+    private final BinaryOperator<String> query;
+
     private final String rejectColumn;
 
-    private FocusStep(UnaryOperator<String> query, String rejectColumn) {
+    private FocusStep(BinaryOperator<String> query, String rejectColumn) {
         this.query = query;
         this.rejectColumn = rejectColumn;
     }
@@ -43,13 +48,19 @@ final class FocusStep implements Step {
                         mappingFile != null
                                 ? MappingLoader.file(mappingFile, version)
                                 : MappingLoader.builtin(provider, version));
-        List<UnaryOperator<String>> checks = mappings.stream()
-                .map(m -> validate ? check(m, onBadRecord) : UnaryOperator.<String>identity())
+        List<BinaryOperator<String>> checks = mappings.stream()
+                .map(m -> validate ? check(m, onBadRecord) : (BinaryOperator<String>) (query, origin) -> query)
                 .toList();
-        UnaryOperator<String> convert = mappings.size() == 1
-                ? input -> checks.get(0)
-                        .apply(new MappingSql(mappings.get(0)).query(input, MappingSql.Mode.plain(keepSource)))
-                : input -> auto(mappings, checks, input, keepSource);
+        BinaryOperator<String> convert = mappings.size() == 1
+                ? (input, origin) -> checks.get(0)
+                        .apply(
+                                new MappingSql(mappings.get(0))
+                                        .query(
+                                                input,
+                                                MappingSql.Mode.plain(keepSource)
+                                                        .located(origin)),
+                                origin)
+                : (input, origin) -> auto(mappings, checks, input, keepSource, origin);
         return new FocusStep(convert, validate && onBadRecord != BadRecordPolicy.FAIL ? RowRules.COLUMN : null);
     }
 
@@ -58,15 +69,21 @@ final class FocusStep implements Step {
      * otherwise each row gets the rules it breaks in {@code x_ValidationErrors}, the step's reject column, so broken
      * rows go to the dead letters ({@code dead_letter}) or are dropped and counted ({@code skip}).
      */
-    private static UnaryOperator<String> check(Mapping m, BadRecordPolicy onBadRecord) {
+    private static BinaryOperator<String> check(Mapping m, BadRecordPolicy onBadRecord) {
         RowRules rules = new RowRules(
                 m.focusVersion(), new java.util.HashSet<>(m.applicability()), new MappingSql(m).outputTypes());
-        return onBadRecord == BadRecordPolicy.FAIL ? rules::failOnError : rules::flag;
+        return onBadRecord == BadRecordPolicy.FAIL ? rules::failOnError : (query, origin) -> rules.flag(query);
     }
 
     @Override
     public String apply(String input) {
-        return query.apply(input);
+        return query.apply(input, null);
+    }
+
+    /** Every check of the step names the row that fails it by {@code origin}, which the output keeps. */
+    @Override
+    public String located(String input, String origin) {
+        return query.apply(input, origin);
     }
 
     @Override
@@ -81,8 +98,8 @@ final class FocusStep implements Step {
      */
     @Override
     public boolean raised(String message) {
-        return message.contains("focus validate: a row breaks the FOCUS rule(s)")
-                || message.contains("focus (provider: auto): a row matches none of the exports")
+        return message.contains(RowRules.BREAKS)
+                || message.contains(NO_PROVIDER)
                 || message.contains(SourceType.NOT_A_NUMBER)
                 || message.contains(SourceType.NOT_A_DATE);
     }
@@ -99,7 +116,11 @@ final class FocusStep implements Step {
      * row no provider claims fails the split rather than vanish.
      */
     private static String auto(
-            List<Mapping> mappings, List<UnaryOperator<String>> checks, String input, boolean keepSource) {
+            List<Mapping> mappings,
+            List<BinaryOperator<String>> checks,
+            String input,
+            boolean keepSource,
+            String origin) {
         Set<String> columns = new LinkedHashSet<>();
         StringJoiner claimed = new StringJoiner(" OR ");
         for (Mapping m : mappings) {
@@ -112,15 +133,17 @@ final class FocusStep implements Step {
         for (int i = 0; i < mappings.size(); i++) {
             Mapping m = mappings.get(i);
             if (i > 0) sql.append("\nUNION ALL BY NAME\n");
-            MappingSql.Mode mode = new MappingSql.Mode(keepSource, true, true, "coalesce((" + m.detect() + "), false)");
+            MappingSql.Mode mode =
+                    new MappingSql.Mode(keepSource, true, true, "coalesce((" + m.detect() + "), false)", origin);
             sql.append("SELECT * FROM (")
-                    .append(checks.get(i).apply(new MappingSql(m).query("SELECT * FROM __auto", mode)))
+                    .append(checks.get(i).apply(new MappingSql(m).query("SELECT * FROM __auto", mode), origin))
                     .append(")");
         }
         // a branch of its own, so that no filter of the others can skip it
-        sql.append("\nUNION ALL BY NAME\nSELECT CAST(error(")
-                .append(Sql.literal("focus (provider: auto): a row matches none of the " + "exports "
-                        + MappingLoader.PROVIDERS + "; set the provider, or check the input's columns"))
+        sql.append("\nUNION ALL BY NAME\nSELECT CAST(error('focus (provider: auto): ' || ")
+                .append(origin == null ? "" : Sql.identifier(origin) + " || ': ' || ")
+                .append(Sql.literal(NO_PROVIDER + " " + MappingLoader.PROVIDERS
+                        + "; set the provider, or check the input's columns"))
                 .append(") AS VARCHAR) AS ProviderName FROM __auto WHERE NOT (")
                 .append(claimed)
                 .append(")");

@@ -211,8 +211,8 @@ class PipelineRunTest {
         Failed failed = runFailing(yaml);
         // DuckDB said: Could not convert string "12.5 USD" to DECIMAL(38,12); use TRY_CAST(x AS DECIMAL(38,12)) in the
         // step (which a focus step has no SQL for)
-        failed.assertDeadOnce("the export's column \"lineItem/UnblendedCost\" holds \"12.5 USD\", which is not a "
-                + "decimal number");
+        failed.assertDeadOnce("focus: cur.csv line 2: the export's column "
+                + "\"lineItem/UnblendedCost\" holds \"12.5 USD\", which is not a decimal number");
     }
 
     /**
@@ -230,7 +230,119 @@ class PipelineRunTest {
                 """);
         settle(azure);
         Path yaml = oneFocusStep("bad-date", "azure", "azure");
-        runFailing(yaml).assertDeadOnce("the export's column \"Date\" holds \"21/09/2023\", which is not a date");
+        runFailing(yaml)
+                .assertDeadOnce("focus: cost.csv line 3: the export's column \"Date\" holds "
+                        + "\"21/09/2023\", which is not a date");
+    }
+
+    /**
+     * The line is where the row starts as an editor counts lines: a quoted value over two lines before it and a blank
+     * line move it, as they do in the dead letters. Among several files of a split, the row's own file is named.
+     */
+    @Test
+    void aDateThatIsNotADateIsNamedByItsFileAndLineAmongOtherFiles() throws Exception {
+        Path azure = Files.createDirectories(dir.resolve("azure"));
+        String header = "BillingAccountId,Date,ChargeType,Cost,BillingCurrency,Quantity,ProductName\n";
+        Files.writeString(azure.resolve("a.csv"), header + "8611537,09/20/2023,Usage,1.25,USD,1,Virtual Machines\n");
+        Files.writeString(azure.resolve("b.csv"), header + """
+                8611537,09/20/2023,Usage,1.25,USD,1,"Virtual
+                Machines"
+
+                8611537,09/21/2023,Usage,1.25,USD,1,Storage
+                8611537,21/09/2023,Usage,3.50,USD,1,Virtual Machines
+                """);
+        settle(azure);
+        Path yaml = Files.writeString(dir.resolve("packed.yaml"), """
+                pipeline: packed
+                source:
+                  files: { path: azure, include: "*.csv", settle: 1ms, pack: { max_files: 2 } }
+                steps:
+                  - focus: { provider: azure }
+                sink:
+                  files: { path: out, format: parquet }
+                """);
+        Failed failed = runFailing(yaml);
+        assertThat(failed.summary().dead()).isEqualTo(1);
+        assertThat(failed.errors())
+                .first()
+                .asString()
+                .contains("focus: b.csv line 6: the export's column \"Date\" holds \"21/09/2023\"")
+                .doesNotContain("Error:");
+    }
+
+    /** A Parquet export has no lines: the row is named by its number in the file. */
+    @Test
+    void aDateThatIsNotADateInParquetIsNamedByItsRow() throws Exception {
+        Path azure = Files.createDirectories(dir.resolve("azure"));
+        try (Duck d = new Duck()) {
+            d.run("COPY (SELECT * FROM (VALUES ('8611537', '09/20/2023', 'Usage', '1.25', 'USD', '1', 'VM'), "
+                    + "('8611537', '09/21/2023', 'Usage', '1.25', 'USD', '1', 'VM'), "
+                    + "('8611537', '21/09/2023', 'Usage', '3.50', 'USD', '1', 'VM')) "
+                    + "t(BillingAccountId, Date, ChargeType, Cost, BillingCurrency, Quantity, ProductName)) TO '"
+                    + azure.resolve("cost.parquet") + "' (FORMAT parquet)");
+        }
+        settle(azure);
+        Path yaml = Files.writeString(dir.resolve("parquet.yaml"), """
+                pipeline: parquet
+                source:
+                  files: { path: azure, include: "*.parquet", settle: 1ms }
+                steps:
+                  - focus: { provider: azure }
+                sink:
+                  files: { path: out, format: parquet }
+                """);
+        runFailing(yaml).assertDeadOnce("focus: cost.parquet row 3: the export's column \"Date\" holds \"21/09/2023\"");
+    }
+
+    /** JSON lines: the line of the record, a blank line counted as an editor counts it. */
+    @Test
+    void aCostThatIsNotANumberInJsonLinesIsNamedByItsLine() throws Exception {
+        Path gcp = Files.createDirectories(dir.resolve("gcp"));
+        List<String> lines = new java.util.ArrayList<>(Files.readAllLines(Convert.resource("gcp/export.jsonl")));
+        lines.set(4, lines.get(4).replace("\"cost\": 0.05", "\"cost\": \"0.05 USD\""));
+        lines.add(2, "");
+        Files.write(gcp.resolve("export.jsonl"), lines);
+        settle(gcp);
+        Path yaml = Files.writeString(dir.resolve("jsonl.yaml"), """
+                pipeline: jsonl
+                source:
+                  files: { path: gcp, include: "*.jsonl", format: jsonl, settle: 1ms }
+                steps:
+                  - focus: { provider: gcp }
+                sink:
+                  files: { path: out, format: parquet }
+                """);
+        // a JSON column: its text is quoted
+        runFailing(yaml)
+                .assertDeadOnce("focus: export.jsonl line 6: the export's column \"cost\" holds \"\"0.05 USD\"\"");
+    }
+
+    /** {@code validate: true} with {@code on_bad_record: fail}: the row that breaks a rule is named by its line. */
+    @Test
+    void aRowThatBreaksAFocusRuleIsNamedByItsFileAndLine() throws Exception {
+        Path cur = Files.createDirectories(dir.resolve("cur"));
+        Files.copy(Convert.resource("aws-cur/line-types.csv"), cur.resolve("cur.csv"));
+        settle(cur);
+        Path mapping = Files.writeString(dir.resolve("broken.yaml"), """
+                extends: aws-cur
+                columns:
+                  ChargeFrequency: "CASE WHEN line_type = 'Tax' THEN 'Usage-based' ELSE 'One-Time' END"
+                """);
+        Path yaml = Files.writeString(dir.resolve("rules.yaml"), """
+                pipeline: rules
+                source:
+                  files: { path: cur, include: "*.csv", settle: 1ms }
+                steps:
+                  - focus: { provider: aws-cur, validate: true, mapping: %s }
+                sink:
+                  files: { path: out, format: parquet }
+                run: { on_bad_record: fail }
+                """.formatted(mapping));
+        // the only Tax row of line-types.csv is on its line 11
+        runFailing(yaml)
+                .assertDeadOnce(
+                        "focus validate: cur.csv line 11: a row breaks the FOCUS rule(s) ChargeFrequency-C-003-M "
+                                + "(ChargeCategory=Tax");
     }
 
     /** A pipeline {@code name} of one focus step of {@code provider} over the csv files of {@code folder}, into Parquet. */
@@ -250,7 +362,7 @@ class PipelineRunTest {
     private record Failed(RunSummary summary, List<String> errors) {
         void assertDeadOnce(String error) {
             assertThat(summary.dead()).isEqualTo(1);
-            assertThat(errors).singleElement().asString().contains(error);
+            assertThat(errors).singleElement().asString().contains(error).doesNotContain("Error:");
             assertThat(summary.attemptsFailed()).as("not retried").isEqualTo(1);
         }
     }

@@ -57,10 +57,17 @@ public final class MappingSql {
      * @param packed      the input already carries them in a struct column {@code __source}
      * @param allOptional treat required columns as optional too (provider {@code auto}: rows of other exports)
      * @param where       rows to convert (a predicate on the columns as read), or null for all
+     * @param origin      the input's column saying where each row was read, which a value that does not convert names
+     *                    and the output keeps (see {@code Step#located}); null: none
      */
-    public record Mode(boolean keepSource, boolean packed, boolean allOptional, String where) {
+    public record Mode(boolean keepSource, boolean packed, boolean allOptional, String where, String origin) {
         public static Mode plain(boolean keepSource) {
-            return new Mode(keepSource, false, false, null);
+            return new Mode(keepSource, false, false, null, null);
+        }
+
+        /** This mode, the rows named by the input's column {@code origin}. */
+        public Mode located(String origin) {
+            return new Mode(keepSource, packed, allOptional, where, origin);
         }
     }
 
@@ -86,7 +93,10 @@ public final class MappingSql {
         // qualified: a required column the input lacks is then "not found" (DuckDB would otherwise take the
         // unqualified name for the alias it defines, and say it "cannot be referenced before it is defined")
         String from = prev;
-        all.forEach((c, t) -> typed.add(t.convert(from + "." + Sql.identifier(c), c) + " AS " + Sql.identifier(c)));
+        String origin = mode.origin() == null ? null : from + "." + Sql.identifier(mode.origin());
+        all.forEach(
+                (c, t) -> typed.add(t.convert(from + "." + Sql.identifier(c), c, origin) + " AS " + Sql.identifier(c)));
+        if (origin != null) typed.add(origin);
         prefixes.forEach(p -> typed.add("COLUMNS('^" + regex(p) + "')"));
         if (mode.keepSource()) typed.add(SOURCE);
         prev = cte(ctes, "SELECT " + typed + " FROM " + prev);
@@ -111,6 +121,7 @@ public final class MappingSql {
                         out.add("CAST(" + expression(c, rule) + " AS " + typeOf(c) + ") AS " + Sql.identifier(c)));
         mapping.extras().forEach((c, rule) -> out.add(expression(c, rule) + " AS " + Sql.identifier(c)));
         if (mode.keepSource()) out.add("COLUMNS(" + SOURCE + ".*) AS 'x_\\0'");
+        if (mode.origin() != null) out.add(Sql.identifier(mode.origin()));
         StringBuilder sql = new StringBuilder("WITH ");
         sql.append(String.join(",\n", ctes))
                 .append("\nSELECT\n  ")

@@ -36,9 +36,11 @@ public enum SourceType {
     /**
      * The SQL that converts the export's column {@code name} ({@code c}: its reference) to this type. A decimal or a
      * date that does not convert fails, naming the column and the value (DuckDB's cast error names neither, and a
-     * date read with try_strptime would be null: a row counted in no period, silently).
+     * date read with try_strptime would be null: a row counted in no period, silently), and where the row was read.
+     *
+     * @param origin the text of where the row was read (an SQL expression), or null when not known
      */
-    public String convert(String c, String name) {
+    public String convert(String c, String name, String origin) {
         String why = switch (this) {
             case DECIMAL -> NOT_A_NUMBER;
             case DATE -> NOT_A_DATE;
@@ -48,7 +50,8 @@ public enum SourceType {
         String text = "NULLIF(trim(CAST(" + c + " AS VARCHAR)), '')";
         String converted = this == DECIMAL ? "TRY_CAST(" + text + " AS DECIMAL(38,12))" : convert(c);
         return "COALESCE(" + converted + ", CASE WHEN " + text + " IS NOT NULL THEN error("
-                + Sql.literal("focus: the export's column \"" + name + "\" holds \"") + " || " + text
+                + (origin == null ? "'focus: '" : "'focus: ' || " + origin + " || ': '") + " || "
+                + Sql.literal("the export's column \"" + name + "\" holds \"") + " || " + text
                 + " || "
                 + Sql.literal("\", " + why + "; fix the export, or read the "
                         + "column in a mapping file of your own (see `sluice focus mapping`)")

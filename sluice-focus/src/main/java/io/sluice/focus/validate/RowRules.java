@@ -15,6 +15,9 @@ public final class RowRules {
     /** The column listing the rules a row breaks. */
     public static final String COLUMN = "x_ValidationErrors";
 
+    /** How a row that breaks a rule fails its split ({@code FocusStep#raised} knows it by these words). */
+    public static final String BREAKS = "a row breaks the FOCUS rule(s)";
+
     private final List<RowRule> rules;
 
     public record RowRule(String id, String violation) {}
@@ -53,12 +56,17 @@ public final class RowRules {
         return "SELECT *, " + errors() + " AS " + COLUMN + " FROM (" + query + ")";
     }
 
-    /** {@code query}'s rows; the first row that breaks a rule fails the statement, naming the rules and the row. */
-    public String failOnError(String query) {
+    /**
+     * {@code query}'s rows; the first row that breaks a rule fails the statement, naming the rules and the row, and
+     * where it was read by {@code query}'s column {@code origin} (null: not known).
+     */
+    public String failOnError(String query, String origin) {
         String row = "'ChargeCategory=' || coalesce(ChargeCategory, 'null') || ', ChargePeriodStart=' || "
                 + "coalesce(CAST(ChargePeriodStart AS VARCHAR), 'null') || ', BilledCost=' || coalesce(CAST(BilledCost AS VARCHAR), 'null')";
         return "SELECT * EXCLUDE (__errors) FROM (SELECT *, " + errors() + " AS __errors FROM (" + query + ")) "
-                + "WHERE CASE WHEN __errors IS NULL THEN true ELSE error('focus validate: a row breaks the FOCUS rule(s) ' "
+                + "WHERE CASE WHEN __errors IS NULL THEN true ELSE error('focus validate: ' || "
+                + (origin == null ? "" : Sql.identifier(origin) + " || ': ' || ")
+                + "'" + BREAKS + " ' "
                 + "|| __errors || ' (' || " + row + " || '); `sluice focus validate` explains each rule') END";
     }
 
