@@ -294,6 +294,16 @@ class PipelineRunTest {
         runFailing(yaml).assertDeadOnce("focus: cost.parquet row 3: the export's column \"Date\" holds \"21/09/2023\"");
     }
 
+    /** {@code provider: auto}: a row of no known export is named by its line. */
+    @Test
+    void aRowNoProviderClaimsIsNamedByItsFileAndLine() throws Exception {
+        Path in = Files.createDirectories(dir.resolve("mixed"));
+        Files.writeString(in.resolve("other.csv"), "name,amount\nbananas,3\n");
+        settle(in);
+        runFailing(oneFocusStep("auto", "mixed", "auto"))
+                .assertDeadOnce("focus (provider: auto): other.csv line 2: a row matches none of the exports");
+    }
+
     /** JSON lines: the line of the record, a blank line counted as an editor counts it. */
     @Test
     void aCostThatIsNotANumberInJsonLinesIsNamedByItsLine() throws Exception {
