@@ -13,7 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The byte ranges of one csv file are typed alike: each takes its columns' types from the file's head (what the range
  * at byte 0 is typed by), so the outputs of one file agree on their schema, and a reader that unions Parquet files by
  * schema, or a table sink, takes them all. A value past the head that its type would change makes that column text in
- * its range only, as a whole file's column is text when such a value is in it.
+ * its range only, as a whole file's column is text when such a value is in it. The ranges of a JSON lines file take
+ * their columns from its head too, each typed as the head and the range's own values together need.
  */
 class RangeTypesTest {
     private static final int ROWS = 3000;
@@ -225,5 +226,95 @@ class RangeTypesTest {
                         .contains("n/a"));
         assertThat(schemas(ws)).containsOnly("amount BIGINT, discount DOUBLE, id BIGINT, note VARCHAR");
         assertThat(ws.outputRows("count(*)", "parquet")).containsExactly(Integer.toString(ROWS - 1));
+    }
+
+    /**
+     * JSON lines of about 60 bytes cut in ranges of 16 KB: {@code amount} an integer in the rows starting in the first
+     * 16 KB (the first range, the head), absent from those in the next 16 KB and some more (the second range), a
+     * decimal after (the third and fourth); {@code late} in the last row only.
+     */
+    private static String jsonl() {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; b.length() < 60_000; i++) {
+            int at = b.length();
+            b.append("{\"id\":").append(i);
+            if (at < 16_384) b.append(",\"amount\":").append(i);
+            else if (at > 33_000) b.append(",\"amount\":").append(i).append(".5");
+            b.append(",\"note\":\"note ").append(i).append('"');
+            if (b.length() > 59_900) b.append(",\"late\":\"x\"");
+            b.append("}\n");
+        }
+        return b.toString();
+    }
+
+    /** Each output file's columns and their types, in their order, the outputs in the order of their first id. */
+    private static List<String> orderedSchemas(Workspace ws) throws Exception {
+        List<Path> outputs = ws.outputFiles(".parquet");
+        java.util.SortedMap<Long, String> byFirstId = new java.util.TreeMap<>();
+        for (Path p : outputs) {
+            String file = "read_parquet('" + p + "')";
+            byFirstId.put(
+                    Long.parseLong(
+                            Workspace.query("SELECT min(id) FROM " + file).getFirst()),
+                    Workspace.query("SELECT string_agg(column_name || ' ' || column_type, ', ') FROM (DESCRIBE "
+                                    + "SELECT * FROM " + file + ")")
+                            .getFirst());
+        }
+        return List.copyOf(byFirstId.values());
+    }
+
+    @Test
+    void everyRangeOfAJsonLinesFileHasTheColumnsOfItsHeadTypedAsItsValuesNeed() throws Exception {
+        Workspace ws = Workspace.in(dir);
+        Path file = ws.input("big.jsonl", jsonl());
+        CliRun r = CliRun.run(pipeline(ws));
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(ws.deadLetters()).isEmpty();
+
+        assertThat(orderedSchemas(ws))
+                .as("the head's columns in its order, then a key first seen in the range; amount BIGINT where the"
+                        + " range holds no value or integers (the second range's all NULL), DOUBLE where it holds"
+                        + " decimals")
+                .containsExactly(
+                        "id BIGINT, amount BIGINT, note VARCHAR",
+                        "id BIGINT, amount BIGINT, note VARCHAR",
+                        "id BIGINT, amount DOUBLE, note VARCHAR",
+                        "id BIGINT, amount DOUBLE, note VARCHAR, late VARCHAR");
+        assertThat(ws.outputRows("count(*), count(amount), count(late)", "parquet"))
+                .containsExactly(
+                        Workspace.query("SELECT count(*) || '|' || count(amount) || '|' || count(late) FROM read_json('"
+                                        + file + "')")
+                                .getFirst());
+        CliRun.assertSameRows(
+                ws.outputRows("id, amount::VARCHAR, note, late", "parquet"),
+                Workspace.query("SELECT id, amount::VARCHAR, note, late FROM read_json('" + file
+                        + "', format = 'newline_delimited', sample_size = -1)"));
+    }
+
+    @Test
+    void theNewBytesOfATailedJsonLinesLogHaveTheColumnsOfItsHead() throws Exception {
+        Workspace ws = Workspace.in(dir);
+        StringBuilder head = new StringBuilder();
+        for (int i = 0; i < 100; i++)
+            head.append("{\"id\":").append(i).append(",\"amount\":").append(i).append("}\n");
+        Path log = ws.input("app.log", head.toString());
+        Path p = ws.pipeline("""
+                pipeline: tailed-types
+                source:
+                  files: { path: in, include: "*.log", format: jsonl, tail: true, split_size: 1KB }
+                sink: { files: { path: out, format: parquet } }
+                """);
+        CliRun.run(p).ok();
+        StringBuilder more = new StringBuilder();
+        for (int i = 100; i < 300; i++) more.append("{\"id\":").append(i).append("}\n");
+        java.nio.file.Files.writeString(log, more, java.nio.file.StandardOpenOption.APPEND);
+        CliRun.run(p).ok();
+
+        List<String> schemas = orderedSchemas(ws);
+        assertThat(schemas).as("the appended bytes were cut in ranges").hasSizeGreaterThan(3);
+        assertThat(schemas)
+                .as("the ranges of the bytes appended, where amount is absent, keep the head's columns")
+                .containsOnly("id BIGINT, amount BIGINT");
+        assertThat(ws.outputRows("count(*), count(amount)", "parquet")).containsExactly("300|100");
     }
 }

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -23,15 +24,28 @@ import java.util.Set;
  *
  * <p>The columns are then given to the reader, so that DuckDB does not detect them again from every record at each
  * bind of the query (the sink binds it more than once): that detection costs more than reading the records.
+ *
+ * <p>A byte range of a file, not at its top, takes its columns from its file's head ({@code heads}) and its own records
+ * together, the head's first: it has the head's columns in their order, then the keys first seen in it, each typed as
+ * a file holding the head's records and its own would be. Detected from its own records alone, a key absent from a
+ * range was missing from its output, and a key of integers in one range and decimals in another was BIGINT in one
+ * output and DOUBLE in the other. Only the range's records are read.
+ *
+ * @param files the files whose records are read
+ * @param heads the head of the input a file is a byte range of ({@code LocalFiles.Part#head}), by file; a file not
+ *     here takes its columns from its own records
  */
-final class JsonColumns {
+record JsonColumns(List<Path> files, Map<Path, Path> heads) {
     /** How every JSON read here takes its files: one value per line, a bad line left to the rejects. */
     static final String OPTIONS = "format = 'newline_delimited', ignore_errors = true";
 
     /** An integer token of 16 digits or more in JSON text: past 2^53, where a DOUBLE stops holding every integer. */
     private static final String LONG_INTEGER = "(^|[\\[,:])\\s*-?[0-9]{16,}\\s*([\\],}]|$)";
 
-    private JsonColumns() {}
+    JsonColumns {
+        files = List.copyOf(files);
+        heads = Map.copyOf(heads);
+    }
 
     /** The read of every record of {@code files}, DuckDB detecting the columns and their types from all of them. */
     static String sampled(List<Path> files) {
@@ -40,11 +54,17 @@ final class JsonColumns {
     }
 
     /** The query of the records of {@code files}, every number of which holds the value written. */
-    static String relation(Statement s, List<Path> files) throws SQLException {
-        String sampled = sampled(files);
+    String relation(Statement s) throws SQLException {
+        // the records the columns are detected from: the heads' first, so that their columns come first
+        List<Path> detected = new ArrayList<>();
+        for (Path f : files) {
+            Path head = heads.get(f);
+            if (head != null && !detected.contains(head)) detected.add(head);
+        }
+        detected.addAll(files);
         List<String> names = new ArrayList<>();
         List<String> types = new ArrayList<>();
-        try (ResultSet r = s.executeQuery("DESCRIBE " + sampled)) {
+        try (ResultSet r = s.executeQuery("DESCRIBE " + sampled(detected))) {
             while (r.next()) {
                 names.add(r.getString("column_name"));
                 types.add(r.getString("column_type"));
@@ -54,7 +74,10 @@ final class JsonColumns {
         // for their case are renamed by DuckDB (a_1), which the columns given to it could not say
         Set<String> folded = new HashSet<>();
         boolean distinct = names.stream().allMatch(n -> folded.add(n.toLowerCase(Locale.ROOT)));
-        if (names.isEmpty() || (names.size() == 1 && names.getFirst().equals("json")) || !distinct) return sampled;
+        if (names.isEmpty() || (names.size() == 1 && names.getFirst().equals("json")) || !distinct) {
+            // with a head, such columns may be the head's: the files are read as they are alone
+            return heads.isEmpty() ? sampled(files) : new JsonColumns(files, Map.of()).relation(s);
+        }
 
         List<Integer> doubles = new ArrayList<>();
         for (int i = 0; i < types.size(); i++) {
@@ -93,7 +116,11 @@ final class JsonColumns {
             // for each aggregate, which cost as much again as reading the column
             try (ResultSet r = s.executeQuery("SELECT " + String.join(", ", facts) + " FROM (SELECT "
                     + String.join(", ", values) + " FROM "
-                    + read(files, names, raw, doubles.stream().map(names::get).toList()) + ")")) {
+                    + read(
+                            detected,
+                            names,
+                            raw,
+                            doubles.stream().map(names::get).toList()) + ")")) {
                 r.next();
                 int f = 1;
                 for (int i : doubles) {

@@ -36,7 +36,7 @@ import java.util.zip.GZIPInputStream;
  * @param scans    how many file scans {@code relation} runs, each of which counts every record it reads (0: the
  *                 records come from a table that {@code prepare} filled, or a scan may skip records)
  * @param count    a query of the number of records, for when the scans cannot tell
- * @param json     JSON lines whose columns {@link #resolved} detects before {@code relation} is read; empty otherwise
+ * @param json     JSON lines whose columns {@link #resolved} detects before {@code relation} is read; null otherwise
  * @param detected csv files whose column types DuckDB detects, which {@link #resolved} checks against every value;
  *                 null otherwise
  */
@@ -48,7 +48,7 @@ record Reader(
         List<String> drops,
         int scans,
         String count,
-        List<Path> json,
+        JsonColumns json,
         DetectedCsv detected) {
     Reader(
             List<String> prepare,
@@ -58,7 +58,7 @@ record Reader(
             List<String> drops,
             int scans,
             String count) {
-        this(prepare, relation, after, rejects, drops, scans, count, List.of(), null);
+        this(prepare, relation, after, rejects, drops, scans, count, null, null);
     }
 
     /**
@@ -69,8 +69,8 @@ record Reader(
      */
     Reader resolved(Statement s) throws SQLException {
         if (detected != null) return detectedRead(detected.exact(s));
-        if (json.isEmpty()) return this;
-        String typed = JsonColumns.relation(s, json);
+        if (json == null) return this;
+        String typed = json.relation(s);
         return new Reader(prepare, typed, after, rejects, drops, scans, "SELECT count(*) FROM (" + typed + ")");
     }
 
@@ -118,9 +118,14 @@ record Reader(
         String options = "header = " + input.header() + (text ? ", all_varchar = true" : "")
                 + (input.textColumns() ? ", allow_quoted_nulls = false" : "") + encoding(input);
         Reader read = csv(prefix, groups, options, 0);
+        return Optional.of(text ? read : read.withDetected(new DetectedCsv(prefix, groups, options, heads(input))));
+    }
+
+    /** The head of each file that is a byte range of an input ({@link LocalFiles.Part#head}), by file. */
+    private static Map<Path, Path> heads(LocalFiles input) {
         Map<Path, Path> heads = new java.util.HashMap<>();
         for (LocalFiles.Part p : input.parts()) if (p.head() != null) heads.put(p.file(), p.head());
-        return Optional.of(text ? read : read.withDetected(new DetectedCsv(prefix, groups, options, heads)));
+        return heads;
     }
 
     /**
@@ -192,7 +197,7 @@ record Reader(
                         // row groups may be skipped by a step's filter; the footers hold the exact count
                         0,
                         "SELECT coalesce(sum(num_rows), 0) FROM parquet_file_metadata(" + Sql.pathList(files) + ")");
-            case "jsonl" -> json(prefix, files);
+            case "jsonl" -> json(prefix, new JsonColumns(files, heads(input)));
             default -> throw new IllegalArgumentException("unknown format: " + input.format());
         };
     }
@@ -411,9 +416,10 @@ record Reader(
      * DuckDB's JSON reader drops bad lines without a trace; find them first so none is lost silently. It also takes
      * its columns and their types from a sample (the first 20,480 records of the first 32 files): a key first seen
      * after it was dropped, and a value of another type read as NULL. Every record of every file is sampled instead, once
-     * ({@link #resolved}), which costs a second parse of the JSON.
+     * ({@link #resolved}), which costs a second parse of the JSON (and a parse of a byte range's head).
      */
-    private static Reader json(String prefix, List<Path> files) {
+    private static Reader json(String prefix, JsonColumns json) {
+        List<Path> files = json.files();
         String rejects = prefix + "_rejects";
         String relation = JsonColumns.sampled(files);
         return new Reader(
@@ -428,7 +434,7 @@ record Reader(
                 List.of("DROP TABLE IF EXISTS " + rejects),
                 1,
                 "SELECT count(*) FROM (" + relation + ")",
-                List.copyOf(files),
+                json,
                 null);
     }
 

@@ -648,8 +648,10 @@ final class FilesSource implements Source {
                 try {
                     boolean csv = f.format().equals("csv");
                     cuts = s.storage().cuts(f.key(), f.fingerprint(), f.size(), s.splitSize(), csv);
-                    payload =
-                            csv && s.header() && cuts.size() > 2 ? RangePayload.of(s.storage(), f, cuts.get(1)) : null;
+                    boolean header = csv && s.header();
+                    payload = cuts.size() > 2 && (header || typedByHead(f.format()))
+                            ? RangePayload.of(s.storage(), f, cuts.get(1), header)
+                            : null;
                 } catch (NoSuchFileException | ObjectChangedException e) {
                     skipped.add(gone(f, e));
                     continue;
@@ -981,10 +983,13 @@ final class FilesSource implements Source {
             if (header && head == null) head = s.storage().headerLine(m.key(), m.fingerprint(), false);
             files.create(spool);
             s.storage().spool(m.key(), m.fingerprint(), m.start(), m.end(), head, spool);
-            // without a header line too: a range's columns are then column0, column1, ... as in its head; the range
-            // at byte 0 as well, or its own sniff (20,480 records, whatever their bytes) could type it apart from the
-            // others, whose head stops at HEAD_BYTES
-            if (format.equals("csv") && !m.isWhole() && s.detectTypes()) top = spoolHead(split, m, spool, files);
+            // without a header line too: a range's columns are then column0, column1, ... as in its head; the csv
+            // range at byte 0 as well, or its own sniff (20,480 records, whatever their bytes) could type it apart from
+            // the others, whose head stops at HEAD_BYTES; JSON lines at byte 0 are their own head (every record of it
+            // is read for its columns)
+            boolean csv = format.equals("csv");
+            if (typedByHead(format) && !m.isWhole() && (csv || m.start() > 0))
+                top = spoolHead(split, m, spool, files, csv);
         } catch (ObjectChangedException e) {
             Files.deleteIfExists(spool);
             if (s.reprocessChanged()) {
@@ -1008,12 +1013,21 @@ final class FilesSource implements Source {
     static final int HEAD_BYTES = 8 << 20;
 
     /**
-     * A spool of the head of the file a csv byte range {@code m} is cut from, in the range's version: the records of
-     * its first range that DuckDB's sniffer of that range samples, within {@link #HEAD_BYTES}, whose types every range
-     * of the file takes, the first range too (the engine's {@code DetectedCsv}); null when no record end in it can be
-     * trusted (the range is typed by itself).
+     * Whether the byte ranges of a file of this format take their columns from the file's head: csv whose types are
+     * detected (its types), JSON lines (its columns, each typed as the head's and the range's values together need).
      */
-    private Path spoolHead(Split split, Member m, Path spool, ReadContext.FileMaker files) throws IOException {
+    private boolean typedByHead(String format) {
+        return format.equals("jsonl") || (format.equals("csv") && s.detectTypes());
+    }
+
+    /**
+     * A spool of the head of the file a csv or JSON lines byte range {@code m} is cut from, in the range's version: the
+     * records of its first range that DuckDB's sniffer of that range samples, within {@link #HEAD_BYTES}, whose columns
+     * every range of the file takes, a csv file's first range too (the engine's {@code DetectedCsv}, {@code
+     * JsonColumns}); null when no record end in it can be trusted (the range is typed by itself).
+     */
+    private Path spoolHead(Split split, Member m, Path spool, ReadContext.FileMaker files, boolean csv)
+            throws IOException {
         long end = m.start() == 0
                 ? m.end()
                 : Math.min(RangePayload.headEnd(split.payload()).orElse(m.start()), m.start());
@@ -1021,7 +1035,12 @@ final class FilesSource implements Source {
         boolean spooled = false;
         try {
             spooled = s.storage()
-                    .spoolHead(m.key(), m.fingerprint(), (int) Math.min(end, HEAD_BYTES), HEAD_RECORDS, head);
+                    .spoolHead(
+                            m.key(),
+                            m.fingerprint(),
+                            (int) Math.min(end, HEAD_BYTES),
+                            HEAD_RECORDS,
+                            new LineCutter.HeadSpool(head, csv));
         } finally {
             if (!spooled) Files.deleteIfExists(head);
         }
@@ -1310,10 +1329,11 @@ final class FilesSource implements Source {
                 boolean header = format.equals("csv") && s.header() && m.start() > 0;
                 // the head the range's types come from, of the log whose identity the spool checks (a rotation may
                 // put another log under the name)
-                Path head = format.equals("csv") && m.start() > 0 && s.detectTypes()
-                        ? spool.resolveSibling("head-" + spool.getFileName())
+                LineCutter.HeadSpool head = typedByHead(format) && m.start() > 0
+                        ? new LineCutter.HeadSpool(
+                                spool.resolveSibling("head-" + spool.getFileName()), format.equals("csv"))
                         : null;
-                if (head != null) Files.deleteIfExists(head);
+                if (head != null) Files.deleteIfExists(head.file());
                 try {
                     if (TailPlanner.spool(
                             file,
@@ -1325,7 +1345,7 @@ final class FilesSource implements Source {
                             mark,
                             spool,
                             head)) {
-                        Path top = head != null && Files.exists(head) ? head : null;
+                        Path top = head != null && Files.exists(head.file()) ? head.file() : null;
                         return new Opened(
                                 new Part(spool, key, s.storage().shift(key, null, m.start(), header), top), null);
                     }

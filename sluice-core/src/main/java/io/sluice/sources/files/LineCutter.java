@@ -134,16 +134,41 @@ final class LineCutter {
     }
 
     /**
-     * Writes the {@link #headLength head} of a csv file's first bytes to {@code spool}; false, writing nothing, when no
-     * record end in them can be trusted.
+     * How many bytes of {@code head} (the first bytes of a file of JSON lines) hold up to {@code lines} lines, cut at a
+     * line end; 0 when it holds none. A JSON value holds no raw line end, so every one is a record's.
      */
-    static boolean writeHead(byte[] first, int records, Path spool) throws IOException {
-        int length = headLength(first, records);
-        if (length == 0) return false;
-        try (java.io.OutputStream out = Files.newOutputStream(spool)) {
-            out.write(first, 0, length);
+    static int linesLength(byte[] head, int lines) {
+        int end = 0;
+        for (int i = 0, n = 0; n < lines && i < head.length; i++) {
+            if (head[i] == '\n') {
+                end = i + 1;
+                n++;
+            }
         }
-        return true;
+        return end;
+    }
+
+    /**
+     * The spool of the head of the file a byte range is cut from: its first records, from whose columns the engine
+     * types the range, so that every range of one file is typed alike.
+     *
+     * @param file where the head is written
+     * @param csv  the file is csv (its header line, then records, which {@link #headLength} follows); else JSON lines
+     */
+    record HeadSpool(Path file, boolean csv) {
+        /**
+         * Writes the head held in a file's first bytes to {@code file}: up to {@code records} records after the header
+         * line of a csv file, up to {@code records} lines of JSON lines; false, writing nothing, when no record end
+         * in them can be trusted.
+         */
+        boolean write(byte[] first, int records) throws IOException {
+            int length = csv ? headLength(first, records) : linesLength(first, records);
+            if (length == 0) return false;
+            try (java.io.OutputStream out = Files.newOutputStream(file)) {
+                out.write(first, 0, length);
+            }
+            return true;
+        }
     }
 
     /** The cut points of one reading of the records: after the first record end past each {@code target} bytes. */

@@ -8,9 +8,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The payload of a CSV byte range that does not start at the top of its file: the file's header line, read once
- * while planning, so that reading the range is one ranged GET (the spool is the header, then the range), and where
- * the file's first range ends, whose head gives every range its columns' types. Other splits carry no payload: their
+ * The payload of a csv or JSON lines byte range that does not start at the top of its file: a csv file's header line,
+ * read once while planning, so that reading the range is one ranged GET (the spool is the header, then the range), and
+ * where the file's first range ends, whose head gives every range its columns. Other splits carry no payload: their
  * members say all there is to read. A split without payload (one planned by an older Sluice) or without a header (too
  * long to carry) reads the header from the file, and one without the first range's end takes the head up to its own
  * start.
@@ -22,12 +22,15 @@ final class RangePayload {
 
     private RangePayload() {}
 
-    /** The payload of the ranges of this file after its first, which ends at {@code firstEnd}. */
-    static String of(Storage storage, FilesSource.Found f, long firstEnd) throws IOException {
-        byte[] header = storage.headerLine(f.key(), f.fingerprint(), false);
+    /**
+     * The payload of the ranges of this file after its first, which ends at {@code firstEnd}; with its header line when
+     * {@code header} (csv with a header).
+     */
+    static String of(Storage storage, FilesSource.Found f, long firstEnd, boolean header) throws IOException {
         Map<String, Object> payload = new java.util.LinkedHashMap<>();
-        if (header.length <= MAX_HEADER)
-            payload.put("header", Base64.getEncoder().encodeToString(header));
+        byte[] line = header ? storage.headerLine(f.key(), f.fingerprint(), false) : null;
+        if (line != null && line.length <= MAX_HEADER)
+            payload.put("header", Base64.getEncoder().encodeToString(line));
         payload.put("head_end", firstEnd);
         return JSON.writeValueAsString(payload);
     }

@@ -195,13 +195,15 @@ final class Storage implements AutoCloseable {
     }
 
     /**
-     * Copies the head of a csv object, in the planned version, into {@code spool} (an empty file, or none yet): its
-     * first line and up to {@code records} records after it, within its first {@code max} bytes; one ranged read. False
-     * when no record end in those bytes can be trusted ({@link LineCutter#headLength}): nothing is copied.
+     * Copies the head of a csv or JSON lines object, in the planned version, into {@code head}'s file (an empty file,
+     * or none yet): up to {@code records} records (after a csv file's first line) within its first {@code max} bytes;
+     * one ranged read. False when no record end in those bytes can be trusted ({@link LineCutter.HeadSpool#write}):
+     * nothing is copied.
      */
-    boolean spoolHead(String key, String fingerprint, int max, int records, Path spool) throws IOException {
+    boolean spoolHead(String key, String fingerprint, int max, int records, LineCutter.HeadSpool head)
+            throws IOException {
         try (InputStream in = read(key, fingerprint, 0, max)) {
-            return LineCutter.writeHead(in.readNBytes(max), records, spool);
+            return head.write(in.readNBytes(max), records);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.sluice.sources.files;
 
+import io.sluice.sources.files.LineCutter.HeadSpool;
 import io.sluice.spi.KnownMember;
 import io.sluice.spi.Member;
 import io.sluice.spi.Split;
@@ -376,9 +377,9 @@ final class TailPlanner {
      * another log under the name since it was planned. Returns false when it is not; throws {@link EndMarks.Gone} when
      * its planned bytes are no longer in it (it was truncated since).
      *
-     * @param head null, or where to write the log's head from the same open file ({@link LineCutter#writeHead}: its
-     *     first records before {@code start}, within {@link FilesSource#HEAD_BYTES}), which gives a csv range its
-     *     columns' types; not written when no record end in it can be trusted
+     * @param head null, or the spool of the log's head, written from the same open file ({@link HeadSpool#write}:
+     *     its first records before {@code start}, within {@link FilesSource#HEAD_BYTES}), which gives a csv range its
+     *     columns' types, a range of JSON lines its columns; not written when no record end in it can be trusted
      */
     static boolean spool(
             Path file,
@@ -389,7 +390,7 @@ final class TailPlanner {
             byte[] header,
             String mark,
             Path spool,
-            Path head)
+            HeadSpool head)
             throws IOException {
         boolean spooled = copy(file, gz, identity, start, end, header, spool, head);
         if (spooled && mark != null && end != Member.WHOLE && !mark.equals(EndMarks.ofSpool(spool, end - start))) {
@@ -403,7 +404,7 @@ final class TailPlanner {
 
     /** {@link #spool}'s copy, without the check of its bytes. */
     private static boolean copy(
-            Path file, boolean gz, String identity, long start, long end, byte[] header, Path spool, Path headSpool)
+            Path file, boolean gz, String identity, long start, long end, byte[] header, Path spool, HeadSpool top)
             throws IOException {
         int headBytes = (int) Math.min(start, FilesSource.HEAD_BYTES);
         if (!gz) {
@@ -415,13 +416,10 @@ final class TailPlanner {
                         && identity(head, Files.getLastModifiedTime(file).toMillis())
                                 .equals(identity);
                 if (!whole && (head.length < IDENTITY_BYTES || !identity(head).equals(identity))) return false;
-                if (headSpool != null) {
+                if (top != null) {
                     java.nio.ByteBuffer first = java.nio.ByteBuffer.allocate(headBytes);
                     while (first.hasRemaining() && in.read(first, first.position()) > 0) {}
-                    LineCutter.writeHead(
-                            java.util.Arrays.copyOf(first.array(), first.position()),
-                            FilesSource.HEAD_RECORDS,
-                            headSpool);
+                    top.write(java.util.Arrays.copyOf(first.array(), first.position()), FilesSource.HEAD_RECORDS);
                 }
                 long to = whole ? in.size() : end;
                 try (OutputStream out = Files.newOutputStream(spool, StandardOpenOption.CREATE_NEW);
@@ -466,9 +464,9 @@ final class TailPlanner {
                     out.write(head, (int) start, n);
                     left -= n;
                 } else {
-                    // the bytes before the range: the head's are kept (headSpool), the rest skipped
-                    byte[] more = headSpool == null ? new byte[0] : in.readNBytes(headBytes - head.length);
-                    first = headSpool == null ? first : concat(head, more);
+                    // the bytes before the range: the head's are kept (top), the rest skipped
+                    byte[] more = top == null ? new byte[0] : in.readNBytes(headBytes - head.length);
+                    first = top == null ? first : concat(head, more);
                     long gap = start - head.length - more.length;
                     if (in.skip(gap) < gap && in.read() < 0) {
                         // a gzipped copy made before the live log's last lines, which were read from the live log
@@ -477,7 +475,7 @@ final class TailPlanner {
                                 file + " ends before the range [" + start + ", " + end + ") planned in this log");
                     }
                 }
-                if (headSpool != null) LineCutter.writeHead(first, FilesSource.HEAD_RECORDS, headSpool);
+                if (top != null) top.write(first, FilesSource.HEAD_RECORDS);
                 byte[] buf = new byte[1 << 16];
                 int n;
                 while (left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0) {

@@ -103,9 +103,10 @@ public record LocalFiles(
      * @param key   the name the user knows the input by
      * @param shift how many lines of the input come before the file's first line of data, so that a dead letter
      *              names the line of the input (a spool of a byte range, its header line copied in front)
-     * @param head  csv, a byte range that does not start at the top of its input: a spool of the input's head (its
-     *              header line and first records, of the same version as the range), from whose sniff the range takes
-     *              its columns' types, so that every range of one input is typed alike; null: the file's own sniff
+     * @param head  a csv or JSON lines byte range of its input: a spool of the input's head (a csv file's header
+     *              line and first records, of the same version as the range), from whose sniff a csv range takes its
+     *              columns' types, and from whose records with its own a JSON lines range takes its columns, so that
+     *              every range of one input is typed alike; null: the file's own
      */
     public record Part(Path file, String key, LineShift shift, Path head) {
         public Part(Path file, String key, LineShift shift) {
