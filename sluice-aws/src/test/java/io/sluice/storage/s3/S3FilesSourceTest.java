@@ -73,22 +73,32 @@ class S3FilesSourceTest extends SourceConformanceKit {
         objects.delete(name);
     }
 
+    /** A source of the bucket that cuts objects larger than 1 KB into byte ranges. */
+    private Source cutInRangesOf1Kb() {
+        String yaml = "path: \"" + url + "\"\nsettle: 0s\nsplit_size: 1KB\ns3: { endpoint: \"" + SERVER.endpoint()
+                + "\", region: " + S3ProxyServer.REGION + ", path_style: true, profile: sluice-kit }";
+        return FilesSources.create(tmp, yaml, 1, Map.of());
+    }
+
+    /** Where the first of these byte ranges ends. */
+    private static long firstEnd(List<Split> splits) {
+        return splits.stream()
+                .map(sp -> sp.members().getFirst())
+                .filter(m -> m.start() == 0)
+                .findFirst()
+                .orElseThrow()
+                .end();
+    }
+
     @Test
     void aLargeCsvObjectIsCutIntoRangesEachReadWithTheHeaderByOneRangedGet() throws Exception {
         StringBuilder csv = new StringBuilder("id,name\n");
         for (int i = 0; i < 400; i++) csv.append(i).append(",\"row ").append(i).append("\"\n");
         write("big.csv", csv.toString());
-        String yaml = "path: \"" + url + "\"\nsettle: 0s\nsplit_size: 1KB\ns3: { endpoint: \"" + SERVER.endpoint()
-                + "\", region: " + S3ProxyServer.REGION + ", path_style: true, profile: sluice-kit }";
-        try (Source source = FilesSources.create(tmp, yaml, 1, Map.of())) {
+        try (Source source = cutInRangesOf1Kb()) {
             List<Split> splits = new Planner(source, ledger).plan().splits();
             assertThat(splits).hasSizeGreaterThan(3);
-            long firstEnd = splits.stream()
-                    .map(sp -> sp.members().getFirst())
-                    .filter(m -> m.start() == 0)
-                    .findFirst()
-                    .orElseThrow()
-                    .end();
+            long firstEnd = firstEnd(splits);
             StringBuilder rows = new StringBuilder();
             for (Split split : splits) {
                 Member m = split.members().getFirst();
@@ -116,6 +126,38 @@ class S3FilesSourceTest extends SourceConformanceKit {
                 }
             }
             assertThat("id,name\n" + rows).as("every byte once, in order").isEqualTo(csv.toString());
+        }
+    }
+
+    @Test
+    void aJsonLinesRangeAfterTheFirstTakesItsColumnsFromTheObjectsFirstRangeReadByAGetOfItsVersion() throws Exception {
+        StringBuilder jsonl = new StringBuilder();
+        for (int i = 0; i < 400; i++)
+            jsonl.append("{\"id\":")
+                    .append(i)
+                    .append(",\"name\":\"row ")
+                    .append(i)
+                    .append("\"}\n");
+        write("big.jsonl", jsonl.toString());
+        try (Source source = cutInRangesOf1Kb()) {
+            List<Split> splits = new Planner(source, ledger).plan().splits();
+            assertThat(splits).hasSizeGreaterThan(3);
+            long firstEnd = firstEnd(splits);
+            for (Split split : splits) {
+                Member m = split.members().getFirst();
+                Path scratch = Files.createDirectories(tmp.resolve("j" + m.start()));
+                try (SplitReader reader = source.open(split, new ReadContext(scratch))) {
+                    Path head = reader.files().parts().getFirst().head();
+                    if (m.start() == 0) {
+                        assertThat(head).as("the first range is its own head").isNull();
+                    } else {
+                        assertThat(Files.readString(head))
+                                .as("a range's columns come from the object's first range, read by a GET of its"
+                                        + " version")
+                                .isEqualTo(jsonl.substring(0, (int) firstEnd));
+                    }
+                }
+            }
         }
     }
 
