@@ -122,6 +122,11 @@ record Reader(
     }
 
     /** The head of each file that is a byte range of an input ({@link LocalFiles.Part#head}), by file. */
+    /** A file's JSON records as the run reads them: a byte range with its file's head. */
+    private static JsonColumns jsonOf(LocalFiles.Part part) {
+        return new JsonColumns(List.of(part.file()), part.head() == null ? Map.of() : Map.of(part.file(), part.head()));
+    }
+
     private static Map<Path, Path> heads(LocalFiles input) {
         Map<Path, Path> heads = new java.util.HashMap<>();
         for (LocalFiles.Part p : input.parts()) if (p.head() != null) heads.put(p.file(), p.head());
@@ -156,7 +161,7 @@ record Reader(
                 // a bad line is a row of NULLs (ignore_errors): numbered, then left out, as the run leaves it out
                 default ->
                     "SELECT * FROM (SELECT *, row_number() OVER () AS __record FROM ("
-                            + JsonColumns.relation(s, file) + ")) WHERE json_merge_patch('{}', "
+                            + jsonOf(parts.get(i)).relation(s) + ")) WHERE json_merge_patch('{}', "
                             + "to_json(struct_pack(*COLUMNS(* EXCLUDE (__record))))) <> '{}'";
             };
             if (read == null) continue;
