@@ -19,6 +19,8 @@ import java.util.zip.GZIPInputStream;
  */
 final class RecordOrigins {
     private static final Pattern MARK = Pattern.compile("<<sluice-record (\\d+):(\\d+)>>");
+    /** The bytes a quoted csv value may follow on its line: a record's start, or a field separator DuckDB sniffs. */
+    private static final String SEPARATORS = ",;\t|";
 
     private RecordOrigins() {}
 
@@ -59,7 +61,8 @@ final class RecordOrigins {
 
     /**
      * The 1-based line where the {@code nth} record of {@code file} starts: blank lines hold no record, and in csv
-     * ({@code quoted}) a line end inside double quotes does not end one.
+     * ({@code quoted}) a line end inside a quoted value does not end one. A value is quoted when its first byte is a
+     * double quote; one inside an unquoted value ({@code 27" Monitor}) is a character of it, as the engine reads it.
      */
     static long line(Path file, boolean gz, boolean quoted, long nth) throws IOException {
         try (InputStream raw = Files.newInputStream(file);
@@ -67,11 +70,24 @@ final class RecordOrigins {
             long line = 1;
             long records = 0;
             boolean inQuotes = false;
+            boolean closed = false; // a quote just ended a quoted value, unless another follows it ("")
             boolean blank = true; // nothing but a CR yet on this record's first line
+            int before = -1; // the byte before this one in the record, -1 at its start
             int b;
             while ((b = in.read()) >= 0) {
+                if (closed) {
+                    closed = false;
+                    if (b == '"') {
+                        inQuotes = true; // "" in a quoted value: one quote of it
+                        before = b;
+                        continue;
+                    }
+                }
                 if (b == '\n') {
-                    if (!inQuotes && !blank) blank = true;
+                    if (!inQuotes && !blank) {
+                        blank = true;
+                        before = -1;
+                    }
                     line++;
                     continue;
                 }
@@ -81,7 +97,15 @@ final class RecordOrigins {
                     if (++records == nth) return line;
                     blank = false;
                 }
-                if (quoted && b == '"') inQuotes = !inQuotes;
+                if (quoted && b == '"') {
+                    if (inQuotes) {
+                        inQuotes = false;
+                        closed = true;
+                    } else if (before < 0 || SEPARATORS.indexOf(before) >= 0) {
+                        inQuotes = true;
+                    }
+                }
+                before = b;
             }
             return line;
         }

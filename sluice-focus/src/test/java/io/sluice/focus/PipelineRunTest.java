@@ -270,6 +270,25 @@ class PipelineRunTest {
                 .doesNotContain("Error:");
     }
 
+    /**
+     * A double quote inside a value that is not quoted ({@code 27" Monitor}) is a character of it, as the engine reads
+     * it: it opens no quoted value, so the lines after it still start rows.
+     */
+    @Test
+    void aQuoteInsideAnUnquotedValueDoesNotMoveTheLineNamed() throws Exception {
+        Path azure = Files.createDirectories(dir.resolve("azure"));
+        Files.writeString(azure.resolve("cost.csv"), """
+                BillingAccountId,Date,ChargeType,Cost,BillingCurrency,Quantity,ProductName
+                8611537,09/20/2023,Usage,1.25,USD,1,27" Monitor
+                8611537,09/21/2023,Usage,1.25,USD,1,"Storage, ""hot"" tier"
+                8611537,21/09/2023,Usage,3.50,USD,1,Virtual Machines
+                8611537,09/22/2023,Usage,1.25,USD,1,Storage
+                """);
+        settle(azure);
+        runFailing(oneFocusStep("quote", "azure", "azure"))
+                .assertDeadOnce("focus: cost.csv line 4: the export's column \"Date\" holds \"21/09/2023\"");
+    }
+
     /** A Parquet export has no lines: the row is named by its number in the file. */
     @Test
     void aDateThatIsNotADateInParquetIsNamedByItsRow() throws Exception {
