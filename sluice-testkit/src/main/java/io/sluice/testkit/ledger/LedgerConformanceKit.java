@@ -304,6 +304,14 @@ public abstract class LedgerConformanceKit {
         ledger.complete(claim(ledger, "w1"), completion("a.csv@v3"));
         assertThat(ledger.latestDone(List.of("a.csv")))
                 .containsOnly(entry("a.csv", new KnownMember("a.csv", "v3", 0, Member.WHOLE, "a.csv@v3", DONE)));
+        ledger.register(List.of(split("pack:p.csv+2", file("p.csv", "p1"), file("q.csv", "q1"))));
+        ledger.complete(claim(ledger, "w1"), completion("pack:p.csv+2"));
+        assertThat(ledger.latestDone(List.of("p.csv", "q.csv", "a.csv")))
+                .as("the inputs of one done pack, asked together, each with its own version")
+                .containsOnly(
+                        entry("p.csv", new KnownMember("p.csv", "p1", 0, Member.WHOLE, "pack:p.csv+2", DONE)),
+                        entry("q.csv", new KnownMember("q.csv", "q1", 0, Member.WHOLE, "pack:p.csv+2", DONE)),
+                        entry("a.csv", new KnownMember("a.csv", "v3", 0, Member.WHOLE, "a.csv@v3", DONE)));
         ledger.replay(List.of("a.csv@v3"));
         assertThat(ledger.latestDone(List.of("a.csv")))
                 .as("sent back to pending: no longer done")
