@@ -121,12 +121,12 @@ record Reader(
         return Optional.of(text ? read : read.withDetected(new DetectedCsv(prefix, groups, options, heads(input))));
     }
 
-    /** The head of each file that is a byte range of an input ({@link LocalFiles.Part#head}), by file. */
     /** A file's JSON records as the run reads them: a byte range with its file's head. */
     private static JsonColumns jsonOf(LocalFiles.Part part) {
         return new JsonColumns(List.of(part.file()), part.head() == null ? Map.of() : Map.of(part.file(), part.head()));
     }
 
+    /** The head of each file that is a byte range of an input ({@link LocalFiles.Part#head}), by file. */
     private static Map<Path, Path> heads(LocalFiles input) {
         Map<Path, Path> heads = new java.util.HashMap<>();
         for (LocalFiles.Part p : input.parts()) if (p.head() != null) heads.put(p.file(), p.head());
