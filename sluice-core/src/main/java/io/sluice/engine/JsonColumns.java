@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The columns of JSON lines, detected once from every record, and typed so that every number is held as written.
@@ -42,6 +43,9 @@ record JsonColumns(List<Path> files, Map<Path, Path> heads) {
     /** An integer token of 16 digits or more in JSON text: past 2^53, where a DOUBLE stops holding every integer. */
     private static final String LONG_INTEGER = "(^|[\\[,:])\\s*-?[0-9]{16,}\\s*([\\],}]|$)";
 
+    /** A name DuckDB gives a key alike but for its case to one before it: the other's name, {@code _}, a number. */
+    private static final Pattern RENAMED = Pattern.compile("(.+)_[0-9]+");
+
     JsonColumns {
         files = List.copyOf(files);
         heads = Map.copyOf(heads);
@@ -70,11 +74,8 @@ record JsonColumns(List<Path> files, Map<Path, Path> heads) {
                 types.add(r.getString("column_type"));
             }
         }
-        // one column "json": the lines are not objects (or none has a key), read as DuckDB reads them; names alike but
-        // for their case are renamed by DuckDB (a_1), which the columns given to it could not say
-        Set<String> folded = new HashSet<>();
-        boolean distinct = names.stream().allMatch(n -> folded.add(n.toLowerCase(Locale.ROOT)));
-        if (names.isEmpty() || (names.size() == 1 && names.getFirst().equals("json")) || !distinct) {
+        // one column "json": the lines are not objects (or none has a key), read as DuckDB reads them
+        if (names.isEmpty() || (names.size() == 1 && names.getFirst().equals("json")) || renamed(names)) {
             // with a head, such columns may be the head's: the files are read as they are alone
             return heads.isEmpty() ? sampled(files) : new JsonColumns(files, Map.of()).relation(s);
         }
@@ -147,6 +148,22 @@ record JsonColumns(List<Path> files, Map<Path, Path> heads) {
         }
         String records = "SELECT * FROM " + read(files, names, read, names);
         return casts.isEmpty() ? records : "SELECT * REPLACE (" + String.join(", ", casts) + ") FROM (" + records + ")";
+    }
+
+    /**
+     * Whether DuckDB renamed a key alike but for its case to another's ({@code a} and {@code A}: {@code a, A_1}): given
+     * the column {@code A_1}, its reader finds no such key and reads the value as NULL, silently. A key written so
+     * ({@code a} and {@code a_1}) is taken for one too: the files are then read as DuckDB detects them, every value
+     * kept.
+     */
+    private static boolean renamed(List<String> names) {
+        Set<String> folded = new HashSet<>();
+        for (String n : names) {
+            if (!folded.add(n.toLowerCase(Locale.ROOT))) return true;
+        }
+        return names.stream()
+                .map(RENAMED::matcher)
+                .anyMatch(m -> m.matches() && folded.contains(m.group(1).toLowerCase(Locale.ROOT)));
     }
 
     /** A read of {@code files} given the columns and their types, of which only {@code selected} are parsed. */
