@@ -11,6 +11,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,5 +47,18 @@ class JsonColumnsTest {
         Path head = Files.writeString(dir.resolve("head.jsonl"), "{\"amount\": 1}\n{\"amount\": 2}\n");
         Path range = Files.writeString(dir.resolve("range.jsonl"), "{\"Amount\": 5}\n{\"Amount\": 6}\n");
         assertThat(values(new JsonColumns(List.of(range), Map.of(range, head)))).containsExactly("5", "6");
+    }
+
+    /**
+     * The same inside an object: the head's {@code s.a} and the range's {@code s.A} are one field of {@code s} for
+     * DuckDB, {@code a}, and the range's values of {@code A} are read as NULL. Read alone, the range keeps them. (DuckDB
+     * loses them in one file holding both as well, whatever its columns are given.)
+     */
+    @Test
+    @Disabled("a known gap: a field of an object alike but for its case to the head's loses its values")
+    void aRangeWithAFieldOfItsHeadButForItsCaseKeepsItsValues() throws Exception {
+        Path head = Files.writeString(dir.resolve("head.jsonl"), "{\"s\": {\"amount\": 1}}\n");
+        Path range = Files.writeString(dir.resolve("range.jsonl"), "{\"s\": {\"Amount\": 5}}\n");
+        assertThat(values(new JsonColumns(List.of(range), Map.of(range, head)))).containsExactly("{'Amount': 5}");
     }
 }
