@@ -34,11 +34,14 @@ final class RecordOrigins {
         return MARK.matcher(message).find();
     }
 
-    /** {@code message} with each mark turned into the record's input and line (or row). */
+    /**
+     * {@code message} with its first mark turned into the record's input and line (or row): a step names the row before
+     * its value, which may read like a mark and is left as it is.
+     */
     static String named(String message, LocalFiles input) throws IOException {
         Matcher m = MARK.matcher(message);
         StringBuilder out = new StringBuilder();
-        while (m.find()) {
+        if (m.find()) {
             LocalFiles.Part part = input.parts().get(Integer.parseInt(m.group(1)));
             long record = Long.parseLong(m.group(2));
             m.appendReplacement(out, Matcher.quoteReplacement(place(input, part, record)));

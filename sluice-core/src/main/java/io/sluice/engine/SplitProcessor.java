@@ -195,8 +195,13 @@ public final class SplitProcessor {
                     && (ExactIntegers.raised(message) || steps.stream().anyMatch(st -> st.raised(message)))) {
                 failure = failure.notRetryable();
             }
-            if (!steps.isEmpty() && steps.getFirst().raised(message) && !queries.isEmpty())
-                failure = located(c, input, e, queries.getFirst(), failure);
+            if (!steps.isEmpty() && steps.getFirst().raised(message) && !queries.isEmpty()) {
+                try {
+                    failure = located(c, input, e, queries.getFirst(), failure);
+                } catch (RuntimeException unnamed) {
+                    // naming the row must not change how the split failed: the step's words stay as they were
+                }
+            }
             // which file of a pack holds a refused value (DuckDB does not say) is found by the runner's division,
             // which runs each file alone once (io.sluice.runner.Divider), not here as well
             throw failure;

@@ -289,6 +289,23 @@ class PipelineRunTest {
                 .assertDeadOnce("focus: cost.csv line 4: the export's column \"Date\" holds \"21/09/2023\"");
     }
 
+    /**
+     * A value that reads like the engine's mark of a row is the export's text, quoted as it is: the row is named by
+     * where it was read, not by what it holds.
+     */
+    @Test
+    void aValueLikeTheMarkOfARowIsQuotedAsItIs() throws Exception {
+        Path azure = Files.createDirectories(dir.resolve("azure"));
+        Files.writeString(azure.resolve("cost.csv"), """
+                BillingAccountId,Date,ChargeType,Cost,BillingCurrency,Quantity,ProductName
+                8611537,09/20/2023,Usage,1.25,USD,1,Storage
+                8611537,<<sluice-record 7:1>>,Usage,3.50,USD,1,Virtual Machines
+                """);
+        settle(azure);
+        runFailing(oneFocusStep("mark", "azure", "azure"))
+                .assertDeadOnce("focus: cost.csv line 3: the export's column \"Date\" holds \"<<sluice-record 7:1>>\"");
+    }
+
     /** A Parquet export has no lines: the row is named by its number in the file. */
     @Test
     void aDateThatIsNotADateInParquetIsNamedByItsRow() throws Exception {
