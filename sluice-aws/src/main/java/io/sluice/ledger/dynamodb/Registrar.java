@@ -120,15 +120,32 @@ final class Registrar {
         Map<String, AttributeValue> item(Items items, long now, String state, Map<String, String> newDigests) {
             Map<String, AttributeValue> item =
                     new HashMap<>(Codec.newSplit(items, split, seq, token, now, state, newDigests));
-            if (!links.isEmpty()) {
-                Map<String, AttributeValue> previous = new HashMap<>();
-                links.forEach((id, positions) -> previous.put(
-                        id,
-                        s(positions.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",")))));
-                item.put(Items.PREVIOUS, AttributeValue.fromM(previous));
-            }
+            Map<String, AttributeValue> previous = previous(links);
+            if (previous != null) item.put(Items.PREVIOUS, AttributeValue.fromM(previous));
             return item;
         }
+    }
+
+    /**
+     * Bytes of {@link Items#PREVIOUS} past which it is left out: a pack of files that each came alone before links
+     * every file's own split id (its key), which would double a pack's item towards DynamoDB's 400 KB limit, and a
+     * registration refused for it would stop every plan. Without the map, {@code latestDone} stops its walk there.
+     */
+    static final int PREVIOUS_BUDGET = 64 * 1024;
+
+    /** The earlier splits' ids, each with the positions of its inputs among the split's members; null when none or over budget. */
+    static Map<String, AttributeValue> previous(Map<String, List<Integer>> links) {
+        if (links.isEmpty()) return null;
+        Map<String, AttributeValue> previous = new HashMap<>();
+        long bytes = 0;
+        for (var link : links.entrySet()) {
+            String positions =
+                    link.getValue().stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(","));
+            bytes += link.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8).length + positions.length();
+            if (bytes > PREVIOUS_BUDGET) return null;
+            previous.put(link.getKey(), s(positions));
+        }
+        return previous;
     }
 
     /**

@@ -30,6 +30,23 @@ class RegistrarTest {
         assertThat(Registrar.byInput(List.of())).isEmpty();
     }
 
+    /**
+     * A pack of 1,000 files that each came alone before links each file's own split id (its key): with keys of 150
+     * characters that would add about 160 KB to the pack's item, which DynamoDB refuses past 400 KB; the links are
+     * left out instead (latestDone then stops its walk there).
+     */
+    @Test
+    void theLinksOfAPackToManyEarlierSplitsAreLeftOutPastTheirBudget() {
+        java.util.Map<String, List<Integer>> few = java.util.Map.of("a.csv", List.of(0, 2), "b.csv", List.of(1));
+        assertThat(Registrar.previous(few)).containsOnlyKeys("a.csv", "b.csv");
+        assertThat(Registrar.previous(few).get("a.csv").s()).isEqualTo("0,2");
+        assertThat(Registrar.previous(java.util.Map.of())).isNull();
+
+        java.util.Map<String, List<Integer>> many = new java.util.HashMap<>();
+        for (int i = 0; i < 1_000; i++) many.put("exports/2026/12/" + "x".repeat(120) + "-" + i + ".csv", List.of(i));
+        assertThat(Registrar.previous(many)).isNull();
+    }
+
     private static Member member(String key, long start) {
         return new Member(key, "v1", start * 100, start * 100 + 100, null);
     }
