@@ -1,7 +1,9 @@
 package io.sluice.engine;
 
+import io.sluice.spi.CsvRecords;
 import io.sluice.spi.source.LocalFiles;
 import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -19,8 +21,6 @@ import java.util.zip.GZIPInputStream;
  */
 final class RecordOrigins {
     private static final Pattern MARK = Pattern.compile("<<sluice-record (\\d+):(\\d+)>>");
-    /** The bytes a quoted csv value may follow on its line: a record's start, or a field separator DuckDB sniffs. */
-    private static final String SEPARATORS = ",;\t|";
 
     private RecordOrigins() {}
 
@@ -63,52 +63,36 @@ final class RecordOrigins {
     }
 
     /**
-     * The 1-based line where the {@code nth} record of {@code file} starts: blank lines hold no record, and in csv
-     * ({@code quoted}) a line end inside a quoted value does not end one. A value is quoted when its first byte is a
-     * double quote; one inside an unquoted value ({@code 27" Monitor}) is a character of it, as the engine reads it.
+     * The 1-based line where the {@code nth} record of {@code file} starts: blank lines hold no record, and in a csv
+     * file a record ends where the files source cuts records ({@link CsvRecords}, with the delimiter of its first line),
+     * so a line end inside a quoted value does not end one and a quote inside an unquoted value ({@code 27" Monitor})
+     * opens none.
      */
-    static long line(Path file, boolean gz, boolean quoted, long nth) throws IOException {
+    static long line(Path file, boolean gz, boolean csv, long nth) throws IOException {
         try (InputStream raw = Files.newInputStream(file);
                 InputStream in = new BufferedInputStream(gz ? new GZIPInputStream(raw, 1 << 16) : raw, 1 << 16)) {
+            // the first record is read with any of DuckDB's delimiters, the others with the one it uses most
+            CsvRecords ends = csv ? CsvRecords.anyDelimiter() : null;
+            ByteArrayOutputStream first = csv ? new ByteArrayOutputStream() : null;
             long line = 1;
             long records = 0;
-            boolean inQuotes = false;
-            boolean closed = false; // a quote just ended a quoted value, unless another follows it ("")
-            boolean blank = true; // nothing but a CR yet on this record's first line
-            int before = -1; // the byte before this one in the record, -1 at its start
+            boolean atStart = true;
             int b;
             while ((b = in.read()) >= 0) {
-                if (closed) {
-                    closed = false;
-                    if (b == '"') {
-                        inQuotes = true; // "" in a quoted value: one quote of it
-                        before = b;
-                        continue;
-                    }
-                }
-                if (b == '\n') {
-                    if (!inQuotes && !blank) {
-                        blank = true;
-                        before = -1;
-                    }
-                    line++;
-                    continue;
-                }
-                if (b == '\r') continue;
-                if (blank) {
-                    // the first byte of a record
+                if (atStart && b != '\n' && b != '\r') {
                     if (++records == nth) return line;
-                    blank = false;
+                    atStart = false;
                 }
-                if (quoted && b == '"') {
-                    if (inQuotes) {
-                        inQuotes = false;
-                        closed = true;
-                    } else if (before < 0 || SEPARATORS.indexOf(before) >= 0) {
-                        inQuotes = true;
+                if (first != null && records > 0) first.write(b);
+                boolean end = ends == null ? b == '\n' : ends.endsRecord((byte) b);
+                if (b == '\n') line++;
+                if (end && !atStart) {
+                    atStart = true;
+                    if (first != null) {
+                        ends = CsvRecords.delimitedAs(first.toByteArray());
+                        first = null;
                     }
                 }
-                before = b;
             }
             return line;
         }
