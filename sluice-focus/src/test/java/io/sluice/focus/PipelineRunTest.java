@@ -222,15 +222,10 @@ class PipelineRunTest {
      */
     @Test
     void aDateThatIsNotADateFailsItsSplitNamingTheColumnAndValue() throws Exception {
-        Path azure = Files.createDirectories(dir.resolve("azure"));
-        Files.writeString(azure.resolve("cost.csv"), """
-                BillingAccountId,Date,ChargeType,Cost,BillingCurrency,Quantity,ProductName
+        azureExportFails("bad-date", """
                 8611537,09/20/2023,Usage,1.25,USD,1,Virtual Machines
                 8611537,21/09/2023,Usage,3.50,USD,1,Virtual Machines
-                """);
-        settle(azure);
-        Path yaml = oneFocusStep("bad-date", "azure", "azure");
-        runFailing(yaml)
+                """)
                 .assertDeadOnce("focus: cost.csv line 3: the export's column \"Date\" holds "
                         + "\"21/09/2023\", which is not a date");
     }
@@ -276,16 +271,12 @@ class PipelineRunTest {
      */
     @Test
     void aQuoteInsideAnUnquotedValueDoesNotMoveTheLineNamed() throws Exception {
-        Path azure = Files.createDirectories(dir.resolve("azure"));
-        Files.writeString(azure.resolve("cost.csv"), """
-                BillingAccountId,Date,ChargeType,Cost,BillingCurrency,Quantity,ProductName
+        azureExportFails("quote", """
                 8611537,09/20/2023,Usage,1.25,USD,1,27" Monitor
                 8611537,09/21/2023,Usage,1.25,USD,1,"Storage, ""hot"" tier"
                 8611537,21/09/2023,Usage,3.50,USD,1,Virtual Machines
                 8611537,09/22/2023,Usage,1.25,USD,1,Storage
-                """);
-        settle(azure);
-        runFailing(oneFocusStep("quote", "azure", "azure"))
+                """)
                 .assertDeadOnce("focus: cost.csv line 4: the export's column \"Date\" holds \"21/09/2023\"");
     }
 
@@ -295,14 +286,10 @@ class PipelineRunTest {
      */
     @Test
     void aValueLikeTheMarkOfARowIsQuotedAsItIs() throws Exception {
-        Path azure = Files.createDirectories(dir.resolve("azure"));
-        Files.writeString(azure.resolve("cost.csv"), """
-                BillingAccountId,Date,ChargeType,Cost,BillingCurrency,Quantity,ProductName
+        azureExportFails("mark", """
                 8611537,09/20/2023,Usage,1.25,USD,1,Storage
                 8611537,<<sluice-record 7:1>>,Usage,3.50,USD,1,Virtual Machines
-                """);
-        settle(azure);
-        runFailing(oneFocusStep("mark", "azure", "azure"))
+                """)
                 .assertDeadOnce("focus: cost.csv line 3: the export's column \"Date\" holds \"<<sluice-record 7:1>>\"");
     }
 
@@ -392,6 +379,16 @@ class PipelineRunTest {
     }
 
     /** A pipeline {@code name} of one focus step of {@code provider} over the csv files of {@code folder}, into Parquet. */
+    /** A run of the azure step over one export, {@code cost.csv}: its header, then {@code rows}; the run must fail. */
+    private Failed azureExportFails(String name, String rows) throws Exception {
+        Path azure = Files.createDirectories(dir.resolve("azure"));
+        Files.writeString(
+                azure.resolve("cost.csv"),
+                "BillingAccountId,Date,ChargeType,Cost,BillingCurrency,Quantity,ProductName\n" + rows);
+        settle(azure);
+        return runFailing(oneFocusStep(name, "azure", "azure"));
+    }
+
     private Path oneFocusStep(String name, String folder, String provider) throws Exception {
         return Files.writeString(dir.resolve(name + ".yaml"), """
                 pipeline: %s
