@@ -123,11 +123,11 @@ public final class SqliteLedger implements Ledger {
     private static final String INSERT_DIGEST =
             "INSERT INTO digests (pipeline, sha256, key) VALUES (?, ?, ?) ON CONFLICT DO NOTHING";
     // for each key the member registered last; SQLite takes the bare columns from the row holding the max
-    private static final String KNOWN = latest("");
+    private static final String KNOWN = latestAmong("");
     // the same among the registrations whose split is done, by the members index: a key's registrations are few
-    private static final String LATEST_DONE = latest(" AND s.state = 'done'");
+    private static final String LATEST_DONE = latestAmong(" AND s.state = 'done'");
 
-    private static String latest(String condition) {
+    private static String latestAmong(String condition) {
         return """
                 SELECT m.key, m.fingerprint, s.id, s.state, m.range_start, m.range_end, max(m.split_seq)
                 FROM members m JOIN splits s ON s.seq = m.split_seq
@@ -317,20 +317,18 @@ public final class SqliteLedger implements Ledger {
     @Override
     public Map<String, KnownMember> latestDone(Collection<String> keys) {
         if (keys.isEmpty()) return Map.of();
-        return read("look up the done registrations of inputs", () -> {
-            Map<String, KnownMember> done = new HashMap<>();
-            try (ResultSet rs =
-                    bind(LATEST_DONE, pipeline, LedgerRows.json(keys)).executeQuery()) {
-                while (rs.next()) done.put(rs.getString(1), LedgerRows.knownMember(rs));
-            }
-            return done;
-        });
+        return read("look up the done registrations of inputs", () -> latest(LATEST_DONE, keys));
     }
 
     /** The latest registration of each of these keys that has one. */
     private Map<String, KnownMember> knownNow(Collection<String> keys) throws SQLException {
+        return latest(KNOWN, keys);
+    }
+
+    /** A row per key of {@code query} ({@link #KNOWN} or {@link #LATEST_DONE}) for these keys. */
+    private Map<String, KnownMember> latest(String query, Collection<String> keys) throws SQLException {
         Map<String, KnownMember> known = new HashMap<>();
-        try (ResultSet rs = bind(KNOWN, pipeline, LedgerRows.json(keys)).executeQuery()) {
+        try (ResultSet rs = bind(query, pipeline, LedgerRows.json(keys)).executeQuery()) {
             while (rs.next()) known.put(rs.getString(1), LedgerRows.knownMember(rs));
         }
         return known;
