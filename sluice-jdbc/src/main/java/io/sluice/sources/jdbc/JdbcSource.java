@@ -742,7 +742,7 @@ final class JdbcSource implements Source, Windowed {
      * that the upper bound (the clock minus lag) has not passed yet. Without the clock's value, so that a watching run,
      * which says a notice again only when it changes, does not say it every interval.
      */
-    private String nothingNew(java.sql.Connection c, Bound lower, Shape shape) throws SQLException {
+    private String nothingNew(java.sql.Connection c, Bound lower, Shape shape) {
         Incremental inc = s.incremental();
         String bound = "now - lag " + lag();
         // a watermark from the clock stands after every row of its time; one cut at a row names the tie breaker too
@@ -750,7 +750,22 @@ final class JdbcSource implements Source, Windowed {
                 ? inc.column()
                 : "(" + inc.column() + ", " + inc.tieBreaker() + ")";
         String after = lower == null ? sqlName(shape, inc.column()) + " IS NOT NULL" : after(lower, shape);
-        long later = single(c, "SELECT count(*) FROM (" + s.base() + ") s WHERE " + after);
+        long later;
+        try {
+            later = single(c, "SELECT count(*) FROM (" + s.base() + ") s WHERE " + after);
+        } catch (SQLException e) {
+            // the count only feeds this line: a plan that found nothing to read is not failed by it (a timeout on a
+            // large table, a row past the bound that the query cannot compute)
+            String why = String.valueOf(e.getMessage())
+                    .lines()
+                    .findFirst()
+                    .orElse("")
+                    .strip();
+            return "nothing new in " + s.name() + ": no row "
+                    + (lower == null ? "with " + inc.column() : "after " + cursor + " " + lower.text())
+                    + " up to the upper bound " + bound
+                    + " (the rows past it were not counted: " + why + ")";
+        }
         if (lower == null) {
             return later == 0
                     ? "nothing new in " + s.name() + ": no row with " + inc.column() + " up to " + bound

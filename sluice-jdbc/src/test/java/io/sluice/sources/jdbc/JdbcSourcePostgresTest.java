@@ -91,6 +91,33 @@ class JdbcSourcePostgresTest {
         assertThat(out("SELECT count(*) FROM rows")).isEqualTo(1000L);
     }
 
+    /**
+     * The line that says why a run read nothing counts the rows past the upper bound; a count the database refuses (here
+     * a row of the last minutes that the query cannot compute yet) failed the whole plan, for a run with nothing to
+     * read. It now says the line without the count.
+     */
+    @Test
+    void aRefusedCountOfTheRowsPastTheBoundDoesNotFailAPlanWithNothingToRead() throws Exception {
+        db.sql(
+                "CREATE TABLE late (id int PRIMARY KEY, updated_at timestamptz)",
+                "INSERT INTO late VALUES (1, now() - interval '1 hour')",
+                "CREATE FUNCTION settled(t timestamptz) RETURNS int VOLATILE LANGUAGE plpgsql AS $$ BEGIN"
+                        + " IF t > now() - interval '5 minutes' THEN RAISE EXCEPTION 'row % is not settled', t; END IF;"
+                        + " RETURN 1; END $$");
+        Path yaml = pipeline("{ connection: pg, query: \"SELECT id, updated_at, settled(updated_at) AS s FROM late\","
+                + " incremental: { column: updated_at, tie_breaker: id, lag: 10m } }");
+        assertThat(PipelineRun.run(yaml).summary().rowsOut()).isEqualTo(1);
+
+        db.sql("INSERT INTO late VALUES (2, now())");
+        PipelineRun.Result again = PipelineRun.run(yaml);
+        assertThat(again.summary().splitsDone()).isZero();
+        assertThat(again.notices())
+                .anySatisfy(n -> assertThat(n)
+                        .containsPattern("nothing new in \\S+: no row after updated_at .* up to the upper bound"
+                                + " now - lag 10m \\(the rows past it were not counted: ERROR: row .* is not settled")
+                        .doesNotContain("\n"));
+    }
+
     @Test
     void columnsAndWhereChooseWhatIsRead() throws Exception {
         db.sql(
