@@ -1,6 +1,7 @@
 -- ARGV: 2.. member keys. Returns key, fingerprint, split id, state, start, end for each key registered in a done
 -- split: from its latest registration back along the links to the one before (p:<key>, registration.lua) to the
--- first whose split is done. A registration made before links existed ends the walk: the key is then left out.
+-- first whose split is done. A registration made before links existed ends the walk: the key is then left out, as
+-- it is past 16 registrations that are not done (the DynamoDB ledger's bound): Redis serves no one else meanwhile.
 -- A done split's members are decoded once, however many of the keys it holds (a pack of a thousand files, all asked
 -- at once, would otherwise be decoded a thousand times while Redis serves no one else).
 local out, members = {}, {}
@@ -18,7 +19,9 @@ for i = 2, #ARGV do
   local key = ARGV[i]
   local v = redis.call('HGET', LATEST, key)
   local id = v and string.sub(v, string.find(v, '\0', 1, true) + 1)
-  while id do
+  local steps = 0
+  while id and steps < 16 do
+    steps = steps + 1
     local state = redis.call('HGET', skey(id), 'state')
     if not state then break end -- forgotten
     if state == 'done' then

@@ -125,6 +125,35 @@ class RedisLedgerTest {
                 .containsExactly(entry("t.log", new KnownMember("t.log", "g1", 0, 100, "t:0", SplitState.DONE)));
     }
 
+    /**
+     * latestDone walks back from a key's latest registration inside one Lua script, while Redis serves no one else: at
+     * most 16 registrations, as the DynamoDB ledger's walk (a file whose every new version failed would otherwise be
+     * walked to its first version, at every plan).
+     */
+    @Test
+    void latestDoneWalksBackAtMostSixteenRegistrations() throws Exception {
+        RedisLedger ledger = open(TestRedis.freshPrefix());
+        ledger.register(List.of(version(1)));
+        ledger.complete(ledger.claim("w1", LEASE).orElseThrow(), new Completion(1, 1, 0, List.of(), "v1"));
+        for (int v = 2; v <= 16; v++) {
+            ledger.register(List.of(version(v)));
+            ledger.fail(ledger.claim("w1", LEASE).orElseThrow(), "refused", Optional.empty());
+        }
+        KnownMember first = new KnownMember("a.csv", "v1", 0, Member.WHOLE, "a@v1", SplitState.DONE);
+        assertThat(ledger.latestDone(List.of("a.csv")))
+                .as("15 later versions not done: the 16th registration back is the done one")
+                .containsExactly(entry("a.csv", first));
+
+        ledger.register(List.of(version(17)));
+        assertThat(ledger.latestDone(List.of("a.csv")))
+                .as("past 16 registrations the key is left out")
+                .isEmpty();
+    }
+
+    private static Split version(int v) {
+        return new Split("a@v" + v, List.of(Member.whole("a.csv", "v" + v, null)), 10);
+    }
+
     @Test
     void splitsDoneBeforeTalliesExistedAreCountedAtTheFirstLook() throws Exception {
         RedisConfig config = TestRedis.freshPrefix();
