@@ -52,35 +52,37 @@ public final class Superseded {
 
     /** Of these splits, those replaced. */
     public static List<Replaced> among(PlanStore ledger, List<SplitInfo> infos) {
-        Map<String, Optional<Split>> splits = new HashMap<>();
-        infos.forEach(i -> splits.put(i.id(), ledger.split(i.id())));
-        List<Split> keyed = splits.values().stream()
-                .flatMap(Optional::stream)
-                .filter(s -> s.outputKey() != null)
-                .toList();
-        // one look-up per batch of inputs, not one per split: status may look at thousands of dead splits
+        // batched look-ups, not one per split: status may look at thousands of dead splits in a network ledger
+        Map<String, Split> splits =
+                new HashMap<>(ledger.splits(infos.stream().map(SplitInfo::id).toList()));
+        List<Split> keyed =
+                splits.values().stream().filter(s -> s.outputKey() != null).toList();
         Map<String, KnownMember> latest = Replacements.latest(keyed, ledger::known);
+        // the done splits registered last for their inputs, whose output keys tell whether they replace
+        Set<String> newer = new LinkedHashSet<>();
+        latest.values().stream()
+                .filter(k -> k.state() == SplitState.DONE && !splits.containsKey(k.splitId()))
+                .forEach(k -> newer.add(k.splitId()));
+        splits.putAll(ledger.splits(newer));
         List<Replaced> out = new ArrayList<>();
         for (SplitInfo info : infos) {
-            Optional<Split> s = splits.get(info.id());
-            if (s.isEmpty() || s.get().outputKey() == null) continue;
-            by(ledger, s.get(), latest, splits).ifPresent(by -> out.add(new Replaced(info, by)));
+            Split s = splits.get(info.id());
+            if (s == null || s.outputKey() == null) continue;
+            by(s, latest, splits).ifPresent(by -> out.add(new Replaced(info, by)));
         }
         return out;
     }
 
     /** The done splits that replace this one, when each of its inputs was registered last in one of them. */
-    private static Optional<List<String>> by(
-            PlanStore ledger, Split s, Map<String, KnownMember> latest, Map<String, Optional<Split>> splits) {
+    private static Optional<List<String>> by(Split s, Map<String, KnownMember> latest, Map<String, Split> splits) {
         Set<String> by = new LinkedHashSet<>();
         for (Member m : s.members()) {
             KnownMember k = latest.get(m.key());
             // registered last in this very split (no newer version), or a newer version not done yet
             if (k == null || k.splitId().equals(s.id()) || k.state() != SplitState.DONE) return Optional.empty();
-            Optional<Split> newer = splits.computeIfAbsent(k.splitId(), ledger::split);
+            Split newer = splits.get(k.splitId());
             // an output that stays beside this one's (the next chunk of a tailed log) replaces nothing
-            if (newer.isEmpty() || !Replacements.replaces(newer.get().outputKey(), s.outputKey()))
-                return Optional.empty();
+            if (newer == null || !Replacements.replaces(newer.outputKey(), s.outputKey())) return Optional.empty();
             by.add(k.splitId());
         }
         return Optional.of(new ArrayList<>(by));

@@ -3,6 +3,7 @@ package io.sluice.spi.ledger;
 import io.sluice.spi.KnownMember;
 import io.sluice.spi.Split;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,6 +31,17 @@ public interface PlanStore {
      * forgotten by {@link Claims#replace} or {@link LedgerAdmin#reset}).
      */
     Optional<Split> split(String splitId);
+
+    /**
+     * The registered splits of these ids, as {@link #split} gives each (unknown and forgotten ids are absent), in a few
+     * round trips rather than one per split: {@code status}, {@code retry} and a run's end look at up to 10,000 failed
+     * and dead splits. The default asks {@link #split} for each; a ledger across a network batches.
+     */
+    default Map<String, Split> splits(Collection<String> splitIds) {
+        Map<String, Split> found = new LinkedHashMap<>();
+        for (String id : splitIds) split(id).ifPresent(s -> found.put(id, s));
+        return found;
+    }
 
     /**
      * The id of the split registered last (the greatest registration order), whatever its state; empty when none is

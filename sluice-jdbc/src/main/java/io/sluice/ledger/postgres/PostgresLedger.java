@@ -39,6 +39,7 @@ import java.util.Collection;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -219,6 +220,22 @@ public final class PostgresLedger implements Ledger {
     }
 
     @Override
+    public Map<String, Split> splits(Collection<String> splitIds) {
+        if (splitIds.isEmpty()) return Map.of();
+        return call("read " + splitIds.size() + " split(s)", c -> {
+            Map<String, Split> found = new LinkedHashMap<>();
+            try (PreparedStatement ps = c.prepareStatement(sql.splitsById)) {
+                ps.setString(1, pipeline);
+                ps.setArray(2, c.createArrayOf("text", splitIds.toArray()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    for (Split s : splitsOf(rs)) found.put(s.id(), s);
+                }
+            }
+            return found;
+        });
+    }
+
+    @Override
     public Optional<String> newestSplit() {
         return call("find the newest split", c -> {
             try (PreparedStatement ps = c.prepareStatement(sql.newest)) {
@@ -233,21 +250,47 @@ public final class PostgresLedger implements Ledger {
 
     /**
      * The split in the claim function's columns (seq, id, bytes, attempts, token, payload, the output key's four
-     * columns, then one member per row, in order), from the current row on: reads every row.
+     * columns, then one member per row, in order), from the current row on: reads its rows.
      */
     private static Split split(ResultSet rs) throws SQLException {
+        return read(rs).split();
+    }
+
+    /** Many splits as {@link #split(ResultSet)} reads one, their rows one split after the other (by seq). */
+    private static List<Split> splitsOf(ResultSet rs) throws SQLException {
+        List<Split> out = new ArrayList<>();
+        boolean more = rs.next();
+        while (more) {
+            Read r = read(rs);
+            out.add(r.split());
+            more = r.more();
+        }
+        return out;
+    }
+
+    /** A split read from its first row, and whether a row of another split follows. */
+    private record Read(Split split, boolean more) {}
+
+    private static Read read(ResultSet rs) throws SQLException {
+        long seq = rs.getLong(1);
         String id = rs.getString(2);
         long bytes = rs.getLong(3);
         String payload = rs.getString(6);
         OutputKey outputKey = LedgerRows.outputKey(rs, 7);
         List<Member> members = new ArrayList<>();
+        boolean more;
         do {
-            if (rs.getString(11) != null) {
-                members.add(new Member(
-                        rs.getString(11), rs.getString(12), rs.getLong(13), rs.getLong(14), rs.getString(15)));
-            }
-        } while (rs.next());
-        return new Split(id, members, bytes, payload, outputKey);
+            member(rs).ifPresent(members::add);
+            more = rs.next();
+        } while (more && rs.getLong(1) == seq);
+        return new Read(new Split(id, members, bytes, payload, outputKey), more);
+    }
+
+    /** The member on this row; none on the row of a split without members (the LEFT JOIN's NULLs). */
+    private static Optional<Member> member(ResultSet rs) throws SQLException {
+        if (rs.getString(11) == null) return Optional.empty();
+        return Optional.of(
+                new Member(rs.getString(11), rs.getString(12), rs.getLong(13), rs.getLong(14), rs.getString(15)));
     }
 
     @Override

@@ -30,6 +30,7 @@ final class Sql {
     final String insertMembers;
     final String insertDigests;
     final String split;
+    final String splitsById;
     final String claim;
     final String claimNamed;
     final String expire;
@@ -105,6 +106,13 @@ final class Sql {
                 FROM {s}.splits s LEFT JOIN {s}.members m ON m.split_seq = s.seq
                 WHERE s.pipeline = ? AND s.id = ?
                 ORDER BY m.ord""".replace("{s}", s);
+        // the same for many splits, one after the other
+        splitsById = """
+                SELECT s.seq, s.id, s.bytes, s.attempts, s.token, s.payload, s.output_key, s.output_version,
+                    s.output_start, s.output_end, m.key, m.fingerprint, m.range_start, m.range_end, m.digest
+                FROM {s}.splits s LEFT JOIN {s}.members m ON m.split_seq = s.seq
+                WHERE s.pipeline = ? AND s.id = ANY (?)
+                ORDER BY s.seq, m.ord""".replace("{s}", s);
         // the function (schema version 5; Schema.claimFunction) takes the oldest claimable split and returns it with
         // its payload, output key and members, one row per member in order; no row when there is nothing to claim
         claim = "SELECT * FROM {s}.claim_split(?, ?, ?, ?)".replace("{s}", s);

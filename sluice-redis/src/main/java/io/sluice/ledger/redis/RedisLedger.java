@@ -30,6 +30,8 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -182,10 +184,34 @@ public final class RedisLedger implements Ledger {
 
     @Override
     public Optional<Split> split(String splitId) {
-        List<Object> out = run("read split " + splitId, Script.SPLIT, RScript.ReturnType.LIST, splitId);
-        if (out == null || out.isEmpty()) return Optional.empty();
-        return Optional.of(split(splitId, out.get(0), out.get(1), out.get(2), out.get(3)));
+        return Optional.ofNullable(
+                splits("read split " + splitId, List.of(splitId)).get(splitId));
     }
+
+    @Override
+    public Map<String, Split> splits(Collection<String> splitIds) {
+        return splits("read " + splitIds.size() + " split(s)", splitIds);
+    }
+
+    /** Splits read by split.lua, at most {@link #SPLITS_PER_SCRIPT} a call: Redis serves no one else meanwhile. */
+    private Map<String, Split> splits(String action, Collection<String> splitIds) {
+        List<String> ids = List.copyOf(new LinkedHashSet<>(splitIds));
+        Map<String, Split> found = new LinkedHashMap<>();
+        for (int from = 0; from < ids.size(); from += SPLITS_PER_SCRIPT) {
+            List<String> part = ids.subList(from, Math.min(ids.size(), from + SPLITS_PER_SCRIPT));
+            List<Object> out = run(action, Script.SPLIT, RScript.ReturnType.LIST, part.toArray());
+            for (int i = 0; i < part.size(); i++) {
+                int at = i * 4;
+                if (out.get(at) == null) continue; // no such split
+                found.put(
+                        part.get(i),
+                        split(part.get(i), out.get(at), out.get(at + 1), out.get(at + 2), out.get(at + 3)));
+            }
+        }
+        return found;
+    }
+
+    private static final int SPLITS_PER_SCRIPT = 1_000;
 
     @Override
     public Optional<String> newestSplit() {

@@ -515,6 +515,15 @@ public abstract class LedgerConformanceKit {
         assertThat(anotherHandle("other-pipeline").split(range.id()))
                 .as("splits belong to their pipeline")
                 .isEmpty();
+        assertThat(other.splits(List.of(bare.id(), "nope", range.id(), pack.id(), tail.id())))
+                .as("splits(ids): each as split(id) gives it, unknown ids absent")
+                .containsOnly(
+                        entry(bare.id(), bare),
+                        entry(range.id(), range),
+                        entry(pack.id(), pack),
+                        entry(tail.id(), tail));
+        assertThat(anotherHandle("other-pipeline").splits(List.of(range.id()))).isEmpty();
+        assertThat(ledger.splits(List.of())).isEmpty();
 
         assertThat(claim(ledger, "w1").split())
                 .as("a claim: the payload and every field of the output key")
@@ -569,6 +578,21 @@ public abstract class LedgerConformanceKit {
 
         ledger.replace(b, List.of());
         assertThat(ledger.split("b.csv")).as("a split forgotten by a replace").isEmpty();
+        assertThat(ledger.splits(List.of("b.csv", "pack"))).containsOnlyKeys("pack");
+    }
+
+    /** {@code splits(ids)} of more splits than one request or script holds (DynamoDB reads 100, Redis 1,000 a call). */
+    @Test
+    void splitsReadsManyInOneCall() {
+        List<Split> many = IntStream.range(0, 1_050)
+                .mapToObj(i -> split("s" + i, file("f" + i + ".csv", "v1")))
+                .toList();
+        ledger.register(many);
+        List<String> asked = new ArrayList<>(many.stream().map(Split::id).toList());
+        asked.add("nope");
+        Map<String, Split> found = ledger.splits(asked);
+        assertThat(found).hasSize(many.size());
+        many.forEach(s -> assertThat(found.get(s.id())).isEqualTo(s));
     }
 
     // ---- claims ---------------------------------------------------------------------------------------
