@@ -8,6 +8,7 @@ import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
 import io.sluice.spi.ledger.PlanStore;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -45,9 +46,25 @@ public final class Superseded {
         return among(ledger, ledger.splits(EnumSet.of(SplitState.FAILED, SplitState.DEAD), MOST));
     }
 
-    /** How many dead splits are replaced. */
-    public static long dead(Ledger ledger) {
-        return among(ledger, ledger.splits(EnumSet.of(SplitState.DEAD), MOST)).size();
+    /**
+     * The ledger's counts at a run's end, with the dead splits counted from the same listing as the replaced ones, and
+     * how many of them are replaced. From two reads, a split that died and was replaced between them could cancel one
+     * dead and not replaced in the exit code. Past {@link #MOST} dead splits, the count stays the ledger's.
+     */
+    public static Ended ended(Ledger ledger, Map<SplitState, Long> counts) {
+        if (counts.getOrDefault(SplitState.DEAD, 0L) == 0) return new Ended(counts, 0);
+        List<SplitInfo> dead = ledger.splits(EnumSet.of(SplitState.DEAD), MOST);
+        Map<SplitState, Long> consistent = new EnumMap<>(SplitState.class);
+        consistent.putAll(counts);
+        if (dead.size() < MOST) consistent.put(SplitState.DEAD, (long) dead.size());
+        return new Ended(consistent, among(ledger, dead).size());
+    }
+
+    /** The splits by state at a run's end, and of the dead ones those replaced. */
+    public record Ended(Map<SplitState, Long> counts, long replaced) {
+        public Ended {
+            counts = Map.copyOf(counts);
+        }
     }
 
     /** Of these splits, those replaced. */

@@ -209,7 +209,7 @@ public final class LocalRunner implements Runner {
             if (membership != null) membership.close();
             a.sink().finish();
         }
-        Map<SplitState, Long> counts = finalCounts();
+        Superseded.Ended ended = finalCounts();
         return new RunSummary(
                 stats.splitsDone(),
                 stats.attemptsFailed(),
@@ -222,8 +222,8 @@ public final class LocalRunner implements Runner {
                 stats.bytes(),
                 stats.elapsedMillis(),
                 stop.interrupted(),
-                counts,
-                counts.getOrDefault(SplitState.DEAD, 0L) > 0 ? Superseded.dead(a.ledger()) : 0);
+                ended.counts(),
+                ended.replaced());
     }
 
     /**
@@ -292,12 +292,12 @@ public final class LocalRunner implements Runner {
     }
 
     /** The ledger's counts for the summary; a pool member stopping during an outage reports none. */
-    private Map<SplitState, Long> finalCounts() {
+    private Superseded.Ended finalCounts() {
         try {
-            return a.ledger().counts();
+            return Superseded.ended(a.ledger(), a.ledger().counts());
         } catch (LedgerException e) {
             if (member == null) throw e;
-            return Map.of();
+            return new Superseded.Ended(Map.of(), 0);
         }
     }
 

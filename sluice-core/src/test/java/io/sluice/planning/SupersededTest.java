@@ -3,14 +3,17 @@ package io.sluice.planning;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.ledger.memory.MemoryLedger;
+import io.sluice.runner.RunSummary;
 import io.sluice.spi.Claim;
 import io.sluice.spi.Completion;
 import io.sluice.spi.Member;
 import io.sluice.spi.OutputKey;
 import io.sluice.spi.Split;
+import io.sluice.spi.SplitState;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -37,7 +40,7 @@ class SupersededTest {
             assertThat(r.split().id()).isEqualTo("a.csv@v2");
             assertThat(r.by()).containsExactly("a.csv@v3");
         });
-        assertThat(Superseded.dead(ledger)).isEqualTo(1);
+        assertThat(Superseded.ended(ledger, ledger.counts()).replaced()).isEqualTo(1);
     }
 
     @Test
@@ -46,7 +49,27 @@ class SupersededTest {
         dead(chunk(0, 10));
         done(chunk(10, 20));
         assertThat(Superseded.of(ledger)).isEmpty();
-        assertThat(Superseded.dead(ledger)).isZero();
+        assertThat(Superseded.ended(ledger, ledger.counts()).replaced()).isZero();
+    }
+
+    /**
+     * A run's end counts its dead splits from the listing it finds the replaced ones in: with the count from a read
+     * before (here: b.csv@v1 not dead yet), a split that died and was replaced in between cancelled a.csv@v1, dead and
+     * not replaced, and the run exited 0.
+     */
+    @Test
+    void aRunsEndCountsDeadAndReplacedFromOneListing() throws Exception {
+        dead(version("a.csv", "v1"));
+        Map<SplitState, Long> before = ledger.counts();
+        dead(version("b.csv", "v1"));
+        done(version("b.csv", "v2"));
+
+        Superseded.Ended ended = Superseded.ended(ledger, before);
+        assertThat(ended.counts()).containsEntry(SplitState.DEAD, 2L);
+        assertThat(ended.replaced()).isEqualTo(1);
+        RunSummary summary = new RunSummary(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, false, ended.counts(), ended.replaced());
+        assertThat(summary.dead()).as("a.csv@v1 is left to do").isEqualTo(1);
+        assertThat(summary.exitCode()).isEqualTo(RunSummary.SOME_DEAD);
     }
 
     private static Split version(String key, String version) {

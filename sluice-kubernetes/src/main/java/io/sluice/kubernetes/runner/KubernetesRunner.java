@@ -299,6 +299,7 @@ final class KubernetesRunner implements Runner {
                 .mapToLong(Map.Entry::getValue)
                 .sum();
         observe(done, died, true);
+        io.sluice.planning.Superseded.Ended ended = io.sluice.planning.Superseded.ended(ledger, after);
         RunSummary summary = new RunSummary(
                 done.splits(),
                 failedAttempts,
@@ -311,8 +312,8 @@ final class KubernetesRunner implements Runner {
                 0,
                 (System.nanoTime() - start) / 1_000_000,
                 interrupted,
-                after,
-                after.getOrDefault(SplitState.DEAD, 0L) > 0 ? io.sluice.planning.Superseded.dead(ledger) : 0);
+                ended.counts(),
+                ended.replaced());
         if (!watch && !interrupted && blind != null && blindTooLong()) {
             // after the summary, as below
             throw new RunGaveUpException(
