@@ -764,6 +764,20 @@ public final class DynamoDbLedger implements Ledger {
         });
     }
 
+    /** One batched read of the split items; a split being registered counts (pending), one replaced or forgotten not. */
+    @Override
+    public List<SplitInfo> splitsNamed(Collection<String> splitIds) {
+        if (splitIds.isEmpty()) return List.of();
+        return call(
+                "look up splits",
+                () -> reads.get(splitIds.stream().map(items::split).toList()).stream()
+                        .filter(i -> !Set.of(Items.REPLACED, Items.FORGOTTEN)
+                                .contains(i.get("state").s()))
+                        .sorted(Comparator.comparingLong(i -> Codec.number(i, Items.SEQ)))
+                        .map(Codec::info)
+                        .toList());
+    }
+
     @Override
     public int retry(Collection<String> splitIds) {
         return call("send splits back to pending", () -> {

@@ -290,6 +290,16 @@ public final class MemoryLedger implements Ledger {
     }
 
     @Override
+    public List<SplitInfo> splitsNamed(Collection<String> splitIds) {
+        return locked(book -> new LinkedHashSet<>(splitIds)
+                .stream()
+                        .map(book.rows::get)
+                        .filter(Objects::nonNull)
+                        .map(Row::info)
+                        .toList());
+    }
+
+    @Override
     public int retry(Collection<String> splitIds) {
         return locked(book -> {
             Collection<Row> candidates = splitIds.isEmpty()

@@ -142,6 +142,8 @@ public final class SqliteLedger implements Ledger {
             FROM splits
             WHERE pipeline = ?1 AND state IN (SELECT value FROM json_each(?2))
             ORDER BY seq LIMIT ?3""";
+    private static final String SPLITS_NAMED = SPLITS.substring(0, SPLITS.indexOf("WHERE"))
+            + "WHERE pipeline = ?1 AND id IN (SELECT value FROM json_each(?2)) ORDER BY seq";
     private static final String RETRY_ALL = """
             UPDATE splits SET state = 'pending', attempts = 0, owner = NULL, next_retry = NULL, updated = ?2
             WHERE pipeline = ?1 AND state IN ('failed', 'dead')""";
@@ -693,6 +695,19 @@ public final class SqliteLedger implements Ledger {
                 while (rs.next()) {
                     infos.add(LedgerRows.info(rs));
                 }
+            }
+            return infos;
+        });
+    }
+
+    @Override
+    public List<SplitInfo> splitsNamed(Collection<String> splitIds) {
+        if (splitIds.isEmpty()) return List.of();
+        return read("look up splits", () -> {
+            List<SplitInfo> infos = new ArrayList<>();
+            try (ResultSet rs =
+                    bind(SPLITS_NAMED, pipeline, LedgerRows.json(splitIds)).executeQuery()) {
+                while (rs.next()) infos.add(LedgerRows.info(rs));
             }
             return infos;
         });

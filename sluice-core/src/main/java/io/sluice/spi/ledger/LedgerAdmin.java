@@ -18,6 +18,13 @@ public interface LedgerAdmin {
     /** Splits in the given states, oldest first, at most {@code limit}. */
     List<SplitInfo> splits(Set<SplitState> states, int limit);
 
+    /**
+     * The named splits as {@link #splits(Set, int)} shows them, whatever their state; unknown ids are left out. A
+     * batched look-up, not a listing: it costs what the ids cost, however many splits the ledger holds (a Kubernetes
+     * controller asks it for the splits whose Jobs ended, to count its progress).
+     */
+    List<SplitInfo> splitsNamed(Collection<String> splitIds);
+
     /** Sends failed or dead splits back to pending with their attempts reset; all of them when ids is empty. */
     int retry(Collection<String> splitIds);
 

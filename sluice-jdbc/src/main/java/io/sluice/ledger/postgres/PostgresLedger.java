@@ -708,6 +708,22 @@ public final class PostgresLedger implements Ledger {
     }
 
     @Override
+    public List<SplitInfo> splitsNamed(Collection<String> splitIds) {
+        if (splitIds.isEmpty()) return List.of();
+        return call("look up splits", c -> {
+            List<SplitInfo> infos = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(sql.splitsNamed)) {
+                ps.setString(1, pipeline);
+                ps.setArray(2, c.createArrayOf("text", splitIds.toArray()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) infos.add(LedgerRows.info(rs));
+                }
+            }
+            return infos;
+        });
+    }
+
+    @Override
     public int retry(Collection<String> splitIds) {
         return call("send splits back to pending", c -> {
             try (PreparedStatement ps = c.prepareStatement(splitIds.isEmpty() ? sql.retryAll : sql.retrySome)) {

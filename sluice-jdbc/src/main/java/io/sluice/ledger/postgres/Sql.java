@@ -45,6 +45,7 @@ final class Sql {
     final String counts;
     final String newest;
     final String splits;
+    final String splitsNamed;
     final String retryAll;
     final String retrySome;
     final String doneByVersion;
@@ -167,6 +168,7 @@ final class Sql {
                 FROM {s}.splits
                 WHERE pipeline = ? AND state = ANY (?)
                 ORDER BY seq LIMIT ?""".replace("{s}", s);
+        splitsNamed = splits.substring(0, splits.indexOf("WHERE")) + "WHERE pipeline = ? AND id = ANY (?) ORDER BY seq";
         retryAll = """
                 UPDATE {s}.splits SET state = 'pending', attempts = 0, owner = NULL, next_retry = NULL, updated = ?
                 WHERE pipeline = ? AND state IN ('failed', 'dead')""".replace("{s}", s);

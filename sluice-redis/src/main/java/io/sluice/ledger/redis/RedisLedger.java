@@ -447,7 +447,17 @@ public final class RedisLedger implements Ledger {
         List<Object> args = new ArrayList<>();
         args.add(Integer.toString(limit));
         states.forEach(s -> args.add(s.label()));
-        List<Object> out = run("list splits", Script.SPLITS, RScript.ReturnType.LIST, args.toArray());
+        return infos(run("list splits", Script.SPLITS, RScript.ReturnType.LIST, args.toArray()));
+    }
+
+    @Override
+    public List<SplitInfo> splitsNamed(Collection<String> splitIds) {
+        if (splitIds.isEmpty()) return List.of();
+        return infos(run("look up splits", Script.SPLITS_NAMED, RScript.ReturnType.LIST, splitIds.toArray()));
+    }
+
+    /** The splits of a script's answer, 15 fields each (info.lua). */
+    private static List<SplitInfo> infos(List<Object> out) {
         List<SplitInfo> infos = new ArrayList<>();
         for (int i = 0; i < out.size(); i += 15) {
             List<Object> f = out.subList(i, i + 15);

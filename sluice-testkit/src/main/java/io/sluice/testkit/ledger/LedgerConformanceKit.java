@@ -686,6 +686,31 @@ public abstract class LedgerConformanceKit {
                 .isFalse();
     }
 
+    /**
+     * {@code splitsNamed} looks the named splits up whatever their state, as {@code splits} shows them (a Kubernetes
+     * controller counts a split whose Job ended so): unknown ids and a split forgotten by a replace are left out.
+     */
+    @Test
+    void namedSplitsAreLookedUpInAnyStateAsTheListingShowsThem() throws Exception {
+        ledger.register(List.of(fileSplit("a.csv"), fileSplit("b.csv"), fileSplit("c.csv"), fileSplit("d.csv")));
+        ledger.complete(claim(ledger, "w1"), new Completion(7, 6, 1, List.of("out/a.parquet"), "v1"));
+        ledger.fail(claim(ledger, "w1"), "broken", Optional.empty());
+        Claim replaced = claim(ledger, "w1");
+        ledger.replace(replaced, List.of(split("c-again", file("c2.csv", "v1"))));
+
+        List<SplitInfo> named = ledger.splitsNamed(List.of("b.csv@v1", "never", "a.csv@v1", "c.csv@v1", "d.csv@v1"));
+
+        assertThat(named)
+                .containsExactlyInAnyOrderElementsOf(ledger.splits(ALL, 100).stream()
+                        .filter(s -> List.of("a.csv@v1", "b.csv@v1", "d.csv@v1").contains(s.id()))
+                        .toList());
+        assertThat(named).extracting(SplitInfo::state).containsExactlyInAnyOrder(DONE, DEAD, PENDING);
+        assertThat(named.stream().filter(s -> s.state() == DONE).findFirst().orElseThrow())
+                .extracting(SplitInfo::rowsIn, SplitInfo::rowsOut, SplitInfo::rejected)
+                .containsExactly(7L, 6L, 1L);
+        assertThat(ledger.splitsNamed(List.of())).isEmpty();
+    }
+
     @Test
     void anExpiredClaimThatNobodyTookOverMayStillComplete() throws Exception {
         ledger.register(List.of(fileSplit("a.csv")));
