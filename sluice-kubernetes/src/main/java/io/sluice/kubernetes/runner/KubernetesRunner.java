@@ -206,10 +206,6 @@ final class KubernetesRunner implements Runner {
     @Override
     public RunSummary run() throws Exception {
         long start = System.nanoTime();
-        ReachedCount done = new ReachedCount(splitsIn(SplitState.DONE));
-        // each split that dies during the run, by split and token: the dead count now minus at the start is 0 when
-        // splits dead at the start were retried meanwhile, however many others died
-        ReachedCount died = new ReachedCount(splitsIn(SplitState.DEAD));
         boolean watch = run.mode() == RunOptions.Mode.WATCH;
         long seen = 0;
         ResourceEventHandler<HasMetadata> handler = new ResourceEventHandler<>() {
@@ -259,7 +255,7 @@ final class KubernetesRunner implements Runner {
                         endJobs();
                         startJobs();
                     }
-                    observe(done, died, false);
+                    observe(false);
                     apiTrouble.answered();
                     ledgerTrouble.answered();
                     if (!watch && leading && gaveUpCreating()) break;
@@ -298,7 +294,7 @@ final class KubernetesRunner implements Runner {
                 .filter(e -> e.getKey() != SplitState.DONE && e.getKey() != SplitState.DEAD)
                 .mapToLong(Map.Entry::getValue)
                 .sum();
-        observe(done, died, true);
+        observe(true);
         io.sluice.planning.Superseded.Ended ended = io.sluice.planning.Superseded.ended(ledger, after);
         RunSummary summary = new RunSummary(
                 done.splits(),
@@ -476,21 +472,19 @@ final class KubernetesRunner implements Runner {
     }
 
     /**
-     * The progress line's counts from the ledger, at most once a second (the pods, not this process, run the splits):
-     * the splits done since the start of the run and their rows ({@link ReachedCount}: they only grow), of those done
-     * and open now; in flight, the Jobs not ended. The splits that died, for the summary and the dead counter, are
-     * counted at the same looks (a split that died and was retried between two looks is missed); the failed attempts,
-     * for the failed counter, are the controller's own count ({@link #failedAttempts}), which only grows. A ledger with
-     * many done splits is read less often: at most a tenth of the controller's time goes to it.
+     * The progress line's counts, at most once a second (the pods, not this process, run the splits): the splits done
+     * since the start of the run and their rows, as the controller saw its Jobs end ({@link ReachedCount}: they only
+     * grow), of those and the ledger's open splits now; in flight, the Jobs not ended. The splits that died, for the
+     * summary and the dead counter, are counted the same way; the failed attempts, for the failed counter, are the
+     * controller's own count ({@link #failedAttempts}), which only grows. The ledger is asked only its counts here, and
+     * less often when that is slow: at most a tenth of the controller's time goes to it.
      */
-    private void observe(ReachedCount count, ReachedCount died, boolean now) {
+    private void observe(boolean now) {
         if (!now && clock.millis() < nextObserve) return;
         long started = clock.millis();
-        count.look(splitsIn(SplitState.DONE));
-        died.look(splitsIn(SplitState.DEAD));
         Map<SplitState, Long> counts = ledger.counts();
         nextObserve = clock.millis() + Math.max(OBSERVE_MS, 10 * (clock.millis() - started));
-        long done = count.splits();
+        long done = this.done.splits();
         long open = counts.getOrDefault(SplitState.PENDING, 0L)
                 + counts.getOrDefault(SplitState.FAILED, 0L)
                 + counts.getOrDefault(SplitState.CLAIMED, 0L);
@@ -502,13 +496,39 @@ final class KubernetesRunner implements Runner {
                 failedAttempts,
                 died.splits(),
                 running,
-                count.rowsIn(),
-                count.rowsOut(),
-                count.rejected());
+                this.done.rowsIn(),
+                this.done.rowsOut(),
+                this.done.rejected());
     }
 
-    private List<SplitInfo> splitsIn(SplitState state) {
-        return ledger.splits(EnumSet.of(state), Integer.MAX_VALUE);
+    /** The splits done and dead since the start, as this controller saw its Jobs end ({@link ReachedCount}). */
+    private final ReachedCount done = new ReachedCount();
+
+    private final ReachedCount died = new ReachedCount();
+
+    /** The Jobs whose end was counted, by uid, while the informer shows them: a Job's end counts once. */
+    private final Set<String> endsCounted = new HashSet<>();
+
+    /**
+     * Counts the splits of Jobs first seen ended that are done or dead under a claim made after their Job was (its token
+     * past the Job's {@link JobNames#TOKEN_ANNOTATION}): one batched look-up of those splits, after their failures were
+     * recorded. A split's end from before its Job (a Job that found it done) is not this Job's and does not count.
+     */
+    private void countEnds(List<Job> ends) {
+        Map<String, Job> bySplit = new HashMap<>();
+        for (Job job : ends) {
+            String splitId = splitOf(job);
+            if (!splitId.equals("?")) bySplit.put(splitId, job);
+        }
+        if (!bySplit.isEmpty())
+            for (SplitInfo s : ledger.splitsNamed(bySplit.keySet())) {
+                String token =
+                        bySplit.get(s.id()).getMetadata().getAnnotations().get(JobNames.TOKEN_ANNOTATION);
+                if (token != null && s.token() <= Long.parseLong(token)) continue;
+                if (s.state() == SplitState.DONE) done.count(s);
+                else if (s.state() == SplitState.DEAD) died.count(s);
+            }
+        ends.forEach(job -> endsCounted.add(String.valueOf(job.getMetadata().getUid())));
     }
 
     private long nextObserve;
@@ -605,6 +625,7 @@ final class KubernetesRunner implements Runner {
             if (now >= refused.nextTry()) ended.add(name); // already recorded: only its delete is due again
         });
         Set<String> uids = new HashSet<>(); // of the Jobs in the cache: what is kept of the others goes
+        List<Job> ends = new ArrayList<>(); // ended Jobs whose end is not counted yet
         for (Job job : jobList()) {
             String name = job.getMetadata().getName();
             String uid = String.valueOf(job.getMetadata().getUid());
@@ -623,7 +644,10 @@ final class KubernetesRunner implements Runner {
                 record(job, outcome, open);
             }
             ended.add(name);
+            if (!endsCounted.contains(uid)) ends.add(job);
         }
+        countEnds(ends);
+        endsCounted.retainAll(uids);
         deleting.addAll(ended);
         eventsLooked.keySet().retainAll(uids);
         podlessSince.keySet().retainAll(uids);
@@ -998,6 +1022,7 @@ final class KubernetesRunner implements Runner {
         } catch (StaleClaimException e) {
             return;
         }
+        if (retryAt.isEmpty()) died.countOne(); // no Job of its will end: counted here
         listener.failed(
                 claim.get(),
                 error,

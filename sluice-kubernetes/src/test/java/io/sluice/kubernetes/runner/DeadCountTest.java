@@ -12,6 +12,7 @@ import io.sluice.spi.Split;
 import io.sluice.spi.SplitState;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -47,15 +48,18 @@ class DeadCountTest {
             // sluice retry: the controller makes the two Jobs, and their pods do them
             assertThat(ledger.retry(deadAtStart)).isEqualTo(2);
             Set<String> seen = new HashSet<>(Set.of(third.getMetadata().getUid()));
+            List<Job> ended = new ArrayList<>(List.of(third));
             for (int i = 0; i < deadAtStart.size(); i++) {
                 Job retried = k.awaitJob(seen);
                 seen.add(retried.getMetadata().getUid());
                 assertThat(MockCluster.splitOf(retried)).isIn(deadAtStart);
                 k.podDoes(retried);
+                ended.add(retried);
             }
             // meanwhile the third split's pod fails its last attempt
             dies(ledger, MockCluster.splitOf(third));
             k.failJob(third.getMetadata().getName(), "BackoffLimitExceeded");
+            for (Job job : ended) k.awaitGone(job); // the controller counts a split when it sees its Job end
 
             k.stop();
             RunSummary summary = run.get(30, SECONDS);

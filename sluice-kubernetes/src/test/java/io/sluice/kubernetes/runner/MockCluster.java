@@ -271,6 +271,9 @@ final class MockCluster implements AutoCloseable {
      */
     volatile io.sluice.spi.LedgerException ledgerFailure;
 
+    /** The done and dead splits the controller's listings of the ledger ({@code splits(states, limit)}) returned. */
+    final java.util.concurrent.atomic.AtomicLong endedListed = new java.util.concurrent.atomic.AtomicLong();
+
     /** The controller's ledger: the pipeline's, failing while {@link #ledgerFailure} is set. */
     private io.sluice.spi.Ledger refusable(io.sluice.spi.Ledger ledger) {
         return (io.sluice.spi.Ledger) java.lang.reflect.Proxy.newProxyInstance(
@@ -280,7 +283,14 @@ final class MockCluster implements AutoCloseable {
                     io.sluice.spi.LedgerException failure = ledgerFailure;
                     if (failure != null && method.getDeclaringClass() != Object.class) throw failure;
                     try {
-                        return method.invoke(ledger, args);
+                        Object out = method.invoke(ledger, args);
+                        if (method.getName().equals("splits") && out instanceof List<?> infos)
+                            infos.stream()
+                                    .map(io.sluice.spi.SplitInfo.class::cast)
+                                    .filter(i -> i.state() == io.sluice.spi.SplitState.DONE
+                                            || i.state() == io.sluice.spi.SplitState.DEAD)
+                                    .forEach(i -> endedListed.incrementAndGet());
+                        return out;
                     } catch (java.lang.reflect.InvocationTargetException e) {
                         throw e.getCause();
                     }

@@ -54,6 +54,7 @@ class RetriedSplitTest {
             Job second = k.awaitJob(Set.of(first.getMetadata().getUid()));
             assertThat(MockCluster.splitOf(second)).isEqualTo(splitId);
             k.podDoes(second);
+            k.awaitGone(second); // the controller counts a split when it sees its Job end
             k.stop();
             assertThat(run.get(30, SECONDS).splitsDone()).isEqualTo(1);
         }
