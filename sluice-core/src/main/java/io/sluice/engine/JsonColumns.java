@@ -1,5 +1,6 @@
 package io.sluice.engine;
 
+import io.sluice.spi.AttemptFailure;
 import io.sluice.spi.Sql;
 import java.nio.file.Path;
 import java.sql.ResultSet;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -32,6 +34,12 @@ import java.util.regex.Pattern;
  * range was missing from its output, and a key of integers in one range and decimals in another was BIGINT in one
  * output and DOUBLE in the other. Only the range's records are read.
  *
+ * <p>DuckDB's STRUCT cannot hold two fields alike but for their case ({@code s.amount} and {@code s.Amount}, in one
+ * object or in two records, or in a range and its head): detecting the columns with bad lines ignored, it keeps the
+ * first and reads the other's values as NULL, silently. The columns are detected with bad lines failing first, where
+ * DuckDB names such a field, and a column holding it is then {@code JSON}, its values kept. A file with a bad line is
+ * detected again without it, and not looked at so.
+ *
  * @param files the files whose records are read
  * @param heads the head of the input a file is a byte range of ({@code LocalFiles.Part#head}), by file; a file not
  *     here takes its columns from its own records
@@ -46,6 +54,12 @@ record JsonColumns(List<Path> files, Map<Path, Path> heads) {
     /** A name DuckDB gives a key alike but for its case to one before it: the other's name, {@code _}, a number. */
     private static final Pattern RENAMED = Pattern.compile("(.+)_[0-9]+");
 
+    /** DuckDB's error for a field of an object alike but for its case to another: the second one's name. */
+    private static final Pattern DUPLICATE = Pattern.compile("Duplicate name \"(.*)\" in struct auto-detected");
+
+    /** A field of a STRUCT type as DuckDB writes it, {@code STRUCT(a BIGINT, "b c" VARCHAR)}: its name. */
+    private static final Pattern FIELD = Pattern.compile("[(,]\\s*(\"(?:[^\"]|\"\")*\"|[^\\s,()\"]+)\\s");
+
     JsonColumns {
         files = List.copyOf(files);
         heads = Map.copyOf(heads);
@@ -53,8 +67,12 @@ record JsonColumns(List<Path> files, Map<Path, Path> heads) {
 
     /** The read of every record of {@code files}, DuckDB detecting the columns and their types from all of them. */
     static String sampled(List<Path> files) {
-        return "SELECT * FROM read_json(" + Sql.pathList(files) + ", " + OPTIONS
-                + ", sample_size = -1, maximum_sample_files = -1)";
+        return "SELECT * FROM " + everyRecord(files, OPTIONS);
+    }
+
+    /** A read of {@code files} whose columns DuckDB detects from every record. */
+    private static String everyRecord(List<Path> files, String options) {
+        return "read_json(" + Sql.pathList(files) + ", " + options + ", sample_size = -1, maximum_sample_files = -1)";
     }
 
     /** The query of the records of {@code files}, every number of which holds the value written. */
@@ -68,17 +86,25 @@ record JsonColumns(List<Path> files, Map<Path, Path> heads) {
         detected.addAll(files);
         List<String> names = new ArrayList<>();
         List<String> types = new ArrayList<>();
-        try (ResultSet r = s.executeQuery("DESCRIBE " + sampled(detected))) {
-            while (r.next()) {
-                names.add(r.getString("column_name"));
-                types.add(r.getString("column_type"));
-            }
+        String alike = null; // a field DuckDB's STRUCT lost to another alike but for its case
+        // on a statement of its own: DuckDB's driver closes a statement whose query failed
+        try (Statement strict = s.getConnection().createStatement()) {
+            describe(strict, "SELECT * FROM " + everyRecord(detected, "format = 'newline_delimited'"), names, types);
+        } catch (SQLException e) {
+            // a line that is not JSON, or such a field: the columns are detected again, without the bad lines
+            alike = alikeField(e);
+            names.clear();
+            types.clear();
+            describe(s, sampled(detected), names, types);
         }
         // one column "json": the lines are not objects (or none has a key), read as DuckDB reads them
         if (names.isEmpty() || (names.size() == 1 && names.getFirst().equals("json")) || renamed(names)) {
             // with a head, such columns may be the head's: the files are read as they are alone
-            return heads.isEmpty() ? sampled(files) : new JsonColumns(files, Map.of()).relation(s);
+            if (!heads.isEmpty()) return new JsonColumns(files, Map.of()).relation(s);
+            if (alike != null) throw lost(names, types, alike);
+            return sampled(files);
         }
+        if (alike != null && !asJson(types, alike)) throw lost(names, types, alike);
 
         List<Integer> doubles = new ArrayList<>();
         for (int i = 0; i < types.size(); i++) {
@@ -148,6 +174,83 @@ record JsonColumns(List<Path> files, Map<Path, Path> heads) {
         }
         String records = "SELECT * FROM " + read(files, names, read, names);
         return casts.isEmpty() ? records : "SELECT * REPLACE (" + String.join(", ", casts) + ") FROM (" + records + ")";
+    }
+
+    /** Adds the columns (names, types) DuckDB describes {@code query} with. */
+    private static void describe(Statement s, String query, List<String> names, List<String> types)
+            throws SQLException {
+        try (ResultSet r = s.executeQuery("DESCRIBE " + query)) {
+            while (r.next()) {
+                names.add(r.getString("column_name"));
+                types.add(r.getString("column_type"));
+            }
+        }
+    }
+
+    /**
+     * The field DuckDB names when its STRUCT cannot hold it beside another alike but for its case ({@code s.amount} and
+     * {@code s.Amount}, in one object or two records), or null for another error. Detected with bad lines ignored, it
+     * keeps the first and reads the other's values as NULL, silently; detected without, it fails naming the other.
+     */
+    private static String alikeField(SQLException e) {
+        Matcher m = DUPLICATE.matcher(String.valueOf(e.getMessage()));
+        if (!m.find()) return null;
+        return unquoted(m.group(1));
+    }
+
+    /** A name as DuckDB quotes it where it must ({@code "b c"}), unquoted. */
+    private static String unquoted(String name) {
+        return name.length() > 1 && name.startsWith("\"") && name.endsWith("\"")
+                ? name.substring(1, name.length() - 1).replace("\"\"", "\"")
+                : name;
+    }
+
+    /**
+     * Types {@code JSON}, its text kept whole, the first column holding a field alike but for its case to {@code
+     * alike}, and every column after it holding objects: DuckDB names only the first such field it meets, in column
+     * order, so the columns before are known to hold none.
+     *
+     * @return false when no column holds such a field (its values could not be kept)
+     */
+    private static boolean asJson(List<String> types, String alike) {
+        boolean found = false;
+        for (int i = 0; i < types.size(); i++) {
+            found = found || fieldAlike(types.get(i), alike) != null;
+            if (found && types.get(i).contains("STRUCT(")) types.set(i, "JSON");
+        }
+        return found;
+    }
+
+    /** The field of {@code type} (at any depth) alike to {@code name} but for its case, or null. */
+    private static String fieldAlike(String type, String name) {
+        Matcher m = FIELD.matcher(type);
+        while (m.find()) {
+            String field = unquoted(m.group(1));
+            if (field.equalsIgnoreCase(name)) return field;
+        }
+        return null;
+    }
+
+    /**
+     * A file whose object field alike but for its case to another cannot be read without losing its values: the split
+     * is dead at once ({@link AttemptFailure} not retryable), each attempt would fail so.
+     */
+    private IllegalStateException lost(List<String> names, List<String> types, String alike) {
+        String column = "an object column";
+        String other = alike;
+        for (int i = 0; i < names.size(); i++) {
+            String field = fieldAlike(types.get(i), alike);
+            if (field != null) {
+                column = "column " + names.get(i);
+                other = field;
+                break;
+            }
+        }
+        String message = "JSON lines " + files + ": " + column + " holds the fields \"" + other + "\" and \"" + alike
+                + "\", alike but for their case, and keys alike but for their case beside it: DuckDB would keep one of"
+                + " the fields and read the other's values as NULL. Rename one of the keys or one of the fields where"
+                + " the file is written.";
+        return new IllegalStateException(message, new AttemptFailure(message, false));
     }
 
     /**

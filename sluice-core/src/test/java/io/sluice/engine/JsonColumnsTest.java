@@ -1,6 +1,7 @@
 package io.sluice.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,16 +50,83 @@ class JsonColumnsTest {
         assertThat(values(new JsonColumns(List.of(range), Map.of(range, head)))).containsExactly("5", "6");
     }
 
+    /** The columns of {@code columns}' relation and their types, {@code name type} each. */
+    private static List<String> types(JsonColumns columns) throws Exception {
+        List<String> out = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+                Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("DESCRIBE " + columns.relation(s))) {
+            while (r.next()) out.add(r.getString("column_name") + " " + r.getString("column_type"));
+        }
+        return out;
+    }
+
+    private JsonColumns file(String records) throws Exception {
+        return new JsonColumns(List.of(Files.writeString(dir.resolve("f.jsonl"), records)), Map.of());
+    }
+
     /**
-     * The same inside an object: the head's {@code s.a} and the range's {@code s.A} are one field of {@code s} for
-     * DuckDB, {@code a}, and the range's values of {@code A} are read as NULL. Read alone, the range keeps them. (DuckDB
-     * loses them in one file holding both as well, whatever its columns are given.)
+     * The same inside an object: the head's {@code s.amount} and the range's {@code s.Amount} are one field of {@code
+     * s} for DuckDB's STRUCT, {@code amount}, and the range's values of {@code Amount} were read as NULL, silently. The
+     * column is JSON, every value kept (as DuckDB writes JSON: without spaces).
      */
     @Test
-    @Disabled("a known gap: a field of an object alike but for its case to the head's loses its values")
     void aRangeWithAFieldOfItsHeadButForItsCaseKeepsItsValues() throws Exception {
         Path head = Files.writeString(dir.resolve("head.jsonl"), "{\"s\": {\"amount\": 1}}\n");
         Path range = Files.writeString(dir.resolve("range.jsonl"), "{\"s\": {\"Amount\": 5}}\n");
-        assertThat(values(new JsonColumns(List.of(range), Map.of(range, head)))).containsExactly("{'Amount': 5}");
+        assertThat(values(new JsonColumns(List.of(range), Map.of(range, head)))).containsExactly("{\"Amount\":5}");
+    }
+
+    /** One file holding both spellings of an object's field, in two records or in one object, keeps both values. */
+    @Test
+    void fieldsAlikeButForTheirCaseKeepTheirValues() throws Exception {
+        assertThat(values(file("{\"s\": {\"amount\": 1}}\n{\"s\": {\"Amount\": 5}}\n")))
+                .containsExactly("{\"amount\":1}", "{\"Amount\":5}");
+        assertThat(values(file("{\"s\": {\"amount\": 1, \"Amount\": 5}}\n")))
+                .containsExactly("{\"amount\":1,\"Amount\":5}");
+    }
+
+    /** In a list of objects, and deeper, as well. */
+    @Test
+    void fieldsAlikeButForTheirCaseInAListOrDeeperKeepTheirValues() throws Exception {
+        assertThat(values(file("{\"l\": [{\"amount\": 1}, {\"Amount\": 5}]}\n")))
+                .containsExactly("[{\"amount\":1},{\"Amount\":5}]");
+        assertThat(values(file("{\"s\": {\"t\": {\"amount\": 1}}}\n{\"s\": {\"t\": {\"Amount\": 5}}}\n")))
+                .containsExactly("{\"t\":{\"amount\":1}}", "{\"t\":{\"Amount\":5}}");
+    }
+
+    /** Only the column holding such fields is JSON: a column before it keeps its type, objects or not. */
+    @Test
+    void fieldsAlikeButForTheirCaseLeaveTheOtherColumnsTyped() throws Exception {
+        assertThat(types(file("{\"id\": 1, \"r\": {\"x\": 1}, \"s\": {\"amount\": 1}}\n"
+                        + "{\"id\": 2, \"r\": {\"x\": 2}, \"s\": {\"Amount\": 5}}\n")))
+                .containsExactly("id BIGINT", "r STRUCT(x BIGINT)", "s JSON");
+    }
+
+    /**
+     * Keys alike but for their case are read as DuckDB detects them (see above), which keeps one field of an object
+     * alike but for its case: such a file fails, naming the file, the column and the two spellings, not read as NULL;
+     * its split is dead at once, as another attempt fails so.
+     */
+    @Test
+    void fieldsAlikeButForTheirCaseBesideKeysAlikeFailNamingThem() throws Exception {
+        JsonColumns columns = file("{\"a\": 1, \"s\": {\"amount\": 1}}\n{\"A\": 2, \"s\": {\"Amount\": 5}}\n");
+        assertThatThrownBy(() -> values(columns))
+                .hasMessageContaining("f.jsonl")
+                .hasMessageContaining("column s")
+                .hasMessageContaining("\"amount\"")
+                .hasMessageContaining("\"Amount\"")
+                .satisfies(e -> assertThat(EngineErrors.retryable(e)).isFalse());
+    }
+
+    /**
+     * A file with a line that is not JSON is detected with the bad lines left out, and DuckDB then keeps one field of
+     * an object alike but for its case, silently: the check needs every line to be JSON.
+     */
+    @Test
+    @Disabled("a known gap: a file with a bad line loses an object's field alike but for its case to another")
+    void fieldsAlikeButForTheirCaseBesideABadLineKeepTheirValues() throws Exception {
+        assertThat(values(file("{\"s\": {\"amount\": 1}}\nnot json\n{\"s\": {\"Amount\": 5}}\n")))
+                .containsExactly("{\"amount\":1}", "{\"Amount\":5}");
     }
 }
