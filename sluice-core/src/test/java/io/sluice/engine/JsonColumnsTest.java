@@ -104,6 +104,16 @@ class JsonColumnsTest {
     }
 
     /**
+     * DuckDB names only the first field alike but for its case it meets: a second column holding such fields keeps its
+     * values too (a column after the first that holds objects is JSON).
+     */
+    @Test
+    void twoColumnsWithFieldsAlikeButForTheirCaseKeepTheirValues() throws Exception {
+        JsonColumns columns = file("{\"s\": {\"a\": 1}, \"t\": {\"b\": 2}}\n{\"s\": {\"A\": 3}, \"t\": {\"B\": 4}}\n");
+        assertThat(values(columns)).containsExactly("{\"a\":1} {\"b\":2}", "{\"A\":3} {\"B\":4}");
+    }
+
+    /**
      * Keys alike but for their case are read as DuckDB detects them (see above), which keeps one field of an object
      * alike but for its case: such a file fails, naming the file, the column and the two spellings, not read as NULL;
      * its split is dead at once, as another attempt fails so.
