@@ -137,6 +137,6 @@ class JsonColumnsTest {
     @Disabled("a known gap: a file with a bad line loses an object's field alike but for its case to another")
     void fieldsAlikeButForTheirCaseBesideABadLineKeepTheirValues() throws Exception {
         assertThat(values(file("{\"s\": {\"amount\": 1}}\nnot json\n{\"s\": {\"Amount\": 5}}\n")))
-                .containsExactly("{\"amount\":1}", "{\"Amount\":5}");
+                .contains("{\"amount\":1}", "{\"Amount\":5}"); // the bad line is the rejects' (a row of NULLs here)
     }
 }
