@@ -36,39 +36,60 @@ final class RecordOrigins {
 
     /**
      * {@code message} with its first mark turned into the record's input and line (or row): a step names the row before
-     * its value, which may read like a mark and is left as it is.
+     * its value, which may read like a mark and is left as it is. A byte range of an input is named by the byte where
+     * the record starts when counting the lines before the range would read more than {@code budget.countBytes()} of
+     * a local file, or any of an object in a store; a record whose line is not counted by {@code deadline} (a {@link
+     * System#nanoTime}) is named by its number.
      */
-    static String named(String message, LocalFiles input) throws IOException {
+    static String named(String message, LocalFiles input, LocateBudget budget, long deadline) throws IOException {
         Matcher m = MARK.matcher(message);
         StringBuilder out = new StringBuilder();
         if (m.find()) {
             LocalFiles.Part part = input.parts().get(Integer.parseInt(m.group(1)));
             long record = Long.parseLong(m.group(2));
-            m.appendReplacement(out, Matcher.quoteReplacement(place(input, part, record)));
+            m.appendReplacement(out, Matcher.quoteReplacement(place(input, part, record, budget, deadline)));
         }
         return m.appendTail(out).toString();
     }
 
-    private static String place(LocalFiles input, LocalFiles.Part part, long record) throws IOException {
+    private static String place(LocalFiles input, LocalFiles.Part part, long record, LocateBudget budget, long deadline)
+            throws IOException {
         if (input.format().equals("parquet")) return part.key() + " row " + record;
         String name = part.file().getFileName().toString().toLowerCase(Locale.ROOT);
         boolean csv = input.format().equals("csv");
-        // a header is the file's first record
-        long nth = csv && input.header() ? record + 1 : record;
-        if (name.endsWith(".zst") || name.endsWith(".zstd")) // no decoder here
-        return part.key() + " record " + nth + (csv && input.header() ? " (the header is record 1)" : "");
-        return part.key() + " line "
-                + (line(part.file(), name.endsWith(".gz"), csv, nth)
-                        + part.shift().lines());
+        boolean headed = csv && input.header();
+        // a header is the file's first record (a csv range's: the input's header line, copied in front of its bytes)
+        long nth = headed ? record + 1 : record;
+        LocalFiles.LineShift shift = part.shift();
+        long start = shift.startByte();
+        Position at = name.endsWith(".zst") || name.endsWith(".zstd") // no decoder here
+                ? null
+                : position(part.file(), name.endsWith(".gz"), csv, nth, deadline);
+        if (at == null) {
+            return part.key() + " record " + (start == 0 ? nth : record + " of the range from byte " + start)
+                    + (headed && start == 0 ? " (the header is record 1)" : "");
+        }
+        if (start == 0 || (!shift.remote() && start <= budget.countBytes()))
+            return part.key() + " line " + (at.line() + shift.lines());
+        return part.key() + " record at byte " + (start + at.offset() - (headed ? at.headerEnd() : 0));
     }
 
     /**
-     * The 1-based line where the {@code nth} record of {@code file} starts: blank lines hold no record, and in a csv
-     * file a record ends where the files source cuts records ({@link CsvRecords}, with the delimiter of its first line),
-     * so a line end inside a quoted value does not end one and a quote inside an unquoted value ({@code 27" Monitor})
-     * opens none.
+     * Where a record starts in a file: its 1-based line, its byte, and the byte after the file's first record (a csv
+     * header's line end).
      */
-    static long line(Path file, boolean gz, boolean csv, long nth) throws IOException {
+    record Position(long line, long offset, long headerEnd) {}
+
+    /** Bytes read between looks at the clock. */
+    private static final int CLOCK_EVERY = 1 << 20;
+
+    /**
+     * Where the {@code nth} record of {@code file} starts, null when it is not reached by {@code deadline}: blank lines
+     * hold no record, and in a csv file a record ends where the files source cuts records ({@link CsvRecords}, with the
+     * delimiter of its first line), so a line end inside a quoted value does not end one and a quote inside an unquoted
+     * value ({@code 27" Monitor}) opens none.
+     */
+    static Position position(Path file, boolean gz, boolean csv, long nth, long deadline) throws IOException {
         try (InputStream raw = Files.newInputStream(file);
                 InputStream in = new BufferedInputStream(gz ? new GZIPInputStream(raw, 1 << 16) : raw, 1 << 16)) {
             // the first record is read with any of DuckDB's delimiters, the others with the one it uses most
@@ -76,11 +97,14 @@ final class RecordOrigins {
             ByteArrayOutputStream first = csv ? new ByteArrayOutputStream() : null;
             long line = 1;
             long records = 0;
+            long offset = 0;
+            long headerEnd = -1;
             boolean atStart = true;
             int b;
-            while ((b = in.read()) >= 0) {
+            for (; (b = in.read()) >= 0; offset++) {
+                if (offset % CLOCK_EVERY == 0 && offset > 0 && System.nanoTime() - deadline > 0) return null;
                 if (atStart && b != '\n' && b != '\r') {
-                    if (++records == nth) return line;
+                    if (++records == nth) return new Position(line, offset, headerEnd);
                     atStart = false;
                 }
                 if (first != null && records > 0) first.write(b);
@@ -88,13 +112,14 @@ final class RecordOrigins {
                 if (b == '\n') line++;
                 if (end && !atStart) {
                     atStart = true;
+                    if (headerEnd < 0) headerEnd = offset + 1;
                     if (first != null) {
                         ends = CsvRecords.delimitedAs(first.toByteArray());
                         first = null;
                     }
                 }
             }
-            return line;
+            return new Position(line, offset, headerEnd);
         }
     }
 }

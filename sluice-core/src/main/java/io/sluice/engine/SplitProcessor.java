@@ -39,13 +39,21 @@ public final class SplitProcessor {
     private final List<String> stepNames;
     private final Sink sink;
     private final BadRecordPolicy onBadRecord;
+    private final LocateBudget locate;
 
     /** @param stepNames how errors name each step ({@link StepCheck#name}) */
     public SplitProcessor(List<Step> steps, List<String> stepNames, Sink sink, BadRecordPolicy onBadRecord) {
+        this(steps, stepNames, sink, onBadRecord, LocateBudget.DEFAULT);
+    }
+
+    /** @param locate what naming the row a split failed on may cost ({@link #located}) */
+    SplitProcessor(
+            List<Step> steps, List<String> stepNames, Sink sink, BadRecordPolicy onBadRecord, LocateBudget locate) {
         this.steps = List.copyOf(steps);
         this.stepNames = List.copyOf(stepNames);
         this.sink = sink;
         this.onBadRecord = onBadRecord;
+        this.locate = locate;
     }
 
     /** Rows read (good and bad), rows written, bad records (unreadable, rejected by a step, refused by the sink), output names. */
@@ -260,36 +268,47 @@ public final class SplitProcessor {
     /**
      * The first step's own check failed ({@code e}): its query is run again over the records numbered file by file, so
      * that the error names the file and line of a record that fails it ({@link RecordOrigins}). The words are the
-     * step's (which name it), without DuckDB's kind of error. When the records cannot be numbered, the message names
-     * the split's files; {@code failure} as it is when the step cannot name records.
+     * step's (which name it), without DuckDB's kind of error. When the records cannot be numbered, or not within the
+     * budget ({@link #locate}: the split's records are not read whole a second time, however large), the message names
+     * the split's files and says why; {@code failure} as it is when the step cannot name records.
      *
      * @param records the query of the split's records the step failed over
      */
     private SplitFailure located(Connection c, LocalFiles input, SQLException e, String records, SplitFailure failure) {
         Step first = steps.getFirst();
         if (first.located(records, ORIGIN) == null) return failure;
+        long deadline = System.nanoTime() + locate.time().toNanos();
         String why;
-        try (Statement s = c.createStatement()) {
-            String numbered = Reader.numbered(s, input, ORIGIN);
-            if (numbered == null) why = "the records of " + input.format() + " files are not numbered";
-            else {
-                s.executeQuery("SELECT count(COLUMNS(*)) FROM (" + first.located(numbered, ORIGIN) + ")")
-                        .close();
-                why = "read again, the split passed the check";
-            }
-        } catch (SQLException again) {
-            EngineErrors.EngineError error = EngineErrors.of(again).orElse(null);
-            if (error != null && first.raised(again.getMessage()) && RecordOrigins.marked(error.message())) {
-                try {
-                    return failure.withMessage(
-                            RecordOrigins.named(EngineErrors.withoutExcerpt(error.message()), input));
-                } catch (IOException io) {
-                    why = "its line could not be counted: " + io.getMessage();
+        try (Statement s = c.createStatement();
+                StatementTimer timer = StatementTimer.after(s, locate.time())) {
+            try {
+                String numbered = Reader.numbered(s, input, ORIGIN);
+                if (numbered == null) why = "the records of " + input.format() + " files are not numbered";
+                else {
+                    s.executeQuery("SELECT count(COLUMNS(*)) FROM (" + first.located(numbered, ORIGIN) + ")")
+                            .close();
+                    why = "read again, the split passed the check";
                 }
-            } else {
-                why = "read again, the split failed otherwise: "
-                        + EngineErrors.withoutExcerpt(String.valueOf(again.getMessage()));
+            } catch (SQLException again) {
+                EngineErrors.EngineError error = EngineErrors.of(again).orElse(null);
+                if (error != null && first.raised(again.getMessage()) && RecordOrigins.marked(error.message())) {
+                    try {
+                        return failure.withMessage(RecordOrigins.named(
+                                EngineErrors.withoutExcerpt(error.message()), input, locate, deadline));
+                    } catch (IOException io) {
+                        why = "its line could not be counted: " + io.getMessage();
+                    }
+                } else if (timer.fired()) {
+                    long millis = locate.time().toMillis();
+                    why = "the failing row was not located: reading the split's " + size(input) + " again took longer "
+                            + "than " + (millis < 1000 ? millis + " ms" : millis / 1000 + " s");
+                } else {
+                    why = "read again, the split failed otherwise: "
+                            + EngineErrors.withoutExcerpt(String.valueOf(again.getMessage()));
+                }
             }
+        } catch (SQLException closing) {
+            why = "it could not be read again: " + closing.getMessage();
         } catch (IOException io) {
             why = "its file could not be read again: " + io.getMessage();
         }
@@ -299,6 +318,27 @@ public final class SplitProcessor {
         List<String> keys = input.parts().stream().map(LocalFiles.Part::key).toList();
         return failure.withMessage(text + " (in "
                 + (keys.size() == 1 ? keys.getFirst() : "one of " + String.join(", ", keys)) + "; " + why + ")");
+    }
+
+    /** The size of the split's files, as {@code sluice status} shows sizes ({@code 12.4 GB}). */
+    private static String size(LocalFiles input) {
+        long bytes = 0;
+        for (LocalFiles.Part p : input.parts()) {
+            try {
+                bytes += java.nio.file.Files.size(p.file());
+            } catch (IOException gone) {
+                // counted as nothing: the size only tells a user why
+            }
+        }
+        if (bytes < 1024) return bytes + " B";
+        double value = bytes;
+        int unit = -1;
+        for (; value >= 1024 && unit < 3; unit++) value /= 1024;
+        return String.format(
+                java.util.Locale.ROOT,
+                "%.1f %s",
+                value,
+                List.of("KB", "MB", "GB", "TB").get(unit));
     }
 
     /** The only step when it turns files into files ({@link FileStep}), else null. */

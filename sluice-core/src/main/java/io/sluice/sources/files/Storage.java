@@ -244,22 +244,41 @@ final class Storage implements AutoCloseable {
      */
     LocalFiles.LineShift shift(String key, String fingerprint, long startByte, boolean headerPrepended) {
         if (startByte == 0) return LocalFiles.LineShift.NONE;
-        return () -> {
-            long newlines = 0;
-            boolean gz = key.toLowerCase(java.util.Locale.ROOT).endsWith(".gz");
-            try (InputStream raw = read(key, fingerprint, 0, -1);
-                    InputStream in = gz ? new java.util.zip.GZIPInputStream(raw, 1 << 16) : raw) {
-                byte[] buf = new byte[1 << 16];
-                long left = startByte;
-                while (left > 0) {
-                    int r = in.read(buf, 0, (int) Math.min(buf.length, left));
-                    if (r < 0) break;
-                    for (int i = 0; i < r; i++) if (buf[i] == '\n') newlines++;
-                    left -= r;
-                }
+        boolean remote = local == null;
+        return new LocalFiles.LineShift() {
+            @Override
+            public long lines() throws IOException {
+                return newlines(key, fingerprint, startByte) - (headerPrepended ? 1 : 0);
             }
-            return newlines - (headerPrepended ? 1 : 0);
+
+            @Override
+            public long startByte() {
+                return startByte;
+            }
+
+            @Override
+            public boolean remote() {
+                return remote;
+            }
         };
+    }
+
+    /** The line ends of the object (gzip: decompressed) before {@code startByte}. */
+    private long newlines(String key, String fingerprint, long startByte) throws IOException {
+        long newlines = 0;
+        boolean gz = key.toLowerCase(java.util.Locale.ROOT).endsWith(".gz");
+        try (InputStream raw = read(key, fingerprint, 0, gz ? -1 : startByte);
+                InputStream in = gz ? new java.util.zip.GZIPInputStream(raw, 1 << 16) : raw) {
+            byte[] buf = new byte[1 << 16];
+            long left = startByte;
+            while (left > 0) {
+                int r = in.read(buf, 0, (int) Math.min(buf.length, left));
+                if (r < 0) break;
+                for (int i = 0; i < r; i++) if (buf[i] == '\n') newlines++;
+                left -= r;
+            }
+        }
+        return newlines;
     }
 
     @Override

@@ -124,5 +124,18 @@ public record LocalFiles(
         LineShift NONE = () -> 0;
 
         long lines() throws IOException;
+
+        /**
+         * The byte of the input (of its uncompressed content) where the part's own bytes start: 0 for a whole input. A
+         * csv range with a header has the input's header line copied in front of them.
+         */
+        default long startByte() {
+            return 0;
+        }
+
+        /** Whether {@link #lines} reads the bytes before the part over a network (an object store), not from a disk. */
+        default boolean remote() {
+            return false;
+        }
     }
 }

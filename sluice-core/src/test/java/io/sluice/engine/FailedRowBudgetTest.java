@@ -1,0 +1,183 @@
+package io.sluice.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.config.NativeCopies;
+import io.sluice.spi.BadRecordPolicy;
+import io.sluice.spi.Member;
+import io.sluice.spi.Split;
+import io.sluice.spi.Step;
+import io.sluice.spi.sink.BadRows;
+import io.sluice.spi.sink.CommitContext;
+import io.sluice.spi.sink.Rows;
+import io.sluice.spi.sink.Sink;
+import io.sluice.spi.sink.SinkWriter;
+import io.sluice.spi.sink.WriteContext;
+import io.sluice.spi.sink.Written;
+import io.sluice.spi.source.LocalFiles;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Naming the row a split failed on costs a bounded amount ({@link LocateBudget}): a byte range is not named by counting
+ * the lines of every byte before it, and the split is not read whole a second time however long that takes. The
+ * split fails the same way whether its row is named or not.
+ */
+class FailedRowBudgetTest {
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void duckDb() {
+        NativeCopies.loadDuckDb();
+    }
+
+    /** A step whose own check refuses the value {@code bad}, naming the row by its origin when asked. */
+    private static final Step CHECK = new Step() {
+        @Override
+        public String apply(String input) {
+            return located(input, "'?'");
+        }
+
+        @Override
+        public String located(String input, String origin) {
+            return "SELECT CASE WHEN v = 'bad' THEN error('check: ' || " + origin + " || ': v holds bad') ELSE v END"
+                    + " AS v FROM (" + input + ")";
+        }
+
+        @Override
+        public boolean inputAsText() {
+            return true;
+        }
+
+        @Override
+        public boolean raised(String message) {
+            return message.contains("check: ");
+        }
+    };
+
+    /** A sink that reads every row it is given, and writes nothing. */
+    private static final Sink READS = new Sink() {
+        @Override
+        public void check() {}
+
+        @Override
+        public SinkWriter open(Split split, WriteContext context) {
+            return new SinkWriter() {
+                @Override
+                public long stage(Rows rows, BadRows bad) throws Exception {
+                    long n = 0;
+                    try (Rows.RowCursor cursor = rows.cursor()) {
+                        while (cursor.next()) n++;
+                    }
+                    return n;
+                }
+
+                @Override
+                public Written commit(CommitContext context) {
+                    return Written.NOTHING;
+                }
+
+                @Override
+                public void abort() {}
+
+                @Override
+                public void close() {}
+            };
+        }
+    };
+
+    /** Lines before a range that cannot be read: a store whose object's head is gone, or must not be downloaded. */
+    private record UnreadableHead(long startByte, boolean remote) implements LocalFiles.LineShift {
+        @Override
+        public long lines() throws IOException {
+            throw new IOException("the bytes before the range were read");
+        }
+    }
+
+    /** The error of a split over {@code input} that fails the check, with this budget for naming its row. */
+    private SplitFailure failure(LocalFiles input, LocateBudget budget) throws Exception {
+        SplitProcessor processor =
+                new SplitProcessor(List.of(CHECK), List.of("check"), READS, BadRecordPolicy.FAIL, budget);
+        Split split = new Split("s1", List.of(new Member("cost.csv", "1:1", 0, Member.WHOLE, null)), 1);
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:")) {
+            Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(() -> processor.process(
+                    c, split, input, null, new WriteContext(Files.createDirectories(dir.resolve("scratch")))));
+            assertThat(thrown).isInstanceOf(SplitFailure.class);
+            return (SplitFailure) thrown;
+        }
+    }
+
+    /** A csv range from byte {@code start} of cost.csv: its spool, the header line copied in front of its bytes. */
+    private LocalFiles range(String rows, long start, boolean remote) throws Exception {
+        Path spool = Files.writeString(dir.resolve("spool.csv"), "v,w\n" + rows, StandardCharsets.UTF_8);
+        return new LocalFiles(
+                List.of(new LocalFiles.Part(spool, "cost.csv", new UnreadableHead(start, remote))), "csv", true, null);
+    }
+
+    @Test
+    void aRangeOfAnObjectInAStoreIsNamedByTheByteOfItsRowWithoutReadingTheBytesBeforeIt() throws Exception {
+        SplitFailure failure =
+                failure(range("a,1\n\"b\nb\",2\nbad,3\nc,4\n", 1_073_741_824, true), LocateBudget.DEFAULT);
+        // the range's own bytes before the row: "a,1\n" (4) and the quoted value over two lines (8)
+        assertThat(failure.getMessage()).contains("check: cost.csv record at byte 1073741836: v holds bad");
+        assertThat(failure.retryable()).isFalse();
+    }
+
+    @Test
+    void aRangeOfALocalFileIsNamedByItsByteWhenCountingItsLinesWouldReadMoreThanTheCap() throws Exception {
+        SplitFailure failure =
+                failure(range("a,1\nbad,3\n", 1000, false), new LocateBudget(Duration.ofSeconds(30), 999));
+        assertThat(failure.getMessage()).contains("check: cost.csv record at byte 1004: v holds bad");
+    }
+
+    @Test
+    void aRangeOfALocalFileBelowTheCapIsNamedByItsLine() throws Exception {
+        Path spool = Files.writeString(dir.resolve("spool.csv"), "v,w\na,1\nbad,3\n", StandardCharsets.UTF_8);
+        LocalFiles.LineShift fiveLinesBefore = new LocalFiles.LineShift() {
+            @Override
+            public long lines() {
+                return 5 - 1; // less the header line copied in front
+            }
+
+            @Override
+            public long startByte() {
+                return 40;
+            }
+        };
+        LocalFiles input =
+                new LocalFiles(List.of(new LocalFiles.Part(spool, "cost.csv", fiveLinesBefore)), "csv", true, null);
+        assertThat(failure(input, LocateBudget.DEFAULT).getMessage()).contains("check: cost.csv line 7: v holds bad");
+    }
+
+    @Test
+    void aSplitThatWouldTakeLongerThanTheBudgetToReadAgainIsNotReadWholeAgain() throws Exception {
+        StringBuilder rows = new StringBuilder("v,w\n");
+        for (int i = 0; i < 1_000_000; i++) rows.append("a,").append(i).append('\n');
+        rows.append("bad,0\n");
+        Path file = Files.writeString(dir.resolve("cost.csv"), rows, StandardCharsets.UTF_8);
+        LocalFiles input = new LocalFiles(List.of(LocalFiles.Part.whole(file, "cost.csv")), "csv", true, null);
+
+        SplitFailure bounded = failure(input, new LocateBudget(Duration.ofMillis(1), 0));
+        assertThat(bounded.getMessage())
+                .startsWith("check: ")
+                .contains("v holds bad (in cost.csv; the failing row was not located: reading the split's ")
+                .contains(" again took longer than 1 ms)")
+                .doesNotContain("Error:");
+        SplitFailure named = failure(input, LocateBudget.DEFAULT);
+        assertThat(named.getMessage()).contains("check: cost.csv line 1000002: v holds bad");
+        assertThat(bounded.retryable())
+                .as("the same outcome, named or not")
+                .isEqualTo(named.retryable())
+                .isFalse();
+    }
+}
