@@ -12,6 +12,7 @@ import io.sluice.spi.Member;
 import io.sluice.spi.PipelineContext;
 import io.sluice.spi.Split;
 import io.sluice.spi.sink.Sink;
+import io.sluice.spi.source.LocalFiles;
 import io.sluice.spi.source.ReadContext;
 import io.sluice.spi.source.Source;
 import io.sluice.spi.source.SplitReader;
@@ -123,6 +124,14 @@ class S3FilesSourceTest extends SourceConformanceKit {
                     assertThat(reader.files().parts().getFirst().shift().lines())
                             .as("dead letters name the object's lines")
                             .isEqualTo(m.start() == 0 ? 0 : before - 1);
+                    LocalFiles.LineShift shift =
+                            reader.files().parts().getFirst().shift();
+                    assertThat(shift.startByte())
+                            .as("a failed row is named by its byte")
+                            .isEqualTo(m.start());
+                    assertThat(shift.remote())
+                            .as("counting the lines before a range would download them")
+                            .isEqualTo(m.start() > 0);
                 }
             }
             assertThat("id,name\n" + rows).as("every byte once, in order").isEqualTo(csv.toString());

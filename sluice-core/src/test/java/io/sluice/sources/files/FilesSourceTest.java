@@ -969,6 +969,10 @@ class FilesSourceTest {
                 assertThat(part.shift().lines())
                         .as("the header line copied in front is not a line of the range")
                         .isEqualTo(linesBefore - 1);
+                assertThat(part.shift().startByte()).isEqualTo(m.start());
+                assertThat(part.shift().remote())
+                        .as("a local file's lines are counted on its disk")
+                        .isFalse();
             }
         }
     }
