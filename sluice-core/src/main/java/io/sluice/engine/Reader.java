@@ -158,11 +158,14 @@ record Reader(
                                     + ")";
                 case "parquet" ->
                     "SELECT *, file_row_number + 1 AS __record FROM read_parquet(" + Sql.pathList(file) + ")";
-                // a bad line is a row of NULLs (ignore_errors): numbered, then left out, as the run leaves it out
+                // a bad line is a row of NULLs (ignore_errors): numbered, then left out, as the run leaves it out;
+                // a record of NULLs ({}) is kept, as the run keeps it
                 default ->
                     "SELECT * FROM (SELECT *, row_number() OVER () AS __record FROM ("
-                            + jsonOf(parts.get(i)).relation(s) + ")) WHERE json_merge_patch('{}', "
-                            + "to_json(struct_pack(*COLUMNS(* EXCLUDE (__record))))) <> '{}'";
+                            + jsonOf(parts.get(i)).relation(s) + ")) WHERE __record NOT IN (SELECT record FROM "
+                            + "(SELECT row_number() OVER () AS record, line FROM read_csv("
+                            + Sql.literal(parts.get(i).file().toString()) + ", " + LINE_ONLY
+                            + ") WHERE trim(line) <> '') WHERE NOT json_valid(line))";
             };
             if (read == null) continue;
             reads.add("SELECT * EXCLUDE (__record), " + RecordOrigins.mark(i, "__record") + " AS " + column + " FROM ("
