@@ -114,6 +114,12 @@ class FailedRowBudgetTest {
             Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(() -> processor.process(
                     c, split, input, null, new WriteContext(Files.createDirectories(dir.resolve("scratch")))));
             assertThat(thrown).isInstanceOf(SplitFailure.class);
+            try (java.sql.Statement s = c.createStatement();
+                    java.sql.ResultSet r = s.executeQuery("SELECT 42")) {
+                assertThat(r.next() && r.getInt(1) == 42)
+                        .as("the connection serves the next split")
+                        .isTrue();
+            }
             return (SplitFailure) thrown;
         }
     }
