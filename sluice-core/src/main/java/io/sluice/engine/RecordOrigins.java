@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -87,39 +88,77 @@ final class RecordOrigins {
      * Where the {@code nth} record of {@code file} starts, null when it is not reached by {@code deadline}: blank lines
      * hold no record, and in a csv file a record ends where the files source cuts records ({@link CsvRecords}, with the
      * delimiter of its first line), so a line end inside a quoted value does not end one and a quote inside an unquoted
-     * value ({@code 27" Monitor}) opens none.
+     * value ({@code 27" Monitor}) opens none. As the files source, a value's quote is escaped by doubling it, unless the
+     * file does not read so before the record (a {@code \"} inside a quoted value), then by a backslash.
      */
     static Position position(Path file, boolean gz, boolean csv, long nth, long deadline) throws IOException {
         try (InputStream raw = Files.newInputStream(file);
                 InputStream in = new BufferedInputStream(gz ? new GZIPInputStream(raw, 1 << 16) : raw, 1 << 16)) {
-            // the first record is read with any of DuckDB's delimiters, the others with the one it uses most
-            CsvRecords ends = csv ? CsvRecords.anyDelimiter() : null;
-            ByteArrayOutputStream first = csv ? new ByteArrayOutputStream() : null;
+            List<Records> readings = csv ? List.of(new Records(false), new Records(true)) : List.of(new Records(null));
             long line = 1;
-            long records = 0;
             long offset = 0;
-            long headerEnd = -1;
-            boolean atStart = true;
             int b;
             for (; (b = in.read()) >= 0; offset++) {
                 if (offset % CLOCK_EVERY == 0 && offset > 0 && System.nanoTime() - deadline > 0) return null;
-                if (atStart && b != '\n' && b != '\r') {
-                    if (++records == nth) return new Position(line, offset, headerEnd);
-                    atStart = false;
-                }
-                if (first != null && records > 0) first.write(b);
-                boolean end = ends == null ? b == '\n' : ends.endsRecord((byte) b);
+                for (Records r : readings) r.take((byte) b, line, offset, nth);
                 if (b == '\n') line++;
-                if (end && !atStart) {
-                    atStart = true;
-                    if (headerEnd < 0) headerEnd = offset + 1;
-                    if (first != null) {
-                        ends = CsvRecords.delimitedAs(first.toByteArray());
-                        first = null;
-                    }
+                Position found = chosen(readings);
+                if (found != null) return found;
+            }
+            Records last =
+                    readings.stream().filter(r -> !r.malformed()).findFirst().orElse(readings.getFirst());
+            return new Position(line, offset, last.headerEnd);
+        }
+    }
+
+    /** The record found by the first reading the file does not contradict so far (else the first's); null: not yet. */
+    private static Position chosen(List<Records> readings) {
+        for (Records r : readings) if (!r.malformed()) return r.found;
+        return readings.getFirst().found;
+    }
+
+    /** One reading of a file's records, the {@code nth} one's place once it is reached. */
+    private static final class Records {
+        /** null: a record is a line; else whether a quote is escaped by a backslash (by doubling it otherwise). */
+        private final Boolean backslash;
+        // the first record is read with any of DuckDB's delimiters, the others with the one it uses most
+        private CsvRecords ends;
+        private ByteArrayOutputStream first;
+        private long records;
+        private long headerEnd = -1;
+        private boolean atStart = true;
+        private Position found;
+
+        Records(Boolean backslash) {
+            this.backslash = backslash;
+            this.ends = backslash == null ? null : CsvRecords.anyDelimiter();
+            this.first = backslash == null ? null : new ByteArrayOutputStream();
+        }
+
+        void take(byte b, long line, long offset, long nth) {
+            if (found != null) return;
+            if (atStart && b != '\n' && b != '\r') {
+                if (++records == nth) {
+                    found = new Position(line, offset, headerEnd);
+                    return;
+                }
+                atStart = false;
+            }
+            if (first != null && records > 0) first.write(b);
+            boolean end = ends == null ? b == '\n' : ends.endsRecord(b);
+            if (end && !atStart) {
+                atStart = true;
+                if (headerEnd < 0) headerEnd = offset + 1;
+                if (first != null) {
+                    CsvRecords delimited = CsvRecords.delimitedAs(first.toByteArray());
+                    ends = backslash ? delimited.backslashEscapes() : delimited;
+                    first = null;
                 }
             }
-            return new Position(line, offset, headerEnd);
+        }
+
+        boolean malformed() {
+            return ends != null && ends.malformed();
         }
     }
 }

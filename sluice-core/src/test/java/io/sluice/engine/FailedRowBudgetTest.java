@@ -124,6 +124,18 @@ class FailedRowBudgetTest {
         }
     }
 
+    /** A whole input file {@code name} (csv with a header, or JSON lines) holding {@code content}. */
+    private LocalFiles whole(String name, CharSequence content) throws IOException {
+        Path file = Files.writeString(dir.resolve(name), content, StandardCharsets.UTF_8);
+        boolean csv = name.endsWith(".csv");
+        return new LocalFiles(List.of(LocalFiles.Part.whole(file, name)), csv ? "csv" : "jsonl", csv, null);
+    }
+
+    /** The error of a split over {@code input}, its row named within the default budget. */
+    private String named(LocalFiles input) throws Exception {
+        return failure(input, LocateBudget.DEFAULT).getMessage();
+    }
+
     /** A csv range from byte {@code start} of cost.csv: its spool, the header line copied in front of its bytes. */
     private LocalFiles range(String rows, long start, boolean remote) throws Exception {
         Path spool = Files.writeString(dir.resolve("spool.csv"), "v,w\n" + rows, StandardCharsets.UTF_8);
@@ -163,8 +175,17 @@ class FailedRowBudgetTest {
         };
         LocalFiles input =
                 new LocalFiles(List.of(new LocalFiles.Part(spool, "cost.csv", fiveLinesBefore)), "csv", true, null);
-        assertThat(failure(input, LocateBudget.DEFAULT).getMessage())
-                .contains("check: cost.csv line 7: v holds bad or nothing");
+        assertThat(named(input)).contains("check: cost.csv line 7: v holds bad or nothing");
+    }
+
+    /**
+     * A csv file whose quotes inside a value are escaped by a backslash ({@code \"}), as the files source and DuckDB
+     * read it: the quote does not close the value, whose line end is inside it.
+     */
+    @Test
+    void aRecordAfterABackslashEscapedQuoteIsNamedByItsLine() throws Exception {
+        assertThat(named(whole("cost.csv", "v,w\n\"a \\\" b\nc\",1\nbad,2\nd,3\n")))
+                .contains("check: cost.csv line 4: v holds bad or nothing");
     }
 
     /**
@@ -173,9 +194,7 @@ class FailedRowBudgetTest {
      */
     @Test
     void aJsonRecordWithoutValuesThatFailsIsNamedByItsLine() throws Exception {
-        Path file = Files.writeString(dir.resolve("cost.jsonl"), "{\"v\":\"a\"}\n\nnot json\n{}\n{\"v\":\"b\"}\n");
-        LocalFiles input = new LocalFiles(List.of(LocalFiles.Part.whole(file, "cost.jsonl")), "jsonl", false, null);
-        assertThat(failure(input, LocateBudget.DEFAULT).getMessage())
+        assertThat(named(whole("cost.jsonl", "{\"v\":\"a\"}\n\nnot json\n{}\n{\"v\":\"b\"}\n")))
                 .contains("check: cost.jsonl line 4: v holds bad or nothing");
     }
 
@@ -184,8 +203,7 @@ class FailedRowBudgetTest {
         StringBuilder rows = new StringBuilder("v,w\n");
         for (int i = 0; i < 1_000_000; i++) rows.append("a,").append(i).append('\n');
         rows.append("bad,0\n");
-        Path file = Files.writeString(dir.resolve("cost.csv"), rows, StandardCharsets.UTF_8);
-        LocalFiles input = new LocalFiles(List.of(LocalFiles.Part.whole(file, "cost.csv")), "csv", true, null);
+        LocalFiles input = whole("cost.csv", rows);
 
         SplitFailure bounded = failure(input, new LocateBudget(Duration.ofMillis(1), 0));
         assertThat(bounded.getMessage())
