@@ -17,15 +17,7 @@ final class Text {
     private Text() {}
 
     static String bytes(long n) {
-        if (n < 1024) return n + " B";
-        String[] units = {"KB", "MB", "GB", "TB"};
-        double v = n;
-        int u = -1;
-        while (v >= 1024 && u < units.length - 1) {
-            v /= 1024;
-            u++;
-        }
-        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+        return io.sluice.spi.Sizes.human(n);
     }
 
     /**

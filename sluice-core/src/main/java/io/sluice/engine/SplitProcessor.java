@@ -330,15 +330,7 @@ public final class SplitProcessor {
                 // counted as nothing: the size only tells a user why
             }
         }
-        if (bytes < 1024) return bytes + " B";
-        double value = bytes;
-        int unit = -1;
-        for (; value >= 1024 && unit < 3; unit++) value /= 1024;
-        return String.format(
-                java.util.Locale.ROOT,
-                "%.1f %s",
-                value,
-                List.of("KB", "MB", "GB", "TB").get(unit));
+        return io.sluice.spi.Sizes.human(bytes);
     }
 
     /** The only step when it turns files into files ({@link FileStep}), else null. */
