@@ -47,6 +47,13 @@ public final class DuckRows implements Rows {
         return described().types();
     }
 
+    /** Computes every value of the rows, keeping none: what a write would compute, writing nothing. */
+    void compute() throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.executeQuery("SELECT count(COLUMNS(*)) FROM (" + query + ")").close();
+        }
+    }
+
     /** The result's column names and types, without running the query. */
     private Described described() throws SQLException {
         if (described != null) return described;

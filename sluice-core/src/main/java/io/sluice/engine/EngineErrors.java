@@ -118,6 +118,14 @@ public final class EngineErrors {
         return of(e).map(err -> !err.sameEveryTime()).orElse(true);
     }
 
+    /** Whether bad records in the input failed the split, as {@code on_bad_record: fail} asks. */
+    public static boolean badRecords(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SplitFailure f && f.badRecords()) return true;
+        }
+        return false;
+    }
+
     /** Whether the failure is an input file that cannot be read as what it is named ({@link EngineError#damagedInput}). */
     public static boolean damagedInput(Throwable e) {
         return of(e).map(EngineError::damagedInput).orElse(false);

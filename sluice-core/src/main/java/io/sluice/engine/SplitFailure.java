@@ -17,9 +17,17 @@ public final class SplitFailure extends Exception {
 
     private final boolean retryable;
 
+    /** Thrown for a bad record under {@code on_bad_record: fail}: a file of a pack may hold it alone. */
+    private final boolean badRecords;
+
     private SplitFailure(String message, boolean retryable, Throwable cause) {
+        this(message, retryable, cause, false);
+    }
+
+    private SplitFailure(String message, boolean retryable, Throwable cause, boolean badRecords) {
         super(message, cause);
         this.retryable = retryable;
+        this.badRecords = badRecords;
     }
 
     /**
@@ -31,14 +39,27 @@ public final class SplitFailure extends Exception {
         return new SplitFailure(message, retryable, null);
     }
 
+    /**
+     * The split's input holds bad records and the pipeline says {@code on_bad_record: fail}: the same bytes hold them
+     * at every attempt, so it is not retryable.
+     */
+    static SplitFailure badRecords(String message) {
+        return new SplitFailure(message, false, null, true);
+    }
+
     /** The same failure, told in other words (its cause kept: the runner's division reads it). */
     SplitFailure withMessage(String message) {
-        return new SplitFailure(message, retryable, getCause());
+        return new SplitFailure(message, retryable, getCause(), badRecords);
     }
 
     /** The same failure, known to happen again at every attempt (a step's own check of the data). */
     SplitFailure notRetryable() {
-        return new SplitFailure(getMessage(), false, getCause());
+        return new SplitFailure(getMessage(), false, getCause(), badRecords);
+    }
+
+    /** Whether the input's bad records failed the split ({@code on_bad_record: fail}), see {@link #badRecords}. */
+    public boolean badRecords() {
+        return badRecords;
     }
 
     /** False when another attempt would fail the same way (see {@link EngineErrors}). */

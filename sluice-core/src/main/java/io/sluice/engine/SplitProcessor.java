@@ -62,16 +62,53 @@ public final class SplitProcessor {
     /** @param write what the sink's writer may use: the attempt's scratch folder, which the caller removes */
     public Result process(Connection c, Split split, LocalFiles input, CommitContext context, WriteContext write)
             throws Exception {
-        return evenLineEnds(input, write.scratch(), (in, crMark) -> {
-            try {
-                return read(c, split, in, context, write, crMark, true);
-            } catch (Exception e) {
-                // a value its detected csv type would change or refuse stopped the one-pass read; its writer was
-                // closed, so it staged nothing: read again, every value looked at first
-                if (!DetectedCsv.raised(e)) throw e;
-                return read(c, split, in, context, write, crMark, false);
+        // every input changed since the split was planned and is processed as its new version: nothing left to read
+        if (input.parts().isEmpty()) return new Result(0, 0, 0, List.of());
+        if (fileStep() instanceof FileStep files) return processFiles(files, split, input, context, write);
+        Staging sink = (rows, bad) -> {
+            try (SinkWriter writer = writer(split, write)) {
+                writer.stage(rows, bad);
+                return writer.commit(context);
             }
-        });
+        };
+        return evenLineEnds(input, write.scratch(), (in, crMark) -> read(c, split, in, sink, crMark));
+    }
+
+    /**
+     * Reads the input through the steps as {@link #process} does, bad records counted as it counts them, writing
+     * nothing: throws what would fail the split, and, under {@code on_bad_record: fail}, its bad records as a run names
+     * them (the runner's division looks so for the file of a pack that holds them). An exec step's input is only
+     * opened ({@link #count}): a command does not find bad records.
+     */
+    public void badRecords(Connection c, Split split, LocalFiles input, java.nio.file.Path scratch) throws Exception {
+        if (fileStep() != null || input.parts().isEmpty()) {
+            count(c, input, scratch);
+            return;
+        }
+        Staging nowhere = (rows, bad) -> {
+            if (rows instanceof DuckRows computed) computed.compute();
+            bad.rows();
+            return Written.NOTHING;
+        };
+        evenLineEnds(input, scratch, (in, crMark) -> read(c, split, in, nowhere, crMark));
+    }
+
+    /** Where a read's rows and bad records go: the sink's writer (a run), or nowhere (a check). */
+    @FunctionalInterface
+    private interface Staging {
+        Written stage(Rows rows, BadRows bad) throws Exception;
+    }
+
+    /** Reads the input once, each csv column's detected type checked in the read, or, if it stops there, first. */
+    private Result read(Connection c, Split split, LocalFiles input, Staging staging, int crMark) throws Exception {
+        try {
+            return read(c, split, input, staging, crMark, true);
+        } catch (Exception e) {
+            // a value its detected csv type would change or refuse stopped the one-pass read; its writer was
+            // closed, so it staged nothing: read again, every value looked at first
+            if (!DetectedCsv.raised(e)) throw e;
+            return read(c, split, input, staging, crMark, false);
+        }
     }
 
     /** A read of the input, or of its copies with even line ends, where {@code crMark} stands for a CR in a line. */
@@ -108,28 +145,14 @@ public final class SplitProcessor {
      * @param checkedInRead csv columns' detected types checked by the read itself ({@link Reader#checkedInRead}), which
      *     fails at a value to look at again; else by a look at every value before ({@link Reader#resolved})
      */
-    private Result read(
-            Connection c,
-            Split split,
-            LocalFiles input,
-            CommitContext context,
-            WriteContext write,
-            int crMark,
-            boolean checkedInRead)
+    private Result read(Connection c, Split split, LocalFiles input, Staging staging, int crMark, boolean checkedInRead)
             throws Exception {
-        // every input changed since the split was planned and is processed as its new version: nothing left to read
-        if (input.parts().isEmpty()) return new Result(0, 0, 0, List.of());
-        if (fileStep() instanceof FileStep files) return processFiles(files, split, input, context, write);
         String source = "sluice_src_" + NAMES.incrementAndGet();
         Optional<Reader> read = reader(input, source, crMark);
         // every input is an empty csv file: no row, and no column for the steps to bind; the commit still replaces
         // what the inputs' earlier versions wrote (a file overwritten by an empty one leaves no output)
         if (read.isEmpty()) {
-            Written written;
-            try (SinkWriter writer = writer(split, write)) {
-                writer.stage(Rows.NONE, BadRows.NONE);
-                written = writer.commit(context);
-            }
+            Written written = staging.stage(Rows.NONE, BadRows.NONE);
             return new Result(0, written.rowsOut(), written.refused(), written.outputs());
         }
         List<String> drops =
@@ -181,16 +204,12 @@ public final class SplitProcessor {
                                         + ")";
                 // the same bytes hold the same bad records at every attempt: the split is dead at once, not retried
                 if (onBadRecord == BadRecordPolicy.FAIL)
-                    throw SplitFailure.of(firstBad(s, deadLetters, bad[0], input.fix()), false);
+                    throw SplitFailure.badRecords(firstBad(s, deadLetters, bad[0], input.fix()));
                 return onBadRecord == BadRecordPolicy.DEAD_LETTER
                         ? Optional.of(new DuckRows(c, deadLetters))
                         : Optional.empty();
             };
-            Written written;
-            try (SinkWriter writer = writer(split, write)) {
-                writer.stage(new DuckRows(c, query), badRows);
-                written = writer.commit(context);
-            }
+            Written written = staging.stage(new DuckRows(c, query), badRows);
             // rows a step rejected were read like the good ones; rows the sink refused were read, and are bad
             return new Result(
                     good[0] + bad[0] - stepBad, written.rowsOut(), bad[0] + written.refused(), written.outputs());
@@ -448,7 +467,7 @@ public final class SplitProcessor {
         return load(s, unresolved, input, source, drops, false);
     }
 
-    /** @param checkedInRead see {@link #read(Connection, Split, LocalFiles, CommitContext, WriteContext, int, boolean)} */
+    /** @param checkedInRead see {@link #read(Connection, Split, LocalFiles, Staging, int, boolean)} */
     private static Loaded load(
             Statement s, Reader unresolved, LocalFiles input, String source, List<String> drops, boolean checkedInRead)
             throws SQLException {

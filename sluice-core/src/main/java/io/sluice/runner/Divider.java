@@ -24,7 +24,8 @@ import java.util.Optional;
 /**
  * Finds the inputs of a failed split that fail on their own, so that one truncated gzip, or one file holding a value a
  * step refuses, does not hold back the other files of its pack. Each member is read alone, to its end, through the
- * engine's reader ({@link Check#READ}), or also through the steps ({@link Check#STEPS}); when some fail and others do
+ * engine's reader ({@link Check#READ}), or also through the steps ({@link Check#STEPS}), its bad records counted when
+ * they failed the split under {@code on_bad_record: fail} ({@link Check#BAD_RECORDS}); when some fail and others do
  * not, the source divides the split ({@link Source#divide}): the good members together, each bad one alone. When every
  * member passes (the error needs them together), or every one tried fails, the split stays whole and fails as usual,
  * its error naming the members that fail alone ({@link Whole}); so does a split whose error no member can hold alone
@@ -50,7 +51,12 @@ final class Divider {
         /** Read to its end: for an error that may be one input's bytes (a damaged file, one that cannot be opened). */
         READ("unreadable"),
         /** Read and run through the steps, writing nothing: for a value a step refuses, an error that repeats. */
-        STEPS("fail the steps alone");
+        STEPS("fail the steps alone"),
+        /**
+         * Read and run through the steps, writing nothing, bad records counted as a run counts them: for a split
+         * failed by its bad records under {@code on_bad_record: fail}.
+         */
+        BAD_RECORDS("hold bad records");
 
         /** How the message about the division says what the bad members did. */
         private final String failed;
@@ -65,11 +71,13 @@ final class Divider {
          * a member whose own column types differ, which the pack read fine). An error that may pass is looked into
          * only when it came from reading the inputs: thrown while opening them (an object that cannot be fetched), or
          * by the engine, which reads them; not one of the sink's (its stage or commit, as an outage of its store) or
-         * the ledger's, which would otherwise have every member read again at every attempt.
+         * the ledger's, which would otherwise have every member read again at every attempt. Bad records that fail
+         * the split ({@code on_bad_record: fail}) are some member's own.
          *
          * @param whileOpening thrown by the source's {@link Source#open}, before the engine read anything
          */
         static Optional<Check> of(Throwable failure, boolean whileOpening) {
+            if (EngineErrors.badRecords(failure)) return Optional.of(BAD_RECORDS);
             boolean reading = whileOpening || EngineErrors.of(failure).isPresent();
             if (EngineErrors.damagedInput(failure) || (reading && EngineErrors.retryable(failure)))
                 return Optional.of(READ);
@@ -78,10 +86,15 @@ final class Divider {
 
         /**
          * Whether a member that failed alone so holds what failed its split: under {@link #STEPS}, only a value it
-         * refuses; a member whose error alone is another one (its columns detected as text, say) stays with the good.
+         * refuses, under {@link #BAD_RECORDS} only its bad records; a member whose error alone is another one (its
+         * columns detected as text, say) stays with the good.
          */
         boolean blames(Throwable alone) {
-            return this == READ || refusedValue(alone);
+            return switch (this) {
+                case READ -> true;
+                case STEPS -> refusedValue(alone);
+                case BAD_RECORDS -> EngineErrors.badRecords(alone);
+            };
         }
 
         private static boolean refusedValue(Throwable e) {
@@ -177,8 +190,11 @@ final class Divider {
             try {
                 Files.createDirectories(dir);
                 try (SplitReader reader = source.open(alone, new ReadContext(dir))) {
-                    if (check == Check.STEPS) processor.check(c, reader.files(), dir);
-                    else processor.count(c, reader.files(), dir);
+                    switch (check) {
+                        case READ -> processor.count(c, reader.files(), dir);
+                        case STEPS -> processor.check(c, reader.files(), dir);
+                        case BAD_RECORDS -> processor.badRecords(c, alone, reader.files(), dir);
+                    }
                 }
             } catch (Exception e) {
                 if (check.blames(e)) bad.put(m, source.describe(alone) + ": " + cause(e));
