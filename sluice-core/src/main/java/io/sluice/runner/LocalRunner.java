@@ -408,8 +408,8 @@ public final class LocalRunner implements Runner {
             fail(claim, describe(claim, e), true, Optional.of(e.readyAt()));
         } catch (Exception e) {
             // a bad input harms no other in its pack: one that cannot be read (an error of reading that may pass, or
-            // a damaged file) is found by reading each input alone; one holding a value a step refuses by also
-            // running the steps over each alone
+            // a damaged file) is found by reading each input alone; one holding a value a step refuses, or a bad
+            // record under on_bad_record: fail, by also running the steps over each alone
             boolean retryable = EngineErrors.retryable(e);
             Optional<Divider.Check> check = Divider.Check.of(e, !opened);
             Divider.Outcome outcome =
