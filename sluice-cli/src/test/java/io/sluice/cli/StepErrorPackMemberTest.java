@@ -98,9 +98,10 @@ class StepErrorPackMemberTest {
     }
 
     @Test
-    void aSinkErrorLeavesThePackWholeThoughAFileAloneFailsTheStepsOtherwise() throws Exception {
+    void aValueTheSinkRefusesInOneFileOfAPackFailsThatFileAlone() throws Exception {
         // the sink refuses a.csv's long partition value; b.csv, with no value of v, reads v as text alone (a number
-        // in the pack), and `v + 1` does not bind: b.csv fails the steps alone, but it is not what failed the pack
+        // in the pack), and `v + 1` does not bind: b.csv fails alone, but not by a value the sink refuses, and its
+        // rows go with c.csv's
         Path pipeline = ws.pipeline("""
                 pipeline: packs
                 source: { files: { path: in, include: "*.csv", pack: { max_files: 100 } } }
@@ -115,10 +116,13 @@ class StepErrorPackMemberTest {
                 "id,v,p\n3,,x\n4,,x\n",
                 "id,v,p\n5,50,x\n6,60,x\n");
 
-        assertThat(r.code()).as(r.toString()).isEqualTo(1);
-        assertThat(r.all()).contains("too long for a folder name").doesNotContain("planned again as");
+        assertThat(r.code()).as("the bad file is dead: %s", r).isEqualTo(1);
+        assertThat(r.all())
+                .contains("1 of 3 files hold a value the sink refuses (a.csv: sink.files.partition_by: ")
+                .contains("(2 files) and a.csv alone");
+        CliRun.assertSameRows(ws.outputRows("id, v", "parquet"), List.of("3|null", "4|null", "5|51", "6|61"));
         assertThat(splits(pipeline, "dead")).singleElement().satisfies(s -> {
-            assertThat(s.get("members").asInt()).isEqualTo(3);
+            assertThat(s.get("id").asText()).isEqualTo("a.csv");
             assertThat(s.get("last_error").asText()).contains("too long for a folder name");
         });
     }

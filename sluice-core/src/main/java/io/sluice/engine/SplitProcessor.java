@@ -93,6 +93,21 @@ public final class SplitProcessor {
         evenLineEnds(input, scratch, (in, crMark) -> read(c, split, in, nowhere, crMark));
     }
 
+    /**
+     * Reads the input through the steps as {@link #process} does and hands their rows to the sink's check of its values
+     * ({@link Sink#checkValues}), writing nothing the sink holds: throws a value the sink refuses. Rows merged across
+     * splits (an aggregate's) are checked by no one split: nothing is.
+     */
+    public void sinkValues(Connection c, Split split, LocalFiles input, java.nio.file.Path scratch) throws Exception {
+        if (fileStep() != null || input.parts().isEmpty()) return;
+        if (!steps.isEmpty() && steps.getLast() instanceof MergingStep) return;
+        Staging values = (rows, bad) -> {
+            sink.checkValues(rows, scratch);
+            return Written.NOTHING;
+        };
+        evenLineEnds(input, scratch, (in, crMark) -> read(c, split, in, values, crMark));
+    }
+
     /** Where a read's rows and bad records go: the sink's writer (a run), or nowhere (a check). */
     @FunctionalInterface
     private interface Staging {

@@ -2,6 +2,7 @@ package io.sluice.runner;
 
 import io.sluice.engine.EngineErrors;
 import io.sluice.engine.SplitProcessor;
+import io.sluice.spi.AttemptFailure;
 import io.sluice.spi.Folders;
 import io.sluice.spi.KnownMember;
 import io.sluice.spi.Member;
@@ -25,7 +26,8 @@ import java.util.Optional;
  * Finds the inputs of a failed split that fail on their own, so that one truncated gzip, or one file holding a value a
  * step refuses, does not hold back the other files of its pack. Each member is read alone, to its end, through the
  * engine's reader ({@link Check#READ}), or also through the steps ({@link Check#STEPS}), its bad records counted when
- * they failed the split under {@code on_bad_record: fail} ({@link Check#BAD_RECORDS}); when some fail and others do
+ * they failed the split under {@code on_bad_record: fail} ({@link Check#BAD_RECORDS}), or its rows handed to the sink's
+ * check of its values when the sink refused one ({@link Check#SINK_VALUES}); when some fail and others do
  * not, the source divides the split ({@link Source#divide}): the good members together, each bad one alone. When every
  * member passes (the error needs them together), or every one tried fails, the split stays whole and fails as usual,
  * its error naming the members that fail alone ({@link Whole}); so does a split whose error no member can hold alone
@@ -56,7 +58,12 @@ final class Divider {
          * Read and run through the steps, writing nothing, bad records counted as a run counts them: for a split
          * failed by its bad records under {@code on_bad_record: fail}.
          */
-        BAD_RECORDS("hold bad records");
+        BAD_RECORDS("hold bad records"),
+        /**
+         * Read and run through the steps, their rows handed to the sink's check of its values, writing nothing the
+         * sink holds: for a value the sink refuses ({@link io.sluice.spi.sink.Sink#checkValues}).
+         */
+        SINK_VALUES("hold a value the sink refuses");
 
         /** How the message about the division says what the bad members did. */
         private final String failed;
@@ -78,6 +85,7 @@ final class Divider {
          */
         static Optional<Check> of(Throwable failure, boolean whileOpening) {
             if (EngineErrors.badRecords(failure)) return Optional.of(BAD_RECORDS);
+            if (sinkRefused(failure)) return Optional.of(SINK_VALUES);
             boolean reading = whileOpening || EngineErrors.of(failure).isPresent();
             if (EngineErrors.damagedInput(failure) || (reading && EngineErrors.retryable(failure)))
                 return Optional.of(READ);
@@ -94,7 +102,16 @@ final class Divider {
                 case READ -> true;
                 case STEPS -> refusedValue(alone);
                 case BAD_RECORDS -> EngineErrors.badRecords(alone);
+                case SINK_VALUES -> sinkRefused(alone);
             };
+        }
+
+        /** A value the sink refuses, as its check finds one without writing ({@link AttemptFailure#refusedValue}). */
+        private static boolean sinkRefused(Throwable e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof AttemptFailure f && f.refusedValue()) return true;
+            }
+            return false;
         }
 
         private static boolean refusedValue(Throwable e) {
@@ -194,6 +211,7 @@ final class Divider {
                         case READ -> processor.count(c, reader.files(), dir);
                         case STEPS -> processor.check(c, reader.files(), dir);
                         case BAD_RECORDS -> processor.badRecords(c, alone, reader.files(), dir);
+                        case SINK_VALUES -> processor.sinkValues(c, alone, reader.files(), dir);
                     }
                 }
             } catch (Exception e) {

@@ -418,12 +418,17 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
                 throw e;
             }
             // the same value makes the same folder name at every attempt: the split is dead at once
-            throw new AttemptFailure(
+            throw AttemptFailure.refusedValue(
                     "sink.files.partition_by: a value of " + String.join(", ", partitionBy) + " is too long for a "
                             + "folder name (at most 255 bytes, once escaped); partition by a shorter value computed "
-                            + "in a sql step (left(x, 100), or md5(x)), or by another column",
-                    false);
+                            + "in a sql step (left(x, 100), or md5(x)), or by another column");
         }
+    }
+
+    /** Writes the rows' partition folders under {@code scratch}: a value too long for a folder name is refused there. */
+    @Override
+    public void checkValues(Rows rows, Path scratch) throws Exception {
+        if (!partitionBy.isEmpty()) write(rows, Files.createDirectories(scratch.resolve("partitions")), "check");
     }
 
     private static long writePartial(Rows rows, Path staging, String name) throws Exception {

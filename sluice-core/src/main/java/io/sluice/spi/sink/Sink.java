@@ -36,6 +36,14 @@ public interface Sink {
     }
 
     /**
+     * Throws {@link io.sluice.spi.AttemptFailure#refusedValue} when a write of {@code rows} would refuse one of their
+     * values, writing nothing the sink holds (its own files under {@code scratch}, which the caller removes): how the
+     * runner finds the file of a pack that holds it. A sink that refuses no value, or cannot tell without writing, does
+     * nothing.
+     */
+    default void checkValues(Rows rows, java.nio.file.Path scratch) throws Exception {}
+
+    /**
      * A writer of one attempt at one split; the caller stages, then commits or aborts, then closes it. Local files the
      * writer needs go under {@code context.scratch()}, never the JVM's temp folder: a killed process leaves them there.
      */
