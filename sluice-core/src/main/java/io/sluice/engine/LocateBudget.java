@@ -1,9 +1,10 @@
 package io.sluice.engine;
 
+import io.sluice.spi.source.LocalFiles;
 import java.time.Duration;
 
 /**
- * What naming the row a split failed on may cost ({@link SplitProcessor}): the split has already failed, and its
+ * What naming a record of a split (the row it failed on, a bad record) may cost ({@link SplitProcessor}): the split has already failed, and its
  * outcome is known, so a user and the worker's claim wait only a bounded time more for the row's place.
  *
  * @param time       how long the split's records may be read again, numbered, and their lines counted: past it the
@@ -18,4 +19,12 @@ record LocateBudget(Duration time, long countBytes) {
      * lines counted in about a second.
      */
     static final LocateBudget DEFAULT = new LocateBudget(Duration.ofSeconds(30), 256L << 20);
+
+    /**
+     * Whether a record of a part is named by its line in the file (the lines before the part counted within {@link
+     * #countBytes}, never downloaded from a store), else by the byte where it starts.
+     */
+    boolean countsLines(LocalFiles.LineShift shift) {
+        return shift.startByte() == 0 || (!shift.remote() && shift.startByte() <= countBytes);
+    }
 }

@@ -53,7 +53,7 @@ final class PhysicalLines {
         if (!values.isEmpty()) insert(s, name, values);
     }
 
-    private static void insert(Statement s, String name, List<String> values) throws SQLException {
+    static void insert(Statement s, String name, List<String> values) throws SQLException {
         s.execute("INSERT INTO " + name + " VALUES " + String.join(", ", values));
         values.clear();
     }

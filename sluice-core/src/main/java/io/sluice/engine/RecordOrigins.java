@@ -70,8 +70,7 @@ final class RecordOrigins {
             return part.key() + " record " + (start == 0 ? nth : record + " of the range from byte " + start)
                     + (headed && start == 0 ? " (the header is record 1)" : "");
         }
-        if (start == 0 || (!shift.remote() && start <= budget.countBytes()))
-            return part.key() + " line " + (at.line() + shift.lines());
+        if (budget.countsLines(shift)) return part.key() + " line " + (at.line() + shift.lines());
         return part.key() + " record at byte " + (start + at.offset() - (headed ? at.headerEnd() : 0));
     }
 

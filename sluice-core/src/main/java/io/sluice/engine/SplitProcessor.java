@@ -21,8 +21,10 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.duckdb.DuckDBConnection;
 import org.duckdb.ProfilerPrintFormat;
@@ -180,6 +182,8 @@ public final class SplitProcessor {
             String query = transformed(loaded.from(), queries);
             String rejectColumn = steps.isEmpty() ? null : steps.getLast().rejectColumn();
             String stepRejects = null;
+            // the dead letters have a byte field only when a record of the split may be named by it
+            boolean byByte = input.parts().stream().anyMatch(p -> !locate.countsLines(p.shift()));
             long[] bad = {0};
             if (rejectColumn != null) {
                 // the steps' rows are computed once, then split into the good ones and the ones the step rejected
@@ -191,7 +195,8 @@ public final class SplitProcessor {
                 query = "SELECT * EXCLUDE (" + column + ") FROM " + out + " WHERE " + column + " IS NULL";
                 stepRejects = "SELECT " + Sql.literal(split.id()) + " AS split, " + Sql.literal(origin(input))
                         + " AS file, "
-                        + "NULL::BIGINT AS line, " + column + " AS reason, to_json(struct_pack(*COLUMNS(* EXCLUDE ("
+                        + "NULL::BIGINT AS line, " + (byByte ? "NULL::BIGINT AS \"byte\", " : "") + column
+                        + " AS reason, to_json(struct_pack(*COLUMNS(* EXCLUDE ("
                         + column + "))))::VARCHAR AS record FROM " + out + " WHERE " + column + " IS NOT NULL";
                 bad[0] = count(s, "SELECT count(*) FROM " + out + " WHERE " + column + " IS NOT NULL");
             }
@@ -210,7 +215,18 @@ public final class SplitProcessor {
                     drops.addFirst("DROP TABLE IF EXISTS " + lines);
                     PhysicalLines.create(s, reader.rejects(), lines);
                 }
-                String unreadableRows = unreadable == 0 ? null : deadLetters(split, input, reader.rejects(), lines);
+                String starts = null;
+                if (unreadable > 0 && byByte) {
+                    starts = source + "_starts";
+                    drops.addFirst("DROP TABLE IF EXISTS " + starts);
+                    Set<String> spools = new HashSet<>();
+                    for (LocalFiles.Part p : input.parts())
+                        if (!locate.countsLines(p.shift())) spools.add(p.file().toString());
+                    RecordBytes.create(
+                            s, reader.rejects(), starts, spools, input.format().equals("csv"));
+                }
+                String unreadableRows =
+                        unreadable == 0 ? null : deadLetters(split, input, reader.rejects(), lines, starts);
                 String deadLetters = unreadable == 0
                         ? rejectedRows
                         : rejectedRows == null
@@ -219,7 +235,7 @@ public final class SplitProcessor {
                                         + ")";
                 // the same bytes hold the same bad records at every attempt: the split is dead at once, not retried
                 if (onBadRecord == BadRecordPolicy.FAIL)
-                    throw SplitFailure.badRecords(firstBad(s, deadLetters, bad[0], input.fix()));
+                    throw SplitFailure.badRecords(firstBad(s, deadLetters, byByte, bad[0], input.fix()));
                 return onBadRecord == BadRecordPolicy.DEAD_LETTER
                         ? Optional.of(new DuckRows(c, deadLetters))
                         : Optional.empty();
@@ -574,13 +590,17 @@ public final class SplitProcessor {
                 : parts.getFirst().key() + " and " + (parts.size() - 1) + " other file(s) of the split";
     }
 
-    /** on_bad_record: fail: the error names the first bad record's file, line and reason. */
-    private static String firstBad(Statement s, String deadLetters, long bad, String fix) throws SQLException {
-        try (ResultSet r = s.executeQuery("SELECT file, line, reason FROM (" + deadLetters + ") LIMIT 1")) {
+    /** on_bad_record: fail: the error names the first bad record's file, line (or byte) and reason. */
+    private static String firstBad(Statement s, String deadLetters, boolean byByte, long bad, String fix)
+            throws SQLException {
+        try (ResultSet r = s.executeQuery("SELECT file, line, reason, " + (byByte ? "\"byte\"" : "NULL") + " FROM ("
+                + deadLetters + ") LIMIT 1")) {
             r.next();
-            return bad + " bad record(s) and run.on_bad_record is fail; the first: " + r.getString(1)
-                    + (r.getObject(2) == null ? "" : " line " + r.getLong(2)) + ": " + r.getString(3)
-                    + "; " + fix + ", or set run.on_bad_record to dead_letter or skip";
+            String place = r.getObject(2) != null
+                    ? " line " + r.getLong(2)
+                    : r.getObject(4) != null ? " record at byte " + r.getLong(4) : "";
+            return bad + " bad record(s) and run.on_bad_record is fail; the first: " + r.getString(1) + place + ": "
+                    + r.getString(3) + "; " + fix + ", or set run.on_bad_record to dead_letter or skip";
         }
     }
 
@@ -594,31 +614,39 @@ public final class SplitProcessor {
     /**
      * One row per bad line: split, the file the user knows, the line there, its reasons, the raw record. A csv record's
      * line is where it starts as an editor counts lines ({@code lines}, by {@link PhysicalLines}; null: DuckDB's record
-     * number). Lines of a byte-range spool are shifted back to the line numbers of the original file. DuckDB's CSV reader reports a line
-     * with too many fields once per extra field ("Expected Number of Columns: 3 Found: 4", then 5, 6, ...): those
-     * make one reason, with the count of the whole line ("expected 3 fields, found 7").
+     * number). Lines of a byte-range spool are shifted back to the line numbers of the original file; a range whose
+     * lines before it are not counted ({@link LocateBudget#countsLines}) names its records by the byte where each
+     * starts in the original file instead ({@code starts}, by {@link RecordBytes}; null: no range is), in a field
+     * {@code byte} after {@code line} (null), which only the dead letters of such a split have. DuckDB's CSV reader
+     * reports a line with too many fields once per extra field ("Expected Number of Columns: 3 Found: 4", then 5, 6,
+     * ...): those make one reason, with the count of the whole line ("expected 3 fields, found 7").
      */
-    private static String deadLetters(Split split, LocalFiles input, String rejects, String lines) throws IOException {
+    private String deadLetters(Split split, LocalFiles input, String rejects, String lines, String starts)
+            throws IOException {
         StringBuilder files = new StringBuilder("(VALUES ");
         List<LocalFiles.Part> parts = input.parts();
         for (int i = 0; i < parts.size(); i++) {
             LocalFiles.Part p = parts.get(i);
+            boolean counted = locate.countsLines(p.shift());
             if (i > 0) files.append(", ");
             files.append('(')
                     .append(Sql.literal(p.file().toString()))
                     .append(", ")
                     .append(Sql.literal(p.key()))
                     .append(", ")
-                    .append(p.shift().lines())
+                    .append(counted ? String.valueOf(p.shift().lines()) : "NULL::BIGINT")
+                    .append(", ")
+                    .append(counted ? "NULL::BIGINT" : String.valueOf(rangeBase(input, p)))
                     .append(')');
         }
-        files.append(") AS f(spool, key, shift)");
+        files.append(") AS f(spool, key, shift, base)");
         String counts = "'Expected Number of Columns: (\\d+) Found: (\\d+)'";
+        String line = lines == null ? "e.line" : "any_value(coalesce(pl.physical, e.line))";
         return """
-                SELECT %s AS split, file, line, string_agg(reason, '; ' ORDER BY reason) AS reason,
+                SELECT %s AS split, file, line, %sstring_agg(reason, '; ' ORDER BY reason) AS reason,
                        regexp_replace(any_value(record), '^\\n+|\\r?\\n+$', '', 'g') AS record
                 FROM (
-                    SELECT f.key AS file, %s + f.shift AS line,
+                    SELECT f.key AS file, %s + f.shift AS line, f.base + %s AS "byte",
                            CASE WHEN count(*) = count(nullif(regexp_extract(e.error_message, %s, 2), ''))
                                 THEN e.error_type || ': expected ' || any_value(regexp_extract(e.error_message, %s, 1))
                                      || ' fields, found '
@@ -628,18 +656,35 @@ public final class SplitProcessor {
                                     || 'Latin-1 (ISO-8859-1), set encoding: latin-1 on the files source.'), '; ')
                                 END AS reason,
                            any_value(e.csv_line) AS record
-                    FROM %s e JOIN %s ON f.spool = e.file_path%s
-                    GROUP BY f.key, e.line, f.shift, e.error_type
+                    FROM %s e JOIN %s ON f.spool = e.file_path%s%s
+                    GROUP BY f.key, e.line, f.shift, f.base, e.error_type
                 )
-                GROUP BY file, line ORDER BY file, line
+                GROUP BY file, line, "byte" ORDER BY file, line, "byte"
                 """.formatted(
                 Sql.literal(split.id()),
-                lines == null ? "e.line" : "any_value(coalesce(pl.physical, e.line))",
+                starts == null ? "" : "\"byte\", ",
+                line,
+                starts == null ? "NULL::BIGINT" : "any_value(rb.start)",
                 counts,
                 counts,
                 counts,
                 rejects,
                 files,
-                lines == null ? "" : " LEFT JOIN " + lines + " pl ON pl.file_path = e.file_path AND pl.line = e.line");
+                lines == null ? "" : " LEFT JOIN " + lines + " pl ON pl.file_path = e.file_path AND pl.line = e.line",
+                starts == null
+                        ? ""
+                        : " LEFT JOIN " + starts + " rb ON rb.file_path = e.file_path AND rb.line = e.line");
+    }
+
+    /**
+     * What a byte of {@code part}'s spool adds to become the byte of the original file: where its range starts there,
+     * less the header line a csv range has copied in front of its bytes.
+     */
+    private long rangeBase(LocalFiles input, LocalFiles.Part part) throws IOException {
+        long start = part.shift().startByte();
+        if (!input.format().equals("csv") || !input.header()) return start;
+        long deadline = System.nanoTime() + locate.time().toNanos();
+        RecordOrigins.Position second = RecordOrigins.position(part.file(), false, true, 2, deadline);
+        return second == null || second.headerEnd() < 0 ? start : start - second.headerEnd();
     }
 }

@@ -7,13 +7,7 @@ import io.sluice.spi.BadRecordPolicy;
 import io.sluice.spi.Member;
 import io.sluice.spi.Split;
 import io.sluice.spi.Step;
-import io.sluice.spi.sink.BadRows;
-import io.sluice.spi.sink.CommitContext;
-import io.sluice.spi.sink.Rows;
-import io.sluice.spi.sink.Sink;
-import io.sluice.spi.sink.SinkWriter;
 import io.sluice.spi.sink.WriteContext;
-import io.sluice.spi.sink.Written;
 import io.sluice.spi.source.LocalFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -66,37 +60,6 @@ class FailedRowBudgetTest {
         }
     };
 
-    /** A sink that reads every row it is given, and writes nothing. */
-    private static final Sink READS = new Sink() {
-        @Override
-        public void check() {}
-
-        @Override
-        public SinkWriter open(Split split, WriteContext context) {
-            return new SinkWriter() {
-                @Override
-                public long stage(Rows rows, BadRows bad) throws Exception {
-                    long n = 0;
-                    try (Rows.RowCursor cursor = rows.cursor()) {
-                        while (cursor.next()) n++;
-                    }
-                    return n;
-                }
-
-                @Override
-                public Written commit(CommitContext context) {
-                    return Written.NOTHING;
-                }
-
-                @Override
-                public void abort() {}
-
-                @Override
-                public void close() {}
-            };
-        }
-    };
-
     /** Lines before a range that cannot be read: a store whose object's head is gone, or must not be downloaded. */
     private record UnreadableHead(long startByte, boolean remote) implements LocalFiles.LineShift {
         @Override
@@ -107,8 +70,8 @@ class FailedRowBudgetTest {
 
     /** The error of a split over {@code input} that fails the check, with this budget for naming its row. */
     private SplitFailure failure(LocalFiles input, LocateBudget budget) throws Exception {
-        SplitProcessor processor =
-                new SplitProcessor(List.of(CHECK), List.of("check"), READS, BadRecordPolicy.FAIL, budget);
+        SplitProcessor processor = new SplitProcessor(
+                List.of(CHECK), List.of("check"), new KeptBadRecords(), BadRecordPolicy.FAIL, budget);
         Split split = new Split("s1", List.of(new Member("cost.csv", "1:1", 0, Member.WHOLE, null)), 1);
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:")) {
             Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(() -> processor.process(

@@ -3,15 +3,18 @@ package io.sluice.storage.s3;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.config.NativeCopies;
 import io.sluice.config.Type;
 import io.sluice.config.Validator;
 import io.sluice.config.YamlReader;
+import io.sluice.engine.SplitProcessor;
 import io.sluice.planning.Planner;
 import io.sluice.spi.BadRecordPolicy;
 import io.sluice.spi.Member;
 import io.sluice.spi.PipelineContext;
 import io.sluice.spi.Split;
 import io.sluice.spi.sink.Sink;
+import io.sluice.spi.sink.WriteContext;
 import io.sluice.spi.source.LocalFiles;
 import io.sluice.spi.source.ReadContext;
 import io.sluice.spi.source.Source;
@@ -25,6 +28,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -171,6 +176,45 @@ class S3FilesSourceTest extends SourceConformanceKit {
     }
 
     @Test
+    void aBadRecordOfALateRangeIsNamedByItsByteInTheObjectWithoutReadingTheBytesBeforeTheRange() throws Exception {
+        StringBuilder csv = new StringBuilder("id,name\r\n");
+        for (int i = 0; i < 400; i++)
+            csv.append(i).append(",\"row ").append(i).append(i == 300 ? "\",extra\r\n" : "\"\r\n");
+        write("big.csv", csv.toString());
+        long bad = csv.indexOf("300,\"row 300\",extra");
+        NativeCopies.loadDuckDb();
+        try (Source source = cutInRangesOf1Kb()) {
+            Split split = new Planner(source, ledger)
+                    .plan().splits().stream()
+                            .filter(sp -> sp.members().getFirst().start() <= bad
+                                    && bad < sp.members().getFirst().end())
+                            .findFirst()
+                            .orElseThrow();
+            assertThat(split.members().getFirst().start()).isGreaterThan(0);
+            Path scratch = Files.createDirectories(tmp.resolve("bad"));
+            try (SplitReader reader = source.open(split, new ReadContext(scratch));
+                    Connection c = DriverManager.getConnection("jdbc:duckdb:")) {
+                // the range is read (spooled): any read of the object's bytes before it now fails
+                delete("big.csv");
+                // on_bad_record: fail names the split's first dead letter, as the sink asks for them
+                Sink sink = filesSink(
+                        "path: out\nformat: csv",
+                        new PipelineContext(
+                                "kit", tmp.resolve("kit.yaml"), 1, BadRecordPolicy.FAIL, Clock.systemUTC()));
+                sink.prepare();
+                SplitProcessor processor = new SplitProcessor(List.of(), List.of(), sink, BadRecordPolicy.FAIL);
+                assertThatThrownBy(() -> processor.process(
+                                c,
+                                split,
+                                reader.files(),
+                                null,
+                                new WriteContext(Files.createDirectories(scratch.resolve("work")))))
+                        .hasMessageContaining("the first: big.csv record at byte " + bad + ": TOO MANY COLUMNS");
+            }
+        }
+    }
+
+    @Test
     void anObjectDeletedAfterItWasListedIsLeftOutAndTheRestOfItsPackIsRead() throws Exception {
         write("a.csv", "id,name\n1,a\n");
         write("b.csv", "id,name\n2,b\n");
@@ -268,19 +312,21 @@ class S3FilesSourceTest extends SourceConformanceKit {
         }
     }
 
+    /** A files sink of these options ({@code yaml}) in {@code context}. */
+    private Sink filesSink(String yaml, PipelineContext context) {
+        io.sluice.sinks.files.FilesSinkFactory sinks = new io.sluice.sinks.files.FilesSinkFactory();
+        return sinks.create(
+                new Validator(tmp, k -> null).validate(YamlReader.parse("sink.yaml", yaml), (Type.Obj) sinks.options()),
+                context);
+    }
+
     /** This test's source, in a pipeline whose files sink writes to {@code sinkUrl} on {@code server}. */
     private Source withSinkAt(S3ProxyServer server, String sinkUrl) {
         String s3 = "\ns3: { endpoint: \"" + server.endpoint() + "\", region: " + S3ProxyServer.REGION
                 + ", path_style: true, profile: sluice-kit }";
-        io.sluice.sinks.files.FilesSinkFactory sinks = new io.sluice.sinks.files.FilesSinkFactory();
         PipelineContext context =
                 new PipelineContext("kit", tmp.resolve("kit.yaml"), 1, BadRecordPolicy.DEAD_LETTER, Clock.systemUTC());
-        Sink sink = sinks.create(
-                new Validator(tmp, k -> null)
-                        .validate(
-                                YamlReader.parse("sink.yaml", "path: \"" + sinkUrl + "\"\nformat: csv" + s3),
-                                (Type.Obj) sinks.options()),
-                context);
+        Sink sink = filesSink("path: \"" + sinkUrl + "\"\nformat: csv" + s3, context);
         String folder = sink.outputFolder().orElseThrow(); // what a run gives the source
         sink.finish();
         io.sluice.sources.files.FilesSourceFactory sources = new io.sluice.sources.files.FilesSourceFactory();
