@@ -86,10 +86,11 @@ final class LineEnds {
                 parts.add(p);
                 continue;
             }
-            long shift = p.shift().lines();
-            String where =
-                    p.key() + " mixes line ends: " + mixed.get().shifted(shift).describe();
             if (mixed.get().quoted()) {
+                // only here are the lines before a range counted: a range of an object in a store that is copied is
+                // not preceded by a download of every byte of the object before it
+                String where = p.key() + " mixes line ends: "
+                        + mixed.get().shifted(p.shift().lines()).describe();
                 throw SplitFailure.of(
                         where + "; a csv file with quoted fields is read with one line ending, since a CRLF inside"
                                 + " quotes is part of a value: convert the file to one line ending (`dos2unix`, or"

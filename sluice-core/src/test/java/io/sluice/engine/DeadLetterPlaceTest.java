@@ -117,6 +117,23 @@ class DeadLetterPlaceTest {
     }
 
     @Test
+    void aCsvRangeOfAnObjectInAStoreWhoseLinesMixLfAndCrlfIsReadWithoutTheBytesBeforeIt() throws Exception {
+        StringBuilder rows = new StringBuilder("v,w\n");
+        for (int i = 0; i < 50; i++) rows.append("a,").append(i).append(i % 2 == 0 ? "\r\n" : "\n");
+        String before = rows.substring("v,w\n".length());
+        rows.append("x,1,2\n");
+        List<Map<String, Object>> dead = deadLetters(
+                range("csv", "cost.csv", rows.toString(), new UnreadableHead(1000, true)), LocateBudget.DEFAULT);
+        long crlfs = before.chars().filter(c -> c == '\r').count();
+        assertThat(dead)
+                .singleElement()
+                .satisfies(d -> assertThat(d)
+                        .containsEntry("line", null)
+                        .as("read from a copy with CRLF made LF: early by one for each CRLF of the range before it")
+                        .containsEntry("byte", 1000L + before.length() - crlfs));
+    }
+
+    @Test
     void aRangeOfALocalFileUnderTheCapStillNamesItsBadRecordByItsLineWithTheSameFields() throws Exception {
         // five lines of the file before the range (less the header line copied in front of it)
         List<Map<String, Object>> dead =
