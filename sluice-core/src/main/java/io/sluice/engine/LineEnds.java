@@ -190,7 +190,28 @@ final class LineEnds {
         Files.createDirectories(dir);
         Path copy = dir.resolve(n + "-" + (gz ? name.substring(0, name.length() - 3) : name));
         copy(p.file(), gz, copy, mark);
-        return new LocalFiles.Part(copy, p.key(), p.shift(), p.head()); // a range keeps its file's head
+        return new LocalFiles.Part(copy, p.key(), new Copied(p.shift()), p.head()); // a range keeps its file's head
+    }
+
+    /**
+     * The lines before a part read from a copy ({@link #copy}), as they are before its file: the copy drops the CR of
+     * every CRLF, so a byte of the copy is not the file's byte ({@link RecordOrigins} names a record otherwise).
+     */
+    record Copied(LocalFiles.LineShift file) implements LocalFiles.LineShift {
+        @Override
+        public long lines() throws IOException {
+            return file.lines();
+        }
+
+        @Override
+        public long startByte() {
+            return file.startByte();
+        }
+
+        @Override
+        public boolean remote() {
+            return file.remote();
+        }
     }
 
     /**

@@ -66,12 +66,12 @@ final class RecordOrigins {
         Position at = name.endsWith(".zst") || name.endsWith(".zstd") // no decoder here
                 ? null
                 : position(part.file(), name.endsWith(".gz"), csv, nth, deadline);
-        if (at == null) {
-            return part.key() + " record " + (start == 0 ? nth : record + " of the range from byte " + start)
-                    + (headed && start == 0 ? " (the header is record 1)" : "");
-        }
-        if (budget.countsLines(shift)) return part.key() + " line " + (at.line() + shift.lines());
-        return part.key() + " record at byte " + (start + at.offset() - (headed ? at.headerEnd() : 0));
+        if (at != null && budget.countsLines(shift)) return part.key() + " line " + (at.line() + shift.lines());
+        // a copy's bytes are not the file's (it has no CR before its line feeds): its record is named by its number
+        if (at != null && !(shift instanceof LineEnds.Copied))
+            return part.key() + " record at byte " + (start + at.offset() - (headed ? at.headerEnd() : 0));
+        return part.key() + " record " + (start == 0 ? nth : record + " of the range from byte " + start)
+                + (headed && start == 0 ? " (the header is record 1)" : "");
     }
 
     /**

@@ -122,6 +122,21 @@ class FailedRowBudgetTest {
         assertThat(failure.getMessage()).contains("check: cost.csv record at byte 1004: v holds bad or nothing");
     }
 
+    /**
+     * A range whose lines end some in CRLF, some in LF is read again from a copy whose line ends are all LF (DuckDB
+     * cannot follow both), without counting the lines before the range: its row is named by its number in the range,
+     * not by a byte of that copy, which has fewer bytes before the row than the file.
+     */
+    @Test
+    void aRangeWithMixedLineEndsIsReadAgainWithoutItsHeadAndItsRowNamedByItsNumber() throws Exception {
+        Path spool = Files.writeString(
+                dir.resolve("spool.csv"), "v,w\r\na,1\r\nb,2\r\nc,3\nbad,4\nd,5\n", StandardCharsets.UTF_8);
+        LocalFiles input = new LocalFiles(
+                List.of(new LocalFiles.Part(spool, "cost.csv", new UnreadableHead(1000, true))), "csv", true, null);
+        assertThat(named(input))
+                .contains("check: cost.csv record 4 of the range from byte 1000: v holds bad or nothing");
+    }
+
     @Test
     void aRangeOfALocalFileBelowTheCapIsNamedByItsLine() throws Exception {
         Path spool = Files.writeString(dir.resolve("spool.csv"), "v,w\na,1\nbad,3\n", StandardCharsets.UTF_8);
