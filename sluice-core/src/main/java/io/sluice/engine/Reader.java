@@ -159,13 +159,13 @@ record Reader(
                 case "parquet" ->
                     "SELECT *, file_row_number + 1 AS __record FROM read_parquet(" + Sql.pathList(file) + ")";
                 // a bad line is a row of NULLs (ignore_errors): numbered, then left out, as the run leaves it out;
-                // a record of NULLs ({}) is kept, as the run keeps it
+                // a record of NULLs ({}) is kept, as the run keeps it; a line of JSON whitespace holds no record
                 default ->
                     "SELECT * FROM (SELECT *, row_number() OVER () AS __record FROM ("
                             + jsonOf(parts.get(i)).relation(s) + ")) WHERE __record NOT IN (SELECT record FROM "
                             + "(SELECT row_number() OVER () AS record, line FROM read_csv("
                             + Sql.literal(parts.get(i).file().toString()) + ", " + LINE_ONLY
-                            + ") WHERE trim(line) <> '') WHERE NOT json_valid(line))";
+                            + ") WHERE trim(line, E' \\t\\r') <> '') WHERE NOT json_valid(line))";
             };
             if (read == null) continue;
             reads.add("SELECT * EXCLUDE (__record), " + RecordOrigins.mark(i, "__record") + " AS " + column + " FROM ("
@@ -435,7 +435,7 @@ record Reader(
                         + " AS SELECT file_path, line_no AS line, 'INVALID JSON' AS error_type, "
                         + "'not a valid JSON value' AS error_message, line AS csv_line FROM (" + numberedLines(files)
                         + ") "
-                        + "WHERE trim(line) <> '' AND NOT json_valid(line)"),
+                        + "WHERE trim(line, E' \\t\\r') <> '' AND NOT json_valid(line)"),
                 relation,
                 List.of(),
                 rejects,

@@ -136,7 +136,9 @@ final class RecordOrigins {
 
         void take(byte b, long line, long offset, long nth) {
             if (found != null) return;
-            if (atStart && b != '\n' && b != '\r') {
+            // a JSON line of spaces and tabs holds no record (DuckDB skips it), a csv one does
+            boolean blank = b == '\n' || b == '\r' || (backslash == null && (b == ' ' || b == '\t'));
+            if (atStart && !blank) {
                 if (++records == nth) {
                     found = new Position(line, offset, headerEnd);
                     return;

@@ -176,6 +176,34 @@ class FailedRowBudgetTest {
                 .contains("check: cost.jsonl line 4: v holds bad or nothing");
     }
 
+    /**
+     * A JSON lines file's line of spaces and tabs holds no record, as DuckDB reads it: the records after it are named
+     * by their own line (one early), and a {@code {}} after it is not left out as if it were a line DuckDB could not read.
+     */
+    @Test
+    void aJsonRecordAfterALineOfWhitespaceIsNamedByItsLine() throws Exception {
+        assertThat(named(whole("cost.jsonl", "{\"v\":\"a\"}\n \t\n{\"v\":\"bad\"}\n")))
+                .contains("check: cost.jsonl line 3: v holds bad or nothing");
+        assertThat(named(whole("empty.jsonl", "{\"v\":\"a\"}\r\n \t\r\n{}\r\n{\"v\":\"b\"}\r\n")))
+                .contains("check: empty.jsonl line 3: v holds bad or nothing");
+    }
+
+    /**
+     * Nor is such a line a bad record: under on_bad_record: fail, a file holding one passes the read that counts bad
+     * records as a run does (a sink asks for them after the rows).
+     */
+    @Test
+    void aJsonLineOfWhitespaceIsNoBadRecord() throws Exception {
+        SplitProcessor processor = new SplitProcessor(List.of(CHECK), List.of("check"), READS, BadRecordPolicy.FAIL);
+        LocalFiles input = whole("cost.jsonl", "{\"v\":\"a\"}\n \t\n\n{\"v\":\"b\"}\n");
+        Split split = new Split("s1", List.of(new Member("cost.jsonl", "1:1", 0, Member.WHOLE, null)), 1);
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:")) {
+            org.assertj.core.api.Assertions.assertThatCode(() ->
+                            processor.badRecords(c, split, input, Files.createDirectories(dir.resolve("scratch"))))
+                    .doesNotThrowAnyException();
+        }
+    }
+
     @Test
     void aSplitThatWouldTakeLongerThanTheBudgetToReadAgainIsNotReadWholeAgain() throws Exception {
         StringBuilder rows = new StringBuilder("v,w\n");
