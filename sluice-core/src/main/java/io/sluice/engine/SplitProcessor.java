@@ -208,7 +208,9 @@ public final class SplitProcessor {
                 long unreadable = count(
                         s, "SELECT count(*) FROM (SELECT DISTINCT file_path, line FROM " + reader.rejects() + ")");
                 bad[0] = stepBad + unreadable;
-                if (bad[0] == 0) return Optional.empty();
+                // skipped records are only counted: their lines are not looked for (a range of an object in a store
+                // would download every byte before it to number them)
+                if (bad[0] == 0 || onBadRecord == BadRecordPolicy.SKIP) return Optional.empty();
                 String lines = null;
                 if (unreadable > 0 && input.format().equals("csv")) {
                     lines = source + "_lines";

@@ -115,6 +115,22 @@ class FailedRowBudgetTest {
         assertThat(failure.retryable()).isFalse();
     }
 
+    /**
+     * Under on_bad_record: skip a bad record is counted, not named: a range of an object in a store holding one does
+     * not download every byte before it to number its line.
+     */
+    @Test
+    void aSkippedBadRecordOfARangeIsCountedWithoutReadingTheBytesBeforeIt() throws Exception {
+        SplitProcessor processor = new SplitProcessor(List.of(), List.of(), READS, BadRecordPolicy.SKIP);
+        LocalFiles input = range("a,1\nb,2,3\nc,4\n", 1_073_741_824, true);
+        Split split = new Split("s1", List.of(new Member("cost.csv", "1:1", 0, Member.WHOLE, null)), 1);
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:")) {
+            org.assertj.core.api.Assertions.assertThatCode(() ->
+                            processor.badRecords(c, split, input, Files.createDirectories(dir.resolve("scratch"))))
+                    .doesNotThrowAnyException();
+        }
+    }
+
     @Test
     void aRangeOfALocalFileIsNamedByItsByteWhenCountingItsLinesWouldReadMoreThanTheCap() throws Exception {
         SplitFailure failure =
