@@ -121,7 +121,7 @@ class FailedRowBudgetTest {
      */
     @Test
     void aSkippedBadRecordOfARangeIsCountedWithoutReadingTheBytesBeforeIt() throws Exception {
-        SplitProcessor processor = new SplitProcessor(List.of(), List.of(), READS, BadRecordPolicy.SKIP);
+        SplitProcessor processor = new SplitProcessor(List.of(), List.of(), new KeptBadRecords(), BadRecordPolicy.SKIP);
         LocalFiles input = range("a,1\nb,2,3\nc,4\n", 1_073_741_824, true);
         Split split = new Split("s1", List.of(new Member("cost.csv", "1:1", 0, Member.WHOLE, null)), 1);
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:")) {
@@ -210,7 +210,8 @@ class FailedRowBudgetTest {
      */
     @Test
     void aJsonLineOfWhitespaceIsNoBadRecord() throws Exception {
-        SplitProcessor processor = new SplitProcessor(List.of(CHECK), List.of("check"), READS, BadRecordPolicy.FAIL);
+        SplitProcessor processor =
+                new SplitProcessor(List.of(CHECK), List.of("check"), new KeptBadRecords(), BadRecordPolicy.FAIL);
         LocalFiles input = whole("cost.jsonl", "{\"v\":\"a\"}\n \t\n\n{\"v\":\"b\"}\n");
         Split split = new Split("s1", List.of(new Member("cost.jsonl", "1:1", 0, Member.WHOLE, null)), 1);
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:")) {
