@@ -13,29 +13,42 @@ import java.util.List;
  * A record that did not get into the table: one the reader could not read (from {@code BadRows}), or a row the
  * database refused, with its key and the database's message.
  *
- * @param file   the input it came from (a refused row: the split's input)
- * @param line   the input's line, or a refused row's position in the split (from 1)
- * @param key    the refused row's keys as JSON; null without keys
- * @param record the record as read, or the refused row as JSON
+ * @param file      the input it came from (a refused row: the split's input)
+ * @param line      the input's line, or a refused row's position in the split (from 1); null for a record named by
+ *                  its byte
+ * @param startByte the byte of the input where the record starts, for a record of a byte range whose lines are not
+ *                  counted (its {@code line} null); null otherwise
+ * @param key       the refused row's keys as JSON; null without keys
+ * @param record    the record as read, or the refused row as JSON
  */
-record DeadLetter(String file, Long line, String key, String reason, String record) {
+record DeadLetter(String file, Long line, Long startByte, String key, String reason, String record) {
+    /** The column of {@link #startByte} in {@code _sluice_dead_letter}, named as the files sink's field. */
+    static final String BYTE = "byte";
 
-    /** The bad records the reader found (columns {@code split, file, line, reason, record}). */
+    /**
+     * The bad records the reader found (columns {@code split, file, line, reason, record}, and {@code byte} after
+     * {@code line} when a record of the split may be named by its byte).
+     */
     static List<DeadLetter> read(Rows rows) throws Exception {
         List<DeadLetter> out = new ArrayList<>();
         List<String> columns = rows.columns();
+        int byteAt = columns.indexOf("byte");
         try (Rows.RowCursor cursor = rows.cursor()) {
             while (cursor.next()) {
-                Object line = cursor.get(columns.indexOf("line"));
                 out.add(new DeadLetter(
                         text(cursor.get(columns.indexOf("file"))),
-                        line == null ? null : ((Number) line).longValue(),
+                        number(cursor.get(columns.indexOf("line"))),
+                        byteAt < 0 ? null : number(cursor.get(byteAt)),
                         null,
                         text(cursor.get(columns.indexOf("reason"))),
                         text(cursor.get(columns.indexOf("record")))));
             }
         }
         return out;
+    }
+
+    private static Long number(Object o) {
+        return o == null ? null : ((Number) o).longValue();
     }
 
     private static String text(Object o) {
@@ -60,7 +73,7 @@ record DeadLetter(String file, Long line, String key, String reason, String reco
             try (ResultSet r = s.executeQuery()) {
                 r.next();
                 return new DeadLetter(
-                        origin, row, r.getString(1), "refused by the database: " + message(e), r.getString(2));
+                        origin, row, null, r.getString(1), "refused by the database: " + message(e), r.getString(2));
             }
         }
     }
@@ -85,7 +98,8 @@ record DeadLetter(String file, Long line, String key, String reason, String reco
         if (all.isEmpty()) return;
         try (PreparedStatement s =
                 c.prepareStatement("INSERT INTO " + table + " (pipeline, target, split_id, file, line, "
-                        + dialect.quote("key") + ", reason, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+                        + dialect.quote(BYTE) + ", " + dialect.quote("key")
+                        + ", reason, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             for (DeadLetter d : all) {
                 s.setString(1, pipeline);
                 s.setString(2, target);
@@ -93,9 +107,11 @@ record DeadLetter(String file, Long line, String key, String reason, String reco
                 s.setString(4, d.file());
                 if (d.line() == null) s.setNull(5, Types.BIGINT);
                 else s.setLong(5, d.line());
-                s.setString(6, d.key());
-                s.setString(7, d.reason());
-                s.setString(8, d.record());
+                if (d.startByte() == null) s.setNull(6, Types.BIGINT);
+                else s.setLong(6, d.startByte());
+                s.setString(7, d.key());
+                s.setString(8, d.reason());
+                s.setString(9, d.record());
                 s.addBatch();
             }
             s.executeBatch();

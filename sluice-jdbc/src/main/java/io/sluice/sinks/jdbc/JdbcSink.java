@@ -401,7 +401,8 @@ final class JdbcSink implements Sink {
         Map<String, String> indexes = new LinkedHashMap<>();
         for (Index index : INDEXES) indexes.put(index.table(), index.name());
         // the columns added last to each table: the signs that an earlier Sluice's tables were migrated
-        Map<String, String> lastColumns = Map.of(COMMITS, OUTPUT_END, OUTPUTS, INCARNATION);
+        Map<String, String> lastColumns =
+                Map.of(COMMITS, OUTPUT_END, OUTPUTS, INCARNATION, DEAD_LETTER, DeadLetter.BYTE);
         if (dialect.complete(c, commits, lastColumns, indexes, commitKeys.keySet())) return;
         String lock = "sluice:" + t.schema();
         dialect.lock(c, lock);
@@ -415,9 +416,14 @@ final class JdbcSink implements Sink {
                 s.execute("ALTER TABLE " + bookkeepingTable(t, OUTPUTS) + " ADD COLUMN " + INCARNATION + " " + text);
             }
             s.execute("CREATE TABLE IF NOT EXISTS " + bookkeepingTable(t, DEAD_LETTER) + " ("
-                    + definitions(deadLetterKeys) + ", file " + text + ", line bigint, " + dialect.quote("key") + " "
-                    + text + ", reason " + text + ", record " + text + ", at " + dialect.timestampNow() + ")"
-                    + dialect.tableOptions());
+                    + definitions(deadLetterKeys) + ", file " + text + ", line bigint, "
+                    + dialect.quote(DeadLetter.BYTE) + " bigint, " + dialect.quote("key") + " " + text + ", reason "
+                    + text + ", record " + text + ", at " + dialect.timestampNow() + ")" + dialect.tableOptions());
+            // the dead letters of an earlier Sluice, which named no record by its byte: theirs stays NULL
+            if (!dialect.columns(c, new TableName(t.schema(), DEAD_LETTER)).containsKey(DeadLetter.BYTE)) {
+                s.execute("ALTER TABLE " + bookkeepingTable(t, DEAD_LETTER) + " ADD COLUMN "
+                        + dialect.quote(DeadLetter.BYTE) + " bigint");
+            }
             if (dialect.numbersRows()) s.execute(dialect.createSequence(bookkeepingTable(t, NUMBERS)));
             // the columns of the commit records an earlier Sluice's lack, by name, in order: OUTPUT_END last
             Map<String, String> late = new LinkedHashMap<>();

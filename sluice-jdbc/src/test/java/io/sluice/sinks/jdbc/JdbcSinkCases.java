@@ -19,6 +19,7 @@ import io.sluice.spi.sink.Sink;
 import io.sluice.spi.sink.SinkWriter;
 import io.sluice.spi.sink.WriteContext;
 import io.sluice.spi.sink.Written;
+import io.sluice.testkit.sink.ByteNamedBadRecords;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -916,5 +917,44 @@ abstract class JdbcSinkCases {
                 .noneMatch(d -> d.contains("|ERROR: ") || d.contains("(conn="));
         assertThat(stored("SELECT record FROM SCHEMA._sluice_dead_letter WHERE line = 4"))
                 .containsExactly(refusedRecord());
+    }
+
+    /**
+     * A bad record of a byte range whose lines are not counted is named by the byte where it starts, its line null: the
+     * table keeps the byte, as the files sink's dead letters do. A bad record named by its line has no byte (NULL).
+     */
+    @Test
+    void aDeadLetterNamedByItsByteKeepsItsByte() throws Exception {
+        Sink sink = sink("table: SCHEMA.items\n");
+        ByteNamedBadRecords.commit(sink, ByteNamedBadRecords.RANGE, duck, scratch(), claim(1));
+        ByteNamedBadRecords.commit(sink, ByteNamedBadRecords.WHOLE_FILE, duck, scratch(), claim(1));
+        assertThat(byteDeadLetters())
+                .containsExactly(ByteNamedBadRecords.KEPT_BY_BYTE, ByteNamedBadRecords.KEPT_BY_LINE);
+    }
+
+    /**
+     * The dead letters of an earlier Sluice, whose table has no byte column: preparing the sink adds it, the rows stay
+     * (their byte NULL), and a record named by its byte is kept with it.
+     */
+    @Test
+    void anEarlierSluicesDeadLettersGetTheByteColumnAndKeepTheirRows() throws Exception {
+        String table = target.schema + "._sluice_dead_letter";
+        target.sql("CREATE TABLE " + table + " (pipeline varchar(128) NOT NULL, target varchar(255) NOT NULL, "
+                + "split_id text NOT NULL, file text, line bigint, " + target.quote("key") + " text, reason text, "
+                + "record text, at timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP)");
+        target.sql("INSERT INTO " + table + " (pipeline, target, split_id, file, line, reason, record) "
+                + "VALUES ('p', 'items', 'old.csv', 'old.csv', 3, 'unreadable', 'x;y')");
+
+        Sink sink = sink("table: SCHEMA.items\n");
+        assertThat(byteDeadLetters()).as("the column added, the row kept").containsExactly("old.csv|3|null|unreadable");
+
+        ByteNamedBadRecords.commit(sink, ByteNamedBadRecords.RANGE, duck, scratch(), claim(1));
+        assertThat(byteDeadLetters()).containsExactly(ByteNamedBadRecords.KEPT_BY_BYTE, "old.csv|3|null|unreadable");
+    }
+
+    /** Each dead letter as {@code file|line|byte|reason}, by file. */
+    private List<String> byteDeadLetters() throws Exception {
+        return stored("SELECT file, line, " + target.quote("byte")
+                + ", reason FROM SCHEMA._sluice_dead_letter ORDER BY file");
     }
 }
