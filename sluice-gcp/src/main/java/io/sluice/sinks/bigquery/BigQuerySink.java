@@ -89,6 +89,12 @@ final class BigQuerySink implements Sink {
     static final String COMMITS = "_sluice_commits";
     static final String OUTPUTS = "_sluice_outputs";
     static final String DEAD_LETTER = "_sluice_dead_letter";
+    /**
+     * The column of {@link #DEAD_LETTER} holding the byte where a bad record starts in its file, for a record of a byte
+     * range whose lines are not counted (its line NULL); the reader's bad records have it only then.
+     */
+    static final String BYTE = "byte";
+
     static final String STAGING = "_sluice_stage_";
     /**
      * The columns of {@link #COMMITS} holding the version and byte range of the output the split committed
@@ -273,6 +279,7 @@ final class BigQuerySink implements Sink {
                             text("split_id"),
                             text("file"),
                             int64("line"),
+                            int64(BYTE),
                             text("reason"),
                             text("record"),
                             Field.of("failed_at", StandardSQLTypeName.TIMESTAMP)));
@@ -431,6 +438,9 @@ final class BigQuerySink implements Sink {
 
         private Path parquet;
         private Path dead;
+        /** Whether the bad records name some by their byte (the column {@link #BYTE}); NULL there when not. */
+        private boolean deadByByte;
+
         private List<String> columns;
         private List<Field> wanted;
         private long staged;
@@ -474,6 +484,7 @@ final class BigQuerySink implements Sink {
             Optional<Rows> rejects = bad.rows();
             if (rejects.isPresent()) {
                 dead = folder.resolve("dead.parquet");
+                deadByByte = rejects.get().columns().contains(BYTE);
                 rejects.get().writeFiles(dead, FileSpec.parquet("dead"));
             }
             return staged;
@@ -533,7 +544,11 @@ final class BigQuerySink implements Sink {
                     // a failed job's id is taken: the commit after a reread has its own
                     String job = "sluice_" + attempt + "_commit" + (reread ? "_reread" : "");
                     try {
-                        run(script(target, columns, rowsTable, deadTable, key != null), params, job, ctx.token());
+                        run(
+                                script(target, columns, rowsTable, deadTable, deadByByte, key != null),
+                                params,
+                                job,
+                                ctx.token());
                         return new Written(staged, List.of(name()));
                     } catch (IOException refused) {
                         if (reread || !changed(target)) throw refused;
@@ -647,7 +662,12 @@ final class BigQuerySink implements Sink {
 
     /** The commit's multi-statement transaction (parameters: see {@link Writer#commit}). */
     private String script(
-            Map<String, Field> target, List<String> staged, TableId rows, TableId dead, boolean versioned) {
+            Map<String, Field> target,
+            List<String> staged,
+            TableId rows,
+            TableId dead,
+            boolean deadByByte,
+            boolean versioned) {
         String t = quoted(table);
         String commits = quoted(sibling(COMMITS));
         String outputs = quoted(sibling(OUTPUTS));
@@ -687,9 +707,11 @@ final class BigQuerySink implements Sink {
                 + "@target, @split, @token, @key, @incarnation, @now, @rows, @out_version, @out_start, @out_end)");
         s.add("DELETE FROM " + quoted(sibling(DEAD_LETTER)) + " WHERE " + mine + " AND split_id = @split");
         if (dead != null) {
-            s.add("INSERT INTO " + quoted(sibling(DEAD_LETTER)) + " (pipeline, target, split_id, file, line, reason, "
-                    + "record, failed_at) SELECT @pipeline, @target, @split, CAST(d.file AS STRING), CAST(d.line AS INT64), "
-                    + "CAST(d.reason AS STRING), CAST(d.record AS STRING), @now FROM " + quoted(dead) + " d");
+            s.add("INSERT INTO " + quoted(sibling(DEAD_LETTER)) + " (pipeline, target, split_id, file, line, "
+                    + col(BYTE) + ", reason, record, failed_at) SELECT @pipeline, @target, @split, "
+                    + "CAST(d.file AS STRING), CAST(d.line AS INT64), "
+                    + (deadByByte ? "CAST(d." + col(BYTE) + " AS INT64)" : "CAST(NULL AS INT64)")
+                    + ", CAST(d.reason AS STRING), CAST(d.record AS STRING), @now FROM " + quoted(dead) + " d");
         }
         return transaction(s);
     }

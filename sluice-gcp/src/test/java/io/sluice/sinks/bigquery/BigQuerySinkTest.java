@@ -3,6 +3,13 @@ package io.sluice.sinks.bigquery;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.cloud.bigquery.BigQuery;
+import com.google.cloud.bigquery.Field;
+import com.google.cloud.bigquery.Schema;
+import com.google.cloud.bigquery.StandardSQLTypeName;
+import com.google.cloud.bigquery.StandardTableDefinition;
+import com.google.cloud.bigquery.TableId;
+import com.google.cloud.bigquery.TableInfo;
 import io.sluice.config.ConfigException;
 import io.sluice.config.Type;
 import io.sluice.config.Validator;
@@ -25,6 +32,7 @@ import io.sluice.spi.sink.Sink;
 import io.sluice.spi.sink.SinkWriter;
 import io.sluice.spi.sink.WriteContext;
 import io.sluice.spi.sink.Written;
+import io.sluice.testkit.sink.ByteNamedBadRecords;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -403,6 +411,57 @@ class BigQuerySinkTest {
         assertThat(target.bq.rows("SELECT split_id, file, line, reason, record FROM ds._sluice_dead_letter"))
                 .containsExactly("a|in.csv|3|not a number|x,y");
         assertThat(counts()).containsExactly("a|2|a");
+    }
+
+    /**
+     * A bad record of a byte range whose lines are not counted is named by the byte where it starts, its line null: the
+     * table keeps the byte, as the files sink's dead letters do. Bad records named by their line (the reader gives them
+     * no byte column then) have none (NULL).
+     */
+    @Test
+    void aBadRecordNamedByItsByteKeepsItsByteInTheDeadLetterTable() throws Exception {
+        Sink sink = sink("dataset: ds\ntable: items\n");
+        ByteNamedBadRecords.commit(sink, ByteNamedBadRecords.RANGE, duck, scratch(), claim(1));
+        ByteNamedBadRecords.commit(sink, ByteNamedBadRecords.WHOLE_FILE, duck, scratch(), claim(1));
+        assertThat(byteDeadLetters())
+                .containsExactly(ByteNamedBadRecords.KEPT_BY_BYTE, ByteNamedBadRecords.KEPT_BY_LINE);
+    }
+
+    /**
+     * The dead letter table of an earlier Sluice, made (through tables.insert) without the byte column and holding a
+     * row: preparing the sink adds the column (NULLABLE, by tables.patch), the row stays with its byte NULL, and a
+     * record named by its byte is kept with it.
+     */
+    @Test
+    void anEarlierSluicesDeadLetterTableGetsTheByteColumnAndKeepsItsRows() throws Exception {
+        BigQuery client = target.access().client();
+        client.create(TableInfo.of(
+                TableId.of("proj", "ds", "_sluice_dead_letter"),
+                StandardTableDefinition.of(Schema.of(
+                        Field.of("pipeline", StandardSQLTypeName.STRING),
+                        Field.of("target", StandardSQLTypeName.STRING),
+                        Field.of("split_id", StandardSQLTypeName.STRING),
+                        Field.of("file", StandardSQLTypeName.STRING),
+                        Field.of("line", StandardSQLTypeName.INT64),
+                        Field.of("reason", StandardSQLTypeName.STRING),
+                        Field.of("record", StandardSQLTypeName.STRING),
+                        Field.of("failed_at", StandardSQLTypeName.TIMESTAMP)))));
+        target.bq.sql("INSERT INTO ds._sluice_dead_letter VALUES "
+                + "('p', 'items', 'old.csv', 'old.csv', 3, 'unreadable', 'x;y', now())");
+
+        Sink sink = sink("dataset: ds\ntable: items\n");
+        assertThat(target.bq.schema("ds", "_sluice_dead_letter"))
+                .as("the column added")
+                .contains("byte:INTEGER");
+        assertThat(byteDeadLetters()).as("the row kept").containsExactly("old.csv|3|null|unreadable");
+
+        ByteNamedBadRecords.commit(sink, ByteNamedBadRecords.RANGE, duck, scratch(), claim(1));
+        assertThat(byteDeadLetters()).containsExactly(ByteNamedBadRecords.KEPT_BY_BYTE, "old.csv|3|null|unreadable");
+    }
+
+    /** Each dead letter as {@code file|line|byte|reason}, by file. */
+    private List<String> byteDeadLetters() throws Exception {
+        return target.bq.rows("SELECT file, line, \"byte\", reason FROM ds._sluice_dead_letter ORDER BY file");
     }
 
     @Test

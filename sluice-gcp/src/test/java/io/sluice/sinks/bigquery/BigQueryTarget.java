@@ -4,6 +4,7 @@ import io.sluice.config.Options;
 import io.sluice.config.Type;
 import io.sluice.config.Validator;
 import io.sluice.config.YamlReader;
+import io.sluice.gcp.bigquery.BigQueryAccess;
 import io.sluice.gcp.bigquery.BigQueryStandIn;
 import io.sluice.spi.BadRecordPolicy;
 import io.sluice.spi.PipelineContext;
@@ -28,6 +29,11 @@ final class BigQueryTarget implements AutoCloseable {
                         YamlReader.parse("p.yaml", "project: proj\nendpoint: " + bq.endpoint() + "\n" + yaml),
                         (Type.Obj) new BigQuerySinkFactory().options(),
                         "sink.bigquery");
+    }
+
+    /** A client of the stand-in, as the sink reaches it: to make a table by hand. */
+    BigQueryAccess access() {
+        return BigQueryAccess.of(options("dataset: ds\ntable: items\n"), BigQuerySinkFactory.PROJECT);
     }
 
     Sink sink(String yaml) {
