@@ -259,11 +259,19 @@ final class RunCommand implements Callable<Integer> {
                             : "skipped (on_bad_record: skip)");
     }
 
-    /** Where the sink keeps the bad records: the jdbc sink in a table beside its own (with the rows it refused). */
-    private static String deadLetters(Pipeline p) {
-        return p.sink().kind().equals("jdbc")
-                ? "written to the table _sluice_dead_letter beside the sink's, with reason, file and line (or key)"
-                : "written under the sink's _dead_letter/ with reason, file and line";
+    /**
+     * Where the sink keeps the bad records: the jdbc and BigQuery sinks in a table (the jdbc sink's with the rows its
+     * database refused), the Iceberg sink in files beside its warehouse's tables, the files sink under its folder.
+     */
+    static String deadLetters(Pipeline p) {
+        String where = switch (p.sink().kind()) {
+            case "jdbc" -> "written to the table _sluice_dead_letter beside the sink's";
+            case "bigquery" -> "written to the table _sluice_dead_letter in the sink's dataset";
+            case "iceberg" -> "written under the warehouse's _sluice_dead_letter/<table>/";
+            default -> "written under the sink's _dead_letter/";
+        };
+        return where + " with reason, file and line (or the byte where the record starts"
+                + (p.sink().kind().equals("jdbc") ? "; a row the database refused: its key)" : ")");
     }
 
     /**
