@@ -26,6 +26,11 @@ final class ProcessTree {
 
     private static final Path PROC = Path.of("/proc");
 
+    /** Scans after the first, {@link #RESCAN_MILLIS} apart, while they still find processes of the command. */
+    private static final int RESCANS = 10;
+
+    private static final long RESCAN_MILLIS = 5;
+
     private final String id = UUID.randomUUID().toString();
 
     /** Marks the processes the builder starts. */
@@ -37,6 +42,16 @@ final class ProcessTree {
     /** Kills the command, if still running, and every process it started that is still there; waits for them. */
     void kill(Process p) throws InterruptedException {
         List<ProcessHandle> all = killNow(p);
+        // a process in the middle of an exec (setsid, then its command) can show an empty environment for a moment,
+        // and so escape one scan: look again until a scan finds none of the command's processes left
+        for (int i = 0; i < RESCANS; i++) {
+            Thread.sleep(RESCAN_MILLIS);
+            List<ProcessHandle> more =
+                    marked().stream().filter(ProcessHandle::isAlive).toList();
+            if (more.isEmpty()) break;
+            more.forEach(ProcessHandle::destroyForcibly);
+            all.addAll(more);
+        }
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         for (ProcessHandle h : all) {
             long left = until - System.nanoTime();
