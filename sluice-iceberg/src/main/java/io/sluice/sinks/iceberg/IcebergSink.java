@@ -43,6 +43,9 @@ import org.apache.iceberg.DataFile;
 import org.apache.iceberg.DataFiles;
 import org.apache.iceberg.FileFormat;
 import org.apache.iceberg.HasTableOperations;
+import org.apache.iceberg.ManifestFile;
+import org.apache.iceberg.ManifestFiles;
+import org.apache.iceberg.ManifestReader;
 import org.apache.iceberg.OverwriteFiles;
 import org.apache.iceberg.PartitionField;
 import org.apache.iceberg.PartitionSpec;
@@ -104,6 +107,9 @@ final class IcebergSink implements Sink {
     private final boolean overwrite;
     private final Path base;
     private final io.sluice.config.Options options;
+    /** Which splits' files the table's manifests hold, kept across this sink's commits: about 20 MB at most. */
+    private final ManifestNames manifestNames;
+
     private Catalog catalog;
 
     IcebergSink(
@@ -116,6 +122,7 @@ final class IcebergSink implements Sink {
             io.sluice.config.Options options) {
         this.options = options;
         this.pipeline = pipeline;
+        this.manifestNames = new ManifestNames(DataFileName.pipelineHash(pipeline), 50_000);
         this.id = id;
         this.properties = Map.copyOf(properties);
         this.partitionBy = List.copyOf(partitionBy);
@@ -545,27 +552,37 @@ final class IcebergSink implements Sink {
 
     /**
      * The live data files, named as {@code which} says, that none of {@code recorded} added: those of the snapshots that
-     * were expired (their summaries, which said whose they were, gone). Looked for only when the table lost snapshots;
-     * it reads every manifest of the table version.
+     * were expired (their summaries, which said whose they were, gone). Looked for only when the table lost snapshots.
+     * Which names each manifest holds is read once per sink ({@link ManifestNames}: manifests never change), so a commit
+     * reads the manifests new since the last one, and reads whole only those holding such a name (the few that its
+     * commit rewrites anyway, to delete them). Cheaper than skipping manifests by who wrote them: a merge of manifests,
+     * {@code rewrite_manifests} or a cherry-pick carries a split's files into manifests of snapshots that never named
+     * it.
      */
-    private static List<DataFile> unrecorded(
+    private List<DataFile> unrecorded(
             Table table,
             TableMetadata metadata,
             List<Snapshot> recorded,
             java.util.function.Predicate<DataFileName> which)
             throws IOException {
         if (metadata.currentSnapshot() == null || !expired(metadata)) return List.of();
-        java.util.Set<String> known = new java.util.HashSet<>();
-        for (Snapshot s : recorded) for (DataFile f : added(table, s)) known.add(f.location());
+        FileIO io = table.io();
+        java.util.Set<String> known = null;
         List<DataFile> out = new ArrayList<>();
-        try (var tasks = table.newScan()
-                .useSnapshot(metadata.currentSnapshot().snapshotId())
-                .planFiles()) {
-            for (var task : tasks) {
-                String location = task.file().location();
-                if (!known.contains(location)
-                        && DataFileName.parse(location).filter(which).isPresent())
-                    out.add(task.file().copy());
+        for (ManifestFile manifest : metadata.currentSnapshot().dataManifests(io)) {
+            // as a scan plans: a manifest of deleted entries only holds no live file
+            if (!manifest.hasAddedFiles() && !manifest.hasExistingFiles()) continue;
+            if (manifestNames.of(manifest, io, metadata.specsById()).stream().noneMatch(which)) continue;
+            if (known == null) {
+                known = new java.util.HashSet<>();
+                for (Snapshot s : recorded) for (DataFile f : added(table, s)) known.add(f.location());
+            }
+            try (ManifestReader<DataFile> files = ManifestFiles.read(manifest, io, metadata.specsById())) {
+                for (DataFile f : files) {
+                    String location = f.location();
+                    if (!known.contains(location)
+                            && DataFileName.parse(location).filter(which).isPresent()) out.add(f.copy());
+                }
             }
         }
         return out;

@@ -19,9 +19,11 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.apache.iceberg.Table;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -166,5 +168,73 @@ class IcebergExpiredSnapshotsTest {
         sink.deleteOutput();
         sink.finish();
         assertThat(countsByTag()).isEmpty();
+    }
+
+    @Test
+    void aReplayFindsTheFilesOfAManifestWrittenAfterTheSinkReadTheTablesManifests() throws Exception {
+        Sink sink = prepared(lake.sink("db.events", "append", null));
+        twoSplitsThenExpiry(sink, "x");
+        write(sink, version("c.csv", "v1", true), "c", 1, claim(1, "p1")); // reads the manifests there are
+        write(sink, version("d.csv", "v1", true), "d", 2, claim(1, "p1")); // a new manifest, read while recorded
+        write(sink, version("e.csv", "v1", true), "e", 1, claim(1, "p1"));
+        expireAllButTheLast(); // d.csv's snapshot is gone
+
+        write(sink, version("d.csv", "v1", true), "d", 2, claim(2, "p1"));
+        sink.finish();
+        assertThat(countsByTag()).isEqualTo(Map.of("x", 3L, "b", 2L, "c", 1L, "d", 2L, "e", 1L));
+    }
+
+    /**
+     * Each commit after an expiry looks for the split's files that no snapshot names, in the manifests of the table's
+     * current version: a manifest never changes, so the sink reads one once, not the whole table at every commit.
+     */
+    @Test
+    void theSecondCommitAfterAnExpiryReadsOnlyTheManifestsWrittenSinceTheFirst() throws Exception {
+        Lake counted = Lake.countingReads(dir);
+        Sink sink = prepared(counted.sink("db.events", "append", null));
+        twoSplitsThenExpiry(sink, "a");
+        java.util.Set<String> expired = manifests();
+        assertThat(expired).as("a.csv's and b.csv's manifests").hasSize(2);
+
+        assertThat(manifestsReadBy(() -> write(sink, version("c.csv", "v1", true), "c", 1, claim(1, "p1"))))
+                .as("the first commit after the expiry reads the table's manifests")
+                .containsAll(expired);
+        java.util.Set<String> added = new java.util.HashSet<>(manifests());
+        added.removeAll(expired);
+
+        assertThat(manifestsReadBy(() -> write(sink, version("d.csv", "v1", true), "d", 2, claim(1, "p1"))))
+                .as("the second reads only c.csv's, new since")
+                .containsExactlyInAnyOrderElementsOf(added);
+        sink.finish();
+        assertThat(countsByTag()).isEqualTo(Map.of("a", 3L, "b", 2L, "c", 1L, "d", 2L));
+    }
+
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    /** The data manifests (not manifest lists) of the table's warehouse that {@code step} read, once each. */
+    private java.util.Set<String> manifestsReadBy(Step step) throws Exception {
+        String warehouse = lake.warehouse().toString();
+        int before = OpenCountingFileIO.read(warehouse, ".avro").size();
+        step.run();
+        List<String> all = OpenCountingFileIO.read(warehouse, ".avro");
+        return all.subList(before, all.size()).stream()
+                .filter(l -> !l.substring(l.lastIndexOf('/') + 1).startsWith("snap-"))
+                .map(IcebergExpiredSnapshotsTest::normalized)
+                .collect(Collectors.toSet());
+    }
+
+    /** The data manifests of the table's current version. */
+    private java.util.Set<String> manifests() {
+        Table table = lake.table("db.events");
+        return table.currentSnapshot().dataManifests(table.io()).stream()
+                .map(m -> normalized(m.path()))
+                .collect(Collectors.toSet());
+    }
+
+    /** A location without its scheme ({@code file:}), as catalogs differ in writing it. */
+    private static String normalized(String location) {
+        return location.replaceFirst("^file:(//)?", "");
     }
 }

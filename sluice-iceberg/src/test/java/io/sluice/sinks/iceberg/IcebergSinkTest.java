@@ -565,10 +565,7 @@ class IcebergSinkTest {
      */
     @Test
     void listingTheOutputOfATableWithoutACurrentSnapshotReadsNoManifest() throws Exception {
-        Lake counted = Lake.withCatalog(
-                dir,
-                "{ type: jdbc, uri: \"jdbc:sqlite:lake/catalog.db\", warehouse: lake/warehouse, io-impl: "
-                        + OpenCountingFileIO.class.getName() + " }");
+        Lake counted = Lake.countingReads(dir);
         Sink sink = prepared(counted.sink("db.events", "append", null));
         write(sink, "a.csv", 3, 1);
         write(sink, "b.csv", 2, 1);

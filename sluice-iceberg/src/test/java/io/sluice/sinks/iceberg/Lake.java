@@ -58,6 +58,14 @@ final class Lake {
         return new Lake(dir, catalog, "");
     }
 
+    /** The lake of {@link #Lake(Path)}, its files read through {@link OpenCountingFileIO}, which notes each read. */
+    static Lake countingReads(Path dir) {
+        return withCatalog(
+                dir,
+                "{ type: jdbc, uri: \"jdbc:sqlite:lake/catalog.db\", warehouse: lake/warehouse, io-impl: "
+                        + OpenCountingFileIO.class.getName() + " }");
+    }
+
     /** A REST catalog at {@code uri}; its server decides where tables live. */
     static Lake rest(Path dir, String uri) {
         return new Lake(dir, "{ type: rest, uri: \"" + uri + "\" }", "");
