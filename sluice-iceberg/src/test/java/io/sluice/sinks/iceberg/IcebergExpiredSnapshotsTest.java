@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.apache.iceberg.ManifestFile;
 import org.apache.iceberg.Table;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -207,6 +208,33 @@ class IcebergExpiredSnapshotsTest {
                 .containsExactlyInAnyOrderElementsOf(added);
         sink.finish();
         assertThat(countsByTag()).isEqualTo(Map.of("a", 3L, "b", 2L, "c", 1L, "d", 2L));
+    }
+
+    /** What the sink keeps of the manifests is bounded: past it, the least recently asked for is read again. */
+    @Test
+    void theManifestsNamesBeyondTheBoundAreForgottenAndReadAgain() throws Exception {
+        Lake counted = Lake.countingReads(dir);
+        Sink sink = prepared(counted.sink("db.events", "append", null));
+        for (String f : List.of("a.csv", "b.csv", "c.csv")) write(sink, version(f, "v1", true), f, 1, claim(1, "p1"));
+        sink.finish();
+        Table table = counted.table("db.events");
+        List<ManifestFile> manifests = table.currentSnapshot().dataManifests(table.io());
+        assertThat(manifests).as("one per split").hasSize(3);
+        ManifestNames names = new ManifestNames(DataFileName.pipelineHash("test"), 4); // two manifests of one name
+
+        for (ManifestFile m : manifests) {
+            assertThat(names.of(m, table.io(), table.specs()))
+                    .singleElement()
+                    .isIn(List.of("a.csv", "b.csv", "c.csv").stream()
+                            .map(f -> DataFileName.of("test", version(f, "v1", true)))
+                            .toList());
+        }
+        assertThat(manifestsReadBy(() -> names.of(manifests.get(2), table.io(), table.specs())))
+                .as("kept")
+                .isEmpty();
+        assertThat(manifestsReadBy(() -> names.of(manifests.get(0), table.io(), table.specs())))
+                .as("forgotten, read again")
+                .containsExactly(normalized(manifests.get(0).path()));
     }
 
     private interface Step {
