@@ -30,6 +30,7 @@ final class EndMarks {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String FIELD = "end_marks";
+    private static final String HEAD_ENDS = "head_ends";
 
     private EndMarks() {}
 
@@ -61,38 +62,60 @@ final class EndMarks {
         }
     }
 
-    /** The payload of a split of tailed ranges: their marks, in the members' order; null when none has one. */
-    static String payload(List<String> marks) {
-        if (marks.stream().allMatch(java.util.Objects::isNull)) return null;
+    /**
+     * What a tailed range's split keeps of it: its {@code mark} and {@code headEnd}, where the first range of its log's
+     * generation ends, whose head types the log's every range (null for a range of an earlier Sluice, which recorded
+     * none: it takes the bytes before it as head).
+     */
+    record Noted(String mark, Long headEnd) {}
+
+    /** The payload of a split of tailed ranges: what is noted of each, in the members' order; null when nothing is. */
+    static String payload(List<Noted> noted) {
+        if (noted.stream().allMatch(n -> n.mark() == null && n.headEnd() == null)) return null;
+        Map<String, Object> payload = new java.util.LinkedHashMap<>();
+        payload.put(FIELD, noted.stream().map(Noted::mark).toList());
+        payload.put(HEAD_ENDS, noted.stream().map(Noted::headEnd).toList());
         try {
-            return JSON.writeValueAsString(Map.of(FIELD, marks));
+            return JSON.writeValueAsString(payload);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
     }
 
-    /** The marks of {@code members} of a split (some of its members, or all), null for a range that has none. */
-    static List<String> of(Split split, List<Member> members) {
-        List<String> all = of(split);
-        List<String> out = new ArrayList<>();
+    /** What is noted of {@code members} of a split (some of its members, or all). */
+    static List<Noted> of(Split split, List<Member> members) {
+        List<Noted> all = of(split);
+        List<Noted> out = new ArrayList<>();
         for (Member m : members) out.add(all.get(split.members().indexOf(m)));
         return out;
     }
 
-    /** The marks of a split's members; nulls for a split without them (planned by an earlier Sluice). */
-    static List<String> of(Split split) {
-        List<String> marks = new ArrayList<>(Collections.nCopies(split.members().size(), null));
-        if (split.payload() == null) return marks;
+    /** What is noted of a split's members; nulls for what a split of an earlier Sluice does not carry. */
+    static List<Noted> of(Split split) {
+        int n = split.members().size();
+        List<Noted> noted = new ArrayList<>(Collections.nCopies(n, new Noted(null, null)));
+        if (split.payload() == null) return noted;
         JsonNode node;
         try {
-            node = JSON.readTree(split.payload()).get(FIELD);
+            node = JSON.readTree(split.payload());
         } catch (IOException e) {
-            return marks;
+            return noted;
         }
-        if (node == null || node.size() != marks.size()) return marks;
-        for (int i = 0; i < marks.size(); i++)
-            marks.set(i, node.get(i).isNull() ? null : node.get(i).asText());
-        return marks;
+        JsonNode marks = node.get(FIELD);
+        JsonNode heads = node.get(HEAD_ENDS);
+        for (int i = 0; i < n; i++) {
+            noted.set(
+                    i,
+                    new Noted(
+                            at(marks, i, n) == null ? null : at(marks, i, n).asText(),
+                            at(heads, i, n) == null ? null : at(heads, i, n).asLong()));
+        }
+        return noted;
+    }
+
+    /** The {@code i}th of a list of {@code n} values, null when it is null or the list is absent or not of {@code n}. */
+    private static JsonNode at(JsonNode list, int i, int n) {
+        return list == null || list.size() != n || list.get(i).isNull() ? null : list.get(i);
     }
 
     private static String hash(byte[] bytes, int length) {

@@ -868,11 +868,11 @@ final class FilesSource implements Source {
         List<Future<Opened>> opened = new ArrayList<>(); // in the members' order, whatever order the downloads end in
         String format = null;
         int n = 0;
-        List<String> marks = s.tail() ? EndMarks.of(split) : List.of();
+        List<EndMarks.Noted> noted = s.tail() ? EndMarks.of(split) : List.of();
         try (ExecutorService downloads = Executors.newFixedThreadPool(DOWNLOADS_IN_FLIGHT, DOWNLOADERS)) {
             for (Member m : split.members()) {
                 if (s.tail()) {
-                    Opened tail = openTail(m, marks.get(n), scratch.resolve((n++) + ".spool"));
+                    Opened tail = openTail(m, noted.get(n), scratch.resolve((n++) + ".spool"));
                     String key = tail.part() != null
                             ? tail.part().key()
                             : tail.left().key();
@@ -1318,7 +1318,7 @@ final class FilesSource implements Source {
      * Finds the log by its identity (it may have been renamed since it was planned) and spools the member's bytes.
      * The file found at planning is tried first; if a rotation put another log there, the folder is listed again.
      */
-    private Opened openTail(Member m, String mark, Path spool) throws IOException {
+    private Opened openTail(Member m, EndMarks.Noted noted, Path spool) throws IOException {
         List<Skipped> unready = new ArrayList<>();
         for (int attempt = 0; attempt < 2; attempt++) {
             Path file = tails.locate(m.key());
@@ -1326,14 +1326,20 @@ final class FilesSource implements Source {
                 String key = key(file);
                 boolean gz = key.toLowerCase(java.util.Locale.ROOT).endsWith(".gz");
                 String format = s.format().or(() -> Formats.fromName(key)).orElseThrow();
-                boolean header = format.equals("csv") && s.header() && m.start() > 0;
+                boolean csv = format.equals("csv");
+                boolean header = csv && s.header() && m.start() > 0;
                 // the head the range's types come from, of the log whose identity the spool checks (a rotation may
-                // put another log under the name)
-                LineCutter.HeadSpool head = typedByHead(format) && m.start() > 0
-                        ? new LineCutter.HeadSpool(
-                                spool.resolveSibling("head-" + spool.getFileName()), format.equals("csv"))
+                // put another log under the name): its generation's first range, as for a file (spoolHead), the range
+                // at byte 0 too; a range of an earlier Sluice, which noted no first range, takes the bytes before it
+                long headEnd = m.start() == 0
+                        ? m.end()
+                        : Math.min(Objects.requireNonNullElse(noted.headEnd(), m.start()), m.start());
+                TailPlanner.TypingHead head = typedByHead(format) && (m.start() > 0 || (csv && m.end() != Member.WHOLE))
+                        ? new TailPlanner.TypingHead(
+                                new LineCutter.HeadSpool(spool.resolveSibling("head-" + spool.getFileName()), csv),
+                                headEnd)
                         : null;
-                if (head != null) Files.deleteIfExists(head.file());
+                if (head != null) Files.deleteIfExists(head.spool().file());
                 try {
                     if (TailPlanner.spool(
                             file,
@@ -1342,10 +1348,12 @@ final class FilesSource implements Source {
                             m.start(),
                             m.end(),
                             header ? LineCutter.headerLine(file, gz) : null,
-                            mark,
+                            noted.mark(),
                             spool,
                             head)) {
-                        Path top = head != null && Files.exists(head.file()) ? head.file() : null;
+                        Path top = head != null && Files.exists(head.spool().file())
+                                ? head.spool().file()
+                                : null;
                         return new Opened(
                                 new Part(spool, key, s.storage().shift(key, null, m.start(), header), top), null);
                     }

@@ -61,9 +61,9 @@ final class TailPlanner {
 
     /**
      * New bytes {@code [start, end)} of one log; {@code index} counts this log's ranges in one plan, from 0;
-     * {@code mark} is the range's {@link EndMarks mark}.
+     * {@code noted} is the range's {@link EndMarks mark} and where its generation's first range ends.
      */
-    private record Range(Log log, String generation, long start, long end, int index, String mark) {}
+    private record Range(Log log, String generation, long start, long end, int index, EndMarks.Noted noted) {}
 
     /** What a scan proposes: gzipped rotations as splits of their own, and the new ranges of plain logs to pack. */
     record Planned(List<Split> splits, List<Packing.Unit> units) {}
@@ -198,11 +198,15 @@ final class TailPlanner {
             }
             String generation = k == null ? FIRST_GENERATION : k.fingerprint();
             long from = k == null ? 0 : k.end();
+            Long headEnd = k == null ? null : headEnd(k, ledger);
             if (log.compressed() || log.whole()) {
+                List<Member> whole = List.of(new Member(log.identity(), generation, from, Member.WHOLE, null));
                 splits.add(new Split(
                         log.key() + "#" + from + "-end" + tag(log.identity(), generation),
-                        List.of(new Member(log.identity(), generation, from, Member.WHOLE, null)),
-                        log.size()));
+                        whole,
+                        log.size(),
+                        EndMarks.payload(List.of(new EndMarks.Noted(null, headEnd))),
+                        null));
                 continue;
             }
             // every read of this log's planning goes through one open file, checked to be this log: a rotation
@@ -226,6 +230,7 @@ final class TailPlanner {
                             + "): reading it again from the start");
                     generation = nextGeneration(generation);
                     from = 0;
+                    headEnd = null;
                 }
                 // a live log's bytes after its last newline are a line still being written (in a csv log, after its
                 // last record end: a newline inside a quoted field ends no record); a finished rotation's are its last
@@ -246,10 +251,13 @@ final class TailPlanner {
                 List<Long> cuts = header == null
                         ? LineCutter.cuts(ch, from, to, splitSize, false)
                         : LineCutter.csvCuts(ch, header, from, to, splitSize);
+                // a new log's (or generation's) first range is the head of its every range, in this run and later ones
+                Long head = from == 0 ? cuts.get(1) : headEnd;
                 for (int i = 0; i + 1 < cuts.size(); i++) {
                     long start = cuts.get(i);
                     long end = cuts.get(i + 1);
-                    ranges.add(new Range(log, generation, start, end, i, EndMarks.of(ch, start, end)));
+                    ranges.add(new Range(
+                            log, generation, start, end, i, new EndMarks.Noted(EndMarks.of(ch, start, end), head)));
                 }
             } catch (java.nio.file.NoSuchFileException e) {
                 // rotated away since it was listed: the next scan finds it under its new name
@@ -261,7 +269,7 @@ final class TailPlanner {
                         packSplit(
                                 List.of(new Member(r.log().identity(), r.generation(), r.start(), r.end(), null)),
                                 r.log().key(),
-                                List.of(r.mark())),
+                                List.of(r.noted())),
                         r.log().format(),
                         r.log().identity()))
                 .toList();
@@ -273,21 +281,21 @@ final class TailPlanner {
      * range, the number of others and a hash of every member, so the id is the same for every planner that plans
      * the same ranges, and differs for any other set.
      */
-    private static Split packSplit(List<Member> members, String firstFile, List<String> marks) {
+    private static Split packSplit(List<Member> members, String firstFile, List<EndMarks.Noted> noted) {
         Member first = members.getFirst();
         return pack(
                 firstFile + "#" + first.start() + "-" + first.end() + tag(first.key(), first.fingerprint()),
                 members,
-                marks);
+                noted);
     }
 
     /**
      * Ranges packed under the name of the first one's split ({@code first}); one range is that split. Its payload
-     * carries each range's {@link EndMarks mark} ({@code marks}, in the members' order).
+     * carries what is {@link EndMarks.Noted noted} of each range ({@code noted}, in the members' order).
      */
-    static Split pack(String first, List<Member> members, List<String> marks) {
+    static Split pack(String first, List<Member> members, List<EndMarks.Noted> noted) {
         long bytes = members.stream().mapToLong(m -> m.end() - m.start()).sum();
-        String payload = EndMarks.payload(marks);
+        String payload = EndMarks.payload(noted);
         if (members.size() == 1) return new Split(first, members, bytes, payload, null);
         StringBuilder all = new StringBuilder();
         members.forEach(m -> all.append(m.key())
@@ -322,6 +330,22 @@ final class TailPlanner {
                 out.add(packSplit(List.of(m), fileOf.apply(m.key()), EndMarks.of(split, List.of(m))));
         }
         return out;
+    }
+
+    /**
+     * Where the first range of the generation of a log registered to {@code k} ends, as {@code k}'s split notes it. A
+     * split of an earlier Sluice notes none: the ranges planned now take the log up to the first of them as their head,
+     * as that one's head was by the earlier rule (the bytes before a range), so they agree from now on.
+     */
+    private static Long headEnd(KnownMember k, KnownSplits ledger) {
+        Long noted = null;
+        Split split = ledger.split(k.splitId()).orElse(null);
+        for (int i = 0; split != null && i < split.members().size(); i++) {
+            Member m = split.members().get(i);
+            if (m.key().equals(k.key()) && m.fingerprint().equals(k.fingerprint()) && m.start() == k.start())
+                noted = EndMarks.of(split).get(i).headEnd();
+        }
+        return noted != null ? noted : k.end();
     }
 
     /** What the ledger holds of these logs, by identity (and of short rotations, by their bytes alone too). */
@@ -377,9 +401,7 @@ final class TailPlanner {
      * another log under the name since it was planned. Returns false when it is not; throws {@link EndMarks.Gone} when
      * its planned bytes are no longer in it (it was truncated since).
      *
-     * @param head null, or the spool of the log's head, written from the same open file ({@link HeadSpool#write}:
-     *     its first records before {@code start}, within {@link FilesSource#HEAD_BYTES}), which gives a csv range its
-     *     columns' types, a range of JSON lines its columns; not written when no record end in it can be trusted
+     * @param head null, or the log's head to spool, written from the same open file
      */
     static boolean spool(
             Path file,
@@ -390,7 +412,7 @@ final class TailPlanner {
             byte[] header,
             String mark,
             Path spool,
-            HeadSpool head)
+            TypingHead head)
             throws IOException {
         boolean spooled = copy(file, gz, identity, start, end, header, spool, head);
         if (spooled && mark != null && end != Member.WHOLE && !mark.equals(EndMarks.ofSpool(spool, end - start))) {
@@ -402,11 +424,22 @@ final class TailPlanner {
         return spooled;
     }
 
+    /**
+     * The head a range of a log is typed by, to spool ({@link HeadSpool#write}: its first records before {@code end},
+     * within {@link FilesSource#HEAD_BYTES}), which gives a csv range its columns' types, a range of JSON lines its
+     * columns; not written when no record end in it can be trusted.
+     *
+     * @param end where the log's head ends: its generation's first range's end (the range's own, when it is that one),
+     *     or the range's start for a range of an earlier Sluice, which noted none
+     */
+    record TypingHead(HeadSpool spool, long end) {}
+
     /** {@link #spool}'s copy, without the check of its bytes. */
     private static boolean copy(
-            Path file, boolean gz, String identity, long start, long end, byte[] header, Path spool, HeadSpool top)
+            Path file, boolean gz, String identity, long start, long end, byte[] header, Path spool, TypingHead typing)
             throws IOException {
-        int headBytes = (int) Math.min(start, FilesSource.HEAD_BYTES);
+        HeadSpool top = typing == null ? null : typing.spool();
+        int headBytes = typing == null ? 0 : (int) Math.min(typing.end(), FilesSource.HEAD_BYTES);
         if (!gz) {
             try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
                 byte[] head = readHead(in);
@@ -453,21 +486,21 @@ final class TailPlanner {
                     && !(head.length < IDENTITY_BYTES && identity(head, mtime).equals(identity))) {
                 return false;
             }
+            // the log's first bytes, as many as its head needs (which may reach into the range, at byte 0)
+            byte[] first = top == null || headBytes <= head.length
+                    ? head
+                    : concat(head, in.readNBytes(headBytes - head.length));
             try (OutputStream out = Files.newOutputStream(spool, StandardOpenOption.CREATE_NEW)) {
                 if (header != null) out.write(header);
                 // a range planned in the plain file may be read after the file was rotated and compressed: then only
                 // its bytes, or the rest of the log would be read twice (again by the compressed rotation's own split)
                 long left = end == Member.WHOLE ? Long.MAX_VALUE : end - start;
-                byte[] first = java.util.Arrays.copyOf(head, Math.min(head.length, headBytes));
-                if (start < head.length) {
-                    int n = (int) Math.min(left, head.length - start);
-                    out.write(head, (int) start, n);
+                if (start < first.length) {
+                    int n = (int) Math.min(left, first.length - start);
+                    out.write(first, (int) start, n);
                     left -= n;
                 } else {
-                    // the bytes before the range: the head's are kept (top), the rest skipped
-                    byte[] more = top == null ? new byte[0] : in.readNBytes(headBytes - head.length);
-                    first = top == null ? first : concat(head, more);
-                    long gap = start - head.length - more.length;
+                    long gap = start - first.length;
                     if (in.skip(gap) < gap && in.read() < 0) {
                         // a gzipped copy made before the live log's last lines, which were read from the live log
                         if (end == Member.WHOLE) return true;
@@ -475,7 +508,10 @@ final class TailPlanner {
                                 file + " ends before the range [" + start + ", " + end + ") planned in this log");
                     }
                 }
-                if (top != null) top.write(first, FilesSource.HEAD_RECORDS);
+                if (top != null)
+                    top.write(
+                            java.util.Arrays.copyOf(first, Math.min(first.length, headBytes)),
+                            FilesSource.HEAD_RECORDS);
                 byte[] buf = new byte[1 << 16];
                 int n;
                 while (left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0) {
