@@ -194,6 +194,11 @@ public final class Planner {
             }
 
             @Override
+            public Map<String, Split> splits(Collection<String> splitIds) {
+                return ledger.splits(splitIds);
+            }
+
+            @Override
             public Optional<String> newestSplit() {
                 return ledger.newestSplit();
             }

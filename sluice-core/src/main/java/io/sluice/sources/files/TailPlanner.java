@@ -184,6 +184,7 @@ final class TailPlanner {
     Planned plan(List<Log> logs, KnownSplits ledger, long splitSize, List<Skipped> skipped, List<String> notices)
             throws IOException {
         Map<String, KnownMember> known = known(logs, ledger);
+        Map<String, Split> registered = registered(logs, known, ledger);
         List<Split> splits = new ArrayList<>();
         List<Range> ranges = new ArrayList<>();
         for (Log log : logs) {
@@ -198,14 +199,14 @@ final class TailPlanner {
             }
             String generation = k == null ? FIRST_GENERATION : k.fingerprint();
             long from = k == null ? 0 : k.end();
-            Long headEnd = k == null ? null : headEnd(k, ledger);
             if (log.compressed() || log.whole()) {
                 List<Member> whole = List.of(new Member(log.identity(), generation, from, Member.WHOLE, null));
                 splits.add(new Split(
                         log.key() + "#" + from + "-end" + tag(log.identity(), generation),
                         whole,
                         log.size(),
-                        EndMarks.payload(List.of(new EndMarks.Noted(null, headEnd))),
+                        EndMarks.payload(
+                                List.of(new EndMarks.Noted(null, k == null ? null : headEnd(k, registered, ledger)))),
                         null));
                 continue;
             }
@@ -230,7 +231,6 @@ final class TailPlanner {
                             + "): reading it again from the start");
                     generation = nextGeneration(generation);
                     from = 0;
-                    headEnd = null;
                 }
                 // a live log's bytes after its last newline are a line still being written (in a csv log, after its
                 // last record end: a newline inside a quoted field ends no record); a finished rotation's are its last
@@ -252,7 +252,7 @@ final class TailPlanner {
                         ? LineCutter.cuts(ch, from, to, splitSize, false)
                         : LineCutter.csvCuts(ch, header, from, to, splitSize);
                 // a new log's (or generation's) first range is the head of its every range, in this run and later ones
-                Long head = from == 0 ? cuts.get(1) : headEnd;
+                Long head = from == 0 ? cuts.get(1) : headEnd(k, registered, ledger);
                 for (int i = 0; i + 1 < cuts.size(); i++) {
                     long start = cuts.get(i);
                     long end = cuts.get(i + 1);
@@ -337,15 +337,33 @@ final class TailPlanner {
      * split of an earlier Sluice notes none: the ranges planned now take the log up to the first of them as their head,
      * as that one's head was by the earlier rule (the bytes before a range), so they agree from now on.
      */
-    private static Long headEnd(KnownMember k, KnownSplits ledger) {
+    private static Long headEnd(KnownMember k, Map<String, Split> registered, KnownSplits ledger) {
+        // looked up alone when the log grew after it was listed (its split was not among those asked for at once)
+        Split split = registered.containsKey(k.splitId())
+                ? registered.get(k.splitId())
+                : ledger.split(k.splitId()).orElse(null);
         Long noted = null;
-        Split split = ledger.split(k.splitId()).orElse(null);
         for (int i = 0; split != null && i < split.members().size(); i++) {
             Member m = split.members().get(i);
             if (m.key().equals(k.key()) && m.fingerprint().equals(k.fingerprint()) && m.start() == k.start())
                 noted = EndMarks.of(split).get(i).headEnd();
         }
         return noted != null ? noted : k.end();
+    }
+
+    /**
+     * The splits the logs with bytes to plan were registered last in, by id, which note where their generation's first
+     * range ends ({@link #headEnd}): one batched look-up, and none for a log that did not grow (a scan of a watched
+     * folder of many quiet logs asks a network ledger nothing more).
+     */
+    private static Map<String, Split> registered(List<Log> logs, Map<String, KnownMember> known, KnownSplits ledger) {
+        java.util.Set<String> ids = new java.util.LinkedHashSet<>(); // a pack holds many logs
+        for (Log log : logs) {
+            KnownMember k = knownOf(log, known);
+            if (k != null && k.end() != Member.WHOLE && (log.compressed() || log.whole() || log.size() > k.end()))
+                ids.add(k.splitId());
+        }
+        return ids.isEmpty() ? Map.of() : ledger.splits(ids);
     }
 
     /** What the ledger holds of these logs, by identity (and of short rotations, by their bytes alone too). */

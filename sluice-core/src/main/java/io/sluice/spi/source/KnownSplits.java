@@ -55,6 +55,16 @@ public interface KnownSplits {
     Optional<Split> split(String splitId);
 
     /**
+     * Registered splits by id, as {@link #split}; unknown ids are absent. A default asks {@link #split} for each; a
+     * ledger's view asks for many in a few round trips ({@code PlanStore.splits}).
+     */
+    default Map<String, Split> splits(Collection<String> splitIds) {
+        Map<String, Split> out = new java.util.LinkedHashMap<>();
+        for (String id : splitIds) split(id).ifPresent(s -> out.put(id, s));
+        return out;
+    }
+
+    /**
      * The id of the split registered last, if any ({@code PlanStore.newestSplit}): for a source that looks for what an
      * earlier definition of itself registered under other member keys (the jdbc and bigquery sources, through {@link EarlierDefinition}). A look-up, not a listing.
      */

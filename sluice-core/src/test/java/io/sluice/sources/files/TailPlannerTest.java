@@ -371,6 +371,37 @@ class TailPlannerTest {
         assertThat(next.members().getFirst().start()).isEqualTo(lastEnd);
     }
 
+    /**
+     * A later range's head is noted in the split its log was registered last in: a scan looks those splits up at once,
+     * only for the logs that grew, so a scan of many quiet logs asks a network ledger nothing more.
+     */
+    @Test
+    void aScanLooksUpTheSplitsOfTheLogsThatGrewAtOnceAndNoneOfTheQuietOnes() throws IOException {
+        for (int i = 0; i < 5; i++) write("log-" + i + ".log", lines("log-" + i, 0, 20));
+        plan();
+        completeAll();
+        append("log-1.log", lines("log-1", 20, 22));
+        append("log-3.log", lines("log-3", 20, 22));
+        List<String> asked = new java.util.ArrayList<>();
+        SqliteLedger real = ledger;
+        io.sluice.spi.Ledger counting = (io.sluice.spi.Ledger) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {io.sluice.spi.Ledger.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("split")) asked.add("split " + args[0]);
+                    if (method.getName().equals("splits"))
+                        asked.add("splits of " + ((java.util.Collection<?>) args[0]).size());
+                    try {
+                        return method.invoke(real, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        Plan plan = TestSources.plan(source, counting);
+        assertThat(plan.splits()).isNotEmpty();
+        assertThat(asked)
+                .as("one batched look-up of the split the grown logs were registered in (one pack), none per log")
+                .containsExactly("splits of 1");
+    }
+
     @Test
     void manyNewBytesAreSpreadOverASplitPerWorker() throws IOException {
         // 3 MB in 6 logs, parallelism 2: not one pack but (at least) one per worker
