@@ -2,6 +2,7 @@ package io.sluice.engine;
 
 import io.sluice.spi.CsvRecords;
 import io.sluice.spi.source.LocalFiles;
+import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -190,14 +192,16 @@ final class LineEnds {
         Files.createDirectories(dir);
         Path copy = dir.resolve(n + "-" + (gz ? name.substring(0, name.length() - 3) : name));
         copy(p.file(), gz, copy, mark);
-        return new LocalFiles.Part(copy, p.key(), new Copied(p.shift()), p.head()); // a range keeps its file's head
+        // a range keeps its file's head
+        return new LocalFiles.Part(copy, p.key(), new Copied(p.shift(), p.file()), p.head());
     }
 
     /**
-     * The lines before a part read from a copy ({@link #copy}), as they are before its file: the copy drops the CR of
-     * every CRLF, so a byte of the copy is not the file's byte ({@link RecordOrigins} names a record otherwise).
+     * The lines before a part read from a copy ({@link #copy}), as they are before its file, and the file it was copied
+     * from ({@code original}, still on disk while the copy is read): the copy drops the CR of every CRLF, so a byte of
+     * the copy is the file's byte only once mapped back ({@link #originalOffsets}).
      */
-    record Copied(LocalFiles.LineShift file) implements LocalFiles.LineShift {
+    record Copied(LocalFiles.LineShift file, Path original) implements LocalFiles.LineShift {
         @Override
         public long lines() throws IOException {
             return file.lines();
@@ -212,6 +216,36 @@ final class LineEnds {
         public boolean remote() {
             return file.remote();
         }
+    }
+
+    /**
+     * Where each byte of a copy ({@link #copy}) is in the file it was copied from: {@code offsets} (0-based, ascending)
+     * of the copy, each mapped to the first byte of the file that is at that offset in the copy (a record's first
+     * byte; the CR of an empty CRLF line). One pass over the file, for every offset at once: the copy drops exactly the
+     * CR of each CRLF and writes every other byte once. Null when {@code late} says so before the file is read so far
+     * (asked every {@value RecordOrigins#CLOCK_EVERY} bytes).
+     */
+    static long[] originalOffsets(Path original, long[] offsets, BooleanSupplier late) throws IOException {
+        String name = original.getFileName().toString().toLowerCase(Locale.ROOT);
+        long[] mapped = new long[offsets.length];
+        try (InputStream raw = Files.newInputStream(original);
+                InputStream in = new BufferedInputStream(
+                        name.endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw, 1 << 16)) {
+            long at = 0; // the file's offset of b
+            long copied = 0; // the copy's offset of b: the bytes before it that the copy holds
+            int b = in.read();
+            for (int i = 0; i < offsets.length; i++) {
+                while (b >= 0 && copied < offsets[i]) {
+                    if (at % RecordOrigins.CLOCK_EVERY == 0 && at > 0 && late.getAsBoolean()) return null;
+                    int next = in.read();
+                    if (b != '\r' || next != '\n') copied++; // the CR of a CRLF is not in the copy
+                    at++;
+                    b = next;
+                }
+                mapped[i] = at;
+            }
+        }
+        return mapped;
     }
 
     /**

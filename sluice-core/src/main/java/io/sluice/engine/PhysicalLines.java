@@ -29,31 +29,48 @@ final class PhysicalLines {
      * decompress are left out: their records keep DuckDB's number.
      */
     static void create(Statement s, String rejects, String name) throws SQLException, IOException {
+        table(s, rejects, "line_start", name, "physical", PhysicalLines::lines);
+    }
+
+    /** Where the bad records of one file are: a value per record, in the order given; null: the file is left out. */
+    @FunctionalInterface
+    interface Placer {
+        long[] place(Path file, List<long[]> records) throws IOException;
+    }
+
+    /**
+     * Creates the table {@code name (file_path, line, <column>)}: for each bad record of {@code rejects} (DuckDB's
+     * record number {@code line}) the value {@code placer} gives it, the records of a file handed to it at once, in
+     * the order of their {@code at} (each record is {@code {line, at}}). Files Java cannot decompress are left out.
+     */
+    static void table(Statement s, String rejects, String at, String name, String column, Placer placer)
+            throws SQLException, IOException {
         Map<String, List<long[]>> byFile = new LinkedHashMap<>();
-        try (ResultSet r = s.executeQuery("SELECT DISTINCT file_path, line, line_start FROM " + rejects
-                + " WHERE line_start IS NOT NULL ORDER BY file_path, line_start")) {
+        try (ResultSet r = s.executeQuery("SELECT DISTINCT file_path, line, " + at + " FROM " + rejects + " WHERE " + at
+                + " IS NOT NULL ORDER BY file_path, " + at)) {
             while (r.next()) {
                 byFile.computeIfAbsent(r.getString(1), f -> new ArrayList<>())
                         .add(new long[] {r.getLong(2), r.getLong(3)});
             }
         }
-        s.execute("CREATE OR REPLACE TEMP TABLE " + name + " (file_path VARCHAR, line BIGINT, physical BIGINT)");
+        s.execute("CREATE OR REPLACE TEMP TABLE " + name + " (file_path VARCHAR, line BIGINT, " + column + " BIGINT)");
         List<String> values = new ArrayList<>();
         for (Map.Entry<String, List<long[]>> file : byFile.entrySet()) {
             Path path = Path.of(file.getKey());
             String lower = path.getFileName().toString().toLowerCase(Locale.ROOT);
             if (lower.endsWith(".zst") || lower.endsWith(".zstd")) continue; // no decoder here
-            long[] lines = lines(path, lower.endsWith(".gz"), file.getValue());
-            for (int i = 0; i < lines.length; i++) {
+            long[] placed = placer.place(path, file.getValue());
+            if (placed == null) continue;
+            for (int i = 0; i < placed.length; i++) {
                 values.add("(" + Sql.literal(file.getKey()) + ", "
-                        + file.getValue().get(i)[0] + ", " + lines[i] + ")");
+                        + file.getValue().get(i)[0] + ", " + placed[i] + ")");
                 if (values.size() == 1000) insert(s, name, values);
             }
         }
         if (!values.isEmpty()) insert(s, name, values);
     }
 
-    static void insert(Statement s, String name, List<String> values) throws SQLException {
+    private static void insert(Statement s, String name, List<String> values) throws SQLException {
         s.execute("INSERT INTO " + name + " VALUES " + String.join(", ", values));
         values.clear();
     }
@@ -62,8 +79,9 @@ final class PhysicalLines {
      * The 1-based line of each record start, in the order given (ascending). A record after a CRLF line end starts, in
      * DuckDB's count, at the line feed: that line feed ends the line before it.
      */
-    static long[] lines(Path file, boolean gz, List<long[]> records) throws IOException {
+    static long[] lines(Path file, List<long[]> records) throws IOException {
         long[] lines = new long[records.size()];
+        boolean gz = file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gz");
         try (InputStream raw = Files.newInputStream(file);
                 InputStream in = gz ? new GZIPInputStream(raw, 1 << 16) : raw) {
             byte[] buf = new byte[1 << 16];

@@ -1,61 +1,43 @@
 package io.sluice.engine;
 
-import io.sluice.spi.Sql;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.zip.GZIPInputStream;
 
 /**
  * The byte where each bad record starts in the file a range was copied to (its spool), for the ranges whose records are
  * named by byte ({@link LocateBudget#countsLines}): only the range's own bytes are read, never those before it. A csv
- * record's byte comes from DuckDB's byte position of it, a JSON or text line's from the spool's line ends before it.
+ * record's byte comes from DuckDB's byte position of it, a JSON or text line's from the spool's line ends before it. A
+ * spool read from a copy with even line ends ({@link LineEnds#copies}) is mapped back to the spool's bytes, its CRs
+ * counted.
  */
 final class RecordBytes {
     private RecordBytes() {}
 
     /**
      * Creates the table {@code name (file_path, line, start)}: the 0-based byte {@code start} in its spool of each bad
-     * record of {@code rejects} (a csv read's: with {@code line_start}, see {@link Reader}) whose spool is one of
-     * {@code spools}. Files Java cannot decompress are left out: their records have no byte.
+     * record of {@code rejects} (a csv read's: with {@code line_start}, see {@link Reader}) read from one of the keys of
+     * {@code spools}, each the spool itself or a copy of the spool it maps to. Files Java cannot decompress are left
+     * out: their records have no byte.
      */
-    static void create(Statement s, String rejects, String name, Set<String> spools, boolean csv)
+    static void create(Statement s, String rejects, String name, Map<String, Path> spools, boolean csv)
             throws SQLException, IOException {
-        Map<String, List<long[]>> byFile = new LinkedHashMap<>();
-        String at = csv ? "line_start" : "line";
-        try (ResultSet r = s.executeQuery("SELECT DISTINCT file_path, line, " + at + " FROM " + rejects + " WHERE " + at
-                + " IS NOT NULL ORDER BY file_path, " + at)) {
-            while (r.next()) {
-                if (!spools.contains(r.getString(1))) continue;
-                byFile.computeIfAbsent(r.getString(1), f -> new ArrayList<>())
-                        .add(new long[] {r.getLong(2), r.getLong(3)});
-            }
-        }
-        s.execute("CREATE OR REPLACE TEMP TABLE " + name + " (file_path VARCHAR, line BIGINT, start BIGINT)");
-        List<String> values = new ArrayList<>();
-        for (Map.Entry<String, List<long[]>> file : byFile.entrySet()) {
-            Path path = Path.of(file.getKey());
-            String lower = path.getFileName().toString().toLowerCase(Locale.ROOT);
-            if (lower.endsWith(".zst") || lower.endsWith(".zstd")) continue; // no decoder here
-            long[] starts = starts(path, lower.endsWith(".gz"), csv, file.getValue());
-            for (int i = 0; i < starts.length; i++) {
-                values.add("(" + Sql.literal(file.getKey()) + ", "
-                        + file.getValue().get(i)[0] + ", " + starts[i] + ")");
-                if (values.size() == 1000) PhysicalLines.insert(s, name, values);
-            }
-        }
-        if (!values.isEmpty()) PhysicalLines.insert(s, name, values);
+        PhysicalLines.table(s, rejects, csv ? "line_start" : "line", name, "start", (file, records) -> {
+            Path spool = spools.get(file.toString());
+            if (spool == null) return null;
+            long[] starts = starts(file, csv, records);
+            if (spool.equals(file)) return starts;
+            // not bounded by time: the spool is read once more, as it was for the copy (a dead letter keeps its byte)
+            return LineEnds.originalOffsets(spool, starts, () -> false);
+        });
     }
 
     /**
@@ -63,8 +45,9 @@ final class RecordBytes {
      * position, which is its first byte or (after a CRLF) the line feed before it, so line ends there are passed over;
      * else the record on the given 1-based line.
      */
-    static long[] starts(Path file, boolean gz, boolean csv, List<long[]> records) throws IOException {
+    static long[] starts(Path file, boolean csv, List<long[]> records) throws IOException {
         long[] starts = new long[records.size()];
+        boolean gz = file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gz");
         try (InputStream raw = Files.newInputStream(file);
                 InputStream in = new BufferedInputStream(gz ? new GZIPInputStream(raw, 1 << 16) : raw, 1 << 16)) {
             long offset = 0; // of the byte in b

@@ -67,11 +67,22 @@ final class RecordOrigins {
                 ? null
                 : position(part.file(), name.endsWith(".gz"), csv, nth, deadline);
         if (at != null && budget.countsLines(shift)) return part.key() + " line " + (at.line() + shift.lines());
-        // a copy's bytes are not the file's (it has no CR before its line feeds): its record is named by its number
-        if (at != null && !(shift instanceof LineEnds.Copied))
-            return part.key() + " record at byte " + (start + at.offset() - (headed ? at.headerEnd() : 0));
+        // a copy has no CR before its line feeds: its bytes are mapped back to those of the file it was copied from
+        if (at != null && shift instanceof LineEnds.Copied copied) at = original(at, copied.original(), deadline);
+        if (at != null) return part.key() + " record at byte " + (start + at.offset() - (headed ? at.headerEnd() : 0));
         return part.key() + " record " + (start == 0 ? nth : record + " of the range from byte " + start)
                 + (headed && start == 0 ? " (the header is record 1)" : "");
+    }
+
+    /**
+     * {@code at}, a place in a copy ({@link LineEnds#copies}), as the same place in the file it was copied from; null
+     * when that file is not read so far by {@code deadline}.
+     */
+    static Position original(Position at, Path original, long deadline) throws IOException {
+        long[] offsets = at.headerEnd() < 0 ? new long[] {at.offset()} : new long[] {at.headerEnd(), at.offset()};
+        long[] mapped = LineEnds.originalOffsets(original, offsets, () -> System.nanoTime() - deadline > 0);
+        if (mapped == null) return null;
+        return new Position(at.line(), mapped[mapped.length - 1], at.headerEnd() < 0 ? -1 : mapped[0]);
     }
 
     /**
@@ -81,7 +92,7 @@ final class RecordOrigins {
     record Position(long line, long offset, long headerEnd) {}
 
     /** Bytes read between looks at the clock. */
-    private static final int CLOCK_EVERY = 1 << 20;
+    static final int CLOCK_EVERY = 1 << 20;
 
     /**
      * Where the {@code nth} record of {@code file} starts, null when it is not reached by {@code deadline}: blank lines

@@ -21,10 +21,10 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.duckdb.DuckDBConnection;
 import org.duckdb.ProfilerPrintFormat;
@@ -221,9 +221,14 @@ public final class SplitProcessor {
                 if (unreadable > 0 && byByte) {
                     starts = source + "_starts";
                     drops.addFirst("DROP TABLE IF EXISTS " + starts);
-                    Set<String> spools = new HashSet<>();
-                    for (LocalFiles.Part p : input.parts())
-                        if (!locate.countsLines(p.shift())) spools.add(p.file().toString());
+                    // a range read from a copy with even line ends: its bytes are those of the spool it was made of
+                    Map<String, java.nio.file.Path> spools = new HashMap<>();
+                    for (LocalFiles.Part p : input.parts()) {
+                        if (locate.countsLines(p.shift())) continue;
+                        spools.put(
+                                p.file().toString(),
+                                p.shift() instanceof LineEnds.Copied copied ? copied.original() : p.file());
+                    }
                     RecordBytes.create(
                             s, reader.rejects(), starts, spools, input.format().equals("csv"));
                 }
@@ -687,6 +692,8 @@ public final class SplitProcessor {
         if (!input.format().equals("csv") || !input.header()) return start;
         long deadline = System.nanoTime() + locate.time().toNanos();
         RecordOrigins.Position second = RecordOrigins.position(part.file(), false, true, 2, deadline);
+        if (second != null && part.shift() instanceof LineEnds.Copied copied)
+            second = RecordOrigins.original(second, copied.original(), deadline);
         return second == null || second.headerEnd() < 0 ? start : start - second.headerEnd();
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.sluice.config.NativeCopies;
 import io.sluice.spi.BadRecordPolicy;
+import io.sluice.spi.LineParse;
 import io.sluice.spi.Member;
 import io.sluice.spi.Split;
 import io.sluice.spi.sink.Sink;
@@ -116,21 +117,73 @@ class DeadLetterPlaceTest {
                         .containsEntry("record", "{bad"));
     }
 
+    /**
+     * A range read again from a copy whose CRLF line ends are LF (DuckDB cannot follow both) names its bad record by
+     * its byte in the file, every CR before it counted, where {@code tail -c +(byte + 1)} of the file starts with it.
+     */
     @Test
     void aCsvRangeOfAnObjectInAStoreWhoseLinesMixLfAndCrlfIsReadWithoutTheBytesBeforeIt() throws Exception {
-        StringBuilder rows = new StringBuilder("v,w\n");
+        StringBuilder rows = new StringBuilder();
         for (int i = 0; i < 50; i++) rows.append("a,").append(i).append(i % 2 == 0 ? "\r\n" : "\n");
-        String before = rows.substring("v,w\n".length());
-        rows.append("x,1,2\n");
+        rows.append("x,1,2\r\nb,3\n");
+        Path file = fileWithRange("cost.csv", "v,w\n" + "h,0\n".repeat(250), rows);
+        long start = Files.size(file) - rows.length();
         List<Map<String, Object>> dead = deadLetters(
-                range("csv", "cost.csv", rows.toString(), new UnreadableHead(1000, true)), LocateBudget.DEFAULT);
-        long crlfs = before.chars().filter(c -> c == '\r').count();
-        assertThat(dead)
-                .singleElement()
-                .satisfies(d -> assertThat(d)
-                        .containsEntry("line", null)
-                        .as("read from a copy with CRLF made LF: early by one for each CRLF of the range before it")
-                        .containsEntry("byte", 1000L + before.length() - crlfs));
+                range("csv", "cost.csv", "v,w\n" + rows, new UnreadableHead(start, true)), LocateBudget.DEFAULT);
+        assertThat(dead).singleElement().satisfies(d -> {
+            assertThat(d).containsEntry("line", null).containsEntry("byte", start + rows.indexOf("x,1,2"));
+            assertThat(from(file, (Long) d.get("byte"))).startsWith("x,1,2");
+        });
+    }
+
+    @Test
+    void onBadRecordFailNamesTheBadRecordOfARangeWithMixedLineEndsByItsByteInTheFile() throws Exception {
+        String rows = "a,1\r\nb,2\r\nc,3\nx,1,2\nd,4\r\n";
+        Path file = fileWithRange("cost.csv", "v,w\n" + "h,0\r\n".repeat(200), rows);
+        long start = Files.size(file) - rows.length();
+        Throwable thrown = catchThrowable(() -> process(
+                range("csv", "cost.csv", "v,w\n" + rows, new UnreadableHead(start, true)),
+                LocateBudget.DEFAULT,
+                new KeptBadRecords(),
+                BadRecordPolicy.FAIL));
+        long at = start + rows.indexOf("x,1,2");
+        assertThat(thrown)
+                .isInstanceOf(SplitFailure.class)
+                .hasMessageContaining("the first: cost.csv record at byte " + at + ": ");
+        assertThat(from(file, at)).startsWith("x,1,2");
+    }
+
+    /**
+     * A log range with a CR inside a line (a progress bar's redraws) is read from a copy with that CR marked and its
+     * CRLF line ends LF: its bad line is named by its byte in the file, the CRs before it counted.
+     */
+    @Test
+    void aTextRangeWithACrInsideALineNamesItsBadLineByItsByteInTheFile() throws Exception {
+        String rows = "p,1\r\nq\r50%\rz,2\nr,3\r\nbad\ns,4\n";
+        Path file = fileWithRange("app.log", "h,0\r\n".repeat(300), rows);
+        long start = Files.size(file) - rows.length();
+        Path spool = Files.writeString(dir.resolve("spool.log"), rows, StandardCharsets.UTF_8);
+        LocalFiles input = new LocalFiles(
+                List.of(new LocalFiles.Part(spool, "app.log", new UnreadableHead(start, true))),
+                "text",
+                false,
+                LineParse.ofDelimiter(",", List.of("k", "n"), Map.of()));
+        List<Map<String, Object>> dead = deadLetters(input, LocateBudget.DEFAULT);
+        assertThat(dead).singleElement().satisfies(d -> {
+            assertThat(d).containsEntry("record", "bad").containsEntry("byte", start + rows.indexOf("bad"));
+            assertThat(from(file, (Long) d.get("byte"))).startsWith("bad");
+        });
+    }
+
+    /** The file a range is cut from: {@code head}, the bytes before the range, then the range's {@code rows}. */
+    private Path fileWithRange(String name, String head, CharSequence rows) throws IOException {
+        return Files.writeString(dir.resolve("file-" + name), head + rows, StandardCharsets.UTF_8);
+    }
+
+    /** The file from byte {@code at} (0-based) on, as {@code tail -c +(at + 1)} prints it. */
+    private static String from(Path file, long at) throws IOException {
+        byte[] all = Files.readAllBytes(file);
+        return new String(all, (int) at, all.length - (int) at, StandardCharsets.UTF_8);
     }
 
     @Test

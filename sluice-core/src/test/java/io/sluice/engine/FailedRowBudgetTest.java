@@ -140,17 +140,26 @@ class FailedRowBudgetTest {
 
     /**
      * A range whose lines end some in CRLF, some in LF is read again from a copy whose line ends are all LF (DuckDB
-     * cannot follow both), without counting the lines before the range: its row is named by its number in the range,
-     * not by a byte of that copy, which has fewer bytes before the row than the file.
+     * cannot follow both), without counting the lines before the range: its row is named by its byte in the file, every
+     * CR before it counted, not by a byte of that copy, which has fewer bytes before the row than the file.
      */
     @Test
-    void aRangeWithMixedLineEndsIsReadAgainWithoutItsHeadAndItsRowNamedByItsNumber() throws Exception {
-        Path spool = Files.writeString(
-                dir.resolve("spool.csv"), "v,w\r\na,1\r\nb,2\r\nc,3\nbad,4\nd,5\n", StandardCharsets.UTF_8);
+    void aRangeWithMixedLineEndsIsReadAgainWithoutItsHeadAndItsRowNamedByItsByteInTheFile() throws Exception {
+        String rows = "a,1\r\nb,2\r\nc,3\nbad,4\nd,5\n";
+        String head = "v,w\r\n" + "h,0\r\n".repeat(200);
+        Path file = Files.writeString(dir.resolve("cost.csv"), head + rows, StandardCharsets.UTF_8);
+        Path spool = Files.writeString(dir.resolve("spool.csv"), "v,w\r\n" + rows, StandardCharsets.UTF_8);
         LocalFiles input = new LocalFiles(
-                List.of(new LocalFiles.Part(spool, "cost.csv", new UnreadableHead(1000, true))), "csv", true, null);
-        assertThat(named(input))
-                .contains("check: cost.csv record 4 of the range from byte 1000: v holds bad or nothing");
+                List.of(new LocalFiles.Part(spool, "cost.csv", new UnreadableHead(head.length(), true))),
+                "csv",
+                true,
+                null);
+        long at = head.length() + rows.indexOf("bad,4");
+        assertThat(named(input)).contains("check: cost.csv record at byte " + at + ": v holds bad or nothing");
+        byte[] all = Files.readAllBytes(file);
+        assertThat(new String(all, (int) at, all.length - (int) at, StandardCharsets.UTF_8))
+                .as("tail -c +(byte + 1) of the file")
+                .startsWith("bad,4");
     }
 
     @Test
