@@ -202,6 +202,47 @@ class RangeTypesTest {
         assertThat(ws.outputRows("count(*), count(discount)", "parquet")).containsExactly("300|200");
     }
 
+    /**
+     * A log rotated and gzipped with records not yet read: the rotation's split (the log's bytes from where it was read
+     * to its end) takes the log's first range as head too, not the log before it, which holds decimals.
+     */
+    @Test
+    void aGzippedRotationOfATailedLogTakesTheLogsFirstRangeAsHead() throws Exception {
+        Workspace ws = Workspace.in(dir);
+        String first = "id,amount,discount,note\n" + rows(0, 100, false) + rows(100, 300, true);
+        Path log = ws.input("app.log", first);
+        Path p = ws.pipeline("""
+                pipeline: tailed-types
+                source:
+                  files:
+                    path: in
+                    include: "app.log*"
+                    rotated: "app.log.[0-9]*"
+                    format: csv
+                    tail: true
+                    split_size: 1KB
+                sink: { files: { path: out, format: parquet } }
+                """);
+        CliRun.run(p).ok();
+        String unread = rows(300, 400, true);
+        try (var gz = new java.util.zip.GZIPOutputStream(
+                java.nio.file.Files.newOutputStream(log.resolveSibling("app.log.1.gz")))) {
+            gz.write((first + unread).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        java.nio.file.Files.writeString(log, "id,amount,discount,note\n" + rows(1000, 1100, false));
+        CliRun.run(p).ok();
+
+        List<String> rotated = new java.util.ArrayList<>();
+        for (Path o : ws.outputFiles(".parquet")) {
+            String count = "SELECT count(*) FROM read_parquet('" + o + "') WHERE id >= 300 AND id < 400";
+            if (Workspace.query(count).getFirst().equals("100")) rotated.add(schema(o, "id, amount, discount, note"));
+        }
+        assertThat(rotated)
+                .as("the rotation's records, in one output, typed as the log's first range types them")
+                .containsExactly("amount BIGINT, discount VARCHAR, id BIGINT, note VARCHAR");
+        assertThat(ws.outputRows("count(*), count(discount)", "parquet")).containsExactly("500|300");
+    }
+
     @Test
     void theNewBytesOfATailedLogHaveTheTypesOfItsHead() throws Exception {
         Workspace ws = tailedTwice(rows(0, 100, true), rows(100, 300, false));
