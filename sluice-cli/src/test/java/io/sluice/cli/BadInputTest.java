@@ -325,6 +325,28 @@ class BadInputTest {
                 .contains("on_bad_record");
     }
 
+    /**
+     * A JSON lines file whose objects hold a field in two spellings alike but for their case, beside a line that is not
+     * JSON: DuckDB's STRUCT keeps one spelling and reads the other's values as NULL, and with a bad line in the file the
+     * check for such fields was not made. Both values reach the sink (the column as JSON) and the bad line is a bad
+     * record, dead-lettered where bad records go.
+     */
+    @Test
+    void fieldsAlikeButForTheirCaseBesideABadJsonLineKeepTheirValues() throws Exception {
+        ws.input(
+                "events.jsonl", "{\"id\": 1, \"s\": {\"amount\": 1}}\nnot json\n{\"id\": 2, \"s\": {\"Amount\": 5}}\n");
+        Path p = ws.pipeline(Files.readString(pipeline("")).replace("**/*.csv*", "**/*.jsonl"));
+        CliRun r = run(p);
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(ws.outputRows("id, s::VARCHAR", "parquet")).containsExactly("1|{\"amount\":1}", "2|{\"Amount\":5}");
+        assertThat(deadLetters()).singleElement().satisfies(d -> {
+            assertThat(d.get("file").asText()).isEqualTo("events.jsonl");
+            assertThat(d.get("line").asLong()).isEqualTo(2);
+            assertThat(d.get("record").asText()).contains("not json");
+        });
+        assertThat(r.out()).contains("1 bad");
+    }
+
     // ---- broken files --------------------------------------------------------------------------------
 
     @Test

@@ -1,5 +1,8 @@
 package io.sluice.engine;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.spi.AttemptFailure;
 import io.sluice.spi.Sql;
 import java.nio.file.Path;
@@ -37,8 +40,9 @@ import java.util.regex.Pattern;
  * <p>DuckDB's STRUCT cannot hold two fields alike but for their case ({@code s.amount} and {@code s.Amount}, in one
  * object or in two records, or in a range and its head): detecting the columns with bad lines ignored, it keeps the
  * first and reads the other's values as NULL, silently. The columns are detected with bad lines failing first, where
- * DuckDB names such a field, and a column holding it is then {@code JSON}, its values kept. A file with a bad line is
- * detected again without it, and not looked at so.
+ * DuckDB names such a field, and a column holding it is then {@code JSON}, its values kept. A file with a bad line fails
+ * that detection before DuckDB meets such a field: it is detected again without its bad lines, and the keys of its
+ * columns of objects, every one as written, are looked at in its good records.
  *
  * @param files the files whose records are read
  * @param heads the head of the input a file is a byte range of ({@code LocalFiles.Part#head}), by file; a file not
@@ -56,6 +60,9 @@ record JsonColumns(List<Path> files, Map<Path, Path> heads) {
 
     /** DuckDB's error for a field of an object alike but for its case to another: the second one's name. */
     private static final Pattern DUPLICATE = Pattern.compile("Duplicate name \"(.*)\" in struct auto-detected");
+
+    /** Reads the structure DuckDB gives JSON values ({@code json_group_structure}). */
+    private static final ObjectMapper STRUCTURE = new ObjectMapper();
 
     /** A field of a STRUCT type as DuckDB writes it, {@code STRUCT(a BIGINT, "b c" VARCHAR)}: its name. */
     private static final Pattern FIELD = Pattern.compile("[(,]\\s*(\"(?:[^\"]|\"\")*\"|[^\\s,()\"]+)\\s");
@@ -96,6 +103,7 @@ record JsonColumns(List<Path> files, Map<Path, Path> heads) {
             names.clear();
             types.clear();
             describe(s, sampled(detected), names, types);
+            if (alike == null) alike = alikeField(s, detected, names, types);
         }
         // one column "json": the lines are not objects (or none has a key), read as DuckDB reads them
         if (names.isEmpty() || (names.size() == 1 && names.getFirst().equals("json")) || renamed(names)) {
@@ -196,6 +204,54 @@ record JsonColumns(List<Path> files, Map<Path, Path> heads) {
         Matcher m = DUPLICATE.matcher(String.valueOf(e.getMessage()));
         if (!m.find()) return null;
         return unquoted(m.group(1));
+    }
+
+    /**
+     * A field of the objects of {@code files}' good records alike but for its case to another, the first in column
+     * order, or null: where a bad line failed the detection before DuckDB met such a field. The columns holding objects
+     * are read as JSON, bad lines left out, and the structure DuckDB finds in their values (every key, as written) is
+     * looked at: one more read of those columns, made only for a file with a bad line.
+     */
+    private static String alikeField(Statement s, List<Path> files, List<String> names, List<String> types)
+            throws SQLException {
+        List<String> objects = new ArrayList<>();
+        List<String> json = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            boolean object = types.get(i).contains("STRUCT(");
+            if (object) objects.add(names.get(i));
+            json.add(object ? "JSON" : types.get(i));
+        }
+        if (objects.isEmpty()) return null;
+        try (ResultSet r = s.executeQuery("SELECT "
+                + String.join(
+                        ", ",
+                        objects.stream()
+                                .map(c -> "json_group_structure(" + Sql.identifier(c) + ")::VARCHAR")
+                                .toList())
+                + " FROM " + read(files, names, json, objects))) {
+            r.next();
+            for (int i = 1; i <= objects.size(); i++) {
+                String structure = r.getString(i); // null when the column holds no value
+                String field = structure == null ? null : alikeKey(STRUCTURE.readTree(structure));
+                if (field != null) return field;
+            }
+            return null;
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("DuckDB's structure of JSON values is not JSON", e);
+        }
+    }
+
+    /** A key of an object in {@code structure} (at any depth) alike but for its case to another key of it, or null. */
+    private static String alikeKey(JsonNode structure) {
+        Set<String> folded = new HashSet<>();
+        for (Map.Entry<String, JsonNode> property : structure.properties()) {
+            if (!folded.add(property.getKey().toLowerCase(Locale.ROOT))) return property.getKey();
+        }
+        for (JsonNode value : structure) {
+            String key = alikeKey(value);
+            if (key != null) return key;
+        }
+        return null;
     }
 
     /** A name as DuckDB quotes it where it must ({@code "b c"}), unquoted. */
