@@ -215,10 +215,14 @@ record JsonColumns(List<Path> files, Map<Path, Path> heads) {
     private static String alikeField(Statement s, List<Path> files, List<String> names, List<String> types)
             throws SQLException {
         List<String> objects = new ArrayList<>();
+        List<String> objectTypes = new ArrayList<>();
         List<String> json = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
             boolean object = types.get(i).contains("STRUCT(");
-            if (object) objects.add(names.get(i));
+            if (object) {
+                objects.add(names.get(i));
+                objectTypes.add(types.get(i));
+            }
             json.add(object ? "JSON" : types.get(i));
         }
         if (objects.isEmpty()) return null;
@@ -232,7 +236,12 @@ record JsonColumns(List<Path> files, Map<Path, Path> heads) {
             r.next();
             for (int i = 1; i <= objects.size(); i++) {
                 String structure = r.getString(i); // null when the column holds no value
-                String field = structure == null ? null : alikeKey(STRUCTURE.readTree(structure));
+                String type = objectTypes.get(i - 1);
+                // only a key the column's STRUCT holds a field for: a MAP's keys (DuckDB's type for an object of
+                // many keys, each in few records: HTTP headers) or a JSON value's are kept whatever their case
+                String field = structure == null
+                        ? null
+                        : alikeKey(STRUCTURE.readTree(structure), key -> fieldAlike(type, key) != null);
                 if (field != null) return field;
             }
             return null;
@@ -241,14 +250,18 @@ record JsonColumns(List<Path> files, Map<Path, Path> heads) {
         }
     }
 
-    /** A key of an object in {@code structure} (at any depth) alike but for its case to another key of it, or null. */
-    private static String alikeKey(JsonNode structure) {
+    /**
+     * A key of an object in {@code structure} (at any depth) alike but for its case to another key of it, one that
+     * {@code held} holds, or null.
+     */
+    private static String alikeKey(JsonNode structure, java.util.function.Predicate<String> held) {
         Set<String> folded = new HashSet<>();
         for (Map.Entry<String, JsonNode> property : structure.properties()) {
-            if (!folded.add(property.getKey().toLowerCase(Locale.ROOT))) return property.getKey();
+            if (!folded.add(property.getKey().toLowerCase(Locale.ROOT)) && held.test(property.getKey()))
+                return property.getKey();
         }
         for (JsonNode value : structure) {
-            String key = alikeKey(value);
+            String key = alikeKey(value, held);
             if (key != null) return key;
         }
         return null;

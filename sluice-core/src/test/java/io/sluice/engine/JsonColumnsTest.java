@@ -146,4 +146,26 @@ class JsonColumnsTest {
         assertThat(types(columns)).containsExactly("id BIGINT", "r STRUCT(x BIGINT)", "l JSON");
         assertThat(values(columns)).contains("1 {'x': 1} [{\"amount\":1}]", "3 {'x': 2} [{\"Amount\":5}]");
     }
+
+    /**
+     * Beside a bad line, an object DuckDB reads as a MAP (its keys many, each in few records: HTTP headers, labels)
+     * keeps keys alike but for their case as two keys, both values kept: nothing is lost, and the file is read.
+     */
+    @Test
+    void keysAlikeButForTheirCaseOfAMapBesideABadLineAreRead() throws Exception {
+        StringBuilder records = new StringBuilder();
+        for (int i = 0; i < 300; i++)
+            records.append("{\"id\": ")
+                    .append(i)
+                    .append(", \"h\": {\"k")
+                    .append(i)
+                    .append("\": {\"v\": ")
+                    .append(i)
+                    .append("}}}\n");
+        records.append("{\"id\": 300, \"h\": {\"Content-Type\": {\"v\": 1}, \"content-type\": {\"v\": 2}}}\n");
+        records.append("{\"id\": 301,\n");
+        JsonColumns columns = file(records.toString());
+        assertThat(types(columns)).containsExactly("id BIGINT", "h MAP(VARCHAR, STRUCT(v BIGINT))");
+        assertThat(values(columns)).contains("300 {Content-Type={'v': 1}, content-type={'v': 2}}");
+    }
 }
