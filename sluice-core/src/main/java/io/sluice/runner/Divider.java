@@ -202,7 +202,7 @@ final class Divider {
         int n = 0;
         for (Member m : split.members()) {
             if (n == FIRST_FAILURES && bad.size() == n) break;
-            Split alone = new Split(split.id(), List.of(m), split.bytes());
+            Split alone = source.alone(split, m);
             Path dir = scratch.resolve("member-" + n++);
             try {
                 Files.createDirectories(dir);

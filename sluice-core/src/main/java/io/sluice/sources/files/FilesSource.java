@@ -846,6 +846,12 @@ final class FilesSource implements Source {
         return out;
     }
 
+    /** A tailed range alone keeps what its split notes of it (its end mark, its log's head): read as in the split. */
+    @Override
+    public Split alone(Split split, Member member) {
+        return s.tail() ? TailPlanner.alone(split, member) : Source.super.alone(split, member);
+    }
+
     /** A pack of one file is named like the file; a larger pack by its first file, size and members' hash. */
     private static Split packed(List<Member> members) {
         long bytes =

@@ -316,6 +316,16 @@ final class TailPlanner {
                 null);
     }
 
+    /** A member of a split of tailed ranges as a split of its own, under the split's id, with what it notes of it. */
+    static Split alone(Split split, Member member) {
+        return new Split(
+                split.id(),
+                List.of(member),
+                split.bytes(),
+                EndMarks.payload(EndMarks.of(split, List.of(member))),
+                null);
+    }
+
     /**
      * A pack of ranges planned again as a pack of the {@code readable} ones and each other range alone, named like the
      * splits of a plan, by the file each log is in now ({@code fileOf} of its identity). Each range keeps its log,

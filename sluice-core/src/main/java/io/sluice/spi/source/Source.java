@@ -131,6 +131,15 @@ public interface Source extends AutoCloseable {
     }
 
     /**
+     * One member of the split as a split of its own, to read it alone (the divider's look at which member fails): the
+     * split's id and the member, with what the split's payload says of that member, so it is read as it is in the
+     * split. The default carries no payload; a source whose payload describes each member keeps that member's part.
+     */
+    default Split alone(Split split, Member member) {
+        return new Split(split.id(), List.of(member), split.bytes());
+    }
+
+    /**
      * The split planned again without the inputs that fail when read on their own ({@code unreadable}, some of its
      * members): the other members together (in as few splits as this source's packing allows) and each unreadable one
      * as a split of its own, named by this source's rules, so that one bad file does not hold back the rest of its

@@ -402,6 +402,31 @@ class TailPlannerTest {
                 .containsExactly("splits of 1");
     }
 
+    /**
+     * The divider reads each range of a pack alone to find the one that fails: alone, a range keeps what its pack notes
+     * of it (its end mark, where its log's first range ends), so it is typed by the same head as in the pack.
+     */
+    @Test
+    void aRangeOfAPackReadAloneKeepsWhatThePackNotesOfIt() throws IOException {
+        for (int i = 0; i < 3; i++) write("log-" + i + ".log", lines("log-" + i, 0, 20));
+        plan();
+        completeAll();
+        for (int i = 0; i < 3; i++) append("log-" + i + ".log", lines("log-" + i, 20, 22));
+        Split pack = plan().splits().stream()
+                .filter(s -> s.members().size() == 3)
+                .findFirst()
+                .orElseThrow();
+        for (Member m : pack.members()) {
+            Split alone = source.alone(pack, m);
+            assertThat(alone.id()).isEqualTo(pack.id());
+            assertThat(alone.members()).containsExactly(m);
+            assertThat(EndMarks.of(alone))
+                    .as("what the pack notes of " + m.key())
+                    .containsExactlyElementsOf(EndMarks.of(pack, List.of(m)))
+                    .allSatisfy(n -> assertThat(n.headEnd()).isNotNull().isPositive());
+        }
+    }
+
     @Test
     void manyNewBytesAreSpreadOverASplitPerWorker() throws IOException {
         // 3 MB in 6 logs, parallelism 2: not one pack but (at least) one per worker
