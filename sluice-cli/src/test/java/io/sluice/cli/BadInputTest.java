@@ -347,6 +347,23 @@ class BadInputTest {
         assertThat(r.out()).contains("1 bad");
     }
 
+    /**
+     * Only the column holding fields alike but for their case reaches the sink as JSON text: a column of objects after
+     * it reached it as JSON too (DuckDB names only the first such field), its STRUCT lost from the output's schema.
+     */
+    @Test
+    void fieldsAlikeButForTheirCaseLeaveTheColumnsAfterThemTypedAtTheSink() throws Exception {
+        ws.input(
+                "events.jsonl",
+                "{\"id\": 1, \"s\": {\"amount\": 1}, \"u\": {\"y\": 1}}\n"
+                        + "{\"id\": 2, \"s\": {\"Amount\": 5}, \"u\": {\"y\": 2}}\n");
+        Path p = ws.pipeline(Files.readString(pipeline("")).replace("**/*.csv*", "**/*.jsonl"));
+        CliRun r = run(p);
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(ws.outputRows("id, s::VARCHAR, typeof(u), u.y", "parquet"))
+                .containsExactly("1|{\"amount\":1}|STRUCT(y BIGINT)|1", "2|{\"Amount\":5}|STRUCT(y BIGINT)|2");
+    }
+
     // ---- broken files --------------------------------------------------------------------------------
 
     @Test

@@ -11,6 +11,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -40,9 +41,9 @@ import java.util.regex.Pattern;
  * <p>DuckDB's STRUCT cannot hold two fields alike but for their case ({@code s.amount} and {@code s.Amount}, in one
  * object or in two records, or in a range and its head): detecting the columns with bad lines ignored, it keeps the
  * first and reads the other's values as NULL, silently. The columns are detected with bad lines failing first, where
- * DuckDB names such a field, and a column holding it is then {@code JSON}, its values kept. A file with a bad line fails
- * that detection before DuckDB meets such a field: it is detected again without its bad lines, and the keys of its
- * columns of objects, every one as written, are looked at in its good records.
+ * DuckDB names the first such field it meets; a file with a bad line fails that detection before DuckDB meets one. The
+ * keys of the columns of objects, every one as written, are then looked at in the good records, and exactly the columns
+ * holding such fields are {@code JSON}, their values kept; the others keep their types.
  *
  * @param files the files whose records are read
  * @param heads the head of the input a file is a byte range of ({@code LocalFiles.Part#head}), by file; a file not
@@ -94,6 +95,7 @@ record JsonColumns(List<Path> files, Map<Path, Path> heads) {
         List<String> names = new ArrayList<>();
         List<String> types = new ArrayList<>();
         String alike = null; // a field DuckDB's STRUCT lost to another alike but for its case
+        Map<String, String> alikeColumns = null; // each column holding such fields, and one of them; null: not read
         // on a statement of its own: DuckDB's driver closes a statement whose query failed
         try (Statement strict = s.getConnection().createStatement()) {
             describe(strict, "SELECT * FROM " + everyRecord(detected, "format = 'newline_delimited'"), names, types);
@@ -103,7 +105,11 @@ record JsonColumns(List<Path> files, Map<Path, Path> heads) {
             names.clear();
             types.clear();
             describe(s, sampled(detected), names, types);
-            if (alike == null) alike = alikeField(s, detected, names, types);
+            if (alike == null) {
+                // a bad line failed the detection before DuckDB met such a field, if the file holds one
+                alikeColumns = alikeColumns(s, detected, names, types);
+                alike = alikeColumns.values().stream().findFirst().orElse(null);
+            }
         }
         // one column "json": the lines are not objects (or none has a key), read as DuckDB reads them
         if (names.isEmpty() || (names.size() == 1 && names.getFirst().equals("json")) || renamed(names)) {
@@ -112,7 +118,12 @@ record JsonColumns(List<Path> files, Map<Path, Path> heads) {
             if (alike != null) throw lost(names, types, alike);
             return sampled(files);
         }
-        if (alike != null && !asJson(types, alike)) throw lost(names, types, alike);
+        if (alike != null) {
+            // DuckDB names only the first such field it meets: which columns hold one is read from their keys
+            if (alikeColumns == null) alikeColumns = alikeColumns(s, detected, names, types);
+            if (alikeColumns.isEmpty()) throw lost(names, types, alike);
+            for (String column : alikeColumns.keySet()) types.set(names.indexOf(column), "JSON");
+        }
 
         List<Integer> doubles = new ArrayList<>();
         for (int i = 0; i < types.size(); i++) {
@@ -207,13 +218,13 @@ record JsonColumns(List<Path> files, Map<Path, Path> heads) {
     }
 
     /**
-     * A field of the objects of {@code files}' good records alike but for its case to another, the first in column
-     * order, or null: where a bad line failed the detection before DuckDB met such a field. The columns holding objects
-     * are read as JSON, bad lines left out, and the structure DuckDB finds in their values (every key, as written) is
-     * looked at: one more read of those columns, made only for a file with a bad line.
+     * The columns of {@code files}' good records whose objects (at any depth, in lists too) hold keys alike but for
+     * their case, in column order, each with one such key. The columns holding objects are read as JSON, bad lines left
+     * out, and the structure DuckDB finds in their values (every key, as written) is looked at: one more read of those
+     * columns, made only for a file with a bad line or one DuckDB found such a field in.
      */
-    private static String alikeField(Statement s, List<Path> files, List<String> names, List<String> types)
-            throws SQLException {
+    private static Map<String, String> alikeColumns(
+            Statement s, List<Path> files, List<String> names, List<String> types) throws SQLException {
         List<String> objects = new ArrayList<>();
         List<String> objectTypes = new ArrayList<>();
         List<String> json = new ArrayList<>();
@@ -225,7 +236,8 @@ record JsonColumns(List<Path> files, Map<Path, Path> heads) {
             }
             json.add(object ? "JSON" : types.get(i));
         }
-        if (objects.isEmpty()) return null;
+        Map<String, String> alike = new LinkedHashMap<>();
+        if (objects.isEmpty()) return alike;
         try (ResultSet r = s.executeQuery("SELECT "
                 + String.join(
                         ", ",
@@ -239,12 +251,12 @@ record JsonColumns(List<Path> files, Map<Path, Path> heads) {
                 String type = objectTypes.get(i - 1);
                 // only a key the column's STRUCT holds a field for: a MAP's keys (DuckDB's type for an object of
                 // many keys, each in few records: HTTP headers) or a JSON value's are kept whatever their case
-                String field = structure == null
+                String key = structure == null
                         ? null
-                        : alikeKey(STRUCTURE.readTree(structure), key -> fieldAlike(type, key) != null);
-                if (field != null) return field;
+                        : alikeKey(STRUCTURE.readTree(structure), k -> fieldAlike(type, k) != null);
+                if (key != null) alike.put(objects.get(i - 1), key);
             }
-            return null;
+            return alike;
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("DuckDB's structure of JSON values is not JSON", e);
         }
@@ -272,22 +284,6 @@ record JsonColumns(List<Path> files, Map<Path, Path> heads) {
         return name.length() > 1 && name.startsWith("\"") && name.endsWith("\"")
                 ? name.substring(1, name.length() - 1).replace("\"\"", "\"")
                 : name;
-    }
-
-    /**
-     * Types {@code JSON}, its text kept whole, the first column holding a field alike but for its case to {@code
-     * alike}, and every column after it holding objects: DuckDB names only the first such field it meets, in column
-     * order, so the columns before are known to hold none.
-     *
-     * @return false when no column holds such a field (its values could not be kept)
-     */
-    private static boolean asJson(List<String> types, String alike) {
-        boolean found = false;
-        for (int i = 0; i < types.size(); i++) {
-            found = found || fieldAlike(types.get(i), alike) != null;
-            if (found && types.get(i).contains("STRUCT(")) types.set(i, "JSON");
-        }
-        return found;
     }
 
     /** The field of {@code type} (at any depth) alike to {@code name} but for its case, or null. */

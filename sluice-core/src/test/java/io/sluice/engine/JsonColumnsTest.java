@@ -104,12 +104,45 @@ class JsonColumnsTest {
 
     /**
      * DuckDB names only the first field alike but for its case it meets: a second column holding such fields keeps its
-     * values too (a column after the first that holds objects is JSON).
+     * values too, and only the columns holding such fields are JSON: a column of objects between or after them keeps
+     * its type (it was JSON, as every column of objects after the first such field).
      */
     @Test
     void twoColumnsWithFieldsAlikeButForTheirCaseKeepTheirValues() throws Exception {
-        JsonColumns columns = file("{\"s\": {\"a\": 1}, \"t\": {\"b\": 2}}\n{\"s\": {\"A\": 3}, \"t\": {\"B\": 4}}\n");
-        assertThat(values(columns)).containsExactly("{\"a\":1} {\"b\":2}", "{\"A\":3} {\"B\":4}");
+        JsonColumns columns = file("{\"s\": {\"a\": 1}, \"m\": {\"x\": 1}, \"t\": {\"b\": 2}, \"u\": {\"y\": 1}}\n"
+                + "{\"s\": {\"A\": 3}, \"m\": {\"x\": 2}, \"t\": {\"B\": 4}, \"u\": {\"y\": 2}}\n");
+        assertThat(types(columns)).containsExactly("s JSON", "m STRUCT(x BIGINT)", "t JSON", "u STRUCT(y BIGINT)");
+        assertThat(values(columns))
+                .containsExactly("{\"a\":1} {'x': 1} {\"b\":2} {'y': 1}", "{\"A\":3} {'x': 2} {\"B\":4} {'y': 2}");
+    }
+
+    /**
+     * A column is JSON for such fields in its list of objects, or in a list deeper in its objects; a column of objects
+     * after it keeps its type.
+     */
+    @Test
+    void aColumnWithFieldsAlikeButForTheirCaseInAListIsJsonAloneTheColumnsAfterItTyped() throws Exception {
+        assertThat(types(file("{\"l\": [{\"amount\": 1}, {\"Amount\": 5}], \"u\": {\"y\": 1}}\n")))
+                .containsExactly("l JSON", "u STRUCT(y BIGINT)");
+        JsonColumns deeper = file("{\"s\": {\"items\": [{\"amount\": 1}]}, \"u\": {\"y\": 1}}\n"
+                + "{\"s\": {\"items\": [{\"Amount\": 5}]}, \"u\": {\"y\": 2}}\n");
+        assertThat(types(deeper)).containsExactly("s JSON", "u STRUCT(y BIGINT)");
+        assertThat(values(deeper))
+                .containsExactly("{\"items\":[{\"amount\":1}]} {'y': 1}", "{\"items\":[{\"Amount\":5}]} {'y': 2}");
+    }
+
+    /**
+     * A byte range whose field is its head's but for its case: the column is JSON, and a column of objects after it
+     * keeps the type it has in the head (DuckDB's STRUCT), as the head's own records are read with.
+     */
+    @Test
+    void aRangeWithAFieldOfItsHeadButForItsCaseKeepsTheHeadsTypeOfTheOtherColumns() throws Exception {
+        Path head = Files.writeString(dir.resolve("head.jsonl"), "{\"s\": {\"amount\": 1}, \"u\": {\"y\": 1}}\n");
+        Path range = Files.writeString(dir.resolve("range.jsonl"), "{\"s\": {\"Amount\": 5}, \"u\": {\"y\": 2}}\n");
+        assertThat(types(new JsonColumns(List.of(head), Map.of())))
+                .containsExactly("s STRUCT(amount BIGINT)", "u STRUCT(y BIGINT)");
+        assertThat(types(new JsonColumns(List.of(range), Map.of(range, head))))
+                .containsExactly("s JSON", "u STRUCT(y BIGINT)");
     }
 
     /**
@@ -138,13 +171,18 @@ class JsonColumnsTest {
                 .contains("{\"amount\":1}", "{\"Amount\":5}"); // the bad line is the rejects' (a row of NULLs here)
     }
 
-    /** Beside a bad line too, in a list of objects, and only the column holding such fields is JSON. */
+    /**
+     * Beside a bad line too, in a list of objects, and only the column holding such fields is JSON: a column of objects
+     * after it keeps its type.
+     */
     @Test
     void fieldsAlikeButForTheirCaseInAListBesideABadLineLeaveTheOtherColumnsTyped() throws Exception {
-        JsonColumns columns = file("{\"id\": 1, \"r\": {\"x\": 1}, \"l\": [{\"amount\": 1}]}\n{\"id\": 2,\n"
-                + "{\"id\": 3, \"r\": {\"x\": 2}, \"l\": [{\"Amount\": 5}]}\n");
-        assertThat(types(columns)).containsExactly("id BIGINT", "r STRUCT(x BIGINT)", "l JSON");
-        assertThat(values(columns)).contains("1 {'x': 1} [{\"amount\":1}]", "3 {'x': 2} [{\"Amount\":5}]");
+        JsonColumns columns = file("{\"id\": 1, \"r\": {\"x\": 1}, \"l\": [{\"amount\": 1}], \"u\": {\"y\": 1}}\n"
+                + "{\"id\": 2,\n"
+                + "{\"id\": 3, \"r\": {\"x\": 2}, \"l\": [{\"Amount\": 5}], \"u\": {\"y\": 2}}\n");
+        assertThat(types(columns)).containsExactly("id BIGINT", "r STRUCT(x BIGINT)", "l JSON", "u STRUCT(y BIGINT)");
+        assertThat(values(columns))
+                .contains("1 {'x': 1} [{\"amount\":1}] {'y': 1}", "3 {'x': 2} [{\"Amount\":5}] {'y': 2}");
     }
 
     /**
