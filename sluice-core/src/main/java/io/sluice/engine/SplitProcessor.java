@@ -182,7 +182,7 @@ public final class SplitProcessor {
             String query = transformed(loaded.from(), queries);
             String rejectColumn = steps.isEmpty() ? null : steps.getLast().rejectColumn();
             String stepRejects = null;
-            // the dead letters have a byte field only when a record of the split may be named by it
+            // whether a record of the split may be named by its byte (else the byte field of its dead letters is null)
             boolean byByte = input.parts().stream().anyMatch(p -> !locate.countsLines(p.shift()));
             long[] bad = {0};
             if (rejectColumn != null) {
@@ -195,7 +195,7 @@ public final class SplitProcessor {
                 query = "SELECT * EXCLUDE (" + column + ") FROM " + out + " WHERE " + column + " IS NULL";
                 stepRejects = "SELECT " + Sql.literal(split.id()) + " AS split, " + Sql.literal(origin(input))
                         + " AS file, "
-                        + "NULL::BIGINT AS line, " + (byByte ? "NULL::BIGINT AS \"byte\", " : "") + column
+                        + "NULL::BIGINT AS line, NULL::BIGINT AS \"byte\", " + column
                         + " AS reason, to_json(struct_pack(*COLUMNS(* EXCLUDE ("
                         + column + "))))::VARCHAR AS record FROM " + out + " WHERE " + column + " IS NOT NULL";
                 bad[0] = count(s, "SELECT count(*) FROM " + out + " WHERE " + column + " IS NOT NULL");
@@ -242,7 +242,7 @@ public final class SplitProcessor {
                                         + ")";
                 // the same bytes hold the same bad records at every attempt: the split is dead at once, not retried
                 if (onBadRecord == BadRecordPolicy.FAIL)
-                    throw SplitFailure.badRecords(firstBad(s, deadLetters, byByte, bad[0], input.fix()));
+                    throw SplitFailure.badRecords(firstBad(s, deadLetters, bad[0], input.fix()));
                 return onBadRecord == BadRecordPolicy.DEAD_LETTER
                         ? Optional.of(new DuckRows(c, deadLetters))
                         : Optional.empty();
@@ -598,10 +598,8 @@ public final class SplitProcessor {
     }
 
     /** on_bad_record: fail: the error names the first bad record's file, line (or byte) and reason. */
-    private static String firstBad(Statement s, String deadLetters, boolean byByte, long bad, String fix)
-            throws SQLException {
-        try (ResultSet r = s.executeQuery("SELECT file, line, reason, " + (byByte ? "\"byte\"" : "NULL") + " FROM ("
-                + deadLetters + ") LIMIT 1")) {
+    private static String firstBad(Statement s, String deadLetters, long bad, String fix) throws SQLException {
+        try (ResultSet r = s.executeQuery("SELECT file, line, reason, \"byte\" FROM (" + deadLetters + ") LIMIT 1")) {
             r.next();
             String place = r.getObject(2) != null
                     ? " line " + r.getLong(2)
@@ -623,8 +621,9 @@ public final class SplitProcessor {
      * line is where it starts as an editor counts lines ({@code lines}, by {@link PhysicalLines}; null: DuckDB's record
      * number). Lines of a byte-range spool are shifted back to the line numbers of the original file; a range whose
      * lines before it are not counted ({@link LocateBudget#countsLines}) names its records by the byte where each
-     * starts in the original file instead ({@code starts}, by {@link RecordBytes}; null: no range is), in a field
-     * {@code byte} after {@code line} (null), which only the dead letters of such a split have. DuckDB's CSV reader
+     * starts in the original file instead ({@code starts}, by {@link RecordBytes}; null: no range is), in the field
+     * {@code byte} after {@code line} (null): every dead letter has both fields, the one not naming it null, so that
+     * all of a pipeline's dead letters have one shape. DuckDB's CSV reader
      * reports a line with too many fields once per extra field ("Expected Number of Columns: 3 Found: 4", then 5, 6,
      * ...): those make one reason, with the count of the whole line ("expected 3 fields, found 7").
      */
@@ -650,7 +649,7 @@ public final class SplitProcessor {
         String counts = "'Expected Number of Columns: (\\d+) Found: (\\d+)'";
         String line = lines == null ? "e.line" : "any_value(coalesce(pl.physical, e.line))";
         return """
-                SELECT %s AS split, file, line, %sstring_agg(reason, '; ' ORDER BY reason) AS reason,
+                SELECT %s AS split, file, line, "byte", string_agg(reason, '; ' ORDER BY reason) AS reason,
                        regexp_replace(any_value(record), '^\\n+|\\r?\\n+$', '', 'g') AS record
                 FROM (
                     SELECT f.key AS file, %s + f.shift AS line, f.base + %s AS "byte",
@@ -669,7 +668,6 @@ public final class SplitProcessor {
                 GROUP BY file, line, "byte" ORDER BY file, line, "byte"
                 """.formatted(
                 Sql.literal(split.id()),
-                starts == null ? "" : "\"byte\", ",
                 line,
                 starts == null ? "NULL::BIGINT" : "any_value(rb.start)",
                 counts,

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A bad record of a byte range is named where {@link LocateBudget} names a failed row: by its line in the file when
  * the lines before the range are counted (a local file, at most the cap before it), else by the byte where it starts
- * in the file, the bytes before the range not read. The dead letters of records named by line keep their fields.
+ * in the file, the bytes before the range not read. Every dead letter has both fields, the one not naming it null.
  */
 class DeadLetterPlaceTest {
     @TempDir
@@ -192,8 +192,11 @@ class DeadLetterPlaceTest {
         List<Map<String, Object>> dead =
                 deadLetters(range("csv", "cost.csv", "v,w\na,1\nx,1,2\n", new CountedHead(40, 5 - 1)), CAP_999);
         assertThat(dead).singleElement().satisfies(d -> {
-            assertThat(d).containsEntry("file", "cost.csv").containsEntry("line", 7L);
-            assertThat(d.keySet()).containsExactly("split", "file", "line", "reason", "record");
+            assertThat(d)
+                    .containsEntry("file", "cost.csv")
+                    .containsEntry("line", 7L)
+                    .containsEntry("byte", null);
+            assertThat(d.keySet()).containsExactly("split", "file", "line", "byte", "reason", "record");
         });
     }
 

@@ -91,7 +91,7 @@ final class BigQuerySink implements Sink {
     static final String DEAD_LETTER = "_sluice_dead_letter";
     /**
      * The column of {@link #DEAD_LETTER} holding the byte where a bad record starts in its file, for a record of a byte
-     * range whose lines are not counted (its line NULL); the reader's bad records have it only then.
+     * range whose lines are not counted (its line NULL); NULL for the others, as in every bad record the reader gives.
      */
     static final String BYTE = "byte";
 
@@ -438,8 +438,6 @@ final class BigQuerySink implements Sink {
 
         private Path parquet;
         private Path dead;
-        /** Whether the bad records name some by their byte (the column {@link #BYTE}); NULL there when not. */
-        private boolean deadByByte;
 
         private List<String> columns;
         private List<Field> wanted;
@@ -484,7 +482,6 @@ final class BigQuerySink implements Sink {
             Optional<Rows> rejects = bad.rows();
             if (rejects.isPresent()) {
                 dead = folder.resolve("dead.parquet");
-                deadByByte = rejects.get().columns().contains(BYTE);
                 rejects.get().writeFiles(dead, FileSpec.parquet("dead"));
             }
             return staged;
@@ -544,11 +541,7 @@ final class BigQuerySink implements Sink {
                     // a failed job's id is taken: the commit after a reread has its own
                     String job = "sluice_" + attempt + "_commit" + (reread ? "_reread" : "");
                     try {
-                        run(
-                                script(target, columns, rowsTable, deadTable, deadByByte, key != null),
-                                params,
-                                job,
-                                ctx.token());
+                        run(script(target, columns, rowsTable, deadTable, key != null), params, job, ctx.token());
                         return new Written(staged, List.of(name()));
                     } catch (IOException refused) {
                         if (reread || !changed(target)) throw refused;
@@ -662,12 +655,7 @@ final class BigQuerySink implements Sink {
 
     /** The commit's multi-statement transaction (parameters: see {@link Writer#commit}). */
     private String script(
-            Map<String, Field> target,
-            List<String> staged,
-            TableId rows,
-            TableId dead,
-            boolean deadByByte,
-            boolean versioned) {
+            Map<String, Field> target, List<String> staged, TableId rows, TableId dead, boolean versioned) {
         String t = quoted(table);
         String commits = quoted(sibling(COMMITS));
         String outputs = quoted(sibling(OUTPUTS));
@@ -709,8 +697,7 @@ final class BigQuerySink implements Sink {
         if (dead != null) {
             s.add("INSERT INTO " + quoted(sibling(DEAD_LETTER)) + " (pipeline, target, split_id, file, line, "
                     + col(BYTE) + ", reason, record, failed_at) SELECT @pipeline, @target, @split, "
-                    + "CAST(d.file AS STRING), CAST(d.line AS INT64), "
-                    + (deadByByte ? "CAST(d." + col(BYTE) + " AS INT64)" : "CAST(NULL AS INT64)")
+                    + "CAST(d.file AS STRING), CAST(d.line AS INT64), CAST(d." + col(BYTE) + " AS INT64)"
                     + ", CAST(d.reason AS STRING), CAST(d.record AS STRING), @now FROM " + quoted(dead) + " d");
         }
         return transaction(s);

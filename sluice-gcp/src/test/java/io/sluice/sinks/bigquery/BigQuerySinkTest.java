@@ -399,9 +399,10 @@ class BigQuerySinkTest {
     @Test
     void badRecordsGoToTheDeadLetterTableAndAReplayReplacesThem() throws Exception {
         Sink sink = sink("dataset: ds\ntable: items\n");
-        BadRows bad = () -> java.util.Optional.of(new DuckRows(
-                duck,
-                "SELECT 'a' AS split, 'in.csv' AS file, 3::BIGINT AS line, 'not a number' AS reason, 'x,y' AS record"));
+        BadRows bad = () -> java.util.Optional.of(
+                new DuckRows(
+                        duck,
+                        "SELECT 'a' AS split, 'in.csv' AS file, 3::BIGINT AS line, NULL::BIGINT AS \"byte\", 'not a number' AS reason, 'x,y' AS record"));
         for (long token = 1; token <= 2; token++) {
             try (SinkWriter w = sink.open(split("a"), scratch())) {
                 w.stage(new DuckRows(duck, tagged("a", 2)), bad);

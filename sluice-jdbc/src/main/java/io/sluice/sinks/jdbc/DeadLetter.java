@@ -25,20 +25,16 @@ record DeadLetter(String file, Long line, Long startByte, String key, String rea
     /** The column of {@link #startByte} in {@code _sluice_dead_letter}, named as the files sink's field. */
     static final String BYTE = "byte";
 
-    /**
-     * The bad records the reader found (columns {@code split, file, line, reason, record}, and {@code byte} after
-     * {@code line} when a record of the split may be named by its byte).
-     */
+    /** The bad records the reader found (columns {@code split, file, line, byte, reason, record}). */
     static List<DeadLetter> read(Rows rows) throws Exception {
         List<DeadLetter> out = new ArrayList<>();
         List<String> columns = rows.columns();
-        int byteAt = columns.indexOf("byte");
         try (Rows.RowCursor cursor = rows.cursor()) {
             while (cursor.next()) {
                 out.add(new DeadLetter(
                         text(cursor.get(columns.indexOf("file"))),
                         number(cursor.get(columns.indexOf("line"))),
-                        byteAt < 0 ? null : number(cursor.get(byteAt)),
+                        number(cursor.get(columns.indexOf(BYTE))),
                         null,
                         text(cursor.get(columns.indexOf("reason"))),
                         text(cursor.get(columns.indexOf("record")))));

@@ -617,8 +617,9 @@ abstract class JdbcSinkCases {
         try (SinkWriter w = sink.open(split("r1"), scratch())) {
             w.stage(
                     rows("SELECT * FROM (VALUES (1, 'ann'), (2, 'charlotte'), (3, 'bob')) t(id, name)"),
-                    () -> Optional.of(rows("SELECT 'r1' AS split, 'r1' AS file, 7 AS line, 'unreadable' AS reason,"
-                            + " 'x;y' AS record")));
+                    () -> Optional.of(rows(
+                            "SELECT 'r1' AS split, 'r1' AS file, 7 AS line, NULL::BIGINT AS \"byte\", 'unreadable' AS reason,"
+                                    + " 'x;y' AS record")));
             w.commit(claim(1));
         }
         write(sink, split("r2"), "SELECT 10 AS id, 'frederika' AS name", claim(1));

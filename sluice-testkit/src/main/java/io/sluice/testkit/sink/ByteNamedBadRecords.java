@@ -15,7 +15,7 @@ import java.util.Optional;
 /**
  * Bad records as the reader gives them to a sink that keeps its dead letters in a table (jdbc, BigQuery): one of a late
  * byte range of a file, whose lines are not counted, named by the byte where it starts ({@code line} null, a column
- * {@code byte}), and one of a whole file, named by its line (no {@code byte} column at all).
+ * {@code byte}), and one of a whole file, named by its line ({@code byte} null).
  */
 public final class ByteNamedBadRecords {
     /** A byte range of {@code big.csv} 1 GiB in: its bad record starts at byte 1073741836 of the file. */
@@ -43,7 +43,7 @@ public final class ByteNamedBadRecords {
             throws Exception {
         String bad = split.equals(RANGE)
                 ? "'big.csv' AS file, NULL::BIGINT AS line, 1073741836::BIGINT AS \"byte\", 'TOO MANY COLUMNS' AS reason"
-                : "'small.csv' AS file, 7::BIGINT AS line, 'unreadable' AS reason";
+                : "'small.csv' AS file, 7::BIGINT AS line, NULL::BIGINT AS \"byte\", 'unreadable' AS reason";
         try (SinkWriter w = sink.open(split, scratch)) {
             w.stage(
                     new DuckRows(duck, "SELECT 'x' AS tag, 1::INTEGER AS n"),
