@@ -248,12 +248,10 @@ record JsonColumns(List<Path> files, Map<Path, Path> heads) {
             r.next();
             for (int i = 1; i <= objects.size(); i++) {
                 String structure = r.getString(i); // null when the column holds no value
-                String type = objectTypes.get(i - 1);
-                // only a key the column's STRUCT holds a field for: a MAP's keys (DuckDB's type for an object of
-                // many keys, each in few records: HTTP headers) or a JSON value's are kept whatever their case
-                String key = structure == null
-                        ? null
-                        : alikeKey(STRUCTURE.readTree(structure), k -> fieldAlike(type, k) != null);
+                // only a key a STRUCT of the column's type holds in another case is lost: a MAP's keys (DuckDB's type
+                // for an object of many keys, each in few records: HTTP headers) or a JSON value's are kept whatever
+                // their case, but the values of a MAP are one STRUCT, whatever key holds them
+                String key = structure == null ? null : lostKey(objectTypes.get(i - 1), STRUCTURE.readTree(structure));
                 if (key != null) alike.put(objects.get(i - 1), key);
             }
             return alike;
@@ -263,20 +261,142 @@ record JsonColumns(List<Path> files, Map<Path, Path> heads) {
     }
 
     /**
-     * A key of an object in {@code structure} (at any depth) alike but for its case to another key of it, one that
-     * {@code held} holds, or null.
+     * A key of {@code structure} (DuckDB's structure of a column's values: every key as written, at any depth) whose
+     * values DuckDB reads as NULL, given the column's {@code type}: one a STRUCT of it holds only in another case. A
+     * type not read here (none DuckDB's JSON reader gives) takes any key alike but for its case to another of its
+     * object as one.
      */
-    private static String alikeKey(JsonNode structure, java.util.function.Predicate<String> held) {
-        Set<String> folded = new HashSet<>();
-        for (Map.Entry<String, JsonNode> property : structure.properties()) {
-            if (!folded.add(property.getKey().toLowerCase(Locale.ROOT)) && held.test(property.getKey()))
-                return property.getKey();
+    private static String lostKey(String type, JsonNode structure) {
+        Type read;
+        try {
+            read = new TypeText(type).type();
+        } catch (RuntimeException e) {
+            return alikeKey(structure);
         }
-        for (JsonNode value : structure) {
-            String key = alikeKey(value, held);
+        return lostKey(read, structure);
+    }
+
+    private static String lostKey(Type type, JsonNode structure) {
+        List<Map.Entry<Type, JsonNode>> inside = new ArrayList<>();
+        switch (type) {
+            case Type.Fields struct
+            when structure.isObject() -> {
+                for (Map.Entry<String, JsonNode> property : structure.properties()) {
+                    Type field = struct.fields().get(property.getKey());
+                    if (field != null) {
+                        inside.add(Map.entry(field, property.getValue()));
+                    } else if (struct.fields().keySet().stream().anyMatch(property.getKey()::equalsIgnoreCase)) {
+                        return property.getKey();
+                    }
+                }
+            }
+            // a MAP's values are one type, whatever key holds them
+            case Type.MapOf map
+            when structure.isObject() -> structure.forEach(v -> inside.add(Map.entry(map.values(), v)));
+            case Type.ListOf list
+            when structure.isArray() -> structure.forEach(e -> inside.add(Map.entry(list.elements(), e)));
+            default -> {}
+        }
+        for (Map.Entry<Type, JsonNode> part : inside) {
+            String key = lostKey(part.getKey(), part.getValue());
             if (key != null) return key;
         }
         return null;
+    }
+
+    /** A key of an object in {@code structure} (at any depth) alike but for its case to another key of it, or null. */
+    private static String alikeKey(JsonNode structure) {
+        Set<String> folded = new HashSet<>();
+        for (Map.Entry<String, JsonNode> property : structure.properties()) {
+            if (!folded.add(property.getKey().toLowerCase(Locale.ROOT))) return property.getKey();
+        }
+        for (JsonNode value : structure) {
+            String key = alikeKey(value);
+            if (key != null) return key;
+        }
+        return null;
+    }
+
+    /** The parts of a DuckDB type that hold the keys of JSON objects; any other type is {@link Type.Other}. */
+    private sealed interface Type {
+        /** A STRUCT, by field name. */
+        record Fields(Map<String, Type> fields) implements Type {}
+
+        record MapOf(Type values) implements Type {}
+
+        record ListOf(Type elements) implements Type {}
+
+        record Other() implements Type {}
+    }
+
+    /** A DuckDB type as {@code DESCRIBE} writes it ({@code STRUCT(a BIGINT, "b c" MAP(VARCHAR, BIGINT)[])}), read. */
+    private static final class TypeText {
+        private final String text;
+        private int at;
+
+        TypeText(String text) {
+            this.text = text;
+        }
+
+        /** The whole text's type; throws when the text is not one. */
+        Type type() {
+            Type type = next();
+            if (at != text.length()) throw new IllegalArgumentException("not a type: " + text);
+            return type;
+        }
+
+        private Type next() {
+            Type type;
+            if (take("STRUCT(")) {
+                Map<String, Type> fields = new LinkedHashMap<>();
+                while (!take(")")) {
+                    String name = name();
+                    take(" ");
+                    fields.putIfAbsent(name, next());
+                    take(", ");
+                }
+                type = new Type.Fields(fields);
+            } else if (take("MAP(")) {
+                next(); // its keys
+                take(", ");
+                type = new Type.MapOf(next());
+                if (!take(")")) throw new IllegalArgumentException("not a type: " + text);
+            } else {
+                // a type of no keys, maybe with parentheses of its own (DECIMAL(18,3)), to the end of its field
+                int depth = 0;
+                while (at < text.length()) {
+                    char c = text.charAt(at);
+                    if (depth == 0 && (c == ',' || c == ')' || c == '[')) break;
+                    if (c == '(') depth++;
+                    if (c == ')') depth--;
+                    at++;
+                }
+                type = new Type.Other();
+            }
+            while (take("[]")) type = new Type.ListOf(type);
+            return type;
+        }
+
+        /** A field's name, unquoted. */
+        private String name() {
+            int from = at;
+            if (take("\"")) {
+                while (true) {
+                    if (take("\"\"")) continue; // a quote in the name, written twice
+                    if (take("\"")) break;
+                    at++;
+                }
+            } else {
+                while (text.charAt(at) != ' ') at++;
+            }
+            return unquoted(text.substring(from, at));
+        }
+
+        private boolean take(String s) {
+            if (!text.startsWith(s, at)) return false;
+            at += s.length();
+            return true;
+        }
     }
 
     /** A name as DuckDB quotes it where it must ({@code "b c"}), unquoted. */

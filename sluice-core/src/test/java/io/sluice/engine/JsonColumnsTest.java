@@ -206,4 +206,52 @@ class JsonColumnsTest {
         assertThat(types(columns)).containsExactly("id BIGINT", "h MAP(VARCHAR, STRUCT(v BIGINT))");
         assertThat(values(columns)).contains("300 {Content-Type={'v': 1}, content-type={'v': 2}}");
     }
+
+    /**
+     * Objects DuckDB reads as a MAP whose values hold fields alike but for their case ({@code {"k1": {"a": 1}}}, {@code
+     * {"k2": {"A": 2}}}): the MAP's values are one STRUCT, which keeps one of the fields and read the other's values as
+     * NULL, silently, when another column held such fields too (the keys of one object of the column, looked at alone,
+     * are not alike). The column is JSON, every value kept.
+     */
+    @Test
+    void fieldsAlikeButForTheirCaseInTheValuesOfAMapBesideAnotherSuchColumnKeepTheirValues() throws Exception {
+        JsonColumns columns = file(mapOfAlikeFields(true));
+        assertThat(types(columns)).containsExactly("h JSON", "t JSON");
+        assertThat(values(columns)).contains("{\"k1\":{\"A\":1}} {\"b\":1}");
+    }
+
+    /** The same beside a bad line, which fails the detection before DuckDB meets such a field. */
+    @Test
+    void fieldsAlikeButForTheirCaseInTheValuesOfAMapBesideABadLineKeepTheirValues() throws Exception {
+        JsonColumns columns = file("{\"h\": {\"k\": {\"a\": 0}},\n" + mapOfAlikeFields(false));
+        assertThat(types(columns)).containsExactly("h JSON");
+        assertThat(values(columns)).contains("{\"k1\":{\"A\":1}}");
+    }
+
+    /** Fields whose names DuckDB quotes in the column's type (a space, a quote) are found alike too. */
+    @Test
+    void fieldsAlikeButForTheirCaseWithQuotedNamesBesideABadLineKeepTheirValues() throws Exception {
+        JsonColumns columns = file("{\"s\": {\"say \\\"hi\\\"\": 1, \"n m\": {\"x\": 1}}}\nnot json\n"
+                + "{\"s\": {\"SAY \\\"HI\\\"\": 2, \"n m\": {\"x\": 2}}, \"u\": {\"y\": 1}}\n");
+        assertThat(types(columns)).containsExactly("s JSON", "u STRUCT(y BIGINT)");
+        assertThat(values(columns)).contains("{\"SAY \\\"HI\\\"\":2,\"n m\":{\"x\":2}} {'y': 1}");
+    }
+
+    /** 300 records, each with a key of its own in {@code h} (a MAP for DuckDB), its value {@code {"a": i}} or {@code {"A": i}}. */
+    private static String mapOfAlikeFields(boolean withT) {
+        StringBuilder records = new StringBuilder();
+        for (int i = 0; i < 300; i++) {
+            records.append("{\"h\": {\"k")
+                    .append(i)
+                    .append("\": {\"")
+                    .append(i % 2 == 0 ? "a" : "A")
+                    .append("\": ")
+                    .append(i)
+                    .append("}}");
+            if (withT)
+                records.append(", \"t\": {\"").append(i % 2 == 0 ? "B" : "b").append("\": 1}");
+            records.append("}\n");
+        }
+        return records.toString();
+    }
 }
