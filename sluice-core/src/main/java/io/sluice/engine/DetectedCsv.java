@@ -40,8 +40,10 @@ import java.util.Set;
  * @param options the {@code read_csv} options of every group
  * @param heads   the head of the input a file is a byte range of ({@code LocalFiles.Part#head}), by file; a file not
  *     here is typed by its own sniff
+ * @param declared the columns whose types the user declared: neither detected nor checked, in every file and range
  */
-record DetectedCsv(String prefix, List<List<Path>> groups, String options, Map<Path, Path> heads) {
+record DetectedCsv(
+        String prefix, List<List<Path>> groups, String options, Map<Path, Path> heads, DeclaredCsv declared) {
     DetectedCsv {
         heads = Map.copyOf(heads);
     }
@@ -130,9 +132,14 @@ record DetectedCsv(String prefix, List<List<Path>> groups, String options, Map<P
                 return Optional.empty();
             }
             any |= r != null;
-            reads.add(r == null ? new Read(options, "*") : r);
+            reads.add(r == null ? new Read(typed(), "*") : r);
         }
         return any ? Optional.of(reads) : Optional.empty();
+    }
+
+    /** The {@code read_csv} options with the declared types: a sniff then gives those columns those types. */
+    private String typed() {
+        return options + declared.option(List.of());
     }
 
     /**
@@ -152,11 +159,7 @@ record DetectedCsv(String prefix, List<List<Path>> groups, String options, Map<P
      * the read does not sniff the file again; a group of several with DuckDB's detection and those columns' types set.
      */
     private Read read(Detection detected, List<String> text, String select) {
-        if (detected.dialect() == null) {
-            String types = String.join(
-                    ", ", text.stream().map(c -> Sql.literal(c) + ": 'VARCHAR'").toList());
-            return new Read(text.isEmpty() ? options : options + ", types = {" + types + "}", select);
-        }
+        if (detected.dialect() == null) return new Read(options + declared.option(text), select);
         String columns = String.join(
                 ", ",
                 detected.columns().stream()
@@ -173,7 +176,7 @@ record DetectedCsv(String prefix, List<List<Path>> groups, String options, Map<P
         // a statement of its own: DuckDB closes a statement whose query failed, and the read's own error must be seen
         try (Statement s = read.getConnection().createStatement();
                 ResultSet r = s.executeQuery(
-                        "DESCRIBE SELECT * FROM read_csv(" + Sql.pathList(files) + ", " + options + ")")) {
+                        "DESCRIBE SELECT * FROM read_csv(" + Sql.pathList(files) + ", " + typed() + ")")) {
             while (r.next()) columns.add(new Column(r.getString("column_name"), r.getString("column_type")));
         }
         return new Detection(columns, null, "");
@@ -210,7 +213,7 @@ record DetectedCsv(String prefix, List<List<Path>> groups, String options, Map<P
         try (Statement s = read.getConnection().createStatement();
                 ResultSet r = s.executeQuery("SELECT Delimiter, Quote, Escape, NewLineDelimiter, Comment, SkipRows, "
                         + "DateFormat, TimestampFormat, unnest(Columns, recursive := true) FROM sniff_csv("
-                        + Sql.literal(file.toString()) + ", " + options + ", store_rejects = true)")) {
+                        + Sql.literal(file.toString()) + ", " + typed() + ", store_rejects = true)")) {
             while (r.next()) {
                 columns.add(new Column(r.getString("name"), r.getString("type")));
                 dialect = ", auto_detect = false, delim = " + Sql.literal(r.getString("Delimiter")) + ", quote = "
@@ -234,10 +237,11 @@ record DetectedCsv(String prefix, List<List<Path>> groups, String options, Map<P
         return format == null ? "" : ", " + option + " = " + Sql.literal(format);
     }
 
-    /** The columns whose detected type some value could change. */
-    private static List<Checked> checked(Detection detected) {
+    /** The columns whose detected type some value could change (a declared type is the user's, not checked). */
+    private List<Checked> checked(Detection detected) {
         List<Checked> checked = new ArrayList<>();
         for (Column c : detected.columns()) {
+            if (declared.declares(c.name())) continue;
             String check = changes(Sql.identifier(c.name()), c.type());
             if (check != null) checked.add(new Checked(c.name(), c.type(), check));
         }

@@ -39,6 +39,8 @@ import java.util.zip.GZIPInputStream;
  * @param json     JSON lines whose columns {@link #resolved} detects before {@code relation} is read; null otherwise
  * @param detected csv files whose column types DuckDB detects, which {@link #resolved} checks against every value;
  *                 null otherwise
+ * @param declared csv files with columns whose types the user declared, which {@link #resolved} checks the files
+ *                 fit first; null otherwise
  */
 record Reader(
         List<String> prepare,
@@ -49,7 +51,8 @@ record Reader(
         int scans,
         String count,
         JsonColumns json,
-        DetectedCsv detected) {
+        DetectedCsv detected,
+        DeclaredCsv declared) {
     Reader(
             List<String> prepare,
             String relation,
@@ -58,7 +61,7 @@ record Reader(
             List<String> drops,
             int scans,
             String count) {
-        this(prepare, relation, after, rejects, drops, scans, count, null, null);
+        this(prepare, relation, after, rejects, drops, scans, count, null, null, null);
     }
 
     /**
@@ -68,6 +71,7 @@ record Reader(
      * DetectedCsv#exact}: every value looked at first); else this reader.
      */
     Reader resolved(Statement s) throws SQLException {
+        if (declared != null) declared.check(s);
         if (detected != null) return detectedRead(detected.exact(s));
         if (json == null) return this;
         String typed = json.relation(s);
@@ -80,7 +84,9 @@ record Reader(
      * through {@link #resolved}.
      */
     Reader checkedInRead(Statement s) throws SQLException {
-        return detected == null ? resolved(s) : detectedRead(detected.checkedInRead(s));
+        if (detected == null) return resolved(s);
+        if (declared != null) declared.check(s);
+        return detectedRead(detected.checkedInRead(s));
     }
 
     /** The csv files read group by group as {@code reads} says; this reader when they are read as detected. */
@@ -117,13 +123,26 @@ record Reader(
         // an unquoted one; not where only a step types the text itself (focus): there "" is a missing number
         String options = "header = " + input.header() + (text ? ", all_varchar = true" : "")
                 + (input.textColumns() ? ", allow_quoted_nulls = false" : "") + encoding(input);
-        Reader read = csv(prefix, groups, options, 0);
-        return Optional.of(text ? read : read.withDetected(new DetectedCsv(prefix, groups, options, heads(input))));
+        // a step typing the text itself (focus) reads every column as text, declared ones too
+        DeclaredCsv declared = stepsTypeText || input.declared().isEmpty()
+                ? DeclaredCsv.none(groups, options)
+                : new DeclaredCsv(input.declared(), keys(input), groups, options);
+        Reader read = csv(prefix, groups, options + declared.option(List.of()), 0)
+                .withDeclared(declared.types().isEmpty() ? null : declared);
+        return Optional.of(
+                text ? read : read.withDetected(new DetectedCsv(prefix, groups, options, heads(input), declared)));
     }
 
     /** A file's JSON records as the run reads them: a byte range with its file's head. */
     private static JsonColumns jsonOf(LocalFiles.Part part) {
         return new JsonColumns(List.of(part.file()), part.head() == null ? Map.of() : Map.of(part.file(), part.head()));
+    }
+
+    /** The name a user knows each file by. */
+    private static Map<Path, String> keys(LocalFiles input) {
+        Map<Path, String> keys = new java.util.HashMap<>();
+        for (LocalFiles.Part p : input.parts()) keys.put(p.file(), p.key());
+        return keys;
     }
 
     /** The head of each file that is a byte range of an input ({@link LocalFiles.Part#head}), by file. */
@@ -176,7 +195,12 @@ record Reader(
 
     /** This reader, its csv files' detected column types to be checked against every value by {@link #resolved}. */
     private Reader withDetected(DetectedCsv csv) {
-        return new Reader(prepare, relation, after, rejects, drops, scans, count, json, csv);
+        return new Reader(prepare, relation, after, rejects, drops, scans, count, json, csv, declared);
+    }
+
+    /** This reader, the files first checked against the user's declared column types by {@link #resolved}. */
+    private Reader withDeclared(DeclaredCsv csv) {
+        return new Reader(prepare, relation, after, rejects, drops, scans, count, json, detected, csv);
     }
 
     /** The read_csv option for the files' encoding; none for UTF-8, DuckDB's default. */
@@ -443,6 +467,7 @@ record Reader(
                 1,
                 "SELECT count(*) FROM (" + relation + ")",
                 json,
+                null,
                 null);
     }
 

@@ -253,6 +253,8 @@ public final class SplitProcessor {
                     good[0] + bad[0] - stepBad, written.rowsOut(), bad[0] + written.refused(), written.outputs());
         } catch (SQLException e) {
             if (DetectedCsv.raised(e)) throw e;
+            // the files do not fit the user's declared csv types: the same bytes fail the same way every time
+            if (e instanceof DeclaredCsv.Refused) throw SplitFailure.of(e.getMessage(), false);
             SplitFailure failure = SplitFailure.of(c, e, queries, stepNames, input);
             if (failure == null) throw e;
             String message = String.valueOf(e.getMessage());

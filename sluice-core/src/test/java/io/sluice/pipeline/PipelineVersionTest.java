@@ -115,6 +115,11 @@ class PipelineVersionTest {
         assertThat(version(BASE.replace("include: \"*.csv\"", "include: \"*.csv\", header: false")))
                 .as("no header line")
                 .isNotEqualTo(base);
+        String declared = BASE.replace("include: \"*.csv\"", "include: \"*.csv\", types: { amount: double }");
+        assertThat(version(declared)).as("a csv column's declared type").isNotEqualTo(base);
+        assertThat(version(declared.replace("double", "\"decimal(18,4)\"")))
+                .as("another declared type")
+                .isNotEqualTo(version(declared));
         String log = BASE.replace("include: \"*.csv\"", "include: \"*.log\", format: text");
         assertThat(version(log.replace(
                         "format: text", "format: text, parse: { delimiter: ' ', columns: [region, amount] }")))

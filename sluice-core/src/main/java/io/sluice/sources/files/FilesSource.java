@@ -75,6 +75,7 @@ final class FilesSource implements Source {
 
     /**
      * @param detectTypes csv: the engine detects column types; false: every column is text, as written
+     * @param types      csv: the types the user declared for some columns, by name (they hold whatever detectTypes)
      * @param encoding   csv and text: the files' character encoding ({@link LocalFiles#ENCODINGS})
      * @param parse      text only: how lines become columns; null for one {@code line} column
      * @param startAfter list only the keys after this one (time-ordered keys: what came before was read)
@@ -88,6 +89,7 @@ final class FilesSource implements Source {
             Optional<String> format,
             boolean header,
             boolean detectTypes,
+            java.util.Map<String, String> types,
             String encoding,
             LineParse parse,
             boolean tail,
@@ -910,6 +912,7 @@ final class FilesSource implements Source {
             return SplitReader.of(
                     new LocalFiles(parts, format, s.header(), s.parse())
                             .withTextColumns(!s.detectTypes())
+                            .withDeclared(s.types())
                             .withEncoding(s.encoding()),
                     left);
         } // closing the pool waits for every download: none writes into the scratch once this returns or throws
@@ -1159,6 +1162,7 @@ final class FilesSource implements Source {
         }
         return Sample.of(new LocalFiles(parts, format, s.header(), s.parse())
                 .withTextColumns(!s.detectTypes())
+                .withDeclared(s.types())
                 .withEncoding(s.encoding()));
     }
 

@@ -103,7 +103,17 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
                     Boolean.TRUE,
                     "csv: detect each column's type from the files. With false, every column is read as text exactly as "
                             + "written (`01234`, `f`, `1e5` stay as they are; a CSV copied to CSV keeps its values); give "
-                            + "types in a step (`CAST`, `TRY_CAST`).")
+                            + "types in a step (`CAST`, `TRY_CAST`), or declare some in `types`.")
+            .shapingOutput();
+    static final Field<java.util.Map<String, String>> CSV_TYPES = Field.optional(
+                    "types",
+                    Type.mapOf(Type.STRING),
+                    java.util.Map.of(),
+                    "csv: the types of some columns, by name (DuckDB names: `bigint`, `double`, `decimal(18,4)`, "
+                            + "`varchar`, `timestamp`, `date`, `boolean`, ...): `{ discount: double, zip: varchar }`. "
+                            + "They hold in every file, byte range and tailed log; the other columns are detected (text "
+                            + "with `detect_types: false`). A value that does not convert is a bad record; one its "
+                            + "type would round or cut (`1.5` as a `bigint`) fails the split.")
             .shapingOutput();
     static final Field<String> ENCODING = Field.optional(
                     "encoding",
@@ -190,6 +200,7 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
                 FORMAT,
                 HEADER,
                 DETECT_TYPES,
+                CSV_TYPES,
                 ENCODING,
                 PARSE_BLOCK,
                 TAIL,
@@ -240,35 +251,69 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
      * regular expressions: no lookaround, no backreferences), so a mistake is a validation error, not a dead split.
      */
     private static void checkWithEngine(Options p, LineParse parse) {
-        for (var t : parse.types().entrySet()) {
-            if (!TYPE_NAME.matcher(t.getValue().strip()).matches()) {
-                throw p.problem(
-                        TYPES,
-                        t.getKey() + ": '" + t.getValue() + "' is not a type name (e.g. bigint, double, "
-                                + "decimal(18,4), timestamp, date, boolean)");
-            }
-        }
+        checkTypes(p, TYPES, parse.types());
+        if (parse.regex() == null) return;
         NativeCopies.loadDuckDb();
         try (java.sql.Connection c = JdbcDrivers.connect("jdbc:duckdb:", new Properties());
                 java.sql.Statement s = c.createStatement()) {
-            if (parse.regex() != null) {
-                try {
-                    s.execute("SELECT regexp_full_match('', " + io.sluice.spi.Sql.literal(parse.regex()) + ")");
-                } catch (java.sql.SQLException e) {
-                    throw p.problem(REGEX, "not a valid regular expression (RE2 syntax): " + engineMessage(e));
-                }
-            }
-            for (var t : parse.types().entrySet()) {
-                try {
-                    s.execute("SELECT CAST(NULL AS " + t.getValue() + ")");
-                } catch (java.sql.SQLException e) {
-                    throw p.problem(TYPES, t.getKey() + ": '" + t.getValue() + "' is not a type: " + engineMessage(e));
-                }
+            try {
+                s.execute("SELECT regexp_full_match('', " + io.sluice.spi.Sql.literal(parse.regex()) + ")");
+            } catch (java.sql.SQLException e) {
+                throw p.problem(REGEX, "not a valid regular expression (RE2 syntax): " + engineMessage(e));
             }
         } catch (java.sql.SQLException e) {
             throw new IllegalStateException(
                     "cannot start the engine to check source.files.parse: " + e.getMessage(), e);
         }
+    }
+
+    /** Some valid type names, for a message about one that is not. */
+    private static final String SOME_TYPES = "e.g. bigint, double, decimal(18,4), varchar, timestamp, date, boolean";
+
+    /** Each of {@code types} (option {@code field}) is a DuckDB type name, checked by the engine that will cast to it. */
+    private static void checkTypes(Options p, Field<?> field, Map<String, String> types) {
+        for (var t : types.entrySet()) {
+            if (!TYPE_NAME.matcher(t.getValue().strip()).matches()) {
+                throw p.problem(field, t.getKey() + ": '" + t.getValue() + "' is not a type name (" + SOME_TYPES + ")");
+            }
+        }
+        if (types.isEmpty()) return;
+        NativeCopies.loadDuckDb();
+        try (java.sql.Connection c = JdbcDrivers.connect("jdbc:duckdb:", new Properties());
+                java.sql.Statement s = c.createStatement()) {
+            for (var t : types.entrySet()) {
+                try {
+                    s.execute("SELECT CAST(NULL AS " + t.getValue() + ")");
+                } catch (java.sql.SQLException e) {
+                    throw p.problem(
+                            field,
+                            t.getKey() + ": '" + t.getValue() + "' is not a type: " + engineMessage(e) + " ("
+                                    + SOME_TYPES + ")");
+                }
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(
+                    "cannot start the engine to check source.files." + field.name() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The columns' declared types ({@code types}): csv only, each a type the engine knows. */
+    private static Map<String, String> csvTypes(Options o) {
+        Map<String, String> types = o.get(CSV_TYPES);
+        if (types.isEmpty()) return types;
+        Optional<String> format = o.find(FORMAT).filter(f -> !f.equals("csv"));
+        if (format.isPresent()) {
+            throw o.problem(
+                    CSV_TYPES,
+                    "types is for csv files, and format is " + format.get() + "; "
+                            + (format.get().equals("text")
+                                    ? "a text line's columns take their types from parse.types"
+                                    : "its columns' types come from the files: give other types in a step (CAST)")
+                            + ": remove types");
+        }
+        if (o.has(PARSE_BLOCK)) throw o.problem(CSV_TYPES, "types is for csv files; parse is for text: remove one");
+        checkTypes(o, CSV_TYPES, types);
+        return types;
     }
 
     private static String engineMessage(java.sql.SQLException e) {
@@ -345,6 +390,7 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
                 whole ? Optional.of(Formats.WHOLE) : o.find(FORMAT),
                 o.get(HEADER),
                 o.get(DETECT_TYPES),
+                csvTypes(o),
                 o.get(ENCODING),
                 o.has(PARSE_BLOCK) ? parse(o.get(PARSE_BLOCK)) : null,
                 o.get(TAIL),

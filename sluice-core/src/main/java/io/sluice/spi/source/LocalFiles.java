@@ -26,6 +26,9 @@ import java.util.Map;
  * @param fix what a user does about a bad record of these files, for the error of a split that fails on one
  *     ({@code run.on_bad_record: fail}): {@link #FIX_THE_FILE}, or for a spool of a database's rows, what to select
  *     instead (there is no file to fix)
+ * @param declared csv only, without {@code columns}: types the user declared for some columns ({@code
+ *     source.files.types}), DuckDB type names by column name; they hold in every file and range, the other columns are
+ *     detected (or text, with {@code textColumns})
  */
 public record LocalFiles(
         List<Part> parts,
@@ -35,7 +38,8 @@ public record LocalFiles(
         Map<String, String> columns,
         boolean textColumns,
         String encoding,
-        String fix) {
+        String fix,
+        Map<String, String> declared) {
     /** What to do about a bad record of a file a user gave. */
     public static final String FIX_THE_FILE = "fix the file";
 
@@ -56,26 +60,30 @@ public record LocalFiles(
             throw new IllegalArgumentException("typed columns are for csv files, not " + format);
         }
         java.util.Objects.requireNonNull(fix);
+        declared = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(declared));
+        if (!declared.isEmpty() && (!format.equals("csv") || !columns.isEmpty())) {
+            throw new IllegalArgumentException("declared types are for csv files a user gave, not " + format);
+        }
     }
 
     /** Files whose columns the engine detects. */
     public LocalFiles(List<Part> parts, String format, boolean header, LineParse parse) {
-        this(parts, format, header, parse, Map.of(), false, "utf-8", FIX_THE_FILE);
+        this(parts, format, header, parse, Map.of(), false, "utf-8", FIX_THE_FILE, Map.of());
     }
 
     /** CSV files with a header line, written with these columns and types (see {@link #columns}). */
     public static LocalFiles typedCsv(List<Part> parts, Map<String, String> columns) {
-        return new LocalFiles(parts, "csv", true, null, columns, false, "utf-8", FIX_THE_QUERY);
+        return new LocalFiles(parts, "csv", true, null, columns, false, "utf-8", FIX_THE_QUERY, Map.of());
     }
 
     /** The same files, with this advice about a bad record ({@link #fix}). */
     public LocalFiles withFix(String advice) {
-        return new LocalFiles(parts, format, header, parse, columns, textColumns, encoding, advice);
+        return new LocalFiles(parts, format, header, parse, columns, textColumns, encoding, advice, declared);
     }
 
     /** The same files but these parts. */
     public LocalFiles withParts(List<Part> other) {
-        return new LocalFiles(other, format, header, parse, columns, textColumns, encoding, fix);
+        return new LocalFiles(other, format, header, parse, columns, textColumns, encoding, fix, declared);
     }
 
     /** The same files, csv ones read with every column as text ({@link #textColumns}) when {@code text}. */
@@ -88,12 +96,20 @@ public record LocalFiles(
                 columns,
                 text && format.equals("csv") && columns.isEmpty(),
                 encoding,
-                fix);
+                fix,
+                declared);
     }
 
     /** The same files, read in {@code charset} (one of {@link #ENCODINGS}). */
     public LocalFiles withEncoding(String charset) {
-        return new LocalFiles(parts, format, header, parse, columns, textColumns, charset, fix);
+        return new LocalFiles(parts, format, header, parse, columns, textColumns, charset, fix, declared);
+    }
+
+    /** The same files, csv ones with these columns' types declared ({@link #declared}); others as they are. */
+    public LocalFiles withDeclared(Map<String, String> types) {
+        return format.equals("csv") && columns.isEmpty()
+                ? new LocalFiles(parts, format, header, parse, columns, textColumns, encoding, fix, types)
+                : this;
     }
 
     /**

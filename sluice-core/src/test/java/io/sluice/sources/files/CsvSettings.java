@@ -19,6 +19,7 @@ final class CsvSettings {
                 Optional.empty(),
                 true,
                 true,
+                java.util.Map.of(),
                 "utf-8",
                 null,
                 false,

@@ -1,0 +1,186 @@
+package io.sluice.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.testkit.Workspace;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code source.files.types}: the csv columns a user names get the types given, in every file, range and tailed log;
+ * the others are detected as before. A value that does not convert is a bad record of its line; a value its type
+ * would round fails the split; a name, type or format that cannot be is refused saying what to do.
+ */
+class CsvDeclaredTypesTest {
+    @TempDir
+    Path dir;
+
+    /** {@code discount} integers (detected BIGINT), {@code zip} numbers (detected BIGINT), {@code ts} dates. */
+    private static final String CSV = "id,discount,zip,ts\n1,5,12345,2026-01-02\n2,7,98765,2026-01-03\n";
+
+    /** The run of a pipeline reading {@code a.csv} holding {@code csv}, its files source with {@code options}. */
+    private CliRun run(Workspace ws, String csv, String options) throws Exception {
+        ws.input("a.csv", csv);
+        return CliRun.run(ws.pipeline("""
+                pipeline: declared
+                source: { files: { path: in, %s } }
+                sink: { files: { path: out, format: parquet } }
+                """.formatted(options)));
+    }
+
+    /** A workspace whose pipeline ran successfully: see {@link #run}. */
+    private Workspace ran(String csv, String options) throws Exception {
+        Workspace ws = Workspace.in(dir);
+        CliRun r = run(ws, csv, options);
+        assertThat(r.code()).as(r.toString()).isZero();
+        return ws;
+    }
+
+    private static String schema(Workspace ws) throws Exception {
+        Path output = ws.outputFiles(".parquet").getFirst();
+        return String.join(
+                ", ",
+                Workspace.query("SELECT column_name || ' ' || column_type FROM (DESCRIBE SELECT * FROM read_parquet('"
+                        + output + "'))"));
+    }
+
+    @Test
+    void declaredTypesReachTheSinkTheOtherColumnsAreDetected() throws Exception {
+        Workspace ws = ran(CSV, "types: { discount: double, zip: varchar, ts: timestamp }");
+
+        assertThat(schema(ws)).isEqualTo("discount DOUBLE, id BIGINT, ts TIMESTAMP, zip VARCHAR");
+        assertThat(ws.outputRows("discount, zip, ts::VARCHAR", "parquet"))
+                .containsExactly("5.0|12345|2026-01-02 00:00:00", "7.0|98765|2026-01-03 00:00:00");
+    }
+
+    @Test
+    void withoutTypeDetectionTheDeclaredColumnsAreTypedTheOthersText() throws Exception {
+        Workspace ws = ran(CSV, "detect_types: false, types: { discount: double }");
+
+        assertThat(schema(ws)).isEqualTo("discount DOUBLE, id VARCHAR, ts VARCHAR, zip VARCHAR");
+    }
+
+    @Test
+    void aValueThatDoesNotConvertIsABadRecordNamingItsLineAndColumn() throws Exception {
+        Workspace ws = ran(CSV + "3,n/a,11111,2026-01-04\n4,9,22222,2026-01-05\n", "types: { discount: double }");
+
+        assertThat(ws.deadLetters())
+                .singleElement()
+                .satisfies(d -> assertThat(d)
+                        .contains("\"file\":\"a.csv\"")
+                        .contains("\"line\":4")
+                        .contains("discount")
+                        .contains("n/a"));
+        assertThat(ws.outputRows("id, discount", "parquet")).containsExactly("1|5.0", "2|7.0", "4|9.0");
+    }
+
+    @Test
+    void aValueItsDeclaredTypeWouldRoundFailsTheSplitNamingIt() throws Exception {
+        Workspace ws = Workspace.in(dir);
+        CliRun r = run(ws, CSV + "3,1.5,11111,2026-01-04\n", "types: { discount: bigint }");
+
+        assertThat(r.code()).as(r.toString()).isNotZero();
+        assertThat(r.toString())
+                .contains("a.csv")
+                .contains("'1.5'")
+                .contains("discount")
+                .contains("round");
+        assertThat(ws.outputFiles(".parquet")).isEmpty();
+    }
+
+    @Test
+    void aDeclaredColumnTheFileDoesNotHaveFailsTheSplitNamingItsColumns() throws Exception {
+        Workspace ws = Workspace.in(dir);
+        CliRun r = run(ws, CSV, "types: { discont: double }");
+
+        assertThat(r.code()).as(r.toString()).isNotZero();
+        assertThat(r.toString())
+                .contains("'discont'")
+                .contains("a.csv does not have")
+                .contains("did you mean 'discount'")
+                .contains("id, discount, zip, ts");
+    }
+
+    /** A pipeline whose files source has {@code options} (one a line, from line 5 on), refused at {@code line}. */
+    private String refused(String options, int line) throws Exception {
+        Workspace ws = Workspace.in(dir);
+        Path p = ws.pipeline("""
+                pipeline: declared
+                source:
+                  files:
+                    path: in
+                %ssink: { files: { path: out } }
+                """.formatted(options.indent(4)));
+        CliRun r = CliRun.run(p);
+        assertThat(r.code()).as("%s", r).isEqualTo(2);
+        assertThat(r.err()).contains(p + ":" + line + ":");
+        return r.err();
+    }
+
+    @Test
+    void anUnknownTypeNameIsRefusedAtItsOption() throws Exception {
+        assertThat(refused("types: { discount: doubel }", 5))
+                .contains("discount: 'doubel' is not a type")
+                .contains("bigint, double");
+    }
+
+    @Test
+    void typesIsForCsvOnly() throws Exception {
+        assertThat(refused("format: text\ntypes: { n: bigint }", 6))
+                .contains("types is for csv files")
+                .contains("parse.types");
+    }
+
+    /** Rows of a csv log: {@code discount} empty or a decimal. */
+    private static String rows(int from, int to, boolean discount) {
+        StringBuilder b = new StringBuilder();
+        for (int i = from; i < to; i++) {
+            b.append(i)
+                    .append(',')
+                    .append(discount ? (i % 100) + ".25" : "")
+                    .append(",note ")
+                    .append(i)
+                    .append('\n');
+        }
+        return b.toString();
+    }
+
+    /**
+     * A log whose first range has {@code discount} empty (typed VARCHAR, which every range of the log takes): declared
+     * a double, it is one in every range of both runs.
+     */
+    @Test
+    void everyRangeOfATailedLogHasTheDeclaredType() throws Exception {
+        Workspace ws = Workspace.in(dir);
+        Path log = ws.input("app.log", "id,discount,note\n" + rows(0, 100, false));
+        Path p = ws.pipeline("""
+                pipeline: tailed
+                source:
+                  files:
+                    path: in
+                    include: "*.log"
+                    format: csv
+                    tail: true
+                    split_size: 1KB
+                    types: { discount: double }
+                sink: { files: { path: out, format: parquet } }
+                """);
+        CliRun.run(p).ok();
+        Files.writeString(log, rows(100, 300, true), StandardOpenOption.APPEND);
+        CliRun.run(p).ok();
+
+        List<Path> outputs = ws.outputFiles(".parquet");
+        assertThat(outputs).hasSizeGreaterThan(3);
+        for (Path o : outputs) {
+            assertThat(Workspace.query("SELECT string_agg(column_name || ' ' || column_type, ', ') FROM (DESCRIBE "
+                            + "SELECT * FROM read_parquet('" + o + "'))"))
+                    .as(o.toString())
+                    .containsExactly("id BIGINT, discount DOUBLE, note VARCHAR");
+        }
+        assertThat(ws.outputRows("count(*), count(discount)", "parquet")).containsExactly("300|200");
+    }
+}
