@@ -22,13 +22,17 @@ class CsvDeclaredTypesTest {
     /** {@code discount} integers (detected BIGINT), {@code zip} numbers (detected BIGINT), {@code ts} dates. */
     private static final String CSV = "id,discount,zip,ts\n1,5,12345,2026-01-02\n2,7,98765,2026-01-03\n";
 
-    /** The run of a pipeline reading {@code a.csv} holding {@code csv}, its files source with {@code options}. */
+    /**
+     * The run of a pipeline reading {@code a.csv} holding {@code csv}, its files source with {@code options}; one
+     * worker, so that the files of a scan are packed into one split.
+     */
     private CliRun run(Workspace ws, String csv, String options) throws Exception {
         ws.input("a.csv", csv);
         return CliRun.run(ws.pipeline("""
                 pipeline: declared
                 source: { files: { path: in, %s } }
                 sink: { files: { path: out, format: parquet } }
+                run: { parallelism: 1 }
                 """.formatted(options)));
     }
 
@@ -62,6 +66,31 @@ class CsvDeclaredTypesTest {
         Workspace ws = ran(CSV, "detect_types: false, types: { discount: double }");
 
         assertThat(schema(ws)).isEqualTo("discount DOUBLE, id VARCHAR, ts VARCHAR, zip VARCHAR");
+    }
+
+    /**
+     * Detection reads a column of numbers text when one is written with a leading zero (its type would change it); a
+     * declared type is the user's: the column stays a number.
+     */
+    @Test
+    void aDeclaredColumnIsNotMadeTextByAValue() throws Exception {
+        Workspace ws = ran(CSV.replace("12345", "02134"), "types: { zip: bigint }");
+
+        assertThat(schema(ws)).isEqualTo("discount BIGINT, id BIGINT, ts DATE, zip BIGINT");
+        assertThat(ws.outputRows("zip", "parquet")).containsExactly("2134", "98765");
+    }
+
+    /** Two files of one header line in one split are read by one {@code read_csv}, which detects the others. */
+    @Test
+    void thePackedFilesOfASplitTakeTheDeclaredTypes() throws Exception {
+        Workspace ws = Workspace.in(dir);
+        ws.input("b.csv", "id,discount,zip,ts\n3,8,55555,2026-01-04\n");
+        CliRun r = run(ws, CSV, "types: { discount: double }");
+        assertThat(r.code()).as(r.toString()).isZero();
+
+        assertThat(ws.outputFiles(".parquet")).as("one split of both files").hasSize(1);
+        assertThat(schema(ws)).isEqualTo("discount DOUBLE, id BIGINT, ts DATE, zip BIGINT");
+        assertThat(ws.outputRows("discount", "parquet")).containsExactlyInAnyOrder("5.0", "7.0", "8.0");
     }
 
     @Test
