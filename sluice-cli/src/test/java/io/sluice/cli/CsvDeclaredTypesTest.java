@@ -121,6 +121,45 @@ class CsvDeclaredTypesTest {
         assertThat(ws.outputFiles(".parquet")).isEmpty();
     }
 
+    /**
+     * Past the sample, a value another column's detected type refuses (code {@code A12} among integers) makes that
+     * column text in the read: the value of the declared column in the same record must still be checked, not skipped
+     * with the record by the check's own read.
+     */
+    @Test
+    void aValueItsDeclaredTypeWouldRoundBesideAValueThatMakesAnotherColumnTextFailsTheSplit() throws Exception {
+        StringBuilder csv = new StringBuilder("id,code,qty\n");
+        for (int i = 0; i < 25_000; i++)
+            csv.append(i)
+                    .append(',')
+                    .append(i == 22_000 ? "A12" : String.valueOf(i))
+                    .append(',')
+                    .append(i == 22_000 ? "1.5" : "1")
+                    .append('\n');
+        Workspace ws = Workspace.in(dir);
+        CliRun r = run(ws, csv.toString(), "types: { qty: bigint }");
+
+        assertThat(r.code()).as(r.toString()).isNotZero();
+        assertThat(r.toString()).contains("'1.5'").contains("qty").contains("round");
+        assertThat(ws.outputFiles(".parquet")).isEmpty();
+    }
+
+    @Test
+    void aFileWithAColumnNamedFilenameIsCheckedAndRead() throws Exception {
+        Workspace ws = ran("id,filename,qty\n1,a.txt,2\n2,b.txt,3\n", "types: { qty: bigint }");
+        assertThat(ws.outputRows("id, filename, qty", "parquet")).containsExactly("1|a.txt|2", "2|b.txt|3");
+    }
+
+    @Test
+    void aFileReadAsAnotherFormatByItsNameFailsItsSplitRatherThanIgnoreTheTypes() throws Exception {
+        Workspace ws = Workspace.in(dir);
+        ws.input("b.jsonl", "{\"id\": 1, \"discount\": 1.5}\n");
+        CliRun r = run(ws, CSV, "types: { discount: double }");
+
+        assertThat(r.code()).as(r.toString()).isNotZero();
+        assertThat(r.toString()).contains("b.jsonl").contains("format: csv").contains("types");
+    }
+
     @Test
     void aDeclaredColumnTheFileDoesNotHaveFailsTheSplitNamingItsColumns() throws Exception {
         Workspace ws = Workspace.in(dir);

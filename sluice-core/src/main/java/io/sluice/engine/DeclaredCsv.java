@@ -29,6 +29,9 @@ record DeclaredCsv(Map<String, String> types, Map<Path, String> keys, List<List<
         groups = List.copyOf(groups);
     }
 
+    /** The column the rounding check reads each record's file name into: not {@code filename}, which a file may have. */
+    private static final String FILE_COLUMN = "_sluice_declared_check_file";
+
     /** No column declared. */
     static DeclaredCsv none(List<List<Path>> groups, String options) {
         return new DeclaredCsv(Map.of(), Map.of(), groups, options);
@@ -85,25 +88,31 @@ record DeclaredCsv(Map<String, String> types, Map<Path, String> keys, List<List<
             String changes = ExactCasts.changes(Sql.identifier(name), type);
             if (changes == null) return;
             changing.add(name);
-            checks.add("SELECT filename, " + Sql.literal(name) + " AS col, " + Sql.identifier(name)
-                    + " AS val FROM t WHERE " + changes);
+            checks.add("SELECT " + Sql.identifier(FILE_COLUMN) + ", " + Sql.literal(name) + " AS col, "
+                    + Sql.identifier(name) + " AS val FROM t WHERE " + changes);
         });
         if (checks.isEmpty()) return;
         List<String> text =
                 changing.stream().map(n -> Sql.literal(n) + ": 'VARCHAR'").toList();
+        // every column read as text: a value another column's detected type refuses would make ignore_errors skip
+        // its row here, while the read makes that column text and casts this row's value, rounding it unseen
+        String asText = options.contains("all_varchar") ? "" : ", all_varchar = true";
         try (Statement s = read.getConnection().createStatement();
                 ResultSet r = s.executeQuery("WITH t AS (SELECT * FROM read_csv(" + Sql.pathList(files) + ", "
-                        + options + ", types = {" + String.join(", ", text) + "}, filename = true, "
-                        + "ignore_errors = true)) SELECT * FROM (" + String.join(" UNION ALL ", checks)
-                        + ") LIMIT 1")) {
+                        + options + asText + ", types = {" + String.join(", ", text) + "}, filename = "
+                        + Sql.literal(FILE_COLUMN) + ", ignore_errors = true)) SELECT * FROM ("
+                        + String.join(" UNION ALL ", checks) + ") LIMIT 1")) {
             if (!r.next()) return;
             String file = r.getString(1);
             String key = keys.getOrDefault(Path.of(file), file);
             String type = types.get(r.getString(2));
             throw new Refused(key + ": the value '" + r.getString(3) + "' of column '" + r.getString(2)
                     + "' is not a " + type.toLowerCase(Locale.ROOT) + " as written: its cast would "
-                    + "round or cut it (source.files.types). Declare a type that holds it (double, a decimal with "
-                    + "more digits after the point, varchar), or fix the file");
+                    + "round or cut it (source.files.types). Declare a type that holds it ("
+                    + (type.toLowerCase(Locale.ROOT).matches("(date|time).*")
+                            ? "timestamp for a time of day, timestamp_ns for nanoseconds, varchar"
+                            : "double, a decimal with more digits after the point, varchar")
+                    + "), or fix the file");
         }
     }
 }

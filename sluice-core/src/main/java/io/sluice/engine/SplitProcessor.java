@@ -164,6 +164,13 @@ public final class SplitProcessor {
      */
     private Result read(Connection c, Split split, LocalFiles input, Staging staging, int crMark, boolean checkedInRead)
             throws Exception {
+        if (!input.declared().isEmpty() && !input.format().equals("csv")) {
+            throw SplitFailure.of(
+                    input.parts().getFirst().key() + " is read as " + input.format() + " (by its name), and "
+                            + "source.files.types declares csv columns' types: set format: csv if it is csv, or "
+                            + "leave it out (include), or remove types and give its types in a step (CAST)",
+                    false);
+        }
         String source = "sluice_src_" + NAMES.incrementAndGet();
         Optional<Reader> read = reader(input, source, crMark);
         // every input is an empty csv file: no row, and no column for the steps to bind; the commit still replaces

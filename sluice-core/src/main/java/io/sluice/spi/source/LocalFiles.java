@@ -26,7 +26,7 @@ import java.util.Map;
  * @param fix what a user does about a bad record of these files, for the error of a split that fails on one
  *     ({@code run.on_bad_record: fail}): {@link #FIX_THE_FILE}, or for a spool of a database's rows, what to select
  *     instead (there is no file to fix)
- * @param declared csv only, without {@code columns}: types the user declared for some columns ({@code
+ * @param declared without {@code columns} (a split of other files than csv fails on them): types the user declared for some columns ({@code
  *     source.files.types}), DuckDB type names by column name; they hold in every file and range, the other columns are
  *     detected (or text, with {@code textColumns})
  */
@@ -61,8 +61,10 @@ public record LocalFiles(
         }
         java.util.Objects.requireNonNull(fix);
         declared = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(declared));
-        if (!declared.isEmpty() && (!format.equals("csv") || !columns.isEmpty())) {
-            throw new IllegalArgumentException("declared types are for csv files a user gave, not " + format);
+        // a user's declared types beside typed columns (a database's): a bug. Beside files of another format: the
+        // user's, which the engine refuses for the split (a file named .jsonl among csv files)
+        if (!declared.isEmpty() && !columns.isEmpty()) {
+            throw new IllegalArgumentException("declared types are for csv files a user gave, not typed columns");
         }
     }
 
@@ -105,9 +107,12 @@ public record LocalFiles(
         return new LocalFiles(parts, format, header, parse, columns, textColumns, charset, fix, declared);
     }
 
-    /** The same files, csv ones with these columns' types declared ({@link #declared}); others as they are. */
+    /**
+     * The same files with these columns' types declared ({@link #declared}): a csv file's columns take them; a file of
+     * another format (read so by its extension) cannot, and its split fails saying so rather than ignore them.
+     */
     public LocalFiles withDeclared(Map<String, String> types) {
-        return format.equals("csv") && columns.isEmpty()
+        return columns.isEmpty()
                 ? new LocalFiles(parts, format, header, parse, columns, textColumns, encoding, fix, types)
                 : this;
     }
