@@ -65,9 +65,6 @@ record JsonColumns(List<Path> files, Map<Path, Path> heads) {
     /** Reads the structure DuckDB gives JSON values ({@code json_group_structure}). */
     private static final ObjectMapper STRUCTURE = new ObjectMapper();
 
-    /** A field of a STRUCT type as DuckDB writes it, {@code STRUCT(a BIGINT, "b c" VARCHAR)}: its name. */
-    private static final Pattern FIELD = Pattern.compile("[(,]\\s*(\"(?:[^\"]|\"\")*\"|[^\\s,()\"]+)\\s");
-
     JsonColumns {
         files = List.copyOf(files);
         heads = Map.copyOf(heads);
@@ -406,14 +403,32 @@ record JsonColumns(List<Path> files, Map<Path, Path> heads) {
                 : name;
     }
 
-    /** The field of {@code type} (at any depth) alike to {@code name} but for its case, or null. */
+    /**
+     * The field of {@code type} (at any depth: in a STRUCT, a list's elements, a MAP's values) alike to {@code name}
+     * but for its case, the first as DuckDB writes the type, or null (also for a type not read here).
+     */
     private static String fieldAlike(String type, String name) {
-        Matcher m = FIELD.matcher(type);
-        while (m.find()) {
-            String field = unquoted(m.group(1));
-            if (field.equalsIgnoreCase(name)) return field;
+        try {
+            return fieldAlike(new TypeText(type).type(), name);
+        } catch (RuntimeException e) {
+            return null;
         }
-        return null;
+    }
+
+    private static String fieldAlike(Type type, String name) {
+        return switch (type) {
+            case Type.Fields struct -> {
+                for (Map.Entry<String, Type> field : struct.fields().entrySet()) {
+                    if (field.getKey().equalsIgnoreCase(name)) yield field.getKey();
+                    String inside = fieldAlike(field.getValue(), name);
+                    if (inside != null) yield inside;
+                }
+                yield null;
+            }
+            case Type.MapOf map -> fieldAlike(map.values(), name);
+            case Type.ListOf list -> fieldAlike(list.elements(), name);
+            case Type.Other other -> null;
+        };
     }
 
     /**

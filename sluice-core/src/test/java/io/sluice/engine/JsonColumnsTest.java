@@ -60,6 +60,15 @@ class JsonColumnsTest {
         return out;
     }
 
+    /**
+     * {@code columns}' relation has exactly {@code types} and holds {@code rows} in this order (a bad line's row of
+     * NULLs and others between them).
+     */
+    private static void assertReads(JsonColumns columns, List<String> types, String... rows) throws Exception {
+        assertThat(types(columns)).containsExactly(types.toArray(String[]::new));
+        assertThat(values(columns)).containsSubsequence(rows);
+    }
+
     private JsonColumns file(String records) throws Exception {
         return new JsonColumns(List.of(Files.writeString(dir.resolve("f.jsonl"), records)), Map.of());
     }
@@ -111,9 +120,11 @@ class JsonColumnsTest {
     void twoColumnsWithFieldsAlikeButForTheirCaseKeepTheirValues() throws Exception {
         JsonColumns columns = file("{\"s\": {\"a\": 1}, \"m\": {\"x\": 1}, \"t\": {\"b\": 2}, \"u\": {\"y\": 1}}\n"
                 + "{\"s\": {\"A\": 3}, \"m\": {\"x\": 2}, \"t\": {\"B\": 4}, \"u\": {\"y\": 2}}\n");
-        assertThat(types(columns)).containsExactly("s JSON", "m STRUCT(x BIGINT)", "t JSON", "u STRUCT(y BIGINT)");
-        assertThat(values(columns))
-                .containsExactly("{\"a\":1} {'x': 1} {\"b\":2} {'y': 1}", "{\"A\":3} {'x': 2} {\"B\":4} {'y': 2}");
+        assertReads(
+                columns,
+                List.of("s JSON", "m STRUCT(x BIGINT)", "t JSON", "u STRUCT(y BIGINT)"),
+                "{\"a\":1} {'x': 1} {\"b\":2} {'y': 1}",
+                "{\"A\":3} {'x': 2} {\"B\":4} {'y': 2}");
     }
 
     /**
@@ -126,9 +137,11 @@ class JsonColumnsTest {
                 .containsExactly("l JSON", "u STRUCT(y BIGINT)");
         JsonColumns deeper = file("{\"s\": {\"items\": [{\"amount\": 1}]}, \"u\": {\"y\": 1}}\n"
                 + "{\"s\": {\"items\": [{\"Amount\": 5}]}, \"u\": {\"y\": 2}}\n");
-        assertThat(types(deeper)).containsExactly("s JSON", "u STRUCT(y BIGINT)");
-        assertThat(values(deeper))
-                .containsExactly("{\"items\":[{\"amount\":1}]} {'y': 1}", "{\"items\":[{\"Amount\":5}]} {'y': 2}");
+        assertReads(
+                deeper,
+                List.of("s JSON", "u STRUCT(y BIGINT)"),
+                "{\"items\":[{\"amount\":1}]} {'y': 1}",
+                "{\"items\":[{\"Amount\":5}]} {'y': 2}");
     }
 
     /**
@@ -162,6 +175,35 @@ class JsonColumnsTest {
     }
 
     /**
+     * The error names the column and the field DuckDB's type of it holds, read from the type: beside a field whose
+     * quoted name holds a parenthesis, a comma and a space, and in a STRUCT inside a list or a MAP's values.
+     */
+    @Test
+    void fieldsAlikeButForTheirCaseBesideKeysAlikeFailNamingTheColumnAndFieldHoldingThem() throws Exception {
+        assertLost(
+                file("{\"a\": 1, \"p\": {\"x (Amount, y\": 1}, \"s\": {\"amount\": 1}}\n"
+                        + "{\"A\": 2, \"p\": {\"x (Amount, y\": 2}, \"s\": {\"Amount\": 5}}\n"),
+                "s");
+        assertLost(
+                file("{\"a\": 1, \"u\": {\"n\": 1}, \"s\": {\"l\": [{\"n m\": {\"amount\": 1}}]}}\n"
+                        + "{\"A\": 2, \"u\": {\"n\": 2}, \"s\": {\"l\": [{\"n m\": {\"Amount\": 5}}]}}\n"),
+                "s");
+        StringBuilder map = new StringBuilder();
+        for (int i = 0; i < 300; i++) {
+            String amount = i % 2 == 0 ? "amount" : "Amount";
+            map.append("{\"%s\": %d, \"h\": {\"k%d\": {\"%s\": %d}}}\n"
+                    .formatted(i % 2 == 0 ? "a" : "A", i, i, amount, i));
+        }
+        assertLost(file(map.toString()), "h");
+    }
+
+    private static void assertLost(JsonColumns columns, String column) {
+        assertThatThrownBy(() -> values(columns))
+                .hasMessageContaining("column " + column + " holds the fields \"amount\" and \"Amount\"")
+                .satisfies(e -> assertThat(EngineErrors.retryable(e)).isFalse());
+    }
+
+    /**
      * A file with a line that is not JSON is detected with the bad lines left out, and DuckDB then keeps one field of
      * an object alike but for its case, silently: the keys of its good records' objects are looked at.
      */
@@ -180,9 +222,11 @@ class JsonColumnsTest {
         JsonColumns columns = file("{\"id\": 1, \"r\": {\"x\": 1}, \"l\": [{\"amount\": 1}], \"u\": {\"y\": 1}}\n"
                 + "{\"id\": 2,\n"
                 + "{\"id\": 3, \"r\": {\"x\": 2}, \"l\": [{\"Amount\": 5}], \"u\": {\"y\": 2}}\n");
-        assertThat(types(columns)).containsExactly("id BIGINT", "r STRUCT(x BIGINT)", "l JSON", "u STRUCT(y BIGINT)");
-        assertThat(values(columns))
-                .contains("1 {'x': 1} [{\"amount\":1}] {'y': 1}", "3 {'x': 2} [{\"Amount\":5}] {'y': 2}");
+        assertReads(
+                columns,
+                List.of("id BIGINT", "r STRUCT(x BIGINT)", "l JSON", "u STRUCT(y BIGINT)"),
+                "1 {'x': 1} [{\"amount\":1}] {'y': 1}",
+                "3 {'x': 2} [{\"Amount\":5}] {'y': 2}");
     }
 
     /**
@@ -203,8 +247,10 @@ class JsonColumnsTest {
         records.append("{\"id\": 300, \"h\": {\"Content-Type\": {\"v\": 1}, \"content-type\": {\"v\": 2}}}\n");
         records.append("{\"id\": 301,\n");
         JsonColumns columns = file(records.toString());
-        assertThat(types(columns)).containsExactly("id BIGINT", "h MAP(VARCHAR, STRUCT(v BIGINT))");
-        assertThat(values(columns)).contains("300 {Content-Type={'v': 1}, content-type={'v': 2}}");
+        assertReads(
+                columns,
+                List.of("id BIGINT", "h MAP(VARCHAR, STRUCT(v BIGINT))"),
+                "300 {Content-Type={'v': 1}, content-type={'v': 2}}");
     }
 
     /**
@@ -216,16 +262,14 @@ class JsonColumnsTest {
     @Test
     void fieldsAlikeButForTheirCaseInTheValuesOfAMapBesideAnotherSuchColumnKeepTheirValues() throws Exception {
         JsonColumns columns = file(mapOfAlikeFields(true));
-        assertThat(types(columns)).containsExactly("h JSON", "t JSON");
-        assertThat(values(columns)).contains("{\"k1\":{\"A\":1}} {\"b\":1}");
+        assertReads(columns, List.of("h JSON", "t JSON"), "{\"k1\":{\"A\":1}} {\"b\":1}");
     }
 
     /** The same beside a bad line, which fails the detection before DuckDB meets such a field. */
     @Test
     void fieldsAlikeButForTheirCaseInTheValuesOfAMapBesideABadLineKeepTheirValues() throws Exception {
         JsonColumns columns = file("{\"h\": {\"k\": {\"a\": 0}},\n" + mapOfAlikeFields(false));
-        assertThat(types(columns)).containsExactly("h JSON");
-        assertThat(values(columns)).contains("{\"k1\":{\"A\":1}}");
+        assertReads(columns, List.of("h JSON"), "{\"k1\":{\"A\":1}}");
     }
 
     /** Fields whose names DuckDB quotes in the column's type (a space, a quote) are found alike too. */
@@ -233,8 +277,8 @@ class JsonColumnsTest {
     void fieldsAlikeButForTheirCaseWithQuotedNamesBesideABadLineKeepTheirValues() throws Exception {
         JsonColumns columns = file("{\"s\": {\"say \\\"hi\\\"\": 1, \"n m\": {\"x\": 1}}}\nnot json\n"
                 + "{\"s\": {\"SAY \\\"HI\\\"\": 2, \"n m\": {\"x\": 2}}, \"u\": {\"y\": 1}}\n");
-        assertThat(types(columns)).containsExactly("s JSON", "u STRUCT(y BIGINT)");
-        assertThat(values(columns)).contains("{\"SAY \\\"HI\\\"\":2,\"n m\":{\"x\":2}} {'y': 1}");
+        assertReads(
+                columns, List.of("s JSON", "u STRUCT(y BIGINT)"), "{\"SAY \\\"HI\\\"\":2,\"n m\":{\"x\":2}} {'y': 1}");
     }
 
     /** 300 records, each with a key of its own in {@code h} (a MAP for DuckDB), its value {@code {"a": i}} or {@code {"A": i}}. */
