@@ -22,7 +22,7 @@ for i in $(seq 1 "$files"); do
   # a few files arrive gzipped: read transparently
   if [ $((i % 4)) -eq 0 ]; then gzip -n -f "$f"; fi
 done
-# one bad row: it goes to data/out/_dead_letter/ with its reason, file and line; the good rows are kept
+# one bad row: it goes to data/out/_dead_letter/ with its split, file, line, reason and the record; the good rows are kept
 printf '999999999,eu-west,not-a-number,2026-11-30T00:00:00Z,extra\n' >> "$dir/2026-11/usage-001.csv"
 # make the files look settled (older than `settle`) so the first run reads them at once
 touch -d '-10 seconds' "$dir"/2026-11/*

@@ -270,8 +270,8 @@ final class RunCommand implements Callable<Integer> {
             case "iceberg" -> "written under the warehouse's _sluice_dead_letter/<table>/";
             default -> "written under the sink's _dead_letter/";
         };
-        return where + " with reason, file and line (or the byte where the record starts"
-                + (p.sink().kind().equals("jdbc") ? "; a row the database refused: its key)" : ")");
+        return where + " with split, file, line (or the byte where the record starts), reason and record"
+                + (p.sink().kind().equals("jdbc") ? " (a row the database refused: its key)" : "");
     }
 
     /**

@@ -87,9 +87,10 @@ public final class PipelineSchema {
             "dead_letter",
             "A record that cannot be read (or that a step or the sink's database refuses): `fail` the split (dead at "
                     + "once, not retried: fix the file, then `sluice retry`), `skip` it (counted), or `dead_letter` it "
-                    + "(written with reason, file and line under the sink's `_dead_letter/`, or the byte where the "
-                    + "record starts instead of its line for a byte range of an object in a store or more than 256 MB "
-                    + "into a local file, see docs/guide.md \"Bad records and failures\"; the jdbc and bigquery sinks' "
+                    + "(written under the sink's `_dead_letter/` as a JSON line of six fields: `split`, `file`, `line`, "
+                    + "`byte`, `reason` and `record`, the raw record; `byte`, where the record starts, names it instead "
+                    + "of its line for a byte range of an object in a store or more than 256 MB into a local file, see "
+                    + "docs/guide.md \"Bad records and failures\"; the jdbc and bigquery sinks' "
                     + "go to their `_sluice_dead_letter` table, the iceberg sink's under its warehouse's "
                     + "`_sluice_dead_letter/<table>/`).");
     static final Field<Duration> LEASE = Field.optional(

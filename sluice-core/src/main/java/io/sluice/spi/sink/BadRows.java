@@ -4,7 +4,7 @@ import java.util.Optional;
 
 /**
  * A split's bad records, known only once its rows were read: the reader finds them during the same scan that writes
- * the rows. Columns: {@code split, file, line, reason, record}.
+ * the rows. Columns: {@code split, file, line, byte, reason, record}.
  */
 @FunctionalInterface
 public interface BadRows {
