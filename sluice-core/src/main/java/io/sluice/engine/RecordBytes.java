@@ -26,17 +26,19 @@ final class RecordBytes {
      * Creates the table {@code name (file_path, line, start)}: the 0-based byte {@code start} in its spool of each bad
      * record of {@code rejects} (a csv read's: with {@code line_start}, see {@link Reader}) read from one of the keys of
      * {@code spools}, each the spool itself or a copy of the spool it maps to. Files Java cannot decompress are left
-     * out: their records have no byte.
+     * out: their records have no byte; so are a copy's whose spool is not read so far by {@code deadline} (a {@link
+     * System#nanoTime}, the budget of naming a record, {@link LocateBudget#time}), as {@link RecordOrigins} leaves a
+     * record it does not reach by then.
      */
-    static void create(Statement s, String rejects, String name, Map<String, Path> spools, boolean csv)
+    static void create(Statement s, String rejects, String name, Map<String, Path> spools, boolean csv, long deadline)
             throws SQLException, IOException {
         PhysicalLines.table(s, rejects, csv ? "line_start" : "line", name, "start", (file, records) -> {
             Path spool = spools.get(file.toString());
             if (spool == null) return null;
             long[] starts = starts(file, csv, records);
             if (spool.equals(file)) return starts;
-            // not bounded by time: the spool is read once more, as it was for the copy (a dead letter keeps its byte)
-            return LineEnds.originalOffsets(spool, starts, () -> false);
+            // the spool is read once more, as it was for the copy: a huge one, not by the deadline, names no byte
+            return LineEnds.originalOffsets(spool, starts, () -> System.nanoTime() - deadline > 0);
         });
     }
 

@@ -236,8 +236,9 @@ public final class SplitProcessor {
                                 p.file().toString(),
                                 p.shift() instanceof LineEnds.Copied copied ? copied.original() : p.file());
                     }
+                    long deadline = System.nanoTime() + locate.time().toNanos();
                     RecordBytes.create(
-                            s, reader.rejects(), starts, spools, input.format().equals("csv"));
+                            s, reader.rejects(), starts, spools, input.format().equals("csv"), deadline);
                 }
                 String unreadableRows =
                         unreadable == 0 ? null : deadLetters(split, input, reader.rejects(), lines, starts);
@@ -365,9 +366,8 @@ public final class SplitProcessor {
                         why = "its line could not be counted: " + io.getMessage();
                     }
                 } else if (timer.fired()) {
-                    long millis = locate.time().toMillis();
                     why = "the failing row was not located: reading the split's " + size(input) + " again took longer "
-                            + "than " + (millis < 1000 ? millis + " ms" : millis / 1000 + " s");
+                            + "than " + spokenTime();
                 } else {
                     why = "read again, the split failed otherwise: "
                             + EngineErrors.withoutExcerpt(String.valueOf(again.getMessage()));
@@ -598,6 +598,12 @@ public final class SplitProcessor {
         return count(s, reader.count());
     }
 
+    /** How long naming a record may take ({@link LocateBudget#time}), as a user reads it. */
+    private String spokenTime() {
+        long millis = locate.time().toMillis();
+        return millis < 1000 ? millis + " ms" : millis / 1000 + " s";
+    }
+
     /** What a dead letter of a row a step rejected names as its file: the split's input. */
     private static String origin(LocalFiles input) {
         List<LocalFiles.Part> parts = input.parts();
@@ -632,7 +638,9 @@ public final class SplitProcessor {
      * lines before it are not counted ({@link LocateBudget#countsLines}) names its records by the byte where each
      * starts in the original file instead ({@code starts}, by {@link RecordBytes}; null: no range is), in the field
      * {@code byte} after {@code line} (null): every dead letter has both fields, the one not naming it null, so that
-     * all of a pipeline's dead letters have one shape. DuckDB's CSV reader
+     * all of a pipeline's dead letters have one shape. A record whose byte is not found within the budget (a range read
+     * from a copy, mapped back to its spool: {@link RecordBytes}) has neither, its reason saying so, and is a dead letter
+     * of its own (each is one line of its spool). DuckDB's CSV reader
      * reports a line with too many fields once per extra field ("Expected Number of Columns: 3 Found: 4", then 5, 6,
      * ...): those make one reason, with the count of the whole line ("expected 3 fields, found 7").
      */
@@ -656,12 +664,16 @@ public final class SplitProcessor {
         }
         files.append(") AS f(spool, key, shift, base)");
         String counts = "'Expected Number of Columns: (\\d+) Found: (\\d+)'";
+        // where the record starts in its spool, null when no range is named by byte or its byte was not found in time
+        String start = starts == null ? "NULL::BIGINT" : "any_value(rb.start)";
         String line = lines == null ? "e.line" : "any_value(coalesce(pl.physical, e.line))";
         return """
-                SELECT %s AS split, file, line, "byte", string_agg(reason, '; ' ORDER BY reason) AS reason,
+                SELECT %s AS split, file, line, "byte",
+                       string_agg(reason, '; ' ORDER BY reason) || coalesce(any_value(unplaced), '') AS reason,
                        regexp_replace(any_value(record), '^\\n+|\\r?\\n+$', '', 'g') AS record
                 FROM (
-                    SELECT f.key AS file, %s + f.shift AS line, f.base + %s AS "byte",
+                    SELECT f.key AS file, %s + f.shift AS line, f.base + %s AS "byte", f.spool, e.line AS spool_line,
+                           CASE WHEN f.base IS NOT NULL AND %s IS NULL THEN %s END AS unplaced,
                            CASE WHEN count(*) = count(nullif(regexp_extract(e.error_message, %s, 2), ''))
                                 THEN e.error_type || ': expected ' || any_value(regexp_extract(e.error_message, %s, 1))
                                      || ' fields, found '
@@ -672,13 +684,16 @@ public final class SplitProcessor {
                                 END AS reason,
                            any_value(e.csv_line) AS record
                     FROM %s e JOIN %s ON f.spool = e.file_path%s%s
-                    GROUP BY f.key, e.line, f.shift, f.base, e.error_type
+                    GROUP BY f.key, f.spool, e.line, f.shift, f.base, e.error_type
                 )
-                GROUP BY file, line, "byte" ORDER BY file, line, "byte"
+                GROUP BY file, line, "byte", spool, spool_line ORDER BY file, line, "byte", spool_line
                 """.formatted(
                 Sql.literal(split.id()),
                 line,
-                starts == null ? "NULL::BIGINT" : "any_value(rb.start)",
+                start,
+                start,
+                Sql.literal("; not named by its byte: the bytes before it in the range were not counted within "
+                        + spokenTime() + " (the split names the range)"),
                 counts,
                 counts,
                 counts,

@@ -136,6 +136,32 @@ class DeadLetterPlaceTest {
         });
     }
 
+    /**
+     * Mapping a copy's bytes back to the range's reads the range once more, within the budget of naming a record: past
+     * it, each bad record is still a dead letter of its own, named by what is known (its file, its split's range, its
+     * record), its reason saying why it has no byte.
+     */
+    @Test
+    void badRecordsOfARangeReadFromACopyNotMappedBackWithinTheBudgetAreEachADeadLetterSayingSo() throws Exception {
+        StringBuilder rows = new StringBuilder();
+        for (int i = 0; i < 200_000; i++) rows.append("a,").append(i).append(i % 2 == 0 ? "\r\n" : "\n");
+        rows.append("x,1,2\r\ny,1,2\nb,3\n"); // past the first MB read, where the clock is first looked at
+        List<Map<String, Object>> dead = deadLetters(
+                range("csv", "cost.csv", "v,w\n" + rows, new UnreadableHead(1_073_741_824, true)),
+                new LocateBudget(Duration.ZERO, LocateBudget.DEFAULT.countBytes()));
+        assertThat(dead).extracting(d -> d.get("record")).containsExactly("x,1,2", "y,1,2");
+        assertThat(dead).allSatisfy(d -> {
+            assertThat(d)
+                    .containsEntry("file", "cost.csv")
+                    .containsEntry("line", null)
+                    .containsEntry("byte", null);
+            assertThat((String) d.get("reason"))
+                    .contains("expected 2 fields, found 3")
+                    .endsWith("; not named by its byte: the bytes before it in the range were not counted within 0 ms"
+                            + " (the split names the range)");
+        });
+    }
+
     @Test
     void onBadRecordFailNamesTheBadRecordOfARangeWithMixedLineEndsByItsByteInTheFile() throws Exception {
         String rows = "a,1\r\nb,2\r\nc,3\nx,1,2\nd,4\r\n";
