@@ -541,6 +541,9 @@ class TextParseTest {
         assertInvalid(p, p + ":9:", "source.files.parse.types", "n: 'integr' is not a type");
         Path sql = pipeline("regex: '^(?<name>\\S+) (?<n>\\d+)$'\ntypes: { n: 'int) AS x FROM t; --' }\n", "", "");
         assertInvalid(sql, sql + ":9:", "source.files.parse.types", "is not a type name");
+        // YAML cuts { n: decimal(10,2) } at its comma: a key "2)" without a value beside n: decimal(10
+        Path comma = pipeline("regex: '^(?<name>\\S+) (?<n>\\d+)$'\ntypes: { n: decimal(10,2) }\n", "", "");
+        assertInvalid(comma, comma + ":9:", "source.files.parse.types.2)", "quote a value that holds a comma");
     }
 
     @Test

@@ -508,8 +508,22 @@ public final class Validator {
     }
 
     private Object expected(ConfigNode node, String path, String what) {
-        problems.add(new ConfigProblem(node.location(), path, "expected " + what + ", found " + node.kindName()));
+        problems.add(new ConfigProblem(
+                node.location(), path, "expected " + what + ", found " + node.kindName() + cutAtComma(node, path)));
         return null;
+    }
+
+    /**
+     * A hint where a {@code { }} mapping was cut at a comma inside a value: {@code { price: decimal(10,2) }} is read by
+     * YAML as {@code price: decimal(10} and a key {@code 2)} without a value.
+     */
+    private static String cutAtComma(ConfigNode node, String path) {
+        String key = path.substring(path.lastIndexOf('.') + 1);
+        boolean cut = node instanceof ConfigNode.Scalar s && s.isNull() && key.endsWith(")") && !key.contains("(");
+        return cut
+                ? " (the key '" + key + "' looks like the end of a value YAML cut at a comma: inside { } quote a value"
+                        + " that holds a comma, as in { price: 'decimal(10,2)' })"
+                : "";
     }
 
     private static String join(String path, String name) {

@@ -47,7 +47,8 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
             Type.mapOf(Type.STRING),
             java.util.Map.of(),
             "Column types (DuckDB names: `bigint`, `double`, `decimal(18,4)`, `timestamp`, `date`, `boolean`, ...); "
-                    + "other columns stay text. A value that does not convert makes the line a bad record.");
+                    + "other columns stay text. A value that does not convert makes the line a bad record. Inside "
+                    + "`{ }` quote a type that holds a comma: `{ price: 'decimal(10,2)' }`.");
     static final Type.Obj PARSE = Type.Obj.of("How text lines become columns.", REGEX, DELIMITER, COLUMNS, TYPES);
 
     static final Field<String> PATH = Field.required(
@@ -274,7 +275,12 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
     private static void checkTypes(Options p, Field<?> field, Map<String, String> types) {
         for (var t : types.entrySet()) {
             if (!TYPE_NAME.matcher(t.getValue().strip()).matches()) {
-                throw p.problem(field, t.getKey() + ": '" + t.getValue() + "' is not a type name (" + SOME_TYPES + ")");
+                throw p.problem(
+                        field,
+                        t.getKey() + ": '" + t.getValue() + "' is not a type name (" + SOME_TYPES + ")"
+                                + (t.getValue().contains("(") && !t.getValue().contains(")")
+                                        ? "; inside { } quote a type that holds a comma: '" + t.getValue() + ",...)'"
+                                        : ""));
             }
         }
         if (types.isEmpty()) return;
