@@ -203,6 +203,12 @@ class CsvDeclaredTypesTest {
                 .contains("parse.types");
     }
 
+    @Test
+    void twoNamesAlikeButForTheirCaseAreRefused() throws Exception {
+        assertThat(refused("types: { Price: double, price: varchar }", 5))
+                .contains("'Price' and 'price', alike but for their case");
+    }
+
     /** Rows of a csv log: {@code discount} empty or a decimal. */
     private static String rows(int from, int to, boolean discount) {
         StringBuilder b = new StringBuilder();

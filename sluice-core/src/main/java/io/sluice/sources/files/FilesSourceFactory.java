@@ -318,6 +318,17 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
                             + ": remove types");
         }
         if (o.has(PARSE_BLOCK)) throw o.problem(CSV_TYPES, "types is for csv files; parse is for text: remove one");
+        // DuckDB's reader matches a declared name to a column regardless of case: two such keys name one column
+        Map<String, String> byLowerCase = new java.util.HashMap<>();
+        for (String name : types.keySet()) {
+            String other = byLowerCase.putIfAbsent(name.toLowerCase(java.util.Locale.ROOT), name);
+            if (other != null) {
+                throw o.problem(
+                        CSV_TYPES,
+                        "types declares '" + other + "' and '" + name + "', alike but for their case: column names"
+                                + " are matched regardless of case, so both name one column; keep one");
+            }
+        }
         checkTypes(o, CSV_TYPES, types);
         return types;
     }
