@@ -3,17 +3,23 @@ package io.sluice.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.testkit.Workspace;
+import io.sluice.testkit.storage.S3ProxyServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * {@code source.files.types}: the csv columns a user names get the types given, in every file, range and tailed log;
- * the others are detected as before. A value that does not convert is a bad record of its line; a value its type
- * would round fails the split; a name, type or format that cannot be is refused saying what to do.
+ * the others are detected as before. A value that does not convert, or that its type would round or cut, is a bad
+ * record of its line (or byte); a name, type or format that cannot be is refused saying what to do.
  */
 class CsvDeclaredTypesTest {
     @TempDir
@@ -27,13 +33,19 @@ class CsvDeclaredTypesTest {
      * worker, so that the files of a scan are packed into one split.
      */
     private CliRun run(Workspace ws, String csv, String options) throws Exception {
+        return run(ws, csv, options, "");
+    }
+
+    /** {@link #run(Workspace, String, String)} with {@code onBadRecord} ("": the default). */
+    private CliRun run(Workspace ws, String csv, String options, String onBadRecord) throws Exception {
         ws.input("a.csv", csv);
-        return CliRun.run(ws.pipeline("""
+        return CliRun.run(
+                ws.pipeline("""
                 pipeline: declared
                 source: { files: { path: in, %s } }
                 sink: { files: { path: out, format: parquet } }
-                run: { parallelism: 1 }
-                """.formatted(options)));
+                run: { parallelism: 1%s }
+                """.formatted(options, onBadRecord.isEmpty() ? "" : ", on_bad_record: " + onBadRecord)));
     }
 
     /** A workspace whose pipeline ran successfully: see {@link #run}. */
@@ -107,18 +119,146 @@ class CsvDeclaredTypesTest {
         assertThat(ws.outputRows("id, discount", "parquet")).containsExactly("1|5.0", "2|7.0", "4|9.0");
     }
 
+    /** {@link #CSV} with a record whose discount spans two lines, then {@code 1.5} on line 6, then a good record. */
+    private static final String ROUNDED =
+            CSV + "3,\"7\n\",11111,2026-01-04\n4,1.5,22222,2026-01-05\n5,9,33333,2026-01-06\n";
+
+    /** The run of {@link #ROUNDED} with discount declared a bigint, under {@code on_bad_record: policy}. */
+    private CliRun rounded(Workspace ws, String policy) throws Exception {
+        return run(ws, ROUNDED, "types: { discount: bigint }", policy);
+    }
+
+    /** The one dead letter's {@code file|line|byte|record}, once its reason is seen naming {@code 1.5} and why. */
+    private static String deadLetter(Workspace ws) throws Exception {
+        String all = "read_json('" + ws.out().resolve("_dead_letter") + "/**/*.jsonl')";
+        assertThat(Workspace.query("SELECT reason FROM " + all))
+                .singleElement()
+                .satisfies(reason -> assertThat(reason)
+                        .contains("'1.5'")
+                        .contains("discount")
+                        .contains("round")
+                        .contains("double"));
+        return String.join(
+                "",
+                Workspace.query("SELECT file || '|' || coalesce(line::VARCHAR, '') || '|' || "
+                        + "coalesce(\"byte\"::VARCHAR, '') || '|' || record FROM " + all));
+    }
+
     @Test
-    void aValueItsDeclaredTypeWouldRoundFailsTheSplitNamingIt() throws Exception {
+    void aValueItsDeclaredTypeWouldRoundIsABadRecordOfItsLineTheOthersAreRead() throws Exception {
         Workspace ws = Workspace.in(dir);
-        CliRun r = run(ws, CSV + "3,1.5,11111,2026-01-04\n", "types: { discount: bigint }");
+        CliRun r = rounded(ws, "dead_letter");
+
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(deadLetter(ws)).isEqualTo("a.csv|6||4,1.5,22222,2026-01-05");
+        assertThat(ws.outputRows("id, discount", "parquet")).containsExactly("1|5", "2|7", "3|7", "5|9");
+    }
+
+    @Test
+    void aGzippedFileHasItsRoundingValueABadRecordOfItsLine() throws Exception {
+        Workspace ws = Workspace.in(dir);
+        ws.input("a.csv.gz", Workspace.gzip(ROUNDED));
+        CliRun r = CliRun.run(ws.pipeline("""
+                pipeline: declared
+                source: { files: { path: in, types: { discount: bigint } } }
+                sink: { files: { path: out, format: parquet } }
+                """));
+
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(deadLetter(ws)).isEqualTo("a.csv.gz|6||4,1.5,22222,2026-01-05");
+        assertThat(ws.outputRows("id", "parquet")).containsExactly("1", "2", "3", "5");
+    }
+
+    @Test
+    void underSkipTheRecordIsCountedBad() throws Exception {
+        CliRun r = rounded(Workspace.in(dir), "skip");
+
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.out()).contains("rows 5 in, 4 out, 1 bad");
+    }
+
+    @Test
+    void underFailTheSplitFailsNamingItsLine() throws Exception {
+        Workspace ws = Workspace.in(dir);
+        CliRun r = rounded(ws, "fail");
 
         assertThat(r.code()).as(r.toString()).isNotZero();
-        assertThat(r.toString())
-                .contains("a.csv")
-                .contains("'1.5'")
-                .contains("discount")
-                .contains("round");
+        assertThat(r.toString()).contains("a.csv line 6").contains("'1.5'").contains("round");
         assertThat(ws.outputFiles(".parquet")).isEmpty();
+    }
+
+    /** {@code n} records {@code i,1,note i} of a csv file ({@code qty} declared), {@code 1.5} in record {@code at}. */
+    private static String many(int n, int at) {
+        StringBuilder csv = new StringBuilder("id,qty,note\n");
+        for (int i = 0; i < n; i++)
+            csv.append(i)
+                    .append(',')
+                    .append(i == at ? "1.5" : "1")
+                    .append(",note ")
+                    .append(i)
+                    .append('\n');
+        return csv.toString();
+    }
+
+    /** A byte range of a file, not its first, has its rounding value a bad record of its line; the rest is read. */
+    @Test
+    void aByteRangeHasItsRoundingValueABadRecordOfItsLine() throws Exception {
+        Workspace ws = Workspace.in(dir);
+        ws.input("big.csv", many(5_000, 4_000));
+        CliRun r = CliRun.run(ws.pipeline("""
+                pipeline: declared
+                source: { files: { path: in, split_size: 16KB, types: { qty: bigint } } }
+                sink: { files: { path: out, format: parquet } }
+                """));
+
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(ws.outputFiles(".parquet")).hasSizeGreaterThan(3);
+        assertThat(ws.deadLetters())
+                .singleElement()
+                .satisfies(d -> assertThat(d)
+                        .contains("\"file\":\"big.csv\"")
+                        .contains("\"line\":4002")
+                        .contains("\"record\":\"4000,1.5,note 4000\""));
+        assertThat(ws.outputRows("count(*), sum(qty)", "parquet")).containsExactly("4999|4999");
+    }
+
+    /** A range of an object in a store names its records by byte: the byte where the rounding value's record starts. */
+    @Test
+    void aByteRangeNamedByByteHasItsRoundingValueAtItsByte() throws Exception {
+        S3ProxyServer server = S3ProxyServer.shared();
+        String bucket = "declared-" + Long.toHexString(System.nanoTime());
+        server.createBucket(bucket);
+        String big = many(400, 300);
+        try (S3Client s3 = S3Client.builder()
+                .endpointOverride(server.endpoint())
+                .region(Region.of(S3ProxyServer.REGION))
+                .forcePathStyle(true)
+                .credentialsProvider(StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY)))
+                .build()) {
+            s3.putObject(b -> b.bucket(bucket).key("in/big.csv"), RequestBody.fromString(big));
+        }
+        System.setProperty("aws.accessKeyId", S3ProxyServer.ACCESS_KEY);
+        System.setProperty("aws.secretAccessKey", S3ProxyServer.SECRET_KEY);
+        Workspace ws = Workspace.in(dir);
+        CliRun.run(ws.pipeline("""
+                        pipeline: declared
+                        source: { files: { path: "s3://%s/in/", split_size: 1KB, settle: 0s, types: { qty: bigint }, s3: { endpoint: "%s", region: %s, path_style: true } } }
+                        sink: { files: { path: out, format: parquet } }
+                        """.formatted(bucket, server.endpoint(), S3ProxyServer.REGION)))
+                .ok();
+
+        String all = "read_json('" + ws.out().resolve("_dead_letter") + "/**/*.jsonl')";
+        assertThat(Workspace.query("SELECT \"byte\" || '|' || record || '|' || (line IS NULL) FROM " + all))
+                .singleElement()
+                .satisfies(l -> {
+                    String[] f = l.split("\\|");
+                    assertThat(f[1]).isEqualTo("300,1.5,note 300");
+                    assertThat(f[2]).as("named by its byte").isEqualTo("true");
+                    // tail -c +(byte + 1) of the file starts with the record
+                    assertThat(big.substring(Integer.parseInt(f[0]))).startsWith(f[1] + "\n");
+                });
+        assertThat(ws.outputRows("count(*)", "parquet")).containsExactly("399");
     }
 
     /**
@@ -127,7 +267,7 @@ class CsvDeclaredTypesTest {
      * with the record by the check's own read.
      */
     @Test
-    void aValueItsDeclaredTypeWouldRoundBesideAValueThatMakesAnotherColumnTextFailsTheSplit() throws Exception {
+    void aValueItsDeclaredTypeWouldRoundBesideAValueThatMakesAnotherColumnTextIsABadRecord() throws Exception {
         StringBuilder csv = new StringBuilder("id,code,qty\n");
         for (int i = 0; i < 25_000; i++)
             csv.append(i)
@@ -139,9 +279,15 @@ class CsvDeclaredTypesTest {
         Workspace ws = Workspace.in(dir);
         CliRun r = run(ws, csv.toString(), "types: { qty: bigint }");
 
-        assertThat(r.code()).as(r.toString()).isNotZero();
-        assertThat(r.toString()).contains("'1.5'").contains("qty").contains("round");
-        assertThat(ws.outputFiles(".parquet")).isEmpty();
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(ws.deadLetters())
+                .singleElement()
+                .satisfies(d -> assertThat(d)
+                        .contains("\"line\":22002")
+                        .contains("'1.5'")
+                        .contains("qty")
+                        .contains("round"));
+        assertThat(ws.outputRows("count(*), count(DISTINCT code)", "parquet")).containsExactly("24999|24999");
     }
 
     @Test

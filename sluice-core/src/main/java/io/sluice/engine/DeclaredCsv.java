@@ -14,27 +14,33 @@ import java.util.Map;
 /**
  * Csv columns whose types the user declared ({@code source.files.types}): DuckDB's reader casts their values to those
  * types, in every file and byte range alike, and a value that does not convert is a bad record of its line (a {@code
- * CAST} reject). Before a read, {@link #check} refuses a file that lacks a declared column, and a value the cast would
- * change instead of refusing ({@link ExactCasts}: {@code 1.5} as a BIGINT is 2), which DuckDB's reader does silently.
+ * CAST} reject). A column whose type may round or cut a value ({@link ExactCasts}: {@code 1.5} as a BIGINT is 2, which
+ * DuckDB's reader does silently) is read as text and cast by the read's select: a record holding such a value is a bad
+ * record of its line too, found by the read itself ({@link #select}, one pass) and, when there is one, by a read of
+ * every value before the read again ({@link #flag}). {@link #check} refuses a file that lacks a declared column.
  *
+ * @param prefix  the names of the read's tables start with it
  * @param types   the declared types by column name (DuckDB matches the names regardless of case); empty: none
  * @param keys    the name a user knows each file by
  * @param groups  the files, in groups of one header line, each read by one {@code read_csv}
  * @param options the {@code read_csv} options of every group, without the declared types
  */
-record DeclaredCsv(Map<String, String> types, Map<Path, String> keys, List<List<Path>> groups, String options) {
+record DeclaredCsv(
+        String prefix, Map<String, String> types, Map<Path, String> keys, List<List<Path>> groups, String options) {
     DeclaredCsv {
         types = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(types));
         keys = Map.copyOf(keys);
         groups = List.copyOf(groups);
     }
 
-    /** The column the rounding check reads each record's file name into: not {@code filename}, which a file may have. */
-    private static final String FILE_COLUMN = "_sluice_declared_check_file";
-
     /** No column declared. */
-    static DeclaredCsv none(List<List<Path>> groups, String options) {
-        return new DeclaredCsv(Map.of(), Map.of(), groups, options);
+    static DeclaredCsv none(String prefix, List<List<Path>> groups, String options) {
+        return new DeclaredCsv(prefix, Map.of(), Map.of(), groups, options);
+    }
+
+    /** The table {@link #flag} fills. */
+    String flagged() {
+        return prefix + "_declared";
     }
 
     /** A declared type the files do not fit: the split fails, the same way at every attempt. */
@@ -52,12 +58,87 @@ record DeclaredCsv(Map<String, String> types, Map<Path, String> keys, List<List<
         return entries.isEmpty() ? "" : ", types = {" + String.join(", ", entries) + "}";
     }
 
+    /** Whether {@code column} is declared with a type that may round or cut a value, and so read as text. */
+    boolean readsAsText(String column) {
+        return changing().keySet().stream().anyMatch(n -> n.equalsIgnoreCase(column));
+    }
+
     /** Whether {@code column} is declared (names compared as DuckDB compares them, regardless of case). */
     boolean declares(String column) {
         return types.keySet().stream().anyMatch(n -> n.equalsIgnoreCase(column));
     }
 
-    /** Refuses the first group of files that lacks a declared column, or holds a value of one its type would change. */
+    /**
+     * The {@code read_csv} option of a read: {@link #option}, but a column whose declared type may round or cut a value
+     * is read as text, which {@link #select} casts.
+     */
+    String readOption(List<String> text) {
+        List<String> asText = new ArrayList<>(text);
+        asText.addAll(changing().keySet());
+        List<String> entries = new ArrayList<>();
+        types.forEach((name, type) -> {
+            if (!changing().containsKey(name)) entries.add(Sql.literal(name) + ": " + Sql.literal(type));
+        });
+        for (String t : asText)
+            if (!declares(t) || changing().containsKey(t)) entries.add(Sql.literal(t) + ": 'VARCHAR'");
+        return entries.isEmpty() ? "" : ", types = {" + String.join(", ", entries) + "}";
+    }
+
+    /** The declared columns whose type may round or cut a value, each with the condition on its text that says so. */
+    Map<String, String> changing() {
+        Map<String, String> changing = new java.util.LinkedHashMap<>();
+        types.forEach((name, type) -> {
+            String changes = ExactCasts.changes(Sql.identifier(name), type);
+            if (changes != null) changing.put(name, changes);
+        });
+        return changing;
+    }
+
+    /**
+     * What a read of {@link #readOption} selects: {@code replaced} (a {@code * REPLACE} list of the read's own) and the
+     * columns read as text cast to their declared type. {@code inRead}: a value that its type would change or refuse
+     * raises the error of a read to do again ({@link DetectedCsv#raised}; the read is done again, {@link #flag} first); else the cast of a value {@link #where}
+     * keeps.
+     */
+    String select(List<String> replaced, boolean inRead) {
+        String recheck = DetectedCsv.recheck();
+        List<String> casts = new ArrayList<>(replaced);
+        changing().forEach((name, changes) -> {
+            String column = Sql.identifier(name);
+            String cast = "TRY_CAST(" + column + " AS " + types.get(name) + ")";
+            casts.add(
+                    inRead
+                            ? "coalesce(CASE WHEN " + changes + " THEN " + recheck + " ELSE " + cast
+                                    + " END, CASE WHEN " + column + " IS NOT NULL THEN " + recheck + " END) AS "
+                                    + column
+                            : cast + " AS " + column);
+        });
+        return casts.isEmpty() ? "*" : "* REPLACE (" + String.join(", ", casts) + ")";
+    }
+
+    /** The condition on a read of {@link #readOption} of the records {@link #flag} finds no fault with; "": all. */
+    String where() {
+        List<String> ok = new ArrayList<>();
+        changing().forEach((name, changes) -> ok.add("NOT " + bad(name, changes)));
+        return String.join(" AND ", ok);
+    }
+
+    /** Whether the text of a declared column is a value its type refuses or would change. */
+    private String bad(String name, String changes) {
+        String column = Sql.identifier(name);
+        return "(" + column + " IS NOT NULL AND (TRY_CAST(" + column + " AS " + types.get(name) + ") IS NULL OR "
+                + changes + "))";
+    }
+
+    /**
+     * A group's read of {@link #readOption} and {@link #select} (checked in the read: {@code inRead}), when nothing but
+     * the declared types decides how it is read.
+     */
+    DetectedCsv.Read read(boolean inRead) {
+        return new DetectedCsv.Read(options + readOption(List.of()), select(List.of(), inRead), inRead ? "" : where());
+    }
+
+    /** Refuses the first group of files that lacks a declared column (each group described by DuckDB). */
     void check(Statement read) throws SQLException {
         if (types.isEmpty()) return;
         for (List<Path> files : groups) {
@@ -67,52 +148,174 @@ record DeclaredCsv(Map<String, String> types, Map<Path, String> keys, List<List<
                             + Sql.literal(files.getFirst().toString()) + ", " + options + ")")) {
                 while (r.next()) columns.add(r.getString("column_name"));
             }
-            for (String name : types.keySet()) {
-                if (columns.stream().noneMatch(c -> c.equalsIgnoreCase(name))) {
-                    throw new Refused("source.files.types declares the column '" + name + "', which "
-                            + keys.getOrDefault(
-                                    files.getFirst(), files.getFirst().toString())
-                            + " does not have" + Validator.suggestion(name, columns) + "; its columns: "
-                            + String.join(", ", columns) + ". Fix the name in types, or remove it");
-                }
-            }
-            changing(read, files);
+            missing(files, columns);
         }
     }
 
-    /** Refuses a value of a declared column that its type's cast would round or cut. */
-    private void changing(Statement read, List<Path> files) throws SQLException {
-        List<String> checks = new ArrayList<>();
-        List<String> changing = new ArrayList<>();
-        types.forEach((name, type) -> {
-            String changes = ExactCasts.changes(Sql.identifier(name), type);
-            if (changes == null) return;
-            changing.add(name);
-            checks.add("SELECT " + Sql.identifier(FILE_COLUMN) + ", " + Sql.literal(name) + " AS col, "
-                    + Sql.identifier(name) + " AS val FROM t WHERE " + changes);
-        });
-        if (checks.isEmpty()) return;
-        List<String> text =
-                changing.stream().map(n -> Sql.literal(n) + ": 'VARCHAR'").toList();
-        // every column read as text: a value another column's detected type refuses would make ignore_errors skip
-        // its row here, while the read makes that column text and casts this row's value, rounding it unseen
-        String asText = options.contains("all_varchar") ? "" : ", all_varchar = true";
-        try (Statement s = read.getConnection().createStatement();
-                ResultSet r = s.executeQuery("WITH t AS (SELECT * FROM read_csv(" + Sql.pathList(files) + ", "
-                        + options + asText + ", types = {" + String.join(", ", text) + "}, filename = "
-                        + Sql.literal(FILE_COLUMN) + ", ignore_errors = true)) SELECT * FROM ("
-                        + String.join(" UNION ALL ", checks) + ") LIMIT 1")) {
-            if (!r.next()) return;
-            String file = r.getString(1);
-            String key = keys.getOrDefault(Path.of(file), file);
-            String type = types.get(r.getString(2));
-            throw new Refused(key + ": the value '" + r.getString(3) + "' of column '" + r.getString(2)
-                    + "' is not a " + type.toLowerCase(Locale.ROOT) + " as written: its cast would "
-                    + "round or cut it (source.files.types). Declare a type that holds it ("
-                    + (type.toLowerCase(Locale.ROOT).matches("(date|time).*")
-                            ? "timestamp for a time of day, timestamp_ns for nanoseconds, varchar"
-                            : "double, a decimal with more digits after the point, varchar")
-                    + "), or fix the file");
+    /** Refuses {@code files}, of the {@code columns} given, when they lack a declared column. */
+    void missing(List<Path> files, List<String> columns) throws Refused {
+        for (String name : types.keySet()) {
+            if (columns.stream().noneMatch(c -> c.equalsIgnoreCase(name))) {
+                throw new Refused("source.files.types declares the column '" + name + "', which "
+                        + keys.getOrDefault(files.getFirst(), files.getFirst().toString())
+                        + " does not have" + Validator.suggestion(name, columns) + "; its columns: "
+                        + String.join(", ", columns) + ". Fix the name in types, or remove it");
+            }
         }
+    }
+
+    /**
+     * Creates the table {@code table} of the bad records {@link #where} leaves out, as a {@link Reader}'s rejects:
+     * {@code file_path, line, line_start, error_type, error_message, csv_line}, each named by its record number and
+     * byte position as DuckDB names the records its reader rejects (so that they become dead letters as those do: line
+     * or byte, in plain and gzipped files and byte ranges alike). Each file is read once more, every column as text.
+     *
+     * @return how many records the table holds
+     */
+    long flag(Statement read) throws SQLException {
+        String table = flagged();
+        read.execute("CREATE OR REPLACE TEMP TABLE " + table + " (file_path VARCHAR, line BIGINT, line_start BIGINT, "
+                + "error_type VARCHAR, error_message VARCHAR, csv_line VARCHAR)");
+        List<String> reasons = new ArrayList<>();
+        changing()
+                .forEach((name, changes) ->
+                        reasons.add("CASE WHEN " + bad(name, changes) + " THEN " + reason(name) + " END"));
+        // every column read as text: a value another column's detected type refuses would make its record a reject
+        // of this read, unnumbered, while the split's read makes that column text and keeps the record
+        String asText = options.contains("all_varchar") ? "" : ", all_varchar = true";
+        long flagged = 0;
+        try (Statement s = read.getConnection().createStatement()) {
+            for (List<Path> files : groups) {
+                for (Path file : files) {
+                    String rejects = table + "_rej";
+                    String scans = table + "_scan";
+                    List<long[]> bad = new ArrayList<>(); // {the record's number among the rows read, its reason's row}
+                    List<String> why = new ArrayList<>();
+                    try (ResultSet r = s.executeQuery("SELECT " + RECORD + ", reason FROM (SELECT row_number() OVER ()"
+                            + " AS " + RECORD + ", concat_ws('; ', " + String.join(", ", reasons) + ") AS reason FROM "
+                            + "read_csv(" + Sql.literal(file.toString()) + ", " + options + asText
+                            + ", store_rejects = true, rejects_table = " + Sql.literal(rejects) + ", rejects_scan = "
+                            + Sql.literal(scans) + ")) WHERE reason <> ''")) {
+                        while (r.next()) {
+                            bad.add(new long[] {r.getLong(1), why.size()});
+                            why.add(r.getString(2));
+                        }
+                    }
+                    if (!bad.isEmpty()) {
+                        List<Long> skipped = new ArrayList<>(); // records this read rejected, not numbered by it
+                        try (ResultSet r = s.executeQuery("SELECT DISTINCT line FROM " + rejects + " ORDER BY line")) {
+                            while (r.next()) skipped.add(r.getLong(1));
+                        }
+                        insert(s, table, file, records(bad, skipped), why);
+                        flagged += bad.size();
+                    }
+                    s.execute("DROP TABLE IF EXISTS " + rejects);
+                    s.execute("DROP TABLE IF EXISTS " + scans);
+                }
+            }
+        }
+        return flagged;
+    }
+
+    /** The column the check numbers each row read in: not {@code rn}, which a file may have. */
+    private static final String RECORD = "_sluice_declared_record";
+
+    /**
+     * Each bad row's record number in its file, as DuckDB's rejects number records (a header is record 1), from its
+     * number among the rows read and the records the read rejected (ascending).
+     */
+    private long[] records(List<long[]> bad, List<Long> skipped) {
+        boolean header = options.contains("header = true");
+        long[] records = new long[bad.size()];
+        int k = 0;
+        long passed = 0; // skipped records before the current one
+        for (int i = 0; i < records.length; i++) {
+            long record = bad.get(i)[0] + (header ? 1 : 0) + passed;
+            while (k < skipped.size() && skipped.get(k) <= record) {
+                k++;
+                passed++;
+                record++;
+            }
+            records[i] = record;
+        }
+        return records;
+    }
+
+    /** Inserts the bad records of {@code file}, each with its byte position and text as the file holds them. */
+    private static void insert(Statement s, String table, Path file, long[] records, List<String> why)
+            throws SQLException {
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        RecordOrigins.Position[] at = null;
+        String[] text = new String[records.length];
+        if (!name.endsWith(".zst") && !name.endsWith(".zstd")) { // no decoder here: the record number names them
+            long[] nths = new long[records.length * 2];
+            for (int i = 0; i < records.length; i++) {
+                nths[2 * i] = records[i];
+                nths[2 * i + 1] = records[i] + 1;
+            }
+            long[] sorted = java.util.Arrays.stream(nths).sorted().distinct().toArray();
+            try {
+                RecordOrigins.Position[] found =
+                        RecordOrigins.positions(file, name.endsWith(".gz"), true, sorted, Long.MAX_VALUE);
+                at = new RecordOrigins.Position[nths.length];
+                for (int i = 0; i < nths.length; i++) at[i] = found[java.util.Arrays.binarySearch(sorted, nths[i])];
+                text = texts(file, name.endsWith(".gz"), at);
+            } catch (java.io.IOException e) {
+                throw new SQLException("could not read " + file + " again: " + e.getMessage(), e);
+            }
+        }
+        List<String> values = new ArrayList<>();
+        for (int i = 0; i < records.length; i++) {
+            values.add("(" + Sql.literal(file.toString()) + ", " + records[i] + ", "
+                    + (at == null ? "NULL" : String.valueOf(at[2 * i].offset() + 1)) + ", 'CAST', "
+                    + Sql.literal(why.get(i)) + ", " + (text[i] == null ? "NULL" : Sql.literal(text[i])) + ")");
+            if (values.size() == 1000 || i == records.length - 1) {
+                s.execute("INSERT INTO " + table + " VALUES " + String.join(", ", values));
+                values.clear();
+            }
+        }
+    }
+
+    /** The text of each record, from its start ({@code at[2i]}) to the next one's ({@code at[2i+1]}). */
+    private static String[] texts(Path file, boolean gz, RecordOrigins.Position[] at) throws java.io.IOException {
+        String[] texts = new String[at.length / 2];
+        Integer[] order = new Integer[texts.length];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        java.util.Arrays.sort(order, java.util.Comparator.comparingLong(i -> at[2 * i].offset()));
+        try (java.io.InputStream raw = java.nio.file.Files.newInputStream(file);
+                java.io.InputStream in = new java.io.BufferedInputStream(
+                        gz ? new java.util.zip.GZIPInputStream(raw, 1 << 16) : raw, 1 << 16)) {
+            long offset = 0;
+            for (int i : order) {
+                long from = at[2 * i].offset();
+                long to =
+                        Math.min(at[2 * i + 1].offset(), from + (1 << 20)); // a record's first MB is enough to find it
+                in.skipNBytes(from - offset);
+                byte[] bytes = in.readNBytes((int) Math.max(0, to - from));
+                offset = from + bytes.length;
+                texts[i] = new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+            }
+        }
+        return texts;
+    }
+
+    /** Why a record's value of {@code name} is bad: its type refuses it, or would round or cut it. */
+    private String reason(String name) {
+        String column = Sql.identifier(name);
+        String type = types.get(name);
+        String lower = type.toLowerCase(Locale.ROOT);
+        String refused = Sql.literal("Error when converting column \"" + name + "\". Could not convert string \"")
+                + " || " + column + " || " + Sql.literal("\" to '" + type.toUpperCase(Locale.ROOT) + "'");
+        String changed = Sql.literal("the value '") + " || " + column + " || "
+                + Sql.literal("' of column '" + name
+                        + "' is not a " + lower
+                        + " as written: its cast would round or cut it (source.files.types). Declare a "
+                        + "type that holds it ("
+                        + (lower.matches("(date|time).*")
+                                ? "timestamp for a time of day, timestamp_ns for nanoseconds, varchar"
+                                : "double, a decimal with more digits after the point, varchar")
+                        + "), or fix the file");
+        return "CASE WHEN TRY_CAST(" + column + " AS " + type + ") IS NULL THEN " + refused + " ELSE " + changed
+                + " END";
     }
 }

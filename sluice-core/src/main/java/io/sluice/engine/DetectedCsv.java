@@ -54,8 +54,17 @@ record DetectedCsv(
     /** The message of the error a read of {@link #checkedInRead} raises; no user sees it. */
     private static final String RECHECK = "sluice: a csv value its detected type would change or refuse";
 
-    /** One group's read: its {@code read_csv} options and what it selects from them. */
-    record Read(String options, String select) {}
+    /** The SQL of the error a read raises at a value to look at again ({@link #raised}). */
+    static String recheck() {
+        return "error(" + Sql.literal(RECHECK) + ")";
+    }
+
+    /** One group's read: its {@code read_csv} options, what it selects from them, and which rows ("": all). */
+    record Read(String options, String select, String where) {
+        Read(String options, String select) {
+            this(options, select, "");
+        }
+    }
 
     /** A column whose detected type some value of it could change, and the condition on its text that says so. */
     private record Checked(String name, String type, String changes) {}
@@ -65,13 +74,14 @@ record DetectedCsv(
      * raises an error ({@link #raised}) at a value the cast would change or refuse; empty when no column needs a check
      * (or a sniff of the files fails: the split's read itself reports why).
      */
-    Optional<List<Read>> checkedInRead(Statement s) {
-        return reads(files -> {
+    Optional<List<Read>> checkedInRead(Statement s) throws DeclaredCsv.Refused {
+        return reads(true, files -> {
             Detection detected = detect(s, files);
             List<Checked> checked = checked(detected);
-            if (checked.isEmpty()) return detected.dialect() == null ? null : read(detected, List.of(), "*");
+            if (checked.isEmpty())
+                return detected.dialect() == null ? null : read(detected, List.of(), List.of(), true);
             List<String> casts = new ArrayList<>();
-            String recheck = "error(" + Sql.literal(RECHECK) + ")";
+            String recheck = recheck();
             for (Checked c : checked) {
                 String column = Sql.identifier(c.name());
                 String cast = "TRY_CAST(" + column + " AS " + c.type() + ")";
@@ -87,10 +97,7 @@ record DetectedCsv(
                             + ", CASE WHEN " + column + " IS NOT NULL THEN " + recheck + " END) END AS " + column);
                 }
             }
-            return read(
-                    detected,
-                    checked.stream().map(Checked::name).toList(),
-                    "* REPLACE (" + String.join(", ", casts) + ")");
+            return read(detected, checked.stream().map(Checked::name).toList(), casts, true);
         });
     }
 
@@ -106,11 +113,11 @@ record DetectedCsv(
      * Each group's read, with the columns some value of which their detected type would change as text; empty when
      * every value converts as written (or a read fails: the split's read itself reports why).
      */
-    Optional<List<Read>> exact(Statement s) {
-        return reads(files -> {
+    Optional<List<Read>> exact(Statement s) throws DeclaredCsv.Refused {
+        return reads(false, files -> {
             Detection detected = detect(s, files);
             List<String> text = changing(s, files, detected);
-            return text.isEmpty() && detected.dialect() == null ? null : read(detected, text, "*");
+            return text.isEmpty() && detected.dialect() == null ? null : read(detected, text, List.of(), false);
         });
     }
 
@@ -120,19 +127,26 @@ record DetectedCsv(
         Read of(List<Path> files) throws SQLException;
     }
 
-    /** Each group's read; empty when every group is read as detected, or when one fails. */
-    private Optional<List<Read>> reads(GroupRead read) {
+    /**
+     * Each group's read; empty when every group is read as detected, or when one fails (but for a group lacking a
+     * declared column).
+     *
+     * @param inRead the declared columns' values checked in the read ({@link DeclaredCsv#select})
+     */
+    private Optional<List<Read>> reads(boolean inRead, GroupRead read) throws DeclaredCsv.Refused {
         List<Read> reads = new ArrayList<>();
         boolean any = false;
         for (List<Path> files : groups) {
             Read r;
             try {
                 r = read.of(files);
+            } catch (DeclaredCsv.Refused e) {
+                throw e;
             } catch (SQLException e) {
                 return Optional.empty();
             }
             any |= r != null;
-            reads.add(r == null ? new Read(typed(), "*") : r);
+            reads.add(r == null ? declared.read(inRead) : r);
         }
         return any ? Optional.of(reads) : Optional.empty();
     }
@@ -158,19 +172,31 @@ record DetectedCsv(
      * How a group's files are read, with {@code text} read as text: a group of one file as its sniff found it, so that
      * the read does not sniff the file again; a group of several with DuckDB's detection and those columns' types set.
      */
-    private Read read(Detection detected, List<String> text, String select) {
-        if (detected.dialect() == null) return new Read(options + declared.option(text), select);
+    private Read read(Detection detected, List<String> text, List<String> replaced, boolean inRead) {
+        String select = declared.select(replaced, inRead);
+        String where = inRead ? "" : declared.where();
+        if (detected.dialect() == null) return new Read(options + declared.readOption(text), select, where);
         String columns = String.join(
                 ", ",
                 detected.columns().stream()
                         .map(c -> Sql.literal(c.name()) + ": "
-                                + Sql.literal(text.contains(c.name()) ? "VARCHAR" : c.type()))
+                                + Sql.literal(
+                                        text.contains(c.name()) || declared.readsAsText(c.name())
+                                                ? "VARCHAR"
+                                                : c.type()))
                         .toList());
-        return new Read(options + detected.dialect() + detected.formats() + ", columns = {" + columns + "}", select);
+        return new Read(
+                options + detected.dialect() + detected.formats() + ", columns = {" + columns + "}", select, where);
     }
 
     /** The columns of {@code files} as DuckDB detects them: one file's by its sniff, several files' by a description. */
     private Detection detect(Statement read, List<Path> files) throws SQLException {
+        Detection detected = described(read, files);
+        declared.missing(files, names(detected));
+        return detected;
+    }
+
+    private Detection described(Statement read, List<Path> files) throws SQLException {
         if (files.size() == 1) return sniffed(read, files.getFirst(), heads.get(files.getFirst()));
         List<Column> columns = new ArrayList<>();
         // a statement of its own: DuckDB closes a statement whose query failed, and the read's own error must be seen
@@ -254,7 +280,7 @@ record DetectedCsv(
         // every value as text, split as the read splits it
         String asText = detected.dialect() == null
                 ? options + ", all_varchar = true"
-                : read(detected, detected.columns().stream().map(Column::name).toList(), "*")
+                : read(detected, detected.columns().stream().map(Column::name).toList(), List.of(), true)
                         .options();
         if (checked.isEmpty()) return List.of();
         List<String> text = new ArrayList<>();

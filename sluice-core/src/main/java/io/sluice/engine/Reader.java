@@ -68,30 +68,49 @@ record Reader(
      * This reader with its columns detected where it reads JSON lines (their numbers typed to hold every value: {@link
      * JsonColumns}), so that no later bind of {@code relation} detects them again; where it reads csv files whose types
      * DuckDB detects, with the columns holding a value their type would change read as text ({@link
-     * DetectedCsv#exact}: every value looked at first); else this reader.
+     * DetectedCsv#exact}: every value looked at first); where the user declared csv types that may round or cut a
+     * value, with the records holding such a value (or one the type refuses) among the rejects ({@link
+     * DeclaredCsv#flag}: every value looked at first); else this reader.
      */
     Reader resolved(Statement s) throws SQLException {
-        if (declared != null) declared.check(s);
-        if (detected != null) return detectedRead(detected.exact(s));
+        if (detected != null) return csvRead(detected.exact(s), false, s);
+        if (declared != null) {
+            declared.check(s);
+            return csvRead(Optional.empty(), false, s);
+        }
         if (json == null) return this;
         String typed = json.relation(s);
         return new Reader(prepare, typed, after, rejects, drops, scans, "SELECT count(*) FROM (" + typed + ")");
     }
 
     /**
-     * {@link #resolved}, but csv files' detected column types are checked by the read itself, in one pass: its query
-     * fails ({@link DetectedCsv#raised}) at a value its type would change or refuse, and the split is then read again
-     * through {@link #resolved}.
+     * {@link #resolved}, but csv files' detected and declared column types are checked by the read itself, in one
+     * pass: its query fails ({@link DetectedCsv#raised}) at a value its type would change or refuse, and the split is
+     * then read again through {@link #resolved}.
      */
     Reader checkedInRead(Statement s) throws SQLException {
-        if (detected == null) return resolved(s);
-        if (declared != null) declared.check(s);
-        return detectedRead(detected.checkedInRead(s));
+        if (detected != null) return csvRead(detected.checkedInRead(s), true, s);
+        if (declared == null) return resolved(s);
+        declared.check(s);
+        return csvRead(Optional.empty(), true, s);
     }
 
-    /** The csv files read group by group as {@code reads} says; this reader when they are read as detected. */
-    private Reader detectedRead(Optional<List<DetectedCsv.Read>> reads) {
-        return reads.map(r -> csv(detected.prefix(), detected.groups(), r, 0)).orElse(this);
+    /**
+     * The csv files read group by group as {@code reads} says, else as the declared types say ({@link
+     * DeclaredCsv#read}); this reader when they are read as detected, with no declared type that may change a value.
+     */
+    private Reader csvRead(Optional<List<DetectedCsv.Read>> reads, boolean inRead, Statement s) throws SQLException {
+        DeclaredCsv types = declared != null ? declared : detected.declared();
+        boolean changing = !types.changing().isEmpty();
+        if (reads.isEmpty() && !changing) return this;
+        String prefix = types.prefix();
+        List<DetectedCsv.Read> groupReads =
+                reads.orElseGet(() -> Collections.nCopies(types.groups().size(), types.read(inRead)));
+        if (inRead || !changing) return csv(prefix, types.groups(), groupReads, 0, null, false);
+        String flagged = types.flagged();
+        long bad = types.flag(s);
+        // the scans count the records left out too: the good ones are counted by a query instead
+        return csv(prefix, types.groups(), groupReads, 0, flagged, bad > 0);
     }
 
     /** A separator that does not occur in text, so that a text line is one column. */
@@ -125,8 +144,8 @@ record Reader(
                 + (input.textColumns() ? ", allow_quoted_nulls = false" : "") + encoding(input);
         // a step typing the text itself (focus) reads every column as text, declared ones too
         DeclaredCsv declared = stepsTypeText || input.declared().isEmpty()
-                ? DeclaredCsv.none(groups, options)
-                : new DeclaredCsv(input.declared(), keys(input), groups, options);
+                ? DeclaredCsv.none(prefix, groups, options)
+                : new DeclaredCsv(prefix, input.declared(), keys(input), groups, options);
         Reader read = csv(prefix, groups, options + declared.option(List.of()), 0)
                 .withDeclared(declared.types().isEmpty() ? null : declared);
         return Optional.of(
@@ -200,7 +219,9 @@ record Reader(
 
     /** This reader, the files first checked against the user's declared column types by {@link #resolved}. */
     private Reader withDeclared(DeclaredCsv csv) {
-        return new Reader(prepare, relation, after, rejects, drops, scans, count, json, detected, csv);
+        List<String> dropped = new ArrayList<>(drops);
+        if (csv != null) dropped.add("DROP TABLE IF EXISTS " + csv.flagged()); // made by the read, dropped with it
+        return new Reader(prepare, relation, after, rejects, dropped, scans, count, json, detected, csv);
     }
 
     /** The read_csv option for the files' encoding; none for UTF-8, DuckDB's default. */
@@ -267,11 +288,25 @@ record Reader(
                 Collections.nCopies(
                         groups.size(),
                         new DetectedCsv.Read(options, crMark == 0 ? "*" : unmarked("line", crMark) + " AS line")),
-                crMark);
+                crMark,
+                null,
+                false);
     }
 
-    /** {@link #csv(String, List, String, int)} with each group's own options and select. */
-    private static Reader csv(String prefix, List<List<Path>> groups, List<DetectedCsv.Read> groupReads, int crMark) {
+    /**
+     * {@link #csv(String, List, String, int)} with each group's own options, select and filter.
+     *
+     * @param flagged   a table of more rejects, of the records the filters leave out ({@link DeclaredCsv#flag}); null:
+     *     none
+     * @param uncounted whether the filters leave some records out: the scans' counts are not the records read
+     */
+    private static Reader csv(
+            String prefix,
+            List<List<Path>> groups,
+            List<DetectedCsv.Read> groupReads,
+            int crMark,
+            String flagged,
+            boolean uncounted) {
         List<String> reads = new ArrayList<>();
         List<String> rejectParts = new ArrayList<>();
         List<String> drops = new ArrayList<>();
@@ -279,16 +314,18 @@ record Reader(
         for (int g = 0; g < groups.size(); g++) {
             String rej = prefix + "_rej" + g;
             String scan = prefix + "_scan" + g;
-            reads.add("SELECT " + groupReads.get(g).select() + " FROM read_csv(" + Sql.pathList(groups.get(g)) + ", "
-                    + groupReads.get(g).options()
+            DetectedCsv.Read read = groupReads.get(g);
+            reads.add("SELECT " + read.select() + " FROM read_csv(" + Sql.pathList(groups.get(g)) + ", "
+                    + read.options()
                     + ", store_rejects = true, " + "rejects_table = " + Sql.literal(rej) + ", rejects_scan = "
-                    + Sql.literal(scan) + ")");
+                    + Sql.literal(scan) + ")" + (read.where().isEmpty() ? "" : " WHERE " + read.where()));
             rejectParts.add("SELECT sc.file_path, e.line, e.line_byte_position AS line_start, e.error_type, "
                     + "e.error_message, " + unmarked("e.csv_line", crMark) + " AS csv_line FROM " + rej
                     + " e JOIN " + scan + " sc USING (scan_id, file_id)");
             drops.add("DROP TABLE IF EXISTS " + rej);
             drops.add("DROP TABLE IF EXISTS " + scan);
         }
+        if (flagged != null) rejectParts.add("SELECT * FROM " + flagged);
         String relation = reads.size() == 1
                 ? reads.getFirst()
                 : "SELECT * FROM (" + String.join(") UNION ALL BY NAME (", reads) + ")";
@@ -298,7 +335,7 @@ record Reader(
                 List.of("CREATE TEMP VIEW " + prefix + "_rejects AS " + String.join(" UNION ALL ", rejectParts)),
                 prefix + "_rejects",
                 drops,
-                reads.size(),
+                uncounted ? 0 : reads.size(),
                 "SELECT count(*) FROM (" + relation + ")");
     }
 

@@ -102,29 +102,40 @@ final class RecordOrigins {
      * file does not read so before the record (a {@code \"} inside a quoted value), then by a backslash.
      */
     static Position position(Path file, boolean gz, boolean csv, long nth, long deadline) throws IOException {
+        Position[] at = positions(file, gz, csv, new long[] {nth}, deadline);
+        return at == null ? null : at[0];
+    }
+
+    /**
+     * Where each of the {@code nths} records of {@code file} (ascending) starts, read as {@link #position} reads them,
+     * in one read of the file; null when they are not all reached by {@code deadline}. A record past the file's end
+     * is placed at its end.
+     */
+    static Position[] positions(Path file, boolean gz, boolean csv, long[] nths, long deadline) throws IOException {
         try (InputStream raw = Files.newInputStream(file);
                 InputStream in = new BufferedInputStream(gz ? new GZIPInputStream(raw, 1 << 16) : raw, 1 << 16)) {
-            List<Records> readings = csv ? List.of(new Records(false), new Records(true)) : List.of(new Records(null));
+            List<Records> readings =
+                    csv ? List.of(new Records(false, nths), new Records(true, nths)) : List.of(new Records(null, nths));
             long line = 1;
             long offset = 0;
             int b;
             for (; (b = in.read()) >= 0; offset++) {
                 if (offset % CLOCK_EVERY == 0 && offset > 0 && System.nanoTime() - deadline > 0) return null;
-                for (Records r : readings) r.take((byte) b, line, offset, nth);
+                for (Records r : readings) r.take((byte) b, line, offset);
                 if (b == '\n') line++;
-                Position found = chosen(readings);
-                if (found != null) return found;
+                if (chosen(readings).done()) return chosen(readings).found;
             }
-            Records last =
-                    readings.stream().filter(r -> !r.malformed()).findFirst().orElse(readings.getFirst());
-            return new Position(line, offset, last.headerEnd);
+            Records last = chosen(readings);
+            for (int i = 0; i < nths.length; i++)
+                if (last.found[i] == null) last.found[i] = new Position(line, offset, last.headerEnd);
+            return last.found;
         }
     }
 
-    /** The record found by the first reading the file does not contradict so far (else the first's); null: not yet. */
-    private static Position chosen(List<Records> readings) {
-        for (Records r : readings) if (!r.malformed()) return r.found;
-        return readings.getFirst().found;
+    /** The first reading the file does not contradict so far (else the first). */
+    private static Records chosen(List<Records> readings) {
+        for (Records r : readings) if (!r.malformed()) return r;
+        return readings.getFirst();
     }
 
     /** One reading of a file's records, the {@code nth} one's place once it is reached. */
@@ -137,23 +148,31 @@ final class RecordOrigins {
         private long records;
         private long headerEnd = -1;
         private boolean atStart = true;
-        private Position found;
+        private final long[] nths;
+        private final Position[] found;
+        private int next; // the index of the next record of nths to find
 
-        Records(Boolean backslash) {
+        Records(Boolean backslash, long[] nths) {
             this.backslash = backslash;
+            this.nths = nths;
+            this.found = new Position[nths.length];
             this.ends = backslash == null ? null : CsvRecords.anyDelimiter();
             this.first = backslash == null ? null : new ByteArrayOutputStream();
         }
 
-        void take(byte b, long line, long offset, long nth) {
-            if (found != null) return;
+        boolean done() {
+            return next == nths.length;
+        }
+
+        void take(byte b, long line, long offset) {
+            if (done()) return;
             // a JSON line of spaces and tabs holds no record (DuckDB skips it), a csv one does
             boolean blank = b == '\n' || b == '\r' || (backslash == null && (b == ' ' || b == '\t'));
             if (atStart && !blank) {
-                if (++records == nth) {
-                    found = new Position(line, offset, headerEnd);
-                    return;
-                }
+                ++records;
+                while (next < nths.length && nths[next] == records)
+                    found[next++] = new Position(line, offset, headerEnd);
+                if (done()) return;
                 atStart = false;
             }
             if (first != null && records > 0) first.write(b);
