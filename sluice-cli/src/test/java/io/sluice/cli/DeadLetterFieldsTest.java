@@ -5,17 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.testkit.Workspace;
-import io.sluice.testkit.storage.S3ProxyServer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * Every dead letter has the same fields in the same order, whether its record is named by its line (a whole file) or
@@ -28,31 +23,18 @@ class DeadLetterFieldsTest {
 
     @Test
     void theDeadLettersOfAWholeFileAndOfARangeNamedByItsByteAreReadTogetherWithTheSameFields() throws Exception {
-        S3ProxyServer server = S3ProxyServer.shared();
-        String bucket = "dlfields-" + Long.toHexString(System.nanoTime());
-        server.createBucket(bucket);
         StringBuilder big = new StringBuilder("id,v\n");
         for (int i = 0; i < 400; i++) big.append(i).append(",10\n");
         long bad = big.length();
         big.append("x,1,2\n");
         for (int i = 0; i < 10; i++) big.append(i).append(",20\n");
-        try (S3Client s3 = S3Client.builder()
-                .endpointOverride(server.endpoint())
-                .region(Region.of(S3ProxyServer.REGION))
-                .forcePathStyle(true)
-                .credentialsProvider(StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create(S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY)))
-                .build()) {
-            s3.putObject(b -> b.bucket(bucket).key("in/big.csv"), RequestBody.fromString(big.toString()));
-            s3.putObject(b -> b.bucket(bucket).key("in/small.csv"), RequestBody.fromString("id,v\n1,10\n2,oops,9\n"));
-        }
-        System.setProperty("aws.accessKeyId", S3ProxyServer.ACCESS_KEY);
-        System.setProperty("aws.secretAccessKey", S3ProxyServer.SECRET_KEY);
+        String source =
+                S3Inputs.put("dlfields", Map.of("big.csv", big.toString(), "small.csv", "id,v\n1,10\n2,oops,9\n"));
         Path p = Workspace.in(dir).pipeline("""
                 pipeline: dlfields
-                source: { files: { path: "s3://%s/in/", split_size: 1KB, settle: 0s, s3: { endpoint: "%s", region: %s, path_style: true } } }
+                source: { files: { %s, split_size: 1KB } }
                 sink: { files: { path: out, format: parquet } }
-                """.formatted(bucket, server.endpoint(), S3ProxyServer.REGION));
+                """.formatted(source));
         run(p).ok();
 
         List<String> fields = new ArrayList<>();

@@ -50,6 +50,19 @@ record DeclaredCsv(
         }
     }
 
+    /**
+     * The date and timestamp formats DuckDB's sniff of a group's files found (null: none), in which its typed read
+     * parses dates ({@code 03/29/2026}: {@code %m/%d/%Y}); a column read as text is cast in them too.
+     */
+    record Formats(String date, String timestamp) {
+        static final Formats NONE = new Formats(null, null);
+
+        /** The formats of a {@code sniff_csv} row: its {@code DateFormat} and {@code TimestampFormat}. */
+        static Formats of(ResultSet sniff) throws SQLException {
+            return new Formats(sniff.getString("DateFormat"), sniff.getString("TimestampFormat"));
+        }
+    }
+
     /** The {@code read_csv} option giving the declared types, and {@code text} columns as VARCHAR; none when empty. */
     String option(List<String> text) {
         List<String> entries = new ArrayList<>();
@@ -100,12 +113,12 @@ record DeclaredCsv(
      * raises the error of a read to do again ({@link DetectedCsv#raised}; the read is done again, {@link #flag} first); else the cast of a value {@link #where}
      * keeps.
      */
-    String select(List<String> replaced, boolean inRead) {
+    String select(List<String> replaced, boolean inRead, Formats formats) {
         String recheck = DetectedCsv.recheck();
         List<String> casts = new ArrayList<>(replaced);
         changing().forEach((name, changes) -> {
             String column = Sql.identifier(name);
-            String cast = "TRY_CAST(" + column + " AS " + types.get(name) + ")";
+            String cast = cast(name, formats);
             casts.add(
                     inRead
                             ? "coalesce(CASE WHEN " + changes + " THEN " + recheck + " ELSE " + cast
@@ -117,39 +130,101 @@ record DeclaredCsv(
     }
 
     /** The condition on a read of {@link #readOption} of the records {@link #flag} finds no fault with; "": all. */
-    String where() {
+    String where(Formats formats) {
         List<String> ok = new ArrayList<>();
-        changing().forEach((name, changes) -> ok.add("NOT " + bad(name, changes)));
+        changing().forEach((name, changes) -> ok.add("NOT " + bad(name, changes, formats)));
         return String.join(" AND ", ok);
     }
 
     /** Whether the text of a declared column is a value its type refuses or would change. */
-    private String bad(String name, String changes) {
+    private String bad(String name, String changes, Formats formats) {
         String column = Sql.identifier(name);
-        return "(" + column + " IS NOT NULL AND (TRY_CAST(" + column + " AS " + types.get(name) + ") IS NULL OR "
-                + changes + "))";
+        return "(" + column + " IS NOT NULL AND (" + cast(name, formats) + " IS NULL OR " + changes + "))";
+    }
+
+    /**
+     * The cast of a declared column read as text: a date or timestamp in the format the sniff found first, as the typed
+     * read parses it, else as DuckDB casts text (ISO), which {@link ExactCasts#changes} looks at; NULL: refused.
+     */
+    private String cast(String name, Formats formats) {
+        String column = Sql.identifier(name);
+        String type = types.get(name);
+        String cast = "TRY_CAST(" + column + " AS " + type + ")";
+        String t = type.strip().toLowerCase(Locale.ROOT);
+        String format = t.equals("date")
+                ? formats.date()
+                : t.startsWith("timestamp") || t.equals("datetime") ? formats.timestamp() : null;
+        return format == null || format.isBlank()
+                ? cast
+                : "coalesce(TRY_CAST(TRY_STRPTIME(" + column + ", " + Sql.literal(format) + ") AS " + type + "), "
+                        + cast + ")";
     }
 
     /**
      * A group's read of {@link #readOption} and {@link #select} (checked in the read: {@code inRead}), when nothing but
      * the declared types decides how it is read.
      */
-    DetectedCsv.Read read(boolean inRead) {
-        return new DetectedCsv.Read(options + readOption(List.of()), select(List.of(), inRead), inRead ? "" : where());
+    DetectedCsv.Read read(boolean inRead, Formats formats) {
+        return new DetectedCsv.Read(
+                options + readOption(List.of()),
+                select(List.of(), inRead, formats),
+                inRead ? "" : where(formats),
+                formats);
     }
 
-    /** Refuses the first group of files that lacks a declared column (each group described by DuckDB). */
-    void check(Statement read) throws SQLException {
-        if (types.isEmpty()) return;
+    /**
+     * Refuses the first group of files that lacks a declared column; else each group's date and timestamp formats
+     * (each group sniffed by DuckDB, as its typed read would sniff it).
+     */
+    List<Formats> check(Statement read) throws SQLException {
+        List<Formats> formats = new ArrayList<>();
+        if (types.isEmpty()) return java.util.Collections.nCopies(groups.size(), Formats.NONE);
         for (List<Path> files : groups) {
             List<String> columns = new ArrayList<>();
+            Formats found = Formats.NONE;
             try (Statement s = read.getConnection().createStatement();
-                    ResultSet r = s.executeQuery("DESCRIBE SELECT * FROM read_csv("
-                            + Sql.literal(files.getFirst().toString()) + ", " + options + ")")) {
-                while (r.next()) columns.add(r.getString("column_name"));
+                    ResultSet r = s.executeQuery("SELECT DateFormat, TimestampFormat, unnest(Columns, recursive := "
+                            + "true) FROM sniff_csv("
+                            + Sql.literal(files.getFirst().toString()) + ", " + options
+                            + option(List.of()) + ", store_rejects = true)")) {
+                while (r.next()) {
+                    columns.add(r.getString("name"));
+                    found = Formats.of(r);
+                }
+            } catch (SQLException e) {
+                // a declared column the file lacks fails the sniff: its columns, as the read finds them, say which
+                try (Statement s = read.getConnection().createStatement();
+                        ResultSet r = s.executeQuery("DESCRIBE SELECT * FROM read_csv("
+                                + Sql.literal(files.getFirst().toString()) + ", " + options + ")")) {
+                    while (r.next()) columns.add(r.getString("column_name"));
+                }
             }
             missing(files, columns);
+            formats.add(found);
         }
+        return formats;
+    }
+
+    /** A split's check of its files ({@link #check}), kept for its second read: the files do not change between. */
+    static final class Checked {
+        private List<Formats> formats;
+
+        List<Formats> of(DeclaredCsv csv, Statement s) throws SQLException {
+            if (formats == null) formats = csv.check(s);
+            return formats;
+        }
+    }
+
+    /** The formats of {@code files}' dates from a sniff of the first, when a column read as text is a date or time. */
+    Formats formats(Statement read, List<Path> files) throws SQLException {
+        boolean dates = changing().keySet().stream()
+                .map(n -> types.get(n).strip().toLowerCase(Locale.ROOT))
+                .anyMatch(t -> t.equals("date") || t.startsWith("timestamp") || t.equals("datetime"));
+        return dates
+                ? new DeclaredCsv(prefix, types, keys, List.of(files), options)
+                        .check(read)
+                        .getFirst()
+                : Formats.NONE;
     }
 
     /** Refuses {@code files}, of the {@code columns} given, when they lack a declared column. */
@@ -172,21 +247,22 @@ record DeclaredCsv(
      *
      * @return how many records the table holds
      */
-    long flag(Statement read) throws SQLException {
+    long flag(Statement read, List<Formats> formats) throws SQLException {
         String table = flagged();
         read.execute("CREATE OR REPLACE TEMP TABLE " + table + " (file_path VARCHAR, line BIGINT, line_start BIGINT, "
                 + "error_type VARCHAR, error_message VARCHAR, csv_line VARCHAR)");
-        List<String> reasons = new ArrayList<>();
-        changing()
-                .forEach((name, changes) ->
-                        reasons.add("CASE WHEN " + bad(name, changes) + " THEN " + reason(name) + " END"));
         // every column read as text: a value another column's detected type refuses would make its record a reject
         // of this read, unnumbered, while the split's read makes that column text and keeps the record
         String asText = options.contains("all_varchar") ? "" : ", all_varchar = true";
         long flagged = 0;
         try (Statement s = read.getConnection().createStatement()) {
-            for (List<Path> files : groups) {
-                for (Path file : files) {
+            for (int g = 0; g < groups.size(); g++) {
+                Formats dates = formats.get(g);
+                List<String> reasons = new ArrayList<>();
+                changing()
+                        .forEach((name, changes) -> reasons.add(
+                                "CASE WHEN " + bad(name, changes, dates) + " THEN " + reason(name, dates) + " END"));
+                for (Path file : groups.get(g)) {
                     String rejects = table + "_rej";
                     String scans = table + "_scan";
                     List<long[]> bad = new ArrayList<>(); // {the record's number among the rows read, its reason's row}
@@ -300,7 +376,7 @@ record DeclaredCsv(
     }
 
     /** Why a record's value of {@code name} is bad: its type refuses it, or would round or cut it. */
-    private String reason(String name) {
+    private String reason(String name, Formats formats) {
         String column = Sql.identifier(name);
         String type = types.get(name);
         String lower = type.toLowerCase(Locale.ROOT);
@@ -315,7 +391,6 @@ record DeclaredCsv(
                                 ? "timestamp for a time of day, timestamp_ns for nanoseconds, varchar"
                                 : "double, a decimal with more digits after the point, varchar")
                         + "), or fix the file");
-        return "CASE WHEN TRY_CAST(" + column + " AS " + type + ") IS NULL THEN " + refused + " ELSE " + changed
-                + " END";
+        return "CASE WHEN " + cast(name, formats) + " IS NULL THEN " + refused + " ELSE " + changed + " END";
     }
 }

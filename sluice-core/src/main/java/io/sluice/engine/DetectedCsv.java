@@ -59,10 +59,13 @@ record DetectedCsv(
         return "error(" + Sql.literal(RECHECK) + ")";
     }
 
-    /** One group's read: its {@code read_csv} options, what it selects from them, and which rows ("": all). */
-    record Read(String options, String select, String where) {
+    /**
+     * One group's read: its {@code read_csv} options, what it selects from them, which rows ("": all), and the date
+     * formats its declared columns read as text are cast in.
+     */
+    record Read(String options, String select, String where, DeclaredCsv.Formats formats) {
         Read(String options, String select) {
-            this(options, select, "");
+            this(options, select, "", DeclaredCsv.Formats.NONE);
         }
     }
 
@@ -79,7 +82,9 @@ record DetectedCsv(
             Detection detected = detect(s, files);
             List<Checked> checked = checked(detected);
             if (checked.isEmpty())
-                return detected.dialect() == null ? null : read(detected, List.of(), List.of(), true);
+                return detected.dialect() == null && declared.changing().isEmpty()
+                        ? null
+                        : read(detected, List.of(), List.of(), true);
             List<String> casts = new ArrayList<>();
             String recheck = recheck();
             for (Checked c : checked) {
@@ -117,7 +122,11 @@ record DetectedCsv(
         return reads(false, files -> {
             Detection detected = detect(s, files);
             List<String> text = changing(s, files, detected);
-            return text.isEmpty() && detected.dialect() == null ? null : read(detected, text, List.of(), false);
+            return text.isEmpty()
+                            && detected.dialect() == null
+                            && declared.changing().isEmpty()
+                    ? null
+                    : read(detected, text, List.of(), false);
         });
     }
 
@@ -146,7 +155,7 @@ record DetectedCsv(
                 return Optional.empty();
             }
             any |= r != null;
-            reads.add(r == null ? declared.read(inRead) : r);
+            reads.add(r == null ? declared.read(inRead, DeclaredCsv.Formats.NONE) : r);
         }
         return any ? Optional.of(reads) : Optional.empty();
     }
@@ -163,8 +172,9 @@ record DetectedCsv(
      *     again; null: the read detects it and the columns itself (a group of several files, whose sample spans up to
      *     10 of them)
      * @param formats the {@code read_csv} options of the date and timestamp formats the sniffer found with the columns
+     * @param dates   those formats, in which the declared columns read as text are cast
      */
-    private record Detection(List<Column> columns, String dialect, String formats) {}
+    private record Detection(List<Column> columns, String dialect, String formats, DeclaredCsv.Formats dates) {}
 
     private record Column(String name, String type) {}
 
@@ -173,9 +183,10 @@ record DetectedCsv(
      * the read does not sniff the file again; a group of several with DuckDB's detection and those columns' types set.
      */
     private Read read(Detection detected, List<String> text, List<String> replaced, boolean inRead) {
-        String select = declared.select(replaced, inRead);
-        String where = inRead ? "" : declared.where();
-        if (detected.dialect() == null) return new Read(options + declared.readOption(text), select, where);
+        String select = declared.select(replaced, inRead, detected.dates());
+        String where = inRead ? "" : declared.where(detected.dates());
+        if (detected.dialect() == null)
+            return new Read(options + declared.readOption(text), select, where, detected.dates());
         String columns = String.join(
                 ", ",
                 detected.columns().stream()
@@ -186,7 +197,10 @@ record DetectedCsv(
                                                 : c.type()))
                         .toList());
         return new Read(
-                options + detected.dialect() + detected.formats() + ", columns = {" + columns + "}", select, where);
+                options + detected.dialect() + detected.formats() + ", columns = {" + columns + "}",
+                select,
+                where,
+                detected.dates());
     }
 
     /** The columns of {@code files} as DuckDB detects them: one file's by its sniff, several files' by a description. */
@@ -205,7 +219,7 @@ record DetectedCsv(
                         "DESCRIBE SELECT * FROM read_csv(" + Sql.pathList(files) + ", " + typed() + ")")) {
             while (r.next()) columns.add(new Column(r.getString("column_name"), r.getString("column_type")));
         }
-        return new Detection(columns, null, "");
+        return new Detection(columns, null, "", declared.formats(read, files));
     }
 
     /**
@@ -222,7 +236,9 @@ record DetectedCsv(
         } catch (SQLException e) {
             return own; // the range is read as it sniffs itself, as before heads were sniffed
         }
-        return names(top).equals(names(own)) ? new Detection(top.columns(), own.dialect(), top.formats()) : own;
+        return names(top).equals(names(own))
+                ? new Detection(top.columns(), own.dialect(), top.formats(), top.dates())
+                : own;
     }
 
     private static List<String> names(Detection d) {
@@ -234,6 +250,7 @@ record DetectedCsv(
         List<Column> columns = new ArrayList<>();
         String dialect = null;
         String formats = "";
+        DeclaredCsv.Formats dates = DeclaredCsv.Formats.NONE;
         // store_rejects as the split's read: without it, the strict sniffer takes a file with a malformed row for
         // one column of text (it creates no table)
         try (Statement s = read.getConnection().createStatement();
@@ -248,9 +265,10 @@ record DetectedCsv(
                         + sniffedChar(r.getString("Comment")) + ", skip = " + r.getLong("SkipRows");
                 formats = format("dateformat", r.getString("DateFormat"))
                         + format("timestampformat", r.getString("TimestampFormat"));
+                dates = DeclaredCsv.Formats.of(r);
             }
         }
-        return new Detection(columns, dialect, formats);
+        return new Detection(columns, dialect, formats, dates);
     }
 
     /** A quote, escape or comment character as {@code sniff_csv} gives it, as a literal ({@code (empty)}: none). */

@@ -73,11 +73,13 @@ record Reader(
      * DeclaredCsv#flag}: every value looked at first); else this reader.
      */
     Reader resolved(Statement s) throws SQLException {
+        return resolved(s, new DeclaredCsv.Checked());
+    }
+
+    /** {@link #resolved(Statement)}, the files checked against their declared types by {@code checked}, once. */
+    Reader resolved(Statement s, DeclaredCsv.Checked checked) throws SQLException {
         if (detected != null) return csvRead(detected.exact(s), false, s);
-        if (declared != null) {
-            declared.check(s);
-            return csvRead(Optional.empty(), false, s);
-        }
+        if (declared != null) return declaredRead(checked.of(declared, s), false, s);
         if (json == null) return this;
         String typed = json.relation(s);
         return new Reader(prepare, typed, after, rejects, drops, scans, "SELECT count(*) FROM (" + typed + ")");
@@ -89,10 +91,21 @@ record Reader(
      * then read again through {@link #resolved}.
      */
     Reader checkedInRead(Statement s) throws SQLException {
+        return checkedInRead(s, new DeclaredCsv.Checked());
+    }
+
+    /** {@link #checkedInRead(Statement)}, the files checked against their declared types by {@code checked}, once. */
+    Reader checkedInRead(Statement s, DeclaredCsv.Checked checked) throws SQLException {
         if (detected != null) return csvRead(detected.checkedInRead(s), true, s);
-        if (declared == null) return resolved(s);
-        declared.check(s);
-        return csvRead(Optional.empty(), true, s);
+        if (declared == null) return resolved(s, checked);
+        return declaredRead(checked.of(declared, s), true, s);
+    }
+
+    /** The csv files read group by group as their declared types say, each group's dates in its {@code formats}. */
+    private Reader declaredRead(List<DeclaredCsv.Formats> formats, boolean inRead, Statement s) throws SQLException {
+        if (declared.changing().isEmpty()) return this; // read with the types: no value read as text to cast
+        return csvRead(
+                Optional.of(formats.stream().map(f -> declared.read(inRead, f)).toList()), inRead, s);
     }
 
     /**
@@ -104,11 +117,12 @@ record Reader(
         boolean changing = !types.changing().isEmpty();
         if (reads.isEmpty() && !changing) return this;
         String prefix = types.prefix();
-        List<DetectedCsv.Read> groupReads =
-                reads.orElseGet(() -> Collections.nCopies(types.groups().size(), types.read(inRead)));
+        List<DetectedCsv.Read> groupReads = reads.orElseGet(
+                () -> Collections.nCopies(types.groups().size(), types.read(inRead, DeclaredCsv.Formats.NONE)));
         if (inRead || !changing) return csv(prefix, types.groups(), groupReads, 0, null, false);
         String flagged = types.flagged();
-        long bad = types.flag(s);
+        long bad =
+                types.flag(s, groupReads.stream().map(DetectedCsv.Read::formats).toList());
         // the scans count the records left out too: the good ones are counted by a query instead
         return csv(prefix, types.groups(), groupReads, 0, flagged, bad > 0);
     }

@@ -118,13 +118,14 @@ public final class SplitProcessor {
 
     /** Reads the input once, each csv column's detected type checked in the read, or, if it stops there, first. */
     private Result read(Connection c, Split split, LocalFiles input, Staging staging, int crMark) throws Exception {
+        DeclaredCsv.Checked checked = new DeclaredCsv.Checked(); // the files checked once, for both reads
         try {
-            return read(c, split, input, staging, crMark, true);
+            return read(c, split, input, staging, crMark, true, checked);
         } catch (Exception e) {
             // a value its detected csv type would change or refuse stopped the one-pass read; its writer was
             // closed, so it staged nothing: read again, every value looked at first
             if (!DetectedCsv.raised(e)) throw e;
-            return read(c, split, input, staging, crMark, false);
+            return read(c, split, input, staging, crMark, false, checked);
         }
     }
 
@@ -161,8 +162,16 @@ public final class SplitProcessor {
      * @param crMark the byte that stands for a CR inside a text line in the input ({@link LineEnds#marked}); 0: none
      * @param checkedInRead csv columns' detected types checked by the read itself ({@link Reader#checkedInRead}), which
      *     fails at a value to look at again; else by a look at every value before ({@link Reader#resolved})
+     * @param checked the check of the files against their declared types, done by the first of the split's reads
      */
-    private Result read(Connection c, Split split, LocalFiles input, Staging staging, int crMark, boolean checkedInRead)
+    private Result read(
+            Connection c,
+            Split split,
+            LocalFiles input,
+            Staging staging,
+            int crMark,
+            boolean checkedInRead,
+            DeclaredCsv.Checked checked)
             throws Exception {
         if (!input.declared().isEmpty() && !input.format().equals("csv")) {
             throw SplitFailure.of(
@@ -183,7 +192,7 @@ public final class SplitProcessor {
                 new java.util.ArrayList<>(read.get().drops()); // what this split created, to drop at the end
         List<String> queries = new java.util.ArrayList<>(); // the source's records, then each step's result
         try (Statement s = c.createStatement()) {
-            Loaded loaded = load(s, read.get(), input, source, drops, checkedInRead);
+            Loaded loaded = load(s, read.get(), input, source, drops, checkedInRead, checked);
             Reader reader = loaded.reader();
             long[] good = {loaded.good()};
             String query = transformed(loaded.from(), queries);
@@ -511,14 +520,20 @@ public final class SplitProcessor {
      */
     private static Loaded load(Statement s, Reader unresolved, LocalFiles input, String source, List<String> drops)
             throws SQLException {
-        return load(s, unresolved, input, source, drops, false);
+        return load(s, unresolved, input, source, drops, false, new DeclaredCsv.Checked());
     }
 
-    /** @param checkedInRead see {@link #read(Connection, Split, LocalFiles, Staging, int, boolean)} */
+    /** @param checkedInRead, checked see {@link #read(Connection, Split, LocalFiles, Staging, int, boolean, DeclaredCsv.Checked)} */
     private static Loaded load(
-            Statement s, Reader unresolved, LocalFiles input, String source, List<String> drops, boolean checkedInRead)
+            Statement s,
+            Reader unresolved,
+            LocalFiles input,
+            String source,
+            List<String> drops,
+            boolean checkedInRead,
+            DeclaredCsv.Checked checked)
             throws SQLException {
-        Reader reader = checkedInRead ? unresolved.checkedInRead(s) : unresolved.resolved(s);
+        Reader reader = checkedInRead ? unresolved.checkedInRead(s, checked) : unresolved.resolved(s, checked);
         for (String prepare : reader.prepare()) s.execute(prepare);
         long jsonBad = input.format().equals("jsonl") ? count(s, "SELECT count(*) FROM " + reader.rejects()) : 0;
         if (jsonBad > 0) {
