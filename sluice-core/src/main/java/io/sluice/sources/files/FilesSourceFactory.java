@@ -114,7 +114,8 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
                             + "`varchar`, `timestamp`, `date`, `boolean`, ...): `{ discount: double, zip: varchar }`. "
                             + "They hold in every file, byte range and tailed log; the other columns are detected (text "
                             + "with `detect_types: false`). A value that does not convert is a bad record; one its "
-                            + "type would round or cut (`1.5` as a `bigint`) fails the split.")
+                            + "type would round or cut (`1.5` as a `bigint`) is one too. Inside `{ }` quote a type that holds "
+                            + "a comma: `{ price: 'decimal(10,2)' }`.")
             .shapingOutput();
     static final Field<String> ENCODING = Field.optional(
                     "encoding",
