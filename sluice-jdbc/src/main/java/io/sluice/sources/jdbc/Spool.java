@@ -1,16 +1,14 @@
 package io.sluice.sources.jdbc;
 
 import java.io.BufferedOutputStream;
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.sql.SQLDataException;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Map;
@@ -50,13 +48,16 @@ final class Spool {
     /** How a column's values are written: the engine type decides, once per column rather than once per value. */
     private enum Kind {
         BOOLEAN,
+        /** A whole number the driver parses from the row's bytes, written as its digits (MariaDB's driver). */
+        INTEGER,
         TEXT,
         ZONED,
         PLAIN;
 
-        static Kind of(String engineType) {
+        static Kind of(String engineType, boolean mariaDb) {
             return switch (engineType) {
                 case "BOOLEAN" -> BOOLEAN;
+                case "SMALLINT", "INTEGER", "BIGINT" -> mariaDb ? INTEGER : PLAIN;
                 case "VARCHAR" -> TEXT;
                 case "TIMESTAMP WITH TIME ZONE" -> ZONED;
                 default -> PLAIN;
@@ -68,69 +69,89 @@ final class Spool {
     private static void streamed(
             Connection c, String sql, Map<String, String> columns, Path file, int fetchSize, int maxRows)
             throws SQLException, IOException {
-        Kind[] kinds = columns.values().stream().map(Kind::of).toArray(Kind[]::new);
+        // MariaDB's driver reads every connection in UTF-8 (utf8mb4) and hands a string column's bytes as they came:
+        // a String a value, decoded by the driver and encoded again, was most of the spool's CPU
+        boolean mariaDb = c.isWrapperFor(org.mariadb.jdbc.Connection.class);
+        Kind[] kinds = columns.values().stream().map(t -> Kind.of(t, mariaDb)).toArray(Kind[]::new);
+        boolean[] driverBytes = new boolean[kinds.length + 1];
+        for (int col = 1; col <= kinds.length; col++)
+            driverBytes[col] = mariaDb && (kinds[col - 1] == Kind.TEXT || kinds[col - 1] == Kind.ZONED);
         try (Statement st = c.createStatement(ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY)) {
             st.setFetchSize(fetchSize);
             if (maxRows > 0) st.setMaxRows(maxRows);
             try (ResultSet rs = st.executeQuery(sql);
-                    Writer w = new BufferedWriter(
-                            new OutputStreamWriter(Files.newOutputStream(file), StandardCharsets.UTF_8), 1 << 16)) {
+                    CsvBytes out = new CsvBytes(Files.newOutputStream(file))) {
                 int i = 0;
                 for (String name : columns.keySet()) {
-                    if (i++ > 0) w.write(',');
-                    quoted(w, name);
+                    if (i++ > 0) out.put(',');
+                    out.quoted(name.getBytes(StandardCharsets.UTF_8));
                 }
-                w.write('\n');
+                out.put('\n');
                 while (rs.next()) {
                     for (int col = 1; col <= kinds.length; col++) {
-                        if (col > 1) w.write(',');
-                        Kind kind = kinds[col - 1];
-                        if (kind == Kind.BOOLEAN) {
-                            boolean b = rs.getBoolean(col);
-                            if (!rs.wasNull()) w.write(b ? "true" : "false");
-                            continue;
-                        }
-                        String v = rs.getString(col);
-                        if (v == null) continue;
-                        if (kind == Kind.TEXT) {
-                            quoted(w, v);
-                        } else {
-                            w.write(v);
-                            // the session's zone is UTC (Dialect.prepare): a value without an offset is in UTC
-                            if (kind == Kind.ZONED && !hasOffset(v)) w.write("+00");
+                        if (col > 1) out.put(',');
+                        switch (kinds[col - 1]) {
+                            case BOOLEAN -> {
+                                boolean b = rs.getBoolean(col);
+                                if (!rs.wasNull()) out.text(b ? "true" : "false");
+                            }
+                            case INTEGER -> {
+                                long v = rs.getLong(col);
+                                if (!rs.wasNull()) out.number(v);
+                            }
+                            case TEXT -> {
+                                byte[] v = utf8(rs, col, driverBytes);
+                                if (v != null) out.quoted(v);
+                            }
+                            case ZONED -> {
+                                byte[] v = utf8(rs, col, driverBytes);
+                                if (v == null) continue;
+                                out.put(v);
+                                // the session's zone is UTC (Dialect.prepare): a value without an offset is in UTC
+                                if (!hasOffset(v)) out.text("+00");
+                            }
+                            case PLAIN -> {
+                                String v = rs.getString(col);
+                                if (v != null) out.text(v);
+                            }
                         }
                     }
-                    w.write('\n');
+                    out.put('\n');
                 }
             }
         }
     }
 
+    /** A text value's UTF-8: the driver's own bytes where {@code driverBytes} says it hands them, else its String's. */
+    private static byte[] utf8(ResultSet rs, int col, boolean[] driverBytes) throws SQLException {
+        if (driverBytes[col]) {
+            try {
+                return rs.getBytes(col);
+            } catch (SQLDataException e) {
+                // a type the driver keeps no bytes of (MySQL's JSON): this column's Strings from now on
+                driverBytes[col] = false;
+            }
+        }
+        String v = rs.getString(col);
+        return v == null ? null : v.getBytes(StandardCharsets.UTF_8);
+    }
+
     /** Whether a timestamp's text ends in an offset: {@code +hh}, {@code +hhmm} or {@code +hh:mm} (or {@code -}). */
-    static boolean hasOffset(String v) {
-        int n = v.length();
-        boolean hh = n >= 3 && isSign(v.charAt(n - 3)) && allDigits(v, n - 2, n);
-        boolean hhmm = n >= 5 && isSign(v.charAt(n - 5)) && allDigits(v, n - 4, n);
-        boolean hhColonMm = n >= 6
-                && isSign(v.charAt(n - 6))
-                && allDigits(v, n - 5, n - 3)
-                && v.charAt(n - 3) == ':'
-                && allDigits(v, n - 2, n);
+    static boolean hasOffset(byte[] v) {
+        int n = v.length;
+        boolean hh = n >= 3 && isSign(v[n - 3]) && allDigits(v, n - 2, n);
+        boolean hhmm = n >= 5 && isSign(v[n - 5]) && allDigits(v, n - 4, n);
+        boolean hhColonMm =
+                n >= 6 && isSign(v[n - 6]) && allDigits(v, n - 5, n - 3) && v[n - 3] == ':' && allDigits(v, n - 2, n);
         return hh || hhmm || hhColonMm;
     }
 
-    private static boolean isSign(char c) {
-        return c == '+' || c == '-';
+    private static boolean isSign(byte b) {
+        return b == '+' || b == '-';
     }
 
-    private static boolean allDigits(String v, int from, int to) {
-        for (int i = from; i < to; i++) if (v.charAt(i) < '0' || v.charAt(i) > '9') return false;
+    private static boolean allDigits(byte[] v, int from, int to) {
+        for (int i = from; i < to; i++) if (v[i] < '0' || v[i] > '9') return false;
         return true;
-    }
-
-    private static void quoted(Writer w, String v) throws IOException {
-        w.write('"');
-        w.write(v.indexOf('"') < 0 ? v : v.replace("\"", "\"\""));
-        w.write('"');
     }
 }

@@ -95,6 +95,75 @@ class JdbcSourceMariaDbTest {
                 .isZero();
     }
 
+    /**
+     * Every value comes out as the database holds it, whatever its bytes: text with quotes, separators, line breaks and
+     * characters of one to four bytes in UTF-8 (the spool is written from the driver's bytes on MariaDB's driver), text
+     * longer than the spool's buffer, NULL apart from the empty string, and each mapped type at its edges.
+     */
+    @Test
+    void everyValueComesOutExactly() throws Exception {
+        String odd = "say \"hi\", then\nnew line\r\nand é 日本 😀 \\ back\tend";
+        String longText = "ab\"日😀,\n".repeat(40_000);
+        db.sql(
+                """
+                CREATE TABLE exact (id INT PRIMARY KEY, t MEDIUMTEXT, v VARCHAR(20), c CHAR(4), b BOOLEAN, bit1 BIT(1),
+                  d DECIMAL(20,6), big BIGINT, ubig BIGINT UNSIGNED, small TINYINT, f FLOAT, dbl DOUBLE,
+                  dt DATETIME(6), ts TIMESTAMP(6) NULL, day DATE, tm TIME(3), e ENUM('x', 'y"z'), s SET('p', 'q'),
+                  j JSON) DEFAULT CHARSET = utf8mb4""",
+                ("INSERT INTO exact VALUES (1, ?, '', 'ü', TRUE, b'1', -12345678901234.123456, -9223372036854775808,"
+                                + " 18446744073709551615, -128, -0.75, -2.5e-300, '2026-02-03 04:05:06.789012',"
+                                + " '2026-02-03 04:05:06.5', '0001-01-01', '23:59:59.999', 'y\"z', 'p,q',"
+                                + " '{\"k\": \"v\\\\\"\"}')")
+                        .replace("?", "'" + odd.replace("\\", "\\\\") + "'"),
+                "INSERT INTO exact (id) VALUES (2)",
+                "INSERT INTO exact (id, t, v, c, b, bit1, d, big, small, dbl) VALUES"
+                        + " (3, '\"', ',', '\"\"', FALSE, b'0', 0, 0, 0, 0), (4, '', '\"\"\"', '', NULL, NULL, 0.000001,"
+                        + " 9223372036854775807, 127, 1e300), (5, ' lead and trail\t ', '\"a\"', ',', TRUE, b'1', NULL,"
+                        + " NULL, NULL, NULL)",
+                "INSERT INTO exact (id, t) VALUES (6, '" + longText + "')");
+        Path yaml = pipeline(dir, "{ connection: maria, table: exact, fetch_size: 2 }");
+        assertThat(PipelineRun.run(yaml).summary().rowsOut()).isEqualTo(6);
+        List<List<Object>> rows = PipelineRun.rows(
+                dir.resolve("out"),
+                "SELECT id, t, v, c, b, bit1, d::VARCHAR, big, ubig::VARCHAR, small, f, dbl, dt::VARCHAR, ts::VARCHAR,"
+                        + " day::VARCHAR, tm::VARCHAR, e, s, j FROM rows ORDER BY id");
+        assertThat(rows.get(0))
+                .containsExactly(
+                        1,
+                        odd,
+                        "",
+                        "ü",
+                        true,
+                        true,
+                        "-12345678901234.123456",
+                        Long.MIN_VALUE,
+                        "18446744073709551615",
+                        (short) -128,
+                        -0.75,
+                        -2.5e-300,
+                        "2026-02-03 04:05:06.789012",
+                        "2026-02-03 04:05:06.5+00",
+                        "0001-01-01",
+                        "23:59:59.999",
+                        "y\"z",
+                        "p,q",
+                        "{\"k\": \"v\\\"\"}");
+        assertThat(rows.get(1)).as("NULL everywhere").containsExactlyElementsOf(nulls(2, 18));
+        assertThat(rows.get(2).subList(0, 10))
+                .containsExactly(3, "\"", ",", "\"\"", false, false, "0.000000", 0L, null, (short) 0);
+        assertThat(rows.get(3).subList(0, 12))
+                .containsExactly(
+                        4, "", "\"\"\"", "", null, null, "0.000001", Long.MAX_VALUE, null, (short) 127, null, 1e300);
+        assertThat(rows.get(4).subList(0, 7)).containsExactly(5, " lead and trail\t ", "\"a\"", ",", true, true, null);
+        assertThat(rows.get(5).subList(0, 3)).containsExactly(6, longText, null);
+    }
+
+    private static List<Object> nulls(int id, int n) {
+        List<Object> row = new java.util.ArrayList<>(java.util.Collections.nCopies(n + 1, null));
+        row.set(0, id);
+        return row;
+    }
+
     /** A YEAR is its number: the drivers call it a DATE, and every row of one was a bad record. */
     @Test
     void aYearIsReadAsItsNumber() throws Exception {
