@@ -41,9 +41,11 @@ enum Dialect {
 
     /**
      * The query a streamed read runs: on MariaDB and MySQL, date-times come as the server's text
-     * ({@code CAST(... AS CHAR)}), because the driver parses each one and prints it again with {@code String.format}
-     * (most of the client's CPU a row), and so do years, which a driver may print as a date ({@code 2024-01-01});
-     * else {@code sql} itself.
+     * ({@code CAST(... AS BINARY)}), because the driver parses each one and prints it again with {@code String.format}
+     * (most of the client's CPU a row), and so do years ({@code CAST(... AS CHAR)}), which a driver may print as a date
+     * ({@code 2024-01-01}); else {@code sql} itself. A date-time's text is ASCII: as a binary string the server sends
+     * it as it is, where {@code AS CHAR} converted it to utf8mb4 a character at a time (0.45 s of MariaDB's CPU for B9's
+     * 2 million rows of 2 date-times, 26% of its work for the export).
      *
      * @param driverTypes each column's type as the driver names it, in order
      * @param order the columns {@code sql} is ordered by (a derived table's order is not kept, so it is repeated
@@ -54,7 +56,10 @@ enum Dialect {
         List<String> items = new ArrayList<>();
         for (Map.Entry<String, String> column : driverTypes.entrySet()) {
             String name = quoted(column.getKey());
-            items.add(readAsText(column.getValue()) ? "CAST(" + name + " AS CHAR) AS " + name : name);
+            items.add(
+                    readAsText(column.getValue())
+                            ? "CAST(" + name + " AS " + textType(column.getValue()) + ") AS " + name
+                            : name);
         }
         String outer = "SELECT " + String.join(", ", items) + " FROM (" + sql + ") sluice_rows";
         if (order.isEmpty()) return outer;
@@ -79,6 +84,11 @@ enum Dialect {
      */
     String nullsFirst(String column) {
         return this == POSTGRES ? column + " NULLS FIRST" : column;
+    }
+
+    /** A year stays {@code CHAR}: its spool column is a whole number, which a driver parses from text. */
+    private static String textType(String driverType) {
+        return driverType.equalsIgnoreCase("YEAR") ? "CHAR" : "BINARY";
     }
 
     private static boolean readAsText(String driverType) {

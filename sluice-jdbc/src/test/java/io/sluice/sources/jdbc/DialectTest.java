@@ -19,7 +19,7 @@ class DialectTest {
     @Test
     void mariaDbReadsDateTimesAsTheServersTextKeepingTheRangesOrder() {
         assertThat(Dialect.MYSQL.streamedQuery("SELECT * FROM t", COLUMNS, List.of("updated_at", "id")))
-                .isEqualTo("SELECT `id`, CAST(`updated_at` AS CHAR) AS `updated_at`, CAST(`odd``name` AS CHAR) AS "
+                .isEqualTo("SELECT `id`, CAST(`updated_at` AS BINARY) AS `updated_at`, CAST(`odd``name` AS BINARY) AS "
                         + "`odd``name` FROM (SELECT * FROM t) sluice_rows "
                         + "ORDER BY sluice_rows.`updated_at`, sluice_rows.`id`");
         assertThat(Dialect.MYSQL.streamedQuery("SELECT * FROM t", COLUMNS, List.of()))
