@@ -132,7 +132,8 @@ record DeclaredCsv(
     /** The condition on a read of {@link #readOption} of the records {@link #flag} finds no fault with; "": all. */
     String where(Formats formats) {
         List<String> ok = new ArrayList<>();
-        changing().forEach((name, changes) -> ok.add("NOT " + bad(name, changes, formats)));
+        // the exact complement of flag's CASE WHEN bad: a NULL condition neither drops a record nor flags it
+        changing().forEach((name, changes) -> ok.add(bad(name, changes, formats) + " IS NOT TRUE"));
         return String.join(" AND ", ok);
     }
 

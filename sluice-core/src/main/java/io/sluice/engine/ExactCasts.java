@@ -74,11 +74,15 @@ final class ExactCasts {
         return changes("v", type) != null;
     }
 
-    /** A number with a non-zero digit past {@code scale} decimals (an exponent's value compared as a DOUBLE). */
+    /**
+     * A number with a non-zero digit past {@code scale} decimals (an exponent's value compared as a DOUBLE). Never NULL
+     * for a non-NULL {@code raw}: the hex integer {@code 0x1e} (an {@code e}, 30 as a BIGINT) is no DOUBLE, and is not
+     * changed.
+     */
     private static String fractionBeyond(String raw, String type, int scale) {
-        return "CASE WHEN contains(" + raw + ", 'e') OR contains(" + raw + ", 'E') THEN TRY_CAST(" + raw
-                + " AS DOUBLE) <> TRY_CAST(" + raw + " AS " + type + ")::DOUBLE ELSE " + digitsBeyond(raw, scale)
-                + " END";
+        return "CASE WHEN contains(" + raw + ", 'e') OR contains(" + raw + ", 'E') THEN coalesce(TRY_CAST(" + raw
+                + " AS DOUBLE) <> TRY_CAST(" + raw + " AS " + type + ")::DOUBLE, false) ELSE "
+                + digitsBeyond(raw, scale) + " END";
     }
 
     /** Text with a non-zero digit more than {@code digits} places after its point (seconds' fractions, decimals). */
