@@ -198,6 +198,18 @@ class CsvDeclaredTypesTest {
         assertThat(ws.outputRows("id, v", "parquet")).containsExactly("1|30", "3|7");
     }
 
+    /** A declared column read as text and cast keeps the name the file gives it, as the typed read keeps it. */
+    @Test
+    void aDeclaredRoundingColumnKeepsTheFilesNameForIt() throws Exception {
+        for (String detect : List.of("", "detect_types: false, ")) {
+            Workspace ws = Workspace.in(dir.resolve("d" + detect.length()));
+            CliRun r = run(ws, "id,price\n1,2.50\n", detect + "types: { Price: 'decimal(10,2)' }");
+
+            assertThat(r.code()).as(r.toString()).isZero();
+            assertThat(schema(ws)).as(detect).contains("price DECIMAL(10,2)");
+        }
+    }
+
     /** Dates written month first, then one a date would cut the time of. */
     private static final String US_DATES = "id,d\n1,03/29/2026\n2,12/01/2025\n3,2026-03-29 10:00\n";
 

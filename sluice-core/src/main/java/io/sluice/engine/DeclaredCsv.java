@@ -63,6 +63,19 @@ record DeclaredCsv(
         }
     }
 
+    /**
+     * What a sniff of a group's files found: its date formats, and its columns as the file names them (a declared
+     * column read as text keeps that name, not the declared key's case: {@code price}, declared {@code Price}); empty:
+     * not known.
+     */
+    record Sniffed(Formats formats, List<String> columns) {
+        static final Sniffed NONE = new Sniffed(Formats.NONE, List.of());
+
+        Sniffed {
+            columns = List.copyOf(columns);
+        }
+    }
+
     /** The {@code read_csv} option giving the declared types, and {@code text} columns as VARCHAR; none when empty. */
     String option(List<String> text) {
         List<String> entries = new ArrayList<>();
@@ -113,11 +126,15 @@ record DeclaredCsv(
      * raises the error of a read to do again ({@link DetectedCsv#raised}; the read is done again, {@link #flag} first); else the cast of a value {@link #where}
      * keeps.
      */
-    String select(List<String> replaced, boolean inRead, Formats formats) {
+    String select(List<String> replaced, boolean inRead, Sniffed sniffed) {
         String recheck = DetectedCsv.recheck();
+        Formats formats = sniffed.formats();
         List<String> casts = new ArrayList<>(replaced);
         changing().forEach((name, changes) -> {
-            String column = Sql.identifier(name);
+            String column = Sql.identifier(sniffed.columns().stream()
+                    .filter(c -> c.equalsIgnoreCase(name))
+                    .findFirst()
+                    .orElse(name));
             String cast = cast(name, formats);
             casts.add(
                     inRead
@@ -165,21 +182,21 @@ record DeclaredCsv(
      * A group's read of {@link #readOption} and {@link #select} (checked in the read: {@code inRead}), when nothing but
      * the declared types decides how it is read.
      */
-    DetectedCsv.Read read(boolean inRead, Formats formats) {
+    DetectedCsv.Read read(boolean inRead, Sniffed sniffed) {
         return new DetectedCsv.Read(
                 options + readOption(List.of()),
-                select(List.of(), inRead, formats),
-                inRead ? "" : where(formats),
-                formats);
+                select(List.of(), inRead, sniffed),
+                inRead ? "" : where(sniffed.formats()),
+                sniffed.formats());
     }
 
     /**
-     * Refuses the first group of files that lacks a declared column; else each group's date and timestamp formats
-     * (each group sniffed by DuckDB, as its typed read would sniff it).
+     * Refuses the first group of files that lacks a declared column; else each group's date and timestamp formats and
+     * columns (each group sniffed by DuckDB, as its typed read would sniff it).
      */
-    List<Formats> check(Statement read) throws SQLException {
-        List<Formats> formats = new ArrayList<>();
-        if (types.isEmpty()) return java.util.Collections.nCopies(groups.size(), Formats.NONE);
+    List<Sniffed> check(Statement read) throws SQLException {
+        List<Sniffed> sniffs = new ArrayList<>();
+        if (types.isEmpty()) return java.util.Collections.nCopies(groups.size(), Sniffed.NONE);
         for (List<Path> files : groups) {
             List<String> columns = new ArrayList<>();
             Formats found = Formats.NONE;
@@ -201,18 +218,18 @@ record DeclaredCsv(
                 }
             }
             missing(files, columns);
-            formats.add(found);
+            sniffs.add(new Sniffed(found, columns));
         }
-        return formats;
+        return sniffs;
     }
 
     /** A split's check of its files ({@link #check}), kept for its second read: the files do not change between. */
     static final class Checked {
-        private List<Formats> formats;
+        private List<Sniffed> sniffs;
 
-        List<Formats> of(DeclaredCsv csv, Statement s) throws SQLException {
-            if (formats == null) formats = csv.check(s);
-            return formats;
+        List<Sniffed> of(DeclaredCsv csv, Statement s) throws SQLException {
+            if (sniffs == null) sniffs = csv.check(s);
+            return sniffs;
         }
     }
 
@@ -225,6 +242,7 @@ record DeclaredCsv(
                 ? new DeclaredCsv(prefix, types, keys, List.of(files), options)
                         .check(read)
                         .getFirst()
+                        .formats()
                 : Formats.NONE;
     }
 

@@ -155,7 +155,7 @@ record DetectedCsv(
                 return Optional.empty();
             }
             any |= r != null;
-            reads.add(r == null ? declared.read(inRead, DeclaredCsv.Formats.NONE) : r);
+            reads.add(r == null ? declared.read(inRead, DeclaredCsv.Sniffed.NONE) : r);
         }
         return any ? Optional.of(reads) : Optional.empty();
     }
@@ -183,7 +183,7 @@ record DetectedCsv(
      * the read does not sniff the file again; a group of several with DuckDB's detection and those columns' types set.
      */
     private Read read(Detection detected, List<String> text, List<String> replaced, boolean inRead) {
-        String select = declared.select(replaced, inRead, detected.dates());
+        String select = declared.select(replaced, inRead, new DeclaredCsv.Sniffed(detected.dates(), names(detected)));
         String where = inRead ? "" : declared.where(detected.dates());
         if (detected.dialect() == null)
             return new Read(options + declared.readOption(text), select, where, detected.dates());

@@ -78,8 +78,8 @@ record Reader(
 
     /** {@link #resolved(Statement)}, the files checked against their declared types by {@code checked}, once. */
     Reader resolved(Statement s, DeclaredCsv.Checked checked) throws SQLException {
-        if (detected != null) return csvRead(detected.exact(s), false, s);
-        if (declared != null) return declaredRead(checked.of(declared, s), false, s);
+        if (detected != null) return csvRead(detected.exact(s), false, s, checked);
+        if (declared != null) return declaredRead(checked.of(declared, s), false, s, checked);
         if (json == null) return this;
         String typed = json.relation(s);
         return new Reader(prepare, typed, after, rejects, drops, scans, "SELECT count(*) FROM (" + typed + ")");
@@ -96,35 +96,58 @@ record Reader(
 
     /** {@link #checkedInRead(Statement)}, the files checked against their declared types by {@code checked}, once. */
     Reader checkedInRead(Statement s, DeclaredCsv.Checked checked) throws SQLException {
-        if (detected != null) return csvRead(detected.checkedInRead(s), true, s);
+        if (detected != null) return csvRead(detected.checkedInRead(s), true, s, checked);
         if (declared == null) return resolved(s, checked);
-        return declaredRead(checked.of(declared, s), true, s);
+        return declaredRead(checked.of(declared, s), true, s, checked);
     }
 
-    /** The csv files read group by group as their declared types say, each group's dates in its {@code formats}. */
-    private Reader declaredRead(List<DeclaredCsv.Formats> formats, boolean inRead, Statement s) throws SQLException {
+    /** The csv files read group by group as their declared types say, each group as its sniff found it. */
+    private Reader declaredRead(
+            List<DeclaredCsv.Sniffed> sniffs, boolean inRead, Statement s, DeclaredCsv.Checked checked)
+            throws SQLException {
         if (declared.changing().isEmpty()) return this; // read with the types: no value read as text to cast
         return csvRead(
-                Optional.of(formats.stream().map(f -> declared.read(inRead, f)).toList()), inRead, s);
+                Optional.of(sniffs.stream().map(f -> declared.read(inRead, f)).toList()), inRead, s, checked);
     }
 
     /**
      * The csv files read group by group as {@code reads} says, else as the declared types say ({@link
      * DeclaredCsv#read}); this reader when they are read as detected, with no declared type that may change a value.
      */
-    private Reader csvRead(Optional<List<DetectedCsv.Read>> reads, boolean inRead, Statement s) throws SQLException {
+    private Reader csvRead(
+            Optional<List<DetectedCsv.Read>> reads, boolean inRead, Statement s, DeclaredCsv.Checked checked)
+            throws SQLException {
         DeclaredCsv types = declared != null ? declared : detected.declared();
         boolean changing = !types.changing().isEmpty();
         if (reads.isEmpty() && !changing) return this;
         String prefix = types.prefix();
-        List<DetectedCsv.Read> groupReads = reads.orElseGet(
-                () -> Collections.nCopies(types.groups().size(), types.read(inRead, DeclaredCsv.Formats.NONE)));
+        List<DetectedCsv.Read> groupReads = reads.isPresent()
+                ? reads.get()
+                : declaredSniffs(types, s, checked).stream()
+                        .map(g -> types.read(inRead, g))
+                        .toList();
         if (inRead || !changing) return csv(prefix, types.groups(), groupReads, 0, null, false);
         String flagged = types.flagged();
         long bad =
                 types.flag(s, groupReads.stream().map(DetectedCsv.Read::formats).toList());
         // the scans count the records left out too: the good ones are counted by a query instead
         return csv(prefix, types.groups(), groupReads, 0, flagged, bad > 0);
+    }
+
+    /**
+     * The sniffs of the declared types' groups ({@link DeclaredCsv#check}), so that a read whose detection failed still
+     * casts declared dates in the format found (month first) and keeps the file's column names; none when the sniff
+     * fails too: the read reports why.
+     */
+    private static List<DeclaredCsv.Sniffed> declaredSniffs(DeclaredCsv types, Statement s, DeclaredCsv.Checked checked)
+            throws DeclaredCsv.Refused {
+        try {
+            return checked.of(types, s);
+        } catch (DeclaredCsv.Refused e) {
+            throw e;
+        } catch (SQLException e) {
+            return Collections.nCopies(types.groups().size(), DeclaredCsv.Sniffed.NONE);
+        }
     }
 
     /** A separator that does not occur in text, so that a text line is one column. */
