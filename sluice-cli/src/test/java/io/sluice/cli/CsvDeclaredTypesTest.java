@@ -210,6 +210,22 @@ class CsvDeclaredTypesTest {
         }
     }
 
+    /** The dead letter of a rounding value in a latin-1 file holds its record's letters, not replacement characters. */
+    @Test
+    void aLatin1RecordsDeadLetterHoldsItsLetters() throws Exception {
+        Workspace ws = Workspace.in(dir);
+        ws.input("a.csv", "id,name,qty\n1,Zoé,1.5\n2,Zoé,2\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        CliRun r = CliRun.run(ws.pipeline("""
+                pipeline: declared
+                source: { files: { path: in, encoding: latin-1, types: { qty: bigint } } }
+                sink: { files: { path: out, format: parquet } }
+                """));
+
+        assertThat(r.code()).as(r.toString()).isZero();
+        deadLetterHas(ws, "\"record\":\"1,Zoé,1.5\"");
+        assertThat(ws.outputRows("id, name", "parquet")).containsExactly("2|Zoé");
+    }
+
     /** Dates written month first, then one a date would cut the time of. */
     private static final String US_DATES = "id,d\n1,03/29/2026\n2,12/01/2025\n3,2026-03-29 10:00\n";
 

@@ -301,7 +301,7 @@ record DeclaredCsv(
                         try (ResultSet r = s.executeQuery("SELECT DISTINCT line FROM " + rejects + " ORDER BY line")) {
                             while (r.next()) skipped.add(r.getLong(1));
                         }
-                        insert(s, table, file, records(bad, skipped), why);
+                        insert(s, table, file, records(bad, skipped), why, charset());
                         flagged += bad.size();
                     }
                     s.execute("DROP TABLE IF EXISTS " + rejects);
@@ -337,7 +337,8 @@ record DeclaredCsv(
     }
 
     /** Inserts the bad records of {@code file}, each with its byte position and text as the file holds them. */
-    private static void insert(Statement s, String table, Path file, long[] records, List<String> why)
+    private static void insert(
+            Statement s, String table, Path file, long[] records, List<String> why, java.nio.charset.Charset charset)
             throws SQLException {
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         RecordOrigins.Position[] at = null;
@@ -354,7 +355,7 @@ record DeclaredCsv(
                         RecordOrigins.positions(file, name.endsWith(".gz"), true, sorted, Long.MAX_VALUE);
                 at = new RecordOrigins.Position[nths.length];
                 for (int i = 0; i < nths.length; i++) at[i] = found[java.util.Arrays.binarySearch(sorted, nths[i])];
-                text = texts(file, name.endsWith(".gz"), at);
+                text = texts(file, name.endsWith(".gz"), at, charset);
             } catch (java.io.IOException e) {
                 throw new SQLException("could not read " + file + " again: " + e.getMessage(), e);
             }
@@ -371,8 +372,19 @@ record DeclaredCsv(
         }
     }
 
-    /** The text of each record, from its start ({@code at[2i]}) to the next one's ({@code at[2i+1]}). */
-    private static String[] texts(Path file, boolean gz, RecordOrigins.Position[] at) throws java.io.IOException {
+    /**
+     * The files' encoding, as {@link #options} gives it to DuckDB ({@code latin-1} or UTF-8, DuckDB's default), in which
+     * a bad record's bytes are read into its dead letter.
+     */
+    private java.nio.charset.Charset charset() {
+        return options.contains("encoding = 'latin-1'")
+                ? java.nio.charset.StandardCharsets.ISO_8859_1
+                : java.nio.charset.StandardCharsets.UTF_8;
+    }
+
+    /** The text of each record, from its start ({@code at[2i]}) to the next one's ({@code at[2i+1]}), in {@code charset}. */
+    private static String[] texts(Path file, boolean gz, RecordOrigins.Position[] at, java.nio.charset.Charset charset)
+            throws java.io.IOException {
         String[] texts = new String[at.length / 2];
         Integer[] order = new Integer[texts.length];
         for (int i = 0; i < order.length; i++) order[i] = i;
@@ -388,7 +400,7 @@ record DeclaredCsv(
                 in.skipNBytes(from - offset);
                 byte[] bytes = in.readNBytes((int) Math.max(0, to - from));
                 offset = from + bytes.length;
-                texts[i] = new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+                texts[i] = new String(bytes, charset);
             }
         }
         return texts;
