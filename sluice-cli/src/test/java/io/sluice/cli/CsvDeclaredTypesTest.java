@@ -165,6 +165,29 @@ class CsvDeclaredTypesTest {
         assertThat(ws.outputRows("id", "parquet")).containsExactly("1", "2", "3", "5");
     }
 
+    /** A zstd file, which Sluice does not read byte by byte: the dead letter holds the record as its read saw it. */
+    @Test
+    void aZstdFilesRoundingValueHasItsRecordInItsDeadLetter() throws Exception {
+        Workspace ws = Workspace.in(dir);
+        Path zst = ws.input("a.csv.zst", new byte[0]);
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:duckdb:");
+                java.sql.Statement s = c.createStatement()) {
+            // the text as one value, written as it is (no quote), then a newline
+            s.execute("COPY (SELECT '" + ROUNDED.substring(0, ROUNDED.length() - 1) + "') TO '" + zst
+                    + "' (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', COMPRESSION zstd)");
+        }
+        CliRun r = CliRun.run(ws.pipeline("""
+                pipeline: declared
+                source: { files: { path: in, types: { discount: bigint } } }
+                sink: { files: { path: out, format: parquet } }
+                """));
+
+        assertThat(r.code()).as(r.toString()).isZero();
+        // its line is its record's number (5: the quoted newline before it is not counted), as before
+        assertThat(deadLetter(ws)).startsWith("a.csv.zst|").endsWith("||4,1.5,22222,2026-01-05");
+        assertThat(ws.outputRows("id", "parquet")).containsExactly("1", "2", "3", "5");
+    }
+
     @Test
     void underSkipTheRecordIsCountedBad() throws Exception {
         CliRun r = rounded(Workspace.in(dir), "skip");

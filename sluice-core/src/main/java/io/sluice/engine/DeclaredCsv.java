@@ -286,14 +286,18 @@ record DeclaredCsv(
                     String scans = table + "_scan";
                     List<long[]> bad = new ArrayList<>(); // {the record's number among the rows read, its reason's row}
                     List<String> why = new ArrayList<>();
-                    try (ResultSet r = s.executeQuery("SELECT " + RECORD + ", reason FROM (SELECT row_number() OVER ()"
-                            + " AS " + RECORD + ", concat_ws('; ', " + String.join(", ", reasons) + ") AS reason FROM "
-                            + "read_csv(" + Sql.literal(file.toString()) + ", " + options + asText
+                    List<String> seen = new ArrayList<>(); // a zstd file's records as this read sees them
+                    String source = "read_csv(" + Sql.literal(file.toString()) + ", " + options + asText;
+                    try (ResultSet r = s.executeQuery("SELECT " + RECORD + ", reason, seen FROM (SELECT row_number() "
+                            + "OVER () AS " + RECORD + ", concat_ws('; ', " + String.join(", ", reasons)
+                            + ") AS reason, "
+                            + seen(s, file, source + ")") + " AS seen FROM " + source
                             + ", store_rejects = true, rejects_table = " + Sql.literal(rejects) + ", rejects_scan = "
                             + Sql.literal(scans) + ")) WHERE reason <> ''")) {
                         while (r.next()) {
                             bad.add(new long[] {r.getLong(1), why.size()});
                             why.add(r.getString(2));
+                            seen.add(r.getString(3));
                         }
                     }
                     if (!bad.isEmpty()) {
@@ -301,7 +305,7 @@ record DeclaredCsv(
                         try (ResultSet r = s.executeQuery("SELECT DISTINCT line FROM " + rejects + " ORDER BY line")) {
                             while (r.next()) skipped.add(r.getLong(1));
                         }
-                        insert(s, table, file, records(bad, skipped), why, charset());
+                        insert(s, table, file, records(bad, skipped), why, seen, charset());
                         flagged += bad.size();
                     }
                     s.execute("DROP TABLE IF EXISTS " + rejects);
@@ -310,6 +314,30 @@ record DeclaredCsv(
             }
         }
         return flagged;
+    }
+
+    /**
+     * The text of a record of a zstd file, which {@link #insert} cannot read again byte by byte: its values as {@code
+     * read} splits them (every one text), joined by the delimiter it found, an empty one for NULL (a value holding the
+     * delimiter or a quote is not quoted again); NULL for other files, whose records are read from their bytes.
+     */
+    private static String seen(Statement s, Path file, String read) throws SQLException {
+        if (!zstd(file)) return "NULL";
+        String delimiter = ",";
+        try (Statement sniff = s.getConnection().createStatement(); // DuckDB closes a statement whose query failed
+                ResultSet r =
+                        sniff.executeQuery("SELECT Delimiter FROM sniff_csv" + read.substring("read_csv".length()))) {
+            if (r.next()) delimiter = r.getString(1);
+        } catch (SQLException e) {
+            // the read found its delimiter all the same: the record's values joined by the usual one
+        }
+        return "array_to_string(list_transform([*COLUMNS(*)], lambda v: coalesce(v, '')), " + Sql.literal(delimiter)
+                + ")";
+    }
+
+    private static boolean zstd(Path file) {
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        return name.endsWith(".zst") || name.endsWith(".zstd");
     }
 
     /** The column the check numbers each row read in: not {@code rn}, which a file may have. */
@@ -336,14 +364,23 @@ record DeclaredCsv(
         return records;
     }
 
-    /** Inserts the bad records of {@code file}, each with its byte position and text as the file holds them. */
+    /**
+     * Inserts the bad records of {@code file}, each with its byte position and text as the file holds them; a zstd
+     * file's (no decoder here: the record number names them) with its text as {@code seen}.
+     */
     private static void insert(
-            Statement s, String table, Path file, long[] records, List<String> why, java.nio.charset.Charset charset)
+            Statement s,
+            String table,
+            Path file,
+            long[] records,
+            List<String> why,
+            List<String> seen,
+            java.nio.charset.Charset charset)
             throws SQLException {
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         RecordOrigins.Position[] at = null;
-        String[] text = new String[records.length];
-        if (!name.endsWith(".zst") && !name.endsWith(".zstd")) { // no decoder here: the record number names them
+        String[] text = seen.toArray(String[]::new);
+        if (!zstd(file)) {
             long[] nths = new long[records.length * 2];
             for (int i = 0; i < records.length; i++) {
                 nths[2 * i] = records[i];
