@@ -272,6 +272,23 @@ class CsvDeclaredTypesTest {
         }
     }
 
+    /** A refused date's reason names the format it was read in; an {@code int}'s reason reads "an int". */
+    @Test
+    void theReasonsNameTheDateFormatTriedAndReadAsWritten() throws Exception {
+        Workspace ws = ran("id,d\n1,03/29/2026\n2,12/01/2025\n3,02/30/2026\n4,12/02/2025\n", "types: { d: date }");
+        assertThat(ws.deadLetters())
+                .singleElement()
+                .satisfies(d -> assertThat(d)
+                        .contains("\"line\":4")
+                        .contains("02/30/2026")
+                        .contains("%m/%d/%Y"));
+
+        Workspace ints = Workspace.in(dir.resolve("ints"));
+        CliRun r = run(ints, "id,n\n1,1\n2,1.5\n", "types: { n: int }");
+        assertThat(r.code()).as(r.toString()).isZero();
+        deadLetterHas(ints, "is not an int as written");
+    }
+
     /**
      * The dead letter of a rounding value names its line and byte exactly when a blank line, a malformed row (which
      * DuckDB's reader rejects) and a quoted value spanning lines come before it.

@@ -76,11 +76,10 @@ record DeclaredCsv(
         }
     }
 
-    /** The {@code read_csv} option giving the declared types, and {@code text} columns as VARCHAR; none when empty. */
-    String option(List<String> text) {
+    /** The {@code read_csv} option giving the declared types; none when there are none. */
+    String option() {
         List<String> entries = new ArrayList<>();
         types.forEach((name, type) -> entries.add(Sql.literal(name) + ": " + Sql.literal(type)));
-        for (String t : text) if (!declares(t)) entries.add(Sql.literal(t) + ": 'VARCHAR'");
         return entries.isEmpty() ? "" : ", types = {" + String.join(", ", entries) + "}";
     }
 
@@ -168,11 +167,8 @@ record DeclaredCsv(
         String column = Sql.identifier(name);
         String type = types.get(name);
         String cast = "TRY_CAST(" + column + " AS " + type + ")";
-        String t = type.strip().toLowerCase(Locale.ROOT);
-        String format = t.equals("date")
-                ? formats.date()
-                : t.startsWith("timestamp") || t.equals("datetime") ? formats.timestamp() : null;
-        return format == null || format.isBlank()
+        String format = format(name, formats);
+        return format == null
                 ? cast
                 : "coalesce(TRY_CAST(TRY_STRPTIME(" + column + ", " + Sql.literal(format) + ") AS " + type + "), "
                         + cast + ")";
@@ -204,7 +200,7 @@ record DeclaredCsv(
                     ResultSet r = s.executeQuery("SELECT DateFormat, TimestampFormat, unnest(Columns, recursive := "
                             + "true) FROM sniff_csv("
                             + Sql.literal(files.getFirst().toString()) + ", " + options
-                            + option(List.of()) + ", store_rejects = true)")) {
+                            + option() + ", store_rejects = true)")) {
                 while (r.next()) {
                     columns.add(r.getString("name"));
                     found = Formats.of(r);
@@ -443,16 +439,28 @@ record DeclaredCsv(
         return texts;
     }
 
+    /** The format of {@code formats} a declared date or timestamp column is cast in first; null: none. */
+    private String format(String name, Formats formats) {
+        String t = types.get(name).strip().toLowerCase(Locale.ROOT);
+        String format = t.equals("date")
+                ? formats.date()
+                : t.startsWith("timestamp") || t.equals("datetime") ? formats.timestamp() : null;
+        return format == null || format.isBlank() ? null : format;
+    }
+
     /** Why a record's value of {@code name} is bad: its type refuses it, or would round or cut it. */
     private String reason(String name, Formats formats) {
         String column = Sql.identifier(name);
         String type = types.get(name);
         String lower = type.toLowerCase(Locale.ROOT);
+        String format = format(name, formats);
         String refused = Sql.literal("Error when converting column \"" + name + "\". Could not convert string \"")
-                + " || " + column + " || " + Sql.literal("\" to '" + type.toUpperCase(Locale.ROOT) + "'");
+                + " || " + column + " || "
+                + Sql.literal("\" to '" + type.toUpperCase(Locale.ROOT) + "'"
+                        + (format == null ? "" : " (read in the file's format " + format + ", else as ISO)"));
         String changed = Sql.literal("the value '") + " || " + column + " || "
                 + Sql.literal("' of column '" + name
-                        + "' is not a " + lower
+                        + "' is not " + (lower.matches("[aeio].*") ? "an " : "a ") + lower
                         + " as written: its cast would round or cut it (source.files.types). Declare a "
                         + "type that holds it ("
                         + (lower.matches("(date|time).*")

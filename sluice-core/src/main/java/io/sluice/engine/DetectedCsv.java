@@ -162,7 +162,7 @@ record DetectedCsv(
 
     /** The {@code read_csv} options with the declared types: a sniff then gives those columns those types. */
     private String typed() {
-        return options + declared.option(List.of());
+        return options + declared.option();
     }
 
     /**

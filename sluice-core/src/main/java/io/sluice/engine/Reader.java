@@ -183,7 +183,7 @@ record Reader(
         DeclaredCsv declared = stepsTypeText || input.declared().isEmpty()
                 ? DeclaredCsv.none(prefix, groups, options)
                 : new DeclaredCsv(prefix, input.declared(), keys(input), groups, options);
-        Reader read = csv(prefix, groups, options + declared.option(List.of()), 0)
+        Reader read = csv(prefix, groups, options + declared.option(), 0)
                 .withDeclared(declared.types().isEmpty() ? null : declared);
         return Optional.of(
                 text ? read : read.withDetected(new DetectedCsv(prefix, groups, options, heads(input), declared)));
