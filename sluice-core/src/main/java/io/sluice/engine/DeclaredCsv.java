@@ -121,9 +121,9 @@ record DeclaredCsv(
 
     /**
      * What a read of {@link #readOption} selects: {@code replaced} (a {@code * REPLACE} list of the read's own) and the
-     * columns read as text cast to their declared type. {@code inRead}: a value that its type would change or refuse
-     * raises the error of a read to do again ({@link DetectedCsv#raised}; the read is done again, {@link #flag} first); else the cast of a value {@link #where}
-     * keeps.
+     * columns read as text cast to their declared type, named as the file names them ({@code sniffed}). {@code inRead}:
+     * a value that its type would change or refuse raises the error of a read to do again ({@link DetectedCsv#raised};
+     * the read is done again, {@link #flag} first); else the cast of a value {@link #where} keeps.
      */
     String select(List<String> replaced, boolean inRead, Sniffed sniffed) {
         String recheck = DetectedCsv.recheck();
@@ -406,8 +406,8 @@ record DeclaredCsv(
     }
 
     /**
-     * The files' encoding, as {@link #options} gives it to DuckDB ({@code latin-1} or UTF-8, DuckDB's default), in which
-     * a bad record's bytes are read into its dead letter.
+     * The files' encoding, as {@link #options} gives it to DuckDB ({@code latin-1}, or UTF-8: DuckDB's default), in
+     * which a bad record's bytes are read into its dead letter.
      */
     private java.nio.charset.Charset charset() {
         return options.contains("encoding = 'latin-1'")
@@ -415,7 +415,7 @@ record DeclaredCsv(
                 : java.nio.charset.StandardCharsets.UTF_8;
     }
 
-    /** The text of each record, from its start ({@code at[2i]}) to the next one's ({@code at[2i+1]}), in {@code charset}. */
+    /** Each record's text in {@code charset}, from its start ({@code at[2i]}) to the next one's ({@code at[2i+1]}). */
     private static String[] texts(Path file, boolean gz, RecordOrigins.Position[] at, java.nio.charset.Charset charset)
             throws java.io.IOException {
         String[] texts = new String[at.length / 2];
