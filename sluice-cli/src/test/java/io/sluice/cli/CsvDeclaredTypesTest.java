@@ -108,6 +108,27 @@ class CsvDeclaredTypesTest {
         assertThat(ws.outputRows("id, discount", "parquet")).containsExactly("1|5.0", "2|7.0", "4|9.0");
     }
 
+    @Test
+    void aTimestampWithAZoneOffsetOtherThanUtcIsABadRecordNotAnotherInstant() throws Exception {
+        // a timestamp without a zone would keep 10:00 of +05:30 and -02 (DuckDB drops the offset): other instants
+        Workspace ws = ran(
+                "id,ts\n1,2026-03-29T10:00:00Z\n2,2026-03-29 10:00:00+00\n3,2026-03-29T10:00:00+05:30\n"
+                        + "4,2026-03-29 10:00:00.5-02\n5,2026-03-29 10:00:00\n6,2026-03-29\n",
+                "types: { ts: timestamp }");
+
+        assertThat(Workspace.query("SELECT line || ' ' || reason FROM read_json('"
+                        + ws.out().resolve("_dead_letter") + "/**/*.jsonl') ORDER BY line"))
+                .satisfiesExactly(
+                        d -> assertThat(d).startsWith("4 ").contains("+05:30", "timestamptz"),
+                        d -> assertThat(d).startsWith("5 ").contains("-02", "timestamptz"));
+        assertThat(ws.outputRows("id, ts", "parquet"))
+                .containsExactly(
+                        "1|2026-03-29 10:00:00.0",
+                        "2|2026-03-29 10:00:00.0",
+                        "5|2026-03-29 10:00:00.0",
+                        "6|2026-03-29 00:00:00.0");
+    }
+
     /** Sees that {@code ws} has one dead letter, which holds each of {@code parts}. */
     private static void deadLetterHas(Workspace ws, String... parts) throws Exception {
         assertThat(ws.deadLetters())

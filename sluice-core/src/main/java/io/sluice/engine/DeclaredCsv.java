@@ -464,7 +464,7 @@ record DeclaredCsv(
                         + " as written: its cast would round or cut it (source.files.types). Declare a "
                         + "type that holds it ("
                         + (lower.matches("(date|time).*")
-                                ? "timestamp for a time of day, timestamp_ns for nanoseconds, varchar"
+                                ? "timestamp for a time of day, timestamp_ns for nanoseconds, timestamptz for a zone offset, varchar"
                                 : "double, a decimal with more digits after the point, varchar")
                         + "), or fix the file");
         return "CASE WHEN " + cast(name, formats) + " IS NULL THEN " + refused + " ELSE " + changed + " END";

@@ -57,11 +57,11 @@ final class ExactCasts {
             return fractionBeyond(raw, type, scale);
         }
         return switch (t) {
-            case "timestamp", "datetime", "timestamp_us", "timestamptz", "timestamp with time zone", "time", "timetz" ->
-                digitsBeyond(raw, 6);
-            case "timestamp_ms" -> digitsBeyond(raw, 3);
-            case "timestamp_s" -> digitsBeyond(raw, 0);
-            case "timestamp_ns" -> digitsBeyond(raw, 9);
+            case "timestamptz", "timestamp with time zone", "time", "timetz" -> digitsBeyond(raw, 6);
+            case "timestamp", "datetime", "timestamp_us" -> "(" + digitsBeyond(raw, 6) + " OR " + offset(raw) + ")";
+            case "timestamp_ms" -> "(" + digitsBeyond(raw, 3) + " OR " + offset(raw) + ")";
+            case "timestamp_s" -> "(" + digitsBeyond(raw, 0) + " OR " + offset(raw) + ")";
+            case "timestamp_ns" -> "(" + digitsBeyond(raw, 9) + " OR " + offset(raw) + ")";
             case "date" ->
                 "TRY_CAST(" + raw + " AS TIMESTAMP) IS DISTINCT FROM TRY_CAST(" + raw + " AS DATE)::TIMESTAMP"
                         + " AND TRY_CAST(" + raw + " AS TIMESTAMP) IS NOT NULL";
@@ -83,6 +83,17 @@ final class ExactCasts {
         return "CASE WHEN contains(" + raw + ", 'e') OR contains(" + raw + ", 'E') THEN coalesce(TRY_CAST(" + raw
                 + " AS DOUBLE) <> TRY_CAST(" + raw + " AS " + type + ")::DOUBLE, false) ELSE "
                 + digitsBeyond(raw, scale) + " END";
+    }
+
+    /**
+     * A time of day followed by a zone offset other than zero ({@code 10:00:00+05:30}, {@code 10:00-02}): a TIMESTAMP
+     * without a zone drops the offset and keeps 10:00, another instant; {@code Z} and {@code +00} are UTC, kept as is.
+     */
+    private static String offset(String raw) {
+        // the regular expression only where the text after the date holds a sign: most timestamps have none
+        return "((contains(" + raw + ", '+') OR contains(substr(" + raw + ", 11), '-')) AND regexp_matches(" + raw
+                + ", " + Sql.literal(":[0-9]{2}(\\.[0-9]*)?\\s*[+-][0-9]{2}(:?[0-9]{2})?$") + ") AND NOT "
+                + "regexp_matches(" + raw + ", " + Sql.literal("[+-]00(:?00)?$") + "))";
     }
 
     /** Text with a non-zero digit more than {@code digits} places after its point (seconds' fractions, decimals). */
