@@ -42,7 +42,7 @@ final class Spool {
             }
             return;
         }
-        streamed(c, sql, columns, file, fetchSize, maxRows);
+        streamed(dialect, c, sql, columns, file, fetchSize, maxRows);
     }
 
     /** How a column's values are written: the engine type decides, once per column rather than once per value. */
@@ -67,11 +67,18 @@ final class Spool {
 
     /** A streamed result set (MariaDB and MySQL stream with a fetch size; others as their driver does). */
     private static void streamed(
-            Connection c, String sql, Map<String, String> columns, Path file, int fetchSize, int maxRows)
+            Dialect dialect,
+            Connection c,
+            String sql,
+            Map<String, String> columns,
+            Path file,
+            int fetchSize,
+            int maxRows)
             throws SQLException, IOException {
         // MariaDB's driver reads every connection in UTF-8 (utf8mb4) and hands a string column's bytes as they came:
         // a String a value, decoded by the driver and encoded again, was most of the spool's CPU
-        boolean mariaDb = c.isWrapperFor(org.mariadb.jdbc.Connection.class);
+        // asked of a MySQL URL's connection only: an older driver of another database may not answer isWrapperFor
+        boolean mariaDb = dialect == Dialect.MYSQL && c.isWrapperFor(org.mariadb.jdbc.Connection.class);
         Kind[] kinds = columns.values().stream().map(t -> Kind.of(t, mariaDb)).toArray(Kind[]::new);
         boolean[] driverBytes = new boolean[kinds.length + 1];
         for (int col = 1; col <= kinds.length; col++)
