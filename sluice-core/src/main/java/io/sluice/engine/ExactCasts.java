@@ -57,11 +57,14 @@ final class ExactCasts {
             return fractionBeyond(raw, type, scale);
         }
         return switch (t) {
-            case "timestamptz", "timestamp with time zone", "time", "timetz" -> digitsBeyond(raw, 6);
-            case "timestamp", "datetime", "timestamp_us" -> "(" + digitsBeyond(raw, 6) + " OR " + offset(raw) + ")";
-            case "timestamp_ms" -> "(" + digitsBeyond(raw, 3) + " OR " + offset(raw) + ")";
-            case "timestamp_s" -> "(" + digitsBeyond(raw, 0) + " OR " + offset(raw) + ")";
-            case "timestamp_ns" -> "(" + digitsBeyond(raw, 9) + " OR " + offset(raw) + ")";
+            case "timestamptz", "timestamp with time zone", "timetz" -> digitsBeyond(raw, 6);
+            case "time" ->
+                "(" + digitsBeyond(raw, 6) + " OR TRY_CAST(" + raw + " AS TIMESTAMP) IS NOT NULL OR " + timeZone(raw)
+                        + ")";
+            case "timestamp", "datetime", "timestamp_us" -> "(" + digitsBeyond(raw, 6) + " OR " + zone(raw) + ")";
+            case "timestamp_ms" -> "(" + digitsBeyond(raw, 3) + " OR " + zone(raw) + ")";
+            case "timestamp_s" -> "(" + digitsBeyond(raw, 0) + " OR " + zone(raw) + ")";
+            case "timestamp_ns" -> "(" + digitsBeyond(raw, 9) + " OR " + zone(raw) + ")";
             case "date" ->
                 "TRY_CAST(" + raw + " AS TIMESTAMP) IS DISTINCT FROM TRY_CAST(" + raw + " AS DATE)::TIMESTAMP"
                         + " AND TRY_CAST(" + raw + " AS TIMESTAMP) IS NOT NULL";
@@ -86,14 +89,34 @@ final class ExactCasts {
     }
 
     /**
-     * A time of day followed by a zone offset other than zero ({@code 10:00:00+05:30}, {@code 10:00-02}): a TIMESTAMP
-     * without a zone drops the offset and keeps 10:00, another instant; {@code Z} and {@code +00} are UTC, kept as is.
+     * A time of day followed by a zone that is not UTC ({@code 10:00:00+05:30}, {@code 10:00-02}, {@code 10:00 CET}): a
+     * TIMESTAMP without a zone drops it and keeps 10:00, another instant; {@code Z}, {@code +00} and {@code UTC} are
+     * kept as written. The instants are compared, both with their zone written, so the session's zone plays no part.
      */
-    private static String offset(String raw) {
-        // the regular expression only where the text after the date holds a sign: most timestamps have none
-        return "((contains(" + raw + ", '+') OR contains(substr(" + raw + ", 11), '-')) AND regexp_matches(" + raw
-                + ", " + Sql.literal(":[0-9]{2}(\\.[0-9]*)?\\s*[+-][0-9]{2}(:?[0-9]{2})?$") + ") AND NOT "
-                + "regexp_matches(" + raw + ", " + Sql.literal("[+-]00(:?00)?$") + "))";
+    private static String zone(String raw) {
+        String atUtc = "TRY_CAST(strftime(TRY_CAST(" + raw + " AS TIMESTAMP), '%Y-%m-%d %H:%M:%S.%f') || '+00' AS "
+                + "TIMESTAMPTZ)";
+        // a text with a zone that TIMESTAMPTZ refuses (10:00:00 +05:30) still loses it in a TIMESTAMP
+        return "(" + zoneWritten(raw, 11) + " AND coalesce(TRY_CAST(" + raw + " AS TIMESTAMPTZ) IS DISTINCT FROM "
+                + atUtc + ", true))";
+    }
+
+    /** {@link #zone} for a time of day alone, which no TIMESTAMPTZ reads: a zone written that is not UTC's. */
+    private static String timeZone(String raw) {
+        return "(" + zoneWritten(raw, 1) + " AND NOT regexp_matches(rtrim(" + raw + "), "
+                + Sql.literal("(?i)(Z|UTC|GMT|[+-]00(:?00)?)$") + "))";
+    }
+
+    /**
+     * Some text after a time of day's seconds or minutes: an offset or a zone's name (trailing blanks aside).
+     *
+     * @param from where a {@code -} may start an offset: past a date's (11), or anywhere in a time of day (1)
+     */
+    private static String zoneWritten(String raw, int from) {
+        // the regular expression only where a sign follows the date or the text ends in a letter: most texts do not
+        return "((contains(" + raw + ", '+') OR contains(substr(" + raw + ", " + from + "), '-') OR NOT (right(rtrim("
+                + raw + "), 1) BETWEEN '0' AND '9')) AND regexp_matches(" + raw + ", "
+                + Sql.literal(":[0-9]{2}(\\.[0-9]*)?\\s*[A-Za-z+-]") + "))";
     }
 
     /** Text with a non-zero digit more than {@code digits} places after its point (seconds' fractions, decimals). */
