@@ -430,23 +430,27 @@ class CsvDeclaredTypesTest {
     void aFileReadAsAnotherFormatByItsNameFailsItsSplitRatherThanIgnoreTheTypes() throws Exception {
         Workspace ws = Workspace.in(dir);
         ws.input("b.jsonl", "{\"id\": 1, \"discount\": 1.5}\n");
-        CliRun r = run(ws, CSV, "types: { discount: double }");
 
-        assertThat(r.code()).as(r.toString()).isNotZero();
-        assertThat(r.toString()).contains("b.jsonl").contains("format: csv").contains("types");
+        assertThat(failed(ws, "types: { discount: double }"))
+                .contains("b.jsonl")
+                .contains("format: csv")
+                .contains("types");
     }
 
     @Test
     void aDeclaredColumnTheFileDoesNotHaveFailsTheSplitNamingItsColumns() throws Exception {
-        Workspace ws = Workspace.in(dir);
-        CliRun r = run(ws, CSV, "types: { discont: double }");
-
-        assertThat(r.code()).as(r.toString()).isNotZero();
-        assertThat(r.toString())
+        assertThat(failed(Workspace.in(dir), "types: { discont: double }"))
                 .contains("'discont'")
                 .contains("a.csv does not have")
                 .contains("did you mean 'discount'")
                 .contains("id, discount, zip, ts");
+    }
+
+    /** The output of a run of {@link #CSV} in {@code ws} with {@code options}, seen failing. */
+    private String failed(Workspace ws, String options) throws Exception {
+        CliRun r = run(ws, CSV, options);
+        assertThat(r.code()).as(r.toString()).isNotZero();
+        return r.toString();
     }
 
     /** A pipeline whose files source has {@code options} (one a line, from line 5 on), refused at {@code line}. */
