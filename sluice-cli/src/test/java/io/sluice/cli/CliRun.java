@@ -4,9 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /** Runs the {@code sluice} command in this JVM and keeps what it printed, for the CLI tests. */
 record CliRun(int code, String out, String err) {
@@ -27,6 +30,35 @@ record CliRun(int code, String out, String err) {
         List<String> args = new ArrayList<>(List.of("run", pipeline.toString(), "--progress", "none"));
         args.addAll(List.of(more));
         return sluice(args.toArray(String[]::new));
+    }
+
+    /**
+     * Runs {@code sluice} in a child JVM started in {@code dir}, with these environment variables added to this one's
+     * and SLUICE_DEBUG (stack traces): for what a process reads once, at its start (a secret, the time zone).
+     */
+    static CliRun inChildJvm(Path dir, Map<String, String> env, List<String> args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-XX:TieredStopAtLevel=1",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "io.sluice.cli.Main"));
+        cmd.addAll(args);
+        Path out = Files.createTempFile(dir, "out", ".txt");
+        Path err = Files.createTempFile(dir, "err", ".txt");
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .directory(dir.toFile())
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile());
+        pb.environment().putAll(env);
+        pb.environment().put("SLUICE_DEBUG", "1");
+        Process process = pb.start();
+        if (!process.waitFor(120, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("sluice " + args + " did not end in 120s");
+        }
+        return new CliRun(process.exitValue(), Files.readString(out), Files.readString(err));
     }
 
     /** {@code sluice status --all --json}, parsed. */

@@ -7,11 +7,9 @@ import io.sluice.testkit.Workspace;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -77,11 +75,12 @@ class SecretsTest {
                 List.of("status", p.toString()),
                 List.of("status", p.toString(), "--json", "--all"),
                 List.of("docs"))) {
-            Output o = sluice(env, command);
-            assertThat(o.code).as("%s", o).isZero();
+            CliRun o = sluice(env, command);
+            assertThat(o.code()).as("%s", o).isZero();
             assertThat(o.all()).as("%s", o).doesNotContain(PASSWORD);
         }
-        assertThat(sluice(env, List.of("status", p.toString())).out).contains("Redis ledger redis://127.0.0.1:" + port);
+        assertThat(sluice(env, List.of("status", p.toString())).out())
+                .contains("Redis ledger redis://127.0.0.1:" + port);
         try (var files = Files.walk(dir.resolve("out"))) {
             assertThat(files.filter(f -> f.toString().endsWith(".csv")).toList())
                     .as("the run wrote its output")
@@ -96,10 +95,10 @@ class SecretsTest {
                   redis: { url: "redis://127.0.0.1:%d/0", password: "${SLUICE_TEST_PASSWORD}" }
                 """.formatted(port));
 
-        Output o = sluice(Map.of("SLUICE_TEST_PASSWORD", wrong), List.of("validate", p.toString()));
+        CliRun o = sluice(Map.of("SLUICE_TEST_PASSWORD", wrong), List.of("validate", p.toString()));
 
-        assertThat(o.code).as("%s", o).isNotZero();
-        assertThat(o.err).as("%s", o).contains("authentication failed");
+        assertThat(o.code()).as("%s", o).isNotZero();
+        assertThat(o.err()).as("%s", o).contains("authentication failed");
         assertThat(o.all()).doesNotContain(wrong);
     }
 
@@ -110,12 +109,12 @@ class SecretsTest {
                   redis: { url: "${SLUICE_TEST_URL}", timeout: 500ms }
                 """);
 
-        Output o = sluice(
+        CliRun o = sluice(
                 Map.of("SLUICE_TEST_URL", "redis://app:" + secret + "@127.0.0.1:" + Ports.free() + "/0"),
                 List.of("status", p.toString()));
 
-        assertThat(o.code).as("%s", o).isNotZero();
-        assertThat(o.err).as("%s", o).contains("redis://app:***@127.0.0.1");
+        assertThat(o.code()).as("%s", o).isNotZero();
+        assertThat(o.err()).as("%s", o).contains("redis://app:***@127.0.0.1");
         assertThat(o.all()).doesNotContain(secret);
     }
 
@@ -128,12 +127,12 @@ class SecretsTest {
 
         // the PostgreSQL driver takes no user:password@ in its urls: it takes "app:<password>@127.0.0.1" for the
         // host name, and its error quotes it
-        Output o = sluice(
+        CliRun o = sluice(
                 Map.of("SLUICE_TEST_URL", "jdbc:postgresql://app:" + secret + "@127.0.0.1:1/db"),
                 List.of("validate", p.toString()));
 
-        assertThat(o.code).as("%s", o).isNotZero();
-        assertThat(o.err).as("%s", o).contains("PostgreSQL ledger jdbc:postgresql://app:***@127.0.0.1:1/db");
+        assertThat(o.code()).as("%s", o).isNotZero();
+        assertThat(o.err()).as("%s", o).contains("PostgreSQL ledger jdbc:postgresql://app:***@127.0.0.1:1/db");
         assertThat(o.all()).doesNotContain(secret);
     }
 
@@ -143,47 +142,15 @@ class SecretsTest {
                   redis: { url: "redis://127.0.0.1:%d/0", password: "%s" }
                 """.formatted(port, PASSWORD));
 
-        Output o = sluice(Map.of(), List.of("validate", p.toString()));
+        CliRun o = sluice(Map.of(), List.of("validate", p.toString()));
 
-        assertThat(o.code).as("%s", o).isZero();
-        assertThat(o.err).contains("warning").contains("state.redis.password").contains("${ENV_VAR}");
+        assertThat(o.code()).as("%s", o).isZero();
+        assertThat(o.err()).contains("warning").contains("state.redis.password").contains("${ENV_VAR}");
         assertThat(o.all()).doesNotContain(PASSWORD);
     }
 
-    private record Output(int code, String out, String err) {
-        String all() {
-            return out + err;
-        }
-
-        @Override
-        public String toString() {
-            return "exit " + code + "\n--- out\n" + out + "--- err\n" + err;
-        }
-    }
-
     /** Runs {@code sluice} in a child JVM with these environment variables and SLUICE_DEBUG (stack traces). */
-    private Output sluice(Map<String, String> env, List<String> args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED",
-                "-XX:TieredStopAtLevel=1",
-                "-cp",
-                System.getProperty("java.class.path"),
-                "io.sluice.cli.Main"));
-        cmd.addAll(args);
-        Path out = Files.createTempFile(dir, "out", ".txt");
-        Path err = Files.createTempFile(dir, "err", ".txt");
-        ProcessBuilder pb = new ProcessBuilder(cmd)
-                .directory(dir.toFile())
-                .redirectOutput(out.toFile())
-                .redirectError(err.toFile());
-        pb.environment().putAll(env);
-        pb.environment().put("SLUICE_DEBUG", "1");
-        Process process = pb.start();
-        if (!process.waitFor(120, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError("sluice " + args + " did not end in 120s");
-        }
-        return new Output(process.exitValue(), Files.readString(out), Files.readString(err));
+    private CliRun sluice(Map<String, String> env, List<String> args) throws Exception {
+        return CliRun.inChildJvm(dir, env, args);
     }
 }

@@ -1,7 +1,5 @@
 package io.sluice.engine;
 
-import io.sluice.config.JdbcDrivers;
-import io.sluice.config.NativeCopies;
 import io.sluice.pipeline.EngineOptions;
 import io.sluice.spi.Sql;
 import java.nio.file.Files;
@@ -9,7 +7,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Properties;
 import org.duckdb.DuckDBConnection;
 
 /**
@@ -26,12 +23,8 @@ public final class DuckEngine implements AutoCloseable {
      *                    the cores (more threads than cores make each split slower, not the run faster)
      */
     public DuckEngine(EngineOptions options, int parallelism) throws SQLException {
-        NativeCopies.loadDuckDb();
-        root = (DuckDBConnection) JdbcDrivers.connect("jdbc:duckdb:", new Properties());
+        root = DuckConnections.open();
         try (Statement s = root.createStatement()) {
-            // Offline and predictable: never download or auto-load an extension at run time.
-            s.execute("SET autoinstall_known_extensions = false");
-            s.execute("SET autoload_known_extensions = false");
             int cores = Runtime.getRuntime().availableProcessors();
             s.execute("SET threads = "
                     + (options.threads() != null ? options.threads() : Math.max(1, cores / parallelism)));

@@ -1,10 +1,9 @@
 package io.sluice.sources.files;
 
 import io.sluice.config.Field;
-import io.sluice.config.JdbcDrivers;
-import io.sluice.config.NativeCopies;
 import io.sluice.config.Options;
 import io.sluice.config.Type;
+import io.sluice.engine.DuckConnections;
 import io.sluice.spi.LineParse;
 import io.sluice.spi.PipelineContext;
 import io.sluice.spi.source.Source;
@@ -18,7 +17,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 
 /** Declares the {@code files} source. */
 public final class FilesSourceFactory implements SourceFactory<Options> {
@@ -255,8 +253,7 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
     private static void checkWithEngine(Options p, LineParse parse) {
         checkTypes(p, TYPES, parse.types());
         if (parse.regex() == null) return;
-        NativeCopies.loadDuckDb();
-        try (java.sql.Connection c = JdbcDrivers.connect("jdbc:duckdb:", new Properties());
+        try (java.sql.Connection c = DuckConnections.open();
                 java.sql.Statement s = c.createStatement()) {
             try {
                 s.execute("SELECT regexp_full_match('', " + io.sluice.spi.Sql.literal(parse.regex()) + ")");
@@ -285,8 +282,7 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
             }
         }
         if (types.isEmpty()) return;
-        NativeCopies.loadDuckDb();
-        try (java.sql.Connection c = JdbcDrivers.connect("jdbc:duckdb:", new Properties());
+        try (java.sql.Connection c = DuckConnections.open();
                 java.sql.Statement s = c.createStatement()) {
             for (var t : types.entrySet()) {
                 try {

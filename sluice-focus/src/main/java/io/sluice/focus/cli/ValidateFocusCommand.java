@@ -1,8 +1,7 @@
 package io.sluice.focus.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sluice.config.JdbcDrivers;
-import io.sluice.config.NativeCopies;
+import io.sluice.engine.DuckConnections;
 import io.sluice.focus.mapping.MappingLoader;
 import io.sluice.focus.spec.FocusSpec;
 import io.sluice.focus.validate.Dataset;
@@ -18,7 +17,6 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
@@ -117,11 +115,8 @@ final class ValidateFocusCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             return usage(e.getMessage());
         }
-        NativeCopies.loadDuckDb();
-        try (Connection c = JdbcDrivers.connect("jdbc:duckdb:", new Properties());
+        try (Connection c = DuckConnections.open();
                 Statement s = c.createStatement()) {
-            s.execute("SET autoinstall_known_extensions = false");
-            s.execute("SET autoload_known_extensions = false");
             try {
                 Dataset.load(c, "focus_dataset", files);
             } catch (java.sql.SQLException e) {

@@ -21,9 +21,9 @@ import com.google.cloud.bigquery.TableDataWriteChannel;
 import com.google.cloud.bigquery.TableId;
 import com.google.cloud.bigquery.TableInfo;
 import com.google.cloud.bigquery.WriteChannelConfiguration;
-import io.sluice.config.JdbcDrivers;
 import io.sluice.config.Options;
 import io.sluice.config.Validator;
+import io.sluice.engine.DuckConnections;
 import io.sluice.gcp.bigquery.BigQueryAccess;
 import io.sluice.spi.AttemptFailure;
 import io.sluice.spi.Digests;
@@ -58,7 +58,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -490,10 +489,8 @@ final class BigQuerySink implements Sink {
         /** The rows with their position in the split, so that a merge keeps a key's last row. */
         private Path numbered(Path file) throws SQLException {
             Path out = folder.resolve("numbered.parquet");
-            try (Connection duck = JdbcDrivers.connect("jdbc:duckdb:", new Properties());
+            try (Connection duck = DuckConnections.open();
                     Statement s = duck.createStatement()) {
-                s.execute("SET autoinstall_known_extensions=false");
-                s.execute("SET autoload_known_extensions=false");
                 s.execute("COPY (SELECT * EXCLUDE (file_row_number), file_row_number AS " + ROW_COLUMN
                         + " FROM read_parquet(" + Sql.literal(file.toString()) + ", file_row_number = true)) TO "
                         + Sql.literal(out.toString())

@@ -1,6 +1,6 @@
 package io.sluice.sinks.iceberg;
 
-import io.sluice.config.JdbcDrivers;
+import io.sluice.engine.DuckConnections;
 import io.sluice.spi.AttemptFailure;
 import io.sluice.spi.Digests;
 import io.sluice.spi.OutputKey;
@@ -33,7 +33,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.apache.iceberg.BaseTable;
@@ -740,16 +739,6 @@ final class IcebergSink implements Sink {
         }
     }
 
-    /** A DuckDB of the sink's own, to read the staged files' schema and cut them by partition. */
-    private static Connection duck() throws SQLException {
-        Connection c = JdbcDrivers.connect("jdbc:duckdb:", new Properties());
-        try (Statement s = c.createStatement()) {
-            s.execute("SET autoinstall_known_extensions=false");
-            s.execute("SET autoload_known_extensions=false");
-        }
-        return c;
-    }
-
     private static String ident(String name) {
         return "\"" + name.replace("\"", "\"\"") + "\"";
     }
@@ -797,7 +786,8 @@ final class IcebergSink implements Sink {
                 parts = table == null ? partitionBy : identityColumns(table);
                 return n;
             }
-            try (Connection c = duck()) {
+            // a DuckDB of the sink's own, to read the staged files' schema and cut them by partition
+            try (Connection c = DuckConnections.open()) {
                 columns = types(c, whole);
                 table = existing(columns).orElse(null);
                 if (table != null) {
