@@ -39,8 +39,8 @@ import java.util.zip.GZIPInputStream;
  * @param json     JSON lines whose columns {@link #resolved} detects before {@code relation} is read; null otherwise
  * @param detected csv files whose column types DuckDB detects, which {@link #resolved} checks against every value;
  *                 null otherwise
- * @param declared csv files with columns whose types the user declared, which {@link #resolved} checks the files
- *                 fit first; null otherwise
+ * @param declared the csv files' declared column types ({@link DeclaredCsv#none} when none is declared), which
+ *                 {@link #resolved} checks the files fit first; the same as {@code detected}'s; null for other reads
  */
 record Reader(
         List<String> prepare,
@@ -64,6 +64,12 @@ record Reader(
         this(prepare, relation, after, rejects, drops, scans, count, null, null, null);
     }
 
+    Reader {
+        // one source of the declared types: the detection reads the files with the same ones
+        if (detected != null && detected.declared() != declared)
+            throw new IllegalArgumentException("a csv read's detection holds other declared types than its reader");
+    }
+
     /**
      * This reader with its columns detected where it reads JSON lines (their numbers typed to hold every value: {@link
      * JsonColumns}), so that no later bind of {@code relation} detects them again; where it reads csv files whose types
@@ -79,7 +85,8 @@ record Reader(
     /** {@link #resolved(Statement)}, the files checked against their declared types by {@code checked}, once. */
     Reader resolved(Statement s, DeclaredCsv.Checked checked) throws SQLException {
         if (detected != null) return csvRead(detected.exact(s), false, s, checked);
-        if (declared != null) return declaredRead(checked.of(declared, s), false, s, checked);
+        if (declared != null && !declared.types().isEmpty())
+            return declaredRead(checked.of(declared, s), false, s, checked);
         if (json == null) return this;
         String typed = json.relation(s);
         return new Reader(prepare, typed, after, rejects, drops, scans, "SELECT count(*) FROM (" + typed + ")");
@@ -97,7 +104,7 @@ record Reader(
     /** {@link #checkedInRead(Statement)}, the files checked against their declared types by {@code checked}, once. */
     Reader checkedInRead(Statement s, DeclaredCsv.Checked checked) throws SQLException {
         if (detected != null) return csvRead(detected.checkedInRead(s), true, s, checked);
-        if (declared == null) return resolved(s, checked);
+        if (declared == null || declared.types().isEmpty()) return resolved(s, checked);
         return declaredRead(checked.of(declared, s), true, s, checked);
     }
 
@@ -117,21 +124,20 @@ record Reader(
     private Reader csvRead(
             Optional<List<DetectedCsv.Read>> reads, boolean inRead, Statement s, DeclaredCsv.Checked checked)
             throws SQLException {
-        DeclaredCsv types = declared != null ? declared : detected.declared();
-        boolean changing = !types.changing().isEmpty();
+        boolean changing = !declared.changing().isEmpty();
         if (reads.isEmpty() && !changing) return this;
-        String prefix = types.prefix();
+        String prefix = declared.prefix();
         List<DetectedCsv.Read> groupReads = reads.isPresent()
                 ? reads.get()
-                : declaredSniffs(types, s, checked).stream()
-                        .map(g -> types.read(inRead, g))
+                : declaredSniffs(declared, s, checked).stream()
+                        .map(g -> declared.read(inRead, g))
                         .toList();
-        if (inRead || !changing) return csv(prefix, types.groups(), groupReads, 0, null, false);
-        String flagged = types.flagged();
-        long bad =
-                types.flag(s, groupReads.stream().map(DetectedCsv.Read::formats).toList());
+        if (inRead || !changing) return csv(prefix, declared.groups(), groupReads, 0, null, false);
+        String flagged = declared.flagged();
+        long bad = declared.flag(
+                s, groupReads.stream().map(DetectedCsv.Read::formats).toList());
         // the scans count the records left out too: the good ones are counted by a query instead
-        return csv(prefix, types.groups(), groupReads, 0, flagged, bad > 0);
+        return csv(prefix, declared.groups(), groupReads, 0, flagged, bad > 0);
     }
 
     /**
@@ -183,10 +189,8 @@ record Reader(
         DeclaredCsv declared = stepsTypeText || input.declared().isEmpty()
                 ? DeclaredCsv.none(prefix, groups, options)
                 : new DeclaredCsv(prefix, input.declared(), keys(input), groups, options);
-        Reader read = csv(prefix, groups, options + declared.option(), 0)
-                .withDeclared(declared.types().isEmpty() ? null : declared);
-        return Optional.of(
-                text ? read : read.withDetected(new DetectedCsv(prefix, groups, options, heads(input), declared)));
+        Reader read = csv(prefix, groups, options + declared.option(), 0).withDeclared(declared);
+        return Optional.of(text ? read : read.withDetected(heads(input)));
     }
 
     /** A file's JSON records as the run reads them: a byte range with its file's head. */
@@ -249,15 +253,20 @@ record Reader(
         return reads.isEmpty() ? null : "SELECT * FROM (" + String.join(") UNION ALL BY NAME (", reads) + ")";
     }
 
-    /** This reader, its csv files' detected column types to be checked against every value by {@link #resolved}. */
-    private Reader withDetected(DetectedCsv csv) {
+    /**
+     * This reader, its csv files' detected column types (byte ranges typed by their {@code heads}) to be checked against
+     * every value by {@link #resolved}, the declared ones left as declared.
+     */
+    private Reader withDetected(Map<Path, Path> heads) {
+        DetectedCsv csv = new DetectedCsv(declared.prefix(), declared.groups(), declared.options(), heads, declared);
         return new Reader(prepare, relation, after, rejects, drops, scans, count, json, csv, declared);
     }
 
     /** This reader, the files first checked against the user's declared column types by {@link #resolved}. */
     private Reader withDeclared(DeclaredCsv csv) {
         List<String> dropped = new ArrayList<>(drops);
-        if (csv != null) dropped.add("DROP TABLE IF EXISTS " + csv.flagged()); // made by the read, dropped with it
+        // made by the read, dropped with it
+        if (!csv.types().isEmpty()) dropped.add("DROP TABLE IF EXISTS " + csv.flagged());
         return new Reader(prepare, relation, after, rejects, dropped, scans, count, json, detected, csv);
     }
 
