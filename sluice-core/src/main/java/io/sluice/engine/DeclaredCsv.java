@@ -231,9 +231,7 @@ record DeclaredCsv(
 
     /** The formats of {@code files}' dates from a sniff of the first, when a column read as text is a date or time. */
     Formats formats(Statement read, List<Path> files) throws SQLException {
-        boolean dates = changing().keySet().stream()
-                .map(n -> types.get(n).strip().toLowerCase(Locale.ROOT))
-                .anyMatch(t -> t.equals("date") || t.startsWith("timestamp") || t.equals("datetime"));
+        boolean dates = changing().keySet().stream().anyMatch(n -> ExactCasts.Dated.of(types.get(n)) != null);
         return dates
                 ? new DeclaredCsv(prefix, types, keys, List.of(files), options)
                         .check(read)
@@ -441,10 +439,8 @@ record DeclaredCsv(
 
     /** The format of {@code formats} a declared date or timestamp column is cast in first; null: none. */
     private String format(String name, Formats formats) {
-        String t = types.get(name).strip().toLowerCase(Locale.ROOT);
-        String format = t.equals("date")
-                ? formats.date()
-                : t.startsWith("timestamp") || t.equals("datetime") ? formats.timestamp() : null;
+        ExactCasts.Dated dated = ExactCasts.Dated.of(types.get(name));
+        String format = dated == null ? null : dated == ExactCasts.Dated.DATE ? formats.date() : formats.timestamp();
         return format == null || format.isBlank() ? null : format;
     }
 

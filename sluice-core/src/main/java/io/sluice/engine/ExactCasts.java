@@ -72,6 +72,19 @@ final class ExactCasts {
         };
     }
 
+    /** What a type reads text as when the text is a date or time of day with a date: a sniff's format parses it. */
+    enum Dated {
+        DATE,
+        TIMESTAMP;
+
+        /** {@code type}'s, a TIMESTAMP of any unit or zone or a DATETIME included; null: neither. */
+        static Dated of(String type) {
+            String t = type.strip().toLowerCase(Locale.ROOT);
+            if (t.equals("date")) return DATE;
+            return t.startsWith("timestamp") || t.equals("datetime") ? TIMESTAMP : null;
+        }
+    }
+
     /** Whether the cast of some text to {@code type} would change its value ({@link #changes} says which text). */
     static boolean mayChange(String type) {
         return changes("v", type) != null;
