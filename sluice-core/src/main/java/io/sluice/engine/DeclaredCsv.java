@@ -24,13 +24,25 @@ import java.util.Map;
  * @param keys    the name a user knows each file by
  * @param groups  the files, in groups of one header line, each read by one {@code read_csv}
  * @param options the {@code read_csv} options of every group, without the declared types
+ * @param checked the files' {@link #check}, once: a split's second read checks the files its first read did
  */
 record DeclaredCsv(
-        String prefix, Map<String, String> types, Map<Path, String> keys, List<List<Path>> groups, String options) {
+        String prefix,
+        Map<String, String> types,
+        Map<Path, String> keys,
+        List<List<Path>> groups,
+        String options,
+        Checked checked) {
     DeclaredCsv {
         types = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(types));
         keys = Map.copyOf(keys);
         groups = List.copyOf(groups);
+    }
+
+    /** The declared types of files not checked yet. */
+    DeclaredCsv(
+            String prefix, Map<String, String> types, Map<Path, String> keys, List<List<Path>> groups, String options) {
+        this(prefix, types, keys, groups, options, new Checked());
     }
 
     /** No column declared. */
@@ -188,9 +200,14 @@ record DeclaredCsv(
 
     /**
      * Refuses the first group of files that lacks a declared column; else each group's date and timestamp formats and
-     * columns (each group sniffed by DuckDB, as its typed read would sniff it).
+     * columns (each group sniffed by DuckDB, as its typed read would sniff it). The files are sniffed once: a later call
+     * answers as the first did (the files do not change between a split's reads).
      */
     List<Sniffed> check(Statement read) throws SQLException {
+        return checked.of(this, read);
+    }
+
+    private List<Sniffed> sniff(Statement read) throws SQLException {
         List<Sniffed> sniffs = new ArrayList<>();
         if (types.isEmpty()) return java.util.Collections.nCopies(groups.size(), Sniffed.NONE);
         for (List<Path> files : groups) {
@@ -219,12 +236,12 @@ record DeclaredCsv(
         return sniffs;
     }
 
-    /** A split's check of its files ({@link #check}), kept for its second read: the files do not change between. */
+    /** The files' {@link #check}, made by the first that asks for it. */
     static final class Checked {
         private List<Sniffed> sniffs;
 
-        List<Sniffed> of(DeclaredCsv csv, Statement s) throws SQLException {
-            if (sniffs == null) sniffs = csv.check(s);
+        private List<Sniffed> of(DeclaredCsv csv, Statement s) throws SQLException {
+            if (sniffs == null) sniffs = csv.sniff(s);
             return sniffs;
         }
     }

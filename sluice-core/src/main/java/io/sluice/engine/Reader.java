@@ -79,14 +79,8 @@ record Reader(
      * DeclaredCsv#flag}: every value looked at first); else this reader.
      */
     Reader resolved(Statement s) throws SQLException {
-        return resolved(s, new DeclaredCsv.Checked());
-    }
-
-    /** {@link #resolved(Statement)}, the files checked against their declared types by {@code checked}, once. */
-    Reader resolved(Statement s, DeclaredCsv.Checked checked) throws SQLException {
-        if (detected != null) return csvRead(detected.exact(s), false, s, checked);
-        if (declared != null && !declared.types().isEmpty())
-            return declaredRead(checked.of(declared, s), false, s, checked);
+        if (detected != null) return csvRead(detected.exact(s), false, s);
+        if (declared != null && !declared.types().isEmpty()) return declaredRead(declared.check(s), false, s);
         if (json == null) return this;
         String typed = json.relation(s);
         return new Reader(prepare, typed, after, rejects, drops, scans, "SELECT count(*) FROM (" + typed + ")");
@@ -95,41 +89,33 @@ record Reader(
     /**
      * {@link #resolved}, but csv files' detected and declared column types are checked by the read itself, in one
      * pass: its query fails ({@link DetectedCsv#raised}) at a value its type would change or refuse, and the split is
-     * then read again through {@link #resolved}.
+     * then read again through {@link #resolved} of this reader (the files checked against their declared types once:
+     * {@link DeclaredCsv#check}).
      */
     Reader checkedInRead(Statement s) throws SQLException {
-        return checkedInRead(s, new DeclaredCsv.Checked());
-    }
-
-    /** {@link #checkedInRead(Statement)}, the files checked against their declared types by {@code checked}, once. */
-    Reader checkedInRead(Statement s, DeclaredCsv.Checked checked) throws SQLException {
-        if (detected != null) return csvRead(detected.checkedInRead(s), true, s, checked);
-        if (declared == null || declared.types().isEmpty()) return resolved(s, checked);
-        return declaredRead(checked.of(declared, s), true, s, checked);
+        if (detected != null) return csvRead(detected.checkedInRead(s), true, s);
+        if (declared == null || declared.types().isEmpty()) return resolved(s);
+        return declaredRead(declared.check(s), true, s);
     }
 
     /** The csv files read group by group as their declared types say, each group as its sniff found it. */
-    private Reader declaredRead(
-            List<DeclaredCsv.Sniffed> sniffs, boolean inRead, Statement s, DeclaredCsv.Checked checked)
-            throws SQLException {
+    private Reader declaredRead(List<DeclaredCsv.Sniffed> sniffs, boolean inRead, Statement s) throws SQLException {
         if (declared.changing().isEmpty()) return this; // read with the types: no value read as text to cast
         return csvRead(
-                Optional.of(sniffs.stream().map(f -> declared.read(inRead, f)).toList()), inRead, s, checked);
+                Optional.of(sniffs.stream().map(f -> declared.read(inRead, f)).toList()), inRead, s);
     }
 
     /**
      * The csv files read group by group as {@code reads} says, else as the declared types say ({@link
      * DeclaredCsv#read}); this reader when they are read as detected, with no declared type that may change a value.
      */
-    private Reader csvRead(
-            Optional<List<DetectedCsv.Read>> reads, boolean inRead, Statement s, DeclaredCsv.Checked checked)
-            throws SQLException {
+    private Reader csvRead(Optional<List<DetectedCsv.Read>> reads, boolean inRead, Statement s) throws SQLException {
         boolean changing = !declared.changing().isEmpty();
         if (reads.isEmpty() && !changing) return this;
         String prefix = declared.prefix();
         List<DetectedCsv.Read> groupReads = reads.isPresent()
                 ? reads.get()
-                : declaredSniffs(declared, s, checked).stream()
+                : declaredSniffs(declared, s).stream()
                         .map(g -> declared.read(inRead, g))
                         .toList();
         if (inRead || !changing) return csv(prefix, declared.groups(), groupReads, 0, null, false);
@@ -145,10 +131,9 @@ record Reader(
      * casts declared dates in the format found (month first) and keeps the file's column names; none when the sniff
      * fails too: the read reports why.
      */
-    private static List<DeclaredCsv.Sniffed> declaredSniffs(DeclaredCsv types, Statement s, DeclaredCsv.Checked checked)
-            throws DeclaredCsv.Refused {
+    private static List<DeclaredCsv.Sniffed> declaredSniffs(DeclaredCsv types, Statement s) throws DeclaredCsv.Refused {
         try {
-            return checked.of(types, s);
+            return types.check(s);
         } catch (DeclaredCsv.Refused e) {
             throw e;
         } catch (SQLException e) {

@@ -118,14 +118,23 @@ public final class SplitProcessor {
 
     /** Reads the input once, each csv column's detected type checked in the read, or, if it stops there, first. */
     private Result read(Connection c, Split split, LocalFiles input, Staging staging, int crMark) throws Exception {
-        DeclaredCsv.Checked checked = new DeclaredCsv.Checked(); // the files checked once, for both reads
+        if (!input.declared().isEmpty() && !input.format().equals("csv")) {
+            throw SplitFailure.of(
+                    input.parts().getFirst().key() + " is read as " + input.format() + " (by its name), and "
+                            + "source.files.types declares csv columns' types: set format: csv if it is csv, or "
+                            + "leave it out (include), or remove types and give its types in a step (CAST)",
+                    false);
+        }
+        String source = "sluice_src_" + NAMES.incrementAndGet();
+        // one reader for both reads: it checks the files against their declared types once
+        Optional<Reader> read = reader(input, source, crMark);
         try {
-            return read(c, split, input, staging, crMark, true, checked);
+            return read(c, split, input, staging, source, read, true);
         } catch (Exception e) {
             // a value its detected csv type would change or refuse stopped the one-pass read; its writer was
-            // closed, so it staged nothing: read again, every value looked at first
+            // closed, so it staged nothing, and what it created was dropped: read again, every value looked at first
             if (!DetectedCsv.raised(e)) throw e;
-            return read(c, split, input, staging, crMark, false, checked);
+            return read(c, split, input, staging, source, read, false);
         }
     }
 
@@ -159,29 +168,20 @@ public final class SplitProcessor {
     }
 
     /**
-     * @param crMark the byte that stands for a CR inside a text line in the input ({@link LineEnds#marked}); 0: none
+     * @param source the name of the split's records ({@code read}'s prefix)
+     * @param read the reader of the input; empty: it has nothing to read
      * @param checkedInRead csv columns' detected types checked by the read itself ({@link Reader#checkedInRead}), which
      *     fails at a value to look at again; else by a look at every value before ({@link Reader#resolved})
-     * @param checked the check of the files against their declared types, done by the first of the split's reads
      */
     private Result read(
             Connection c,
             Split split,
             LocalFiles input,
             Staging staging,
-            int crMark,
-            boolean checkedInRead,
-            DeclaredCsv.Checked checked)
+            String source,
+            Optional<Reader> read,
+            boolean checkedInRead)
             throws Exception {
-        if (!input.declared().isEmpty() && !input.format().equals("csv")) {
-            throw SplitFailure.of(
-                    input.parts().getFirst().key() + " is read as " + input.format() + " (by its name), and "
-                            + "source.files.types declares csv columns' types: set format: csv if it is csv, or "
-                            + "leave it out (include), or remove types and give its types in a step (CAST)",
-                    false);
-        }
-        String source = "sluice_src_" + NAMES.incrementAndGet();
-        Optional<Reader> read = reader(input, source, crMark);
         // every input is an empty csv file: no row, and no column for the steps to bind; the commit still replaces
         // what the inputs' earlier versions wrote (a file overwritten by an empty one leaves no output)
         if (read.isEmpty()) {
@@ -192,7 +192,7 @@ public final class SplitProcessor {
                 new java.util.ArrayList<>(read.get().drops()); // what this split created, to drop at the end
         List<String> queries = new java.util.ArrayList<>(); // the source's records, then each step's result
         try (Statement s = c.createStatement()) {
-            Loaded loaded = load(s, read.get(), input, source, drops, checkedInRead, checked);
+            Loaded loaded = load(s, read.get(), input, source, drops, checkedInRead);
             Reader reader = loaded.reader();
             long[] good = {loaded.good()};
             String query = transformed(loaded.from(), queries);
@@ -520,20 +520,14 @@ public final class SplitProcessor {
      */
     private static Loaded load(Statement s, Reader unresolved, LocalFiles input, String source, List<String> drops)
             throws SQLException {
-        return load(s, unresolved, input, source, drops, false, new DeclaredCsv.Checked());
+        return load(s, unresolved, input, source, drops, false);
     }
 
-    /** @param checkedInRead, checked see {@link #read(Connection, Split, LocalFiles, Staging, int, boolean, DeclaredCsv.Checked)} */
+    /** @param checkedInRead see {@link #read(Connection, Split, LocalFiles, Staging, String, Optional, boolean)} */
     private static Loaded load(
-            Statement s,
-            Reader unresolved,
-            LocalFiles input,
-            String source,
-            List<String> drops,
-            boolean checkedInRead,
-            DeclaredCsv.Checked checked)
+            Statement s, Reader unresolved, LocalFiles input, String source, List<String> drops, boolean checkedInRead)
             throws SQLException {
-        Reader reader = checkedInRead ? unresolved.checkedInRead(s, checked) : unresolved.resolved(s, checked);
+        Reader reader = checkedInRead ? unresolved.checkedInRead(s) : unresolved.resolved(s);
         for (String prepare : reader.prepare()) s.execute(prepare);
         long jsonBad = input.format().equals("jsonl") ? count(s, "SELECT count(*) FROM " + reader.rejects()) : 0;
         if (jsonBad > 0) {
