@@ -429,10 +429,10 @@ class CsvDeclaredTypesTest {
     @Test
     void aFileReadAsAnotherFormatByItsNameFailsItsSplitRatherThanIgnoreTheTypes() throws Exception {
         Workspace ws = Workspace.in(dir);
-        ws.input("b.jsonl", "{\"id\": 1, \"discount\": 1.5}\n");
+        ws.input("b.txt", "1,1.5\n");
 
         assertThat(failed(ws, "types: { discount: double }"))
-                .contains("b.jsonl")
+                .contains("b.txt")
                 .contains("format: csv")
                 .contains("types");
     }
@@ -477,9 +477,9 @@ class CsvDeclaredTypesTest {
     }
 
     @Test
-    void typesIsForCsvOnly() throws Exception {
+    void typesIsForCsvAndJsonlOnly() throws Exception {
         assertThat(refused("format: text\ntypes: { n: bigint }", 6))
-                .contains("types is for csv files")
+                .contains("types is for csv and jsonl files")
                 .contains("parse.types");
     }
 

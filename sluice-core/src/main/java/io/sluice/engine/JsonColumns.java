@@ -46,10 +46,14 @@ import java.util.regex.Pattern;
  * holding such fields are {@code JSON}, their values kept; the others keep their types.
  *
  * @param files the files whose records are read
+ * <p>A key whose type the user declared ({@code declared}) is a column of every read, read as text and cast ({@link
+ * DeclaredJson}), whatever the records the columns are detected from hold.
+ *
  * @param heads the head of the input a file is a byte range of ({@code LocalFiles.Part#head}), by file; a file not
  *     here takes its columns from its own records
+ * @param declared the keys whose types the user declared
  */
-record JsonColumns(List<Path> files, Map<Path, Path> heads) {
+record JsonColumns(List<Path> files, Map<Path, Path> heads, DeclaredJson declared) {
     /** How every JSON read here takes its files: one value per line, a bad line left to the rejects. */
     static final String OPTIONS = "format = 'newline_delimited', ignore_errors = true";
 
@@ -70,6 +74,24 @@ record JsonColumns(List<Path> files, Map<Path, Path> heads) {
         heads = Map.copyOf(heads);
     }
 
+    JsonColumns(List<Path> files, Map<Path, Path> heads) {
+        this(files, heads, DeclaredJson.NONE);
+    }
+
+    /**
+     * The columns of a read: their names, the types the reader gives them, the casts of some afterwards, and the
+     * declared keys' columns by key (read as {@link DeclaredJson#readType}, not yet cast).
+     */
+    record Typed(List<String> names, List<String> types, List<String> casts, Map<String, String> declared) {
+        /** The records of {@code files} read so, declared columns still text. */
+        String records(List<Path> files) {
+            String records = "SELECT * FROM " + read(files, names, types, names);
+            return casts.isEmpty()
+                    ? records
+                    : "SELECT * REPLACE (" + String.join(", ", casts) + ") FROM (" + records + ")";
+        }
+    }
+
     /** The read of every record of {@code files}, DuckDB detecting the columns and their types from all of them. */
     static String sampled(List<Path> files) {
         return "SELECT * FROM " + everyRecord(files, OPTIONS);
@@ -80,8 +102,21 @@ record JsonColumns(List<Path> files, Map<Path, Path> heads) {
         return "read_json(" + Sql.pathList(files) + ", " + options + ", sample_size = -1, maximum_sample_files = -1)";
     }
 
-    /** The query of the records of {@code files}, every number of which holds the value written. */
+    /**
+     * The query of the records of {@code files}, every number of which holds the value written, a declared key's
+     * value cast to its type, raising the error of a read to do again ({@link DetectedCsv#raised}) at one the type
+     * refuses or would change.
+     */
     String relation(Statement s) throws SQLException {
+        Typed typed = typed(s);
+        return typed == null ? sampled(files) : declared.typed(typed.records(files), typed.declared(), true);
+    }
+
+    /**
+     * The columns of {@code files}' records, every number typed to hold the value written, each declared key one of
+     * them; null when the records are read as DuckDB detects them (lines that are not objects, keys it renamed).
+     */
+    Typed typed(Statement s) throws SQLException {
         // the records the columns are detected from: the heads' first, so that their columns come first
         List<Path> detected = new ArrayList<>();
         for (Path f : files) {
@@ -111,9 +146,9 @@ record JsonColumns(List<Path> files, Map<Path, Path> heads) {
         // one column "json": the lines are not objects (or none has a key), read as DuckDB reads them
         if (names.isEmpty() || (names.size() == 1 && names.getFirst().equals("json")) || renamed(names)) {
             // with a head, such columns may be the head's: the files are read as they are alone
-            if (!heads.isEmpty()) return new JsonColumns(files, Map.of()).relation(s);
+            if (!heads.isEmpty()) return new JsonColumns(files, Map.of(), declared).typed(s);
             if (alike != null) throw lost(names, types, alike);
-            return sampled(files);
+            return null;
         }
         if (alike != null) {
             // DuckDB names only the first such field it meets: which columns hold one is read from their keys
@@ -121,10 +156,25 @@ record JsonColumns(List<Path> files, Map<Path, Path> heads) {
             if (alikeColumns.isEmpty()) throw lost(names, types, alike);
             for (String column : alikeColumns.keySet()) types.set(names.indexOf(column), "JSON");
         }
+        // a declared key is read as its declared type says, whether the records hold it or not
+        Map<String, String> declaredColumns = new LinkedHashMap<>();
+        for (int i = 0; i < names.size(); i++) {
+            String key = declared.keyOf(names.get(i));
+            if (key != null && !declaredColumns.containsKey(key)) {
+                declaredColumns.put(key, names.get(i));
+                types.set(i, declared.readType(key));
+            }
+        }
+        for (String key : declared.types().keySet()) {
+            if (declaredColumns.containsKey(key)) continue;
+            declaredColumns.put(key, key);
+            names.add(key);
+            types.add(declared.readType(key));
+        }
 
         List<Integer> doubles = new ArrayList<>();
         for (int i = 0; i < types.size(); i++) {
-            if (types.get(i).contains("DOUBLE")) doubles.add(i);
+            if (types.get(i).contains("DOUBLE") && !declaredColumns.containsValue(names.get(i))) doubles.add(i);
         }
         List<String> read = new ArrayList<>(types); // the type each column is read as
         List<String> casts = new ArrayList<>(); // a column read as text, then cast
@@ -188,8 +238,7 @@ record JsonColumns(List<Path> files, Map<Path, Path> heads) {
                 }
             }
         }
-        String records = "SELECT * FROM " + read(files, names, read, names);
-        return casts.isEmpty() ? records : "SELECT * REPLACE (" + String.join(", ", casts) + ") FROM (" + records + ")";
+        return new Typed(List.copyOf(names), List.copyOf(read), List.copyOf(casts), declaredColumns);
     }
 
     /** Adds the columns (names, types) DuckDB describes {@code query} with. */

@@ -82,8 +82,33 @@ record Reader(
         if (detected != null) return csvRead(detected.exact(s), false, s);
         if (declared != null && !declared.types().isEmpty()) return declaredRead(declared.check(s), false, s);
         if (json == null) return this;
-        String typed = json.relation(s);
-        return new Reader(prepare, typed, after, rejects, drops, scans, "SELECT count(*) FROM (" + typed + ")");
+        return jsonRead(s, false);
+    }
+
+    /**
+     * The JSON lines read with their columns detected ({@link JsonColumns}), each declared key's value cast to its type
+     * ({@link DeclaredJson}): {@code inRead}, the read fails at a value the type refuses or would change ({@link
+     * DetectedCsv#raised}), to be done again without; else the records holding one are left out of the read and are
+     * among the rejects, each named by its file and line.
+     */
+    private Reader jsonRead(Statement s, boolean inRead) throws SQLException {
+        JsonColumns.Typed typed = json.typed(s);
+        String records = typed == null ? JsonColumns.sampled(json.files()) : typed.records(json.files());
+        String relation = typed == null ? records : json.declared().typed(records, typed.declared(), inRead);
+        if (inRead || relation.equals(records))
+            return new Reader(
+                    prepare, relation, after, rejects, drops, scans, "SELECT count(*) FROM (" + relation + ")");
+        List<String> flagging = new ArrayList<>(prepare); // after the rejects table is made
+        for (Path file : json.files()) {
+            // DuckDB's reader gives each line that is not blank a record (a bad line one of NULLs), in order
+            flagging.add("INSERT INTO " + rejects + " SELECT " + Sql.literal(file.toString()) + " AS file_path, "
+                    + "l.line_no AS line, 'CAST' AS error_type, b.reason AS error_message, l.line AS csv_line FROM ("
+                    + json.declared().reasons(typed.records(List.of(file)), typed.declared()) + ") b JOIN (SELECT "
+                    + "row_number() OVER () AS record, line_no, line FROM (" + numberedLines(List.of(file)) + ") WHERE "
+                    + "trim(line, E' \\t\\r') <> '') l USING (record) WHERE b.reason <> ''");
+        }
+        // the scans count the records left out too: the good ones are counted by a query instead
+        return new Reader(flagging, relation, after, rejects, drops, 0, "SELECT count(*) FROM (" + relation + ")");
     }
 
     /**
@@ -94,6 +119,7 @@ record Reader(
      */
     Reader checkedInRead(Statement s) throws SQLException {
         if (detected != null) return csvRead(detected.checkedInRead(s), true, s);
+        if (json != null) return jsonRead(s, true);
         if (declared == null || declared.types().isEmpty()) return resolved(s);
         return declaredRead(declared.check(s), true, s);
     }
@@ -281,7 +307,7 @@ record Reader(
                         // row groups may be skipped by a step's filter; the footers hold the exact count
                         0,
                         "SELECT coalesce(sum(num_rows), 0) FROM parquet_file_metadata(" + Sql.pathList(files) + ")");
-            case "jsonl" -> json(prefix, new JsonColumns(files, heads(input)));
+            case "jsonl" -> json(prefix, new JsonColumns(files, heads(input), new DeclaredJson(input.declared())));
             default -> throw new IllegalArgumentException("unknown format: " + input.format());
         };
     }

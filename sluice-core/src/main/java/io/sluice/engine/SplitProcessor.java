@@ -118,11 +118,12 @@ public final class SplitProcessor {
 
     /** Reads the input once, each csv column's detected type checked in the read, or, if it stops there, first. */
     private Result read(Connection c, Split split, LocalFiles input, Staging staging, int crMark) throws Exception {
-        if (!input.declared().isEmpty() && !input.format().equals("csv")) {
+        if (!input.declared().isEmpty() && !List.of("csv", "jsonl").contains(input.format())) {
             throw SplitFailure.of(
                     input.parts().getFirst().key() + " is read as " + input.format() + " (by its name), and "
-                            + "source.files.types declares csv columns' types: set format: csv if it is csv, or "
-                            + "leave it out (include), or remove types and give its types in a step (CAST)",
+                            + "source.files.types declares the types of csv columns and JSON lines' keys: set format: "
+                            + "csv or jsonl if it is one, or leave it out (include), or remove types and give its types "
+                            + "in a step (CAST)",
                     false);
         }
         String source = "sluice_src_" + NAMES.incrementAndGet();
@@ -529,7 +530,10 @@ public final class SplitProcessor {
             throws SQLException {
         Reader reader = checkedInRead ? unresolved.checkedInRead(s) : unresolved.resolved(s);
         for (String prepare : reader.prepare()) s.execute(prepare);
-        long jsonBad = input.format().equals("jsonl") ? count(s, "SELECT count(*) FROM " + reader.rejects()) : 0;
+        // the lines that are not JSON: a record of declared values its types refuse is left out by the read itself
+        long jsonBad = input.format().equals("jsonl")
+                ? count(s, "SELECT count(*) FROM " + reader.rejects() + " WHERE error_type = 'INVALID JSON'")
+                : 0;
         if (jsonBad > 0) {
             // DuckDB's JSON reader (ignore_errors) returns each bad line as a row of NULLs: drop as many all-NULL
             // rows as there are bad lines (all-NULL rows are alike, so which ones does not matter)

@@ -108,12 +108,13 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
                     "types",
                     Type.mapOf(Type.STRING),
                     java.util.Map.of(),
-                    "csv: the types of some columns, by name (DuckDB names: `bigint`, `double`, `decimal(18,4)`, "
-                            + "`varchar`, `timestamp`, `date`, `boolean`, ...): `{ discount: double, zip: varchar }`. "
-                            + "They hold in every file, byte range and tailed log; the other columns are detected (text "
-                            + "with `detect_types: false`). A value that does not convert is a bad record; one its "
-                            + "type would round or cut (`1.5` as a `bigint`) is one too. Inside `{ }` quote a type that holds "
-                            + "a comma: `{ price: 'decimal(10,2)' }`.")
+                    "csv and jsonl: the types of some columns (csv) or keys (jsonl), by name (DuckDB names: `bigint`, "
+                            + "`double`, `decimal(18,4)`, `varchar`, `timestamp`, `date`, `boolean`, `json`, ...): "
+                            + "`{ discount: double, zip: varchar }`. They hold in every file, byte range and tailed log; "
+                            + "the other columns are detected (csv: text with `detect_types: false`). A jsonl key no "
+                            + "record holds is a column of NULLs of its type. A value that does not convert is a bad "
+                            + "record; one its type would round or cut (`1.5` as a `bigint`) is one too. Inside `{ }` "
+                            + "quote a type that holds a comma: `{ price: 'decimal(10,2)' }`.")
             .shapingOutput();
     static final Field<String> ENCODING = Field.optional(
                     "encoding",
@@ -300,21 +301,22 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
         }
     }
 
-    /** The columns' declared types ({@code types}): csv only, each a type the engine knows. */
+    /** The columns' declared types ({@code types}): csv and jsonl only, each a type the engine knows. */
     private static Map<String, String> csvTypes(Options o) {
         Map<String, String> types = o.get(CSV_TYPES);
         if (types.isEmpty()) return types;
-        Optional<String> format = o.find(FORMAT).filter(f -> !f.equals("csv"));
+        Optional<String> format = o.find(FORMAT).filter(f -> !f.equals("csv") && !f.equals("jsonl"));
         if (format.isPresent()) {
             throw o.problem(
                     CSV_TYPES,
-                    "types is for csv files, and format is " + format.get() + "; "
+                    "types is for csv and jsonl files, and format is " + format.get() + "; "
                             + (format.get().equals("text")
                                     ? "a text line's columns take their types from parse.types"
                                     : "its columns' types come from the files: give other types in a step (CAST)")
                             + ": remove types");
         }
-        if (o.has(PARSE_BLOCK)) throw o.problem(CSV_TYPES, "types is for csv files; parse is for text: remove one");
+        if (o.has(PARSE_BLOCK))
+            throw o.problem(CSV_TYPES, "types is for csv and jsonl files; parse is for text: remove one");
         // DuckDB's reader matches a declared name to a column regardless of case: two such keys name one column
         Map<String, String> byLowerCase = new java.util.HashMap<>();
         for (String name : types.keySet()) {

@@ -1,0 +1,157 @@
+package io.sluice.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.testkit.Workspace;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code source.files.types} for JSON lines: a declared key has its type in every file, range and tailed log's range,
+ * whether its records hold the key or not; a value the type refuses, or would round or cut, is a bad record of its
+ * line, and every other record is read.
+ */
+class JsonlDeclaredTypesTest {
+    @TempDir
+    Path dir;
+
+    /** The run of a pipeline reading {@code in/*.jsonl} with {@code types}, under {@code onBadRecord}. */
+    private static CliRun run(Workspace ws, String types, String onBadRecord) throws Exception {
+        return CliRun.run(ws.pipeline("""
+                pipeline: declared-json
+                source: { files: { path: in, types: %s } }
+                sink: { files: { path: out, format: parquet } }
+                run: { parallelism: 1, on_bad_record: %s }
+                """.formatted(types, onBadRecord)));
+    }
+
+    /** A workspace whose pipeline ran successfully over {@code a.jsonl} holding {@code records}: see {@link #run}. */
+    private Workspace ran(String records, String types, String onBadRecord) throws Exception {
+        Workspace ws = Workspace.in(dir);
+        ws.input("a.jsonl", records);
+        CliRun r = run(ws, types, onBadRecord);
+        assertThat(r.code()).as(r.toString()).isZero();
+        return ws;
+    }
+
+    /** Each output file's schema of {@code columns}, in order. */
+    private static List<String> schemas(Workspace ws, String columns) throws Exception {
+        List<String> schemas = new java.util.ArrayList<>();
+        for (Path output : ws.outputFiles(".parquet")) {
+            schemas.add(String.join(
+                    ", ",
+                    Workspace.query("SELECT column_name || ' ' || column_type FROM (DESCRIBE SELECT " + columns
+                            + " FROM read_parquet('" + output + "'))")));
+        }
+        return schemas;
+    }
+
+    /** Records of ids {@code from} to {@code to}, each with a note of about 100 bytes and {@code discount}. */
+    private static String records(int from, int to, String discount) {
+        StringBuilder b = new StringBuilder();
+        for (int i = from; i < to; i++) {
+            b.append("{\"id\": ")
+                    .append(i)
+                    .append(", \"note\": \"")
+                    .append("n".repeat(100))
+                    .append('"');
+            if (discount != null) b.append(", \"discount\": ").append(discount);
+            b.append("}\n");
+        }
+        return b.toString();
+    }
+
+    /**
+     * A log whose first range has no {@code discount} (then {@code null}) and whose appended records have decimals:
+     * detected alone, the first outputs had no such column (or a JSON one) and the later ones DOUBLE.
+     */
+    @Test
+    void aDeclaredKeyHasItsTypeInEveryRangeOfATailedLogWhetherItsRecordsHoldItOrNot() throws Exception {
+        Workspace ws = Workspace.in(dir);
+        Path log = ws.input("app.log", records(0, 20, null) + records(20, 40, "null"));
+        Path p = ws.pipeline("""
+                pipeline: tailed-json
+                source:
+                  files: { path: in, include: "*.log", format: jsonl, tail: true, split_size: 1KB,
+                           types: { discount: double, id: bigint } }
+                sink: { files: { path: out, format: parquet } }
+                """);
+        CliRun.run(p).ok();
+        Files.writeString(log, records(40, 60, "1.25"), StandardOpenOption.APPEND);
+        CliRun.run(p).ok();
+
+        assertThat(ws.outputFiles(".parquet"))
+                .as("the log was read in several ranges")
+                .hasSizeGreaterThan(3);
+        assertThat(schemas(ws, "id, discount")).containsOnly("discount DOUBLE, id BIGINT");
+        assertThat(ws.outputRows("count(*), count(discount), sum(discount)", "parquet"))
+                .containsExactly("60|20|25.0");
+        assertThat(ws.deadLetters()).isEmpty();
+    }
+
+    @Test
+    void aDeclaredKeyAbsentFromAFileIsAColumnOfNullsOfItsType() throws Exception {
+        Workspace ws = ran("{\"id\": 1}\n{\"id\": 2}\n", "{ discount: 'decimal(10,2)' }", "fail");
+
+        assertThat(schemas(ws, "*")).containsExactly("discount DECIMAL(10,2), id BIGINT");
+        assertThat(ws.outputRows("id, discount IS NULL", "parquet")).containsExactly("1|true", "2|true");
+    }
+
+    /** Values of {@code n}, declared bigint, one a line from line 1; a blank line and a line that is not JSON among them. */
+    private static final String VALUES = """
+            {"id": 1, "n": 1}
+            {"id": 2, "n": 1.5}
+
+            {"id": 3, "n": "1.5"}
+            {"id": 4, "n": "7"}
+            not json
+            {"id": 5, "n": true}
+            {"id": 6, "n": {}}
+            {"id": 7, "n": "n/a"}
+            {"id": 8, "n": null}
+            {"id": 9, "n": 1e3, "d": 0.129}
+            {"id": 10, "n": 2, "d": "0.12"}
+            """;
+
+    @Test
+    void aValueItsTypeRefusesOrWouldRoundIsADeadLetterOfItsLineTheOthersAreRead() throws Exception {
+        Workspace ws = ran(VALUES, "{ n: bigint, d: 'decimal(10,2)' }", "dead_letter");
+
+        // a JSON string holding a number is that number, as a csv value is
+        assertThat(ws.outputRows("id, n, d", "parquet"))
+                .containsExactlyInAnyOrder("1|1|null", "4|7|null", "8|null|null", "10|2|0.12");
+        assertThat(schemas(ws, "d, n")).containsExactly("d DECIMAL(10,2), n BIGINT");
+        assertThat(Workspace.query("SELECT file || '|' || line || '|' || reason FROM read_json('"
+                        + ws.out().resolve("_dead_letter") + "/**/*.jsonl')"))
+                .satisfiesExactlyInAnyOrder(
+                        d -> assertThat(d).startsWith("a.jsonl|2|").contains("1.5", "'n'", "round", "double"),
+                        d -> assertThat(d).startsWith("a.jsonl|4|").contains("1.5", "'n'", "round"),
+                        d -> assertThat(d).startsWith("a.jsonl|6|").contains("not a valid JSON"),
+                        d -> assertThat(d).startsWith("a.jsonl|7|").contains("true", "does not convert", "bigint"),
+                        d -> assertThat(d).startsWith("a.jsonl|8|").contains("{}", "does not convert"),
+                        d -> assertThat(d).startsWith("a.jsonl|9|").contains("n/a", "does not convert"),
+                        d -> assertThat(d).startsWith("a.jsonl|11|").contains("0.129", "'d'", "round"));
+    }
+
+    @Test
+    void underFailTheRunNamesTheFirstBadLine() throws Exception {
+        Workspace ws = Workspace.in(dir);
+        ws.input("a.jsonl", "{\"id\": 1, \"n\": 1}\n{\"id\": 2, \"n\": 2}\n{\"id\": 3, \"n\": 2.5}\n");
+        CliRun r = run(ws, "{ n: bigint }", "fail");
+
+        assertThat(r.code()).as(r.toString()).isNotZero();
+        assertThat(r.toString()).contains("a.jsonl line 3").contains("2.5").contains("round");
+    }
+
+    @Test
+    void underSkipTheBadRecordsAreLeftOutAndTheOthersRead() throws Exception {
+        Workspace ws = ran(VALUES, "{ n: bigint, d: 'decimal(10,2)' }", "skip");
+
+        assertThat(ws.outputRows("id", "parquet")).containsExactlyInAnyOrder("1", "4", "8", "10");
+        assertThat(ws.deadLetters()).isEmpty();
+    }
+}
