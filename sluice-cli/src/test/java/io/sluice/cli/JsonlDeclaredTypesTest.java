@@ -149,8 +149,14 @@ class JsonlDeclaredTypesTest {
 
     @Test
     void underSkipTheBadRecordsAreLeftOutAndTheOthersRead() throws Exception {
-        Workspace ws = ran(VALUES, "{ n: bigint, d: 'decimal(10,2)' }", "skip");
+        Workspace ws = Workspace.in(dir);
+        ws.input("a.jsonl", VALUES);
+        CliRun r = run(ws, "{ n: bigint, d: 'decimal(10,2)' }", "skip");
+        assertThat(r.code()).as(r.toString()).isZero();
 
+        assertThat(r.out())
+                .as("the six bad values and the line that is not JSON, counted")
+                .contains("7 bad");
         assertThat(ws.outputRows("id", "parquet")).containsExactlyInAnyOrder("1", "4", "8", "10");
         assertThat(ws.deadLetters()).isEmpty();
     }
