@@ -19,35 +19,58 @@ import java.util.Map;
  * record of its line too, found by the read itself ({@link #select}, one pass) and, when there is one, by a read of
  * every value before the read again ({@link #flag}). {@link #check} refuses a file that lacks a declared column.
  *
- * @param prefix  the names of the read's tables start with it
- * @param types   the declared types by column name (DuckDB matches the names regardless of case); empty: none
- * @param keys    the name a user knows each file by
- * @param groups  the files, in groups of one header line, each read by one {@code read_csv}
- * @param options the {@code read_csv} options of every group, without the declared types
- * @param checked the files' {@link #check}, once: a split's second read checks the files its first read did
+ * <p>A class, not a record: it keeps its files' {@link #check}, made once (a split's second read checks the files its
+ * first read did), where nothing else can set or share it.
  */
-record DeclaredCsv(
-        String prefix,
-        Map<String, String> types,
-        Map<Path, String> keys,
-        List<List<Path>> groups,
-        String options,
-        Checked checked) {
-    DeclaredCsv {
-        types = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(types));
-        keys = Map.copyOf(keys);
-        groups = List.copyOf(groups);
-    }
+final class DeclaredCsv {
+    private final String prefix;
+    private final Map<String, String> types;
+    private final Map<Path, String> keys;
+    private final List<List<Path>> groups;
+    private final String options;
+    /** Each group's {@link #check}, by the first that asks for it; null: not sniffed yet. */
+    private final Sniffed[] sniffs;
 
-    /** The declared types of files not checked yet. */
+    /**
+     * @param prefix  the names of the read's tables start with it
+     * @param types   the declared types by column name (DuckDB matches the names regardless of case); empty: none
+     * @param keys    the name a user knows each file by
+     * @param groups  the files, in groups of one header line, each read by one {@code read_csv}
+     * @param options the {@code read_csv} options of every group, without the declared types
+     */
     DeclaredCsv(
             String prefix, Map<String, String> types, Map<Path, String> keys, List<List<Path>> groups, String options) {
-        this(prefix, types, keys, groups, options, new Checked());
+        this.prefix = prefix;
+        this.types = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(types));
+        this.keys = Map.copyOf(keys);
+        this.groups = List.copyOf(groups);
+        this.options = options;
+        this.sniffs = new Sniffed[this.groups.size()];
     }
 
     /** No column declared. */
     static DeclaredCsv none(String prefix, List<List<Path>> groups, String options) {
         return new DeclaredCsv(prefix, Map.of(), Map.of(), groups, options);
+    }
+
+    /** The names of the read's tables start with it. */
+    String prefix() {
+        return prefix;
+    }
+
+    /** The declared types by column name; empty: none. */
+    Map<String, String> types() {
+        return types;
+    }
+
+    /** The files, in groups of one header line, each read by one {@code read_csv}. */
+    List<List<Path>> groups() {
+        return groups;
+    }
+
+    /** The {@code read_csv} options of every group, without the declared types. */
+    String options() {
+        return options;
     }
 
     /** The table {@link #flag} fills. */
@@ -204,57 +227,52 @@ record DeclaredCsv(
      * answers as the first did (the files do not change between a split's reads).
      */
     List<Sniffed> check(Statement read) throws SQLException {
-        return checked.of(this, read);
-    }
-
-    private List<Sniffed> sniff(Statement read) throws SQLException {
-        List<Sniffed> sniffs = new ArrayList<>();
         if (types.isEmpty()) return java.util.Collections.nCopies(groups.size(), Sniffed.NONE);
-        for (List<Path> files : groups) {
-            List<String> columns = new ArrayList<>();
-            Formats found = Formats.NONE;
-            try (Statement s = read.getConnection().createStatement();
-                    ResultSet r = s.executeQuery("SELECT DateFormat, TimestampFormat, unnest(Columns, recursive := "
-                            + "true) FROM sniff_csv("
-                            + Sql.literal(files.getFirst().toString()) + ", " + options
-                            + option() + ", store_rejects = true)")) {
-                while (r.next()) {
-                    columns.add(r.getString("name"));
-                    found = Formats.of(r);
-                }
-            } catch (SQLException e) {
-                // a declared column the file lacks fails the sniff: its columns, as the read finds them, say which
-                try (Statement s = read.getConnection().createStatement();
-                        ResultSet r = s.executeQuery("DESCRIBE SELECT * FROM read_csv("
-                                + Sql.literal(files.getFirst().toString()) + ", " + options + ")")) {
-                    while (r.next()) columns.add(r.getString("column_name"));
-                }
+        List<Sniffed> checked = new ArrayList<>();
+        for (int g = 0; g < groups.size(); g++) checked.add(check(read, g));
+        return checked;
+    }
+
+    /** The {@link #check} of group {@code g}: sniffed by the first call, which it refuses when it lacks a column. */
+    private Sniffed check(Statement read, int g) throws SQLException {
+        if (sniffs[g] == null) sniffs[g] = sniff(read, groups.get(g));
+        return sniffs[g];
+    }
+
+    private Sniffed sniff(Statement read, List<Path> files) throws SQLException {
+        List<String> columns = new ArrayList<>();
+        Formats found = Formats.NONE;
+        try (Statement s = read.getConnection().createStatement();
+                ResultSet r = s.executeQuery("SELECT DateFormat, TimestampFormat, unnest(Columns, recursive := "
+                        + "true) FROM sniff_csv("
+                        + Sql.literal(files.getFirst().toString()) + ", " + options
+                        + option() + ", store_rejects = true)")) {
+            while (r.next()) {
+                columns.add(r.getString("name"));
+                found = Formats.of(r);
             }
-            missing(files, columns);
-            sniffs.add(new Sniffed(found, columns));
+        } catch (SQLException e) {
+            // a declared column the file lacks fails the sniff: its columns, as the read finds them, say which
+            try (Statement s = read.getConnection().createStatement();
+                    ResultSet r = s.executeQuery("DESCRIBE SELECT * FROM read_csv("
+                            + Sql.literal(files.getFirst().toString()) + ", " + options + ")")) {
+                while (r.next()) columns.add(r.getString("column_name"));
+            }
         }
-        return sniffs;
+        missing(files, columns);
+        return new Sniffed(found, columns);
     }
 
-    /** The files' {@link #check}, made by the first that asks for it. */
-    static final class Checked {
-        private List<Sniffed> sniffs;
-
-        private List<Sniffed> of(DeclaredCsv csv, Statement s) throws SQLException {
-            if (sniffs == null) sniffs = csv.sniff(s);
-            return sniffs;
-        }
-    }
-
-    /** The formats of {@code files}' dates from a sniff of the first, when a column read as text is a date or time. */
+    /**
+     * The formats of the dates of {@code files}, one of the {@link #groups}, from its {@link #check} (sniffed once for
+     * both of a split's reads), when a column read as text is a date or time.
+     */
     Formats formats(Statement read, List<Path> files) throws SQLException {
         boolean dates = changing().keySet().stream().anyMatch(n -> ExactCasts.Dated.of(types.get(n)) != null);
-        return dates
-                ? new DeclaredCsv(prefix, types, keys, List.of(files), options)
-                        .check(read)
-                        .getFirst()
-                        .formats()
-                : Formats.NONE;
+        if (!dates) return Formats.NONE;
+        int g = groups.indexOf(files);
+        if (g < 0) throw new IllegalArgumentException("not a group of these declared types' files: " + files);
+        return check(read, g).formats();
     }
 
     /** Refuses {@code files}, of the {@code columns} given, when they lack a declared column. */

@@ -36,14 +36,12 @@ import java.util.Set;
  * checks above then apply to the range as to a whole file: a column holding a value its head's type would change is
  * text in that range only.
  *
- * @param groups  the files, in groups of one header line, each read by one {@code read_csv}
- * @param options the {@code read_csv} options of every group
  * @param heads   the head of the input a file is a byte range of ({@code LocalFiles.Part#head}), by file; a file not
  *     here is typed by its own sniff
- * @param declared the columns whose types the user declared: neither detected nor checked, in every file and range
+ * @param declared the columns whose types the user declared: neither detected nor checked, in every file and range;
+ *     its groups of files (one header line each, each read by one {@code read_csv}) and their options are the ones read
  */
-record DetectedCsv(
-        String prefix, List<List<Path>> groups, String options, Map<Path, Path> heads, DeclaredCsv declared) {
+record DetectedCsv(Map<Path, Path> heads, DeclaredCsv declared) {
     DetectedCsv {
         heads = Map.copyOf(heads);
     }
@@ -145,7 +143,7 @@ record DetectedCsv(
     private Optional<List<Read>> reads(boolean inRead, GroupRead read) throws DeclaredCsv.Refused {
         List<Read> reads = new ArrayList<>();
         boolean any = false;
-        for (List<Path> files : groups) {
+        for (List<Path> files : declared.groups()) {
             Read r;
             try {
                 r = read.of(files);
@@ -162,7 +160,7 @@ record DetectedCsv(
 
     /** The {@code read_csv} options with the declared types: a sniff then gives those columns those types. */
     private String typed() {
-        return options + declared.option();
+        return declared.options() + declared.option();
     }
 
     /**
@@ -186,7 +184,7 @@ record DetectedCsv(
         String select = declared.select(replaced, inRead, new DeclaredCsv.Sniffed(detected.dates(), names(detected)));
         String where = inRead ? "" : declared.where(detected.dates());
         if (detected.dialect() == null)
-            return new Read(options + declared.readOption(text), select, where, detected.dates());
+            return new Read(declared.options() + declared.readOption(text), select, where, detected.dates());
         String columns = String.join(
                 ", ",
                 detected.columns().stream()
@@ -197,7 +195,7 @@ record DetectedCsv(
                                                 : c.type()))
                         .toList());
         return new Read(
-                options + detected.dialect() + detected.formats() + ", columns = {" + columns + "}",
+                declared.options() + detected.dialect() + detected.formats() + ", columns = {" + columns + "}",
                 select,
                 where,
                 detected.dates());
@@ -297,7 +295,7 @@ record DetectedCsv(
         List<Checked> checked = checked(detected);
         // every value as text, split as the read splits it
         String asText = detected.dialect() == null
-                ? options + ", all_varchar = true"
+                ? declared.options() + ", all_varchar = true"
                 : read(detected, detected.columns().stream().map(Column::name).toList(), List.of(), true)
                         .options();
         if (checked.isEmpty()) return List.of();

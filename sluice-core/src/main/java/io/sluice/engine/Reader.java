@@ -269,7 +269,7 @@ record Reader(
      * every value by {@link #resolved}, the declared ones left as declared.
      */
     private Reader withDetected(Map<Path, Path> heads) {
-        DetectedCsv csv = new DetectedCsv(declared.prefix(), declared.groups(), declared.options(), heads, declared);
+        DetectedCsv csv = new DetectedCsv(heads, declared);
         return new Reader(prepare, relation, after, rejects, drops, scans, count, json, csv, declared);
     }
 
