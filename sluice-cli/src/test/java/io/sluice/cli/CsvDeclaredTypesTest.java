@@ -226,6 +226,27 @@ class CsvDeclaredTypesTest {
         assertThat(r.out()).contains("rows 5 in, 4 out, 1 bad");
     }
 
+    /**
+     * A record whose undeclared column is not UTF-8 beside one its declared type refuses: each is one bad record, and
+     * the records in are the records out plus the bad ones (the count of the good records read the other column too).
+     */
+    @Test
+    void aRecordNotInUtf8BesideARefusedValueIsCountedOnceAsBad() throws Exception {
+        Workspace ws = Workspace.in(dir);
+        ws.input(
+                "a.csv",
+                "id,name,qty\n1,a,n/a\n2,Zo\u00e9,2\n3,c,3\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        CliRun r = CliRun.run(ws.pipeline("""
+                pipeline: declared
+                source: { files: { path: in, types: { qty: bigint } } }
+                sink: { files: { path: out, format: parquet } }
+                """));
+
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.out()).contains("rows 3 in, 1 out, 2 bad");
+        assertThat(ws.outputRows("id, name", "parquet")).containsExactly("3|c");
+    }
+
     @Test
     void underFailTheSplitFailsNamingItsLine() throws Exception {
         Workspace ws = Workspace.in(dir);
