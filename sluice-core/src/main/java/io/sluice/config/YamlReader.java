@@ -94,7 +94,10 @@ public final class YamlReader {
             }
             String problem = e.getProblem() == null ? e.getMessage() : e.getProblem();
             String context = e.getContext() == null ? "" : " (" + e.getContext() + ")";
-            String hint = e.getProblemMark().map(m -> unquotedVariable(text, m)).orElse("");
+            String hint = e.getProblemMark()
+                    .map(m -> unquotedVariable(text, m)
+                            + (MAPPING_VALUE.equals(e.getProblem()) ? mappingValueHint(text, m.getLine()) : ""))
+                    .orElse("");
             throw new ConfigException(new ConfigProblem(at, "", "syntax error: " + problem + context + hint));
         } catch (YamlEngineException e) {
             throw new ConfigException(new ConfigProblem(Location.unknown(name), "", "syntax error: " + e.getMessage()));
@@ -151,6 +154,39 @@ public final class YamlReader {
         if (mark.getLine() >= lines.length) return "";
         Matcher m = UNQUOTED_VARIABLE.matcher(lines[mark.getLine()]);
         return m.find() ? "; quote a value that starts with ${ inside { } or [ ]: \"" + m.group(1) + "\"" : "";
+    }
+
+    /** SnakeYAML's words for a {@code key:} where a value was being read. */
+    private static final String MAPPING_VALUE = "mapping values are not allowed here";
+
+    /** A line {@code key: value} (also as a list item), the value not a block below it. */
+    private static final Pattern KEY_WITH_VALUE = Pattern.compile("^\\s*(- )?[^\\s:#][^:#]*:\\s+[^\\s#]");
+
+    /**
+     * What to do about a {@code key:} found inside a value ({@code line} 0-based): a key indented deeper than the
+     * {@code key: value} line above it is read as part of that value; else a value on the line holds ": " and must be
+     * quoted.
+     */
+    private static String mappingValueHint(String text, int line) {
+        String[] lines = text.split("\\R", -1);
+        if (line >= lines.length) return "";
+        int above = line - 1;
+        while (above >= 0
+                && (lines[above].isBlank() || lines[above].stripLeading().startsWith("#"))) above--;
+        int indent = indentation(lines[line]);
+        if (above >= 0
+                && indent > indentation(lines[above])
+                && KEY_WITH_VALUE.matcher(lines[above]).find()) {
+            String previous = lines[above].strip();
+            return "; line " + (line + 1) + " is indented deeper than line " + (above + 1) + " (" + previous
+                    + "), so it is read as part of that line's value: if it is a key beside it, indent it with "
+                    + indentation(lines[above]) + " spaces, as line " + (above + 1);
+        }
+        return "; quote a value that holds \": \" (a colon and a space), as in sql: \"SELECT 'a: b' AS c FROM input\"";
+    }
+
+    private static int indentation(String line) {
+        return line.length() - line.stripLeading().length();
     }
 
     /** Whether the 1-based line's indentation holds a tab. */

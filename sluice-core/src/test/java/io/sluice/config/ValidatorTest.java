@@ -396,20 +396,52 @@ class ValidatorTest {
         assertThat(p.message()).startsWith("syntax error");
     }
 
-    @Test
-    void badIndentationIsASyntaxErrorAtItsLine() throws IOException {
-        ConfigProblem p = only(problems("""
+    /** The one problem of a pipeline whose {@code include} line, under {@code path: in}, is {@code include}. */
+    private ConfigProblem misindented(String include) throws IOException {
+        return only(problems("""
                 pipeline: demo
                 source:
                   files:
                     path: in
-                   include: "*"
+                %s
+                sink:
+                  files: { path: out }
+                """.formatted(include)));
+    }
+
+    @Test
+    void badIndentationIsASyntaxErrorAtItsLine() throws IOException {
+        ConfigProblem p = misindented("   include: \"*\"");
+        assertThat(p.location().line()).isEqualTo(5);
+        assertThat(p.location().column()).isPositive();
+        assertThat(p.message()).startsWith("syntax error");
+    }
+
+    /** A key indented deeper than the key above it, which holds a value: the error says which lines and what to do. */
+    @Test
+    void aKeyIndentedUnderAKeyWithAValueSaysToIndentItLikeThatKey() throws IOException {
+        ConfigProblem p = misindented("     include: \"*\"");
+        assertThat(p.location().line()).isEqualTo(5);
+        assertThat(p.message())
+                .startsWith("syntax error")
+                .contains("line 5 is indented deeper than line 4 (path: in)")
+                .contains("indent it with 4 spaces, as line 4");
+    }
+
+    /** An unquoted value holding ": " is read as a key of a mapping: the error says to quote it. */
+    @Test
+    void aValueHoldingAColonAndASpaceSaysToQuoteIt() throws IOException {
+        ConfigProblem p = only(problems("""
+                pipeline: demo
+                source:
+                  files: { path: in }
+                steps:
+                  - sql: SELECT id, 'note: x' AS n FROM input
                 sink:
                   files: { path: out }
                 """));
         assertThat(p.location().line()).isEqualTo(5);
-        assertThat(p.location().column()).isPositive();
-        assertThat(p.message()).startsWith("syntax error");
+        assertThat(p.message()).startsWith("syntax error").contains("quote a value that holds \": \"");
     }
 
     @Test
