@@ -253,6 +253,14 @@ public final class Validator {
             Object one = check(node, list.element(), path);
             return one == null ? List.of() : List.of(one);
         }
+        if (node instanceof ConfigNode.Mapping m && !m.entries().isEmpty()) {
+            // the "- " of each item left out: the items' keys are read as one map
+            return problem(
+                    node,
+                    path,
+                    "expected " + list.describe() + ", found a map: start each item with '- ' (- "
+                            + m.entries().keySet().iterator().next() + ": ...)");
+        }
         return expected(node, path, list.describe());
     }
 
@@ -508,8 +516,12 @@ public final class Validator {
     }
 
     private Object expected(ConfigNode node, String path, String what) {
-        problems.add(new ConfigProblem(
-                node.location(), path, "expected " + what + ", found " + node.kindName() + cutAtComma(node, path)));
+        return problem(node, path, "expected " + what + ", found " + node.kindName() + cutAtComma(node, path));
+    }
+
+    /** Reports {@code message} at the node; null: no value. */
+    private Object problem(ConfigNode node, String path, String message) {
+        problems.add(new ConfigProblem(node.location(), path, message));
         return null;
     }
 

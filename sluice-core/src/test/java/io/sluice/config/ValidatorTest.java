@@ -156,6 +156,23 @@ class ValidatorTest {
                 .doesNotContain("found a map");
     }
 
+    /** Steps written as a map, without the "- " of a list item: the error says to write it. */
+    @Test
+    void stepsWrittenAsAMapSayToStartEachStepWithADash() throws IOException {
+        ConfigProblem p = only(problems("""
+                pipeline: demo
+                source:
+                  files: { path: in }
+                steps:
+                  sql: SELECT * FROM input
+                sink:
+                  files: { path: out }
+                """));
+        assertThat(p.path()).isEqualTo("steps");
+        assertThat(p.location().line()).isEqualTo(5);
+        assertThat(p.message()).contains("found a map").contains("start each item with '- ' (- sql: ...)");
+    }
+
     @Test
     void anOptionWrittenWithoutItsKindAndAnOptionOfABlockBelowAreEachNamed() throws IOException {
         List<ConfigProblem> ps = problems("""
