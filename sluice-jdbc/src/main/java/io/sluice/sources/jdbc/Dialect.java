@@ -34,7 +34,13 @@ enum Dialect {
                     s.execute("SET extra_float_digits = 3");
                 }
                 case MYSQL -> s.execute("SET time_zone = '+00:00'");
-                case GENERIC -> {}
+                case GENERIC -> {
+                    // DuckDB (its driver is shipped) takes the process's TZ: a query's ts::date or hour(ts), and a
+                    // where comparing a timestamptz with a zone-less literal, would differ from worker to worker
+                    String url = c.getMetaData().getURL(); // null where a driver cannot say
+                    if (url != null && url.toLowerCase(Locale.ROOT).startsWith("jdbc:duckdb:"))
+                        s.execute("SET TimeZone = 'UTC'");
+                }
             }
         }
     }
