@@ -25,9 +25,10 @@ public final class DuckConnections {
         NativeCopies.loadDuckDb();
         DuckDBConnection c = (DuckDBConnection) JdbcDrivers.connect("jdbc:duckdb:", new Properties());
         try (Statement s = c.createStatement()) {
-            s.execute("SET GLOBAL TimeZone = 'UTC'");
+            // offline first: the zone is ICU's, built into the driver, and must not be fetched
             s.execute("SET autoinstall_known_extensions = false");
             s.execute("SET autoload_known_extensions = false");
+            s.execute("SET GLOBAL TimeZone = 'UTC'");
         } catch (SQLException e) {
             c.close();
             throw e;
