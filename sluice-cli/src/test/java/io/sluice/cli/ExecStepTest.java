@@ -288,6 +288,33 @@ class ExecStepTest {
         assertThat(CliRun.status(p).toString()).contains("ran longer than its timeout (2s) on slow.txt and was killed");
     }
 
+    /**
+     * The command works in UTC, as the engine does, whatever the worker's zone (a child JVM with TZ=America/New_York
+     * here): a command formatting dates writes the same on every machine, and a replay elsewhere the same file. The
+     * step's env may set TZ.
+     */
+    @Test
+    void theCommandWorksInUtcUnlessItsEnvSaysAnotherZone() throws Exception {
+        assertThat(zoneOfTheCommand("")).isEqualTo("UTC 00:00\n");
+        assertThat(zoneOfTheCommand(", env: { TZ: Europe/Paris }")).isEqualTo("Europe/Paris 01:00\n");
+    }
+
+    /** What the command says its zone is, and the epoch's time there, in a run by a worker in New York. */
+    private String zoneOfTheCommand(String env) throws Exception {
+        ws = Workspace.in(Files.createDirectories(dir.resolve("zone" + env.length())));
+        ws.input("a.txt", "x\n");
+        Path p = ws.pipeline("""
+                pipeline: zone
+                source: { files: { path: in } }
+                steps:
+                  - exec: { command: [sh, -c, 'echo "$$TZ $(date -d @0 +%%H:%%M)" > {output_dir}/zone']%s }
+                sink: { files: { path: out } }
+                """.formatted(env));
+        CliRun r = CliRun.inChildJvm(ws.dir(), Map.of("TZ", "America/New_York"), List.of("run", p.toString()));
+        assertThat(r.code()).as("%s", r).isZero();
+        return output().values().iterator().next();
+    }
+
     @Test
     void aFailedAttemptLeavesNothingVisibleAndItsRetryCommitsOnce() throws Exception {
         Path flaky = Files.createDirectories(dir.resolve("flaky"));

@@ -77,6 +77,9 @@ final class ExecStep implements FileStep {
                 Map.of("input", input.toString(), "output_dir", outputDir.toString(), "split", splitId, "key", key);
         List<String> args = command.stream().map(a -> fill(a, values)).toList();
         ProcessBuilder pb = new ProcessBuilder(args).directory(workdir.toFile());
+        // UTC, as the engine: a command formatting dates would write the worker's zone, and a replay elsewhere another
+        // output; the step's env may say otherwise
+        pb.environment().put("TZ", "UTC");
         env.forEach((k, v) -> pb.environment().put(k, fill(v, values)));
         pb.environment().put("SLUICE_INPUT", values.get("input"));
         pb.environment().put("SLUICE_OUTPUT_DIR", values.get("output_dir"));
