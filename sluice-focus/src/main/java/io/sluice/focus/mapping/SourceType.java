@@ -77,7 +77,8 @@ public enum SourceType {
             case DATE ->
                 "CASE typeof(" + c + ")"
                         + " WHEN 'DATE' THEN CAST(" + c + " AS DATE)"
-                        // the UTC day: a cast alone takes the day in the session's time zone
+                        // the UTC day: the engine's session is UTC (DuckConnections), but a cast alone takes the
+                        // session's day, so the explicit zone keeps this right in any session
                         + " WHEN 'TIMESTAMP WITH TIME ZONE' THEN CAST(timezone('UTC', CAST(" + c
                         + " AS TIMESTAMPTZ)) AS DATE)"
                         + " WHEN '\"NULL\"' THEN CAST(NULL AS DATE)"
