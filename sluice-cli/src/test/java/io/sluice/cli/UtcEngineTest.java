@@ -61,10 +61,12 @@ class UtcEngineTest {
                     + " (3, '2026-03-30 03:00:00+00')");
         }
         String source =
-                "{ jdbc: { connection: events, query: \"SELECT id, ts::varchar AS text, ts::date AS day, hour(ts) AS hour"
+                "{ jdbc: { connection: events, query: \"SELECT id, ts, ts::varchar AS text, ts::date AS day, hour(ts) AS hour"
                         + " FROM events WHERE ts < '2026-03-30 00:00:00' ORDER BY id\" } }";
         List<String> utc = List.of(
-                "id,text,day,hour", "1,2026-03-29 02:30:00+00,2026-03-29,2", "2,2026-03-29 23:15:00+00,2026-03-29,23");
+                "id,ts,text,day,hour",
+                "1,2026-03-29 02:30:00+00,2026-03-29 02:30:00+00,2026-03-29,2",
+                "2,2026-03-29 23:15:00+00,2026-03-29 23:15:00+00,2026-03-29,23");
 
         for (String zone : List.of("UTC", "America/New_York")) {
             Workspace ws = workspace(zone);

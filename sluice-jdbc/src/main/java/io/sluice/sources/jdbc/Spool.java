@@ -143,14 +143,16 @@ final class Spool {
         return v == null ? null : v.getBytes(StandardCharsets.UTF_8);
     }
 
-    /** Whether a timestamp's text ends in an offset: {@code +hh}, {@code +hhmm} or {@code +hh:mm} (or {@code -}). */
+    /** Whether a timestamp's text ends in an offset: {@code +hh}, {@code +hhmm}, {@code +hh:mm} (or {@code -}) or {@code Z}. */
     static boolean hasOffset(byte[] v) {
         int n = v.length;
         boolean hh = n >= 3 && isSign(v[n - 3]) && allDigits(v, n - 2, n);
         boolean hhmm = n >= 5 && isSign(v[n - 5]) && allDigits(v, n - 4, n);
         boolean hhColonMm =
                 n >= 6 && isSign(v[n - 6]) && allDigits(v, n - 5, n - 3) && v[n - 3] == ':' && allDigits(v, n - 2, n);
-        return hh || hhmm || hhColonMm;
+        // DuckDB's driver prints an OffsetDateTime in UTC as Java does: 2026-03-29T02:30Z
+        boolean zulu = n >= 1 && v[n - 1] == 'Z';
+        return hh || hhmm || hhColonMm || zulu;
     }
 
     private static boolean isSign(byte b) {

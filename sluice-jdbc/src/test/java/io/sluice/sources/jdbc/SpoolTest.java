@@ -12,6 +12,7 @@ class SpoolTest {
         assertThat(hasOffset("2026-01-01 10:00:00.123456-05")).isTrue();
         assertThat(hasOffset("2026-01-01 10:00:00+0530")).isTrue();
         assertThat(hasOffset("2026-01-01 10:00:00.5+05:30")).isTrue();
+        assertThat(hasOffset("2026-03-29T02:30Z")).isTrue();
         assertThat(hasOffset("2026-01-01 10:00:00")).isFalse();
         assertThat(hasOffset("2026-01-01 10:00:00.123456")).isFalse();
         assertThat(hasOffset("2026-01-01 10:00")).isFalse();
