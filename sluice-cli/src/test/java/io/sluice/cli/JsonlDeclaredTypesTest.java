@@ -160,4 +160,35 @@ class JsonlDeclaredTypesTest {
         assertThat(ws.outputRows("id", "parquet")).containsExactlyInAnyOrder("1", "4", "8", "10");
         assertThat(ws.deadLetters()).isEmpty();
     }
+
+    /**
+     * Keys alike but for their case ({@code Discount} in one file, {@code discount} in another) are two columns that
+     * declared types cannot type: the split fails naming both, instead of being read as detected, the types dropped.
+     */
+    @Test
+    void keysAlikeButForTheirCaseFailTheSplitNamingThemInsteadOfDroppingTheTypes() throws Exception {
+        Workspace ws = Workspace.in(dir);
+        ws.input("f1.jsonl", "{\"id\": 1, \"Discount\": 1.5}\n");
+        ws.input("f2.jsonl", "{\"id\": 2, \"discount\": \"n/a\"}\n");
+        CliRun r = run(ws, "{ discount: double }", "dead_letter");
+
+        assertThat(r.code()).as(r.toString()).isNotZero();
+        assertThat(r.toString())
+                .contains("\"Discount\" (f1.jsonl)", "\"discount\" (f2.jsonl)", "alike but for their case")
+                .contains("Rename one of the keys", "remove source.files.types");
+        assertThat(ws.outputFiles(".parquet")).isEmpty();
+    }
+
+    /** Keys {@code price} and {@code price_1}, two keys as written (not DuckDB's renaming), have their declared types. */
+    @Test
+    void aKeyAndTheSameKeyWithANumberAreTwoKeysTyped() throws Exception {
+        Workspace ws = ran(
+                "{\"id\": 1, \"price\": 1, \"price_1\": 1.5}\n{\"id\": 2, \"price\": \"n/a\", \"price_1\": 2}\n",
+                "{ price: bigint, price_1: 'decimal(10,2)' }",
+                "dead_letter");
+
+        assertThat(schemas(ws, "price, price_1")).containsExactly("price BIGINT, price_1 DECIMAL(10,2)");
+        assertThat(ws.outputRows("id, price, price_1", "parquet")).containsExactly("1|1|1.50");
+        assertThat(ws.deadLetters()).singleElement().asString().contains("n/a", "'price'", "does not convert");
+    }
 }

@@ -10,6 +10,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -143,11 +144,16 @@ record JsonColumns(List<Path> files, Map<Path, Path> heads, DeclaredJson declare
                 alike = alikeColumns.values().stream().findFirst().orElse(null);
             }
         }
-        // one column "json": the lines are not objects (or none has a key), read as DuckDB reads them
-        if (names.isEmpty() || (names.size() == 1 && names.getFirst().equals("json")) || renamed(names)) {
+        // one column "json": the lines are not objects (or none has a key), read as DuckDB reads them; so are keys it
+        // renamed, unless the records' keys as written show the names are theirs ("price" beside "price_1")
+        Keys keys = null;
+        if ((names.isEmpty() || (names.size() == 1 && names.getFirst().equals("json")) || renamed(names))
+                && !(keys = Keys.of(s, detected)).named(names)) {
             // with a head, such columns may be the head's: the files are read as they are alone
             if (!heads.isEmpty()) return new JsonColumns(files, Map.of(), declared).typed(s);
             if (alike != null) throw lost(names, types, alike);
+            // read as detected, declared types would be dropped silently
+            if (!declared.types().isEmpty() && !keys.none()) throw untyped(keys);
             return null;
         }
         if (alike != null) {
@@ -503,10 +509,80 @@ record JsonColumns(List<Path> files, Map<Path, Path> heads, DeclaredJson declare
     }
 
     /**
+     * The top-level keys of the good records of some files, as written, each with the first file holding it; and the
+     * first file holding a record that is not an object (a list, a number), or null. One more read of the files, made
+     * only when DuckDB's columns are not the keys' own ({@link #renamed}, or no object at all).
+     */
+    private record Keys(Map<String, Path> keys, Path notObject) {
+        static Keys of(Statement s, List<Path> files) throws SQLException {
+            Map<String, Path> byName = new LinkedHashMap<>();
+            for (Path f : files) byName.put(f.toString(), f);
+            Map<Path, List<String>> found = new LinkedHashMap<>();
+            Path notObject = null;
+            try (ResultSet r = s.executeQuery("SELECT DISTINCT filename, json_type(json) = 'OBJECT', unnest(CASE WHEN "
+                    + "json_type(json) = 'OBJECT' THEN json_keys(json) ELSE [NULL] END) FROM read_json_objects("
+                    + Sql.pathList(files) + ", format = 'newline_delimited', ignore_errors = true, filename = true) "
+                    + "WHERE json IS NOT NULL")) {
+                while (r.next()) {
+                    Path file = byName.getOrDefault(r.getString(1), Path.of(r.getString(1)));
+                    if (r.getBoolean(2))
+                        found.computeIfAbsent(file, f -> new ArrayList<>()).add(r.getString(3));
+                    else if (notObject == null || files.indexOf(file) < files.indexOf(notObject)) notObject = file;
+                }
+            }
+            Map<String, Path> keys = new LinkedHashMap<>();
+            for (Path f : files) for (String k : found.getOrDefault(f, List.of())) keys.putIfAbsent(k, f);
+            return new Keys(keys, notObject);
+        }
+
+        /** Whether no record was read: empty or blank files, or only lines that are not JSON. */
+        boolean none() {
+            return keys.isEmpty() && notObject == null;
+        }
+
+        /** Two keys alike but for their case, the first met first; empty when there are none. */
+        List<String> alike() {
+            Map<String, String> folded = new HashMap<>();
+            for (String k : keys.keySet()) {
+                String other = folded.putIfAbsent(k.toLowerCase(Locale.ROOT), k);
+                if (other != null) return List.of(other, k);
+            }
+            return List.of();
+        }
+
+        /** Whether {@code names} are keys as written, and every record an object whose keys DuckDB did not rename. */
+        boolean named(List<String> names) {
+            return notObject == null
+                    && alike().isEmpty()
+                    && !names.isEmpty()
+                    && keys.keySet().containsAll(names);
+        }
+    }
+
+    /**
+     * Declared types that cannot be given to the records' keys: read as DuckDB detects them, the types would be dropped
+     * silently. The split is dead at once ({@link AttemptFailure} not retryable), each attempt would fail so.
+     */
+    private IllegalStateException untyped(Keys keys) {
+        List<String> alike = keys.alike();
+        String why = alike.isEmpty()
+                ? "a record of " + keys.notObject().getFileName() + " is not a JSON object (a list, a number, a "
+                        + "string): it has no keys to type. Write one object a line"
+                : "the keys \"" + alike.get(0) + "\" ("
+                        + keys.keys().get(alike.get(0)).getFileName() + ") and \""
+                        + alike.get(1) + "\" (" + keys.keys().get(alike.get(1)).getFileName() + ") are alike but for "
+                        + "their case: DuckDB reads them as two columns, which source.files.types cannot type. Rename "
+                        + "one of the keys where the file is written";
+        String message = "JSON lines " + files + ": " + why + ", or remove source.files.types (the declared types "
+                + declared.types().keySet() + " would be dropped).";
+        return new IllegalStateException(message, new AttemptFailure(message, false));
+    }
+
+    /**
      * Whether DuckDB renamed a key alike but for its case to another's ({@code a} and {@code A}: {@code a, A_1}): given
      * the column {@code A_1}, its reader finds no such key and reads the value as NULL, silently. A key written so
-     * ({@code a} and {@code a_1}) is taken for one too: the files are then read as DuckDB detects them, every value
-     * kept.
+     * ({@code a} and {@code a_1}) is taken for one too, until the records' keys as written are looked at ({@link
+     * Keys#named}).
      */
     private static boolean renamed(List<String> names) {
         Set<String> folded = new HashSet<>();
