@@ -11,8 +11,9 @@ import java.util.Map;
  * rounds ({@code 1.5} as a BIGINT is 2), turns {@code true} into 1 and reads a value it refuses ({@code "n/a"}, an
  * object) as NULL, silently. A declared key is read as text instead (a JSON string's text, a number, {@code true}, an
  * object's JSON) and cast as a csv value is: a JSON string holding a number ({@code "7"}) is that number, and a value
- * the type refuses or would round or cut ({@link ExactCasts}) is a bad record of its line. A declared {@code json},
- * {@code struct}, {@code map} or list type is given to the reader as it is: its values are not text to cast.
+ * the type refuses or would round or cut ({@link ExactCasts}) is a bad record of its line. A declared {@code json} is
+ * given to the reader as it is; a {@code struct}, {@code map}, {@code union} or list type is refused when the pipeline is
+ * loaded (FilesSourceFactory): read so, DuckDB rounds or drops its values silently.
  *
  * <p>A declared key is every read's column, typed, whether or not the read's records hold it: NULL where they do not.
  *
@@ -36,10 +37,12 @@ record DeclaredJson(Map<String, String> types) {
         return cast(key) ? "VARCHAR" : types.get(key);
     }
 
-    /** Whether the key is read as text and cast ({@link #readType}). */
+    /**
+     * Whether the key is read as text and cast ({@link #readType}): every type but {@code json}, the nested ones being
+     * refused when the pipeline is loaded (the reader rounds their numbers and reads a value they refuse as NULL).
+     */
     boolean cast(String key) {
-        String t = types.get(key).strip().toLowerCase(Locale.ROOT);
-        return !(t.equals("json") || t.matches("(struct|map|union)\\s*\\(.*") || t.endsWith("]"));
+        return !types.get(key).strip().equalsIgnoreCase("json");
     }
 
     /** The cast of {@code column}'s text to its key's type; NULL when refused. */

@@ -328,9 +328,27 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
                                 + " are matched regardless of case, so both name one column; keep one");
             }
         }
+        if (o.find(FORMAT).filter(f -> f.equals("csv")).isEmpty()) {
+            // DuckDB's JSON reader rounds a nested value's numbers ({"a": 1.5} as struct(a bigint) is {'a': 2}) and
+            // reads a value the type refuses as NULL, silently: json keeps every value
+            for (var t : types.entrySet()) {
+                if (NESTED.matcher(t.getValue().strip()).matches())
+                    throw o.problem(
+                            CSV_TYPES,
+                            t.getKey() + ": '" + t.getValue()
+                                    + "' is a nested type, which a jsonl key's values are not "
+                                    + "checked against (DuckDB would round their numbers and read the values it refuses"
+                                    + " as NULL): declare json, and unnest or cast its fields in a step"
+                                    + (o.has(FORMAT) ? "" : " (csv files: set format: csv)"));
+            }
+        }
         checkTypes(o, CSV_TYPES, types);
         return types;
     }
+
+    /** A type holding other values: a STRUCT, MAP, UNION or list. */
+    private static final java.util.regex.Pattern NESTED =
+            java.util.regex.Pattern.compile("(?is)(struct|map|union)\\s*\\(.*|.*\\]");
 
     private static String engineMessage(java.sql.SQLException e) {
         String m = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
