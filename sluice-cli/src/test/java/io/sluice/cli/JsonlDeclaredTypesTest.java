@@ -213,4 +213,24 @@ class JsonlDeclaredTypesTest {
             failsSaying(ws, "{ s: " + type + " }", type.replace("'", ""), "declare json", "step", "types");
         }
     }
+
+    /**
+     * A line holding only a form feed or a vertical tab is blank to DuckDB's reader, as to the numbering of lines: the
+     * bad value after it is named by its own line.
+     */
+    @Test
+    void aLineOfAFormFeedOrAVerticalTabDoesNotShiftTheLineOfABadValue() throws Exception {
+        Workspace ws = ran(
+                "{\"id\": 1, \"n\": 1}\n\f\n\u000b\n{\"id\": 2, \"n\": \"\"}\n{\"id\": 3, \"n\": 3}\n",
+                "{ n: bigint }",
+                "dead_letter");
+
+        assertThat(ws.outputRows("id", "parquet")).containsExactly("1", "3");
+        assertThat(Workspace.query("SELECT line || '|' || reason FROM read_json('"
+                        + ws.out().resolve("_dead_letter") + "/**/*.jsonl')"))
+                .singleElement()
+                .asString()
+                .startsWith("4|")
+                .contains("of key 'n'", "does not convert");
+    }
 }

@@ -105,7 +105,7 @@ record Reader(
                     + "l.line_no AS line, 'CAST' AS error_type, b.reason AS error_message, l.line AS csv_line FROM ("
                     + json.declared().reasons(typed.records(List.of(file)), typed.declared()) + ") b JOIN (SELECT "
                     + "row_number() OVER () AS record, line_no, line FROM (" + numberedLines(List.of(file)) + ") WHERE "
-                    + "trim(line, E' \\t\\r') <> '') l USING (record) WHERE b.reason <> ''");
+                    + NOT_BLANK + ") l USING (record) WHERE b.reason <> ''");
         }
         // the scans count the records left out too: the good ones are counted by a query instead
         return new Reader(flagging, relation, after, rejects, drops, 0, "SELECT count(*) FROM (" + relation + ")");
@@ -166,6 +166,12 @@ record Reader(
             return Collections.nCopies(types.groups().size(), DeclaredCsv.Sniffed.NONE);
         }
     }
+
+    /**
+     * Whether a text line holds more than the blanks DuckDB's JSON reader skips: spaces, tabs, CRs, and form feeds and
+     * vertical tabs (C's isspace), so that a line of any of them holds no record.
+     */
+    private static final String NOT_BLANK = "trim(line, E' \\t\\r\\x0B\\x0C') <> ''";
 
     /** A separator that does not occur in text, so that a text line is one column. */
     static final String LINE_ONLY = "columns = {'line': 'VARCHAR'}, header = false, delim = E'\\x1F', "
@@ -255,7 +261,7 @@ record Reader(
                             + jsonOf(parts.get(i)).relation(s) + ")) WHERE __record NOT IN (SELECT record FROM "
                             + "(SELECT row_number() OVER () AS record, line FROM read_csv("
                             + Sql.literal(parts.get(i).file().toString()) + ", " + LINE_ONLY
-                            + ") WHERE trim(line, E' \\t\\r') <> '') WHERE NOT json_valid(line))";
+                            + ") WHERE " + NOT_BLANK + ") WHERE NOT json_valid(line))";
             };
             if (read == null) continue;
             reads.add("SELECT * EXCLUDE (__record), " + RecordOrigins.mark(i, "__record") + " AS " + column + " FROM ("
@@ -555,7 +561,7 @@ record Reader(
                         + " AS SELECT file_path, line_no AS line, 'INVALID JSON' AS error_type, "
                         + "'not a valid JSON value' AS error_message, line AS csv_line FROM (" + numberedLines(files)
                         + ") "
-                        + "WHERE trim(line, E' \\t\\r') <> '' AND NOT json_valid(line)"),
+                        + "WHERE " + NOT_BLANK + " AND NOT json_valid(line)"),
                 relation,
                 List.of(),
                 rejects,
