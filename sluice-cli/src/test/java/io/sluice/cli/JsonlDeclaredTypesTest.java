@@ -231,6 +231,6 @@ class JsonlDeclaredTypesTest {
                 .singleElement()
                 .asString()
                 .startsWith("4|")
-                .contains("of key 'n'", "does not convert");
+                .contains("the value '' of key 'n'");
     }
 }

@@ -63,7 +63,7 @@ record DeclaredJson(Map<String, String> types) {
         String c = Sql.identifier(column);
         String type = types.get(key);
         String lower = type.toLowerCase(Locale.ROOT);
-        String value = Sql.literal("the value ") + " || " + c + " || " + Sql.literal(" of key '" + column + "' ");
+        String value = Sql.literal("the value '") + " || " + c + " || " + Sql.literal("' of key '" + column + "' ");
         String refused = value + " || "
                 + Sql.literal("does not convert to " + lower + " (source.files.types). Declare "
                         + "a type that holds it (varchar, json), or fix the file");

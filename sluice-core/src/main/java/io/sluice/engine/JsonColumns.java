@@ -103,14 +103,10 @@ record JsonColumns(List<Path> files, Map<Path, Path> heads, DeclaredJson declare
         return "read_json(" + Sql.pathList(files) + ", " + options + ", sample_size = -1, maximum_sample_files = -1)";
     }
 
-    /**
-     * The query of the records of {@code files}, every number of which holds the value written, a declared key's
-     * value cast to its type, raising the error of a read to do again ({@link DetectedCsv#raised}) at one the type
-     * refuses or would change.
-     */
+    /** The query of the records of {@code files}, every number of which holds the value written. */
     String relation(Statement s) throws SQLException {
         Typed typed = typed(s);
-        return typed == null ? sampled(files) : declared.typed(typed.records(files), typed.declared(), true);
+        return typed == null ? sampled(files) : typed.records(files);
     }
 
     /**
