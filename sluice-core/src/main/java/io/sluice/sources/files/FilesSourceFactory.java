@@ -328,19 +328,15 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
                                 + " are matched regardless of case, so both name one column; keep one");
             }
         }
-        if (o.find(FORMAT).filter(f -> f.equals("csv")).isEmpty()) {
-            // DuckDB's JSON reader rounds a nested value's numbers ({"a": 1.5} as struct(a bigint) is {'a': 2}) and
-            // reads a value the type refuses as NULL, silently: json keeps every value
-            for (var t : types.entrySet()) {
-                if (NESTED.matcher(t.getValue().strip()).matches())
-                    throw o.problem(
-                            CSV_TYPES,
-                            t.getKey() + ": '" + t.getValue()
-                                    + "' is a nested type, which a jsonl key's values are not "
-                                    + "checked against (DuckDB would round their numbers and read the values it refuses"
-                                    + " as NULL): declare json, and unnest or cast its fields in a step"
-                                    + (o.has(FORMAT) ? "" : " (csv files: set format: csv)"));
-            }
+        // DuckDB's readers round a nested value's numbers ("[1.5, 2]" as bigint[] is [2, 2], {"a": 1.5} as
+        // struct(a bigint) is {'a': 2}) and read a value the type refuses as NULL, silently; text and json keep them
+        for (var t : types.entrySet()) {
+            if (NESTED.matcher(t.getValue().strip()).matches())
+                throw o.problem(
+                        CSV_TYPES,
+                        t.getKey() + ": '" + t.getValue() + "' is a nested type, whose values are not checked against"
+                                + " it (DuckDB would round their numbers and read the values it refuses as NULL):"
+                                + " declare json (jsonl) or varchar (csv), and unnest or cast its parts in a step");
         }
         checkTypes(o, CSV_TYPES, types);
         return types;
