@@ -253,8 +253,11 @@ public final class Validator {
             Object one = check(node, list.element(), path);
             return one == null ? List.of() : List.of(one);
         }
-        if (node instanceof ConfigNode.Mapping m && !m.entries().isEmpty()) {
-            // the "- " of each item left out: the items' keys are read as one map
+        if (list.element() instanceof Type.Variant
+                && node instanceof ConfigNode.Mapping m
+                && !m.entries().isEmpty()) {
+            // the "- " of each item left out: the items' keys (one per item: sql, aggregate, ...) are read as one map;
+            // for a list of maps or of values, "start each item with '- '" before every key would mislead
             return problem(
                     node,
                     path,

@@ -159,6 +159,12 @@ public final class YamlReader {
     /** SnakeYAML's words for a {@code key:} where a value was being read. */
     private static final String MAPPING_VALUE = "mapping values are not allowed here";
 
+    /** A line that starts as {@code key:} does. */
+    private static final Pattern KEY_START = Pattern.compile("^\\s*(- )?[\\w.-]+:(\\s|$)");
+
+    private static final String QUOTE_HINT = "quote a value that holds \": \" (a colon and a space), or write it as a"
+            + " block (|) on the lines below its key, as in sql: \"SELECT 'a: b' AS c FROM input\"";
+
     /** A line {@code key: value} (also as a list item), the value not a block below it. */
     private static final Pattern KEY_WITH_VALUE = Pattern.compile("^\\s*(- )?[^\\s:#][^:#]*:\\s+[^\\s#]");
 
@@ -174,15 +180,21 @@ public final class YamlReader {
         while (above >= 0
                 && (lines[above].isBlank() || lines[above].stripLeading().startsWith("#"))) above--;
         int indent = indentation(lines[line]);
-        if (above >= 0
-                && indent > indentation(lines[above])
-                && KEY_WITH_VALUE.matcher(lines[above]).find()) {
-            String previous = lines[above].strip();
-            return "; line " + (line + 1) + " is indented deeper than line " + (above + 1) + " (" + previous
-                    + "), so it is read as part of that line's value: if it is a key beside it, indent it with "
-                    + indentation(lines[above]) + " spaces, as line " + (above + 1);
+        Matcher aboveKey = above >= 0 ? KEY_WITH_VALUE.matcher(lines[above]) : null;
+        // a line of a value cut over lines (multi-line sql) is no key: only a line that starts as one is misplaced
+        if (aboveKey != null
+                && aboveKey.find()
+                && KEY_START.matcher(lines[line]).find()) {
+            // a list item's keys stand where the first one does, past its "- "
+            int keyColumn = indentation(lines[above]) + (aboveKey.group(1) != null ? 2 : 0);
+            if (indent > keyColumn) {
+                String previous = lines[above].strip();
+                return "; line " + (line + 1) + " is indented deeper than line " + (above + 1) + " (" + previous
+                        + "), so it is read as part of that line's value: if it is a key beside it, indent it with "
+                        + keyColumn + " spaces, as line " + (above + 1) + "'s key; else " + QUOTE_HINT;
+            }
         }
-        return "; quote a value that holds \": \" (a colon and a space), as in sql: \"SELECT 'a: b' AS c FROM input\"";
+        return "; " + QUOTE_HINT;
     }
 
     private static int indentation(String line) {

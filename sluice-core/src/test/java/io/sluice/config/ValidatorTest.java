@@ -445,6 +445,42 @@ class ValidatorTest {
                 .contains("indent it with 4 spaces, as line 4");
     }
 
+    /** A list item's key indented deeper than its first key: indent it as that key, past the item's "- ". */
+    @Test
+    void aKeyIndentedUnderAListItemSaysToIndentItLikeTheItemsKey() throws IOException {
+        ConfigProblem p = only(problems("""
+                pipeline: demo
+                source:
+                  files: { path: in }
+                steps:
+                  - sql: SELECT 1 AS a FROM input
+                      when: x
+                sink:
+                  files: { path: out }
+                """));
+        assertThat(p.location().line()).isEqualTo(6);
+        assertThat(p.message()).contains("indent it with 4 spaces, as line 5's key");
+    }
+
+    /** A line of a value cut over lines that holds ": " is no misplaced key: the error says to quote the value. */
+    @Test
+    void aValueCutOverLinesHoldingAColonAndASpaceSaysToQuoteIt() throws IOException {
+        ConfigProblem p = only(problems("""
+                pipeline: demo
+                source:
+                  files: { path: in }
+                steps:
+                  - sql: SELECT id,
+                      CASE WHEN id > 1 THEN 'a: b' END AS c FROM input
+                sink:
+                  files: { path: out }
+                """));
+        assertThat(p.location().line()).isEqualTo(6);
+        assertThat(p.message())
+                .contains("quote a value that holds \": \"", "block (|)")
+                .doesNotContain("indent it");
+    }
+
     /** An unquoted value holding ": " is read as a key of a mapping: the error says to quote it. */
     @Test
     void aValueHoldingAColonAndASpaceSaysToQuoteIt() throws IOException {
