@@ -37,11 +37,19 @@ enum Dialect {
                 case GENERIC -> {
                     // DuckDB (its driver is shipped) takes the process's TZ: a query's ts::date or hour(ts), and a
                     // where comparing a timestamptz with a zone-less literal, would differ from worker to worker
-                    String url = c.getMetaData().getURL(); // null where a driver cannot say
-                    if (url != null && url.toLowerCase(Locale.ROOT).startsWith("jdbc:duckdb:"))
-                        s.execute("SET TimeZone = 'UTC'");
+                    if (isDuckDb(c)) s.execute("SET TimeZone = 'UTC'");
                 }
             }
+        }
+    }
+
+    /** Whether {@code c} is DuckDB's; false where its driver cannot say (a null URL, or metadata it refuses). */
+    private static boolean isDuckDb(Connection c) {
+        try {
+            String url = c.getMetaData().getURL();
+            return url != null && url.toLowerCase(Locale.ROOT).startsWith("jdbc:duckdb:");
+        } catch (SQLException e) {
+            return false;
         }
     }
 
