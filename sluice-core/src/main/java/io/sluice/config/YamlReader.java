@@ -160,13 +160,14 @@ public final class YamlReader {
     private static final String MAPPING_VALUE = "mapping values are not allowed here";
 
     /** A line that starts as {@code key:} does. */
-    private static final Pattern KEY_START = Pattern.compile("^\\s*(- )?[\\w.-]+:(\\s|$)");
+    private static final Pattern KEY_START =
+            Pattern.compile("^\\s*(-\\s+)?[^\\s:#'\"\\[\\]{},&*!|>%@`][^\\s:]*:(\\s|$)");
 
     private static final String QUOTE_HINT = "quote a value that holds \": \" (a colon and a space), or write it as a"
             + " block (|) on the lines below its key, as in sql: \"SELECT 'a: b' AS c FROM input\"";
 
     /** A line {@code key: value} (also as a list item), the value not a block below it. */
-    private static final Pattern KEY_WITH_VALUE = Pattern.compile("^\\s*(- )?[^\\s:#][^:#]*:\\s+[^\\s#]");
+    private static final Pattern KEY_WITH_VALUE = Pattern.compile("^\\s*(-\\s+)?[^\\s:#][^:#]*:\\s+[^\\s#]");
 
     /**
      * What to do about a {@code key:} found inside a value ({@code line} 0-based): a key indented deeper than the
@@ -182,11 +183,16 @@ public final class YamlReader {
         int indent = indentation(lines[line]);
         Matcher aboveKey = above >= 0 ? KEY_WITH_VALUE.matcher(lines[above]) : null;
         // a line of a value cut over lines (multi-line sql) is no key: only a line that starts as one is misplaced
-        if (aboveKey != null
-                && aboveKey.find()
-                && KEY_START.matcher(lines[line]).find()) {
+        Matcher key = KEY_START.matcher(lines[line]);
+        if (aboveKey != null && aboveKey.find() && key.find()) {
+            if (key.group(1) != null && indent > indentation(lines[above])) {
+                return "; line " + (line + 1) + " is indented deeper than line " + (above + 1) + " ("
+                        + lines[above].strip() + "), so it is read as part of that line's value: if it is a new item"
+                        + " of the list, indent its '- ' with " + indentation(lines[above]) + " spaces, as line "
+                        + (above + 1) + "'s";
+            }
             // a list item's keys stand where the first one does, past its "- "
-            int keyColumn = indentation(lines[above]) + (aboveKey.group(1) != null ? 2 : 0);
+            int keyColumn = aboveKey.group(1) != null ? aboveKey.end(1) : indentation(lines[above]);
             if (indent > keyColumn) {
                 String previous = lines[above].strip();
                 return "; line " + (line + 1) + " is indented deeper than line " + (above + 1) + " (" + previous

@@ -462,6 +462,40 @@ class ValidatorTest {
         assertThat(p.message()).contains("indent it with 4 spaces, as line 5's key");
     }
 
+    /** A new list item indented deeper than the one above: indent its "- " as that one's. */
+    @Test
+    void aListItemIndentedUnderAnotherSaysToIndentItsDashLikeThatOnes() throws IOException {
+        ConfigProblem p = only(problems("""
+                pipeline: demo
+                source:
+                  files: { path: in }
+                steps:
+                  - sql: SELECT 1 AS a FROM input
+                      - sql: SELECT 2 AS a FROM input
+                sink:
+                  files: { path: out }
+                """));
+        assertThat(p.location().line()).isEqualTo(6);
+        assertThat(p.message()).contains("indent its '- ' with 2 spaces, as line 5's");
+    }
+
+    /** A key of any characters (a CUR column: lineItem/Cost) misplaced, under an item written "-   key": */
+    @Test
+    void aKeyOfAnyCharactersUnderAnItemWithSpacesAfterItsDashIsToldItsColumn() throws IOException {
+        ConfigProblem p = only(problems("""
+                pipeline: demo
+                source:
+                  files: { path: in }
+                steps:
+                  -   sql: SELECT 1 AS a FROM input
+                         lineItem/Cost: x
+                sink:
+                  files: { path: out }
+                """));
+        assertThat(p.location().line()).isEqualTo(6);
+        assertThat(p.message()).contains("indent it with 6 spaces, as line 5's key");
+    }
+
     /** A line of a value cut over lines that holds ": " is no misplaced key: the error says to quote the value. */
     @Test
     void aValueCutOverLinesHoldingAColonAndASpaceSaysToQuoteIt() throws IOException {
