@@ -254,22 +254,24 @@ class CsvDeclaredTypesTest {
     }
 
     /**
-     * A nested type is refused when the pipeline is loaded, {@code format: csv} written or not: DuckDB's csv reader
+     * A nested type is refused when the pipeline is loaded, {@code format: csv} written or not, and in text lines'
+     * {@code parse.types}: DuckDB's csv reader
      * rounds a list's numbers ({@code "[1.5, 2]"} as {@code bigint[]} is {@code [2, 2]}) and checks none of them.
      */
     @Test
     void aNestedTypeIsRefusedWhenThePipelineIsLoaded() throws Exception {
-        for (String format : List.of("", "format: csv, ")) {
+        for (String format :
+                List.of("", "format: csv, ", "format: text, parse: { delimiter: ',', columns: [id, tags], ")) {
             Workspace ws = Workspace.in(Files.createTempDirectory(dir, "nested"));
             ws.input("a.csv", "id,tags\n1,\"[1.5, 2]\"\n");
             CliRun r = CliRun.run(ws.pipeline("""
                     pipeline: declared
-                    source: { files: { path: in, %stypes: { tags: 'bigint[]' } } }
+                    source: { files: { path: in, %stypes: { tags: 'bigint[]' }%s } }
                     sink: { files: { path: out, format: parquet } }
-                    """.formatted(format)));
+                    """.formatted(format, format.contains("parse") ? " }" : "")));
 
             assertThat(r.code()).as(r.toString()).isNotZero();
-            assertThat(r.toString()).contains("tags: 'bigint[]' is a nested type", "varchar (csv)", "step");
+            assertThat(r.toString()).contains("tags: 'bigint[]' is a nested type", "varchar (csv, text lines)", "step");
             assertThat(ws.outputFiles(".parquet")).isEmpty();
         }
     }

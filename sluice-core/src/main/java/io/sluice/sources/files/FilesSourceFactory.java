@@ -273,6 +273,15 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
     /** Each of {@code types} (option {@code field}) is a DuckDB type name, checked by the engine that will cast to it. */
     private static void checkTypes(Options p, Field<?> field, Map<String, String> types) {
         for (var t : types.entrySet()) {
+            // DuckDB rounds a nested value's numbers ("[1.5, 2]" as bigint[] is [2, 2], {"a": 1.5} as struct(a bigint)
+            // is {'a': 2}) and reads a value the type refuses as NULL, silently; text and json keep them
+            if (NESTED.matcher(t.getValue().strip()).matches())
+                throw p.problem(
+                        field,
+                        t.getKey() + ": '" + t.getValue() + "' is a nested type, whose values are not checked against"
+                                + " it (DuckDB would round their numbers and read the values it refuses as NULL):"
+                                + " declare json (jsonl) or varchar (csv, text lines), and unnest or cast its parts in"
+                                + " a step");
             if (!TYPE_NAME.matcher(t.getValue().strip()).matches()) {
                 throw p.problem(
                         field,
@@ -327,16 +336,6 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
                         "types declares '" + other + "' and '" + name + "', alike but for their case: column names"
                                 + " are matched regardless of case, so both name one column; keep one");
             }
-        }
-        // DuckDB's readers round a nested value's numbers ("[1.5, 2]" as bigint[] is [2, 2], {"a": 1.5} as
-        // struct(a bigint) is {'a': 2}) and read a value the type refuses as NULL, silently; text and json keep them
-        for (var t : types.entrySet()) {
-            if (NESTED.matcher(t.getValue().strip()).matches())
-                throw o.problem(
-                        CSV_TYPES,
-                        t.getKey() + ": '" + t.getValue() + "' is a nested type, whose values are not checked against"
-                                + " it (DuckDB would round their numbers and read the values it refuses as NULL):"
-                                + " declare json (jsonl) or varchar (csv), and unnest or cast its parts in a step");
         }
         checkTypes(o, CSV_TYPES, types);
         return types;
