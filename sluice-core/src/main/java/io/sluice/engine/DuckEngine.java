@@ -1,5 +1,6 @@
 package io.sluice.engine;
 
+import io.sluice.config.DuckConnections;
 import io.sluice.pipeline.EngineOptions;
 import io.sluice.spi.Sql;
 import java.nio.file.Files;

@@ -1,9 +1,9 @@
 package io.sluice.sources.files;
 
+import io.sluice.config.DuckConnections;
 import io.sluice.config.Field;
 import io.sluice.config.Options;
 import io.sluice.config.Type;
-import io.sluice.engine.DuckConnections;
 import io.sluice.spi.LineParse;
 import io.sluice.spi.PipelineContext;
 import io.sluice.spi.source.Source;

@@ -1,7 +1,7 @@
 package io.sluice.focus.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sluice.engine.DuckConnections;
+import io.sluice.config.DuckConnections;
 import io.sluice.focus.mapping.MappingLoader;
 import io.sluice.focus.spec.FocusSpec;
 import io.sluice.focus.validate.Dataset;

@@ -1,6 +1,6 @@
 package io.sluice.sinks.iceberg;
 
-import io.sluice.engine.DuckConnections;
+import io.sluice.config.DuckConnections;
 import io.sluice.spi.AttemptFailure;
 import io.sluice.spi.Digests;
 import io.sluice.spi.OutputKey;

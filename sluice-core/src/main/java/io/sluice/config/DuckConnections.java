@@ -1,7 +1,5 @@
-package io.sluice.engine;
+package io.sluice.config;
 
-import io.sluice.config.JdbcDrivers;
-import io.sluice.config.NativeCopies;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Properties;
