@@ -448,68 +448,30 @@ class ValidatorTest {
     /** A list item's key indented deeper than its first key: indent it as that key, past the item's "- ". */
     @Test
     void aKeyIndentedUnderAListItemSaysToIndentItLikeTheItemsKey() throws IOException {
-        ConfigProblem p = only(problems("""
-                pipeline: demo
-                source:
-                  files: { path: in }
-                steps:
-                  - sql: SELECT 1 AS a FROM input
-                      when: x
-                sink:
-                  files: { path: out }
-                """));
-        assertThat(p.location().line()).isEqualTo(6);
+        ConfigProblem p = stepsProblemAtLine6("  - sql: SELECT 1 AS a FROM input", "      when: x");
         assertThat(p.message()).contains("indent it with 4 spaces, as line 5's key");
     }
 
     /** A new list item indented deeper than the one above: indent its "- " as that one's. */
     @Test
     void aListItemIndentedUnderAnotherSaysToIndentItsDashLikeThatOnes() throws IOException {
-        ConfigProblem p = only(problems("""
-                pipeline: demo
-                source:
-                  files: { path: in }
-                steps:
-                  - sql: SELECT 1 AS a FROM input
-                      - sql: SELECT 2 AS a FROM input
-                sink:
-                  files: { path: out }
-                """));
-        assertThat(p.location().line()).isEqualTo(6);
+        ConfigProblem p =
+                stepsProblemAtLine6("  - sql: SELECT 1 AS a FROM input", "      - sql: SELECT 2 AS a FROM input");
         assertThat(p.message()).contains("indent its '- ' with 2 spaces, as line 5's");
     }
 
     /** A key of any characters (a CUR column: lineItem/Cost) misplaced, under an item written "-   key": */
     @Test
     void aKeyOfAnyCharactersUnderAnItemWithSpacesAfterItsDashIsToldItsColumn() throws IOException {
-        ConfigProblem p = only(problems("""
-                pipeline: demo
-                source:
-                  files: { path: in }
-                steps:
-                  -   sql: SELECT 1 AS a FROM input
-                         lineItem/Cost: x
-                sink:
-                  files: { path: out }
-                """));
-        assertThat(p.location().line()).isEqualTo(6);
+        ConfigProblem p = stepsProblemAtLine6("  -   sql: SELECT 1 AS a FROM input", "         lineItem/Cost: x");
         assertThat(p.message()).contains("indent it with 6 spaces, as line 5's key");
     }
 
     /** A line of a value cut over lines that holds ": " is no misplaced key: the error says to quote the value. */
     @Test
     void aValueCutOverLinesHoldingAColonAndASpaceSaysToQuoteIt() throws IOException {
-        ConfigProblem p = only(problems("""
-                pipeline: demo
-                source:
-                  files: { path: in }
-                steps:
-                  - sql: SELECT id,
-                      CASE WHEN id > 1 THEN 'a: b' END AS c FROM input
-                sink:
-                  files: { path: out }
-                """));
-        assertThat(p.location().line()).isEqualTo(6);
+        ConfigProblem p =
+                stepsProblemAtLine6("  - sql: SELECT id,", "      CASE WHEN id > 1 THEN 'a: b' END AS c FROM input");
         assertThat(p.message())
                 .contains("quote a value that holds \": \"", "block (|)")
                 .doesNotContain("indent it");
@@ -829,5 +791,13 @@ class ValidatorTest {
         Object v = o;
         for (String name : names) v = ((Options) v).values().get(name);
         return v;
+    }
+
+    /** The one problem of a pipeline whose steps are {@code lines} (written as under {@code steps:}), at line 6. */
+    private ConfigProblem stepsProblemAtLine6(String... lines) throws IOException {
+        ConfigProblem p = only(problems("pipeline: demo\nsource:\n  files: { path: in }\nsteps:\n"
+                + String.join("\n", lines) + "\nsink:\n  files: { path: out }\n"));
+        assertThat(p.location().line()).isEqualTo(6);
+        return p;
     }
 }
