@@ -256,13 +256,23 @@ public final class Validator {
         if (list.element() instanceof Type.Variant
                 && node instanceof ConfigNode.Mapping m
                 && !m.entries().isEmpty()) {
-            // the "- " of each item left out: the items' keys (one per item: sql, aggregate, ...) are read as one map;
-            // for a list of maps or of values, "start each item with '- '" before every key would mislead
+            // the "- " of each item left out: the items' keys (one per item: sql, aggregate, ...) are read as one map
             return problem(
                     node,
                     path,
                     "expected " + list.describe() + ", found a map: start each item with '- ' (- "
                             + m.entries().keySet().iterator().next() + ": ...)");
+        }
+        if ((list.element() instanceof Type.MapOf<?> || list.element() instanceof Type.Obj)
+                && node instanceof ConfigNode.Mapping m
+                && !m.entries().isEmpty()) {
+            // a list of maps written as one map: the user's item, without its "- "
+            return problem(
+                    node,
+                    path,
+                    "expected " + list.describe() + ", found a map: write each item as '- "
+                            + m.entries().keySet().iterator().next()
+                            + ": ...', with the item's other keys under its first");
         }
         return expected(node, path, list.describe());
     }

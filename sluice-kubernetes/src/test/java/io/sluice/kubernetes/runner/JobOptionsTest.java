@@ -60,6 +60,15 @@ class JobOptionsTest {
                 .hasMessageContaining(what);
     }
 
+    /** A toleration written as a map, without the "- " of a list item: the error says where the dash goes. */
+    @Test
+    void tolerationsWrittenAsAMapSayToWriteTheItemWithADash() {
+        assertThatThrownBy(() -> kubernetes("tolerations:\n  key: gpu\n  operator: Exists\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("run.kubernetes.tolerations")
+                .hasMessageContaining("found a map: write each item as '- key: ...'");
+    }
+
     /** Root under a securityContext that says runAsNonRoot would keep every Job's pod from starting. */
     @Test
     void runAsUserZeroIsRefusedUnderARestrictedContextNamingTheOption() throws Exception {
