@@ -233,4 +233,78 @@ class JsonlDeclaredTypesTest {
                 .startsWith("4|")
                 .contains("the value '' of key 'n'");
     }
+
+    /**
+     * A line that is a JSON value but no object ({@code 42}, {@code [1]}, {@code null}) has no keys to type: it is a bad
+     * record of its line, under every policy, and the objects around it are read with their declared types. It failed
+     * the split (DuckDB then reads the lines as one {@code json} column, which the declared types cannot type).
+     */
+    @Test
+    void aLineThatIsNotAnObjectIsABadRecordOfItsLineTheObjectsAreRead() throws Exception {
+        for (String odd : List.of("42", "[1]", "null")) {
+            String records = "{\"id\": 1, \"n\": 1}\n" + odd + "\n{\"id\": 2, \"n\": \"7\"}\n";
+            Workspace dead = Workspace.in(Files.createTempDirectory(dir, "dead"));
+            dead.input("a.jsonl", records);
+            CliRun r = run(dead, "{ n: bigint }", "dead_letter");
+            assertThat(r.code()).as(odd + ": " + r).isZero();
+            assertThat(r.out()).as(odd).contains("rows 3 in, 2 out, 1 bad");
+            assertThat(dead.outputRows("id, n", "parquet")).as(odd).containsExactlyInAnyOrder("1|1", "2|7");
+            assertThat(schemas(dead, "id, n")).as(odd).containsExactly("id BIGINT, n BIGINT");
+            assertThat(Workspace.query("SELECT file || '|' || line || '|' || reason || '|' || record FROM read_json('"
+                            + dead.out().resolve("_dead_letter") + "/**/*.jsonl')"))
+                    .as(odd)
+                    .singleElement()
+                    .asString()
+                    .startsWith("a.jsonl|2|")
+                    .contains("must be a JSON object")
+                    .endsWith("|" + odd);
+
+            Workspace skip = Workspace.in(Files.createTempDirectory(dir, "skip"));
+            skip.input("a.jsonl", records);
+            r = run(skip, "{ n: bigint }", "skip");
+            assertThat(r.code()).as(odd + ": " + r).isZero();
+            assertThat(r.out()).as(odd).contains("rows 3 in, 2 out, 1 bad");
+            assertThat(skip.outputRows("id", "parquet")).as(odd).containsExactlyInAnyOrder("1", "2");
+
+            Workspace fail = Workspace.in(Files.createTempDirectory(dir, "fail"));
+            fail.input("a.jsonl", records);
+            r = run(fail, "{ n: bigint }", "fail");
+            assertThat(r.code()).as(odd + ": " + r).isNotZero();
+            assertThat(r.toString()).as(odd).contains("a.jsonl line 2", "must be a JSON object");
+            assertThat(fail.outputFiles(".parquet")).as(odd).isEmpty();
+        }
+    }
+
+    /**
+     * A tailed log with a line that is not an object: the range holding it has its other records read with the declared
+     * types, as a range whose only line is one (its output: none, the line a bad record).
+     */
+    @Test
+    void aLineThatIsNotAnObjectInATailedLogIsABadRecordOfItsRange() throws Exception {
+        Workspace ws = Workspace.in(dir);
+        Path log = ws.input("app.log", records(0, 20, "0.5") + "42\n" + records(20, 30, "1"));
+        Path p = ws.pipeline("""
+                pipeline: tailed-json
+                source:
+                  files: { path: in, include: "*.log", format: jsonl, tail: true, split_size: 1KB,
+                           types: { discount: double, id: bigint } }
+                sink: { files: { path: out, format: parquet } }
+                run: { on_bad_record: dead_letter }
+                """);
+        CliRun.run(p).ok();
+        // a range of one line, not an object
+        Files.writeString(log, "[1]\n", StandardOpenOption.APPEND);
+        CliRun.run(p).ok();
+        Files.writeString(log, records(30, 40, "2"), StandardOpenOption.APPEND);
+        CliRun.run(p).ok();
+
+        assertThat(schemas(ws, "id, discount")).containsOnly("discount DOUBLE, id BIGINT");
+        assertThat(ws.outputRows("count(*), count(DISTINCT id), sum(discount)", "parquet"))
+                .containsExactly("40|40|40.0");
+        assertThat(Workspace.query("SELECT line || '|' || reason FROM read_json('"
+                        + ws.out().resolve("_dead_letter") + "/**/*.jsonl') ORDER BY line"))
+                .satisfiesExactly(
+                        d -> assertThat(d).startsWith("21|").contains("must be a JSON object"),
+                        d -> assertThat(d).startsWith("32|").contains("must be a JSON object"));
+    }
 }

@@ -145,6 +145,9 @@ record JsonColumns(List<Path> files, Map<Path, Path> heads, DeclaredJson declare
         Keys keys = null;
         if ((names.isEmpty() || (names.size() == 1 && names.getFirst().equals("json")) || renamed(names))
                 && !(keys = Keys.of(s, detected)).named(names)) {
+            // declared types: a line that is not an object is a bad record of its line (Reader#json), and the columns
+            // are the objects' own, detected from them alone
+            if (!declared.types().isEmpty() && keys.notObject() != null) return objectsOnly(s, detected);
             // with a head, such columns may be the head's: the files are read as they are alone
             if (!heads.isEmpty()) return new JsonColumns(files, Map.of(), declared).typed(s);
             if (alike != null) throw lost(names, types, alike);
@@ -241,6 +244,43 @@ record JsonColumns(List<Path> files, Map<Path, Path> heads, DeclaredJson declare
             }
         }
         return new Typed(List.copyOf(names), List.copyOf(read), List.copyOf(casts), declaredColumns);
+    }
+
+    /**
+     * The columns of {@code detected}'s objects, as DuckDB detects them in a file of those alone, each declared key one
+     * of them; only the declared keys' when there is no object. Its reader reads a line that is not an object (a
+     * number, a list) as a record of NULLs given the columns, but detects the whole file as one {@code json} column
+     * from it: the objects are copied, as written, to scratch files (one more read of a file holding such a line, none
+     * of a file without), whose columns are then detected as a file's.
+     */
+    private Typed objectsOnly(Statement s, List<Path> detected) throws SQLException {
+        List<Path> copies = new ArrayList<>();
+        try {
+            for (Path f : detected) {
+                Path copy = java.nio.file.Files.createTempFile("sluice-objects-", ".jsonl");
+                copies.add(copy);
+                s.execute("COPY (SELECT json FROM read_json_objects(" + Sql.literal(f.toString()) + ", "
+                        + OPTIONS + ") WHERE json_type(json) = 'OBJECT') TO " + Sql.literal(copy.toString())
+                        + " (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER E'\\x1F')");
+            }
+            if (Keys.of(s, copies).keys().isEmpty()) return declaredOnly();
+            return new JsonColumns(copies, Map.of(), declared).typed(s);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } finally {
+            for (Path copy : copies) copy.toFile().delete();
+        }
+    }
+
+    /** The declared keys alone, as columns: a read whose lines hold no object. */
+    private Typed declaredOnly() {
+        Map<String, String> columns = new LinkedHashMap<>();
+        List<String> types = new ArrayList<>();
+        for (String key : declared.types().keySet()) {
+            columns.put(key, key);
+            types.add(declared.readType(key));
+        }
+        return new Typed(List.copyOf(columns.keySet()), List.copyOf(types), List.of(), columns);
     }
 
     /** Adds the columns (names, types) DuckDB describes {@code query} with. */

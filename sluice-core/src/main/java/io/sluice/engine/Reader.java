@@ -173,6 +173,11 @@ record Reader(
      */
     private static final String NOT_BLANK = "trim(line, E' \\t\\r\\x0B\\x0C') <> ''";
 
+    /** Why a JSON line that is not an object is a bad record where the keys' types are declared. */
+    private static final String NOT_OBJECT = Sql.literal("not a JSON object (a number, a string, a list or null): each "
+            + "line must be a JSON object, whose keys source.files.types declares types of. Write one object a line, "
+            + "or fix the file");
+
     /** A separator that does not occur in text, so that a text line is one column. */
     static final String LINE_ONLY = "columns = {'line': 'VARCHAR'}, header = false, delim = E'\\x1F', "
             + "quote = '', escape = '', auto_detect = false";
@@ -554,12 +559,16 @@ record Reader(
         List<Path> files = json.files();
         String rejects = prefix + "_rejects";
         String relation = JsonColumns.sampled(files);
+        // with declared types, a line that is a JSON value but no object is a bad record too: its reader, given the
+        // columns, reads it as a record of NULLs, as a line that is not JSON (which the split's load leaves out)
+        boolean typed = !json.declared().types().isEmpty();
         return new Reader(
                 List.of("CREATE TEMP TABLE " + rejects
                         + " AS SELECT file_path, line_no AS line, 'INVALID JSON' AS error_type, "
-                        + "'not a valid JSON value' AS error_message, line AS csv_line FROM (" + numberedLines(files)
-                        + ") "
-                        + "WHERE " + NOT_BLANK + " AND NOT json_valid(line)"),
+                        + (typed ? "CASE WHEN json_valid(line) THEN " + NOT_OBJECT + " ELSE " : "")
+                        + "'not a valid JSON value'" + (typed ? " END" : "") + " AS error_message, line AS csv_line "
+                        + "FROM (" + numberedLines(files) + ") WHERE " + NOT_BLANK + " AND (NOT json_valid(line)"
+                        + (typed ? " OR NOT starts_with(ltrim(line, E' \\t\\r\\x0B\\x0C'), '{')" : "") + ")"),
                 relation,
                 List.of(),
                 rejects,
