@@ -26,6 +26,32 @@ final class QueryProfile {
         }
     }
 
+    /**
+     * The columns the file scans of a plan read ({@code EXPLAIN (FORMAT JSON)}'s answer), as the files name them; empty
+     * when none is named or the plan cannot be read.
+     */
+    static java.util.List<String> columnsScanned(String plan) {
+        java.util.Set<String> columns = new java.util.LinkedHashSet<>();
+        try {
+            columns(JSON.readTree(plan), columns);
+        } catch (java.io.IOException e) {
+            return java.util.List.of();
+        }
+        return java.util.List.copyOf(columns);
+    }
+
+    private static void columns(JsonNode nodes, java.util.Set<String> columns) {
+        for (JsonNode node : nodes) {
+            JsonNode info = node.path("extra_info");
+            if (FILE_SCANS.contains(info.path("Function").asText())) {
+                JsonNode projected = info.path("Projections");
+                if (projected.isArray()) projected.forEach(p -> columns.add(p.asText()));
+                else if (projected.isTextual()) columns.add(projected.asText());
+            }
+            columns(node.path("children"), columns);
+        }
+    }
+
     /** Adds the file scans' count and rows to {@code found}; false when an operator may end a scan early. */
     private static boolean walk(JsonNode nodes, long[] found) {
         for (JsonNode node : nodes) {

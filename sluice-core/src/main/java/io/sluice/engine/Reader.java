@@ -36,6 +36,9 @@ import java.util.zip.GZIPInputStream;
  * @param scans    how many file scans {@code relation} runs, each of which counts every record it reads (0: the
  *                 records come from a table that {@code prepare} filled, or a scan may skip records)
  * @param count    a query of the number of records, for when the scans cannot tell
+ * @param leftOut  a query, run after the read, of how many of the records its scans counted a filter of the read
+ *                 leaves out as bad ({@link DeclaredCsv#flag}: counted, then flagged), less those the scans rejected
+ *                 themselves (not counted); null: none is left out
  * @param json     JSON lines whose columns {@link #resolved} detects before {@code relation} is read; null otherwise
  * @param detected csv files whose column types DuckDB detects, which {@link #resolved} checks against every value;
  *                 null otherwise
@@ -50,6 +53,7 @@ record Reader(
         List<String> drops,
         int scans,
         String count,
+        String leftOut,
         JsonColumns json,
         DetectedCsv detected,
         DeclaredCsv declared) {
@@ -61,7 +65,7 @@ record Reader(
             List<String> drops,
             int scans,
             String count) {
-        this(prepare, relation, after, rejects, drops, scans, count, null, null, null);
+        this(prepare, relation, after, rejects, drops, scans, count, null, null, null, null);
     }
 
     Reader {
@@ -148,7 +152,6 @@ record Reader(
         String flagged = declared.flagged();
         long bad = declared.flag(
                 s, groupReads.stream().map(DetectedCsv.Read::formats).toList());
-        // the scans count the records left out too: the good ones are counted by a query instead
         return csv(prefix, declared.groups(), groupReads, 0, flagged, bad > 0);
     }
 
@@ -276,12 +279,24 @@ record Reader(
     }
 
     /**
+     * {@link #count}, each record's {@code columns} read (the columns the sink's read scanned, {@link
+     * QueryProfile#columnsScanned}) when it counts the records of {@link #relation}: DuckDB's csv reader checks the
+     * UTF-8 of the columns a query reads only, so a count reading none would count a record the sink's read rejected.
+     */
+    String count(List<String> columns) {
+        if (columns.isEmpty() || !count.equals("SELECT count(*) FROM (" + relation + ")")) return count;
+        // hash is never NULL: counting it counts every record, reading its columns
+        List<String> read = columns.stream().map(Sql::identifier).toList();
+        return "SELECT count(hash(" + String.join(", ", read) + ")) FROM (" + relation + ")";
+    }
+
+    /**
      * This reader, its csv files' detected column types (byte ranges typed by their {@code heads}) to be checked against
      * every value by {@link #resolved}, the declared ones left as declared.
      */
     private Reader withDetected(Map<Path, Path> heads) {
         DetectedCsv csv = new DetectedCsv(heads, declared);
-        return new Reader(prepare, relation, after, rejects, drops, scans, count, json, csv, declared);
+        return new Reader(prepare, relation, after, rejects, drops, scans, count, leftOut, json, csv, declared);
     }
 
     /** This reader, the files first checked against the user's declared column types by {@link #resolved}. */
@@ -289,7 +304,7 @@ record Reader(
         List<String> dropped = new ArrayList<>(drops);
         // made by the read, dropped with it
         if (!csv.types().isEmpty()) dropped.add("DROP TABLE IF EXISTS " + csv.flagged());
-        return new Reader(prepare, relation, after, rejects, dropped, scans, count, json, detected, csv);
+        return new Reader(prepare, relation, after, rejects, dropped, scans, count, leftOut, json, detected, csv);
     }
 
     /** The read_csv option for the files' encoding; none for UTF-8, DuckDB's default. */
@@ -366,7 +381,8 @@ record Reader(
      *
      * @param flagged   a table of more rejects, of the records the filters leave out ({@link DeclaredCsv#flag}); null:
      *     none
-     * @param uncounted whether the filters leave some records out: the scans' counts are not the records read
+     * @param leftOut   whether the filters leave some records out: the scans count them, and the good records are
+     *     the scans' count less them ({@link #leftOut})
      */
     private static Reader csv(
             String prefix,
@@ -374,7 +390,7 @@ record Reader(
             List<DetectedCsv.Read> groupReads,
             int crMark,
             String flagged,
-            boolean uncounted) {
+            boolean leftOut) {
         List<String> reads = new ArrayList<>();
         List<String> rejectParts = new ArrayList<>();
         List<String> drops = new ArrayList<>();
@@ -393,6 +409,12 @@ record Reader(
             drops.add("DROP TABLE IF EXISTS " + rej);
             drops.add("DROP TABLE IF EXISTS " + scan);
         }
+        // the records the sink's read flagged and did not reject itself (a bad byte in a column it read)
+        String flaggedOnly = !leftOut
+                ? null
+                : "SELECT count(*) FROM " + flagged + " f WHERE NOT EXISTS (SELECT 1 FROM ("
+                        + String.join(" UNION ALL ", rejectParts)
+                        + ") r WHERE r.file_path = f.file_path AND r.line = f.line)";
         if (flagged != null) rejectParts.add("SELECT * FROM " + flagged);
         String relation = reads.size() == 1
                 ? reads.getFirst()
@@ -403,8 +425,12 @@ record Reader(
                 List.of("CREATE TEMP VIEW " + prefix + "_rejects AS " + String.join(" UNION ALL ", rejectParts)),
                 prefix + "_rejects",
                 drops,
-                uncounted ? 0 : reads.size(),
-                "SELECT count(*) FROM (" + relation + ")");
+                reads.size(),
+                "SELECT count(*) FROM (" + relation + ")",
+                flaggedOnly,
+                null,
+                null,
+                null);
     }
 
     /**
@@ -575,6 +601,7 @@ record Reader(
                 List.of("DROP TABLE IF EXISTS " + rejects),
                 1,
                 "SELECT count(*) FROM (" + relation + ")",
+                null,
                 json,
                 null,
                 null);

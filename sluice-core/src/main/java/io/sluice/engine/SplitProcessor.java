@@ -197,6 +197,7 @@ public final class SplitProcessor {
             Reader reader = loaded.reader();
             long[] good = {loaded.good()};
             String query = transformed(loaded.from(), queries);
+            String sinkRead = query; // the query whose scans read the files for the sink
             String rejectColumn = steps.isEmpty() ? null : steps.getLast().rejectColumn();
             String stepRejects = null;
             // whether a record of the split may be named by its byte (else the byte field of its dead letters is null)
@@ -208,7 +209,7 @@ public final class SplitProcessor {
                 String out = source + "_out";
                 drops.addFirst("DROP TABLE IF EXISTS " + out);
                 s.execute("CREATE TEMP TABLE " + out + " AS " + query);
-                if (good[0] < 0) good[0] = recordsRead(c, s, reader);
+                if (good[0] < 0) good[0] = recordsRead(c, s, reader, sinkRead);
                 query = "SELECT * EXCLUDE (" + column + ") FROM " + out + " WHERE " + column + " IS NULL";
                 stepRejects = "SELECT " + Sql.literal(split.id()) + " AS split, " + Sql.literal(origin(input))
                         + " AS file, "
@@ -220,7 +221,7 @@ public final class SplitProcessor {
             long stepBad = bad[0];
             String rejectedRows = stepRejects;
             BadRows badRows = () -> {
-                if (good[0] < 0) good[0] = recordsRead(c, s, reader);
+                if (good[0] < 0) good[0] = recordsRead(c, s, reader, sinkRead);
                 for (String after : reader.after()) s.execute(after);
                 long unreadable = count(
                         s, "SELECT count(*) FROM (SELECT DISTINCT file_path, line FROM " + reader.rejects() + ")");
@@ -600,15 +601,28 @@ public final class SplitProcessor {
 
     /**
      * The good records the write just read: the rows its scans of the files counted (DuckDB's profile of the last
-     * statement), or, when the steps scan the input more than once, stop early or read a materialized table, a count.
+     * statement), less those a filter of the read left out as bad ({@link Reader#leftOut}); or, when the steps scan the
+     * input more than once, stop early or read a materialized table, a count, reading the columns the write's scans
+     * read ({@code sinkRead}'s plan), so that it rejects the records the write rejected for a byte that is not UTF-8.
      */
-    private static long recordsRead(Connection c, Statement s, Reader reader) throws SQLException {
+    private static long recordsRead(Connection c, Statement s, Reader reader, String sinkRead) throws SQLException {
         if (reader.scans() > 0 && c.isWrapperFor(DuckDBConnection.class)) {
             String profile = c.unwrap(DuckDBConnection.class).getProfilingInformation(ProfilerPrintFormat.JSON);
             long scanned = QueryProfile.rowsScanned(profile, reader.scans());
-            if (scanned >= 0) return scanned;
+            if (scanned >= 0) return reader.leftOut() == null ? scanned : scanned - count(s, reader.leftOut());
         }
-        return count(s, reader.count());
+        List<String> columns;
+        // a statement of its own: DuckDB closes one whose query failed
+        try (Statement explain = c.createStatement();
+                ResultSet plan = explain.executeQuery("EXPLAIN (FORMAT JSON) " + sinkRead)) {
+            columns = plan.next()
+                    ? QueryProfile.columnsScanned(
+                            plan.getString(plan.getMetaData().getColumnCount()))
+                    : List.of();
+        } catch (SQLException unexplained) {
+            columns = List.of(); // the count reads the columns its own filters need only
+        }
+        return count(s, reader.count(columns));
     }
 
     /** How long naming a record may take ({@link LocateBudget#time}), as a user reads it. */
