@@ -19,6 +19,13 @@ final class S3Inputs {
      * @return the files source options reading {@code in/} of the bucket: {@code path}, {@code settle} and {@code s3}
      */
     static String put(String prefix, Map<String, String> objects) {
+        Map<String, byte[]> bytes = new java.util.LinkedHashMap<>();
+        objects.forEach((key, text) -> bytes.put(key, text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        return putBytes(prefix, bytes);
+    }
+
+    /** {@link #put}, of objects given as their bytes (key to bytes). */
+    static String putBytes(String prefix, Map<String, byte[]> objects) {
         S3ProxyServer server = S3ProxyServer.shared();
         String bucket = prefix + "-" + Long.toHexString(System.nanoTime());
         server.createBucket(bucket);
@@ -30,7 +37,7 @@ final class S3Inputs {
                         AwsBasicCredentials.create(S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY)))
                 .build()) {
             objects.forEach(
-                    (key, text) -> s3.putObject(b -> b.bucket(bucket).key("in/" + key), RequestBody.fromString(text)));
+                    (key, bytes) -> s3.putObject(b -> b.bucket(bucket).key("in/" + key), RequestBody.fromBytes(bytes)));
         }
         System.setProperty("aws.accessKeyId", S3ProxyServer.ACCESS_KEY);
         System.setProperty("aws.secretAccessKey", S3ProxyServer.SECRET_KEY);

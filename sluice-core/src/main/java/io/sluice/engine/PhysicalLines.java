@@ -45,6 +45,26 @@ final class PhysicalLines {
      */
     static void table(Statement s, String rejects, String at, String name, String column, Placer placer)
             throws SQLException, IOException {
+        valued(s, rejects, at, name, column + " BIGINT", (file, records) -> {
+            long[] placed = placer.place(file, records);
+            return placed == null
+                    ? null
+                    : java.util.Arrays.stream(placed).mapToObj(String::valueOf).toArray(String[]::new);
+        });
+    }
+
+    /** A value of each bad record of one file, as SQL: in the order given; null: the file is left out. */
+    @FunctionalInterface
+    interface Valuer {
+        String[] values(Path file, List<long[]> records) throws IOException;
+    }
+
+    /**
+     * {@link #table}, with a column of any type ({@code column}: its name and type), each record's value written as
+     * SQL by {@code valuer}.
+     */
+    static void valued(Statement s, String rejects, String at, String name, String column, Valuer valuer)
+            throws SQLException, IOException {
         Map<String, List<long[]>> byFile = new LinkedHashMap<>();
         try (ResultSet r = s.executeQuery("SELECT DISTINCT file_path, line, " + at + " FROM " + rejects + " WHERE " + at
                 + " IS NOT NULL ORDER BY file_path, " + at)) {
@@ -53,13 +73,13 @@ final class PhysicalLines {
                         .add(new long[] {r.getLong(2), r.getLong(3)});
             }
         }
-        s.execute("CREATE OR REPLACE TEMP TABLE " + name + " (file_path VARCHAR, line BIGINT, " + column + " BIGINT)");
+        s.execute("CREATE OR REPLACE TEMP TABLE " + name + " (file_path VARCHAR, line BIGINT, " + column + ")");
         List<String> values = new ArrayList<>();
         for (Map.Entry<String, List<long[]>> file : byFile.entrySet()) {
             Path path = Path.of(file.getKey());
             String lower = path.getFileName().toString().toLowerCase(Locale.ROOT);
             if (lower.endsWith(".zst") || lower.endsWith(".zstd")) continue; // no decoder here
-            long[] placed = placer.place(path, file.getValue());
+            String[] placed = valuer.values(path, file.getValue());
             if (placed == null) continue;
             for (int i = 0; i < placed.length; i++) {
                 values.add("(" + Sql.literal(file.getKey()) + ", "

@@ -235,6 +235,13 @@ public final class SplitProcessor {
                     drops.addFirst("DROP TABLE IF EXISTS " + lines);
                     PhysicalLines.create(s, reader.rejects(), lines);
                 }
+                String texts = null;
+                if (unreadable > 0 && input.format().equals("csv") && onBadRecord == BadRecordPolicy.DEAD_LETTER) {
+                    texts = source + "_texts";
+                    drops.addFirst("DROP TABLE IF EXISTS " + texts);
+                    RecordTexts.create(
+                            s, reader.rejects(), texts, input.encoding().equals("latin-1"));
+                }
                 String starts = null;
                 if (unreadable > 0 && byByte) {
                     starts = source + "_starts";
@@ -252,7 +259,7 @@ public final class SplitProcessor {
                             s, reader.rejects(), starts, spools, input.format().equals("csv"), deadline);
                 }
                 String unreadableRows =
-                        unreadable == 0 ? null : deadLetters(split, input, reader.rejects(), lines, starts);
+                        unreadable == 0 ? null : deadLetters(split, input, reader.rejects(), lines, starts, texts);
                 String deadLetters = unreadable == 0
                         ? rejectedRows
                         : rejectedRows == null
@@ -659,7 +666,8 @@ public final class SplitProcessor {
     }
 
     /**
-     * One row per bad line: split, the file the user knows, the line there, its reasons, the raw record. A csv record's
+     * One row per bad line: split, the file the user knows, the line there, its reasons, the raw record (a csv record's
+     * as its file holds it, {@code texts} by {@link RecordTexts}; else, or null, DuckDB's text of it). A csv record's
      * line is where it starts as an editor counts lines ({@code lines}, by {@link PhysicalLines}; null: DuckDB's record
      * number). Lines of a byte-range spool are shifted back to the line numbers of the original file; a range whose
      * lines before it are not counted ({@link LocateBudget#countsLines}) names its records by the byte where each
@@ -671,7 +679,7 @@ public final class SplitProcessor {
      * reports a line with too many fields once per extra field ("Expected Number of Columns: 3 Found: 4", then 5, 6,
      * ...): those make one reason, with the count of the whole line ("expected 3 fields, found 7").
      */
-    private String deadLetters(Split split, LocalFiles input, String rejects, String lines, String starts)
+    private String deadLetters(Split split, LocalFiles input, String rejects, String lines, String starts, String texts)
             throws IOException {
         StringBuilder files = new StringBuilder("(VALUES ");
         List<LocalFiles.Part> parts = input.parts();
@@ -709,8 +717,8 @@ public final class SplitProcessor {
                                     'This file is not utf-8 encoded.', 'This file is not utf-8 encoded: if it is '
                                     || 'Latin-1 (ISO-8859-1), set encoding: latin-1 on the files source.'), '; ')
                                 END AS reason,
-                           any_value(e.csv_line) AS record
-                    FROM %s e JOIN %s ON f.spool = e.file_path%s%s
+                           %s AS record
+                    FROM %s e JOIN %s ON f.spool = e.file_path%s%s%s
                     GROUP BY f.key, f.spool, e.line, f.shift, f.base, e.error_type
                 )
                 GROUP BY file, line, "byte", spool, spool_line ORDER BY file, line, "byte", spool_line
@@ -724,12 +732,12 @@ public final class SplitProcessor {
                 counts,
                 counts,
                 counts,
+                texts == null ? "any_value(e.csv_line)" : "coalesce(any_value(rt.text), any_value(e.csv_line))",
                 rejects,
                 files,
                 lines == null ? "" : " LEFT JOIN " + lines + " pl ON pl.file_path = e.file_path AND pl.line = e.line",
-                starts == null
-                        ? ""
-                        : " LEFT JOIN " + starts + " rb ON rb.file_path = e.file_path AND rb.line = e.line");
+                starts == null ? "" : " LEFT JOIN " + starts + " rb ON rb.file_path = e.file_path AND rb.line = e.line",
+                texts == null ? "" : " LEFT JOIN " + texts + " rt ON rt.file_path = e.file_path AND rt.line = e.line");
     }
 
     /**
