@@ -334,7 +334,7 @@ final class DeclaredCsv {
                         try (ResultSet r = s.executeQuery("SELECT DISTINCT line FROM " + rejects + " ORDER BY line")) {
                             while (r.next()) skipped.add(r.getLong(1));
                         }
-                        insert(s, table, file, records(bad, skipped), why, seen, charset());
+                        insert(s, table, file, records(bad, skipped), why, seen);
                         flagged += bad.size();
                     }
                     s.execute("DROP TABLE IF EXISTS " + rejects);
@@ -394,82 +394,38 @@ final class DeclaredCsv {
     }
 
     /**
-     * Inserts the bad records of {@code file}, each with its byte position and text as the file holds them; a zstd
-     * file's (no decoder here: the record number names them) with its text as {@code seen}.
+     * Inserts the bad records of {@code file}, each with its byte position (the dead letter reads its text there: {@link
+     * RecordTexts}); a zstd file's (no decoder here: the record number names them) with its text as {@code seen}.
      */
     private static void insert(
-            Statement s,
-            String table,
-            Path file,
-            long[] records,
-            List<String> why,
-            List<String> seen,
-            java.nio.charset.Charset charset)
+            Statement s, String table, Path file, long[] records, List<String> why, List<String> seen)
             throws SQLException {
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         RecordOrigins.Position[] at = null;
-        String[] text = seen.toArray(String[]::new);
         if (!zstd(file)) {
-            long[] nths = new long[records.length * 2];
-            for (int i = 0; i < records.length; i++) {
-                nths[2 * i] = records[i];
-                nths[2 * i + 1] = records[i] + 1;
-            }
-            long[] sorted = java.util.Arrays.stream(nths).sorted().distinct().toArray();
             try {
+                long[] sorted =
+                        java.util.Arrays.stream(records).sorted().distinct().toArray();
                 RecordOrigins.Position[] found =
                         RecordOrigins.positions(file, name.endsWith(".gz"), true, sorted, Long.MAX_VALUE);
-                at = new RecordOrigins.Position[nths.length];
-                for (int i = 0; i < nths.length; i++) at[i] = found[java.util.Arrays.binarySearch(sorted, nths[i])];
-                text = texts(file, name.endsWith(".gz"), at, charset);
+                at = new RecordOrigins.Position[records.length];
+                for (int i = 0; i < records.length; i++)
+                    at[i] = found[java.util.Arrays.binarySearch(sorted, records[i])];
             } catch (java.io.IOException e) {
                 throw new SQLException("could not read " + file + " again: " + e.getMessage(), e);
             }
         }
         List<String> values = new ArrayList<>();
         for (int i = 0; i < records.length; i++) {
+            String text = at == null ? seen.get(i) : null;
             values.add("(" + Sql.literal(file.toString()) + ", " + records[i] + ", "
-                    + (at == null ? "NULL" : String.valueOf(at[2 * i].offset() + 1)) + ", 'CAST', "
-                    + Sql.literal(why.get(i)) + ", " + (text[i] == null ? "NULL" : Sql.literal(text[i])) + ")");
+                    + (at == null ? "NULL" : String.valueOf(at[i].offset() + 1)) + ", 'CAST', "
+                    + Sql.literal(why.get(i)) + ", " + (text == null ? "NULL" : Sql.literal(text)) + ")");
             if (values.size() == 1000 || i == records.length - 1) {
                 s.execute("INSERT INTO " + table + " VALUES " + String.join(", ", values));
                 values.clear();
             }
         }
-    }
-
-    /**
-     * The files' encoding, as {@link #options} gives it to DuckDB ({@code latin-1}, or UTF-8: DuckDB's default), in
-     * which a bad record's bytes are read into its dead letter.
-     */
-    private java.nio.charset.Charset charset() {
-        return options.contains("encoding = 'latin-1'")
-                ? java.nio.charset.StandardCharsets.ISO_8859_1
-                : java.nio.charset.StandardCharsets.UTF_8;
-    }
-
-    /** Each record's text in {@code charset}, from its start ({@code at[2i]}) to the next one's ({@code at[2i+1]}). */
-    private static String[] texts(Path file, boolean gz, RecordOrigins.Position[] at, java.nio.charset.Charset charset)
-            throws java.io.IOException {
-        String[] texts = new String[at.length / 2];
-        Integer[] order = new Integer[texts.length];
-        for (int i = 0; i < order.length; i++) order[i] = i;
-        java.util.Arrays.sort(order, java.util.Comparator.comparingLong(i -> at[2 * i].offset()));
-        try (java.io.InputStream raw = java.nio.file.Files.newInputStream(file);
-                java.io.InputStream in = new java.io.BufferedInputStream(
-                        gz ? new java.util.zip.GZIPInputStream(raw, 1 << 16) : raw, 1 << 16)) {
-            long offset = 0;
-            for (int i : order) {
-                long from = at[2 * i].offset();
-                long to =
-                        Math.min(at[2 * i + 1].offset(), from + (1 << 20)); // a record's first MB is enough to find it
-                in.skipNBytes(from - offset);
-                byte[] bytes = in.readNBytes((int) Math.max(0, to - from));
-                offset = from + bytes.length;
-                texts[i] = new String(bytes, charset);
-            }
-        }
-        return texts;
     }
 
     /** The format of {@code formats} a declared date or timestamp column is cast in first; null: none. */
