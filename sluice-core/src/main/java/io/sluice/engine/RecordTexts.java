@@ -57,7 +57,15 @@ final class RecordTexts {
             for (int i = 0; i < texts.length; i++) {
                 long at = records.get(i)[1]; // 1-based: the record's first byte, or the line feed of a CRLF before it
                 if (at - 1 < offset) continue; // inside the record before: not one of its own
-                for (; b >= 0 && offset < at - 1; offset++) b = in.read();
+                if (b >= 0 && offset < at - 1) { // skipped, not read a byte at a time: the bytes before may be many
+                    try {
+                        in.skipNBytes(at - 2 - offset);
+                        b = in.read();
+                    } catch (java.io.EOFException end) {
+                        b = -1;
+                    }
+                    offset = at - 1;
+                }
                 for (; b == '\r' || b == '\n'; offset++) b = in.read();
                 CsvRecords ends = CsvRecords.delimitedAs(first);
                 ByteArrayOutputStream record = new ByteArrayOutputStream();
