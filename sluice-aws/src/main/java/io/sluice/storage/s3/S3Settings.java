@@ -88,12 +88,18 @@ record S3Settings(
         if (!unknown.isEmpty()) {
             throw new IOException("s3: unknown setting(s) " + unknown + "; the s3 block takes " + new TreeSet<>(KEYS));
         }
+        String endpointFrom = string(block, "endpoint").isPresent()
+                ? "s3.endpoint"
+                : env.apply("AWS_ENDPOINT_URL_S3") != null ? "AWS_ENDPOINT_URL_S3" : "AWS_ENDPOINT_URL";
         Optional<String> endpointText = string(block, "endpoint")
                 .or(() -> Optional.ofNullable(env.apply("AWS_ENDPOINT_URL_S3")))
                 .or(() -> Optional.ofNullable(env.apply("AWS_ENDPOINT_URL")));
         Optional<URI> endpoint = Optional.empty();
         if (endpointText.isPresent()) {
             URI uri = URI.create(endpointText.get());
+            if (uri.getRawUserInfo() != null) {
+                throw keysInEndpoint(uri, endpointFrom);
+            }
             if (uri.getScheme() == null || uri.getHost() == null) {
                 throw new IOException("s3.endpoint: '" + endpointText.get() + "' is not a URL; write "
                         + "http://host:port or https://host");
@@ -124,6 +130,20 @@ record S3Settings(
         if (maxAttempts < 1) throw new IOException("s3.max_attempts: must be at least 1");
         return new S3Settings(
                 endpoint, region, regionFrom, bool(block, "path_style"), profile, pageSize, partSize, maxAttempts);
+    }
+
+    /**
+     * A user and password before the host (MinIO's console shows such URLs): the SDK ignores them and signs with the
+     * chain's keys, and every error naming the endpoint would print the secret. Said without them.
+     */
+    private static IOException keysInEndpoint(URI uri, String from) {
+        String bare = uri.getScheme() + "://"
+                + uri.getRawAuthority().substring(uri.getRawAuthority().lastIndexOf('@') + 1)
+                + Optional.ofNullable(uri.getRawPath()).orElse("");
+        return new IOException(from + ": the endpoint holds a user name or key before its host (...@), which S3 "
+                + "does not take (requests are signed with the credentials of the AWS chain) and which would be "
+                + "printed in messages; write " + bare + ", and give the keys as AWS_ACCESS_KEY_ID / "
+                + "AWS_SECRET_ACCESS_KEY in the environment, or a profile (s3: { profile: ... })");
     }
 
     private static Optional<String> environmentRegion(Optional<String> profile) {

@@ -89,6 +89,23 @@ class S3SettingsTest {
     }
 
     @Test
+    void anEndpointHoldingKeysIsRefusedWithoutPrintingThem() {
+        // the SDK ignores user:password@ (requests are signed with the chain's keys), and every "cannot reach S3 at
+        // <endpoint>" error printed the secret
+        assertThatThrownBy(() ->
+                        S3Settings.parse(Map.of("endpoint", "http://minio:minio-secret-123@127.0.0.1:9000"), k -> null))
+                .hasMessageContaining("s3.endpoint")
+                .hasMessageContaining("http://127.0.0.1:9000")
+                .hasMessageContaining("AWS_ACCESS_KEY_ID")
+                .hasMessageNotContaining("minio-secret-123");
+        assertThatThrownBy(() -> S3Settings.parse(
+                        Map.of(), Map.of("AWS_ENDPOINT_URL_S3", "https://AKIAEXAMPLE:s3cr3t@s3.example.com")::get))
+                .hasMessageContaining("AWS_ENDPOINT_URL_S3")
+                .hasMessageContaining("https://s3.example.com")
+                .hasMessageNotContaining("s3cr3t");
+    }
+
+    @Test
     void aWrongValueNamesTheSetting() {
         assertThatThrownBy(() -> S3Settings.parse(Map.of("endpoint", "localhost:9000"), k -> null))
                 .hasMessageContaining("s3.endpoint: 'localhost:9000' is not a URL");
