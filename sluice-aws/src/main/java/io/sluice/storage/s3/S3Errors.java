@@ -43,7 +43,11 @@ final class S3Errors {
         if (e instanceof SdkClientException) {
             return new IOException(
                     "cannot reach S3" + settings.endpoint().map(x -> " at " + x).orElse("") + " while " + doing + " ("
-                            + settings.maxAttempts() + " attempts): " + e.getMessage(),
+                            + settings.maxAttempts() + " attempts): " + e.getMessage() + "; "
+                            + settings.endpoint()
+                                    .map(x -> "check the endpoint (s3.endpoint, else AWS_ENDPOINT_URL_S3 / "
+                                            + "AWS_ENDPOINT_URL: its host and port) and that the server is up")
+                                    .orElse("check the network (a proxy, a firewall) and the region (s3.region)"),
                     e);
         }
         return new IOException("S3 failed while " + doing + ": " + e.getMessage(), e);

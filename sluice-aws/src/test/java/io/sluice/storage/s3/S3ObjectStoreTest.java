@@ -212,7 +212,9 @@ class S3ObjectStoreTest extends ObjectStoreConformanceKit {
                 own.stop();
                 assertThatThrownBy(() -> s.stat("kept.csv"))
                         .isInstanceOf(IOException.class)
-                        .hasMessageContaining("cannot reach S3 at " + own.endpoint());
+                        .hasMessageContaining("cannot reach S3 at " + own.endpoint())
+                        .as("says what to do: the error is a typo in the endpoint as often as a server down")
+                        .hasMessageContaining("check the endpoint (s3.endpoint");
                 own.start();
                 assertThat(s.stat("kept.csv").orElseThrow().version()).isEqualTo(before.version());
                 assertThat(new String(
