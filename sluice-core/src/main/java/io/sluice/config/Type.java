@@ -151,14 +151,24 @@ public sealed interface Type<T> {
         }
     }
 
-    /** A block of named options; an unknown key is an error. */
-    record Obj(String doc, List<Field<?>> fields) implements Type<Options> {
+    /**
+     * A block of named options; an unknown key is an error.
+     *
+     * @param credentials where the block's service takes its credentials from, told to a key that looks like one
+     *                    written in the block (empty: the block names none)
+     */
+    record Obj(String doc, List<Field<?>> fields, String credentials) implements Type<Options> {
         public Obj {
             fields = List.copyOf(fields);
         }
 
         public static Obj of(String doc, Field<?>... fields) {
-            return new Obj(doc, List.of(fields));
+            return new Obj(doc, List.of(fields), "");
+        }
+
+        /** This block, telling a key, secret or password written in it where its credentials come from instead. */
+        public Obj withCredentials(String where) {
+            return new Obj(doc, fields, where);
         }
 
         public String describe() {

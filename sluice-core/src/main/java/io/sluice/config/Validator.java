@@ -131,7 +131,7 @@ public final class Validator {
                         e.getValue().keyLocation(),
                         join(path, e.getKey()),
                         "unknown option" + (below == null ? near : " (did you mean " + below + "?)")
-                                + "; allowed here: " + names(obj)));
+                                + credentialsHint(e.getKey(), obj) + "; allowed here: " + names(obj)));
                 continue;
             }
             locations.put(field.name(), e.getValue().value().location());
@@ -154,6 +154,16 @@ public final class Validator {
             }
         }
         return new Options(path, mapping.location(), obj, values, locations, referencedBelow(path));
+    }
+
+    private static final java.util.regex.Pattern CREDENTIAL =
+            java.util.regex.Pattern.compile("(?i).*(secret|password|access_?key|key_?id|token|credential).*");
+
+    /** For a key such as secret_access_key in a block whose credentials come from elsewhere: where they go. */
+    private static String credentialsHint(String key, Type.Obj obj) {
+        return obj.credentials().isEmpty() || !CREDENTIAL.matcher(key).matches()
+                ? ""
+                : ": credentials are not written in the pipeline file; " + obj.credentials();
     }
 
     /** The referenced values below {@code path}, by their path from it. */

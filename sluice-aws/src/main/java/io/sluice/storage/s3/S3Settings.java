@@ -43,42 +43,45 @@ record S3Settings(
     static final long MAX_PART = 1024 * MIB;
 
     static final Type.Obj DECLARED = Type.Obj.of(
-            "How to reach S3 or an S3-compatible server (MinIO, R2, Ceph, "
-                    + "S3Proxy); the AWS environment variables and profile fill in what is left out. Credentials come "
-                    + "from the AWS default chain (see [object stores](storage.md#credentials)).",
-            Field.computed(
-                    "endpoint",
-                    Type.STRING,
-                    "`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, else AWS",
-                    "Another S3 endpoint, e.g. `http://127.0.0.1:9000` for MinIO."),
-            Field.computed(
-                    "region",
-                    Type.STRING,
-                    "`AWS_REGION`, the profile's region, else `us-east-1`",
-                    "The bucket's region, e.g. `eu-west-1`."),
-            Field.optional(
-                    "path_style",
-                    Type.BOOL,
-                    false,
-                    "Address buckets as `host/bucket/key` (most S3-compatible servers need this)."),
-            Field.computed(
-                    "profile",
-                    Type.STRING,
-                    "the default credential chain",
-                    "Take credentials only from this profile of `~/.aws/credentials` / `~/.aws/config`."),
-            Field.optional("page_size", new Type.Int(1, 1000), 1000L, "Keys per LIST request."),
-            Field.optional(
-                    "part_size",
-                    Type.SIZE,
-                    16L << 20,
-                    "Bytes per part of a multipart upload (5MB to 1GB: a part is held in memory); larger files go "
-                            + "up in parts."),
-            Field.optional(
-                    "max_attempts",
-                    new Type.Int(1, 100),
-                    5L,
-                    "Attempts per request (throttling, 5xx, lost connections; exponential backoff) before the "
-                            + "operation fails."));
+                    "How to reach S3 or an S3-compatible server (MinIO, R2, Ceph, "
+                            + "S3Proxy); the AWS environment variables and profile fill in what is left out. Credentials come "
+                            + "from the AWS default chain (see [object stores](storage.md#credentials)).",
+                    Field.computed(
+                            "endpoint",
+                            Type.STRING,
+                            "`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, else AWS",
+                            "Another S3 endpoint, e.g. `http://127.0.0.1:9000` for MinIO."),
+                    Field.computed(
+                            "region",
+                            Type.STRING,
+                            "`AWS_REGION`, the profile's region, else `us-east-1`",
+                            "The bucket's region, e.g. `eu-west-1`."),
+                    Field.optional(
+                            "path_style",
+                            Type.BOOL,
+                            false,
+                            "Address buckets as `host/bucket/key` (most S3-compatible servers need this)."),
+                    Field.computed(
+                            "profile",
+                            Type.STRING,
+                            "the default credential chain",
+                            "Take credentials only from this profile of `~/.aws/credentials` / `~/.aws/config`."),
+                    Field.optional("page_size", new Type.Int(1, 1000), 1000L, "Keys per LIST request."),
+                    Field.optional(
+                            "part_size",
+                            Type.SIZE,
+                            16L << 20,
+                            "Bytes per part of a multipart upload (5MB to 1GB: a part is held in memory); larger files go "
+                                    + "up in parts."),
+                    Field.optional(
+                            "max_attempts",
+                            new Type.Int(1, 100),
+                            5L,
+                            "Attempts per request (throttling, 5xx, lost connections; exponential backoff) before the "
+                                    + "operation fails."))
+            .withCredentials("S3's come from the AWS default chain: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY in the "
+                    + "environment, a profile of ~/.aws/credentials (AWS_PROFILE, or s3: { profile: NAME }), or the "
+                    + "role of the machine (docs/storage.md#credentials)");
     private static final Set<String> KEYS =
             DECLARED.fields().stream().map(Field::name).collect(java.util.stream.Collectors.toSet());
 

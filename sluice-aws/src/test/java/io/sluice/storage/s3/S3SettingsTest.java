@@ -3,13 +3,19 @@ package io.sluice.storage.s3;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.config.ConfigException;
+import io.sluice.pipeline.Components;
+import io.sluice.pipeline.PipelineLoader;
 import io.sluice.spi.storage.ObjectStore;
 import io.sluice.spi.storage.ObjectStores;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class S3SettingsTest {
     static {
@@ -103,6 +109,25 @@ class S3SettingsTest {
                 .hasMessageContaining("AWS_ENDPOINT_URL_S3")
                 .hasMessageContaining("https://s3.example.com")
                 .hasMessageNotContaining("s3cr3t");
+    }
+
+    @Test
+    void keysWrittenInTheBlockAreToldWhereTheyGo(@TempDir Path dir) throws IOException {
+        // a newcomer's first guess; "unknown option; allowed here: endpoint, region, ..." left them to guess again
+        Path file = Files.writeString(dir.resolve("p.yaml"), """
+                pipeline: p
+                source:
+                  files:
+                    path: "s3://raw/in/"
+                    s3: { region: us-east-1, aws_access_key_id: AKIAEXAMPLE, secret_access_key: s3cr3t-value }
+                sink: { files: { path: out } }
+                """);
+        assertThatThrownBy(() -> new PipelineLoader(Components.discover(), Map.<String, String>of()::get).load(file))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("source.files.s3.aws_access_key_id: unknown option")
+                .hasMessageContaining("source.files.s3.secret_access_key: unknown option")
+                .hasMessageContaining("AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY")
+                .hasMessageNotContaining("s3cr3t-value");
     }
 
     @Test
