@@ -137,6 +137,35 @@ class JsonlDeclaredTypesTest {
                         d -> assertThat(d).startsWith("a.jsonl|11|").contains("0.129", "'d'", "round"));
     }
 
+    /**
+     * A declared type is a check of the input: a value it refuses under a key no step reads makes its record bad, alone
+     * in its split (whose read checks itself in one pass, which reads only the keys the steps use) and beside a record
+     * bad under a key the step reads.
+     */
+    @Test
+    void aValueItsTypeRefusesUnderAKeyNoStepReadsIsABadRecord() throws Exception {
+        for (String other : List.of("{\"id\": 3, \"p\": 3}", "{\"id\": 3, \"p\": 1.5}")) {
+            Workspace ws = Workspace.in(dir.resolve(other.contains("1.5") ? "beside" : "alone"));
+            ws.input(
+                    "a.jsonl",
+                    "{\"id\": 1, \"n\": \"n/a\", \"p\": 1}\n{\"id\": 2, \"n\": 2, \"p\": 2}\n" + other + "\n");
+            CliRun r = CliRun.run(ws.pipeline("""
+                    pipeline: declared-json
+                    source: { files: { path: in, types: { n: bigint, p: bigint } } }
+                    steps: [ { sql: 'SELECT id, p FROM input' } ]
+                    sink: { files: { path: out, format: parquet } }
+                    run: { parallelism: 1 }
+                    """));
+
+            assertThat(r.code()).as(r.toString()).isZero();
+            boolean beside = other.contains("1.5");
+            assertThat(r.out()).as(other).contains("rows 3 in, " + (beside ? "1 out, 2" : "2 out, 1") + " bad");
+            assertThat(ws.outputRows("id", "parquet"))
+                    .as(other)
+                    .containsExactlyElementsOf(beside ? List.of("2") : List.of("2", "3"));
+        }
+    }
+
     @Test
     void underFailTheRunNamesTheFirstBadLine() throws Exception {
         Workspace ws = Workspace.in(dir);

@@ -118,6 +118,20 @@ final class DeclaredCsv {
         return entries.isEmpty() ? "" : ", types = {" + String.join(", ", entries) + "}";
     }
 
+    /**
+     * A condition over every declared column that is never false, by which a read's select is filtered so that it
+     * computes those columns for every record ("": none declared). DuckDB reads and casts only the columns a query
+     * uses: without it, a value its declared type refuses in a column no step reads would be written unchecked, or
+     * flagged only when another record sends the split to its second read ({@link #flag}, which checks them all).
+     */
+    String everyRecordChecked() {
+        if (types.isEmpty()) return "";
+        // hash is never NULL; a filter over the select's output, which DuckDB does not push into the scan: the cast
+        // each column's select makes (raising where the read checks itself) is the one it evaluates, once
+        return "hash("
+                + String.join(", ", types.keySet().stream().map(Sql::identifier).toList()) + ") IS NOT NULL";
+    }
+
     /** Whether {@code column} is declared with a type that may round or cut a value, and so read as text. */
     boolean readsAsText(String column) {
         return changing().keySet().stream().anyMatch(n -> n.equalsIgnoreCase(column));

@@ -87,6 +87,7 @@ record DeclaredJson(Map<String, String> types) {
     String typed(String records, Map<String, String> columns, boolean inRead) {
         List<String> casts = new java.util.ArrayList<>();
         List<String> good = new java.util.ArrayList<>();
+        List<String> checked = new java.util.ArrayList<>();
         columns.forEach((key, column) -> {
             if (!cast(key)) return;
             String c = Sql.identifier(column);
@@ -96,10 +97,15 @@ record DeclaredJson(Map<String, String> types) {
                             : castOf(column, key))
                     + " AS " + c);
             good.add("NOT " + bad(column, key));
+            checked.add(c);
         });
         if (casts.isEmpty()) return records;
-        return "SELECT * REPLACE (" + String.join(", ", casts) + ") FROM (" + records + ")"
-                + (inRead ? "" : " WHERE " + String.join(" AND ", good));
+        String cast = "SELECT * REPLACE (" + String.join(", ", casts) + ") FROM (" + records + ")";
+        // every record's declared values are checked, read by a step or not (DuckDB computes the columns a query uses
+        // only): a filter that is never false over the casts, not pushed under the select whose casts may raise
+        return inRead
+                ? "SELECT * FROM (" + cast + ") WHERE hash(" + String.join(", ", checked) + ") IS NOT NULL"
+                : cast + " WHERE " + String.join(" AND ", good);
     }
 
     /** Each record of {@code records}, numbered, and why its declared values are bad ("": none are). */

@@ -148,11 +148,12 @@ record Reader(
                 : declaredSniffs(declared, s).stream()
                         .map(g -> declared.read(inRead, g))
                         .toList();
-        if (inRead || !changing) return csv(prefix, declared.groups(), groupReads, 0, null, false);
+        String checked = declared.everyRecordChecked();
+        if (inRead || !changing) return csv(prefix, declared.groups(), groupReads, 0, null, false, checked);
         String flagged = declared.flagged();
         long bad = declared.flag(
                 s, groupReads.stream().map(DetectedCsv.Read::formats).toList());
-        return csv(prefix, declared.groups(), groupReads, 0, flagged, bad > 0);
+        return csv(prefix, declared.groups(), groupReads, 0, flagged, bad > 0, checked);
     }
 
     /**
@@ -214,7 +215,15 @@ record Reader(
         DeclaredCsv declared = stepsTypeText || input.declared().isEmpty()
                 ? DeclaredCsv.none(prefix, groups, options)
                 : new DeclaredCsv(prefix, input.declared(), keys(input), groups, options);
-        Reader read = csv(prefix, groups, options + declared.option(), 0).withDeclared(declared);
+        Reader read = csv(
+                        prefix,
+                        groups,
+                        Collections.nCopies(groups.size(), new DetectedCsv.Read(options + declared.option(), "*")),
+                        0,
+                        null,
+                        false,
+                        declared.everyRecordChecked())
+                .withDeclared(declared);
         return Optional.of(text ? read : read.withDetected(heads(input)));
     }
 
@@ -373,7 +382,8 @@ record Reader(
                         new DetectedCsv.Read(options, crMark == 0 ? "*" : unmarked("line", crMark) + " AS line")),
                 crMark,
                 null,
-                false);
+                false,
+                "");
     }
 
     /**
@@ -383,6 +393,8 @@ record Reader(
      *     none
      * @param leftOut   whether the filters leave some records out: the scans count them, and the good records are
      *     the scans' count less them ({@link #leftOut})
+     * @param checked   a condition, never false, over each group's select, that makes it compute the declared columns
+     *     of every record, read by a step or not ({@link DeclaredCsv#everyRecordChecked}); "": none
      */
     private static Reader csv(
             String prefix,
@@ -390,7 +402,8 @@ record Reader(
             List<DetectedCsv.Read> groupReads,
             int crMark,
             String flagged,
-            boolean leftOut) {
+            boolean leftOut,
+            String checked) {
         List<String> reads = new ArrayList<>();
         List<String> rejectParts = new ArrayList<>();
         List<String> drops = new ArrayList<>();
@@ -399,10 +412,11 @@ record Reader(
             String rej = prefix + "_rej" + g;
             String scan = prefix + "_scan" + g;
             DetectedCsv.Read read = groupReads.get(g);
-            reads.add("SELECT " + read.select() + " FROM read_csv(" + Sql.pathList(groups.get(g)) + ", "
+            String groupRead = "SELECT " + read.select() + " FROM read_csv(" + Sql.pathList(groups.get(g)) + ", "
                     + read.options()
                     + ", store_rejects = true, " + "rejects_table = " + Sql.literal(rej) + ", rejects_scan = "
-                    + Sql.literal(scan) + ")" + (read.where().isEmpty() ? "" : " WHERE " + read.where()));
+                    + Sql.literal(scan) + ")" + (read.where().isEmpty() ? "" : " WHERE " + read.where());
+            reads.add(checked.isEmpty() ? groupRead : "SELECT * FROM (" + groupRead + ") WHERE " + checked);
             rejectParts.add("SELECT sc.file_path, e.line, e.line_byte_position AS line_start, e.error_type, "
                     + "e.error_message, " + unmarked("e.csv_line", crMark) + " AS csv_line FROM " + rej
                     + " e JOIN " + scan + " sc USING (scan_id, file_id)");
