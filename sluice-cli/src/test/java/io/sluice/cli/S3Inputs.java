@@ -24,18 +24,24 @@ final class S3Inputs {
         return putBytes(prefix, bytes);
     }
 
-    /** {@link #put}, of objects given as their bytes (key to bytes). */
-    static String putBytes(String prefix, Map<String, byte[]> objects) {
+    /** A client of the shared S3Proxy server, to read what a run wrote. */
+    static S3Client client() {
         S3ProxyServer server = S3ProxyServer.shared();
-        String bucket = prefix + "-" + Long.toHexString(System.nanoTime());
-        server.createBucket(bucket);
-        try (S3Client s3 = S3Client.builder()
+        return S3Client.builder()
                 .endpointOverride(server.endpoint())
                 .region(Region.of(S3ProxyServer.REGION))
                 .forcePathStyle(true)
                 .credentialsProvider(StaticCredentialsProvider.create(
                         AwsBasicCredentials.create(S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY)))
-                .build()) {
+                .build();
+    }
+
+    /** {@link #put}, of objects given as their bytes (key to bytes). */
+    static String putBytes(String prefix, Map<String, byte[]> objects) {
+        S3ProxyServer server = S3ProxyServer.shared();
+        String bucket = prefix + "-" + Long.toHexString(System.nanoTime());
+        server.createBucket(bucket);
+        try (S3Client s3 = client()) {
             objects.forEach(
                     (key, bytes) -> s3.putObject(b -> b.bucket(bucket).key("in/" + key), RequestBody.fromBytes(bytes)));
         }

@@ -121,7 +121,7 @@ class S3KilledUploadTest {
                 .validate(
                         YamlReader.parse("sink.yaml", "path: s3://" + BUCKET + "/" + prefix + "\nformat: csv\n"),
                         FilesSinkFactory.OPTIONS);
-        FilesSink sink = new FilesSink(new Watched(store, killed), null, "csv", "none", partitionBy, o, dir);
+        FilesSink sink = new FilesSink(new Watched(store, killed), null, "csv", "none", partitionBy, o, dir, null);
         sink.prepare();
         sinks.add(sink);
         return sink;

@@ -87,8 +87,14 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
     private final io.sluice.config.Options options;
     /** The pipeline file's folder: missing folders above the output folder are created only inside it. */
     private final Path base;
+    /** The pipeline whose sink this is; null when unknown (tests). */
+    private final String pipeline;
 
-    /** @param root the output folder when {@code store} is a local one, else null */
+    /**
+     * @param root the output folder when {@code store} is a local one, else null
+     * @param pipeline the pipeline's name: the folder's outputs of another pipeline are refused ({@link Lineage});
+     *     null when unknown (tests): none is refused
+     */
     FilesSink(
             ObjectStore store,
             Path root,
@@ -96,7 +102,8 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
             String compression,
             List<String> partitionBy,
             io.sluice.config.Options options,
-            Path base) {
+            Path base,
+            String pipeline) {
         this.options = options;
         this.store = store;
         this.root = root;
@@ -107,7 +114,12 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
         this.compression = compression;
         this.partitionBy = List.copyOf(partitionBy);
         this.partialStore = new PartialStore(store, root);
-        this.lineage = new Lineage(store, this::removal);
+        this.pipeline = pipeline;
+        this.lineage = new Lineage(
+                store,
+                this::removal,
+                pipeline,
+                other -> options.problem("path", otherPipeline(other)).getMessage());
         this.base = base;
     }
 
@@ -121,8 +133,38 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
     public void check() {
         if (root == null) {
             checkStore();
-            return;
+        } else {
+            checkFolder();
         }
+        checkOwner();
+    }
+
+    /**
+     * Another pipeline's outputs in the folder are refused: this pipeline's commits would take them for an earlier
+     * life of its own (a reset, a lost ledger) and replace them ({@link Lineage}).
+     */
+    private void checkOwner() {
+        Optional<String> other;
+        try {
+            other = lineage.otherPipeline();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw options.problem("path", "cannot read the output folder's markers: " + e.getMessage());
+        }
+        if (other.isPresent()) throw options.problem("path", otherPipeline(other.get()));
+    }
+
+    /** Why a folder holding {@code other}'s outputs is refused, and what to do. */
+    private String otherPipeline(String other) {
+        return store.root() + " holds the output of another pipeline, '" + other + "' (its marker is in "
+                + store.describe(Lineage.MARKERS) + "): the pipeline '" + pipeline + "' would take it for an earlier "
+                + "run of its own and replace it. "
+                + "Write this pipeline's output to another folder; or, if this pipeline was renamed from '" + other
+                + "', remove the old output (sluice reset OLD.yaml --delete-output --yes, with the pipeline file "
+                + "of '" + other + "') or rename this pipeline back to '" + other + "'";
+    }
+
+    /** A local folder: it, or the nearest folder above it that exists, is a writable folder. */
+    private void checkFolder() {
         Path existing = root;
         while (existing.getParent() != null && !Files.exists(existing)) existing = existing.getParent();
         if (!Files.isDirectory(existing)) {
@@ -628,7 +670,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
      */
     private boolean publish(
             Split split, boolean partial, String name, Path staging, List<String> produced, CommitContext context)
-            throws IOException, StaleClaimException {
+            throws IOException, StaleClaimException, AttemptFailure {
         Optional<OutputKey> key = Optional.ofNullable(split.outputKey());
         Manifest manifest = Manifest.of(split, context.incarnation());
         Versions versions = new Versions(store);
@@ -718,10 +760,6 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
 
     static String manifest(String name) {
         return MANIFESTS + name + ".json";
-    }
-
-    private Set<String> files(String manifest) throws IOException {
-        return Manifest.read(store, manifest).map(Manifest::files).orElse(Set.of());
     }
 
     /** What a commit found at its output before writing: the manifest's version and files, and each key's version. */
@@ -991,8 +1029,13 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
             manifests =
                     list.map(StoredObject::key).filter(k -> k.endsWith(".json")).toList();
         }
+        // another pipeline's outputs in the same folder (refused by a run, but there) are not this pipeline's
+        Set<String> theirs = lineage.otherPipelinesMarkers();
         for (String manifest : manifests) {
-            for (String rel : files(manifest)) {
+            Optional<Manifest> m = Manifest.read(store, manifest);
+            String incarnation = m.map(Manifest::incarnation).orElse(null);
+            if (incarnation != null && theirs.contains(Lineage.marker(incarnation))) continue;
+            for (String rel : m.map(Manifest::files).orElse(Set.of())) {
                 if (store.stat(rel).isEmpty() || !listed.add(store.describe(rel)) || !delete) continue;
                 store.delete(rel);
                 if (root != null) removeEmptyFolders(root.resolve(rel).getParent());
@@ -1002,6 +1045,16 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
         List<String> bookkeeping;
         try (Stream<StoredObject> list = store.list("_sluice/", null)) {
             bookkeeping = list.map(StoredObject::key).toList();
+        }
+        if (!theirs.isEmpty()) {
+            // the bookkeeping is shared with the other pipeline: only this pipeline's markers go
+            for (String key : bookkeeping) {
+                if (!key.startsWith(Lineage.MARKERS) || theirs.contains(key.substring(Lineage.MARKERS.length())))
+                    continue;
+                listed.add(store.describe(key));
+                if (delete) store.delete(key);
+            }
+            return List.copyOf(listed);
         }
         if (!bookkeeping.isEmpty() || (root != null && Files.exists(root.resolve("_sluice")))) {
             listed.add(root != null ? root.resolve("_sluice") + java.io.File.separator : store.describe("_sluice/"));

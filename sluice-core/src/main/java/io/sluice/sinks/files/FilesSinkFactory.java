@@ -83,6 +83,7 @@ public final class FilesSinkFactory implements SinkFactory<Options> {
         } catch (IOException | IllegalArgumentException e) {
             throw o.problem(PATH, "cannot open " + path + ": " + e.getMessage());
         }
-        return new FilesSink(store, local, format, compression, o.get(PARTITION_BY), o, context.baseDir());
+        return new FilesSink(
+                store, local, format, compression, o.get(PARTITION_BY), o, context.baseDir(), context.pipeline());
     }
 }

@@ -1,6 +1,7 @@
 package io.sluice.sinks.files;
 
 import io.sluice.sinks.files.Manifest.Input;
+import io.sluice.spi.AttemptFailure;
 import io.sluice.spi.sink.OutputLocks;
 import io.sluice.spi.storage.ObjectStore;
 import io.sluice.spi.storage.StoredObject;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
@@ -36,6 +38,11 @@ import java.util.stream.Stream;
  * removed it, or committed the same output name in the current incarnation (a split id that recurs after a reset
  * names the same output, and its files must stay); every commit of a name takes the lock too while other
  * incarnations have outputs, before it writes its manifest.
+ *
+ * <p>Another pipeline: a marker names the pipeline that wrote it, and a folder holding another pipeline's marker is
+ * refused ({@link #otherPipeline}), before anything is written, and at every commit that would replace outputs: its
+ * incarnation is no earlier life of this pipeline, and its outputs are not this pipeline's to replace. A marker of an
+ * earlier Sluice names no pipeline and is taken for this pipeline's.
  */
 final class Lineage {
     /** The ledger lock commits take while outputs of other incarnations are left. */
@@ -45,6 +52,12 @@ final class Lineage {
     private final String manifests;
     private final String markers;
     private final Versions.Remover remover;
+    /** The pipeline whose sink this is, named in its markers; null when unknown (tests, tools): then none is refused. */
+    private final String pipeline;
+    /** The refusal of a folder holding another pipeline's outputs, by its name. */
+    private final java.util.function.Function<String, String> refusal;
+    /** Each marker's pipeline as read (empty: it names none); a marker never changes. */
+    private final Map<String, Optional<String>> owners = new java.util.concurrent.ConcurrentHashMap<>();
     /** The incarnation whose commits found no output of another incarnation: they need nothing more. */
     private volatile String clean;
     /** The other incarnations' outputs, as this process knows them; read and changed under the lineage lock only. */
@@ -52,13 +65,82 @@ final class Lineage {
 
     /**
      * @param remover reads what removing one output removes: all its files and then its manifest
+     * @param pipeline the pipeline whose sink this is; null when unknown
+     * @param refusal the message refusing a commit when the folder holds outputs of the pipeline it is given
      */
-    Lineage(ObjectStore store, Versions.Remover remover) {
+    Lineage(
+            ObjectStore store,
+            Versions.Remover remover,
+            String pipeline,
+            java.util.function.Function<String, String> refusal) {
         this.store = store;
         this.manifests = FilesSink.MANIFESTS;
-        this.markers = "_sluice/incarnations/";
+        this.markers = MARKERS;
         this.remover = remover;
+        this.pipeline = pipeline;
+        this.refusal = refusal;
     }
+
+    /** Where the markers of the incarnations that committed outputs here are. */
+    static final String MARKERS = "_sluice/incarnations/";
+
+    /**
+     * The other pipeline a marker in the folder names, if any: its outputs are not this pipeline's. Reads the markers
+     * only (a list, and each marker once per process).
+     */
+    Optional<String> otherPipeline() throws IOException {
+        return otherPipeline(others(null));
+    }
+
+    /** The markers of other pipelines than this one, by marker name; empty when this pipeline is not known. */
+    Set<String> otherPipelinesMarkers() throws IOException {
+        Set<String> found = new TreeSet<>();
+        for (String m : others(null)) {
+            if (isOtherPipeline(m)) found.add(m);
+        }
+        return found;
+    }
+
+    private Optional<String> otherPipeline(List<String> markerNames) throws IOException {
+        for (String m : markerNames) {
+            if (isOtherPipeline(m)) return owner(m);
+        }
+        return Optional.empty();
+    }
+
+    /** Throws when one of these markers is another pipeline's. */
+    private void refuseOtherPipeline(List<String> markerNames) throws IOException, AttemptFailure {
+        Optional<String> other = otherPipeline(markerNames);
+        // the folder stays another pipeline's at every retry
+        if (other.isPresent()) throw new AttemptFailure(refusal.apply(other.get()), false);
+    }
+
+    private boolean isOtherPipeline(String markerName) throws IOException {
+        if (pipeline == null) return false;
+        Optional<String> owner = owner(markerName);
+        return owner.isPresent() && !owner.get().equals(pipeline);
+    }
+
+    /** The pipeline a marker names: empty when it names none (an earlier Sluice's) or is gone. */
+    private Optional<String> owner(String markerName) throws IOException {
+        Optional<String> known = owners.get(markerName);
+        if (known != null) return known;
+        String text;
+        try (var in = store.read(markers + markerName, null, 0, -1)) {
+            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (java.io.FileNotFoundException | java.nio.file.NoSuchFileException e) {
+            return Optional.empty(); // removed meanwhile, with the last output of its incarnation
+        }
+        Optional<String> read = text.lines()
+                .filter(l -> l.startsWith(PIPELINE))
+                .map(l -> l.substring(PIPELINE.length()))
+                .findFirst();
+        owners.put(markerName, read);
+        return read;
+    }
+
+    /** The line of a marker naming its pipeline. */
+    private static final String PIPELINE = "pipeline: ";
 
     /**
      * Called before a split's output is committed (its manifest written): marks its incarnation as having outputs and,
@@ -66,14 +148,21 @@ final class Lineage {
      *
      * @param incarnation the ledger's incarnation the split was claimed in; null for no split's output (merged results)
      */
-    Commit begin(String incarnation, OutputLocks locks) throws IOException {
+    Commit begin(String incarnation, OutputLocks locks) throws IOException, AttemptFailure {
         if (incarnation == null) return Commit.NONE;
         String mine = marker(incarnation);
         String marker = markers + mine;
         boolean marked = store.stat(marker).isPresent();
+        // clean: this commit replaces nothing, so it removes no other pipeline's output that appeared meanwhile
         if (marked && incarnation.equals(clean)) return Commit.NONE;
-        if (!marked) mark(marker, incarnation);
-        if (others(mine).isEmpty()) {
+        List<String> others = others(mine);
+        refuseOtherPipeline(others); // before marking: a refused pipeline leaves no marker behind
+        if (!marked) {
+            mark(marker, incarnation);
+            others = others(mine);
+            refuseOtherPipeline(others); // another pipeline that marked meanwhile
+        }
+        if (others.isEmpty()) {
             clean = incarnation;
             return Commit.NONE;
         }
@@ -123,9 +212,11 @@ final class Lineage {
             for (String candidate : candidates) {
                 var m = Manifest.read(lineage.store, lineage.manifests + candidate + ".json");
                 // gone (another process removed it), or committed in the current incarnation since: not ours to remove
+                // nor another pipeline's, committed since under the same name
                 if (m.isPresent()
                         && m.get().incarnation() != null
-                        && !m.get().incarnation().equals(index.incarnation)) {
+                        && !m.get().incarnation().equals(index.incarnation)
+                        && !lineage.isOtherPipeline(marker(m.get().incarnation()))) {
                     lineage.remover.read(candidate).run();
                 }
                 index.forget(candidate);
@@ -183,6 +274,7 @@ final class Lineage {
      */
     private Index build(String incarnation, String mine) throws IOException {
         Index built = new Index(incarnation);
+        refuseIndexing(mine);
         List<String> keys;
         try (Stream<StoredObject> list = store.list(manifests, null)) {
             keys = list.map(StoredObject::key).filter(k -> k.endsWith(".json")).toList();
@@ -201,7 +293,13 @@ final class Lineage {
         return built;
     }
 
-    /** The markers of other incarnations. */
+    /** Under the lineage lock, before indexing: no other pipeline's outputs are indexed to be replaced. */
+    private void refuseIndexing(String mine) throws IOException {
+        Optional<String> other = otherPipeline(others(mine));
+        if (other.isPresent()) throw new IOException(refusal.apply(other.get()));
+    }
+
+    /** The markers of other incarnations ({@code mine}: null for every marker). */
     private List<String> others(String mine) throws IOException {
         try (Stream<StoredObject> list = store.list(markers, null)) {
             return list.map(o -> o.key().substring(markers.length()))
@@ -212,13 +310,17 @@ final class Lineage {
         }
     }
 
-    /** Writes the marker of an incarnation, which names it for people. */
+    /**
+     * Writes the marker of an incarnation, which names it and the pipeline that wrote it, for people and for
+     * {@link #otherPipeline}: {@code INCARNATION\npipeline: NAME\n}.
+     */
     private void mark(String marker, String incarnation) throws IOException {
-        store.write(marker, (incarnation + "\n").getBytes(StandardCharsets.UTF_8), WriteCondition.none());
+        String text = incarnation + "\n" + (pipeline == null ? "" : PIPELINE + pipeline + "\n");
+        store.write(marker, text.getBytes(StandardCharsets.UTF_8), WriteCondition.none());
     }
 
     /** The marker's file name: a hash, since an incarnation id may hold any character. */
-    private static String marker(String incarnation) {
+    static String marker(String incarnation) {
         return FilesSink.hash(incarnation);
     }
 }

@@ -43,7 +43,8 @@ class CommitRequestsTest {
         Options o = new Validator(dir, k -> null)
                 .validate(YamlReader.parse("sink.yaml", "path: out\nformat: csv\n"), FilesSinkFactory.OPTIONS);
         Path out = dir.resolve("out");
-        FilesSink sink = new FilesSink(new Counted(new LocalObjectStore(out)), out, "csv", "none", List.of(), o, dir);
+        FilesSink sink =
+                new FilesSink(new Counted(new LocalObjectStore(out)), out, "csv", "none", List.of(), o, dir, null);
         sink.prepare();
         return sink;
     }

@@ -111,7 +111,7 @@ class CompactionTest {
     FilesSink sinkOver(ObjectStore store, Path local) {
         Options o = new Validator(dir, k -> null)
                 .validate(YamlReader.parse("sink.yaml", "path: out\nformat: csv\n"), FilesSinkFactory.OPTIONS);
-        return new FilesSink(new Deletes(store), local, "csv", "none", List.of(), o, dir);
+        return new FilesSink(new Deletes(store), local, "csv", "none", List.of(), o, dir, null);
     }
 
     /** Called with the key before each write reaches the store: may throw, as a process killed there. */

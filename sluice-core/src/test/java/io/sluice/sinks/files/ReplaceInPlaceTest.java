@@ -75,8 +75,8 @@ class ReplaceInPlaceTest {
         String yaml = "path: out\nformat: csv\n" + (partitionBy.isEmpty() ? "" : "partition_by: " + partitionBy + "\n");
         Options o =
                 new Validator(dir, k -> null).validate(YamlReader.parse("sink.yaml", yaml), FilesSinkFactory.OPTIONS);
-        FilesSink sink =
-                new FilesSink(new Watched(new LocalObjectStore(out())), out(), "csv", "none", partitionBy, o, dir);
+        FilesSink sink = new FilesSink(
+                new Watched(new LocalObjectStore(out())), out(), "csv", "none", partitionBy, o, dir, null);
         sink.prepare();
         return sink;
     }

@@ -44,7 +44,7 @@ class StagingRootRaceTest {
                     return new Capabilities(false, false);
                 }
             };
-            sink = new FilesSink(bucket, null, "csv", "none", List.of(), o, dir);
+            sink = new FilesSink(bucket, null, "csv", "none", List.of(), o, dir, null);
         } finally {
             System.setProperty("java.io.tmpdir", before);
         }
