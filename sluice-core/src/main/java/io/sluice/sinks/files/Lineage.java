@@ -175,7 +175,7 @@ final class Lineage {
                 return Commit.NONE;
             }
             return new Commit(this, held, index);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | AttemptFailure | RuntimeException e) {
             held.close();
             throw e;
         }
@@ -272,9 +272,9 @@ final class Lineage {
      * Reads every manifest and indexes the outputs of other incarnations; the markers of other incarnations none of
      * whose outputs is left go.
      */
-    private Index build(String incarnation, String mine) throws IOException {
+    private Index build(String incarnation, String mine) throws IOException, AttemptFailure {
         Index built = new Index(incarnation);
-        refuseIndexing(mine);
+        refuseOtherPipeline(others(mine)); // under the lock: no other pipeline's outputs are indexed to be replaced
         List<String> keys;
         try (Stream<StoredObject> list = store.list(manifests, null)) {
             keys = list.map(StoredObject::key).filter(k -> k.endsWith(".json")).toList();
@@ -291,12 +291,6 @@ final class Lineage {
             if (!built.perMarker.containsKey(other)) store.delete(markers + other);
         }
         return built;
-    }
-
-    /** Under the lineage lock, before indexing: no other pipeline's outputs are indexed to be replaced. */
-    private void refuseIndexing(String mine) throws IOException {
-        Optional<String> other = otherPipeline(others(mine));
-        if (other.isPresent()) throw new IOException(refusal.apply(other.get()));
     }
 
     /** The markers of other incarnations ({@code mine}: null for every marker). */

@@ -1,6 +1,7 @@
 package io.sluice.sinks.files;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.config.Options;
 import io.sluice.config.Validator;
@@ -141,6 +142,30 @@ class LineageTest {
         try (Stream<Path> list = Files.list(markers)) {
             return list.map(p -> p.getFileName().toString()).sorted().toList();
         }
+    }
+
+    /**
+     * A marker of another pipeline found at commit time (written after this run's check): the commit is refused, not
+     * retried, and the other pipeline's output stays, though it holds the same input under the same output name.
+     */
+    @Test
+    void aCommitFindingAnotherPipelinesMarkerIsRefusedAndRemovesNothing() throws Exception {
+        Split a = whole("a.csv");
+        write(sink(""), a, "i1");
+        Path marker = out().resolve("_sluice/incarnations").resolve(Lineage.marker("i1"));
+        assertThat(Files.readString(marker)).isEqualTo("i1\npipeline: lineage\n");
+        Files.writeString(marker, "i1\npipeline: other\n"); // as the pipeline other writes it
+
+        FilesSink second = sink("");
+        assertThatThrownBy(() -> write(second, a, "i2"))
+                .isInstanceOfSatisfying(
+                        io.sluice.spi.AttemptFailure.class,
+                        f -> assertThat(f.retryable()).isFalse())
+                .hasMessageContaining(": path: ") // sink.files.path in a pipeline file
+                .hasMessageContaining("another pipeline, 'other'")
+                .hasMessageContaining("another folder");
+        assertThat(output()).as("the other pipeline's output, whole").isEqualTo(expected(a));
+        assertThat(markers()).as("the refused pipeline left no marker").containsExactly(Lineage.marker("i1"));
     }
 
     @Test
