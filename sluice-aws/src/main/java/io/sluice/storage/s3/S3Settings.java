@@ -99,13 +99,25 @@ record S3Settings(
                 .or(() -> Optional.ofNullable(env.apply("AWS_ENDPOINT_URL")));
         Optional<URI> endpoint = Optional.empty();
         if (endpointText.isPresent()) {
-            URI uri = URI.create(endpointText.get());
-            if (uri.getRawUserInfo() != null) {
-                throw keysInEndpoint(uri, endpointFrom);
+            String text = endpointText.get();
+            // looked for in the text, not the parsed URI: a host java.net.URI does not take (minio_server) or no
+            // scheme leaves its user info unparsed, and the message below would print it
+            int authority = text.indexOf("://") + (text.contains("://") ? 3 : 1);
+            int authorityEnd = authority;
+            while (authorityEnd < text.length() && "/?#".indexOf(text.charAt(authorityEnd)) < 0) authorityEnd++;
+            int at = text.lastIndexOf('@', authorityEnd - 1);
+            if (at >= authority) {
+                throw keysInEndpoint(text.substring(0, authority) + text.substring(at + 1), endpointFrom);
             }
-            if (uri.getScheme() == null || uri.getHost() == null) {
-                throw new IOException("s3.endpoint: '" + endpointText.get() + "' is not a URL; write "
-                        + "http://host:port or https://host");
+            URI uri;
+            try {
+                uri = URI.create(text);
+            } catch (IllegalArgumentException e) {
+                uri = null;
+            }
+            if (uri == null || uri.getScheme() == null || uri.getHost() == null) {
+                throw new IOException(endpointFrom + ": '" + text + "' is not a URL; write http://host:port or "
+                        + "https://host (a host name of letters, digits, '-' and '.')");
             }
             endpoint = Optional.of(uri);
         }
@@ -139,10 +151,7 @@ record S3Settings(
      * A user and password before the host (MinIO's console shows such URLs): the SDK ignores them and signs with the
      * chain's keys, and every error naming the endpoint would print the secret. Said without them.
      */
-    private static IOException keysInEndpoint(URI uri, String from) {
-        String bare = uri.getScheme() + "://"
-                + uri.getRawAuthority().substring(uri.getRawAuthority().lastIndexOf('@') + 1)
-                + Optional.ofNullable(uri.getRawPath()).orElse("");
+    private static IOException keysInEndpoint(String bare, String from) {
         return new IOException(from + ": the endpoint holds a user name or key before its host (...@), which S3 "
                 + "does not take (requests are signed with the credentials of the AWS chain) and which would be "
                 + "printed in messages; write " + bare + ", and give the keys as AWS_ACCESS_KEY_ID / "

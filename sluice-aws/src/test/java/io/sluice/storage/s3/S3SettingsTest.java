@@ -109,6 +109,23 @@ class S3SettingsTest {
                 .hasMessageContaining("AWS_ENDPOINT_URL_S3")
                 .hasMessageContaining("https://s3.example.com")
                 .hasMessageNotContaining("s3cr3t");
+        // hosts java.net.URI leaves unparsed (an underscore, no scheme): their user info was printed as "not a URL"
+        for (String endpoint : new String[] {"http://minio:s3cr3t@minio_server:9000", "minio:s3cr3t@localhost:9000"}) {
+            assertThatThrownBy(() -> S3Settings.parse(Map.of("endpoint", endpoint), k -> null))
+                    .as(endpoint)
+                    .hasMessageContaining("s3.endpoint")
+                    .hasMessageContaining("AWS_ACCESS_KEY_ID")
+                    .hasMessageNotContaining("s3cr3t");
+        }
+    }
+
+    @Test
+    void anEndpointThatIsNoUrlIsNamedWhereItCameFrom() {
+        assertThatThrownBy(
+                        () -> S3Settings.parse(Map.of(), Map.of("AWS_ENDPOINT_URL", "http://minio_server:9000")::get))
+                .hasMessageContaining("AWS_ENDPOINT_URL: 'http://minio_server:9000' is not a URL");
+        assertThatThrownBy(() -> S3Settings.parse(Map.of("endpoint", "http://a b:9000"), k -> null))
+                .hasMessageContaining("s3.endpoint: 'http://a b:9000' is not a URL");
     }
 
     @Test
