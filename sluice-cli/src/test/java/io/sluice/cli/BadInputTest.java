@@ -115,6 +115,60 @@ class BadInputTest {
         assertThat(r.out()).contains("1 bad").contains("_dead_letter");
     }
 
+    /**
+     * A step joining a lookup file (the guide's regions), a later one stopping early (a LIMIT: the records are counted
+     * again, by the columns the sink's scans of the input read): the lookup's columns are not the input's, so the count
+     * neither fails the split nor adds a reject; records in are the records out plus the bad one.
+     */
+    @Test
+    void aLookupJoinWithALimitCountsTheBadRecordOnceAndFinishesTheSplit() throws Exception {
+        ws.input("a.csv", "id,region,amount\n1,eu,10\n2,us,20,EXTRA\n3,us,30\n4,eu,40\n");
+        Files.writeString(ws.dir().resolve("regions.csv"), "region,name\neu,Europe\nus,America\n");
+        CliRun r = run(ws.pipeline("""
+                pipeline: lookup
+                source: { files: { path: in } }
+                steps:
+                  - sql: SELECT i.*, r.name AS region_name FROM input i JOIN read_csv('regions.csv') r USING (region)
+                  - sql: SELECT * FROM input ORDER BY id LIMIT 10
+                sink: { files: { path: out, format: parquet } }
+                """));
+
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.out()).contains("rows 4 in, 3 out, 1 bad");
+        assertThat(ws.outputRows("id, region_name, amount", "parquet"))
+                .containsExactlyInAnyOrder("1|Europe|10", "3|America|30", "4|Europe|40");
+        assertThat(deadLetters())
+                .singleElement()
+                .satisfies(d -> assertThat(d.get("line").asLong()).isEqualTo(3));
+    }
+
+    /**
+     * The count's read stores its rejects apart from the sink's read's: a lookup file whose columns the input has too
+     * (region, note) is taken for a scan of the input, so the count reads the input's note, which no step reads; its
+     * byte that is not UTF-8 must not make a record the sink wrote a dead letter too.
+     */
+    @Test
+    void aRecordOnlyTheCountRejectsIsWrittenAndNoDeadLetter() throws Exception {
+        ws.input(
+                "a.csv",
+                "id,region,note,amount\n1,eu,ok,10\n2,us,caf\u00e9,20\n3,us,x,30\n"
+                        .getBytes(StandardCharsets.ISO_8859_1));
+        Files.writeString(ws.dir().resolve("regions.csv"), "region,note\neu,Europe\nus,America\n");
+        CliRun r = run(ws.pipeline("""
+                pipeline: lookup
+                source: { files: { path: in } }
+                steps:
+                  - sql: SELECT i.id, i.amount, r.note AS region_note FROM input i JOIN read_csv('regions.csv') r USING (region)
+                  - sql: SELECT * FROM input ORDER BY id LIMIT 10
+                sink: { files: { path: out, format: parquet } }
+                """));
+
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(ws.outputRows("id, region_note", "parquet"))
+                .containsExactlyInAnyOrder("1|Europe", "2|America", "3|America");
+        assertThat(ws.deadLetters()).isEmpty();
+    }
+
     @Test
     void onBadRecordSkipDropsTheRowAndCountsIt() throws Exception {
         malformedInput();

@@ -27,28 +27,38 @@ final class QueryProfile {
     }
 
     /**
-     * The columns the file scans of a plan read ({@code EXPLAIN (FORMAT JSON)}'s answer), as the files name them; empty
-     * when none is named or the plan cannot be read.
+     * The columns of {@code own} that the plan's scans of the input read ({@code EXPLAIN (FORMAT JSON)}'s answer): its
+     * plan names no scan's files, so a scan reading a column the input does not have (a lookup file a step joins) is
+     * taken for another file's and left out; empty when none is named or the plan cannot be read.
+     *
+     * @param own the input's columns, as {@code DESCRIBE} of its relation names them
      */
-    static java.util.List<String> columnsScanned(String plan) {
+    static java.util.List<String> columnsScanned(String plan, java.util.List<String> own) {
+        java.util.Map<String, String> byName = new java.util.HashMap<>();
+        for (String column : own) byName.put(column.toLowerCase(java.util.Locale.ROOT), column);
         java.util.Set<String> columns = new java.util.LinkedHashSet<>();
         try {
-            columns(JSON.readTree(plan), columns);
+            columns(JSON.readTree(plan), byName, columns);
         } catch (java.io.IOException e) {
             return java.util.List.of();
         }
         return java.util.List.copyOf(columns);
     }
 
-    private static void columns(JsonNode nodes, java.util.Set<String> columns) {
+    private static void columns(JsonNode nodes, java.util.Map<String, String> own, java.util.Set<String> columns) {
         for (JsonNode node : nodes) {
             JsonNode info = node.path("extra_info");
             if (FILE_SCANS.contains(info.path("Function").asText())) {
                 JsonNode projected = info.path("Projections");
-                if (projected.isArray()) projected.forEach(p -> columns.add(p.asText()));
-                else if (projected.isTextual()) columns.add(projected.asText());
+                java.util.List<String> read = new java.util.ArrayList<>();
+                if (projected.isArray()) projected.forEach(p -> read.add(p.asText()));
+                else if (projected.isTextual()) read.add(projected.asText());
+                java.util.List<String> ours = read.stream()
+                        .map(name -> own.get(name.toLowerCase(java.util.Locale.ROOT)))
+                        .toList();
+                if (!ours.contains(null)) columns.addAll(ours);
             }
-            columns(node.path("children"), columns);
+            columns(node.path("children"), own, columns);
         }
     }
 

@@ -293,11 +293,16 @@ record Reader(
      * UTF-8 of the columns a query reads only, so a count reading none would count a record the sink's read rejected.
      */
     String count(List<String> columns) {
-        if (columns.isEmpty() || !count.equals("SELECT count(*) FROM (" + relation + ")")) return count;
+        // a count of that form counts the records of a query of the relation's columns (a csv read's with rejects
+        // tables of its own)
+        if (columns.isEmpty() || !count.startsWith(COUNT_OF)) return count;
         // hash is never NULL: counting it counts every record, reading its columns
         List<String> read = columns.stream().map(Sql::identifier).toList();
-        return "SELECT count(hash(" + String.join(", ", read) + ")) FROM (" + relation + ")";
+        return "SELECT count(hash(" + String.join(", ", read) + ")) FROM (" + count.substring(COUNT_OF.length());
     }
+
+    /** How {@link #count} begins where it counts the records of {@link #relation} (or the same read's). */
+    private static final String COUNT_OF = "SELECT count(*) FROM (";
 
     /**
      * This reader, its csv files' detected column types (byte ranges typed by their {@code heads}) to be checked against
@@ -386,6 +391,22 @@ record Reader(
                 "");
     }
 
+    /** One group's read of its files, its rejects stored in {@code rejects} and {@code scans}. */
+    private static String groupRead(
+            List<Path> files, DetectedCsv.Read read, String rejects, String scans, String checked) {
+        String groupRead = "SELECT " + read.select() + " FROM read_csv(" + Sql.pathList(files) + ", "
+                + read.options()
+                + ", store_rejects = true, " + "rejects_table = " + Sql.literal(rejects) + ", rejects_scan = "
+                + Sql.literal(scans) + ")" + (read.where().isEmpty() ? "" : " WHERE " + read.where());
+        return checked.isEmpty() ? groupRead : "SELECT * FROM (" + groupRead + ") WHERE " + checked;
+    }
+
+    private static String unionByName(List<String> reads) {
+        return reads.size() == 1
+                ? reads.getFirst()
+                : "SELECT * FROM (" + String.join(") UNION ALL BY NAME (", reads) + ")";
+    }
+
     /**
      * {@link #csv(String, List, String, int)} with each group's own options, select and filter.
      *
@@ -405,6 +426,7 @@ record Reader(
             boolean leftOut,
             String checked) {
         List<String> reads = new ArrayList<>();
+        List<String> countReads = new ArrayList<>();
         List<String> rejectParts = new ArrayList<>();
         List<String> drops = new ArrayList<>();
         drops.add("DROP VIEW IF EXISTS " + prefix + "_rejects");
@@ -412,11 +434,12 @@ record Reader(
             String rej = prefix + "_rej" + g;
             String scan = prefix + "_scan" + g;
             DetectedCsv.Read read = groupReads.get(g);
-            String groupRead = "SELECT " + read.select() + " FROM read_csv(" + Sql.pathList(groups.get(g)) + ", "
-                    + read.options()
-                    + ", store_rejects = true, " + "rejects_table = " + Sql.literal(rej) + ", rejects_scan = "
-                    + Sql.literal(scan) + ")" + (read.where().isEmpty() ? "" : " WHERE " + read.where());
-            reads.add(checked.isEmpty() ? groupRead : "SELECT * FROM (" + groupRead + ") WHERE " + checked);
+            reads.add(groupRead(groups.get(g), read, rej, scan, checked));
+            // the count's scans store their rejects apart: DuckDB appends a scan's rejects to its table, and the
+            // dead letters are the sink's read's rejects, once each
+            countReads.add(groupRead(groups.get(g), read, rej + "_count", scan + "_count", checked));
+            drops.add("DROP TABLE IF EXISTS " + rej + "_count");
+            drops.add("DROP TABLE IF EXISTS " + scan + "_count");
             rejectParts.add("SELECT sc.file_path, e.line, e.line_byte_position AS line_start, e.error_type, "
                     + "e.error_message, " + unmarked("e.csv_line", crMark) + " AS csv_line FROM " + rej
                     + " e JOIN " + scan + " sc USING (scan_id, file_id)");
@@ -430,9 +453,7 @@ record Reader(
                         + String.join(" UNION ALL ", rejectParts)
                         + ") r WHERE r.file_path = f.file_path AND r.line = f.line)";
         if (flagged != null) rejectParts.add("SELECT * FROM " + flagged);
-        String relation = reads.size() == 1
-                ? reads.getFirst()
-                : "SELECT * FROM (" + String.join(") UNION ALL BY NAME (", reads) + ")";
+        String relation = unionByName(reads);
         return new Reader(
                 List.of(),
                 relation,
@@ -440,7 +461,7 @@ record Reader(
                 prefix + "_rejects",
                 drops,
                 reads.size(),
-                "SELECT count(*) FROM (" + relation + ")",
+                COUNT_OF + unionByName(countReads) + ")",
                 flaggedOnly,
                 null,
                 null,
@@ -575,7 +596,7 @@ record Reader(
                 rejects,
                 List.of("DROP VIEW IF EXISTS " + rejects, "DROP TABLE IF EXISTS " + parsed),
                 0,
-                "SELECT count(*) FROM (" + "SELECT 1 FROM " + parsed + " WHERE " + good + ")");
+                "SELECT count(*) FROM " + parsed + " WHERE " + good);
     }
 
     /** Every line of every file with its path and 1-based line number. */

@@ -618,18 +618,40 @@ public final class SplitProcessor {
             long scanned = QueryProfile.rowsScanned(profile, reader.scans());
             if (scanned >= 0) return reader.leftOut() == null ? scanned : scanned - count(s, reader.leftOut());
         }
-        List<String> columns;
-        // a statement of its own: DuckDB closes one whose query failed
+        List<String> columns = columnsRead(c, reader, sinkRead);
+        if (!columns.isEmpty()) {
+            // a statement of its own: DuckDB closes one whose query failed
+            try (Statement own = c.createStatement()) {
+                return count(own, reader.count(columns));
+            } catch (SQLException unread) {
+                // counted as before, by the columns the count's own filters need: a count never fails the split
+            }
+        }
+        return count(s, reader.count(List.of()));
+    }
+
+    /**
+     * The input's columns that {@code sinkRead}'s scans of it read ({@link QueryProfile#columnsScanned}); empty when
+     * its plan or the input's columns cannot be read.
+     */
+    private static List<String> columnsRead(Connection c, Reader reader, String sinkRead) {
+        List<String> own = new java.util.ArrayList<>();
+        // statements of their own: DuckDB closes one whose query failed
+        try (Statement describe = c.createStatement();
+                ResultSet columns = describe.executeQuery("DESCRIBE " + reader.relation())) {
+            while (columns.next()) own.add(columns.getString("column_name"));
+        } catch (SQLException undescribed) {
+            return List.of();
+        }
         try (Statement explain = c.createStatement();
                 ResultSet plan = explain.executeQuery("EXPLAIN (FORMAT JSON) " + sinkRead)) {
-            columns = plan.next()
+            return plan.next()
                     ? QueryProfile.columnsScanned(
-                            plan.getString(plan.getMetaData().getColumnCount()))
+                            plan.getString(plan.getMetaData().getColumnCount()), own)
                     : List.of();
         } catch (SQLException unexplained) {
-            columns = List.of(); // the count reads the columns its own filters need only
+            return List.of();
         }
-        return count(s, reader.count(columns));
     }
 
     /** How long naming a record may take ({@link LocateBudget#time}), as a user reads it. */
