@@ -1,7 +1,9 @@
 package io.sluice.storage.s3;
 
+import io.sluice.spi.storage.StoreRefusedException;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
+import java.util.List;
 import java.util.function.Supplier;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -17,12 +19,20 @@ final class S3Errors {
     private final String prefix;
     private final S3Settings settings;
     private final Supplier<String> credentialSource;
+    /** The buckets the credentials can see, for a missing bucket's message; empty when they cannot be listed. */
+    private final Supplier<List<String>> buckets;
 
-    S3Errors(String bucket, String prefix, S3Settings settings, Supplier<String> credentialSource) {
+    S3Errors(
+            String bucket,
+            String prefix,
+            S3Settings settings,
+            Supplier<String> credentialSource,
+            Supplier<List<String>> buckets) {
         this.bucket = bucket;
         this.prefix = prefix;
         this.settings = settings;
         this.credentialSource = credentialSource;
+        this.buckets = buckets;
     }
 
     /**
@@ -96,15 +106,17 @@ final class S3Errors {
                         .firstMatchingHeader("x-amz-bucket-region")
                         .orElse(null);
         if ("NoSuchBucket".equals(code)) {
-            return new IOException(
-                    "bucket '" + bucket + "' does not exist (" + doing + "): create it, or fix the " + "path"
+            return new StoreRefusedException(
+                    "bucket '" + bucket + "' does not exist (" + doing + "): check its spelling in the path, or "
+                            + "create it"
                             + settings.endpoint()
                                     .map(x -> " (endpoint " + x + ")")
-                                    .orElse(""),
+                                    .orElse("")
+                            + visibleBuckets(),
                     e);
         }
         if (region != null && !region.equals(settings.region()) && (status == 301 || status == 400)) {
-            return new IOException(
+            return new StoreRefusedException(
                     "bucket '" + bucket + "' is in region " + region + ", not " + settings.region() + " ("
                             + settings.regionFrom() + "): set s3: { region: " + region + " } or AWS_REGION=" + region,
                     e);
@@ -148,7 +160,7 @@ final class S3Errors {
                     : "give that identity s3:ListBucket on arn:aws:s3:::" + bucket
                             + " and s3:GetObject, s3:PutObject, s3:DeleteObject, s3:AbortMultipartUpload on "
                             + "arn:aws:s3:::" + bucket + "/" + prefix + "*, or use other credentials";
-            return new IOException(
+            return new StoreRefusedException(
                     "access denied (" + code + ") while " + doing + ", with credentials from " + credentialSource.get()
                             + ": " + todo,
                     e);
@@ -168,6 +180,16 @@ final class S3Errors {
                                 : e.awsErrorDetails().errorMessage())
                         + " (request id " + e.requestId() + ")",
                 e);
+    }
+
+    /** The buckets the credentials can see (one ListBuckets request), to spot a misspelt one by; or nothing. */
+    private String visibleBuckets() {
+        List<String> seen = buckets.get();
+        if (seen.isEmpty()) return "";
+        int shown = 20;
+        return "; the buckets these credentials can see: "
+                + String.join(", ", seen.subList(0, Math.min(shown, seen.size())))
+                + (seen.size() > shown ? ", ... (" + (seen.size() - shown) + " more)" : "");
     }
 
     /** 412 (the If-Match/If-None-Match condition failed) or 409 (a concurrent conditional write won). */

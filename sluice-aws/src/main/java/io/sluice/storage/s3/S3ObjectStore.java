@@ -49,6 +49,7 @@ import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.Bucket;
 import software.amazon.awssdk.services.s3.model.ChecksumMode;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.EncodingType;
@@ -100,7 +101,19 @@ public final class S3ObjectStore implements ObjectStore {
         this.bucket = bucket;
         this.prefix = prefix;
         this.settings = settings;
-        this.errors = new S3Errors(bucket, prefix, settings, credentials::source);
+        this.errors = new S3Errors(bucket, prefix, settings, credentials::source, this::buckets);
+    }
+
+    /** The buckets these credentials can see, or none when they may not list them (s3:ListAllMyBuckets). */
+    private List<String> buckets() {
+        try {
+            return s3.listBuckets().buckets().stream()
+                    .map(Bucket::name)
+                    .sorted()
+                    .toList();
+        } catch (SdkException e) {
+            return List.of();
+        }
     }
 
     @Override

@@ -36,6 +36,7 @@ import com.azure.storage.common.policy.RetryPolicyType;
 import io.sluice.spi.Utf8;
 import io.sluice.spi.storage.ObjectChangedException;
 import io.sluice.spi.storage.ObjectStore;
+import io.sluice.spi.storage.StoreRefusedException;
 import io.sluice.spi.storage.StoredObject;
 import io.sluice.spi.storage.WriteCondition;
 import java.io.IOException;
@@ -621,12 +622,14 @@ public final class AzureBlobStore implements ObjectStore {
         }
         if (offline(e)) return offline(key, action + " it", e);
         if (code == BlobErrorCode.CONTAINER_NOT_FOUND) {
-            return new IOException("could not " + action + " " + describe(key) + ": the container '"
-                    + location.container() + "' does not exist at " + container.getAccountUrl()
-                    + "; create it, or correct the path");
+            return new StoreRefusedException(
+                    "could not " + action + " " + describe(key) + ": the container '" + location.container()
+                            + "' does not exist at " + container.getAccountUrl()
+                            + "; check its spelling in the path, or create it",
+                    e);
         }
         if (status == 401 || status == 403) {
-            return new IOException(
+            return new StoreRefusedException(
                     "Azure refused to " + action + " " + describe(key) + " (" + status + " " + code
                             + ") with credentials from " + credentialSource
                             + ": give that identity the role 'Storage Blob "

@@ -193,7 +193,7 @@ final class FilesSource implements Source {
             return;
         }
         Map<String, String> digests = new HashMap<>(); // content digest -> key, over the whole listing
-        try (Stream<StoredObject> listed = s.storage().list("", s.startAfter().orElse(null), this::lists)) {
+        try (Stream<StoredObject> listed = s.storage().listRoot(s.startAfter().orElse(null), this::lists)) {
             List<StoredObject> batch = new ArrayList<>();
             for (java.util.Iterator<StoredObject> it = listed.iterator(); it.hasNext(); ) {
                 StoredObject o = it.next();
@@ -324,11 +324,22 @@ final class FilesSource implements Source {
                 .orElse(List.of());
     }
 
-    /** For {@code sluice validate}: with {@code tail}, refuses a {@code rotated} glob that names a live log. */
+    /**
+     * For {@code sluice validate}: refuses a root the store refuses (a bucket that does not exist, credentials refused;
+     * an empty prefix is fine), reading the first page of its listing; with {@code tail}, refuses a {@code rotated} glob
+     * that names a live log. A store that does not answer is left to the sample's note.
+     */
     @Override
     public Optional<String> check() throws IOException {
-        if (s.tail()) list(new ArrayList<>(), null, LiveNamed.REFUSE, null);
-        return Optional.empty();
+        if (s.tail()) {
+            list(new ArrayList<>(), null, LiveNamed.REFUSE, null);
+            return Optional.empty();
+        }
+        try (Stream<StoredObject> first = s.storage().listRoot(s.startAfter().orElse(null), this::lists)) {
+            return Optional.empty(); // the first page is read before listRoot returns
+        } catch (IOException e) {
+            return Optional.empty(); // unreachable: the steps' check says the input could not be sampled, and why
+        }
     }
 
     /**
@@ -438,7 +449,7 @@ final class FilesSource implements Source {
 
     private Listed listed() throws IOException {
         List<StoredObject> objects = new ArrayList<>();
-        try (Stream<StoredObject> listed = s.storage().list("", s.startAfter().orElse(null), this::lists)) {
+        try (Stream<StoredObject> listed = s.storage().listRoot(s.startAfter().orElse(null), this::lists)) {
             listed.filter(o -> !leftOut(o.key())).forEach(objects::add);
         } catch (UncheckedIOException e) {
             throw e.getCause();
@@ -1104,7 +1115,7 @@ final class FilesSource implements Source {
         NoMatch noMatch = new NoMatch(s.globs());
         List<String> picked = new ArrayList<>();
         String format = null;
-        try (Stream<StoredObject> listed = s.storage().list("", s.startAfter().orElse(null), this::lists)) {
+        try (Stream<StoredObject> listed = s.storage().listRoot(s.startAfter().orElse(null), this::lists)) {
             for (java.util.Iterator<StoredObject> it = listed.iterator();
                     it.hasNext() && picked.size() < SAMPLE_FILES; ) {
                 String key = it.next().key();

@@ -442,7 +442,10 @@ public final class FilesSourceFactory implements SourceFactory<Options> {
         String location = o.get(PATH);
         try {
             if (ObjectStores.isUrl(location))
-                return new Storage(ObjectStores.open(location, StoreSettings.given(o, STORE_BLOCKS)), null);
+                return new Storage(
+                        ObjectStores.open(location, StoreSettings.given(o, STORE_BLOCKS)),
+                        null,
+                        message -> o.problem(PATH, message));
             Path root = Path.of(location);
             if (!Files.isDirectory(root)) {
                 throw o.problem(

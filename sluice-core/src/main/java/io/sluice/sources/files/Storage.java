@@ -5,6 +5,7 @@ import io.sluice.spi.OutputKey;
 import io.sluice.spi.source.LocalFiles;
 import io.sluice.spi.storage.ObjectChangedException;
 import io.sluice.spi.storage.ObjectStore;
+import io.sluice.spi.storage.StoreRefusedException;
 import io.sluice.spi.storage.StoredObject;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,6 +19,7 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 
@@ -33,10 +35,18 @@ final class Storage implements AutoCloseable {
     private final ObjectStore store;
     /** The folder when the store is local disk; null for a store reached over the network. */
     private final Path local;
+    /** The mistake at {@code source.files.path} a refused listing of the root is (a missing bucket, say). */
+    private final Function<String, RuntimeException> refused;
 
     Storage(ObjectStore store, Path local) {
+        this(store, local, null);
+    }
+
+    /** @param refused the problem at the source's {@code path} option; null: a refusal stays an {@link IOException} */
+    Storage(ObjectStore store, Path local, Function<String, RuntimeException> refused) {
         this.store = store;
         this.local = local;
+        this.refused = refused;
     }
 
     ObjectStore store() {
@@ -110,6 +120,21 @@ final class Storage implements AutoCloseable {
      */
     Stream<StoredObject> list(String prefix, String startAfter, Predicate<String> listed) throws IOException {
         return store.list(prefix, startAfter, listed);
+    }
+
+    /**
+     * {@link #list} of the whole root, after {@code startAfter}: what the source plans, samples and checks from. A store
+     * that refuses the root (its bucket does not exist, its credentials are refused) is a mistake in the pipeline,
+     * found before anything is planned: a {@link io.sluice.config.ConfigException} at {@code path}; a store that does
+     * not answer stays an {@link IOException} (an outage, or a pipeline validated offline).
+     */
+    Stream<StoredObject> listRoot(String startAfter, Predicate<String> listed) throws IOException {
+        try {
+            return list("", startAfter, listed);
+        } catch (StoreRefusedException e) {
+            if (refused == null) throw e;
+            throw refused.apply("cannot list " + root() + ": " + e.getMessage());
+        }
     }
 
     Optional<StoredObject> stat(String key) throws IOException {

@@ -44,7 +44,8 @@ public interface ObjectStore extends AutoCloseable {
     /**
      * The objects whose key starts with {@code prefix}, in key order, read page by page as the stream is consumed:
      * memory does not grow with the bucket. Only keys after {@code startAfter} when it is not null. Close the stream.
-     * The first page is read before this returns, so a missing bucket or a refused access fails here; a later page
+     * The first page is read before this returns, so a missing bucket or a refused access fails here (as a
+     * {@link StoreRefusedException}, which a source's check turns into a mistake in the pipeline); a later page
      * that fails throws {@link java.io.UncheckedIOException} from the stream. Key order is that of the keys' UTF-8
      * bytes, as S3, GCS and Azure list them (the same as {@link String#compareTo} for keys without surrogate pairs).
      */

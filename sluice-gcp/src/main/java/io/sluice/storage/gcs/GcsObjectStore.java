@@ -18,6 +18,7 @@ import com.google.cloud.storage.StorageOptions;
 import io.sluice.spi.Utf8;
 import io.sluice.spi.storage.ObjectChangedException;
 import io.sluice.spi.storage.ObjectStore;
+import io.sluice.spi.storage.StoreRefusedException;
 import io.sluice.spi.storage.StoredObject;
 import io.sluice.spi.storage.WriteCondition;
 import java.io.IOException;
@@ -461,15 +462,15 @@ public final class GcsObjectStore implements ObjectStore {
         if (code == 404) {
             if (e.getMessage() != null
                     && e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("bucket")) {
-                return new IOException(
+                return new StoreRefusedException(
                         "could not " + action + " " + describe(key) + ": the bucket '" + location.bucket()
-                                + "' does not exist; create it, or correct the path",
+                                + "' does not exist; check its spelling in the path, or create it",
                         e);
             }
             return new NoSuchFileException(describe(key), null, "could not " + action + " it: no such object");
         }
         if (code == 401 || code == 403) {
-            return new IOException(
+            return new StoreRefusedException(
                     "GCS refused to " + action + " " + describe(key) + " (" + code + ": "
                             + e.getMessage() + ") with " + credentialSource + ": give that identity the role 'Storage "
                             + "Object User' on the bucket (or 'Storage Object Viewer' to read), or use other credentials",
