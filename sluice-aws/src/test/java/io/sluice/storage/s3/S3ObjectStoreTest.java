@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.sluice.spi.storage.ObjectChangedException;
 import io.sluice.spi.storage.ObjectStore;
 import io.sluice.spi.storage.ObjectStores;
+import io.sluice.spi.storage.StoreRefusedException;
 import io.sluice.spi.storage.StoredObject;
 import io.sluice.spi.storage.WriteCondition;
 import io.sluice.testkit.storage.ObjectStoreConformanceKit;
@@ -146,8 +147,9 @@ class S3ObjectStoreTest extends ObjectStoreConformanceKit {
     void aMissingBucketIsNamed() throws IOException {
         try (ObjectStore s = open(SERVER, "s3://no-such-bucket-here/p/", Map.of())) {
             assertThatThrownBy(() -> s.list("", null))
-                    .isInstanceOf(IOException.class)
-                    .hasMessageContaining("bucket 'no-such-bucket-here' does not exist");
+                    .isInstanceOf(StoreRefusedException.class) // a files source's mistake at its path, not an outage
+                    .hasMessageContaining("bucket 'no-such-bucket-here' does not exist")
+                    .hasMessageContaining("the buckets these credentials can see: ");
         }
     }
 
@@ -156,7 +158,7 @@ class S3ObjectStoreTest extends ObjectStoreConformanceKit {
         try (ObjectStore s = open(SERVER, "s3://" + BUCKET + "/secret/", Map.of("profile", "sluice-wrong"))) {
             assertThat(s.credentialSource()).isEqualTo("profile sluice-wrong (~/.aws/credentials, ~/.aws/config)");
             assertThatThrownBy(() -> s.list("", null))
-                    .isInstanceOf(IOException.class)
+                    .isInstanceOf(StoreRefusedException.class)
                     .hasMessageContaining("access denied (")
                     .hasMessageContaining("while listing s3://" + BUCKET + "/secret/")
                     .hasMessageContaining("profile sluice-wrong")

@@ -11,6 +11,7 @@ import com.azure.storage.blob.models.AccessTier;
 import io.sluice.spi.storage.ObjectChangedException;
 import io.sluice.spi.storage.ObjectStore;
 import io.sluice.spi.storage.ObjectStores;
+import io.sluice.spi.storage.StoreRefusedException;
 import io.sluice.spi.storage.StoredObject;
 import io.sluice.spi.storage.WriteCondition;
 import io.sluice.testkit.AzuriteServer;
@@ -143,7 +144,9 @@ class AzureBlobStoreTest extends ObjectStoreConformanceKit {
     void aMissingContainerIsNamedWithWhatToDo() {
         ObjectStore s = AzureBlobStore.open(URI.create("az://no-such-container/x/"), Map.of(), ENV);
         assertThatThrownBy(() -> s.list("", null))
+                .isInstanceOf(StoreRefusedException.class) // a files source's mistake at its path, not an outage
                 .hasMessageContaining("container 'no-such-container' does not exist")
+                .hasMessageContaining("check its spelling")
                 .hasMessageContaining("create it");
         assertThatThrownBy(() -> s.write("k", new byte[1], WriteCondition.none()))
                 .hasMessageContaining("no-such-container");

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.sluice.spi.storage.ObjectChangedException;
 import io.sluice.spi.storage.ObjectStore;
 import io.sluice.spi.storage.ObjectStores;
+import io.sluice.spi.storage.StoreRefusedException;
 import io.sluice.spi.storage.StoredObject;
 import io.sluice.spi.storage.WriteCondition;
 import io.sluice.testkit.storage.ObjectStoreConformanceKit;
@@ -166,6 +167,11 @@ class GcsObjectStoreTest extends ObjectStoreConformanceKit {
             assertThatThrownBy(() -> s.write("a", new byte[1], WriteCondition.none()))
                     .isInstanceOf(IOException.class)
                     .hasMessageContaining("the bucket 'no-such-bucket' does not exist");
+            // what a files source's check refuses as a mistake at its path, not an outage
+            assertThatThrownBy(() -> s.list("", null))
+                    .isInstanceOf(StoreRefusedException.class)
+                    .hasMessageContaining("the bucket 'no-such-bucket' does not exist")
+                    .hasMessageContaining("check its spelling");
         }
     }
 
