@@ -344,6 +344,29 @@ class S3FilesSourceTest extends SourceConformanceKit {
     }
 
     @Test
+    void aMissingBucketIsRefusedByTheChecksAtThePathAndAnEmptyPrefixIsNot() throws Exception {
+        String s3 = "\nsettle: 0s\ns3: { endpoint: \"" + SERVER.endpoint() + "\", region: " + S3ProxyServer.REGION
+                + ", path_style: true, profile: sluice-kit }";
+        try (Source misspelt = FilesSources.create(tmp, "path: \"s3://" + BUCKET + "x/in/\"" + s3, 1, Map.of())) {
+            // validate's check, and a plan's listing: a ConfigException at the option, not an outage
+            for (org.assertj.core.api.ThrowableAssert.ThrowingCallable checked :
+                    List.<org.assertj.core.api.ThrowableAssert.ThrowingCallable>of(
+                            misspelt::check, () -> new Planner(misspelt, ledger).plan())) {
+                assertThatThrownBy(checked)
+                        .isInstanceOf(io.sluice.config.ConfigException.class)
+                        .hasMessageContaining("path")
+                        .hasMessageContaining("bucket '" + BUCKET + "x' does not exist")
+                        .hasMessageContaining("the buckets these credentials can see: ")
+                        .hasMessageContaining(BUCKET);
+            }
+        }
+        try (Source empty = newSource(1)) { // this test's prefix, which holds nothing yet
+            assertThat(empty.check()).isEmpty();
+            assertThat(new Planner(empty, ledger).plan().splits()).isEmpty();
+        }
+    }
+
+    @Test
     void tailIsRefusedOnAStoreWithTheReason() {
         String yaml = "path: \"" + url + "\"\ntail: true\nformat: text\ns3: { endpoint: \"" + SERVER.endpoint()
                 + "\", region: " + S3ProxyServer.REGION + ", path_style: true, profile: sluice-kit }";
