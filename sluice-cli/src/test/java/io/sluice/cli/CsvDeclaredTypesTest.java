@@ -426,6 +426,19 @@ class CsvDeclaredTypesTest {
         assertThat(ws.outputRows("id, name", "parquet")).containsExactly("2|Zoé");
     }
 
+    /**
+     * A record over 1 MB is not read from the file's bytes: its dead letter holds its text as the read saw it (its
+     * values joined by the delimiter), as DuckDB's text of a record it rejects, not null.
+     */
+    @Test
+    void aRecordOver1MbWithARefusedValueHoldsItsTextAsRead() throws Exception {
+        String note = "x".repeat(1_200_000);
+        Workspace ws = ran("id,qty,note\n1,1,a\n2,n/a," + note + "\n3,3,c\n", "types: { qty: bigint }");
+
+        deadLetterHas(ws, "\"line\":3", "\"record\":\"2,n/a," + note + "\"");
+        assertThat(ws.outputRows("id", "parquet")).containsExactly("1", "3");
+    }
+
     /** Dates written month first, then one a date would cut the time of. */
     private static final String US_DATES = "id,d\n1,03/29/2026\n2,12/01/2025\n3,2026-03-29 10:00\n";
 

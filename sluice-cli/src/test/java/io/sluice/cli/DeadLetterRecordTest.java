@@ -145,4 +145,49 @@ class DeadLetterRecordTest {
                 });
         assertThat(ws.outputRows("id", "parquet")).containsExactlyInAnyOrder("1", "3");
     }
+
+    /** A record of NUL bytes (the tail a crash leaves) is a dead letter holding them: a text may hold any byte. */
+    @Test
+    void aRecordOfNulBytesIsADeadLetterHoldingThem() throws Exception {
+        byte[] bytes = "id,name,amount\n1,a,1.00\n\0\0\0\0\n2,b,3\n".getBytes(UTF_8);
+        assertThat(deadLetters("in.csv", bytes, "")).singleElement().satisfies(d -> {
+            assertThat(d.get("line").asLong()).isEqualTo(3);
+            assertThat(d.get("record").asText()).isEqualTo("\0\0\0\0");
+        });
+        assertThat(ws.outputRows("id", "parquet")).containsExactlyInAnyOrder("1", "2");
+    }
+
+    /**
+     * Bad records one after another are each their own lines (DuckDB's position of a record after a CRLF is the line
+     * feed that ended the record before it), a quoted value over two lines among them ({@code ~}: the line end).
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "two lf|false|2,Jos\u00e9,3.00;3,Ren\u00e9,4.00",
+                "two crlf|true|2,Jos\u00e9,3.00;3,Ren\u00e9,4.00",
+                "three lf|false|2,Jos\u00e9,3.00;3,\"Ren\u00e9~Sr\",4.00;4,Zo\u00eb,5.00",
+                "three crlf|true|2,Jos\u00e9,3.00;3,\"Ren\u00e9~Sr\",4.00;4,Zo\u00eb,5.00",
+                "quoted first crlf|true|2,\"Jos\u00e9~Sr\",3.00;3,Ren\u00e9,4.00"
+            })
+    void badRecordsOneAfterAnotherAreEachTheirOwnLines(String name, boolean crlf, String written) throws Exception {
+        String eol = crlf ? "\r\n" : "\n";
+        List<String> records = List.of(written.replace("~", eol).split(";"));
+        String csv = "id,name,amount" + eol + "1,a,1.00" + eol + String.join(eol, records) + eol + "9,z,9.00" + eol;
+        assertThat(deadLetters("in.csv", csv.getBytes(ISO_8859_1), ""))
+                .extracting(d -> d.get("record").asText())
+                .containsExactlyElementsOf(records);
+        assertThat(ws.outputRows("id", "parquet")).containsExactlyInAnyOrder("1", "9");
+    }
+
+    /** A file whose header has more commas than semicolons is still read by the delimiter DuckDB found. */
+    @Test
+    void aRecordIsReadWithTheReadsDelimiterNotTheHeadersMostFrequentByte() throws Exception {
+        String record = "2;\"Jos\u00e9\n;Sr\";3.00";
+        String csv = "id;name,first,last;amount\n1;a;1.00\n" + record + "\n3;c;4.00\n4;d;5.00\n";
+        assertThat(deadLetters("in.csv", csv.getBytes(ISO_8859_1), ""))
+                .singleElement()
+                .satisfies(d -> assertThat(d.get("record").asText()).isEqualTo(record));
+    }
 }

@@ -3,6 +3,7 @@ package io.sluice.engine;
 import io.sluice.config.Validator;
 import io.sluice.spi.Sql;
 import java.nio.file.Path;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -329,7 +330,7 @@ final class DeclaredCsv {
                     String scans = table + "_scan";
                     List<long[]> bad = new ArrayList<>(); // {the record's number among the rows read, its reason's row}
                     List<String> why = new ArrayList<>();
-                    List<String> seen = new ArrayList<>(); // a zstd file's records as this read sees them
+                    List<String> seen = new ArrayList<>(); // the records as this read sees them
                     String source = "read_csv(" + Sql.literal(file.toString()) + ", " + options + asText;
                     try (ResultSet r = s.executeQuery("SELECT " + RECORD + ", reason, seen FROM (SELECT row_number() "
                             + "OVER () AS " + RECORD + ", concat_ws('; ', " + String.join(", ", reasons)
@@ -360,12 +361,12 @@ final class DeclaredCsv {
     }
 
     /**
-     * The text of a record of a zstd file, which {@link #insert} cannot read again byte by byte: its values as {@code
-     * read} splits them (every one text), joined by the delimiter it found, an empty one for NULL (a value holding the
-     * delimiter or a quote is not quoted again); NULL for other files, whose records are read from their bytes.
+     * The text of a record as {@code read} sees it, as DuckDB's text of a record it rejects: its values as the read
+     * splits them (every one text), joined by the delimiter it found, an empty one for NULL (a value holding the
+     * delimiter or a quote is not quoted again). The dead letter's text where its record is not read from the file's
+     * bytes ({@link RecordTexts}): a zstd file's (no decoder here), or a record over 1 MB.
      */
     private static String seen(Statement s, Path file, String read) throws SQLException {
-        if (!zstd(file)) return "NULL";
         String delimiter = ",";
         try (Statement sniff = s.getConnection().createStatement(); // DuckDB closes a statement whose query failed
                 ResultSet r =
@@ -409,7 +410,8 @@ final class DeclaredCsv {
 
     /**
      * Inserts the bad records of {@code file}, each with its byte position (the dead letter reads its text there: {@link
-     * RecordTexts}); a zstd file's (no decoder here: the record number names them) with its text as {@code seen}.
+     * RecordTexts}; a zstd file's has none, no decoder here: the record number names them) and its text as {@code
+     * seen}, the dead letter's where its bytes are not read.
      */
     private static void insert(
             Statement s, String table, Path file, long[] records, List<String> why, List<String> seen)
@@ -429,15 +431,18 @@ final class DeclaredCsv {
                 throw new SQLException("could not read " + file + " again: " + e.getMessage(), e);
             }
         }
-        List<String> values = new ArrayList<>();
-        for (int i = 0; i < records.length; i++) {
-            String text = at == null ? seen.get(i) : null;
-            values.add("(" + Sql.literal(file.toString()) + ", " + records[i] + ", "
-                    + (at == null ? "NULL" : String.valueOf(at[i].offset() + 1)) + ", 'CAST', "
-                    + Sql.literal(why.get(i)) + ", " + (text == null ? "NULL" : Sql.literal(text)) + ")");
-            if (values.size() == 1000 || i == records.length - 1) {
-                s.execute("INSERT INTO " + table + " VALUES " + String.join(", ", values));
-                values.clear();
+        // values, not literals: a record may hold any byte (a NUL ends a literal in DuckDB's parser)
+        try (PreparedStatement insert =
+                s.getConnection().prepareStatement("INSERT INTO " + table + " VALUES (?, ?, ?, 'CAST', ?, ?)")) {
+            for (int i = 0; i < records.length; i++) {
+                insert.setString(1, file.toString());
+                insert.setLong(2, records[i]);
+                if (at == null) insert.setNull(3, java.sql.Types.BIGINT);
+                else insert.setLong(3, at[i].offset() + 1);
+                insert.setString(4, why.get(i));
+                insert.setString(5, seen.get(i));
+                insert.addBatch();
+                if ((i + 1) % 1000 == 0 || i == records.length - 1) insert.executeBatch();
             }
         }
     }

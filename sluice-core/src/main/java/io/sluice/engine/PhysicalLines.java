@@ -45,41 +45,11 @@ final class PhysicalLines {
      */
     static void table(Statement s, String rejects, String at, String name, String column, Placer placer)
             throws SQLException, IOException {
-        valued(s, rejects, at, name, column + " BIGINT", (file, records) -> {
-            long[] placed = placer.place(file, records);
-            return placed == null
-                    ? null
-                    : java.util.Arrays.stream(placed).mapToObj(String::valueOf).toArray(String[]::new);
-        });
-    }
-
-    /** A value of each bad record of one file, as SQL: in the order given; null: the file is left out. */
-    @FunctionalInterface
-    interface Valuer {
-        String[] values(Path file, List<long[]> records) throws IOException;
-    }
-
-    /**
-     * {@link #table}, with a column of any type ({@code column}: its name and type), each record's value written as
-     * SQL by {@code valuer}.
-     */
-    static void valued(Statement s, String rejects, String at, String name, String column, Valuer valuer)
-            throws SQLException, IOException {
-        Map<String, List<long[]>> byFile = new LinkedHashMap<>();
-        try (ResultSet r = s.executeQuery("SELECT DISTINCT file_path, line, " + at + " FROM " + rejects + " WHERE " + at
-                + " IS NOT NULL ORDER BY file_path, " + at)) {
-            while (r.next()) {
-                byFile.computeIfAbsent(r.getString(1), f -> new ArrayList<>())
-                        .add(new long[] {r.getLong(2), r.getLong(3)});
-            }
-        }
-        s.execute("CREATE OR REPLACE TEMP TABLE " + name + " (file_path VARCHAR, line BIGINT, " + column + ")");
+        Map<String, List<long[]>> byFile = byFile(s, rejects, at);
+        s.execute("CREATE OR REPLACE TEMP TABLE " + name + " (file_path VARCHAR, line BIGINT, " + column + " BIGINT)");
         List<String> values = new ArrayList<>();
         for (Map.Entry<String, List<long[]>> file : byFile.entrySet()) {
-            Path path = Path.of(file.getKey());
-            String lower = path.getFileName().toString().toLowerCase(Locale.ROOT);
-            if (lower.endsWith(".zst") || lower.endsWith(".zstd")) continue; // no decoder here
-            String[] placed = valuer.values(path, file.getValue());
+            long[] placed = placer.place(Path.of(file.getKey()), file.getValue());
             if (placed == null) continue;
             for (int i = 0; i < placed.length; i++) {
                 values.add("(" + Sql.literal(file.getKey()) + ", "
@@ -88,6 +58,25 @@ final class PhysicalLines {
             }
         }
         if (!values.isEmpty()) insert(s, name, values);
+    }
+
+    /**
+     * The bad records of {@code rejects} (a view with {@code file_path, line} and the 1-based byte position {@code
+     * at}) by file, each {@code {line, at}}, in the order of their {@code at}; files Java cannot decompress (zstd) are
+     * left out.
+     */
+    static Map<String, List<long[]>> byFile(Statement s, String rejects, String at) throws SQLException {
+        Map<String, List<long[]>> byFile = new LinkedHashMap<>();
+        try (ResultSet r = s.executeQuery("SELECT DISTINCT file_path, line, " + at + " FROM " + rejects + " WHERE " + at
+                + " IS NOT NULL ORDER BY file_path, " + at)) {
+            while (r.next()) {
+                String lower = Path.of(r.getString(1)).getFileName().toString().toLowerCase(Locale.ROOT);
+                if (lower.endsWith(".zst") || lower.endsWith(".zstd")) continue; // no decoder here
+                byFile.computeIfAbsent(r.getString(1), f -> new ArrayList<>())
+                        .add(new long[] {r.getLong(2), r.getLong(3)});
+            }
+        }
+        return byFile;
     }
 
     private static void insert(Statement s, String name, List<String> values) throws SQLException {

@@ -239,8 +239,13 @@ public final class SplitProcessor {
                 if (unreadable > 0 && input.format().equals("csv") && onBadRecord == BadRecordPolicy.DEAD_LETTER) {
                     texts = source + "_texts";
                     drops.addFirst("DROP TABLE IF EXISTS " + texts);
+                    // as long as naming a record may take: the records not reached by then keep DuckDB's text
                     RecordTexts.create(
-                            s, reader.rejects(), texts, input.encoding().equals("latin-1"));
+                            s,
+                            reader.rejects(),
+                            texts,
+                            input.encoding().equals("latin-1"),
+                            System.nanoTime() + locate.time().toNanos());
                 }
                 String starts = null;
                 if (unreadable > 0 && byByte) {

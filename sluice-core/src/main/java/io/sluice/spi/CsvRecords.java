@@ -23,24 +23,42 @@ public final class CsvRecords {
 
     private final byte[] delimiters;
     private final boolean[] delimiter = new boolean[256];
-    private final boolean backslash;
+    /** The byte that opens and closes a quoted field; -1: none (no field is quoted). */
+    private final int quote;
+    /** The byte that escapes the next one inside a quoted field; -1: a doubled quote is a quote (RFC 4180). */
+    private final int escape;
+
     private State state = State.FIELD_START;
     private boolean malformed;
 
-    private CsvRecords(byte[] delimiters, boolean backslash) {
+    private CsvRecords(byte[] delimiters, int quote, int escape) {
         this.delimiters = delimiters.clone();
         for (byte d : delimiters) delimiter[d & 0xFF] = true;
-        this.backslash = backslash;
+        this.quote = quote;
+        this.escape = escape == quote ? -1 : escape;
+    }
+
+    /**
+     * Records of a file read with the dialect DuckDB's sniffer found or was given: its {@code delimiter}, its {@code
+     * quote} and {@code escape} bytes (-1: none; an escape equal to the quote is a doubled quote).
+     */
+    public static CsvRecords of(byte delimiter, int quote, int escape) {
+        return new CsvRecords(new byte[] {delimiter}, quote, escape);
+    }
+
+    /** The same records, from the start: a record's end is looked for from its first byte. */
+    public CsvRecords fresh() {
+        return new CsvRecords(delimiters, quote, escape);
     }
 
     /** Records of a file whose delimiter is not known yet (its first line): any of DuckDB's candidates ends a field. */
     public static CsvRecords anyDelimiter() {
-        return new CsvRecords(CANDIDATES, false);
+        return new CsvRecords(CANDIDATES, '"', -1);
     }
 
     /** The same records, from the start, read with a backslash as the escape inside quoted fields ({@code "5\" screen"}). */
     public CsvRecords backslashEscapes() {
-        return new CsvRecords(delimiters, true);
+        return new CsvRecords(delimiters, quote, '\\');
     }
 
     /** Records whose fields end at the delimiter the first line uses most (none: one column a line). */
@@ -55,15 +73,15 @@ public final class CsvRecords {
         int best = -1;
         for (int c = 0; c < CANDIDATES.length; c++)
             if (counts[c] > 0 && (best < 0 || counts[c] > counts[best])) best = c;
-        return new CsvRecords(best < 0 ? new byte[0] : new byte[] {CANDIDATES[best]}, false);
+        return new CsvRecords(best < 0 ? new byte[0] : new byte[] {CANDIDATES[best]}, '"', -1);
     }
 
     /** Takes the next byte; true when it is the newline that ends a record. */
     public boolean endsRecord(byte b) {
         switch (state) {
             case QUOTED -> {
-                if (b == '"') state = State.QUOTE_IN_QUOTED;
-                else if (backslash && b == '\\') state = State.ESCAPED;
+                if (b == quote) state = State.QUOTE_IN_QUOTED;
+                else if (b == escape) state = State.ESCAPED;
                 return false;
             }
             case ESCAPED -> {
@@ -71,7 +89,7 @@ public final class CsvRecords {
                 return false;
             }
             case QUOTE_IN_QUOTED -> {
-                if (b == '"' && !backslash) {
+                if (b == quote && escape < 0) {
                     state = State.QUOTED;
                     return false;
                 }
@@ -82,7 +100,7 @@ public final class CsvRecords {
                 return afterQuotedField(b);
             }
             case FIELD_START -> {
-                if (b == '"') {
+                if (b == quote) {
                     state = State.QUOTED;
                     return false;
                 }
@@ -107,11 +125,11 @@ public final class CsvRecords {
                 case QUOTED -> {
                     while (i < n) {
                         byte b = buf[i++];
-                        if (b == '"') {
+                        if (b == quote) {
                             state = State.QUOTE_IN_QUOTED;
                             break;
                         }
-                        if (backslash && b == '\\') {
+                        if (b == escape) {
                             state = State.ESCAPED;
                             break;
                         }
