@@ -190,4 +190,17 @@ class DeadLetterRecordTest {
                 .singleElement()
                 .satisfies(d -> assertThat(d.get("record").asText()).isEqualTo(record));
     }
+
+    /**
+     * A file whose lines end some in LF, some in CRLF is read from a copy whose line ends are LF (one without quotes:
+     * no record holds a line end): its records are the file's, the CR of the line end after each not part of it.
+     */
+    @Test
+    void aRecordOfAFileWithMixedLineEndsIsItsLine() throws Exception {
+        String csv = "id,name,amount\r\n1,a,1.00\n2,Jos\u00e9,3.00\r\n3,Ren\u00e9,4.00\n4,b,5.00\r\n";
+        assertThat(deadLetters("in.csv", csv.getBytes(ISO_8859_1), ""))
+                .extracting(d -> d.get("record").asText())
+                .containsExactly("2,Jos\u00e9,3.00", "3,Ren\u00e9,4.00");
+        assertThat(ws.outputRows("id", "parquet")).containsExactlyInAnyOrder("1", "4");
+    }
 }
