@@ -7,6 +7,7 @@ import io.sluice.runner.RunSummary;
 import io.sluice.spi.Ledger;
 import io.sluice.spi.SplitInfo;
 import io.sluice.spi.SplitState;
+import io.sluice.spi.sink.Sink;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
@@ -59,9 +60,10 @@ final class ResetCommand implements Callable<Integer> {
         if (!yes) {
             String also = "";
             if (deleteOutput) {
-                List<String> output = Assembly.openSink(p, args.components(), Clock.systemUTC())
-                        .listOutput();
+                Sink sink = Assembly.openSink(p, args.components(), Clock.systemUTC());
+                List<String> output = sink.listOutput();
                 output.forEach(path -> out.println("would remove " + path));
+                sink.outputLeft().forEach(path -> out.println("would leave " + path));
                 also = " and removes " + output.size()
                         + " item(s) of its output (files, or a table's rows), listed above";
             }
@@ -81,9 +83,10 @@ final class ResetCommand implements Callable<Integer> {
         }
         if (deleteOutput) {
             // after the reset: no split of the forgotten state can commit more output once this has run
-            List<String> removed =
-                    Assembly.openSink(p, args.components(), Clock.systemUTC()).deleteOutput();
+            Sink sink = Assembly.openSink(p, args.components(), Clock.systemUTC());
+            List<String> removed = sink.deleteOutput();
             removed.forEach(path -> out.println("removed " + path));
+            sink.outputLeft().forEach(path -> out.println("left " + path));
             out.println(removed.size() + " item(s) of the output removed; the next run writes it again from the input");
         } else if (!args.ledgerInProcess(p)) {
             out.println("The output stays: the next run processes every input again, and the new output replaces the "

@@ -16,9 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * Two pipelines whose files sinks write to the same folder: the second is refused (by validate and by run) before it
- * writes anything, and the first's output stays whole. Its commits would otherwise take the first's outputs for an
- * earlier life of its own (a reset) and replace them.
+ * Two pipelines whose files sinks write to the same folder. With disjoint inputs both commit, and each keeps its rows.
+ * A renamed copy of a pipeline (the same inputs) would take the first's outputs for an earlier life of its own (a
+ * reset) and replace them: its commits are refused instead, its splits dead, and the first's output stays whole.
  */
 class SinkOwnerTest {
     @TempDir
@@ -35,7 +35,7 @@ class SinkOwnerTest {
     }
 
     @Test
-    void aSecondPipelineWritingToTheSameLocalFolderIsRefusedAndTheFirstsOutputStays() throws Exception {
+    void aRenamedCopyWritingToTheSameLocalFolderIsRefusedAndTheFirstsOutputStays() throws Exception {
         Workspace ws = Workspace.in(dir);
         ws.input("a.csv", INPUT);
         ws.input("b.csv", INPUT);
@@ -45,10 +45,8 @@ class SinkOwnerTest {
         run(a).ok();
         assertThat(ws.outputRows("count(*)", "parquet")).containsExactly("6");
 
-        CliRun validate = sluice("validate", b.toString());
-        assertRefused(validate);
-        CliRun refused = run(b);
-        assertRefused(refused);
+        sluice("validate", b.toString()).ok();
+        assertRefused(run(b));
         assertThat(ws.outputRows("count(*)", "parquet")).as("a's output, whole").containsExactly("6");
         assertThat(run(a).ok().out()).as("a runs on").doesNotContain("another pipeline");
 
@@ -57,9 +55,61 @@ class SinkOwnerTest {
         assertThat(ws.outputRows("count(*)", "parquet")).as("a's output, whole").containsExactly("6");
         // a's reset removes it, and b may write there then
         sluice("reset", a.toString(), "--delete-output", "--yes").ok();
+        assertThat(ws.outputFiles("parquet")).isEmpty();
         run(b).ok();
         assertThat(ws.outputRows("count(*)", "parquet")).containsExactly("6");
-        assertRefused(sluice("validate", a.toString()), "b", "a");
+        assertRefused(run(a), "b", "a");
+        assertThat(ws.outputRows("count(*)", "parquet")).as("b's output, whole").containsExactly("6");
+    }
+
+    @Test
+    void twoPipelinesWithDisjointInputsShareAFolderAndKeepTheirRows() throws Exception {
+        Workspace ws = Workspace.in(dir);
+        ws.input("sales/a.csv", INPUT);
+        ws.input("purchases/b.csv", "id,v\n4,40\n5,50\n");
+        Path sales = pipeline("sales", "path: in/sales, settle: 0s", "path: out, format: parquet");
+        Path purchases = pipeline("purchases", "path: in/purchases, settle: 0s", "path: out, format: parquet");
+        sluice("validate", purchases.toString()).ok();
+        run(sales).ok();
+        run(purchases).ok();
+        assertThat(ws.outputRows("sum(v)", "parquet")).containsExactly("150");
+
+        // a reset of one replaces its own outputs only
+        sluice("reset", sales.toString(), "--yes").ok();
+        ws.input("sales/c.csv", "id,v\n6,60\n");
+        run(sales).ok();
+        run(purchases).ok();
+        assertThat(ws.outputRows("sum(v)", "parquet")).as("every row once").containsExactly("210");
+
+        // --delete-output of one leaves the other's rows
+        CliRun reset = sluice("reset", purchases.toString(), "--delete-output", "--yes")
+                .ok();
+        assertThat(ws.outputRows("sum(v)", "parquet")).containsExactly("120");
+        assertThat(reset.out()).doesNotContain("_sluice" + java.io.File.separator + "\n");
+    }
+
+    @Test
+    void anOldMarkerOfTheCurrentIncarnationGetsItsPipelineAndThenProtects() throws Exception {
+        Workspace ws = Workspace.in(dir);
+        ws.input("a.csv", INPUT);
+        String source = "path: in, settle: 0s";
+        Path a = pipeline("a", source, "path: out, format: parquet");
+        run(a).ok();
+        Path markers = ws.out().resolve("_sluice/incarnations");
+        List<Path> written;
+        try (Stream<Path> list = Files.list(markers)) {
+            written = list.toList();
+        }
+        for (Path m : written) {
+            Files.writeString(m, Files.readString(m).lines().findFirst().orElseThrow() + "\n"); // an earlier Sluice's
+        }
+        ws.input("b.csv", INPUT);
+        run(a).ok(); // its first commit names its marker
+        for (Path m : written) assertThat(Files.readString(m)).endsWith("\npipeline: a\n");
+
+        Path copy = pipeline("copy", source, "path: out, format: parquet");
+        assertRefused(run(copy), "a", "copy");
+        assertThat(ws.outputRows("count(*)", "parquet")).as("a's output, whole").containsExactly("6");
     }
 
     @Test
@@ -89,7 +139,7 @@ class SinkOwnerTest {
     }
 
     @Test
-    void aSecondPipelineWritingToTheSameBucketPrefixIsRefusedAndTheFirstsOutputStays() throws Exception {
+    void aRenamedCopyWritingToTheSameBucketPrefixIsRefusedAndTheFirstsOutputStays() throws Exception {
         String source = S3Inputs.put("sinkowner", Map.of("a.csv", INPUT, "b.csv", INPUT));
         String bucket = source.substring(source.indexOf("s3://") + 5, source.indexOf("/in/"));
         String sink = source.replace("/in/", "/out/").replace("settle: 0s, ", "") + ", format: csv";
@@ -98,7 +148,7 @@ class SinkOwnerTest {
         run(a).ok();
         assertThat(rowsIn(bucket)).isEqualTo(6);
 
-        assertRefused(sluice("validate", b.toString()));
+        sluice("validate", b.toString()).ok();
         assertRefused(run(b));
         assertThat(rowsIn(bucket)).as("a's output, whole").isEqualTo(6);
 
@@ -136,9 +186,11 @@ class SinkOwnerTest {
         assertThat(refused.out() + refused.err())
                 .contains("sink.files.path")
                 .contains("holds the output of another pipeline, '" + owner + "'")
-                .contains("the pipeline '" + pipeline + "'")
+                .contains("of the input ")
+                .contains("the pipeline '" + pipeline + "' writes too")
                 .contains("Write this pipeline's output to another folder")
                 .contains("--delete-output --yes")
-                .contains("rename this pipeline back to '" + owner + "'");
+                .contains("rename this pipeline back to '" + owner + "'")
+                .contains("sluice retry");
     }
 }

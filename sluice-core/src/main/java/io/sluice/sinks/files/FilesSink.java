@@ -92,8 +92,8 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
 
     /**
      * @param root the output folder when {@code store} is a local one, else null
-     * @param pipeline the pipeline's name: the folder's outputs of another pipeline are refused ({@link Lineage});
-     *     null when unknown (tests): none is refused
+     * @param pipeline the pipeline's name: the folder's outputs of another pipeline are never replaced, and a commit of
+     *     their inputs is refused ({@link Lineage}); null when unknown (tests): none is another pipeline's
      */
     FilesSink(
             ObjectStore store,
@@ -119,7 +119,8 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
                 store,
                 this::removal,
                 pipeline,
-                other -> options.problem("path", otherPipeline(other)).getMessage());
+                (other, input) ->
+                        options.problem("path", otherPipeline(other, input)).getMessage());
         this.base = base;
     }
 
@@ -136,31 +137,17 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
         } else {
             checkFolder();
         }
-        checkOwner();
     }
 
-    /**
-     * Another pipeline's outputs in the folder are refused: this pipeline's commits would take them for an earlier
-     * life of its own (a reset, a lost ledger) and replace them ({@link Lineage}).
-     */
-    private void checkOwner() {
-        Optional<String> other;
-        try {
-            other = lineage.otherPipeline();
-        } catch (IOException | java.io.UncheckedIOException e) {
-            throw options.problem("path", "cannot read the output folder's markers: " + e.getMessage());
-        }
-        if (other.isPresent()) throw options.problem("path", otherPipeline(other.get()));
-    }
-
-    /** Why a folder holding {@code other}'s outputs is refused, and what to do. */
-    private String otherPipeline(String other) {
+    /** Why a commit holding {@code input}, an input of {@code other}'s output in the folder, is refused; what to do. */
+    private String otherPipeline(String other, String input) {
         return store.root() + " holds the output of another pipeline, '" + other + "' (its marker is in "
-                + store.describe(Lineage.MARKERS) + "): the pipeline '" + pipeline + "' would take it for an earlier "
-                + "run of its own and replace it. "
+                + store.describe(Lineage.MARKERS) + "), of the input " + input + " that the pipeline '" + pipeline
+                + "' writes too: its output is not replaced by another pipeline's. "
                 + "Write this pipeline's output to another folder; or, if this pipeline was renamed from '" + other
                 + "', remove the old output (sluice reset OLD.yaml --delete-output --yes, with the pipeline file "
-                + "of '" + other + "') or rename this pipeline back to '" + other + "'";
+                + "of '" + other + "') or rename this pipeline back to '" + other + "'; then send the dead split "
+                + "back (sluice retry PIPELINE.yaml)";
     }
 
     /** A local folder: it, or the nearest folder above it that exists, is a writable folder. */
@@ -677,7 +664,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
         // the claim is checked under the locks: a wait for them does not widen the window between check and writes
         try (OutputLocks.Held held =
                         key.isPresent() ? context.lock(lockName(key.get().key())) : null;
-                Lineage.Commit replaced = lineage.begin(manifest.incarnation(), context)) {
+                Lineage.Commit replaced = lineage.begin(manifest.incarnation(), manifest.inputs(), context)) {
             context.checkFence();
             if (key.isPresent()) {
                 if (!context.inputsCurrent()) return false;
@@ -1013,6 +1000,28 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
     }
 
     /**
+     * Beside another pipeline's outputs: the outputs of no incarnation (merged results, an earlier Sluice's), which
+     * may be either pipeline's.
+     */
+    @Override
+    public List<String> outputLeft() throws IOException {
+        if (lineage.otherPipelinesMarkers().isEmpty()) return List.of();
+        List<String> left = new ArrayList<>();
+        try (Stream<StoredObject> list = store.list(MANIFESTS, null)) {
+            for (String manifest :
+                    list.map(StoredObject::key).filter(k -> k.endsWith(".json")).toList()) {
+                Optional<Manifest> m = Manifest.read(store, manifest);
+                if (m.isEmpty() || m.get().incarnation() != null) continue;
+                for (String rel : m.get().files()) {
+                    left.add(store.describe(rel) + " (written by no incarnation: merged results, or an earlier "
+                            + "Sluice's; the folder holds another pipeline's output too, so it may be its)");
+                }
+            }
+        }
+        return left;
+    }
+
+    /**
      * Each output's files (those its manifest lists, so nothing Sluice did not write), then its manifest; folders
      * left empty (partitions, {@code _dead_letter}); then the {@code _sluice} folder: partials, totals' snapshot,
      * staging, versions, locks. A crash on the way leaves the rest listed for the next call.
@@ -1029,12 +1038,13 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
             manifests =
                     list.map(StoredObject::key).filter(k -> k.endsWith(".json")).toList();
         }
-        // another pipeline's outputs in the same folder (refused by a run, but there) are not this pipeline's
+        // another pipeline's outputs in the same folder are not this pipeline's; an output of no incarnation (merged
+        // results, an earlier Sluice's) may be either's
         Set<String> theirs = lineage.otherPipelinesMarkers();
         for (String manifest : manifests) {
             Optional<Manifest> m = Manifest.read(store, manifest);
             String incarnation = m.map(Manifest::incarnation).orElse(null);
-            if (incarnation != null && theirs.contains(Lineage.marker(incarnation))) continue;
+            if (!theirs.isEmpty() && (incarnation == null || theirs.contains(Lineage.marker(incarnation)))) continue;
             for (String rel : m.map(Manifest::files).orElse(Set.of())) {
                 if (store.stat(rel).isEmpty() || !listed.add(store.describe(rel)) || !delete) continue;
                 store.delete(rel);

@@ -11,11 +11,13 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.BiFunction;
 import java.util.stream.Stream;
 
 /**
@@ -39,10 +41,11 @@ import java.util.stream.Stream;
  * names the same output, and its files must stay); every commit of a name takes the lock too while other
  * incarnations have outputs, before it writes its manifest.
  *
- * <p>Another pipeline: a marker names the pipeline that wrote it, and a folder holding another pipeline's marker is
- * refused ({@link #otherPipeline}), before anything is written, and at every commit that would replace outputs: its
- * incarnation is no earlier life of this pipeline, and its outputs are not this pipeline's to replace. A marker of an
- * earlier Sluice names no pipeline and is taken for this pipeline's.
+ * <p>Another pipeline: a marker names the pipeline that wrote it. Pipelines with disjoint inputs may share a folder;
+ * an output whose marker names another pipeline is no earlier life of this one and is never removed, and a commit
+ * holding an input of such an output (a renamed copy of that pipeline) is refused before it writes, not retried. A
+ * marker of an earlier Sluice names no pipeline and is taken for this pipeline's; the current incarnation's gets the
+ * line at its first commit in a process, so that output written before the upgrade is protected too.
  */
 final class Lineage {
     /** The ledger lock commits take while outputs of other incarnations are left. */
@@ -54,10 +57,12 @@ final class Lineage {
     private final Versions.Remover remover;
     /** The pipeline whose sink this is, named in its markers; null when unknown (tests, tools): then none is refused. */
     private final String pipeline;
-    /** The refusal of a folder holding another pipeline's outputs, by its name. */
-    private final java.util.function.Function<String, String> refusal;
-    /** Each marker's pipeline as read (empty: it names none); a marker never changes. */
-    private final Map<String, Optional<String>> owners = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The refusal of a commit holding an input (second) of another pipeline's (first) output. */
+    private final BiFunction<String, String, String> refusal;
+    /** Each marker's pipeline as read, once it names one: a named marker never changes. */
+    private final Map<String, String> owners = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The incarnation whose marker was seen naming this pipeline in this process. */
+    private volatile String named;
     /** The incarnation whose commits found no output of another incarnation: they need nothing more. */
     private volatile String clean;
     /** The other incarnations' outputs, as this process knows them; read and changed under the lineage lock only. */
@@ -66,13 +71,9 @@ final class Lineage {
     /**
      * @param remover reads what removing one output removes: all its files and then its manifest
      * @param pipeline the pipeline whose sink this is; null when unknown
-     * @param refusal the message refusing a commit when the folder holds outputs of the pipeline it is given
+     * @param refusal the message refusing a commit that holds an input (second) of the other pipeline's (first) output
      */
-    Lineage(
-            ObjectStore store,
-            Versions.Remover remover,
-            String pipeline,
-            java.util.function.Function<String, String> refusal) {
+    Lineage(ObjectStore store, Versions.Remover remover, String pipeline, BiFunction<String, String, String> refusal) {
         this.store = store;
         this.manifests = FilesSink.MANIFESTS;
         this.markers = MARKERS;
@@ -84,14 +85,6 @@ final class Lineage {
     /** Where the markers of the incarnations that committed outputs here are. */
     static final String MARKERS = "_sluice/incarnations/";
 
-    /**
-     * The other pipeline a marker in the folder names, if any: its outputs are not this pipeline's. Reads the markers
-     * only (a list, and each marker once per process).
-     */
-    Optional<String> otherPipeline() throws IOException {
-        return otherPipeline(others(null));
-    }
-
     /** The markers of other pipelines than this one, by marker name; empty when this pipeline is not known. */
     Set<String> otherPipelinesMarkers() throws IOException {
         Set<String> found = new TreeSet<>();
@@ -101,30 +94,18 @@ final class Lineage {
         return found;
     }
 
-    private Optional<String> otherPipeline(List<String> markerNames) throws IOException {
-        for (String m : markerNames) {
-            if (isOtherPipeline(m)) return owner(m);
-        }
-        return Optional.empty();
-    }
-
-    /** Throws when one of these markers is another pipeline's. */
-    private void refuseOtherPipeline(List<String> markerNames) throws IOException, AttemptFailure {
-        Optional<String> other = otherPipeline(markerNames);
-        // the folder stays another pipeline's at every retry
-        if (other.isPresent()) throw new AttemptFailure(refusal.apply(other.get()), false);
-    }
-
     private boolean isOtherPipeline(String markerName) throws IOException {
         if (pipeline == null) return false;
         Optional<String> owner = owner(markerName);
         return owner.isPresent() && !owner.get().equals(pipeline);
     }
 
-    /** The pipeline a marker names: empty when it names none (an earlier Sluice's) or is gone. */
+    /**
+     * The pipeline a marker names: empty when it names none (an earlier Sluice's, maybe named later) or is gone.
+     */
     private Optional<String> owner(String markerName) throws IOException {
-        Optional<String> known = owners.get(markerName);
-        if (known != null) return known;
+        String known = owners.get(markerName);
+        if (known != null) return Optional.of(known);
         String text;
         try (var in = store.read(markers + markerName, null, 0, -1)) {
             text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -135,7 +116,7 @@ final class Lineage {
                 .filter(l -> l.startsWith(PIPELINE))
                 .map(l -> l.substring(PIPELINE.length()))
                 .findFirst();
-        owners.put(markerName, read);
+        read.ifPresent(name -> owners.put(markerName, name));
         return read;
     }
 
@@ -147,21 +128,21 @@ final class Lineage {
      * when other incarnations have outputs, takes the lineage lock until the returned commit is closed.
      *
      * @param incarnation the ledger's incarnation the split was claimed in; null for no split's output (merged results)
+     * @param inputs the split's inputs
+     * @throws AttemptFailure (not retried) when an input is one of another pipeline's outputs'
      */
-    Commit begin(String incarnation, OutputLocks locks) throws IOException, AttemptFailure {
+    Commit begin(String incarnation, List<Input> inputs, OutputLocks locks) throws IOException, AttemptFailure {
         if (incarnation == null) return Commit.NONE;
         String mine = marker(incarnation);
         String marker = markers + mine;
         boolean marked = store.stat(marker).isPresent();
-        // clean: this commit replaces nothing, so it removes no other pipeline's output that appeared meanwhile
         if (marked && incarnation.equals(clean)) return Commit.NONE;
-        List<String> others = others(mine);
-        refuseOtherPipeline(others); // before marking: a refused pipeline leaves no marker behind
-        if (!marked) {
-            mark(marker, incarnation);
-            others = others(mine);
-            refuseOtherPipeline(others); // another pipeline that marked meanwhile
+        if (!marked) mark(marker, incarnation);
+        else if (!incarnation.equals(named) && pipeline != null && owner(mine).isEmpty()) {
+            mark(marker, incarnation); // an earlier Sluice's marker: named now, its outputs are protected too
         }
+        named = incarnation;
+        List<String> others = others(mine);
         if (others.isEmpty()) {
             clean = incarnation;
             return Commit.NONE;
@@ -169,6 +150,7 @@ final class Lineage {
         OutputLocks.Held held = locks.lock(LOCK);
         try {
             if (index == null || !index.incarnation.equals(incarnation)) index = build(incarnation, mine);
+            index.refuse(inputs);
             if (index.isEmpty()) {
                 clean = incarnation;
                 held.close();
@@ -206,7 +188,9 @@ final class Lineage {
             Set<String> candidates = new TreeSet<>();
             for (Input mine : inputs) {
                 for (Held h : index.byKey.getOrDefault(mine.key(), List.of())) {
-                    if (index.outputs.containsKey(h.name()) && h.input().overlaps(mine)) candidates.add(h.name());
+                    if (index.outputs.containsKey(h.name())
+                            && !index.guarded(h.name())
+                            && h.input().overlaps(mine)) candidates.add(h.name());
                 }
             }
             for (String candidate : candidates) {
@@ -238,6 +222,8 @@ final class Lineage {
         final String incarnation;
         /** Output name -> the marker of its incarnation; an output is forgotten once removed or replaced. */
         final Map<String, String> outputs = new HashMap<>();
+        /** The markers of other pipelines: their outputs are never removed, and a commit of their inputs is refused. */
+        final Set<String> theirs = new HashSet<>();
 
         final Map<String, Integer> perMarker = new HashMap<>();
         final Map<String, List<Held>> byKey = new HashMap<>();
@@ -246,20 +232,42 @@ final class Lineage {
             this.incarnation = incarnation;
         }
 
-        void add(String name, Manifest m) {
+        void add(String name, Manifest m) throws IOException {
             String marker = marker(m.incarnation());
+            if (isOtherPipeline(marker)) theirs.add(marker);
             outputs.put(name, marker);
             perMarker.merge(marker, 1, Integer::sum);
             for (Input i : m.inputs())
                 byKey.computeIfAbsent(i.key(), k -> new ArrayList<>()).add(new Held(name, i));
         }
 
-        /** The output is gone or belongs to the current incarnation; the marker of its incarnation goes with its last. */
+        /**
+         * The output is gone or belongs to the current incarnation; the marker of its incarnation goes with its last,
+         * unless another pipeline's (it commits on).
+         */
         void forget(String name) throws IOException {
             String marker = outputs.remove(name);
             if (marker != null && perMarker.merge(marker, -1, Integer::sum) == 0) {
                 perMarker.remove(marker);
-                store.delete(markers + marker);
+                if (!theirs.contains(marker)) store.delete(markers + marker);
+            }
+        }
+
+        boolean guarded(String name) {
+            return theirs.contains(outputs.get(name));
+        }
+
+        /** Throws when one of these inputs overlaps an input of another pipeline's output. */
+        void refuse(List<Input> inputs) throws IOException, AttemptFailure {
+            if (theirs.isEmpty()) return;
+            for (Input mine : inputs) {
+                for (Held h : byKey.getOrDefault(mine.key(), List.of())) {
+                    if (guarded(h.name()) && h.input().overlaps(mine)) {
+                        String other = owner(outputs.get(h.name())).orElseThrow();
+                        // the other pipeline's output stays at every retry: not retried
+                        throw new AttemptFailure(refusal.apply(other, mine.key()), false);
+                    }
+                }
             }
         }
 
@@ -272,9 +280,8 @@ final class Lineage {
      * Reads every manifest and indexes the outputs of other incarnations; the markers of other incarnations none of
      * whose outputs is left go.
      */
-    private Index build(String incarnation, String mine) throws IOException, AttemptFailure {
+    private Index build(String incarnation, String mine) throws IOException {
         Index built = new Index(incarnation);
-        refuseOtherPipeline(others(mine)); // under the lock: no other pipeline's outputs are indexed to be replaced
         List<String> keys;
         try (Stream<StoredObject> list = store.list(manifests, null)) {
             keys = list.map(StoredObject::key).filter(k -> k.endsWith(".json")).toList();
@@ -288,7 +295,8 @@ final class Lineage {
             built.add(key.substring(manifests.length(), key.length() - ".json".length()), m.get());
         }
         for (String other : others(mine)) {
-            if (!built.perMarker.containsKey(other)) store.delete(markers + other);
+            // another pipeline's marker stays: that pipeline may be about to commit its first output
+            if (!built.perMarker.containsKey(other) && !isOtherPipeline(other)) store.delete(markers + other);
         }
         return built;
     }
@@ -306,7 +314,7 @@ final class Lineage {
 
     /**
      * Writes the marker of an incarnation, which names it and the pipeline that wrote it, for people and for
-     * {@link #otherPipeline}: {@code INCARNATION\npipeline: NAME\n}.
+     * {@link #otherPipelinesMarkers}: {@code INCARNATION\npipeline: NAME\n}.
      */
     private void mark(String marker, String incarnation) throws IOException {
         String text = incarnation + "\n" + (pipeline == null ? "" : PIPELINE + pipeline + "\n");

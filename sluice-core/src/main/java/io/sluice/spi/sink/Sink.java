@@ -87,6 +87,14 @@ public interface Sink {
     }
 
     /**
+     * What {@link #listOutput} and {@link #deleteOutput} leave though it may be the pipeline's (it may be another's
+     * too), each with why, as the user knows it.
+     */
+    default List<String> outputLeft() throws Exception {
+        return List.of();
+    }
+
+    /**
      * Removes everything Sluice wrote for the pipeline in this sink (its outputs, bad records, partial and merged
      * results, and its own bookkeeping), and nothing else. Run it after the ledger was reset: until then a run could
      * commit more.

@@ -144,12 +144,19 @@ class LineageTest {
         }
     }
 
+    /** Commits {@code split} in the incarnation i1 as the pipeline 'other' does: its marker names it. */
+    private void writeAsOther(Split split) throws Exception {
+        write(sink(""), split, "i1");
+        Path marker = out().resolve("_sluice/incarnations").resolve(Lineage.marker("i1"));
+        Files.writeString(marker, "i1\npipeline: other\n");
+    }
+
     /**
-     * A marker of another pipeline found at commit time (written after this run's check): the commit is refused, not
-     * retried, and the other pipeline's output stays, though it holds the same input under the same output name.
+     * A commit of an input that another pipeline's output holds (a renamed copy of it) is refused, not retried, and
+     * the other pipeline's output stays, though it holds the same input under the same output name.
      */
     @Test
-    void aCommitFindingAnotherPipelinesMarkerIsRefusedAndRemovesNothing() throws Exception {
+    void aCommitOfAnInputOfAnotherPipelinesOutputIsRefusedAndRemovesNothing() throws Exception {
         Split a = whole("a.csv");
         write(sink(""), a, "i1");
         Path marker = out().resolve("_sluice/incarnations").resolve(Lineage.marker("i1"));
@@ -165,7 +172,42 @@ class LineageTest {
                 .hasMessageContaining("another pipeline, 'other'")
                 .hasMessageContaining("another folder");
         assertThat(output()).as("the other pipeline's output, whole").isEqualTo(expected(a));
-        assertThat(markers()).as("the refused pipeline left no marker").containsExactly(Lineage.marker("i1"));
+        assertThat(markers()).as("the other pipeline's marker stays").contains(Lineage.marker("i1"));
+        assertThat(Files.readString(marker)).isEqualTo("i1\npipeline: other\n");
+    }
+
+    /** Another pipeline's outputs of other inputs stay, and a commit of this pipeline beside them is not refused. */
+    @Test
+    void anotherPipelinesOutputsOfOtherInputsStayBesideThisOnes() throws Exception {
+        Split a = whole("a.csv");
+        writeAsOther(a);
+
+        Split b = whole("b.csv");
+        write(sink(""), b, "i2");
+        assertThat(output()).as("both pipelines' outputs").isEqualTo(expected(a, b));
+        assertThat(markers()).containsExactlyInAnyOrder(Lineage.marker("i1"), Lineage.marker("i2"));
+    }
+
+    /**
+     * The current incarnation's marker as an earlier Sluice wrote it (no pipeline) is named at the first commit, so that
+     * a renamed copy of the pipeline is refused there instead of replacing its outputs.
+     */
+    @Test
+    void anEarlierSluicesMarkerOfTheCurrentIncarnationIsNamedAndThenProtects() throws Exception {
+        Split a = whole("a.csv");
+        write(sink(""), a, "i1");
+        Path marker = out().resolve("_sluice/incarnations").resolve(Lineage.marker("i1"));
+        Files.writeString(marker, "i1\n"); // as an earlier Sluice wrote it
+
+        write(sink(""), whole("b.csv"), "i1");
+        assertThat(Files.readString(marker)).isEqualTo("i1\npipeline: lineage\n");
+        Files.writeString(marker, "i1\npipeline: other\n"); // the renamed copy is this one, the other's the first
+
+        assertThatThrownBy(() -> write(sink(""), a, "i2"))
+                .isInstanceOf(io.sluice.spi.AttemptFailure.class)
+                .hasMessageContaining("another pipeline, 'other'")
+                .hasMessageContaining("the input a.csv");
+        assertThat(output()).isEqualTo(expected(a, whole("b.csv")));
     }
 
     @Test
@@ -354,6 +396,29 @@ class LineageTest {
         assertThat(sink.listOutput()).isEmpty();
         write(sink("partition_by: [input]\n"), ab, "two");
         assertThat(output()).isEqualTo(expected(ab));
+    }
+
+    /**
+     * Beside another pipeline's output, deleteOutput removes this pipeline's outputs and markers only, and leaves (and
+     * says so) the outputs of no incarnation, which may be either pipeline's.
+     */
+    @Test
+    void deleteOutputBesideAnotherPipelinesRemovesOnlyThisPipelinesOutputs() throws Exception {
+        Split theirs = whole("a.csv");
+        writeAsOther(theirs);
+        FilesSink sink = sink("");
+        Split old = whole("b.csv");
+        commits.write(sink, c, old, rows(old), commits.in(null)); // from a ledger without incarnations
+        write(sink, whole("c.csv"), "i2");
+
+        assertThat(sink.outputLeft())
+                .singleElement()
+                .satisfies(p -> assertThat(p).contains(FilesSink.name("b.csv")).contains("another pipeline"));
+        sink.deleteOutput();
+        assertThat(output())
+                .as("the other pipeline's output and the one of no incarnation")
+                .isEqualTo(expected(theirs, old));
+        assertThat(markers()).containsExactly(Lineage.marker("i1"));
     }
 
     @Test
