@@ -146,8 +146,7 @@ final class FilesSink implements Sink, PartialResults, FileOutputs {
                 + "' writes too: its output is not replaced by another pipeline's. "
                 + "Write this pipeline's output to another folder; or, if this pipeline was renamed from '" + other
                 + "', remove the old output (sluice reset OLD.yaml --delete-output --yes, with the pipeline file "
-                + "of '" + other + "') or rename this pipeline back to '" + other + "'; then send the dead split "
-                + "back (sluice retry PIPELINE.yaml)";
+                + "of '" + other + "') or rename this pipeline back to '" + other + "'";
     }
 
     /** A local folder: it, or the nearest folder above it that exists, is a writable folder. */
