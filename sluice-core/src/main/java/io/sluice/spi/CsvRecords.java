@@ -80,8 +80,8 @@ public final class CsvRecords {
     public boolean endsRecord(byte b) {
         switch (state) {
             case QUOTED -> {
-                if (b == quote) state = State.QUOTE_IN_QUOTED;
-                else if (b == escape) state = State.ESCAPED;
+                if ((b & 0xFF) == quote) state = State.QUOTE_IN_QUOTED;
+                else if ((b & 0xFF) == escape) state = State.ESCAPED;
                 return false;
             }
             case ESCAPED -> {
@@ -89,7 +89,7 @@ public final class CsvRecords {
                 return false;
             }
             case QUOTE_IN_QUOTED -> {
-                if (b == quote && escape < 0) {
+                if ((b & 0xFF) == quote && escape < 0) {
                     state = State.QUOTED;
                     return false;
                 }
@@ -100,7 +100,7 @@ public final class CsvRecords {
                 return afterQuotedField(b);
             }
             case FIELD_START -> {
-                if (b == quote) {
+                if ((b & 0xFF) == quote) {
                     state = State.QUOTED;
                     return false;
                 }
@@ -125,11 +125,11 @@ public final class CsvRecords {
                 case QUOTED -> {
                     while (i < n) {
                         byte b = buf[i++];
-                        if (b == quote) {
+                        if ((b & 0xFF) == quote) {
                             state = State.QUOTE_IN_QUOTED;
                             break;
                         }
-                        if (b == escape) {
+                        if ((b & 0xFF) == escape) {
                             state = State.ESCAPED;
                             break;
                         }
