@@ -100,14 +100,15 @@ record S3Settings(
         Optional<URI> endpoint = Optional.empty();
         if (endpointText.isPresent()) {
             String text = endpointText.get();
-            // looked for in the text, not the parsed URI: a host java.net.URI does not take (minio_server) or no
-            // scheme leaves its user info unparsed, and the message below would print it
-            int authority = text.indexOf("://") + (text.contains("://") ? 3 : 1);
-            int authorityEnd = authority;
-            while (authorityEnd < text.length() && "/?#".indexOf(text.charAt(authorityEnd)) < 0) authorityEnd++;
-            int at = text.lastIndexOf('@', authorityEnd - 1);
-            if (at >= authority) {
-                throw keysInEndpoint(text.substring(0, authority) + text.substring(at + 1), endpointFrom);
+            // looked for in the text, not the parsed URI: a host java.net.URI does not take (minio_server), no
+            // scheme, or a secret holding '/' leaves the user info unparsed, and the message below would print it; an
+            // endpoint has no other use for '@'
+            int scheme = text.indexOf("://");
+            int at = text.lastIndexOf('@');
+            if (at >= 0) {
+                throw keysInEndpoint(
+                        (scheme >= 0 && scheme < at ? text.substring(0, scheme + 3) : "") + text.substring(at + 1),
+                        endpointFrom);
             }
             URI uri;
             try {

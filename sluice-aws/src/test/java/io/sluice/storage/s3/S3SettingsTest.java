@@ -110,7 +110,11 @@ class S3SettingsTest {
                 .hasMessageContaining("https://s3.example.com")
                 .hasMessageNotContaining("s3cr3t");
         // hosts java.net.URI leaves unparsed (an underscore, no scheme): their user info was printed as "not a URL"
-        for (String endpoint : new String[] {"http://minio:s3cr3t@minio_server:9000", "minio:s3cr3t@localhost:9000"}) {
+        for (String endpoint : new String[] {
+            "http://minio:s3cr3t@minio_server:9000",
+            "minio:s3cr3t@localhost:9000",
+            "http://AKIAEX:s3cr3t/XUtn@minio:9000"
+        }) {
             assertThatThrownBy(() -> S3Settings.parse(Map.of("endpoint", endpoint), k -> null))
                     .as(endpoint)
                     .hasMessageContaining("s3.endpoint")
