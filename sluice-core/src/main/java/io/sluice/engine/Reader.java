@@ -435,11 +435,9 @@ record Reader(
             String scan = prefix + "_scan" + g;
             DetectedCsv.Read read = groupReads.get(g);
             reads.add(groupRead(groups.get(g), read, rej, scan, checked));
-            // the count's scans store their rejects apart: DuckDB appends a scan's rejects to its table, and the
-            // dead letters are the sink's read's rejects, once each
-            countReads.add(groupRead(groups.get(g), read, rej + "_count", scan + "_count", checked));
-            drops.add("DROP TABLE IF EXISTS " + rej + "_count");
-            drops.add("DROP TABLE IF EXISTS " + scan + "_count");
+            // the count's scans store their rejects in the read's tables: where the sink's read scanned nothing (a
+            // step's WHERE false), the count's are the only rejects, and the dead letters are made of them
+            countReads.add(groupRead(groups.get(g), read, rej, scan, checked));
             rejectParts.add("SELECT sc.file_path, e.line, e.line_byte_position AS line_start, e.error_type, "
                     + "e.error_message, " + unmarked("e.csv_line", crMark) + " AS csv_line FROM " + rej
                     + " e JOIN " + scan + " sc USING (scan_id, file_id)");
