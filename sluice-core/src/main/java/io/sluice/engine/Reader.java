@@ -426,7 +426,6 @@ record Reader(
             boolean leftOut,
             String checked) {
         List<String> reads = new ArrayList<>();
-        List<String> countReads = new ArrayList<>();
         List<String> rejectParts = new ArrayList<>();
         List<String> drops = new ArrayList<>();
         drops.add("DROP VIEW IF EXISTS " + prefix + "_rejects");
@@ -435,9 +434,6 @@ record Reader(
             String scan = prefix + "_scan" + g;
             DetectedCsv.Read read = groupReads.get(g);
             reads.add(groupRead(groups.get(g), read, rej, scan, checked));
-            // the count's scans store their rejects in the read's tables: where the sink's read scanned nothing (a
-            // step's WHERE false), the count's are the only rejects, and the dead letters are made of them
-            countReads.add(groupRead(groups.get(g), read, rej, scan, checked));
             rejectParts.add("SELECT sc.file_path, e.line, e.line_byte_position AS line_start, e.error_type, "
                     + "e.error_message, " + unmarked("e.csv_line", crMark) + " AS csv_line FROM " + rej
                     + " e JOIN " + scan + " sc USING (scan_id, file_id)");
@@ -459,7 +455,9 @@ record Reader(
                 prefix + "_rejects",
                 drops,
                 reads.size(),
-                COUNT_OF + unionByName(countReads) + ")",
+                // the count's scans store their rejects in the read's tables: where the sink's read scanned nothing
+                // (a step's WHERE false), the count's are the only rejects, and the dead letters are made of them
+                COUNT_OF + relation + ")",
                 flaggedOnly,
                 null,
                 null,
